@@ -1,0 +1,731 @@
+package x12
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+)
+
+// Problem codes reported by Check. They are stable: callers map them to
+// messages and tests assert on them.
+const (
+	CodeSyntax         = "SYNTAX"             // bytes that are not a segment, or no ISA
+	CodeISALength      = "ISA_LENGTH"         // ISA is not 106 characters
+	CodeWrongVersion   = "WRONG_VERSION"      // not an 837P 005010X222A1 (ISA12, GS01, GS08, ST01, ST03)
+	CodeBadElement     = "BAD_ELEMENT"        // an element the checks rely on is malformed
+	CodeUnexpected     = "UNEXPECTED_SEGMENT" // segment outside the envelope or loop it belongs to
+	CodeMissingTrailer = "MISSING_TRAILER"    // SE, GE or IEA absent
+	CodeISAIEAControl  = "ISA_IEA_CONTROL"    // ISA13 != IEA02
+	CodeGSGEControl    = "GS_GE_CONTROL"      // GS06 != GE02
+	CodeSTSEControl    = "ST_SE_CONTROL"      // ST02 != SE02
+	CodeSECount        = "SE_COUNT"           // SE01 != segments from ST to SE
+	CodeGECount        = "GE_COUNT"           // GE01 != transaction sets in the group
+	CodeIEACount       = "IEA_COUNT"          // IEA01 != groups in the interchange
+	CodeHLSequence     = "HL_SEQUENCE"        // HL01 not 1, 2, 3... within the set
+	CodeHLParent       = "HL_PARENT"          // HL02 does not name the enclosing HL of the right level
+	CodeMissingSegment = "MISSING_SEGMENT"    // a segment the loop requires is absent
+	CodeNPI            = "NPI"                // an XX identifier fails the NPI check digit
+	CodeClaimTotal     = "CLM_TOTAL"          // CLM02 != sum of the claim's SV102
+	CodeLXSequence     = "LX_SEQUENCE"        // LX01 not 1, 2, 3... within the claim
+	CodeTooManyLines   = "TOO_MANY_LINES"     // more than 50 LX in one CLM
+	CodeTooManyClaims  = "TOO_MANY_CLAIMS"    // more than 5000 CLM in one ST
+)
+
+// MaxProblems caps Report.Problems so a badly broken file cannot make the
+// report grow with the file; ProblemCount still counts all of them.
+const MaxProblems = 1000
+
+// Problem is one finding. Segment is the 1-based position of the segment
+// in the input; for a missing segment it is the start of the loop lacking
+// it (the LX, CLM or HL), and Message names what is missing.
+type Problem struct {
+	Segment   int
+	SegmentID string
+	Code      string
+	Message   string
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("segment %d (%s): %s: %s", p.Segment, p.SegmentID, p.Code, p.Message)
+}
+
+// Report is what Check found. The embedded Stats are counted the same way
+// the Writer counts, so a round trip can compare them; TotalCharge is the
+// sum of CLM02.
+type Report struct {
+	Segments     int
+	Interchanges int
+	Groups       int
+	Stats
+	Problems     []Problem
+	ProblemCount int
+}
+
+// OK reports whether no problem was found.
+func (r Report) OK() bool { return r.ProblemCount == 0 }
+
+// Has reports whether a problem with the code was recorded.
+func (r Report) Has(code string) bool {
+	for _, p := range r.Problems {
+		if p.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Check reads an 837P stream segment by segment and reports envelope,
+// count, hierarchy and claim-level problems. It keeps the state of the
+// current claim only, so memory does not depend on the size of the file.
+// The error is non-nil only when reading from r fails; everything wrong
+// with the content is a Problem.
+func Check(r io.Reader) (Report, error) {
+	c := &checker{}
+	c.rep.TotalCharge = decimal.Zero
+	rd := NewReader(r)
+	for {
+		s, err := rd.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				return c.rep, err
+			}
+			if c.inST {
+				c.stSegs++ // it occupied a position SE01 counts
+			}
+			c.problem(rd.Index(), "", CodeSyntax, "%s", err.Error())
+			if rd.fatal != nil {
+				break
+			}
+			continue
+		}
+		c.comp = rd.d.Component
+		c.segment(s, rd.Index(), rd.rawLen)
+	}
+	c.finish(rd.Index())
+	return c.rep, nil
+}
+
+type loopID uint8
+
+const (
+	loopNone loopID = iota
+	loopHeader
+	loop1000A
+	loop1000B
+	loop2000A
+	loop2010AA
+	loop2010AB // pay-to address and pay-to plan
+	loop2000B
+	loop2010BA
+	loop2010BB
+	loop2000C
+	loop2010CA
+	loop2300
+	loop2310 // any claim-level provider loop
+	loop2320 // other subscriber and its 2330 loops
+	loop2400
+	loop2420 // any loop below the service line
+)
+
+type checker struct {
+	rep  Report
+	comp byte
+
+	inISA     bool
+	isaCtl    string
+	isaGroups int
+
+	inGS   bool
+	gsCtl  string
+	gsSets int
+
+	inST      bool
+	stAt      int
+	stCtl     string
+	stSegs    int
+	setClaims int
+	hlNext    int
+	sawHL20   bool
+	loop      loopID
+	hdr       struct{ bht, nm41, per, nm40, checked bool }
+
+	prov struct {
+		active, checked      bool
+		at, id, children     int
+		nm85, n3, n4, taxRef bool
+	}
+	sub struct {
+		active, checked bool
+		at, id, claims  int
+		sbr, il, pr     bool
+	}
+	pat struct {
+		active bool
+		id     int
+	}
+	clm struct {
+		active     bool
+		at, lines  int
+		total, sum decimal.Decimal
+		totalOK    bool
+		sumOK      bool
+		freq       string
+		f8, hi     bool
+	}
+	line struct {
+		active   bool
+		at       int
+		sv1, dtp bool
+	}
+}
+
+func (c *checker) problem(at int, id, code, format string, args ...any) {
+	c.rep.ProblemCount++
+	if len(c.rep.Problems) < MaxProblems {
+		c.rep.Problems = append(c.rep.Problems, Problem{Segment: at, SegmentID: id, Code: code, Message: fmt.Sprintf(format, args...)})
+	}
+}
+
+func (c *checker) missing(at int, id, loop, what string) {
+	c.problem(at, id, CodeMissingSegment, "loop %s has no %s", loop, what)
+}
+
+func (c *checker) segment(s Segment, at, rawLen int) {
+	c.rep.Segments++
+	switch s.ID {
+	case "ISA":
+		c.isa(s, at, rawLen)
+	case "GS":
+		c.gs(s, at)
+	case "ST":
+		c.st(s, at)
+	case "SE":
+		c.se(s, at)
+	case "GE":
+		c.ge(s, at)
+	case "IEA":
+		c.iea(s, at)
+	default:
+		if !c.inST {
+			c.problem(at, s.ID, CodeUnexpected, "%s is outside a transaction set", s.ID)
+			return
+		}
+		c.stSegs++
+		c.body(s, at)
+	}
+}
+
+// closeST, closeGS and closeISA end a level whose trailer never came.
+func (c *checker) closeST(at int, id string) {
+	if c.inST {
+		c.endSet()
+		c.problem(at, id, CodeMissingTrailer, "transaction set %s (segment %d) has no SE", c.stCtl, c.stAt)
+		c.inST = false
+	}
+}
+
+func (c *checker) closeGS(at int, id string) {
+	c.closeST(at, id)
+	if c.inGS {
+		c.problem(at, id, CodeMissingTrailer, "functional group %s has no GE", c.gsCtl)
+		c.inGS = false
+	}
+}
+
+func (c *checker) closeISA(at int, id string) {
+	c.closeGS(at, id)
+	if c.inISA {
+		c.problem(at, id, CodeMissingTrailer, "interchange %s has no IEA", c.isaCtl)
+		c.inISA = false
+	}
+}
+
+func (c *checker) finish(at int) {
+	if c.rep.Segments == 0 && c.rep.ProblemCount == 0 {
+		c.problem(0, "", CodeSyntax, "input is empty")
+		return
+	}
+	c.closeISA(at, "")
+}
+
+func (c *checker) isa(s Segment, at, rawLen int) {
+	c.closeISA(at, s.ID)
+	if rawLen != 106 {
+		c.problem(at, s.ID, CodeISALength, "ISA is %d characters, must be exactly 106", rawLen)
+	}
+	if len(s.Elements) != 16 {
+		c.problem(at, s.ID, CodeBadElement, "ISA has %d elements, want 16", len(s.Elements))
+	}
+	if v := s.Element(12); v != isaVersion {
+		c.problem(at, s.ID, CodeWrongVersion, "ISA12 is %q, want %s", v, isaVersion)
+	}
+	c.isaCtl = s.Element(13)
+	if !allDigits(c.isaCtl) || len(c.isaCtl) != 9 {
+		c.problem(at, s.ID, CodeBadElement, "ISA13 %q is not nine digits", c.isaCtl)
+	}
+	c.inISA, c.isaGroups = true, 0
+	c.rep.Interchanges++
+}
+
+func (c *checker) gs(s Segment, at int) {
+	c.closeGS(at, s.ID)
+	if !c.inISA {
+		c.problem(at, s.ID, CodeUnexpected, "GS outside an interchange")
+	}
+	if s.Element(1) != "HC" || s.Element(8) != version {
+		c.problem(at, s.ID, CodeWrongVersion, "GS01/GS08 are %q/%q, want HC/%s", s.Element(1), s.Element(8), version)
+	}
+	c.gsCtl = s.Element(6)
+	if !allDigits(c.gsCtl) || len(c.gsCtl) > 9 {
+		c.problem(at, s.ID, CodeBadElement, "GS06 %q is not 1-9 digits", c.gsCtl)
+	}
+	c.inGS, c.gsSets = true, 0
+	c.isaGroups++
+	c.rep.Groups++
+}
+
+func (c *checker) st(s Segment, at int) {
+	c.closeST(at, s.ID)
+	if !c.inGS {
+		c.problem(at, s.ID, CodeUnexpected, "ST outside a functional group")
+	}
+	if s.Element(1) != "837" || s.Element(3) != version {
+		c.problem(at, s.ID, CodeWrongVersion, "ST01/ST03 are %q/%q, want 837/%s", s.Element(1), s.Element(3), version)
+	}
+	c.stCtl = s.Element(2)
+	if len(c.stCtl) < 4 || len(c.stCtl) > 9 {
+		c.problem(at, s.ID, CodeBadElement, "ST02 %q is not 4-9 characters", c.stCtl)
+	}
+	c.inST, c.stAt, c.stSegs = true, at, 1
+	c.setClaims, c.hlNext, c.sawHL20, c.loop = 0, 1, false, loopHeader
+	c.hdr = struct{ bht, nm41, per, nm40, checked bool }{}
+	c.prov.active, c.sub.active, c.pat.active, c.clm.active, c.line.active = false, false, false, false, false
+	c.gsSets++
+	c.rep.TransactionSets++
+}
+
+func (c *checker) se(s Segment, at int) {
+	if !c.inST {
+		c.problem(at, s.ID, CodeUnexpected, "SE without ST")
+		return
+	}
+	c.stSegs++
+	c.endSet()
+	if n, err := strconv.Atoi(s.Element(1)); err != nil || n != c.stSegs {
+		c.problem(at, s.ID, CodeSECount, "SE01 is %q, the set has %d segments", s.Element(1), c.stSegs)
+	}
+	if s.Element(2) != c.stCtl {
+		c.problem(at, s.ID, CodeSTSEControl, "SE02 %q does not match ST02 %q", s.Element(2), c.stCtl)
+	}
+	c.inST = false
+}
+
+func (c *checker) ge(s Segment, at int) {
+	c.closeST(at, s.ID)
+	if !c.inGS {
+		c.problem(at, s.ID, CodeUnexpected, "GE without GS")
+		return
+	}
+	if n, err := strconv.Atoi(s.Element(1)); err != nil || n != c.gsSets {
+		c.problem(at, s.ID, CodeGECount, "GE01 is %q, the group has %d transaction sets", s.Element(1), c.gsSets)
+	}
+	if s.Element(2) != c.gsCtl {
+		c.problem(at, s.ID, CodeGSGEControl, "GE02 %q does not match GS06 %q", s.Element(2), c.gsCtl)
+	}
+	c.inGS = false
+}
+
+func (c *checker) iea(s Segment, at int) {
+	c.closeGS(at, s.ID)
+	if !c.inISA {
+		c.problem(at, s.ID, CodeUnexpected, "IEA without ISA")
+		return
+	}
+	if n, err := strconv.Atoi(s.Element(1)); err != nil || n != c.isaGroups {
+		c.problem(at, s.ID, CodeIEACount, "IEA01 is %q, the interchange has %d groups", s.Element(1), c.isaGroups)
+	}
+	if s.Element(2) != c.isaCtl {
+		c.problem(at, s.ID, CodeISAIEAControl, "IEA02 %q does not match ISA13 %q", s.Element(2), c.isaCtl)
+	}
+	c.inISA = false
+}
+
+// endSet closes every loop still open in the transaction set.
+func (c *checker) endSet() {
+	c.closeProv()
+	c.checkHeader()
+	if !c.sawHL20 {
+		c.missing(c.stAt, "ST", "2000A", "billing provider HL (HL*20)")
+	}
+}
+
+func (c *checker) checkHeader() {
+	if c.hdr.checked {
+		return
+	}
+	c.hdr.checked = true
+	for _, m := range [...]struct {
+		ok         bool
+		loop, what string
+	}{
+		{c.hdr.bht, "header", "BHT"},
+		{c.hdr.nm41, "1000A", "NM1*41 (submitter)"},
+		{c.hdr.per, "1000A", "PER (submitter contact)"},
+		{c.hdr.nm40, "1000B", "NM1*40 (receiver)"},
+	} {
+		if !m.ok {
+			c.missing(c.stAt, "ST", m.loop, m.what)
+		}
+	}
+}
+
+func (c *checker) body(s Segment, at int) {
+	switch s.ID {
+	case "BHT":
+		if c.loop == loopHeader {
+			c.hdr.bht = true
+		}
+	case "NM1":
+		c.nm1(s, at)
+	case "PER":
+		if c.loop == loop1000A {
+			c.hdr.per = true
+		}
+	case "HL":
+		c.hl(s, at)
+	case "N3":
+		if c.loop == loop2010AA {
+			c.prov.n3 = true
+		}
+	case "N4":
+		if c.loop == loop2010AA {
+			c.prov.n4 = true
+			if z := s.Element(3); len(z) != 9 || !allDigits(z) {
+				c.problem(at, s.ID, CodeBadElement, "billing provider N403 ZIP must be nine digits (ZIP+4)")
+			}
+		}
+	case "REF":
+		switch q := s.Element(1); {
+		case c.loop == loop2010AA && (q == "EI" || q == "SY"):
+			c.prov.taxRef = true
+		case c.loop == loop2300 && q == "F8":
+			c.clm.f8 = true
+		}
+	case "SBR":
+		if c.loop == loop2000B {
+			c.sub.sbr = true
+		} else if c.clm.active {
+			c.closeLine()
+			c.loop = loop2320
+		}
+	case "CLM":
+		c.claim(s, at)
+	case "HI":
+		if c.loop == loop2300 {
+			c.clm.hi = true
+		}
+	case "LX":
+		c.lx(s, at)
+	case "SV1":
+		if c.loop == loop2400 {
+			c.line.sv1 = true
+			v, err := parseAmount(s.Element(2))
+			if err != nil {
+				c.problem(at, s.ID, CodeBadElement, "SV102 %q is not an amount", s.Element(2))
+				c.clm.sumOK = false
+			} else {
+				c.clm.sum = c.clm.sum.Add(v)
+			}
+		}
+	case "DTP":
+		if c.loop == loop2400 && s.Element(1) == "472" {
+			c.line.dtp = true
+		}
+	}
+}
+
+func (c *checker) nm1(s Segment, at int) {
+	if s.Element(8) == "XX" && !ValidNPI(s.Element(9)) {
+		c.problem(at, s.ID, CodeNPI, "NM1*%s NM109 %q is not a valid NPI", s.Element(1), s.Element(9))
+	}
+	inClaim := c.clm.active
+	switch e := s.Element(1); {
+	case e == "41" || e == "40":
+		if c.loop > loop1000B {
+			c.problem(at, s.ID, CodeUnexpected, "NM1*%s after the hierarchical loops began", e)
+			return
+		}
+		if e == "41" {
+			c.loop, c.hdr.nm41 = loop1000A, true
+		} else {
+			c.loop, c.hdr.nm40 = loop1000B, true
+		}
+	case c.line.active:
+		c.loop = loop2420
+	case inClaim && c.loop == loop2320:
+		// 2330 loops of the other subscriber
+	case inClaim && (e == "IL" || e == "PR"):
+		c.loop = loop2320
+	case inClaim:
+		c.loop = loop2310
+	case e == "85" && c.prov.active && !c.sub.active:
+		c.loop, c.prov.nm85 = loop2010AA, true
+	case (e == "87" || e == "PE") && c.prov.active && !c.sub.active:
+		c.loop = loop2010AB
+	case e == "IL" && c.sub.active && !c.pat.active:
+		c.loop, c.sub.il = loop2010BA, true
+	case e == "PR" && c.sub.active && !c.pat.active:
+		c.loop, c.sub.pr = loop2010BB, true
+	case e == "QC" && c.pat.active:
+		c.loop = loop2010CA
+	default:
+		c.problem(at, s.ID, CodeUnexpected, "NM1*%s is not expected here", e)
+	}
+}
+
+func (c *checker) hl(s Segment, at int) {
+	c.closeLine()
+	c.closeClaim()
+	c.checkHeader()
+	id, err := strconv.Atoi(s.Element(1))
+	if err != nil || id != c.hlNext {
+		c.problem(at, s.ID, CodeHLSequence, "HL01 is %q, expected %d", s.Element(1), c.hlNext)
+	}
+	if err == nil {
+		c.hlNext = id + 1
+	} else {
+		c.hlNext++
+	}
+	parent := s.Element(2)
+	switch lvl := s.Element(3); lvl {
+	case "20":
+		c.closeProv()
+		if parent != "" {
+			c.problem(at, s.ID, CodeHLParent, "billing provider HL %s names parent %q; it has none", s.Element(1), parent)
+		}
+		c.prov.active, c.prov.checked, c.prov.at, c.prov.id, c.prov.children = true, false, at, id, 0
+		c.prov.nm85, c.prov.n3, c.prov.n4, c.prov.taxRef = false, false, false, false
+		c.sawHL20, c.loop = true, loop2000A
+	case "22":
+		c.closeSub()
+		if !c.prov.active {
+			c.problem(at, s.ID, CodeHLParent, "subscriber HL %s has no billing provider HL before it", s.Element(1))
+		} else {
+			c.checkProv()
+			c.prov.children++
+			if p, err := strconv.Atoi(parent); err != nil || p != c.prov.id {
+				c.problem(at, s.ID, CodeHLParent, "subscriber HL %s names parent %q, but its billing provider HL is %d", s.Element(1), parent, c.prov.id)
+			}
+		}
+		c.sub.active, c.sub.checked, c.sub.at, c.sub.id, c.sub.claims = true, false, at, id, 0
+		c.sub.sbr, c.sub.il, c.sub.pr = false, false, false
+		c.loop = loop2000B
+	case "23":
+		c.pat.active = false
+		if !c.sub.active {
+			c.problem(at, s.ID, CodeHLParent, "patient HL %s has no subscriber HL before it", s.Element(1))
+		} else {
+			c.checkSub()
+			if p, err := strconv.Atoi(parent); err != nil || p != c.sub.id {
+				c.problem(at, s.ID, CodeHLParent, "patient HL %s names parent %q, but its subscriber HL is %d", s.Element(1), parent, c.sub.id)
+			}
+		}
+		c.pat.active, c.pat.id = true, id
+		c.loop = loop2000C
+	default:
+		c.problem(at, s.ID, CodeBadElement, "HL03 level %q is not 20, 22 or 23", lvl)
+		c.loop = loopNone
+	}
+}
+
+func (c *checker) checkProv() {
+	if c.prov.checked {
+		return
+	}
+	c.prov.checked = true
+	at := c.prov.at
+	if !c.prov.nm85 {
+		c.missing(at, "HL", "2010AA", "NM1*85 (billing provider)")
+	}
+	if !c.prov.n3 {
+		c.missing(at, "HL", "2010AA", "N3")
+	}
+	if !c.prov.n4 {
+		c.missing(at, "HL", "2010AA", "N4")
+	}
+	if !c.prov.taxRef {
+		c.missing(at, "HL", "2010AA", "REF*EI (tax id)")
+	}
+}
+
+func (c *checker) closeProv() {
+	c.closeSub()
+	if !c.prov.active {
+		return
+	}
+	c.checkProv()
+	if c.prov.children == 0 {
+		c.missing(c.prov.at, "HL", "2000A", "subscriber HL (HL*22)")
+	}
+	c.prov.active = false
+}
+
+func (c *checker) checkSub() {
+	if c.sub.checked {
+		return
+	}
+	c.sub.checked = true
+	at := c.sub.at
+	if !c.sub.sbr {
+		c.missing(at, "HL", "2000B", "SBR")
+	}
+	if !c.sub.il {
+		c.missing(at, "HL", "2010BA", "NM1*IL (subscriber)")
+	}
+	if !c.sub.pr {
+		c.missing(at, "HL", "2010BB", "NM1*PR (payer)")
+	}
+}
+
+func (c *checker) closeSub() {
+	c.closeLine()
+	c.closeClaim()
+	c.pat.active = false
+	if !c.sub.active {
+		return
+	}
+	c.checkSub()
+	if c.sub.claims == 0 {
+		c.missing(c.sub.at, "HL", "2000B", "claim (CLM)")
+	}
+	c.sub.active = false
+}
+
+func (c *checker) claim(s Segment, at int) {
+	c.closeLine()
+	c.closeClaim()
+	if !c.sub.active {
+		c.problem(at, s.ID, CodeUnexpected, "CLM outside a subscriber (2000B) loop")
+	} else {
+		c.checkSub()
+		c.sub.claims++
+	}
+	c.rep.Claims++
+	c.setClaims++
+	if c.setClaims == maxSetClaims+1 {
+		c.problem(at, s.ID, CodeTooManyClaims, "transaction set %s has more than %d claims", c.stCtl, maxSetClaims)
+	}
+	total, err := parseAmount(s.Element(2))
+	if err != nil {
+		c.problem(at, s.ID, CodeBadElement, "CLM02 %q is not an amount", s.Element(2))
+	}
+	c.clm.active, c.clm.at, c.clm.lines = true, at, 0
+	c.clm.total, c.clm.totalOK = total, err == nil
+	c.clm.sum, c.clm.sumOK = decimal.Zero, true
+	c.clm.freq = component(s.Element(5), c.comp, 3)
+	c.clm.f8, c.clm.hi = false, false
+	c.loop = loop2300
+}
+
+func (c *checker) closeClaim() {
+	if !c.clm.active {
+		return
+	}
+	c.clm.active = false
+	at := c.clm.at
+	if !c.clm.hi {
+		c.missing(at, "CLM", "2300", "HI (diagnoses)")
+	}
+	if c.clm.lines == 0 {
+		c.missing(at, "CLM", "2400", "service line (LX)")
+	}
+	if (c.clm.freq == "7" || c.clm.freq == "8") && !c.clm.f8 {
+		c.missing(at, "CLM", "2300", "REF*F8 (original claim number), required for frequency "+c.clm.freq)
+	}
+	if c.clm.totalOK {
+		c.rep.TotalCharge = c.rep.TotalCharge.Add(c.clm.total)
+		if c.clm.sumOK && c.clm.lines > 0 && !c.clm.total.Equal(c.clm.sum) {
+			c.problem(at, "CLM", CodeClaimTotal, "CLM02 %s differs from the sum of SV102, %s", c.clm.total, c.clm.sum)
+		}
+	}
+}
+
+func (c *checker) lx(s Segment, at int) {
+	c.closeLine()
+	if !c.clm.active {
+		c.problem(at, s.ID, CodeUnexpected, "LX outside a claim")
+		return
+	}
+	c.clm.lines++
+	c.rep.Lines++
+	if c.clm.lines == maxClaimLine+1 {
+		c.problem(at, s.ID, CodeTooManyLines, "claim at segment %d has more than %d service lines", c.clm.at, maxClaimLine)
+	}
+	if n, err := strconv.Atoi(s.Element(1)); err != nil || n != c.clm.lines {
+		c.problem(at, s.ID, CodeLXSequence, "LX01 is %q, expected %d", s.Element(1), c.clm.lines)
+	}
+	c.line.active, c.line.at, c.line.sv1, c.line.dtp = true, at, false, false
+	c.loop = loop2400
+}
+
+func (c *checker) closeLine() {
+	if !c.line.active {
+		return
+	}
+	c.line.active = false
+	if !c.line.sv1 {
+		c.missing(c.line.at, "LX", "2400", "SV1")
+	}
+	if !c.line.dtp {
+		c.missing(c.line.at, "LX", "2400", "DTP*472 (service date)")
+	}
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// component returns the k-th (1-based) component of a composite element.
+func component(el string, sep byte, k int) string {
+	for i := 1; i < k; i++ {
+		_, rest, ok := cut(el, sep)
+		if !ok {
+			return ""
+		}
+		el = rest
+	}
+	v, _, _ := cut(el, sep)
+	return v
+}
+
+// parseAmount accepts the X12 R type: optional minus, digits, at most one
+// decimal point. decimal.NewFromString alone would also take exponents.
+func parseAmount(s string) (decimal.Decimal, error) {
+	digits, dot := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot:
+			dot = true
+		case c == '-' && i == 0:
+		default:
+			return decimal.Decimal{}, fmt.Errorf("%w: %q is not an amount", ErrInvalid, s)
+		}
+	}
+	if digits == 0 || digits > 18 {
+		return decimal.Decimal{}, fmt.Errorf("%w: %q is not an amount", ErrInvalid, s)
+	}
+	return decimal.NewFromString(s)
+}

@@ -1,0 +1,14 @@
+// Package x12 writes, reads and checks ASC X12 837P professional claims
+// (005010X222A1), the file the management services contractor sends to
+// Medicaid for recovery-support services billed by community agencies.
+//
+// It owns the wire format only: envelopes, control numbers, segment
+// counts, loop order, claim splitting at the guide's limits and the
+// syntax-level validation the payer's front end would reject a file for.
+// Which claims to send, and what a rejection means for a claim, belong to
+// the callers; everything arrives as arguments so output is reproducible.
+//
+// The Writer and Check both stream: memory depends on the largest claim
+// and the number of billing providers, never on the number of claims, so a
+// month of claims for the whole state fits through either one.
+package x12
