@@ -1,0 +1,612 @@
+package adjudication
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// ruleCase is one row of a per-rule table: start from an approved fixture,
+// change one fact, and say what the rule and the decision must show.
+type ruleCase struct {
+	name     string
+	base     func() *VoucherFacts // nil means approvedATR
+	mutate   func(f *VoucherFacts)
+	result   string   // the rule's trace result
+	decision Decision // the overall decision
+	action   Action   // when fired: the action traced, if not the rule's own
+	detail   string   // when set: a substring the trace detail must hold
+	check    func(t *testing.T, f *VoucherFacts, d VoucherDecision)
+}
+
+// runRule runs a table for rule id, whose reason code is code.
+func runRule(t *testing.T, id, code string, cases []ruleCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			base := tc.base
+			if base == nil {
+				base = approvedATR
+			}
+			f := base()
+			if tc.mutate != nil {
+				tc.mutate(f)
+			}
+			d := DecideVoucher(f)
+			e := traceEntry(t, d, id)
+			require.Equal(t, code, e.Code, "rule %s traces the wrong code", id)
+
+			assert.Equal(t, tc.result, e.Result, "rule %s result (detail %q)", id, e.Detail)
+			assert.Equal(t, tc.decision, d.Decision, "decision; hits %v", d.Hits)
+			h, hit := findHit(d.Hits, code)
+			switch {
+			case tc.result == ResultFired && code == CodeGranted:
+				assert.False(t, hit, "the granting rule is not a reason")
+			case tc.result == ResultFired:
+				assert.NotEmpty(t, e.Detail, "a fired rule says what it saw")
+				require.True(t, hit, "code %s not in hits %v", code, hitCodes(d.Hits))
+				assert.Equal(t, e.Action, h.Action)
+				assert.Equal(t, e.Detail, h.Detail)
+				if tc.action != "" {
+					assert.Equal(t, tc.action, e.Action)
+				}
+			case tc.result == ResultWaived:
+				assert.NotEmpty(t, e.Detail, "a waived rule still says what it saw")
+				assert.False(t, hit, "a waived rule is not a reason")
+			default:
+				assert.Empty(t, e.Detail)
+				assert.False(t, hit, "code %s in hits although rule %s did not fire", code, id)
+			}
+			if tc.detail != "" {
+				assert.Contains(t, e.Detail, tc.detail)
+			}
+			if tc.check != nil {
+				tc.check(t, f, d)
+			}
+		})
+	}
+}
+
+// grants asserts the units and span a partial or approved decision carries.
+func grants(units int, start, end time.Time) func(t *testing.T, f *VoucherFacts, d VoucherDecision) {
+	return func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+		t.Helper()
+		assert.Equal(t, units, d.Units, "units granted")
+		assert.True(t, start.Equal(d.Start), "start: want %s got %s", formatDate(start), formatDate(d.Start))
+		assert.True(t, end.Equal(d.End), "end: want %s got %s", formatDate(end), formatDate(d.End))
+	}
+}
+
+func TestBuildersAreApproved(t *testing.T) {
+	t.Parallel()
+	builders := []struct {
+		name string
+		fn   func() *VoucherFacts
+	}{
+		{"ATR", approvedATR}, {"RCM", approvedRCM}, {"RSVP", approvedRSVP}, {"MHW", approvedMHW}, {"EMP", approvedEMP},
+	}
+	for _, b := range builders {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			f := b.fn()
+			d := DecideVoucher(f)
+			require.Equal(t, Approved, d.Decision, "hits %v", d.Hits)
+			assert.Empty(t, d.Hits)
+			assert.Equal(t, f.Request.Units, d.Units)
+			assert.True(t, f.Request.Start.Equal(d.Start))
+			assert.True(t, f.Request.End.Equal(d.End))
+			for _, e := range d.Trace {
+				want := []string{ResultPassed, ResultNotApplicable}
+				if e.Rule == "V90" {
+					want = []string{ResultFired}
+				}
+				assert.Contains(t, want, e.Result, "rule %s", e.Rule)
+			}
+		})
+	}
+}
+
+func TestRuleV01ServiceNotInCatalog(t *testing.T) {
+	t.Parallel()
+	runRule(t, "V01", CodeServiceNotInCatalog, []ruleCase{
+		{name: "service of another program", mutate: func(f *VoucherFacts) { f.Service.ProgramCode = "RCM" },
+			result: ResultFired, decision: Denied, detail: "belongs to RCM"},
+		{name: "service withdrawn from the catalog", mutate: func(f *VoucherFacts) { f.Service.Active = false },
+			result: ResultFired, decision: Denied, detail: "no longer offered"},
+		{name: "active service of the program", result: ResultPassed, decision: Approved},
+	})
+}
+
+func TestRuleV02AgreementInactive(t *testing.T) {
+	t.Parallel()
+	runRule(t, "V02", CodeAgreementInactive, []ruleCase{
+		{name: "no agreement on file", mutate: func(f *VoucherFacts) { f.Provider.AgreementStart, f.Provider.AgreementEnd = time.Time{}, time.Time{} },
+			result: ResultFired, decision: Denied, detail: "no agreement"},
+		{name: "agreement ends the day before the span ends", mutate: func(f *VoucherFacts) { f.Provider.AgreementEnd = addDays(spanEnd, -1) },
+			result: ResultFired, decision: Denied},
+		{name: "agreement starts the day after the span starts", mutate: func(f *VoucherFacts) { f.Provider.AgreementStart = addDays(spanStart, 1) },
+			result: ResultFired, decision: Denied},
+		{name: "agreement ends on the span's last day", mutate: func(f *VoucherFacts) { f.Provider.AgreementEnd = spanEnd },
+			result: ResultPassed, decision: Approved},
+		{name: "agreement starts on the span's first day", mutate: func(f *VoucherFacts) { f.Provider.AgreementStart = spanStart },
+			result: ResultPassed, decision: Approved},
+		{name: "open-ended agreement", mutate: func(f *VoucherFacts) { f.Provider.AgreementEnd = time.Time{} },
+			result: ResultPassed, decision: Approved},
+	})
+}
+
+func TestRuleV03ProviderNotEnrolled(t *testing.T) {
+	t.Parallel()
+	runRule(t, "V03", CodeProviderNotEnrolled, []ruleCase{
+		{name: "provider not in the program", mutate: func(f *VoucherFacts) { f.Provider.Programs = []string{"RCM"} },
+			result: ResultFired, decision: Denied, detail: "not enrolled in ATR"},
+		{name: "provider not enrolled for the service", mutate: func(f *VoucherFacts) { f.Provider.Services = []string{"ATR-TR", "ATR-DT"} },
+			result: ResultFired, decision: Denied, detail: "not enrolled for ATR-CM"},
+		{name: "enrolled for program and service", result: ResultPassed, decision: Approved},
+	})
+}
+
+func TestRuleV04EnrollmentNotActive(t *testing.T) {
+	t.Parallel()
+	runRule(t, "V04", CodeEnrollmentNotActive, []ruleCase{
+		{name: "no enrollment", mutate: func(f *VoucherFacts) { f.Enrollment = nil },
+			result: ResultFired, decision: Denied, detail: "no enrollment"},
+		{name: "enrollment with another provider", mutate: func(f *VoucherFacts) { f.Enrollment.ProviderID = otherProvID },
+			result: ResultFired, decision: Denied, detail: "no enrollment"},
+		{name: "enrollment in another program", mutate: func(f *VoucherFacts) { f.Enrollment.ProgramCode = "RCM" },
+			result: ResultFired, decision: Denied},
+		{name: "enrollment starts the day after the span starts", mutate: func(f *VoucherFacts) { f.Enrollment.Start = addDays(spanStart, 1) },
+			result: ResultFired, decision: Denied, detail: "does not cover"},
+		{name: "discharged the day before the span ends", mutate: func(f *VoucherFacts) { f.Enrollment.Discharge = addDays(spanEnd, -1) },
+			result: ResultFired, decision: Denied},
+		{name: "discharged on the span's last day", mutate: func(f *VoucherFacts) { f.Enrollment.Discharge = spanEnd },
+			result: ResultPassed, decision: Approved},
+		{name: "enrollment starts on the span's first day", mutate: func(f *VoucherFacts) { f.Enrollment.Start = spanStart },
+			result: ResultPassed, decision: Approved},
+	})
+}
+
+func TestRuleV05CatchmentNotServed(t *testing.T) {
+	t.Parallel()
+	runRule(t, "V05", CodeCatchmentNotServed, []ruleCase{
+		{name: "RCM client outside the nine areas", base: approvedRCM, mutate: func(f *VoucherFacts) { f.Client.CatchmentArea = "Stamford" },
+			result: ResultFired, decision: Denied, detail: "Stamford"},
+		{name: "RCM client with no area recorded", base: approvedRCM, mutate: func(f *VoucherFacts) { f.Client.CatchmentArea = "" },
+			result: ResultFired, decision: Denied},
+		{name: "RCM client in Norwich", base: approvedRCM, mutate: func(f *VoucherFacts) { f.Client.CatchmentArea = "Norwich" },
+			result: ResultPassed, decision: Approved},
+		{name: "RSVP client at the Willimantic site", base: approvedRSVP, mutate: func(f *VoucherFacts) { f.Client.CatchmentArea = "Willimantic" },
+			result: ResultPassed, decision: Approved},
+		{name: "RSVP client in Hartford, not an RSVP site", base: approvedRSVP, mutate: func(f *VoucherFacts) { f.Client.CatchmentArea = "Hartford" },
+			result: ResultFired, decision: Denied},
+		{name: "ATR lists no areas", mutate: func(f *VoucherFacts) { f.Client.CatchmentArea = "Stamford" },
+			result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV06ConsentMissing(t *testing.T) {
+	t.Parallel()
+	withConsent := func(edit func(c *Consent)) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			c := paymentConsent()
+			edit(&c)
+			f.Consents = []Consent{c}
+		}
+	}
+	runRule(t, "V06", CodeConsentMissing, []ruleCase{
+		{name: "no consent", mutate: func(f *VoucherFacts) { f.Consents = nil },
+			result: ResultFired, decision: Denied},
+		{name: "revoked", mutate: withConsent(func(c *Consent) { c.Revoked = true }),
+			result: ResultFired, decision: Denied},
+		{name: "expired yesterday", mutate: withConsent(func(c *Consent) { c.ExpiresOn = addDays(today, -1) }),
+			result: ResultFired, decision: Denied},
+		{name: "expires today", mutate: withConsent(func(c *Consent) { c.ExpiresOn = today }),
+			result: ResultPassed, decision: Approved},
+		{name: "no expiry date", mutate: withConsent(func(c *Consent) { c.ExpiresOn = time.Time{} }),
+			result: ResultPassed, decision: Approved},
+		{name: "signed tomorrow", mutate: withConsent(func(c *Consent) { c.SignedOn = addDays(today, 1) }),
+			result: ResultFired, decision: Denied},
+		{name: "signed today", mutate: withConsent(func(c *Consent) { c.SignedOn = today }),
+			result: ResultPassed, decision: Approved},
+		{name: "recipient is a provider, not the MSC", mutate: withConsent(func(c *Consent) { c.RecipientType = "provider" }),
+			result: ResultFired, decision: Denied},
+		{name: "purpose does not include payment", mutate: withConsent(func(c *Consent) { c.Purposes = []string{"treatment_coordination"} }),
+			result: ResultFired, decision: Denied},
+		{name: "disclosed by another provider", mutate: withConsent(func(c *Consent) { c.DisclosingProviderID = otherProvID }),
+			result: ResultFired, decision: Denied},
+		{name: "one good consent among three", mutate: func(f *VoucherFacts) {
+			revoked, other := paymentConsent(), paymentConsent()
+			revoked.Revoked = true
+			other.DisclosingProviderID = otherProvID
+			f.Consents = []Consent{revoked, other, paymentConsent()}
+		}, result: ResultPassed, decision: Approved},
+	})
+}
+
+func TestRuleV07MedicaidIDMissing(t *testing.T) {
+	t.Parallel()
+	runRule(t, "V07", CodeMedicaidIDMissing, []ruleCase{
+		{name: "MHW client without a Medicaid ID", base: approvedMHW, mutate: func(f *VoucherFacts) { f.Client.HasMedicaidID = false },
+			result: ResultFired, decision: Denied},
+		{name: "MHW client with a Medicaid ID", base: approvedMHW, result: ResultPassed, decision: Approved},
+		{name: "ATR is not billed to Medicaid", mutate: func(f *VoucherFacts) { f.Client.HasMedicaidID = false },
+			result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV08WaiverPlanMissing(t *testing.T) {
+	t.Parallel()
+	plan := func(edit func(p *CarePlan)) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) { edit(&f.CarePlans[0]) }
+	}
+	runRule(t, "V08", CodeWaiverPlanMissing, []ruleCase{
+		{name: "no plan", base: approvedMHW, mutate: func(f *VoucherFacts) { f.CarePlans = nil },
+			result: ResultFired, decision: Denied, detail: formatDate(spanStart)},
+		{name: "plan closed", base: approvedMHW, mutate: plan(func(p *CarePlan) { p.Closed = true }),
+			result: ResultFired, decision: Denied},
+		{name: "plan starts the day after the span", base: approvedMHW, mutate: plan(func(p *CarePlan) { p.Start = addDays(spanStart, 1) }),
+			result: ResultFired, decision: Denied},
+		{name: "plan ended the day before the span", base: approvedMHW, mutate: plan(func(p *CarePlan) { p.End = addDays(spanStart, -1) }),
+			result: ResultFired, decision: Denied},
+		{name: "only an RSS care plan", base: approvedMHW, mutate: plan(func(p *CarePlan) { p.Kind = PlanRSSCare }),
+			result: ResultFired, decision: Denied},
+		{name: "waiver plan of another program", base: approvedMHW, mutate: plan(func(p *CarePlan) { p.ProgramCode = "RCM" }),
+			result: ResultFired, decision: Denied},
+		{name: "plan ends on the span's first day", base: approvedMHW, mutate: plan(func(p *CarePlan) { p.End = spanStart }),
+			result: ResultPassed, decision: Approved},
+		{name: "ATR needs no waiver plan", result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV09GPRAIntakeMissing(t *testing.T) {
+	t.Parallel()
+	runRule(t, "V09", CodeGPRAIntakeMissing, []ruleCase{
+		{name: "ATR without intake GPRA", mutate: func(f *VoucherFacts) { f.GPRA = GPRA{} },
+			result: ResultFired, decision: Denied},
+		{name: "ATR with intake GPRA", result: ResultPassed, decision: Approved},
+		{name: "RCM has no GPRA", base: approvedRCM, result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV10NotPrimaryCaseManager(t *testing.T) {
+	t.Parallel()
+	runRule(t, "V10", CodeNotPrimaryCaseManager, []ruleCase{
+		{name: "ATR-CM from a non-primary enrollment", mutate: func(f *VoucherFacts) { f.Enrollment.PrimaryCaseManager = false },
+			result: ResultFired, decision: Denied},
+		{name: "ATR-CM from the primary case manager", result: ResultPassed, decision: Approved},
+		{name: "transportation needs no primary case manager", mutate: func(f *VoucherFacts) {
+			withService(f, atrTR())
+			f.Enrollment.PrimaryCaseManager = false
+		}, result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV11StaffNotQualified(t *testing.T) {
+	t.Parallel()
+	runRule(t, "V11", CodeStaffNotQualified, []ruleCase{
+		{name: "no staff named for case management", mutate: func(f *VoucherFacts) { f.Staff = nil },
+			result: ResultFired, decision: Denied, detail: "no_staff_named"},
+		{name: "staff of another provider", mutate: func(f *VoucherFacts) { f.Staff.ProviderID = otherProvID },
+			result: ResultFired, decision: Denied, detail: "staff_not_with_provider"},
+		{name: "staff inactive", mutate: func(f *VoucherFacts) { f.Staff.Active = false },
+			result: ResultFired, decision: Denied, detail: "staff_not_with_provider"},
+		{name: "CADC expired the day before the span", mutate: func(f *VoucherFacts) {
+			f.Staff.Credentials = []Credential{{Type: CredCADC, ValidFrom: day(2023, time.January, 1), ValidTo: addDays(spanStart, -1)}}
+		}, result: ResultFired, decision: Denied, detail: "no_qualifying_path"},
+		{name: "CADC valid to the span's first day", mutate: func(f *VoucherFacts) {
+			f.Staff.Credentials = []Credential{{Type: CredCADC, ValidFrom: day(2023, time.January, 1), ValidTo: spanStart}}
+		}, result: ResultPassed, decision: Approved},
+		{name: "MHW recovery assistant without training", base: approvedMHW, mutate: func(f *VoucherFacts) { f.Staff.Credentials = f.Staff.Credentials[:2] },
+			result: ResultFired, decision: Denied, detail: "no_valid_ra_training"},
+		{name: "RCM staff who is not a recovery specialist", base: approvedRCM, mutate: func(f *VoucherFacts) { f.Staff.Role = "case_manager" },
+			result: ResultFired, decision: Denied, detail: "role_not_recovery_specialist"},
+		{name: "transportation needs no qualified staff", mutate: func(f *VoucherFacts) {
+			withService(f, atrTR())
+			f.Staff = nil
+		}, result: ResultPassed, decision: Approved},
+	})
+}
+
+func TestRuleV12BackgroundCheckMissing(t *testing.T) {
+	t.Parallel()
+	// minor turns 18 the day after the span starts; adult turns 18 on it.
+	minor := func(f *VoucherFacts) { f.Client.DateOfBirth = spanStart.AddDate(-18, 0, 1) }
+	checkedOn := func(d time.Time, passed bool) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			minor(f)
+			f.Staff.BackgroundChecks = []BackgroundCheck{{CheckedOn: d, Passed: passed}}
+		}
+	}
+	runRule(t, "V12", CodeBackgroundCheckMissing, []ruleCase{
+		{name: "17-year-old, check dated the start day", mutate: checkedOn(spanStart, true),
+			result: ResultFired, decision: Denied, detail: "before " + formatDate(spanStart)},
+		{name: "17-year-old, check dated the day before", mutate: checkedOn(addDays(spanStart, -1), true),
+			result: ResultPassed, decision: Approved},
+		{name: "17-year-old, check failed", mutate: checkedOn(day(2025, time.June, 1), false),
+			result: ResultFired, decision: Denied},
+		{name: "17-year-old, no checks at all", mutate: checkedOn(time.Time{}, false),
+			result: ResultFired, decision: Denied},
+		{name: "17-year-old, a failed and a passed check", mutate: func(f *VoucherFacts) {
+			minor(f)
+			f.Staff.BackgroundChecks = []BackgroundCheck{{CheckedOn: day(2024, time.May, 1), Passed: false}, {CheckedOn: day(2025, time.May, 1), Passed: true}}
+		}, result: ResultPassed, decision: Approved},
+		{name: "17-year-old, no staff named for transportation", mutate: func(f *VoucherFacts) {
+			minor(f)
+			withService(f, atrTR())
+			f.Staff = nil
+		}, result: ResultFired, decision: Denied, detail: "no staff"},
+		{name: "18 on the start day, no checks", mutate: func(f *VoucherFacts) {
+			f.Client.DateOfBirth = spanStart.AddDate(-18, 0, 0)
+			f.Staff.BackgroundChecks = nil
+		}, result: ResultNotApplicable, decision: Approved},
+		{name: "adult client", result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV20SpanOverValidity(t *testing.T) {
+	t.Parallel()
+	runRule(t, "V20", CodeSpanOverValidity, []ruleCase{
+		{name: "exactly 90 days", result: ResultPassed, decision: Approved, check: grants(40, spanStart, spanEnd)},
+		{name: "91 days cut to 90", mutate: func(f *VoucherFacts) { f.Request.End = addDays(spanEnd, 1) },
+			result: ResultFired, decision: Partial, detail: "91 days cut to 90", check: grants(40, spanStart, spanEnd)},
+		{name: "120 days cut to 90", mutate: func(f *VoucherFacts) { f.Request.End = addDays(spanStart, 119) },
+			result: ResultFired, decision: Partial, check: grants(40, spanStart, spanEnd)},
+		{name: "one day", mutate: func(f *VoucherFacts) { f.Request.End = spanStart },
+			result: ResultPassed, decision: Approved, check: grants(40, spanStart, spanStart)},
+		{name: "RCM has no validity limit", base: approvedRCM, mutate: func(f *VoucherFacts) { f.Request.End = addDays(spanStart, 179) },
+			result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV21SpanPastLengthOfService(t *testing.T) {
+	t.Parallel()
+	// los sets a cut-at-the-limit length of service whose last day is last.
+	los := func(last time.Time) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			f.Program.LOSMaxDays = daysInclusive(f.Enrollment.Start, last)
+			f.Program.LOSReviewPastMax = false
+		}
+	}
+	runRule(t, "V21", CodeSpanPastLengthOfService, []ruleCase{
+		{name: "limit is the span's last day", mutate: los(spanEnd),
+			result: ResultPassed, decision: Approved, check: grants(40, spanStart, spanEnd)},
+		{name: "limit the day before the span ends", mutate: los(addDays(spanEnd, -1)),
+			result: ResultFired, decision: Partial, detail: formatDate(addDays(spanEnd, -1)), check: grants(40, spanStart, addDays(spanEnd, -1))},
+		{name: "limit on the span's first day", mutate: los(spanStart),
+			result: ResultFired, decision: Partial, check: grants(40, spanStart, spanStart)},
+		{name: "span starts after the limit", mutate: los(addDays(spanStart, -1)),
+			result: ResultFired, decision: Pended, action: ActionPend, detail: "starts after"},
+		{name: "RCM reviews past the limit instead", base: approvedRCM, mutate: func(f *VoucherFacts) { f.Request.End = addDays(f.Enrollment.Start, 300) },
+			result: ResultNotApplicable, decision: Pended},
+		{name: "ATR has no length of service", result: ResultNotApplicable, decision: Approved},
+		{name: "no enrollment", mutate: func(f *VoucherFacts) { los(spanEnd)(f); f.Enrollment = nil },
+			result: ResultNotApplicable, decision: Denied},
+	})
+}
+
+func TestRuleV22UnitsOverVoucherMax(t *testing.T) {
+	t.Parallel()
+	units := func(n int) func(f *VoucherFacts) { return func(f *VoucherFacts) { f.Request.Units = n } }
+	runRule(t, "V22", CodeUnitsOverVoucherMax, []ruleCase{
+		{name: "exactly the per-voucher max", mutate: units(96),
+			result: ResultPassed, decision: Approved, check: grants(96, spanStart, spanEnd)},
+		{name: "one over the max", mutate: units(97),
+			result: ResultFired, decision: Partial, detail: "97 units reduced to 96", check: grants(96, spanStart, spanEnd)},
+		{name: "far over the max", mutate: units(480),
+			result: ResultFired, decision: Partial, check: grants(96, spanStart, spanEnd)},
+		{name: "MHW 481 units", base: approvedMHW, mutate: units(481),
+			result: ResultFired, decision: Partial, check: grants(480, spanStart, spanEnd)},
+	})
+}
+
+func TestRuleV30GPRAFollowupOverdue(t *testing.T) {
+	t.Parallel()
+	intakeDaysAgo := func(n int, followup bool) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			f.GPRA.IntakeDate = addDays(today, -n)
+			f.GPRA.FollowupRecorded = followup
+		}
+	}
+	runRule(t, "V30", CodeGPRAFollowupOverdue, []ruleCase{
+		{name: "window closes today", mutate: intakeDaysAgo(240, false), result: ResultPassed, decision: Approved},
+		{name: "window closed yesterday", mutate: intakeDaysAgo(241, false),
+			result: ResultFired, decision: Pended, detail: formatDate(addDays(today, -1))},
+		{name: "window closed, follow-up recorded", mutate: intakeDaysAgo(241, true), result: ResultPassed, decision: Approved},
+		{name: "inside the window", mutate: intakeDaysAgo(160, false), result: ResultPassed, decision: Approved},
+		{name: "no intake: V09 denies instead", mutate: func(f *VoucherFacts) { f.GPRA = GPRA{IntakeDate: addDays(today, -400)} },
+			result: ResultNotApplicable, decision: Denied},
+		{name: "RCM has no GPRA", base: approvedRCM, result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV31LengthOfServiceReview(t *testing.T) {
+	t.Parallel()
+	// RCM: 270 days from enrollment start, so the last day is start+269.
+	endAt := func(offset int) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) { f.Request.End = addDays(f.Enrollment.Start, 269+offset) }
+	}
+	runRule(t, "V31", CodeLengthOfServiceReview, []ruleCase{
+		{name: "ends on day 270", base: approvedRCM, mutate: endAt(0), result: ResultPassed, decision: Approved},
+		{name: "ends on day 271", base: approvedRCM, mutate: endAt(1),
+			result: ResultFired, decision: Pended, detail: "past day 270"},
+		{name: "ATR has no length of service", result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV32EpisodeUnitsExceeded(t *testing.T) {
+	t.Parallel()
+	// Transportation: 40 per voucher, 200 per episode, 12.00 a trip, so the
+	// dollar cap stays out of the way.
+	transport := func(authorized, asked int) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			withService(f, atrTR())
+			f.EpisodeUnitsAuthorized = authorized
+			f.EpisodeDollarsAuthorized = dec("800.00").Add(Amount(dec("12.00"), authorized))
+			f.Request.Units = asked
+		}
+	}
+	runRule(t, "V32", CodeEpisodeUnitsExceeded, []ruleCase{
+		{name: "reaches the episode max exactly", mutate: transport(160, 40), result: ResultPassed, decision: Approved},
+		{name: "one unit over the episode max", mutate: transport(161, 40),
+			result: ResultFired, decision: Pended, detail: "40 units asked, 39 left of 200"},
+		{name: "max already passed", mutate: transport(210, 10),
+			result: ResultFired, decision: Pended, detail: "0 left"},
+		{name: "judged on units after the per-voucher cut", mutate: transport(160, 45),
+			result: ResultPassed, decision: Partial, check: grants(40, spanStart, spanEnd)},
+		{name: "over even after the cut", mutate: transport(161, 45),
+			result: ResultFired, decision: Pended},
+		{name: "RCM has no per-episode max", base: approvedRCM, result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
+	t.Parallel()
+	authorized := func(s string, units int) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			f.EpisodeDollarsAuthorized = dec(s)
+			f.Request.Units = units
+		}
+	}
+	runRule(t, "V33", CodeEpisodeDollarsExceeded, []ruleCase{
+		{name: "reaches the cap exactly", mutate: authorized("3400.00", 40), result: ResultPassed, decision: Approved},
+		{name: "one cent over the cap", mutate: authorized("3400.01", 40),
+			result: ResultFired, decision: Pended, detail: "600.00 asked, 599.99 left of 4000.00"},
+		{name: "cap already passed", mutate: authorized("4100.00", 1),
+			result: ResultFired, decision: Pended, detail: "0.00 left"},
+		{name: "judged on units after the per-voucher cut", mutate: authorized("2560.00", 100),
+			result: ResultPassed, decision: Partial, check: grants(96, spanStart, spanEnd)},
+		{name: "RCM has no dollar cap", base: approvedRCM, mutate: func(f *VoucherFacts) { f.EpisodeDollarsAuthorized = dec("99999.00") },
+			result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV34DuplicateOtherProvider(t *testing.T) {
+	t.Parallel()
+	// other is another agency's live ATR-CM authorization over the span.
+	other := func(edit func(a *Authorization)) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			a := Authorization{ID: 21, Number: "ATR-2026-000021", ProviderID: otherProvID, ServiceCode: "ATR-CM", EpisodeID: episodeID,
+				Start: day(2026, time.February, 15), End: day(2026, time.May, 15), UnitsAuthorized: 40, UnitsUsed: 5, Rate: dec("15.00")}
+			if edit != nil {
+				edit(&a)
+			}
+			f.Authorizations = append(f.Authorizations, a)
+		}
+	}
+	runRule(t, "V34", CodeDuplicateOtherProvider, []ruleCase{
+		{name: "another provider's overlapping authorization", mutate: other(nil),
+			result: ResultFired, decision: Pended, detail: "ATR-2026-000021 of provider 202"},
+		{name: "our own overlapping authorization", mutate: other(func(a *Authorization) { a.ProviderID = provID }),
+			result: ResultPassed, decision: Approved},
+		{name: "void", mutate: other(func(a *Authorization) { a.Void = true }), result: ResultPassed, decision: Approved},
+		{name: "exhausted", mutate: other(func(a *Authorization) { a.UnitsUsed = a.UnitsAuthorized }), result: ResultPassed, decision: Approved},
+		{name: "one unit left", mutate: other(func(a *Authorization) { a.UnitsUsed = a.UnitsAuthorized - 1 }), result: ResultFired, decision: Pended},
+		{name: "another service", mutate: other(func(a *Authorization) { a.ServiceCode = "ATR-LS" }), result: ResultPassed, decision: Approved},
+		{name: "ends on the span's first day", mutate: other(func(a *Authorization) { a.End = spanStart }), result: ResultFired, decision: Pended},
+		{name: "starts on the span's last day", mutate: other(func(a *Authorization) { a.Start, a.End = spanEnd, addDays(spanEnd, 60) }),
+			result: ResultFired, decision: Pended},
+		{name: "starts the day after the span", mutate: other(func(a *Authorization) { a.Start, a.End = addDays(spanEnd, 1), addDays(spanEnd, 60) }),
+			result: ResultPassed, decision: Approved},
+		{name: "expired yesterday, overlapping a retro span", mutate: func(f *VoucherFacts) {
+			f.Request.Start, f.Request.End = addDays(today, -10), addDays(today, 79)
+			other(func(a *Authorization) { a.End = addDays(today, -1) })(f)
+		}, result: ResultPassed, decision: Approved},
+		{name: "overlaps only the days V20 cut off", mutate: func(f *VoucherFacts) {
+			f.Request.End = addDays(spanStart, 119)
+			other(func(a *Authorization) { a.Start, a.End = addDays(spanEnd, 1), addDays(spanEnd, 60) })(f)
+		}, result: ResultPassed, decision: Partial, check: grants(40, spanStart, spanEnd)},
+	})
+}
+
+func TestRuleV35CaseloadAtCap(t *testing.T) {
+	t.Parallel()
+	load := func(role string, n int) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			f.Staff.Role = role
+			f.Caseload = n
+		}
+	}
+	runRule(t, "V35", CodeCaseloadAtCap, []ruleCase{
+		{name: "lead specialist one under the cap of 10", base: approvedRCM, mutate: load(RoleLeadRecoverySpecialist, 9),
+			result: ResultPassed, decision: Approved},
+		{name: "lead specialist at the cap of 10", base: approvedRCM, mutate: load(RoleLeadRecoverySpecialist, 10),
+			result: ResultFired, decision: Pended, detail: "cap 10 for lead_recovery_specialist"},
+		{name: "recovery specialist at 14 of 15", base: approvedRCM, mutate: load(RoleRecoverySpecialist, 14),
+			result: ResultPassed, decision: Approved},
+		{name: "recovery specialist at the cap of 15", base: approvedRCM, mutate: load(RoleRecoverySpecialist, 15),
+			result: ResultFired, decision: Pended, detail: "cap 15"},
+		{name: "RCM with no staff named", base: approvedRCM, mutate: func(f *VoucherFacts) { f.Staff = nil; f.Caseload = 40 },
+			result: ResultNotApplicable, decision: Denied},
+		{name: "ATR has no caseload caps", mutate: func(f *VoucherFacts) { f.Caseload = 99 },
+			result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV36NotInCarePlan(t *testing.T) {
+	t.Parallel()
+	plan := func(edit func(p *CarePlan)) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) { edit(&f.CarePlans[0]) }
+	}
+	runRule(t, "V36", CodeNotInCarePlan, []ruleCase{
+		{name: "no care plan", mutate: func(f *VoucherFacts) { f.CarePlans = nil },
+			result: ResultFired, decision: Pended, detail: "ATR-CM not in an active rss_care_plan"},
+		{name: "plan without the service", mutate: plan(func(p *CarePlan) { p.Services = []string{"ATR-TR"} }),
+			result: ResultFired, decision: Pended},
+		{name: "plan closed", mutate: plan(func(p *CarePlan) { p.Closed = true }), result: ResultFired, decision: Pended},
+		{name: "plan of another program", mutate: plan(func(p *CarePlan) { p.ProgramCode = "RCM" }), result: ResultFired, decision: Pended},
+		{name: "plan starts the day after the span", mutate: plan(func(p *CarePlan) { p.Start = addDays(spanStart, 1) }),
+			result: ResultFired, decision: Pended},
+		{name: "plan ended the day before the span", mutate: plan(func(p *CarePlan) { p.End = addDays(spanStart, -1) }),
+			result: ResultFired, decision: Pended},
+		{name: "plan ends on the span's first day", mutate: plan(func(p *CarePlan) { p.End = spanStart }),
+			result: ResultPassed, decision: Approved},
+		{name: "second plan lists the service", mutate: func(f *VoucherFacts) {
+			f.CarePlans[0].Closed = true
+			f.CarePlans = append(f.CarePlans, carePlan(PlanRSSCare, "ATR", "ATR-CM"))
+		}, result: ResultPassed, decision: Approved},
+		{name: "MHW waiver plan without the service", base: approvedMHW, mutate: plan(func(p *CarePlan) { p.Services = []string{"MHW-XX"} }),
+			result: ResultFired, decision: Pended, detail: "waiver_recovery_plan"},
+		{name: "RSVP needs no care plan", base: approvedRSVP, result: ResultNotApplicable, decision: Approved},
+		{name: "EMP zero reject waives it", base: approvedEMP, mutate: func(f *VoucherFacts) { f.Program.CarePlanRequired = true },
+			result: ResultWaived, decision: Approved},
+	})
+}
+
+func TestRuleV37RetroAuthorization(t *testing.T) {
+	t.Parallel()
+	startsDaysAgo := func(n int) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			f.Request.Start = addDays(today, -n)
+			f.Request.End = addDays(f.Request.Start, 89)
+		}
+	}
+	runRule(t, "V37", CodeRetroAuthorization, []ruleCase{
+		{name: "starts today", result: ResultPassed, decision: Approved},
+		{name: "starts exactly 14 days ago", mutate: startsDaysAgo(14), result: ResultPassed, decision: Approved},
+		{name: "starts 15 days ago", mutate: startsDaysAgo(15),
+			result: ResultFired, decision: Pended, detail: "starts 15 days ago; limit 14"},
+		{name: "starts in the future", mutate: startsDaysAgo(-20), result: ResultPassed, decision: Approved},
+		{name: "MHW 15 days ago", base: approvedMHW, mutate: startsDaysAgo(15), result: ResultFired, decision: Pended},
+	})
+}
+
+func TestRuleV90Granted(t *testing.T) {
+	t.Parallel()
+	runRule(t, "V90", CodeGranted, []ruleCase{
+		{name: "ATR", result: ResultFired, decision: Approved},
+		{name: "RCM", base: approvedRCM, result: ResultFired, decision: Approved},
+		{name: "RSVP", base: approvedRSVP, result: ResultFired, decision: Approved},
+		{name: "MHW", base: approvedMHW, result: ResultFired, decision: Approved},
+		{name: "EMP", base: approvedEMP, result: ResultFired, decision: Approved},
+		{name: "a program the rule set does not know", base: func() *VoucherFacts { return withProgramCode(approvedRSVP(), "PEER") },
+			result: ResultPassed, decision: Pended, check: func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+				h, ok := findHit(d.Hits, CodeNoGrantingRule)
+				require.True(t, ok, "hits %v", d.Hits)
+				assert.Equal(t, ActionPend, h.Action)
+				assert.Contains(t, h.Detail, "PEER")
+			}},
+	})
+}
