@@ -1,0 +1,73 @@
+package access
+
+import (
+	"context"
+	"fmt"
+
+	"rss"
+)
+
+// Role is what an API key may do.
+type Role string
+
+const (
+	RoleProvider Role = "provider"
+	RoleReviewer Role = "reviewer"
+	RoleFinance  Role = "finance"
+	RoleAdmin    Role = "admin"
+)
+
+// Valid reports whether r is one of the four roles.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleProvider, RoleReviewer, RoleFinance, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// Actor is who a request runs as.
+type Actor struct {
+	KeyID      int64
+	Role       Role
+	ProviderID int64 // set for provider keys only
+	RequestID  string
+}
+
+// IsProvider reports whether the actor is bound to one agency.
+func (a Actor) IsProvider() bool { return a.Role == RoleProvider }
+
+// SeesProvider reports whether the actor may see records of provider id:
+// provider keys see their own agency only; the MSC roles see every agency.
+func (a Actor) SeesProvider(id int64) bool { return !a.IsProvider() || a.ProviderID == id }
+
+type actorKey struct{}
+
+// WithActor returns ctx carrying a.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFrom returns the actor in ctx. Domain code calls it at the top of
+// each operation; a missing actor is a programming error surfaced as forbidden.
+func ActorFrom(ctx context.Context) (Actor, error) {
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	if !ok || !a.Role.Valid() {
+		return Actor{}, fmt.Errorf("%w: no authenticated actor", rss.ErrForbidden)
+	}
+	return a, nil
+}
+
+// Require returns the actor when its role is one of roles, else ErrForbidden.
+func Require(ctx context.Context, roles ...Role) (Actor, error) {
+	a, err := ActorFrom(ctx)
+	if err != nil {
+		return a, err
+	}
+	for _, r := range roles {
+		if a.Role == r {
+			return a, nil
+		}
+	}
+	return a, rss.Coded(rss.ErrForbidden, "forbidden", "role %s may not do this", a.Role)
+}

@@ -1,0 +1,192 @@
+package access
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/sql"
+)
+
+// An API key reads "rss_<prefix>_<secret>". The prefix finds the row; the
+// secret is stored only as its SHA-256. Keys are 160 bits of randomness, so
+// a fast hash is enough: there is nothing to brute-force the way there is
+// with a password.
+const keyScheme = "rss_"
+
+// NewKey is a freshly minted key; Secret is shown once and never stored.
+type NewKey struct {
+	ID     int64  `json:"id"`
+	Key    string `json:"key"`
+	Role   Role   `json:"role"`
+	Label  string `json:"label"`
+	Prefix string `json:"prefix"`
+}
+
+const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+func randomString(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b), nil
+}
+
+// CreateKey mints a key for role (and provider, for provider keys).
+func CreateKey(ctx context.Context, ext sql.Ext, role Role, providerID int64, label string) (NewKey, error) {
+	prefix, err := randomString(10)
+	if err != nil {
+		return NewKey{}, err
+	}
+	secret, err := randomString(32)
+	if err != nil {
+		return NewKey{}, err
+	}
+	return insertKey(ctx, ext, role, providerID, label, prefix, secret, false)
+}
+
+// CreateDemoKey stores a key with a fixed, published value: for demo
+// fixtures only, marked demo so an operator can find and revoke them.
+func CreateDemoKey(ctx context.Context, ext sql.Ext, role Role, providerID int64, label, key string) (NewKey, error) {
+	prefix, secret, ok := splitKey(key)
+	if !ok {
+		return NewKey{}, fmt.Errorf("%w: demo key %q is not rss_<prefix>_<secret>", rss.ErrInvalid, key)
+	}
+	return insertKey(ctx, ext, role, providerID, label, prefix, secret, true)
+}
+
+func insertKey(ctx context.Context, ext sql.Ext, role Role, providerID int64, label, prefix, secret string, demo bool) (NewKey, error) {
+	if !role.Valid() {
+		return NewKey{}, rss.Invalid("role", "invalid_role", "role must be provider, reviewer, finance or admin")
+	}
+	if (role == RoleProvider) != (providerID != 0) {
+		return NewKey{}, rss.Invalid("provider_id", "provider_scope", "provider keys need a provider id; other roles must not have one")
+	}
+	var pid any
+	if providerID != 0 {
+		pid = providerID
+	}
+	h := sha256.Sum256([]byte(secret))
+	var id int64
+	err := sqlx.GetContext(ctx, ext, &id, `
+		INSERT INTO api_keys (prefix, secret_hash, role, provider_id, label, demo)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, prefix, h[:], string(role), pid, label, demo)
+	if sql.IsViolation(err, sql.CodeForeignKeyViolation, "api_keys_provider_fkey") {
+		return NewKey{}, rss.Invalid("provider_id", "unknown_provider", "provider %d does not exist", providerID)
+	}
+	if err != nil {
+		return NewKey{}, fmt.Errorf("create key: %w", err)
+	}
+	return NewKey{ID: id, Key: keyScheme + prefix + "_" + secret, Role: role, Label: label, Prefix: prefix}, nil
+}
+
+func splitKey(key string) (prefix, secret string, ok bool) {
+	rest, found := strings.CutPrefix(key, keyScheme)
+	if !found {
+		return "", "", false
+	}
+	prefix, secret, found = strings.Cut(rest, "_")
+	if !found || len(prefix) < 8 || len(prefix) > 16 || len(secret) < 16 {
+		return "", "", false
+	}
+	return prefix, secret, true
+}
+
+// ErrBadKey is returned for a missing, malformed, unknown or revoked key.
+var ErrBadKey = errors.New("invalid or revoked API key")
+
+// Keys authenticates bearer keys. Lookups are cached for a short TTL so
+// the hot path does not hit the database on every request; a revocation
+// takes effect within the TTL.
+type Keys struct {
+	db  *sqlx.DB
+	ttl time.Duration
+	now func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cachedKey
+}
+
+type cachedKey struct {
+	hash    [32]byte
+	actor   Actor
+	revoked bool
+	at      time.Time
+}
+
+// NewKeys returns an authenticator over db.
+func NewKeys(db *sqlx.DB, ttl time.Duration, now func() time.Time) *Keys {
+	return &Keys{db: db, ttl: ttl, now: now, cache: make(map[string]cachedKey)}
+}
+
+// Authenticate returns the actor for a bearer key.
+func (k *Keys) Authenticate(ctx context.Context, key string) (Actor, error) {
+	prefix, secret, ok := splitKey(key)
+	if !ok {
+		return Actor{}, ErrBadKey
+	}
+	h := sha256.Sum256([]byte(secret))
+	k.mu.Lock()
+	c, hit := k.cache[prefix]
+	k.mu.Unlock()
+	if !hit || k.now().Sub(c.at) > k.ttl {
+		var row struct {
+			ID         int64      `db:"id"`
+			Hash       []byte     `db:"secret_hash"`
+			Role       string     `db:"role"`
+			ProviderID *int64     `db:"provider_id"`
+			RevokedAt  *time.Time `db:"revoked_at"`
+		}
+		err := k.db.GetContext(ctx, &row, `SELECT id, secret_hash, role, provider_id, revoked_at FROM api_keys WHERE prefix = $1`, prefix)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Actor{}, ErrBadKey
+		}
+		if err != nil {
+			return Actor{}, fmt.Errorf("look up key: %w", err)
+		}
+		c = cachedKey{actor: Actor{KeyID: row.ID, Role: Role(row.Role)}, revoked: row.RevokedAt != nil, at: k.now()}
+		copy(c.hash[:], row.Hash)
+		if row.ProviderID != nil {
+			c.actor.ProviderID = *row.ProviderID
+		}
+		k.mu.Lock()
+		k.cache[prefix] = c
+		k.mu.Unlock()
+	}
+	if c.revoked || subtle.ConstantTimeCompare(c.hash[:], h[:]) != 1 {
+		return Actor{}, ErrBadKey
+	}
+	return c.actor, nil
+}
+
+// Forget drops a key from the cache (after a revocation in this process).
+func (k *Keys) Forget(prefix string) {
+	k.mu.Lock()
+	delete(k.cache, prefix)
+	k.mu.Unlock()
+}
+
+// RevokeKey marks a key revoked.
+func RevokeKey(ctx context.Context, ext sql.Ext, id int64, at time.Time) error {
+	res, err := ext.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, at)
+	if err != nil {
+		return fmt.Errorf("revoke key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: api key %d", rss.ErrNotFound, id)
+	}
+	return nil
+}

@@ -1,0 +1,398 @@
+package adjudication
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// ClaimRuleSetVersion is stored with every adjudicated claim line.
+const ClaimRuleSetVersion = "claim-2026.11.1"
+
+// Claim line reason codes, each tied to its CARC (and RARC where the
+// remark is required).
+const (
+	CodeClaimServiceNotCovered  = "CLAIM_SERVICE_NOT_COVERED"
+	CodeClaimInfoMissing        = "CLAIM_INFORMATION_MISSING"
+	CodeClaimFilingLimit        = "CLAIM_FILING_LIMIT_EXPIRED"
+	CodeClaimBeforeCoverage     = "CLAIM_BEFORE_COVERAGE"
+	CodeClaimAfterCoverage      = "CLAIM_AFTER_COVERAGE"
+	CodeClaimNoMedicaidID       = "CLAIM_NO_MEDICAID_ID"
+	CodeClaimProviderIneligible = "CLAIM_PROVIDER_NOT_ELIGIBLE"
+	CodeClaimStaffNotQualified  = "CLAIM_STAFF_NOT_QUALIFIED"
+	CodeClaimDuplicate          = "CLAIM_DUPLICATE"
+	CodeClaimNoAuthorization    = "CLAIM_NO_AUTHORIZATION"
+	CodeClaimAuthMismatch       = "CLAIM_AUTHORIZATION_MISMATCH"
+	CodeClaimUnitsExceeded      = "CLAIM_UNITS_EXCEED_AUTHORIZATION"
+	CodeClaimCapReached         = "CLAIM_CAP_REACHED"
+	CodeClaimChargeOverFee      = "CLAIM_CHARGE_OVER_FEE_SCHEDULE"
+	CodeClaimVoided             = "CLAIM_VOIDED"
+)
+
+var claimReasons = []Reason{
+	{Code: CodeClaimServiceNotCovered, Action: ActionDeny, CARC: "96", RARC: "N130",
+		Text:     "Non-covered charge: the service is not covered by the program.",
+		NextStep: "Bill only services in the program's catalog."},
+	{Code: CodeClaimInfoMissing, Action: ActionDeny, CARC: "16", RARC: "M76",
+		Text:     "The claim lacks information needed to pay it: a diagnosis is required for this program.",
+		NextStep: "Resubmit the claim (frequency 7) with at least one ICD-10-CM diagnosis."},
+	{Code: CodeClaimFilingLimit, Action: ActionDeny, CARC: "29",
+		Text:     "The time limit for filing has expired.",
+		NextStep: "Claims must be received within the program's filing limit after the date of service."},
+	{Code: CodeClaimBeforeCoverage, Action: ActionDeny, CARC: "26",
+		Text:     "Expenses incurred before the client's enrollment began.",
+		NextStep: "Check the date of service against the enrollment start date."},
+	{Code: CodeClaimAfterCoverage, Action: ActionDeny, CARC: "27",
+		Text:     "Expenses incurred after the client's enrollment ended.",
+		NextStep: "Check the date of service against the discharge date."},
+	{Code: CodeClaimNoMedicaidID, Action: ActionDeny, CARC: "26", RARC: "N382",
+		Text:     "The client had no Medicaid ID on file, so Medicaid coverage cannot be shown for the date of service.",
+		NextStep: "Record the client's Medicaid ID, then resubmit (frequency 7)."},
+	{Code: CodeClaimProviderIneligible, Action: ActionDeny, CARC: "B7",
+		Text:     "The provider was not under agreement or enrolled for this service on the date of service.",
+		NextStep: "Contact MSC provider relations about the agreement or service enrollment."},
+	{Code: CodeClaimStaffNotQualified, Action: ActionDeny, CARC: "185",
+		Text:     "The rendering staff member was not eligible to deliver the service on the date of service (qualification or, for a minor, background check).",
+		NextStep: "Update the staff credentials on file if they were valid, or bill only services delivered by qualified staff."},
+	{Code: CodeClaimDuplicate, Action: ActionDeny, CARC: "18",
+		Text:     "Exact duplicate: the same client, service, date, provider and units were already paid.",
+		NextStep: "Do not rebill paid services; use a replacement (frequency 7) to correct a paid claim."},
+	{Code: CodeClaimNoAuthorization, Action: ActionDeny, CARC: "197",
+		Text:     "No active authorization covers this client, provider, service and date.",
+		NextStep: "Request a voucher for the service before delivering it."},
+	{Code: CodeClaimAuthMismatch, Action: ActionDeny, CARC: "197", RARC: "N54",
+		Text:     "The authorization named on the line does not match the client, provider, service or date.",
+		NextStep: "Correct the authorization number, or leave it out and the system will find the authorization."},
+	{Code: CodeClaimUnitsExceeded, Action: ActionDeny, CARC: "198",
+		Text:     "Units beyond what remains on the authorization were denied; what remained was paid.",
+		NextStep: "Request a new voucher for further units."},
+	{Code: CodeClaimCapReached, Action: ActionDeny, CARC: "119",
+		Text:     "The client's benefit maximum for the episode has been reached.",
+		NextStep: "A reviewer may consider an exception; further services are not payable in this episode."},
+	{Code: CodeClaimChargeOverFee, Action: ActionAdjust, CARC: "45",
+		Text:     "The charge exceeds the fee schedule; the allowed amount is the rate times the units.",
+		NextStep: "No action; bill at the published rate to avoid the adjustment."},
+	{Code: CodeClaimVoided, Action: ActionDeny, CARC: "A1",
+		Text:     "The claim was voided or replaced; its payment was reversed.",
+		NextStep: "No action; see the replacement claim if one was submitted."},
+}
+
+// ClaimLine is one line as billed.
+type ClaimLine struct {
+	ServiceCode         string          `json:"service_code"`
+	DateOfService       time.Time       `json:"date_of_service"`
+	Units               int             `json:"units"`
+	Charge              decimal.Decimal `json:"charge"`
+	AuthorizationNumber string          `json:"authorization_number,omitempty"`
+}
+
+// LineFacts is everything DecideLine may look at. The caller holds the
+// authorization and episode rows locked while it decides, so Authorization
+// and EpisodeDollarsPaid include every earlier line of the same transaction.
+type LineFacts struct {
+	ReceivedOn  time.Time    `json:"received_on"`
+	ProviderID  int64        `json:"provider_id"`
+	Line        ClaimLine    `json:"line"`
+	Program     Program      `json:"program"`
+	Service     Service      `json:"service"`
+	Provider    Provider     `json:"provider"`
+	Client      Client       `json:"client"`
+	Enrollments []Enrollment `json:"enrollments"`
+	Staff       *Staff       `json:"staff,omitempty"`
+	Diagnoses   int          `json:"diagnoses"`
+	// Authorization is the one named on the line (when it matched) or found
+	// by PickAuthorization; AuthorizationMismatch is set when a number was
+	// named but matched nothing usable.
+	Authorization         *Authorization  `json:"authorization,omitempty"`
+	AuthorizationMismatch bool            `json:"authorization_mismatch"`
+	Duplicate             bool            `json:"duplicate"`
+	EpisodeDollarsPaid    decimal.Decimal `json:"episode_dollars_paid"`
+	Settings              Settings        `json:"settings"`
+}
+
+// Adjustment is one CAS entry: why part or all of the charge was not paid.
+type Adjustment struct {
+	Group  string          `json:"group"`
+	Code   string          `json:"code"`
+	CARC   string          `json:"carc"`
+	RARC   string          `json:"rarc,omitempty"`
+	Amount decimal.Decimal `json:"amount"`
+	Units  int             `json:"units,omitempty"`
+}
+
+// Line statuses.
+const (
+	LinePaid    = "paid"
+	LinePartial = "partial"
+	LineDenied  = "denied"
+)
+
+// LineDecision is what DecideLine returns.
+type LineDecision struct {
+	Status          string          `json:"status"`
+	UnitsAllowed    int             `json:"units_allowed"`
+	Allowed         decimal.Decimal `json:"allowed"`
+	Paid            decimal.Decimal `json:"paid"`
+	AuthorizationID int64           `json:"authorization_id,omitempty"`
+	Adjustments     []Adjustment    `json:"adjustments"`
+	Hits            []Hit           `json:"hits"`
+	Trace           []TraceEntry    `json:"trace"`
+	RuleSetVersion  string          `json:"rule_set_version"`
+}
+
+type lineRule struct {
+	id    string
+	code  string
+	facts []string
+	// eval returns the reason code that fires ("" for none); a rule may
+	// choose between related codes (26 or 27).
+	eval func(f *LineFacts) (code, detail string)
+}
+
+// lineDenials run in order; the first that fires sets the line's CARC,
+// every one is traced.
+var lineDenials = []lineRule{
+	{id: "C01", code: CodeClaimServiceNotCovered, facts: []string{"service.program_code", "service.active", "program.code"},
+		eval: func(f *LineFacts) (string, string) {
+			if f.Service.ProgramCode != f.Program.Code || !f.Service.Active {
+				return CodeClaimServiceNotCovered, f.Line.ServiceCode + " not covered by " + f.Program.Code
+			}
+			return "", ""
+		}},
+	{id: "C02", code: CodeClaimInfoMissing, facts: []string{"program.diagnosis_required", "diagnoses"},
+		eval: func(f *LineFacts) (string, string) {
+			if f.Program.DiagnosisRequired && f.Diagnoses == 0 {
+				return CodeClaimInfoMissing, "no diagnosis on the claim"
+			}
+			return "", ""
+		}},
+	{id: "C03", code: CodeClaimFilingLimit, facts: []string{"received_on", "line.date_of_service", "program.filing_limit_days"},
+		eval: func(f *LineFacts) (string, string) {
+			if age := daysInclusive(f.Line.DateOfService, f.ReceivedOn) - 1; age > f.Program.FilingLimitDays {
+				return CodeClaimFilingLimit, "received " + strconv.Itoa(age) + " days after service; limit " + strconv.Itoa(f.Program.FilingLimitDays)
+			}
+			return "", ""
+		}},
+	{id: "C04", code: CodeClaimBeforeCoverage, facts: []string{"enrollments", "client.has_medicaid_id", "line.date_of_service"},
+		eval: func(f *LineFacts) (string, string) {
+			if f.Program.RequiresMedicaidID && !f.Client.HasMedicaidID {
+				return CodeClaimNoMedicaidID, "no Medicaid ID"
+			}
+			dos := f.Line.DateOfService
+			ended := false
+			for i := range f.Enrollments {
+				e := &f.Enrollments[i]
+				if e.Covers(dos, dos) {
+					return "", ""
+				}
+				if !e.Discharge.IsZero() && dos.After(e.Discharge) {
+					ended = true
+				}
+			}
+			if ended {
+				return CodeClaimAfterCoverage, "enrollment ended before " + formatDate(dos)
+			}
+			return CodeClaimBeforeCoverage, "no enrollment in force on " + formatDate(dos)
+		}},
+	{id: "C05", code: CodeClaimProviderIneligible, facts: []string{"provider.agreement_start", "provider.agreement_end", "provider.services"},
+		eval: func(f *LineFacts) (string, string) {
+			p := &f.Provider
+			if p.AgreementStart.IsZero() || !within(f.Line.DateOfService, p.AgreementStart, p.AgreementEnd) {
+				return CodeClaimProviderIneligible, "no agreement in force on " + formatDate(f.Line.DateOfService)
+			}
+			if !contains(p.Programs, f.Program.Code) || !contains(p.Services, f.Service.Code) {
+				return CodeClaimProviderIneligible, "provider not enrolled for " + f.Service.Code
+			}
+			return "", ""
+		}},
+	{id: "C06", code: CodeClaimStaffNotQualified, facts: []string{"staff", "service.qualification", "client.date_of_birth", "line.date_of_service"},
+		eval: func(f *LineFacts) (string, string) {
+			dos := f.Line.DateOfService
+			if ok, path := Qualified(f.Staff, f.ProviderID, &f.Service, dos, &f.Settings); !ok {
+				return CodeClaimStaffNotQualified, path
+			}
+			if IsMinorOn(&f.Client, dos, &f.Settings) && !BackgroundCleared(f.Staff, dos) {
+				return CodeClaimStaffNotQualified, "client is a minor; no passed background check before " + formatDate(dos)
+			}
+			return "", ""
+		}},
+	{id: "C07", code: CodeClaimDuplicate, facts: []string{"duplicate"},
+		eval: func(f *LineFacts) (string, string) {
+			if f.Duplicate {
+				return CodeClaimDuplicate, "an identical line was already paid"
+			}
+			return "", ""
+		}},
+	{id: "C08", code: CodeClaimNoAuthorization, facts: []string{"authorization", "line.authorization_number"},
+		eval: func(f *LineFacts) (string, string) {
+			if f.AuthorizationMismatch {
+				return CodeClaimAuthMismatch, "authorization " + f.Line.AuthorizationNumber + " does not cover this line"
+			}
+			if f.Authorization == nil {
+				return CodeClaimNoAuthorization, "no authorization covers " + f.Line.ServiceCode + " on " + formatDate(f.Line.DateOfService)
+			}
+			return "", ""
+		}},
+}
+
+// PickAuthorization finds the authorization a line draws on: the one named,
+// when it is the provider's, for the service and covers the date; otherwise
+// the earliest-ending live one with units left (or, when all are used up,
+// the earliest-ending, so the line is denied for units rather than for
+// having none). mismatch is true when a number was named and did not fit.
+func PickAuthorization(auths []Authorization, providerID int64, service string, dos time.Time, named string) (a *Authorization, mismatch bool) {
+	var best, bestEmpty *Authorization
+	for i := range auths {
+		c := &auths[i]
+		fits := !c.Void && c.ProviderID == providerID && c.ServiceCode == service && within(dos, c.Start, c.End)
+		if named != "" {
+			if c.Number == named {
+				if fits {
+					return c, false
+				}
+				return nil, true
+			}
+			continue
+		}
+		if !fits {
+			continue
+		}
+		if c.UnitsUsed < c.UnitsAuthorized {
+			if best == nil || c.End.Before(best.End) || (c.End.Equal(best.End) && c.ID < best.ID) {
+				best = c
+			}
+		} else if bestEmpty == nil || c.End.Before(bestEmpty.End) || (c.End.Equal(bestEmpty.End) && c.ID < bestEmpty.ID) {
+			bestEmpty = c
+		}
+	}
+	if named != "" {
+		return nil, true
+	}
+	if best != nil {
+		return best, false
+	}
+	return bestEmpty, false
+}
+
+// DecideLine adjudicates one claim line. Paid = min(charge, rate × allowed
+// units), half-up to cents, with the rate of the authorization.
+func DecideLine(f *LineFacts) LineDecision {
+	d := LineDecision{RuleSetVersion: ClaimRuleSetVersion, Trace: make([]TraceEntry, 0, len(lineDenials)+3)}
+	deny := ""
+	for i := range lineDenials {
+		r := &lineDenials[i]
+		t := TraceEntry{Rule: r.id, Code: r.code, Action: ActionDeny, Facts: r.facts, Result: ResultPassed}
+		if code, detail := r.eval(f); code != "" {
+			t.Code, t.Result, t.Detail = code, ResultFired, detail
+			d.Hits = append(d.Hits, Hit{Code: code, Action: ActionDeny, Detail: detail})
+			if deny == "" {
+				deny = code
+			}
+		}
+		d.Trace = append(d.Trace, t)
+	}
+	if deny != "" {
+		return denyLine(d, deny, f.Line)
+	}
+
+	a := f.Authorization
+	d.AuthorizationID = a.ID
+	units := f.Line.Units
+	var cut []Adjustment // unit cuts, priced below once paid is known
+
+	remaining := a.UnitsAuthorized - a.UnitsUsed
+	t := TraceEntry{Rule: "C09", Code: CodeClaimUnitsExceeded, Action: ActionDeny, Facts: []string{"authorization.units_authorized", "authorization.units_used", "line.units"}, Result: ResultPassed}
+	if units > remaining {
+		t.Result, t.Detail = ResultFired, strconv.Itoa(units)+" billed, "+strconv.Itoa(max(remaining, 0))+" left on "+a.Number
+		d.Hits = append(d.Hits, Hit{Code: CodeClaimUnitsExceeded, Action: ActionDeny, Detail: t.Detail})
+		cut = append(cut, Adjustment{Code: CodeClaimUnitsExceeded, Units: units - max(remaining, 0)})
+		units = max(remaining, 0)
+	}
+	d.Trace = append(d.Trace, t)
+
+	t = TraceEntry{Rule: "C10", Code: CodeClaimCapReached, Action: ActionDeny, Facts: []string{"episode_dollars_paid", "program.episode_dollar_cap", "authorization.rate"}, Result: ResultNotApplicable}
+	if f.Program.HasDollarCap {
+		t.Result = ResultPassed
+		left := f.Program.EpisodeDollarCap.Sub(f.EpisodeDollarsPaid)
+		if Payable(a.Rate, units, f.Line.Charge).GreaterThan(left) {
+			fit := 0
+			if left.IsPositive() {
+				fit = int(left.Div(a.Rate).IntPart())
+			}
+			fit = min(fit, units)
+			for fit > 0 && Payable(a.Rate, fit, f.Line.Charge).GreaterThan(left) {
+				fit--
+			}
+			t.Result, t.Detail = ResultFired, left.StringFixed(2)+" left of the episode cap "+f.Program.EpisodeDollarCap.StringFixed(2)
+			d.Hits = append(d.Hits, Hit{Code: CodeClaimCapReached, Action: ActionDeny, Detail: t.Detail})
+			cut = append(cut, Adjustment{Code: CodeClaimCapReached, Units: units - fit})
+			units = fit
+		}
+	}
+	d.Trace = append(d.Trace, t)
+
+	if units == 0 {
+		d.Trace = append(d.Trace, TraceEntry{Rule: "C11", Code: CodeClaimChargeOverFee, Action: ActionAdjust, Facts: []string{"line.charge", "authorization.rate"}, Result: ResultNotApplicable})
+		code := cut[0].Code
+		if len(cut) > 1 {
+			code = cut[len(cut)-1].Code
+		}
+		return denyLine(d, code, f.Line)
+	}
+
+	// Price the line: the fee-schedule excess first, then the units cut.
+	fullAllowed := Amount(a.Rate, f.Line.Units)
+	base := decimal.Min(f.Line.Charge, fullAllowed)
+	d.UnitsAllowed = units
+	d.Paid = Payable(a.Rate, units, f.Line.Charge)
+	d.Allowed = d.Paid
+	t = TraceEntry{Rule: "C11", Code: CodeClaimChargeOverFee, Action: ActionAdjust, Facts: []string{"line.charge", "authorization.rate", "line.units"}, Result: ResultPassed}
+	if over := f.Line.Charge.Sub(fullAllowed); over.IsPositive() {
+		t.Result, t.Detail = ResultFired, "charge "+f.Line.Charge.StringFixed(2)+" over "+fullAllowed.StringFixed(2)
+		d.Hits = append(d.Hits, Hit{Code: CodeClaimChargeOverFee, Action: ActionAdjust, Detail: t.Detail})
+		d.Adjustments = append(d.Adjustments, adjustment(CodeClaimChargeOverFee, over, 0))
+	}
+	d.Trace = append(d.Trace, t)
+	if len(cut) > 0 {
+		// The units cut carry what is left between the allowable base and
+		// the paid amount, split by units so the parts sum exactly.
+		rest := base.Sub(d.Paid)
+		totalCut := 0
+		for _, c := range cut {
+			totalCut += c.Units
+		}
+		for i, c := range cut {
+			amt := rest
+			if i < len(cut)-1 {
+				amt = rest.Mul(decimal.NewFromInt(int64(c.Units))).Div(decimal.NewFromInt(int64(totalCut))).Round(2)
+				rest = rest.Sub(amt)
+			}
+			d.Adjustments = append(d.Adjustments, adjustment(c.Code, amt, c.Units))
+		}
+		d.Status = LinePartial
+	} else {
+		d.Status = LinePaid
+	}
+	return d
+}
+
+// Payable is what a line is paid: min(charge, rate × allowed units), the
+// product rounded half-up to cents by Amount.
+func Payable(rate decimal.Decimal, allowedUnits int, charge decimal.Decimal) decimal.Decimal {
+	return decimal.Min(charge, Amount(rate, allowedUnits))
+}
+
+func denyLine(d LineDecision, code string, l ClaimLine) LineDecision {
+	d.Status = LineDenied
+	d.UnitsAllowed = 0
+	d.Allowed = decimal.Zero
+	d.Paid = decimal.Zero
+	d.Adjustments = append(d.Adjustments[:0], adjustment(code, l.Charge, l.Units))
+	return d
+}
+
+func adjustment(code string, amount decimal.Decimal, units int) Adjustment {
+	r := reasonIndex[code]
+	return Adjustment{Group: "CO", Code: code, CARC: r.CARC, RARC: r.RARC, Amount: amount, Units: units}
+}

@@ -1,0 +1,249 @@
+package adjudication
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Program is the slice of program reference data the rules read.
+type Program struct {
+	Code                string          `json:"code"`
+	Clinical            bool            `json:"clinical"`
+	ZeroReject          bool            `json:"zero_reject"`
+	VoucherValidityDays int             `json:"voucher_validity_days,omitempty"`
+	FilingLimitDays     int             `json:"filing_limit_days"`
+	HasDollarCap        bool            `json:"has_dollar_cap"`
+	EpisodeDollarCap    decimal.Decimal `json:"episode_dollar_cap"`
+	GPRARequired        bool            `json:"gpra_required"`
+	FollowupOpenDays    int             `json:"gpra_followup_open_days,omitempty"`
+	FollowupCloseDays   int             `json:"gpra_followup_close_days,omitempty"`
+	DischargeGPRADays   int             `json:"gpra_discharge_days,omitempty"`
+	LOSMaxDays          int             `json:"los_max_days,omitempty"`
+	LOSReviewPastMax    bool            `json:"los_review_past_max"`
+	RetroLimitDays      int             `json:"retro_limit_days"`
+	RequiresMedicaidID  bool            `json:"requires_medicaid_id"`
+	RequiresWaiverPlan  bool            `json:"requires_waiver_plan"`
+	CarePlanRequired    bool            `json:"care_plan_required"`
+	DiagnosisRequired   bool            `json:"diagnosis_required"`
+	CatchmentAreas      []string        `json:"catchment_areas"`
+	CaseloadCaps        map[string]int  `json:"caseload_caps,omitempty"`
+}
+
+// Service is one entry of the catalog.
+type Service struct {
+	Code                       string          `json:"code"`
+	ProgramCode                string          `json:"program_code"`
+	Rate                       decimal.Decimal `json:"rate"`
+	PerVoucherMax              int             `json:"per_voucher_max"`
+	PerEpisodeMax              int             `json:"per_episode_max,omitempty"`
+	Qualification              string          `json:"qualification"`
+	RequiresPrimaryCaseManager bool            `json:"requires_primary_case_manager"`
+	Active                     bool            `json:"active"`
+}
+
+// Qualification kinds a service can require of its staff (SPEC §4).
+const (
+	QualNone              = "none"
+	QualATRCaseManager    = "atr_case_manager"
+	QualRecoveryAssistant = "recovery_assistant"
+	QualRCMSpecialist     = "rcm_specialist"
+)
+
+// Provider is an agency with its agreement and enrolments.
+type Provider struct {
+	ID             int64     `json:"id"`
+	AgreementStart time.Time `json:"agreement_start"`
+	AgreementEnd   time.Time `json:"agreement_end"`
+	Programs       []string  `json:"programs"`
+	Services       []string  `json:"services"`
+}
+
+// Client is the person served, as far as the rules need to know.
+type Client struct {
+	ID            int64     `json:"id"`
+	DateOfBirth   time.Time `json:"date_of_birth"`
+	HasMedicaidID bool      `json:"has_medicaid_id"`
+	CatchmentArea string    `json:"catchment_area"`
+	// SubstanceUse is recorded for care planning; the zero-reject programs
+	// never refuse or pend on it.
+	SubstanceUse string `json:"substance_use"`
+}
+
+// Enrollment is the client's enrollment in the program with the provider.
+type Enrollment struct {
+	ID                 int64     `json:"id"`
+	ProviderID         int64     `json:"provider_id"`
+	ProgramCode        string    `json:"program_code"`
+	EpisodeID          int64     `json:"episode_id"`
+	Start              time.Time `json:"start"`
+	PlannedEnd         time.Time `json:"planned_end"`
+	Discharge          time.Time `json:"discharge"`
+	PrimaryCaseManager bool      `json:"primary_case_manager"`
+	AssignedStaffID    int64     `json:"assigned_staff_id,omitempty"`
+}
+
+// Covers reports whether the enrollment is in force on every day of [from, to].
+func (e *Enrollment) Covers(from, to time.Time) bool {
+	if e == nil || from.Before(e.Start) {
+		return false
+	}
+	return e.Discharge.IsZero() || !to.After(e.Discharge)
+}
+
+// Consent is a 42 CFR Part 2 consent to disclose.
+type Consent struct {
+	DisclosingProviderID int64     `json:"disclosing_provider_id"`
+	RecipientType        string    `json:"recipient_type"`
+	Purposes             []string  `json:"purposes"`
+	SignedOn             time.Time `json:"signed_on"`
+	ExpiresOn            time.Time `json:"expires_on"`
+	Revoked              bool      `json:"revoked"`
+}
+
+// GPRA is the state of the episode's GPRA interviews.
+type GPRA struct {
+	IntakeCompleted  bool      `json:"intake_completed"`
+	IntakeDate       time.Time `json:"intake_date"`
+	FollowupRecorded bool      `json:"followup_recorded"`
+}
+
+// Credential is one licence, certificate, degree or training with its validity.
+type Credential struct {
+	Type      string    `json:"type"`
+	ValidFrom time.Time `json:"valid_from"`
+	ValidTo   time.Time `json:"valid_to"`
+}
+
+// Credential types the qualification paths look for.
+const (
+	CredISAS                 = "ISAS"
+	CredCADC                 = "CADC"
+	CredCPS                  = "CPS"
+	CredLCPC                 = "LCPC"
+	CredLPC                  = "LPC"
+	CredPastoralLicense      = "PASTORAL_COUNSELOR_LICENSE"
+	CredPastoralCompetencies = "PASTORAL_CORE_COMPETENCIES"
+	CredBachelorHumanSvcs    = "BACHELOR_HUMAN_SERVICES"
+	CredHighSchool           = "HIGH_SCHOOL_DIPLOMA"
+	CredGED                  = "GED"
+	CredCTDriversLicense     = "CT_DRIVERS_LICENSE"
+	CredRATraining           = "DMHAS_RECOVERY_ASSISTANT_TRAINING"
+)
+
+// Experience is a period of work with the target population or delivering a service.
+type Experience struct {
+	Kind        string    `json:"kind"`
+	ServiceCode string    `json:"service_code,omitempty"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+}
+
+// Staff roles the RCM caseload caps are keyed on.
+const (
+	RoleLeadRecoverySpecialist = "lead_recovery_specialist"
+	RoleRecoverySpecialist     = "recovery_specialist"
+)
+
+// Staff is the person who will deliver (or delivered) the service.
+type Staff struct {
+	ID               int64             `json:"id"`
+	ProviderID       int64             `json:"provider_id"`
+	Role             string            `json:"role"`
+	Active           bool              `json:"active"`
+	DateOfBirth      time.Time         `json:"date_of_birth"`
+	Credentials      []Credential      `json:"credentials"`
+	Experience       []Experience      `json:"experience"`
+	BackgroundChecks []BackgroundCheck `json:"background_checks"`
+	Supervisor       *Staff            `json:"supervisor,omitempty"`
+}
+
+// BackgroundCheck is one criminal background check.
+type BackgroundCheck struct {
+	CheckedOn time.Time `json:"checked_on"`
+	Passed    bool      `json:"passed"`
+}
+
+// CarePlan is an RSS care plan or a waiver recovery plan.
+type CarePlan struct {
+	Kind        string    `json:"kind"`
+	ProgramCode string    `json:"program_code"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	Closed      bool      `json:"closed"`
+	Services    []string  `json:"services"`
+}
+
+// Care plan kinds.
+const (
+	PlanRSSCare        = "rss_care_plan"
+	PlanWaiverRecovery = "waiver_recovery_plan"
+)
+
+// ActiveOn reports whether the plan is in force on day d.
+func (p *CarePlan) ActiveOn(d time.Time) bool {
+	return !p.Closed && !d.Before(p.Start) && (p.End.IsZero() || !d.After(p.End))
+}
+
+// Authorization is an existing authorization of the client's.
+type Authorization struct {
+	ID              int64           `json:"id"`
+	Number          string          `json:"number"`
+	ProviderID      int64           `json:"provider_id"`
+	ServiceCode     string          `json:"service_code"`
+	EpisodeID       int64           `json:"episode_id"`
+	Start           time.Time       `json:"start"`
+	End             time.Time       `json:"end"`
+	UnitsAuthorized int             `json:"units_authorized"`
+	UnitsUsed       int             `json:"units_used"`
+	Rate            decimal.Decimal `json:"rate"`
+	Void            bool            `json:"void"`
+}
+
+// Settings are the system-wide thresholds of SPEC §4.
+type Settings struct {
+	MinorAgeYears            int `json:"minor_age_years"`
+	CMTargetPopulationMonths int `json:"cm_target_population_months"`
+	CMEquivalencyMonths      int `json:"cm_equivalency_months"`
+	RAMinAgeYears            int `json:"ra_min_age_years"`
+}
+
+// VoucherRequest is what the provider asked for.
+type VoucherRequest struct {
+	ProviderID  int64     `json:"provider_id"`
+	ProgramCode string    `json:"program_code"`
+	ServiceCode string    `json:"service_code"`
+	Units       int       `json:"units"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+}
+
+// VoucherFacts is everything DecideVoucher may look at. The caller gathers
+// it in one transaction; it is stored with the decision so the decision can
+// be replayed.
+type VoucherFacts struct {
+	Today      time.Time      `json:"today"`
+	Request    VoucherRequest `json:"request"`
+	Program    Program        `json:"program"`
+	Service    Service        `json:"service"`
+	Provider   Provider       `json:"provider"`
+	Client     Client         `json:"client"`
+	Enrollment *Enrollment    `json:"enrollment,omitempty"`
+	Consents   []Consent      `json:"consents"`
+	GPRA       GPRA           `json:"gpra"`
+	Staff      *Staff         `json:"staff,omitempty"`
+	CarePlans  []CarePlan     `json:"care_plans"`
+	// Authorizations are the client's live (not void) authorizations in the program.
+	Authorizations []Authorization `json:"authorizations"`
+	// EpisodeUnitsAuthorized counts the service's units already authorized
+	// in the episode; EpisodeDollarsAuthorized sums units × rate of every
+	// authorization in the episode.
+	EpisodeUnitsAuthorized   int             `json:"episode_units_authorized"`
+	EpisodeDollarsAuthorized decimal.Decimal `json:"episode_dollars_authorized"`
+	// Caseload counts the assigned staff's other open enrollments in the program.
+	Caseload int `json:"caseload"`
+	// Clinical context: recorded so the trace shows the zero-reject rule was honoured.
+	HasClinicalEnrollment bool     `json:"has_clinical_enrollment"`
+	PendedClinicalRequest bool     `json:"pended_clinical_request"`
+	Settings              Settings `json:"settings"`
+}

@@ -1,0 +1,172 @@
+package adjudication
+
+import "sort"
+
+// Action is what a rule does when it fires.
+type Action string
+
+const (
+	ActionDeny   Action = "deny"
+	ActionPend   Action = "pend"
+	ActionReduce Action = "reduce"
+	ActionGrant  Action = "grant"
+	ActionAdjust Action = "adjust" // claim lines: pay less than billed
+)
+
+// Reason is one entry of the reason-code catalogue served at /v1/reason-codes.
+type Reason struct {
+	Code     string `json:"code"`
+	Kind     string `json:"kind"` // "voucher" or "claim"
+	Action   Action `json:"action"`
+	Text     string `json:"text"`
+	NextStep string `json:"next_step"`
+	CARC     string `json:"carc,omitempty"`
+	RARC     string `json:"rarc,omitempty"`
+}
+
+// Voucher reason codes. They are stable: stored with decisions, shown to
+// providers, and never renamed.
+const (
+	CodeEnrollmentNotActive     = "ENROLLMENT_NOT_ACTIVE"
+	CodeAgreementInactive       = "PROVIDER_AGREEMENT_INACTIVE"
+	CodeProviderNotEnrolled     = "PROVIDER_NOT_ENROLLED_FOR_SERVICE"
+	CodeServiceNotInCatalog     = "SERVICE_NOT_IN_PROGRAM_CATALOG"
+	CodeConsentMissing          = "PART2_CONSENT_MISSING"
+	CodeGPRAIntakeMissing       = "GPRA_INTAKE_MISSING"
+	CodeGPRAFollowupOverdue     = "GPRA_FOLLOWUP_OVERDUE"
+	CodeUnitsOverVoucherMax     = "UNITS_OVER_VOUCHER_MAX"
+	CodeEpisodeUnitsExceeded    = "EPISODE_UNITS_EXCEEDED"
+	CodeEpisodeDollarsExceeded  = "EPISODE_DOLLAR_CAP_EXCEEDED"
+	CodeSpanOverValidity        = "SPAN_OVER_VOUCHER_VALIDITY"
+	CodeSpanPastLengthOfService = "SPAN_PAST_LENGTH_OF_SERVICE"
+	CodeLengthOfServiceReview   = "LENGTH_OF_SERVICE_REVIEW"
+	CodeDuplicateOtherProvider  = "DUPLICATE_SERVICE_OTHER_PROVIDER"
+	CodeNotPrimaryCaseManager   = "NOT_PRIMARY_CASE_MANAGER"
+	CodeStaffNotQualified       = "STAFF_NOT_QUALIFIED"
+	CodeBackgroundCheckMissing  = "BACKGROUND_CHECK_MISSING"
+	CodeCaseloadAtCap           = "CASELOAD_AT_CAP"
+	CodeCatchmentNotServed      = "CATCHMENT_AREA_NOT_SERVED"
+	CodeNotInCarePlan           = "SERVICE_NOT_IN_CARE_PLAN"
+	CodeRetroAuthorization      = "RETRO_AUTHORIZATION"
+	CodeMedicaidIDMissing       = "MEDICAID_ID_MISSING"
+	CodeWaiverPlanMissing       = "WAIVER_PLAN_NOT_ACTIVE"
+	CodeGranted                 = "GRANTED"
+	CodeNoGrantingRule          = "NO_GRANTING_RULE"
+)
+
+var voucherReasons = []Reason{
+	{Code: CodeEnrollmentNotActive, Action: ActionDeny,
+		Text:     "The client is not enrolled in the program with this provider for the whole span requested.",
+		NextStep: "Record or correct the enrollment (start, discharge) and submit a new request inside it."},
+	{Code: CodeAgreementInactive, Action: ActionDeny,
+		Text:     "The provider has no recovery support services agreement in force over the span requested.",
+		NextStep: "Contact the MSC provider relations team to renew the agreement; request only dates it covers."},
+	{Code: CodeProviderNotEnrolled, Action: ActionDeny,
+		Text:     "The provider is not enrolled to deliver this program or service.",
+		NextStep: "Ask the MSC to add the service to the provider's enrollment, or refer the client to an enrolled provider."},
+	{Code: CodeServiceNotInCatalog, Action: ActionDeny,
+		Text:     "The service is not in this program's catalog (or is no longer offered).",
+		NextStep: "Choose a service listed for the program in GET /v1/reference/services."},
+	{Code: CodeConsentMissing, Action: ActionDeny,
+		Text:     "No current 42 CFR Part 2 consent lets this provider disclose to the MSC for payment.",
+		NextStep: "Obtain the client's signed consent naming the MSC and payment, record it, then resubmit."},
+	{Code: CodeGPRAIntakeMissing, Action: ActionDeny,
+		Text:     "ATR requires a completed intake GPRA interview before any voucher.",
+		NextStep: "Conduct and record the intake GPRA for this episode, then resubmit."},
+	{Code: CodeGPRAFollowupOverdue, Action: ActionPend,
+		Text:     "The follow-up GPRA window has closed and no follow-up interview is recorded.",
+		NextStep: "Record the follow-up GPRA (completed or not conducted, with the reason); a reviewer will decide the request."},
+	{Code: CodeUnitsOverVoucherMax, Action: ActionReduce,
+		Text:     "More units were asked for than one voucher may carry; the units were reduced to the per-voucher maximum.",
+		NextStep: "Use the units granted; request more in a later voucher if the care plan needs them."},
+	{Code: CodeEpisodeUnitsExceeded, Action: ActionPend,
+		Text:     "The units would pass what is left of the service's per-episode maximum.",
+		NextStep: "A reviewer will consider an exception; attach the care plan justification to the note."},
+	{Code: CodeEpisodeDollarsExceeded, Action: ActionPend,
+		Text:     "The request would pass what is left of the client's dollar cap for the episode.",
+		NextStep: "A reviewer will consider an exception; consider a smaller request that fits the cap."},
+	{Code: CodeSpanOverValidity, Action: ActionReduce,
+		Text:     "The span is longer than a voucher may run; it was cut to the program's voucher validity.",
+		NextStep: "Use the dates granted; request a new voucher for the later period."},
+	{Code: CodeSpanPastLengthOfService, Action: ActionReduce,
+		Text:     "The span runs past the program's maximum length of service; it was cut at the limit.",
+		NextStep: "Plan the client's transition or discharge before the length-of-service limit."},
+	{Code: CodeLengthOfServiceReview, Action: ActionPend,
+		Text:     "The span runs past the program's maximum length of service, which needs a review.",
+		NextStep: "A reviewer will decide; note why service beyond the limit is needed."},
+	{Code: CodeDuplicateOtherProvider, Action: ActionPend,
+		Text:     "Another provider holds an active authorization for the same client and service over these dates.",
+		NextStep: "Coordinate with the other provider; a reviewer will decide to avoid duplication of services."},
+	{Code: CodeNotPrimaryCaseManager, Action: ActionDeny,
+		Text:     "Only the client's primary case manager may request this service.",
+		NextStep: "Ask the primary case manager's agency to request it, or have the enrollment marked primary."},
+	{Code: CodeStaffNotQualified, Action: ActionDeny,
+		Text:     "The staff member who would deliver the service does not hold a qualification for it on the dates requested.",
+		NextStep: "Assign qualified staff (or update the credentials on file) and resubmit."},
+	{Code: CodeBackgroundCheckMissing, Action: ActionDeny,
+		Text:     "The client is a minor and the staff member has no passed criminal background check dated before the service.",
+		NextStep: "Complete the background check before services start, or assign staff who have passed one."},
+	{Code: CodeCaseloadAtCap, Action: ActionPend,
+		Text:     "The assigned specialist's caseload is already at the program's cap.",
+		NextStep: "Assign a specialist with room on their caseload, or a reviewer will decide."},
+	{Code: CodeCatchmentNotServed, Action: ActionDeny,
+		Text:     "The program does not serve the client's catchment area.",
+		NextStep: "Refer the client to a program that serves their area, or correct the client's catchment area."},
+	{Code: CodeNotInCarePlan, Action: ActionPend,
+		Text:     "The service is not in the client's active care plan for the program.",
+		NextStep: "Update the care plan to include the service; a reviewer will decide the request."},
+	{Code: CodeRetroAuthorization, Action: ActionPend,
+		Text:     "The span starts further in the past than the program allows without review (retro authorization).",
+		NextStep: "A reviewer will decide; note why the request is late."},
+	{Code: CodeMedicaidIDMissing, Action: ActionDeny,
+		Text:     "The program is billed to Medicaid and the client has no Medicaid ID on file.",
+		NextStep: "Record the client's Medicaid ID, then resubmit."},
+	{Code: CodeWaiverPlanMissing, Action: ActionDeny,
+		Text:     "The program requires an active Waiver Recovery Plan and none is in force at the start of the span.",
+		NextStep: "Record the client's active Waiver Recovery Plan, then resubmit."},
+	{Code: CodeGranted, Action: ActionGrant,
+		Text:     "The program's rule set grants requests that pass every rule.",
+		NextStep: "Deliver the service within the units and dates authorized."},
+	{Code: CodeNoGrantingRule, Action: ActionPend,
+		Text:     "No rule in the current rule set grants requests for this program, so a reviewer must decide.",
+		NextStep: "Wait for the reviewer's decision."},
+}
+
+// Catalogue returns every reason code, voucher and claim, sorted by kind and code.
+func Catalogue() []Reason {
+	out := make([]Reason, 0, len(voucherReasons)+len(claimReasons))
+	for _, r := range voucherReasons {
+		r.Kind = "voucher"
+		out = append(out, r)
+	}
+	for _, r := range claimReasons {
+		r.Kind = "claim"
+		out = append(out, r)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind > out[j].Kind
+		}
+		return out[i].Code < out[j].Code
+	})
+	return out
+}
+
+var reasonIndex = func() map[string]Reason {
+	m := make(map[string]Reason)
+	for _, r := range voucherReasons {
+		r.Kind = "voucher"
+		m[r.Code] = r
+	}
+	for _, r := range claimReasons {
+		r.Kind = "claim"
+		m[r.Code] = r
+	}
+	return m
+}()
+
+// Lookup returns the catalogue entry for code.
+func Lookup(code string) (Reason, bool) {
+	r, ok := reasonIndex[code]
+	return r, ok
+}

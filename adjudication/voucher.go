@@ -1,0 +1,458 @@
+package adjudication
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// VoucherRuleSetVersion is stored with every voucher decision. Bump it
+// whenever a rule's meaning changes, so old decisions stay explainable.
+const VoucherRuleSetVersion = "voucher-2026.11.1"
+
+// Decision is the outcome of a voucher request.
+type Decision string
+
+const (
+	Approved Decision = "approved"
+	Partial  Decision = "partial"
+	Pended   Decision = "pended"
+	Denied   Decision = "denied"
+)
+
+// Result of one rule in the trace.
+const (
+	ResultPassed        = "passed"
+	ResultFired         = "fired"
+	ResultNotApplicable = "not_applicable"
+	ResultWaived        = "waived_zero_reject"
+)
+
+// TraceEntry records one rule's evaluation: which facts it read and what it found.
+type TraceEntry struct {
+	Rule   string   `json:"rule"`
+	Code   string   `json:"code"`
+	Action Action   `json:"action"`
+	Result string   `json:"result"`
+	Facts  []string `json:"facts"`
+	Detail string   `json:"detail,omitempty"`
+}
+
+// Hit is a rule that fired, with what it saw.
+type Hit struct {
+	Code   string `json:"code"`
+	Action Action `json:"action"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// VoucherDecision is what DecideVoucher returns.
+type VoucherDecision struct {
+	Decision       Decision     `json:"decision"`
+	Units          int          `json:"units,omitempty"`
+	Start          time.Time    `json:"start"`
+	End            time.Time    `json:"end"`
+	Hits           []Hit        `json:"hits"`
+	Trace          []TraceEntry `json:"trace"`
+	RuleSetVersion string       `json:"rule_set_version"`
+}
+
+// Basis flags mark what kind of fact a rule judges the client on. A rule
+// with a clinical basis is waived for zero-reject programs (SPEC §2, EMP):
+// employment is never refused or pended for symptoms, substance use, work
+// readiness or the lack of a clinical provider.
+type basis uint8
+
+const basisClinical basis = 1
+
+// grant is the span and units the request would get, narrowed by reductions.
+type grant struct {
+	units      int
+	start, end time.Time
+}
+
+type outcome struct {
+	fired  bool
+	action Action // overrides the rule's action when set
+	detail string
+}
+
+var pass = outcome{}
+
+func fire(detail string) outcome { return outcome{fired: true, detail: detail} }
+
+type voucherRule struct {
+	id      string
+	code    string
+	action  Action
+	basis   basis
+	facts   []string
+	applies func(f *VoucherFacts) bool
+	eval    func(f *VoucherFacts, g *grant) outcome
+}
+
+// grantablePrograms are the programs this rule set knows how to grant.
+// A program added to the reference data later pends until rules cover it.
+var grantablePrograms = []string{"ATR", "RCM", "RSVP", "MHW", "EMP"}
+
+// voucherRules run in order: denials, then reductions (which narrow the
+// grant the later rules judge), then pends, then the granting rule. Every
+// rule is evaluated so the trace is complete.
+var voucherRules = []voucherRule{
+	{id: "V01", code: CodeServiceNotInCatalog, action: ActionDeny,
+		facts: []string{"request.program_code", "service.program_code", "service.active"},
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if f.Service.ProgramCode != f.Request.ProgramCode {
+				return fire("service " + f.Service.Code + " belongs to " + f.Service.ProgramCode + ", not " + f.Request.ProgramCode)
+			}
+			if !f.Service.Active {
+				return fire("service " + f.Service.Code + " is no longer offered")
+			}
+			return pass
+		}},
+	{id: "V02", code: CodeAgreementInactive, action: ActionDeny,
+		facts: []string{"provider.agreement_start", "provider.agreement_end", "request.start", "request.end"},
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			p := &f.Provider
+			if p.AgreementStart.IsZero() {
+				return fire("no agreement on file")
+			}
+			if f.Request.Start.Before(p.AgreementStart) || (!p.AgreementEnd.IsZero() && f.Request.End.After(p.AgreementEnd)) {
+				return fire("agreement " + formatDate(p.AgreementStart) + ".." + formatDate(p.AgreementEnd) + " does not cover the span")
+			}
+			return pass
+		}},
+	{id: "V03", code: CodeProviderNotEnrolled, action: ActionDeny,
+		facts: []string{"provider.programs", "provider.services"},
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if !contains(f.Provider.Programs, f.Request.ProgramCode) {
+				return fire("provider not enrolled in " + f.Request.ProgramCode)
+			}
+			if !contains(f.Provider.Services, f.Service.Code) {
+				return fire("provider not enrolled for " + f.Service.Code)
+			}
+			return pass
+		}},
+	{id: "V04", code: CodeEnrollmentNotActive, action: ActionDeny,
+		facts: []string{"enrollment.start", "enrollment.discharge", "request.start", "request.end"},
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			e := f.Enrollment
+			if e == nil || e.ProviderID != f.Request.ProviderID || e.ProgramCode != f.Request.ProgramCode {
+				return fire("no enrollment with this provider in " + f.Request.ProgramCode)
+			}
+			if !e.Covers(f.Request.Start, f.Request.End) {
+				return fire("enrollment " + formatDate(e.Start) + ".." + formatDate(e.Discharge) + " does not cover the span")
+			}
+			return pass
+		}},
+	{id: "V05", code: CodeCatchmentNotServed, action: ActionDeny,
+		facts:   []string{"client.catchment_area", "program.catchment_areas"},
+		applies: func(f *VoucherFacts) bool { return len(f.Program.CatchmentAreas) > 0 },
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if !contains(f.Program.CatchmentAreas, f.Client.CatchmentArea) {
+				return fire("area " + f.Client.CatchmentArea + " not served by " + f.Program.Code)
+			}
+			return pass
+		}},
+	{id: "V06", code: CodeConsentMissing, action: ActionDeny,
+		facts: []string{"consents", "today"},
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if HasPaymentConsent(f.Consents, f.Request.ProviderID, f.Today) {
+				return pass
+			}
+			return fire("no unrevoked, unexpired consent to the MSC for payment")
+		}},
+	{id: "V07", code: CodeMedicaidIDMissing, action: ActionDeny,
+		facts:   []string{"client.has_medicaid_id"},
+		applies: func(f *VoucherFacts) bool { return f.Program.RequiresMedicaidID },
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if !f.Client.HasMedicaidID {
+				return fire("no Medicaid ID on file")
+			}
+			return pass
+		}},
+	{id: "V08", code: CodeWaiverPlanMissing, action: ActionDeny,
+		facts:   []string{"care_plans", "request.start"},
+		applies: func(f *VoucherFacts) bool { return f.Program.RequiresWaiverPlan },
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if activePlan(f, PlanWaiverRecovery) == nil {
+				return fire("no active waiver recovery plan on " + formatDate(f.Request.Start))
+			}
+			return pass
+		}},
+	{id: "V09", code: CodeGPRAIntakeMissing, action: ActionDeny,
+		facts:   []string{"gpra.intake_completed"},
+		applies: func(f *VoucherFacts) bool { return f.Program.GPRARequired },
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if !f.GPRA.IntakeCompleted {
+				return fire("no completed intake GPRA in the episode")
+			}
+			return pass
+		}},
+	{id: "V10", code: CodeNotPrimaryCaseManager, action: ActionDeny,
+		facts:   []string{"service.requires_primary_case_manager", "enrollment.primary_case_manager"},
+		applies: func(f *VoucherFacts) bool { return f.Service.RequiresPrimaryCaseManager },
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if f.Enrollment == nil || !f.Enrollment.PrimaryCaseManager {
+				return fire("enrollment is not the client's primary case manager")
+			}
+			return pass
+		}},
+	{id: "V11", code: CodeStaffNotQualified, action: ActionDeny,
+		facts: []string{"staff", "service.qualification", "request.start", "settings"},
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			ok, path := Qualified(f.Staff, f.Request.ProviderID, &f.Service, f.Request.Start, &f.Settings)
+			if !ok {
+				return fire(path)
+			}
+			return pass
+		}},
+	{id: "V12", code: CodeBackgroundCheckMissing, action: ActionDeny,
+		facts:   []string{"client.date_of_birth", "staff.background_checks", "request.start", "settings.minor_age_years"},
+		applies: func(f *VoucherFacts) bool { return IsMinorOn(&f.Client, f.Request.Start, &f.Settings) },
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if f.Staff == nil {
+				return fire("client is a minor and no staff is named")
+			}
+			if !BackgroundCleared(f.Staff, f.Request.Start) {
+				return fire("no passed background check before " + formatDate(f.Request.Start))
+			}
+			return pass
+		}},
+
+	{id: "V20", code: CodeSpanOverValidity, action: ActionReduce,
+		facts:   []string{"request.start", "request.end", "program.voucher_validity_days"},
+		applies: func(f *VoucherFacts) bool { return f.Program.VoucherValidityDays > 0 },
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			if n := daysInclusive(g.start, g.end); n > f.Program.VoucherValidityDays {
+				g.end = addDays(g.start, f.Program.VoucherValidityDays-1)
+				return fire(strconv.Itoa(n) + " days cut to " + strconv.Itoa(f.Program.VoucherValidityDays) + ", ending " + formatDate(g.end))
+			}
+			return pass
+		}},
+	{id: "V21", code: CodeSpanPastLengthOfService, action: ActionReduce,
+		facts: []string{"enrollment.start", "program.los_max_days", "request.end"},
+		applies: func(f *VoucherFacts) bool {
+			return f.Program.LOSMaxDays > 0 && !f.Program.LOSReviewPastMax && f.Enrollment != nil
+		},
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			limit := addDays(f.Enrollment.Start, f.Program.LOSMaxDays-1)
+			if !g.end.After(limit) {
+				return pass
+			}
+			if g.start.After(limit) {
+				return outcome{fired: true, action: ActionPend, detail: "span starts after the length-of-service limit " + formatDate(limit)}
+			}
+			g.end = limit
+			return fire("span cut at the length-of-service limit " + formatDate(limit))
+		}},
+	{id: "V22", code: CodeUnitsOverVoucherMax, action: ActionReduce,
+		facts: []string{"request.units", "service.per_voucher_max"},
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			if g.units > f.Service.PerVoucherMax {
+				g.units = f.Service.PerVoucherMax
+				return fire(strconv.Itoa(f.Request.Units) + " units reduced to " + strconv.Itoa(f.Service.PerVoucherMax))
+			}
+			return pass
+		}},
+
+	{id: "V30", code: CodeGPRAFollowupOverdue, action: ActionPend,
+		facts: []string{"gpra.intake_date", "gpra.followup_recorded", "program.gpra_followup_close_days", "today"},
+		applies: func(f *VoucherFacts) bool {
+			return f.Program.GPRARequired && f.GPRA.IntakeCompleted
+		},
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			closes := addDays(f.GPRA.IntakeDate, f.Program.FollowupCloseDays)
+			if f.Today.After(closes) && !f.GPRA.FollowupRecorded {
+				return fire("follow-up window closed " + formatDate(closes))
+			}
+			return pass
+		}},
+	{id: "V31", code: CodeLengthOfServiceReview, action: ActionPend,
+		facts: []string{"enrollment.start", "program.los_max_days", "request.end"},
+		applies: func(f *VoucherFacts) bool {
+			return f.Program.LOSMaxDays > 0 && f.Program.LOSReviewPastMax && f.Enrollment != nil
+		},
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			limit := addDays(f.Enrollment.Start, f.Program.LOSMaxDays-1)
+			if g.end.After(limit) {
+				return fire("span ends " + formatDate(g.end) + ", past day " + strconv.Itoa(f.Program.LOSMaxDays) + " (" + formatDate(limit) + ")")
+			}
+			return pass
+		}},
+	{id: "V32", code: CodeEpisodeUnitsExceeded, action: ActionPend,
+		facts:   []string{"episode_units_authorized", "service.per_episode_max", "request.units"},
+		applies: func(f *VoucherFacts) bool { return f.Service.PerEpisodeMax > 0 },
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			if f.EpisodeUnitsAuthorized+g.units > f.Service.PerEpisodeMax {
+				left := f.Service.PerEpisodeMax - f.EpisodeUnitsAuthorized
+				return fire(strconv.Itoa(g.units) + " units asked, " + strconv.Itoa(max(left, 0)) + " left of " + strconv.Itoa(f.Service.PerEpisodeMax))
+			}
+			return pass
+		}},
+	{id: "V33", code: CodeEpisodeDollarsExceeded, action: ActionPend,
+		facts:   []string{"episode_dollars_authorized", "program.episode_dollar_cap", "service.rate", "request.units"},
+		applies: func(f *VoucherFacts) bool { return f.Program.HasDollarCap },
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			cost := Amount(f.Service.Rate, g.units)
+			if f.EpisodeDollarsAuthorized.Add(cost).GreaterThan(f.Program.EpisodeDollarCap) {
+				left := f.Program.EpisodeDollarCap.Sub(f.EpisodeDollarsAuthorized)
+				return fire(cost.StringFixed(2) + " asked, " + decimal.Max(left, decimal.Zero).StringFixed(2) + " left of " + f.Program.EpisodeDollarCap.StringFixed(2))
+			}
+			return pass
+		}},
+	{id: "V34", code: CodeDuplicateOtherProvider, action: ActionPend,
+		facts: []string{"authorizations", "request.start", "request.end", "today"},
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			for i := range f.Authorizations {
+				a := &f.Authorizations[i]
+				if a.ProviderID == f.Request.ProviderID || a.ServiceCode != f.Service.Code || a.Void ||
+					a.UnitsUsed >= a.UnitsAuthorized || a.End.Before(f.Today) {
+					continue
+				}
+				if overlaps(a.Start, a.End, g.start, g.end) {
+					return fire("authorization " + a.Number + " of provider " + strconv.FormatInt(a.ProviderID, 10) + " overlaps")
+				}
+			}
+			return pass
+		}},
+	{id: "V35", code: CodeCaseloadAtCap, action: ActionPend,
+		facts: []string{"staff.role", "caseload", "program.caseload_caps"},
+		applies: func(f *VoucherFacts) bool {
+			if f.Staff == nil {
+				return false
+			}
+			_, ok := f.Program.CaseloadCaps[f.Staff.Role]
+			return ok
+		},
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			limit := f.Program.CaseloadCaps[f.Staff.Role]
+			if f.Caseload >= limit {
+				return fire("caseload " + strconv.Itoa(f.Caseload) + " other clients, cap " + strconv.Itoa(limit) + " for " + f.Staff.Role)
+			}
+			return pass
+		}},
+	{id: "V36", code: CodeNotInCarePlan, action: ActionPend, basis: basisClinical,
+		facts:   []string{"care_plans", "service.code", "request.start"},
+		applies: func(f *VoucherFacts) bool { return f.Program.CarePlanRequired },
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			kind := PlanRSSCare
+			if f.Program.RequiresWaiverPlan {
+				kind = PlanWaiverRecovery
+			}
+			if p := activePlan(f, kind); p != nil && contains(p.Services, f.Service.Code) {
+				return pass
+			}
+			return fire(f.Service.Code + " not in an active " + kind)
+		}},
+	{id: "V37", code: CodeRetroAuthorization, action: ActionPend,
+		facts: []string{"request.start", "today", "program.retro_limit_days"},
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if earliest := addDays(f.Today, -f.Program.RetroLimitDays); f.Request.Start.Before(earliest) {
+				return fire("starts " + strconv.Itoa(daysInclusive(f.Request.Start, f.Today)-1) + " days ago; limit " + strconv.Itoa(f.Program.RetroLimitDays))
+			}
+			return pass
+		}},
+
+	{id: "V90", code: CodeGranted, action: ActionGrant,
+		facts: []string{"request.program_code"},
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if contains(grantablePrograms, f.Request.ProgramCode) {
+				return fire("")
+			}
+			return pass
+		}},
+}
+
+// activePlan finds the program's active plan of the kind on the request's start date.
+func activePlan(f *VoucherFacts, kind string) *CarePlan {
+	for i := range f.CarePlans {
+		p := &f.CarePlans[i]
+		if p.Kind == kind && p.ProgramCode == f.Request.ProgramCode && p.ActiveOn(f.Request.Start) {
+			return p
+		}
+	}
+	return nil
+}
+
+// HasPaymentConsent reports whether a consent on day d lets the provider
+// disclose to the MSC for payment: signed, not revoked, not expired.
+func HasPaymentConsent(consents []Consent, providerID int64, d time.Time) bool {
+	for i := range consents {
+		c := &consents[i]
+		if c.DisclosingProviderID != providerID || c.RecipientType != "msc" || c.Revoked {
+			continue
+		}
+		if c.SignedOn.After(d) || (!c.ExpiresOn.IsZero() && c.ExpiresOn.Before(d)) {
+			continue
+		}
+		if contains(c.Purposes, "payment") {
+			return true
+		}
+	}
+	return false
+}
+
+// DecideVoucher adjudicates a voucher request. It is pure: the same facts
+// always give the same decision and trace.
+func DecideVoucher(f *VoucherFacts) VoucherDecision {
+	g := grant{units: f.Request.Units, start: f.Request.Start, end: f.Request.End}
+	d := VoucherDecision{RuleSetVersion: VoucherRuleSetVersion, Trace: make([]TraceEntry, len(voucherRules))}
+	var denied, pended, reduced, granted bool
+	for i := range voucherRules {
+		r := &voucherRules[i]
+		t := &d.Trace[i]
+		t.Rule, t.Code, t.Action, t.Facts = r.id, r.code, r.action, r.facts
+		if r.applies != nil && !r.applies(f) {
+			t.Result = ResultNotApplicable
+			continue
+		}
+		o := r.eval(f, &g)
+		if !o.fired {
+			t.Result = ResultPassed
+			continue
+		}
+		action := r.action
+		if o.action != "" {
+			action = o.action
+		}
+		t.Action, t.Detail = action, o.detail
+		if f.Program.ZeroReject && r.basis&basisClinical != 0 && (action == ActionDeny || action == ActionPend) {
+			t.Result = ResultWaived
+			continue
+		}
+		t.Result = ResultFired
+		switch action {
+		case ActionDeny:
+			denied = true
+		case ActionPend:
+			pended = true
+		case ActionReduce:
+			reduced = true
+		case ActionGrant:
+			granted = true
+			continue // the granting rule is not a reason
+		}
+		d.Hits = append(d.Hits, Hit{Code: r.code, Action: action, Detail: o.detail})
+	}
+	switch {
+	case denied:
+		d.Decision = Denied
+	case pended:
+		d.Decision = Pended
+	case !granted:
+		d.Decision = Pended
+		d.Hits = append(d.Hits, Hit{Code: CodeNoGrantingRule, Action: ActionPend, Detail: "program " + f.Request.ProgramCode})
+	case reduced:
+		d.Decision, d.Units, d.Start, d.End = Partial, g.units, g.start, g.end
+	default:
+		d.Decision, d.Units, d.Start, d.End = Approved, g.units, g.start, g.end
+	}
+	return d
+}
+
+// Amount is rate × units, rounded half-up to cents: the one place money is
+// computed from units.
+func Amount(rate decimal.Decimal, units int) decimal.Decimal {
+	return rate.Mul(decimal.NewFromInt(int64(units))).Round(2)
+}

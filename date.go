@@ -1,0 +1,110 @@
+package rss
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"time"
+)
+
+// Date is a civil date (no time of day, no zone), carried as UTC midnight.
+// JSON is "YYYY-MM-DD"; anything else is refused.
+type Date struct{ time.Time }
+
+const dateLayout = "2006-01-02"
+
+// NewDate returns the civil date of t in t's own location.
+func NewDate(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
+}
+
+// MustDate parses "YYYY-MM-DD" and panics on error; for fixtures and tests.
+func MustDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// ParseDate parses "YYYY-MM-DD".
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("%w: date %q is not YYYY-MM-DD", ErrInvalid, s)
+	}
+	return Date{t}, nil
+}
+
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format(dateLayout)
+}
+
+// AddDays returns the date n days later (earlier when n < 0).
+func (d Date) AddDays(n int) Date { return Date{d.Time.AddDate(0, 0, n)} }
+
+// DaysUntil counts the days from d to e (negative when e is earlier).
+func (d Date) DaysUntil(e Date) int { return int(e.Time.Sub(d.Time).Hours() / 24) }
+
+func (d Date) Before(e Date) bool { return d.Time.Before(e.Time) }
+func (d Date) After(e Date) bool  { return d.Time.After(e.Time) }
+func (d Date) Equal(e Date) bool  { return d.Time.Equal(e.Time) }
+
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + d.Format(dateLayout) + `"`), nil
+}
+
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*d = Date{}
+		return nil
+	}
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return fmt.Errorf("%w: date must be a string YYYY-MM-DD", ErrInvalid)
+	}
+	p, err := ParseDate(string(b[1 : len(b)-1]))
+	if err != nil {
+		return err
+	}
+	*d = p
+	return nil
+}
+
+// Scan reads a DATE column.
+func (d *Date) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d = Date{}
+	case time.Time:
+		*d = NewDate(v)
+	case []byte:
+		p, err := ParseDate(string(v))
+		if err != nil {
+			return err
+		}
+		*d = p
+	case string:
+		p, err := ParseDate(v)
+		if err != nil {
+			return err
+		}
+		*d = p
+	default:
+		return fmt.Errorf("rss.Date: cannot scan %T", src)
+	}
+	return nil
+}
+
+// Value writes a DATE column; the zero Date is NULL.
+func (d Date) Value() (driver.Value, error) {
+	if d.IsZero() {
+		return nil, nil
+	}
+	return d.Format(dateLayout), nil
+}

@@ -1,0 +1,9 @@
+// Package rss holds the few types every part of the service shares: the
+// error kinds that the API maps to HTTP statuses, and the civil Date and
+// Money types that cross the wire as "YYYY-MM-DD" and "40.00".
+//
+// The domain lives in the sub-packages: adjudication (the pure rules),
+// vouchers (clients, enrollments, voucher requests, authorizations),
+// billing (claims, the unit ledger, batches) and access (API keys, actors
+// and the audit log). api serves them over HTTP; cmd/rss wires it all.
+package rss

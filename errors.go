@@ -1,0 +1,78 @@
+package rss
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Error kinds. Domain packages wrap these with context
+// (fmt.Errorf("%w: end before start", rss.ErrInvalid)); the API maps them to
+// a status and a stable code through one table.
+var (
+	ErrInvalid     = errors.New("invalid input")
+	ErrNotFound    = errors.New("not found")
+	ErrConflict    = errors.New("conflict")
+	ErrForbidden   = errors.New("forbidden")
+	ErrUnavailable = errors.New("unavailable")
+)
+
+// FieldError names one field of the input that is wrong and why.
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// ValidationError is an ErrInvalid that carries per-field errors, so the
+// caller sees every problem with the input at once.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (v *ValidationError) Error() string {
+	parts := make([]string, len(v.Fields))
+	for i, f := range v.Fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Is makes errors.Is(err, ErrInvalid) true for a ValidationError.
+func (v *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// Add records one field problem.
+func (v *ValidationError) Add(field, code, format string, args ...any) {
+	v.Fields = append(v.Fields, FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns the ValidationError when it holds a problem, else nil.
+func (v *ValidationError) Err() error {
+	if v == nil || len(v.Fields) == 0 {
+		return nil
+	}
+	return v
+}
+
+// Invalid is shorthand for a ValidationError with one field.
+func Invalid(field, code, format string, args ...any) error {
+	v := &ValidationError{}
+	v.Add(field, code, format, args...)
+	return v
+}
+
+// CodedError carries a stable machine code for the API alongside its kind,
+// for conflicts and refusals that need more than the kind's default code.
+type CodedError struct {
+	Kind    error
+	Code    string
+	Message string
+}
+
+func (e *CodedError) Error() string        { return e.Message }
+func (e *CodedError) Is(target error) bool { return target == e.Kind }
+
+// Coded builds a CodedError of the given kind.
+func Coded(kind error, code, format string, args ...any) error {
+	return &CodedError{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
+}

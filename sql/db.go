@@ -1,0 +1,134 @@
+package sql
+
+import (
+	"context"
+	stdsql "database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// ErrNoRows is database/sql's, re-exported so callers need one import.
+var ErrNoRows = stdsql.ErrNoRows
+
+// Ext is what store functions take: a *sqlx.DB or a *sqlx.Tx.
+type Ext = sqlx.ExtContext
+
+// Open connects to url and checks the connection.
+func Open(ctx context.Context, url string, maxConns int) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if maxConns <= 0 {
+		maxConns = 16
+	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return db, nil
+}
+
+// Migrate brings the schema to the newest embedded migration.
+func Migrate(ctx context.Context, db *sqlx.DB) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, fsys)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// MigrationsFS exposes the embedded migrations (tests hash them to know
+// when a template database is stale).
+func MigrationsFS() fs.FS {
+	fsys, _ := fs.Sub(migrations, "migrations")
+	return fsys
+}
+
+type txKey struct{}
+
+// Transact runs fn in a transaction and commits when fn returns nil. When ctx
+// already carries a transaction (an outer Transact, or the API's idempotent
+// request), fn joins it and the outer owner commits or rolls back.
+func Transact(ctx context.Context, db *sqlx.DB, fn func(ctx context.Context, tx *sqlx.Tx) error) (err error) {
+	if tx, ok := ctx.Value(txKey{}).(*sqlx.Tx); ok {
+		return fn(ctx, tx)
+	}
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(context.WithValue(ctx, txKey{}, tx), tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// WithTx returns a context whose Transact calls join tx.
+func WithTx(ctx context.Context, tx *sqlx.Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
+}
+
+// SQLSTATE codes we act on.
+const (
+	CodeUniqueViolation     = "23505"
+	CodeCheckViolation      = "23514"
+	CodeForeignKeyViolation = "23503"
+	CodeExclusionViolation  = "23P01"
+	CodeSerialization       = "40001"
+	CodeDeadlock            = "40P01"
+	CodeRaiseException      = "P0001"
+)
+
+// PgError returns the *pq.Error inside err, if any.
+func PgError(err error) (*pq.Error, bool) {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return pe, true
+	}
+	return nil, false
+}
+
+// IsViolation reports whether err is a Postgres error with the SQLSTATE code
+// on the named constraint ("" matches any constraint).
+func IsViolation(err error, code, constraint string) bool {
+	pe, ok := PgError(err)
+	if !ok || string(pe.Code) != code {
+		return false
+	}
+	return constraint == "" || pe.Constraint == constraint
+}

@@ -1,0 +1,281 @@
+package vouchers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"rss"
+	"rss/access"
+	"rss/sql"
+)
+
+// ServicePatch changes a catalog entry. Rates and limits apply to requests
+// submitted after the change: authorizations keep the rate they were given.
+type ServicePatch struct {
+	Name               rss.Optional[string]    `json:"name"`
+	Rate               rss.Optional[rss.Money] `json:"rate"`
+	PerVoucherMax      rss.Optional[int]       `json:"per_voucher_max"`
+	PerEpisodeMax      rss.Optional[int]       `json:"per_episode_max"`
+	ProcedureQualifier rss.Optional[string]    `json:"procedure_qualifier"`
+	ProcedureCode      rss.Optional[string]    `json:"procedure_code"`
+	Modifiers          rss.Optional[[]string]  `json:"modifiers"`
+	Active             rss.Optional[bool]      `json:"active"`
+}
+
+// UpdateService applies an admin's patch to a service.
+func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch) (CatalogService, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return CatalogService{}, err
+	}
+	v := &rss.ValidationError{}
+	sets := []string{}
+	args := []any{code}
+	add := func(col string, val any) {
+		args = append(args, val)
+		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
+	}
+	notNull := func(field string, set, null bool) bool {
+		if set && null {
+			v.Add(field, "required", "%s cannot be null", field)
+			return false
+		}
+		return set
+	}
+	if notNull("name", p.Name.Set, p.Name.Null) {
+		if strings.TrimSpace(p.Name.Value) == "" {
+			v.Add("name", "required", "name cannot be blank")
+		}
+		add("name", p.Name.Value)
+	}
+	if notNull("rate", p.Rate.Set, p.Rate.Null) {
+		if !p.Rate.Value.IsPositive() || p.Rate.Value.Exponent() < -2 && !p.Rate.Value.Equal(p.Rate.Value.Round(2)) {
+			v.Add("rate", "out_of_range", "rate must be positive with at most two decimals")
+		}
+		add("rate", p.Rate.Value.StringFixed(2))
+	}
+	if notNull("per_voucher_max", p.PerVoucherMax.Set, p.PerVoucherMax.Null) {
+		if p.PerVoucherMax.Value <= 0 {
+			v.Add("per_voucher_max", "out_of_range", "per_voucher_max must be positive")
+		}
+		add("per_voucher_max", p.PerVoucherMax.Value)
+	}
+	if p.PerEpisodeMax.Set {
+		if !p.PerEpisodeMax.Null && p.PerEpisodeMax.Value <= 0 {
+			v.Add("per_episode_max", "out_of_range", "per_episode_max must be positive or null")
+		}
+		add("per_episode_max", p.PerEpisodeMax.Ptr())
+	}
+	if p.ProcedureQualifier.Set {
+		add("procedure_qualifier", p.ProcedureQualifier.Ptr())
+	}
+	if p.ProcedureCode.Set {
+		if !p.ProcedureCode.Null && !validProcedure(p.ProcedureCode.Value) {
+			v.Add("procedure_code", "invalid_format", "procedure_code must be 5 letters or digits")
+		}
+		add("procedure_code", p.ProcedureCode.Ptr())
+	}
+	if notNull("modifiers", p.Modifiers.Set, p.Modifiers.Null) {
+		if len(p.Modifiers.Value) > 4 {
+			v.Add("modifiers", "too_many", "at most 4 modifiers")
+		}
+		for _, m := range p.Modifiers.Value {
+			if len(m) != 2 || !alnum(m) {
+				v.Add("modifiers", "invalid_format", "modifier %q must be 2 letters or digits", m)
+			}
+		}
+		add("modifiers", pq.Array(p.Modifiers.Value))
+	}
+	if notNull("active", p.Active.Set, p.Active.Null) {
+		add("active", p.Active.Value)
+	}
+	if len(sets) == 0 {
+		v.Add("body", "empty_patch", "nothing to change")
+	}
+	if err := v.Err(); err != nil {
+		return CatalogService{}, err
+	}
+	var out CatalogService
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE services SET `+strings.Join(sets, ", ")+`, updated_at = now() WHERE code = $1`, args...)
+		if err != nil {
+			return referenceError(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: service %q", rss.ErrNotFound, code)
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "service", EntityID: code, Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		out, err = LoadService(ctx, tx, code)
+		return err
+	})
+	return out, err
+}
+
+// ProgramPatch changes a program's limits and windows.
+type ProgramPatch struct {
+	Name                  rss.Optional[string]         `json:"name"`
+	VoucherValidityDays   rss.Optional[int]            `json:"voucher_validity_days"`
+	FilingLimitDays       rss.Optional[int]            `json:"filing_limit_days"`
+	EpisodeDollarCap      rss.Optional[rss.Money]      `json:"episode_dollar_cap"`
+	GPRAFollowupOpenDays  rss.Optional[int]            `json:"gpra_followup_open_days"`
+	GPRAFollowupCloseDays rss.Optional[int]            `json:"gpra_followup_close_days"`
+	GPRADischargeDays     rss.Optional[int]            `json:"gpra_discharge_days"`
+	LOSMaxDays            rss.Optional[int]            `json:"los_max_days"`
+	LOSReviewPastMax      rss.Optional[bool]           `json:"los_review_past_max"`
+	RetroLimitDays        rss.Optional[int]            `json:"retro_limit_days"`
+	CarePlanRequired      rss.Optional[bool]           `json:"care_plan_required"`
+	CaseloadCaps          rss.Optional[map[string]int] `json:"caseload_caps"`
+}
+
+// UpdateProgram applies an admin's patch to a program.
+func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch) (Program, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return Program{}, err
+	}
+	v := &rss.ValidationError{}
+	sets := []string{}
+	args := []any{code}
+	add := func(col string, val any) {
+		args = append(args, val)
+		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
+	}
+	optInt := func(field string, o rss.Optional[int], nullable bool, min int) {
+		if !o.Set {
+			return
+		}
+		switch {
+		case o.Null && !nullable:
+			v.Add(field, "required", "%s cannot be null", field)
+		case !o.Null && o.Value < min:
+			v.Add(field, "out_of_range", "%s must be at least %d", field, min)
+		}
+		add(field, o.Ptr())
+	}
+	if p.Name.Set {
+		if p.Name.Null || strings.TrimSpace(p.Name.Value) == "" {
+			v.Add("name", "required", "name cannot be blank")
+		}
+		add("name", p.Name.Value)
+	}
+	optInt("voucher_validity_days", p.VoucherValidityDays, true, 1)
+	optInt("filing_limit_days", p.FilingLimitDays, false, 1)
+	optInt("gpra_followup_open_days", p.GPRAFollowupOpenDays, true, 1)
+	optInt("gpra_followup_close_days", p.GPRAFollowupCloseDays, true, 1)
+	optInt("gpra_discharge_days", p.GPRADischargeDays, true, 1)
+	optInt("los_max_days", p.LOSMaxDays, true, 1)
+	optInt("retro_limit_days", p.RetroLimitDays, false, 0)
+	if p.EpisodeDollarCap.Set {
+		if !p.EpisodeDollarCap.Null && !p.EpisodeDollarCap.Value.IsPositive() {
+			v.Add("episode_dollar_cap", "out_of_range", "episode_dollar_cap must be positive or null")
+		}
+		var val any
+		if !p.EpisodeDollarCap.Null {
+			val = p.EpisodeDollarCap.Value.StringFixed(2)
+		}
+		add("episode_dollar_cap", val)
+	}
+	if p.LOSReviewPastMax.Set {
+		if p.LOSReviewPastMax.Null {
+			v.Add("los_review_past_max", "required", "los_review_past_max cannot be null")
+		}
+		add("los_review_past_max", p.LOSReviewPastMax.Value)
+	}
+	if p.CarePlanRequired.Set {
+		if p.CarePlanRequired.Null {
+			v.Add("care_plan_required", "required", "care_plan_required cannot be null")
+		}
+		add("care_plan_required", p.CarePlanRequired.Value)
+	}
+	if p.CaseloadCaps.Set && !p.CaseloadCaps.Null {
+		for role, c := range p.CaseloadCaps.Value {
+			if c <= 0 {
+				v.Add("caseload_caps."+role, "out_of_range", "cap must be positive")
+			}
+		}
+	}
+	if len(sets) == 0 && !p.CaseloadCaps.Set {
+		v.Add("body", "empty_patch", "nothing to change")
+	}
+	if err := v.Err(); err != nil {
+		return Program{}, err
+	}
+	var out Program
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if _, err := loadProgram(ctx, tx, code); err != nil {
+			return err
+		}
+		if len(sets) > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE programs SET `+strings.Join(sets, ", ")+`, updated_at = now() WHERE code = $1`, args...); err != nil {
+				return referenceError(err)
+			}
+		}
+		if p.CaseloadCaps.Set {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM program_caseload_caps WHERE program_code = $1`, code); err != nil {
+				return err
+			}
+			for role, c := range p.CaseloadCaps.Value {
+				_, err := tx.ExecContext(ctx, `INSERT INTO program_caseload_caps (program_code, staff_role, cap) VALUES ($1, $2, $3)`, code, role, c)
+				if sql.IsViolation(err, sql.CodeForeignKeyViolation, "program_caseload_caps_role_fkey") {
+					return rss.Invalid("caseload_caps."+role, "unknown_role", "no staff role %q", role)
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "program", EntityID: code, Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		var err error
+		out, err = loadProgram(ctx, tx, code)
+		return err
+	})
+	return out, err
+}
+
+// UpdateSetting changes one system threshold.
+func (s *Service) UpdateSetting(ctx context.Context, key string, value int) (Setting, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return Setting{}, err
+	}
+	if value < 0 {
+		return Setting{}, rss.Invalid("value", "out_of_range", "value must not be negative")
+	}
+	var out Setting
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &out, `UPDATE settings SET value = $2, updated_at = now() WHERE key = $1
+			RETURNING key, value, description, updated_at`, key, value)
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("%w: setting %q", rss.ErrNotFound, key)
+		}
+		if err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, access.Event{Action: "update", EntityType: "setting", EntityID: key, Purpose: "reference_data"})
+	})
+	return out, err
+}
+
+// referenceError turns a check violation on reference data into a 422.
+func referenceError(err error) error {
+	if pe, ok := sql.PgError(err); ok && string(pe.Code) == sql.CodeCheckViolation {
+		return rss.Invalid(pe.Constraint, "constraint_violation", "the change breaks rule %s", pe.Constraint)
+	}
+	return err
+}
+
+func alnum(s string) bool {
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func validProcedure(s string) bool { return len(s) == 5 && alnum(s) }

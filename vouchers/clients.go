@@ -1,0 +1,482 @@
+package vouchers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+	"rss/sql"
+)
+
+// Client is a person served.
+type Client struct {
+	ID                 int64     `json:"id" db:"id"`
+	FirstName          string    `json:"first_name" db:"first_name"`
+	LastName           string    `json:"last_name" db:"last_name"`
+	DateOfBirth        rss.Date  `json:"date_of_birth" db:"date_of_birth"`
+	Gender             string    `json:"gender" db:"gender"`
+	MedicaidID         *string   `json:"medicaid_id" db:"medicaid_id"`
+	CatchmentArea      string    `json:"catchment_area" db:"catchment_area"`
+	SubstanceUseStatus string    `json:"substance_use_status" db:"substance_use_status"`
+	AddressLine1       *string   `json:"address_line1" db:"address_line1"`
+	City               *string   `json:"city" db:"city"`
+	State              *string   `json:"state" db:"state"`
+	Zip                *string   `json:"zip" db:"zip"`
+	CreatedAt          time.Time `json:"created_at" db:"created_at"`
+}
+
+// NewClient registers a client.
+type NewClient struct {
+	FirstName          string   `json:"first_name"`
+	LastName           string   `json:"last_name"`
+	DateOfBirth        rss.Date `json:"date_of_birth"`
+	Gender             string   `json:"gender"`
+	MedicaidID         *string  `json:"medicaid_id"`
+	CatchmentArea      string   `json:"catchment_area"`
+	SubstanceUseStatus string   `json:"substance_use_status"`
+	AddressLine1       *string  `json:"address_line1"`
+	City               *string  `json:"city"`
+	State              *string  `json:"state"`
+	Zip                *string  `json:"zip"`
+}
+
+var (
+	medicaidRe = regexp.MustCompile(`^[A-Z0-9]{6,20}$`)
+	stateRe    = regexp.MustCompile(`^[A-Z]{2}$`)
+	zipRe      = regexp.MustCompile(`^[0-9]{5}([0-9]{4})?$`)
+)
+
+func (n *NewClient) validate(today rss.Date) error {
+	v := &rss.ValidationError{}
+	n.FirstName, n.LastName = strings.TrimSpace(n.FirstName), strings.TrimSpace(n.LastName)
+	if n.FirstName == "" {
+		v.Add("first_name", "required", "first_name is required")
+	}
+	if n.LastName == "" {
+		v.Add("last_name", "required", "last_name is required")
+	}
+	switch {
+	case n.DateOfBirth.IsZero():
+		v.Add("date_of_birth", "required", "date_of_birth is required")
+	case n.DateOfBirth.After(today):
+		v.Add("date_of_birth", "in_future", "date_of_birth is in the future")
+	case n.DateOfBirth.Year() < 1901:
+		v.Add("date_of_birth", "out_of_range", "date_of_birth is not plausible")
+	}
+	if n.Gender == "" {
+		n.Gender = "U"
+	}
+	if n.Gender != "F" && n.Gender != "M" && n.Gender != "U" {
+		v.Add("gender", "invalid_value", "gender must be F, M or U")
+	}
+	if n.MedicaidID != nil {
+		*n.MedicaidID = strings.ToUpper(strings.TrimSpace(*n.MedicaidID))
+		if !medicaidRe.MatchString(*n.MedicaidID) {
+			v.Add("medicaid_id", "invalid_format", "medicaid_id must be 6-20 letters or digits")
+		}
+	}
+	if n.CatchmentArea == "" {
+		v.Add("catchment_area", "required", "catchment_area is required")
+	}
+	if n.SubstanceUseStatus == "" {
+		n.SubstanceUseStatus = "unknown"
+	}
+	if s := n.SubstanceUseStatus; s != "active" && s != "in_recovery" && s != "unknown" {
+		v.Add("substance_use_status", "invalid_value", "substance_use_status must be active, in_recovery or unknown")
+	}
+	if n.State != nil && !stateRe.MatchString(*n.State) {
+		v.Add("state", "invalid_format", "state must be two capital letters")
+	}
+	if n.Zip != nil && !zipRe.MatchString(*n.Zip) {
+		v.Add("zip", "invalid_format", "zip must be 5 or 9 digits")
+	}
+	return v.Err()
+}
+
+const clientColumns = `c.id, c.first_name, c.last_name, c.date_of_birth, c.gender, c.medicaid_id, c.catchment_area,
+	c.substance_use_status, c.address_line1, c.city, c.state, c.zip, c.created_at`
+
+// CreateClient registers a client for the caller's agency. When the person
+// is already known (same Medicaid ID, or same name and date of birth) the
+// existing record is linked to the agency and returned with created=false,
+// so one person is one client across agencies and the duplicate-service and
+// primary-case-manager rules can see all of their care.
+func (s *Service) CreateClient(ctx context.Context, n NewClient) (Client, bool, error) {
+	a, err := access.Require(ctx, access.RoleProvider)
+	if err != nil {
+		return Client{}, false, err
+	}
+	if err := n.validate(s.Today()); err != nil {
+		return Client{}, false, err
+	}
+	var out Client
+	created := false
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		var ok bool
+		if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM catchment_areas WHERE code = $1)`, n.CatchmentArea); err != nil {
+			return err
+		}
+		if !ok {
+			return rss.Invalid("catchment_area", "unknown_id", "no catchment area %q", n.CatchmentArea)
+		}
+		// Serialise registrations of the same person so two agencies
+		// registering them at once link to one record.
+		key := strings.ToLower(n.LastName) + "|" + strings.ToLower(n.FirstName) + "|" + n.DateOfBirth.String()
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, key); err != nil {
+			return err
+		}
+		var existing []Client
+		err := tx.SelectContext(ctx, &existing, `SELECT `+clientColumns+` FROM clients c
+			WHERE ($1::text IS NOT NULL AND c.medicaid_id = $1)
+			   OR (lower(c.last_name) = lower($2) AND lower(c.first_name) = lower($3) AND c.date_of_birth = $4)
+			ORDER BY (c.medicaid_id = $1) DESC NULLS LAST, c.id LIMIT 2`, n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth)
+		if err != nil {
+			return fmt.Errorf("match client: %w", err)
+		}
+		if len(existing) > 0 {
+			out = existing[0]
+			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID != *n.MedicaidID {
+				return rss.Coded(rss.ErrConflict, "client_identity_conflict",
+					"a client with this name and date of birth has a different Medicaid ID; contact the MSC to resolve the identity")
+			}
+			if n.MedicaidID != nil && out.MedicaidID == nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE clients SET medicaid_id = $2 WHERE id = $1`, out.ID, *n.MedicaidID); err != nil {
+					return clientError(err)
+				}
+				out.MedicaidID = n.MedicaidID
+			}
+		} else {
+			err = tx.GetContext(ctx, &out, `INSERT INTO clients AS c (first_name, last_name, date_of_birth, gender, medicaid_id,
+					catchment_area, substance_use_status, address_line1, city, state, zip, created_by_provider_id)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+clientColumns,
+				n.FirstName, n.LastName, n.DateOfBirth, n.Gender, n.MedicaidID, n.CatchmentArea, n.SubstanceUseStatus,
+				n.AddressLine1, n.City, n.State, n.Zip, a.ProviderID)
+			if err != nil {
+				return clientError(err)
+			}
+			created = true
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO client_providers (client_id, provider_id) VALUES ($1, $2)
+			ON CONFLICT ON CONSTRAINT client_providers_pkey DO NOTHING`, out.ID, a.ProviderID); err != nil {
+			return err
+		}
+		action := "link"
+		if created {
+			action = "create"
+		}
+		return access.Record(ctx, tx, access.Event{Action: action, EntityType: "client", EntityID: access.ID(out.ID), ClientID: out.ID, Purpose: "registration"})
+	})
+	return out, created, err
+}
+
+func clientError(err error) error {
+	if sql.IsViolation(err, sql.CodeUniqueViolation, "clients_medicaid_id_unique") {
+		return rss.Coded(rss.ErrConflict, "medicaid_id_in_use", "another client already has this Medicaid ID")
+	}
+	return err
+}
+
+// canSeeClient returns ErrNotFound unless the actor may see the client:
+// MSC roles see every client, a provider only those it serves.
+func canSeeClient(ctx context.Context, ext sql.Ext, a access.Actor, clientID int64) error {
+	var ok bool
+	var err error
+	if a.IsProvider() {
+		err = sqlx.GetContext(ctx, ext, &ok, `SELECT EXISTS (SELECT 1 FROM client_providers WHERE client_id = $1 AND provider_id = $2)`, clientID, a.ProviderID)
+	} else {
+		err = sqlx.GetContext(ctx, ext, &ok, `SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1)`, clientID)
+	}
+	if err != nil {
+		return fmt.Errorf("check client access: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("%w: client %d", rss.ErrNotFound, clientID)
+	}
+	return nil
+}
+
+// Client reads one client and records the read.
+func (s *Service) Client(ctx context.Context, id int64) (Client, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return Client{}, err
+	}
+	var out Client
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := canSeeClient(ctx, tx, a, id); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &out, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1`, id); err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "client", EntityID: access.ID(id), ClientID: id})
+	})
+	return out, err
+}
+
+// Clients lists the clients the actor may see, recording a read of each.
+func (s *Service) Clients(ctx context.Context, p Page) (List[Client], error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return List[Client]{}, err
+	}
+	after, limit, err := p.after()
+	if err != nil {
+		return List[Client]{}, err
+	}
+	var rows []Client
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		var pid any
+		if a.IsProvider() {
+			pid = a.ProviderID
+		}
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+clientColumns+` FROM clients c
+			WHERE c.id > $1 AND ($2::bigint IS NULL OR EXISTS (
+				SELECT 1 FROM client_providers cp WHERE cp.client_id = c.id AND cp.provider_id = $2))
+			ORDER BY c.id LIMIT $3`, after, pid, limit+1); err != nil {
+			return fmt.Errorf("list clients: %w", err)
+		}
+		shown := rows[:min(len(rows), limit)]
+		events := make([]access.Event, len(shown))
+		for i, c := range shown {
+			events[i] = access.Event{Action: "read", EntityType: "client", EntityID: access.ID(c.ID), ClientID: c.ID}
+		}
+		return access.Record(ctx, tx, events...)
+	})
+	if err != nil {
+		return List[Client]{}, err
+	}
+	return page(rows, limit, func(c Client) int64 { return c.ID }), nil
+}
+
+// Enrollment is a client's enrollment in a program with a provider.
+type Enrollment struct {
+	ID                 int64     `json:"id" db:"id"`
+	ClientID           int64     `json:"client_id" db:"client_id"`
+	ProgramCode        string    `json:"program_code" db:"program_code"`
+	ProviderID         int64     `json:"provider_id" db:"provider_id"`
+	EpisodeID          int64     `json:"episode_id" db:"episode_id"`
+	AssignedStaffID    *int64    `json:"assigned_staff_id" db:"assigned_staff_id"`
+	PrimaryCaseManager bool      `json:"primary_case_manager" db:"primary_case_manager"`
+	StartDate          rss.Date  `json:"start_date" db:"start_date"`
+	PlannedEndDate     rss.Date  `json:"planned_end_date" db:"planned_end_date"`
+	DischargeDate      rss.Date  `json:"discharge_date" db:"discharge_date"`
+	DischargeReason    *string   `json:"discharge_reason" db:"discharge_reason"`
+	ReferralSource     *string   `json:"referral_source" db:"referral_source"`
+	CreatedAt          time.Time `json:"created_at" db:"created_at"`
+}
+
+// NewEnrollment enrolls a client in a program with the caller's agency.
+type NewEnrollment struct {
+	ClientID           int64    `json:"client_id"`
+	ProgramCode        string   `json:"program_code"`
+	AssignedStaffID    *int64   `json:"assigned_staff_id"`
+	PrimaryCaseManager bool     `json:"primary_case_manager"`
+	StartDate          rss.Date `json:"start_date"`
+	PlannedEndDate     rss.Date `json:"planned_end_date"`
+	ReferralSource     *string  `json:"referral_source"`
+}
+
+var referralSources = []string{"samss_meeting", "dcf_substance_abuse_specialist", "area_office_director",
+	"regional_clinical_program_director", "self", "treatment_provider", "other"}
+
+const enrollmentColumns = `e.id, e.client_id, e.program_code, e.provider_id, e.episode_id, e.assigned_staff_id,
+	e.primary_case_manager, e.start_date, e.planned_end_date, e.discharge_date, e.discharge_reason, e.referral_source, e.created_at`
+
+// CreateEnrollment enrolls a client, opening the client's episode in the
+// program when none is open.
+func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enrollment, error) {
+	a, err := access.Require(ctx, access.RoleProvider)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	v := &rss.ValidationError{}
+	if n.ClientID <= 0 {
+		v.Add("client_id", "required", "client_id is required")
+	}
+	if n.ProgramCode == "" {
+		v.Add("program_code", "required", "program_code is required")
+	}
+	if n.StartDate.IsZero() {
+		v.Add("start_date", "required", "start_date is required")
+	}
+	if !n.PlannedEndDate.IsZero() && n.PlannedEndDate.Before(n.StartDate) {
+		v.Add("planned_end_date", "before_start", "planned_end_date is before start_date")
+	}
+	if n.ReferralSource != nil && !contains(referralSources, *n.ReferralSource) {
+		v.Add("referral_source", "invalid_value", "referral_source must be one of %s", strings.Join(referralSources, ", "))
+	}
+	if err := v.Err(); err != nil {
+		return Enrollment{}, err
+	}
+	var out Enrollment
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
+			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
+		}
+		prog, err := loadProgram(ctx, tx, n.ProgramCode)
+		if errors.Is(err, rss.ErrNotFound) {
+			return rss.Invalid("program_code", "unknown_id", "no program %q", n.ProgramCode)
+		}
+		if err != nil {
+			return err
+		}
+		if prog.ReferralSourceRequired && n.ReferralSource == nil {
+			return rss.Invalid("referral_source", "required", "%s enrollments record the referral source", prog.Code)
+		}
+		if n.AssignedStaffID != nil {
+			var ok bool
+			if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM staff WHERE id = $1 AND provider_id = $2 AND active)`, *n.AssignedStaffID, a.ProviderID); err != nil {
+				return err
+			}
+			if !ok {
+				return rss.Invalid("assigned_staff_id", "unknown_id", "no active staff %d at this agency", *n.AssignedStaffID)
+			}
+		}
+		// Lock the client's episodes in the program so two enrollments at
+		// once open one episode, not two.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('episode:' || $1::text || ':' || $2))`, n.ClientID, n.ProgramCode); err != nil {
+			return err
+		}
+		var episodeID int64
+		err = tx.GetContext(ctx, &episodeID, `SELECT id FROM episodes WHERE client_id = $1 AND program_code = $2 AND closed_on IS NULL`, n.ClientID, n.ProgramCode)
+		if errors.Is(err, sql.ErrNoRows) {
+			var dollarCap any
+			if prog.EpisodeDollarCap != nil {
+				dollarCap = prog.EpisodeDollarCap.StringFixed(2)
+			}
+			err = tx.GetContext(ctx, &episodeID, `INSERT INTO episodes (client_id, program_code, opened_on, dollar_cap)
+				VALUES ($1, $2, $3, $4) RETURNING id`, n.ClientID, n.ProgramCode, n.StartDate, dollarCap)
+		}
+		if err != nil {
+			return fmt.Errorf("episode: %w", err)
+		}
+		err = tx.GetContext(ctx, &out, `INSERT INTO enrollments AS e (client_id, program_code, provider_id, episode_id,
+				assigned_staff_id, primary_case_manager, start_date, planned_end_date, referral_source)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+enrollmentColumns,
+			n.ClientID, n.ProgramCode, a.ProviderID, episodeID, n.AssignedStaffID, n.PrimaryCaseManager, n.StartDate, n.PlannedEndDate, n.ReferralSource)
+		switch {
+		case sql.IsViolation(err, sql.CodeUniqueViolation, "enrollments_one_open"):
+			return rss.Coded(rss.ErrConflict, "enrollment_exists", "the client already has an open %s enrollment with this agency", n.ProgramCode)
+		case sql.IsViolation(err, sql.CodeUniqueViolation, "enrollments_one_primary"):
+			return rss.Coded(rss.ErrConflict, "primary_case_manager_exists", "the client already has a primary case manager in %s", n.ProgramCode)
+		case err != nil:
+			return fmt.Errorf("create enrollment: %w", err)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "enrollment", EntityID: access.ID(out.ID), ClientID: out.ClientID})
+	})
+	return out, err
+}
+
+// Discharge ends an enrollment; the episode closes when it was the client's
+// last open enrollment in the program.
+func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason string) (Enrollment, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	v := &rss.ValidationError{}
+	if on.IsZero() {
+		v.Add("discharge_date", "required", "discharge_date is required")
+	} else if on.After(s.Today()) {
+		v.Add("discharge_date", "in_future", "discharge_date cannot be in the future")
+	}
+	if strings.TrimSpace(reason) == "" {
+		v.Add("reason", "required", "reason is required")
+	}
+	if err := v.Err(); err != nil {
+		return Enrollment{}, err
+	}
+	var out Enrollment
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		e, err := s.lockEnrollment(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if !e.DischargeDate.IsZero() {
+			return rss.Coded(rss.ErrConflict, "already_discharged", "enrollment %d was discharged on %s", id, e.DischargeDate)
+		}
+		if on.Before(e.StartDate) {
+			return rss.Invalid("discharge_date", "before_start", "discharge_date is before the enrollment start %s", e.StartDate)
+		}
+		if err := tx.GetContext(ctx, &out, `UPDATE enrollments e SET discharge_date = $2, discharge_reason = $3
+			WHERE id = $1 RETURNING `+enrollmentColumns, id, on, reason); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE episodes SET closed_on = GREATEST(opened_on, $2::date) WHERE id = $1
+			AND NOT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1 AND discharge_date IS NULL)`, e.EpisodeID, on); err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, access.Event{Action: "discharge", EntityType: "enrollment", EntityID: access.ID(id), ClientID: e.ClientID})
+	})
+	return out, err
+}
+
+func (s *Service) lockEnrollment(ctx context.Context, tx *sqlx.Tx, a access.Actor, id int64) (Enrollment, error) {
+	var e Enrollment
+	err := tx.GetContext(ctx, &e, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1 FOR UPDATE`, id)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.SeesProvider(e.ProviderID)) {
+		return e, fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, id)
+	}
+	return e, err
+}
+
+// Enrollment reads one enrollment.
+func (s *Service) Enrollment(ctx context.Context, id int64) (Enrollment, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	var out Enrollment
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &out, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1`, id)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.SeesProvider(out.ProviderID)) {
+			return fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "enrollment", EntityID: access.ID(id), ClientID: out.ClientID})
+	})
+	return out, err
+}
+
+// ClientEnrollments lists a client's enrollments the actor may see.
+func (s *Service) ClientEnrollments(ctx context.Context, clientID int64) ([]Enrollment, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Enrollment{}
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := canSeeClient(ctx, tx, a, clientID); err != nil {
+			return err
+		}
+		var pid any
+		if a.IsProvider() {
+			pid = a.ProviderID
+		}
+		if err := tx.SelectContext(ctx, &out, `SELECT `+enrollmentColumns+` FROM enrollments e
+			WHERE e.client_id = $1 AND ($2::bigint IS NULL OR e.provider_id = $2) ORDER BY e.id`, clientID, pid); err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "enrollments", EntityID: access.ID(clientID), ClientID: clientID})
+	})
+	return out, err
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

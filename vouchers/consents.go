@@ -1,0 +1,203 @@
+package vouchers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"rss"
+	"rss/access"
+	"rss/sql"
+)
+
+// Consent is a 42 CFR Part 2 consent to disclose.
+type Consent struct {
+	ID                   int64          `json:"id" db:"id"`
+	ClientID             int64          `json:"client_id" db:"client_id"`
+	DisclosingProviderID int64          `json:"disclosing_provider_id" db:"disclosing_provider_id"`
+	RecipientType        string         `json:"recipient_type" db:"recipient_type"`
+	RecipientProviderID  *int64         `json:"recipient_provider_id" db:"recipient_provider_id"`
+	RecipientName        string         `json:"recipient_name" db:"recipient_name"`
+	Purposes             pq.StringArray `json:"purposes" db:"purposes"`
+	Information          string         `json:"information" db:"information"`
+	ExpiresOn            rss.Date       `json:"expires_on" db:"expires_on"`
+	ExpiryEvent          *string        `json:"expiry_event" db:"expiry_event"`
+	SignedOn             rss.Date       `json:"signed_on" db:"signed_on"`
+	RevokedAt            *time.Time     `json:"revoked_at" db:"revoked_at"`
+	RevocationReason     *string        `json:"revocation_reason" db:"revocation_reason"`
+	CreatedAt            time.Time      `json:"created_at" db:"created_at"`
+	Status               string         `json:"status" db:"-"`
+}
+
+// NewConsent records a consent signed by the client.
+type NewConsent struct {
+	ClientID            int64    `json:"client_id"`
+	RecipientType       string   `json:"recipient_type"`
+	RecipientProviderID *int64   `json:"recipient_provider_id"`
+	RecipientName       string   `json:"recipient_name"`
+	Purposes            []string `json:"purposes"`
+	Information         string   `json:"information"`
+	ExpiresOn           rss.Date `json:"expires_on"`
+	ExpiryEvent         *string  `json:"expiry_event"`
+	SignedOn            rss.Date `json:"signed_on"`
+}
+
+var consentPurposes = []string{"payment", "treatment", "care_coordination", "operations"}
+
+func (n *NewConsent) validate(today rss.Date) error {
+	v := &rss.ValidationError{}
+	if n.ClientID <= 0 {
+		v.Add("client_id", "required", "client_id is required")
+	}
+	switch n.RecipientType {
+	case "msc", "payer":
+		if n.RecipientProviderID != nil {
+			v.Add("recipient_provider_id", "not_allowed", "recipient_provider_id is only for recipient_type provider")
+		}
+	case "provider":
+		if n.RecipientProviderID == nil {
+			v.Add("recipient_provider_id", "required", "recipient_provider_id is required for recipient_type provider")
+		}
+	case "":
+		v.Add("recipient_type", "required", "recipient_type is required")
+	default:
+		v.Add("recipient_type", "invalid_value", "recipient_type must be provider, msc or payer")
+	}
+	if strings.TrimSpace(n.RecipientName) == "" {
+		v.Add("recipient_name", "required", "recipient_name is required")
+	}
+	if len(n.Purposes) == 0 {
+		v.Add("purposes", "required", "at least one purpose is required")
+	}
+	for _, p := range n.Purposes {
+		if !contains(consentPurposes, p) {
+			v.Add("purposes", "invalid_value", "purpose %q must be one of %s", p, strings.Join(consentPurposes, ", "))
+		}
+	}
+	if strings.TrimSpace(n.Information) == "" {
+		v.Add("information", "required", "information (what may be disclosed) is required")
+	}
+	if n.SignedOn.IsZero() {
+		v.Add("signed_on", "required", "signed_on is required")
+	} else if n.SignedOn.After(today) {
+		v.Add("signed_on", "in_future", "signed_on cannot be in the future")
+	}
+	if n.ExpiresOn.IsZero() && (n.ExpiryEvent == nil || strings.TrimSpace(*n.ExpiryEvent) == "") {
+		v.Add("expires_on", "required", "a consent needs an expiry date or an expiry event")
+	}
+	if !n.ExpiresOn.IsZero() && !n.SignedOn.IsZero() && n.ExpiresOn.Before(n.SignedOn) {
+		v.Add("expires_on", "before_start", "expires_on is before signed_on")
+	}
+	return v.Err()
+}
+
+const consentColumns = `id, client_id, disclosing_provider_id, recipient_type, recipient_provider_id, recipient_name,
+	purposes, information, expires_on, expiry_event, signed_on, revoked_at, revocation_reason, created_at`
+
+func (c *Consent) setStatus(today rss.Date) {
+	switch {
+	case c.RevokedAt != nil:
+		c.Status = "revoked"
+	case !c.ExpiresOn.IsZero() && c.ExpiresOn.Before(today):
+		c.Status = "expired"
+	default:
+		c.Status = "active"
+	}
+}
+
+// CreateConsent records a consent in which the caller's agency discloses.
+func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, error) {
+	a, err := access.Require(ctx, access.RoleProvider)
+	if err != nil {
+		return Consent{}, err
+	}
+	today := s.Today()
+	if err := n.validate(today); err != nil {
+		return Consent{}, err
+	}
+	var out Consent
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
+			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
+		}
+		err := tx.GetContext(ctx, &out, `INSERT INTO consents (client_id, disclosing_provider_id, recipient_type,
+				recipient_provider_id, recipient_name, purposes, information, expires_on, expiry_event, signed_on)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+consentColumns,
+			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(n.Purposes),
+			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn)
+		if sql.IsViolation(err, sql.CodeForeignKeyViolation, "consents_recipient_provider_fkey") {
+			return rss.Invalid("recipient_provider_id", "unknown_id", "no provider %d", *n.RecipientProviderID)
+		}
+		if err != nil {
+			return fmt.Errorf("create consent: %w", err)
+		}
+		out.setStatus(today)
+		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "consent", EntityID: access.ID(out.ID), ClientID: n.ClientID})
+	})
+	return out, err
+}
+
+// RevokeConsent revokes a consent at once: from this moment no new
+// disclosure (voucher request, claim, export) may rely on it.
+func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (Consent, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
+	if err != nil {
+		return Consent{}, err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return Consent{}, rss.Invalid("reason", "required", "reason is required")
+	}
+	var out Consent
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &out, `SELECT `+consentColumns+` FROM consents WHERE id = $1 FOR UPDATE`, id)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.SeesProvider(out.DisclosingProviderID)) {
+			return fmt.Errorf("%w: consent %d", rss.ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		if out.RevokedAt != nil {
+			return rss.Coded(rss.ErrConflict, "already_revoked", "consent %d was revoked at %s", id, out.RevokedAt.Format(time.RFC3339))
+		}
+		if err := tx.GetContext(ctx, &out, `UPDATE consents SET revoked_at = $2, revocation_reason = $3 WHERE id = $1
+			RETURNING `+consentColumns, id, s.now(), reason); err != nil {
+			return err
+		}
+		out.setStatus(s.Today())
+		return access.Record(ctx, tx, access.Event{Action: "revoke", EntityType: "consent", EntityID: access.ID(id), ClientID: out.ClientID})
+	})
+	return out, err
+}
+
+// ClientConsents lists a client's consents (a provider sees the ones its agency gave).
+func (s *Service) ClientConsents(ctx context.Context, clientID int64) ([]Consent, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Consent{}
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := canSeeClient(ctx, tx, a, clientID); err != nil {
+			return err
+		}
+		var pid any
+		if a.IsProvider() {
+			pid = a.ProviderID
+		}
+		if err := tx.SelectContext(ctx, &out, `SELECT `+consentColumns+` FROM consents
+			WHERE client_id = $1 AND ($2::bigint IS NULL OR disclosing_provider_id = $2 OR recipient_provider_id = $2) ORDER BY id`, clientID, pid); err != nil {
+			return err
+		}
+		today := s.Today()
+		for i := range out {
+			out[i].setStatus(today)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "consents", EntityID: access.ID(clientID), ClientID: clientID})
+	})
+	return out, err
+}

@@ -1,0 +1,509 @@
+package vouchers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"rss"
+	"rss/access"
+	"rss/adjudication"
+	"rss/sql"
+)
+
+// Program is a program's reference data.
+type Program struct {
+	Code                   string         `json:"code" db:"code"`
+	Name                   string         `json:"name" db:"name"`
+	Funding                string         `json:"funding" db:"funding"`
+	PayerRoute             string         `json:"payer_route" db:"payer_route"`
+	Clinical               bool           `json:"clinical" db:"clinical"`
+	ZeroReject             bool           `json:"zero_reject" db:"zero_reject"`
+	VoucherValidityDays    *int           `json:"voucher_validity_days" db:"voucher_validity_days"`
+	FilingLimitDays        int            `json:"filing_limit_days" db:"filing_limit_days"`
+	EpisodeDollarCap       *rss.Money     `json:"episode_dollar_cap" db:"episode_dollar_cap"`
+	GPRARequired           bool           `json:"gpra_required" db:"gpra_required"`
+	GPRAFollowupOpenDays   *int           `json:"gpra_followup_open_days" db:"gpra_followup_open_days"`
+	GPRAFollowupCloseDays  *int           `json:"gpra_followup_close_days" db:"gpra_followup_close_days"`
+	GPRADischargeDays      *int           `json:"gpra_discharge_days" db:"gpra_discharge_days"`
+	LOSMaxDays             *int           `json:"los_max_days" db:"los_max_days"`
+	LOSReviewPastMax       bool           `json:"los_review_past_max" db:"los_review_past_max"`
+	RetroLimitDays         int            `json:"retro_limit_days" db:"retro_limit_days"`
+	RequiresMedicaidID     bool           `json:"requires_medicaid_id" db:"requires_medicaid_id"`
+	RequiresWaiverPlan     bool           `json:"requires_waiver_plan" db:"requires_waiver_plan"`
+	CarePlanRequired       bool           `json:"care_plan_required" db:"care_plan_required"`
+	DiagnosisRequired      bool           `json:"diagnosis_required" db:"diagnosis_required"`
+	ReferralSourceRequired bool           `json:"referral_source_required" db:"referral_source_required"`
+	CatchmentAreas         pq.StringArray `json:"catchment_areas" db:"catchment_areas"`
+	CaseloadCaps           map[string]int `json:"caseload_caps" db:"-"`
+	UpdatedAt              time.Time      `json:"updated_at" db:"updated_at"`
+}
+
+// CatalogService is one entry of the service catalog.
+type CatalogService struct {
+	Code                       string         `json:"code" db:"code"`
+	ProgramCode                string         `json:"program_code" db:"program_code"`
+	Name                       string         `json:"name" db:"name"`
+	Unit                       string         `json:"unit" db:"unit"`
+	Rate                       rss.Money      `json:"rate" db:"rate"`
+	PerVoucherMax              int            `json:"per_voucher_max" db:"per_voucher_max"`
+	PerEpisodeMax              *int           `json:"per_episode_max" db:"per_episode_max"`
+	ProcedureQualifier         *string        `json:"procedure_qualifier" db:"procedure_qualifier"`
+	ProcedureCode              *string        `json:"procedure_code" db:"procedure_code"`
+	Modifiers                  pq.StringArray `json:"modifiers" db:"modifiers"`
+	Qualification              string         `json:"qualification" db:"qualification"`
+	RequiresPrimaryCaseManager bool           `json:"requires_primary_case_manager" db:"requires_primary_case_manager"`
+	EmploymentStage            *int           `json:"employment_stage" db:"employment_stage"`
+	Active                     bool           `json:"active" db:"active"`
+	UpdatedAt                  time.Time      `json:"updated_at" db:"updated_at"`
+}
+
+// Provider is an agency with its agreement and enrolments.
+type Provider struct {
+	ID             int64          `json:"id" db:"id"`
+	Code           string         `json:"code" db:"code"`
+	Name           string         `json:"name" db:"name"`
+	NPI            string         `json:"npi" db:"npi"`
+	TaxID          string         `json:"tax_id" db:"tax_id"`
+	AddressLine1   string         `json:"address_line1" db:"address_line1"`
+	AddressLine2   *string        `json:"address_line2" db:"address_line2"`
+	City           string         `json:"city" db:"city"`
+	State          string         `json:"state" db:"state"`
+	Zip            string         `json:"zip" db:"zip"`
+	AgreementStart rss.Date       `json:"agreement_start" db:"agreement_start"`
+	AgreementEnd   rss.Date       `json:"agreement_end" db:"agreement_end"`
+	Programs       pq.StringArray `json:"programs" db:"programs"`
+	Services       pq.StringArray `json:"services" db:"services"`
+	CatchmentAreas pq.StringArray `json:"catchment_areas" db:"catchment_areas"`
+}
+
+// Staff is a provider's staff member with what qualifies them.
+type Staff struct {
+	ID               int64             `json:"id" db:"id"`
+	ProviderID       int64             `json:"provider_id" db:"provider_id"`
+	FirstName        string            `json:"first_name" db:"first_name"`
+	LastName         string            `json:"last_name" db:"last_name"`
+	Role             string            `json:"role" db:"role"`
+	DateOfBirth      rss.Date          `json:"date_of_birth" db:"date_of_birth"`
+	NPI              *string           `json:"npi" db:"npi"`
+	SupervisorID     *int64            `json:"supervisor_id" db:"supervisor_id"`
+	Active           bool              `json:"active" db:"active"`
+	Credentials      []Credential      `json:"credentials" db:"-"`
+	Experience       []Experience      `json:"experience" db:"-"`
+	BackgroundChecks []BackgroundCheck `json:"background_checks" db:"-"`
+}
+
+// Credential is a licence, certificate, degree or training.
+type Credential struct {
+	ID        int64    `json:"id" db:"id"`
+	StaffID   int64    `json:"-" db:"staff_id"`
+	Type      string   `json:"type" db:"type"`
+	Issuer    string   `json:"issuer" db:"issuer"`
+	Number    *string  `json:"number" db:"number"`
+	ValidFrom rss.Date `json:"valid_from" db:"valid_from"`
+	ValidTo   rss.Date `json:"valid_to" db:"valid_to"`
+}
+
+// Experience is a period of relevant work.
+type Experience struct {
+	ID          int64    `json:"id" db:"id"`
+	StaffID     int64    `json:"-" db:"staff_id"`
+	Kind        string   `json:"kind" db:"kind"`
+	ServiceCode *string  `json:"service_code" db:"service_code"`
+	StartedOn   rss.Date `json:"started_on" db:"started_on"`
+	EndedOn     rss.Date `json:"ended_on" db:"ended_on"`
+}
+
+// BackgroundCheck is one criminal background check.
+type BackgroundCheck struct {
+	ID        int64    `json:"id" db:"id"`
+	StaffID   int64    `json:"-" db:"staff_id"`
+	CheckedOn rss.Date `json:"checked_on" db:"checked_on"`
+	Result    string   `json:"result" db:"result"`
+	Agency    string   `json:"agency" db:"agency"`
+}
+
+// Setting is one system-wide threshold.
+type Setting struct {
+	Key         string    `json:"key" db:"key"`
+	Value       int       `json:"value" db:"value"`
+	Description string    `json:"description" db:"description"`
+	UpdatedAt   time.Time `json:"updated_at" db:"updated_at"`
+}
+
+// CatchmentArea is one area a program may serve.
+type CatchmentArea struct {
+	Code string `json:"code" db:"code"`
+	Name string `json:"name" db:"name"`
+}
+
+const programColumns = `p.code, p.name, p.funding, p.payer_route, p.clinical, p.zero_reject, p.voucher_validity_days,
+	p.filing_limit_days, p.episode_dollar_cap, p.gpra_required, p.gpra_followup_open_days, p.gpra_followup_close_days,
+	p.gpra_discharge_days, p.los_max_days, p.los_review_past_max, p.retro_limit_days, p.requires_medicaid_id,
+	p.requires_waiver_plan, p.care_plan_required, p.diagnosis_required, p.referral_source_required, p.updated_at,
+	ARRAY(SELECT area_code FROM program_catchment_areas a WHERE a.program_code = p.code ORDER BY area_code) AS catchment_areas`
+
+func loadPrograms(ctx context.Context, ext sql.Ext, code string) ([]Program, error) {
+	var out []Program
+	q := `SELECT ` + programColumns + ` FROM programs p WHERE ($1 = '' OR p.code = $1) ORDER BY p.code`
+	if err := sqlx.SelectContext(ctx, ext, &out, q, code); err != nil {
+		return nil, fmt.Errorf("load programs: %w", err)
+	}
+	var caps []struct {
+		Program string `db:"program_code"`
+		Role    string `db:"staff_role"`
+		Cap     int    `db:"cap"`
+	}
+	if err := sqlx.SelectContext(ctx, ext, &caps, `SELECT program_code, staff_role, cap FROM program_caseload_caps WHERE ($1 = '' OR program_code = $1)`, code); err != nil {
+		return nil, fmt.Errorf("load caseload caps: %w", err)
+	}
+	for i := range out {
+		out[i].CaseloadCaps = map[string]int{}
+		for _, c := range caps {
+			if c.Program == out[i].Code {
+				out[i].CaseloadCaps[c.Role] = c.Cap
+			}
+		}
+	}
+	return out, nil
+}
+
+func loadProgram(ctx context.Context, ext sql.Ext, code string) (Program, error) {
+	ps, err := loadPrograms(ctx, ext, code)
+	if err != nil {
+		return Program{}, err
+	}
+	if code == "" || len(ps) == 0 {
+		return Program{}, fmt.Errorf("%w: program %q", rss.ErrNotFound, code)
+	}
+	return ps[0], nil
+}
+
+const serviceColumns = `code, program_code, name, unit, rate, per_voucher_max, per_episode_max, procedure_qualifier,
+	procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage, active, updated_at`
+
+// LoadService reads one service; exported for billing.
+func LoadService(ctx context.Context, ext sql.Ext, code string) (CatalogService, error) {
+	var s CatalogService
+	err := sqlx.GetContext(ctx, ext, &s, `SELECT `+serviceColumns+` FROM services WHERE code = $1`, code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("%w: service %q", rss.ErrNotFound, code)
+	}
+	if err != nil {
+		return s, fmt.Errorf("load service: %w", err)
+	}
+	return s, nil
+}
+
+// LoadServices reads the whole catalog.
+func LoadServices(ctx context.Context, ext sql.Ext) ([]CatalogService, error) {
+	var out []CatalogService
+	if err := sqlx.SelectContext(ctx, ext, &out, `SELECT `+serviceColumns+` FROM services ORDER BY code`); err != nil {
+		return nil, fmt.Errorf("load services: %w", err)
+	}
+	return out, nil
+}
+
+const providerColumns = `p.id, p.code, p.name, p.npi, p.tax_id, p.address_line1, p.address_line2, p.city, p.state, p.zip,
+	p.agreement_start, p.agreement_end,
+	ARRAY(SELECT program_code FROM provider_programs x WHERE x.provider_id = p.id ORDER BY 1) AS programs,
+	ARRAY(SELECT service_code FROM provider_services x WHERE x.provider_id = p.id ORDER BY 1) AS services,
+	ARRAY(SELECT area_code FROM provider_catchment_areas x WHERE x.provider_id = p.id ORDER BY 1) AS catchment_areas`
+
+// LoadProviders reads the providers with the given ids (all when ids is empty).
+func LoadProviders(ctx context.Context, ext sql.Ext, ids []int64) ([]Provider, error) {
+	var out []Provider
+	err := sqlx.SelectContext(ctx, ext, &out, `SELECT `+providerColumns+` FROM providers p
+		WHERE cardinality($1::bigint[]) = 0 OR p.id = ANY($1) ORDER BY p.id`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("load providers: %w", err)
+	}
+	return out, nil
+}
+
+func loadProvider(ctx context.Context, ext sql.Ext, id int64) (Provider, error) {
+	ps, err := LoadProviders(ctx, ext, []int64{id})
+	if err != nil {
+		return Provider{}, err
+	}
+	if len(ps) == 0 {
+		return Provider{}, fmt.Errorf("%w: provider %d", rss.ErrNotFound, id)
+	}
+	return ps[0], nil
+}
+
+// LoadStaff reads staff members with their credentials, experience and
+// background checks, keyed by id.
+func LoadStaff(ctx context.Context, ext sql.Ext, ids []int64) (map[int64]*Staff, error) {
+	out := make(map[int64]*Staff, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []Staff
+	err := sqlx.SelectContext(ctx, ext, &rows, `SELECT id, provider_id, first_name, last_name, role, date_of_birth, npi,
+		supervisor_id, active FROM staff WHERE id = ANY($1)`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("load staff: %w", err)
+	}
+	for i := range rows {
+		out[rows[i].ID] = &rows[i]
+	}
+	var creds []Credential
+	if err := sqlx.SelectContext(ctx, ext, &creds, `SELECT id, staff_id, type, issuer, number, valid_from, valid_to
+		FROM staff_credentials WHERE staff_id = ANY($1) ORDER BY id`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("load credentials: %w", err)
+	}
+	for _, c := range creds {
+		out[c.StaffID].Credentials = append(out[c.StaffID].Credentials, c)
+	}
+	var exps []Experience
+	if err := sqlx.SelectContext(ctx, ext, &exps, `SELECT id, staff_id, kind, service_code, started_on, ended_on
+		FROM staff_experience WHERE staff_id = ANY($1) ORDER BY id`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("load experience: %w", err)
+	}
+	for _, e := range exps {
+		out[e.StaffID].Experience = append(out[e.StaffID].Experience, e)
+	}
+	var checks []BackgroundCheck
+	if err := sqlx.SelectContext(ctx, ext, &checks, `SELECT id, staff_id, checked_on, result, agency
+		FROM background_checks WHERE staff_id = ANY($1) ORDER BY id`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("load background checks: %w", err)
+	}
+	for _, b := range checks {
+		out[b.StaffID].BackgroundChecks = append(out[b.StaffID].BackgroundChecks, b)
+	}
+	for _, s := range out {
+		if s.Credentials == nil {
+			s.Credentials = []Credential{}
+		}
+		if s.Experience == nil {
+			s.Experience = []Experience{}
+		}
+		if s.BackgroundChecks == nil {
+			s.BackgroundChecks = []BackgroundCheck{}
+		}
+	}
+	return out, nil
+}
+
+// LoadSettings reads the system thresholds.
+func LoadSettings(ctx context.Context, ext sql.Ext) (adjudication.Settings, error) {
+	var rows []Setting
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT key, value, description, updated_at FROM settings`); err != nil {
+		return adjudication.Settings{}, fmt.Errorf("load settings: %w", err)
+	}
+	var st adjudication.Settings
+	found := 0
+	for _, r := range rows {
+		switch r.Key {
+		case "minor_age_years":
+			st.MinorAgeYears, found = r.Value, found+1
+		case "cm_target_population_months":
+			st.CMTargetPopulationMonths, found = r.Value, found+1
+		case "cm_equivalency_months":
+			st.CMEquivalencyMonths, found = r.Value, found+1
+		case "ra_min_age_years":
+			st.RAMinAgeYears, found = r.Value, found+1
+		}
+	}
+	if found != 4 {
+		return st, fmt.Errorf("%w: reference settings are incomplete (%d of 4); load the fixtures", rss.ErrUnavailable, found)
+	}
+	return st, nil
+}
+
+// Rule facts from reference rows.
+
+func date(d rss.Date) time.Time { return d.Time }
+
+// RuleProgram converts a program to the adjudicator's view.
+func RuleProgram(p *Program) adjudication.Program {
+	out := adjudication.Program{
+		Code: p.Code, Clinical: p.Clinical, ZeroReject: p.ZeroReject,
+		FilingLimitDays: p.FilingLimitDays, GPRARequired: p.GPRARequired,
+		LOSReviewPastMax: p.LOSReviewPastMax, RetroLimitDays: p.RetroLimitDays,
+		RequiresMedicaidID: p.RequiresMedicaidID, RequiresWaiverPlan: p.RequiresWaiverPlan,
+		CarePlanRequired: p.CarePlanRequired, DiagnosisRequired: p.DiagnosisRequired,
+		CatchmentAreas: p.CatchmentAreas, CaseloadCaps: p.CaseloadCaps,
+	}
+	deref := func(v *int) int {
+		if v == nil {
+			return 0
+		}
+		return *v
+	}
+	out.VoucherValidityDays = deref(p.VoucherValidityDays)
+	out.FollowupOpenDays = deref(p.GPRAFollowupOpenDays)
+	out.FollowupCloseDays = deref(p.GPRAFollowupCloseDays)
+	out.DischargeGPRADays = deref(p.GPRADischargeDays)
+	out.LOSMaxDays = deref(p.LOSMaxDays)
+	if p.EpisodeDollarCap != nil {
+		out.HasDollarCap, out.EpisodeDollarCap = true, p.EpisodeDollarCap.Decimal
+	}
+	return out
+}
+
+// RuleService converts a catalog entry to the adjudicator's view.
+func RuleService(s *CatalogService) adjudication.Service {
+	out := adjudication.Service{
+		Code: s.Code, ProgramCode: s.ProgramCode, Rate: s.Rate.Decimal, PerVoucherMax: s.PerVoucherMax,
+		Qualification: s.Qualification, RequiresPrimaryCaseManager: s.RequiresPrimaryCaseManager, Active: s.Active,
+	}
+	if s.PerEpisodeMax != nil {
+		out.PerEpisodeMax = *s.PerEpisodeMax
+	}
+	return out
+}
+
+// RuleProvider converts a provider to the adjudicator's view.
+func RuleProvider(p *Provider) adjudication.Provider {
+	return adjudication.Provider{ID: p.ID, AgreementStart: date(p.AgreementStart), AgreementEnd: date(p.AgreementEnd),
+		Programs: p.Programs, Services: p.Services}
+}
+
+// RuleStaff converts a staff member (with the supervisor, when loaded) to
+// the adjudicator's view.
+func RuleStaff(s *Staff, staff map[int64]*Staff) *adjudication.Staff {
+	if s == nil {
+		return nil
+	}
+	out := &adjudication.Staff{ID: s.ID, ProviderID: s.ProviderID, Role: s.Role, Active: s.Active, DateOfBirth: date(s.DateOfBirth)}
+	for _, c := range s.Credentials {
+		out.Credentials = append(out.Credentials, adjudication.Credential{Type: c.Type, ValidFrom: date(c.ValidFrom), ValidTo: date(c.ValidTo)})
+	}
+	for _, e := range s.Experience {
+		x := adjudication.Experience{Kind: e.Kind, Start: date(e.StartedOn), End: date(e.EndedOn)}
+		if e.ServiceCode != nil {
+			x.ServiceCode = *e.ServiceCode
+		}
+		out.Experience = append(out.Experience, x)
+	}
+	for _, b := range s.BackgroundChecks {
+		out.BackgroundChecks = append(out.BackgroundChecks, adjudication.BackgroundCheck{CheckedOn: date(b.CheckedOn), Passed: b.Result == "passed"})
+	}
+	if s.SupervisorID != nil {
+		if sup, ok := staff[*s.SupervisorID]; ok && sup.ID != s.ID {
+			// One level only: a supervisor's own supervisor never qualifies anyone.
+			out.Supervisor = RuleStaff(&Staff{ID: sup.ID, ProviderID: sup.ProviderID, Role: sup.Role, Active: sup.Active,
+				DateOfBirth: sup.DateOfBirth, Credentials: sup.Credentials, Experience: sup.Experience,
+				BackgroundChecks: sup.BackgroundChecks}, nil)
+		}
+	}
+	return out
+}
+
+// Reference reads for the API (every role may read reference data).
+
+// Programs lists every program.
+func (s *Service) Programs(ctx context.Context) ([]Program, error) {
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return nil, err
+	}
+	return loadPrograms(ctx, s.db, "")
+}
+
+// Program reads one program.
+func (s *Service) Program(ctx context.Context, code string) (Program, error) {
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return Program{}, err
+	}
+	return loadProgram(ctx, s.db, code)
+}
+
+// Services lists the catalog.
+func (s *Service) Services(ctx context.Context) ([]CatalogService, error) {
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return nil, err
+	}
+	return LoadServices(ctx, s.db)
+}
+
+// ServiceByCode reads one catalog entry.
+func (s *Service) ServiceByCode(ctx context.Context, code string) (CatalogService, error) {
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return CatalogService{}, err
+	}
+	return LoadService(ctx, s.db, code)
+}
+
+// Providers lists providers (a provider key sees its own agency only).
+func (s *Service) Providers(ctx context.Context) ([]Provider, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	if a.IsProvider() {
+		ids = []int64{a.ProviderID}
+	}
+	return LoadProviders(ctx, s.db, ids)
+}
+
+// ProviderByID reads one provider.
+func (s *Service) ProviderByID(ctx context.Context, id int64) (Provider, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return Provider{}, err
+	}
+	if !a.SeesProvider(id) {
+		return Provider{}, fmt.Errorf("%w: provider %d", rss.ErrNotFound, id)
+	}
+	return loadProvider(ctx, s.db, id)
+}
+
+// StaffOf lists a provider's staff with their credentials.
+func (s *Service) StaffOf(ctx context.Context, providerID int64) ([]*Staff, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.SeesProvider(providerID) {
+		return nil, fmt.Errorf("%w: provider %d", rss.ErrNotFound, providerID)
+	}
+	var ids []int64
+	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM staff WHERE provider_id = $1 ORDER BY id`, providerID); err != nil {
+		return nil, fmt.Errorf("list staff: %w", err)
+	}
+	if len(ids) == 0 {
+		if _, err := loadProvider(ctx, s.db, providerID); err != nil {
+			return nil, err
+		}
+	}
+	m, err := LoadStaff(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Staff, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, m[id])
+	}
+	return out, nil
+}
+
+// CatchmentAreas lists the areas.
+func (s *Service) CatchmentAreas(ctx context.Context) ([]CatchmentArea, error) {
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return nil, err
+	}
+	var out []CatchmentArea
+	if err := s.db.SelectContext(ctx, &out, `SELECT code, name FROM catchment_areas ORDER BY code`); err != nil {
+		return nil, fmt.Errorf("list catchment areas: %w", err)
+	}
+	return out, nil
+}
+
+// Settings lists the system thresholds.
+func (s *Service) Settings(ctx context.Context) ([]Setting, error) {
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return nil, err
+	}
+	var out []Setting
+	if err := s.db.SelectContext(ctx, &out, `SELECT key, value, description, updated_at FROM settings ORDER BY key`); err != nil {
+		return nil, fmt.Errorf("list settings: %w", err)
+	}
+	return out, nil
+}

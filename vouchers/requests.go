@@ -1,0 +1,555 @@
+package vouchers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"rss"
+	"rss/access"
+	"rss/adjudication"
+	"rss/sql"
+)
+
+// NewVoucherRequest asks for units of one service for one client over a span.
+type NewVoucherRequest struct {
+	ClientID     int64    `json:"client_id"`
+	ProgramCode  string   `json:"program_code"`
+	ServiceCode  string   `json:"service_code"`
+	EnrollmentID *int64   `json:"enrollment_id"`
+	StaffID      *int64   `json:"staff_id"`
+	Units        int      `json:"units"`
+	StartDate    rss.Date `json:"start_date"`
+	EndDate      rss.Date `json:"end_date"`
+	Note         *string  `json:"note"`
+}
+
+// Input bounds: far above any real request, low enough to refuse nonsense.
+const (
+	maxUnits    = 100000
+	maxSpanDays = 366
+	maxNoteLen  = 4000
+)
+
+func (n *NewVoucherRequest) validate() error {
+	v := &rss.ValidationError{}
+	if n.ClientID <= 0 {
+		v.Add("client_id", "required", "client_id is required")
+	}
+	if n.ServiceCode == "" {
+		v.Add("service_code", "required", "service_code is required")
+	}
+	switch {
+	case n.Units <= 0:
+		v.Add("units", "out_of_range", "units must be a positive whole number")
+	case n.Units > maxUnits:
+		v.Add("units", "out_of_range", "units must not exceed %d", maxUnits)
+	}
+	if n.StartDate.IsZero() {
+		v.Add("start_date", "required", "start_date is required")
+	}
+	if n.EndDate.IsZero() {
+		v.Add("end_date", "required", "end_date is required")
+	}
+	if !n.StartDate.IsZero() && !n.EndDate.IsZero() {
+		if n.EndDate.Before(n.StartDate) {
+			v.Add("end_date", "before_start", "end_date is before start_date")
+		} else if n.StartDate.DaysUntil(n.EndDate) >= maxSpanDays {
+			v.Add("end_date", "out_of_range", "a voucher span may not exceed %d days", maxSpanDays)
+		}
+	}
+	if n.Note != nil && len(*n.Note) > maxNoteLen {
+		v.Add("note", "too_long", "note must be at most %d characters", maxNoteLen)
+	}
+	return v.Err()
+}
+
+// VoucherRequest is a request with its decision.
+type VoucherRequest struct {
+	ID                  int64             `json:"id" db:"id"`
+	ProviderID          int64             `json:"provider_id" db:"provider_id"`
+	ClientID            int64             `json:"client_id" db:"client_id"`
+	EnrollmentID        *int64            `json:"enrollment_id" db:"enrollment_id"`
+	ProgramCode         string            `json:"program_code" db:"program_code"`
+	ServiceCode         string            `json:"service_code" db:"service_code"`
+	StaffID             *int64            `json:"staff_id" db:"staff_id"`
+	UnitsRequested      int               `json:"units_requested" db:"units_requested"`
+	Rate                rss.Money         `json:"rate" db:"rate"`
+	StartDate           rss.Date          `json:"start_date" db:"start_date"`
+	EndDate             rss.Date          `json:"end_date" db:"end_date"`
+	Note                *string           `json:"note" db:"note"`
+	RulesDecision       string            `json:"rules_decision" db:"rules_decision"`
+	Decision            string            `json:"decision" db:"decision"`
+	UnitsGranted        *int              `json:"units_granted" db:"units_granted"`
+	GrantedStart        rss.Date          `json:"granted_start" db:"granted_start"`
+	GrantedEnd          rss.Date          `json:"granted_end" db:"granted_end"`
+	ReasonCodes         pq.StringArray    `json:"reason_codes" db:"reason_codes"`
+	Reasons             []ReasonView      `json:"reasons" db:"-"`
+	HitsRaw             []byte            `json:"-" db:"hits"`
+	Trace               json.RawMessage   `json:"trace,omitempty" db:"trace"`
+	FactsRaw            []byte            `json:"-" db:"facts"`
+	RuleSetVersion      string            `json:"rule_set_version" db:"rule_set_version"`
+	SubmittedAt         time.Time         `json:"submitted_at" db:"submitted_at"`
+	DecidedAt           *time.Time        `json:"decided_at" db:"decided_at"`
+	AuthorizationID     *int64            `json:"authorization_id" db:"authorization_id"`
+	AuthorizationNumber *string           `json:"authorization_number" db:"authorization_number"`
+	Review              *ReviewerDecision `json:"review" db:"-"`
+}
+
+// ReasonView is a fired rule as the provider sees it: code, plain text and next step.
+type ReasonView struct {
+	Code     string              `json:"code"`
+	Action   adjudication.Action `json:"action"`
+	Text     string              `json:"text"`
+	NextStep string              `json:"next_step"`
+	Detail   string              `json:"detail,omitempty"`
+}
+
+// ReviewerDecision is a reviewer's decision on a pended request.
+type ReviewerDecision struct {
+	ID            int64     `json:"id" db:"id"`
+	ReviewerKeyID int64     `json:"reviewer_key_id" db:"reviewer_key_id"`
+	Action        string    `json:"action" db:"action"`
+	Units         *int      `json:"units" db:"units"`
+	StartDate     rss.Date  `json:"start_date" db:"start_date"`
+	EndDate       rss.Date  `json:"end_date" db:"end_date"`
+	Note          string    `json:"note" db:"note"`
+	DecidedAt     time.Time `json:"decided_at" db:"decided_at"`
+}
+
+const requestColumns = `v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
+	v.units_requested, v.rate, v.start_date, v.end_date, v.note, v.rules_decision, v.decision, v.units_granted,
+	v.granted_start, v.granted_end, v.reason_codes, v.hits, v.trace, v.facts, v.rule_set_version, v.submitted_at, v.decided_at,
+	a.id AS authorization_id, a.number AS authorization_number`
+
+const requestFrom = ` FROM voucher_requests v LEFT JOIN authorizations a ON a.voucher_request_id = v.id `
+
+func (v *VoucherRequest) decode() error {
+	var hits []adjudication.Hit
+	if err := json.Unmarshal(v.HitsRaw, &hits); err != nil {
+		return fmt.Errorf("decode hits: %w", err)
+	}
+	v.Reasons = make([]ReasonView, len(hits))
+	for i, h := range hits {
+		r, _ := adjudication.Lookup(h.Code)
+		v.Reasons[i] = ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: r.NextStep, Detail: h.Detail}
+	}
+	return nil
+}
+
+// Submit adjudicates a provider's voucher request and stores the decision,
+// its trace and facts, and (when granted) the authorization, in one transaction.
+func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherRequest, error) {
+	a, err := access.Require(ctx, access.RoleProvider)
+	if err != nil {
+		return VoucherRequest{}, err
+	}
+	if err := n.validate(); err != nil {
+		return VoucherRequest{}, err
+	}
+	var out VoucherRequest
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
+			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
+		}
+		svc, err := LoadService(ctx, tx, n.ServiceCode)
+		if errors.Is(err, rss.ErrNotFound) {
+			return rss.Invalid("service_code", "unknown_id", "no service %q", n.ServiceCode)
+		}
+		if err != nil {
+			return err
+		}
+		if n.ProgramCode == "" {
+			n.ProgramCode = svc.ProgramCode
+		}
+		prog, err := loadProgram(ctx, tx, n.ProgramCode)
+		if errors.Is(err, rss.ErrNotFound) {
+			return rss.Invalid("program_code", "unknown_id", "no program %q", n.ProgramCode)
+		}
+		if err != nil {
+			return err
+		}
+		if n.StaffID != nil {
+			var ok bool
+			if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM staff WHERE id = $1 AND provider_id = $2)`, *n.StaffID, a.ProviderID); err != nil {
+				return err
+			}
+			if !ok {
+				return rss.Invalid("staff_id", "unknown_id", "no staff %d at this agency", *n.StaffID)
+			}
+		}
+		facts, enr, err := s.gatherVoucherFacts(ctx, tx, a.ProviderID, &n, &prog, &svc)
+		if err != nil {
+			return err
+		}
+		d := adjudication.DecideVoucher(facts)
+		out, err = s.storeDecision(ctx, tx, a, &n, &svc, facts, enr, d)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor, n *NewVoucherRequest, svc *CatalogService,
+	facts *adjudication.VoucherFacts, enr *Enrollment, d adjudication.VoucherDecision) (VoucherRequest, error) {
+	trace, err := json.Marshal(d.Trace)
+	if err != nil {
+		return VoucherRequest{}, err
+	}
+	factsJSON, err := json.Marshal(facts)
+	if err != nil {
+		return VoucherRequest{}, err
+	}
+	hits, err := json.Marshal(d.Hits)
+	if err != nil {
+		return VoucherRequest{}, err
+	}
+	codes := make([]string, len(d.Hits))
+	for i, h := range d.Hits {
+		codes[i] = h.Code
+	}
+	var enrollmentID any
+	if enr != nil {
+		enrollmentID = enr.ID
+	}
+	staffID := n.StaffID
+	if staffID == nil && facts.Staff != nil {
+		staffID = &facts.Staff.ID
+	}
+	var units any
+	var gStart, gEnd rss.Date
+	var decidedAt any
+	granted := d.Decision == adjudication.Approved || d.Decision == adjudication.Partial
+	if granted {
+		units, gStart, gEnd = d.Units, rss.NewDate(d.Start), rss.NewDate(d.End)
+	}
+	if d.Decision != adjudication.Pended {
+		decidedAt = s.now()
+	}
+	var id int64
+	err = tx.GetContext(ctx, &id, `INSERT INTO voucher_requests (provider_id, client_id, enrollment_id, program_code,
+			service_code, staff_id, units_requested, rate, start_date, end_date, note, rules_decision, decision, units_granted,
+			granted_start, granted_end, reason_codes, hits, trace, facts, rule_set_version, submitted_by, submitted_at, decided_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+		RETURNING id`,
+		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.Units, svc.Rate, n.StartDate, n.EndDate,
+		n.Note, string(d.Decision), units, gStart, gEnd, pq.Array(codes), hits, trace, factsJSON, d.RuleSetVersion,
+		a.KeyID, s.now(), decidedAt)
+	if err != nil {
+		return VoucherRequest{}, fmt.Errorf("store voucher request: %w", err)
+	}
+	if granted {
+		vr := VoucherRequest{ID: id, ClientID: n.ClientID, ProviderID: a.ProviderID, ProgramCode: n.ProgramCode, ServiceCode: svc.Code, Rate: svc.Rate}
+		if _, err := createAuthorization(ctx, tx, &vr, enr, d.Units, gStart, gEnd); err != nil {
+			return VoucherRequest{}, err
+		}
+	}
+	if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "voucher_request", EntityID: access.ID(id),
+		ClientID: n.ClientID, Purpose: string(d.Decision)}); err != nil {
+		return VoucherRequest{}, err
+	}
+	return getRequest(ctx, tx, id)
+}
+
+func getRequest(ctx context.Context, ext sql.Ext, id int64) (VoucherRequest, error) {
+	var v VoucherRequest
+	err := sqlx.GetContext(ctx, ext, &v, `SELECT `+requestColumns+requestFrom+`WHERE v.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, fmt.Errorf("%w: voucher request %d", rss.ErrNotFound, id)
+	}
+	if err != nil {
+		return v, err
+	}
+	if err := v.decode(); err != nil {
+		return v, err
+	}
+	var rd ReviewerDecision
+	err = sqlx.GetContext(ctx, ext, &rd, `SELECT id, reviewer_key_id, action, units, start_date, end_date, note, decided_at
+		FROM reviewer_decisions WHERE voucher_request_id = $1`, id)
+	if err == nil {
+		v.Review = &rd
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return v, err
+	}
+	return v, nil
+}
+
+// Request reads one voucher request with its decision and trace.
+func (s *Service) Request(ctx context.Context, id int64) (VoucherRequest, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return VoucherRequest{}, err
+	}
+	var out VoucherRequest
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		out, err = getRequest(ctx, tx, id)
+		if err == nil && !a.SeesProvider(out.ProviderID) {
+			err = fmt.Errorf("%w: voucher request %d", rss.ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "voucher_request", EntityID: access.ID(id), ClientID: out.ClientID})
+	})
+	return out, err
+}
+
+// RequestFilter narrows a list of voucher requests.
+type RequestFilter struct {
+	Decision string
+	ClientID int64
+}
+
+var decisions = []string{"approved", "partial", "pended", "denied"}
+
+// Requests lists voucher requests the actor may see, newest last.
+func (s *Service) Requests(ctx context.Context, f RequestFilter, p Page) (List[VoucherRequest], error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return List[VoucherRequest]{}, err
+	}
+	after, limit, err := p.after()
+	if err != nil {
+		return List[VoucherRequest]{}, err
+	}
+	if f.Decision != "" && !contains(decisions, f.Decision) {
+		return List[VoucherRequest]{}, rss.Invalid("status", "invalid_value", "status must be approved, partial, pended or denied")
+	}
+	var pid any
+	if a.IsProvider() {
+		pid = a.ProviderID
+	}
+	var rows []VoucherRequest
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+requestColumns+requestFrom+`
+			WHERE v.id > $1 AND ($2::bigint IS NULL OR v.provider_id = $2) AND ($3 = '' OR v.decision = $3)
+			  AND ($4::bigint = 0 OR v.client_id = $4)
+			ORDER BY v.id LIMIT $5`, after, pid, f.Decision, f.ClientID, limit+1); err != nil {
+			return fmt.Errorf("list voucher requests: %w", err)
+		}
+		shown := rows[:min(len(rows), limit)]
+		events := make([]access.Event, len(shown))
+		for i := range shown {
+			if err := shown[i].decode(); err != nil {
+				return err
+			}
+			shown[i].Trace = nil // lists stay small; GET one request for its trace
+			events[i] = access.Event{Action: "read", EntityType: "voucher_request", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ClientID}
+		}
+		return access.Record(ctx, tx, events...)
+	})
+	if err != nil {
+		return List[VoucherRequest]{}, err
+	}
+	return page(rows, limit, func(v VoucherRequest) int64 { return v.ID }), nil
+}
+
+// QueueItem is a pended request in the reviewer queue.
+type QueueItem struct {
+	VoucherRequest
+	AgeHours int `json:"age_hours"`
+	AgeDays  int `json:"age_days"`
+}
+
+// Queue lists pended requests for reviewers, oldest first, with their age.
+func (s *Service) Queue(ctx context.Context, p Page) (List[QueueItem], error) {
+	if _, err := access.Require(ctx, access.RoleReviewer, access.RoleAdmin); err != nil {
+		return List[QueueItem]{}, err
+	}
+	list, err := s.Requests(ctx, RequestFilter{Decision: "pended"}, p)
+	if err != nil {
+		return List[QueueItem]{}, err
+	}
+	now := s.now()
+	out := List[QueueItem]{NextCursor: list.NextCursor, Items: make([]QueueItem, len(list.Items))}
+	for i, v := range list.Items {
+		age := now.Sub(v.SubmittedAt)
+		out.Items[i] = QueueItem{VoucherRequest: v, AgeHours: int(age.Hours()), AgeDays: int(age.Hours() / 24)}
+	}
+	return out, nil
+}
+
+// Review is a reviewer's decision on a pended request.
+type Review struct {
+	Action    string   `json:"action"`
+	Units     *int     `json:"units"`
+	StartDate rss.Date `json:"start_date"`
+	EndDate   rss.Date `json:"end_date"`
+	Note      string   `json:"note"`
+}
+
+// Reviewer actions.
+const (
+	ReviewApprove         = "approve"
+	ReviewApproveModified = "approve_modified"
+	ReviewDeny            = "deny"
+)
+
+func (r *Review) validate() error {
+	v := &rss.ValidationError{}
+	if strings.TrimSpace(r.Note) == "" {
+		v.Add("note", "required", "a reviewer decision carries a note")
+	} else if len(r.Note) > maxNoteLen {
+		v.Add("note", "too_long", "note must be at most %d characters", maxNoteLen)
+	}
+	switch r.Action {
+	case ReviewApprove, ReviewDeny:
+		if r.Units != nil || !r.StartDate.IsZero() || !r.EndDate.IsZero() {
+			v.Add("action", "not_allowed", "units and dates are only given with approve_modified")
+		}
+	case ReviewApproveModified:
+		if r.Units == nil || *r.Units <= 0 {
+			v.Add("units", "out_of_range", "units must be a positive whole number")
+		}
+		if r.StartDate.IsZero() {
+			v.Add("start_date", "required", "start_date is required")
+		}
+		if r.EndDate.IsZero() {
+			v.Add("end_date", "required", "end_date is required")
+		}
+		if !r.StartDate.IsZero() && !r.EndDate.IsZero() && r.EndDate.Before(r.StartDate) {
+			v.Add("end_date", "before_start", "end_date is before start_date")
+		}
+	case "":
+		v.Add("action", "required", "action is required: approve, approve_modified or deny")
+	default:
+		v.Add("action", "invalid_value", "action must be approve, approve_modified or deny")
+	}
+	return v.Err()
+}
+
+// Decide records a reviewer's decision on a pended request: approve as
+// asked, approve modified (no more units than asked), or deny. A granted
+// request gets its authorization in the same transaction. A request is
+// decided once; the rules are never re-run over a reviewer's decision.
+func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherRequest, error) {
+	a, err := access.Require(ctx, access.RoleReviewer)
+	if err != nil {
+		return VoucherRequest{}, err
+	}
+	if err := r.validate(); err != nil {
+		return VoucherRequest{}, err
+	}
+	var out VoucherRequest
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		var vr VoucherRequest
+		err := tx.GetContext(ctx, &vr, `SELECT `+requestColumns+requestFrom+`WHERE v.id = $1 FOR UPDATE OF v`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: voucher request %d", rss.ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		if vr.Decision != "pended" {
+			return rss.Coded(rss.ErrConflict, "not_pended", "voucher request %d is %s, not pended", id, vr.Decision)
+		}
+		decision := "denied"
+		units, start, end := vr.UnitsRequested, vr.StartDate, vr.EndDate
+		switch r.Action {
+		case ReviewApprove:
+			decision = "approved"
+		case ReviewApproveModified:
+			units, start, end = *r.Units, r.StartDate, r.EndDate
+			if units > vr.UnitsRequested {
+				return rss.Invalid("units", "out_of_range", "a reviewer may grant at most the %d units asked", vr.UnitsRequested)
+			}
+			decision = "approved"
+			if units < vr.UnitsRequested || start.After(vr.StartDate) || end.Before(vr.EndDate) {
+				decision = "partial"
+			}
+		}
+		var enr *Enrollment
+		if decision != "denied" {
+			if vr.EnrollmentID == nil {
+				return rss.Coded(rss.ErrConflict, "no_enrollment", "the client has no enrollment to authorize against; deny the request")
+			}
+			var e Enrollment
+			if err := tx.GetContext(ctx, &e, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1`, *vr.EnrollmentID); err != nil {
+				return err
+			}
+			enr = &e
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reviewer_decisions (voucher_request_id, reviewer_key_id, action, units, start_date, end_date, note, decided_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, a.KeyID, r.Action, r.Units, r.StartDate, r.EndDate, r.Note, s.now()); err != nil {
+			if sql.IsViolation(err, sql.CodeUniqueViolation, "reviewer_decisions_one_per_request") {
+				return rss.Coded(rss.ErrConflict, "not_pended", "voucher request %d was already decided", id)
+			}
+			return err
+		}
+		var gUnits any
+		var gStart, gEnd rss.Date
+		if enr != nil {
+			gUnits, gStart, gEnd = units, start, end
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE voucher_requests SET decision = $2, units_granted = $3, granted_start = $4,
+			granted_end = $5, decided_at = $6 WHERE id = $1`, id, decision, gUnits, gStart, gEnd, s.now()); err != nil {
+			return err
+		}
+		if enr != nil {
+			if _, err := createAuthorization(ctx, tx, &vr, enr, units, start, end); err != nil {
+				return err
+			}
+			if contains(vr.ReasonCodes, adjudication.CodeEpisodeDollarsExceeded) {
+				if err := raiseEpisodeCap(ctx, tx, enr.EpisodeID, s.Today()); err != nil {
+					return err
+				}
+			}
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "decide", EntityType: "voucher_request", EntityID: access.ID(id),
+			ClientID: vr.ClientID, Purpose: r.Action}); err != nil {
+			return err
+		}
+		out, err = getRequest(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// Replay re-runs the stored facts through the current rules. It changes
+// nothing: a stored decision, and above all a reviewer's, stands.
+type Replay struct {
+	VoucherRequestID  int64                        `json:"voucher_request_id"`
+	StoredDecision    string                       `json:"stored_decision"`
+	StoredRuleSet     string                       `json:"stored_rule_set_version"`
+	ReplayedDecision  adjudication.VoucherDecision `json:"replayed"`
+	RulesDecisionSame bool                         `json:"rules_decision_same"`
+}
+
+// Replay re-runs a request's stored facts through the current rules.
+func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
+	vr, err := s.Request(ctx, id)
+	if err != nil {
+		return Replay{}, err
+	}
+	var f adjudication.VoucherFacts
+	if err := json.Unmarshal(vr.FactsRaw, &f); err != nil {
+		return Replay{}, fmt.Errorf("decode stored facts: %w", err)
+	}
+	d := adjudication.DecideVoucher(&f)
+	return Replay{VoucherRequestID: id, StoredDecision: vr.Decision, StoredRuleSet: vr.RuleSetVersion,
+		ReplayedDecision: d, RulesDecisionSame: string(d.Decision) == vr.RulesDecision}, nil
+}
+
+// raiseEpisodeCap records a reviewer's dollar-cap exception: the episode's
+// cap rises to the dollars now authorized in it, so claims against the
+// approved authorization can be paid while the schema still refuses any
+// payment past the (raised) cap.
+func raiseEpisodeCap(ctx context.Context, tx *sqlx.Tx, episodeID int64, today rss.Date) error {
+	res, err := tx.ExecContext(ctx, `
+		UPDATE episodes e SET dollar_cap = t.total
+		FROM (SELECT COALESCE(sum(round(a.rate * CASE WHEN a.end_date < $2 THEN a.units_used ELSE a.units_authorized END, 2)), 0) AS total
+		      FROM authorizations a WHERE a.episode_id = $1 AND a.voided_at IS NULL) t
+		WHERE e.id = $1 AND e.dollar_cap IS NOT NULL AND t.total > e.dollar_cap`, episodeID, today)
+	if err != nil {
+		return fmt.Errorf("raise episode cap: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return access.Record(ctx, tx, access.Event{Action: "cap_exception", EntityType: "episode", EntityID: access.ID(episodeID)})
+	}
+	return nil
+}

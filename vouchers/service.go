@@ -1,0 +1,42 @@
+package vouchers
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/sql"
+)
+
+// Service is the vouchers domain. Its methods take the actor from ctx and
+// own their transactions (joining the caller's when ctx carries one).
+type Service struct {
+	db  *sqlx.DB
+	now func() time.Time
+	loc *time.Location
+}
+
+// New returns a Service over db. now is the clock (injected so tests and
+// replays are deterministic); loc is the time zone whose calendar says
+// what "today" is.
+func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Service{db: db, now: now, loc: loc}
+}
+
+// Today is the civil date now in the service's time zone.
+func (s *Service) Today() rss.Date { return rss.NewDate(s.now().In(s.loc)) }
+
+// Now is the service clock.
+func (s *Service) Now() time.Time { return s.now() }
+
+// DB exposes the pool to the packages built on this one (billing).
+func (s *Service) DB() *sqlx.DB { return s.db }
+
+func (s *Service) transact(ctx context.Context, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
+	return sql.Transact(ctx, s.db, fn)
+}
