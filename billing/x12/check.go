@@ -335,6 +335,9 @@ func (c *checker) ge(s Segment, at int) {
 	if n, err := strconv.Atoi(s.Element(1)); err != nil || n != c.gsSets {
 		c.problem(at, s.ID, CodeGECount, "GE01 is %q, the group has %d transaction sets", s.Element(1), c.gsSets)
 	}
+	if c.gsSets == 0 {
+		c.problem(at, s.ID, CodeMissingSegment, "functional group %s has no transaction set (ST)", c.gsCtl)
+	}
 	if s.Element(2) != c.gsCtl {
 		c.problem(at, s.ID, CodeGSGEControl, "GE02 %q does not match GS06 %q", s.Element(2), c.gsCtl)
 	}
@@ -349,6 +352,9 @@ func (c *checker) iea(s Segment, at int) {
 	}
 	if n, err := strconv.Atoi(s.Element(1)); err != nil || n != c.isaGroups {
 		c.problem(at, s.ID, CodeIEACount, "IEA01 is %q, the interchange has %d groups", s.Element(1), c.isaGroups)
+	}
+	if c.isaGroups == 0 {
+		c.problem(at, s.ID, CodeMissingSegment, "interchange %s has no functional group (GS)", c.isaCtl)
 	}
 	if s.Element(2) != c.isaCtl {
 		c.problem(at, s.ID, CodeISAIEAControl, "IEA02 %q does not match ISA13 %q", s.Element(2), c.isaCtl)
@@ -486,6 +492,7 @@ func (c *checker) nm1(s Segment, at int) {
 		c.loop = loop2010CA
 	default:
 		c.problem(at, s.ID, CodeUnexpected, "NM1*%s is not expected here", e)
+		c.loop = loopNone // so its N3/N4/REF are not taken for another loop's
 	}
 }
 

@@ -161,7 +161,10 @@ func validID(id string) bool {
 // It counts separators instead of trusting offsets 103-105, so that an ISA
 // with a wrongly padded field still parses and can be reported as such.
 func (r *Reader) detect() error {
-	b, _ := r.br.Peek(512)
+	b, err := r.br.Peek(512)
+	if err != nil && err != io.EOF {
+		return err // a failing source, not a malformed file
+	}
 	if len(b) < 4 {
 		return fmt.Errorf("%w: segment %d: ISA is truncated", ErrInvalid, r.index+1)
 	}

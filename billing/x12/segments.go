@@ -206,7 +206,7 @@ func (s perSeg) validate(d delims) error {
 		return err
 	}
 	// The guide wants North American numbers as AAABBBCCCC, no punctuation.
-	return digits("PER04 telephone", s.phone, 10)
+	return digits("PER04 telephone", s.phone, 10, 0)
 }
 
 func (s perSeg) render(e *encoder) {
@@ -308,7 +308,7 @@ func (s n4Seg) validate(d delims) error {
 		return fmt.Errorf("%w: N402 state must be two upper-case letters", ErrInvalid)
 	}
 	if s.zip9 {
-		return digits("N403 ZIP (billing provider: ZIP+4 required)", s.zip, 9)
+		return digits("N403 ZIP (billing provider: ZIP+4 required)", s.zip, 9, 0)
 	}
 	return digits("N403 ZIP", s.zip, 5, 9)
 }
@@ -326,7 +326,7 @@ type refSeg struct{ qual, value string }
 func (s refSeg) validate(d delims) error {
 	switch s.qual {
 	case "EI":
-		return digits("REF*EI tax id", s.value, 9)
+		return digits("REF*EI tax id", s.value, 9, 0)
 	case "F8", "G1", "6R":
 		if err := d.text("REF02", s.value, 1, 50); err != nil {
 			return fmt.Errorf("REF*%s: %w", s.qual, err)
@@ -406,7 +406,7 @@ func (s clmSeg) validate(d delims) error {
 	if s.cents <= 0 {
 		return fmt.Errorf("%w: CLM02 total charge must be greater than zero", ErrInvalid)
 	}
-	if err := digits("CLM05-1 place of service", s.pos, 2); err != nil {
+	if err := digits("CLM05-1 place of service", s.pos, 2, 0); err != nil {
 		return err
 	}
 	switch s.freq {

@@ -51,18 +51,22 @@ func code(elem, v string, min, max int) error {
 	return nil
 }
 
-func digits(elem, v string, lengths ...int) error {
+// digits checks a number made of exactly n or alt digits (alt 0: only n).
+// Not variadic: a slice argument would escape into the error and cost an
+// allocation on every valid call.
+func digits(elem, v string, n, alt int) error {
 	for i := 0; i < len(v); i++ {
 		if v[i] < '0' || v[i] > '9' {
 			return fmt.Errorf("%w: %s must be digits only", ErrInvalid, elem)
 		}
 	}
-	for _, n := range lengths {
-		if len(v) == n {
-			return nil
-		}
+	if len(v) == n || len(v) == alt && alt > 0 {
+		return nil
 	}
-	return fmt.Errorf("%w: %s has %d digits, want %v", ErrInvalid, elem, len(v), lengths)
+	if alt > 0 {
+		return fmt.Errorf("%w: %s has %d digits, want %d or %d", ErrInvalid, elem, len(v), n, alt)
+	}
+	return fmt.Errorf("%w: %s has %d digits, want %d", ErrInvalid, elem, len(v), n)
 }
 
 // date requires a set time whose year fits the four digits of CCYYMMDD.

@@ -1,0 +1,355 @@
+package x12
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// x12file is a parsed interchange that tests can edit and re-serialise.
+type x12file struct {
+	d    Delimiters
+	segs []Segment
+}
+
+func parseAll(t testing.TB, data []byte) x12file {
+	t.Helper()
+	r := NewReader(bytes.NewReader(data))
+	var f x12file
+	for {
+		s, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		f.segs = append(f.segs, s)
+	}
+	f.d = r.Delimiters()
+	return f
+}
+
+func (f x12file) bytes() []byte {
+	var b bytes.Buffer
+	for _, s := range f.segs {
+		b.WriteString(s.ID)
+		for _, e := range s.Elements {
+			b.WriteByte(f.d.Element)
+			b.WriteString(e)
+		}
+		b.WriteByte(f.d.Segment)
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+// find returns the index of the n-th (0-based) segment with the id whose
+// first element is q ("" matches any).
+func (f x12file) find(t testing.TB, id, q string, n int) int {
+	t.Helper()
+	for i, s := range f.segs {
+		if s.ID == id && (q == "" || s.Element(1) == q) {
+			if n == 0 {
+				return i
+			}
+			n--
+		}
+	}
+	t.Fatalf("no %s*%s in the file", id, q)
+	return -1
+}
+
+func (f *x12file) set(t testing.TB, id, q string, n, el int, v string) {
+	i := f.find(t, id, q, n)
+	f.segs[i].Elements[el-1] = v
+}
+
+func (f *x12file) remove(t testing.TB, id, q string, n int) {
+	i := f.find(t, id, q, n)
+	f.segs = append(f.segs[:i], f.segs[i+1:]...)
+}
+
+// fixSE recomputes every SE01 so that a test removing a segment sees only
+// the problem it is about.
+func (f *x12file) fixSE() {
+	start := 0
+	for i, s := range f.segs {
+		switch s.ID {
+		case "ST":
+			start = i
+		case "SE":
+			s.Elements[0] = fmt.Sprint(i - start + 1)
+		}
+	}
+}
+
+// baseFile has two providers, a replacement claim (REF*F8) and a rendering
+// provider, so every mutation below has something to break.
+func baseFile(t testing.TB) []byte {
+	repl := withRendering(testClaim("R1", 3))
+	repl.Frequency, repl.OriginalRef = "7", "PAYER1"
+	data, _ := render(t, testHeader(), DefaultOptions(), []provClaims{
+		{testProvider(1), []Claim{testClaim("A1", 2), repl}},
+		{testProvider(2), []Claim{testClaim("B1", 2), testClaim("B2", 1)}},
+	}, nil)
+	mustCheck(t, data)
+	return data
+}
+
+func TestCheckFindsProblems(t *testing.T) {
+	tests := []struct {
+		name   string
+		code   string
+		also   []string // other codes the mutation legitimately causes
+		mutate func(t *testing.T, f *x12file)
+		raw    func(b []byte) []byte // byte-level edit, after mutate
+	}{
+		{name: "SE01 off by one", code: CodeSECount, mutate: func(t *testing.T, f *x12file) { f.set(t, "SE", "", 0, 1, "999") }},
+		{name: "ISA13 != IEA02", code: CodeISAIEAControl, mutate: func(t *testing.T, f *x12file) { f.set(t, "IEA", "", 0, 2, "000000002") }},
+		{name: "GS06 != GE02", code: CodeGSGEControl, mutate: func(t *testing.T, f *x12file) { f.set(t, "GE", "", 0, 2, "2") }},
+		{name: "ST02 != SE02", code: CodeSTSEControl, mutate: func(t *testing.T, f *x12file) { f.set(t, "SE", "", 0, 2, "0002") }},
+		{name: "GE01 wrong", code: CodeGECount, mutate: func(t *testing.T, f *x12file) { f.set(t, "GE", "", 0, 1, "2") }},
+		{name: "IEA01 wrong", code: CodeIEACount, mutate: func(t *testing.T, f *x12file) { f.set(t, "IEA", "", 0, 1, "3") }},
+		{name: "ISA not 106", code: CodeISALength, mutate: func(t *testing.T, f *x12file) {
+			f.segs[0].Elements[5] = strings.TrimSpace(f.segs[0].Elements[5])
+		}},
+		{name: "ISA12 version", code: CodeWrongVersion, mutate: func(t *testing.T, f *x12file) { f.segs[0].Elements[11] = "00401" }},
+		{name: "GS08 version", code: CodeWrongVersion, mutate: func(t *testing.T, f *x12file) { f.set(t, "GS", "", 0, 8, "005010X223A2") }},
+		{name: "ST03 version", code: CodeWrongVersion, mutate: func(t *testing.T, f *x12file) { f.set(t, "ST", "", 0, 3, "005010X222") }},
+		{name: "bad NPI in NM1*85", code: CodeNPI, mutate: func(t *testing.T, f *x12file) {
+			i := f.find(t, "NM1", "85", 1)
+			npi := []byte(f.segs[i].Elements[8])
+			npi[9] = '0' + (npi[9]-'0'+1)%10
+			f.segs[i].Elements[8] = string(npi)
+		}},
+		{name: "bad NPI in NM1*82", code: CodeNPI, mutate: func(t *testing.T, f *x12file) { f.set(t, "NM1", "82", 0, 9, "1234567890") }},
+		{name: "CLM02 != sum of SV102", code: CodeClaimTotal, mutate: func(t *testing.T, f *x12file) { f.set(t, "CLM", "", 1, 2, "120.01") }},
+		{name: "CLM02 not an amount", code: CodeBadElement, mutate: func(t *testing.T, f *x12file) { f.set(t, "CLM", "", 1, 2, "1e2") }},
+		{name: "HL parent missing", code: CodeHLParent, mutate: func(t *testing.T, f *x12file) { f.set(t, "HL", "", 1, 2, "") }},
+		{name: "HL parent is a later HL", code: CodeHLParent, mutate: func(t *testing.T, f *x12file) { f.set(t, "HL", "", 1, 2, "9") }},
+		{name: "HL parent is another provider", code: CodeHLParent, mutate: func(t *testing.T, f *x12file) {
+			// HL 5 is provider 2's first subscriber; point it at provider 1.
+			f.set(t, "HL", "", 5, 2, "1")
+		}},
+		{name: "HL parent is a subscriber", code: CodeHLParent, mutate: func(t *testing.T, f *x12file) { f.set(t, "HL", "", 2, 2, "2") }},
+		{name: "HL provider with a parent", code: CodeHLParent, mutate: func(t *testing.T, f *x12file) { f.set(t, "HL", "", 4, 2, "1") }},
+		{name: "HL ids skip", code: CodeHLSequence, mutate: func(t *testing.T, f *x12file) { f.set(t, "HL", "", 1, 1, "7") }},
+		{name: "missing DTP*472", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "DTP", "472", 2); f.fixSE() }},
+		{name: "missing SV1", code: CodeMissingSegment, also: []string{CodeClaimTotal}, mutate: func(t *testing.T, f *x12file) { f.remove(t, "SV1", "", 0); f.fixSE() }},
+		{name: "missing REF*F8 on a replacement", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "REF", "F8", 0); f.fixSE() }},
+		{name: "missing HI", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "HI", "", 3); f.fixSE() }},
+		{name: "missing PER", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "PER", "", 0); f.fixSE() }},
+		{name: "missing NM1*40", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "NM1", "40", 0); f.fixSE() }},
+		{name: "missing REF*EI", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "REF", "EI", 1); f.fixSE() }},
+		{name: "missing billing N4", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) {
+			i := f.find(t, "NM1", "85", 0)
+			f.segs = append(f.segs[:i+2], f.segs[i+3:]...)
+			f.fixSE()
+		}},
+		{name: "missing SBR", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "SBR", "", 2); f.fixSE() }},
+		{name: "missing NM1*PR", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "NM1", "PR", 0); f.fixSE() }},
+		{name: "billing ZIP of five digits", code: CodeBadElement, mutate: func(t *testing.T, f *x12file) { f.set(t, "N4", "", 0, 3, "97201") }},
+		{name: "LX out of order", code: CodeLXSequence, mutate: func(t *testing.T, f *x12file) { f.set(t, "LX", "2", 0, 1, "3") }},
+		{name: "missing SE", code: CodeMissingTrailer, mutate: func(t *testing.T, f *x12file) { f.remove(t, "SE", "", 0) }},
+		{name: "missing IEA", code: CodeMissingTrailer, mutate: func(t *testing.T, f *x12file) { f.remove(t, "IEA", "", 0) }},
+		{name: "segment between GE and IEA", code: CodeUnexpected, mutate: func(t *testing.T, f *x12file) {
+			i := f.find(t, "GE", "", 0)
+			f.segs = append(f.segs[:i+1], append([]Segment{{ID: "REF", Elements: []string{"6R", "X"}}}, f.segs[i+1:]...)...)
+		}},
+		{name: "CLM outside a subscriber loop", code: CodeUnexpected, also: []string{CodeMissingSegment, CodeHLSequence}, mutate: func(t *testing.T, f *x12file) {
+			f.remove(t, "HL", "", 1) // A1's subscriber HL: its segments now hang off the provider
+			f.fixSE()
+		}},
+		{name: "garbage segment", code: CodeSyntax, mutate: func(t *testing.T, f *x12file) {
+			i := f.find(t, "LX", "1", 0)
+			f.segs = append(f.segs[:i], append([]Segment{{ID: "lx?", Elements: []string{"1"}}}, f.segs[i:]...)...)
+			f.fixSE()
+		}},
+		{name: "unterminated end", code: CodeSyntax, also: []string{CodeMissingTrailer}, raw: func(b []byte) []byte {
+			return bytes.TrimSuffix(b, []byte("~\n"))
+		}},
+	}
+	base := baseFile(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := parseAll(t, base)
+			if tt.mutate != nil {
+				tt.mutate(t, &f)
+			}
+			data := f.bytes()
+			if tt.raw != nil {
+				data = tt.raw(data)
+			}
+			rep, err := Check(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Has(tt.code) {
+				t.Fatalf("no %s reported; problems: %v", tt.code, rep.Problems)
+			}
+			allowed := map[string]bool{tt.code: true}
+			for _, c := range tt.also {
+				allowed[c] = true
+			}
+			for _, p := range rep.Problems {
+				if !allowed[p.Code] {
+					t.Errorf("unrelated problem reported: %v", p)
+				}
+				if p.Segment < 0 || p.Segment > rep.Segments+1 {
+					t.Errorf("problem points outside the file: %v", p)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckProblemDetails(t *testing.T) {
+	f := parseAll(t, baseFile(t))
+	f.remove(t, "DTP", "472", 0)
+	f.fixSE()
+	rep, _ := Check(bytes.NewReader(f.bytes()))
+	if len(rep.Problems) != 1 {
+		t.Fatalf("problems: %v", rep.Problems)
+	}
+	p := rep.Problems[0]
+	lx := f.find(t, "LX", "1", 0) + 1 // 1-based
+	if p.Code != CodeMissingSegment || p.SegmentID != "LX" || p.Segment != lx || !strings.Contains(p.Message, "DTP*472") {
+		t.Fatalf("problem %v, want MISSING_SEGMENT at the LX (segment %d) naming DTP*472", p, lx)
+	}
+
+	f = parseAll(t, baseFile(t))
+	f.set(t, "SE", "", 0, 1, "5")
+	rep, _ = Check(bytes.NewReader(f.bytes()))
+	se := f.find(t, "SE", "", 0) + 1
+	if len(rep.Problems) != 1 || rep.Problems[0].Segment != se || rep.Problems[0].SegmentID != "SE" {
+		t.Fatalf("problems %v, want one at SE segment %d", rep.Problems, se)
+	}
+}
+
+func TestCheckLimits(t *testing.T) {
+	t.Run("51 lines in one CLM", func(t *testing.T) {
+		data, _ := render(t, testHeader(), DefaultOptions(), []provClaims{{testProvider(1), []Claim{testClaim("L", 51)}}},
+			func(w *Writer) { w.maxLines = 60 })
+		rep, _ := Check(bytes.NewReader(data))
+		if len(rep.Problems) != 1 || rep.Problems[0].Code != CodeTooManyLines {
+			t.Fatalf("problems %v, want one TOO_MANY_LINES", rep.Problems)
+		}
+	})
+	t.Run("5001 CLM in one ST", func(t *testing.T) {
+		claims := make([]Claim, 5001)
+		c := testClaim("C", 1)
+		for i := range claims {
+			claims[i] = c
+		}
+		data, _ := render(t, testHeader(), DefaultOptions(), []provClaims{{testProvider(1), claims}},
+			func(w *Writer) { w.maxClaims = 6000 })
+		rep, _ := Check(bytes.NewReader(data))
+		if len(rep.Problems) != 1 || rep.Problems[0].Code != CodeTooManyClaims {
+			t.Fatalf("problems %v, want one TOO_MANY_CLAIMS", rep.Problems)
+		}
+	})
+}
+
+func TestCheckBadInputs(t *testing.T) {
+	for name, in := range map[string]string{
+		"empty":              "",
+		"only newlines":      "\n\r\n",
+		"not X12":            "hello world",
+		"ISA too short":      "ISA*00*",
+		"ISA alnum term":     "ISA*00*          *00*          *ZZ*A              *ZZ*B              *240101*1200*^*00501*000000001*0*P*:A",
+		"same delimiters":    "ISA*00*          *00*          *ZZ*A              *ZZ*B              *240101*1200*^*00501*000000001*0*P***",
+		"GS before ISA":      "GS*HC*A*B*20240101*1200*1*X*005010X222A1~",
+		"ISA then junk":      "ISA*00*          *00*          *ZZ*A              *ZZ*B              *240101*1200*^*00501*000000001*0*P*:~~~##~",
+		"long segment":       "ISA*00*          *00*          *ZZ*A              *ZZ*B              *240101*1200*^*00501*000000001*0*P*:~" + strings.Repeat("X", 70_000) + "~IEA*0*000000001~",
+		"IEA without groups": "ISA*00*          *00*          *ZZ*A              *ZZ*B              *240101*1200*^*00501*000000001*0*P*:~IEA*0*000000001~",
+	} {
+		rep, err := Check(strings.NewReader(in))
+		if err != nil {
+			t.Errorf("%s: error %v", name, err)
+		}
+		if rep.OK() {
+			t.Errorf("%s: no problem reported", name)
+		}
+	}
+}
+
+type errReader struct{ n int }
+
+func (e *errReader) Read(p []byte) (int, error) {
+	if e.n <= 0 {
+		return 0, errors.New("connection reset")
+	}
+	n := min(len(p), e.n)
+	copy(p, bytes.Repeat([]byte("ISA*"), n)[:n])
+	e.n -= n
+	return n, nil
+}
+
+func TestCheckReturnsReadErrors(t *testing.T) {
+	if _, err := Check(&errReader{n: 10}); err == nil || errors.Is(err, ErrInvalid) {
+		t.Fatalf("want the read error, got %v", err)
+	}
+}
+
+func TestCheckCapsProblems(t *testing.T) {
+	data := baseFile(t)
+	var b bytes.Buffer
+	b.Write(data[:bytes.Index(data, []byte("SE*"))])
+	for range 3000 {
+		b.WriteString("LX*9~\n") // each outside order and without SV1/DTP
+	}
+	rep, _ := Check(bytes.NewReader(b.Bytes()))
+	if len(rep.Problems) != MaxProblems || rep.ProblemCount <= MaxProblems {
+		t.Fatalf("%d problems kept of %d; want the first %d kept and all counted", len(rep.Problems), rep.ProblemCount, MaxProblems)
+	}
+}
+
+func TestReader(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "custom_delimiters.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := parseAll(t, data)
+	if f.d != (Delimiters{Element: '|', Component: '>', Repetition: '^', Segment: '#'}) {
+		t.Fatalf("delimiters %+v", f.d)
+	}
+	clm := f.segs[f.find(t, "CLM", "", 0)]
+	if clm.Element(1) != "X1" || clm.Element(5) != "12>B>1" || clm.Element(10) != "" || clm.Element(0) != "" {
+		t.Fatalf("CLM parsed as %q", clm.Elements)
+	}
+	if isa := f.segs[0]; isa.ID != "ISA" || len(isa.Elements) != 16 || isa.Element(16) != ">" || isa.Element(6) != "RSSMSO01       " {
+		t.Fatalf("ISA parsed as %q", isa.Elements)
+	}
+
+	// Segments returned by Next stay valid after later calls.
+	r := NewReader(bytes.NewReader(data))
+	first, _ := r.Next()
+	second, _ := r.Next()
+	if first.ID != "ISA" || second.ID != "GS" || first.Element(1) != "00" || r.Index() != 2 {
+		t.Fatalf("Next reused its storage: %v %v", first, second)
+	}
+}
+
+func TestReaderLineEndingsAndSeveralInterchanges(t *testing.T) {
+	a, sa := render(t, testHeader(), DefaultOptions(), []provClaims{{testProvider(1), []Claim{testClaim("A", 2)}}}, nil)
+	opt := Options{ElementSep: '|', ComponentSep: '>', RepetitionSep: '{', SegmentTerm: '!', LineEnding: "\r\n", Usage: 'T'}
+	h := testHeader()
+	h.ISAControl = 2
+	b, sb := render(t, h, opt, []provClaims{{testProvider(2), []Claim{testClaim("B", 3)}}}, nil)
+	both := append(append([]byte("\r\n"), a...), b...)
+	rep := mustCheck(t, both)
+	if rep.Interchanges != 2 || rep.Groups != 2 || rep.Claims != sa.Claims+sb.Claims || rep.Lines != 5 || !rep.TotalCharge.Equal(sa.TotalCharge.Add(sb.TotalCharge)) {
+		t.Fatalf("report %+v", rep)
+	}
+	// The same file with no line endings at all.
+	flat := bytes.ReplaceAll(bytes.ReplaceAll(both, []byte("\r\n"), nil), []byte("\n"), nil)
+	if rep2 := mustCheck(t, flat); rep2.Segments != rep.Segments {
+		t.Fatalf("%d segments without line endings, %d with", rep2.Segments, rep.Segments)
+	}
+}
