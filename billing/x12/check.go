@@ -84,7 +84,6 @@ func (r Report) Has(code string) bool {
 // with the content is a Problem.
 func Check(r io.Reader) (Report, error) {
 	c := &checker{}
-	c.rep.TotalCharge = decimal.Zero
 	rd := NewReader(r)
 	for {
 		s, err := rd.next()
@@ -134,8 +133,9 @@ const (
 )
 
 type checker struct {
-	rep  Report
-	comp byte
+	rep   Report
+	comp  byte
+	total amount // of CLM02, copied into the report at the end
 
 	inISA     bool
 	isaCtl    string
@@ -172,7 +172,7 @@ type checker struct {
 	clm struct {
 		active     bool
 		at, lines  int
-		total, sum decimal.Decimal
+		total, sum amount
 		totalOK    bool
 		sumOK      bool
 		freq       string
@@ -247,6 +247,7 @@ func (c *checker) closeISA(at int, id string) {
 }
 
 func (c *checker) finish(at int) {
+	defer func() { c.rep.TotalCharge = c.total.value() }()
 	if c.rep.Segments == 0 && c.rep.ProblemCount == 0 {
 		c.problem(0, "", CodeSyntax, "input is empty")
 		return
@@ -441,12 +442,9 @@ func (c *checker) body(s Segment, at int) {
 	case "SV1":
 		if c.loop == loop2400 {
 			c.line.sv1 = true
-			v, err := parseAmount(s.Element(2))
-			if err != nil {
+			if err := c.clm.sum.add(s.Element(2)); err != nil {
 				c.problem(at, s.ID, CodeBadElement, "SV102 %q is not an amount", s.Element(2))
 				c.clm.sumOK = false
-			} else {
-				c.clm.sum = c.clm.sum.Add(v)
 			}
 		}
 	case "DTP":
@@ -628,13 +626,14 @@ func (c *checker) claim(s Segment, at int) {
 	if c.setClaims == maxSetClaims+1 {
 		c.problem(at, s.ID, CodeTooManyClaims, "transaction set %s has more than %d claims", c.stCtl, maxSetClaims)
 	}
-	total, err := parseAmount(s.Element(2))
+	var total amount
+	err := total.add(s.Element(2))
 	if err != nil {
 		c.problem(at, s.ID, CodeBadElement, "CLM02 %q is not an amount", s.Element(2))
 	}
 	c.clm.active, c.clm.at, c.clm.lines = true, at, 0
 	c.clm.total, c.clm.totalOK = total, err == nil
-	c.clm.sum, c.clm.sumOK = decimal.Zero, true
+	c.clm.sum, c.clm.sumOK = amount{}, true
 	c.clm.freq = component(s.Element(5), c.comp, 3)
 	c.clm.f8, c.clm.hi = false, false
 	c.loop = loop2300
@@ -656,9 +655,9 @@ func (c *checker) closeClaim() {
 		c.missing(at, "CLM", "2300", "REF*F8 (original claim number), required for frequency "+c.clm.freq)
 	}
 	if c.clm.totalOK {
-		c.rep.TotalCharge = c.rep.TotalCharge.Add(c.clm.total)
-		if c.clm.sumOK && c.clm.lines > 0 && !c.clm.total.Equal(c.clm.sum) {
-			c.problem(at, "CLM", CodeClaimTotal, "CLM02 %s differs from the sum of SV102, %s", c.clm.total, c.clm.sum)
+		c.total.addAmount(c.clm.total)
+		if c.clm.sumOK && c.clm.lines > 0 && !c.clm.total.equal(c.clm.sum) {
+			c.problem(at, "CLM", CodeClaimTotal, "CLM02 %s differs from the sum of SV102, %s", c.clm.total.value(), c.clm.sum.value())
 		}
 	}
 }
@@ -714,6 +713,90 @@ func component(el string, sep byte, k int) string {
 	}
 	v, _, _ := cut(el, sep)
 	return v
+}
+
+// amount is an exact sum of X12 R values. Amounts with at most two
+// decimals, which is every amount a claim should carry, add up in int64
+// cents without allocating; anything else is carried in a decimal.
+type amount struct {
+	cents   int64
+	rest    decimal.Decimal
+	hasRest bool
+}
+
+const maxFastCents = 1e15 // far from overflow even summed over a huge file
+
+func (a *amount) add(s string) error {
+	if c, ok := fastCents(s); ok && a.cents+c < maxFastCents && a.cents+c > -maxFastCents {
+		a.cents += c
+		return nil
+	}
+	d, err := parseAmount(s)
+	if err != nil {
+		return err
+	}
+	a.rest, a.hasRest = a.rest.Add(d), true
+	return nil
+}
+
+func (a *amount) addAmount(b amount) {
+	if s := a.cents + b.cents; s < maxFastCents && s > -maxFastCents {
+		a.cents = s
+	} else {
+		a.rest, a.hasRest = a.rest.Add(decimal.New(b.cents, -2)), true
+	}
+	if b.hasRest {
+		a.rest, a.hasRest = a.rest.Add(b.rest), true
+	}
+}
+
+func (a amount) value() decimal.Decimal {
+	v := decimal.New(a.cents, -2)
+	if a.hasRest {
+		v = v.Add(a.rest)
+	}
+	return v
+}
+
+func (a amount) equal(b amount) bool {
+	if !a.hasRest && !b.hasRest {
+		return a.cents == b.cents
+	}
+	return a.value().Equal(b.value())
+}
+
+// fastCents parses -?digits(.d{0,2})? of at most 15 digits into cents.
+func fastCents(s string) (int64, bool) {
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	var v int64
+	n, frac, dot := 0, 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			if dot {
+				frac++
+			}
+			n++
+			v = v*10 + int64(c-'0')
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if n == 0 || n > 15 || frac > 2 {
+		return 0, false
+	}
+	for ; frac < 2; frac++ {
+		v *= 10
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // parseAmount accepts the X12 R type: optional minus, digits, at most one

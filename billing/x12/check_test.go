@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shopspring/decimal"
 )
 
 // x12file is a parsed interchange that tests can edit and re-serialise.
@@ -351,5 +353,45 @@ func TestReaderLineEndingsAndSeveralInterchanges(t *testing.T) {
 	flat := bytes.ReplaceAll(bytes.ReplaceAll(both, []byte("\r\n"), nil), []byte("\n"), nil)
 	if rep2 := mustCheck(t, flat); rep2.Segments != rep.Segments {
 		t.Fatalf("%d segments without line endings, %d with", rep2.Segments, rep.Segments)
+	}
+}
+
+func TestAmountSums(t *testing.T) {
+	sum := func(vals ...string) (amount, error) {
+		var a amount
+		for _, v := range vals {
+			if err := a.add(v); err != nil {
+				return a, err
+			}
+		}
+		return a, nil
+	}
+	for _, tc := range []struct {
+		vals []string
+		want string
+	}{
+		{[]string{"40"}, "40"},
+		{[]string{"40.5", "0.50"}, "41"},
+		{[]string{".5", "5."}, "5.5"},
+		{[]string{"-1.00", "3"}, "2"},
+		{[]string{"1.234", "0.006"}, "1.24"},                  // beyond cents: decimal path
+		{[]string{"1234567890123456", "1"}, "1234567890123457"}, // beyond 15 digits
+		{[]string{"9999999999999.99", "9999999999999.99"}, "19999999999999.98"},
+	} {
+		a, err := sum(tc.vals...)
+		if err != nil || !a.value().Equal(decimal.RequireFromString(tc.want)) {
+			t.Errorf("sum %v = %s, %v; want %s", tc.vals, a.value(), err, tc.want)
+		}
+	}
+	x, _ := sum("1.230")
+	y, _ := sum("1.23")
+	z, _ := sum("1.2301")
+	if !x.equal(y) || x.equal(z) {
+		t.Errorf("equal across representations is wrong")
+	}
+	for _, bad := range []string{"", "-", ".", "1e2", "--1", "1.2.3", "1,00", " 1"} {
+		if _, err := sum(bad); err == nil {
+			t.Errorf("%q accepted as an amount", bad)
+		}
 	}
 }
