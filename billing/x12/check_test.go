@@ -374,7 +374,7 @@ func TestAmountSums(t *testing.T) {
 		{[]string{"40.5", "0.50"}, "41"},
 		{[]string{".5", "5."}, "5.5"},
 		{[]string{"-1.00", "3"}, "2"},
-		{[]string{"1.234", "0.006"}, "1.24"},                  // beyond cents: decimal path
+		{[]string{"1.234", "0.006"}, "1.24"},                    // beyond cents: decimal path
 		{[]string{"1234567890123456", "1"}, "1234567890123457"}, // beyond 15 digits
 		{[]string{"9999999999999.99", "9999999999999.99"}, "19999999999999.98"},
 	} {
