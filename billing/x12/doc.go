@@ -8,7 +8,8 @@
 // Which claims to send, and what a rejection means for a claim, belong to
 // the callers; everything arrives as arguments so output is reproducible.
 //
-// The Writer and Check both stream: memory depends on the largest claim
-// and the number of billing providers, never on the number of claims, so a
-// month of claims for the whole state fits through either one.
+// The Writer and Check both stream. Check keeps one claim's state; the
+// Writer keeps one claim plus an NPI per billing provider and a control
+// number per transaction set (to refuse repeats), so a month of claims for
+// the whole state fits through either one.
 package x12

@@ -2,7 +2,6 @@ package x12
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -193,9 +192,6 @@ func (w *Writer) submitter() nm1Seg {
 func (w *Writer) receiver() nm1Seg {
 	return nm1Seg{entity: "40", last: w.h.Receiver.Name, idQual: "46", id: w.h.Receiver.ID}
 }
-
-// ErrClosed is returned by a Writer used after Close.
-var ErrClosed = errors.New("x12: writer closed")
 
 // WriteClaim validates the provider and the claim completely, then writes
 // the claim as one or more CLM loops. On a validation error nothing is

@@ -9,6 +9,9 @@ import (
 // I/O, so callers can tell "fix the data" from "retry the write".
 var ErrInvalid = errors.New("x12: invalid input")
 
+// ErrClosed is returned by a Writer used after Close.
+var ErrClosed = errors.New("x12: writer closed")
+
 // Identifiers fixed by the implementation guide this package implements.
 const (
 	version      = "005010X222A1"
