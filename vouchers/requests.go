@@ -224,12 +224,13 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 	var units any
 	var gStart, gEnd rss.Date
 	var decidedAt any
+	now := s.now()
 	granted := d.Decision == adjudication.Approved || d.Decision == adjudication.Partial
 	if granted {
 		units, gStart, gEnd = d.Units, rss.NewDate(d.Start), rss.NewDate(d.End)
 	}
 	if d.Decision != adjudication.Pended {
-		decidedAt = s.now()
+		decidedAt = now
 	}
 	var id int64
 	err = tx.GetContext(ctx, &id, `INSERT INTO voucher_requests (provider_id, client_id, enrollment_id, program_code,
@@ -239,7 +240,7 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 		RETURNING id`,
 		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.Units, svc.Rate, n.StartDate, n.EndDate,
 		n.Note, string(d.Decision), units, gStart, gEnd, pq.Array(codes), hits, trace, factsJSON, d.RuleSetVersion,
-		a.KeyID, s.now(), decidedAt)
+		a.KeyID, now, decidedAt)
 	if err != nil {
 		return VoucherRequest{}, fmt.Errorf("store voucher request: %w", err)
 	}

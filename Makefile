@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rss?sslmode=disable
+export DATABASE_URL
+
+.PHONY: run test build db vet bench clean
+
+build:
+	$(GO) build -o bin/rss ./cmd/rss
+
+# Start PostgreSQL when it is installed but down (the database itself is
+# created by `rss migrate` when missing).
+db:
+	@scripts/ensure-postgres.sh
+
+run: build db
+	bin/rss migrate
+	bin/rss seed
+	bin/rss demo-keys
+	exec bin/rss serve
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+# The whole suite against real PostgreSQL; every test gets its own database
+# cloned from a migrated, seeded template.
+test: db vet
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+bench: build db
+	$(GO) test -run '^$$' -bench . -benchmem ./adjudication/ ./billing/...
+
+clean:
+	rm -rf bin

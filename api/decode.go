@@ -1,0 +1,155 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"rss"
+)
+
+// decode reads the body strictly into v: JSON only, no unknown fields, no
+// trailing data, right types. On failure it writes a 4xx problem and
+// returns false.
+func decode(c *gin.Context, v any) bool {
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type", "send application/json")
+			return false
+		}
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return false
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "the request body is empty")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		decodeProblem(c, err)
+		return false
+	}
+	if dec.More() {
+		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "unexpected data after the JSON document")
+		return false
+	}
+	return true
+}
+
+// readBody reads the (size-limited) body once and keeps it for the
+// idempotency hash.
+func readBody(c *gin.Context) ([]byte, error) {
+	if b, ok := c.Get(ctxBody); ok {
+		return b.([]byte), nil
+	}
+	b, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			problem(c, http.StatusRequestEntityTooLarge, "body_too_large", "Request body too large",
+				"the body exceeds "+strconv.FormatInt(mbe.Limit, 10)+" bytes")
+		} else {
+			problem(c, http.StatusBadRequest, "malformed_json", "Unreadable body", "the request body could not be read")
+		}
+		return nil, err
+	}
+	c.Set(ctxBody, b)
+	return b, nil
+}
+
+func decodeProblem(c *gin.Context, err error) {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
+		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body is not valid JSON")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		problem(c, http.StatusBadRequest, "wrong_type", "Wrong type", "a field has the wrong type",
+			rss.FieldError{Field: field, Code: "wrong_type", Message: "must be " + jsonKind(typ.Type.String())})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		problem(c, http.StatusBadRequest, "unknown_field", "Unknown field", "the body has a field this endpoint does not accept",
+			rss.FieldError{Field: name, Code: "unknown_field", Message: "unknown field " + name})
+	case errors.Is(err, rss.ErrInvalid):
+		// A typed value (date, money) refused its own text.
+		problem(c, http.StatusBadRequest, "wrong_type", "Wrong type", err.Error())
+	default:
+		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body could not be decoded")
+	}
+}
+
+func jsonKind(goType string) string {
+	switch {
+	case strings.Contains(goType, "int"):
+		return "a whole number"
+	case strings.Contains(goType, "float"):
+		return "a number"
+	case goType == "string":
+		return "a string"
+	case goType == "bool":
+		return "true or false"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case strings.Contains(goType, "Date"):
+		return `a date "YYYY-MM-DD"`
+	case strings.Contains(goType, "Money"):
+		return `an amount string like "40.00"`
+	}
+	return "an object"
+}
+
+// pathID parses a positive id path parameter; anything else is a 404, as an
+// id that does not exist would be.
+func pathID(c *gin.Context, name string) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		problem(c, http.StatusNotFound, "not_found", "Not found", "no such "+strings.TrimSuffix(name, "_id"))
+		return 0, false
+	}
+	return id, true
+}
+
+// queryInt reads an optional positive integer query parameter.
+func queryInt(c *gin.Context, name string) (int64, bool) {
+	s := c.Query(name)
+	if s == "" {
+		return 0, true
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 {
+		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
+			rss.FieldError{Field: name, Code: "invalid_value", Message: name + " must be a positive whole number"})
+		return 0, false
+	}
+	return v, true
+}
+
+// queryDate reads an optional date query parameter.
+func queryDate(c *gin.Context, name string) (rss.Date, bool) {
+	s := c.Query(name)
+	if s == "" {
+		return rss.Date{}, true
+	}
+	d, err := rss.ParseDate(s)
+	if err != nil {
+		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
+			rss.FieldError{Field: name, Code: "invalid_value", Message: name + " must be YYYY-MM-DD"})
+		return rss.Date{}, false
+	}
+	return d, true
+}

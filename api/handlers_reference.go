@@ -1,0 +1,119 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"rss/adjudication"
+	"rss/vouchers"
+)
+
+func (s *Server) reasonCodes(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"items": adjudication.Catalogue(),
+		"voucher_rule_set_version": adjudication.VoucherRuleSetVersion,
+		"claim_rule_set_version":   adjudication.ClaimRuleSetVersion})
+}
+
+func (s *Server) listPrograms(c *gin.Context) {
+	out, err := s.v.Programs(c.Request.Context())
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) getProgram(c *gin.Context) {
+	out, err := s.v.Program(c.Request.Context(), c.Param("code"))
+	respond(c, http.StatusOK, out, err)
+}
+
+func (s *Server) patchProgram(c *gin.Context) {
+	var p vouchers.ProgramPatch
+	if !decode(c, &p) {
+		return
+	}
+	out, err := s.v.UpdateProgram(c.Request.Context(), c.Param("code"), p)
+	respond(c, http.StatusOK, out, err)
+}
+
+func (s *Server) listServices(c *gin.Context) {
+	out, err := s.v.Services(c.Request.Context())
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) getService(c *gin.Context) {
+	out, err := s.v.ServiceByCode(c.Request.Context(), c.Param("code"))
+	respond(c, http.StatusOK, out, err)
+}
+
+func (s *Server) patchService(c *gin.Context) {
+	var p vouchers.ServicePatch
+	if !decode(c, &p) {
+		return
+	}
+	out, err := s.v.UpdateService(c.Request.Context(), c.Param("code"), p)
+	respond(c, http.StatusOK, out, err)
+}
+
+func (s *Server) listProviders(c *gin.Context) {
+	out, err := s.v.Providers(c.Request.Context())
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) getProvider(c *gin.Context) {
+	id, ok := pathID(c, "provider_id")
+	if !ok {
+		return
+	}
+	out, err := s.v.ProviderByID(c.Request.Context(), id)
+	respond(c, http.StatusOK, out, err)
+}
+
+func (s *Server) listStaff(c *gin.Context) {
+	id, ok := pathID(c, "provider_id")
+	if !ok {
+		return
+	}
+	out, err := s.v.StaffOf(c.Request.Context(), id)
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) listCatchmentAreas(c *gin.Context) {
+	out, err := s.v.CatchmentAreas(c.Request.Context())
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) listSettings(c *gin.Context) {
+	out, err := s.v.Settings(c.Request.Context())
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) patchSetting(c *gin.Context) {
+	var body struct {
+		Value *int `json:"value"`
+	}
+	if !decode(c, &body) {
+		return
+	}
+	if body.Value == nil {
+		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "value is required")
+		return
+	}
+	out, err := s.v.UpdateSetting(c.Request.Context(), c.Param("key"), *body.Value)
+	respond(c, http.StatusOK, out, err)
+}
+
+// respond writes v with status, or the problem for err.
+func respond(c *gin.Context, status int, v any, err error) {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(status, v)
+}
+
+// items wraps a non-paginated list.
+func items[T any](list []T) gin.H {
+	if list == nil {
+		list = []T{}
+	}
+	return gin.H{"items": list}
+}

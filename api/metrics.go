@@ -1,0 +1,38 @@
+package api
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are registered on the server's own registry, so two servers in
+// one process (the tests run several) never collide.
+type metrics struct {
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	decisions *prometheus.CounterVec
+	lines     *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rss_http_requests_total", Help: "HTTP requests by method, route and status.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "rss_http_request_duration_seconds", Help: "HTTP request latency by method and route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "route"}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rss_voucher_decisions_total", Help: "Voucher request decisions by outcome.",
+		}, []string{"decision"}),
+		lines: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rss_claim_lines_total", Help: "Adjudicated claim lines by status.",
+		}, []string{"status"}),
+	}
+	m.reg.MustRegister(m.requests, m.duration, m.decisions, m.lines,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}

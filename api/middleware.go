@@ -1,0 +1,240 @@
+package api
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+
+	"rss/access"
+	"rss/sql"
+)
+
+const (
+	ctxBody      = "rss.body"
+	ctxRequestID = "rss.request_id"
+	ctxActor     = "rss.actor"
+)
+
+func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
+
+// withRequestID takes a sane X-Request-Id from the caller or makes one.
+func withRequestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader("X-Request-Id")
+		if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < '!' || r > '~' }) {
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		c.Set(ctxRequestID, id)
+		c.Header("X-Request-Id", id)
+		c.Next()
+	}
+}
+
+// observe logs one line per request and feeds the metrics. Only ids, the
+// route template, status and timing are logged: never bodies, names or
+// query strings, so no PHI reaches the logs.
+func observe(m *metrics, log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Writer.Status()
+		elapsed := time.Since(start)
+		m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
+		attrs := []any{"request_id", requestID(c), "method", c.Request.Method, "route", route, "status", status,
+			"duration_ms", float64(elapsed.Microseconds()) / 1000}
+		if a, ok := c.Get(ctxActor); ok {
+			actor := a.(access.Actor)
+			attrs = append(attrs, "key_id", actor.KeyID, "role", string(actor.Role))
+		}
+		if c.GetHeader("Idempotent-Replayed") != "" || c.Writer.Header().Get("Idempotent-Replayed") != "" {
+			attrs = append(attrs, "replayed", true)
+		}
+		log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", slogAttrs(attrs)...)
+	}
+}
+
+func slogAttrs(kv []any) []slog.Attr {
+	out := make([]slog.Attr, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, slog.Any(kv[i].(string), kv[i+1]))
+	}
+	return out
+}
+
+// recoverProblem turns a panic into a 500 problem and logs the route only.
+func recoverProblem() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				if err, ok := r.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+					panic(r)
+				}
+				slog.Error("panic", "request_id", requestID(c), "route", c.FullPath())
+				if !c.Writer.Written() {
+					problem(c, http.StatusInternalServerError, "internal_error", "Internal error", "internal error")
+				}
+				c.Abort()
+			}
+		}()
+		c.Next()
+	}
+}
+
+// limitBody caps request bodies: larger bodies are refused with 413.
+func limitBody(max int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > max {
+			problem(c, http.StatusRequestEntityTooLarge, "body_too_large", "Request body too large",
+				"the body exceeds "+strconv.FormatInt(max, 10)+" bytes")
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+		c.Next()
+	}
+}
+
+// authenticate resolves the bearer key to an actor.
+func authenticate(keys *access.Keys) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.GetHeader("Authorization")
+		key, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || key == "" {
+			c.Header("WWW-Authenticate", `Bearer realm="rss"`)
+			problem(c, http.StatusUnauthorized, "unauthorized", "Unauthorized", "send Authorization: Bearer <api key>")
+			return
+		}
+		actor, err := keys.Authenticate(c.Request.Context(), strings.TrimSpace(key))
+		if errors.Is(err, access.ErrBadKey) {
+			c.Header("WWW-Authenticate", `Bearer realm="rss", error="invalid_token"`)
+			problem(c, http.StatusUnauthorized, "unauthorized", "Unauthorized", "the API key is not valid")
+			return
+		}
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		actor.RequestID = requestID(c)
+		c.Set(ctxActor, actor)
+		c.Request = c.Request.WithContext(access.WithActor(c.Request.Context(), actor))
+		c.Next()
+	}
+}
+
+// captureWriter holds the response until the transaction commits, so the
+// caller never sees a success that was rolled back.
+type captureWriter struct {
+	gin.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (w *captureWriter) WriteHeader(code int)        { w.status = code }
+func (w *captureWriter) WriteHeaderNow()             {}
+func (w *captureWriter) Write(b []byte) (int, error) { return w.body.Write(b) }
+func (w *captureWriter) WriteString(s string) (int, error) {
+	return w.body.WriteString(s)
+}
+func (w *captureWriter) Status() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+func (w *captureWriter) Written() bool { return w.status != 0 || w.body.Len() > 0 }
+func (w *captureWriter) Size() int     { return w.body.Len() }
+
+// idempotent runs a POST exactly once per (API key, Idempotency-Key): the
+// key is claimed, the handler's writes made and the response stored in one
+// transaction. A retry gets the stored response; the same key with another
+// body is refused; a failed request (4xx/5xx) rolls back and stores nothing.
+func idempotent(db *sqlx.DB) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		key := c.GetHeader("Idempotency-Key")
+		if key == "" || len(key) > 255 {
+			problem(c, http.StatusBadRequest, "idempotency_key_required", "Idempotency-Key required",
+				"every POST carries an Idempotency-Key header of 1-255 characters")
+			return
+		}
+		body, err := readBody(c)
+		if err != nil {
+			return
+		}
+		h := sha256.New()
+		h.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
+		h.Write(body)
+		hash := h.Sum(nil)
+		actor := c.MustGet(ctxActor).(access.Actor)
+
+		ctx := c.Request.Context()
+		tx, err := db.BeginTxx(ctx, nil)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		committed := false
+		defer func() {
+			if !committed {
+				_ = tx.Rollback()
+			}
+		}()
+		prev, err := sql.ClaimIdempotencyKey(ctx, tx, actor.KeyID, key, hash, c.Request.Method, c.Request.URL.Path)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if prev != nil {
+			_ = tx.Rollback()
+			committed = true
+			if !prev.SameRequest(hash) {
+				problem(c, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency-Key reused",
+					"this Idempotency-Key was used with a different request; use a new key for a new request")
+				return
+			}
+			c.Header("Idempotent-Replayed", "true")
+			c.Data(prev.Status, prev.ContentType, prev.Body)
+			c.Abort()
+			return
+		}
+
+		orig := c.Writer
+		cw := &captureWriter{ResponseWriter: orig}
+		c.Writer = cw
+		c.Request = c.Request.WithContext(sql.WithTx(ctx, tx))
+		c.Next()
+		c.Writer = orig
+
+		status := cw.Status()
+		if status < 400 {
+			ct := cw.Header().Get("Content-Type")
+			if err := sql.SaveIdempotentResponse(ctx, tx, actor.KeyID, key, status, ct, cw.body.Bytes()); err != nil {
+				fail(c, err)
+				return
+			}
+			if err := tx.Commit(); err != nil {
+				committed = true
+				fail(c, err)
+				return
+			}
+			committed = true
+		}
+		orig.WriteHeader(status)
+		_, _ = orig.Write(cw.body.Bytes())
+	}
+}

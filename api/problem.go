@@ -1,0 +1,84 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"rss"
+)
+
+// Problem is an RFC 9457 problem document with a stable code and per-field errors.
+type Problem struct {
+	Type      string           `json:"type"`
+	Title     string           `json:"title"`
+	Status    int              `json:"status"`
+	Detail    string           `json:"detail,omitempty"`
+	Code      string           `json:"code"`
+	Instance  string           `json:"instance,omitempty"`
+	RequestID string           `json:"request_id,omitempty"`
+	Errors    []rss.FieldError `json:"errors,omitempty"`
+}
+
+const problemBase = "https://rss.invalid/problems/"
+
+// kinds maps each error kind to its status and default code: the one table
+// the API uses to turn domain errors into HTTP.
+var kinds = []struct {
+	err    error
+	status int
+	code   string
+	title  string
+}{
+	{rss.ErrInvalid, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid"},
+	{rss.ErrNotFound, http.StatusNotFound, "not_found", "Not found"},
+	{rss.ErrConflict, http.StatusConflict, "conflict", "Conflict with the current state"},
+	{rss.ErrForbidden, http.StatusForbidden, "forbidden", "Not allowed for this API key"},
+	{rss.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
+}
+
+// problemFor builds the problem for err.
+func problemFor(err error) Problem {
+	for _, k := range kinds {
+		if !errors.Is(err, k.err) {
+			continue
+		}
+		p := Problem{Status: k.status, Code: k.code, Title: k.title, Detail: err.Error()}
+		var ve *rss.ValidationError
+		if errors.As(err, &ve) {
+			p.Errors = ve.Fields
+			p.Detail = "one or more fields are invalid"
+		}
+		var ce *rss.CodedError
+		if errors.As(err, &ce) {
+			p.Code, p.Detail = ce.Code, ce.Message
+		}
+		return p
+	}
+	return Problem{Status: http.StatusInternalServerError, Code: "internal_error", Title: "Internal error", Detail: "internal error"}
+}
+
+// fail writes err as a problem. Internal errors are logged with the request
+// id (never the body) and shown to the caller only as "internal error".
+func fail(c *gin.Context, err error) {
+	p := problemFor(err)
+	if p.Status >= 500 {
+		slog.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c), "route", c.FullPath(), "error", err.Error())
+	}
+	writeProblem(c, p)
+}
+
+func writeProblem(c *gin.Context, p Problem) {
+	p.Type = problemBase + p.Code
+	p.Instance = c.Request.URL.Path
+	p.RequestID = requestID(c)
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(p.Status, p)
+}
+
+// problem writes a problem with an explicit status and code.
+func problem(c *gin.Context, status int, code, title, detail string, fields ...rss.FieldError) {
+	writeProblem(c, Problem{Status: status, Code: code, Title: title, Detail: detail, Errors: fields})
+}

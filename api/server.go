@@ -1,0 +1,149 @@
+package api
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"rss/access"
+	"rss/vouchers"
+)
+
+//go:embed openapi.yaml
+var openapiYAML []byte
+
+// OpenAPI returns the embedded OpenAPI document.
+func OpenAPI() []byte { return openapiYAML }
+
+// Config wires the server.
+type Config struct {
+	DB       *sqlx.DB
+	Vouchers *vouchers.Service
+	Keys     *access.Keys
+	Logger   *slog.Logger
+	// MaxBody caps ordinary request bodies; MaxBulkBody caps bulk claim intake.
+	MaxBody     int64
+	MaxBulkBody int64
+	// Ready reports whether the database is reachable and migrated.
+	Ready func(ctx context.Context) error
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg     Config
+	v       *vouchers.Service
+	metrics *metrics
+	engine  *gin.Engine
+}
+
+// New builds the router.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	if cfg.MaxBulkBody == 0 {
+		cfg.MaxBulkBody = 32 << 20
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{cfg: cfg, v: cfg.Vouchers, metrics: newMetrics()}
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.Use(withRequestID(), observe(s.metrics, cfg.Logger), recoverProblem())
+	e.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "not_found", "Not found", "no such route") })
+	e.NoMethod(func(c *gin.Context) {
+		problem(c, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed", "this route does not accept "+c.Request.Method)
+	})
+
+	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
+	e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapiYAML) })
+
+	v1 := e.Group("/v1", authenticate(cfg.Keys))
+	small := limitBody(cfg.MaxBody)
+	post := func(path string, h gin.HandlerFunc) { v1.POST(path, small, idempotent(cfg.DB), h) }
+
+	v1.GET("/reason-codes", s.reasonCodes)
+
+	ref := v1.Group("/reference")
+	ref.GET("/programs", s.listPrograms)
+	ref.GET("/programs/:code", s.getProgram)
+	ref.PATCH("/programs/:code", small, s.patchProgram)
+	ref.GET("/services", s.listServices)
+	ref.GET("/services/:code", s.getService)
+	ref.PATCH("/services/:code", small, s.patchService)
+	ref.GET("/providers", s.listProviders)
+	ref.GET("/providers/:provider_id", s.getProvider)
+	ref.GET("/providers/:provider_id/staff", s.listStaff)
+	ref.GET("/catchment-areas", s.listCatchmentAreas)
+	ref.GET("/settings", s.listSettings)
+	ref.PATCH("/settings/:key", small, s.patchSetting)
+
+	post("/clients", s.createClient)
+	v1.GET("/clients", s.listClients)
+	v1.GET("/clients/:client_id", s.getClient)
+	v1.GET("/clients/:client_id/enrollments", s.clientEnrollments)
+	v1.GET("/clients/:client_id/consents", s.clientConsents)
+	v1.GET("/clients/:client_id/care-plans", s.clientCarePlans)
+	v1.GET("/clients/:client_id/gpra-schedule", s.gpraSchedule)
+
+	post("/enrollments", s.createEnrollment)
+	v1.GET("/enrollments/:enrollment_id", s.getEnrollment)
+	post("/enrollments/:enrollment_id/discharge", s.dischargeEnrollment)
+
+	post("/consents", s.createConsent)
+	post("/consents/:consent_id/revoke", s.revokeConsent)
+
+	post("/gpra-interviews", s.recordInterview)
+	v1.GET("/reports/gpra-follow-up", s.followupRates)
+
+	post("/care-plans", s.createCarePlan)
+	v1.GET("/care-plans/:care_plan_id", s.getCarePlan)
+	post("/care-plans/:care_plan_id/close", s.closeCarePlan)
+
+	post("/voucher-requests", s.submitVoucher)
+	v1.GET("/voucher-requests", s.listVouchers)
+	v1.GET("/voucher-requests/:request_id", s.getVoucher)
+	v1.GET("/voucher-requests/:request_id/replay", s.replayVoucher)
+	post("/voucher-requests/:request_id/decision", s.decideVoucher)
+	v1.GET("/review-queue", s.reviewQueue)
+
+	v1.GET("/authorizations", s.listAuthorizations)
+	v1.GET("/authorizations/:authorization_id", s.getAuthorization)
+
+	post("/api-keys", s.createAPIKey)
+	post("/api-keys/:key_id/revoke", s.revokeAPIKey)
+
+	s.engine = e
+	return s
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Routes lists the method and path template of every route, for the
+// OpenAPI coverage test.
+func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(ctx); err != nil {
+			problem(c, http.StatusServiceUnavailable, "not_ready", "Not ready", "database unavailable or not migrated")
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+	"rss/api"
+	"rss/fixtures"
+	"rss/sql"
+	"rss/vouchers"
+)
+
+func open(ctx context.Context, cfg config) (*sqlx.DB, error) {
+	if err := sql.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	return sql.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+}
+
+func migrate(ctx context.Context, cfg config, out io.Writer) error {
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := sql.Migrate(ctx, db); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "schema is up to date")
+	return nil
+}
+
+func seed(ctx context.Context, cfg config, out io.Writer) error {
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	today := rss.NewDate(time.Now().In(cfg.Location))
+	loaded, err := fixtures.Load(ctx, db, today)
+	if err != nil {
+		return err
+	}
+	if loaded {
+		fmt.Fprintf(out, "loaded reference and demo data (demo dates around %s)\n", today)
+	} else {
+		fmt.Fprintln(out, "reference data refreshed; demo data was already loaded")
+	}
+	return nil
+}
+
+func demoKeys(ctx context.Context, cfg config, out io.Writer) error {
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	demo, err := fixtures.DemoIDs(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "Demo API keys (DEMO ONLY: published, never load demo data into production):")
+	for _, k := range fixtures.DemoKeys {
+		who := string(k.Role)
+		if k.Provider != "" {
+			who += " (" + k.Provider + ")"
+		}
+		fmt.Fprintf(out, "  %-18s %s\n", who, k.Key)
+	}
+	port := cfg.Addr
+	if _, p, err := net.SplitHostPort(cfg.Addr); err == nil {
+		port = ":" + p
+	}
+	fmt.Fprintf(out, `
+First request: Hartford Recovery Alliance asks for 40 units of ATR case management
+for demo client Rivera (id %[3]d) from today for 60 days. It comes back approved:
+
+  curl -s -X POST http://localhost%[2]s/v1/voucher-requests \
+    -H 'Authorization: Bearer %[1]s' \
+    -H 'Content-Type: application/json' -H "Idempotency-Key: $(date +%%s%%N)" \
+    -d '{"client_id":%[3]d,"service_code":"ATR-CM","units":40,"start_date":"'$(date +%%F)'","end_date":"'$(date -d '+59 days' +%%F)'"}'
+
+`, fixtures.Key(access.RoleProvider, "HRA"), port, demo.Clients["Rivera"])
+	return nil
+}
+
+func apikey(ctx context.Context, cfg config, args []string, out, errOut io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: rss apikey create -role ROLE [-provider ID] -label TEXT")
+	}
+	fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	role := fs.String("role", "", "provider, reviewer, finance or admin")
+	provider := fs.Int64("provider", 0, "provider id (provider keys only)")
+	label := fs.String("label", "", "who or what the key is for")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *label == "" {
+		return errors.New("-label is required")
+	}
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var k access.NewKey
+	err = sql.Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
+		var err error
+		k, err = access.CreateKey(ctx, tx, access.Role(*role), *provider, *label)
+		if err != nil {
+			return err
+		}
+		ctx = access.WithActor(ctx, access.Actor{Role: access.RoleAdmin, RequestID: "cli"})
+		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "api_key", EntityID: access.ID(k.ID), Purpose: "cli"})
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "created %s key %d (%s); it is shown only once:\n%s\n", k.Role, k.ID, k.Label, k.Key)
+	return nil
+}
+
+func serve(ctx context.Context, cfg config, out io.Writer) error {
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := sql.Migrate(ctx, db); err != nil {
+		return err
+	}
+	srv := newServer(db, cfg, time.Now)
+	hs := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	slog.Info("serving", "addr", cfg.Addr)
+	fmt.Fprintf(out, "rss listening on %s\n", cfg.Addr)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
+	defer cancel()
+	slog.Info("shutting down")
+	if err := hs.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newServer wires the API over db; the bench and tests use it too.
+func newServer(db *sqlx.DB, cfg config, now func() time.Time) *api.Server {
+	v := vouchers.New(db, now, cfg.Location)
+	return api.New(api.Config{
+		DB:          db,
+		Vouchers:    v,
+		Keys:        access.NewKeys(db, cfg.KeyCacheTTL, now),
+		Logger:      slog.Default(),
+		MaxBody:     cfg.MaxBody,
+		MaxBulkBody: cfg.MaxBulkBody,
+		Ready: func(ctx context.Context) error {
+			return sql.Ready(ctx, db)
+		},
+	})
+}

@@ -1,0 +1,131 @@
+// Command rss is the one binary of the service: serve, migrate, seed,
+// apikey, and the operator tools. cmd only wires; the work lives in the
+// packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+const usage = `usage: rss <command> [flags]
+
+commands:
+  serve             migrate, then serve the API (RSS_ADDR, default :8080)
+  migrate           bring the schema to the newest migration
+  seed              load reference data, and demo data into an empty database
+  demo-keys         print the demo API keys and a first request
+  apikey create     mint an API key: -role provider|reviewer|finance|admin [-provider ID] -label TEXT
+
+configuration is read from the environment; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "rss:", err)
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("see usage above")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
+	switch args[0] {
+	case "serve":
+		return serve(ctx, cfg, stdout)
+	case "migrate":
+		return migrate(ctx, cfg, stdout)
+	case "seed":
+		return seed(ctx, cfg, stdout)
+	case "demo-keys":
+		return demoKeys(ctx, cfg, stdout)
+	case "apikey":
+		return apikey(ctx, cfg, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// config is everything read from the environment.
+type config struct {
+	DatabaseURL  string
+	Addr         string
+	Location     *time.Location
+	LogLevel     slog.Level
+	MaxBody      int64
+	MaxBulkBody  int64
+	DBMaxConns   int
+	KeyCacheTTL  time.Duration
+	ShutdownWait time.Duration
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func loadConfig() (config, error) {
+	c := config{
+		DatabaseURL: env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rss?sslmode=disable"),
+		Addr:        env("RSS_ADDR", ":8080"),
+	}
+	loc, err := time.LoadLocation(env("RSS_TIMEZONE", "America/New_York"))
+	if err != nil {
+		return c, fmt.Errorf("RSS_TIMEZONE: %w", err)
+	}
+	c.Location = loc
+	if err := c.LogLevel.UnmarshalText([]byte(env("RSS_LOG_LEVEL", "info"))); err != nil {
+		return c, fmt.Errorf("RSS_LOG_LEVEL: %w", err)
+	}
+	ints := []struct {
+		name string
+		def  int64
+		dst  *int64
+	}{
+		{"RSS_MAX_BODY_BYTES", 1 << 20, &c.MaxBody},
+		{"RSS_MAX_BULK_BODY_BYTES", 32 << 20, &c.MaxBulkBody},
+	}
+	for _, i := range ints {
+		v, err := strconv.ParseInt(env(i.name, strconv.FormatInt(i.def, 10)), 10, 64)
+		if err != nil || v <= 0 {
+			return c, fmt.Errorf("%s must be a positive integer", i.name)
+		}
+		*i.dst = v
+	}
+	conns, err := strconv.Atoi(env("RSS_DB_MAX_CONNS", "20"))
+	if err != nil || conns <= 0 {
+		return c, errors.New("RSS_DB_MAX_CONNS must be a positive integer")
+	}
+	c.DBMaxConns = conns
+	if c.KeyCacheTTL, err = time.ParseDuration(env("RSS_KEY_CACHE_TTL", "10s")); err != nil {
+		return c, fmt.Errorf("RSS_KEY_CACHE_TTL: %w", err)
+	}
+	if c.ShutdownWait, err = time.ParseDuration(env("RSS_SHUTDOWN_TIMEOUT", "20s")); err != nil {
+		return c, fmt.Errorf("RSS_SHUTDOWN_TIMEOUT: %w", err)
+	}
+	return c, nil
+}
