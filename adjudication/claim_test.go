@@ -89,7 +89,9 @@ func runLineCases(t *testing.T, cases []lineCase) {
 
 func TestDecideLineDenials(t *testing.T) {
 	t.Parallel()
-	denied := func(code, carc, rarc string) []adj { return []adj{{code: code, carc: carc, rarc: rarc, amount: "60.00", units: 4}} }
+	denied := func(code, carc, rarc string) []adj {
+		return []adj{{code: code, carc: carc, rarc: rarc, amount: "60.00", units: 4}}
+	}
 	minor := func(f *LineFacts) { f.Client.DateOfBirth = f.Line.DateOfService.AddDate(-18, 0, 1) }
 	runLineCases(t, []lineCase{
 		{name: "96 service of another program", mutate: func(f *LineFacts) { f.Service.ProgramCode = "RCM" },
@@ -268,6 +270,12 @@ func TestDecideLinePricing(t *testing.T) {
 		}, status: LinePartial, units: 1, paid: "15.00", fullRule: true,
 			// 86.01 over 6 cut units: 43.005 rounds half-up to 43.01, the last cut takes the rest.
 			adjs: []adj{{CodeClaimUnitsExceeded, "198", "", "43.01", 3}, {CodeClaimCapReached, "119", "", "43.00", 3}}},
+		{name: "198 and 119 leave nothing: one 119 adjustment for the whole line", mutate: all(remaining(2), paidSoFar("3990.00")),
+			status: LineDenied, paid: "0", fullRule: true,
+			adjs: []adj{{CodeClaimCapReached, "119", "", "60.00", 4}}, hits: []string{CodeClaimUnitsExceeded, CodeClaimCapReached}},
+		{name: "no units left and the cap passed: 119 wins", mutate: all(remaining(0), paidSoFar("4010.00")),
+			status: LineDenied, paid: "0", fullRule: true,
+			adjs: []adj{{CodeClaimCapReached, "119", "", "60.00", 4}}, hits: []string{CodeClaimUnitsExceeded, CodeClaimCapReached}},
 		{name: "MHW 7.25 × 3", base: paidMHWLine, status: LinePaid, units: 3, paid: "21.75", fullRule: true},
 		{name: "authorization rate, not the catalog rate", mutate: func(f *LineFacts) {
 			f.Service.Rate = dec("16.50")

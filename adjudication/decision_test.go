@@ -2,6 +2,7 @@ package adjudication
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -292,5 +293,79 @@ func TestZeroRejectProperty(t *testing.T) {
 			e := traceEntry(t, got, "V36")
 			assert.NotEqual(t, ResultFired, e.Result, "%s #%d: V36 must never fire for EMP", name, i)
 		}
+	}
+}
+
+// TestDecideVoucherProperties perturbs many facts of the approved fixtures at
+// once and checks what must hold of any decision.
+func TestDecideVoucherProperties(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 11))
+	bases := []func() *VoucherFacts{approvedATR, approvedRCM, approvedRSVP, approvedMHW, approvedEMP}
+	seen := map[Decision]int{}
+	for i := range 3000 {
+		f := bases[rng.IntN(len(bases))]()
+		f.Request.Units = 1 + rng.IntN(300)
+		f.Request.Start = addDays(today, rng.IntN(40)-25)
+		f.Request.End = addDays(f.Request.Start, rng.IntN(200))
+		if rng.IntN(8) == 0 {
+			f.Consents = nil
+		}
+		if rng.IntN(8) == 0 {
+			f.CarePlans = nil
+		}
+		if rng.IntN(6) == 0 {
+			f.Program.LOSMaxDays = 60 + rng.IntN(120)
+			f.Program.LOSReviewPastMax = rng.IntN(2) == 0
+		}
+		f.EpisodeDollarsAuthorized = dec("1000.00").Add(Amount(dec("1.00"), rng.IntN(3500)))
+		f.EpisodeUnitsAuthorized = rng.IntN(500)
+		f.Caseload = rng.IntN(20)
+
+		d := DecideVoucher(f)
+		seen[d.Decision]++
+		msg := fmt.Sprintf("#%d %s units %d %s..%s: %s %v", i, f.Request.ProgramCode, f.Request.Units,
+			formatDate(f.Request.Start), formatDate(f.Request.End), d.Decision, d.Hits)
+
+		actions := map[Action]bool{}
+		fired := map[string]bool{}
+		for _, e := range d.Trace {
+			if e.Result == ResultFired {
+				fired[e.Code] = true
+			}
+		}
+		for _, h := range d.Hits {
+			actions[h.Action] = true
+			if h.Code != CodeNoGrantingRule && !assert.True(t, fired[h.Code], "hit %s without a fired trace entry; %s", h.Code, msg) {
+				return
+			}
+		}
+		ok := assert.Len(t, d.Trace, len(wantRuleOrder), msg)
+		switch d.Decision {
+		case Denied:
+			ok = ok && assert.True(t, actions[ActionDeny], msg) && assert.Zero(t, d.Units, msg)
+		case Pended:
+			ok = ok && assert.True(t, actions[ActionPend], msg) && assert.False(t, actions[ActionDeny], msg) && assert.Zero(t, d.Units, msg)
+		case Partial:
+			ok = ok && assert.True(t, actions[ActionReduce], msg) && assert.False(t, actions[ActionDeny] || actions[ActionPend], msg) &&
+				assert.Positive(t, d.Units, msg) && assert.LessOrEqual(t, d.Units, f.Request.Units, msg) &&
+				assert.LessOrEqual(t, d.Units, f.Service.PerVoucherMax, msg) &&
+				assert.True(t, d.Start.Equal(f.Request.Start), msg) && assert.False(t, d.End.After(f.Request.End), msg) &&
+				assert.False(t, d.End.Before(d.Start), msg)
+			if f.Program.VoucherValidityDays > 0 {
+				ok = ok && assert.LessOrEqual(t, daysInclusive(d.Start, d.End), f.Program.VoucherValidityDays, msg)
+			}
+		case Approved:
+			ok = ok && assert.Empty(t, d.Hits, msg) && assert.Equal(t, f.Request.Units, d.Units, msg) &&
+				assert.True(t, d.End.Equal(f.Request.End), msg)
+		default:
+			ok = assert.Fail(t, "unknown decision", msg)
+		}
+		if !ok {
+			return
+		}
+	}
+	for _, dd := range []Decision{Approved, Partial, Pended, Denied} {
+		assert.Greater(t, seen[dd], 100, "decision %s reached %d times", dd, seen[dd])
 	}
 }

@@ -10,7 +10,9 @@ import (
 // qd is the date of service every qualification row is judged on.
 var qd = day(2026, time.April, 1)
 
-func cred(typ string, from, to time.Time) Credential { return Credential{Type: typ, ValidFrom: from, ValidTo: to} }
+func cred(typ string, from, to time.Time) Credential {
+	return Credential{Type: typ, ValidFrom: from, ValidTo: to}
+}
 
 // current is a credential valid from long before qd with no end.
 func current(typ string) Credential { return cred(typ, day(2015, time.January, 1), time.Time{}) }
@@ -98,7 +100,11 @@ func TestQualifiedATRCaseManager(t *testing.T) {
 
 		{"nothing at all", staffWith(nil, nil, nil), false, "no_qualifying_path"},
 		{"no staff named", nil, false, "no_staff_named"},
-		{"staff of another provider", func() *Staff { s := staffWith([]Credential{current(CredCADC)}, nil, nil); s.ProviderID = otherProvID; return s }(), false, "staff_not_with_provider"},
+		{"staff of another provider", func() *Staff {
+			s := staffWith([]Credential{current(CredCADC)}, nil, nil)
+			s.ProviderID = otherProvID
+			return s
+		}(), false, "staff_not_with_provider"},
 		{"inactive staff", func() *Staff { s := staffWith([]Credential{current(CredCADC)}, nil, nil); s.Active = false; return s }(), false, "staff_not_with_provider"},
 	}
 	for _, tc := range cases {

@@ -160,11 +160,15 @@ var voucherProducers = map[string]func() *VoucherFacts{
 }
 
 var lineProducers = map[string]func() *LineFacts{
-	CodeClaimServiceNotCovered:  func() *LineFacts { f := paidATRLine(); f.Service.ProgramCode = "EMP"; return f },
-	CodeClaimInfoMissing:        func() *LineFacts { f := paidMHWLine(); f.Diagnoses = 0; return f },
-	CodeClaimFilingLimit:        func() *LineFacts { f := paidATRLine(); f.ReceivedOn = day(2026, time.August, 1); return f },
-	CodeClaimBeforeCoverage:     func() *LineFacts { f := paidATRLine(); f.Enrollments[0].Start = day(2026, time.April, 2); return f },
-	CodeClaimAfterCoverage:      func() *LineFacts { f := paidATRLine(); f.Enrollments[0].Discharge = day(2026, time.March, 20); return f },
+	CodeClaimServiceNotCovered: func() *LineFacts { f := paidATRLine(); f.Service.ProgramCode = "EMP"; return f },
+	CodeClaimInfoMissing:       func() *LineFacts { f := paidMHWLine(); f.Diagnoses = 0; return f },
+	CodeClaimFilingLimit:       func() *LineFacts { f := paidATRLine(); f.ReceivedOn = day(2026, time.August, 1); return f },
+	CodeClaimBeforeCoverage:    func() *LineFacts { f := paidATRLine(); f.Enrollments[0].Start = day(2026, time.April, 2); return f },
+	CodeClaimAfterCoverage: func() *LineFacts {
+		f := paidATRLine()
+		f.Enrollments[0].Discharge = day(2026, time.March, 20)
+		return f
+	},
 	CodeClaimNoMedicaidID:       func() *LineFacts { f := paidMHWLine(); f.Client.HasMedicaidID = false; return f },
 	CodeClaimProviderIneligible: func() *LineFacts { f := paidATRLine(); f.Provider.Programs = nil; return f },
 	CodeClaimStaffNotQualified:  func() *LineFacts { f := paidMHWLine(); f.Staff.DateOfBirth = day(2010, time.January, 1); return f },
