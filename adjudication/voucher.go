@@ -35,7 +35,7 @@ type TraceEntry struct {
 	Code   string   `json:"code"`
 	Action Action   `json:"action"`
 	Result string   `json:"result"`
-	Facts  []string `json:"facts"`
+	Facts  []string `json:"facts,omitempty"`
 	Detail string   `json:"detail,omitempty"`
 }
 

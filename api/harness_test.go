@@ -18,6 +18,7 @@ import (
 
 	"rss/access"
 	"rss/api"
+	"rss/billing"
 	"rss/fixtures"
 	"rss/sql"
 	"rss/sql/sqltest"
@@ -50,6 +51,7 @@ func newEnv(t *testing.T) *env {
 	srv := api.New(api.Config{
 		DB:       db,
 		Vouchers: vouchers.New(db, clock, loc),
+		Billing:  billing.New(db, clock, loc),
 		Keys:     access.NewKeys(db, time.Second, time.Now),
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Ready:    func(ctx context.Context) error { return sql.Ready(ctx, db) },

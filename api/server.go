@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"rss/access"
+	"rss/billing"
 	"rss/vouchers"
 )
 
@@ -25,6 +26,7 @@ func OpenAPI() []byte { return openapiYAML }
 type Config struct {
 	DB       *sqlx.DB
 	Vouchers *vouchers.Service
+	Billing  *billing.Service
 	Keys     *access.Keys
 	Logger   *slog.Logger
 	// MaxBody caps ordinary request bodies; MaxBulkBody caps bulk claim intake.
@@ -38,6 +40,7 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	v       *vouchers.Service
+	b       *billing.Service
 	metrics *metrics
 	engine  *gin.Engine
 }
@@ -54,7 +57,7 @@ func New(cfg Config) *Server {
 		cfg.MaxBulkBody = 32 << 20
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, v: cfg.Vouchers, metrics: newMetrics()}
+	s := &Server{cfg: cfg, v: cfg.Vouchers, b: cfg.Billing, metrics: newMetrics()}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
@@ -121,6 +124,13 @@ func New(cfg Config) *Server {
 
 	v1.GET("/authorizations", s.listAuthorizations)
 	v1.GET("/authorizations/:authorization_id", s.getAuthorization)
+
+	post("/claims", s.submitClaim)
+	v1.POST("/claims/bulk", limitBody(cfg.MaxBulkBody), idempotent(cfg.DB), s.submitClaimsBulk)
+	v1.GET("/claims", s.listClaims)
+	v1.GET("/claims/:claim_id", s.getClaim)
+	v1.GET("/claims/:claim_id/remittance", s.claimRemittance)
+	post("/claims/:claim_id/void", s.voidClaim)
 
 	post("/api-keys", s.createAPIKey)
 	post("/api-keys/:key_id/revoke", s.revokeAPIKey)

@@ -64,3 +64,9 @@ func page[T any](items []T, limit int, id func(T) int64) List[T] {
 	}
 	return l
 }
+
+// After decodes the page for packages built on this one.
+func (p Page) After() (int64, int, error) { return p.after() }
+
+// Paginate cuts a limit+1 result into a page with its next cursor.
+func Paginate[T any](items []T, limit int, id func(T) int64) List[T] { return page(items, limit, id) }

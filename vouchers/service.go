@@ -7,6 +7,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"rss"
+	"rss/access"
 	"rss/sql"
 )
 
@@ -40,3 +41,5 @@ func (s *Service) DB() *sqlx.DB { return s.db }
 func (s *Service) transact(ctx context.Context, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
 	return sql.Transact(ctx, s.db, fn)
 }
+
+func actorFrom(ctx context.Context) (access.Actor, error) { return access.ActorFrom(ctx) }

@@ -16,6 +16,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/api"
+	"rss/billing"
 	"rss/fixtures"
 	"rss/sql"
 	"rss/vouchers"
@@ -177,6 +178,7 @@ func newServer(db *sqlx.DB, cfg config, now func() time.Time) *api.Server {
 	return api.New(api.Config{
 		DB:          db,
 		Vouchers:    v,
+		Billing:     billing.New(db, now, cfg.Location),
 		Keys:        access.NewKeys(db, cfg.KeyCacheTTL, now),
 		Logger:      slog.Default(),
 		MaxBody:     cfg.MaxBody,

@@ -1,0 +1,223 @@
+package billing
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"rss"
+	"rss/adjudication"
+)
+
+// NewClaim is a claim as a provider submits it.
+type NewClaim struct {
+	ClaimNumber      string    `json:"claim_number"`
+	ClientID         int64     `json:"client_id"`
+	Frequency        string    `json:"frequency"`
+	OriginalClaimID  *int64    `json:"original_claim_id"`
+	RenderingStaffID int64     `json:"rendering_staff_id"`
+	PlaceOfService   string    `json:"place_of_service"`
+	Diagnoses        []string  `json:"diagnoses"`
+	Lines            []NewLine `json:"lines"`
+}
+
+// NewLine is one service line as billed.
+type NewLine struct {
+	ServiceCode         string    `json:"service_code"`
+	DateOfService       rss.Date  `json:"date_of_service"`
+	Units               int       `json:"units"`
+	Charge              rss.Money `json:"charge"`
+	AuthorizationNumber string    `json:"authorization_number"`
+}
+
+// Claim frequencies (X12 CLM05-3).
+const (
+	FreqOriginal    = "1"
+	FreqReplacement = "7"
+	FreqVoid        = "8"
+)
+
+// Input bounds.
+const (
+	MaxLinesPerClaim = 200
+	MaxClaimsPerBulk = 1000
+	maxLineUnits     = 9999
+)
+
+var (
+	claimNumberRe = regexp.MustCompile(`^[A-Za-z0-9-]{1,38}$`)
+	posRe         = regexp.MustCompile(`^[0-9]{2}$`)
+	diagnosisRe   = regexp.MustCompile(`^[A-Z][0-9][0-9A-Z]{1,5}$`)
+	maxCharge     = rss.MustMoney("99999999.99")
+)
+
+// validate checks the claim's shape and normalises it (frequency default,
+// diagnosis dots). Lines of a void are not adjudicated and may be omitted.
+func (n *NewClaim) validate(today rss.Date) error {
+	v := &rss.ValidationError{}
+	if !claimNumberRe.MatchString(n.ClaimNumber) {
+		v.Add("claim_number", "invalid_format", "claim_number is 1-38 letters, digits or dashes")
+	}
+	if n.ClientID <= 0 {
+		v.Add("client_id", "required", "client_id is required")
+	}
+	if n.Frequency == "" {
+		n.Frequency = FreqOriginal
+	}
+	switch n.Frequency {
+	case FreqOriginal:
+		if n.OriginalClaimID != nil {
+			v.Add("original_claim_id", "not_allowed", "original_claim_id is only for frequency 7 or 8")
+		}
+	case FreqReplacement, FreqVoid:
+		if n.OriginalClaimID == nil || *n.OriginalClaimID <= 0 {
+			v.Add("original_claim_id", "required", "frequency %s names the original claim in original_claim_id", n.Frequency)
+		}
+	default:
+		v.Add("frequency", "invalid_value", "frequency must be 1 (original), 7 (replacement) or 8 (void)")
+	}
+	if n.Frequency == FreqVoid {
+		if len(n.Lines) > 0 {
+			v.Add("lines", "not_allowed", "a void (frequency 8) carries no lines: it reverses the original's")
+		}
+		return v.Err()
+	}
+	if n.RenderingStaffID <= 0 {
+		v.Add("rendering_staff_id", "required", "rendering_staff_id is required")
+	}
+	if !posRe.MatchString(n.PlaceOfService) {
+		v.Add("place_of_service", "invalid_format", "place_of_service is a two-digit CMS place of service code")
+	}
+	if len(n.Diagnoses) > 12 {
+		v.Add("diagnoses", "too_many", "at most 12 diagnoses")
+	}
+	for i := range n.Diagnoses {
+		d := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(n.Diagnoses[i]), ".", ""))
+		n.Diagnoses[i] = d
+		if !diagnosisRe.MatchString(d) {
+			v.Add(fmt.Sprintf("diagnoses[%d]", i), "invalid_format", "diagnosis %q is not an ICD-10-CM code", n.Diagnoses[i])
+		}
+	}
+	switch {
+	case len(n.Lines) == 0:
+		v.Add("lines", "required", "a claim has at least one line")
+	case len(n.Lines) > MaxLinesPerClaim:
+		v.Add("lines", "too_many", "at most %d lines per claim", MaxLinesPerClaim)
+	}
+	earliest := rss.MustDate("2000-01-01")
+	for i := range n.Lines {
+		l := &n.Lines[i]
+		f := fmt.Sprintf("lines[%d]", i)
+		if l.ServiceCode == "" {
+			v.Add(f+".service_code", "required", "service_code is required")
+		}
+		switch {
+		case l.DateOfService.IsZero():
+			v.Add(f+".date_of_service", "required", "date_of_service is required")
+		case l.DateOfService.After(today):
+			v.Add(f+".date_of_service", "in_future", "a service cannot be billed before it is delivered")
+		case l.DateOfService.Before(earliest):
+			v.Add(f+".date_of_service", "out_of_range", "date_of_service is not plausible")
+		}
+		if l.Units <= 0 || l.Units > maxLineUnits {
+			v.Add(f+".units", "out_of_range", "units must be a whole number from 1 to %d", maxLineUnits)
+		}
+		if !l.Charge.IsPositive() || l.Charge.GreaterThan(maxCharge.Decimal) || !l.Charge.Equal(l.Charge.Round(2)) {
+			v.Add(f+".charge", "out_of_range", "charge must be a positive amount with at most two decimals")
+		}
+		if len(l.AuthorizationNumber) > 30 {
+			v.Add(f+".authorization_number", "too_long", "authorization_number is at most 30 characters")
+		}
+	}
+	return v.Err()
+}
+
+// hash identifies the claim's content: the same claim number with another
+// hash is a different claim and is refused.
+func (n *NewClaim) hash() []byte {
+	b, _ := json.Marshal(n)
+	h := sha256.Sum256(b)
+	return h[:]
+}
+
+// Claim is a stored claim with its adjudicated lines.
+type Claim struct {
+	ID               int64          `json:"id" db:"id"`
+	ProviderID       int64          `json:"provider_id" db:"provider_id"`
+	ClientID         int64          `json:"client_id" db:"client_id"`
+	ProgramCode      string         `json:"program_code" db:"program_code"`
+	ClaimNumber      string         `json:"claim_number" db:"claim_number"`
+	Frequency        string         `json:"frequency" db:"frequency"`
+	OriginalClaimID  *int64         `json:"original_claim_id" db:"original_claim_id"`
+	RenderingStaffID *int64         `json:"rendering_staff_id" db:"rendering_staff_id"`
+	PlaceOfService   string         `json:"place_of_service" db:"place_of_service"`
+	Diagnoses        pq.StringArray `json:"diagnoses" db:"diagnoses"`
+	Status           string         `json:"status" db:"status"`
+	TotalCharge      rss.Money      `json:"total_charge" db:"total_charge"`
+	TotalPaid        rss.Money      `json:"total_paid" db:"total_paid"`
+	FirstServiceDate rss.Date       `json:"first_service_date" db:"first_service_date"`
+	LastServiceDate  rss.Date       `json:"last_service_date" db:"last_service_date"`
+	ReceivedOn       rss.Date       `json:"received_on" db:"received_on"`
+	ReceivedAt       time.Time      `json:"received_at" db:"received_at"`
+	SupersededBy     *int64         `json:"superseded_by" db:"superseded_by"`
+	SupersededAt     *time.Time     `json:"superseded_at" db:"superseded_at"`
+	Lines            []Line         `json:"lines" db:"-"`
+}
+
+// Line is an adjudicated line.
+type Line struct {
+	ID                  int64                     `json:"id" db:"id"`
+	ClaimID             int64                     `json:"-" db:"claim_id"`
+	LineNumber          int                       `json:"line_number" db:"line_number"`
+	ServiceCode         string                    `json:"service_code" db:"service_code"`
+	DateOfService       rss.Date                  `json:"date_of_service" db:"date_of_service"`
+	Units               int                       `json:"units" db:"units"`
+	Charge              rss.Money                 `json:"charge" db:"charge"`
+	AuthorizationNumber *string                   `json:"authorization_number" db:"authorization_number"`
+	AuthorizationID     *int64                    `json:"authorization_id" db:"authorization_id"`
+	Status              string                    `json:"status" db:"status"`
+	UnitsAllowed        int                       `json:"units_allowed" db:"units_allowed"`
+	Allowed             rss.Money                 `json:"allowed" db:"allowed"`
+	Paid                rss.Money                 `json:"paid" db:"paid"`
+	Rate                *rss.Money                `json:"rate" db:"rate"`
+	Adjustments         []Adjustment              `json:"adjustments" db:"-"`
+	AdjustmentsRaw      []byte                    `json:"-" db:"adjustments"`
+	Trace               []adjudication.TraceEntry `json:"trace,omitempty" db:"-"`
+	TraceRaw            []byte                    `json:"-" db:"trace"`
+	RuleSetVersion      string                    `json:"rule_set_version" db:"rule_set_version"`
+	ReversesLineID      *int64                    `json:"reverses_line_id" db:"reverses_line_id"`
+}
+
+// Adjustment is one CAS adjustment as stored and shown: group, CARC, RARC,
+// amount, units and the plain text of the reason.
+type Adjustment struct {
+	Group  string    `json:"group"`
+	Code   string    `json:"code"`
+	CARC   string    `json:"carc"`
+	RARC   string    `json:"rarc,omitempty"`
+	Amount rss.Money `json:"amount"`
+	Units  int       `json:"units,omitempty"`
+	Text   string    `json:"text,omitempty"`
+}
+
+func (l *Line) decode(withTrace bool) error {
+	if err := json.Unmarshal(l.AdjustmentsRaw, &l.Adjustments); err != nil {
+		return fmt.Errorf("decode adjustments: %w", err)
+	}
+	for i := range l.Adjustments {
+		if r, ok := adjudication.Lookup(l.Adjustments[i].Code); ok {
+			l.Adjustments[i].Text = r.Text
+		}
+	}
+	if withTrace {
+		if err := json.Unmarshal(l.TraceRaw, &l.Trace); err != nil {
+			return fmt.Errorf("decode trace: %w", err)
+		}
+	}
+	return nil
+}

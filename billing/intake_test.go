@@ -1,0 +1,60 @@
+package billing_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss"
+	"rss/billing"
+)
+
+func TestClaimPaysAndConsumesUnits(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.authorize("Rivera", "ATR-CM", 40, day(-5), day(30))
+	staff := w.demo.Staff["Okafor"]
+	c, created, err := w.b.Submit(w.hra(), billing.NewClaim{ClaimNumber: "HRA-1", ClientID: w.demo.Clients["Rivera"],
+		RenderingStaffID: staff, PlaceOfService: "11", Diagnoses: []string{"F11.20"},
+		Lines: []billing.NewLine{
+			{ServiceCode: "ATR-CM", DateOfService: day(-3), Units: 4, Charge: money("60.00")},
+			{ServiceCode: "ATR-CM", DateOfService: day(-2), Units: 6, Charge: money("100.00")},
+		}})
+	require.NoError(t, err)
+	require.True(t, created)
+	assert.Equal(t, "paid", c.Status)
+	require.Len(t, c.Lines, 2)
+	assert.Equal(t, "60.00", c.Lines[0].Paid.String())
+	assert.Equal(t, "90.00", c.Lines[1].Paid.String())
+	require.Len(t, c.Lines[1].Adjustments, 1)
+	assert.Equal(t, "45", c.Lines[1].Adjustments[0].CARC)
+	assert.Equal(t, "10.00", c.Lines[1].Adjustments[0].Amount.String())
+	assert.Equal(t, 10, w.unitsUsed(a.ID))
+	assert.Equal(t, []string{"F1120"}, []string(c.Diagnoses))
+
+	// The same claim again is the same claim; another body under that number is refused.
+	again, created, err := w.b.Submit(w.hra(), billing.NewClaim{ClaimNumber: "HRA-1", ClientID: w.demo.Clients["Rivera"],
+		RenderingStaffID: staff, PlaceOfService: "11", Diagnoses: []string{"F11.20"},
+		Lines: []billing.NewLine{
+			{ServiceCode: "ATR-CM", DateOfService: day(-3), Units: 4, Charge: money("60.00")},
+			{ServiceCode: "ATR-CM", DateOfService: day(-2), Units: 6, Charge: money("100.00")},
+		}})
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.Equal(t, c.ID, again.ID)
+	_, _, err = w.b.Submit(w.hra(), billing.NewClaim{ClaimNumber: "HRA-1", ClientID: w.demo.Clients["Rivera"],
+		RenderingStaffID: staff, PlaceOfService: "11",
+		Lines: []billing.NewLine{{ServiceCode: "ATR-CM", DateOfService: day(-1), Units: 1, Charge: money("15.00")}}})
+	require.ErrorIs(t, err, rss.ErrConflict)
+	assert.Equal(t, 10, w.unitsUsed(a.ID))
+
+	// Void gives the units back.
+	v, _, err := w.b.Submit(w.hra(), billing.NewClaim{ClaimNumber: "HRA-1-V", ClientID: w.demo.Clients["Rivera"], Frequency: "8", OriginalClaimID: &c.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "void", v.Status)
+	assert.Equal(t, 0, w.unitsUsed(a.ID))
+	orig, err := w.b.Claim(w.hra(), c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "voided", orig.Status)
+}

@@ -1,0 +1,201 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"rss"
+	"rss/access"
+	"rss/sql"
+	"rss/vouchers"
+)
+
+const claimColumns = `c.id, c.provider_id, c.client_id, c.program_code, c.claim_number, c.frequency, c.original_claim_id,
+	c.rendering_staff_id, c.place_of_service, c.diagnoses, c.status, c.total_charge, c.total_paid, c.first_service_date,
+	c.last_service_date, c.received_on, c.received_at, c.superseded_by, c.superseded_at`
+
+const lineColumns = `l.id, l.claim_id, l.line_number, l.service_code, l.date_of_service, l.units, l.charge, l.authorization_number,
+	l.authorization_id, l.status, l.units_allowed, l.allowed, l.paid, l.rate, l.adjustments, l.trace, l.rule_set_version, l.reverses_line_id`
+
+func attachLines(ctx context.Context, ext sql.Ext, claims []Claim, withTrace bool) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(claims))
+	at := map[int64]int{}
+	for i := range claims {
+		ids[i] = claims[i].ID
+		at[claims[i].ID] = i
+		claims[i].Lines = []Line{}
+	}
+	var lines []Line
+	if err := sqlx.SelectContext(ctx, ext, &lines, `SELECT `+lineColumns+` FROM claim_lines l
+		WHERE l.claim_id = ANY($1) ORDER BY l.claim_id, l.line_number`, pq.Array(ids)); err != nil {
+		return fmt.Errorf("claim lines: %w", err)
+	}
+	for i := range lines {
+		if err := lines[i].decode(withTrace); err != nil {
+			return err
+		}
+		c := &claims[at[lines[i].ClaimID]]
+		c.Lines = append(c.Lines, lines[i])
+	}
+	return nil
+}
+
+// Claim reads one claim with its lines and their traces.
+func (s *Service) Claim(ctx context.Context, id int64) (Claim, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return Claim{}, err
+	}
+	var out Claim
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &out, `SELECT `+claimColumns+` FROM claims c WHERE c.id = $1`, id)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.SeesProvider(out.ProviderID)) {
+			return fmt.Errorf("%w: claim %d", rss.ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		list := []Claim{out}
+		if err := attachLines(ctx, tx, list, true); err != nil {
+			return err
+		}
+		out = list[0]
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "claim", EntityID: access.ID(id), ClientID: out.ClientID})
+	})
+	return out, err
+}
+
+// ClaimFilter narrows a list of claims.
+type ClaimFilter struct {
+	ProviderID   int64
+	ClientID     int64
+	Status       string
+	ServiceFrom  rss.Date
+	ServiceTo    rss.Date
+	ReceivedFrom rss.Date
+	ReceivedTo   rss.Date
+}
+
+var claimStatuses = []string{"paid", "partial", "denied", "void", "voided", "replaced"}
+
+// Claims lists claims the actor may see (lines included, traces left out).
+func (s *Service) Claims(ctx context.Context, f ClaimFilter, p vouchers.Page) (vouchers.List[Claim], error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return vouchers.List[Claim]{}, err
+	}
+	after, limit, err := p.After()
+	if err != nil {
+		return vouchers.List[Claim]{}, err
+	}
+	if f.Status != "" && !contains(claimStatuses, f.Status) {
+		return vouchers.List[Claim]{}, rss.Invalid("status", "invalid_value", "status must be one of paid, partial, denied, void, voided, replaced")
+	}
+	if a.IsProvider() {
+		if f.ProviderID != 0 && f.ProviderID != a.ProviderID {
+			return vouchers.List[Claim]{Items: []Claim{}}, nil
+		}
+		f.ProviderID = a.ProviderID
+	}
+	var rows []Claim
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+claimColumns+` FROM claims c
+			WHERE c.id > $1 AND ($2::bigint = 0 OR c.provider_id = $2) AND ($3::bigint = 0 OR c.client_id = $3)
+			  AND ($4 = '' OR c.status = $4)
+			  AND ($5::date IS NULL OR c.last_service_date >= $5) AND ($6::date IS NULL OR c.first_service_date <= $6)
+			  AND ($7::date IS NULL OR c.received_on >= $7) AND ($8::date IS NULL OR c.received_on <= $8)
+			ORDER BY c.id LIMIT $9`, after, f.ProviderID, f.ClientID, f.Status, f.ServiceFrom, f.ServiceTo,
+			f.ReceivedFrom, f.ReceivedTo, limit+1); err != nil {
+			return fmt.Errorf("list claims: %w", err)
+		}
+		shown := rows[:min(len(rows), limit)]
+		if err := attachLines(ctx, tx, shown, false); err != nil {
+			return err
+		}
+		events := make([]access.Event, len(shown))
+		for i := range shown {
+			events[i] = access.Event{Action: "read", EntityType: "claim", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ClientID}
+		}
+		return access.Record(ctx, tx, events...)
+	})
+	if err != nil {
+		return vouchers.List[Claim]{}, err
+	}
+	return vouchers.Paginate(rows, limit, func(c Claim) int64 { return c.ID }), nil
+}
+
+// RemittanceLine is one line of a claim's remittance: billed, allowed, paid
+// and why any of it was not paid.
+type RemittanceLine struct {
+	LineNumber    int          `json:"line_number"`
+	ServiceCode   string       `json:"service_code"`
+	DateOfService rss.Date     `json:"date_of_service"`
+	Units         int          `json:"units"`
+	UnitsAllowed  int          `json:"units_allowed"`
+	Billed        rss.Money    `json:"billed"`
+	Allowed       rss.Money    `json:"allowed"`
+	Paid          rss.Money    `json:"paid"`
+	Status        string       `json:"status"`
+	Adjustments   []Adjustment `json:"adjustments"`
+}
+
+// Remittance is a claim's remittance view.
+type Remittance struct {
+	ClaimID     int64            `json:"claim_id"`
+	ClaimNumber string           `json:"claim_number"`
+	ProviderID  int64            `json:"provider_id"`
+	ClientID    int64            `json:"client_id"`
+	Status      string           `json:"status"`
+	Billed      rss.Money        `json:"billed"`
+	Paid        rss.Money        `json:"paid"`
+	Lines       []RemittanceLine `json:"lines"`
+}
+
+// ClaimRemittance returns the per-line remittance of a claim.
+func (s *Service) ClaimRemittance(ctx context.Context, id int64) (Remittance, error) {
+	c, err := s.Claim(ctx, id)
+	if err != nil {
+		return Remittance{}, err
+	}
+	r := Remittance{ClaimID: c.ID, ClaimNumber: c.ClaimNumber, ProviderID: c.ProviderID, ClientID: c.ClientID,
+		Status: c.Status, Billed: c.TotalCharge, Paid: c.TotalPaid, Lines: make([]RemittanceLine, len(c.Lines))}
+	for i, l := range c.Lines {
+		r.Lines[i] = RemittanceLine{LineNumber: l.LineNumber, ServiceCode: l.ServiceCode, DateOfService: l.DateOfService,
+			Units: l.Units, UnitsAllowed: l.UnitsAllowed, Billed: l.Charge, Allowed: l.Allowed, Paid: l.Paid,
+			Status: l.Status, Adjustments: l.Adjustments}
+	}
+	return r, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ClientOf returns the client of a claim the actor may see (0 when none),
+// so a void by claim id can be built without the caller naming the client.
+func (s *Service) ClientOf(ctx context.Context, claimID int64) int64 {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return 0
+	}
+	var row struct {
+		Client   int64 `db:"client_id"`
+		Provider int64 `db:"provider_id"`
+	}
+	if err := s.db.GetContext(ctx, &row, `SELECT client_id, provider_id FROM claims WHERE id = $1`, claimID); err != nil || !a.SeesProvider(row.Provider) {
+		return 0
+	}
+	return row.Client
+}
