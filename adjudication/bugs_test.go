@@ -29,7 +29,7 @@ func TestBugDecideLineZeroUnitsPanics(t *testing.T) {
 	assertBalanced(t, f.Line, d)
 }
 
-// Bug 2 (voucher.go:243-244 with reasons.go:231-233): when the span starts
+// Bug 2 (voucher.go:243-244 with reasons.go:91-93): when the span starts
 // after the length-of-service limit, V21 pends but reports the reason
 // SPAN_PAST_LENGTH_OF_SERVICE, whose catalogue action is "reduce" and whose
 // text tells the provider "it was cut at the limit". Nothing was cut: the
