@@ -13,6 +13,7 @@ const ClaimRuleSetVersion = "claim-2026.11.1"
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).
 const (
+	CodeClaimInvalidUnits       = "CLAIM_INVALID_UNITS"
 	CodeClaimServiceNotCovered  = "CLAIM_SERVICE_NOT_COVERED"
 	CodeClaimInfoMissing        = "CLAIM_INFORMATION_MISSING"
 	CodeClaimFilingLimit        = "CLAIM_FILING_LIMIT_EXPIRED"
@@ -31,6 +32,9 @@ const (
 )
 
 var claimReasons = []Reason{
+	{Code: CodeClaimInvalidUnits, Action: ActionDeny, CARC: "16", RARC: "M53",
+		Text:     "The line's units of service are missing or invalid.",
+		NextStep: "Bill whole units greater than zero."},
 	{Code: CodeClaimServiceNotCovered, Action: ActionDeny, CARC: "96", RARC: "N130",
 		Text:     "Non-covered charge: the service is not covered by the program.",
 		NextStep: "Bill only services in the program's catalog."},
@@ -145,6 +149,7 @@ type lineRule struct {
 	id    string
 	code  string
 	facts []string
+	names FactNames
 	// eval returns the reason code that fires ("" for none); a rule may
 	// choose between related codes (26 or 27).
 	eval func(f *LineFacts) (code, detail string)
@@ -153,6 +158,13 @@ type lineRule struct {
 // lineDenials run in order; the first that fires sets the line's CARC,
 // every one is traced.
 var lineDenials = []lineRule{
+	{id: "C00", code: CodeClaimInvalidUnits, facts: []string{"line.units"},
+		eval: func(f *LineFacts) (string, string) {
+			if f.Line.Units <= 0 {
+				return CodeClaimInvalidUnits, strconv.Itoa(f.Line.Units) + " units"
+			}
+			return "", ""
+		}},
 	{id: "C01", code: CodeClaimServiceNotCovered, facts: []string{"service.program_code", "service.active", "program.code"},
 		eval: func(f *LineFacts) (string, string) {
 			if f.Service.ProgramCode != f.Program.Code || !f.Service.Active {
@@ -282,7 +294,7 @@ func DecideLine(f *LineFacts) LineDecision {
 	deny := ""
 	for i := range lineDenials {
 		r := &lineDenials[i]
-		t := TraceEntry{Rule: r.id, Code: r.code, Action: ActionDeny, Facts: r.facts, Result: ResultPassed}
+		t := TraceEntry{Rule: r.id, Code: r.code, Action: ActionDeny, Facts: r.names, Result: ResultPassed}
 		if code, detail := r.eval(f); code != "" {
 			t.Code, t.Result, t.Detail = code, ResultFired, detail
 			d.Hits = append(d.Hits, Hit{Code: code, Action: ActionDeny, Detail: detail})
@@ -302,7 +314,7 @@ func DecideLine(f *LineFacts) LineDecision {
 	var cut []Adjustment // unit cuts, priced below once paid is known
 
 	remaining := a.UnitsAuthorized - a.UnitsUsed
-	t := TraceEntry{Rule: "C09", Code: CodeClaimUnitsExceeded, Action: ActionDeny, Facts: []string{"authorization.units_authorized", "authorization.units_used", "line.units"}, Result: ResultPassed}
+	t := TraceEntry{Rule: "C09", Code: CodeClaimUnitsExceeded, Action: ActionDeny, Facts: "authorization.units_authorized,authorization.units_used,line.units", Result: ResultPassed}
 	if units > remaining {
 		t.Result, t.Detail = ResultFired, strconv.Itoa(units)+" billed, "+strconv.Itoa(max(remaining, 0))+" left on "+a.Number
 		d.Hits = append(d.Hits, Hit{Code: CodeClaimUnitsExceeded, Action: ActionDeny, Detail: t.Detail})
@@ -311,7 +323,7 @@ func DecideLine(f *LineFacts) LineDecision {
 	}
 	d.Trace = append(d.Trace, t)
 
-	t = TraceEntry{Rule: "C10", Code: CodeClaimCapReached, Action: ActionDeny, Facts: []string{"episode_dollars_paid", "program.episode_dollar_cap", "authorization.rate"}, Result: ResultNotApplicable}
+	t = TraceEntry{Rule: "C10", Code: CodeClaimCapReached, Action: ActionDeny, Facts: "episode_dollars_paid,program.episode_dollar_cap,authorization.rate", Result: ResultNotApplicable}
 	if f.Program.HasDollarCap {
 		t.Result = ResultPassed
 		left := f.Program.EpisodeDollarCap.Sub(f.EpisodeDollarsPaid)
@@ -333,7 +345,7 @@ func DecideLine(f *LineFacts) LineDecision {
 	d.Trace = append(d.Trace, t)
 
 	if units == 0 {
-		d.Trace = append(d.Trace, TraceEntry{Rule: "C11", Code: CodeClaimChargeOverFee, Action: ActionAdjust, Facts: []string{"line.charge", "authorization.rate"}, Result: ResultNotApplicable})
+		d.Trace = append(d.Trace, TraceEntry{Rule: "C11", Code: CodeClaimChargeOverFee, Action: ActionAdjust, Facts: "line.charge,authorization.rate", Result: ResultNotApplicable})
 		code := cut[0].Code
 		if len(cut) > 1 {
 			code = cut[len(cut)-1].Code
@@ -347,7 +359,7 @@ func DecideLine(f *LineFacts) LineDecision {
 	d.UnitsAllowed = units
 	d.Paid = Payable(a.Rate, units, f.Line.Charge)
 	d.Allowed = d.Paid
-	t = TraceEntry{Rule: "C11", Code: CodeClaimChargeOverFee, Action: ActionAdjust, Facts: []string{"line.charge", "authorization.rate", "line.units"}, Result: ResultPassed}
+	t = TraceEntry{Rule: "C11", Code: CodeClaimChargeOverFee, Action: ActionAdjust, Facts: "line.charge,authorization.rate,line.units", Result: ResultPassed}
 	if over := f.Line.Charge.Sub(fullAllowed); over.IsPositive() {
 		t.Result, t.Detail = ResultFired, "charge "+f.Line.Charge.StringFixed(2)+" over "+fullAllowed.StringFixed(2)
 		d.Hits = append(d.Hits, Hit{Code: CodeClaimChargeOverFee, Action: ActionAdjust, Detail: t.Detail})

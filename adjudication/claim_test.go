@@ -68,7 +68,7 @@ func runLineCases(t *testing.T, cases []lineCase) {
 			for _, h := range d.Hits {
 				assert.NotEmpty(t, h.Detail, "hit %s says what it saw", h.Code)
 			}
-			wantRules := []string{"C01", "C02", "C03", "C04", "C05", "C06", "C07", "C08"}
+			wantRules := []string{"C00", "C01", "C02", "C03", "C04", "C05", "C06", "C07", "C08"}
 			if tc.fullRule {
 				wantRules = append(wantRules, "C09", "C10", "C11")
 			}

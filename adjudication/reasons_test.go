@@ -160,6 +160,7 @@ var voucherProducers = map[string]func() *VoucherFacts{
 }
 
 var lineProducers = map[string]func() *LineFacts{
+	CodeClaimInvalidUnits:      func() *LineFacts { f := paidATRLine(); f.Line.Units = 0; return f },
 	CodeClaimServiceNotCovered: func() *LineFacts { f := paidATRLine(); f.Service.ProgramCode = "EMP"; return f },
 	CodeClaimInfoMissing:       func() *LineFacts { f := paidMHWLine(); f.Diagnoses = 0; return f },
 	CodeClaimFilingLimit:       func() *LineFacts { f := paidATRLine(); f.ReceivedOn = day(2026, time.August, 1); return f },

@@ -1,7 +1,9 @@
 package adjudication
 
 import (
+	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -31,12 +33,36 @@ const (
 
 // TraceEntry records one rule's evaluation: which facts it read and what it found.
 type TraceEntry struct {
-	Rule   string   `json:"rule"`
-	Code   string   `json:"code"`
-	Action Action   `json:"action"`
-	Result string   `json:"result"`
-	Facts  []string `json:"facts,omitempty"`
-	Detail string   `json:"detail,omitempty"`
+	Rule   string    `json:"rule"`
+	Code   string    `json:"code"`
+	Action Action    `json:"action"`
+	Result string    `json:"result"`
+	Facts  FactNames `json:"facts,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// FactNames lists the facts a rule reads, comma-separated. It is a string so
+// a trace can share it with the rule table without a copy and without a
+// caller being able to change the table through it; JSON shows an array.
+type FactNames string
+
+// Names splits the list.
+func (f FactNames) Names() []string {
+	if f == "" {
+		return nil
+	}
+	return strings.Split(string(f), ",")
+}
+
+func (f FactNames) MarshalJSON() ([]byte, error) { return json.Marshal(f.Names()) }
+
+func (f *FactNames) UnmarshalJSON(b []byte) error {
+	var names []string
+	if err := json.Unmarshal(b, &names); err != nil {
+		return err
+	}
+	*f = FactNames(strings.Join(names, ","))
+	return nil
 }
 
 // Hit is a rule that fired, with what it saw.
@@ -74,6 +100,7 @@ type grant struct {
 type outcome struct {
 	fired  bool
 	action Action // overrides the rule's action when set
+	code   string // overrides the rule's reason code when set (with action)
 	detail string
 }
 
@@ -87,6 +114,7 @@ type voucherRule struct {
 	action  Action
 	basis   basis
 	facts   []string
+	names   FactNames
 	applies func(f *VoucherFacts) bool
 	eval    func(f *VoucherFacts, g *grant) outcome
 }
@@ -241,13 +269,15 @@ var voucherRules = []voucherRule{
 				return pass
 			}
 			if g.start.After(limit) {
-				return outcome{fired: true, action: ActionPend, detail: "span starts after the length-of-service limit " + formatDate(limit)}
+				return outcome{fired: true, action: ActionPend, code: CodeLengthOfServiceReview,
+					detail: "span starts after the length-of-service limit " + formatDate(limit)}
 			}
 			g.end = limit
 			return fire("span cut at the length-of-service limit " + formatDate(limit))
 		}},
 	{id: "V22", code: CodeUnitsOverVoucherMax, action: ActionReduce,
-		facts: []string{"request.units", "service.per_voucher_max"},
+		facts:   []string{"request.units", "service.per_voucher_max"},
+		applies: func(f *VoucherFacts) bool { return f.Service.PerVoucherMax > 0 },
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			if g.units > f.Service.PerVoucherMax {
 				g.units = f.Service.PerVoucherMax
@@ -364,6 +394,15 @@ var voucherRules = []voucherRule{
 		}},
 }
 
+func init() {
+	for i := range voucherRules {
+		voucherRules[i].names = FactNames(strings.Join(voucherRules[i].facts, ","))
+	}
+	for i := range lineDenials {
+		lineDenials[i].names = FactNames(strings.Join(lineDenials[i].facts, ","))
+	}
+}
+
 // activePlan finds the program's active plan of the kind on the request's start date.
 func activePlan(f *VoucherFacts, kind string) *CarePlan {
 	for i := range f.CarePlans {
@@ -402,7 +441,7 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 	for i := range voucherRules {
 		r := &voucherRules[i]
 		t := &d.Trace[i]
-		t.Rule, t.Code, t.Action, t.Facts = r.id, r.code, r.action, r.facts
+		t.Rule, t.Code, t.Action, t.Facts = r.id, r.code, r.action, r.names
 		if r.applies != nil && !r.applies(f) {
 			t.Result = ResultNotApplicable
 			continue
@@ -412,11 +451,14 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 			t.Result = ResultPassed
 			continue
 		}
-		action := r.action
+		action, code := r.action, r.code
 		if o.action != "" {
 			action = o.action
 		}
-		t.Action, t.Detail = action, o.detail
+		if o.code != "" {
+			code = o.code
+		}
+		t.Action, t.Code, t.Detail = action, code, o.detail
 		if f.Program.ZeroReject && r.basis&basisClinical != 0 && (action == ActionDeny || action == ActionPend) {
 			t.Result = ResultWaived
 			continue
@@ -433,7 +475,7 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 			granted = true
 			continue // the granting rule is not a reason
 		}
-		d.Hits = append(d.Hits, Hit{Code: r.code, Action: action, Detail: o.detail})
+		d.Hits = append(d.Hits, Hit{Code: code, Action: action, Detail: o.detail})
 	}
 	switch {
 	case denied:

@@ -19,6 +19,7 @@ type ruleCase struct {
 	action   Action   // when fired: the action traced, if not the rule's own
 	detail   string   // when set: a substring the trace detail must hold
 	check    func(t *testing.T, f *VoucherFacts, d VoucherDecision)
+	code     string // the reason code when the rule reports another than its own
 }
 
 // runRule runs a table for rule id, whose reason code is code.
@@ -37,6 +38,10 @@ func runRule(t *testing.T, id, code string, cases []ruleCase) {
 			}
 			d := DecideVoucher(f)
 			e := traceEntry(t, d, id)
+			code := code
+			if tc.code != "" {
+				code = tc.code
+			}
 			require.Equal(t, code, e.Code, "rule %s traces the wrong code", id)
 
 			assert.Equal(t, tc.result, e.Result, "rule %s result (detail %q)", id, e.Detail)
@@ -377,7 +382,7 @@ func TestRuleV21SpanPastLengthOfService(t *testing.T) {
 			result: ResultFired, decision: Partial, detail: formatDate(addDays(spanEnd, -1)), check: grants(40, spanStart, addDays(spanEnd, -1))},
 		{name: "limit on the span's first day", mutate: los(spanStart),
 			result: ResultFired, decision: Partial, check: grants(40, spanStart, spanStart)},
-		{name: "span starts after the limit", mutate: los(addDays(spanStart, -1)),
+		{name: "span starts after the limit", mutate: los(addDays(spanStart, -1)), code: CodeLengthOfServiceReview,
 			result: ResultFired, decision: Pended, action: ActionPend, detail: "starts after"},
 		{name: "RCM reviews past the limit instead", base: approvedRCM, mutate: func(f *VoucherFacts) { f.Request.End = addDays(f.Enrollment.Start, 300) },
 			result: ResultNotApplicable, decision: Pended},

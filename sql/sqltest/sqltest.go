@@ -185,6 +185,14 @@ func Drop(name string) error {
 // fixtures (demo dates around fixtures.TestToday). It is dropped when t ends.
 func NewDB(t testing.TB) *sqlx.DB {
 	t.Helper()
+	db, _ := NewDBURL(t)
+	return db
+}
+
+// NewDBURL is NewDB that also returns the database's URL, for tests that
+// open more pools on it (two server instances sharing one database).
+func NewDBURL(t testing.TB) (*sqlx.DB, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	name, u, err := Clone(ctx)
@@ -202,5 +210,5 @@ func NewDB(t testing.TB) *sqlx.DB {
 			t.Errorf("drop test database %s: %v", name, err)
 		}
 	})
-	return db
+	return db, u
 }
