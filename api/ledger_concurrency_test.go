@@ -71,10 +71,10 @@ func TestLedgerNeverOverdraws(t *testing.T) {
 		client string
 		cap    string // the episode's dollar cap for the round
 	}{
-		{"Rivera", "4000.00"},  // units bind: 100 × 15.00 = 1500.00 < cap
-		{"Nguyen", "1000.00"},  // dollars bind before units
-		{"Kim", "1500.00"},     // both bind at once: 100 × 15.00 = 1500.00
-		{"Price", "1002.50"},   // a cap that is not a multiple of the rate
+		{"Rivera", "4000.00"}, // units bind: 100 × 15.00 = 1500.00 < cap
+		{"Nguyen", "1000.00"}, // dollars bind before units
+		{"Kim", "1500.00"},    // both bind at once: 100 × 15.00 = 1500.00
+		{"Price", "1002.50"},  // a cap that is not a multiple of the rate
 	}
 	for r, round := range rounds {
 		t.Run(round.client, func(t *testing.T) {
