@@ -475,8 +475,15 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			}
 			enr = &e
 		}
+		// The decision records what it grants (the schema requires it for
+		// both approvals): as asked for approve, as given for approve_modified.
+		var dUnits any
+		var dStart, dEnd rss.Date
+		if r.Action != ReviewDeny {
+			dUnits, dStart, dEnd = units, start, end
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO reviewer_decisions (voucher_request_id, reviewer_key_id, action, units, start_date, end_date, note, decided_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, a.KeyID, r.Action, r.Units, r.StartDate, r.EndDate, r.Note, s.now()); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, a.KeyID, r.Action, dUnits, dStart, dEnd, r.Note, s.now()); err != nil {
 			if sql.IsViolation(err, sql.CodeUniqueViolation, "reviewer_decisions_one_per_request") {
 				return rss.Coded(rss.ErrConflict, "not_pended", "voucher request %d was already decided", id)
 			}
