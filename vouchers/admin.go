@@ -232,8 +232,20 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 			return err
 		}
 		var err error
-		out, err = loadProgram(ctx, tx, code)
-		return err
+		if out, err = loadProgram(ctx, tx, code); err != nil {
+			return err
+		}
+		// The schema's CHECK lets NULL through, and the GPRA schedule and
+		// follow-up rules need all three windows of a GPRA program.
+		if out.GPRARequired {
+			for field, days := range map[string]*int{"gpra_followup_open_days": out.GPRAFollowupOpenDays,
+				"gpra_followup_close_days": out.GPRAFollowupCloseDays, "gpra_discharge_days": out.GPRADischargeDays} {
+				if days == nil {
+					return rss.Invalid(field, "required", "%s requires GPRA: %s cannot be null", code, field)
+				}
+			}
+		}
+		return nil
 	})
 	return out, err
 }
