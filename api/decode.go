@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -37,10 +38,12 @@ func decode(c *gin.Context, v any) bool {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		decodeProblem(c, err)
+		decodeProblem(c, err, body, v)
 		return false
 	}
-	if dec.More() {
+	// Anything but white space after the document is refused; Decoder.More
+	// would let a stray "]" or "}" through.
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "unexpected data after the JSON document")
 		return false
 	}
@@ -68,7 +71,7 @@ func readBody(c *gin.Context) ([]byte, error) {
 	return b, nil
 }
 
-func decodeProblem(c *gin.Context, err error) {
+func decodeProblem(c *gin.Context, err error, body []byte, v any) {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -86,11 +89,102 @@ func decodeProblem(c *gin.Context, err error) {
 		problem(c, http.StatusBadRequest, "unknown_field", "Unknown field", "the body has a field this endpoint does not accept",
 			rss.FieldError{Field: name, Code: "unknown_field", Message: "unknown field " + name})
 	case errors.Is(err, rss.ErrInvalid):
-		// A typed value (date, money) refused its own text.
-		problem(c, http.StatusBadRequest, "wrong_type", "Wrong type", err.Error())
+		// A typed value (date, money) refused its own text. encoding/json
+		// does not say which field held it, so find it.
+		field := badValuePath(body, reflect.TypeOf(v))
+		if field == "" {
+			field = "body"
+		}
+		problem(c, http.StatusBadRequest, "wrong_type", "Wrong type", err.Error(),
+			rss.FieldError{Field: field, Code: "wrong_type", Message: err.Error()})
 	default:
 		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body could not be decoded")
 	}
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// badValuePath returns the path ("start_date", "lines[0].charge") of the
+// first value in body that a field of type t with its own UnmarshalJSON
+// refuses, or "" when there is none.
+func badValuePath(body []byte, t reflect.Type) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var tree any
+	if t == nil || dec.Decode(&tree) != nil {
+		return ""
+	}
+	return findBadValue(tree, t, "")
+}
+
+func findBadValue(val any, t reflect.Type, path string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if val == nil {
+		return ""
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		raw, err := json.Marshal(val)
+		if err != nil {
+			return ""
+		}
+		if reflect.New(t).Interface().(json.Unmarshaler).UnmarshalJSON(raw) != nil {
+			return path
+		}
+		return ""
+	}
+	join := func(name string) string {
+		if path == "" {
+			return name
+		}
+		return path + "." + name
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := val.(map[string]any)
+		if !ok {
+			return ""
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			for k, x := range obj {
+				if strings.EqualFold(k, name) {
+					if p := findBadValue(x, f.Type, join(name)); p != "" {
+						return p
+					}
+				}
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		arr, ok := val.([]any)
+		if !ok {
+			return ""
+		}
+		for i, x := range arr {
+			if p := findBadValue(x, t.Elem(), path+"["+strconv.Itoa(i)+"]"); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		obj, ok := val.(map[string]any)
+		if !ok {
+			return ""
+		}
+		for k, x := range obj {
+			if p := findBadValue(x, t.Elem(), join(k)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 func jsonKind(goType string) string {
