@@ -23,7 +23,16 @@ const (
 	ctxBody      = "rss.body"
 	ctxRequestID = "rss.request_id"
 	ctxActor     = "rss.actor"
+	ctxLogger    = "rss.logger"
 )
+
+// logger is the server's configured logger (slog's default before observe runs).
+func logger(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get(ctxLogger); ok {
+		return l.(*slog.Logger)
+	}
+	return slog.Default()
+}
 
 func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
 
@@ -48,6 +57,7 @@ func withRequestID() gin.HandlerFunc {
 func observe(m *metrics, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
+		c.Set(ctxLogger, log)
 		c.Next()
 		route := c.FullPath()
 		if route == "" {
@@ -86,7 +96,7 @@ func recoverProblem() gin.HandlerFunc {
 				if err, ok := r.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(r)
 				}
-				slog.Error("panic", "request_id", requestID(c), "route", c.FullPath())
+				logger(c).Error("panic", "request_id", requestID(c), "route", c.FullPath())
 				if !c.Writer.Written() {
 					problem(c, http.StatusInternalServerError, "internal_error", "Internal error", "internal error")
 				}
@@ -113,9 +123,9 @@ func limitBody(max int64) gin.HandlerFunc {
 // authenticate resolves the bearer key to an actor.
 func authenticate(keys *access.Keys) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		h := c.GetHeader("Authorization")
-		key, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || key == "" {
+		// The scheme name is case-insensitive (RFC 9110 §11.1).
+		scheme, key, _ := strings.Cut(c.GetHeader("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
 			c.Header("WWW-Authenticate", `Bearer realm="rss"`)
 			problem(c, http.StatusUnauthorized, "unauthorized", "Unauthorized", "send Authorization: Bearer <api key>")
 			return
@@ -217,8 +227,12 @@ func idempotent(db *sqlx.DB) gin.HandlerFunc {
 		cw := &captureWriter{ResponseWriter: orig}
 		c.Writer = cw
 		c.Request = c.Request.WithContext(sql.WithTx(ctx, tx))
-		c.Next()
-		c.Writer = orig
+		func() {
+			// On a panic the real writer goes back before recoverProblem
+			// answers, or its 500 would be captured and never sent.
+			defer func() { c.Writer = orig }()
+			c.Next()
+		}()
 
 		status := cw.Status()
 		if status < 400 {

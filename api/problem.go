@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -65,7 +64,7 @@ func problemFor(err error) Problem {
 func fail(c *gin.Context, err error) {
 	p := problemFor(err)
 	if p.Status >= 500 {
-		slog.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c), "route", c.FullPath(), "error", err.Error())
+		logger(c).ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c), "route", c.FullPath(), "error", err.Error())
 	}
 	writeProblem(c, p)
 }
