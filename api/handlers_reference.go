@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"rss"
 	"rss/adjudication"
 	"rss/vouchers"
 )
@@ -94,7 +95,8 @@ func (s *Server) patchSetting(c *gin.Context) {
 		return
 	}
 	if body.Value == nil {
-		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "value is required")
+		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "one or more fields are invalid",
+			rss.FieldError{Field: "value", Code: "required", Message: "value is required"})
 		return
 	}
 	out, err := s.v.UpdateSetting(c.Request.Context(), c.Param("key"), *body.Value)
