@@ -2,12 +2,11 @@ package billing
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -110,15 +109,11 @@ type intake struct {
 	today rss.Date
 	now   time.Time
 
-	programs map[string]adjudication.Program
-	routes   map[string]string
-	services map[string]adjudication.Service
+	ref      *reference
 	provider adjudication.Provider
-	settings adjudication.Settings
 
 	clients     map[int64]adjudication.Client
-	enrollments map[int64][]adjudication.Enrollment // by client, this provider
-	staff       map[int64]*adjudication.Staff
+	enrollments map[int64][]adjudication.Enrollment    // by client, this provider
 	auths       map[int64][]adjudication.Authorization // by client, this provider, locked
 	authDelta   map[int64]int
 	episodes    map[int64]*episodeState
@@ -131,7 +126,6 @@ type intake struct {
 	unbill    []int64 // original lines that become unbillable (voided before batching)
 	uncount   []int64 // original lines whose units and dollars come back
 	superseds []superseded
-	events    []access.Event
 }
 
 type claimRow struct {
@@ -151,8 +145,9 @@ type lineRow struct {
 }
 
 type superseded struct {
-	original, by int64
-	status       string
+	Original int64  `json:"original"`
+	By       string `json:"by"` // the superseding claim's number
+	Status   string `json:"status"`
 }
 
 func (in *intake) run(claims []NewClaim) ([]Outcome, error) {
@@ -164,6 +159,7 @@ func (in *intake) run(claims []NewClaim) ([]Outcome, error) {
 		return nil, err
 	}
 	seen := map[string]int{}
+	var reload []int
 	for i := range claims {
 		if out[i].Err != nil {
 			continue
@@ -179,8 +175,9 @@ func (in *intake) run(claims []NewClaim) ([]Outcome, error) {
 		}
 		seen[n.ClaimNumber] = i
 		if prev, ok := in.existing[n.ClaimNumber]; ok {
-			if string(prev.requestHash) == string(n.hash()) {
-				out[i] = Outcome{Claim: &prev.Claim}
+			if prev.Hash == hex.EncodeToString(n.hash()) {
+				out[i] = Outcome{Claim: &Claim{ID: prev.ID}}
+				reload = append(reload, i)
 			} else {
 				out[i].Err = rss.Coded(rss.ErrConflict, "claim_number_reused",
 					"claim_number %s was already used for a different claim (id %d); use a new number, or frequency 7 to replace it", n.ClaimNumber, prev.ID)
@@ -193,6 +190,27 @@ func (in *intake) run(claims []NewClaim) ([]Outcome, error) {
 	if err := in.write(); err != nil {
 		return nil, err
 	}
+	if len(reload) > 0 {
+		// Claims already on file are answered as they stand.
+		ids := make([]int64, len(reload))
+		for k, i := range reload {
+			ids[k] = out[i].Claim.ID
+		}
+		var found []Claim
+		if err := in.tx.SelectContext(in.ctx, &found, `SELECT `+claimColumns+` FROM claims c WHERE c.id = ANY($1)`, pq.Array(ids)); err != nil {
+			return nil, err
+		}
+		if err := attachLines(in.ctx, in.tx, found, false); err != nil {
+			return nil, err
+		}
+		byID := map[int64]*Claim{}
+		for k := range found {
+			byID[found[k].ID] = &found[k]
+		}
+		for _, i := range reload {
+			out[i].Claim = byID[out[i].Claim.ID]
+		}
+	}
 	for i := range out {
 		if out[i].Err != nil {
 			out[i].Claim = nil
@@ -203,47 +221,20 @@ func (in *intake) run(claims []NewClaim) ([]Outcome, error) {
 
 // existingClaim is a claim already on file with the number a submission uses.
 type existingClaim struct {
-	Claim
-	requestHash []byte
+	ID   int64  `json:"id"`
+	Hash string `json:"hash"`
 }
 
-// load reads every fact the submission needs and takes its locks in one
-// global order: duplicate-key advisory locks (sorted), then authorizations
-// (by id), then episodes (by id), then originals (by id). Every writer of
-// these rows follows the same order, so intakes never deadlock.
+// load reads every fact the submission needs in a few round trips and
+// takes its locks in one global order: originals (by id), then
+// authorizations with their episodes (by authorization id). Every intake
+// locks all of a client's live authorizations with this provider, so two
+// submissions touching the same client run one after the other, and the
+// duplicate check that follows the locks sees every line the other committed.
 func (in *intake) load(claims []NewClaim, out []Outcome) error {
 	ctx, tx := in.ctx, in.tx
 	in.existing = map[string]*existingClaim{}
 	in.originals = map[int64]*origClaim{}
-
-	programs, err := vouchers.LoadPrograms(ctx, tx)
-	if err != nil {
-		return err
-	}
-	in.programs, in.routes = map[string]adjudication.Program{}, map[string]string{}
-	for i := range programs {
-		in.programs[programs[i].Code] = vouchers.RuleProgram(&programs[i])
-		in.routes[programs[i].Code] = programs[i].PayerRoute
-	}
-	services, err := vouchers.LoadServices(ctx, tx)
-	if err != nil {
-		return err
-	}
-	in.services = map[string]adjudication.Service{}
-	for i := range services {
-		in.services[services[i].Code] = vouchers.RuleService(&services[i])
-	}
-	provs, err := vouchers.LoadProviders(ctx, tx, []int64{in.actor.ProviderID})
-	if err != nil {
-		return err
-	}
-	if len(provs) != 1 {
-		return fmt.Errorf("%w: provider %d", rss.ErrNotFound, in.actor.ProviderID)
-	}
-	in.provider = vouchers.RuleProvider(&provs[0])
-	if in.settings, err = vouchers.LoadSettings(ctx, tx); err != nil {
-		return err
-	}
 
 	var numbers []string
 	clientSet, staffSet, origSet := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
@@ -260,20 +251,8 @@ func (in *intake) load(claims []NewClaim, out []Outcome) error {
 			origSet[*claims[i].OriginalClaimID] = true
 		}
 	}
-	if len(numbers) == 0 {
-		return nil
-	}
 
-	var existing []existingRow
-	if err := tx.SelectContext(ctx, &existing, `SELECT `+claimColumns+`, c.request_hash FROM claims c
-		WHERE c.provider_id = $1 AND c.claim_number = ANY($2)`, in.actor.ProviderID, pq.Array(numbers)); err != nil {
-		return fmt.Errorf("existing claims: %w", err)
-	}
-	for i := range existing {
-		in.existing[existing[i].ClaimNumber] = &existingClaim{Claim: existing[i].Claim, requestHash: existing[i].Hash}
-	}
-
-	// Originals of voids and replacements, locked, with their lines.
+	// Originals of voids and replacements, locked first, with their lines.
 	if len(origSet) > 0 {
 		ids := keys(origSet)
 		var rows []Claim
@@ -299,101 +278,105 @@ func (in *intake) load(claims []NewClaim, out []Outcome) error {
 		}
 	}
 
-	// Clients this agency serves, with their enrollments.
+	// One round trip for the reference version, claims already on file,
+	// and the clients this agency serves with their enrollments.
 	clientIDs := keys(clientSet)
-	var visible []int64
-	if err := tx.SelectContext(ctx, &visible, `SELECT client_id FROM client_providers WHERE provider_id = $1 AND client_id = ANY($2)`,
-		in.actor.ProviderID, pq.Array(clientIDs)); err != nil {
-		return fmt.Errorf("clients: %w", err)
+	var q struct {
+		Version     int64  `db:"ref_version"`
+		Existing    []byte `db:"existing"`
+		Clients     []byte `db:"clients"`
+		Enrollments []byte `db:"enrollments"`
 	}
-	in.clients = map[int64]adjudication.Client{}
-	var crow []struct {
-		ID       int64    `db:"id"`
-		DOB      rss.Date `db:"date_of_birth"`
-		Medicaid *string  `db:"medicaid_id"`
-		Area     string   `db:"catchment_area"`
-	}
-	if err := tx.SelectContext(ctx, &crow, `SELECT id, date_of_birth, medicaid_id, catchment_area FROM clients WHERE id = ANY($1)`,
-		pq.Array(visible)); err != nil {
-		return fmt.Errorf("clients: %w", err)
-	}
-	for _, c := range crow {
-		in.clients[c.ID] = adjudication.Client{ID: c.ID, DateOfBirth: c.DOB.Time, HasMedicaidID: c.Medicaid != nil, CatchmentArea: c.Area}
-	}
-	var enrs []vouchers.Enrollment
-	if err := tx.SelectContext(ctx, &enrs, `SELECT e.id, e.client_id, e.program_code, e.provider_id, e.episode_id, e.assigned_staff_id,
-			e.primary_case_manager, e.start_date, e.planned_end_date, e.discharge_date, e.discharge_reason, e.referral_source, e.created_at
-		FROM enrollments e WHERE e.provider_id = $1 AND e.client_id = ANY($2)`, in.actor.ProviderID, pq.Array(visible)); err != nil {
-		return fmt.Errorf("enrollments: %w", err)
-	}
-	in.enrollments = map[int64][]adjudication.Enrollment{}
-	for i := range enrs {
-		in.enrollments[enrs[i].ClientID] = append(in.enrollments[enrs[i].ClientID], *vouchers.RuleEnrollment(&enrs[i]))
-	}
-
-	// Rendering staff of this agency, with supervisors.
-	var staffIDs []int64
-	if err := tx.SelectContext(ctx, &staffIDs, `SELECT id FROM staff WHERE provider_id = $1 AND id = ANY($2)
-		UNION SELECT supervisor_id FROM staff WHERE provider_id = $1 AND id = ANY($2) AND supervisor_id IS NOT NULL`,
-		in.actor.ProviderID, pq.Array(keys(staffSet))); err != nil {
-		return fmt.Errorf("staff: %w", err)
-	}
-	staff, err := vouchers.LoadStaff(ctx, tx, staffIDs)
+	st, err := in.s.stmts.In(ctx, tx, factsQuery)
 	if err != nil {
 		return err
 	}
-	in.staff = map[int64]*adjudication.Staff{}
-	for id, st := range staff {
-		if st.ProviderID == in.actor.ProviderID && staffSet[id] {
-			in.staff[id] = vouchers.RuleStaff(st, staff)
+	err = st.GetContext(ctx, &q,
+		in.actor.ProviderID, pq.Array(numbers), pq.Array(clientIDs))
+	if err != nil {
+		return fmt.Errorf("claim facts: %w", err)
+	}
+	if in.ref, err = in.s.ref.get(ctx, tx, q.Version); err != nil {
+		return err
+	}
+	prov, ok := in.ref.providers[in.actor.ProviderID]
+	if !ok {
+		return fmt.Errorf("%w: provider %d", rss.ErrNotFound, in.actor.ProviderID)
+	}
+	in.provider = prov
+	var existing []struct {
+		Number string `json:"number"`
+		existingClaim
+	}
+	if err := json.Unmarshal(q.Existing, &existing); err != nil {
+		return err
+	}
+	for i := range existing {
+		in.existing[existing[i].Number] = &existing[i].existingClaim
+	}
+	var clients []struct {
+		ID       int64    `json:"id"`
+		DOB      rss.Date `json:"dob"`
+		Medicaid bool     `json:"medicaid"`
+		Area     string   `json:"area"`
+	}
+	if err := json.Unmarshal(q.Clients, &clients); err != nil {
+		return err
+	}
+	in.clients = make(map[int64]adjudication.Client, len(clients))
+	visible := make([]int64, 0, len(clients))
+	for _, c := range clients {
+		in.clients[c.ID] = adjudication.Client{ID: c.ID, DateOfBirth: c.DOB.Time, HasMedicaidID: c.Medicaid, CatchmentArea: c.Area}
+		visible = append(visible, c.ID)
+	}
+	var enrs []struct {
+		ID         int64    `json:"id"`
+		Client     int64    `json:"client"`
+		Program    string   `json:"program"`
+		Episode    int64    `json:"episode"`
+		Start      rss.Date `json:"start"`
+		PlannedEnd rss.Date `json:"planned_end"`
+		Discharge  rss.Date `json:"discharge"`
+		Primary    bool     `json:"primary"`
+		Staff      *int64   `json:"staff"`
+	}
+	if err := json.Unmarshal(q.Enrollments, &enrs); err != nil {
+		return err
+	}
+	in.enrollments = map[int64][]adjudication.Enrollment{}
+	for _, e := range enrs {
+		x := adjudication.Enrollment{ID: e.ID, ProviderID: in.actor.ProviderID, ProgramCode: e.Program, EpisodeID: e.Episode,
+			Start: e.Start.Time, PlannedEnd: e.PlannedEnd.Time, Discharge: e.Discharge.Time, PrimaryCaseManager: e.Primary}
+		if e.Staff != nil {
+			x.AssignedStaffID = *e.Staff
 		}
+		in.enrollments[e.Client] = append(in.enrollments[e.Client], x)
 	}
 
-	// Locks: duplicate keys, authorizations, episodes.
-	lockKeys := map[int64]bool{}
-	for i := range claims {
-		if out[i].Err != nil {
-			continue
-		}
-		for _, l := range claims[i].Lines {
-			lockKeys[dupLock(claims[i].ClientID, l.ServiceCode, l.DateOfService.Time)] = true
-		}
+	// Locks: the clients' live authorizations with their episodes, in
+	// authorization id order.
+	var auths []struct {
+		vouchers.Authorization
+		Cap  *decimal.Decimal `db:"dollar_cap"`
+		Paid decimal.Decimal  `db:"dollars_paid"`
 	}
-	if len(lockKeys) > 0 {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k ORDER BY k`,
-			pq.Array(sortedKeys(lockKeys))); err != nil {
-			return fmt.Errorf("duplicate locks: %w", err)
-		}
+	if st, err = in.s.stmts.In(ctx, tx, lockQuery); err != nil {
+		return err
 	}
-	var auths []vouchers.Authorization
-	if err := tx.SelectContext(ctx, &auths, `SELECT `+vouchers.AuthorizationColumns+` FROM authorizations a
-		WHERE a.provider_id = $1 AND a.client_id = ANY($2) AND a.voided_at IS NULL ORDER BY a.id FOR UPDATE`,
-		in.actor.ProviderID, pq.Array(visible)); err != nil {
+	if err := st.SelectContext(ctx, &auths, in.actor.ProviderID, pq.Array(visible)); err != nil {
 		return fmt.Errorf("lock authorizations: %w", err)
 	}
 	in.auths, in.authDelta = map[int64][]adjudication.Authorization{}, map[int64]int{}
-	episodeSet := map[int64]bool{}
-	for i := range auths {
-		in.auths[auths[i].ClientID] = append(in.auths[auths[i].ClientID], auths[i].Rule())
-		episodeSet[auths[i].EpisodeID] = true
-	}
 	in.episodes = map[int64]*episodeState{}
-	if len(episodeSet) > 0 {
-		var eps []struct {
-			ID   int64            `db:"id"`
-			Cap  *decimal.Decimal `db:"dollar_cap"`
-			Paid decimal.Decimal  `db:"dollars_paid"`
-		}
-		if err := tx.SelectContext(ctx, &eps, `SELECT id, dollar_cap, dollars_paid FROM episodes WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
-			pq.Array(keys(episodeSet))); err != nil {
-			return fmt.Errorf("lock episodes: %w", err)
-		}
-		for _, e := range eps {
-			in.episodes[e.ID] = &episodeState{cap: e.Cap, paid: e.Paid}
+	for i := range auths {
+		a := &auths[i]
+		in.auths[a.ClientID] = append(in.auths[a.ClientID], a.Rule())
+		if _, ok := in.episodes[a.EpisodeID]; !ok {
+			in.episodes[a.EpisodeID] = &episodeState{cap: a.Cap, paid: a.Paid}
 		}
 	}
 
-	// Counted lines that a new line would duplicate.
+	// Counted lines that a new line would duplicate (read after the locks).
 	in.dups = map[dupKey]bool{}
 	var dups []struct {
 		Client  int64    `db:"client_id"`
@@ -401,20 +384,16 @@ func (in *intake) load(claims []NewClaim, out []Outcome) error {
 		DOS     rss.Date `db:"date_of_service"`
 		Units   int      `db:"units"`
 	}
-	if err := tx.SelectContext(ctx, &dups, `SELECT client_id, service_code, date_of_service, units FROM claim_lines
-		WHERE counted AND provider_id = $1 AND client_id = ANY($2)
-		  AND date_of_service BETWEEN $3 AND $4`, in.actor.ProviderID, pq.Array(visible), in.minDOS(claims, out), in.today); err != nil {
+	if st, err = in.s.stmts.In(ctx, tx, duplicatesQuery); err != nil {
+		return err
+	}
+	if err := st.SelectContext(ctx, &dups, in.actor.ProviderID, pq.Array(visible), in.minDOS(claims, out), in.today); err != nil {
 		return fmt.Errorf("duplicates: %w", err)
 	}
 	for _, d := range dups {
 		in.dups[dupKey{d.Client, d.Service, d.DOS.Time, d.Units}] = true
 	}
 	return nil
-}
-
-type existingRow struct {
-	Claim
-	Hash []byte `db:"request_hash"`
 }
 
 func (in *intake) minDOS(claims []NewClaim, out []Outcome) rss.Date {
@@ -432,13 +411,6 @@ func (in *intake) minDOS(claims []NewClaim, out []Outcome) rss.Date {
 	return m
 }
 
-// dupLock is the advisory lock key for a line's duplicate check.
-func dupLock(client int64, service string, dos time.Time) int64 {
-	h := fnv.New64a()
-	h.Write([]byte(strconv.FormatInt(client, 10) + "|" + service + "|" + dos.Format("2006-01-02")))
-	return int64(h.Sum64())
-}
-
 func keys(m map[int64]bool) []int64 {
 	out := make([]int64, 0, len(m))
 	for k := range m {
@@ -448,7 +420,13 @@ func keys(m map[int64]bool) []int64 {
 	return out
 }
 
-func sortedKeys(m map[int64]bool) []int64 { return keys(m) }
+// staffOf returns a rendering staff member of this agency, or nil.
+func (in *intake) staffOf(id int64) *adjudication.Staff {
+	if st := in.ref.staff[id]; st != nil && st.ProviderID == in.actor.ProviderID {
+		return st
+	}
+	return nil
+}
 
 // claim adjudicates one validated claim against the in-memory ledger.
 func (in *intake) claim(n *NewClaim) (*Claim, error) {
@@ -482,11 +460,11 @@ func (in *intake) claim(n *NewClaim) (*Claim, error) {
 
 	program := ""
 	if n.Frequency != FreqVoid {
-		if n.RenderingStaffID > 0 && in.staff[n.RenderingStaffID] == nil {
+		if n.RenderingStaffID > 0 && in.staffOf(n.RenderingStaffID) == nil {
 			return nil, rss.Invalid("rendering_staff_id", "unknown_id", "no staff %d at this agency", n.RenderingStaffID)
 		}
 		for i, l := range n.Lines {
-			svc, ok := in.services[l.ServiceCode]
+			svc, ok := in.ref.services[l.ServiceCode]
 			if !ok {
 				return nil, rss.Invalid(fmt.Sprintf("lines[%d].service_code", i), "unknown_id", "no service %q", l.ServiceCode)
 			}
@@ -517,7 +495,7 @@ func (in *intake) claim(n *NewClaim) (*Claim, error) {
 		if n.Frequency == FreqReplacement {
 			status = "replaced"
 		}
-		in.superseds = append(in.superseds, superseded{original: orig.ID, status: status})
+		in.superseds = append(in.superseds, superseded{Original: orig.ID, By: c.ClaimNumber, Status: status})
 	}
 
 	if n.Frequency == FreqVoid {
@@ -533,8 +511,8 @@ func (in *intake) claim(n *NewClaim) (*Claim, error) {
 		return c, nil
 	}
 
-	prog := in.programs[program]
-	staff := in.staff[n.RenderingStaffID]
+	prog := in.ref.programs[program]
+	staff := in.staffOf(n.RenderingStaffID)
 	var enrollments []adjudication.Enrollment
 	for _, e := range in.enrollments[n.ClientID] {
 		if e.ProgramCode == program {
@@ -544,14 +522,14 @@ func (in *intake) claim(n *NewClaim) (*Claim, error) {
 	paidAll, deniedAll := true, true
 	total, paid := decimal.Zero, decimal.Zero
 	for i, nl := range n.Lines {
-		svc := in.services[nl.ServiceCode]
+		svc := in.ref.services[nl.ServiceCode]
 		dos := nl.DateOfService.Time
 		f := adjudication.LineFacts{
 			ReceivedOn: in.today.Time, ProviderID: in.actor.ProviderID,
 			Line: adjudication.ClaimLine{ServiceCode: nl.ServiceCode, DateOfService: dos, Units: nl.Units,
 				Charge: nl.Charge.Decimal, AuthorizationNumber: nl.AuthorizationNumber},
 			Program: prog, Service: svc, Provider: in.provider, Client: client, Enrollments: enrollments,
-			Staff: staff, Diagnoses: len(n.Diagnoses), Settings: in.settings,
+			Staff: staff, Diagnoses: len(n.Diagnoses), Settings: in.ref.settings,
 		}
 		auths := in.auths[n.ClientID]
 		f.Authorization, f.AuthorizationMismatch = adjudication.PickAuthorization(auths, in.actor.ProviderID, nl.ServiceCode, dos, nl.AuthorizationNumber)
@@ -691,110 +669,122 @@ func (in *intake) addReversals(c *Claim, reversals []origLine) {
 	}
 }
 
-// write stores the claims and lines and moves the ledger, in a handful of
-// statements whatever the number of claims.
+// The intake's statements, prepared once per pool.
+const (
+	factsQuery = `SELECT
+		(SELECT version FROM reference_version WHERE id = 1) AS ref_version,
+		COALESCE((SELECT json_agg(json_build_object('number', c.claim_number, 'id', c.id, 'hash', encode(c.request_hash, 'hex')))
+		          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = ANY($2)), '[]') AS existing,
+		COALESCE((SELECT json_agg(json_build_object('id', c.id, 'dob', c.date_of_birth, 'medicaid', c.medicaid_id IS NOT NULL,
+		                  'area', c.catchment_area))
+		          FROM clients c JOIN client_providers cp ON cp.client_id = c.id AND cp.provider_id = $1
+		          WHERE c.id = ANY($3)), '[]') AS clients,
+		COALESCE((SELECT json_agg(json_build_object('id', e.id, 'client', e.client_id, 'program', e.program_code,
+		                  'episode', e.episode_id, 'start', e.start_date, 'planned_end', e.planned_end_date,
+		                  'discharge', e.discharge_date, 'primary', e.primary_case_manager, 'staff', e.assigned_staff_id))
+		          FROM enrollments e WHERE e.provider_id = $1 AND e.client_id = ANY($3)), '[]') AS enrollments`
+
+	lockQuery = `SELECT ` + vouchers.AuthorizationColumns + `, e.dollar_cap, e.dollars_paid
+		FROM authorizations a JOIN episodes e ON e.id = a.episode_id
+		WHERE a.provider_id = $1 AND a.client_id = ANY($2) AND a.voided_at IS NULL
+		ORDER BY a.id FOR UPDATE OF a, e`
+
+	duplicatesQuery = `SELECT client_id, service_code, date_of_service, units FROM claim_lines
+		WHERE counted AND provider_id = $1 AND client_id = ANY($2)
+		  AND date_of_service BETWEEN $3 AND $4`
+
+	writeQuery = `
+		WITH c AS (
+			INSERT INTO claims (provider_id, client_id, program_code, claim_number, frequency, original_claim_id, rendering_staff_id,
+				place_of_service, diagnoses, status, total_charge, total_paid, first_service_date, last_service_date,
+				received_on, received_at, request_hash, submitted_by)
+			SELECT $1, x.client, x.program, x.number, x.freq, x.orig, x.staff, x.pos,
+				ARRAY(SELECT json_array_elements_text(x.diagnoses)), x.status, x.charge, x.paid, x.first, x.last,
+				$2, $3, decode(x.hash, 'hex'), $4
+			FROM json_to_recordset($5::json) AS x(number text, client bigint, program text, freq text, orig bigint, staff bigint,
+				pos text, diagnoses json, status text, charge numeric, paid numeric, first date, last date, hash text)
+			RETURNING id, claim_number),
+		l AS (
+			INSERT INTO claim_lines (claim_id, line_number, client_id, provider_id, service_code, date_of_service, units, charge,
+				authorization_number, authorization_id, episode_id, status, units_allowed, allowed, paid, rate, adjustments, trace,
+				rule_set_version, counted, billable, reverses_line_id)
+			SELECT c.id, x.line, x.client, $1, x.service, x.dos, x.units, x.charge, x.auth_number, x.auth_id, x.episode_id,
+				x.status, x.units_allowed, x.allowed, x.paid, x.rate, x.adjustments, x.trace, x.rule_set, x.counted, x.billable, x.reverses
+			FROM json_to_recordset($6::json) AS x(number text, line int, client bigint, service text, dos date, units int,
+				charge numeric, auth_number text, auth_id bigint, episode_id bigint, status text, units_allowed int, allowed numeric,
+				paid numeric, rate numeric, adjustments jsonb, trace jsonb, rule_set text, counted boolean, billable boolean, reverses bigint)
+			JOIN c ON c.claim_number = x.number
+			RETURNING id, claim_id, line_number),
+		a AS (
+			UPDATE authorizations t SET units_used = t.units_used + x.delta
+			FROM unnest($7::bigint[], $8::int[]) AS x(id, delta) WHERE t.id = x.id
+			RETURNING t.id),
+		e AS (
+			UPDATE episodes t SET dollars_paid = t.dollars_paid + x.delta
+			FROM unnest($9::bigint[], $10::numeric[]) AS x(id, delta) WHERE t.id = x.id
+			RETURNING t.id),
+		s AS (
+			UPDATE claims t SET status = x.status, superseded_by = c.id, superseded_at = $3
+			FROM json_to_recordset($11::json) AS x(original bigint, by text, status text) JOIN c ON c.claim_number = x.by
+			WHERE t.id = x.original
+			RETURNING t.id)
+		-- Data-modifying CTEs always run to completion, read or not.
+		SELECT c.id AS claim_id, c.claim_number, l.line_number, l.id AS line_id
+		FROM c LEFT JOIN l ON l.claim_id = c.id`
+)
+
+// claimJSON and lineJSON are the rows write sends to Postgres, one JSON
+// array per table, unpacked there by json_to_recordset.
+type claimJSON struct {
+	Number    string   `json:"number"`
+	Client    int64    `json:"client"`
+	Program   string   `json:"program"`
+	Freq      string   `json:"freq"`
+	Orig      *int64   `json:"orig"`
+	Staff     *int64   `json:"staff"`
+	POS       string   `json:"pos"`
+	Diagnoses []string `json:"diagnoses"`
+	Status    string   `json:"status"`
+	Charge    string   `json:"charge"`
+	Paid      string   `json:"paid"`
+	First     string   `json:"first"`
+	Last      string   `json:"last"`
+	Hash      string   `json:"hash"`
+}
+
+type lineJSON struct {
+	Number       string          `json:"number"`
+	Line         int             `json:"line"`
+	Client       int64           `json:"client"`
+	Service      string          `json:"service"`
+	DOS          string          `json:"dos"`
+	Units        int             `json:"units"`
+	Charge       string          `json:"charge"`
+	AuthNumber   *string         `json:"auth_number"`
+	AuthID       *int64          `json:"auth_id"`
+	EpisodeID    *int64          `json:"episode_id"`
+	Status       string          `json:"status"`
+	UnitsAllowed int             `json:"units_allowed"`
+	Allowed      string          `json:"allowed"`
+	Paid         string          `json:"paid"`
+	Rate         *string         `json:"rate"`
+	Adjustments  json.RawMessage `json:"adjustments"`
+	Trace        json.RawMessage `json:"trace"`
+	RuleSet      string          `json:"rule_set"`
+	Counted      bool            `json:"counted"`
+	Billable     bool            `json:"billable"`
+	Reverses     *int64          `json:"reverses"`
+}
+
+// write stores the claims and lines and moves the ledger in one statement
+// whatever the number of claims; the schema's CHECKs guard every counter.
 func (in *intake) write() error {
 	if len(in.claims) == 0 {
 		return nil
 	}
 	ctx, tx := in.ctx, in.tx
-	var claimIDs []int64
-	if err := tx.SelectContext(ctx, &claimIDs, `SELECT nextval(pg_get_serial_sequence('claims', 'id')) FROM generate_series(1, $1)`, len(in.claims)); err != nil {
-		return fmt.Errorf("claim ids: %w", err)
-	}
-	for i, r := range in.claims {
-		r.claim.ID = claimIDs[i]
-	}
-	var lineIDs []int64
-	if len(in.lines) > 0 {
-		if err := tx.SelectContext(ctx, &lineIDs, `SELECT nextval(pg_get_serial_sequence('claim_lines', 'id')) FROM generate_series(1, $1)`, len(in.lines)); err != nil {
-			return fmt.Errorf("line ids: %w", err)
-		}
-	}
-	for i, r := range in.lines {
-		r.line.ID, r.line.ClaimID = lineIDs[i], r.claim.ID
-	}
-	// Claims carry copies of their lines for the response: rebuild them with ids.
-	for _, r := range in.claims {
-		r.claim.Lines = r.claim.Lines[:0]
-	}
-	for _, lr := range in.lines {
-		lr.claim.Lines = append(lr.claim.Lines, *lr.line)
-	}
-
-	n := len(in.claims)
-	cols := struct {
-		id, client, staff, orig                                       []int64
-		program, number, freq, pos, status, charge, paid, first, last []string
-		diag                                                          []string
-		hash                                                          [][]byte
-	}{}
-	for _, r := range in.claims {
-		c := r.claim
-		cols.id = append(cols.id, c.ID)
-		cols.client = append(cols.client, c.ClientID)
-		staff := int64(0)
-		if c.RenderingStaffID != nil {
-			staff = *c.RenderingStaffID
-		}
-		cols.staff = append(cols.staff, staff)
-		orig := int64(0)
-		if c.OriginalClaimID != nil {
-			orig = *c.OriginalClaimID
-		}
-		cols.orig = append(cols.orig, orig)
-		cols.program = append(cols.program, c.ProgramCode)
-		cols.number = append(cols.number, c.ClaimNumber)
-		cols.freq = append(cols.freq, c.Frequency)
-		cols.pos = append(cols.pos, c.PlaceOfService)
-		cols.status = append(cols.status, c.Status)
-		cols.charge = append(cols.charge, c.TotalCharge.StringFixed(2))
-		cols.paid = append(cols.paid, c.TotalPaid.StringFixed(2))
-		cols.first = append(cols.first, c.FirstServiceDate.String())
-		cols.last = append(cols.last, c.LastServiceDate.String())
-		d, _ := json.Marshal([]string(c.Diagnoses))
-		cols.diag = append(cols.diag, string(d))
-		cols.hash = append(cols.hash, r.hash)
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO claims (id, provider_id, client_id, program_code, claim_number, frequency,
-			original_claim_id, rendering_staff_id, place_of_service, diagnoses, status, total_charge, total_paid,
-			first_service_date, last_service_date, received_on, received_at, request_hash, submitted_by)
-		SELECT u.id, $1, u.client, u.program, u.number, u.freq, NULLIF(u.orig, 0), NULLIF(u.staff, 0), u.pos,
-			ARRAY(SELECT jsonb_array_elements_text(u.diag::jsonb)), u.status, u.charge::numeric, u.paid::numeric,
-			u.first::date, u.last::date, $2, $3, u.hash, $4
-		FROM unnest($5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::text[],
-			$13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bytea[])
-			AS u(id, client, program, number, freq, orig, staff, pos, diag, status, charge, paid, first, last, hash)`,
-		in.actor.ProviderID, in.today, in.now, in.actor.KeyID,
-		pq.Array(cols.id), pq.Array(cols.client), pq.Array(cols.program), pq.Array(cols.number), pq.Array(cols.freq),
-		pq.Array(cols.orig), pq.Array(cols.staff), pq.Array(cols.pos), pq.Array(cols.diag), pq.Array(cols.status),
-		pq.Array(cols.charge), pq.Array(cols.paid), pq.Array(cols.first), pq.Array(cols.last), pq.ByteaArray(cols.hash))
-	if err != nil {
-		return fmt.Errorf("insert claims: %w", err)
-	}
-	if err := in.copyLines(); err != nil {
-		return err
-	}
-
-	// Originals superseded, their lines uncounted (and unbilled when not yet batched).
-	if len(in.superseds) > 0 {
-		var orig, by []int64
-		var status []string
-		for _, s := range in.superseds {
-			orig = append(orig, s.original)
-			status = append(status, s.status)
-		}
-		for _, r := range in.claims {
-			if r.claim.OriginalClaimID != nil {
-				by = append(by, r.claim.ID)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE claims c SET status = u.status, superseded_by = u.by, superseded_at = $1
-			FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS u(id, by, status) WHERE c.id = u.id`,
-			in.now, pq.Array(orig), pq.Array(by), pq.Array(status)); err != nil {
-			return fmt.Errorf("supersede originals: %w", err)
-		}
-	}
+	// Lines of superseded originals stop counting first, so a replacement
+	// may bill the same service again without tripping the duplicate guard.
 	if len(in.uncount) > 0 {
 		if _, err := tx.ExecContext(ctx, `UPDATE claim_lines SET counted = false, billable = billable AND NOT (id = ANY($2))
 			WHERE id = ANY($1)`, pq.Array(in.uncount), pq.Array(in.unbill)); err != nil {
@@ -802,97 +792,121 @@ func (in *intake) write() error {
 		}
 	}
 
-	// The ledger: units and dollars, each guarded by a CHECK in the schema.
-	var authIDs, deltas []int64
-	for id, d := range in.authDelta {
-		if d != 0 {
-			authIDs, deltas = append(authIDs, id), append(deltas, int64(d))
-		}
+	claims := make([]claimJSON, len(in.claims))
+	for i, r := range in.claims {
+		c := r.claim
+		claims[i] = claimJSON{Number: c.ClaimNumber, Client: c.ClientID, Program: c.ProgramCode, Freq: c.Frequency,
+			Orig: c.OriginalClaimID, Staff: c.RenderingStaffID, POS: c.PlaceOfService, Diagnoses: c.Diagnoses, Status: c.Status,
+			Charge: c.TotalCharge.StringFixed(2), Paid: c.TotalPaid.StringFixed(2), First: c.FirstServiceDate.String(),
+			Last: c.LastServiceDate.String(), Hash: hex.EncodeToString(r.hash)}
 	}
-	if len(authIDs) > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE authorizations a SET units_used = a.units_used + u.delta
-			FROM unnest($1::bigint[], $2::bigint[]) AS u(id, delta) WHERE a.id = u.id`, pq.Array(authIDs), pq.Array(deltas)); err != nil {
-			return fmt.Errorf("consume units: %w", err)
-		}
-	}
-	var epIDs []int64
-	var epDeltas []string
-	for id, e := range in.episodes {
-		if !e.change.IsZero() {
-			epIDs, epDeltas = append(epIDs, id), append(epDeltas, e.change.StringFixed(2))
-		}
-	}
-	if len(epIDs) > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE episodes e SET dollars_paid = e.dollars_paid + u.delta::numeric
-			FROM unnest($1::bigint[], $2::text[]) AS u(id, delta) WHERE e.id = u.id`, pq.Array(epIDs), pq.Array(epDeltas)); err != nil {
-			return fmt.Errorf("consume dollars: %w", err)
-		}
-	}
-
-	events := make([]access.Event, 0, n+len(in.superseds))
-	for _, r := range in.claims {
-		action := "create"
-		switch r.claim.Frequency {
-		case FreqVoid:
-			action = "void"
-		case FreqReplacement:
-			action = "replace"
-		}
-		events = append(events, access.Event{Action: action, EntityType: "claim", EntityID: access.ID(r.claim.ID),
-			ClientID: r.claim.ClientID, Purpose: r.claim.Status})
-	}
-	return access.Record(ctx, tx, events...)
-}
-
-// copyLines writes the lines with COPY, the fastest way into Postgres.
-func (in *intake) copyLines() error {
-	if len(in.lines) == 0 {
-		return nil
-	}
-	stmt, err := in.tx.PrepareContext(in.ctx, pq.CopyIn("claim_lines", "id", "claim_id", "line_number", "client_id", "provider_id",
-		"service_code", "date_of_service", "units", "charge", "authorization_number", "authorization_id", "episode_id", "status",
-		"units_allowed", "allowed", "paid", "rate", "adjustments", "trace", "rule_set_version", "counted", "billable", "reverses_line_id"))
-	if err != nil {
-		return fmt.Errorf("copy lines: %w", err)
-	}
-	defer stmt.Close()
-	for _, r := range in.lines {
+	lines := make([]lineJSON, len(in.lines))
+	for i, r := range in.lines {
 		l := r.line
 		adj, err := json.Marshal(l.Adjustments)
 		if err != nil {
 			return err
 		}
-		trace, err := json.Marshal(l.Trace)
+		trace := []byte("[]")
+		if l.Trace != nil {
+			if trace, err = json.Marshal(l.Trace); err != nil {
+				return err
+			}
+		}
+		if l.Adjustments == nil {
+			adj = []byte("[]")
+		}
+		lj := lineJSON{Number: r.claim.ClaimNumber, Line: l.LineNumber, Client: r.clientID, Service: l.ServiceCode,
+			DOS: l.DateOfService.String(), Units: l.Units, Charge: l.Charge.StringFixed(2), AuthNumber: l.AuthorizationNumber,
+			AuthID: l.AuthorizationID, EpisodeID: r.episodeID, Status: l.Status, UnitsAllowed: l.UnitsAllowed,
+			Allowed: l.Allowed.StringFixed(2), Paid: l.Paid.StringFixed(2), Adjustments: adj, Trace: trace,
+			RuleSet: l.RuleSetVersion, Counted: r.counted, Billable: r.billable, Reverses: l.ReversesLineID}
+		if l.Rate != nil {
+			rate := l.Rate.StringFixed(2)
+			lj.Rate = &rate
+		}
+		lines[i] = lj
+	}
+	// Sorted, so concurrent writers update shared rows in one order.
+	var authIDs, epIDs []int64
+	for id, d := range in.authDelta {
+		if d != 0 {
+			authIDs = append(authIDs, id)
+		}
+	}
+	for id, e := range in.episodes {
+		if !e.change.IsZero() {
+			epIDs = append(epIDs, id)
+		}
+	}
+	sort.Slice(authIDs, func(i, j int) bool { return authIDs[i] < authIDs[j] })
+	sort.Slice(epIDs, func(i, j int) bool { return epIDs[i] < epIDs[j] })
+	authDeltas := make([]int64, len(authIDs))
+	for i, id := range authIDs {
+		authDeltas[i] = int64(in.authDelta[id])
+	}
+	epDeltas := make([]string, len(epIDs))
+	for i, id := range epIDs {
+		epDeltas[i] = in.episodes[id].change.StringFixed(2)
+	}
+	superseds := in.superseds
+	if superseds == nil {
+		superseds = []superseded{}
+	}
+	params := []any{claims, lines, superseds}
+	for i, p := range params {
+		b, err := json.Marshal(p)
 		if err != nil {
 			return err
 		}
-		var authNum, authID, epID, rate, rev any
-		if l.AuthorizationNumber != nil {
-			authNum = *l.AuthorizationNumber
-		}
-		if l.AuthorizationID != nil {
-			authID = *l.AuthorizationID
-		}
-		if r.episodeID != nil {
-			epID = *r.episodeID
-		}
-		if l.Rate != nil {
-			rate = l.Rate.StringFixed(2)
-		}
-		if l.ReversesLineID != nil {
-			rev = *l.ReversesLineID
-		}
-		if _, err := stmt.ExecContext(in.ctx, l.ID, l.ClaimID, l.LineNumber, r.clientID, in.actor.ProviderID, l.ServiceCode,
-			l.DateOfService.String(), l.Units, l.Charge.StringFixed(2), authNum, authID, epID, l.Status, l.UnitsAllowed,
-			l.Allowed.StringFixed(2), l.Paid.StringFixed(2), rate, string(adj), string(trace), l.RuleSetVersion,
-			r.counted, r.billable, rev); err != nil {
-			return fmt.Errorf("copy line: %w", err)
+		params[i] = string(b)
+	}
+
+	var ids []struct {
+		ClaimID int64  `db:"claim_id"`
+		Number  string `db:"claim_number"`
+		Line    *int   `db:"line_number"`
+		LineID  *int64 `db:"line_id"`
+	}
+	st, err := in.s.stmts.In(ctx, tx, writeQuery)
+	if err != nil {
+		return err
+	}
+	err = st.SelectContext(ctx, &ids,
+		in.actor.ProviderID, in.today, in.now, in.actor.KeyID, params[0], params[1],
+		pq.Array(authIDs), pq.Array(authDeltas), pq.Array(epIDs), pq.Array(epDeltas), params[2])
+	if err != nil {
+		return ledgerError(fmt.Errorf("write claims: %w", err))
+	}
+	claimIDs := map[string]int64{}
+	lineIDs := map[string]map[int]int64{}
+	for _, r := range ids {
+		claimIDs[r.Number] = r.ClaimID
+		if r.Line != nil {
+			if lineIDs[r.Number] == nil {
+				lineIDs[r.Number] = map[int]int64{}
+			}
+			lineIDs[r.Number][*r.Line] = *r.LineID
 		}
 	}
-	if _, err := stmt.ExecContext(in.ctx); err != nil {
-		return ledgerError(fmt.Errorf("copy lines: %w", err))
+	events := make([]access.Event, 0, len(in.claims))
+	for _, r := range in.claims {
+		c := r.claim
+		c.ID = claimIDs[c.ClaimNumber]
+		for j := range c.Lines {
+			c.Lines[j].ID, c.Lines[j].ClaimID = lineIDs[c.ClaimNumber][c.Lines[j].LineNumber], c.ID
+		}
+		action := "create"
+		switch c.Frequency {
+		case FreqVoid:
+			action = "void"
+		case FreqReplacement:
+			action = "replace"
+		}
+		events = append(events, access.Event{Action: action, EntityType: "claim", EntityID: access.ID(c.ID),
+			ClientID: c.ClientID, Purpose: c.Status})
 	}
-	return nil
+	return access.Record(ctx, tx, events...)
 }
 
 // ledgerError explains a ledger guard that fired: it means the code and the

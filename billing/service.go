@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -12,9 +13,11 @@ import (
 
 // Service is the billing domain.
 type Service struct {
-	db  *sqlx.DB
-	now func() time.Time
-	loc *time.Location
+	db    *sqlx.DB
+	now   func() time.Time
+	loc   *time.Location
+	ref   referenceCache
+	stmts *sql.Prepared
 }
 
 // New returns a Service; now is the injected clock, loc the calendar of "today".
@@ -22,11 +25,23 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Service{db: db, now: now, loc: loc}
+	s := &Service{db: db, now: now, loc: loc, stmts: sql.NewPrepared(db)}
+	// Warm the intake's statements now; if the schema is not there yet they
+	// are prepared per transaction instead, which is slower but correct.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.stmts.Warm(ctx, factsQuery, lockQuery, duplicatesQuery, writeQuery); err != nil {
+		slog.Warn("billing statements not prepared up front", "error", err.Error())
+	}
+	return s
 }
 
 func (s *Service) today() rss.Date { return rss.NewDate(s.now().In(s.loc)) }
 
 func (s *Service) transact(ctx context.Context, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
 	return sql.Transact(ctx, s.db, fn)
+}
+
+func sqlxSelect(ctx context.Context, ext sql.Ext, dest any, q string, args ...any) error {
+	return sqlx.SelectContext(ctx, ext, dest, q, args...)
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -27,7 +28,7 @@ type Ext = sqlx.ExtContext
 
 // Open connects to url and checks the connection.
 func Open(ctx context.Context, url string, maxConns int) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", url)
+	db, err := sqlx.Open("postgres", withBinaryParameters(url))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -190,4 +191,68 @@ func EnsureDatabase(ctx context.Context, rawURL string) error {
 func isDuplicateDatabase(err error) bool {
 	pe, ok := PgError(err)
 	return ok && pe.Code == "42P04"
+}
+
+// Prepared caches statements prepared once per pool and reused inside
+// transactions, so the hot paths skip re-parsing and re-planning their
+// large queries on every request. Statements are prepared up front by Warm:
+// preparing on the pool later, while a caller holds a connection for its
+// transaction, could wait forever on a pool that is exhausted by callers
+// doing the same. A statement that was not warmed is prepared on the
+// caller's own transaction instead.
+type Prepared struct {
+	db *sqlx.DB
+	mu sync.RWMutex
+	m  map[string]*sqlx.Stmt
+}
+
+// NewPrepared returns an empty cache over db.
+func NewPrepared(db *sqlx.DB) *Prepared { return &Prepared{db: db, m: map[string]*sqlx.Stmt{}} }
+
+// Warm prepares queries on the pool.
+func (p *Prepared) Warm(ctx context.Context, queries ...string) error {
+	for _, q := range queries {
+		st, err := p.db.PreparexContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		p.mu.Lock()
+		if prev, ok := p.m[q]; ok {
+			_ = prev.Close()
+		}
+		p.m[q] = st
+		p.mu.Unlock()
+	}
+	return nil
+}
+
+// In returns query bound to tx: the warmed statement when there is one,
+// else one prepared on tx itself.
+func (p *Prepared) In(ctx context.Context, tx *sqlx.Tx, query string) (*sqlx.Stmt, error) {
+	p.mu.RLock()
+	st, ok := p.m[query]
+	p.mu.RUnlock()
+	if ok {
+		return tx.StmtxContext(ctx, st), nil
+	}
+	st, err := tx.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	return st, nil
+}
+
+// withBinaryParameters asks lib/pq to send parameters without a separate
+// describe round trip (and []byte as binary, which bytea columns want).
+func withBinaryParameters(raw string) string {
+	if strings.Contains(raw, "binary_parameters=") {
+		return raw
+	}
+	if strings.Contains(raw, "://") {
+		if strings.Contains(raw, "?") {
+			return raw + "&binary_parameters=yes"
+		}
+		return raw + "?binary_parameters=yes"
+	}
+	return raw + " binary_parameters=yes"
 }

@@ -48,7 +48,7 @@ func ClaimIdempotencyKey(ctx context.Context, tx *sqlx.Tx, keyID int64, key stri
 func SaveIdempotentResponse(ctx context.Context, tx *sqlx.Tx, keyID int64, key string, status int, contentType string, body []byte) error {
 	_, err := tx.ExecContext(ctx, `
 		UPDATE idempotency_keys SET status_code = $3, content_type = $4, response = $5
-		WHERE api_key_id = $1 AND key = $2`, keyID, key, status, contentType, body)
+		WHERE api_key_id = $1 AND key = $2`, keyID, key, status, contentType, string(body))
 	if err != nil {
 		return fmt.Errorf("save idempotent response: %w", err)
 	}

@@ -218,7 +218,7 @@ const providerColumns = `p.id, p.code, p.name, p.npi, p.tax_id, p.address_line1,
 func LoadProviders(ctx context.Context, ext sql.Ext, ids []int64) ([]Provider, error) {
 	var out []Provider
 	err := sqlx.SelectContext(ctx, ext, &out, `SELECT `+providerColumns+` FROM providers p
-		WHERE cardinality($1::bigint[]) = 0 OR p.id = ANY($1) ORDER BY p.id`, pq.Array(ids))
+		WHERE COALESCE(cardinality($1::bigint[]), 0) = 0 OR p.id = ANY($1) ORDER BY p.id`, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("load providers: %w", err)
 	}

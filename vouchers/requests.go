@@ -239,7 +239,7 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
 		RETURNING id`,
 		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.Units, svc.Rate, n.StartDate, n.EndDate,
-		n.Note, string(d.Decision), units, gStart, gEnd, pq.Array(codes), hits, trace, factsJSON, d.RuleSetVersion,
+		n.Note, string(d.Decision), units, gStart, gEnd, pq.Array(codes), string(hits), string(trace), string(factsJSON), d.RuleSetVersion,
 		a.KeyID, now, decidedAt)
 	if err != nil {
 		return VoucherRequest{}, fmt.Errorf("store voucher request: %w", err)

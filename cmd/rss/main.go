@@ -24,6 +24,7 @@ commands:
   seed              load reference data, and demo data into an empty database
   demo-keys         print the demo API keys and a first request
   apikey create     mint an API key: -role provider|reviewer|finance|admin [-provider ID] -label TEXT
+  bench             load-test a server of its own on a scratch database (-duration, -clients, -cpuprofile)
 
 configuration is read from the environment; see README.md.
 `
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return demoKeys(ctx, cfg, stdout)
 	case "apikey":
 		return apikey(ctx, cfg, args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, cfg, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

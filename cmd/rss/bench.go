@@ -1,0 +1,532 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+	"rss/fixtures"
+	"rss/sql"
+)
+
+// bench is `rss bench`: it builds a scratch database, starts `rss serve` on
+// it as a child process on loopback, drives it over HTTP for a bounded time
+// per phase, and prints one table. Every phase stops by itself.
+type bench struct {
+	cfg      config
+	out      io.Writer
+	phase    time.Duration
+	clients  int
+	bulkSize int
+	lines    int
+	base     string
+	http     *http.Client
+	db       *sqlx.DB
+	key      string
+	staff    int64
+	ids      []int64
+	today    rss.Date
+	seq      atomic.Int64
+	cursor   []atomic.Int64 // per bench client: next line slot
+	profile  string
+	keep     bool
+}
+
+func runBench(ctx context.Context, cfg config, args []string, out, errOut io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	b := &bench{cfg: cfg, out: out}
+	fs.DurationVar(&b.phase, "duration", 10*time.Second, "how long each phase drives the server")
+	fs.IntVar(&b.clients, "clients", 2000, "bench clients to create")
+	fs.IntVar(&b.bulkSize, "bulk-claims", 1000, "claims per bulk request")
+	fs.IntVar(&b.lines, "bulk-lines", 10, "lines per bulk claim")
+	fs.StringVar(&b.profile, "cpuprofile", "", "write the server's CPU profile over the whole run to this file")
+	fs.BoolVar(&b.keep, "keep", false, "keep the scratch database afterwards")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if b.phase <= 0 || b.phase > 10*time.Minute {
+		return errors.New("-duration must be between 0 and 10m")
+	}
+	return b.run(ctx)
+}
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+func (b *bench) run(ctx context.Context) error {
+	name := fmt.Sprintf("rss_bench_%d", time.Now().Unix())
+	url := withDatabase(b.cfg.DatabaseURL, name)
+	b.logf("scratch database %s", name)
+	if err := sql.EnsureDatabase(ctx, url); err != nil {
+		return err
+	}
+	if !b.keep {
+		defer dropDatabase(b.cfg.DatabaseURL, name)
+	}
+	db, err := sql.Open(ctx, url, 8)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	b.db = db
+	if err := sql.Migrate(ctx, db); err != nil {
+		return err
+	}
+	b.today = rss.NewDate(time.Now().In(b.cfg.Location))
+	if _, err := fixtures.Load(ctx, db, b.today); err != nil {
+		return err
+	}
+	if err := b.seed(ctx); err != nil {
+		return err
+	}
+
+	srv, err := b.startServer(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+
+	b.http = &http.Client{Timeout: 120 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
+	rows := []benchRow{}
+
+	b.logf("bulk intake: %d claims x %d lines per request, 2 senders, %s", b.bulkSize, b.lines, b.phase)
+	bulk, err := b.bulkPhase(ctx, 2)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, bulk)
+	singles := map[int]benchRow{}
+	for _, conc := range []int{1, 8, 32} {
+		b.logf("single claims at %d concurrent clients, %s", conc, b.phase)
+		r, err := b.singlePhase(ctx, conc)
+		if err != nil {
+			return err
+		}
+		singles[conc] = r
+		rows = append(rows, r)
+	}
+	b.logf("voucher requests at 8 concurrent clients, %s", b.phase)
+	vr, err := b.voucherPhase(ctx, 8)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, vr)
+
+	pg := map[int]float64{}
+	if path, err := exec.LookPath("pgbench"); err == nil {
+		b.logf("pgbench TPC-B at 1, 8, 32 clients on the same server, %s each", b.phase)
+		pg, err = b.pgbench(ctx, path)
+		if err != nil {
+			b.logf("pgbench failed: %v", err)
+		}
+	}
+	b.print(rows, singles, pg)
+	return nil
+}
+
+type benchRow struct {
+	name          string
+	conc          int
+	ops           int
+	lines         int
+	errors        int
+	elapsed       time.Duration
+	p50, p95, p99 time.Duration
+}
+
+func (r benchRow) perSecond(n int) float64 { return float64(n) / r.elapsed.Seconds() }
+
+func (b *bench) print(rows []benchRow, singles map[int]benchRow, pg map[int]float64) {
+	fmt.Fprintf(b.out, "\nrss bench: %d bench clients, %s per phase, server and load generator on this machine (%d CPUs)\n\n", b.clients, b.phase, numCPU())
+	w := tabwriter.NewWriter(b.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "phase\tconcurrency\trequests\terrors\trequests/s\tlines/s\tp50 ms\tp95 ms\tp99 ms\t")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%.1f\t%.0f\t%.1f\t%.1f\t%.1f\t\n", r.name, r.conc, r.ops, r.errors, r.perSecond(r.ops),
+			r.perSecond(r.lines), ms(r.p50), ms(r.p95), ms(r.p99))
+	}
+	w.Flush()
+	if len(pg) > 0 {
+		fmt.Fprintf(b.out, "\npgbench TPC-B (scale 10) on the same PostgreSQL, same client counts:\n\n")
+		w = tabwriter.NewWriter(b.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(w, "clients\tpgbench tps\tsingle claims/s\tclaims/s ÷ tps\t")
+		for _, c := range []int{1, 8, 32} {
+			tps, ok := pg[c]
+			if !ok {
+				continue
+			}
+			claims := singles[c].perSecond(singles[c].ops)
+			fmt.Fprintf(w, "%d\t%.0f\t%.1f\t%.3f\t\n", c, tps, claims, claims/tps)
+		}
+		w.Flush()
+	}
+	fmt.Fprintln(b.out)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// seed creates the bench clients: each has an ATR enrollment with HRA as
+// primary case manager, a payment consent, an intake GPRA, a care plan and
+// a large case-management authorization, plus an EMP enrollment for the
+// voucher phase. Done in SQL so setup takes seconds.
+func (b *bench) seed(ctx context.Context) error {
+	b.logf("seeding %d bench clients", b.clients)
+	b.key = fixtures.Key(access.RoleProvider, "HRA")
+	demo, err := fixtures.DemoIDs(ctx, b.db)
+	if err != nil {
+		return err
+	}
+	hra, staff := demo.Providers["HRA"], demo.Staff["Okafor"]
+	b.staff = staff
+	t := b.today
+	stmts := []string{
+		`CREATE TABLE bench_clients (id bigint PRIMARY KEY)`,
+		`WITH made AS (
+		   INSERT INTO clients (first_name, last_name, date_of_birth, gender, catchment_area, created_by_provider_id)
+		   SELECT 'Bench', 'Client' || g, DATE '1980-01-01' + (g % 5000), 'U', 'hartford', $1::bigint FROM generate_series(1, $2::int) g
+		   RETURNING id)
+		 INSERT INTO bench_clients SELECT id FROM made`,
+		`INSERT INTO client_providers (client_id, provider_id) SELECT id, $1::bigint FROM bench_clients`,
+		`INSERT INTO episodes (client_id, program_code, opened_on, dollar_cap) SELECT id, 'ATR', $3::date - 40, 100000000 FROM bench_clients`,
+		`INSERT INTO enrollments (client_id, program_code, provider_id, episode_id, assigned_staff_id, primary_case_manager, start_date)
+		 SELECT e.client_id, 'ATR', $1::bigint, e.id, $4::bigint, true, $3::date - 40 FROM episodes e JOIN bench_clients b ON b.id = e.client_id`,
+		`INSERT INTO episodes (client_id, program_code, opened_on) SELECT id, 'EMP', $3::date - 40 FROM bench_clients`,
+		`INSERT INTO enrollments (client_id, program_code, provider_id, episode_id, assigned_staff_id, start_date)
+		 SELECT e.client_id, 'EMP', $1::bigint, e.id, $4::bigint, $3::date - 40 FROM episodes e JOIN bench_clients b ON b.id = e.client_id WHERE e.program_code = 'EMP'`,
+		`INSERT INTO consents (client_id, disclosing_provider_id, recipient_type, recipient_name, purposes, information, expires_on, signed_on)
+		 SELECT id, $1::bigint, 'msc', 'MSC', '{payment}', 'claims', $3::date + 365, $3::date - 40 FROM bench_clients`,
+		`INSERT INTO gpra_interviews (episode_id, client_id, provider_id, kind, instrument, status, interview_date)
+		 SELECT e.id, e.client_id, $1::bigint, 'intake', 'SUPRT-2025', 'completed', $3::date - 40 FROM episodes e JOIN bench_clients b ON b.id = e.client_id WHERE e.program_code = 'ATR'`,
+		`WITH p AS (INSERT INTO care_plans (client_id, provider_id, program_code, kind, start_date)
+		            SELECT id, $1::bigint, 'ATR', 'rss_care_plan', $3::date - 40 FROM bench_clients RETURNING id)
+		 INSERT INTO care_plan_services (care_plan_id, service_code) SELECT id, 'ATR-CM' FROM p`,
+		`WITH v AS (INSERT INTO voucher_requests (provider_id, client_id, enrollment_id, program_code, service_code, units_requested, rate,
+		              start_date, end_date, rules_decision, decision, units_granted, granted_start, granted_end, trace, facts, rule_set_version,
+		              submitted_by, decided_at)
+		            SELECT $1::bigint, e.client_id, e.id, 'ATR', 'ATR-CM', 99999, 15.00, $3::date - 30, $3::date + 60, 'approved', 'approved', 99999,
+		              $3::date - 30, $3::date + 60, '[]', '{"bench": true}', 'bench', (SELECT id FROM api_keys WHERE provider_id = $1::bigint LIMIT 1), now()
+		            FROM enrollments e JOIN bench_clients b ON b.id = e.client_id WHERE e.program_code = 'ATR'
+		            RETURNING id, client_id, enrollment_id)
+		 INSERT INTO authorizations (voucher_request_id, client_id, provider_id, program_code, service_code, episode_id, enrollment_id,
+		   units_authorized, rate, start_date, end_date)
+		 SELECT v.id, v.client_id, $1::bigint, 'ATR', 'ATR-CM', e.episode_id, v.enrollment_id, 99999, 15.00, $3::date - 30, $3::date + 60
+		 FROM v JOIN enrollments e ON e.id = v.enrollment_id`,
+	}
+	// The values are the bench's own numbers and a date, so they are written
+	// into the statements rather than bound (not every statement uses all).
+	lit := strings.NewReplacer("$1", strconv.FormatInt(hra, 10), "$2", strconv.Itoa(b.clients),
+		"$3", "'"+t.String()+"'", "$4", strconv.FormatInt(staff, 10))
+	for _, q := range stmts {
+		q = lit.Replace(q)
+		if _, err := b.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("bench seed: %w\n%s", err, q)
+		}
+	}
+	if err := b.db.SelectContext(ctx, &b.ids, `SELECT id FROM bench_clients ORDER BY id`); err != nil {
+		return err
+	}
+	if _, err := b.db.ExecContext(ctx, `ANALYZE`); err != nil {
+		return err
+	}
+	b.cursor = make([]atomic.Int64, len(b.ids))
+	return nil
+}
+
+// nextLine gives a fresh (date, units) for a bench client, so no line is an
+// exact duplicate: 15 service dates x 9 unit counts per client.
+func (b *bench) nextLine(i int) (rss.Date, int) {
+	k := int(b.cursor[i].Add(1) - 1)
+	return b.today.AddDays(-(k % 15)), 1 + (k/15)%9
+}
+
+func (b *bench) claim(i, lines int) map[string]any {
+	ls := make([]map[string]any, lines)
+	for j := range ls {
+		dos, units := b.nextLine(i)
+		ls[j] = map[string]any{"service_code": "ATR-CM", "date_of_service": dos.String(), "units": units,
+			"charge": strconv.Itoa(15*units) + ".00"}
+	}
+	return map[string]any{"claim_number": "B" + strconv.FormatInt(b.seq.Add(1), 10), "client_id": b.ids[i],
+		"rendering_staff_id": b.staff, "place_of_service": "11", "diagnoses": []string{"F1120"}, "lines": ls}
+}
+
+// post sends one request and reads the whole answer.
+func (b *bench) post(ctx context.Context, path string, body any) (int, []byte, error) {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return 0, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.base+path, bytes.NewReader(raw))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+b.key)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "bench-"+strconv.FormatInt(b.seq.Add(1), 10))
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, out, err
+}
+
+// drive runs conc workers calling op until the phase ends; op returns the
+// lines it wrote and whether it succeeded.
+func (b *bench) drive(ctx context.Context, name string, conc int, op func(ctx context.Context, worker, n int) (int, bool)) benchRow {
+	ctx, cancel := context.WithTimeout(ctx, b.phase)
+	defer cancel()
+	var mu sync.Mutex
+	var lat []time.Duration
+	row := benchRow{name: name, conc: conc}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; ctx.Err() == nil; n++ {
+				t0 := time.Now()
+				lines, ok := op(context.WithoutCancel(ctx), w, n)
+				d := time.Since(t0)
+				mu.Lock()
+				if ok {
+					row.ops++
+					row.lines += lines
+					lat = append(lat, d)
+				} else {
+					row.errors++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	row.elapsed = time.Since(start)
+	slices.Sort(lat)
+	pick := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	row.p50, row.p95, row.p99 = pick(0.50), pick(0.95), pick(0.99)
+	return row
+}
+
+func (b *bench) bulkPhase(ctx context.Context, senders int) (benchRow, error) {
+	var next atomic.Int64
+	var firstErr atomic.Value
+	row := b.drive(ctx, "bulk claims (durable)", senders, func(ctx context.Context, _, _ int) (int, bool) {
+		claims := make([]map[string]any, b.bulkSize)
+		for j := range claims {
+			claims[j] = b.claim(int(next.Add(1))%len(b.ids), b.lines)
+		}
+		st, body, err := b.post(ctx, "/v1/claims/bulk", map[string]any{"claims": claims})
+		if err != nil || st != http.StatusOK {
+			firstErr.CompareAndSwap(nil, fmt.Sprintf("status %d %v %.300s", st, err, body))
+			return 0, false
+		}
+		var res struct {
+			Summary struct {
+				Created, Lines int
+			} `json:"summary"`
+		}
+		if json.Unmarshal(body, &res) != nil || res.Summary.Created != len(claims) {
+			firstErr.CompareAndSwap(nil, fmt.Sprintf("created %d of %d: %.300s", res.Summary.Created, len(claims), body))
+			return 0, false
+		}
+		return res.Summary.Lines, true
+	})
+	if e := firstErr.Load(); e != nil {
+		b.logf("first bulk error: %v", e)
+	}
+	return row, nil
+}
+
+func (b *bench) singlePhase(ctx context.Context, conc int) (benchRow, error) {
+	var next atomic.Int64
+	var firstErr atomic.Value
+	row := b.drive(ctx, "single claim", conc, func(ctx context.Context, _, _ int) (int, bool) {
+		st, body, err := b.post(ctx, "/v1/claims", b.claim(int(next.Add(7919))%len(b.ids), 1))
+		if err != nil || st != http.StatusCreated {
+			firstErr.CompareAndSwap(nil, fmt.Sprintf("status %d %v %.300s", st, err, body))
+			return 0, false
+		}
+		return 1, true
+	})
+	if e := firstErr.Load(); e != nil {
+		b.logf("first single-claim error: %v", e)
+	}
+	return row, nil
+}
+
+func (b *bench) voucherPhase(ctx context.Context, conc int) (benchRow, error) {
+	var next atomic.Int64
+	var firstErr atomic.Value
+	row := b.drive(ctx, "voucher requests", conc, func(ctx context.Context, _, _ int) (int, bool) {
+		i := int(next.Add(1)) % len(b.ids)
+		st, body, err := b.post(ctx, "/v1/voucher-requests", map[string]any{"client_id": b.ids[i], "service_code": "EMP-IPS",
+			"units": 40, "start_date": b.today.String(), "end_date": b.today.AddDays(29).String()})
+		if err != nil || st != http.StatusCreated {
+			firstErr.CompareAndSwap(nil, fmt.Sprintf("status %d %v %.300s", st, err, body))
+			return 0, false
+		}
+		return 0, true
+	})
+	if e := firstErr.Load(); e != nil {
+		b.logf("first voucher error: %v", e)
+	}
+	return row, nil
+}
+
+var tpsRe = regexp.MustCompile(`tps = ([0-9.]+)`)
+
+// pgbench runs TPC-B on a scratch database of the same server.
+func (b *bench) pgbench(ctx context.Context, path string) (map[int]float64, error) {
+	name := fmt.Sprintf("rss_pgbench_%d", time.Now().Unix())
+	url := withDatabase(b.cfg.DatabaseURL, name)
+	if err := sql.EnsureDatabase(ctx, url); err != nil {
+		return nil, err
+	}
+	defer dropDatabase(b.cfg.DatabaseURL, name)
+	pgURL := strings.Replace(url, "postgres://", "postgresql://", 1)
+	if out, err := exec.CommandContext(ctx, path, "-i", "-q", "-s", "10", pgURL).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("pgbench -i: %v: %s", err, out)
+	}
+	res := map[int]float64{}
+	secs := strconv.Itoa(max(1, int(b.phase.Seconds())))
+	for _, c := range []int{1, 8, 32} {
+		out, err := exec.CommandContext(ctx, path, "-c", strconv.Itoa(c), "-j", "2", "-T", secs, "-n", pgURL).CombinedOutput()
+		if err != nil {
+			return res, fmt.Errorf("pgbench -c %d: %v: %s", c, err, out)
+		}
+		m := tpsRe.FindSubmatch(out)
+		if m == nil {
+			return res, fmt.Errorf("pgbench -c %d: no tps in %s", c, out)
+		}
+		res[c], _ = strconv.ParseFloat(string(m[1]), 64)
+	}
+	return res, nil
+}
+
+type child struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func (c *child) stop() {
+	_ = c.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-c.done:
+	case <-time.After(30 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.done
+	}
+}
+
+// startServer runs this binary's `serve` on the scratch database on a free
+// loopback port and waits until it is ready.
+func (b *bench) startServer(ctx context.Context, url string) (*child, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, "serve")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+url, "RSS_ADDR="+addr, "RSS_LOG_LEVEL=warn", "RSS_CPU_PROFILE="+b.profile)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c := &child{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(c.done) }()
+	b.base = "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(b.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				b.logf("server ready on %s (pid %d)", addr, cmd.Process.Pid)
+				return c, nil
+			}
+		}
+		select {
+		case <-c.done:
+			return nil, errors.New("bench server exited during start")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	c.stop()
+	return nil, errors.New("bench server did not become ready in 30s")
+}
+
+func withDatabase(raw, name string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return raw
+	}
+	rest := raw[i+3:]
+	slash := strings.Index(rest, "/")
+	q := ""
+	if j := strings.Index(rest, "?"); j >= 0 {
+		q = rest[j:]
+		if slash < 0 || slash > j {
+			slash = j
+		}
+	}
+	if slash < 0 {
+		slash = len(rest)
+	}
+	return raw[:i+3] + rest[:slash] + "/" + name + q
+}
+
+func dropDatabase(serverURL, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	admin, err := sqlx.ConnectContext(ctx, "postgres", withDatabase(serverURL, "postgres"))
+	if err != nil {
+		return
+	}
+	defer admin.Close()
+	_, _ = admin.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name))
+}
+
+func numCPU() int {
+	n := 0
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		n = strings.Count(string(b), "processor\t:")
+	}
+	if n == 0 {
+		return 1
+	}
+	return n
+}
