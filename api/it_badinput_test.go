@@ -1,0 +1,512 @@
+package api_test
+
+import (
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// itBad is one bad request and the problem it must get.
+type itBad struct {
+	name    string
+	body    any // a string is sent raw; anything else as JSON
+	header  map[string]string
+	idem    string // "" a fresh key, "-" none, else this key
+	chunked bool   // send the body without a Content-Length
+	status  int
+	code    string
+	field   string // a field the problem's errors must name ("" when none is required)
+}
+
+// itEndpoint is a POST (or PATCH) endpoint with a body it accepts.
+type itEndpoint struct {
+	name   string
+	method string // POST unless set
+	key    string
+	// setup prepares the records the endpoint acts on and returns its path
+	// and a body it accepts.
+	setup        func(t *testing.T, e *env) (path string, valid map[string]any)
+	bodyOptional bool // the endpoint takes no body at all
+	cases        func(e *env, valid map[string]any) []itBad
+}
+
+func itWith(m map[string]any, kv ...any) map[string]any {
+	out := maps.Clone(m)
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
+func itWithout(m map[string]any, keys ...string) map[string]any {
+	out := maps.Clone(m)
+	for _, k := range keys {
+		delete(out, k)
+	}
+	return out
+}
+
+func itJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func itMustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// itDoChunked sends a POST whose length is not declared up front.
+func itDoChunked(e *env, method, key, path, idem string, body string) resp {
+	hr := httptest.NewRequest(method, path, io.MultiReader(strings.NewReader(body)))
+	hr.ContentLength = -1
+	hr.Header.Set("Authorization", "Bearer "+key)
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Idempotency-Key", idem)
+	w := httptest.NewRecorder()
+	e.srv.ServeHTTP(w, hr)
+	return resp{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
+}
+
+// itGeneric are the bad bodies and headers every JSON endpoint refuses.
+func itGeneric(t *testing.T, ep itEndpoint, valid map[string]any) []itBad {
+	v := itJSON(t, valid)
+	huge := itJSON(t, itWith(valid, "note", strings.Repeat("x", 1<<20+10)))
+	out := []itBad{
+		{name: "malformed JSON", body: `{"client_id": `, status: 400, code: "malformed_json"},
+		{name: "not JSON", body: `client_id=1&units=10`, status: 400, code: "malformed_json"},
+		{name: "single quotes", body: `{'client_id': 1}`, status: 400, code: "malformed_json"},
+		{name: "trailing garbage", body: v + ` x`, status: 400, code: "malformed_json"},
+		{name: "trailing bracket", body: v + `]`, status: 400, code: "malformed_json"},
+		{name: "trailing brace", body: v + `}`, status: 400, code: "malformed_json"},
+		{name: "two documents", body: v + v, status: 400, code: "malformed_json"},
+		{name: "unknown field", body: itWith(valid, "surprise", 1), status: 400, code: "unknown_field", field: "surprise"},
+		{name: "array body", body: `[` + v + `]`, status: 400, code: "wrong_type", field: "body"},
+		{name: "string body", body: `"hello"`, status: 400, code: "wrong_type", field: "body"},
+		{name: "wrong content type", body: v, header: map[string]string{"Content-Type": "text/plain"}, status: 415, code: "unsupported_media_type"},
+		{name: "form content type", body: v, header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+			status: 415, code: "unsupported_media_type"},
+		{name: "body over the limit", body: huge, status: 413, code: "body_too_large"},
+		{name: "body over the limit, chunked", body: huge, chunked: true, status: 413, code: "body_too_large"},
+	}
+	if !ep.bodyOptional {
+		out = append(out,
+			itBad{name: "empty body", body: "", status: 400, code: "malformed_json"},
+			itBad{name: "blank body", body: " \n\t ", status: 400, code: "malformed_json"},
+		)
+	}
+	if ep.method == "" || ep.method == http.MethodPost {
+		out = append(out,
+			itBad{name: "no Idempotency-Key", body: valid, idem: "-", status: 400, code: "idempotency_key_required"},
+			itBad{name: "Idempotency-Key too long", body: valid, idem: strings.Repeat("k", 256), status: 400, code: "idempotency_key_required"},
+		)
+	}
+	return out
+}
+
+func itEndpoints() []itEndpoint {
+	rivera := func(e *env) int64 { return e.demo.Clients["Rivera"] }
+	return []itEndpoint{
+		{name: "clients", key: keyHRA,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				first, last := itPerson("Bad")
+				return "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1990-04-12",
+					"catchment_area": "hartford", "medicaid_id": "CT77700001"}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				var dubois string
+				_ = e.db.Get(&dubois, `SELECT date_of_birth::text FROM clients WHERE id = $1`, e.demo.Clients["Dubois"])
+				return []itBad{
+					{name: "null body", body: "null", status: 422, code: "validation_failed", field: "first_name"},
+					{name: "name as a number", body: itWith(v, "first_name", 5), status: 400, code: "wrong_type", field: "first_name"},
+					{name: "date of birth not ISO", body: itWith(v, "date_of_birth", "12/04/1990"), status: 400, code: "wrong_type", field: "date_of_birth"},
+					{name: "date of birth as a number", body: itWith(v, "date_of_birth", 19900412), status: 400, code: "wrong_type", field: "date_of_birth"},
+					{name: "impossible date", body: itWith(v, "date_of_birth", "1990-02-30"), status: 400, code: "wrong_type", field: "date_of_birth"},
+					{name: "names missing", body: itWithout(v, "first_name", "last_name"), status: 422, code: "validation_failed", field: "last_name"},
+					{name: "blank first name", body: itWith(v, "first_name", "   "), status: 422, code: "validation_failed", field: "first_name"},
+					{name: "born in the future", body: itWith(v, "date_of_birth", day(1)), status: 422, code: "validation_failed", field: "date_of_birth"},
+					{name: "gender", body: itWith(v, "gender", "X"), status: 422, code: "validation_failed", field: "gender"},
+					{name: "medicaid id format", body: itWith(v, "medicaid_id", "12-34"), status: 422, code: "validation_failed", field: "medicaid_id"},
+					{name: "state format", body: itWith(v, "state", "ct"), status: 422, code: "validation_failed", field: "state"},
+					{name: "unknown catchment area", body: itWith(v, "catchment_area", "atlantis"), status: 422, code: "validation_failed", field: "catchment_area"},
+					{name: "same person, another Medicaid id", body: map[string]any{"first_name": "Noor", "last_name": "Dubois",
+						"date_of_birth": dubois, "catchment_area": "waterbury", "medicaid_id": "CT99999999"}, status: 409, code: "client_identity_conflict"},
+				}
+			}},
+		{name: "enrollments", key: keyHRA,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				c := itNewClient(t, e, keyHRA, "hartford")
+				return "/v1/enrollments", map[string]any{"client_id": c, "program_code": "ATR", "start_date": day(0), "planned_end_date": day(90)}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				return []itBad{
+					{name: "null body", body: "null", status: 422, code: "validation_failed", field: "client_id"},
+					{name: "client id as a string", body: itWith(v, "client_id", "1"), status: 400, code: "wrong_type", field: "client_id"},
+					{name: "start date not ISO", body: itWith(v, "start_date", "15/06/2026"), status: 400, code: "wrong_type", field: "start_date"},
+					{name: "flag as a string", body: itWith(v, "primary_case_manager", "yes"), status: 400, code: "wrong_type", field: "primary_case_manager"},
+					{name: "planned end before start", body: itWith(v, "planned_end_date", day(-1)), status: 422, code: "validation_failed", field: "planned_end_date"},
+					{name: "required fields", body: map[string]any{}, status: 422, code: "validation_failed", field: "start_date"},
+					{name: "unknown client", body: itWith(v, "client_id", 999999), status: 422, code: "validation_failed", field: "client_id"},
+					{name: "negative client id", body: itWith(v, "client_id", -4), status: 422, code: "validation_failed", field: "client_id"},
+					{name: "unknown program", body: itWith(v, "program_code", "XYZ"), status: 422, code: "validation_failed", field: "program_code"},
+					{name: "unknown staff", body: itWith(v, "assigned_staff_id", 999999), status: 422, code: "validation_failed", field: "assigned_staff_id"},
+					{name: "another agency's staff", body: itWith(v, "assigned_staff_id", e.demo.Staff["Ibrahim"]), status: 422, code: "validation_failed",
+						field: "assigned_staff_id"},
+					{name: "RCM without referral source", body: itWith(v, "program_code", "RCM"), status: 422, code: "validation_failed", field: "referral_source"},
+					{name: "bad referral source", body: itWith(v, "referral_source", "billboard"), status: 422, code: "validation_failed", field: "referral_source"},
+				}
+			}},
+		{name: "discharge", key: keyHRA,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				a := itATRClient(t, e, day(-20))
+				return itPath("/v1/enrollments/%d/discharge", a.Enrollment), map[string]any{"discharge_date": day(0), "reason": "completed"}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				return []itBad{
+					{name: "date as a number", body: itWith(v, "discharge_date", 20260615), status: 400, code: "wrong_type", field: "discharge_date"},
+					{name: "discharge before start", body: itWith(v, "discharge_date", day(-30)), status: 422, code: "validation_failed", field: "discharge_date"},
+					{name: "discharge in the future", body: itWith(v, "discharge_date", day(3)), status: 422, code: "validation_failed", field: "discharge_date"},
+					{name: "no reason", body: itWithout(v, "reason"), status: 422, code: "validation_failed", field: "reason"},
+				}
+			}},
+		{name: "consents", key: keyHRA,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				return "/v1/consents", map[string]any{"client_id": rivera(e), "recipient_type": "msc", "recipient_name": "MSC",
+					"purposes": []string{"payment"}, "information": "services", "signed_on": day(0), "expires_on": day(365)}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				return []itBad{
+					{name: "null body", body: "null", status: 422, code: "validation_failed", field: "client_id"},
+					{name: "purposes as a string", body: itWith(v, "purposes", "payment"), status: 400, code: "wrong_type", field: "purposes"},
+					{name: "signed on not ISO", body: itWith(v, "signed_on", "June 15"), status: 400, code: "wrong_type", field: "signed_on"},
+					{name: "expires before signed", body: itWith(v, "expires_on", day(-1)), status: 422, code: "validation_failed", field: "expires_on"},
+					{name: "no expiry", body: itWithout(v, "expires_on"), status: 422, code: "validation_failed", field: "expires_on"},
+					{name: "signed in the future", body: itWith(v, "signed_on", day(2), "expires_on", day(30)), status: 422, code: "validation_failed",
+						field: "signed_on"},
+					{name: "unknown purpose", body: itWith(v, "purposes", []string{"marketing"}), status: 422, code: "validation_failed", field: "purposes"},
+					{name: "recipient type", body: itWith(v, "recipient_type", "anyone"), status: 422, code: "validation_failed", field: "recipient_type"},
+					{name: "unknown client", body: itWith(v, "client_id", 999999), status: 422, code: "validation_failed", field: "client_id"},
+					{name: "unknown recipient provider", body: itWith(v, "recipient_type", "provider", "recipient_provider_id", 999999),
+						status: 422, code: "validation_failed", field: "recipient_provider_id"},
+				}
+			}},
+		{name: "revoke consent", key: keyHRA,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				a := itATRClient(t, e, day(-5))
+				return itPath("/v1/consents/%d/revoke", a.Consent), map[string]any{"reason": "client asked"}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				return []itBad{
+					{name: "reason as a number", body: itWith(v, "reason", 3), status: 400, code: "wrong_type", field: "reason"},
+					{name: "no reason", body: map[string]any{}, status: 422, code: "validation_failed", field: "reason"},
+				}
+			}},
+		{name: "GPRA interviews", key: keyHRA,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				c := itNewClient(t, e, keyHRA, "hartford")
+				r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "ATR", "start_date": day(-10)})
+				require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+				return "/v1/gpra-interviews", map[string]any{"client_id": c, "kind": "intake", "instrument": "SUPRT-2025",
+					"status": "completed", "interview_date": day(-10)}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				return []itBad{
+					{name: "null body", body: "null", status: 422, code: "validation_failed", field: "client_id"},
+					{name: "kind as a number", body: itWith(v, "kind", 7), status: 400, code: "wrong_type", field: "kind"},
+					{name: "date not ISO", body: itWith(v, "interview_date", "2026-6-5"), status: 400, code: "wrong_type", field: "interview_date"},
+					{name: "in the future", body: itWith(v, "interview_date", day(1)), status: 422, code: "validation_failed", field: "interview_date"},
+					{name: "unknown kind", body: itWith(v, "kind", "exit"), status: 422, code: "validation_failed", field: "kind"},
+					{name: "not conducted without reason", body: itWith(v, "status", "not_conducted"), status: 422, code: "validation_failed",
+						field: "not_conducted_reason"},
+					{name: "unknown instrument", body: itWith(v, "instrument", "GPRA-1999"), status: 422, code: "validation_failed", field: "instrument"},
+					{name: "retired instrument", body: itWith(v, "instrument", "GPRA-2017"), status: 422, code: "validation_failed", field: "instrument"},
+					{name: "unknown client", body: itWith(v, "client_id", 999999), status: 422, code: "validation_failed", field: "client_id"},
+					{name: "unknown episode", body: itWith(v, "episode_id", 999999), status: 422, code: "validation_failed", field: "episode_id"},
+					{name: "follow-up before intake", body: itWith(v, "kind", "follow_up"), status: 422, code: "validation_failed", field: "kind"},
+					{name: "follow-up before its window", body: itWith(v, "client_id", e.demo.Clients["Rivera"], "kind", "follow_up", "interview_date", day(0)),
+						status: 422, code: "validation_failed", field: "interview_date"},
+					{name: "discharge interview of an open episode", body: itWith(v, "kind", "discharge"), status: 422, code: "validation_failed", field: "kind"},
+				}
+			}},
+		{name: "care plans", key: keyHRA,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				return "/v1/care-plans", map[string]any{"client_id": rivera(e), "program_code": "ATR", "kind": "rss_care_plan",
+					"start_date": day(0), "end_date": day(90), "services": []map[string]any{{"service_code": "ATR-CM", "units_planned": 40}}}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				svc := func(code string, units any) []map[string]any {
+					return []map[string]any{{"service_code": code, "units_planned": units}}
+				}
+				return []itBad{
+					{name: "null body", body: "null", status: 422, code: "validation_failed", field: "client_id"},
+					{name: "services as a string", body: itWith(v, "services", "ATR-CM"), status: 400, code: "wrong_type", field: "services"},
+					{name: "planned units as a string", body: itWith(v, "services", svc("ATR-CM", "forty")), status: 400, code: "wrong_type",
+						field: "services.units_planned"},
+					{name: "unknown nested field", body: itWith(v, "services", []map[string]any{{"service_code": "ATR-CM", "hours": 3}}),
+						status: 400, code: "unknown_field", field: "hours"},
+					{name: "end before start", body: itWith(v, "end_date", day(-1)), status: 422, code: "validation_failed", field: "end_date"},
+					{name: "zero planned units", body: itWith(v, "services", svc("ATR-CM", 0)), status: 422, code: "validation_failed",
+						field: "services[0].units_planned"},
+					{name: "negative planned units", body: itWith(v, "services", svc("ATR-CM", -3)), status: 422, code: "validation_failed",
+						field: "services[0].units_planned"},
+					{name: "no services", body: itWith(v, "services", []any{}), status: 422, code: "validation_failed", field: "services"},
+					{name: "kind", body: itWith(v, "kind", "wish_list"), status: 422, code: "validation_failed", field: "kind"},
+					{name: "unknown service", body: itWith(v, "services", svc("ATR-XX", 1)), status: 422, code: "validation_failed",
+						field: "services[0].service_code"},
+					{name: "service of another program", body: itWith(v, "services", svc("RCM-CM", 1)), status: 422, code: "validation_failed",
+						field: "services[0].service_code"},
+					{name: "unknown client", body: itWith(v, "client_id", 999999), status: 422, code: "validation_failed", field: "client_id"},
+					{name: "unknown program", body: itWith(v, "program_code", "NOPE"), status: 422, code: "validation_failed", field: "program_code"},
+				}
+			}},
+		{name: "close care plan", key: keyHRA, bodyOptional: true,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				a := itATRClient(t, e, day(-5))
+				return itPath("/v1/care-plans/%d/close", a.CarePlan), map[string]any{}
+			}},
+		{name: "voucher requests", key: keyHRA,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				return "/v1/voucher-requests", map[string]any{"client_id": rivera(e), "service_code": "ATR-CM", "units": 10,
+					"start_date": day(0), "end_date": day(29)}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				return []itBad{
+					{name: "null body", body: "null", status: 422, code: "validation_failed", field: "units"},
+					{name: "units as a word", body: itWith(v, "units", "ten"), status: 400, code: "wrong_type", field: "units"},
+					{name: "units as a fraction", body: itWith(v, "units", 1.5), status: 400, code: "wrong_type", field: "units"},
+					{name: "units beyond int64", body: strings.Replace(itMustJSON(v), `"units":10`, `"units":99999999999999999999999`, 1),
+						status: 400, code: "wrong_type", field: "units"},
+					{name: "client id as a string", body: itWith(v, "client_id", "1"), status: 400, code: "wrong_type", field: "client_id"},
+					{name: "start date not ISO", body: itWith(v, "start_date", "15/06/2026"), status: 400, code: "wrong_type", field: "start_date"},
+					{name: "start date as a number", body: itWith(v, "start_date", 20260615), status: 400, code: "wrong_type", field: "start_date"},
+					{name: "start date with a time", body: itWith(v, "start_date", day(0)+"T00:00:00Z"), status: 400, code: "wrong_type", field: "start_date"},
+					{name: "note as an object", body: itWith(v, "note", map[string]any{"a": 1}), status: 400, code: "wrong_type", field: "note"},
+					{name: "zero units", body: itWith(v, "units", 0), status: 422, code: "validation_failed", field: "units"},
+					{name: "negative units", body: itWith(v, "units", -5), status: 422, code: "validation_failed", field: "units"},
+					{name: "units null", body: itWith(v, "units", nil), status: 422, code: "validation_failed", field: "units"},
+					{name: "absurd units", body: itWith(v, "units", 100001), status: 422, code: "validation_failed", field: "units"},
+					{name: "end before start", body: itWith(v, "end_date", day(-1)), status: 422, code: "validation_failed", field: "end_date"},
+					{name: "span over a year", body: itWith(v, "end_date", day(400)), status: 422, code: "validation_failed", field: "end_date"},
+					{name: "dates missing", body: itWithout(v, "start_date", "end_date"), status: 422, code: "validation_failed", field: "start_date"},
+					{name: "note too long", body: itWith(v, "note", strings.Repeat("n", 4001)), status: 422, code: "validation_failed", field: "note"},
+					{name: "unknown client", body: itWith(v, "client_id", 999999), status: 422, code: "validation_failed", field: "client_id"},
+					{name: "unknown service", body: itWith(v, "service_code", "ATR-ZZ"), status: 422, code: "validation_failed", field: "service_code"},
+					{name: "unknown program", body: itWith(v, "program_code", "ZZZ"), status: 422, code: "validation_failed", field: "program_code"},
+					{name: "unknown staff", body: itWith(v, "staff_id", 999999), status: 422, code: "validation_failed", field: "staff_id"},
+					{name: "another agency's staff", body: itWith(v, "staff_id", e.demo.Staff["Ibrahim"]), status: 422, code: "validation_failed",
+						field: "staff_id"},
+					{name: "unknown enrollment", body: itWith(v, "enrollment_id", 999999), status: 422, code: "validation_failed", field: "enrollment_id"},
+				}
+			}},
+		{name: "decision", key: keyReviewer,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				p := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+				require.Equal(t, "pended", p["decision"])
+				return itPath("/v1/voucher-requests/%d/decision", itNum(t, p, "id")), map[string]any{"action": "approve", "note": "ok"}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				mod := map[string]any{"action": "approve_modified", "units": 10, "start_date": day(0), "end_date": day(29), "note": "ok"}
+				return []itBad{
+					{name: "null body", body: "null", status: 422, code: "validation_failed", field: "action"},
+					{name: "units as a string", body: itWith(mod, "units", "10"), status: 400, code: "wrong_type", field: "units"},
+					{name: "date not ISO", body: itWith(mod, "end_date", "2026/07/14"), status: 400, code: "wrong_type", field: "end_date"},
+					{name: "zero units", body: itWith(mod, "units", 0), status: 422, code: "validation_failed", field: "units"},
+					{name: "negative units", body: itWith(mod, "units", -1), status: 422, code: "validation_failed", field: "units"},
+					{name: "end before start", body: itWith(mod, "end_date", day(-3)), status: 422, code: "validation_failed", field: "end_date"},
+					{name: "no note", body: itWithout(v, "note"), status: 422, code: "validation_failed", field: "note"},
+				}
+			}},
+		{name: "claims", key: keyHRA,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				return "/v1/claims", map[string]any{"claim_number": "BAD-1", "client_id": e.demo.Clients["Kim"],
+					"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+					"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				line := func(kv ...any) []any {
+					return []any{itWith(map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}, kv...)}
+				}
+				return []itBad{
+					{name: "charge as a number", body: itWith(v, "lines", line("charge", 12)), status: 400, code: "wrong_type", field: "lines[0].charge"},
+					{name: "charge with three decimals", body: itWith(v, "lines", line("charge", "12.001")), status: 400, code: "wrong_type",
+						field: "lines[0].charge"},
+					{name: "date of service not ISO", body: itWith(v, "lines", line("date_of_service", "06/14/2026")), status: 400, code: "wrong_type",
+						field: "lines[0].date_of_service"},
+					{name: "unknown client", body: itWith(v, "client_id", 999999), status: 422, code: "validation_failed", field: "client_id"},
+				}
+			}},
+		{name: "API keys", key: keyAdmin,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				return "/v1/api-keys", map[string]any{"role": "finance", "label": "ledger"}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				return []itBad{
+					{name: "role as a number", body: itWith(v, "role", 4), status: 400, code: "wrong_type", field: "role"},
+					{name: "unknown role", body: itWith(v, "role", "root"), status: 422, code: "validation_failed", field: "role"},
+					{name: "no label", body: itWithout(v, "label"), status: 422, code: "validation_failed", field: "label"},
+					{name: "unknown provider", body: itWith(v, "role", "provider", "provider_id", 999999), status: 422, code: "validation_failed",
+						field: "provider_id"},
+				}
+			}},
+		{name: "revoke API key", key: keyAdmin, bodyOptional: true,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				r := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "finance", "label": "to revoke"})
+				require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+				return itPath("/v1/api-keys/%d/revoke", itID(t, r)), map[string]any{}
+			}},
+		{name: "patch service", method: http.MethodPatch, key: keyAdmin,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				return "/v1/reference/services/ATR-CM", map[string]any{"rate": "16.00"}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				return []itBad{
+					{name: "rate as a number", body: itWith(v, "rate", 40), status: 400, code: "wrong_type", field: "rate"},
+					{name: "rate with three decimals", body: itWith(v, "rate", "16.005"), status: 400, code: "wrong_type", field: "rate"},
+					{name: "negative rate", body: itWith(v, "rate", "-1.00"), status: 422, code: "validation_failed", field: "rate"},
+					{name: "zero rate", body: itWith(v, "rate", "0.00"), status: 422, code: "validation_failed", field: "rate"},
+					{name: "null rate", body: itWith(v, "rate", nil), status: 422, code: "validation_failed", field: "rate"},
+					{name: "zero per-voucher max", body: map[string]any{"per_voucher_max": 0}, status: 422, code: "validation_failed", field: "per_voucher_max"},
+					{name: "empty patch", body: map[string]any{}, status: 422, code: "validation_failed", field: "body"},
+				}
+			}},
+		{name: "patch program", method: http.MethodPatch, key: keyAdmin,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				return "/v1/reference/programs/ATR", map[string]any{"voucher_validity_days": 60}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				return []itBad{
+					{name: "days as a string", body: itWith(v, "voucher_validity_days", "sixty"), status: 400, code: "wrong_type", field: "voucher_validity_days"},
+					{name: "cap as a number", body: map[string]any{"episode_dollar_cap": 4000}, status: 400, code: "wrong_type", field: "episode_dollar_cap"},
+					{name: "zero validity", body: itWith(v, "voucher_validity_days", 0), status: 422, code: "validation_failed", field: "voucher_validity_days"},
+					{name: "GPRA window removed", body: map[string]any{"gpra_followup_open_days": nil}, status: 422, code: "validation_failed"},
+					{name: "GPRA window inverted", body: map[string]any{"gpra_followup_open_days": 300}, status: 422, code: "validation_failed"},
+					{name: "unknown caseload role", body: map[string]any{"caseload_caps": map[string]int{"wizard": 3}}, status: 422,
+						code: "validation_failed", field: "caseload_caps.wizard"},
+				}
+			}},
+		{name: "patch setting", method: http.MethodPatch, key: keyAdmin,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				return "/v1/reference/settings/minor_age_years", map[string]any{"value": 18}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				return []itBad{
+					{name: "value as a string", body: itWith(v, "value", "18"), status: 400, code: "wrong_type", field: "value"},
+					{name: "negative value", body: itWith(v, "value", -1), status: 422, code: "validation_failed", field: "value"},
+					{name: "no value", body: map[string]any{}, status: 422, code: "validation_failed", field: "value"},
+				}
+			}},
+	}
+}
+
+// TestITBadInput sends every kind of bad input to every endpoint that takes
+// a body: each gets its 4xx problem+json with a stable code (and the field,
+// where one is at fault), and no table changes.
+func TestITBadInput(t *testing.T) {
+	t.Parallel()
+	for _, ep := range itEndpoints() {
+		t.Run(ep.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			path, valid := ep.setup(t, e)
+			method := ep.method
+			if method == "" {
+				method = http.MethodPost
+			}
+			cases := itGeneric(t, ep, valid)
+			if ep.cases != nil {
+				cases = append(cases, ep.cases(e, valid)...)
+			}
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					itNothingWritten(t, e, func() {
+						var r resp
+						if c.chunked {
+							r = itDoChunked(e, method, ep.key, path, "chunked-"+c.name, c.body.(string))
+						} else {
+							r = e.do(req{Method: method, Path: path, Key: ep.key, Body: c.body, IdemKey: c.idem, Header: c.header})
+						}
+						p := requireProblem(t, r, c.status, c.code)
+						assert.NotEmpty(t, p["title"])
+						assert.Equal(t, "https://rss.invalid/problems/"+c.code, p["type"])
+						assert.Equal(t, path, p["instance"])
+						if c.field != "" {
+							assert.Contains(t, itFieldErrors(t, p), c.field, "body: %s", r.Body)
+						}
+						if c.code == "wrong_type" || c.code == "unknown_field" {
+							fields := itFieldErrors(t, p)
+							require.Len(t, fields, 1, "body: %s", r.Body)
+						}
+					})
+				})
+			}
+
+			// A reused Idempotency-Key with another body: the first use
+			// succeeds; the second is refused and writes nothing.
+			if method != http.MethodPost {
+				return
+			}
+			t.Run("reused Idempotency-Key, other body", func(t *testing.T) {
+				key := "reuse-" + ep.name
+				first := e.do(req{Method: method, Path: path, Key: ep.key, Body: valid, IdemKey: key})
+				require.Less(t, first.Status, 300, "the first use succeeds: %s", first.Body)
+				other := itWith(valid, "note", "a different body")
+				if ep.bodyOptional {
+					other = nil
+				}
+				itNothingWritten(t, e, func() {
+					r := e.do(req{Method: method, Path: path, Key: ep.key, Body: other, IdemKey: key})
+					requireProblem(t, r, http.StatusUnprocessableEntity, "idempotency_key_reused")
+				})
+			})
+		})
+	}
+}
+
+// List endpoints refuse bad paging and filters with 422 and the parameter named.
+func TestITBadQueryParameters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cases := []struct {
+		name  string
+		key   string
+		path  string
+		field string
+	}{
+		{name: "limit not a number", key: keyHRA, path: "/v1/clients?limit=ten", field: "limit"},
+		{name: "limit zero", key: keyHRA, path: "/v1/clients?limit=0", field: "limit"},
+		{name: "limit negative", key: keyHRA, path: "/v1/voucher-requests?limit=-1", field: "limit"},
+		{name: "limit too large", key: keyHRA, path: "/v1/authorizations?limit=501", field: "limit"},
+		{name: "cursor not ours", key: keyHRA, path: "/v1/clients?cursor=abc", field: "cursor"},
+		{name: "cursor forged", key: keyHRA, path: "/v1/clients?cursor=aWQ6LTU", field: "cursor"},
+		{name: "voucher status", key: keyHRA, path: "/v1/voucher-requests?status=maybe", field: "status"},
+		{name: "client id filter", key: keyHRA, path: "/v1/voucher-requests?client_id=x", field: "client_id"},
+		{name: "authorization status", key: keyHRA, path: "/v1/authorizations?status=spent", field: "status"},
+		{name: "queue limit", key: keyReviewer, path: "/v1/review-queue?limit=zero", field: "limit"},
+		{name: "claims date", key: keyHRA, path: "/v1/claims?service_from=yesterday", field: "service_from"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.get(tc.key, tc.path), http.StatusUnprocessableEntity, "validation_failed")
+				assert.Contains(t, itFieldErrors(t, p), tc.field)
+			})
+		})
+	}
+	for _, path := range []string{"/v1/clients/abc", "/v1/clients/0", "/v1/clients/-1", "/v1/enrollments/1.5", "/v1/voucher-requests/999999999999999999999"} {
+		t.Run("path id "+path, func(t *testing.T) {
+			requireProblem(t, e.get(keyHRA, path), http.StatusNotFound, "not_found")
+		})
+	}
+}

@@ -1,0 +1,728 @@
+package api_test
+
+import (
+	"crypto/sha256"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/api"
+)
+
+// itWalk follows next_cursor from the first page to the last and returns
+// the ids in the order served.
+func itWalk(t *testing.T, e *env, key, path string, limit int) []int64 {
+	t.Helper()
+	var ids []int64
+	cursor := ""
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 1000, "pagination does not end")
+		q := url.Values{"limit": {itStr(int64(limit))}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		r := e.get(key, path+sep+q.Encode())
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		var page struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+			NextCursor string `json:"next_cursor"`
+		}
+		r.Into(t, &page)
+		require.LessOrEqual(t, len(page.Items), limit)
+		for _, it := range page.Items {
+			ids = append(ids, it.ID)
+		}
+		if page.NextCursor == "" {
+			return ids
+		}
+		require.Len(t, page.Items, limit, "a page before the last is full")
+		cursor = page.NextCursor
+	}
+}
+
+func TestITClientsCreateLinkGetList(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := map[string]any{"first_name": "Wren", "last_name": "Itwhistler", "date_of_birth": "1988-02-29", "gender": "F",
+		"medicaid_id": "ct55512345", "catchment_area": "bridgeport", "substance_use_status": "in_recovery",
+		"address_line1": "1 Elm Street", "city": "Bridgeport", "state": "CT", "zip": "06604"}
+
+	r := e.post(keyHRA, "/v1/clients", body)
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	c := r.JSON(t)
+	id := itID(t, r)
+	assert.Equal(t, "Wren", c["first_name"])
+	assert.Equal(t, "1988-02-29", c["date_of_birth"])
+	assert.Equal(t, "CT55512345", c["medicaid_id"], "Medicaid ids are stored upper case")
+	assert.Equal(t, "in_recovery", c["substance_use_status"])
+
+	// The same person registered by another agency is one client, linked.
+	r = e.post(keyBCS, "/v1/clients", body)
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, id, itID(t, r))
+	// Matched on name and date of birth alone, by a third agency.
+	r = e.post(keyPWE, "/v1/clients", map[string]any{"first_name": "wren", "last_name": "ITWHISTLER", "date_of_birth": "1988-02-29",
+		"catchment_area": "stamford"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, id, itID(t, r))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM clients WHERE last_name = 'Itwhistler'`))
+	assert.Equal(t, 3, e.count(`SELECT count(*) FROM client_providers WHERE client_id = $1`, id))
+	assert.Equal(t, 1, itAudit(e, "create", "client", itStr(id)))
+	assert.Equal(t, 2, itAudit(e, "link", "client", itStr(id)))
+
+	for _, key := range []string{keyHRA, keyBCS, keyPWE, keyReviewer, keyFinance, keyAdmin} {
+		r = e.get(key, itPath("/v1/clients/%d", id))
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		assert.Equal(t, "Itwhistler", r.JSON(t)["last_name"])
+	}
+	requireProblem(t, e.get(keyECRA, itPath("/v1/clients/%d", id)), http.StatusNotFound, "not_found")
+
+	// Pagination walks every page once, in id order, and shows exactly the
+	// clients the agency serves (or, for the MSC, every client).
+	cases := []struct {
+		name  string
+		key   string
+		limit int
+		want  int
+	}{
+		{name: "HRA in pages of 7", key: keyHRA, limit: 7,
+			want: e.count(`SELECT count(*) FROM client_providers WHERE provider_id = $1`, e.demo.Providers["HRA"])},
+		{name: "HRA in one page", key: keyHRA, limit: 500,
+			want: e.count(`SELECT count(*) FROM client_providers WHERE provider_id = $1`, e.demo.Providers["HRA"])},
+		{name: "BCS in pages of 1", key: keyBCS, limit: 1,
+			want: e.count(`SELECT count(*) FROM client_providers WHERE provider_id = $1`, e.demo.Providers["BCS"])},
+		{name: "reviewer in pages of 10", key: keyReviewer, limit: 10, want: e.count(`SELECT count(*) FROM clients`)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ids := itWalk(t, e, tc.key, "/v1/clients", tc.limit)
+			assert.Len(t, ids, tc.want)
+			seen := map[int64]bool{}
+			for i, x := range ids {
+				assert.False(t, seen[x], "client %d served twice", x)
+				seen[x] = true
+				if i > 0 {
+					assert.Greater(t, x, ids[i-1], "ids ascend across pages")
+				}
+			}
+			assert.True(t, seen[id], "the new client is listed for every agency it is linked to")
+		})
+	}
+}
+
+func TestITEnrollmentsCreateGetDischarge(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client := itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM",
+		"assigned_staff_id": e.demo.Staff["Petrov"], "start_date": day(-3), "planned_end_date": day(200), "referral_source": "samss_meeting"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	created := r.JSON(t)
+	id := itID(t, r)
+	assert.Equal(t, "RCM", created["program_code"])
+	assert.Equal(t, float64(e.demo.Providers["HRA"]), created["provider_id"])
+	assert.Equal(t, day(-3), created["start_date"])
+	assert.Nil(t, created["discharge_date"])
+	assert.NotZero(t, created["episode_id"])
+
+	r = e.get(keyHRA, itPath("/v1/enrollments/%d", id))
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, created, r.JSON(t))
+
+	items := itItems(t, e.get(keyHRA, itPath("/v1/clients/%d/enrollments", client)))
+	require.Len(t, items, 1)
+	assert.Equal(t, float64(id), items[0]["id"])
+
+	// A second open enrollment in the same program with the same agency is a conflict.
+	requireProblem(t, e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM",
+		"start_date": day(0), "referral_source": "self"}), http.StatusConflict, "enrollment_exists")
+
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", id), map[string]any{"discharge_date": day(0), "reason": "completed services"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, day(0), r.JSON(t)["discharge_date"])
+	assert.Equal(t, "completed services", r.JSON(t)["discharge_reason"])
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND closed_on = $2`, itNum(t, created, "episode_id"), day(0)),
+		"the episode closes with its last enrollment")
+	assert.Equal(t, 1, itAudit(e, "discharge", "enrollment", itStr(id)))
+
+	requireProblem(t, e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", id), map[string]any{"discharge_date": day(0), "reason": "again"}),
+		http.StatusConflict, "already_discharged")
+	r = e.get(keyHRA, itPath("/v1/enrollments/%d", id))
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Equal(t, day(0), r.JSON(t)["discharge_date"])
+}
+
+func TestITConsentsCreateRevokeStopsVouchers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-5))
+
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 20, 0, 29)
+	require.Equal(t, "approved", v["decision"], "with the consent on file: %v", v)
+
+	// A second consent, naming another provider as recipient.
+	r := e.post(keyHRA, "/v1/consents", map[string]any{"client_id": a.Client, "recipient_type": "provider",
+		"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": "Bridgeport Community Supports",
+		"purposes": []string{"care_coordination"}, "information": "care plan", "signed_on": day(0), "expiry_event": "end of treatment"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "active", r.JSON(t)["status"])
+
+	items := itItems(t, e.get(keyHRA, itPath("/v1/clients/%d/consents", a.Client)))
+	require.Len(t, items, 2)
+	assert.Equal(t, float64(a.Consent), items[0]["id"])
+	assert.Equal(t, "active", items[0]["status"])
+	assert.Equal(t, []any{"payment"}, items[0]["purposes"])
+
+	r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", a.Consent), map[string]any{"reason": "client revoked in writing"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "revoked", r.JSON(t)["status"])
+	assert.NotNil(t, r.JSON(t)["revoked_at"])
+	assert.Equal(t, 1, itAudit(e, "revoke", "consent", itStr(a.Consent)))
+	requireProblem(t, e.post(keyHRA, itPath("/v1/consents/%d/revoke", a.Consent), map[string]any{"reason": "again"}),
+		http.StatusConflict, "already_revoked")
+
+	// At once: the very next request is denied, and nothing is authorized.
+	auths := e.count(`SELECT count(*) FROM authorizations WHERE client_id = $1`, a.Client)
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 10, 0, 29)
+	assert.Equal(t, "denied", v["decision"])
+	assert.Contains(t, v["reason_codes"], "PART2_CONSENT_MISSING")
+	assert.Nil(t, v["authorization_number"])
+	assert.Equal(t, auths, e.count(`SELECT count(*) FROM authorizations WHERE client_id = $1`, a.Client))
+}
+
+func TestITGPRAScheduleFollowUpAndRate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hraRate := func() (closed, done int64) {
+		t.Helper()
+		for _, it := range itItems(t, e.get(keyHRA, "/v1/reports/gpra-follow-up")) {
+			if int64(it["provider_id"].(float64)) == e.demo.Providers["HRA"] {
+				return itNum(t, it, "windows_closed"), itNum(t, it, "done_in_window")
+			}
+		}
+		return 0, 0
+	}
+	closed0, done0 := hraRate()
+
+	// A new ATR enrollment 200 days ago with its intake that day.
+	a := itATRClient(t, e, day(-200))
+	r := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", a.Client))
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	var sched struct {
+		ClientID int64 `json:"client_id"`
+		Episodes []struct {
+			EpisodeID  int64  `json:"episode_id"`
+			Program    string `json:"program_code"`
+			Interviews []struct {
+				Kind         string         `json:"kind"`
+				DueDate      *string        `json:"due_date"`
+				WindowOpens  *string        `json:"window_opens"`
+				WindowCloses *string        `json:"window_closes"`
+				Window       string         `json:"window"`
+				Status       string         `json:"status"`
+				Interview    map[string]any `json:"interview"`
+			} `json:"interviews"`
+		} `json:"episodes"`
+	}
+	r.Into(t, &sched)
+	assert.Equal(t, a.Client, sched.ClientID)
+	require.Len(t, sched.Episodes, 1)
+	ep := sched.Episodes[0]
+	assert.Equal(t, a.Episode, ep.EpisodeID)
+	assert.Equal(t, "ATR", ep.Program)
+	require.Len(t, ep.Interviews, 3)
+	intake, fu, dc := ep.Interviews[0], ep.Interviews[1], ep.Interviews[2]
+	assert.Equal(t, "intake", intake.Kind)
+	assert.Equal(t, "completed", intake.Status)
+	require.NotNil(t, intake.Interview)
+	assert.Equal(t, float64(a.Intake), intake.Interview["id"])
+	assert.Equal(t, "follow_up", fu.Kind)
+	require.NotNil(t, fu.WindowOpens)
+	require.NotNil(t, fu.WindowCloses)
+	assert.Equal(t, day(-200+150), *fu.WindowOpens, "the follow-up window opens 150 days after intake")
+	assert.Equal(t, day(-200+240), *fu.WindowCloses, "and closes 240 days after")
+	require.NotNil(t, fu.DueDate)
+	assert.Equal(t, day(-50), *fu.DueDate)
+	assert.Equal(t, "open", fu.Window)
+	assert.Equal(t, "due", fu.Status)
+	assert.Equal(t, "discharge", dc.Kind)
+	assert.Equal(t, "not_applicable", dc.Status)
+
+	// The follow-up, in the window.
+	r = e.post(keyHRA, "/v1/gpra-interviews", map[string]any{"client_id": a.Client, "kind": "follow_up", "instrument": "SUPRT-2025",
+		"status": "completed", "interview_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	fuID := itID(t, r)
+	assert.Equal(t, a.Episode, itID(t, r, "episode_id"))
+	r = e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", a.Client))
+	r.Into(t, &sched)
+	require.Len(t, sched.Episodes, 1)
+	fu = sched.Episodes[0].Interviews[1]
+	assert.Equal(t, "completed", fu.Status)
+	require.NotNil(t, fu.Interview)
+	assert.Equal(t, float64(fuID), fu.Interview["id"])
+	requireProblem(t, e.post(keyHRA, "/v1/gpra-interviews", map[string]any{"client_id": a.Client, "kind": "follow_up",
+		"instrument": "SUPRT-2025", "status": "completed", "interview_date": day(0)}), http.StatusConflict, "interview_exists")
+
+	// The follow-up rate counts windows that have closed: one done in
+	// window, one missed.
+	b := itATRClient(t, e, day(-250))
+	r = e.post(keyHRA, "/v1/gpra-interviews", map[string]any{"client_id": b.Client, "kind": "follow_up", "instrument": "SUPRT-2025",
+		"status": "completed", "interview_date": day(-90)})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	itATRClient(t, e, day(-245))
+	closed, done := hraRate()
+	assert.Equal(t, closed0+2, closed)
+	assert.Equal(t, done0+1, done)
+	for _, it := range itItems(t, e.get(keyReviewer, "/v1/reports/gpra-follow-up")) {
+		assert.Equal(t, "0.80", it["target"])
+		if w := itNum(t, it, "windows_closed"); w > 0 {
+			assert.NotNil(t, it["rate"])
+		}
+	}
+	// A provider sees only its own row.
+	for _, it := range itItems(t, e.get(keyBCS, "/v1/reports/gpra-follow-up")) {
+		assert.Equal(t, float64(e.demo.Providers["BCS"]), it["provider_id"])
+	}
+}
+
+func TestITCarePlansCreateGetListClose(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-5))
+	r := e.post(keyHRA, "/v1/care-plans", map[string]any{"client_id": a.Client, "program_code": "ATR", "kind": "rss_care_plan",
+		"start_date": day(0), "end_date": day(90), "services": []map[string]any{{"service_code": "ATR-LS", "units_planned": 10}}})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	created := r.JSON(t)
+	id := itID(t, r)
+	assert.Equal(t, []any{map[string]any{"service_code": "ATR-LS", "units_planned": float64(10)}}, created["services"])
+	assert.Nil(t, created["closed_at"])
+
+	r = e.get(keyHRA, itPath("/v1/care-plans/%d", id))
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, created, r.JSON(t))
+
+	items := itItems(t, e.get(keyHRA, itPath("/v1/clients/%d/care-plans", a.Client)))
+	require.Len(t, items, 2)
+	assert.Equal(t, float64(a.CarePlan), items[0]["id"])
+	assert.Equal(t, float64(id), items[1]["id"])
+
+	r = e.post(keyHRA, itPath("/v1/care-plans/%d/close", id), nil)
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.NotNil(t, r.JSON(t)["closed_at"])
+	assert.Equal(t, 1, itAudit(e, "close", "care_plan", itStr(id)))
+	requireProblem(t, e.post(keyHRA, itPath("/v1/care-plans/%d/close", id), nil), http.StatusConflict, "already_closed")
+}
+
+func TestITVoucherOutcomes(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		key      string
+		client   string
+		service  string
+		units    int
+		decision string
+		code     string // a reason code that must be given ("" for none)
+		granted  int    // units authorized (0 when nothing is)
+	}{
+		{name: "Rivera ATR case management is approved", key: keyHRA, client: "Rivera", service: "ATR-CM", units: 40, decision: "approved", granted: 40},
+		{name: "over the per-voucher max is partial", key: keyHRA, client: "Rivera", service: "ATR-CM", units: 200, decision: "partial",
+			code: "UNITS_OVER_VOUCHER_MAX", granted: 96},
+		{name: "Patel without intake GPRA is denied", key: keyHRA, client: "Patel", service: "ATR-CM", units: 40, decision: "denied",
+			code: "GPRA_INTAKE_MISSING"},
+		{name: "Johnson with follow-up overdue is pended", key: keyHRA, client: "Johnson", service: "ATR-CM", units: 40, decision: "pended",
+			code: "GPRA_FOLLOWUP_OVERDUE"},
+		{name: "Brown over the dollar cap is pended", key: keyHRA, client: "Brown", service: "ATR-CM", units: 40, decision: "pended",
+			code: "EPISODE_DOLLAR_CAP_EXCEEDED"},
+		{name: "Williams with the specialist at cap is pended", key: keyHRA, client: "Williams", service: "RCM-CM", units: 40,
+			decision: "pended", code: "CASELOAD_AT_CAP"},
+		{name: "Kim transport from BCS duplicates HRA and pends", key: keyBCS, client: "Kim", service: "ATR-TR", units: 10,
+			decision: "pended", code: "DUPLICATE_SERVICE_OTHER_PROVIDER"},
+		{name: "Kim case management from BCS is not the primary and is denied", key: keyBCS, client: "Kim", service: "ATR-CM", units: 10,
+			decision: "denied", code: "NOT_PRIMARY_CASE_MANAGER"},
+		{name: "Foster employment with active substance use is approved (zero reject)", key: keyPWE, client: "Foster", service: "EMP-IPS",
+			units: 40, decision: "approved", granted: 40},
+		{name: "Garcia with a revoked consent is denied", key: keyHRA, client: "Garcia", service: "ATR-CM", units: 10, decision: "denied",
+			code: "PART2_CONSENT_MISSING"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			client := e.demo.Clients[tc.client]
+			require.NotZero(t, client)
+			before := e.count(`SELECT count(*) FROM authorizations`)
+			v := itVoucher(t, e, tc.key, client, tc.service, tc.units, 0, 29)
+			assert.Equal(t, tc.decision, v["decision"], "%v", v["reason_codes"])
+			if tc.code != "" {
+				assert.Contains(t, v["reason_codes"], tc.code)
+			}
+			if tc.decision == "approved" {
+				assert.Empty(t, v["reason_codes"])
+			}
+			assert.Equal(t, float64(tc.units), v["units_requested"])
+			assert.NotEmpty(t, v["rule_set_version"])
+			assert.NotEmpty(t, v["trace"], "the stored decision carries its trace")
+			reasons, _ := v["reasons"].([]any)
+			for _, x := range reasons {
+				r := x.(map[string]any)
+				assert.NotEmpty(t, r["text"], "reason %v has plain text", r["code"])
+				assert.NotEmpty(t, r["next_step"], "reason %v has a next step", r["code"])
+			}
+			if tc.granted == 0 {
+				assert.Nil(t, v["units_granted"])
+				assert.Nil(t, v["authorization_number"])
+				assert.Equal(t, before, e.count(`SELECT count(*) FROM authorizations`))
+				return
+			}
+			assert.Equal(t, float64(tc.granted), v["units_granted"])
+			require.NotNil(t, v["authorization_id"])
+			assert.Equal(t, before+1, e.count(`SELECT count(*) FROM authorizations`))
+			r := e.get(tc.key, itPath("/v1/authorizations/%d", itNum(t, v, "authorization_id")))
+			require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+			auth := r.JSON(t)
+			assert.Equal(t, v["authorization_number"], auth["number"])
+			assert.Equal(t, float64(tc.granted), auth["units_authorized"])
+			assert.Equal(t, float64(0), auth["units_used"])
+			assert.Equal(t, float64(tc.granted), auth["units_remaining"])
+			assert.Equal(t, v["rate"], auth["rate"])
+			assert.Equal(t, "active", auth["status"])
+		})
+	}
+}
+
+func TestITVoucherGetListReplay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	approved := itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 40, 0, 59)
+	pended := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+	denied := itVoucher(t, e, keyHRA, e.demo.Clients["Patel"], "ATR-CM", 40, 0, 59)
+
+	for _, v := range []map[string]any{approved, pended, denied} {
+		id := itNum(t, v, "id")
+		r := e.get(keyHRA, itPath("/v1/voucher-requests/%d", id))
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		got := r.JSON(t)
+		assert.Equal(t, v, got, "GET returns what the submission returned")
+		trace, _ := got["trace"].([]any)
+		assert.NotEmpty(t, trace)
+		for _, x := range trace {
+			step := x.(map[string]any)
+			assert.NotEmpty(t, step["rule"])
+			assert.NotEmpty(t, step["result"])
+		}
+
+		r = e.get(keyHRA, itPath("/v1/voucher-requests/%d/replay", id))
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		rp := r.JSON(t)
+		assert.Equal(t, float64(id), rp["voucher_request_id"])
+		assert.Equal(t, v["decision"], rp["stored_decision"])
+		assert.Equal(t, true, rp["rules_decision_same"])
+	}
+
+	cases := []struct {
+		name   string
+		status string
+		must   int64
+	}{
+		{name: "approved", status: "approved", must: itNum(t, approved, "id")},
+		{name: "pended", status: "pended", must: itNum(t, pended, "id")},
+		{name: "denied", status: "denied", must: itNum(t, denied, "id")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			items := itItems(t, e.get(keyHRA, "/v1/voucher-requests?status="+tc.status))
+			found := false
+			for _, it := range items {
+				assert.Equal(t, tc.status, it["decision"])
+				assert.Equal(t, float64(e.demo.Providers["HRA"]), it["provider_id"])
+				assert.Nil(t, it["trace"], "lists leave the trace out")
+				found = found || int64(it["id"].(float64)) == tc.must
+			}
+			assert.True(t, found, "request %d listed", tc.must)
+		})
+	}
+	t.Run("by client", func(t *testing.T) {
+		items := itItems(t, e.get(keyHRA, itPath("/v1/voucher-requests?client_id=%d", e.demo.Clients["Johnson"])))
+		require.Len(t, items, 1)
+		assert.Equal(t, pended["id"], items[0]["id"])
+	})
+	t.Run("every page once", func(t *testing.T) {
+		ids := itWalk(t, e, keyReviewer, "/v1/voucher-requests", 2)
+		assert.Len(t, ids, e.count(`SELECT count(*) FROM voucher_requests`))
+	})
+}
+
+func TestITAuthorizationsGetListFilter(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 40, 0, 59)
+	require.Equal(t, "approved", v["decision"])
+	// Kim's fixture authorization for transport: 20 units at 12.00. A paid
+	// claim line uses 3 of them.
+	r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "IT-A-1", "client_id": e.demo.Clients["Kim"],
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 3, "charge": "36.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	kim := itItems(t, e.get(keyHRA, itPath("/v1/authorizations?client_id=%d&service_code=ATR-TR", e.demo.Clients["Kim"])))
+	require.Len(t, kim, 1)
+	used := e.count(`SELECT units_used FROM authorizations WHERE id = $1`, itNum(t, kim[0], "id"))
+	require.Positive(t, used)
+	assert.Equal(t, float64(20), kim[0]["units_authorized"])
+	assert.Equal(t, float64(used), kim[0]["units_used"])
+	assert.Equal(t, float64(20-used), kim[0]["units_remaining"])
+	assert.Equal(t, "12.00", kim[0]["rate"])
+
+	r = e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, v, "authorization_id")))
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	a := r.JSON(t)
+	assert.Equal(t, float64(40), a["units_authorized"])
+	assert.Equal(t, float64(40), a["units_remaining"])
+	assert.Equal(t, day(0), a["start_date"])
+	assert.Equal(t, v["id"], a["voucher_request_id"])
+
+	for _, status := range []string{"", "active", "exhausted", "expired", "void"} {
+		t.Run("status="+status, func(t *testing.T) {
+			items := itItems(t, e.get(keyReviewer, "/v1/authorizations?limit=500&status="+status))
+			for _, it := range items {
+				assert.Equal(t, itNum(t, it, "units_authorized")-itNum(t, it, "units_used"), itNum(t, it, "units_remaining"))
+				if status != "" {
+					assert.Equal(t, status, it["status"])
+				}
+			}
+			if status == "" || status == "active" {
+				assert.NotEmpty(t, items)
+			}
+		})
+	}
+	requireProblem(t, e.get(keyHRA, "/v1/authorizations?status=spent"), http.StatusUnprocessableEntity, "validation_failed")
+	requireProblem(t, e.get(keyHRA, "/v1/authorizations/999999"), http.StatusNotFound, "not_found")
+}
+
+func TestITReferenceReads(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.get(keyHRA, "/v1/reason-codes")
+	require.Equal(t, http.StatusOK, r.Status)
+	codes := map[string]map[string]any{}
+	for _, it := range itItems(t, r) {
+		codes[it["code"].(string)] = it
+	}
+	for _, c := range []string{"GPRA_INTAKE_MISSING", "GPRA_FOLLOWUP_OVERDUE", "PART2_CONSENT_MISSING", "CASELOAD_AT_CAP",
+		"NOT_PRIMARY_CASE_MANAGER", "EPISODE_DOLLAR_CAP_EXCEEDED", "DUPLICATE_SERVICE_OTHER_PROVIDER"} {
+		require.Contains(t, codes, c)
+		assert.NotEmpty(t, codes[c]["text"])
+		assert.NotEmpty(t, codes[c]["next_step"])
+	}
+	assert.NotEmpty(t, r.JSON(t)["voucher_rule_set_version"])
+
+	progs := itItems(t, e.get(keyHRA, "/v1/reference/programs"))
+	assert.Len(t, progs, 5)
+	r = e.get(keyHRA, "/v1/reference/programs/ATR")
+	require.Equal(t, http.StatusOK, r.Status)
+	atr := r.JSON(t)
+	assert.Equal(t, "4000.00", atr["episode_dollar_cap"])
+	assert.Equal(t, float64(150), atr["gpra_followup_open_days"])
+	assert.Equal(t, float64(240), atr["gpra_followup_close_days"])
+
+	svcs := itItems(t, e.get(keyHRA, "/v1/reference/services"))
+	assert.Len(t, svcs, 12)
+	r = e.get(keyHRA, "/v1/reference/services/ATR-CM")
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Equal(t, "15.00", r.JSON(t)["rate"])
+	assert.Equal(t, float64(96), r.JSON(t)["per_voucher_max"])
+
+	assert.NotEmpty(t, itItems(t, e.get(keyHRA, "/v1/reference/providers")))
+	r = e.get(keyHRA, itPath("/v1/reference/providers/%d", e.demo.Providers["HRA"]))
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Equal(t, "HRA", r.JSON(t)["code"])
+	r = e.get(keyReviewer, itPath("/v1/reference/providers/%d", e.demo.Providers["BCS"]))
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Equal(t, "BCS", r.JSON(t)["code"])
+	staff := itItems(t, e.get(keyHRA, itPath("/v1/reference/providers/%d/staff", e.demo.Providers["HRA"])))
+	assert.NotEmpty(t, staff)
+	assert.Len(t, itItems(t, e.get(keyHRA, "/v1/reference/catchment-areas")), 12)
+	assert.NotEmpty(t, itItems(t, e.get(keyHRA, "/v1/reference/settings")))
+
+	requireProblem(t, e.get(keyHRA, "/v1/reference/programs/NOPE"), http.StatusNotFound, "not_found")
+	requireProblem(t, e.get(keyHRA, "/v1/reference/services/NOPE-1"), http.StatusNotFound, "not_found")
+	requireProblem(t, e.get(keyHRA, "/v1/reference/providers/999999"), http.StatusNotFound, "not_found")
+}
+
+// A rate change applies to requests submitted after it: an authorization,
+// and a request pended before the change, keep the rate they were given.
+func TestITAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	old := itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 40, 0, 59)
+	require.Equal(t, "approved", old["decision"])
+	require.Equal(t, "15.00", old["rate"])
+	pended := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+	require.Equal(t, "pended", pended["decision"])
+
+	for _, key := range []string{keyHRA, keyReviewer, keyFinance} {
+		requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-CM", Key: key,
+			Body: map[string]any{"rate": "20.00"}}), http.StatusForbidden, "forbidden")
+	}
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-CM", Key: keyAdmin,
+		Body: map[string]any{"rate": "20.00", "per_voucher_max": 50}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "20.00", r.JSON(t)["rate"])
+	assert.Equal(t, float64(50), r.JSON(t)["per_voucher_max"])
+	assert.Equal(t, 1, itAudit(e, "update", "service", "ATR-CM"))
+	r = e.get(keyHRA, "/v1/reference/services/ATR-CM")
+	assert.Equal(t, "20.00", r.JSON(t)["rate"])
+
+	r = e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, old, "authorization_id")))
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Equal(t, "15.00", r.JSON(t)["rate"], "an authorization keeps its rate")
+
+	fresh := itVoucher(t, e, keyHRA, e.demo.Clients["Bennett"], "ATR-CM", 60, 0, 59)
+	assert.Equal(t, "20.00", fresh["rate"], "a new request gets the new rate")
+	assert.Equal(t, "partial", fresh["decision"], "and the new per-voucher max")
+	assert.Equal(t, float64(50), fresh["units_granted"])
+	r = e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, fresh, "authorization_id")))
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Equal(t, "20.00", r.JSON(t)["rate"])
+
+	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, pended, "id")),
+		map[string]any{"action": "approve", "note": "follow-up scheduled for next week"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	r = e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, r.JSON(t), "authorization_id")))
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Equal(t, "15.00", r.JSON(t)["rate"], "a request submitted before the change keeps the rate it was submitted at")
+
+	// Program limits and settings: admin only, applied at once.
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"voucher_validity_days": 60}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, float64(60), r.JSON(t)["voucher_validity_days"])
+	requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyReviewer,
+		Body: map[string]any{"voucher_validity_days": 30}}), http.StatusForbidden, "forbidden")
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/settings/minor_age_years", Key: keyAdmin, Body: map[string]any{"value": 19}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, float64(19), r.JSON(t)["value"])
+	requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/settings/minor_age_years", Key: keyFinance,
+		Body: map[string]any{"value": 21}}), http.StatusForbidden, "forbidden")
+}
+
+func TestITAPIKeysCreateAuthenticateRevoke(t *testing.T) {
+	t.Parallel()
+	e := itNewEnv(t, itOpts{keyTTL: time.Second})
+
+	r := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "provider", "provider_id": e.demo.Providers["BCS"], "label": "BCS EHR"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	nk := r.JSON(t)
+	key := nk["key"].(string)
+	id := itID(t, r)
+	assert.Equal(t, "provider", nk["role"])
+	assert.Equal(t, 1, itAudit(e.env, "create", "api_key", itStr(id)))
+
+	// Hashed at rest: the secret appears nowhere in the row; its SHA-256 does.
+	_, secret, ok := strings.Cut(strings.TrimPrefix(key, "rss_"), "_")
+	require.True(t, ok)
+	var row string
+	require.NoError(t, e.db.GetContext(t.Context(), &row, `SELECT t::text FROM api_keys t WHERE id = $1`, id))
+	assert.NotContains(t, row, secret)
+	sum := sha256.Sum256([]byte(secret))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM api_keys WHERE id = $1 AND secret_hash = $2`, id, sum[:]))
+
+	// The new key works and is scoped to its agency.
+	r = e.get(key, itPath("/v1/clients/%d", e.demo.Clients["Reyes"]))
+	assert.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	requireProblem(t, e.get(key, itPath("/v1/clients/%d", e.demo.Clients["Rivera"])), http.StatusNotFound, "not_found")
+
+	// Only admin mints or revokes keys.
+	for _, k := range []string{keyHRA, keyReviewer, keyFinance, key} {
+		requireProblem(t, e.post(k, "/v1/api-keys", map[string]any{"role": "admin", "label": "escalate"}), http.StatusForbidden, "forbidden")
+		requireProblem(t, e.post(k, itPath("/v1/api-keys/%d/revoke", id), nil), http.StatusForbidden, "forbidden")
+	}
+
+	r = e.post(keyAdmin, itPath("/v1/api-keys/%d/revoke", id), nil)
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, true, r.JSON(t)["revoked"])
+	assert.Equal(t, 1, itAudit(e.env, "revoke", "api_key", itStr(id)))
+	requireProblem(t, e.post(keyAdmin, itPath("/v1/api-keys/%d/revoke", id), nil), http.StatusNotFound, "not_found")
+
+	// Within the cache TTL the key may still answer; past it, it must not.
+	e.keys.Advance(time.Second + time.Millisecond)
+	r = e.get(key, "/v1/reason-codes")
+	requireProblem(t, r, http.StatusUnauthorized, "unauthorized")
+	assert.Contains(t, r.Header.Get("WWW-Authenticate"), "invalid_token")
+
+	// Bad role and scope are refused.
+	requireProblem(t, e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "provider", "label": "no agency"}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	requireProblem(t, e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "root", "label": "x"}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	requireProblem(t, e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "reviewer", "provider_id": e.demo.Providers["HRA"], "label": "x"}),
+		http.StatusUnprocessableEntity, "validation_failed")
+}
+
+func TestITClaimsHappyPath(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kim := e.demo.Clients["Kim"]
+	used0 := e.count(`SELECT units_used FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`, kim)
+	claim := map[string]any{"claim_number": "IT-C-1", "client_id": kim, "rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 2, "charge": "24.00"}}}
+	r := e.post(keyHRA, "/v1/claims", claim)
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	c := r.JSON(t)
+	id := itID(t, r)
+	assert.Equal(t, "24.00", c["total_paid"])
+
+	r = e.get(keyHRA, itPath("/v1/claims/%d", id))
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "IT-C-1", r.JSON(t)["claim_number"])
+	items := itItems(t, e.get(keyHRA, itPath("/v1/claims?client_id=%d", kim)))
+	require.Len(t, items, 1)
+	r = e.get(keyHRA, itPath("/v1/claims/%d/remittance", id))
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "24.00", r.JSON(t)["paid"])
+	requireProblem(t, e.get(keyBCS, itPath("/v1/claims/%d", id)), http.StatusNotFound, "not_found")
+
+	r = e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{map[string]any{"claim_number": "IT-C-2", "client_id": kim,
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-2), "units": 1, "charge": "12.00"}}}}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, float64(1), r.JSON(t)["summary"].(map[string]any)["created"])
+
+	r = e.post(keyHRA, itPath("/v1/claims/%d/void", id), map[string]any{"claim_number": "IT-C-1-V"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	assert.Equal(t, used0+1, e.count(`SELECT units_used FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`, kim),
+		"the void gives back its 2 units; the bulk claim keeps its 1")
+}
+
+func TestITOperationalEndpoints(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.get("", "/healthz")
+	assert.Equal(t, http.StatusOK, r.Status)
+	assert.Equal(t, "ok", r.JSON(t)["status"])
+	r = e.get("", "/readyz")
+	assert.Equal(t, http.StatusOK, r.Status)
+	assert.Equal(t, "ready", r.JSON(t)["status"])
+	e.get(keyHRA, "/v1/reason-codes")
+	r = e.get("", "/metrics")
+	assert.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, string(r.Body), "rss_http_requests_total")
+	assert.Contains(t, string(r.Body), `route="/v1/reason-codes"`)
+	r = e.get("", "/openapi.yaml")
+	assert.Equal(t, http.StatusOK, r.Status)
+	assert.Equal(t, "application/yaml", r.Header.Get("Content-Type"))
+	assert.Equal(t, string(api.OpenAPI()), string(r.Body))
+	requireProblem(t, e.get(keyHRA, "/v1/no-such-thing"), http.StatusNotFound, "not_found")
+	requireProblem(t, e.do(req{Method: http.MethodDelete, Path: "/v1/clients/1", Key: keyHRA}), http.StatusMethodNotAllowed, "method_not_allowed")
+}

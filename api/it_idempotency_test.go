@@ -1,0 +1,268 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// itIdemCase is a POST whose replay must answer the first response and
+// write nothing more.
+type itIdemCase struct {
+	name   string
+	key    string
+	setup  func(t *testing.T, e *env) (path string, body any)
+	table  string // the table the endpoint writes one row to
+	action string // the audit action the write records
+	entity string // the audit entity type
+}
+
+func itIdemCases() []itIdemCase {
+	return []itIdemCase{
+		{name: "voucher request", key: keyHRA, table: "voucher_requests", action: "create", entity: "voucher_request",
+			setup: func(t *testing.T, e *env) (string, any) {
+				return "/v1/voucher-requests", map[string]any{"client_id": e.demo.Clients["Rivera"], "service_code": "ATR-CM", "units": 40,
+					"start_date": day(0), "end_date": day(59)}
+			}},
+		{name: "client", key: keyHRA, table: "clients", action: "create", entity: "client",
+			setup: func(t *testing.T, e *env) (string, any) {
+				first, last := itPerson("Idem")
+				return "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1985-03-03", "catchment_area": "norwich"}
+			}},
+		{name: "enrollment", key: keyHRA, table: "enrollments", action: "create", entity: "enrollment",
+			setup: func(t *testing.T, e *env) (string, any) {
+				c := itNewClient(t, e, keyHRA, "hartford")
+				return "/v1/enrollments", map[string]any{"client_id": c, "program_code": "ATR", "start_date": day(0)}
+			}},
+		{name: "consent", key: keyHRA, table: "consents", action: "create", entity: "consent",
+			setup: func(t *testing.T, e *env) (string, any) {
+				return "/v1/consents", map[string]any{"client_id": e.demo.Clients["Rivera"], "recipient_type": "msc", "recipient_name": "MSC",
+					"purposes": []string{"payment"}, "information": "all", "signed_on": day(0), "expires_on": day(90)}
+			}},
+		{name: "GPRA interview", key: keyHRA, table: "gpra_interviews", action: "create", entity: "gpra_interview",
+			setup: func(t *testing.T, e *env) (string, any) {
+				a := itATRClient(t, e, day(-200))
+				return "/v1/gpra-interviews", map[string]any{"client_id": a.Client, "kind": "follow_up", "instrument": "SUPRT-2025",
+					"status": "completed", "interview_date": day(0)}
+			}},
+		{name: "care plan", key: keyHRA, table: "care_plans", action: "create", entity: "care_plan",
+			setup: func(t *testing.T, e *env) (string, any) {
+				return "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Rivera"], "program_code": "ATR", "kind": "rss_care_plan",
+					"start_date": day(0), "services": []map[string]any{{"service_code": "ATR-DT"}}}
+			}},
+		{name: "reviewer decision", key: keyReviewer, table: "reviewer_decisions", action: "decide", entity: "voucher_request",
+			setup: func(t *testing.T, e *env) (string, any) {
+				v := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+				return itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "ok"}
+			}},
+		{name: "API key", key: keyAdmin, table: "api_keys", action: "create", entity: "api_key",
+			setup: func(t *testing.T, e *env) (string, any) {
+				return "/v1/api-keys", map[string]any{"role": "finance", "label": "replayed"}
+			}},
+		{name: "claim", key: keyHRA, table: "claims", action: "", entity: "",
+			setup: func(t *testing.T, e *env) (string, any) {
+				return "/v1/claims", map[string]any{"claim_number": "IDEM-1", "client_id": e.demo.Clients["Kim"],
+					"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+					"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}
+			}},
+	}
+}
+
+func TestITIdempotentReplay(t *testing.T) {
+	t.Parallel()
+	for _, tc := range itIdemCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			path, body := tc.setup(t, e)
+			rows := e.count(`SELECT count(*) FROM ` + tc.table)
+			audits := itAudit(e, tc.action, tc.entity, "")
+			key := "replay-" + tc.name
+
+			first := e.do(req{Method: http.MethodPost, Path: path, Key: tc.key, Body: body, IdemKey: key})
+			require.Less(t, first.Status, 300, "body: %s", first.Body)
+			assert.Empty(t, first.Header.Get("Idempotent-Replayed"))
+			after := itSnapshot(e)
+
+			for range 2 {
+				again := e.do(req{Method: http.MethodPost, Path: path, Key: tc.key, Body: body, IdemKey: key})
+				assert.Equal(t, first.Status, again.Status)
+				assert.Equal(t, string(first.Body), string(again.Body), "the replay is byte for byte the first answer")
+				assert.Equal(t, first.Header.Get("Content-Type"), again.Header.Get("Content-Type"))
+				assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+			}
+			assert.Equal(t, after, itSnapshot(e), "a replay writes nothing")
+			assert.Equal(t, rows+1, e.count(`SELECT count(*) FROM `+tc.table), "exactly one row")
+			if tc.action != "" {
+				assert.Equal(t, audits+1, itAudit(e, tc.action, tc.entity, ""), "exactly one audit event")
+			}
+			assert.Equal(t, 1, e.count(`SELECT count(*) FROM idempotency_keys WHERE key = $1`, key))
+		})
+	}
+}
+
+func TestITIdempotencyVoucherDetails(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := map[string]any{"client_id": e.demo.Clients["Rivera"], "service_code": "ATR-CM", "units": 40, "start_date": day(0), "end_date": day(59)}
+	vr, auths := e.count(`SELECT count(*) FROM voucher_requests`), e.count(`SELECT count(*) FROM authorizations`)
+
+	first := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyHRA, Body: body, IdemKey: "vr-1"})
+	require.Equal(t, http.StatusCreated, first.Status, "body: %s", first.Body)
+	id := itID(t, first)
+	again := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyHRA, Body: body, IdemKey: "vr-1"})
+	assert.Equal(t, http.StatusCreated, again.Status)
+	assert.Equal(t, string(first.Body), string(again.Body))
+	assert.Equal(t, vr+1, e.count(`SELECT count(*) FROM voucher_requests`))
+	assert.Equal(t, auths+1, e.count(`SELECT count(*) FROM authorizations`))
+	assert.Equal(t, 1, itAudit(e, "create", "voucher_request", itStr(id)))
+
+	t.Run("keys are per API key", func(t *testing.T) {
+		r := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyBCS, IdemKey: "vr-1",
+			Body: map[string]any{"client_id": e.demo.Clients["Reyes"], "service_code": "RSVP-RC", "units": 8, "start_date": day(0), "end_date": day(29)}})
+		require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+		assert.Empty(t, r.Header.Get("Idempotent-Replayed"))
+		assert.NotEqual(t, id, itID(t, r))
+	})
+
+	t.Run("a key whose request failed stores nothing and can be used again", func(t *testing.T) {
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyHRA, IdemKey: "vr-2",
+				Body: itWith(body, "units", 0)}), http.StatusUnprocessableEntity, "validation_failed")
+		})
+		r := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyHRA, IdemKey: "vr-2",
+			Body: itWith(body, "service_code", "ATR-TR", "units", 5)})
+		assert.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+		assert.Empty(t, r.Header.Get("Idempotent-Replayed"))
+	})
+
+	t.Run("the replay is the first answer even after the record changed", func(t *testing.T) {
+		p := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyHRA, IdemKey: "vr-3",
+			Body: map[string]any{"client_id": e.demo.Clients["Johnson"], "service_code": "ATR-CM", "units": 40, "start_date": day(0), "end_date": day(59)}})
+		require.Equal(t, http.StatusCreated, p.Status, "body: %s", p.Body)
+		require.Equal(t, "pended", p.JSON(t)["decision"])
+		r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itID(t, p)), map[string]any{"action": "deny", "note": "no"})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		again := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyHRA, IdemKey: "vr-3",
+			Body: map[string]any{"client_id": e.demo.Clients["Johnson"], "service_code": "ATR-CM", "units": 40, "start_date": day(0), "end_date": day(59)}})
+		assert.Equal(t, string(p.Body), string(again.Body))
+	})
+
+	t.Run("the same body with other formatting is another request", func(t *testing.T) {
+		raw, err := json.MarshalIndent(body, "", "  ")
+		require.NoError(t, err)
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyHRA, IdemKey: "vr-1", Body: raw}),
+				http.StatusUnprocessableEntity, "idempotency_key_reused")
+		})
+	})
+}
+
+// itRawPost sends a POST without touching testing.T, for use from goroutines.
+func itRawPost(e *env, key, path, idem string, body []byte) resp {
+	hr := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	hr.Header.Set("Authorization", "Bearer "+key)
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Idempotency-Key", idem)
+	w := httptest.NewRecorder()
+	e.srv.ServeHTTP(w, hr)
+	return resp{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
+}
+
+func TestITIdempotencyConcurrentReplays(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		client  string
+		service string
+		auths   int
+	}{
+		{name: "approved request", client: "Rivera", service: "ATR-CM", auths: 1},
+		{name: "pended request", client: "Johnson", service: "ATR-CM", auths: 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			body, err := json.Marshal(map[string]any{"client_id": e.demo.Clients[tc.client], "service_code": tc.service, "units": 30,
+				"start_date": day(0), "end_date": day(29)})
+			require.NoError(t, err)
+			vr, auths := e.count(`SELECT count(*) FROM voucher_requests`), e.count(`SELECT count(*) FROM authorizations`)
+			audits := itAudit(e, "create", "voucher_request", "")
+
+			const n = 8
+			out := make([]resp, n)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range n {
+				wg.Go(func() {
+					<-start
+					out[i] = itRawPost(e, keyHRA, "/v1/voucher-requests", "concurrent-1", body)
+				})
+			}
+			close(start)
+			wg.Wait()
+
+			replayed := 0
+			for i, r := range out {
+				assert.Equal(t, http.StatusCreated, r.Status, "response %d: %s", i, r.Body)
+				assert.Equal(t, string(out[0].Body), string(r.Body), "response %d", i)
+				if r.Header.Get("Idempotent-Replayed") == "true" {
+					replayed++
+				}
+			}
+			assert.Equal(t, n-1, replayed, "one request did the work, the rest were replays")
+			assert.Equal(t, vr+1, e.count(`SELECT count(*) FROM voucher_requests`))
+			assert.Equal(t, auths+tc.auths, e.count(`SELECT count(*) FROM authorizations`))
+			assert.Equal(t, audits+1, itAudit(e, "create", "voucher_request", ""))
+			assert.Equal(t, 1, e.count(`SELECT count(*) FROM idempotency_keys WHERE key = 'concurrent-1'`))
+		})
+	}
+}
+
+// A handler that panics inside an idempotent POST answers 500 problem+json
+// (never an empty success) and writes nothing. The panic here comes from a
+// GPRA program whose follow-up window was nulled behind the API's back (the
+// schema's CHECK lets NULL through; PATCH refuses it).
+func TestITPanicInsideIdempotentPostIsAProblem(t *testing.T) {
+	t.Parallel()
+	log := &itSyncWriter{w: &bytes.Buffer{}}
+	e := itNewEnv(t, itOpts{log: log})
+	_, err := e.db.ExecContext(t.Context(), `UPDATE programs SET gpra_followup_open_days = NULL WHERE code = 'ATR'`)
+	require.NoError(t, err)
+	body := map[string]any{"client_id": e.demo.Clients["Rivera"], "kind": "follow_up", "instrument": "SUPRT-2025",
+		"status": "completed", "interview_date": day(0)}
+	itNothingWritten(t, e.env, func() {
+		r := e.post(keyHRA, "/v1/gpra-interviews", body)
+		require.GreaterOrEqual(t, r.Status, 400, "a failed request is never a success: %d %q", r.Status, r.Body)
+		require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"), "body: %q", r.Body)
+		p := r.JSON(t)
+		assert.Equal(t, float64(r.Status), p["status"])
+		assert.NotEmpty(t, p["code"])
+	})
+	assert.Contains(t, log.String(), `"msg":"panic"`, "the panic is logged on the server's logger")
+}
+
+// itSyncWriter serialises writes from concurrent requests.
+type itSyncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *itSyncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (s *itSyncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
+}

@@ -1,0 +1,210 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestITReviewQueueOldestFirstWithAge(t *testing.T) {
+	t.Parallel()
+	e := itNewEnv(t, itOpts{})
+	first := itVoucher(t, e.env, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+	e.clock.Advance(3 * time.Hour)
+	second := itVoucher(t, e.env, keyHRA, e.demo.Clients["Brown"], "ATR-CM", 40, 0, 29)
+	e.clock.Advance(27 * time.Hour)
+	third := itVoucher(t, e.env, keyHRA, e.demo.Clients["Williams"], "RCM-CM", 40, 0, 59)
+	e.clock.Advance(20 * time.Hour)
+	for _, v := range []map[string]any{first, second, third} {
+		require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	}
+
+	for _, key := range []string{keyReviewer, keyAdmin} {
+		items := itItems(t, e.get(key, "/v1/review-queue"))
+		pos := map[int64]int{}
+		for i, it := range items {
+			assert.Equal(t, "pended", it["decision"])
+			assert.Contains(t, it, "age_hours")
+			assert.Contains(t, it, "age_days")
+			if i > 0 {
+				assert.Greater(t, itNum(t, it, "id"), itNum(t, items[i-1], "id"), "the queue is in submission order")
+			}
+			pos[itNum(t, it, "id")] = i
+		}
+		want := []struct {
+			v           map[string]any
+			hours, days int64
+		}{{first, 50, 2}, {second, 47, 1}, {third, 20, 0}}
+		last := -1
+		for _, w := range want {
+			i, ok := pos[itNum(t, w.v, "id")]
+			require.True(t, ok, "request %v is queued", w.v["id"])
+			assert.Greater(t, i, last, "oldest first")
+			last = i
+			assert.Equal(t, w.hours, itNum(t, items[i], "age_hours"))
+			assert.Equal(t, w.days, itNum(t, items[i], "age_days"))
+		}
+		// Walking the queue a page at a time gives the same list.
+		ids := itWalk(t, e.env, key, "/v1/review-queue", 1)
+		require.Len(t, ids, len(items))
+		for i, id := range ids {
+			assert.Equal(t, itNum(t, items[i], "id"), id)
+		}
+	}
+	for _, key := range []string{keyHRA, keyFinance} {
+		requireProblem(t, e.get(key, "/v1/review-queue"), http.StatusForbidden, "forbidden")
+	}
+
+	// A decided request leaves the queue.
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, first, "id")),
+		map[string]any{"action": "deny", "note": "no follow-up on file"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	for _, it := range itItems(t, e.get(keyReviewer, "/v1/review-queue")) {
+		assert.NotEqual(t, first["id"], it["id"])
+	}
+}
+
+func TestITReviewerDecisions(t *testing.T) {
+	t.Parallel()
+	note := "reviewed against the GPRA follow-up plan"
+	cases := []struct {
+		name      string
+		body      map[string]any
+		decision  string
+		authUnits int // 0 when no authorization is created
+		authStart string
+		authEnd   string
+	}{
+		{name: "approve as asked", body: map[string]any{"action": "approve", "note": note},
+			decision: "approved", authUnits: 40, authStart: day(0), authEnd: day(59)},
+		{name: "approve modified with fewer units is partial",
+			body:     map[string]any{"action": "approve_modified", "units": 20, "start_date": day(0), "end_date": day(59), "note": note},
+			decision: "partial", authUnits: 20, authStart: day(0), authEnd: day(59)},
+		{name: "approve modified with a shorter span is partial",
+			body:     map[string]any{"action": "approve_modified", "units": 40, "start_date": day(0), "end_date": day(29), "note": note},
+			decision: "partial", authUnits: 40, authStart: day(0), authEnd: day(29)},
+		{name: "approve modified with everything asked is approved",
+			body:     map[string]any{"action": "approve_modified", "units": 40, "start_date": day(0), "end_date": day(59), "note": note},
+			decision: "approved", authUnits: 40, authStart: day(0), authEnd: day(59)},
+		{name: "deny", body: map[string]any{"action": "deny", "note": note}, decision: "denied"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			v := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+			require.Equal(t, "pended", v["decision"])
+			id := itNum(t, v, "id")
+			auths := e.count(`SELECT count(*) FROM authorizations`)
+
+			r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", id), tc.body)
+			require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+			got := r.JSON(t)
+			assert.Equal(t, tc.decision, got["decision"])
+			assert.Equal(t, "pended", got["rules_decision"], "the rules' own decision is kept beside the reviewer's")
+			assert.NotNil(t, got["decided_at"])
+			review, ok := got["review"].(map[string]any)
+			require.True(t, ok, "the decision carries the review: %s", r.Body)
+			assert.Equal(t, tc.body["action"], review["action"])
+			assert.Equal(t, note, review["note"])
+			assert.Equal(t, 1, e.count(`SELECT count(*) FROM reviewer_decisions WHERE voucher_request_id = $1`, id))
+			assert.Equal(t, 1, itAudit(e, "decide", "voucher_request", itStr(id)))
+
+			if tc.authUnits == 0 {
+				assert.Nil(t, got["authorization_id"])
+				assert.Nil(t, got["units_granted"])
+				assert.Equal(t, auths, e.count(`SELECT count(*) FROM authorizations`))
+			} else {
+				assert.Equal(t, auths+1, e.count(`SELECT count(*) FROM authorizations`))
+				assert.Equal(t, float64(tc.authUnits), got["units_granted"])
+				require.NotNil(t, got["authorization_id"], "body: %s", r.Body)
+				ar := e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, got, "authorization_id")))
+				require.Equal(t, http.StatusOK, ar.Status, "body: %s", ar.Body)
+				a := ar.JSON(t)
+				assert.Equal(t, float64(tc.authUnits), a["units_authorized"])
+				assert.Equal(t, float64(tc.authUnits), a["units_remaining"])
+				assert.Equal(t, tc.authStart, a["start_date"])
+				assert.Equal(t, tc.authEnd, a["end_date"])
+				assert.Equal(t, "15.00", a["rate"])
+			}
+			// The provider sees the outcome on its request.
+			pr := e.get(keyHRA, itPath("/v1/voucher-requests/%d", id))
+			require.Equal(t, http.StatusOK, pr.Status)
+			assert.Equal(t, tc.decision, pr.JSON(t)["decision"])
+
+			// A request is decided once.
+			requireProblem(t, e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", id),
+				map[string]any{"action": "deny", "note": "second thoughts"}), http.StatusConflict, "not_pended")
+			assert.Equal(t, 1, e.count(`SELECT count(*) FROM reviewer_decisions WHERE voucher_request_id = $1`, id))
+		})
+	}
+}
+
+func TestITReviewerDecisionRefusals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pended := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+	approved := itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 40, 0, 59)
+	pid, aid := itNum(t, pended, "id"), itNum(t, approved, "id")
+	ok := map[string]any{"action": "approve", "note": "fine"}
+	cases := []struct {
+		name   string
+		key    string
+		id     int64
+		body   map[string]any
+		status int
+		code   string
+		field  string
+	}{
+		{name: "provider key", key: keyHRA, id: pid, body: ok, status: http.StatusForbidden, code: "forbidden"},
+		{name: "finance key", key: keyFinance, id: pid, body: ok, status: http.StatusForbidden, code: "forbidden"},
+		{name: "admin key", key: keyAdmin, id: pid, body: ok, status: http.StatusForbidden, code: "forbidden"},
+		{name: "a request the rules approved", key: keyReviewer, id: aid, body: ok, status: http.StatusConflict, code: "not_pended"},
+		{name: "unknown request", key: keyReviewer, id: 999999, body: ok, status: http.StatusNotFound, code: "not_found"},
+		{name: "no note", key: keyReviewer, id: pid, body: map[string]any{"action": "approve"},
+			status: http.StatusUnprocessableEntity, code: "validation_failed", field: "note"},
+		{name: "unknown action", key: keyReviewer, id: pid, body: map[string]any{"action": "rubber_stamp", "note": "x"},
+			status: http.StatusUnprocessableEntity, code: "validation_failed", field: "action"},
+		{name: "more units than asked", key: keyReviewer, id: pid,
+			body:   map[string]any{"action": "approve_modified", "units": 41, "start_date": day(0), "end_date": day(59), "note": "x"},
+			status: http.StatusUnprocessableEntity, code: "validation_failed", field: "units"},
+		{name: "zero units", key: keyReviewer, id: pid,
+			body:   map[string]any{"action": "approve_modified", "units": 0, "start_date": day(0), "end_date": day(59), "note": "x"},
+			status: http.StatusUnprocessableEntity, code: "validation_failed", field: "units"},
+		{name: "end before start", key: keyReviewer, id: pid,
+			body:   map[string]any{"action": "approve_modified", "units": 10, "start_date": day(10), "end_date": day(5), "note": "x"},
+			status: http.StatusUnprocessableEntity, code: "validation_failed", field: "end_date"},
+		{name: "units with a plain approve", key: keyReviewer, id: pid, body: map[string]any{"action": "approve", "units": 10, "note": "x"},
+			status: http.StatusUnprocessableEntity, code: "validation_failed", field: "action"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.post(tc.key, itPath("/v1/voucher-requests/%d/decision", tc.id), tc.body), tc.status, tc.code)
+				if tc.field != "" {
+					assert.Contains(t, itFieldErrors(t, p), tc.field)
+				}
+			})
+		})
+	}
+}
+
+// A reviewer's approval of a request pended over the episode dollar cap
+// records the exception and lifts the cap to what is now authorized.
+func TestITReviewerApprovesDollarCapException(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Brown"], "ATR-CM", 40, 0, 29)
+	require.Equal(t, "pended", v["decision"])
+	require.Contains(t, v["reason_codes"], "EPISODE_DOLLAR_CAP_EXCEEDED")
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")),
+		map[string]any{"action": "approve", "note": "exception granted: housing transition"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "approved", r.JSON(t)["decision"])
+	assert.Equal(t, 1, itAudit(e, "cap_exception", "episode", ""))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes e JOIN enrollments n ON n.episode_id = e.id
+		WHERE n.client_id = $1 AND e.program_code = 'ATR' AND e.dollar_cap > 4000`, e.demo.Clients["Brown"]))
+}
