@@ -1,0 +1,413 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/api"
+)
+
+// oaDoc loads the embedded document and checks it is valid OpenAPI 3.
+func oaDoc(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI())
+	require.NoError(t, err, "api/openapi.yaml does not load")
+	require.NoError(t, doc.Validate(t.Context()), "api/openapi.yaml is not valid OpenAPI 3")
+	return doc
+}
+
+// oaPath turns a gin route template into an OpenAPI path template.
+func oaPath(ginPath string) string {
+	parts := strings.Split(ginPath, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, ":") || strings.HasPrefix(p, "*") {
+			parts[i] = "{" + p[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func TestOpenAPIDocumentIsValid(t *testing.T) {
+	t.Parallel()
+	doc := oaDoc(t)
+	assert.Equal(t, "3.0.3", doc.OpenAPI)
+	assert.Equal(t, "rss — recovery support services vouchers and claims", doc.Info.Title)
+	require.Len(t, doc.Servers, 1)
+	assert.Equal(t, "http://localhost:8080", doc.Servers[0].URL)
+	require.Contains(t, doc.Components.SecuritySchemes, "bearerAuth")
+	assert.Equal(t, openapi3.SecurityRequirements{{"bearerAuth": []string{}}}, doc.Security)
+}
+
+// TestOpenAPIMatchesRoutes keeps the document and the router in step both
+// ways: every route is documented, and every documented operation is routed.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
+	doc := oaDoc(t)
+	// No route needs a database at construction, so an empty config will do.
+	srv := api.New(api.Config{})
+
+	routed := map[string]bool{}
+	for _, r := range srv.Routes() {
+		path := oaPath(r.Path)
+		routed[r.Method+" "+path] = true
+		item := doc.Paths.Value(path)
+		if !assert.NotNil(t, item, "route %s %s is not in api/openapi.yaml (as %s)", r.Method, r.Path, path) {
+			continue
+		}
+		assert.NotNil(t, item.GetOperation(r.Method), "route %s %s is in api/openapi.yaml without its %s operation", r.Method, r.Path, r.Method)
+	}
+	documented := 0
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented++
+			assert.True(t, routed[method+" "+path], "api/openapi.yaml documents %s %s, which no route serves", method, path)
+		}
+	}
+	assert.Equal(t, len(routed), documented, "routes and documented operations differ in number")
+}
+
+// TestOpenAPIConventions checks SPEC §11 as the document states it.
+func TestOpenAPIConventions(t *testing.T) {
+	t.Parallel()
+	doc := oaDoc(t)
+	problem := doc.Components.Schemas["Problem"]
+	require.NotNil(t, problem, "components/schemas/Problem")
+	idem := doc.Components.Parameters["IdempotencyKey"]
+	require.NotNil(t, idem, "components/parameters/IdempotencyKey")
+	assert.Equal(t, "Idempotency-Key", idem.Value.Name)
+	assert.Equal(t, "header", idem.Value.In)
+	assert.True(t, idem.Value.Required)
+	public := map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/openapi.yaml": true}
+
+	for path, item := range doc.Paths.Map() {
+		v1 := strings.HasPrefix(path, "/v1/")
+		assert.True(t, v1 || public[path], "%s is neither under /v1 nor a known public path", path)
+		for method, op := range item.Operations() {
+			name := method + " " + path
+			params := append(slices.Clone(item.Parameters), op.Parameters...)
+
+			assert.NotEmpty(t, op.Summary, "%s has no summary", name)
+			assert.NotEmpty(t, op.Description, "%s has no description", name)
+			assert.NotEmpty(t, op.OperationID, "%s has no operationId", name)
+
+			if public[path] {
+				assert.True(t, op.Security != nil && len(*op.Security) == 0, "%s needs no key: it must say security: []", name)
+			} else {
+				assert.Nil(t, op.Security, "%s must use the global bearerAuth", name)
+			}
+
+			hasIdem := slices.ContainsFunc(params, func(p *openapi3.ParameterRef) bool { return p.Value == idem.Value })
+			if v1 && method == http.MethodPost {
+				assert.True(t, hasIdem, "%s must declare the Idempotency-Key parameter", name)
+			} else {
+				assert.False(t, hasIdem, "%s is not a POST and must not ask for an Idempotency-Key", name)
+			}
+
+			// Path ids are positive integers.
+			for _, p := range params {
+				if p.Value.In == "path" && strings.HasSuffix(p.Value.Name, "_id") {
+					s := p.Value.Schema.Value
+					assert.True(t, s.Type.Is(openapi3.TypeInteger) && s.Min != nil && *s.Min == 1,
+						"%s: path parameter %s must be an integer >= 1", name, p.Value.Name)
+				}
+			}
+
+			// Every problem the operation documents is a Problem, and /v1
+			// operations document at least one 4xx and the 401 and 500.
+			problems4xx := 0
+			for code, r := range op.Responses.Map() {
+				ct := r.Value.Content.Get("application/problem+json")
+				if strings.HasPrefix(code, "4") || strings.HasPrefix(code, "5") {
+					if assert.NotNil(t, ct, "%s %s must be application/problem+json", name, code) {
+						assert.Same(t, problem.Value, ct.Schema.Value, "%s %s must use the Problem schema", name, code)
+					}
+					if strings.HasPrefix(code, "4") && ct != nil && ct.Schema.Value == problem.Value {
+						problems4xx++
+					}
+				}
+			}
+			if v1 {
+				assert.Positive(t, problems4xx, "%s declares no 4xx problem", name)
+				for _, code := range []string{"401", "500"} {
+					assert.NotNil(t, op.Responses.Status(mustAtoi(code)), "%s must document %s", name, code)
+				}
+			}
+			if slices.ContainsFunc(params, func(p *openapi3.ParameterRef) bool { return p.Value.In == "path" }) {
+				assert.NotNil(t, op.Responses.Status(http.StatusNotFound), "%s has a path id and must document 404", name)
+			}
+
+			// Bodies are read strictly.
+			if op.RequestBody != nil {
+				mt := op.RequestBody.Value.Content.Get("application/json")
+				if assert.NotNil(t, mt, "%s: request body must be application/json", name) {
+					s := mt.Schema.Value
+					has := s.AdditionalProperties.Has
+					assert.True(t, has != nil && !*has, "%s: request body schema must say additionalProperties: false", name)
+				}
+				for _, code := range []int{400, 413, 415, 422} {
+					assert.NotNil(t, op.Responses.Status(code), "%s takes a body and must document %d", name, code)
+				}
+			}
+
+			// Paginated lists take limit and cursor and answer next_cursor.
+			hasLimit := slices.ContainsFunc(params, func(p *openapi3.ParameterRef) bool { return p.Value.Name == "limit" })
+			hasCursor := slices.ContainsFunc(params, func(p *openapi3.ParameterRef) bool { return p.Value.Name == "cursor" })
+			assert.Equal(t, hasLimit, hasCursor, "%s: limit and cursor go together", name)
+			if hasLimit {
+				ok := op.Responses.Status(http.StatusOK)
+				require.NotNil(t, ok, "%s", name)
+				s := ok.Value.Content.Get("application/json").Schema.Value
+				assert.Contains(t, s.Properties, "items", "%s: a list answers items", name)
+				assert.Contains(t, s.Properties, "next_cursor", "%s: a paginated list answers next_cursor", name)
+				assert.NotNil(t, op.Responses.Status(http.StatusUnprocessableEntity), "%s: a bad limit or cursor is a 422", name)
+			}
+		}
+	}
+}
+
+func mustAtoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+// oaCall is one real request through the harness whose response (and,
+// for a valid request, the request too) is checked against the document.
+type oaCall struct {
+	name         string
+	method, path string
+	key          string
+	body         any
+	idemKey      string // POSTs get a fresh key unless set
+	want         int
+	badRequest   bool // the request itself breaks the document (so skip validating it)
+}
+
+func (c oaCall) request(t *testing.T) *http.Request {
+	t.Helper()
+	var body io.Reader
+	if c.body != nil {
+		raw, err := json.Marshal(c.body)
+		require.NoError(t, err)
+		body = bytes.NewReader(raw)
+	}
+	r := httptest.NewRequest(c.method, "http://localhost:8080"+c.path, body)
+	if c.key != "" {
+		r.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	if c.body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	if c.method == http.MethodPost {
+		r.Header.Set("Idempotency-Key", c.idemKey)
+	}
+	return r
+}
+
+// oaValidate serves c and checks request and response against the
+// document: status documented, headers and body matching their schemas
+// (formats included), and no field in the body that the document lacks.
+func oaValidate(t *testing.T, e *env, doc *openapi3.T, router routers.Router, c oaCall) *httptest.ResponseRecorder {
+	t.Helper()
+	if c.method == http.MethodPost && c.idemKey == "" {
+		c.idemKey = "oa-" + strconv.FormatInt(idemSeq.Add(1), 10)
+	}
+	w := httptest.NewRecorder()
+	e.srv.ServeHTTP(w, c.request(t))
+	require.Equal(t, c.want, w.Code, "%s: body %s", c.name, w.Body)
+
+	req := c.request(t)
+	route, params, err := router.FindRoute(req)
+	require.NoError(t, err, "%s: %s %s is not in the document", c.name, c.method, c.path)
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true,
+			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation()}}}
+	if !c.badRequest {
+		assert.NoError(t, openapi3filter.ValidateRequest(t.Context(), in), "%s: the request breaks the document", c.name)
+	}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: w.Code, Header: w.Header(),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true,
+			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation()}}}
+	out.SetBodyBytes(w.Body.Bytes())
+	assert.NoError(t, openapi3filter.ValidateResponse(t.Context(), out), "%s: the response breaks the document: %s", c.name, w.Body)
+
+	if ct := w.Header().Get("Content-Type"); strings.Contains(ct, "json") {
+		resp := route.Operation.Responses.Status(w.Code)
+		require.NotNil(t, resp, "%s: status %d is not documented", c.name, w.Code)
+		mt := resp.Value.Content.Get(ct)
+		require.NotNil(t, mt, "%s: %s is not documented for %d", c.name, ct, w.Code)
+		var v any
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &v))
+		assert.Empty(t, oaUndocumented("body", mt.Schema.Value, v), "%s: the response has fields the document does not describe", c.name)
+	}
+	return w
+}
+
+// oaUndocumented lists the object members in v that schema s does not
+// describe. Response schemas stay open (additionalProperties is not false,
+// so clients tolerate new fields), which the validator would let through;
+// this catches a struct field that was added without documenting it.
+func oaUndocumented(at string, s *openapi3.Schema, v any) []string {
+	if s == nil {
+		return nil
+	}
+	var out []string
+	switch v := v.(type) {
+	case map[string]any:
+		props := map[string]*openapi3.Schema{}
+		var additional *openapi3.Schema
+		var collect func(*openapi3.Schema)
+		collect = func(s *openapi3.Schema) {
+			for name, p := range s.Properties {
+				props[name] = p.Value
+			}
+			if s.AdditionalProperties.Schema != nil {
+				additional = s.AdditionalProperties.Schema.Value
+			}
+			for _, sub := range s.AllOf {
+				collect(sub.Value)
+			}
+		}
+		collect(s)
+		for k, val := range v {
+			switch p, ok := props[k]; {
+			case ok:
+				out = append(out, oaUndocumented(at+"."+k, p, val)...)
+			case additional != nil:
+				out = append(out, oaUndocumented(at+"."+k, additional, val)...)
+			default:
+				out = append(out, at+"."+k)
+			}
+		}
+	case []any:
+		if s.Items != nil {
+			for i, item := range v {
+				out = append(out, oaUndocumented(fmt.Sprintf("%s[%d]", at, i), s.Items.Value, item)...)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestOpenAPIResponsesMatch sends real requests through the router and the
+// demo database and validates what comes back against the document, so a
+// struct or handler that drifts from it fails here.
+func TestOpenAPIResponsesMatch(t *testing.T) {
+	t.Parallel()
+	doc := oaDoc(t)
+	router, err := gorillamux.NewRouter(doc)
+	require.NoError(t, err)
+	e := newEnv(t)
+	rivera, kim := e.demo.Clients["Rivera"], e.demo.Clients["Kim"]
+	hra := e.demo.Providers["HRA"]
+	check := func(c oaCall) *httptest.ResponseRecorder {
+		t.Helper()
+		return oaValidate(t, e, doc, router, c)
+	}
+	jsonOf := func(w *httptest.ResponseRecorder) map[string]any {
+		t.Helper()
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &m))
+		return m
+	}
+
+	// System.
+	check(oaCall{name: "healthz", method: http.MethodGet, path: "/healthz", want: http.StatusOK})
+	check(oaCall{name: "readyz", method: http.MethodGet, path: "/readyz", want: http.StatusOK})
+
+	// Reference data, every role reads.
+	w := check(oaCall{name: "reason codes", method: http.MethodGet, path: "/v1/reason-codes", key: keyAdmin, want: http.StatusOK})
+	assert.NotEmpty(t, jsonOf(w)["items"])
+	check(oaCall{name: "services", method: http.MethodGet, path: "/v1/reference/services", key: keyHRA, want: http.StatusOK})
+	check(oaCall{name: "service", method: http.MethodGet, path: "/v1/reference/services/ATR-CM", key: keyHRA, want: http.StatusOK})
+	check(oaCall{name: "programs", method: http.MethodGet, path: "/v1/reference/programs", key: keyReviewer, want: http.StatusOK})
+	check(oaCall{name: "providers", method: http.MethodGet, path: "/v1/reference/providers", key: keyFinance, want: http.StatusOK})
+	check(oaCall{name: "staff", method: http.MethodGet, path: fmt.Sprintf("/v1/reference/providers/%d/staff", hra), key: keyHRA, want: http.StatusOK})
+	check(oaCall{name: "settings", method: http.MethodGet, path: "/v1/reference/settings", key: keyHRA, want: http.StatusOK})
+	check(oaCall{name: "catchment areas", method: http.MethodGet, path: "/v1/reference/catchment-areas", key: keyHRA, want: http.StatusOK})
+
+	// Clients and what hangs off them.
+	check(oaCall{name: "clients", method: http.MethodGet, path: "/v1/clients?limit=2", key: keyHRA, want: http.StatusOK})
+	check(oaCall{name: "client", method: http.MethodGet, path: fmt.Sprintf("/v1/clients/%d", rivera), key: keyHRA, want: http.StatusOK})
+	for _, sub := range []string{"enrollments", "consents", "care-plans", "gpra-schedule"} {
+		check(oaCall{name: "client " + sub, method: http.MethodGet, path: fmt.Sprintf("/v1/clients/%d/%s", rivera, sub), key: keyHRA, want: http.StatusOK})
+	}
+	newPerson := map[string]any{"first_name": "Jordan", "last_name": "Openapi", "date_of_birth": "1990-04-01", "catchment_area": "hartford"}
+	check(oaCall{name: "client created", method: http.MethodPost, path: "/v1/clients", key: keyHRA, body: newPerson, want: http.StatusCreated})
+	check(oaCall{name: "client linked", method: http.MethodPost, path: "/v1/clients", key: keyBCS, body: newPerson, want: http.StatusOK})
+
+	// A voucher request, approved, with its trace and replay.
+	voucher := map[string]any{"client_id": rivera, "service_code": "ATR-CM", "units": 40, "start_date": day(0), "end_date": day(59)}
+	w = check(oaCall{name: "voucher request", method: http.MethodPost, path: "/v1/voucher-requests", key: keyHRA, body: voucher,
+		idemKey: "oa-voucher", want: http.StatusCreated})
+	v := jsonOf(w)
+	assert.Equal(t, "approved", v["decision"])
+	assert.NotEmpty(t, v["trace"])
+	id := int64(v["id"].(float64))
+	w = check(oaCall{name: "voucher replayed", method: http.MethodPost, path: "/v1/voucher-requests", key: keyHRA, body: voucher,
+		idemKey: "oa-voucher", want: http.StatusCreated})
+	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+	voucher["units"] = 41
+	check(oaCall{name: "idempotency key reused", method: http.MethodPost, path: "/v1/voucher-requests", key: keyHRA, body: voucher,
+		idemKey: "oa-voucher", want: http.StatusUnprocessableEntity})
+	check(oaCall{name: "voucher", method: http.MethodGet, path: fmt.Sprintf("/v1/voucher-requests/%d", id), key: keyHRA, want: http.StatusOK})
+	check(oaCall{name: "replay", method: http.MethodGet, path: fmt.Sprintf("/v1/voucher-requests/%d/replay", id), key: keyReviewer, want: http.StatusOK})
+	check(oaCall{name: "vouchers", method: http.MethodGet, path: "/v1/voucher-requests?status=approved", key: keyFinance, want: http.StatusOK})
+	check(oaCall{name: "review queue", method: http.MethodGet, path: "/v1/review-queue", key: keyReviewer, want: http.StatusOK})
+	check(oaCall{name: "authorizations", method: http.MethodGet, path: "/v1/authorizations", key: keyHRA, want: http.StatusOK})
+	check(oaCall{name: "authorization", method: http.MethodGet, path: fmt.Sprintf("/v1/authorizations/%d", int64(v["authorization_id"].(float64))),
+		key: keyHRA, want: http.StatusOK})
+	check(oaCall{name: "follow-up rates", method: http.MethodGet, path: "/v1/reports/gpra-follow-up", key: keyReviewer, want: http.StatusOK})
+
+	// A claim, its remittance and its void.
+	claim := map[string]any{"claim_number": "OA-1", "client_id": kim, "rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 2, "charge": "24.00"}}}
+	w = check(oaCall{name: "claim", method: http.MethodPost, path: "/v1/claims", key: keyHRA, body: claim, want: http.StatusCreated})
+	claimID := int64(jsonOf(w)["id"].(float64))
+	check(oaCall{name: "claim again", method: http.MethodPost, path: "/v1/claims", key: keyHRA, body: claim, want: http.StatusOK})
+	check(oaCall{name: "claim read", method: http.MethodGet, path: fmt.Sprintf("/v1/claims/%d", claimID), key: keyFinance, want: http.StatusOK})
+	check(oaCall{name: "claims", method: http.MethodGet, path: "/v1/claims?status=paid", key: keyFinance, want: http.StatusOK})
+	check(oaCall{name: "remittance", method: http.MethodGet, path: fmt.Sprintf("/v1/claims/%d/remittance", claimID), key: keyHRA, want: http.StatusOK})
+	check(oaCall{name: "bulk", method: http.MethodPost, path: "/v1/claims/bulk", key: keyHRA, want: http.StatusOK,
+		body: map[string]any{"claims": []any{claim, map[string]any{"claim_number": "OA-1", "client_id": kim,
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "12",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 2, "charge": "24.00"}}}}}})
+	check(oaCall{name: "void", method: http.MethodPost, path: fmt.Sprintf("/v1/claims/%d/void", claimID), key: keyHRA,
+		body: map[string]any{"claim_number": "OA-1-V"}, want: http.StatusCreated})
+
+	// Problems.
+	w = check(oaCall{name: "validation failed", method: http.MethodPost, path: "/v1/voucher-requests", key: keyHRA, badRequest: true,
+		body: map[string]any{"client_id": rivera, "service_code": "ATR-CM", "units": 0, "start_date": day(10), "end_date": day(0)},
+		want: http.StatusUnprocessableEntity})
+	assert.Equal(t, "validation_failed", jsonOf(w)["code"])
+	assert.Len(t, jsonOf(w)["errors"], 2)
+	check(oaCall{name: "unknown field", method: http.MethodPost, path: "/v1/voucher-requests", key: keyHRA, badRequest: true,
+		body: map[string]any{"client_id": rivera, "service_code": "ATR-CM", "units": 1, "start_date": day(0), "end_date": day(0), "unit": 1},
+		want: http.StatusBadRequest})
+	check(oaCall{name: "no such client", method: http.MethodGet, path: "/v1/clients/999999", key: keyHRA, want: http.StatusNotFound})
+	check(oaCall{name: "another agency's request", method: http.MethodGet, path: fmt.Sprintf("/v1/voucher-requests/%d", id), key: keyBCS,
+		want: http.StatusNotFound})
+	check(oaCall{name: "no key", method: http.MethodGet, path: "/v1/reason-codes", badRequest: true, want: http.StatusUnauthorized})
+	check(oaCall{name: "wrong role", method: http.MethodPost, path: "/v1/voucher-requests", key: keyFinance, body: voucher, want: http.StatusForbidden})
+	check(oaCall{name: "bad limit", method: http.MethodGet, path: "/v1/clients?limit=501", key: keyHRA, badRequest: true,
+		want: http.StatusUnprocessableEntity})
+}
