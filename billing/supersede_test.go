@@ -17,7 +17,7 @@ func TestVoidGivesUnitsAndDollarsBackExactly(t *testing.T) {
 	a := w.authorize("Rivera", "ATR-CM", 12, day(-10), day(30))
 	keep := w.submit(w.claim("V-0", "Rivera", "Okafor", line("ATR-CM", day(-6), 3, "45.00")))
 	orig := w.submit(w.claim("V-1", "Rivera", "Okafor",
-		line("ATR-CM", day(-5), 4, "70.00"), // 45: paid 60.00
+		line("ATR-CM", day(-5), 4, "70.00"),  // 45: paid 60.00
 		line("ATR-CM", day(-4), 8, "120.00"), // only 5 left: 198
 	))
 	require.Equal(t, 12, w.unitsUsed(a.ID))
