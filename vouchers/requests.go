@@ -459,6 +459,18 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			if units > vr.UnitsRequested {
 				return rss.Invalid("units", "out_of_range", "a reviewer may grant at most the %d units asked", vr.UnitsRequested)
 			}
+			// Nor a wider span than asked: that would authorize days the
+			// request never sought, past the program's validity or back in time.
+			span := &rss.ValidationError{}
+			if start.Before(vr.StartDate) {
+				span.Add("start_date", "out_of_range", "a reviewer may not start the grant before the %s asked", vr.StartDate)
+			}
+			if end.After(vr.EndDate) {
+				span.Add("end_date", "out_of_range", "a reviewer may not end the grant after the %s asked", vr.EndDate)
+			}
+			if err := span.Err(); err != nil {
+				return err
+			}
 			decision = "approved"
 			if units < vr.UnitsRequested || start.After(vr.StartDate) || end.Before(vr.EndDate) {
 				decision = "partial"
