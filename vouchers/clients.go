@@ -142,6 +142,12 @@ func (s *Service) CreateClient(ctx context.Context, n NewClient) (Client, bool, 
 		}
 		if len(existing) > 0 {
 			out = existing[0]
+			// A Medicaid id on file for someone born on another day is not
+			// this person: linking would hand their record to this agency.
+			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID == *n.MedicaidID && !out.DateOfBirth.Equal(n.DateOfBirth) {
+				return rss.Coded(rss.ErrConflict, "medicaid_id_in_use",
+					"another client already has this Medicaid ID; check it, or contact the MSC to resolve the identity")
+			}
 			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID != *n.MedicaidID {
 				return rss.Coded(rss.ErrConflict, "client_identity_conflict",
 					"a client with this name and date of birth has a different Medicaid ID; contact the MSC to resolve the identity")
