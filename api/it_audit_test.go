@@ -51,6 +51,13 @@ func TestITAuditEveryWrite(t *testing.T) {
 	pended := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
 	keyResp := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "finance", "label": "audit"})
 	require.Equal(t, http.StatusCreated, keyResp.Status)
+	kim := e.demo.Clients["Kim"]
+	claim := func(number string, dayN int) map[string]any {
+		return map[string]any{"claim_number": number, "client_id": kim, "rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(dayN), "units": 1, "charge": "12.00"}}}
+	}
+	toVoid := e.post(keyHRA, "/v1/claims", claim("AUD-0", -3))
+	require.Equal(t, http.StatusCreated, toVoid.Status, "body: %s", toVoid.Body)
 
 	cases := []struct {
 		name    string
@@ -92,6 +99,12 @@ func TestITAuditEveryWrite(t *testing.T) {
 		{name: "discharge", key: keyHRA, path: itPath("/v1/enrollments/%d/discharge", a.Enrollment),
 			body: map[string]any{"discharge_date": day(0), "reason": "done"}, action: "discharge", entity: "enrollment", client: a.Client,
 			entID: itStr(a.Enrollment)},
+		{name: "submit claim", key: keyHRA, path: "/v1/claims", body: claim("AUD-1", -1), action: "create", entity: "claim",
+			client: kim, hasID: true, purpose: "paid"},
+		{name: "submit claims in bulk", key: keyHRA, path: "/v1/claims/bulk", body: map[string]any{"claims": []any{claim("AUD-2", -2)}},
+			action: "create", entity: "claim", client: kim},
+		{name: "void claim", key: keyHRA, path: itPath("/v1/claims/%d/void", itID(t, toVoid)), body: map[string]any{"claim_number": "AUD-0-V"},
+			action: "void", entity: "claim", client: kim, hasID: true},
 		{name: "create API key", key: keyAdmin, path: "/v1/api-keys", body: map[string]any{"role": "reviewer", "label": "audit"},
 			action: "create", entity: "api_key", hasID: true},
 		{name: "revoke API key", key: keyAdmin, path: itPath("/v1/api-keys/%d/revoke", itID(t, keyResp)), action: "revoke", entity: "api_key",
@@ -121,7 +134,11 @@ func TestITAuditEveryWrite(t *testing.T) {
 			if tc.hasID {
 				want = itStr(itID(t, r))
 			}
-			assert.Equal(t, want, ev.EntityID)
+			if want != "" {
+				assert.Equal(t, want, ev.EntityID)
+			} else {
+				assert.NotEmpty(t, ev.EntityID)
+			}
 			if tc.client == 0 && tc.entity == "client" {
 				tc.client = itID(t, r)
 			}
@@ -159,11 +176,17 @@ func TestITAuditClientReads(t *testing.T) {
 	v := itVoucher(t, e, keyHRA, rivera, "ATR-CM", 40, 0, 59)
 	enr := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1`, rivera)
 	plan := itFixtureID(t, e, `SELECT id FROM care_plans WHERE client_id = $1`, rivera)
+	kim := e.demo.Clients["Kim"]
+	cr := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "AUD-R", "client_id": kim, "rendering_staff_id": e.demo.Staff["Okafor"],
+		"place_of_service": "11", "lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
+	require.Equal(t, http.StatusCreated, cr.Status, "body: %s", cr.Body)
+	claimID := itID(t, cr)
 	cases := []struct {
 		name   string
 		key    string
 		path   string
 		entity string
+		client int64 // rivera unless set
 	}{
 		{name: "client", key: keyHRA, path: itPath("/v1/clients/%d", rivera), entity: "client"},
 		{name: "client as finance", key: keyFinance, path: itPath("/v1/clients/%d", rivera), entity: "client"},
@@ -176,6 +199,8 @@ func TestITAuditClientReads(t *testing.T) {
 		{name: "voucher request", key: keyHRA, path: itPath("/v1/voucher-requests/%d", itNum(t, v, "id")), entity: "voucher_request"},
 		{name: "voucher replay", key: keyReviewer, path: itPath("/v1/voucher-requests/%d/replay", itNum(t, v, "id")), entity: "voucher_request"},
 		{name: "authorization", key: keyHRA, path: itPath("/v1/authorizations/%d", itNum(t, v, "authorization_id")), entity: "authorization"},
+		{name: "claim", key: keyHRA, path: itPath("/v1/claims/%d", claimID), entity: "claim", client: kim},
+		{name: "claim remittance", key: keyFinance, path: itPath("/v1/claims/%d/remittance", claimID), entity: "claim", client: kim},
 		{name: "voucher list by client", key: keyHRA, path: itPath("/v1/voucher-requests?client_id=%d", rivera), entity: "voucher_request"},
 		{name: "authorization list by client", key: keyFinance, path: itPath("/v1/authorizations?client_id=%d", rivera), entity: "authorization"},
 	}
@@ -189,8 +214,12 @@ func TestITAuditClientReads(t *testing.T) {
 			for _, ev := range events {
 				assert.Equal(t, "read", ev.Action)
 				assert.Equal(t, tc.entity, ev.EntityType)
+				client := rivera
+				if tc.client != 0 {
+					client = tc.client
+				}
 				if assert.NotNil(t, ev.ClientID) {
-					assert.Equal(t, rivera, *ev.ClientID)
+					assert.Equal(t, client, *ev.ClientID)
 				}
 				if assert.NotNil(t, ev.RequestID) {
 					assert.Equal(t, r.Header.Get("X-Request-Id"), *ev.RequestID)

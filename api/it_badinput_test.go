@@ -141,6 +141,7 @@ func itEndpoints() []itEndpoint {
 					{name: "medicaid id format", body: itWith(v, "medicaid_id", "12-34"), status: 422, code: "validation_failed", field: "medicaid_id"},
 					{name: "state format", body: itWith(v, "state", "ct"), status: 422, code: "validation_failed", field: "state"},
 					{name: "unknown catchment area", body: itWith(v, "catchment_area", "atlantis"), status: 422, code: "validation_failed", field: "catchment_area"},
+					{name: "another person's Medicaid id", body: itWith(v, "medicaid_id", "CT10000001"), status: 409, code: "medicaid_id_in_use"},
 					{name: "same person, another Medicaid id", body: map[string]any{"first_name": "Noor", "last_name": "Dubois",
 						"date_of_birth": dubois, "catchment_area": "waterbury", "medicaid_id": "CT99999999"}, status: 409, code: "client_identity_conflict"},
 				}

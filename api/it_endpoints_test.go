@@ -81,6 +81,16 @@ func TestITClientsCreateLinkGetList(t *testing.T) {
 	assert.Equal(t, 1, itAudit(e, "create", "client", itStr(id)))
 	assert.Equal(t, 2, itAudit(e, "link", "client", itStr(id)))
 
+	// A Medicaid id on file for another person (another date of birth) is
+	// refused: it neither links the agency to that person nor shows their record.
+	itNothingWritten(t, e, func() {
+		r := e.post(keyECRA, "/v1/clients", map[string]any{"first_name": "Someone", "last_name": "Else", "date_of_birth": "2001-01-01",
+			"catchment_area": "norwich", "medicaid_id": "CT55512345"})
+		requireProblem(t, r, http.StatusConflict, "medicaid_id_in_use")
+		assert.NotContains(t, string(r.Body), "Itwhistler")
+		assert.NotContains(t, string(r.Body), "1988-02-29")
+	})
+
 	for _, key := range []string{keyHRA, keyBCS, keyPWE, keyReviewer, keyFinance, keyAdmin} {
 		r = e.get(key, itPath("/v1/clients/%d", id))
 		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)

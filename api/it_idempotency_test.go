@@ -65,7 +65,7 @@ func itIdemCases() []itIdemCase {
 			setup: func(t *testing.T, e *env) (string, any) {
 				return "/v1/api-keys", map[string]any{"role": "finance", "label": "replayed"}
 			}},
-		{name: "claim", key: keyHRA, table: "claims", action: "", entity: "",
+		{name: "claim", key: keyHRA, table: "claims", action: "create", entity: "claim",
 			setup: func(t *testing.T, e *env) (string, any) {
 				return "/v1/claims", map[string]any{"claim_number": "IDEM-1", "client_id": e.demo.Clients["Kim"],
 					"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",

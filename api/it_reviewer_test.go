@@ -177,6 +177,12 @@ func TestITReviewerDecisionRefusals(t *testing.T) {
 		{name: "end before start", key: keyReviewer, id: pid,
 			body:   map[string]any{"action": "approve_modified", "units": 10, "start_date": day(10), "end_date": day(5), "note": "x"},
 			status: http.StatusUnprocessableEntity, code: "validation_failed", field: "end_date"},
+		{name: "a later end than asked", key: keyReviewer, id: pid,
+			body:   map[string]any{"action": "approve_modified", "units": 40, "start_date": day(0), "end_date": day(300), "note": "x"},
+			status: http.StatusUnprocessableEntity, code: "validation_failed", field: "end_date"},
+		{name: "an earlier start than asked", key: keyReviewer, id: pid,
+			body:   map[string]any{"action": "approve_modified", "units": 40, "start_date": day(-30), "end_date": day(59), "note": "x"},
+			status: http.StatusUnprocessableEntity, code: "validation_failed", field: "start_date"},
 		{name: "units with a plain approve", key: keyReviewer, id: pid, body: map[string]any{"action": "approve", "units": 10, "note": "x"},
 			status: http.StatusUnprocessableEntity, code: "validation_failed", field: "action"},
 	}
