@@ -47,7 +47,50 @@ func decode(c *gin.Context, v any) bool {
 		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "unexpected data after the JSON document")
 		return false
 	}
+	// PostgreSQL text cannot hold NUL: refuse it here rather than fail the insert with a 500.
+	if bytes.Contains(body, []byte(`\u0000`)) {
+		if field := nulPath(body); field != "" {
+			problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "one or more fields are invalid",
+				rss.FieldError{Field: field, Code: "invalid_character", Message: "text may not contain the NUL character"})
+			return false
+		}
+	}
 	return true
+}
+
+// nulPath returns the path of the first string in body holding a NUL.
+func nulPath(body []byte) string {
+	var tree any
+	if json.Unmarshal(body, &tree) != nil {
+		return ""
+	}
+	var walk func(v any, path string) string
+	walk = func(v any, path string) string {
+		switch x := v.(type) {
+		case string:
+			if strings.ContainsRune(x, 0) {
+				return path
+			}
+		case []any:
+			for i, e := range x {
+				if p := walk(e, path+"["+strconv.Itoa(i)+"]"); p != "" {
+					return p
+				}
+			}
+		case map[string]any:
+			for k, e := range x {
+				p := k
+				if path != "" {
+					p = path + "." + k
+				}
+				if r := walk(e, p); r != "" {
+					return r
+				}
+			}
+		}
+		return ""
+	}
+	return walk(tree, "")
 }
 
 // readBody reads the (size-limited) body once and keeps it for the
