@@ -3,15 +3,23 @@ package vouchers
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"rss"
 	"rss/access"
 	"rss/sql"
 )
+
+// Bounds of the reference columns (integer, NUMERIC(12,2)): a value past
+// them is refused as input rather than failing the UPDATE with a 500.
+const maxColumnInt = math.MaxInt32
+
+var maxAmount = decimal.RequireFromString("9999999999.99")
 
 // ServicePatch changes a catalog entry. Rates and limits apply to requests
 // submitted after the change: authorizations keep the rate they were given.
@@ -52,20 +60,21 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 		add("name", p.Name.Value)
 	}
 	if notNull("rate", p.Rate.Set, p.Rate.Null) {
-		if !p.Rate.Value.IsPositive() || p.Rate.Value.Exponent() < -2 && !p.Rate.Value.Equal(p.Rate.Value.Round(2)) {
-			v.Add("rate", "out_of_range", "rate must be positive with at most two decimals")
+		if !p.Rate.Value.IsPositive() || p.Rate.Value.GreaterThan(maxAmount) ||
+			p.Rate.Value.Exponent() < -2 && !p.Rate.Value.Equal(p.Rate.Value.Round(2)) {
+			v.Add("rate", "out_of_range", "rate must be positive, at most %s, with at most two decimals", maxAmount.StringFixed(2))
 		}
 		add("rate", p.Rate.Value.StringFixed(2))
 	}
 	if notNull("per_voucher_max", p.PerVoucherMax.Set, p.PerVoucherMax.Null) {
-		if p.PerVoucherMax.Value <= 0 {
-			v.Add("per_voucher_max", "out_of_range", "per_voucher_max must be positive")
+		if p.PerVoucherMax.Value <= 0 || p.PerVoucherMax.Value > maxColumnInt {
+			v.Add("per_voucher_max", "out_of_range", "per_voucher_max must be between 1 and %d", maxColumnInt)
 		}
 		add("per_voucher_max", p.PerVoucherMax.Value)
 	}
 	if p.PerEpisodeMax.Set {
-		if !p.PerEpisodeMax.Null && p.PerEpisodeMax.Value <= 0 {
-			v.Add("per_episode_max", "out_of_range", "per_episode_max must be positive or null")
+		if !p.PerEpisodeMax.Null && (p.PerEpisodeMax.Value <= 0 || p.PerEpisodeMax.Value > maxColumnInt) {
+			v.Add("per_episode_max", "out_of_range", "per_episode_max must be null or between 1 and %d", maxColumnInt)
 		}
 		add("per_episode_max", p.PerEpisodeMax.Ptr())
 	}
@@ -151,8 +160,8 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		switch {
 		case o.Null && !nullable:
 			v.Add(field, "required", "%s cannot be null", field)
-		case !o.Null && o.Value < min:
-			v.Add(field, "out_of_range", "%s must be at least %d", field, min)
+		case !o.Null && (o.Value < min || o.Value > maxColumnInt):
+			v.Add(field, "out_of_range", "%s must be between %d and %d", field, min, maxColumnInt)
 		}
 		add(field, o.Ptr())
 	}
@@ -170,8 +179,8 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 	optInt("los_max_days", p.LOSMaxDays, true, 1)
 	optInt("retro_limit_days", p.RetroLimitDays, false, 0)
 	if p.EpisodeDollarCap.Set {
-		if !p.EpisodeDollarCap.Null && !p.EpisodeDollarCap.Value.IsPositive() {
-			v.Add("episode_dollar_cap", "out_of_range", "episode_dollar_cap must be positive or null")
+		if !p.EpisodeDollarCap.Null && (!p.EpisodeDollarCap.Value.IsPositive() || p.EpisodeDollarCap.Value.GreaterThan(maxAmount)) {
+			v.Add("episode_dollar_cap", "out_of_range", "episode_dollar_cap must be null or positive and at most %s", maxAmount.StringFixed(2))
 		}
 		var val any
 		if !p.EpisodeDollarCap.Null {
@@ -193,8 +202,8 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 	}
 	if p.CaseloadCaps.Set && !p.CaseloadCaps.Null {
 		for role, c := range p.CaseloadCaps.Value {
-			if c <= 0 {
-				v.Add("caseload_caps."+role, "out_of_range", "cap must be positive")
+			if c <= 0 || c > maxColumnInt {
+				v.Add("caseload_caps."+role, "out_of_range", "cap must be between 1 and %d", maxColumnInt)
 			}
 		}
 	}
@@ -255,8 +264,8 @@ func (s *Service) UpdateSetting(ctx context.Context, key string, value int) (Set
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
 		return Setting{}, err
 	}
-	if value < 0 {
-		return Setting{}, rss.Invalid("value", "out_of_range", "value must not be negative")
+	if value < 0 || value > maxColumnInt {
+		return Setting{}, rss.Invalid("value", "out_of_range", "value must be between 0 and %d", maxColumnInt)
 	}
 	var out Setting
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {

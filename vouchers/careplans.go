@@ -86,8 +86,8 @@ func (s *Service) CreateCarePlan(ctx context.Context, n NewCarePlan) (CarePlan, 
 			v.Add(f+".service_code", "duplicate", "service %s is listed twice", ps.ServiceCode)
 		}
 		seen[ps.ServiceCode] = true
-		if ps.UnitsPlanned != nil && *ps.UnitsPlanned <= 0 {
-			v.Add(f+".units_planned", "out_of_range", "units_planned must be positive")
+		if ps.UnitsPlanned != nil && (*ps.UnitsPlanned <= 0 || *ps.UnitsPlanned > maxUnits) {
+			v.Add(f+".units_planned", "out_of_range", "units_planned must be between 1 and %d", maxUnits)
 		}
 	}
 	if err := v.Err(); err != nil {
