@@ -141,6 +141,8 @@ func itEndpoints() []itEndpoint {
 					{name: "medicaid id format", body: itWith(v, "medicaid_id", "12-34"), status: 422, code: "validation_failed", field: "medicaid_id"},
 					{name: "state format", body: itWith(v, "state", "ct"), status: 422, code: "validation_failed", field: "state"},
 					{name: "unknown catchment area", body: itWith(v, "catchment_area", "atlantis"), status: 422, code: "validation_failed", field: "catchment_area"},
+					{name: "NUL in a name", body: strings.Replace(itMustJSON(v), `"first_name":"`, `"first_name":"Ann\u0000`, 1),
+						status: 422, code: "validation_failed", field: "first_name"},
 					{name: "another person's Medicaid id", body: itWith(v, "medicaid_id", "CT10000001"), status: 409, code: "medicaid_id_in_use"},
 					{name: "same person, another Medicaid id", body: map[string]any{"first_name": "Noor", "last_name": "Dubois",
 						"date_of_birth": dubois, "catchment_area": "waterbury", "medicaid_id": "CT99999999"}, status: 409, code: "client_identity_conflict"},
@@ -262,6 +264,8 @@ func itEndpoints() []itEndpoint {
 						field: "services[0].units_planned"},
 					{name: "negative planned units", body: itWith(v, "services", svc("ATR-CM", -3)), status: 422, code: "validation_failed",
 						field: "services[0].units_planned"},
+					{name: "planned units beyond any plan", body: itWith(v, "services", svc("ATR-CM", 99999999999)), status: 422,
+						code: "validation_failed", field: "services[0].units_planned"},
 					{name: "no services", body: itWith(v, "services", []any{}), status: 422, code: "validation_failed", field: "services"},
 					{name: "kind", body: itWith(v, "kind", "wish_list"), status: 422, code: "validation_failed", field: "kind"},
 					{name: "unknown service", body: itWith(v, "services", svc("ATR-XX", 1)), status: 422, code: "validation_failed",
@@ -301,6 +305,8 @@ func itEndpoints() []itEndpoint {
 					{name: "end before start", body: itWith(v, "end_date", day(-1)), status: 422, code: "validation_failed", field: "end_date"},
 					{name: "span over a year", body: itWith(v, "end_date", day(400)), status: 422, code: "validation_failed", field: "end_date"},
 					{name: "dates missing", body: itWithout(v, "start_date", "end_date"), status: 422, code: "validation_failed", field: "start_date"},
+					{name: "NUL in the note", body: strings.Replace(itMustJSON(v), `{`, `{"note":"a\u0000b",`, 1),
+						status: 422, code: "validation_failed", field: "note"},
 					{name: "note too long", body: itWith(v, "note", strings.Repeat("n", 4001)), status: 422, code: "validation_failed", field: "note"},
 					{name: "unknown client", body: itWith(v, "client_id", 999999), status: 422, code: "validation_failed", field: "client_id"},
 					{name: "unknown service", body: itWith(v, "service_code", "ATR-ZZ"), status: 422, code: "validation_failed", field: "service_code"},
@@ -378,6 +384,9 @@ func itEndpoints() []itEndpoint {
 					{name: "negative rate", body: itWith(v, "rate", "-1.00"), status: 422, code: "validation_failed", field: "rate"},
 					{name: "zero rate", body: itWith(v, "rate", "0.00"), status: 422, code: "validation_failed", field: "rate"},
 					{name: "null rate", body: itWith(v, "rate", nil), status: 422, code: "validation_failed", field: "rate"},
+					{name: "rate beyond any amount", body: itWith(v, "rate", "99999999999.00"), status: 422, code: "validation_failed", field: "rate"},
+					{name: "per-voucher max beyond a whole number column", body: map[string]any{"per_voucher_max": 99999999999}, status: 422,
+						code: "validation_failed", field: "per_voucher_max"},
 					{name: "zero per-voucher max", body: map[string]any{"per_voucher_max": 0}, status: 422, code: "validation_failed", field: "per_voucher_max"},
 					{name: "empty patch", body: map[string]any{}, status: 422, code: "validation_failed", field: "body"},
 				}
@@ -390,6 +399,10 @@ func itEndpoints() []itEndpoint {
 				return []itBad{
 					{name: "days as a string", body: itWith(v, "voucher_validity_days", "sixty"), status: 400, code: "wrong_type", field: "voucher_validity_days"},
 					{name: "cap as a number", body: map[string]any{"episode_dollar_cap": 4000}, status: 400, code: "wrong_type", field: "episode_dollar_cap"},
+					{name: "validity beyond a whole number column", body: itWith(v, "voucher_validity_days", 99999999999), status: 422,
+						code: "validation_failed", field: "voucher_validity_days"},
+					{name: "cap beyond any amount", body: map[string]any{"episode_dollar_cap": "99999999999999.00"}, status: 422,
+						code: "validation_failed", field: "episode_dollar_cap"},
 					{name: "zero validity", body: itWith(v, "voucher_validity_days", 0), status: 422, code: "validation_failed", field: "voucher_validity_days"},
 					{name: "GPRA window removed", body: map[string]any{"gpra_followup_open_days": nil}, status: 422, code: "validation_failed"},
 					{name: "GPRA window inverted", body: map[string]any{"gpra_followup_open_days": 300}, status: 422, code: "validation_failed"},
@@ -404,6 +417,7 @@ func itEndpoints() []itEndpoint {
 			cases: func(e *env, v map[string]any) []itBad {
 				return []itBad{
 					{name: "value as a string", body: itWith(v, "value", "18"), status: 400, code: "wrong_type", field: "value"},
+					{name: "value beyond a whole number column", body: itWith(v, "value", 99999999999), status: 422, code: "validation_failed", field: "value"},
 					{name: "negative value", body: itWith(v, "value", -1), status: 422, code: "validation_failed", field: "value"},
 					{name: "no value", body: map[string]any{}, status: 422, code: "validation_failed", field: "value"},
 				}
