@@ -3,6 +3,7 @@ package rss
 import (
 	"database/sql/driver"
 	"fmt"
+	"regexp"
 
 	"github.com/shopspring/decimal"
 )
@@ -42,9 +43,12 @@ func (m Money) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + m.StringFixed(2) + `"`), nil
 }
 
+// moneyText is the one form amounts take on the wire: digits, a point, two decimals.
+var moneyText = regexp.MustCompile(`^-?[0-9]{1,12}\.[0-9]{2}$`)
+
 func (m *Money) UnmarshalJSON(b []byte) error {
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return fmt.Errorf("%w: amount must be a string like \"40.00\"", ErrInvalid)
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' || !moneyText.Match(b[1:len(b)-1]) {
+		return fmt.Errorf("%w: amount must be a string with two decimals, like \"40.00\"", ErrInvalid)
 	}
 	p, err := ParseMoney(string(b[1 : len(b)-1]))
 	if err != nil {

@@ -28,7 +28,6 @@ const (
 	CodeClaimUnitsExceeded      = "CLAIM_UNITS_EXCEED_AUTHORIZATION"
 	CodeClaimCapReached         = "CLAIM_CAP_REACHED"
 	CodeClaimChargeOverFee      = "CLAIM_CHARGE_OVER_FEE_SCHEDULE"
-	CodeClaimVoided             = "CLAIM_VOIDED"
 )
 
 var claimReasons = []Reason{
@@ -77,9 +76,6 @@ var claimReasons = []Reason{
 	{Code: CodeClaimChargeOverFee, Action: ActionAdjust, CARC: "45",
 		Text:     "The charge exceeds the fee schedule; the allowed amount is the rate times the units.",
 		NextStep: "No action; bill at the published rate to avoid the adjustment."},
-	{Code: CodeClaimVoided, Action: ActionDeny, CARC: "A1",
-		Text:     "The claim was voided or replaced; its payment was reversed.",
-		NextStep: "No action; see the replacement claim if one was submitted."},
 }
 
 // ClaimLine is one line as billed.

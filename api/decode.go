@@ -269,8 +269,12 @@ func queryInt(c *gin.Context, name string) (int64, bool) {
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || v <= 0 {
+		code := "invalid_value"
+		if err == nil {
+			code = "out_of_range"
+		}
 		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
-			rss.FieldError{Field: name, Code: "invalid_value", Message: name + " must be a positive whole number"})
+			rss.FieldError{Field: name, Code: code, Message: name + " must be a positive whole number"})
 		return 0, false
 	}
 	return v, true

@@ -119,3 +119,8 @@ func items[T any](list []T) gin.H {
 	}
 	return gin.H{"items": list}
 }
+
+func (s *Server) listInstruments(c *gin.Context) {
+	out, err := s.v.Instruments(c.Request.Context())
+	respond(c, http.StatusOK, items(out), err)
+}

@@ -91,6 +91,7 @@ func New(cfg Config) *Server {
 	ref.GET("/providers/:provider_id/staff", s.listStaff)
 	ref.GET("/catchment-areas", s.listCatchmentAreas)
 	ref.GET("/settings", s.listSettings)
+	ref.GET("/gpra-instruments", s.listInstruments)
 	ref.PATCH("/settings/:key", small, s.patchSetting)
 
 	post("/clients", s.createClient)
@@ -131,6 +132,12 @@ func New(cfg Config) *Server {
 	v1.GET("/claims/:claim_id", s.getClaim)
 	v1.GET("/claims/:claim_id/remittance", s.claimRemittance)
 	post("/claims/:claim_id/void", s.voidClaim)
+
+	post("/batches", s.createBatch)
+	v1.GET("/batches", s.listBatches)
+	v1.GET("/batches/:batch_id", s.getBatch)
+	v1.GET("/batches/:batch_id/file", s.batchFile)
+	v1.GET("/batches/:batch_id/remittance/:provider_id", s.batchAdvice)
 
 	post("/api-keys", s.createAPIKey)
 	post("/api-keys/:key_id/revoke", s.revokeAPIKey)

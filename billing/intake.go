@@ -90,6 +90,7 @@ type origLine struct {
 	Allowed      decimal.Decimal `db:"allowed"`
 	Paid         decimal.Decimal `db:"paid"`
 	Rate         *rss.Money      `db:"rate"`
+	Adjustments  []byte          `db:"adjustments"`
 	Counted      bool            `db:"counted"`
 	Batched      bool            `db:"batched"`
 }
@@ -264,12 +265,32 @@ func (in *intake) load(claims []NewClaim, out []Outcome) error {
 			in.originals[rows[i].ID] = &origClaim{Claim: rows[i]}
 			clientSet[rows[i].ClientID] = true
 		}
+		// Lock the original lines before asking whether they are batched, so
+		// a batch being created waits or is waited for, never half-seen.
 		var lines []origLine
 		if err := tx.SelectContext(ctx, &lines, `SELECT l.id, l.claim_id, l.line_number, l.service_code, l.date_of_service, l.units,
-				l.charge, l.authorization_number, l.authorization_id, l.episode_id, l.units_allowed, l.allowed, l.paid, l.rate, l.counted,
-				EXISTS (SELECT 1 FROM batch_lines b WHERE b.line_id = l.id) AS batched
-			FROM claim_lines l WHERE l.claim_id = ANY($1) ORDER BY l.claim_id, l.line_number`, pq.Array(ids)); err != nil {
+				l.charge, l.authorization_number, l.authorization_id, l.episode_id, l.units_allowed, l.allowed, l.paid, l.rate,
+				l.adjustments, l.counted, false AS batched
+			FROM claim_lines l WHERE l.claim_id = ANY($1) ORDER BY l.id FOR UPDATE`, pq.Array(ids)); err != nil {
 			return fmt.Errorf("original lines: %w", err)
+		}
+		var batched []int64
+		if err := tx.SelectContext(ctx, &batched, `SELECT bl.line_id FROM batch_lines bl JOIN claim_lines l ON l.id = bl.line_id
+			WHERE l.claim_id = ANY($1)`, pq.Array(ids)); err != nil {
+			return fmt.Errorf("original lines: %w", err)
+		}
+		inBatch := map[int64]bool{}
+		for _, id := range batched {
+			inBatch[id] = true
+		}
+		sort.Slice(lines, func(i, j int) bool {
+			if lines[i].ClaimID != lines[j].ClaimID {
+				return lines[i].ClaimID < lines[j].ClaimID
+			}
+			return lines[i].LineNumber < lines[j].LineNumber
+		})
+		for i := range lines {
+			lines[i].Batched = inBatch[lines[i].ID]
 		}
 		for _, l := range lines {
 			if o := in.originals[l.ClaimID]; o != nil {
@@ -434,7 +455,7 @@ func (in *intake) claim(n *NewClaim) (*Claim, error) {
 	if !ok {
 		return nil, rss.Invalid("client_id", "unknown_id", "no client %d served by this agency", n.ClientID)
 	}
-	c := &Claim{ProviderID: in.actor.ProviderID, ClientID: n.ClientID, ClaimNumber: n.ClaimNumber, Frequency: n.Frequency,
+	c := &Claim{Lines: []Line{}, ProviderID: in.actor.ProviderID, ClientID: n.ClientID, ClaimNumber: n.ClaimNumber, Frequency: n.Frequency,
 		OriginalClaimID: n.OriginalClaimID, PlaceOfService: n.PlaceOfService, Diagnoses: n.Diagnoses,
 		ReceivedOn: in.today, ReceivedAt: in.now}
 	if c.Diagnoses == nil {
@@ -654,16 +675,26 @@ func (in *intake) release(c *Claim, orig *origClaim) []origLine {
 }
 
 // addReversals writes a reversal line for each released line, numbered
-// after the claim's own lines. A reversal of a batched line is billable:
-// the money goes back in the next batch.
+// after the claim's own lines: units, allowed, paid and each adjustment of
+// the original negated, as an 835 reverses a payment. A reversal of a
+// batched line is billable: the money goes back in the next batch.
 func (in *intake) addReversals(c *Claim, reversals []origLine) {
 	for _, ol := range reversals {
 		rev := ol.ID
+		var adj []Adjustment
+		_ = json.Unmarshal(ol.Adjustments, &adj)
+		for i := range adj {
+			adj[i].Amount = rss.NewMoney(adj[i].Amount.Neg())
+			adj[i].Units = -adj[i].Units
+			adj[i].Text = ""
+		}
+		if adj == nil {
+			adj = []Adjustment{}
+		}
 		line := &Line{LineNumber: len(c.Lines) + 1, ServiceCode: ol.ServiceCode, DateOfService: ol.DOS, Units: ol.Units,
 			Charge: rss.NewMoney(ol.Charge), AuthorizationNumber: ol.AuthNumber, AuthorizationID: ol.AuthID, Status: "reversal",
 			UnitsAllowed: -ol.UnitsAllowed, Allowed: rss.NewMoney(ol.Allowed.Neg()), Paid: rss.NewMoney(ol.Paid.Neg()), Rate: ol.Rate,
-			RuleSetVersion: adjudication.ClaimRuleSetVersion, ReversesLineID: &rev,
-			Adjustments: []Adjustment{{Group: "CO", Code: adjudication.CodeClaimVoided, CARC: "A1", Amount: rss.NewMoney(ol.Paid.Neg()), Units: -ol.UnitsAllowed}}}
+			RuleSetVersion: adjudication.ClaimRuleSetVersion, ReversesLineID: &rev, Adjustments: adj}
 		in.lines = append(in.lines, lineRow{line: line, claim: c, clientID: c.ClientID, episodeID: ol.EpisodeID, billable: ol.Batched})
 		c.Lines = append(c.Lines, *line)
 	}
@@ -701,8 +732,9 @@ const (
 			SELECT $1, x.client, x.program, x.number, x.freq, x.orig, x.staff, x.pos,
 				ARRAY(SELECT json_array_elements_text(x.diagnoses)), x.status, x.charge, x.paid, x.first, x.last,
 				$2, $3, decode(x.hash, 'hex'), $4
-			FROM json_to_recordset($5::json) AS x(number text, client bigint, program text, freq text, orig bigint, staff bigint,
-				pos text, diagnoses json, status text, charge numeric, paid numeric, first date, last date, hash text)
+			FROM json_to_recordset($5::json) AS x(number text, client bigint, program text, freq text, orig bigint,
+				staff bigint, pos text, diagnoses json, status text, charge numeric, paid numeric, first date, last date, hash text, n bigint)
+			ORDER BY x.n
 			RETURNING id, claim_number),
 		l AS (
 			INSERT INTO claim_lines (claim_id, line_number, client_id, provider_id, service_code, date_of_service, units, charge,
@@ -710,10 +742,12 @@ const (
 				rule_set_version, counted, billable, reverses_line_id)
 			SELECT c.id, x.line, x.client, $1, x.service, x.dos, x.units, x.charge, x.auth_number, x.auth_id, x.episode_id,
 				x.status, x.units_allowed, x.allowed, x.paid, x.rate, x.adjustments, x.trace, x.rule_set, x.counted, x.billable, x.reverses
-			FROM json_to_recordset($6::json) AS x(number text, line int, client bigint, service text, dos date, units int,
-				charge numeric, auth_number text, auth_id bigint, episode_id bigint, status text, units_allowed int, allowed numeric,
-				paid numeric, rate numeric, adjustments jsonb, trace jsonb, rule_set text, counted boolean, billable boolean, reverses bigint)
+			FROM json_to_recordset($6::json) AS x(number text, line int, client bigint, service text, dos date,
+				units int, charge numeric, auth_number text, auth_id bigint, episode_id bigint, status text, units_allowed int,
+				allowed numeric, paid numeric, rate numeric, adjustments jsonb, trace jsonb, rule_set text, counted boolean,
+				billable boolean, reverses bigint, n bigint)
 			JOIN c ON c.claim_number = x.number
+			ORDER BY x.n
 			RETURNING id, claim_id, line_number),
 		a AS (
 			UPDATE authorizations t SET units_used = t.units_used + x.delta
@@ -736,6 +770,7 @@ const (
 // claimJSON and lineJSON are the rows write sends to Postgres, one JSON
 // array per table, unpacked there by json_to_recordset.
 type claimJSON struct {
+	N         int      `json:"n"` // input order, so ids follow it
 	Number    string   `json:"number"`
 	Client    int64    `json:"client"`
 	Program   string   `json:"program"`
@@ -753,6 +788,7 @@ type claimJSON struct {
 }
 
 type lineJSON struct {
+	N            int             `json:"n"`
 	Number       string          `json:"number"`
 	Line         int             `json:"line"`
 	Client       int64           `json:"client"`
@@ -787,7 +823,7 @@ func (in *intake) write() error {
 	// may bill the same service again without tripping the duplicate guard.
 	if len(in.uncount) > 0 {
 		if _, err := tx.ExecContext(ctx, `UPDATE claim_lines SET counted = false, billable = billable AND NOT (id = ANY($2))
-			WHERE id = ANY($1)`, pq.Array(in.uncount), pq.Array(in.unbill)); err != nil {
+			WHERE id = ANY($1)`, pq.Array(in.uncount), pq.Array(append([]int64{}, in.unbill...))); err != nil {
 			return fmt.Errorf("reverse original lines: %w", err)
 		}
 	}
@@ -795,7 +831,7 @@ func (in *intake) write() error {
 	claims := make([]claimJSON, len(in.claims))
 	for i, r := range in.claims {
 		c := r.claim
-		claims[i] = claimJSON{Number: c.ClaimNumber, Client: c.ClientID, Program: c.ProgramCode, Freq: c.Frequency,
+		claims[i] = claimJSON{N: i, Number: c.ClaimNumber, Client: c.ClientID, Program: c.ProgramCode, Freq: c.Frequency,
 			Orig: c.OriginalClaimID, Staff: c.RenderingStaffID, POS: c.PlaceOfService, Diagnoses: c.Diagnoses, Status: c.Status,
 			Charge: c.TotalCharge.StringFixed(2), Paid: c.TotalPaid.StringFixed(2), First: c.FirstServiceDate.String(),
 			Last: c.LastServiceDate.String(), Hash: hex.EncodeToString(r.hash)}
@@ -816,7 +852,7 @@ func (in *intake) write() error {
 		if l.Adjustments == nil {
 			adj = []byte("[]")
 		}
-		lj := lineJSON{Number: r.claim.ClaimNumber, Line: l.LineNumber, Client: r.clientID, Service: l.ServiceCode,
+		lj := lineJSON{N: i, Number: r.claim.ClaimNumber, Line: l.LineNumber, Client: r.clientID, Service: l.ServiceCode,
 			DOS: l.DateOfService.String(), Units: l.Units, Charge: l.Charge.StringFixed(2), AuthNumber: l.AuthorizationNumber,
 			AuthID: l.AuthorizationID, EpisodeID: r.episodeID, Status: l.Status, UnitsAllowed: l.UnitsAllowed,
 			Allowed: l.Allowed.StringFixed(2), Paid: l.Paid.StringFixed(2), Adjustments: adj, Trace: trace,

@@ -13,19 +13,23 @@ import (
 
 // Service is the billing domain.
 type Service struct {
-	db    *sqlx.DB
-	now   func() time.Time
-	loc   *time.Location
-	ref   referenceCache
-	stmts *sql.Prepared
+	db      *sqlx.DB
+	now     func() time.Time
+	loc     *time.Location
+	ref     referenceCache
+	stmts   *sql.Prepared
+	parties Parties
 }
+
+// SetParties sets the 837P submitter, receiver and payer for new batches.
+func (s *Service) SetParties(p Parties) { s.parties = p }
 
 // New returns a Service; now is the injected clock, loc the calendar of "today".
 func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	s := &Service{db: db, now: now, loc: loc, stmts: sql.NewPrepared(db)}
+	s := &Service{db: db, now: now, loc: loc, stmts: sql.NewPrepared(db), parties: DefaultParties()}
 	// Warm the intake's statements now; if the schema is not there yet they
 	// are prepared per transaction instead, which is slower but correct.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -332,3 +332,23 @@ func (s *Service) FollowupRates(ctx context.Context) ([]FollowupRate, error) {
 	}
 	return out, nil
 }
+
+// Instrument is a GPRA instrument version (reference data).
+type Instrument struct {
+	Code       string   `json:"code" db:"code"`
+	Name       string   `json:"name" db:"name"`
+	ActiveFrom rss.Date `json:"active_from" db:"active_from"`
+	ActiveTo   rss.Date `json:"active_to" db:"active_to"`
+}
+
+// Instruments lists the GPRA instrument versions.
+func (s *Service) Instruments(ctx context.Context) ([]Instrument, error) {
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return nil, err
+	}
+	var out []Instrument
+	if err := s.db.SelectContext(ctx, &out, `SELECT code, name, active_from, active_to FROM gpra_instruments ORDER BY active_from`); err != nil {
+		return nil, fmt.Errorf("list instruments: %w", err)
+	}
+	return out, nil
+}

@@ -24,6 +24,8 @@ commands:
   seed              load reference data, and demo data into an empty database
   demo-keys         print the demo API keys and a first request
   apikey create     mint an API key: -role provider|reviewer|finance|admin [-provider ID] -label TEXT
+  export batch ID --out FILE   write a batch's 837P or payment register (progress bar on a terminal)
+  x12 check FILE    validate an 837P: envelope, counts, HL links, claim totals, NPIs, required segments
   bench             load-test a server of its own on a scratch database (-duration, -clients, -cpuprofile)
 
 configuration is read from the environment; see README.md.
@@ -63,6 +65,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return apikey(ctx, cfg, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, cfg, args[1:], stdout, stderr)
+	case "export":
+		return exportBatch(ctx, cfg, args[1:], stdout, stderr)
+	case "x12":
+		return x12Check(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

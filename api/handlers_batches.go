@@ -1,0 +1,116 @@
+package api
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"rss/billing"
+)
+
+func (s *Server) createBatch(c *gin.Context) {
+	var n billing.NewBatch
+	if !decode(c, &n) {
+		return
+	}
+	out, err := s.b.CreateBatch(c.Request.Context(), n)
+	respond(c, http.StatusCreated, out, err)
+}
+
+func (s *Server) listBatches(c *gin.Context) {
+	p, ok := page(c)
+	if !ok {
+		return
+	}
+	out, err := s.b.Batches(c.Request.Context(), c.Query("payer_route"), p)
+	respond(c, http.StatusOK, out, err)
+}
+
+func (s *Server) getBatch(c *gin.Context) {
+	id, ok := pathID(c, "batch_id")
+	if !ok {
+		return
+	}
+	out, err := s.b.Batch(c.Request.Context(), id)
+	respond(c, http.StatusOK, out, err)
+}
+
+// batchFile streams the batch's 837P or payment register. The file is
+// built in a temporary file first, so its SHA-256 can lead the response and
+// a failure half-way never reaches the caller as a truncated 200.
+func (s *Server) batchFile(c *gin.Context) {
+	id, ok := pathID(c, "batch_id")
+	if !ok {
+		return
+	}
+	path, file, err := s.b.ExportFile(c.Request.Context(), id, "")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	defer os.Remove(path)
+	ct, ext := "text/csv; charset=utf-8", "csv"
+	if file.Kind == billing.Kind837P {
+		ct, ext = "application/edi-x12", "x12"
+	}
+	s.serveFile(c, path, ct, fmt.Sprintf("batch-%d-%s.%s", id, file.Kind, ext), file.SHA256)
+}
+
+func (s *Server) serveFile(c *gin.Context, path, contentType, name, sha string) {
+	f, err := os.Open(path)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Content-Length", strconv.FormatInt(st.Size(), 10))
+	if sha != "" {
+		h.Set("X-Content-SHA256", sha)
+	}
+	c.Status(http.StatusOK)
+	_, _ = io.Copy(c.Writer, f)
+}
+
+func (s *Server) batchAdvice(c *gin.Context) {
+	id, ok := pathID(c, "batch_id")
+	if !ok {
+		return
+	}
+	provider, ok := pathID(c, "provider_id")
+	if !ok {
+		return
+	}
+	format := c.DefaultQuery("format", "json")
+	f, err := os.CreateTemp("", "rss-advice-*")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if err := s.b.Advice(c.Request.Context(), id, provider, format, f); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := f.Sync(); err != nil {
+		fail(c, err)
+		return
+	}
+	ct := "application/json"
+	if format == "csv" {
+		ct = "text/csv; charset=utf-8"
+	}
+	s.serveFile(c, f.Name(), ct, fmt.Sprintf("remittance-%d-%d.%s", id, provider, format), "")
+}

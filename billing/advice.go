@@ -1,0 +1,295 @@
+package billing
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"rss"
+	"rss/access"
+	"rss/adjudication"
+	"rss/sql"
+)
+
+// An advice (remittance advice) tells one provider what a batch paid and
+// why anything was not: every line the batch carries for the provider, and,
+// the first time a claim is reported, its denied lines too.
+
+type adviceRow struct {
+	ClaimID      int64           `db:"claim_id"`
+	ClaimNumber  string          `db:"claim_number"`
+	Frequency    string          `db:"frequency"`
+	ClientID     int64           `db:"client_id"`
+	LineNumber   int             `db:"line_number"`
+	ServiceCode  string          `db:"service_code"`
+	DOS          rss.Date        `db:"date_of_service"`
+	Units        int             `db:"units"`
+	UnitsAllowed int             `db:"units_allowed"`
+	Charge       decimal.Decimal `db:"charge"`
+	Allowed      decimal.Decimal `db:"allowed"`
+	Paid         decimal.Decimal `db:"paid"`
+	Status       string          `db:"status"`
+	Adjustments  []byte          `db:"adjustments"`
+}
+
+// AdviceLine is one line of a remittance advice.
+type AdviceLine struct {
+	LineNumber    int          `json:"line_number"`
+	ServiceCode   string       `json:"service_code"`
+	DateOfService rss.Date     `json:"date_of_service"`
+	Units         int          `json:"units"`
+	UnitsAllowed  int          `json:"units_allowed"`
+	Billed        rss.Money    `json:"billed"`
+	Allowed       rss.Money    `json:"allowed"`
+	Paid          rss.Money    `json:"paid"`
+	Status        string       `json:"status"`
+	Adjustments   []Adjustment `json:"adjustments"`
+}
+
+// AdviceClaim is one claim of a remittance advice.
+type AdviceClaim struct {
+	ClaimID     int64        `json:"claim_id"`
+	ClaimNumber string       `json:"claim_number"`
+	Frequency   string       `json:"frequency"`
+	ClientID    int64        `json:"client_id"`
+	Lines       []AdviceLine `json:"lines"`
+}
+
+// AdviceProvider names the provider an advice is for.
+type AdviceProvider struct {
+	ID   int64  `json:"id" db:"id"`
+	Code string `json:"code" db:"code"`
+	Name string `json:"name" db:"name"`
+	NPI  string `json:"npi" db:"npi"`
+}
+
+// AdviceTotals sums an advice.
+type AdviceTotals struct {
+	Claims   int       `json:"claims"`
+	Lines    int       `json:"lines"`
+	Billed   rss.Money `json:"billed"`
+	Paid     rss.Money `json:"paid"`
+	Adjusted rss.Money `json:"adjusted"`
+}
+
+const adviceQuery = `
+	SELECT c.id AS claim_id, c.claim_number, c.frequency, c.client_id, l.line_number, l.service_code, l.date_of_service,
+	       l.units, l.units_allowed, l.charge, l.allowed, l.paid, l.status, l.adjustments
+	FROM batch_claims bc
+	JOIN claims c ON c.id = bc.claim_id
+	JOIN claim_lines l ON l.claim_id = c.id
+	WHERE bc.batch_id = $1 AND bc.provider_id = $2
+	  AND (EXISTS (SELECT 1 FROM batch_lines bl WHERE bl.batch_id = $1 AND bl.line_id = l.id)
+	       OR (bc.first_report AND l.status = 'denied'))
+	ORDER BY c.id, l.line_number`
+
+// Advice streams one provider's remittance advice for a batch as "json" or
+// "csv". A provider key may read only its own agency's advice.
+func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format string, w io.Writer) error {
+	a, err := access.Require(ctx, access.RoleFinance, access.RoleAdmin, access.RoleProvider)
+	if err != nil {
+		return err
+	}
+	if format != "json" && format != "csv" {
+		return rss.Invalid("format", "invalid_value", "format must be json or csv")
+	}
+	if !a.SeesProvider(providerID) {
+		return fmt.Errorf("%w: batch %d has no advice for provider %d", rss.ErrNotFound, batchID, providerID)
+	}
+	b, err := getBatch(ctx, s.db, batchID)
+	if err != nil {
+		return err
+	}
+	var prov AdviceProvider
+	err = s.db.GetContext(ctx, &prov, `SELECT p.id, p.code, p.name, p.npi FROM providers p
+		WHERE p.id = $1 AND EXISTS (SELECT 1 FROM batch_claims WHERE batch_id = $2 AND provider_id = p.id)`, providerID, batchID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w: batch %d has no advice for provider %d", rss.ErrNotFound, batchID, providerID)
+	}
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTxx(ctx, &sqlTxOptions)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	rows, err := tx.QueryxContext(ctx, adviceQuery, batchID, providerID)
+	if err != nil {
+		return fmt.Errorf("advice query: %w", err)
+	}
+	defer rows.Close()
+
+	var out adviceWriter
+	if format == "json" {
+		out = newJSONAdvice(w, &b, prov)
+	} else {
+		out = newCSVAdvice(w, &b, prov)
+	}
+	var cur *AdviceClaim
+	var totals AdviceTotals
+	billed, paid := decimal.Zero, decimal.Zero
+	for rows.Next() {
+		var r adviceRow
+		if err := rows.StructScan(&r); err != nil {
+			return err
+		}
+		if cur == nil || cur.ClaimID != r.ClaimID {
+			if cur != nil {
+				if err := out.claim(cur); err != nil {
+					return err
+				}
+			}
+			cur = &AdviceClaim{ClaimID: r.ClaimID, ClaimNumber: r.ClaimNumber, Frequency: r.Frequency, ClientID: r.ClientID}
+			totals.Claims++
+		}
+		var adj []Adjustment
+		if err := json.Unmarshal(r.Adjustments, &adj); err != nil {
+			return err
+		}
+		for i := range adj {
+			if reason, ok := adjudication.Lookup(adj[i].Code); ok {
+				adj[i].Text = reason.Text
+			}
+		}
+		charge := r.Charge
+		if r.Status == "reversal" {
+			charge = charge.Neg()
+		}
+		cur.Lines = append(cur.Lines, AdviceLine{LineNumber: r.LineNumber, ServiceCode: r.ServiceCode, DateOfService: r.DOS,
+			Units: r.Units, UnitsAllowed: r.UnitsAllowed, Billed: rss.NewMoney(charge), Allowed: rss.NewMoney(r.Allowed),
+			Paid: rss.NewMoney(r.Paid), Status: r.Status, Adjustments: adj})
+		totals.Lines++
+		billed, paid = billed.Add(charge), paid.Add(r.Paid)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if cur != nil {
+		if err := out.claim(cur); err != nil {
+			return err
+		}
+	}
+	totals.Billed, totals.Paid, totals.Adjusted = rss.NewMoney(billed), rss.NewMoney(paid), rss.NewMoney(billed.Sub(paid))
+	if err := out.finish(totals); err != nil {
+		return err
+	}
+	return access.Record(ctx, s.db, access.Event{Action: "export", EntityType: "remittance_advice",
+		EntityID: access.ID(batchID) + "/" + access.ID(providerID), Purpose: format})
+}
+
+type adviceWriter interface {
+	claim(c *AdviceClaim) error
+	finish(t AdviceTotals) error
+}
+
+// jsonAdvice writes {"batch_id":..,"provider":..,"claims":[...],"totals":..}
+// claim by claim, never holding the whole advice.
+type jsonAdvice struct {
+	w     *bufio.Writer
+	first bool
+	err   error
+}
+
+func newJSONAdvice(w io.Writer, b *Batch, p AdviceProvider) *jsonAdvice {
+	j := &jsonAdvice{w: bufio.NewWriter(w), first: true}
+	head, _ := json.Marshal(map[string]any{"batch_id": b.ID, "payer_route": b.PayerRoute, "through_date": b.ThroughDate})
+	prov, _ := json.Marshal(p)
+	notice, _ := json.Marshal(Part2Notice)
+	_, j.err = fmt.Fprintf(j.w, "%s,\"provider\":%s,\"notice\":%s,\"claims\":[", head[:len(head)-1], prov, notice)
+	return j
+}
+
+func (j *jsonAdvice) claim(c *AdviceClaim) error {
+	if j.err != nil {
+		return j.err
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	if !j.first {
+		j.w.WriteByte(',')
+	}
+	j.first = false
+	_, j.err = j.w.Write(b)
+	return j.err
+}
+
+func (j *jsonAdvice) finish(t AdviceTotals) error {
+	if j.err != nil {
+		return j.err
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(j.w, "],\"totals\":%s}\n", b)
+	return j.w.Flush()
+}
+
+var adviceHeader = []string{"batch_id", "provider_id", "provider_npi", "claim_id", "claim_number", "frequency", "client_id",
+	"line_number", "service_code", "date_of_service", "units", "units_allowed", "billed", "allowed", "paid", "status",
+	"adjustments", "remarks", "reasons"}
+
+type csvAdvice struct {
+	w   *csv.Writer
+	b   *Batch
+	p   AdviceProvider
+	row []string
+	err error
+}
+
+func newCSVAdvice(w io.Writer, b *Batch, p AdviceProvider) *csvAdvice {
+	c := &csvAdvice{w: csv.NewWriter(w), b: b, p: p}
+	if c.err = c.w.Write([]string{Part2Notice}); c.err == nil {
+		c.err = c.w.Write(adviceHeader)
+	}
+	return c
+}
+
+func (c *csvAdvice) claim(cl *AdviceClaim) error {
+	if c.err != nil {
+		return c.err
+	}
+	for _, l := range cl.Lines {
+		var adj, remarks, reasons []string
+		for _, a := range l.Adjustments {
+			adj = append(adj, a.Group+"-"+a.CARC+" "+a.Amount.String())
+			if a.RARC != "" {
+				remarks = append(remarks, a.RARC)
+			}
+			reasons = append(reasons, a.Text)
+		}
+		c.row = append(c.row[:0], strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI,
+			strconv.FormatInt(cl.ClaimID, 10), cl.ClaimNumber, cl.Frequency, strconv.FormatInt(cl.ClientID, 10),
+			strconv.Itoa(l.LineNumber), l.ServiceCode, l.DateOfService.String(), strconv.Itoa(l.Units), strconv.Itoa(l.UnitsAllowed),
+			l.Billed.String(), l.Allowed.String(), l.Paid.String(), l.Status, strings.Join(adj, "; "), strings.Join(remarks, "; "),
+			strings.Join(reasons, " | "))
+		if c.err = c.w.Write(c.row); c.err != nil {
+			return c.err
+		}
+	}
+	return nil
+}
+
+func (c *csvAdvice) finish(t AdviceTotals) error {
+	if c.err != nil {
+		return c.err
+	}
+	c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL", "", "",
+		strconv.Itoa(t.Lines), "", "", "", "", t.Billed.String(), "", t.Paid.String(), "", "adjusted " + t.Adjusted.String(), "", ""})
+	c.w.Flush()
+	if c.err == nil {
+		c.err = c.w.Error()
+	}
+	return c.err
+}

@@ -1,0 +1,344 @@
+package billing_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss"
+	"rss/access"
+	"rss/billing"
+	"rss/billing/x12"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "missing golden %s: run go test ./billing/ -run %s -update", path, t.Name())
+	if !bytes.Equal(want, got) {
+		t.Errorf("%s differs from the golden file; if the change is intended run go test ./billing/ -update\n--- got (first 2000 bytes)\n%.2000s", path, got)
+	}
+}
+
+func (w *world) ecra() context.Context    { return w.as(access.RoleProvider, "ECRA") }
+func (w *world) hvr() context.Context     { return w.as(access.RoleProvider, "HVR") }
+func (w *world) finance() context.Context { return w.as(access.RoleFinance, "") }
+
+// mhwAuthorize grants a Medicaid waiver authorization through the rules,
+// after letting MHW authorize back-dated spans without review.
+func (w *world) mhwAuthorize(ctx context.Context, client string, units int, start, end rss.Date) {
+	w.t.Helper()
+	_, err := w.db.ExecContext(w.t.Context(), `UPDATE programs SET retro_limit_days = 400 WHERE code = 'MHW'`)
+	require.NoError(w.t, err)
+	vr, err := w.v.Submit(ctx, vouchersRequest(w, client, "MHW-RA", units, start, end))
+	require.NoError(w.t, err)
+	require.Equal(w.t, "approved", vr.Decision, "%+v", vr.Reasons)
+}
+
+func (w *world) submitAs(ctx context.Context, n billing.NewClaim) *billing.Claim {
+	w.t.Helper()
+	c, created, err := w.b.Submit(ctx, n)
+	require.NoError(w.t, err)
+	require.True(w.t, created)
+	return c
+}
+
+func (w *world) mhwClaim(number, client, staff string, diagnoses []string, lines ...billing.NewLine) billing.NewClaim {
+	return billing.NewClaim{ClaimNumber: number, ClientID: w.demo.Clients[client], RenderingStaffID: w.demo.Staff[staff],
+		PlaceOfService: "12", Diagnoses: diagnoses, Lines: lines}
+}
+
+func (w *world) export(id int64) []byte {
+	w.t.Helper()
+	var buf bytes.Buffer
+	_, err := w.b.Export(w.finance(), id, &buf, nil)
+	require.NoError(w.t, err)
+	return buf.Bytes()
+}
+
+func (w *world) advice(batch int64, provider, format string) []byte {
+	w.t.Helper()
+	var buf bytes.Buffer
+	require.NoError(w.t, w.b.Advice(w.finance(), batch, w.demo.Providers[provider], format, &buf))
+	return buf.Bytes()
+}
+
+// check runs the 837P validator, which does not trust the golden files.
+func check(t *testing.T, file []byte) x12.Report {
+	t.Helper()
+	rep, err := x12.Check(bytes.NewReader(file))
+	require.NoError(t, err)
+	require.True(t, rep.OK(), "837P problems: %v", rep.Problems)
+	return rep
+}
+
+// TestBatchFiles builds the fixture batches the goldens cover: one provider
+// and several, a claim of 51 lines, a denied line left out, several
+// diagnoses, a minor, then a void and a replacement in a second batch.
+func TestBatchFiles(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 480, day(-30), day(30))
+	w.mhwAuthorize(w.ecra(), "Ortiz", 100, day(-30), day(30))
+	w.mhwAuthorize(w.hvr(), "Yilmaz", 100, day(-30), day(30))
+
+	var long []billing.NewLine
+	for i := range 51 {
+		units := 1 + i%2
+		long = append(long, line("MHW-RA", day(-29+i/2), units, decimal.NewFromFloat(7.25).Mul(decimal.NewFromInt(int64(units))).StringFixed(2)))
+	}
+	big := w.submitAs(w.ecra(), w.mhwClaim("E-51", "Dubois", "Kowalski", []string{"F33.1", "F41.1", "Z91.19"}, long...))
+	require.Equal(t, "paid", big.Status)
+	minor := w.submitAs(w.ecra(), w.mhwClaim("E-MINOR", "Ortiz", "Kowalski", []string{"F90.2"},
+		line("MHW-RA", day(-9), 4, "29.00"), line("MHW-RA", day(-8), 6, "43.50")))
+	deny := w.submitAs(w.ecra(), w.mhwClaim("E-DENY", "Dubois", "Kowalski", []string{"F33.1"},
+		line("MHW-RA", day(-5), 3, "21.75"), line("MHW-RA", day(-29), 1, "7.25"))) // the second duplicates E-51's first line
+	require.Equal(t, "partial", deny.Status)
+	require.Equal(t, []string{"18"}, carcs(deny.Lines[1]))
+	h1 := w.submitAs(w.hvr(), w.mhwClaim("H-1", "Yilmaz", "Brandt", []string{"F20.9"},
+		line("MHW-RA", day(-7), 8, "58.00"), line("MHW-RA", day(-6), 8, "60.00"), line("MHW-RA", day(-5), 4, "29.00")))
+
+	// The payment register route: two agencies' ATR and RSVP claims.
+	w.authorize("Rivera", "ATR-CM", 40, day(-10), day(30))
+	w.submit(w.claim("HRA-100", "Rivera", "Okafor", line("ATR-CM", day(-4), 4, "60.00"), line("ATR-CM", day(-3), 6, "100.00")))
+	bcs := w.as(access.RoleProvider, "BCS")
+	vr, err := w.v.Submit(bcs, vouchersRequest(w, "Reyes", "RSVP-RC", 20, day(-5), day(30)))
+	require.NoError(t, err)
+	require.Equal(t, "approved", vr.Decision)
+	w.submitAs(bcs, billing.NewClaim{ClaimNumber: "BCS-9", ClientID: w.demo.Clients["Reyes"], RenderingStaffID: w.demo.Staff["Baptiste"],
+		PlaceOfService: "11", Lines: []billing.NewLine{line("RSVP-RC", day(-2), 4, "56.00")}})
+
+	b1, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	assert.Equal(t, 4, b1.ClaimCount)
+	assert.Equal(t, 51+2+1+3, b1.LineCount, "the denied line is left out")
+	require.Len(t, b1.Providers, 2)
+	f1 := w.export(b1.ID)
+	rep := check(t, f1)
+	assert.Equal(t, 5, rep.Claims, "E-51 splits into two claim loops")
+	assert.Equal(t, 57, rep.Lines)
+	assert.Equal(t, b1.Billed.StringFixed(2), rep.TotalCharge.StringFixed(2), "837P charges equal the batch's billed total")
+	golden(t, "batch_837p_first.golden", f1)
+	assert.Equal(t, f1, w.export(b1.ID), "a second export is byte-identical")
+	ra := w.advice(b1.ID, "ECRA", "json")
+	golden(t, "advice_ecra_first.json.golden", ra)
+	assertAdviceBalances(t, ra, 3)
+	golden(t, "advice_ecra_first.csv.golden", w.advice(b1.ID, "ECRA", "csv"))
+
+	b2, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RoutePaymentRegister, ThroughDate: day(0)})
+	require.NoError(t, err)
+	reg := w.export(b2.ID)
+	golden(t, "batch_payment_register.golden", reg)
+	assertRegisterTotals(t, reg, b2)
+
+	// A void and a replacement of batched claims go in the next batch.
+	mid := minor.ID
+	w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "E-MINOR-V", ClientID: w.demo.Clients["Ortiz"], Frequency: billing.FreqVoid, OriginalClaimID: &mid})
+	hid := h1.ID
+	repl := w.mhwClaim("H-1A", "Yilmaz", "Brandt", []string{"F20.9", "Z59.0"}, line("MHW-RA", day(-7), 8, "58.00"), line("MHW-RA", day(-6), 6, "43.50"))
+	repl.Frequency, repl.OriginalClaimID = billing.FreqReplacement, &hid
+	w.submitAs(w.hvr(), repl)
+	b3, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	f3 := w.export(b3.ID)
+	rep = check(t, f3)
+	assert.Equal(t, 2, rep.Claims, "the void and the replacement")
+	assert.Contains(t, string(f3), "REF*F8*E-MINOR~")
+	assert.Contains(t, string(f3), "REF*F8*H-1~")
+	golden(t, "batch_837p_void_replacement.golden", f3)
+	golden(t, "advice_hvr_void_replacement.csv.golden", w.advice(b3.ID, "HVR", "csv"))
+	assertAdviceBalances(t, w.advice(b3.ID, "HVR", "json"), 1)
+	assert.Equal(t, "-72.50", b3.Providers[0].Paid.String(), "ECRA: the void reverses what the minor's claim was paid")
+	_ = big
+
+	// Nothing left: another batch is refused and writes nothing.
+	_, err = w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.ErrorIs(t, err, rss.ErrConflict)
+
+	// Batches are immutable in the database itself.
+	for _, q := range []string{`UPDATE batches SET paid = 0 WHERE id = $1`, `DELETE FROM batch_lines WHERE batch_id = $1`,
+		`UPDATE batch_providers SET paid = 0 WHERE batch_id = $1`, `DELETE FROM batch_claims WHERE batch_id = $1`} {
+		_, err := w.db.ExecContext(t.Context(), q, b1.ID)
+		require.Error(t, err, q)
+	}
+	// A batched line cannot be made unbillable behind the batch's back.
+	_, err = w.db.ExecContext(t.Context(), `UPDATE claim_lines SET billable = false WHERE claim_id = $1`, big.ID)
+	require.Error(t, err)
+}
+
+// assertRegisterTotals checks the register's per-provider and batch rows
+// against the batch's frozen totals, and the line rows against both.
+func assertRegisterTotals(t *testing.T, file []byte, b billing.Batch) {
+	t.Helper()
+	r := csv.NewReader(bytes.NewReader(file))
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, []string{billing.Part2Notice}, rows[0], "the Part 2 notice leads the file")
+	type sum struct {
+		lines        int
+		billed, paid decimal.Decimal
+	}
+	lines, totals := map[string]*sum{}, map[string][]string{}
+	var batchTotal []string
+	for _, row := range rows[2:] {
+		switch row[0] {
+		case "line":
+			s := lines[row[2]]
+			if s == nil {
+				s = &sum{}
+				lines[row[2]] = s
+			}
+			s.lines++
+			s.billed = s.billed.Add(decimal.RequireFromString(row[15]))
+			s.paid = s.paid.Add(decimal.RequireFromString(row[17]))
+		case "provider_total":
+			totals[row[2]] = row
+		case "batch_total":
+			batchTotal = row
+		}
+	}
+	require.Len(t, totals, len(b.Providers))
+	for _, p := range b.Providers {
+		id := fmt.Sprint(p.ProviderID)
+		require.Contains(t, lines, id)
+		assert.Equal(t, p.LineCount, lines[id].lines)
+		assert.Equal(t, p.Billed.StringFixed(2), lines[id].billed.StringFixed(2))
+		assert.Equal(t, p.Paid.StringFixed(2), lines[id].paid.StringFixed(2))
+		assert.Equal(t, p.Paid.StringFixed(2), totals[id][17])
+		assert.Equal(t, p.Billed.StringFixed(2), totals[id][15])
+	}
+	require.NotNil(t, batchTotal)
+	assert.Equal(t, b.Paid.StringFixed(2), batchTotal[17])
+}
+
+// TestBatchRoundTripRandom writes random batches and checks every file.
+func TestBatchRoundTripRandom(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 480, day(-30), day(30))
+	w.mhwAuthorize(w.ecra(), "Ortiz", 480, day(-30), day(30))
+	rng := rand.New(rand.NewPCG(7, 11))
+	slot := 0
+	for round := range 3 {
+		wantLines := 0
+		for k := range 2 + rng.IntN(3) {
+			client := []string{"Dubois", "Ortiz"}[rng.IntN(2)]
+			var lines []billing.NewLine
+			for range 1 + rng.IntN(60) {
+				slot++
+				units := 1 + slot%9
+				lines = append(lines, line("MHW-RA", day(-29+slot/9%29), units, decimal.NewFromFloat(7.25).Mul(decimal.NewFromInt(int64(units))).StringFixed(2)))
+			}
+			c := w.submitAs(w.ecra(), w.mhwClaim(fmt.Sprintf("R%d-%d", round, k), client, "Kowalski", []string{"F33.1"}, lines...))
+			for _, l := range c.Lines {
+				if l.Status != "denied" {
+					wantLines++
+				}
+			}
+		}
+		b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+		if wantLines == 0 {
+			require.ErrorIs(t, err, rss.ErrConflict)
+			continue
+		}
+		require.NoError(t, err)
+		require.Equal(t, wantLines, b.LineCount)
+		rep := check(t, w.export(b.ID))
+		assert.Equal(t, wantLines, rep.Lines)
+		assert.Equal(t, b.Billed.StringFixed(2), rep.TotalCharge.StringFixed(2))
+	}
+}
+
+// TestConcurrentBatchesNeverShareALine creates batches from two goroutines
+// at once, round after round, and checks every billable line landed in
+// exactly one batch.
+func TestConcurrentBatchesNeverShareALine(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.authorize("Rivera", "ATR-CM", 96, day(-10), day(30))
+	for round := range 4 {
+		for k := range 5 {
+			w.submit(w.claim(fmt.Sprintf("CB-%d-%d", round, k), "Rivera", "Okafor", line("ATR-CM", day(-9+k), 1+round, fmt.Sprintf("%d.00", 15*(1+round)))))
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for g := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[g] = w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RoutePaymentRegister, ThroughDate: day(-g * 5)})
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				require.ErrorIs(t, err, rss.ErrConflict, "the only refusal is nothing left to batch")
+			}
+		}
+	}
+	var stats struct {
+		Billable, Batched, Distinct int
+	}
+	require.NoError(t, w.db.QueryRowxContext(t.Context(), `SELECT
+		(SELECT count(*) FROM claim_lines WHERE billable),
+		(SELECT count(*) FROM batch_lines),
+		(SELECT count(DISTINCT line_id) FROM batch_lines)`).Scan(&stats.Billable, &stats.Batched, &stats.Distinct))
+	assert.Equal(t, stats.Billable, stats.Batched, "every billable line is batched")
+	assert.Equal(t, stats.Batched, stats.Distinct, "no line is in two batches")
+	var sums struct{ Lines, Paid string }
+	require.NoError(t, w.db.QueryRowxContext(t.Context(), `SELECT
+		(SELECT sum(line_count) FROM batches)::text, (SELECT sum(paid) FROM batches)::text`).Scan(&sums.Lines, &sums.Paid))
+	assert.Equal(t, fmt.Sprint(stats.Batched), sums.Lines)
+	var paid string
+	require.NoError(t, w.db.GetContext(t.Context(), &paid, `SELECT sum(paid)::text FROM claim_lines WHERE billable`))
+	assert.Equal(t, paid, sums.Paid, "the batches' frozen totals add up to the lines")
+}
+
+// assertAdviceBalances checks, without trusting the golden, that every
+// advice line's billed minus paid equals its adjustments, and that the
+// totals add up.
+func assertAdviceBalances(t *testing.T, raw []byte, claims int) {
+	t.Helper()
+	var ra struct {
+		Notice string                `json:"notice"`
+		Claims []billing.AdviceClaim `json:"claims"`
+		Totals billing.AdviceTotals  `json:"totals"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &ra))
+	assert.Equal(t, billing.Part2Notice, ra.Notice)
+	require.Len(t, ra.Claims, claims)
+	billed, paid := decimal.Zero, decimal.Zero
+	for _, c := range ra.Claims {
+		for _, l := range c.Lines {
+			adj := decimal.Zero
+			for _, a := range l.Adjustments {
+				adj = adj.Add(a.Amount.Decimal)
+				assert.NotEmpty(t, a.CARC)
+			}
+			assert.Equal(t, l.Billed.Sub(l.Paid.Decimal).StringFixed(2), adj.StringFixed(2), "claim %s line %d", c.ClaimNumber, l.LineNumber)
+			billed, paid = billed.Add(l.Billed.Decimal), paid.Add(l.Paid.Decimal)
+		}
+	}
+	assert.Equal(t, billed.StringFixed(2), ra.Totals.Billed.StringFixed(2))
+	assert.Equal(t, paid.StringFixed(2), ra.Totals.Paid.StringFixed(2))
+}

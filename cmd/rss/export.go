@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"rss/access"
+	"rss/billing"
+	"rss/billing/x12"
+)
+
+// exportBatch is `rss export batch ID --out FILE`: the same streaming export
+// as the API, run by an operator on the database host.
+func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "batch" {
+		return errors.New("usage: rss export batch ID --out FILE")
+	}
+	args = args[1:]
+	if len(args) == 0 {
+		return errors.New("usage: rss export batch ID --out FILE")
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil || id <= 0 {
+		return fmt.Errorf("batch id %q is not a positive number", args[0])
+	}
+	fs := flag.NewFlagSet("export batch", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "file to write (- for stdout)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("--out is required")
+	}
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	b := billing.New(db, time.Now, cfg.Location)
+	ctx = access.WithActor(ctx, access.Actor{Role: access.RoleAdmin, RequestID: "cli-export"})
+	meta, err := b.Batch(ctx, id)
+	if err != nil {
+		return err
+	}
+	var w io.Writer = stdout
+	var f *os.File
+	if *out != "-" {
+		if f, err = os.Create(*out); err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	progress := progressBar(stderr, meta.LineCount)
+	start := time.Now()
+	if _, err := b.Export(ctx, id, w, progress); err != nil {
+		if f != nil {
+			os.Remove(*out)
+		}
+		return err
+	}
+	if f != nil {
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "exported batch %d (%s, %d lines) in %s\n", id, billing.FileKind(meta.PayerRoute), meta.LineCount,
+		time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// progressBar draws on stderr when stderr is a terminal, and does nothing otherwise.
+func progressBar(w io.Writer, total int) billing.Progress {
+	f, ok := w.(*os.File)
+	if !ok || total <= 0 {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	const width = 40
+	return func(done int) {
+		filled := width * done / total
+		bar := make([]byte, width)
+		for i := range bar {
+			bar[i] = ' '
+			if i < filled {
+				bar[i] = '='
+			}
+		}
+		fmt.Fprintf(f, "\r[%s] %3d%% %d/%d lines", bar, 100*done/total, done, total)
+		if done >= total {
+			fmt.Fprintln(f)
+		}
+	}
+}
+
+// x12Check is `rss x12 check FILE`: validates an 837P and exits non-zero
+// when it finds a problem.
+func x12Check(args []string, stdout io.Writer) error {
+	if len(args) != 2 || args[0] != "check" {
+		return errors.New("usage: rss x12 check FILE")
+	}
+	f, err := os.Open(args[1])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rep, err := x12.Check(f)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d segments, %d interchange(s), %d group(s), %d transaction set(s), %d claims, %d lines, total charge %s\n",
+		args[1], rep.Segments, rep.Interchanges, rep.Groups, rep.TransactionSets, rep.Claims, rep.Lines, rep.TotalCharge.StringFixed(2))
+	for _, p := range rep.Problems {
+		fmt.Fprintln(stdout, p.String())
+	}
+	if !rep.OK() {
+		return fmt.Errorf("%d problem(s) found", rep.ProblemCount)
+	}
+	fmt.Fprintln(stdout, "ok: no problems found")
+	return nil
+}
