@@ -134,105 +134,200 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// exportRow is one batch line with everything either file needs.
-type exportRow struct {
-	ProviderID     int64           `db:"provider_id"`
-	ProviderCode   string          `db:"provider_code"`
-	ProviderName   string          `db:"provider_name"`
-	ProviderNPI    string          `db:"provider_npi"`
-	ProviderTaxID  string          `db:"provider_tax_id"`
-	ProviderAddr1  string          `db:"provider_address1"`
-	ProviderAddr2  *string         `db:"provider_address2"`
-	ProviderCity   string          `db:"provider_city"`
-	ProviderState  string          `db:"provider_state"`
-	ProviderZip    string          `db:"provider_zip"`
-	ClaimID        int64           `db:"claim_id"`
-	ClaimNumber    string          `db:"claim_number"`
-	Frequency      string          `db:"frequency"`
-	OriginalNumber *string         `db:"original_number"`
-	Replaces       bool            `db:"replaces_batched"`
-	POS            string          `db:"place_of_service"`
-	Diagnoses      pq.StringArray  `db:"diagnoses"`
-	ClientID       int64           `db:"client_id"`
-	ClientFirst    string          `db:"client_first"`
-	ClientLast     string          `db:"client_last"`
-	MedicaidID     *string         `db:"medicaid_id"`
-	ClientDOB      rss.Date        `db:"client_dob"`
-	ClientGender   string          `db:"client_gender"`
-	ClientAddr1    *string         `db:"client_address1"`
-	ClientCity     *string         `db:"client_city"`
-	ClientState    *string         `db:"client_state"`
-	ClientZip      *string         `db:"client_zip"`
-	StaffNPI       *string         `db:"staff_npi"`
-	StaffFirst     *string         `db:"staff_first"`
-	StaffLast      *string         `db:"staff_last"`
-	LineID         int64           `db:"line_id"`
-	LineNumber     int             `db:"line_number"`
-	Status         string          `db:"status"`
-	ServiceCode    string          `db:"service_code"`
-	DOS            rss.Date        `db:"date_of_service"`
-	Units          int64           `db:"units"`
-	UnitsAllowed   int64           `db:"units_allowed"`
-	Charge         decimal.Decimal `db:"charge"`
-	Allowed        decimal.Decimal `db:"allowed"`
-	Paid           decimal.Decimal `db:"paid"`
-	AuthNumber     *string         `db:"authorization_number"`
-	ProcQualifier  *string         `db:"procedure_qualifier"`
-	ProcCode       *string         `db:"procedure_code"`
-	Modifiers      pq.StringArray  `db:"modifiers"`
-	AdjCodes       string          `db:"adjustment_codes"`
+// exportClaim is a claim of a batch with what either file says about it.
+type exportClaim struct {
+	ProviderID     int64
+	ProviderCode   string
+	ProviderName   string
+	ProviderNPI    string
+	ProviderTaxID  string
+	ProviderAddr1  string
+	ProviderAddr2  *string
+	ProviderCity   string
+	ProviderState  string
+	ProviderZip    string
+	ClaimID        int64
+	ClaimNumber    string
+	Frequency      string
+	OriginalNumber *string
+	Replaces       bool
+	POS            string
+	Diagnoses      pq.StringArray
+	ClientID       int64
+	ClientFirst    string
+	ClientLast     string
+	MedicaidID     *string
+	ClientDOB      time.Time
+	ClientGender   string
+	ClientAddr1    *string
+	ClientCity     *string
+	ClientState    *string
+	ClientZip      *string
+	StaffNPI       *string
+	StaffFirst     *string
+	StaffLast      *string
 }
 
-const exportQuery = `
-	SELECT p.id AS provider_id, p.code AS provider_code, p.name AS provider_name, p.npi AS provider_npi, p.tax_id AS provider_tax_id,
-	       p.address_line1 AS provider_address1, p.address_line2 AS provider_address2, p.city AS provider_city,
-	       p.state AS provider_state, p.zip AS provider_zip,
-	       c.id AS claim_id, c.claim_number, c.frequency, o.claim_number AS original_number,
-	       (c.frequency = '7' AND EXISTS (SELECT 1 FROM claim_lines r WHERE r.claim_id = c.id AND r.status = 'reversal')) AS replaces_batched,
+// exportLine is one batch line.
+type exportLine struct {
+	LineID       int64
+	LineNumber   int
+	Status       string
+	ServiceCode  string
+	DOS          time.Time
+	Units        int64
+	UnitsAllowed int64
+	Charge       decimal.Decimal
+	Allowed      decimal.Decimal
+	Paid         decimal.Decimal
+	AuthNumber   *string
+	AdjCodes     string
+}
+
+// The export reads a batch a chunk of claims at a time, in (provider,
+// claim) order, each chunk's lines in one query ordered by the
+// (claim_id, line_number) index: no sort of the whole batch, and memory
+// bounded by the chunk, not the batch.
+const exportChunk = 500
+
+const exportClaimsQuery = `
+	SELECT p.id, p.code, p.name, p.npi, p.tax_id, p.address_line1, p.address_line2, p.city, p.state, p.zip,
+	       c.id, c.claim_number, c.frequency, o.claim_number,
+	       (c.frequency = '7' AND EXISTS (SELECT 1 FROM claim_lines r WHERE r.claim_id = c.id AND r.status = 'reversal')),
 	       c.place_of_service, c.diagnoses,
-	       cl.id AS client_id, cl.first_name AS client_first, cl.last_name AS client_last, cl.medicaid_id,
-	       cl.date_of_birth AS client_dob, cl.gender AS client_gender, cl.address_line1 AS client_address1,
-	       cl.city AS client_city, cl.state AS client_state, cl.zip AS client_zip,
-	       st.npi AS staff_npi, st.first_name AS staff_first, st.last_name AS staff_last,
-	       l.id AS line_id, l.line_number, l.status, l.service_code, l.date_of_service, l.units, l.units_allowed,
-	       l.charge, l.allowed, l.paid, l.authorization_number,
-	       s.procedure_qualifier, s.procedure_code, s.modifiers,
-	       COALESCE((SELECT string_agg((a->>'group') || '-' || (a->>'carc') || COALESCE(' ' || (a->>'rarc'), ''), ';')
-	                 FROM jsonb_array_elements(l.adjustments) a), '') AS adjustment_codes
-	FROM batch_lines bl
-	JOIN claim_lines l ON l.id = bl.line_id
-	JOIN claims c ON c.id = l.claim_id
+	       cl.id, cl.first_name, cl.last_name, cl.medicaid_id, cl.date_of_birth, cl.gender, cl.address_line1, cl.city, cl.state, cl.zip,
+	       st.npi, st.first_name, st.last_name
+	FROM batch_claims bc
+	JOIN claims c ON c.id = bc.claim_id
 	LEFT JOIN claims o ON o.id = c.original_claim_id
 	JOIN providers p ON p.id = c.provider_id
 	JOIN clients cl ON cl.id = c.client_id
 	LEFT JOIN staff st ON st.id = c.rendering_staff_id
-	JOIN services s ON s.code = l.service_code
+	WHERE bc.batch_id = $1 AND (bc.provider_id, bc.claim_id) > ($2, $3)
+	  AND EXISTS (SELECT 1 FROM batch_lines bl JOIN claim_lines l ON l.id = bl.line_id WHERE bl.batch_id = $1 AND l.claim_id = c.id)
+	ORDER BY bc.provider_id, bc.claim_id
+	LIMIT $4`
+
+const exportLinesQuery = `
+	SELECT l.claim_id, l.id, l.line_number, l.status, l.service_code, l.date_of_service, l.units, l.units_allowed,
+	       l.charge, l.allowed, l.paid, l.authorization_number,
+	       CASE WHEN $3 THEN COALESCE((SELECT string_agg((a->>'group') || '-' || (a->>'carc') || COALESCE(' ' || (a->>'rarc'), ''), ';')
+	                                   FROM jsonb_array_elements(l.adjustments) a), '') ELSE '' END
+	FROM claim_lines l
+	JOIN batch_lines bl ON bl.line_id = l.id AND bl.batch_id = $1
+	WHERE l.claim_id = ANY($2)
+	ORDER BY l.claim_id, l.line_number`
+
+// ExportQuery is the whole batch as one query ($1 is the batch id): the
+// export benchmark runs it through COPY as the floor an exporter stands on.
+func ExportQuery() string {
+	return `SELECT c.*, l.*, cl.*, p.*
+	FROM batch_lines bl
+	JOIN claim_lines l ON l.id = bl.line_id
+	JOIN claims c ON c.id = l.claim_id
+	JOIN clients cl ON cl.id = c.client_id
+	JOIN providers p ON p.id = c.provider_id
 	WHERE bl.batch_id = $1
 	ORDER BY p.id, c.id, l.line_number`
+}
 
-func streamRows(ctx context.Context, tx *sqlx.Tx, batchID int64, each func(r *exportRow) error) error {
-	rows, err := tx.QueryxContext(ctx, exportQuery, batchID)
-	if err != nil {
-		return fmt.Errorf("export query: %w", err)
-	}
-	defer rows.Close()
-	var r exportRow
-	for rows.Next() {
-		r = exportRow{}
-		if err := rows.StructScan(&r); err != nil {
-			return fmt.Errorf("export row: %w", err)
+// streamBatch calls each for every line of the batch in file order.
+func streamBatch(ctx context.Context, tx *sqlx.Tx, batchID int64, adjCodes bool, each func(c *exportClaim, l *exportLine) error) error {
+	lastProv, lastClaim := int64(0), int64(0)
+	claims := make([]exportClaim, 0, exportChunk)
+	for {
+		claims = claims[:0]
+		rows, err := tx.QueryContext(ctx, exportClaimsQuery, batchID, lastProv, lastClaim, exportChunk)
+		if err != nil {
+			return fmt.Errorf("export claims: %w", err)
 		}
-		if err := each(&r); err != nil {
+		for rows.Next() {
+			var c exportClaim
+			if err := rows.Scan(&c.ProviderID, &c.ProviderCode, &c.ProviderName, &c.ProviderNPI, &c.ProviderTaxID, &c.ProviderAddr1,
+				&c.ProviderAddr2, &c.ProviderCity, &c.ProviderState, &c.ProviderZip, &c.ClaimID, &c.ClaimNumber, &c.Frequency,
+				&c.OriginalNumber, &c.Replaces, &c.POS, &c.Diagnoses, &c.ClientID, &c.ClientFirst, &c.ClientLast, &c.MedicaidID,
+				&c.ClientDOB, &c.ClientGender, &c.ClientAddr1, &c.ClientCity, &c.ClientState, &c.ClientZip,
+				&c.StaffNPI, &c.StaffFirst, &c.StaffLast); err != nil {
+				rows.Close()
+				return fmt.Errorf("export claim: %w", err)
+			}
+			claims = append(claims, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
+		if len(claims) == 0 {
+			return nil
+		}
+		at := make(map[int64]*exportClaim, len(claims))
+		ids := make([]int64, len(claims))
+		for i := range claims {
+			at[claims[i].ClaimID], ids[i] = &claims[i], claims[i].ClaimID
+		}
+		// The chunk's lines, grouped by claim, then written in claim order.
+		lines := map[int64][]exportLine{}
+		lrows, err := tx.QueryContext(ctx, exportLinesQuery, batchID, pq.Array(ids), adjCodes)
+		if err != nil {
+			return fmt.Errorf("export lines: %w", err)
+		}
+		for lrows.Next() {
+			var claimID int64
+			var l exportLine
+			if err := lrows.Scan(&claimID, &l.LineID, &l.LineNumber, &l.Status, &l.ServiceCode, &l.DOS, &l.Units, &l.UnitsAllowed,
+				&l.Charge, &l.Allowed, &l.Paid, &l.AuthNumber, &l.AdjCodes); err != nil {
+				lrows.Close()
+				return fmt.Errorf("export line: %w", err)
+			}
+			lines[claimID] = append(lines[claimID], l)
+		}
+		lrows.Close()
+		if err := lrows.Err(); err != nil {
+			return err
+		}
+		for i := range claims {
+			c := &claims[i]
+			for j := range lines[c.ClaimID] {
+				if err := each(c, &lines[c.ClaimID][j]); err != nil {
+					return err
+				}
+			}
+		}
+		last := claims[len(claims)-1]
+		lastProv, lastClaim = last.ProviderID, last.ClaimID
 	}
-	return rows.Err()
+}
+
+// procedures maps each service to its billing procedure code and modifiers.
+type procedure struct {
+	code      *string
+	modifiers []string
+}
+
+func loadProcedures(ctx context.Context, tx *sqlx.Tx) (map[string]procedure, error) {
+	var rows []struct {
+		Code      string         `db:"code"`
+		Proc      *string        `db:"procedure_code"`
+		Modifiers pq.StringArray `db:"modifiers"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT code, procedure_code, modifiers FROM services`); err != nil {
+		return nil, err
+	}
+	out := make(map[string]procedure, len(rows))
+	for _, r := range rows {
+		out[r.Code] = procedure{code: r.Proc, modifiers: r.Modifiers}
+	}
+	return out, nil
 }
 
 func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progress Progress) error {
 	var p Parties
 	if err := json.Unmarshal(b.PartiesRaw, &p); err != nil {
 		return fmt.Errorf("batch %d parties: %w", b.ID, err)
+	}
+	procs, err := loadProcedures(ctx, tx)
+	if err != nil {
+		return err
 	}
 	opts := x12.DefaultOptions()
 	opts.Usage = p.Usage[0]
@@ -267,28 +362,29 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 	}
 	written := 0
 	curClaim := int64(0)
-	err = streamRows(ctx, tx, b.ID, func(r *exportRow) error {
-		if r.ClaimID != curClaim {
+	err = streamBatch(ctx, tx, b.ID, false, func(c *exportClaim, l *exportLine) error {
+		if c.ClaimID != curClaim {
 			if err := flush(); err != nil {
 				return fmt.Errorf("claim %d: %w", curClaim, err)
 			}
-			curClaim = r.ClaimID
-			prov = x12.BillingProvider{Name: r.ProviderName, NPI: r.ProviderNPI, TaxID: r.ProviderTaxID,
-				Address: x12.Address{Line1: r.ProviderAddr1, Line2: deref(r.ProviderAddr2), City: r.ProviderCity, State: r.ProviderState, Zip: r.ProviderZip}}
-			claim = newX12Claim(r)
+			curClaim = c.ClaimID
+			prov = x12.BillingProvider{Name: c.ProviderName, NPI: c.ProviderNPI, TaxID: c.ProviderTaxID,
+				Address: x12.Address{Line1: c.ProviderAddr1, Line2: deref(c.ProviderAddr2), City: c.ProviderCity, State: c.ProviderState, Zip: c.ProviderZip}}
+			claim = newX12Claim(c)
 		}
 		// A replacement sends only its new lines; the reversals of the
 		// original it carries are for the payment ledger, not the payer.
-		if r.Frequency == FreqReplacement && r.Status == "reversal" {
+		if c.Frequency == FreqReplacement && l.Status == "reversal" {
 			return nil
 		}
-		if r.ProcCode == nil {
-			return fmt.Errorf("%w: service %s has no procedure code for the 837P", rss.ErrConflict, r.ServiceCode)
+		proc := procs[l.ServiceCode]
+		if proc.code == nil {
+			return fmt.Errorf("%w: service %s has no procedure code for the 837P", rss.ErrConflict, l.ServiceCode)
 		}
-		claim.Lines = append(claim.Lines, x12.Line{ControlNumber: strconv.FormatInt(r.LineID, 10), Procedure: *r.ProcCode,
-			Modifiers: r.Modifiers, Charge: r.Charge, Units: r.Units, ServiceDate: r.DOS.Time})
-		if claim.PriorAuth == "" && r.AuthNumber != nil {
-			claim.PriorAuth = *r.AuthNumber
+		claim.Lines = append(claim.Lines, x12.Line{ControlNumber: strconv.FormatInt(l.LineID, 10), Procedure: *proc.code,
+			Modifiers: proc.modifiers, Charge: l.Charge, Units: l.Units, ServiceDate: l.DOS})
+		if claim.PriorAuth == "" && l.AuthNumber != nil {
+			claim.PriorAuth = *l.AuthNumber
 		}
 		written++
 		if written%10000 == 0 {
@@ -306,10 +402,10 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 	return xw.Close()
 }
 
-func newX12Claim(r *exportRow) *x12.Claim {
+func newX12Claim(r *exportClaim) *x12.Claim {
 	c := &x12.Claim{ClaimID: r.ClaimNumber, PlaceOfService: r.POS, Frequency: FreqOriginal, Diagnoses: r.Diagnoses,
 		Subscriber: x12.Subscriber{Last: r.ClientLast, First: r.ClientFirst, MedicaidID: deref(r.MedicaidID),
-			DOB: r.ClientDOB.Time, Gender: r.ClientGender}}
+			DOB: r.ClientDOB, Gender: r.ClientGender}}
 	// A void, or a replacement of a claim the payer has seen, names the
 	// original; a replacement of a claim never sent goes as an original.
 	switch {
@@ -345,11 +441,11 @@ type registerTotal struct {
 	paid   decimal.Decimal
 }
 
-func (t *registerTotal) add(r *exportRow, billed decimal.Decimal) {
+func (t *registerTotal) add(l *exportLine, billed decimal.Decimal) {
 	t.lines++
-	t.units += r.UnitsAllowed
+	t.units += l.UnitsAllowed
 	t.billed = t.billed.Add(billed)
-	t.paid = t.paid.Add(r.Paid)
+	t.paid = t.paid.Add(l.Paid)
 }
 
 // exportRegister writes the payment register: the Part 2 notice, a header,
@@ -374,26 +470,26 @@ func exportRegister(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, pro
 	}
 	written := 0
 	row := make([]string, len(registerHeader))
-	err := streamRows(ctx, tx, b.ID, func(r *exportRow) error {
-		if r.ProviderID != curProv {
+	err := streamBatch(ctx, tx, b.ID, true, func(c *exportClaim, l *exportLine) error {
+		if c.ProviderID != curProv {
 			if curProv != 0 {
 				if err := totalRow("provider_total", strconv.FormatInt(curProv, 10), curCode, curNPI, prov); err != nil {
 					return err
 				}
 			}
-			curProv, curCode, curNPI, prov = r.ProviderID, r.ProviderCode, r.ProviderNPI, registerTotal{}
+			curProv, curCode, curNPI, prov = c.ProviderID, c.ProviderCode, c.ProviderNPI, registerTotal{}
 		}
-		billed := r.Charge
-		if r.Status == "reversal" {
+		billed := l.Charge
+		if l.Status == "reversal" {
 			billed = billed.Neg()
 		}
-		prov.add(r, billed)
-		all.add(r, billed)
-		row = append(row[:0], "line", batch, strconv.FormatInt(r.ProviderID, 10), r.ProviderCode, r.ProviderNPI,
-			strconv.FormatInt(r.ClaimID, 10), r.ClaimNumber, r.Frequency, strconv.FormatInt(r.LineID, 10), strconv.Itoa(r.LineNumber),
-			strconv.FormatInt(r.ClientID, 10), r.ServiceCode, r.DOS.String(), strconv.FormatInt(r.Units, 10),
-			strconv.FormatInt(r.UnitsAllowed, 10), billed.StringFixed(2), r.Allowed.StringFixed(2), r.Paid.StringFixed(2),
-			r.AdjCodes, r.Status)
+		prov.add(l, billed)
+		all.add(l, billed)
+		row = append(row[:0], "line", batch, strconv.FormatInt(c.ProviderID, 10), c.ProviderCode, c.ProviderNPI,
+			strconv.FormatInt(c.ClaimID, 10), c.ClaimNumber, c.Frequency, strconv.FormatInt(l.LineID, 10), strconv.Itoa(l.LineNumber),
+			strconv.FormatInt(c.ClientID, 10), l.ServiceCode, l.DOS.Format("2006-01-02"), strconv.FormatInt(l.Units, 10),
+			strconv.FormatInt(l.UnitsAllowed, 10), billed.StringFixed(2), l.Allowed.StringFixed(2), l.Paid.StringFixed(2),
+			l.AdjCodes, l.Status)
 		written++
 		if written%10000 == 0 {
 			progress(written)

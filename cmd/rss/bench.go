@@ -53,6 +53,9 @@ type bench struct {
 }
 
 func runBench(ctx context.Context, cfg config, args []string, out, errOut io.Writer) error {
+	if len(args) > 0 && args[0] == "export" {
+		return benchExport(ctx, cfg, args[1:], out, errOut)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(errOut)
 	b := &bench{cfg: cfg, out: out}

@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"runtime/pprof"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -143,17 +141,6 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	defer db.Close()
 	if err := sql.Migrate(ctx, db); err != nil {
 		return err
-	}
-	if path := os.Getenv("RSS_CPU_PROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
 	}
 	srv := newServer(db, cfg, time.Now)
 	hs := &http.Server{

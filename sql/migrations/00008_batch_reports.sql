@@ -15,7 +15,7 @@ CREATE TABLE batch_claims (
     CONSTRAINT batch_claims_pkey PRIMARY KEY (batch_id, claim_id)
 );
 CREATE UNIQUE INDEX batch_claims_first_report_once ON batch_claims (claim_id) WHERE first_report;
-CREATE INDEX batch_claims_provider_idx ON batch_claims (batch_id, provider_id);
+CREATE INDEX batch_claims_provider_idx ON batch_claims (batch_id, provider_id, claim_id);
 CREATE TRIGGER batch_claims_immutable BEFORE UPDATE OR DELETE ON batch_claims
     FOR EACH ROW EXECUTE FUNCTION batches_refuse_change();
 
