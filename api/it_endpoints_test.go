@@ -364,6 +364,8 @@ func TestITVoucherOutcomes(t *testing.T) {
 			decision: "denied", code: "NOT_PRIMARY_CASE_MANAGER"},
 		{name: "Foster employment with active substance use is approved (zero reject)", key: keyPWE, client: "Foster", service: "EMP-IPS",
 			units: 40, decision: "approved", granted: 40},
+		{name: "Smith with an expired consent is denied", key: keyHRA, client: "Smith", service: "ATR-CM", units: 10, decision: "denied",
+			code: "PART2_CONSENT_MISSING"},
 		{name: "Garcia with a revoked consent is denied", key: keyHRA, client: "Garcia", service: "ATR-CM", units: 10, decision: "denied",
 			code: "PART2_CONSENT_MISSING"},
 	}
@@ -614,6 +616,20 @@ func TestITAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status)
 	assert.Equal(t, "15.00", r.JSON(t)["rate"], "a request submitted before the change keeps the rate it was submitted at")
 
+	// Unknown reference records are 404 and change nothing.
+	for _, path := range []string{"/v1/reference/services/ATR-ZZ", "/v1/reference/programs/ZZZ", "/v1/reference/settings/no_such_setting"} {
+		body := map[string]any{"rate": "1.00"}
+		switch {
+		case strings.Contains(path, "programs"):
+			body = map[string]any{"filing_limit_days": 30}
+		case strings.Contains(path, "settings"):
+			body = map[string]any{"value": 1}
+		}
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.do(req{Method: http.MethodPatch, Path: path, Key: keyAdmin, Body: body}), http.StatusNotFound, "not_found")
+		})
+	}
+
 	// Program limits and settings: admin only, applied at once.
 	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"voucher_validity_days": 60}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
@@ -734,5 +750,10 @@ func TestITOperationalEndpoints(t *testing.T) {
 	assert.Equal(t, "application/yaml", r.Header.Get("Content-Type"))
 	assert.Equal(t, string(api.OpenAPI()), string(r.Body))
 	requireProblem(t, e.get(keyHRA, "/v1/no-such-thing"), http.StatusNotFound, "not_found")
+	r = e.do(req{Method: http.MethodGet, Path: "/v1/reason-codes", Key: keyHRA, Header: map[string]string{"X-Request-Id": "trace-me-42"}})
+	assert.Equal(t, "trace-me-42", r.Header.Get("X-Request-Id"), "a caller's request id is kept")
+	r = e.do(req{Method: http.MethodGet, Path: "/v1/clients/0", Key: keyHRA, Header: map[string]string{"X-Request-Id": "bad id with spaces"}})
+	assert.NotEqual(t, "bad id with spaces", r.Header.Get("X-Request-Id"))
+	assert.Equal(t, r.Header.Get("X-Request-Id"), r.JSON(t)["request_id"], "the problem carries the request id")
 	requireProblem(t, e.do(req{Method: http.MethodDelete, Path: "/v1/clients/1", Key: keyHRA}), http.StatusMethodNotAllowed, "method_not_allowed")
 }

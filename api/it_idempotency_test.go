@@ -154,6 +154,14 @@ func TestITIdempotencyVoucherDetails(t *testing.T) {
 		assert.Equal(t, string(p.Body), string(again.Body))
 	})
 
+	t.Run("the same key on another endpoint is another request", func(t *testing.T) {
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/clients", Key: keyHRA, IdemKey: "vr-1",
+				Body: map[string]any{"first_name": "Key", "last_name": "Reuser", "date_of_birth": "1970-01-01", "catchment_area": "hartford"}}),
+				http.StatusUnprocessableEntity, "idempotency_key_reused")
+		})
+	})
+
 	t.Run("the same body with other formatting is another request", func(t *testing.T) {
 		raw, err := json.MarshalIndent(body, "", "  ")
 		require.NoError(t, err)
