@@ -401,7 +401,7 @@ func itEndpoints() []itEndpoint {
 					{name: "cap as a number", body: map[string]any{"episode_dollar_cap": 4000}, status: 400, code: "wrong_type", field: "episode_dollar_cap"},
 					{name: "validity beyond a whole number column", body: itWith(v, "voucher_validity_days", 99999999999), status: 422,
 						code: "validation_failed", field: "voucher_validity_days"},
-					{name: "cap beyond any amount", body: map[string]any{"episode_dollar_cap": "99999999999999.00"}, status: 422,
+					{name: "cap beyond any amount", body: map[string]any{"episode_dollar_cap": "99999999999.00"}, status: 422,
 						code: "validation_failed", field: "episode_dollar_cap"},
 					{name: "zero validity", body: itWith(v, "voucher_validity_days", 0), status: 422, code: "validation_failed", field: "voucher_validity_days"},
 					{name: "GPRA window removed", body: map[string]any{"gpra_followup_open_days": nil}, status: 422, code: "validation_failed"},
