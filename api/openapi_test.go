@@ -2,6 +2,9 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rss/api"
+	"rss/billing"
 )
 
 // oaDoc loads the embedded document and checks it is valid OpenAPI 3.
@@ -181,6 +185,17 @@ func TestOpenAPIConventions(t *testing.T) {
 	}
 }
 
+// oaCSV reads a downloaded CSV, whose records differ in length (the
+// Part 2 notice is one field).
+func oaCSV(t *testing.T, body string) [][]string {
+	t.Helper()
+	r := csv.NewReader(strings.NewReader(body))
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	require.NoError(t, err, "%.2000s", body)
+	return rows
+}
+
 func mustAtoi(s string) int {
 	n, err := strconv.Atoi(s)
 	if err != nil {
@@ -199,6 +214,7 @@ type oaCall struct {
 	idemKey      string // POSTs get a fresh key unless set
 	want         int
 	badRequest   bool // the request itself breaks the document (so skip validating it)
+	file         bool // a download: status, headers and content type are checked, not the (non-JSON) body
 }
 
 func (c oaCall) request(t *testing.T) *http.Request {
@@ -244,10 +260,18 @@ func oaValidate(t *testing.T, e *env, doc *openapi3.T, router routers.Router, c 
 		assert.NoError(t, openapi3filter.ValidateRequest(t.Context(), in), "%s: the request breaks the document", c.name)
 	}
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: w.Code, Header: w.Header(),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, ExcludeResponseBody: c.file,
 			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation()}}}
 	out.SetBodyBytes(w.Body.Bytes())
-	assert.NoError(t, openapi3filter.ValidateResponse(t.Context(), out), "%s: the response breaks the document: %s", c.name, w.Body)
+	assert.NoError(t, openapi3filter.ValidateResponse(t.Context(), out), "%s: the response breaks the document: %.2000s", c.name, w.Body)
+	if c.file {
+		// The validator skips the body, and with it the content type.
+		resp := route.Operation.Responses.Status(w.Code)
+		require.NotNil(t, resp, "%s: status %d is not documented", c.name, w.Code)
+		ct := w.Header().Get("Content-Type")
+		assert.NotNil(t, resp.Value.Content.Get(ct), "%s: %q is not documented for %d", c.name, ct, w.Code)
+		return w
+	}
 
 	if ct := w.Header().Get("Content-Type"); strings.Contains(ct, "json") {
 		resp := route.Operation.Responses.Status(w.Code)
@@ -344,6 +368,8 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	check(oaCall{name: "staff", method: http.MethodGet, path: fmt.Sprintf("/v1/reference/providers/%d/staff", hra), key: keyHRA, want: http.StatusOK})
 	check(oaCall{name: "settings", method: http.MethodGet, path: "/v1/reference/settings", key: keyHRA, want: http.StatusOK})
 	check(oaCall{name: "catchment areas", method: http.MethodGet, path: "/v1/reference/catchment-areas", key: keyHRA, want: http.StatusOK})
+	w = check(oaCall{name: "gpra instruments", method: http.MethodGet, path: "/v1/reference/gpra-instruments", key: keyECRA, want: http.StatusOK})
+	assert.NotEmpty(t, jsonOf(w)["items"])
 
 	// Clients and what hangs off them.
 	check(oaCall{name: "clients", method: http.MethodGet, path: "/v1/clients?limit=2", key: keyHRA, want: http.StatusOK})
@@ -356,7 +382,7 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	check(oaCall{name: "client linked", method: http.MethodPost, path: "/v1/clients", key: keyBCS, body: newPerson, want: http.StatusOK})
 
 	// A voucher request, approved, with its trace and replay.
-	voucher := map[string]any{"client_id": rivera, "service_code": "ATR-CM", "units": 40, "start_date": day(0), "end_date": day(59)}
+	voucher := map[string]any{"client_id": rivera, "service_code": "ATR-CM", "units": 40, "start_date": day(-1), "end_date": day(59)}
 	w = check(oaCall{name: "voucher request", method: http.MethodPost, path: "/v1/voucher-requests", key: keyHRA, body: voucher,
 		idemKey: "oa-voucher", want: http.StatusCreated})
 	v := jsonOf(w)
@@ -391,8 +417,168 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		body: map[string]any{"claims": []any{claim, map[string]any{"claim_number": "OA-1", "client_id": kim,
 			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "12",
 			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 2, "charge": "24.00"}}}}}})
-	check(oaCall{name: "void", method: http.MethodPost, path: fmt.Sprintf("/v1/claims/%d/void", claimID), key: keyHRA,
+	w = check(oaCall{name: "void", method: http.MethodPost, path: fmt.Sprintf("/v1/claims/%d/void", claimID), key: keyHRA,
 		body: map[string]any{"claim_number": "OA-1-V"}, want: http.StatusCreated})
+	check(oaCall{name: "remittance of a void", method: http.MethodGet, path: fmt.Sprintf("/v1/claims/%d/remittance", int64(jsonOf(w)["id"].(float64))),
+		key: keyFinance, want: http.StatusOK})
+	if lines, ok := jsonOf(w)["lines"].([]any); assert.True(t, ok, "a void's lines are an array") && assert.Len(t, lines, 1) {
+		reversal := lines[0].(map[string]any)
+		assert.Equal(t, "reversal", reversal["status"])
+		assert.Equal(t, "-24.00", reversal["paid"])
+		assert.Empty(t, reversal["adjustments"], "the original line was paid in full, so there is nothing to negate")
+	}
+
+	// A claim the rules deny (Kim has no case management authorization), and
+	// its void: nothing was paid, so the void's lines are [], never null.
+	w = check(oaCall{name: "denied claim", method: http.MethodPost, path: "/v1/claims", key: keyHRA, want: http.StatusCreated,
+		body: map[string]any{"claim_number": "OA-2", "client_id": kim, "rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-CM", "date_of_service": day(-1), "units": 1, "charge": "15.00"}}}})
+	assert.Equal(t, "denied", jsonOf(w)["status"])
+	w = check(oaCall{name: "void of a denied claim", method: http.MethodPost, path: fmt.Sprintf("/v1/claims/%d/void", int64(jsonOf(w)["id"].(float64))),
+		key: keyHRA, body: map[string]any{"claim_number": "OA-2-V"}, want: http.StatusCreated})
+	assert.Equal(t, []any{}, jsonOf(w)["lines"])
+
+	// A paid claim for Rivera, batched into a payment register.
+	w = check(oaCall{name: "billable claim", method: http.MethodPost, path: "/v1/claims", key: keyHRA, want: http.StatusCreated,
+		body: map[string]any{"claim_number": "OA-R1", "client_id": rivera, "rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-CM", "date_of_service": day(-1), "units": 2, "charge": "30.00"}}}})
+	require.Equal(t, "paid", jsonOf(w)["status"], "body: %s", w.Body)
+	rivClaim := jsonOf(w)["id"].(float64)
+	newBatch := map[string]any{"payer_route": "payment_register", "through_date": day(0)}
+	check(oaCall{name: "batch by a provider", method: http.MethodPost, path: "/v1/batches", key: keyHRA, body: newBatch, want: http.StatusForbidden})
+	check(oaCall{name: "batch through tomorrow", method: http.MethodPost, path: "/v1/batches", key: keyFinance,
+		body: map[string]any{"payer_route": "payment_register", "through_date": day(1)}, want: http.StatusUnprocessableEntity})
+	w = check(oaCall{name: "batch", method: http.MethodPost, path: "/v1/batches", key: keyFinance, body: newBatch, idemKey: "oa-batch",
+		want: http.StatusCreated})
+	b := jsonOf(w)
+	batchID := int64(b["id"].(float64))
+	assert.Equal(t, "payment_register", b["payer_route"])
+	assert.Equal(t, float64(1), b["line_count"])
+	assert.Equal(t, "30.00", b["paid"])
+	assert.Nil(t, b["st_controls"], "a payment register has no X12 control numbers")
+	assert.Nil(t, b["isa_control"])
+	assert.Equal(t, []any{}, b["files"], "nothing downloaded yet")
+	if provs, ok := b["providers"].([]any); assert.True(t, ok) && assert.Len(t, provs, 1) {
+		assert.Equal(t, float64(hra), provs[0].(map[string]any)["provider_id"])
+	}
+	w = check(oaCall{name: "batch replayed", method: http.MethodPost, path: "/v1/batches", key: keyFinance, body: newBatch, idemKey: "oa-batch",
+		want: http.StatusCreated})
+	assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
+	assert.Equal(t, float64(batchID), jsonOf(w)["id"])
+	w = check(oaCall{name: "nothing to batch", method: http.MethodPost, path: "/v1/batches", key: keyFinance, body: newBatch,
+		want: http.StatusConflict})
+	assert.Equal(t, "nothing_to_batch", jsonOf(w)["code"])
+	check(oaCall{name: "batch read", method: http.MethodGet, path: fmt.Sprintf("/v1/batches/%d", batchID), key: keyAdmin, want: http.StatusOK})
+	w = check(oaCall{name: "batches", method: http.MethodGet, path: "/v1/batches?payer_route=payment_register&limit=1", key: keyFinance,
+		want: http.StatusOK})
+	assert.Len(t, jsonOf(w)["items"], 1)
+	check(oaCall{name: "batches, another route", method: http.MethodGet, path: "/v1/batches?payer_route=medicaid_837p", key: keyAdmin,
+		want: http.StatusOK})
+	w = check(oaCall{name: "batches with limit 0", method: http.MethodGet, path: "/v1/batches?limit=0", key: keyFinance, badRequest: true,
+		want: http.StatusUnprocessableEntity})
+	assert.Equal(t, "out_of_range", jsonOf(w)["errors"].([]any)[0].(map[string]any)["code"])
+	check(oaCall{name: "batches for a provider", method: http.MethodGet, path: "/v1/batches", key: keyHRA, want: http.StatusForbidden})
+	check(oaCall{name: "no such batch", method: http.MethodGet, path: "/v1/batches/999999", key: keyFinance, want: http.StatusNotFound})
+
+	// The register: notice first, the digest in a header, the same bytes every time.
+	filePath := fmt.Sprintf("/v1/batches/%d/file", batchID)
+	w = check(oaCall{name: "batch file", method: http.MethodGet, path: filePath, key: keyFinance, file: true, want: http.StatusOK})
+	register := w.Body.String()
+	rows := oaCSV(t, register)
+	require.GreaterOrEqual(t, len(rows), 5, "notice, header, a line, its provider's total and the batch total: %s", register)
+	assert.Equal(t, []string{billing.Part2Notice}, rows[0], "the register starts with the Part 2 notice")
+	assert.Equal(t, "record_type", rows[1][0])
+	assert.Equal(t, []string{"line", "provider_total", "batch_total"}, []string{rows[2][0], rows[3][0], rows[4][0]})
+	sum := sha256.Sum256(w.Body.Bytes())
+	digest := w.Header().Get("X-Content-SHA256")
+	assert.Equal(t, hex.EncodeToString(sum[:]), digest)
+	assert.Equal(t, fmt.Sprintf(`attachment; filename="batch-%d-payment_register.csv"`, batchID), w.Header().Get("Content-Disposition"))
+	w = check(oaCall{name: "batch file again", method: http.MethodGet, path: filePath, key: keyAdmin, file: true, want: http.StatusOK})
+	assert.Equal(t, register, w.Body.String(), "every download is byte-identical")
+	assert.Equal(t, digest, w.Header().Get("X-Content-SHA256"))
+	w = check(oaCall{name: "batch with its file", method: http.MethodGet, path: fmt.Sprintf("/v1/batches/%d", batchID), key: keyFinance,
+		want: http.StatusOK})
+	if files, ok := jsonOf(w)["files"].([]any); assert.True(t, ok) && assert.Len(t, files, 1) {
+		assert.Equal(t, digest, files[0].(map[string]any)["sha256"])
+		assert.Equal(t, "payment_register", files[0].(map[string]any)["kind"])
+	}
+	check(oaCall{name: "batch file for a provider", method: http.MethodGet, path: filePath, key: keyHRA, want: http.StatusForbidden})
+	check(oaCall{name: "no such batch file", method: http.MethodGet, path: "/v1/batches/999999/file", key: keyFinance, want: http.StatusNotFound})
+
+	// HRA's remittance advice: finance reads any provider's, HRA its own only.
+	advice := fmt.Sprintf("/v1/batches/%d/remittance/%d", batchID, hra)
+	w = check(oaCall{name: "advice", method: http.MethodGet, path: advice + "?format=json", key: keyFinance, want: http.StatusOK})
+	a := jsonOf(w)
+	assert.Equal(t, billing.Part2Notice, a["notice"])
+	assert.Equal(t, float64(hra), a["provider"].(map[string]any)["id"])
+	assert.Equal(t, "30.00", a["totals"].(map[string]any)["paid"])
+	var claimIDs []float64
+	var lineIDs []string
+	for _, c := range a["claims"].([]any) {
+		c := c.(map[string]any)
+		claimIDs = append(claimIDs, c["claim_id"].(float64))
+		for _, l := range c["lines"].([]any) {
+			lineIDs = append(lineIDs, fmt.Sprint(c["claim_id"], "/", l.(map[string]any)["line_number"]))
+		}
+	}
+	assert.Contains(t, claimIDs, rivClaim)
+	assert.Equal(t, fmt.Sprintf(`attachment; filename="remittance-%d-%d.json"`, batchID, hra), w.Header().Get("Content-Disposition"))
+	w = check(oaCall{name: "advice, own agency", method: http.MethodGet, path: advice + "?format=json", key: keyHRA, want: http.StatusOK})
+	assert.Equal(t, a, jsonOf(w))
+	check(oaCall{name: "advice, default format", method: http.MethodGet, path: advice, key: keyHRA, want: http.StatusOK})
+	w = check(oaCall{name: "advice as csv", method: http.MethodGet, path: advice + "?format=csv", key: keyFinance, file: true, want: http.StatusOK})
+	rows = oaCSV(t, w.Body.String())
+	require.GreaterOrEqual(t, len(rows), 3, "notice, header, lines and the total: %s", w.Body)
+	assert.Equal(t, []string{billing.Part2Notice}, rows[0], "the advice starts with the Part 2 notice")
+	assert.Equal(t, "batch_id", rows[1][0])
+	assert.Equal(t, "TOTAL", rows[len(rows)-1][4])
+	assert.Len(t, rows, 2+len(lineIDs)+1, "one row per line of the JSON advice")
+	check(oaCall{name: "another agency's advice", method: http.MethodGet, path: advice + "?format=json", key: keyECRA, want: http.StatusNotFound})
+	check(oaCall{name: "advice for a reviewer", method: http.MethodGet, path: advice, key: keyReviewer, want: http.StatusForbidden})
+	check(oaCall{name: "advice in xml", method: http.MethodGet, path: advice + "?format=xml", key: keyFinance, badRequest: true,
+		want: http.StatusUnprocessableEntity})
+	check(oaCall{name: "advice of a provider not in the batch", method: http.MethodGet, path: fmt.Sprintf("/v1/batches/%d/remittance/%d", batchID,
+		e.demo.Providers["ECRA"]), key: keyFinance, want: http.StatusNotFound})
+
+	// Voided once batched, the claim's reversal goes back in the next batch,
+	// negative.
+	w = check(oaCall{name: "void of a batched claim", method: http.MethodPost, path: fmt.Sprintf("/v1/claims/%d/void", int64(rivClaim)),
+		key: keyHRA, body: map[string]any{"claim_number": "OA-R1-V"}, want: http.StatusCreated})
+	require.Len(t, jsonOf(w)["lines"], 1)
+	w = check(oaCall{name: "batch of a reversal", method: http.MethodPost, path: "/v1/batches", key: keyFinance, body: newBatch,
+		want: http.StatusCreated})
+	b = jsonOf(w)
+	assert.Equal(t, "-30.00", b["paid"])
+	assert.Equal(t, float64(-2), b["units"])
+	w = check(oaCall{name: "advice of a reversal", method: http.MethodGet, path: fmt.Sprintf("/v1/batches/%d/remittance/%d", int64(b["id"].(float64)), hra),
+		key: keyHRA, want: http.StatusOK})
+	assert.Equal(t, "-30.00", jsonOf(w)["totals"].(map[string]any)["paid"])
+	check(oaCall{name: "file of a reversal", method: http.MethodGet, path: fmt.Sprintf("/v1/batches/%d/file", int64(b["id"].(float64))),
+		key: keyFinance, file: true, want: http.StatusOK})
+
+	// A Medicaid waiver claim, batched into an 837P.
+	dubois := e.demo.Clients["Dubois"]
+	w = check(oaCall{name: "waiver voucher", method: http.MethodPost, path: "/v1/voucher-requests", key: keyECRA, want: http.StatusCreated,
+		body: map[string]any{"client_id": dubois, "service_code": "MHW-RA", "units": 20, "start_date": day(-1), "end_date": day(29)}})
+	require.Equal(t, "approved", jsonOf(w)["decision"], "body: %s", w.Body)
+	w = check(oaCall{name: "waiver claim", method: http.MethodPost, path: "/v1/claims", key: keyECRA, want: http.StatusCreated,
+		body: map[string]any{"claim_number": "OA-M1", "client_id": dubois, "rendering_staff_id": e.demo.Staff["Kowalski"], "place_of_service": "12",
+			"diagnoses": []any{"F33.1"}, "lines": []any{map[string]any{"service_code": "MHW-RA", "date_of_service": day(-1), "units": 2, "charge": "14.50"}}}})
+	require.Equal(t, "paid", jsonOf(w)["status"], "body: %s", w.Body)
+	w = check(oaCall{name: "837P batch", method: http.MethodPost, path: "/v1/batches", key: keyFinance, want: http.StatusCreated,
+		body: map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)}})
+	b = jsonOf(w)
+	assert.NotNil(t, b["isa_control"])
+	assert.NotNil(t, b["gs_control"])
+	assert.Len(t, b["st_controls"], 1)
+	w = check(oaCall{name: "837P file", method: http.MethodGet, path: fmt.Sprintf("/v1/batches/%d/file", int64(b["id"].(float64))),
+		key: keyFinance, file: true, want: http.StatusOK})
+	assert.Equal(t, "application/edi-x12", w.Header().Get("Content-Type"))
+	assert.True(t, strings.HasPrefix(w.Body.String(), "ISA*"), "%.200s", w.Body)
+	sum = sha256.Sum256(w.Body.Bytes())
+	assert.Equal(t, hex.EncodeToString(sum[:]), w.Header().Get("X-Content-SHA256"))
+	check(oaCall{name: "837P advice", method: http.MethodGet, path: fmt.Sprintf("/v1/batches/%d/remittance/%d", int64(b["id"].(float64)),
+		e.demo.Providers["ECRA"]), key: keyECRA, want: http.StatusOK})
 
 	// Problems.
 	w = check(oaCall{name: "validation failed", method: http.MethodPost, path: "/v1/voucher-requests", key: keyHRA, badRequest: true,
