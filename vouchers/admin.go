@@ -247,12 +247,17 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		// The schema's CHECK lets NULL through, and the GPRA schedule and
 		// follow-up rules need all three windows of a GPRA program.
 		if out.GPRARequired {
-			for field, days := range map[string]*int{"gpra_followup_open_days": out.GPRAFollowupOpenDays,
-				"gpra_followup_close_days": out.GPRAFollowupCloseDays, "gpra_discharge_days": out.GPRADischargeDays} {
-				if days == nil {
-					return rss.Invalid(field, "required", "%s requires GPRA: %s cannot be null", code, field)
+			missing := &rss.ValidationError{}
+			for _, w := range []struct {
+				field string
+				days  *int
+			}{{"gpra_followup_open_days", out.GPRAFollowupOpenDays}, {"gpra_followup_close_days", out.GPRAFollowupCloseDays},
+				{"gpra_discharge_days", out.GPRADischargeDays}} {
+				if w.days == nil {
+					missing.Add(w.field, "required", "%s requires GPRA: %s cannot be null", code, w.field)
 				}
 			}
+			return missing.Err()
 		}
 		return nil
 	})
