@@ -79,6 +79,9 @@ func (s *Server) serveFile(c *gin.Context, path, contentType, name, sha string) 
 	if sha != "" {
 		h.Set("X-Content-SHA256", sha)
 	}
+	// The CSV and JSON files carry the notice inside; the 837P has no place
+	// for free text, so every download also carries it as a header.
+	h.Set("X-Redisclosure-Notice", billing.Part2Notice)
 	c.Status(http.StatusOK)
 	_, _ = io.Copy(c.Writer, f)
 }

@@ -117,7 +117,11 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 		return Batch{}, err
 	}
 	v := &rss.ValidationError{}
-	if n.PayerRoute != RouteMedicaid837P && n.PayerRoute != RoutePaymentRegister {
+	switch n.PayerRoute {
+	case RouteMedicaid837P, RoutePaymentRegister:
+	case "":
+		v.Add("payer_route", "required", "payer_route is required: medicaid_837p or payment_register")
+	default:
 		v.Add("payer_route", "invalid_value", "payer_route must be medicaid_837p or payment_register")
 	}
 	if n.ThroughDate.IsZero() {
@@ -148,8 +152,7 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 				JOIN claims c ON c.id = l.claim_id
 				JOIN programs p ON p.code = c.program_code
 				WHERE l.billable AND p.payer_route = $1 AND l.date_of_service <= $2
-				  AND NOT EXISTS (SELECT 1 FROM batch_lines bl WHERE bl.line_id = l.id)
-				FOR UPDATE OF l),
+				  AND NOT EXISTS (SELECT 1 FROM batch_lines bl WHERE bl.line_id = l.id)),
 			-- 837P claim loops after splitting at 50 lines: a replacement sends
 			-- its new lines, a void its reversals, an original its lines.
 			clm AS (
@@ -174,18 +177,20 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 				SELECT b.id, provider_id, count(DISTINCT claim_id), count(*), sum(units_allowed), sum(billed), sum(paid)
 				FROM b, cand GROUP BY b.id, provider_id),
 			-- The remittance reports every claim with a line here, and, once,
-			-- the route's claims that carry nothing to pay (all denied, or voids
-			-- of claims never batched).
+			-- the route's claims that carry nothing to pay (all lines denied,
+			-- or voids of claims never batched).
+			reported AS (
+				SELECT DISTINCT claim_id, provider_id FROM cand
+				UNION
+				SELECT c.id, c.provider_id FROM claims c
+				WHERE c.status IN ('denied', 'void') AND c.last_service_date <= $2
+				  AND c.program_code IN (SELECT code FROM programs WHERE payer_route = $1)
+				  AND NOT EXISTS (SELECT 1 FROM batch_claims x WHERE x.claim_id = c.id)
+				  AND NOT EXISTS (SELECT 1 FROM claim_lines l WHERE l.claim_id = c.id AND l.billable)),
 			bc AS (
 				INSERT INTO batch_claims (batch_id, claim_id, provider_id, first_report)
-				SELECT b.id, c.id, c.provider_id, NOT EXISTS (SELECT 1 FROM batch_claims x WHERE x.claim_id = c.id AND x.first_report)
-				FROM b, claims c
-				WHERE c.id IN (SELECT claim_id FROM cand)
-				   OR (c.program_code IN (SELECT code FROM programs WHERE payer_route = $1)
-				       AND c.last_service_date <= $2
-				       AND NOT EXISTS (SELECT 1 FROM claim_lines l WHERE l.claim_id = c.id AND l.billable
-				                       AND NOT EXISTS (SELECT 1 FROM batch_lines x WHERE x.line_id = l.id))
-				       AND NOT EXISTS (SELECT 1 FROM batch_claims x WHERE x.claim_id = c.id)))
+				SELECT b.id, r.claim_id, r.provider_id, NOT EXISTS (SELECT 1 FROM batch_claims x WHERE x.claim_id = r.claim_id AND x.first_report)
+				FROM b, reported r)
 			SELECT id FROM b`, n.PayerRoute, n.ThroughDate, a.KeyID, s.now(), maxLinesPerCLM, maxCLMPerST, parties)
 		if errors.Is(err, sql.ErrNoRows) {
 			return rss.Coded(rss.ErrConflict, "nothing_to_batch", "no payable %s lines through %s are waiting for a batch", n.PayerRoute, n.ThroughDate)

@@ -167,8 +167,13 @@ func (s *Service) ClaimRemittance(ctx context.Context, id int64) (Remittance, er
 	r := Remittance{ClaimID: c.ID, ClaimNumber: c.ClaimNumber, ProviderID: c.ProviderID, ClientID: c.ClientID,
 		Status: c.Status, Billed: c.TotalCharge, Paid: c.TotalPaid, Lines: make([]RemittanceLine, len(c.Lines))}
 	for i, l := range c.Lines {
+		billed := l.Charge
+		if l.Status == "reversal" {
+			// A reversal takes the original's billed amount back, as the batch advice shows it.
+			billed = rss.NewMoney(billed.Neg())
+		}
 		r.Lines[i] = RemittanceLine{LineNumber: l.LineNumber, ServiceCode: l.ServiceCode, DateOfService: l.DateOfService,
-			Units: l.Units, UnitsAllowed: l.UnitsAllowed, Billed: l.Charge, Allowed: l.Allowed, Paid: l.Paid,
+			Units: l.Units, UnitsAllowed: l.UnitsAllowed, Billed: billed, Allowed: l.Allowed, Paid: l.Paid,
 			Status: l.Status, Adjustments: l.Adjustments}
 	}
 	return r, nil

@@ -175,10 +175,12 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 // newServer wires the API over db; the bench and tests use it too.
 func newServer(db *sqlx.DB, cfg config, now func() time.Time) *api.Server {
 	v := vouchers.New(db, now, cfg.Location)
+	b := billing.New(db, now, cfg.Location)
+	b.SetParties(cfg.Parties)
 	return api.New(api.Config{
 		DB:          db,
 		Vouchers:    v,
-		Billing:     billing.New(db, now, cfg.Location),
+		Billing:     b,
 		Keys:        access.NewKeys(db, cfg.KeyCacheTTL, now),
 		Logger:      slog.Default(),
 		MaxBody:     cfg.MaxBody,

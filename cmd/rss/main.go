@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"rss/billing"
 )
 
 const usage = `usage: rss <command> [flags]
@@ -102,6 +104,7 @@ type config struct {
 	DBMaxConns   int
 	KeyCacheTTL  time.Duration
 	ShutdownWait time.Duration
+	Parties      billing.Parties
 }
 
 func env(name, def string) string {
@@ -150,5 +153,20 @@ func loadConfig() (config, error) {
 	if c.ShutdownWait, err = time.ParseDuration(env("RSS_SHUTDOWN_TIMEOUT", "20s")); err != nil {
 		return c, fmt.Errorf("RSS_SHUTDOWN_TIMEOUT: %w", err)
 	}
+	p := billing.DefaultParties()
+	for name, dst := range map[string]*string{
+		"RSS_X12_SENDER_QUAL": &p.SenderQual, "RSS_X12_SENDER_ID": &p.SenderID, "RSS_X12_RECEIVER_QUAL": &p.ReceiverQual,
+		"RSS_X12_RECEIVER_ID": &p.ReceiverID, "RSS_X12_APP_SENDER": &p.AppSender, "RSS_X12_APP_RECEIVER": &p.AppReceiver,
+		"RSS_X12_SUBMITTER_NAME": &p.SubmitterName, "RSS_X12_SUBMITTER_ETIN": &p.SubmitterETIN,
+		"RSS_X12_CONTACT_NAME": &p.ContactName, "RSS_X12_CONTACT_PHONE": &p.ContactPhone, "RSS_X12_RECEIVER_NAME": &p.ReceiverName,
+		"RSS_X12_RECEIVER_ETIN": &p.ReceiverETIN, "RSS_X12_PAYER_NAME": &p.PayerName, "RSS_X12_PAYER_ID": &p.PayerID,
+		"RSS_X12_USAGE": &p.Usage,
+	} {
+		*dst = env(name, *dst)
+	}
+	if p.Usage != "P" && p.Usage != "T" {
+		return c, errors.New("RSS_X12_USAGE must be P or T")
+	}
+	c.Parties = p
 	return c, nil
 }

@@ -33,8 +33,11 @@ CREATE TRIGGER batch_files_immutable BEFORE UPDATE OR DELETE ON batch_files
     FOR EACH ROW EXECUTE FUNCTION batches_refuse_change();
 
 CREATE INDEX batch_lines_line_idx ON batch_lines (line_id, batch_id);
+-- Claims with nothing to pay wait here for their one report.
+CREATE INDEX claims_nothing_to_pay_idx ON claims (program_code, last_service_date) WHERE status IN ('denied', 'void');
 
 -- +goose Down
+DROP INDEX claims_nothing_to_pay_idx;
 DROP INDEX batch_lines_line_idx;
 DROP TABLE batch_files, batch_claims;
 ALTER TABLE batches DROP COLUMN x12_parties;
