@@ -2,6 +2,7 @@ package adjudication
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -310,7 +311,7 @@ func DecideLine(f *LineFacts) LineDecision {
 	var cut []Adjustment // unit cuts, priced below once paid is known
 
 	remaining := a.UnitsAuthorized - a.UnitsUsed
-	t := TraceEntry{Rule: "C09", Code: CodeClaimUnitsExceeded, Action: ActionDeny, Facts: "authorization.units_authorized,authorization.units_used,line.units", Result: ResultPassed}
+	t := TraceEntry{Rule: "C09", Code: CodeClaimUnitsExceeded, Action: ActionDeny, Facts: c09Facts, Result: ResultPassed}
 	if units > remaining {
 		t.Result, t.Detail = ResultFired, strconv.Itoa(units)+" billed, "+strconv.Itoa(max(remaining, 0))+" left on "+a.Number
 		d.Hits = append(d.Hits, Hit{Code: CodeClaimUnitsExceeded, Action: ActionDeny, Detail: t.Detail})
@@ -319,7 +320,7 @@ func DecideLine(f *LineFacts) LineDecision {
 	}
 	d.Trace = append(d.Trace, t)
 
-	t = TraceEntry{Rule: "C10", Code: CodeClaimCapReached, Action: ActionDeny, Facts: "episode_dollars_paid,program.episode_dollar_cap,authorization.rate", Result: ResultNotApplicable}
+	t = TraceEntry{Rule: "C10", Code: CodeClaimCapReached, Action: ActionDeny, Facts: c10Facts, Result: ResultNotApplicable}
 	if f.Program.HasDollarCap {
 		t.Result = ResultPassed
 		left := f.Program.EpisodeDollarCap.Sub(f.EpisodeDollarsPaid)
@@ -341,7 +342,7 @@ func DecideLine(f *LineFacts) LineDecision {
 	d.Trace = append(d.Trace, t)
 
 	if units == 0 {
-		d.Trace = append(d.Trace, TraceEntry{Rule: "C11", Code: CodeClaimChargeOverFee, Action: ActionAdjust, Facts: "line.charge,authorization.rate", Result: ResultNotApplicable})
+		d.Trace = append(d.Trace, TraceEntry{Rule: "C11", Code: CodeClaimChargeOverFee, Action: ActionAdjust, Facts: c11Facts, Result: ResultNotApplicable})
 		code := cut[0].Code
 		if len(cut) > 1 {
 			code = cut[len(cut)-1].Code
@@ -355,7 +356,7 @@ func DecideLine(f *LineFacts) LineDecision {
 	d.UnitsAllowed = units
 	d.Paid = Payable(a.Rate, units, f.Line.Charge)
 	d.Allowed = d.Paid
-	t = TraceEntry{Rule: "C11", Code: CodeClaimChargeOverFee, Action: ActionAdjust, Facts: "line.charge,authorization.rate,line.units", Result: ResultPassed}
+	t = TraceEntry{Rule: "C11", Code: CodeClaimChargeOverFee, Action: ActionAdjust, Facts: c11Facts, Result: ResultPassed}
 	if over := f.Line.Charge.Sub(fullAllowed); over.IsPositive() {
 		t.Result, t.Detail = ResultFired, "charge "+f.Line.Charge.StringFixed(2)+" over "+fullAllowed.StringFixed(2)
 		d.Hits = append(d.Hits, Hit{Code: CodeClaimChargeOverFee, Action: ActionAdjust, Detail: t.Detail})
@@ -403,4 +404,66 @@ func denyLine(d LineDecision, code string, l ClaimLine) LineDecision {
 func adjustment(code string, amount decimal.Decimal, units int) Adjustment {
 	r := reasonIndex[code]
 	return Adjustment{Group: "CO", Code: code, CARC: r.CARC, RARC: r.RARC, Amount: amount, Units: units}
+}
+
+// The facts of the three pricing rules, named once for the trace and the
+// rule index.
+const (
+	c09Facts FactNames = "authorization.units_authorized,authorization.units_used,line.units"
+	c10Facts FactNames = "episode_dollars_paid,program.episode_dollar_cap,authorization.rate"
+	c11Facts FactNames = "line.charge,authorization.rate,line.units"
+)
+
+type ruleInfo struct {
+	code   string
+	action Action
+	facts  FactNames
+}
+
+// lineRuleIndex describes every claim-line rule by id, so a stored trace
+// can keep only what varies (rule, result, detail, a code other than the
+// rule's own) and be expanded again when it is read.
+var lineRuleIndex = func() map[string]ruleInfo {
+	m := map[string]ruleInfo{
+		"C09": {CodeClaimUnitsExceeded, ActionDeny, c09Facts},
+		"C10": {CodeClaimCapReached, ActionDeny, c10Facts},
+		"C11": {CodeClaimChargeOverFee, ActionAdjust, c11Facts},
+	}
+	for _, r := range lineDenials {
+		m[r.id] = ruleInfo{r.code, ActionDeny, FactNames(strings.Join(r.facts, ","))}
+	}
+	return m
+}()
+
+// CompactLineTrace strips from a claim-line trace what the rule set
+// already says, for storage: a line's trace shrinks to about a third.
+func CompactLineTrace(trace []TraceEntry) []TraceEntry {
+	out := make([]TraceEntry, len(trace))
+	for i, t := range trace {
+		out[i] = TraceEntry{Rule: t.Rule, Result: t.Result, Detail: t.Detail}
+		if info, ok := lineRuleIndex[t.Rule]; !ok || info.code != t.Code {
+			out[i].Code = t.Code
+		}
+		if info, ok := lineRuleIndex[t.Rule]; !ok || info.action != t.Action {
+			out[i].Action = t.Action
+		}
+	}
+	return out
+}
+
+// ExpandLineTrace restores what CompactLineTrace left out.
+func ExpandLineTrace(trace []TraceEntry) {
+	for i := range trace {
+		info, ok := lineRuleIndex[trace[i].Rule]
+		if !ok {
+			continue
+		}
+		if trace[i].Code == "" {
+			trace[i].Code = info.code
+		}
+		if trace[i].Action == "" {
+			trace[i].Action = info.action
+		}
+		trace[i].Facts = info.facts
+	}
 }

@@ -34,8 +34,8 @@ const (
 // TraceEntry records one rule's evaluation: which facts it read and what it found.
 type TraceEntry struct {
 	Rule   string    `json:"rule"`
-	Code   string    `json:"code"`
-	Action Action    `json:"action"`
+	Code   string    `json:"code,omitempty"`
+	Action Action    `json:"action,omitempty"`
 	Result string    `json:"result"`
 	Facts  FactNames `json:"facts,omitempty"`
 	Detail string    `json:"detail,omitempty"`

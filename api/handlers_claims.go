@@ -68,6 +68,11 @@ func (s *Server) submitClaimsBulk(c *gin.Context) {
 			r.Status, r.Problem = p.Status, &p
 			sum.Refused++
 		case o.Created:
+			// Bulk answers leave the per-rule traces out (GET the claim for
+			// them): they would be most of a thousand-claim response.
+			for j := range o.Claim.Lines {
+				o.Claim.Lines[j].Trace = nil
+			}
 			r.Status, r.Claim = http.StatusCreated, o.Claim
 			sum.Created++
 			sum.Lines += len(o.Claim.Lines)

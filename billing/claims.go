@@ -218,6 +218,7 @@ func (l *Line) decode(withTrace bool) error {
 		if err := json.Unmarshal(l.TraceRaw, &l.Trace); err != nil {
 			return fmt.Errorf("decode trace: %w", err)
 		}
+		adjudication.ExpandLineTrace(l.Trace)
 	}
 	return nil
 }

@@ -845,7 +845,7 @@ func (in *intake) write() error {
 		}
 		trace := []byte("[]")
 		if l.Trace != nil {
-			if trace, err = json.Marshal(l.Trace); err != nil {
+			if trace, err = json.Marshal(adjudication.CompactLineTrace(l.Trace)); err != nil {
 				return err
 			}
 		}
