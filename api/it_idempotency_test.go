@@ -236,13 +236,17 @@ func TestITIdempotencyConcurrentReplays(t *testing.T) {
 
 // A handler that panics inside an idempotent POST answers 500 problem+json
 // (never an empty success) and writes nothing. The panic here comes from a
-// GPRA program whose follow-up window was nulled behind the API's back (the
-// schema's CHECK lets NULL through; PATCH refuses it).
+// GPRA program whose follow-up window was nulled behind the API's back
+// (both the schema and PATCH refuse it; the test lifts the schema's guard).
 func TestITPanicInsideIdempotentPostIsAProblem(t *testing.T) {
 	t.Parallel()
 	log := &itSyncWriter{w: &bytes.Buffer{}}
 	e := itNewEnv(t, itOpts{log: log})
-	_, err := e.db.ExecContext(t.Context(), `UPDATE programs SET gpra_followup_open_days = NULL WHERE code = 'ATR'`)
+	// Simulate corrupt reference data: the schema refuses it, so lift the
+	// guard on this throwaway database first.
+	_, err := e.db.ExecContext(t.Context(), `ALTER TABLE programs DROP CONSTRAINT programs_gpra_windows`)
+	require.NoError(t, err)
+	_, err = e.db.ExecContext(t.Context(), `UPDATE programs SET gpra_followup_open_days = NULL WHERE code = 'ATR'`)
 	require.NoError(t, err)
 	body := map[string]any{"client_id": e.demo.Clients["Rivera"], "kind": "follow_up", "instrument": "SUPRT-2025",
 		"status": "completed", "interview_date": day(0)}

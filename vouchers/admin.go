@@ -215,8 +215,26 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 	}
 	var out Program
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		if _, err := loadProgram(ctx, tx, code); err != nil {
+		cur, err := loadProgram(ctx, tx, code)
+		if err != nil {
 			return err
+		}
+		// A GPRA program needs all three windows (the schema says so too);
+		// name the field rather than the constraint.
+		if cur.GPRARequired {
+			missing := &rss.ValidationError{}
+			for _, w := range []struct {
+				field string
+				patch rss.Optional[int]
+			}{{"gpra_followup_open_days", p.GPRAFollowupOpenDays}, {"gpra_followup_close_days", p.GPRAFollowupCloseDays},
+				{"gpra_discharge_days", p.GPRADischargeDays}} {
+				if w.patch.Set && w.patch.Null {
+					missing.Add(w.field, "required", "%s requires GPRA: %s cannot be null", code, w.field)
+				}
+			}
+			if err := missing.Err(); err != nil {
+				return err
+			}
 		}
 		if len(sets) > 0 {
 			if _, err := tx.ExecContext(ctx, `UPDATE programs SET `+strings.Join(sets, ", ")+`, updated_at = now() WHERE code = $1`, args...); err != nil {
@@ -240,26 +258,8 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "program", EntityID: code, Purpose: "reference_data"}); err != nil {
 			return err
 		}
-		var err error
-		if out, err = loadProgram(ctx, tx, code); err != nil {
-			return err
-		}
-		// The schema's CHECK lets NULL through, and the GPRA schedule and
-		// follow-up rules need all three windows of a GPRA program.
-		if out.GPRARequired {
-			missing := &rss.ValidationError{}
-			for _, w := range []struct {
-				field string
-				days  *int
-			}{{"gpra_followup_open_days", out.GPRAFollowupOpenDays}, {"gpra_followup_close_days", out.GPRAFollowupCloseDays},
-				{"gpra_discharge_days", out.GPRADischargeDays}} {
-				if w.days == nil {
-					missing.Add(w.field, "required", "%s requires GPRA: %s cannot be null", code, w.field)
-				}
-			}
-			return missing.Err()
-		}
-		return nil
+		out, err = loadProgram(ctx, tx, code)
+		return err
 	})
 	return out, err
 }

@@ -71,7 +71,8 @@ CREATE TABLE programs (
     updated_at            timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT programs_gpra_windows CHECK (
         NOT gpra_required OR (
-            gpra_followup_open_days > 0
+            gpra_followup_open_days IS NOT NULL AND gpra_followup_close_days IS NOT NULL AND gpra_discharge_days IS NOT NULL
+            AND gpra_followup_open_days > 0
             AND gpra_followup_close_days > gpra_followup_open_days
             AND gpra_discharge_days > 0)),
     CONSTRAINT programs_medicaid_route CHECK ((funding = 'medicaid') = (payer_route = 'medicaid_837p')),
