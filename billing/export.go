@@ -185,9 +185,11 @@ type exportLine struct {
 }
 
 // The export reads a batch a chunk of claims at a time, in (provider,
-// claim) order, each chunk's lines in one query ordered by the
-// (claim_id, line_number) index: no sort of the whole batch, and memory
-// bounded by the chunk, not the batch.
+// claim) order by keyset over the batch_claims index, each chunk's lines in
+// one query ordered by the (claim_id, line_number) index: no sort of the
+// whole batch, no rescans, and memory bounded by the chunk, not the batch.
+// Claims the batch reports without carrying a line (denials) have no lines
+// here and write nothing.
 const exportChunk = 500
 
 const exportClaimsQuery = `
@@ -204,19 +206,26 @@ const exportClaimsQuery = `
 	JOIN clients cl ON cl.id = c.client_id
 	LEFT JOIN staff st ON st.id = c.rendering_staff_id
 	WHERE bc.batch_id = $1 AND (bc.provider_id, bc.claim_id) > ($2, $3)
-	  AND EXISTS (SELECT 1 FROM batch_lines bl JOIN claim_lines l ON l.id = bl.line_id WHERE bl.batch_id = $1 AND l.claim_id = c.id)
 	ORDER BY bc.provider_id, bc.claim_id
 	LIMIT $4`
 
+// The lines of a chunk, claim by claim in chunk order (LATERAL keeps the
+// plan on the (claim_id, line_number) index whatever the statistics of a
+// freshly filled batch say).
 const exportLinesQuery = `
-	SELECT l.claim_id, l.id, l.line_number, l.status, l.service_code, l.date_of_service, l.units, l.units_allowed,
-	       l.charge, l.allowed, l.paid, l.authorization_number,
-	       CASE WHEN $3 THEN COALESCE((SELECT string_agg((a->>'group') || '-' || (a->>'carc') || COALESCE(' ' || (a->>'rarc'), ''), ';')
-	                                   FROM jsonb_array_elements(l.adjustments) a), '') ELSE '' END
-	FROM claim_lines l
-	JOIN batch_lines bl ON bl.line_id = l.id AND bl.batch_id = $1
-	WHERE l.claim_id = ANY($2)
-	ORDER BY l.claim_id, l.line_number`
+	SELECT x.claim_id, x.id, x.line_number, x.status, x.service_code, x.date_of_service, x.units, x.units_allowed,
+	       x.charge, x.allowed, x.paid, x.authorization_number, x.adj
+	FROM unnest($2::bigint[]) WITH ORDINALITY AS k(claim_id, n)
+	CROSS JOIN LATERAL (
+		SELECT l.claim_id, l.id, l.line_number, l.status, l.service_code, l.date_of_service, l.units, l.units_allowed,
+		       l.charge, l.allowed, l.paid, l.authorization_number,
+		       CASE WHEN $3 THEN COALESCE((SELECT string_agg((a->>'group') || '-' || (a->>'carc') || COALESCE(' ' || (a->>'rarc'), ''), ';')
+		                                   FROM jsonb_array_elements(l.adjustments) a), '') ELSE '' END AS adj
+		FROM claim_lines l
+		WHERE l.claim_id = k.claim_id
+		  AND EXISTS (SELECT 1 FROM batch_lines bl WHERE bl.line_id = l.id AND bl.batch_id = $1)
+		ORDER BY l.line_number) x
+	ORDER BY k.n, x.line_number`
 
 // ExportQuery is the whole batch as one query ($1 is the batch id): the
 // export benchmark runs it through COPY as the floor an exporter stands on.

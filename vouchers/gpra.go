@@ -321,13 +321,17 @@ func (s *Service) FollowupRates(ctx context.Context) ([]FollowupRate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("follow-up rates: %w", err)
 	}
+	var target int
+	if err := s.db.GetContext(ctx, &target, `SELECT value FROM settings WHERE key = 'gpra_followup_target_percent'`); err != nil {
+		return nil, fmt.Errorf("%w: setting gpra_followup_target_percent is missing; load the fixtures", rss.ErrUnavailable)
+	}
 	for i := range out {
-		out[i].Target = "0.80"
+		out[i].Target = fmt.Sprintf("%d.%02d", target/100, target%100)
 		if out[i].WindowsClosed > 0 {
 			r := float64(out[i].DoneInWindow) / float64(out[i].WindowsClosed)
 			str := fmt.Sprintf("%.2f", r)
 			out[i].Rate = &str
-			out[i].MeetsTarget = out[i].DoneInWindow*100 >= 80*out[i].WindowsClosed
+			out[i].MeetsTarget = out[i].DoneInWindow*100 >= target*out[i].WindowsClosed
 		}
 	}
 	return out, nil
