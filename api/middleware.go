@@ -174,7 +174,7 @@ func (w *captureWriter) Size() int     { return w.body.Len() }
 // key is claimed, the handler's writes made and the response stored in one
 // transaction. A retry gets the stored response; the same key with another
 // body is refused; a failed request (4xx/5xx) rolls back and stores nothing.
-func idempotent(db *sqlx.DB) gin.HandlerFunc {
+func idempotent(db *sqlx.DB, records *sql.Idempotency) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader("Idempotency-Key")
 		if key == "" || len(key) > 255 {
@@ -204,7 +204,7 @@ func idempotent(db *sqlx.DB) gin.HandlerFunc {
 				_ = tx.Rollback()
 			}
 		}()
-		prev, err := sql.ClaimIdempotencyKey(ctx, tx, actor.KeyID, key, hash, c.Request.Method, c.Request.URL.Path)
+		prev, err := records.Claim(ctx, tx, actor.KeyID, key, hash, c.Request.Method, c.Request.URL.Path)
 		if err != nil {
 			fail(c, err)
 			return
@@ -237,7 +237,7 @@ func idempotent(db *sqlx.DB) gin.HandlerFunc {
 		status := cw.Status()
 		if status < 400 {
 			ct := cw.Header().Get("Content-Type")
-			if err := sql.SaveIdempotentResponse(ctx, tx, actor.KeyID, key, status, ct, cw.body.Bytes()); err != nil {
+			if err := records.Save(ctx, tx, actor.KeyID, key, status, ct, cw.body.Bytes()); err != nil {
 				fail(c, err)
 				return
 			}

@@ -13,6 +13,7 @@ import (
 
 	"rss/access"
 	"rss/billing"
+	"rss/sql"
 	"rss/vouchers"
 )
 
@@ -75,7 +76,8 @@ func New(cfg Config) *Server {
 
 	v1 := e.Group("/v1", authenticate(cfg.Keys))
 	small := limitBody(cfg.MaxBody)
-	post := func(path string, h gin.HandlerFunc) { v1.POST(path, small, idempotent(cfg.DB), h) }
+	records := sql.NewIdempotency(cfg.DB)
+	post := func(path string, h gin.HandlerFunc) { v1.POST(path, small, idempotent(cfg.DB, records), h) }
 
 	v1.GET("/reason-codes", s.reasonCodes)
 
@@ -127,7 +129,7 @@ func New(cfg Config) *Server {
 	v1.GET("/authorizations/:authorization_id", s.getAuthorization)
 
 	post("/claims", s.submitClaim)
-	v1.POST("/claims/bulk", limitBody(cfg.MaxBulkBody), idempotent(cfg.DB), s.submitClaimsBulk)
+	v1.POST("/claims/bulk", limitBody(cfg.MaxBulkBody), idempotent(cfg.DB, records), s.submitClaimsBulk)
 	v1.GET("/claims", s.listClaims)
 	v1.GET("/claims/:claim_id", s.getClaim)
 	v1.GET("/claims/:claim_id/remittance", s.claimRemittance)

@@ -50,6 +50,16 @@ type bench struct {
 	cursor   []atomic.Int64 // per bench client: next line slot
 	profile  string
 	keep     bool
+	only     string
+}
+
+func (b *bench) wants(phase string) bool {
+	for _, p := range strings.Split(b.only, ",") {
+		if strings.TrimSpace(p) == phase {
+			return true
+		}
+	}
+	return false
 }
 
 func runBench(ctx context.Context, cfg config, args []string, out, errOut io.Writer) error {
@@ -65,6 +75,7 @@ func runBench(ctx context.Context, cfg config, args []string, out, errOut io.Wri
 	fs.IntVar(&b.lines, "bulk-lines", 10, "lines per bulk claim")
 	fs.StringVar(&b.profile, "cpuprofile", "", "write the server's CPU profile over the whole run to this file")
 	fs.BoolVar(&b.keep, "keep", false, "keep the scratch database afterwards")
+	fs.StringVar(&b.only, "phases", "bulk,single1,single8,single32,vouchers,pgbench", "which phases to run, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -114,14 +125,19 @@ func (b *bench) run(ctx context.Context) error {
 	b.http = &http.Client{Timeout: 120 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
 	rows := []benchRow{}
 
-	b.logf("bulk intake: %d claims x %d lines per request, 2 senders, %s", b.bulkSize, b.lines, b.phase)
-	bulk, err := b.bulkPhase(ctx, 2)
-	if err != nil {
-		return err
+	if b.wants("bulk") {
+		b.logf("bulk intake: %d claims x %d lines per request, 2 senders, %s", b.bulkSize, b.lines, b.phase)
+		bulk, err := b.bulkPhase(ctx, 2)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, bulk)
 	}
-	rows = append(rows, bulk)
 	singles := map[int]benchRow{}
 	for _, conc := range []int{1, 8, 32} {
+		if !b.wants("single" + strconv.Itoa(conc)) {
+			continue
+		}
 		b.logf("single claims at %d concurrent clients, %s", conc, b.phase)
 		r, err := b.singlePhase(ctx, conc)
 		if err != nil {
@@ -130,15 +146,17 @@ func (b *bench) run(ctx context.Context) error {
 		singles[conc] = r
 		rows = append(rows, r)
 	}
-	b.logf("voucher requests at 8 concurrent clients, %s", b.phase)
-	vr, err := b.voucherPhase(ctx, 8)
-	if err != nil {
-		return err
+	if b.wants("vouchers") {
+		b.logf("voucher requests at 8 concurrent clients, %s", b.phase)
+		vr, err := b.voucherPhase(ctx, 8)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, vr)
 	}
-	rows = append(rows, vr)
 
 	pg := map[int]float64{}
-	if path, err := exec.LookPath("pgbench"); err == nil {
+	if path, err := exec.LookPath("pgbench"); err == nil && b.wants("pgbench") {
 		b.logf("pgbench TPC-B at 1, 8, 32 clients on the same server, %s each", b.phase)
 		pg, err = b.pgbench(ctx, path)
 		if err != nil {

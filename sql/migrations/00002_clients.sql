@@ -76,6 +76,7 @@ CREATE UNIQUE INDEX enrollments_one_primary ON enrollments (client_id, program_c
     WHERE primary_case_manager AND discharge_date IS NULL;
 CREATE INDEX enrollments_staff_idx ON enrollments (assigned_staff_id) WHERE discharge_date IS NULL;
 CREATE INDEX enrollments_provider_idx ON enrollments (provider_id, id);
+CREATE INDEX enrollments_client_idx ON enrollments (client_id, provider_id);
 
 CREATE TABLE consents (
     id                     bigint GENERATED ALWAYS AS IDENTITY CONSTRAINT consents_pkey PRIMARY KEY,
