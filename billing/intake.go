@@ -783,14 +783,14 @@ const (
 			RETURNING t.id),
 		s AS (
 			UPDATE claims t SET status = x.status, superseded_by = c.id, superseded_at = $3
-			FROM json_to_recordset($11::json) AS x(original bigint, by text, status text) JOIN c ON c.claim_number = x.by
+			FROM unnest($13::bigint[], $14::text[], $15::text[]) AS x(original, by, status) JOIN c ON c.claim_number = x.by
 			WHERE t.id = x.original
 			RETURNING t.id),
 		-- The audit events, in the same statement as what they record.
 		ev AS (
 			INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose, request_id)
-			SELECT $4, $12, $1, CASE x.freq WHEN '8' THEN 'void' WHEN '7' THEN 'replace' ELSE 'create' END, 'claim', c.id::text,
-				x.client, x.status, NULLIF($13, '')
+			SELECT $4, $11, $1, CASE x.freq WHEN '8' THEN 'void' WHEN '7' THEN 'replace' ELSE 'create' END, 'claim', c.id::text,
+				x.client, x.status, NULLIF($12, '')
 			FROM json_to_recordset($5::json) AS x(number text, client bigint, freq text, status text)
 			JOIN c ON c.claim_number = x.number)
 		-- Data-modifying CTEs always run to completion, read or not.
@@ -916,11 +916,11 @@ func (in *intake) write() error {
 	for i, id := range epIDs {
 		epDeltas[i] = in.episodes[id].change.StringFixed(2)
 	}
-	superseds := in.superseds
-	if superseds == nil {
-		superseds = []superseded{}
+	origIDs, supersededBy, supersededStatus := []int64{}, []string{}, []string{}
+	for _, x := range in.superseds {
+		origIDs, supersededBy, supersededStatus = append(origIDs, x.Original), append(supersededBy, x.By), append(supersededStatus, x.Status)
 	}
-	params := []any{claims, lines, superseds}
+	params := []any{claims, lines}
 	for i, p := range params {
 		b, err := json.Marshal(p)
 		if err != nil {
@@ -941,7 +941,8 @@ func (in *intake) write() error {
 	}
 	err = st.SelectContext(ctx, &ids,
 		in.actor.ProviderID, in.today, in.now, in.actor.KeyID, params[0], params[1],
-		pq.Array(authIDs), pq.Array(authDeltas), pq.Array(epIDs), pq.Array(epDeltas), params[2], string(in.actor.Role), in.actor.RequestID)
+		pq.Array(authIDs), pq.Array(authDeltas), pq.Array(epIDs), pq.Array(epDeltas), string(in.actor.Role), in.actor.RequestID,
+		pq.Array(origIDs), pq.Array(supersededBy), pq.Array(supersededStatus))
 	if err != nil {
 		return ledgerError(fmt.Errorf("write claims: %w", err))
 	}
