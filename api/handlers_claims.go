@@ -9,24 +9,6 @@ import (
 	"rss/billing"
 )
 
-func (s *Server) submitClaim(c *gin.Context) {
-	var n billing.NewClaim
-	if !decode(c, &n) {
-		return
-	}
-	claim, created, err := s.b.Submit(c.Request.Context(), n)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	s.countLines(claim)
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	c.JSON(status, claim)
-}
-
 // BulkResult is one claim's answer in a bulk submission: its own status
 // and either the claim or the problem that kept it out.
 type BulkResult struct {

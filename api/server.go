@@ -42,6 +42,7 @@ type Server struct {
 	cfg     Config
 	v       *vouchers.Service
 	b       *billing.Service
+	claims  *claimGroups
 	metrics *metrics
 	engine  *gin.Engine
 }
@@ -128,7 +129,8 @@ func New(cfg Config) *Server {
 	v1.GET("/authorizations", s.listAuthorizations)
 	v1.GET("/authorizations/:authorization_id", s.getAuthorization)
 
-	post("/claims", s.submitClaim)
+	s.claims = newClaimGroups(cfg.DB, cfg.Billing, records, cfg.Logger)
+	v1.POST("/claims", small, s.submitClaim)
 	v1.POST("/claims/bulk", limitBody(cfg.MaxBulkBody), idempotent(cfg.DB, records), s.submitClaimsBulk)
 	v1.GET("/claims", s.listClaims)
 	v1.GET("/claims/:claim_id", s.getClaim)

@@ -51,9 +51,28 @@ func (s *Service) SubmitBulk(ctx context.Context, claims []NewClaim) ([]Outcome,
 	if len(claims) > MaxClaimsPerBulk {
 		return nil, rss.Invalid("claims", "too_many", "at most %d claims per request", MaxClaimsPerBulk)
 	}
+	return s.submit(ctx, a, claims, nil)
+}
+
+// SubmitEach adjudicates claims that arrived as separate requests of one
+// API key, in one transaction (group commit): each keeps its own outcome
+// and its own request id in the audit log. The caller owns the
+// transaction through ctx and answers each request.
+func (s *Service) SubmitEach(ctx context.Context, claims []NewClaim, requestIDs []string) ([]Outcome, error) {
+	a, err := access.Require(ctx, access.RoleProvider)
+	if err != nil {
+		return nil, err
+	}
+	if len(claims) != len(requestIDs) {
+		return nil, fmt.Errorf("SubmitEach: %d claims, %d request ids", len(claims), len(requestIDs))
+	}
+	return s.submit(ctx, a, claims, requestIDs)
+}
+
+func (s *Service) submit(ctx context.Context, a access.Actor, claims []NewClaim, requestIDs []string) ([]Outcome, error) {
 	var out []Outcome
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		in := &intake{s: s, ctx: ctx, tx: tx, actor: a, today: s.today(), now: s.now()}
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		in := &intake{s: s, ctx: ctx, tx: tx, actor: a, today: s.today(), now: s.now(), requestIDs: requestIDs}
 		var err error
 		out, err = in.run(claims)
 		return err
@@ -109,8 +128,9 @@ type intake struct {
 	today rss.Date
 	now   time.Time
 
-	ref      *reference
-	provider adjudication.Provider
+	ref        *reference
+	provider   adjudication.Provider
+	requestIDs []string // per claim, when claims came as separate requests
 
 	clients     map[int64]adjudication.Client
 	enrollments map[int64][]adjudication.Enrollment    // by client, this provider
@@ -129,8 +149,9 @@ type intake struct {
 }
 
 type claimRow struct {
-	claim *Claim
-	hash  []byte
+	claim     *Claim
+	hash      []byte
+	requestID string
 }
 
 type lineRow struct {
@@ -186,6 +207,9 @@ func (in *intake) run(claims []NewClaim) ([]Outcome, error) {
 		}
 		c, err := in.claim(n)
 		out[i] = Outcome{Claim: c, Created: err == nil, Err: err}
+		if err == nil && in.requestIDs != nil {
+			in.claims[len(in.claims)-1].requestID = in.requestIDs[i]
+		}
 	}
 	if err := in.write(); err != nil {
 		return nil, err
@@ -301,7 +325,9 @@ func (in *intake) load(claims []NewClaim, out []Outcome) error {
 	// One round trip locks the clients' live authorizations with their
 	// episodes (in authorization id order) and reads the reference version,
 	// the claims already on file and the clients this agency serves with
-	// their enrollments.
+	// their enrollments. (The plans stay custom: a generic plan cached while
+	// a table was small outlives the table's growth; measured, it cost a
+	// 40 ms sequential scan per claim right after a bulk load.)
 	clientIDs := keys(clientSet)
 	var q struct {
 		Version     int64  `db:"ref_version"`
@@ -783,15 +809,15 @@ const (
 			RETURNING t.id),
 		s AS (
 			UPDATE claims t SET status = x.status, superseded_by = c.id, superseded_at = $3
-			FROM unnest($13::bigint[], $14::text[], $15::text[]) AS x(original, by, status) JOIN c ON c.claim_number = x.by
+			FROM unnest($12::bigint[], $13::text[], $14::text[]) AS x(original, by, status) JOIN c ON c.claim_number = x.by
 			WHERE t.id = x.original
 			RETURNING t.id),
 		-- The audit events, in the same statement as what they record.
 		ev AS (
 			INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose, request_id)
 			SELECT $4, $11, $1, CASE x.freq WHEN '8' THEN 'void' WHEN '7' THEN 'replace' ELSE 'create' END, 'claim', c.id::text,
-				x.client, x.status, NULLIF($12, '')
-			FROM json_to_recordset($5::json) AS x(number text, client bigint, freq text, status text)
+				x.client, x.status, NULLIF(x.request_id, '')
+			FROM json_to_recordset($5::json) AS x(number text, client bigint, freq text, status text, request_id text)
 			JOIN c ON c.claim_number = x.number)
 		-- Data-modifying CTEs always run to completion, read or not.
 		SELECT c.id AS claim_id, c.claim_number, l.line_number, l.id AS line_id
@@ -802,6 +828,7 @@ const (
 // array per table, unpacked there by json_to_recordset.
 type claimJSON struct {
 	N         int      `json:"n"` // input order, so ids follow it
+	RequestID string   `json:"request_id"`
 	Number    string   `json:"number"`
 	Client    int64    `json:"client"`
 	Program   string   `json:"program"`
@@ -862,7 +889,11 @@ func (in *intake) write() error {
 	claims := make([]claimJSON, len(in.claims))
 	for i, r := range in.claims {
 		c := r.claim
-		claims[i] = claimJSON{N: i, Number: c.ClaimNumber, Client: c.ClientID, Program: c.ProgramCode, Freq: c.Frequency,
+		rid := r.requestID
+		if rid == "" {
+			rid = in.actor.RequestID
+		}
+		claims[i] = claimJSON{N: i, RequestID: rid, Number: c.ClaimNumber, Client: c.ClientID, Program: c.ProgramCode, Freq: c.Frequency,
 			Orig: c.OriginalClaimID, Staff: c.RenderingStaffID, POS: c.PlaceOfService, Diagnoses: c.Diagnoses, Status: c.Status,
 			Charge: c.TotalCharge.StringFixed(2), Paid: c.TotalPaid.StringFixed(2), First: c.FirstServiceDate.String(),
 			Last: c.LastServiceDate.String(), Hash: hex.EncodeToString(r.hash)}
@@ -941,7 +972,7 @@ func (in *intake) write() error {
 	}
 	err = st.SelectContext(ctx, &ids,
 		in.actor.ProviderID, in.today, in.now, in.actor.KeyID, params[0], params[1],
-		pq.Array(authIDs), pq.Array(authDeltas), pq.Array(epIDs), pq.Array(epDeltas), string(in.actor.Role), in.actor.RequestID,
+		pq.Array(authIDs), pq.Array(authDeltas), pq.Array(epIDs), pq.Array(epDeltas), string(in.actor.Role),
 		pq.Array(origIDs), pq.Array(supersededBy), pq.Array(supersededStatus))
 	if err != nil {
 		return ledgerError(fmt.Errorf("write claims: %w", err))

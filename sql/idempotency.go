@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // IdempotentResponse is the first answer given to a key.
@@ -80,6 +81,78 @@ func (i *Idempotency) Save(ctx context.Context, tx *sqlx.Tx, keyID int64, key st
 	}
 	if _, err := st.ExecContext(ctx, keyID, key, status, contentType, string(body)); err != nil {
 		return fmt.Errorf("save idempotent response: %w", err)
+	}
+	return nil
+}
+
+const (
+	claimManySQL = `INSERT INTO idempotency_keys (api_key_id, key, request_hash, method, path)
+		SELECT $1, k.key, k.hash, $4, $5 FROM unnest($2::text[], $3::bytea[]) AS k(key, hash)
+		ORDER BY k.key
+		ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO NOTHING
+		RETURNING key`
+	readManySQL = `SELECT key, request_hash, status_code, content_type, response
+		FROM idempotency_keys WHERE api_key_id = $1 AND key = ANY($2)`
+	saveManySQL = `UPDATE idempotency_keys t SET status_code = x.status, content_type = x.ct, response = x.body
+		FROM unnest($2::text[], $3::int[], $4::text[], $5::text[]) AS x(key, status, ct, body)
+		WHERE t.api_key_id = $1 AND t.key = x.key`
+	dropManySQL = `DELETE FROM idempotency_keys WHERE api_key_id = $1 AND key = ANY($2) AND status_code IS NULL`
+)
+
+// ClaimMany reserves several keys of one API key at once (group commit of
+// separate requests) and returns the stored responses of the keys that were
+// already used. Keys must be distinct.
+func (i *Idempotency) ClaimMany(ctx context.Context, tx *sqlx.Tx, keyID int64, keys []string, hashes [][]byte, method, path string) (map[string]*IdempotentResponse, error) {
+	var claimed []string
+	if err := tx.SelectContext(ctx, &claimed, claimManySQL, keyID, pq.Array(keys), pq.ByteaArray(hashes), method, path); err != nil {
+		return nil, fmt.Errorf("claim idempotency keys: %w", err)
+	}
+	if len(claimed) == len(keys) {
+		return map[string]*IdempotentResponse{}, nil
+	}
+	fresh := make(map[string]bool, len(claimed))
+	for _, k := range claimed {
+		fresh[k] = true
+	}
+	var used []string
+	for _, k := range keys {
+		if !fresh[k] {
+			used = append(used, k)
+		}
+	}
+	var rows []struct {
+		Key string `db:"key"`
+		IdempotentResponse
+	}
+	if err := tx.SelectContext(ctx, &rows, readManySQL, keyID, pq.Array(used)); err != nil {
+		return nil, fmt.Errorf("read idempotency keys: %w", err)
+	}
+	out := make(map[string]*IdempotentResponse, len(rows))
+	for i := range rows {
+		out[rows[i].Key] = &rows[i].IdempotentResponse
+	}
+	return out, nil
+}
+
+// SaveMany stores the answers of claimed keys.
+func (i *Idempotency) SaveMany(ctx context.Context, tx *sqlx.Tx, keyID int64, keys []string, statuses []int64, contentTypes, bodies []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, saveManySQL, keyID, pq.Array(keys), pq.Array(statuses), pq.Array(contentTypes), pq.Array(bodies)); err != nil {
+		return fmt.Errorf("save idempotent responses: %w", err)
+	}
+	return nil
+}
+
+// DropMany releases claimed keys whose requests failed: a failed request
+// stores nothing, so the key may be used again.
+func (i *Idempotency) DropMany(ctx context.Context, tx *sqlx.Tx, keyID int64, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, dropManySQL, keyID, pq.Array(keys)); err != nil {
+		return fmt.Errorf("release idempotency keys: %w", err)
 	}
 	return nil
 }
