@@ -197,29 +197,15 @@ func (s *Service) CloseCarePlan(ctx context.Context, id int64) (CarePlan, error)
 
 // ClientCarePlans lists a client's plans the actor may see.
 func (s *Service) ClientCarePlans(ctx context.Context, clientID int64) ([]CarePlan, error) {
-	a, err := access.ActorFrom(ctx)
+	out, err := clientRecords[CarePlan](ctx, s, clientID, "care_plans", `SELECT `+carePlanColumns+` FROM care_plans cp
+		WHERE cp.client_id = $1 AND ($2::bigint IS NULL OR cp.provider_id = $2) ORDER BY cp.id`)
 	if err != nil {
 		return nil, err
 	}
-	out := []CarePlan{}
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		if err := canSeeClient(ctx, tx, a, clientID); err != nil {
-			return err
+	for i := range out {
+		if err := out[i].decode(); err != nil {
+			return nil, err
 		}
-		var pid any
-		if a.IsProvider() {
-			pid = a.ProviderID
-		}
-		if err := tx.SelectContext(ctx, &out, `SELECT `+carePlanColumns+` FROM care_plans cp
-			WHERE cp.client_id = $1 AND ($2::bigint IS NULL OR cp.provider_id = $2) ORDER BY cp.id`, clientID, pid); err != nil {
-			return err
-		}
-		for i := range out {
-			if err := out[i].decode(); err != nil {
-				return err
-			}
-		}
-		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "care_plans", EntityID: access.ID(clientID), ClientID: clientID})
-	})
-	return out, err
+	}
+	return out, nil
 }

@@ -456,11 +456,19 @@ func (s *Service) Enrollment(ctx context.Context, id int64) (Enrollment, error) 
 
 // ClientEnrollments lists a client's enrollments the actor may see.
 func (s *Service) ClientEnrollments(ctx context.Context, clientID int64) ([]Enrollment, error) {
+	return clientRecords[Enrollment](ctx, s, clientID, "enrollments", `SELECT `+enrollmentColumns+` FROM enrollments e
+		WHERE e.client_id = $1 AND ($2::bigint IS NULL OR e.provider_id = $2) ORDER BY e.id`)
+}
+
+// clientRecords reads a client's records of one kind that the actor may
+// see (query takes $1 the client, $2 the provider a provider key is bound
+// to, or NULL) and records the read in the audit log.
+func clientRecords[T any](ctx context.Context, s *Service, clientID int64, entity, query string) ([]T, error) {
 	a, err := access.ActorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := []Enrollment{}
+	out := []T{}
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := canSeeClient(ctx, tx, a, clientID); err != nil {
 			return err
@@ -469,11 +477,10 @@ func (s *Service) ClientEnrollments(ctx context.Context, clientID int64) ([]Enro
 		if a.IsProvider() {
 			pid = a.ProviderID
 		}
-		if err := tx.SelectContext(ctx, &out, `SELECT `+enrollmentColumns+` FROM enrollments e
-			WHERE e.client_id = $1 AND ($2::bigint IS NULL OR e.provider_id = $2) ORDER BY e.id`, clientID, pid); err != nil {
+		if err := tx.SelectContext(ctx, &out, query, clientID, pid); err != nil {
 			return err
 		}
-		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "enrollments", EntityID: access.ID(clientID), ClientID: clientID})
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: entity, EntityID: access.ID(clientID), ClientID: clientID})
 	})
 	return out, err
 }

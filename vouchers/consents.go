@@ -176,28 +176,11 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 
 // ClientConsents lists a client's consents (a provider sees the ones its agency gave).
 func (s *Service) ClientConsents(ctx context.Context, clientID int64) ([]Consent, error) {
-	a, err := access.ActorFrom(ctx)
-	if err != nil {
-		return nil, err
+	out, err := clientRecords[Consent](ctx, s, clientID, "consents", `SELECT `+consentColumns+` FROM consents
+		WHERE client_id = $1 AND ($2::bigint IS NULL OR disclosing_provider_id = $2 OR recipient_provider_id = $2) ORDER BY id`)
+	today := s.Today()
+	for i := range out {
+		out[i].setStatus(today)
 	}
-	out := []Consent{}
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		if err := canSeeClient(ctx, tx, a, clientID); err != nil {
-			return err
-		}
-		var pid any
-		if a.IsProvider() {
-			pid = a.ProviderID
-		}
-		if err := tx.SelectContext(ctx, &out, `SELECT `+consentColumns+` FROM consents
-			WHERE client_id = $1 AND ($2::bigint IS NULL OR disclosing_provider_id = $2 OR recipient_provider_id = $2) ORDER BY id`, clientID, pid); err != nil {
-			return err
-		}
-		today := s.Today()
-		for i := range out {
-			out[i].setStatus(today)
-		}
-		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "consents", EntityID: access.ID(clientID), ClientID: clientID})
-	})
 	return out, err
 }
