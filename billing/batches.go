@@ -204,6 +204,11 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 		out, err = getBatch(ctx, tx, id)
 		return err
 	})
+	if err == nil && out.LineCount >= 10000 {
+		// A large batch changes what the planner should know about these
+		// tables at once; refresh it rather than wait for autovacuum.
+		_, _ = s.db.ExecContext(context.WithoutCancel(ctx), `ANALYZE batch_lines, batch_claims`)
+	}
 	return out, err
 }
 

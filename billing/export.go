@@ -242,6 +242,13 @@ func ExportQuery() string {
 
 // streamBatch calls each for every line of the batch in file order.
 func streamBatch(ctx context.Context, tx *sqlx.Tx, batchID int64, adjCodes bool, each func(c *exportClaim, l *exportLine) error) error {
+	// Every read here is an index walk of a chunk. Right after a large
+	// batch is closed, or a large load of claims, the statistics can still
+	// describe the tables as small and a plan would scan them whole for
+	// every claim of every chunk (measured: 3 s per chunk instead of 10 ms).
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+		return err
+	}
 	lastProv, lastClaim := int64(0), int64(0)
 	claims := make([]exportClaim, 0, exportChunk)
 	for {
