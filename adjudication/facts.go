@@ -229,10 +229,13 @@ type VoucherFacts struct {
 	Provider   Provider       `json:"provider"`
 	Client     Client         `json:"client"`
 	Enrollment *Enrollment    `json:"enrollment,omitempty"`
-	Consents   []Consent      `json:"consents"`
-	GPRA       GPRA           `json:"gpra"`
-	Staff      *Staff         `json:"staff,omitempty"`
-	CarePlans  []CarePlan     `json:"care_plans"`
+	// OtherEnrollments are the other agencies' enrollments in the same
+	// episode: the MSC's to judge (primary case manager), never shown.
+	OtherEnrollments []Enrollment `json:"other_enrollments,omitempty"`
+	Consents         []Consent    `json:"consents"`
+	GPRA             GPRA         `json:"gpra"`
+	Staff            *Staff       `json:"staff,omitempty"`
+	CarePlans        []CarePlan   `json:"care_plans"`
 	// Authorizations are the client's live (not void) authorizations in the program.
 	Authorizations []Authorization `json:"authorizations"`
 	// EpisodeUnitsAuthorized counts the service's units already authorized

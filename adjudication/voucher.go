@@ -39,6 +39,10 @@ type TraceEntry struct {
 	Result string    `json:"result"`
 	Facts  FactNames `json:"facts,omitempty"`
 	Detail string    `json:"detail,omitempty"`
+	// Source is the other agency whose records the detail quotes (0 when it
+	// quotes only the requester's own): the detail is the MSC's to read, and
+	// a provider sees it only under that agency's consent naming it.
+	Source int64 `json:"source_provider_id,omitempty"`
 }
 
 // FactNames lists the facts a rule reads, comma-separated. It is a string so
@@ -70,17 +74,30 @@ type Hit struct {
 	Code   string `json:"code"`
 	Action Action `json:"action"`
 	Detail string `json:"detail,omitempty"`
+	Source int64  `json:"source_provider_id,omitempty"` // as in TraceEntry
 }
 
 // VoucherDecision is what DecideVoucher returns.
 type VoucherDecision struct {
-	Decision       Decision     `json:"decision"`
-	Units          int          `json:"units,omitempty"`
-	Start          time.Time    `json:"start"`
-	End            time.Time    `json:"end"`
+	Decision Decision  `json:"decision"`
+	Units    int       `json:"units,omitempty"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	// Ceiling is the most any grant of this request may carry: the request
+	// narrowed by every reduce rule. It is set whatever the decision, so a
+	// reviewer who lifts a pend still grants within the limits the reduce
+	// rules set (per-voucher maximum, voucher validity, length of service).
+	Ceiling        Ceiling      `json:"ceiling"`
 	Hits           []Hit        `json:"hits"`
 	Trace          []TraceEntry `json:"trace"`
 	RuleSetVersion string       `json:"rule_set_version"`
+}
+
+// Ceiling is the largest grant the reduce rules allow.
+type Ceiling struct {
+	Units int       `json:"units"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 }
 
 // Basis flags mark what kind of fact a rule judges the client on. A rule
@@ -102,6 +119,7 @@ type outcome struct {
 	action Action // overrides the rule's action when set
 	code   string // overrides the rule's reason code when set (with action)
 	detail string
+	source int64 // another agency whose records the detail quotes
 }
 
 var pass = outcome{}
@@ -218,11 +236,20 @@ var voucherRules = []voucherRule{
 			return pass
 		}},
 	{id: "V10", code: CodeNotPrimaryCaseManager, action: ActionDeny,
-		facts:   []string{"service.requires_primary_case_manager", "enrollment.primary_case_manager"},
+		facts:   []string{"service.requires_primary_case_manager", "enrollment.primary_case_manager", "other_enrollments"},
 		applies: func(f *VoucherFacts) bool { return f.Service.RequiresPrimaryCaseManager },
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			if f.Enrollment == nil || !f.Enrollment.PrimaryCaseManager {
 				return fire("enrollment is not the client's primary case manager")
+			}
+			// Each agency designates on its own record; when two claim the
+			// client, the designation made first stands.
+			for i := range f.OtherEnrollments {
+				o := &f.OtherEnrollments[i]
+				if o.ProviderID != f.Request.ProviderID && o.PrimaryCaseManager && o.Discharge.IsZero() && o.ID < f.Enrollment.ID {
+					return outcome{fired: true, detail: "enrollment " + strconv.FormatInt(o.ID, 10) + " of provider " +
+						strconv.FormatInt(o.ProviderID, 10) + " was designated primary first", source: o.ProviderID}
+				}
 			}
 			return pass
 		}},
@@ -341,7 +368,8 @@ var voucherRules = []voucherRule{
 					continue
 				}
 				if overlaps(a.Start, a.End, g.start, g.end) {
-					return fire("authorization " + a.Number + " of provider " + strconv.FormatInt(a.ProviderID, 10) + " overlaps")
+					return outcome{fired: true, detail: "authorization " + a.Number + " of provider " + strconv.FormatInt(a.ProviderID, 10) +
+						" overlaps (" + formatDate(a.Start) + ".." + formatDate(a.End) + ")", source: a.ProviderID}
 				}
 			}
 			return pass
@@ -458,7 +486,7 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 		if o.code != "" {
 			code = o.code
 		}
-		t.Action, t.Code, t.Detail = action, code, o.detail
+		t.Action, t.Code, t.Detail, t.Source = action, code, o.detail, o.source
 		if f.Program.ZeroReject && r.basis&basisClinical != 0 && (action == ActionDeny || action == ActionPend) {
 			t.Result = ResultWaived
 			continue
@@ -475,8 +503,9 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 			granted = true
 			continue // the granting rule is not a reason
 		}
-		d.Hits = append(d.Hits, Hit{Code: code, Action: action, Detail: o.detail})
+		d.Hits = append(d.Hits, Hit{Code: code, Action: action, Detail: o.detail, Source: o.source})
 	}
+	d.Ceiling = Ceiling{Units: g.units, Start: g.start, End: g.end}
 	switch {
 	case denied:
 		d.Decision = Denied

@@ -74,8 +74,8 @@ func TestITAuditEveryWrite(t *testing.T) {
 	}{
 		{name: "create client", key: keyHRA, path: "/v1/clients", body: map[string]any{"first_name": "Audit", "last_name": "Itwriter",
 			"date_of_birth": "1979-09-09", "catchment_area": "meriden"}, action: "create", entity: "client", hasID: true, purpose: "registration"},
-		{name: "link client", key: keyBCS, path: "/v1/clients", body: map[string]any{"first_name": "Audit", "last_name": "Itwriter",
-			"date_of_birth": "1979-09-09", "catchment_area": "meriden"}, action: "link", entity: "client", hasID: true, purpose: "registration"},
+		{name: "register a person another agency serves", key: keyBCS, path: "/v1/clients", body: map[string]any{"first_name": "Audit", "last_name": "Itwriter",
+			"date_of_birth": "1979-09-09", "catchment_area": "meriden"}, action: "create", entity: "client", hasID: true, purpose: "registration"},
 		{name: "create enrollment", key: keyHRA, path: "/v1/enrollments", body: map[string]any{"client_id": a.Client, "program_code": "EMP",
 			"start_date": day(0)}, action: "create", entity: "enrollment", client: a.Client, hasID: true},
 		{name: "create consent", key: keyHRA, path: "/v1/consents", body: map[string]any{"client_id": a.Client, "recipient_type": "payer",

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rss"
 	"rss/api"
 )
 
@@ -66,37 +67,80 @@ func TestITClientsCreateLinkGetList(t *testing.T) {
 	assert.Equal(t, "1988-02-29", c["date_of_birth"])
 	assert.Equal(t, "CT55512345", c["medicaid_id"], "Medicaid ids are stored upper case")
 	assert.Equal(t, "in_recovery", c["substance_use_status"])
+	assert.NotContains(t, c, "person_id", "which person a record is stays with the MSC")
 
-	// The same person registered by another agency is one client, linked.
+	// The same person registered by another agency gets that agency's own
+	// record: 201 and a new id, exactly as for someone nobody knows.
 	r = e.post(keyBCS, "/v1/clients", body)
-	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-	assert.Equal(t, id, itID(t, r))
-	// Matched on name and date of birth alone, by a third agency.
-	r = e.post(keyPWE, "/v1/clients", map[string]any{"first_name": "wren", "last_name": "ITWHISTLER", "date_of_birth": "1988-02-29",
-		"catchment_area": "stamford"})
-	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-	assert.Equal(t, id, itID(t, r))
-	assert.Equal(t, 1, e.count(`SELECT count(*) FROM clients WHERE last_name = 'Itwhistler'`))
-	assert.Equal(t, 3, e.count(`SELECT count(*) FROM client_providers WHERE client_id = $1`, id))
-	assert.Equal(t, 1, itAudit(e, "create", "client", itStr(id)))
-	assert.Equal(t, 2, itAudit(e, "link", "client", itStr(id)))
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	bcs := itID(t, r)
+	assert.NotEqual(t, id, bcs)
+	// Matched on name and date of birth alone, by a third agency, which
+	// gets back only what it sent: no Medicaid id, address or status of the
+	// other agencies' records.
+	pweBody := map[string]any{"first_name": "wren", "last_name": "ITWHISTLER", "date_of_birth": "1988-02-29", "catchment_area": "stamford"}
+	r = e.post(keyPWE, "/v1/clients", pweBody)
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	pwe := itID(t, r)
+	got := r.JSON(t)
+	assert.Equal(t, "wren", got["first_name"])
+	assert.Equal(t, "stamford", got["catchment_area"])
+	for _, f := range []string{"medicaid_id", "address_line1", "city", "state", "zip"} {
+		assert.Nil(t, got[f], f)
+	}
+	assert.Equal(t, "unknown", got["substance_use_status"])
+	assert.Equal(t, 3, e.count(`SELECT count(*) FROM clients WHERE lower(last_name) = 'itwhistler'`))
+	assert.Equal(t, 1, e.count(`SELECT count(DISTINCT person_id) FROM clients WHERE lower(last_name) = 'itwhistler'`),
+		"one person behind the three records, for caps and duplicate checks")
+	assert.Equal(t, 3, itAudit(e, "create", "client", ""))
 
 	// A Medicaid id on file for another person (another date of birth) is
-	// refused: it neither links the agency to that person nor shows their record.
+	// neither refused (that would say someone has it) nor linked.
+	r = e.post(keyECRA, "/v1/clients", map[string]any{"first_name": "Someone", "last_name": "Else", "date_of_birth": "2001-01-01",
+		"catchment_area": "norwich", "medicaid_id": "CT55512345"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	assert.NotContains(t, string(r.Body), "Itwhistler")
+	assert.NotContains(t, string(r.Body), "1988-02-29")
+	assert.Equal(t, 2, e.count(`SELECT count(DISTINCT person_id) FROM clients WHERE medicaid_id = 'CT55512345'`))
+
+	// Within its own records an agency is told of a conflict: nothing in
+	// the answer is another agency's.
 	itNothingWritten(t, e, func() {
-		r := e.post(keyECRA, "/v1/clients", map[string]any{"first_name": "Someone", "last_name": "Else", "date_of_birth": "2001-01-01",
-			"catchment_area": "norwich", "medicaid_id": "CT55512345"})
-		requireProblem(t, r, http.StatusConflict, "medicaid_id_in_use")
-		assert.NotContains(t, string(r.Body), "Itwhistler")
-		assert.NotContains(t, string(r.Body), "1988-02-29")
+		requireProblem(t, e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Someone", "last_name": "Else",
+			"date_of_birth": "2001-01-01", "catchment_area": "norwich", "medicaid_id": "CT55512345"}), http.StatusConflict, "medicaid_id_in_use")
+		requireProblem(t, e.post(keyHRA, "/v1/clients", itWith(body, "medicaid_id", "CT55599999")), http.StatusConflict,
+			"client_identity_conflict")
 	})
 
-	for _, key := range []string{keyHRA, keyBCS, keyPWE, keyReviewer, keyFinance, keyAdmin} {
-		r = e.get(key, itPath("/v1/clients/%d", id))
+	// The agency registering its own client again gets its record back.
+	r = e.post(keyHRA, "/v1/clients", body)
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, id, itID(t, r))
+	// PWE giving its own record a Medicaid id changes PWE's record only.
+	r = e.post(keyPWE, "/v1/clients", map[string]any{"first_name": "wren", "last_name": "ITWHISTLER", "date_of_birth": "1988-02-29",
+		"catchment_area": "stamford", "medicaid_id": "CT55512345"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, pwe, itID(t, r))
+	assert.Equal(t, "CT55512345", r.JSON(t)["medicaid_id"])
+
+	for _, tc := range []struct {
+		key string
+		id  int64
+	}{{keyHRA, id}, {keyBCS, bcs}, {keyPWE, pwe}, {keyReviewer, id}, {keyFinance, bcs}, {keyAdmin, pwe}} {
+		r = e.get(tc.key, itPath("/v1/clients/%d", tc.id))
 		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-		assert.Equal(t, "Itwhistler", r.JSON(t)["last_name"])
+		assert.Equal(t, "itwhistler", strings.ToLower(r.JSON(t)["last_name"].(string)))
 	}
-	requireProblem(t, e.get(keyECRA, itPath("/v1/clients/%d", id)), http.StatusNotFound, "not_found")
+	// Each agency sees its own record only; the MSC sees which are one person.
+	for _, tc := range []struct {
+		key string
+		id  int64
+	}{{keyBCS, id}, {keyPWE, id}, {keyHRA, bcs}, {keyECRA, id}} {
+		itSameNotFound(t, e.get(tc.key, itPath("/v1/clients/%d", tc.id)), e.get(tc.key, itPath("/v1/clients/%d", 987654)), tc.id, 987654)
+	}
+	person := e.get(keyReviewer, itPath("/v1/clients/%d", bcs)).JSON(t)["person_id"]
+	assert.NotNil(t, person)
+	assert.Equal(t, person, e.get(keyReviewer, itPath("/v1/clients/%d", pwe)).JSON(t)["person_id"])
 
 	// Pagination walks every page once, in id order, and shows exactly the
 	// clients the agency serves (or, for the MSC, every client).
@@ -105,14 +149,15 @@ func TestITClientsCreateLinkGetList(t *testing.T) {
 		key   string
 		limit int
 		want  int
+		mine  int64
 	}{
 		{name: "HRA in pages of 7", key: keyHRA, limit: 7,
-			want: e.count(`SELECT count(*) FROM client_providers WHERE provider_id = $1`, e.demo.Providers["HRA"])},
+			want: e.count(`SELECT count(*) FROM clients WHERE provider_id = $1`, e.demo.Providers["HRA"]), mine: id},
 		{name: "HRA in one page", key: keyHRA, limit: 500,
-			want: e.count(`SELECT count(*) FROM client_providers WHERE provider_id = $1`, e.demo.Providers["HRA"])},
+			want: e.count(`SELECT count(*) FROM clients WHERE provider_id = $1`, e.demo.Providers["HRA"]), mine: id},
 		{name: "BCS in pages of 1", key: keyBCS, limit: 1,
-			want: e.count(`SELECT count(*) FROM client_providers WHERE provider_id = $1`, e.demo.Providers["BCS"])},
-		{name: "reviewer in pages of 10", key: keyReviewer, limit: 10, want: e.count(`SELECT count(*) FROM clients`)},
+			want: e.count(`SELECT count(*) FROM clients WHERE provider_id = $1`, e.demo.Providers["BCS"]), mine: bcs},
+		{name: "reviewer in pages of 10", key: keyReviewer, limit: 10, want: e.count(`SELECT count(*) FROM clients`), mine: pwe},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,9 +171,63 @@ func TestITClientsCreateLinkGetList(t *testing.T) {
 					assert.Greater(t, x, ids[i-1], "ids ascend across pages")
 				}
 			}
-			assert.True(t, seen[id], "the new client is listed for every agency it is linked to")
+			assert.True(t, seen[tc.mine], "the agency's own record is listed")
 		})
 	}
+}
+
+// TestITRegistrationAnswersAlikeKnownOrNot registers two people at BCS, one
+// that HRA already serves and one nobody knows, and finds nothing in the
+// answers that tells them apart (42 CFR Part 2).
+func TestITRegistrationAnswersAlikeKnownOrNot(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// Rivera is HRA's only: BCS registering her must look like a stranger.
+	var rivera struct {
+		First, Last string
+		DOB         rss.Date `db:"date_of_birth"`
+	}
+	require.NoError(t, e.db.Get(&rivera, `SELECT first_name AS first, last_name AS last, date_of_birth FROM clients WHERE id = $1`,
+		e.demo.Clients["Rivera"]))
+	known := map[string]any{"first_name": rivera.First, "last_name": rivera.Last, "date_of_birth": rivera.DOB.String(),
+		"catchment_area": "bridgeport", "gender": "U"}
+	stranger := map[string]any{"first_name": "Nobody", "last_name": "Itstranger", "date_of_birth": rivera.DOB.String(),
+		"catchment_area": "bridgeport", "gender": "U"}
+
+	a := e.post(keyBCS, "/v1/clients", stranger)
+	b := e.post(keyBCS, "/v1/clients", known)
+	c := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": "Nobody2", "last_name": "Itstranger", "date_of_birth": rivera.DOB.String(),
+		"catchment_area": "bridgeport", "gender": "U"})
+	for _, r := range []resp{a, b, c} {
+		require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	}
+	// The ids come from one sequence in order: the known person's is not older.
+	assert.Greater(t, itID(t, b), itID(t, a))
+	assert.Greater(t, itID(t, c), itID(t, b))
+	strip := func(r resp, sent map[string]any) map[string]any {
+		m := r.JSON(t)
+		delete(m, "id")
+		delete(m, "created_at")
+		for k, v := range sent {
+			assert.Equal(t, v, m[k], k)
+			delete(m, k)
+		}
+		return m
+	}
+	assert.Equal(t, strip(a, stranger), strip(b, known), "what was not sent is the same default for both")
+	assert.Equal(t, a.Header.Values("Content-Type"), b.Header.Values("Content-Type"))
+	assert.Equal(t, len(a.Header), len(b.Header))
+
+	// And the new record opens nothing of HRA's: enrollments, consents,
+	// plans and the GPRA schedule show BCS nothing.
+	for _, path := range []string{"/v1/clients/%d/enrollments", "/v1/clients/%d/consents", "/v1/clients/%d/care-plans"} {
+		r := e.get(keyBCS, itPath(path, itID(t, b)))
+		require.Equal(t, http.StatusOK, r.Status, "%s: %s", path, r.Body)
+		assert.Empty(t, itItems(t, r), path)
+	}
+	r := e.get(keyBCS, itPath("/v1/clients/%d/gpra-schedule", itID(t, b)))
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Empty(t, r.JSON(t)["episodes"])
 }
 
 func TestITEnrollmentsCreateGetDischarge(t *testing.T) {
@@ -144,7 +243,8 @@ func TestITEnrollmentsCreateGetDischarge(t *testing.T) {
 	assert.Equal(t, float64(e.demo.Providers["HRA"]), created["provider_id"])
 	assert.Equal(t, day(-3), created["start_date"])
 	assert.Nil(t, created["discharge_date"])
-	assert.NotZero(t, created["episode_id"])
+	assert.NotContains(t, created, "episode_id", "the person's episode is the MSC's to see")
+	episode := int64(e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, id))
 
 	r = e.get(keyHRA, itPath("/v1/enrollments/%d", id))
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
@@ -162,7 +262,7 @@ func TestITEnrollmentsCreateGetDischarge(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, day(0), r.JSON(t)["discharge_date"])
 	assert.Equal(t, "completed services", r.JSON(t)["discharge_reason"])
-	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND closed_on = $2`, itNum(t, created, "episode_id"), day(0)),
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND closed_on = $2`, episode, day(0)),
 		"the episode closes with its last enrollment")
 	assert.Equal(t, 1, itAudit(e, "discharge", "enrollment", itStr(id)))
 
@@ -249,7 +349,7 @@ func TestITGPRAScheduleFollowUpAndRate(t *testing.T) {
 	assert.Equal(t, a.Client, sched.ClientID)
 	require.Len(t, sched.Episodes, 1)
 	ep := sched.Episodes[0]
-	assert.Equal(t, a.Episode, ep.EpisodeID)
+	assert.Zero(t, ep.EpisodeID, "providers do not see the person's episode")
 	assert.Equal(t, "ATR", ep.Program)
 	require.Len(t, ep.Interviews, 3)
 	intake, fu, dc := ep.Interviews[0], ep.Interviews[1], ep.Interviews[2]
@@ -274,7 +374,13 @@ func TestITGPRAScheduleFollowUpAndRate(t *testing.T) {
 		"status": "completed", "interview_date": day(0)})
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 	fuID := itID(t, r)
-	assert.Equal(t, a.Episode, itID(t, r, "episode_id"))
+	assert.NotContains(t, r.JSON(t), "episode_id")
+	assert.Equal(t, a.Episode, int64(e.count(`SELECT episode_id FROM gpra_interviews WHERE id = $1`, fuID)))
+	// The MSC sees which episode each agency's part belongs to.
+	r = e.get(keyReviewer, itPath("/v1/clients/%d/gpra-schedule", a.Client))
+	r.Into(t, &sched)
+	require.Len(t, sched.Episodes, 1)
+	assert.Equal(t, a.Episode, sched.Episodes[0].EpisodeID)
 	r = e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", a.Client))
 	r.Into(t, &sched)
 	require.Len(t, sched.Episodes, 1)
@@ -346,6 +452,7 @@ func TestITVoucherOutcomes(t *testing.T) {
 		decision string
 		code     string // a reason code that must be given ("" for none)
 		granted  int    // units authorized (0 when nothing is)
+		staff    string // the staff member named on the request ("" for the enrollment's)
 	}{
 		{name: "Rivera ATR case management is approved", key: keyHRA, client: "Rivera", service: "ATR-CM", units: 40, decision: "approved", granted: 40},
 		{name: "over the per-voucher max is partial", key: keyHRA, client: "Rivera", service: "ATR-CM", units: 200, decision: "partial",
@@ -356,11 +463,15 @@ func TestITVoucherOutcomes(t *testing.T) {
 			code: "GPRA_FOLLOWUP_OVERDUE"},
 		{name: "Brown over the dollar cap is pended", key: keyHRA, client: "Brown", service: "ATR-CM", units: 40, decision: "pended",
 			code: "EPISODE_DOLLAR_CAP_EXCEEDED"},
-		{name: "Williams with the specialist at cap is pended", key: keyHRA, client: "Williams", service: "RCM-CM", units: 40,
-			decision: "pended", code: "CASELOAD_AT_CAP"},
-		{name: "Kim transport from BCS duplicates HRA and pends", key: keyBCS, client: "Kim", service: "ATR-TR", units: 10,
+		{name: "Williams with a specialist at cap is pended", key: keyHRA, client: "Williams", service: "RCM-CM", units: 40,
+			decision: "pended", code: "CASELOAD_AT_CAP", staff: "Castillo"},
+		{name: "Williams with a specialist under cap is approved", key: keyHRA, client: "Williams", service: "RCM-CM", units: 40,
+			decision: "approved", granted: 40, staff: "Petrov"},
+		{name: "Kim transport from BCS duplicates HRA and pends", key: keyBCS, client: "Kim/BCS", service: "ATR-TR", units: 10,
 			decision: "pended", code: "DUPLICATE_SERVICE_OTHER_PROVIDER"},
-		{name: "Kim case management from BCS is not the primary and is denied", key: keyBCS, client: "Kim", service: "ATR-CM", units: 10,
+		{name: "Moreau transport from BCS duplicates HRA unseen and pends", key: keyBCS, client: "Moreau/BCS", service: "ATR-TR", units: 10,
+			decision: "pended", code: "DUPLICATE_SERVICE_OTHER_PROVIDER"},
+		{name: "Kim case management from BCS is not the primary and is denied", key: keyBCS, client: "Kim/BCS", service: "ATR-CM", units: 10,
 			decision: "denied", code: "NOT_PRIMARY_CASE_MANAGER"},
 		{name: "Foster employment with active substance use is approved (zero reject)", key: keyPWE, client: "Foster", service: "EMP-IPS",
 			units: 40, decision: "approved", granted: 40},
@@ -376,7 +487,14 @@ func TestITVoucherOutcomes(t *testing.T) {
 			client := e.demo.Clients[tc.client]
 			require.NotZero(t, client)
 			before := e.count(`SELECT count(*) FROM authorizations`)
-			v := itVoucher(t, e, tc.key, client, tc.service, tc.units, 0, 29)
+			body := map[string]any{"client_id": client, "service_code": tc.service, "units": tc.units,
+				"start_date": day(0), "end_date": day(29)}
+			if tc.staff != "" {
+				body["staff_id"] = e.demo.Staff[tc.staff]
+			}
+			r := e.post(tc.key, "/v1/voucher-requests", body)
+			require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+			v := r.JSON(t)
 			assert.Equal(t, tc.decision, v["decision"], "%v", v["reason_codes"])
 			if tc.code != "" {
 				assert.Contains(t, v["reason_codes"], tc.code)
@@ -402,7 +520,7 @@ func TestITVoucherOutcomes(t *testing.T) {
 			assert.Equal(t, float64(tc.granted), v["units_granted"])
 			require.NotNil(t, v["authorization_id"])
 			assert.Equal(t, before+1, e.count(`SELECT count(*) FROM authorizations`))
-			r := e.get(tc.key, itPath("/v1/authorizations/%d", itNum(t, v, "authorization_id")))
+			r = e.get(tc.key, itPath("/v1/authorizations/%d", itNum(t, v, "authorization_id")))
 			require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 			auth := r.JSON(t)
 			assert.Equal(t, v["authorization_number"], auth["number"])

@@ -124,7 +124,7 @@ func itSnapshot(e *env) map[string]string {
 // so a failure says plainly which table grew.
 func itCounts(e *env) map[string]int {
 	out := map[string]int{}
-	for _, tbl := range []string{"clients", "client_providers", "enrollments", "consents", "gpra_interviews", "care_plans",
+	for _, tbl := range []string{"clients", "persons", "enrollments", "episodes", "consents", "gpra_interviews", "care_plans",
 		"voucher_requests", "reviewer_decisions", "authorizations", "audit_events", "idempotency_keys", "api_keys", "claims"} {
 		out[tbl] = e.count(`SELECT count(*) FROM ` + tbl)
 	}
@@ -228,7 +228,9 @@ func itATRClient(t *testing.T, e *env, start string) itATR {
 	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": out.Client, "program_code": "ATR",
 		"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": start})
 	require.Equal(t, http.StatusCreated, r.Status, "enrollment: %s", r.Body)
-	out.Enrollment, out.Episode = itID(t, r), itID(t, r, "episode_id")
+	out.Enrollment = itID(t, r)
+	assert.NotContains(t, r.JSON(t), "episode_id", "the person's episode is the MSC's to see")
+	out.Episode = int64(e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, out.Enrollment))
 	r = e.post(keyHRA, "/v1/consents", map[string]any{"client_id": out.Client, "recipient_type": "msc",
 		"recipient_name": "Management Services Contractor", "purposes": []string{"payment"},
 		"information": "enrollment and services", "signed_on": start, "expires_on": day(365)})

@@ -16,7 +16,10 @@ func TestITReviewQueueOldestFirstWithAge(t *testing.T) {
 	e.clock.Advance(3 * time.Hour)
 	second := itVoucher(t, e.env, keyHRA, e.demo.Clients["Brown"], "ATR-CM", 40, 0, 29)
 	e.clock.Advance(27 * time.Hour)
-	third := itVoucher(t, e.env, keyHRA, e.demo.Clients["Williams"], "RCM-CM", 40, 0, 59)
+	r := e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": e.demo.Clients["Williams"], "service_code": "RCM-CM",
+		"units": 40, "start_date": day(0), "end_date": day(59), "staff_id": e.demo.Staff["Castillo"]})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	third := r.JSON(t)
 	e.clock.Advance(20 * time.Hour)
 	for _, v := range []map[string]any{first, second, third} {
 		require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
@@ -59,7 +62,7 @@ func TestITReviewQueueOldestFirstWithAge(t *testing.T) {
 	}
 
 	// A decided request leaves the queue.
-	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, first, "id")),
+	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, first, "id")),
 		map[string]any{"action": "deny", "note": "no follow-up on file"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	for _, it := range itItems(t, e.get(keyReviewer, "/v1/review-queue")) {

@@ -272,8 +272,10 @@ func TestITOtherAgencyRecordsAreInvisible(t *testing.T) {
 	enrID := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1`, rivera)
 	planID := itFixtureID(t, e, `SELECT id FROM care_plans WHERE client_id = $1`, rivera)
 	consentID := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1`, rivera)
-	// Kim is served by HRA and BCS; HRA's enrollment of Kim is not BCS's to see.
-	kimHRAEnr := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND provider_id = $2`, e.demo.Clients["Kim"], e.demo.Providers["HRA"])
+	// Moreau is served by HRA and BCS without a consent between them:
+	// HRA's enrollment of Moreau is not BCS's to see.
+	moreauHRAEnr := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND provider_id = $2`,
+		e.demo.Clients["Moreau/HRA"], e.demo.Providers["HRA"])
 	const missing = 987654
 
 	gets := []struct {
@@ -287,7 +289,8 @@ func TestITOtherAgencyRecordsAreInvisible(t *testing.T) {
 		{name: "client care plans", path: "/v1/clients/%d/care-plans", id: rivera},
 		{name: "client GPRA schedule", path: "/v1/clients/%d/gpra-schedule", id: rivera},
 		{name: "enrollment", path: "/v1/enrollments/%d", id: enrID},
-		{name: "shared client's enrollment with another agency", path: "/v1/enrollments/%d", id: kimHRAEnr},
+		{name: "shared client's enrollment with another agency", path: "/v1/enrollments/%d", id: moreauHRAEnr},
+		{name: "another agency's record of a shared client", path: "/v1/clients/%d", id: e.demo.Clients["Moreau/HRA"]},
 		{name: "care plan", path: "/v1/care-plans/%d", id: planID},
 		{name: "voucher request", path: "/v1/voucher-requests/%d", id: reqID},
 		{name: "voucher replay", path: "/v1/voucher-requests/%d/replay", id: reqID},
@@ -351,7 +354,7 @@ func TestITOtherAgencyRecordsAreInvisible(t *testing.T) {
 			}
 			for _, c := range itItems(t, e.get(key, "/v1/clients?limit=500")) {
 				assert.NotEqual(t, float64(rivera), c["id"])
-				assert.Equal(t, 1, e.count(`SELECT count(*) FROM client_providers WHERE client_id = $1 AND provider_id = $2`, int64(c["id"].(float64)), pid))
+				assert.Equal(t, 1, e.count(`SELECT count(*) FROM clients WHERE id = $1 AND provider_id = $2`, int64(c["id"].(float64)), pid))
 			}
 			for _, path := range []string{"/v1/voucher-requests?limit=500", "/v1/authorizations?limit=500", "/v1/claims?limit=500"} {
 				for _, it := range itItems(t, e.get(key, path)) {
@@ -361,19 +364,23 @@ func TestITOtherAgencyRecordsAreInvisible(t *testing.T) {
 			assert.Empty(t, itItems(t, e.get(key, itPath("/v1/voucher-requests?client_id=%d", rivera))))
 			assert.Empty(t, itItems(t, e.get(key, itPath("/v1/authorizations?client_id=%d", rivera))))
 		}
-		// BCS sees its own part of Kim's record only.
-		kim := e.demo.Clients["Kim"]
+		// Without a consent, BCS sees its own part of Moreau's care only.
+		moreau := e.demo.Clients["Moreau/BCS"]
 		for _, path := range []string{"/v1/clients/%d/enrollments", "/v1/clients/%d/care-plans"} {
-			for _, it := range itItems(t, e.get(keyBCS, itPath(path, kim))) {
+			items := itItems(t, e.get(keyBCS, itPath(path, moreau)))
+			require.NotEmpty(t, items, path)
+			for _, it := range items {
 				assert.Equal(t, float64(e.demo.Providers["BCS"]), it["provider_id"], path)
 			}
 		}
-		for _, it := range itItems(t, e.get(keyBCS, itPath("/v1/clients/%d/consents", kim))) {
+		for _, it := range itItems(t, e.get(keyBCS, itPath("/v1/clients/%d/consents", moreau))) {
 			assert.Equal(t, float64(e.demo.Providers["BCS"]), it["disclosing_provider_id"])
 		}
-		for _, it := range itItems(t, e.get(keyBCS, itPath("/v1/authorizations?client_id=%d", kim))) {
-			assert.Equal(t, float64(e.demo.Providers["BCS"]), it["provider_id"])
-		}
+		assert.Empty(t, itItems(t, e.get(keyBCS, itPath("/v1/authorizations?client_id=%d", e.demo.Clients["Moreau/HRA"]))))
+		sched := e.get(keyBCS, itPath("/v1/clients/%d/gpra-schedule", moreau)).JSON(t)["episodes"].([]any)
+		require.Len(t, sched, 1)
+		assert.Equal(t, float64(e.demo.Providers["BCS"]), sched[0].(map[string]any)["provider_id"])
+		assert.NotContains(t, sched[0], "episode_id")
 	})
 
 	t.Run("reviewer and finance see across agencies", func(t *testing.T) {

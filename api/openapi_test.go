@@ -379,7 +379,11 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	}
 	newPerson := map[string]any{"first_name": "Jordan", "last_name": "Openapi", "date_of_birth": "1990-04-01", "catchment_area": "hartford"}
 	check(oaCall{name: "client created", method: http.MethodPost, path: "/v1/clients", key: keyHRA, body: newPerson, want: http.StatusCreated})
-	check(oaCall{name: "client linked", method: http.MethodPost, path: "/v1/clients", key: keyBCS, body: newPerson, want: http.StatusOK})
+	check(oaCall{name: "client known elsewhere", method: http.MethodPost, path: "/v1/clients", key: keyBCS, body: newPerson, want: http.StatusCreated})
+	check(oaCall{name: "client already registered", method: http.MethodPost, path: "/v1/clients", key: keyHRA, body: newPerson, want: http.StatusOK})
+	check(oaCall{name: "client as the MSC sees it", method: http.MethodGet, path: fmt.Sprintf("/v1/clients/%d", rivera), key: keyReviewer, want: http.StatusOK})
+	check(oaCall{name: "client schedule as the MSC sees it", method: http.MethodGet, path: fmt.Sprintf("/v1/clients/%d/gpra-schedule", rivera),
+		key: keyReviewer, want: http.StatusOK})
 
 	// A voucher request, approved, with its trace and replay.
 	voucher := map[string]any{"client_id": rivera, "service_code": "ATR-CM", "units": 40, "start_date": day(-1), "end_date": day(59)}

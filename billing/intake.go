@@ -759,8 +759,7 @@ const (
 		COALESCE((SELECT json_agg(json_build_object('id', c.id, 'dob', c.date_of_birth, 'medicaid', c.medicaid_id IS NOT NULL,
 		                  'area', c.catchment_area))
 		          FROM unnest($3::bigint[]) AS k(id)
-		          JOIN client_providers cp ON cp.client_id = k.id AND cp.provider_id = $1
-		          JOIN clients c ON c.id = k.id), '[]') AS clients,
+		          JOIN clients c ON c.id = k.id AND c.provider_id = $1), '[]') AS clients,
 		COALESCE((SELECT json_agg(json_build_object('id', e.id, 'client', e.client_id, 'program', e.program_code,
 		                  'episode', e.episode_id, 'start', e.start_date, 'planned_end', e.planned_end_date,
 		                  'discharge', e.discharge_date, 'primary', e.primary_case_manager, 'staff', e.assigned_staff_id))

@@ -23,7 +23,7 @@ type Authorization struct {
 	ProviderID       int64      `json:"provider_id" db:"provider_id"`
 	ProgramCode      string     `json:"program_code" db:"program_code"`
 	ServiceCode      string     `json:"service_code" db:"service_code"`
-	EpisodeID        int64      `json:"episode_id" db:"episode_id"`
+	EpisodeID        int64      `json:"episode_id,omitempty" db:"episode_id"` // MSC roles only
 	EnrollmentID     int64      `json:"enrollment_id" db:"enrollment_id"`
 	UnitsAuthorized  int        `json:"units_authorized" db:"units_authorized"`
 	UnitsUsed        int        `json:"units_used" db:"units_used"`
@@ -64,6 +64,13 @@ func (a *Authorization) Derive(today rss.Date) {
 	}
 }
 
+// shownTo hides the person's shared episode from provider keys.
+func (x *Authorization) shownTo(a access.Actor) {
+	if a.IsProvider() {
+		x.EpisodeID = 0
+	}
+}
+
 func (a *Authorization) rule() adjudication.Authorization {
 	return adjudication.Authorization{ID: a.ID, Number: a.Number, ProviderID: a.ProviderID, ServiceCode: a.ServiceCode,
 		EpisodeID: a.EpisodeID, Start: a.StartDate.Time, End: a.EndDate.Time, UnitsAuthorized: a.UnitsAuthorized,
@@ -79,10 +86,10 @@ const AuthorizationColumns = authorizationColumns
 // createAuthorization stores the grant of a voucher request.
 func createAuthorization(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, enr *Enrollment, units int, start, end rss.Date) (Authorization, error) {
 	var a Authorization
-	err := tx.GetContext(ctx, &a, `INSERT INTO authorizations AS a (voucher_request_id, client_id, provider_id, program_code,
+	err := tx.GetContext(ctx, &a, `INSERT INTO authorizations AS a (voucher_request_id, client_id, person_id, provider_id, program_code,
 			service_code, episode_id, enrollment_id, units_authorized, rate, start_date, end_date)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+authorizationColumns,
-		vr.ID, vr.ClientID, vr.ProviderID, vr.ProgramCode, vr.ServiceCode, enr.EpisodeID, enr.ID, units, vr.Rate, start, end)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+authorizationColumns,
+		vr.ID, vr.ClientID, enr.PersonID, vr.ProviderID, vr.ProgramCode, vr.ServiceCode, enr.EpisodeID, enr.ID, units, vr.Rate, start, end)
 	if err != nil {
 		return a, fmt.Errorf("create authorization: %w", err)
 	}
@@ -112,6 +119,7 @@ func (s *Service) Authorization(ctx context.Context, id int64) (Authorization, e
 			return err
 		}
 		out.Derive(s.Today())
+		out.shownTo(a)
 		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "authorization", EntityID: access.ID(id), ClientID: out.ClientID})
 	})
 	return out, err
@@ -155,6 +163,7 @@ func (s *Service) Authorizations(ctx context.Context, f AuthorizationFilter, p P
 		events := make([]access.Event, len(shown))
 		for i := range shown {
 			shown[i].Derive(today)
+			shown[i].shownTo(a)
 			events[i] = access.Event{Action: "read", EntityType: "authorization", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ClientID}
 		}
 		return access.Record(ctx, tx, events...)

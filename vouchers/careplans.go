@@ -147,16 +147,21 @@ func (s *Service) CarePlan(ctx context.Context, id int64) (CarePlan, error) {
 	var out CarePlan
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &out, `SELECT `+carePlanColumns+` FROM care_plans cp WHERE cp.id = $1`, id)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.SeesProvider(out.ProviderID)) {
+		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: care plan %d", rss.ErrNotFound, id)
 		}
 		if err != nil {
 			return err
 		}
+		if err := canSeeAgencyRecord(ctx, tx, a, out.ClientID, out.ProviderID, s.Today(), "care plan", id); err != nil {
+			return err
+		}
 		if err := out.decode(); err != nil {
 			return err
 		}
-		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "care_plan", EntityID: access.ID(id), ClientID: out.ClientID})
+		events := append(disclosures(a, "care_plan", map[int64]int64{out.ClientID: out.ProviderID}),
+			access.Event{Action: "read", EntityType: "care_plan", EntityID: access.ID(id), ClientID: out.ClientID})
+		return access.Record(ctx, tx, events...)
 	})
 	return out, err
 }
@@ -197,8 +202,10 @@ func (s *Service) CloseCarePlan(ctx context.Context, id int64) (CarePlan, error)
 
 // ClientCarePlans lists a client's plans the actor may see.
 func (s *Service) ClientCarePlans(ctx context.Context, clientID int64) ([]CarePlan, error) {
-	out, err := clientRecords[CarePlan](ctx, s, clientID, "care_plans", `SELECT `+carePlanColumns+` FROM care_plans cp
-		WHERE cp.client_id = $1 AND ($2::bigint IS NULL OR cp.provider_id = $2) ORDER BY cp.id`)
+	out, err := clientRecords(ctx, s, clientID, "care_plans", `SELECT `+carePlanColumns+` FROM care_plans cp
+		WHERE cp.client_id IN (SELECT id FROM clients WHERE person_id = $1)
+		  AND ($2::bigint[] IS NULL OR cp.provider_id = ANY($2)) ORDER BY cp.id`,
+		func(p *CarePlan) (int64, int64) { return p.ClientID, p.ProviderID })
 	if err != nil {
 		return nil, err
 	}

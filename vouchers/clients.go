@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -15,9 +16,13 @@ import (
 	"rss/sql"
 )
 
-// Client is a person served.
+// Client is an agency's record of a person it serves. It holds only what
+// that agency sent: another agency's record of the same person is another
+// client, tied to this one by PersonID, which only the MSC roles see.
 type Client struct {
 	ID                 int64     `json:"id" db:"id"`
+	PersonID           int64     `json:"person_id,omitempty" db:"person_id"`
+	ProviderID         int64     `json:"provider_id" db:"provider_id"`
 	FirstName          string    `json:"first_name" db:"first_name"`
 	LastName           string    `json:"last_name" db:"last_name"`
 	DateOfBirth        rss.Date  `json:"date_of_birth" db:"date_of_birth"`
@@ -30,6 +35,13 @@ type Client struct {
 	State              *string   `json:"state" db:"state"`
 	Zip                *string   `json:"zip" db:"zip"`
 	CreatedAt          time.Time `json:"created_at" db:"created_at"`
+}
+
+// shownTo hides what only the MSC may see: which person the record is.
+func (c *Client) shownTo(a access.Actor) {
+	if a.IsProvider() {
+		c.PersonID = 0
+	}
 }
 
 // NewClient registers a client.
@@ -56,12 +68,8 @@ var (
 func (n *NewClient) validate(today rss.Date) error {
 	v := &rss.ValidationError{}
 	n.FirstName, n.LastName = strings.TrimSpace(n.FirstName), strings.TrimSpace(n.LastName)
-	if n.FirstName == "" {
-		v.Add("first_name", "required", "first_name is required")
-	}
-	if n.LastName == "" {
-		v.Add("last_name", "required", "last_name is required")
-	}
+	checkName(v, "first_name", n.FirstName, maxFirstName)
+	checkName(v, "last_name", n.LastName, maxLastName)
 	switch {
 	case n.DateOfBirth.IsZero():
 		v.Add("date_of_birth", "required", "date_of_birth is required")
@@ -84,6 +92,8 @@ func (n *NewClient) validate(today rss.Date) error {
 	}
 	if n.CatchmentArea == "" {
 		v.Add("catchment_area", "required", "catchment_area is required")
+	} else if len(n.CatchmentArea) > maxCodeLen {
+		v.Add("catchment_area", "too_long", "catchment_area must be at most %d characters", maxCodeLen)
 	}
 	if n.SubstanceUseStatus == "" {
 		n.SubstanceUseStatus = "unknown"
@@ -91,6 +101,8 @@ func (n *NewClient) validate(today rss.Date) error {
 	if s := n.SubstanceUseStatus; s != "active" && s != "in_recovery" && s != "unknown" {
 		v.Add("substance_use_status", "invalid_value", "substance_use_status must be active, in_recovery or unknown")
 	}
+	checkAddress(v, "address_line1", n.AddressLine1, maxAddressLine)
+	checkAddress(v, "city", n.City, maxCity)
 	if n.State != nil && !stateRe.MatchString(*n.State) {
 		v.Add("state", "invalid_format", "state must be two capital letters")
 	}
@@ -100,14 +112,18 @@ func (n *NewClient) validate(today rss.Date) error {
 	return v.Err()
 }
 
-const clientColumns = `c.id, c.first_name, c.last_name, c.date_of_birth, c.gender, c.medicaid_id, c.catchment_area,
-	c.substance_use_status, c.address_line1, c.city, c.state, c.zip, c.created_at`
+const clientColumns = `c.id, c.person_id, c.provider_id, c.first_name, c.last_name, c.date_of_birth, c.gender, c.medicaid_id,
+	c.catchment_area, c.substance_use_status, c.address_line1, c.city, c.state, c.zip, c.created_at`
 
-// CreateClient registers a client for the caller's agency. When the person
-// is already known (same Medicaid ID, or same name and date of birth) the
-// existing record is linked to the agency and returned with created=false,
-// so one person is one client across agencies and the duplicate-service and
-// primary-case-manager rules can see all of their care.
+// CreateClient registers a person for the caller's agency and returns the
+// agency's record of them. The answer is the same whether or not another
+// agency already serves the person (42 CFR Part 2: a provider never learns
+// that someone is known elsewhere): a new record, with a new id, holding
+// exactly what was sent. Behind it the record joins the person the MSC
+// already knows (same Medicaid ID and date of birth, or same name and date
+// of birth with no other Medicaid ID), so caps and duplicate checks see all
+// of their care. Only a person the agency itself already registered comes
+// back as it was, with created=false.
 func (s *Service) CreateClient(ctx context.Context, n NewClient) (Client, bool, error) {
 	a, err := access.Require(ctx, access.RoleProvider)
 	if err != nil {
@@ -126,76 +142,116 @@ func (s *Service) CreateClient(ctx context.Context, n NewClient) (Client, bool, 
 		if !ok {
 			return rss.Invalid("catchment_area", "unknown_id", "no catchment area %q", n.CatchmentArea)
 		}
-		// Serialise registrations of the same person so two agencies
-		// registering them at once link to one record.
-		key := strings.ToLower(n.LastName) + "|" + strings.ToLower(n.FirstName) + "|" + n.DateOfBirth.String()
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, key); err != nil {
-			return err
+		// Serialise registrations of one identity (by name and birth date,
+		// and by Medicaid ID), so agencies registering a person at once
+		// join one person, and one agency never makes two records of them.
+		keys := []string{"client:" + strings.ToLower(n.LastName) + "|" + strings.ToLower(n.FirstName) + "|" + n.DateOfBirth.String()}
+		if n.MedicaidID != nil {
+			keys = append(keys, "medicaid:"+*n.MedicaidID)
 		}
-		var existing []Client
-		err := tx.SelectContext(ctx, &existing, `SELECT `+clientColumns+` FROM clients c
-			WHERE ($1::text IS NOT NULL AND c.medicaid_id = $1)
-			   OR (lower(c.last_name) = lower($2) AND lower(c.first_name) = lower($3) AND c.date_of_birth = $4)
-			ORDER BY (c.medicaid_id = $1) DESC NULLS LAST, c.id LIMIT 2`, n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth)
-		if err != nil {
-			return fmt.Errorf("match client: %w", err)
+		sort.Strings(keys)
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, k); err != nil {
+				return err
+			}
 		}
-		if len(existing) > 0 {
-			out = existing[0]
-			// A Medicaid id on file for someone born on another day is not
-			// this person: linking would hand their record to this agency.
+
+		var own []Client
+		if err := tx.SelectContext(ctx, &own, `SELECT `+clientColumns+` FROM clients c
+			WHERE c.provider_id = $5 AND (($1::text IS NOT NULL AND c.medicaid_id = $1)
+			   OR (lower(c.last_name) = lower($2) AND lower(c.first_name) = lower($3) AND c.date_of_birth = $4))
+			ORDER BY (c.medicaid_id = $1) DESC NULLS LAST, c.id LIMIT 2`,
+			n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth, a.ProviderID); err != nil {
+			return fmt.Errorf("match own client: %w", err)
+		}
+		if len(own) > 0 {
+			// The agency's own record: nothing here is news to it.
+			out = own[0]
 			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID == *n.MedicaidID && !out.DateOfBirth.Equal(n.DateOfBirth) {
 				return rss.Coded(rss.ErrConflict, "medicaid_id_in_use",
-					"another client already has this Medicaid ID; check it, or contact the MSC to resolve the identity")
+					"client %d of this agency already has this Medicaid ID with another date of birth", out.ID)
 			}
 			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID != *n.MedicaidID {
 				return rss.Coded(rss.ErrConflict, "client_identity_conflict",
-					"a client with this name and date of birth has a different Medicaid ID; contact the MSC to resolve the identity")
+					"client %d of this agency has this name and date of birth and another Medicaid ID", out.ID)
 			}
 			if n.MedicaidID != nil && out.MedicaidID == nil {
 				if _, err := tx.ExecContext(ctx, `UPDATE clients SET medicaid_id = $2 WHERE id = $1`, out.ID, *n.MedicaidID); err != nil {
 					return clientError(err)
 				}
 				out.MedicaidID = n.MedicaidID
+				if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "client", EntityID: access.ID(out.ID),
+					ClientID: out.ID, Purpose: "registration"}); err != nil {
+					return err
+				}
 			}
-		} else {
-			err = tx.GetContext(ctx, &out, `INSERT INTO clients AS c (first_name, last_name, date_of_birth, gender, medicaid_id,
-					catchment_area, substance_use_status, address_line1, city, state, zip, created_by_provider_id)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+clientColumns,
-				n.FirstName, n.LastName, n.DateOfBirth, n.Gender, n.MedicaidID, n.CatchmentArea, n.SubstanceUseStatus,
-				n.AddressLine1, n.City, n.State, n.Zip, a.ProviderID)
-			if err != nil {
-				return clientError(err)
-			}
-			created = true
+			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO client_providers (client_id, provider_id) VALUES ($1, $2)
-			ON CONFLICT ON CONSTRAINT client_providers_pkey DO NOTHING`, out.ID, a.ProviderID); err != nil {
+
+		person, err := matchPerson(ctx, tx, &n)
+		if err != nil {
 			return err
 		}
-		action := "link"
-		if created {
-			action = "create"
+		if person == 0 {
+			if err := tx.GetContext(ctx, &person, `INSERT INTO persons DEFAULT VALUES RETURNING id`); err != nil {
+				return fmt.Errorf("new person: %w", err)
+			}
 		}
-		return access.Record(ctx, tx, access.Event{Action: action, EntityType: "client", EntityID: access.ID(out.ID), ClientID: out.ID, Purpose: "registration"})
+		err = tx.GetContext(ctx, &out, `INSERT INTO clients AS c (person_id, provider_id, first_name, last_name, date_of_birth, gender,
+				medicaid_id, catchment_area, substance_use_status, address_line1, city, state, zip)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING `+clientColumns,
+			person, a.ProviderID, n.FirstName, n.LastName, n.DateOfBirth, n.Gender, n.MedicaidID, n.CatchmentArea, n.SubstanceUseStatus,
+			n.AddressLine1, n.City, n.State, n.Zip)
+		if err != nil {
+			return clientError(err)
+		}
+		created = true
+		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "client", EntityID: access.ID(out.ID),
+			ClientID: out.ID, Purpose: "registration"})
 	})
+	out.shownTo(a)
 	return out, created, err
+}
+
+// matchPerson finds the person another agency's record already names:
+// the same Medicaid ID and date of birth, else the same name and date of
+// birth where no record of that person carries another Medicaid ID. It
+// returns 0 for someone new. A Medicaid ID held by a person born on another
+// day starts a new person: the conflict is the MSC's to resolve, and no
+// answer to the registering agency may show it.
+func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient) (int64, error) {
+	var ids []int64
+	err := tx.SelectContext(ctx, &ids, `SELECT c.person_id FROM clients c
+		WHERE c.date_of_birth = $4 AND (
+		      ($1::text IS NOT NULL AND c.medicaid_id = $1)
+		   OR (lower(c.last_name) = lower($2) AND lower(c.first_name) = lower($3)
+		       AND ($1::text IS NULL OR NOT EXISTS (
+		           SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.medicaid_id <> $1))))
+		ORDER BY (c.medicaid_id = $1) DESC NULLS LAST, c.person_id LIMIT 1`,
+		n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth)
+	if err != nil {
+		return 0, fmt.Errorf("match person: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
 }
 
 func clientError(err error) error {
 	if sql.IsViolation(err, sql.CodeUniqueViolation, "clients_medicaid_id_unique") {
-		return rss.Coded(rss.ErrConflict, "medicaid_id_in_use", "another client already has this Medicaid ID")
+		return rss.Coded(rss.ErrConflict, "medicaid_id_in_use", "another client of this agency already has this Medicaid ID")
 	}
 	return err
 }
 
-// canSeeClient returns ErrNotFound unless the actor may see the client:
-// MSC roles see every client, a provider only those it serves.
+// canSeeClient returns ErrNotFound unless the actor may see the client
+// record: MSC roles see every record, a provider its agency's own.
 func canSeeClient(ctx context.Context, ext sql.Ext, a access.Actor, clientID int64) error {
 	var ok bool
 	var err error
 	if a.IsProvider() {
-		err = sqlx.GetContext(ctx, ext, &ok, `SELECT EXISTS (SELECT 1 FROM client_providers WHERE client_id = $1 AND provider_id = $2)`, clientID, a.ProviderID)
+		err = sqlx.GetContext(ctx, ext, &ok, `SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1 AND provider_id = $2)`, clientID, a.ProviderID)
 	} else {
 		err = sqlx.GetContext(ctx, ext, &ok, `SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1)`, clientID)
 	}
@@ -224,10 +280,11 @@ func (s *Service) Client(ctx context.Context, id int64) (Client, error) {
 		}
 		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "client", EntityID: access.ID(id), ClientID: id})
 	})
+	out.shownTo(a)
 	return out, err
 }
 
-// Clients lists the clients the actor may see, recording a read of each.
+// Clients lists the client records the actor may see, recording a read of each.
 func (s *Service) Clients(ctx context.Context, p Page) (List[Client], error) {
 	a, err := access.ActorFrom(ctx)
 	if err != nil {
@@ -244,15 +301,15 @@ func (s *Service) Clients(ctx context.Context, p Page) (List[Client], error) {
 			pid = a.ProviderID
 		}
 		if err := tx.SelectContext(ctx, &rows, `SELECT `+clientColumns+` FROM clients c
-			WHERE c.id > $1 AND ($2::bigint IS NULL OR EXISTS (
-				SELECT 1 FROM client_providers cp WHERE cp.client_id = c.id AND cp.provider_id = $2))
+			WHERE c.id > $1 AND ($2::bigint IS NULL OR c.provider_id = $2)
 			ORDER BY c.id LIMIT $3`, after, pid, limit+1); err != nil {
 			return fmt.Errorf("list clients: %w", err)
 		}
 		shown := rows[:min(len(rows), limit)]
 		events := make([]access.Event, len(shown))
-		for i, c := range shown {
-			events[i] = access.Event{Action: "read", EntityType: "client", EntityID: access.ID(c.ID), ClientID: c.ID}
+		for i := range shown {
+			shown[i].shownTo(a)
+			events[i] = access.Event{Action: "read", EntityType: "client", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ID}
 		}
 		return access.Record(ctx, tx, events...)
 	})
@@ -268,7 +325,8 @@ type Enrollment struct {
 	ClientID           int64     `json:"client_id" db:"client_id"`
 	ProgramCode        string    `json:"program_code" db:"program_code"`
 	ProviderID         int64     `json:"provider_id" db:"provider_id"`
-	EpisodeID          int64     `json:"episode_id" db:"episode_id"`
+	EpisodeID          int64     `json:"episode_id,omitempty" db:"episode_id"` // MSC roles only
+	PersonID           int64     `json:"-" db:"person_id"`
 	AssignedStaffID    *int64    `json:"assigned_staff_id" db:"assigned_staff_id"`
 	PrimaryCaseManager bool      `json:"primary_case_manager" db:"primary_case_manager"`
 	StartDate          rss.Date  `json:"start_date" db:"start_date"`
@@ -293,11 +351,14 @@ type NewEnrollment struct {
 var referralSources = []string{"samss_meeting", "dcf_substance_abuse_specialist", "area_office_director",
 	"regional_clinical_program_director", "self", "treatment_provider", "other"}
 
-const enrollmentColumns = `e.id, e.client_id, e.program_code, e.provider_id, e.episode_id, e.assigned_staff_id,
+const enrollmentColumns = `e.id, e.client_id, e.person_id, e.program_code, e.provider_id, e.episode_id, e.assigned_staff_id,
 	e.primary_case_manager, e.start_date, e.planned_end_date, e.discharge_date, e.discharge_reason, e.referral_source, e.created_at`
 
-// CreateEnrollment enrolls a client, opening the client's episode in the
-// program when none is open.
+// CreateEnrollment enrolls a client, opening the person's episode in the
+// program when none is open. The episode is the person's across agencies
+// (caps and per-episode maximums are judged on it); which episode an
+// enrollment joined is shown to the MSC only, since an agency must not
+// learn that another one already opened it.
 func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enrollment, error) {
 	a, err := access.Require(ctx, access.RoleProvider)
 	if err != nil {
@@ -309,6 +370,8 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 	}
 	if n.ProgramCode == "" {
 		v.Add("program_code", "required", "program_code is required")
+	} else if len(n.ProgramCode) > maxCodeLen {
+		v.Add("program_code", "too_long", "program_code must be at most %d characters", maxCodeLen)
 	}
 	if n.StartDate.IsZero() {
 		v.Add("start_date", "required", "start_date is required")
@@ -346,43 +409,54 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 				return rss.Invalid("assigned_staff_id", "unknown_id", "no active staff %d at this agency", *n.AssignedStaffID)
 			}
 		}
-		// Lock the client's episodes in the program so two enrollments at
-		// once open one episode, not two.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('episode:' || $1::text || ':' || $2))`, n.ClientID, n.ProgramCode); err != nil {
+		var personID int64
+		if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1`, n.ClientID); err != nil {
+			return err
+		}
+		// Lock the person's episodes in the program so two enrollments at
+		// once (from any agencies) open one episode, not two.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('episode:' || $1::text || ':' || $2))`, personID, n.ProgramCode); err != nil {
 			return err
 		}
 		var episodeID int64
-		err = tx.GetContext(ctx, &episodeID, `SELECT id FROM episodes WHERE client_id = $1 AND program_code = $2 AND closed_on IS NULL`, n.ClientID, n.ProgramCode)
+		err = tx.GetContext(ctx, &episodeID, `SELECT id FROM episodes WHERE person_id = $1 AND program_code = $2 AND closed_on IS NULL`, personID, n.ProgramCode)
 		if errors.Is(err, sql.ErrNoRows) {
 			var dollarCap any
 			if prog.EpisodeDollarCap != nil {
 				dollarCap = prog.EpisodeDollarCap.StringFixed(2)
 			}
-			err = tx.GetContext(ctx, &episodeID, `INSERT INTO episodes (client_id, program_code, opened_on, dollar_cap)
-				VALUES ($1, $2, $3, $4) RETURNING id`, n.ClientID, n.ProgramCode, n.StartDate, dollarCap)
+			err = tx.GetContext(ctx, &episodeID, `INSERT INTO episodes (person_id, program_code, opened_on, dollar_cap)
+				VALUES ($1, $2, $3, $4) RETURNING id`, personID, n.ProgramCode, n.StartDate, dollarCap)
 		}
 		if err != nil {
 			return fmt.Errorf("episode: %w", err)
 		}
-		err = tx.GetContext(ctx, &out, `INSERT INTO enrollments AS e (client_id, program_code, provider_id, episode_id,
+		err = tx.GetContext(ctx, &out, `INSERT INTO enrollments AS e (client_id, person_id, program_code, provider_id, episode_id,
 				assigned_staff_id, primary_case_manager, start_date, planned_end_date, referral_source)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+enrollmentColumns,
-			n.ClientID, n.ProgramCode, a.ProviderID, episodeID, n.AssignedStaffID, n.PrimaryCaseManager, n.StartDate, n.PlannedEndDate, n.ReferralSource)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+enrollmentColumns,
+			n.ClientID, personID, n.ProgramCode, a.ProviderID, episodeID, n.AssignedStaffID, n.PrimaryCaseManager, n.StartDate,
+			n.PlannedEndDate, n.ReferralSource)
 		switch {
 		case sql.IsViolation(err, sql.CodeUniqueViolation, "enrollments_one_open"):
 			return rss.Coded(rss.ErrConflict, "enrollment_exists", "the client already has an open %s enrollment with this agency", n.ProgramCode)
-		case sql.IsViolation(err, sql.CodeUniqueViolation, "enrollments_one_primary"):
-			return rss.Coded(rss.ErrConflict, "primary_case_manager_exists", "the client already has a primary case manager in %s", n.ProgramCode)
 		case err != nil:
 			return fmt.Errorf("create enrollment: %w", err)
 		}
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "enrollment", EntityID: access.ID(out.ID), ClientID: out.ClientID})
 	})
+	out.shownTo(a)
 	return out, err
 }
 
-// Discharge ends an enrollment; the episode closes when it was the client's
-// last open enrollment in the program.
+// shownTo hides the shared episode from provider keys (see CreateEnrollment).
+func (e *Enrollment) shownTo(a access.Actor) {
+	if a.IsProvider() {
+		e.EpisodeID = 0
+	}
+}
+
+// Discharge ends an enrollment; the episode closes when it was the person's
+// last open enrollment in the program, with any agency.
 func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason string) (Enrollment, error) {
 	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
 	if err != nil {
@@ -396,6 +470,8 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason s
 	}
 	if strings.TrimSpace(reason) == "" {
 		v.Add("reason", "required", "reason is required")
+	} else {
+		checkText(v, "reason", reason, maxReasonLen)
 	}
 	if err := v.Err(); err != nil {
 		return Enrollment{}, err
@@ -422,6 +498,7 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason s
 		}
 		return access.Record(ctx, tx, access.Event{Action: "discharge", EntityType: "enrollment", EntityID: access.ID(id), ClientID: e.ClientID})
 	})
+	out.shownTo(a)
 	return out, err
 }
 
@@ -434,7 +511,8 @@ func (s *Service) lockEnrollment(ctx context.Context, tx *sqlx.Tx, a access.Acto
 	return e, err
 }
 
-// Enrollment reads one enrollment.
+// Enrollment reads one enrollment: the agency's own, or another agency's
+// under its consent naming the reader.
 func (s *Service) Enrollment(ctx context.Context, id int64) (Enrollment, error) {
 	a, err := access.ActorFrom(ctx)
 	if err != nil {
@@ -443,44 +521,64 @@ func (s *Service) Enrollment(ctx context.Context, id int64) (Enrollment, error) 
 	var out Enrollment
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &out, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1`, id)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.SeesProvider(out.ProviderID)) {
+		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, id)
 		}
 		if err != nil {
 			return err
 		}
-		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "enrollment", EntityID: access.ID(id), ClientID: out.ClientID})
+		if err := canSeeAgencyRecord(ctx, tx, a, out.ClientID, out.ProviderID, s.Today(), "enrollment", id); err != nil {
+			return err
+		}
+		events := append(disclosures(a, "enrollment", map[int64]int64{out.ClientID: out.ProviderID}),
+			access.Event{Action: "read", EntityType: "enrollment", EntityID: access.ID(id), ClientID: out.ClientID})
+		return access.Record(ctx, tx, events...)
 	})
+	out.shownTo(a)
 	return out, err
 }
 
-// ClientEnrollments lists a client's enrollments the actor may see.
+// ClientEnrollments lists the enrollments of the client's person the actor
+// may see: a provider's own and those under a consent naming it.
 func (s *Service) ClientEnrollments(ctx context.Context, clientID int64) ([]Enrollment, error) {
-	return clientRecords[Enrollment](ctx, s, clientID, "enrollments", `SELECT `+enrollmentColumns+` FROM enrollments e
-		WHERE e.client_id = $1 AND ($2::bigint IS NULL OR e.provider_id = $2) ORDER BY e.id`)
+	out, err := clientRecords(ctx, s, clientID, "enrollments", `SELECT `+enrollmentColumns+` FROM enrollments e
+		WHERE e.person_id = $1 AND ($2::bigint[] IS NULL OR e.provider_id = ANY($2)) ORDER BY e.id`,
+		func(e *Enrollment) (int64, int64) { return e.ClientID, e.ProviderID })
+	a, _ := access.ActorFrom(ctx)
+	for i := range out {
+		out[i].shownTo(a)
+	}
+	return out, err
 }
 
-// clientRecords reads a client's records of one kind that the actor may
-// see (query takes $1 the client, $2 the provider a provider key is bound
-// to, or NULL) and records the read in the audit log.
-func clientRecords[T any](ctx context.Context, s *Service, clientID int64, entity, query string) ([]T, error) {
+// clientRecords reads the records of one kind about the person behind
+// client record clientID that the actor may see (the query takes $1 the
+// person, $2 the agencies whose records are shown, the actor's own first,
+// or NULL for all) and records the read, and each disclosure of
+// another agency's record, in the audit log. owner names a row's client
+// record and agency.
+func clientRecords[T any](ctx context.Context, s *Service, clientID int64, entity, query string, owner func(*T) (int64, int64)) ([]T, error) {
 	a, err := access.ActorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := []T{}
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		if err := canSeeClient(ctx, tx, a, clientID); err != nil {
+		v, err := viewOf(ctx, tx, a, clientID, s.Today())
+		if err != nil {
 			return err
 		}
-		var pid any
-		if a.IsProvider() {
-			pid = a.ProviderID
-		}
-		if err := tx.SelectContext(ctx, &out, query, clientID, pid); err != nil {
+		if err := tx.SelectContext(ctx, &out, query, v.personID, v.arg()); err != nil {
 			return err
 		}
-		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: entity, EntityID: access.ID(clientID), ClientID: clientID})
+		shown := map[int64]int64{}
+		for i := range out {
+			c, p := owner(&out[i])
+			shown[c] = p
+		}
+		events := append(disclosures(a, entity, shown),
+			access.Event{Action: "read", EntityType: entity, EntityID: access.ID(clientID), ClientID: clientID})
+		return access.Record(ctx, tx, events...)
 	})
 	return out, err
 }

@@ -174,10 +174,14 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 	return out, err
 }
 
-// ClientConsents lists a client's consents (a provider sees the ones its agency gave).
+// ClientConsents lists the consents of the client's person the actor may
+// see: a provider sees its own agency's, those naming it as recipient, and
+// those of an agency whose current consent names it.
 func (s *Service) ClientConsents(ctx context.Context, clientID int64) ([]Consent, error) {
-	out, err := clientRecords[Consent](ctx, s, clientID, "consents", `SELECT `+consentColumns+` FROM consents
-		WHERE client_id = $1 AND ($2::bigint IS NULL OR disclosing_provider_id = $2 OR recipient_provider_id = $2) ORDER BY id`)
+	out, err := clientRecords(ctx, s, clientID, "consents", `SELECT `+consentColumns+` FROM consents
+		WHERE client_id IN (SELECT id FROM clients WHERE person_id = $1)
+		  AND ($2::bigint[] IS NULL OR disclosing_provider_id = ANY($2) OR recipient_provider_id = ($2::bigint[])[1]) ORDER BY id`,
+		func(c *Consent) (int64, int64) { return c.ClientID, c.DisclosingProviderID })
 	today := s.Today()
 	for i := range out {
 		out[i].setStatus(today)

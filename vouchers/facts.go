@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
 	"rss"
@@ -56,11 +57,13 @@ func RuleConsents(ctx context.Context, ext sql.Ext, clientID int64) ([]adjudicat
 	return out, nil
 }
 
-// RuleAuthorizations reads the client's authorizations in a program.
-func RuleAuthorizations(ctx context.Context, ext sql.Ext, clientID int64, program string) ([]adjudication.Authorization, error) {
+// RuleAuthorizations reads the person's authorizations in a program, from
+// every agency: duplicates and the episode's totals are judged on the
+// person, whoever holds them.
+func RuleAuthorizations(ctx context.Context, ext sql.Ext, personID int64, program string) ([]adjudication.Authorization, error) {
 	var rows []Authorization
 	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+authorizationColumns+` FROM authorizations a
-		WHERE a.client_id = $1 AND a.program_code = $2 ORDER BY a.id`, clientID, program); err != nil {
+		WHERE a.person_id = $1 AND a.program_code = $2 ORDER BY a.id`, personID, program); err != nil {
 		return nil, fmt.Errorf("authorization facts: %w", err)
 	}
 	out := make([]adjudication.Authorization, len(rows))
@@ -125,6 +128,17 @@ func (s *Service) gatherVoucherFacts(ctx context.Context, tx *sqlx.Tx, providerI
 	if f.Client, err = ruleClient(ctx, tx, n.ClientID); err != nil {
 		return nil, nil, err
 	}
+	var personID int64
+	if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1`, n.ClientID); err != nil {
+		return nil, nil, fmt.Errorf("client person: %w", err)
+	}
+	// The agencies whose records this requester may rely on: its own, and
+	// those whose current consent names it (GPRA done elsewhere, say).
+	consenting, err := consentingAgencies(ctx, tx, personID, providerID, today)
+	if err != nil {
+		return nil, nil, err
+	}
+	visible := append([]int64{providerID}, consenting...)
 	prov, err := loadProvider(ctx, tx, providerID)
 	if err != nil {
 		return nil, nil, err
@@ -143,8 +157,10 @@ func (s *Service) gatherVoucherFacts(ctx context.Context, tx *sqlx.Tx, providerI
 			Followup   bool     `db:"followup"`
 		}
 		err := tx.GetContext(ctx, &g, `SELECT
-			COALESCE((SELECT interview_date FROM gpra_interviews WHERE episode_id = $1 AND kind = 'intake' AND status = 'completed'), NULL) AS intake_date,
-			EXISTS (SELECT 1 FROM gpra_interviews WHERE episode_id = $1 AND kind = 'follow_up') AS followup`, enr.EpisodeID)
+			(SELECT min(interview_date) FROM gpra_interviews WHERE episode_id = $1 AND kind = 'intake' AND status = 'completed'
+			   AND provider_id = ANY($2)) AS intake_date,
+			EXISTS (SELECT 1 FROM gpra_interviews WHERE episode_id = $1 AND kind = 'follow_up' AND provider_id = ANY($2)) AS followup`,
+			enr.EpisodeID, pq.Array(visible))
 		if err != nil {
 			return nil, nil, fmt.Errorf("gpra facts: %w", err)
 		}
@@ -194,8 +210,18 @@ func (s *Service) gatherVoucherFacts(ctx context.Context, tx *sqlx.Tx, providerI
 		f.CarePlans = append(f.CarePlans, p)
 	}
 
-	if f.Authorizations, err = RuleAuthorizations(ctx, tx, n.ClientID, prog.Code); err != nil {
+	if f.Authorizations, err = RuleAuthorizations(ctx, tx, personID, prog.Code); err != nil {
 		return nil, nil, err
+	}
+	if enr != nil {
+		var others []Enrollment
+		if err := tx.SelectContext(ctx, &others, `SELECT `+enrollmentColumns+` FROM enrollments e
+			WHERE e.episode_id = $1 AND e.provider_id <> $2 ORDER BY e.id`, enr.EpisodeID, providerID); err != nil {
+			return nil, nil, fmt.Errorf("episode enrollments: %w", err)
+		}
+		for i := range others {
+			f.OtherEnrollments = append(f.OtherEnrollments, *RuleEnrollment(&others[i]))
+		}
 	}
 	f.EpisodeDollarsAuthorized = decimal.Zero
 	if enr != nil {

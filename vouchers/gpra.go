@@ -16,7 +16,7 @@ import (
 // Interview is one GPRA interview: completed, or not conducted with a reason.
 type Interview struct {
 	ID                 int64     `json:"id" db:"id"`
-	EpisodeID          int64     `json:"episode_id" db:"episode_id"`
+	EpisodeID          int64     `json:"episode_id,omitempty" db:"episode_id"` // MSC roles only
 	ClientID           int64     `json:"client_id" db:"client_id"`
 	ProviderID         int64     `json:"provider_id" db:"provider_id"`
 	Kind               string    `json:"kind" db:"kind"`
@@ -27,11 +27,13 @@ type Interview struct {
 	CreatedAt          time.Time `json:"created_at" db:"created_at"`
 }
 
-// NewInterview records an interview. EpisodeID may be left out: the
-// client's open episode in a GPRA program is used (or, for a discharge
-// interview, the most recently closed one).
+// NewInterview records an interview for one of the agency's enrollments.
+// EnrollmentID may be left out: the agency's open enrollment of the client
+// in a GPRA program is used (for a discharge interview, its most recently
+// discharged one). EpisodeID is still accepted from callers that kept one.
 type NewInterview struct {
 	ClientID           int64    `json:"client_id"`
+	EnrollmentID       *int64   `json:"enrollment_id"`
 	EpisodeID          *int64   `json:"episode_id"`
 	Kind               string   `json:"kind"`
 	Instrument         string   `json:"instrument"`
@@ -73,17 +75,27 @@ func (n *NewInterview) validate(today rss.Date) error {
 	return v.Err()
 }
 
-type episode struct {
+// agencyEpisode is one agency's part of a person's episode: its own
+// enrollments in it. Each agency's GPRA schedule runs on its own part, so
+// nothing in it depends on what another agency did without its consent.
+type agencyEpisode struct {
 	ID          int64    `db:"id"`
-	ClientID    int64    `db:"client_id"`
+	ProviderID  int64    `db:"provider_id"`
 	ProgramCode string   `db:"program_code"`
 	OpenedOn    rss.Date `db:"opened_on"`
 	ClosedOn    rss.Date `db:"closed_on"`
 }
 
+// agencyEpisodes is the select list over enrollments e grouped by episode
+// and agency: opened at the first start, closed when every one of the
+// agency's enrollments in it is discharged.
+const agencyEpisodes = `SELECT e.episode_id AS id, e.provider_id, e.program_code, min(e.start_date) AS opened_on,
+		CASE WHEN bool_and(e.discharge_date IS NOT NULL) THEN max(e.discharge_date) END AS closed_on
+	FROM enrollments e JOIN programs p ON p.code = e.program_code `
+
 const interviewColumns = `id, episode_id, client_id, provider_id, kind, instrument, status, interview_date, not_conducted_reason, created_at`
 
-// RecordInterview records a GPRA interview for an episode the caller's agency serves.
+// RecordInterview records a GPRA interview for the caller's part of an episode.
 func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Interview, error) {
 	a, err := access.Require(ctx, access.RoleProvider)
 	if err != nil {
@@ -97,30 +109,33 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
 			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
 		}
-		var ep episode
+		var ep agencyEpisode
 		var err error
-		if n.EpisodeID != nil {
-			err = tx.GetContext(ctx, &ep, `SELECT e.id, e.client_id, e.program_code, e.opened_on, e.closed_on
-				FROM episodes e JOIN programs p ON p.code = e.program_code
-				WHERE e.id = $1 AND e.client_id = $2 AND p.gpra_required`, *n.EpisodeID, n.ClientID)
-		} else {
-			err = tx.GetContext(ctx, &ep, `SELECT e.id, e.client_id, e.program_code, e.opened_on, e.closed_on
-				FROM episodes e JOIN programs p ON p.code = e.program_code
-				WHERE e.client_id = $1 AND p.gpra_required AND (e.closed_on IS NULL OR $2 = 'discharge')
-				ORDER BY e.closed_on IS NULL DESC, e.closed_on DESC, e.id DESC LIMIT 1`, n.ClientID, n.Kind)
+		switch {
+		case n.EnrollmentID != nil:
+			err = tx.GetContext(ctx, &ep, agencyEpisodes+`
+				WHERE e.client_id = $1 AND e.provider_id = $2 AND p.gpra_required
+				  AND e.episode_id = (SELECT episode_id FROM enrollments WHERE id = $3 AND client_id = $1 AND provider_id = $2)
+				GROUP BY 1, 2, 3`, n.ClientID, a.ProviderID, *n.EnrollmentID)
+		case n.EpisodeID != nil:
+			err = tx.GetContext(ctx, &ep, agencyEpisodes+`
+				WHERE e.client_id = $1 AND e.provider_id = $2 AND p.gpra_required AND e.episode_id = $3
+				GROUP BY 1, 2, 3`, n.ClientID, a.ProviderID, *n.EpisodeID)
+		default:
+			err = tx.GetContext(ctx, &ep, `SELECT * FROM (`+agencyEpisodes+`
+				WHERE e.client_id = $1 AND e.provider_id = $2 AND p.gpra_required GROUP BY 1, 2, 3) x
+				WHERE x.closed_on IS NULL OR $3 = 'discharge'
+				ORDER BY x.closed_on IS NULL DESC, x.closed_on DESC, x.id DESC LIMIT 1`, n.ClientID, a.ProviderID, n.Kind)
 		}
 		if errors.Is(err, sql.ErrNoRows) {
-			return rss.Invalid("episode_id", "unknown_id", "the client has no episode in a program that requires GPRA")
+			field := "enrollment_id"
+			if n.EnrollmentID == nil && n.EpisodeID != nil {
+				field = "episode_id"
+			}
+			return rss.Invalid(field, "unknown_id", "this agency has no enrollment of the client in a program that requires GPRA")
 		}
 		if err != nil {
 			return err
-		}
-		var serves bool
-		if err := tx.GetContext(ctx, &serves, `SELECT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1 AND provider_id = $2)`, ep.ID, a.ProviderID); err != nil {
-			return err
-		}
-		if !serves {
-			return rss.Invalid("episode_id", "not_enrolled", "this agency has no enrollment in the client's episode")
 		}
 		var instOK bool
 		if err := tx.GetContext(ctx, &instOK, `SELECT EXISTS (SELECT 1 FROM gpra_instruments WHERE code = $1
@@ -136,7 +151,8 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 				return err
 			}
 			var intake rss.Date
-			err = tx.GetContext(ctx, &intake, `SELECT interview_date FROM gpra_interviews WHERE episode_id = $1 AND kind = 'intake' AND status = 'completed'`, ep.ID)
+			err = tx.GetContext(ctx, &intake, `SELECT interview_date FROM gpra_interviews
+				WHERE episode_id = $1 AND provider_id = $2 AND kind = 'intake' AND status = 'completed'`, ep.ID, a.ProviderID)
 			if errors.Is(err, sql.ErrNoRows) {
 				return rss.Invalid("kind", "intake_missing", "record the intake interview before the follow-up")
 			}
@@ -148,20 +164,21 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 			}
 		}
 		if n.Kind == "discharge" && ep.ClosedOn.IsZero() {
-			return rss.Invalid("kind", "not_discharged", "the episode is still open; discharge the enrollment first")
+			return rss.Invalid("kind", "not_discharged", "the enrollment is still open; discharge it first")
 		}
 		err = tx.GetContext(ctx, &out, `INSERT INTO gpra_interviews (episode_id, client_id, provider_id, kind, instrument,
 				status, interview_date, not_conducted_reason)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+interviewColumns,
 			ep.ID, n.ClientID, a.ProviderID, n.Kind, n.Instrument, n.Status, n.InterviewDate, n.NotConductedReason)
 		if sql.IsViolation(err, sql.CodeUniqueViolation, "gpra_interviews_one_per_kind") {
-			return rss.Coded(rss.ErrConflict, "interview_exists", "a %s interview is already recorded for episode %d", n.Kind, ep.ID)
+			return rss.Coded(rss.ErrConflict, "interview_exists", "this agency already recorded a %s interview for this enrollment", n.Kind)
 		}
 		if err != nil {
 			return fmt.Errorf("record interview: %w", err)
 		}
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "gpra_interview", EntityID: access.ID(out.ID), ClientID: n.ClientID})
 	})
+	out.EpisodeID = 0 // providers only record, and never see the shared episode
 	return out, err
 }
 
@@ -176,16 +193,19 @@ type ScheduleItem struct {
 	Interview    *Interview `json:"interview"`
 }
 
-// EpisodeSchedule is the GPRA schedule of one episode.
+// EpisodeSchedule is the GPRA schedule of one agency's part of an episode.
 type EpisodeSchedule struct {
-	EpisodeID   int64          `json:"episode_id"`
+	EpisodeID   int64          `json:"episode_id,omitempty"` // MSC roles only
+	ProviderID  int64          `json:"provider_id"`
 	ProgramCode string         `json:"program_code"`
 	OpenedOn    rss.Date       `json:"opened_on"`
 	ClosedOn    rss.Date       `json:"closed_on"`
 	Interviews  []ScheduleItem `json:"interviews"`
 }
 
-// Schedule shows each GPRA episode's interviews: due dates, windows, status.
+// Schedule shows, for each agency part of the client's GPRA episodes the
+// actor may see, the interviews: due dates, windows, status. A provider
+// sees its own part and that of an agency whose consent names it.
 func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedule, error) {
 	a, err := access.ActorFrom(ctx)
 	if err != nil {
@@ -194,37 +214,54 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 	today := s.Today()
 	out := []EpisodeSchedule{}
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		if err := canSeeClient(ctx, tx, a, clientID); err != nil {
+		v, err := viewOf(ctx, tx, a, clientID, today)
+		if err != nil {
 			return err
 		}
-		var eps []episode
-		if err := tx.SelectContext(ctx, &eps, `SELECT e.id, e.client_id, e.program_code, e.opened_on, e.closed_on
-			FROM episodes e JOIN programs p ON p.code = e.program_code
-			WHERE e.client_id = $1 AND p.gpra_required ORDER BY e.id`, clientID); err != nil {
+		var eps []agencyEpisode
+		if err := tx.SelectContext(ctx, &eps, agencyEpisodes+`
+			WHERE e.person_id = $1 AND p.gpra_required AND ($2::bigint[] IS NULL OR e.provider_id = ANY($2))
+			GROUP BY 1, 2, 3 ORDER BY 1, 2`, v.personID, v.arg()); err != nil {
 			return err
 		}
+		shown := map[int64]int64{}
 		for _, ep := range eps {
 			prog, err := loadProgram(ctx, tx, ep.ProgramCode)
 			if err != nil {
 				return err
 			}
 			var ivs []Interview
-			if err := tx.SelectContext(ctx, &ivs, `SELECT `+interviewColumns+` FROM gpra_interviews WHERE episode_id = $1`, ep.ID); err != nil {
+			if err := tx.SelectContext(ctx, &ivs, `SELECT `+interviewColumns+` FROM gpra_interviews
+				WHERE episode_id = $1 AND provider_id = $2`, ep.ID, ep.ProviderID); err != nil {
 				return err
 			}
-			out = append(out, buildSchedule(ep, &prog, ivs, today))
+			for i := range ivs {
+				shown[ivs[i].ClientID] = ivs[i].ProviderID
+			}
+			sch := buildSchedule(ep, &prog, ivs, today)
+			if a.IsProvider() {
+				sch.EpisodeID = 0
+				for i := range sch.Interviews {
+					if iv := sch.Interviews[i].Interview; iv != nil {
+						iv.EpisodeID = 0
+					}
+				}
+			}
+			out = append(out, sch)
 		}
-		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "gpra_schedule", EntityID: access.ID(clientID), ClientID: clientID})
+		events := append(disclosures(a, "gpra_interview", shown),
+			access.Event{Action: "read", EntityType: "gpra_schedule", EntityID: access.ID(clientID), ClientID: clientID})
+		return access.Record(ctx, tx, events...)
 	})
 	return out, err
 }
 
-func buildSchedule(ep episode, p *Program, ivs []Interview, today rss.Date) EpisodeSchedule {
+func buildSchedule(ep agencyEpisode, p *Program, ivs []Interview, today rss.Date) EpisodeSchedule {
 	byKind := map[string]*Interview{}
 	for i := range ivs {
 		byKind[ivs[i].Kind] = &ivs[i]
 	}
-	sch := EpisodeSchedule{EpisodeID: ep.ID, ProgramCode: ep.ProgramCode, OpenedOn: ep.OpenedOn, ClosedOn: ep.ClosedOn}
+	sch := EpisodeSchedule{EpisodeID: ep.ID, ProviderID: ep.ProviderID, ProgramCode: ep.ProgramCode, OpenedOn: ep.OpenedOn, ClosedOn: ep.ClosedOn}
 
 	intake := ScheduleItem{Kind: "intake", DueDate: ep.OpenedOn, WindowOpens: ep.OpenedOn, Window: "open", Interview: byKind["intake"]}
 	intake.Status = itemStatus(intake, today)
@@ -313,7 +350,7 @@ func (s *Service) FollowupRates(ctx context.Context) ([]FollowupRate, error) {
 		FROM gpra_interviews i
 		JOIN episodes e ON e.id = i.episode_id
 		JOIN programs p ON p.code = e.program_code
-		LEFT JOIN gpra_interviews f ON f.episode_id = i.episode_id AND f.kind = 'follow_up'
+		LEFT JOIN gpra_interviews f ON f.episode_id = i.episode_id AND f.provider_id = i.provider_id AND f.kind = 'follow_up'
 		WHERE i.kind = 'intake' AND i.status = 'completed'
 		  AND i.interview_date + p.gpra_followup_close_days < $1
 		  AND ($2::bigint IS NULL OR i.provider_id = $2)

@@ -109,6 +109,9 @@ type ReasonView struct {
 	Text     string              `json:"text"`
 	NextStep string              `json:"next_step"`
 	Detail   string              `json:"detail,omitempty"`
+	// Source is the other agency whose records the detail quotes; a
+	// provider sees it (and the detail) only under that agency's consent.
+	Source int64 `json:"source_provider_id,omitempty"`
 }
 
 // ReviewerDecision is a reviewer's decision on a pended request.
@@ -138,7 +141,7 @@ func (v *VoucherRequest) decode() error {
 	v.Reasons = make([]ReasonView, len(hits))
 	for i, h := range hits {
 		r, _ := adjudication.Lookup(h.Code)
-		v.Reasons[i] = ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: r.NextStep, Detail: h.Detail}
+		v.Reasons[i] = ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: r.NextStep, Detail: h.Detail, Source: h.Source}
 	}
 	return nil
 }
@@ -254,7 +257,78 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 		ClientID: n.ClientID, Purpose: string(d.Decision)}); err != nil {
 		return VoucherRequest{}, err
 	}
-	return getRequest(ctx, tx, id)
+	out, err := getRequest(ctx, tx, id)
+	if err != nil {
+		return out, err
+	}
+	return out, out.shownTo(ctx, tx, a, s.Today())
+}
+
+// withheld stands in for a reason's detail that quotes another agency's
+// records, when the reader is a provider without that agency's consent.
+const withheld = "withheld: this detail concerns another agency's records; the MSC reviews it"
+
+// shownTo removes from a request what a provider may not see: the detail
+// of any reason (in the reasons and in the trace) that quotes another
+// agency's records, unless that agency's current consent names the reader.
+// The reason code and its plain text stay: they say what the MSC will
+// review, not whose records it read.
+func (v *VoucherRequest) shownTo(ctx context.Context, ext sql.Ext, a access.Actor, today rss.Date) error {
+	if !a.IsProvider() {
+		return nil
+	}
+	seen, err := sourcesSeen(ctx, ext, a, v.ClientID, today)
+	if err != nil {
+		return err
+	}
+	for i := range v.Reasons {
+		if !seen(v.Reasons[i].Source) {
+			v.Reasons[i].Detail, v.Reasons[i].Source = withheld, 0
+		}
+	}
+	if len(v.Trace) == 0 {
+		return nil
+	}
+	var trace []adjudication.TraceEntry
+	if err := json.Unmarshal(v.Trace, &trace); err != nil {
+		return fmt.Errorf("decode trace: %w", err)
+	}
+	redactTrace(trace, seen)
+	v.Trace, err = json.Marshal(trace)
+	return err
+}
+
+// sourcesSeen returns a test of whether the actor may read details that
+// quote agency p's records about the person behind clientID.
+func sourcesSeen(ctx context.Context, ext sql.Ext, a access.Actor, clientID int64, today rss.Date) (func(p int64) bool, error) {
+	if !a.IsProvider() {
+		return func(int64) bool { return true }, nil
+	}
+	var personID int64
+	if err := sqlx.GetContext(ctx, ext, &personID, `SELECT person_id FROM clients WHERE id = $1`, clientID); err != nil {
+		return nil, fmt.Errorf("client person: %w", err)
+	}
+	v, err := personView(ctx, ext, a, personID, today)
+	if err != nil {
+		return nil, err
+	}
+	return func(p int64) bool { return p == 0 || v.sees(p) }, nil
+}
+
+func redactTrace(trace []adjudication.TraceEntry, seen func(int64) bool) {
+	for i := range trace {
+		if !seen(trace[i].Source) {
+			trace[i].Detail, trace[i].Source = withheld, 0
+		}
+	}
+}
+
+func redactHits(hits []adjudication.Hit, seen func(int64) bool) {
+	for i := range hits {
+		if !seen(hits[i].Source) {
+			hits[i].Detail, hits[i].Source = withheld, 0
+		}
+	}
 }
 
 func getRequest(ctx context.Context, ext sql.Ext, id int64) (VoucherRequest, error) {
@@ -293,6 +367,9 @@ func (s *Service) Request(ctx context.Context, id int64) (VoucherRequest, error)
 			err = fmt.Errorf("%w: voucher request %d", rss.ErrNotFound, id)
 		}
 		if err != nil {
+			return err
+		}
+		if err := out.shownTo(ctx, tx, a, s.Today()); err != nil {
 			return err
 		}
 		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "voucher_request", EntityID: access.ID(id), ClientID: out.ClientID})
@@ -340,6 +417,9 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter, p Page) (List[V
 				return err
 			}
 			shown[i].Trace = nil // lists stay small; GET one request for its trace
+			if err := shown[i].shownTo(ctx, tx, a, s.Today()); err != nil {
+				return err
+			}
 			events[i] = access.Event{Action: "read", EntityType: "voucher_request", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ClientID}
 		}
 		return access.Record(ctx, tx, events...)
@@ -551,6 +631,16 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 		return Replay{}, fmt.Errorf("decode stored facts: %w", err)
 	}
 	d := adjudication.DecideVoucher(&f)
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return Replay{}, err
+	}
+	seen, err := sourcesSeen(ctx, s.db, a, vr.ClientID, s.Today())
+	if err != nil {
+		return Replay{}, err
+	}
+	redactHits(d.Hits, seen)
+	redactTrace(d.Trace, seen)
 	return Replay{VoucherRequestID: id, StoredDecision: vr.Decision, StoredRuleSet: vr.RuleSetVersion,
 		ReplayedDecision: d, RulesDecisionSame: string(d.Decision) == vr.RulesDecision}, nil
 }

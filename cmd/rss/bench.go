@@ -222,23 +222,27 @@ func (b *bench) seed(ctx context.Context) error {
 	b.staff = staff
 	t := b.today
 	stmts := []string{
-		`CREATE TABLE bench_clients (id bigint PRIMARY KEY)`,
-		`WITH made AS (
-		   INSERT INTO clients (first_name, last_name, date_of_birth, gender, catchment_area, created_by_provider_id)
-		   SELECT 'Bench', 'Client' || g, DATE '1980-01-01' + (g % 5000), 'U', 'hartford', $1::bigint FROM generate_series(1, $2::int) g
-		   RETURNING id)
-		 INSERT INTO bench_clients SELECT id FROM made`,
-		`INSERT INTO client_providers (client_id, provider_id) SELECT id, $1::bigint FROM bench_clients`,
-		`INSERT INTO episodes (client_id, program_code, opened_on, dollar_cap) SELECT id, 'ATR', $3::date - 40, 100000000 FROM bench_clients`,
-		`INSERT INTO enrollments (client_id, program_code, provider_id, episode_id, assigned_staff_id, primary_case_manager, start_date)
-		 SELECT e.client_id, 'ATR', $1::bigint, e.id, $4::bigint, true, $3::date - 40 FROM episodes e JOIN bench_clients b ON b.id = e.client_id`,
-		`INSERT INTO episodes (client_id, program_code, opened_on) SELECT id, 'EMP', $3::date - 40 FROM bench_clients`,
-		`INSERT INTO enrollments (client_id, program_code, provider_id, episode_id, assigned_staff_id, start_date)
-		 SELECT e.client_id, 'EMP', $1::bigint, e.id, $4::bigint, $3::date - 40 FROM episodes e JOIN bench_clients b ON b.id = e.client_id WHERE e.program_code = 'EMP'`,
+		`CREATE TABLE bench_clients (id bigint PRIMARY KEY, person_id bigint NOT NULL)`,
+		`WITH p AS (INSERT INTO persons (created_at) SELECT now() FROM generate_series(1, $2::int) RETURNING id),
+		      n AS (SELECT id, (row_number() OVER (ORDER BY id))::int AS g FROM p),
+		      made AS (
+		        INSERT INTO clients (person_id, provider_id, first_name, last_name, date_of_birth, gender, catchment_area)
+		        SELECT n.id, $1::bigint, 'Bench', 'Client' || n.g, DATE '1980-01-01' + (n.g % 5000), 'U', 'hartford' FROM n
+		        RETURNING id, person_id)
+		 INSERT INTO bench_clients SELECT id, person_id FROM made`,
+		`INSERT INTO episodes (person_id, program_code, opened_on, dollar_cap) SELECT person_id, 'ATR', $3::date - 40, 100000000 FROM bench_clients`,
+		`INSERT INTO enrollments (client_id, person_id, program_code, provider_id, episode_id, assigned_staff_id, primary_case_manager, start_date)
+		 SELECT b.id, b.person_id, 'ATR', $1::bigint, e.id, $4::bigint, true, $3::date - 40
+		 FROM episodes e JOIN bench_clients b ON b.person_id = e.person_id WHERE e.program_code = 'ATR'`,
+		`INSERT INTO episodes (person_id, program_code, opened_on) SELECT person_id, 'EMP', $3::date - 40 FROM bench_clients`,
+		`INSERT INTO enrollments (client_id, person_id, program_code, provider_id, episode_id, assigned_staff_id, start_date)
+		 SELECT b.id, b.person_id, 'EMP', $1::bigint, e.id, $4::bigint, $3::date - 40
+		 FROM episodes e JOIN bench_clients b ON b.person_id = e.person_id WHERE e.program_code = 'EMP'`,
 		`INSERT INTO consents (client_id, disclosing_provider_id, recipient_type, recipient_name, purposes, information, expires_on, signed_on)
 		 SELECT id, $1::bigint, 'msc', 'MSC', '{payment}', 'claims', $3::date + 365, $3::date - 40 FROM bench_clients`,
 		`INSERT INTO gpra_interviews (episode_id, client_id, provider_id, kind, instrument, status, interview_date)
-		 SELECT e.id, e.client_id, $1::bigint, 'intake', 'SUPRT-2025', 'completed', $3::date - 40 FROM episodes e JOIN bench_clients b ON b.id = e.client_id WHERE e.program_code = 'ATR'`,
+		 SELECT e.id, b.id, $1::bigint, 'intake', 'SUPRT-2025', 'completed', $3::date - 40
+		 FROM episodes e JOIN bench_clients b ON b.person_id = e.person_id WHERE e.program_code = 'ATR'`,
 		`WITH p AS (INSERT INTO care_plans (client_id, provider_id, program_code, kind, start_date)
 		            SELECT id, $1::bigint, 'ATR', 'rss_care_plan', $3::date - 40 FROM bench_clients RETURNING id)
 		 INSERT INTO care_plan_services (care_plan_id, service_code) SELECT id, 'ATR-CM' FROM p`,
@@ -249,9 +253,9 @@ func (b *bench) seed(ctx context.Context) error {
 		              $3::date - 30, $3::date + 60, '[]', '{"bench": true}', 'bench', (SELECT id FROM api_keys WHERE provider_id = $1::bigint LIMIT 1), now()
 		            FROM enrollments e JOIN bench_clients b ON b.id = e.client_id WHERE e.program_code = 'ATR'
 		            RETURNING id, client_id, enrollment_id)
-		 INSERT INTO authorizations (voucher_request_id, client_id, provider_id, program_code, service_code, episode_id, enrollment_id,
+		 INSERT INTO authorizations (voucher_request_id, client_id, person_id, provider_id, program_code, service_code, episode_id, enrollment_id,
 		   units_authorized, rate, start_date, end_date)
-		 SELECT v.id, v.client_id, $1::bigint, 'ATR', 'ATR-CM', e.episode_id, v.enrollment_id, 99999, 15.00, $3::date - 30, $3::date + 60
+		 SELECT v.id, v.client_id, e.person_id, $1::bigint, 'ATR', 'ATR-CM', e.episode_id, v.enrollment_id, 99999, 15.00, $3::date - 30, $3::date + 60
 		 FROM v JOIN enrollments e ON e.id = v.enrollment_id`,
 	}
 	// The values are the bench's own numbers and a date, so they are written

@@ -177,19 +177,20 @@ func fillLines(ctx context.Context, db *sqlx.DB, provider, staff int64, program,
 		"$prog", "'"+program+"'", "$svc", "'"+service+"'", "$rate", rate, "$claims", strconv.Itoa(claims),
 		"$clients", strconv.Itoa(clients), "$today", "'"+today.String()+"'::date")
 	stmts := []string{
-		`CREATE TABLE IF NOT EXISTS bench_export_clients (id bigint PRIMARY KEY, program text NOT NULL, n int NOT NULL)`,
-		`WITH made AS (
-			INSERT INTO clients (first_name, last_name, date_of_birth, gender, medicaid_id, catchment_area, address_line1, city, state, zip,
-				created_by_provider_id)
-			SELECT 'Bench', 'Export' || g, DATE '1970-01-01' + g % 9000, 'U', 'BX' || $prog || lpad(g::text, 8, '0'), 'hartford',
-				'1 Bench Way', 'Hartford', 'CT', '06101', $prov
-			FROM generate_series(1, $clients) g RETURNING id)
-		 INSERT INTO bench_export_clients SELECT id, $prog, row_number() OVER (ORDER BY id) - 1 FROM made`,
-		`INSERT INTO client_providers (client_id, provider_id) SELECT id, $prov FROM bench_export_clients WHERE program = $prog`,
-		`INSERT INTO episodes (client_id, program_code, opened_on) SELECT id, $prog, $today - 40 FROM bench_export_clients WHERE program = $prog`,
-		`INSERT INTO enrollments (client_id, program_code, provider_id, episode_id, assigned_staff_id, start_date, primary_case_manager)
-		 SELECT e.client_id, $prog, $prov, e.id, $staff, $today - 40, $prog = 'ATR'
-		 FROM episodes e JOIN bench_export_clients b ON b.id = e.client_id AND b.program = $prog`,
+		`CREATE TABLE IF NOT EXISTS bench_export_clients (id bigint PRIMARY KEY, person_id bigint NOT NULL, program text NOT NULL, n int NOT NULL)`,
+		`WITH p AS (INSERT INTO persons (created_at) SELECT now() FROM generate_series(1, $clients) RETURNING id),
+		      q AS (SELECT id, (row_number() OVER (ORDER BY id))::int AS g FROM p),
+		      made AS (
+			INSERT INTO clients (person_id, provider_id, first_name, last_name, date_of_birth, gender, medicaid_id, catchment_area,
+				address_line1, city, state, zip)
+			SELECT q.id, $prov, 'Bench', 'Export' || q.g, DATE '1970-01-01' + q.g % 9000, 'U', 'BX' || $prog || lpad(q.g::text, 8, '0'),
+				'hartford', '1 Bench Way', 'Hartford', 'CT', '06101'
+			FROM q RETURNING id, person_id)
+		 INSERT INTO bench_export_clients SELECT id, person_id, $prog, row_number() OVER (ORDER BY id) - 1 FROM made`,
+		`INSERT INTO episodes (person_id, program_code, opened_on) SELECT person_id, $prog, $today - 40 FROM bench_export_clients WHERE program = $prog`,
+		`INSERT INTO enrollments (client_id, person_id, program_code, provider_id, episode_id, assigned_staff_id, start_date, primary_case_manager)
+		 SELECT b.id, b.person_id, $prog, $prov, e.id, $staff, $today - 40, $prog = 'ATR'
+		 FROM episodes e JOIN bench_export_clients b ON b.person_id = e.person_id AND b.program = $prog WHERE e.program_code = $prog`,
 		`WITH v AS (
 			INSERT INTO voucher_requests (provider_id, client_id, enrollment_id, program_code, service_code, units_requested, rate,
 				start_date, end_date, rules_decision, decision, units_granted, granted_start, granted_end, trace, facts, rule_set_version,
@@ -198,9 +199,9 @@ func fillLines(ctx context.Context, db *sqlx.DB, provider, staff int64, program,
 				$today - 40, $today + 60, '[]', '{"bench": true}', 'bench', (SELECT min(id) FROM api_keys), now()
 			FROM enrollments e JOIN bench_export_clients b ON b.id = e.client_id AND b.program = $prog
 			RETURNING id, client_id, enrollment_id)
-		 INSERT INTO authorizations (voucher_request_id, client_id, provider_id, program_code, service_code, episode_id, enrollment_id,
+		 INSERT INTO authorizations (voucher_request_id, client_id, person_id, provider_id, program_code, service_code, episode_id, enrollment_id,
 			units_authorized, rate, start_date, end_date)
-		 SELECT v.id, v.client_id, $prov, $prog, $svc, e.episode_id, v.enrollment_id, 99999, $rate, $today - 40, $today + 60
+		 SELECT v.id, v.client_id, e.person_id, $prov, $prog, $svc, e.episode_id, v.enrollment_id, 99999, $rate, $today - 40, $today + 60
 		 FROM v JOIN enrollments e ON e.id = v.enrollment_id`,
 		`INSERT INTO claims (provider_id, client_id, program_code, claim_number, frequency, rendering_staff_id, place_of_service, diagnoses,
 			status, total_charge, total_paid, first_service_date, last_service_date, received_on, request_hash, submitted_by)

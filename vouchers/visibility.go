@@ -1,0 +1,126 @@
+package vouchers
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"rss"
+	"rss/access"
+	"rss/sql"
+)
+
+// A view is what one actor may see of one person's care (42 CFR Part 2).
+// The MSC roles see every agency's records. A provider sees its own and
+// those of each agency whose current consent, on that agency's record of
+// the person, names the provider as recipient; nothing else, and nothing
+// that says other records exist.
+type view struct {
+	personID int64
+	all      bool
+	agencies []int64 // provider views: own agency first
+}
+
+// sees reports whether the view shows records an agency made.
+func (v view) sees(providerID int64) bool {
+	if v.all {
+		return true
+	}
+	for _, p := range v.agencies {
+		if p == providerID {
+			return true
+		}
+	}
+	return false
+}
+
+// arg is the agencies as a query argument: NULL means every agency.
+func (v view) arg() any {
+	if v.all {
+		return nil
+	}
+	return pq.Array(v.agencies)
+}
+
+// viewOf returns the actor's view of the person behind client record
+// clientID, or ErrNotFound when the actor may not see that record.
+func viewOf(ctx context.Context, ext sql.Ext, a access.Actor, clientID int64, today rss.Date) (view, error) {
+	if err := canSeeClient(ctx, ext, a, clientID); err != nil {
+		return view{}, err
+	}
+	var personID int64
+	if err := sqlx.GetContext(ctx, ext, &personID, `SELECT person_id FROM clients WHERE id = $1`, clientID); err != nil {
+		return view{}, fmt.Errorf("client person: %w", err)
+	}
+	return personView(ctx, ext, a, personID, today)
+}
+
+// personView is the actor's view of a person it is known to serve.
+func personView(ctx context.Context, ext sql.Ext, a access.Actor, personID int64, today rss.Date) (view, error) {
+	if !a.IsProvider() {
+		return view{personID: personID, all: true}, nil
+	}
+	others, err := consentingAgencies(ctx, ext, personID, a.ProviderID, today)
+	if err != nil {
+		return view{}, err
+	}
+	return view{personID: personID, agencies: append([]int64{a.ProviderID}, others...)}, nil
+}
+
+// consentingAgencies lists the agencies that, on day today, hold a current
+// consent of the person naming recipient as the provider they may disclose to.
+func consentingAgencies(ctx context.Context, ext sql.Ext, personID, recipient int64, today rss.Date) ([]int64, error) {
+	out := []int64{}
+	err := sqlx.SelectContext(ctx, ext, &out, `SELECT DISTINCT k.disclosing_provider_id FROM consents k
+		JOIN clients o ON o.id = k.client_id
+		WHERE o.person_id = $1 AND k.recipient_type = 'provider' AND k.recipient_provider_id = $2
+		  AND k.disclosing_provider_id <> $2 AND k.revoked_at IS NULL AND k.signed_on <= $3
+		  AND (k.expires_on IS NULL OR k.expires_on >= $3)
+		ORDER BY 1`, personID, recipient, today)
+	if err != nil {
+		return nil, fmt.Errorf("consenting agencies: %w", err)
+	}
+	return out, nil
+}
+
+// canSeeAgencyRecord returns ErrNotFound unless the actor may see a record
+// that agency providerID keeps about client record clientID.
+func canSeeAgencyRecord(ctx context.Context, ext sql.Ext, a access.Actor, clientID, providerID int64, today rss.Date, what string, id int64) error {
+	if a.SeesProvider(providerID) {
+		return nil
+	}
+	var personID int64
+	if err := sqlx.GetContext(ctx, ext, &personID, `SELECT person_id FROM clients WHERE id = $1`, clientID); err != nil {
+		return fmt.Errorf("client person: %w", err)
+	}
+	v, err := personView(ctx, ext, a, personID, today)
+	if err != nil {
+		return err
+	}
+	// The provider must also keep a record of the person itself: a consent
+	// names a recipient that serves them.
+	var serves bool
+	if err := sqlx.GetContext(ctx, ext, &serves, `SELECT EXISTS (SELECT 1 FROM clients WHERE person_id = $1 AND provider_id = $2)`,
+		personID, a.ProviderID); err != nil {
+		return err
+	}
+	if !serves || !v.sees(providerID) {
+		return fmt.Errorf("%w: %s %d", rss.ErrNotFound, what, id)
+	}
+	return nil
+}
+
+// disclosures records, for each record of another agency the actor was
+// shown under that agency's consent, a disclosure to the actor's agency.
+func disclosures(a access.Actor, entity string, shown map[int64]int64) []access.Event {
+	var out []access.Event
+	for clientID, providerID := range shown {
+		if a.IsProvider() && providerID != a.ProviderID {
+			out = append(out, access.Event{Action: "disclose", EntityType: entity, EntityID: access.ID(clientID), ClientID: clientID,
+				Purpose: "consent_to_provider"})
+		}
+	}
+	return out
+}
