@@ -67,6 +67,8 @@ type CodedError struct {
 	Kind    error
 	Code    string
 	Message string
+	// Reasons are the reason codes behind the refusal, when rules made it.
+	Reasons []string
 }
 
 func (e *CodedError) Error() string        { return e.Message }

@@ -286,7 +286,44 @@ func TestRuleV10NotPrimaryCaseManager(t *testing.T) {
 			withService(f, atrTR())
 			f.Enrollment.PrimaryCaseManager = false
 		}, result: ResultNotApplicable, decision: Approved},
+		// Each agency designates on its own record; the earlier designation stands.
+		{name: "another agency designated primary first", mutate: func(f *VoucherFacts) {
+			f.OtherEnrollments = []Enrollment{{ID: 9000, ProviderID: otherProvID, ProgramCode: "ATR", EpisodeID: episodeID,
+				Start: day(2026, time.January, 2), PrimaryCaseManager: true}}
+		}, result: ResultFired, decision: Denied, detail: "provider 202", check: sourced(otherProvID)},
+		{name: "another agency designated primary later", mutate: func(f *VoucherFacts) {
+			f.OtherEnrollments = []Enrollment{{ID: 9100, ProviderID: otherProvID, ProgramCode: "ATR", EpisodeID: episodeID,
+				Start: day(2026, time.January, 2), PrimaryCaseManager: true}}
+		}, result: ResultPassed, decision: Approved},
+		{name: "another agency's earlier primary was discharged", mutate: func(f *VoucherFacts) {
+			f.OtherEnrollments = []Enrollment{{ID: 9000, ProviderID: otherProvID, ProgramCode: "ATR", EpisodeID: episodeID,
+				Start: day(2026, time.January, 2), Discharge: day(2026, time.January, 20), PrimaryCaseManager: true}}
+		}, result: ResultPassed, decision: Approved},
 	})
+}
+
+// sourced checks that the rule's hit and trace name the agency whose
+// records the detail quotes, so the detail can be withheld from others.
+func sourced(provider int64) func(t *testing.T, f *VoucherFacts, d VoucherDecision) {
+	return func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+		t.Helper()
+		found := false
+		for _, h := range d.Hits {
+			if h.Source != 0 {
+				assert.Equal(t, provider, h.Source)
+				found = true
+			}
+		}
+		assert.True(t, found, "a hit names its source: %+v", d.Hits)
+		n := 0
+		for _, e := range d.Trace {
+			if e.Source != 0 {
+				assert.Equal(t, provider, e.Source)
+				n++
+			}
+		}
+		assert.Equal(t, 1, n, "one trace entry names its source")
+	}
 }
 
 func TestRuleV11StaffNotQualified(t *testing.T) {
@@ -503,7 +540,7 @@ func TestRuleV34DuplicateOtherProvider(t *testing.T) {
 	}
 	runRule(t, "V34", CodeDuplicateOtherProvider, []ruleCase{
 		{name: "another provider's overlapping authorization", mutate: other(nil),
-			result: ResultFired, decision: Pended, detail: "ATR-2026-000021 of provider 202"},
+			result: ResultFired, decision: Pended, detail: "ATR-2026-000021 of provider 202", check: sourced(otherProvID)},
 		{name: "our own overlapping authorization", mutate: other(func(a *Authorization) { a.ProviderID = provID }),
 			result: ResultPassed, decision: Approved},
 		{name: "void", mutate: other(func(a *Authorization) { a.Void = true }), result: ResultPassed, decision: Approved},
@@ -614,4 +651,43 @@ func TestRuleV90Granted(t *testing.T) {
 				assert.Contains(t, h.Detail, "PEER")
 			}},
 	})
+}
+
+// The ceiling is the request cut by every reduce rule, whatever the
+// decision: a pended request carries it for the reviewer.
+func TestDecisionCeilingIsTheReducedRequest(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		mutate   func(f *VoucherFacts)
+		decision Decision
+		units    int
+		end      time.Time
+	}{
+		{name: "approved as asked", decision: Approved, units: 40, end: spanEnd},
+		{name: "units over the per-voucher max", mutate: func(f *VoucherFacts) { f.Request.Units = 200 },
+			decision: Partial, units: 96, end: spanEnd},
+		{name: "pended, with units and span cut", mutate: func(f *VoucherFacts) {
+			f.Request.Units, f.Request.End = 200, addDays(spanStart, 119)
+			f.GPRA.FollowupRecorded, f.GPRA.IntakeDate = false, addDays(today, -300)
+		}, decision: Pended, units: 96, end: addDays(spanStart, 89)},
+		{name: "denied keeps the cut too", mutate: func(f *VoucherFacts) {
+			f.Request.Units = 200
+			f.Consents = nil
+		}, decision: Denied, units: 96, end: spanEnd},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := approvedATR()
+			if tc.mutate != nil {
+				tc.mutate(f)
+			}
+			d := DecideVoucher(f)
+			require.Equal(t, tc.decision, d.Decision, "%+v", d.Hits)
+			assert.Equal(t, Ceiling{Units: tc.units, Start: f.Request.Start, End: tc.end}, d.Ceiling)
+			if d.Decision == Approved || d.Decision == Partial {
+				assert.Equal(t, d.Ceiling, Ceiling{Units: d.Units, Start: d.Start, End: d.End}, "a grant is its ceiling")
+			}
+		})
+	}
 }

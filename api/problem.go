@@ -19,6 +19,9 @@ type Problem struct {
 	Instance  string           `json:"instance,omitempty"`
 	RequestID string           `json:"request_id,omitempty"`
 	Errors    []rss.FieldError `json:"errors,omitempty"`
+	// Reasons are the reason codes (GET /v1/reason-codes) behind a refusal
+	// the rules made, such as an approval the deny rules now refuse.
+	Reasons []string `json:"reasons,omitempty"`
 }
 
 const problemBase = "https://rss.invalid/problems/"
@@ -52,7 +55,7 @@ func problemFor(err error) Problem {
 		}
 		var ce *rss.CodedError
 		if errors.As(err, &ce) {
-			p.Code, p.Detail = ce.Code, ce.Message
+			p.Code, p.Detail, p.Reasons = ce.Code, ce.Message, ce.Reasons
 		}
 		return p
 	}

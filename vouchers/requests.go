@@ -95,6 +95,12 @@ type VoucherRequest struct {
 	Trace               json.RawMessage   `json:"trace,omitempty" db:"trace"`
 	FactsRaw            []byte            `json:"-" db:"facts"`
 	RuleSetVersion      string            `json:"rule_set_version" db:"rule_set_version"`
+	// Ceiling is the most a grant of this request may carry: the request
+	// narrowed by the reduce rules. Null for requests decided before it was kept.
+	Ceiling       *Ceiling `json:"ceiling" db:"-"`
+	CeilingUnits  *int     `json:"-" db:"ceiling_units"`
+	CeilingStart  rss.Date `json:"-" db:"ceiling_start"`
+	CeilingEnd    rss.Date `json:"-" db:"ceiling_end"`
 	SubmittedAt         time.Time         `json:"submitted_at" db:"submitted_at"`
 	DecidedAt           *time.Time        `json:"decided_at" db:"decided_at"`
 	AuthorizationID     *int64            `json:"authorization_id" db:"authorization_id"`
@@ -126,7 +132,15 @@ type ReviewerDecision struct {
 	DecidedAt     time.Time `json:"decided_at" db:"decided_at"`
 }
 
-const requestColumns = `v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
+// Ceiling is the largest grant the reduce rules allow a request.
+type Ceiling struct {
+	Units     int      `json:"units"`
+	StartDate rss.Date `json:"start_date"`
+	EndDate   rss.Date `json:"end_date"`
+}
+
+const requestColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
+	v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
 	v.units_requested, v.rate, v.start_date, v.end_date, v.note, v.rules_decision, v.decision, v.units_granted,
 	v.granted_start, v.granted_end, v.reason_codes, v.hits, v.trace, v.facts, v.rule_set_version, v.submitted_at, v.decided_at,
 	a.id AS authorization_id, a.number AS authorization_number`
@@ -134,6 +148,9 @@ const requestColumns = `v.id, v.provider_id, v.client_id, v.enrollment_id, v.pro
 const requestFrom = ` FROM voucher_requests v LEFT JOIN authorizations a ON a.voucher_request_id = v.id `
 
 func (v *VoucherRequest) decode() error {
+	if v.CeilingUnits != nil {
+		v.Ceiling = &Ceiling{Units: *v.CeilingUnits, StartDate: v.CeilingStart, EndDate: v.CeilingEnd}
+	}
 	var hits []adjudication.Hit
 	if err := json.Unmarshal(v.HitsRaw, &hits); err != nil {
 		return fmt.Errorf("decode hits: %w", err)
@@ -238,12 +255,14 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 	var id int64
 	err = tx.GetContext(ctx, &id, `INSERT INTO voucher_requests (provider_id, client_id, enrollment_id, program_code,
 			service_code, staff_id, units_requested, rate, start_date, end_date, note, rules_decision, decision, units_granted,
-			granted_start, granted_end, reason_codes, hits, trace, facts, rule_set_version, submitted_by, submitted_at, decided_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+			granted_start, granted_end, reason_codes, hits, trace, facts, rule_set_version, submitted_by, submitted_at, decided_at,
+			ceiling_units, ceiling_start, ceiling_end)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+			$24, $25, $26)
 		RETURNING id`,
 		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.Units, svc.Rate, n.StartDate, n.EndDate,
 		n.Note, string(d.Decision), units, gStart, gEnd, pq.Array(codes), string(hits), string(trace), string(factsJSON), d.RuleSetVersion,
-		a.KeyID, now, decidedAt)
+		a.KeyID, now, decidedAt, d.Ceiling.Units, rss.NewDate(d.Ceiling.Start), rss.NewDate(d.Ceiling.End))
 	if err != nil {
 		return VoucherRequest{}, fmt.Errorf("store voucher request: %w", err)
 	}
@@ -504,10 +523,17 @@ func (r *Review) validate() error {
 	return v.Err()
 }
 
-// Decide records a reviewer's decision on a pended request: approve as
-// asked, approve modified (no more units than asked), or deny. A granted
+// Decide records a reviewer's decision on a pended request: approve,
+// approve modified, or deny. A reviewer lifts what pended (that is what
+// exception review is) but never a reduce rule's limit: an approval grants
+// at most the request's ceiling (the request narrowed by the per-voucher
+// maximum, voucher validity and length of service), as the rules give it
+// both when the request was made and now. And before anything is granted
+// the rules run again on the facts of this moment: when a deny rule fires
+// (the consent was revoked, the enrollment discharged since), the approval
+// is refused with a problem naming it, and the reviewer can deny. A granted
 // request gets its authorization in the same transaction. A request is
-// decided once; the rules are never re-run over a reviewer's decision.
+// decided once; re-running the rules never overrides a reviewer's decision.
 func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherRequest, error) {
 	a, err := access.Require(ctx, access.RoleReviewer)
 	if err != nil {
@@ -526,76 +552,53 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 		if err != nil {
 			return err
 		}
+		if err := vr.decode(); err != nil {
+			return err
+		}
 		if vr.Decision != "pended" {
 			return rss.Coded(rss.ErrConflict, "not_pended", "voucher request %d is %s, not pended", id, vr.Decision)
 		}
-		decision := "denied"
-		units, start, end := vr.UnitsRequested, vr.StartDate, vr.EndDate
-		switch r.Action {
-		case ReviewApprove:
-			decision = "approved"
-		case ReviewApproveModified:
-			units, start, end = *r.Units, r.StartDate, r.EndDate
-			if units > vr.UnitsRequested {
-				return rss.Invalid("units", "out_of_range", "a reviewer may grant at most the %d units asked", vr.UnitsRequested)
-			}
-			// Nor a wider span than asked: that would authorize days the
-			// request never sought, past the program's validity or back in time.
-			span := &rss.ValidationError{}
-			if start.Before(vr.StartDate) {
-				span.Add("start_date", "out_of_range", "a reviewer may not start the grant before the %s asked", vr.StartDate)
-			}
-			if end.After(vr.EndDate) {
-				span.Add("end_date", "out_of_range", "a reviewer may not end the grant after the %s asked", vr.EndDate)
-			}
-			if err := span.Err(); err != nil {
+		g := grantDecision{decision: "denied"}
+		recheck := adjudication.VoucherDecision{Hits: []adjudication.Hit{}}
+		if r.Action != ReviewDeny {
+			if recheck, g, err = s.recheck(ctx, tx, &vr, r); err != nil {
 				return err
 			}
-			decision = "approved"
-			if units < vr.UnitsRequested || start.After(vr.StartDate) || end.Before(vr.EndDate) {
-				decision = "partial"
-			}
-		}
-		var enr *Enrollment
-		if decision != "denied" {
-			if vr.EnrollmentID == nil {
-				return rss.Coded(rss.ErrConflict, "no_enrollment", "the client has no enrollment to authorize against; deny the request")
-			}
-			var e Enrollment
-			if err := tx.GetContext(ctx, &e, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1`, *vr.EnrollmentID); err != nil {
-				return err
-			}
-			enr = &e
 		}
 		// The decision records what it grants (the schema requires it for
-		// both approvals): as asked for approve, as given for approve_modified.
+		// both approvals).
 		var dUnits any
 		var dStart, dEnd rss.Date
-		if r.Action != ReviewDeny {
-			dUnits, dStart, dEnd = units, start, end
+		if g.enr != nil {
+			dUnits, dStart, dEnd = g.units, g.start, g.end
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO reviewer_decisions (voucher_request_id, reviewer_key_id, action, units, start_date, end_date, note, decided_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, a.KeyID, r.Action, dUnits, dStart, dEnd, r.Note, s.now()); err != nil {
+		hits, err := json.Marshal(recheck.Hits)
+		if err != nil {
+			return err
+		}
+		var version any
+		if recheck.RuleSetVersion != "" {
+			version = recheck.RuleSetVersion
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reviewer_decisions (voucher_request_id, reviewer_key_id, action, units,
+				start_date, end_date, note, decided_at, recheck_hits, recheck_rule_set_version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			id, a.KeyID, r.Action, dUnits, dStart, dEnd, r.Note, s.now(), string(hits), version); err != nil {
 			if sql.IsViolation(err, sql.CodeUniqueViolation, "reviewer_decisions_one_per_request") {
 				return rss.Coded(rss.ErrConflict, "not_pended", "voucher request %d was already decided", id)
 			}
 			return err
 		}
-		var gUnits any
-		var gStart, gEnd rss.Date
-		if enr != nil {
-			gUnits, gStart, gEnd = units, start, end
-		}
 		if _, err := tx.ExecContext(ctx, `UPDATE voucher_requests SET decision = $2, units_granted = $3, granted_start = $4,
-			granted_end = $5, decided_at = $6 WHERE id = $1`, id, decision, gUnits, gStart, gEnd, s.now()); err != nil {
+			granted_end = $5, decided_at = $6 WHERE id = $1`, id, g.decision, dUnits, dStart, dEnd, s.now()); err != nil {
 			return err
 		}
-		if enr != nil {
-			if _, err := createAuthorization(ctx, tx, &vr, enr, units, start, end); err != nil {
+		if g.enr != nil {
+			if _, err := createAuthorization(ctx, tx, &vr, g.enr, g.units, g.start, g.end); err != nil {
 				return err
 			}
 			if contains(vr.ReasonCodes, adjudication.CodeEpisodeDollarsExceeded) {
-				if err := raiseEpisodeCap(ctx, tx, enr.EpisodeID, s.Today()); err != nil {
+				if err := raiseEpisodeCap(ctx, tx, g.enr.EpisodeID, s.Today()); err != nil {
 					return err
 				}
 			}
@@ -608,6 +611,94 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 		return err
 	})
 	return out, err
+}
+
+// grantDecision is what a reviewer's approval grants, against enr.
+type grantDecision struct {
+	decision   string
+	units      int
+	start, end rss.Date
+	enr        *Enrollment
+}
+
+// recheck runs the rules on the request as it stands now and returns what
+// an approval may grant: refused outright when a deny rule fires, and held
+// to the ceiling the reduce rules set (now and when the request was made).
+func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, r Review) (adjudication.VoucherDecision, grantDecision, error) {
+	var none grantDecision
+	svc, err := LoadService(ctx, tx, vr.ServiceCode)
+	if err != nil {
+		return adjudication.VoucherDecision{}, none, err
+	}
+	prog, err := loadProgram(ctx, tx, vr.ProgramCode)
+	if err != nil {
+		return adjudication.VoucherDecision{}, none, err
+	}
+	n := NewVoucherRequest{ClientID: vr.ClientID, ProgramCode: vr.ProgramCode, ServiceCode: vr.ServiceCode,
+		EnrollmentID: vr.EnrollmentID, StaffID: vr.StaffID, Units: vr.UnitsRequested, StartDate: vr.StartDate, EndDate: vr.EndDate}
+	facts, enr, err := s.gatherVoucherFacts(ctx, tx, vr.ProviderID, &n, &prog, &svc)
+	if errors.Is(err, rss.ErrInvalid) {
+		// The request's own enrollment is gone from under it.
+		return adjudication.VoucherDecision{}, none, rss.Coded(rss.ErrConflict, "no_enrollment",
+			"the client has no enrollment to authorize against; deny the request")
+	}
+	if err != nil {
+		return adjudication.VoucherDecision{}, none, err
+	}
+	d := adjudication.DecideVoucher(facts)
+	var denied []string
+	var why []string
+	for _, h := range d.Hits {
+		if h.Action == adjudication.ActionDeny {
+			denied = append(denied, h.Code)
+			reason, _ := adjudication.Lookup(h.Code)
+			why = append(why, h.Code+" ("+reason.Text+")")
+		}
+	}
+	if len(denied) > 0 {
+		return d, none, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
+			Message: "the rules now deny this request, so it cannot be approved: " + strings.Join(why, "; ") + "; deny it instead"}
+	}
+	if enr == nil {
+		return d, none, rss.Coded(rss.ErrConflict, "no_enrollment", "the client has no enrollment to authorize against; deny the request")
+	}
+	ceiling := Ceiling{Units: d.Ceiling.Units, StartDate: rss.NewDate(d.Ceiling.Start), EndDate: rss.NewDate(d.Ceiling.End)}
+	if c := vr.Ceiling; c != nil {
+		ceiling.Units = min(ceiling.Units, c.Units)
+		if c.StartDate.After(ceiling.StartDate) {
+			ceiling.StartDate = c.StartDate
+		}
+		if c.EndDate.Before(ceiling.EndDate) {
+			ceiling.EndDate = c.EndDate
+		}
+	}
+	if ceiling.EndDate.Before(ceiling.StartDate) {
+		return d, none, rss.Coded(rss.ErrConflict, "nothing_to_grant", "the limits of the rules leave no span to grant; deny the request")
+	}
+	g := grantDecision{units: ceiling.Units, start: ceiling.StartDate, end: ceiling.EndDate, enr: enr}
+	if r.Action == ReviewApproveModified {
+		v := &rss.ValidationError{}
+		if *r.Units > ceiling.Units {
+			v.Add("units", "out_of_range", "a reviewer may grant at most %d units: the %d asked, cut by the rules' limits", ceiling.Units, vr.UnitsRequested)
+		}
+		// Nor a wider span: that would authorize days the request never
+		// sought, past the program's validity or length of service.
+		if r.StartDate.Before(ceiling.StartDate) {
+			v.Add("start_date", "out_of_range", "a reviewer may not start the grant before %s", ceiling.StartDate)
+		}
+		if r.EndDate.After(ceiling.EndDate) {
+			v.Add("end_date", "out_of_range", "a reviewer may not end the grant after %s (the request and the rules' limits)", ceiling.EndDate)
+		}
+		if err := v.Err(); err != nil {
+			return d, none, err
+		}
+		g.units, g.start, g.end = *r.Units, r.StartDate, r.EndDate
+	}
+	g.decision = "approved"
+	if g.units < vr.UnitsRequested || g.start.After(vr.StartDate) || g.end.Before(vr.EndDate) {
+		g.decision = "partial"
+	}
+	return d, g, nil
 }
 
 // Replay re-runs the stored facts through the current rules. It changes
