@@ -72,35 +72,35 @@ func (n *NewVoucherRequest) validate() error {
 
 // VoucherRequest is a request with its decision.
 type VoucherRequest struct {
-	ID                  int64             `json:"id" db:"id"`
-	ProviderID          int64             `json:"provider_id" db:"provider_id"`
-	ClientID            int64             `json:"client_id" db:"client_id"`
-	EnrollmentID        *int64            `json:"enrollment_id" db:"enrollment_id"`
-	ProgramCode         string            `json:"program_code" db:"program_code"`
-	ServiceCode         string            `json:"service_code" db:"service_code"`
-	StaffID             *int64            `json:"staff_id" db:"staff_id"`
-	UnitsRequested      int               `json:"units_requested" db:"units_requested"`
-	Rate                rss.Money         `json:"rate" db:"rate"`
-	StartDate           rss.Date          `json:"start_date" db:"start_date"`
-	EndDate             rss.Date          `json:"end_date" db:"end_date"`
-	Note                *string           `json:"note" db:"note"`
-	RulesDecision       string            `json:"rules_decision" db:"rules_decision"`
-	Decision            string            `json:"decision" db:"decision"`
-	UnitsGranted        *int              `json:"units_granted" db:"units_granted"`
-	GrantedStart        rss.Date          `json:"granted_start" db:"granted_start"`
-	GrantedEnd          rss.Date          `json:"granted_end" db:"granted_end"`
-	ReasonCodes         pq.StringArray    `json:"reason_codes" db:"reason_codes"`
-	Reasons             []ReasonView      `json:"reasons" db:"-"`
-	HitsRaw             []byte            `json:"-" db:"hits"`
-	Trace               json.RawMessage   `json:"trace,omitempty" db:"trace"`
-	FactsRaw            []byte            `json:"-" db:"facts"`
-	RuleSetVersion      string            `json:"rule_set_version" db:"rule_set_version"`
+	ID             int64           `json:"id" db:"id"`
+	ProviderID     int64           `json:"provider_id" db:"provider_id"`
+	ClientID       int64           `json:"client_id" db:"client_id"`
+	EnrollmentID   *int64          `json:"enrollment_id" db:"enrollment_id"`
+	ProgramCode    string          `json:"program_code" db:"program_code"`
+	ServiceCode    string          `json:"service_code" db:"service_code"`
+	StaffID        *int64          `json:"staff_id" db:"staff_id"`
+	UnitsRequested int             `json:"units_requested" db:"units_requested"`
+	Rate           rss.Money       `json:"rate" db:"rate"`
+	StartDate      rss.Date        `json:"start_date" db:"start_date"`
+	EndDate        rss.Date        `json:"end_date" db:"end_date"`
+	Note           *string         `json:"note" db:"note"`
+	RulesDecision  string          `json:"rules_decision" db:"rules_decision"`
+	Decision       string          `json:"decision" db:"decision"`
+	UnitsGranted   *int            `json:"units_granted" db:"units_granted"`
+	GrantedStart   rss.Date        `json:"granted_start" db:"granted_start"`
+	GrantedEnd     rss.Date        `json:"granted_end" db:"granted_end"`
+	ReasonCodes    pq.StringArray  `json:"reason_codes" db:"reason_codes"`
+	Reasons        []ReasonView    `json:"reasons" db:"-"`
+	HitsRaw        []byte          `json:"-" db:"hits"`
+	Trace          json.RawMessage `json:"trace,omitempty" db:"trace"`
+	FactsRaw       []byte          `json:"-" db:"facts"`
+	RuleSetVersion string          `json:"rule_set_version" db:"rule_set_version"`
 	// Ceiling is the most a grant of this request may carry: the request
 	// narrowed by the reduce rules. Null for requests decided before it was kept.
-	Ceiling       *Ceiling `json:"ceiling" db:"-"`
-	CeilingUnits  *int     `json:"-" db:"ceiling_units"`
-	CeilingStart  rss.Date `json:"-" db:"ceiling_start"`
-	CeilingEnd    rss.Date `json:"-" db:"ceiling_end"`
+	Ceiling             *Ceiling          `json:"ceiling" db:"-"`
+	CeilingUnits        *int              `json:"-" db:"ceiling_units"`
+	CeilingStart        rss.Date          `json:"-" db:"ceiling_start"`
+	CeilingEnd          rss.Date          `json:"-" db:"ceiling_end"`
 	SubmittedAt         time.Time         `json:"submitted_at" db:"submitted_at"`
 	DecidedAt           *time.Time        `json:"decided_at" db:"decided_at"`
 	AuthorizationID     *int64            `json:"authorization_id" db:"authorization_id"`
