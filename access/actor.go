@@ -32,6 +32,36 @@ type Actor struct {
 	Role       Role
 	ProviderID int64 // set for provider keys only
 	RequestID  string
+	// Purpose is why the actor reads or writes client records (42 CFR 2.13:
+	// a use is for a purpose); the audit log records it with every event
+	// that does not state its own.
+	Purpose string
+}
+
+// Purposes of use an actor may state for a request.
+var Purposes = []string{"treatment", "payment", "operations", "care_coordination", "audit"}
+
+// DefaultPurpose is the purpose a role's requests serve unless it says
+// otherwise: providers treat, reviewers and finance act for payment, admins
+// run operations.
+func DefaultPurpose(r Role) string {
+	switch r {
+	case RoleProvider:
+		return "treatment"
+	case RoleReviewer, RoleFinance:
+		return "payment"
+	}
+	return "operations"
+}
+
+// ValidPurpose reports whether p is one of Purposes.
+func ValidPurpose(p string) bool {
+	for _, x := range Purposes {
+		if x == p {
+			return true
+		}
+	}
+	return false
 }
 
 // IsProvider reports whether the actor is bound to one agency.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"rss/sql"
@@ -13,11 +15,14 @@ import (
 // Event is one audit record: who did what to which record, for which client, why.
 // It holds ids and codes only, never PHI.
 type Event struct {
-	Action     string // create, read, update, revoke, decide, void, export...
+	Action     string // create, read, update, revoke, decide, void, export, disclose...
 	EntityType string
 	EntityID   string
-	ClientID   int64 // 0 when the record is not about one client
-	Purpose    string
+	ClientID   int64  // 0 when the record is not about one client
+	Purpose    string // the actor's purpose of use when empty
+	// Recipient is to whom a disclosure went ("provider:12", "payer:CTMCD");
+	// empty for anything that is not a disclosure.
+	Recipient string
 }
 
 // ID formats an int64 entity id.
@@ -34,10 +39,13 @@ func Record(ctx context.Context, ext sql.Ext, events ...Event) error {
 		return err
 	}
 	n := len(events)
-	actions, types, ids, purposes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	actions, types, ids, purposes, recipients := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	clients := make([]int64, n)
 	for i, e := range events {
-		actions[i], types[i], ids[i], purposes[i], clients[i] = e.Action, e.EntityType, e.EntityID, e.Purpose, e.ClientID
+		actions[i], types[i], ids[i], purposes[i], clients[i], recipients[i] = e.Action, e.EntityType, e.EntityID, e.Purpose, e.ClientID, e.Recipient
+		if purposes[i] == "" {
+			purposes[i] = a.Purpose
+		}
 	}
 	var keyID, providerID any
 	if a.KeyID != 0 {
@@ -47,13 +55,43 @@ func Record(ctx context.Context, ext sql.Ext, events ...Event) error {
 		providerID = a.ProviderID
 	}
 	_, err = ext.ExecContext(ctx, `
-		INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose, request_id)
-		SELECT $1, $2, $3, u.action, u.etype, u.eid, NULLIF(u.client, 0), NULLIF(u.purpose, ''), NULLIF($4, '')
-		FROM unnest($5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS u(action, etype, eid, client, purpose)`,
+		INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose,
+			request_id, recipient)
+		SELECT $1, $2, $3, u.action, u.etype, u.eid, NULLIF(u.client, 0), NULLIF(u.purpose, ''), NULLIF($4, ''), NULLIF(u.recipient, '')
+		FROM unnest($5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[])
+			AS u(action, etype, eid, client, purpose, recipient)`,
 		keyID, string(a.Role), providerID, a.RequestID,
-		pq.Array(actions), pq.Array(types), pq.Array(ids), pq.Array(clients), pq.Array(purposes))
+		pq.Array(actions), pq.Array(types), pq.Array(ids), pq.Array(clients), pq.Array(purposes), pq.Array(recipients))
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// Disclosure is one recorded disclosure of a client's record.
+type Disclosure struct {
+	ID          int64     `json:"id" db:"id"`
+	OccurredAt  time.Time `json:"occurred_at" db:"occurred_at"`
+	ClientID    int64     `json:"client_id" db:"client_id"`
+	Recipient   string    `json:"recipient" db:"recipient"`
+	Purpose     *string   `json:"purpose" db:"purpose"`
+	EntityType  string    `json:"entity_type" db:"entity_type"`
+	EntityID    string    `json:"entity_id" db:"entity_id"`
+	ActorKeyID  *int64    `json:"actor_key_id" db:"actor_key_id"`
+	ActorRole   string    `json:"actor_role" db:"actor_role"`
+	RequestID   *string   `json:"request_id" db:"request_id"`
+}
+
+// Disclosures reads the disclosures recorded for any of the client
+// records, oldest first, after event id after, at most limit of them.
+func Disclosures(ctx context.Context, ext sql.Ext, clientIDs []int64, after int64, limit int) ([]Disclosure, error) {
+	out := []Disclosure{}
+	err := sqlx.SelectContext(ctx, ext, &out, `SELECT id, occurred_at, client_id, recipient, purpose, entity_type, entity_id,
+			actor_key_id, actor_role, request_id
+		FROM audit_events WHERE action = 'disclose' AND client_id = ANY($1) AND id > $2
+		ORDER BY id LIMIT $3`, pq.Array(clientIDs), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("disclosures: %w", err)
+	}
+	return out, nil
 }

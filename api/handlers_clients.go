@@ -75,6 +75,19 @@ func (s *Server) clientCarePlans(c *gin.Context) {
 	respond(c, http.StatusOK, items(out), err)
 }
 
+func (s *Server) clientDisclosures(c *gin.Context) {
+	id, ok := pathID(c, "client_id")
+	if !ok {
+		return
+	}
+	p, ok := page(c)
+	if !ok {
+		return
+	}
+	out, err := s.v.Disclosures(c.Request.Context(), id, p)
+	respond(c, http.StatusOK, out, err)
+}
+
 func (s *Server) gpraSchedule(c *gin.Context) {
 	id, ok := pathID(c, "client_id")
 	if !ok {

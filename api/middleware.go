@@ -141,6 +141,17 @@ func authenticate(keys *access.Keys) gin.HandlerFunc {
 			return
 		}
 		actor.RequestID = requestID(c)
+		// Every read and write of client records is for a purpose: the role's
+		// own unless the caller states another it may serve.
+		actor.Purpose = access.DefaultPurpose(actor.Role)
+		if p := c.GetHeader("X-Purpose-Of-Use"); p != "" {
+			if !access.ValidPurpose(p) {
+				problem(c, http.StatusBadRequest, "invalid_purpose", "Invalid purpose of use",
+					"X-Purpose-Of-Use must be one of "+strings.Join(access.Purposes, ", "))
+				return
+			}
+			actor.Purpose = p
+		}
 		c.Set(ctxActor, actor)
 		c.Request = c.Request.WithContext(access.WithActor(c.Request.Context(), actor))
 		c.Next()

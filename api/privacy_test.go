@@ -121,3 +121,67 @@ func TestGPRAScheduleShowsOnlyWhatConsentAllows(t *testing.T) {
 	require.Len(t, msc, 2)
 	assert.Equal(t, msc[hra]["episode_id"], msc[bcs]["episode_id"], "one episode, two agencies' parts")
 }
+
+// Every disclosure of a client's record is recorded per client, so an
+// admin can answer "to whom was this disclosed" for the person.
+func TestDisclosuresAreAccountedPerClient(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	path := itPath("/v1/clients/%d/disclosures", kimHRA)
+	assert.Empty(t, itItems(t, e.get(keyAdmin, path)))
+
+	// BCS reads Kim's enrollments: HRA's are shown under Kim's consent.
+	r := e.do(req{Method: http.MethodGet, Path: itPath("/v1/clients/%d/enrollments", kimBCS), Key: keyBCS,
+		Header: map[string]string{"X-Purpose-Of-Use": "care_coordination"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	providers := map[float64]bool{}
+	for _, it := range itItems(t, r) {
+		providers[it["provider_id"].(float64)] = true
+	}
+	require.True(t, providers[float64(e.demo.Providers["HRA"])], "Kim's consent shows HRA's enrollment to BCS")
+
+	items := itItems(t, e.get(keyAdmin, path))
+	require.Len(t, items, 1)
+	d := items[0]
+	assert.Equal(t, "provider:"+strconv.FormatInt(e.demo.Providers["BCS"], 10), d["recipient"])
+	assert.Equal(t, float64(kimHRA), d["client_id"])
+	assert.Equal(t, "enrollments", d["entity_type"])
+	assert.Equal(t, "care_coordination", d["purpose"])
+	// Asked from any record of the person, the answer is the same.
+	assert.Equal(t, items, itItems(t, e.get(keyAdmin, itPath("/v1/clients/%d/disclosures", kimBCS))))
+	// BCS reading its own records discloses nothing.
+	itItems(t, e.get(keyBCS, itPath("/v1/clients/%d/enrollments", e.demo.Clients["Reyes"])))
+	assert.Empty(t, itItems(t, e.get(keyAdmin, itPath("/v1/clients/%d/disclosures", e.demo.Clients["Reyes"]))))
+
+	for _, key := range []string{keyHRA, keyBCS, keyReviewer, keyFinance} {
+		requireProblem(t, e.get(key, path), http.StatusForbidden, "forbidden")
+	}
+	requireProblem(t, e.get(keyAdmin, "/v1/clients/987654/disclosures"), http.StatusNotFound, "not_found")
+}
+
+// Reads carry a purpose of use: the role's own, or one the caller states.
+func TestReadsRecordTheirPurpose(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rivera := e.demo.Clients["Rivera"]
+	purpose := func(key string, header map[string]string) string {
+		t.Helper()
+		r := e.do(req{Method: http.MethodGet, Path: itPath("/v1/clients/%d", rivera), Key: key, Header: header})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		var p string
+		require.NoError(t, e.db.Get(&p, `SELECT purpose FROM audit_events WHERE request_id = $1 AND action = 'read'`,
+			r.Header.Get("X-Request-Id")))
+		return p
+	}
+	assert.Equal(t, "treatment", purpose(keyHRA, nil))
+	assert.Equal(t, "payment", purpose(keyReviewer, nil))
+	assert.Equal(t, "payment", purpose(keyFinance, nil))
+	assert.Equal(t, "operations", purpose(keyAdmin, nil))
+	assert.Equal(t, "care_coordination", purpose(keyHRA, map[string]string{"X-Purpose-Of-Use": "care_coordination"}))
+	itNothingWritten(t, e, func() {
+		r := e.do(req{Method: http.MethodGet, Path: itPath("/v1/clients/%d", rivera), Key: keyHRA,
+			Header: map[string]string{"X-Purpose-Of-Use": "marketing"}})
+		requireProblem(t, r, http.StatusBadRequest, "invalid_purpose")
+	})
+}

@@ -104,6 +104,7 @@ func New(cfg Config) *Server {
 	v1.GET("/clients/:client_id/consents", s.clientConsents)
 	v1.GET("/clients/:client_id/care-plans", s.clientCarePlans)
 	v1.GET("/clients/:client_id/gpra-schedule", s.gpraSchedule)
+	v1.GET("/clients/:client_id/disclosures", s.clientDisclosures)
 
 	post("/enrollments", s.createEnrollment)
 	v1.GET("/enrollments/:enrollment_id", s.getEnrollment)

@@ -3,6 +3,7 @@ package vouchers
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -119,8 +120,42 @@ func disclosures(a access.Actor, entity string, shown map[int64]int64) []access.
 	for clientID, providerID := range shown {
 		if a.IsProvider() && providerID != a.ProviderID {
 			out = append(out, access.Event{Action: "disclose", EntityType: entity, EntityID: access.ID(clientID), ClientID: clientID,
-				Purpose: "consent_to_provider"})
+				Recipient: "provider:" + strconv.FormatInt(a.ProviderID, 10)})
 		}
 	}
 	return out
+}
+
+// Disclosures lists, for an admin, every recorded disclosure of the person
+// behind client record clientID: to whom (another agency under consent, the
+// payer in an 837P), when, for what purpose, of which record.
+func (s *Service) Disclosures(ctx context.Context, clientID int64, p Page) (List[access.Disclosure], error) {
+	a, err := access.Require(ctx, access.RoleAdmin)
+	if err != nil {
+		return List[access.Disclosure]{}, err
+	}
+	after, limit, err := p.after()
+	if err != nil {
+		return List[access.Disclosure]{}, err
+	}
+	var rows []access.Disclosure
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := canSeeClient(ctx, tx, a, clientID); err != nil {
+			return err
+		}
+		var records []int64
+		if err := tx.SelectContext(ctx, &records, `SELECT id FROM clients
+			WHERE person_id = (SELECT person_id FROM clients WHERE id = $1) ORDER BY id`, clientID); err != nil {
+			return fmt.Errorf("person's records: %w", err)
+		}
+		if rows, err = access.Disclosures(ctx, tx, records, after, limit+1); err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "disclosures", EntityID: access.ID(clientID),
+			ClientID: clientID, Purpose: "audit"})
+	})
+	if err != nil {
+		return List[access.Disclosure]{}, err
+	}
+	return page(rows, limit, func(d access.Disclosure) int64 { return d.ID }), nil
 }
