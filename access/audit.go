@@ -70,16 +70,16 @@ func Record(ctx context.Context, ext sql.Ext, events ...Event) error {
 
 // Disclosure is one recorded disclosure of a client's record.
 type Disclosure struct {
-	ID          int64     `json:"id" db:"id"`
-	OccurredAt  time.Time `json:"occurred_at" db:"occurred_at"`
-	ClientID    int64     `json:"client_id" db:"client_id"`
-	Recipient   string    `json:"recipient" db:"recipient"`
-	Purpose     *string   `json:"purpose" db:"purpose"`
-	EntityType  string    `json:"entity_type" db:"entity_type"`
-	EntityID    string    `json:"entity_id" db:"entity_id"`
-	ActorKeyID  *int64    `json:"actor_key_id" db:"actor_key_id"`
-	ActorRole   string    `json:"actor_role" db:"actor_role"`
-	RequestID   *string   `json:"request_id" db:"request_id"`
+	ID         int64     `json:"id" db:"id"`
+	OccurredAt time.Time `json:"occurred_at" db:"occurred_at"`
+	ClientID   int64     `json:"client_id" db:"client_id"`
+	Recipient  string    `json:"recipient" db:"recipient"`
+	Purpose    *string   `json:"purpose" db:"purpose"`
+	EntityType string    `json:"entity_type" db:"entity_type"`
+	EntityID   string    `json:"entity_id" db:"entity_id"`
+	ActorKeyID *int64    `json:"actor_key_id" db:"actor_key_id"`
+	ActorRole  string    `json:"actor_role" db:"actor_role"`
+	RequestID  *string   `json:"request_id" db:"request_id"`
 }
 
 // Disclosures reads the disclosures recorded for any of the client
