@@ -343,7 +343,8 @@ var voucherRules = []voucherRule{
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			if f.EpisodeUnitsAuthorized+g.units > f.Service.PerEpisodeMax {
 				left := f.Service.PerEpisodeMax - f.EpisodeUnitsAuthorized
-				return fire(strconv.Itoa(g.units) + " units asked, " + strconv.Itoa(max(left, 0)) + " left of " + strconv.Itoa(f.Service.PerEpisodeMax))
+				return outcome{fired: true, source: otherInEpisode(f, f.Service.Code),
+					detail: strconv.Itoa(g.units) + " units asked, " + strconv.Itoa(max(left, 0)) + " left of " + strconv.Itoa(f.Service.PerEpisodeMax)}
 			}
 			return pass
 		}},
@@ -354,7 +355,8 @@ var voucherRules = []voucherRule{
 			cost := Amount(f.Service.Rate, g.units)
 			if f.EpisodeDollarsAuthorized.Add(cost).GreaterThan(f.Program.EpisodeDollarCap) {
 				left := f.Program.EpisodeDollarCap.Sub(f.EpisodeDollarsAuthorized)
-				return fire(cost.StringFixed(2) + " asked, " + decimal.Max(left, decimal.Zero).StringFixed(2) + " left of " + f.Program.EpisodeDollarCap.StringFixed(2))
+				return outcome{fired: true, source: otherInEpisode(f, ""),
+					detail: cost.StringFixed(2) + " asked, " + decimal.Max(left, decimal.Zero).StringFixed(2) + " left of " + f.Program.EpisodeDollarCap.StringFixed(2)}
 			}
 			return pass
 		}},
@@ -429,6 +431,23 @@ func init() {
 	for i := range lineDenials {
 		lineDenials[i].names = FactNames(strings.Join(lineDenials[i].facts, ","))
 	}
+}
+
+// otherInEpisode returns another agency whose live authorizations in the
+// request's episode (of service, when given) the episode's totals count,
+// or 0: a detail quoting those totals quotes that agency's records too.
+func otherInEpisode(f *VoucherFacts, service string) int64 {
+	if f.Enrollment == nil {
+		return 0
+	}
+	for i := range f.Authorizations {
+		a := &f.Authorizations[i]
+		if a.ProviderID != f.Request.ProviderID && !a.Void && a.EpisodeID == f.Enrollment.EpisodeID &&
+			(service == "" || a.ServiceCode == service) {
+			return a.ProviderID
+		}
+	}
+	return 0
 }
 
 // activePlan finds the program's active plan of the kind on the request's start date.
