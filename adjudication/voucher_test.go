@@ -519,11 +519,16 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 		{name: "cap already passed", mutate: authorized("4100.00", 1),
 			result: ResultFired, decision: Pended, detail: "0.00 left"},
 		// Totals that count another agency's authorizations quote its records.
-		{name: "another agency's authorizations in the episode", mutate: func(f *VoucherFacts) {
+		{name: "totals counting another agency's authorization", mutate: authorized("3400.01", 40),
+			result: ResultFired, decision: Pended, check: sourced(thirdProvID)},
+		{name: "totals of our own authorizations only", mutate: func(f *VoucherFacts) {
 			authorized("3400.01", 40)(f)
-			f.Authorizations = append(f.Authorizations, Authorization{ID: 31, Number: "PA31", ProviderID: otherProvID, ServiceCode: "ATR-TR",
-				EpisodeID: episodeID, Start: spanStart, End: spanEnd, UnitsAuthorized: 10, Rate: dec("12.00")})
-		}, result: ResultFired, decision: Pended, check: sourced(otherProvID)},
+			f.Authorizations = f.Authorizations[:2]
+		}, result: ResultFired, decision: Pended, check: func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+			for _, h := range d.Hits {
+				assert.Zero(t, h.Source, "%+v", h)
+			}
+		}},
 		{name: "judged on units after the per-voucher cut", mutate: authorized("2560.00", 100),
 			result: ResultPassed, decision: Partial, check: grants(96, spanStart, spanEnd)},
 		{name: "RCM has no dollar cap", base: approvedRCM, mutate: func(f *VoucherFacts) { f.EpisodeDollarsAuthorized = dec("99999.00") },
