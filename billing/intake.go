@@ -72,7 +72,9 @@ func (s *Service) SubmitEach(ctx context.Context, claims []NewClaim, requestIDs 
 func (s *Service) submit(ctx context.Context, a access.Actor, claims []NewClaim, requestIDs []string) ([]Outcome, error) {
 	var out []Outcome
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		in := &intake{s: s, ctx: ctx, tx: tx, actor: a, today: s.today(), now: s.now(), requestIDs: requestIDs}
+		// The database keeps microseconds: a finer time would be rounded
+		// there and differ from what was decided with.
+		in := &intake{s: s, ctx: ctx, tx: tx, actor: a, today: s.today(), now: s.now().Truncate(time.Microsecond), requestIDs: requestIDs}
 		var err error
 		out, err = in.run(claims)
 		return err
@@ -785,7 +787,7 @@ const (
 			FROM json_to_recordset($5::json) AS x(number text, client bigint, program text, freq text, orig bigint,
 				staff bigint, pos text, diagnoses json, status text, charge numeric, paid numeric, first date, last date, hash text, n bigint)
 			ORDER BY x.n
-			RETURNING id, claim_number),
+			RETURNING id, claim_number, received_at),
 		l AS (
 			INSERT INTO claim_lines (claim_id, line_number, client_id, provider_id, service_code, date_of_service, units, charge,
 				authorization_number, authorization_id, episode_id, status, units_allowed, allowed, paid, rate, adjustments, trace,
@@ -820,7 +822,7 @@ const (
 			FROM json_to_recordset($5::json) AS x(number text, client bigint, freq text, status text, request_id text)
 			JOIN c ON c.claim_number = x.number)
 		-- Data-modifying CTEs always run to completion, read or not.
-		SELECT c.id AS claim_id, c.claim_number, l.line_number, l.id AS line_id
+		SELECT c.id AS claim_id, c.claim_number, c.received_at, l.line_number, l.id AS line_id
 		FROM c LEFT JOIN l ON l.claim_id = c.id`
 )
 
@@ -961,10 +963,11 @@ func (in *intake) write() error {
 	}
 
 	var ids []struct {
-		ClaimID int64  `db:"claim_id"`
-		Number  string `db:"claim_number"`
-		Line    *int   `db:"line_number"`
-		LineID  *int64 `db:"line_id"`
+		ClaimID    int64     `db:"claim_id"`
+		Number     string    `db:"claim_number"`
+		ReceivedAt time.Time `db:"received_at"`
+		Line       *int      `db:"line_number"`
+		LineID     *int64    `db:"line_id"`
 	}
 	st, err := in.s.stmts.In(ctx, tx, writeQuery)
 	if err != nil {
@@ -978,9 +981,10 @@ func (in *intake) write() error {
 		return ledgerError(fmt.Errorf("write claims: %w", err))
 	}
 	claimIDs := map[string]int64{}
+	receivedAt := map[string]time.Time{}
 	lineIDs := map[string]map[int]int64{}
 	for _, r := range ids {
-		claimIDs[r.Number] = r.ClaimID
+		claimIDs[r.Number], receivedAt[r.Number] = r.ClaimID, r.ReceivedAt
 		if r.Line != nil {
 			if lineIDs[r.Number] == nil {
 				lineIDs[r.Number] = map[int]int64{}
@@ -988,11 +992,15 @@ func (in *intake) write() error {
 			lineIDs[r.Number][*r.Line] = *r.LineID
 		}
 	}
+	// The answer is the claim as stored: the time as the database gives it
+	// back (a later GET renders it the same way) and the adjustments with
+	// their text, which is not stored but always shown.
 	for _, r := range in.claims {
 		c := r.claim
-		c.ID = claimIDs[c.ClaimNumber]
+		c.ID, c.ReceivedAt = claimIDs[c.ClaimNumber], receivedAt[c.ClaimNumber]
 		for j := range c.Lines {
 			c.Lines[j].ID, c.Lines[j].ClaimID = lineIDs[c.ClaimNumber][c.Lines[j].LineNumber], c.ID
+			describe(c.Lines[j].Adjustments)
 		}
 	}
 	return nil
