@@ -16,6 +16,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/adjudication"
+	"rss/sql"
 )
 
 // Outcome is one claim's answer in a submission: the stored claim, or the
@@ -189,8 +190,11 @@ func (in *intake) run(claims []NewClaim) ([]Outcome, error) {
 		}
 		n := &claims[i]
 		if j, dup := seen[n.ClaimNumber]; dup {
-			if out[j].Claim != nil && string(claims[j].hash()) == string(n.hash()) {
-				out[i] = Outcome{Claim: out[j].Claim}
+			// The same claim twice in one submission gets the first one's
+			// answer, whatever it is; the claim pointer is shared, so a claim
+			// on file read back below answers both.
+			if string(claims[j].hash()) == string(n.hash()) {
+				out[i] = Outcome{Claim: out[j].Claim, Err: out[j].Err}
 			} else {
 				out[i].Err = rss.Coded(rss.ErrConflict, "claim_number_reused", "claim_number %s is used by another claim in this request", n.ClaimNumber)
 			}
@@ -234,7 +238,7 @@ func (in *intake) run(claims []NewClaim) ([]Outcome, error) {
 			byID[found[k].ID] = &found[k]
 		}
 		for _, i := range reload {
-			out[i].Claim = byID[out[i].Claim.ID]
+			*out[i].Claim = *byID[out[i].Claim.ID]
 		}
 	}
 	for i := range out {
@@ -321,6 +325,18 @@ func (in *intake) load(claims []NewClaim, out []Outcome) error {
 			if o := in.originals[l.ClaimID]; o != nil {
 				o.lines = append(o.lines, l)
 			}
+		}
+	}
+
+	// Claim numbers are locked before anything is read, in one order: a
+	// submission sending a number that another is writing waits for it to
+	// commit, and the facts statement, which starts after the wait, then
+	// sees that claim on file. (A lock taken inside the facts statement
+	// would not do: its snapshot is older than the wait.) Clients without
+	// authorizations lock nothing else, so the numbers need their own lock.
+	if len(numbers) > 0 {
+		if _, err := tx.ExecContext(ctx, lockNumbersQuery, in.actor.ProviderID, pq.Array(numbers)); err != nil {
+			return fmt.Errorf("lock claim numbers: %w", err)
 		}
 	}
 
@@ -742,6 +758,14 @@ func (in *intake) addReversals(c *Claim, reversals []origLine) {
 
 // The intake's statements, prepared once per pool.
 const (
+	// Transaction-scoped advisory locks on (provider, claim number), in the
+	// two-key space no other lock of rss uses, taken in ascending key order
+	// (the sorted subquery is not flattened, so the calls follow its order)
+	// so that two submissions sharing numbers never wait on each other in a
+	// cycle. A hash collision only makes two numbers wait for each other.
+	lockNumbersQuery = `SELECT pg_advisory_xact_lock(hashtext('rss claim number'), k)
+		FROM (SELECT DISTINCT hashtext($1::text || ':' || n) AS k FROM unnest($2::text[]) AS n ORDER BY k) s`
+
 	// The intake's reads join unnest() of their id arrays to the indexes
 	// rather than testing "= ANY($n)": the plan is then the same for one
 	// claim or a thousand, and Postgres can keep one generic plan instead
@@ -978,6 +1002,13 @@ func (in *intake) write() error {
 		pq.Array(authIDs), pq.Array(authDeltas), pq.Array(epIDs), pq.Array(epDeltas), string(in.actor.Role),
 		pq.Array(origIDs), pq.Array(supersededBy), pq.Array(supersededStatus))
 	if err != nil {
+		var pe *pq.Error
+		if errors.As(err, &pe) && pe.Code == sql.CodeUniqueViolation && pe.Constraint == "claims_number_unique" {
+			// Only a writer that skipped the number locks can get here; the
+			// caller's next try reads the claim on file.
+			return rss.Coded(rss.ErrConflict, "claim_number_reused",
+				"a claim number of this submission was written by another request at the same moment; send it again to get the claim on file")
+		}
 		return ledgerError(fmt.Errorf("write claims: %w", err))
 	}
 	claimIDs := map[string]int64{}
