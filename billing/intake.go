@@ -144,6 +144,10 @@ type intake struct {
 	existing    map[string]*existingClaim // by claim number, already on file
 	originals   map[int64]*origClaim
 
+	// The parties' addresses, for the lines of programs billed by 837P.
+	addresses       map[int64]adjudication.PostalAddress // by client
+	providerAddress adjudication.PostalAddress
+
 	claims    []claimRow
 	lines     []lineRow
 	unbill    []int64 // original lines that become unbillable (voided before batching)
@@ -350,6 +354,7 @@ func (in *intake) load(claims []NewClaim, out []Outcome) error {
 	var q struct {
 		Version     int64  `db:"ref_version"`
 		Existing    []byte `db:"existing"`
+		Provider    []byte `db:"provider_address"`
 		Clients     []byte `db:"clients"`
 		Enrollments []byte `db:"enrollments"`
 		Auths       []byte `db:"auths"`
@@ -381,19 +386,25 @@ func (in *intake) load(claims []NewClaim, out []Outcome) error {
 	for i := range existing {
 		in.existing[existing[i].Number] = &existing[i].existingClaim
 	}
+	if err := json.Unmarshal(q.Provider, &in.providerAddress); err != nil {
+		return err
+	}
 	var clients []struct {
-		ID       int64    `json:"id"`
-		DOB      rss.Date `json:"dob"`
-		Medicaid bool     `json:"medicaid"`
-		Area     string   `json:"area"`
+		ID       int64                      `json:"id"`
+		DOB      rss.Date                   `json:"dob"`
+		Medicaid bool                       `json:"medicaid"`
+		Area     string                     `json:"area"`
+		Address  adjudication.PostalAddress `json:"address"`
 	}
 	if err := json.Unmarshal(q.Clients, &clients); err != nil {
 		return err
 	}
 	in.clients = make(map[int64]adjudication.Client, len(clients))
+	in.addresses = make(map[int64]adjudication.PostalAddress, len(clients))
 	visible := make([]int64, 0, len(clients))
 	for _, c := range clients {
 		in.clients[c.ID] = adjudication.Client{ID: c.ID, DateOfBirth: c.DOB.Time, HasMedicaidID: c.Medicaid, CatchmentArea: c.Area}
+		in.addresses[c.ID] = c.Address
 		visible = append(visible, c.ID)
 	}
 	var enrs []struct {
@@ -590,6 +601,12 @@ func (in *intake) claim(n *NewClaim) (*Claim, error) {
 
 	prog := in.ref.programs[program]
 	staff := in.staffOf(n.RenderingStaffID)
+	// A program billed through the 837P has its lines checked for what the
+	// file must carry, so a claim it could not carry is denied now.
+	var payerFile *adjudication.PayerFile
+	if in.ref.routes[program] == RouteMedicaid837P {
+		payerFile = &adjudication.PayerFile{SubscriberAddress: in.addresses[n.ClientID], BillingProviderAddress: in.providerAddress}
+	}
 	var enrollments []adjudication.Enrollment
 	for _, e := range in.enrollments[n.ClientID] {
 		if e.ProgramCode == program {
@@ -606,7 +623,7 @@ func (in *intake) claim(n *NewClaim) (*Claim, error) {
 			Line: adjudication.ClaimLine{ServiceCode: nl.ServiceCode, DateOfService: dos, Units: nl.Units,
 				Charge: nl.Charge.Decimal, AuthorizationNumber: nl.AuthorizationNumber},
 			Program: prog, Service: svc, Provider: in.provider, Client: client, Enrollments: enrollments,
-			Staff: staff, Diagnoses: len(n.Diagnoses), Settings: in.ref.settings,
+			Staff: staff, Diagnoses: len(n.Diagnoses), Settings: in.ref.settings, PayerFile: payerFile,
 		}
 		auths := in.auths[n.ClientID]
 		f.Authorization, f.AuthorizationMismatch = adjudication.PickAuthorization(auths, in.actor.ProviderID, nl.ServiceCode, dos, nl.AuthorizationNumber)
@@ -782,8 +799,11 @@ const (
 		COALESCE((SELECT json_agg(json_build_object('number', c.claim_number, 'id', c.id, 'hash', encode(c.request_hash, 'hex')))
 		          FROM unnest($2::text[]) AS n(number)
 		          JOIN claims c ON c.provider_id = $1 AND c.claim_number = n.number), '[]') AS existing,
+		(SELECT json_build_object('line1', p.address_line1, 'city', p.city, 'state', p.state, 'zip', p.zip)
+		 FROM providers p WHERE p.id = $1) AS provider_address,
 		COALESCE((SELECT json_agg(json_build_object('id', c.id, 'dob', c.date_of_birth, 'medicaid', c.medicaid_id IS NOT NULL,
-		                  'area', c.catchment_area))
+		                  'area', c.catchment_area, 'address', json_build_object('line1', c.address_line1, 'city', c.city,
+		                  'state', c.state, 'zip', c.zip)))
 		          FROM unnest($3::bigint[]) AS k(id)
 		          JOIN client_providers cp ON cp.client_id = k.id AND cp.provider_id = $1
 		          JOIN clients c ON c.id = k.id), '[]') AS clients,
