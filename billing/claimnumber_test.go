@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -9,56 +10,86 @@ import (
 
 	"rss"
 	"rss/billing"
+	"rss/sql"
 )
 
-// A claim number written by a transaction that took no number lock (an
-// older process during a rolling deploy, a hand-run script) and committed
-// while an intake waited on it is a conflict the caller can retry, not a
-// failure of the server.
-func TestClaimNumberWrittenUnderneathIsAConflict(t *testing.T) {
+// A claim number another transaction is writing is waited for; once that
+// transaction commits, the submission is decided again and answered from
+// the file: the same claim is the claim on file, another one a conflict.
+// Kim has no authorization (nothing but the number is shared); Rivera has
+// one, whose lock the second submission queues on with a snapshot taken
+// before the first committed.
+func TestClaimNumberWrittenMeanwhile(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	ctx := t.Context()
-	tx, err := w.db.BeginTxx(ctx, nil)
-	require.NoError(t, err)
-	defer tx.Rollback() //nolint:errcheck // committed below
-	_, err = tx.ExecContext(ctx, `INSERT INTO claims (provider_id, client_id, program_code, claim_number, frequency, rendering_staff_id,
-			place_of_service, status, total_charge, total_paid, first_service_date, last_service_date, received_on, request_hash, submitted_by)
-		SELECT p.id, $1, 'ATR', 'UNDER-1', '1', $2, '11', 'denied', 15, 0, $3::date, $3::date, $3::date, '\x00',
-			(SELECT id FROM api_keys WHERE provider_id = p.id ORDER BY id LIMIT 1)
-		FROM providers p WHERE p.code = 'HRA'`, w.demo.Clients["Kim"], w.demo.Staff["Okafor"], day(-1))
-	require.NoError(t, err)
+	for _, tc := range []struct {
+		client string
+		same   bool
+	}{{"Kim", true}, {"Kim", false}, {"Rivera", true}, {"Rivera", false}} {
+		t.Run(fmt.Sprintf("%s, same content %v", tc.client, tc.same), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			if tc.client == "Rivera" {
+				w.authorize("Rivera", "ATR-CM", 40, day(-10), day(30))
+			}
+			ctx := t.Context()
+			first := w.claim("MEANWHILE-1", tc.client, "Okafor", line("ATR-CM", day(-2), 2, "30.00"))
+			second := first
+			if !tc.same {
+				second = w.claim("MEANWHILE-1", tc.client, "Okafor", line("ATR-CM", day(-3), 1, "15.00"))
+			}
+			tx, err := w.db.BeginTxx(ctx, nil)
+			require.NoError(t, err)
+			defer tx.Rollback() //nolint:errcheck // committed below
+			held, created, err := w.b.Submit(sql.WithTx(w.hra(), tx), first)
+			require.NoError(t, err)
+			require.True(t, created)
 
-	done := make(chan error, 1)
-	go func() {
-		_, _, err := w.b.Submit(w.hra(), w.claim("UNDER-1", "Kim", "Okafor", line("ATR-CM", day(-2), 1, "15.00")))
-		done <- err
-	}()
-	// Wait until the intake queues on the uncommitted number, then commit it.
-	for {
-		var waiting int
-		require.NoError(t, w.db.GetContext(ctx, &waiting, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`))
-		if waiting > 0 {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("the intake did not wait for the uncommitted claim number: %v", err)
-		default:
-		}
+			type result struct {
+				claim   *billing.Claim
+				created bool
+				err     error
+			}
+			done := make(chan result, 1)
+			go func() {
+				c, created, err := w.b.Submit(w.hra(), second)
+				done <- result{c, created, err}
+			}()
+			// Commit the first once the second waits on it.
+			for {
+				var waiting int
+				require.NoError(t, w.db.GetContext(ctx, &waiting, `SELECT count(*) FROM pg_stat_activity
+					WHERE datname = current_database() AND wait_event_type = 'Lock'`))
+				if waiting > 0 {
+					break
+				}
+				select {
+				case r := <-done:
+					t.Fatalf("the second submission did not wait for the first: %+v", r)
+				default:
+				}
+			}
+			require.NoError(t, tx.Commit())
+			r := <-done
+			if tc.same {
+				require.NoError(t, r.err)
+				assert.False(t, r.created)
+				assert.Equal(t, held.ID, r.claim.ID)
+				assert.Equal(t, held.Status, r.claim.Status)
+				assert.Equal(t, held.ReceivedAt, r.claim.ReceivedAt)
+			} else {
+				require.ErrorIs(t, r.err, rss.ErrConflict)
+				var ce *rss.CodedError
+				require.True(t, errors.As(r.err, &ce))
+				assert.Equal(t, "claim_number_reused", ce.Code)
+			}
+			var claims, counted, used int
+			require.NoError(t, w.db.QueryRowxContext(ctx, `SELECT (SELECT count(*) FROM claims),
+				(SELECT COALESCE(sum(units_allowed), 0) FROM claim_lines WHERE counted),
+				(SELECT COALESCE(sum(units_used), 0) FROM authorizations)`).Scan(&claims, &counted, &used))
+			assert.Equal(t, 1, claims)
+			assert.Equal(t, counted, used, "the second attempt's units were given back with it")
+		})
 	}
-	require.NoError(t, tx.Commit())
-	err = <-done
-	require.ErrorIs(t, err, rss.ErrConflict)
-	var ce *rss.CodedError
-	require.True(t, errors.As(err, &ce))
-	assert.Equal(t, "claim_number_reused", ce.Code)
-
-	// Sent again, the claim on file is its answer when it is the same claim:
-	// here it is not (another body), so it stays a conflict.
-	_, _, err = w.b.Submit(w.hra(), w.claim("UNDER-1", "Kim", "Okafor", line("ATR-CM", day(-2), 1, "15.00")))
-	require.ErrorIs(t, err, rss.ErrConflict)
 }
 
 // The same claim twice in one bulk, when it is already on file, is

@@ -70,17 +70,58 @@ func (s *Service) SubmitEach(ctx context.Context, claims []NewClaim, requestIDs 
 	return s.submit(ctx, a, claims, requestIDs)
 }
 
+// intakeAttempts bounds how often one submission is decided again because
+// another transaction wrote one of its claim numbers meanwhile.
+const intakeAttempts = 3
+
 func (s *Service) submit(ctx context.Context, a access.Actor, claims []NewClaim, requestIDs []string) ([]Outcome, error) {
 	var out []Outcome
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		// The database keeps microseconds: a finer time would be rounded
 		// there and differ from what was decided with.
-		in := &intake{s: s, ctx: ctx, tx: tx, actor: a, today: s.today(), now: s.now().Truncate(time.Microsecond), requestIDs: requestIDs}
-		var err error
-		out, err = in.run(claims)
-		return err
+		today, now := s.today(), s.now().Truncate(time.Microsecond)
+		// The claims on file are read by a statement whose snapshot may be
+		// older than a commit it then waits for (an authorization lock),
+		// and a client with no authorization locks nothing, so another
+		// transaction may write the same claim number first: the write then
+		// fails on claims_number_unique (after waiting for that transaction,
+		// whose outcome it needs). The submission is then decided again from
+		// a savepoint: every statement starts after that commit, so the
+		// claim is found on file and answered as such (or refused, for other
+		// content). A deadlock between two bulks inserting shared numbers in
+		// opposite orders is undone the same way. No lock is taken per claim
+		// number: a bulk would take a thousand, and the shared lock table of
+		// the server holds a few thousand in all.
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT claim_intake`); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		for attempt := 1; ; attempt++ {
+			in := &intake{s: s, ctx: ctx, tx: tx, actor: a, today: today, now: now, requestIDs: requestIDs}
+			var err error
+			out, err = in.run(claims)
+			if !writtenMeanwhile(err) {
+				return err
+			}
+			if attempt == intakeAttempts {
+				return rss.Coded(rss.ErrConflict, "claim_number_reused",
+					"claim numbers of this submission were being written by other requests at the same moment; send it again")
+			}
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT claim_intake`); err != nil {
+				return fmt.Errorf("rollback to savepoint: %w", err)
+			}
+		}
 	})
 	return out, err
+}
+
+// writtenMeanwhile reports whether err means another transaction wrote one
+// of the submission's claim numbers, or deadlocked with it doing so.
+func writtenMeanwhile(err error) bool {
+	var pe *pq.Error
+	if !errors.As(err, &pe) {
+		return false
+	}
+	return pe.Code == sql.CodeDeadlock || (pe.Code == sql.CodeUniqueViolation && pe.Constraint == "claims_number_unique")
 }
 
 type dupKey struct {
@@ -329,18 +370,6 @@ func (in *intake) load(claims []NewClaim, out []Outcome) error {
 			if o := in.originals[l.ClaimID]; o != nil {
 				o.lines = append(o.lines, l)
 			}
-		}
-	}
-
-	// Claim numbers are locked before anything is read, in one order: a
-	// submission sending a number that another is writing waits for it to
-	// commit, and the facts statement, which starts after the wait, then
-	// sees that claim on file. (A lock taken inside the facts statement
-	// would not do: its snapshot is older than the wait.) Clients without
-	// authorizations lock nothing else, so the numbers need their own lock.
-	if len(numbers) > 0 {
-		if _, err := tx.ExecContext(ctx, lockNumbersQuery, in.actor.ProviderID, pq.Array(numbers)); err != nil {
-			return fmt.Errorf("lock claim numbers: %w", err)
 		}
 	}
 
@@ -775,14 +804,6 @@ func (in *intake) addReversals(c *Claim, reversals []origLine) {
 
 // The intake's statements, prepared once per pool.
 const (
-	// Transaction-scoped advisory locks on (provider, claim number), in the
-	// two-key space no other lock of rss uses, taken in ascending key order
-	// (the sorted subquery is not flattened, so the calls follow its order)
-	// so that two submissions sharing numbers never wait on each other in a
-	// cycle. A hash collision only makes two numbers wait for each other.
-	lockNumbersQuery = `SELECT pg_advisory_xact_lock(hashtext('rss claim number'), k)
-		FROM (SELECT DISTINCT hashtext($1::text || ':' || n) AS k FROM unnest($2::text[]) AS n ORDER BY k) s`
-
 	// The intake's reads join unnest() of their id arrays to the indexes
 	// rather than testing "= ANY($n)": the plan is then the same for one
 	// claim or a thousand, and Postgres can keep one generic plan instead
@@ -1022,13 +1043,6 @@ func (in *intake) write() error {
 		pq.Array(authIDs), pq.Array(authDeltas), pq.Array(epIDs), pq.Array(epDeltas), string(in.actor.Role),
 		pq.Array(origIDs), pq.Array(supersededBy), pq.Array(supersededStatus))
 	if err != nil {
-		var pe *pq.Error
-		if errors.As(err, &pe) && pe.Code == sql.CodeUniqueViolation && pe.Constraint == "claims_number_unique" {
-			// Only a writer that skipped the number locks can get here; the
-			// caller's next try reads the claim on file.
-			return rss.Coded(rss.ErrConflict, "claim_number_reused",
-				"a claim number of this submission was written by another request at the same moment; send it again to get the claim on file")
-		}
 		return ledgerError(fmt.Errorf("write claims: %w", err))
 	}
 	claimIDs := map[string]int64{}
