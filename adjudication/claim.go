@@ -277,12 +277,17 @@ var lineDenials = []lineRule{
 			}
 			return "", ""
 		}},
-	{id: "C04", code: CodeClaimBeforeCoverage, facts: []string{"enrollments", "client.has_medicaid_id", "line.date_of_service"},
+	{id: "C04", code: CodeClaimBeforeCoverage, facts: []string{"enrollments", "client.has_medicaid_id", "client.date_of_birth", "line.date_of_service"},
 		eval: func(f *LineFacts) (string, string) {
 			if f.Program.RequiresMedicaidID && !f.Client.HasMedicaidID {
 				return CodeClaimNoMedicaidID, "no Medicaid ID"
 			}
 			dos := f.Line.DateOfService
+			if dos.Before(f.Client.DateOfBirth) {
+				// Nothing covers a service before birth (an enrollment
+				// dated earlier is a mistake), and no 837P can carry one.
+				return CodeClaimBeforeCoverage, "service dated before the client's date of birth"
+			}
 			ended := false
 			for i := range f.Enrollments {
 				e := &f.Enrollments[i]

@@ -130,6 +130,13 @@ func TestDecideLineDenials(t *testing.T) {
 			first.Start, first.Discharge = day(2025, time.March, 1), day(2025, time.September, 1)
 			f.Enrollments = append([]Enrollment{first}, f.Enrollments...)
 		}, status: LinePaid, units: 4, paid: "60.00", fullRule: true},
+		{name: "26 service before the client was born", base: medicaidLine, mutate: func(f *LineFacts) {
+			f.Client.DateOfBirth = addDays(f.Line.DateOfService, 1)
+			f.Enrollments[0].Start = addDays(f.Line.DateOfService, -30)
+		}, status: LineDenied, paid: "0", adjs: []adj{{CodeClaimBeforeCoverage, "26", "", "21.75", 3}}, hits: []string{CodeClaimBeforeCoverage},
+			detail: "before the client's date of birth"},
+		{name: "service on the day of birth", mutate: func(f *LineFacts) { f.Client.DateOfBirth = f.Line.DateOfService },
+			status: LinePaid, units: 4, paid: "60.00", fullRule: true},
 		{name: "26/N382 MHW client without a Medicaid ID", base: paidMHWLine, mutate: func(f *LineFacts) { f.Client.HasMedicaidID = false },
 			status: LineDenied, paid: "0", adjs: []adj{{CodeClaimNoMedicaidID, "26", "N382", "21.75", 3}}, hits: []string{CodeClaimNoMedicaidID}},
 
