@@ -65,10 +65,10 @@ func withoutTraces(claim map[string]any) map[string]any {
 	return claim
 }
 
-// The first answer to a write is the record on file: a retry, a GET and a
-// list all show the same fields, so what a client stored from the answer
-// matches what it reads later. The clock carries nanoseconds, as a real one
-// does.
+// The first answer to a write is the record on file: a GET or a list shows
+// the same fields, and the same claim sent again the same answer, so what a
+// client kept from the answer matches what it reads later. The clock
+// carries nanoseconds, as a real one does.
 func TestAnswersAreTheRecordOnFile(t *testing.T) {
 	t.Parallel()
 	e := itNewEnv(t, itOpts{})
@@ -100,9 +100,9 @@ func TestAnswersAreTheRecordOnFile(t *testing.T) {
 		t.Fatalf("%s: %v not in %s", name, a["id"], listPath)
 	}
 
-	// People, consents, care plans, GPRA, vouchers and decisions.
+	// People, consents, care plans, vouchers and decisions.
 	atr := itATRClient(t, e.env, day(-20))
-	r := e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Onfile", "last_name": "Third",
+	r := e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Onfile", "last_name": "Answer",
 		"date_of_birth": "1979-07-08", "catchment_area": "hartford"})
 	add("client", r, http.StatusCreated, itPath("/v1/clients/%d", itID(t, r)))
 	other := itID(t, r)
