@@ -1,6 +1,7 @@
 package adjudication
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -9,7 +10,7 @@ import (
 )
 
 // ClaimRuleSetVersion is stored with every adjudicated claim line.
-const ClaimRuleSetVersion = "claim-2026.11.1"
+const ClaimRuleSetVersion = "claim-2026.11.2"
 
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).
@@ -29,6 +30,8 @@ const (
 	CodeClaimUnitsExceeded      = "CLAIM_UNITS_EXCEED_AUTHORIZATION"
 	CodeClaimCapReached         = "CLAIM_CAP_REACHED"
 	CodeClaimChargeOverFee      = "CLAIM_CHARGE_OVER_FEE_SCHEDULE"
+	CodeClaimClientAddress      = "CLAIM_CLIENT_ADDRESS_MISSING"
+	CodeClaimBillingAddress     = "CLAIM_BILLING_PROVIDER_ADDRESS_INVALID"
 )
 
 var claimReasons = []Reason{
@@ -41,6 +44,12 @@ var claimReasons = []Reason{
 	{Code: CodeClaimInfoMissing, Action: ActionDeny, CARC: "16", RARC: "M76",
 		Text:     "The claim lacks information needed to pay it: a diagnosis is required for this program.",
 		NextStep: "Resubmit the claim (frequency 7) with at least one ICD-10-CM diagnosis."},
+	{Code: CodeClaimClientAddress, Action: ActionDeny, CARC: "16", RARC: "MA37",
+		Text:     "The claim is billed to Medicaid, whose claim file must carry the client's address (street, city, state, ZIP), and the client's address on file is missing or incomplete.",
+		NextStep: "Record the client's full address, then resubmit the claim (frequency 7)."},
+	{Code: CodeClaimBillingAddress, Action: ActionDeny, CARC: "16", RARC: "N258",
+		Text:     "The claim is billed to Medicaid, whose claim file must carry the billing provider's street address with a nine-digit ZIP, and the agency's address on file is not one.",
+		NextStep: "Ask the MSC to record the agency's street address (not a post office box) with its ZIP+4, then resubmit (frequency 7)."},
 	{Code: CodeClaimFilingLimit, Action: ActionDeny, CARC: "29",
 		Text:     "The time limit for filing has expired.",
 		NextStep: "Claims must be received within the program's filing limit after the date of service."},
@@ -110,6 +119,67 @@ type LineFacts struct {
 	Duplicate             bool            `json:"duplicate"`
 	EpisodeDollarsPaid    decimal.Decimal `json:"episode_dollars_paid"`
 	Settings              Settings        `json:"settings"`
+	// PayerFile is set when the program is billed through a claim file
+	// (the 837P to Medicaid): what the file must carry about the parties.
+	PayerFile *PayerFile `json:"payer_file,omitempty"`
+}
+
+// PayerFile is what an 837P (005010X222A1) needs about the parties beyond
+// the claim itself and the checks made elsewhere (Medicaid ID, diagnosis):
+// the subscriber's address, required when the subscriber is the patient
+// (always, for these programs), and the billing provider's, a street
+// address with a ZIP+4. The provider's NPI and tax id are required and
+// checked by the schema, and a rendering provider without an NPI is left
+// out of the file (the billing provider renders), so neither is here.
+type PayerFile struct {
+	SubscriberAddress      PostalAddress `json:"subscriber_address"`
+	BillingProviderAddress PostalAddress `json:"billing_provider_address"`
+}
+
+// PostalAddress is a US postal address as the file carries it (N3/N4).
+type PostalAddress struct {
+	Line1 string `json:"line1"`
+	City  string `json:"city"`
+	State string `json:"state"`
+	Zip   string `json:"zip"`
+}
+
+var (
+	stateRe = regexp.MustCompile(`^[A-Z]{2}$`)
+	zip5Re  = regexp.MustCompile(`^[0-9]{5}([0-9]{4})?$`)
+	zip9Re  = regexp.MustCompile(`^[0-9]{9}$`)
+	// A billing provider address must be where the agency is, not where
+	// its mail goes (the guide sends those in the pay-to loop).
+	mailboxRe = regexp.MustCompile(`(?i)\b(p\.?\s*o\.?\s*box|post\s+office\s+box|lock\s*box|pmb)\b`)
+)
+
+// missing names what the file could not carry of a (the N3/N4 element
+// limits: street 1-55 characters, city 2-30), or "" when it is complete.
+// It never repeats the address itself, which is PHI for a client.
+func (a PostalAddress) missing(zip *regexp.Regexp) string {
+	line1, city := strings.TrimSpace(a.Line1), strings.TrimSpace(a.City)
+	switch {
+	case line1 == "":
+		return "no street address"
+	case len(line1) > 55:
+		return "street address longer than 55 characters"
+	case city == "":
+		return "no city"
+	case len(city) < 2 || len(city) > 30:
+		return "city not 2-30 characters"
+	case a.State == "":
+		return "no state"
+	case !stateRe.MatchString(a.State):
+		return "state not a two-letter code"
+	case a.Zip == "":
+		return "no ZIP code"
+	case !zip.MatchString(a.Zip):
+		if zip == zip9Re {
+			return "ZIP code not the nine digits of a ZIP+4"
+		}
+		return "ZIP code not 5 or 9 digits"
+	}
+	return ""
 }
 
 // Adjustment is one CAS entry: why part or all of the charge was not paid.
@@ -176,6 +246,30 @@ var lineDenials = []lineRule{
 			}
 			return "", ""
 		}},
+	{id: "C12", code: CodeClaimClientAddress, facts: []string{"payer_file.subscriber_address"},
+		eval: func(f *LineFacts) (string, string) {
+			if f.PayerFile == nil {
+				return "", ""
+			}
+			if why := f.PayerFile.SubscriberAddress.missing(zip5Re); why != "" {
+				return CodeClaimClientAddress, "client address: " + why
+			}
+			return "", ""
+		}},
+	{id: "C13", code: CodeClaimBillingAddress, facts: []string{"payer_file.billing_provider_address"},
+		eval: func(f *LineFacts) (string, string) {
+			if f.PayerFile == nil {
+				return "", ""
+			}
+			a := f.PayerFile.BillingProviderAddress
+			if why := a.missing(zip9Re); why != "" {
+				return CodeClaimBillingAddress, "billing provider address: " + why
+			}
+			if mailboxRe.MatchString(a.Line1) {
+				return CodeClaimBillingAddress, "billing provider address: a mailbox, not a street address"
+			}
+			return "", ""
+		}},
 	{id: "C03", code: CodeClaimFilingLimit, facts: []string{"received_on", "line.date_of_service", "program.filing_limit_days"},
 		eval: func(f *LineFacts) (string, string) {
 			if age := daysInclusive(f.Line.DateOfService, f.ReceivedOn) - 1; age > f.Program.FilingLimitDays {
@@ -183,12 +277,17 @@ var lineDenials = []lineRule{
 			}
 			return "", ""
 		}},
-	{id: "C04", code: CodeClaimBeforeCoverage, facts: []string{"enrollments", "client.has_medicaid_id", "line.date_of_service"},
+	{id: "C04", code: CodeClaimBeforeCoverage, facts: []string{"enrollments", "client.has_medicaid_id", "client.date_of_birth", "line.date_of_service"},
 		eval: func(f *LineFacts) (string, string) {
 			if f.Program.RequiresMedicaidID && !f.Client.HasMedicaidID {
 				return CodeClaimNoMedicaidID, "no Medicaid ID"
 			}
 			dos := f.Line.DateOfService
+			if dos.Before(f.Client.DateOfBirth) {
+				// Nothing covers a service before birth (an enrollment
+				// dated earlier is a mistake), and no 837P can carry one.
+				return CodeClaimBeforeCoverage, "service dated before the client's date of birth"
+			}
 			ended := false
 			for i := range f.Enrollments {
 				e := &f.Enrollments[i]

@@ -1,6 +1,7 @@
 package adjudication
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -68,7 +69,7 @@ func runLineCases(t *testing.T, cases []lineCase) {
 			for _, h := range d.Hits {
 				assert.NotEmpty(t, h.Detail, "hit %s says what it saw", h.Code)
 			}
-			wantRules := []string{"C00", "C01", "C02", "C03", "C04", "C05", "C06", "C07", "C08"}
+			wantRules := []string{"C00", "C01", "C02", "C12", "C13", "C03", "C04", "C05", "C06", "C07", "C08"}
 			if tc.fullRule {
 				wantRules = append(wantRules, "C09", "C10", "C11")
 			}
@@ -129,6 +130,13 @@ func TestDecideLineDenials(t *testing.T) {
 			first.Start, first.Discharge = day(2025, time.March, 1), day(2025, time.September, 1)
 			f.Enrollments = append([]Enrollment{first}, f.Enrollments...)
 		}, status: LinePaid, units: 4, paid: "60.00", fullRule: true},
+		{name: "26 service before the client was born", base: medicaidLine, mutate: func(f *LineFacts) {
+			f.Client.DateOfBirth = addDays(f.Line.DateOfService, 1)
+			f.Enrollments[0].Start = addDays(f.Line.DateOfService, -30)
+		}, status: LineDenied, paid: "0", adjs: []adj{{CodeClaimBeforeCoverage, "26", "", "21.75", 3}}, hits: []string{CodeClaimBeforeCoverage},
+			detail: "before the client's date of birth"},
+		{name: "service on the day of birth", mutate: func(f *LineFacts) { f.Client.DateOfBirth = f.Line.DateOfService },
+			status: LinePaid, units: 4, paid: "60.00", fullRule: true},
 		{name: "26/N382 MHW client without a Medicaid ID", base: paidMHWLine, mutate: func(f *LineFacts) { f.Client.HasMedicaidID = false },
 			status: LineDenied, paid: "0", adjs: []adj{{CodeClaimNoMedicaidID, "26", "N382", "21.75", 3}}, hits: []string{CodeClaimNoMedicaidID}},
 
@@ -185,6 +193,84 @@ func TestDecideLineDenials(t *testing.T) {
 		}, status: LineDenied, paid: "0", adjs: denied(CodeClaimServiceNotCovered, "96", "N130"),
 			hits: []string{CodeClaimServiceNotCovered, CodeClaimFilingLimit, CodeClaimDuplicate}},
 	})
+}
+
+// medicaidLine is a clean MHW line billed through the 837P, with the
+// parties' addresses the file carries.
+func medicaidLine() *LineFacts {
+	f := paidMHWLine()
+	f.PayerFile = &PayerFile{
+		SubscriberAddress:      PostalAddress{Line1: "100 Main Street", City: "Norwich", State: "CT", Zip: "06360"},
+		BillingProviderAddress: PostalAddress{Line1: "12 Union Street", City: "Norwich", State: "CT", Zip: "063603506"},
+	}
+	return f
+}
+
+// What the 837P must carry about the client and the agency is checked when
+// the claim is received: a line the file could not carry is denied 16 with
+// the remark naming what is missing, never found later as a bad file.
+func TestDecideLinePayerFileData(t *testing.T) {
+	t.Parallel()
+	denied := func(code, rarc string) []adj { return []adj{{code, "16", rarc, "21.75", 3}} }
+	client := func(mut func(a *PostalAddress)) func(f *LineFacts) {
+		return func(f *LineFacts) { mut(&f.PayerFile.SubscriberAddress) }
+	}
+	agency := func(mut func(a *PostalAddress)) func(f *LineFacts) {
+		return func(f *LineFacts) { mut(&f.PayerFile.BillingProviderAddress) }
+	}
+	runLineCases(t, []lineCase{
+		{name: "complete addresses", base: medicaidLine, status: LinePaid, units: 3, paid: "21.75", fullRule: true},
+		{name: "client ZIP+4 and a 55-character street", base: medicaidLine, mutate: client(func(a *PostalAddress) {
+			a.Zip, a.Line1 = "063601234", strings.Repeat("x", 55)
+		}), status: LinePaid, units: 3, paid: "21.75", fullRule: true},
+		{name: "16/MA37 client without an address", base: medicaidLine, mutate: client(func(a *PostalAddress) { *a = PostalAddress{} }),
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimClientAddress, "MA37"), hits: []string{CodeClaimClientAddress}, detail: "no street address"},
+		{name: "16/MA37 street of blanks", base: medicaidLine, mutate: client(func(a *PostalAddress) { a.Line1 = "   " }),
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimClientAddress, "MA37"), detail: "no street address"},
+		{name: "16/MA37 street longer than N301 takes", base: medicaidLine, mutate: client(func(a *PostalAddress) { a.Line1 = strings.Repeat("x", 56) }),
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimClientAddress, "MA37"), detail: "55"},
+		{name: "16/MA37 no city", base: medicaidLine, mutate: client(func(a *PostalAddress) { a.City = "" }),
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimClientAddress, "MA37"), detail: "no city"},
+		{name: "16/MA37 one-letter city", base: medicaidLine, mutate: client(func(a *PostalAddress) { a.City = "X" }),
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimClientAddress, "MA37"), detail: "city"},
+		{name: "16/MA37 no state", base: medicaidLine, mutate: client(func(a *PostalAddress) { a.State = "" }),
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimClientAddress, "MA37"), detail: "no state"},
+		{name: "16/MA37 no ZIP", base: medicaidLine, mutate: client(func(a *PostalAddress) { a.Zip = "" }),
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimClientAddress, "MA37"), detail: "no ZIP"},
+		{name: "16/MA37 four-digit ZIP", base: medicaidLine, mutate: client(func(a *PostalAddress) { a.Zip = "0636" }),
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimClientAddress, "MA37"), detail: "5 or 9"},
+
+		{name: "16/N258 agency ZIP of five digits", base: medicaidLine, mutate: agency(func(a *PostalAddress) { a.Zip = "06360" }),
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimBillingAddress, "N258"), hits: []string{CodeClaimBillingAddress}, detail: "ZIP+4"},
+		{name: "16/N258 agency at a post office box", base: medicaidLine, mutate: agency(func(a *PostalAddress) { a.Line1 = "P.O. Box 112" }),
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimBillingAddress, "N258"), detail: "mailbox"},
+		{name: "16/N258 agency without a street", base: medicaidLine, mutate: agency(func(a *PostalAddress) { a.Line1 = "" }),
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimBillingAddress, "N258"), detail: "no street"},
+		{name: "a street with Box in its name is a street", base: medicaidLine, mutate: agency(func(a *PostalAddress) { a.Line1 = "4 Boxwood Road" }),
+			status: LinePaid, units: 3, paid: "21.75", fullRule: true},
+
+		{name: "a program paid through the register needs no address", mutate: func(f *LineFacts) { f.PayerFile = nil },
+			status: LinePaid, units: 4, paid: "60.00", fullRule: true},
+		{name: "diagnosis first, then the addresses; all are hits", base: medicaidLine, mutate: func(f *LineFacts) {
+			f.Diagnoses = 0
+			f.PayerFile.SubscriberAddress.City = ""
+			f.PayerFile.BillingProviderAddress.Zip = "06360"
+		}, status: LineDenied, paid: "0", adjs: denied(CodeClaimInfoMissing, "M76"),
+			hits: []string{CodeClaimInfoMissing, CodeClaimClientAddress, CodeClaimBillingAddress}},
+		{name: "the addresses before the filing limit", base: medicaidLine, mutate: func(f *LineFacts) {
+			f.PayerFile.SubscriberAddress.Line1 = ""
+			f.ReceivedOn = addDays(f.Line.DateOfService, 400)
+		}, status: LineDenied, paid: "0", adjs: denied(CodeClaimClientAddress, "MA37"),
+			hits: []string{CodeClaimClientAddress, CodeClaimFilingLimit}},
+	})
+
+	// The detail is stored in the trace: it says what is wrong, never the address.
+	f := medicaidLine()
+	f.PayerFile.SubscriberAddress.Line1, f.PayerFile.SubscriberAddress.Zip = "7 Secret Lane", "0636X"
+	d := DecideLine(f)
+	require.Len(t, d.Hits, 1)
+	assert.NotContains(t, d.Hits[0].Detail, "Secret")
+	assert.NotContains(t, d.Hits[0].Detail, "0636X")
 }
 
 func TestDecideLinePricing(t *testing.T) {

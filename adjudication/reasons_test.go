@@ -181,6 +181,12 @@ var lineProducers = map[string]func() *LineFacts{
 	CodeClaimUnitsExceeded: func() *LineFacts { f := paidATRLine(); f.Authorization.UnitsUsed = 38; return f },
 	CodeClaimCapReached:    func() *LineFacts { f := paidATRLine(); f.EpisodeDollarsPaid = dec("3999.99"); return f },
 	CodeClaimChargeOverFee: func() *LineFacts { f := paidATRLine(); f.Line.Charge = dec("64.00"); return f },
+	CodeClaimClientAddress: func() *LineFacts { f := medicaidLine(); f.PayerFile.SubscriberAddress.City = ""; return f },
+	CodeClaimBillingAddress: func() *LineFacts {
+		f := medicaidLine()
+		f.PayerFile.BillingProviderAddress.Zip = "06360"
+		return f
+	},
 }
 
 func TestEveryReasonCodeIsProduced(t *testing.T) {

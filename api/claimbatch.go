@@ -127,9 +127,13 @@ func (g *claimGroups) process(jobs []*claimJob) {
 		return
 	}
 	if err != nil {
-		g.log.Error("request failed", "request_id", jobs[0].actor.RequestID, "route", "/v1/claims", "error", err.Error())
-		answers = []claimAnswer{problemAnswer(jobs[0], Problem{Status: http.StatusInternalServerError, Code: "internal_error",
-			Title: "Internal error", Detail: "internal error"})}
+		// A claim failing alone is answered through the error table like
+		// any request: a domain error is its 4xx, anything else a 500.
+		p := problemFor(err)
+		if p.Status >= 500 {
+			g.log.Error("request failed", "request_id", jobs[0].actor.RequestID, "route", "/v1/claims", "error", err.Error())
+		}
+		answers = []claimAnswer{problemAnswer(jobs[0], p)}
 	}
 	for i, j := range jobs {
 		j.done <- answers[i]

@@ -176,3 +176,90 @@ func mustJSON(v any) string {
 }
 
 var jsonMarshal = func(v any) ([]byte, error) { return json.Marshal(v) }
+
+// A Medicaid waiver claim is checked at intake for what its 837P must
+// carry: a client registered without an address, or an agency whose address
+// has no ZIP+4, gets its lines denied 16 with the remark that names what is
+// missing, and nothing of the claim can reach a Medicaid batch.
+func TestMedicaidClaimNeedsWhatThe837PCarries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kowalski := e.demo.Staff["Kowalski"]
+	r := e.post(keyECRA, "/v1/clients", map[string]any{"first_name": "Noaddress", "last_name": "Waiver", "date_of_birth": "1975-03-04",
+		"gender": "M", "medicaid_id": "CT77000001", "catchment_area": "waterbury"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	client := int64(r.JSON(t)["id"].(float64))
+	for _, step := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/v1/enrollments", map[string]any{"client_id": client, "program_code": "MHW", "assigned_staff_id": kowalski, "start_date": day(-20)}},
+		{"/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
+			"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-20), "expires_on": day(300)}},
+		{"/v1/care-plans", map[string]any{"client_id": client, "program_code": "MHW", "kind": "waiver_recovery_plan",
+			"start_date": day(-20), "end_date": day(300), "services": []map[string]any{{"service_code": "MHW-RA"}}}},
+	} {
+		r := e.post(keyECRA, step.path, step.body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", step.path, r.Body)
+	}
+	for _, c := range []int64{client, e.demo.Clients["Dubois"]} {
+		r := e.post(keyECRA, "/v1/voucher-requests", map[string]any{"client_id": c, "service_code": "MHW-RA", "units": 40,
+			"start_date": day(-5), "end_date": day(25)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		require.Equal(t, "approved", r.JSON(t)["decision"], "%s", r.Body)
+	}
+	waiverClaim := func(number string, client int64, dos string) map[string]any {
+		return map[string]any{"claim_number": number, "client_id": client, "rendering_staff_id": kowalski, "place_of_service": "12",
+			"diagnoses": []string{"F33.1"}, "lines": []any{map[string]any{"service_code": "MHW-RA", "date_of_service": dos, "units": 2, "charge": "14.50"}}}
+	}
+	deniedFor := func(r resp, code, rarc string) int64 {
+		t.Helper()
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		c := r.JSON(t)
+		assert.Equal(t, "denied", c["status"], "%s", r.Body)
+		l := c["lines"].([]any)[0].(map[string]any)
+		assert.Equal(t, "0.00", l["paid"])
+		adj := l["adjustments"].([]any)
+		require.Len(t, adj, 1, "%s", r.Body)
+		a := adj[0].(map[string]any)
+		assert.Equal(t, code, a["code"])
+		assert.Equal(t, "16", a["carc"])
+		assert.Equal(t, rarc, a["rarc"])
+		assert.NotEmpty(t, a["text"])
+		id := int64(c["id"].(float64))
+		assert.Zero(t, e.count(`SELECT count(*) FROM claim_lines WHERE claim_id = $1 AND (billable OR counted)`, id),
+			"a denied line is neither on the ledger nor billable")
+		return id
+	}
+
+	// The client without an address: denied 16/MA37; the trace says what is missing, not where the client lives.
+	id := deniedFor(e.post(keyECRA, "/v1/claims", waiverClaim("NA-1", client, day(-2))), "CLAIM_CLIENT_ADDRESS_MISSING", "MA37")
+	g := e.get(keyECRA, fmt.Sprintf("/v1/claims/%d", id))
+	require.Equal(t, http.StatusOK, g.Status)
+	assert.Contains(t, string(g.Body), `"detail":"client address: no street address"`)
+
+	// A client with an address is paid and goes to the 837P; the other one never does.
+	r = e.post(keyECRA, "/v1/claims", waiverClaim("NA-2", e.demo.Clients["Dubois"], day(-2)))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+	b := e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, b.Status, "%s", b.Body)
+	file := e.get(keyFinance, fmt.Sprintf("/v1/batches/%d/file", int64(b.JSON(t)["id"].(float64))))
+	require.Equal(t, http.StatusOK, file.Status, "%s", file.Body)
+	assert.Contains(t, string(file.Body), "CT10000001", "Dubois is billed")
+	assert.NotContains(t, string(file.Body), "CT77000001", "the client without an address is not")
+
+	// The agency's ZIP without its +4 cannot be the billing provider's: denied 16/N258.
+	_, err := e.db.ExecContext(t.Context(), `UPDATE providers SET zip = '06360' WHERE code = 'ECRA'`)
+	require.NoError(t, err)
+	deniedFor(e.post(keyECRA, "/v1/claims", waiverClaim("NA-3", e.demo.Clients["Dubois"], day(-1))), "CLAIM_BILLING_PROVIDER_ADDRESS_INVALID", "N258")
+
+	// Programs paid through the register need neither: an ATR client without an address is paid.
+	e.authorizeRivera(40)
+	_, err = e.db.ExecContext(t.Context(), `UPDATE clients SET address_line1 = NULL, city = NULL, state = NULL, zip = NULL WHERE id = $1`,
+		e.demo.Clients["Rivera"])
+	require.NoError(t, err)
+	r = e.post(keyHRA, "/v1/claims", e.riveraClaim("NA-4", cmLine(day(-2), 2, "30.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+}

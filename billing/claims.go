@@ -209,11 +209,7 @@ func (l *Line) decode(withTrace bool) error {
 	if err := json.Unmarshal(l.AdjustmentsRaw, &l.Adjustments); err != nil {
 		return fmt.Errorf("decode adjustments: %w", err)
 	}
-	for i := range l.Adjustments {
-		if r, ok := adjudication.Lookup(l.Adjustments[i].Code); ok {
-			l.Adjustments[i].Text = r.Text
-		}
-	}
+	describe(l.Adjustments)
 	if withTrace {
 		if err := json.Unmarshal(l.TraceRaw, &l.Trace); err != nil {
 			return fmt.Errorf("decode trace: %w", err)
@@ -221,4 +217,14 @@ func (l *Line) decode(withTrace bool) error {
 		adjudication.ExpandLineTrace(l.Trace)
 	}
 	return nil
+}
+
+// describe gives each adjustment the catalogue's plain text, which every
+// answer shows and no row stores.
+func describe(adj []Adjustment) {
+	for i := range adj {
+		if r, ok := adjudication.Lookup(adj[i].Code); ok {
+			adj[i].Text = r.Text
+		}
+	}
 }

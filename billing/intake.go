@@ -16,6 +16,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/adjudication"
+	"rss/sql"
 )
 
 // Outcome is one claim's answer in a submission: the stored claim, or the
@@ -69,15 +70,58 @@ func (s *Service) SubmitEach(ctx context.Context, claims []NewClaim, requestIDs 
 	return s.submit(ctx, a, claims, requestIDs)
 }
 
+// intakeAttempts bounds how often one submission is decided again because
+// another transaction wrote one of its claim numbers meanwhile.
+const intakeAttempts = 3
+
 func (s *Service) submit(ctx context.Context, a access.Actor, claims []NewClaim, requestIDs []string) ([]Outcome, error) {
 	var out []Outcome
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		in := &intake{s: s, ctx: ctx, tx: tx, actor: a, today: s.today(), now: s.now(), requestIDs: requestIDs}
-		var err error
-		out, err = in.run(claims)
-		return err
+		// The database keeps microseconds: a finer time would be rounded
+		// there and differ from what was decided with.
+		today, now := s.today(), s.now().Truncate(time.Microsecond)
+		// The claims on file are read by a statement whose snapshot may be
+		// older than a commit it then waits for (an authorization lock),
+		// and a client with no authorization locks nothing, so another
+		// transaction may write the same claim number first: the write then
+		// fails on claims_number_unique (after waiting for that transaction,
+		// whose outcome it needs). The submission is then decided again from
+		// a savepoint: every statement starts after that commit, so the
+		// claim is found on file and answered as such (or refused, for other
+		// content). A deadlock between two bulks inserting shared numbers in
+		// opposite orders is undone the same way. No lock is taken per claim
+		// number: a bulk would take a thousand, and the shared lock table of
+		// the server holds a few thousand in all.
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT claim_intake`); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		for attempt := 1; ; attempt++ {
+			in := &intake{s: s, ctx: ctx, tx: tx, actor: a, today: today, now: now, requestIDs: requestIDs}
+			var err error
+			out, err = in.run(claims)
+			if !writtenMeanwhile(err) {
+				return err
+			}
+			if attempt == intakeAttempts {
+				return rss.Coded(rss.ErrConflict, "claim_number_reused",
+					"claim numbers of this submission were being written by other requests at the same moment; send it again")
+			}
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT claim_intake`); err != nil {
+				return fmt.Errorf("rollback to savepoint: %w", err)
+			}
+		}
 	})
 	return out, err
+}
+
+// writtenMeanwhile reports whether err means another transaction wrote one
+// of the submission's claim numbers, or deadlocked with it doing so.
+func writtenMeanwhile(err error) bool {
+	var pe *pq.Error
+	if !errors.As(err, &pe) {
+		return false
+	}
+	return pe.Code == sql.CodeDeadlock || (pe.Code == sql.CodeUniqueViolation && pe.Constraint == "claims_number_unique")
 }
 
 type dupKey struct {
@@ -141,6 +185,10 @@ type intake struct {
 	existing    map[string]*existingClaim // by claim number, already on file
 	originals   map[int64]*origClaim
 
+	// The parties' addresses, for the lines of programs billed by 837P.
+	addresses       map[int64]adjudication.PostalAddress // by client
+	providerAddress adjudication.PostalAddress
+
 	claims    []claimRow
 	lines     []lineRow
 	unbill    []int64 // original lines that become unbillable (voided before batching)
@@ -187,8 +235,11 @@ func (in *intake) run(claims []NewClaim) ([]Outcome, error) {
 		}
 		n := &claims[i]
 		if j, dup := seen[n.ClaimNumber]; dup {
-			if out[j].Claim != nil && string(claims[j].hash()) == string(n.hash()) {
-				out[i] = Outcome{Claim: out[j].Claim}
+			// The same claim twice in one submission gets the first one's
+			// answer, whatever it is; the claim pointer is shared, so a claim
+			// on file read back below answers both.
+			if string(claims[j].hash()) == string(n.hash()) {
+				out[i] = Outcome{Claim: out[j].Claim, Err: out[j].Err}
 			} else {
 				out[i].Err = rss.Coded(rss.ErrConflict, "claim_number_reused", "claim_number %s is used by another claim in this request", n.ClaimNumber)
 			}
@@ -232,7 +283,7 @@ func (in *intake) run(claims []NewClaim) ([]Outcome, error) {
 			byID[found[k].ID] = &found[k]
 		}
 		for _, i := range reload {
-			out[i].Claim = byID[out[i].Claim.ID]
+			*out[i].Claim = *byID[out[i].Claim.ID]
 		}
 	}
 	for i := range out {
@@ -332,6 +383,7 @@ func (in *intake) load(claims []NewClaim, out []Outcome) error {
 	var q struct {
 		Version     int64  `db:"ref_version"`
 		Existing    []byte `db:"existing"`
+		Provider    []byte `db:"provider_address"`
 		Clients     []byte `db:"clients"`
 		Enrollments []byte `db:"enrollments"`
 		Auths       []byte `db:"auths"`
@@ -363,19 +415,25 @@ func (in *intake) load(claims []NewClaim, out []Outcome) error {
 	for i := range existing {
 		in.existing[existing[i].Number] = &existing[i].existingClaim
 	}
+	if err := json.Unmarshal(q.Provider, &in.providerAddress); err != nil {
+		return err
+	}
 	var clients []struct {
-		ID       int64    `json:"id"`
-		DOB      rss.Date `json:"dob"`
-		Medicaid bool     `json:"medicaid"`
-		Area     string   `json:"area"`
+		ID       int64                      `json:"id"`
+		DOB      rss.Date                   `json:"dob"`
+		Medicaid bool                       `json:"medicaid"`
+		Area     string                     `json:"area"`
+		Address  adjudication.PostalAddress `json:"address"`
 	}
 	if err := json.Unmarshal(q.Clients, &clients); err != nil {
 		return err
 	}
 	in.clients = make(map[int64]adjudication.Client, len(clients))
+	in.addresses = make(map[int64]adjudication.PostalAddress, len(clients))
 	visible := make([]int64, 0, len(clients))
 	for _, c := range clients {
 		in.clients[c.ID] = adjudication.Client{ID: c.ID, DateOfBirth: c.DOB.Time, HasMedicaidID: c.Medicaid, CatchmentArea: c.Area}
+		in.addresses[c.ID] = c.Address
 		visible = append(visible, c.ID)
 	}
 	var enrs []struct {
@@ -572,6 +630,12 @@ func (in *intake) claim(n *NewClaim) (*Claim, error) {
 
 	prog := in.ref.programs[program]
 	staff := in.staffOf(n.RenderingStaffID)
+	// A program billed through the 837P has its lines checked for what the
+	// file must carry, so a claim it could not carry is denied now.
+	var payerFile *adjudication.PayerFile
+	if in.ref.routes[program] == RouteMedicaid837P {
+		payerFile = &adjudication.PayerFile{SubscriberAddress: in.addresses[n.ClientID], BillingProviderAddress: in.providerAddress}
+	}
 	var enrollments []adjudication.Enrollment
 	for _, e := range in.enrollments[n.ClientID] {
 		if e.ProgramCode == program {
@@ -588,7 +652,7 @@ func (in *intake) claim(n *NewClaim) (*Claim, error) {
 			Line: adjudication.ClaimLine{ServiceCode: nl.ServiceCode, DateOfService: dos, Units: nl.Units,
 				Charge: nl.Charge.Decimal, AuthorizationNumber: nl.AuthorizationNumber},
 			Program: prog, Service: svc, Provider: in.provider, Client: client, Enrollments: enrollments,
-			Staff: staff, Diagnoses: len(n.Diagnoses), Settings: in.ref.settings,
+			Staff: staff, Diagnoses: len(n.Diagnoses), Settings: in.ref.settings, PayerFile: payerFile,
 		}
 		auths := in.auths[n.ClientID]
 		f.Authorization, f.AuthorizationMismatch = adjudication.PickAuthorization(auths, in.actor.ProviderID, nl.ServiceCode, dos, nl.AuthorizationNumber)
@@ -756,8 +820,11 @@ const (
 		COALESCE((SELECT json_agg(json_build_object('number', c.claim_number, 'id', c.id, 'hash', encode(c.request_hash, 'hex')))
 		          FROM unnest($2::text[]) AS n(number)
 		          JOIN claims c ON c.provider_id = $1 AND c.claim_number = n.number), '[]') AS existing,
+		(SELECT json_build_object('line1', p.address_line1, 'city', p.city, 'state', p.state, 'zip', p.zip)
+		 FROM providers p WHERE p.id = $1) AS provider_address,
 		COALESCE((SELECT json_agg(json_build_object('id', c.id, 'dob', c.date_of_birth, 'medicaid', c.medicaid_id IS NOT NULL,
-		                  'area', c.catchment_area))
+		                  'area', c.catchment_area, 'address', json_build_object('line1', c.address_line1, 'city', c.city,
+		                  'state', c.state, 'zip', c.zip)))
 		          FROM unnest($3::bigint[]) AS k(id)
 		          JOIN clients c ON c.id = k.id AND c.provider_id = $1), '[]') AS clients,
 		COALESCE((SELECT json_agg(json_build_object('id', e.id, 'client', e.client_id, 'program', e.program_code,
@@ -784,7 +851,7 @@ const (
 			FROM json_to_recordset($5::json) AS x(number text, client bigint, program text, freq text, orig bigint,
 				staff bigint, pos text, diagnoses json, status text, charge numeric, paid numeric, first date, last date, hash text, n bigint)
 			ORDER BY x.n
-			RETURNING id, claim_number),
+			RETURNING id, claim_number, received_at),
 		l AS (
 			INSERT INTO claim_lines (claim_id, line_number, client_id, provider_id, service_code, date_of_service, units, charge,
 				authorization_number, authorization_id, episode_id, status, units_allowed, allowed, paid, rate, adjustments, trace,
@@ -819,7 +886,7 @@ const (
 			FROM json_to_recordset($5::json) AS x(number text, client bigint, freq text, status text, request_id text)
 			JOIN c ON c.claim_number = x.number)
 		-- Data-modifying CTEs always run to completion, read or not.
-		SELECT c.id AS claim_id, c.claim_number, l.line_number, l.id AS line_id
+		SELECT c.id AS claim_id, c.claim_number, c.received_at, l.line_number, l.id AS line_id
 		FROM c LEFT JOIN l ON l.claim_id = c.id`
 )
 
@@ -960,10 +1027,11 @@ func (in *intake) write() error {
 	}
 
 	var ids []struct {
-		ClaimID int64  `db:"claim_id"`
-		Number  string `db:"claim_number"`
-		Line    *int   `db:"line_number"`
-		LineID  *int64 `db:"line_id"`
+		ClaimID    int64     `db:"claim_id"`
+		Number     string    `db:"claim_number"`
+		ReceivedAt time.Time `db:"received_at"`
+		Line       *int      `db:"line_number"`
+		LineID     *int64    `db:"line_id"`
 	}
 	st, err := in.s.stmts.In(ctx, tx, writeQuery)
 	if err != nil {
@@ -977,9 +1045,10 @@ func (in *intake) write() error {
 		return ledgerError(fmt.Errorf("write claims: %w", err))
 	}
 	claimIDs := map[string]int64{}
+	receivedAt := map[string]time.Time{}
 	lineIDs := map[string]map[int]int64{}
 	for _, r := range ids {
-		claimIDs[r.Number] = r.ClaimID
+		claimIDs[r.Number], receivedAt[r.Number] = r.ClaimID, r.ReceivedAt
 		if r.Line != nil {
 			if lineIDs[r.Number] == nil {
 				lineIDs[r.Number] = map[int]int64{}
@@ -987,11 +1056,15 @@ func (in *intake) write() error {
 			lineIDs[r.Number][*r.Line] = *r.LineID
 		}
 	}
+	// The answer is the claim as stored: the time as the database gives it
+	// back (a later GET renders it the same way) and the adjustments with
+	// their text, which is not stored but always shown.
 	for _, r := range in.claims {
 		c := r.claim
-		c.ID = claimIDs[c.ClaimNumber]
+		c.ID, c.ReceivedAt = claimIDs[c.ClaimNumber], receivedAt[c.ClaimNumber]
 		for j := range c.Lines {
 			c.Lines[j].ID, c.Lines[j].ClaimID = lineIDs[c.ClaimNumber][c.Lines[j].LineNumber], c.ID
+			describe(c.Lines[j].Adjustments)
 		}
 	}
 	return nil
