@@ -99,8 +99,15 @@ func splitKey(key string) (prefix, secret string, ok bool) {
 		return "", "", false
 	}
 	prefix, secret, found = strings.Cut(rest, "_")
-	if !found || len(prefix) < 8 || len(prefix) > 16 || len(secret) < 16 {
+	if !found || len(prefix) < 8 || len(prefix) > 16 || len(secret) < 16 || len(secret) > 128 {
 		return "", "", false
+	}
+	// The prefix is looked up in the database: only the alphabet keys are
+	// minted from gets that far (a NUL or a stray byte is not a lookup).
+	for i := 0; i < len(prefix); i++ {
+		if !strings.ContainsRune(alphabet, rune(prefix[i])) {
+			return "", "", false
+		}
 	}
 	return prefix, secret, true
 }
