@@ -127,9 +127,9 @@ func (g *claimGroups) process(jobs []*claimJob) {
 		return
 	}
 	if err != nil {
-		g.log.Error("request failed", "request_id", jobs[0].actor.RequestID, "route", "/v1/claims", "error", err.Error())
-		answers = []claimAnswer{problemAnswer(jobs[0], Problem{Status: http.StatusInternalServerError, Code: "internal_error",
-			Title: "Internal error", Detail: "internal error"})}
+		p := problemFor(err)
+		logFailure(context.Background(), g.log, jobs[0].actor.RequestID, "/v1/claims", p, err)
+		answers = []claimAnswer{problemAnswer(jobs[0], p)}
 	}
 	for i, j := range jobs {
 		j.done <- answers[i]

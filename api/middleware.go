@@ -110,6 +110,27 @@ func recoverProblem() gin.HandlerFunc {
 	}
 }
 
+// retryAfterSeconds is what a 503 asks the caller to wait: about what a
+// PostgreSQL restart takes.
+const retryAfterSeconds = "2"
+
+// retryAfter gives every 503 a Retry-After, whichever handler wrote it.
+func retryAfter() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Writer = &retryAfterWriter{ResponseWriter: c.Writer}
+		c.Next()
+	}
+}
+
+type retryAfterWriter struct{ gin.ResponseWriter }
+
+func (w *retryAfterWriter) WriteHeader(code int) {
+	if code == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
 // maxPathParam is longer than any id or code a path can name.
 const maxPathParam = 255
 

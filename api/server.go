@@ -64,7 +64,7 @@ func New(cfg Config) *Server {
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
-	e.Use(withRequestID(), observe(s.metrics, cfg.Logger), recoverProblem())
+	e.Use(withRequestID(), observe(s.metrics, cfg.Logger), retryAfter(), recoverProblem())
 	e.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "not_found", "Not found", "no such route") })
 	e.NoMethod(func(c *gin.Context) {
 		problem(c, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed", "this route does not accept "+c.Request.Method)
