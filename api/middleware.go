@@ -297,7 +297,8 @@ func idempotent(db *sqlx.DB, records *sql.Idempotency) gin.HandlerFunc {
 		orig := c.Writer
 		cw := &captureWriter{ResponseWriter: orig}
 		c.Writer = cw
-		c.Request = c.Request.WithContext(sql.WithTx(ctx, tx))
+		txCtx := sql.WithTx(ctx, tx)
+		c.Request = c.Request.WithContext(txCtx)
 		func() {
 			// On a panic the real writer goes back before recoverProblem
 			// answers, or its 500 would be captured and never sent.
@@ -318,6 +319,7 @@ func idempotent(db *sqlx.DB, records *sql.Idempotency) gin.HandlerFunc {
 				return
 			}
 			committed = true
+			sql.Committed(txCtx)
 		}
 		orig.WriteHeader(status)
 		_, _ = orig.Write(cw.body.Bytes())
