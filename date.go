@@ -12,6 +12,19 @@ type Date struct{ time.Time }
 
 const dateLayout = "2006-01-02"
 
+// MinDate and MaxDate bound every date rss reads from input. The calendar
+// accepts more (year 0000 in Go, which PostgreSQL has no room for; year
+// 0001-01-01, which is the zero Date and so would read as "absent"), but no
+// date of this domain lies outside them, and dates computed from them (a
+// span, a window, a filing limit) stay four-digit years.
+var (
+	MinDate = Date{time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)}
+	MaxDate = Date{time.Date(2999, 12, 31, 0, 0, 0, 0, time.UTC)}
+)
+
+// ErrDateRange is the ErrInvalid of a well-formed date outside MinDate..MaxDate.
+var ErrDateRange = fmt.Errorf("%w: date out of range", ErrInvalid)
+
 // NewDate returns the civil date of t in t's own location.
 func NewDate(t time.Time) Date {
 	y, m, d := t.Date()
@@ -27,8 +40,21 @@ func MustDate(s string) Date {
 	return d
 }
 
-// ParseDate parses "YYYY-MM-DD".
+// ParseDate parses "YYYY-MM-DD" between MinDate and MaxDate.
 func ParseDate(s string) (Date, error) {
+	d, err := parseDate(s)
+	if err != nil {
+		return Date{}, err
+	}
+	if d.Before(MinDate) || d.After(MaxDate) {
+		return Date{}, fmt.Errorf("%w: %s is not between %s and %s", ErrDateRange, s, MinDate, MaxDate)
+	}
+	return d, nil
+}
+
+// parseDate parses "YYYY-MM-DD" without the range check, for what the
+// database hands back.
+func parseDate(s string) (Date, error) {
 	t, err := time.Parse(dateLayout, s)
 	if err != nil {
 		return Date{}, fmt.Errorf("%w: date %q is not YYYY-MM-DD", ErrInvalid, s)
@@ -46,8 +72,9 @@ func (d Date) String() string {
 // AddDays returns the date n days later (earlier when n < 0).
 func (d Date) AddDays(n int) Date { return Date{d.Time.AddDate(0, 0, n)} }
 
-// DaysUntil counts the days from d to e (negative when e is earlier).
-func (d Date) DaysUntil(e Date) int { return int(e.Time.Sub(d.Time).Hours() / 24) }
+// DaysUntil counts the days from d to e (negative when e is earlier). It
+// counts in seconds since the epoch: time.Time.Sub saturates past 292 years.
+func (d Date) DaysUntil(e Date) int { return int((e.Unix() - d.Unix()) / 86400) }
 
 func (d Date) Before(e Date) bool { return d.Time.Before(e.Time) }
 func (d Date) After(e Date) bool  { return d.Time.After(e.Time) }
@@ -84,13 +111,13 @@ func (d *Date) Scan(src any) error {
 	case time.Time:
 		*d = NewDate(v)
 	case []byte:
-		p, err := ParseDate(string(v))
+		p, err := parseDate(string(v))
 		if err != nil {
 			return err
 		}
 		*d = p
 	case string:
-		p, err := ParseDate(v)
+		p, err := parseDate(v)
 		if err != nil {
 			return err
 		}

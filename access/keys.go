@@ -7,11 +7,15 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"rss"
 	"rss/sql"
@@ -99,8 +103,15 @@ func splitKey(key string) (prefix, secret string, ok bool) {
 		return "", "", false
 	}
 	prefix, secret, found = strings.Cut(rest, "_")
-	if !found || len(prefix) < 8 || len(prefix) > 16 || len(secret) < 16 {
+	if !found || len(prefix) < 8 || len(prefix) > 16 || len(secret) < 16 || len(secret) > 128 {
 		return "", "", false
+	}
+	// The prefix is looked up in the database: only the alphabet keys are
+	// minted from gets that far (a NUL or a stray byte is not a lookup).
+	for i := 0; i < len(prefix); i++ {
+		if !strings.ContainsRune(alphabet, rune(prefix[i])) {
+			return "", "", false
+		}
 	}
 	return prefix, secret, true
 }
@@ -108,9 +119,16 @@ func splitKey(key string) (prefix, secret string, ok bool) {
 // ErrBadKey is returned for a missing, malformed, unknown or revoked key.
 var ErrBadKey = errors.New("invalid or revoked API key")
 
+// NotifyChannel is the PostgreSQL channel on which every change to a row of
+// api_keys is announced (a trigger sends the key's id), so each process
+// drops that key from its cache at once.
+const NotifyChannel = "rss_api_keys"
+
 // Keys authenticates bearer keys. Lookups are cached for a short TTL so
-// the hot path does not hit the database on every request; a revocation
-// takes effect within the TTL.
+// the hot path does not hit the database on every request. A revocation
+// through this process drops the key when its transaction commits; other
+// processes drop it when the database's notification reaches their
+// listener (Listen), and within the TTL when no listener is connected.
 type Keys struct {
 	db  *sqlx.DB
 	ttl time.Duration
@@ -118,6 +136,12 @@ type Keys struct {
 
 	mu    sync.Mutex
 	cache map[string]cachedKey
+	// gen moves on every invalidation. A lookup that read the database
+	// before an invalidation does not cache what it read: the row may be
+	// the one from before the revocation.
+	gen uint64
+
+	listening atomic.Bool
 }
 
 type cachedKey struct {
@@ -141,6 +165,7 @@ func (k *Keys) Authenticate(ctx context.Context, key string) (Actor, error) {
 	h := sha256.Sum256([]byte(secret))
 	k.mu.Lock()
 	c, hit := k.cache[prefix]
+	gen := k.gen
 	k.mu.Unlock()
 	if !hit || k.now().Sub(c.at) > k.ttl {
 		var row struct {
@@ -163,7 +188,9 @@ func (k *Keys) Authenticate(ctx context.Context, key string) (Actor, error) {
 			c.actor.ProviderID = *row.ProviderID
 		}
 		k.mu.Lock()
-		k.cache[prefix] = c
+		if k.gen == gen {
+			k.cache[prefix] = c
+		}
 		k.mu.Unlock()
 	}
 	if c.revoked || subtle.ConstantTimeCompare(c.hash[:], h[:]) != 1 {
@@ -172,10 +199,32 @@ func (k *Keys) Authenticate(ctx context.Context, key string) (Actor, error) {
 	return c.actor, nil
 }
 
-// Forget drops a key from the cache (after a revocation in this process).
+// Forget drops a key from the cache by its prefix.
 func (k *Keys) Forget(prefix string) {
 	k.mu.Lock()
 	delete(k.cache, prefix)
+	k.gen++
+	k.mu.Unlock()
+}
+
+// ForgetID drops the key with database id id from the cache.
+func (k *Keys) ForgetID(id int64) {
+	k.mu.Lock()
+	for prefix, c := range k.cache {
+		if c.actor.KeyID == id {
+			delete(k.cache, prefix)
+		}
+	}
+	k.gen++
+	k.mu.Unlock()
+}
+
+// ForgetAll empties the cache: after the listener lost its connection,
+// notifications may have been missed.
+func (k *Keys) ForgetAll() {
+	k.mu.Lock()
+	clear(k.cache)
+	k.gen++
 	k.mu.Unlock()
 }
 
@@ -190,3 +239,75 @@ func RevokeKey(ctx context.Context, ext sql.Ext, id int64, at time.Time) error {
 	}
 	return nil
 }
+
+// Listen keeps a connection of its own LISTENing on NotifyChannel until ctx
+// ends, and drops each key the database announces from the cache. It
+// returns once the LISTEN is in place (nil), or with ctx's error when ctx
+// ends first; the listener goes on in the background either way until ctx
+// ends, reconnecting after a lost connection. After a reconnection the
+// whole cache is dropped, since notifications sent while it was down are
+// lost; while it is down, cached keys live out their TTL.
+func (k *Keys) Listen(ctx context.Context, dsn string, log *slog.Logger) error {
+	if log == nil {
+		log = slog.Default()
+	}
+	l := pq.NewListener(dsn, 250*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
+		switch ev {
+		case pq.ListenerEventConnected:
+			k.listening.Store(true)
+		case pq.ListenerEventReconnected:
+			k.ForgetAll()
+			k.listening.Store(true)
+			log.Info("api key listener reconnected; key cache dropped")
+		case pq.ListenerEventDisconnected:
+			k.listening.Store(false)
+			log.Warn("api key listener disconnected; revocations in other processes apply within the cache TTL", "error", sql.LogText(err))
+		case pq.ListenerEventConnectionAttemptFailed:
+			log.Warn("api key listener cannot connect", "error", sql.LogText(err))
+		}
+	})
+	listened := make(chan error, 1)
+	go func() { listened <- l.Listen(NotifyChannel) }()
+	go func() {
+		defer func() {
+			k.listening.Store(false)
+			_ = l.Close()
+		}()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case n := <-l.Notify:
+				k.notified(n)
+			}
+		}
+	}()
+	select {
+	case err := <-listened:
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", NotifyChannel, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// notified applies one notification; nil (sent after a reconnection) or an
+// unreadable payload drops everything.
+func (k *Keys) notified(n *pq.Notification) {
+	if n == nil {
+		k.ForgetAll()
+		return
+	}
+	id, err := strconv.ParseInt(n.Extra, 10, 64)
+	if err != nil {
+		k.ForgetAll()
+		return
+	}
+	k.ForgetID(id)
+}
+
+// Listening reports whether the listener's connection is up, so revocations
+// made by other processes reach this one at once.
+func (k *Keys) Listening() bool { return k.listening.Load() }

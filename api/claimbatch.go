@@ -130,9 +130,7 @@ func (g *claimGroups) process(jobs []*claimJob) {
 		// A claim failing alone is answered through the error table like
 		// any request: a domain error is its 4xx, anything else a 500.
 		p := problemFor(err)
-		if p.Status >= 500 {
-			g.log.Error("request failed", "request_id", jobs[0].actor.RequestID, "route", "/v1/claims", "error", err.Error())
-		}
+		logFailure(context.Background(), g.log, jobs[0].actor.RequestID, "/v1/claims", p, err)
 		answers = []claimAnswer{problemAnswer(jobs[0], p)}
 	}
 	for i, j := range jobs {

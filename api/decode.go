@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -47,50 +51,11 @@ func decode(c *gin.Context, v any) bool {
 		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "unexpected data after the JSON document")
 		return false
 	}
-	// PostgreSQL text cannot hold NUL: refuse it here rather than fail the insert with a 500.
-	if bytes.Contains(body, []byte(`\u0000`)) {
-		if field := nulPath(body); field != "" {
-			problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "one or more fields are invalid",
-				rss.FieldError{Field: field, Code: "invalid_character", Message: "text may not contain the NUL character"})
-			return false
-		}
+	if bad := scanText(body); bad != nil {
+		bad.write(c)
+		return false
 	}
 	return true
-}
-
-// nulPath returns the path of the first string in body holding a NUL.
-func nulPath(body []byte) string {
-	var tree any
-	if json.Unmarshal(body, &tree) != nil {
-		return ""
-	}
-	var walk func(v any, path string) string
-	walk = func(v any, path string) string {
-		switch x := v.(type) {
-		case string:
-			if strings.ContainsRune(x, 0) {
-				return path
-			}
-		case []any:
-			for i, e := range x {
-				if p := walk(e, path+"["+strconv.Itoa(i)+"]"); p != "" {
-					return p
-				}
-			}
-		case map[string]any:
-			for k, e := range x {
-				p := k
-				if path != "" {
-					p = path + "." + k
-				}
-				if r := walk(e, p); r != "" {
-					return r
-				}
-			}
-		}
-		return ""
-	}
-	return walk(tree, "")
 }
 
 // readBody reads the (size-limited) body once and keeps it for the
@@ -131,6 +96,13 @@ func decodeProblem(c *gin.Context, err error, body []byte, v any) {
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		problem(c, http.StatusBadRequest, "unknown_field", "Unknown field", "the body has a field this endpoint does not accept",
 			rss.FieldError{Field: name, Code: "unknown_field", Message: "unknown field " + name})
+	case errors.Is(err, rss.ErrDateRange):
+		field := badValuePath(body, reflect.TypeOf(v))
+		if field == "" {
+			field = "body"
+		}
+		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "one or more fields are invalid",
+			rss.FieldError{Field: field, Code: "out_of_range", Message: err.Error()})
 	case errors.Is(err, rss.ErrInvalid):
 		// A typed value (date, money) refused its own text. encoding/json
 		// does not say which field held it, so find it.
@@ -287,10 +259,277 @@ func queryDate(c *gin.Context, name string) (rss.Date, bool) {
 		return rss.Date{}, true
 	}
 	d, err := rss.ParseDate(s)
+	if errors.Is(err, rss.ErrDateRange) {
+		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
+			rss.FieldError{Field: name, Code: "out_of_range", Message: fmt.Sprintf("%s must be between %s and %s", name, rss.MinDate, rss.MaxDate)})
+		return rss.Date{}, false
+	}
 	if err != nil {
 		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
 			rss.FieldError{Field: name, Code: "invalid_value", Message: name + " must be YYYY-MM-DD"})
 		return rss.Date{}, false
 	}
 	return d, true
+}
+
+// MaxTextLength is the most characters any JSON string of a request body
+// may hold, whatever its field: a backstop under the field-specific
+// limits, so no field stores an unbounded text.
+const MaxTextLength = 4000
+
+// textProblem is what scanText found wrong with one string of a body.
+type textProblem struct {
+	status  int
+	code    string // the problem's code
+	field   rss.FieldError
+	summary string
+}
+
+func (p *textProblem) write(c *gin.Context) {
+	title := "The request is not valid"
+	if p.code == "duplicate_field" {
+		title = "Duplicate field"
+	}
+	problem(c, p.status, p.code, title, p.summary, p.field)
+}
+
+// scanText reads a body that has already decoded and refuses what
+// encoding/json lets through silently: bytes that are not UTF-8 and
+// lone UTF-16 surrogate escapes (it would store U+FFFD in their place), the
+// NUL character (PostgreSQL text cannot hold it), strings longer than
+// MaxTextLength characters, and a key given twice in one object (it would
+// keep the last). Keys are compared as encoding/json matches them to
+// fields, ignoring case.
+func scanText(body []byte) *textProblem {
+	s := &textScanner{b: body}
+	return s.value("")
+}
+
+type textScanner struct {
+	b []byte
+	i int
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func fieldOrBody(path string) string {
+	if path == "" {
+		return "body"
+	}
+	return path
+}
+
+func (s *textScanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *textScanner) value(path string) *textProblem {
+	s.ws()
+	if s.i >= len(s.b) {
+		return nil
+	}
+	switch s.b[s.i] {
+	case '{':
+		return s.object(path)
+	case '[':
+		return s.array(path)
+	case '"':
+		_, p := s.str(path, false)
+		return p
+	}
+	// A number or a literal.
+	for s.i < len(s.b) && !strings.ContainsRune(",]} \t\n\r", rune(s.b[s.i])) {
+		s.i++
+	}
+	return nil
+}
+
+func (s *textScanner) object(path string) *textProblem {
+	s.i++
+	seen := map[string]bool{}
+	for {
+		s.ws()
+		if s.i >= len(s.b) {
+			return nil
+		}
+		switch s.b[s.i] {
+		case '}':
+			s.i++
+			return nil
+		case ',':
+			s.i++
+			continue
+		case '"':
+		default:
+			return nil // not JSON after all; the decoder has said so already
+		}
+		key, p := s.str(fieldOrBody(path), true)
+		if p != nil {
+			return p
+		}
+		field := joinPath(path, key)
+		folded := foldKey(key)
+		if seen[folded] {
+			return &textProblem{status: http.StatusBadRequest, code: "duplicate_field", summary: "the body gives a field more than once",
+				field: rss.FieldError{Field: field, Code: "duplicate_field", Message: field + " is given more than once"}}
+		}
+		seen[folded] = true
+		s.ws()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return nil
+		}
+		s.i++
+		if p := s.value(field); p != nil {
+			return p
+		}
+	}
+}
+
+func (s *textScanner) array(path string) *textProblem {
+	s.i++
+	for n := 0; ; {
+		s.ws()
+		if s.i >= len(s.b) {
+			return nil
+		}
+		switch s.b[s.i] {
+		case ']':
+			s.i++
+			return nil
+		case ',':
+			s.i++
+			n++
+			continue
+		}
+		start := s.i
+		if p := s.value(path + "[" + strconv.Itoa(n) + "]"); p != nil {
+			return p
+		}
+		if s.i == start {
+			return nil
+		}
+	}
+}
+
+func invalidText(field, code, message string) *textProblem {
+	return &textProblem{status: http.StatusUnprocessableEntity, code: "validation_failed", summary: "one or more fields are invalid",
+		field: rss.FieldError{Field: field, Code: code, Message: message}}
+}
+
+// str reads the string at s.i (its opening quote) and returns its text
+// when keep is set.
+func (s *textScanner) str(field string, keep bool) (string, *textProblem) {
+	s.i++
+	var text strings.Builder
+	chars := 0
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		var r rune
+		switch {
+		case c == '"':
+			s.i++
+			return text.String(), nil
+		case c == '\\':
+			if s.i+1 >= len(s.b) {
+				return "", nil
+			}
+			if s.b[s.i+1] != 'u' {
+				r = rune(unescapeJSON(s.b[s.i+1]))
+				s.i += 2
+				break
+			}
+			u, ok := hex4(s.b, s.i+2)
+			if !ok {
+				return "", nil
+			}
+			s.i += 6
+			r = u
+			if utf16.IsSurrogate(u) {
+				lo, ok := rune(0), false
+				if u < 0xDC00 && s.i+1 < len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
+					lo, ok = hex4(s.b, s.i+2)
+					ok = ok && lo >= 0xDC00 && lo <= 0xDFFF
+				}
+				if !ok {
+					return "", invalidText(field, "invalid_encoding", "text holds an unpaired UTF-16 surrogate escape")
+				}
+				s.i += 6
+				r = utf16.DecodeRune(u, lo)
+			}
+			if r == 0 {
+				return "", invalidText(field, "invalid_character", "text may not contain the NUL character")
+			}
+		case c < utf8.RuneSelf:
+			r = rune(c)
+			s.i++
+		default:
+			var size int
+			r, size = utf8.DecodeRune(s.b[s.i:])
+			if r == utf8.RuneError && size <= 1 {
+				return "", invalidText(field, "invalid_encoding", "text is not valid UTF-8")
+			}
+			s.i += size
+		}
+		chars++
+		if chars > MaxTextLength {
+			return "", invalidText(field, "too_long", fmt.Sprintf("text may be at most %d characters", MaxTextLength))
+		}
+		if keep {
+			text.WriteRune(r)
+		}
+	}
+	return "", nil
+}
+
+func hex4(b []byte, at int) (rune, bool) {
+	if at+4 > len(b) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(b[at:at+4]), 16, 16)
+	return rune(v), err == nil
+}
+
+func unescapeJSON(c byte) byte {
+	switch c {
+	case 'b':
+		return '\b'
+	case 'f':
+		return '\f'
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	}
+	return c // '"', '\\', '/'
+}
+
+// foldKey folds a key the way encoding/json matches object keys to struct
+// fields (ASCII case, and Unicode simple folding through upper(lower(r))).
+func foldKey(k string) string {
+	var b strings.Builder
+	for _, r := range k {
+		if r < utf8.RuneSelf {
+			if 'a' <= r && r <= 'z' {
+				r -= 'a' - 'A'
+			}
+			b.WriteRune(r)
+			continue
+		}
+		b.WriteRune(unicode.ToUpper(unicode.ToLower(r)))
+	}
+	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"rss/access"
+	"rss/sql"
 	"rss/vouchers"
 )
 
@@ -122,5 +123,10 @@ func (s *Server) revokeAPIKey(c *gin.Context) {
 		}
 	}
 	err := s.v.RevokeAPIKey(c.Request.Context(), id)
+	if err == nil {
+		// Dropped once the revocation has committed, not before: a request
+		// in between would cache the key as it was again.
+		sql.AfterCommit(c.Request.Context(), func() { s.cfg.Keys.ForgetID(id) })
+	}
 	respond(c, http.StatusOK, gin.H{"id": id, "revoked": true}, err)
 }

@@ -2,10 +2,14 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -111,7 +115,159 @@ func itGeneric(t *testing.T, ep itEndpoint, valid map[string]any) []itBad {
 		out = append(out,
 			itBad{name: "no Idempotency-Key", body: valid, idem: "-", status: 400, code: "idempotency_key_required"},
 			itBad{name: "Idempotency-Key too long", body: valid, idem: strings.Repeat("k", 256), status: 400, code: "idempotency_key_required"},
+			itBad{name: "Idempotency-Key not UTF-8", body: valid, idem: "key-\xff\xfe", status: 400, code: "idempotency_key_required"},
+			itBad{name: "Idempotency-Key with NUL", body: valid, idem: "key-\x00", status: 400, code: "idempotency_key_required"},
 		)
+	}
+	return append(out, itTextCases(t, valid)...)
+}
+
+var (
+	itDateRe  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	itMoneyRe = regexp.MustCompile(`^-?\d+\.\d{2}$`)
+)
+
+// itLeaves lists the paths ("lines[0].charge") and values of the scalars
+// in v, in a fixed order.
+func itLeaves(v any, path string) [][2]any {
+	var out [][2]any
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			out = append(out, itLeaves(x[k], p)...)
+		}
+	case []any:
+		for i, e := range x {
+			out = append(out, itLeaves(e, fmt.Sprintf("%s[%d]", path, i))...)
+		}
+	case []map[string]any:
+		for i, e := range x {
+			out = append(out, itLeaves(e, fmt.Sprintf("%s[%d]", path, i))...)
+		}
+	default:
+		out = append(out, [2]any{path, v})
+	}
+	return out
+}
+
+// itReplaceRaw returns valid as JSON with the value at path replaced by
+// the raw JSON text raw (which json.Marshal could not produce).
+func itReplaceRaw(t *testing.T, valid map[string]any, path, raw string) string {
+	const marker = "it-raw-marker-7f3a"
+	v := itSetPath(t, itDeepCopy(valid), path, marker)
+	return strings.Replace(itJSON(t, v), `"`+marker+`"`, raw, 1)
+}
+
+func itDeepCopy(v map[string]any) map[string]any {
+	var out map[string]any
+	b, _ := json.Marshal(v)
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+var itPathPart = regexp.MustCompile(`([^.\[\]]+)|\[(\d+)\]`)
+
+func itSetPath(t *testing.T, root map[string]any, path string, value any) map[string]any {
+	t.Helper()
+	var cur any = root
+	parts := itPathPart.FindAllStringSubmatch(path, -1)
+	for i, m := range parts {
+		last := i == len(parts)-1
+		if m[1] != "" {
+			obj := cur.(map[string]any)
+			if last {
+				obj[m[1]] = value
+				return root
+			}
+			cur = obj[m[1]]
+			continue
+		}
+		n, _ := strconv.Atoi(m[2])
+		arr := cur.([]any)
+		if last {
+			arr[n] = value
+			return root
+		}
+		cur = arr[n]
+	}
+	t.Fatalf("no path %s", path)
+	return nil
+}
+
+// itTextCases are the bodies encoding/json would accept while changing
+// them: bytes that are not UTF-8 and lone surrogates (stored as U+FFFD), a
+// key given twice (the last kept), text past the documented maximum, and
+// dates outside the range the API documents, in every date field.
+func itTextCases(t *testing.T, valid map[string]any) []itBad {
+	leaves := itLeaves(itDeepCopy(valid), "")
+	var out []itBad
+	textDone := false
+	for _, l := range leaves {
+		path, val := l[0].(string), l[1]
+		s, ok := val.(string)
+		if !ok {
+			continue
+		}
+		if itDateRe.MatchString(s) {
+			for _, d := range []string{"0000-01-01", "0001-01-01", "1899-12-31", "3000-01-01", "9999-12-31"} {
+				out = append(out, itBad{name: "date " + d + " in " + path, body: itReplaceRaw(t, valid, path, `"`+d+`"`),
+					status: 422, code: "validation_failed", field: path})
+			}
+			continue
+		}
+		if itMoneyRe.MatchString(s) {
+			continue // an amount refuses them all as a wrong type
+		}
+		out = append(out,
+			itBad{name: "invalid UTF-8 in " + path, body: itReplaceRaw(t, valid, path, "\"ab\xffcd\""), status: 422, code: "validation_failed", field: path},
+			itBad{name: "lone high surrogate in " + path, body: itReplaceRaw(t, valid, path, `"ab\ud800cd"`), status: 422, code: "validation_failed", field: path},
+			itBad{name: "100,000 characters in " + path, body: itReplaceRaw(t, valid, path, `"`+strings.Repeat("n", 100000)+`"`),
+				status: 422, code: "validation_failed", field: path},
+		)
+		if textDone {
+			continue // the finer cases once per body, on its first free string
+		}
+		textDone = true
+		out = append(out,
+			itBad{name: "overlong UTF-8 in " + path, body: itReplaceRaw(t, valid, path, "\"\xc0\xafx\""), status: 422, code: "validation_failed", field: path},
+			itBad{name: "high surrogate at the end of " + path, body: itReplaceRaw(t, valid, path, `"ab\ud800"`), status: 422, code: "validation_failed", field: path},
+			itBad{name: "lone low surrogate in " + path, body: itReplaceRaw(t, valid, path, `"\udc00"`), status: 422, code: "validation_failed", field: path},
+			itBad{name: "two high surrogates in " + path, body: itReplaceRaw(t, valid, path, `"\ud800\ud800"`), status: 422, code: "validation_failed", field: path},
+			itBad{name: "text over the maximum in " + path, body: itReplaceRaw(t, valid, path, `"`+strings.Repeat("é", 4001)+`"`),
+				status: 422, code: "validation_failed", field: path},
+		)
+	}
+	// A key given twice, exactly or in another case, at the top and, where
+	// there is one, inside a nested object.
+	keys := slices.Sorted(maps.Keys(valid))
+	if len(keys) > 0 {
+		k := keys[0]
+		first := strings.TrimSuffix(itJSON(t, map[string]any{k: valid[k]}), "}")
+		upper := strings.Replace(first, `"`+k+`"`, `"`+strings.ToUpper(k)+`"`, 1)
+		rest := strings.TrimPrefix(itJSON(t, valid), "{")
+		out = append(out,
+			itBad{name: "duplicate key " + k, body: first + "," + rest, status: 400, code: "duplicate_field", field: k},
+			itBad{name: "duplicate key " + k + " in upper case", body: upper + "," + rest, status: 400, code: "duplicate_field", field: k},
+		)
+	}
+	for _, l := range leaves {
+		path := l[0].(string)
+		i := strings.LastIndex(path, "].")
+		if i < 0 {
+			continue
+		}
+		parent, key := path[:i+1], path[i+2:]
+		if strings.ContainsAny(key, ".[") {
+			continue
+		}
+		raw := itJSON(t, l[1])
+		body := itReplaceRaw(t, valid, path, raw+`,"`+key+`":`+raw)
+		out = append(out, itBad{name: "duplicate key in " + parent, body: body, status: 400, code: "duplicate_field", field: path})
+		break
 	}
 	return out
 }
@@ -530,4 +686,21 @@ func TestITBadQueryParameters(t *testing.T) {
 			requireProblem(t, e.get(keyHRA, path), http.StatusNotFound, "not_found")
 		})
 	}
+}
+
+// TestITTextAtTheLimitIsKept: what the decoder's checks must let through is
+// stored exactly: 4,000 characters (counted as characters, not bytes), an
+// escaped backslash, and a character outside the BMP written as a
+// surrogate-pair escape.
+func TestITTextAtTheLimitIsKept(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	label := strings.Repeat("é", 3998) + "\\\\" + `\ud83d\ude00`
+	want := strings.Repeat("é", 3998) + "\\" + "😀"
+	require.Equal(t, 4000, len([]rune(want)))
+	r := e.post(keyAdmin, "/v1/api-keys", `{"role":"finance","label":"`+label+`"}`)
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	var stored string
+	require.NoError(t, e.db.GetContext(t.Context(), &stored, `SELECT label FROM api_keys WHERE id = $1`, itID(t, r)))
+	assert.Equal(t, want, stored)
 }

@@ -11,10 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
 
+	"rss"
 	"rss/access"
 	"rss/sql"
 )
@@ -105,6 +108,74 @@ func recoverProblem() gin.HandlerFunc {
 		}()
 		c.Next()
 	}
+}
+
+// retryAfterSeconds is what a 503 asks the caller to wait: about what a
+// PostgreSQL restart takes.
+const retryAfterSeconds = "2"
+
+// retryAfter gives every 503 a Retry-After, whichever handler wrote it.
+func retryAfter() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Writer = &retryAfterWriter{ResponseWriter: c.Writer}
+		c.Next()
+	}
+}
+
+type retryAfterWriter struct{ gin.ResponseWriter }
+
+func (w *retryAfterWriter) WriteHeader(code int) {
+	if code == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// maxPathParam is longer than any id or code a path can name.
+const maxPathParam = 255
+
+// wellFormed refuses, for every route at once, the bytes that no handler
+// can use and that would otherwise reach PostgreSQL (which refuses NUL and
+// invalid UTF-8 in text with an error, not an empty result): in a path
+// parameter (404, as an id that does not exist), a query parameter (422
+// naming it) or a POST's Idempotency-Key (400).
+func wellFormed() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		for _, p := range c.Params {
+			if len(p.Value) > maxPathParam || !cleanText(p.Value) {
+				problem(c, http.StatusNotFound, "not_found", "Not found", "no such "+strings.TrimSuffix(p.Key, "_id"))
+				return
+			}
+		}
+		for name, values := range c.Request.URL.Query() {
+			bad := !cleanText(name)
+			for _, v := range values {
+				bad = bad || !cleanText(v)
+			}
+			if bad {
+				field := name
+				if !cleanText(name) {
+					field = "query"
+				}
+				problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
+					rss.FieldError{Field: field, Code: "invalid_character", Message: "query parameters must be UTF-8 text without control characters"})
+				return
+			}
+		}
+		if c.Request.Method == http.MethodPost {
+			if key := c.GetHeader("Idempotency-Key"); key != "" && (len(key) > 255 || !cleanText(key)) {
+				problem(c, http.StatusBadRequest, "idempotency_key_required", "Idempotency-Key required",
+					"every POST carries an Idempotency-Key header of 1-255 characters of UTF-8 text without control characters")
+				return
+			}
+		}
+		c.Next()
+	}
+}
+
+// cleanText reports whether s is valid UTF-8 without control characters.
+func cleanText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 // limitBody caps request bodies: larger bodies are refused with 413.
@@ -237,7 +308,8 @@ func idempotent(db *sqlx.DB, records *sql.Idempotency) gin.HandlerFunc {
 		orig := c.Writer
 		cw := &captureWriter{ResponseWriter: orig}
 		c.Writer = cw
-		c.Request = c.Request.WithContext(sql.WithTx(ctx, tx))
+		txCtx := sql.WithTx(ctx, tx)
+		c.Request = c.Request.WithContext(txCtx)
 		func() {
 			// On a panic the real writer goes back before recoverProblem
 			// answers, or its 500 would be captured and never sent.
@@ -258,6 +330,7 @@ func idempotent(db *sqlx.DB, records *sql.Idempotency) gin.HandlerFunc {
 				return
 			}
 			committed = true
+			sql.Committed(txCtx)
 		}
 		orig.WriteHeader(status)
 		_, _ = orig.Write(cw.body.Bytes())

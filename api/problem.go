@@ -1,12 +1,16 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"rss"
+	"rss/billing/x12"
+	"rss/sql"
 )
 
 // Problem is an RFC 9457 problem document with a stable code and per-field errors.
@@ -39,10 +43,14 @@ var kinds = []struct {
 	{rss.ErrConflict, http.StatusConflict, "conflict", "Conflict with the current state"},
 	{rss.ErrForbidden, http.StatusForbidden, "forbidden", "Not allowed for this API key"},
 	{rss.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
+	// A batch whose stored data the 837P cannot carry: the request is
+	// sound, the state it meets is not.
+	{x12.ErrInvalid, http.StatusConflict, "x12_invalid", "The data cannot be written as an 837P"},
 }
 
 // problemFor builds the problem for err.
 func problemFor(err error) Problem {
+	err = sql.Classify(err)
 	for _, k := range kinds {
 		if !errors.Is(err, k.err) {
 			continue
@@ -66,10 +74,23 @@ func problemFor(err error) Problem {
 // id (never the body) and shown to the caller only as "internal error".
 func fail(c *gin.Context, err error) {
 	p := problemFor(err)
-	if p.Status >= 500 {
-		logger(c).ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c), "route", c.FullPath(), "error", err.Error())
-	}
+	logFailure(c.Request.Context(), logger(c), requestID(c), c.FullPath(), p, err)
 	writeProblem(c, p)
+}
+
+// logFailure logs a 5xx answer: the request id, the route and the error
+// with any database message reduced to its SQLSTATE and constraint, since
+// the server's text can quote the input. An unreachable database is a
+// warning: it is expected to come back.
+func logFailure(ctx context.Context, log *slog.Logger, id, route string, p Problem, err error) {
+	if p.Status < 500 {
+		return
+	}
+	level := slog.LevelError
+	if p.Status == http.StatusServiceUnavailable {
+		level = slog.LevelWarn
+	}
+	log.Log(ctx, level, "request failed", "request_id", id, "route", route, "status", p.Status, "error", sql.LogText(err))
 }
 
 func writeProblem(c *gin.Context, p Problem) {

@@ -64,7 +64,7 @@ func New(cfg Config) *Server {
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
-	e.Use(withRequestID(), observe(s.metrics, cfg.Logger), recoverProblem())
+	e.Use(withRequestID(), observe(s.metrics, cfg.Logger), retryAfter(), recoverProblem())
 	e.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "not_found", "Not found", "no such route") })
 	e.NoMethod(func(c *gin.Context) {
 		problem(c, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed", "this route does not accept "+c.Request.Method)
@@ -75,7 +75,7 @@ func New(cfg Config) *Server {
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
 	e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapiYAML) })
 
-	v1 := e.Group("/v1", authenticate(cfg.Keys))
+	v1 := e.Group("/v1", authenticate(cfg.Keys), wellFormed())
 	small := limitBody(cfg.MaxBody)
 	records := sql.NewIdempotency(cfg.DB)
 	post := func(path string, h gin.HandlerFunc) { v1.POST(path, small, idempotent(cfg.DB, records), h) }

@@ -72,12 +72,20 @@ func MigrationsFS() fs.FS {
 
 type txKey struct{}
 
+// txState is the transaction a context carries and what is to run once it
+// has committed.
+type txState struct {
+	tx    *sqlx.Tx
+	mu    sync.Mutex
+	after []func()
+}
+
 // Transact runs fn in a transaction and commits when fn returns nil. When ctx
 // already carries a transaction (an outer Transact, or the API's idempotent
 // request), fn joins it and the outer owner commits or rolls back.
 func Transact(ctx context.Context, db *sqlx.DB, fn func(ctx context.Context, tx *sqlx.Tx) error) (err error) {
-	if tx, ok := ctx.Value(txKey{}).(*sqlx.Tx); ok {
-		return fn(ctx, tx)
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return fn(ctx, st.tx)
 	}
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -92,18 +100,53 @@ func Transact(ctx context.Context, db *sqlx.DB, fn func(ctx context.Context, tx 
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(context.WithValue(ctx, txKey{}, tx), tx); err != nil {
+	txCtx := WithTx(ctx, tx)
+	if err = fn(txCtx, tx); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	Committed(txCtx)
 	return nil
 }
 
-// WithTx returns a context whose Transact calls join tx.
+// WithTx returns a context whose Transact calls join tx. Whoever commits tx
+// calls Committed with that context afterwards.
 func WithTx(ctx context.Context, tx *sqlx.Tx) context.Context {
-	return context.WithValue(ctx, txKey{}, tx)
+	return context.WithValue(ctx, txKey{}, &txState{tx: tx})
+}
+
+// AfterCommit runs fn once the transaction ctx carries has committed, and
+// never when it rolls back; without a transaction in ctx it runs fn now.
+// It is for effects outside the database that must not run ahead of the
+// commit, such as dropping a cache entry: dropped earlier, a concurrent
+// reader could cache the row as it was before the commit again.
+func AfterCommit(ctx context.Context, fn func()) {
+	st, ok := ctx.Value(txKey{}).(*txState)
+	if !ok {
+		fn()
+		return
+	}
+	st.mu.Lock()
+	st.after = append(st.after, fn)
+	st.mu.Unlock()
+}
+
+// Committed runs what AfterCommit queued on ctx's transaction. The owner of
+// a transaction it put in a context with WithTx calls it after Commit.
+func Committed(ctx context.Context) {
+	st, ok := ctx.Value(txKey{}).(*txState)
+	if !ok {
+		return
+	}
+	st.mu.Lock()
+	after := st.after
+	st.after = nil
+	st.mu.Unlock()
+	for _, fn := range after {
+		fn()
+	}
 }
 
 // SQLSTATE codes we act on.

@@ -142,7 +142,16 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	if err := sql.Migrate(ctx, db); err != nil {
 		return err
 	}
-	srv := newServer(db, cfg, time.Now)
+	keys := access.NewKeys(db, cfg.KeyCacheTTL, time.Now)
+	// Revocations made by other processes reach this one through
+	// PostgreSQL notifications; until the listener is up (and whenever it
+	// is down) the cache TTL bounds them instead.
+	go func() {
+		if err := keys.Listen(ctx, cfg.DatabaseURL, slog.Default()); err == nil {
+			slog.Info("listening for API key changes", "channel", access.NotifyChannel)
+		}
+	}()
+	srv := newServer(db, cfg, time.Now, keys)
 	hs := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           srv,
@@ -172,8 +181,8 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	return nil
 }
 
-// newServer wires the API over db; the bench and tests use it too.
-func newServer(db *sqlx.DB, cfg config, now func() time.Time) *api.Server {
+// newServer wires the API over db and keys; the bench and tests use it too.
+func newServer(db *sqlx.DB, cfg config, now func() time.Time, keys *access.Keys) *api.Server {
 	v := vouchers.New(db, now, cfg.Location)
 	b := billing.New(db, now, cfg.Location)
 	b.SetParties(cfg.Parties)
@@ -181,7 +190,7 @@ func newServer(db *sqlx.DB, cfg config, now func() time.Time) *api.Server {
 		DB:          db,
 		Vouchers:    v,
 		Billing:     b,
-		Keys:        access.NewKeys(db, cfg.KeyCacheTTL, now),
+		Keys:        keys,
 		Logger:      slog.Default(),
 		MaxBody:     cfg.MaxBody,
 		MaxBulkBody: cfg.MaxBulkBody,

@@ -1,0 +1,147 @@
+package api_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/access"
+	"rss/api"
+	"rss/billing"
+	"rss/fixtures"
+	"rss/sql"
+	"rss/sql/sqltest"
+	"rss/vouchers"
+)
+
+// TestITErrorLogWithholdsDatabaseText provokes internal errors whose
+// PostgreSQL message and detail quote the request's values (a cast of the
+// name, a trigger that names the claim number and the date of birth, a
+// CHECK whose detail is the failing row) on the ordinary path and on the
+// grouped claims path. The log line of each carries the request id, the
+// route, the SQLSTATE and the constraint, and none of the values.
+func TestITErrorLogWithholdsDatabaseText(t *testing.T) {
+	t.Parallel()
+	log := &itSyncWriter{w: &bytes.Buffer{}}
+	e := itNewEnv(t, itOpts{log: log})
+	const first, last, dob, claimNo = "Wilhelmina", "Quarterfield", "1961-03-14", "SECRET-CLAIM-77"
+
+	exec := func(q string) {
+		t.Helper()
+		_, err := e.db.ExecContext(t.Context(), q)
+		require.NoError(t, err)
+	}
+	// 22P02 quoting the name: invalid input syntax for type integer: "Quarterfield".
+	exec(`CREATE FUNCTION it_cast_name() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN PERFORM NEW.last_name::int; RETURN NEW; END $$`)
+	exec(`CREATE TRIGGER it_cast_name BEFORE INSERT ON clients FOR EACH ROW WHEN (NEW.first_name = 'Wilhelmina') EXECUTE FUNCTION it_cast_name()`)
+	r := e.post(keyHRA, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": dob, "catchment_area": "hartford"})
+	requireProblem(t, r, http.StatusInternalServerError, "internal_error")
+	castID := r.Header.Get("X-Request-Id")
+	exec(`DROP TRIGGER it_cast_name ON clients`)
+
+	// P0001 whose message and detail carry the claim number and a date of birth.
+	exec(`CREATE FUNCTION it_raise_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'refusing claim %', NEW.claim_number USING DETAIL = 'born 1961-03-14', ERRCODE = 'P0001'; END $$`)
+	exec(`CREATE TRIGGER it_raise_claim BEFORE INSERT ON claims FOR EACH ROW EXECUTE FUNCTION it_raise_claim()`)
+	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": claimNo, "client_id": e.demo.Clients["Kim"],
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
+	requireProblem(t, r, http.StatusInternalServerError, "internal_error")
+	claimID := r.Header.Get("X-Request-Id")
+	assert.NotContains(t, string(r.Body), claimNo)
+
+	// 23514 on a named constraint; its detail ("Failing row contains ...")
+	// would hold the note.
+	exec(`ALTER TABLE voucher_requests ADD CONSTRAINT it_refuse_notes CHECK (note IS NULL) NOT VALID`)
+	r = e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": e.demo.Clients["Rivera"], "service_code": "ATR-CM", "units": 10,
+		"start_date": day(0), "end_date": day(9), "note": first + " " + last + " " + dob})
+	requireProblem(t, r, http.StatusInternalServerError, "internal_error")
+	checkID := r.Header.Get("X-Request-Id")
+
+	out := log.String()
+	for _, secret := range []string{first, last, dob, claimNo, "1961"} {
+		assert.NotContains(t, out, secret, "input quoted by the database reached the log")
+	}
+	failed := map[string]map[string]any{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &rec), "log line %q", sc.Text())
+		if rec["msg"] == "request failed" {
+			failed[rec["request_id"].(string)] = rec
+		}
+	}
+	require.Len(t, failed, 3, "one line per internal error: %s", out)
+	for _, c := range []struct {
+		id, route string
+		want      []string
+	}{
+		{castID, "/v1/clients", []string{"22P02", "invalid_text_representation"}},
+		{claimID, "/v1/claims", []string{"P0001", "raise_exception"}},
+		{checkID, "/v1/voucher-requests", []string{"23514", "check_violation", "constraint=it_refuse_notes", "table=voucher_requests"}},
+	} {
+		rec := failed[c.id]
+		require.NotNil(t, rec, "no log line for %s: %s", c.route, out)
+		assert.Equal(t, c.route, rec["route"])
+		assert.Equal(t, float64(500), rec["status"])
+		msg, _ := rec["error"].(string)
+		for _, w := range c.want {
+			assert.Contains(t, msg, w, "%s", c.route)
+		}
+		assert.NotContains(t, msg, "pq: ", "the driver's message is withheld")
+	}
+}
+
+// TestITX12ErrorIsNotInternal: data the 837P cannot carry (here a
+// submitter name holding the segment terminator, from the configuration)
+// reaches the API as billing/x12's ErrInvalid. It is a 409 x12_invalid
+// problem through the one error table, at batch creation or at download,
+// never a 500.
+func TestITX12ErrorIsNotInternal(t *testing.T) {
+	t.Parallel()
+	db := sqltest.NewDB(t)
+	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
+	clock := func() time.Time { return now }
+	b := billing.New(db, clock, loc)
+	parties := billing.DefaultParties()
+	parties.SubmitterName = "MSC~CLAIMS*DESK"
+	b.SetParties(parties)
+	srv := api.New(api.Config{DB: db, Vouchers: vouchers.New(db, clock, loc), Billing: b, Keys: access.NewKeys(db, time.Second, time.Now),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(ctx context.Context) error { return sql.Ready(ctx, db) }})
+	demo, err := fixtures.DemoIDs(t.Context(), db)
+	require.NoError(t, err)
+	e := &env{t: t, db: db, srv: srv, demo: demo, now: now}
+
+	dubois := e.demo.Clients["Dubois"]
+	r := e.post(keyECRA, "/v1/voucher-requests", map[string]any{"client_id": dubois, "service_code": "MHW-RA", "units": 20,
+		"start_date": day(-1), "end_date": day(29)})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	require.Equal(t, "approved", r.JSON(t)["decision"], "body: %s", r.Body)
+	r = e.post(keyECRA, "/v1/claims", map[string]any{"claim_number": "X12-BAD-1", "client_id": dubois,
+		"rendering_staff_id": e.demo.Staff["Kowalski"], "place_of_service": "12", "diagnoses": []any{"F33.1"},
+		"lines": []any{map[string]any{"service_code": "MHW-RA", "date_of_service": day(-1), "units": 2, "charge": "14.50"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	if r.Status != http.StatusCreated {
+		p := requireProblem(t, r, http.StatusConflict, "x12_invalid")
+		assert.Contains(t, p["detail"], "x12")
+		return
+	}
+	r = e.get(keyFinance, "/v1/batches/"+url.PathEscape(itStr(itID(t, r)))+"/file")
+	p := requireProblem(t, r, http.StatusConflict, "x12_invalid")
+	assert.Contains(t, p["detail"], "x12")
+}

@@ -1,0 +1,108 @@
+package sql_test
+
+import (
+	"context"
+	stdsql "database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/lib/pq"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss"
+	"rss/sql"
+)
+
+func TestIsUnavailable(t *testing.T) {
+	t.Parallel()
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	cases := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"connection refused", fmt.Errorf("look up key: %w", dial), true},
+		{"connection reset", fmt.Errorf("commit: %w", syscall.ECONNRESET), true},
+		{"broken pipe", syscall.EPIPE, true},
+		{"bad connection", fmt.Errorf("begin: %w", driver.ErrBadConn), true},
+		{"connection done", stdsql.ErrConnDone, true},
+		{"closed network connection", net.ErrClosed, true},
+		{"admin shutdown", &pq.Error{Code: "57P01"}, true},
+		{"crash shutdown", &pq.Error{Code: "57P02"}, true},
+		{"starting up", fmt.Errorf("x: %w", &pq.Error{Code: "57P03"}), true},
+		{"too many connections", &pq.Error{Code: "53300"}, true},
+		{"connection failure", &pq.Error{Code: "08006"}, true},
+		{"connection does not exist", &pq.Error{Code: "08003"}, true},
+		{"joined hosts", errors.Join(dial, dial), true},
+		{"unique violation", &pq.Error{Code: "23505", Constraint: "x"}, false},
+		{"serialization failure", &pq.Error{Code: "40001"}, false},
+		{"query canceled", &pq.Error{Code: "57014"}, false},
+		{"disk full", &pq.Error{Code: "53100"}, false},
+		{"no rows", stdsql.ErrNoRows, false},
+		{"context canceled", context.Canceled, false},
+		{"deadline", context.DeadlineExceeded, false},
+		{"domain error", rss.ErrInvalid, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, sql.IsUnavailable(c.err))
+			classified := sql.Classify(c.err)
+			assert.Equal(t, c.want, errors.Is(classified, rss.ErrUnavailable))
+			if c.err != nil {
+				assert.ErrorIs(t, classified, c.err, "the cause stays in the chain")
+			}
+			if !c.want {
+				assert.Equal(t, c.err, classified, "anything else is returned as it was")
+			}
+		})
+	}
+	// Already a kind: left alone.
+	settings := fmt.Errorf("%w: settings not loaded", rss.ErrUnavailable)
+	assert.Equal(t, settings, sql.Classify(settings))
+	var ce *rss.CodedError
+	require.ErrorAs(t, sql.Classify(dial), &ce)
+	assert.NotContains(t, ce.Message, "127.0.0.1")
+	assert.NotContains(t, ce.Message, "refused", "the caller is told the database is unavailable, not how")
+}
+
+func TestLogTextWithholdsDatabaseText(t *testing.T) {
+	t.Parallel()
+	quoting := &pq.Error{Code: "22P02", Message: `invalid input syntax for type integer: "Quarterfield"`, Detail: "born 1961-03-14"}
+	check := &pq.Error{Code: "23514", Message: `new row for relation "clients" violates check constraint "clients_x"`,
+		Detail: "Failing row contains (Wilhelmina, Quarterfield).", Table: "clients", Constraint: "clients_x"}
+	cases := []struct {
+		name      string
+		err       error
+		want      []string
+		forbidden []string
+	}{
+		{"wrapped with %w", fmt.Errorf("store client: %w", quoting), []string{"store client: ", "SQLSTATE 22P02", "invalid_text_representation"},
+			[]string{"Quarterfield", "1961", "pq: "}},
+		{"constraint", fmt.Errorf("insert: %w", check), []string{"insert: ", "23514", "check_violation", "table=clients", "constraint=clients_x"},
+			[]string{"Wilhelmina", "Quarterfield", "Failing row"}},
+		{"two in a join", errors.Join(fmt.Errorf("a: %w", quoting), fmt.Errorf("b: %w", check)), []string{"a: ", "b: ", "22P02", "23514"},
+			[]string{"Quarterfield", "Wilhelmina"}},
+		{"formatted with %v", fmt.Errorf("lost the chain: %v", quoting), []string{"lost the chain: ", "withheld"}, []string{"Quarterfield"}},
+		{"formatted with %v around a %w", fmt.Errorf("outer %v: %w", quoting, check), []string{"outer "}, []string{"Quarterfield", "Wilhelmina"}},
+		{"not a database error", fmt.Errorf("open file: %w", os.ErrNotExist), []string{"open file: file does not exist"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := sql.LogText(c.err)
+			for _, w := range c.want {
+				assert.Contains(t, got, w)
+			}
+			for _, f := range c.forbidden {
+				assert.NotContains(t, got, f)
+			}
+		})
+	}
+	assert.Equal(t, "", sql.LogText(nil))
+}
