@@ -319,6 +319,8 @@ func itEndpoints() []itEndpoint {
 					{name: "null body", body: "null", status: 422, code: "validation_failed", field: "client_id"},
 					{name: "client id as a string", body: itWith(v, "client_id", "1"), status: 400, code: "wrong_type", field: "client_id"},
 					{name: "start date not ISO", body: itWith(v, "start_date", "15/06/2026"), status: 400, code: "wrong_type", field: "start_date"},
+					{name: "start before the client was born", body: itWith(itWith(v, "start_date", "1985-01-01"), "planned_end_date", nil),
+						status: 422, code: "validation_failed", field: "start_date"},
 					{name: "flag as a string", body: itWith(v, "primary_case_manager", "yes"), status: 400, code: "wrong_type", field: "primary_case_manager"},
 					{name: "planned end before start", body: itWith(v, "planned_end_date", day(-1)), status: 422, code: "validation_failed", field: "planned_end_date"},
 					{name: "required fields", body: map[string]any{}, status: 422, code: "validation_failed", field: "start_date"},

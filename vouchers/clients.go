@@ -400,6 +400,13 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		if prog.ReferralSourceRequired && n.ReferralSource == nil {
 			return rss.Invalid("referral_source", "required", "%s enrollments record the referral source", prog.Code)
 		}
+		var born rss.Date
+		if err := tx.GetContext(ctx, &born, `SELECT date_of_birth FROM clients WHERE id = $1`, n.ClientID); err != nil {
+			return err
+		}
+		if n.StartDate.Before(born) {
+			return rss.Invalid("start_date", "before_birth", "start_date is before the client's date of birth %s", born)
+		}
 		if n.AssignedStaffID != nil {
 			var ok bool
 			if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM staff WHERE id = $1 AND provider_id = $2 AND active)`, *n.AssignedStaffID, a.ProviderID); err != nil {

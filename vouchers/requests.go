@@ -64,8 +64,8 @@ func (n *NewVoucherRequest) validate() error {
 			v.Add("end_date", "out_of_range", "a voucher span may not exceed %d days", maxSpanDays)
 		}
 	}
-	if n.Note != nil && len(*n.Note) > maxNoteLen {
-		v.Add("note", "too_long", "note must be at most %d characters", maxNoteLen)
+	if n.Note != nil {
+		checkText(v, "note", *n.Note, maxNoteLen)
 	}
 	return v.Err()
 }
@@ -494,8 +494,8 @@ func (r *Review) validate() error {
 	v := &rss.ValidationError{}
 	if strings.TrimSpace(r.Note) == "" {
 		v.Add("note", "required", "a reviewer decision carries a note")
-	} else if len(r.Note) > maxNoteLen {
-		v.Add("note", "too_long", "note must be at most %d characters", maxNoteLen)
+	} else {
+		checkText(v, "note", r.Note, maxNoteLen)
 	}
 	switch r.Action {
 	case ReviewApprove, ReviewDeny:
