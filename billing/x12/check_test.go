@@ -305,6 +305,18 @@ func TestCheckReturnsReadErrors(t *testing.T) {
 	if _, err := Check(&errReader{n: 10}); err == nil || errors.Is(err, ErrInvalid) {
 		t.Fatalf("want the read error, got %v", err)
 	}
+	// A source whose error happens to wrap ErrInvalid (a pipe closed with
+	// a writer's error) ends the check rather than being read forever.
+	data := baseFile(t)
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write(data[:200])
+		pw.CloseWithError(fmt.Errorf("%w: the writer gave up", ErrInvalid))
+	}()
+	rep, _ := Check(pr)
+	if rep.OK() {
+		t.Fatalf("a truncated file passed")
+	}
 }
 
 func TestCheckCapsProblems(t *testing.T) {
