@@ -66,8 +66,8 @@ var (
 	ContactName = Element{ID: "PER02", Name: "contact name", Min: 1, Max: 60}
 )
 
-// Text problem codes, as reported in TextError.Code. They match the field
-// error codes of the API, so domain validation can pass them through.
+// Text problem codes, as reported in TextError.Code. They are stable;
+// domain validation maps them to its own field error codes.
 const (
 	TextRequired  = "required"
 	TextTooShort  = "too_short"

@@ -3,6 +3,7 @@ package x12
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -112,4 +113,21 @@ func TestElementCheckMatchesWriterAndChecker(t *testing.T) {
 			t.Fatalf("case %d: read back %q, wrote %q", i, got, name)
 		}
 	}
+}
+
+// Input validation checks a value against the element it will be written
+// to, before storing it, and reports the field without quoting the value.
+func ExampleElement_Check() {
+	for _, name := range []string{"O'Brien", "Du~bois", strings.Repeat("x", 61)} {
+		if err := PersonLastName.Check(name); err != nil {
+			te, _ := IsTextError(err)
+			fmt.Println(te.Code, "-", err)
+			continue
+		}
+		fmt.Println("ok")
+	}
+	// Output:
+	// ok
+	// invalid_character - NM103 (last name) has an X12 delimiter at position 3 (allowed: letters, digits, space and ! " & ' ( ) + , - . / ; ? = % @ [ ] _ { } \ | < > ` # $ only)
+	// too_long - NM103 (last name) has 61 characters, at most 60 fit
 }
