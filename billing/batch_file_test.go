@@ -192,6 +192,7 @@ func TestBatchPriorAuthorizationPerLine(t *testing.T) {
 	b := w.batch(billing.RouteMedicaid837P, day(0))
 	file := w.export(b.ID)
 	check(t, file)
+	golden(t, "batch_837p_prior_auth.golden", file)
 	sent := byCLM01(parse837(t, file))
 
 	m := sent["PA-MIX"]
@@ -287,6 +288,7 @@ func TestBatchVoidAndReplacementOfSplitClaimsGoPerPart(t *testing.T) {
 		assert.Equal(t, []string{orig.Charge, orig.Units, orig.DOS}, []string{l.Charge, l.Units, l.DOS})
 	}
 	assertBatchDescribesFile(t, b2, f2)
+	golden(t, "batch_837p_split_void_replacement.golden", f2)
 }
 
 // Issue 7 item 10: SV1 bills what rss found payable (the allowed units and
