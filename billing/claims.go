@@ -149,11 +149,13 @@ func (n *NewClaim) validate(today rss.Date) error {
 
 // textCode is the field error code for what x12 refused in a value.
 func textCode(err error, otherwise string) string {
-	if te, ok := x12.IsTextError(err); ok && (te.Code == x12.TextTooLong || te.Code == x12.TextRequired) {
-		if te.Code == x12.TextRequired {
+	if te, ok := x12.IsTextError(err); ok {
+		switch te.Code {
+		case x12.TextRequired:
 			return "required"
+		case x12.TextTooLong:
+			return "too_long"
 		}
-		return "too_long"
 	}
 	return otherwise
 }
