@@ -464,7 +464,9 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	assert.Equal(t, "30.00", b["paid"])
 	assert.Nil(t, b["st_controls"], "a payment register has no X12 control numbers")
 	assert.Nil(t, b["isa_control"])
-	assert.Equal(t, []any{}, b["files"], "nothing downloaded yet")
+	closedFiles, _ := b["files"].([]any)
+	require.Len(t, closedFiles, 1, "the file is written and its digest recorded when the batch closes")
+	assert.Equal(t, "payment_register", closedFiles[0].(map[string]any)["kind"])
 	if provs, ok := b["providers"].([]any); assert.True(t, ok) && assert.Len(t, provs, 1) {
 		assert.Equal(t, float64(hra), provs[0].(map[string]any)["provider_id"])
 	}
@@ -499,6 +501,7 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	sum := sha256.Sum256(w.Body.Bytes())
 	digest := w.Header().Get("X-Content-SHA256")
 	assert.Equal(t, hex.EncodeToString(sum[:]), digest)
+	assert.Equal(t, closedFiles[0].(map[string]any)["sha256"], digest, "the download is the file the batch closed with")
 	assert.Equal(t, fmt.Sprintf(`attachment; filename="batch-%d-payment_register.csv"`, batchID), w.Header().Get("Content-Disposition"))
 	w = check(oaCall{name: "batch file again", method: http.MethodGet, path: filePath, key: keyAdmin, file: true, want: http.StatusOK})
 	assert.Equal(t, register, w.Body.String(), "every download is byte-identical")

@@ -109,7 +109,11 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		return err
 	}
 	var prov AdviceProvider
-	err = s.db.GetContext(ctx, &prov, `SELECT p.id, p.code, p.name, p.npi FROM providers p
+	// The provider as the batch froze it; one the batch reports only
+	// denials for carries no frozen row and is named as it stands.
+	err = s.db.GetContext(ctx, &prov, `SELECT p.id, COALESCE(bp.code, p.code) AS code, COALESCE(bp.name, p.name) AS name,
+			COALESCE(bp.npi, p.npi) AS npi
+		FROM providers p LEFT JOIN batch_providers bp ON bp.batch_id = $2 AND bp.provider_id = p.id
 		WHERE p.id = $1 AND EXISTS (SELECT 1 FROM batch_claims WHERE batch_id = $2 AND provider_id = p.id)`, providerID, batchID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%w: batch %d has no advice for provider %d", rss.ErrNotFound, batchID, providerID)

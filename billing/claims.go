@@ -12,6 +12,7 @@ import (
 
 	"rss"
 	"rss/adjudication"
+	"rss/billing/x12"
 )
 
 // NewClaim is a claim as a provider submits it.
@@ -50,18 +51,25 @@ const (
 )
 
 var (
-	claimNumberRe = regexp.MustCompile(`^[A-Za-z0-9-]{1,38}$`)
-	posRe         = regexp.MustCompile(`^[0-9]{2}$`)
-	diagnosisRe   = regexp.MustCompile(`^[A-Z][0-9][0-9A-Z]{1,5}$`)
-	maxCharge     = rss.MustMoney("99999999.99")
+	claimNumberRe = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+	// A claim goes to Medicaid as CLM01, in parts "-1", "-2"... when it has
+	// more than 50 lines (and so do its void and replacement, part by
+	// part): its number keeps room for the longest suffix.
+	claimNumberElement = x12.SplitClaimNumber((MaxLinesPerClaim + maxLinesPerCLM - 1) / maxLinesPerCLM)
+	// An authorization number a line names is sent as REF*G1.
+	authNumberElement = x12.ReferenceID.WithMax(30)
+	posRe             = regexp.MustCompile(`^[0-9]{2}$`)
+	diagnosisRe       = regexp.MustCompile(`^[A-Z][0-9][0-9A-Z]{1,5}$`)
+	maxCharge         = rss.MustMoney("99999999.99")
 )
 
 // validate checks the claim's shape and normalises it (frequency default,
 // diagnosis dots). Lines of a void are not adjudicated and may be omitted.
 func (n *NewClaim) validate(today rss.Date) error {
 	v := &rss.ValidationError{}
-	if !claimNumberRe.MatchString(n.ClaimNumber) {
-		v.Add("claim_number", "invalid_format", "claim_number is 1-38 letters, digits or dashes")
+	if err := claimNumberElement.Check(n.ClaimNumber); err != nil || !claimNumberRe.MatchString(n.ClaimNumber) {
+		v.Add("claim_number", textCode(err, "invalid_format"), "claim_number is 1-%d letters, digits or dashes (the 837P's CLM01 holds %d, and a claim sent in parts adds -N)",
+			claimNumberElement.Max, x12.ClaimNumber.Max)
 	}
 	if n.ClientID <= 0 {
 		v.Add("client_id", "required", "client_id is required")
@@ -130,11 +138,26 @@ func (n *NewClaim) validate(today rss.Date) error {
 		if !l.Charge.IsPositive() || l.Charge.GreaterThan(maxCharge.Decimal) || !l.Charge.Equal(l.Charge.Round(2)) {
 			v.Add(f+".charge", "out_of_range", "charge must be a positive amount with at most two decimals")
 		}
-		if len(l.AuthorizationNumber) > 30 {
-			v.Add(f+".authorization_number", "too_long", "authorization_number is at most 30 characters")
+		if l.AuthorizationNumber != "" {
+			if err := authNumberElement.Check(l.AuthorizationNumber); err != nil {
+				v.Add(f+".authorization_number", textCode(err, "invalid_format"), "authorization_number: %s", err)
+			}
 		}
 	}
 	return v.Err()
+}
+
+// textCode is the field error code for what x12 refused in a value.
+func textCode(err error, otherwise string) string {
+	if te, ok := x12.IsTextError(err); ok {
+		switch te.Code {
+		case x12.TextRequired:
+			return "required"
+		case x12.TextTooLong:
+			return "too_long"
+		}
+	}
+	return otherwise
 }
 
 // hash identifies the claim's content: the same claim number with another

@@ -7,10 +7,12 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -47,8 +49,10 @@ func FileKind(route string) string {
 type Progress func(lines int)
 
 // Export streams a batch's file (837P or payment register) to w, reading
-// rows as it writes them: memory does not grow with the batch. The output
-// is a pure function of the stored batch, so every export is byte-identical.
+// rows as it writes them: memory does not grow with the batch. The file is
+// made only from what the batch froze when it was closed (and claim and
+// line columns the schema keeps from changing), so every export is
+// byte-identical whatever happened to reference data or clients since.
 func (s *Service) Export(ctx context.Context, batchID int64, w io.Writer, progress Progress) (Batch, error) {
 	if _, err := access.Require(ctx, access.RoleFinance, access.RoleAdmin); err != nil {
 		return Batch{}, err
@@ -57,32 +61,32 @@ func (s *Service) Export(ctx context.Context, batchID int64, w io.Writer, progre
 	if err != nil {
 		return Batch{}, err
 	}
-	if progress == nil {
-		progress = func(int) {}
-	}
-	// A read-only snapshot: the batch is immutable, but the claims and
-	// clients it joins are not.
 	tx, err := s.db.BeginTxx(ctx, &sqlTxOptions)
 	if err != nil {
 		return b, err
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
-	if b.PayerRoute == RouteMedicaid837P {
-		err = export837P(ctx, tx, &b, w, progress)
-	} else {
-		err = exportRegister(ctx, tx, &b, w, progress)
-	}
-	if err != nil {
-		return b, err
+	if _, err := renderBatch(ctx, tx, &b, w, progress); err != nil {
+		return b, fileError(b.ID, err)
 	}
 	return b, access.Record(ctx, s.db, access.Event{Action: "export", EntityType: "batch",
 		EntityID: access.ID(batchID), Purpose: FileKind(b.PayerRoute)})
 }
 
+// fileError reports a file that cannot be written as a conflict naming the
+// claim and the element, never the data (x12 errors never quote values).
+func fileError(batchID int64, err error) error {
+	if errors.Is(err, x12.ErrInvalid) {
+		return rss.Coded(rss.ErrConflict, "batch_file_invalid", "the file of batch %d cannot be written: %s", batchID, strings.ReplaceAll(err.Error(), x12.ErrInvalid.Error()+": ", ""))
+	}
+	return err
+}
+
 // ExportFile exports a batch into a temporary file and returns its path
-// and digest. The first export of each kind records its SHA-256; every
-// later export must reproduce it, or the export fails loudly rather than
-// hand finance a file that differs from the one already sent.
+// and digest. The digest is recorded when the batch is closed (or, for a
+// batch closed before that, at its first export); every export must
+// reproduce it, or the export fails rather than hand finance a file that
+// differs from the one already sent.
 func (s *Service) ExportFile(ctx context.Context, batchID int64, dir string) (string, BatchFile, error) {
 	f, err := os.CreateTemp(dir, fmt.Sprintf("rss-batch-%d-*", batchID))
 	if err != nil {
@@ -116,11 +120,87 @@ func (s *Service) ExportFile(ctx context.Context, batchID int64, dir string) (st
 		return "", BatchFile{}, fmt.Errorf("record file digest: %w", err)
 	}
 	if stored.SHA256 != file.SHA256 || stored.Bytes != file.Bytes {
-		return "", BatchFile{}, fmt.Errorf("batch %d %s export is not reproducible: digest %s (%d bytes), first export %s (%d bytes)",
+		return "", BatchFile{}, rss.Coded(rss.ErrConflict, "batch_file_changed",
+			"batch %d %s export is not reproducible: digest %s (%d bytes), recorded %s (%d bytes); the recorded file stands",
 			batchID, file.Kind, file.SHA256, file.Bytes, stored.SHA256, stored.Bytes)
 	}
 	ok = true
 	return f.Name(), stored, nil
+}
+
+// writeAndCheck writes a batch being closed into its digest, runs the 837P
+// through the checker as it is written, and holds the batch's frozen
+// totals to what the file carries. It is the same rendering every export
+// does, on the closing transaction, so what is closed can be downloaded.
+func writeAndCheck(ctx context.Context, tx *sqlx.Tx, b *Batch) (BatchFile, error) {
+	h := sha256.New()
+	cw := &countingWriter{w: h}
+	var sink io.Writer = cw
+	var pw *io.PipeWriter
+	type checked struct {
+		rep x12.Report
+		err error
+	}
+	done := make(chan checked, 1)
+	if b.PayerRoute == RouteMedicaid837P {
+		var pr *io.PipeReader
+		pr, pw = io.Pipe()
+		sink = io.MultiWriter(cw, pw)
+		go func() {
+			rep, err := x12.Check(pr)
+			_, _ = io.Copy(io.Discard, pr) // let the writer finish if Check stopped early
+			done <- checked{rep, err}
+		}()
+	}
+	fig, err := renderBatch(ctx, tx, b, sink, nil)
+	if pw != nil && err != nil {
+		// Not err itself: the checker takes a read error wrapping
+		// x12.ErrInvalid for a problem with the content and reads on.
+		pw.CloseWithError(errors.New("the file could not be written"))
+	} else if pw != nil {
+		pw.Close()
+	}
+	if err != nil {
+		if pw != nil {
+			<-done
+		}
+		return BatchFile{}, notClosed(b, err)
+	}
+	if pw != nil {
+		c := <-done
+		if c.err != nil {
+			return BatchFile{}, c.err
+		}
+		if !c.rep.OK() {
+			var codes []string
+			for _, p := range c.rep.Problems[:min(len(c.rep.Problems), 5)] {
+				codes = append(codes, fmt.Sprintf("segment %d (%s) %s", p.Segment, p.SegmentID, p.Code))
+			}
+			return BatchFile{}, rss.Coded(rss.ErrConflict, "batch_file_invalid",
+				"batch not closed: its 837P does not pass the checker (%d problems: %s); nothing was written", c.rep.ProblemCount, strings.Join(codes, "; "))
+		}
+		if c.rep.Claims != fig.claims || c.rep.Lines != fig.lines {
+			return BatchFile{}, fmt.Errorf("batch %d: the checker read %d claims and %d lines, the writer wrote %d and %d",
+				b.ID, c.rep.Claims, c.rep.Lines, fig.claims, fig.lines)
+		}
+	}
+	if fig.claims != b.ClaimCount || fig.lines != b.LineCount || fig.units != b.Units ||
+		!fig.billed.Equal(b.Billed.Decimal) || !fig.paid.Equal(b.Paid.Decimal) {
+		return BatchFile{}, fmt.Errorf("batch %d: the file carries %d claims, %d lines, %d units, %s billed, %s paid; the batch froze %d, %d, %d, %s, %s",
+			b.ID, fig.claims, fig.lines, fig.units, fig.billed.StringFixed(2), fig.paid.StringFixed(2),
+			b.ClaimCount, b.LineCount, b.Units, b.Billed.StringFixed(2), b.Paid.StringFixed(2))
+	}
+	return BatchFile{Kind: FileKind(b.PayerRoute), SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: cw.n}, nil
+}
+
+// notClosed is the conflict a batch whose file cannot be written answers.
+func notClosed(b *Batch, err error) error {
+	if errors.Is(err, x12.ErrInvalid) {
+		return rss.Coded(rss.ErrConflict, "batch_file_invalid",
+			"batch not closed: the %s cannot be written: %s; correct the data and close the batch again, nothing was written",
+			FileKind(b.PayerRoute), strings.ReplaceAll(err.Error(), x12.ErrInvalid.Error()+": ", ""))
+	}
+	return err
 }
 
 type countingWriter struct {
@@ -134,98 +214,153 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// exportClaim is a claim of a batch with what either file says about it.
-type exportClaim struct {
-	ProviderID     int64
-	ProviderCode   string
-	ProviderName   string
-	ProviderNPI    string
-	ProviderTaxID  string
-	ProviderAddr1  string
-	ProviderAddr2  *string
-	ProviderCity   string
-	ProviderState  string
-	ProviderZip    string
-	ClaimID        int64
-	ClaimNumber    string
-	Frequency      string
-	OriginalNumber *string
-	Replaces       bool
-	POS            string
-	Diagnoses      pq.StringArray
-	ClientID       int64
-	ClientFirst    string
-	ClientLast     string
-	MedicaidID     *string
-	ClientDOB      time.Time
-	ClientGender   string
-	ClientAddr1    *string
-	ClientCity     *string
-	ClientState    *string
-	ClientZip      *string
-	StaffNPI       *string
-	StaffFirst     *string
-	StaffLast      *string
+// figures are what a rendered file carries, counted the way a batch's
+// totals are: claims (CLM loops on an 837P), lines, and units, billed and
+// paid with voids' and reversals' lines negative.
+type figures struct {
+	claims, lines int
+	units         int64
+	billed, paid  decimal.Decimal
 }
 
-// exportLine is one batch line.
-type exportLine struct {
-	LineID       int64
-	LineNumber   int
-	Status       string
-	ServiceCode  string
-	DOS          time.Time
-	Units        int64
-	UnitsAllowed int64
-	Charge       decimal.Decimal
-	Allowed      decimal.Decimal
-	Paid         decimal.Decimal
-	AuthNumber   *string
-	AdjCodes     string
+// renderBatch writes a batch's file. Every read is an index walk of a
+// chunk. Right after a large batch is closed, or a large load of claims,
+// the statistics can still describe the tables as small and a plan would
+// scan them whole for every claim of every chunk (measured: 3 s per chunk
+// instead of 10 ms), hence no sequential scans while rendering.
+func renderBatch(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progress Progress) (figures, error) {
+	if progress == nil {
+		progress = func(int) {}
+	}
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+		return figures{}, err
+	}
+	var fig figures
+	var err error
+	if b.PayerRoute == RouteMedicaid837P {
+		fig, err = export837P(ctx, tx, b, w, progress)
+	} else {
+		fig, err = exportRegister(ctx, tx, b, w, progress)
+	}
+	if err != nil {
+		return fig, err
+	}
+	_, err = tx.ExecContext(ctx, `SET LOCAL enable_seqscan TO DEFAULT`)
+	return fig, err
 }
 
-// The export reads a batch a chunk of claims at a time, in (provider,
-// claim) order by keyset over the batch_claims index, each chunk's lines in
-// one query ordered by the (claim_id, line_number) index: no sort of the
-// whole batch, no rescans, and memory bounded by the chunk, not the batch.
-// Claims the batch reports without carrying a line (denials) have no lines
-// here and write nothing.
+// frozenProvider is a provider as a batch froze it.
+type frozenProvider struct {
+	ID    int64   `db:"provider_id"`
+	Code  string  `db:"code"`
+	Name  string  `db:"name"`
+	NPI   string  `db:"npi"`
+	TaxID string  `db:"tax_id"`
+	Addr1 string  `db:"address_line1"`
+	Addr2 *string `db:"address_line2"`
+	City  string  `db:"city"`
+	State string  `db:"state"`
+	Zip   string  `db:"zip"`
+}
+
+func frozenProviders(ctx context.Context, tx *sqlx.Tx, batchID int64) (map[int64]frozenProvider, error) {
+	var rows []frozenProvider
+	if err := tx.SelectContext(ctx, &rows, `SELECT provider_id, code, name, npi, tax_id, address_line1, address_line2, city, state, zip
+		FROM batch_providers WHERE batch_id = $1`, batchID); err != nil {
+		return nil, fmt.Errorf("batch providers: %w", err)
+	}
+	out := make(map[int64]frozenProvider, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+// procedure is a service's billing procedure code and modifiers as a batch
+// froze them.
+type procedure struct {
+	code      *string
+	modifiers []string
+}
+
+func frozenProcedures(ctx context.Context, tx *sqlx.Tx, batchID int64) (map[string]procedure, error) {
+	var rows []struct {
+		Code      string         `db:"service_code"`
+		Proc      *string        `db:"procedure_code"`
+		Modifiers pq.StringArray `db:"modifiers"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT service_code, procedure_code, modifiers FROM batch_services WHERE batch_id = $1`, batchID); err != nil {
+		return nil, fmt.Errorf("batch services: %w", err)
+	}
+	out := make(map[string]procedure, len(rows))
+	for _, r := range rows {
+		out[r.Code] = procedure{code: r.Proc, modifiers: r.Modifiers}
+	}
+	return out, nil
+}
+
+// loop is one CLM loop of a batch's 837P as the batch froze it.
+type loop struct {
+	ProviderID      int64
+	ClaimID         int64
+	Part            int
+	CLM01           string
+	Frequency       string
+	OriginalRef     *string
+	PriorAuth       *string
+	POS             string
+	Diagnoses       pq.StringArray
+	SubscriberLast  string
+	SubscriberFirst string
+	MedicaidID      *string
+	DOB             time.Time
+	Gender          string
+	Addr1           *string
+	City            *string
+	State           *string
+	Zip             *string
+	RenderingNPI    *string
+	RenderingLast   *string
+	RenderingFirst  *string
+}
+
+// loopLine is one service line of a loop.
+type loopLine struct {
+	Part        int
+	LineID      int64
+	ServiceCode string
+	DOS         time.Time
+	Units       int64
+	Charge      decimal.Decimal
+	PriorAuth   *string
+}
+
+// The 837P is read a chunk of loops at a time, in file order (provider,
+// claim, part) by keyset over its index, each chunk's lines in one query
+// claim by claim (LATERAL keeps the plan on the primary key whatever the
+// statistics of a freshly closed batch say). Memory is bounded by the
+// chunk, not the batch.
 const exportChunk = 500
 
-const exportClaimsQuery = `
-	SELECT p.id, p.code, p.name, p.npi, p.tax_id, p.address_line1, p.address_line2, p.city, p.state, p.zip,
-	       c.id, c.claim_number, c.frequency, o.claim_number,
-	       (c.frequency = '7' AND EXISTS (SELECT 1 FROM claim_lines r WHERE r.claim_id = c.id AND r.status = 'reversal')),
-	       c.place_of_service, c.diagnoses,
-	       cl.id, cl.first_name, cl.last_name, cl.medicaid_id, cl.date_of_birth, cl.gender, cl.address_line1, cl.city, cl.state, cl.zip,
-	       st.npi, st.first_name, st.last_name
-	FROM batch_claims bc
-	JOIN claims c ON c.id = bc.claim_id
-	LEFT JOIN claims o ON o.id = c.original_claim_id
-	JOIN providers p ON p.id = c.provider_id
-	JOIN clients cl ON cl.id = c.client_id
-	LEFT JOIN staff st ON st.id = c.rendering_staff_id
-	WHERE bc.batch_id = $1 AND (bc.provider_id, bc.claim_id) > ($2, $3)
-	ORDER BY bc.provider_id, bc.claim_id
-	LIMIT $4`
+const exportLoopsQuery = `
+	SELECT provider_id, claim_id, part, clm01, frequency, original_ref, prior_auth, place_of_service, diagnoses,
+	       subscriber_last, subscriber_first, medicaid_id, date_of_birth, gender, address_line1, city, state, zip,
+	       rendering_npi, rendering_last, rendering_first
+	FROM batch_x12_claims
+	WHERE batch_id = $1 AND (provider_id, claim_id, part) > ($2, $3, $4)
+	ORDER BY provider_id, claim_id, part
+	LIMIT $5`
 
-// The lines of a chunk, claim by claim in chunk order (LATERAL keeps the
-// plan on the (claim_id, line_number) index whatever the statistics of a
-// freshly filled batch say).
-const exportLinesQuery = `
-	SELECT x.claim_id, x.id, x.line_number, x.status, x.service_code, x.date_of_service, x.units, x.units_allowed,
-	       x.charge, x.allowed, x.paid, x.authorization_number, x.adj
+const exportLoopLinesQuery = `
+	SELECT x.claim_id, x.part, x.line_id, x.service_code, x.date_of_service, x.units, x.charge, x.prior_auth
 	FROM unnest($2::bigint[]) WITH ORDINALITY AS k(claim_id, n)
 	CROSS JOIN LATERAL (
-		SELECT l.claim_id, l.id, l.line_number, l.status, l.service_code, l.date_of_service, l.units, l.units_allowed,
-		       l.charge, l.allowed, l.paid, l.authorization_number,
-		       CASE WHEN $3 THEN COALESCE((SELECT string_agg((a->>'group') || '-' || (a->>'carc') || COALESCE(' ' || (a->>'rarc'), ''), ';')
-		                                   FROM jsonb_array_elements(l.adjustments) a), '') ELSE '' END AS adj
-		FROM claim_lines l
-		WHERE l.claim_id = k.claim_id
-		  AND EXISTS (SELECT 1 FROM batch_lines bl WHERE bl.line_id = l.id AND bl.batch_id = $1)
-		ORDER BY l.line_number) x
-	ORDER BY k.n, x.line_number`
+		SELECT f.claim_id, f.part, f.seq, f.line_id, l.service_code, l.date_of_service, f.units, f.charge, f.prior_auth
+		FROM batch_x12_lines f
+		JOIN claim_lines l ON l.id = f.line_id
+		WHERE f.batch_id = $1 AND f.claim_id = k.claim_id
+		ORDER BY f.part, f.seq) x
+	ORDER BY k.n, x.part, x.seq`
 
 // ExportQuery is the whole batch as one query ($1 is the batch id): the
 // export benchmark runs it through COPY as the floor an exporter stands on.
@@ -240,30 +375,226 @@ func ExportQuery() string {
 	ORDER BY p.id, c.id, l.line_number`
 }
 
-// streamBatch calls each for every line of the batch in file order.
-func streamBatch(ctx context.Context, tx *sqlx.Tx, batchID int64, adjCodes bool, each func(c *exportClaim, l *exportLine) error) error {
-	// Every read here is an index walk of a chunk. Right after a large
-	// batch is closed, or a large load of claims, the statistics can still
-	// describe the tables as small and a plan would scan them whole for
-	// every claim of every chunk (measured: 3 s per chunk instead of 10 ms).
-	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-		return err
+func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progress Progress) (figures, error) {
+	var fig figures
+	var p Parties
+	if err := json.Unmarshal(b.PartiesRaw, &p); err != nil {
+		return fig, fmt.Errorf("batch %d parties: %w", b.ID, err)
 	}
-	lastProv, lastClaim := int64(0), int64(0)
-	claims := make([]exportClaim, 0, exportChunk)
+	provs, err := frozenProviders(ctx, tx, b.ID)
+	if err != nil {
+		return fig, err
+	}
+	procs, err := frozenProcedures(ctx, tx, b.ID)
+	if err != nil {
+		return fig, err
+	}
+	opts := x12.DefaultOptions()
+	opts.Usage = p.Usage[0]
+	h := x12.Header{
+		SenderQual: p.SenderQual, SenderID: p.SenderID, ReceiverQual: p.ReceiverQual, ReceiverID: p.ReceiverID,
+		AppSenderCode: p.AppSender, AppReceiverCode: p.AppReceiver, Created: b.CreatedAt.In(utcLoc),
+		ISAControl: *b.ISAControl, GSControl: *b.GSControl, BatchRef: "RSS" + strconv.FormatInt(b.ID, 10),
+		STControl: func(i int) (int64, error) {
+			if i >= len(b.STControls) {
+				return 0, fmt.Errorf("batch %d reserved %d transaction sets, needs more", b.ID, len(b.STControls))
+			}
+			return b.STControls[i], nil
+		},
+		Submitter: x12.Submitter{Name: p.SubmitterName, ETIN: p.SubmitterETIN, ContactName: p.ContactName, Phone: p.ContactPhone},
+		Receiver:  x12.Receiver{Name: p.ReceiverName, ID: p.ReceiverETIN},
+		Payer:     x12.Payer{Name: p.PayerName, ID: p.PayerID},
+	}
+	xw, err := x12.NewWriter(w, h, opts)
+	if err != nil {
+		return fig, err
+	}
+	var last loop
+	loops := make([]loop, 0, exportChunk)
+	for {
+		loops = loops[:0]
+		rows, err := tx.QueryContext(ctx, exportLoopsQuery, b.ID, last.ProviderID, last.ClaimID, last.Part, exportChunk)
+		if err != nil {
+			return fig, fmt.Errorf("export claims: %w", err)
+		}
+		for rows.Next() {
+			var c loop
+			if err := rows.Scan(&c.ProviderID, &c.ClaimID, &c.Part, &c.CLM01, &c.Frequency, &c.OriginalRef, &c.PriorAuth, &c.POS,
+				&c.Diagnoses, &c.SubscriberLast, &c.SubscriberFirst, &c.MedicaidID, &c.DOB, &c.Gender, &c.Addr1, &c.City, &c.State,
+				&c.Zip, &c.RenderingNPI, &c.RenderingLast, &c.RenderingFirst); err != nil {
+				rows.Close()
+				return fig, fmt.Errorf("export claim: %w", err)
+			}
+			loops = append(loops, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fig, err
+		}
+		if len(loops) == 0 {
+			break
+		}
+		var ids []int64
+		for i := range loops {
+			if i == 0 || loops[i].ClaimID != loops[i-1].ClaimID {
+				ids = append(ids, loops[i].ClaimID)
+			}
+		}
+		type key struct {
+			claim int64
+			part  int
+		}
+		lines := map[key][]loopLine{}
+		lrows, err := tx.QueryContext(ctx, exportLoopLinesQuery, b.ID, pq.Array(ids))
+		if err != nil {
+			return fig, fmt.Errorf("export lines: %w", err)
+		}
+		for lrows.Next() {
+			var claimID int64
+			var l loopLine
+			if err := lrows.Scan(&claimID, &l.Part, &l.LineID, &l.ServiceCode, &l.DOS, &l.Units, &l.Charge, &l.PriorAuth); err != nil {
+				lrows.Close()
+				return fig, fmt.Errorf("export line: %w", err)
+			}
+			lines[key{claimID, l.Part}] = append(lines[key{claimID, l.Part}], l)
+		}
+		lrows.Close()
+		if err := lrows.Err(); err != nil {
+			return fig, err
+		}
+		for i := range loops {
+			c := &loops[i]
+			prov, ok := provs[c.ProviderID]
+			if !ok {
+				return fig, fmt.Errorf("batch %d froze no provider %d", b.ID, c.ProviderID)
+			}
+			claim, err := x12Loop(c, lines[key{c.ClaimID, c.Part}], procs)
+			if err == nil {
+				err = xw.WriteClaim(x12.BillingProvider{Name: prov.Name, NPI: prov.NPI, TaxID: prov.TaxID,
+					Address: x12.Address{Line1: prov.Addr1, Line2: deref(prov.Addr2), City: prov.City, State: prov.State, Zip: prov.Zip}}, claim)
+			}
+			if err != nil {
+				return fig, fmt.Errorf("claim %d of provider %d: %w", c.ClaimID, c.ProviderID, err)
+			}
+			sign := int64(1)
+			if c.Frequency == FreqVoid {
+				sign = -1
+			}
+			fig.claims++
+			for _, l := range claim.Lines {
+				fig.lines++
+				fig.units += sign * l.Units
+				fig.billed = fig.billed.Add(l.Charge.Mul(decimal.NewFromInt(sign)))
+			}
+			if fig.lines/10000 != (fig.lines-len(claim.Lines))/10000 {
+				progress(fig.lines)
+			}
+		}
+		last = loops[len(loops)-1]
+	}
+	fig.paid = fig.billed // the 837P bills exactly what was found payable
+	progress(fig.lines)
+	return fig, xw.Close()
+}
+
+// x12Loop is a frozen loop as the writer takes it.
+func x12Loop(r *loop, lines []loopLine, procs map[string]procedure) (x12.Claim, error) {
+	c := x12.Claim{ClaimID: r.CLM01, PlaceOfService: r.POS, Frequency: r.Frequency, OriginalRef: deref(r.OriginalRef),
+		PriorAuth: deref(r.PriorAuth), Diagnoses: r.Diagnoses,
+		Subscriber: x12.Subscriber{Last: r.SubscriberLast, First: r.SubscriberFirst, MedicaidID: deref(r.MedicaidID),
+			DOB: r.DOB, Gender: r.Gender}}
+	if r.Addr1 != nil && r.City != nil && r.State != nil && r.Zip != nil {
+		c.Subscriber.Address = &x12.Address{Line1: *r.Addr1, City: *r.City, State: *r.State, Zip: *r.Zip}
+	}
+	if r.RenderingNPI != nil {
+		c.RenderingNPI, c.RenderingLast, c.RenderingFirst = *r.RenderingNPI, deref(r.RenderingLast), deref(r.RenderingFirst)
+	}
+	c.Lines = make([]x12.Line, len(lines))
+	for i, l := range lines {
+		proc := procs[l.ServiceCode]
+		if proc.code == nil {
+			return c, fmt.Errorf("%w: service %s has no procedure code for the 837P", x12.ErrInvalid, l.ServiceCode)
+		}
+		c.Lines[i] = x12.Line{ControlNumber: strconv.FormatInt(l.LineID, 10), Procedure: *proc.code, Modifiers: proc.modifiers,
+			Charge: l.Charge, Units: l.Units, ServiceDate: l.DOS, PriorAuth: deref(l.PriorAuth)}
+	}
+	return c, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// registerClaim and registerLine are what the payment register says about
+// a claim of the batch and each of its lines.
+type registerClaim struct {
+	ProviderID  int64
+	ClaimID     int64
+	ClaimNumber string
+	Frequency   string
+	ClientID    int64
+}
+
+type registerLine struct {
+	LineID       int64
+	LineNumber   int
+	Status       string
+	ServiceCode  string
+	DOS          time.Time
+	Units        int64
+	UnitsAllowed int64
+	Charge       decimal.Decimal
+	Allowed      decimal.Decimal
+	Paid         decimal.Decimal
+	AdjCodes     string
+}
+
+// The register reads the batch a chunk of claims at a time, in (provider,
+// claim) order by keyset over the batch_claims index, each chunk's lines
+// in one query ordered by the (claim_id, line_number) index. Claims the
+// batch reports without carrying a line (denials) have no lines here. A
+// line's batch is asked of its own row in batch_lines (a scalar subquery,
+// not a join): while the batch is being closed the statistics know
+// nothing of it, and a join would walk the whole batch for every claim.
+const registerClaimsQuery = `
+	SELECT bc.provider_id, c.id, c.claim_number, c.frequency, c.client_id
+	FROM batch_claims bc
+	JOIN claims c ON c.id = bc.claim_id
+	WHERE bc.batch_id = $1 AND (bc.provider_id, bc.claim_id) > ($2, $3)
+	ORDER BY bc.provider_id, bc.claim_id
+	LIMIT $4`
+
+const registerLinesQuery = `
+	SELECT x.claim_id, x.id, x.line_number, x.status, x.service_code, x.date_of_service, x.units, x.units_allowed,
+	       x.charge, x.allowed, x.paid, x.adj
+	FROM unnest($2::bigint[]) WITH ORDINALITY AS k(claim_id, n)
+	CROSS JOIN LATERAL (
+		SELECT l.claim_id, l.id, l.line_number, l.status, l.service_code, l.date_of_service, l.units, l.units_allowed,
+		       l.charge, l.allowed, l.paid,
+		       COALESCE((SELECT string_agg((a->>'group') || '-' || (a->>'carc') || COALESCE(' ' || (a->>'rarc'), ''), ';')
+		                 FROM jsonb_array_elements(l.adjustments) a), '') AS adj
+		FROM claim_lines l
+		WHERE l.claim_id = k.claim_id
+		  AND (SELECT bl.batch_id FROM batch_lines bl WHERE bl.line_id = l.id) = $1
+		ORDER BY l.line_number) x
+	ORDER BY k.n, x.line_number`
+
+// streamRegister calls each for every line of the batch in file order.
+func streamRegister(ctx context.Context, tx *sqlx.Tx, batchID int64, each func(c *registerClaim, l *registerLine) error) error {
+	var lastProv, lastClaim int64
+	claims := make([]registerClaim, 0, exportChunk)
 	for {
 		claims = claims[:0]
-		rows, err := tx.QueryContext(ctx, exportClaimsQuery, batchID, lastProv, lastClaim, exportChunk)
+		rows, err := tx.QueryContext(ctx, registerClaimsQuery, batchID, lastProv, lastClaim, exportChunk)
 		if err != nil {
 			return fmt.Errorf("export claims: %w", err)
 		}
 		for rows.Next() {
-			var c exportClaim
-			if err := rows.Scan(&c.ProviderID, &c.ProviderCode, &c.ProviderName, &c.ProviderNPI, &c.ProviderTaxID, &c.ProviderAddr1,
-				&c.ProviderAddr2, &c.ProviderCity, &c.ProviderState, &c.ProviderZip, &c.ClaimID, &c.ClaimNumber, &c.Frequency,
-				&c.OriginalNumber, &c.Replaces, &c.POS, &c.Diagnoses, &c.ClientID, &c.ClientFirst, &c.ClientLast, &c.MedicaidID,
-				&c.ClientDOB, &c.ClientGender, &c.ClientAddr1, &c.ClientCity, &c.ClientState, &c.ClientZip,
-				&c.StaffNPI, &c.StaffFirst, &c.StaffLast); err != nil {
+			var c registerClaim
+			if err := rows.Scan(&c.ProviderID, &c.ClaimID, &c.ClaimNumber, &c.Frequency, &c.ClientID); err != nil {
 				rows.Close()
 				return fmt.Errorf("export claim: %w", err)
 			}
@@ -276,22 +607,20 @@ func streamBatch(ctx context.Context, tx *sqlx.Tx, batchID int64, adjCodes bool,
 		if len(claims) == 0 {
 			return nil
 		}
-		at := make(map[int64]*exportClaim, len(claims))
 		ids := make([]int64, len(claims))
 		for i := range claims {
-			at[claims[i].ClaimID], ids[i] = &claims[i], claims[i].ClaimID
+			ids[i] = claims[i].ClaimID
 		}
-		// The chunk's lines, grouped by claim, then written in claim order.
-		lines := map[int64][]exportLine{}
-		lrows, err := tx.QueryContext(ctx, exportLinesQuery, batchID, pq.Array(ids), adjCodes)
+		lines := map[int64][]registerLine{}
+		lrows, err := tx.QueryContext(ctx, registerLinesQuery, batchID, pq.Array(ids))
 		if err != nil {
 			return fmt.Errorf("export lines: %w", err)
 		}
 		for lrows.Next() {
 			var claimID int64
-			var l exportLine
+			var l registerLine
 			if err := lrows.Scan(&claimID, &l.LineID, &l.LineNumber, &l.Status, &l.ServiceCode, &l.DOS, &l.Units, &l.UnitsAllowed,
-				&l.Charge, &l.Allowed, &l.Paid, &l.AuthNumber, &l.AdjCodes); err != nil {
+				&l.Charge, &l.Allowed, &l.Paid, &l.AdjCodes); err != nil {
 				lrows.Close()
 				return fmt.Errorf("export line: %w", err)
 			}
@@ -314,150 +643,22 @@ func streamBatch(ctx context.Context, tx *sqlx.Tx, batchID int64, adjCodes bool,
 	}
 }
 
-// procedures maps each service to its billing procedure code and modifiers.
-type procedure struct {
-	code      *string
-	modifiers []string
-}
-
-func loadProcedures(ctx context.Context, tx *sqlx.Tx) (map[string]procedure, error) {
-	var rows []struct {
-		Code      string         `db:"code"`
-		Proc      *string        `db:"procedure_code"`
-		Modifiers pq.StringArray `db:"modifiers"`
-	}
-	if err := tx.SelectContext(ctx, &rows, `SELECT code, procedure_code, modifiers FROM services`); err != nil {
-		return nil, err
-	}
-	out := make(map[string]procedure, len(rows))
-	for _, r := range rows {
-		out[r.Code] = procedure{code: r.Proc, modifiers: r.Modifiers}
-	}
-	return out, nil
-}
-
-func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progress Progress) error {
-	var p Parties
-	if err := json.Unmarshal(b.PartiesRaw, &p); err != nil {
-		return fmt.Errorf("batch %d parties: %w", b.ID, err)
-	}
-	procs, err := loadProcedures(ctx, tx)
-	if err != nil {
-		return err
-	}
-	opts := x12.DefaultOptions()
-	opts.Usage = p.Usage[0]
-	h := x12.Header{
-		SenderQual: p.SenderQual, SenderID: p.SenderID, ReceiverQual: p.ReceiverQual, ReceiverID: p.ReceiverID,
-		AppSenderCode: p.AppSender, AppReceiverCode: p.AppReceiver, Created: b.CreatedAt.In(utcLoc),
-		ISAControl: *b.ISAControl, GSControl: *b.GSControl, BatchRef: "RSS" + strconv.FormatInt(b.ID, 10),
-		STControl: func(i int) (int64, error) {
-			if i >= len(b.STControls) {
-				return 0, fmt.Errorf("batch %d reserved %d transaction sets, needs more", b.ID, len(b.STControls))
-			}
-			return b.STControls[i], nil
-		},
-		Submitter: x12.Submitter{Name: p.SubmitterName, ETIN: p.SubmitterETIN, ContactName: p.ContactName, Phone: p.ContactPhone},
-		Receiver:  x12.Receiver{Name: p.ReceiverName, ID: p.ReceiverETIN},
-		Payer:     x12.Payer{Name: p.PayerName, ID: p.PayerID},
-	}
-	xw, err := x12.NewWriter(w, h, opts)
-	if err != nil {
-		return err
-	}
-	var prov x12.BillingProvider
-	var claim *x12.Claim
-	flush := func() error {
-		if claim == nil || len(claim.Lines) == 0 {
-			claim = nil
-			return nil
-		}
-		err := xw.WriteClaim(prov, *claim)
-		claim = nil
-		return err
-	}
-	written := 0
-	curClaim := int64(0)
-	err = streamBatch(ctx, tx, b.ID, false, func(c *exportClaim, l *exportLine) error {
-		if c.ClaimID != curClaim {
-			if err := flush(); err != nil {
-				return fmt.Errorf("claim %d: %w", curClaim, err)
-			}
-			curClaim = c.ClaimID
-			prov = x12.BillingProvider{Name: c.ProviderName, NPI: c.ProviderNPI, TaxID: c.ProviderTaxID,
-				Address: x12.Address{Line1: c.ProviderAddr1, Line2: deref(c.ProviderAddr2), City: c.ProviderCity, State: c.ProviderState, Zip: c.ProviderZip}}
-			claim = newX12Claim(c)
-		}
-		// A replacement sends only its new lines; the reversals of the
-		// original it carries are for the payment ledger, not the payer.
-		if c.Frequency == FreqReplacement && l.Status == "reversal" {
-			return nil
-		}
-		proc := procs[l.ServiceCode]
-		if proc.code == nil {
-			return fmt.Errorf("%w: service %s has no procedure code for the 837P", rss.ErrConflict, l.ServiceCode)
-		}
-		claim.Lines = append(claim.Lines, x12.Line{ControlNumber: strconv.FormatInt(l.LineID, 10), Procedure: *proc.code,
-			Modifiers: proc.modifiers, Charge: l.Charge, Units: l.Units, ServiceDate: l.DOS})
-		if claim.PriorAuth == "" && l.AuthNumber != nil {
-			claim.PriorAuth = *l.AuthNumber
-		}
-		written++
-		if written%10000 == 0 {
-			progress(written)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if err := flush(); err != nil {
-		return fmt.Errorf("claim %d: %w", curClaim, err)
-	}
-	progress(written)
-	return xw.Close()
-}
-
-func newX12Claim(r *exportClaim) *x12.Claim {
-	c := &x12.Claim{ClaimID: r.ClaimNumber, PlaceOfService: r.POS, Frequency: FreqOriginal, Diagnoses: r.Diagnoses,
-		Subscriber: x12.Subscriber{Last: r.ClientLast, First: r.ClientFirst, MedicaidID: deref(r.MedicaidID),
-			DOB: r.ClientDOB, Gender: r.ClientGender}}
-	// A void, or a replacement of a claim the payer has seen, names the
-	// original; a replacement of a claim never sent goes as an original.
-	switch {
-	case r.Frequency == FreqVoid:
-		c.Frequency, c.OriginalRef = FreqVoid, deref(r.OriginalNumber)
-	case r.Frequency == FreqReplacement && r.Replaces:
-		c.Frequency, c.OriginalRef = FreqReplacement, deref(r.OriginalNumber)
-	}
-	if r.ClientAddr1 != nil && r.ClientCity != nil && r.ClientState != nil && r.ClientZip != nil {
-		c.Subscriber.Address = &x12.Address{Line1: *r.ClientAddr1, City: *r.ClientCity, State: *r.ClientState, Zip: *r.ClientZip}
-	}
-	if r.StaffNPI != nil {
-		c.RenderingNPI, c.RenderingLast, c.RenderingFirst = *r.StaffNPI, deref(r.StaffLast), deref(r.StaffFirst)
-	}
-	return c
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 var registerHeader = []string{"record_type", "batch_id", "provider_id", "provider_code", "provider_npi", "claim_id", "claim_number",
 	"frequency", "line_id", "line_number", "client_id", "service_code", "date_of_service", "units", "units_allowed", "billed",
 	"allowed", "paid", "adjustment_codes", "status"}
 
 type registerTotal struct {
+	claims int
 	lines  int
 	units  int64
 	billed decimal.Decimal
 	paid   decimal.Decimal
 }
 
-func (t *registerTotal) add(l *exportLine, billed decimal.Decimal) {
+func (t *registerTotal) add(l *registerLine, billed decimal.Decimal, newClaim bool) {
+	if newClaim {
+		t.claims++
+	}
 	t.lines++
 	t.units += l.UnitsAllowed
 	t.billed = t.billed.Add(billed)
@@ -467,65 +668,72 @@ func (t *registerTotal) add(l *exportLine, billed decimal.Decimal) {
 // exportRegister writes the payment register: the Part 2 notice, a header,
 // one row per line (reversals negative), a total row after each provider
 // whose figures equal the batch's frozen per-provider totals, and a batch
-// total row.
-func exportRegister(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progress Progress) error {
+// total row. Providers are named as the batch froze them.
+func exportRegister(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progress Progress) (figures, error) {
+	provs, err := frozenProviders(ctx, tx, b.ID)
+	if err != nil {
+		return figures{}, err
+	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{Part2Notice}); err != nil {
-		return err
+		return figures{}, err
 	}
 	if err := cw.Write(registerHeader); err != nil {
-		return err
+		return figures{}, err
 	}
 	batch := strconv.FormatInt(b.ID, 10)
 	var prov, all registerTotal
-	var curProv int64
-	var curCode, curNPI string
+	var cur frozenProvider
+	var curClaim int64
 	totalRow := func(kind, providerID, code, npi string, t registerTotal) error {
 		return cw.Write([]string{kind, batch, providerID, code, npi, "", "", "", "", strconv.Itoa(t.lines), "", "", "",
 			"", strconv.FormatInt(t.units, 10), t.billed.StringFixed(2), "", t.paid.StringFixed(2), "", ""})
 	}
-	written := 0
 	row := make([]string, len(registerHeader))
-	err := streamBatch(ctx, tx, b.ID, true, func(c *exportClaim, l *exportLine) error {
-		if c.ProviderID != curProv {
-			if curProv != 0 {
-				if err := totalRow("provider_total", strconv.FormatInt(curProv, 10), curCode, curNPI, prov); err != nil {
+	err = streamRegister(ctx, tx, b.ID, func(c *registerClaim, l *registerLine) error {
+		if c.ProviderID != cur.ID {
+			if cur.ID != 0 {
+				if err := totalRow("provider_total", strconv.FormatInt(cur.ID, 10), cur.Code, cur.NPI, prov); err != nil {
 					return err
 				}
 			}
-			curProv, curCode, curNPI, prov = c.ProviderID, c.ProviderCode, c.ProviderNPI, registerTotal{}
+			p, ok := provs[c.ProviderID]
+			if !ok {
+				return fmt.Errorf("batch %d froze no provider %d", b.ID, c.ProviderID)
+			}
+			cur, prov = p, registerTotal{}
 		}
 		billed := l.Charge
 		if l.Status == "reversal" {
 			billed = billed.Neg()
 		}
-		prov.add(l, billed)
-		all.add(l, billed)
-		row = append(row[:0], "line", batch, strconv.FormatInt(c.ProviderID, 10), c.ProviderCode, c.ProviderNPI,
+		prov.add(l, billed, c.ClaimID != curClaim)
+		all.add(l, billed, c.ClaimID != curClaim)
+		curClaim = c.ClaimID
+		row = append(row[:0], "line", batch, strconv.FormatInt(c.ProviderID, 10), cur.Code, cur.NPI,
 			strconv.FormatInt(c.ClaimID, 10), c.ClaimNumber, c.Frequency, strconv.FormatInt(l.LineID, 10), strconv.Itoa(l.LineNumber),
 			strconv.FormatInt(c.ClientID, 10), l.ServiceCode, l.DOS.Format("2006-01-02"), strconv.FormatInt(l.Units, 10),
 			strconv.FormatInt(l.UnitsAllowed, 10), billed.StringFixed(2), l.Allowed.StringFixed(2), l.Paid.StringFixed(2),
 			l.AdjCodes, l.Status)
-		written++
-		if written%10000 == 0 {
-			progress(written)
+		if all.lines%10000 == 0 {
+			progress(all.lines)
 		}
 		return cw.Write(row)
 	})
 	if err != nil {
-		return err
+		return figures{}, err
 	}
-	if curProv != 0 {
-		if err := totalRow("provider_total", strconv.FormatInt(curProv, 10), curCode, curNPI, prov); err != nil {
-			return err
+	if cur.ID != 0 {
+		if err := totalRow("provider_total", strconv.FormatInt(cur.ID, 10), cur.Code, cur.NPI, prov); err != nil {
+			return figures{}, err
 		}
 	}
 	if err := totalRow("batch_total", "", "", "", all); err != nil {
-		return err
+		return figures{}, err
 	}
-	progress(written)
+	progress(all.lines)
 	cw.Flush()
-	return cw.Error()
+	return figures{claims: all.claims, lines: all.lines, units: all.units, billed: all.billed, paid: all.paid}, cw.Error()
 }
 
 // The export reads one consistent snapshot.

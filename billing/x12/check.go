@@ -32,6 +32,8 @@ const (
 	CodeLXSequence     = "LX_SEQUENCE"        // LX01 not 1, 2, 3... within the claim
 	CodeTooManyLines   = "TOO_MANY_LINES"     // more than 50 LX in one CLM
 	CodeTooManyClaims  = "TOO_MANY_CLAIMS"    // more than 5000 CLM in one ST
+	CodeBadCharacter   = "BAD_CHARACTER"      // a byte outside the X12 extended character set in an element
+	CodeElementLength  = "ELEMENT_LENGTH"     // a text element longer than the guide allows
 )
 
 // MaxProblems caps Report.Problems so a badly broken file cannot make the
@@ -103,7 +105,7 @@ func Check(r io.Reader) (Report, error) {
 			}
 			continue
 		}
-		c.comp = rd.d.Component
+		c.comp, c.repSep = rd.d.Component, rd.d.Repetition
 		c.segment(s, rd.Index(), rd.rawLen)
 	}
 	c.finish(rd.Index())
@@ -133,9 +135,10 @@ const (
 )
 
 type checker struct {
-	rep   Report
-	comp  byte
-	total amount // of CLM02, copied into the report at the end
+	rep    Report
+	comp   byte
+	repSep byte
+	total  amount // of CLM02, copied into the report at the end
 
 	inISA     bool
 	isaCtl    string
@@ -212,6 +215,7 @@ func (c *checker) segment(s Segment, at, rawLen int) {
 	case "IEA":
 		c.iea(s, at)
 	default:
+		c.text(s, at)
 		if !c.inST {
 			c.problem(at, s.ID, CodeUnexpected, "%s is outside a transaction set", s.ID)
 			return
@@ -219,6 +223,50 @@ func (c *checker) segment(s Segment, at, rawLen int) {
 		c.stSegs++
 		c.body(s, at)
 	}
+}
+
+// text reports element bytes outside the extended character set (the
+// component and repetition separators excepted: they are structure) and
+// text elements longer than the guide allows. Values are never quoted:
+// they are names and identifiers of patients.
+func (c *checker) text(s Segment, at int) {
+	for i, el := range s.Elements {
+		for j := 0; j < len(el); j++ {
+			if b := el[j]; !textChars[b] && b != c.comp && b != c.repSep {
+				c.problem(at, s.ID, CodeBadCharacter, "%s%02d has a character outside the X12 extended character set at position %d", s.ID, i+1, j+1)
+				break
+			}
+		}
+		if e, ok := textElement(s.ID, i+1); ok && len(el) > e.Max {
+			c.problem(at, s.ID, CodeElementLength, "%s%02d (%s) has %d characters, at most %d are allowed", s.ID, i+1, e.Name, len(el), e.Max)
+		}
+	}
+}
+
+// textElement is the text element at position n of a segment this package
+// writes, for the length check.
+func textElement(id string, n int) (Element, bool) {
+	switch {
+	case id == "NM1" && n == 3:
+		return OrganizationName, true
+	case id == "NM1" && n == 4:
+		return PersonFirstName, true
+	case id == "NM1" && n == 9:
+		return partyID, true
+	case id == "N3" && (n == 1 || n == 2):
+		return AddressLine, true
+	case id == "N4" && n == 1:
+		return City, true
+	case id == "CLM" && n == 1:
+		return ClaimNumber, true
+	case id == "REF" && n == 2:
+		return ReferenceID, true
+	case id == "PER" && n == 2:
+		return ContactName, true
+	case id == "BHT" && n == 3:
+		return bhtReference, true
+	}
+	return Element{}, false
 }
 
 // closeST, closeGS and closeISA end a level whose trailer never came.

@@ -157,6 +157,14 @@ func TestCheckFindsProblems(t *testing.T) {
 		{name: "missing SBR", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "SBR", "", 2); f.fixSE() }},
 		{name: "missing NM1*PR", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "NM1", "PR", 0); f.fixSE() }},
 		{name: "billing ZIP of five digits", code: CodeBadElement, mutate: func(t *testing.T, f *x12file) { f.set(t, "N4", "", 0, 3, "97201") }},
+		{name: "control character in a name", code: CodeBadCharacter, mutate: func(t *testing.T, f *x12file) { f.set(t, "NM1", "IL", 0, 3, "DO\x01E") }},
+		{name: "non-ASCII in an address", code: CodeBadCharacter, mutate: func(t *testing.T, f *x12file) { f.set(t, "N3", "", 1, 1, "12 Citt\xc3\xa0 St") }},
+		{name: "name longer than NM103 allows", code: CodeElementLength, mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "NM1", "IL", 0, 3, strings.Repeat("D", 61))
+		}},
+		{name: "claim number longer than CLM01 allows", code: CodeElementLength, mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "CLM", "", 0, 1, strings.Repeat("C", 39))
+		}},
 		{name: "LX out of order", code: CodeLXSequence, mutate: func(t *testing.T, f *x12file) { f.set(t, "LX", "2", 0, 1, "3") }},
 		{name: "missing SE", code: CodeMissingTrailer, mutate: func(t *testing.T, f *x12file) { f.remove(t, "SE", "", 0) }},
 		{name: "missing IEA", code: CodeMissingTrailer, mutate: func(t *testing.T, f *x12file) { f.remove(t, "IEA", "", 0) }},
@@ -296,6 +304,18 @@ func (e *errReader) Read(p []byte) (int, error) {
 func TestCheckReturnsReadErrors(t *testing.T) {
 	if _, err := Check(&errReader{n: 10}); err == nil || errors.Is(err, ErrInvalid) {
 		t.Fatalf("want the read error, got %v", err)
+	}
+	// A source whose error happens to wrap ErrInvalid (a pipe closed with
+	// a writer's error) ends the check rather than being read forever.
+	data := baseFile(t)
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write(data[:200])
+		pw.CloseWithError(fmt.Errorf("%w: the writer gave up", ErrInvalid))
+	}()
+	rep, _ := Check(pr)
+	if rep.OK() {
+		t.Fatalf("a truncated file passed")
 	}
 }
 

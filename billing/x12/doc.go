@@ -4,7 +4,11 @@
 //
 // It owns the wire format only: envelopes, control numbers, segment
 // counts, loop order, claim splitting at the guide's limits and the
-// syntax-level validation the payer's front end would reject a file for.
+// syntax-level validation the payer's front end would reject a file for,
+// including the character set and lengths of its text elements: Element
+// (PersonLastName, AddressLine, ClaimNumber, ...) checks a value the way
+// the Writer will, so input validation can refuse at the door what no file
+// could carry.
 // Which claims to send, and what a rejection means for a claim, belong to
 // the callers; everything arrives as arguments so output is reproducible.
 //

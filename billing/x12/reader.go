@@ -79,6 +79,9 @@ func (r *Reader) next() (Segment, error) {
 	for {
 		b, err := r.br.ReadByte()
 		if err != nil {
+			if err != io.EOF {
+				r.fatal = err // a failing source does not come back
+			}
 			return Segment{}, err // io.EOF at the end
 		}
 		if b != '\r' && b != '\n' {
@@ -106,12 +109,14 @@ func (r *Reader) next() (Segment, error) {
 			_, err = r.br.ReadSlice(r.d.Segment)
 		}
 		if err != nil && err != io.EOF {
+			r.fatal = err
 			return Segment{}, err
 		}
 		return Segment{}, fmt.Errorf("%w: segment %d is longer than %d bytes", ErrInvalid, r.index, maxSegment)
 	case err == io.EOF:
 		return Segment{}, fmt.Errorf("%w: segment %d is not terminated by %q before the end of input", ErrInvalid, r.index, r.d.Segment)
 	case err != nil:
+		r.fatal = err
 		return Segment{}, err
 	}
 	r.rawLen = len(line)

@@ -26,13 +26,13 @@ func (s isaSeg) validate(d delims) error {
 	if err := code("ISA05 sender qualifier", s.senderQual, 2, 2); err != nil {
 		return err
 	}
-	if err := d.text("ISA06 sender id", s.senderID, 1, 15); err != nil {
+	if err := d.text(isaSenderID, s.senderID); err != nil {
 		return err
 	}
 	if err := code("ISA07 receiver qualifier", s.receiverQual, 2, 2); err != nil {
 		return err
 	}
-	if err := d.text("ISA08 receiver id", s.receiverID, 1, 15); err != nil {
+	if err := d.text(isaReceiverID, s.receiverID); err != nil {
 		return err
 	}
 	if err := date("ISA09", s.created); err != nil {
@@ -79,10 +79,10 @@ type gsSeg struct {
 }
 
 func (s gsSeg) validate(d delims) error {
-	if err := d.text("GS02 application sender code", s.sender, 2, 15); err != nil {
+	if err := d.text(gsSender, s.sender); err != nil {
 		return err
 	}
-	if err := d.text("GS03 application receiver code", s.receiver, 2, 15); err != nil {
+	if err := d.text(gsReceiver, s.receiver); err != nil {
 		return err
 	}
 	if err := date("GS04", s.created); err != nil {
@@ -124,7 +124,7 @@ type bhtSeg struct {
 }
 
 func (s bhtSeg) validate(d delims) error {
-	if err := d.text("BHT03 originator reference", s.ref, 1, 50); err != nil {
+	if err := d.text(bhtReference, s.ref); err != nil {
 		return err
 	}
 	return date("BHT04", s.created)
@@ -160,13 +160,17 @@ func (s nm1Seg) validate(d delims) error {
 }
 
 func (s nm1Seg) check(d delims) error {
-	if err := d.text("NM103 name", s.last, 1, 60); err != nil {
+	last := OrganizationName
+	if s.person {
+		last = PersonLastName
+	}
+	if err := d.text(last, s.last); err != nil {
 		return err
 	}
 	if !s.person && s.first != "" {
 		return fmt.Errorf("%w: NM104 an organisation has no first name", ErrInvalid)
 	}
-	if err := d.text("NM104 first name", s.first, 0, 35); err != nil {
+	if err := d.optText(PersonFirstName, s.first); err != nil {
 		return err
 	}
 	switch s.idQual {
@@ -175,8 +179,10 @@ func (s nm1Seg) check(d delims) error {
 			return fmt.Errorf("%w: NM109 is not a valid NPI (10 digits with a Luhn check digit)", ErrInvalid)
 		}
 		return nil
-	case "46", "PI", "MI":
-		return d.text("NM109 identifier", s.id, 2, 80)
+	case "MI":
+		return d.text(MemberID, s.id)
+	case "46", "PI":
+		return d.text(partyID, s.id)
 	default:
 		return fmt.Errorf("%w: NM108 qualifier %q is not one this writer emits", ErrInvalid, s.idQual)
 	}
@@ -202,7 +208,7 @@ func (s nm1Seg) render(e *encoder) {
 type perSeg struct{ name, phone string }
 
 func (s perSeg) validate(d delims) error {
-	if err := d.text("PER02 contact name", s.name, 1, 60); err != nil {
+	if err := d.text(ContactName, s.name); err != nil {
 		return err
 	}
 	// The guide wants North American numbers as AAABBBCCCC, no punctuation.
@@ -278,10 +284,10 @@ func (s prvSeg) render(e *encoder) {
 type n3Seg struct{ line1, line2 string }
 
 func (s n3Seg) validate(d delims) error {
-	if err := d.text("N301 address", s.line1, 1, 55); err != nil {
+	if err := d.text(AddressLine, s.line1); err != nil {
 		return err
 	}
-	return d.text("N302 address", s.line2, 0, 55)
+	return d.optText(addressLine2, s.line2)
 }
 
 func (s n3Seg) render(e *encoder) {
@@ -301,16 +307,16 @@ type n4Seg struct {
 }
 
 func (s n4Seg) validate(d delims) error {
-	if err := d.text("N401 city", s.city, 2, 30); err != nil {
+	if err := d.text(City, s.city); err != nil {
 		return err
 	}
-	if len(s.state) != 2 || s.state[0] < 'A' || s.state[0] > 'Z' || s.state[1] < 'A' || s.state[1] > 'Z' {
-		return fmt.Errorf("%w: N402 state must be two upper-case letters", ErrInvalid)
+	if err := State.Check(s.state); err != nil {
+		return err
 	}
 	if s.zip9 {
 		return digits("N403 ZIP (billing provider: ZIP+4 required)", s.zip, 9, 0)
 	}
-	return digits("N403 ZIP", s.zip, 5, 9)
+	return PostalCode.Check(s.zip)
 }
 
 func (s n4Seg) render(e *encoder) {
@@ -328,7 +334,7 @@ func (s refSeg) validate(d delims) error {
 	case "EI":
 		return digits("REF*EI tax id", s.value, 9, 0)
 	case "F8", "G1", "6R":
-		if err := d.text("REF02", s.value, 1, 50); err != nil {
+		if err := d.text(ReferenceID, s.value); err != nil {
 			return fmt.Errorf("REF*%s: %w", s.qual, err)
 		}
 		return nil
@@ -397,7 +403,7 @@ func (s clmSeg) validate(d delims) error {
 	if s.part > 0 {
 		n += 1 + numDigits(s.part)
 	}
-	if err := d.text("CLM01 patient control number", s.id, 1, 38); err != nil {
+	if err := d.text(ClaimNumber, s.id); err != nil {
 		return err
 	}
 	if n > 38 {

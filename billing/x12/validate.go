@@ -14,29 +14,43 @@ type delims struct{ el, comp, rep, term byte }
 // writer's running total stay exact in int64 cents.
 const maxCents = 99_999_999_99
 
-// text checks an element value. Error messages never echo the value: most
-// of these fields are protected health information and errors get logged.
-func (d delims) text(elem string, v string, min, max int) error {
-	if len(v) < min || len(v) > max {
-		if min > 0 && v == "" {
-			return fmt.Errorf("%w: %s is required", ErrInvalid, elem)
-		}
-		return fmt.Errorf("%w: %s has %d characters, want %d-%d", ErrInvalid, elem, len(v), min, max)
+// text checks a value against its element (length and the X12 character
+// set, the check input validation runs too) and against the delimiters of
+// this very file, which may be any the receiver accepts. Error messages
+// never echo the value: most of these fields are protected health
+// information and errors get logged.
+func (d delims) text(e Element, v string) error {
+	if err := e.Check(v); err != nil {
+		return err
 	}
 	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
+		switch v[i] {
 		case d.el, d.comp, d.rep, d.term:
-			return fmt.Errorf("%w: %s contains the delimiter %q", ErrInvalid, elem, c)
-		default:
-			// Readers drop CR/LF between segments and payers reject other
-			// control characters, so neither can be carried in data.
-			if c < 0x20 || c == 0x7f {
-				return fmt.Errorf("%w: %s contains control character %#x", ErrInvalid, elem, c)
-			}
+			return &TextError{Element: e, Code: TextBadChar, Length: len(v), At: i + 1, Char: v[i], delim: true}
 		}
 	}
 	return nil
 }
+
+// optText is text for a situational element: empty means "not sent".
+func (d delims) optText(e Element, v string) error {
+	if v == "" {
+		return nil
+	}
+	return d.text(e, v)
+}
+
+// Elements the writer fills from its own configuration rather than from
+// people's data; they are checked the same way.
+var (
+	isaSenderID   = Element{ID: "ISA06", Name: "interchange sender id", Min: 1, Max: 15}
+	isaReceiverID = Element{ID: "ISA08", Name: "interchange receiver id", Min: 1, Max: 15}
+	gsSender      = Element{ID: "GS02", Name: "application sender code", Min: 2, Max: 15}
+	gsReceiver    = Element{ID: "GS03", Name: "application receiver code", Min: 2, Max: 15}
+	bhtReference  = Element{ID: "BHT03", Name: "originator reference", Min: 1, Max: 50}
+	partyID       = Element{ID: "NM109", Name: "identification code", Min: 2, Max: 80}
+	addressLine2  = Element{ID: "N302", Name: "address line 2", Min: 1, Max: 55}
+)
 
 // code checks an identifier made of upper-case letters and digits.
 func code(elem, v string, min, max int) error {

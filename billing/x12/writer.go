@@ -73,7 +73,9 @@ type Claim struct {
 	PlaceOfService string // CLM05-1
 	Frequency      string // CLM05-3: 1 original, 7 replacement, 8 void
 	OriginalRef    string // REF*F8, the payer's claim number being replaced or voided
-	PriorAuth      string // REF*G1, optional
+	// PriorAuth is the prior authorization (REF*G1) of lines that do not
+	// name their own. Optional.
+	PriorAuth      string
 	Diagnoses      []string
 	Subscriber     Subscriber
 	RenderingNPI   string // optional 2310B
@@ -90,6 +92,11 @@ type Line struct {
 	Charge        decimal.Decimal
 	Units         int64
 	ServiceDate   time.Time
+	// PriorAuth is the prior authorization this line draws on (REF*G1),
+	// when it is not the claim's. A CLM loop whose lines all draw on one
+	// authorization names it once, at claim level (2300); a loop whose
+	// lines draw on several names each line's in its 2400 loop.
+	PriorAuth string
 }
 
 // Stats counts what a Writer has written; Check reports the same figures
@@ -372,6 +379,11 @@ func (w *Writer) checkClaim(c Claim) error {
 		if err := (refSeg{qual: "6R", value: ln.ControlNumber}).validate(d); err != nil {
 			return lineErr(err)
 		}
+		if ln.PriorAuth != "" {
+			if err := (refSeg{qual: "G1", value: ln.PriorAuth}).validate(d); err != nil {
+				return lineErr(err)
+			}
+		}
 		if ln.ServiceDate.Before(s.DOB) {
 			return lineErr(fmt.Errorf("%w: DTP*472 service date is before the subscriber's birth date", ErrInvalid))
 		}
@@ -471,9 +483,21 @@ func (w *Writer) writePart(c Claim, suffix, lo, hi int) {
 		total += ct
 	}
 	clmSeg{id: c.ClaimID, part: suffix, cents: total, pos: c.PlaceOfService, freq: c.Frequency}.render(e)
+	// One authorization for every line of this loop goes at claim level;
+	// several go line by line, so no line names one that does not cover it.
+	claimAuth, perLine := "", false
+	for i, ln := range c.Lines[lo:hi] {
+		a := lineAuth(c, ln)
+		if i == 0 {
+			claimAuth = a
+		} else if a != claimAuth {
+			claimAuth, perLine = "", true
+			break
+		}
+	}
 	// 2300 REF order follows the guide: G1 (prior authorization) before F8.
-	if c.PriorAuth != "" {
-		refSeg{qual: "G1", value: c.PriorAuth}.render(e)
+	if claimAuth != "" {
+		refSeg{qual: "G1", value: claimAuth}.render(e)
 	}
 	if c.Frequency == "7" || c.Frequency == "8" {
 		refSeg{qual: "F8", value: c.OriginalRef}.render(e)
@@ -486,12 +510,24 @@ func (w *Writer) writePart(c Claim, suffix, lo, hi int) {
 		lxSeg{n: i + 1}.render(e)
 		sv1Seg{procedure: ln.Procedure, modifiers: ln.Modifiers, charge: ln.Charge, units: ln.Units}.render(e)
 		dtpSeg{qual: "472", on: ln.ServiceDate}.render(e)
+		// 2400 REF order follows the guide: G1 before 6R.
+		if a := lineAuth(c, ln); perLine && a != "" {
+			refSeg{qual: "G1", value: a}.render(e)
+		}
 		refSeg{qual: "6R", value: ln.ControlNumber}.render(e)
 	}
 	w.setClaims++
 	w.claims++
 	w.lines += hi - lo
 	w.cents += total
+}
+
+// lineAuth is the authorization a line draws on: its own, else the claim's.
+func lineAuth(c Claim, ln Line) string {
+	if ln.PriorAuth != "" {
+		return ln.PriorAuth
+	}
+	return c.PriorAuth
 }
 
 // Close writes the trailers with their counts and flushes. An interchange

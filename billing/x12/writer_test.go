@@ -45,6 +45,17 @@ func goldenCases() []goldenCase {
 	minor.PlaceOfService = "99"
 	minor.Lines[1].Modifiers = []string{"U1", "HA"}
 
+	// Lines under two authorizations: each names its own (2400 REF*G1);
+	// lines under one: the claim names it once; a split claim decides per
+	// part.
+	mixed := testClaim("G1", 3)
+	mixed.Lines[0].PriorAuth, mixed.Lines[1].PriorAuth, mixed.Lines[2].PriorAuth = "PA-1", "PA-1", "PA-2"
+	same := testClaim("G2", 2)
+	same.Lines[0].PriorAuth, same.Lines[1].PriorAuth = "PA-1", "PA-1"
+	splitAuth := testClaim("G3", 53)
+	splitAuth.PriorAuth = "PA-1"
+	splitAuth.Lines[52].PriorAuth = "PA-2"
+
 	custom := Options{ElementSep: '|', ComponentSep: '>', RepetitionSep: '^', SegmentTerm: '#', LineEnding: "", Usage: 'T'}
 	crlf := DefaultOptions()
 	crlf.LineEnding, crlf.Usage = "\r\n", 'T'
@@ -57,6 +68,7 @@ func goldenCases() []goldenCase {
 		{"diagnoses", h, []provClaims{{testProvider(1), []Claim{diag}}}},
 		{"minor_subscriber", h, []provClaims{{testProvider(1), []Claim{minor}}}},
 		{"custom_delimiters", custom, []provClaims{{testProvider(1), []Claim{testClaim("X1", 2)}}, {testProvider(2), []Claim{withAuth(testClaim("X2", 1))}}}},
+		{"prior_auth_per_line", h, []provClaims{{testProvider(1), []Claim{mixed, same, splitAuth}}}},
 		{"crlf_test_usage", crlf, []provClaims{{testProvider(1), []Claim{testClaim("W1", 1)}}}},
 	}
 }
@@ -140,6 +152,23 @@ func TestGoldenContents(t *testing.T) {
 	if crlf := read("crlf_test_usage"); strings.Count(crlf, "~\r\n") != strings.Count(crlf, "~") || crlf[102] != 'T' {
 		t.Errorf("crlf_test_usage is not CRLF-terminated test usage")
 	}
+	pa := read("prior_auth_per_line")
+	for _, want := range []string{
+		"CLM*G1*240.00***12:B:1*Y*A*Y*Y~\nHI*ABK:F1120~",
+		"DTP*472*D8*20240201~\nREF*G1*PA-1~\nREF*6R*G1-1~",
+		"DTP*472*D8*20240203~\nREF*G1*PA-2~\nREF*6R*G1-3~",
+		"CLM*G2*120.00***12:B:1*Y*A*Y*Y~\nREF*G1*PA-1~\nHI*ABK:F1120~",
+		"12:B:1*Y*A*Y*Y~\nREF*G1*PA-1~\nHI*ABK:F1120~\nLX*1~",
+		"REF*G1*PA-2~\nREF*6R*G3-53~",
+	} {
+		if !strings.Contains(pa, want) {
+			t.Errorf("prior_auth_per_line lacks %q", want)
+		}
+	}
+	if strings.Count(pa, "REF*G1*") != 3+1+1+3 {
+		t.Errorf("prior_auth_per_line has %d REF*G1, want 8 (3 lines of G1, G2 once, G3-1 once, G3-2's 3 lines)", strings.Count(pa, "REF*G1*"))
+	}
+
 	sev := read("several_providers")
 	if strings.Count(sev, "*20*1~") != 3 || !strings.Contains(sev, "PRV*BI*PXC*251S00000X~") || !strings.Contains(sev, "REF*G1*PA-2024-0042~") || !strings.Contains(sev, "NM1*82*1*RIVERA*ALEX****XX*") {
 		t.Errorf("several_providers lacks a provider loop, PRV, REF*G1 or NM1*82")

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -60,7 +62,8 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	}
 	progress := progressBar(stderr, meta.LineCount)
 	start := time.Now()
-	if _, err := b.Export(ctx, id, w, progress); err != nil {
+	h := sha256.New()
+	if _, err := b.Export(ctx, id, io.MultiWriter(w, h), progress); err != nil {
 		if f != nil {
 			os.Remove(*out)
 		}
@@ -71,8 +74,19 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "exported batch %d (%s, %d lines) in %s\n", id, billing.FileKind(meta.PayerRoute), meta.LineCount,
-		time.Since(start).Round(time.Millisecond))
+	// The file the batch closed with is the one finance sends; a file that
+	// differs from its recorded digest is not handed out.
+	digest := hex.EncodeToString(h.Sum(nil))
+	for _, rec := range meta.Files {
+		if rec.Kind == billing.FileKind(meta.PayerRoute) && rec.SHA256 != digest {
+			if f != nil {
+				os.Remove(*out)
+			}
+			return fmt.Errorf("batch %d exports as %s, but its file was recorded as %s: not written", id, digest, rec.SHA256)
+		}
+	}
+	fmt.Fprintf(stderr, "exported batch %d (%s, %d lines, sha256 %s) in %s\n", id, billing.FileKind(meta.PayerRoute), meta.LineCount,
+		digest, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
