@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -135,13 +134,11 @@ func TestITX12ErrorIsNotInternal(t *testing.T) {
 		"lines": []any{map[string]any{"service_code": "MHW-RA", "date_of_service": day(-1), "units": 2, "charge": "14.50"}}})
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 
-	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
-	if r.Status != http.StatusCreated {
-		p := requireProblem(t, r, http.StatusConflict, "x12_invalid")
-		assert.Contains(t, p["detail"], "x12")
-		return
-	}
-	r = e.get(keyFinance, "/v1/batches/"+url.PathEscape(itStr(itID(t, r)))+"/file")
-	p := requireProblem(t, r, http.StatusConflict, "x12_invalid")
-	assert.Contains(t, p["detail"], "x12")
+	// The batch is written when it closes: a file that cannot be written
+	// is refused then, as a conflict naming the element, and nothing closes.
+	itNothingWritten(t, e, func() {
+		r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+		p := requireProblem(t, r, http.StatusConflict, "batch_file_invalid")
+		assert.Contains(t, p["detail"], "NM103")
+	})
 }
