@@ -294,6 +294,8 @@ func itEndpoints() []itEndpoint {
 					{name: "address line past N301's 55", body: itWith(v, "address_line1", strings.Repeat("E", 56)), status: 422, code: "validation_failed", field: "address_line1"},
 					{name: "empty city", body: itWith(v, "city", " "), status: 422, code: "validation_failed", field: "city"},
 					{name: "control character in a name", body: itWith(v, "first_name", "Ann\u0007"), status: 422, code: "validation_failed", field: "first_name"},
+					{name: "a letter the 837P cannot carry", body: itWith(v, "last_name", "Pe\u00f1a"), status: 422, code: "validation_failed", field: "last_name"},
+					{name: "one-letter city", body: itWith(v, "city", "X"), status: 422, code: "validation_failed", field: "city"},
 					{name: "name as a number", body: itWith(v, "first_name", 5), status: 400, code: "wrong_type", field: "first_name"},
 					{name: "date of birth not ISO", body: itWith(v, "date_of_birth", "12/04/1990"), status: 400, code: "wrong_type", field: "date_of_birth"},
 					{name: "date of birth as a number", body: itWith(v, "date_of_birth", 19900412), status: 400, code: "wrong_type", field: "date_of_birth"},

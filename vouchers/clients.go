@@ -13,6 +13,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/billing/x12"
 	"rss/sql"
 )
 
@@ -68,8 +69,8 @@ var (
 func (n *NewClient) validate(today rss.Date) error {
 	v := &rss.ValidationError{}
 	n.FirstName, n.LastName = strings.TrimSpace(n.FirstName), strings.TrimSpace(n.LastName)
-	checkName(v, "first_name", n.FirstName, maxFirstName)
-	checkName(v, "last_name", n.LastName, maxLastName)
+	checkName(v, "first_name", n.FirstName, x12.PersonFirstName)
+	checkName(v, "last_name", n.LastName, x12.PersonLastName)
 	switch {
 	case n.DateOfBirth.IsZero():
 		v.Add("date_of_birth", "required", "date_of_birth is required")
@@ -101,8 +102,8 @@ func (n *NewClient) validate(today rss.Date) error {
 	if s := n.SubstanceUseStatus; s != "active" && s != "in_recovery" && s != "unknown" {
 		v.Add("substance_use_status", "invalid_value", "substance_use_status must be active, in_recovery or unknown")
 	}
-	checkAddress(v, "address_line1", n.AddressLine1, maxAddressLine)
-	checkAddress(v, "city", n.City, maxCity)
+	checkAddress(v, "address_line1", n.AddressLine1, x12.AddressLine)
+	checkAddress(v, "city", n.City, x12.City)
 	if n.State != nil && !stateRe.MatchString(*n.State) {
 		v.Add("state", "invalid_format", "state must be two capital letters")
 	}

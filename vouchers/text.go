@@ -1,65 +1,70 @@
 package vouchers
 
 import (
+	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"rss"
+	"rss/billing/x12"
 )
 
 // Limits on what people type. A client's name and address travel in the
-// 837P (NM1, N3, N4), so they are held to what those elements can carry:
-// the element's maximum length and no character the interchange uses as a
-// delimiter. Refusing here is the only honest place: a batch is immutable,
-// and a name the file cannot carry would otherwise surface weeks later as
-// a file that cannot be written.
+// 837P (NM1, N3, N4), so they are held to what those elements can carry,
+// by the same check the 837P writer runs (x12.Element.Check): the element's
+// length and the X12 extended character set without the interchange's
+// delimiters. Refusing here is the only honest place: a batch is
+// immutable, and a name the file cannot carry would otherwise surface weeks
+// later as a batch that cannot close. Names with letters outside ASCII are
+// entered as the payer spells them (as on the Medicaid card).
 const (
-	maxFirstName   = 35 // NM104
-	maxLastName    = 60 // NM103
-	maxAddressLine = 55 // N301
-	maxCity        = 30 // N401
-	maxCodeLen     = 40 // reference codes
-	maxFreeText    = 4000
-	maxReasonLen   = 500
+	maxCodeLen   = 40 // reference codes
+	maxFreeText  = 4000
+	maxReasonLen = 500
 )
 
-// x12Delimiters are the characters rss's 837P uses as separators (element,
-// component, repetition, segment): a value holding one would break the file.
-const x12Delimiters = "*:^~"
-
-// printable reports whether r may appear in a name or an address: any
-// printable character but the interchange's delimiters.
-func printable(r rune) bool {
-	return unicode.IsPrint(r) && !strings.ContainsRune(x12Delimiters, r)
+// checkElement adds a field error when s cannot be written to element el.
+func checkElement(v *rss.ValidationError, field, s string, el x12.Element) {
+	err := el.Check(s)
+	var te *x12.TextError
+	if !errors.As(err, &te) {
+		return
+	}
+	code := "invalid_format"
+	switch te.Code {
+	case x12.TextRequired:
+		code = "required"
+	case x12.TextTooLong:
+		code = "too_long"
+	case x12.TextTooShort:
+		code = "too_short"
+	case x12.TextBadChar:
+		code = "invalid_character"
+	}
+	v.Add(field, code, "%s: %s", field, te.Error())
 }
 
-func checkName(v *rss.ValidationError, field, s string, max int) {
-	switch {
-	case s == "":
+func checkName(v *rss.ValidationError, field, s string, el x12.Element) {
+	if s == "" {
 		v.Add(field, "required", "%s is required", field)
-	case utf8.RuneCountInString(s) > max:
-		v.Add(field, "too_long", "%s must be at most %d characters", field, max)
-	case strings.IndexFunc(s, func(r rune) bool { return !printable(r) }) >= 0:
-		v.Add(field, "invalid_character", "%s may not hold control characters or any of %s", field, x12Delimiters)
+		return
 	}
+	checkElement(v, field, s, el)
 }
 
 // checkAddress checks an optional address element; an empty string is
 // refused rather than stored as if it were an address.
-func checkAddress(v *rss.ValidationError, field string, s *string, max int) {
+func checkAddress(v *rss.ValidationError, field string, s *string, el x12.Element) {
 	if s == nil {
 		return
 	}
 	*s = strings.TrimSpace(*s)
-	switch {
-	case *s == "":
+	if *s == "" {
 		v.Add(field, "required", "%s may be left out, but not empty", field)
-	case utf8.RuneCountInString(*s) > max:
-		v.Add(field, "too_long", "%s must be at most %d characters", field, max)
-	case strings.IndexFunc(*s, func(r rune) bool { return !printable(r) }) >= 0:
-		v.Add(field, "invalid_character", "%s may not hold control characters or any of %s", field, x12Delimiters)
+		return
 	}
+	checkElement(v, field, *s, el)
 }
 
 // checkText checks free text (notes, reasons, descriptions): printable,
