@@ -117,3 +117,16 @@ func (s *Server) batchAdvice(c *gin.Context) {
 	}
 	s.serveFile(c, f.Name(), ct, fmt.Sprintf("remittance-%d-%d.%s", id, provider, format), "")
 }
+
+func (s *Server) listHolds(c *gin.Context) {
+	p, ok := page(c)
+	if !ok {
+		return
+	}
+	claim, ok := queryInt(c, "claim_id")
+	if !ok {
+		return
+	}
+	out, err := s.b.Holds(c.Request.Context(), claim, p)
+	respond(c, http.StatusOK, out, err)
+}

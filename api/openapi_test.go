@@ -383,6 +383,7 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	check(oaCall{name: "client known elsewhere", method: http.MethodPost, path: "/v1/clients", key: keyBCS, body: newPerson, want: http.StatusCreated})
 	check(oaCall{name: "client already registered", method: http.MethodPost, path: "/v1/clients", key: keyHRA, body: newPerson, want: http.StatusOK})
 	check(oaCall{name: "client as the MSC sees it", method: http.MethodGet, path: fmt.Sprintf("/v1/clients/%d", rivera), key: keyReviewer, want: http.StatusOK})
+	check(oaCall{name: "batch holds", method: http.MethodGet, path: "/v1/batch-holds", key: keyFinance, want: http.StatusOK})
 	check(oaCall{name: "client disclosures", method: http.MethodGet, path: fmt.Sprintf("/v1/clients/%d/disclosures", kim), key: keyAdmin,
 		want: http.StatusOK})
 	check(oaCall{name: "client schedule as the MSC sees it", method: http.MethodGet, path: fmt.Sprintf("/v1/clients/%d/gpra-schedule", rivera),

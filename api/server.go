@@ -143,6 +143,7 @@ func New(cfg Config) *Server {
 	v1.GET("/batches/:batch_id", s.getBatch)
 	v1.GET("/batches/:batch_id/file", s.batchFile)
 	v1.GET("/batches/:batch_id/remittance/:provider_id", s.batchAdvice)
+	v1.GET("/batch-holds", s.listHolds)
 
 	post("/api-keys", s.createAPIKey)
 	post("/api-keys/:key_id/revoke", s.revokeAPIKey)

@@ -153,7 +153,7 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 			return err
 		}
 		var claims pq.Int64Array
-		if err := tx.GetContext(ctx, &claims, lockClaimsQuery, n.PayerRoute, n.ThroughDate); err != nil {
+		if err := tx.GetContext(ctx, &claims, lockClaimsQuery, n.PayerRoute, n.ThroughDate, s.today()); err != nil {
 			return fmt.Errorf("lock batch claims: %w", err)
 		}
 		nothing := rss.Coded(rss.ErrConflict, "nothing_to_batch", "no payable %s lines through %s are waiting for a batch", n.PayerRoute, n.ThroughDate)
@@ -200,6 +200,11 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 			}
 			if _, err := tx.ExecContext(ctx, st.q, append([]any{id}, st.extra...)...); err != nil {
 				return fmt.Errorf("create batch %d: %w", id, err)
+			}
+		}
+		if n.PayerRoute == RouteMedicaid837P {
+			if err := s.disclosures(ctx, tx, id); err != nil {
+				return err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `DROP TABLE batch_cand`); err != nil {
@@ -251,15 +256,17 @@ func batchWriteError(err error) error {
 
 // lockClaimsQuery finds the claims a batch takes (every payable line not
 // yet batched on or before the through-date, the claim's other payable
-// lines too) and the route's claims with nothing to pay that have not been
-// reported yet, and locks them in id order.
-const lockClaimsQuery = `
+// lines too; for an 837P only claims whose client consents to disclosure
+// to the payer on $3, today) and the route's claims with nothing to pay
+// that have not been reported yet, and locks them in id order.
+var lockClaimsQuery = `
 	WITH waiting AS (
 		SELECT l.claim_id FROM claim_lines l
 		JOIN claims c ON c.id = l.claim_id
 		JOIN programs p ON p.code = c.program_code
 		WHERE l.billable AND p.payer_route = $1
 		  AND NOT EXISTS (SELECT 1 FROM batch_lines bl WHERE bl.line_id = l.id)
+		  AND ($1 <> '` + RouteMedicaid837P + `' OR NOT ` + payerConsentMissing("$3::date") + `)
 		GROUP BY l.claim_id HAVING max(l.date_of_service) <= $2
 		UNION
 		SELECT c.id FROM claims c

@@ -66,6 +66,7 @@ func (s *Service) Claim(ctx context.Context, id int64) (Claim, error) {
 		if err := attachLines(ctx, tx, list, true); err != nil {
 			return err
 		}
+
 		out = list[0]
 		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "claim", EntityID: access.ID(id), ClientID: out.ClientID})
 	})
@@ -119,6 +120,7 @@ func (s *Service) Claims(ctx context.Context, f ClaimFilter, p vouchers.Page) (v
 		if err := attachLines(ctx, tx, shown, false); err != nil {
 			return err
 		}
+
 		events := make([]access.Event, len(shown))
 		for i := range shown {
 			events[i] = access.Event{Action: "read", EntityType: "claim", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ClientID}

@@ -1,0 +1,114 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// mhwClaim authorizes and bills one MHW client of ECRA through the API and
+// returns the claim as answered.
+func (e *env) mhwClaim(client, number string) map[string]any {
+	e.t.Helper()
+	r := e.post(keyECRA, "/v1/voucher-requests", map[string]any{"client_id": e.demo.Clients[client], "service_code": "MHW-RA",
+		"units": 40, "start_date": day(-10), "end_date": day(30), "staff_id": e.demo.Staff["Kowalski"]})
+	require.Equal(e.t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(e.t, "approved", r.JSON(e.t)["decision"], "%s", r.Body)
+	r = e.post(keyECRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": e.demo.Clients[client],
+		"rendering_staff_id": e.demo.Staff["Kowalski"], "place_of_service": "12", "diagnoses": []string{"F33.1"},
+		"lines": []any{raLine(day(-5), 4, "29.00")}})
+	require.Equal(e.t, http.StatusCreated, r.Status, "%s", r.Body)
+	c := r.JSON(e.t)
+	require.Equal(e.t, "paid", c["status"], "%s", r.Body)
+	return c
+}
+
+// batchClaims lists the claim ids a batch's 837P carries (from its lines).
+func (e *env) batchClaims(batch int64) map[int64]bool {
+	e.t.Helper()
+	var ids []int64
+	require.NoError(e.t, e.db.Select(&ids, `SELECT DISTINCT l.claim_id FROM batch_lines b JOIN claim_lines l ON l.id = b.line_id
+		WHERE b.batch_id = $1`, batch))
+	out := map[int64]bool{}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out
+}
+
+// An 837P is a disclosure to Medicaid: a client without a current consent
+// naming the payer is held out of 837P batches, with a reason finance and
+// the provider see, and goes into a later batch once one is on file.
+func TestMedicaidBatchesHoldClientsWithoutPayerConsent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cohen := e.mhwClaim("Cohen", "PC-COHEN-1") // never signed one
+	dubois := e.mhwClaim("Dubois", "PC-DUBOIS-1")
+	ortiz := e.mhwClaim("Ortiz", "PC-ORTIZ-1")
+	// Ortiz's consent naming the payer is revoked after the claim was paid.
+	consent := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_type = 'payer'`, e.demo.Clients["Ortiz"])
+	r := e.post(keyECRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "revoked in writing"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	held := func(key string) map[float64]map[string]any {
+		out := map[float64]map[string]any{}
+		for _, it := range itItems(t, e.get(key, "/v1/batch-holds")) {
+			out[it["claim_id"].(float64)] = it
+		}
+		return out
+	}
+	for _, key := range []string{keyFinance, keyECRA} {
+		h := held(key)
+		require.Contains(t, h, cohen["id"], key)
+		require.Contains(t, h, ortiz["id"], key)
+		assert.NotContains(t, h, dubois["id"], key)
+		assert.Equal(t, "payer_consent_missing", h[cohen["id"].(float64)]["hold"].(map[string]any)["code"])
+	}
+	assert.Empty(t, held(keyBCS), "another agency sees none of ECRA's holds")
+
+	// The provider asks after one claim: held, with the reason and what to do.
+	one := itItems(t, e.get(keyECRA, itPath("/v1/batch-holds?claim_id=%d", itNum(t, cohen, "id"))))
+	require.Len(t, one, 1)
+	hold := one[0]["hold"].(map[string]any)
+	assert.Equal(t, "payer_consent_missing", hold["code"])
+	assert.NotEmpty(t, hold["text"])
+	assert.NotEmpty(t, hold["next_step"])
+	assert.Empty(t, itItems(t, e.get(keyECRA, itPath("/v1/batch-holds?claim_id=%d", itNum(t, dubois, "id")))))
+	assert.Empty(t, itItems(t, e.get(keyBCS, itPath("/v1/batch-holds?claim_id=%d", itNum(t, cohen, "id")))))
+
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	first := itID(t, r)
+	in := e.batchClaims(first)
+	assert.True(t, in[itNum(t, dubois, "id")])
+	assert.False(t, in[itNum(t, cohen, "id")], "no consent naming the payer: held out")
+	assert.False(t, in[itNum(t, ortiz, "id")], "a revoked consent stops the disclosure at once")
+	file := e.get(keyFinance, itPath("/v1/batches/%d/file", first))
+	require.Equal(t, http.StatusOK, file.Status)
+	assert.NotContains(t, string(file.Body), "PC-COHEN-1")
+	assert.NotContains(t, string(file.Body), "CT10000004", "Cohen's Medicaid id")
+
+	// The batch's disclosure to the payer is accounted per client sent.
+	d := itItems(t, e.get(keyAdmin, itPath("/v1/clients/%d/disclosures", e.demo.Clients["Dubois"])))
+	require.Len(t, d, 1)
+	assert.Equal(t, "payer:CTMCD", d[0]["recipient"])
+	assert.Equal(t, "batch", d[0]["entity_type"])
+	assert.Equal(t, itStr(first), d[0]["entity_id"])
+	assert.Equal(t, "payment", d[0]["purpose"])
+	assert.Empty(t, itItems(t, e.get(keyAdmin, itPath("/v1/clients/%d/disclosures", e.demo.Clients["Cohen"]))))
+
+	// Cohen signs a consent naming the payer: the next batch takes her claim.
+	r = e.post(keyECRA, "/v1/consents", map[string]any{"client_id": e.demo.Clients["Cohen"], "recipient_type": "payer",
+		"recipient_name": "Connecticut Medicaid", "purposes": []string{"payment"}, "information": "claims",
+		"signed_on": day(0), "expires_on": day(365)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.NotContains(t, held(keyFinance), cohen["id"])
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	second := itID(t, r)
+	assert.True(t, e.batchClaims(second)[itNum(t, cohen, "id")])
+	assert.False(t, e.batchClaims(second)[itNum(t, ortiz, "id")], "still held")
+	assert.Len(t, itItems(t, e.get(keyAdmin, itPath("/v1/clients/%d/disclosures", e.demo.Clients["Cohen"]))), 1)
+}
