@@ -23,6 +23,7 @@ run: build db
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
 
 # The whole suite against real PostgreSQL; every test gets its own database
 # cloned from a migrated, seeded template.
@@ -30,7 +31,7 @@ test: db vet
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 bench: build db
-	$(GO) test -run '^$$' -bench . -benchmem ./adjudication/ ./billing/...
+	$(GO) test -run '^$$' -bench . -benchmem ./adjudication/ ./billing/... ./x12/
 
 clean:
 	rm -rf bin

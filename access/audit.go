@@ -9,7 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"rss/sql"
+	"rss/pg"
 )
 
 // Event is one audit record: who did what to which record, for which client, why.
@@ -30,7 +30,7 @@ func ID(id int64) string { return strconv.FormatInt(id, 10) }
 
 // Record appends events to the audit log in the caller's transaction, so
 // the record and the change it describes commit or roll back together.
-func Record(ctx context.Context, ext sql.Ext, events ...Event) error {
+func Record(ctx context.Context, ext pg.Ext, events ...Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -84,7 +84,7 @@ type Disclosure struct {
 
 // Disclosures reads the disclosures recorded for any of the client
 // records, oldest first, after event id after, at most limit of them.
-func Disclosures(ctx context.Context, ext sql.Ext, clientIDs []int64, after int64, limit int) ([]Disclosure, error) {
+func Disclosures(ctx context.Context, ext pg.Ext, clientIDs []int64, after int64, limit int) ([]Disclosure, error) {
 	out := []Disclosure{}
 	err := sqlx.SelectContext(ctx, ext, &out, `SELECT id, occurred_at, client_id, recipient, purpose, entity_type, entity_id,
 			actor_key_id, actor_role, request_id

@@ -18,7 +18,7 @@ import (
 	"github.com/lib/pq"
 
 	"rss"
-	"rss/sql"
+	"rss/pg"
 )
 
 // An API key reads "rss_<prefix>_<secret>". The prefix finds the row; the
@@ -50,7 +50,7 @@ func randomString(n int) (string, error) {
 }
 
 // CreateKey mints a key for role (and provider, for provider keys).
-func CreateKey(ctx context.Context, ext sql.Ext, role Role, providerID int64, label string) (NewKey, error) {
+func CreateKey(ctx context.Context, ext pg.Ext, role Role, providerID int64, label string) (NewKey, error) {
 	prefix, err := randomString(10)
 	if err != nil {
 		return NewKey{}, err
@@ -64,7 +64,7 @@ func CreateKey(ctx context.Context, ext sql.Ext, role Role, providerID int64, la
 
 // CreateDemoKey stores a key with a fixed, published value: for demo
 // fixtures only, marked demo so an operator can find and revoke them.
-func CreateDemoKey(ctx context.Context, ext sql.Ext, role Role, providerID int64, label, key string) (NewKey, error) {
+func CreateDemoKey(ctx context.Context, ext pg.Ext, role Role, providerID int64, label, key string) (NewKey, error) {
 	prefix, secret, ok := splitKey(key)
 	if !ok {
 		return NewKey{}, fmt.Errorf("%w: demo key %q is not rss_<prefix>_<secret>", rss.ErrInvalid, key)
@@ -72,7 +72,7 @@ func CreateDemoKey(ctx context.Context, ext sql.Ext, role Role, providerID int64
 	return insertKey(ctx, ext, role, providerID, label, prefix, secret, true)
 }
 
-func insertKey(ctx context.Context, ext sql.Ext, role Role, providerID int64, label, prefix, secret string, demo bool) (NewKey, error) {
+func insertKey(ctx context.Context, ext pg.Ext, role Role, providerID int64, label, prefix, secret string, demo bool) (NewKey, error) {
 	if !role.Valid() {
 		return NewKey{}, rss.Invalid("role", "invalid_role", "role must be provider, reviewer, finance or admin")
 	}
@@ -88,7 +88,7 @@ func insertKey(ctx context.Context, ext sql.Ext, role Role, providerID int64, la
 	err := sqlx.GetContext(ctx, ext, &id, `
 		INSERT INTO api_keys (prefix, secret_hash, role, provider_id, label, demo)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, prefix, h[:], string(role), pid, label, demo)
-	if sql.IsViolation(err, sql.CodeForeignKeyViolation, "api_keys_provider_fkey") {
+	if pg.IsViolation(err, pg.CodeForeignKeyViolation, "api_keys_provider_fkey") {
 		return NewKey{}, rss.Invalid("provider_id", "unknown_provider", "provider %d does not exist", providerID)
 	}
 	if err != nil {
@@ -176,7 +176,7 @@ func (k *Keys) Authenticate(ctx context.Context, key string) (Actor, error) {
 			RevokedAt  *time.Time `db:"revoked_at"`
 		}
 		err := k.db.GetContext(ctx, &row, `SELECT id, secret_hash, role, provider_id, revoked_at FROM api_keys WHERE prefix = $1`, prefix)
-		if errors.Is(err, sql.ErrNoRows) {
+		if errors.Is(err, pg.ErrNoRows) {
 			return Actor{}, ErrBadKey
 		}
 		if err != nil {
@@ -229,7 +229,7 @@ func (k *Keys) ForgetAll() {
 }
 
 // RevokeKey marks a key revoked.
-func RevokeKey(ctx context.Context, ext sql.Ext, id int64, at time.Time) error {
+func RevokeKey(ctx context.Context, ext pg.Ext, id int64, at time.Time) error {
 	res, err := ext.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, at)
 	if err != nil {
 		return fmt.Errorf("revoke key: %w", err)
@@ -261,9 +261,9 @@ func (k *Keys) Listen(ctx context.Context, dsn string, log *slog.Logger) error {
 			log.Info("api key listener reconnected; key cache dropped")
 		case pq.ListenerEventDisconnected:
 			k.listening.Store(false)
-			log.Warn("api key listener disconnected; revocations in other processes apply within the cache TTL", "error", sql.LogText(err))
+			log.Warn("api key listener disconnected; revocations in other processes apply within the cache TTL", "error", pg.LogText(err))
 		case pq.ListenerEventConnectionAttemptFailed:
-			log.Warn("api key listener cannot connect", "error", sql.LogText(err))
+			log.Warn("api key listener cannot connect", "error", pg.LogText(err))
 		}
 	})
 	listened := make(chan error, 1)

@@ -20,8 +20,8 @@ import (
 	"rss/api"
 	"rss/billing"
 	"rss/fixtures"
-	"rss/sql"
-	"rss/sql/sqltest"
+	"rss/pg"
+	"rss/pg/pgtest"
 	"rss/vouchers"
 )
 
@@ -32,11 +32,11 @@ import (
 // Whoever commits first, the others must see its claim, whether or not the
 // client has an authorization whose lock they would queue on.
 func TestSameClaimNumberAtOnce(t *testing.T) {
-	db, url := sqltest.NewDBURL(t)
+	db, url := pgtest.NewDBURL(t)
 	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 987654321, loc)
 	servers := make([]*httptest.Server, 2)
 	for i := range servers {
-		pool, err := sql.Open(t.Context(), url, 10)
+		pool, err := pg.Open(t.Context(), url, 10)
 		require.NoError(t, err)
 		t.Cleanup(func() { pool.Close() })
 		clock := func() time.Time { return now }

@@ -15,7 +15,7 @@ import (
 
 	"rss/access"
 	"rss/billing"
-	"rss/sql"
+	"rss/pg"
 )
 
 // Single claims are committed in groups. Each POST /v1/claims is queued
@@ -57,7 +57,7 @@ type claimAnswer struct {
 type claimGroups struct {
 	db      *sqlx.DB
 	billing *billing.Service
-	records *sql.Idempotency
+	records *pg.Idempotency
 	log     *slog.Logger
 
 	mu    sync.Mutex
@@ -65,7 +65,7 @@ type claimGroups struct {
 	busy  map[int64]int
 }
 
-func newClaimGroups(db *sqlx.DB, b *billing.Service, records *sql.Idempotency, log *slog.Logger) *claimGroups {
+func newClaimGroups(db *sqlx.DB, b *billing.Service, records *pg.Idempotency, log *slog.Logger) *claimGroups {
 	return &claimGroups{db: db, billing: b, records: records, log: log, queue: map[int64][]*claimJob{}, busy: map[int64]int{}}
 }
 
@@ -175,7 +175,7 @@ func (g *claimGroups) commit(jobs []*claimJob) ([]claimAnswer, error) {
 		for k, i := range work {
 			claims[k], ids[k] = jobs[i].claim, jobs[i].actor.RequestID
 		}
-		actx := access.WithActor(sql.WithTx(ctx, tx), first.actor)
+		actx := access.WithActor(pg.WithTx(ctx, tx), first.actor)
 		outs, err := g.billing.SubmitEach(actx, claims, ids)
 		if err != nil {
 			return nil, err

@@ -6,7 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"rss/access"
-	"rss/sql"
+	"rss/pg"
 	"rss/vouchers"
 )
 
@@ -126,7 +126,7 @@ func (s *Server) revokeAPIKey(c *gin.Context) {
 	if err == nil {
 		// Dropped once the revocation has committed, not before: a request
 		// in between would cache the key as it was again.
-		sql.AfterCommit(c.Request.Context(), func() { s.cfg.Keys.ForgetID(id) })
+		pg.AfterCommit(c.Request.Context(), func() { s.cfg.Keys.ForgetID(id) })
 	}
 	respond(c, http.StatusOK, gin.H{"id": id, "revoked": true}, err)
 }

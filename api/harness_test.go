@@ -20,8 +20,8 @@ import (
 	"rss/api"
 	"rss/billing"
 	"rss/fixtures"
-	"rss/sql"
-	"rss/sql/sqltest"
+	"rss/pg"
+	"rss/pg/pgtest"
 	"rss/vouchers"
 )
 
@@ -45,7 +45,7 @@ var loc = func() *time.Location {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db := sqltest.NewDB(t)
+	db := pgtest.NewDB(t)
 	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
 	clock := func() time.Time { return now }
 	srv := api.New(api.Config{
@@ -54,7 +54,7 @@ func newEnv(t *testing.T) *env {
 		Billing:  billing.New(db, clock, loc),
 		Keys:     access.NewKeys(db, time.Second, time.Now),
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Ready:    func(ctx context.Context) error { return sql.Ready(ctx, db) },
+		Ready:    func(ctx context.Context) error { return pg.Ready(ctx, db) },
 	})
 	demo, err := fixtures.DemoIDs(t.Context(), db)
 	require.NoError(t, err)

@@ -19,8 +19,8 @@ import (
 	"rss/api"
 	"rss/billing"
 	"rss/fixtures"
-	"rss/sql"
-	"rss/sql/sqltest"
+	"rss/pg"
+	"rss/pg/pgtest"
 	"rss/vouchers"
 )
 
@@ -106,12 +106,12 @@ func TestITErrorLogWithholdsDatabaseText(t *testing.T) {
 
 // TestITX12ErrorIsNotInternal: data the 837P cannot carry (here a
 // submitter name holding the segment terminator, from the configuration)
-// reaches the API as billing/x12's ErrInvalid. It is a 409 x12_invalid
+// reaches the API as x12's ErrInvalid. It is a 409 x12_invalid
 // problem through the one error table, at batch creation or at download,
 // never a 500.
 func TestITX12ErrorIsNotInternal(t *testing.T) {
 	t.Parallel()
-	db := sqltest.NewDB(t)
+	db := pgtest.NewDB(t)
 	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
 	clock := func() time.Time { return now }
 	b := billing.New(db, clock, loc)
@@ -119,7 +119,7 @@ func TestITX12ErrorIsNotInternal(t *testing.T) {
 	parties.SubmitterName = "MSC~CLAIMS*DESK"
 	b.SetParties(parties)
 	srv := api.New(api.Config{DB: db, Vouchers: vouchers.New(db, clock, loc), Billing: b, Keys: access.NewKeys(db, time.Second, time.Now),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(ctx context.Context) error { return sql.Ready(ctx, db) }})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(ctx context.Context) error { return pg.Ready(ctx, db) }})
 	demo, err := fixtures.DemoIDs(t.Context(), db)
 	require.NoError(t, err)
 	e := &env{t: t, db: db, srv: srv, demo: demo, now: now}

@@ -20,8 +20,8 @@ import (
 	"rss/api"
 	"rss/billing"
 	"rss/fixtures"
-	"rss/sql"
-	"rss/sql/sqltest"
+	"rss/pg"
+	"rss/pg/pgtest"
 	"rss/vouchers"
 )
 
@@ -60,7 +60,7 @@ type itEnv struct {
 // clocks and an optional log destination.
 func itNewEnv(t *testing.T, o itOpts) *itEnv {
 	t.Helper()
-	db := sqltest.NewDB(t)
+	db := pgtest.NewDB(t)
 	start := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
 	clock := &itClock{t: start}
 	keys := &itClock{t: start}
@@ -78,7 +78,7 @@ func itNewEnv(t *testing.T, o itOpts) *itEnv {
 		Billing:  billing.New(db, clock.Now, loc),
 		Keys:     access.NewKeys(db, ttl, keys.Now),
 		Logger:   slog.New(h),
-		Ready:    func(ctx context.Context) error { return sql.Ready(ctx, db) },
+		Ready:    func(ctx context.Context) error { return pg.Ready(ctx, db) },
 	})
 	demo, err := fixtures.DemoIDs(t.Context(), db)
 	require.NoError(t, err)

@@ -17,8 +17,8 @@ import (
 	"rss/api"
 	"rss/billing"
 	"rss/fixtures"
-	"rss/sql"
-	"rss/sql/sqltest"
+	"rss/pg"
+	"rss/pg/pgtest"
 	"rss/vouchers"
 )
 
@@ -54,7 +54,7 @@ type itProcess struct {
 
 func itStartProcess(t *testing.T, url string, listen bool) *itProcess {
 	t.Helper()
-	pool, err := sql.Open(t.Context(), url, 4)
+	pool, err := pg.Open(t.Context(), url, 4)
 	require.NoError(t, err)
 	t.Cleanup(func() { pool.Close() })
 	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
@@ -118,7 +118,7 @@ func itUntilRefused(t *testing.T, p *itProcess, key string) {
 // listener is down, its cache falls back to the TTL.
 func TestITRevocationReachesOtherProcesses(t *testing.T) {
 	t.Parallel()
-	_, url := sqltest.NewDBURL(t)
+	_, url := pgtest.NewDBURL(t)
 	a, b := itStartProcess(t, url, true), itStartProcess(t, url, true)
 
 	mint := func() (string, int64) {
@@ -147,7 +147,7 @@ func TestITRevocationReachesOtherProcesses(t *testing.T) {
 	// Revoked by hand in SQL: the trigger announces it to every process.
 	key2, id2 := mint()
 	warm(key2)
-	admin, err := sql.Open(t.Context(), url, 1)
+	admin, err := pg.Open(t.Context(), url, 1)
 	require.NoError(t, err)
 	defer admin.Close()
 	_, err = admin.ExecContext(t.Context(), `UPDATE api_keys SET revoked_at = now() WHERE id = $1`, id2)

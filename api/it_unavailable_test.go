@@ -19,8 +19,8 @@ import (
 	"rss/api"
 	"rss/billing"
 	"rss/fixtures"
-	"rss/sql"
-	"rss/sql/sqltest"
+	"rss/pg"
+	"rss/pg/pgtest"
 	"rss/vouchers"
 )
 
@@ -108,19 +108,19 @@ func (p *itProxy) stop() {
 // Idempotency-Keys go through, once each.
 func TestITDatabaseUnavailable(t *testing.T) {
 	t.Parallel()
-	db, dbURL := sqltest.NewDBURL(t)
+	db, dbURL := pgtest.NewDBURL(t)
 	u, err := url.Parse(dbURL)
 	require.NoError(t, err)
 	proxy := itNewProxy(t, u.Host)
 	u.Host = proxy.addr
-	pool, err := sql.Open(t.Context(), u.String(), 4)
+	pool, err := pg.Open(t.Context(), u.String(), 4)
 	require.NoError(t, err)
 	t.Cleanup(func() { pool.Close() })
 	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
 	clock := func() time.Time { return now }
 	srv := api.New(api.Config{DB: pool, Vouchers: vouchers.New(pool, clock, loc), Billing: billing.New(pool, clock, loc),
 		Keys: access.NewKeys(pool, time.Hour, clock), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Ready: func(ctx context.Context) error { return sql.Ready(ctx, pool) }})
+		Ready: func(ctx context.Context) error { return pg.Ready(ctx, pool) }})
 	demo, err := fixtures.DemoIDs(t.Context(), db)
 	require.NoError(t, err)
 	e := &env{t: t, db: db, srv: srv, demo: demo, now: now}

@@ -20,8 +20,8 @@ import (
 	"rss/api"
 	"rss/billing"
 	"rss/fixtures"
-	"rss/sql"
-	"rss/sql/sqltest"
+	"rss/pg"
+	"rss/pg/pgtest"
 	"rss/vouchers"
 )
 
@@ -32,12 +32,12 @@ import (
 // the schema's CHECKs would then refuse the write and surface as a 5xx,
 // which the test also forbids.
 func TestLedgerNeverOverdraws(t *testing.T) {
-	db, url := sqltest.NewDBURL(t)
+	db, url := pgtest.NewDBURL(t)
 	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
 	clock := func() time.Time { return now }
 	servers := make([]*httptest.Server, 2)
 	for i := range servers {
-		pool, err := sql.Open(t.Context(), url, 10)
+		pool, err := pg.Open(t.Context(), url, 10)
 		require.NoError(t, err)
 		t.Cleanup(func() { pool.Close() })
 		srv := api.New(api.Config{DB: pool, Vouchers: vouchers.New(pool, clock, loc), Billing: billing.New(pool, clock, loc),

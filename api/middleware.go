@@ -19,7 +19,7 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/sql"
+	"rss/pg"
 )
 
 const (
@@ -256,7 +256,7 @@ func (w *captureWriter) Size() int     { return w.body.Len() }
 // key is claimed, the handler's writes made and the response stored in one
 // transaction. A retry gets the stored response; the same key with another
 // body is refused; a failed request (4xx/5xx) rolls back and stores nothing.
-func idempotent(db *sqlx.DB, records *sql.Idempotency) gin.HandlerFunc {
+func idempotent(db *sqlx.DB, records *pg.Idempotency) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader("Idempotency-Key")
 		if key == "" || len(key) > 255 {
@@ -308,7 +308,7 @@ func idempotent(db *sqlx.DB, records *sql.Idempotency) gin.HandlerFunc {
 		orig := c.Writer
 		cw := &captureWriter{ResponseWriter: orig}
 		c.Writer = cw
-		txCtx := sql.WithTx(ctx, tx)
+		txCtx := pg.WithTx(ctx, tx)
 		c.Request = c.Request.WithContext(txCtx)
 		func() {
 			// On a panic the real writer goes back before recoverProblem
@@ -330,7 +330,7 @@ func idempotent(db *sqlx.DB, records *sql.Idempotency) gin.HandlerFunc {
 				return
 			}
 			committed = true
-			sql.Committed(txCtx)
+			pg.Committed(txCtx)
 		}
 		orig.WriteHeader(status)
 		_, _ = orig.Write(cw.body.Bytes())

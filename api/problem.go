@@ -9,8 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"rss"
-	"rss/billing/x12"
-	"rss/sql"
+	"rss/x12"
+	"rss/pg"
 )
 
 // Problem is an RFC 9457 problem document with a stable code and per-field errors.
@@ -50,7 +50,7 @@ var kinds = []struct {
 
 // problemFor builds the problem for err.
 func problemFor(err error) Problem {
-	err = sql.Classify(err)
+	err = pg.Classify(err)
 	for _, k := range kinds {
 		if !errors.Is(err, k.err) {
 			continue
@@ -90,7 +90,7 @@ func logFailure(ctx context.Context, log *slog.Logger, id, route string, p Probl
 	if p.Status == http.StatusServiceUnavailable {
 		level = slog.LevelWarn
 	}
-	log.Log(ctx, level, "request failed", "request_id", id, "route", route, "status", p.Status, "error", sql.LogText(err))
+	log.Log(ctx, level, "request failed", "request_id", id, "route", route, "status", p.Status, "error", pg.LogText(err))
 }
 
 func writeProblem(c *gin.Context, p Problem) {

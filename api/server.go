@@ -13,7 +13,7 @@ import (
 
 	"rss/access"
 	"rss/billing"
-	"rss/sql"
+	"rss/pg"
 	"rss/vouchers"
 )
 
@@ -77,7 +77,7 @@ func New(cfg Config) *Server {
 
 	v1 := e.Group("/v1", authenticate(cfg.Keys), wellFormed())
 	small := limitBody(cfg.MaxBody)
-	records := sql.NewIdempotency(cfg.DB)
+	records := pg.NewIdempotency(cfg.DB)
 	post := func(path string, h gin.HandlerFunc) { v1.POST(path, small, idempotent(cfg.DB, records), h) }
 
 	v1.GET("/reason-codes", s.reasonCodes)

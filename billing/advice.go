@@ -16,7 +16,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/adjudication"
-	"rss/sql"
+	"rss/pg"
 )
 
 // An advice (remittance advice) tells one provider what a batch paid and
@@ -115,7 +115,7 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 			COALESCE(bp.npi, p.npi) AS npi
 		FROM providers p LEFT JOIN batch_providers bp ON bp.batch_id = $2 AND bp.provider_id = p.id
 		WHERE p.id = $1 AND EXISTS (SELECT 1 FROM batch_claims WHERE batch_id = $2 AND provider_id = p.id)`, providerID, batchID)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, pg.ErrNoRows) {
 		return fmt.Errorf("%w: batch %d has no advice for provider %d", rss.ErrNotFound, batchID, providerID)
 	}
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 
 	"rss"
 	"rss/billing"
-	"rss/billing/x12"
+	"rss/x12"
 )
 
 // sentLine and sentClaim are an 837P read back loop by loop, so the tests

@@ -12,7 +12,7 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/sql"
+	"rss/pg"
 	"rss/vouchers"
 )
 
@@ -240,12 +240,12 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 // batchWriteError turns what a concurrent change can still make the
 // batch's writes trip over into a conflict to retry, never a 500.
 func batchWriteError(err error) error {
-	pe, ok := sql.PgError(err)
+	pe, ok := pg.PgError(err)
 	if !ok {
 		return err
 	}
 	switch {
-	case string(pe.Code) == sql.CodeDeadlock || string(pe.Code) == sql.CodeSerialization ||
+	case string(pe.Code) == pg.CodeDeadlock || string(pe.Code) == pg.CodeSerialization ||
 		pe.Constraint == "batch_lines_line_fkey" || pe.Constraint == "batch_lines_line_unique":
 		return rss.Coded(rss.ErrConflict, "batch_conflict", "claims changed while the batch was being closed; nothing was written, close it again")
 	case pe.Constraint == "batch_x12_lines_units_positive" || pe.Constraint == "batch_x12_lines_charge_positive":
@@ -414,10 +414,10 @@ const insertReportedQuery = `
 		  AND NOT EXISTS (SELECT 1 FROM batch_claims x WHERE x.claim_id = c.id)
 		  AND NOT EXISTS (SELECT 1 FROM claim_lines l WHERE l.claim_id = c.id AND l.billable)) r`
 
-func getBatch(ctx context.Context, ext sql.Ext, id int64) (Batch, error) {
+func getBatch(ctx context.Context, ext pg.Ext, id int64) (Batch, error) {
 	var b Batch
 	err := sqlx.GetContext(ctx, ext, &b, `SELECT `+batchColumns+` FROM batches b WHERE b.id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, pg.ErrNoRows) {
 		return b, fmt.Errorf("%w: batch %d", rss.ErrNotFound, id)
 	}
 	if err != nil {

@@ -21,7 +21,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/billing"
-	"rss/billing/x12"
+	"rss/x12"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

@@ -10,7 +10,7 @@ import (
 
 	"rss"
 	"rss/billing"
-	"rss/sql"
+	"rss/pg"
 )
 
 // A claim number another transaction is writing is waited for; once that
@@ -40,7 +40,7 @@ func TestClaimNumberWrittenMeanwhile(t *testing.T) {
 			tx, err := w.db.BeginTxx(ctx, nil)
 			require.NoError(t, err)
 			defer tx.Rollback() //nolint:errcheck // committed below
-			held, created, err := w.b.Submit(sql.WithTx(w.hra(), tx), first)
+			held, created, err := w.b.Submit(pg.WithTx(w.hra(), tx), first)
 			require.NoError(t, err)
 			require.True(t, created)
 

@@ -12,7 +12,7 @@ import (
 
 	"rss"
 	"rss/adjudication"
-	"rss/billing/x12"
+	"rss/x12"
 )
 
 // NewClaim is a claim as a provider submits it.

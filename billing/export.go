@@ -21,7 +21,7 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/billing/x12"
+	"rss/x12"
 )
 
 // Part2Notice is the redisclosure notice 42 CFR 2.32 requires on every

@@ -12,7 +12,7 @@ import (
 	"rss/access"
 	"rss/billing"
 	"rss/fixtures"
-	"rss/sql/sqltest"
+	"rss/pg/pgtest"
 	"rss/vouchers"
 )
 
@@ -29,7 +29,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	db := sqltest.NewDB(t)
+	db := pgtest.NewDB(t)
 	now := func() time.Time { return fixtures.TestToday.Add(10 * time.Hour) }
 	demo, err := fixtures.DemoIDs(t.Context(), db)
 	require.NoError(t, err)

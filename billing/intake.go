@@ -16,7 +16,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/adjudication"
-	"rss/sql"
+	"rss/pg"
 )
 
 // Outcome is one claim's answer in a submission: the stored claim, or the
@@ -121,7 +121,7 @@ func writtenMeanwhile(err error) bool {
 	if !errors.As(err, &pe) {
 		return false
 	}
-	return pe.Code == sql.CodeDeadlock || (pe.Code == sql.CodeUniqueViolation && pe.Constraint == "claims_number_unique")
+	return pe.Code == pg.CodeDeadlock || (pe.Code == pg.CodeUniqueViolation && pe.Constraint == "claims_number_unique")
 }
 
 type dupKey struct {

@@ -10,7 +10,7 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/sql"
+	"rss/pg"
 	"rss/vouchers"
 )
 
@@ -21,7 +21,7 @@ const claimColumns = `c.id, c.provider_id, c.client_id, c.program_code, c.claim_
 const lineColumns = `l.id, l.claim_id, l.line_number, l.service_code, l.date_of_service, l.units, l.charge, l.authorization_number,
 	l.authorization_id, l.status, l.units_allowed, l.allowed, l.paid, l.rate, l.adjustments, l.trace, l.rule_set_version, l.reverses_line_id`
 
-func attachLines(ctx context.Context, ext sql.Ext, claims []Claim, withTrace bool) error {
+func attachLines(ctx context.Context, ext pg.Ext, claims []Claim, withTrace bool) error {
 	if len(claims) == 0 {
 		return nil
 	}
@@ -56,7 +56,7 @@ func (s *Service) Claim(ctx context.Context, id int64) (Claim, error) {
 	var out Claim
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &out, `SELECT `+claimColumns+` FROM claims c WHERE c.id = $1`, id)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.SeesProvider(out.ProviderID)) {
+		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(out.ProviderID)) {
 			return fmt.Errorf("%w: claim %d", rss.ErrNotFound, id)
 		}
 		if err != nil {

@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"rss/adjudication"
-	"rss/sql"
+	"rss/pg"
 	"rss/vouchers"
 )
 
@@ -31,7 +31,7 @@ type referenceCache struct {
 
 // get returns the snapshot for version, loading it through ext when the
 // cached one is older.
-func (c *referenceCache) get(ctx context.Context, ext sql.Ext, version int64) (*reference, error) {
+func (c *referenceCache) get(ctx context.Context, ext pg.Ext, version int64) (*reference, error) {
 	c.mu.Lock()
 	ref := c.ref
 	c.mu.Unlock()
@@ -50,7 +50,7 @@ func (c *referenceCache) get(ctx context.Context, ext sql.Ext, version int64) (*
 	return ref, nil
 }
 
-func loadReference(ctx context.Context, ext sql.Ext, version int64) (*reference, error) {
+func loadReference(ctx context.Context, ext pg.Ext, version int64) (*reference, error) {
 	r := &reference{version: version, programs: map[string]adjudication.Program{}, routes: map[string]string{},
 		services: map[string]adjudication.Service{}, providers: map[int64]adjudication.Provider{}, staff: map[int64]*adjudication.Staff{}}
 	programs, err := vouchers.LoadPrograms(ctx, ext)

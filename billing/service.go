@@ -8,7 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"rss"
-	"rss/sql"
+	"rss/pg"
 )
 
 // Service is the billing domain.
@@ -17,7 +17,7 @@ type Service struct {
 	now     func() time.Time
 	loc     *time.Location
 	ref     referenceCache
-	stmts   *sql.Prepared
+	stmts   *pg.Prepared
 	parties Parties
 }
 
@@ -29,7 +29,7 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	s := &Service{db: db, now: now, loc: loc, stmts: sql.NewPrepared(db), parties: DefaultParties()}
+	s := &Service{db: db, now: now, loc: loc, stmts: pg.NewPrepared(db), parties: DefaultParties()}
 	// Warm the intake's statements now; if the schema is not there yet they
 	// are prepared per transaction instead, which is slower but correct.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -43,9 +43,9 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 func (s *Service) today() rss.Date { return rss.NewDate(s.now().In(s.loc)) }
 
 func (s *Service) transact(ctx context.Context, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
-	return sql.Transact(ctx, s.db, fn)
+	return pg.Transact(ctx, s.db, fn)
 }
 
-func sqlxSelect(ctx context.Context, ext sql.Ext, dest any, q string, args ...any) error {
+func sqlxSelect(ctx context.Context, ext pg.Ext, dest any, q string, args ...any) error {
 	return sqlx.SelectContext(ctx, ext, dest, q, args...)
 }

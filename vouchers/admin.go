@@ -12,7 +12,7 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/sql"
+	"rss/pg"
 )
 
 // Bounds of the reference columns (integer, NUMERIC(12,2)): a value past
@@ -247,7 +247,7 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 			}
 			for role, c := range p.CaseloadCaps.Value {
 				_, err := tx.ExecContext(ctx, `INSERT INTO program_caseload_caps (program_code, staff_role, cap) VALUES ($1, $2, $3)`, code, role, c)
-				if sql.IsViolation(err, sql.CodeForeignKeyViolation, "program_caseload_caps_role_fkey") {
+				if pg.IsViolation(err, pg.CodeForeignKeyViolation, "program_caseload_caps_role_fkey") {
 					return rss.Invalid("caseload_caps."+role, "unknown_role", "no staff role %q", role)
 				}
 				if err != nil {
@@ -276,7 +276,7 @@ func (s *Service) UpdateSetting(ctx context.Context, key string, value int) (Set
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &out, `UPDATE settings SET value = $2, updated_at = now() WHERE key = $1
 			RETURNING key, value, description, updated_at`, key, value)
-		if err == sql.ErrNoRows {
+		if err == pg.ErrNoRows {
 			return fmt.Errorf("%w: setting %q", rss.ErrNotFound, key)
 		}
 		if err != nil {
@@ -289,7 +289,7 @@ func (s *Service) UpdateSetting(ctx context.Context, key string, value int) (Set
 
 // referenceError turns a check violation on reference data into a 422.
 func referenceError(err error) error {
-	if pe, ok := sql.PgError(err); ok && string(pe.Code) == sql.CodeCheckViolation {
+	if pe, ok := pg.PgError(err); ok && string(pe.Code) == pg.CodeCheckViolation {
 		return rss.Invalid(pe.Constraint, "constraint_violation", "the change breaks rule %s", pe.Constraint)
 	}
 	return err

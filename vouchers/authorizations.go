@@ -11,7 +11,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/adjudication"
-	"rss/sql"
+	"rss/pg"
 )
 
 // Authorization is the units a provider may deliver and bill.
@@ -112,7 +112,7 @@ func (s *Service) Authorization(ctx context.Context, id int64) (Authorization, e
 	var out Authorization
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &out, `SELECT `+authorizationColumns+` FROM authorizations a WHERE a.id = $1`, id)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.SeesProvider(out.ProviderID)) {
+		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(out.ProviderID)) {
 			return fmt.Errorf("%w: authorization %d", rss.ErrNotFound, id)
 		}
 		if err != nil {

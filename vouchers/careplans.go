@@ -11,7 +11,7 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/sql"
+	"rss/pg"
 )
 
 // CarePlan is an RSS care plan or a waiver recovery plan with its planned services.
@@ -106,7 +106,7 @@ func (s *Service) CreateCarePlan(ctx context.Context, n NewCarePlan) (CarePlan, 
 		for i, ps := range n.Services {
 			var prog string
 			err := tx.GetContext(ctx, &prog, `SELECT program_code FROM services WHERE code = $1`, ps.ServiceCode)
-			if errors.Is(err, sql.ErrNoRows) {
+			if errors.Is(err, pg.ErrNoRows) {
 				return rss.Invalid(fmt.Sprintf("services[%d].service_code", i), "unknown_id", "no service %q", ps.ServiceCode)
 			}
 			if err != nil {
@@ -147,7 +147,7 @@ func (s *Service) CarePlan(ctx context.Context, id int64) (CarePlan, error) {
 	var out CarePlan
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &out, `SELECT `+carePlanColumns+` FROM care_plans cp WHERE cp.id = $1`, id)
-		if errors.Is(err, sql.ErrNoRows) {
+		if errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("%w: care plan %d", rss.ErrNotFound, id)
 		}
 		if err != nil {
@@ -177,7 +177,7 @@ func (s *Service) CloseCarePlan(ctx context.Context, id int64) (CarePlan, error)
 		var owner int64
 		var closed *time.Time
 		err := tx.QueryRowxContext(ctx, `SELECT provider_id, closed_at FROM care_plans WHERE id = $1 FOR UPDATE`, id).Scan(&owner, &closed)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != a.ProviderID) {
+		if errors.Is(err, pg.ErrNoRows) || (err == nil && owner != a.ProviderID) {
 			return fmt.Errorf("%w: care plan %d", rss.ErrNotFound, id)
 		}
 		if err != nil {

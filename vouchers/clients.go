@@ -13,8 +13,8 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/billing/x12"
-	"rss/sql"
+	"rss/x12"
+	"rss/pg"
 )
 
 // Client is an agency's record of a person it serves. It holds only what
@@ -240,7 +240,7 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient) (int64, error) 
 }
 
 func clientError(err error) error {
-	if sql.IsViolation(err, sql.CodeUniqueViolation, "clients_medicaid_id_unique") {
+	if pg.IsViolation(err, pg.CodeUniqueViolation, "clients_medicaid_id_unique") {
 		return rss.Coded(rss.ErrConflict, "medicaid_id_in_use", "another client of this agency already has this Medicaid ID")
 	}
 	return err
@@ -248,7 +248,7 @@ func clientError(err error) error {
 
 // canSeeClient returns ErrNotFound unless the actor may see the client
 // record: MSC roles see every record, a provider its agency's own.
-func canSeeClient(ctx context.Context, ext sql.Ext, a access.Actor, clientID int64) error {
+func canSeeClient(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64) error {
 	var ok bool
 	var err error
 	if a.IsProvider() {
@@ -428,7 +428,7 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		}
 		var episodeID int64
 		err = tx.GetContext(ctx, &episodeID, `SELECT id FROM episodes WHERE person_id = $1 AND program_code = $2 AND closed_on IS NULL`, personID, n.ProgramCode)
-		if errors.Is(err, sql.ErrNoRows) {
+		if errors.Is(err, pg.ErrNoRows) {
 			var dollarCap any
 			if prog.EpisodeDollarCap != nil {
 				dollarCap = prog.EpisodeDollarCap.StringFixed(2)
@@ -445,7 +445,7 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 			n.ClientID, personID, n.ProgramCode, a.ProviderID, episodeID, n.AssignedStaffID, n.PrimaryCaseManager, n.StartDate,
 			n.PlannedEndDate, n.ReferralSource)
 		switch {
-		case sql.IsViolation(err, sql.CodeUniqueViolation, "enrollments_one_open"):
+		case pg.IsViolation(err, pg.CodeUniqueViolation, "enrollments_one_open"):
 			return rss.Coded(rss.ErrConflict, "enrollment_exists", "the client already has an open %s enrollment with this agency", n.ProgramCode)
 		case err != nil:
 			return fmt.Errorf("create enrollment: %w", err)
@@ -513,7 +513,7 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason s
 func (s *Service) lockEnrollment(ctx context.Context, tx *sqlx.Tx, a access.Actor, id int64) (Enrollment, error) {
 	var e Enrollment
 	err := tx.GetContext(ctx, &e, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1 FOR UPDATE`, id)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.SeesProvider(e.ProviderID)) {
+	if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(e.ProviderID)) {
 		return e, fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, id)
 	}
 	return e, err
@@ -529,7 +529,7 @@ func (s *Service) Enrollment(ctx context.Context, id int64) (Enrollment, error) 
 	var out Enrollment
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &out, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1`, id)
-		if errors.Is(err, sql.ErrNoRows) {
+		if errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, id)
 		}
 		if err != nil {

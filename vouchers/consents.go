@@ -12,7 +12,7 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/sql"
+	"rss/pg"
 )
 
 // Consent is a 42 CFR Part 2 consent to disclose.
@@ -130,7 +130,7 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+consentColumns,
 			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(n.Purposes),
 			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn)
-		if sql.IsViolation(err, sql.CodeForeignKeyViolation, "consents_recipient_provider_fkey") {
+		if pg.IsViolation(err, pg.CodeForeignKeyViolation, "consents_recipient_provider_fkey") {
 			return rss.Invalid("recipient_provider_id", "unknown_id", "no provider %d", *n.RecipientProviderID)
 		}
 		if err != nil {
@@ -155,7 +155,7 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 	var out Consent
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &out, `SELECT `+consentColumns+` FROM consents WHERE id = $1 FOR UPDATE`, id)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.SeesProvider(out.DisclosingProviderID)) {
+		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(out.DisclosingProviderID)) {
 			return fmt.Errorf("%w: consent %d", rss.ErrNotFound, id)
 		}
 		if err != nil {

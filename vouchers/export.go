@@ -3,17 +3,17 @@ package vouchers
 import (
 	"context"
 
-	"rss/sql"
+	"rss/pg"
 )
 
 // LoadPrograms reads every program with its catchment areas and caseload
 // caps (billing loads the catalog once per intake).
-func LoadPrograms(ctx context.Context, ext sql.Ext) ([]Program, error) {
+func LoadPrograms(ctx context.Context, ext pg.Ext) ([]Program, error) {
 	return loadPrograms(ctx, ext, "")
 }
 
 // CanSeeClient returns ErrNotFound unless the actor in ctx may see the client.
-func CanSeeClient(ctx context.Context, ext sql.Ext, clientID int64) error {
+func CanSeeClient(ctx context.Context, ext pg.Ext, clientID int64) error {
 	a, err := actorFrom(ctx)
 	if err != nil {
 		return err

@@ -11,11 +11,11 @@ import (
 
 	"rss"
 	"rss/adjudication"
-	"rss/sql"
+	"rss/pg"
 )
 
 // ruleClient reads the client facts the rules use.
-func ruleClient(ctx context.Context, ext sql.Ext, id int64) (adjudication.Client, error) {
+func ruleClient(ctx context.Context, ext pg.Ext, id int64) (adjudication.Client, error) {
 	var row struct {
 		DOB      rss.Date `db:"date_of_birth"`
 		Medicaid *string  `db:"medicaid_id"`
@@ -44,7 +44,7 @@ func RuleEnrollment(e *Enrollment) *adjudication.Enrollment {
 }
 
 // RuleConsents reads the client's consents as the rules see them.
-func RuleConsents(ctx context.Context, ext sql.Ext, clientID int64) ([]adjudication.Consent, error) {
+func RuleConsents(ctx context.Context, ext pg.Ext, clientID int64) ([]adjudication.Consent, error) {
 	var rows []Consent
 	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+consentColumns+` FROM consents WHERE client_id = $1 ORDER BY id`, clientID); err != nil {
 		return nil, fmt.Errorf("consent facts: %w", err)
@@ -60,7 +60,7 @@ func RuleConsents(ctx context.Context, ext sql.Ext, clientID int64) ([]adjudicat
 // RuleAuthorizations reads the person's authorizations in a program, from
 // every agency: duplicates and the episode's totals are judged on the
 // person, whoever holds them.
-func RuleAuthorizations(ctx context.Context, ext sql.Ext, personID int64, program string) ([]adjudication.Authorization, error) {
+func RuleAuthorizations(ctx context.Context, ext pg.Ext, personID int64, program string) ([]adjudication.Authorization, error) {
 	var rows []Authorization
 	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+authorizationColumns+` FROM authorizations a
 		WHERE a.person_id = $1 AND a.program_code = $2 ORDER BY a.id`, personID, program); err != nil {
@@ -92,7 +92,7 @@ func (s *Service) gatherVoucherFacts(ctx context.Context, tx *sqlx.Tx, providerI
 	if n.EnrollmentID != nil {
 		err = tx.GetContext(ctx, &e, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1 AND e.client_id = $2 AND e.provider_id = $3`,
 			*n.EnrollmentID, n.ClientID, providerID)
-		if errors.Is(err, sql.ErrNoRows) {
+		if errors.Is(err, pg.ErrNoRows) {
 			return nil, nil, rss.Invalid("enrollment_id", "unknown_id", "no enrollment %d of this client with this agency", *n.EnrollmentID)
 		}
 	} else {
@@ -100,7 +100,7 @@ func (s *Service) gatherVoucherFacts(ctx context.Context, tx *sqlx.Tx, providerI
 		err = tx.GetContext(ctx, &e, `SELECT `+enrollmentColumns+` FROM enrollments e
 			WHERE e.client_id = $1 AND e.provider_id = $2 AND e.program_code = $3
 			ORDER BY e.discharge_date IS NULL DESC, e.start_date DESC, e.id DESC LIMIT 1`, n.ClientID, providerID, prog.Code)
-		if errors.Is(err, sql.ErrNoRows) {
+		if errors.Is(err, pg.ErrNoRows) {
 			err = nil
 		} else if err == nil {
 			enr = &e

@@ -10,7 +10,7 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/sql"
+	"rss/pg"
 )
 
 // Interview is one GPRA interview: completed, or not conducted with a reason.
@@ -127,7 +127,7 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 				WHERE x.closed_on IS NULL OR $3 = 'discharge'
 				ORDER BY x.closed_on IS NULL DESC, x.closed_on DESC, x.id DESC LIMIT 1`, n.ClientID, a.ProviderID, n.Kind)
 		}
-		if errors.Is(err, sql.ErrNoRows) {
+		if errors.Is(err, pg.ErrNoRows) {
 			field := "enrollment_id"
 			if n.EnrollmentID == nil && n.EpisodeID != nil {
 				field = "episode_id"
@@ -153,7 +153,7 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 			var intake rss.Date
 			err = tx.GetContext(ctx, &intake, `SELECT interview_date FROM gpra_interviews
 				WHERE episode_id = $1 AND provider_id = $2 AND kind = 'intake' AND status = 'completed'`, ep.ID, a.ProviderID)
-			if errors.Is(err, sql.ErrNoRows) {
+			if errors.Is(err, pg.ErrNoRows) {
 				return rss.Invalid("kind", "intake_missing", "record the intake interview before the follow-up")
 			}
 			if err != nil {
@@ -170,7 +170,7 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 				status, interview_date, not_conducted_reason)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+interviewColumns,
 			ep.ID, n.ClientID, a.ProviderID, n.Kind, n.Instrument, n.Status, n.InterviewDate, n.NotConductedReason)
-		if sql.IsViolation(err, sql.CodeUniqueViolation, "gpra_interviews_one_per_kind") {
+		if pg.IsViolation(err, pg.CodeUniqueViolation, "gpra_interviews_one_per_kind") {
 			return rss.Coded(rss.ErrConflict, "interview_exists", "this agency already recorded a %s interview for this enrollment", n.Kind)
 		}
 		if err != nil {

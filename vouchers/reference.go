@@ -12,7 +12,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/adjudication"
-	"rss/sql"
+	"rss/pg"
 )
 
 // Program is a program's reference data.
@@ -147,7 +147,7 @@ const programColumns = `p.code, p.name, p.funding, p.payer_route, p.clinical, p.
 	p.requires_waiver_plan, p.care_plan_required, p.diagnosis_required, p.referral_source_required, p.updated_at,
 	ARRAY(SELECT area_code FROM program_catchment_areas a WHERE a.program_code = p.code ORDER BY area_code) AS catchment_areas`
 
-func loadPrograms(ctx context.Context, ext sql.Ext, code string) ([]Program, error) {
+func loadPrograms(ctx context.Context, ext pg.Ext, code string) ([]Program, error) {
 	var out []Program
 	q := `SELECT ` + programColumns + ` FROM programs p WHERE ($1 = '' OR p.code = $1) ORDER BY p.code`
 	if err := sqlx.SelectContext(ctx, ext, &out, q, code); err != nil {
@@ -172,7 +172,7 @@ func loadPrograms(ctx context.Context, ext sql.Ext, code string) ([]Program, err
 	return out, nil
 }
 
-func loadProgram(ctx context.Context, ext sql.Ext, code string) (Program, error) {
+func loadProgram(ctx context.Context, ext pg.Ext, code string) (Program, error) {
 	ps, err := loadPrograms(ctx, ext, code)
 	if err != nil {
 		return Program{}, err
@@ -187,10 +187,10 @@ const serviceColumns = `code, program_code, name, unit, rate, per_voucher_max, p
 	procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage, active, updated_at`
 
 // LoadService reads one service; exported for billing.
-func LoadService(ctx context.Context, ext sql.Ext, code string) (CatalogService, error) {
+func LoadService(ctx context.Context, ext pg.Ext, code string) (CatalogService, error) {
 	var s CatalogService
 	err := sqlx.GetContext(ctx, ext, &s, `SELECT `+serviceColumns+` FROM services WHERE code = $1`, code)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, pg.ErrNoRows) {
 		return s, fmt.Errorf("%w: service %q", rss.ErrNotFound, code)
 	}
 	if err != nil {
@@ -200,7 +200,7 @@ func LoadService(ctx context.Context, ext sql.Ext, code string) (CatalogService,
 }
 
 // LoadServices reads the whole catalog.
-func LoadServices(ctx context.Context, ext sql.Ext) ([]CatalogService, error) {
+func LoadServices(ctx context.Context, ext pg.Ext) ([]CatalogService, error) {
 	var out []CatalogService
 	if err := sqlx.SelectContext(ctx, ext, &out, `SELECT `+serviceColumns+` FROM services ORDER BY code`); err != nil {
 		return nil, fmt.Errorf("load services: %w", err)
@@ -215,7 +215,7 @@ const providerColumns = `p.id, p.code, p.name, p.npi, p.tax_id, p.address_line1,
 	ARRAY(SELECT area_code FROM provider_catchment_areas x WHERE x.provider_id = p.id ORDER BY 1) AS catchment_areas`
 
 // LoadProviders reads the providers with the given ids (all when ids is empty).
-func LoadProviders(ctx context.Context, ext sql.Ext, ids []int64) ([]Provider, error) {
+func LoadProviders(ctx context.Context, ext pg.Ext, ids []int64) ([]Provider, error) {
 	var out []Provider
 	err := sqlx.SelectContext(ctx, ext, &out, `SELECT `+providerColumns+` FROM providers p
 		WHERE COALESCE(cardinality($1::bigint[]), 0) = 0 OR p.id = ANY($1) ORDER BY p.id`, pq.Array(ids))
@@ -225,7 +225,7 @@ func LoadProviders(ctx context.Context, ext sql.Ext, ids []int64) ([]Provider, e
 	return out, nil
 }
 
-func loadProvider(ctx context.Context, ext sql.Ext, id int64) (Provider, error) {
+func loadProvider(ctx context.Context, ext pg.Ext, id int64) (Provider, error) {
 	ps, err := LoadProviders(ctx, ext, []int64{id})
 	if err != nil {
 		return Provider{}, err
@@ -238,7 +238,7 @@ func loadProvider(ctx context.Context, ext sql.Ext, id int64) (Provider, error) 
 
 // LoadStaff reads staff members with their credentials, experience and
 // background checks, keyed by id.
-func LoadStaff(ctx context.Context, ext sql.Ext, ids []int64) (map[int64]*Staff, error) {
+func LoadStaff(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Staff, error) {
 	out := make(map[int64]*Staff, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -291,7 +291,7 @@ func LoadStaff(ctx context.Context, ext sql.Ext, ids []int64) (map[int64]*Staff,
 }
 
 // LoadSettings reads the system thresholds.
-func LoadSettings(ctx context.Context, ext sql.Ext) (adjudication.Settings, error) {
+func LoadSettings(ctx context.Context, ext pg.Ext) (adjudication.Settings, error) {
 	var rows []Setting
 	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT key, value, description, updated_at FROM settings`); err != nil {
 		return adjudication.Settings{}, fmt.Errorf("load settings: %w", err)

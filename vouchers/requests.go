@@ -14,7 +14,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/adjudication"
-	"rss/sql"
+	"rss/pg"
 )
 
 // NewVoucherRequest asks for units of one service for one client over a span.
@@ -292,7 +292,7 @@ const withheld = "withheld: this detail concerns another agency's records; the M
 // agency's records, unless that agency's current consent names the reader.
 // The reason code and its plain text stay: they say what the MSC will
 // review, not whose records it read.
-func (v *VoucherRequest) shownTo(ctx context.Context, ext sql.Ext, a access.Actor, today rss.Date) error {
+func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor, today rss.Date) error {
 	if !a.IsProvider() {
 		return nil
 	}
@@ -319,7 +319,7 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext sql.Ext, a access.Acto
 
 // sourcesSeen returns a test of whether the actor may read details that
 // quote agency p's records about the person behind clientID.
-func sourcesSeen(ctx context.Context, ext sql.Ext, a access.Actor, clientID int64, today rss.Date) (func(p int64) bool, error) {
+func sourcesSeen(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, today rss.Date) (func(p int64) bool, error) {
 	if !a.IsProvider() {
 		return func(int64) bool { return true }, nil
 	}
@@ -350,10 +350,10 @@ func redactHits(hits []adjudication.Hit, seen func(int64) bool) {
 	}
 }
 
-func getRequest(ctx context.Context, ext sql.Ext, id int64) (VoucherRequest, error) {
+func getRequest(ctx context.Context, ext pg.Ext, id int64) (VoucherRequest, error) {
 	var v VoucherRequest
 	err := sqlx.GetContext(ctx, ext, &v, `SELECT `+requestColumns+requestFrom+`WHERE v.id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, pg.ErrNoRows) {
 		return v, fmt.Errorf("%w: voucher request %d", rss.ErrNotFound, id)
 	}
 	if err != nil {
@@ -367,7 +367,7 @@ func getRequest(ctx context.Context, ext sql.Ext, id int64) (VoucherRequest, err
 		FROM reviewer_decisions WHERE voucher_request_id = $1`, id)
 	if err == nil {
 		v.Review = &rd
-	} else if !errors.Is(err, sql.ErrNoRows) {
+	} else if !errors.Is(err, pg.ErrNoRows) {
 		return v, err
 	}
 	return v, nil
@@ -546,7 +546,7 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		var vr VoucherRequest
 		err := tx.GetContext(ctx, &vr, `SELECT `+requestColumns+requestFrom+`WHERE v.id = $1 FOR UPDATE OF v`, id)
-		if errors.Is(err, sql.ErrNoRows) {
+		if errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("%w: voucher request %d", rss.ErrNotFound, id)
 		}
 		if err != nil {
@@ -584,7 +584,7 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 				start_date, end_date, note, decided_at, recheck_hits, recheck_rule_set_version)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			id, a.KeyID, r.Action, dUnits, dStart, dEnd, r.Note, s.now(), string(hits), version); err != nil {
-			if sql.IsViolation(err, sql.CodeUniqueViolation, "reviewer_decisions_one_per_request") {
+			if pg.IsViolation(err, pg.CodeUniqueViolation, "reviewer_decisions_one_per_request") {
 				return rss.Coded(rss.ErrConflict, "not_pended", "voucher request %d was already decided", id)
 			}
 			return err

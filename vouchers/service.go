@@ -8,7 +8,7 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/sql"
+	"rss/pg"
 )
 
 // Service is the vouchers domain. Its methods take the actor from ctx and
@@ -39,7 +39,7 @@ func (s *Service) Now() time.Time { return s.now() }
 func (s *Service) DB() *sqlx.DB { return s.db }
 
 func (s *Service) transact(ctx context.Context, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
-	return sql.Transact(ctx, s.db, fn)
+	return pg.Transact(ctx, s.db, fn)
 }
 
 func actorFrom(ctx context.Context) (access.Actor, error) { return access.ActorFrom(ctx) }

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"rss"
-	"rss/billing/x12"
+	"rss/x12"
 )
 
 // Limits on what people type. A client's name and address travel in the

@@ -10,7 +10,7 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/sql"
+	"rss/pg"
 )
 
 // A view is what one actor may see of one person's care (42 CFR Part 2).
@@ -47,7 +47,7 @@ func (v view) arg() any {
 
 // viewOf returns the actor's view of the person behind client record
 // clientID, or ErrNotFound when the actor may not see that record.
-func viewOf(ctx context.Context, ext sql.Ext, a access.Actor, clientID int64, today rss.Date) (view, error) {
+func viewOf(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, today rss.Date) (view, error) {
 	if err := canSeeClient(ctx, ext, a, clientID); err != nil {
 		return view{}, err
 	}
@@ -59,7 +59,7 @@ func viewOf(ctx context.Context, ext sql.Ext, a access.Actor, clientID int64, to
 }
 
 // personView is the actor's view of a person it is known to serve.
-func personView(ctx context.Context, ext sql.Ext, a access.Actor, personID int64, today rss.Date) (view, error) {
+func personView(ctx context.Context, ext pg.Ext, a access.Actor, personID int64, today rss.Date) (view, error) {
 	if !a.IsProvider() {
 		return view{personID: personID, all: true}, nil
 	}
@@ -72,7 +72,7 @@ func personView(ctx context.Context, ext sql.Ext, a access.Actor, personID int64
 
 // consentingAgencies lists the agencies that, on day today, hold a current
 // consent of the person naming recipient as the provider they may disclose to.
-func consentingAgencies(ctx context.Context, ext sql.Ext, personID, recipient int64, today rss.Date) ([]int64, error) {
+func consentingAgencies(ctx context.Context, ext pg.Ext, personID, recipient int64, today rss.Date) ([]int64, error) {
 	out := []int64{}
 	err := sqlx.SelectContext(ctx, ext, &out, `SELECT DISTINCT k.disclosing_provider_id FROM consents k
 		JOIN clients o ON o.id = k.client_id
@@ -88,7 +88,7 @@ func consentingAgencies(ctx context.Context, ext sql.Ext, personID, recipient in
 
 // canSeeAgencyRecord returns ErrNotFound unless the actor may see a record
 // that agency providerID keeps about client record clientID.
-func canSeeAgencyRecord(ctx context.Context, ext sql.Ext, a access.Actor, clientID, providerID int64, today rss.Date, what string, id int64) error {
+func canSeeAgencyRecord(ctx context.Context, ext pg.Ext, a access.Actor, clientID, providerID int64, today rss.Date, what string, id int64) error {
 	if a.SeesProvider(providerID) {
 		return nil
 	}

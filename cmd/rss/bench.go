@@ -26,7 +26,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/fixtures"
-	"rss/sql"
+	"rss/pg"
 )
 
 // bench is `rss bench`: it builds a scratch database, starts `rss serve` on
@@ -93,19 +93,19 @@ func (b *bench) run(ctx context.Context) error {
 	name := fmt.Sprintf("rss_bench_%d", time.Now().Unix())
 	url := withDatabase(b.cfg.DatabaseURL, name)
 	b.logf("scratch database %s", name)
-	if err := sql.EnsureDatabase(ctx, url); err != nil {
+	if err := pg.EnsureDatabase(ctx, url); err != nil {
 		return err
 	}
 	if !b.keep {
 		defer dropDatabase(b.cfg.DatabaseURL, name)
 	}
-	db, err := sql.Open(ctx, url, 8)
+	db, err := pg.Open(ctx, url, 8)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	b.db = db
-	if err := sql.Migrate(ctx, db); err != nil {
+	if err := pg.Migrate(ctx, db); err != nil {
 		return err
 	}
 	b.today = rss.NewDate(time.Now().In(b.cfg.Location))
@@ -433,7 +433,7 @@ var tpsRe = regexp.MustCompile(`tps = ([0-9.]+)`)
 func (b *bench) pgbench(ctx context.Context, path string) (map[int]float64, error) {
 	name := fmt.Sprintf("rss_pgbench_%d", time.Now().Unix())
 	url := withDatabase(b.cfg.DatabaseURL, name)
-	if err := sql.EnsureDatabase(ctx, url); err != nil {
+	if err := pg.EnsureDatabase(ctx, url); err != nil {
 		return nil, err
 	}
 	defer dropDatabase(b.cfg.DatabaseURL, name)

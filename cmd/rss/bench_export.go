@@ -20,7 +20,7 @@ import (
 	"rss/access"
 	"rss/billing"
 	"rss/fixtures"
-	"rss/sql"
+	"rss/pg"
 )
 
 // benchExport is `rss bench export`: it fills a scratch database with N
@@ -42,18 +42,18 @@ func benchExport(ctx context.Context, cfg config, args []string, out, errOut io.
 	logf := func(format string, a ...any) { fmt.Fprintf(errOut, "bench export: "+format+"\n", a...) }
 	name := fmt.Sprintf("rss_bench_export_%d", time.Now().Unix())
 	url := withDatabase(cfg.DatabaseURL, name)
-	if err := sql.EnsureDatabase(ctx, url); err != nil {
+	if err := pg.EnsureDatabase(ctx, url); err != nil {
 		return err
 	}
 	if !*keep {
 		defer dropDatabase(cfg.DatabaseURL, name)
 	}
-	db, err := sql.Open(ctx, url, 4)
+	db, err := pg.Open(ctx, url, 4)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := sql.Migrate(ctx, db); err != nil {
+	if err := pg.Migrate(ctx, db); err != nil {
 		return err
 	}
 	today := rss.NewDate(time.Now().In(cfg.Location))

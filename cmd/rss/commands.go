@@ -18,15 +18,15 @@ import (
 	"rss/api"
 	"rss/billing"
 	"rss/fixtures"
-	"rss/sql"
+	"rss/pg"
 	"rss/vouchers"
 )
 
 func open(ctx context.Context, cfg config) (*sqlx.DB, error) {
-	if err := sql.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+	if err := pg.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
-	return sql.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	return pg.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 }
 
 func migrate(ctx context.Context, cfg config, out io.Writer) error {
@@ -35,7 +35,7 @@ func migrate(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	if err := sql.Migrate(ctx, db); err != nil {
+	if err := pg.Migrate(ctx, db); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "schema is up to date")
@@ -117,7 +117,7 @@ func apikey(ctx context.Context, cfg config, args []string, out, errOut io.Write
 	}
 	defer db.Close()
 	var k access.NewKey
-	err = sql.Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = pg.Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
 		var err error
 		k, err = access.CreateKey(ctx, tx, access.Role(*role), *provider, *label)
 		if err != nil {
@@ -139,7 +139,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	if err := sql.Migrate(ctx, db); err != nil {
+	if err := pg.Migrate(ctx, db); err != nil {
 		return err
 	}
 	keys := access.NewKeys(db, cfg.KeyCacheTTL, time.Now)
@@ -195,7 +195,7 @@ func newServer(db *sqlx.DB, cfg config, now func() time.Time, keys *access.Keys)
 		MaxBody:     cfg.MaxBody,
 		MaxBulkBody: cfg.MaxBulkBody,
 		Ready: func(ctx context.Context) error {
-			return sql.Ready(ctx, db)
+			return pg.Ready(ctx, db)
 		},
 	})
 }

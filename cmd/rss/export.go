@@ -14,7 +14,7 @@ import (
 
 	"rss/access"
 	"rss/billing"
-	"rss/billing/x12"
+	"rss/x12"
 )
 
 // exportBatch is `rss export batch ID --out FILE`: the same streaming export

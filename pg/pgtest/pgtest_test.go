@@ -1,14 +1,14 @@
-package sqltest_test
+package pgtest_test
 
 import (
 	"context"
 	"testing"
 
-	"rss/sql/sqltest"
+	"rss/pg/pgtest"
 )
 
 func TestTemplateLoadsFixtures(t *testing.T) {
-	db := sqltest.NewDB(t)
+	db := pgtest.NewDB(t)
 	var n int
 	if err := db.GetContext(context.Background(), &n, `SELECT count(*) FROM clients`); err != nil {
 		t.Fatal(err)

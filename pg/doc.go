@@ -2,4 +2,4 @@
 // pool, running work in one transaction (joining the caller's when there is
 // one), recognising Postgres errors by SQLSTATE and constraint name, and the
 // idempotency records that make a retried POST return its first answer.
-package sql
+package pg

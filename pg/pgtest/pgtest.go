@@ -1,9 +1,9 @@
-// Package sqltest gives each test its own PostgreSQL database, cloned in
+// Package pgtest gives each test its own PostgreSQL database, cloned in
 // about a tenth of a second from a template that is migrated and loaded
 // with the fixtures once per version of the schema and fixtures. There is
 // no skipping: when no database answers, the test fails and says how to
 // start one.
-package sqltest
+package pgtest
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"rss/fixtures"
-	"rss/sql"
+	"rss/pg"
 )
 
 // ServerURL is the maintenance connection: RSS_TEST_DATABASE_URL, else
@@ -55,11 +55,11 @@ var (
 
 func schemaHash() string {
 	h := sha256.New()
-	_ = fs.WalkDir(sql.MigrationsFS(), ".", func(path string, d fs.DirEntry, err error) error {
+	_ = fs.WalkDir(pg.MigrationsFS(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(sql.MigrationsFS(), path)
+		b, err := fs.ReadFile(pg.MigrationsFS(), path)
 		if err != nil {
 			return err
 		}
@@ -120,11 +120,11 @@ func buildTemplate(ctx context.Context, name string) error {
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %q`, name)); err != nil {
 		return fmt.Errorf("create template: %w", err)
 	}
-	db, err := sql.Open(ctx, WithDatabase(ServerURL(), name), 2)
+	db, err := pg.Open(ctx, WithDatabase(ServerURL(), name), 2)
 	if err != nil {
 		return err
 	}
-	if err := sql.Migrate(ctx, db); err != nil {
+	if err := pg.Migrate(ctx, db); err != nil {
 		db.Close()
 		return err
 	}
@@ -199,7 +199,7 @@ func NewDBURL(t testing.TB) (*sqlx.DB, string) {
 	if err != nil {
 		t.Fatalf("test database: %v", err)
 	}
-	db, err := sql.Open(ctx, u, 20)
+	db, err := pg.Open(ctx, u, 20)
 	if err != nil {
 		_ = Drop(name)
 		t.Fatalf("test database: %v", err)

@@ -1,4 +1,4 @@
-package sql_test
+package pg_test
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"rss/sql"
-	"rss/sql/sqltest"
+	"rss/pg"
+	"rss/pg/pgtest"
 )
 
 // TestAfterCommit: what is queued runs once the transaction has committed
@@ -18,7 +18,7 @@ import (
 // inside a joined Transact it waits for the outer owner's commit.
 func TestAfterCommit(t *testing.T) {
 	t.Parallel()
-	db := sqltest.NewDB(t)
+	db := pgtest.NewDB(t)
 	ctx := t.Context()
 	_, err := db.ExecContext(ctx, `CREATE TABLE t_after (id int)`)
 	require.NoError(t, err)
@@ -29,16 +29,16 @@ func TestAfterCommit(t *testing.T) {
 	}
 
 	var seen []int
-	require.NoError(t, sql.Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
+	require.NoError(t, pg.Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO t_after VALUES (1)`)
-		sql.AfterCommit(ctx, func() { seen = append(seen, count()) })
+		pg.AfterCommit(ctx, func() { seen = append(seen, count()) })
 		return err
 	}))
 	assert.Equal(t, []int{1}, seen, "ran after the commit, which it could see")
 
 	seen = nil
-	require.Error(t, sql.Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
-		sql.AfterCommit(ctx, func() { seen = append(seen, -1) })
+	require.Error(t, pg.Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
+		pg.AfterCommit(ctx, func() { seen = append(seen, -1) })
 		return errors.New("roll back")
 	}))
 	assert.Empty(t, seen, "never after a rollback")
@@ -47,20 +47,20 @@ func TestAfterCommit(t *testing.T) {
 	seen = nil
 	tx, err := db.BeginTxx(ctx, nil)
 	require.NoError(t, err)
-	txCtx := sql.WithTx(ctx, tx)
-	require.NoError(t, sql.Transact(txCtx, db, func(ctx context.Context, tx *sqlx.Tx) error {
+	txCtx := pg.WithTx(ctx, tx)
+	require.NoError(t, pg.Transact(txCtx, db, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO t_after VALUES (2)`)
-		sql.AfterCommit(ctx, func() { seen = append(seen, count()) })
+		pg.AfterCommit(ctx, func() { seen = append(seen, count()) })
 		return err
 	}))
 	assert.Empty(t, seen, "a joined Transact does not commit, so nothing runs yet")
 	require.NoError(t, tx.Commit())
-	sql.Committed(txCtx)
+	pg.Committed(txCtx)
 	assert.Equal(t, []int{2}, seen)
-	sql.Committed(txCtx)
+	pg.Committed(txCtx)
 	assert.Equal(t, []int{2}, seen, "once")
 
 	ran := false
-	sql.AfterCommit(ctx, func() { ran = true })
+	pg.AfterCommit(ctx, func() { ran = true })
 	assert.True(t, ran, "without a transaction it runs at once")
 }

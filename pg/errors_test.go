@@ -1,4 +1,4 @@
-package sql_test
+package pg_test
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rss"
-	"rss/sql"
+	"rss/pg"
 )
 
 func TestIsUnavailable(t *testing.T) {
@@ -52,8 +52,8 @@ func TestIsUnavailable(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, c.want, sql.IsUnavailable(c.err))
-			classified := sql.Classify(c.err)
+			assert.Equal(t, c.want, pg.IsUnavailable(c.err))
+			classified := pg.Classify(c.err)
 			assert.Equal(t, c.want, errors.Is(classified, rss.ErrUnavailable))
 			if c.err != nil {
 				assert.ErrorIs(t, classified, c.err, "the cause stays in the chain")
@@ -65,9 +65,9 @@ func TestIsUnavailable(t *testing.T) {
 	}
 	// Already a kind: left alone.
 	settings := fmt.Errorf("%w: settings not loaded", rss.ErrUnavailable)
-	assert.Equal(t, settings, sql.Classify(settings))
+	assert.Equal(t, settings, pg.Classify(settings))
 	var ce *rss.CodedError
-	require.ErrorAs(t, sql.Classify(dial), &ce)
+	require.ErrorAs(t, pg.Classify(dial), &ce)
 	assert.NotContains(t, ce.Message, "127.0.0.1")
 	assert.NotContains(t, ce.Message, "refused", "the caller is told the database is unavailable, not how")
 }
@@ -95,7 +95,7 @@ func TestLogTextWithholdsDatabaseText(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := sql.LogText(c.err)
+			got := pg.LogText(c.err)
 			for _, w := range c.want {
 				assert.Contains(t, got, w)
 			}
@@ -104,5 +104,5 @@ func TestLogTextWithholdsDatabaseText(t *testing.T) {
 			}
 		})
 	}
-	assert.Equal(t, "", sql.LogText(nil))
+	assert.Equal(t, "", pg.LogText(nil))
 }
