@@ -9,8 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"rss"
-	"rss/x12"
 	"rss/pg"
+	"rss/x12"
 )
 
 // Problem is an RFC 9457 problem document with a stable code and per-field errors.

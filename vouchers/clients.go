@@ -13,8 +13,8 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/x12"
 	"rss/pg"
+	"rss/x12"
 )
 
 // Client is an agency's record of a person it serves. It holds only what
