@@ -1,0 +1,146 @@
+package access_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss"
+	"rss/access"
+	"rss/pg/pgtest"
+)
+
+func TestRequireAndPurposes(t *testing.T) {
+	t.Parallel()
+	_, err := access.ActorFrom(context.Background())
+	require.ErrorIs(t, err, rss.ErrForbidden, "no actor is forbidden, never a default one")
+
+	ctx := access.WithActor(context.Background(), access.Actor{KeyID: 1, Role: access.RoleFinance})
+	a, err := access.Require(ctx, access.RoleReviewer, access.RoleFinance)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), a.KeyID)
+	_, err = access.Require(ctx, access.RoleProvider)
+	require.ErrorIs(t, err, rss.ErrForbidden)
+
+	assert.True(t, access.Actor{Role: access.RoleReviewer}.SeesProvider(9))
+	assert.True(t, access.Actor{Role: access.RoleProvider, ProviderID: 9}.SeesProvider(9))
+	assert.False(t, access.Actor{Role: access.RoleProvider, ProviderID: 9}.SeesProvider(8))
+
+	for role, want := range map[access.Role]string{access.RoleProvider: "treatment", access.RoleReviewer: "payment",
+		access.RoleFinance: "payment", access.RoleAdmin: "operations"} {
+		assert.Equal(t, want, access.DefaultPurpose(role), role)
+		assert.True(t, access.ValidPurpose(access.DefaultPurpose(role)))
+	}
+	assert.False(t, access.ValidPurpose("marketing"))
+	assert.False(t, access.ValidPurpose(""))
+}
+
+// clock is a settable clock for the key cache.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func TestKeysAuthenticateCacheAndRevoke(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDB(t)
+	ctx := t.Context()
+	var providerID int64
+	require.NoError(t, db.Get(&providerID, `SELECT id FROM providers ORDER BY id LIMIT 1`))
+
+	_, err := access.CreateKey(ctx, db, access.RoleProvider, 0, "no agency")
+	require.ErrorIs(t, err, rss.ErrInvalid, "a provider key names its agency")
+	_, err = access.CreateKey(ctx, db, access.RoleAdmin, providerID, "admin of an agency")
+	require.ErrorIs(t, err, rss.ErrInvalid, "only provider keys name an agency")
+	_, err = access.CreateKey(ctx, db, access.Role("root"), 0, "x")
+	require.ErrorIs(t, err, rss.ErrInvalid)
+
+	k, err := access.CreateKey(ctx, db, access.RoleProvider, providerID, "front desk")
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(k.Key, "rss_"+k.Prefix+"_"))
+	var stored []byte
+	require.NoError(t, db.Get(&stored, `SELECT secret_hash FROM api_keys WHERE id = $1`, k.ID))
+	assert.NotContains(t, string(stored), k.Key[len("rss_"+k.Prefix+"_"):], "the secret is stored only as its hash")
+
+	c := &clock{t: time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)}
+	keys := access.NewKeys(db, time.Minute, c.now)
+	a, err := keys.Authenticate(ctx, k.Key)
+	require.NoError(t, err)
+	assert.Equal(t, access.Actor{KeyID: k.ID, Role: access.RoleProvider, ProviderID: providerID}, a)
+
+	for _, bad := range []string{"", "rss_", "Bearer " + k.Key, k.Key + "x", "rss_" + k.Prefix + "_wrongsecretwrongsecret",
+		"rss_ABC\x00DEFGH_" + strings.Repeat("s", 32), "rss_zzzzzzzzzz_" + strings.Repeat("s", 32)} {
+		_, err := keys.Authenticate(ctx, bad)
+		assert.ErrorIs(t, err, access.ErrBadKey, "%q", bad)
+	}
+
+	// Revoked in the database by another process: the cached key lives out
+	// its TTL here, then is refused; Forget makes it immediate.
+	require.NoError(t, access.RevokeKey(ctx, db, k.ID, c.now()))
+	require.ErrorIs(t, access.RevokeKey(ctx, db, k.ID, c.now()), rss.ErrNotFound, "revoked once")
+	_, err = keys.Authenticate(ctx, k.Key)
+	require.NoError(t, err, "still cached within the TTL")
+	c.add(time.Minute + time.Second)
+	_, err = keys.Authenticate(ctx, k.Key)
+	require.ErrorIs(t, err, access.ErrBadKey, "after the TTL the revocation is read")
+
+	k2, err := access.CreateKey(ctx, db, access.RoleReviewer, 0, "reviewer")
+	require.NoError(t, err)
+	_, err = keys.Authenticate(ctx, k2.Key)
+	require.NoError(t, err)
+	require.NoError(t, access.RevokeKey(ctx, db, k2.ID, c.now()))
+	keys.ForgetID(k2.ID)
+	_, err = keys.Authenticate(ctx, k2.Key)
+	require.ErrorIs(t, err, access.ErrBadKey, "forgotten: refused at once")
+}
+
+// The audit log takes events in the caller's transaction, with the
+// actor's purpose when an event states none, and refuses to be changed.
+func TestAuditRecordIsAppendOnly(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDB(t)
+	ctx := access.WithActor(t.Context(), access.Actor{KeyID: 0, Role: access.RoleAdmin, Purpose: "operations", RequestID: "req-1"})
+	require.NoError(t, access.Record(ctx, db,
+		access.Event{Action: "read", EntityType: "client", EntityID: "1", ClientID: 1},
+		access.Event{Action: "disclose", EntityType: "batch", EntityID: "7", ClientID: 1, Purpose: "payment", Recipient: "payer:CTMCD"}))
+	var rows []struct {
+		Action    string  `db:"action"`
+		Purpose   *string `db:"purpose"`
+		Recipient *string `db:"recipient"`
+		RequestID *string `db:"request_id"`
+	}
+	require.NoError(t, db.Select(&rows, `SELECT action, purpose, recipient, request_id FROM audit_events WHERE request_id = 'req-1' ORDER BY id`))
+	require.Len(t, rows, 2)
+	assert.Equal(t, "operations", *rows[0].Purpose, "the actor's purpose")
+	assert.Nil(t, rows[0].Recipient)
+	assert.Equal(t, "payment", *rows[1].Purpose)
+	assert.Equal(t, "payer:CTMCD", *rows[1].Recipient)
+
+	d, err := access.Disclosures(t.Context(), db, []int64{1}, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, d, 1)
+	assert.Equal(t, "payer:CTMCD", d[0].Recipient)
+
+	_, err = db.Exec(`UPDATE audit_events SET purpose = 'x'`)
+	require.Error(t, err, "append-only")
+	_, err = db.Exec(`DELETE FROM audit_events`)
+	require.Error(t, err, "append-only")
+	err = access.Record(ctx, db, access.Event{Action: "disclose", EntityType: "batch", EntityID: "8", ClientID: 1})
+	require.Error(t, err, "a disclosure names its recipient")
+	_, err = access.ActorFrom(context.Background())
+	require.Error(t, err)
+	require.Error(t, access.Record(context.Background(), db, access.Event{Action: "read", EntityType: "client", EntityID: "1"}),
+		"no actor, no event")
+}

@@ -1,0 +1,56 @@
+package vouchers
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"rss"
+)
+
+// The schedule of one agency's part of an episode, from its own enrollment
+// span and its own interviews: windows and statuses on a given day.
+func TestBuildSchedule(t *testing.T) {
+	t.Parallel()
+	open, close, discharge := 150, 240, 30
+	prog := &Program{Code: "ATR", GPRARequired: true, GPRAFollowupOpenDays: &open, GPRAFollowupCloseDays: &close, GPRADischargeDays: &discharge}
+	opened := rss.MustDate("2026-01-10")
+	intake := Interview{Kind: "intake", Status: "completed", InterviewDate: opened}
+	type want struct{ intake, followUp, discharge string }
+	cases := []struct {
+		name   string
+		closed rss.Date
+		ivs    []Interview
+		today  rss.Date
+		want   want
+		window string // the follow-up's window
+	}{
+		{name: "no intake yet", today: opened.AddDays(3), want: want{"due", "not_applicable", "not_applicable"}, window: "not_applicable"},
+		{name: "intake done, follow-up not yet open", ivs: []Interview{intake}, today: opened.AddDays(149),
+			want: want{"completed", "not_yet_due", "not_applicable"}, window: "not_yet_open"},
+		{name: "follow-up window opens on day 150", ivs: []Interview{intake}, today: opened.AddDays(150),
+			want: want{"completed", "due", "not_applicable"}, window: "open"},
+		{name: "still open on day 240", ivs: []Interview{intake}, today: opened.AddDays(240),
+			want: want{"completed", "due", "not_applicable"}, window: "open"},
+		{name: "overdue on day 241", ivs: []Interview{intake}, today: opened.AddDays(241),
+			want: want{"completed", "overdue", "not_applicable"}, window: "closed"},
+		{name: "follow-up done late", ivs: []Interview{intake, {Kind: "follow_up", Status: "completed", InterviewDate: opened.AddDays(245)}},
+			today: opened.AddDays(250), want: want{"completed", "completed_late", "not_applicable"}, window: "closed"},
+		{name: "follow-up not conducted", ivs: []Interview{intake, {Kind: "follow_up", Status: "not_conducted", InterviewDate: opened.AddDays(200)}},
+			today: opened.AddDays(250), want: want{"completed", "not_conducted", "not_applicable"}, window: "closed"},
+		{name: "discharged, the discharge interview due within 30 days", closed: opened.AddDays(100), ivs: []Interview{intake},
+			today: opened.AddDays(110), want: want{"completed", "not_yet_due", "due"}, window: "not_yet_open"},
+		{name: "discharge interview overdue", closed: opened.AddDays(100), ivs: []Interview{intake},
+			today: opened.AddDays(131), want: want{"completed", "not_yet_due", "overdue"}, window: "not_yet_open"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := buildSchedule(agencyEpisode{ID: 5, ProviderID: 2, ProgramCode: "ATR", OpenedOn: opened, ClosedOn: tc.closed}, prog, tc.ivs, tc.today)
+			assert.Equal(t, int64(2), s.ProviderID)
+			if assert.Len(t, s.Interviews, 3) {
+				assert.Equal(t, tc.want, want{s.Interviews[0].Status, s.Interviews[1].Status, s.Interviews[2].Status})
+				assert.Equal(t, tc.window, s.Interviews[1].Window)
+			}
+		})
+	}
+}

@@ -1,0 +1,169 @@
+package vouchers
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss"
+)
+
+func fieldCodes(t *testing.T, err error) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	if err == nil {
+		return out
+	}
+	var ve *rss.ValidationError
+	require.ErrorAs(t, err, &ve)
+	for _, f := range ve.Fields {
+		out[f.Field] = f.Code
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestNewClientValidate(t *testing.T) {
+	t.Parallel()
+	today := rss.MustDate("2026-12-02")
+	valid := func() NewClient {
+		return NewClient{FirstName: " Ana ", LastName: "Lopez", DateOfBirth: rss.MustDate("1990-04-12"), CatchmentArea: "hartford"}
+	}
+	cases := []struct {
+		name  string
+		edit  func(n *NewClient)
+		field string // "" when valid
+		code  string
+	}{
+		{name: "valid, with defaults filled", edit: func(*NewClient) {}},
+		{name: "no first name", edit: func(n *NewClient) { n.FirstName = "  " }, field: "first_name", code: "required"},
+		{name: "first name past NM104", edit: func(n *NewClient) { n.FirstName = strings.Repeat("a", 36) }, field: "first_name", code: "too_long"},
+		{name: "last name at NM103's 60", edit: func(n *NewClient) { n.LastName = strings.Repeat("b", 60) }},
+		{name: "last name past NM103", edit: func(n *NewClient) { n.LastName = strings.Repeat("b", 61) }, field: "last_name", code: "too_long"},
+		{name: "segment terminator", edit: func(n *NewClient) { n.LastName = "Lo~pez" }, field: "last_name", code: "invalid_character"},
+		{name: "component separator", edit: func(n *NewClient) { n.FirstName = "A:na" }, field: "first_name", code: "invalid_character"},
+		{name: "outside ASCII", edit: func(n *NewClient) { n.LastName = "López" }, field: "last_name", code: "invalid_character"},
+		{name: "digits and an apostrophe are fine", edit: func(n *NewClient) { n.LastName = "O'Brien 2nd" }},
+		{name: "born tomorrow", edit: func(n *NewClient) { n.DateOfBirth = today.AddDays(1) }, field: "date_of_birth", code: "in_future"},
+		{name: "born before 1901", edit: func(n *NewClient) { n.DateOfBirth = rss.MustDate("1900-12-31") }, field: "date_of_birth", code: "out_of_range"},
+		{name: "gender", edit: func(n *NewClient) { n.Gender = "X" }, field: "gender", code: "invalid_value"},
+		{name: "medicaid id lower case is upper-cased", edit: func(n *NewClient) { n.MedicaidID = ptr(" ct123456 ") }},
+		{name: "medicaid id too short", edit: func(n *NewClient) { n.MedicaidID = ptr("CT12") }, field: "medicaid_id", code: "invalid_format"},
+		{name: "empty address line", edit: func(n *NewClient) { n.AddressLine1 = ptr(" ") }, field: "address_line1", code: "required"},
+		{name: "address past N301", edit: func(n *NewClient) { n.AddressLine1 = ptr(strings.Repeat("1", 56)) }, field: "address_line1", code: "too_long"},
+		{name: "one-letter city", edit: func(n *NewClient) { n.City = ptr("X") }, field: "city", code: "too_short"},
+		{name: "state", edit: func(n *NewClient) { n.State = ptr("ct") }, field: "state", code: "invalid_format"},
+		{name: "zip", edit: func(n *NewClient) { n.Zip = ptr("0610") }, field: "zip", code: "invalid_format"},
+		{name: "substance use status", edit: func(n *NewClient) { n.SubstanceUseStatus = "sober" }, field: "substance_use_status", code: "invalid_value"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n := valid()
+			tc.edit(&n)
+			codes := fieldCodes(t, n.validate(today))
+			if tc.field == "" {
+				assert.Empty(t, codes)
+				assert.Equal(t, "Ana", n.FirstName, "names are trimmed")
+				assert.Equal(t, "U", n.Gender)
+				assert.Equal(t, "unknown", n.SubstanceUseStatus)
+				if n.MedicaidID != nil {
+					assert.Equal(t, "CT123456", *n.MedicaidID)
+				}
+				return
+			}
+			assert.Equal(t, tc.code, codes[tc.field], "%v", codes)
+		})
+	}
+}
+
+func TestVoucherRequestAndReviewValidate(t *testing.T) {
+	t.Parallel()
+	start := rss.MustDate("2026-12-01")
+	req := func() NewVoucherRequest {
+		return NewVoucherRequest{ClientID: 1, ServiceCode: "ATR-CM", Units: 10, StartDate: start, EndDate: start.AddDays(29)}
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(n *NewVoucherRequest)
+		field string
+	}{
+		{name: "valid", edit: func(*NewVoucherRequest) {}},
+		{name: "zero units", edit: func(n *NewVoucherRequest) { n.Units = 0 }, field: "units"},
+		{name: "absurd units", edit: func(n *NewVoucherRequest) { n.Units = maxUnits + 1 }, field: "units"},
+		{name: "end before start", edit: func(n *NewVoucherRequest) { n.EndDate = start.AddDays(-1) }, field: "end_date"},
+		{name: "a span of a year and a day", edit: func(n *NewVoucherRequest) { n.EndDate = start.AddDays(maxSpanDays) }, field: "end_date"},
+		{name: "a note of 4,000 characters outside ASCII", edit: func(n *NewVoucherRequest) { n.Note = ptr(strings.Repeat("é", maxNoteLen)) }},
+		{name: "a note past 4,000 characters", edit: func(n *NewVoucherRequest) { n.Note = ptr(strings.Repeat("a", maxNoteLen+1)) }, field: "note"},
+		{name: "a control character in the note", edit: func(n *NewVoucherRequest) { n.Note = ptr("a\x07b") }, field: "note"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := req()
+			tc.edit(&n)
+			codes := fieldCodes(t, n.validate())
+			if tc.field == "" {
+				assert.Empty(t, codes)
+			} else {
+				assert.Contains(t, codes, tc.field)
+			}
+		})
+	}
+
+	for _, tc := range []struct {
+		name  string
+		r     Review
+		field string
+	}{
+		{name: "approve", r: Review{Action: ReviewApprove, Note: "ok"}},
+		{name: "approve with units", r: Review{Action: ReviewApprove, Note: "ok", Units: ptr(3)}, field: "action"},
+		{name: "approve_modified needs units and span", r: Review{Action: ReviewApproveModified, Note: "ok"}, field: "units"},
+		{name: "approve_modified span reversed", r: Review{Action: ReviewApproveModified, Note: "ok", Units: ptr(3),
+			StartDate: start, EndDate: start.AddDays(-1)}, field: "end_date"},
+		{name: "no note", r: Review{Action: ReviewDeny, Note: " "}, field: "note"},
+		{name: "unknown action", r: Review{Action: "shrug", Note: "x"}, field: "action"},
+	} {
+		t.Run("review "+tc.name, func(t *testing.T) {
+			codes := fieldCodes(t, tc.r.validate())
+			if tc.field == "" {
+				assert.Empty(t, codes)
+			} else {
+				assert.Contains(t, codes, tc.field)
+			}
+		})
+	}
+}
+
+func TestConsentStatus(t *testing.T) {
+	t.Parallel()
+	today := rss.MustDate("2026-12-02")
+	now := today.Time
+	for _, tc := range []struct {
+		name string
+		c    Consent
+		want string
+	}{
+		{name: "current", c: Consent{ExpiresOn: today}, want: "active"},
+		{name: "expires by event only", c: Consent{ExpiryEvent: ptr("discharge")}, want: "active"},
+		{name: "expired yesterday", c: Consent{ExpiresOn: today.AddDays(-1)}, want: "expired"},
+		{name: "revoked outranks expired", c: Consent{ExpiresOn: today.AddDays(-1), RevokedAt: &now}, want: "revoked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.c.setStatus(today)
+			assert.Equal(t, tc.want, tc.c.Status)
+		})
+	}
+}
+
+func TestViewSees(t *testing.T) {
+	t.Parallel()
+	msc := view{personID: 1, all: true}
+	assert.True(t, msc.sees(99))
+	assert.Nil(t, msc.arg(), "the MSC's query argument is NULL: every agency")
+	p := view{personID: 1, agencies: []int64{4, 7}}
+	assert.True(t, p.sees(4))
+	assert.True(t, p.sees(7))
+	assert.False(t, p.sees(5))
+	assert.NotNil(t, p.arg())
+}
