@@ -52,7 +52,7 @@ func itWalk(t *testing.T, e *env, key, path string, limit int) []int64 {
 	}
 }
 
-func TestITClientsCreateLinkGetList(t *testing.T) {
+func TestClientsCreateLinkGetList(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	body := map[string]any{"first_name": "Wren", "last_name": "Itwhistler", "date_of_birth": "1988-02-29", "gender": "F",
@@ -176,10 +176,10 @@ func TestITClientsCreateLinkGetList(t *testing.T) {
 	}
 }
 
-// TestITRegistrationAnswersAlikeKnownOrNot registers two people at BCS, one
+// TestRegistrationAnswersAlikeKnownOrNot registers two people at BCS, one
 // that HRA already serves and one nobody knows, and finds nothing in the
 // answers that tells them apart (42 CFR Part 2).
-func TestITRegistrationAnswersAlikeKnownOrNot(t *testing.T) {
+func TestRegistrationAnswersAlikeKnownOrNot(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	// Rivera is HRA's only: BCS registering her must look like a stranger.
@@ -230,7 +230,7 @@ func TestITRegistrationAnswersAlikeKnownOrNot(t *testing.T) {
 	assert.Empty(t, r.JSON(t)["episodes"])
 }
 
-func TestITEnrollmentsCreateGetDischarge(t *testing.T) {
+func TestEnrollmentsCreateGetDischarge(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	client := itNewClient(t, e, keyHRA, "hartford")
@@ -273,7 +273,7 @@ func TestITEnrollmentsCreateGetDischarge(t *testing.T) {
 	assert.Equal(t, day(0), r.JSON(t)["discharge_date"])
 }
 
-func TestITConsentsCreateRevokeStopsVouchers(t *testing.T) {
+func TestConsentsCreateRevokeStopsVouchers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	a := itATRClient(t, e, day(-5))
@@ -311,7 +311,7 @@ func TestITConsentsCreateRevokeStopsVouchers(t *testing.T) {
 	assert.Equal(t, auths, e.count(`SELECT count(*) FROM authorizations WHERE client_id = $1`, a.Client))
 }
 
-func TestITGPRAScheduleFollowUpAndRate(t *testing.T) {
+func TestGPRAScheduleFollowUpAndRate(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	hraRate := func() (closed, done int64) {
@@ -413,7 +413,7 @@ func TestITGPRAScheduleFollowUpAndRate(t *testing.T) {
 	}
 }
 
-func TestITCarePlansCreateGetListClose(t *testing.T) {
+func TestCarePlansCreateGetListClose(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	a := itATRClient(t, e, day(-5))
@@ -441,7 +441,7 @@ func TestITCarePlansCreateGetListClose(t *testing.T) {
 	requireProblem(t, e.post(keyHRA, itPath("/v1/care-plans/%d/close", id), nil), http.StatusConflict, "already_closed")
 }
 
-func TestITVoucherOutcomes(t *testing.T) {
+func TestVoucherOutcomes(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name     string
@@ -533,7 +533,7 @@ func TestITVoucherOutcomes(t *testing.T) {
 	}
 }
 
-func TestITVoucherGetListReplay(t *testing.T) {
+func TestVoucherGetListReplay(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	approved := itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 40, 0, 59)
@@ -595,7 +595,7 @@ func TestITVoucherGetListReplay(t *testing.T) {
 	})
 }
 
-func TestITAuthorizationsGetListFilter(t *testing.T) {
+func TestAuthorizationsGetListFilter(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	v := itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 40, 0, 59)
@@ -641,7 +641,7 @@ func TestITAuthorizationsGetListFilter(t *testing.T) {
 	requireProblem(t, e.get(keyHRA, "/v1/authorizations/999999"), http.StatusNotFound, "not_found")
 }
 
-func TestITReferenceReads(t *testing.T) {
+func TestReferenceReads(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := e.get(keyHRA, "/v1/reason-codes")
@@ -693,7 +693,7 @@ func TestITReferenceReads(t *testing.T) {
 
 // A rate change applies to requests submitted after it: an authorization,
 // and a request pended before the change, keep the rate they were given.
-func TestITAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
+func TestAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	old := itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 40, 0, 59)
@@ -761,7 +761,7 @@ func TestITAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
 		Body: map[string]any{"value": 21}}), http.StatusForbidden, "forbidden")
 }
 
-func TestITAPIKeysCreateAuthenticateRevoke(t *testing.T) {
+func TestAPIKeysCreateAuthenticateRevoke(t *testing.T) {
 	t.Parallel()
 	e := itNewEnv(t, itOpts{keyTTL: time.Second})
 
@@ -814,7 +814,7 @@ func TestITAPIKeysCreateAuthenticateRevoke(t *testing.T) {
 		http.StatusUnprocessableEntity, "validation_failed")
 }
 
-func TestITClaimsHappyPath(t *testing.T) {
+func TestClaimsHappyPath(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	kim := e.demo.Clients["Kim"]
@@ -849,7 +849,7 @@ func TestITClaimsHappyPath(t *testing.T) {
 		"the void gives back its 2 units; the bulk claim keeps its 1")
 }
 
-func TestITOperationalEndpoints(t *testing.T) {
+func TestOperationalEndpoints(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := e.get("", "/healthz")

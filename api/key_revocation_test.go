@@ -22,12 +22,12 @@ import (
 	"rss/vouchers"
 )
 
-// TestITRevokedKeyRefusedAtOnce: in the process that revoked it, a key is
+// TestRevokedKeyRefusedAtOnce: in the process that revoked it, a key is
 // refused by the very next request, although it was cached a moment
 // before and the cache's clock has not moved (so the TTL cannot be what
 // refuses it). No listener runs here: the revocation itself drops the key
 // once it has committed.
-func TestITRevokedKeyRefusedAtOnce(t *testing.T) {
+func TestRevokedKeyRefusedAtOnce(t *testing.T) {
 	t.Parallel()
 	e := itNewEnv(t, itOpts{keyTTL: time.Hour})
 	r := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "finance", "label": "to revoke"})
@@ -110,13 +110,13 @@ func itUntilRefused(t *testing.T, p *itProcess, key string) {
 	}
 }
 
-// TestITRevocationReachesOtherProcesses runs two server instances, each
+// TestRevocationReachesOtherProcesses runs two server instances, each
 // with its own pool and key cache (TTL one hour, clock frozen), against
 // one database. A key revoked through one is refused by the other as soon
 // as PostgreSQL's notification arrives, and stays refused; a revocation
 // made in SQL by hand reaches both the same way; when a process's
 // listener is down, its cache falls back to the TTL.
-func TestITRevocationReachesOtherProcesses(t *testing.T) {
+func TestRevocationReachesOtherProcesses(t *testing.T) {
 	t.Parallel()
 	_, url := pgtest.NewDBURL(t)
 	a, b := itStartProcess(t, url, true), itStartProcess(t, url, true)

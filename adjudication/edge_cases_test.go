@@ -1,4 +1,4 @@
-// Regression tests for defects found by the test campaign, now fixed.
+// Edge cases the rules once got wrong, each held by a test.
 package adjudication
 
 import (
@@ -9,11 +9,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Bug 1 (claim.go:335-337): a line with zero units reaches the units == 0
+// Once (claim.go): a line with zero units reached the units == 0
 // branch with no unit cut recorded, and cut[0] panics (index out of range).
 // The API is meant to refuse zero units, but DecideLine is the pure core
 // billing replays stored facts through; it must deny, not crash the process.
-func TestBugDecideLineZeroUnitsPanics(t *testing.T) {
+func TestDecideLineDeniesZeroUnits(t *testing.T) {
 	f := paidATRLine()
 	f.Line.Units = 0
 	f.Line.Charge = dec("0.00")
@@ -23,13 +23,13 @@ func TestBugDecideLineZeroUnitsPanics(t *testing.T) {
 	assertBalanced(t, f.Line, d)
 }
 
-// Bug 2 (voucher.go:243-244 with reasons.go:91-93): when the span starts
+// Once (voucher.go, V21): when the span started
 // after the length-of-service limit, V21 pends but reports the reason
 // SPAN_PAST_LENGTH_OF_SERVICE, whose catalogue action is "reduce" and whose
 // text tells the provider "it was cut at the limit". Nothing was cut: the
 // request was pended. Every hit should carry the action its catalogue entry
 // promises, so the provider reads the right text and next step.
-func TestBugHitActionMatchesCatalogue(t *testing.T) {
+func TestHitActionMatchesCatalogue(t *testing.T) {
 	f := approvedATR()
 	f.Program.LOSMaxDays = daysInclusive(f.Enrollment.Start, spanStart) - 1 // limit: the day before the span
 	d := DecideVoucher(f)
@@ -42,11 +42,11 @@ func TestBugHitActionMatchesCatalogue(t *testing.T) {
 	}
 }
 
-// Bug 3 (voucher.go:249-257): V22 has no applies guard, so a service whose
+// Once (voucher.go, V22): V22 had no applies guard, so a service whose
 // per_voucher_max is 0 (the value every other limit in the package, such as
 // per_episode_max, uses for "none") has every request reduced to 0 units and
 // returned as a partial decision: an authorization for zero units.
-func TestBugZeroPerVoucherMaxGrantsZeroUnits(t *testing.T) {
+func TestZeroPerVoucherMaxMeansNoLimit(t *testing.T) {
 	f := approvedATR()
 	f.Service.PerVoucherMax = 0
 	d := DecideVoucher(f)
@@ -55,9 +55,9 @@ func TestBugZeroPerVoucherMaxGrantsZeroUnits(t *testing.T) {
 	}
 }
 
-// Bug 4: trace entries shared the rule table's fact slices, so a caller
+// Once: trace entries shared the rule table's fact slices, so a caller
 // editing a returned trace rewrote the table. Fact lists are now strings.
-func TestBugTraceFactsCannotAliasRuleTable(t *testing.T) {
+func TestTraceFactsCannotAliasRuleTable(t *testing.T) {
 	d := DecideVoucher(approvedATR())
 	names := d.Trace[0].Facts.Names()
 	require.NotEmpty(t, names)

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestITReviewQueueOldestFirstWithAge(t *testing.T) {
+func TestReviewQueueOldestFirstWithAge(t *testing.T) {
 	t.Parallel()
 	e := itNewEnv(t, itOpts{})
 	first := itVoucher(t, e.env, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
@@ -70,7 +70,7 @@ func TestITReviewQueueOldestFirstWithAge(t *testing.T) {
 	}
 }
 
-func TestITReviewerDecisions(t *testing.T) {
+func TestReviewerDecisions(t *testing.T) {
 	t.Parallel()
 	note := "reviewed against the GPRA follow-up plan"
 	cases := []struct {
@@ -146,7 +146,7 @@ func TestITReviewerDecisions(t *testing.T) {
 	}
 }
 
-func TestITReviewerDecisionRefusals(t *testing.T) {
+func TestReviewerDecisionRefusals(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	pended := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
@@ -203,7 +203,7 @@ func TestITReviewerDecisionRefusals(t *testing.T) {
 
 // A reviewer's approval of a request pended over the episode dollar cap
 // records the exception and lifts the cap to what is now authorized.
-func TestITReviewerApprovesDollarCapException(t *testing.T) {
+func TestReviewerApprovesDollarCapException(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	v := itVoucher(t, e, keyHRA, e.demo.Clients["Brown"], "ATR-CM", 40, 0, 29)

@@ -100,13 +100,13 @@ func (p *itProxy) stop() {
 	}
 }
 
-// TestITDatabaseUnavailable: while PostgreSQL cannot be reached, every
+// TestDatabaseUnavailable: while PostgreSQL cannot be reached, every
 // request that needs it (a read, a POST in its idempotent transaction, a
 // claim in the grouped intake, a bulk submission, a key not yet cached)
 // is a 503 problem with Retry-After, not a 500, and /readyz is a 503.
 // Once the database is back, the same POSTs with the same
 // Idempotency-Keys go through, once each.
-func TestITDatabaseUnavailable(t *testing.T) {
+func TestDatabaseUnavailable(t *testing.T) {
 	t.Parallel()
 	db, dbURL := pgtest.NewDBURL(t)
 	u, err := url.Parse(dbURL)

@@ -24,13 +24,13 @@ import (
 	"rss/vouchers"
 )
 
-// TestITErrorLogWithholdsDatabaseText provokes internal errors whose
+// TestErrorLogWithholdsDatabaseText provokes internal errors whose
 // PostgreSQL message and detail quote the request's values (a cast of the
 // name, a trigger that names the claim number and the date of birth, a
 // CHECK whose detail is the failing row) on the ordinary path and on the
 // grouped claims path. The log line of each carries the request id, the
 // route, the SQLSTATE and the constraint, and none of the values.
-func TestITErrorLogWithholdsDatabaseText(t *testing.T) {
+func TestErrorLogWithholdsDatabaseText(t *testing.T) {
 	t.Parallel()
 	log := &itSyncWriter{w: &bytes.Buffer{}}
 	e := itNewEnv(t, itOpts{log: log})
@@ -104,12 +104,12 @@ func TestITErrorLogWithholdsDatabaseText(t *testing.T) {
 	}
 }
 
-// TestITX12ErrorIsNotInternal: data the 837P cannot carry (here a
+// TestX12ErrorIsNotInternal: data the 837P cannot carry (here a
 // submitter name holding the segment terminator, from the configuration)
 // reaches the API as x12's ErrInvalid. It is a 409 x12_invalid
 // problem through the one error table, at batch creation or at download,
 // never a 500.
-func TestITX12ErrorIsNotInternal(t *testing.T) {
+func TestX12ErrorIsNotInternal(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDB(t)
 	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)

@@ -13,12 +13,12 @@ import (
 // bytes that are not UTF-8) or no id or code holds (control characters).
 var itBadBytes = []string{"%00", "a%00b", "%FF", "%C0%AF", "%0A", "%1B%5B2J"}
 
-// TestITBadBytesInPathParameters sends every route, with each path
+// TestBadBytesInPathParameters sends every route, with each path
 // parameter replaced by bytes no id or code can hold, and gets a 404
 // problem (as for an id that does not exist), never a 500, and nothing
 // written. POSTs carry a valid Idempotency-Key, so the idempotency record
 // (which stores the path) is reached too.
-func TestITBadBytesInPathParameters(t *testing.T) {
+func TestBadBytesInPathParameters(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	routes := e.srv.Routes()
@@ -53,11 +53,11 @@ func TestITBadBytesInPathParameters(t *testing.T) {
 	assert.Greater(t, tested, 100, "every route with a path parameter")
 }
 
-// TestITBadBytesInQueryParameters sends every query parameter the document
+// TestBadBytesInQueryParameters sends every query parameter the document
 // lists, on every operation, with NUL, non-UTF-8 and control bytes: each is
 // a 422 naming the parameter, never a 500. So is a parameter nobody reads,
 // and a date outside the documented range.
-func TestITBadBytesInQueryParameters(t *testing.T) {
+func TestBadBytesInQueryParameters(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	doc := oaDoc(t)
@@ -102,10 +102,10 @@ func TestITBadBytesInQueryParameters(t *testing.T) {
 	assert.Greater(t, tested, 50, "every documented query parameter")
 }
 
-// TestITBadBytesInHeaders: an Authorization or Idempotency-Key header
+// TestBadBytesInHeaders: an Authorization or Idempotency-Key header
 // with bytes no key holds is refused as a client error before anything
 // reaches the database.
-func TestITBadBytesInHeaders(t *testing.T) {
+func TestBadBytesInHeaders(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	itNothingWritten(t, e, func() {

@@ -166,9 +166,9 @@ func itRoleRows() []itRoleRow {
 	}
 }
 
-// TestITRoles sends every endpoint with each role's key: allowed roles get
+// TestRoles sends every endpoint with each role's key: allowed roles get
 // the success status, refused ones 403 forbidden and nothing written.
-func TestITRoles(t *testing.T) {
+func TestRoles(t *testing.T) {
 	t.Parallel()
 	keys := map[access.Role]string{access.RoleProvider: keyHRA, access.RoleReviewer: keyReviewer,
 		access.RoleFinance: keyFinance, access.RoleAdmin: keyAdmin}
@@ -196,7 +196,7 @@ func TestITRoles(t *testing.T) {
 	}
 }
 
-func TestITAuthentication(t *testing.T) {
+func TestAuthentication(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	_, err := e.db.ExecContext(t.Context(), `UPDATE api_keys SET revoked_at = now() WHERE prefix = 'demolas01'`)
@@ -262,7 +262,7 @@ func itSameNotFound(t *testing.T, hidden, missing resp, hiddenID, missingID int6
 	assert.Equal(t, norm(m, missingID), norm(h, hiddenID))
 }
 
-func TestITOtherAgencyRecordsAreInvisible(t *testing.T) {
+func TestOtherAgencyRecordsAreInvisible(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	rivera := e.demo.Clients["Rivera"]

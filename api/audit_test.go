@@ -44,7 +44,7 @@ func itLastEvent(t *testing.T, e *env) int64 {
 
 // Every write leaves exactly one audit event of its own action and entity,
 // naming the client, the actor and the request.
-func TestITAuditEveryWrite(t *testing.T) {
+func TestAuditEveryWrite(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	a := itATRClient(t, e, day(-200))
@@ -169,7 +169,7 @@ func TestITAuditEveryWrite(t *testing.T) {
 }
 
 // Every read of a client's record leaves read events naming the client.
-func TestITAuditClientReads(t *testing.T) {
+func TestAuditClientReads(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	rivera := e.demo.Clients["Rivera"]
@@ -275,7 +275,7 @@ func TestITAuditClientReads(t *testing.T) {
 // The audit event is written in the same transaction as the change or the
 // read it records: when it cannot be written, nothing is, and the caller
 // gets an error rather than unaudited data.
-func TestITAuditSameTransaction(t *testing.T) {
+func TestAuditSameTransaction(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name  string
@@ -319,7 +319,7 @@ func TestITAuditSameTransaction(t *testing.T) {
 	}
 }
 
-func TestITAuditAppendOnly(t *testing.T) {
+func TestAuditAppendOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	require.Equal(t, http.StatusOK, e.get(keyHRA, itPath("/v1/clients/%d", e.demo.Clients["Rivera"])).Status)
@@ -346,7 +346,7 @@ func TestITAuditAppendOnly(t *testing.T) {
 // No PHI in logs: names, dates of birth and Medicaid ids never reach the
 // request log, whatever the request and however it ends; every line carries
 // the request id and the route.
-func TestITNoPHIInLogs(t *testing.T) {
+func TestNoPHIInLogs(t *testing.T) {
 	t.Parallel()
 	log := &itSyncWriter{w: &bytes.Buffer{}}
 	e := itNewEnv(t, itOpts{log: log})

@@ -591,10 +591,10 @@ func itEndpoints() []itEndpoint {
 	}
 }
 
-// TestITBadInput sends every kind of bad input to every endpoint that takes
+// TestBadInput sends every kind of bad input to every endpoint that takes
 // a body: each gets its 4xx problem+json with a stable code (and the field,
 // where one is at fault), and no table changes.
-func TestITBadInput(t *testing.T) {
+func TestBadInput(t *testing.T) {
 	t.Parallel()
 	for _, ep := range itEndpoints() {
 		t.Run(ep.name, func(t *testing.T) {
@@ -656,7 +656,7 @@ func TestITBadInput(t *testing.T) {
 }
 
 // List endpoints refuse bad paging and filters with 422 and the parameter named.
-func TestITBadQueryParameters(t *testing.T) {
+func TestBadQueryParameters(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	cases := []struct {
@@ -692,11 +692,11 @@ func TestITBadQueryParameters(t *testing.T) {
 	}
 }
 
-// TestITTextAtTheLimitIsKept: what the decoder's checks must let through is
+// TestTextAtTheLimitIsKept: what the decoder's checks must let through is
 // stored exactly: 4,000 characters (counted as characters, not bytes), an
 // escaped backslash, and a character outside the BMP written as a
 // surrogate-pair escape.
-func TestITTextAtTheLimitIsKept(t *testing.T) {
+func TestTextAtTheLimitIsKept(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	label := strings.Repeat("é", 3998) + "\\\\" + `\ud83d\ude00`

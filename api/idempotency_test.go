@@ -74,7 +74,7 @@ func itIdemCases() []itIdemCase {
 	}
 }
 
-func TestITIdempotentReplay(t *testing.T) {
+func TestIdempotentReplay(t *testing.T) {
 	t.Parallel()
 	for _, tc := range itIdemCases() {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,7 +107,7 @@ func TestITIdempotentReplay(t *testing.T) {
 	}
 }
 
-func TestITIdempotencyVoucherDetails(t *testing.T) {
+func TestIdempotencyVoucherDetails(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	body := map[string]any{"client_id": e.demo.Clients["Rivera"], "service_code": "ATR-CM", "units": 40, "start_date": day(0), "end_date": day(59)}
@@ -183,7 +183,7 @@ func itRawPost(e *env, key, path, idem string, body []byte) resp {
 	return resp{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
 }
 
-func TestITIdempotencyConcurrentReplays(t *testing.T) {
+func TestIdempotencyConcurrentReplays(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name    string
@@ -238,7 +238,7 @@ func TestITIdempotencyConcurrentReplays(t *testing.T) {
 // (never an empty success) and writes nothing. The panic here comes from a
 // GPRA program whose follow-up window was nulled behind the API's back
 // (both the schema and PATCH refuse it; the test lifts the schema's guard).
-func TestITPanicInsideIdempotentPostIsAProblem(t *testing.T) {
+func TestPanicInsideIdempotentPostIsAProblem(t *testing.T) {
 	t.Parallel()
 	log := &itSyncWriter{w: &bytes.Buffer{}}
 	e := itNewEnv(t, itOpts{log: log})
