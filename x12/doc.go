@@ -1,6 +1,10 @@
-// Package x12 writes, reads and checks ASC X12 837P professional claims
-// (005010X222A1), the file the management services contractor sends to
-// Medicaid for recovery-support services billed by community agencies.
+// Package x12 is rss's ASC X12 format library, in the spirit of
+// moov-io/ach: each segment renders and validates itself, a Writer streams
+// a file, a Reader and Check stream one back. Today it writes, reads and
+// checks 837P professional claims (005010X222A1), the file the management
+// services contractor sends to Medicaid for recovery-support services
+// billed by community agencies; the payer's answers (999, 277CA, 835) are
+// read here too as they come.
 //
 // It owns the wire format only: envelopes, control numbers, segment
 // counts, loop order, claim splitting at the guide's limits and the
