@@ -16,13 +16,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"rss/access"
 	"rss/api"
-	"rss/billing"
 	"rss/fixtures"
 	"rss/pg"
 	"rss/pg/pgtest"
-	"rss/vouchers"
 )
 
 // TestSameClaimNumberAtOnce sends one claim number many times at once,
@@ -40,8 +37,7 @@ func TestSameClaimNumberAtOnce(t *testing.T) {
 		require.NoError(t, err)
 		t.Cleanup(func() { pool.Close() })
 		clock := func() time.Time { return now }
-		srv := api.New(api.Config{DB: pool, Vouchers: vouchers.New(pool, clock, loc), Billing: billing.New(pool, clock, loc),
-			Keys: access.NewKeys(pool, time.Minute, time.Now), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		srv := api.Open(pool, api.Options{Now: clock, Location: loc, KeyTTL: time.Minute, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		servers[i] = httptest.NewServer(srv)
 		t.Cleanup(servers[i].Close)
 	}

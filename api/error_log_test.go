@@ -3,7 +3,6 @@ package api_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -15,13 +14,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"rss/access"
 	"rss/api"
 	"rss/billing"
 	"rss/fixtures"
-	"rss/pg"
 	"rss/pg/pgtest"
-	"rss/vouchers"
 )
 
 // TestErrorLogWithholdsDatabaseText provokes internal errors whose
@@ -113,13 +109,10 @@ func TestX12ErrorIsNotInternal(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDB(t)
 	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
-	clock := func() time.Time { return now }
-	b := billing.New(db, clock, loc)
 	parties := billing.DefaultParties()
 	parties.SubmitterName = "MSC~CLAIMS*DESK"
-	b.SetParties(parties)
-	srv := api.New(api.Config{DB: db, Vouchers: vouchers.New(db, clock, loc), Billing: b, Keys: access.NewKeys(db, time.Second, time.Now),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(ctx context.Context) error { return pg.Ready(ctx, db) }})
+	srv := api.Open(db, api.Options{Now: func() time.Time { return now }, Location: loc, Parties: &parties,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	demo, err := fixtures.DemoIDs(t.Context(), db)
 	require.NoError(t, err)
 	e := &env{t: t, db: db, srv: srv, demo: demo, now: now}

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -18,11 +17,8 @@ import (
 
 	"rss/access"
 	"rss/api"
-	"rss/billing"
 	"rss/fixtures"
-	"rss/pg"
 	"rss/pg/pgtest"
-	"rss/vouchers"
 )
 
 // env is one test's server over its own database, with the clock on the
@@ -47,15 +43,8 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := pgtest.NewDB(t)
 	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
-	clock := func() time.Time { return now }
-	srv := api.New(api.Config{
-		DB:       db,
-		Vouchers: vouchers.New(db, clock, loc),
-		Billing:  billing.New(db, clock, loc),
-		Keys:     access.NewKeys(db, time.Second, time.Now),
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Ready:    func(ctx context.Context) error { return pg.Ready(ctx, db) },
-	})
+	srv := api.Open(db, api.Options{Now: func() time.Time { return now }, Location: loc,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	demo, err := fixtures.DemoIDs(t.Context(), db)
 	require.NoError(t, err)
 	return &env{t: t, db: db, srv: srv, demo: demo, now: now}

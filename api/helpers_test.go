@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,13 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"rss/access"
 	"rss/api"
-	"rss/billing"
 	"rss/fixtures"
-	"rss/pg"
 	"rss/pg/pgtest"
-	"rss/vouchers"
 )
 
 // itClock is a settable clock for servers whose tests need time to pass.
@@ -72,14 +67,7 @@ func itNewEnv(t *testing.T, o itOpts) *itEnv {
 	if o.log != nil {
 		h = slog.NewJSONHandler(o.log, nil)
 	}
-	srv := api.New(api.Config{
-		DB:       db,
-		Vouchers: vouchers.New(db, clock.Now, loc),
-		Billing:  billing.New(db, clock.Now, loc),
-		Keys:     access.NewKeys(db, ttl, keys.Now),
-		Logger:   slog.New(h),
-		Ready:    func(ctx context.Context) error { return pg.Ready(ctx, db) },
-	})
+	srv := api.Open(db, api.Options{Now: clock.Now, Location: loc, KeyTTL: ttl, KeyNow: keys.Now, Logger: slog.New(h)})
 	demo, err := fixtures.DemoIDs(t.Context(), db)
 	require.NoError(t, err)
 	return &itEnv{env: &env{t: t, db: db, srv: srv, demo: demo, now: start}, clock: clock, keys: keys}

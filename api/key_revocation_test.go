@@ -15,11 +15,9 @@ import (
 
 	"rss/access"
 	"rss/api"
-	"rss/billing"
 	"rss/fixtures"
 	"rss/pg"
 	"rss/pg/pgtest"
-	"rss/vouchers"
 )
 
 // TestRevokedKeyRefusedAtOnce: in the process that revoked it, a key is
@@ -70,7 +68,7 @@ func itStartProcess(t *testing.T, url string, listen bool) *itProcess {
 		require.True(t, keys.Listening())
 	}
 	svc := func() time.Time { return now }
-	p.srv = api.New(api.Config{DB: pool, Vouchers: vouchers.New(pool, svc, loc), Billing: billing.New(pool, svc, loc), Keys: keys, Logger: logger})
+	p.srv = api.Open(pool, api.Options{Now: svc, Location: loc, Keys: keys, Logger: logger})
 	return p
 }
 

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -15,13 +14,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"rss/access"
 	"rss/api"
-	"rss/billing"
 	"rss/fixtures"
 	"rss/pg"
 	"rss/pg/pgtest"
-	"rss/vouchers"
 )
 
 // itProxy stands between the server's pool and PostgreSQL, so a test can
@@ -118,9 +114,8 @@ func TestDatabaseUnavailable(t *testing.T) {
 	t.Cleanup(func() { pool.Close() })
 	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
 	clock := func() time.Time { return now }
-	srv := api.New(api.Config{DB: pool, Vouchers: vouchers.New(pool, clock, loc), Billing: billing.New(pool, clock, loc),
-		Keys: access.NewKeys(pool, time.Hour, clock), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Ready: func(ctx context.Context) error { return pg.Ready(ctx, pool) }})
+	srv := api.Open(pool, api.Options{Now: clock, Location: loc, KeyTTL: time.Hour, KeyNow: clock,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	demo, err := fixtures.DemoIDs(t.Context(), db)
 	require.NoError(t, err)
 	e := &env{t: t, db: db, srv: srv, demo: demo, now: now}

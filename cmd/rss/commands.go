@@ -16,10 +16,8 @@ import (
 	"rss"
 	"rss/access"
 	"rss/api"
-	"rss/billing"
 	"rss/fixtures"
 	"rss/pg"
-	"rss/vouchers"
 )
 
 func open(ctx context.Context, cfg config) (*sqlx.DB, error) {
@@ -181,21 +179,9 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	return nil
 }
 
-// newServer wires the API over db and keys; the bench and tests use it too.
+// newServer wires the API over db and keys, as the tests do (api.Open).
 func newServer(db *sqlx.DB, cfg config, now func() time.Time, keys *access.Keys) *api.Server {
-	v := vouchers.New(db, now, cfg.Location)
-	b := billing.New(db, now, cfg.Location)
-	b.SetParties(cfg.Parties)
-	return api.New(api.Config{
-		DB:          db,
-		Vouchers:    v,
-		Billing:     b,
-		Keys:        keys,
-		Logger:      slog.Default(),
-		MaxBody:     cfg.MaxBody,
-		MaxBulkBody: cfg.MaxBulkBody,
-		Ready: func(ctx context.Context) error {
-			return pg.Ready(ctx, db)
-		},
-	})
+	parties := cfg.Parties
+	return api.Open(db, api.Options{Now: now, Location: cfg.Location, Parties: &parties, Keys: keys,
+		Logger: slog.Default(), MaxBody: cfg.MaxBody, MaxBulkBody: cfg.MaxBulkBody})
 }

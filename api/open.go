@@ -1,0 +1,64 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss/access"
+	"rss/billing"
+	"rss/pg"
+	"rss/vouchers"
+)
+
+// Options are what a server is built from besides its database. rss serve
+// reads them from the environment; tests set the clocks and the logger.
+// Zero values take the defaults.
+type Options struct {
+	Now      func() time.Time // the services' clock (time.Now)
+	Location *time.Location   // the calendar that says what "today" is (UTC)
+	// Parties are the 837P's parties; the demo parties when left zero.
+	Parties *billing.Parties
+	// Keys authenticates API keys; when nil one is made with KeyTTL and KeyNow.
+	Keys   *access.Keys
+	KeyTTL time.Duration    // one second when zero
+	KeyNow func() time.Time // the key cache's clock (time.Now)
+	Logger *slog.Logger
+	// MaxBody and MaxBulkBody cap request bodies (1 MiB and 32 MiB when zero).
+	MaxBody, MaxBulkBody int64
+}
+
+// Open wires the domain services over db and builds the server: the one
+// composition of rss, used by rss serve, rss bench and every test harness,
+// so what is tested is what runs.
+func Open(db *sqlx.DB, o Options) *Server {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.KeyNow == nil {
+		o.KeyNow = time.Now
+	}
+	if o.KeyTTL == 0 {
+		o.KeyTTL = time.Second
+	}
+	keys := o.Keys
+	if keys == nil {
+		keys = access.NewKeys(db, o.KeyTTL, o.KeyNow)
+	}
+	b := billing.New(db, o.Now, o.Location)
+	if o.Parties != nil {
+		b.SetParties(*o.Parties)
+	}
+	return New(Config{
+		DB:          db,
+		Vouchers:    vouchers.New(db, o.Now, o.Location),
+		Billing:     b,
+		Keys:        keys,
+		Logger:      o.Logger,
+		MaxBody:     o.MaxBody,
+		MaxBulkBody: o.MaxBulkBody,
+		Ready:       func(ctx context.Context) error { return pg.Ready(ctx, db) },
+	})
+}
