@@ -1,0 +1,104 @@
+package pg_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/pg"
+	"rss/pg/pgtest"
+)
+
+// A write under an idempotency key: the key, the work and the answer
+// commit together; a retry gets the first answer and runs nothing; the
+// key with another request is refused; a failed write keeps nothing.
+func TestDoIsIdempotent(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDB(t)
+	ctx := t.Context()
+	_, err := db.Exec(`CREATE TABLE do_work (n int NOT NULL CONSTRAINT do_work_positive CHECK (n > 0))`)
+	require.NoError(t, err)
+	var keyID int64
+	require.NoError(t, db.Get(&keyID, `SELECT min(id) FROM api_keys`))
+	ids := pg.NewIdempotency(db)
+	var runs atomic.Int64
+	write := func(key, body string, n int) (int, error) {
+		req := &pg.Request{KeyID: keyID, Key: key, Hash: []byte(body), Method: "POST", Path: "/x",
+			Render: func(v any) pg.Answer {
+				return pg.Answer{Status: 201, ContentType: "text/plain", Body: []byte(strconv.Itoa(v.(int)))}
+			}}
+		return pg.Do(pg.WithRequest(ctx, req), db, ids, func(ctx context.Context, tx *sqlx.Tx) (int, error) {
+			runs.Add(1)
+			_, err := tx.ExecContext(ctx, `INSERT INTO do_work VALUES ($1)`, n)
+			return n, err
+		})
+	}
+	count := func() int {
+		var c int
+		require.NoError(t, db.Get(&c, `SELECT count(*) FROM do_work`))
+		return c
+	}
+
+	got, err := write("k1", "a", 7)
+	require.NoError(t, err)
+	assert.Equal(t, 7, got)
+	_, err = write("k1", "a", 7)
+	var replayed *pg.Replayed
+	require.ErrorAs(t, err, &replayed)
+	assert.Equal(t, pg.Answer{Status: 201, ContentType: "text/plain", Body: []byte("7")}, replayed.Answer)
+	_, err = write("k1", "b", 8)
+	require.ErrorIs(t, err, pg.ErrKeyReused)
+	assert.Equal(t, 1, count())
+	assert.Equal(t, int64(1), runs.Load(), "the retries ran nothing")
+
+	// A write that fails keeps nothing, its key included: the key works again.
+	_, err = write("k2", "c", -1)
+	require.Error(t, err)
+	assert.Equal(t, 1, count())
+	_, err = write("k2", "d", 3)
+	require.NoError(t, err)
+	assert.Equal(t, 2, count())
+
+	// Eight at once with one key and one request: one does the work, the
+	// others wait for it and replay its answer.
+	runs.Store(0)
+	var wg sync.WaitGroup
+	var done, replays atomic.Int64
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := write("k3", "e", 5)
+			var r *pg.Replayed
+			switch {
+			case err == nil:
+				done.Add(1)
+			case errors.As(err, &r):
+				replays.Add(1)
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int64(1), done.Load())
+	assert.Equal(t, int64(7), replays.Load())
+	assert.Equal(t, int64(1), runs.Load())
+	assert.Equal(t, 3, count())
+
+	// Without a key (or inside a caller's transaction) Do is a transaction.
+	n, err := pg.Do(ctx, db, ids, func(ctx context.Context, tx *sqlx.Tx) (int, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO do_work VALUES (9)`)
+		return 9, err
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 9, n)
+	assert.Equal(t, 4, count())
+}
