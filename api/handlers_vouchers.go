@@ -122,11 +122,11 @@ func (s *Server) revokeAPIKey(c *gin.Context) {
 			return
 		}
 	}
-	err := s.v.RevokeAPIKey(c.Request.Context(), id)
+	out, err := s.v.RevokeAPIKey(c.Request.Context(), id)
 	if err == nil {
 		// Dropped once the revocation has committed, not before: a request
 		// in between would cache the key as it was again.
 		pg.AfterCommit(c.Request.Context(), func() { s.cfg.Keys.ForgetID(id) })
 	}
-	respond(c, http.StatusOK, gin.H{"id": id, "revoked": true}, err)
+	respond(c, http.StatusOK, out, err)
 }

@@ -94,7 +94,7 @@ func (s *Service) CreateCarePlan(ctx context.Context, n NewCarePlan) (CarePlan, 
 		return CarePlan{}, err
 	}
 	var out CarePlan
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
 			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
 		}
@@ -173,7 +173,7 @@ func (s *Service) CloseCarePlan(ctx context.Context, id int64) (CarePlan, error)
 		return CarePlan{}, err
 	}
 	var out CarePlan
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		var owner int64
 		var closed *time.Time
 		err := tx.QueryRowxContext(ctx, `SELECT provider_id, closed_at FROM care_plans WHERE id = $1 FOR UPDATE`, id).Scan(&owner, &closed)

@@ -126,16 +126,32 @@ const clientColumns = `c.id, c.person_id, c.provider_id, c.first_name, c.last_na
 // of their care. Only a person the agency itself already registered comes
 // back as it was, with created=false.
 func (s *Service) CreateClient(ctx context.Context, n NewClient) (Client, bool, error) {
+	r, err := s.Register(ctx, n)
+	return r.Client, r.Created, err
+}
+
+// Registration is what registering a person answers: the agency's record
+// of them, and whether it is new (or the agency's own earlier one).
+type Registration struct {
+	Client
+	Created bool `json:"-"`
+}
+
+// Register registers a person for the caller's agency (see CreateClient).
+func (s *Service) Register(ctx context.Context, n NewClient) (Registration, error) {
 	a, err := access.Require(ctx, access.RoleProvider)
 	if err != nil {
-		return Client{}, false, err
+		return Registration{}, err
 	}
 	if err := n.validate(s.Today()); err != nil {
-		return Client{}, false, err
+		return Registration{}, err
 	}
-	var out Client
-	created := false
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	var reg Registration
+	out, created := &reg.Client, &reg.Created
+	err = write(ctx, s, &reg, func(ctx context.Context, tx *sqlx.Tx) error {
+		// What the request answers, and a retry replays, is what the
+		// caller may see.
+		defer reg.shownTo(a)
 		var ok bool
 		if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM catchment_areas WHERE code = $1)`, n.CatchmentArea); err != nil {
 			return err
@@ -167,7 +183,7 @@ func (s *Service) CreateClient(ctx context.Context, n NewClient) (Client, bool, 
 		}
 		if len(own) > 0 {
 			// The agency's own record: nothing here is news to it.
-			out = own[0]
+			*out = own[0]
 			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID == *n.MedicaidID && !out.DateOfBirth.Equal(n.DateOfBirth) {
 				return rss.Coded(rss.ErrConflict, "medicaid_id_in_use",
 					"client %d of this agency already has this Medicaid ID with another date of birth", out.ID)
@@ -198,7 +214,7 @@ func (s *Service) CreateClient(ctx context.Context, n NewClient) (Client, bool, 
 				return fmt.Errorf("new person: %w", err)
 			}
 		}
-		err = tx.GetContext(ctx, &out, `INSERT INTO clients AS c (person_id, provider_id, first_name, last_name, date_of_birth, gender,
+		err = tx.GetContext(ctx, out, `INSERT INTO clients AS c (person_id, provider_id, first_name, last_name, date_of_birth, gender,
 				medicaid_id, catchment_area, substance_use_status, address_line1, city, state, zip)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING `+clientColumns,
 			person, a.ProviderID, n.FirstName, n.LastName, n.DateOfBirth, n.Gender, n.MedicaidID, n.CatchmentArea, n.SubstanceUseStatus,
@@ -206,12 +222,11 @@ func (s *Service) CreateClient(ctx context.Context, n NewClient) (Client, bool, 
 		if err != nil {
 			return clientError(err)
 		}
-		created = true
+		*created = true
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "client", EntityID: access.ID(out.ID),
 			ClientID: out.ID, Purpose: "registration"})
 	})
-	out.shownTo(a)
-	return out, created, err
+	return reg, err
 }
 
 // matchPerson finds the person another agency's record already names:

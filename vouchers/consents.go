@@ -121,7 +121,7 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 		return Consent{}, err
 	}
 	var out Consent
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
 			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
 		}
@@ -153,7 +153,7 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 		return Consent{}, rss.Invalid("reason", "required", "reason is required")
 	}
 	var out Consent
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &out, `SELECT `+consentColumns+` FROM consents WHERE id = $1 FOR UPDATE`, id)
 		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(out.DisclosingProviderID)) {
 			return fmt.Errorf("%w: consent %d", rss.ErrNotFound, id)

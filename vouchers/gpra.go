@@ -105,7 +105,9 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		return Interview{}, err
 	}
 	var out Interview
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		// Providers only record, and never see the shared episode.
+		defer func() { out.EpisodeID = 0 }()
 		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
 			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
 		}
@@ -178,7 +180,6 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		}
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "gpra_interview", EntityID: access.ID(out.ID), ClientID: n.ClientID})
 	})
-	out.EpisodeID = 0 // providers only record, and never see the shared episode
 	return out, err
 }
 

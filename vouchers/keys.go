@@ -19,7 +19,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, role access.Role, providerID
 		return access.NewKey{}, rss.Invalid("label", "required", "label is required")
 	}
 	var out access.NewKey
-	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		var err error
 		if out, err = access.CreateKey(ctx, tx, role, providerID, label); err != nil {
 			return err
@@ -29,15 +29,28 @@ func (s *Service) CreateAPIKey(ctx context.Context, role access.Role, providerID
 	return out, err
 }
 
-// RevokeAPIKey revokes a key (admin only).
-func (s *Service) RevokeAPIKey(ctx context.Context, id int64) error {
+// RevokedKey is the answer to a revocation.
+type RevokedKey struct {
+	ID      int64 `json:"id"`
+	Revoked bool  `json:"revoked"`
+}
+
+// RevokeAPIKey revokes a key (admin only). Once it returns, the revocation
+// has committed: the caller drops the key from its cache then (earlier, a
+// request in between could cache the key as it was again).
+func (s *Service) RevokeAPIKey(ctx context.Context, id int64) (RevokedKey, error) {
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
-		return err
+		return RevokedKey{}, err
 	}
-	return s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	out := RevokedKey{ID: id, Revoked: true}
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := access.RevokeKey(ctx, tx, id, s.now()); err != nil {
 			return err
 		}
 		return access.Record(ctx, tx, access.Event{Action: "revoke", EntityType: "api_key", EntityID: access.ID(id)})
 	})
+	if err != nil {
+		return RevokedKey{}, err
+	}
+	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 // own their transactions (joining the caller's when ctx carries one).
 type Service struct {
 	db  *sqlx.DB
+	ids *pg.Idempotency
 	now func() time.Time
 	loc *time.Location
 }
@@ -26,7 +27,7 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Service{db: db, now: now, loc: loc}
+	return &Service{db: db, ids: pg.NewIdempotency(db), now: now, loc: loc}
 }
 
 // Today is the civil date now in the service's time zone.
@@ -38,8 +39,21 @@ func (s *Service) Now() time.Time { return s.now() }
 // DB exposes the pool to the packages built on this one (billing).
 func (s *Service) DB() *sqlx.DB { return s.db }
 
+// transact runs a read, or a write no request answers, in a transaction.
 func (s *Service) transact(ctx context.Context, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
 	return pg.Transact(ctx, s.db, fn)
+}
+
+// write runs a write that answers a POST, in its own transaction: the
+// request's idempotency key is claimed there, fn does the work and leaves
+// the answer in *out, and the answer is stored for a retry before the
+// transaction commits (pg.Do). A retry returns *pg.Replayed and runs nothing.
+func write[T any](ctx context.Context, s *Service, out *T, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
+	_, err := pg.Do(ctx, s.db, s.ids, func(ctx context.Context, tx *sqlx.Tx) (T, error) {
+		err := fn(ctx, tx)
+		return *out, err
+	})
+	return err
 }
 
 func actorFrom(ctx context.Context) (access.Actor, error) { return access.ActorFrom(ctx) }
