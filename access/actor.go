@@ -99,5 +99,5 @@ func Require(ctx context.Context, roles ...Role) (Actor, error) {
 			return a, nil
 		}
 	}
-	return a, rss.Coded(rss.ErrForbidden, "forbidden", "role %s may not do this", a.Role)
+	return a, fmt.Errorf("%w: role %s may not do this", rss.ErrForbidden, a.Role)
 }
