@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,8 +18,7 @@ func (s *Server) createBatch(c *gin.Context) {
 	if !decode(c, &n) {
 		return
 	}
-	out, err := s.b.CreateBatch(c.Request.Context(), n)
-	respond(c, http.StatusCreated, out, err)
+	post(c, createdJSON[billing.Batch], func(ctx context.Context) (billing.Batch, error) { return s.b.CreateBatch(ctx, n) })
 }
 
 func (s *Server) listBatches(c *gin.Context) {

@@ -1,12 +1,14 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"rss"
 	"rss/billing"
+	"rss/pg"
 )
 
 // BulkResult is one claim's answer in a bulk submission: its own status
@@ -34,38 +36,75 @@ func (s *Server) submitClaimsBulk(c *gin.Context) {
 	if !decode(c, &body) {
 		return
 	}
-	out, err := s.b.SubmitBulk(c.Request.Context(), body.Claims)
-	if err != nil {
-		fail(c, err)
+	render := func(out []billing.Outcome) pg.Answer {
+		results := make([]BulkResult, len(out))
+		sum := BulkSummary{Claims: len(out)}
+		for i, o := range out {
+			r := BulkResult{Index: i}
+			switch {
+			case o.Err != nil:
+				p := problemFor(o.Err)
+				p.Type = problemBase + p.Code
+				r.Status, r.Problem = p.Status, &p
+				sum.Refused++
+			case o.Created:
+				// Bulk answers leave the per-rule traces out (GET the claim for
+				// them): they would be most of a thousand-claim response.
+				for j := range o.Claim.Lines {
+					o.Claim.Lines[j].Trace = nil
+				}
+				r.Status, r.Claim = http.StatusCreated, o.Claim
+				sum.Created++
+				sum.Lines += len(o.Claim.Lines)
+			default:
+				r.Status, r.Claim = http.StatusOK, o.Claim
+				sum.Existing++
+			}
+			results[i] = r
+		}
+		return asJSON(http.StatusOK, gin.H{"summary": sum, "results": results})
+	}
+	if out, done := post(c, render, func(ctx context.Context) ([]billing.Outcome, error) { return s.b.SubmitBulk(ctx, body.Claims) }); done {
+		for _, o := range out {
+			if o.Err == nil && o.Created {
+				s.countLines(o.Claim)
+			}
+		}
+	}
+}
+
+// claimAnswer renders one claim's outcome as its request's answer: 201 for
+// a claim stored now, 200 for the same claim already on file, the problem
+// that kept it out otherwise. The per-rule traces are read with
+// GET /v1/claims/{id}.
+func claimAnswer(path, requestID string) func(billing.Outcome) pg.Answer {
+	return func(o billing.Outcome) pg.Answer {
+		if o.Err != nil {
+			return problemAnswer(path, requestID, problemFor(o.Err))
+		}
+		for i := range o.Claim.Lines {
+			o.Claim.Lines[i].Trace = nil
+		}
+		if o.Created {
+			return asJSON(http.StatusCreated, o.Claim)
+		}
+		return asJSON(http.StatusOK, o.Claim)
+	}
+}
+
+// submitClaim is POST /v1/claims: decoded here, adjudicated with the other
+// claims of the same key that arrive at the same moment (group commit, in
+// billing), answered alone.
+func (s *Server) submitClaim(c *gin.Context) {
+	var n billing.NewClaim
+	if !decode(c, &n) {
 		return
 	}
-	results := make([]BulkResult, len(out))
-	sum := BulkSummary{Claims: len(out)}
-	for i, o := range out {
-		r := BulkResult{Index: i}
-		switch {
-		case o.Err != nil:
-			p := problemFor(o.Err)
-			p.Type = problemBase + p.Code
-			r.Status, r.Problem = p.Status, &p
-			sum.Refused++
-		case o.Created:
-			// Bulk answers leave the per-rule traces out (GET the claim for
-			// them): they would be most of a thousand-claim response.
-			for j := range o.Claim.Lines {
-				o.Claim.Lines[j].Trace = nil
-			}
-			r.Status, r.Claim = http.StatusCreated, o.Claim
-			sum.Created++
-			sum.Lines += len(o.Claim.Lines)
-			s.countLines(o.Claim)
-		default:
-			r.Status, r.Claim = http.StatusOK, o.Claim
-			sum.Existing++
-		}
-		results[i] = r
+	if out, done := post(c, claimAnswer(c.Request.URL.Path, requestID(c)), func(ctx context.Context) (billing.Outcome, error) {
+		return s.b.SubmitClaim(ctx, n)
+	}); done && out.Created {
+		s.countLines(out.Claim)
 	}
-	c.JSON(http.StatusOK, gin.H{"summary": sum, "results": results})
 }
 
 func (s *Server) countLines(c *billing.Claim) {
@@ -131,15 +170,13 @@ func (s *Server) voidClaim(c *gin.Context) {
 		problem(c, http.StatusNotFound, "not_found", "Not found", "no such claim")
 		return
 	}
-	claim, created, err := s.b.Submit(c.Request.Context(), billing.NewClaim{ClaimNumber: body.ClaimNumber,
-		Frequency: billing.FreqVoid, OriginalClaimID: &id, ClientID: client})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	c.JSON(status, claim)
+	void := billing.NewClaim{ClaimNumber: body.ClaimNumber, Frequency: billing.FreqVoid, OriginalClaimID: &id, ClientID: client}
+	one := claimAnswer(c.Request.URL.Path, requestID(c))
+	post(c, func(out []billing.Outcome) pg.Answer { return one(out[0]) }, func(ctx context.Context) ([]billing.Outcome, error) {
+		out, err := s.b.SubmitBulk(ctx, []billing.NewClaim{void})
+		if err == nil && out[0].Err != nil {
+			return nil, out[0].Err
+		}
+		return out, err
+	})
 }

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"rss"
+	"rss/pg"
 	"rss/vouchers"
 )
 
@@ -22,12 +24,12 @@ func (s *Server) createClient(c *gin.Context) {
 	if !decode(c, &n) {
 		return
 	}
-	out, created, err := s.v.CreateClient(c.Request.Context(), n)
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	respond(c, status, out, err)
+	post(c, func(r vouchers.Registration) pg.Answer {
+		if r.Created {
+			return asJSON(http.StatusCreated, r.Client)
+		}
+		return asJSON(http.StatusOK, r.Client)
+	}, func(ctx context.Context) (vouchers.Registration, error) { return s.v.Register(ctx, n) })
 }
 
 func (s *Server) listClients(c *gin.Context) {
@@ -102,8 +104,7 @@ func (s *Server) createEnrollment(c *gin.Context) {
 	if !decode(c, &n) {
 		return
 	}
-	out, err := s.v.CreateEnrollment(c.Request.Context(), n)
-	respond(c, http.StatusCreated, out, err)
+	post(c, createdJSON[vouchers.Enrollment], func(ctx context.Context) (vouchers.Enrollment, error) { return s.v.CreateEnrollment(ctx, n) })
 }
 
 func (s *Server) getEnrollment(c *gin.Context) {
@@ -127,8 +128,9 @@ func (s *Server) dischargeEnrollment(c *gin.Context) {
 	if !decode(c, &body) {
 		return
 	}
-	out, err := s.v.Discharge(c.Request.Context(), id, body.DischargeDate, body.Reason)
-	respond(c, http.StatusOK, out, err)
+	post(c, okJSON[vouchers.Enrollment], func(ctx context.Context) (vouchers.Enrollment, error) {
+		return s.v.Discharge(ctx, id, body.DischargeDate, body.Reason)
+	})
 }
 
 func (s *Server) createConsent(c *gin.Context) {
@@ -136,8 +138,7 @@ func (s *Server) createConsent(c *gin.Context) {
 	if !decode(c, &n) {
 		return
 	}
-	out, err := s.v.CreateConsent(c.Request.Context(), n)
-	respond(c, http.StatusCreated, out, err)
+	post(c, createdJSON[vouchers.Consent], func(ctx context.Context) (vouchers.Consent, error) { return s.v.CreateConsent(ctx, n) })
 }
 
 func (s *Server) revokeConsent(c *gin.Context) {
@@ -151,8 +152,7 @@ func (s *Server) revokeConsent(c *gin.Context) {
 	if !decode(c, &body) {
 		return
 	}
-	out, err := s.v.RevokeConsent(c.Request.Context(), id, body.Reason)
-	respond(c, http.StatusOK, out, err)
+	post(c, okJSON[vouchers.Consent], func(ctx context.Context) (vouchers.Consent, error) { return s.v.RevokeConsent(ctx, id, body.Reason) })
 }
 
 func (s *Server) recordInterview(c *gin.Context) {
@@ -160,8 +160,7 @@ func (s *Server) recordInterview(c *gin.Context) {
 	if !decode(c, &n) {
 		return
 	}
-	out, err := s.v.RecordInterview(c.Request.Context(), n)
-	respond(c, http.StatusCreated, out, err)
+	post(c, createdJSON[vouchers.Interview], func(ctx context.Context) (vouchers.Interview, error) { return s.v.RecordInterview(ctx, n) })
 }
 
 func (s *Server) followupRates(c *gin.Context) {
@@ -174,8 +173,7 @@ func (s *Server) createCarePlan(c *gin.Context) {
 	if !decode(c, &n) {
 		return
 	}
-	out, err := s.v.CreateCarePlan(c.Request.Context(), n)
-	respond(c, http.StatusCreated, out, err)
+	post(c, createdJSON[vouchers.CarePlan], func(ctx context.Context) (vouchers.CarePlan, error) { return s.v.CreateCarePlan(ctx, n) })
 }
 
 func (s *Server) getCarePlan(c *gin.Context) {
@@ -198,6 +196,5 @@ func (s *Server) closeCarePlan(c *gin.Context) {
 			return
 		}
 	}
-	out, err := s.v.CloseCarePlan(c.Request.Context(), id)
-	respond(c, http.StatusOK, out, err)
+	post(c, okJSON[vouchers.CarePlan], func(ctx context.Context) (vouchers.CarePlan, error) { return s.v.CloseCarePlan(ctx, id) })
 }

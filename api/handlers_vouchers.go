@@ -1,12 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"rss/access"
-	"rss/pg"
 	"rss/vouchers"
 )
 
@@ -15,11 +15,11 @@ func (s *Server) submitVoucher(c *gin.Context) {
 	if !decode(c, &n) {
 		return
 	}
-	out, err := s.v.Submit(c.Request.Context(), n)
-	if err == nil {
+	if out, done := post(c, createdJSON[vouchers.VoucherRequest], func(ctx context.Context) (vouchers.VoucherRequest, error) {
+		return s.v.Submit(ctx, n)
+	}); done {
 		s.metrics.decisions.WithLabelValues(out.Decision).Inc()
 	}
-	respond(c, http.StatusCreated, out, err)
 }
 
 func (s *Server) listVouchers(c *gin.Context) {
@@ -62,8 +62,7 @@ func (s *Server) decideVoucher(c *gin.Context) {
 	if !decode(c, &r) {
 		return
 	}
-	out, err := s.v.Decide(c.Request.Context(), id, r)
-	respond(c, http.StatusOK, out, err)
+	post(c, okJSON[vouchers.VoucherRequest], func(ctx context.Context) (vouchers.VoucherRequest, error) { return s.v.Decide(ctx, id, r) })
 }
 
 func (s *Server) reviewQueue(c *gin.Context) {
@@ -107,8 +106,9 @@ func (s *Server) createAPIKey(c *gin.Context) {
 	if !decode(c, &body) {
 		return
 	}
-	out, err := s.v.CreateAPIKey(c.Request.Context(), body.Role, body.ProviderID, body.Label)
-	respond(c, http.StatusCreated, out, err)
+	post(c, createdJSON[access.NewKey], func(ctx context.Context) (access.NewKey, error) {
+		return s.v.CreateAPIKey(ctx, body.Role, body.ProviderID, body.Label)
+	})
 }
 
 func (s *Server) revokeAPIKey(c *gin.Context) {
@@ -122,11 +122,13 @@ func (s *Server) revokeAPIKey(c *gin.Context) {
 			return
 		}
 	}
-	out, err := s.v.RevokeAPIKey(c.Request.Context(), id)
-	if err == nil {
-		// Dropped once the revocation has committed, not before: a request
-		// in between would cache the key as it was again.
-		pg.AfterCommit(c.Request.Context(), func() { s.cfg.Keys.ForgetID(id) })
-	}
-	respond(c, http.StatusOK, out, err)
+	post(c, okJSON[vouchers.RevokedKey], func(ctx context.Context) (vouchers.RevokedKey, error) {
+		out, err := s.v.RevokeAPIKey(ctx, id)
+		if err == nil {
+			// The revocation has committed: drop the key now, not before,
+			// or a request in between would cache it as it was again.
+			s.cfg.Keys.ForgetID(id)
+		}
+		return out, err
+	})
 }

@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jmoiron/sqlx"
 
 	"rss"
 	"rss/access"
@@ -27,6 +26,7 @@ const (
 	ctxRequestID = "rss.request_id"
 	ctxActor     = "rss.actor"
 	ctxLogger    = "rss.logger"
+	ctxIdem      = "rss.idempotency"
 )
 
 // logger is the server's configured logger (slog's default before observe runs).
@@ -229,8 +229,9 @@ func authenticate(keys *access.Keys) gin.HandlerFunc {
 	}
 }
 
-// captureWriter holds the response until the transaction commits, so the
-// caller never sees a success that was rolled back.
+// captureWriter holds a POST's answer until the middleware knows it is
+// the one to send (a failure under a key used for another request is
+// answered as a reused key instead).
 type captureWriter struct {
 	gin.ResponseWriter
 	status int
@@ -252,11 +253,14 @@ func (w *captureWriter) Status() int {
 func (w *captureWriter) Written() bool { return w.status != 0 || w.body.Len() > 0 }
 func (w *captureWriter) Size() int     { return w.body.Len() }
 
-// idempotent runs a POST exactly once per (API key, Idempotency-Key): the
-// key is claimed, the handler's writes made and the response stored in one
-// transaction. A retry gets the stored response; the same key with another
-// body is refused; a failed request (4xx/5xx) rolls back and stores nothing.
-func idempotent(db *sqlx.DB, records *pg.Idempotency) gin.HandlerFunc {
+// idempotent gives a POST its idempotency request: the Idempotency-Key,
+// scoped to the API key, with the hash of the method, path and body. The
+// domain's write claims the key, does the work and stores the answer in one
+// transaction of its own (pg.Do); this layer starts none. A request that
+// fails before its work began (a body that does not decode, input the
+// domain refuses) under a key already answered for another request is told
+// the key was reused, as if the key had been checked first.
+func idempotent(ids *pg.Idempotency) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader("Idempotency-Key")
 		if key == "" || len(key) > 255 {
@@ -271,66 +275,27 @@ func idempotent(db *sqlx.DB, records *pg.Idempotency) gin.HandlerFunc {
 		h := sha256.New()
 		h.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
 		h.Write(body)
-		hash := h.Sum(nil)
 		actor := c.MustGet(ctxActor).(access.Actor)
-
-		ctx := c.Request.Context()
-		tx, err := db.BeginTxx(ctx, nil)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		committed := false
-		defer func() {
-			if !committed {
-				_ = tx.Rollback()
-			}
-		}()
-		prev, err := records.Claim(ctx, tx, actor.KeyID, key, hash, c.Request.Method, c.Request.URL.Path)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if prev != nil {
-			_ = tx.Rollback()
-			committed = true
-			if !prev.SameRequest(hash) {
-				problem(c, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency-Key reused",
-					"this Idempotency-Key was used with a different request; use a new key for a new request")
-				return
-			}
-			c.Header("Idempotent-Replayed", "true")
-			c.Data(prev.Status, prev.ContentType, prev.Body)
-			c.Abort()
-			return
-		}
+		req := &pg.Request{KeyID: actor.KeyID, Key: key, Hash: h.Sum(nil), Method: c.Request.Method, Path: c.Request.URL.Path}
+		c.Set(ctxIdem, req)
+		c.Request = c.Request.WithContext(pg.WithRequest(c.Request.Context(), req))
 
 		orig := c.Writer
 		cw := &captureWriter{ResponseWriter: orig}
 		c.Writer = cw
-		txCtx := pg.WithTx(ctx, tx)
-		c.Request = c.Request.WithContext(txCtx)
 		func() {
 			// On a panic the real writer goes back before recoverProblem
 			// answers, or its 500 would be captured and never sent.
 			defer func() { c.Writer = orig }()
 			c.Next()
 		}()
-
 		status := cw.Status()
-		if status < 400 {
-			ct := cw.Header().Get("Content-Type")
-			if err := records.Save(ctx, tx, actor.KeyID, key, status, ct, cw.body.Bytes()); err != nil {
-				fail(c, err)
+		if status >= 400 && status < 500 {
+			if reused, err := ids.AnsweredOtherwise(c.Request.Context(), req.KeyID, req.Key, req.Hash); err == nil && reused {
+				problem(c, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency-Key reused",
+					"this Idempotency-Key was used with a different request; use a new key for a new request")
 				return
 			}
-			if err := tx.Commit(); err != nil {
-				committed = true
-				fail(c, err)
-				return
-			}
-			committed = true
-			pg.Committed(txCtx)
 		}
 		orig.WriteHeader(status)
 		_, _ = orig.Write(cw.body.Bytes())

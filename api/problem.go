@@ -38,6 +38,7 @@ var kinds = []struct {
 	code   string
 	title  string
 }{
+	{pg.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency-Key reused"},
 	{rss.ErrInvalid, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid"},
 	{rss.ErrNotFound, http.StatusNotFound, "not_found", "Not found"},
 	{rss.ErrConflict, http.StatusConflict, "conflict", "Conflict with the current state"},

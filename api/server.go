@@ -42,7 +42,6 @@ type Server struct {
 	cfg     Config
 	v       *vouchers.Service
 	b       *billing.Service
-	claims  *claimGroups
 	metrics *metrics
 	engine  *gin.Engine
 }
@@ -77,8 +76,8 @@ func New(cfg Config) *Server {
 
 	v1 := e.Group("/v1", authenticate(cfg.Keys), wellFormed())
 	small := limitBody(cfg.MaxBody)
-	records := pg.NewIdempotency(cfg.DB)
-	post := func(path string, h gin.HandlerFunc) { v1.POST(path, small, idempotent(cfg.DB, records), h) }
+	ids := pg.NewIdempotency(cfg.DB)
+	postRoute := func(path string, h gin.HandlerFunc) { v1.POST(path, small, idempotent(ids), h) }
 
 	v1.GET("/reason-codes", s.reasonCodes)
 
@@ -97,7 +96,7 @@ func New(cfg Config) *Server {
 	ref.GET("/gpra-instruments", s.listInstruments)
 	ref.PATCH("/settings/:key", small, s.patchSetting)
 
-	post("/clients", s.createClient)
+	postRoute("/clients", s.createClient)
 	v1.GET("/clients", s.listClients)
 	v1.GET("/clients/:client_id", s.getClient)
 	v1.GET("/clients/:client_id/enrollments", s.clientEnrollments)
@@ -106,47 +105,46 @@ func New(cfg Config) *Server {
 	v1.GET("/clients/:client_id/gpra-schedule", s.gpraSchedule)
 	v1.GET("/clients/:client_id/disclosures", s.clientDisclosures)
 
-	post("/enrollments", s.createEnrollment)
+	postRoute("/enrollments", s.createEnrollment)
 	v1.GET("/enrollments/:enrollment_id", s.getEnrollment)
-	post("/enrollments/:enrollment_id/discharge", s.dischargeEnrollment)
+	postRoute("/enrollments/:enrollment_id/discharge", s.dischargeEnrollment)
 
-	post("/consents", s.createConsent)
-	post("/consents/:consent_id/revoke", s.revokeConsent)
+	postRoute("/consents", s.createConsent)
+	postRoute("/consents/:consent_id/revoke", s.revokeConsent)
 
-	post("/gpra-interviews", s.recordInterview)
+	postRoute("/gpra-interviews", s.recordInterview)
 	v1.GET("/reports/gpra-follow-up", s.followupRates)
 
-	post("/care-plans", s.createCarePlan)
+	postRoute("/care-plans", s.createCarePlan)
 	v1.GET("/care-plans/:care_plan_id", s.getCarePlan)
-	post("/care-plans/:care_plan_id/close", s.closeCarePlan)
+	postRoute("/care-plans/:care_plan_id/close", s.closeCarePlan)
 
-	post("/voucher-requests", s.submitVoucher)
+	postRoute("/voucher-requests", s.submitVoucher)
 	v1.GET("/voucher-requests", s.listVouchers)
 	v1.GET("/voucher-requests/:request_id", s.getVoucher)
 	v1.GET("/voucher-requests/:request_id/replay", s.replayVoucher)
-	post("/voucher-requests/:request_id/decision", s.decideVoucher)
+	postRoute("/voucher-requests/:request_id/decision", s.decideVoucher)
 	v1.GET("/review-queue", s.reviewQueue)
 
 	v1.GET("/authorizations", s.listAuthorizations)
 	v1.GET("/authorizations/:authorization_id", s.getAuthorization)
 
-	s.claims = newClaimGroups(cfg.DB, cfg.Billing, records, cfg.Logger)
-	v1.POST("/claims", small, s.submitClaim)
-	v1.POST("/claims/bulk", limitBody(cfg.MaxBulkBody), idempotent(cfg.DB, records), s.submitClaimsBulk)
+	postRoute("/claims", s.submitClaim)
+	v1.POST("/claims/bulk", limitBody(cfg.MaxBulkBody), idempotent(ids), s.submitClaimsBulk)
 	v1.GET("/claims", s.listClaims)
 	v1.GET("/claims/:claim_id", s.getClaim)
 	v1.GET("/claims/:claim_id/remittance", s.claimRemittance)
-	post("/claims/:claim_id/void", s.voidClaim)
+	postRoute("/claims/:claim_id/void", s.voidClaim)
 
-	post("/batches", s.createBatch)
+	postRoute("/batches", s.createBatch)
 	v1.GET("/batches", s.listBatches)
 	v1.GET("/batches/:batch_id", s.getBatch)
 	v1.GET("/batches/:batch_id/file", s.batchFile)
 	v1.GET("/batches/:batch_id/remittance/:provider_id", s.batchAdvice)
 	v1.GET("/batch-holds", s.listHolds)
 
-	post("/api-keys", s.createAPIKey)
-	post("/api-keys/:key_id/revoke", s.revokeAPIKey)
+	postRoute("/api-keys", s.createAPIKey)
+	postRoute("/api-keys/:key_id/revoke", s.revokeAPIKey)
 
 	s.engine = e
 	return s

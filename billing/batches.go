@@ -148,7 +148,7 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 		parties = string(b)
 	}
 	var out Batch
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('rss batch ' || $1))`, n.PayerRoute); err != nil {
 			return err
 		}

@@ -52,7 +52,14 @@ func (s *Service) SubmitBulk(ctx context.Context, claims []NewClaim) ([]Outcome,
 	if len(claims) > MaxClaimsPerBulk {
 		return nil, rss.Invalid("claims", "too_many", "at most %d claims per request", MaxClaimsPerBulk)
 	}
-	return s.submit(ctx, a, claims, nil)
+	// The request's idempotency key, the claims and the answer commit together.
+	var out []Outcome
+	err = write(ctx, s, &out, func(ctx context.Context, _ *sqlx.Tx) error {
+		var err error
+		out, err = s.submit(ctx, a, claims, nil)
+		return err
+	})
+	return out, err
 }
 
 // SubmitEach adjudicates claims that arrived as separate requests of one

@@ -19,6 +19,8 @@ type Service struct {
 	ref     referenceCache
 	stmts   *pg.Prepared
 	parties Parties
+	ids     *pg.Idempotency
+	groups  claimGroups
 }
 
 // SetParties sets the 837P submitter, receiver and payer for new batches.
@@ -29,7 +31,8 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	s := &Service{db: db, now: now, loc: loc, stmts: pg.NewPrepared(db), parties: DefaultParties()}
+	s := &Service{db: db, now: now, loc: loc, stmts: pg.NewPrepared(db), parties: DefaultParties(),
+		ids: pg.NewIdempotency(db)}
 	// Warm the intake's statements now; if the schema is not there yet they
 	// are prepared per transaction instead, which is slower but correct.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -48,4 +51,16 @@ func (s *Service) transact(ctx context.Context, fn func(ctx context.Context, tx 
 
 func sqlxSelect(ctx context.Context, ext pg.Ext, dest any, q string, args ...any) error {
 	return sqlx.SelectContext(ctx, ext, dest, q, args...)
+}
+
+// write runs a write that answers a POST, in its own transaction: the
+// request's idempotency key is claimed there, fn does the work and leaves
+// the answer in *out, and the answer is stored for a retry before the
+// transaction commits (pg.Do). A retry returns *pg.Replayed and runs nothing.
+func write[T any](ctx context.Context, s *Service, out *T, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
+	_, err := pg.Do(ctx, s.db, s.ids, func(ctx context.Context, tx *sqlx.Tx) (T, error) {
+		err := fn(ctx, tx)
+		return *out, err
+	})
+	return err
 }

@@ -28,6 +28,9 @@ type Request struct {
 	// called inside the transaction once the work succeeded; an answer of
 	// 400 or more is not stored, so the key may be used again.
 	Render func(result any) Answer
+	// Answered is the answer Render gave, once it has: the caller sends it
+	// as it was stored rather than render the result a second time.
+	Answered *Answer
 }
 
 // Answer is a stored answer to a request.
@@ -44,7 +47,7 @@ type Replayed struct{ Answer }
 func (r *Replayed) Error() string { return "the request was answered before" }
 
 // ErrKeyReused is a key sent again with another request.
-var ErrKeyReused = errors.New("idempotency key reused for another request")
+var ErrKeyReused = errors.New("this Idempotency-Key was used with a different request; use a new key for a new request")
 
 type requestKey struct{}
 
@@ -53,7 +56,8 @@ func WithRequest(ctx context.Context, r *Request) context.Context {
 	return context.WithValue(ctx, requestKey{}, r)
 }
 
-func requestFrom(ctx context.Context) *Request {
+// RequestFrom returns the idempotency request ctx carries, or nil.
+func RequestFrom(ctx context.Context) *Request {
 	r, _ := ctx.Value(requestKey{}).(*Request)
 	return r
 }
@@ -67,7 +71,7 @@ func requestFrom(ctx context.Context) *Request {
 // A claimed key whose work fails is rolled back with it.
 func Do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, fn func(ctx context.Context, tx *sqlx.Tx) (T, error)) (T, error) {
 	var out T
-	req := requestFrom(ctx)
+	req := RequestFrom(ctx)
 	if _, joined := ctx.Value(txKey{}).(*txState); joined || req == nil {
 		err := Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
 			var err error
@@ -96,6 +100,7 @@ func Do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, fn func(ctx c
 			return err
 		}
 		a := req.Render(out)
+		req.Answered = &a
 		if a.Status >= 400 {
 			return errNotKept
 		}

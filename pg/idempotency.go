@@ -3,6 +3,7 @@ package pg
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -33,7 +34,10 @@ const (
 
 // Idempotency keeps the records that make a retried POST return its first
 // answer. Every POST goes through it, so its statements are prepared once.
-type Idempotency struct{ stmts *Prepared }
+type Idempotency struct {
+	db    *sqlx.DB
+	stmts *Prepared
+}
 
 // NewIdempotency prepares the idempotency statements on db (falling back
 // to per-transaction preparation when the schema is not there yet).
@@ -44,7 +48,24 @@ func NewIdempotency(db *sqlx.DB) *Idempotency {
 		defer cancel()
 		_ = p.Warm(ctx, claimKeySQL, readKeySQL, saveKeySQL)
 	}
-	return &Idempotency{stmts: p}
+	return &Idempotency{db: db, stmts: p}
+}
+
+// AnsweredOtherwise reports whether (keyID, key) already holds the answer
+// to another request than hash: a request that fails before its work
+// begins (a body that does not decode, input the domain refuses) is still
+// told that its key was used for something else.
+func (i *Idempotency) AnsweredOtherwise(ctx context.Context, keyID int64, key string, hash []byte) (bool, error) {
+	var prev []byte
+	err := i.db.GetContext(ctx, &prev, `SELECT request_hash FROM idempotency_keys
+		WHERE api_key_id = $1 AND key = $2 AND status_code IS NOT NULL`, keyID, key)
+	if errors.Is(err, ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read idempotency key: %w", err)
+	}
+	return !bytes.Equal(prev, hash), nil
 }
 
 // Claim reserves (keyID, key) inside tx. When the key was already used it

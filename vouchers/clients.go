@@ -402,7 +402,8 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		return Enrollment{}, err
 	}
 	var out Enrollment
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		defer out.shownTo(a) // what the request answers, and a retry replays
 		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
 			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
 		}
@@ -467,7 +468,6 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		}
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "enrollment", EntityID: access.ID(out.ID), ClientID: out.ClientID})
 	})
-	out.shownTo(a)
 	return out, err
 }
 
@@ -500,7 +500,8 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason s
 		return Enrollment{}, err
 	}
 	var out Enrollment
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		defer out.shownTo(a) // what the request answers, and a retry replays
 		e, err := s.lockEnrollment(ctx, tx, a, id)
 		if err != nil {
 			return err
@@ -521,7 +522,6 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason s
 		}
 		return access.Record(ctx, tx, access.Event{Action: "discharge", EntityType: "enrollment", EntityID: access.ID(id), ClientID: e.ClientID})
 	})
-	out.shownTo(a)
 	return out, err
 }
 

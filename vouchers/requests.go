@@ -174,7 +174,7 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 		return VoucherRequest{}, err
 	}
 	var out VoucherRequest
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
 			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
 		}
@@ -543,7 +543,7 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 		return VoucherRequest{}, err
 	}
 	var out VoucherRequest
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		var vr VoucherRequest
 		err := tx.GetContext(ctx, &vr, `SELECT `+requestColumns+requestFrom+`WHERE v.id = $1 FOR UPDATE OF v`, id)
 		if errors.Is(err, pg.ErrNoRows) {

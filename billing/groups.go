@@ -1,0 +1,213 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss/access"
+	"rss/pg"
+)
+
+// Single claims are committed in groups. Each claim that arrives on its
+// own request (POST /v1/claims) is queued per API key; a worker per key
+// takes everything queued while the previous group was being written and
+// adjudicates it in one transaction (one set of reads, one write
+// statement, one fsync), then answers each request on its own: its own
+// outcome, its own idempotency record and audit request id. Nothing waits
+// for a group to fill: at low load a group is one claim, and under load the
+// groups grow by themselves. A group that fails as a whole is retried claim
+// by claim, so one bad request never sinks another.
+
+const (
+	maxClaimGroup = 128
+	// Two groups of one key may be in flight at once, so one is being
+	// adjudicated while the other waits on its commit. They lock what they
+	// share (keys, claim numbers, a client's authorizations) in one sorted
+	// order, so they queue behind each other rather than deadlock.
+	groupWorkers = 2
+)
+
+type claimJob struct {
+	actor access.Actor
+	req   *pg.Request
+	claim NewClaim
+	done  chan claimResult
+}
+
+type claimResult struct {
+	out Outcome
+	err error // *pg.Replayed for a retry; the group's failure otherwise
+}
+
+type claimGroups struct {
+	mu    sync.Mutex
+	queue map[int64][]*claimJob
+	busy  map[int64]int
+}
+
+// SubmitClaim adjudicates one claim that came on a request of its own,
+// committed with whatever other claims of the same API key arrive at the
+// same time (group commit). ctx carries the request's idempotency key
+// (pg.WithRequest): the claim's answer is stored with it in the group's
+// transaction, and a retry returns *pg.Replayed. A refused claim is an
+// Outcome with Err; the error return is for a group that could not be
+// written at all.
+func (s *Service) SubmitClaim(ctx context.Context, n NewClaim) (Outcome, error) {
+	a, err := access.Require(ctx, access.RoleProvider)
+	if err != nil {
+		return Outcome{}, err
+	}
+	req := pg.RequestFrom(ctx)
+	if req == nil {
+		c, created, err := s.Submit(ctx, n)
+		return Outcome{Claim: c, Created: created, Err: err}, nil
+	}
+	j := &claimJob{actor: a, req: req, claim: n, done: make(chan claimResult, 1)}
+	s.groups.submit(s, j)
+	select {
+	case r := <-j.done:
+		return r.out, r.err
+	case <-ctx.Done():
+		// The caller left; the claim is still decided and recorded, and a
+		// retry with the same key gets the answer.
+		return Outcome{}, ctx.Err()
+	}
+}
+
+func (g *claimGroups) submit(s *Service, j *claimJob) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.queue == nil {
+		g.queue, g.busy = map[int64][]*claimJob{}, map[int64]int{}
+	}
+	k := j.actor.KeyID
+	g.queue[k] = append(g.queue[k], j)
+	if g.busy[k] < groupWorkers {
+		g.busy[k]++
+		go g.work(s, k)
+	}
+}
+
+func (g *claimGroups) work(s *Service, key int64) {
+	for {
+		g.mu.Lock()
+		jobs := g.queue[key]
+		if len(jobs) == 0 {
+			if g.busy[key]--; g.busy[key] == 0 {
+				delete(g.busy, key)
+				delete(g.queue, key)
+			}
+			g.mu.Unlock()
+			return
+		}
+		// One job per idempotency key per group: a retry racing its first
+		// attempt waits for the next group and is answered from the record.
+		var group, later []*claimJob
+		seen := map[string]bool{}
+		for _, j := range jobs {
+			if len(group) < maxClaimGroup && !seen[j.req.Key] {
+				seen[j.req.Key] = true
+				group = append(group, j)
+			} else {
+				later = append(later, j)
+			}
+		}
+		g.queue[key] = later
+		g.mu.Unlock()
+		sort.Slice(group, func(a, b int) bool {
+			if group[a].claim.ClaimNumber != group[b].claim.ClaimNumber {
+				return group[a].claim.ClaimNumber < group[b].claim.ClaimNumber
+			}
+			return group[a].req.Key < group[b].req.Key
+		})
+		s.process(group)
+	}
+}
+
+func (s *Service) process(jobs []*claimJob) {
+	results, err := s.commitGroup(jobs)
+	if err != nil && len(jobs) > 1 {
+		// Isolate whatever failed: each claim in its own transaction.
+		for _, j := range jobs {
+			s.process([]*claimJob{j})
+		}
+		return
+	}
+	if err != nil {
+		results = []claimResult{{err: err}}
+	}
+	for i, j := range jobs {
+		j.done <- results[i]
+	}
+}
+
+// commitGroup adjudicates one group in one transaction: the keys are
+// claimed together, the fresh claims decided together, and each answer
+// stored under its own key before the one commit.
+func (s *Service) commitGroup(jobs []*claimJob) ([]claimResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	first := jobs[0]
+	results := make([]claimResult, len(jobs))
+	err := pg.Transact(access.WithActor(ctx, first.actor), s.db, func(ctx context.Context, tx *sqlx.Tx) error {
+		keys, hashes := make([]string, len(jobs)), make([][]byte, len(jobs))
+		for i, j := range jobs {
+			keys[i], hashes[i] = j.req.Key, j.req.Hash
+		}
+		used, err := s.ids.ClaimMany(ctx, tx, first.actor.KeyID, keys, hashes, first.req.Method, first.req.Path)
+		if err != nil {
+			return err
+		}
+		var work []int
+		for i, j := range jobs {
+			prev, ok := used[j.req.Key]
+			switch {
+			case !ok:
+				work = append(work, i)
+			case prev.SameRequest(j.req.Hash):
+				results[i].err = &pg.Replayed{Answer: pg.Answer{Status: prev.Status, ContentType: prev.ContentType, Body: prev.Body}}
+			default:
+				results[i].err = pg.ErrKeyReused
+			}
+		}
+		if len(work) == 0 {
+			return nil
+		}
+		claims, ids := make([]NewClaim, len(work)), make([]string, len(work))
+		for k, i := range work {
+			claims[k], ids[k] = jobs[i].claim, jobs[i].actor.RequestID
+		}
+		outs, err := s.SubmitEach(ctx, claims, ids)
+		if err != nil {
+			return err
+		}
+		var okKeys, failedKeys, types, bodies []string
+		var statuses []int64
+		for k, i := range work {
+			j := jobs[i]
+			results[i].out = outs[k]
+			a := j.req.Render(outs[k])
+			j.req.Answered = &a
+			if a.Status >= 400 {
+				failedKeys = append(failedKeys, j.req.Key)
+				continue
+			}
+			okKeys, statuses = append(okKeys, j.req.Key), append(statuses, int64(a.Status))
+			types, bodies = append(types, a.ContentType), append(bodies, string(a.Body))
+		}
+		if err := s.ids.SaveMany(ctx, tx, first.actor.KeyID, okKeys, statuses, types, bodies); err != nil {
+			return err
+		}
+		// A refused claim stores nothing: its key may be used again.
+		return s.ids.DropMany(ctx, tx, first.actor.KeyID, failedKeys)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim group: %w", err)
+	}
+	return results, nil
+}
