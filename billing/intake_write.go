@@ -13,7 +13,6 @@ import (
 	"github.com/lib/pq"
 
 	"rss/access"
-	"rss/adjudication"
 	"rss/ledger"
 )
 
@@ -129,7 +128,11 @@ func (s *Service) write(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *dec
 
 // writeArgs lays the decided rows out as writeQuery's parameters.
 func writeArgs(a access.Actor, d *decided) ([]any, error) {
-	var number, client, program, freq, orig, staff, pos, diagnoses, status, charge, paid, first, last, hash, requestID column
+	nc, nl := len(d.claims), len(d.lines)
+	number, client, program, freq := newColumn(nc, 12), newColumn(nc, 8), newColumn(nc, 6), newColumn(nc, 4)
+	orig, staff, pos, diagnoses := newColumn(nc, 4), newColumn(nc, 8), newColumn(nc, 5), newColumn(nc, 16)
+	status, charge, paid, first, last := newColumn(nc, 9), newColumn(nc, 10), newColumn(nc, 10), newColumn(nc, 11), newColumn(nc, 11)
+	hash, requestID := newColumn(nc, 65), newColumn(nc, 40)
 	for _, r := range d.claims {
 		c := r.claim
 		number.text(c.ClaimNumber)
@@ -148,8 +151,11 @@ func writeArgs(a access.Actor, d *decided) ([]any, error) {
 		hash.token(hex.EncodeToString(r.hash))
 		requestID.text(r.requestID)
 	}
-	var lNumber, line, service, dos, units, lCharge, authNumber, authID, episodeID, lStatus, unitsAllowed, allowed, lPaid, rate,
-		adjustments, trace, ruleSet, counted, billable, reverses column
+	lNumber, line, service, dos, units := newColumn(nl, 12), newColumn(nl, 3), newColumn(nl, 9), newColumn(nl, 11), newColumn(nl, 3)
+	lCharge, authNumber, authID, episodeID := newColumn(nl, 8), newColumn(nl, 13), newColumn(nl, 8), newColumn(nl, 8)
+	lStatus, unitsAllowed, allowed, lPaid, rate := newColumn(nl, 9), newColumn(nl, 3), newColumn(nl, 8), newColumn(nl, 8), newColumn(nl, 6)
+	adjustments, trace, ruleSet := newColumn(nl, 3), newColumn(nl, 240), newColumn(nl, 16)
+	counted, billable, reverses := newColumn(nl, 2), newColumn(nl, 2), newColumn(nl, 5)
 	var buf []byte
 	for _, r := range d.lines {
 		l := r.line
@@ -178,32 +184,32 @@ func writeArgs(a access.Actor, d *decided) ([]any, error) {
 			if buf, err = json.Marshal(l.Adjustments); err != nil {
 				return nil, err
 			}
-			adjustments.text(string(buf))
+			adjustments.bytes(buf)
 		}
 		if l.Trace == nil {
 			trace.token(`[]`)
 		} else {
-			if buf, err = json.Marshal(adjudication.CompactLineTrace(l.Trace)); err != nil {
+			if buf, err = appendTrace(buf[:0], l.Trace); err != nil {
 				return nil, err
 			}
-			trace.text(string(buf))
+			trace.bytes(buf)
 		}
 		ruleSet.text(l.RuleSetVersion)
 		counted.bool(r.counted)
 		billable.bool(r.billable)
 		reverses.intOrNull(l.ReversesLineID)
 	}
-	var origIDs, by, supStatus column
+	origIDs, by, supStatus := newColumn(0, 0), newColumn(0, 0), newColumn(0, 0)
 	for _, x := range d.superseded {
 		origIDs.int(x.original)
 		by.text(x.by)
 		supStatus.text(x.status)
 	}
 	args := []any{a.ProviderID, d.today, d.now, a.KeyID, string(a.Role)}
-	for _, c := range []*column{&number, &client, &program, &freq, &orig, &staff, &pos, &diagnoses, &status, &charge, &paid,
-		&first, &last, &hash, &requestID, &lNumber, &line, &service, &dos, &units, &lCharge, &authNumber, &authID, &episodeID,
-		&lStatus, &unitsAllowed, &allowed, &lPaid, &rate, &adjustments, &trace, &ruleSet, &counted, &billable, &reverses,
-		&origIDs, &by, &supStatus} {
+	for _, c := range []*column{number, client, program, freq, orig, staff, pos, diagnoses, status, charge, paid,
+		first, last, hash, requestID, lNumber, line, service, dos, units, lCharge, authNumber, authID, episodeID,
+		lStatus, unitsAllowed, allowed, lPaid, rate, adjustments, trace, ruleSet, counted, billable, reverses,
+		origIDs, by, supStatus} {
 		args = append(args, c.String())
 	}
 	return append(args, ledger.ChangesArgs(d.changes)...), nil
@@ -211,6 +217,9 @@ func writeArgs(a access.Actor, d *decided) ([]any, error) {
 
 // column builds a Postgres array literal, one element at a time.
 type column struct{ b []byte }
+
+// newColumn makes room for n elements of about width bytes.
+func newColumn(n, width int) *column { return &column{b: make([]byte, 0, 2+n*(width+1))} }
 
 func (c *column) sep() {
 	if len(c.b) == 0 {
@@ -237,7 +246,12 @@ func (c *column) bool(v bool) {
 }
 
 // text appends any string, quoted.
-func (c *column) text(s string) {
+func (c *column) text(s string) { quote(c, s) }
+
+// bytes appends any text, quoted.
+func (c *column) bytes(s []byte) { quote(c, s) }
+
+func quote[T string | []byte](c *column, s T) {
 	c.sep()
 	c.b = append(c.b, '"')
 	for i := 0; i < len(s); i++ {
