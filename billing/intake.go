@@ -79,18 +79,26 @@ func (s *Service) submit(ctx context.Context, a access.Actor, claims []NewClaim,
 	in := newSubmission(a, claims, requestIDs, today, now)
 	var out []Outcome
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		return retryWrittenMeanwhile(ctx, tx, func() error {
+		for attempt := 1; ; attempt++ {
 			f, err := s.snapshot(ctx, tx, in)
 			if err != nil {
 				return err
 			}
 			w := decide(f, in)
-			if err := s.write(ctx, tx, a, w); err != nil {
+			err = s.write(ctx, tx, a, w)
+			if writtenMeanwhile(err) {
+				if attempt < intakeAttempts {
+					continue // decided again on a new snapshot
+				}
+				return rss.Coded(rss.ErrConflict, "claim_number_reused",
+					"claim numbers of this submission were being written by other requests at the same moment; send it again")
+			}
+			if err != nil {
 				return err
 			}
 			out, err = s.answer(ctx, tx, w)
 			return err
-		})
+		}
 	})
 	return out, err
 }
@@ -98,36 +106,6 @@ func (s *Service) submit(ctx context.Context, a access.Actor, claims []NewClaim,
 // intakeAttempts bounds how often one submission is decided again because
 // another transaction wrote one of its claim numbers meanwhile.
 const intakeAttempts = 3
-
-// retryWrittenMeanwhile runs one attempt of a submission from a savepoint
-// and runs it again when another transaction wrote one of its claim
-// numbers first. A client with no authorization locks nothing, so nothing
-// else orders two submissions of the same claim number: the write then
-// fails on claims_number_unique (after waiting for that transaction, whose
-// outcome it needs), and the attempt after it takes a new snapshot, which
-// finds the claim on file and answers it as such (or refuses other content).
-// A deadlock between two bulks inserting shared numbers in opposite orders
-// is undone the same way. No lock is taken per claim number: a bulk would
-// take a thousand, and the server's shared lock table holds a few thousand
-// in all.
-func retryWrittenMeanwhile(ctx context.Context, tx *sqlx.Tx, attempt func() error) error {
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT claim_intake`); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-	for n := 1; ; n++ {
-		err := attempt()
-		if !writtenMeanwhile(err) {
-			return err
-		}
-		if n == intakeAttempts {
-			return rss.Coded(rss.ErrConflict, "claim_number_reused",
-				"claim numbers of this submission were being written by other requests at the same moment; send it again")
-		}
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT claim_intake`); err != nil {
-			return fmt.Errorf("rollback to savepoint: %w", err)
-		}
-	}
-}
 
 // writtenMeanwhile reports whether err means another transaction wrote one
 // of the submission's claim numbers, or deadlocked with it doing so.

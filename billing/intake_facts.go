@@ -127,7 +127,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	}
 	clients := sortedKeys(clientSet)
 	var err error
-	if f.held, err = ledger.LockForClaims(ctx, tx, provider, clients); err != nil {
+	if f.held, err = ledger.LockForClaims(ctx, s.prepared(tx), provider, clients); err != nil {
 		return nil, ledgerError(err)
 	}
 
@@ -145,14 +145,13 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		Clients     []byte `db:"clients"`
 		Enrollments []byte `db:"enrollments"`
 		Counted     []byte `db:"counted"`
-		Batched     []byte `db:"batched"`
 	}
 	st, err := s.stmts.In(ctx, tx, factsQuery)
 	if err != nil {
 		return nil, err
 	}
 	if err := st.GetContext(ctx, &q, provider, pq.Array(numbers), pq.Array(clients), pq.Array(keys.clients),
-		pq.Array(keys.services), pq.Array(keys.dates), pq.Array(keys.units), pq.Array(origIDs)); err != nil {
+		pq.Array(keys.services), pq.Array(keys.dates), pq.Array(keys.units)); err != nil {
 		return nil, fmt.Errorf("claim facts: %w", err)
 	}
 	if f.ref, err = s.ref.get(ctx, tx, q.Version); err != nil {
@@ -163,12 +162,12 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		return nil, fmt.Errorf("%w: provider %d", rss.ErrNotFound, provider)
 	}
 	f.address = f.ref.addresses[provider]
-	return f, f.decode(&q.Existing, &q.Clients, &q.Enrollments, &q.Counted, &q.Batched)
+	return f, f.decode(&q.Existing, &q.Clients, &q.Enrollments, &q.Counted)
 }
 
 // lockOriginals locks the claims being voided or replaced, then their
-// lines, by id. Whether a line is batched is read after (by the facts
-// statement), so a batch being created is waited for, never half-seen.
+// lines, by id, and then reads which lines are batched: a batch being
+// created is waited for, never half-seen.
 func (f *facts) lockOriginals(ctx context.Context, tx *sqlx.Tx, provider int64, ids []int64) error {
 	var rows []Claim
 	if err := tx.SelectContext(ctx, &rows, `SELECT `+claimColumns+` FROM claims c
@@ -191,8 +190,18 @@ func (f *facts) lockOriginals(ctx context.Context, tx *sqlx.Tx, provider int64, 
 		}
 		return lines[i].LineNumber < lines[j].LineNumber
 	})
+	var batched []int64
+	if err := tx.SelectContext(ctx, &batched, `SELECT bl.line_id FROM claim_lines l JOIN batch_lines bl ON bl.line_id = l.id
+		WHERE l.claim_id = ANY($1)`, pq.Array(ids)); err != nil {
+		return fmt.Errorf("original lines: %w", err)
+	}
+	inBatch := make(map[int64]bool, len(batched))
+	for _, id := range batched {
+		inBatch[id] = true
+	}
 	for _, l := range lines {
 		if o := f.originals[l.ClaimID]; o != nil {
+			l.Batched = inBatch[l.ID]
 			o.lines = append(o.lines, l)
 		}
 	}
@@ -202,7 +211,7 @@ func (f *facts) lockOriginals(ctx context.Context, tx *sqlx.Tx, provider int64, 
 // decode unpacks the facts statement's columns into the shared types and
 // converts them to the adjudicator's once, with the converters voucher
 // requests use (vouchers.RuleClient, vouchers.RuleEnrollment).
-func (f *facts) decode(existing, clients, enrollments, counted, batched *[]byte) error {
+func (f *facts) decode(existing, clients, enrollments, counted *[]byte) error {
 	var ex []struct {
 		Number string `json:"number"`
 		existingClaim
@@ -242,19 +251,6 @@ func (f *facts) decode(existing, clients, enrollments, counted, batched *[]byte)
 	for i, k := range ks {
 		f.counted[i] = ledger.Key{Client: k.Client, Service: k.Service, DOS: k.DOS.Time, Units: k.Units}
 	}
-	var inBatch []int64
-	if err := json.Unmarshal(*batched, &inBatch); err != nil {
-		return fmt.Errorf("decode batched lines: %w", err)
-	}
-	batchedSet := make(map[int64]bool, len(inBatch))
-	for _, id := range inBatch {
-		batchedSet[id] = true
-	}
-	for _, o := range f.originals {
-		for i := range o.lines {
-			o.lines[i].Batched = batchedSet[o.lines[i].ID]
-		}
-	}
 	return nil
 }
 
@@ -283,31 +279,30 @@ func sortedKeys(m map[int64]bool) []int64 {
 
 // factsQuery reads, after the locks, every fact a submission needs beyond
 // the ledger: the reference version, the claims already on file under its
-// numbers, the clients the agency serves with their enrollments, the
-// counted lines its lines would repeat (looked up by the partial unique
-// index on counted lines, key by key, so the cost follows the submission,
-// not the client's history), and which lines of the originals are batched.
-// It joins unnest() of its arrays to the indexes, so one plan serves one
-// claim or a thousand.
+// numbers, the clients the agency serves with their enrollments, and the
+// counted lines its lines would repeat. Each is looked up key by key, so
+// its cost follows the submission, not the size of a table or of a
+// client's history. Its plans stay custom: a generic plan made while a
+// table was small picks an index that only fits a small table (claims by
+// provider, say) and keeps it as the table grows.
 const factsQuery = `SELECT
 	(SELECT version FROM reference_version WHERE id = 1) AS ref_version,
-	COALESCE((SELECT json_agg(json_build_object('number', c.claim_number, 'id', c.id, 'hash', encode(c.request_hash, 'hex')))
-	          FROM unnest($2::text[]) AS n(number)
-	          JOIN claims c ON c.provider_id = $1 AND c.claim_number = n.number), '[]') AS existing,
-	COALESCE((SELECT json_agg(json_build_object('id', c.id, 'date_of_birth', c.date_of_birth, 'medicaid_id', c.medicaid_id,
-	                  'catchment_area', c.catchment_area, 'substance_use_status', c.substance_use_status,
-	                  'address_line1', c.address_line1, 'city', c.city, 'state', c.state, 'zip', c.zip))
-	          FROM unnest($3::bigint[]) AS k(id)
-	          JOIN clients c ON c.id = k.id AND c.provider_id = $1), '[]') AS clients,
-	COALESCE((SELECT json_agg(json_build_object('id', e.id, 'client_id', e.client_id, 'provider_id', e.provider_id,
-	                  'program_code', e.program_code, 'episode_id', e.episode_id, 'start_date', e.start_date,
-	                  'planned_end_date', e.planned_end_date, 'discharge_date', e.discharge_date,
-	                  'primary_case_manager', e.primary_case_manager, 'assigned_staff_id', e.assigned_staff_id))
-	          FROM unnest($3::bigint[]) AS k(id)
-	          JOIN enrollments e ON e.client_id = k.id AND e.provider_id = $1), '[]') AS enrollments,
-	COALESCE((SELECT json_agg(json_build_object('c', l.client_id, 's', l.service_code, 'd', l.date_of_service, 'u', l.units))
-	          FROM (SELECT DISTINCT * FROM unnest($4::bigint[], $5::text[], $6::date[], $7::int[])) AS k(client, service, dos, units)
-	          JOIN claim_lines l ON l.counted AND l.client_id = k.client AND l.provider_id = $1
-	           AND l.service_code = k.service AND l.date_of_service = k.dos AND l.units = k.units), '[]') AS counted,
-	COALESCE((SELECT json_agg(bl.line_id) FROM batch_lines bl JOIN claim_lines l ON l.id = bl.line_id
-	          WHERE l.claim_id = ANY($8::bigint[])), '[]') AS batched`
+	COALESCE((SELECT json_agg(x.j) FROM unnest($2::text[]) AS n(number), LATERAL (
+	          SELECT json_build_object('number', c.claim_number, 'id', c.id, 'hash', encode(c.request_hash, 'hex')) AS j
+	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = n.number) x), '[]') AS existing,
+	COALESCE((SELECT json_agg(x.j) FROM unnest($3::bigint[]) AS k(id), LATERAL (
+	          SELECT json_build_object('id', c.id, 'date_of_birth', c.date_of_birth, 'medicaid_id', c.medicaid_id,
+	                 'catchment_area', c.catchment_area, 'substance_use_status', c.substance_use_status,
+	                 'address_line1', c.address_line1, 'city', c.city, 'state', c.state, 'zip', c.zip) AS j
+	          FROM clients c WHERE c.id = k.id AND c.provider_id = $1) x), '[]') AS clients,
+	COALESCE((SELECT json_agg(x.j) FROM unnest($3::bigint[]) AS k(id), LATERAL (
+	          SELECT json_build_object('id', e.id, 'client_id', e.client_id, 'provider_id', e.provider_id,
+	                 'program_code', e.program_code, 'episode_id', e.episode_id, 'start_date', e.start_date,
+	                 'planned_end_date', e.planned_end_date, 'discharge_date', e.discharge_date,
+	                 'primary_case_manager', e.primary_case_manager, 'assigned_staff_id', e.assigned_staff_id) AS j
+	          FROM enrollments e WHERE e.client_id = k.id AND e.provider_id = $1) x), '[]') AS enrollments,
+	COALESCE((SELECT json_agg(x.j) FROM (SELECT DISTINCT * FROM unnest($4::bigint[], $5::text[], $6::date[], $7::int[])) AS k(client, service, dos, units),
+	          LATERAL (
+	          SELECT json_build_object('c', l.client_id, 's', l.service_code, 'd', l.date_of_service, 'u', l.units) AS j
+	          FROM claim_lines l WHERE l.counted AND l.client_id = k.client AND l.provider_id = $1
+	           AND l.service_code = k.service AND l.date_of_service = k.dos AND l.units = k.units) x), '[]') AS counted`

@@ -60,17 +60,50 @@ var writeQuery = `
 		SELECT $4, $5, $1, CASE c.frequency WHEN '8' THEN 'void' WHEN '7' THEN 'replace' ELSE 'create' END, 'claim', c.id::text,
 			c.client_id, c.status, NULLIF(r.request_id, '')
 		FROM unnest($6::text[], $20::text[]) AS r(number, request_id) JOIN c ON c.claim_number = r.number)
-	-- Data-modifying CTEs always run to completion, read or not.
+	-- Data-modifying CTEs always run to completion, read or not. The
+	-- generic plans write asked for end with this statement.
 	SELECT c.id AS claim_id, c.claim_number, c.received_at, NULL::int AS line_number, NULL::bigint AS line_id FROM c
 	UNION ALL
-	SELECT l.claim_id, NULL, NULL, l.line_number, l.id FROM l`
+	SELECT l.claim_id, NULL, NULL, l.line_number, l.id FROM l
+	UNION ALL
+	SELECT 0, NULL, NULL, NULL, NULL WHERE set_config('plan_cache_mode', 'auto', true) IS NULL`
 
 // write stores what decide produced, in one statement (and one more before
-// it when originals are superseded).
+// it when originals are superseded), from a savepoint. When another
+// transaction wrote one of the claim numbers first, the write fails on
+// claims_number_unique (after waiting for that transaction, whose outcome
+// it needs): it is undone to the savepoint and the error returned, and the
+// caller decides the submission again on a new snapshot, whose statements
+// start after that commit, so the claim is found on file and answered as
+// such (or refused, for other content). A client with no authorization
+// locks nothing, so nothing else orders two submissions of one claim
+// number; no lock is taken per claim number, since a bulk would take a
+// thousand and the server's shared lock table holds a few thousand in all.
+// A deadlock between two bulks inserting shared numbers in opposite orders
+// is undone the same way. Locks taken before the savepoint are kept.
+//
+// The write statement runs on a generic plan, made once per connection:
+// planning it took as long as running it for a single claim, and its plan
+// has no choice to get wrong as tables grow (every row it reads it reads by
+// id). The setting is made before the savepoint, so it survives a rollback
+// to it, and the statement itself sets it back (see writeQuery).
 func (s *Service) write(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *decided) error {
 	if len(d.claims) == 0 {
 		return nil
 	}
+	if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_generic_plan; SAVEPOINT claim_intake`); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	err := s.writeAll(ctx, tx, a, d)
+	if writtenMeanwhile(err) {
+		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT claim_intake; SET LOCAL plan_cache_mode = auto`); rerr != nil {
+			return fmt.Errorf("rollback to savepoint: %w", rerr)
+		}
+	}
+	return err
+}
+
+func (s *Service) writeAll(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *decided) error {
 	// Lines of superseded originals stop counting first, so a replacement
 	// may bill the same service again without tripping the duplicate guard.
 	if len(d.uncount) > 0 {

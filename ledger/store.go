@@ -166,18 +166,28 @@ func CloseEpisode(ctx context.Context, ext pg.Ext, episodeID int64, on rss.Date)
 	return nil
 }
 
+// Querier runs a query into dest. Claims intake passes one that runs its
+// statements prepared once per connection.
+type Querier interface {
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+// LockForClaimsQuery is the statement of LockForClaims, for a Querier that
+// prepares its statements up front.
+const LockForClaimsQuery = `SELECT ` + columns + `, e.dollar_cap, e.dollars_paid
+	FROM unnest($2::bigint[]) AS k(id)
+	JOIN authorizations a ON a.client_id = k.id AND a.provider_id = $1 AND a.voided_at IS NULL
+	JOIN episodes e ON e.id = a.episode_id
+	ORDER BY a.id FOR UPDATE OF a, e`
+
 // LockForClaims locks the live authorizations of the clients with the
 // provider, with their episodes, in authorization id order (every claims
 // submission takes them in that order, after the originals it voids or
 // replaces), and returns them. Two submissions touching the same client so
 // run one after the other.
-func LockForClaims(ctx context.Context, ext pg.Ext, providerID int64, clients []int64) ([]Held, error) {
+func LockForClaims(ctx context.Context, q Querier, providerID int64, clients []int64) ([]Held, error) {
 	var rows []Held
-	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+`, e.dollar_cap, e.dollars_paid
-		FROM unnest($2::bigint[]) AS k(id)
-		JOIN authorizations a ON a.client_id = k.id AND a.provider_id = $1 AND a.voided_at IS NULL
-		JOIN episodes e ON e.id = a.episode_id
-		ORDER BY a.id FOR UPDATE OF a, e`, providerID, pq.Array(clients)); err != nil {
+	if err := q.SelectContext(ctx, &rows, LockForClaimsQuery, providerID, pq.Array(clients)); err != nil {
 		return nil, fmt.Errorf("lock authorizations: %w", err)
 	}
 	return rows, nil
