@@ -119,7 +119,7 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 	if !ok {
 		return nil, rss.Invalid("client_id", "unknown_id", "no client %d served by this agency", n.ClientID)
 	}
-	c := &Claim{Lines: []Line{}, ProviderID: provider, ClientID: n.ClientID, ClaimNumber: n.ClaimNumber, Frequency: n.Frequency,
+	c := &Claim{ProviderID: provider, ClientID: n.ClientID, ClaimNumber: n.ClaimNumber, Frequency: n.Frequency,
 		OriginalClaimID: n.OriginalClaimID, PlaceOfService: n.PlaceOfService, Diagnoses: n.Diagnoses,
 		ReceivedOn: in.today, ReceivedAt: in.now}
 	if c.Diagnoses == nil {
@@ -182,6 +182,8 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 		}
 		d.superseded = append(d.superseded, superseded{original: orig.ID, by: c.ClaimNumber, status: status})
 	}
+	// Every line the claim will have, so the rows to write can point into it.
+	c.Lines = make([]Line, 0, len(n.Lines)+len(reversals))
 
 	if n.Frequency == FreqVoid {
 		d.addReversals(c, reversals)
@@ -222,9 +224,10 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 		book.Draw(n.ClientID, &lf)
 		ld := adjudication.DecideLine(&lf)
 
-		line := &Line{LineNumber: i + 1, ServiceCode: nl.ServiceCode, DateOfService: nl.DateOfService, Units: nl.Units,
+		c.Lines = append(c.Lines, Line{LineNumber: i + 1, ServiceCode: nl.ServiceCode, DateOfService: nl.DateOfService, Units: nl.Units,
 			Charge: nl.Charge, Status: ld.Status, UnitsAllowed: ld.UnitsAllowed, Allowed: rss.NewMoney(ld.Allowed),
-			Paid: rss.NewMoney(ld.Paid), RuleSetVersion: ld.RuleSetVersion, Trace: ld.Trace}
+			Paid: rss.NewMoney(ld.Paid), RuleSetVersion: ld.RuleSetVersion, Trace: ld.Trace})
+		line := &c.Lines[len(c.Lines)-1] // c.Lines has room for every line: the rows keep pointing at it
 		if nl.AuthorizationNumber != "" {
 			num := nl.AuthorizationNumber
 			line.AuthorizationNumber = &num
@@ -248,7 +251,6 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 			row.counted, row.billable = true, true
 		}
 		d.lines = append(d.lines, row)
-		c.Lines = append(c.Lines, *line)
 		statuses = append(statuses, ld.Status)
 		total, paid = total.Add(nl.Charge.Decimal), paid.Add(ld.Paid)
 		if c.FirstServiceDate.IsZero() || nl.DateOfService.Before(c.FirstServiceDate) {
@@ -301,12 +303,11 @@ func (d *decided) addReversals(c *Claim, reversals []originalLine) {
 	for _, ol := range reversals {
 		rev := ol.ID
 		r := ledger.Reversal(ol.entry(c.ClientID))
-		line := &Line{LineNumber: len(c.Lines) + 1, ServiceCode: ol.ServiceCode, DateOfService: ol.DOS, Units: ol.Units,
+		c.Lines = append(c.Lines, Line{LineNumber: len(c.Lines) + 1, ServiceCode: ol.ServiceCode, DateOfService: ol.DOS, Units: ol.Units,
 			Charge: ol.Charge, AuthorizationNumber: ol.AuthNumber, AuthorizationID: ol.AuthID, Status: "reversal",
 			UnitsAllowed: r.UnitsAllowed, Allowed: rss.NewMoney(r.Allowed), Paid: rss.NewMoney(r.Paid), Rate: ol.Rate,
-			RuleSetVersion: adjudication.ClaimRuleSetVersion, ReversesLineID: &rev, Adjustments: reverseAdjustments(ol.Adjustments)}
-		d.lines = append(d.lines, lineRow{line: line, claim: c, episodeID: ol.EpisodeID, billable: ol.Batched})
-		c.Lines = append(c.Lines, *line)
+			RuleSetVersion: adjudication.ClaimRuleSetVersion, ReversesLineID: &rev, Adjustments: reverseAdjustments(ol.Adjustments)})
+		d.lines = append(d.lines, lineRow{line: &c.Lines[len(c.Lines)-1], claim: c, episodeID: ol.EpisodeID, billable: ol.Batched})
 	}
 }
 

@@ -1,6 +1,7 @@
 -- +goose Up
--- Claim lines are the table intake writes most: each index and foreign
--- key costs every line of a bulk. These guards stay as strong, cheaper.
+-- Claims and their lines are the tables intake writes most: each index and
+-- foreign key costs every line of a bulk. These guards stay as strong,
+-- cheaper.
 
 -- (claim_id, line_number) is unique and leads with claim_id: it serves
 -- every lookup by claim, so the index on claim_id alone was a second copy.
@@ -26,7 +27,15 @@ ALTER TABLE claim_lines
         REFERENCES authorizations (id, episode_id),
     ADD CONSTRAINT claim_lines_episode_of_authorization CHECK ((authorization_id IS NULL) = (episode_id IS NULL));
 
+-- A claim's (client, agency) key already holds its client to a record of
+-- its agency, which holds the agency to a provider: the two single-column
+-- keys checked the same thing again for every claim.
+ALTER TABLE claims DROP CONSTRAINT claims_client_fkey, DROP CONSTRAINT claims_provider_fkey;
+
 -- +goose Down
+ALTER TABLE claims
+    ADD CONSTRAINT claims_client_fkey FOREIGN KEY (client_id) REFERENCES clients (id),
+    ADD CONSTRAINT claims_provider_fkey FOREIGN KEY (provider_id) REFERENCES providers (id);
 ALTER TABLE claim_lines
     DROP CONSTRAINT claim_lines_episode_of_authorization,
     DROP CONSTRAINT claim_lines_authorization_fkey,
