@@ -2,12 +2,17 @@ package billing
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/jmoiron/sqlx/reflectx"
 	"github.com/lib/pq"
 
 	"rss"
@@ -95,66 +100,95 @@ func (l *originalLine) entry(client int64) ledger.Entry {
 		AuthorizationID: l.AuthID, EpisodeID: l.EpisodeID, UnitsAllowed: l.UnitsAllowed, Allowed: l.Allowed.Decimal, Paid: l.Paid.Decimal}
 }
 
-// snapshot takes the submission's locks in one global order, originals
-// (claims, then their lines, by id) and then the clients' live
-// authorizations with their episodes (by authorization id), and then
-// reads every other fact in one statement. That statement starts after
-// the locks are held, so it sees everything whoever held them committed:
-// above all the counted lines a new line would duplicate.
+// snapshot takes the submission's savepoint and its locks in one global
+// order, originals (claims, then their lines, by id) and then the clients'
+// live authorizations with their episodes (by authorization id), and then
+// reads every other fact in one statement. That statement starts after the
+// locks are held, so it sees everything whoever held them committed: above
+// all the counted lines a new line would duplicate.
+//
+// All of it travels in one round trip: the statements go as one simple
+// query, their arguments quoted as literals, and Postgres runs them in
+// order, each on a snapshot of its own taken when it starts. They are
+// planned every time, as on custom plans: a generic plan made while a table
+// was small keeps an index that only suits a small table (claims looked up
+// by provider rather than by number, say).
 func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*facts, error) {
 	provider := in.actor.ProviderID
 	f := &facts{existing: map[string]existingClaim{}, originals: map[int64]*original{}}
-	var numbers []string
+	numbers := newColumn(len(in.claims), 12)
 	clientSet, origSet := map[int64]bool{}, map[int64]bool{}
+	var keys lineKeys
 	for i := range in.claims {
 		if in.errs[i] != nil {
 			continue
 		}
-		numbers = append(numbers, in.claims[i].ClaimNumber)
-		clientSet[in.claims[i].ClientID] = true
-		if in.claims[i].OriginalClaimID != nil {
-			origSet[*in.claims[i].OriginalClaimID] = true
+		n := &in.claims[i]
+		numbers.text(n.ClaimNumber)
+		clientSet[n.ClientID] = true
+		if n.OriginalClaimID != nil {
+			origSet[*n.OriginalClaimID] = true
+		}
+		for _, l := range n.Lines {
+			keys.add(n.ClientID, l.ServiceCode, l.DateOfService.String(), l.Units)
 		}
 	}
-	origIDs := sortedKeys(origSet)
-	if len(origIDs) > 0 {
-		if err := f.lockOriginals(ctx, tx, provider, origIDs); err != nil {
-			return nil, err
-		}
-		for _, o := range f.originals {
-			clientSet[o.ClientID] = true
-		}
-	}
-	clients := sortedKeys(clientSet)
-	var err error
-	if f.held, err = ledger.LockForClaims(ctx, s.prepared(tx), provider, clients); err != nil {
-		return nil, ledgerError(err)
-	}
+	// A void or replacement bills its original's client (decide refuses it
+	// otherwise), so the clients named are all the ledger needs locked.
+	clientIDs := sortedKeys(clientSet)
+	clients, origIDs := intColumn(clientIDs), intColumn(sortedKeys(origSet))
+	prov := strconv.FormatInt(provider, 10)
 
-	var keys lineKeys
-	for i := range in.claims {
-		if in.errs[i] == nil {
-			for _, l := range in.claims[i].Lines {
-				keys.add(in.claims[i].ClientID, l.ServiceCode, l.DateOfService.String(), l.Units)
-			}
+	// The write's generic plan is asked for before the savepoint, so that
+	// it survives a rollback to it (see write).
+	var q strings.Builder
+	q.WriteString("SET LOCAL plan_cache_mode = force_generic_plan;\nSAVEPOINT claim_intake;\n")
+	if len(origSet) > 0 {
+		for _, st := range []string{originalsQuery, originalLinesQuery, batchedQuery} {
+			q.WriteString(bind(st, prov, literal(origIDs, "bigint[]")))
+			q.WriteString(";\n")
 		}
 	}
-	var q struct {
+	q.WriteString(ledger.LockForClaimsSQL(provider, clientIDs))
+	q.WriteString(";\n")
+	q.WriteString(bind(factsQuery, prov, literal(numbers, "text[]"), literal(clients, "bigint[]"), literal(keys.clients, "bigint[]"),
+		literal(keys.services, "text[]"), literal(keys.dates, "date[]"), literal(keys.units, "int[]")))
+
+	rows, err := tx.QueryContext(ctx, q.String())
+	if err != nil {
+		return nil, ledgerError(fmt.Errorf("claim facts: %w", err))
+	}
+	defer rows.Close()
+	r := results{rows: rows, mapper: tx.Mapper}
+	if len(origSet) > 0 {
+		var claims []Claim
+		var lines []originalLine
+		var batched []int64
+		r.all(&claims)
+		r.all(&lines)
+		r.ids(&batched)
+		f.addOriginals(claims, lines, batched)
+	}
+	r.all(&f.held)
+	var fq []struct {
 		Version     int64  `db:"ref_version"`
 		Existing    []byte `db:"existing"`
 		Clients     []byte `db:"clients"`
 		Enrollments []byte `db:"enrollments"`
 		Counted     []byte `db:"counted"`
 	}
-	st, err := s.stmts.In(ctx, tx, factsQuery)
-	if err != nil {
-		return nil, err
+	r.all(&fq)
+	if r.err == nil {
+		if err := rows.Close(); err != nil {
+			r.err = err
+		} else if len(fq) != 1 {
+			r.err = fmt.Errorf("%d rows of facts", len(fq))
+		}
 	}
-	if err := st.GetContext(ctx, &q, provider, pq.Array(numbers), pq.Array(clients), pq.Array(keys.clients),
-		pq.Array(keys.services), pq.Array(keys.dates), pq.Array(keys.units)); err != nil {
-		return nil, fmt.Errorf("claim facts: %w", err)
+	if r.err != nil {
+		return nil, ledgerError(fmt.Errorf("claim facts: %w", r.err))
 	}
-	if f.ref, err = s.ref.get(ctx, tx, q.Version); err != nil {
+	if f.ref, err = s.ref.get(ctx, tx, fq[0].Version); err != nil {
 		return nil, err
 	}
 	var ok bool
@@ -162,27 +196,63 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		return nil, fmt.Errorf("%w: provider %d", rss.ErrNotFound, provider)
 	}
 	f.address = f.ref.addresses[provider]
-	return f, f.decode(&q.Existing, &q.Clients, &q.Enrollments, &q.Counted)
+	return f, f.decode(&fq[0].Existing, &fq[0].Clients, &fq[0].Enrollments, &fq[0].Counted)
 }
 
-// lockOriginals locks the claims being voided or replaced, then their
-// lines, by id, and then reads which lines are batched: a batch being
-// created is waited for, never half-seen.
-func (f *facts) lockOriginals(ctx context.Context, tx *sqlx.Tx, provider int64, ids []int64) error {
-	var rows []Claim
-	if err := tx.SelectContext(ctx, &rows, `SELECT `+claimColumns+` FROM claims c
-		WHERE c.id = ANY($1) AND c.provider_id = $2 ORDER BY c.id FOR UPDATE`, pq.Array(ids), provider); err != nil {
-		return fmt.Errorf("originals: %w", err)
+// results reads the result sets of a simple query one after the other.
+type results struct {
+	rows   *sql.Rows
+	mapper *reflectx.Mapper
+	n      int
+	err    error
+}
+
+// next moves to the next result set; false when there is none or an
+// error was met before.
+func (r *results) next() bool {
+	if r.err != nil {
+		return false
 	}
-	for i := range rows {
-		f.originals[rows[i].ID] = &original{Claim: rows[i]}
+	if r.n > 0 && !r.rows.NextResultSet() {
+		r.err = fmt.Errorf("result set %d missing: %w", r.n+1, r.rows.Err())
+		return false
 	}
-	var lines []originalLine
-	if err := tx.SelectContext(ctx, &lines, `SELECT l.id, l.claim_id, l.line_number, l.service_code, l.date_of_service, l.units,
-			l.charge, l.authorization_number, l.authorization_id, l.episode_id, l.units_allowed, l.allowed, l.paid, l.rate,
-			l.adjustments, l.counted
-		FROM claim_lines l WHERE l.claim_id = ANY($1) ORDER BY l.id FOR UPDATE`, pq.Array(ids)); err != nil {
-		return fmt.Errorf("original lines: %w", err)
+	r.n++
+	return true
+}
+
+// all scans the next result set into dest, a pointer to a slice of structs.
+func (r *results) all(dest any) {
+	if r.next() {
+		// sqlx maps columns to fields once per Rows: each result set gets its own.
+		r.err = sqlx.StructScan(&sqlx.Rows{Rows: r.rows, Mapper: r.mapper}, dest)
+	}
+}
+
+// ids scans the next result set, of one bigint column, into dest.
+func (r *results) ids(dest *[]int64) {
+	if !r.next() {
+		return
+	}
+	for r.rows.Next() {
+		var id int64
+		if r.err = r.rows.Scan(&id); r.err != nil {
+			return
+		}
+		*dest = append(*dest, id)
+	}
+	r.err = r.rows.Err()
+}
+
+// addOriginals files the locked originals with their lines, in order, each
+// marked batched or not.
+func (f *facts) addOriginals(claims []Claim, lines []originalLine, batched []int64) {
+	for i := range claims {
+		f.originals[claims[i].ID] = &original{Claim: claims[i]}
+	}
+	inBatch := make(map[int64]bool, len(batched))
+	for _, id := range batched {
+		inBatch[id] = true
 	}
 	sort.Slice(lines, func(i, j int) bool {
 		if lines[i].ClaimID != lines[j].ClaimID {
@@ -190,22 +260,48 @@ func (f *facts) lockOriginals(ctx context.Context, tx *sqlx.Tx, provider int64, 
 		}
 		return lines[i].LineNumber < lines[j].LineNumber
 	})
-	var batched []int64
-	if err := tx.SelectContext(ctx, &batched, `SELECT bl.line_id FROM claim_lines l JOIN batch_lines bl ON bl.line_id = l.id
-		WHERE l.claim_id = ANY($1)`, pq.Array(ids)); err != nil {
-		return fmt.Errorf("original lines: %w", err)
-	}
-	inBatch := make(map[int64]bool, len(batched))
-	for _, id := range batched {
-		inBatch[id] = true
-	}
 	for _, l := range lines {
 		if o := f.originals[l.ClaimID]; o != nil {
 			l.Batched = inBatch[l.ID]
 			o.lines = append(o.lines, l)
 		}
 	}
-	return nil
+}
+
+// The originals a void or replacement names are locked first, then their
+// lines, by id; which lines are batched is read after, so a batch being
+// created is waited for, never half-seen.
+const (
+	originalsQuery = `SELECT ` + claimColumns + ` FROM claims c
+		WHERE c.id = ANY($2) AND c.provider_id = $1 ORDER BY c.id FOR UPDATE`
+	originalLinesQuery = `SELECT l.id, l.claim_id, l.line_number, l.service_code, l.date_of_service, l.units,
+			l.charge, l.authorization_number, l.authorization_id, l.episode_id, l.units_allowed, l.allowed, l.paid, l.rate,
+			l.adjustments, l.counted
+		FROM claim_lines l JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1
+		WHERE l.claim_id = ANY($2) ORDER BY l.id FOR UPDATE OF l`
+	batchedQuery = `SELECT bl.line_id FROM claim_lines l JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1
+		JOIN batch_lines bl ON bl.line_id = l.id WHERE l.claim_id = ANY($2)`
+)
+
+// bind puts literal arguments in the place of a statement's $1, $2, ...
+func bind(query string, args ...string) string {
+	return placeholder.ReplaceAllStringFunc(query, func(p string) string {
+		n, _ := strconv.Atoi(p[1:])
+		return args[n-1]
+	})
+}
+
+var placeholder = regexp.MustCompile(`\$[0-9]+`)
+
+// literal quotes an array built by column as a typed SQL literal.
+func literal(c *column, typ string) string { return pq.QuoteLiteral(c.String()) + "::" + typ }
+
+func intColumn(ids []int64) *column {
+	c := newColumn(len(ids), 8)
+	for _, id := range ids {
+		c.int(id)
+	}
+	return c
 }
 
 // decode unpacks the facts statement's columns into the shared types and
@@ -257,15 +353,17 @@ func (f *facts) decode(existing, clients, enrollments, counted *[]byte) error {
 // lineKeys are the submission's lines as duplicate keys, one array per
 // column.
 type lineKeys struct {
-	clients  []int64
-	services []string
-	dates    []string
-	units    []int64
+	clients, services, dates, units *column
 }
 
 func (k *lineKeys) add(client int64, service, date string, units int) {
-	k.clients, k.services = append(k.clients, client), append(k.services, service)
-	k.dates, k.units = append(k.dates, date), append(k.units, int64(units))
+	if k.clients == nil {
+		k.clients, k.services, k.dates, k.units = newColumn(0, 8), newColumn(0, 8), newColumn(0, 10), newColumn(0, 2)
+	}
+	k.clients.int(client)
+	k.services.text(service)
+	k.dates.token(date)
+	k.units.int(int64(units))
 }
 
 func sortedKeys(m map[int64]bool) []int64 {

@@ -69,34 +69,28 @@ var writeQuery = `
 	SELECT 0, NULL, NULL, NULL, NULL WHERE set_config('plan_cache_mode', 'auto', true) IS NULL`
 
 // write stores what decide produced, in one statement (and one more before
-// it when originals are superseded), from a savepoint. When another
-// transaction wrote one of the claim numbers first, the write fails on
-// claims_number_unique (after waiting for that transaction, whose outcome
-// it needs): it is undone to the savepoint and the error returned, and the
-// caller decides the submission again on a new snapshot, whose statements
-// start after that commit, so the claim is found on file and answered as
-// such (or refused, for other content). A client with no authorization
-// locks nothing, so nothing else orders two submissions of one claim
-// number; no lock is taken per claim number, since a bulk would take a
-// thousand and the server's shared lock table holds a few thousand in all.
-// A deadlock between two bulks inserting shared numbers in opposite orders
-// is undone the same way. Locks taken before the savepoint are kept.
+// it when originals are superseded). When another transaction wrote one of
+// the claim numbers first, the write fails on claims_number_unique (after
+// waiting for that transaction, whose outcome it needs): it is undone to
+// the savepoint snapshot took and the error returned, and the caller
+// decides the submission again on a new snapshot, whose statements start
+// after that commit, so the claim is found on file and answered as such
+// (or refused, for other content). A client with no authorization locks
+// nothing, so nothing else orders two submissions of one claim number; no
+// lock is taken per claim number, since a bulk would take a thousand and
+// the server's shared lock table holds a few thousand in all. A deadlock
+// between two bulks inserting shared numbers in opposite orders is undone
+// the same way.
 //
-// The write statement runs on a generic plan, made once per connection:
-// planning it took as long as running it for a single claim, and its plan
-// has no choice to get wrong as tables grow (every row it reads it reads by
-// id). The setting is made before the savepoint, so it survives a rollback
-// to it, and the statement itself sets it back (see writeQuery).
+// The write statement runs on a generic plan, made once per connection
+// (snapshot asks for it): planning it took as long as running it for a
+// single claim, and its plan has no choice to get wrong as tables grow,
+// since every row it reads it reads by id. The statement itself sets the
+// plan mode back.
 func (s *Service) write(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *decided) error {
-	if len(d.claims) == 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_generic_plan; SAVEPOINT claim_intake`); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
 	err := s.writeAll(ctx, tx, a, d)
 	if writtenMeanwhile(err) {
-		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT claim_intake; SET LOCAL plan_cache_mode = auto`); rerr != nil {
+		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT claim_intake`); rerr != nil {
 			return fmt.Errorf("rollback to savepoint: %w", rerr)
 		}
 	}
@@ -104,6 +98,11 @@ func (s *Service) write(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *dec
 }
 
 func (s *Service) writeAll(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *decided) error {
+	if len(d.claims) == 0 {
+		// Nothing to store: only the plan mode snapshot asked for goes back.
+		_, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = auto`)
+		return err
+	}
 	// Lines of superseded originals stop counting first, so a replacement
 	// may bill the same service again without tripping the duplicate guard.
 	if len(d.uncount) > 0 {
@@ -313,7 +312,7 @@ func (c *column) intOrNull(v *int64) {
 }
 
 func (c *column) String() string {
-	if len(c.b) == 0 {
+	if c == nil || len(c.b) == 0 {
 		return "{}"
 	}
 	return string(append(c.b, '}'))

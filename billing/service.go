@@ -8,7 +8,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"rss"
-	"rss/ledger"
 	"rss/pg"
 )
 
@@ -35,26 +34,10 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 	// are prepared per transaction instead, which is slower but correct.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.stmts.Warm(ctx, ledger.LockForClaimsQuery, factsQuery, writeQuery); err != nil {
+	if err := s.stmts.Warm(ctx, writeQuery); err != nil {
 		slog.Warn("billing statements not prepared up front", "error", err.Error())
 	}
 	return s
-}
-
-// prepared runs queries on tx through the statements prepared up front.
-func (s *Service) prepared(tx *sqlx.Tx) preparedTx { return preparedTx{s.stmts, tx} }
-
-type preparedTx struct {
-	stmts *pg.Prepared
-	tx    *sqlx.Tx
-}
-
-func (p preparedTx) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
-	st, err := p.stmts.In(ctx, p.tx, query)
-	if err != nil {
-		return err
-	}
-	return st.SelectContext(ctx, dest, args...)
 }
 
 func (s *Service) today() rss.Date { return rss.NewDate(s.now().In(s.loc)) }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -166,31 +168,23 @@ func CloseEpisode(ctx context.Context, ext pg.Ext, episodeID int64, on rss.Date)
 	return nil
 }
 
-// Querier runs a query into dest. Claims intake passes one that runs its
-// statements prepared once per connection.
-type Querier interface {
-	SelectContext(ctx context.Context, dest any, query string, args ...any) error
-}
-
-// LockForClaimsQuery is the statement of LockForClaims, for a Querier that
-// prepares its statements up front.
-const LockForClaimsQuery = `SELECT ` + columns + `, e.dollar_cap, e.dollars_paid
-	FROM unnest($2::bigint[]) AS k(id)
-	JOIN authorizations a ON a.client_id = k.id AND a.provider_id = $1 AND a.voided_at IS NULL
+// LockForClaimsSQL is the statement that locks the live authorizations of
+// the clients with the provider, with their episodes, in authorization id
+// order (every claims submission takes them in that order, after the
+// originals it voids or replaces), and returns them as Held rows. Two
+// submissions touching the same client so run one after the other. Its
+// arguments are written into it (ids only), so that claims intake can send
+// it in one round trip with the statements around it.
+func LockForClaimsSQL(providerID int64, clients []int64) string {
+	ids := make([]string, len(clients))
+	for i, id := range clients {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	return `SELECT ` + columns + `, e.dollar_cap, e.dollars_paid
+	FROM unnest('{` + strings.Join(ids, ",") + `}'::bigint[]) AS k(id)
+	JOIN authorizations a ON a.client_id = k.id AND a.provider_id = ` + strconv.FormatInt(providerID, 10) + ` AND a.voided_at IS NULL
 	JOIN episodes e ON e.id = a.episode_id
 	ORDER BY a.id FOR UPDATE OF a, e`
-
-// LockForClaims locks the live authorizations of the clients with the
-// provider, with their episodes, in authorization id order (every claims
-// submission takes them in that order, after the originals it voids or
-// replaces), and returns them. Two submissions touching the same client so
-// run one after the other.
-func LockForClaims(ctx context.Context, q Querier, providerID int64, clients []int64) ([]Held, error) {
-	var rows []Held
-	if err := q.SelectContext(ctx, &rows, LockForClaimsQuery, providerID, pq.Array(clients)); err != nil {
-		return nil, fmt.Errorf("lock authorizations: %w", err)
-	}
-	return rows, nil
 }
 
 // ChangesSQL is two data-modifying CTEs (ledger_units, ledger_dollars)
