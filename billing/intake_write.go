@@ -60,8 +60,8 @@ var writeQuery = `
 		SELECT $4, $5, $1, CASE c.frequency WHEN '8' THEN 'void' WHEN '7' THEN 'replace' ELSE 'create' END, 'claim', c.id::text,
 			c.client_id, c.status, NULLIF(r.request_id, '')
 		FROM unnest($6::text[], $20::text[]) AS r(number, request_id) JOIN c ON c.claim_number = r.number)
-	-- Data-modifying CTEs always run to completion, read or not. The
-	-- generic plans write asked for end with this statement.
+	-- Data-modifying CTEs always run to completion, read or not. The last
+	-- branch returns nothing: it ends the generic plans snapshot asked for.
 	SELECT c.id AS claim_id, c.claim_number, c.received_at, NULL::int AS line_number, NULL::bigint AS line_id FROM c
 	UNION ALL
 	SELECT l.claim_id, NULL, NULL, l.line_number, l.id FROM l

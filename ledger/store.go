@@ -47,6 +47,13 @@ func Create(ctx context.Context, ext pg.Ext, n New) (Authorization, error) {
 	return a, nil
 }
 
+// GrantJoin and GrantColumns let a read of voucher requests (aliased v)
+// carry the authorization each was granted, if any, in the same statement.
+const (
+	GrantJoin    = ` LEFT JOIN authorizations a ON a.voucher_request_id = v.id `
+	GrantColumns = `a.id AS authorization_id, a.number AS authorization_number`
+)
+
 // Get reads one authorization; a missing one is rss.ErrNotFound.
 func Get(ctx context.Context, ext pg.Ext, id int64) (Authorization, error) {
 	var a Authorization

@@ -143,10 +143,10 @@ type Ceiling struct {
 const requestColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
 	v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
 	v.units_requested, v.rate, v.start_date, v.end_date, v.note, v.rules_decision, v.decision, v.units_granted,
-	v.granted_start, v.granted_end, v.reason_codes, v.hits, v.trace, v.facts, v.rule_set_version, v.submitted_at, v.decided_at,
-	a.id AS authorization_id, a.number AS authorization_number`
+	v.granted_start, v.granted_end, v.reason_codes, v.hits, v.trace, v.facts, v.rule_set_version, v.submitted_at, v.decided_at, ` +
+	ledger.GrantColumns
 
-const requestFrom = ` FROM voucher_requests v LEFT JOIN authorizations a ON a.voucher_request_id = v.id `
+const requestFrom = ` FROM voucher_requests v ` + ledger.GrantJoin
 
 func (v *VoucherRequest) decode() error {
 	if v.CeilingUnits != nil {
