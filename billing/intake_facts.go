@@ -139,10 +139,8 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	clients, origIDs := intColumn(clientIDs), intColumn(sortedKeys(origSet))
 	prov := strconv.FormatInt(provider, 10)
 
-	// The write's generic plan is asked for before the savepoint, so that
-	// it survives a rollback to it (see write).
 	var q strings.Builder
-	q.WriteString("SET LOCAL plan_cache_mode = force_generic_plan;\nSAVEPOINT claim_intake;\n")
+	q.WriteString("SAVEPOINT claim_intake;\n")
 	if len(origSet) > 0 {
 		for _, st := range []string{originalsQuery, originalLinesQuery, batchedQuery} {
 			q.WriteString(bind(st, prov, literal(origIDs, "bigint[]")))
@@ -153,6 +151,9 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	q.WriteString(";\n")
 	q.WriteString(bind(factsQuery, prov, literal(numbers, "text[]"), literal(clients, "bigint[]"), literal(keys.clients, "bigint[]"),
 		literal(keys.services, "text[]"), literal(keys.dates, "date[]"), literal(keys.units, "int[]")))
+	// The write that follows runs on a generic plan made with index probes
+	// only (see write); it sets both back itself.
+	q.WriteString(";\nSET LOCAL plan_cache_mode = force_generic_plan;\nSET LOCAL enable_seqscan = off")
 
 	rows, err := tx.QueryContext(ctx, q.String())
 	if err != nil {

@@ -52,7 +52,7 @@ var writeQuery = `
 	s AS (
 		UPDATE claims t SET status = x.status, superseded_by = c.id, superseded_at = $3
 		FROM unnest($41::bigint[], $42::text[], $43::text[]) AS x(original, by, status) JOIN c ON c.claim_number = x.by
-		WHERE t.id = x.original
+		WHERE t.id = x.original AND t.id = ANY($41)
 		RETURNING t.id),
 	-- The audit events, in the same statement as what they record.
 	ev AS (
@@ -61,12 +61,14 @@ var writeQuery = `
 			c.client_id, c.status, NULLIF(r.request_id, '')
 		FROM unnest($6::text[], $20::text[]) AS r(number, request_id) JOIN c ON c.claim_number = r.number)
 	-- Data-modifying CTEs always run to completion, read or not. The last
-	-- branch returns nothing: it ends the generic plans snapshot asked for.
+	-- branch returns nothing: it sets back, to the server's defaults, what
+	-- snapshot set for this statement's plan.
 	SELECT c.id AS claim_id, c.claim_number, c.received_at, NULL::int AS line_number, NULL::bigint AS line_id FROM c
 	UNION ALL
 	SELECT l.claim_id, NULL, NULL, l.line_number, l.id FROM l
 	UNION ALL
-	SELECT 0, NULL, NULL, NULL, NULL WHERE set_config('plan_cache_mode', 'auto', true) IS NULL`
+	SELECT 0, NULL, NULL, NULL, NULL
+	WHERE set_config('plan_cache_mode', 'auto', true) IS NULL OR set_config('enable_seqscan', 'on', true) IS NULL`
 
 // write stores what decide produced, in one statement (and one more before
 // it when originals are superseded). When another transaction wrote one of
@@ -82,11 +84,13 @@ var writeQuery = `
 // between two bulks inserting shared numbers in opposite orders is undone
 // the same way.
 //
-// The write statement runs on a generic plan, made once per connection
-// (snapshot asks for it): planning it took as long as running it for a
-// single claim, and its plan has no choice to get wrong as tables grow,
-// since every row it reads it reads by id. The statement itself sets the
-// plan mode back.
+// The write statement runs on a generic plan, made once per connection:
+// planning it took as long as running it for a single claim. Snapshot asks
+// for that plan with sequential scans ruled out, and every row the
+// statement reads it reads by id (= ANY of its own ids), so the plan is
+// index probes whatever the tables held when it was made: made on small
+// tables with scans allowed, it hashed a scan of every authorization. The
+// statement itself sets both back.
 func (s *Service) write(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *decided) error {
 	err := s.writeAll(ctx, tx, a, d)
 	if writtenMeanwhile(err) {
@@ -99,8 +103,8 @@ func (s *Service) write(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *dec
 
 func (s *Service) writeAll(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *decided) error {
 	if len(d.claims) == 0 {
-		// Nothing to store: only the plan mode snapshot asked for goes back.
-		_, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = auto`)
+		// Nothing to store: only what snapshot set for the plan goes back.
+		_, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode TO DEFAULT; SET LOCAL enable_seqscan TO DEFAULT`)
 		return err
 	}
 	// Lines of superseded originals stop counting first, so a replacement

@@ -197,16 +197,18 @@ func LockForClaimsSQL(providerID int64, clients []int64) string {
 // ChangesSQL is two data-modifying CTEs (ledger_units, ledger_dollars)
 // that move units_used and dollars_paid by a Changes, for a writer that
 // stores its own rows in the same statement; first is the number of the
-// first of the four parameters ChangesArgs gives. The schema's CHECKs
-// refuse any counter moved past its bound.
+// first of the four parameters ChangesArgs gives. Rows are found by their
+// ids (= ANY), so a cached plan probes the index for each whatever the
+// size of the table. The schema's CHECKs refuse any counter moved past its
+// bound.
 func ChangesSQL(first int) string {
 	return fmt.Sprintf(`ledger_units AS (
 			UPDATE authorizations t SET units_used = t.units_used + x.delta
-			FROM unnest($%d::bigint[], $%d::int[]) AS x(id, delta) WHERE t.id = x.id
+			FROM unnest($%[1]d::bigint[], $%[2]d::int[]) AS x(id, delta) WHERE t.id = x.id AND t.id = ANY($%[1]d)
 			RETURNING t.id),
 		ledger_dollars AS (
 			UPDATE episodes t SET dollars_paid = t.dollars_paid + x.delta
-			FROM unnest($%d::bigint[], $%d::numeric[]) AS x(id, delta) WHERE t.id = x.id
+			FROM unnest($%[3]d::bigint[], $%[4]d::numeric[]) AS x(id, delta) WHERE t.id = x.id AND t.id = ANY($%[3]d)
 			RETURNING t.id)`, first, first+1, first+2, first+3)
 }
 
