@@ -4,6 +4,6 @@
 //
 // The domain lives in the sub-packages: adjudication (the pure rules),
 // vouchers (clients, enrollments, voucher requests, authorizations),
-// billing (claims, the unit ledger, batches) and access (API keys, actors
-// and the audit log). api serves them over HTTP; cmd/rss wires it all.
+// ledger (authorizations and episodes: the units and dollars), billing
+// (claims, batches) and access (API keys, actors and the audit log). api serves them over HTTP; cmd/rss wires it all.
 package rss

@@ -112,3 +112,49 @@ func TestSameClaimTwiceInABulkIsTheClaimOnFile(t *testing.T) {
 	}
 	require.ErrorIs(t, out[2].Err, rss.ErrConflict)
 }
+
+// A line another transaction is paying is seen once that transaction
+// commits: the second submission waits on the authorization's lock, and
+// the facts it is then decided on are read after the lock is granted, so
+// the line is a duplicate (18), not a write the duplicate guard refuses.
+func TestDuplicateLineCommittedWhileWaitingIsDenied(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.authorize("Rivera", "ATR-CM", 40, day(-10), day(30))
+	ctx := t.Context()
+	tx, err := w.db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	defer tx.Rollback() //nolint:errcheck // committed below
+	first, _, err := w.b.Submit(pg.WithTx(w.hra(), tx), w.claim("DUP-WAIT-1", "Rivera", "Okafor", line("ATR-CM", day(-2), 2, "30.00")))
+	require.NoError(t, err)
+	require.Equal(t, "paid", first.Status)
+
+	type result struct {
+		claim *billing.Claim
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, _, err := w.b.Submit(w.hra(), w.claim("DUP-WAIT-2", "Rivera", "Okafor", line("ATR-CM", day(-2), 2, "30.00")))
+		done <- result{c, err}
+	}()
+	for {
+		var waiting int
+		require.NoError(t, w.db.GetContext(ctx, &waiting, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`))
+		if waiting > 0 {
+			break
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("the second submission did not wait for the first: %+v", r)
+		default:
+		}
+	}
+	require.NoError(t, tx.Commit())
+	r := <-done
+	require.NoError(t, r.err)
+	assert.Equal(t, "denied", r.claim.Status)
+	assert.Equal(t, []string{"18"}, carcs(r.claim.Lines[0]))
+	assert.Equal(t, 2, w.unitsUsed(a.ID))
+}

@@ -234,10 +234,10 @@ func (l *Line) decode(withTrace bool) error {
 	}
 	describe(l.Adjustments)
 	if withTrace {
-		if err := json.Unmarshal(l.TraceRaw, &l.Trace); err != nil {
+		var err error
+		if l.Trace, err = decodeTrace(l.TraceRaw); err != nil {
 			return fmt.Errorf("decode trace: %w", err)
 		}
-		adjudication.ExpandLineTrace(l.Trace)
 	}
 	return nil
 }

@@ -58,3 +58,18 @@ func TestClaimPaysAndConsumesUnits(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "voided", orig.Status)
 }
+
+// The facts are read with the submission's values written into the
+// statement as literals: a service code of quotes, backslashes and SQL is
+// only an unknown service.
+func TestServiceCodeOfQuotesIsOnlyUnknown(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.authorize("Rivera", "ATR-CM", 40, day(-10), day(30))
+	for _, code := range []string{`x'); DROP TABLE claims; --`, `a"b\c`, `{"}`, `E'\\'`, "tab\tand\nnewline", `$1`} {
+		_, _, err := w.b.Submit(w.hra(), w.claim("Q-1", "Rivera", "Okafor", line(code, day(-2), 2, "30.00")))
+		require.ErrorIs(t, err, rss.ErrInvalid, "%q", code)
+	}
+	c := w.submit(w.claim("Q-2", "Rivera", "Okafor", line("ATR-CM", day(-2), 2, "30.00")))
+	assert.Equal(t, "paid", c.Status, "the database is as it was")
+}

@@ -20,6 +20,7 @@ type reference struct {
 	routes    map[string]string
 	services  map[string]adjudication.Service
 	providers map[int64]adjudication.Provider
+	addresses map[int64]adjudication.PostalAddress // providers', for the 837P
 	staff     map[int64]*adjudication.Staff
 	settings  adjudication.Settings
 }
@@ -52,7 +53,8 @@ func (c *referenceCache) get(ctx context.Context, ext pg.Ext, version int64) (*r
 
 func loadReference(ctx context.Context, ext pg.Ext, version int64) (*reference, error) {
 	r := &reference{version: version, programs: map[string]adjudication.Program{}, routes: map[string]string{},
-		services: map[string]adjudication.Service{}, providers: map[int64]adjudication.Provider{}, staff: map[int64]*adjudication.Staff{}}
+		services: map[string]adjudication.Service{}, providers: map[int64]adjudication.Provider{},
+		addresses: map[int64]adjudication.PostalAddress{}, staff: map[int64]*adjudication.Staff{}}
 	programs, err := vouchers.LoadPrograms(ctx, ext)
 	if err != nil {
 		return nil, err
@@ -74,6 +76,7 @@ func loadReference(ctx context.Context, ext pg.Ext, version int64) (*reference, 
 	}
 	for i := range providers {
 		r.providers[providers[i].ID] = vouchers.RuleProvider(&providers[i])
+		r.addresses[providers[i].ID] = vouchers.ProviderAddress(&providers[i])
 	}
 	var ids []int64
 	if err := sqlxSelect(ctx, ext, &ids, `SELECT id FROM staff`); err != nil {

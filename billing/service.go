@@ -37,7 +37,7 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 	// are prepared per transaction instead, which is slower but correct.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.stmts.Warm(ctx, factsQuery, duplicatesQuery, writeQuery); err != nil {
+	if err := s.stmts.Warm(ctx, writeQuery); err != nil {
 		slog.Warn("billing statements not prepared up front", "error", err.Error())
 	}
 	return s

@@ -13,6 +13,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/ledger"
 	"rss/pg"
 	"rss/x12"
 )
@@ -437,23 +438,9 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1`, n.ClientID); err != nil {
 			return err
 		}
-		// Lock the person's episodes in the program so two enrollments at
-		// once (from any agencies) open one episode, not two.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('episode:' || $1::text || ':' || $2))`, personID, n.ProgramCode); err != nil {
-			return err
-		}
-		var episodeID int64
-		err = tx.GetContext(ctx, &episodeID, `SELECT id FROM episodes WHERE person_id = $1 AND program_code = $2 AND closed_on IS NULL`, personID, n.ProgramCode)
-		if errors.Is(err, pg.ErrNoRows) {
-			var dollarCap any
-			if prog.EpisodeDollarCap != nil {
-				dollarCap = prog.EpisodeDollarCap.StringFixed(2)
-			}
-			err = tx.GetContext(ctx, &episodeID, `INSERT INTO episodes (person_id, program_code, opened_on, dollar_cap)
-				VALUES ($1, $2, $3, $4) RETURNING id`, personID, n.ProgramCode, n.StartDate, dollarCap)
-		}
+		episodeID, err := ledger.OpenEpisode(ctx, tx, personID, n.ProgramCode, n.StartDate, prog.EpisodeDollarCap)
 		if err != nil {
-			return fmt.Errorf("episode: %w", err)
+			return err
 		}
 		err = tx.GetContext(ctx, &out, `INSERT INTO enrollments AS e (client_id, person_id, program_code, provider_id, episode_id,
 				assigned_staff_id, primary_case_manager, start_date, planned_end_date, referral_source)
@@ -516,8 +503,7 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason s
 			WHERE id = $1 RETURNING `+enrollmentColumns, id, on, reason); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE episodes SET closed_on = GREATEST(opened_on, $2::date) WHERE id = $1
-			AND NOT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1 AND discharge_date IS NULL)`, e.EpisodeID, on); err != nil {
+		if err := ledger.CloseEpisode(ctx, tx, e.EpisodeID, on); err != nil {
 			return err
 		}
 		return access.Record(ctx, tx, access.Event{Action: "discharge", EntityType: "enrollment", EntityID: access.ID(id), ClientID: e.ClientID})

@@ -11,23 +11,41 @@ import (
 
 	"rss"
 	"rss/adjudication"
+	"rss/ledger"
 	"rss/pg"
 )
 
 // ruleClient reads the client facts the rules use.
 func ruleClient(ctx context.Context, ext pg.Ext, id int64) (adjudication.Client, error) {
-	var row struct {
-		DOB      rss.Date `db:"date_of_birth"`
-		Medicaid *string  `db:"medicaid_id"`
-		Area     string   `db:"catchment_area"`
-		SUD      string   `db:"substance_use_status"`
-	}
-	err := sqlx.GetContext(ctx, ext, &row, `SELECT date_of_birth, medicaid_id, catchment_area, substance_use_status FROM clients WHERE id = $1`, id)
+	var c Client
+	err := sqlx.GetContext(ctx, ext, &c, `SELECT id, date_of_birth, medicaid_id, catchment_area, substance_use_status FROM clients WHERE id = $1`, id)
 	if err != nil {
 		return adjudication.Client{}, fmt.Errorf("client facts: %w", err)
 	}
-	return adjudication.Client{ID: id, DateOfBirth: row.DOB.Time, HasMedicaidID: row.Medicaid != nil,
-		CatchmentArea: row.Area, SubstanceUse: row.SUD}, nil
+	return RuleClient(&c), nil
+}
+
+// RuleClient converts a client to the adjudicator's view.
+func RuleClient(c *Client) adjudication.Client {
+	return adjudication.Client{ID: c.ID, DateOfBirth: c.DateOfBirth.Time, HasMedicaidID: c.MedicaidID != nil,
+		CatchmentArea: c.CatchmentArea, SubstanceUse: c.SubstanceUseStatus}
+}
+
+// ClientAddress is the client's postal address as the 837P checks see it.
+func ClientAddress(c *Client) adjudication.PostalAddress {
+	return adjudication.PostalAddress{Line1: deref(c.AddressLine1), City: deref(c.City), State: deref(c.State), Zip: deref(c.Zip)}
+}
+
+// ProviderAddress is the agency's postal address as the 837P checks see it.
+func ProviderAddress(p *Provider) adjudication.PostalAddress {
+	return adjudication.PostalAddress{Line1: p.AddressLine1, City: p.City, State: p.State, Zip: p.Zip}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // RuleEnrollment converts an enrollment to the adjudicator's view.
@@ -58,17 +76,15 @@ func RuleConsents(ctx context.Context, ext pg.Ext, clientID int64) ([]adjudicati
 }
 
 // RuleAuthorizations reads the person's authorizations in a program, from
-// every agency: duplicates and the episode's totals are judged on the
-// person, whoever holds them.
+// every agency, as the rules see them.
 func RuleAuthorizations(ctx context.Context, ext pg.Ext, personID int64, program string) ([]adjudication.Authorization, error) {
-	var rows []Authorization
-	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+authorizationColumns+` FROM authorizations a
-		WHERE a.person_id = $1 AND a.program_code = $2 ORDER BY a.id`, personID, program); err != nil {
-		return nil, fmt.Errorf("authorization facts: %w", err)
+	rows, err := ledger.OfPerson(ctx, ext, personID, program)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]adjudication.Authorization, len(rows))
 	for i := range rows {
-		out[i] = rows[i].rule()
+		out[i] = rows[i].Rule()
 	}
 	return out, nil
 }
@@ -116,9 +132,9 @@ func (s *Service) gatherVoucherFacts(ctx context.Context, tx *sqlx.Tx, providerI
 	if enr != nil {
 		// The episode's own cap governs: it is the program's cap when the
 		// episode opened, raised only by a reviewer's recorded exception.
-		var epCap *rss.Money
-		if err := tx.GetContext(ctx, &epCap, `SELECT dollar_cap FROM episodes WHERE id = $1 FOR UPDATE`, enr.EpisodeID); err != nil {
-			return nil, nil, fmt.Errorf("lock episode: %w", err)
+		epCap, err := ledger.LockEpisode(ctx, tx, enr.EpisodeID)
+		if err != nil {
+			return nil, nil, err
 		}
 		if epCap != nil {
 			f.Program.HasDollarCap, f.Program.EpisodeDollarCap = true, epCap.Decimal
@@ -225,20 +241,7 @@ func (s *Service) gatherVoucherFacts(ctx context.Context, tx *sqlx.Tx, providerI
 	}
 	f.EpisodeDollarsAuthorized = decimal.Zero
 	if enr != nil {
-		// Units of a lapsed authorization count only as far as they were used.
-		for _, a := range f.Authorizations {
-			if a.Void || a.EpisodeID != enr.EpisodeID {
-				continue
-			}
-			units := a.UnitsAuthorized
-			if a.End.Before(f.Today) {
-				units = a.UnitsUsed
-			}
-			if a.ServiceCode == svc.Code {
-				f.EpisodeUnitsAuthorized += units
-			}
-			f.EpisodeDollarsAuthorized = f.EpisodeDollarsAuthorized.Add(adjudication.Amount(a.Rate, units))
-		}
+		f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, enr.EpisodeID, svc.Code, f.Today)
 	}
 
 	err = tx.QueryRowxContext(ctx, `SELECT

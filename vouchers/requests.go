@@ -14,6 +14,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/adjudication"
+	"rss/ledger"
 	"rss/pg"
 )
 
@@ -142,10 +143,10 @@ type Ceiling struct {
 const requestColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
 	v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
 	v.units_requested, v.rate, v.start_date, v.end_date, v.note, v.rules_decision, v.decision, v.units_granted,
-	v.granted_start, v.granted_end, v.reason_codes, v.hits, v.trace, v.facts, v.rule_set_version, v.submitted_at, v.decided_at,
-	a.id AS authorization_id, a.number AS authorization_number`
+	v.granted_start, v.granted_end, v.reason_codes, v.hits, v.trace, v.facts, v.rule_set_version, v.submitted_at, v.decided_at, ` +
+	ledger.GrantColumns
 
-const requestFrom = ` FROM voucher_requests v LEFT JOIN authorizations a ON a.voucher_request_id = v.id `
+const requestFrom = ` FROM voucher_requests v ` + ledger.GrantJoin
 
 func (v *VoucherRequest) decode() error {
 	if v.CeilingUnits != nil {
@@ -736,21 +737,12 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 		ReplayedDecision: d, RulesDecisionSame: string(d.Decision) == vr.RulesDecision}, nil
 }
 
-// raiseEpisodeCap records a reviewer's dollar-cap exception: the episode's
-// cap rises to the dollars now authorized in it, so claims against the
-// approved authorization can be paid while the schema still refuses any
-// payment past the (raised) cap.
+// raiseEpisodeCap records a reviewer's dollar-cap exception on the ledger
+// (ledger.RaiseEpisodeCap) and audits it when the cap rose.
 func raiseEpisodeCap(ctx context.Context, tx *sqlx.Tx, episodeID int64, today rss.Date) error {
-	res, err := tx.ExecContext(ctx, `
-		UPDATE episodes e SET dollar_cap = t.total
-		FROM (SELECT COALESCE(sum(round(a.rate * CASE WHEN a.end_date < $2 THEN a.units_used ELSE a.units_authorized END, 2)), 0) AS total
-		      FROM authorizations a WHERE a.episode_id = $1 AND a.voided_at IS NULL) t
-		WHERE e.id = $1 AND e.dollar_cap IS NOT NULL AND t.total > e.dollar_cap`, episodeID, today)
-	if err != nil {
-		return fmt.Errorf("raise episode cap: %w", err)
+	raised, err := ledger.RaiseEpisodeCap(ctx, tx, episodeID, today)
+	if err != nil || !raised {
+		return err
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		return access.Record(ctx, tx, access.Event{Action: "cap_exception", EntityType: "episode", EntityID: access.ID(episodeID)})
-	}
-	return nil
+	return access.Record(ctx, tx, access.Event{Action: "cap_exception", EntityType: "episode", EntityID: access.ID(episodeID)})
 }

@@ -1,0 +1,74 @@
+package billing_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/pg"
+)
+
+// What a claim line names is checked once per statement, and what it names
+// is never deleted nor given another key: the guarantees of the foreign
+// keys these checks replaced.
+func TestClaimLineReferencesHold(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.authorize("Rivera", "ATR-CM", 40, day(-10), day(30))
+	c := w.submit(w.claim("GUARD-1", "Rivera", "Okafor", line("ATR-CM", day(-3), 2, "30.00")))
+	ctx := t.Context()
+	lineID, claimID, authID := strconv.FormatInt(c.Lines[0].ID, 10), strconv.FormatInt(c.ID, 10), strconv.FormatInt(a.ID, 10)
+
+	// insert copies the stored line as line 99, not counted, with some columns replaced.
+	columns := []string{"claim_id", "line_number", "client_id", "provider_id", "service_code", "date_of_service", "units", "charge",
+		"authorization_number", "authorization_id", "episode_id", "status", "units_allowed", "allowed", "paid", "rate", "adjustments",
+		"trace", "rule_set_version", "counted", "billable", "reverses_line_id"}
+	insert := func(replace map[string]string) error {
+		replace["line_number"], replace["counted"], replace["billable"] = "99", "false", "false"
+		exprs := make([]string, len(columns))
+		for i, col := range columns {
+			exprs[i] = "l." + col
+			if e, ok := replace[col]; ok {
+				exprs[i] = e
+			}
+		}
+		_, err := w.db.ExecContext(ctx, `INSERT INTO claim_lines (`+strings.Join(columns, ", ")+`)
+			SELECT `+strings.Join(exprs, ", ")+` FROM claim_lines l WHERE l.id = `+lineID)
+		return err
+	}
+	for _, tc := range []struct {
+		name       string
+		replace    map[string]string
+		constraint string
+	}{
+		{"a claim that does not exist", map[string]string{"claim_id": "l.claim_id + 1000"}, "claim_lines_claim_fkey"},
+		{"a service that does not exist", map[string]string{"service_code": "'NO-SUCH'"}, "claim_lines_service_fkey"},
+		{"an authorization that does not exist", map[string]string{"authorization_id": "l.authorization_id + 1000"}, "claim_lines_authorization_fkey"},
+		{"an episode other than the authorization's", map[string]string{"episode_id": "l.episode_id + 1000"}, "claim_lines_authorization_fkey"},
+		{"a reversed line that does not exist", map[string]string{"reverses_line_id": "l.id + 1000", "status": "'reversal'",
+			"units_allowed": "-l.units_allowed", "allowed": "-l.allowed", "paid": "-l.paid"}, "claim_lines_reverses_fkey"},
+	} {
+		err := insert(tc.replace)
+		assert.True(t, pg.IsViolation(err, pg.CodeForeignKeyViolation, tc.constraint), "%s: %v", tc.name, err)
+	}
+	require.NoError(t, insert(map[string]string{}), "a copy naming rows that exist is taken")
+
+	// Nothing a line names goes away or takes another key.
+	for _, q := range []string{
+		`DELETE FROM claim_lines WHERE id = ` + lineID,
+		`DELETE FROM claims WHERE id = ` + claimID,
+		`DELETE FROM authorizations WHERE id = ` + authID,
+		`DELETE FROM services WHERE code = 'ATR-CM'`,
+		`TRUNCATE authorizations CASCADE`,
+		`UPDATE claims SET id = id + 1000 WHERE id = ` + claimID,
+		`UPDATE claim_lines SET authorization_id = NULL, episode_id = NULL WHERE id = ` + lineID,
+		`UPDATE authorizations SET episode_id = episode_id + 1000 WHERE id = ` + authID,
+		`UPDATE services SET code = 'ATR-CX' WHERE code = 'ATR-CM'`,
+	} {
+		_, err := w.db.ExecContext(ctx, q)
+		assert.True(t, pg.IsViolation(err, "23001", ""), "%s: %v", q, err)
+	}
+}

@@ -1,0 +1,328 @@
+package billing
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"rss"
+	"rss/adjudication"
+	"rss/ledger"
+)
+
+// decided is a submission decided against the ledger: each claim's
+// outcome and the rows that store it.
+type decided struct {
+	out    []Outcome
+	onFile []int // outcomes answered by the claim already on file
+	today  rss.Date
+	now    time.Time
+
+	claims     []claimRow
+	lines      []lineRow
+	uncount    []int64 // original lines whose units and dollars come back
+	unbill     []int64 // original lines that become unbillable (released before batching)
+	superseded []superseded
+	changes    ledger.Changes
+}
+
+type claimRow struct {
+	claim     *Claim
+	hash      []byte
+	requestID string
+}
+
+type lineRow struct {
+	line      *Line
+	claim     *Claim
+	episodeID *int64
+	counted   bool
+	billable  bool
+}
+
+type superseded struct {
+	original int64
+	by       string // the superseding claim's number
+	status   string
+}
+
+// decide adjudicates every valid claim of the submission in order against
+// the snapshot, each line seeing the units and dollars the earlier ones
+// consumed or released. It reads nothing and writes nothing.
+func decide(f *facts, in *submission) *decided {
+	served := make(map[int64]bool, len(f.clients))
+	for id := range f.clients {
+		served[id] = true
+	}
+	book := ledger.NewBook(in.actor.ProviderID, f.held, served, f.counted)
+	d := &decided{out: make([]Outcome, len(in.claims)), today: in.today, now: in.now}
+	hashes := make([][]byte, len(in.claims))
+	seen := map[string]int{}
+	for i := range in.claims {
+		if in.errs[i] != nil {
+			d.out[i].Err = in.errs[i]
+			continue
+		}
+		n := &in.claims[i]
+		hashes[i] = n.hash()
+		if j, dup := seen[n.ClaimNumber]; dup {
+			// The same claim twice in one submission gets the first one's
+			// answer, whatever it is; the claim pointer is shared, so a claim
+			// on file read back afterwards answers both.
+			if string(hashes[j]) == string(hashes[i]) {
+				d.out[i] = Outcome{Claim: d.out[j].Claim, Err: d.out[j].Err}
+			} else {
+				d.out[i].Err = rss.Coded(rss.ErrConflict, "claim_number_reused", "claim_number %s is used by another claim in this request", n.ClaimNumber)
+			}
+			continue
+		}
+		seen[n.ClaimNumber] = i
+		if prev, ok := f.existing[n.ClaimNumber]; ok {
+			if prev.Hash == hex.EncodeToString(hashes[i]) {
+				d.out[i] = Outcome{Claim: &Claim{ID: prev.ID}}
+				d.onFile = append(d.onFile, i)
+			} else {
+				d.out[i].Err = rss.Coded(rss.ErrConflict, "claim_number_reused",
+					"claim_number %s was already used for a different claim (id %d); use a new number, or frequency 7 to replace it", n.ClaimNumber, prev.ID)
+			}
+			continue
+		}
+		c, err := d.claim(f, book, in, n)
+		d.out[i] = Outcome{Claim: c, Created: err == nil, Err: err}
+		if err == nil {
+			row := claimRow{claim: c, hash: hashes[i], requestID: in.actor.RequestID}
+			if in.requestIDs != nil {
+				row.requestID = in.requestIDs[i]
+			}
+			d.claims = append(d.claims, row)
+		}
+	}
+	d.changes = book.Changes()
+	return d
+}
+
+// staffOf returns a rendering staff member of this agency, or nil.
+func (f *facts) staffOf(id, provider int64) *adjudication.Staff {
+	if st := f.ref.staff[id]; st != nil && st.ProviderID == provider {
+		return st
+	}
+	return nil
+}
+
+// claim adjudicates one validated claim against the book.
+func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim) (*Claim, error) {
+	provider := in.actor.ProviderID
+	client, ok := f.clients[n.ClientID]
+	if !ok {
+		return nil, rss.Invalid("client_id", "unknown_id", "no client %d served by this agency", n.ClientID)
+	}
+	c := &Claim{ProviderID: provider, ClientID: n.ClientID, ClaimNumber: n.ClaimNumber, Frequency: n.Frequency,
+		OriginalClaimID: n.OriginalClaimID, PlaceOfService: n.PlaceOfService, Diagnoses: n.Diagnoses,
+		ReceivedOn: in.today, ReceivedAt: in.now}
+	if c.Diagnoses == nil {
+		c.Diagnoses = []string{}
+	}
+
+	var orig *original
+	if n.OriginalClaimID != nil {
+		orig = f.originals[*n.OriginalClaimID]
+		if orig == nil {
+			return nil, rss.Invalid("original_claim_id", "unknown_id", "no claim %d of this agency", *n.OriginalClaimID)
+		}
+		if orig.ClientID != n.ClientID {
+			return nil, rss.Invalid("original_claim_id", "client_mismatch", "claim %d is for another client", orig.ID)
+		}
+		if orig.Frequency == FreqVoid {
+			return nil, rss.Coded(rss.ErrConflict, "original_is_void", "claim %d is a void and cannot be voided or replaced", orig.ID)
+		}
+		if orig.SupersededBy != nil {
+			return nil, rss.Coded(rss.ErrConflict, "already_superseded", "claim %d was already %s by claim %d", orig.ID, orig.Status, *orig.SupersededBy)
+		}
+	}
+
+	program := ""
+	if n.Frequency != FreqVoid {
+		if n.RenderingStaffID > 0 && f.staffOf(n.RenderingStaffID, provider) == nil {
+			return nil, rss.Invalid("rendering_staff_id", "unknown_id", "no staff %d at this agency", n.RenderingStaffID)
+		}
+		for i, l := range n.Lines {
+			svc, ok := f.ref.services[l.ServiceCode]
+			if !ok {
+				return nil, rss.Invalid(fmt.Sprintf("lines[%d].service_code", i), "unknown_id", "no service %q", l.ServiceCode)
+			}
+			if program == "" {
+				program = svc.ProgramCode
+			} else if svc.ProgramCode != program {
+				return nil, rss.Invalid(fmt.Sprintf("lines[%d].service_code", i), "mixed_programs", "all lines of a claim bill one program (%s, not %s)", program, svc.ProgramCode)
+			}
+		}
+		if orig != nil && orig.ProgramCode != program {
+			return nil, rss.Invalid("lines", "program_mismatch", "a replacement bills the original's program %s", orig.ProgramCode)
+		}
+		staffID := n.RenderingStaffID
+		c.RenderingStaffID = &staffID
+	} else {
+		// A void repeats the original's claim-level data (the 837P void
+		// claim carries them).
+		program = orig.ProgramCode
+		c.PlaceOfService, c.Diagnoses, c.RenderingStaffID = orig.PlaceOfService, orig.Diagnoses, orig.RenderingStaffID
+	}
+	c.ProgramCode = program
+
+	// Release the original first, so a replacement can use what it frees.
+	var reversals []originalLine
+	if orig != nil {
+		reversals = d.release(book, c, orig)
+		status := "voided"
+		if n.Frequency == FreqReplacement {
+			status = "replaced"
+		}
+		d.superseded = append(d.superseded, superseded{original: orig.ID, by: c.ClaimNumber, status: status})
+	}
+	// Every line the claim will have, so the rows to write can point into it.
+	c.Lines = make([]Line, 0, len(n.Lines)+len(reversals))
+
+	if n.Frequency == FreqVoid {
+		d.addReversals(c, reversals)
+		c.Status = "void"
+		total, paid := decimal.Zero, decimal.Zero
+		for _, l := range c.Lines {
+			total, paid = total.Add(l.Charge.Decimal), paid.Add(l.Paid.Decimal)
+		}
+		c.TotalCharge, c.TotalPaid = rss.NewMoney(total), rss.NewMoney(paid)
+		c.FirstServiceDate, c.LastServiceDate = orig.FirstServiceDate, orig.LastServiceDate
+		return c, nil
+	}
+
+	prog := f.ref.programs[program]
+	staff := f.staffOf(n.RenderingStaffID, provider)
+	// A program billed through the 837P has its lines checked for what the
+	// file must carry, so a claim it could not carry is denied now.
+	var payerFile *adjudication.PayerFile
+	if f.ref.routes[program] == RouteMedicaid837P {
+		payerFile = &adjudication.PayerFile{SubscriberAddress: client.address, BillingProviderAddress: f.address}
+	}
+	var enrollments []adjudication.Enrollment
+	for _, e := range f.enrollments[n.ClientID] {
+		if e.ProgramCode == program {
+			enrollments = append(enrollments, e)
+		}
+	}
+	statuses := make([]string, 0, len(n.Lines))
+	total, paid := decimal.Zero, decimal.Zero
+	for i, nl := range n.Lines {
+		lf := adjudication.LineFacts{
+			ReceivedOn: in.today.Time, ProviderID: provider,
+			Line: adjudication.ClaimLine{ServiceCode: nl.ServiceCode, DateOfService: nl.DateOfService.Time, Units: nl.Units,
+				Charge: nl.Charge.Decimal, AuthorizationNumber: nl.AuthorizationNumber},
+			Program: prog, Service: f.ref.services[nl.ServiceCode], Provider: f.provider, Client: client.rule, Enrollments: enrollments,
+			Staff: staff, Diagnoses: len(n.Diagnoses), Settings: f.ref.settings, PayerFile: payerFile,
+		}
+		book.Draw(n.ClientID, &lf)
+		ld := adjudication.DecideLine(&lf)
+
+		c.Lines = append(c.Lines, Line{LineNumber: i + 1, ServiceCode: nl.ServiceCode, DateOfService: nl.DateOfService, Units: nl.Units,
+			Charge: nl.Charge, Status: ld.Status, UnitsAllowed: ld.UnitsAllowed, Allowed: rss.NewMoney(ld.Allowed),
+			Paid: rss.NewMoney(ld.Paid), RuleSetVersion: ld.RuleSetVersion, Trace: ld.Trace})
+		line := &c.Lines[len(c.Lines)-1] // c.Lines has room for every line: the rows keep pointing at it
+		if nl.AuthorizationNumber != "" {
+			num := nl.AuthorizationNumber
+			line.AuthorizationNumber = &num
+		}
+		row := lineRow{line: line, claim: c}
+		if a := lf.Authorization; a != nil {
+			id, rate := a.ID, rss.NewMoney(a.Rate)
+			line.AuthorizationID, line.Rate = &id, &rate
+			if line.AuthorizationNumber == nil {
+				num := a.Number
+				line.AuthorizationNumber = &num
+			}
+			epID := a.EpisodeID
+			row.episodeID = &epID
+		}
+		line.Adjustments = make([]Adjustment, len(ld.Adjustments))
+		for j, a := range ld.Adjustments {
+			line.Adjustments[j] = Adjustment{Group: a.Group, Code: a.Code, CARC: a.CARC, RARC: a.RARC, Amount: rss.NewMoney(a.Amount), Units: a.Units}
+		}
+		if book.Claim(n.ClientID, &lf, &ld) {
+			row.counted, row.billable = true, true
+		}
+		d.lines = append(d.lines, row)
+		statuses = append(statuses, ld.Status)
+		total, paid = total.Add(nl.Charge.Decimal), paid.Add(ld.Paid)
+		if c.FirstServiceDate.IsZero() || nl.DateOfService.Before(c.FirstServiceDate) {
+			c.FirstServiceDate = nl.DateOfService
+		}
+		if nl.DateOfService.After(c.LastServiceDate) {
+			c.LastServiceDate = nl.DateOfService
+		}
+	}
+	d.addReversals(c, reversals)
+	c.Status = ledger.RollUp(statuses)
+	for _, ol := range reversals {
+		paid = paid.Sub(ol.Paid.Decimal)
+	}
+	c.TotalCharge, c.TotalPaid = rss.NewMoney(total), rss.NewMoney(paid)
+	return c, nil
+}
+
+// release gives the original's counted lines back to the book before the
+// new claim is adjudicated, so a replacement can use what they free. Lines
+// not yet batched stop being billable; it returns the lines that need a
+// reversal line on the new claim.
+func (d *decided) release(book *ledger.Book, c *Claim, orig *original) []originalLine {
+	var reversals []originalLine
+	for _, ol := range orig.lines {
+		if !ol.Counted {
+			continue
+		}
+		d.uncount = append(d.uncount, ol.ID)
+		e := ol.entry(c.ClientID)
+		book.Release(&e)
+		if !ol.Batched {
+			d.unbill = append(d.unbill, ol.ID)
+		}
+		// A void always shows what it reverses; a replacement needs a
+		// reversal only where the original's money already left in a batch.
+		if c.Frequency == FreqVoid || ol.Batched {
+			reversals = append(reversals, ol)
+		}
+	}
+	return reversals
+}
+
+// addReversals writes a reversal line for each released line, numbered
+// after the claim's own lines: the ledger's reversal of its units, allowed
+// and paid, and each adjustment of the original negated, as an 835
+// reverses a payment. A reversal of a batched line is billable: the money
+// goes back in the next batch.
+func (d *decided) addReversals(c *Claim, reversals []originalLine) {
+	for _, ol := range reversals {
+		rev := ol.ID
+		r := ledger.Reversal(ol.entry(c.ClientID))
+		c.Lines = append(c.Lines, Line{LineNumber: len(c.Lines) + 1, ServiceCode: ol.ServiceCode, DateOfService: ol.DOS, Units: ol.Units,
+			Charge: ol.Charge, AuthorizationNumber: ol.AuthNumber, AuthorizationID: ol.AuthID, Status: "reversal",
+			UnitsAllowed: r.UnitsAllowed, Allowed: rss.NewMoney(r.Allowed), Paid: rss.NewMoney(r.Paid), Rate: ol.Rate,
+			RuleSetVersion: adjudication.ClaimRuleSetVersion, ReversesLineID: &rev, Adjustments: reverseAdjustments(ol.Adjustments)})
+		d.lines = append(d.lines, lineRow{line: &c.Lines[len(c.Lines)-1], claim: c, episodeID: ol.EpisodeID, billable: ol.Batched})
+	}
+}
+
+// reverseAdjustments negates each stored adjustment's amount and units;
+// the text is not stored, and is given when the claim is shown.
+func reverseAdjustments(raw json.RawMessage) []Adjustment {
+	var adj []Adjustment
+	_ = json.Unmarshal(raw, &adj)
+	for i := range adj {
+		adj[i].Amount = rss.NewMoney(adj[i].Amount.Neg())
+		adj[i].Units = -adj[i].Units
+		adj[i].Text = ""
+	}
+	if adj == nil {
+		adj = []Adjustment{}
+	}
+	return adj
+}

@@ -1,0 +1,407 @@
+package billing
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/jmoiron/sqlx/reflectx"
+	"github.com/lib/pq"
+
+	"rss"
+	"rss/access"
+	"rss/adjudication"
+	"rss/ledger"
+	"rss/vouchers"
+)
+
+// submission is what was sent: the claims, each one's validation error,
+// and who sent them when.
+type submission struct {
+	actor      access.Actor
+	claims     []NewClaim
+	errs       []error  // per claim, from validate
+	requestIDs []string // per claim, when claims came as separate requests
+	today      rss.Date
+	now        time.Time
+}
+
+func newSubmission(a access.Actor, claims []NewClaim, requestIDs []string, today rss.Date, now time.Time) *submission {
+	in := &submission{actor: a, claims: claims, errs: make([]error, len(claims)), requestIDs: requestIDs, today: today, now: now}
+	for i := range claims {
+		in.errs[i] = claims[i].validate(today)
+	}
+	return in
+}
+
+// facts is the read-only snapshot one submission is decided on, read with
+// every lock it needs already held.
+type facts struct {
+	ref       *reference
+	provider  adjudication.Provider
+	address   adjudication.PostalAddress // the provider's, for the 837P
+	existing  map[string]existingClaim   // by claim number, already on file
+	originals map[int64]*original        // claims voided or replaced, locked
+	clients   map[int64]servedClient     // served by this agency
+	// enrollments of the clients with this agency, by client
+	enrollments map[int64][]adjudication.Enrollment
+	held        []ledger.Held // the clients' live authorizations, locked
+	counted     []ledger.Key  // counted lines the submission's lines repeat
+}
+
+// servedClient is a client of the agency as the rules and the 837P see them.
+type servedClient struct {
+	rule    adjudication.Client
+	address adjudication.PostalAddress
+}
+
+// existingClaim is a claim already on file with the number a submission uses.
+type existingClaim struct {
+	ID   int64  `json:"id"`
+	Hash string `json:"hash"`
+}
+
+type original struct {
+	Claim
+	lines []originalLine
+}
+
+// originalLine is a line of a claim being voided or replaced.
+type originalLine struct {
+	ID           int64           `db:"id"`
+	ClaimID      int64           `db:"claim_id"`
+	LineNumber   int             `db:"line_number"`
+	ServiceCode  string          `db:"service_code"`
+	DOS          rss.Date        `db:"date_of_service"`
+	Units        int             `db:"units"`
+	Charge       rss.Money       `db:"charge"`
+	AuthNumber   *string         `db:"authorization_number"`
+	AuthID       *int64          `db:"authorization_id"`
+	EpisodeID    *int64          `db:"episode_id"`
+	UnitsAllowed int             `db:"units_allowed"`
+	Allowed      rss.Money       `db:"allowed"`
+	Paid         rss.Money       `db:"paid"`
+	Rate         *rss.Money      `db:"rate"`
+	Adjustments  json.RawMessage `db:"adjustments"`
+	Counted      bool            `db:"counted"`
+	Batched      bool            `db:"-"`
+}
+
+// entry is what the line holds on the ledger.
+func (l *originalLine) entry(client int64) ledger.Entry {
+	return ledger.Entry{Key: ledger.Key{Client: client, Service: l.ServiceCode, DOS: l.DOS.Time, Units: l.Units},
+		AuthorizationID: l.AuthID, EpisodeID: l.EpisodeID, UnitsAllowed: l.UnitsAllowed, Allowed: l.Allowed.Decimal, Paid: l.Paid.Decimal}
+}
+
+// snapshot takes the submission's savepoint and its locks in one global
+// order, originals (claims, then their lines, by id) and then the clients'
+// live authorizations with their episodes (by authorization id), and then
+// reads every other fact in one statement. That statement starts after the
+// locks are held, so it sees everything whoever held them committed: above
+// all the counted lines a new line would duplicate.
+//
+// All of it travels in one round trip: the statements go as one simple
+// query, their arguments quoted as literals, and Postgres runs them in
+// order, each on a snapshot of its own taken when it starts. They are
+// planned every time, as on custom plans: a generic plan made while a table
+// was small keeps an index that only suits a small table (claims looked up
+// by provider rather than by number, say).
+func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*facts, error) {
+	provider := in.actor.ProviderID
+	f := &facts{existing: map[string]existingClaim{}, originals: map[int64]*original{}}
+	numbers := newColumn(len(in.claims), 12)
+	clientSet, origSet := map[int64]bool{}, map[int64]bool{}
+	var keys lineKeys
+	for i := range in.claims {
+		if in.errs[i] != nil {
+			continue
+		}
+		n := &in.claims[i]
+		numbers.text(n.ClaimNumber)
+		clientSet[n.ClientID] = true
+		if n.OriginalClaimID != nil {
+			origSet[*n.OriginalClaimID] = true
+		}
+		for _, l := range n.Lines {
+			keys.add(n.ClientID, l.ServiceCode, l.DateOfService.String(), l.Units)
+		}
+	}
+	// A void or replacement bills its original's client (decide refuses it
+	// otherwise), so the clients named are all the ledger needs locked.
+	clientIDs := sortedKeys(clientSet)
+	clients, origIDs := intColumn(clientIDs), intColumn(sortedKeys(origSet))
+	prov := strconv.FormatInt(provider, 10)
+
+	var q strings.Builder
+	q.WriteString("SAVEPOINT claim_intake;\n")
+	if len(origSet) > 0 {
+		for _, st := range []string{originalsQuery, originalLinesQuery, batchedQuery} {
+			q.WriteString(bind(st, prov, literal(origIDs, "bigint[]")))
+			q.WriteString(";\n")
+		}
+	}
+	q.WriteString(ledger.LockForClaimsSQL(provider, clientIDs))
+	q.WriteString(";\n")
+	q.WriteString(bind(factsQuery, prov, literal(numbers, "text[]"), literal(clients, "bigint[]"), literal(keys.clients, "bigint[]"),
+		literal(keys.services, "text[]"), literal(keys.dates, "date[]"), literal(keys.units, "int[]")))
+	// The write that follows runs on a generic plan made with index probes
+	// only (see write); it sets both back itself.
+	q.WriteString(";\nSET LOCAL plan_cache_mode = force_generic_plan;\nSET LOCAL enable_seqscan = off")
+
+	rows, err := tx.QueryContext(ctx, q.String())
+	if err != nil {
+		return nil, ledgerError(fmt.Errorf("claim facts: %w", err))
+	}
+	defer rows.Close()
+	r := results{rows: rows, mapper: tx.Mapper}
+	if len(origSet) > 0 {
+		var claims []Claim
+		var lines []originalLine
+		var batched []int64
+		r.all(&claims)
+		r.all(&lines)
+		r.ids(&batched)
+		f.addOriginals(claims, lines, batched)
+	}
+	r.all(&f.held)
+	var fq []struct {
+		Version     int64  `db:"ref_version"`
+		Existing    []byte `db:"existing"`
+		Clients     []byte `db:"clients"`
+		Enrollments []byte `db:"enrollments"`
+		Counted     []byte `db:"counted"`
+	}
+	r.all(&fq)
+	if r.err == nil {
+		if err := rows.Close(); err != nil {
+			r.err = err
+		} else if len(fq) != 1 {
+			r.err = fmt.Errorf("%d rows of facts", len(fq))
+		}
+	}
+	if r.err != nil {
+		return nil, ledgerError(fmt.Errorf("claim facts: %w", r.err))
+	}
+	if f.ref, err = s.ref.get(ctx, tx, fq[0].Version); err != nil {
+		return nil, err
+	}
+	var ok bool
+	if f.provider, ok = f.ref.providers[provider]; !ok {
+		return nil, fmt.Errorf("%w: provider %d", rss.ErrNotFound, provider)
+	}
+	f.address = f.ref.addresses[provider]
+	return f, f.decode(&fq[0].Existing, &fq[0].Clients, &fq[0].Enrollments, &fq[0].Counted)
+}
+
+// results reads the result sets of a simple query one after the other.
+type results struct {
+	rows   *sql.Rows
+	mapper *reflectx.Mapper
+	n      int
+	err    error
+}
+
+// next moves to the next result set; false when there is none or an
+// error was met before.
+func (r *results) next() bool {
+	if r.err != nil {
+		return false
+	}
+	if r.n > 0 && !r.rows.NextResultSet() {
+		r.err = fmt.Errorf("result set %d missing: %w", r.n+1, r.rows.Err())
+		return false
+	}
+	r.n++
+	return true
+}
+
+// all scans the next result set into dest, a pointer to a slice of structs.
+func (r *results) all(dest any) {
+	if r.next() {
+		// sqlx maps columns to fields once per Rows: each result set gets its own.
+		r.err = sqlx.StructScan(&sqlx.Rows{Rows: r.rows, Mapper: r.mapper}, dest)
+	}
+}
+
+// ids scans the next result set, of one bigint column, into dest.
+func (r *results) ids(dest *[]int64) {
+	if !r.next() {
+		return
+	}
+	for r.rows.Next() {
+		var id int64
+		if r.err = r.rows.Scan(&id); r.err != nil {
+			return
+		}
+		*dest = append(*dest, id)
+	}
+	r.err = r.rows.Err()
+}
+
+// addOriginals files the locked originals with their lines, in order, each
+// marked batched or not.
+func (f *facts) addOriginals(claims []Claim, lines []originalLine, batched []int64) {
+	for i := range claims {
+		f.originals[claims[i].ID] = &original{Claim: claims[i]}
+	}
+	inBatch := make(map[int64]bool, len(batched))
+	for _, id := range batched {
+		inBatch[id] = true
+	}
+	sort.Slice(lines, func(i, j int) bool {
+		if lines[i].ClaimID != lines[j].ClaimID {
+			return lines[i].ClaimID < lines[j].ClaimID
+		}
+		return lines[i].LineNumber < lines[j].LineNumber
+	})
+	for _, l := range lines {
+		if o := f.originals[l.ClaimID]; o != nil {
+			l.Batched = inBatch[l.ID]
+			o.lines = append(o.lines, l)
+		}
+	}
+}
+
+// The originals a void or replacement names are locked first, then their
+// lines, by id; which lines are batched is read after, so a batch being
+// created is waited for, never half-seen.
+const (
+	originalsQuery = `SELECT ` + claimColumns + ` FROM claims c
+		WHERE c.id = ANY($2) AND c.provider_id = $1 ORDER BY c.id FOR UPDATE`
+	originalLinesQuery = `SELECT l.id, l.claim_id, l.line_number, l.service_code, l.date_of_service, l.units,
+			l.charge, l.authorization_number, l.authorization_id, l.episode_id, l.units_allowed, l.allowed, l.paid, l.rate,
+			l.adjustments, l.counted
+		FROM claim_lines l JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1
+		WHERE l.claim_id = ANY($2) ORDER BY l.id FOR UPDATE OF l`
+	batchedQuery = `SELECT bl.line_id FROM claim_lines l JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1
+		JOIN batch_lines bl ON bl.line_id = l.id WHERE l.claim_id = ANY($2)`
+)
+
+// bind puts literal arguments in the place of a statement's $1, $2, ...
+func bind(query string, args ...string) string {
+	return placeholder.ReplaceAllStringFunc(query, func(p string) string {
+		n, _ := strconv.Atoi(p[1:])
+		return args[n-1]
+	})
+}
+
+var placeholder = regexp.MustCompile(`\$[0-9]+`)
+
+// literal quotes an array built by column as a typed SQL literal.
+func literal(c *column, typ string) string { return pq.QuoteLiteral(c.String()) + "::" + typ }
+
+func intColumn(ids []int64) *column {
+	c := newColumn(len(ids), 8)
+	for _, id := range ids {
+		c.int(id)
+	}
+	return c
+}
+
+// decode unpacks the facts statement's columns into the shared types and
+// converts them to the adjudicator's once, with the converters voucher
+// requests use (vouchers.RuleClient, vouchers.RuleEnrollment).
+func (f *facts) decode(existing, clients, enrollments, counted *[]byte) error {
+	var ex []struct {
+		Number string `json:"number"`
+		existingClaim
+	}
+	if err := json.Unmarshal(*existing, &ex); err != nil {
+		return fmt.Errorf("decode claims on file: %w", err)
+	}
+	for _, e := range ex {
+		f.existing[e.Number] = e.existingClaim
+	}
+	var cs []vouchers.Client
+	if err := json.Unmarshal(*clients, &cs); err != nil {
+		return fmt.Errorf("decode clients: %w", err)
+	}
+	f.clients = make(map[int64]servedClient, len(cs))
+	for i := range cs {
+		f.clients[cs[i].ID] = servedClient{rule: vouchers.RuleClient(&cs[i]), address: vouchers.ClientAddress(&cs[i])}
+	}
+	var es []vouchers.Enrollment
+	if err := json.Unmarshal(*enrollments, &es); err != nil {
+		return fmt.Errorf("decode enrollments: %w", err)
+	}
+	f.enrollments = make(map[int64][]adjudication.Enrollment, len(cs))
+	for i := range es {
+		f.enrollments[es[i].ClientID] = append(f.enrollments[es[i].ClientID], *vouchers.RuleEnrollment(&es[i]))
+	}
+	var ks []struct {
+		Client  int64    `json:"c"`
+		Service string   `json:"s"`
+		DOS     rss.Date `json:"d"`
+		Units   int      `json:"u"`
+	}
+	if err := json.Unmarshal(*counted, &ks); err != nil {
+		return fmt.Errorf("decode counted lines: %w", err)
+	}
+	f.counted = make([]ledger.Key, len(ks))
+	for i, k := range ks {
+		f.counted[i] = ledger.Key{Client: k.Client, Service: k.Service, DOS: k.DOS.Time, Units: k.Units}
+	}
+	return nil
+}
+
+// lineKeys are the submission's lines as duplicate keys, one array per
+// column.
+type lineKeys struct {
+	clients, services, dates, units *column
+}
+
+func (k *lineKeys) add(client int64, service, date string, units int) {
+	if k.clients == nil {
+		k.clients, k.services, k.dates, k.units = newColumn(0, 8), newColumn(0, 8), newColumn(0, 10), newColumn(0, 2)
+	}
+	k.clients.int(client)
+	k.services.text(service)
+	k.dates.token(date)
+	k.units.int(int64(units))
+}
+
+func sortedKeys(m map[int64]bool) []int64 {
+	out := make([]int64, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// factsQuery reads, after the locks, every fact a submission needs beyond
+// the ledger: the reference version, the claims already on file under its
+// numbers, the clients the agency serves with their enrollments, and the
+// counted lines its lines would repeat. Each is looked up key by key, so
+// its cost follows the submission, not the size of a table or of a
+// client's history. Its plans stay custom: a generic plan made while a
+// table was small picks an index that only fits a small table (claims by
+// provider, say) and keeps it as the table grows.
+const factsQuery = `SELECT
+	(SELECT version FROM reference_version WHERE id = 1) AS ref_version,
+	COALESCE((SELECT json_agg(x.j) FROM unnest($2::text[]) AS n(number), LATERAL (
+	          SELECT json_build_object('number', c.claim_number, 'id', c.id, 'hash', encode(c.request_hash, 'hex')) AS j
+	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = n.number) x), '[]') AS existing,
+	COALESCE((SELECT json_agg(x.j) FROM unnest($3::bigint[]) AS k(id), LATERAL (
+	          SELECT json_build_object('id', c.id, 'date_of_birth', c.date_of_birth, 'medicaid_id', c.medicaid_id,
+	                 'catchment_area', c.catchment_area, 'substance_use_status', c.substance_use_status,
+	                 'address_line1', c.address_line1, 'city', c.city, 'state', c.state, 'zip', c.zip) AS j
+	          FROM clients c WHERE c.id = k.id AND c.provider_id = $1) x), '[]') AS clients,
+	COALESCE((SELECT json_agg(x.j) FROM unnest($3::bigint[]) AS k(id), LATERAL (
+	          SELECT json_build_object('id', e.id, 'client_id', e.client_id, 'provider_id', e.provider_id,
+	                 'program_code', e.program_code, 'episode_id', e.episode_id, 'start_date', e.start_date,
+	                 'planned_end_date', e.planned_end_date, 'discharge_date', e.discharge_date,
+	                 'primary_case_manager', e.primary_case_manager, 'assigned_staff_id', e.assigned_staff_id) AS j
+	          FROM enrollments e WHERE e.client_id = k.id AND e.provider_id = $1) x), '[]') AS enrollments,
+	COALESCE((SELECT json_agg(x.j) FROM (SELECT DISTINCT * FROM unnest($4::bigint[], $5::text[], $6::date[], $7::int[])) AS k(client, service, dos, units),
+	          LATERAL (
+	          SELECT json_build_object('c', l.client_id, 's', l.service_code, 'd', l.date_of_service, 'u', l.units) AS j
+	          FROM claim_lines l WHERE l.counted AND l.client_id = k.client AND l.provider_id = $1
+	           AND l.service_code = k.service AND l.date_of_service = k.dos AND l.units = k.units) x), '[]') AS counted`

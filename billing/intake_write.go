@@ -1,0 +1,323 @@
+package billing
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"rss/access"
+	"rss/ledger"
+)
+
+// writeQuery stores a decided submission in one statement whatever the
+// number of claims: the claims, their lines, the ledger's changes, the
+// originals' supersession and the audit events. Rows travel as one array
+// per column, unnested in Postgres: cheaper to build and to read than one
+// JSON document per table. The schema's CHECKs guard every counter.
+var writeQuery = `
+	WITH c AS (
+		INSERT INTO claims (provider_id, client_id, program_code, claim_number, frequency, original_claim_id, rendering_staff_id,
+			place_of_service, diagnoses, status, total_charge, total_paid, first_service_date, last_service_date,
+			received_on, received_at, request_hash, submitted_by)
+		SELECT $1, x.client, x.program, x.number, x.freq, x.orig, x.staff, x.pos, string_to_array(x.diagnoses, ' '), x.status,
+			x.charge, x.paid, x.first, x.last, $2, $3, decode(x.hash, 'hex'), $4
+		FROM unnest($6::text[], $7::bigint[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::text[], $13::text[],
+			$14::text[], $15::numeric[], $16::numeric[], $17::date[], $18::date[], $19::text[])
+			WITH ORDINALITY AS x(number, client, program, freq, orig, staff, pos, diagnoses, status, charge, paid, first, last, hash, n)
+		ORDER BY x.n
+		RETURNING id, claim_number, client_id, frequency, status, received_at),
+	l AS (
+		INSERT INTO claim_lines (claim_id, line_number, client_id, provider_id, service_code, date_of_service, units, charge,
+			authorization_number, authorization_id, episode_id, status, units_allowed, allowed, paid, rate, adjustments, trace,
+			rule_set_version, counted, billable, reverses_line_id)
+		SELECT c.id, x.line, c.client_id, $1, x.service, x.dos, x.units, x.charge, x.auth_number, x.auth_id, x.episode_id,
+			x.status, x.units_allowed, x.allowed, x.paid, x.rate, x.adjustments::jsonb, x.trace::jsonb, x.rule_set, x.counted,
+			x.billable, x.reverses
+		FROM unnest($21::text[], $22::int[], $23::text[], $24::date[], $25::int[], $26::numeric[], $27::text[], $28::bigint[],
+			$29::bigint[], $30::text[], $31::int[], $32::numeric[], $33::numeric[], $34::numeric[], $35::text[], $36::text[],
+			$37::text[], $38::bool[], $39::bool[], $40::bigint[])
+			WITH ORDINALITY AS x(number, line, service, dos, units, charge, auth_number, auth_id, episode_id, status,
+				units_allowed, allowed, paid, rate, adjustments, trace, rule_set, counted, billable, reverses, n)
+		JOIN c ON c.claim_number = x.number
+		ORDER BY x.n
+		RETURNING id, claim_id, line_number),
+	` + ledger.ChangesSQL(44) + `,
+	s AS (
+		UPDATE claims t SET status = x.status, superseded_by = c.id, superseded_at = $3
+		FROM unnest($41::bigint[], $42::text[], $43::text[]) AS x(original, by, status) JOIN c ON c.claim_number = x.by
+		WHERE t.id = x.original AND t.id = ANY($41)
+		RETURNING t.id),
+	-- The audit events, in the same statement as what they record.
+	ev AS (
+		INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose, request_id)
+		SELECT $4, $5, $1, CASE c.frequency WHEN '8' THEN 'void' WHEN '7' THEN 'replace' ELSE 'create' END, 'claim', c.id::text,
+			c.client_id, c.status, NULLIF(r.request_id, '')
+		FROM unnest($6::text[], $20::text[]) AS r(number, request_id) JOIN c ON c.claim_number = r.number)
+	-- Data-modifying CTEs always run to completion, read or not. The last
+	-- branch returns nothing: it sets back, to the server's defaults, what
+	-- snapshot set for this statement's plan.
+	SELECT c.id AS claim_id, c.claim_number, c.received_at, NULL::int AS line_number, NULL::bigint AS line_id FROM c
+	UNION ALL
+	SELECT l.claim_id, NULL, NULL, l.line_number, l.id FROM l
+	UNION ALL
+	SELECT 0, NULL, NULL, NULL, NULL
+	WHERE set_config('plan_cache_mode', 'auto', true) IS NULL OR set_config('enable_seqscan', 'on', true) IS NULL`
+
+// write stores what decide produced, in one statement (and one more before
+// it when originals are superseded). When another transaction wrote one of
+// the claim numbers first, the write fails on claims_number_unique (after
+// waiting for that transaction, whose outcome it needs): it is undone to
+// the savepoint snapshot took and the error returned, and the caller
+// decides the submission again on a new snapshot, whose statements start
+// after that commit, so the claim is found on file and answered as such
+// (or refused, for other content). A client with no authorization locks
+// nothing, so nothing else orders two submissions of one claim number; no
+// lock is taken per claim number, since a bulk would take a thousand and
+// the server's shared lock table holds a few thousand in all. A deadlock
+// between two bulks inserting shared numbers in opposite orders is undone
+// the same way.
+//
+// The write statement runs on a generic plan, made once per connection:
+// planning it took as long as running it for a single claim. Snapshot asks
+// for that plan with sequential scans ruled out, and every row the
+// statement reads it reads by id (= ANY of its own ids), so the plan is
+// index probes whatever the tables held when it was made: made on small
+// tables with scans allowed, it hashed a scan of every authorization. The
+// statement itself sets both back.
+func (s *Service) write(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *decided) error {
+	err := s.writeAll(ctx, tx, a, d)
+	if writtenMeanwhile(err) {
+		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT claim_intake`); rerr != nil {
+			return fmt.Errorf("rollback to savepoint: %w", rerr)
+		}
+	}
+	return err
+}
+
+func (s *Service) writeAll(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *decided) error {
+	if len(d.claims) == 0 {
+		// Nothing to store: only what snapshot set for the plan goes back.
+		_, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode TO DEFAULT; SET LOCAL enable_seqscan TO DEFAULT`)
+		return err
+	}
+	// Lines of superseded originals stop counting first, so a replacement
+	// may bill the same service again without tripping the duplicate guard.
+	if len(d.uncount) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE claim_lines SET counted = false, billable = billable AND NOT (id = ANY($2))
+			WHERE id = ANY($1)`, pq.Array(d.uncount), pq.Array(append([]int64{}, d.unbill...))); err != nil {
+			return fmt.Errorf("reverse original lines: %w", err)
+		}
+	}
+	args, err := writeArgs(a, d)
+	if err != nil {
+		return err
+	}
+	var rows []struct {
+		ClaimID    int64      `db:"claim_id"`
+		Number     *string    `db:"claim_number"`
+		ReceivedAt *time.Time `db:"received_at"`
+		Line       *int       `db:"line_number"`
+		LineID     *int64     `db:"line_id"`
+	}
+	st, err := s.stmts.In(ctx, tx, writeQuery)
+	if err != nil {
+		return err
+	}
+	if err := st.SelectContext(ctx, &rows, args...); err != nil {
+		return ledgerError(fmt.Errorf("write claims: %w", err))
+	}
+	byNumber := make(map[string]*Claim, len(d.claims))
+	for _, r := range d.claims {
+		byNumber[r.claim.ClaimNumber] = r.claim
+	}
+	byID := make(map[int64]*Claim, len(d.claims))
+	for _, r := range rows {
+		if r.Number != nil {
+			c := byNumber[*r.Number]
+			// The answer is the claim as stored: the time as the database
+			// gives it back, which a later GET renders the same way.
+			c.ID, c.ReceivedAt = r.ClaimID, *r.ReceivedAt
+			byID[c.ID] = c
+		}
+	}
+	for _, r := range rows {
+		if r.Line != nil {
+			l := &byID[r.ClaimID].Lines[*r.Line-1]
+			l.ID, l.ClaimID = *r.LineID, r.ClaimID
+		}
+	}
+	// The adjustments are shown with their text, which is not stored.
+	for _, r := range d.claims {
+		for j := range r.claim.Lines {
+			describe(r.claim.Lines[j].Adjustments)
+		}
+	}
+	return nil
+}
+
+// writeArgs lays the decided rows out as writeQuery's parameters.
+func writeArgs(a access.Actor, d *decided) ([]any, error) {
+	nc, nl := len(d.claims), len(d.lines)
+	number, client, program, freq := newColumn(nc, 12), newColumn(nc, 8), newColumn(nc, 6), newColumn(nc, 4)
+	orig, staff, pos, diagnoses := newColumn(nc, 4), newColumn(nc, 8), newColumn(nc, 5), newColumn(nc, 16)
+	status, charge, paid, first, last := newColumn(nc, 9), newColumn(nc, 10), newColumn(nc, 10), newColumn(nc, 11), newColumn(nc, 11)
+	hash, requestID := newColumn(nc, 65), newColumn(nc, 40)
+	for _, r := range d.claims {
+		c := r.claim
+		number.text(c.ClaimNumber)
+		client.int(c.ClientID)
+		program.text(c.ProgramCode)
+		freq.text(c.Frequency)
+		orig.intOrNull(c.OriginalClaimID)
+		staff.intOrNull(c.RenderingStaffID)
+		pos.text(c.PlaceOfService)
+		diagnoses.text(strings.Join(c.Diagnoses, " ")) // ICD-10 codes have no spaces
+		status.text(c.Status)
+		charge.token(c.TotalCharge.StringFixed(2))
+		paid.token(c.TotalPaid.StringFixed(2))
+		first.token(c.FirstServiceDate.String())
+		last.token(c.LastServiceDate.String())
+		hash.token(hex.EncodeToString(r.hash))
+		requestID.text(r.requestID)
+	}
+	lNumber, line, service, dos, units := newColumn(nl, 12), newColumn(nl, 3), newColumn(nl, 9), newColumn(nl, 11), newColumn(nl, 3)
+	lCharge, authNumber, authID, episodeID := newColumn(nl, 8), newColumn(nl, 13), newColumn(nl, 8), newColumn(nl, 8)
+	lStatus, unitsAllowed, allowed, lPaid, rate := newColumn(nl, 9), newColumn(nl, 3), newColumn(nl, 8), newColumn(nl, 8), newColumn(nl, 6)
+	adjustments, trace, ruleSet := newColumn(nl, 3), newColumn(nl, 240), newColumn(nl, 16)
+	counted, billable, reverses := newColumn(nl, 2), newColumn(nl, 2), newColumn(nl, 5)
+	var buf []byte
+	for _, r := range d.lines {
+		l := r.line
+		lNumber.text(r.claim.ClaimNumber)
+		line.int(int64(l.LineNumber))
+		service.text(l.ServiceCode)
+		dos.token(l.DateOfService.String())
+		units.int(int64(l.Units))
+		lCharge.token(l.Charge.StringFixed(2))
+		authNumber.textOrNull(l.AuthorizationNumber)
+		authID.intOrNull(l.AuthorizationID)
+		episodeID.intOrNull(r.episodeID)
+		lStatus.text(l.Status)
+		unitsAllowed.int(int64(l.UnitsAllowed))
+		allowed.token(l.Allowed.StringFixed(2))
+		lPaid.token(l.Paid.StringFixed(2))
+		if l.Rate != nil {
+			rate.token(l.Rate.StringFixed(2))
+		} else {
+			rate.null()
+		}
+		var err error
+		if len(l.Adjustments) == 0 {
+			adjustments.token(`[]`)
+		} else {
+			if buf, err = json.Marshal(l.Adjustments); err != nil {
+				return nil, err
+			}
+			adjustments.bytes(buf)
+		}
+		if l.Trace == nil {
+			trace.token(`[]`)
+		} else {
+			if buf, err = appendTrace(buf[:0], l.Trace); err != nil {
+				return nil, err
+			}
+			trace.bytes(buf)
+		}
+		ruleSet.text(l.RuleSetVersion)
+		counted.bool(r.counted)
+		billable.bool(r.billable)
+		reverses.intOrNull(l.ReversesLineID)
+	}
+	origIDs, by, supStatus := newColumn(0, 0), newColumn(0, 0), newColumn(0, 0)
+	for _, x := range d.superseded {
+		origIDs.int(x.original)
+		by.text(x.by)
+		supStatus.text(x.status)
+	}
+	args := []any{a.ProviderID, d.today, d.now, a.KeyID, string(a.Role)}
+	for _, c := range []*column{number, client, program, freq, orig, staff, pos, diagnoses, status, charge, paid,
+		first, last, hash, requestID, lNumber, line, service, dos, units, lCharge, authNumber, authID, episodeID,
+		lStatus, unitsAllowed, allowed, lPaid, rate, adjustments, trace, ruleSet, counted, billable, reverses,
+		origIDs, by, supStatus} {
+		args = append(args, c.String())
+	}
+	return append(args, ledger.ChangesArgs(d.changes)...), nil
+}
+
+// column builds a Postgres array literal, one element at a time.
+type column struct{ b []byte }
+
+// newColumn makes room for n elements of about width bytes.
+func newColumn(n, width int) *column { return &column{b: make([]byte, 0, 2+n*(width+1))} }
+
+func (c *column) sep() {
+	if len(c.b) == 0 {
+		c.b = append(c.b, '{')
+	} else {
+		c.b = append(c.b, ',')
+	}
+}
+
+// token appends a value that needs no quoting: numbers, dates, booleans
+// and the empty JSON array.
+func (c *column) token(s string) { c.sep(); c.b = append(c.b, s...) }
+
+func (c *column) null() { c.token("NULL") }
+
+func (c *column) int(v int64) { c.sep(); c.b = strconv.AppendInt(c.b, v, 10) }
+
+func (c *column) bool(v bool) {
+	if v {
+		c.token("t")
+	} else {
+		c.token("f")
+	}
+}
+
+// text appends any string, quoted.
+func (c *column) text(s string) { quote(c, s) }
+
+// bytes appends any text, quoted.
+func (c *column) bytes(s []byte) { quote(c, s) }
+
+func quote[T string | []byte](c *column, s T) {
+	c.sep()
+	c.b = append(c.b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			c.b = append(c.b, '\\')
+		}
+		c.b = append(c.b, s[i])
+	}
+	c.b = append(c.b, '"')
+}
+
+func (c *column) textOrNull(s *string) {
+	if s == nil {
+		c.null()
+	} else {
+		c.text(*s)
+	}
+}
+
+func (c *column) intOrNull(v *int64) {
+	if v == nil {
+		c.null()
+	} else {
+		c.int(*v)
+	}
+}
+
+func (c *column) String() string {
+	if c == nil || len(c.b) == 0 {
+		return "{}"
+	}
+	return string(append(c.b, '}'))
+}

@@ -1,0 +1,82 @@
+package billing
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"rss/adjudication"
+)
+
+// A line's trace is stored compacted (adjudication.CompactLineTrace), and
+// an entry left with only its rule and result, as every passed rule of a
+// clean line is, is stored as the string "RULE RESULT" rather than an
+// object: a clean line's trace is then a fifth of the size, which is most
+// of what a bulk of lines writes. Entries with more stay objects, and
+// traces stored as objects before read back the same.
+
+// appendTrace appends the stored form of a line's trace (JSON) to b.
+func appendTrace(b []byte, trace []adjudication.TraceEntry) ([]byte, error) {
+	b = append(b, '[')
+	for i, t := range adjudication.CompactLineTrace(trace) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if t.Code == "" && t.Action == "" && t.Facts == "" && t.Detail == "" && t.Source == 0 && plain(t.Rule) && plain(t.Result) {
+			b = append(b, '"')
+			b = append(b, t.Rule...)
+			b = append(b, ' ')
+			b = append(b, t.Result...)
+			b = append(b, '"')
+			continue
+		}
+		o, err := json.Marshal(t)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, o...)
+	}
+	return append(b, ']'), nil
+}
+
+// plain reports whether s needs no escaping in JSON and has no space, so
+// it can stand in "RULE RESULT" as it is.
+func plain(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == '"' || c == '\\' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeTrace reads a stored trace back into the trace DecideLine gave.
+func decodeTrace(raw []byte) ([]adjudication.TraceEntry, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, err
+	}
+	out := make([]adjudication.TraceEntry, len(items))
+	for i, it := range items {
+		if len(it) > 0 && it[0] == '"' {
+			var s string
+			if err := json.Unmarshal(it, &s); err != nil {
+				return nil, err
+			}
+			rule, result, ok := strings.Cut(s, " ")
+			if !ok {
+				return nil, fmt.Errorf("trace entry %q", s)
+			}
+			out[i] = adjudication.TraceEntry{Rule: rule, Result: result}
+			continue
+		}
+		if err := json.Unmarshal(it, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	adjudication.ExpandLineTrace(out)
+	return out, nil
+}

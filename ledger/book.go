@@ -1,0 +1,215 @@
+package ledger
+
+import (
+	"sort"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"rss"
+	"rss/adjudication"
+)
+
+// Held is an authorization a claims submission holds locked, with what its
+// episode allows and has paid.
+type Held struct {
+	Authorization
+	DollarCap   *rss.Money `db:"dollar_cap"`
+	DollarsPaid rss.Money  `db:"dollars_paid"`
+}
+
+// Key identifies a counted line: a line with the same client, service,
+// date and units is a duplicate (the schema's claim_lines_no_duplicate).
+type Key struct {
+	Client  int64
+	Service string
+	DOS     time.Time
+	Units   int
+}
+
+// Entry is what a stored line holds on the ledger, for release.
+type Entry struct {
+	Key             Key
+	AuthorizationID *int64
+	EpisodeID       *int64
+	UnitsAllowed    int
+	Allowed         decimal.Decimal
+	Paid            decimal.Decimal
+}
+
+type episode struct {
+	cap    *decimal.Decimal
+	paid   decimal.Decimal
+	change decimal.Decimal
+}
+
+// Book is the ledger of one claims submission: the authorizations it
+// holds locked, their episodes, the lines already counted, and what the
+// submission changes. Lines are claimed in order, each seeing what the
+// earlier ones consumed and released.
+type Book struct {
+	provider int64
+	auths    map[int64][]adjudication.Authorization // by client
+	episodes map[int64]*episode
+	counted  map[Key]bool
+	units    map[int64]int // change of units_used, by authorization
+}
+
+// NewBook opens the ledger on the locked authorizations of the given
+// clients of provider (others are left out) and the counted lines found.
+func NewBook(provider int64, held []Held, clients map[int64]bool, counted []Key) *Book {
+	b := &Book{provider: provider, auths: map[int64][]adjudication.Authorization{}, episodes: map[int64]*episode{},
+		counted: make(map[Key]bool, len(counted)), units: map[int64]int{}}
+	for i := range held {
+		h := &held[i]
+		if !clients[h.ClientID] {
+			continue // locked, but the agency no longer serves the client
+		}
+		b.auths[h.ClientID] = append(b.auths[h.ClientID], h.Rule())
+		if _, ok := b.episodes[h.EpisodeID]; !ok {
+			ep := &episode{paid: h.DollarsPaid.Decimal}
+			if h.DollarCap != nil {
+				c := h.DollarCap.Decimal
+				ep.cap = &c
+			}
+			b.episodes[h.EpisodeID] = ep
+		}
+	}
+	for _, k := range counted {
+		b.counted[k] = true
+	}
+	return b
+}
+
+// Draw fills the ledger's facts of a line of client's: the authorization
+// it draws on, whether it repeats a counted line, and its episode's cap
+// and dollars paid.
+func (b *Book) Draw(client int64, f *adjudication.LineFacts) {
+	l := &f.Line
+	f.Authorization, f.AuthorizationMismatch = adjudication.PickAuthorization(b.auths[client], b.provider, l.ServiceCode, l.DateOfService, l.AuthorizationNumber)
+	f.Duplicate = b.counted[Key{client, l.ServiceCode, l.DateOfService, l.Units}]
+	if f.Authorization == nil {
+		return
+	}
+	if ep := b.episodes[f.Authorization.EpisodeID]; ep != nil {
+		f.EpisodeDollarsPaid = ep.paid
+		f.Program.HasDollarCap = ep.cap != nil
+		if ep.cap != nil {
+			f.Program.EpisodeDollarCap = *ep.cap
+		}
+	}
+}
+
+// Claim puts a decided line on the ledger: the units it was allowed leave
+// its authorization, its payment leaves its episode's dollars, and it
+// counts against duplicates. It reports whether the line counts (a line
+// paying nothing does not).
+func (b *Book) Claim(client int64, f *adjudication.LineFacts, d *adjudication.LineDecision) bool {
+	if !d.Paid.IsPositive() && d.UnitsAllowed <= 0 {
+		return false
+	}
+	a := f.Authorization // Draw's pointer into b.auths: later lines see the units used
+	a.UnitsUsed += d.UnitsAllowed
+	b.units[a.ID] += d.UnitsAllowed
+	if ep := b.episodes[a.EpisodeID]; ep != nil {
+		ep.paid = ep.paid.Add(d.Paid)
+		ep.change = ep.change.Add(d.Paid)
+	}
+	b.counted[Key{client, f.Line.ServiceCode, f.Line.DateOfService, f.Line.Units}] = true
+	return true
+}
+
+// Release gives a counted line's units and dollars back (its claim is
+// voided or replaced), so a replacement may use them and bill the same
+// service again.
+func (b *Book) Release(e *Entry) {
+	if e.AuthorizationID != nil {
+		id := *e.AuthorizationID
+		b.units[id] -= e.UnitsAllowed
+		auths := b.auths[e.Key.Client]
+		for i := range auths {
+			if auths[i].ID == id {
+				auths[i].UnitsUsed -= e.UnitsAllowed
+			}
+		}
+	}
+	if e.EpisodeID != nil {
+		if ep := b.episodes[*e.EpisodeID]; ep != nil {
+			ep.paid = ep.paid.Sub(e.Paid)
+			ep.change = ep.change.Sub(e.Paid)
+		}
+	}
+	delete(b.counted, e.Key)
+}
+
+// Reversal is the entry that takes a released line back, as an 835
+// reverses a payment: units allowed, allowed and paid negated exactly.
+func Reversal(e Entry) Entry {
+	e.UnitsAllowed, e.Allowed, e.Paid = -e.UnitsAllowed, e.Allowed.Neg(), e.Paid.Neg()
+	return e
+}
+
+// Changes is what a submission moves on the ledger, in id order so that
+// concurrent writers update shared rows in one order.
+type Changes struct {
+	Authorizations []int64
+	Units          []int64
+	Episodes       []int64
+	Dollars        []decimal.Decimal
+}
+
+// Changes returns the non-zero changes of units used and dollars paid.
+func (b *Book) Changes() Changes {
+	var c Changes
+	for id, d := range b.units {
+		if d != 0 {
+			c.Authorizations = append(c.Authorizations, id)
+		}
+	}
+	for id, e := range b.episodes {
+		if !e.change.IsZero() {
+			c.Episodes = append(c.Episodes, id)
+		}
+	}
+	sort.Slice(c.Authorizations, func(i, j int) bool { return c.Authorizations[i] < c.Authorizations[j] })
+	sort.Slice(c.Episodes, func(i, j int) bool { return c.Episodes[i] < c.Episodes[j] })
+	c.Units = make([]int64, len(c.Authorizations))
+	for i, id := range c.Authorizations {
+		c.Units[i] = int64(b.units[id])
+	}
+	c.Dollars = make([]decimal.Decimal, len(c.Episodes))
+	for i, id := range c.Episodes {
+		c.Dollars[i] = b.episodes[id].change
+	}
+	return c
+}
+
+// Claim statuses a claim's lines roll up to.
+const (
+	ClaimPaid    = "paid"
+	ClaimDenied  = "denied"
+	ClaimPartial = "partial"
+)
+
+// RollUp is a claim's status from its adjudicated lines' statuses: paid
+// when every line was paid in full, denied when every line was denied,
+// partial otherwise.
+func RollUp(lineStatuses []string) string {
+	paidAll, deniedAll := true, true
+	for _, s := range lineStatuses {
+		if s != adjudication.LinePaid {
+			paidAll = false
+		}
+		if s != adjudication.LineDenied {
+			deniedAll = false
+		}
+	}
+	switch {
+	case paidAll:
+		return ClaimPaid
+	case deniedAll:
+		return ClaimDenied
+	default:
+		return ClaimPartial
+	}
+}

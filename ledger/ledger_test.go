@@ -1,0 +1,293 @@
+package ledger_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss"
+	"rss/adjudication"
+	"rss/ledger"
+)
+
+// The book's arithmetic, decided by the real claim rules, without a
+// database: what the Postgres-backed intake tests check through the API.
+
+const (
+	provID    int64 = 101
+	clientID  int64 = 5001
+	staffID   int64 = 7001
+	episodeID int64 = 3001
+	authID    int64 = 41
+)
+
+var received = day(2026, time.April, 10)
+
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func money(s string) rss.Money { return rss.MustMoney(s) }
+
+// held is an ATR case-management authorization at 15.00 a unit over March
+// and April, with its episode's cap (empty for none) and dollars paid.
+func held(id int64, units, used int, dollarCap, paid string) ledger.Held {
+	h := ledger.Held{Authorization: ledger.Authorization{ID: id, Number: fmt.Sprintf("PA%08d", id), ClientID: clientID,
+		ProviderID: provID, ProgramCode: "ATR", ServiceCode: "ATR-CM", EpisodeID: episodeID, UnitsAuthorized: units, UnitsUsed: used,
+		Rate: money("15.00"), StartDate: rss.NewDate(day(2026, time.March, 1)), EndDate: rss.NewDate(day(2026, time.April, 30))},
+		DollarsPaid: money(paid)}
+	if dollarCap != "" {
+		c := money(dollarCap)
+		h.DollarCap = &c
+	}
+	return h
+}
+
+func book(counted []ledger.Key, hs ...ledger.Held) *ledger.Book {
+	return ledger.NewBook(provID, hs, map[int64]bool{clientID: true}, counted)
+}
+
+// lineFacts is a clean ATR case-management line: every rule but the
+// ledger's passes.
+func lineFacts(dos time.Time, units int, charge string) adjudication.LineFacts {
+	return adjudication.LineFacts{
+		ReceivedOn: received, ProviderID: provID,
+		Line: adjudication.ClaimLine{ServiceCode: "ATR-CM", DateOfService: dos, Units: units, Charge: dec(charge)},
+		Program: adjudication.Program{Code: "ATR", VoucherValidityDays: 90, FilingLimitDays: 90, GPRARequired: true,
+			FollowupOpenDays: 150, FollowupCloseDays: 240, DischargeGPRADays: 30, RetroLimitDays: 14, CarePlanRequired: true},
+		Service: adjudication.Service{Code: "ATR-CM", ProgramCode: "ATR", Rate: dec("15.00"), PerVoucherMax: 96, PerEpisodeMax: 480,
+			Qualification: adjudication.QualATRCaseManager, RequiresPrimaryCaseManager: true, Active: true},
+		Provider: adjudication.Provider{ID: provID, AgreementStart: day(2025, time.July, 1), AgreementEnd: day(2027, time.June, 30),
+			Programs: []string{"ATR"}, Services: []string{"ATR-CM"}},
+		Client: adjudication.Client{ID: clientID, DateOfBirth: day(1988, time.June, 15), CatchmentArea: "Hartford"},
+		Enrollments: []adjudication.Enrollment{{ID: 9001, ProviderID: provID, ProgramCode: "ATR", EpisodeID: episodeID,
+			Start: day(2026, time.January, 5), PlannedEnd: day(2026, time.December, 31), PrimaryCaseManager: true, AssignedStaffID: staffID}},
+		Staff: &adjudication.Staff{ID: staffID, ProviderID: provID, Role: "case_manager", Active: true, DateOfBirth: day(1979, time.April, 2),
+			Credentials: []adjudication.Credential{
+				{Type: adjudication.CredBachelorHumanSvcs, ValidFrom: day(2002, time.May, 20)},
+				{Type: adjudication.CredCADC, ValidFrom: day(2024, time.January, 1), ValidTo: day(2027, time.December, 31)},
+			},
+			BackgroundChecks: []adjudication.BackgroundCheck{{CheckedOn: day(2025, time.June, 1), Passed: true}}},
+		Settings: adjudication.Settings{MinorAgeYears: 18, CMTargetPopulationMonths: 12, CMEquivalencyMonths: 24, RAMinAgeYears: 18},
+	}
+}
+
+type billed struct {
+	dos    time.Time
+	units  int
+	charge string
+}
+
+type outcome struct {
+	status  string
+	allowed int
+	paid    string
+	carcs   []string
+	counted bool
+}
+
+// claim decides lines in order against b, as intake does: draw, decide, claim.
+func claim(b *ledger.Book, lines ...billed) []outcome {
+	out := make([]outcome, len(lines))
+	for i, l := range lines {
+		f := lineFacts(l.dos, l.units, l.charge)
+		b.Draw(clientID, &f)
+		d := adjudication.DecideLine(&f)
+		o := outcome{status: d.Status, allowed: d.UnitsAllowed, paid: d.Paid.StringFixed(2), counted: b.Claim(clientID, &f, &d)}
+		for _, a := range d.Adjustments {
+			o.carcs = append(o.carcs, a.CARC+a.RARC)
+		}
+		out[i] = o
+	}
+	return out
+}
+
+func april(d int) time.Time { return day(2026, time.April, d) }
+
+func TestBookClaimsLinesInOrder(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		book    *ledger.Book
+		lines   []billed
+		want    []outcome
+		changes ledger.Changes
+	}{
+		{
+			name:  "partial payment on the authorization's remaining units (198)",
+			book:  book(nil, held(authID, 10, 0, "", "0.00")),
+			lines: []billed{{april(5), 6, "90.00"}, {april(6), 6, "90.00"}, {april(7), 2, "30.00"}},
+			want: []outcome{
+				{status: "paid", allowed: 6, paid: "90.00", counted: true},
+				{status: "partial", allowed: 4, paid: "60.00", carcs: []string{"198"}, counted: true},
+				{status: "denied", allowed: 0, paid: "0.00", carcs: []string{"198"}},
+			},
+			changes: ledger.Changes{Authorizations: []int64{authID}, Units: []int64{10}, Episodes: []int64{episodeID},
+				Dollars: []decimal.Decimal{dec("150")}},
+		},
+		{
+			name:  "the episode's dollar cap (119)",
+			book:  book(nil, held(authID, 40, 0, "100.00", "0.00")),
+			lines: []billed{{april(5), 4, "60.00"}, {april(6), 4, "60.00"}, {april(7), 1, "15.00"}},
+			want: []outcome{
+				{status: "paid", allowed: 4, paid: "60.00", counted: true},
+				{status: "partial", allowed: 2, paid: "30.00", carcs: []string{"119"}, counted: true},
+				{status: "denied", allowed: 0, paid: "0.00", carcs: []string{"119"}},
+			},
+			changes: ledger.Changes{Authorizations: []int64{authID}, Units: []int64{6}, Episodes: []int64{episodeID},
+				Dollars: []decimal.Decimal{dec("90")}},
+		},
+		{
+			name:  "a line repeating a counted line, on file or earlier in the submission, is a duplicate (18)",
+			book:  book([]ledger.Key{{Client: clientID, Service: "ATR-CM", DOS: april(5), Units: 4}}, held(authID, 40, 4, "", "60.00")),
+			lines: []billed{{april(5), 4, "60.00"}, {april(6), 2, "30.00"}, {april(6), 2, "30.00"}, {april(6), 3, "45.00"}},
+			want: []outcome{
+				{status: "denied", paid: "0.00", carcs: []string{"18"}},
+				{status: "paid", allowed: 2, paid: "30.00", counted: true},
+				{status: "denied", paid: "0.00", carcs: []string{"18"}},
+				{status: "paid", allowed: 3, paid: "45.00", counted: true},
+			},
+			changes: ledger.Changes{Authorizations: []int64{authID}, Units: []int64{5}, Episodes: []int64{episodeID},
+				Dollars: []decimal.Decimal{dec("75")}},
+		},
+		{
+			name:  "no authorization for the date draws nothing (197)",
+			book:  book(nil, held(authID, 40, 0, "", "0.00")),
+			lines: []billed{{day(2026, time.February, 20), 4, "60.00"}},
+			want:  []outcome{{status: "denied", paid: "0.00", carcs: []string{"197"}}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, claim(tc.book, tc.lines...))
+			assertChanges(t, tc.changes, tc.book.Changes())
+		})
+	}
+}
+
+// nz reads an empty list as none.
+func nz(s []int64) []int64 {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+func assertChanges(t *testing.T, want, got ledger.Changes) {
+	t.Helper()
+	assert.Equal(t, nz(want.Authorizations), nz(got.Authorizations), "authorizations changed")
+	assert.Equal(t, nz(want.Units), nz(got.Units), "units")
+	assert.Equal(t, nz(want.Episodes), nz(got.Episodes), "episodes changed")
+	require.Len(t, got.Dollars, len(want.Dollars))
+	for i := range want.Dollars {
+		assert.True(t, want.Dollars[i].Equal(got.Dollars[i]), "dollars %d: want %s, got %s", i, want.Dollars[i], got.Dollars[i])
+	}
+}
+
+// A released line gives its units and dollars back and stops counting as a
+// duplicate, so a replacement re-bills the same service in full; the net
+// change is only what the replacement adds.
+func TestReleaseLetsAReplacementReuseWhatTheOriginalHeld(t *testing.T) {
+	t.Parallel()
+	aid, eid := authID, episodeID
+	original := []ledger.Entry{
+		{Key: ledger.Key{Client: clientID, Service: "ATR-CM", DOS: april(5), Units: 6}, AuthorizationID: &aid, EpisodeID: &eid,
+			UnitsAllowed: 6, Allowed: dec("90.00"), Paid: dec("90.00")},
+		{Key: ledger.Key{Client: clientID, Service: "ATR-CM", DOS: april(6), Units: 4}, AuthorizationID: &aid, EpisodeID: &eid,
+			UnitsAllowed: 4, Allowed: dec("60.00"), Paid: dec("60.00")},
+	}
+	counted := []ledger.Key{original[0].Key, original[1].Key}
+	b := book(counted, held(authID, 10, 10, "150.00", "150.00"))
+	// Before the release the authorization is exhausted and the lines duplicate.
+	before := claim(book(counted, held(authID, 10, 10, "150.00", "150.00")), billed{april(5), 6, "90.00"})
+	assert.Equal(t, []string{"18"}, before[0].carcs)
+
+	for i := range original {
+		b.Release(&original[i])
+	}
+	got := claim(b, billed{april(5), 6, "90.00"}, billed{april(6), 3, "45.00"}, billed{april(7), 1, "15.00"})
+	for i, o := range got {
+		assert.Equal(t, "paid", o.status, "line %d", i+1)
+		assert.True(t, o.counted, "line %d", i+1)
+	}
+	assertChanges(t, ledger.Changes{}, b.Changes())
+
+	// Voided and not replaced: everything comes back.
+	v := book(counted, held(authID, 10, 10, "150.00", "150.00"))
+	for i := range original {
+		v.Release(&original[i])
+	}
+	assertChanges(t, ledger.Changes{Authorizations: []int64{authID}, Units: []int64{-10}, Episodes: []int64{episodeID},
+		Dollars: []decimal.Decimal{dec("-150")}}, v.Changes())
+}
+
+func TestReversalNegatesExactly(t *testing.T) {
+	t.Parallel()
+	aid, eid := authID, episodeID
+	e := ledger.Entry{Key: ledger.Key{Client: clientID, Service: "ATR-CM", DOS: april(5), Units: 8}, AuthorizationID: &aid,
+		EpisodeID: &eid, UnitsAllowed: 5, Allowed: dec("75.00"), Paid: dec("74.99")}
+	r := ledger.Reversal(e)
+	assert.Equal(t, -5, r.UnitsAllowed)
+	assert.Equal(t, "-75.00", r.Allowed.StringFixed(2))
+	assert.Equal(t, "-74.99", r.Paid.StringFixed(2))
+	assert.True(t, r.Paid.Add(e.Paid).IsZero(), "the reversal and the original sum to nothing")
+	assert.Equal(t, e.Key, r.Key)
+	assert.Equal(t, e.AuthorizationID, r.AuthorizationID)
+	assert.Equal(t, e, ledger.Reversal(r), "reversing twice is the original")
+}
+
+func TestRollUp(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		lines []string
+		want  string
+	}{
+		{[]string{"paid"}, "paid"},
+		{[]string{"paid", "paid"}, "paid"},
+		{[]string{"denied", "denied"}, "denied"},
+		{[]string{"paid", "denied"}, "partial"},
+		{[]string{"partial"}, "partial"},
+		{[]string{"paid", "partial"}, "partial"},
+		{[]string{"denied", "partial"}, "partial"},
+	} {
+		assert.Equal(t, tc.want, ledger.RollUp(tc.lines), "%v", tc.lines)
+	}
+}
+
+// The authorizations of a client the agency no longer serves are locked but
+// left out of the book.
+func TestBookLeavesOutClientsNotServed(t *testing.T) {
+	t.Parallel()
+	other := held(authID, 40, 0, "", "0.00")
+	other.ClientID = clientID + 1
+	b := ledger.NewBook(provID, []ledger.Held{other}, map[int64]bool{clientID: true}, nil)
+	f := lineFacts(april(5), 4, "60.00")
+	b.Draw(other.ClientID, &f)
+	assert.Nil(t, f.Authorization)
+}
+
+// A lapsed authorization holds only the units it used; a running one all
+// it authorizes; a void one nothing. Voucher requests and the reviewer's
+// cap exception both count with this.
+func TestEpisodeTotalsCountALapsedAuthorizationsUsedUnits(t *testing.T) {
+	t.Parallel()
+	today := day(2026, time.April, 10)
+	auths := []adjudication.Authorization{
+		{ID: 1, ServiceCode: "ATR-CM", EpisodeID: episodeID, End: day(2026, time.April, 30), UnitsAuthorized: 40, UnitsUsed: 5, Rate: dec("15.00")},
+		{ID: 2, ServiceCode: "ATR-CM", EpisodeID: episodeID, End: day(2026, time.April, 9), UnitsAuthorized: 40, UnitsUsed: 7, Rate: dec("15.00")},
+		{ID: 3, ServiceCode: "ATR-CM", EpisodeID: episodeID, End: day(2026, time.April, 30), UnitsAuthorized: 40, Rate: dec("15.00"), Void: true},
+		{ID: 4, ServiceCode: "ATR-TR", EpisodeID: episodeID, End: day(2026, time.April, 10), UnitsAuthorized: 10, UnitsUsed: 1, Rate: dec("12.50")},
+		{ID: 5, ServiceCode: "ATR-CM", EpisodeID: episodeID + 1, End: day(2026, time.April, 30), UnitsAuthorized: 99, Rate: dec("15.00")},
+	}
+	assert.Equal(t, 40, ledger.UnitsCounted(&auths[0], today))
+	assert.Equal(t, 7, ledger.UnitsCounted(&auths[1], today), "lapsed yesterday")
+	assert.Equal(t, 0, ledger.UnitsCounted(&auths[2], today), "void")
+	assert.Equal(t, 10, ledger.UnitsCounted(&auths[3], today), "ends today: still running")
+	units, dollars := ledger.EpisodeTotals(auths, episodeID, "ATR-CM", today)
+	assert.Equal(t, 47, units)
+	assert.Equal(t, "830.00", dollars.StringFixed(2), "600 + 105 + 125")
+}

@@ -1,0 +1,222 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"rss"
+	"rss/adjudication"
+	"rss/pg"
+)
+
+const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_id, a.program_code, a.service_code,
+	a.episode_id, a.enrollment_id, a.units_authorized, a.units_used, a.rate, a.start_date, a.end_date, a.voided_at, a.void_reason, a.created_at`
+
+// New is the grant of a voucher request.
+type New struct {
+	VoucherRequestID int64
+	ClientID         int64
+	PersonID         int64
+	ProviderID       int64
+	ProgramCode      string
+	ServiceCode      string
+	EpisodeID        int64
+	EnrollmentID     int64
+	Units            int
+	Rate             rss.Money
+	Start, End       rss.Date
+}
+
+// Create stores an authorization; its number comes from the ledger's sequence.
+func Create(ctx context.Context, ext pg.Ext, n New) (Authorization, error) {
+	var a Authorization
+	err := sqlx.GetContext(ctx, ext, &a, `INSERT INTO authorizations AS a (voucher_request_id, client_id, person_id, provider_id, program_code,
+			service_code, episode_id, enrollment_id, units_authorized, rate, start_date, end_date)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+columns,
+		n.VoucherRequestID, n.ClientID, n.PersonID, n.ProviderID, n.ProgramCode, n.ServiceCode, n.EpisodeID, n.EnrollmentID,
+		n.Units, n.Rate, n.Start, n.End)
+	if err != nil {
+		return a, fmt.Errorf("create authorization: %w", err)
+	}
+	return a, nil
+}
+
+// GrantJoin and GrantColumns let a read of voucher requests (aliased v)
+// carry the authorization each was granted, if any, in the same statement.
+const (
+	GrantJoin    = ` LEFT JOIN authorizations a ON a.voucher_request_id = v.id `
+	GrantColumns = `a.id AS authorization_id, a.number AS authorization_number`
+)
+
+// Get reads one authorization; a missing one is rss.ErrNotFound.
+func Get(ctx context.Context, ext pg.Ext, id int64) (Authorization, error) {
+	var a Authorization
+	err := sqlx.GetContext(ctx, ext, &a, `SELECT `+columns+` FROM authorizations a WHERE a.id = $1`, id)
+	if errors.Is(err, pg.ErrNoRows) {
+		return a, fmt.Errorf("%w: authorization %d", rss.ErrNotFound, id)
+	}
+	return a, err
+}
+
+// Filter narrows a list of authorizations; Status is judged on Today.
+type Filter struct {
+	ProviderID  int64 // 0: every provider
+	ClientID    int64
+	ServiceCode string
+	Status      string
+	Today       rss.Date
+	After       int64
+	Limit       int
+}
+
+// List reads authorizations in id order after f.After, at most f.Limit.
+func List(ctx context.Context, ext pg.Ext, f Filter) ([]Authorization, error) {
+	var rows []Authorization
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
+		WHERE a.id > $1 AND ($2::bigint = 0 OR a.provider_id = $2)
+		  AND ($3::bigint = 0 OR a.client_id = $3) AND ($4 = '' OR a.service_code = $4)
+		  AND CASE $5
+		      WHEN '' THEN true
+		      WHEN 'void' THEN a.voided_at IS NOT NULL
+		      WHEN 'exhausted' THEN a.voided_at IS NULL AND a.units_used >= a.units_authorized
+		      WHEN 'expired' THEN a.voided_at IS NULL AND a.units_used < a.units_authorized AND a.end_date < $6
+		      ELSE a.voided_at IS NULL AND a.units_used < a.units_authorized AND a.end_date >= $6 END
+		ORDER BY a.id LIMIT $7`, f.After, f.ProviderID, f.ClientID, f.ServiceCode, f.Status, f.Today, f.Limit); err != nil {
+		return nil, fmt.Errorf("list authorizations: %w", err)
+	}
+	return rows, nil
+}
+
+// OfPerson reads the person's authorizations in a program, from every
+// agency: duplicates and the episode's totals are judged on the person,
+// whoever holds them.
+func OfPerson(ctx context.Context, ext pg.Ext, personID int64, program string) ([]Authorization, error) {
+	var rows []Authorization
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
+		WHERE a.person_id = $1 AND a.program_code = $2 ORDER BY a.id`, personID, program); err != nil {
+		return nil, fmt.Errorf("authorization facts: %w", err)
+	}
+	return rows, nil
+}
+
+// LockEpisode locks an episode for a voucher decision, so two requests in
+// it are decided one after the other against the same totals, and returns
+// its dollar cap (nil when uncapped): the program's cap when it opened,
+// raised only by a reviewer's recorded exception.
+func LockEpisode(ctx context.Context, ext pg.Ext, id int64) (*rss.Money, error) {
+	var cap *rss.Money
+	if err := sqlx.GetContext(ctx, ext, &cap, `SELECT dollar_cap FROM episodes WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return nil, fmt.Errorf("lock episode: %w", err)
+	}
+	return cap, nil
+}
+
+// RaiseEpisodeCap records a reviewer's dollar-cap exception: the episode's
+// cap rises to the dollars its authorizations now hold (EpisodeTotals), so
+// claims against the approved authorization can be paid while the schema
+// still refuses any payment past the (raised) cap. It reports whether the
+// cap rose. The caller holds the episode locked (LockEpisode).
+func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Date) (bool, error) {
+	var rows []Authorization
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
+		WHERE a.episode_id = $1 AND a.voided_at IS NULL ORDER BY a.id`, episodeID); err != nil {
+		return false, fmt.Errorf("raise episode cap: %w", err)
+	}
+	auths := make([]adjudication.Authorization, len(rows))
+	for i := range rows {
+		auths[i] = rows[i].Rule()
+	}
+	_, total := EpisodeTotals(auths, episodeID, "", today.Time)
+	res, err := ext.ExecContext(ctx, `UPDATE episodes SET dollar_cap = $2
+		WHERE id = $1 AND dollar_cap IS NOT NULL AND dollar_cap < $2`, episodeID, total.StringFixed(2))
+	if err != nil {
+		return false, fmt.Errorf("raise episode cap: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// OpenEpisode returns the person's open episode in the program, opening
+// one on the given day with the program's dollar cap when there is none.
+// Two enrollments at once (from any agencies) open one episode, not two.
+func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string, on rss.Date, dollarCap *rss.Money) (int64, error) {
+	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('episode:' || $1::text || ':' || $2))`, personID, program); err != nil {
+		return 0, fmt.Errorf("episode: %w", err)
+	}
+	var id int64
+	err := sqlx.GetContext(ctx, ext, &id, `SELECT id FROM episodes WHERE person_id = $1 AND program_code = $2 AND closed_on IS NULL`, personID, program)
+	if errors.Is(err, pg.ErrNoRows) {
+		var c any
+		if dollarCap != nil {
+			c = dollarCap.StringFixed(2)
+		}
+		err = sqlx.GetContext(ctx, ext, &id, `INSERT INTO episodes (person_id, program_code, opened_on, dollar_cap)
+			VALUES ($1, $2, $3, $4) RETURNING id`, personID, program, on, c)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("episode: %w", err)
+	}
+	return id, nil
+}
+
+// CloseEpisode closes an episode on the given day (not before it opened)
+// when none of its enrollments, with any agency, is still open.
+func CloseEpisode(ctx context.Context, ext pg.Ext, episodeID int64, on rss.Date) error {
+	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET closed_on = GREATEST(opened_on, $2::date) WHERE id = $1
+		AND NOT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1 AND discharge_date IS NULL)`, episodeID, on); err != nil {
+		return fmt.Errorf("close episode: %w", err)
+	}
+	return nil
+}
+
+// LockForClaimsSQL is the statement that locks the live authorizations of
+// the clients with the provider, with their episodes, in authorization id
+// order (every claims submission takes them in that order, after the
+// originals it voids or replaces), and returns them as Held rows. Two
+// submissions touching the same client so run one after the other. Its
+// arguments are written into it (ids only), so that claims intake can send
+// it in one round trip with the statements around it.
+func LockForClaimsSQL(providerID int64, clients []int64) string {
+	ids := make([]string, len(clients))
+	for i, id := range clients {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	return `SELECT ` + columns + `, e.dollar_cap, e.dollars_paid
+	FROM unnest('{` + strings.Join(ids, ",") + `}'::bigint[]) AS k(id)
+	JOIN authorizations a ON a.client_id = k.id AND a.provider_id = ` + strconv.FormatInt(providerID, 10) + ` AND a.voided_at IS NULL
+	JOIN episodes e ON e.id = a.episode_id
+	ORDER BY a.id FOR UPDATE OF a, e`
+}
+
+// ChangesSQL is two data-modifying CTEs (ledger_units, ledger_dollars)
+// that move units_used and dollars_paid by a Changes, for a writer that
+// stores its own rows in the same statement; first is the number of the
+// first of the four parameters ChangesArgs gives. Rows are found by their
+// ids (= ANY), so a cached plan probes the index for each whatever the
+// size of the table. The schema's CHECKs refuse any counter moved past its
+// bound.
+func ChangesSQL(first int) string {
+	return fmt.Sprintf(`ledger_units AS (
+			UPDATE authorizations t SET units_used = t.units_used + x.delta
+			FROM unnest($%[1]d::bigint[], $%[2]d::int[]) AS x(id, delta) WHERE t.id = x.id AND t.id = ANY($%[1]d)
+			RETURNING t.id),
+		ledger_dollars AS (
+			UPDATE episodes t SET dollars_paid = t.dollars_paid + x.delta
+			FROM unnest($%[3]d::bigint[], $%[4]d::numeric[]) AS x(id, delta) WHERE t.id = x.id AND t.id = ANY($%[3]d)
+			RETURNING t.id)`, first, first+1, first+2, first+3)
+}
+
+// ChangesArgs are the parameters of ChangesSQL.
+func ChangesArgs(c Changes) []any {
+	dollars := make([]string, len(c.Dollars))
+	for i, d := range c.Dollars {
+		dollars[i] = d.StringFixed(2)
+	}
+	return []any{pq.Array(c.Authorizations), pq.Array(c.Units), pq.Array(c.Episodes), pq.Array(dollars)}
+}
