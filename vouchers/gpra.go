@@ -349,7 +349,10 @@ func (s *Service) FollowupRates(ctx context.Context) ([]FollowupRate, error) {
 		           AND f.interview_date BETWEEN i.interview_date + p.gpra_followup_open_days
 		                                   AND i.interview_date + p.gpra_followup_close_days) AS done_in_window
 		FROM gpra_interviews i
-		JOIN episodes e ON e.id = i.episode_id
+		-- The program of the agency's own enrollment in the episode (the
+		-- episodes table is the ledger's).
+		JOIN LATERAL (SELECT en.program_code FROM enrollments en
+		              WHERE en.episode_id = i.episode_id AND en.provider_id = i.provider_id LIMIT 1) e ON true
 		JOIN programs p ON p.code = e.program_code
 		LEFT JOIN gpra_interviews f ON f.episode_id = i.episode_id AND f.provider_id = i.provider_id AND f.kind = 'follow_up'
 		WHERE i.kind = 'intake' AND i.status = 'completed'
