@@ -95,3 +95,14 @@ func Disclosures(ctx context.Context, ext pg.Ext, clientIDs []int64, after int64
 	}
 	return out, nil
 }
+
+// EventSQL is the body of a data-modifying CTE that records, in the audit
+// log, one event per row of a writer's own CTE: from is that CTE, and the
+// other arguments are SQL expressions over its rows (aliased x) or
+// parameters. It is Record, for a writer that stores a record and its
+// event in one statement.
+func EventSQL(from, keyID, role, providerID, action, entityType, entityID, clientID, purpose, requestID string) string {
+	return `INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose, request_id)
+		SELECT ` + keyID + `, ` + role + `, ` + providerID + `, ` + action + `, ` + entityType + `, ` + entityID + `, ` + clientID + `, ` +
+		purpose + `, NULLIF(` + requestID + `, '') FROM ` + from + ` x`
+}

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -138,6 +139,10 @@ func (s *Service) process(jobs []*claimJob) {
 		}
 		return
 	}
+	if errors.Is(err, errKeysTaken) {
+		// A retry of this very request committed first: answer with its answer.
+		results, err = s.commitGroup(jobs)
+	}
 	if err != nil {
 		results = []claimResult{{err: err}}
 	}
@@ -146,20 +151,23 @@ func (s *Service) process(jobs []*claimJob) {
 	}
 }
 
-// commitGroup adjudicates one group in one transaction: the keys are
-// claimed together, the fresh claims decided together, and each answer
-// stored under its own key before the one commit.
+// commitGroup adjudicates one group in one transaction: the stored
+// answers of its keys are read together, the fresh claims decided
+// together, and each answer stored under its own key before the one
+// commit. When another transaction answered one of the keys meanwhile, the
+// whole group is rolled back (errKeysTaken) and its claims go again, each
+// on its own.
 func (s *Service) commitGroup(jobs []*claimJob) ([]claimResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	first := jobs[0]
 	results := make([]claimResult, len(jobs))
 	err := pg.Transact(access.WithActor(ctx, first.actor), s.db, func(ctx context.Context, tx *sqlx.Tx) error {
-		keys, hashes := make([]string, len(jobs)), make([][]byte, len(jobs))
+		keys := make([]string, len(jobs))
 		for i, j := range jobs {
-			keys[i], hashes[i] = j.req.Key, j.req.Hash
+			keys[i] = j.req.Key
 		}
-		used, err := s.ids.ClaimMany(ctx, tx, first.actor.KeyID, keys, hashes, first.req.Method, first.req.Path)
+		used, err := s.ids.LookupMany(ctx, tx, first.actor.KeyID, keys)
 		if err != nil {
 			return err
 		}
@@ -186,28 +194,35 @@ func (s *Service) commitGroup(jobs []*claimJob) ([]claimResult, error) {
 		if err != nil {
 			return err
 		}
-		var okKeys, failedKeys, types, bodies []string
-		var statuses []int64
+		// A refused claim stores nothing: its key may be used again.
+		var stored []pg.Stored
 		for k, i := range work {
 			j := jobs[i]
 			results[i].out = outs[k]
 			a := j.req.Render(outs[k])
 			j.req.Answered = &a
-			if a.Status >= 400 {
-				failedKeys = append(failedKeys, j.req.Key)
-				continue
+			if a.Status < 400 {
+				stored = append(stored, pg.Stored{Key: j.req.Key, Hash: j.req.Hash, Answer: a})
 			}
-			okKeys, statuses = append(okKeys, j.req.Key), append(statuses, int64(a.Status))
-			types, bodies = append(types, a.ContentType), append(bodies, string(a.Body))
 		}
-		if err := s.ids.SaveMany(ctx, tx, first.actor.KeyID, okKeys, statuses, types, bodies); err != nil {
+		taken, err := s.ids.InsertMany(ctx, tx, first.actor.KeyID, first.req.Method, first.req.Path, stored)
+		if err != nil {
 			return err
 		}
-		// A refused claim stores nothing: its key may be used again.
-		return s.ids.DropMany(ctx, tx, first.actor.KeyID, failedKeys)
+		if len(taken) > 0 {
+			return errKeysTaken
+		}
+		return nil
 	})
 	if err != nil {
+		for _, j := range jobs {
+			j.req.Answered = nil
+		}
 		return nil, fmt.Errorf("claim group: %w", err)
 	}
 	return results, nil
 }
+
+// errKeysTaken rolls a group back whose keys another transaction answered
+// first.
+var errKeysTaken = errors.New("idempotency keys answered meanwhile")

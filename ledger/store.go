@@ -220,3 +220,39 @@ func ChangesArgs(c Changes) []any {
 	}
 	return []any{pq.Array(c.Authorizations), pq.Array(c.Units), pq.Array(c.Episodes), pq.Array(dollars)}
 }
+
+// LockEpisodeSQL locks the episode whose id the expression yields, for a
+// voucher decision (what LockEpisode does), returning its dollar_cap: a
+// statement a caller may run as a CTE of its own, beside its other reads.
+func LockEpisodeSQL(idExpr string) string {
+	return `SELECT dollar_cap FROM episodes WHERE id = ` + idExpr + ` FOR UPDATE`
+}
+
+// PersonAuthorizationsJSON is an expression: the JSON array of the
+// person's authorizations in the program (what OfPerson reads, as the
+// Authorization type decodes it), for a caller that reads them with its
+// other facts in one statement.
+func PersonAuthorizationsJSON(personExpr, programExpr string) string {
+	return `COALESCE((SELECT json_agg(json_build_object('id', a.id, 'number', a.number, 'voucher_request_id', a.voucher_request_id,
+		'client_id', a.client_id, 'provider_id', a.provider_id, 'program_code', a.program_code, 'service_code', a.service_code,
+		'episode_id', a.episode_id, 'enrollment_id', a.enrollment_id, 'units_authorized', a.units_authorized,
+		'units_used', a.units_used, 'rate', a.rate::text, 'start_date', a.start_date, 'end_date', a.end_date,
+		'voided_at', a.voided_at, 'void_reason', a.void_reason, 'created_at', a.created_at) ORDER BY a.id)
+		FROM authorizations a WHERE a.person_id = ` + personExpr + ` AND a.program_code = ` + programExpr + `), '[]')`
+}
+
+// GrantSQL is the body of a data-modifying CTE that stores, as an
+// authorization, the grant of the voucher request the CTE named req holds
+// (its client, agency, program, service, rate, units_granted and granted
+// span), when it has one, returning the authorization's id and number. The
+// other three are expressions for its person, episode and enrollment. It is
+// Create, for a writer that stores the request and its grant in one
+// statement.
+func GrantSQL(req, person, episode, enrollment string) string {
+	return `INSERT INTO authorizations (voucher_request_id, client_id, person_id, provider_id, program_code, service_code,
+			episode_id, enrollment_id, units_authorized, rate, start_date, end_date)
+		SELECT r.id, r.client_id, ` + person + `, r.provider_id, r.program_code, r.service_code, ` + episode + `, ` + enrollment + `,
+			r.units_granted, r.rate, r.granted_start, r.granted_end
+		FROM ` + req + ` r WHERE r.units_granted IS NOT NULL
+		RETURNING id, number`
+}

@@ -64,11 +64,13 @@ func RequestFrom(ctx context.Context) *Request {
 
 // Do runs a write in a transaction (the caller's, when ctx carries one) and
 // returns fn's result. When ctx carries an idempotency Request and Do owns
-// the transaction, the key is claimed first: a retry of the same request
-// returns *Replayed with the first answer and runs nothing; the key sent
-// with another request is ErrKeyReused; otherwise fn runs, and its answer
-// (Request.Render) is stored in the same transaction before it commits.
-// A claimed key whose work fails is rolled back with it.
+// the transaction, a retry of an answered request returns *Replayed with
+// the first answer and runs nothing, and the key sent with another request
+// is ErrKeyReused; otherwise fn runs, and its answer (Request.Render) is
+// stored in the same transaction before it commits. Two at once with one
+// key both run; the first to commit keeps its work and answer, the other
+// is rolled back and answered with the first's. A write that fails stores
+// nothing, so its key may be used again.
 func Do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, fn func(ctx context.Context, tx *sqlx.Tx) (T, error)) (T, error) {
 	var out T
 	req := RequestFrom(ctx)
@@ -81,20 +83,12 @@ func Do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, fn func(ctx c
 		return out, err
 	}
 	err := Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
-		prev, err := ids.Claim(ctx, tx, req.KeyID, req.Key, req.Hash, req.Method, req.Path)
+		prev, err := ids.Lookup(ctx, tx, req.KeyID, req.Key)
 		if err != nil {
 			return err
 		}
 		if prev != nil {
-			if !prev.SameRequest(req.Hash) {
-				return ErrKeyReused
-			}
-			if prev.Body == nil {
-				// Only a committed claim is visible here, and it always
-				// carries its answer; a missing one is a broken record.
-				return fmt.Errorf("idempotency key %d/%q has no stored answer", req.KeyID, req.Key)
-			}
-			return &Replayed{Answer{Status: prev.Status, ContentType: prev.ContentType, Body: prev.Body}}
+			return replayOf(prev, req)
 		}
 		if out, err = fn(ctx, tx); err != nil {
 			return err
@@ -104,13 +98,46 @@ func Do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, fn func(ctx c
 		if a.Status >= 400 {
 			return errNotKept
 		}
-		return ids.Save(ctx, tx, req.KeyID, req.Key, a.Status, a.ContentType, a.Body)
+		stored, err := ids.Insert(ctx, tx, req.KeyID, req.Key, req.Hash, req.Method, req.Path, a)
+		if err != nil {
+			return err
+		}
+		if !stored {
+			return errAnsweredMeanwhile
+		}
+		return nil
 	})
-	if errors.Is(err, errNotKept) {
+	switch {
+	case errors.Is(err, errNotKept):
 		return out, nil
+	case errors.Is(err, errAnsweredMeanwhile):
+		// A retry that ran at the same time committed first: this work is
+		// rolled back, and its answer is the one stored.
+		req.Answered = nil
+		prev, lerr := ids.Lookup(ctx, db, req.KeyID, req.Key)
+		if lerr != nil {
+			return out, lerr
+		}
+		if prev == nil {
+			return out, fmt.Errorf("idempotency key %d/%q answered and gone", req.KeyID, req.Key)
+		}
+		return out, replayOf(prev, req)
 	}
 	return out, err
 }
+
+// replayOf is the error a retry gets: the stored answer, or ErrKeyReused
+// when it answered another request.
+func replayOf(prev *IdempotentResponse, req *Request) error {
+	if !prev.SameRequest(req.Hash) {
+		return ErrKeyReused
+	}
+	return &Replayed{Answer{Status: prev.Status, ContentType: prev.ContentType, Body: prev.Body}}
+}
+
+// errAnsweredMeanwhile rolls back work whose key another transaction
+// answered first.
+var errAnsweredMeanwhile = errors.New("answered meanwhile")
 
 // errNotKept rolls back work whose answer is a failure: a failed request
 // stores nothing, key included.

@@ -22,14 +22,25 @@ type IdempotentResponse struct {
 // SameRequest reports whether the stored answer was for the same request.
 func (r *IdempotentResponse) SameRequest(hash []byte) bool { return bytes.Equal(r.RequestHash, hash) }
 
+// The records are written once, with their answer, when the work is done:
+// a retry that arrives first finds nothing and does the work too, and the
+// second writer of a key finds the first's row on insert (ON CONFLICT DO
+// NOTHING waits for the first to commit or roll back), rolls its own work
+// back and answers with the stored one. One row written once, no update of
+// a large answer, and no lock held from the start of the work.
 const (
-	claimKeySQL = `INSERT INTO idempotency_keys (api_key_id, key, request_hash, method, path)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO NOTHING`
-	readKeySQL = `SELECT request_hash, status_code, content_type, response
-		FROM idempotency_keys WHERE api_key_id = $1 AND key = $2`
-	saveKeySQL = `UPDATE idempotency_keys SET status_code = $3, content_type = $4, response = $5
-		WHERE api_key_id = $1 AND key = $2`
+	lookupKeySQL = `SELECT request_hash, status_code, content_type, response
+		FROM idempotency_keys WHERE api_key_id = $1 AND key = $2 AND status_code IS NOT NULL`
+	insertKeySQL = `INSERT INTO idempotency_keys (api_key_id, key, request_hash, method, path, status_code, content_type, response)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO NOTHING RETURNING true`
+	lookupManySQL = `SELECT key, request_hash, status_code, content_type, response
+		FROM idempotency_keys WHERE api_key_id = $1 AND key = ANY($2) AND status_code IS NOT NULL`
+	insertManySQL = `INSERT INTO idempotency_keys (api_key_id, key, request_hash, method, path, status_code, content_type, response)
+		SELECT $1, x.key, x.hash, $2, $3, x.status, x.ct, x.body
+		FROM unnest($4::text[], $5::bytea[], $6::int[], $7::text[], $8::text[]) AS x(key, hash, status, ct, body)
+		ORDER BY x.key
+		ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO NOTHING RETURNING key`
 )
 
 // Idempotency keeps the records that make a retried POST return its first
@@ -46,7 +57,7 @@ func NewIdempotency(db *sqlx.DB) *Idempotency {
 	if db != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = p.Warm(ctx, claimKeySQL, readKeySQL, saveKeySQL)
+		_ = p.Warm(ctx, lookupKeySQL, insertKeySQL)
 	}
 	return &Idempotency{db: db, stmts: p}
 }
@@ -56,96 +67,62 @@ func NewIdempotency(db *sqlx.DB) *Idempotency {
 // begins (a body that does not decode, input the domain refuses) is still
 // told that its key was used for something else.
 func (i *Idempotency) AnsweredOtherwise(ctx context.Context, keyID int64, key string, hash []byte) (bool, error) {
-	var prev []byte
-	err := i.db.GetContext(ctx, &prev, `SELECT request_hash FROM idempotency_keys
-		WHERE api_key_id = $1 AND key = $2 AND status_code IS NOT NULL`, keyID, key)
-	if errors.Is(err, ErrNoRows) {
-		return false, nil
+	prev, err := i.Lookup(ctx, i.db, keyID, key)
+	if err != nil || prev == nil {
+		return false, err
 	}
-	if err != nil {
-		return false, fmt.Errorf("read idempotency key: %w", err)
-	}
-	return !bytes.Equal(prev, hash), nil
+	return !prev.SameRequest(hash), nil
 }
 
-// Claim reserves (keyID, key) inside tx. When the key was already used it
-// returns the stored response. When another transaction holds the key
-// uncommitted, the insert waits for it, so two concurrent retries never
-// both do the work.
-func (i *Idempotency) Claim(ctx context.Context, tx *sqlx.Tx, keyID int64, key string, hash []byte, method, path string) (*IdempotentResponse, error) {
-	st, err := i.stmts.In(ctx, tx, claimKeySQL)
-	if err != nil {
-		return nil, err
+// Lookup returns the stored answer of (keyID, key), or nil.
+func (i *Idempotency) Lookup(ctx context.Context, ext Ext, keyID int64, key string) (*IdempotentResponse, error) {
+	var prev IdempotentResponse
+	var err error
+	if tx, ok := ext.(*sqlx.Tx); ok {
+		var st *sqlx.Stmt
+		if st, err = i.stmts.In(ctx, tx, lookupKeySQL); err != nil {
+			return nil, err
+		}
+		err = st.GetContext(ctx, &prev, keyID, key)
+	} else {
+		err = sqlx.GetContext(ctx, ext, &prev, lookupKeySQL, keyID, key)
 	}
-	res, err := st.ExecContext(ctx, keyID, key, hash, method, path)
-	if err != nil {
-		return nil, fmt.Errorf("claim idempotency key: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 1 {
+	if errors.Is(err, ErrNoRows) {
 		return nil, nil
 	}
-	if st, err = i.stmts.In(ctx, tx, readKeySQL); err != nil {
-		return nil, err
-	}
-	var prev IdempotentResponse
-	if err := st.GetContext(ctx, &prev, keyID, key); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("read idempotency key: %w", err)
 	}
 	return &prev, nil
 }
 
-// Save stores the answer to the claimed key in tx.
-func (i *Idempotency) Save(ctx context.Context, tx *sqlx.Tx, keyID int64, key string, status int, contentType string, body []byte) error {
-	st, err := i.stmts.In(ctx, tx, saveKeySQL)
+// Insert stores the answer to (keyID, key) in tx. It reports false when
+// another transaction stored an answer to the key first (it waits for that
+// one to commit): the caller rolls its own work back and answers with the
+// stored one.
+func (i *Idempotency) Insert(ctx context.Context, tx *sqlx.Tx, keyID int64, key string, hash []byte, method, path string, a Answer) (bool, error) {
+	st, err := i.stmts.In(ctx, tx, insertKeySQL)
 	if err != nil {
-		return err
+		return false, err
 	}
-	if _, err := st.ExecContext(ctx, keyID, key, status, contentType, string(body)); err != nil {
-		return fmt.Errorf("save idempotent response: %w", err)
+	var ok bool
+	err = st.GetContext(ctx, &ok, keyID, key, hash, method, path, a.Status, a.ContentType, string(a.Body))
+	if errors.Is(err, ErrNoRows) {
+		return false, nil
 	}
-	return nil
+	if err != nil {
+		return false, fmt.Errorf("save idempotent response: %w", err)
+	}
+	return true, nil
 }
 
-const (
-	claimManySQL = `INSERT INTO idempotency_keys (api_key_id, key, request_hash, method, path)
-		SELECT $1, k.key, k.hash, $4, $5 FROM unnest($2::text[], $3::bytea[]) AS k(key, hash)
-		ORDER BY k.key
-		ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO NOTHING
-		RETURNING key`
-	readManySQL = `SELECT key, request_hash, status_code, content_type, response
-		FROM idempotency_keys WHERE api_key_id = $1 AND key = ANY($2)`
-	saveManySQL = `UPDATE idempotency_keys t SET status_code = x.status, content_type = x.ct, response = x.body
-		FROM unnest($2::text[], $3::int[], $4::text[], $5::text[]) AS x(key, status, ct, body)
-		WHERE t.api_key_id = $1 AND t.key = x.key`
-	dropManySQL = `DELETE FROM idempotency_keys WHERE api_key_id = $1 AND key = ANY($2) AND status_code IS NULL`
-)
-
-// ClaimMany reserves several keys of one API key at once (group commit of
-// separate requests) and returns the stored responses of the keys that were
-// already used. Keys must be distinct.
-func (i *Idempotency) ClaimMany(ctx context.Context, tx *sqlx.Tx, keyID int64, keys []string, hashes [][]byte, method, path string) (map[string]*IdempotentResponse, error) {
-	var claimed []string
-	if err := tx.SelectContext(ctx, &claimed, claimManySQL, keyID, pq.Array(keys), pq.ByteaArray(hashes), method, path); err != nil {
-		return nil, fmt.Errorf("claim idempotency keys: %w", err)
-	}
-	if len(claimed) == len(keys) {
-		return map[string]*IdempotentResponse{}, nil
-	}
-	fresh := make(map[string]bool, len(claimed))
-	for _, k := range claimed {
-		fresh[k] = true
-	}
-	var used []string
-	for _, k := range keys {
-		if !fresh[k] {
-			used = append(used, k)
-		}
-	}
+// LookupMany returns the stored answers of the keys of keyID that have one.
+func (i *Idempotency) LookupMany(ctx context.Context, tx *sqlx.Tx, keyID int64, keys []string) (map[string]*IdempotentResponse, error) {
 	var rows []struct {
 		Key string `db:"key"`
 		IdempotentResponse
 	}
-	if err := tx.SelectContext(ctx, &rows, readManySQL, keyID, pq.Array(used)); err != nil {
+	if err := tx.SelectContext(ctx, &rows, lookupManySQL, keyID, pq.Array(keys)); err != nil {
 		return nil, fmt.Errorf("read idempotency keys: %w", err)
 	}
 	out := make(map[string]*IdempotentResponse, len(rows))
@@ -155,25 +132,41 @@ func (i *Idempotency) ClaimMany(ctx context.Context, tx *sqlx.Tx, keyID int64, k
 	return out, nil
 }
 
-// SaveMany stores the answers of claimed keys.
-func (i *Idempotency) SaveMany(ctx context.Context, tx *sqlx.Tx, keyID int64, keys []string, statuses []int64, contentTypes, bodies []string) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, saveManySQL, keyID, pq.Array(keys), pq.Array(statuses), pq.Array(contentTypes), pq.Array(bodies)); err != nil {
-		return fmt.Errorf("save idempotent responses: %w", err)
-	}
-	return nil
+// Stored is one answer InsertMany stores.
+type Stored struct {
+	Key  string
+	Hash []byte
+	Answer
 }
 
-// DropMany releases claimed keys whose requests failed: a failed request
-// stores nothing, so the key may be used again.
-func (i *Idempotency) DropMany(ctx context.Context, tx *sqlx.Tx, keyID int64, keys []string) error {
-	if len(keys) == 0 {
-		return nil
+// InsertMany stores several answers of keyID (one method and path) and
+// returns the keys another transaction had answered first.
+func (i *Idempotency) InsertMany(ctx context.Context, tx *sqlx.Tx, keyID int64, method, path string, rows []Stored) ([]string, error) {
+	if len(rows) == 0 {
+		return nil, nil
 	}
-	if _, err := tx.ExecContext(ctx, dropManySQL, keyID, pq.Array(keys)); err != nil {
-		return fmt.Errorf("release idempotency keys: %w", err)
+	keys, hashes := make([]string, len(rows)), make([][]byte, len(rows))
+	statuses, types, bodies := make([]int64, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+	for k, r := range rows {
+		keys[k], hashes[k], statuses[k], types[k], bodies[k] = r.Key, r.Hash, int64(r.Status), r.ContentType, string(r.Body)
 	}
-	return nil
+	var inserted []string
+	if err := tx.SelectContext(ctx, &inserted, insertManySQL, keyID, method, path, pq.Array(keys), pq.ByteaArray(hashes),
+		pq.Array(statuses), pq.Array(types), pq.Array(bodies)); err != nil {
+		return nil, fmt.Errorf("save idempotent responses: %w", err)
+	}
+	if len(inserted) == len(rows) {
+		return nil, nil
+	}
+	done := make(map[string]bool, len(inserted))
+	for _, k := range inserted {
+		done[k] = true
+	}
+	var taken []string
+	for _, k := range keys {
+		if !done[k] {
+			taken = append(taken, k)
+		}
+	}
+	return taken, nil
 }

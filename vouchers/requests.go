@@ -140,6 +140,28 @@ type Ceiling struct {
 	EndDate   rss.Date `json:"end_date"`
 }
 
+// storeDecisionStatement stores a request with its decision, trace and
+// facts, its authorization when granted (the ledger's insert) and its
+// audit event, in one statement, and returns the request as stored.
+var storeDecisionStatement = `WITH v AS (
+		INSERT INTO voucher_requests AS v (provider_id, client_id, enrollment_id, program_code,
+			service_code, staff_id, units_requested, rate, start_date, end_date, note, rules_decision, decision, units_granted,
+			granted_start, granted_end, reason_codes, hits, trace, facts, rule_set_version, submitted_by, submitted_at, decided_at,
+			ceiling_units, ceiling_start, ceiling_end)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+			$24, $25, $26)
+		RETURNING *),
+	a AS (` + ledger.GrantSQL("v", "$27::bigint", "$28::bigint", "$29::bigint") + `),
+	ev AS (` + access.EventSQL("v", "$21::bigint", "$30::text", "$1::bigint", "'create'", "'voucher_request'", "x.id::text",
+	"x.client_id", "x.decision", "$31::text") + `)
+	SELECT ` + requestOwnColumns + `, a.id AS authorization_id, a.number AS authorization_number FROM v LEFT JOIN a ON true`
+
+// requestOwnColumns are a request's own columns (its authorization aside).
+const requestOwnColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
+	v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
+	v.units_requested, v.rate, v.start_date, v.end_date, v.note, v.rules_decision, v.decision, v.units_granted,
+	v.granted_start, v.granted_end, v.reason_codes, v.hits, v.trace, v.facts, v.rule_set_version, v.submitted_at, v.decided_at`
+
 const requestColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
 	v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
 	v.units_requested, v.rate, v.start_date, v.end_date, v.note, v.rules_decision, v.decision, v.units_granted,
@@ -165,7 +187,9 @@ func (v *VoucherRequest) decode() error {
 }
 
 // Submit adjudicates a provider's voucher request and stores the decision,
-// its trace and facts, and (when granted) the authorization, in one transaction.
+// its trace and facts, and (when granted) the authorization, in one
+// transaction: the facts in two statements (the episode locked, then the
+// rest), the decision in memory, the answer written and returned as stored.
 func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherRequest, error) {
 	a, err := access.Require(ctx, access.RoleProvider)
 	if err != nil {
@@ -176,48 +200,23 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 	}
 	var out VoucherRequest
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
-			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
-		}
-		svc, err := LoadService(ctx, tx, n.ServiceCode)
-		if errors.Is(err, rss.ErrNotFound) {
-			return rss.Invalid("service_code", "unknown_id", "no service %q", n.ServiceCode)
-		}
+		sn, err := s.takeSnapshot(ctx, tx, a.ProviderID, &n)
 		if err != nil {
 			return err
 		}
-		if n.ProgramCode == "" {
-			n.ProgramCode = svc.ProgramCode
-		}
-		prog, err := loadProgram(ctx, tx, n.ProgramCode)
-		if errors.Is(err, rss.ErrNotFound) {
-			return rss.Invalid("program_code", "unknown_id", "no program %q", n.ProgramCode)
-		}
-		if err != nil {
-			return err
-		}
-		if n.StaffID != nil {
-			var ok bool
-			if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM staff WHERE id = $1 AND provider_id = $2)`, *n.StaffID, a.ProviderID); err != nil {
-				return err
-			}
-			if !ok {
-				return rss.Invalid("staff_id", "unknown_id", "no staff %d at this agency", *n.StaffID)
-			}
-		}
-		facts, enr, err := s.gatherVoucherFacts(ctx, tx, a.ProviderID, &n, &prog, &svc)
-		if err != nil {
-			return err
-		}
-		d := adjudication.DecideVoucher(facts)
-		out, err = s.storeDecision(ctx, tx, a, &n, &svc, facts, enr, d)
+		d := adjudication.DecideVoucher(sn.facts)
+		out, err = s.storeDecision(ctx, tx, a, &n, sn, d)
 		return err
 	})
 	return out, err
 }
 
-func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor, n *NewVoucherRequest, svc *CatalogService,
-	facts *adjudication.VoucherFacts, enr *Enrollment, d adjudication.VoucherDecision) (VoucherRequest, error) {
+// storeDecision writes the request with its decision, trace and facts, and
+// the authorization when granted, and returns the request as stored, as
+// the provider may see it.
+func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor, n *NewVoucherRequest, sn *snapshot,
+	d adjudication.VoucherDecision) (VoucherRequest, error) {
+	facts, enr, svc := sn.facts, sn.enrollment, sn.ref.Services[n.ServiceCode]
 	trace, err := json.Marshal(d.Trace)
 	if err != nil {
 		return VoucherRequest{}, err
@@ -253,35 +252,33 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 	if d.Decision != adjudication.Pended {
 		decidedAt = now
 	}
-	var id int64
-	err = tx.GetContext(ctx, &id, `INSERT INTO voucher_requests (provider_id, client_id, enrollment_id, program_code,
-			service_code, staff_id, units_requested, rate, start_date, end_date, note, rules_decision, decision, units_granted,
-			granted_start, granted_end, reason_codes, hits, trace, facts, rule_set_version, submitted_by, submitted_at, decided_at,
-			ceiling_units, ceiling_start, ceiling_end)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26)
-		RETURNING id`,
+	var person, episode, enrollment any
+	if enr != nil {
+		person, episode, enrollment = enr.PersonID, enr.EpisodeID, enr.ID
+	}
+	st, err := s.stmts.In(ctx, tx, storeDecisionStatement)
+	if err != nil {
+		return VoucherRequest{}, err
+	}
+	var out VoucherRequest
+	err = st.GetContext(ctx, &out,
 		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.Units, svc.Rate, n.StartDate, n.EndDate,
 		n.Note, string(d.Decision), units, gStart, gEnd, pq.Array(codes), string(hits), string(trace), string(factsJSON), d.RuleSetVersion,
-		a.KeyID, now, decidedAt, d.Ceiling.Units, rss.NewDate(d.Ceiling.Start), rss.NewDate(d.Ceiling.End))
+		a.KeyID, now, decidedAt, d.Ceiling.Units, rss.NewDate(d.Ceiling.Start), rss.NewDate(d.Ceiling.End),
+		person, episode, enrollment, string(a.Role), a.RequestID)
 	if err != nil {
 		return VoucherRequest{}, fmt.Errorf("store voucher request: %w", err)
 	}
-	if granted {
-		vr := VoucherRequest{ID: id, ClientID: n.ClientID, ProviderID: a.ProviderID, ProgramCode: n.ProgramCode, ServiceCode: svc.Code, Rate: svc.Rate}
-		if _, err := createAuthorization(ctx, tx, &vr, enr, d.Units, gStart, gEnd); err != nil {
-			return VoucherRequest{}, err
-		}
+	if granted && out.AuthorizationID == nil {
+		return VoucherRequest{}, fmt.Errorf("voucher request %d was granted without an authorization", out.ID)
 	}
-	if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "voucher_request", EntityID: access.ID(id),
-		ClientID: n.ClientID, Purpose: string(d.Decision)}); err != nil {
+	if err := out.decode(); err != nil {
 		return VoucherRequest{}, err
 	}
-	out, err := getRequest(ctx, tx, id)
-	if err != nil {
-		return out, err
+	if err := out.redact(sn.seen(a.ProviderID)); err != nil {
+		return VoucherRequest{}, err
 	}
-	return out, out.shownTo(ctx, tx, a, s.Today())
+	return out, nil
 }
 
 // withheld stands in for a reason's detail that quotes another agency's
@@ -301,12 +298,21 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 	if err != nil {
 		return err
 	}
+	return v.redact(seen)
+}
+
+// redact withholds the details seen refuses, in the reasons and the trace.
+// Only a rule that fired has a detail, and every fired rule is a reason, so
+// the trace is rewritten only when a reason was.
+func (v *VoucherRequest) redact(seen func(int64) bool) error {
+	hidden := false
 	for i := range v.Reasons {
 		if !seen(v.Reasons[i].Source) {
 			v.Reasons[i].Detail, v.Reasons[i].Source = withheld, 0
+			hidden = true
 		}
 	}
-	if len(v.Trace) == 0 {
+	if !hidden || len(v.Trace) == 0 {
 		return nil
 	}
 	var trace []adjudication.TraceEntry
@@ -314,6 +320,7 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 		return fmt.Errorf("decode trace: %w", err)
 	}
 	redactTrace(trace, seen)
+	var err error
 	v.Trace, err = json.Marshal(trace)
 	return err
 }
@@ -627,25 +634,24 @@ type grantDecision struct {
 // to the ceiling the reduce rules set (now and when the request was made).
 func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, r Review) (adjudication.VoucherDecision, grantDecision, error) {
 	var none grantDecision
-	svc, err := LoadService(ctx, tx, vr.ServiceCode)
-	if err != nil {
-		return adjudication.VoucherDecision{}, none, err
-	}
-	prog, err := loadProgram(ctx, tx, vr.ProgramCode)
-	if err != nil {
-		return adjudication.VoucherDecision{}, none, err
-	}
 	n := NewVoucherRequest{ClientID: vr.ClientID, ProgramCode: vr.ProgramCode, ServiceCode: vr.ServiceCode,
 		EnrollmentID: vr.EnrollmentID, StaffID: vr.StaffID, Units: vr.UnitsRequested, StartDate: vr.StartDate, EndDate: vr.EndDate}
-	facts, enr, err := s.gatherVoucherFacts(ctx, tx, vr.ProviderID, &n, &prog, &svc)
-	if errors.Is(err, rss.ErrInvalid) {
-		// The request's own enrollment is gone from under it.
-		return adjudication.VoucherDecision{}, none, rss.Coded(rss.ErrConflict, "no_enrollment",
-			"the client has no enrollment to authorize against; deny the request")
+	sn, err := s.takeSnapshot(ctx, tx, vr.ProviderID, &n)
+	var ve *rss.ValidationError
+	if errors.As(err, &ve) {
+		// What the request names no longer holds: its enrollment is gone
+		// from under it, or its staff member left the agency.
+		if len(ve.Fields) > 0 && ve.Fields[0].Field == "enrollment_id" {
+			return adjudication.VoucherDecision{}, none, rss.Coded(rss.ErrConflict, "no_enrollment",
+				"the client has no enrollment to authorize against; deny the request")
+		}
+		return adjudication.VoucherDecision{}, none, rss.Coded(rss.ErrConflict, "request_outdated",
+			"the request can no longer be granted as made (%s); deny it", ve.Error())
 	}
 	if err != nil {
 		return adjudication.VoucherDecision{}, none, err
 	}
+	facts, enr := sn.facts, sn.enrollment
 	d := adjudication.DecideVoucher(facts)
 	var denied []string
 	var why []string

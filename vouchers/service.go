@@ -14,10 +14,12 @@ import (
 // Service is the vouchers domain. Its methods take the actor from ctx and
 // own their transactions (joining the caller's when ctx carries one).
 type Service struct {
-	db  *sqlx.DB
-	ids *pg.Idempotency
-	now func() time.Time
-	loc *time.Location
+	db    *sqlx.DB
+	ids   *pg.Idempotency
+	refs  referenceCache
+	stmts *pg.Prepared
+	now   func() time.Time
+	loc   *time.Location
 }
 
 // New returns a Service over db. now is the clock (injected so tests and
@@ -27,7 +29,17 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Service{db: db, ids: pg.NewIdempotency(db), now: now, loc: loc}
+	s := &Service{db: db, ids: pg.NewIdempotency(db), stmts: pg.NewPrepared(db), now: now, loc: loc}
+	// The voucher snapshot's statements are prepared once per connection,
+	// so their plans are made once rather than on every request (they are
+	// large: planning them took longer than running them). When the schema
+	// is not there yet they are prepared per transaction instead.
+	if db != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.stmts.Warm(ctx, lockStatement, factsStatement, storeDecisionStatement)
+	}
+	return s
 }
 
 // Today is the civil date now in the service's time zone.

@@ -74,13 +74,7 @@ func personView(ctx context.Context, ext pg.Ext, a access.Actor, personID int64,
 // consent of the person naming recipient as the provider they may disclose to.
 func consentingAgencies(ctx context.Context, ext pg.Ext, personID, recipient int64, today rss.Date) ([]int64, error) {
 	out := []int64{}
-	err := sqlx.SelectContext(ctx, ext, &out, `SELECT DISTINCT k.disclosing_provider_id FROM consents k
-		JOIN clients o ON o.id = k.client_id
-		WHERE o.person_id = $1 AND k.recipient_type = 'provider' AND k.recipient_provider_id = $2
-		  AND k.disclosing_provider_id <> $2 AND k.revoked_at IS NULL AND k.signed_on <= $3
-		  AND (k.expires_on IS NULL OR k.expires_on >= $3)
-		ORDER BY 1`, personID, recipient, today)
-	if err != nil {
+	if err := sqlx.SelectContext(ctx, ext, &out, consentingSQL("$1", "$2", "$3")+` ORDER BY 1`, personID, recipient, today); err != nil {
 		return nil, fmt.Errorf("consenting agencies: %w", err)
 	}
 	return out, nil

@@ -1,0 +1,444 @@
+package vouchers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+
+	"rss"
+	"rss/adjudication"
+	"rss/ledger"
+	"rss/pg"
+)
+
+// A voucher request is decided on a snapshot of facts read in two
+// statements: the first locks the person's episode (so two requests in it
+// are decided one after the other against the same totals) and reads the
+// reference version; the second, whose snapshot starts after the lock is
+// held, reads every other fact at once. Reference data (programs, services,
+// providers, staff, settings) comes from a per-process cache that reloads
+// whenever reference_version moves (a trigger on every reference table
+// moves it), so an admin's change applies to the very next request.
+
+// Reference is one version of the reference data, with the rules' views of
+// it converted once.
+type Reference struct {
+	Version   int64
+	Programs  map[string]*Program
+	Services  map[string]*CatalogService
+	Providers map[int64]*Provider
+	Staff     map[int64]*Staff
+	Settings  adjudication.Settings
+
+	rulePrograms  map[string]adjudication.Program
+	ruleServices  map[string]adjudication.Service
+	ruleProviders map[int64]adjudication.Provider
+	ruleStaff     map[int64]*adjudication.Staff
+}
+
+// referenceCache keeps the newest Reference a process has read.
+type referenceCache struct {
+	mu  sync.Mutex
+	ref *Reference
+}
+
+// latest is the newest snapshot read, or nil.
+func (c *referenceCache) latest() *Reference {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ref
+}
+
+// get returns the snapshot of version, loading it through ext when the
+// cached one is another.
+func (c *referenceCache) get(ctx context.Context, ext pg.Ext, version int64) (*Reference, error) {
+	c.mu.Lock()
+	ref := c.ref
+	c.mu.Unlock()
+	if ref != nil && ref.Version == version {
+		return ref, nil
+	}
+	ref, err := LoadReference(ctx, ext, version)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.ref == nil || c.ref.Version <= version {
+		c.ref = ref
+	}
+	c.mu.Unlock()
+	return ref, nil
+}
+
+// LoadReference reads the whole reference data through ext, as version.
+func LoadReference(ctx context.Context, ext pg.Ext, version int64) (*Reference, error) {
+	r := &Reference{Version: version, Programs: map[string]*Program{}, Services: map[string]*CatalogService{},
+		Providers: map[int64]*Provider{}, rulePrograms: map[string]adjudication.Program{}, ruleServices: map[string]adjudication.Service{},
+		ruleProviders: map[int64]adjudication.Provider{}, ruleStaff: map[int64]*adjudication.Staff{}}
+	programs, err := LoadPrograms(ctx, ext)
+	if err != nil {
+		return nil, err
+	}
+	for i := range programs {
+		p := &programs[i]
+		r.Programs[p.Code], r.rulePrograms[p.Code] = p, RuleProgram(p)
+	}
+	services, err := LoadServices(ctx, ext)
+	if err != nil {
+		return nil, err
+	}
+	for i := range services {
+		sv := &services[i]
+		r.Services[sv.Code], r.ruleServices[sv.Code] = sv, RuleService(sv)
+	}
+	providers, err := LoadProviders(ctx, ext, nil)
+	if err != nil {
+		return nil, err
+	}
+	for i := range providers {
+		p := &providers[i]
+		r.Providers[p.ID], r.ruleProviders[p.ID] = p, RuleProvider(p)
+	}
+	var ids []int64
+	if err := sqlx.SelectContext(ctx, ext, &ids, `SELECT id FROM staff`); err != nil {
+		return nil, fmt.Errorf("load staff ids: %w", err)
+	}
+	if r.Staff, err = LoadStaff(ctx, ext, ids); err != nil {
+		return nil, err
+	}
+	for id, st := range r.Staff {
+		r.ruleStaff[id] = RuleStaff(st, r.Staff)
+	}
+	if r.Settings, err = LoadSettings(ctx, ext); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// RuleProgram, RuleService, RuleProvider and RuleStaff are the rules' views.
+func (r *Reference) RuleProgram(code string) (adjudication.Program, bool) {
+	p, ok := r.rulePrograms[code]
+	return p, ok
+}
+func (r *Reference) RuleService(code string) (adjudication.Service, bool) {
+	s, ok := r.ruleServices[code]
+	return s, ok
+}
+func (r *Reference) RuleProvider(id int64) (adjudication.Provider, bool) {
+	p, ok := r.ruleProviders[id]
+	return p, ok
+}
+func (r *Reference) RuleStaff(id int64) *adjudication.Staff { return r.ruleStaff[id] }
+
+// enrollmentJSON is an enrollment as the snapshot statements render it.
+type enrollmentJSON struct {
+	ID                 int64    `json:"id"`
+	ClientID           int64    `json:"client_id"`
+	PersonID           int64    `json:"person_id"`
+	ProgramCode        string   `json:"program_code"`
+	ProviderID         int64    `json:"provider_id"`
+	EpisodeID          int64    `json:"episode_id"`
+	AssignedStaffID    *int64   `json:"assigned_staff_id"`
+	PrimaryCaseManager bool     `json:"primary_case_manager"`
+	StartDate          rss.Date `json:"start_date"`
+	PlannedEndDate     rss.Date `json:"planned_end_date"`
+	DischargeDate      rss.Date `json:"discharge_date"`
+}
+
+func (e *enrollmentJSON) enrollment() *Enrollment {
+	return &Enrollment{ID: e.ID, ClientID: e.ClientID, PersonID: e.PersonID, ProgramCode: e.ProgramCode, ProviderID: e.ProviderID,
+		EpisodeID: e.EpisodeID, AssignedStaffID: e.AssignedStaffID, PrimaryCaseManager: e.PrimaryCaseManager, StartDate: e.StartDate,
+		PlannedEndDate: e.PlannedEndDate, DischargeDate: e.DischargeDate}
+}
+
+const enrollmentJSONColumns = `json_build_object('id', e.id, 'client_id', e.client_id, 'person_id', e.person_id,
+	'program_code', e.program_code, 'provider_id', e.provider_id, 'episode_id', e.episode_id, 'assigned_staff_id', e.assigned_staff_id,
+	'primary_case_manager', e.primary_case_manager, 'start_date', e.start_date, 'planned_end_date', e.planned_end_date,
+	'discharge_date', e.discharge_date)`
+
+// lockStatement picks the request's enrollment ($1 client, $2 agency, $3 the
+// enrollment named or NULL, $4 program), locks its episode and reads the
+// reference version.
+var lockStatement = `WITH enr AS (
+		SELECT e.* FROM enrollments e
+		WHERE e.client_id = $1 AND e.provider_id = $2
+		  AND CASE WHEN $3::bigint IS NULL THEN e.program_code = $4 ELSE e.id = $3 END
+		ORDER BY e.discharge_date IS NULL DESC, e.start_date DESC, e.id DESC LIMIT 1),
+	locked AS (` + ledger.LockEpisodeSQL("(SELECT episode_id FROM enr)") + `)
+	SELECT (SELECT version FROM reference_version WHERE id = 1) AS ref_version,
+	       EXISTS (SELECT 1 FROM clients WHERE id = $1 AND provider_id = $2) AS client_ok,
+	       (SELECT ` + enrollmentJSONColumns + ` FROM enr e) AS enrollment,
+	       (SELECT dollar_cap FROM locked) AS dollar_cap`
+
+// factsStatement reads the rest ($1 client, $2 agency, $3 program, $4 staff
+// or NULL, $5 episode or NULL, $6 today). The client is NULL unless the
+// agency keeps that record.
+var factsStatement = `WITH me AS (
+		SELECT id, person_id, date_of_birth, medicaid_id, catchment_area, substance_use_status FROM clients
+		WHERE id = $1 AND provider_id = $2),
+	consenting AS (` + consentingSQL("(SELECT person_id FROM me)", "$2", "$6") + `),
+	visible AS (SELECT $2::bigint AS p UNION SELECT p FROM consenting)
+	SELECT
+		(SELECT row_to_json(me) FROM me) AS client,
+		COALESCE((SELECT json_agg(p ORDER BY p) FROM consenting), '[]') AS consenting,
+		COALESCE((SELECT json_agg(json_build_object('disclosing_provider_id', k.disclosing_provider_id, 'recipient_type', k.recipient_type,
+		          'purposes', k.purposes, 'signed_on', k.signed_on, 'expires_on', k.expires_on, 'revoked', k.revoked_at IS NOT NULL) ORDER BY k.id)
+		          FROM consents k WHERE k.client_id = $1), '[]') AS consents,
+		(SELECT min(interview_date) FROM gpra_interviews WHERE episode_id = $5 AND kind = 'intake' AND status = 'completed'
+		   AND provider_id IN (SELECT p FROM visible)) AS intake_date,
+		EXISTS (SELECT 1 FROM gpra_interviews WHERE episode_id = $5 AND kind = 'follow_up' AND provider_id IN (SELECT p FROM visible)) AS followup,
+		(SELECT count(*) FROM enrollments WHERE assigned_staff_id = $4 AND program_code = $3 AND discharge_date IS NULL
+		   AND client_id <> $1) AS caseload,
+		COALESCE((SELECT json_agg(json_build_object('kind', cp.kind, 'program_code', cp.program_code, 'start_date', cp.start_date,
+		          'end_date', cp.end_date, 'closed', cp.closed_at IS NOT NULL,
+		          'services', ARRAY(SELECT s.service_code FROM care_plan_services s WHERE s.care_plan_id = cp.id ORDER BY 1)) ORDER BY cp.id)
+		          FROM care_plans cp WHERE cp.client_id = $1 AND cp.program_code = $3), '[]') AS care_plans,
+		` + ledger.PersonAuthorizationsJSON("(SELECT person_id FROM me)", "$3") + ` AS authorizations,
+		COALESCE((SELECT json_agg(` + enrollmentJSONColumns + ` ORDER BY e.id)
+		          FROM enrollments e WHERE e.episode_id = $5 AND e.provider_id <> $2), '[]') AS others,
+		EXISTS (SELECT 1 FROM enrollments e JOIN programs p ON p.code = e.program_code
+		        WHERE e.client_id = $1 AND p.clinical AND e.discharge_date IS NULL) AS clinical_enrollment,
+		EXISTS (SELECT 1 FROM voucher_requests v JOIN programs p ON p.code = v.program_code
+		        WHERE v.client_id = $1 AND p.clinical AND v.decision = 'pended') AS pended_clinical`
+
+// consentingSQL selects (as p) the agencies that hold, on day today, a
+// current consent of person naming recipient as the provider they may
+// disclose to. (consentingAgencies runs the same condition on its own.)
+func consentingSQL(person, recipient, today string) string {
+	return `SELECT DISTINCT k.disclosing_provider_id AS p FROM consents k
+		JOIN clients o ON o.id = k.client_id
+		WHERE o.person_id = ` + person + ` AND k.recipient_type = 'provider' AND k.recipient_provider_id = ` + recipient + `
+		  AND k.disclosing_provider_id <> ` + recipient + ` AND k.revoked_at IS NULL AND k.signed_on <= ` + today + `
+		  AND (k.expires_on IS NULL OR k.expires_on >= ` + today + `)`
+}
+
+// snapshot is what a voucher decision is made on, and what its answer needs.
+type snapshot struct {
+	facts      *adjudication.VoucherFacts
+	ref        *Reference
+	enrollment *Enrollment
+	client     Client // the agency's record, with its person
+	consenting []int64
+}
+
+// takeSnapshot checks a request of agency providerID against the
+// reference data and locks and reads its facts. It resolves n's program
+// from its service when none is named. Unknown ids are field errors, in
+// the order a caller reads them: client, service, program, enrollment, staff.
+func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int64, n *NewVoucherRequest) (*snapshot, error) {
+	today := s.Today()
+	// The program picks the enrollment the lock statement takes; it is read
+	// from the newest reference data at hand and checked against the
+	// version the statement reads (an admin moving a service between
+	// programs in between costs one more statement).
+	program := n.ProgramCode
+	if program == "" {
+		if pre := s.refs.latest(); pre != nil && pre.Services[n.ServiceCode] != nil {
+			program = pre.Services[n.ServiceCode].ProgramCode
+		}
+	}
+	var lk struct {
+		Version    int64      `db:"ref_version"`
+		ClientOK   bool       `db:"client_ok"`
+		Enrollment []byte     `db:"enrollment"`
+		Cap        *rss.Money `db:"dollar_cap"`
+	}
+	var ref *Reference
+	lock, err := s.stmts.In(ctx, tx, lockStatement)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		if err := lock.GetContext(ctx, &lk, n.ClientID, providerID, n.EnrollmentID, program); err != nil {
+			return nil, fmt.Errorf("lock voucher facts: %w", err)
+		}
+		var err error
+		if ref, err = s.refs.get(ctx, tx, lk.Version); err != nil {
+			return nil, err
+		}
+		if !lk.ClientOK {
+			return nil, rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
+		}
+		svc := ref.Services[n.ServiceCode]
+		if svc == nil {
+			return nil, rss.Invalid("service_code", "unknown_id", "no service %q", n.ServiceCode)
+		}
+		if n.ProgramCode == "" {
+			n.ProgramCode = svc.ProgramCode
+		}
+		if ref.Programs[n.ProgramCode] == nil {
+			return nil, rss.Invalid("program_code", "unknown_id", "no program %q", n.ProgramCode)
+		}
+		if program == n.ProgramCode {
+			break
+		}
+		program = n.ProgramCode
+	}
+	if n.StaffID != nil {
+		if st := ref.Staff[*n.StaffID]; st == nil || st.ProviderID != providerID {
+			return nil, rss.Invalid("staff_id", "unknown_id", "no staff %d at this agency", *n.StaffID)
+		}
+	}
+	prog, _ := ref.RuleProgram(n.ProgramCode)
+	svc, _ := ref.RuleService(n.ServiceCode)
+	sn := &snapshot{ref: ref, facts: &adjudication.VoucherFacts{
+		Today: today.Time,
+		Request: adjudication.VoucherRequest{ProviderID: providerID, ProgramCode: n.ProgramCode, ServiceCode: n.ServiceCode,
+			Units: n.Units, Start: n.StartDate.Time, End: n.EndDate.Time},
+		Program: prog, Service: svc, Settings: ref.Settings,
+	}}
+	f := sn.facts
+	if p, ok := ref.RuleProvider(providerID); ok {
+		f.Provider = p
+	}
+	var episode any
+	if lk.Enrollment != nil {
+		var e enrollmentJSON
+		if err := json.Unmarshal(lk.Enrollment, &e); err != nil {
+			return nil, fmt.Errorf("decode enrollment: %w", err)
+		}
+		sn.enrollment = e.enrollment()
+		f.Enrollment = RuleEnrollment(sn.enrollment)
+		episode = e.EpisodeID
+		// The episode's own cap governs: the program's when it opened,
+		// raised only by a reviewer's recorded exception.
+		f.Program.HasDollarCap = lk.Cap != nil
+		if lk.Cap != nil {
+			f.Program.EpisodeDollarCap = lk.Cap.Decimal
+		}
+	} else if n.EnrollmentID != nil {
+		return nil, rss.Invalid("enrollment_id", "unknown_id", "no enrollment %d of this client with this agency", *n.EnrollmentID)
+	}
+
+	var staffID any
+	switch {
+	case n.StaffID != nil:
+		staffID = *n.StaffID
+	case sn.enrollment != nil && sn.enrollment.AssignedStaffID != nil:
+		staffID = *sn.enrollment.AssignedStaffID
+	}
+	// The caseload is counted only where the program caps it for the
+	// staff member's role (RCM): elsewhere it is a count nobody reads.
+	var caseloadStaff any
+	if id, ok := staffID.(int64); ok {
+		f.Staff = ref.RuleStaff(id)
+		if f.Staff != nil {
+			if _, capped := f.Program.CaseloadCaps[f.Staff.Role]; capped {
+				caseloadStaff = id
+			}
+		}
+	}
+
+	var q struct {
+		Client         []byte   `db:"client"`
+		Consenting     []byte   `db:"consenting"`
+		Consents       []byte   `db:"consents"`
+		IntakeDate     rss.Date `db:"intake_date"`
+		Followup       bool     `db:"followup"`
+		Caseload       int      `db:"caseload"`
+		CarePlans      []byte   `db:"care_plans"`
+		Authorizations []byte   `db:"authorizations"`
+		Others         []byte   `db:"others"`
+		Clinical       bool     `db:"clinical_enrollment"`
+		PendedClinical bool     `db:"pended_clinical"`
+	}
+	facts, err := s.stmts.In(ctx, tx, factsStatement)
+	if err != nil {
+		return nil, err
+	}
+	if err := facts.GetContext(ctx, &q, n.ClientID, providerID, n.ProgramCode, caseloadStaff, episode, today); err != nil {
+		return nil, fmt.Errorf("voucher facts: %w", err)
+	}
+	if q.Client == nil {
+		// Checked by the lock statement; gone since would be a broken record.
+		return nil, fmt.Errorf("%w: client %d", rss.ErrNotFound, n.ClientID)
+	}
+	var c struct {
+		ID                 int64    `json:"id"`
+		PersonID           int64    `json:"person_id"`
+		DateOfBirth        rss.Date `json:"date_of_birth"`
+		MedicaidID         *string  `json:"medicaid_id"`
+		CatchmentArea      string   `json:"catchment_area"`
+		SubstanceUseStatus string   `json:"substance_use_status"`
+	}
+	var consents []struct {
+		DisclosingProviderID int64    `json:"disclosing_provider_id"`
+		RecipientType        string   `json:"recipient_type"`
+		Purposes             []string `json:"purposes"`
+		SignedOn             rss.Date `json:"signed_on"`
+		ExpiresOn            rss.Date `json:"expires_on"`
+		Revoked              bool     `json:"revoked"`
+	}
+	var plans []struct {
+		Kind        string   `json:"kind"`
+		ProgramCode string   `json:"program_code"`
+		StartDate   rss.Date `json:"start_date"`
+		EndDate     rss.Date `json:"end_date"`
+		Closed      bool     `json:"closed"`
+		Services    []string `json:"services"`
+	}
+	var auths []ledger.Authorization
+	var others []enrollmentJSON
+	for _, d := range []struct {
+		raw []byte
+		v   any
+	}{{q.Client, &c}, {q.Consenting, &sn.consenting}, {q.Consents, &consents}, {q.CarePlans, &plans},
+		{q.Authorizations, &auths}, {q.Others, &others}} {
+		if err := json.Unmarshal(d.raw, d.v); err != nil {
+			return nil, fmt.Errorf("decode voucher facts: %w", err)
+		}
+	}
+	sn.client = Client{ID: c.ID, PersonID: c.PersonID, ProviderID: providerID, DateOfBirth: c.DateOfBirth, MedicaidID: c.MedicaidID,
+		CatchmentArea: c.CatchmentArea, SubstanceUseStatus: c.SubstanceUseStatus}
+	f.Client = RuleClient(&sn.client)
+	for _, k := range consents {
+		f.Consents = append(f.Consents, adjudication.Consent{DisclosingProviderID: k.DisclosingProviderID, RecipientType: k.RecipientType,
+			Purposes: k.Purposes, SignedOn: k.SignedOn.Time, ExpiresOn: k.ExpiresOn.Time, Revoked: k.Revoked})
+	}
+	if f.Consents == nil {
+		f.Consents = []adjudication.Consent{}
+	}
+	if sn.enrollment != nil && f.Program.GPRARequired {
+		f.GPRA = adjudication.GPRA{IntakeCompleted: !q.IntakeDate.IsZero(), IntakeDate: q.IntakeDate.Time, FollowupRecorded: q.Followup}
+	}
+	if f.Staff != nil {
+		f.Caseload = q.Caseload
+	}
+	for _, p := range plans {
+		f.CarePlans = append(f.CarePlans, adjudication.CarePlan{Kind: p.Kind, ProgramCode: p.ProgramCode, Start: p.StartDate.Time,
+			End: p.EndDate.Time, Closed: p.Closed, Services: p.Services})
+	}
+	f.Authorizations = make([]adjudication.Authorization, len(auths))
+	for i := range auths {
+		f.Authorizations[i] = auths[i].Rule()
+	}
+	for i := range others {
+		f.OtherEnrollments = append(f.OtherEnrollments, *RuleEnrollment(others[i].enrollment()))
+	}
+	f.EpisodeDollarsAuthorized = decimal.Zero
+	if sn.enrollment != nil {
+		f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, sn.enrollment.EpisodeID, n.ServiceCode, f.Today)
+	}
+	f.HasClinicalEnrollment, f.PendedClinicalRequest = q.Clinical, q.PendedClinical
+	return sn, nil
+}
+
+// seen tests whether a detail quoting agency p's records may be shown to
+// the requesting agency (its own, or a consenting one's), as shownTo does.
+func (sn *snapshot) seen(providerID int64) func(int64) bool {
+	return func(p int64) bool {
+		if p == 0 || p == providerID {
+			return true
+		}
+		for _, c := range sn.consenting {
+			if c == p {
+				return true
+			}
+		}
+		return false
+	}
+}
