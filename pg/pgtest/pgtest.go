@@ -106,8 +106,13 @@ func buildTemplate(ctx context.Context, name string) error {
 		return nil
 	}
 	// Drop stale templates (older schema or fixtures) and half-built ones.
+	// Another checkout of the project (a branch in a second worktree) may
+	// be testing against its own template on this server right now, so a
+	// template of another schema is stale only once it is a day old.
 	var stale []string
-	if err := conn.SelectContext(ctx, &stale, `SELECT datname FROM pg_database WHERE datname LIKE 'rss\_tmpl\_%' AND datname <> $1
+	if err := conn.SelectContext(ctx, &stale, `SELECT datname FROM pg_database d WHERE datname LIKE 'rss\_tmpl\_%' AND datname <> $1
+		AND COALESCE(substring(shobj_description(d.oid, 'pg_database') FROM '^rss test template built (\d+)$')::bigint, 0)
+		    < extract(epoch FROM now()) - 86400
 		OR (datname = $1 AND NOT datistemplate)`, name); err != nil {
 		return err
 	}
@@ -134,6 +139,9 @@ func buildTemplate(ctx context.Context, name string) error {
 	}
 	db.Close()
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %q IS_TEMPLATE true ALLOW_CONNECTIONS false`, name)); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COMMENT ON DATABASE %q IS 'rss test template built %d'`, name, time.Now().Unix())); err != nil {
 		return err
 	}
 	return nil
