@@ -163,13 +163,19 @@ func TestBatchCloseRacesVoids(t *testing.T) {
 	// and every batch's register equals its frozen totals.
 	r := e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "payment_register", "through_date": day(0)})
 	require.Contains(t, []int{http.StatusCreated, http.StatusConflict}, r.Status, "%s", r.Body)
-	assert.Zero(t, e.count(`SELECT count(*) FROM claim_lines l WHERE l.billable AND NOT EXISTS (SELECT 1 FROM batch_lines b WHERE b.line_id = l.id)`))
-	assert.Zero(t, e.count(`SELECT count(*) FROM batch_lines b JOIN claim_lines l ON l.id = b.line_id WHERE NOT l.billable`))
+	// A batch takes a claim's billable lines whole (batch_claims.lines).
+	assert.Zero(t, e.count(`SELECT count(*) FROM claim_lines l WHERE l.billable
+		AND NOT EXISTS (SELECT 1 FROM batch_claims b WHERE b.claim_id = l.claim_id AND b.lines > 0)`))
+	assert.Zero(t, e.count(`SELECT count(*) FROM batch_claims b WHERE b.lines <> (SELECT count(*) FROM claim_lines l
+		WHERE l.claim_id = b.claim_id AND l.billable)`))
+	assert.Zero(t, e.count(`SELECT count(*) FROM (SELECT claim_id FROM batch_claims WHERE lines > 0 GROUP BY claim_id HAVING count(*) > 1) x`))
 	// A reversal is billable exactly when the line it reverses was batched.
 	assert.Zero(t, e.count(`SELECT count(*) FROM claim_lines r WHERE r.status = 'reversal'
-		AND r.billable <> EXISTS (SELECT 1 FROM batch_lines b WHERE b.line_id = r.reverses_line_id)`))
-	assert.Zero(t, e.count(`SELECT count(*) FROM batches b WHERE b.line_count <> (SELECT count(*) FROM batch_lines x WHERE x.batch_id = b.id)
-		OR b.paid <> (SELECT COALESCE(sum(l.paid), 0) FROM batch_lines x JOIN claim_lines l ON l.id = x.line_id WHERE x.batch_id = b.id)`))
+		AND r.billable <> EXISTS (SELECT 1 FROM claim_lines o JOIN batch_claims b ON b.claim_id = o.claim_id AND b.lines > 0
+			WHERE o.id = r.reverses_line_id AND o.billable)`))
+	assert.Zero(t, e.count(`SELECT count(*) FROM batches b WHERE b.line_count <> (SELECT sum(x.lines) FROM batch_claims x WHERE x.batch_id = b.id)
+		OR b.paid <> (SELECT COALESCE(sum(l.paid), 0) FROM batch_claims x JOIN claim_lines l ON l.claim_id = x.claim_id AND l.billable
+			WHERE x.batch_id = b.id AND x.lines > 0)`))
 	var ids []int64
 	require.NoError(t, e.db.SelectContext(t.Context(), &ids, `SELECT id FROM batches ORDER BY id`))
 	for _, id := range ids {

@@ -29,8 +29,7 @@ func (e *env) mhwClaim(client, number string) map[string]any {
 func (e *env) batchClaims(batch int64) map[int64]bool {
 	e.t.Helper()
 	var ids []int64
-	require.NoError(e.t, e.db.Select(&ids, `SELECT DISTINCT l.claim_id FROM batch_lines b JOIN claim_lines l ON l.id = b.line_id
-		WHERE b.batch_id = $1`, batch))
+	require.NoError(e.t, e.db.Select(&ids, `SELECT claim_id FROM batch_claims WHERE batch_id = $1 AND lines > 0`, batch))
 	out := map[int64]bool{}
 	for _, id := range ids {
 		out[id] = true

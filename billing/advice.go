@@ -87,8 +87,7 @@ const adviceQuery = `
 	JOIN claims c ON c.id = bc.claim_id
 	JOIN claim_lines l ON l.claim_id = c.id
 	WHERE bc.batch_id = $1 AND bc.provider_id = $2
-	  AND (EXISTS (SELECT 1 FROM batch_lines bl WHERE bl.batch_id = $1 AND bl.line_id = l.id)
-	       OR (bc.first_report AND l.status = 'denied'))
+	  AND ((bc.lines > 0 AND l.billable) OR (bc.first_report AND l.status = 'denied'))
 	ORDER BY c.id, l.line_number`
 
 // Advice streams one provider's remittance advice for a batch as "json" or

@@ -355,8 +355,8 @@ func TestBatchTakesAClaimWhole(t *testing.T) {
 	assert.Len(t, byCLM01(parse837(t, f2))["WH-1"].Lines, 2)
 
 	var batches int
-	require.NoError(t, w.db.GetContext(t.Context(), &batches, `SELECT count(DISTINCT bl.batch_id) FROM batch_lines bl
-		JOIN claim_lines l ON l.id = bl.line_id JOIN claims c ON c.id = l.claim_id WHERE c.claim_number = 'WH-1'`))
+	require.NoError(t, w.db.GetContext(t.Context(), &batches, `SELECT count(DISTINCT bc.batch_id) FROM batch_claims bc
+		JOIN claims c ON c.id = bc.claim_id WHERE c.claim_number = 'WH-1' AND bc.lines > 0`))
 	assert.Equal(t, 1, batches)
 }
 
@@ -394,7 +394,7 @@ func TestBatchFileThatCannotBeWrittenIsNeverClosed(t *testing.T) {
 		assert.Equal(t, "batch_file_invalid", ce.Code)
 		assert.NotContains(t, err.Error(), name, "no PHI in the problem")
 		var n int
-		require.NoError(t, w.db.GetContext(t.Context(), &n, `SELECT (SELECT count(*) FROM batches) + (SELECT count(*) FROM batch_lines)
+		require.NoError(t, w.db.GetContext(t.Context(), &n, `SELECT (SELECT count(*) FROM batches) + (SELECT count(*) FROM batch_x12_claims)
 			+ (SELECT count(*) FROM batch_claims) + (SELECT count(*) FROM batch_providers) + (SELECT count(*) FROM batch_files)`))
 		assert.Zero(t, n, "nothing written")
 	}

@@ -162,21 +162,17 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 		}
 		// A statement of its own, after the locks: its snapshot sees every
 		// void or replacement that committed while the locks were awaited.
-		for _, q := range []string{candTable, `TRUNCATE batch_cand`} {
+		for _, q := range []string{loopsTable, `TRUNCATE batch_loops`} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("batch candidates: %w", err)
+				return fmt.Errorf("batch loops: %w", err)
 			}
 		}
-		res, err := tx.ExecContext(ctx, candQuery, claims, n.PayerRoute, maxLinesPerCLM)
+		res, err := tx.ExecContext(ctx, loopsQuery, claims, n.PayerRoute, maxLinesPerCLM)
 		if err != nil {
-			return fmt.Errorf("batch candidates: %w", err)
+			return fmt.Errorf("batch loops: %w", err)
 		}
-		if lines, _ := res.RowsAffected(); lines == 0 {
+		if loops, _ := res.RowsAffected(); loops == 0 {
 			return nothing
-		} else if lines >= 10000 {
-			if _, err := tx.ExecContext(ctx, `ANALYZE batch_cand`); err != nil {
-				return err
-			}
 		}
 		var id int64
 		if err := tx.GetContext(ctx, &id, insertBatchQuery, n.PayerRoute, n.ThroughDate, a.KeyID, s.now(), maxCLMPerST, parties); err != nil {
@@ -187,12 +183,10 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 			only  string // the route the step is for, "" for both
 			extra []any
 		}{
-			{`INSERT INTO batch_lines (batch_id, line_id) SELECT $1, line_id FROM batch_cand`, "", nil},
+			{insertReportedQuery, "", []any{claims, n.ThroughDate}},
 			{insertProvidersQuery, "", nil},
 			{insertServicesQuery, RouteMedicaid837P, nil},
 			{insertLoopsQuery, RouteMedicaid837P, nil},
-			{insertX12LinesQuery, RouteMedicaid837P, nil},
-			{insertReportedQuery, "", []any{claims, n.ThroughDate}},
 		}
 		for _, st := range steps {
 			if st.only != "" && st.only != n.PayerRoute {
@@ -207,7 +201,7 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DROP TABLE batch_cand`); err != nil {
+		if _, err := tx.ExecContext(ctx, `DROP TABLE batch_loops`); err != nil {
 			return err
 		}
 		b, err := getBatch(ctx, tx, id)
@@ -232,7 +226,7 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 	if err == nil && out.LineCount >= 10000 {
 		// A large batch changes what the planner should know about these
 		// tables at once; refresh it rather than wait for autovacuum.
-		_, _ = s.db.ExecContext(context.WithoutCancel(ctx), `ANALYZE batch_lines, batch_claims, batch_x12_claims, batch_x12_lines`)
+		_, _ = s.db.ExecContext(context.WithoutCancel(ctx), `ANALYZE batch_claims, batch_x12_claims`)
 	}
 	return out, err
 }
@@ -246,10 +240,9 @@ func batchWriteError(err error) error {
 	}
 	switch {
 	case string(pe.Code) == pg.CodeDeadlock || string(pe.Code) == pg.CodeSerialization ||
-		pe.Constraint == "batch_lines_line_fkey" || pe.Constraint == "batch_lines_line_unique":
+		pe.Constraint == "batch_lines_line_fkey" || pe.Constraint == "batch_claims_lines_once" ||
+		pe.Constraint == "batch_claims_take_whole_claims":
 		return rss.Coded(rss.ErrConflict, "batch_conflict", "claims changed while the batch was being closed; nothing was written, close it again")
-	case pe.Constraint == "batch_x12_lines_units_positive" || pe.Constraint == "batch_x12_lines_charge_positive":
-		return rss.Coded(rss.ErrConflict, "batch_file_invalid", "batch not closed: a line the 837P would bill has no payable units or amount; nothing was written")
 	}
 	return err
 }
@@ -258,34 +251,40 @@ func batchWriteError(err error) error {
 // yet batched on or before the through-date, the claim's other payable
 // lines too; for an 837P only claims whose client consents to disclosure
 // to the payer on $3, today) and the route's claims with nothing to pay
-// that have not been reported yet, and locks them in id order.
+// that have not been reported yet, and locks them in id order. A claim's
+// lines are batched together, so what waits is found per claim: the
+// billable lines' dates come from their index alone, and a claim a batch
+// already took is set aside by its one batch_claims row.
 var lockClaimsQuery = `
 	WITH waiting AS (
-		SELECT l.claim_id FROM claim_lines l
-		JOIN claims c ON c.id = l.claim_id
+		SELECT c.id FROM (
+			SELECT l.claim_id, max(l.date_of_service) AS last FROM claim_lines l WHERE l.billable GROUP BY l.claim_id) w
+		JOIN claims c ON c.id = w.claim_id
 		JOIN programs p ON p.code = c.program_code
-		WHERE l.billable AND p.payer_route = $1
-		  AND NOT EXISTS (SELECT 1 FROM batch_lines bl WHERE bl.line_id = l.id)
+		WHERE w.last <= $2 AND p.payer_route = $1
+		  AND NOT EXISTS (SELECT 1 FROM batch_claims b WHERE b.claim_id = w.claim_id AND b.lines > 0)
 		  AND ($1 <> '` + RouteMedicaid837P + `' OR NOT ` + payerConsentMissing("$3::date") + `)
-		GROUP BY l.claim_id HAVING max(l.date_of_service) <= $2
 		UNION
 		SELECT c.id FROM claims c
 		WHERE c.status IN ('denied', 'void') AND c.last_service_date <= $2
 		  AND c.program_code IN (SELECT code FROM programs WHERE payer_route = $1)
 		  AND NOT EXISTS (SELECT 1 FROM batch_claims x WHERE x.claim_id = c.id)
 		  AND NOT EXISTS (SELECT 1 FROM claim_lines l WHERE l.claim_id = c.id AND l.billable)),
-	locked AS (SELECT c.id FROM claims c JOIN waiting w ON w.claim_id = c.id ORDER BY c.id FOR SHARE OF c)
+	locked AS (SELECT c.id FROM claims c JOIN waiting w ON w.id = c.id ORDER BY c.id FOR SHARE OF c)
 	SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM locked`
 
-// candTable holds the batch's lines while it is being closed, each with
-// the 837P CLM loop (part) that carries it.
-const candTable = `CREATE TEMP TABLE IF NOT EXISTS batch_cand (
-	line_id bigint, claim_id bigint, provider_id bigint, service_code text, freq text, rev boolean, line_number integer,
-	units_allowed integer, paid numeric(12,2), billed numeric(12,2), auth text, o_ref text, g integer,
-	part integer, loop_freq text, loops integer, in_file boolean) ON COMMIT DROP`
+// loopsTable holds the batch while it is being closed, a row per group of
+// a claim's lines: on an 837P each CLM loop (part) the file carries, and
+// the reversals the batch closes without sending; on a register each
+// claim. line_ids are in line order (the 837P's LX order).
+const loopsTable = `CREATE TEMP TABLE IF NOT EXISTS batch_loops (
+	claim_id bigint, provider_id bigint, client_id bigint, part integer, in_file boolean, loop_freq text, loops integer,
+	o_ref text, lines integer, line_ids bigint[], units bigint, billed numeric(14,2), paid numeric(14,2), services text[])
+	ON COMMIT DROP`
 
-// candQuery takes the payable lines of the locked claims and, for an 837P,
-// assigns each the CLM loop that carries it:
+// loopsQuery takes the billable lines of the locked claims ($1), a claim at
+// a time, and for an 837P ($2 the route) assigns each line the CLM loop
+// that carries it ($3 lines at most to a loop):
 //   - an original's lines, in line order, 50 to a loop;
 //   - a void's reversals grouped by the loop that sent the line they
 //     reverse, so each void loop voids one loop the payer received;
@@ -299,57 +298,61 @@ const candTable = `CREATE TEMP TABLE IF NOT EXISTS batch_cand (
 //
 // SV1 bills what was found payable, so a line's billed amount on the 837P
 // route is its paid amount; on the register it is the charge (reversals
-// negative).
-const candQuery = `
-	INSERT INTO batch_cand (line_id, claim_id, provider_id, service_code, freq, rev, line_number, units_allowed, paid, billed,
-		auth, o_ref, g, part, loop_freq, loops, in_file)
-	WITH base AS (
-		SELECT l.id AS line_id, l.claim_id, c.provider_id, l.service_code, c.frequency AS freq, l.status = 'reversal' AS rev,
-		       l.line_number, l.units_allowed, l.paid, l.charge, l.authorization_number AS auth,
-		       ob.batch_id AS o_batch, ox.part AS o_part, COALESCE(oc.clm01, o.claim_number) AS o_ref
-		FROM unnest($1::bigint[]) AS k(id)
-		JOIN claims c ON c.id = k.id
-		JOIN claim_lines l ON l.claim_id = c.id AND l.billable
-		LEFT JOIN claims o ON o.id = c.original_claim_id
-		LEFT JOIN batch_lines ob ON ob.line_id = l.reverses_line_id
-		LEFT JOIN batch_x12_lines ox ON ox.line_id = l.reverses_line_id
-		LEFT JOIN batch_x12_claims oc ON oc.batch_id = ox.batch_id AND oc.claim_id = ox.claim_id AND oc.part = ox.part
-		WHERE NOT EXISTS (SELECT 1 FROM batch_lines bl WHERE bl.line_id = l.id)),
-	chunked AS (
-		SELECT b.*, (row_number() OVER (PARTITION BY claim_id, rev, o_batch, o_part ORDER BY line_number) - 1) / $3 AS chunk
-		FROM base b),
-	grouped AS (
-		SELECT x.*, CASE WHEN NOT rev THEN chunk + 1 END AS q,
-		       CASE WHEN rev THEN dense_rank() OVER (PARTITION BY claim_id, rev ORDER BY o_batch, o_part, chunk) END AS g
-		FROM chunked x),
-	counted AS (
-		SELECT y.*, COALESCE(max(q) OVER w, 0) AS n, COALESCE(max(g) OVER w, 0) AS m
-		FROM grouped y WINDOW w AS (PARTITION BY claim_id)),
-	placed AS (
-		SELECT z.*, CASE
-			WHEN $2 <> 'medicaid_837p' THEN NULL
-			WHEN NOT rev THEN q
-			WHEN freq = '8' OR g > n THEN g END AS part
-		FROM counted z)
-	SELECT line_id, claim_id, provider_id, service_code, freq, rev, line_number, units_allowed, paid,
-	       CASE WHEN $2 = 'medicaid_837p' THEN paid WHEN rev THEN -charge ELSE charge END,
-	       auth, o_ref, g, part,
-	       CASE WHEN part IS NULL THEN NULL
-	            WHEN freq = '1' OR (freq = '7' AND m = 0) THEN '1'
-	            WHEN freq = '8' THEN '8'
-	            WHEN part <= n AND part <= m THEN '7'
-	            WHEN part <= n THEN '1'
-	            ELSE '8' END,
-	       CASE freq WHEN '1' THEN n WHEN '8' THEN m ELSE GREATEST(n, m) END,
-	       $2 <> 'medicaid_837p' OR part IS NOT NULL
-	FROM placed`
+// negative). Each claim's lines are read and grouped inside the claim's
+// own lateral subquery: a million lines never meet in one sort.
+const loopsQuery = `
+	INSERT INTO batch_loops (claim_id, provider_id, client_id, part, in_file, loop_freq, loops, o_ref, lines, line_ids, units, billed,
+		paid, services)
+	SELECT c.id, c.provider_id, c.client_id, g.*
+	FROM unnest($1::bigint[]) AS k(id)
+	JOIN claims c ON c.id = k.id
+	CROSS JOIN LATERAL (
+		WITH base AS (
+			SELECT l.id AS line_id, l.service_code, l.line_number, l.units_allowed, l.paid, l.charge, l.status = 'reversal' AS rev,
+			       ox.batch_id AS o_batch, ox.part AS o_part, COALESCE(ox.clm01, o.claim_number) AS o_ref
+			FROM claim_lines l
+			LEFT JOIN claims o ON o.id = c.original_claim_id
+			LEFT JOIN LATERAL (
+				SELECT x.batch_id, x.part, x.clm01 FROM batch_x12_claims x
+				WHERE x.claim_id = c.original_claim_id AND l.reverses_line_id = ANY (x.line_ids)) ox ON l.reverses_line_id IS NOT NULL
+			WHERE l.claim_id = c.id AND l.billable),
+		chunked AS (
+			SELECT b.*, (row_number() OVER (PARTITION BY rev, o_batch, o_part ORDER BY line_number) - 1) / $3 AS chunk
+			FROM base b),
+		grouped AS (
+			SELECT x.*, CASE WHEN NOT rev THEN chunk + 1 END AS q,
+			       CASE WHEN rev THEN dense_rank() OVER (PARTITION BY rev ORDER BY o_batch, o_part, chunk) END AS g
+			FROM chunked x),
+		counted AS (
+			SELECT y.*, COALESCE(max(q) OVER (), 0) AS n, COALESCE(max(g) OVER (), 0) AS m
+			FROM grouped y),
+		placed AS (
+			SELECT z.*, CASE
+				WHEN $2 <> 'medicaid_837p' THEN NULL
+				WHEN NOT rev THEN q
+				WHEN c.frequency = '8' OR g > n THEN g END AS part
+			FROM counted z)
+		SELECT p.part, $2 <> 'medicaid_837p' OR p.part IS NOT NULL,
+		       CASE WHEN p.part IS NULL THEN NULL
+		            WHEN c.frequency = '1' OR (c.frequency = '7' AND min(p.m) = 0) THEN '1'
+		            WHEN c.frequency = '8' THEN '8'
+		            WHEN p.part <= min(p.n) AND p.part <= min(p.m) THEN '7'
+		            WHEN p.part <= min(p.n) THEN '1'
+		            ELSE '8' END,
+		       CASE c.frequency WHEN '1' THEN min(p.n) WHEN '8' THEN min(p.m) ELSE GREATEST(min(p.n), min(p.m)) END,
+		       (SELECT min(r.o_ref) FROM placed r WHERE r.rev AND r.g = p.part),
+		       count(*), array_agg(p.line_id ORDER BY p.line_number), sum(p.units_allowed),
+		       sum(CASE WHEN $2 = 'medicaid_837p' THEN p.paid WHEN p.rev THEN -p.charge ELSE p.charge END), sum(p.paid),
+		       array_agg(DISTINCT p.service_code)
+		FROM placed p
+		GROUP BY p.part) g`
 
 // The totals describe exactly what the batch's file carries: on a
 // register every line; on an 837P its CLM loops and service lines, with
 // the lines of voids negative (units and amounts), and the reversals of
 // replaced loops (closed by the batch, not sent) left out of both.
-const batchTotals = `count(DISTINCT (claim_id, part)) FILTER (WHERE in_file), count(*) FILTER (WHERE in_file),
-	COALESCE(sum(units_allowed) FILTER (WHERE in_file), 0), COALESCE(sum(billed) FILTER (WHERE in_file), 0),
+const batchTotals = `count(*) FILTER (WHERE in_file), COALESCE(sum(lines) FILTER (WHERE in_file), 0),
+	COALESCE(sum(units) FILTER (WHERE in_file), 0), COALESCE(sum(billed) FILTER (WHERE in_file), 0),
 	COALESCE(sum(paid) FILTER (WHERE in_file), 0)`
 
 const insertBatchQuery = `
@@ -359,57 +362,49 @@ const insertBatchQuery = `
 		CASE WHEN $1 = 'medicaid_837p' THEN nextval('x12_isa_control_seq') END,
 		CASE WHEN $1 = 'medicaid_837p' THEN nextval('x12_gs_control_seq') END,
 		CASE WHEN $1 = 'medicaid_837p' THEN (SELECT array_agg(nextval('x12_st_control_seq')) FROM generate_series(1,
-			GREATEST(1, ceil((SELECT count(DISTINCT (claim_id, part)) FROM batch_cand WHERE in_file)::numeric / $5)::int))) END,
+			GREATEST(1, ceil((SELECT count(*) FROM batch_loops WHERE in_file)::numeric / $5)::int))) END,
 		$6::jsonb
-	FROM batch_cand
+	FROM batch_loops
 	RETURNING id`
 
 const insertProvidersQuery = `
 	INSERT INTO batch_providers (batch_id, provider_id, claim_count, line_count, units, billed, paid,
 		code, name, npi, tax_id, address_line1, address_line2, city, state, zip)
 	SELECT $1, t.*, p.code, p.name, p.npi, p.tax_id, p.address_line1, p.address_line2, p.city, p.state, p.zip
-	FROM (SELECT provider_id, ` + batchTotals + ` FROM batch_cand GROUP BY provider_id) t
+	FROM (SELECT provider_id, ` + batchTotals + ` FROM batch_loops GROUP BY provider_id) t
 	JOIN providers p ON p.id = t.provider_id`
 
 const insertServicesQuery = `
 	INSERT INTO batch_services (batch_id, service_code, procedure_code, modifiers)
 	SELECT $1, s.code, s.procedure_code, s.modifiers FROM services s
-	WHERE s.code IN (SELECT service_code FROM batch_cand WHERE in_file)`
+	WHERE s.code IN (SELECT unnest(services) FROM batch_loops WHERE in_file)`
 
 const insertLoopsQuery = `
 	INSERT INTO batch_x12_claims (batch_id, claim_id, part, provider_id, clm01, frequency, original_ref, place_of_service, diagnoses,
 		subscriber_last, subscriber_first, medicaid_id, date_of_birth, gender, address_line1, city, state, zip,
-		rendering_npi, rendering_last, rendering_first)
+		rendering_npi, rendering_last, rendering_first, line_ids, legacy_sv1)
 	SELECT $1, x.claim_id, x.part, c.provider_id,
 	       CASE WHEN x.loops > 1 THEN c.claim_number || '-' || x.part ELSE c.claim_number END,
-	       x.loop_freq, CASE WHEN x.loop_freq <> '1' THEN r.o_ref END, c.place_of_service, c.diagnoses,
+	       x.loop_freq, CASE WHEN x.loop_freq <> '1' THEN x.o_ref END, c.place_of_service, c.diagnoses,
 	       cl.last_name, cl.first_name, cl.medicaid_id, cl.date_of_birth, cl.gender, cl.address_line1, cl.city, cl.state, cl.zip,
-	       st.npi, st.last_name, st.first_name
-	FROM (SELECT claim_id, part, min(loop_freq) AS loop_freq, min(loops) AS loops FROM batch_cand WHERE in_file GROUP BY claim_id, part) x
-	LEFT JOIN (SELECT claim_id, g, min(o_ref) AS o_ref FROM batch_cand WHERE rev GROUP BY claim_id, g) r
-	       ON r.claim_id = x.claim_id AND r.g = x.part
+	       st.npi, st.last_name, st.first_name, x.line_ids, false
+	FROM batch_loops x
 	JOIN claims c ON c.id = x.claim_id
 	JOIN clients cl ON cl.id = c.client_id
-	LEFT JOIN staff st ON st.id = c.rendering_staff_id`
+	LEFT JOIN staff st ON st.id = c.rendering_staff_id
+	WHERE x.in_file`
 
-// SV104 and SV102 are the units and amount found payable; a void repeats
-// the lines it voids as they were billed (the reversal's negated figures).
-const insertX12LinesQuery = `
-	INSERT INTO batch_x12_lines (batch_id, claim_id, part, seq, line_id, units, charge, prior_auth)
-	SELECT $1, claim_id, part, row_number() OVER (PARTITION BY claim_id, part ORDER BY line_number), line_id,
-	       abs(units_allowed), abs(paid), auth
-	FROM batch_cand WHERE in_file`
-
-// The remittance reports every claim with a line here, and, once, the
-// route's claims that carry nothing to pay (all lines denied, or voids of
-// claims never batched).
+// The remittance reports every claim whose lines the batch takes, and,
+// once, the route's claims that carry nothing to pay (all lines denied,
+// or voids of claims never batched).
 const insertReportedQuery = `
-	INSERT INTO batch_claims (batch_id, claim_id, provider_id, first_report)
-	SELECT $1, r.claim_id, r.provider_id, NOT EXISTS (SELECT 1 FROM batch_claims x WHERE x.claim_id = r.claim_id AND x.first_report)
+	INSERT INTO batch_claims (batch_id, claim_id, provider_id, first_report, lines)
+	SELECT $1, r.claim_id, r.provider_id, NOT EXISTS (SELECT 1 FROM batch_claims x WHERE x.claim_id = r.claim_id AND x.first_report),
+	       r.lines
 	FROM (
-		SELECT DISTINCT claim_id, provider_id FROM batch_cand
-		UNION
-		SELECT c.id, c.provider_id FROM unnest($2::bigint[]) AS k(id) JOIN claims c ON c.id = k.id
+		SELECT claim_id, min(provider_id) AS provider_id, sum(lines)::int AS lines FROM batch_loops GROUP BY claim_id
+		UNION ALL
+		SELECT c.id, c.provider_id, 0 FROM unnest($2::bigint[]) AS k(id) JOIN claims c ON c.id = k.id
 		WHERE c.status IN ('denied', 'void') AND c.last_service_date <= $3
 		  AND NOT EXISTS (SELECT 1 FROM batch_claims x WHERE x.claim_id = c.id)
 		  AND NOT EXISTS (SELECT 1 FROM claim_lines l WHERE l.claim_id = c.id AND l.billable)) r`

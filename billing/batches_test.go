@@ -182,14 +182,31 @@ func TestBatchFiles(t *testing.T) {
 	require.ErrorIs(t, err, rss.ErrConflict)
 
 	// Batches are immutable in the database itself.
-	for _, q := range []string{`UPDATE batches SET paid = 0 WHERE id = $1`, `DELETE FROM batch_lines WHERE batch_id = $1`,
+	for _, q := range []string{`UPDATE batches SET paid = 0 WHERE id = $1`, `UPDATE batch_claims SET lines = 0 WHERE batch_id = $1`,
+		`DELETE FROM batch_x12_claims WHERE batch_id = $1`,
 		`UPDATE batch_providers SET paid = 0 WHERE batch_id = $1`, `DELETE FROM batch_claims WHERE batch_id = $1`} {
 		_, err := w.db.ExecContext(t.Context(), q, b1.ID)
 		require.Error(t, err, q)
 	}
-	// A batched line cannot be made unbillable behind the batch's back.
+	// A batched line cannot be made unbillable behind the batch's back,
+	// nor a batched claim given another line, nor a claim's lines taken
+	// by a second batch or taken in part.
 	_, err = w.db.ExecContext(t.Context(), `UPDATE claim_lines SET billable = false WHERE claim_id = $1`, big.ID)
-	require.Error(t, err)
+	requireConstraint(t, err, "batch_lines_line_fkey")
+	_, err = w.db.ExecContext(t.Context(), `INSERT INTO claim_lines (claim_id, line_number, client_id, provider_id, service_code,
+		date_of_service, units, charge, authorization_number, authorization_id, episode_id, status, units_allowed, allowed, paid, rate,
+		adjustments, trace, rule_set_version, counted, billable)
+		SELECT claim_id, 999, client_id, provider_id, service_code, date_of_service, units, charge, authorization_number, authorization_id,
+			episode_id, status, units_allowed, allowed, paid, rate, adjustments, trace, rule_set_version, false, billable
+		FROM claim_lines WHERE claim_id = $1 ORDER BY line_number LIMIT 1`, big.ID)
+	requireConstraint(t, err, "batch_lines_line_fkey")
+	_, err = w.db.ExecContext(t.Context(), `INSERT INTO batch_claims (batch_id, claim_id, provider_id, first_report, lines)
+		SELECT $2, claim_id, provider_id, false, lines FROM batch_claims WHERE batch_id = $1 AND lines > 0 LIMIT 1`, b1.ID, b3.ID)
+	requireConstraint(t, err, "batch_claims_lines_once")
+	_, err = w.db.ExecContext(t.Context(), `INSERT INTO batch_claims (batch_id, claim_id, provider_id, first_report, lines)
+		SELECT $2, claim_id, provider_id, false, 0 FROM batch_claims b WHERE batch_id = $1 AND lines > 0
+		  AND NOT EXISTS (SELECT 1 FROM batch_claims x WHERE x.batch_id = $2 AND x.claim_id = b.claim_id) LIMIT 1`, b1.ID, b3.ID)
+	requireConstraint(t, err, "batch_claims_take_whole_claims")
 }
 
 // assertRegisterTotals checks the register's per-provider and batch rows
@@ -308,8 +325,8 @@ func TestConcurrentBatchesNeverShareALine(t *testing.T) {
 	}
 	require.NoError(t, w.db.QueryRowxContext(t.Context(), `SELECT
 		(SELECT count(*) FROM claim_lines WHERE billable),
-		(SELECT count(*) FROM batch_lines),
-		(SELECT count(DISTINCT line_id) FROM batch_lines)`).Scan(&stats.Billable, &stats.Batched, &stats.Distinct))
+		(SELECT count(*) FROM (SELECT bc.batch_id, l.id AS line_id FROM batch_claims bc JOIN claim_lines l ON l.claim_id = bc.claim_id AND l.billable WHERE bc.lines > 0) x),
+		(SELECT count(DISTINCT line_id) FROM (SELECT bc.batch_id, l.id AS line_id FROM batch_claims bc JOIN claim_lines l ON l.claim_id = bc.claim_id AND l.billable WHERE bc.lines > 0) x)`).Scan(&stats.Billable, &stats.Batched, &stats.Distinct))
 	assert.Equal(t, stats.Billable, stats.Batched, "every billable line is batched")
 	assert.Equal(t, stats.Batched, stats.Distinct, "no line is in two batches")
 	var sums struct{ Lines, Paid string }

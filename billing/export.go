@@ -336,10 +336,10 @@ type loopLine struct {
 }
 
 // The 837P is read a chunk of loops at a time, in file order (provider,
-// claim, part) by keyset over its index, each chunk's lines in one query
-// claim by claim (LATERAL keeps the plan on the primary key whatever the
-// statistics of a freshly closed batch say). Memory is bounded by the
-// chunk, not the batch.
+// claim, part) by keyset over its index, and then the chunk's lines in one
+// query over the same key range: each loop lists its lines in LX order,
+// read from claim_lines by primary key. Memory is bounded by the chunk,
+// not the batch.
 const exportChunk = 500
 
 const exportLoopsQuery = `
@@ -351,27 +351,31 @@ const exportLoopsQuery = `
 	ORDER BY provider_id, claim_id, part
 	LIMIT $5`
 
+// SV104 and SV102 are the units and amount found payable (a void repeats
+// the lines it voids as they were billed: the reversal's figures negated)
+// and REF*G1 each line's authorization; loops frozen before lines named
+// their authorization (legacy_sv1) billed the units and charge submitted.
 const exportLoopLinesQuery = `
-	SELECT x.claim_id, x.part, x.line_id, x.service_code, x.date_of_service, x.units, x.charge, x.prior_auth
-	FROM unnest($2::bigint[]) WITH ORDINALITY AS k(claim_id, n)
-	CROSS JOIN LATERAL (
-		SELECT f.claim_id, f.part, f.seq, f.line_id, l.service_code, l.date_of_service, f.units, f.charge, f.prior_auth
-		FROM batch_x12_lines f
-		JOIN claim_lines l ON l.id = f.line_id
-		WHERE f.batch_id = $1 AND f.claim_id = k.claim_id
-		ORDER BY f.part, f.seq) x
-	ORDER BY k.n, x.part, x.seq`
+	SELECT x.claim_id, x.part, l.id, l.service_code, l.date_of_service,
+	       CASE WHEN x.legacy_sv1 THEN l.units ELSE abs(l.units_allowed) END,
+	       CASE WHEN x.legacy_sv1 THEN l.charge ELSE abs(l.paid) END,
+	       CASE WHEN x.legacy_sv1 THEN NULL ELSE l.authorization_number END
+	FROM batch_x12_claims x
+	CROSS JOIN LATERAL unnest(x.line_ids) WITH ORDINALITY AS k(id, seq)
+	JOIN claim_lines l ON l.id = k.id
+	WHERE x.batch_id = $1 AND (x.provider_id, x.claim_id, x.part) > ($2, $3, $4) AND (x.provider_id, x.claim_id, x.part) <= ($5, $6, $7)
+	ORDER BY x.provider_id, x.claim_id, x.part, k.seq`
 
 // ExportQuery is the whole batch as one query ($1 is the batch id): the
 // export benchmark runs it through COPY as the floor an exporter stands on.
 func ExportQuery() string {
 	return `SELECT c.*, l.*, cl.*, p.*
-	FROM batch_lines bl
-	JOIN claim_lines l ON l.id = bl.line_id
-	JOIN claims c ON c.id = l.claim_id
+	FROM batch_claims bc
+	JOIN claims c ON c.id = bc.claim_id
+	JOIN claim_lines l ON l.claim_id = c.id AND l.billable
 	JOIN clients cl ON cl.id = c.client_id
 	JOIN providers p ON p.id = c.provider_id
-	WHERE bl.batch_id = $1
+	WHERE bc.batch_id = $1 AND bc.lines > 0
 	ORDER BY p.id, c.id, l.line_number`
 }
 
@@ -434,18 +438,14 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 		if len(loops) == 0 {
 			break
 		}
-		var ids []int64
-		for i := range loops {
-			if i == 0 || loops[i].ClaimID != loops[i-1].ClaimID {
-				ids = append(ids, loops[i].ClaimID)
-			}
-		}
 		type key struct {
 			claim int64
 			part  int
 		}
 		lines := map[key][]loopLine{}
-		lrows, err := tx.QueryContext(ctx, exportLoopLinesQuery, b.ID, pq.Array(ids))
+		end := loops[len(loops)-1]
+		lrows, err := tx.QueryContext(ctx, exportLoopLinesQuery, b.ID, last.ProviderID, last.ClaimID, last.Part,
+			end.ProviderID, end.ClaimID, end.Part)
 		if err != nil {
 			return fig, fmt.Errorf("export lines: %w", err)
 		}
@@ -536,6 +536,7 @@ type registerClaim struct {
 	ClaimNumber string
 	Frequency   string
 	ClientID    int64
+	Lines       int // how many of its lines the batch took
 }
 
 type registerLine struct {
@@ -554,13 +555,12 @@ type registerLine struct {
 
 // The register reads the batch a chunk of claims at a time, in (provider,
 // claim) order by keyset over the batch_claims index, each chunk's lines
-// in one query ordered by the (claim_id, line_number) index. Claims the
-// batch reports without carrying a line (denials) have no lines here. A
-// line's batch is asked of its own row in batch_lines (a scalar subquery,
-// not a join): while the batch is being closed the statistics know
-// nothing of it, and a join would walk the whole batch for every claim.
+// in one query ordered by the (claim_id, line_number) index. A batch takes
+// a claim's billable lines whole, so the lines of a claim it took are its
+// billable lines; claims it reports without taking a line (denials) have
+// none here.
 const registerClaimsQuery = `
-	SELECT bc.provider_id, c.id, c.claim_number, c.frequency, c.client_id
+	SELECT bc.provider_id, c.id, c.claim_number, c.frequency, c.client_id, bc.lines
 	FROM batch_claims bc
 	JOIN claims c ON c.id = bc.claim_id
 	WHERE bc.batch_id = $1 AND (bc.provider_id, bc.claim_id) > ($2, $3)
@@ -570,15 +570,14 @@ const registerClaimsQuery = `
 const registerLinesQuery = `
 	SELECT x.claim_id, x.id, x.line_number, x.status, x.service_code, x.date_of_service, x.units, x.units_allowed,
 	       x.charge, x.allowed, x.paid, x.adj
-	FROM unnest($2::bigint[]) WITH ORDINALITY AS k(claim_id, n)
+	FROM unnest($1::bigint[]) WITH ORDINALITY AS k(claim_id, n)
 	CROSS JOIN LATERAL (
 		SELECT l.claim_id, l.id, l.line_number, l.status, l.service_code, l.date_of_service, l.units, l.units_allowed,
 		       l.charge, l.allowed, l.paid,
 		       COALESCE((SELECT string_agg((a->>'group') || '-' || (a->>'carc') || COALESCE(' ' || (a->>'rarc'), ''), ';')
 		                 FROM jsonb_array_elements(l.adjustments) a), '') AS adj
 		FROM claim_lines l
-		WHERE l.claim_id = k.claim_id
-		  AND (SELECT bl.batch_id FROM batch_lines bl WHERE bl.line_id = l.id) = $1
+		WHERE l.claim_id = k.claim_id AND l.billable
 		ORDER BY l.line_number) x
 	ORDER BY k.n, x.line_number`
 
@@ -594,7 +593,7 @@ func streamRegister(ctx context.Context, tx *sqlx.Tx, batchID int64, each func(c
 		}
 		for rows.Next() {
 			var c registerClaim
-			if err := rows.Scan(&c.ProviderID, &c.ClaimID, &c.ClaimNumber, &c.Frequency, &c.ClientID); err != nil {
+			if err := rows.Scan(&c.ProviderID, &c.ClaimID, &c.ClaimNumber, &c.Frequency, &c.ClientID, &c.Lines); err != nil {
 				rows.Close()
 				return fmt.Errorf("export claim: %w", err)
 			}
@@ -607,12 +606,14 @@ func streamRegister(ctx context.Context, tx *sqlx.Tx, batchID int64, each func(c
 		if len(claims) == 0 {
 			return nil
 		}
-		ids := make([]int64, len(claims))
+		ids := make([]int64, 0, len(claims))
 		for i := range claims {
-			ids[i] = claims[i].ClaimID
+			if claims[i].Lines > 0 {
+				ids = append(ids, claims[i].ClaimID)
+			}
 		}
 		lines := map[int64][]registerLine{}
-		lrows, err := tx.QueryContext(ctx, registerLinesQuery, batchID, pq.Array(ids))
+		lrows, err := tx.QueryContext(ctx, registerLinesQuery, pq.Array(ids))
 		if err != nil {
 			return fmt.Errorf("export lines: %w", err)
 		}

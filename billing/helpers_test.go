@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"rss"
 	"rss/access"
 	"rss/billing"
 	"rss/fixtures"
+	"rss/pg"
 	"rss/pg/pgtest"
 	"rss/vouchers"
 )
@@ -72,4 +74,13 @@ func (w *world) unitsUsed(id int64) int {
 	var n int
 	require.NoError(w.t, w.db.GetContext(w.t.Context(), &n, `SELECT units_used FROM authorizations WHERE id = $1`, id))
 	return n
+}
+
+// requireConstraint asserts err is PostgreSQL's refusal by the named constraint.
+func requireConstraint(t *testing.T, err error, name string) {
+	t.Helper()
+	require.Error(t, err)
+	pe, ok := pg.PgError(err)
+	require.True(t, ok, "not a PostgreSQL error: %v", err)
+	assert.Equal(t, name, pe.Constraint, "%v", err)
 }

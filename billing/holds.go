@@ -56,7 +56,7 @@ var heldQuery = `SELECT c.id, c.provider_id, c.client_id, c.claim_number, c.prog
 	FROM claims c
 	JOIN programs p ON p.code = c.program_code AND p.payer_route = '` + RouteMedicaid837P + `'
 	JOIN claim_lines l ON l.claim_id = c.id AND l.billable
-		AND NOT EXISTS (SELECT 1 FROM batch_lines bl WHERE bl.line_id = l.id)
+		AND NOT EXISTS (SELECT 1 FROM batch_claims b WHERE b.claim_id = c.id AND b.lines > 0)
 	WHERE ($2::bigint = 0 OR c.provider_id = $2) AND ($5::bigint = 0 OR c.id = $5) AND c.id > $3 AND ` + payerConsentMissing("$1::date") + `
 	GROUP BY c.id ORDER BY c.id LIMIT $4`
 
@@ -111,8 +111,7 @@ func (s *Service) Holds(ctx context.Context, claimID int64, p vouchers.Page) (vo
 
 // disclosedQuery names the clients whose claims an 837P batch sends to the
 // payer ($1 the batch), for the accounting of disclosures.
-const disclosedQuery = `SELECT DISTINCT c.client_id FROM batch_cand b JOIN claims c ON c.id = b.claim_id
-	WHERE b.in_file ORDER BY 1`
+const disclosedQuery = `SELECT DISTINCT client_id FROM batch_loops WHERE in_file ORDER BY 1`
 
 // disclosures records, per client, that the batch sent their claims to the payer.
 func (s *Service) disclosures(ctx context.Context, tx *sqlx.Tx, batchID int64) error {

@@ -280,8 +280,9 @@ const (
 			l.adjustments, l.counted
 		FROM claim_lines l JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1
 		WHERE l.claim_id = ANY($2) ORDER BY l.id FOR UPDATE OF l`
-	batchedQuery = `SELECT bl.line_id FROM claim_lines l JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1
-		JOIN batch_lines bl ON bl.line_id = l.id WHERE l.claim_id = ANY($2)`
+	batchedQuery = `SELECT l.id FROM claim_lines l JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1
+		WHERE l.claim_id = ANY($2) AND l.billable
+		  AND EXISTS (SELECT 1 FROM batch_claims b WHERE b.claim_id = l.claim_id AND b.lines > 0)`
 )
 
 // bind puts literal arguments in the place of a statement's $1, $2, ...
