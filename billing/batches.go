@@ -152,6 +152,12 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('rss batch ' || $1))`, n.PayerRoute); err != nil {
 			return err
 		}
+		// The statements below are few, large and mostly index probes:
+		// compiling them to machine code (which their costs would trigger)
+		// takes longer than it saves, measured at 80 ms a statement.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
 		var claims pq.Int64Array
 		if err := tx.GetContext(ctx, &claims, lockClaimsQuery, n.PayerRoute, n.ThroughDate, s.today()); err != nil {
 			return fmt.Errorf("lock batch claims: %w", err)
@@ -167,11 +173,16 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 				return fmt.Errorf("batch loops: %w", err)
 			}
 		}
-		res, err := tx.ExecContext(ctx, loopsQuery, claims, n.PayerRoute, maxLinesPerCLM)
-		if err != nil {
-			return fmt.Errorf("batch loops: %w", err)
+		loops := int64(0)
+		for _, q := range []string{simpleLoopsQuery, loopsQuery} {
+			res, err := tx.ExecContext(ctx, q, claims, n.PayerRoute, maxLinesPerCLM)
+			if err != nil {
+				return fmt.Errorf("batch loops: %w", err)
+			}
+			k, _ := res.RowsAffected()
+			loops += k
 		}
-		if loops, _ := res.RowsAffected(); loops == 0 {
+		if loops == 0 {
 			return nothing
 		}
 		var id int64
@@ -282,9 +293,28 @@ const loopsTable = `CREATE TEMP TABLE IF NOT EXISTS batch_loops (
 	o_ref text, lines integer, line_ids bigint[], units bigint, billed numeric(14,2), paid numeric(14,2), services text[])
 	ON COMMIT DROP`
 
-// loopsQuery takes the billable lines of the locked claims ($1), a claim at
-// a time, and for an 837P ($2 the route) assigns each line the CLM loop
-// that carries it ($3 lines at most to a loop):
+// simpleLoopsQuery takes the locked claims ($1) whose lines go in one group
+// whatever they are: every claim on a register ($2 the route), and on an
+// 837P an original of at most $3 billable lines, one CLM loop. Nearly
+// every claim is one of these, and they are grouped in one pass over
+// their lines.
+const simpleLoopsQuery = `
+	INSERT INTO batch_loops (claim_id, provider_id, client_id, part, in_file, loop_freq, loops, o_ref, lines, line_ids, units, billed,
+		paid, services)
+	SELECT c.id, c.provider_id, c.client_id, CASE WHEN $2 = 'medicaid_837p' THEN 1 END, true,
+	       CASE WHEN $2 = 'medicaid_837p' THEN '1' END, 1, NULL, g.lines, g.line_ids, g.units, g.billed, g.paid, g.services
+	FROM (
+		SELECT l.claim_id, count(*) AS lines, array_agg(l.id ORDER BY l.line_number) AS line_ids, sum(l.units_allowed) AS units,
+		       sum(CASE WHEN $2 = 'medicaid_837p' THEN l.paid WHEN l.status = 'reversal' THEN -l.charge ELSE l.charge END) AS billed,
+		       sum(l.paid) AS paid, array_agg(DISTINCT l.service_code) AS services
+		FROM claim_lines l WHERE l.claim_id = ANY ($1) AND l.billable
+		GROUP BY l.claim_id) g
+	JOIN claims c ON c.id = g.claim_id
+	WHERE $2 <> 'medicaid_837p' OR (c.frequency = '1' AND g.lines <= $3)`
+
+// loopsQuery takes the billable lines of the other locked claims ($1), a
+// claim at a time, and for an 837P ($2 the route) assigns each line the
+// CLM loop that carries it ($3 lines at most to a loop):
 //   - an original's lines, in line order, 50 to a loop;
 //   - a void's reversals grouped by the loop that sent the line they
 //     reverse, so each void loop voids one loop the payer received;
@@ -305,7 +335,7 @@ const loopsQuery = `
 		paid, services)
 	SELECT c.id, c.provider_id, c.client_id, g.*
 	FROM unnest($1::bigint[]) AS k(id)
-	JOIN claims c ON c.id = k.id
+	JOIN claims c ON c.id = k.id AND NOT EXISTS (SELECT 1 FROM batch_loops s WHERE s.claim_id = k.id)
 	CROSS JOIN LATERAL (
 		WITH base AS (
 			SELECT l.id AS line_id, l.service_code, l.line_number, l.units_allowed, l.paid, l.charge, l.status = 'reversal' AS rev,

