@@ -51,6 +51,8 @@ type bench struct {
 	profile  string
 	keep     bool
 	only     string
+
+	closeLines int
 }
 
 func (b *bench) wants(phase string) bool {
@@ -75,7 +77,8 @@ func runBench(ctx context.Context, cfg config, args []string, out, errOut io.Wri
 	fs.IntVar(&b.lines, "bulk-lines", 10, "lines per bulk claim")
 	fs.StringVar(&b.profile, "cpuprofile", "", "write the server's CPU profile over the whole run to this file")
 	fs.BoolVar(&b.keep, "keep", false, "keep the scratch database afterwards")
-	fs.StringVar(&b.only, "phases", "bulk,single1,single8,single32,vouchers,pgbench", "which phases to run, comma-separated")
+	fs.StringVar(&b.only, "phases", "bulk,single1,single8,single32,vouchers,pgbench,close", "which phases to run, comma-separated")
+	fs.IntVar(&b.closeLines, "close-lines", 1000000, "lines in the batch the close phase closes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -155,7 +158,7 @@ func (b *bench) run(ctx context.Context) error {
 		rows = append(rows, vr)
 	}
 
-	pg := map[int]float64{}
+	pg := map[int]pgbenchRow{}
 	if path, err := exec.LookPath("pgbench"); err == nil && b.wants("pgbench") {
 		b.logf("pgbench TPC-B at 1, 8, 32 clients on the same server, %s each", b.phase)
 		pg, err = b.pgbench(ctx, path)
@@ -163,7 +166,18 @@ func (b *bench) run(ctx context.Context) error {
 			b.logf("pgbench failed: %v", err)
 		}
 	}
+	var closed *closeResult
+	if b.wants("close") {
+		srv.stop() // the close phase has the server's database to itself
+		b.logf("closing an 837P batch of %d lines on a scratch database", b.closeLines)
+		r, err := benchClose(ctx, b.cfg, b.closeLines, b.logf)
+		if err != nil {
+			return err
+		}
+		closed = &r
+	}
 	b.print(rows, singles, pg)
+	b.printTargets(rows, singles, pg, closed)
 	return nil
 }
 
@@ -179,7 +193,7 @@ type benchRow struct {
 
 func (r benchRow) perSecond(n int) float64 { return float64(n) / r.elapsed.Seconds() }
 
-func (b *bench) print(rows []benchRow, singles map[int]benchRow, pg map[int]float64) {
+func (b *bench) print(rows []benchRow, singles map[int]benchRow, pg map[int]pgbenchRow) {
 	fmt.Fprintf(b.out, "\nrss bench: %d bench clients, %s per phase, server and load generator on this machine (%d CPUs)\n\n", b.clients, b.phase, numCPU())
 	w := tabwriter.NewWriter(b.out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "phase\tconcurrency\trequests\terrors\trequests/s\tlines/s\tp50 ms\tp95 ms\tp99 ms\t")
@@ -191,17 +205,79 @@ func (b *bench) print(rows []benchRow, singles map[int]benchRow, pg map[int]floa
 	if len(pg) > 0 {
 		fmt.Fprintf(b.out, "\npgbench TPC-B (scale 10) on the same PostgreSQL, same client counts:\n\n")
 		w = tabwriter.NewWriter(b.out, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(w, "clients\tpgbench tps\tsingle claims/s\tclaims/s ÷ tps\t")
+		fmt.Fprintln(w, "clients\tpgbench tps\tlatency ms\tsingle claims/s\tclaims/s ÷ tps\t")
 		for _, c := range []int{1, 8, 32} {
-			tps, ok := pg[c]
+			p, ok := pg[c]
 			if !ok {
 				continue
 			}
-			claims := singles[c].perSecond(singles[c].ops)
-			fmt.Fprintf(w, "%d\t%.0f\t%.1f\t%.3f\t\n", c, tps, claims, claims/tps)
+			claims, ratio := "-", "-"
+			if r, ok := singles[c]; ok {
+				claims, ratio = fmt.Sprintf("%.1f", r.perSecond(r.ops)), fmt.Sprintf("%.3f", r.perSecond(r.ops)/p.tps)
+			}
+			fmt.Fprintf(w, "%d\t%.0f\t%.2f\t%s\t%s\t\n", c, p.tps, p.latencyMS, claims, ratio)
 		}
 		w.Flush()
 	}
+	fmt.Fprintln(b.out)
+}
+
+// printTargets holds the run to the targets of issue 8, as ratios to
+// pgbench on the same server where the target is one. A target whose
+// phase did not run is left out.
+func (b *bench) printTargets(rows []benchRow, singles map[int]benchRow, pg map[int]pgbenchRow, closed *closeResult) {
+	type target struct {
+		name, measured, limit string
+		met                   bool
+	}
+	var ts []target
+	find := func(name string, conc int) (benchRow, bool) {
+		for _, r := range rows {
+			if r.name == name && r.conc == conc {
+				return r, true
+			}
+		}
+		return benchRow{}, false
+	}
+	if r, ok := find("bulk claims (durable)", 2); ok {
+		v := r.perSecond(r.lines)
+		ts = append(ts, target{"bulk intake, durable: claim lines/s", fmt.Sprintf("%.0f", v), ">= 30000", v >= 30000})
+	}
+	if r, ok := singles[1]; ok && pg[1].latencyMS > 0 {
+		v := ms(r.p50) / pg[1].latencyMS
+		ts = append(ts, target{"one claim at 1 client: p50 ÷ pgbench latency", fmt.Sprintf("%.2f (%.2f ms ÷ %.2f ms)", v, ms(r.p50), pg[1].latencyMS),
+			"<= 3", v <= 3})
+	}
+	if r, ok := find("voucher requests", 8); ok {
+		if pg[8].tps > 0 {
+			v := r.perSecond(r.ops) / pg[8].tps
+			ts = append(ts, target{"voucher requests at 8: req/s ÷ pgbench tps", fmt.Sprintf("%.2f (%.0f ÷ %.0f)", v, r.perSecond(r.ops), pg[8].tps),
+				">= 0.5", v >= 0.5})
+		}
+		ts = append(ts, target{"voucher requests at 8: p99 ms", fmt.Sprintf("%.1f", ms(r.p99)), "<= 25", ms(r.p99) <= 25})
+	}
+	if closed != nil {
+		t := target{fmt.Sprintf("close an 837P batch of %d lines: s", closed.lines), fmt.Sprintf("%.2f", closed.elapsed.Seconds()),
+			"<= 5 (for 1000000 lines)", false}
+		if closed.lines >= 1000000 {
+			t.limit, t.met = "<= 5", closed.elapsed <= 5*time.Second
+		}
+		ts = append(ts, t)
+	}
+	if len(ts) == 0 {
+		return
+	}
+	fmt.Fprintf(b.out, "Targets (issue 8; quote the median of three runs):\n\n")
+	w := tabwriter.NewWriter(b.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "target\tmeasured\ttarget\tmet\t")
+	for _, t := range ts {
+		met := "no"
+		if t.met {
+			met = "yes"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t\n", t.name, t.measured, t.limit, met)
+	}
+	w.Flush()
 	fmt.Fprintln(b.out)
 }
 
@@ -427,10 +503,19 @@ func (b *bench) voucherPhase(ctx context.Context, conc int) (benchRow, error) {
 	return row, nil
 }
 
-var tpsRe = regexp.MustCompile(`tps = ([0-9.]+)`)
+var (
+	tpsRe     = regexp.MustCompile(`tps = ([0-9.]+)`)
+	latencyRe = regexp.MustCompile(`latency average = ([0-9.]+) ms`)
+)
+
+// pgbenchRow is one pgbench run: transactions per second and the average
+// latency of one transaction.
+type pgbenchRow struct {
+	tps, latencyMS float64
+}
 
 // pgbench runs TPC-B on a scratch database of the same server.
-func (b *bench) pgbench(ctx context.Context, path string) (map[int]float64, error) {
+func (b *bench) pgbench(ctx context.Context, path string) (map[int]pgbenchRow, error) {
 	name := fmt.Sprintf("rss_pgbench_%d", time.Now().Unix())
 	url := withDatabase(b.cfg.DatabaseURL, name)
 	if err := pg.EnsureDatabase(ctx, url); err != nil {
@@ -441,18 +526,21 @@ func (b *bench) pgbench(ctx context.Context, path string) (map[int]float64, erro
 	if out, err := exec.CommandContext(ctx, path, "-i", "-q", "-s", "10", pgURL).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("pgbench -i: %v: %s", err, out)
 	}
-	res := map[int]float64{}
+	res := map[int]pgbenchRow{}
 	secs := strconv.Itoa(max(1, int(b.phase.Seconds())))
 	for _, c := range []int{1, 8, 32} {
 		out, err := exec.CommandContext(ctx, path, "-c", strconv.Itoa(c), "-j", "2", "-T", secs, "-n", pgURL).CombinedOutput()
 		if err != nil {
 			return res, fmt.Errorf("pgbench -c %d: %v: %s", c, err, out)
 		}
-		m := tpsRe.FindSubmatch(out)
-		if m == nil {
-			return res, fmt.Errorf("pgbench -c %d: no tps in %s", c, out)
+		m, l := tpsRe.FindSubmatch(out), latencyRe.FindSubmatch(out)
+		if m == nil || l == nil {
+			return res, fmt.Errorf("pgbench -c %d: no tps or latency in %s", c, out)
 		}
-		res[c], _ = strconv.ParseFloat(string(m[1]), 64)
+		var r pgbenchRow
+		r.tps, _ = strconv.ParseFloat(string(m[1]), 64)
+		r.latencyMS, _ = strconv.ParseFloat(string(l[1]), 64)
+		res[c] = r
 	}
 	return res, nil
 }

@@ -40,30 +40,12 @@ func benchExport(ctx context.Context, cfg config, args []string, out, errOut io.
 		return fmt.Errorf("-lines must be between 50 and 5000000")
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(errOut, "bench export: "+format+"\n", a...) }
-	name := fmt.Sprintf("rss_bench_export_%d", time.Now().Unix())
-	url := withDatabase(cfg.DatabaseURL, name)
-	if err := pg.EnsureDatabase(ctx, url); err != nil {
-		return err
-	}
-	if !*keep {
-		defer dropDatabase(cfg.DatabaseURL, name)
-	}
-	db, err := pg.Open(ctx, url, 4)
+	sc, err := newScratch(ctx, cfg, "rss_bench_export")
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := pg.Migrate(ctx, db); err != nil {
-		return err
-	}
-	today := rss.NewDate(time.Now().In(cfg.Location))
-	if _, err := fixtures.Load(ctx, db, today); err != nil {
-		return err
-	}
-	demo, err := fixtures.DemoIDs(ctx, db)
-	if err != nil {
-		return err
-	}
+	defer sc.close(*keep)
+	db, url, today, demo := sc.db, sc.url, sc.today, sc.demo
 	claims := *lines / 50
 	routes := []struct{ route, program, service, provider, staff, rate string }{
 		{billing.RouteMedicaid837P, "MHW", "MHW-RA", "ECRA", "Kowalski", "7.25"},
@@ -232,4 +214,82 @@ func fillLines(ctx context.Context, db *sqlx.DB, provider, staff int64, program,
 		}
 	}
 	return nil
+}
+
+// closeResult is one timed batch close.
+type closeResult struct {
+	lines   int
+	elapsed time.Duration
+}
+
+// benchClose is the close phase of `rss bench`: on a scratch database of
+// the same server it writes lines paid and billable on the 837P route (in
+// SQL, as `rss bench export` does) and times closing them into one batch,
+// its file written and checked, as finance's POST /v1/batches does.
+func benchClose(ctx context.Context, cfg config, lines int, logf func(string, ...any)) (closeResult, error) {
+	if lines < 50 || lines > 5000000 {
+		return closeResult{}, fmt.Errorf("-close-lines must be between 50 and 5000000")
+	}
+	sc, err := newScratch(ctx, cfg, "rss_bench_close")
+	if err != nil {
+		return closeResult{}, err
+	}
+	defer sc.close(false)
+	db, today, demo := sc.db, sc.today, sc.demo
+	start := time.Now()
+	if err := fillLines(ctx, db, demo.Providers["ECRA"], demo.Staff["Kowalski"], "MHW", "MHW-RA", "7.25", lines/50, today); err != nil {
+		return closeResult{}, err
+	}
+	logf("%d lines written in %s", lines/50*50, time.Since(start).Round(time.Millisecond))
+	b := billing.New(db, time.Now, cfg.Location)
+	fin := access.WithActor(ctx, access.Actor{Role: access.RoleFinance, KeyID: keyOf(ctx, db, access.RoleFinance), RequestID: "bench"})
+	start = time.Now()
+	bt, err := b.CreateBatch(fin, billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: today})
+	if err != nil {
+		return closeResult{}, err
+	}
+	return closeResult{lines: bt.LineCount, elapsed: time.Since(start)}, nil
+}
+
+// scratch is a database of its own on the configured server, migrated and
+// loaded with the demo data, for a benchmark to fill.
+type scratch struct {
+	cfg   config
+	name  string
+	url   string
+	db    *sqlx.DB
+	today rss.Date
+	demo  fixtures.Demo
+}
+
+func newScratch(ctx context.Context, cfg config, prefix string) (*scratch, error) {
+	sc := &scratch{cfg: cfg, name: fmt.Sprintf("%s_%d", prefix, time.Now().Unix())}
+	sc.url = withDatabase(cfg.DatabaseURL, sc.name)
+	if err := pg.EnsureDatabase(ctx, sc.url); err != nil {
+		return nil, err
+	}
+	var err error
+	if sc.db, err = pg.Open(ctx, sc.url, 4); err != nil {
+		dropDatabase(cfg.DatabaseURL, sc.name)
+		return nil, err
+	}
+	sc.today = rss.NewDate(time.Now().In(cfg.Location))
+	if err = pg.Migrate(ctx, sc.db); err == nil {
+		if _, err = fixtures.Load(ctx, sc.db, sc.today); err == nil {
+			sc.demo, err = fixtures.DemoIDs(ctx, sc.db)
+		}
+	}
+	if err != nil {
+		sc.close(false)
+		return nil, err
+	}
+	return sc, nil
+}
+
+// close closes the pool and drops the database unless kept.
+func (sc *scratch) close(keep bool) {
+	sc.db.Close()
+	if !keep {
+		dropDatabase(sc.cfg.DatabaseURL, sc.name)
+	}
 }
