@@ -114,14 +114,14 @@ type LineFacts struct {
 	// Authorization is the one named on the line (when it matched) or found
 	// by PickAuthorization; AuthorizationMismatch is set when a number was
 	// named but matched nothing usable.
-	Authorization         *Authorization  `json:"authorization,omitempty"`
-	AuthorizationMismatch bool            `json:"authorization_mismatch"`
+	Authorization         *Authorization `json:"authorization,omitempty"`
+	AuthorizationMismatch bool           `json:"authorization_mismatch"`
 	// NotLive is the void or inactive authorization the line would have
 	// drawn on, when no live one covers it: the denial names it.
-	NotLive *Authorization `json:"not_live,omitempty"`
-	Duplicate             bool            `json:"duplicate"`
-	EpisodeDollarsPaid    decimal.Decimal `json:"episode_dollars_paid"`
-	Settings              Settings        `json:"settings"`
+	NotLive            *Authorization  `json:"not_live,omitempty"`
+	Duplicate          bool            `json:"duplicate"`
+	EpisodeDollarsPaid decimal.Decimal `json:"episode_dollars_paid"`
+	Settings           Settings        `json:"settings"`
 	// PayerFile is set when the program is billed through a claim file
 	// (the 837P to Medicaid): what the file must carry about the parties.
 	PayerFile *PayerFile `json:"payer_file,omitempty"`

@@ -336,7 +336,7 @@ func TestStatusOn(t *testing.T) {
 		{name: "the day after N days without a claim: inactive", today: d(time.April, 1), want: ledger.StatusInactive,
 			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(30) }, inactiveOn: "2026-04-01"},
 		{name: "a claim line's date of service restarts the count", today: d(time.April, 20), want: ledger.StatusActive,
-			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.LastServiceOn = d(time.March, 25) },
+			edit:       func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.LastServiceOn = d(time.March, 25) },
 			inactiveOn: "2026-04-25"},
 		{name: "a reactivation restarts the count", today: d(time.May, 10), want: ledger.StatusActive,
 			edit: func(a *ledger.Authorization) {
@@ -345,7 +345,7 @@ func TestStatusOn(t *testing.T) {
 				a.ReactivatedOn = d(time.May, 1)
 			}, inactiveOn: "2026-06-01"},
 		{name: "and N days after the reactivation it is inactive again", today: d(time.June, 1), want: ledger.StatusInactive,
-			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.ReactivatedOn = d(time.May, 1) },
+			edit:       func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.ReactivatedOn = d(time.May, 1) },
 			inactiveOn: "2026-06-01"},
 		{name: "exhausted is not inactive", today: d(time.June, 1), want: ledger.StatusExhausted,
 			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(1); a.UnitsUsed = 10 }, inactiveOn: "2026-03-03"},
