@@ -341,9 +341,15 @@ type Discharged struct {
 // then are left as they are. It returns the authorizations it changed, in
 // id order, each with its event.
 func EndAtDischarge(ctx context.Context, ext pg.Ext, d Discharged, at time.Time, by By) ([]Authorization, error) {
+	// Locked as claims intake locks them (LockForClaimsSQL): the client's
+	// authorizations with the agency and their episodes, in authorization id
+	// order, so that neither waits for the other holding what it needs. The
+	// (client, agency) pair leads the lookup index.
+	if _, err := ext.ExecContext(ctx, `SELECT a.id FROM authorizations a JOIN episodes e ON e.id = a.episode_id
+		WHERE a.client_id = $1 AND a.provider_id = $2 ORDER BY a.id FOR UPDATE OF a, e`, d.ClientID, d.ProviderID); err != nil {
+		return nil, fmt.Errorf("end authorizations: %w", err)
+	}
 	var rows []Authorization
-	// The (client, agency) pair leads the lookup index; locked in id
-	// order, as claims intake locks them.
 	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
 		WHERE a.client_id = $1 AND a.provider_id = $2 AND a.enrollment_id = $3 AND a.voided_at IS NULL AND a.end_date > $4
 		ORDER BY a.id FOR UPDATE OF a`, d.ClientID, d.ProviderID, d.EnrollmentID, d.On); err != nil {
