@@ -399,3 +399,18 @@ func TestAuthorizationStatusFilterAgreesWithStatus(t *testing.T) {
 		assert.NotZero(t, ever[st], "no %s authorization was listed", st)
 	}
 }
+
+// The history is append-only in the database itself.
+func TestAuthorizationHistoryIsAppendOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := itFixtureAuth(t, e, "Kim", "ATR-TR")
+	require.Equal(t, http.StatusOK, e.post(keyReviewer, itPath("/v1/authorizations/%d/void", id), map[string]any{"reason": "x"}).Status)
+	for _, q := range []string{`UPDATE authorization_events SET reason = 'changed'`, `DELETE FROM authorization_events`,
+		`TRUNCATE authorization_events`} {
+		_, err := e.db.ExecContext(t.Context(), q)
+		require.Error(t, err, q)
+		assert.Contains(t, err.Error(), "append-only", q)
+	}
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM authorization_events WHERE authorization_id = $1 AND reason = 'x'`, id))
+}

@@ -40,7 +40,7 @@ CREATE TABLE authorization_events (
     end_after        date,
     actor_key_id     bigint CONSTRAINT authorization_events_actor_fkey REFERENCES api_keys (id),
     actor_role       text   NOT NULL CONSTRAINT authorization_events_role_valid
-                            CHECK (actor_role IN ('provider', 'reviewer', 'finance', 'admin', 'system')),
+                            CHECK (actor_role IN ('provider', 'reviewer', 'finance', 'admin')),
     created_at       timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT authorization_events_end_dates CHECK (
         (action = 'end') = (end_before IS NOT NULL AND end_after IS NOT NULL)
@@ -48,7 +48,25 @@ CREATE TABLE authorization_events (
 );
 CREATE INDEX authorization_events_authorization_idx ON authorization_events (authorization_id, id);
 
+-- The history is kept as written, as the audit log is.
+-- +goose StatementBegin
+CREATE FUNCTION authorization_events_refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'authorization_events is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER authorization_events_append_only
+    BEFORE UPDATE OR DELETE ON authorization_events
+    FOR EACH ROW EXECUTE FUNCTION authorization_events_refuse_change();
+CREATE TRIGGER authorization_events_no_truncate
+    BEFORE TRUNCATE ON authorization_events
+    FOR EACH STATEMENT EXECUTE FUNCTION authorization_events_refuse_change();
+
 -- +goose Down
 DROP TABLE authorization_events;
+DROP FUNCTION authorization_events_refuse_change();
 ALTER TABLE authorizations DROP COLUMN reactivated_on, DROP COLUMN last_service_on;
 ALTER TABLE programs DROP COLUMN inactivate_after_days;
