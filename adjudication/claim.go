@@ -72,8 +72,8 @@ var claimReasons = []Reason{
 		Text:     "Exact duplicate: the same client, service, date, provider and units were already paid.",
 		NextStep: "Do not rebill paid services; use a replacement (frequency 7) to correct a paid claim."},
 	{Code: CodeClaimNoAuthorization, Action: ActionDeny, CARC: "197",
-		Text:     "No active authorization covers this client, provider, service and date.",
-		NextStep: "Request a voucher for the service before delivering it."},
+		Text:     "No active authorization covers this client, provider, service and date (none was granted, or it was voided, ended at a discharge or is inactive).",
+		NextStep: "Request a voucher for the service before delivering it; a reviewer may reactivate an inactive authorization."},
 	{Code: CodeClaimAuthMismatch, Action: ActionDeny, CARC: "197", RARC: "N54",
 		Text:     "The authorization named on the line does not match the client, provider, service or date.",
 		NextStep: "Correct the authorization number, or leave it out and the system will find the authorization."},
@@ -114,11 +114,14 @@ type LineFacts struct {
 	// Authorization is the one named on the line (when it matched) or found
 	// by PickAuthorization; AuthorizationMismatch is set when a number was
 	// named but matched nothing usable.
-	Authorization         *Authorization  `json:"authorization,omitempty"`
-	AuthorizationMismatch bool            `json:"authorization_mismatch"`
-	Duplicate             bool            `json:"duplicate"`
-	EpisodeDollarsPaid    decimal.Decimal `json:"episode_dollars_paid"`
-	Settings              Settings        `json:"settings"`
+	Authorization         *Authorization `json:"authorization,omitempty"`
+	AuthorizationMismatch bool           `json:"authorization_mismatch"`
+	// NotLive is the void or inactive authorization the line would have
+	// drawn on, when no live one covers it: the denial names it.
+	NotLive            *Authorization  `json:"not_live,omitempty"`
+	Duplicate          bool            `json:"duplicate"`
+	EpisodeDollarsPaid decimal.Decimal `json:"episode_dollars_paid"`
+	Settings           Settings        `json:"settings"`
 	// PayerFile is set when the program is billed through a claim file
 	// (the 837P to Medicaid): what the file must carry about the parties.
 	PayerFile *PayerFile `json:"payer_file,omitempty"`
@@ -332,10 +335,17 @@ var lineDenials = []lineRule{
 			}
 			return "", ""
 		}},
-	{id: "C08", code: CodeClaimNoAuthorization, facts: []string{"authorization", "line.authorization_number"},
+	{id: "C08", code: CodeClaimNoAuthorization, facts: []string{"authorization", "line.authorization_number", "not_live"},
 		eval: func(f *LineFacts) (string, string) {
 			if f.AuthorizationMismatch {
 				return CodeClaimAuthMismatch, "authorization " + f.Line.AuthorizationNumber + " does not cover this line"
+			}
+			if f.Authorization == nil && f.NotLive != nil {
+				state := "inactive"
+				if f.NotLive.Void {
+					state = "void"
+				}
+				return CodeClaimNoAuthorization, "authorization " + f.NotLive.Number + " is " + state
 			}
 			if f.Authorization == nil {
 				return CodeClaimNoAuthorization, "no authorization covers " + f.Line.ServiceCode + " on " + formatDate(f.Line.DateOfService)
@@ -345,19 +355,25 @@ var lineDenials = []lineRule{
 }
 
 // PickAuthorization finds the authorization a line draws on: the one named,
-// when it is the provider's, for the service and covers the date; otherwise
-// the earliest-ending live one with units left (or, when all are used up,
-// the earliest-ending, so the line is denied for units rather than for
-// having none). mismatch is true when a number was named and did not fit.
+// when it is the provider's, for the service, covers the date and is live;
+// otherwise the earliest-ending live one with units left (or, when all are
+// used up, the earliest-ending, so the line is denied for units rather than
+// for having none). mismatch is true when a number was named and did not
+// fit; a named one that fits but is void or inactive is no authorization
+// (NotLive names it), not a mismatch.
 func PickAuthorization(auths []Authorization, providerID int64, service string, dos time.Time, named string) (a *Authorization, mismatch bool) {
 	var best, bestEmpty *Authorization
 	for i := range auths {
 		c := &auths[i]
-		fits := !c.Void && c.ProviderID == providerID && c.ServiceCode == service && within(dos, c.Start, c.End)
+		covers := c.ProviderID == providerID && c.ServiceCode == service && within(dos, c.Start, c.End)
+		fits := covers && c.Live()
 		if named != "" {
 			if c.Number == named {
-				if fits {
+				switch {
+				case fits:
 					return c, false
+				case covers:
+					return nil, false
 				}
 				return nil, true
 			}
@@ -381,6 +397,24 @@ func PickAuthorization(auths []Authorization, providerID int64, service string, 
 		return best, false
 	}
 	return bestEmpty, false
+}
+
+// NotLive finds the void or inactive authorization a line would have drawn
+// on (the one named, or the earliest-ending that covers it), for a line
+// PickAuthorization found none for; nil when there is none.
+func NotLive(auths []Authorization, providerID int64, service string, dos time.Time, named string) *Authorization {
+	var best *Authorization
+	for i := range auths {
+		c := &auths[i]
+		if c.Live() || c.ProviderID != providerID || c.ServiceCode != service || !within(dos, c.Start, c.End) ||
+			(named != "" && c.Number != named) {
+			continue
+		}
+		if best == nil || c.End.Before(best.End) || (c.End.Equal(best.End) && c.ID < best.ID) {
+			best = c
+		}
+	}
+	return best
 }
 
 // DecideLine adjudicates one claim line. Paid = min(charge, rate × allowed

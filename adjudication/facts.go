@@ -198,7 +198,15 @@ type Authorization struct {
 	UnitsUsed       int             `json:"units_used"`
 	Rate            decimal.Decimal `json:"rate"`
 	Void            bool            `json:"void"`
+	// Inactive: its program's days without a claim have passed (until a
+	// reviewer reactivates it). Like a void one it draws no claims and
+	// holds only the units it used.
+	Inactive bool `json:"inactive,omitempty"`
 }
+
+// Live reports whether claims may draw on it and its unused units count:
+// neither void nor inactive.
+func (a *Authorization) Live() bool { return !a.Void && !a.Inactive }
 
 // Settings are the system-wide thresholds of SPEC §4.
 type Settings struct {
@@ -236,7 +244,8 @@ type VoucherFacts struct {
 	GPRA             GPRA         `json:"gpra"`
 	Staff            *Staff       `json:"staff,omitempty"`
 	CarePlans        []CarePlan   `json:"care_plans"`
-	// Authorizations are the client's live (not void) authorizations in the program.
+	// Authorizations are the person's authorizations in the program, void
+	// and inactive ones included (they hold the units they used).
 	Authorizations []Authorization `json:"authorizations"`
 	// EpisodeUnitsAuthorized counts the service's units already authorized
 	// in the episode; EpisodeDollarsAuthorized sums units × rate of every

@@ -67,6 +67,7 @@ func TestPickAuthorization(t *testing.T) {
 		named    string
 		wantID   int64 // 0: none
 		mismatch bool
+		notLive  int64 // the void or inactive one NotLive names (0: none)
 	}{
 		{name: "named and fits", named: "A-2",
 			auths: []Authorization{auth(1, "A-1", may, 0), auth(2, "A-2", june, 0)}, wantID: 2},
@@ -80,8 +81,14 @@ func TestPickAuthorization(t *testing.T) {
 			auths: []Authorization{auth(1, "A-1", may, 0), auth(2, "A-2", addDays(dos, -1), 0)}},
 		{name: "named, starts the day after", named: "A-2", mismatch: true,
 			auths: []Authorization{auth(1, "A-1", may, 0), edit(auth(2, "A-2", june, 0), func(a *Authorization) { a.Start = addDays(dos, 1) })}},
-		{name: "named, void", named: "A-2", mismatch: true,
+		// A void or inactive one that would fit is no authorization, not a
+		// mismatch: the line is denied as having none, naming it (NotLive).
+		{name: "named, void", named: "A-2", notLive: 2,
 			auths: []Authorization{auth(1, "A-1", may, 0), edit(auth(2, "A-2", june, 0), func(a *Authorization) { a.Void = true })}},
+		{name: "named, inactive", named: "A-2", notLive: 2,
+			auths: []Authorization{auth(1, "A-1", may, 0), edit(auth(2, "A-2", june, 0), func(a *Authorization) { a.Inactive = true })}},
+		{name: "named, void and another provider's", named: "A-2", mismatch: true,
+			auths: []Authorization{edit(auth(2, "A-2", june, 0), func(a *Authorization) { a.Void = true; a.ProviderID = otherProvID })}},
 		{name: "named, unknown number", named: "A-9", mismatch: true,
 			auths: []Authorization{auth(1, "A-1", may, 0), auth(2, "A-2", june, 0)}},
 		{name: "named, no authorizations at all", named: "A-9", mismatch: true},
@@ -105,6 +112,12 @@ func TestPickAuthorization(t *testing.T) {
 			auth(4, "A-4", addDays(dos, -1), 0),
 			auth(5, "A-5", july, 0),
 		}},
+		{name: "inactive skipped", wantID: 2, auths: []Authorization{
+			edit(auth(1, "A-1", may, 0), func(a *Authorization) { a.Inactive = true }), auth(2, "A-2", july, 0)}},
+		{name: "only void and inactive ones cover it: none, the earliest-ending named", notLive: 3, auths: []Authorization{
+			edit(auth(1, "A-1", july, 0), func(a *Authorization) { a.Inactive = true }),
+			edit(auth(3, "A-3", may, 0), func(a *Authorization) { a.Void = true }),
+			auth(4, "A-4", addDays(dos, -1), 0)}},
 		{name: "nothing fits"},
 		{name: "nothing fits among others", auths: []Authorization{auth(4, "A-4", addDays(dos, -1), 0)}},
 	}
@@ -115,6 +128,12 @@ func TestPickAuthorization(t *testing.T) {
 			assert.Equal(t, tc.mismatch, mismatch)
 			if tc.wantID == 0 {
 				assert.Nil(t, a)
+				if n := NotLive(tc.auths, provID, "ATR-CM", dos, tc.named); tc.notLive == 0 || mismatch {
+					assert.True(t, n == nil || mismatch, "NotLive is asked only when no number mismatched")
+				} else {
+					require.NotNil(t, n)
+					assert.Equal(t, tc.notLive, n.ID)
+				}
 				return
 			}
 			require.NotNil(t, a)

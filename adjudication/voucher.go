@@ -365,7 +365,7 @@ var voucherRules = []voucherRule{
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			for i := range f.Authorizations {
 				a := &f.Authorizations[i]
-				if a.ProviderID == f.Request.ProviderID || a.ServiceCode != f.Service.Code || a.Void ||
+				if a.ProviderID == f.Request.ProviderID || a.ServiceCode != f.Service.Code || !a.Live() ||
 					a.UnitsUsed >= a.UnitsAuthorized || a.End.Before(f.Today) {
 					continue
 				}
@@ -433,7 +433,7 @@ func init() {
 	}
 }
 
-// otherInEpisode returns another agency whose live authorizations in the
+// otherInEpisode returns another agency whose authorizations in the
 // request's episode (of service, when given) the episode's totals count,
 // or 0: a detail quoting those totals quotes that agency's records too.
 func otherInEpisode(f *VoucherFacts, service string) int64 {
@@ -442,7 +442,8 @@ func otherInEpisode(f *VoucherFacts, service string) int64 {
 	}
 	for i := range f.Authorizations {
 		a := &f.Authorizations[i]
-		if a.ProviderID != f.Request.ProviderID && !a.Void && a.EpisodeID == f.Enrollment.EpisodeID &&
+		// Void and inactive ones count too: they hold the units they used.
+		if a.ProviderID != f.Request.ProviderID && a.EpisodeID == f.Enrollment.EpisodeID &&
 			(service == "" || a.ServiceCode == service) {
 			return a.ProviderID
 		}

@@ -43,7 +43,8 @@ func itLastEvent(t *testing.T, e *env) int64 {
 }
 
 // Every write leaves exactly one audit event of its own action and entity,
-// naming the client, the actor and the request.
+// naming the client, the actor and the request (after one for each record
+// it changes with it: a discharge ends the enrollment's authorizations).
 func TestAuditEveryWrite(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -71,6 +72,7 @@ func TestAuditEveryWrite(t *testing.T) {
 		hasID   bool  // the event's entity id is the response's id
 		entID   string
 		purpose string
+		cascade []string // "action entity" of the events recorded first, for the records changed with it
 	}{
 		{name: "create client", key: keyHRA, path: "/v1/clients", body: map[string]any{"first_name": "Audit", "last_name": "Itwriter",
 			"date_of_birth": "1979-09-09", "catchment_area": "meriden"}, action: "create", entity: "client", hasID: true, purpose: "registration"},
@@ -98,13 +100,15 @@ func TestAuditEveryWrite(t *testing.T) {
 			action: "revoke", entity: "consent", client: a.Client, entID: itStr(a.Consent)},
 		{name: "discharge", key: keyHRA, path: itPath("/v1/enrollments/%d/discharge", a.Enrollment),
 			body: map[string]any{"discharge_date": day(0), "reason": "done"}, action: "discharge", entity: "enrollment", client: a.Client,
-			entID: itStr(a.Enrollment)},
+			entID: itStr(a.Enrollment), cascade: []string{"end authorization"}},
 		{name: "submit claim", key: keyHRA, path: "/v1/claims", body: claim("AUD-1", -1), action: "create", entity: "claim",
 			client: kim, hasID: true, purpose: "paid"},
 		{name: "submit claims in bulk", key: keyHRA, path: "/v1/claims/bulk", body: map[string]any{"claims": []any{claim("AUD-2", -2)}},
 			action: "create", entity: "claim", client: kim},
 		{name: "void claim", key: keyHRA, path: itPath("/v1/claims/%d/void", itID(t, toVoid)), body: map[string]any{"claim_number": "AUD-0-V"},
 			action: "void", entity: "claim", client: kim, hasID: true},
+		{name: "void authorization", key: keyReviewer, path: itPath("/v1/authorizations/%d/void", itFixtureAuth(t, e, "Kim", "ATR-TR")),
+			body: map[string]any{"reason": "audit"}, action: "void", entity: "authorization", client: kim, hasID: true},
 		{name: "create API key", key: keyAdmin, path: "/v1/api-keys", body: map[string]any{"role": "reviewer", "label": "audit"},
 			action: "create", entity: "api_key", hasID: true},
 		{name: "revoke API key", key: keyAdmin, path: itPath("/v1/api-keys/%d/revoke", itID(t, keyResp)), action: "revoke", entity: "api_key",
@@ -126,8 +130,12 @@ func TestAuditEveryWrite(t *testing.T) {
 			r := e.do(req{Method: method, Path: tc.path, Key: tc.key, Body: tc.body})
 			require.Less(t, r.Status, 300, "body: %s", r.Body)
 			events := itEventsAfter(t, e, last)
-			require.Len(t, events, 1, "one write, one audit event: %+v", events)
-			ev := events[0]
+			require.Len(t, events, 1+len(tc.cascade), "one write, one audit event: %+v", events)
+			for i, c := range tc.cascade {
+				assert.Equal(t, c, events[i].Action+" "+events[i].EntityType)
+				assert.Equal(t, events[len(events)-1].RequestID, events[i].RequestID)
+			}
+			ev := events[len(events)-1]
 			assert.Equal(t, tc.action, ev.Action)
 			assert.Equal(t, tc.entity, ev.EntityType)
 			want := tc.entID

@@ -349,6 +349,18 @@ func itEndpoints() []itEndpoint {
 					{name: "no reason", body: itWithout(v, "reason"), status: 422, code: "validation_failed", field: "reason"},
 				}
 			}},
+		{name: "void authorization", key: keyReviewer,
+			setup: func(t *testing.T, e *env) (string, map[string]any) {
+				id := itFixtureID(t, e, `SELECT id FROM authorizations WHERE client_id = $1`, e.demo.Clients["Kim"])
+				return itPath("/v1/authorizations/%d/void", id), map[string]any{"reason": "issued in error"}
+			},
+			cases: func(e *env, v map[string]any) []itBad {
+				return []itBad{
+					{name: "null body", body: "null", status: 422, code: "validation_failed", field: "reason"},
+					{name: "no reason", body: itWithout(v, "reason"), status: 422, code: "validation_failed", field: "reason"},
+					{name: "reason as a number", body: itWith(v, "reason", 7), status: 400, code: "wrong_type", field: "reason"},
+				}
+			}},
 		{name: "consents", key: keyHRA,
 			setup: func(t *testing.T, e *env) (string, map[string]any) {
 				return "/v1/consents", map[string]any{"client_id": rivera(e), "recipient_type": "msc", "recipient_name": "MSC",

@@ -97,6 +97,32 @@ func (s *Server) getAuthorization(c *gin.Context) {
 	respond(c, http.StatusOK, out, err)
 }
 
+func (s *Server) voidAuthorization(c *gin.Context) {
+	s.changeAuthorization(c, s.v.VoidAuthorization)
+}
+
+func (s *Server) reactivateAuthorization(c *gin.Context) {
+	s.changeAuthorization(c, s.v.ReactivateAuthorization)
+}
+
+// changeAuthorization answers a lifecycle change of an authorization: a
+// body with the reason, 200 with the authorization and its history.
+func (s *Server) changeAuthorization(c *gin.Context, change func(ctx context.Context, id int64, reason string) (vouchers.Authorization, error)) {
+	id, ok := pathID(c, "authorization_id")
+	if !ok {
+		return
+	}
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if !decode(c, &body) {
+		return
+	}
+	post(c, okJSON[vouchers.Authorization], func(ctx context.Context) (vouchers.Authorization, error) {
+		return change(ctx, id, body.Reason)
+	})
+}
+
 func (s *Server) createAPIKey(c *gin.Context) {
 	var body struct {
 		Role       access.Role `json:"role"`

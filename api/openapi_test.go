@@ -446,6 +446,25 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		key: keyHRA, body: map[string]any{"claim_number": "OA-2-V"}, want: http.StatusCreated})
 	assert.Equal(t, []any{}, jsonOf(w)["lines"])
 
+	// An authorization's lifecycle: voided by a reviewer with its history,
+	// a second void and a reactivation of what is not inactive refused.
+	var brownTH int64
+	require.NoError(t, e.db.Get(&brownTH, `SELECT id FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TH'`, e.demo.Clients["Brown"]))
+	voidPath := fmt.Sprintf("/v1/authorizations/%d/void", brownTH)
+	w = check(oaCall{name: "authorization void", method: http.MethodPost, path: voidPath, key: keyReviewer,
+		body: map[string]any{"reason": "placement fell through"}, want: http.StatusOK})
+	assert.Equal(t, "void", jsonOf(w)["status"])
+	check(oaCall{name: "authorization void again", method: http.MethodPost, path: voidPath, key: keyReviewer,
+		body: map[string]any{"reason": "again"}, want: http.StatusConflict})
+	check(oaCall{name: "authorization void by a provider", method: http.MethodPost, path: voidPath, key: keyHRA,
+		body: map[string]any{"reason": "x"}, want: http.StatusForbidden})
+	check(oaCall{name: "authorization reactivate, not inactive", method: http.MethodPost, path: fmt.Sprintf("/v1/authorizations/%d/reactivate", brownTH),
+		key: keyReviewer, body: map[string]any{"reason": "x"}, want: http.StatusConflict})
+	check(oaCall{name: "authorization with its history", method: http.MethodGet, path: fmt.Sprintf("/v1/authorizations/%d", brownTH), key: keyHRA,
+		want: http.StatusOK})
+	check(oaCall{name: "inactive authorizations", method: http.MethodGet, path: "/v1/authorizations?status=inactive", key: keyReviewer,
+		want: http.StatusOK})
+
 	// A paid claim for Rivera, batched into a payment register.
 	w = check(oaCall{name: "billable claim", method: http.MethodPost, path: "/v1/claims", key: keyHRA, want: http.StatusCreated,
 		body: map[string]any{"claim_number": "OA-R1", "client_id": rivera, "rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",

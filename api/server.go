@@ -128,6 +128,8 @@ func New(cfg Config) *Server {
 
 	v1.GET("/authorizations", s.listAuthorizations)
 	v1.GET("/authorizations/:authorization_id", s.getAuthorization)
+	postRoute("/authorizations/:authorization_id/void", s.voidAuthorization)
+	postRoute("/authorizations/:authorization_id/reactivate", s.reactivateAuthorization)
 
 	postRoute("/claims", s.submitClaim)
 	v1.POST("/claims/bulk", limitBody(cfg.MaxBulkBody), idempotent(ids), s.submitClaimsBulk)

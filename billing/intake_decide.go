@@ -57,7 +57,7 @@ func decide(f *facts, in *submission) *decided {
 	for id := range f.clients {
 		served[id] = true
 	}
-	book := ledger.NewBook(in.actor.ProviderID, f.held, served, f.counted)
+	book := ledger.NewBook(in.actor.ProviderID, in.today, f.held, served, f.counted)
 	d := &decided{out: make([]Outcome, len(in.claims)), today: in.today, now: in.now}
 	hashes := make([][]byte, len(in.claims))
 	seen := map[string]int{}

@@ -52,7 +52,7 @@ type facts struct {
 	clients   map[int64]servedClient     // served by this agency
 	// enrollments of the clients with this agency, by client
 	enrollments map[int64][]adjudication.Enrollment
-	held        []ledger.Held // the clients' live authorizations, locked
+	held        []ledger.Held // the clients' authorizations with the agency (void ones too), locked
 	counted     []ledger.Key  // counted lines the submission's lines repeat
 }
 
@@ -102,7 +102,7 @@ func (l *originalLine) entry(client int64) ledger.Entry {
 
 // snapshot takes the submission's savepoint and its locks in one global
 // order, originals (claims, then their lines, by id) and then the clients'
-// live authorizations with their episodes (by authorization id), and then
+// authorizations with the agency and their episodes (by authorization id), and then
 // reads every other fact in one statement. That statement starts after the
 // locks are held, so it sees everything whoever held them committed: above
 // all the counted lines a new line would duplicate.

@@ -27,37 +27,104 @@ type Authorization struct {
 	Status           string     `json:"status" db:"-"`
 	VoidedAt         *time.Time `json:"voided_at" db:"voided_at"`
 	VoidReason       *string    `json:"void_reason" db:"void_reason"`
-	CreatedAt        time.Time  `json:"created_at" db:"created_at"`
+	// LastServiceOn is the latest date of service counted against it;
+	// ReactivatedOn the day a reviewer last reactivated it. With the
+	// program's InactivateAfterDays they say when it goes inactive.
+	LastServiceOn       rss.Date `json:"last_service_on" db:"last_service_on"`
+	ReactivatedOn       rss.Date `json:"reactivated_on" db:"reactivated_on"`
+	InactivateAfterDays *int     `json:"inactivate_after_days" db:"inactivate_after_days"`
+	// InactiveOn is the first day it is inactive unless claimed on or
+	// reactivated before (null when its program never inactivates).
+	InactiveOn rss.Date  `json:"inactive_on" db:"-"`
+	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+	// Events are its lifecycle changes, oldest first (one authorization's
+	// read only).
+	Events []Event `json:"events,omitempty" db:"-"`
 }
 
 // Authorization statuses.
 const (
 	StatusActive    = "active"
+	StatusInactive  = "inactive"
 	StatusExhausted = "exhausted"
 	StatusExpired   = "expired"
 	StatusVoid      = "void"
 )
 
-// Derive fills the computed fields: remaining units and the status on
-// today (void, then exhausted, then expired, else active).
-func (a *Authorization) Derive(today rss.Date) {
-	a.UnitsRemaining = a.UnitsAuthorized - a.UnitsUsed
-	switch {
-	case a.VoidedAt != nil:
-		a.Status = StatusVoid
-	case a.UnitsRemaining <= 0:
-		a.Status = StatusExhausted
-	case a.EndDate.Before(today):
-		a.Status = StatusExpired
-	default:
-		a.Status = StatusActive
+// Statuses are the statuses an authorization may have, for a filter.
+var Statuses = []string{StatusActive, StatusInactive, StatusExhausted, StatusExpired, StatusVoid}
+
+// LastActivity is the day its inactivity is counted from: the latest of its
+// start, its last counted date of service and its last reactivation.
+func (a *Authorization) LastActivity() rss.Date {
+	d := a.StartDate
+	for _, x := range []rss.Date{a.LastServiceOn, a.ReactivatedOn} {
+		if x.After(d) {
+			d = x
+		}
 	}
+	return d
 }
 
-// Rule converts to the adjudicator's view; it is the one converter of an
-// authorization, for voucher requests and claims alike.
-func (a *Authorization) Rule() adjudication.Authorization {
+// inactiveOn is the first day with InactivateAfterDays full days without
+// activity behind it, or the zero Date when the program never inactivates.
+func (a *Authorization) inactiveOn() rss.Date {
+	if a.InactivateAfterDays == nil {
+		return rss.Date{}
+	}
+	return a.LastActivity().AddDays(*a.InactivateAfterDays + 1)
+}
+
+// StatusOn is the authorization's status on today, the one place it is
+// decided (StatusSQL says the same in SQL for a list's filter): void, then
+// exhausted, then expired, then inactive, else active. Nothing stores a
+// status: it is always current when read.
+func (a *Authorization) StatusOn(today rss.Date) string {
+	switch {
+	case a.VoidedAt != nil:
+		return StatusVoid
+	case a.UnitsUsed >= a.UnitsAuthorized:
+		return StatusExhausted
+	case a.EndDate.Before(today):
+		return StatusExpired
+	}
+	if on := a.inactiveOn(); !on.IsZero() && !today.Before(on) {
+		return StatusInactive
+	}
+	return StatusActive
+}
+
+// Derive fills the computed fields: remaining units, the status on today,
+// and the day it goes inactive.
+func (a *Authorization) Derive(today rss.Date) {
+	a.UnitsRemaining = a.UnitsAuthorized - a.UnitsUsed
+	a.Status = a.StatusOn(today)
+	a.InactiveOn = a.inactiveOn()
+}
+
+// Rule converts to the adjudicator's view on today; it is the one converter
+// of an authorization, for voucher requests and claims alike.
+func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 	return adjudication.Authorization{ID: a.ID, Number: a.Number, ProviderID: a.ProviderID, ServiceCode: a.ServiceCode,
 		EpisodeID: a.EpisodeID, Start: a.StartDate.Time, End: a.EndDate.Time, UnitsAuthorized: a.UnitsAuthorized,
-		UnitsUsed: a.UnitsUsed, Rate: a.Rate.Decimal, Void: a.VoidedAt != nil}
+		UnitsUsed: a.UnitsUsed, Rate: a.Rate.Decimal, Void: a.VoidedAt != nil, Inactive: a.StatusOn(today) == StatusInactive}
 }
+
+// Event is one change of an authorization's lifecycle: who, when, why.
+type Event struct {
+	ID         int64     `json:"id" db:"id"`
+	Action     string    `json:"action" db:"action"`
+	Reason     string    `json:"reason" db:"reason"`
+	EndBefore  rss.Date  `json:"end_before,omitempty" db:"end_before"`
+	EndAfter   rss.Date  `json:"end_after,omitempty" db:"end_after"`
+	ActorKeyID *int64    `json:"actor_key_id,omitempty" db:"actor_key_id"` // MSC roles only
+	ActorRole  string    `json:"actor_role" db:"actor_role"`
+	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+}
+
+// Event actions.
+const (
+	EventVoid       = "void"
+	EventEnd        = "end"
+	EventReactivate = "reactivate"
+)

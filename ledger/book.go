@@ -52,20 +52,22 @@ type Book struct {
 	auths    map[int64][]adjudication.Authorization // by client
 	episodes map[int64]*episode
 	counted  map[Key]bool
-	units    map[int64]int // change of units_used, by authorization
+	units    map[int64]int       // change of units_used, by authorization
+	served   map[int64]time.Time // latest date of service claimed, by authorization
 }
 
 // NewBook opens the ledger on the locked authorizations of the given
-// clients of provider (others are left out) and the counted lines found.
-func NewBook(provider int64, held []Held, clients map[int64]bool, counted []Key) *Book {
+// clients of provider (others are left out) and the counted lines found;
+// each authorization's status is judged on today.
+func NewBook(provider int64, today rss.Date, held []Held, clients map[int64]bool, counted []Key) *Book {
 	b := &Book{provider: provider, auths: map[int64][]adjudication.Authorization{}, episodes: map[int64]*episode{},
-		counted: make(map[Key]bool, len(counted)), units: map[int64]int{}}
+		counted: make(map[Key]bool, len(counted)), units: map[int64]int{}, served: map[int64]time.Time{}}
 	for i := range held {
 		h := &held[i]
 		if !clients[h.ClientID] {
 			continue // locked, but the agency no longer serves the client
 		}
-		b.auths[h.ClientID] = append(b.auths[h.ClientID], h.Rule())
+		b.auths[h.ClientID] = append(b.auths[h.ClientID], h.Rule(today))
 		if _, ok := b.episodes[h.EpisodeID]; !ok {
 			ep := &episode{paid: h.DollarsPaid.Decimal}
 			if h.DollarCap != nil {
@@ -89,6 +91,9 @@ func (b *Book) Draw(client int64, f *adjudication.LineFacts) {
 	f.Authorization, f.AuthorizationMismatch = adjudication.PickAuthorization(b.auths[client], b.provider, l.ServiceCode, l.DateOfService, l.AuthorizationNumber)
 	f.Duplicate = b.counted[Key{client, l.ServiceCode, l.DateOfService, l.Units}]
 	if f.Authorization == nil {
+		if !f.AuthorizationMismatch {
+			f.NotLive = adjudication.NotLive(b.auths[client], b.provider, l.ServiceCode, l.DateOfService, l.AuthorizationNumber)
+		}
 		return
 	}
 	if ep := b.episodes[f.Authorization.EpisodeID]; ep != nil {
@@ -111,6 +116,9 @@ func (b *Book) Claim(client int64, f *adjudication.LineFacts, d *adjudication.Li
 	a := f.Authorization // Draw's pointer into b.auths: later lines see the units used
 	a.UnitsUsed += d.UnitsAllowed
 	b.units[a.ID] += d.UnitsAllowed
+	if dos := f.Line.DateOfService; dos.After(b.served[a.ID]) {
+		b.served[a.ID] = dos // the authorization's last activity, for inactivity
+	}
 	if ep := b.episodes[a.EpisodeID]; ep != nil {
 		ep.paid = ep.paid.Add(d.Paid)
 		ep.change = ep.change.Add(d.Paid)
@@ -150,19 +158,23 @@ func Reversal(e Entry) Entry {
 }
 
 // Changes is what a submission moves on the ledger, in id order so that
-// concurrent writers update shared rows in one order.
+// concurrent writers update shared rows in one order. Served is the latest
+// date of service a line counted against each authorization (zero when
+// none did: its units only came back).
 type Changes struct {
 	Authorizations []int64
 	Units          []int64
+	Served         []time.Time
 	Episodes       []int64
 	Dollars        []decimal.Decimal
 }
 
-// Changes returns the non-zero changes of units used and dollars paid.
+// Changes returns the non-zero changes of units used and dollars paid, and
+// the authorizations claimed on.
 func (b *Book) Changes() Changes {
 	var c Changes
 	for id, d := range b.units {
-		if d != 0 {
+		if d != 0 || !b.served[id].IsZero() {
 			c.Authorizations = append(c.Authorizations, id)
 		}
 	}
@@ -174,8 +186,10 @@ func (b *Book) Changes() Changes {
 	sort.Slice(c.Authorizations, func(i, j int) bool { return c.Authorizations[i] < c.Authorizations[j] })
 	sort.Slice(c.Episodes, func(i, j int) bool { return c.Episodes[i] < c.Episodes[j] })
 	c.Units = make([]int64, len(c.Authorizations))
+	c.Served = make([]time.Time, len(c.Authorizations))
 	for i, id := range c.Authorizations {
 		c.Units[i] = int64(b.units[id])
+		c.Served[i] = b.served[id]
 	}
 	c.Dollars = make([]decimal.Decimal, len(c.Episodes))
 	for i, id := range c.Episodes {

@@ -9,13 +9,12 @@ import (
 )
 
 // UnitsCounted is what an authorization holds of its episode on today: all
-// it authorizes while it runs, and once it has lapsed only the units it
-// used (the rest can no longer be billed). A void one holds nothing.
+// it authorizes while it runs, and once it has lapsed, been voided or gone
+// inactive only the units it used (the rest can no longer be billed; used
+// units stay used).
 func UnitsCounted(a *adjudication.Authorization, today time.Time) int {
 	switch {
-	case a.Void:
-		return 0
-	case a.End.Before(today):
+	case !a.Live(), a.End.Before(today):
 		return a.UnitsUsed
 	default:
 		return a.UnitsAuthorized
@@ -30,7 +29,7 @@ func EpisodeTotals(auths []adjudication.Authorization, episodeID int64, service 
 	dollars = decimal.Zero
 	for i := range auths {
 		a := &auths[i]
-		if a.Void || a.EpisodeID != episodeID {
+		if a.EpisodeID != episodeID {
 			continue
 		}
 		n := UnitsCounted(a, today)

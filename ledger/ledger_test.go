@@ -48,7 +48,7 @@ func held(id int64, units, used int, dollarCap, paid string) ledger.Held {
 }
 
 func book(counted []ledger.Key, hs ...ledger.Held) *ledger.Book {
-	return ledger.NewBook(provID, hs, map[int64]bool{clientID: true}, counted)
+	return ledger.NewBook(provID, rss.NewDate(received), hs, map[int64]bool{clientID: true}, counted)
 }
 
 // lineFacts is a clean ATR case-management line: every rule but the
@@ -126,7 +126,7 @@ func TestBookClaimsLinesInOrder(t *testing.T) {
 				{status: "partial", allowed: 4, paid: "60.00", carcs: []string{"198"}, counted: true},
 				{status: "denied", allowed: 0, paid: "0.00", carcs: []string{"198"}},
 			},
-			changes: ledger.Changes{Authorizations: []int64{authID}, Units: []int64{10}, Episodes: []int64{episodeID},
+			changes: ledger.Changes{Authorizations: []int64{authID}, Units: []int64{10}, Served: []time.Time{april(6)}, Episodes: []int64{episodeID},
 				Dollars: []decimal.Decimal{dec("150")}},
 		},
 		{
@@ -138,7 +138,7 @@ func TestBookClaimsLinesInOrder(t *testing.T) {
 				{status: "partial", allowed: 2, paid: "30.00", carcs: []string{"119"}, counted: true},
 				{status: "denied", allowed: 0, paid: "0.00", carcs: []string{"119"}},
 			},
-			changes: ledger.Changes{Authorizations: []int64{authID}, Units: []int64{6}, Episodes: []int64{episodeID},
+			changes: ledger.Changes{Authorizations: []int64{authID}, Units: []int64{6}, Served: []time.Time{april(6)}, Episodes: []int64{episodeID},
 				Dollars: []decimal.Decimal{dec("90")}},
 		},
 		{
@@ -151,7 +151,7 @@ func TestBookClaimsLinesInOrder(t *testing.T) {
 				{status: "denied", paid: "0.00", carcs: []string{"18"}},
 				{status: "paid", allowed: 3, paid: "45.00", counted: true},
 			},
-			changes: ledger.Changes{Authorizations: []int64{authID}, Units: []int64{5}, Episodes: []int64{episodeID},
+			changes: ledger.Changes{Authorizations: []int64{authID}, Units: []int64{5}, Served: []time.Time{april(6)}, Episodes: []int64{episodeID},
 				Dollars: []decimal.Decimal{dec("75")}},
 		},
 		{
@@ -181,6 +181,13 @@ func assertChanges(t *testing.T, want, got ledger.Changes) {
 	t.Helper()
 	assert.Equal(t, nz(want.Authorizations), nz(got.Authorizations), "authorizations changed")
 	assert.Equal(t, nz(want.Units), nz(got.Units), "units")
+	if len(want.Served) == 0 {
+		want.Served = nil
+	}
+	if len(got.Served) == 0 {
+		got.Served = nil
+	}
+	assert.Equal(t, want.Served, got.Served, "last dates of service")
 	assert.Equal(t, nz(want.Episodes), nz(got.Episodes), "episodes changed")
 	require.Len(t, got.Dollars, len(want.Dollars))
 	for i := range want.Dollars {
@@ -214,14 +221,15 @@ func TestReleaseLetsAReplacementReuseWhatTheOriginalHeld(t *testing.T) {
 		assert.Equal(t, "paid", o.status, "line %d", i+1)
 		assert.True(t, o.counted, "line %d", i+1)
 	}
-	assertChanges(t, ledger.Changes{}, b.Changes())
+	// Units net to nothing; the authorization was still claimed on, up to the 7th.
+	assertChanges(t, ledger.Changes{Authorizations: []int64{authID}, Units: []int64{0}, Served: []time.Time{april(7)}}, b.Changes())
 
 	// Voided and not replaced: everything comes back.
 	v := book(counted, held(authID, 10, 10, "150.00", "150.00"))
 	for i := range original {
 		v.Release(&original[i])
 	}
-	assertChanges(t, ledger.Changes{Authorizations: []int64{authID}, Units: []int64{-10}, Episodes: []int64{episodeID},
+	assertChanges(t, ledger.Changes{Authorizations: []int64{authID}, Units: []int64{-10}, Served: []time.Time{{}}, Episodes: []int64{episodeID},
 		Dollars: []decimal.Decimal{dec("-150")}}, v.Changes())
 }
 
@@ -264,14 +272,14 @@ func TestBookLeavesOutClientsNotServed(t *testing.T) {
 	t.Parallel()
 	other := held(authID, 40, 0, "", "0.00")
 	other.ClientID = clientID + 1
-	b := ledger.NewBook(provID, []ledger.Held{other}, map[int64]bool{clientID: true}, nil)
+	b := ledger.NewBook(provID, rss.NewDate(received), []ledger.Held{other}, map[int64]bool{clientID: true}, nil)
 	f := lineFacts(april(5), 4, "60.00")
 	b.Draw(other.ClientID, &f)
 	assert.Nil(t, f.Authorization)
 }
 
-// A lapsed authorization holds only the units it used; a running one all
-// it authorizes; a void one nothing. Voucher requests and the reviewer's
+// A lapsed, void or inactive authorization holds only the units it used; a
+// running one all it authorizes. Voucher requests and the reviewer's
 // cap exception both count with this.
 func TestEpisodeTotalsCountALapsedAuthorizationsUsedUnits(t *testing.T) {
 	t.Parallel()
@@ -279,15 +287,139 @@ func TestEpisodeTotalsCountALapsedAuthorizationsUsedUnits(t *testing.T) {
 	auths := []adjudication.Authorization{
 		{ID: 1, ServiceCode: "ATR-CM", EpisodeID: episodeID, End: day(2026, time.April, 30), UnitsAuthorized: 40, UnitsUsed: 5, Rate: dec("15.00")},
 		{ID: 2, ServiceCode: "ATR-CM", EpisodeID: episodeID, End: day(2026, time.April, 9), UnitsAuthorized: 40, UnitsUsed: 7, Rate: dec("15.00")},
-		{ID: 3, ServiceCode: "ATR-CM", EpisodeID: episodeID, End: day(2026, time.April, 30), UnitsAuthorized: 40, Rate: dec("15.00"), Void: true},
+		{ID: 3, ServiceCode: "ATR-CM", EpisodeID: episodeID, End: day(2026, time.April, 30), UnitsAuthorized: 40, UnitsUsed: 3, Rate: dec("15.00"), Void: true},
 		{ID: 4, ServiceCode: "ATR-TR", EpisodeID: episodeID, End: day(2026, time.April, 10), UnitsAuthorized: 10, UnitsUsed: 1, Rate: dec("12.50")},
 		{ID: 5, ServiceCode: "ATR-CM", EpisodeID: episodeID + 1, End: day(2026, time.April, 30), UnitsAuthorized: 99, Rate: dec("15.00")},
+		{ID: 6, ServiceCode: "ATR-CM", EpisodeID: episodeID, End: day(2026, time.April, 30), UnitsAuthorized: 40, UnitsUsed: 2, Rate: dec("15.00"), Inactive: true},
 	}
 	assert.Equal(t, 40, ledger.UnitsCounted(&auths[0], today))
 	assert.Equal(t, 7, ledger.UnitsCounted(&auths[1], today), "lapsed yesterday")
-	assert.Equal(t, 0, ledger.UnitsCounted(&auths[2], today), "void")
+	assert.Equal(t, 3, ledger.UnitsCounted(&auths[2], today), "void: the units it used")
+	assert.Equal(t, 2, ledger.UnitsCounted(&auths[5], today), "inactive: the units it used")
 	assert.Equal(t, 10, ledger.UnitsCounted(&auths[3], today), "ends today: still running")
 	units, dollars := ledger.EpisodeTotals(auths, episodeID, "ATR-CM", today)
-	assert.Equal(t, 47, units)
-	assert.Equal(t, "830.00", dollars.StringFixed(2), "600 + 105 + 125")
+	assert.Equal(t, 52, units)
+	assert.Equal(t, "905.00", dollars.StringFixed(2), "600 + 105 + 45 + 125 + 30")
+}
+
+// The status roll-up: void, then exhausted, then expired, then inactive,
+// else active, on the day it is read; inactivity counts from the latest of
+// the start, the last counted date of service and the last reactivation.
+func TestStatusOn(t *testing.T) {
+	t.Parallel()
+	d := func(m time.Month, dd int) rss.Date { return rss.NewDate(day(2026, m, dd)) }
+	days := func(n int) *int { return &n }
+	voided := day(2026, time.April, 2)
+	base := func() ledger.Authorization {
+		return ledger.Authorization{ID: authID, Number: "PA1", ProviderID: provID, ServiceCode: "ATR-CM", EpisodeID: episodeID,
+			UnitsAuthorized: 10, UnitsUsed: 2, Rate: money("15.00"), StartDate: d(time.March, 1), EndDate: d(time.June, 30)}
+	}
+	for _, tc := range []struct {
+		name       string
+		edit       func(a *ledger.Authorization)
+		today      rss.Date
+		want       string
+		inactiveOn string // "" when the program never inactivates
+	}{
+		{name: "running", today: d(time.April, 10), want: ledger.StatusActive},
+		{name: "void wins over everything", today: d(time.July, 10), want: ledger.StatusVoid,
+			edit: func(a *ledger.Authorization) { a.VoidedAt = &voided; a.UnitsUsed = 10; a.InactivateAfterDays = days(5) }, inactiveOn: "2026-03-07"},
+		{name: "exhausted before expired", today: d(time.July, 10), want: ledger.StatusExhausted,
+			edit: func(a *ledger.Authorization) { a.UnitsUsed = 10 }},
+		{name: "expired the day after its end", today: d(time.July, 1), want: ledger.StatusExpired},
+		{name: "still active on its end date", today: d(time.June, 30), want: ledger.StatusActive},
+		{name: "expired before inactive", today: d(time.July, 1), want: ledger.StatusExpired,
+			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(5) }, inactiveOn: "2026-03-07"},
+		{name: "off by default: never inactive", today: d(time.June, 30), want: ledger.StatusActive},
+		{name: "N days after its start, still active", today: d(time.March, 31), want: ledger.StatusActive,
+			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(30) }, inactiveOn: "2026-04-01"},
+		{name: "the day after N days without a claim: inactive", today: d(time.April, 1), want: ledger.StatusInactive,
+			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(30) }, inactiveOn: "2026-04-01"},
+		{name: "a claim line's date of service restarts the count", today: d(time.April, 20), want: ledger.StatusActive,
+			edit:       func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.LastServiceOn = d(time.March, 25) },
+			inactiveOn: "2026-04-25"},
+		{name: "a reactivation restarts the count", today: d(time.May, 10), want: ledger.StatusActive,
+			edit: func(a *ledger.Authorization) {
+				a.InactivateAfterDays = days(30)
+				a.LastServiceOn = d(time.March, 25)
+				a.ReactivatedOn = d(time.May, 1)
+			}, inactiveOn: "2026-06-01"},
+		{name: "and N days after the reactivation it is inactive again", today: d(time.June, 1), want: ledger.StatusInactive,
+			edit:       func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.ReactivatedOn = d(time.May, 1) },
+			inactiveOn: "2026-06-01"},
+		{name: "exhausted is not inactive", today: d(time.June, 1), want: ledger.StatusExhausted,
+			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(1); a.UnitsUsed = 10 }, inactiveOn: "2026-03-03"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := base()
+			if tc.edit != nil {
+				tc.edit(&a)
+			}
+			a.Derive(tc.today)
+			assert.Equal(t, tc.want, a.Status)
+			assert.Equal(t, tc.want, a.StatusOn(tc.today))
+			assert.Equal(t, a.UnitsAuthorized-a.UnitsUsed, a.UnitsRemaining)
+			if tc.inactiveOn == "" {
+				assert.True(t, a.InactiveOn.IsZero())
+			} else {
+				assert.Equal(t, tc.inactiveOn, a.InactiveOn.String())
+			}
+			r := a.Rule(tc.today)
+			assert.Equal(t, tc.want == ledger.StatusVoid, r.Void)
+			assert.Equal(t, tc.want == ledger.StatusInactive, r.Inactive)
+			assert.Equal(t, tc.want != ledger.StatusVoid && tc.want != ledger.StatusInactive, r.Live())
+		})
+	}
+}
+
+// A void or inactive authorization draws no claim line: the line is denied
+// as having no authorization (197), naming it, and the ledger moves nothing.
+// A live one of the same service beside it is drawn on instead.
+func TestBookDrawsNothingOnAVoidOrInactiveAuthorization(t *testing.T) {
+	t.Parallel()
+	voided := day(2026, time.April, 2)
+	days := 5 // the held authorization starts March 1st: inactive on received
+	for _, tc := range []struct {
+		name   string
+		edit   func(h *ledger.Held)
+		detail string
+	}{
+		{name: "void", edit: func(h *ledger.Held) { h.VoidedAt = &voided }, detail: "authorization PA00000041 is void"},
+		{name: "inactive", edit: func(h *ledger.Held) { h.InactivateAfterDays = &days }, detail: "authorization PA00000041 is inactive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := held(authID, 40, 4, "", "60.00")
+			tc.edit(&h)
+			b := book(nil, h)
+			f := lineFacts(april(5), 4, "60.00")
+			b.Draw(clientID, &f)
+			require.Nil(t, f.Authorization)
+			assert.False(t, f.AuthorizationMismatch)
+			d := adjudication.DecideLine(&f)
+			assert.Equal(t, adjudication.LineDenied, d.Status)
+			require.NotEmpty(t, d.Hits)
+			assert.Equal(t, adjudication.CodeClaimNoAuthorization, d.Hits[0].Code)
+			assert.Equal(t, tc.detail, d.Hits[0].Detail)
+			assert.False(t, b.Claim(clientID, &f, &d))
+			assertChanges(t, ledger.Changes{}, b.Changes())
+
+			// Named on the line: the same answer, not a mismatch.
+			f = lineFacts(april(5), 4, "60.00")
+			f.Line.AuthorizationNumber = "PA00000041"
+			b.Draw(clientID, &f)
+			assert.Nil(t, f.Authorization)
+			assert.False(t, f.AuthorizationMismatch)
+			require.NotNil(t, f.NotLive)
+
+			// A live one beside it is drawn on.
+			live := held(authID+1, 40, 0, "", "60.00")
+			b = book(nil, h, live)
+			f = lineFacts(april(5), 4, "60.00")
+			b.Draw(clientID, &f)
+			require.NotNil(t, f.Authorization)
+			assert.Equal(t, authID+1, f.Authorization.ID)
+		})
+	}
 }

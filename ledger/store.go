@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -15,8 +16,24 @@ import (
 	"rss/pg"
 )
 
+// inactivateAfter is the program's inactivity setting of authorization a,
+// read with it so that its status is judged on the setting of the day.
+const inactivateAfter = `(SELECT p.inactivate_after_days FROM programs p WHERE p.code = a.program_code)`
+
 const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_id, a.program_code, a.service_code,
-	a.episode_id, a.enrollment_id, a.units_authorized, a.units_used, a.rate, a.start_date, a.end_date, a.voided_at, a.void_reason, a.created_at`
+	a.episode_id, a.enrollment_id, a.units_authorized, a.units_used, a.rate, a.start_date, a.end_date, a.voided_at, a.void_reason,
+	a.last_service_on, a.reactivated_on, ` + inactivateAfter + ` AS inactivate_after_days, a.created_at`
+
+// StatusSQL is Authorization.StatusOn in SQL, for a list filtered by
+// status: the status of authorization a on the date the expression today
+// yields. The API tests hold the two to the same answers.
+func StatusSQL(today string) string {
+	return `CASE WHEN a.voided_at IS NOT NULL THEN 'void'
+		WHEN a.units_used >= a.units_authorized THEN 'exhausted'
+		WHEN a.end_date < ` + today + ` THEN 'expired'
+		WHEN ` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on) + ` + inactivateAfter + ` THEN 'inactive'
+		ELSE 'active' END`
+}
 
 // New is the grant of a voucher request.
 type New struct {
@@ -81,12 +98,7 @@ func List(ctx context.Context, ext pg.Ext, f Filter) ([]Authorization, error) {
 	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
 		WHERE a.id > $1 AND ($2::bigint = 0 OR a.provider_id = $2)
 		  AND ($3::bigint = 0 OR a.client_id = $3) AND ($4 = '' OR a.service_code = $4)
-		  AND CASE $5
-		      WHEN '' THEN true
-		      WHEN 'void' THEN a.voided_at IS NOT NULL
-		      WHEN 'exhausted' THEN a.voided_at IS NULL AND a.units_used >= a.units_authorized
-		      WHEN 'expired' THEN a.voided_at IS NULL AND a.units_used < a.units_authorized AND a.end_date < $6
-		      ELSE a.voided_at IS NULL AND a.units_used < a.units_authorized AND a.end_date >= $6 END
+		  AND ($5 = '' OR `+StatusSQL("$6::date")+` = $5)
 		ORDER BY a.id LIMIT $7`, f.After, f.ProviderID, f.ClientID, f.ServiceCode, f.Status, f.Today, f.Limit); err != nil {
 		return nil, fmt.Errorf("list authorizations: %w", err)
 	}
@@ -125,12 +137,12 @@ func LockEpisode(ctx context.Context, ext pg.Ext, id int64) (*rss.Money, error) 
 func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Date) (bool, error) {
 	var rows []Authorization
 	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
-		WHERE a.episode_id = $1 AND a.voided_at IS NULL ORDER BY a.id`, episodeID); err != nil {
+		WHERE a.episode_id = $1 ORDER BY a.id`, episodeID); err != nil {
 		return false, fmt.Errorf("raise episode cap: %w", err)
 	}
 	auths := make([]adjudication.Authorization, len(rows))
 	for i := range rows {
-		auths[i] = rows[i].Rule()
+		auths[i] = rows[i].Rule(today)
 	}
 	_, total := EpisodeTotals(auths, episodeID, "", today.Time)
 	res, err := ext.ExecContext(ctx, `UPDATE episodes SET dollar_cap = $2
@@ -175,9 +187,10 @@ func CloseEpisode(ctx context.Context, ext pg.Ext, episodeID int64, on rss.Date)
 	return nil
 }
 
-// LockForClaimsSQL is the statement that locks the live authorizations of
-// the clients with the provider, with their episodes, in authorization id
-// order (every claims submission takes them in that order, after the
+// LockForClaimsSQL is the statement that locks the authorizations of the
+// clients with the provider (void ones too: a line naming one is told so,
+// and a released line gives its units back to it), with their episodes, in
+// authorization id order (every claims submission takes them in that order, after the
 // originals it voids or replaces), and returns them as Held rows. Two
 // submissions touching the same client so run one after the other. Its
 // arguments are written into it (ids only), so that claims intake can send
@@ -189,27 +202,30 @@ func LockForClaimsSQL(providerID int64, clients []int64) string {
 	}
 	return `SELECT ` + columns + `, e.dollar_cap, e.dollars_paid
 	FROM unnest('{` + strings.Join(ids, ",") + `}'::bigint[]) AS k(id)
-	JOIN authorizations a ON a.client_id = k.id AND a.provider_id = ` + strconv.FormatInt(providerID, 10) + ` AND a.voided_at IS NULL
+	JOIN authorizations a ON a.client_id = k.id AND a.provider_id = ` + strconv.FormatInt(providerID, 10) + `
 	JOIN episodes e ON e.id = a.episode_id
 	ORDER BY a.id FOR UPDATE OF a, e`
 }
 
 // ChangesSQL is two data-modifying CTEs (ledger_units, ledger_dollars)
-// that move units_used and dollars_paid by a Changes, for a writer that
-// stores its own rows in the same statement; first is the number of the
-// first of the four parameters ChangesArgs gives. Rows are found by their
+// that move units_used and dollars_paid by a Changes (and each claimed
+// authorization's last date of service forward), for a writer that stores
+// its own rows in the same statement; first is the number of the first of
+// the five parameters ChangesArgs gives. Rows are found by their
 // ids (= ANY), so a cached plan probes the index for each whatever the
 // size of the table. The schema's CHECKs refuse any counter moved past its
 // bound.
 func ChangesSQL(first int) string {
 	return fmt.Sprintf(`ledger_units AS (
-			UPDATE authorizations t SET units_used = t.units_used + x.delta
-			FROM unnest($%[1]d::bigint[], $%[2]d::int[]) AS x(id, delta) WHERE t.id = x.id AND t.id = ANY($%[1]d)
+			UPDATE authorizations t SET units_used = t.units_used + x.delta,
+				last_service_on = GREATEST(t.last_service_on, x.served)
+			FROM unnest($%[1]d::bigint[], $%[2]d::int[], $%[5]d::date[]) AS x(id, delta, served)
+			WHERE t.id = x.id AND t.id = ANY($%[1]d)
 			RETURNING t.id),
 		ledger_dollars AS (
 			UPDATE episodes t SET dollars_paid = t.dollars_paid + x.delta
 			FROM unnest($%[3]d::bigint[], $%[4]d::numeric[]) AS x(id, delta) WHERE t.id = x.id AND t.id = ANY($%[3]d)
-			RETURNING t.id)`, first, first+1, first+2, first+3)
+			RETURNING t.id)`, first, first+1, first+2, first+3, first+4)
 }
 
 // ChangesArgs are the parameters of ChangesSQL.
@@ -218,7 +234,15 @@ func ChangesArgs(c Changes) []any {
 	for i, d := range c.Dollars {
 		dollars[i] = d.StringFixed(2)
 	}
-	return []any{pq.Array(c.Authorizations), pq.Array(c.Units), pq.Array(c.Episodes), pq.Array(dollars)}
+	served := make([]string, len(c.Served))
+	for i, d := range c.Served {
+		served[i] = "NULL"
+		if !d.IsZero() {
+			served[i] = d.Format("2006-01-02")
+		}
+	}
+	return []any{pq.Array(c.Authorizations), pq.Array(c.Units), pq.Array(c.Episodes), pq.Array(dollars),
+		"{" + strings.Join(served, ",") + "}"}
 }
 
 // LockEpisodeSQL locks the episode whose id the expression yields, for a
@@ -237,7 +261,8 @@ func PersonAuthorizationsJSON(personExpr, programExpr string) string {
 		'client_id', a.client_id, 'provider_id', a.provider_id, 'program_code', a.program_code, 'service_code', a.service_code,
 		'episode_id', a.episode_id, 'enrollment_id', a.enrollment_id, 'units_authorized', a.units_authorized,
 		'units_used', a.units_used, 'rate', a.rate::text, 'start_date', a.start_date, 'end_date', a.end_date,
-		'voided_at', a.voided_at, 'void_reason', a.void_reason, 'created_at', a.created_at) ORDER BY a.id)
+		'voided_at', a.voided_at, 'void_reason', a.void_reason, 'last_service_on', a.last_service_on,
+		'reactivated_on', a.reactivated_on, 'inactivate_after_days', ` + inactivateAfter + `, 'created_at', a.created_at) ORDER BY a.id)
 		FROM authorizations a WHERE a.person_id = ` + personExpr + ` AND a.program_code = ` + programExpr + `), '[]')`
 }
 
@@ -255,4 +280,120 @@ func GrantSQL(req, person, episode, enrollment string) string {
 			r.units_granted, r.rate, r.granted_start, r.granted_end
 		FROM ` + req + ` r WHERE r.units_granted IS NOT NULL
 		RETURNING id, number`
+}
+
+// By is who changes an authorization's lifecycle: an API key and its role.
+type By struct {
+	KeyID int64
+	Role  string
+}
+
+// Lock reads one authorization locked for a change of its lifecycle; a
+// missing one is rss.ErrNotFound. Claims intake locks the same rows, so a
+// change and a claims submission run one after the other.
+func Lock(ctx context.Context, ext pg.Ext, id int64) (Authorization, error) {
+	var a Authorization
+	err := sqlx.GetContext(ctx, ext, &a, `SELECT `+columns+` FROM authorizations a WHERE a.id = $1 FOR UPDATE OF a`, id)
+	if errors.Is(err, pg.ErrNoRows) {
+		return a, fmt.Errorf("%w: authorization %d", rss.ErrNotFound, id)
+	}
+	return a, err
+}
+
+// Void voids an authorization the caller holds locked and is not void: no
+// claim line draws on it any more, its used units stay used and the rest
+// stop counting toward the episode's caps and the duplicate rule.
+func Void(ctx context.Context, ext pg.Ext, id int64, reason string, at time.Time, by By) (Authorization, error) {
+	var a Authorization
+	err := sqlx.GetContext(ctx, ext, &a, `UPDATE authorizations a SET voided_at = $2, void_reason = $3
+		WHERE a.id = $1 AND a.voided_at IS NULL RETURNING `+columns, id, at, reason)
+	if errors.Is(err, pg.ErrNoRows) {
+		return a, rss.Coded(rss.ErrConflict, "already_void", "authorization %d is already void", id)
+	}
+	if err != nil {
+		return a, fmt.Errorf("void authorization: %w", err)
+	}
+	return a, addEvent(ctx, ext, id, Event{Action: EventVoid, Reason: reason}, at, by)
+}
+
+// Reactivate reactivates an authorization the caller holds locked and
+// found inactive on the day: its inactivity is counted again from that day.
+func Reactivate(ctx context.Context, ext pg.Ext, id int64, reason string, on rss.Date, at time.Time, by By) (Authorization, error) {
+	var a Authorization
+	if err := sqlx.GetContext(ctx, ext, &a, `UPDATE authorizations a SET reactivated_on = $2
+		WHERE a.id = $1 RETURNING `+columns, id, on); err != nil {
+		return a, fmt.Errorf("reactivate authorization: %w", err)
+	}
+	return a, addEvent(ctx, ext, id, Event{Action: EventReactivate, Reason: reason}, at, by)
+}
+
+// Discharged is an enrollment's discharge, as the ledger needs it.
+type Discharged struct {
+	EnrollmentID int64
+	ClientID     int64
+	ProviderID   int64
+	On           rss.Date
+}
+
+// EndAtDischarge ends the enrollment's authorizations at its discharge: one
+// running past the discharge date ends on it, and one that would only have
+// started after it is voided (it never ran). Void ones and those ending by
+// then are left as they are. It returns the authorizations it changed, in
+// id order, each with its event.
+func EndAtDischarge(ctx context.Context, ext pg.Ext, d Discharged, at time.Time, by By) ([]Authorization, error) {
+	// Locked as claims intake locks them (LockForClaimsSQL): the client's
+	// authorizations with the agency and their episodes, in authorization id
+	// order, so that neither waits for the other holding what it needs. The
+	// (client, agency) pair leads the lookup index.
+	if _, err := ext.ExecContext(ctx, `SELECT a.id FROM authorizations a JOIN episodes e ON e.id = a.episode_id
+		WHERE a.client_id = $1 AND a.provider_id = $2 ORDER BY a.id FOR UPDATE OF a, e`, d.ClientID, d.ProviderID); err != nil {
+		return nil, fmt.Errorf("end authorizations: %w", err)
+	}
+	var rows []Authorization
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
+		WHERE a.client_id = $1 AND a.provider_id = $2 AND a.enrollment_id = $3 AND a.voided_at IS NULL AND a.end_date > $4
+		ORDER BY a.id FOR UPDATE OF a`, d.ClientID, d.ProviderID, d.EnrollmentID, d.On); err != nil {
+		return nil, fmt.Errorf("end authorizations: %w", err)
+	}
+	reason := "enrollment " + strconv.FormatInt(d.EnrollmentID, 10) + " discharged on " + d.On.String()
+	for i := range rows {
+		a := &rows[i]
+		var err error
+		if a.StartDate.After(d.On) {
+			*a, err = Void(ctx, ext, a.ID, reason+", before the authorization started", at, by)
+		} else {
+			before := a.EndDate
+			err = sqlx.GetContext(ctx, ext, a, `UPDATE authorizations a SET end_date = $2 WHERE a.id = $1 RETURNING `+columns, a.ID, d.On)
+			if err == nil {
+				err = addEvent(ctx, ext, a.ID, Event{Action: EventEnd, Reason: reason, EndBefore: before, EndAfter: d.On}, at, by)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("end authorization %d: %w", a.ID, err)
+		}
+	}
+	return rows, nil
+}
+
+func addEvent(ctx context.Context, ext pg.Ext, id int64, e Event, at time.Time, by By) error {
+	var key any
+	if by.KeyID != 0 {
+		key = by.KeyID
+	}
+	if _, err := ext.ExecContext(ctx, `INSERT INTO authorization_events (authorization_id, action, reason, end_before, end_after,
+			actor_key_id, actor_role, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		id, e.Action, e.Reason, e.EndBefore, e.EndAfter, key, by.Role, at); err != nil {
+		return fmt.Errorf("authorization event: %w", err)
+	}
+	return nil
+}
+
+// Events reads an authorization's lifecycle changes, oldest first.
+func Events(ctx context.Context, ext pg.Ext, id int64) ([]Event, error) {
+	var out []Event
+	if err := sqlx.SelectContext(ctx, ext, &out, `SELECT id, action, reason, end_before, end_after, actor_key_id, actor_role, created_at
+		FROM authorization_events WHERE authorization_id = $1 ORDER BY id`, id); err != nil {
+		return nil, fmt.Errorf("authorization events: %w", err)
+	}
+	return out, nil
 }

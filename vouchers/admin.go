@@ -139,6 +139,7 @@ type ProgramPatch struct {
 	RetroLimitDays        rss.Optional[int]            `json:"retro_limit_days"`
 	CarePlanRequired      rss.Optional[bool]           `json:"care_plan_required"`
 	CaseloadCaps          rss.Optional[map[string]int] `json:"caseload_caps"`
+	InactivateAfterDays   rss.Optional[int]            `json:"inactivate_after_days"`
 }
 
 // UpdateProgram applies an admin's patch to a program.
@@ -178,6 +179,7 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 	optInt("gpra_discharge_days", p.GPRADischargeDays, true, 1)
 	optInt("los_max_days", p.LOSMaxDays, true, 1)
 	optInt("retro_limit_days", p.RetroLimitDays, false, 0)
+	optInt("inactivate_after_days", p.InactivateAfterDays, true, 1)
 	if p.EpisodeDollarCap.Set {
 		if !p.EpisodeDollarCap.Null && (!p.EpisodeDollarCap.Value.IsPositive() || p.EpisodeDollarCap.Value.GreaterThan(maxAmount)) {
 			v.Add("episode_dollar_cap", "out_of_range", "episode_dollar_cap must be null or positive and at most %s", maxAmount.StringFixed(2))

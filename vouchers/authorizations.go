@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -19,15 +21,20 @@ type Authorization = ledger.Authorization
 // Authorization statuses.
 const (
 	AuthActive    = ledger.StatusActive
+	AuthInactive  = ledger.StatusInactive
 	AuthExhausted = ledger.StatusExhausted
 	AuthExpired   = ledger.StatusExpired
 	AuthVoid      = ledger.StatusVoid
 )
 
-// hideEpisode hides the person's shared episode from provider keys.
+// hideEpisode hides the person's shared episode, and which MSC keys
+// changed the authorization, from provider keys.
 func hideEpisode(x *Authorization, a access.Actor) {
 	if a.IsProvider() {
 		x.EpisodeID = 0
+		for i := range x.Events {
+			x.Events[i].ActorKeyID = nil
+		}
 	}
 }
 
@@ -61,6 +68,9 @@ func (s *Service) Authorization(ctx context.Context, id int64) (Authorization, e
 		if err != nil {
 			return err
 		}
+		if out.Events, err = ledger.Events(ctx, tx, id); err != nil {
+			return err
+		}
 		out.Derive(s.Today())
 		hideEpisode(&out, a)
 		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "authorization", EntityID: access.ID(id), ClientID: out.ClientID})
@@ -78,10 +88,8 @@ func (s *Service) Authorizations(ctx context.Context, f AuthorizationFilter, p P
 	if err != nil {
 		return List[Authorization]{}, err
 	}
-	switch f.Status {
-	case "", AuthActive, AuthExhausted, AuthExpired, AuthVoid:
-	default:
-		return List[Authorization]{}, rss.Invalid("status", "invalid_value", "status must be active, exhausted, expired or void")
+	if f.Status != "" && !slices.Contains(ledger.Statuses, f.Status) {
+		return List[Authorization]{}, rss.Invalid("status", "invalid_value", "status must be one of %s", strings.Join(ledger.Statuses, ", "))
 	}
 	var pid int64
 	if a.IsProvider() {
@@ -109,4 +117,85 @@ func (s *Service) Authorizations(ctx context.Context, f AuthorizationFilter, p P
 		return List[Authorization]{}, err
 	}
 	return page(rows, limit, func(x Authorization) int64 { return x.ID }), nil
+}
+
+// VoidAuthorization voids an authorization (reviewer or admin): claims no
+// longer draw on it, the units it used stay used, and the rest stop
+// counting toward the episode's caps and the duplicate rule.
+func (s *Service) VoidAuthorization(ctx context.Context, id int64, reason string) (Authorization, error) {
+	return s.changeAuthorization(ctx, id, reason, []access.Role{access.RoleReviewer, access.RoleAdmin}, ledger.EventVoid,
+		func(ctx context.Context, tx *sqlx.Tx, cur *Authorization, by ledger.By) (Authorization, error) {
+			if cur.VoidedAt != nil {
+				return Authorization{}, rss.Coded(rss.ErrConflict, "already_void", "authorization %d is already void", id)
+			}
+			return ledger.Void(ctx, tx, id, reason, s.now(), by)
+		})
+}
+
+// ReactivateAuthorization reactivates an inactive authorization (reviewer):
+// it counts again and draws claims, and its days without a claim are
+// counted afresh from today.
+func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason string) (Authorization, error) {
+	return s.changeAuthorization(ctx, id, reason, []access.Role{access.RoleReviewer}, ledger.EventReactivate,
+		func(ctx context.Context, tx *sqlx.Tx, cur *Authorization, by ledger.By) (Authorization, error) {
+			if st := cur.StatusOn(s.Today()); st != AuthInactive {
+				return Authorization{}, rss.Coded(rss.ErrConflict, "not_inactive", "authorization %d is %s, not inactive", id, st)
+			}
+			return ledger.Reactivate(ctx, tx, id, reason, s.Today(), s.now(), by)
+		})
+}
+
+// changeAuthorization runs a lifecycle change of one authorization under
+// its lock, audited with who and why, and answers with the authorization
+// and its history.
+func (s *Service) changeAuthorization(ctx context.Context, id int64, reason string, roles []access.Role, action string,
+	change func(ctx context.Context, tx *sqlx.Tx, cur *Authorization, by ledger.By) (Authorization, error)) (Authorization, error) {
+	a, err := access.Require(ctx, roles...)
+	if err != nil {
+		return Authorization{}, err
+	}
+	v := &rss.ValidationError{}
+	if strings.TrimSpace(reason) == "" {
+		v.Add("reason", "required", "reason is required")
+	} else {
+		checkText(v, "reason", reason, maxReasonLen)
+	}
+	if err := v.Err(); err != nil {
+		return Authorization{}, err
+	}
+	var out Authorization
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		cur, err := ledger.Lock(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if out, err = change(ctx, tx, &cur, ledger.By{KeyID: a.KeyID, Role: string(a.Role)}); err != nil {
+			return err
+		}
+		if out.Events, err = ledger.Events(ctx, tx, id); err != nil {
+			return err
+		}
+		out.Derive(s.Today())
+		return access.Record(ctx, tx, access.Event{Action: action, EntityType: "authorization", EntityID: access.ID(id), ClientID: out.ClientID})
+	})
+	return out, err
+}
+
+// endAuthorizations ends the enrollment's authorizations at its discharge
+// (ledger.EndAtDischarge), in the discharge's transaction, each audited.
+func (s *Service) endAuthorizations(ctx context.Context, tx *sqlx.Tx, a access.Actor, e *Enrollment, on rss.Date) error {
+	ended, err := ledger.EndAtDischarge(ctx, tx, ledger.Discharged{EnrollmentID: e.ID, ClientID: e.ClientID, ProviderID: e.ProviderID, On: on},
+		s.now(), ledger.By{KeyID: a.KeyID, Role: string(a.Role)})
+	if err != nil {
+		return err
+	}
+	events := make([]access.Event, len(ended))
+	for i := range ended {
+		action := ledger.EventEnd
+		if ended[i].VoidedAt != nil {
+			action = ledger.EventVoid
+		}
+		events[i] = access.Event{Action: action, EntityType: "authorization", EntityID: access.ID(ended[i].ID), ClientID: ended[i].ClientID}
+	}
+	return access.Record(ctx, tx, events...)
 }

@@ -503,6 +503,9 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason s
 			WHERE id = $1 RETURNING `+enrollmentColumns, id, on, reason); err != nil {
 			return err
 		}
+		if err := s.endAuthorizations(ctx, tx, a, &e, on); err != nil {
+			return err
+		}
 		if err := ledger.CloseEpisode(ctx, tx, e.EpisodeID, on); err != nil {
 			return err
 		}

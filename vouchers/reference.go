@@ -40,7 +40,10 @@ type Program struct {
 	ReferralSourceRequired bool           `json:"referral_source_required" db:"referral_source_required"`
 	CatchmentAreas         pq.StringArray `json:"catchment_areas" db:"catchment_areas"`
 	CaseloadCaps           map[string]int `json:"caseload_caps" db:"-"`
-	UpdatedAt              time.Time      `json:"updated_at" db:"updated_at"`
+	// InactivateAfterDays: an authorization with no claim for this many
+	// days goes inactive (null: never).
+	InactivateAfterDays *int      `json:"inactivate_after_days" db:"inactivate_after_days"`
+	UpdatedAt           time.Time `json:"updated_at" db:"updated_at"`
 }
 
 // CatalogService is one entry of the service catalog.
@@ -144,8 +147,8 @@ type CatchmentArea struct {
 const programColumns = `p.code, p.name, p.funding, p.payer_route, p.clinical, p.zero_reject, p.voucher_validity_days,
 	p.filing_limit_days, p.episode_dollar_cap, p.gpra_required, p.gpra_followup_open_days, p.gpra_followup_close_days,
 	p.gpra_discharge_days, p.los_max_days, p.los_review_past_max, p.retro_limit_days, p.requires_medicaid_id,
-	p.requires_waiver_plan, p.care_plan_required, p.diagnosis_required, p.referral_source_required, p.updated_at,
-	ARRAY(SELECT area_code FROM program_catchment_areas a WHERE a.program_code = p.code ORDER BY area_code) AS catchment_areas`
+	p.requires_waiver_plan, p.care_plan_required, p.diagnosis_required, p.referral_source_required, p.inactivate_after_days,
+	p.updated_at, ARRAY(SELECT area_code FROM program_catchment_areas a WHERE a.program_code = p.code ORDER BY area_code) AS catchment_areas`
 
 func loadPrograms(ctx context.Context, ext pg.Ext, code string) ([]Program, error) {
 	var out []Program

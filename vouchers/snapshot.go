@@ -414,7 +414,7 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 	}
 	f.Authorizations = make([]adjudication.Authorization, len(auths))
 	for i := range auths {
-		f.Authorizations[i] = auths[i].Rule()
+		f.Authorizations[i] = auths[i].Rule(rss.NewDate(f.Today))
 	}
 	for i := range others {
 		f.OtherEnrollments = append(f.OtherEnrollments, *RuleEnrollment(others[i].enrollment()))

@@ -1,0 +1,416 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The authorization lifecycle of issue 9: a reviewer's void, the end at a
+// discharge, inactivity after a program's days without a claim and a
+// reviewer's reactivation. Claims, the caps and the duplicate-service rule
+// follow each, and every change is audited with who and why.
+
+// itAuth reads an authorization as key sees it.
+func itAuth(t *testing.T, e *env, key string, id int64) map[string]any {
+	t.Helper()
+	r := e.get(key, itPath("/v1/authorizations/%d", id))
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	return r.JSON(t)
+}
+
+// itFixtureAuth is the id of the client's authorization for the service.
+func itFixtureAuth(t *testing.T, e *env, client, service string) int64 {
+	t.Helper()
+	return itFixtureID(t, e, `SELECT id FROM authorizations WHERE client_id = $1 AND service_code = $2`, e.demo.Clients[client], service)
+}
+
+// itLine is the first line of a claim answer, requiring 201.
+func itLine(t *testing.T, r resp) map[string]any {
+	t.Helper()
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	return r.JSON(t)["lines"].([]any)[0].(map[string]any)
+}
+
+// itDeniedNoAuthorization requires a line denied 197 CLAIM_NO_AUTHORIZATION.
+func itDeniedNoAuthorization(t *testing.T, l map[string]any) {
+	t.Helper()
+	assert.Equal(t, "denied", l["status"], "%v", l)
+	assert.Equal(t, "0.00", l["paid"])
+	adj, _ := l["adjustments"].([]any)
+	require.NotEmpty(t, adj, "%v", l)
+	a := adj[0].(map[string]any)
+	assert.Equal(t, "CLAIM_NO_AUTHORIZATION", a["code"])
+	assert.Equal(t, "197", a["carc"])
+}
+
+// itEvents are the actions of an authorization's history, oldest first.
+func itEvents(t *testing.T, a map[string]any) []string {
+	t.Helper()
+	raw, _ := a["events"].([]any)
+	out := make([]string, len(raw))
+	for i, x := range raw {
+		out[i] = x.(map[string]any)["action"].(string)
+	}
+	return out
+}
+
+// Void: a later claim line is denied, the units already used stay used,
+// and the unused dollars stop holding the episode's cap, so a request the
+// cap pended before is approved.
+func TestVoidAuthorization(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	id := itFixtureID(t, e, `SELECT id FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-CM'`, e.demo.Clients["Rivera"])
+	l := itLine(t, e.post(keyHRA, "/v1/claims", e.riveraClaim("LV-1", cmLine(day(-3), 4, "60.00"))))
+	require.Equal(t, "paid", l["status"])
+
+	r := e.post(keyReviewer, itPath("/v1/authorizations/%d/void", id), map[string]any{"reason": "issued to the wrong client"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	a := r.JSON(t)
+	assert.Equal(t, "void", a["status"])
+	assert.Equal(t, "issued to the wrong client", a["void_reason"])
+	assert.NotNil(t, a["voided_at"])
+	assert.Equal(t, float64(4), a["units_used"], "used units stay used")
+	assert.Equal(t, []string{"void"}, itEvents(t, a))
+	ev := a["events"].([]any)[0].(map[string]any)
+	assert.Equal(t, "reviewer", ev["actor_role"])
+	assert.Equal(t, "issued to the wrong client", ev["reason"])
+	assert.NotNil(t, ev["actor_key_id"], "the MSC sees which key")
+	assert.Equal(t, 1, itAudit(e, "void", "authorization", itStr(id)))
+
+	// The agency sees the void and why, not which MSC key did it.
+	own := itAuth(t, e, keyHRA, id)
+	assert.Equal(t, "void", own["status"])
+	assert.Equal(t, []string{"void"}, itEvents(t, own))
+	assert.NotContains(t, own["events"].([]any)[0].(map[string]any), "actor_key_id")
+	items := itItems(t, e.get(keyHRA, itPath("/v1/authorizations?status=void&client_id=%d", e.demo.Clients["Rivera"])))
+	require.Len(t, items, 1)
+	assert.Equal(t, float64(id), items[0]["id"])
+
+	// A later line, found or named, draws nothing.
+	l = itLine(t, e.post(keyHRA, "/v1/claims", e.riveraClaim("LV-2", cmLine(day(-2), 2, "30.00"))))
+	itDeniedNoAuthorization(t, l)
+	named := cmLine(day(-1), 2, "30.00")
+	named["authorization_number"] = a["number"]
+	itDeniedNoAuthorization(t, itLine(t, e.post(keyHRA, "/v1/claims", e.riveraClaim("LV-3", named))))
+	assert.Equal(t, 4, e.count(`SELECT units_used FROM authorizations WHERE id = $1`, id))
+
+	// Voiding the paid claim still gives its units back to the ledger.
+	claimID := itFixtureID(t, e, `SELECT id FROM claims WHERE claim_number = 'LV-1'`)
+	r = e.post(keyHRA, itPath("/v1/claims/%d/void", claimID), map[string]any{"claim_number": "LV-1-VOID"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	assert.Equal(t, 0, e.count(`SELECT units_used FROM authorizations WHERE id = $1`, id))
+
+	// Caps: Brown's unused transitional housing holds the dollar cap until voided.
+	brown := e.demo.Clients["Brown"]
+	v := itVoucher(t, e, keyHRA, brown, "ATR-CM", 40, 0, 29)
+	require.Equal(t, "pended", v["decision"])
+	require.Contains(t, v["reason_codes"], "EPISODE_DOLLAR_CAP_EXCEEDED")
+	th := itFixtureAuth(t, e, "Brown", "ATR-TH")
+	r = e.post(keyAdmin, itPath("/v1/authorizations/%d/void", th), map[string]any{"reason": "housing placement fell through"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "admin", r.JSON(t)["events"].([]any)[0].(map[string]any)["actor_role"])
+	v = itVoucher(t, e, keyHRA, brown, "ATR-CM", 40, 0, 29)
+	assert.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+}
+
+// Discharge ends the enrollment's authorizations at the discharge date, in
+// its transaction: lines after it are denied, and another agency's request
+// for the same service no longer pends as a duplicate.
+func TestDischargeEndsAuthorizations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tr := itFixtureAuth(t, e, "Kim", "ATR-TR")
+	kimBCS := e.demo.Clients["Kim/BCS"]
+	v := itVoucher(t, e, keyBCS, kimBCS, "ATR-TR", 10, 0, 29)
+	require.Equal(t, "pended", v["decision"])
+	require.Contains(t, v["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+
+	enr := itFixtureID(t, e, `SELECT enrollment_id FROM authorizations WHERE id = $1`, tr)
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": day(-2), "reason": "moved away"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+
+	a := itAuth(t, e, keyReviewer, tr)
+	assert.Equal(t, day(-2), a["end_date"])
+	assert.Equal(t, "expired", a["status"])
+	require.Equal(t, []string{"end"}, itEvents(t, a))
+	ev := a["events"].([]any)[0].(map[string]any)
+	assert.Equal(t, day(50), ev["end_before"])
+	assert.Equal(t, day(-2), ev["end_after"])
+	assert.Equal(t, "provider", ev["actor_role"])
+	assert.Contains(t, ev["reason"], "discharged on "+day(-2))
+	assert.Equal(t, 1, itAudit(e, "end", "authorization", itStr(tr)))
+
+	// HRA's line after the discharge date is denied.
+	kim := e.demo.Clients["Kim"]
+	claim := map[string]any{"claim_number": "LD-1", "client_id": kim, "rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 2, "charge": "24.00"}}}
+	l := itLine(t, e.post(keyHRA, "/v1/claims", claim))
+	assert.Equal(t, "denied", l["status"], "%v", l)
+	assert.Equal(t, 0, e.count(`SELECT units_used FROM authorizations WHERE id = $1`, tr))
+
+	// BCS's request for the days after no longer meets HRA's.
+	v = itVoucher(t, e, keyBCS, kimBCS, "ATR-TR", 10, 0, 29)
+	assert.NotContains(t, v["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER", "%v", v["reason_codes"])
+}
+
+// An authorization that would only have started after the discharge date
+// never runs: the discharge voids it, saying why.
+func TestDischargeVoidsAnAuthorizationNotYetStarted(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-20))
+	early := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 10, -5, 20)
+	late := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 10, 5, 20)
+	require.Equal(t, "approved", early["decision"], "%v", early["reason_codes"])
+	require.Equal(t, "approved", late["decision"], "%v", late["reason_codes"])
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", c.Enrollment), map[string]any{"discharge_date": day(0), "reason": "completed"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+
+	a := itAuth(t, e, keyHRA, itNum(t, early, "authorization_id"))
+	assert.Equal(t, day(0), a["end_date"])
+	assert.Equal(t, "active", a["status"], "it runs through the discharge date")
+	assert.Equal(t, []string{"end"}, itEvents(t, a))
+	b := itAuth(t, e, keyHRA, itNum(t, late, "authorization_id"))
+	assert.Equal(t, "void", b["status"])
+	assert.Equal(t, day(20), b["end_date"], "its dates are kept")
+	assert.Contains(t, b["void_reason"], "before the authorization started")
+	assert.Equal(t, []string{"void"}, itEvents(t, b))
+	assert.Equal(t, 1, itAudit(e, "void", "authorization", itStr(itNum(t, late, "authorization_id"))))
+}
+
+// Inactivity: with the program's setting on, an authorization nobody claims
+// on for that many days goes inactive as time passes (no job runs: its
+// status is derived whenever read), stops counting for the caps and the
+// duplicate rule and draws no claims; a reviewer's reactivation brings it
+// back for as many days more.
+func TestInactiveAuthorization(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	tr := itFixtureAuth(t, e, "Kim", "ATR-TR") // starts day -10, nothing claimed
+	assert.Nil(t, itAuth(t, e, keyReviewer, tr)["inactive_on"], "off by default")
+
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 20}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, float64(20), r.JSON(t)["inactivate_after_days"])
+	a := itAuth(t, e, keyReviewer, tr)
+	assert.Equal(t, "active", a["status"])
+	assert.Equal(t, day(11), a["inactive_on"])
+	requireProblem(t, e.post(keyReviewer, itPath("/v1/authorizations/%d/reactivate", tr), map[string]any{"reason": "x"}),
+		http.StatusConflict, "not_inactive")
+
+	// Eleven days pass without a claim.
+	ie.clock.Advance(11 * 24 * time.Hour)
+	a = itAuth(t, e, keyHRA, tr)
+	assert.Equal(t, "inactive", a["status"])
+	assert.Equal(t, float64(20), a["units_remaining"])
+	items := itItems(t, e.get(keyHRA, itPath("/v1/authorizations?status=inactive&client_id=%d", e.demo.Clients["Kim"])))
+	require.Len(t, items, 1)
+	assert.Equal(t, "inactive", items[0]["status"])
+	assert.Empty(t, itItems(t, e.get(keyHRA, itPath("/v1/authorizations?status=active&client_id=%d", e.demo.Clients["Kim"]))))
+
+	// BCS's request no longer pends as a duplicate of it.
+	kimBCS := e.demo.Clients["Kim/BCS"]
+	at := func(n int) string { return day(11 + n) }
+	vr := func() map[string]any {
+		r := e.post(keyBCS, "/v1/voucher-requests", map[string]any{"client_id": kimBCS, "service_code": "ATR-TR", "units": 5,
+			"start_date": at(0), "end_date": at(20)})
+		require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+		return r.JSON(t)
+	}
+	v := vr()
+	assert.NotContains(t, v["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER", "%v", v["reason_codes"])
+
+	// HRA's claim against it is denied, naming it.
+	kimClaim := func(number, dos string) map[string]any {
+		return map[string]any{"claim_number": number, "client_id": e.demo.Clients["Kim"], "rendering_staff_id": e.demo.Staff["Okafor"],
+			"place_of_service": "11", "lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": dos, "units": 2, "charge": "24.00"}}}
+	}
+	r = e.post(keyHRA, "/v1/claims", kimClaim("LI-1", at(0)))
+	itDeniedNoAuthorization(t, itLine(t, r))
+	assert.Contains(t, string(r.Body), "is inactive")
+
+	// Reactivated by a reviewer: active for twenty days more.
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/reactivate", tr), map[string]any{"reason": "client resumed services"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	a = r.JSON(t)
+	assert.Equal(t, "active", a["status"])
+	assert.Equal(t, at(0), a["reactivated_on"])
+	assert.Equal(t, at(21), a["inactive_on"])
+	assert.Equal(t, []string{"reactivate"}, itEvents(t, a))
+	assert.Equal(t, 1, itAudit(e, "reactivate", "authorization", itStr(tr)))
+	v = vr()
+	assert.Contains(t, v["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER", "it counts again")
+	l := itLine(t, e.post(keyHRA, "/v1/claims", kimClaim("LI-2", at(0))))
+	assert.Equal(t, "paid", l["status"], "%v", l)
+	assert.Equal(t, at(0), itAuth(t, e, keyReviewer, tr)["last_service_on"])
+
+	// A claim restarts the count: twenty days after the line's date it is still active, the day after not.
+	ie.clock.Advance(20 * 24 * time.Hour)
+	assert.Equal(t, "active", itAuth(t, e, keyReviewer, tr)["status"])
+	ie.clock.Advance(24 * time.Hour)
+	assert.Equal(t, "inactive", itAuth(t, e, keyReviewer, tr)["status"])
+
+	// Caps: Brown's two unused authorizations, started sixty days ago, are
+	// inactive, so they no longer hold the dollar cap.
+	v = itVoucher(t, e, keyHRA, e.demo.Clients["Brown"], "ATR-CM", 40, 32, 60)
+	assert.NotContains(t, v["reason_codes"], "EPISODE_DOLLAR_CAP_EXCEEDED", "%v", v["reason_codes"])
+
+	// Off again: nothing is inactive.
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": nil}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "active", itAuth(t, e, keyReviewer, tr)["status"])
+}
+
+// Who may change an authorization: reviewers and admins void, reviewers
+// reactivate; a provider may do neither, and what it cannot see is a 404.
+func TestAuthorizationLifecycleRoles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kim := itFixtureAuth(t, e, "Kim", "ATR-TR")
+	for _, key := range []string{keyHRA, keyBCS, keyFinance} {
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.post(key, itPath("/v1/authorizations/%d/void", kim), map[string]any{"reason": "x"}), http.StatusForbidden, "forbidden")
+		})
+	}
+	for _, key := range []string{keyHRA, keyFinance, keyAdmin} {
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.post(key, itPath("/v1/authorizations/%d/reactivate", kim), map[string]any{"reason": "x"}),
+				http.StatusForbidden, "forbidden")
+		})
+	}
+	// Another agency sees neither the authorization nor its history.
+	r := e.post(keyReviewer, itPath("/v1/authorizations/%d/void", kim), map[string]any{"reason": "duplicate issue"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	itSameNotFound(t, e.get(keyBCS, itPath("/v1/authorizations/%d", kim)), e.get(keyBCS, "/v1/authorizations/99999999"), kim, 99999999)
+	requireProblem(t, e.post(keyReviewer, "/v1/authorizations/99999999/void", map[string]any{"reason": "x"}), http.StatusNotFound, "not_found")
+	requireProblem(t, e.post(keyReviewer, "/v1/authorizations/99999999/reactivate", map[string]any{"reason": "x"}), http.StatusNotFound, "not_found")
+}
+
+// Bad input gets a problem and writes nothing: no reason, a blank or long
+// one, a second void, reactivating what is not inactive, a bad setting.
+func TestAuthorizationLifecycleBadInput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kim := itFixtureAuth(t, e, "Kim", "ATR-TR")
+	long := make([]byte, 501)
+	for i := range long {
+		long[i] = 'x'
+	}
+	cases := []struct {
+		name   string
+		path   string
+		body   any
+		status int
+		code   string
+		field  string
+	}{
+		{"void without a reason", "void", map[string]any{}, 422, "validation_failed", "reason"},
+		{"void with a blank reason", "void", map[string]any{"reason": "  "}, 422, "validation_failed", "reason"},
+		{"void with a reason too long", "void", map[string]any{"reason": string(long)}, 422, "validation_failed", "reason"},
+		{"void with a reason not a string", "void", map[string]any{"reason": 4}, 400, "wrong_type", "reason"},
+		{"void with an unknown field", "void", map[string]any{"reason": "x", "units": 3}, 400, "unknown_field", "units"},
+		{"reactivate without a reason", "reactivate", map[string]any{}, 422, "validation_failed", "reason"},
+		{"reactivate an active one", "reactivate", map[string]any{"reason": "x"}, 409, "not_inactive", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.post(keyReviewer, itPath("/v1/authorizations/%d/%s", kim, tc.path), tc.body), tc.status, tc.code)
+				if tc.field != "" {
+					assert.Contains(t, itFieldErrors(t, p), tc.field)
+				}
+			})
+		})
+	}
+	itNothingWritten(t, e, func() {
+		r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 0}})
+		p := requireProblem(t, r, 422, "validation_failed")
+		assert.Contains(t, itFieldErrors(t, p), "inactivate_after_days")
+	})
+
+	r := e.post(keyReviewer, itPath("/v1/authorizations/%d/void", kim), map[string]any{"reason": "first"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	t.Run("void twice", func(t *testing.T) {
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.post(keyReviewer, itPath("/v1/authorizations/%d/void", kim), map[string]any{"reason": "again"}),
+				http.StatusConflict, "already_void")
+		})
+	})
+	t.Run("reactivate a void one", func(t *testing.T) {
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.post(keyReviewer, itPath("/v1/authorizations/%d/reactivate", kim), map[string]any{"reason": "x"}),
+				http.StatusConflict, "not_inactive")
+		})
+	})
+	// A retry of the void with its idempotency key gets the same answer, once.
+	k := "lifecycle-void-retry"
+	brown := itFixtureAuth(t, e, "Brown", "ATR-TH")
+	first := e.do(req{Method: http.MethodPost, Path: itPath("/v1/authorizations/%d/void", brown), Key: keyReviewer, Body: map[string]any{"reason": "r"}, IdemKey: k})
+	require.Equal(t, http.StatusOK, first.Status, "body: %s", first.Body)
+	again := e.do(req{Method: http.MethodPost, Path: itPath("/v1/authorizations/%d/void", brown), Key: keyReviewer, Body: map[string]any{"reason": "r"}, IdemKey: k})
+	assert.Equal(t, http.StatusOK, again.Status)
+	assert.Equal(t, string(first.Body), string(again.Body))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM authorization_events WHERE authorization_id = $1`, brown))
+}
+
+// Every list filter by status agrees with the status each row shows: the
+// SQL filter and the Go roll-up say the same.
+func TestAuthorizationStatusFilterAgreesWithStatus(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 30}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	e.authorizeRivera(10)
+	require.Equal(t, http.StatusOK, e.post(keyReviewer, itPath("/v1/authorizations/%d/void", itFixtureAuth(t, e, "Kim", "ATR-TR")),
+		map[string]any{"reason": "x"}).Status)
+	l := itLine(t, e.post(keyHRA, "/v1/claims", e.riveraClaim("SF-1", cmLine(day(-2), 10, "150.00"))))
+	require.Equal(t, "paid", l["status"])
+	ever := map[string]int{}
+	for _, advance := range []int{0, 15, 40} {
+		ie.clock.Advance(time.Duration(advance) * 24 * time.Hour)
+		seen := map[string]int{}
+		all := itItems(t, e.get(keyReviewer, "/v1/authorizations?limit=500"))
+		for _, it := range all {
+			seen[it["status"].(string)]++
+		}
+		total := 0
+		for _, st := range []string{"active", "inactive", "exhausted", "expired", "void"} {
+			items := itItems(t, e.get(keyReviewer, "/v1/authorizations?limit=500&status="+st))
+			for _, it := range items {
+				assert.Equal(t, st, it["status"], "after %d days", advance)
+			}
+			assert.Len(t, items, seen[st], "%s after %d days", st, advance)
+			total += len(items)
+		}
+		assert.Equal(t, len(all), total)
+		for st, n := range seen {
+			ever[st] += n
+		}
+	}
+	for _, st := range []string{"active", "inactive", "exhausted", "expired", "void"} {
+		assert.NotZero(t, ever[st], "no %s authorization was listed", st)
+	}
+}
+
+// The history is append-only in the database itself.
+func TestAuthorizationHistoryIsAppendOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := itFixtureAuth(t, e, "Kim", "ATR-TR")
+	require.Equal(t, http.StatusOK, e.post(keyReviewer, itPath("/v1/authorizations/%d/void", id), map[string]any{"reason": "x"}).Status)
+	for _, q := range []string{`UPDATE authorization_events SET reason = 'changed'`, `DELETE FROM authorization_events`,
+		`TRUNCATE authorization_events`} {
+		_, err := e.db.ExecContext(t.Context(), q)
+		require.Error(t, err, q)
+		assert.Contains(t, err.Error(), "append-only", q)
+	}
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM authorization_events WHERE authorization_id = $1 AND reason = 'x'`, id))
+}
