@@ -321,7 +321,7 @@ var lineDenials = []lineRule{
 				return CodeClaimStaffNotQualified, path
 			}
 			if IsMinorOn(&f.Client, dos, &f.Settings) && !BackgroundCleared(f.Staff, dos) {
-				return CodeClaimStaffNotQualified, "client is a minor; no passed background check before " + formatDate(dos)
+				return CodeClaimStaffNotQualified, f.Staff.unqualified("client is a minor; no passed background check before " + formatDate(dos))
 			}
 			return "", ""
 		}},
