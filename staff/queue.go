@@ -80,7 +80,7 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter, p vouchers.Page) (vo
 	}
 	now := s.now()
 	for i := range items {
-		items[i].AgeDays = int(now.Sub(items[i].SubmittedAt).Hours() / 24)
+		items[i].AgeDays = max(0, int(now.Sub(items[i].SubmittedAt).Hours()/24))
 	}
 	out := vouchers.List[QueueItem]{Items: items}
 	if out.Items == nil {

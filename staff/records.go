@@ -259,9 +259,9 @@ func addRecord[T any](ctx context.Context, s *Service, staffID int64, kind strin
 
 // Reviewed is a record after its review.
 type Reviewed struct {
-	Kind    string `json:"kind"`
-	ID      int64  `json:"id"`
-	StaffID int64  `json:"staff_id"`
+	Kind    string `json:"kind" db:"-"`
+	ID      int64  `json:"id" db:"id"`
+	StaffID int64  `json:"staff_id" db:"staff_id"`
 	vouchers.Verification
 }
 
