@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -507,4 +508,35 @@ func TestVerificationQueuePages(t *testing.T) {
 		assert.Equal(t, float64(e.demo.Providers["ECRA"]), it["provider_id"])
 	}
 	assert.NotEmpty(t, ecra)
+}
+
+// Two agencies' staff changes at once cannot close a supervision loop:
+// of two opposite changes, one goes through and the other is refused.
+func TestStaffSupervisionRace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	for round := 0; round < 5; round++ {
+		a := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": fmt.Sprintf("RaceA%d", round)})
+		b := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": fmt.Sprintf("RaceB%d", round)})
+		statuses := make(chan int, 2)
+		var wg sync.WaitGroup
+		for _, pair := range [][2]int64{{a, b}, {b, a}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", pair[0]), Key: keyHRA,
+					Body: map[string]any{"supervisor_id": pair[1]}})
+				statuses <- r.Status
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		var got []int
+		for s := range statuses {
+			got = append(got, s)
+		}
+		assert.ElementsMatch(t, []int{http.StatusOK, http.StatusUnprocessableEntity}, got, "round %d", round)
+		assert.Equal(t, 1, e.count(`SELECT count(*) FROM staff WHERE id IN ($1, $2) AND supervisor_id IS NOT NULL`, a, b), "round %d", round)
+	}
 }
