@@ -11,7 +11,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.11.1"
+const VoucherRuleSetVersion = "voucher-2026.12.1"
 
 // Decision is the outcome of a voucher request.
 type Decision string
