@@ -10,7 +10,7 @@ import (
 )
 
 // ClaimRuleSetVersion is stored with every adjudicated claim line.
-const ClaimRuleSetVersion = "claim-2026.11.2"
+const ClaimRuleSetVersion = "claim-2026.12.1"
 
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).
@@ -324,7 +324,7 @@ var lineDenials = []lineRule{
 				return CodeClaimStaffNotQualified, path
 			}
 			if IsMinorOn(&f.Client, dos, &f.Settings) && !BackgroundCleared(f.Staff, dos) {
-				return CodeClaimStaffNotQualified, "client is a minor; no passed background check before " + formatDate(dos)
+				return CodeClaimStaffNotQualified, f.Staff.unqualified("client is a minor; no passed background check before " + formatDate(dos))
 			}
 			return "", ""
 		}},

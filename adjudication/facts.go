@@ -1,6 +1,7 @@
 package adjudication
 
 import (
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -156,6 +157,28 @@ type Staff struct {
 	Experience       []Experience      `json:"experience"`
 	BackgroundChecks []BackgroundCheck `json:"background_checks"`
 	Supervisor       *Staff            `json:"supervisor,omitempty"`
+	// EmployedFrom and EmployedTo bound the employment (zero: not recorded,
+	// open); the staff member delivers nothing outside them.
+	EmployedFrom time.Time `json:"employed_from,omitzero"`
+	EmployedTo   time.Time `json:"employed_to,omitzero"`
+	// Pending names the records submitted but not yet verified by the
+	// department ("credential CADC"): they count for nothing, and a trace
+	// says they are waiting.
+	Pending []string `json:"pending,omitempty"`
+}
+
+// employedOn reports whether s works for its agency on day d.
+func (s *Staff) employedOn(d time.Time) bool {
+	return s.Active && within(d, s.EmployedFrom, s.EmployedTo)
+}
+
+// unqualified is a failed path's trace detail, saying what waits for
+// verification when something does.
+func (s *Staff) unqualified(why string) string {
+	if s == nil || len(s.Pending) == 0 {
+		return why
+	}
+	return why + "; pending verification: " + strings.Join(s.Pending, ", ")
 }
 
 // BackgroundCheck is one criminal background check.

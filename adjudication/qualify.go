@@ -52,6 +52,9 @@ func Qualified(s *Staff, providerID int64, svc *Service, d time.Time, st *Settin
 		if s != nil && (!s.Active || s.ProviderID != providerID) {
 			return false, "staff_not_with_provider"
 		}
+		if s != nil && !s.employedOn(d) {
+			return false, "staff_not_employed_on_date"
+		}
 		return true, PathNotRequired
 	}
 	if s == nil {
@@ -59,6 +62,9 @@ func Qualified(s *Staff, providerID int64, svc *Service, d time.Time, st *Settin
 	}
 	if !s.Active || s.ProviderID != providerID {
 		return false, "staff_not_with_provider"
+	}
+	if !s.employedOn(d) {
+		return false, "staff_not_employed_on_date"
 	}
 	switch svc.Qualification {
 	case QualATRCaseManager:
@@ -68,11 +74,11 @@ func Qualified(s *Staff, providerID int64, svc *Service, d time.Time, st *Settin
 		case AgeOn(s.DateOfBirth, d) < st.RAMinAgeYears:
 			return false, "under_minimum_age"
 		case !credValid(s, d, CredHighSchool, CredGED):
-			return false, "no_diploma_or_ged"
+			return false, s.unqualified("no_diploma_or_ged")
 		case !credValid(s, d, CredCTDriversLicense):
-			return false, "no_valid_drivers_licence"
+			return false, s.unqualified("no_valid_drivers_licence")
 		case !credValid(s, d, CredRATraining):
-			return false, "no_valid_ra_training"
+			return false, s.unqualified("no_valid_ra_training")
 		}
 		return true, PathRecoveryAssistant
 	case QualRCMSpecialist:
@@ -93,7 +99,7 @@ func atrCaseManager(s *Staff, service string, d time.Time, st *Settings, allowSu
 	}
 	enoughTarget := experienceMonths(s, "target_population", "", d) >= st.CMTargetPopulationMonths
 	supervised := false
-	if allowSupervised && s.Supervisor != nil && s.Supervisor.Active {
+	if allowSupervised && s.Supervisor != nil && s.Supervisor.employedOn(d) {
 		supervised, _ = atrCaseManager(s.Supervisor, service, d, st, false)
 	}
 	if credValid(s, d, CredBachelorHumanSvcs) {
@@ -118,7 +124,7 @@ func atrCaseManager(s *Staff, service string, d time.Time, st *Settings, allowSu
 	if experienceMonths(s, "service_delivery", service, d) >= st.CMEquivalencyMonths {
 		return true, PathExperience
 	}
-	return false, "no_qualifying_path"
+	return false, s.unqualified("no_qualifying_path")
 }
 
 // BackgroundCleared reports whether s passed a background check dated before day d.

@@ -11,7 +11,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.11.1"
+const VoucherRuleSetVersion = "voucher-2026.12.1"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -270,7 +270,7 @@ var voucherRules = []voucherRule{
 				return fire("client is a minor and no staff is named")
 			}
 			if !BackgroundCleared(f.Staff, f.Request.Start) {
-				return fire("no passed background check before " + formatDate(f.Request.Start))
+				return fire(f.Staff.unqualified("no passed background check before " + formatDate(f.Request.Start)))
 			}
 			return pass
 		}},

@@ -14,6 +14,7 @@ import (
 	"rss/access"
 	"rss/billing"
 	"rss/pg"
+	"rss/staff"
 	"rss/vouchers"
 )
 
@@ -28,6 +29,7 @@ type Config struct {
 	DB       *sqlx.DB
 	Vouchers *vouchers.Service
 	Billing  *billing.Service
+	Staff    *staff.Service
 	Keys     *access.Keys
 	Logger   *slog.Logger
 	// MaxBody caps ordinary request bodies; MaxBulkBody caps bulk claim intake.
@@ -42,6 +44,7 @@ type Server struct {
 	cfg     Config
 	v       *vouchers.Service
 	b       *billing.Service
+	st      *staff.Service
 	metrics *metrics
 	engine  *gin.Engine
 }
@@ -58,7 +61,7 @@ func New(cfg Config) *Server {
 		cfg.MaxBulkBody = 32 << 20
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, v: cfg.Vouchers, b: cfg.Billing, metrics: newMetrics()}
+	s := &Server{cfg: cfg, v: cfg.Vouchers, b: cfg.Billing, st: cfg.Staff, metrics: newMetrics()}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
@@ -95,6 +98,16 @@ func New(cfg Config) *Server {
 	ref.GET("/settings", s.listSettings)
 	ref.GET("/gpra-instruments", s.listInstruments)
 	ref.PATCH("/settings/:key", small, s.patchSetting)
+
+	postRoute("/providers/:provider_id/staff", s.createStaff)
+	v1.GET("/staff/:staff_id", s.getStaff)
+	v1.PATCH("/staff/:staff_id", small, s.patchStaff)
+	postRoute("/staff/:staff_id/credentials", s.addCredential)
+	postRoute("/staff/:staff_id/background-checks", s.addBackgroundCheck)
+	postRoute("/staff/:staff_id/experience", s.addExperience)
+	postRoute("/staff-records/:kind/:record_id/verify", s.verifyStaffRecord)
+	postRoute("/staff-records/:kind/:record_id/reject", s.rejectStaffRecord)
+	v1.GET("/verification-queue", s.verificationQueue)
 
 	postRoute("/clients", s.createClient)
 	v1.GET("/clients", s.listClients)

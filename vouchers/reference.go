@@ -95,6 +95,8 @@ type Staff struct {
 	NPI              *string           `json:"npi" db:"npi"`
 	SupervisorID     *int64            `json:"supervisor_id" db:"supervisor_id"`
 	Active           bool              `json:"active" db:"active"`
+	EmploymentStart  rss.Date          `json:"employment_start" db:"employment_start"`
+	EmploymentEnd    rss.Date          `json:"employment_end" db:"employment_end"`
 	Credentials      []Credential      `json:"credentials" db:"-"`
 	Experience       []Experience      `json:"experience" db:"-"`
 	BackgroundChecks []BackgroundCheck `json:"background_checks" db:"-"`
@@ -109,7 +111,37 @@ type Credential struct {
 	Number    *string  `json:"number" db:"number"`
 	ValidFrom rss.Date `json:"valid_from" db:"valid_from"`
 	ValidTo   rss.Date `json:"valid_to" db:"valid_to"`
+	Verification
 }
+
+// Verification is where a credential, background check or experience
+// record stands with the department: what a provider submits is pending
+// until an admin verifies it against a document or rejects it with a
+// reason. Only verified records count in the rules.
+type Verification struct {
+	Status            string     `json:"verification_status" db:"verification_status"`
+	SubmittedAt       time.Time  `json:"submitted_at" db:"submitted_at"`
+	SubmittedByKeyID  *int64     `json:"submitted_by_key_id" db:"submitted_by_key_id"`
+	SubmittedByRole   *string    `json:"submitted_by_role" db:"submitted_by_role"`
+	ReviewedAt        *time.Time `json:"reviewed_at" db:"reviewed_at"`
+	ReviewedByKeyID   *int64     `json:"reviewed_by_key_id" db:"reviewed_by_key_id"`
+	DocumentReference *string    `json:"document_reference" db:"document_reference"`
+	RejectionReason   *string    `json:"rejection_reason" db:"rejection_reason"`
+}
+
+// Verification states.
+const (
+	VerificationPending  = "pending"
+	VerificationVerified = "verified"
+	VerificationRejected = "rejected"
+)
+
+// Verified reports whether the department verified the record.
+func (v Verification) Verified() bool { return v.Status == VerificationVerified }
+
+// VerificationColumns are the verification state's columns.
+const VerificationColumns = `verification_status, submitted_at, submitted_by_key_id, submitted_by_role, reviewed_at,
+	reviewed_by_key_id, document_reference, rejection_reason`
 
 // Experience is a period of relevant work.
 type Experience struct {
@@ -119,6 +151,7 @@ type Experience struct {
 	ServiceCode *string  `json:"service_code" db:"service_code"`
 	StartedOn   rss.Date `json:"started_on" db:"started_on"`
 	EndedOn     rss.Date `json:"ended_on" db:"ended_on"`
+	Verification
 }
 
 // BackgroundCheck is one criminal background check.
@@ -128,6 +161,7 @@ type BackgroundCheck struct {
 	CheckedOn rss.Date `json:"checked_on" db:"checked_on"`
 	Result    string   `json:"result" db:"result"`
 	Agency    string   `json:"agency" db:"agency"`
+	Verification
 }
 
 // Setting is one system-wide threshold.
@@ -248,7 +282,7 @@ func LoadStaff(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Staff, 
 	}
 	var rows []Staff
 	err := sqlx.SelectContext(ctx, ext, &rows, `SELECT id, provider_id, first_name, last_name, role, date_of_birth, npi,
-		supervisor_id, active FROM staff WHERE id = ANY($1)`, pq.Array(ids))
+		supervisor_id, active, employment_start, employment_end FROM staff WHERE id = ANY($1)`, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("load staff: %w", err)
 	}
@@ -256,7 +290,7 @@ func LoadStaff(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Staff, 
 		out[rows[i].ID] = &rows[i]
 	}
 	var creds []Credential
-	if err := sqlx.SelectContext(ctx, ext, &creds, `SELECT id, staff_id, type, issuer, number, valid_from, valid_to
+	if err := sqlx.SelectContext(ctx, ext, &creds, `SELECT id, staff_id, type, issuer, number, valid_from, valid_to, `+VerificationColumns+`
 		FROM staff_credentials WHERE staff_id = ANY($1) ORDER BY id`, pq.Array(ids)); err != nil {
 		return nil, fmt.Errorf("load credentials: %w", err)
 	}
@@ -264,7 +298,7 @@ func LoadStaff(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Staff, 
 		out[c.StaffID].Credentials = append(out[c.StaffID].Credentials, c)
 	}
 	var exps []Experience
-	if err := sqlx.SelectContext(ctx, ext, &exps, `SELECT id, staff_id, kind, service_code, started_on, ended_on
+	if err := sqlx.SelectContext(ctx, ext, &exps, `SELECT id, staff_id, kind, service_code, started_on, ended_on, `+VerificationColumns+`
 		FROM staff_experience WHERE staff_id = ANY($1) ORDER BY id`, pq.Array(ids)); err != nil {
 		return nil, fmt.Errorf("load experience: %w", err)
 	}
@@ -272,7 +306,7 @@ func LoadStaff(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Staff, 
 		out[e.StaffID].Experience = append(out[e.StaffID].Experience, e)
 	}
 	var checks []BackgroundCheck
-	if err := sqlx.SelectContext(ctx, ext, &checks, `SELECT id, staff_id, checked_on, result, agency
+	if err := sqlx.SelectContext(ctx, ext, &checks, `SELECT id, staff_id, checked_on, result, agency, `+VerificationColumns+`
 		FROM background_checks WHERE staff_id = ANY($1) ORDER BY id`, pq.Array(ids)); err != nil {
 		return nil, fmt.Errorf("load background checks: %w", err)
 	}
@@ -369,16 +403,30 @@ func RuleProvider(p *Provider) adjudication.Provider {
 }
 
 // RuleStaff converts a staff member (with the supervisor, when loaded) to
-// the adjudicator's view.
+// the adjudicator's view. Only records the department verified reach the
+// rules; pending ones are named so a trace can say they wait.
 func RuleStaff(s *Staff, staff map[int64]*Staff) *adjudication.Staff {
 	if s == nil {
 		return nil
 	}
-	out := &adjudication.Staff{ID: s.ID, ProviderID: s.ProviderID, Role: s.Role, Active: s.Active, DateOfBirth: date(s.DateOfBirth)}
+	out := &adjudication.Staff{ID: s.ID, ProviderID: s.ProviderID, Role: s.Role, Active: s.Active, DateOfBirth: date(s.DateOfBirth),
+		EmployedFrom: date(s.EmploymentStart), EmployedTo: date(s.EmploymentEnd)}
 	for _, c := range s.Credentials {
+		if !c.Verified() {
+			if c.Status == VerificationPending {
+				out.Pending = append(out.Pending, "credential "+c.Type)
+			}
+			continue
+		}
 		out.Credentials = append(out.Credentials, adjudication.Credential{Type: c.Type, ValidFrom: date(c.ValidFrom), ValidTo: date(c.ValidTo)})
 	}
 	for _, e := range s.Experience {
+		if !e.Verified() {
+			if e.Status == VerificationPending {
+				out.Pending = append(out.Pending, "experience "+e.Kind)
+			}
+			continue
+		}
 		x := adjudication.Experience{Kind: e.Kind, Start: date(e.StartedOn), End: date(e.EndedOn)}
 		if e.ServiceCode != nil {
 			x.ServiceCode = *e.ServiceCode
@@ -386,14 +434,20 @@ func RuleStaff(s *Staff, staff map[int64]*Staff) *adjudication.Staff {
 		out.Experience = append(out.Experience, x)
 	}
 	for _, b := range s.BackgroundChecks {
+		if !b.Verified() {
+			if b.Status == VerificationPending {
+				out.Pending = append(out.Pending, "background check")
+			}
+			continue
+		}
 		out.BackgroundChecks = append(out.BackgroundChecks, adjudication.BackgroundCheck{CheckedOn: date(b.CheckedOn), Passed: b.Result == "passed"})
 	}
 	if s.SupervisorID != nil {
 		if sup, ok := staff[*s.SupervisorID]; ok && sup.ID != s.ID {
 			// One level only: a supervisor's own supervisor never qualifies anyone.
-			out.Supervisor = RuleStaff(&Staff{ID: sup.ID, ProviderID: sup.ProviderID, Role: sup.Role, Active: sup.Active,
-				DateOfBirth: sup.DateOfBirth, Credentials: sup.Credentials, Experience: sup.Experience,
-				BackgroundChecks: sup.BackgroundChecks}, nil)
+			cp := *sup
+			cp.SupervisorID = nil
+			out.Supervisor = RuleStaff(&cp, nil)
 		}
 	}
 	return out

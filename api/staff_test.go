@@ -1,0 +1,542 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// staffHire hires a case manager at the agency of key through the API.
+func staffHire(t *testing.T, e *env, key string, provider int64, extra map[string]any) int64 {
+	t.Helper()
+	body := map[string]any{"first_name": "Noor", "last_name": "Hire", "role": "case_manager", "date_of_birth": "1990-02-03",
+		"employment_start": day(-30)}
+	for k, v := range extra {
+		body[k] = v
+	}
+	r := e.post(key, itPath("/v1/providers/%d/staff", provider), body)
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	return itID(t, r)
+}
+
+// staffRuleDetail is the detail of the rule with reason code code in a
+// voucher request's trace ("" when it did not fire).
+func staffRuleDetail(v map[string]any, code string) string {
+	trace, _ := v["trace"].([]any)
+	for _, x := range trace {
+		s, _ := x.(map[string]any)
+		if s["code"] == code && s["result"] != "pass" {
+			d, _ := s["detail"].(string)
+			return d
+		}
+	}
+	return ""
+}
+
+func staffReasons(v map[string]any) []string {
+	var out []string
+	raw, _ := v["reasons"].([]any)
+	for _, x := range raw {
+		if m, ok := x.(map[string]any); ok {
+			out = append(out, fmt.Sprint(m["code"]))
+		} else {
+			out = append(out, fmt.Sprint(x))
+		}
+	}
+	return out
+}
+
+// The issue's workflow: a new hire qualifies for nothing until the
+// department verifies what the agency submitted; then the same request is
+// approved and the same claim paid.
+func TestStaffHireSubmitVerifyThenApproved(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	a := itATRClient(t, e, day(-5))
+	hire := staffHire(t, e, keyHRA, hra, nil)
+
+	request := map[string]any{"client_id": a.Client, "service_code": "ATR-CM", "units": 20, "start_date": day(0), "end_date": day(29),
+		"staff_id": hire}
+	ask := func() map[string]any {
+		t.Helper()
+		r := e.post(keyHRA, "/v1/voucher-requests", request)
+		require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+		return r.JSON(t)
+	}
+	v := ask()
+	require.Equal(t, "denied", v["decision"], "%v", v)
+	assert.Contains(t, staffReasons(v), "STAFF_NOT_QUALIFIED")
+
+	// The agency submits a bachelor's degree, a year and a half with the
+	// target population and a background check: all pending.
+	cred := e.post(keyHRA, itPath("/v1/staff/%d/credentials", hire), map[string]any{"type": "BACHELOR_HUMAN_SERVICES",
+		"issuer": "University of Hartford", "number": "BA-1", "valid_from": "2012-05-20"})
+	require.Equal(t, http.StatusCreated, cred.Status, "body: %s", cred.Body)
+	assert.Equal(t, "pending", cred.JSON(t)["verification_status"])
+	assert.Equal(t, "provider", cred.JSON(t)["submitted_by_role"])
+	exp := e.post(keyHRA, itPath("/v1/staff/%d/experience", hire), map[string]any{"kind": "target_population",
+		"started_on": day(-600), "ended_on": day(-40)})
+	require.Equal(t, http.StatusCreated, exp.Status, "body: %s", exp.Body)
+	chk := e.post(keyHRA, itPath("/v1/staff/%d/background-checks", hire), map[string]any{"checked_on": day(-35), "result": "passed",
+		"agency": "DCF background unit"})
+	require.Equal(t, http.StatusCreated, chk.Status, "body: %s", chk.Body)
+	credID, expID, chkID := itID(t, cred), itID(t, exp), itID(t, chk)
+
+	v = ask()
+	require.Equal(t, "denied", v["decision"], "pending records count for nothing: %v", v)
+	assert.Contains(t, staffRuleDetail(v, "STAFF_NOT_QUALIFIED"), "pending verification: credential BACHELOR_HUMAN_SERVICES, experience target_population")
+
+	// The queue shows them, oldest first; the provider cannot verify.
+	q := itItems(t, e.get(keyAdmin, itPath("/v1/verification-queue?provider_id=%d", hra)))
+	kinds := map[string]bool{}
+	for _, it := range q {
+		if int64(it["staff_id"].(float64)) == hire {
+			kinds[it["kind"].(string)] = true
+		}
+	}
+	assert.Equal(t, map[string]bool{"credentials": true, "experience": true, "background-checks": true}, kinds)
+	requireProblem(t, e.post(keyHRA, itPath("/v1/staff-records/credentials/%d/verify", credID), map[string]any{"document_reference": "x"}),
+		http.StatusForbidden, "forbidden")
+
+	// The degree alone is not enough: the months are still pending.
+	r := e.post(keyAdmin, itPath("/v1/staff-records/credentials/%d/verify", credID), map[string]any{"document_reference": "DOC-2026-0412 diploma"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	rv := r.JSON(t)
+	assert.Equal(t, "verified", rv["verification_status"])
+	assert.Equal(t, "DOC-2026-0412 diploma", rv["document_reference"])
+	assert.NotNil(t, rv["reviewed_by_key_id"])
+	assert.NotNil(t, rv["reviewed_at"])
+	v = ask()
+	require.Equal(t, "denied", v["decision"], "%v", v)
+	assert.Contains(t, staffRuleDetail(v, "STAFF_NOT_QUALIFIED"), "pending verification: experience target_population")
+
+	for _, p := range []string{itPath("/v1/staff-records/experience/%d/verify", expID), itPath("/v1/staff-records/background-checks/%d/verify", chkID)} {
+		r = e.post(keyAdmin, p, map[string]any{"document_reference": "DOC-2026-0413"})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	}
+	v = ask()
+	assert.Equal(t, "approved", v["decision"], "%v", v)
+	assert.Empty(t, staffRuleDetail(v, "STAFF_NOT_QUALIFIED"))
+
+	// What the staff member's record says now.
+	g := e.get(keyHRA, itPath("/v1/staff/%d", hire))
+	require.Equal(t, http.StatusOK, g.Status, "body: %s", g.Body)
+	st := g.JSON(t)
+	for _, list := range []string{"credentials", "experience", "background_checks"} {
+		items := st[list].([]any)
+		require.Len(t, items, 1, list)
+		assert.Equal(t, "verified", items[0].(map[string]any)["verification_status"], list)
+	}
+	for _, it := range itItems(t, e.get(keyAdmin, "/v1/verification-queue")) {
+		assert.NotEqual(t, float64(hire), it["staff_id"], "verified records leave the queue")
+	}
+}
+
+// A claim rendered by a staff member whose qualification is pending is
+// denied 185; once verified, the same service is paid.
+func TestStaffClaimNeedsVerifiedQualification(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	a := itATRClient(t, e, day(-20))
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 40, -10, 49)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	hire := staffHire(t, e, keyHRA, hra, nil)
+	r := e.post(keyHRA, itPath("/v1/staff/%d/credentials", hire), map[string]any{"type": "CADC", "issuer": "IBADCC",
+		"valid_from": day(-300), "valid_to": day(400)})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	credID := itID(t, r)
+	claim := func(number string, dos int) map[string]any {
+		return map[string]any{"claim_number": number, "client_id": a.Client, "rendering_staff_id": hire, "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-CM", "date_of_service": day(dos), "units": 4, "charge": "60.00"}}}
+	}
+	r = e.post(keyHRA, "/v1/claims", claim("STAFF-1", -3))
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	c := r.JSON(t)
+	assert.Equal(t, "denied", c["status"], "%s", r.Body)
+	line := c["lines"].([]any)[0].(map[string]any)
+	adj := line["adjustments"].([]any)
+	require.NotEmpty(t, adj, "%s", r.Body)
+	assert.Equal(t, "185", adj[0].(map[string]any)["carc"], "%s", r.Body)
+	g := e.get(keyHRA, itPath("/v1/claims/%d", itID(t, r)))
+	require.Equal(t, http.StatusOK, g.Status, "body: %s", g.Body)
+	assert.Contains(t, string(g.Body), "pending verification: credential CADC", "the line's trace says what waits")
+
+	r = e.post(keyAdmin, itPath("/v1/staff-records/credentials/%d/verify", credID), map[string]any{"document_reference": "IBADCC register 2026-06"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	r = e.post(keyHRA, "/v1/claims", claim("STAFF-2", -2))
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	c = r.JSON(t)
+	assert.Equal(t, "paid", c["status"], "%s", r.Body)
+	assert.Equal(t, "60.00", c["lines"].([]any)[0].(map[string]any)["paid"], "%s", r.Body)
+}
+
+// Withdrawing a verified credential, or a departure, takes effect on the
+// next request.
+func TestStaffRejectAndDeparture(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rivera := e.demo.Clients["Rivera"]
+	okafor := e.demo.Staff["Okafor"]
+
+	// Okafor leaves in three days: a request starting after it is denied.
+	r := e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", okafor), Key: keyHRA, Body: map[string]any{"employment_end": day(3)}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, day(3), r.JSON(t)["employment_end"])
+	v := itVoucher(t, e, keyHRA, rivera, "ATR-CM", 20, 5, 30)
+	assert.Equal(t, "denied", v["decision"])
+	assert.Contains(t, staffRuleDetail(v, "STAFF_NOT_QUALIFIED"), "staff_not_employed_on_date")
+	r = e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", okafor), Key: keyAdmin, Body: map[string]any{"employment_end": nil}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Nil(t, r.JSON(t)["employment_end"])
+
+	// The department withdraws her CADC: no path is left.
+	var cadc int64
+	require.NoError(t, e.db.GetContext(t.Context(), &cadc, `SELECT id FROM staff_credentials WHERE staff_id = $1 AND type = 'CADC'
+		AND verification_status = 'verified'`, okafor))
+	r = e.post(keyAdmin, itPath("/v1/staff-records/credentials/%d/reject", cadc), map[string]any{"reason": "certification revoked by IBADCC"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "rejected", r.JSON(t)["verification_status"])
+	assert.Equal(t, "certification revoked by IBADCC", r.JSON(t)["rejection_reason"])
+	v = itVoucher(t, e, keyHRA, rivera, "ATR-CM", 20, 0, 30)
+	assert.Equal(t, "denied", v["decision"])
+	assert.Contains(t, staffReasons(v), "STAFF_NOT_QUALIFIED")
+	requireProblem(t, e.post(keyAdmin, itPath("/v1/staff-records/credentials/%d/reject", cadc), map[string]any{"reason": "again"}),
+		http.StatusConflict, "already_reviewed")
+	requireProblem(t, e.post(keyAdmin, itPath("/v1/staff-records/credentials/%d/verify", cadc), map[string]any{"document_reference": "x"}),
+		http.StatusConflict, "already_reviewed")
+}
+
+// An admin may enter a record verified at once, naming the document; the
+// supervisor must be of the same agency and supervision has no cycles.
+func TestStaffAdminEntryAndSupervision(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	lead := staffHire(t, e, keyAdmin, hra, map[string]any{"last_name": "Lead"})
+	mid := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Mid", "supervisor_id": lead})
+	junior := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Junior", "supervisor_id": mid, "npi": "1234567893"})
+
+	r := e.post(keyAdmin, itPath("/v1/staff/%d/credentials", lead), map[string]any{"type": "LPC", "issuer": "Board of Counselors",
+		"valid_from": day(-900), "document_reference": "licence copy DOC-77"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	c := r.JSON(t)
+	assert.Equal(t, "verified", c["verification_status"])
+	assert.Equal(t, "admin", c["submitted_by_role"])
+	assert.Equal(t, "licence copy DOC-77", c["document_reference"])
+	assert.Equal(t, 1, itAudit(e, "verify", "staff_credential", itStr(itID(t, r))))
+
+	itNothingWritten(t, e, func() {
+		// lead -> junior would close the loop junior -> mid -> lead.
+		p := requireProblem(t, e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", lead), Key: keyHRA,
+			Body: map[string]any{"supervisor_id": junior}}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "supervision_cycle", itFieldCode(p, "supervisor_id"))
+		p = requireProblem(t, e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", mid), Key: keyHRA,
+			Body: map[string]any{"supervisor_id": mid}}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "self", itFieldCode(p, "supervisor_id"))
+		p = requireProblem(t, e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", mid), Key: keyHRA,
+			Body: map[string]any{"supervisor_id": e.demo.Staff["Baptiste"]}}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "unknown_id", itFieldCode(p, "supervisor_id"), "another agency's staff is no one here")
+	})
+	// A chain without a loop is fine; the schema itself refuses a loop.
+	r = e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", junior), Key: keyHRA, Body: map[string]any{"supervisor_id": lead}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	_, err := e.db.ExecContext(t.Context(), `UPDATE staff SET supervisor_id = $1 WHERE id = $2`, mid, lead)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cycle")
+}
+
+func TestStaffRolesAndAgencies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra, bcs := e.demo.Providers["HRA"], e.demo.Providers["BCS"]
+	okafor, baptiste := e.demo.Staff["Okafor"], e.demo.Staff["Baptiste"]
+	var pending int64
+	require.NoError(t, e.db.GetContext(t.Context(), &pending, `SELECT id FROM staff_credentials WHERE staff_id = $1 AND verification_status = 'pending'`,
+		okafor))
+	hire := map[string]any{"first_name": "Ann", "last_name": "Role", "role": "case_manager", "date_of_birth": "1985-01-01", "employment_start": day(-1)}
+	cred := map[string]any{"type": "CADC", "issuer": "IBADCC", "valid_from": day(-10)}
+	patch := map[string]any{"first_name": "Changed"}
+	type call struct {
+		name, method, path, key string
+		body                    any
+		status                  int
+		code                    string
+	}
+	refused := []call{
+		{"reviewer hires", http.MethodPost, itPath("/v1/providers/%d/staff", hra), keyReviewer, hire, 403, "forbidden"},
+		{"finance hires", http.MethodPost, itPath("/v1/providers/%d/staff", hra), keyFinance, hire, 403, "forbidden"},
+		{"another agency hires here", http.MethodPost, itPath("/v1/providers/%d/staff", hra), keyBCS, hire, 404, "not_found"},
+		{"no such agency", http.MethodPost, "/v1/providers/999999/staff", keyAdmin, hire, 404, "not_found"},
+		{"reviewer changes staff", http.MethodPatch, itPath("/v1/staff/%d", okafor), keyReviewer, patch, 403, "forbidden"},
+		{"finance changes staff", http.MethodPatch, itPath("/v1/staff/%d", okafor), keyFinance, patch, 403, "forbidden"},
+		{"another agency changes staff", http.MethodPatch, itPath("/v1/staff/%d", okafor), keyBCS, patch, 404, "not_found"},
+		{"reviewer records a credential", http.MethodPost, itPath("/v1/staff/%d/credentials", okafor), keyReviewer, cred, 403, "forbidden"},
+		{"finance records a check", http.MethodPost, itPath("/v1/staff/%d/background-checks", okafor), keyFinance,
+			map[string]any{"checked_on": day(-1), "result": "passed", "agency": "DCF"}, 403, "forbidden"},
+		{"another agency's staff credential", http.MethodPost, itPath("/v1/staff/%d/credentials", baptiste), keyHRA, cred, 404, "not_found"},
+		{"another agency's staff experience", http.MethodPost, itPath("/v1/staff/%d/experience", baptiste), keyHRA,
+			map[string]any{"kind": "target_population", "started_on": day(-100)}, 404, "not_found"},
+		{"provider verifies at entry", http.MethodPost, itPath("/v1/staff/%d/credentials", okafor), keyHRA,
+			map[string]any{"type": "CADC", "issuer": "IBADCC", "valid_from": day(-10), "document_reference": "mine"}, 403, "verification_by_department"},
+		{"provider verifies", http.MethodPost, itPath("/v1/staff-records/credentials/%d/verify", pending), keyHRA,
+			map[string]any{"document_reference": "DOC"}, 403, "forbidden"},
+		{"reviewer verifies", http.MethodPost, itPath("/v1/staff-records/credentials/%d/verify", pending), keyReviewer,
+			map[string]any{"document_reference": "DOC"}, 403, "forbidden"},
+		{"provider rejects", http.MethodPost, itPath("/v1/staff-records/credentials/%d/reject", pending), keyHRA,
+			map[string]any{"reason": "no"}, 403, "forbidden"},
+		{"finance rejects", http.MethodPost, itPath("/v1/staff-records/credentials/%d/reject", pending), keyFinance,
+			map[string]any{"reason": "no"}, 403, "forbidden"},
+		{"provider reads the queue", http.MethodGet, "/v1/verification-queue", keyHRA, nil, 403, "forbidden"},
+		{"reviewer reads the queue", http.MethodGet, "/v1/verification-queue", keyReviewer, nil, 403, "forbidden"},
+		{"another agency's staff member", http.MethodGet, itPath("/v1/staff/%d", baptiste), keyHRA, nil, 404, "not_found"},
+		{"no such staff member", http.MethodGet, "/v1/staff/99999999", keyAdmin, nil, 404, "not_found"},
+		{"no such record kind", http.MethodPost, itPath("/v1/staff-records/diplomas/%d/verify", pending), keyAdmin,
+			map[string]any{"document_reference": "DOC"}, 404, "not_found"},
+		{"no such record", http.MethodPost, "/v1/staff-records/experience/99999999/verify", keyAdmin,
+			map[string]any{"document_reference": "DOC"}, 404, "not_found"},
+	}
+	itNothingWritten(t, e, func() {
+		for _, c := range refused {
+			r := e.do(req{Method: c.method, Path: c.path, Key: c.key, Body: c.body})
+			assert.Equal(t, c.status, r.Status, "%s: %s", c.name, r.Body)
+			if r.Status == c.status {
+				requireProblem(t, r, c.status, c.code)
+			}
+		}
+	})
+	// What the MSC roles and the agency itself may read.
+	for _, k := range []string{keyHRA, keyReviewer, keyFinance, keyAdmin} {
+		r := e.get(k, itPath("/v1/staff/%d", okafor))
+		assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	}
+	// The existing list still answers, with the verification state.
+	items := itItems(t, e.get(keyHRA, itPath("/v1/reference/providers/%d/staff", hra)))
+	require.NotEmpty(t, items)
+	assert.Equal(t, http.StatusNotFound, e.get(keyHRA, itPath("/v1/reference/providers/%d/staff", bcs)).Status)
+}
+
+func TestStaffBadInputWritesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	okafor := e.demo.Staff["Okafor"]
+	var verified int64
+	require.NoError(t, e.db.GetContext(t.Context(), &verified, `SELECT id FROM staff_credentials WHERE staff_id = $1 AND verification_status = 'verified'
+		ORDER BY id LIMIT 1`, okafor))
+	hire := func(over map[string]any) map[string]any {
+		b := map[string]any{"first_name": "Bad", "last_name": "Input", "role": "case_manager", "date_of_birth": "1988-08-08", "employment_start": day(-1)}
+		for k, v := range over {
+			if v == "-" {
+				delete(b, k)
+				continue
+			}
+			b[k] = v
+		}
+		return b
+	}
+	staffPath := itPath("/v1/providers/%d/staff", hra)
+	credPath := itPath("/v1/staff/%d/credentials", okafor)
+	cases := []struct {
+		name, method, path string
+		body               any
+		status             int
+		field, code        string
+	}{
+		{"unknown role", http.MethodPost, staffPath, hire(map[string]any{"role": "wizard"}), 422, "role", "unknown_role"},
+		{"no employment start", http.MethodPost, staffPath, hire(map[string]any{"employment_start": "-"}), 422, "employment_start", "required"},
+		{"born in the future", http.MethodPost, staffPath, hire(map[string]any{"date_of_birth": day(30)}), 422, "date_of_birth", "out_of_range"},
+		{"hired as a child", http.MethodPost, staffPath, hire(map[string]any{"date_of_birth": "2015-01-01", "employment_start": day(-1)}),
+			422, "date_of_birth", "out_of_range"},
+		{"hired before birth", http.MethodPost, staffPath, hire(map[string]any{"employment_start": "1950-01-01"}), 422, "employment_start", "out_of_range"},
+		{"hired years ahead", http.MethodPost, staffPath, hire(map[string]any{"employment_start": day(900)}), 422, "employment_start", "out_of_range"},
+		{"leaves before hired", http.MethodPost, staffPath, hire(map[string]any{"employment_end": day(-10)}), 422, "employment_end", "before_start"},
+		{"year 1800", http.MethodPost, staffPath, hire(map[string]any{"date_of_birth": "1800-01-01"}), 422, "date_of_birth", ""},
+		{"blank name", http.MethodPost, staffPath, hire(map[string]any{"last_name": "  "}), 422, "last_name", "required"},
+		{"bad npi", http.MethodPost, staffPath, hire(map[string]any{"npi": "1234567890"}), 422, "npi", "invalid_format"},
+		{"supervisor of another agency", http.MethodPost, staffPath, hire(map[string]any{"supervisor_id": e.demo.Staff["Baptiste"]}),
+			422, "supervisor_id", "unknown_id"},
+		{"unknown field", http.MethodPost, staffPath, hire(map[string]any{"salary": 1}), 400, "", ""},
+		{"empty patch", http.MethodPatch, itPath("/v1/staff/%d", okafor), map[string]any{}, 422, "body", "empty_patch"},
+		{"null start", http.MethodPatch, itPath("/v1/staff/%d", okafor), map[string]any{"employment_start": nil}, 422, "employment_start", "required"},
+		{"patch end before start", http.MethodPatch, itPath("/v1/staff/%d", okafor), map[string]any{"employment_end": "2001-01-01"},
+			422, "employment_end", "before_start"},
+		{"valid_to before valid_from", http.MethodPost, credPath, map[string]any{"type": "CADC", "issuer": "IBADCC", "valid_from": day(-1),
+			"valid_to": day(-30)}, 422, "valid_to", "before_start"},
+		{"unknown credential type", http.MethodPost, credPath, map[string]any{"type": "WIZARD", "issuer": "Hogwarts", "valid_from": day(-1)},
+			422, "type", "unknown_type"},
+		{"credential from far ahead", http.MethodPost, credPath, map[string]any{"type": "CADC", "issuer": "IBADCC", "valid_from": day(800)},
+			422, "valid_from", "out_of_range"},
+		{"credential for 200 years", http.MethodPost, credPath, map[string]any{"type": "CADC", "issuer": "IBADCC", "valid_from": day(-1),
+			"valid_to": "2226-01-01"}, 422, "valid_to", "out_of_range"},
+		{"no issuer", http.MethodPost, credPath, map[string]any{"type": "CADC", "valid_from": day(-1)}, 422, "issuer", "required"},
+		{"check in the future", http.MethodPost, itPath("/v1/staff/%d/background-checks", okafor), map[string]any{"checked_on": day(5),
+			"result": "passed", "agency": "DCF"}, 422, "checked_on", "in_future"},
+		{"check result unknown", http.MethodPost, itPath("/v1/staff/%d/background-checks", okafor), map[string]any{"checked_on": day(-5),
+			"result": "maybe", "agency": "DCF"}, 422, "result", "invalid_value"},
+		{"service experience without a service", http.MethodPost, itPath("/v1/staff/%d/experience", okafor),
+			map[string]any{"kind": "service_delivery", "started_on": day(-100)}, 422, "service_code", "required"},
+		{"experience of an unknown service", http.MethodPost, itPath("/v1/staff/%d/experience", okafor),
+			map[string]any{"kind": "service_delivery", "service_code": "ATR-ZZ", "started_on": day(-100)}, 422, "service_code", "unknown_service"},
+		{"experience ending ahead", http.MethodPost, itPath("/v1/staff/%d/experience", okafor),
+			map[string]any{"kind": "target_population", "started_on": day(-100), "ended_on": day(100)}, 422, "ended_on", "in_future"},
+		{"experience in months", http.MethodPost, itPath("/v1/staff/%d/experience", okafor),
+			map[string]any{"kind": "target_population", "months": 12}, 400, "", ""},
+		{"verify without a document", http.MethodPost, itPath("/v1/staff-records/credentials/%d/verify", verified),
+			map[string]any{"document_reference": " "}, 422, "document_reference", "required"},
+		{"reject without a reason", http.MethodPost, itPath("/v1/staff-records/credentials/%d/reject", verified),
+			map[string]any{"reason": ""}, 422, "reason", "required"},
+		{"verify a verified record", http.MethodPost, itPath("/v1/staff-records/credentials/%d/verify", verified),
+			map[string]any{"document_reference": "DOC"}, 409, "", ""},
+		{"queue page too big", http.MethodGet, "/v1/verification-queue?limit=501", nil, 422, "limit", "out_of_range"},
+		{"queue cursor forged", http.MethodGet, "/v1/verification-queue?cursor=aWQ6Mw", nil, 422, "cursor", "invalid_cursor"},
+		{"queue kind unknown", http.MethodGet, "/v1/verification-queue?kind=diplomas", nil, 422, "kind", "invalid_value"},
+	}
+	itNothingWritten(t, e, func() {
+		for _, c := range cases {
+			r := e.do(req{Method: c.method, Path: c.path, Key: keyAdmin, Body: c.body})
+			if !assert.Equal(t, c.status, r.Status, "%s: %s", c.name, r.Body) {
+				continue
+			}
+			assert.Equal(t, "application/problem+json", r.Header.Get("Content-Type"), c.name)
+			if c.field != "" {
+				p := r.JSON(t)
+				assert.Contains(t, itFieldErrors(t, p), c.field, "%s: %s", c.name, r.Body)
+				if c.code != "" {
+					assert.Equal(t, c.code, itFieldCode(p, c.field), "%s: %s", c.name, r.Body)
+				}
+			}
+		}
+	})
+}
+
+func TestStaffWritesAudited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	id := staffHire(t, e, keyHRA, hra, nil)
+	assert.Equal(t, 1, itAudit(e, "create", "staff", itStr(id)))
+	r := e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", id), Key: keyHRA, Body: map[string]any{"role": "recovery_specialist"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, 1, itAudit(e, "update", "staff", itStr(id)))
+	for _, rec := range []struct{ path, kind, entity string }{
+		{"credentials", "credentials", "staff_credential"},
+		{"background-checks", "background-checks", "background_check"},
+		{"experience", "experience", "staff_experience"},
+	} {
+		body := map[string]any{"type": "CADC", "issuer": "IBADCC", "valid_from": day(-10)}
+		switch rec.path {
+		case "background-checks":
+			body = map[string]any{"checked_on": day(-3), "result": "failed", "agency": "DCF"}
+		case "experience":
+			body = map[string]any{"kind": "service_delivery", "service_code": "ATR-CM", "started_on": day(-300)}
+		}
+		r := e.post(keyHRA, itPath("/v1/staff/%d/%s", id, rec.path), body)
+		require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+		rid := itStr(itID(t, r))
+		assert.Equal(t, 1, itAudit(e, "create", rec.entity, rid), rec.entity)
+		action, path, b := "verify", "verify", map[string]any{"document_reference": "DOC-1"}
+		if rec.kind == "background-checks" {
+			action, path, b = "reject", "reject", map[string]any{"reason": "illegible copy"}
+		}
+		r = e.post(keyAdmin, "/v1/staff-records/"+rec.kind+"/"+rid+"/"+path, b)
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		assert.Equal(t, 1, itAudit(e, action, rec.entity, rid), rec.entity)
+		assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = $1 AND entity_id = $2 AND actor_role = 'admin'
+			AND actor_key_id IS NOT NULL`, action, rid), rec.entity)
+	}
+	// Reads of staff are reference data, not client records: no event.
+	before := itAudit(e, "", "", "")
+	require.Equal(t, http.StatusOK, e.get(keyAdmin, itPath("/v1/staff/%d", id)).Status)
+	assert.Equal(t, before, itAudit(e, "", "", ""))
+}
+
+// The queue is every pending record, oldest first, a page at a time, and
+// the same POST retried answers once.
+func TestVerificationQueuePages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first := itItems(t, e.get(keyAdmin, "/v1/verification-queue"))
+	require.GreaterOrEqual(t, len(first), 3, "the fixtures leave credentials waiting")
+	hire := staffHire(t, e, keyECRA, e.demo.Providers["ECRA"], map[string]any{"role": "recovery_assistant"})
+	r := e.do(req{Method: http.MethodPost, Path: itPath("/v1/staff/%d/credentials", hire), Key: keyECRA, IdemKey: "queue-cred",
+		Body: map[string]any{"type": "GED", "issuer": "CT SDE", "valid_from": "2010-06-01"}})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	again := e.do(req{Method: http.MethodPost, Path: itPath("/v1/staff/%d/credentials", hire), Key: keyECRA, IdemKey: "queue-cred",
+		Body: map[string]any{"type": "GED", "issuer": "CT SDE", "valid_from": "2010-06-01"}})
+	require.Equal(t, http.StatusCreated, again.Status)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, string(r.Body), string(again.Body))
+
+	var seen []map[string]any
+	cursor := ""
+	for pages := 0; pages < 20; pages++ {
+		path := "/v1/verification-queue?limit=2"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		g := e.get(keyAdmin, path)
+		require.Equal(t, http.StatusOK, g.Status, "body: %s", g.Body)
+		var l struct {
+			Items      []map[string]any `json:"items"`
+			NextCursor string           `json:"next_cursor"`
+		}
+		g.Into(t, &l)
+		require.LessOrEqual(t, len(l.Items), 2)
+		seen = append(seen, l.Items...)
+		if l.NextCursor == "" {
+			break
+		}
+		cursor = l.NextCursor
+	}
+	require.Len(t, seen, len(first)+1, "every pending record once")
+	for i := 1; i < len(seen); i++ {
+		a, b := seen[i-1]["submitted_at"].(string), seen[i]["submitted_at"].(string)
+		assert.LessOrEqual(t, strings.Compare(a[:10], b[:10]), 0, "oldest first: %s then %s", a, b)
+	}
+	last := seen[len(seen)-1]
+	assert.Equal(t, float64(hire), last["staff_id"], "the newest submission comes last")
+	assert.Equal(t, "GED", last["record"].(map[string]any)["type"])
+	ecra := itItems(t, e.get(keyAdmin, itPath("/v1/verification-queue?provider_id=%d&kind=credentials", e.demo.Providers["ECRA"])))
+	for _, it := range ecra {
+		assert.Equal(t, float64(e.demo.Providers["ECRA"]), it["provider_id"])
+	}
+	assert.NotEmpty(t, ecra)
+}
+
+// Two agencies' staff changes at once cannot close a supervision loop:
+// of two opposite changes, one goes through and the other is refused.
+func TestStaffSupervisionRace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	for round := 0; round < 5; round++ {
+		a := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": fmt.Sprintf("RaceA%d", round)})
+		b := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": fmt.Sprintf("RaceB%d", round)})
+		statuses := make(chan int, 2)
+		var wg sync.WaitGroup
+		for _, pair := range [][2]int64{{a, b}, {b, a}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", pair[0]), Key: keyHRA,
+					Body: map[string]any{"supervisor_id": pair[1]}})
+				statuses <- r.Status
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		var got []int
+		for s := range statuses {
+			got = append(got, s)
+		}
+		assert.ElementsMatch(t, []int{http.StatusOK, http.StatusUnprocessableEntity}, got, "round %d", round)
+		assert.Equal(t, 1, e.count(`SELECT count(*) FROM staff WHERE id IN ($1, $2) AND supervisor_id IS NOT NULL`, a, b), "round %d", round)
+	}
+}

@@ -1,0 +1,360 @@
+package staff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+	"rss/pg"
+	"rss/vouchers"
+)
+
+// Record kinds, as the API names them in /v1/staff-records/{kind}/{id}.
+const (
+	KindCredential      = "credentials"
+	KindBackgroundCheck = "background-checks"
+	KindExperience      = "experience"
+)
+
+// kindTable is each kind's table, audit entity type and columns.
+var kindTable = map[string]struct{ table, entity, columns string }{
+	KindCredential: {"staff_credentials", "staff_credential",
+		"id, staff_id, type, issuer, number, valid_from, valid_to, " + vouchers.VerificationColumns},
+	KindBackgroundCheck: {"background_checks", "background_check",
+		"id, staff_id, checked_on, result, agency, " + vouchers.VerificationColumns},
+	KindExperience: {"staff_experience", "staff_experience",
+		"id, staff_id, kind, service_code, started_on, ended_on, " + vouchers.VerificationColumns},
+}
+
+// Verify is how a record is entered verified at once: an admin names the
+// document it was checked against. A provider's submission never carries it.
+type Verify struct {
+	DocumentReference *string `json:"document_reference"`
+}
+
+// NewCredential is a licence, certificate, degree or training submitted for
+// a staff member.
+type NewCredential struct {
+	Type      string   `json:"type"`
+	Number    *string  `json:"number"`
+	Issuer    string   `json:"issuer"`
+	ValidFrom rss.Date `json:"valid_from"`
+	ValidTo   rss.Date `json:"valid_to"`
+	Verify
+}
+
+// NewBackgroundCheck is one criminal background check.
+type NewBackgroundCheck struct {
+	CheckedOn rss.Date `json:"checked_on"`
+	Result    string   `json:"result"`
+	Agency    string   `json:"agency"`
+	Verify
+}
+
+// NewExperience is a dated period of work: with the target population, or
+// delivering a service (service_code). Months are counted from the dates up
+// to each date of service, so the period is what is recorded; ended_on
+// null means it continues.
+type NewExperience struct {
+	Kind        string   `json:"kind"`
+	ServiceCode *string  `json:"service_code"`
+	StartedOn   rss.Date `json:"started_on"`
+	EndedOn     rss.Date `json:"ended_on"`
+	Verify
+}
+
+// Bounds of plausible record dates and texts.
+const (
+	maxText          = 200
+	maxCredentialYrs = 100 // a credential valid longer than this is a typing error
+	maxAheadDays     = 366 // a credential may be recorded up to a year before it takes effect
+)
+
+// AddCredential records a credential for a staff member.
+func (s *Service) AddCredential(ctx context.Context, staffID int64, n NewCredential) (vouchers.Credential, error) {
+	v := &rss.ValidationError{}
+	today := s.today()
+	n.Issuer = strings.TrimSpace(n.Issuer)
+	if strings.TrimSpace(n.Type) == "" {
+		v.Add("type", "required", "type is required")
+	}
+	text(v, "issuer", n.Issuer, true)
+	if n.Number != nil {
+		text(v, "number", strings.TrimSpace(*n.Number), true)
+	}
+	switch {
+	case n.ValidFrom.IsZero():
+		v.Add("valid_from", "required", "valid_from is required")
+	case n.ValidFrom.After(today.AddDays(maxAheadDays)):
+		v.Add("valid_from", "out_of_range", "valid_from is more than a year ahead")
+	}
+	if !n.ValidTo.IsZero() && !n.ValidFrom.IsZero() {
+		switch {
+		case n.ValidTo.Before(n.ValidFrom):
+			v.Add("valid_to", "before_start", "valid_to is before valid_from")
+		case n.ValidTo.After(n.ValidFrom.AddDays(maxCredentialYrs * 366)):
+			v.Add("valid_to", "out_of_range", "valid_to is more than %d years after valid_from", maxCredentialYrs)
+		}
+	}
+	var out vouchers.Credential
+	err := addRecord(ctx, s, staffID, KindCredential, n.Verify, v, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
+		var known bool
+		if err := tx.GetContext(ctx, &known, `SELECT EXISTS (SELECT 1 FROM credential_types WHERE code = $1)`, n.Type); err != nil {
+			return 0, err
+		}
+		if !known {
+			return 0, rss.Invalid("type", "unknown_type", "no credential type %q", n.Type)
+		}
+		var id int64
+		err := tx.GetContext(ctx, &id, `INSERT INTO staff_credentials (staff_id, type, issuer, number, valid_from, valid_to,
+				`+st.columns+`) VALUES ($1, $2, $3, $4, $5, $6, `+st.values(7)+`) RETURNING id`,
+			append([]any{staffID, n.Type, n.Issuer, trimmed(n.Number), n.ValidFrom, nullDate(n.ValidTo)}, st.args...)...)
+		return id, err
+	}, &out)
+	return out, err
+}
+
+// AddBackgroundCheck records a background check for a staff member.
+func (s *Service) AddBackgroundCheck(ctx context.Context, staffID int64, n NewBackgroundCheck) (vouchers.BackgroundCheck, error) {
+	v := &rss.ValidationError{}
+	n.Agency = strings.TrimSpace(n.Agency)
+	switch {
+	case n.CheckedOn.IsZero():
+		v.Add("checked_on", "required", "checked_on is required")
+	case n.CheckedOn.After(s.today()):
+		v.Add("checked_on", "in_future", "checked_on is after today")
+	}
+	if n.Result != "passed" && n.Result != "failed" {
+		v.Add("result", "invalid_value", "result must be passed or failed")
+	}
+	text(v, "agency", n.Agency, true)
+	var out vouchers.BackgroundCheck
+	err := addRecord(ctx, s, staffID, KindBackgroundCheck, n.Verify, v, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
+		var id int64
+		err := tx.GetContext(ctx, &id, `INSERT INTO background_checks (staff_id, checked_on, result, agency, `+st.columns+`)
+			VALUES ($1, $2, $3, $4, `+st.values(5)+`) RETURNING id`, append([]any{staffID, n.CheckedOn, n.Result, n.Agency}, st.args...)...)
+		return id, err
+	}, &out)
+	return out, err
+}
+
+// AddExperience records a period of experience for a staff member.
+func (s *Service) AddExperience(ctx context.Context, staffID int64, n NewExperience) (vouchers.Experience, error) {
+	v := &rss.ValidationError{}
+	today := s.today()
+	switch n.Kind {
+	case "target_population":
+		if n.ServiceCode != nil {
+			v.Add("service_code", "not_allowed", "service_code is for service_delivery experience only")
+		}
+	case "service_delivery":
+		if n.ServiceCode == nil || *n.ServiceCode == "" {
+			v.Add("service_code", "required", "service_delivery experience names the service delivered")
+		}
+	case "":
+		v.Add("kind", "required", "kind is required")
+	default:
+		v.Add("kind", "invalid_value", "kind must be target_population or service_delivery")
+	}
+	switch {
+	case n.StartedOn.IsZero():
+		v.Add("started_on", "required", "started_on is required")
+	case n.StartedOn.After(today):
+		v.Add("started_on", "in_future", "started_on is after today: experience is recorded once it is had")
+	}
+	if !n.EndedOn.IsZero() {
+		switch {
+		case !n.StartedOn.IsZero() && n.EndedOn.Before(n.StartedOn):
+			v.Add("ended_on", "before_start", "ended_on is before started_on")
+		case n.EndedOn.After(today):
+			v.Add("ended_on", "in_future", "ended_on is after today; leave it null while the work continues")
+		}
+	}
+	var out vouchers.Experience
+	err := addRecord(ctx, s, staffID, KindExperience, n.Verify, v, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
+		if n.ServiceCode != nil {
+			var known bool
+			if err := tx.GetContext(ctx, &known, `SELECT EXISTS (SELECT 1 FROM services WHERE code = $1)`, *n.ServiceCode); err != nil {
+				return 0, err
+			}
+			if !known {
+				return 0, rss.Invalid("service_code", "unknown_service", "no service %q", *n.ServiceCode)
+			}
+		}
+		var id int64
+		err := tx.GetContext(ctx, &id, `INSERT INTO staff_experience (staff_id, kind, service_code, started_on, ended_on, `+st.columns+`)
+			VALUES ($1, $2, $3, $4, $5, `+st.values(6)+`) RETURNING id`,
+			append([]any{staffID, n.Kind, n.ServiceCode, n.StartedOn, nullDate(n.EndedOn)}, st.args...)...)
+		return id, err
+	}, &out)
+	return out, err
+}
+
+// submission is who submits a record and, for an admin naming a
+// document, its verification at once.
+type submission struct {
+	columns string
+	args    []any
+}
+
+func (st submission) values(first int) string {
+	p := make([]string, len(st.args))
+	for i := range p {
+		p[i] = fmt.Sprintf("$%d", first+i)
+	}
+	return strings.Join(p, ", ")
+}
+
+// addRecord is the common frame of the three submissions: role and agency,
+// the staff member locked, the insert, the audit event, the answer.
+func addRecord[T any](ctx context.Context, s *Service, staffID int64, kind string, ver Verify, v *rss.ValidationError,
+	insert func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error), out *T) error {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if ver.DocumentReference != nil {
+		if a.Role != access.RoleAdmin {
+			return rss.Coded(rss.ErrForbidden, "verification_by_department", "only the department (an admin key) verifies staff records")
+		}
+		text(v, "document_reference", strings.TrimSpace(*ver.DocumentReference), true)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	st := submission{columns: "submitted_at, submitted_by_key_id, submitted_by_role", args: []any{s.now(), keyOrNull(a), string(a.Role)}}
+	if ver.DocumentReference != nil {
+		st.columns += ", verification_status, reviewed_at, reviewed_by_key_id, document_reference"
+		st.args = append(st.args, vouchers.VerificationVerified, s.now(), keyOrNull(a), strings.TrimSpace(*ver.DocumentReference))
+	}
+	k := kindTable[kind]
+	return write(ctx, s, out, func(ctx context.Context, tx *sqlx.Tx) error {
+		var providerID int64
+		err := tx.GetContext(ctx, &providerID, `SELECT provider_id FROM staff WHERE id = $1 FOR KEY SHARE`, staffID)
+		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(providerID)) {
+			return fmt.Errorf("%w: staff %d", rss.ErrNotFound, staffID)
+		}
+		if err != nil {
+			return err
+		}
+		id, err := insert(ctx, tx, st)
+		if err != nil {
+			return constraintError(err)
+		}
+		events := []access.Event{{Action: "create", EntityType: k.entity, EntityID: access.ID(id)}}
+		if ver.DocumentReference != nil {
+			events = append(events, access.Event{Action: "verify", EntityType: k.entity, EntityID: access.ID(id)})
+		}
+		if err := access.Record(ctx, tx, events...); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, out, `SELECT `+k.columns+` FROM `+k.table+` WHERE id = $1`, id)
+	})
+}
+
+// Reviewed is a record after its review.
+type Reviewed struct {
+	Kind    string `json:"kind" db:"-"`
+	ID      int64  `json:"id" db:"id"`
+	StaffID int64  `json:"staff_id" db:"staff_id"`
+	vouchers.Verification
+}
+
+// VerifyRecord marks a pending record verified (admin only): who (the key),
+// when, and the document it was checked against.
+func (s *Service) VerifyRecord(ctx context.Context, kind string, id int64, documentReference string) (Reviewed, error) {
+	ref := strings.TrimSpace(documentReference)
+	v := &rss.ValidationError{}
+	text(v, "document_reference", ref, true)
+	return s.review(ctx, kind, id, v, "verify", func(cur string) error {
+		if cur != vouchers.VerificationPending {
+			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is %s; only a pending record is verified", cur)
+		}
+		return nil
+	}, `verification_status = 'verified', document_reference = $4, rejection_reason = NULL`, ref)
+}
+
+// RejectRecord rejects a record with a reason (admin only). A pending
+// record is rejected on review; a verified one is withdrawn (a licence
+// revoked, a document found false), keeping the document it was verified
+// against. From then on it counts for nothing.
+func (s *Service) RejectRecord(ctx context.Context, kind string, id int64, reason string) (Reviewed, error) {
+	reason = strings.TrimSpace(reason)
+	v := &rss.ValidationError{}
+	switch {
+	case reason == "":
+		v.Add("reason", "required", "reason is required")
+	case len([]rune(reason)) > 1000:
+		v.Add("reason", "too_long", "reason is longer than 1000 characters")
+	}
+	return s.review(ctx, kind, id, v, "reject", func(cur string) error {
+		if cur == vouchers.VerificationRejected {
+			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is already rejected")
+		}
+		return nil
+	}, `verification_status = 'rejected', rejection_reason = $4`, reason)
+}
+
+func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.ValidationError, action string,
+	allowed func(cur string) error, set string, arg string) (Reviewed, error) {
+	a, err := access.Require(ctx, access.RoleAdmin)
+	if err != nil {
+		return Reviewed{}, err
+	}
+	k, ok := kindTable[kind]
+	if !ok {
+		return Reviewed{}, fmt.Errorf("%w: no record kind %q", rss.ErrNotFound, kind)
+	}
+	if err := v.Err(); err != nil {
+		return Reviewed{}, err
+	}
+	out := Reviewed{Kind: kind}
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		var cur string
+		err := tx.GetContext(ctx, &cur, `SELECT verification_status FROM `+k.table+` WHERE id = $1 FOR UPDATE`, id)
+		if errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("%w: %s %d", rss.ErrNotFound, k.entity, id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := allowed(cur); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &out, `UPDATE `+k.table+` SET `+set+`, reviewed_at = $2, reviewed_by_key_id = $3
+			WHERE id = $1 RETURNING id, staff_id, `+vouchers.VerificationColumns, id, s.now(), keyOrNull(a), arg); err != nil {
+			return constraintError(err)
+		}
+		return access.Record(ctx, tx, access.Event{Action: action, EntityType: k.entity, EntityID: access.ID(id)})
+	})
+	return out, err
+}
+
+func text(v *rss.ValidationError, field, value string, required bool) {
+	switch {
+	case value == "" && required:
+		v.Add(field, "required", "%s is required", field)
+	case len([]rune(value)) > maxText:
+		v.Add(field, "too_long", "%s is longer than %d characters", field, maxText)
+	}
+}
+
+func trimmed(p *string) *string {
+	if p == nil {
+		return nil
+	}
+	t := strings.TrimSpace(*p)
+	return &t
+}
+
+func keyOrNull(a access.Actor) any {
+	if a.KeyID == 0 {
+		return nil
+	}
+	return a.KeyID
+}

@@ -1,0 +1,354 @@
+package staff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+	"rss/pg"
+	"rss/vouchers"
+)
+
+// Staff is a staff member with every record that qualifies them, each
+// with its verification state.
+type Staff = vouchers.Staff
+
+// NewStaff hires a staff member at the agency of the path.
+type NewStaff struct {
+	FirstName       string   `json:"first_name"`
+	LastName        string   `json:"last_name"`
+	Role            string   `json:"role"`
+	DateOfBirth     rss.Date `json:"date_of_birth"`
+	NPI             *string  `json:"npi"`
+	SupervisorID    *int64   `json:"supervisor_id"`
+	EmploymentStart rss.Date `json:"employment_start"`
+	EmploymentEnd   rss.Date `json:"employment_end"`
+}
+
+// Patch changes a staff member; an absent field stays, null clears it
+// where it may be cleared. Setting employment_end records a departure.
+type Patch struct {
+	FirstName       rss.Optional[string]   `json:"first_name"`
+	LastName        rss.Optional[string]   `json:"last_name"`
+	Role            rss.Optional[string]   `json:"role"`
+	DateOfBirth     rss.Optional[rss.Date] `json:"date_of_birth"`
+	NPI             rss.Optional[string]   `json:"npi"`
+	SupervisorID    rss.Optional[int64]    `json:"supervisor_id"`
+	EmploymentStart rss.Optional[rss.Date] `json:"employment_start"`
+	EmploymentEnd   rss.Optional[rss.Date] `json:"employment_end"`
+}
+
+// Bounds that tell a plausible record from a typing error.
+const (
+	maxName          = 100
+	minWorkingAge    = 14 // years at employment start
+	maxHireAheadDays = 366
+)
+
+// staffRow is the writable state of one staff member.
+type staffRow struct {
+	ID              int64    `db:"id"`
+	ProviderID      int64    `db:"provider_id"`
+	FirstName       string   `db:"first_name"`
+	LastName        string   `db:"last_name"`
+	Role            string   `db:"role"`
+	DateOfBirth     rss.Date `db:"date_of_birth"`
+	NPI             *string  `db:"npi"`
+	SupervisorID    *int64   `db:"supervisor_id"`
+	EmploymentStart rss.Date `db:"employment_start"`
+	EmploymentEnd   rss.Date `db:"employment_end"`
+}
+
+// Create hires a staff member: a provider for its own agency (another
+// agency's is a 404), an admin for any.
+func (s *Service) Create(ctx context.Context, providerID int64, n NewStaff) (Staff, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
+	if err != nil {
+		return Staff{}, err
+	}
+	if !a.SeesProvider(providerID) {
+		return Staff{}, fmt.Errorf("%w: provider %d", rss.ErrNotFound, providerID)
+	}
+	row := staffRow{ProviderID: providerID, FirstName: strings.TrimSpace(n.FirstName), LastName: strings.TrimSpace(n.LastName),
+		Role: n.Role, DateOfBirth: n.DateOfBirth, NPI: n.NPI, SupervisorID: n.SupervisorID,
+		EmploymentStart: n.EmploymentStart, EmploymentEnd: n.EmploymentEnd}
+	if err := s.validate(&row).Err(); err != nil {
+		return Staff{}, err
+	}
+	var out Staff
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := lockAgency(ctx, tx, providerID); err != nil {
+			return err
+		}
+		if err := checkRefs(ctx, tx, &row); err != nil {
+			return err
+		}
+		err := tx.GetContext(ctx, &row.ID, `INSERT INTO staff (provider_id, first_name, last_name, role, date_of_birth, npi,
+				supervisor_id, employment_start, employment_end)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, row.ProviderID, row.FirstName, row.LastName, row.Role,
+			row.DateOfBirth, row.NPI, row.SupervisorID, row.EmploymentStart, nullDate(row.EmploymentEnd))
+		if err != nil {
+			return constraintError(err)
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "staff", EntityID: access.ID(row.ID)}); err != nil {
+			return err
+		}
+		out, err = load(ctx, tx, row.ID)
+		return err
+	})
+	return out, err
+}
+
+// Update applies a patch to a staff member of the caller's agency (admin: any).
+func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
+	if err != nil {
+		return Staff{}, err
+	}
+	v := &rss.ValidationError{}
+	notNull := func(field string, set, null bool) bool {
+		if set && null {
+			v.Add(field, "required", "%s cannot be null", field)
+			return false
+		}
+		return set
+	}
+	changed := p.FirstName.Set || p.LastName.Set || p.Role.Set || p.DateOfBirth.Set || p.NPI.Set || p.SupervisorID.Set ||
+		p.EmploymentStart.Set || p.EmploymentEnd.Set
+	if !changed {
+		v.Add("body", "empty_patch", "nothing to change")
+	}
+	for _, f := range []struct {
+		name      string
+		set, null bool
+	}{{"first_name", p.FirstName.Set, p.FirstName.Null}, {"last_name", p.LastName.Set, p.LastName.Null}, {"role", p.Role.Set, p.Role.Null},
+		{"date_of_birth", p.DateOfBirth.Set, p.DateOfBirth.Null}, {"employment_start", p.EmploymentStart.Set, p.EmploymentStart.Null}} {
+		notNull(f.name, f.set, f.null)
+	}
+	if err := v.Err(); err != nil {
+		return Staff{}, err
+	}
+	var out Staff
+	err = pg.Transact(ctx, s.db, func(ctx context.Context, tx *sqlx.Tx) error {
+		var row staffRow
+		err := tx.GetContext(ctx, &row, `SELECT id, provider_id, first_name, last_name, role, date_of_birth, npi, supervisor_id,
+			employment_start, employment_end FROM staff WHERE id = $1`, id)
+		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(row.ProviderID)) {
+			return fmt.Errorf("%w: staff %d", rss.ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		// Supervision is checked against the agency's staff as they stand
+		// once no other change to them can run.
+		if err := lockAgency(ctx, tx, row.ProviderID); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &row, `SELECT id, provider_id, first_name, last_name, role, date_of_birth, npi, supervisor_id,
+			employment_start, employment_end FROM staff WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
+		if p.FirstName.Set {
+			row.FirstName = strings.TrimSpace(p.FirstName.Value)
+		}
+		if p.LastName.Set {
+			row.LastName = strings.TrimSpace(p.LastName.Value)
+		}
+		if p.Role.Set {
+			row.Role = p.Role.Value
+		}
+		if p.DateOfBirth.Set {
+			row.DateOfBirth = p.DateOfBirth.Value
+		}
+		if p.NPI.Set {
+			row.NPI = p.NPI.Ptr()
+		}
+		if p.SupervisorID.Set {
+			row.SupervisorID = p.SupervisorID.Ptr()
+		}
+		if p.EmploymentStart.Set {
+			row.EmploymentStart = p.EmploymentStart.Value
+		}
+		if p.EmploymentEnd.Set {
+			row.EmploymentEnd = rss.Date{}
+			if !p.EmploymentEnd.Null {
+				row.EmploymentEnd = p.EmploymentEnd.Value
+			}
+		}
+		if err := s.validate(&row).Err(); err != nil {
+			return err
+		}
+		if err := checkRefs(ctx, tx, &row); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE staff SET first_name = $2, last_name = $3, role = $4, date_of_birth = $5, npi = $6,
+				supervisor_id = $7, employment_start = $8, employment_end = $9, updated_at = now() WHERE id = $1`,
+			id, row.FirstName, row.LastName, row.Role, row.DateOfBirth, row.NPI, row.SupervisorID, row.EmploymentStart,
+			nullDate(row.EmploymentEnd)); err != nil {
+			return constraintError(err)
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "staff", EntityID: access.ID(id)}); err != nil {
+			return err
+		}
+		out, err = load(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// Get reads a staff member with every record and its verification state:
+// a provider its own agency's (another's is a 404), the MSC roles any.
+func (s *Service) Get(ctx context.Context, id int64) (Staff, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return Staff{}, err
+	}
+	out, err := load(ctx, s.db, id)
+	if errors.Is(err, rss.ErrNotFound) || (err == nil && !a.SeesProvider(out.ProviderID)) {
+		return Staff{}, fmt.Errorf("%w: staff %d", rss.ErrNotFound, id)
+	}
+	return out, err
+}
+
+func load(ctx context.Context, ext pg.Ext, id int64) (Staff, error) {
+	m, err := vouchers.LoadStaff(ctx, ext, []int64{id})
+	if err != nil {
+		return Staff{}, err
+	}
+	st, ok := m[id]
+	if !ok {
+		return Staff{}, fmt.Errorf("%w: staff %d", rss.ErrNotFound, id)
+	}
+	return *st, nil
+}
+
+// validate checks what a staff member's row must hold on its own.
+func (s *Service) validate(r *staffRow) *rss.ValidationError {
+	v := &rss.ValidationError{}
+	today := s.today()
+	for _, f := range []struct{ field, value string }{{"first_name", r.FirstName}, {"last_name", r.LastName}} {
+		switch {
+		case f.value == "":
+			v.Add(f.field, "required", "%s is required", f.field)
+		case len([]rune(f.value)) > maxName:
+			v.Add(f.field, "too_long", "%s is longer than %d characters", f.field, maxName)
+		}
+	}
+	if strings.TrimSpace(r.Role) == "" {
+		v.Add("role", "required", "role is required")
+	}
+	switch {
+	case r.DateOfBirth.IsZero():
+		v.Add("date_of_birth", "required", "date_of_birth is required")
+	case !r.DateOfBirth.Before(today.AddDays(-minWorkingAge * 365)):
+		v.Add("date_of_birth", "out_of_range", "date_of_birth must be at least %d years ago", minWorkingAge)
+	}
+	if r.NPI != nil && !validNPI(*r.NPI) {
+		v.Add("npi", "invalid_format", "npi must be 10 digits with a valid check digit")
+	}
+	switch {
+	case r.EmploymentStart.IsZero():
+		v.Add("employment_start", "required", "employment_start is required")
+	case r.EmploymentStart.After(today.AddDays(maxHireAheadDays)):
+		v.Add("employment_start", "out_of_range", "employment_start is more than a year ahead")
+	case !r.DateOfBirth.IsZero() && r.EmploymentStart.Before(r.DateOfBirth.AddDays(minWorkingAge*365)):
+		v.Add("employment_start", "out_of_range", "employment_start is before the staff member was %d", minWorkingAge)
+	}
+	if !r.EmploymentEnd.IsZero() && !r.EmploymentStart.IsZero() && r.EmploymentEnd.Before(r.EmploymentStart) {
+		v.Add("employment_end", "before_start", "employment_end is before employment_start")
+	}
+	if r.SupervisorID != nil && r.ID != 0 && *r.SupervisorID == r.ID {
+		v.Add("supervisor_id", "self", "a staff member cannot supervise themselves")
+	}
+	return v
+}
+
+// lockAgency serializes changes to one agency's staff, so the supervision
+// checks see every other change committed. It blocks no insert that
+// references the agency (FOR NO KEY UPDATE).
+func lockAgency(ctx context.Context, tx *sqlx.Tx, providerID int64) error {
+	var id int64
+	err := tx.GetContext(ctx, &id, `SELECT id FROM providers WHERE id = $1 FOR NO KEY UPDATE`, providerID)
+	if errors.Is(err, pg.ErrNoRows) {
+		return fmt.Errorf("%w: provider %d", rss.ErrNotFound, providerID)
+	}
+	return err
+}
+
+// checkRefs checks the role and the supervisor: same agency, no cycle.
+func checkRefs(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
+	var roleOK bool
+	if err := tx.GetContext(ctx, &roleOK, `SELECT EXISTS (SELECT 1 FROM staff_roles WHERE code = $1)`, r.Role); err != nil {
+		return err
+	}
+	if !roleOK {
+		return rss.Invalid("role", "unknown_role", "no staff role %q", r.Role)
+	}
+	if r.SupervisorID == nil {
+		return nil
+	}
+	var sup struct {
+		ProviderID int64 `db:"provider_id"`
+		Cycle      bool  `db:"cycle"`
+	}
+	err := tx.GetContext(ctx, &sup, `WITH RECURSIVE up(id, depth) AS (
+			SELECT $1::bigint, 1
+			UNION ALL
+			SELECT s.supervisor_id, up.depth + 1 FROM staff s JOIN up ON s.id = up.id
+			WHERE s.supervisor_id IS NOT NULL AND up.depth < 1000)
+		SELECT provider_id, EXISTS (SELECT 1 FROM up WHERE id = $2) AS cycle FROM staff WHERE id = $1`, *r.SupervisorID, r.ID)
+	if errors.Is(err, pg.ErrNoRows) || (err == nil && sup.ProviderID != r.ProviderID) {
+		// Another agency's staff member is, to this agency, no one.
+		return rss.Invalid("supervisor_id", "unknown_id", "no staff %d at this agency", *r.SupervisorID)
+	}
+	if err != nil {
+		return err
+	}
+	if sup.Cycle {
+		return rss.Invalid("supervisor_id", "supervision_cycle", "staff %d is supervised, directly or not, by this staff member", *r.SupervisorID)
+	}
+	return nil
+}
+
+// constraintError turns a check the schema made into a 422 naming the rule.
+func constraintError(err error) error {
+	if pe, ok := pg.PgError(err); ok && (string(pe.Code) == pg.CodeCheckViolation || string(pe.Code) == "23503") {
+		return rss.Invalid(pe.Constraint, "constraint_violation", "the change breaks rule %s", pe.Constraint)
+	}
+	return err
+}
+
+// validNPI checks ten digits and the Luhn check digit over the 80840 prefix.
+func validNPI(s string) bool {
+	if len(s) != 10 {
+		return false
+	}
+	sum := 24 // the prefix 80840, doubled as the Luhn algorithm does
+	for i := 0; i < 10; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		d := int(c - '0')
+		if i%2 == 0 && i < 9 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
+}
+
+func nullDate(d rss.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d
+}
