@@ -198,6 +198,9 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 					return clientError(err)
 				}
 				out.MedicaidID = n.MedicaidID
+				if err := openRegistrationSpan(ctx, tx, out.ID, *n.MedicaidID, s.Today()); err != nil {
+					return err
+				}
 				if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "client", EntityID: access.ID(out.ID),
 					ClientID: out.ID, Purpose: "registration"}); err != nil {
 					return err
@@ -224,6 +227,11 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 			return clientError(err)
 		}
 		*created = true
+		if n.MedicaidID != nil {
+			if err := openRegistrationSpan(ctx, tx, out.ID, *n.MedicaidID, s.Today()); err != nil {
+				return err
+			}
+		}
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "client", EntityID: access.ID(out.ID),
 			ClientID: out.ID, Purpose: "registration"})
 	})
@@ -338,20 +346,22 @@ func (s *Service) Clients(ctx context.Context, p Page) (List[Client], error) {
 
 // Enrollment is a client's enrollment in a program with a provider.
 type Enrollment struct {
-	ID                 int64     `json:"id" db:"id"`
-	ClientID           int64     `json:"client_id" db:"client_id"`
-	ProgramCode        string    `json:"program_code" db:"program_code"`
-	ProviderID         int64     `json:"provider_id" db:"provider_id"`
-	EpisodeID          int64     `json:"episode_id,omitempty" db:"episode_id"` // MSC roles only
-	PersonID           int64     `json:"-" db:"person_id"`
-	AssignedStaffID    *int64    `json:"assigned_staff_id" db:"assigned_staff_id"`
-	PrimaryCaseManager bool      `json:"primary_case_manager" db:"primary_case_manager"`
-	StartDate          rss.Date  `json:"start_date" db:"start_date"`
-	PlannedEndDate     rss.Date  `json:"planned_end_date" db:"planned_end_date"`
-	DischargeDate      rss.Date  `json:"discharge_date" db:"discharge_date"`
-	DischargeReason    *string   `json:"discharge_reason" db:"discharge_reason"`
-	ReferralSource     *string   `json:"referral_source" db:"referral_source"`
-	CreatedAt          time.Time `json:"created_at" db:"created_at"`
+	ID                 int64    `json:"id" db:"id"`
+	ClientID           int64    `json:"client_id" db:"client_id"`
+	ProgramCode        string   `json:"program_code" db:"program_code"`
+	ProviderID         int64    `json:"provider_id" db:"provider_id"`
+	EpisodeID          int64    `json:"episode_id,omitempty" db:"episode_id"` // MSC roles only
+	PersonID           int64    `json:"-" db:"person_id"`
+	AssignedStaffID    *int64   `json:"assigned_staff_id" db:"assigned_staff_id"`
+	PrimaryCaseManager bool     `json:"primary_case_manager" db:"primary_case_manager"`
+	StartDate          rss.Date `json:"start_date" db:"start_date"`
+	PlannedEndDate     rss.Date `json:"planned_end_date" db:"planned_end_date"`
+	DischargeDate      rss.Date `json:"discharge_date" db:"discharge_date"`
+	DischargeReason    *string  `json:"discharge_reason" db:"discharge_reason"` // the note
+	// DischargeReasonCode is one of GET /v1/discharge-reasons.
+	DischargeReasonCode *string   `json:"discharge_reason_code" db:"discharge_reason_code"`
+	ReferralSource      *string   `json:"referral_source" db:"referral_source"`
+	CreatedAt           time.Time `json:"created_at" db:"created_at"`
 }
 
 // NewEnrollment enrolls a client in a program with the caller's agency.
@@ -369,7 +379,8 @@ var referralSources = []string{"samss_meeting", "dcf_substance_abuse_specialist"
 	"regional_clinical_program_director", "self", "treatment_provider", "other"}
 
 const enrollmentColumns = `e.id, e.client_id, e.person_id, e.program_code, e.provider_id, e.episode_id, e.assigned_staff_id,
-	e.primary_case_manager, e.start_date, e.planned_end_date, e.discharge_date, e.discharge_reason, e.referral_source, e.created_at`
+	e.primary_case_manager, e.start_date, e.planned_end_date, e.discharge_date, e.discharge_reason, e.discharge_reason_code,
+	e.referral_source, e.created_at`
 
 // CreateEnrollment enrolls a client, opening the person's episode in the
 // program when none is open. The episode is the person's across agencies
@@ -466,8 +477,11 @@ func (e *Enrollment) shownTo(a access.Actor) {
 }
 
 // Discharge ends an enrollment; the episode closes when it was the person's
-// last open enrollment in the program, with any agency.
-func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason string) (Enrollment, error) {
+// last open enrollment in the program, with any agency. code is one of the
+// discharge reasons for the enrollment's program; reason is a free-text
+// note. A request with a note and no code (what clients sent before codes
+// existed) is coded "other".
+func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, reason string) (Enrollment, error) {
 	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
 	if err != nil {
 		return Enrollment{}, err
@@ -478,10 +492,19 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason s
 	} else if on.After(s.Today()) {
 		v.Add("discharge_date", "in_future", "discharge_date cannot be in the future")
 	}
-	if strings.TrimSpace(reason) == "" {
-		v.Add("reason", "required", "reason is required")
-	} else {
+	code = strings.TrimSpace(code)
+	switch {
+	case code == "" && strings.TrimSpace(reason) == "":
+		v.Add("reason_code", "required", "reason_code is required (GET /v1/discharge-reasons)")
+	case code == "":
+		code = DischargeReasonOther
+	case len(code) > maxCodeLen:
+		v.Add("reason_code", "too_long", "reason_code must be at most %d characters", maxCodeLen)
+	}
+	var note *string
+	if strings.TrimSpace(reason) != "" {
 		checkText(v, "reason", reason, maxReasonLen)
+		note = &reason
 	}
 	if err := v.Err(); err != nil {
 		return Enrollment{}, err
@@ -499,8 +522,11 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason s
 		if on.Before(e.StartDate) {
 			return rss.Invalid("discharge_date", "before_start", "discharge_date is before the enrollment start %s", e.StartDate)
 		}
-		if err := tx.GetContext(ctx, &out, `UPDATE enrollments e SET discharge_date = $2, discharge_reason = $3
-			WHERE id = $1 RETURNING `+enrollmentColumns, id, on, reason); err != nil {
+		if err := checkDischargeReason(ctx, tx, code, e.ProgramCode); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &out, `UPDATE enrollments e SET discharge_date = $2, discharge_reason = $3, discharge_reason_code = $4
+			WHERE id = $1 RETURNING `+enrollmentColumns, id, on, note, code); err != nil {
 			return err
 		}
 		if err := ledger.CloseEpisode(ctx, tx, e.EpisodeID, on); err != nil {
