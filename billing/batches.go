@@ -376,14 +376,25 @@ const insertServicesQuery = `
 	SELECT $1, s.code, s.procedure_code, s.modifiers FROM services s
 	WHERE s.code IN (SELECT service_code FROM batch_cand WHERE in_file)`
 
-const insertLoopsQuery = `
+// medicaidIDBilled is the Medicaid id a claim (c) bills: the one whose
+// eligibility span covers its earliest billable line's date of service
+// (intake denies lines under another id, so every billable line of a claim
+// shares it). A client with no span (data older than spans) keeps the id on
+// file.
+const medicaidIDBilled = `(SELECT g.medicaid_id FROM claim_lines l2
+	JOIN client_eligibility g ON g.client_id = c.client_id AND g.start_date <= l2.date_of_service
+	 AND (g.end_date IS NULL OR g.end_date >= l2.date_of_service)
+	WHERE l2.claim_id = c.id AND l2.billable ORDER BY l2.date_of_service LIMIT 1)`
+
+var insertLoopsQuery = `
 	INSERT INTO batch_x12_claims (batch_id, claim_id, part, provider_id, clm01, frequency, original_ref, place_of_service, diagnoses,
 		subscriber_last, subscriber_first, medicaid_id, date_of_birth, gender, address_line1, city, state, zip,
 		rendering_npi, rendering_last, rendering_first)
 	SELECT $1, x.claim_id, x.part, c.provider_id,
 	       CASE WHEN x.loops > 1 THEN c.claim_number || '-' || x.part ELSE c.claim_number END,
 	       x.loop_freq, CASE WHEN x.loop_freq <> '1' THEN r.o_ref END, c.place_of_service, c.diagnoses,
-	       cl.last_name, cl.first_name, cl.medicaid_id, cl.date_of_birth, cl.gender, cl.address_line1, cl.city, cl.state, cl.zip,
+	       cl.last_name, cl.first_name, COALESCE(` + medicaidIDBilled + `, cl.medicaid_id),
+	       cl.date_of_birth, cl.gender, cl.address_line1, cl.city, cl.state, cl.zip,
 	       st.npi, st.last_name, st.first_name
 	FROM (SELECT claim_id, part, min(loop_freq) AS loop_freq, min(loops) AS loops FROM batch_cand WHERE in_file GROUP BY claim_id, part) x
 	LEFT JOIN (SELECT claim_id, g, min(o_ref) AS o_ref FROM batch_cand WHERE rev GROUP BY claim_id, g) r

@@ -37,6 +37,9 @@ type Client struct {
 	State              *string   `json:"state" db:"state"`
 	Zip                *string   `json:"zip" db:"zip"`
 	CreatedAt          time.Time `json:"created_at" db:"created_at"`
+	// Eligibility is filled only where the claims intake reads a client
+	// with its facts; GET /v1/clients/{id}/eligibility lists the spans.
+	Eligibility []EligibilitySpan `json:"eligibility,omitempty" db:"-"`
 }
 
 // shownTo hides what only the MSC may see: which person the record is.

@@ -38,9 +38,9 @@ type NewEligibility struct {
 
 const eligibilityColumns = `id, client_id, medicaid_id, start_date, end_date, source, created_at, ended_at`
 
-// eligibilityJSON renders a client's spans for the facts statements ($client
+// EligibilityJSON renders a client's spans for the facts statements ($client
 // the client record's id expression).
-func eligibilityJSON(client string) string {
+func EligibilityJSON(client string) string {
 	return `COALESCE((SELECT json_agg(json_build_object('medicaid_id', g.medicaid_id, 'start_date', g.start_date, 'end_date', g.end_date)
 		ORDER BY g.start_date) FROM client_eligibility g WHERE g.client_id = ` + client + `), '[]')`
 }
