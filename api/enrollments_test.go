@@ -109,6 +109,14 @@ func TestReassignAtTheCapConcurrently(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 		enrollments = append(enrollments, itID(t, r))
 	}
+	// Hold Petrov's row so the four requests queue up at once, then let
+	// them go: each must count only after the one before it committed. (A
+	// count taken before the lock would see 2 in all four, and all would pass.)
+	hold, err := e.db.BeginTxx(t.Context(), nil)
+	require.NoError(t, err)
+	defer hold.Rollback() //nolint:errcheck
+	_, err = hold.ExecContext(t.Context(), `SELECT 1 FROM staff WHERE id = $1 FOR UPDATE`, petrov)
+	require.NoError(t, err)
 	statuses := make([]int, len(enrollments))
 	var wg sync.WaitGroup
 	for i, id := range enrollments {
@@ -118,6 +126,12 @@ func TestReassignAtTheCapConcurrently(t *testing.T) {
 			statuses[i] = e.post(keyHRA, itPath("/v1/enrollments/%d/reassign", id), map[string]any{"staff_id": petrov, "reason": "new intake"}).Status
 		}()
 	}
+	for tries, waiting := 0, 0; waiting < len(enrollments); tries++ {
+		require.Less(t, tries, 6000, "the reassignments never queued on the staff row (%d waiting)", waiting)
+		waiting = e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.NoError(t, hold.Commit())
 	wg.Wait()
 	ok, full := 0, 0
 	for _, s := range statuses {

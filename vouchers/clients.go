@@ -499,6 +499,7 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 	switch {
 	case code == "" && strings.TrimSpace(reason) == "":
 		v.Add("reason_code", "required", "reason_code is required (GET /v1/discharge-reasons)")
+		v.Add("reason", "required", "a discharge needs a reason_code or, failing that, a reason (coded other)")
 	case code == "":
 		code = DischargeReasonOther
 	case len(code) > maxCodeLen:
