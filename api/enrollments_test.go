@@ -483,3 +483,26 @@ func TestEnrollmentEndpointsMatchOpenAPI(t *testing.T) {
 	check(oaCall{name: "coded discharge", method: http.MethodPost, path: itPath("/v1/enrollments/%d/discharge", enrollmentOf(e, e.demo.Clients["Reyes"], "RSVP")),
 		key: keyBCS, body: map[string]any{"discharge_date": day(0), "reason_code": "rsvp_custody_retained"}, want: http.StatusOK})
 }
+
+// When the receiving agency had marked its own enrollment primary too (the
+// first designation outranked it), the transfer still answers and audits
+// both sides, and afterwards one agency holds the designation.
+func TestTransferPrimaryToAnEnrollmentAlreadyMarked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hraEnr := enrollmentOf(e, e.demo.Clients["Kim/HRA"], "ATR")
+	bcsEnr := enrollmentOf(e, e.demo.Clients["Kim/BCS"], "ATR")
+	_, err := e.db.ExecContext(t.Context(), `UPDATE enrollments SET primary_case_manager = true WHERE id = $1`, bcsEnr)
+	require.NoError(t, err)
+	r := e.post(keyAdmin, itPath("/v1/enrollments/%d/transfer-primary", hraEnr), map[string]any{"to_enrollment_id": bcsEnr, "reason": "BCS leads"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	out := r.JSON(t)
+	assert.Equal(t, float64(bcsEnr), out["to"].(map[string]any)["id"])
+	assert.Equal(t, true, out["to"].(map[string]any)["primary_case_manager"])
+	assert.Equal(t, false, out["from"].(map[string]any)["primary_case_manager"])
+	assert.Equal(t, 1, itAudit(e, "transfer_primary", "enrollment", itStr(hraEnr)))
+	assert.Equal(t, 1, itAudit(e, "transfer_primary", "enrollment", itStr(bcsEnr)))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments e JOIN clients c ON c.id = e.client_id
+		WHERE c.person_id = (SELECT person_id FROM clients WHERE id = $1) AND e.program_code = 'ATR' AND e.primary_case_manager
+		AND e.discharge_date IS NULL`, e.demo.Clients["Kim/HRA"]))
+}

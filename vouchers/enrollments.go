@@ -166,10 +166,9 @@ func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrol
 			id, r.StaffID); err != nil {
 			return fmt.Errorf("reassign: %w", err)
 		}
-		var rid int64
-		if err := tx.GetContext(ctx, &rid, `INSERT INTO enrollment_reassignments (enrollment_id, from_staff_id, to_staff_id, reason,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO enrollment_reassignments (enrollment_id, from_staff_id, to_staff_id, reason,
 				caseload_after, caseload_cap, actor_key_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			id, e.AssignedStaffID, r.StaffID, r.Reason, caseload+1, limit, a.KeyID); err != nil {
 			return fmt.Errorf("record reassignment: %w", err)
 		}
@@ -282,15 +281,19 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 			RETURNING `+enrollmentColumns, from.PersonID, from.ProgramCode, dst.ID); err != nil {
 			return fmt.Errorf("transfer primary: %w", err)
 		}
-		events := make([]access.Event, 0, len(changed)+1)
+		// Both sides are answered and audited, also a receiving enrollment
+		// its agency had already marked primary (which the first
+		// designation outranked until now); so is any other that lost it.
+		out.From, out.To = *src, *dst
+		out.From.PrimaryCaseManager, out.To.PrimaryCaseManager = false, true
+		events := []access.Event{
+			{Action: "transfer_primary", EntityType: "enrollment", EntityID: access.ID(src.ID), ClientID: src.ClientID},
+			{Action: "transfer_primary", EntityType: "enrollment", EntityID: access.ID(dst.ID), ClientID: dst.ClientID},
+		}
 		for _, c := range changed {
-			switch c.ID {
-			case src.ID:
-				out.From = c
-			case dst.ID:
-				out.To = c
+			if c.ID != src.ID && c.ID != dst.ID {
+				events = append(events, access.Event{Action: "transfer_primary", EntityType: "enrollment", EntityID: access.ID(c.ID), ClientID: c.ClientID})
 			}
-			events = append(events, access.Event{Action: "transfer_primary", EntityType: "enrollment", EntityID: access.ID(c.ID), ClientID: c.ClientID})
 		}
 		out.Reason = t.Reason
 		if err := tx.QueryRowxContext(ctx, `INSERT INTO primary_case_manager_transfers (from_enrollment_id, to_enrollment_id, reason, actor_key_id)
