@@ -349,22 +349,24 @@ func (s *Service) Clients(ctx context.Context, p Page) (List[Client], error) {
 
 // Enrollment is a client's enrollment in a program with a provider.
 type Enrollment struct {
-	ID                 int64    `json:"id" db:"id"`
-	ClientID           int64    `json:"client_id" db:"client_id"`
-	ProgramCode        string   `json:"program_code" db:"program_code"`
-	ProviderID         int64    `json:"provider_id" db:"provider_id"`
-	EpisodeID          int64    `json:"episode_id,omitempty" db:"episode_id"` // MSC roles only
-	PersonID           int64    `json:"-" db:"person_id"`
-	AssignedStaffID    *int64   `json:"assigned_staff_id" db:"assigned_staff_id"`
-	PrimaryCaseManager bool     `json:"primary_case_manager" db:"primary_case_manager"`
-	StartDate          rss.Date `json:"start_date" db:"start_date"`
-	PlannedEndDate     rss.Date `json:"planned_end_date" db:"planned_end_date"`
-	DischargeDate      rss.Date `json:"discharge_date" db:"discharge_date"`
-	DischargeReason    *string  `json:"discharge_reason" db:"discharge_reason"` // the note
-	// DischargeReasonCode is one of GET /v1/discharge-reasons.
-	DischargeReasonCode *string   `json:"discharge_reason_code" db:"discharge_reason_code"`
-	ReferralSource      *string   `json:"referral_source" db:"referral_source"`
-	CreatedAt           time.Time `json:"created_at" db:"created_at"`
+	ID                 int64     `json:"id" db:"id"`
+	ClientID           int64     `json:"client_id" db:"client_id"`
+	ProgramCode        string    `json:"program_code" db:"program_code"`
+	ProviderID         int64     `json:"provider_id" db:"provider_id"`
+	EpisodeID          int64     `json:"episode_id,omitempty" db:"episode_id"` // MSC roles only
+	PersonID           int64     `json:"-" db:"person_id"`
+	AssignedStaffID    *int64    `json:"assigned_staff_id" db:"assigned_staff_id"`
+	PrimaryCaseManager bool      `json:"primary_case_manager" db:"primary_case_manager"`
+	StartDate          rss.Date  `json:"start_date" db:"start_date"`
+	PlannedEndDate     rss.Date  `json:"planned_end_date" db:"planned_end_date"`
+	DischargeDate      rss.Date  `json:"discharge_date" db:"discharge_date"`
+	DischargeReason    *string   `json:"discharge_reason" db:"discharge_reason"`
+	ReferralSource     *string   `json:"referral_source" db:"referral_source"`
+	CreatedAt          time.Time `json:"created_at" db:"created_at"`
+
+	// DischargeReasonCode is one of GET /v1/discharge-reasons (set exactly
+	// when discharged); DischargeReason is the discharge's free-text note.
+	DischargeReasonCode *string `json:"discharge_reason_code" db:"discharge_reason_code"`
 }
 
 // NewEnrollment enrolls a client in a program with the caller's agency.
