@@ -22,6 +22,9 @@ const (
 	CodeClaimBeforeCoverage     = "CLAIM_BEFORE_COVERAGE"
 	CodeClaimAfterCoverage      = "CLAIM_AFTER_COVERAGE"
 	CodeClaimNoMedicaidID       = "CLAIM_NO_MEDICAID_ID"
+	CodeClaimBeforeEligibility  = "CLAIM_BEFORE_MEDICAID_ELIGIBILITY"
+	CodeClaimAfterEligibility   = "CLAIM_AFTER_MEDICAID_ELIGIBILITY"
+	CodeClaimMedicaidIDChanged  = "CLAIM_MEDICAID_ID_CHANGED"
 	CodeClaimProviderIneligible = "CLAIM_PROVIDER_NOT_ELIGIBLE"
 	CodeClaimStaffNotQualified  = "CLAIM_STAFF_NOT_QUALIFIED"
 	CodeClaimDuplicate          = "CLAIM_DUPLICATE"
@@ -62,6 +65,15 @@ var claimReasons = []Reason{
 	{Code: CodeClaimNoMedicaidID, Action: ActionDeny, CARC: "26", RARC: "N382",
 		Text:     "The client had no Medicaid ID on file, so Medicaid coverage cannot be shown for the date of service.",
 		NextStep: "Record the client's Medicaid ID, then resubmit (frequency 7)."},
+	{Code: CodeClaimBeforeEligibility, Action: ActionDeny, CARC: "26", RARC: "N30",
+		Text:     "Expenses incurred before the client's Medicaid eligibility began: no eligibility span covers the date of service.",
+		NextStep: "Check the date of service against the client's eligibility (GET /v1/clients/{id}/eligibility); record the span if coverage existed, then resubmit (frequency 7)."},
+	{Code: CodeClaimAfterEligibility, Action: ActionDeny, CARC: "27", RARC: "N30",
+		Text:     "Expenses incurred after the client's Medicaid eligibility ended: no eligibility span covers the date of service.",
+		NextStep: "Check the date of service against the client's eligibility; record renewed eligibility if it was renewed, then resubmit (frequency 7)."},
+	{Code: CodeClaimMedicaidIDChanged, Action: ActionDeny, CARC: "16", RARC: "N382",
+		Text:     "The client's Medicaid ID on the date of service differs from the one the claim bills (in force on its first date of service); a claim bills one Medicaid ID.",
+		NextStep: "Bill the lines dated under the other Medicaid ID on a claim of their own."},
 	{Code: CodeClaimProviderIneligible, Action: ActionDeny, CARC: "B7",
 		Text:     "The provider was not under agreement or enrolled for this service on the date of service.",
 		NextStep: "Contact MSC provider relations about the agreement or service enrollment."},
@@ -111,6 +123,9 @@ type LineFacts struct {
 	Enrollments []Enrollment `json:"enrollments"`
 	Staff       *Staff       `json:"staff,omitempty"`
 	Diagnoses   int          `json:"diagnoses"`
+	// ClaimMedicaidID is the Medicaid id the claim bills (ClaimMedicaidID
+	// of its dates), for programs billed to Medicaid.
+	ClaimMedicaidID string `json:"-"`
 	// Authorization is the one named on the line (when it matched) or found
 	// by PickAuthorization; AuthorizationMismatch is set when a number was
 	// named but matched nothing usable.
@@ -280,12 +295,26 @@ var lineDenials = []lineRule{
 			}
 			return "", ""
 		}},
-	{id: "C04", code: CodeClaimBeforeCoverage, facts: []string{"enrollments", "client.has_medicaid_id", "client.date_of_birth", "line.date_of_service"},
+	{id: "C04", code: CodeClaimBeforeCoverage, facts: []string{"enrollments", "client.has_medicaid_id", "client.medicaid_eligibility",
+		"claim_medicaid_id", "client.date_of_birth", "line.date_of_service"},
 		eval: func(f *LineFacts) (string, string) {
-			if f.Program.RequiresMedicaidID && !f.Client.HasMedicaidID {
-				return CodeClaimNoMedicaidID, "no Medicaid ID"
-			}
 			dos := f.Line.DateOfService
+			if spans := f.Client.Eligibility; f.Program.RequiresMedicaidID {
+				if !f.Client.HasMedicaidID && len(spans) == 0 {
+					return CodeClaimNoMedicaidID, "no Medicaid ID"
+				}
+				if spans != nil {
+					s := EligibilityOn(spans, dos)
+					switch {
+					case s == nil && eligibilityEndedBefore(spans, dos):
+						return CodeClaimAfterEligibility, "Medicaid eligibility ended before " + formatDate(dos)
+					case s == nil:
+						return CodeClaimBeforeEligibility, "no Medicaid eligibility on " + formatDate(dos)
+					case f.ClaimMedicaidID != "" && s.MedicaidID != f.ClaimMedicaidID:
+						return CodeClaimMedicaidIDChanged, "another Medicaid ID was in force on " + formatDate(dos) + " than on the claim's first date of service"
+					}
+				}
+			}
 			if dos.Before(f.Client.DateOfBirth) {
 				// Nothing covers a service before birth (an enrollment
 				// dated earlier is a mistake), and no 837P can carry one.

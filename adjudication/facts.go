@@ -69,6 +69,74 @@ type Client struct {
 	// SubstanceUse is recorded for care planning; the zero-reject programs
 	// never refuse or pend on it.
 	SubstanceUse string `json:"substance_use"`
+	// Eligibility is the client's Medicaid eligibility, as dated spans that
+	// never overlap. Nil means the facts predate eligibility spans (facts
+	// stored before them are replayed on the id on file, as they were
+	// decided); empty means no eligibility at all.
+	Eligibility []EligibilitySpan `json:"medicaid_eligibility"`
+}
+
+// EligibilitySpan is one span of Medicaid eligibility; End zero is open.
+type EligibilitySpan struct {
+	// MedicaidID is the id in force over the span: a claim bills one. It is
+	// not kept with stored voucher facts, whose rules judge dates only.
+	MedicaidID string    `json:"-"`
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+}
+
+// EligibilityOn returns the span covering day d, or nil.
+func EligibilityOn(spans []EligibilitySpan, d time.Time) *EligibilitySpan {
+	for i := range spans {
+		if within(d, spans[i].Start, spans[i].End) {
+			return &spans[i]
+		}
+	}
+	return nil
+}
+
+// EligibleThrough returns the last day of unbroken eligibility from day d
+// (spans that meet day to day chain, whatever their ids), zero when it is
+// open-ended; ok is false when d itself is not covered.
+func EligibleThrough(spans []EligibilitySpan, d time.Time) (through time.Time, ok bool) {
+	s := EligibilityOn(spans, d)
+	if s == nil {
+		return time.Time{}, false
+	}
+	for s != nil && !s.End.IsZero() {
+		through = s.End
+		s = EligibilityOn(spans, addDays(s.End, 1))
+	}
+	if s != nil {
+		return time.Time{}, true
+	}
+	return through, true
+}
+
+// eligibilityEndedBefore reports whether a span of the client's ended
+// before day d (so a date not covered follows a lapse, CARC 27, rather than
+// preceding all coverage, 26).
+func eligibilityEndedBefore(spans []EligibilitySpan, d time.Time) bool {
+	for i := range spans {
+		if !spans[i].End.IsZero() && spans[i].End.Before(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// ClaimMedicaidID is the Medicaid id a claim bills (its 837P subscriber):
+// the one in force on the earliest of its dates of service that any span
+// covers, or "" when none does.
+func ClaimMedicaidID(spans []EligibilitySpan, dates []time.Time) string {
+	var best time.Time
+	id := ""
+	for _, d := range dates {
+		if s := EligibilityOn(spans, d); s != nil && (id == "" || d.Before(best)) {
+			best, id = d, s.MedicaidID
+		}
+	}
+	return id
 }
 
 // Enrollment is the client's enrollment in the program with the provider.

@@ -50,6 +50,8 @@ const (
 	CodeRetroAuthorization      = "RETRO_AUTHORIZATION"
 	CodeMedicaidIDMissing       = "MEDICAID_ID_MISSING"
 	CodeWaiverPlanMissing       = "WAIVER_PLAN_NOT_ACTIVE"
+	CodeMedicaidNotEligible     = "MEDICAID_NOT_ELIGIBLE"
+	CodeSpanPastEligibility     = "SPAN_PAST_MEDICAID_ELIGIBILITY"
 	CodeGranted                 = "GRANTED"
 	CodeNoGrantingRule          = "NO_GRANTING_RULE"
 )
@@ -124,6 +126,12 @@ var voucherReasons = []Reason{
 	{Code: CodeWaiverPlanMissing, Action: ActionDeny,
 		Text:     "The program requires an active Waiver Recovery Plan and none is in force at the start of the span.",
 		NextStep: "Record the client's active Waiver Recovery Plan, then resubmit."},
+	{Code: CodeMedicaidNotEligible, Action: ActionDeny,
+		Text:     "The program is billed to Medicaid and the client has no Medicaid eligibility on the first day of the span.",
+		NextStep: "Record the client's Medicaid eligibility span (POST /v1/clients/{id}/eligibility), or request only dates it covers."},
+	{Code: CodeSpanPastEligibility, Action: ActionReduce,
+		Text:     "The span runs past the end of the client's Medicaid eligibility; it was cut at the last day covered.",
+		NextStep: "Use the dates granted; once renewed eligibility is recorded, request a new voucher for the later period."},
 	{Code: CodeGranted, Action: ActionGrant,
 		Text:     "The program's rule set grants requests that pass every rule.",
 		NextStep: "Deliver the service within the units and dates authorized."},

@@ -117,7 +117,17 @@ var voucherProducers = map[string]func() *VoucherFacts{
 	CodeConsentMissing:      func() *VoucherFacts { f := approvedATR(); f.Consents[0].Revoked = true; return f },
 	CodeMedicaidIDMissing:   func() *VoucherFacts { f := approvedMHW(); f.Client.HasMedicaidID = false; return f },
 	CodeWaiverPlanMissing:   func() *VoucherFacts { f := approvedMHW(); f.CarePlans = nil; return f },
-	CodeGPRAIntakeMissing:   func() *VoucherFacts { f := approvedATR(); f.GPRA.IntakeCompleted = false; return f },
+	CodeMedicaidNotEligible: func() *VoucherFacts {
+		f := approvedMHW()
+		f.Client.Eligibility = []EligibilitySpan{{MedicaidID: "CT1", Start: addDays(spanStart, 1)}}
+		return f
+	},
+	CodeSpanPastEligibility: func() *VoucherFacts {
+		f := approvedMHW()
+		f.Client.Eligibility = []EligibilitySpan{{MedicaidID: "CT1", Start: spanStart, End: addDays(spanEnd, -3)}}
+		return f
+	},
+	CodeGPRAIntakeMissing: func() *VoucherFacts { f := approvedATR(); f.GPRA.IntakeCompleted = false; return f },
 	CodeNotPrimaryCaseManager: func() *VoucherFacts {
 		f := approvedATR()
 		f.Enrollment.PrimaryCaseManager = false
@@ -170,9 +180,26 @@ var lineProducers = map[string]func() *LineFacts{
 	},
 	CodeClaimNoMedicaidID:       func() *LineFacts { f := paidMHWLine(); f.Client.HasMedicaidID = false; return f },
 	CodeClaimProviderIneligible: func() *LineFacts { f := paidATRLine(); f.Provider.Programs = nil; return f },
-	CodeClaimStaffNotQualified:  func() *LineFacts { f := paidMHWLine(); f.Staff.DateOfBirth = day(2010, time.January, 1); return f },
-	CodeClaimDuplicate:          func() *LineFacts { f := paidATRLine(); f.Duplicate = true; return f },
-	CodeClaimNoAuthorization:    func() *LineFacts { f := paidATRLine(); f.Authorization = nil; return f },
+	CodeClaimBeforeEligibility: func() *LineFacts {
+		f := paidMHWLine()
+		f.Client.Eligibility = []EligibilitySpan{{MedicaidID: "CT1", Start: day(2026, time.April, 2)}}
+		return f
+	},
+	CodeClaimAfterEligibility: func() *LineFacts {
+		f := paidMHWLine()
+		f.Client.Eligibility = []EligibilitySpan{{MedicaidID: "CT1", Start: day(2026, time.January, 1), End: day(2026, time.March, 31)}}
+		return f
+	},
+	CodeClaimMedicaidIDChanged: func() *LineFacts {
+		f := paidMHWLine()
+		f.Client.Eligibility = []EligibilitySpan{{MedicaidID: "CT1", Start: day(2026, time.January, 1), End: day(2026, time.March, 31)},
+			{MedicaidID: "CT2", Start: day(2026, time.April, 1)}}
+		f.ClaimMedicaidID = "CT1"
+		return f
+	},
+	CodeClaimStaffNotQualified: func() *LineFacts { f := paidMHWLine(); f.Staff.DateOfBirth = day(2010, time.January, 1); return f },
+	CodeClaimDuplicate:         func() *LineFacts { f := paidATRLine(); f.Duplicate = true; return f },
+	CodeClaimNoAuthorization:   func() *LineFacts { f := paidATRLine(); f.Authorization = nil; return f },
 	CodeClaimAuthMismatch: func() *LineFacts {
 		f := paidATRLine()
 		f.Line.AuthorizationNumber, f.Authorization, f.AuthorizationMismatch = "X-1", nil, true

@@ -209,11 +209,16 @@ var voucherRules = []voucherRule{
 			return fire("no unrevoked, unexpired consent to the MSC for payment")
 		}},
 	{id: "V07", code: CodeMedicaidIDMissing, action: ActionDeny,
-		facts:   []string{"client.has_medicaid_id"},
+		facts:   []string{"client.has_medicaid_id", "client.medicaid_eligibility", "request.start"},
 		applies: func(f *VoucherFacts) bool { return f.Program.RequiresMedicaidID },
 		eval: func(f *VoucherFacts, _ *grant) outcome {
-			if !f.Client.HasMedicaidID {
+			spans := f.Client.Eligibility
+			if !f.Client.HasMedicaidID && len(spans) == 0 {
 				return fire("no Medicaid ID on file")
+			}
+			if spans != nil && EligibilityOn(spans, f.Request.Start) == nil {
+				return outcome{fired: true, action: ActionDeny, code: CodeMedicaidNotEligible,
+					detail: "no Medicaid eligibility on " + formatDate(f.Request.Start)}
 			}
 			return pass
 		}},
@@ -311,6 +316,17 @@ var voucherRules = []voucherRule{
 				return fire(strconv.Itoa(f.Request.Units) + " units reduced to " + strconv.Itoa(f.Service.PerVoucherMax))
 			}
 			return pass
+		}},
+	{id: "V23", code: CodeSpanPastEligibility, action: ActionReduce,
+		facts:   []string{"client.medicaid_eligibility", "request.start", "request.end"},
+		applies: func(f *VoucherFacts) bool { return f.Program.RequiresMedicaidID && f.Client.Eligibility != nil },
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			through, ok := EligibleThrough(f.Client.Eligibility, g.start)
+			if !ok || through.IsZero() || !g.end.After(through) {
+				return pass // not covered at the start: V07 denies
+			}
+			g.end = through
+			return fire("Medicaid eligibility ends " + formatDate(through) + "; span cut there")
 		}},
 
 	{id: "V30", code: CodeGPRAFollowupOverdue, action: ActionPend,

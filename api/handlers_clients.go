@@ -123,13 +123,14 @@ func (s *Server) dischargeEnrollment(c *gin.Context) {
 	}
 	var body struct {
 		DischargeDate rss.Date `json:"discharge_date"`
+		ReasonCode    string   `json:"reason_code"`
 		Reason        string   `json:"reason"`
 	}
 	if !decode(c, &body) {
 		return
 	}
 	post(c, okJSON[vouchers.Enrollment], func(ctx context.Context) (vouchers.Enrollment, error) {
-		return s.v.Discharge(ctx, id, body.DischargeDate, body.Reason)
+		return s.v.Discharge(ctx, id, body.DischargeDate, body.ReasonCode, body.Reason)
 	})
 }
 

@@ -117,10 +117,16 @@ func New(cfg Config) *Server {
 	v1.GET("/clients/:client_id/care-plans", s.clientCarePlans)
 	v1.GET("/clients/:client_id/gpra-schedule", s.gpraSchedule)
 	v1.GET("/clients/:client_id/disclosures", s.clientDisclosures)
+	v1.GET("/clients/:client_id/eligibility", s.clientEligibility)
+	postRoute("/clients/:client_id/eligibility", s.addEligibility)
+	postRoute("/clients/:client_id/eligibility/:span_id/end", s.endEligibility)
 
 	postRoute("/enrollments", s.createEnrollment)
 	v1.GET("/enrollments/:enrollment_id", s.getEnrollment)
 	postRoute("/enrollments/:enrollment_id/discharge", s.dischargeEnrollment)
+	postRoute("/enrollments/:enrollment_id/reassign", s.reassignEnrollment)
+	postRoute("/enrollments/:enrollment_id/transfer-primary", s.transferPrimary)
+	v1.GET("/discharge-reasons", s.listDischargeReasons)
 
 	postRoute("/consents", s.createConsent)
 	postRoute("/consents/:consent_id/revoke", s.revokeConsent)

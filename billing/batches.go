@@ -290,7 +290,8 @@ var lockClaimsQuery = `
 // claim. line_ids are in line order (the 837P's LX order).
 const loopsTable = `CREATE TEMP TABLE IF NOT EXISTS batch_loops (
 	claim_id bigint, provider_id bigint, client_id bigint, part integer, in_file boolean, loop_freq text, loops integer,
-	o_ref text, lines integer, line_ids bigint[], units bigint, billed numeric(14,2), paid numeric(14,2), services text[])
+	o_ref text, lines integer, line_ids bigint[], units bigint, billed numeric(14,2), paid numeric(14,2), services text[],
+	first_service date)
 	ON COMMIT DROP`
 
 // simpleLoopsQuery takes the locked claims ($1) whose lines go in one group
@@ -300,13 +301,14 @@ const loopsTable = `CREATE TEMP TABLE IF NOT EXISTS batch_loops (
 // their lines.
 const simpleLoopsQuery = `
 	INSERT INTO batch_loops (claim_id, provider_id, client_id, part, in_file, loop_freq, loops, o_ref, lines, line_ids, units, billed,
-		paid, services)
+		paid, services, first_service)
 	SELECT c.id, c.provider_id, c.client_id, CASE WHEN $2 = 'medicaid_837p' THEN 1 END, true,
-	       CASE WHEN $2 = 'medicaid_837p' THEN '1' END, 1, NULL, g.lines, g.line_ids, g.units, g.billed, g.paid, g.services
+	       CASE WHEN $2 = 'medicaid_837p' THEN '1' END, 1, NULL, g.lines, g.line_ids, g.units, g.billed, g.paid, g.services,
+	       g.first_service
 	FROM (
 		SELECT l.claim_id, count(*) AS lines, array_agg(l.id ORDER BY l.line_number) AS line_ids, sum(l.units_allowed) AS units,
 		       sum(CASE WHEN $2 = 'medicaid_837p' THEN l.paid WHEN l.status = 'reversal' THEN -l.charge ELSE l.charge END) AS billed,
-		       sum(l.paid) AS paid, array_agg(DISTINCT l.service_code) AS services
+		       sum(l.paid) AS paid, array_agg(DISTINCT l.service_code) AS services, min(l.date_of_service) AS first_service
 		FROM claim_lines l WHERE l.claim_id = ANY ($1) AND l.billable
 		GROUP BY l.claim_id) g
 	JOIN claims c ON c.id = g.claim_id
@@ -332,13 +334,14 @@ const simpleLoopsQuery = `
 // own lateral subquery: a million lines never meet in one sort.
 const loopsQuery = `
 	INSERT INTO batch_loops (claim_id, provider_id, client_id, part, in_file, loop_freq, loops, o_ref, lines, line_ids, units, billed,
-		paid, services)
+		paid, services, first_service)
 	SELECT c.id, c.provider_id, c.client_id, g.*
 	FROM unnest($1::bigint[]) AS k(id)
 	JOIN claims c ON c.id = k.id AND NOT EXISTS (SELECT 1 FROM batch_loops s WHERE s.claim_id = k.id)
 	CROSS JOIN LATERAL (
 		WITH base AS (
-			SELECT l.id AS line_id, l.service_code, l.line_number, l.units_allowed, l.paid, l.charge, l.status = 'reversal' AS rev,
+			SELECT l.id AS line_id, l.service_code, l.date_of_service, l.line_number, l.units_allowed, l.paid, l.charge,
+			       l.status = 'reversal' AS rev,
 			       ox.batch_id AS o_batch, ox.part AS o_part, COALESCE(ox.clm01, o.claim_number) AS o_ref
 			FROM claim_lines l
 			LEFT JOIN claims o ON o.id = c.original_claim_id
@@ -373,7 +376,7 @@ const loopsQuery = `
 		       (SELECT min(r.o_ref) FROM placed r WHERE r.rev AND r.g = p.part),
 		       count(*), array_agg(p.line_id ORDER BY p.line_number), sum(p.units_allowed),
 		       sum(CASE WHEN $2 = 'medicaid_837p' THEN p.paid WHEN p.rev THEN -p.charge ELSE p.charge END), sum(p.paid),
-		       array_agg(DISTINCT p.service_code)
+		       array_agg(DISTINCT p.service_code), min(p.date_of_service)
 		FROM placed p
 		GROUP BY p.part) g`
 
@@ -409,16 +412,26 @@ const insertServicesQuery = `
 	SELECT $1, s.code, s.procedure_code, s.modifiers FROM services s
 	WHERE s.code IN (SELECT unnest(services) FROM batch_loops WHERE in_file)`
 
-const insertLoopsQuery = `
+// medicaidIDBilled is the Medicaid id a claim (c, its loops x) bills: the
+// one whose eligibility span covers its earliest billable line's date of
+// service (intake denies lines under another id, so every billable line of
+// a claim shares it). A client with no span there (data older than spans)
+// keeps the id on file.
+const medicaidIDBilled = `(SELECT g.medicaid_id FROM client_eligibility g
+	WHERE g.client_id = c.client_id AND g.start_date <= x.claim_first AND (g.end_date IS NULL OR g.end_date >= x.claim_first)
+	ORDER BY g.start_date LIMIT 1)`
+
+var insertLoopsQuery = `
 	INSERT INTO batch_x12_claims (batch_id, claim_id, part, provider_id, clm01, frequency, original_ref, place_of_service, diagnoses,
 		subscriber_last, subscriber_first, medicaid_id, date_of_birth, gender, address_line1, city, state, zip,
 		rendering_npi, rendering_last, rendering_first, line_ids, legacy_sv1)
 	SELECT $1, x.claim_id, x.part, c.provider_id,
 	       CASE WHEN x.loops > 1 THEN c.claim_number || '-' || x.part ELSE c.claim_number END,
 	       x.loop_freq, CASE WHEN x.loop_freq <> '1' THEN x.o_ref END, c.place_of_service, c.diagnoses,
-	       cl.last_name, cl.first_name, cl.medicaid_id, cl.date_of_birth, cl.gender, cl.address_line1, cl.city, cl.state, cl.zip,
+	       cl.last_name, cl.first_name, COALESCE(` + medicaidIDBilled + `, cl.medicaid_id),
+	       cl.date_of_birth, cl.gender, cl.address_line1, cl.city, cl.state, cl.zip,
 	       st.npi, st.last_name, st.first_name, x.line_ids, false
-	FROM batch_loops x
+	FROM (SELECT x.*, min(x.first_service) OVER (PARTITION BY x.claim_id) AS claim_first FROM batch_loops x) x
 	JOIN claims c ON c.id = x.claim_id
 	JOIN clients cl ON cl.id = c.client_id
 	LEFT JOIN staff st ON st.id = c.rendering_staff_id

@@ -211,6 +211,16 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 			enrollments = append(enrollments, e)
 		}
 	}
+	// A claim billed to Medicaid bills one Medicaid id: the one in force on
+	// its earliest covered date of service (what its 837P carries).
+	var claimMedicaidID string
+	if prog.RequiresMedicaidID {
+		dates := make([]time.Time, len(n.Lines))
+		for i, nl := range n.Lines {
+			dates[i] = nl.DateOfService.Time
+		}
+		claimMedicaidID = adjudication.ClaimMedicaidID(client.rule.Eligibility, dates)
+	}
 	statuses := make([]string, 0, len(n.Lines))
 	total, paid := decimal.Zero, decimal.Zero
 	for i, nl := range n.Lines {
@@ -219,7 +229,7 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 			Line: adjudication.ClaimLine{ServiceCode: nl.ServiceCode, DateOfService: nl.DateOfService.Time, Units: nl.Units,
 				Charge: nl.Charge.Decimal, AuthorizationNumber: nl.AuthorizationNumber},
 			Program: prog, Service: f.ref.services[nl.ServiceCode], Provider: f.provider, Client: client.rule, Enrollments: enrollments,
-			Staff: staff, Diagnoses: len(n.Diagnoses), Settings: f.ref.settings, PayerFile: payerFile,
+			Staff: staff, Diagnoses: len(n.Diagnoses), Settings: f.ref.settings, PayerFile: payerFile, ClaimMedicaidID: claimMedicaidID,
 		}
 		book.Draw(n.ClientID, &lf)
 		ld := adjudication.DecideLine(&lf)

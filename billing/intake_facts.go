@@ -385,7 +385,7 @@ func sortedKeys(m map[int64]bool) []int64 {
 // client's history. Its plans stay custom: a generic plan made while a
 // table was small picks an index that only fits a small table (claims by
 // provider, say) and keeps it as the table grows.
-const factsQuery = `SELECT
+var factsQuery = `SELECT
 	(SELECT version FROM reference_version WHERE id = 1) AS ref_version,
 	COALESCE((SELECT json_agg(x.j) FROM unnest($2::text[]) AS n(number), LATERAL (
 	          SELECT json_build_object('number', c.claim_number, 'id', c.id, 'hash', encode(c.request_hash, 'hex')) AS j
@@ -393,7 +393,8 @@ const factsQuery = `SELECT
 	COALESCE((SELECT json_agg(x.j) FROM unnest($3::bigint[]) AS k(id), LATERAL (
 	          SELECT json_build_object('id', c.id, 'date_of_birth', c.date_of_birth, 'medicaid_id', c.medicaid_id,
 	                 'catchment_area', c.catchment_area, 'substance_use_status', c.substance_use_status,
-	                 'address_line1', c.address_line1, 'city', c.city, 'state', c.state, 'zip', c.zip) AS j
+	                 'address_line1', c.address_line1, 'city', c.city, 'state', c.state, 'zip', c.zip,
+	                 'eligibility', ` + vouchers.EligibilityJSON("c.id") + `) AS j
 	          FROM clients c WHERE c.id = k.id AND c.provider_id = $1) x), '[]') AS clients,
 	COALESCE((SELECT json_agg(x.j) FROM unnest($3::bigint[]) AS k(id), LATERAL (
 	          SELECT json_build_object('id', e.id, 'client_id', e.client_id, 'provider_id', e.provider_id,

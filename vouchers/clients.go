@@ -37,6 +37,9 @@ type Client struct {
 	State              *string   `json:"state" db:"state"`
 	Zip                *string   `json:"zip" db:"zip"`
 	CreatedAt          time.Time `json:"created_at" db:"created_at"`
+	// Eligibility is filled only where the claims intake reads a client
+	// with its facts; GET /v1/clients/{id}/eligibility lists the spans.
+	Eligibility []EligibilitySpan `json:"eligibility,omitempty" db:"-"`
 }
 
 // shownTo hides what only the MSC may see: which person the record is.
@@ -198,6 +201,9 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 					return clientError(err)
 				}
 				out.MedicaidID = n.MedicaidID
+				if err := openRegistrationSpan(ctx, tx, out.ID, *n.MedicaidID, s.Today()); err != nil {
+					return err
+				}
 				if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "client", EntityID: access.ID(out.ID),
 					ClientID: out.ID, Purpose: "registration"}); err != nil {
 					return err
@@ -224,6 +230,11 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 			return clientError(err)
 		}
 		*created = true
+		if n.MedicaidID != nil {
+			if err := openRegistrationSpan(ctx, tx, out.ID, *n.MedicaidID, s.Today()); err != nil {
+				return err
+			}
+		}
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "client", EntityID: access.ID(out.ID),
 			ClientID: out.ID, Purpose: "registration"})
 	})
@@ -352,6 +363,10 @@ type Enrollment struct {
 	DischargeReason    *string   `json:"discharge_reason" db:"discharge_reason"`
 	ReferralSource     *string   `json:"referral_source" db:"referral_source"`
 	CreatedAt          time.Time `json:"created_at" db:"created_at"`
+
+	// DischargeReasonCode is one of GET /v1/discharge-reasons (set exactly
+	// when discharged); DischargeReason is the discharge's free-text note.
+	DischargeReasonCode *string `json:"discharge_reason_code" db:"discharge_reason_code"`
 }
 
 // NewEnrollment enrolls a client in a program with the caller's agency.
@@ -369,7 +384,8 @@ var referralSources = []string{"samss_meeting", "dcf_substance_abuse_specialist"
 	"regional_clinical_program_director", "self", "treatment_provider", "other"}
 
 const enrollmentColumns = `e.id, e.client_id, e.person_id, e.program_code, e.provider_id, e.episode_id, e.assigned_staff_id,
-	e.primary_case_manager, e.start_date, e.planned_end_date, e.discharge_date, e.discharge_reason, e.referral_source, e.created_at`
+	e.primary_case_manager, e.start_date, e.planned_end_date, e.discharge_date, e.discharge_reason, e.discharge_reason_code,
+	e.referral_source, e.created_at`
 
 // CreateEnrollment enrolls a client, opening the person's episode in the
 // program when none is open. The episode is the person's across agencies
@@ -466,8 +482,11 @@ func (e *Enrollment) shownTo(a access.Actor) {
 }
 
 // Discharge ends an enrollment; the episode closes when it was the person's
-// last open enrollment in the program, with any agency.
-func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason string) (Enrollment, error) {
+// last open enrollment in the program, with any agency. code is one of the
+// discharge reasons for the enrollment's program; reason is a free-text
+// note. A request with a note and no code (what clients sent before codes
+// existed) is coded "other".
+func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, reason string) (Enrollment, error) {
 	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
 	if err != nil {
 		return Enrollment{}, err
@@ -478,10 +497,20 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason s
 	} else if on.After(s.Today()) {
 		v.Add("discharge_date", "in_future", "discharge_date cannot be in the future")
 	}
-	if strings.TrimSpace(reason) == "" {
-		v.Add("reason", "required", "reason is required")
-	} else {
+	code = strings.TrimSpace(code)
+	switch {
+	case code == "" && strings.TrimSpace(reason) == "":
+		v.Add("reason_code", "required", "reason_code is required (GET /v1/discharge-reasons)")
+		v.Add("reason", "required", "a discharge needs a reason_code or, failing that, a reason (coded other)")
+	case code == "":
+		code = DischargeReasonOther
+	case len(code) > maxCodeLen:
+		v.Add("reason_code", "too_long", "reason_code must be at most %d characters", maxCodeLen)
+	}
+	var note *string
+	if strings.TrimSpace(reason) != "" {
 		checkText(v, "reason", reason, maxReasonLen)
+		note = &reason
 	}
 	if err := v.Err(); err != nil {
 		return Enrollment{}, err
@@ -499,8 +528,11 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, reason s
 		if on.Before(e.StartDate) {
 			return rss.Invalid("discharge_date", "before_start", "discharge_date is before the enrollment start %s", e.StartDate)
 		}
-		if err := tx.GetContext(ctx, &out, `UPDATE enrollments e SET discharge_date = $2, discharge_reason = $3
-			WHERE id = $1 RETURNING `+enrollmentColumns, id, on, reason); err != nil {
+		if err := checkDischargeReason(ctx, tx, code, e.ProgramCode); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &out, `UPDATE enrollments e SET discharge_date = $2, discharge_reason = $3, discharge_reason_code = $4
+			WHERE id = $1 RETURNING `+enrollmentColumns, id, on, note, code); err != nil {
 			return err
 		}
 		if err := s.endAuthorizations(ctx, tx, a, &e, on); err != nil {

@@ -7,7 +7,7 @@ import (
 // RuleClient converts a client to the adjudicator's view.
 func RuleClient(c *Client) adjudication.Client {
 	return adjudication.Client{ID: c.ID, DateOfBirth: c.DateOfBirth.Time, HasMedicaidID: c.MedicaidID != nil,
-		CatchmentArea: c.CatchmentArea, SubstanceUse: c.SubstanceUseStatus}
+		CatchmentArea: c.CatchmentArea, SubstanceUse: c.SubstanceUseStatus, Eligibility: RuleEligibility(c.Eligibility)}
 }
 
 // ClientAddress is the client's postal address as the 837P checks see it.

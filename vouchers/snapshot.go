@@ -184,6 +184,7 @@ var factsStatement = `WITH me AS (
 	visible AS (SELECT $2::bigint AS p UNION SELECT p FROM consenting)
 	SELECT
 		(SELECT row_to_json(me) FROM me) AS client,
+		` + EligibilityJSON("$1") + ` AS eligibility,
 		COALESCE((SELECT json_agg(p ORDER BY p) FROM consenting), '[]') AS consenting,
 		COALESCE((SELECT json_agg(json_build_object('disclosing_provider_id', k.disclosing_provider_id, 'recipient_type', k.recipient_type,
 		          'purposes', k.purposes, 'signed_on', k.signed_on, 'expires_on', k.expires_on, 'revoked', k.revoked_at IS NOT NULL) ORDER BY k.id)
@@ -335,6 +336,7 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 
 	var q struct {
 		Client         []byte   `db:"client"`
+		Eligibility    []byte   `db:"eligibility"`
 		Consenting     []byte   `db:"consenting"`
 		Consents       []byte   `db:"consents"`
 		IntakeDate     rss.Date `db:"intake_date"`
@@ -383,10 +385,11 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 	}
 	var auths []ledger.Authorization
 	var others []enrollmentJSON
+	var spans []EligibilitySpan
 	for _, d := range []struct {
 		raw []byte
 		v   any
-	}{{q.Client, &c}, {q.Consenting, &sn.consenting}, {q.Consents, &consents}, {q.CarePlans, &plans},
+	}{{q.Client, &c}, {q.Eligibility, &spans}, {q.Consenting, &sn.consenting}, {q.Consents, &consents}, {q.CarePlans, &plans},
 		{q.Authorizations, &auths}, {q.Others, &others}} {
 		if err := json.Unmarshal(d.raw, d.v); err != nil {
 			return nil, fmt.Errorf("decode voucher facts: %w", err)
@@ -395,6 +398,7 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 	sn.client = Client{ID: c.ID, PersonID: c.PersonID, ProviderID: providerID, DateOfBirth: c.DateOfBirth, MedicaidID: c.MedicaidID,
 		CatchmentArea: c.CatchmentArea, SubstanceUseStatus: c.SubstanceUseStatus}
 	f.Client = RuleClient(&sn.client)
+	f.Client.Eligibility = RuleEligibility(spans)
 	for _, k := range consents {
 		f.Consents = append(f.Consents, adjudication.Consent{DisclosingProviderID: k.DisclosingProviderID, RecipientType: k.RecipientType,
 			Purposes: k.Purposes, SignedOn: k.SignedOn.Time, ExpiresOn: k.ExpiresOn.Time, Revoked: k.Revoked})

@@ -1,0 +1,508 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/fixtures"
+)
+
+// enrollmentOf is the id of the client record's enrollment in program.
+func enrollmentOf(e *env, client int64, program string) int64 {
+	return int64(e.count(`SELECT id FROM enrollments WHERE client_id = $1 AND program_code = $2 ORDER BY id DESC LIMIT 1`, client, program))
+}
+
+// Reassigning an enrollment's specialist checks the program's caseload cap
+// for the specialist's role: Castillo (lead, cap 10) carries ten RCM
+// clients and is refused with the count and the cap; Petrov (recovery
+// specialist, cap 15) has room.
+func TestReassignEnrollment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	williams := enrollmentOf(e, e.demo.Clients["Williams"], "RCM")
+	path := itPath("/v1/enrollments/%d/reassign", williams)
+	castillo, petrov := e.demo.Staff["Castillo"], e.demo.Staff["Petrov"]
+
+	t.Run("at the cap: 409 caseload_full with the count and the cap, nothing written", func(t *testing.T) {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyHRA, path, map[string]any{"staff_id": castillo, "reason": "caseload balancing"}),
+				http.StatusConflict, "caseload_full")
+			assert.Contains(t, p["detail"], "carries 10 open RCM enrollments")
+			assert.Contains(t, p["detail"], "lead_recovery_specialist is 10")
+		})
+	})
+	for _, tc := range []struct {
+		name, key string
+		body      any
+		status    int
+		code      string
+		field     string
+	}{
+		{name: "a role that does not carry RCM", key: keyHRA, body: map[string]any{"staff_id": e.demo.Staff["Okafor"], "reason": "x"},
+			status: 422, code: "validation_failed", field: "staff_id"},
+		{name: "another agency's staff", key: keyHRA, body: map[string]any{"staff_id": e.demo.Staff["Quinn"], "reason": "x"},
+			status: 422, code: "validation_failed", field: "staff_id"},
+		{name: "no such staff", key: keyHRA, body: map[string]any{"staff_id": 999999, "reason": "x"}, status: 422, code: "validation_failed", field: "staff_id"},
+		{name: "no staff", key: keyHRA, body: map[string]any{"reason": "x"}, status: 422, code: "validation_failed", field: "staff_id"},
+		{name: "no reason", key: keyHRA, body: map[string]any{"staff_id": petrov}, status: 422, code: "validation_failed", field: "reason"},
+		{name: "blank reason", key: keyHRA, body: map[string]any{"staff_id": petrov, "reason": "  "}, status: 422, code: "validation_failed", field: "reason"},
+		{name: "unknown field", key: keyHRA, body: map[string]any{"staff_id": petrov, "reason": "x", "cap": 99}, status: 400, code: "unknown_field"},
+		{name: "wrong type", key: keyHRA, body: map[string]any{"staff_id": "Petrov", "reason": "x"}, status: 400, code: "wrong_type"},
+		{name: "another agency's enrollment is a 404", key: keyBCS, body: map[string]any{"staff_id": petrov, "reason": "x"}, status: 404, code: "not_found"},
+		{name: "reviewer may not", key: keyReviewer, body: map[string]any{"staff_id": petrov, "reason": "x"}, status: 403, code: "forbidden"},
+		{name: "finance may not", key: keyFinance, body: map[string]any{"staff_id": petrov, "reason": "x"}, status: 403, code: "forbidden"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.post(tc.key, path, tc.body), tc.status, tc.code)
+				if tc.field != "" {
+					assert.Contains(t, itFieldErrors(t, p), tc.field)
+				}
+			})
+		})
+	}
+	requireProblem(t, e.post(keyHRA, "/v1/enrollments/999999/reassign", map[string]any{"staff_id": petrov, "reason": "x"}), 404, "not_found")
+
+	t.Run("within the cap", func(t *testing.T) {
+		r := e.post(keyHRA, path, map[string]any{"staff_id": petrov, "reason": "Castillo is at her cap"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Equal(t, float64(petrov), r.JSON(t)["assigned_staff_id"])
+		assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollment_reassignments WHERE enrollment_id = $1 AND from_staff_id IS NULL
+			AND to_staff_id = $2 AND reason = 'Castillo is at her cap' AND caseload_after = 3 AND caseload_cap = 15`, williams, petrov))
+		assert.Equal(t, 1, itAudit(e, "reassign", "enrollment", itStr(williams)))
+		requireProblem(t, e.post(keyHRA, path, map[string]any{"staff_id": petrov, "reason": "again"}), http.StatusConflict, "already_assigned")
+	})
+	t.Run("an admin may, an inactive specialist may not take it", func(t *testing.T) {
+		_, err := e.db.ExecContext(t.Context(), `UPDATE staff SET active = false WHERE id = $1`, castillo)
+		require.NoError(t, err)
+		p := requireProblem(t, e.post(keyAdmin, path, map[string]any{"staff_id": castillo, "reason": "x"}), 422, "validation_failed")
+		assert.Equal(t, "inactive", itFieldCode(p, "staff_id"))
+	})
+	t.Run("a discharged enrollment", func(t *testing.T) {
+		r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", williams), map[string]any{"discharge_date": day(0), "reason_code": "moved"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"staff_id": castillo, "reason": "x"}), http.StatusConflict, "already_discharged")
+	})
+}
+
+// Two reassignments to a specialist with room for one, at once: one wins,
+// the other is refused at the cap, and the caseload ends at the cap.
+func TestReassignAtTheCapConcurrently(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	petrov := e.demo.Staff["Petrov"]
+	_, err := e.db.ExecContext(t.Context(), `UPDATE program_caseload_caps SET cap = 3 WHERE program_code = 'RCM' AND staff_role = 'recovery_specialist'`)
+	require.NoError(t, err)
+	var enrollments []int64
+	for range 4 {
+		client := itNewClient(t, e, keyHRA, "hartford")
+		r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM", "start_date": day(-3),
+			"referral_source": "samss_meeting"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		enrollments = append(enrollments, itID(t, r))
+	}
+	// Hold Petrov's row so the four requests queue up at once, then let
+	// them go: each must count only after the one before it committed. (A
+	// count taken before the lock would see 2 in all four, and all would pass.)
+	hold, err := e.db.BeginTxx(t.Context(), nil)
+	require.NoError(t, err)
+	defer hold.Rollback() //nolint:errcheck
+	_, err = hold.ExecContext(t.Context(), `SELECT 1 FROM staff WHERE id = $1 FOR UPDATE`, petrov)
+	require.NoError(t, err)
+	statuses := make([]int, len(enrollments))
+	var wg sync.WaitGroup
+	for i, id := range enrollments {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = e.post(keyHRA, itPath("/v1/enrollments/%d/reassign", id), map[string]any{"staff_id": petrov, "reason": "new intake"}).Status
+		}()
+	}
+	for tries, waiting := 0, 0; waiting < len(enrollments); tries++ {
+		require.Less(t, tries, 6000, "the reassignments never queued on the staff row (%d waiting)", waiting)
+		waiting = e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.NoError(t, hold.Commit())
+	wg.Wait()
+	ok, full := 0, 0
+	for _, s := range statuses {
+		switch s {
+		case http.StatusOK:
+			ok++
+		case http.StatusConflict:
+			full++
+		}
+	}
+	assert.Equal(t, 1, ok, "statuses %v", statuses)
+	assert.Equal(t, 3, full, "statuses %v", statuses)
+	assert.Equal(t, 3, e.count(`SELECT count(*) FROM enrollments WHERE assigned_staff_id = $1 AND program_code = 'RCM' AND discharge_date IS NULL`, petrov))
+}
+
+// The primary case manager designation moves between agencies by the
+// MSC's hand, both enrollments audited, and the voucher rule follows it.
+func TestTransferPrimaryCaseManager(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hraEnr := enrollmentOf(e, e.demo.Clients["Moreau/HRA"], "ATR")
+	bcsEnr := enrollmentOf(e, e.demo.Clients["Moreau/BCS"], "ATR")
+	path := itPath("/v1/enrollments/%d/transfer-primary", hraEnr)
+	bcs := e.demo.Providers["BCS"]
+
+	for _, tc := range []struct {
+		name, key string
+		path      string
+		body      any
+		status    int
+		code      string
+		field     string
+	}{
+		{name: "the sending provider may not", key: keyHRA, body: map[string]any{"to_provider_id": bcs, "reason": "x"}, status: 403, code: "forbidden"},
+		{name: "the receiving provider may not", key: keyBCS, body: map[string]any{"to_provider_id": bcs, "reason": "x"}, status: 403, code: "forbidden"},
+		{name: "finance may not", key: keyFinance, body: map[string]any{"to_provider_id": bcs, "reason": "x"}, status: 403, code: "forbidden"},
+		{name: "neither target", key: keyReviewer, body: map[string]any{"reason": "x"}, status: 422, code: "validation_failed", field: "to_enrollment_id"},
+		{name: "both targets", key: keyReviewer, body: map[string]any{"to_provider_id": bcs, "to_enrollment_id": bcsEnr, "reason": "x"},
+			status: 422, code: "validation_failed", field: "to_provider_id"},
+		{name: "no reason", key: keyReviewer, body: map[string]any{"to_provider_id": bcs}, status: 422, code: "validation_failed", field: "reason"},
+		{name: "an agency without an open enrollment of the person", key: keyReviewer,
+			body: map[string]any{"to_provider_id": e.demo.Providers["ECRA"], "reason": "x"}, status: 422, code: "validation_failed", field: "to_provider_id"},
+		{name: "another person's enrollment", key: keyReviewer,
+			body:   map[string]any{"to_enrollment_id": enrollmentOf(e, e.demo.Clients["Kim/BCS"], "ATR"), "reason": "x"},
+			status: 422, code: "validation_failed", field: "to_enrollment_id"},
+		{name: "the same agency", key: keyReviewer, body: map[string]any{"to_enrollment_id": hraEnr, "reason": "x"},
+			status: 422, code: "validation_failed", field: "to_enrollment_id"},
+		{name: "not the primary", key: keyReviewer, path: itPath("/v1/enrollments/%d/transfer-primary", bcsEnr),
+			body: map[string]any{"to_provider_id": e.demo.Providers["HRA"], "reason": "x"}, status: 409, code: "not_primary"},
+		{name: "no such enrollment", key: keyAdmin, path: "/v1/enrollments/999999/transfer-primary",
+			body: map[string]any{"to_provider_id": bcs, "reason": "x"}, status: 404, code: "not_found"},
+		{name: "unknown field", key: keyAdmin, body: map[string]any{"to_provider_id": bcs, "reason": "x", "force": true}, status: 400, code: "unknown_field"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := path
+			if tc.path != "" {
+				p = tc.path
+			}
+			itNothingWritten(t, e, func() {
+				pr := requireProblem(t, e.post(tc.key, p, tc.body), tc.status, tc.code)
+				if tc.field != "" {
+					assert.Contains(t, itFieldErrors(t, pr), tc.field)
+				}
+			})
+		})
+	}
+
+	// Before: HRA may request case management (primary), BCS may not.
+	codes := func(key string, client int64) []any {
+		v := itVoucher(t, e, key, client, "ATR-CM", 8, 0, 20)
+		c, _ := v["reason_codes"].([]any)
+		return c
+	}
+	assert.NotContains(t, codes(keyBCS, e.demo.Clients["Moreau/BCS"]), "PART2_CONSENT_MISSING")
+	assert.Contains(t, codes(keyBCS, e.demo.Clients["Moreau/BCS"]), "NOT_PRIMARY_CASE_MANAGER")
+
+	r := e.post(keyReviewer, path, map[string]any{"to_provider_id": bcs, "reason": "client moved to Bridgeport; BCS takes the lead"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	out := r.JSON(t)
+	from, to := out["from"].(map[string]any), out["to"].(map[string]any)
+	assert.Equal(t, float64(hraEnr), from["id"])
+	assert.Equal(t, false, from["primary_case_manager"])
+	assert.Equal(t, float64(bcsEnr), to["id"])
+	assert.Equal(t, true, to["primary_case_manager"])
+	assert.Equal(t, 1, itAudit(e, "transfer_primary", "enrollment", itStr(hraEnr)), "the sending side is audited")
+	assert.Equal(t, 1, itAudit(e, "transfer_primary", "enrollment", itStr(bcsEnr)), "the receiving side is audited")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'transfer_primary' AND entity_id = $1 AND client_id = $2`,
+		itStr(bcsEnr), e.demo.Clients["Moreau/BCS"]))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM primary_case_manager_transfers WHERE from_enrollment_id = $1 AND to_enrollment_id = $2`, hraEnr, bcsEnr))
+
+	// After: the rule follows the designation.
+	assert.NotContains(t, codes(keyBCS, e.demo.Clients["Moreau/BCS"]), "NOT_PRIMARY_CASE_MANAGER")
+	assert.Contains(t, codes(keyHRA, e.demo.Clients["Moreau/HRA"]), "NOT_PRIMARY_CASE_MANAGER")
+	// And HRA no longer holds it to give away.
+	requireProblem(t, e.post(keyAdmin, path, map[string]any{"to_provider_id": bcs, "reason": "again"}), http.StatusConflict, "not_primary")
+
+	// What an HRA key reads of its own enrollment says nothing of BCS.
+	g := e.get(keyHRA, itPath("/v1/enrollments/%d", hraEnr))
+	require.Equal(t, http.StatusOK, g.Status)
+	assert.NotContains(t, string(g.Body), fmt.Sprintf(`"provider_id":%d`, bcs))
+}
+
+// Discharges carry a code from the reference table (generic, or the
+// program's own such as the RSVP family outcomes); an unknown or another
+// program's code is a 422 that writes nothing.
+func TestDischargeReasonCodes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	all := itItems(t, e.get(keyHRA, "/v1/discharge-reasons"))
+	byCode := map[string]map[string]any{}
+	for _, r := range all {
+		byCode[r["code"].(string)] = r
+	}
+	for _, c := range []string{"completed", "left_against_advice", "moved", "incarcerated", "deceased", "transferred", "other"} {
+		require.Contains(t, byCode, c)
+		assert.Nil(t, byCode[c]["program_code"], "%s applies to every program", c)
+	}
+	for _, c := range []string{"rsvp_reunified", "rsvp_custody_retained"} {
+		require.Contains(t, byCode, c)
+		assert.Equal(t, "RSVP", byCode[c]["program_code"])
+	}
+	for _, r := range itItems(t, e.get(keyReviewer, "/v1/discharge-reasons?program_code=ATR")) {
+		assert.False(t, strings.HasPrefix(r["code"].(string), "rsvp_"), "ATR does not see RSVP's outcomes")
+	}
+	requireProblem(t, e.get(keyHRA, "/v1/discharge-reasons?program_code=NOPE"), 422, "validation_failed")
+
+	reyes := enrollmentOf(e, e.demo.Clients["Reyes"], "RSVP")
+	rivera := enrollmentOf(e, e.demo.Clients["Rivera"], "ATR")
+	for _, tc := range []struct {
+		name, key string
+		enr       int64
+		body      map[string]any
+		status    int
+		code      string
+		field     string
+	}{
+		{name: "unknown code", key: keyBCS, enr: reyes, body: map[string]any{"discharge_date": day(0), "reason_code": "graduated"},
+			status: 422, code: "validation_failed", field: "reason_code"},
+		{name: "another program's code", key: keyHRA, enr: rivera, body: map[string]any{"discharge_date": day(0), "reason_code": "rsvp_reunified"},
+			status: 422, code: "validation_failed", field: "reason_code"},
+		{name: "neither code nor note", key: keyHRA, enr: rivera, body: map[string]any{"discharge_date": day(0)},
+			status: 422, code: "validation_failed", field: "reason_code"},
+		{name: "another agency's enrollment", key: keyHRA, enr: reyes, body: map[string]any{"discharge_date": day(0), "reason_code": "completed"},
+			status: 404, code: "not_found"},
+		{name: "code of the wrong type", key: keyHRA, enr: rivera, body: map[string]any{"discharge_date": day(0), "reason_code": 7},
+			status: 400, code: "wrong_type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.post(tc.key, itPath("/v1/enrollments/%d/discharge", tc.enr), tc.body), tc.status, tc.code)
+				if tc.field != "" {
+					assert.Contains(t, itFieldErrors(t, p), tc.field)
+				}
+			})
+		})
+	}
+
+	r := e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", reyes), map[string]any{"discharge_date": day(0), "reason_code": "rsvp_reunified",
+		"reason": "children home since the court review"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "rsvp_reunified", r.JSON(t)["discharge_reason_code"])
+	assert.Equal(t, "children home since the court review", r.JSON(t)["discharge_reason"])
+	assert.Equal(t, 1, itAudit(e, "discharge", "enrollment", itStr(reyes)))
+
+	// A note alone, as clients sent before codes, is coded other.
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", rivera), map[string]any{"discharge_date": day(0), "reason": "moved to Ohio"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "other", r.JSON(t)["discharge_reason_code"])
+}
+
+// Medicaid eligibility is dated: a voucher is cut where eligibility ends
+// and denied where it has not begun, a claim line on a date without
+// eligibility is denied 27 (after it ended), a line under another Medicaid
+// id than the claim bills is denied 16/N382, and the 837P carries the id
+// in force on the claim's dates, not the one on file today.
+func TestMedicaidEligibilitySpans(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	dubois := e.demo.Clients["Dubois"]
+	base := itPath("/v1/clients/%d/eligibility", dubois)
+	spans := itItems(t, e.get(keyECRA, base))
+	require.Len(t, spans, 1)
+	span := int64(spans[0]["id"].(float64))
+	assert.Equal(t, "CT10000001", spans[0]["medicaid_id"])
+	assert.Nil(t, spans[0]["end_date"])
+	assert.Positive(t, itAudit(e, "read", "client_eligibility", itStr(dubois)))
+	require.Len(t, itItems(t, e.get(keyReviewer, base)), 1, "the MSC reads")
+	requireProblem(t, e.get(keyHRA, base), 404, "not_found")
+
+	// A voucher before any change: approved over the whole span.
+	v := itVoucher(t, e, keyECRA, dubois, "MHW-RA", 40, -10, 20)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+
+	for _, tc := range []struct {
+		name, key, path string
+		body            any
+		status          int
+		code            string
+		field           string
+	}{
+		{name: "overlapping span", key: keyECRA, path: base, body: map[string]any{"medicaid_id": "CT10000002", "start_date": day(-5)},
+			status: 409, code: "eligibility_overlap"},
+		{name: "no medicaid id", key: keyECRA, path: base, body: map[string]any{"start_date": day(400)}, status: 422, code: "validation_failed", field: "medicaid_id"},
+		{name: "bad medicaid id", key: keyECRA, path: base, body: map[string]any{"medicaid_id": "12-34", "start_date": day(400)},
+			status: 422, code: "validation_failed", field: "medicaid_id"},
+		{name: "end before start", key: keyECRA, path: base, body: map[string]any{"medicaid_id": "CT10000002", "start_date": day(400), "end_date": day(399)},
+			status: 422, code: "validation_failed", field: "end_date"},
+		{name: "no start", key: keyECRA, path: base, body: map[string]any{"medicaid_id": "CT10000002"}, status: 422, code: "validation_failed", field: "start_date"},
+		{name: "unknown field", key: keyECRA, path: base, body: map[string]any{"medicaid_id": "CT10000002", "start_date": day(400), "plan": "x"},
+			status: 400, code: "unknown_field"},
+		{name: "another agency's client", key: keyHRA, path: base, body: map[string]any{"medicaid_id": "CT10000002", "start_date": day(400)},
+			status: 404, code: "not_found"},
+		{name: "a reviewer may not write", key: keyReviewer, path: base, body: map[string]any{"medicaid_id": "CT10000002", "start_date": day(400)},
+			status: 403, code: "forbidden"},
+		{name: "end: another agency's client", key: keyHRA, path: itPath("%s/%d/end", base, span), body: map[string]any{"end_date": day(-3)},
+			status: 404, code: "not_found"},
+		{name: "end: another client's span", key: keyECRA, path: itPath("/v1/clients/%d/eligibility/%d/end", e.demo.Clients["Silva"], span),
+			body: map[string]any{"end_date": day(-3)}, status: 404, code: "not_found"},
+		{name: "end: before its start", key: keyECRA, path: itPath("%s/%d/end", base, span), body: map[string]any{"end_date": "2000-01-01"},
+			status: 422, code: "validation_failed", field: "end_date"},
+		{name: "end: no date", key: keyECRA, path: itPath("%s/%d/end", base, span), body: map[string]any{}, status: 422, code: "validation_failed", field: "end_date"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.post(tc.key, tc.path, tc.body), tc.status, tc.code)
+				if tc.field != "" {
+					assert.Contains(t, itFieldErrors(t, p), tc.field)
+				}
+			})
+		})
+	}
+
+	// Eligibility ended three days ago.
+	r := e.post(keyECRA, itPath("%s/%d/end", base, span), map[string]any{"end_date": day(-3)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, day(-3), r.JSON(t)["end_date"])
+	assert.Equal(t, 1, itAudit(e, "end", "client_eligibility", itStr(span)))
+	requireProblem(t, e.post(keyAdmin, itPath("%s/%d/end", base, span), map[string]any{"end_date": day(5)}), http.StatusConflict, "already_ended")
+
+	// A voucher over the end is cut at it; one starting after it is denied.
+	v = itVoucher(t, e, keyECRA, dubois, "MHW-RA", 20, -6, 20)
+	assert.Equal(t, "partial", v["decision"], "%v", v)
+	assert.Equal(t, day(-3), v["granted_end"])
+	assert.Contains(t, v["reason_codes"], "SPAN_PAST_MEDICAID_ELIGIBILITY")
+	v = itVoucher(t, e, keyECRA, dubois, "MHW-RA", 20, -1, 20)
+	assert.Equal(t, "denied", v["decision"], "%v", v)
+	assert.Contains(t, v["reason_codes"], "MEDICAID_NOT_ELIGIBLE")
+
+	// Renewed eligibility, under a new Medicaid id, from yesterday.
+	r = e.post(keyECRA, base, map[string]any{"medicaid_id": "ct10000099", "start_date": day(-1)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "CT10000099", r.JSON(t)["medicaid_id"])
+	assert.Equal(t, "api", r.JSON(t)["source"])
+	assert.Equal(t, 1, itAudit(e, "create", "client_eligibility", itStr(itID(t, r))))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM clients WHERE id = $1 AND medicaid_id = 'CT10000099'`, dubois), "the newest span's id is on file")
+
+	kowalski := e.demo.Staff["Kowalski"]
+	claim := func(number string, days ...int) map[string]any {
+		lines := []any{}
+		for _, d := range days {
+			lines = append(lines, map[string]any{"service_code": "MHW-RA", "date_of_service": day(d), "units": 2, "charge": "14.50"})
+		}
+		r := e.post(keyECRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": dubois, "rendering_staff_id": kowalski,
+			"place_of_service": "12", "diagnoses": []string{"F33.1"}, "lines": lines})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return r.JSON(t)
+	}
+	adj := func(l any) map[string]any {
+		a := l.(map[string]any)["adjustments"].([]any)
+		require.Len(t, a, 1)
+		return a[0].(map[string]any)
+	}
+	// A line inside the first span is paid; one in the gap is denied 27.
+	c := claim("EL-1", -4, -2)
+	lines := c["lines"].([]any)
+	assert.Equal(t, "paid", lines[0].(map[string]any)["status"], "%v", c)
+	assert.Equal(t, "denied", lines[1].(map[string]any)["status"], "%v", c)
+	a := adj(lines[1])
+	assert.Equal(t, "CLAIM_AFTER_MEDICAID_ELIGIBILITY", a["code"])
+	assert.Equal(t, "27", a["carc"])
+	assert.Equal(t, "N30", a["rarc"])
+	assert.NotEmpty(t, a["text"])
+	// A line under the new id, on a claim whose first date bills the old one: 16/N382.
+	c = claim("EL-2", -5, 0)
+	lines = c["lines"].([]any)
+	assert.Equal(t, "paid", lines[0].(map[string]any)["status"], "%v", c)
+	a = adj(lines[1])
+	assert.Equal(t, "CLAIM_MEDICAID_ID_CHANGED", a["code"])
+	assert.Equal(t, "16", a["carc"])
+	assert.Equal(t, "N382", a["rarc"])
+
+	// The 837P bills the id in force on the claims' dates, not today's.
+	b := e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, b.Status, "%s", b.Body)
+	file := e.get(keyFinance, fmt.Sprintf("/v1/batches/%d/file", itID(t, b)))
+	require.Equal(t, http.StatusOK, file.Status, "%s", file.Body)
+	assert.Contains(t, string(file.Body), "NM1*IL*1*Dubois*Noor****MI*CT10000001~")
+	assert.NotContains(t, string(file.Body), "CT10000099")
+}
+
+// A Medicaid id given at registration opens an eligibility span from the
+// first day of the third month before (Medicaid's retroactive coverage).
+func TestRegistrationOpensEligibility(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first, last := itPerson("Elig")
+	r := e.post(keyECRA, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1980-02-02",
+		"medicaid_id": "CT88800001", "catchment_area": "waterbury"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	spans := itItems(t, e.get(keyECRA, itPath("/v1/clients/%d/eligibility", itID(t, r))))
+	require.Len(t, spans, 1)
+	assert.Equal(t, "registration", spans[0]["source"])
+	assert.Equal(t, "CT88800001", spans[0]["medicaid_id"])
+	assert.Nil(t, spans[0]["end_date"])
+	today := fixtures.TestToday
+	start := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -3, 0)
+	assert.Equal(t, start.Format("2006-01-02"), spans[0]["start_date"])
+
+	// Without an id, no span.
+	noID := itNewClient(t, e, keyECRA, "waterbury")
+	assert.Empty(t, itItems(t, e.get(keyECRA, itPath("/v1/clients/%d/eligibility", noID))))
+}
+
+// The new endpoints' real answers hold to the document.
+func TestEnrollmentEndpointsMatchOpenAPI(t *testing.T) {
+	t.Parallel()
+	doc := oaDoc(t)
+	router, err := gorillamux.NewRouter(doc)
+	require.NoError(t, err)
+	e := newEnv(t)
+	check := func(c oaCall) { t.Helper(); oaValidate(t, e, doc, router, c) }
+	dubois := e.demo.Clients["Dubois"]
+	check(oaCall{name: "discharge reasons", method: http.MethodGet, path: "/v1/discharge-reasons?program_code=RSVP", key: keyBCS, want: http.StatusOK})
+	check(oaCall{name: "eligibility", method: http.MethodGet, path: itPath("/v1/clients/%d/eligibility", dubois), key: keyECRA, want: http.StatusOK})
+	check(oaCall{name: "add eligibility", method: http.MethodPost, path: itPath("/v1/clients/%d/eligibility", e.demo.Clients["Hughes"]), key: keyECRA,
+		body: map[string]any{"medicaid_id": "CT10000002", "start_date": day(-30), "end_date": day(30)}, want: http.StatusCreated})
+	span := e.count(`SELECT id FROM client_eligibility WHERE client_id = $1`, dubois)
+	check(oaCall{name: "end eligibility", method: http.MethodPost, path: itPath("/v1/clients/%d/eligibility/%d/end", dubois, span), key: keyECRA,
+		body: map[string]any{"end_date": day(0)}, want: http.StatusOK})
+	check(oaCall{name: "overlap", method: http.MethodPost, path: itPath("/v1/clients/%d/eligibility", dubois), key: keyECRA,
+		body: map[string]any{"medicaid_id": "CT10000001", "start_date": day(-1)}, want: http.StatusConflict})
+	check(oaCall{name: "reassign", method: http.MethodPost, path: itPath("/v1/enrollments/%d/reassign", enrollmentOf(e, e.demo.Clients["Williams"], "RCM")),
+		key: keyHRA, body: map[string]any{"staff_id": e.demo.Staff["Petrov"], "reason": "room on the caseload"}, want: http.StatusOK})
+	check(oaCall{name: "caseload full", method: http.MethodPost, path: itPath("/v1/enrollments/%d/reassign", enrollmentOf(e, e.demo.Clients["Torres"], "RCM")),
+		key: keyAdmin, body: map[string]any{"staff_id": e.demo.Staff["Castillo"], "reason": "x"}, want: http.StatusConflict})
+	check(oaCall{name: "transfer primary", method: http.MethodPost,
+		path: itPath("/v1/enrollments/%d/transfer-primary", enrollmentOf(e, e.demo.Clients["Kim/HRA"], "ATR")), key: keyAdmin,
+		body: map[string]any{"to_enrollment_id": enrollmentOf(e, e.demo.Clients["Kim/BCS"], "ATR"), "reason": "BCS leads"}, want: http.StatusCreated})
+	check(oaCall{name: "coded discharge", method: http.MethodPost, path: itPath("/v1/enrollments/%d/discharge", enrollmentOf(e, e.demo.Clients["Reyes"], "RSVP")),
+		key: keyBCS, body: map[string]any{"discharge_date": day(0), "reason_code": "rsvp_custody_retained"}, want: http.StatusOK})
+}
+
+// When the receiving agency had marked its own enrollment primary too (the
+// first designation outranked it), the transfer still answers and audits
+// both sides, and afterwards one agency holds the designation.
+func TestTransferPrimaryToAnEnrollmentAlreadyMarked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hraEnr := enrollmentOf(e, e.demo.Clients["Kim/HRA"], "ATR")
+	bcsEnr := enrollmentOf(e, e.demo.Clients["Kim/BCS"], "ATR")
+	_, err := e.db.ExecContext(t.Context(), `UPDATE enrollments SET primary_case_manager = true WHERE id = $1`, bcsEnr)
+	require.NoError(t, err)
+	r := e.post(keyAdmin, itPath("/v1/enrollments/%d/transfer-primary", hraEnr), map[string]any{"to_enrollment_id": bcsEnr, "reason": "BCS leads"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	out := r.JSON(t)
+	assert.Equal(t, float64(bcsEnr), out["to"].(map[string]any)["id"])
+	assert.Equal(t, true, out["to"].(map[string]any)["primary_case_manager"])
+	assert.Equal(t, false, out["from"].(map[string]any)["primary_case_manager"])
+	assert.Equal(t, 1, itAudit(e, "transfer_primary", "enrollment", itStr(hraEnr)))
+	assert.Equal(t, 1, itAudit(e, "transfer_primary", "enrollment", itStr(bcsEnr)))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments e JOIN clients c ON c.id = e.client_id
+		WHERE c.person_id = (SELECT person_id FROM clients WHERE id = $1) AND e.program_code = 'ATR' AND e.primary_case_manager
+		AND e.discharge_date IS NULL`, e.demo.Clients["Kim/HRA"]))
+}

@@ -1,0 +1,211 @@
+package vouchers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+	"rss/adjudication"
+	"rss/pg"
+)
+
+// Eligibility is one span of a client's Medicaid eligibility, with the
+// Medicaid id in force over it; EndDate zero is open-ended. The spans of
+// one client record never overlap (client_eligibility_no_overlap).
+type Eligibility struct {
+	ID         int64      `json:"id" db:"id"`
+	ClientID   int64      `json:"client_id" db:"client_id"`
+	MedicaidID string     `json:"medicaid_id" db:"medicaid_id"`
+	StartDate  rss.Date   `json:"start_date" db:"start_date"`
+	EndDate    rss.Date   `json:"end_date" db:"end_date"`
+	Source     string     `json:"source" db:"source"`
+	CreatedAt  time.Time  `json:"created_at" db:"created_at"`
+	EndedAt    *time.Time `json:"ended_at" db:"ended_at"`
+}
+
+// NewEligibility records a span of Medicaid eligibility.
+type NewEligibility struct {
+	MedicaidID string   `json:"medicaid_id"`
+	StartDate  rss.Date `json:"start_date"`
+	EndDate    rss.Date `json:"end_date"`
+}
+
+const eligibilityColumns = `id, client_id, medicaid_id, start_date, end_date, source, created_at, ended_at`
+
+// EligibilityJSON renders a client's spans for the facts statements ($client
+// the client record's id expression).
+func EligibilityJSON(client string) string {
+	return `COALESCE((SELECT json_agg(json_build_object('medicaid_id', g.medicaid_id, 'start_date', g.start_date, 'end_date', g.end_date)
+		ORDER BY g.start_date) FROM client_eligibility g WHERE g.client_id = ` + client + `), '[]')`
+}
+
+// EligibilitySpan is a span as the facts statements render it.
+type EligibilitySpan struct {
+	MedicaidID string   `json:"medicaid_id"`
+	StartDate  rss.Date `json:"start_date"`
+	EndDate    rss.Date `json:"end_date"`
+}
+
+// RuleEligibility converts spans to the adjudicator's view.
+func RuleEligibility(spans []EligibilitySpan) []adjudication.EligibilitySpan {
+	if spans == nil {
+		return nil
+	}
+	out := make([]adjudication.EligibilitySpan, len(spans))
+	for i, s := range spans {
+		out[i] = adjudication.EligibilitySpan{MedicaidID: s.MedicaidID, Start: s.StartDate.Time, End: s.EndDate.Time}
+	}
+	return out
+}
+
+// ClientEligibility lists a client record's spans, oldest first: a
+// provider's own records, every record for the MSC roles.
+func (s *Service) ClientEligibility(ctx context.Context, clientID int64) ([]Eligibility, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Eligibility{}
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := canSeeClient(ctx, tx, a, clientID); err != nil {
+			return err
+		}
+		if err := tx.SelectContext(ctx, &out, `SELECT `+eligibilityColumns+` FROM client_eligibility WHERE client_id = $1
+			ORDER BY start_date, id`, clientID); err != nil {
+			return fmt.Errorf("list eligibility: %w", err)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "client_eligibility", EntityID: access.ID(clientID), ClientID: clientID})
+	})
+	return out, err
+}
+
+// canWriteClient returns ErrNotFound unless the actor may change the client
+// record: a provider its agency's own, an admin any.
+func canWriteClient(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64) error {
+	return canSeeClient(ctx, ext, a, clientID)
+}
+
+// AddEligibility records a span of Medicaid eligibility on a client record.
+// A span that overlaps another is refused (409 eligibility_overlap): a
+// correction ends the old span first. The newest span's id becomes the id
+// on file (clients.medicaid_id), which person matching reads.
+func (s *Service) AddEligibility(ctx context.Context, clientID int64, n NewEligibility) (Eligibility, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
+	if err != nil {
+		return Eligibility{}, err
+	}
+	v := &rss.ValidationError{}
+	n.MedicaidID = strings.ToUpper(strings.TrimSpace(n.MedicaidID))
+	if n.MedicaidID == "" {
+		v.Add("medicaid_id", "required", "medicaid_id is required")
+	} else if !medicaidRe.MatchString(n.MedicaidID) {
+		v.Add("medicaid_id", "invalid_format", "medicaid_id must be 6-20 letters or digits")
+	}
+	if n.StartDate.IsZero() {
+		v.Add("start_date", "required", "start_date is required")
+	}
+	if !n.EndDate.IsZero() && n.EndDate.Before(n.StartDate) {
+		v.Add("end_date", "before_start", "end_date is before start_date")
+	}
+	if err := v.Err(); err != nil {
+		return Eligibility{}, err
+	}
+	var out Eligibility
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := canWriteClient(ctx, tx, a, clientID); err != nil {
+			return err
+		}
+		// One writer per client record at a time: the newest span decides
+		// the id on file.
+		var born rss.Date
+		if err := tx.GetContext(ctx, &born, `SELECT date_of_birth FROM clients WHERE id = $1 FOR NO KEY UPDATE`, clientID); err != nil {
+			return err
+		}
+		if n.StartDate.Before(born) {
+			return rss.Invalid("start_date", "before_birth", "start_date is before the client's date of birth")
+		}
+		var end any
+		if !n.EndDate.IsZero() {
+			end = n.EndDate
+		}
+		err := tx.GetContext(ctx, &out, `INSERT INTO client_eligibility (client_id, medicaid_id, start_date, end_date)
+			VALUES ($1, $2, $3, $4) RETURNING `+eligibilityColumns, clientID, n.MedicaidID, n.StartDate, end)
+		if pg.IsViolation(err, pg.CodeExclusionViolation, "client_eligibility_no_overlap") {
+			return rss.Coded(rss.ErrConflict, "eligibility_overlap",
+				"the span overlaps another eligibility span of this client; end that span first")
+		}
+		if err != nil {
+			return fmt.Errorf("add eligibility: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE clients SET medicaid_id = $2 WHERE id = $1 AND medicaid_id IS DISTINCT FROM $2
+			AND NOT EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = $1 AND g.start_date > $3)`,
+			clientID, n.MedicaidID, n.StartDate); err != nil {
+			return clientError(err)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "client_eligibility", EntityID: access.ID(out.ID), ClientID: clientID})
+	})
+	return out, err
+}
+
+// EndEligibility ends a span on endDate: an open span, or one whose end is
+// later (eligibility found to have ended earlier). Lengthening a span is a
+// new span, so what the rules saw stays explainable.
+func (s *Service) EndEligibility(ctx context.Context, clientID, spanID int64, endDate rss.Date) (Eligibility, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
+	if err != nil {
+		return Eligibility{}, err
+	}
+	if endDate.IsZero() {
+		return Eligibility{}, rss.Invalid("end_date", "required", "end_date is required")
+	}
+	var out Eligibility
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := canWriteClient(ctx, tx, a, clientID); err != nil {
+			return err
+		}
+		var cur Eligibility
+		err := tx.GetContext(ctx, &cur, `SELECT `+eligibilityColumns+` FROM client_eligibility WHERE id = $1 AND client_id = $2 FOR UPDATE`,
+			spanID, clientID)
+		if errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("%w: eligibility span %d", rss.ErrNotFound, spanID)
+		}
+		if err != nil {
+			return err
+		}
+		if endDate.Before(cur.StartDate) {
+			return rss.Invalid("end_date", "before_start", "end_date is before the span's start %s", cur.StartDate)
+		}
+		if !cur.EndDate.IsZero() && !endDate.Before(cur.EndDate) {
+			return rss.Coded(rss.ErrConflict, "already_ended", "the span already ends on %s; a later end is a new span", cur.EndDate)
+		}
+		if err := tx.GetContext(ctx, &out, `UPDATE client_eligibility SET end_date = $2, ended_at = now() WHERE id = $1
+			RETURNING `+eligibilityColumns, spanID, endDate); err != nil {
+			return fmt.Errorf("end eligibility: %w", err)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "end", EntityType: "client_eligibility", EntityID: access.ID(spanID), ClientID: clientID})
+	})
+	return out, err
+}
+
+// openRegistrationSpan opens the eligibility span a Medicaid id given at
+// registration stands for: from the first day of the third month before
+// the registration month (Medicaid's retroactive coverage, 42 CFR 435.915),
+// open-ended, unless the record already has spans. The agency corrects it
+// through the eligibility endpoints.
+func openRegistrationSpan(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID string, today rss.Date) error {
+	start := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -3, 0)
+	_, err := tx.ExecContext(ctx, `INSERT INTO client_eligibility (client_id, medicaid_id, start_date, source)
+		SELECT c.id, $2, GREATEST($3::date, c.date_of_birth), 'registration' FROM clients c
+		WHERE c.id = $1 AND NOT EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = $1)`,
+		clientID, medicaidID, rss.NewDate(start))
+	if err != nil {
+		return fmt.Errorf("open eligibility: %w", err)
+	}
+	return nil
+}

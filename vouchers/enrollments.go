@@ -1,0 +1,307 @@
+package vouchers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+	"rss/pg"
+)
+
+// DischargeReasonOther codes a discharge sent with only a free-text reason.
+const DischargeReasonOther = "other"
+
+// DischargeReason is one code a discharge may carry: generic (for every
+// program, ProgramCode nil) or a program's own (the RSVP family outcomes).
+type DischargeReason struct {
+	Code        string  `json:"code" db:"code"`
+	Name        string  `json:"name" db:"name"`
+	ProgramCode *string `json:"program_code" db:"program_code"`
+	// Outcome groups the codes for reports: completed, positive, neutral, negative.
+	Outcome string `json:"outcome" db:"outcome"`
+	Active  bool   `json:"active" db:"active"`
+}
+
+// DischargeReasons lists the discharge reason codes, those of program (and
+// the generic ones) when program is given.
+func (s *Service) DischargeReasons(ctx context.Context, program string) ([]DischargeReason, error) {
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return nil, err
+	}
+	if len(program) > maxCodeLen {
+		return nil, rss.Invalid("program_code", "too_long", "program_code must be at most %d characters", maxCodeLen)
+	}
+	out := []DischargeReason{}
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if program != "" {
+			if _, err := loadProgram(ctx, tx, program); errors.Is(err, rss.ErrNotFound) {
+				return rss.Invalid("program_code", "unknown_id", "no program %q", program)
+			} else if err != nil {
+				return err
+			}
+		}
+		return tx.SelectContext(ctx, &out, `SELECT code, name, program_code, outcome, active FROM discharge_reasons
+			WHERE $1 = '' OR program_code IS NULL OR program_code = $1
+			ORDER BY program_code NULLS FIRST, code`, program)
+	})
+	return out, err
+}
+
+// checkDischargeReason refuses a code that is unknown, retired, or another
+// program's own.
+func checkDischargeReason(ctx context.Context, ext pg.Ext, code, program string) error {
+	var r []DischargeReason
+	if err := sqlx.SelectContext(ctx, ext, &r, `SELECT code, name, program_code, outcome, active FROM discharge_reasons WHERE code = $1`, code); err != nil {
+		return fmt.Errorf("discharge reason: %w", err)
+	}
+	switch {
+	case len(r) == 0:
+		return rss.Invalid("reason_code", "unknown_id", "no discharge reason %q (GET /v1/discharge-reasons)", code)
+	case !r[0].Active:
+		return rss.Invalid("reason_code", "inactive", "discharge reason %q is no longer in use", code)
+	case r[0].ProgramCode != nil && *r[0].ProgramCode != program:
+		return rss.Invalid("reason_code", "wrong_program", "discharge reason %q is for %s enrollments, not %s", code, *r[0].ProgramCode, program)
+	}
+	return nil
+}
+
+// Reassignment names the staff member who takes over an enrollment, and why.
+type Reassignment struct {
+	StaffID int64  `json:"staff_id"`
+	Reason  string `json:"reason"`
+}
+
+// Reassign gives an open enrollment another assigned staff member of the
+// same agency: active, of a role that may carry the program (where the
+// program caps caseloads by role, one of those roles), and with room under
+// the role's cap. The staff row is locked first, so two reassignments to
+// one specialist at the cap cannot both pass the count.
+func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrollment, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	v := &rss.ValidationError{}
+	if r.StaffID <= 0 {
+		v.Add("staff_id", "required", "staff_id is required")
+	}
+	if strings.TrimSpace(r.Reason) == "" {
+		v.Add("reason", "required", "reason is required")
+	} else {
+		checkText(v, "reason", r.Reason, maxReasonLen)
+	}
+	if err := v.Err(); err != nil {
+		return Enrollment{}, err
+	}
+	var out Enrollment
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		defer out.shownTo(a)
+		e, err := s.lockEnrollment(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if !e.DischargeDate.IsZero() {
+			return rss.Coded(rss.ErrConflict, "already_discharged", "enrollment %d was discharged on %s", id, e.DischargeDate)
+		}
+		if e.AssignedStaffID != nil && *e.AssignedStaffID == r.StaffID {
+			return rss.Coded(rss.ErrConflict, "already_assigned", "staff %d is already assigned to enrollment %d", r.StaffID, id)
+		}
+		var st []struct {
+			Role   string `db:"role"`
+			Active bool   `db:"active"`
+		}
+		// NO KEY UPDATE: it serialises reassignments to this staff member
+		// without blocking the foreign-key checks of other writes.
+		if err := tx.SelectContext(ctx, &st, `SELECT role, active FROM staff WHERE id = $1 AND provider_id = $2 FOR NO KEY UPDATE`,
+			r.StaffID, e.ProviderID); err != nil {
+			return fmt.Errorf("lock staff: %w", err)
+		}
+		if len(st) == 0 {
+			return rss.Invalid("staff_id", "unknown_id", "no staff %d at the enrollment's agency", r.StaffID)
+		}
+		if !st[0].Active {
+			return rss.Invalid("staff_id", "inactive", "staff %d is not active", r.StaffID)
+		}
+		var caps []struct {
+			Role string `db:"staff_role"`
+			Cap  int    `db:"cap"`
+		}
+		if err := tx.SelectContext(ctx, &caps, `SELECT staff_role, cap FROM program_caseload_caps WHERE program_code = $1 ORDER BY staff_role`,
+			e.ProgramCode); err != nil {
+			return fmt.Errorf("caseload caps: %w", err)
+		}
+		var limit *int
+		if len(caps) > 0 {
+			roles := make([]string, len(caps))
+			for i, c := range caps {
+				roles[i] = c.Role
+				if c.Role == st[0].Role {
+					limit = &caps[i].Cap
+				}
+			}
+			if limit == nil {
+				return rss.Invalid("staff_id", "role_not_allowed", "a %s may not carry %s enrollments (roles: %s)",
+					st[0].Role, e.ProgramCode, strings.Join(roles, ", "))
+			}
+		}
+		// Counted after the lock: this statement's snapshot sees every
+		// reassignment committed by whoever held it before.
+		var caseload int
+		if err := tx.GetContext(ctx, &caseload, `SELECT count(*) FROM enrollments
+			WHERE assigned_staff_id = $1 AND program_code = $2 AND discharge_date IS NULL AND id <> $3`,
+			r.StaffID, e.ProgramCode, id); err != nil {
+			return fmt.Errorf("caseload: %w", err)
+		}
+		if limit != nil && caseload >= *limit {
+			return rss.Coded(rss.ErrConflict, "caseload_full",
+				"staff %d carries %d open %s enrollments, the cap for a %s is %d", r.StaffID, caseload, e.ProgramCode, st[0].Role, *limit)
+		}
+		if err := tx.GetContext(ctx, &out, `UPDATE enrollments e SET assigned_staff_id = $2 WHERE id = $1 RETURNING `+enrollmentColumns,
+			id, r.StaffID); err != nil {
+			return fmt.Errorf("reassign: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO enrollment_reassignments (enrollment_id, from_staff_id, to_staff_id, reason,
+				caseload_after, caseload_cap, actor_key_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			id, e.AssignedStaffID, r.StaffID, r.Reason, caseload+1, limit, a.KeyID); err != nil {
+			return fmt.Errorf("record reassignment: %w", err)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "reassign", EntityType: "enrollment", EntityID: access.ID(id), ClientID: e.ClientID})
+	})
+	return out, err
+}
+
+// PrimaryTransfer moves the person's primary case manager designation to
+// another agency's open enrollment in the same program: named directly, or
+// as that agency's.
+type PrimaryTransfer struct {
+	ToEnrollmentID *int64 `json:"to_enrollment_id"`
+	ToProviderID   *int64 `json:"to_provider_id"`
+	Reason         string `json:"reason"`
+}
+
+// PrimaryTransferResult is a transfer as recorded, with both enrollments
+// as they are after it.
+type PrimaryTransferResult struct {
+	ID            int64      `json:"id"`
+	From          Enrollment `json:"from"`
+	To            Enrollment `json:"to"`
+	Reason        string     `json:"reason"`
+	TransferredAt time.Time  `json:"transferred_at"`
+}
+
+// TransferPrimary moves the primary case manager designation of
+// enrollment id (which must hold it and be open) to the receiving agency's
+// open enrollment of the same person in the same program, and takes it from
+// any other of the person's enrollments there, so exactly one agency holds
+// it. It is the MSC's to do (reviewer or admin): it joins two agencies'
+// records of one person, which neither may see of the other without a
+// consent. Each enrollment that changes is audited.
+func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransfer) (PrimaryTransferResult, error) {
+	a, err := access.Require(ctx, access.RoleReviewer, access.RoleAdmin)
+	if err != nil {
+		return PrimaryTransferResult{}, err
+	}
+	v := &rss.ValidationError{}
+	switch {
+	case t.ToEnrollmentID == nil && t.ToProviderID == nil:
+		v.Add("to_enrollment_id", "required", "to_enrollment_id or to_provider_id is required")
+	case t.ToEnrollmentID != nil && t.ToProviderID != nil:
+		v.Add("to_provider_id", "conflicting", "give to_enrollment_id or to_provider_id, not both")
+	case t.ToEnrollmentID != nil && *t.ToEnrollmentID <= 0:
+		v.Add("to_enrollment_id", "invalid_value", "to_enrollment_id must be positive")
+	case t.ToProviderID != nil && *t.ToProviderID <= 0:
+		v.Add("to_provider_id", "invalid_value", "to_provider_id must be positive")
+	}
+	if strings.TrimSpace(t.Reason) == "" {
+		v.Add("reason", "required", "reason is required")
+	} else {
+		checkText(v, "reason", t.Reason, maxReasonLen)
+	}
+	if err := v.Err(); err != nil {
+		return PrimaryTransferResult{}, err
+	}
+	var out PrimaryTransferResult
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		var from Enrollment
+		err := tx.GetContext(ctx, &from, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1`, id)
+		if errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		// Every open enrollment of the person in the program, locked in id
+		// order, so two transfers in one episode run one after the other.
+		var open []Enrollment
+		if err := tx.SelectContext(ctx, &open, `SELECT `+enrollmentColumns+` FROM enrollments e
+			WHERE e.person_id = $1 AND e.program_code = $2 AND e.discharge_date IS NULL ORDER BY e.id FOR UPDATE`,
+			from.PersonID, from.ProgramCode); err != nil {
+			return fmt.Errorf("lock enrollments: %w", err)
+		}
+		var src, dst *Enrollment
+		for i := range open {
+			if open[i].ID == id {
+				src = &open[i]
+			}
+			if (t.ToEnrollmentID != nil && open[i].ID == *t.ToEnrollmentID) || (t.ToProviderID != nil && open[i].ProviderID == *t.ToProviderID) {
+				dst = &open[i]
+			}
+		}
+		if src == nil {
+			return rss.Coded(rss.ErrConflict, "already_discharged", "enrollment %d is discharged", id)
+		}
+		if !src.PrimaryCaseManager {
+			return rss.Coded(rss.ErrConflict, "not_primary", "enrollment %d does not hold the primary case manager designation", id)
+		}
+		if dst == nil {
+			if t.ToEnrollmentID != nil {
+				return rss.Invalid("to_enrollment_id", "no_open_enrollment",
+					"enrollment %d is not an open %s enrollment of the same person", *t.ToEnrollmentID, from.ProgramCode)
+			}
+			return rss.Invalid("to_provider_id", "no_open_enrollment",
+				"provider %d has no open %s enrollment of the same person", *t.ToProviderID, from.ProgramCode)
+		}
+		if dst.ProviderID == src.ProviderID {
+			field := "to_provider_id"
+			if t.ToEnrollmentID != nil {
+				field = "to_enrollment_id"
+			}
+			return rss.Invalid(field, "same_agency", "the designation moves to another agency")
+		}
+		var changed []Enrollment
+		if err := tx.SelectContext(ctx, &changed, `UPDATE enrollments e SET primary_case_manager = (e.id = $3)
+			WHERE e.person_id = $1 AND e.program_code = $2 AND e.discharge_date IS NULL AND (e.primary_case_manager <> (e.id = $3))
+			RETURNING `+enrollmentColumns, from.PersonID, from.ProgramCode, dst.ID); err != nil {
+			return fmt.Errorf("transfer primary: %w", err)
+		}
+		// Both sides are answered and audited, also a receiving enrollment
+		// its agency had already marked primary (which the first
+		// designation outranked until now); so is any other that lost it.
+		out.From, out.To = *src, *dst
+		out.From.PrimaryCaseManager, out.To.PrimaryCaseManager = false, true
+		events := []access.Event{
+			{Action: "transfer_primary", EntityType: "enrollment", EntityID: access.ID(src.ID), ClientID: src.ClientID},
+			{Action: "transfer_primary", EntityType: "enrollment", EntityID: access.ID(dst.ID), ClientID: dst.ClientID},
+		}
+		for _, c := range changed {
+			if c.ID != src.ID && c.ID != dst.ID {
+				events = append(events, access.Event{Action: "transfer_primary", EntityType: "enrollment", EntityID: access.ID(c.ID), ClientID: c.ClientID})
+			}
+		}
+		out.Reason = t.Reason
+		if err := tx.QueryRowxContext(ctx, `INSERT INTO primary_case_manager_transfers (from_enrollment_id, to_enrollment_id, reason, actor_key_id)
+			VALUES ($1, $2, $3, $4) RETURNING id, transferred_at`, src.ID, dst.ID, t.Reason, a.KeyID).Scan(&out.ID, &out.TransferredAt); err != nil {
+			return fmt.Errorf("record transfer: %w", err)
+		}
+		events = append(events, access.Event{Action: "create", EntityType: "primary_case_manager_transfer", EntityID: access.ID(out.ID)})
+		return access.Record(ctx, tx, events...)
+	})
+	return out, err
+}
