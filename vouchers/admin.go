@@ -21,8 +21,9 @@ const maxColumnInt = math.MaxInt32
 
 var maxAmount = decimal.RequireFromString("9999999999.99")
 
-// ServicePatch changes a catalog entry. Rates and limits apply to requests
-// submitted after the change: authorizations keep the rate they were given.
+// ServicePatch changes a catalog entry. Limits apply to requests submitted
+// after the change. The rate is not patched: it is a history with effective
+// dates (registry.AddRate); a patch naming it is refused.
 type ServicePatch struct {
 	Name               rss.Optional[string]    `json:"name"`
 	Rate               rss.Optional[rss.Money] `json:"rate"`
@@ -59,12 +60,10 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 		}
 		add("name", p.Name.Value)
 	}
-	if notNull("rate", p.Rate.Set, p.Rate.Null) {
-		if !p.Rate.Value.IsPositive() || p.Rate.Value.GreaterThan(maxAmount) ||
-			p.Rate.Value.Exponent() < -2 && !p.Rate.Value.Equal(p.Rate.Value.Round(2)) {
-			v.Add("rate", "out_of_range", "rate must be positive, at most %s, with at most two decimals", maxAmount.StringFixed(2))
-		}
-		add("rate", p.Rate.Value.StringFixed(2))
+	if p.Rate.Set {
+		// A rate has an effective date and a reason: it is set through its
+		// own history, never overwritten in place.
+		v.Add("rate", "use_rates_endpoint", "rates take an effective date: POST /v1/reference/services/%s/rates", code)
 	}
 	if notNull("per_voucher_max", p.PerVoucherMax.Set, p.PerVoucherMax.Null) {
 		if p.PerVoucherMax.Value <= 0 || p.PerVoucherMax.Value > maxColumnInt {
@@ -120,6 +119,7 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 			return err
 		}
 		out, err = LoadService(ctx, tx, code)
+		out = priced(out, s.Today())
 		return err
 	})
 	return out, err
