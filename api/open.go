@@ -10,6 +10,7 @@ import (
 	"rss/access"
 	"rss/billing"
 	"rss/pg"
+	"rss/registry"
 	"rss/vouchers"
 )
 
@@ -55,6 +56,7 @@ func Open(db *sqlx.DB, o Options) *Server {
 		DB:          db,
 		Vouchers:    vouchers.New(db, o.Now, o.Location),
 		Billing:     b,
+		Registry:    registry.New(db, o.Now, o.Location),
 		Keys:        keys,
 		Logger:      o.Logger,
 		MaxBody:     o.MaxBody,
