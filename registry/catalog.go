@@ -294,13 +294,11 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 		if err != nil {
 			return constraintError(err)
 		}
-		rateID, err := insertRate(ctx, tx, n.Code, NewRate{Rate: n.Rate, EffectiveFrom: n.EffectiveFrom, Reason: "initial rate"}, a)
-		if err != nil {
+		// The first rate is part of the entry: one write, one event.
+		if _, err := insertRate(ctx, tx, n.Code, NewRate{Rate: n.Rate, EffectiveFrom: n.EffectiveFrom, Reason: "initial rate"}, a); err != nil {
 			return err
 		}
-		if err := access.Record(ctx, tx,
-			access.Event{Action: "create", EntityType: "service", EntityID: n.Code, Purpose: "reference_data"},
-			access.Event{Action: "create", EntityType: "service_rate", EntityID: access.ID(rateID), Purpose: "reference_data"}); err != nil {
+		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "service", EntityID: n.Code, Purpose: "reference_data"}); err != nil {
 			return err
 		}
 		out, err = vouchers.LoadService(ctx, tx, n.Code)

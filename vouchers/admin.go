@@ -101,7 +101,7 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 	if notNull("active", p.Active.Set, p.Active.Null) {
 		add("active", p.Active.Value)
 	}
-	if len(sets) == 0 {
+	if len(sets) == 0 && !p.Rate.Set {
 		v.Add("body", "empty_patch", "nothing to change")
 	}
 	if err := v.Err(); err != nil {
