@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -242,3 +243,38 @@ func TestRegistryDeactivateProvider(t *testing.T) {
 }
 
 func lasProviderKey() string { return fixtures.Key(access.RoleProvider, "LAS") }
+
+// A registry POST retried with its key gets the stored answer and writes
+// once; two renewals racing for the same days leave one period.
+func TestRegistryRetriesAndRacingRenewals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := newProviderBody("NHRN", goodNPI)
+	first := e.do(req{Method: http.MethodPost, Path: "/v1/reference/providers", Key: keyAdmin, Body: body, IdemKey: "reg-retry"})
+	require.Equal(t, http.StatusCreated, first.Status, "%s", first.Body)
+	again := e.do(req{Method: http.MethodPost, Path: "/v1/reference/providers", Key: keyAdmin, Body: body, IdemKey: "reg-retry"})
+	require.Equal(t, http.StatusCreated, again.Status, "%s", again.Body)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, string(first.Body), string(again.Body))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM providers WHERE code = 'NHRN'`))
+
+	las := e.demo.Providers["LAS"]
+	statuses := make(chan int, 4)
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/agreements", las), map[string]any{"start_date": day(-29), "end_date": day(700)})
+			statuses <- r.Status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	got := map[int]int{}
+	for s := range statuses {
+		got[s]++
+	}
+	assert.Equal(t, map[int]int{http.StatusCreated: 1, http.StatusConflict: 3}, got)
+	assert.Equal(t, 2, e.count(`SELECT count(*) FROM provider_agreements WHERE provider_id = $1`, las))
+}
