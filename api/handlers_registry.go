@@ -59,6 +59,23 @@ func (s *Server) addAgreement(c *gin.Context) {
 	})
 }
 
+func (s *Server) patchAgreement(c *gin.Context) {
+	id, ok := pathID(c, "provider_id")
+	if !ok {
+		return
+	}
+	agreement, ok := pathID(c, "agreement_id")
+	if !ok {
+		return
+	}
+	var p registry.AgreementPatch
+	if !decode(c, &p) {
+		return
+	}
+	out, err := s.r.UpdateAgreement(c.Request.Context(), id, agreement, p)
+	respond(c, http.StatusOK, out, err)
+}
+
 func (s *Server) deactivateProvider(c *gin.Context) {
 	id, ok := pathID(c, "provider_id")
 	if !ok {

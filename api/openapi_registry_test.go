@@ -38,6 +38,9 @@ func TestOpenAPIRegistryResponsesMatch(t *testing.T) {
 		key: keyHRA, want: http.StatusNotFound})
 	check(oaCall{name: "renew agreement", method: http.MethodPost, path: fmt.Sprintf("/v1/reference/providers/%d/agreements", las), key: keyAdmin,
 		body: map[string]any{"start_date": day(-29), "end_date": day(700), "note": "renewal"}, want: http.StatusCreated})
+	check(oaCall{name: "end agreement", method: http.MethodPatch, path: fmt.Sprintf("/v1/reference/providers/%d/agreements/%d", las,
+		e.count(`SELECT max(id) FROM provider_agreements WHERE provider_id = $1`, las)), key: keyAdmin,
+		body: map[string]any{"end_date": day(600), "note": "shortened"}, want: http.StatusOK})
 	check(oaCall{name: "overlapping agreement", method: http.MethodPost, path: fmt.Sprintf("/v1/reference/providers/%d/agreements", las), key: keyAdmin,
 		body: map[string]any{"start_date": day(0)}, want: http.StatusConflict})
 	check(oaCall{name: "deactivate", method: http.MethodPost, path: fmt.Sprintf("/v1/reference/providers/%d/deactivate", las), key: keyAdmin,

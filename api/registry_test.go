@@ -278,3 +278,47 @@ func TestRegistryRetriesAndRacingRenewals(t *testing.T) {
 	assert.Equal(t, map[int]int{http.StatusCreated: 1, http.StatusConflict: 3}, got)
 	assert.Equal(t, 2, e.count(`SELECT count(*) FROM provider_agreements WHERE provider_id = $1`, las))
 }
+
+// An agreement is terminated by ending its period: from the day after the
+// end, requests are denied PROVIDER_AGREEMENT_INACTIVE; reopening it (end
+// null) lets them through again. The start is never changed.
+func TestRegistryEndAnAgreement(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	a := itATRClient(t, e, day(-5))
+	hist := itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/agreements", hra)))
+	require.Len(t, hist, 1)
+	agreement := int64(hist[0]["id"].(float64))
+	path := itPath("/v1/reference/providers/%d/agreements/%d", hra, agreement)
+
+	r := e.patch(keyAdmin, path, map[string]any{"end_date": day(10), "note": "terminated by the department"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, day(10), r.JSON(t)["end_date"])
+	assert.Equal(t, 1, itAudit(e, "update", "provider_agreement", itStr(agreement)))
+	assert.Equal(t, day(10), e.get(keyAdmin, itPath("/v1/reference/providers/%d", hra)).JSON(t)["agreement_end"])
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 0, 20)
+	assert.Equal(t, "denied", v["decision"])
+	assert.Contains(t, v["reason_codes"], "PROVIDER_AGREEMENT_INACTIVE")
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 0, 10)
+	assert.Equal(t, "approved", v["decision"], "%v", v)
+
+	// A renewal after the end; the first period may not grow into it.
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/agreements", hra), map[string]any{"start_date": day(11)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.patch(keyAdmin, path, map[string]any{"end_date": nil}), http.StatusConflict, "agreement_overlap")
+		p := requireProblem(t, e.patch(keyAdmin, path, map[string]any{"end_date": "2000-01-01"}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, []string{"end_date"}, itFieldErrors(t, p))
+		requireProblem(t, e.patch(keyAdmin, path, map[string]any{}), http.StatusUnprocessableEntity, "validation_failed")
+		requireProblem(t, e.patch(keyAdmin, itPath("/v1/reference/providers/%d/agreements/%d", e.demo.Providers["BCS"], agreement),
+			map[string]any{"note": "x"}), http.StatusNotFound, "not_found")
+		requireProblem(t, e.patch(keyAdmin, itPath("/v1/reference/providers/%d/agreements/999999", hra),
+			map[string]any{"note": "x"}), http.StatusNotFound, "not_found")
+		for _, key := range []string{keyHRA, keyReviewer, keyFinance} {
+			requireProblem(t, e.patch(key, path, map[string]any{"note": "x"}), http.StatusForbidden, "forbidden")
+		}
+	})
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 5, 20)
+	assert.Equal(t, "approved", v["decision"], "the renewal covers the span across the end: %v", v)
+}

@@ -102,6 +102,7 @@ func New(cfg Config) *Server {
 	ref.PATCH("/providers/:provider_id", small, s.patchProvider)
 	ref.GET("/providers/:provider_id/agreements", s.listAgreements)
 	refPost("/providers/:provider_id/agreements", s.addAgreement)
+	ref.PATCH("/providers/:provider_id/agreements/:agreement_id", small, s.patchAgreement)
 	refPost("/providers/:provider_id/deactivate", s.deactivateProvider)
 	refPost("/providers/:provider_id/reactivate", s.reactivateProvider)
 	refPost("/programs", s.createProgram)

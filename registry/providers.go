@@ -367,6 +367,71 @@ func (s *Service) AddAgreement(ctx context.Context, providerID int64, n NewAgree
 	return out, err
 }
 
+// AgreementPatch ends (or corrects the end of) an agreement period: a
+// termination sets end_date; null makes the period open-ended again.
+type AgreementPatch struct {
+	EndDate rss.Optional[rss.Date] `json:"end_date"`
+	Note    rss.Optional[string]   `json:"note"`
+}
+
+// UpdateAgreement changes an agreement period's end or note (admin). The
+// start is what was signed and stays; periods still never overlap.
+func (s *Service) UpdateAgreement(ctx context.Context, providerID, agreementID int64, p AgreementPatch) (vouchers.Agreement, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.Agreement{}, err
+	}
+	if !p.EndDate.Set && !p.Note.Set {
+		return vouchers.Agreement{}, rss.Invalid("body", "empty_patch", "nothing to change")
+	}
+	var out vouchers.Agreement
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := lockProvider(ctx, tx, providerID); err != nil {
+			return err
+		}
+		var start rss.Date
+		err := tx.GetContext(ctx, &start, `SELECT start_date FROM provider_agreements WHERE id = $1 AND provider_id = $2`, agreementID, providerID)
+		if errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("%w: agreement %d of provider %d", rss.ErrNotFound, agreementID, providerID)
+		}
+		if err != nil {
+			return err
+		}
+		if p.EndDate.Set {
+			var end any
+			if !p.EndDate.Null {
+				if p.EndDate.Value.Before(start) {
+					return rss.Invalid("end_date", "before_start", "end_date is before the period's start %s", start)
+				}
+				end = p.EndDate.Value
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE provider_agreements SET end_date = $2 WHERE id = $1`, agreementID, end)
+			if pg.IsViolation(err, pg.CodeExclusionViolation, "provider_agreements_no_overlap") {
+				return rss.Coded(rss.ErrConflict, "agreement_overlap", "the period would overlap a later agreement on file")
+			}
+			if err != nil {
+				return constraintError(err)
+			}
+		}
+		if p.Note.Set {
+			if _, err := tx.ExecContext(ctx, `UPDATE provider_agreements SET note = $2 WHERE id = $1`, agreementID, p.Note.Ptr()); err != nil {
+				return err
+			}
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "provider_agreement", EntityID: access.ID(agreementID),
+			Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		pr, err := vouchers.LoadProvider(ctx, tx, providerID)
+		for _, a := range pr.Agreements {
+			if a.ID == agreementID {
+				out = a
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
 // Agreements lists a provider's agreement history, oldest first (the
 // admin, or the provider itself; another agency's is not found).
 func (s *Service) Agreements(ctx context.Context, providerID int64) ([]vouchers.Agreement, error) {
