@@ -57,7 +57,7 @@ func readPackage(t *testing.T, dir string) pkgSource {
 
 func TestLayering(t *testing.T) {
 	t.Parallel()
-	domain := []string{"adjudication", "ledger", "vouchers", "billing", "staff", "access", "pg", "x12", "fixtures"}
+	domain := []string{"adjudication", "ledger", "vouchers", "billing", "staff", "registry", "access", "pg", "x12", "fixtures"}
 	httpish := []string{"net/http", "github.com/gin-gonic/gin"}
 	for _, d := range domain {
 		if _, err := os.Stat(d); err != nil {
@@ -91,5 +91,14 @@ func TestLayering(t *testing.T) {
 		for _, above := range order[:i] {
 			assert.False(t, src.imports["rss/"+above], "%s imports %s, above it", d, above)
 		}
+	}
+	// The registry sits beside billing, on vouchers: it writes the reference
+	// data vouchers reads; nothing below imports it.
+	reg := readPackage(t, "registry")
+	for _, above := range []string{"cmd/rss", "api", "billing"} {
+		assert.False(t, reg.imports["rss/"+above], "registry imports %s, above it", above)
+	}
+	for _, d := range []string{"billing", "vouchers", "ledger", "adjudication"} {
+		assert.False(t, readPackage(t, d).imports["rss/registry"], "%s imports registry, above it", d)
 	}
 }

@@ -335,10 +335,14 @@ var lineDenials = []lineRule{
 			}
 			return CodeClaimBeforeCoverage, "no enrollment in force on " + formatDate(dos)
 		}},
-	{id: "C05", code: CodeClaimProviderIneligible, facts: []string{"provider.agreement_start", "provider.agreement_end", "provider.services"},
+	{id: "C05", code: CodeClaimProviderIneligible, facts: []string{"provider.agreement_start", "provider.agreement_end",
+		"provider.agreements", "provider.deactivated_on", "provider.services"},
 		eval: func(f *LineFacts) (string, string) {
 			p := &f.Provider
-			if p.AgreementStart.IsZero() || !within(f.Line.DateOfService, p.AgreementStart, p.AgreementEnd) {
+			if !p.DeactivatedOn.IsZero() && !f.Line.DateOfService.Before(p.DeactivatedOn) {
+				return CodeClaimProviderIneligible, "provider deactivated on " + formatDate(p.DeactivatedOn)
+			}
+			if !p.AgreementCovers(f.Line.DateOfService, f.Line.DateOfService) {
 				return CodeClaimProviderIneligible, "no agreement in force on " + formatDate(f.Line.DateOfService)
 			}
 			if !contains(p.Programs, f.Program.Code) || !contains(p.Services, f.Service.Code) {

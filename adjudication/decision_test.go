@@ -21,7 +21,7 @@ var (
 	denyService  = func(f *VoucherFacts) { f.Service.Active = false }                                                 // V01 deny
 	pendDollars  = func(f *VoucherFacts) { f.EpisodeDollarsAuthorized = dec("3999.00") }                              // V33 pend
 	denyGPRA     = func(f *VoucherFacts) { f.GPRA.IntakeCompleted = false }                                           // V09 deny
-	unknownProg  = func(f *VoucherFacts) { withProgramCode(f, "PEER") }                                               // no V90
+	unknownProg  = func(f *VoucherFacts) { reviewOnly(withProgramCode(f, "PEER")) }                                   // no V90
 	reduceBoth   = func(f *VoucherFacts) { reduceUnits(f); reduceSpan(f) }                                            // V20 + V22
 	pendTwoRules = func(f *VoucherFacts) { pendRetro(f); pendCarePlan(f) }                                            // V36 + V37
 	denyAndPend  = func(f *VoucherFacts) { denyConsent(f); pendRetro(f) }                                             // V06 + V37
@@ -106,13 +106,14 @@ var wantRuleOrder = []string{
 
 func TestTraceIsCompleteAndOrdered(t *testing.T) {
 	t.Parallel()
-	valid := []string{ResultPassed, ResultFired, ResultNotApplicable, ResultWaived}
+	valid := []string{ResultPassed, ResultFired, ResultNotApplicable, ResultWaived, ResultDisabled}
 	scenarios := map[string]*VoucherFacts{
 		"approved ATR": approvedATR(),
 		"denied ATR":   func() *VoucherFacts { f := approvedATR(); denyConsent(f); return f }(),
 		"pended RCM":   func() *VoucherFacts { f := approvedRCM(); f.Caseload = 10; return f }(),
 		"partial MHW":  func() *VoucherFacts { f := approvedMHW(); f.Request.Units = 500; return f }(),
 		"unknown":      withProgramCode(approvedRSVP(), "PEER"),
+		"review only":  reviewOnly(withProgramCode(approvedRSVP(), "PEER")),
 		"empty facts":  {},
 	}
 	for name, f := range scenarios {

@@ -29,6 +29,9 @@ type Program struct {
 	DiagnosisRequired   bool            `json:"diagnosis_required"`
 	CatchmentAreas      []string        `json:"catchment_areas"`
 	CaseloadCaps        map[string]int  `json:"caseload_caps,omitempty"`
+	// DisabledRules are the ids of the voucher rules the program switches
+	// off (reference data: which rules apply to a program is data).
+	DisabledRules []string `json:"disabled_rules,omitempty"`
 }
 
 // Service is one entry of the catalog.
@@ -53,12 +56,59 @@ const (
 
 // Provider is an agency with its agreement and enrolments.
 type Provider struct {
-	ID             int64     `json:"id"`
+	ID int64 `json:"id"`
+	// AgreementStart and AgreementEnd are the newest agreement period; facts
+	// stored before the agreement history hold only these.
 	AgreementStart time.Time `json:"agreement_start"`
 	AgreementEnd   time.Time `json:"agreement_end"`
-	Programs       []string  `json:"programs"`
-	Services       []string  `json:"services"`
+	// Agreements is the history of agreement periods, oldest first; when
+	// present the rules read the periods covering the days in question.
+	Agreements []Period `json:"agreements,omitempty"`
+	Programs   []string `json:"programs"`
+	Services   []string `json:"services"`
+	// DeactivatedOn is the day the MSC deactivated the agency (zero while
+	// active): no voucher from then on, no claim for a day from then on.
+	DeactivatedOn time.Time `json:"deactivated_on,omitzero"`
 }
+
+// Period is a span of days; a zero End is open-ended.
+type Period struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end,omitzero"`
+}
+
+// AgreementCovers reports whether the provider's agreements are in force on
+// every day of [from, to] (periods that meet end to end, as a renewal does,
+// cover the days across the renewal).
+func (p *Provider) AgreementCovers(from, to time.Time) bool {
+	periods := p.Agreements
+	if len(periods) == 0 {
+		if p.AgreementStart.IsZero() {
+			return false
+		}
+		periods = []Period{{Start: p.AgreementStart, End: p.AgreementEnd}}
+	}
+	day := from
+	for {
+		var next *Period
+		for i := range periods {
+			if within(day, periods[i].Start, periods[i].End) {
+				next = &periods[i]
+				break
+			}
+		}
+		if next == nil {
+			return false
+		}
+		if next.End.IsZero() || !next.End.Before(to) {
+			return true
+		}
+		day = addDays(next.End, 1)
+	}
+}
+
+// HasAgreement reports whether any agreement is on file.
+func (p *Provider) HasAgreement() bool { return len(p.Agreements) > 0 || !p.AgreementStart.IsZero() }
 
 // Client is the person served, as far as the rules need to know.
 type Client struct {

@@ -267,7 +267,7 @@ func approvedEMP() *VoucherFacts {
 }
 
 // withProgramCode renames the program everywhere it appears, to model a
-// program added to reference data that the rule set does not yet grant.
+// program added to reference data.
 func withProgramCode(f *VoucherFacts, code string) *VoucherFacts {
 	f.Request.ProgramCode = code
 	f.Program.Code = code
@@ -401,4 +401,11 @@ func assertBalanced(t *testing.T, l ClaimLine, d LineDecision) {
 	assert.True(t, sum.Equal(l.Charge), "paid %s + adjustments must equal charge %s, got %s", d.Paid, l.Charge, sum)
 	assert.False(t, d.Paid.IsNegative(), "paid is negative: %s", d.Paid)
 	assert.True(t, d.Paid.LessThanOrEqual(l.Charge), "paid %s above charge %s", d.Paid, l.Charge)
+}
+
+// reviewOnly switches the program's granting rule off: every request that
+// passes the other rules waits for a reviewer.
+func reviewOnly(f *VoucherFacts) *VoucherFacts {
+	f.Program.DisabledRules = append(f.Program.DisabledRules, "V90")
+	return f
 }

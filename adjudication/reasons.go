@@ -29,6 +29,7 @@ type Reason struct {
 const (
 	CodeEnrollmentNotActive     = "ENROLLMENT_NOT_ACTIVE"
 	CodeAgreementInactive       = "PROVIDER_AGREEMENT_INACTIVE"
+	CodeProviderDeactivated     = "PROVIDER_DEACTIVATED"
 	CodeProviderNotEnrolled     = "PROVIDER_NOT_ENROLLED_FOR_SERVICE"
 	CodeServiceNotInCatalog     = "SERVICE_NOT_IN_PROGRAM_CATALOG"
 	CodeConsentMissing          = "PART2_CONSENT_MISSING"
@@ -63,6 +64,9 @@ var voucherReasons = []Reason{
 	{Code: CodeAgreementInactive, Action: ActionDeny,
 		Text:     "The provider has no recovery support services agreement in force over the span requested.",
 		NextStep: "Contact the MSC provider relations team to renew the agreement; request only dates it covers."},
+	{Code: CodeProviderDeactivated, Action: ActionDeny,
+		Text:     "The MSC has deactivated the provider: it receives no new vouchers.",
+		NextStep: "Refer the client to an active provider; contact MSC provider relations about the deactivation."},
 	{Code: CodeProviderNotEnrolled, Action: ActionDeny,
 		Text:     "The provider is not enrolled to deliver this program or service.",
 		NextStep: "Ask the MSC to add the service to the provider's enrollment, or refer the client to an enrolled provider."},
@@ -136,7 +140,7 @@ var voucherReasons = []Reason{
 		Text:     "The program's rule set grants requests that pass every rule.",
 		NextStep: "Deliver the service within the units and dates authorized."},
 	{Code: CodeNoGrantingRule, Action: ActionPend,
-		Text:     "No rule in the current rule set grants requests for this program, so a reviewer must decide.",
+		Text:     "The program's rule set grants nothing by rule (its granting rule is switched off), so a reviewer must decide.",
 		NextStep: "Wait for the reviewer's decision."},
 }
 

@@ -164,7 +164,12 @@ var voucherProducers = map[string]func() *VoucherFacts{
 	CodeNotInCarePlan:      func() *VoucherFacts { f := approvedMHW(); f.CarePlans[0].Services = nil; return f },
 	CodeRetroAuthorization: func() *VoucherFacts { f := approvedEMP(); f.Request.Start = addDays(today, -21); return f },
 	CodeGranted:            approvedATR,
-	CodeNoGrantingRule:     func() *VoucherFacts { return withProgramCode(approvedEMP(), "HOUSING") },
+	CodeNoGrantingRule:     func() *VoucherFacts { return reviewOnly(withProgramCode(approvedEMP(), "HOUSING")) },
+	CodeProviderDeactivated: func() *VoucherFacts {
+		f := approvedEMP()
+		f.Provider.DeactivatedOn = f.Today
+		return f
+	},
 }
 
 var lineProducers = map[string]func() *LineFacts{

@@ -29,6 +29,7 @@ const (
 	ResultFired         = "fired"
 	ResultNotApplicable = "not_applicable"
 	ResultWaived        = "waived_zero_reject"
+	ResultDisabled      = "disabled_for_program"
 )
 
 // TraceEntry records one rule's evaluation: which facts it read and what it found.
@@ -127,25 +128,24 @@ var pass = outcome{}
 func fire(detail string) outcome { return outcome{fired: true, detail: detail} }
 
 type voucherRule struct {
-	id      string
-	code    string
-	action  Action
-	basis   basis
-	facts   []string
-	names   FactNames
-	applies func(f *VoucherFacts) bool
-	eval    func(f *VoucherFacts, g *grant) outcome
+	id string
+	// required rules are never switched off by a program's rule set: they
+	// hold the agreement, the enrollments, the catalog and 42 CFR Part 2.
+	required bool
+	code     string
+	action   Action
+	basis    basis
+	facts    []string
+	names    FactNames
+	applies  func(f *VoucherFacts) bool
+	eval     func(f *VoucherFacts, g *grant) outcome
 }
-
-// grantablePrograms are the programs this rule set knows how to grant.
-// A program added to the reference data later pends until rules cover it.
-var grantablePrograms = []string{"ATR", "RCM", "RSVP", "MHW", "EMP"}
 
 // voucherRules run in order: denials, then reductions (which narrow the
 // grant the later rules judge), then pends, then the granting rule. Every
 // rule is evaluated so the trace is complete.
 var voucherRules = []voucherRule{
-	{id: "V01", code: CodeServiceNotInCatalog, action: ActionDeny,
+	{id: "V01", code: CodeServiceNotInCatalog, action: ActionDeny, required: true,
 		facts: []string{"request.program_code", "service.program_code", "service.active"},
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			if f.Service.ProgramCode != f.Request.ProgramCode {
@@ -156,19 +156,24 @@ var voucherRules = []voucherRule{
 			}
 			return pass
 		}},
-	{id: "V02", code: CodeAgreementInactive, action: ActionDeny,
-		facts: []string{"provider.agreement_start", "provider.agreement_end", "request.start", "request.end"},
+	{id: "V02", code: CodeAgreementInactive, action: ActionDeny, required: true,
+		facts: []string{"provider.agreement_start", "provider.agreement_end", "provider.agreements", "provider.deactivated_on",
+			"request.start", "request.end"},
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			p := &f.Provider
-			if p.AgreementStart.IsZero() {
+			if !p.DeactivatedOn.IsZero() {
+				return outcome{fired: true, action: ActionDeny, code: CodeProviderDeactivated,
+					detail: "provider deactivated on " + formatDate(p.DeactivatedOn)}
+			}
+			if !p.HasAgreement() {
 				return fire("no agreement on file")
 			}
-			if f.Request.Start.Before(p.AgreementStart) || (!p.AgreementEnd.IsZero() && f.Request.End.After(p.AgreementEnd)) {
+			if !p.AgreementCovers(f.Request.Start, f.Request.End) {
 				return fire("agreement " + formatDate(p.AgreementStart) + ".." + formatDate(p.AgreementEnd) + " does not cover the span")
 			}
 			return pass
 		}},
-	{id: "V03", code: CodeProviderNotEnrolled, action: ActionDeny,
+	{id: "V03", code: CodeProviderNotEnrolled, action: ActionDeny, required: true,
 		facts: []string{"provider.programs", "provider.services"},
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			if !contains(f.Provider.Programs, f.Request.ProgramCode) {
@@ -179,7 +184,7 @@ var voucherRules = []voucherRule{
 			}
 			return pass
 		}},
-	{id: "V04", code: CodeEnrollmentNotActive, action: ActionDeny,
+	{id: "V04", code: CodeEnrollmentNotActive, action: ActionDeny, required: true,
 		facts: []string{"enrollment.start", "enrollment.discharge", "request.start", "request.end"},
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			e := f.Enrollment
@@ -200,7 +205,7 @@ var voucherRules = []voucherRule{
 			}
 			return pass
 		}},
-	{id: "V06", code: CodeConsentMissing, action: ActionDeny,
+	{id: "V06", code: CodeConsentMissing, action: ActionDeny, required: true,
 		facts: []string{"consents", "today"},
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			if HasPaymentConsent(f.Consents, f.Request.ProviderID, f.Today) {
@@ -430,14 +435,30 @@ var voucherRules = []voucherRule{
 			return pass
 		}},
 
+	// The granting rule grants what passed every rule. A program that wants
+	// every request decided by a reviewer switches it off (its rule set
+	// lists V90 among its disabled rules).
 	{id: "V90", code: CodeGranted, action: ActionGrant,
-		facts: []string{"request.program_code"},
-		eval: func(f *VoucherFacts, _ *grant) outcome {
-			if contains(grantablePrograms, f.Request.ProgramCode) {
-				return fire("")
-			}
-			return pass
-		}},
+		facts: []string{"program.disabled_rules"},
+		eval:  func(f *VoucherFacts, _ *grant) outcome { return fire("") }},
+}
+
+// VoucherRule describes one voucher rule for the reference data that
+// chooses a program's rules.
+type VoucherRule struct {
+	ID       string `json:"id"`
+	Code     string `json:"code"`
+	Action   Action `json:"action"`
+	Required bool   `json:"required"`
+}
+
+// VoucherRules lists the voucher rules in evaluation order.
+func VoucherRules() []VoucherRule {
+	out := make([]VoucherRule, len(voucherRules))
+	for i, r := range voucherRules {
+		out[i] = VoucherRule{ID: r.id, Code: r.code, Action: r.action, Required: r.required}
+	}
+	return out
 }
 
 func init() {
@@ -506,6 +527,10 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 		r := &voucherRules[i]
 		t := &d.Trace[i]
 		t.Rule, t.Code, t.Action, t.Facts = r.id, r.code, r.action, r.names
+		if !r.required && contains(f.Program.DisabledRules, r.id) {
+			t.Result = ResultDisabled
+			continue
+		}
 		if r.applies != nil && !r.applies(f) {
 			t.Result = ResultNotApplicable
 			continue

@@ -654,8 +654,10 @@ func TestRuleV90Granted(t *testing.T) {
 		{name: "RSVP", base: approvedRSVP, result: ResultFired, decision: Approved},
 		{name: "MHW", base: approvedMHW, result: ResultFired, decision: Approved},
 		{name: "EMP", base: approvedEMP, result: ResultFired, decision: Approved},
-		{name: "a program the rule set does not know", base: func() *VoucherFacts { return withProgramCode(approvedRSVP(), "PEER") },
-			result: ResultPassed, decision: Pended, check: func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+		{name: "a program added as data is granted by the same rules", base: func() *VoucherFacts { return withProgramCode(approvedRSVP(), "PEER") },
+			result: ResultFired, decision: Approved},
+		{name: "a program whose rule set switches the granting rule off", base: func() *VoucherFacts { return reviewOnly(withProgramCode(approvedRSVP(), "PEER")) },
+			result: ResultDisabled, decision: Pended, check: func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
 				h, ok := findHit(d.Hits, CodeNoGrantingRule)
 				require.True(t, ok, "hits %v", d.Hits)
 				assert.Equal(t, ActionPend, h.Action)

@@ -113,8 +113,32 @@ func TestAuditEveryWrite(t *testing.T) {
 			action: "create", entity: "api_key", hasID: true},
 		{name: "revoke API key", key: keyAdmin, path: itPath("/v1/api-keys/%d/revoke", itID(t, keyResp)), action: "revoke", entity: "api_key",
 			entID: itStr(itID(t, keyResp))},
-		{name: "patch service", key: keyAdmin, method: http.MethodPatch, path: "/v1/reference/services/ATR-LS", body: map[string]any{"rate": "13.00"},
+		{name: "patch service", key: keyAdmin, method: http.MethodPatch, path: "/v1/reference/services/ATR-LS", body: map[string]any{"per_voucher_max": 40},
 			action: "update", entity: "service", entID: "ATR-LS", purpose: "reference_data"},
+		{name: "create provider", key: keyAdmin, path: "/v1/reference/providers", body: newProviderBody("AUDP", goodNPI),
+			action: "create", entity: "provider", hasID: true, purpose: "reference_data"},
+		{name: "patch provider", key: keyAdmin, method: http.MethodPatch, path: itPath("/v1/reference/providers/%d", e.demo.Providers["LAS"]),
+			body: map[string]any{"contact_name": "Lee Park"}, action: "update", entity: "provider", entID: itStr(e.demo.Providers["LAS"]), purpose: "reference_data"},
+		{name: "renew agreement", key: keyAdmin, path: itPath("/v1/reference/providers/%d/agreements", e.demo.Providers["LAS"]),
+			body: map[string]any{"start_date": day(-29)}, action: "create", entity: "provider_agreement", hasID: true, purpose: "reference_data"},
+		{name: "end agreement", key: keyAdmin, method: http.MethodPatch, path: itPath("/v1/reference/providers/%d/agreements/%d",
+			e.demo.Providers["LAS"], e.count(`SELECT min(id) FROM provider_agreements WHERE provider_id = $1`, e.demo.Providers["LAS"])),
+			body: map[string]any{"note": "audited"}, action: "update", entity: "provider_agreement",
+			entID: itStr(int64(e.count(`SELECT min(id) FROM provider_agreements WHERE provider_id = $1`, e.demo.Providers["LAS"]))), purpose: "reference_data"},
+		{name: "deactivate provider", key: keyAdmin, path: itPath("/v1/reference/providers/%d/deactivate", e.demo.Providers["LAS"]),
+			body: map[string]any{"reason": "audit"}, action: "deactivate", entity: "provider", entID: itStr(e.demo.Providers["LAS"]), purpose: "reference_data"},
+		{name: "reactivate provider", key: keyAdmin, path: itPath("/v1/reference/providers/%d/reactivate", e.demo.Providers["LAS"]),
+			action: "reactivate", entity: "provider", entID: itStr(e.demo.Providers["LAS"]), purpose: "reference_data"},
+		{name: "create program", key: keyAdmin, path: "/v1/reference/programs", body: newProgramBody("AUDP"),
+			action: "create", entity: "program", entID: "AUDP", purpose: "reference_data"},
+		{name: "create service", key: keyAdmin, path: "/v1/reference/services", body: newServiceBody("AUDP-X", "AUDP"),
+			action: "create", entity: "service", entID: "AUDP-X", purpose: "reference_data"},
+		{name: "add rate", key: keyAdmin, path: "/v1/reference/services/AUDP-X/rates", body: map[string]any{"rate": "41.00",
+			"effective_from": day(30), "reason": "audit"}, action: "create", entity: "service_rate", hasID: true, purpose: "reference_data"},
+		{name: "create catchment area", key: keyAdmin, path: "/v1/reference/catchment-areas", body: map[string]any{"code": "danbury", "name": "Danbury"},
+			action: "create", entity: "catchment_area", entID: "danbury", purpose: "reference_data"},
+		{name: "patch catchment area", key: keyAdmin, method: http.MethodPatch, path: "/v1/reference/catchment-areas/danbury",
+			body: map[string]any{"programs": []string{"EMP"}}, action: "update", entity: "catchment_area", entID: "danbury", purpose: "reference_data"},
 		{name: "patch program", key: keyAdmin, method: http.MethodPatch, path: "/v1/reference/programs/EMP", body: map[string]any{"filing_limit_days": 100},
 			action: "update", entity: "program", entID: "EMP", purpose: "reference_data"},
 		{name: "patch setting", key: keyAdmin, method: http.MethodPatch, path: "/v1/reference/settings/minor_age_years", body: map[string]any{"value": 18},
@@ -302,8 +326,20 @@ func TestAuditSameTransaction(t *testing.T) {
 			id := itFixtureID(t, e, `SELECT id FROM voucher_requests WHERE client_id = $1`, e.demo.Clients["Ramos"])
 			return e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", id), map[string]any{"action": "approve", "note": "x"})
 		}},
-		{name: "service rate", check: `entity_type <> 'service'`, do: func(t *testing.T, e *env) resp {
-			return e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-CM", Key: keyAdmin, Body: map[string]any{"rate": "99.00"}})
+		{name: "service rate", check: `entity_type <> 'service_rate'`, do: func(t *testing.T, e *env) resp {
+			return e.post(keyAdmin, "/v1/reference/services/ATR-CM/rates", map[string]any{"rate": "99.00", "effective_from": day(1), "reason": "x"})
+		}},
+		{name: "service patch", check: `entity_type <> 'service'`, do: func(t *testing.T, e *env) resp {
+			return e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-CM", Key: keyAdmin, Body: map[string]any{"per_voucher_max": 90}})
+		}},
+		{name: "provider agreement", check: `entity_type <> 'provider_agreement'`, do: func(t *testing.T, e *env) resp {
+			return e.post(keyAdmin, itPath("/v1/reference/providers/%d/agreements", e.demo.Providers["LAS"]), map[string]any{"start_date": day(-29)})
+		}},
+		{name: "provider", check: `entity_type <> 'provider'`, do: func(t *testing.T, e *env) resp {
+			return e.post(keyAdmin, "/v1/reference/providers", newProviderBody("AUDP", goodNPI))
+		}},
+		{name: "program", check: `entity_type <> 'program'`, do: func(t *testing.T, e *env) resp {
+			return e.post(keyAdmin, "/v1/reference/programs", newProgramBody("AUDP"))
 		}},
 		{name: "client read", check: `action <> 'read'`, do: func(t *testing.T, e *env) resp {
 			return e.get(keyHRA, itPath("/v1/clients/%d", e.demo.Clients["Rivera"]))

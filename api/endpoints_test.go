@@ -691,8 +691,9 @@ func TestReferenceReads(t *testing.T) {
 	requireProblem(t, e.get(keyHRA, "/v1/reference/providers/999999"), http.StatusNotFound, "not_found")
 }
 
-// A rate change applies to requests submitted after it: an authorization,
-// and a request pended before the change, keep the rate they were given.
+// A rate change (effective today) applies to requests submitted after it:
+// an authorization, and a request pended before the change, keep the rate
+// they were given.
 func TestAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -702,16 +703,21 @@ func TestAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
 	pended := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
 	require.Equal(t, "pended", pended["decision"])
 
+	rate := map[string]any{"rate": "20.00", "effective_from": day(0), "reason": "rate review"}
 	for _, key := range []string{keyHRA, keyReviewer, keyFinance} {
 		requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-CM", Key: key,
-			Body: map[string]any{"rate": "20.00"}}), http.StatusForbidden, "forbidden")
+			Body: map[string]any{"per_voucher_max": 50}}), http.StatusForbidden, "forbidden")
+		requireProblem(t, e.post(key, "/v1/reference/services/ATR-CM/rates", rate), http.StatusForbidden, "forbidden")
 	}
-	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-CM", Key: keyAdmin,
-		Body: map[string]any{"rate": "20.00", "per_voucher_max": 50}})
+	r := e.post(keyAdmin, "/v1/reference/services/ATR-CM/rates", rate)
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-CM", Key: keyAdmin,
+		Body: map[string]any{"per_voucher_max": 50}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "20.00", r.JSON(t)["rate"])
 	assert.Equal(t, float64(50), r.JSON(t)["per_voucher_max"])
 	assert.Equal(t, 1, itAudit(e, "update", "service", "ATR-CM"))
+	assert.Equal(t, 1, itAudit(e, "create", "service_rate", ""))
 	r = e.get(keyHRA, "/v1/reference/services/ATR-CM")
 	assert.Equal(t, "20.00", r.JSON(t)["rate"])
 
@@ -736,7 +742,7 @@ func TestAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
 
 	// Unknown reference records are 404 and change nothing.
 	for _, path := range []string{"/v1/reference/services/ATR-ZZ", "/v1/reference/programs/ZZZ", "/v1/reference/settings/no_such_setting"} {
-		body := map[string]any{"rate": "1.00"}
+		body := map[string]any{"per_voucher_max": 5}
 		switch {
 		case strings.Contains(path, "programs"):
 			body = map[string]any{"filing_limit_days": 30}

@@ -10,6 +10,7 @@ import (
 	"rss/access"
 	"rss/billing"
 	"rss/pg"
+	"rss/registry"
 	"rss/staff"
 	"rss/vouchers"
 )
@@ -57,6 +58,7 @@ func Open(db *sqlx.DB, o Options) *Server {
 		Vouchers:    vouchers.New(db, o.Now, o.Location),
 		Billing:     b,
 		Staff:       staff.New(db, o.Now, o.Location),
+		Registry:    registry.New(db, o.Now, o.Location),
 		Keys:        keys,
 		Logger:      o.Logger,
 		MaxBody:     o.MaxBody,

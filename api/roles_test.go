@@ -155,7 +155,7 @@ func itRoleRows() []itRoleRow {
 			return req{Method: http.MethodPost, Path: itPath("/v1/api-keys/%d/revoke", itID(t, r))}
 		}, want: itOnly(200, access.RoleAdmin)},
 		{name: "patch service", setup: func(t *testing.T, e *env) req {
-			return req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-DT", Body: map[string]any{"rate": "26.00"}}
+			return req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-DT", Body: map[string]any{"per_voucher_max": 7}}
 		}, want: itOnly(200, access.RoleAdmin)},
 		{name: "patch program", setup: func(t *testing.T, e *env) req {
 			return req{Method: http.MethodPatch, Path: "/v1/reference/programs/RSVP", Body: map[string]any{"filing_limit_days": 120}}

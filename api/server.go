@@ -14,6 +14,7 @@ import (
 	"rss/access"
 	"rss/billing"
 	"rss/pg"
+	"rss/registry"
 	"rss/staff"
 	"rss/vouchers"
 )
@@ -30,6 +31,7 @@ type Config struct {
 	Vouchers *vouchers.Service
 	Billing  *billing.Service
 	Staff    *staff.Service
+	Registry *registry.Service
 	Keys     *access.Keys
 	Logger   *slog.Logger
 	// MaxBody caps ordinary request bodies; MaxBulkBody caps bulk claim intake.
@@ -45,6 +47,7 @@ type Server struct {
 	v       *vouchers.Service
 	b       *billing.Service
 	st      *staff.Service
+	r       *registry.Service
 	metrics *metrics
 	engine  *gin.Engine
 }
@@ -61,7 +64,7 @@ func New(cfg Config) *Server {
 		cfg.MaxBulkBody = 32 << 20
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, v: cfg.Vouchers, b: cfg.Billing, st: cfg.Staff, metrics: newMetrics()}
+	s := &Server{cfg: cfg, v: cfg.Vouchers, b: cfg.Billing, st: cfg.Staff, r: cfg.Registry, metrics: newMetrics()}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
@@ -95,6 +98,23 @@ func New(cfg Config) *Server {
 	ref.GET("/providers/:provider_id", s.getProvider)
 	ref.GET("/providers/:provider_id/staff", s.listStaff)
 	ref.GET("/catchment-areas", s.listCatchmentAreas)
+
+	// The registry's writes (admin): providers, agreements, the catalog.
+	refPost := func(path string, h gin.HandlerFunc) { ref.POST(path, small, idempotent(ids), h) }
+	refPost("/providers", s.createProvider)
+	ref.PATCH("/providers/:provider_id", small, s.patchProvider)
+	ref.GET("/providers/:provider_id/agreements", s.listAgreements)
+	refPost("/providers/:provider_id/agreements", s.addAgreement)
+	ref.PATCH("/providers/:provider_id/agreements/:agreement_id", small, s.patchAgreement)
+	refPost("/providers/:provider_id/deactivate", s.deactivateProvider)
+	refPost("/providers/:provider_id/reactivate", s.reactivateProvider)
+	refPost("/programs", s.createProgram)
+	ref.GET("/voucher-rules", s.voucherRules)
+	refPost("/services", s.createService)
+	ref.GET("/services/:code/rates", s.listRates)
+	refPost("/services/:code/rates", s.addRate)
+	refPost("/catchment-areas", s.createCatchmentArea)
+	ref.PATCH("/catchment-areas/:code", small, s.patchCatchmentArea)
 	ref.GET("/settings", s.listSettings)
 	ref.GET("/gpra-instruments", s.listInstruments)
 	ref.PATCH("/settings/:key", small, s.patchSetting)

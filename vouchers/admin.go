@@ -12,6 +12,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/adjudication"
 	"rss/pg"
 )
 
@@ -21,8 +22,9 @@ const maxColumnInt = math.MaxInt32
 
 var maxAmount = decimal.RequireFromString("9999999999.99")
 
-// ServicePatch changes a catalog entry. Rates and limits apply to requests
-// submitted after the change: authorizations keep the rate they were given.
+// ServicePatch changes a catalog entry. Limits apply to requests submitted
+// after the change. The rate is not patched: it is a history with effective
+// dates (registry.AddRate); a patch naming it is refused.
 type ServicePatch struct {
 	Name               rss.Optional[string]    `json:"name"`
 	Rate               rss.Optional[rss.Money] `json:"rate"`
@@ -59,12 +61,10 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 		}
 		add("name", p.Name.Value)
 	}
-	if notNull("rate", p.Rate.Set, p.Rate.Null) {
-		if !p.Rate.Value.IsPositive() || p.Rate.Value.GreaterThan(maxAmount) ||
-			p.Rate.Value.Exponent() < -2 && !p.Rate.Value.Equal(p.Rate.Value.Round(2)) {
-			v.Add("rate", "out_of_range", "rate must be positive, at most %s, with at most two decimals", maxAmount.StringFixed(2))
-		}
-		add("rate", p.Rate.Value.StringFixed(2))
+	if p.Rate.Set {
+		// A rate has an effective date and a reason: it is set through its
+		// own history, never overwritten in place.
+		v.Add("rate", "use_rates_endpoint", "rates take an effective date: POST /v1/reference/services/%s/rates", code)
 	}
 	if notNull("per_voucher_max", p.PerVoucherMax.Set, p.PerVoucherMax.Null) {
 		if p.PerVoucherMax.Value <= 0 || p.PerVoucherMax.Value > maxColumnInt {
@@ -101,7 +101,7 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 	if notNull("active", p.Active.Set, p.Active.Null) {
 		add("active", p.Active.Value)
 	}
-	if len(sets) == 0 {
+	if len(sets) == 0 && !p.Rate.Set {
 		v.Add("body", "empty_patch", "nothing to change")
 	}
 	if err := v.Err(); err != nil {
@@ -120,6 +120,7 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 			return err
 		}
 		out, err = LoadService(ctx, tx, code)
+		out = priced(out, s.Today())
 		return err
 	})
 	return out, err
@@ -140,6 +141,10 @@ type ProgramPatch struct {
 	CarePlanRequired      rss.Optional[bool]           `json:"care_plan_required"`
 	CaseloadCaps          rss.Optional[map[string]int] `json:"caseload_caps"`
 	InactivateAfterDays   rss.Optional[int]            `json:"inactivate_after_days"`
+	// CatchmentAreas (the areas the program serves) and DisabledRules (the
+	// voucher rules it switches off) are whole sets.
+	CatchmentAreas rss.Optional[[]string] `json:"catchment_areas"`
+	DisabledRules  rss.Optional[[]string] `json:"disabled_rules"`
 }
 
 // UpdateProgram applies an admin's patch to a program.
@@ -209,7 +214,21 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 			}
 		}
 	}
-	if len(sets) == 0 && !p.CaseloadCaps.Set {
+	if p.DisabledRules.Set {
+		if p.DisabledRules.Null {
+			v.Add("disabled_rules", "required", "disabled_rules cannot be null; send [] to apply every rule")
+		}
+		CheckRuleSet(v, "disabled_rules", p.DisabledRules.Value)
+		rules := p.DisabledRules.Value
+		if rules == nil {
+			rules = []string{}
+		}
+		add("disabled_rules", pq.Array(rules))
+	}
+	if p.CatchmentAreas.Set && p.CatchmentAreas.Null {
+		v.Add("catchment_areas", "required", "catchment_areas cannot be null; send [] to serve every area")
+	}
+	if len(sets) == 0 && !p.CaseloadCaps.Set && !p.CatchmentAreas.Set {
 		v.Add("body", "empty_patch", "nothing to change")
 	}
 	if err := v.Err(); err != nil {
@@ -241,6 +260,24 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		if len(sets) > 0 {
 			if _, err := tx.ExecContext(ctx, `UPDATE programs SET `+strings.Join(sets, ", ")+`, updated_at = now() WHERE code = $1`, args...); err != nil {
 				return referenceError(err)
+			}
+		}
+		if p.CatchmentAreas.Set {
+			var unknown []string
+			if err := tx.SelectContext(ctx, &unknown, `SELECT DISTINCT c FROM unnest($1::text[]) c
+				WHERE NOT EXISTS (SELECT 1 FROM catchment_areas a WHERE a.code = c) ORDER BY c`, pq.Array(p.CatchmentAreas.Value)); err != nil {
+				return err
+			}
+			if len(unknown) > 0 {
+				return rss.Invalid("catchment_areas", "unknown_id", "unknown catchment areas: %s", strings.Join(unknown, ", "))
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM program_catchment_areas WHERE program_code = $1 AND NOT (area_code = ANY($2))`,
+				code, pq.Array(p.CatchmentAreas.Value)); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO program_catchment_areas (program_code, area_code) SELECT $1, unnest($2::text[])
+				ON CONFLICT DO NOTHING`, code, pq.Array(p.CatchmentAreas.Value)); err != nil {
+				return err
 			}
 		}
 		if p.CaseloadCaps.Set {
@@ -307,3 +344,25 @@ func alnum(s string) bool {
 }
 
 func validProcedure(s string) bool { return len(s) == 5 && alnum(s) }
+
+// CheckRuleSet validates a program's disabled voucher rule ids against the
+// rule set: known ids, none that every program must apply, no repeats.
+func CheckRuleSet(v *rss.ValidationError, field string, ids []string) {
+	known := map[string]adjudication.VoucherRule{}
+	for _, r := range adjudication.VoucherRules() {
+		known[r.ID] = r
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		r, ok := known[id]
+		switch {
+		case !ok:
+			v.Add(field, "unknown_rule", "no voucher rule %q (GET /v1/reference/voucher-rules lists them)", id)
+		case r.Required:
+			v.Add(field, "rule_required", "rule %s (%s) applies to every program and cannot be switched off", id, r.Code)
+		case seen[id]:
+			v.Add(field, "duplicate", "rule %s is listed twice", id)
+		}
+		seen[id] = true
+	}
+}

@@ -2,6 +2,7 @@ package vouchers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -42,17 +43,22 @@ type Program struct {
 	CaseloadCaps           map[string]int `json:"caseload_caps" db:"-"`
 	// InactivateAfterDays: an authorization with no claim for this many
 	// days goes inactive (null: never).
-	InactivateAfterDays *int      `json:"inactivate_after_days" db:"inactivate_after_days"`
-	UpdatedAt           time.Time `json:"updated_at" db:"updated_at"`
+	InactivateAfterDays *int `json:"inactivate_after_days" db:"inactivate_after_days"`
+	// DisabledRules are the voucher rules the program switches off.
+	DisabledRules pq.StringArray `json:"disabled_rules" db:"disabled_rules"`
+	UpdatedAt     time.Time      `json:"updated_at" db:"updated_at"`
 }
 
 // CatalogService is one entry of the service catalog.
 type CatalogService struct {
-	Code                       string         `json:"code" db:"code"`
-	ProgramCode                string         `json:"program_code" db:"program_code"`
-	Name                       string         `json:"name" db:"name"`
-	Unit                       string         `json:"unit" db:"unit"`
-	Rate                       rss.Money      `json:"rate" db:"rate"`
+	Code        string `json:"code" db:"code"`
+	ProgramCode string `json:"program_code" db:"program_code"`
+	Name        string `json:"name" db:"name"`
+	Unit        string `json:"unit" db:"unit"`
+	// Rate is the rate in force on the day the entry was read (zero when
+	// none is yet); Rates is the history every request is priced from.
+	Rate                       rss.Money      `json:"rate" db:"-"`
+	Rates                      ServiceRates   `json:"rates" db:"rates"`
 	PerVoucherMax              int            `json:"per_voucher_max" db:"per_voucher_max"`
 	PerEpisodeMax              *int           `json:"per_episode_max" db:"per_episode_max"`
 	ProcedureQualifier         *string        `json:"procedure_qualifier" db:"procedure_qualifier"`
@@ -67,21 +73,28 @@ type CatalogService struct {
 
 // Provider is an agency with its agreement and enrolments.
 type Provider struct {
-	ID             int64          `json:"id" db:"id"`
-	Code           string         `json:"code" db:"code"`
-	Name           string         `json:"name" db:"name"`
-	NPI            string         `json:"npi" db:"npi"`
-	TaxID          string         `json:"tax_id" db:"tax_id"`
-	AddressLine1   string         `json:"address_line1" db:"address_line1"`
-	AddressLine2   *string        `json:"address_line2" db:"address_line2"`
-	City           string         `json:"city" db:"city"`
-	State          string         `json:"state" db:"state"`
-	Zip            string         `json:"zip" db:"zip"`
-	AgreementStart rss.Date       `json:"agreement_start" db:"agreement_start"`
-	AgreementEnd   rss.Date       `json:"agreement_end" db:"agreement_end"`
-	Programs       pq.StringArray `json:"programs" db:"programs"`
-	Services       pq.StringArray `json:"services" db:"services"`
-	CatchmentAreas pq.StringArray `json:"catchment_areas" db:"catchment_areas"`
+	ID           int64   `json:"id" db:"id"`
+	Code         string  `json:"code" db:"code"`
+	Name         string  `json:"name" db:"name"`
+	NPI          string  `json:"npi" db:"npi"`
+	TaxID        string  `json:"tax_id" db:"tax_id"`
+	AddressLine1 string  `json:"address_line1" db:"address_line1"`
+	AddressLine2 *string `json:"address_line2" db:"address_line2"`
+	City         string  `json:"city" db:"city"`
+	State        string  `json:"state" db:"state"`
+	Zip          string  `json:"zip" db:"zip"`
+	ContactName  *string `json:"contact_name" db:"contact_name"`
+	ContactPhone *string `json:"contact_phone" db:"contact_phone"`
+	ContactEmail *string `json:"contact_email" db:"contact_email"`
+	// AgreementStart and AgreementEnd are the newest period of Agreements.
+	AgreementStart     rss.Date       `json:"agreement_start" db:"agreement_start"`
+	AgreementEnd       rss.Date       `json:"agreement_end" db:"agreement_end"`
+	Agreements         Agreements     `json:"agreements" db:"agreements"`
+	DeactivatedOn      rss.Date       `json:"deactivated_on" db:"deactivated_on"`
+	DeactivationReason *string        `json:"deactivation_reason" db:"deactivation_reason"`
+	Programs           pq.StringArray `json:"programs" db:"programs"`
+	Services           pq.StringArray `json:"services" db:"services"`
+	CatchmentAreas     pq.StringArray `json:"catchment_areas" db:"catchment_areas"`
 }
 
 // Staff is a provider's staff member with what qualifies them.
@@ -182,7 +195,8 @@ const programColumns = `p.code, p.name, p.funding, p.payer_route, p.clinical, p.
 	p.filing_limit_days, p.episode_dollar_cap, p.gpra_required, p.gpra_followup_open_days, p.gpra_followup_close_days,
 	p.gpra_discharge_days, p.los_max_days, p.los_review_past_max, p.retro_limit_days, p.requires_medicaid_id,
 	p.requires_waiver_plan, p.care_plan_required, p.diagnosis_required, p.referral_source_required, p.inactivate_after_days,
-	p.updated_at, ARRAY(SELECT area_code FROM program_catchment_areas a WHERE a.program_code = p.code ORDER BY area_code) AS catchment_areas`
+	p.updated_at, p.disabled_rules,
+	ARRAY(SELECT area_code FROM program_catchment_areas a WHERE a.program_code = p.code ORDER BY area_code) AS catchment_areas`
 
 func loadPrograms(ctx context.Context, ext pg.Ext, code string) ([]Program, error) {
 	var out []Program
@@ -209,6 +223,11 @@ func loadPrograms(ctx context.Context, ext pg.Ext, code string) ([]Program, erro
 	return out, nil
 }
 
+// LoadProgram reads one program; exported for the registry.
+func LoadProgram(ctx context.Context, ext pg.Ext, code string) (Program, error) {
+	return loadProgram(ctx, ext, code)
+}
+
 func loadProgram(ctx context.Context, ext pg.Ext, code string) (Program, error) {
 	ps, err := loadPrograms(ctx, ext, code)
 	if err != nil {
@@ -220,8 +239,77 @@ func loadProgram(ctx context.Context, ext pg.Ext, code string) (Program, error) 
 	return ps[0], nil
 }
 
-const serviceColumns = `code, program_code, name, unit, rate, per_voucher_max, per_episode_max, procedure_qualifier,
-	procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage, active, updated_at`
+const serviceColumns = `code, program_code, name, unit, per_voucher_max, per_episode_max, procedure_qualifier,
+	procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage, active, updated_at,
+	COALESCE((SELECT json_agg(json_build_object('id', r.id, 'rate', r.rate::text, 'effective_from', r.effective_from,
+	          'set_by', r.set_by, 'set_at', r.set_at, 'reason', r.reason) ORDER BY r.effective_from)
+	          FROM service_rates r WHERE r.service_code = services.code), '[]') AS rates`
+
+// ServiceRate is one entry of a service's rate history: the rate in force
+// from EffectiveFrom until the next entry's.
+type ServiceRate struct {
+	ID            int64     `json:"id"`
+	Rate          rss.Money `json:"rate"`
+	EffectiveFrom rss.Date  `json:"effective_from"`
+	SetBy         string    `json:"set_by"`
+	SetAt         time.Time `json:"set_at"`
+	Reason        string    `json:"reason"`
+}
+
+// ServiceRates is a rate history, oldest first.
+type ServiceRates []ServiceRate
+
+// Scan reads the JSON array the catalog statement builds.
+func (r *ServiceRates) Scan(src any) error { return scanJSON(src, r) }
+
+// On is the rate in force on day d, and false when none is yet.
+func (r ServiceRates) On(d rss.Date) (rss.Money, bool) {
+	var out rss.Money
+	found := false
+	for _, x := range r {
+		if x.EffectiveFrom.After(d) {
+			break
+		}
+		out, found = x.Rate, true
+	}
+	return out, found
+}
+
+// Agreement is one period of a provider's agreement with the MSC.
+type Agreement struct {
+	ID        int64     `json:"id"`
+	StartDate rss.Date  `json:"start_date"`
+	EndDate   rss.Date  `json:"end_date"`
+	Note      *string   `json:"note"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Agreements is an agreement history, oldest first.
+type Agreements []Agreement
+
+// Scan reads the JSON array the provider statement builds.
+func (a *Agreements) Scan(src any) error { return scanJSON(src, a) }
+
+func scanJSON(src, v any) error {
+	var b []byte
+	switch x := src.(type) {
+	case []byte:
+		b = x
+	case string:
+		b = []byte(x)
+	case nil:
+		return nil
+	default:
+		return fmt.Errorf("scan json: unexpected %T", src)
+	}
+	return json.Unmarshal(b, v)
+}
+
+// priced sets the entry's Rate to the one in force on day d.
+func priced(s CatalogService, d rss.Date) CatalogService {
+	s.Rate, _ = s.Rates.On(d)
+	return s
+}
 
 // LoadService reads one service; exported for billing.
 func LoadService(ctx context.Context, ext pg.Ext, code string) (CatalogService, error) {
@@ -246,7 +334,9 @@ func LoadServices(ctx context.Context, ext pg.Ext) ([]CatalogService, error) {
 }
 
 const providerColumns = `p.id, p.code, p.name, p.npi, p.tax_id, p.address_line1, p.address_line2, p.city, p.state, p.zip,
-	p.agreement_start, p.agreement_end,
+	p.contact_name, p.contact_phone, p.contact_email, p.agreement_start, p.agreement_end, p.deactivated_on, p.deactivation_reason,
+	COALESCE((SELECT json_agg(json_build_object('id', a.id, 'start_date', a.start_date, 'end_date', a.end_date, 'note', a.note,
+	          'created_at', a.created_at) ORDER BY a.start_date) FROM provider_agreements a WHERE a.provider_id = p.id), '[]') AS agreements,
 	ARRAY(SELECT program_code FROM provider_programs x WHERE x.provider_id = p.id ORDER BY 1) AS programs,
 	ARRAY(SELECT service_code FROM provider_services x WHERE x.provider_id = p.id ORDER BY 1) AS services,
 	ARRAY(SELECT area_code FROM provider_catchment_areas x WHERE x.provider_id = p.id ORDER BY 1) AS catchment_areas`
@@ -260,6 +350,11 @@ func LoadProviders(ctx context.Context, ext pg.Ext, ids []int64) ([]Provider, er
 		return nil, fmt.Errorf("load providers: %w", err)
 	}
 	return out, nil
+}
+
+// LoadProvider reads one provider; exported for the registry.
+func LoadProvider(ctx context.Context, ext pg.Ext, id int64) (Provider, error) {
+	return loadProvider(ctx, ext, id)
 }
 
 func loadProvider(ctx context.Context, ext pg.Ext, id int64) (Provider, error) {
@@ -367,6 +462,9 @@ func RuleProgram(p *Program) adjudication.Program {
 		CarePlanRequired: p.CarePlanRequired, DiagnosisRequired: p.DiagnosisRequired,
 		CatchmentAreas: p.CatchmentAreas, CaseloadCaps: p.CaseloadCaps,
 	}
+	if len(p.DisabledRules) > 0 {
+		out.DisabledRules = p.DisabledRules
+	}
 	deref := func(v *int) int {
 		if v == nil {
 			return 0
@@ -387,7 +485,7 @@ func RuleProgram(p *Program) adjudication.Program {
 // RuleService converts a catalog entry to the adjudicator's view.
 func RuleService(s *CatalogService) adjudication.Service {
 	out := adjudication.Service{
-		Code: s.Code, ProgramCode: s.ProgramCode, Rate: s.Rate.Decimal, PerVoucherMax: s.PerVoucherMax,
+		Code: s.Code, ProgramCode: s.ProgramCode, Rate: s.Rate.Decimal, PerVoucherMax: s.PerVoucherMax, // Rate: see Reference.RuleService
 		Qualification: s.Qualification, RequiresPrimaryCaseManager: s.RequiresPrimaryCaseManager, Active: s.Active,
 	}
 	if s.PerEpisodeMax != nil {
@@ -398,8 +496,12 @@ func RuleService(s *CatalogService) adjudication.Service {
 
 // RuleProvider converts a provider to the adjudicator's view.
 func RuleProvider(p *Provider) adjudication.Provider {
-	return adjudication.Provider{ID: p.ID, AgreementStart: date(p.AgreementStart), AgreementEnd: date(p.AgreementEnd),
-		Programs: p.Programs, Services: p.Services}
+	out := adjudication.Provider{ID: p.ID, AgreementStart: date(p.AgreementStart), AgreementEnd: date(p.AgreementEnd),
+		Programs: p.Programs, Services: p.Services, DeactivatedOn: date(p.DeactivatedOn)}
+	for _, a := range p.Agreements {
+		out.Agreements = append(out.Agreements, adjudication.Period{Start: date(a.StartDate), End: date(a.EndDate)})
+	}
+	return out
 }
 
 // RuleStaff converts a staff member (with the supervisor, when loaded) to
@@ -476,7 +578,12 @@ func (s *Service) Services(ctx context.Context) ([]CatalogService, error) {
 	if _, err := access.ActorFrom(ctx); err != nil {
 		return nil, err
 	}
-	return LoadServices(ctx, s.db)
+	out, err := LoadServices(ctx, s.db)
+	today := s.Today()
+	for i := range out {
+		out[i] = priced(out[i], today)
+	}
+	return out, err
 }
 
 // ServiceByCode reads one catalog entry.
@@ -484,7 +591,8 @@ func (s *Service) ServiceByCode(ctx context.Context, code string) (CatalogServic
 	if _, err := access.ActorFrom(ctx); err != nil {
 		return CatalogService{}, err
 	}
-	return LoadService(ctx, s.db, code)
+	out, err := LoadService(ctx, s.db, code)
+	return priced(out, s.Today()), err
 }
 
 // Providers lists providers (a provider key sees its own agency only).

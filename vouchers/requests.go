@@ -262,7 +262,7 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 	}
 	var out VoucherRequest
 	err = st.GetContext(ctx, &out,
-		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.Units, svc.Rate, n.StartDate, n.EndDate,
+		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.Units, rss.NewMoney(facts.Service.Rate), n.StartDate, n.EndDate,
 		n.Note, string(d.Decision), units, gStart, gEnd, pq.Array(codes), string(hits), string(trace), string(factsJSON), d.RuleSetVersion,
 		a.KeyID, now, decidedAt, d.Ceiling.Units, rss.NewDate(d.Ceiling.Start), rss.NewDate(d.Ceiling.End),
 		person, episode, enrollment, string(a.Role), a.RequestID)

@@ -286,6 +286,12 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 	}
 	prog, _ := ref.RuleProgram(n.ProgramCode)
 	svc, _ := ref.RuleService(n.ServiceCode)
+	// A request is priced at the rate in force on its start date.
+	rate, ok := ref.Services[n.ServiceCode].Rates.On(n.StartDate)
+	if !ok {
+		return nil, rss.Invalid("start_date", "no_rate_in_force", "service %s has no rate in force on %s", n.ServiceCode, n.StartDate)
+	}
+	svc.Rate = rate.Decimal
 	sn := &snapshot{ref: ref, facts: &adjudication.VoucherFacts{
 		Today: today.Time,
 		Request: adjudication.VoucherRequest{ProviderID: providerID, ProgramCode: n.ProgramCode, ServiceCode: n.ServiceCode,

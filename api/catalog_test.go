@@ -1,0 +1,271 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Issue 9: reference data is data. Programs, services, rates and catchment
+// areas are added through the API, and a new program works end to end.
+
+func newProgramBody(code string) map[string]any {
+	return map[string]any{"code": code, "name": "Peer recovery support", "funding": "state", "payer_route": "payment_register",
+		"voucher_validity_days": 90, "filing_limit_days": 120, "care_plan_required": false, "catchment_areas": []string{}}
+}
+
+func newServiceBody(code, program string) map[string]any {
+	return map[string]any{"code": code, "program_code": program, "name": "Work for a day", "unit": "day", "rate": "40.00",
+		"effective_from": day(-60), "per_voucher_max": 20}
+}
+
+// client enrolls a new client of the agency of key in program from start,
+// with the payment consent to the MSC.
+func (e *env) programClient(key, program, start string) int64 {
+	e.t.Helper()
+	client := itNewClient(e.t, e, key, "hartford")
+	r := e.post(key, "/v1/enrollments", map[string]any{"client_id": client, "program_code": program, "start_date": start})
+	require.Equal(e.t, http.StatusCreated, r.Status, "enrollment: %s", r.Body)
+	r = e.post(key, "/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc",
+		"recipient_name": "Management Services Contractor", "purposes": []string{"payment"},
+		"information": "enrollment and services", "signed_on": start, "expires_on": day(365)})
+	require.Equal(e.t, http.StatusCreated, r.Status, "consent: %s", r.Body)
+	return client
+}
+
+// claimAndBatch submits a one-line claim for client, requires it paid at
+// want, closes a payment-register batch and requires the claim in it.
+func (e *env) claimAndBatch(key, number string, client, staff int64, service, dos string, units int, charge, want string) {
+	e.t.Helper()
+	r := e.post(key, "/v1/claims", map[string]any{"claim_number": number, "client_id": client, "rendering_staff_id": staff,
+		"place_of_service": "11", "lines": []map[string]any{{"service_code": service, "date_of_service": dos, "units": units, "charge": charge}}})
+	require.Equal(e.t, http.StatusCreated, r.Status, "claim: %s", r.Body)
+	c := r.JSON(e.t)
+	require.Equal(e.t, "paid", c["status"], "claim: %s", r.Body)
+	lines, _ := c["lines"].([]any)
+	require.Len(e.t, lines, 1)
+	assert.Equal(e.t, want, lines[0].(map[string]any)["paid"])
+	claimID := itID(e.t, r)
+
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "payment_register", "through_date": day(0)})
+	require.Equal(e.t, http.StatusCreated, r.Status, "batch: %s", r.Body)
+	batch := itID(e.t, r)
+	assert.Equal(e.t, 1, e.count(`SELECT count(*) FROM batch_claims WHERE batch_id = $1 AND claim_id = $2`, batch, claimID),
+		"the batch carries the claim")
+	file := e.get(keyFinance, itPath("/v1/batches/%d/file", batch))
+	require.Equal(e.t, http.StatusOK, file.Status, "%s", file.Body)
+	assert.Contains(e.t, string(file.Body), number)
+}
+
+// A program added through the API works end to end with no code change:
+// program and service created, a provider enrolled for them, a client
+// enrolled, the voucher approved by the same rules, the claim paid and the
+// batch closed on the program's payer route.
+func TestCatalogNewProgramEndToEnd(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyAdmin, "/v1/reference/programs", newProgramBody("PEER"))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, []any{}, r.JSON(t)["disabled_rules"])
+	assert.Equal(t, 1, itAudit(e, "create", "program", "PEER"))
+	svc := newServiceBody("PEER-SUP", "PEER")
+	svc["name"], svc["unit"], svc["rate"], svc["per_voucher_max"] = "Peer support", "15min", "13.00", 96
+	r = e.post(keyAdmin, "/v1/reference/services", svc)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "13.00", r.JSON(t)["rate"])
+	assert.Equal(t, 1, itAudit(e, "create", "service", "PEER-SUP"))
+
+	hra := e.demo.Providers["HRA"]
+	p := e.get(keyAdmin, itPath("/v1/reference/providers/%d", hra)).JSON(t)
+	programs := append(p["programs"].([]any), "PEER")
+	services := append(p["services"].([]any), "PEER-SUP")
+	r = e.patch(keyAdmin, itPath("/v1/reference/providers/%d", hra), map[string]any{"programs": programs, "services": services})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	client := e.programClient(keyHRA, "PEER", day(-10))
+	v := itVoucher(t, e, keyHRA, client, "PEER-SUP", 40, -3, 30)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	assert.Equal(t, "13.00", v["rate"])
+	require.NotNil(t, v["authorization_number"])
+
+	e.claimAndBatch(keyHRA, "PEER-1", client, e.demo.Staff["Okafor"], "PEER-SUP", day(-1), 4, "52.00", "52.00")
+}
+
+// The EMP service array of seed 004 is added as data: work for a day,
+// seasonal or temporary employment, transitional employment (supported
+// employment and supported education are in the fixtures), and a new one
+// is authorized, claimed and batched.
+func TestCatalogEMPServiceArray(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, s := range []struct{ code, name, unit, rate string }{
+		{"EMP-WFD", "Work for a day", "day", "40.00"},
+		{"EMP-STE", "Seasonal or temporary employment", "15min", "17.00"},
+		{"EMP-TE", "Transitional employment", "15min", "17.50"},
+	} {
+		b := newServiceBody(s.code, "EMP")
+		b["name"], b["unit"], b["rate"] = s.name, s.unit, s.rate
+		r := e.post(keyAdmin, "/v1/reference/services", b)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
+	pwe := e.demo.Providers["PWE"]
+	r := e.patch(keyAdmin, itPath("/v1/reference/providers/%d", pwe), map[string]any{
+		"services": []string{"EMP-IPS", "EMP-SED", "EMP-WFD", "EMP-STE", "EMP-TE"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	client := e.programClient(keyPWE, "EMP", day(-10))
+	v := itVoucher(t, e, keyPWE, client, "EMP-WFD", 5, -2, 20)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	assert.Equal(t, "40.00", v["rate"])
+
+	var staff int64
+	require.NoError(t, e.db.GetContext(t.Context(), &staff, `SELECT min(id) FROM staff WHERE provider_id = $1`, pwe))
+	e.claimAndBatch(keyPWE, "WFD-1", client, staff, "EMP-WFD", day(-1), 1, "40.00", "40.00")
+}
+
+// Rates have effective dates: a request is priced at the rate in force on
+// its start date, the authorization keeps it and the claim pays at it.
+func TestCatalogRateEffectiveDates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyAdmin, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "13.50", "effective_from": day(30),
+		"reason": "state fiscal year rate increase"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	rate := r.JSON(t)
+	assert.Equal(t, "13.50", rate["rate"])
+	assert.Equal(t, "admin key", rate["set_by"].(string)[:9])
+	assert.Equal(t, 1, itAudit(e, "create", "service_rate", itStr(itID(t, r))))
+
+	hist := itItems(t, e.get(keyHRA, "/v1/reference/services/ATR-TR/rates"))
+	require.Len(t, hist, 2)
+	assert.Equal(t, "12.00", hist[0]["rate"])
+	assert.Equal(t, day(30), hist[1]["effective_from"])
+	svc := e.get(keyHRA, "/v1/reference/services/ATR-TR").JSON(t)
+	assert.Equal(t, "12.00", svc["rate"], "the rate in force today")
+
+	a := itATRClient(t, e, day(-5))
+	before := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 10, -2, 29)
+	after := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 10, 30, 60)
+	require.Equal(t, "approved", before["decision"], "%v", before)
+	require.Equal(t, "approved", after["decision"], "%v", after)
+	assert.Equal(t, "12.00", before["rate"], "starts before the change")
+	assert.Equal(t, "13.50", after["rate"], "starts on the change")
+
+	auth := e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, before, "authorization_id"))).JSON(t)
+	assert.Equal(t, "12.00", auth["rate"])
+
+	// A rate set after the grant changes neither the authorization nor what
+	// its claim lines pay.
+	r = e.post(keyAdmin, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "20.00", "effective_from": day(-30),
+		"reason": "retroactive correction"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "RATE-1", "client_id": a.Client, "rendering_staff_id": e.demo.Staff["Okafor"],
+		"place_of_service": "11", "lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 2, "charge": "40.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	line := r.JSON(t)["lines"].([]any)[0].(map[string]any)
+	assert.Equal(t, "12.00", line["rate"])
+	assert.Equal(t, "24.00", line["paid"])
+	assert.Equal(t, "12.00", e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, before, "authorization_id"))).JSON(t)["rate"])
+}
+
+func TestCatalogBadInputWritesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	withField := func(b map[string]any, k string, v any) map[string]any { b[k] = v; return b }
+	cases := []struct {
+		name, method, path string
+		body               any
+		status             int
+		code, field        string
+	}{
+		{"rate zero", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "0.00", "effective_from": day(1), "reason": "x"}, 422, "validation_failed", "rate"},
+		{"rate negative", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "-1.00", "effective_from": day(1), "reason": "x"}, 422, "validation_failed", "rate"},
+		{"rate without reason", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "1.00", "effective_from": day(1)}, 422, "validation_failed", "reason"},
+		{"rate without date", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "1.00", "reason": "x"}, 422, "validation_failed", "effective_from"},
+		{"two rates one day", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "1.00", "effective_from": "2020-01-01", "reason": "x"}, 409, "rate_exists_for_day", ""},
+		{"rate of an unknown service", http.MethodPost, "/v1/reference/services/ATR-XX/rates", map[string]any{"rate": "1.00", "effective_from": day(1), "reason": "x"}, 404, "not_found", ""},
+		{"patch a rate in place", http.MethodPatch, "/v1/reference/services/ATR-TR", map[string]any{"rate": "13.00"}, 422, "validation_failed", "rate"},
+		{"service of an unknown program", http.MethodPost, "/v1/reference/services", newServiceBody("NOPE-X", "NOPE"), 422, "validation_failed", "program_code"},
+		{"service rate zero", http.MethodPost, "/v1/reference/services", withField(newServiceBody("EMP-WFD", "EMP"), "rate", "0.00"), 422, "validation_failed", "rate"},
+		{"service bad unit", http.MethodPost, "/v1/reference/services", withField(newServiceBody("EMP-WFD", "EMP"), "unit", "week"), 422, "validation_failed", "unit"},
+		{"service exists", http.MethodPost, "/v1/reference/services", newServiceBody("EMP-IPS", "EMP"), 409, "service_exists", ""},
+		{"program exists", http.MethodPost, "/v1/reference/programs", newProgramBody("ATR"), 409, "program_exists", ""},
+		{"program unknown rule", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "disabled_rules", []string{"V99"}), 422, "validation_failed", "disabled_rules"},
+		{"program switches off consent", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "disabled_rules", []string{"V06"}), 422, "validation_failed", "disabled_rules"},
+		{"program medicaid on the register", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "funding", "medicaid"), 422, "validation_failed", "payer_route"},
+		{"program unknown area", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "catchment_areas", []string{"atlantis"}), 422, "validation_failed", "catchment_areas"},
+		{"program unknown role cap", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "caseload_caps", map[string]int{"wizard": 3}), 422, "validation_failed", "caseload_caps.wizard"},
+		{"patch program required rule", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"disabled_rules": []string{"V02"}}, 422, "validation_failed", "disabled_rules"},
+		{"area bad code", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "Danbury", "name": "Danbury"}, 422, "validation_failed", "code"},
+		{"area exists", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "hartford", "name": "Hartford again"}, 409, "catchment_area_exists", ""},
+		{"area unknown program", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "danbury", "name": "Danbury", "programs": []string{"NOPE"}}, 422, "validation_failed", "programs"},
+		{"patch unknown area", http.MethodPatch, "/v1/reference/catchment-areas/atlantis", map[string]any{"name": "Atlantis"}, 404, "not_found", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.do(req{Method: c.method, Path: c.path, Key: keyAdmin, Body: c.body}), c.status, c.code)
+				if c.field != "" {
+					assert.Contains(t, itFieldErrors(t, p), c.field)
+				}
+			})
+		})
+	}
+}
+
+// Which rules apply to a program is data: switching the retro rule off for
+// ATR lets a back-dated request through; switching the granting rule off
+// makes every request wait for a reviewer.
+func TestCatalogProgramRuleSet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-40))
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, -20, 10)
+	require.Equal(t, "pended", v["decision"])
+	assert.Contains(t, v["reason_codes"], "RETRO_AUTHORIZATION")
+
+	r := e.patch(keyAdmin, "/v1/reference/programs/ATR", map[string]any{"disabled_rules": []string{"V37"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, []any{"V37"}, r.JSON(t)["disabled_rules"])
+	assert.Equal(t, 1, itAudit(e, "update", "program", "ATR"))
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, -20, 10)
+	assert.Equal(t, "approved", v["decision"], "%v", v)
+
+	r = e.patch(keyAdmin, "/v1/reference/programs/ATR", map[string]any{"disabled_rules": []string{"V90"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 1, 11, 20)
+	assert.Equal(t, "pended", v["decision"])
+	assert.Contains(t, v["reason_codes"], "NO_GRANTING_RULE")
+
+	rules := itItems(t, e.get(keyReviewer, "/v1/reference/voucher-rules"))
+	required := map[string]bool{}
+	for _, x := range rules {
+		required[x["id"].(string)] = x["required"].(bool)
+	}
+	assert.True(t, required["V06"])
+	assert.False(t, required["V37"])
+}
+
+func TestCatalogCatchmentAreas(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyAdmin, "/v1/reference/catchment-areas", map[string]any{"code": "danbury", "name": "Danbury", "programs": []string{"RSVP", "EMP"}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, []any{"EMP", "RSVP"}, r.JSON(t)["programs"])
+	assert.Equal(t, 1, itAudit(e, "create", "catchment_area", "danbury"))
+	r = e.patch(keyAdmin, "/v1/reference/catchment-areas/danbury", map[string]any{"name": "Greater Danbury", "programs": []string{"EMP"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "Greater Danbury", r.JSON(t)["name"])
+	assert.Equal(t, []any{"EMP"}, r.JSON(t)["programs"])
+	assert.Equal(t, 1, itAudit(e, "update", "catchment_area", "danbury"))
+	prog := e.get(keyHRA, "/v1/reference/programs/RSVP").JSON(t)
+	assert.NotContains(t, prog["catchment_areas"], "danbury")
+	areas := itItems(t, e.get(keyHRA, "/v1/reference/catchment-areas"))
+	found := false
+	for _, a := range areas {
+		found = found || a["code"] == "danbury"
+	}
+	assert.True(t, found)
+}

@@ -1,0 +1,324 @@
+package api_test
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/access"
+	"rss/fixtures"
+)
+
+// Issue 9: providers, agreements and the catalog kept current through the
+// API (package registry).
+
+func (e *env) patch(key, path string, body any) resp {
+	return e.do(req{Method: http.MethodPatch, Path: path, Key: key, Body: body})
+}
+
+func newProviderBody(code, npi string) map[string]any {
+	return map[string]any{"code": code, "name": "New Haven Recovery Network", "npi": npi, "tax_id": "069876543",
+		"address_line1": "200 Orange Street", "city": "New Haven", "state": "CT", "zip": "06510",
+		"contact_name": "Avery Quinn", "contact_phone": "2035550199", "contact_email": "intake@nhrn.example.org"}
+}
+
+// 1245319599 has a valid NPI check digit (the CMS example); 1245319598 does not.
+const (
+	goodNPI = "1245319599"
+	badNPI  = "1245319598"
+)
+
+func TestRegistryCreateAndUpdateProvider(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := newProviderBody("NHRN", goodNPI)
+	body["agreement"] = map[string]any{"start_date": day(-10), "end_date": day(355), "note": "signed at go-live"}
+	body["programs"] = []string{"ATR"}
+	body["services"] = []string{"ATR-TR", "ATR-DT"}
+	body["catchment_areas"] = []string{"new_haven"}
+	r := e.post(keyAdmin, "/v1/reference/providers", body)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	p := r.JSON(t)
+	id := itID(t, r)
+	assert.Equal(t, goodNPI, p["npi"])
+	assert.Equal(t, "Avery Quinn", p["contact_name"])
+	assert.Equal(t, day(-10), p["agreement_start"], "the columns follow the history")
+	assert.Equal(t, []any{"ATR-DT", "ATR-TR"}, p["services"])
+	assert.Len(t, p["agreements"], 1)
+	assert.Equal(t, 1, itAudit(e, "create", "provider", itStr(id)))
+	assert.Equal(t, 1, itAudit(e, "create", "provider_agreement", ""))
+
+	// Enrollment sets: the list replaces the provider's.
+	r = e.patch(keyAdmin, itPath("/v1/reference/providers/%d", id), map[string]any{"contact_phone": "2035550100",
+		"programs": []string{"ATR", "EMP"}, "services": []string{"ATR-TR", "EMP-IPS"}, "catchment_areas": []string{"new_haven", "stamford"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	p = r.JSON(t)
+	assert.Equal(t, "2035550100", p["contact_phone"])
+	assert.Equal(t, []any{"ATR", "EMP"}, p["programs"])
+	assert.Equal(t, []any{"ATR-TR", "EMP-IPS"}, p["services"])
+	assert.Equal(t, []any{"new_haven", "stamford"}, p["catchment_areas"])
+	assert.Equal(t, 1, itAudit(e, "update", "provider", itStr(id)))
+
+	// Every role reads it as before; a provider key of another agency does not.
+	assert.Equal(t, http.StatusOK, e.get(keyReviewer, itPath("/v1/reference/providers/%d", id)).Status)
+	requireProblem(t, e.get(keyHRA, itPath("/v1/reference/providers/%d/agreements", id)), http.StatusNotFound, "not_found")
+	assert.Len(t, itItems(t, e.get(keyFinance, itPath("/v1/reference/providers/%d/agreements", id))), 1)
+}
+
+func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	cases := []struct {
+		name, method, path string
+		body               any
+		status             int
+		code, field        string
+	}{
+		{"bad NPI check digit", http.MethodPost, "/v1/reference/providers", newProviderBody("NHRN", badNPI), 422, "validation_failed", "npi"},
+		{"NPI not ten digits", http.MethodPost, "/v1/reference/providers", newProviderBody("NHRN", "12345"), 422, "validation_failed", "npi"},
+		{"bad code", http.MethodPost, "/v1/reference/providers", newProviderBody("nh rn", goodNPI), 422, "validation_failed", "code"},
+		{"NPI taken", http.MethodPost, "/v1/reference/providers", newProviderBody("NHRN", "1234567893"), 409, "provider_npi_taken", ""},
+		{"code taken", http.MethodPost, "/v1/reference/providers", newProviderBody("HRA", goodNPI), 409, "provider_code_taken", ""},
+		{"unknown service", http.MethodPost, "/v1/reference/providers", func() map[string]any {
+			b := newProviderBody("NHRN", goodNPI)
+			b["programs"], b["services"] = []string{"ATR"}, []string{"ATR-XX"}
+			return b
+		}(), 422, "validation_failed", "services"},
+		{"service outside the programs", http.MethodPost, "/v1/reference/providers", func() map[string]any {
+			b := newProviderBody("NHRN", goodNPI)
+			b["programs"], b["services"] = []string{"ATR"}, []string{"EMP-IPS"}
+			return b
+		}(), 422, "validation_failed", "services"},
+		{"agreement ends before it starts", http.MethodPost, "/v1/reference/providers", func() map[string]any {
+			b := newProviderBody("NHRN", goodNPI)
+			b["agreement"] = map[string]any{"start_date": day(10), "end_date": day(1)}
+			return b
+		}(), 422, "validation_failed", "agreement.end_date"},
+		{"patch bad NPI", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"npi": badNPI}, 422, "validation_failed", "npi"},
+		{"patch unknown program", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"programs": []string{"NOPE"}}, 422, "validation_failed", "programs"},
+		{"patch empty", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{}, 422, "validation_failed", "body"},
+		{"patch unknown provider", http.MethodPatch, "/v1/reference/providers/999999", map[string]any{"name": "X"}, 404, "not_found", ""},
+		{"overlapping agreement", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
+			map[string]any{"start_date": day(-30), "end_date": day(300)}, 409, "agreement_overlap", ""},
+		{"agreement without start", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
+			map[string]any{"end_date": day(300)}, 422, "validation_failed", "body.start_date"},
+		{"deactivate without reason", http.MethodPost, itPath("/v1/reference/providers/%d/deactivate", hra),
+			map[string]any{"reason": " "}, 422, "validation_failed", "reason"},
+		{"reactivate an active provider", http.MethodPost, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{}, 409, "provider_active", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.do(req{Method: c.method, Path: c.path, Key: keyAdmin, Body: c.body}), c.status, c.code)
+				if c.field != "" {
+					assert.Contains(t, itFieldErrors(t, p), c.field)
+				}
+			})
+		})
+	}
+}
+
+// Every registry write is the admin's: provider, reviewer and finance keys
+// get 403 and write nothing.
+func TestRegistryWritesAreAdminOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	writes := []struct {
+		method, path string
+		body         any
+	}{
+		{http.MethodPost, "/v1/reference/providers", newProviderBody("NHRN", goodNPI)},
+		{http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"name": "Renamed"}},
+		{http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra), map[string]any{"start_date": day(4000)}},
+		{http.MethodPost, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "closing"}},
+		{http.MethodPost, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{}},
+		{http.MethodPost, "/v1/reference/programs", newProgramBody("PEER")},
+		{http.MethodPost, "/v1/reference/services", newServiceBody("EMP-WFD", "EMP")},
+		{http.MethodPost, "/v1/reference/services/ATR-CM/rates", map[string]any{"rate": "16.00", "effective_from": day(30), "reason": "x"}},
+		{http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "danbury", "name": "Danbury"}},
+		{http.MethodPatch, "/v1/reference/catchment-areas/hartford", map[string]any{"name": "Hartford County"}},
+	}
+	for _, w := range writes {
+		for _, key := range []string{keyHRA, keyBCS, keyReviewer, keyFinance} {
+			itNothingWritten(t, e, func() {
+				requireProblem(t, e.do(req{Method: w.method, Path: w.path, Key: key, Body: w.body}), http.StatusForbidden, "forbidden")
+			})
+		}
+	}
+	// Reads stay open: the rate history and the rule list to every role, an
+	// agency's agreements to itself.
+	assert.NotEmpty(t, itItems(t, e.get(keyHRA, "/v1/reference/services/ATR-CM/rates")))
+	assert.NotEmpty(t, itItems(t, e.get(keyHRA, "/v1/reference/voucher-rules")))
+	assert.NotEmpty(t, itItems(t, e.get(keyHRA, itPath("/v1/reference/providers/%d/agreements", hra))))
+}
+
+// Renew a lapsed agreement: LAS's agreement ended 30 days ago, so its
+// vouchers are denied PROVIDER_AGREEMENT_INACTIVE; the admin records the
+// renewal and the same request is approved. The history keeps both.
+func TestRegistryRenewLapsedAgreement(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	las := e.demo.Providers["LAS"]
+	lasKey := lasProviderKey()
+	client := itNewClient(t, e, lasKey, "hartford")
+	r := e.post(lasKey, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "primary_case_manager": true,
+		"start_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(lasKey, "/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc",
+		"recipient_name": "Management Services Contractor", "purposes": []string{"payment"},
+		"information": "enrollment and services", "signed_on": day(0), "expires_on": day(365)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(lasKey, "/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake",
+		"instrument": "SUPRT-2025", "status": "completed", "interview_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(lasKey, "/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan",
+		"start_date": day(0), "end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+
+	v := itVoucher(t, e, lasKey, client, "ATR-TR", 10, 1, 30)
+	assert.Equal(t, "denied", v["decision"])
+	assert.Contains(t, v["reason_codes"], "PROVIDER_AGREEMENT_INACTIVE", "%v", v)
+
+	before := itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/agreements", las)))
+	require.Len(t, before, 1)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/agreements", las), map[string]any{"start_date": day(-29), "end_date": day(700),
+		"note": "renewal signed"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, 1, itAudit(e, "create", "provider_agreement", itStr(itID(t, r))))
+
+	v = itVoucher(t, e, lasKey, client, "ATR-TR", 10, 1, 30)
+	assert.Equal(t, "approved", v["decision"], "%v", v)
+
+	hist := itItems(t, e.get(lasKey, itPath("/v1/reference/providers/%d/agreements", las)))
+	require.Len(t, hist, 2, "the history keeps the lapsed period")
+	assert.Equal(t, day(-30), hist[0]["end_date"])
+	assert.Equal(t, day(-29), hist[1]["start_date"])
+	p := e.get(keyAdmin, itPath("/v1/reference/providers/%d", las)).JSON(t)
+	assert.Equal(t, day(-29), p["agreement_start"], "the provider shows the newest period")
+	assert.Equal(t, day(700), p["agreement_end"])
+}
+
+// A deactivated provider gets no new voucher (PROVIDER_DEACTIVATED), its
+// claims for days before the deactivation still pay, and its key still works.
+func TestRegistryDeactivateProvider(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-5))
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 10, -2, 20)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+
+	hra := e.demo.Providers["HRA"]
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "agency closing its RSS line"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, day(0), r.JSON(t)["deactivated_on"])
+	assert.Equal(t, 1, itAudit(e, "deactivate", "provider", itStr(hra)))
+	requireProblem(t, e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "again"}),
+		http.StatusConflict, "provider_deactivated")
+
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 1, 20)
+	assert.Equal(t, "denied", v["decision"])
+	assert.Contains(t, v["reason_codes"], "PROVIDER_DEACTIVATED")
+
+	claim := func(number, dos string) map[string]any {
+		return map[string]any{"claim_number": number, "client_id": a.Client, "rendering_staff_id": e.demo.Staff["Okafor"],
+			"place_of_service": "99", "lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": dos, "units": 1, "charge": "12.00"}}}
+	}
+	r = e.post(keyHRA, "/v1/claims", claim("DEACT-1", day(-1)))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "paid", r.JSON(t)["status"], "a day before the deactivation pays: %s", r.Body)
+	r = e.post(keyHRA, "/v1/claims", claim("DEACT-2", day(0)))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "denied", r.JSON(t)["status"], "a day from the deactivation does not: %s", r.Body)
+
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Nil(t, r.JSON(t)["deactivated_on"])
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 1, 20)
+	assert.NotEqual(t, "denied", v["decision"], "%v", v)
+}
+
+func lasProviderKey() string { return fixtures.Key(access.RoleProvider, "LAS") }
+
+// A registry POST retried with its key gets the stored answer and writes
+// once; two renewals racing for the same days leave one period.
+func TestRegistryRetriesAndRacingRenewals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := newProviderBody("NHRN", goodNPI)
+	first := e.do(req{Method: http.MethodPost, Path: "/v1/reference/providers", Key: keyAdmin, Body: body, IdemKey: "reg-retry"})
+	require.Equal(t, http.StatusCreated, first.Status, "%s", first.Body)
+	again := e.do(req{Method: http.MethodPost, Path: "/v1/reference/providers", Key: keyAdmin, Body: body, IdemKey: "reg-retry"})
+	require.Equal(t, http.StatusCreated, again.Status, "%s", again.Body)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, string(first.Body), string(again.Body))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM providers WHERE code = 'NHRN'`))
+
+	las := e.demo.Providers["LAS"]
+	statuses := make(chan int, 4)
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/agreements", las), map[string]any{"start_date": day(-29), "end_date": day(700)})
+			statuses <- r.Status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	got := map[int]int{}
+	for s := range statuses {
+		got[s]++
+	}
+	assert.Equal(t, map[int]int{http.StatusCreated: 1, http.StatusConflict: 3}, got)
+	assert.Equal(t, 2, e.count(`SELECT count(*) FROM provider_agreements WHERE provider_id = $1`, las))
+}
+
+// An agreement is terminated by ending its period: from the day after the
+// end, requests are denied PROVIDER_AGREEMENT_INACTIVE; reopening it (end
+// null) lets them through again. The start is never changed.
+func TestRegistryEndAnAgreement(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	a := itATRClient(t, e, day(-5))
+	hist := itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/agreements", hra)))
+	require.Len(t, hist, 1)
+	agreement := int64(hist[0]["id"].(float64))
+	path := itPath("/v1/reference/providers/%d/agreements/%d", hra, agreement)
+
+	r := e.patch(keyAdmin, path, map[string]any{"end_date": day(10), "note": "terminated by the department"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, day(10), r.JSON(t)["end_date"])
+	assert.Equal(t, 1, itAudit(e, "update", "provider_agreement", itStr(agreement)))
+	assert.Equal(t, day(10), e.get(keyAdmin, itPath("/v1/reference/providers/%d", hra)).JSON(t)["agreement_end"])
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 0, 20)
+	assert.Equal(t, "denied", v["decision"])
+	assert.Contains(t, v["reason_codes"], "PROVIDER_AGREEMENT_INACTIVE")
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 0, 10)
+	assert.Equal(t, "approved", v["decision"], "%v", v)
+
+	// A renewal after the end; the first period may not grow into it.
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/agreements", hra), map[string]any{"start_date": day(11)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.patch(keyAdmin, path, map[string]any{"end_date": nil}), http.StatusConflict, "agreement_overlap")
+		p := requireProblem(t, e.patch(keyAdmin, path, map[string]any{"end_date": "2000-01-01"}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, []string{"end_date"}, itFieldErrors(t, p))
+		requireProblem(t, e.patch(keyAdmin, path, map[string]any{}), http.StatusUnprocessableEntity, "validation_failed")
+		requireProblem(t, e.patch(keyAdmin, itPath("/v1/reference/providers/%d/agreements/%d", e.demo.Providers["BCS"], agreement),
+			map[string]any{"note": "x"}), http.StatusNotFound, "not_found")
+		requireProblem(t, e.patch(keyAdmin, itPath("/v1/reference/providers/%d/agreements/999999", hra),
+			map[string]any{"note": "x"}), http.StatusNotFound, "not_found")
+		for _, key := range []string{keyHRA, keyReviewer, keyFinance} {
+			requireProblem(t, e.patch(key, path, map[string]any{"note": "x"}), http.StatusForbidden, "forbidden")
+		}
+	})
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 5, 20)
+	assert.Equal(t, "approved", v["decision"], "the renewal covers the span across the end: %v", v)
+}

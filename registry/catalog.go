@@ -1,0 +1,527 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"rss"
+	"rss/access"
+	"rss/adjudication"
+	"rss/pg"
+	"rss/vouchers"
+)
+
+// NewProgram is a program added to the rule set as data. Its thresholds
+// are the rules' parameters; DisabledRules switches rules off for it.
+type NewProgram struct {
+	Code                   string         `json:"code"`
+	Name                   string         `json:"name"`
+	Funding                string         `json:"funding"`
+	PayerRoute             string         `json:"payer_route"`
+	Clinical               bool           `json:"clinical"`
+	ZeroReject             bool           `json:"zero_reject"`
+	VoucherValidityDays    *int           `json:"voucher_validity_days"`
+	FilingLimitDays        int            `json:"filing_limit_days"`
+	EpisodeDollarCap       *rss.Money     `json:"episode_dollar_cap"`
+	GPRARequired           bool           `json:"gpra_required"`
+	GPRAFollowupOpenDays   *int           `json:"gpra_followup_open_days"`
+	GPRAFollowupCloseDays  *int           `json:"gpra_followup_close_days"`
+	GPRADischargeDays      *int           `json:"gpra_discharge_days"`
+	LOSMaxDays             *int           `json:"los_max_days"`
+	LOSReviewPastMax       bool           `json:"los_review_past_max"`
+	RetroLimitDays         *int           `json:"retro_limit_days"`
+	RequiresMedicaidID     bool           `json:"requires_medicaid_id"`
+	RequiresWaiverPlan     bool           `json:"requires_waiver_plan"`
+	CarePlanRequired       *bool          `json:"care_plan_required"`
+	DiagnosisRequired      bool           `json:"diagnosis_required"`
+	ReferralSourceRequired bool           `json:"referral_source_required"`
+	CatchmentAreas         []string       `json:"catchment_areas"`
+	CaseloadCaps           map[string]int `json:"caseload_caps"`
+	DisabledRules          []string       `json:"disabled_rules"`
+}
+
+// NewService is a catalog entry with its first rate.
+type NewService struct {
+	Code                       string    `json:"code"`
+	ProgramCode                string    `json:"program_code"`
+	Name                       string    `json:"name"`
+	Unit                       string    `json:"unit"`
+	Rate                       rss.Money `json:"rate"`
+	EffectiveFrom              rss.Date  `json:"effective_from"` // today when omitted
+	PerVoucherMax              int       `json:"per_voucher_max"`
+	PerEpisodeMax              *int      `json:"per_episode_max"`
+	ProcedureQualifier         *string   `json:"procedure_qualifier"`
+	ProcedureCode              *string   `json:"procedure_code"`
+	Modifiers                  []string  `json:"modifiers"`
+	Qualification              string    `json:"qualification"` // none when omitted
+	RequiresPrimaryCaseManager bool      `json:"requires_primary_case_manager"`
+	EmploymentStage            *int      `json:"employment_stage"`
+}
+
+// NewRate is a rate change with the day it takes effect.
+type NewRate struct {
+	Rate          rss.Money `json:"rate"`
+	EffectiveFrom rss.Date  `json:"effective_from"`
+	Reason        string    `json:"reason"`
+}
+
+// CatchmentArea is one area a program may serve.
+type CatchmentArea = vouchers.CatchmentArea
+
+var (
+	fundings       = []string{"federal_grant", "state", "medicaid"}
+	payerRoutes    = []string{"payment_register", "medicaid_837p"}
+	units          = []string{"15min", "test", "trip", "day", "hour"}
+	qualifications = []string{adjudication.QualNone, adjudication.QualATRCaseManager, adjudication.QualRecoveryAssistant, adjudication.QualRCMSpecialist}
+)
+
+func oneOf(v *rss.ValidationError, field, val string, allowed []string) {
+	for _, a := range allowed {
+		if a == val {
+			return
+		}
+	}
+	v.Add(field, "invalid_value", "%s must be one of %s", field, strings.Join(allowed, ", "))
+}
+
+func optPositive(v *rss.ValidationError, field string, p *int, min int) {
+	if p != nil && (*p < min || *p > maxInt) {
+		v.Add(field, "out_of_range", "%s must be null or between %d and %d", field, min, maxInt)
+	}
+}
+
+// VoucherRules lists the voucher rules a program's rule set chooses from.
+func (s *Service) VoucherRules(ctx context.Context) ([]adjudication.VoucherRule, error) {
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return nil, err
+	}
+	return adjudication.VoucherRules(), nil
+}
+
+// CreateProgram adds a program (admin).
+func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Program, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.Program{}, err
+	}
+	v := &rss.ValidationError{}
+	if !programCodeFormat.MatchString(n.Code) {
+		v.Add("code", "invalid_format", "code must be a capital letter then 1-9 capital letters or digits")
+	}
+	if blank(n.Name) {
+		v.Add("name", "required", "name is required")
+	}
+	oneOf(v, "funding", n.Funding, fundings)
+	oneOf(v, "payer_route", n.PayerRoute, payerRoutes)
+	if (n.Funding == "medicaid") != (n.PayerRoute == "medicaid_837p") {
+		v.Add("payer_route", "route_mismatch", "medicaid funding is billed by 837P, and only medicaid funding is")
+	}
+	if n.ZeroReject && n.Clinical {
+		v.Add("zero_reject", "conflict", "a zero-reject program cannot be clinical")
+	}
+	if n.FilingLimitDays <= 0 || n.FilingLimitDays > maxInt {
+		v.Add("filing_limit_days", "out_of_range", "filing_limit_days must be between 1 and %d", maxInt)
+	}
+	optPositive(v, "voucher_validity_days", n.VoucherValidityDays, 1)
+	optPositive(v, "los_max_days", n.LOSMaxDays, 1)
+	optPositive(v, "retro_limit_days", n.RetroLimitDays, 0)
+	optPositive(v, "gpra_followup_open_days", n.GPRAFollowupOpenDays, 1)
+	optPositive(v, "gpra_followup_close_days", n.GPRAFollowupCloseDays, 1)
+	optPositive(v, "gpra_discharge_days", n.GPRADischargeDays, 1)
+	if n.GPRARequired {
+		if n.GPRAFollowupOpenDays == nil || n.GPRAFollowupCloseDays == nil || n.GPRADischargeDays == nil {
+			v.Add("gpra_required", "windows_required", "a GPRA program needs gpra_followup_open_days, gpra_followup_close_days and gpra_discharge_days")
+		} else if *n.GPRAFollowupCloseDays <= *n.GPRAFollowupOpenDays {
+			v.Add("gpra_followup_close_days", "out_of_range", "the follow-up window closes after it opens")
+		}
+	}
+	if n.EpisodeDollarCap != nil && !validAmount(*n.EpisodeDollarCap) {
+		v.Add("episode_dollar_cap", "out_of_range", "episode_dollar_cap must be null or positive and at most %s", maxAmount.StringFixed(2))
+	}
+	for role, c := range n.CaseloadCaps {
+		if c <= 0 || c > maxInt {
+			v.Add("caseload_caps."+role, "out_of_range", "cap must be between 1 and %d", maxInt)
+		}
+	}
+	vouchers.CheckRuleSet(v, "disabled_rules", n.DisabledRules)
+	if err := v.Err(); err != nil {
+		return vouchers.Program{}, err
+	}
+	retro := 14
+	if n.RetroLimitDays != nil {
+		retro = *n.RetroLimitDays
+	}
+	carePlan := true
+	if n.CarePlanRequired != nil {
+		carePlan = *n.CarePlanRequired
+	}
+	var cap any
+	if n.EpisodeDollarCap != nil {
+		cap = n.EpisodeDollarCap.StringFixed(2)
+	}
+	if n.DisabledRules == nil {
+		n.DisabledRules = []string{}
+	}
+	var out vouchers.Program
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO programs (code, name, funding, payer_route, clinical, zero_reject, voucher_validity_days,
+				filing_limit_days, episode_dollar_cap, gpra_required, gpra_followup_open_days, gpra_followup_close_days, gpra_discharge_days,
+				los_max_days, los_review_past_max, retro_limit_days, requires_medicaid_id, requires_waiver_plan, care_plan_required,
+				diagnosis_required, referral_source_required, disabled_rules)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+			n.Code, strings.TrimSpace(n.Name), n.Funding, n.PayerRoute, n.Clinical, n.ZeroReject, n.VoucherValidityDays,
+			n.FilingLimitDays, cap, n.GPRARequired, n.GPRAFollowupOpenDays, n.GPRAFollowupCloseDays, n.GPRADischargeDays,
+			n.LOSMaxDays, n.LOSReviewPastMax, retro, n.RequiresMedicaidID, n.RequiresWaiverPlan, carePlan,
+			n.DiagnosisRequired, n.ReferralSourceRequired, pq.Array(n.DisabledRules))
+		if pg.IsViolation(err, pg.CodeUniqueViolation, "programs_pkey") {
+			return rss.Coded(rss.ErrConflict, "program_exists", "program %s exists", n.Code)
+		}
+		if err != nil {
+			return constraintError(err)
+		}
+		if err := setProgramAreas(ctx, tx, n.Code, n.CatchmentAreas); err != nil {
+			return err
+		}
+		for role, c := range n.CaseloadCaps {
+			_, err := tx.ExecContext(ctx, `INSERT INTO program_caseload_caps (program_code, staff_role, cap) VALUES ($1, $2, $3)`, n.Code, role, c)
+			if pg.IsViolation(err, pg.CodeForeignKeyViolation, "program_caseload_caps_role_fkey") {
+				return rss.Invalid("caseload_caps."+role, "unknown_role", "no staff role %q", role)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "program", EntityID: n.Code, Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		out, err = vouchers.LoadProgram(ctx, tx, n.Code)
+		return err
+	})
+	return out, err
+}
+
+func setProgramAreas(ctx context.Context, tx *sqlx.Tx, program string, areas []string) error {
+	var unknown []string
+	if err := tx.SelectContext(ctx, &unknown, `SELECT DISTINCT c FROM unnest($1::text[]) c
+		WHERE NOT EXISTS (SELECT 1 FROM catchment_areas a WHERE a.code = c) ORDER BY c`, pq.Array(areas)); err != nil {
+		return err
+	}
+	if len(unknown) > 0 {
+		return rss.Invalid("catchment_areas", "unknown_id", "unknown catchment areas: %s", strings.Join(unknown, ", "))
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO program_catchment_areas (program_code, area_code) SELECT $1, unnest($2::text[])
+		ON CONFLICT DO NOTHING`, program, pq.Array(areas))
+	return err
+}
+
+// CreateService adds a catalog entry with its first rate (admin).
+func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.CatalogService, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.CatalogService{}, err
+	}
+	v := &rss.ValidationError{}
+	if !serviceCodeFormat.MatchString(n.Code) {
+		v.Add("code", "invalid_format", "code must look like PROGRAM-SERVICE: capital letters and digits around one dash")
+	}
+	if blank(n.ProgramCode) {
+		v.Add("program_code", "required", "program_code is required")
+	}
+	if blank(n.Name) {
+		v.Add("name", "required", "name is required")
+	}
+	oneOf(v, "unit", n.Unit, units)
+	if !validAmount(n.Rate) {
+		v.Add("rate", "out_of_range", "rate must be positive, at most %s, with at most two decimals", maxAmount.StringFixed(2))
+	}
+	if n.PerVoucherMax <= 0 || n.PerVoucherMax > maxInt {
+		v.Add("per_voucher_max", "out_of_range", "per_voucher_max must be between 1 and %d", maxInt)
+	}
+	optPositive(v, "per_episode_max", n.PerEpisodeMax, 1)
+	if n.PerEpisodeMax != nil && *n.PerEpisodeMax < n.PerVoucherMax {
+		v.Add("per_episode_max", "out_of_range", "per_episode_max must be at least per_voucher_max")
+	}
+	optPositive(v, "employment_stage", n.EmploymentStage, 1)
+	if (n.ProcedureCode == nil) != (n.ProcedureQualifier == nil) {
+		v.Add("procedure_code", "pair_required", "procedure_code and procedure_qualifier go together")
+	}
+	if n.ProcedureCode != nil && !procedureFormat.MatchString(*n.ProcedureCode) {
+		v.Add("procedure_code", "invalid_format", "procedure_code must be 5 letters or digits")
+	}
+	if len(n.Modifiers) > 4 {
+		v.Add("modifiers", "too_many", "at most 4 modifiers")
+	}
+	for _, m := range n.Modifiers {
+		if !modifierFormat.MatchString(m) {
+			v.Add("modifiers", "invalid_format", "modifier %q must be 2 letters or digits", m)
+		}
+	}
+	if n.Qualification == "" {
+		n.Qualification = adjudication.QualNone
+	}
+	oneOf(v, "qualification", n.Qualification, qualifications)
+	if err := v.Err(); err != nil {
+		return vouchers.CatalogService{}, err
+	}
+	if n.EffectiveFrom.IsZero() {
+		n.EffectiveFrom = s.Today()
+	}
+	if n.Modifiers == nil {
+		n.Modifiers = []string{}
+	}
+	a, _ := access.ActorFrom(ctx)
+	var out vouchers.CatalogService
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		var program string
+		err := tx.GetContext(ctx, &program, `SELECT code FROM programs WHERE code = $1`, n.ProgramCode)
+		if errors.Is(err, pg.ErrNoRows) {
+			return rss.Invalid("program_code", "unknown_id", "no program %q", n.ProgramCode)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO services (code, program_code, name, unit, per_voucher_max, per_episode_max,
+				procedure_qualifier, procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			n.Code, n.ProgramCode, strings.TrimSpace(n.Name), n.Unit, n.PerVoucherMax, n.PerEpisodeMax, n.ProcedureQualifier,
+			n.ProcedureCode, pq.Array(n.Modifiers), n.Qualification, n.RequiresPrimaryCaseManager, n.EmploymentStage)
+		if pg.IsViolation(err, pg.CodeUniqueViolation, "services_pkey") {
+			return rss.Coded(rss.ErrConflict, "service_exists", "service %s exists", n.Code)
+		}
+		if err != nil {
+			return constraintError(err)
+		}
+		// The first rate is part of the entry: one write, one event.
+		if _, err := insertRate(ctx, tx, n.Code, NewRate{Rate: n.Rate, EffectiveFrom: n.EffectiveFrom, Reason: "initial rate"}, a); err != nil {
+			return err
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "service", EntityID: n.Code, Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		out, err = vouchers.LoadService(ctx, tx, n.Code)
+		out.Rate, _ = out.Rates.On(s.Today())
+		return err
+	})
+	return out, err
+}
+
+// setBy names the actor for the rate history: the key and its role.
+func setBy(a access.Actor) string { return fmt.Sprintf("%s key %d", a.Role, a.KeyID) }
+
+func insertRate(ctx context.Context, tx *sqlx.Tx, service string, n NewRate, a access.Actor) (int64, error) {
+	var id int64
+	err := tx.GetContext(ctx, &id, `INSERT INTO service_rates (service_code, rate, effective_from, set_by, reason)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, service, n.Rate.StringFixed(2), n.EffectiveFrom, setBy(a), strings.TrimSpace(n.Reason))
+	if pg.IsViolation(err, pg.CodeUniqueViolation, "service_rates_one_per_day") {
+		return 0, rss.Coded(rss.ErrConflict, "rate_exists_for_day", "service %s already has a rate effective %s", service, n.EffectiveFrom)
+	}
+	if err != nil {
+		return 0, constraintError(err)
+	}
+	return id, nil
+}
+
+// AddRate records a rate change effective from a day, past or future
+// (admin). Requests are priced at the rate in force on their start date;
+// authorizations keep the rate they were granted at.
+func (s *Service) AddRate(ctx context.Context, service string, n NewRate) (vouchers.ServiceRate, error) {
+	a, err := access.Require(ctx, access.RoleAdmin)
+	if err != nil {
+		return vouchers.ServiceRate{}, err
+	}
+	v := &rss.ValidationError{}
+	if !validAmount(n.Rate) {
+		v.Add("rate", "out_of_range", "rate must be positive, at most %s, with at most two decimals", maxAmount.StringFixed(2))
+	}
+	if n.EffectiveFrom.IsZero() {
+		v.Add("effective_from", "required", "effective_from is required")
+	}
+	if blank(n.Reason) {
+		v.Add("reason", "required", "reason is required")
+	}
+	if err := v.Err(); err != nil {
+		return vouchers.ServiceRate{}, err
+	}
+	var out vouchers.ServiceRate
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		var code string
+		err := tx.GetContext(ctx, &code, `SELECT code FROM services WHERE code = $1 FOR UPDATE`, service)
+		if errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("%w: service %q", rss.ErrNotFound, service)
+		}
+		if err != nil {
+			return err
+		}
+		id, err := insertRate(ctx, tx, service, n, a)
+		if err != nil {
+			return err
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "service_rate", EntityID: access.ID(id),
+			Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		svc, err := vouchers.LoadService(ctx, tx, service)
+		for _, r := range svc.Rates {
+			if r.ID == id {
+				out = r
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// Rates lists a service's rate history, oldest first (every role).
+func (s *Service) Rates(ctx context.Context, service string) (vouchers.ServiceRates, error) {
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return nil, err
+	}
+	svc, err := vouchers.LoadService(ctx, s.db, service)
+	if err != nil {
+		return nil, err
+	}
+	if svc.Rates == nil {
+		return vouchers.ServiceRates{}, nil
+	}
+	return svc.Rates, nil
+}
+
+// CatchmentAreaPatch renames an area or changes the programs serving it
+// (a whole set).
+type CatchmentAreaPatch struct {
+	Name     rss.Optional[string]   `json:"name"`
+	Programs rss.Optional[[]string] `json:"programs"`
+}
+
+// NewCatchmentArea is an area, with the programs that serve it.
+type NewCatchmentArea struct {
+	Code     string   `json:"code"`
+	Name     string   `json:"name"`
+	Programs []string `json:"programs"`
+}
+
+// AreaWithPrograms is an area and the programs serving it.
+type AreaWithPrograms struct {
+	Code     string         `json:"code" db:"code"`
+	Name     string         `json:"name" db:"name"`
+	Programs pq.StringArray `json:"programs" db:"programs"`
+}
+
+func loadArea(ctx context.Context, ext pg.Ext, code string) (AreaWithPrograms, error) {
+	var out AreaWithPrograms
+	err := sqlx.GetContext(ctx, ext, &out, `SELECT code, name,
+		ARRAY(SELECT program_code FROM program_catchment_areas p WHERE p.area_code = a.code ORDER BY 1) AS programs
+		FROM catchment_areas a WHERE code = $1`, code)
+	if errors.Is(err, pg.ErrNoRows) {
+		return out, fmt.Errorf("%w: catchment area %q", rss.ErrNotFound, code)
+	}
+	return out, err
+}
+
+func setAreaPrograms(ctx context.Context, tx *sqlx.Tx, area string, programs []string) error {
+	var unknown []string
+	if err := tx.SelectContext(ctx, &unknown, `SELECT DISTINCT c FROM unnest($1::text[]) c
+		WHERE NOT EXISTS (SELECT 1 FROM programs p WHERE p.code = c) ORDER BY c`, pq.Array(programs)); err != nil {
+		return err
+	}
+	if len(unknown) > 0 {
+		return rss.Invalid("programs", "unknown_id", "unknown programs: %s", strings.Join(unknown, ", "))
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM program_catchment_areas WHERE area_code = $1 AND NOT (program_code = ANY($2))`,
+		area, pq.Array(programs)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO program_catchment_areas (program_code, area_code) SELECT unnest($2::text[]), $1
+		ON CONFLICT DO NOTHING`, area, pq.Array(programs))
+	return err
+}
+
+// CreateCatchmentArea adds an area (admin).
+func (s *Service) CreateCatchmentArea(ctx context.Context, n NewCatchmentArea) (AreaWithPrograms, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return AreaWithPrograms{}, err
+	}
+	v := &rss.ValidationError{}
+	if !areaCodeFormat.MatchString(n.Code) {
+		v.Add("code", "invalid_format", "code must be lower-case letters and underscores")
+	}
+	if blank(n.Name) {
+		v.Add("name", "required", "name is required")
+	}
+	if err := v.Err(); err != nil {
+		return AreaWithPrograms{}, err
+	}
+	var out AreaWithPrograms
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO catchment_areas (code, name) VALUES ($1, $2)`, n.Code, strings.TrimSpace(n.Name))
+		switch {
+		case pg.IsViolation(err, pg.CodeUniqueViolation, "catchment_areas_pkey"):
+			return rss.Coded(rss.ErrConflict, "catchment_area_exists", "catchment area %s exists", n.Code)
+		case pg.IsViolation(err, pg.CodeUniqueViolation, "catchment_areas_name_unique"):
+			return rss.Coded(rss.ErrConflict, "catchment_area_name_taken", "another catchment area has this name")
+		case err != nil:
+			return constraintError(err)
+		}
+		if err := setAreaPrograms(ctx, tx, n.Code, n.Programs); err != nil {
+			return err
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "catchment_area", EntityID: n.Code,
+			Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		out, err = loadArea(ctx, tx, n.Code)
+		return err
+	})
+	return out, err
+}
+
+// UpdateCatchmentArea applies an admin's patch to an area.
+func (s *Service) UpdateCatchmentArea(ctx context.Context, code string, p CatchmentAreaPatch) (AreaWithPrograms, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return AreaWithPrograms{}, err
+	}
+	v := &rss.ValidationError{}
+	if p.Name.Set && (p.Name.Null || blank(p.Name.Value)) {
+		v.Add("name", "required", "name cannot be blank")
+	}
+	if p.Programs.Set && p.Programs.Null {
+		v.Add("programs", "required", "programs cannot be null; send [] to clear")
+	}
+	if !p.Name.Set && !p.Programs.Set {
+		v.Add("body", "empty_patch", "nothing to change")
+	}
+	if err := v.Err(); err != nil {
+		return AreaWithPrograms{}, err
+	}
+	var out AreaWithPrograms
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if _, err := loadArea(ctx, tx, code); err != nil {
+			return err
+		}
+		if p.Name.Set {
+			_, err := tx.ExecContext(ctx, `UPDATE catchment_areas SET name = $2 WHERE code = $1`, code, strings.TrimSpace(p.Name.Value))
+			if pg.IsViolation(err, pg.CodeUniqueViolation, "catchment_areas_name_unique") {
+				return rss.Coded(rss.ErrConflict, "catchment_area_name_taken", "another catchment area has this name")
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if p.Programs.Set {
+			if err := setAreaPrograms(ctx, tx, code, p.Programs.Value); err != nil {
+				return err
+			}
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "catchment_area", EntityID: code,
+			Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		var err error
+		out, err = loadArea(ctx, tx, code)
+		return err
+	})
+	return out, err
+}

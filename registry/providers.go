@@ -1,0 +1,519 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"rss"
+	"rss/access"
+	"rss/pg"
+	"rss/vouchers"
+)
+
+// NewProvider is an agency the MSC contracts with.
+type NewProvider struct {
+	Code         string  `json:"code"`
+	Name         string  `json:"name"`
+	NPI          string  `json:"npi"`
+	TaxID        string  `json:"tax_id"`
+	AddressLine1 string  `json:"address_line1"`
+	AddressLine2 *string `json:"address_line2"`
+	City         string  `json:"city"`
+	State        string  `json:"state"`
+	Zip          string  `json:"zip"`
+	ContactName  string  `json:"contact_name"`
+	ContactPhone string  `json:"contact_phone"`
+	ContactEmail string  `json:"contact_email"`
+	// Agreement is the first agreement period, when one is signed already.
+	Agreement      *NewAgreement `json:"agreement"`
+	Programs       []string      `json:"programs"`
+	Services       []string      `json:"services"`
+	CatchmentAreas []string      `json:"catchment_areas"`
+}
+
+// NewAgreement is one agreement period: a renewal is a new period.
+type NewAgreement struct {
+	StartDate rss.Date `json:"start_date"`
+	EndDate   rss.Date `json:"end_date"` // null: open-ended
+	Note      *string  `json:"note"`
+}
+
+// ProviderPatch changes a provider. Programs, services and catchment areas
+// are whole sets: the list given replaces the provider's enrollment.
+type ProviderPatch struct {
+	Name           rss.Optional[string]   `json:"name"`
+	NPI            rss.Optional[string]   `json:"npi"`
+	TaxID          rss.Optional[string]   `json:"tax_id"`
+	AddressLine1   rss.Optional[string]   `json:"address_line1"`
+	AddressLine2   rss.Optional[string]   `json:"address_line2"`
+	City           rss.Optional[string]   `json:"city"`
+	State          rss.Optional[string]   `json:"state"`
+	Zip            rss.Optional[string]   `json:"zip"`
+	ContactName    rss.Optional[string]   `json:"contact_name"`
+	ContactPhone   rss.Optional[string]   `json:"contact_phone"`
+	ContactEmail   rss.Optional[string]   `json:"contact_email"`
+	Programs       rss.Optional[[]string] `json:"programs"`
+	Services       rss.Optional[[]string] `json:"services"`
+	CatchmentAreas rss.Optional[[]string] `json:"catchment_areas"`
+}
+
+// Deactivation takes a provider out of service.
+type Deactivation struct {
+	Reason string `json:"reason"`
+	// EffectiveOn is the first day the provider is out of service (today
+	// when omitted); claims for days before it still pay.
+	EffectiveOn rss.Date `json:"effective_on"`
+}
+
+type fieldCheck struct {
+	field string
+	value string
+	ok    func(string) bool
+	code  string
+	msg   string
+}
+
+func checkIdentity(v *rss.ValidationError, checks []fieldCheck) {
+	for _, c := range checks {
+		if blank(c.value) {
+			v.Add(c.field, "required", "%s is required", c.field)
+			continue
+		}
+		if c.ok != nil && !c.ok(c.value) {
+			v.Add(c.field, c.code, "%s", c.msg)
+		}
+	}
+}
+
+var (
+	npiCheck = func(f, val string) fieldCheck {
+		return fieldCheck{f, val, NPIValid, "invalid_npi", "npi must be 10 digits with a valid check digit"}
+	}
+	taxCheck = func(f, val string) fieldCheck {
+		return fieldCheck{f, val, taxIDFormat.MatchString, "invalid_format", "tax_id must be 9 digits"}
+	}
+	stateCheck = func(f, val string) fieldCheck {
+		return fieldCheck{f, val, stateFormat.MatchString, "invalid_format", "state must be 2 capital letters"}
+	}
+	zipCheck = func(f, val string) fieldCheck {
+		return fieldCheck{f, val, zipFormat.MatchString, "invalid_format", "zip must be 5 or 9 digits"}
+	}
+	phoneCheck = func(f, val string) fieldCheck {
+		return fieldCheck{f, val, phoneFormat.MatchString, "invalid_format", "contact_phone must be 10 digits"}
+	}
+	emailCheck = func(f, val string) fieldCheck {
+		return fieldCheck{f, val, emailFormat.MatchString, "invalid_format", "contact_email must be an email address"}
+	}
+	anyText = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val} }
+)
+
+func checkAgreement(v *rss.ValidationError, field string, a *NewAgreement) {
+	if a.StartDate.IsZero() {
+		v.Add(field+".start_date", "required", "start_date is required")
+	}
+	if !a.EndDate.IsZero() && a.EndDate.Before(a.StartDate) {
+		v.Add(field+".end_date", "before_start", "end_date is before start_date")
+	}
+}
+
+// CreateProvider registers an agency (admin).
+func (s *Service) CreateProvider(ctx context.Context, n NewProvider) (vouchers.Provider, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.Provider{}, err
+	}
+	v := &rss.ValidationError{}
+	checkIdentity(v, []fieldCheck{
+		{"code", n.Code, providerCodeFormat.MatchString, "invalid_format", "code must be 2-20 capital letters, digits or dashes"},
+		anyText("name", n.Name), npiCheck("npi", n.NPI), taxCheck("tax_id", n.TaxID), anyText("address_line1", n.AddressLine1),
+		anyText("city", n.City), stateCheck("state", n.State), zipCheck("zip", n.Zip), anyText("contact_name", n.ContactName),
+		phoneCheck("contact_phone", n.ContactPhone), emailCheck("contact_email", n.ContactEmail),
+	})
+	if n.Agreement != nil {
+		checkAgreement(v, "agreement", n.Agreement)
+	}
+	if err := v.Err(); err != nil {
+		return vouchers.Provider{}, err
+	}
+	var out vouchers.Provider
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		var id int64
+		err := tx.GetContext(ctx, &id, `INSERT INTO providers (code, name, npi, tax_id, address_line1, address_line2, city, state, zip,
+				contact_name, contact_phone, contact_email)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			n.Code, strings.TrimSpace(n.Name), n.NPI, n.TaxID, n.AddressLine1, n.AddressLine2, n.City, n.State, n.Zip,
+			strings.TrimSpace(n.ContactName), n.ContactPhone, n.ContactEmail)
+		switch {
+		case pg.IsViolation(err, pg.CodeUniqueViolation, "providers_code_unique"):
+			return rss.Coded(rss.ErrConflict, "provider_code_taken", "a provider with code %s exists", n.Code)
+		case pg.IsViolation(err, pg.CodeUniqueViolation, "providers_npi_unique"):
+			return rss.Coded(rss.ErrConflict, "provider_npi_taken", "a provider with this NPI exists")
+		case err != nil:
+			return constraintError(err)
+		}
+		events := []access.Event{{Action: "create", EntityType: "provider", EntityID: access.ID(id), Purpose: "reference_data"}}
+		if n.Agreement != nil {
+			aid, err := insertAgreement(ctx, tx, id, n.Agreement)
+			if err != nil {
+				return err
+			}
+			events = append(events, access.Event{Action: "create", EntityType: "provider_agreement", EntityID: access.ID(aid), Purpose: "reference_data"})
+		}
+		if err := setEnrollment(ctx, tx, id, rss.Optional[[]string]{Set: n.Programs != nil, Value: n.Programs},
+			rss.Optional[[]string]{Set: n.Services != nil, Value: n.Services},
+			rss.Optional[[]string]{Set: n.CatchmentAreas != nil, Value: n.CatchmentAreas}); err != nil {
+			return err
+		}
+		if err := access.Record(ctx, tx, events...); err != nil {
+			return err
+		}
+		out, err = vouchers.LoadProvider(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// UpdateProvider applies an admin's patch to a provider.
+func (s *Service) UpdateProvider(ctx context.Context, id int64, p ProviderPatch) (vouchers.Provider, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.Provider{}, err
+	}
+	v := &rss.ValidationError{}
+	sets := []string{}
+	args := []any{id}
+	add := func(col string, val any) {
+		args = append(args, val)
+		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
+	}
+	for _, f := range []struct {
+		o     rss.Optional[string]
+		check func(string, string) fieldCheck
+		col   string
+		null  bool
+	}{
+		{p.Name, anyText, "name", false}, {p.NPI, npiCheck, "npi", false}, {p.TaxID, taxCheck, "tax_id", false},
+		{p.AddressLine1, anyText, "address_line1", false}, {p.AddressLine2, anyText, "address_line2", true},
+		{p.City, anyText, "city", false}, {p.State, stateCheck, "state", false}, {p.Zip, zipCheck, "zip", false},
+		{p.ContactName, anyText, "contact_name", true}, {p.ContactPhone, phoneCheck, "contact_phone", true},
+		{p.ContactEmail, emailCheck, "contact_email", true},
+	} {
+		if !f.o.Set {
+			continue
+		}
+		if f.o.Null {
+			if !f.null {
+				v.Add(f.col, "required", "%s cannot be null", f.col)
+			}
+			add(f.col, nil)
+			continue
+		}
+		checkIdentity(v, []fieldCheck{f.check(f.col, f.o.Value)})
+		add(f.col, strings.TrimSpace(f.o.Value))
+	}
+	for _, o := range []struct {
+		field string
+		o     rss.Optional[[]string]
+	}{{"programs", p.Programs}, {"services", p.Services}, {"catchment_areas", p.CatchmentAreas}} {
+		if o.o.Set && o.o.Null {
+			v.Add(o.field, "required", "%s cannot be null; send [] to clear", o.field)
+		}
+	}
+	if len(sets) == 0 && !p.Programs.Set && !p.Services.Set && !p.CatchmentAreas.Set {
+		v.Add("body", "empty_patch", "nothing to change")
+	}
+	if err := v.Err(); err != nil {
+		return vouchers.Provider{}, err
+	}
+	var out vouchers.Provider
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := lockProvider(ctx, tx, id); err != nil {
+			return err
+		}
+		if len(sets) > 0 {
+			_, err := tx.ExecContext(ctx, `UPDATE providers SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...)
+			if pg.IsViolation(err, pg.CodeUniqueViolation, "providers_npi_unique") {
+				return rss.Coded(rss.ErrConflict, "provider_npi_taken", "a provider with this NPI exists")
+			}
+			if err != nil {
+				return constraintError(err)
+			}
+		}
+		if err := setEnrollment(ctx, tx, id, p.Programs, p.Services, p.CatchmentAreas); err != nil {
+			return err
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "provider", EntityID: access.ID(id), Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		var err error
+		out, err = vouchers.LoadProvider(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// lockProvider locks the provider's row (agreements and enrollment change
+// one writer at a time) or says it does not exist.
+func lockProvider(ctx context.Context, tx *sqlx.Tx, id int64) error {
+	var got int64
+	err := tx.GetContext(ctx, &got, `SELECT id FROM providers WHERE id = $1 FOR UPDATE`, id)
+	if errors.Is(err, pg.ErrNoRows) {
+		return fmt.Errorf("%w: provider %d", rss.ErrNotFound, id)
+	}
+	return err
+}
+
+// setEnrollment replaces the provider's programs, services and areas that
+// are set. A service must belong to a program the provider is enrolled in.
+func setEnrollment(ctx context.Context, tx *sqlx.Tx, id int64, programs, services, areas rss.Optional[[]string]) error {
+	type set struct {
+		field, table, column, ref string
+		o                         rss.Optional[[]string]
+	}
+	for _, x := range []set{
+		{"programs", "provider_programs", "program_code", "programs", programs},
+		{"services", "provider_services", "service_code", "services", services},
+		{"catchment_areas", "provider_catchment_areas", "area_code", "catchment_areas", areas},
+	} {
+		if !x.o.Set {
+			continue
+		}
+		var unknown []string
+		if err := tx.SelectContext(ctx, &unknown, `SELECT DISTINCT c FROM unnest($1::text[]) c
+			WHERE NOT EXISTS (SELECT 1 FROM `+x.ref+` r WHERE r.code = c) ORDER BY c`, pq.Array(x.o.Value)); err != nil {
+			return err
+		}
+		if len(unknown) > 0 {
+			return rss.Invalid(x.field, "unknown_id", "unknown %s: %s", x.field, strings.Join(unknown, ", "))
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+x.table+` WHERE provider_id = $1 AND NOT (`+x.column+` = ANY($2))`,
+			id, pq.Array(x.o.Value)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+x.table+` (provider_id, `+x.column+`) SELECT $1, unnest($2::text[])
+			ON CONFLICT DO NOTHING`, id, pq.Array(x.o.Value)); err != nil {
+			return err
+		}
+	}
+	var orphans []string
+	if err := tx.SelectContext(ctx, &orphans, `SELECT s.code FROM provider_services ps JOIN services s ON s.code = ps.service_code
+		WHERE ps.provider_id = $1 AND NOT EXISTS (SELECT 1 FROM provider_programs pp WHERE pp.provider_id = $1 AND pp.program_code = s.program_code)
+		ORDER BY 1`, id); err != nil {
+		return err
+	}
+	if len(orphans) > 0 {
+		return rss.Invalid("services", "program_not_enrolled", "services %s belong to programs the provider is not enrolled in",
+			strings.Join(orphans, ", "))
+	}
+	return nil
+}
+
+func insertAgreement(ctx context.Context, tx *sqlx.Tx, providerID int64, a *NewAgreement) (int64, error) {
+	var id int64
+	var end any
+	if !a.EndDate.IsZero() {
+		end = a.EndDate
+	}
+	err := tx.GetContext(ctx, &id, `INSERT INTO provider_agreements (provider_id, start_date, end_date, note)
+		VALUES ($1, $2, $3, $4) RETURNING id`, providerID, a.StartDate, end, a.Note)
+	if pg.IsViolation(err, pg.CodeExclusionViolation, "provider_agreements_no_overlap") {
+		return 0, rss.Coded(rss.ErrConflict, "agreement_overlap",
+			"the period overlaps an agreement on file; a renewal starts after the last period ends")
+	}
+	if err != nil {
+		return 0, constraintError(err)
+	}
+	return id, nil
+}
+
+// AddAgreement records an agreement period: a renewal, or the first one
+// (admin). Periods of one provider never overlap.
+func (s *Service) AddAgreement(ctx context.Context, providerID int64, n NewAgreement) (vouchers.Agreement, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.Agreement{}, err
+	}
+	v := &rss.ValidationError{}
+	checkAgreement(v, "body", &n)
+	if err := v.Err(); err != nil {
+		return vouchers.Agreement{}, err
+	}
+	var out vouchers.Agreement
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := lockProvider(ctx, tx, providerID); err != nil {
+			return err
+		}
+		id, err := insertAgreement(ctx, tx, providerID, &n)
+		if err != nil {
+			return err
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "provider_agreement", EntityID: access.ID(id),
+			Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		p, err := vouchers.LoadProvider(ctx, tx, providerID)
+		if err != nil {
+			return err
+		}
+		for _, a := range p.Agreements {
+			if a.ID == id {
+				out = a
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AgreementPatch ends (or corrects the end of) an agreement period: a
+// termination sets end_date; null makes the period open-ended again.
+type AgreementPatch struct {
+	EndDate rss.Optional[rss.Date] `json:"end_date"`
+	Note    rss.Optional[string]   `json:"note"`
+}
+
+// UpdateAgreement changes an agreement period's end or note (admin). The
+// start is what was signed and stays; periods still never overlap.
+func (s *Service) UpdateAgreement(ctx context.Context, providerID, agreementID int64, p AgreementPatch) (vouchers.Agreement, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.Agreement{}, err
+	}
+	if !p.EndDate.Set && !p.Note.Set {
+		return vouchers.Agreement{}, rss.Invalid("body", "empty_patch", "nothing to change")
+	}
+	var out vouchers.Agreement
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := lockProvider(ctx, tx, providerID); err != nil {
+			return err
+		}
+		var start rss.Date
+		err := tx.GetContext(ctx, &start, `SELECT start_date FROM provider_agreements WHERE id = $1 AND provider_id = $2`, agreementID, providerID)
+		if errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("%w: agreement %d of provider %d", rss.ErrNotFound, agreementID, providerID)
+		}
+		if err != nil {
+			return err
+		}
+		if p.EndDate.Set {
+			var end any
+			if !p.EndDate.Null {
+				if p.EndDate.Value.Before(start) {
+					return rss.Invalid("end_date", "before_start", "end_date is before the period's start %s", start)
+				}
+				end = p.EndDate.Value
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE provider_agreements SET end_date = $2 WHERE id = $1`, agreementID, end)
+			if pg.IsViolation(err, pg.CodeExclusionViolation, "provider_agreements_no_overlap") {
+				return rss.Coded(rss.ErrConflict, "agreement_overlap", "the period would overlap a later agreement on file")
+			}
+			if err != nil {
+				return constraintError(err)
+			}
+		}
+		if p.Note.Set {
+			if _, err := tx.ExecContext(ctx, `UPDATE provider_agreements SET note = $2 WHERE id = $1`, agreementID, p.Note.Ptr()); err != nil {
+				return err
+			}
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "provider_agreement", EntityID: access.ID(agreementID),
+			Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		pr, err := vouchers.LoadProvider(ctx, tx, providerID)
+		for _, a := range pr.Agreements {
+			if a.ID == agreementID {
+				out = a
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// Agreements lists a provider's agreement history, oldest first (the
+// admin, or the provider itself; another agency's is not found).
+func (s *Service) Agreements(ctx context.Context, providerID int64) ([]vouchers.Agreement, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.SeesProvider(providerID) {
+		return nil, fmt.Errorf("%w: provider %d", rss.ErrNotFound, providerID)
+	}
+	p, err := vouchers.LoadProvider(ctx, s.db, providerID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Agreements == nil {
+		return []vouchers.Agreement{}, nil
+	}
+	return p.Agreements, nil
+}
+
+// Deactivate takes a provider out of service (admin): from EffectiveOn it
+// gets no new voucher (PROVIDER_DEACTIVATED) and no claim for a day from
+// then on pays. Its API keys stay: the agency still claims for services
+// delivered before, within the filing limit, and reads its remittances;
+// revoking them is a separate, explicit act (POST /v1/api-keys/{id}/revoke).
+func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivation) (vouchers.Provider, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.Provider{}, err
+	}
+	if blank(d.Reason) {
+		return vouchers.Provider{}, rss.Invalid("reason", "required", "reason is required")
+	}
+	if d.EffectiveOn.IsZero() {
+		d.EffectiveOn = s.Today()
+	}
+	var out vouchers.Provider
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := lockProvider(ctx, tx, providerID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE providers SET deactivated_on = $2, deactivation_reason = $3
+			WHERE id = $1 AND deactivated_on IS NULL`, providerID, d.EffectiveOn, strings.TrimSpace(d.Reason))
+		if err != nil {
+			return constraintError(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return rss.Coded(rss.ErrConflict, "provider_deactivated", "provider %d is already deactivated", providerID)
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "deactivate", EntityType: "provider", EntityID: access.ID(providerID),
+			Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		out, err = vouchers.LoadProvider(ctx, tx, providerID)
+		return err
+	})
+	return out, err
+}
+
+// Reactivate puts a deactivated provider back in service (admin).
+func (s *Service) Reactivate(ctx context.Context, providerID int64) (vouchers.Provider, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.Provider{}, err
+	}
+	var out vouchers.Provider
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := lockProvider(ctx, tx, providerID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE providers SET deactivated_on = NULL, deactivation_reason = NULL
+			WHERE id = $1 AND deactivated_on IS NOT NULL`, providerID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return rss.Coded(rss.ErrConflict, "provider_active", "provider %d is not deactivated", providerID)
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "reactivate", EntityType: "provider", EntityID: access.ID(providerID),
+			Purpose: "reference_data"}); err != nil {
+			return err
+		}
+		out, err = vouchers.LoadProvider(ctx, tx, providerID)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,82 @@
+package registry
+
+import (
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"rss"
+	"rss/pg"
+)
+
+// The formats the schema holds, checked first so a caller gets every field
+// error at once (the named constraints stay the last word).
+var (
+	providerCodeFormat = regexp.MustCompile(`^[A-Z0-9-]{2,20}$`)
+	taxIDFormat        = regexp.MustCompile(`^[0-9]{9}$`)
+	stateFormat        = regexp.MustCompile(`^[A-Z]{2}$`)
+	zipFormat          = regexp.MustCompile(`^[0-9]{5}([0-9]{4})?$`)
+	phoneFormat        = regexp.MustCompile(`^[0-9]{10}$`)
+	emailFormat        = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	programCodeFormat  = regexp.MustCompile(`^[A-Z][A-Z0-9]{1,9}$`)
+	serviceCodeFormat  = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[A-Z0-9]+$`)
+	areaCodeFormat     = regexp.MustCompile(`^[a-z][a-z_]*$`)
+	procedureFormat    = regexp.MustCompile(`^[A-Z0-9]{5}$`)
+	modifierFormat     = regexp.MustCompile(`^[A-Z0-9]{2}$`)
+)
+
+const maxInt = math.MaxInt32
+
+var maxAmount = decimal.RequireFromString("9999999999.99")
+
+// NPIValid checks a National Provider Identifier: ten digits whose last is
+// the Luhn check digit over the nine before it prefixed with 80840 (the
+// database's npi_valid says the same).
+func NPIValid(npi string) bool {
+	if len(npi) != 10 {
+		return false
+	}
+	sum := 24 // the Luhn contribution of the 80840 prefix
+	for i := 0; i < 10; i++ {
+		if npi[i] < '0' || npi[i] > '9' {
+			return false
+		}
+	}
+	for i := 0; i < 9; i++ {
+		d := int(npi[8-i] - '0')
+		if i%2 == 0 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return (10-sum%10)%10 == int(npi[9]-'0')
+}
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// validAmount reports whether m is a positive amount the NUMERIC(12,2)
+// columns hold exactly.
+func validAmount(m rss.Money) bool {
+	return m.IsPositive() && !m.GreaterThan(maxAmount) && m.Equal(m.Round(2))
+}
+
+// constraintError turns a check or exclusion violation into a field error
+// naming the rule, and a foreign key violation into an unknown id.
+func constraintError(err error) error {
+	pe, ok := pg.PgError(err)
+	if !ok {
+		return err
+	}
+	switch string(pe.Code) {
+	case pg.CodeCheckViolation:
+		return rss.Invalid(pe.Constraint, "constraint_violation", "the change breaks rule %s", pe.Constraint)
+	case pg.CodeForeignKeyViolation:
+		return rss.Invalid(pe.Constraint, "unknown_id", "a code named does not exist (%s)", pe.Constraint)
+	}
+	return err
+}
