@@ -402,6 +402,68 @@ func ExportQuery() string {
 	ORDER BY p.id, c.id, l.line_number`
 }
 
+// loopChunk is up to exportChunk loops in file order after a key, with
+// the billable lines of their claims by id; no loops is the end.
+type loopChunk struct {
+	loops []loop
+	lines map[int64]*rawLine
+	err   error
+}
+
+func readLoopChunk(ctx context.Context, tx *sqlx.Tx, batchID int64, after loop) loopChunk {
+	var c loopChunk
+	rows, err := tx.QueryContext(ctx, exportLoopsQuery, batchID, after.ProviderID, after.ClaimID, after.Part, exportChunk)
+	if err != nil {
+		c.err = fmt.Errorf("export claims: %w", err)
+		return c
+	}
+	c.loops = make([]loop, 0, exportChunk)
+	for rows.Next() {
+		var l loop
+		if err := rows.Scan(&l.ProviderID, &l.ClaimID, &l.Part, &l.CLM01, &l.Frequency, &l.OriginalRef, &l.PriorAuth, &l.POS,
+			&l.Diagnoses, &l.SubscriberLast, &l.SubscriberFirst, &l.MedicaidID, &l.DOB, &l.Gender, &l.Addr1, &l.City, &l.State,
+			&l.Zip, &l.RenderingNPI, &l.RenderingLast, &l.RenderingFirst, &l.LineIDs, &l.LegacySV1); err != nil {
+			rows.Close()
+			c.err = fmt.Errorf("export claim: %w", err)
+			return c
+		}
+		c.loops = append(c.loops, l)
+	}
+	rows.Close()
+	if c.err = rows.Err(); c.err != nil || len(c.loops) == 0 {
+		return c
+	}
+	var ids []int64
+	for i := range c.loops {
+		if i == 0 || c.loops[i].ClaimID != c.loops[i-1].ClaimID {
+			ids = append(ids, c.loops[i].ClaimID)
+		}
+	}
+	c.lines = make(map[int64]*rawLine, len(c.loops)*maxLinesPerCLM)
+	lrows, err := tx.QueryContext(ctx, exportLoopLinesQuery, pq.Array(ids))
+	if err != nil {
+		c.err = fmt.Errorf("export lines: %w", err)
+		return c
+	}
+	defer lrows.Close()
+	all := make([]rawLine, 0, len(c.loops)*maxLinesPerCLM)
+	for lrows.Next() {
+		var l rawLine
+		if err := lrows.Scan(&l.ID, &l.ServiceCode, &l.DOS, &l.Units, &l.Charge, &l.UnitsAllowed, &l.Paid, &l.Auth); err != nil {
+			c.err = fmt.Errorf("export line: %w", err)
+			return c
+		}
+		all = append(all, l)
+	}
+	if c.err = lrows.Err(); c.err != nil {
+		return c
+	}
+	for i := range all {
+		c.lines[all[i].ID] = &all[i]
+	}
+	return c
+}
+
 func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progress Progress) (figures, error) {
 	var fig figures
 	var p Parties
@@ -436,64 +498,48 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 	if err != nil {
 		return fig, err
 	}
-	var last loop
-	loops := make([]loop, 0, exportChunk)
-	for {
-		loops = loops[:0]
-		rows, err := tx.QueryContext(ctx, exportLoopsQuery, b.ID, last.ProviderID, last.ClaimID, last.Part, exportChunk)
-		if err != nil {
-			return fig, fmt.Errorf("export claims: %w", err)
-		}
-		for rows.Next() {
-			var c loop
-			if err := rows.Scan(&c.ProviderID, &c.ClaimID, &c.Part, &c.CLM01, &c.Frequency, &c.OriginalRef, &c.PriorAuth, &c.POS,
-				&c.Diagnoses, &c.SubscriberLast, &c.SubscriberFirst, &c.MedicaidID, &c.DOB, &c.Gender, &c.Addr1, &c.City, &c.State,
-				&c.Zip, &c.RenderingNPI, &c.RenderingLast, &c.RenderingFirst, &c.LineIDs, &c.LegacySV1); err != nil {
-				rows.Close()
-				return fig, fmt.Errorf("export claim: %w", err)
+	// The next chunk is read while this one is written: the database and
+	// the writer (with the checker behind it) work at once instead of in
+	// turn. One goroutine uses the transaction; the writer only gets chunks.
+	chunks := make(chan loopChunk, 1)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	defer func() {
+		// The reader must be off the transaction before anyone else uses it.
+		close(stop)
+		<-done
+	}()
+	go func() {
+		defer close(done)
+		defer close(chunks)
+		var last loop
+		for {
+			c := readLoopChunk(ctx, tx, b.ID, last)
+			select {
+			case chunks <- c:
+			case <-stop:
+				return
 			}
-			loops = append(loops, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fig, err
-		}
-		if len(loops) == 0 {
-			break
-		}
-		var ids []int64
-		for i := range loops {
-			if i == 0 || loops[i].ClaimID != loops[i-1].ClaimID {
-				ids = append(ids, loops[i].ClaimID)
+			if c.err != nil || len(c.loops) == 0 {
+				return
 			}
+			last = c.loops[len(c.loops)-1]
 		}
-		raw := make(map[int64]*rawLine, len(loops)*maxLinesPerCLM)
-		lrows, err := tx.QueryContext(ctx, exportLoopLinesQuery, pq.Array(ids))
-		if err != nil {
-			return fig, fmt.Errorf("export lines: %w", err)
+	}()
+	lines := make([]loopLine, 0, maxLinesPerCLM)
+	for ch := range chunks {
+		if ch.err != nil {
+			return fig, ch.err
 		}
-		for lrows.Next() {
-			var l rawLine
-			if err := lrows.Scan(&l.ID, &l.ServiceCode, &l.DOS, &l.Units, &l.Charge, &l.UnitsAllowed, &l.Paid, &l.Auth); err != nil {
-				lrows.Close()
-				return fig, fmt.Errorf("export line: %w", err)
-			}
-			raw[l.ID] = &l
-		}
-		lrows.Close()
-		if err := lrows.Err(); err != nil {
-			return fig, err
-		}
-		lines := make([]loopLine, 0, maxLinesPerCLM)
-		for i := range loops {
-			c := &loops[i]
+		for i := range ch.loops {
+			c := &ch.loops[i]
 			prov, ok := provs[c.ProviderID]
 			if !ok {
 				return fig, fmt.Errorf("batch %d froze no provider %d", b.ID, c.ProviderID)
 			}
 			lines = lines[:0]
 			for _, id := range c.LineIDs {
-				r, ok := raw[id]
+				r, ok := ch.lines[id]
 				if !ok {
 					return fig, fmt.Errorf("batch %d: loop %d of claim %d lists line %d, which is not a billable line of the claim",
 						b.ID, c.Part, c.ClaimID, id)
@@ -522,7 +568,6 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 				progress(fig.lines)
 			}
 		}
-		last = loops[len(loops)-1]
 	}
 	fig.paid = fig.billed // the 837P bills exactly what was found payable
 	progress(fig.lines)

@@ -75,7 +75,7 @@ func runBench(ctx context.Context, cfg config, args []string, out, errOut io.Wri
 	fs.IntVar(&b.clients, "clients", 2000, "bench clients to create")
 	fs.IntVar(&b.bulkSize, "bulk-claims", 1000, "claims per bulk request")
 	fs.IntVar(&b.lines, "bulk-lines", 10, "lines per bulk claim")
-	fs.StringVar(&b.profile, "cpuprofile", "", "write the server's CPU profile over the whole run to this file")
+	fs.StringVar(&b.profile, "cpuprofile", "", "write the server's CPU profile over the whole run to this file (the close phase's to FILE.close)")
 	fs.BoolVar(&b.keep, "keep", false, "keep the scratch database afterwards")
 	fs.StringVar(&b.only, "phases", "bulk,single1,single8,single32,vouchers,pgbench,close", "which phases to run, comma-separated")
 	fs.IntVar(&b.closeLines, "close-lines", 1000000, "lines in the batch the close phase closes")
@@ -170,7 +170,7 @@ func (b *bench) run(ctx context.Context) error {
 	if b.wants("close") {
 		srv.stop() // the close phase has the server's database to itself
 		b.logf("closing an 837P batch of %d lines on a scratch database", b.closeLines)
-		r, err := benchClose(ctx, b.cfg, b.closeLines, b.logf)
+		r, err := benchClose(ctx, b.cfg, b.closeLines, b.profile, b.logf)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"runtime/pprof"
 
 	"flag"
 	"fmt"
@@ -226,7 +227,7 @@ type closeResult struct {
 // the same server it writes lines paid and billable on the 837P route (in
 // SQL, as `rss bench export` does) and times closing them into one batch,
 // its file written and checked, as finance's POST /v1/batches does.
-func benchClose(ctx context.Context, cfg config, lines int, logf func(string, ...any)) (closeResult, error) {
+func benchClose(ctx context.Context, cfg config, lines int, profile string, logf func(string, ...any)) (closeResult, error) {
 	if lines < 50 || lines > 5000000 {
 		return closeResult{}, fmt.Errorf("-close-lines must be between 50 and 5000000")
 	}
@@ -243,6 +244,17 @@ func benchClose(ctx context.Context, cfg config, lines int, logf func(string, ..
 	logf("%d lines written in %s", lines/50*50, time.Since(start).Round(time.Millisecond))
 	b := billing.New(db, time.Now, cfg.Location)
 	fin := access.WithActor(ctx, access.Actor{Role: access.RoleFinance, KeyID: keyOf(ctx, db, access.RoleFinance), RequestID: "bench"})
+	if profile != "" {
+		f, err := os.Create(profile + ".close")
+		if err != nil {
+			return closeResult{}, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return closeResult{}, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start = time.Now()
 	bt, err := b.CreateBatch(fin, billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: today})
 	if err != nil {

@@ -31,16 +31,34 @@ CREATE UNIQUE INDEX batch_claims_lines_once ON batch_claims (claim_id) WHERE lin
 DROP INDEX claim_lines_billable_idx;
 CREATE INDEX claim_lines_billable_idx ON claim_lines (claim_id, date_of_service) WHERE billable;
 
+-- What a batch_claims row names is checked with it, once per statement: a
+-- batch takes tens of thousands of claims at once, and three foreign keys
+-- ran three queries per row. The claim must exist with the provider the
+-- row says (stronger than the two keys were), and the batch must exist;
+-- the keys' other half holds because claims, providers and batches are
+-- never deleted (claims_kept, batches_immutable, and providers are only
+-- deactivated).
+ALTER TABLE batch_claims
+    DROP CONSTRAINT batch_claims_claim_fkey,
+    DROP CONSTRAINT batch_claims_provider_fkey,
+    DROP CONSTRAINT batch_claims_batch_fkey;
+
 -- +goose StatementBegin
 CREATE FUNCTION batch_claims_check_lines() RETURNS trigger
 LANGUAGE plpgsql SET enable_seqscan = off AS $$
-DECLARE
-    bad bigint;
 BEGIN
-    SELECT n.claim_id INTO bad FROM new_claims n
-    WHERE n.lines <> (SELECT count(*) FROM claim_lines l WHERE l.claim_id = n.claim_id AND l.billable)
-    LIMIT 1;
-    IF bad IS NOT NULL THEN
+    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT batch_id FROM new_claims) d
+               WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = d.batch_id)) THEN
+        RAISE EXCEPTION 'insert on batch_claims names a batch that does not exist'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'batch_claims_batch_fkey', TABLE = 'batch_claims';
+    END IF;
+    IF EXISTS (SELECT 1 FROM new_claims n
+               WHERE (SELECT c.provider_id FROM claims c WHERE c.id = n.claim_id) IS DISTINCT FROM n.provider_id) THEN
+        RAISE EXCEPTION 'insert on batch_claims names a claim that does not exist, or not of that provider'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'batch_claims_claim_fkey', TABLE = 'batch_claims';
+    END IF;
+    IF EXISTS (SELECT 1 FROM new_claims n
+               WHERE n.lines <> (SELECT count(*) FROM claim_lines l WHERE l.claim_id = n.claim_id AND l.billable)) THEN
         RAISE EXCEPTION 'a batch takes every billable line of a claim or none'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'batch_claims_take_whole_claims', TABLE = 'batch_claims';
     END IF;
@@ -140,6 +158,10 @@ DROP TRIGGER claim_lines_batched_kept_insert ON claim_lines;
 DROP FUNCTION claim_lines_refuse_batched_change();
 DROP TRIGGER batch_claims_take_whole_claims ON batch_claims;
 DROP FUNCTION batch_claims_check_lines();
+ALTER TABLE batch_claims
+    ADD CONSTRAINT batch_claims_batch_fkey FOREIGN KEY (batch_id) REFERENCES batches (id),
+    ADD CONSTRAINT batch_claims_claim_fkey FOREIGN KEY (claim_id) REFERENCES claims (id),
+    ADD CONSTRAINT batch_claims_provider_fkey FOREIGN KEY (provider_id) REFERENCES providers (id);
 DROP INDEX claim_lines_billable_idx;
 CREATE INDEX claim_lines_billable_idx ON claim_lines (provider_id, date_of_service) WHERE billable;
 DROP INDEX batch_claims_lines_once;
