@@ -199,6 +199,14 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 			{insertServicesQuery, RouteMedicaid837P, nil},
 			{insertLoopsQuery, RouteMedicaid837P, nil},
 		}
+		// Every step below reads the batch's temporary table whole and
+		// probes other tables by key. On a young database the statistics
+		// may still say batch_claims is empty, and a plan that scans it for
+		// each of a batch's claims (whether it was reported before) took
+		// two seconds for 20,000 claims: probes by index only.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+			return err
+		}
 		for _, st := range steps {
 			if st.only != "" && st.only != n.PayerRoute {
 				continue
@@ -206,6 +214,9 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 			if _, err := tx.ExecContext(ctx, st.q, append([]any{id}, st.extra...)...); err != nil {
 				return fmt.Errorf("create batch %d: %w", id, err)
 			}
+		}
+		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan TO DEFAULT`); err != nil {
+			return err
 		}
 		if n.PayerRoute == RouteMedicaid837P {
 			if err := s.disclosures(ctx, tx, id); err != nil {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"syscall"
@@ -35,6 +36,15 @@ configuration is read from the environment; see README.md.
 `
 
 func main() {
+	// rss keeps little alive (tens of MB: caches, prepared statements, one
+	// chunk of a file) and allocates fast (JSON, rows, segments): at the
+	// default GOGC=100 collecting took a third of a batch close's CPU.
+	// Collecting at four times the live heap keeps memory small and flat
+	// and measured 5.1 s against 6-8.7 s for closing a million lines. GOGC
+	// in the environment still decides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
