@@ -255,6 +255,7 @@ func benchClose(ctx context.Context, cfg config, lines int, profile string, logf
 		}
 		defer pprof.StopCPUProfile()
 	}
+	serverGC() // the close runs here as it would in `rss serve`
 	start = time.Now()
 	bt, err := b.CreateBatch(fin, billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: today})
 	if err != nil {
