@@ -112,9 +112,7 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 	if !programCodeFormat.MatchString(n.Code) {
 		v.Add("code", "invalid_format", "code must be a capital letter then 1-9 capital letters or digits")
 	}
-	if blank(n.Name) {
-		v.Add("name", "required", "name is required")
-	}
+	checkIdentity(v, []fieldCheck{anyText("name", n.Name)})
 	oneOf(v, "funding", n.Funding, fundings)
 	oneOf(v, "payer_route", n.PayerRoute, payerRoutes)
 	if (n.Funding == "medicaid") != (n.PayerRoute == "medicaid_837p") {
@@ -230,9 +228,7 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 	if blank(n.ProgramCode) {
 		v.Add("program_code", "required", "program_code is required")
 	}
-	if blank(n.Name) {
-		v.Add("name", "required", "name is required")
-	}
+	checkIdentity(v, []fieldCheck{anyText("name", n.Name)})
 	oneOf(v, "unit", n.Unit, units)
 	if !validAmount(n.Rate) {
 		v.Add("rate", "out_of_range", "rate must be positive, at most %s, with at most two decimals", maxAmount.StringFixed(2))
@@ -339,9 +335,7 @@ func (s *Service) AddRate(ctx context.Context, service string, n NewRate) (vouch
 	if n.EffectiveFrom.IsZero() {
 		v.Add("effective_from", "required", "effective_from is required")
 	}
-	if blank(n.Reason) {
-		v.Add("reason", "required", "reason is required")
-	}
+	checkIdentity(v, []fieldCheck{anyText("reason", n.Reason)})
 	if err := v.Err(); err != nil {
 		return vouchers.ServiceRate{}, err
 	}
@@ -448,9 +442,7 @@ func (s *Service) CreateCatchmentArea(ctx context.Context, n NewCatchmentArea) (
 	if !areaCodeFormat.MatchString(n.Code) {
 		v.Add("code", "invalid_format", "code must be lower-case letters and underscores")
 	}
-	if blank(n.Name) {
-		v.Add("name", "required", "name is required")
-	}
+	checkIdentity(v, []fieldCheck{anyText("name", n.Name)})
 	if err := v.Err(); err != nil {
 		return AreaWithPrograms{}, err
 	}
@@ -486,6 +478,8 @@ func (s *Service) UpdateCatchmentArea(ctx context.Context, code string, p Catchm
 	v := &rss.ValidationError{}
 	if p.Name.Set && (p.Name.Null || blank(p.Name.Value)) {
 		v.Add("name", "required", "name cannot be blank")
+	} else if p.Name.Set {
+		checkFreeText(v, "name", &p.Name.Value)
 	}
 	if p.Programs.Set && p.Programs.Null {
 		v.Add("programs", "required", "programs cannot be null; send [] to clear")

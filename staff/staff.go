@@ -12,6 +12,7 @@ import (
 	"rss/access"
 	"rss/pg"
 	"rss/vouchers"
+	"rss/x12"
 )
 
 // Staff is a staff member with every record that qualifies them, each
@@ -45,7 +46,6 @@ type Patch struct {
 
 // Bounds that tell a plausible record from a typing error.
 const (
-	maxName          = 100
 	minWorkingAge    = 14 // years at employment start
 	maxHireAheadDays = 366
 )
@@ -231,13 +231,19 @@ func load(ctx context.Context, ext pg.Ext, id int64) (Staff, error) {
 func (s *Service) validate(r *staffRow) *rss.ValidationError {
 	v := &rss.ValidationError{}
 	today := s.today()
-	for _, f := range []struct{ field, value string }{{"first_name", r.FirstName}, {"last_name", r.LastName}} {
-		switch {
-		case f.value == "":
+	// A staff member with an NPI is the 837P's rendering provider (NM1*82):
+	// the name is held to what NM104 and NM103 carry, as a client's is, so
+	// a character the file cannot carry is refused here and not found when
+	// a batch cannot close.
+	for _, f := range []struct {
+		field, value string
+		el           x12.Element
+	}{{"first_name", r.FirstName, x12.PersonFirstName}, {"last_name", r.LastName, x12.PersonLastName}} {
+		if f.value == "" {
 			v.Add(f.field, "required", "%s is required", f.field)
-		case len([]rune(f.value)) > maxName:
-			v.Add(f.field, "too_long", "%s is longer than %d characters", f.field, maxName)
+			continue
 		}
+		vouchers.CheckElement(v, f.field, f.value, f.el)
 	}
 	if strings.TrimSpace(r.Role) == "" {
 		v.Add("role", "required", "role is required")

@@ -1,0 +1,131 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Issue 9 acceptance: what the registry and the staff records take in is
+// held to what it is written to. A provider's name and address are the
+// 837P's billing provider (NM1*85, N3, N4) and a staff member's name its
+// rendering provider (NM1*82): before, an admin's typo of "~" in one
+// agency's name was stored, and from then on every Medicaid batch, of every
+// agency, was refused 409 batch_file_invalid until someone found the name.
+// Free text (notes, reasons, names of programs, services and areas,
+// issuers, document references) refuses control characters, as the rest of
+// the house does.
+
+func TestRegistryTextThe837PCannotCarryIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	withField := func(k string, v any) map[string]any {
+		b := newProviderBody("NHRN", goodNPI)
+		b[k] = v
+		return b
+	}
+	prov := itPath("/v1/reference/providers/%d", hra)
+	cases := []struct {
+		name, method, path string
+		body               any
+		field, code        string
+	}{
+		{"name with the segment terminator", http.MethodPost, "/v1/reference/providers", withField("name", "New Haven~Recovery"), "name", "invalid_character"},
+		{"name with an element separator", http.MethodPost, "/v1/reference/providers", withField("name", "New Haven*Recovery"), "name", "invalid_character"},
+		{"name with a control character", http.MethodPost, "/v1/reference/providers", withField("name", "New Haven\u0007Recovery"), "name", "invalid_character"},
+		{"name longer than NM103", http.MethodPost, "/v1/reference/providers", withField("name", strings.Repeat("N", 61)), "name", "too_long"},
+		{"street with a repetition separator", http.MethodPost, "/v1/reference/providers", withField("address_line1", "200 Orange^Street"), "address_line1", "invalid_character"},
+		{"second line with a component separator", http.MethodPost, "/v1/reference/providers", withField("address_line2", "Suite:4"), "address_line2", "invalid_character"},
+		{"second line blank", http.MethodPost, "/v1/reference/providers", withField("address_line2", " "), "address_line2", "required"},
+		{"one-letter city", http.MethodPost, "/v1/reference/providers", withField("city", "N"), "city", "too_short"},
+		{"contact with a control character", http.MethodPost, "/v1/reference/providers", withField("contact_name", "Avery\u0001Quinn"), "contact_name", "invalid_character"},
+		{"agreement note with a control character", http.MethodPost, "/v1/reference/providers",
+			withField("agreement", map[string]any{"start_date": day(-1), "note": "signed\u0000"}), "agreement.note", "invalid_character"},
+		{"patch name with the segment terminator", http.MethodPatch, prov, map[string]any{"name": "Hartford~Recovery"}, "name", "invalid_character"},
+		{"patch street too long", http.MethodPatch, prov, map[string]any{"address_line1": strings.Repeat("9", 56)}, "address_line1", "too_long"},
+		{"patch city with a control character", http.MethodPatch, prov, map[string]any{"city": "Hart\u001bford"}, "city", "invalid_character"},
+		{"renewal note with a control character", http.MethodPost, prov + "/agreements",
+			map[string]any{"start_date": day(4000), "note": "renewal\u0007"}, "body.note", "invalid_character"},
+		{"deactivation reason with a control character", http.MethodPost, prov + "/deactivate", map[string]any{"reason": "closed\u0007"}, "reason", "invalid_character"},
+		{"rate reason with a control character", http.MethodPost, "/v1/reference/services/ATR-CM/rates",
+			map[string]any{"rate": "16.00", "effective_from": day(40), "reason": "FY27\u0007"}, "reason", "invalid_character"},
+		{"program name with a control character", http.MethodPost, "/v1/reference/programs", map[string]any{"code": "QAP", "name": "QA\u0001",
+			"funding": "state", "payer_route": "payment_register", "filing_limit_days": 90}, "name", "invalid_character"},
+		{"service name with a control character", http.MethodPost, "/v1/reference/services", map[string]any{"code": "EMP-WFD", "program_code": "EMP",
+			"name": "Work\u0001for a day", "unit": "day", "rate": "85.00", "per_voucher_max": 20}, "name", "invalid_character"},
+		{"area name with a control character", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "qa_area", "name": "QA\u0001"},
+			"name", "invalid_character"},
+		{"area renamed with a control character", http.MethodPatch, "/v1/reference/catchment-areas/hartford", map[string]any{"name": "Hart\u0001ford"},
+			"name", "invalid_character"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.do(req{Method: c.method, Path: c.path, Key: keyAdmin, Body: c.body}), http.StatusUnprocessableEntity, "validation_failed")
+				require.Contains(t, itFieldErrors(t, p), c.field, "%v", p)
+				assert.Equal(t, c.code, itFieldCode(p, c.field), "%v", p)
+			})
+		})
+	}
+
+	// What the file carries still goes in, trimmed.
+	body := newProviderBody("NHRN", goodNPI)
+	body["name"] = "St. Mary's Recovery & Wellness, Inc. (New Haven)"
+	body["address_line1"] = " 200 Orange Street "
+	body["address_line2"] = "Suite #4"
+	r := e.post(keyAdmin, "/v1/reference/providers", body)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	p := r.JSON(t)
+	assert.Equal(t, "200 Orange Street", p["address_line1"])
+	assert.Equal(t, "Suite #4", p["address_line2"])
+}
+
+func TestStaffTextThe837PCannotCarryIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	okafor := e.demo.Staff["Okafor"]
+	var pending int64
+	require.NoError(t, e.db.GetContext(t.Context(), &pending, `SELECT id FROM staff_credentials WHERE staff_id = $1 AND verification_status = 'pending'
+		ORDER BY id LIMIT 1`, okafor))
+	hire := func(first, last string) map[string]any {
+		return map[string]any{"first_name": first, "last_name": last, "role": "case_manager", "date_of_birth": "1988-08-08", "employment_start": day(-1)}
+	}
+	staffPath := itPath("/v1/providers/%d/staff", hra)
+	cases := []struct {
+		name, method, path string
+		body               any
+		field, code        string
+	}{
+		{"first name with the segment terminator", http.MethodPost, staffPath, hire("Dana~", "Reyes"), "first_name", "invalid_character"},
+		{"last name with an element separator", http.MethodPost, staffPath, hire("Dana", "Re*yes"), "last_name", "invalid_character"},
+		{"first name with a control character", http.MethodPost, staffPath, hire("Da\u0001na", "Reyes"), "first_name", "invalid_character"},
+		{"first name longer than NM104", http.MethodPost, staffPath, hire(strings.Repeat("D", 36), "Reyes"), "first_name", "too_long"},
+		{"patch last name with a control character", http.MethodPatch, itPath("/v1/staff/%d", okafor), map[string]any{"last_name": "Oka\u0007for"},
+			"last_name", "invalid_character"},
+		{"issuer with a control character", http.MethodPost, itPath("/v1/staff/%d/credentials", okafor),
+			map[string]any{"type": "CADC", "issuer": "IB\u0001ADCC", "valid_from": day(-1)}, "issuer", "invalid_character"},
+		{"check agency with a control character", http.MethodPost, itPath("/v1/staff/%d/background-checks", okafor),
+			map[string]any{"checked_on": day(-5), "result": "passed", "agency": "DCF\u0000"}, "agency", "invalid_character"},
+		{"document reference with a control character", http.MethodPost, itPath("/v1/staff-records/credentials/%d/verify", pending),
+			map[string]any{"document_reference": "file\u0007"}, "document_reference", "invalid_character"},
+		{"rejection reason with a control character", http.MethodPost, itPath("/v1/staff-records/credentials/%d/reject", pending),
+			map[string]any{"reason": "forged\u001b"}, "reason", "invalid_character"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.do(req{Method: c.method, Path: c.path, Key: keyAdmin, Body: c.body}), http.StatusUnprocessableEntity, "validation_failed")
+				require.Contains(t, itFieldErrors(t, p), c.field, "%v", p)
+				assert.Equal(t, c.code, itFieldCode(p, c.field), "%v", p)
+			})
+		})
+	}
+
+	r := e.post(keyHRA, staffPath, hire("Mary-Kate", "O'Brien Jr."))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}
