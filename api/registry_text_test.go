@@ -129,3 +129,40 @@ func TestStaffTextThe837PCannotCarryIsRefused(t *testing.T) {
 	r := e.post(keyHRA, staffPath, hire("Mary-Kate", "O'Brien Jr."))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 }
+
+// A program's day counts are bounded (ten years): before, an admin could
+// set inactivate_after_days or a GPRA window to 2147483647, and from then
+// on the authorization list and the GPRA follow-up report answered 500
+// (the dates computed from them left the calendar).
+func TestProgramDayCountsBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, body := range []map[string]any{
+		{"inactivate_after_days": 2147483647},
+		{"inactivate_after_days": 3661},
+		{"gpra_followup_open_days": 2147483640, "gpra_followup_close_days": 2147483647},
+		{"voucher_validity_days": 100000},
+		{"filing_limit_days": 3661},
+	} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.patch(keyAdmin, "/v1/reference/programs/ATR", body), http.StatusUnprocessableEntity, "validation_failed")
+			for f := range body {
+				assert.Equal(t, "out_of_range", itFieldCode(p, f), "%v", p)
+			}
+		})
+	}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, "/v1/reference/programs", map[string]any{"code": "QAP", "name": "QA",
+			"funding": "state", "payer_route": "payment_register", "filing_limit_days": 90, "los_max_days": 2147483647}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "out_of_range", itFieldCode(p, "los_max_days"), "%v", p)
+	})
+
+	// At the bound every read that computes a date from them still answers.
+	r := e.patch(keyAdmin, "/v1/reference/programs/ATR", map[string]any{"inactivate_after_days": 3660,
+		"gpra_followup_open_days": 3600, "gpra_followup_close_days": 3660})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	for _, path := range []string{"/v1/authorizations?status=inactive", "/v1/authorizations?status=active", "/v1/reports/gpra-follow-up"} {
+		assert.Equal(t, http.StatusOK, e.get(keyReviewer, path).Status, path)
+	}
+}

@@ -95,6 +95,13 @@ func optPositive(v *rss.ValidationError, field string, p *int, min int) {
 	}
 }
 
+// optDays checks an optional day count of a program (vouchers.MaxProgramDays).
+func optDays(v *rss.ValidationError, field string, p *int, min int) {
+	if p != nil && (*p < min || *p > vouchers.MaxProgramDays) {
+		v.Add(field, "out_of_range", "%s must be null or between %d and %d", field, min, vouchers.MaxProgramDays)
+	}
+}
+
 // VoucherRules lists the voucher rules a program's rule set chooses from.
 func (s *Service) VoucherRules(ctx context.Context) ([]adjudication.VoucherRule, error) {
 	if _, err := access.ActorFrom(ctx); err != nil {
@@ -121,15 +128,15 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 	if n.ZeroReject && n.Clinical {
 		v.Add("zero_reject", "conflict", "a zero-reject program cannot be clinical")
 	}
-	if n.FilingLimitDays <= 0 || n.FilingLimitDays > maxInt {
-		v.Add("filing_limit_days", "out_of_range", "filing_limit_days must be between 1 and %d", maxInt)
+	if n.FilingLimitDays <= 0 || n.FilingLimitDays > vouchers.MaxProgramDays {
+		v.Add("filing_limit_days", "out_of_range", "filing_limit_days must be between 1 and %d", vouchers.MaxProgramDays)
 	}
-	optPositive(v, "voucher_validity_days", n.VoucherValidityDays, 1)
-	optPositive(v, "los_max_days", n.LOSMaxDays, 1)
-	optPositive(v, "retro_limit_days", n.RetroLimitDays, 0)
-	optPositive(v, "gpra_followup_open_days", n.GPRAFollowupOpenDays, 1)
-	optPositive(v, "gpra_followup_close_days", n.GPRAFollowupCloseDays, 1)
-	optPositive(v, "gpra_discharge_days", n.GPRADischargeDays, 1)
+	optDays(v, "voucher_validity_days", n.VoucherValidityDays, 1)
+	optDays(v, "los_max_days", n.LOSMaxDays, 1)
+	optDays(v, "retro_limit_days", n.RetroLimitDays, 0)
+	optDays(v, "gpra_followup_open_days", n.GPRAFollowupOpenDays, 1)
+	optDays(v, "gpra_followup_close_days", n.GPRAFollowupCloseDays, 1)
+	optDays(v, "gpra_discharge_days", n.GPRADischargeDays, 1)
 	if n.GPRARequired {
 		if n.GPRAFollowupOpenDays == nil || n.GPRAFollowupCloseDays == nil || n.GPRADischargeDays == nil {
 			v.Add("gpra_required", "windows_required", "a GPRA program needs gpra_followup_open_days, gpra_followup_close_days and gpra_discharge_days")
