@@ -166,3 +166,28 @@ func TestProgramDayCountsBounded(t *testing.T) {
 		assert.Equal(t, http.StatusOK, e.get(keyReviewer, path).Status, path)
 	}
 }
+
+// A service of a Medicaid program needs its procedure code. Before, one
+// added without it was authorized and paid, and then every Medicaid batch,
+// of every agency, was refused 409 batch_file_invalid ("service ... has no
+// procedure code for the 837P") until the catalog was corrected.
+func TestMedicaidServiceNeedsProcedureCode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := map[string]any{"code": "MHW-PS", "program_code": "MHW", "name": "Peer support", "unit": "15min", "rate": "10.00",
+		"per_voucher_max": 40}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, "/v1/reference/services", body), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "required", itFieldCode(p, "procedure_code"), "%v", p)
+		p = requireProblem(t, e.patch(keyAdmin, "/v1/reference/services/MHW-RA", map[string]any{"procedure_code": nil, "procedure_qualifier": nil}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "required", itFieldCode(p, "procedure_code"), "%v", p)
+	})
+	body["procedure_qualifier"], body["procedure_code"] = "HC", "H0038"
+	r := e.post(keyAdmin, "/v1/reference/services", body)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	// A register program's service needs none.
+	r = e.post(keyAdmin, "/v1/reference/services", map[string]any{"code": "EMP-WFD", "program_code": "EMP", "name": "Work for a day",
+		"unit": "day", "rate": "85.00", "per_voucher_max": 20})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}

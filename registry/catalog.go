@@ -278,13 +278,21 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 	a, _ := access.ActorFrom(ctx)
 	var out vouchers.CatalogService
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		var program string
-		err := tx.GetContext(ctx, &program, `SELECT code FROM programs WHERE code = $1`, n.ProgramCode)
+		var route string
+		err := tx.GetContext(ctx, &route, `SELECT payer_route FROM programs WHERE code = $1`, n.ProgramCode)
 		if errors.Is(err, pg.ErrNoRows) {
 			return rss.Invalid("program_code", "unknown_id", "no program %q", n.ProgramCode)
 		}
 		if err != nil {
 			return err
+		}
+		// A line of a Medicaid program is billed on the 837P, whose SV101
+		// is the procedure code: without one the service would be
+		// authorized and paid, and then no Medicaid batch of any agency
+		// could close until the catalog was corrected.
+		if route == "medicaid_837p" && n.ProcedureCode == nil {
+			return rss.Invalid("procedure_code", "required",
+				"a service of %s is billed on the 837P and needs procedure_code and procedure_qualifier", n.ProgramCode)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO services (code, program_code, name, unit, per_voucher_max, per_episode_max,
 				procedure_qualifier, procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage)

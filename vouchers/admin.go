@@ -123,6 +123,17 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("%w: service %q", rss.ErrNotFound, code)
 		}
+		// A Medicaid program's service keeps its procedure code: the 837P
+		// cannot bill a line without one (see registry.CreateService).
+		var noProcedure bool
+		if err := tx.GetContext(ctx, &noProcedure, `SELECT EXISTS (SELECT 1 FROM services s
+				JOIN programs p ON p.code = s.program_code AND p.payer_route = 'medicaid_837p'
+				WHERE s.code = $1 AND s.procedure_code IS NULL)`, code); err != nil {
+			return err
+		}
+		if noProcedure {
+			return rss.Invalid("procedure_code", "required", "a service of a Medicaid program is billed on the 837P and needs a procedure code")
+		}
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "service", EntityID: code, Purpose: "reference_data"}); err != nil {
 			return err
 		}
