@@ -191,3 +191,62 @@ func TestMedicaidServiceNeedsProcedureCode(t *testing.T) {
 		"unit": "day", "rate": "85.00", "per_voucher_max": 20})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 }
+
+// A provider key sees that the department verified a record, when and
+// against which document, but not the MSC's key ids, as in an
+// authorization's history. Before, GET /v1/staff/{id} and the agency's
+// staff list showed the admin's reviewed_by_key_id to the agency.
+func TestStaffRecordsHideMSCKeysFromProviders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	okafor := e.demo.Staff["Okafor"]
+	r := e.post(keyHRA, itPath("/v1/staff/%d/credentials", okafor), map[string]any{"type": "CADC", "issuer": "IBADCC", "valid_from": day(-1)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	own := itID(t, r)
+	r = e.post(keyAdmin, itPath("/v1/staff-records/credentials/%d/verify", own), map[string]any{"document_reference": "DOC-1"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, itPath("/v1/staff/%d/background-checks", okafor), map[string]any{"checked_on": day(-3), "result": "passed",
+		"agency": "DCF", "document_reference": "DOC-2"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	check := itID(t, r)
+
+	find := func(s map[string]any, list string, id int64) map[string]any {
+		for _, x := range s[list].([]any) {
+			if m := x.(map[string]any); int64(m["id"].(float64)) == id {
+				return m
+			}
+		}
+		t.Fatalf("no %s %d", list, id)
+		return nil
+	}
+	reads := map[string]func(key string) map[string]any{
+		"staff": func(key string) map[string]any { return e.get(key, itPath("/v1/staff/%d", okafor)).JSON(t) },
+		"list": func(key string) map[string]any {
+			for _, s := range itItems(t, e.get(key, itPath("/v1/reference/providers/%d/staff", hra))) {
+				if int64(s["id"].(float64)) == okafor {
+					return s
+				}
+			}
+			return nil
+		},
+		"patch": func(key string) map[string]any {
+			return e.patch(key, itPath("/v1/staff/%d", okafor), map[string]any{"last_name": "Okafor"}).JSON(t)
+		},
+	}
+	for name, read := range reads {
+		s := read(keyHRA)
+		require.NotNil(t, s, name)
+		c := find(s, "credentials", own)
+		assert.Nil(t, c["reviewed_by_key_id"], name)
+		assert.NotNil(t, c["submitted_by_key_id"], "%s: the agency's own key", name)
+		assert.Equal(t, "DOC-1", c["document_reference"], name)
+		b := find(s, "background_checks", check)
+		assert.Nil(t, b["reviewed_by_key_id"], name)
+		assert.Nil(t, b["submitted_by_key_id"], name)
+
+		s = read(keyAdmin)
+		assert.NotNil(t, find(s, "credentials", own)["reviewed_by_key_id"], name)
+		assert.NotNil(t, find(s, "background_checks", check)["submitted_by_key_id"], name)
+	}
+}

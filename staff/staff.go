@@ -198,6 +198,7 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		out, err = load(ctx, tx, id)
 		return err
 	})
+	out.ForActor(a)
 	return out, err
 }
 
@@ -212,6 +213,7 @@ func (s *Service) Get(ctx context.Context, id int64) (Staff, error) {
 	if errors.Is(err, rss.ErrNotFound) || (err == nil && !a.SeesProvider(out.ProviderID)) {
 		return Staff{}, fmt.Errorf("%w: staff %d", rss.ErrNotFound, id)
 	}
+	out.ForActor(a)
 	return out, err
 }
 
