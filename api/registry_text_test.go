@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -249,4 +250,54 @@ func TestStaffRecordsHideMSCKeysFromProviders(t *testing.T) {
 		assert.NotNil(t, find(s, "credentials", own)["reviewed_by_key_id"], name)
 		assert.NotNil(t, find(s, "background_checks", check)["submitted_by_key_id"], name)
 	}
+}
+
+// A double submit of a hire (two requests, two Idempotency-Keys) made two
+// staff members of one person. A second hire of someone the agency
+// employs is now a 409 staff_exists naming the record; six at once make
+// one; someone who left can be hired again.
+func TestStaffHireTwiceIsAConflict(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	path := itPath("/v1/providers/%d/staff", e.demo.Providers["HRA"])
+	hire := map[string]any{"first_name": "Dana", "last_name": "Reyes", "role": "case_manager", "date_of_birth": "1990-04-11",
+		"employment_start": day(-1)}
+	statuses := make([]int, 6)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = e.post(keyHRA, path, hire).Status
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, s := range statuses {
+		if s == http.StatusCreated {
+			created++
+		} else {
+			assert.Equal(t, http.StatusConflict, s)
+		}
+	}
+	require.Equal(t, 1, created, "%v", statuses)
+
+	again := map[string]any{"first_name": "DANA", "last_name": "reyes", "role": "recovery_specialist", "date_of_birth": "1990-04-11",
+		"employment_start": day(0)}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, path, again), http.StatusConflict, "staff_exists")
+		assert.NotContains(t, p["detail"], "Reyes", "the problem names the record, not the person")
+	})
+
+	// Another date of birth is another person; a departure frees a rehire.
+	other := map[string]any{"first_name": "Dana", "last_name": "Reyes", "role": "case_manager", "date_of_birth": "1991-04-11",
+		"employment_start": day(-1)}
+	require.Equal(t, http.StatusCreated, e.post(keyHRA, path, other).Status)
+	var id int64
+	require.NoError(t, e.db.GetContext(t.Context(), &id, `SELECT id FROM staff WHERE last_name = 'Reyes' AND date_of_birth = '1990-04-11'`))
+	r := e.patch(keyHRA, itPath("/v1/staff/%d", id), map[string]any{"employment_end": day(-1)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	again["role"] = "case_manager"
+	r = e.post(keyHRA, path, again)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 }

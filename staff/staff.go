@@ -88,6 +88,9 @@ func (s *Service) Create(ctx context.Context, providerID int64, n NewStaff) (Sta
 		if err := checkRefs(ctx, tx, &row); err != nil {
 			return err
 		}
+		if err := checkNotOnFile(ctx, tx, &row); err != nil {
+			return err
+		}
 		err := tx.GetContext(ctx, &row.ID, `INSERT INTO staff (provider_id, first_name, last_name, role, date_of_birth, npi,
 				supervisor_id, employment_start, employment_end)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, row.ProviderID, row.FirstName, row.LastName, row.Role,
@@ -274,6 +277,26 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 		v.Add("supervisor_id", "self", "a staff member cannot supervise themselves")
 	}
 	return v
+}
+
+// checkNotOnFile refuses a second hire of someone the agency employs:
+// the same name (letter case aside) and date of birth, with no departure
+// before the new start. A double submit (two requests, two Idempotency-Keys)
+// made two staff members of one person, their caseload and records split
+// between them. Someone who left may be hired again as a new record. The
+// caller holds the agency's lock, so two hires at once see each other.
+func checkNotOnFile(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
+	var id int64
+	err := tx.GetContext(ctx, &id, `SELECT id FROM staff WHERE provider_id = $1 AND lower(first_name) = lower($2)
+			AND lower(last_name) = lower($3) AND date_of_birth = $4 AND (employment_end IS NULL OR employment_end >= $5)
+		ORDER BY id LIMIT 1`, r.ProviderID, r.FirstName, r.LastName, r.DateOfBirth, r.EmploymentStart)
+	if errors.Is(err, pg.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return rss.Coded(rss.ErrConflict, "staff_exists", "staff %d of this agency has the same name and date of birth; change that record", id)
 }
 
 // lockAgency serializes changes to one agency's staff, so the supervision
