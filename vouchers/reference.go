@@ -566,7 +566,7 @@ func RuleStaff(s *Staff, staff map[int64]*Staff) *adjudication.Staff {
 	for _, b := range s.BackgroundChecks {
 		if !b.Verified() {
 			if b.Status == VerificationPending {
-				out.Pending = append(out.Pending, "background check")
+				out.Pending = append(out.Pending, adjudication.PendingBackgroundCheck)
 			}
 			continue
 		}
