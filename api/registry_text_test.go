@@ -301,3 +301,40 @@ func TestStaffHireTwiceIsAConflict(t *testing.T) {
 	r = e.post(keyHRA, path, again)
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 }
+
+// The primary case manager's agency discharged the client first: before,
+// the designation stayed on the discharged enrollment, a transfer from it
+// was a 409 already_discharged, and the agency carrying on was denied
+// NOT_PRIMARY_CASE_MANAGER on every case management request, with no way
+// out. A reviewer now moves the designation from the discharged enrollment.
+func TestTransferPrimaryAfterDischarge(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hraEnr := enrollmentOf(e, e.demo.Clients["Moreau/HRA"], "ATR")
+	bcsEnr := enrollmentOf(e, e.demo.Clients["Moreau/BCS"], "ATR")
+	bcs := e.demo.Providers["BCS"]
+	codes := func() []any {
+		v := itVoucher(t, e, keyBCS, e.demo.Clients["Moreau/BCS"], "ATR-CM", 8, 1, 20)
+		c, _ := v["reason_codes"].([]any)
+		return c
+	}
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", hraEnr), map[string]any{"discharge_date": day(0), "reason_code": "transferred",
+		"reason": "moved to Bridgeport"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Contains(t, codes(), "NOT_PRIMARY_CASE_MANAGER")
+
+	r = e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hraEnr), map[string]any{"to_provider_id": bcs,
+		"reason": "HRA discharged; BCS carries on"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	out := r.JSON(t)
+	assert.Equal(t, false, out["from"].(map[string]any)["primary_case_manager"])
+	assert.Equal(t, true, out["to"].(map[string]any)["primary_case_manager"])
+	assert.Equal(t, 0, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND primary_case_manager`, hraEnr))
+	assert.Equal(t, 1, itAudit(e, "transfer_primary", "enrollment", itStr(hraEnr)))
+	assert.Equal(t, 1, itAudit(e, "transfer_primary", "enrollment", itStr(bcsEnr)))
+	assert.NotContains(t, codes(), "NOT_PRIMARY_CASE_MANAGER")
+
+	// A discharged enrollment that does not hold it has nothing to give.
+	requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hraEnr), map[string]any{"to_provider_id": bcs,
+		"reason": "again"}), http.StatusConflict, "not_primary")
+}
