@@ -357,7 +357,7 @@ var lineDenials = []lineRule{
 				return CodeClaimStaffNotQualified, path
 			}
 			if IsMinorOn(&f.Client, dos, &f.Settings) && !BackgroundCleared(f.Staff, dos) {
-				return CodeClaimStaffNotQualified, f.Staff.unqualified("client is a minor; no passed background check before " + formatDate(dos))
+				return CodeClaimStaffNotQualified, f.Staff.uncleared("client is a minor; no passed background check before " + formatDate(dos))
 			}
 			return "", ""
 		}},

@@ -73,3 +73,18 @@ func TestQualifiedNamesPendingRecords(t *testing.T) {
 	var none *Staff
 	assert.Equal(t, "x", none.unqualified("x"))
 }
+
+// The background-check rules' detail names only the checks waiting for
+// verification: before, a minor's voucher denied BACKGROUND_CHECK_MISSING
+// said "pending verification: credential ISAS", which no verification of
+// a credential would have changed.
+func TestUnclearedNamesOnlyPendingChecks(t *testing.T) {
+	t.Parallel()
+	s := staffWith(nil, nil, nil)
+	s.Pending = []string{"credential ISAS", "experience target_population"}
+	assert.Equal(t, "no passed background check", s.uncleared("no passed background check"))
+	s.Pending = append(s.Pending, PendingBackgroundCheck)
+	assert.Equal(t, "no passed background check; pending verification: background check", s.uncleared("no passed background check"))
+	var none *Staff
+	assert.Equal(t, "x", none.uncleared("x"))
+}

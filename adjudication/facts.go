@@ -299,6 +299,29 @@ func (s *Staff) unqualified(why string) string {
 	return why + "; pending verification: " + strings.Join(s.Pending, ", ")
 }
 
+// uncleared is the background-check rules' trace detail: it names only
+// the background checks waiting for verification (a pending credential
+// has nothing to do with a check).
+func (s *Staff) uncleared(why string) string {
+	if s == nil {
+		return why
+	}
+	var checks []string
+	for _, p := range s.Pending {
+		if p == PendingBackgroundCheck {
+			checks = append(checks, p)
+		}
+	}
+	if len(checks) == 0 {
+		return why
+	}
+	return why + "; pending verification: " + strings.Join(checks, ", ")
+}
+
+// PendingBackgroundCheck is how a background check waiting for
+// verification is named in Staff.Pending.
+const PendingBackgroundCheck = "background check"
+
 // BackgroundCheck is one criminal background check.
 type BackgroundCheck struct {
 	CheckedOn time.Time `json:"checked_on"`

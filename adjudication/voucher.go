@@ -280,7 +280,7 @@ var voucherRules = []voucherRule{
 				return fire("client is a minor and no staff is named")
 			}
 			if !BackgroundCleared(f.Staff, f.Request.Start) {
-				return fire(f.Staff.unqualified("no passed background check before " + formatDate(f.Request.Start)))
+				return fire(f.Staff.uncleared("no passed background check before " + formatDate(f.Request.Start)))
 			}
 			return pass
 		}},

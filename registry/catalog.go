@@ -95,6 +95,13 @@ func optPositive(v *rss.ValidationError, field string, p *int, min int) {
 	}
 }
 
+// optDays checks an optional day count of a program (vouchers.MaxProgramDays).
+func optDays(v *rss.ValidationError, field string, p *int, min int) {
+	if p != nil && (*p < min || *p > vouchers.MaxProgramDays) {
+		v.Add(field, "out_of_range", "%s must be null or between %d and %d", field, min, vouchers.MaxProgramDays)
+	}
+}
+
 // VoucherRules lists the voucher rules a program's rule set chooses from.
 func (s *Service) VoucherRules(ctx context.Context) ([]adjudication.VoucherRule, error) {
 	if _, err := access.ActorFrom(ctx); err != nil {
@@ -112,9 +119,7 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 	if !programCodeFormat.MatchString(n.Code) {
 		v.Add("code", "invalid_format", "code must be a capital letter then 1-9 capital letters or digits")
 	}
-	if blank(n.Name) {
-		v.Add("name", "required", "name is required")
-	}
+	checkIdentity(v, []fieldCheck{anyText("name", n.Name)})
 	oneOf(v, "funding", n.Funding, fundings)
 	oneOf(v, "payer_route", n.PayerRoute, payerRoutes)
 	if (n.Funding == "medicaid") != (n.PayerRoute == "medicaid_837p") {
@@ -123,15 +128,15 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 	if n.ZeroReject && n.Clinical {
 		v.Add("zero_reject", "conflict", "a zero-reject program cannot be clinical")
 	}
-	if n.FilingLimitDays <= 0 || n.FilingLimitDays > maxInt {
-		v.Add("filing_limit_days", "out_of_range", "filing_limit_days must be between 1 and %d", maxInt)
+	if n.FilingLimitDays <= 0 || n.FilingLimitDays > vouchers.MaxProgramDays {
+		v.Add("filing_limit_days", "out_of_range", "filing_limit_days must be between 1 and %d", vouchers.MaxProgramDays)
 	}
-	optPositive(v, "voucher_validity_days", n.VoucherValidityDays, 1)
-	optPositive(v, "los_max_days", n.LOSMaxDays, 1)
-	optPositive(v, "retro_limit_days", n.RetroLimitDays, 0)
-	optPositive(v, "gpra_followup_open_days", n.GPRAFollowupOpenDays, 1)
-	optPositive(v, "gpra_followup_close_days", n.GPRAFollowupCloseDays, 1)
-	optPositive(v, "gpra_discharge_days", n.GPRADischargeDays, 1)
+	optDays(v, "voucher_validity_days", n.VoucherValidityDays, 1)
+	optDays(v, "los_max_days", n.LOSMaxDays, 1)
+	optDays(v, "retro_limit_days", n.RetroLimitDays, 0)
+	optDays(v, "gpra_followup_open_days", n.GPRAFollowupOpenDays, 1)
+	optDays(v, "gpra_followup_close_days", n.GPRAFollowupCloseDays, 1)
+	optDays(v, "gpra_discharge_days", n.GPRADischargeDays, 1)
 	if n.GPRARequired {
 		if n.GPRAFollowupOpenDays == nil || n.GPRAFollowupCloseDays == nil || n.GPRADischargeDays == nil {
 			v.Add("gpra_required", "windows_required", "a GPRA program needs gpra_followup_open_days, gpra_followup_close_days and gpra_discharge_days")
@@ -230,9 +235,7 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 	if blank(n.ProgramCode) {
 		v.Add("program_code", "required", "program_code is required")
 	}
-	if blank(n.Name) {
-		v.Add("name", "required", "name is required")
-	}
+	checkIdentity(v, []fieldCheck{anyText("name", n.Name)})
 	oneOf(v, "unit", n.Unit, units)
 	if !validAmount(n.Rate) {
 		v.Add("rate", "out_of_range", "rate must be positive, at most %s, with at most two decimals", maxAmount.StringFixed(2))
@@ -275,13 +278,21 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 	a, _ := access.ActorFrom(ctx)
 	var out vouchers.CatalogService
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		var program string
-		err := tx.GetContext(ctx, &program, `SELECT code FROM programs WHERE code = $1`, n.ProgramCode)
+		var route string
+		err := tx.GetContext(ctx, &route, `SELECT payer_route FROM programs WHERE code = $1`, n.ProgramCode)
 		if errors.Is(err, pg.ErrNoRows) {
 			return rss.Invalid("program_code", "unknown_id", "no program %q", n.ProgramCode)
 		}
 		if err != nil {
 			return err
+		}
+		// A line of a Medicaid program is billed on the 837P, whose SV101
+		// is the procedure code: without one the service would be
+		// authorized and paid, and then no Medicaid batch of any agency
+		// could close until the catalog was corrected.
+		if route == "medicaid_837p" && n.ProcedureCode == nil {
+			return rss.Invalid("procedure_code", "required",
+				"a service of %s is billed on the 837P and needs procedure_code and procedure_qualifier", n.ProgramCode)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO services (code, program_code, name, unit, per_voucher_max, per_episode_max,
 				procedure_qualifier, procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage)
@@ -339,9 +350,7 @@ func (s *Service) AddRate(ctx context.Context, service string, n NewRate) (vouch
 	if n.EffectiveFrom.IsZero() {
 		v.Add("effective_from", "required", "effective_from is required")
 	}
-	if blank(n.Reason) {
-		v.Add("reason", "required", "reason is required")
-	}
+	checkIdentity(v, []fieldCheck{anyText("reason", n.Reason)})
 	if err := v.Err(); err != nil {
 		return vouchers.ServiceRate{}, err
 	}
@@ -448,9 +457,7 @@ func (s *Service) CreateCatchmentArea(ctx context.Context, n NewCatchmentArea) (
 	if !areaCodeFormat.MatchString(n.Code) {
 		v.Add("code", "invalid_format", "code must be lower-case letters and underscores")
 	}
-	if blank(n.Name) {
-		v.Add("name", "required", "name is required")
-	}
+	checkIdentity(v, []fieldCheck{anyText("name", n.Name)})
 	if err := v.Err(); err != nil {
 		return AreaWithPrograms{}, err
 	}
@@ -486,6 +493,8 @@ func (s *Service) UpdateCatchmentArea(ctx context.Context, code string, p Catchm
 	v := &rss.ValidationError{}
 	if p.Name.Set && (p.Name.Null || blank(p.Name.Value)) {
 		v.Add("name", "required", "name cannot be blank")
+	} else if p.Name.Set {
+		checkFreeText(v, "name", &p.Name.Value)
 	}
 	if p.Programs.Set && p.Programs.Null {
 		v.Add("programs", "required", "programs cannot be null; send [] to clear")

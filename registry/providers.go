@@ -13,6 +13,7 @@ import (
 	"rss/access"
 	"rss/pg"
 	"rss/vouchers"
+	"rss/x12"
 )
 
 // NewProvider is an agency the MSC contracts with.
@@ -76,40 +77,65 @@ type fieldCheck struct {
 	ok    func(string) bool
 	code  string
 	msg   string
+	el    *x12.Element // the 837P element the value is written to, if any
 }
 
+// maxFreeText bounds the registry's free text (names of programs, services
+// and areas, contact names, notes, reasons), as the request decoder does.
+const maxFreeText = 4000
+
+// checkIdentity checks each value: required, then its format, or the 837P
+// element it is written to (the billing provider's name and address travel
+// in NM1*85, N3 and N4, so a character the file cannot carry is refused
+// here rather than found when a batch cannot close), or else as free text
+// (no control characters).
 func checkIdentity(v *rss.ValidationError, checks []fieldCheck) {
 	for _, c := range checks {
-		if blank(c.value) {
+		switch {
+		case blank(c.value):
 			v.Add(c.field, "required", "%s is required", c.field)
-			continue
+		case c.el != nil:
+			vouchers.CheckElement(v, c.field, strings.TrimSpace(c.value), *c.el)
+		case c.ok != nil:
+			if !c.ok(c.value) {
+				v.Add(c.field, c.code, "%s", c.msg)
+			}
+		default:
+			vouchers.CheckText(v, c.field, c.value, maxFreeText)
 		}
-		if c.ok != nil && !c.ok(c.value) {
-			v.Add(c.field, c.code, "%s", c.msg)
-		}
+	}
+}
+
+// checkFreeText checks optional free text: no control characters.
+func checkFreeText(v *rss.ValidationError, field string, s *string) {
+	if s != nil {
+		vouchers.CheckText(v, field, *s, maxFreeText)
 	}
 }
 
 var (
 	npiCheck = func(f, val string) fieldCheck {
-		return fieldCheck{f, val, NPIValid, "invalid_npi", "npi must be 10 digits with a valid check digit"}
+		return fieldCheck{field: f, value: val, ok: NPIValid, code: "invalid_npi", msg: "npi must be 10 digits with a valid check digit"}
 	}
 	taxCheck = func(f, val string) fieldCheck {
-		return fieldCheck{f, val, taxIDFormat.MatchString, "invalid_format", "tax_id must be 9 digits"}
+		return fieldCheck{field: f, value: val, ok: taxIDFormat.MatchString, code: "invalid_format", msg: "tax_id must be 9 digits"}
 	}
 	stateCheck = func(f, val string) fieldCheck {
-		return fieldCheck{f, val, stateFormat.MatchString, "invalid_format", "state must be 2 capital letters"}
+		return fieldCheck{field: f, value: val, ok: stateFormat.MatchString, code: "invalid_format", msg: "state must be 2 capital letters"}
 	}
 	zipCheck = func(f, val string) fieldCheck {
-		return fieldCheck{f, val, zipFormat.MatchString, "invalid_format", "zip must be 5 or 9 digits"}
+		return fieldCheck{field: f, value: val, ok: zipFormat.MatchString, code: "invalid_format", msg: "zip must be 5 or 9 digits"}
 	}
 	phoneCheck = func(f, val string) fieldCheck {
-		return fieldCheck{f, val, phoneFormat.MatchString, "invalid_format", "contact_phone must be 10 digits"}
+		return fieldCheck{field: f, value: val, ok: phoneFormat.MatchString, code: "invalid_format", msg: "contact_phone must be 10 digits"}
 	}
 	emailCheck = func(f, val string) fieldCheck {
-		return fieldCheck{f, val, emailFormat.MatchString, "invalid_format", "contact_email must be an email address"}
+		return fieldCheck{field: f, value: val, ok: emailFormat.MatchString, code: "invalid_format", msg: "contact_email must be an email address"}
 	}
-	anyText = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val} }
+	anyText     = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val} }
+	orgName     = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.OrganizationName} }
+	addressLine = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.AddressLine} }
+	cityName    = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.City} }
 )
 
 func checkAgreement(v *rss.ValidationError, field string, a *NewAgreement) {
@@ -119,6 +145,7 @@ func checkAgreement(v *rss.ValidationError, field string, a *NewAgreement) {
 	if !a.EndDate.IsZero() && a.EndDate.Before(a.StartDate) {
 		v.Add(field+".end_date", "before_start", "end_date is before start_date")
 	}
+	checkFreeText(v, field+".note", a.Note)
 }
 
 // CreateProvider registers an agency (admin).
@@ -128,16 +155,24 @@ func (s *Service) CreateProvider(ctx context.Context, n NewProvider) (vouchers.P
 	}
 	v := &rss.ValidationError{}
 	checkIdentity(v, []fieldCheck{
-		{"code", n.Code, providerCodeFormat.MatchString, "invalid_format", "code must be 2-20 capital letters, digits or dashes"},
-		anyText("name", n.Name), npiCheck("npi", n.NPI), taxCheck("tax_id", n.TaxID), anyText("address_line1", n.AddressLine1),
-		anyText("city", n.City), stateCheck("state", n.State), zipCheck("zip", n.Zip), anyText("contact_name", n.ContactName),
+		{field: "code", value: n.Code, ok: providerCodeFormat.MatchString, code: "invalid_format", msg: "code must be 2-20 capital letters, digits or dashes"},
+		orgName("name", n.Name), npiCheck("npi", n.NPI), taxCheck("tax_id", n.TaxID), addressLine("address_line1", n.AddressLine1),
+		cityName("city", n.City), stateCheck("state", n.State), zipCheck("zip", n.Zip), anyText("contact_name", n.ContactName),
 		phoneCheck("contact_phone", n.ContactPhone), emailCheck("contact_email", n.ContactEmail),
 	})
+	if n.AddressLine2 != nil {
+		checkIdentity(v, []fieldCheck{addressLine("address_line2", *n.AddressLine2)})
+	}
 	if n.Agreement != nil {
 		checkAgreement(v, "agreement", n.Agreement)
 	}
 	if err := v.Err(); err != nil {
 		return vouchers.Provider{}, err
+	}
+	n.AddressLine1, n.City = strings.TrimSpace(n.AddressLine1), strings.TrimSpace(n.City)
+	if n.AddressLine2 != nil {
+		t := strings.TrimSpace(*n.AddressLine2)
+		n.AddressLine2 = &t
 	}
 	var out vouchers.Provider
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
@@ -195,9 +230,9 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, p ProviderPatch)
 		col   string
 		null  bool
 	}{
-		{p.Name, anyText, "name", false}, {p.NPI, npiCheck, "npi", false}, {p.TaxID, taxCheck, "tax_id", false},
-		{p.AddressLine1, anyText, "address_line1", false}, {p.AddressLine2, anyText, "address_line2", true},
-		{p.City, anyText, "city", false}, {p.State, stateCheck, "state", false}, {p.Zip, zipCheck, "zip", false},
+		{p.Name, orgName, "name", false}, {p.NPI, npiCheck, "npi", false}, {p.TaxID, taxCheck, "tax_id", false},
+		{p.AddressLine1, addressLine, "address_line1", false}, {p.AddressLine2, addressLine, "address_line2", true},
+		{p.City, cityName, "city", false}, {p.State, stateCheck, "state", false}, {p.Zip, zipCheck, "zip", false},
 		{p.ContactName, anyText, "contact_name", true}, {p.ContactPhone, phoneCheck, "contact_phone", true},
 		{p.ContactEmail, emailCheck, "contact_email", true},
 	} {
@@ -383,6 +418,13 @@ func (s *Service) UpdateAgreement(ctx context.Context, providerID, agreementID i
 	if !p.EndDate.Set && !p.Note.Set {
 		return vouchers.Agreement{}, rss.Invalid("body", "empty_patch", "nothing to change")
 	}
+	if p.Note.Set && !p.Note.Null {
+		v := &rss.ValidationError{}
+		checkFreeText(v, "note", &p.Note.Value)
+		if err := v.Err(); err != nil {
+			return vouchers.Agreement{}, err
+		}
+	}
 	var out vouchers.Agreement
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := lockProvider(ctx, tx, providerID); err != nil {
@@ -461,8 +503,10 @@ func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivati
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
 		return vouchers.Provider{}, err
 	}
-	if blank(d.Reason) {
-		return vouchers.Provider{}, rss.Invalid("reason", "required", "reason is required")
+	v := &rss.ValidationError{}
+	checkIdentity(v, []fieldCheck{anyText("reason", d.Reason)})
+	if err := v.Err(); err != nil {
+		return vouchers.Provider{}, err
 	}
 	if d.EffectiveOn.IsZero() {
 		d.EffectiveOn = s.Today()

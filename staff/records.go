@@ -289,8 +289,8 @@ func (s *Service) RejectRecord(ctx context.Context, kind string, id int64, reaso
 	switch {
 	case reason == "":
 		v.Add("reason", "required", "reason is required")
-	case len([]rune(reason)) > 1000:
-		v.Add("reason", "too_long", "reason is longer than 1000 characters")
+	default:
+		vouchers.CheckText(v, "reason", reason, 1000)
 	}
 	return s.review(ctx, kind, id, v, "reject", func(cur string) error {
 		if cur == vouchers.VerificationRejected {
@@ -339,8 +339,10 @@ func text(v *rss.ValidationError, field, value string, required bool) {
 	switch {
 	case value == "" && required:
 		v.Add(field, "required", "%s is required", field)
-	case len([]rune(value)) > maxText:
-		v.Add(field, "too_long", "%s is longer than %d characters", field, maxText)
+	default:
+		// At most maxText characters and no control characters, as the
+		// rest of the house holds free text.
+		vouchers.CheckText(v, field, value, maxText)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"rss/access"
 	"rss/pg"
 	"rss/vouchers"
+	"rss/x12"
 )
 
 // Staff is a staff member with every record that qualifies them, each
@@ -45,7 +46,6 @@ type Patch struct {
 
 // Bounds that tell a plausible record from a typing error.
 const (
-	maxName          = 100
 	minWorkingAge    = 14 // years at employment start
 	maxHireAheadDays = 366
 )
@@ -86,6 +86,9 @@ func (s *Service) Create(ctx context.Context, providerID int64, n NewStaff) (Sta
 			return err
 		}
 		if err := checkRefs(ctx, tx, &row); err != nil {
+			return err
+		}
+		if err := checkNotOnFile(ctx, tx, &row); err != nil {
 			return err
 		}
 		err := tx.GetContext(ctx, &row.ID, `INSERT INTO staff (provider_id, first_name, last_name, role, date_of_birth, npi,
@@ -198,6 +201,7 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		out, err = load(ctx, tx, id)
 		return err
 	})
+	out.ForActor(a)
 	return out, err
 }
 
@@ -212,6 +216,7 @@ func (s *Service) Get(ctx context.Context, id int64) (Staff, error) {
 	if errors.Is(err, rss.ErrNotFound) || (err == nil && !a.SeesProvider(out.ProviderID)) {
 		return Staff{}, fmt.Errorf("%w: staff %d", rss.ErrNotFound, id)
 	}
+	out.ForActor(a)
 	return out, err
 }
 
@@ -231,13 +236,19 @@ func load(ctx context.Context, ext pg.Ext, id int64) (Staff, error) {
 func (s *Service) validate(r *staffRow) *rss.ValidationError {
 	v := &rss.ValidationError{}
 	today := s.today()
-	for _, f := range []struct{ field, value string }{{"first_name", r.FirstName}, {"last_name", r.LastName}} {
-		switch {
-		case f.value == "":
+	// A staff member with an NPI is the 837P's rendering provider (NM1*82):
+	// the name is held to what NM104 and NM103 carry, as a client's is, so
+	// a character the file cannot carry is refused here and not found when
+	// a batch cannot close.
+	for _, f := range []struct {
+		field, value string
+		el           x12.Element
+	}{{"first_name", r.FirstName, x12.PersonFirstName}, {"last_name", r.LastName, x12.PersonLastName}} {
+		if f.value == "" {
 			v.Add(f.field, "required", "%s is required", f.field)
-		case len([]rune(f.value)) > maxName:
-			v.Add(f.field, "too_long", "%s is longer than %d characters", f.field, maxName)
+			continue
 		}
+		vouchers.CheckElement(v, f.field, f.value, f.el)
 	}
 	if strings.TrimSpace(r.Role) == "" {
 		v.Add("role", "required", "role is required")
@@ -266,6 +277,26 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 		v.Add("supervisor_id", "self", "a staff member cannot supervise themselves")
 	}
 	return v
+}
+
+// checkNotOnFile refuses a second hire of someone the agency employs:
+// the same name (letter case aside) and date of birth, with no departure
+// before the new start. A double submit (two requests, two Idempotency-Keys)
+// made two staff members of one person, their caseload and records split
+// between them. Someone who left may be hired again as a new record. The
+// caller holds the agency's lock, so two hires at once see each other.
+func checkNotOnFile(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
+	var id int64
+	err := tx.GetContext(ctx, &id, `SELECT id FROM staff WHERE provider_id = $1 AND lower(first_name) = lower($2)
+			AND lower(last_name) = lower($3) AND date_of_birth = $4 AND (employment_end IS NULL OR employment_end >= $5)
+		ORDER BY id LIMIT 1`, r.ProviderID, r.FirstName, r.LastName, r.DateOfBirth, r.EmploymentStart)
+	if errors.Is(err, pg.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return rss.Coded(rss.ErrConflict, "staff_exists", "staff %d of this agency has the same name and date of birth; change that record", id)
 }
 
 // lockAgency serializes changes to one agency's staff, so the supervision

@@ -20,6 +20,13 @@ import (
 // them is refused as input rather than failing the UPDATE with a 500.
 const maxColumnInt = math.MaxInt32
 
+// MaxProgramDays bounds a program's day counts (voucher validity, filing
+// limit, GPRA windows, length of service, retro limit, inactivity): ten
+// years. Dates are computed from them (an authorization's inactive_on, a
+// GPRA window), and a count near the column's limit put those dates past
+// the calendar (year 5,881,637), a 500 on every list that computed one.
+const MaxProgramDays = 3660
+
 var maxAmount = decimal.RequireFromString("9999999999.99")
 
 // ServicePatch changes a catalog entry. Limits apply to requests submitted
@@ -116,6 +123,17 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("%w: service %q", rss.ErrNotFound, code)
 		}
+		// A Medicaid program's service keeps its procedure code: the 837P
+		// cannot bill a line without one (see registry.CreateService).
+		var noProcedure bool
+		if err := tx.GetContext(ctx, &noProcedure, `SELECT EXISTS (SELECT 1 FROM services s
+				JOIN programs p ON p.code = s.program_code AND p.payer_route = 'medicaid_837p'
+				WHERE s.code = $1 AND s.procedure_code IS NULL)`, code); err != nil {
+			return err
+		}
+		if noProcedure {
+			return rss.Invalid("procedure_code", "required", "a service of a Medicaid program is billed on the 837P and needs a procedure code")
+		}
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "service", EntityID: code, Purpose: "reference_data"}); err != nil {
 			return err
 		}
@@ -166,8 +184,8 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		switch {
 		case o.Null && !nullable:
 			v.Add(field, "required", "%s cannot be null", field)
-		case !o.Null && (o.Value < min || o.Value > maxColumnInt):
-			v.Add(field, "out_of_range", "%s must be between %d and %d", field, min, maxColumnInt)
+		case !o.Null && (o.Value < min || o.Value > MaxProgramDays):
+			v.Add(field, "out_of_range", "%s must be between %d and %d", field, min, MaxProgramDays)
 		}
 		add(field, o.Ptr())
 	}

@@ -255,7 +255,14 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 			}
 		}
 		if src == nil {
-			return rss.Coded(rss.ErrConflict, "already_discharged", "enrollment %d is discharged", id)
+			// A discharged enrollment still holding the designation hands
+			// it on: its agency discharged the client first, and without
+			// this the agency that carries on could never be designated
+			// (V10 denied its every case management request).
+			if err := tx.GetContext(ctx, &from, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1 FOR UPDATE`, id); err != nil {
+				return err
+			}
+			src = &from
 		}
 		if !src.PrimaryCaseManager {
 			return rss.Coded(rss.ErrConflict, "not_primary", "enrollment %d does not hold the primary case manager designation", id)
@@ -277,8 +284,9 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 		}
 		var changed []Enrollment
 		if err := tx.SelectContext(ctx, &changed, `UPDATE enrollments e SET primary_case_manager = (e.id = $3)
-			WHERE e.person_id = $1 AND e.program_code = $2 AND e.discharge_date IS NULL AND (e.primary_case_manager <> (e.id = $3))
-			RETURNING `+enrollmentColumns, from.PersonID, from.ProgramCode, dst.ID); err != nil {
+			WHERE e.person_id = $1 AND e.program_code = $2 AND (e.discharge_date IS NULL OR e.id = $4)
+			  AND (e.primary_case_manager <> (e.id = $3))
+			RETURNING `+enrollmentColumns, from.PersonID, from.ProgramCode, dst.ID, src.ID); err != nil {
 			return fmt.Errorf("transfer primary: %w", err)
 		}
 		// Both sides are answered and audited, also a receiving enrollment

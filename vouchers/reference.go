@@ -142,6 +142,34 @@ type Verification struct {
 	RejectionReason   *string    `json:"rejection_reason" db:"rejection_reason"`
 }
 
+// hideMSCKeys hides which MSC keys entered or reviewed the record from a
+// provider key, as an authorization's history does: the agency sees that
+// the department verified it, when and against which document, not the
+// MSC's key ids. Its own keys' ids stay.
+func (v *Verification) hideMSCKeys() {
+	v.ReviewedByKeyID = nil
+	if v.SubmittedByRole == nil || *v.SubmittedByRole != string(access.RoleProvider) {
+		v.SubmittedByKeyID = nil
+	}
+}
+
+// ForActor hides the MSC's key ids in the staff member's records from a
+// provider key.
+func (s *Staff) ForActor(a access.Actor) {
+	if !a.IsProvider() {
+		return
+	}
+	for i := range s.Credentials {
+		s.Credentials[i].hideMSCKeys()
+	}
+	for i := range s.Experience {
+		s.Experience[i].hideMSCKeys()
+	}
+	for i := range s.BackgroundChecks {
+		s.BackgroundChecks[i].hideMSCKeys()
+	}
+}
+
 // Verification states.
 const (
 	VerificationPending  = "pending"
@@ -538,7 +566,7 @@ func RuleStaff(s *Staff, staff map[int64]*Staff) *adjudication.Staff {
 	for _, b := range s.BackgroundChecks {
 		if !b.Verified() {
 			if b.Status == VerificationPending {
-				out.Pending = append(out.Pending, "background check")
+				out.Pending = append(out.Pending, adjudication.PendingBackgroundCheck)
 			}
 			continue
 		}
@@ -644,6 +672,7 @@ func (s *Service) StaffOf(ctx context.Context, providerID int64) ([]*Staff, erro
 	}
 	out := make([]*Staff, 0, len(ids))
 	for _, id := range ids {
+		m[id].ForActor(a)
 		out = append(out, m[id])
 	}
 	return out, nil

@@ -77,3 +77,16 @@ func checkText(v *rss.ValidationError, field, s string, max int) {
 		v.Add(field, "invalid_character", "%s may not hold control characters", field)
 	}
 }
+
+// CheckElement adds a field error to v when s cannot be written to the 837P
+// element el: the registry and staff packages hold a provider's name and
+// address and a rendering staff member's name to it, as a client's are.
+func CheckElement(v *rss.ValidationError, field, s string, el x12.Element) {
+	checkElement(v, field, s, el)
+}
+
+// CheckText adds a field error to v when free text s is longer than max
+// characters or holds control characters (other than tab and line breaks).
+func CheckText(v *rss.ValidationError, field, s string, max int) {
+	checkText(v, field, s, max)
+}
