@@ -184,6 +184,8 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 		{"rate negative", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "-1.00", "effective_from": day(1), "reason": "x"}, 422, "validation_failed", "rate"},
 		{"rate without reason", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "1.00", "effective_from": day(1)}, 422, "validation_failed", "reason"},
 		{"rate without date", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "1.00", "reason": "x"}, 422, "validation_failed", "effective_from"},
+		{"rate dated a century back", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "1.00", "effective_from": "1900-01-01", "reason": "x"}, 422, "validation_failed", "effective_from"},
+		{"rate dated far ahead", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "1.00", "effective_from": "9999-12-31", "reason": "x"}, 422, "validation_failed", "effective_from"},
 		{"two rates one day", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "1.00", "effective_from": "2020-01-01", "reason": "x"}, 409, "rate_exists_for_day", ""},
 		{"rate of an unknown service", http.MethodPost, "/v1/reference/services/ATR-XX/rates", map[string]any{"rate": "1.00", "effective_from": day(1), "reason": "x"}, 404, "not_found", ""},
 		{"patch a rate in place", http.MethodPatch, "/v1/reference/services/ATR-TR", map[string]any{"rate": "13.00"}, 422, "validation_failed", "rate"},

@@ -108,6 +108,8 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 			map[string]any{"end_date": day(300)}, 422, "validation_failed", "body.start_date"},
 		{"deactivate without reason", http.MethodPost, itPath("/v1/reference/providers/%d/deactivate", hra),
 			map[string]any{"reason": " "}, 422, "validation_failed", "reason"},
+		{"deactivate a century back", http.MethodPost, itPath("/v1/reference/providers/%d/deactivate", hra),
+			map[string]any{"reason": "closing", "effective_on": "1900-01-01"}, 422, "validation_failed", "effective_on"},
 		{"reactivate an active provider", http.MethodPost, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{}, 409, "provider_active", ""},
 	}
 	for _, c := range cases {

@@ -349,6 +349,10 @@ func (s *Service) AddRate(ctx context.Context, service string, n NewRate) (vouch
 	}
 	if n.EffectiveFrom.IsZero() {
 		v.Add("effective_from", "required", "effective_from is required")
+	} else {
+		// A rate is dated back to fix what was priced, or ahead for a
+		// change announced; a century is a typo, not a rate.
+		dateWithin(v, "effective_from", n.EffectiveFrom, s.Today(), 25, 5)
 	}
 	checkIdentity(v, []fieldCheck{anyText("reason", n.Reason)})
 	if err := v.Err(); err != nil {

@@ -505,11 +505,14 @@ func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivati
 	}
 	v := &rss.ValidationError{}
 	checkIdentity(v, []fieldCheck{anyText("reason", d.Reason)})
-	if err := v.Err(); err != nil {
-		return vouchers.Provider{}, err
-	}
 	if d.EffectiveOn.IsZero() {
 		d.EffectiveOn = s.Today()
+	}
+	// Out of service from a day near today: back to the filing limits
+	// of the claims it must stop, ahead to a notice period.
+	dateWithin(v, "effective_on", d.EffectiveOn, s.Today(), 2, 2)
+	if err := v.Err(); err != nil {
+		return vouchers.Provider{}, err
 	}
 	var out vouchers.Provider
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {

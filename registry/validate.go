@@ -80,3 +80,13 @@ func constraintError(err error) error {
 	}
 	return err
 }
+
+// dateWithin refuses a date more than past years before today or future
+// years after it: such a date is a typo that would outlive its writer.
+func dateWithin(v *rss.ValidationError, field string, d, today rss.Date, past, future int) {
+	if d.Before(rss.NewDate(today.AddDate(-past, 0, 0))) {
+		v.Add(field, "out_of_range", "%s cannot be more than %d years before today", field, past)
+	} else if d.After(rss.NewDate(today.AddDate(future, 0, 0))) {
+		v.Add(field, "out_of_range", "%s cannot be more than %d years after today", field, future)
+	}
+}
