@@ -57,7 +57,7 @@ func readPackage(t *testing.T, dir string) pkgSource {
 
 func TestLayering(t *testing.T) {
 	t.Parallel()
-	domain := []string{"adjudication", "ledger", "vouchers", "billing", "staff", "registry", "access", "pg", "x12", "fixtures"}
+	domain := []string{"adjudication", "ledger", "vouchers", "billing", "staff", "registry", "outcomes", "access", "pg", "x12", "fixtures"}
 	httpish := []string{"net/http", "github.com/gin-gonic/gin"}
 	for _, d := range domain {
 		if _, err := os.Stat(d); err != nil {
