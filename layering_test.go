@@ -101,4 +101,13 @@ func TestLayering(t *testing.T) {
 	for _, d := range []string{"billing", "vouchers", "ledger", "adjudication"} {
 		assert.False(t, readPackage(t, d).imports["rss/registry"], "%s imports registry, above it", d)
 	}
+	// Program records stand on their own: they read enrollments, nothing
+	// of the other domains, and only the api (and reports above it) use them.
+	out := readPackage(t, "outcomes")
+	for _, d := range []string{"cmd/rss", "api", "billing", "vouchers", "ledger", "adjudication", "registry", "staff"} {
+		assert.False(t, out.imports["rss/"+d], "outcomes imports %s", d)
+	}
+	for _, d := range []string{"billing", "vouchers", "ledger", "adjudication", "registry", "staff"} {
+		assert.False(t, readPackage(t, d).imports["rss/outcomes"], "%s imports outcomes, above it", d)
+	}
 }
