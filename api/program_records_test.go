@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/routers/gorillamux"
@@ -366,4 +367,36 @@ func TestProgramRecordsMatchOpenAPI(t *testing.T) {
 	check(oaCall{name: "screens", method: http.MethodGet, path: itPath("/v1/enrollments/%d/drug-screens", reyes), key: keyAdmin, want: http.StatusOK})
 	check(oaCall{name: "screens of another agency", method: http.MethodGet, path: itPath("/v1/enrollments/%d/drug-screens", reyes), key: keyHRA,
 		want: http.StatusNotFound})
+}
+
+// Stage changes for one day sent at once: one is recorded, the others are
+// a 409 (the named unique constraint decides, not a read before the write).
+func TestEmploymentStageSameDayConcurrently(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	path := itPath("/v1/enrollments/%d/employment-stages", enrollmentOf(e, e.demo.Clients["Ramos"], "EMP"))
+	stages := []string{"work_for_a_day", "seasonal_temporary", "transitional_employment", "apprenticeship", "work_study", "competitive_employment"}
+	statuses := make([]int, len(stages))
+	var wg sync.WaitGroup
+	for i, st := range stages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = e.post(keyHRA, path, map[string]any{"stage": st, "effective_date": day(-1)}).Status
+		}()
+	}
+	wg.Wait()
+	created, conflict := 0, 0
+	for _, s := range statuses {
+		switch s {
+		case http.StatusCreated:
+			created++
+		case http.StatusConflict:
+			conflict++
+		}
+	}
+	assert.Equal(t, 1, created, "%v", statuses)
+	assert.Equal(t, len(stages)-1, conflict, "%v", statuses)
+	assert.Len(t, itItems(t, e.get(keyHRA, path)), 1)
+	assert.Equal(t, 1, itAudit(e, "create", "employment_stage_change", ""))
 }
