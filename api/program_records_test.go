@@ -327,6 +327,18 @@ func TestRSVPDrugScreens(t *testing.T) {
 		{name: "unknown field", key: keyBCS, path: path, body: with("substance", "THC"), status: 400, code: "unknown_field"},
 	})
 
+	t.Run("a retry with the same key is the same answer, written once", func(t *testing.T) {
+		body := map[string]any{"date": day(-4), "kind": "random", "result": "positive"}
+		first := e.do(req{Method: http.MethodPost, Path: path, Key: keyBCS, Body: body, IdemKey: "rsvp-screen-retry"})
+		require.Equal(t, http.StatusCreated, first.Status, "%s", first.Body)
+		again := e.do(req{Method: http.MethodPost, Path: path, Key: keyBCS, Body: body, IdemKey: "rsvp-screen-retry"})
+		require.Equal(t, http.StatusCreated, again.Status, "%s", again.Body)
+		assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+		assert.Equal(t, string(first.Body), string(again.Body))
+		assert.Equal(t, 1, e.count(`SELECT count(*) FROM rsvp_drug_screens WHERE enrollment_id = $1 AND screen_date = $2`, reyes, day(-4)))
+		assert.Equal(t, 1, itAudit(e, "create", "rsvp_drug_screen", itStr(itID(t, first))))
+	})
+
 	t.Run("after the discharge", func(t *testing.T) {
 		r := e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", reyes), map[string]any{"discharge_date": day(-1), "reason_code": "rsvp_reunified"})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
