@@ -57,7 +57,7 @@ func readPackage(t *testing.T, dir string) pkgSource {
 
 func TestLayering(t *testing.T) {
 	t.Parallel()
-	domain := []string{"adjudication", "ledger", "vouchers", "billing", "staff", "registry", "access", "pg", "x12", "fixtures"}
+	domain := []string{"adjudication", "ledger", "vouchers", "billing", "staff", "registry", "outcomes", "access", "pg", "x12", "fixtures"}
 	httpish := []string{"net/http", "github.com/gin-gonic/gin"}
 	for _, d := range domain {
 		if _, err := os.Stat(d); err != nil {
@@ -100,5 +100,14 @@ func TestLayering(t *testing.T) {
 	}
 	for _, d := range []string{"billing", "vouchers", "ledger", "adjudication"} {
 		assert.False(t, readPackage(t, d).imports["rss/registry"], "%s imports registry, above it", d)
+	}
+	// Program records stand on their own: they read enrollments, nothing
+	// of the other domains, and only the api (and reports above it) use them.
+	out := readPackage(t, "outcomes")
+	for _, d := range []string{"cmd/rss", "api", "billing", "vouchers", "ledger", "adjudication", "registry", "staff"} {
+		assert.False(t, out.imports["rss/"+d], "outcomes imports %s", d)
+	}
+	for _, d := range []string{"billing", "vouchers", "ledger", "adjudication", "registry", "staff"} {
+		assert.False(t, readPackage(t, d).imports["rss/outcomes"], "%s imports outcomes, above it", d)
 	}
 }

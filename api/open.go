@@ -9,6 +9,7 @@ import (
 
 	"rss/access"
 	"rss/billing"
+	"rss/outcomes"
 	"rss/pg"
 	"rss/registry"
 	"rss/staff"
@@ -59,6 +60,7 @@ func Open(db *sqlx.DB, o Options) *Server {
 		Billing:     b,
 		Staff:       staff.New(db, o.Now, o.Location),
 		Registry:    registry.New(db, o.Now, o.Location),
+		Outcomes:    outcomes.New(db, o.Now, o.Location),
 		Keys:        keys,
 		Logger:      o.Logger,
 		MaxBody:     o.MaxBody,

@@ -13,6 +13,7 @@ import (
 
 	"rss/access"
 	"rss/billing"
+	"rss/outcomes"
 	"rss/pg"
 	"rss/registry"
 	"rss/staff"
@@ -32,6 +33,7 @@ type Config struct {
 	Billing  *billing.Service
 	Staff    *staff.Service
 	Registry *registry.Service
+	Outcomes *outcomes.Service
 	Keys     *access.Keys
 	Logger   *slog.Logger
 	// MaxBody caps ordinary request bodies; MaxBulkBody caps bulk claim intake.
@@ -48,6 +50,7 @@ type Server struct {
 	b       *billing.Service
 	st      *staff.Service
 	r       *registry.Service
+	o       *outcomes.Service
 	metrics *metrics
 	engine  *gin.Engine
 }
@@ -64,7 +67,7 @@ func New(cfg Config) *Server {
 		cfg.MaxBulkBody = 32 << 20
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, v: cfg.Vouchers, b: cfg.Billing, st: cfg.Staff, r: cfg.Registry, metrics: newMetrics()}
+	s := &Server{cfg: cfg, v: cfg.Vouchers, b: cfg.Billing, st: cfg.Staff, r: cfg.Registry, o: cfg.Outcomes, metrics: newMetrics()}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
@@ -147,6 +150,15 @@ func New(cfg Config) *Server {
 	postRoute("/enrollments/:enrollment_id/reassign", s.reassignEnrollment)
 	postRoute("/enrollments/:enrollment_id/transfer-primary", s.transferPrimary)
 	v1.GET("/discharge-reasons", s.listDischargeReasons)
+
+	// Program records (outcomes): EMP stages, RCM months, RSVP screens.
+	v1.GET("/employment-stages", s.listEmploymentStages)
+	postRoute("/enrollments/:enrollment_id/employment-stages", s.recordEmploymentStage)
+	v1.GET("/enrollments/:enrollment_id/employment-stages", s.employmentStageHistory)
+	postRoute("/enrollments/:enrollment_id/monthly-progress", s.recordMonthlyProgress)
+	v1.GET("/enrollments/:enrollment_id/monthly-progress", s.monthlyProgress)
+	postRoute("/enrollments/:enrollment_id/drug-screens", s.recordDrugScreen)
+	v1.GET("/enrollments/:enrollment_id/drug-screens", s.drugScreens)
 
 	postRoute("/consents", s.createConsent)
 	postRoute("/consents/:consent_id/revoke", s.revokeConsent)

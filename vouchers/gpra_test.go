@@ -42,6 +42,13 @@ func TestBuildSchedule(t *testing.T) {
 			today: opened.AddDays(110), want: want{"completed", "not_yet_due", "due"}, window: "not_yet_open"},
 		{name: "discharge interview overdue", closed: opened.AddDays(100), ivs: []Interview{intake},
 			today: opened.AddDays(131), want: want{"completed", "not_yet_due", "overdue"}, window: "not_yet_open"},
+		// The 30-day count (issue 10): the interview's date against the close.
+		{name: "discharge interview on the 30th day counts in window", closed: opened.AddDays(100),
+			ivs:   []Interview{intake, {Kind: "discharge", Status: "completed", InterviewDate: opened.AddDays(130)}},
+			today: opened.AddDays(140), want: want{"completed", "not_yet_due", "completed"}, window: "not_yet_open"},
+		{name: "discharge interview on the 31st day is late", closed: opened.AddDays(100),
+			ivs:   []Interview{intake, {Kind: "discharge", Status: "completed", InterviewDate: opened.AddDays(131)}},
+			today: opened.AddDays(140), want: want{"completed", "not_yet_due", "completed_late"}, window: "not_yet_open"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

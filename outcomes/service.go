@@ -1,0 +1,142 @@
+package outcomes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+	"rss/pg"
+)
+
+// The programs whose records this package keeps.
+const (
+	ProgramEMP  = "EMP"
+	ProgramRCM  = "RCM"
+	ProgramRSVP = "RSVP"
+)
+
+// Service is the outcomes domain. Its methods take the actor from ctx and
+// own their transactions.
+type Service struct {
+	db  *sqlx.DB
+	ids *pg.Idempotency
+	now func() time.Time
+	loc *time.Location
+}
+
+// New returns a Service over db; now is the clock and loc the time zone
+// whose calendar says what "today" is.
+func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Service{db: db, ids: pg.NewIdempotency(db), now: now, loc: loc}
+}
+
+// today is the civil date now in the service's time zone.
+func (s *Service) today() rss.Date { return rss.NewDate(s.now().In(s.loc)) }
+
+// write runs a write that answers a POST: its idempotency key, the work
+// and the answer in one transaction (pg.Do).
+func write[T any](ctx context.Context, s *Service, out *T, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
+	_, err := pg.Do(ctx, s.db, s.ids, func(ctx context.Context, tx *sqlx.Tx) (T, error) {
+		err := fn(ctx, tx)
+		return *out, err
+	})
+	return err
+}
+
+// enrollment is what a program record needs to know of its enrollment.
+type enrollment struct {
+	ID            int64    `db:"id"`
+	ClientID      int64    `db:"client_id"`
+	ProviderID    int64    `db:"provider_id"`
+	ProgramCode   string   `db:"program_code"`
+	StartDate     rss.Date `db:"start_date"`
+	DischargeDate rss.Date `db:"discharge_date"`
+}
+
+// enrollmentFor reads enrollment id for the actor: not found when it does
+// not exist or belongs to another agency than a provider's own, a conflict
+// when it is not an enrollment in program. lock takes a share lock, so a
+// discharge cannot move the enrollment's end under a write.
+func enrollmentFor(ctx context.Context, tx *sqlx.Tx, a access.Actor, id int64, program string, lock bool) (enrollment, error) {
+	q := `SELECT id, client_id, provider_id, program_code, start_date, discharge_date FROM enrollments WHERE id = $1`
+	if lock {
+		q += ` FOR SHARE`
+	}
+	var e enrollment
+	err := tx.GetContext(ctx, &e, q, id)
+	if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(e.ProviderID)) {
+		return e, fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, id)
+	}
+	if err != nil {
+		return e, fmt.Errorf("enrollment: %w", err)
+	}
+	if e.ProgramCode != program {
+		return e, rss.Coded(rss.ErrConflict, "wrong_program", "enrollment %d is in %s; these records are kept for %s enrollments",
+			id, e.ProgramCode, program)
+	}
+	return e, nil
+}
+
+// checkDay refuses a day outside the enrollment: before its start, after
+// its discharge.
+func (e enrollment) checkDay(field string, d rss.Date) error {
+	if d.Before(e.StartDate) {
+		return rss.Invalid(field, "before_start", "%s is before the enrollment's start (%s)", field, e.StartDate)
+	}
+	if !e.DischargeDate.IsZero() && d.After(e.DischargeDate) {
+		return rss.Invalid(field, "after_discharge", "%s is after the enrollment's discharge (%s)", field, e.DischargeDate)
+	}
+	return nil
+}
+
+// readRecords runs a read of one enrollment's records of program in a
+// transaction and audits it as a read of the client's record.
+func (s *Service) readRecords(ctx context.Context, id int64, program, entity string, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin, access.RoleReviewer, access.RoleFinance)
+	if err != nil {
+		return err
+	}
+	return pg.Transact(ctx, s.db, func(ctx context.Context, tx *sqlx.Tx) error {
+		e, err := enrollmentFor(ctx, tx, a, id, program, false)
+		if err != nil {
+			return err
+		}
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: entity, EntityID: access.ID(id), ClientID: e.ClientID})
+	})
+}
+
+// oneOf reports whether s is one of set.
+func oneOf(s string, set []string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// checkText refuses text longer than max characters or holding control characters.
+func checkText(v *rss.ValidationError, field, s string, max int) {
+	switch {
+	case strings.TrimSpace(s) == "":
+		v.Add(field, "required", "%s is required", field)
+	case utf8.RuneCountInString(s) > max:
+		v.Add(field, "too_long", "%s must be at most %d characters", field, max)
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		v.Add(field, "invalid_character", "%s may not hold control characters", field)
+	}
+}
