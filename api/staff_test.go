@@ -540,3 +540,28 @@ func TestStaffSupervisionRace(t *testing.T) {
 		assert.Equal(t, 1, e.count(`SELECT count(*) FROM staff WHERE id IN ($1, $2) AND supervisor_id IS NOT NULL`, a, b), "round %d", round)
 	}
 }
+
+// The same record sent twice while the first waits for verification is a
+// 409, nothing queued twice; once reviewed it may be sent again.
+func TestStaffRecordPendingOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hire := staffHire(t, e, keyHRA, e.demo.Providers["HRA"], nil)
+	path := itPath("/v1/staff/%d/credentials", hire)
+	cred := map[string]any{"type": "CADC", "issuer": "IBADCC", "number": "C-1", "valid_from": day(-300), "valid_to": day(400)}
+	first := e.post(keyHRA, path, cred)
+	require.Equal(t, http.StatusCreated, first.Status, "body: %s", first.Body)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyHRA, path, cred), http.StatusConflict, "record_pending")
+	})
+	check := map[string]any{"checked_on": day(-5), "result": "passed", "agency": "DCF"}
+	require.Equal(t, http.StatusCreated, e.post(keyHRA, itPath("/v1/staff/%d/background-checks", hire), check).Status)
+	requireProblem(t, e.post(keyHRA, itPath("/v1/staff/%d/background-checks", hire), check), http.StatusConflict, "record_pending")
+	exp := map[string]any{"kind": "target_population", "started_on": day(-900)}
+	require.Equal(t, http.StatusCreated, e.post(keyHRA, itPath("/v1/staff/%d/experience", hire), exp).Status)
+	requireProblem(t, e.post(keyHRA, itPath("/v1/staff/%d/experience", hire), exp), http.StatusConflict, "record_pending")
+
+	r := e.post(keyAdmin, itPath("/v1/staff-records/credentials/%d/reject", itID(t, first)), map[string]any{"reason": "copy unreadable"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, http.StatusCreated, e.post(keyHRA, path, cred).Status, "a rejected record may be sent again")
+}

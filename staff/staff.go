@@ -348,7 +348,12 @@ func checkRefs(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
 
 // constraintError turns a check the schema made into a 422 naming the rule.
 func constraintError(err error) error {
-	if pe, ok := pg.PgError(err); ok && (string(pe.Code) == pg.CodeCheckViolation || string(pe.Code) == "23503") {
+	pe, ok := pg.PgError(err)
+	switch {
+	case ok && strings.HasSuffix(pe.Constraint, "_pending_once"):
+		return rss.Coded(rss.ErrConflict, "record_pending",
+			"the same record is already waiting for the department's verification; nothing was added")
+	case ok && (string(pe.Code) == pg.CodeCheckViolation || string(pe.Code) == "23503"):
 		return rss.Invalid(pe.Constraint, "constraint_violation", "the change breaks rule %s", pe.Constraint)
 	}
 	return err
