@@ -365,7 +365,7 @@ func TestReportBadFilters(t *testing.T) {
 		{u + "from=2026-06-01", "to", "required"},
 		{u + "from=2026-06-30&to=2026-06-01", "to", "before_from"},
 		{u + "from=2016-06-01&to=2026-06-30", "to", "range_too_long"},
-		{u + "from=2026-6-1&to=2026-06-30", "from", "invalid_date"},
+		{u + "from=2026-6-1&to=2026-06-30", "from", "invalid_value"},
 		{u + "from=2026-06-01&to=2026-06-30&group=year", "group", "invalid"},
 		{u + "from=2026-06-01&to=2026-06-30&program=NOPE", "program", "unknown_program"},
 		{u + "from=2026-06-01&to=2026-06-30&service=NOPE-X", "service", "unknown_service"},
@@ -375,7 +375,8 @@ func TestReportBadFilters(t *testing.T) {
 		{u + "from=2026-06-01&to=2026-06-30&from=2026-06-02", "from", "repeated"},
 		{u + "from=2026-06-01&to=2026-06-30&format=xml", "format", "invalid"},
 		{"/v1/reports/caseload?from=2026-06-01", "from", "unknown_parameter"},
-		{"/v1/reports/caseload?as_of=yesterday", "as_of", "invalid_date"},
+		{"/v1/reports/caseload?as_of=3000-01-01", "as_of", "out_of_range"},
+		{"/v1/reports/caseload?as_of=yesterday", "as_of", "invalid_value"},
 		{"/v1/reports/length-of-service?from=2026-06-01&to=2026-06-30&service=ATR-CM", "service", "unknown_parameter"},
 	} {
 		itNothingWritten(t, e, func() {

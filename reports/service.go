@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -103,8 +104,12 @@ func (s *Service) parseFilter(ctx context.Context, a access.Actor, q url.Values,
 			return nil
 		}
 		d, err := rss.ParseDate(q.Get(name))
+		if errors.Is(err, rss.ErrDateRange) {
+			v.Add(name, "out_of_range", "%s must be between %s and %s", name, rss.MinDate, rss.MaxDate)
+			return nil
+		}
 		if err != nil {
-			v.Add(name, "invalid_date", "%s must be a date YYYY-MM-DD between %s and %s", name, rss.MinDate, rss.MaxDate)
+			v.Add(name, "invalid_value", "%s must be YYYY-MM-DD", name)
 			return nil
 		}
 		return &d
@@ -185,7 +190,7 @@ func (s *Service) parseFilter(ctx context.Context, a access.Actor, q url.Values,
 		var prog string
 		err := s.db.GetContext(ctx, &prog, `SELECT program_code FROM services WHERE code = $1`, f.Service)
 		switch {
-		case err == pg.ErrNoRows:
+		case errors.Is(err, pg.ErrNoRows):
 			v.Add("service", "unknown_service", "no service %s", f.Service)
 		case err != nil:
 			return f, err
