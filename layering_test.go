@@ -57,7 +57,7 @@ func readPackage(t *testing.T, dir string) pkgSource {
 
 func TestLayering(t *testing.T) {
 	t.Parallel()
-	domain := []string{"adjudication", "ledger", "vouchers", "billing", "staff", "registry", "outcomes", "access", "pg", "x12", "fixtures"}
+	domain := []string{"adjudication", "ledger", "vouchers", "billing", "staff", "registry", "outcomes", "reports", "access", "pg", "x12", "fixtures"}
 	httpish := []string{"net/http", "github.com/gin-gonic/gin"}
 	for _, d := range domain {
 		if _, err := os.Stat(d); err != nil {
@@ -109,5 +109,16 @@ func TestLayering(t *testing.T) {
 	}
 	for _, d := range []string{"billing", "vouchers", "ledger", "adjudication", "registry", "staff"} {
 		assert.False(t, readPackage(t, d).imports["rss/outcomes"], "%s imports outcomes, above it", d)
+	}
+	// Reports are the state's view: they read the others' tables by SQL and
+	// import none of the domains, and nothing imports them but the api.
+	rep := readPackage(t, "reports")
+	for p := range rep.imports {
+		if p == "rss" || strings.HasPrefix(p, "rss/") {
+			assert.Contains(t, []string{"rss", "rss/access", "rss/pg"}, p, "reports imports %s", p)
+		}
+	}
+	for _, d := range []string{"billing", "vouchers", "ledger", "adjudication", "registry", "staff", "outcomes", "access", "pg"} {
+		assert.False(t, readPackage(t, d).imports["rss/reports"], "%s imports reports, above it", d)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"rss/outcomes"
 	"rss/pg"
 	"rss/registry"
+	"rss/reports"
 	"rss/staff"
 	"rss/vouchers"
 )
@@ -61,6 +62,7 @@ func Open(db *sqlx.DB, o Options) *Server {
 		Staff:       staff.New(db, o.Now, o.Location),
 		Registry:    registry.New(db, o.Now, o.Location),
 		Outcomes:    outcomes.New(db, o.Now, o.Location),
+		Reports:     reports.New(db, o.Now, o.Location),
 		Keys:        keys,
 		Logger:      o.Logger,
 		MaxBody:     o.MaxBody,

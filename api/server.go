@@ -16,6 +16,7 @@ import (
 	"rss/outcomes"
 	"rss/pg"
 	"rss/registry"
+	"rss/reports"
 	"rss/staff"
 	"rss/vouchers"
 )
@@ -34,6 +35,7 @@ type Config struct {
 	Staff    *staff.Service
 	Registry *registry.Service
 	Outcomes *outcomes.Service
+	Reports  *reports.Service
 	Keys     *access.Keys
 	Logger   *slog.Logger
 	// MaxBody caps ordinary request bodies; MaxBulkBody caps bulk claim intake.
@@ -51,6 +53,7 @@ type Server struct {
 	st      *staff.Service
 	r       *registry.Service
 	o       *outcomes.Service
+	rep     *reports.Service
 	metrics *metrics
 	engine  *gin.Engine
 }
@@ -67,7 +70,7 @@ func New(cfg Config) *Server {
 		cfg.MaxBulkBody = 32 << 20
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, v: cfg.Vouchers, b: cfg.Billing, st: cfg.Staff, r: cfg.Registry, o: cfg.Outcomes, metrics: newMetrics()}
+	s := &Server{cfg: cfg, v: cfg.Vouchers, b: cfg.Billing, st: cfg.Staff, r: cfg.Registry, o: cfg.Outcomes, rep: cfg.Reports, metrics: newMetrics()}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
@@ -165,6 +168,10 @@ func New(cfg Config) *Server {
 
 	postRoute("/gpra-interviews", s.recordInterview)
 	v1.GET("/reports/gpra-follow-up", s.followupRates)
+	// The state's view (reports): JSON or CSV, read-only.
+	v1.GET("/reports/utilization", s.report((*reports.Service).Utilization))
+	v1.GET("/reports/caseload", s.report((*reports.Service).Caseload))
+	v1.GET("/reports/length-of-service", s.report((*reports.Service).LengthOfService))
 
 	postRoute("/care-plans", s.createCarePlan)
 	v1.GET("/care-plans/:care_plan_id", s.getCarePlan)

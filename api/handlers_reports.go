@@ -1,0 +1,68 @@
+package api
+
+import (
+	"context"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"rss"
+	"rss/reports"
+)
+
+// report answers one report of the reports domain: the domain checks the
+// filter and the actor before a byte is written, then streams the rows as
+// JSON or, asked by ?format=csv or Accept: text/csv, as CSV led by the
+// Part 2 notice.
+func (s *Server) report(build func(*reports.Service, context.Context, url.Values) (*reports.Report, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		q := c.Request.URL.Query()
+		asCSV, ok := wantsCSV(c, q)
+		if !ok {
+			return
+		}
+		rep, err := build(s.rep, c.Request.Context(), q)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		h := c.Writer.Header()
+		h.Set("X-Redisclosure-Notice", rss.Part2Notice)
+		if asCSV {
+			h.Set("Content-Type", "text/csv; charset=utf-8")
+			h.Set("Content-Disposition", `attachment; filename="`+rep.Name+`.csv"`)
+		} else {
+			h.Set("Content-Type", "application/json; charset=utf-8")
+		}
+		c.Status(http.StatusOK)
+		if err := rep.Write(c.Request.Context(), c.Writer, asCSV); err != nil {
+			// The answer has begun: cut it short so the client sees a
+			// broken body, not a short report.
+			_ = c.Error(err)
+			panic(http.ErrAbortHandler)
+		}
+	}
+}
+
+// wantsCSV reads the format: ?format=csv|json wins over Accept.
+func wantsCSV(c *gin.Context, q url.Values) (csv, ok bool) {
+	switch f := q.Get("format"); f {
+	case "csv":
+		return true, true
+	case "json":
+		return false, true
+	case "":
+	default:
+		fail(c, rss.Invalid("format", "invalid", "format must be json or csv"))
+		return false, false
+	}
+	for _, part := range strings.Split(c.GetHeader("Accept"), ",") {
+		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == "text/csv" {
+			return true, true
+		}
+	}
+	return false, true
+}

@@ -1,0 +1,130 @@
+package reports
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss/access"
+)
+
+// CaseloadRow is one specialist's open enrollments in one program as of a
+// date, against the program's cap for the specialist's role.
+type CaseloadRow struct {
+	ProviderID      int64   `json:"provider_id" db:"provider_id"`
+	StaffID         *int64  `json:"staff_id" db:"staff_id"`
+	StaffName       *string `json:"staff_name" db:"staff_name"`
+	StaffRole       *string `json:"staff_role" db:"staff_role"`
+	Program         string  `json:"program" db:"program_code"`
+	OpenEnrollments int64   `json:"open_enrollments" db:"open_enrollments"`
+	Cap             *int64  `json:"cap" db:"cap"`
+	OverCap         bool    `json:"over_cap" db:"over_cap"`
+}
+
+// CaseloadTotals count the open enrollments and the rows over their cap.
+type CaseloadTotals struct {
+	OpenEnrollments int64 `json:"open_enrollments" db:"open_enrollments"`
+	Unassigned      int64 `json:"unassigned" db:"unassigned"`
+	OverCap         int64 `json:"over_cap" db:"over_cap"`
+}
+
+// An enrollment is open on $1 when it started on or before it and was not
+// discharged by then (discharged on $1 is off the caseload that day). Its
+// specialist on $1 is the one the last reassignment before the end of $1
+// ($2, a timestamp) named, else the one the first reassignment moved it
+// from, else the one assigned now.
+const caseloadBase = `
+WITH open AS (
+    SELECT e.id, e.provider_id, e.program_code,
+           CASE WHEN b.to_staff_id IS NOT NULL THEN b.to_staff_id
+                WHEN f.found THEN f.from_staff_id
+                ELSE e.assigned_staff_id END AS staff_id
+    FROM enrollments e
+    LEFT JOIN LATERAL (SELECT r.to_staff_id FROM enrollment_reassignments r
+                       WHERE r.enrollment_id = e.id AND r.reassigned_at < $2
+                       ORDER BY r.id DESC LIMIT 1) b ON true
+    LEFT JOIN LATERAL (SELECT r.from_staff_id, true AS found FROM enrollment_reassignments r
+                       WHERE r.enrollment_id = e.id ORDER BY r.id LIMIT 1) f ON true
+    WHERE e.start_date <= $1 AND (e.discharge_date IS NULL OR e.discharge_date > $1)
+      AND ($3::bigint IS NULL OR e.provider_id = $3) AND ($4::text IS NULL OR e.program_code = $4)
+), counted AS (
+    SELECT o.provider_id, o.staff_id, o.program_code, count(*) AS open_enrollments
+    FROM open o GROUP BY 1, 2, 3
+), rows AS (
+    SELECT c.provider_id, c.staff_id, st.first_name || ' ' || st.last_name AS staff_name, st.role AS staff_role,
+           c.program_code, c.open_enrollments, cap.cap,
+           coalesce(c.open_enrollments > cap.cap, false) AS over_cap
+    FROM counted c
+    LEFT JOIN staff st ON st.id = c.staff_id
+    LEFT JOIN program_caseload_caps cap ON cap.program_code = c.program_code AND cap.staff_role = st.role
+)`
+
+const caseloadQuery = caseloadBase + `
+SELECT * FROM rows ORDER BY provider_id, program_code, staff_id NULLS LAST`
+
+const caseloadTotals = caseloadBase + `
+SELECT coalesce(sum(open_enrollments), 0) AS open_enrollments,
+       coalesce(sum(open_enrollments) FILTER (WHERE staff_id IS NULL), 0) AS unassigned,
+       count(*) FILTER (WHERE over_cap) AS over_cap
+FROM rows`
+
+var caseloadColumns = []string{"as_of", "provider_id", "staff_id", "staff_name", "staff_role", "program",
+	"open_enrollments", "cap", "over_cap"}
+
+// Caseload checks q and returns the caseload report as of a date (as_of,
+// today when absent): per provider x specialist x program, the open
+// enrollments assigned, the cap for the specialist's role and whether the
+// caseload is over it. Enrollments with no specialist are one row with no
+// staff.
+func (s *Service) Caseload(ctx context.Context, q url.Values) (*Report, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleReviewer, access.RoleFinance, access.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.parseFilter(ctx, a, q, params{asOf: true})
+	if err != nil {
+		return nil, err
+	}
+	if f.AsOf == nil {
+		d := s.today()
+		f.AsOf = &d
+	}
+	asOf := *f.AsOf
+	y, m, d := asOf.AddDays(1).Date()
+	end := time.Date(y, m, d, 0, 0, 0, 0, s.loc)
+	args := []any{asOf, end, f.provider(), nullText(f.Program)}
+	return &Report{
+		Name: "caseload", Filter: f, s: s, cols: caseloadColumns,
+		query: caseloadQuery, args: args,
+		row: func(rows *sqlx.Rows) (any, []string, error) {
+			var r CaseloadRow
+			if err := rows.StructScan(&r); err != nil {
+				return nil, nil, err
+			}
+			return r, []string{asOf.String(), itoa(r.ProviderID), optInt(r.StaffID), optStr(r.StaffName), optStr(r.StaffRole),
+				r.Program, itoa(r.OpenEnrollments), optInt(r.Cap), strconv.FormatBool(r.OverCap)}, nil
+		},
+		totals: func(ctx context.Context, tx *sqlx.Tx) (any, error) {
+			var t CaseloadTotals
+			err := tx.GetContext(ctx, &t, caseloadTotals, args...)
+			return t, err
+		},
+	}, nil
+}
+
+func optInt(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return itoa(*p)
+}
+
+func optStr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

@@ -1,0 +1,318 @@
+package reports
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strconv"
+
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+	"rss/pg"
+)
+
+// MaxRangeDays bounds a report's date range: ten years.
+const MaxRangeDays = 3653
+
+// Service is the reports domain.
+type Service struct {
+	db  *sqlx.DB
+	now func() time.Time
+	loc *time.Location
+}
+
+// New returns a Service over db; now is the clock and loc the time zone
+// whose calendar says what "today" is.
+func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Service{db: db, now: now, loc: loc}
+}
+
+func (s *Service) today() rss.Date { return rss.NewDate(s.now().In(s.loc)) }
+
+// Group is how a report buckets dates.
+type Group string
+
+const (
+	GroupWeek  Group = "week"  // calendar weeks, Monday to Sunday
+	GroupMonth Group = "month" // calendar months
+)
+
+// Filter is what every report is asked for; the fields a report does not
+// take are refused when given, and left out of its answer.
+type Filter struct {
+	ProviderID *int64    `json:"provider_id,omitempty"`
+	Program    string    `json:"program,omitempty"`
+	Service    string    `json:"service,omitempty"`
+	From       *rss.Date `json:"from,omitempty"`
+	To         *rss.Date `json:"to,omitempty"`
+	AsOf       *rss.Date `json:"as_of,omitempty"`
+	Group      Group     `json:"group,omitempty"`
+}
+
+// params are the filter fields a report takes.
+type params struct {
+	service, rng, asOf, group bool
+}
+
+// parseFilter reads q for a report taking p, checks it, and checks the
+// provider, program and service against the actor and the reference data:
+// a provider key naming another agency gets not found, as if it did not
+// exist. Every problem is reported at once (422).
+func (s *Service) parseFilter(ctx context.Context, a access.Actor, q url.Values, p params) (Filter, error) {
+	var f Filter
+	v := &rss.ValidationError{}
+	allowed := map[string]bool{"provider_id": true, "program": true, "format": true}
+	if p.service {
+		allowed["service"] = true
+	}
+	if p.rng {
+		allowed["from"], allowed["to"] = true, true
+	}
+	if p.asOf {
+		allowed["as_of"] = true
+	}
+	if p.group {
+		allowed["group"] = true
+	}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !allowed[k] {
+			v.Add(k, "unknown_parameter", "this report does not take %s", k)
+		} else if len(q[k]) > 1 {
+			v.Add(k, "repeated", "%s is given more than once", k)
+		}
+	}
+	date := func(name string) *rss.Date {
+		if !q.Has(name) {
+			return nil
+		}
+		d, err := rss.ParseDate(q.Get(name))
+		if errors.Is(err, rss.ErrDateRange) {
+			v.Add(name, "out_of_range", "%s must be between %s and %s", name, rss.MinDate, rss.MaxDate)
+			return nil
+		}
+		if err != nil {
+			v.Add(name, "invalid_value", "%s must be YYYY-MM-DD", name)
+			return nil
+		}
+		return &d
+	}
+	if q.Has("provider_id") {
+		id, err := strconv.ParseInt(q.Get("provider_id"), 10, 64)
+		if err != nil || id <= 0 {
+			v.Add("provider_id", "invalid", "provider_id must be a positive integer")
+		} else {
+			f.ProviderID = &id
+		}
+	}
+	f.Program, f.Service = q.Get("program"), q.Get("service")
+	if q.Has("program") && f.Program == "" {
+		v.Add("program", "invalid", "program must not be empty")
+	}
+	if q.Has("service") && f.Service == "" {
+		v.Add("service", "invalid", "service must not be empty")
+	}
+	if p.rng {
+		f.From, f.To = date("from"), date("to")
+		if f.From == nil && !q.Has("from") {
+			v.Add("from", "required", "from is required")
+		}
+		if f.To == nil && !q.Has("to") {
+			v.Add("to", "required", "to is required")
+		}
+		if f.From != nil && f.To != nil {
+			if f.To.Before(*f.From) {
+				v.Add("to", "before_from", "to is before from")
+			} else if f.From.DaysUntil(*f.To) >= MaxRangeDays {
+				v.Add("to", "range_too_long", "the range may span at most %d days", MaxRangeDays)
+			}
+		}
+	}
+	if p.asOf {
+		f.AsOf = date("as_of")
+	}
+	if p.group {
+		switch g := Group(q.Get("group")); g {
+		case "":
+			f.Group = GroupMonth
+		case GroupWeek, GroupMonth:
+			f.Group = g
+		default:
+			v.Add("group", "invalid", "group must be week or month")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return f, err
+	}
+	if f.ProviderID != nil {
+		if !a.SeesProvider(*f.ProviderID) {
+			return f, fmt.Errorf("%w: provider %d", rss.ErrNotFound, *f.ProviderID)
+		}
+		var n int
+		if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM providers WHERE id = $1`, *f.ProviderID); err != nil {
+			return f, err
+		}
+		if n == 0 {
+			return f, fmt.Errorf("%w: provider %d", rss.ErrNotFound, *f.ProviderID)
+		}
+	} else if a.IsProvider() {
+		// A provider's reports are its own agency's, named or not.
+		id := a.ProviderID
+		f.ProviderID = &id
+	}
+	if f.Program != "" {
+		var n int
+		if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM programs WHERE code = $1`, f.Program); err != nil {
+			return f, err
+		}
+		if n == 0 {
+			v.Add("program", "unknown_program", "no program %s", f.Program)
+		}
+	}
+	if f.Service != "" {
+		var prog string
+		err := s.db.GetContext(ctx, &prog, `SELECT program_code FROM services WHERE code = $1`, f.Service)
+		switch {
+		case errors.Is(err, pg.ErrNoRows):
+			v.Add("service", "unknown_service", "no service %s", f.Service)
+		case err != nil:
+			return f, err
+		case f.Program != "" && prog != f.Program:
+			v.Add("service", "not_in_program", "service %s is not in program %s", f.Service, f.Program)
+		}
+	}
+	return f, v.Err()
+}
+
+// Report is a checked request for one report, ready to be written. Nothing
+// is read until Write; a failure there comes after the answer began.
+type Report struct {
+	Name   string
+	Filter Filter
+	s      *Service
+	cols   []string
+	query  string
+	args   []any
+	// row scans one row and returns it for JSON and as CSV fields; total
+	// sees every row and returns the totals once they are all read.
+	row    func(*sqlx.Rows) (any, []string, error)
+	totals func(ctx context.Context, tx *sqlx.Tx) (any, error)
+}
+
+// Write streams the report to w as CSV (the notice, the header, one record
+// a row) or as JSON {filter, rows, totals}, in one read-only snapshot so
+// rows and totals agree.
+func (r *Report) Write(ctx context.Context, w io.Writer, asCSV bool) (err error) {
+	tx, err := r.s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	rows, err := tx.QueryxContext(ctx, r.query, r.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var cw *csv.Writer
+	if asCSV {
+		cw = csv.NewWriter(w)
+		if err := cw.Write([]string{rss.Part2Notice}); err != nil {
+			return err
+		}
+		if err := cw.Write(r.cols); err != nil {
+			return err
+		}
+	} else {
+		head, err := json.Marshal(r.Filter)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, `{"report":%q,"notice":%s,"filter":%s,"rows":[`, r.Name, mustJSON(rss.Part2Notice), head); err != nil {
+			return err
+		}
+	}
+	n := 0
+	for rows.Next() {
+		v, rec, err := r.row(rows)
+		if err != nil {
+			return err
+		}
+		if cw != nil {
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+			if n%256 == 255 {
+				cw.Flush()
+			}
+		} else {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				b = append([]byte{','}, b...)
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	if cw != nil {
+		cw.Flush()
+		return cw.Error()
+	}
+	t, err := r.totals(ctx, tx)
+	if err != nil {
+		return err
+	}
+	tb, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, `],"totals":%s}`+"\n", tb)
+	return err
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// Filter helpers for the SQL: nil or empty means "any".
+func (f Filter) provider() any {
+	if f.ProviderID == nil {
+		return nil
+	}
+	return *f.ProviderID
+}
+
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
