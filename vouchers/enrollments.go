@@ -166,10 +166,13 @@ func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrol
 			id, r.StaffID); err != nil {
 			return fmt.Errorf("reassign: %w", err)
 		}
+		// Stamped by the service's clock, as every date the rules and the
+		// reports read: the caseload report asks who carried an enrollment
+		// on a day.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO enrollment_reassignments (enrollment_id, from_staff_id, to_staff_id, reason,
-				caseload_after, caseload_cap, actor_key_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			id, e.AssignedStaffID, r.StaffID, r.Reason, caseload+1, limit, a.KeyID); err != nil {
+				caseload_after, caseload_cap, actor_key_id, reassigned_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			id, e.AssignedStaffID, r.StaffID, r.Reason, caseload+1, limit, a.KeyID, s.now()); err != nil {
 			return fmt.Errorf("record reassignment: %w", err)
 		}
 		return access.Record(ctx, tx, access.Event{Action: "reassign", EntityType: "enrollment", EntityID: access.ID(id), ClientID: e.ClientID})
