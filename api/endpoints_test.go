@@ -765,6 +765,15 @@ func TestAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
 	assert.Equal(t, float64(19), r.JSON(t)["value"])
 	requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/settings/minor_age_years", Key: keyFinance,
 		Body: map[string]any{"value": 21}}), http.StatusForbidden, "forbidden")
+	// A setting is bounded by its unit: no 2,147,483,647-year-old minors,
+	// no target of 101 percent.
+	for path, v := range map[string]int{"minor_age_years": 121, "cm_equivalency_months": 1201, "gpra_followup_target_percent": 101} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/settings/" + path, Key: keyAdmin,
+				Body: map[string]any{"value": v}}), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, []string{"value"}, itFieldErrors(t, p))
+		})
+	}
 }
 
 func TestAPIKeysCreateAuthenticateRevoke(t *testing.T) {

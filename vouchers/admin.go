@@ -326,8 +326,8 @@ func (s *Service) UpdateSetting(ctx context.Context, key string, value int) (Set
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
 		return Setting{}, err
 	}
-	if value < 0 || value > maxColumnInt {
-		return Setting{}, rss.Invalid("value", "out_of_range", "value must be between 0 and %d", maxColumnInt)
+	if hi := settingMax(key); value < 0 || value > hi {
+		return Setting{}, rss.Invalid("value", "out_of_range", "value must be between 0 and %d", hi)
 	}
 	var out Setting
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
@@ -383,4 +383,20 @@ func CheckRuleSet(v *rss.ValidationError, field string, ids []string) {
 		}
 		seen[id] = true
 	}
+}
+
+// settingMax bounds a setting by the unit its key ends in: a percentage
+// is at most 100, an age in years 120, months 1,200 and any count of days
+// MaxProgramDays. Past those a value is a typo, and the rules would do date
+// arithmetic with it.
+func settingMax(key string) int {
+	switch {
+	case strings.HasSuffix(key, "_percent"):
+		return 100
+	case strings.HasSuffix(key, "_years"):
+		return 120
+	case strings.HasSuffix(key, "_months"):
+		return 1200
+	}
+	return MaxProgramDays
 }
