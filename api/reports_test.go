@@ -546,3 +546,142 @@ func TestReportPendedQueue(t *testing.T) {
 		assert.Equal(t, c.code, itFieldCode(p, c.field), "%s: %v", c.q, p)
 	}
 }
+
+// moveRow finds an employment-movement row (provider 0: the overall row).
+func moveRow(t *testing.T, rep itReport, period string, provider int64) map[string]any {
+	t.Helper()
+	for _, m := range rep.Rows {
+		if m["period"] != period {
+			continue
+		}
+		if (provider == 0 && m["provider_id"] == nil) || (provider != 0 && m["provider_id"] != nil && itNum(t, m, "provider_id") == provider) {
+			return m
+		}
+	}
+	return nil
+}
+
+// Employment movement, by hand: at HRA, A (from 03-01) reaches work for a
+// day on 03-01 and transitional employment (rank 3) on 03-31, the last day
+// of March, is unchanged in April, then goes to on-the-job training (5) on
+// 05-10 and seasonal work (2) on 05-20; B (from 02-01) is at work for a day
+// from 02-10, unchanged through March, apprenticeship (6) on 04-30; C (from
+// 03-15) has no stage. At PWE, D (from 02-01) is at work for a day from
+// 02-01 and competitive employment from 04-01.
+//
+//	        A        B           C         D (PWE)      HRA score   PWE score   overall
+//	March   entered  stalled     no stage  stalled      0/1 = 0     0/1 = 0     0/2 = 0
+//	April   stalled  progressed  no stage  progressed   1/1 = 1     1/0: null   2/1 = 2
+//	May     stepped  stalled     no stage  stalled      0/2 = 0     0/1 = 0     0/3 = 0
+func TestReportEmploymentMovement(t *testing.T) {
+	e := newEnv(t)
+	hra, pwe := e.demo.Providers["HRA"], e.demo.Providers["PWE"]
+	enroll := func(key, start string) int64 {
+		c := itNewClient(t, e, key, "hartford")
+		r := e.post(key, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": start})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	stage := func(key string, id int64, stage, on string) {
+		r := e.post(key, itPath("/v1/enrollments/%d/employment-stages", id), map[string]any{"stage": stage, "effective_date": on})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
+	a, b, c := enroll(keyHRA, "2026-03-01"), enroll(keyHRA, "2026-02-01"), enroll(keyHRA, "2026-03-15")
+	d := enroll(keyPWE, "2026-02-01")
+	_ = c
+	stage(keyHRA, a, "work_for_a_day", "2026-03-01")
+	stage(keyHRA, a, "transitional_employment", "2026-03-31")
+	stage(keyHRA, a, "on_the_job_training", "2026-05-10")
+	stage(keyHRA, a, "seasonal_temporary", "2026-05-20")
+	stage(keyHRA, b, "work_for_a_day", "2026-02-10")
+	stage(keyHRA, b, "apprenticeship", "2026-04-30")
+	stage(keyPWE, d, "work_for_a_day", "2026-02-01")
+	stage(keyPWE, d, "competitive_employment", "2026-04-01")
+
+	type fig struct {
+		enr, none, entered, prog, stalled, back int64
+		score                                   any
+		note                                    any
+	}
+	check := func(m map[string]any, w fig, what string) {
+		t.Helper()
+		require.NotNil(t, m, what)
+		got := fig{itNum(t, m, "enrollments"), itNum(t, m, "no_stage"), itNum(t, m, "entered"), itNum(t, m, "progressed"),
+			itNum(t, m, "stalled"), itNum(t, m, "stepped_back"), m["score"], m["score_note"]}
+		assert.Equal(t, w, got, what)
+	}
+	path := "/v1/reports/employment-movement?from=2026-03-01&to=2026-05-31"
+	rep := itGetReport(t, e, keyReviewer, path)
+	assert.Equal(t, "month", rep.Filter["group"])
+	assert.Equal(t, "EMP", rep.Filter["program"])
+	require.Len(t, rep.Rows, 9, "three months x (HRA, PWE, overall): %v", rep.Rows)
+	check(moveRow(t, rep, "2026-03-01", hra), fig{3, 1, 1, 0, 1, 0, float64(0), nil}, "March HRA")
+	check(moveRow(t, rep, "2026-03-01", pwe), fig{1, 0, 0, 0, 1, 0, float64(0), nil}, "March PWE")
+	check(moveRow(t, rep, "2026-03-01", 0), fig{4, 1, 1, 0, 2, 0, float64(0), nil}, "March overall")
+	check(moveRow(t, rep, "2026-04-01", hra), fig{3, 1, 0, 1, 1, 0, float64(1), nil}, "April HRA")
+	check(moveRow(t, rep, "2026-04-01", pwe), fig{1, 0, 0, 1, 0, 0, nil, "none_stalled_or_stepped_back"}, "April PWE")
+	check(moveRow(t, rep, "2026-04-01", 0), fig{4, 1, 0, 2, 1, 0, float64(2), nil}, "April overall")
+	check(moveRow(t, rep, "2026-05-01", hra), fig{3, 1, 0, 0, 1, 1, float64(0), nil}, "May HRA")
+	check(moveRow(t, rep, "2026-05-01", pwe), fig{1, 0, 0, 0, 1, 0, float64(0), nil}, "May PWE")
+	check(moveRow(t, rep, "2026-05-01", 0), fig{4, 1, 0, 0, 2, 1, float64(0), nil}, "May overall")
+	assert.Equal(t, "2026-05-31", moveRow(t, rep, "2026-05-01", 0)["period_end"])
+	check(rep.Totals, fig{12, 3, 1, 2, 5, 1, 0.333, nil}, "the range: 2 / (5 + 1)")
+
+	// Clipped periods: from 03-31 the March period is one day, and A's
+	// change that day is in it: rank 1 the day before, 3 at its end.
+	clip := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/employment-movement?provider_id=%d&from=2026-03-31&to=2026-04-29", hra))
+	require.Len(t, clip.Rows, 4, "%v", clip.Rows)
+	assert.Equal(t, "2026-03-31", clip.Rows[0]["period"])
+	assert.Equal(t, "2026-04-29", moveRow(t, clip, "2026-04-01", hra)["period_end"])
+	check(moveRow(t, clip, "2026-03-31", hra), fig{3, 1, 0, 1, 1, 0, float64(1), nil}, "March 31: A progressed, B stalled")
+	// April cut on the 29th: B's apprenticeship (04-30) is not yet in it.
+	check(moveRow(t, clip, "2026-04-01", hra), fig{3, 1, 0, 0, 2, 0, float64(0), nil}, "April to the 29th")
+
+	// Denominator 0 with nothing compared: February at HRA has only B, whose first stage came then.
+	feb := itGetReport(t, e, keyFinance, fmt.Sprintf("/v1/reports/employment-movement?provider_id=%d&from=2026-01-01&to=2026-02-28", hra))
+	require.Len(t, feb.Rows, 2, "no EMP enrollment at HRA in January: no row: %v", feb.Rows)
+	check(moveRow(t, feb, "2026-02-01", hra), fig{1, 0, 1, 0, 0, 0, nil, "no_enrollment_compared"}, "February HRA")
+	check(feb.Totals, fig{1, 0, 1, 0, 0, 0, nil, "no_enrollment_compared"}, "the range")
+
+	// By quarter: Q1 A and B enter, C none; Q2 A steps back (3 -> 2), B
+	// progresses (1 -> 6), C and the demo's Ramos (from day -3) have none.
+	qtr := itGetReport(t, e, keyAdmin, fmt.Sprintf("/v1/reports/employment-movement?provider_id=%d&from=2026-01-01&to=2026-06-30&group=quarter", hra))
+	assert.Equal(t, "quarter", qtr.Filter["group"])
+	check(moveRow(t, qtr, "2026-01-01", hra), fig{3, 1, 2, 0, 0, 0, nil, "no_enrollment_compared"}, "Q1 HRA")
+	assert.Equal(t, "2026-03-31", moveRow(t, qtr, "2026-01-01", hra)["period_end"])
+	check(moveRow(t, qtr, "2026-04-01", hra), fig{4, 2, 0, 1, 0, 1, float64(1), nil}, "Q2 HRA")
+
+	// CSV.
+	rows := itCSV(t, e.get(keyReviewer, path+"&format=csv"))
+	assert.Equal(t, []string{"period", "period_end", "provider_id", "enrollments", "no_stage", "entered", "progressed", "stalled",
+		"stepped_back", "score", "score_note"}, rows[1])
+	require.Len(t, rows, 2+9)
+	assert.Contains(t, rows[2:], []string{"2026-04-01", "2026-04-30", itStr(pwe), "1", "0", "0", "1", "0", "0", "", "none_stalled_or_stepped_back"})
+	assert.Contains(t, rows[2:], []string{"2026-04-01", "2026-04-30", "", "4", "1", "0", "2", "1", "0", "2", ""})
+
+	// A provider sees its own agency only, named or not; another's is a 404.
+	own := itGetReport(t, e, keyPWE, "/v1/reports/employment-movement?from=2026-03-01&to=2026-05-31")
+	require.Len(t, own.Rows, 6, "PWE and its overall per month: %v", own.Rows)
+	check(moveRow(t, own, "2026-04-01", 0), fig{1, 0, 0, 1, 0, 0, nil, "none_stalled_or_stepped_back"}, "PWE's overall is PWE's")
+	for _, m := range own.Rows {
+		if m["provider_id"] != nil {
+			assert.Equal(t, float64(pwe), m["provider_id"])
+		}
+	}
+	requireProblem(t, e.get(keyPWE, fmt.Sprintf("%s&provider_id=%d", path, hra)), http.StatusNotFound, "not_found")
+	requireProblem(t, e.get("", path), http.StatusUnauthorized, "unauthorized")
+
+	for _, c := range []struct{ q, field, code string }{
+		{"from=2026-03-01", "to", "required"},
+		{"from=2026-03-01&to=2026-05-31&group=week", "group", "invalid"},
+		{"from=2026-03-01&to=2026-05-31&as_of=2026-05-31", "as_of", "unknown_parameter"},
+		{"from=2026-03-01&to=2026-05-31&service=EMP-IPS", "service", "unknown_parameter"},
+		{"from=2026-03-01&to=2026-05-31&program=RCM", "program", "not_emp"},
+		{"from=2026-05-31&to=2026-03-01", "to", "before_from"},
+	} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.get(keyReviewer, "/v1/reports/employment-movement?"+c.q), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, c.code, itFieldCode(p, c.field), "%s: %v", c.q, p)
+		})
+	}
+}
