@@ -685,3 +685,28 @@ func TestReportEmploymentMovement(t *testing.T) {
 		})
 	}
 }
+
+// An enrollment discharged on the last day of March counts in March and
+// not after; one started in April is not in March's figures.
+func TestReportEmploymentMovementDischarged(t *testing.T) {
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	c := itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": "2026-02-01"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	id := itID(t, r)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/employment-stages", id), map[string]any{"stage": "work_study", "effective_date": "2026-02-01"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", id), map[string]any{"discharge_date": "2026-03-31", "reason": "completed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	rep := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/employment-movement?provider_id=%d&from=2026-03-01&to=2026-04-30", hra))
+	require.Len(t, rep.Rows, 2, "March only (the enrollment and the overall row): %v", rep.Rows)
+	for _, m := range rep.Rows {
+		assert.Equal(t, "2026-03-01", m["period"])
+		assert.Equal(t, float64(1), m["enrollments"])
+		assert.Equal(t, float64(1), m["stalled"])
+		assert.Equal(t, float64(0), m["score"])
+	}
+	assert.Equal(t, float64(1), rep.Totals["enrollments"])
+}
