@@ -386,3 +386,324 @@ func TestReportBadFilters(t *testing.T) {
 	// Ten years to the day is the longest range.
 	itGetReport(t, e, keyReviewer, u+"from=2016-07-01&to=2026-06-30")
 }
+
+// pendRow finds a pended-queue row.
+func pendRow(rep itReport, dim, key string) map[string]any {
+	for _, m := range rep.Rows {
+		if m["dimension"] == dim && m["key"] == key {
+			return m
+		}
+	}
+	return nil
+}
+
+// Pended-queue age at HRA, target 3 days: three pended requests submitted
+// (times set in the service's zone, New York) on day -5 at 23:30 (5 days old: the
+// 4-7 bucket, past the target), day -3 at 00:10 (3 days: 2-3, at the target
+// is not past it) and today (0 days), the RCM one. The oldest is then denied
+// today: pended as of yesterday, not as of today.
+func TestReportPendedQueue(t *testing.T) {
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	path := func(asOf string) string {
+		p := fmt.Sprintf("/v1/reports/pended-queue?provider_id=%d", hra)
+		if asOf != "" {
+			p += "&as_of=" + asOf
+		}
+		return p
+	}
+	empty := itGetReport(t, e, keyReviewer, path(""))
+	// The demo's one pended request at HRA: ATR, submitted day -2, pended GPRA_FOLLOWUP_OVERDUE.
+	demoID := empty.Totals["oldest_request_id"]
+	assert.Equal(t, map[string]any{"requests": float64(1), "past_target": float64(0), "review_target_days": float64(3),
+		"oldest_request_id": demoID, "oldest_age_days": float64(2)}, empty.Totals, "3 days is the default target")
+	require.Len(t, empty.Rows, 8, "all, every age bucket even when empty, a reason code, a program: %v", empty.Rows)
+	assert.Equal(t, map[string]any{"dimension": "age_days", "key": "15+", "requests": float64(0), "past_target": float64(0),
+		"oldest_request_id": nil, "oldest_age_days": nil}, empty.Rows[5])
+	assert.Equal(t, "GPRA_FOLLOWUP_OVERDUE", empty.Rows[6]["key"])
+
+	old := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+	mid := itVoucher(t, e, keyHRA, e.demo.Clients["Brown"], "ATR-CM", 40, 0, 29)
+	r := e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": e.demo.Clients["Williams"], "service_code": "RCM-CM",
+		"units": 40, "start_date": day(0), "end_date": day(59), "staff_id": e.demo.Staff["Castillo"]})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	fresh := r.JSON(t)
+	codes := map[string][]int64{"GPRA_FOLLOWUP_OVERDUE": {2}} // reason code -> ages as of today, oldest first
+	for i, v := range []map[string]any{old, mid, fresh} {
+		require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+		for _, c := range v["reason_codes"].([]any) {
+			age := []int64{5, 3, 0}[i]
+			if cs := codes[c.(string)]; len(cs) > 0 && cs[0] < age {
+				codes[c.(string)] = append([]int64{age}, cs...)
+			} else {
+				codes[c.(string)] = append(cs, age)
+			}
+		}
+	}
+	set := func(v map[string]any, at string) {
+		_, err := e.db.ExecContext(t.Context(), `UPDATE voucher_requests SET submitted_at = $2 WHERE id = $1`, itNum(t, v, "id"), at)
+		require.NoError(t, err)
+	}
+	set(old, day(-5)+"T23:30:00-04:00") // day -4 in UTC: the age is counted in the service's zone
+	set(mid, day(-3)+"T00:10:00-04:00")
+	set(fresh, day(0)+"T08:00:00-04:00")
+	oldID, midID, freshID := float64(itNum(t, old, "id")), float64(itNum(t, mid, "id")), float64(itNum(t, fresh, "id"))
+
+	check := func(rep itReport, dim, key string, n, past int, oldest any, age any) {
+		t.Helper()
+		m := pendRow(rep, dim, key)
+		require.NotNil(t, m, "%s %s: %v", dim, key, rep.Rows)
+		assert.Equal(t, float64(n), m["requests"], "%s %s", dim, key)
+		assert.Equal(t, float64(past), m["past_target"], "%s %s", dim, key)
+		assert.Equal(t, oldest, m["oldest_request_id"], "%s %s", dim, key)
+		assert.Equal(t, age, m["oldest_age_days"], "%s %s", dim, key)
+	}
+	today := itGetReport(t, e, keyReviewer, path(""))
+	assert.Equal(t, day(0), today.Filter["as_of"])
+	check(today, "all", "all", 4, 1, oldID, float64(5))
+	check(today, "age_days", "0-1", 1, 0, freshID, float64(0))
+	check(today, "age_days", "2-3", 2, 0, midID, float64(3))
+	check(today, "age_days", "4-7", 1, 1, oldID, float64(5))
+	check(today, "age_days", "8-14", 0, 0, nil, nil)
+	check(today, "age_days", "15+", 0, 0, nil, nil)
+	check(today, "program", "ATR", 3, 1, oldID, float64(5))
+	check(today, "program", "RCM", 1, 0, freshID, float64(0))
+	for c, ages := range codes {
+		past := 0
+		for _, a := range ages {
+			if a > 3 {
+				past++
+			}
+		}
+		m := pendRow(today, "reason_code", c)
+		require.NotNil(t, m, "code %s", c)
+		assert.Equal(t, float64(len(ages)), m["requests"], "code %s", c)
+		assert.Equal(t, float64(past), m["past_target"], "code %s", c)
+		assert.Equal(t, float64(ages[0]), m["oldest_age_days"], "code %s", c)
+	}
+	assert.Equal(t, map[string]any{"requests": float64(4), "past_target": float64(1), "review_target_days": float64(3),
+		"oldest_request_id": oldID, "oldest_age_days": float64(5)}, today.Totals)
+
+	// As of day -3: only the two older ones, 2 days and 0 days old (the demo's came on day -2); as of day -6 none.
+	early := itGetReport(t, e, keyReviewer, path(day(-3)))
+	check(early, "all", "all", 2, 0, oldID, float64(2))
+	check(early, "age_days", "0-1", 1, 0, midID, float64(0))
+	check(early, "age_days", "2-3", 1, 0, oldID, float64(2))
+	assert.Nil(t, pendRow(early, "program", "RCM"))
+	check(itGetReport(t, e, keyReviewer, path(day(-6))), "all", "all", 0, 0, nil, nil)
+
+	// The target is a setting: at 2 days the 3-day-old request is past it too.
+	_, err := e.db.ExecContext(t.Context(), `UPDATE settings SET value = 2 WHERE key = 'review_target_days'`)
+	require.NoError(t, err)
+	check(itGetReport(t, e, keyFinance, path("")), "all", "all", 4, 2, oldID, float64(5))
+	_, err = e.db.ExecContext(t.Context(), `UPDATE settings SET value = 3 WHERE key = 'review_target_days'`)
+	require.NoError(t, err)
+
+	// The oldest is denied today: it leaves today's queue, stays in yesterday's.
+	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, old, "id")), map[string]any{"action": "deny", "note": "no follow-up on file"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	_, err = e.db.ExecContext(t.Context(), `UPDATE voucher_requests SET decided_at = $2 WHERE id = $1`, itNum(t, old, "id"), e.now)
+	require.NoError(t, err)
+	today = itGetReport(t, e, keyAdmin, path(""))
+	check(today, "all", "all", 3, 0, midID, float64(3))
+	check(today, "age_days", "4-7", 0, 0, nil, nil)
+	yesterday := itGetReport(t, e, keyAdmin, path(day(-1)))
+	check(yesterday, "all", "all", 3, 1, oldID, float64(4))
+	check(yesterday, "age_days", "4-7", 1, 1, oldID, float64(4))
+	check(yesterday, "age_days", "2-3", 1, 0, midID, float64(2))
+	check(yesterday, "age_days", "0-1", 1, 0, demoID, float64(1))
+	assert.Nil(t, pendRow(yesterday, "program", "RCM"), "submitted today: not in yesterday's queue")
+
+	// Filters: the RCM program only.
+	rcm := itGetReport(t, e, keyReviewer, path("")+"&program=RCM")
+	check(rcm, "all", "all", 1, 0, freshID, float64(0))
+	check(itGetReport(t, e, keyReviewer, path("")+"&service=RCM-CM"), "all", "all", 1, 0, freshID, float64(0))
+	assert.Nil(t, pendRow(rcm, "program", "ATR"))
+
+	// CSV: the notice, the header, the same rows.
+	rows := itCSV(t, e.get(keyReviewer, path(day(-1))+"&format=csv"))
+	assert.Equal(t, []string{"as_of", "dimension", "key", "requests", "past_target", "oldest_request_id", "oldest_age_days"}, rows[1])
+	require.Len(t, rows, 2+len(yesterday.Rows))
+	assert.Equal(t, []string{day(-1), "all", "all", "3", "1", itStr(int64(oldID)), "4"}, rows[2])
+	assert.Contains(t, rows[2:], []string{day(-1), "age_days", "15+", "0", "0", "", ""})
+
+	// A provider sees its own agency's queue, named or not; another's is a 404.
+	own := itGetReport(t, e, keyHRA, "/v1/reports/pended-queue?as_of="+day(-1))
+	assert.Equal(t, yesterday.Rows, own.Rows)
+	bcs := itGetReport(t, e, keyBCS, "/v1/reports/pended-queue?as_of="+day(-1))
+	assert.Equal(t, float64(0), bcs.Totals["requests"], "HRA's requests are not BCS's")
+	requireProblem(t, e.get(keyBCS, path("")), http.StatusNotFound, "not_found")
+	for _, c := range []struct{ q, field, code string }{
+		{"from=" + day(-1), "from", "unknown_parameter"},
+		{"group=month", "group", "unknown_parameter"},
+		{"as_of=someday", "as_of", "invalid_value"},
+		{"program=RCM&service=ATR-CM", "service", "not_in_program"},
+	} {
+		p := requireProblem(t, e.get(keyReviewer, "/v1/reports/pended-queue?"+c.q), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, c.code, itFieldCode(p, c.field), "%s: %v", c.q, p)
+	}
+}
+
+// moveRow finds an employment-movement row (provider 0: the overall row).
+func moveRow(t *testing.T, rep itReport, period string, provider int64) map[string]any {
+	t.Helper()
+	for _, m := range rep.Rows {
+		if m["period"] != period {
+			continue
+		}
+		if (provider == 0 && m["provider_id"] == nil) || (provider != 0 && m["provider_id"] != nil && itNum(t, m, "provider_id") == provider) {
+			return m
+		}
+	}
+	return nil
+}
+
+// Employment movement, by hand: at HRA, A (from 03-01) reaches work for a
+// day on 03-01 and transitional employment (rank 3) on 03-31, the last day
+// of March, is unchanged in April, then goes to on-the-job training (5) on
+// 05-10 and seasonal work (2) on 05-20; B (from 02-01) is at work for a day
+// from 02-10, unchanged through March, apprenticeship (6) on 04-30; C (from
+// 03-15) has no stage. At PWE, D (from 02-01) is at work for a day from
+// 02-01 and competitive employment from 04-01.
+//
+//	        A        B           C         D (PWE)      HRA score   PWE score   overall
+//	March   entered  stalled     no stage  stalled      0/1 = 0     0/1 = 0     0/2 = 0
+//	April   stalled  progressed  no stage  progressed   1/1 = 1     1/0: null   2/1 = 2
+//	May     stepped  stalled     no stage  stalled      0/2 = 0     0/1 = 0     0/3 = 0
+func TestReportEmploymentMovement(t *testing.T) {
+	e := newEnv(t)
+	hra, pwe := e.demo.Providers["HRA"], e.demo.Providers["PWE"]
+	enroll := func(key, start string) int64 {
+		c := itNewClient(t, e, key, "hartford")
+		r := e.post(key, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": start})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	stage := func(key string, id int64, stage, on string) {
+		r := e.post(key, itPath("/v1/enrollments/%d/employment-stages", id), map[string]any{"stage": stage, "effective_date": on})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
+	a, b, c := enroll(keyHRA, "2026-03-01"), enroll(keyHRA, "2026-02-01"), enroll(keyHRA, "2026-03-15")
+	d := enroll(keyPWE, "2026-02-01")
+	_ = c
+	stage(keyHRA, a, "work_for_a_day", "2026-03-01")
+	stage(keyHRA, a, "transitional_employment", "2026-03-31")
+	stage(keyHRA, a, "on_the_job_training", "2026-05-10")
+	stage(keyHRA, a, "seasonal_temporary", "2026-05-20")
+	stage(keyHRA, b, "work_for_a_day", "2026-02-10")
+	stage(keyHRA, b, "apprenticeship", "2026-04-30")
+	stage(keyPWE, d, "work_for_a_day", "2026-02-01")
+	stage(keyPWE, d, "competitive_employment", "2026-04-01")
+
+	type fig struct {
+		enr, none, entered, prog, stalled, back int64
+		score                                   any
+		note                                    any
+	}
+	check := func(m map[string]any, w fig, what string) {
+		t.Helper()
+		require.NotNil(t, m, what)
+		got := fig{itNum(t, m, "enrollments"), itNum(t, m, "no_stage"), itNum(t, m, "entered"), itNum(t, m, "progressed"),
+			itNum(t, m, "stalled"), itNum(t, m, "stepped_back"), m["score"], m["score_note"]}
+		assert.Equal(t, w, got, what)
+	}
+	path := "/v1/reports/employment-movement?from=2026-03-01&to=2026-05-31"
+	rep := itGetReport(t, e, keyReviewer, path)
+	assert.Equal(t, "month", rep.Filter["group"])
+	assert.Equal(t, "EMP", rep.Filter["program"])
+	require.Len(t, rep.Rows, 9, "three months x (HRA, PWE, overall): %v", rep.Rows)
+	check(moveRow(t, rep, "2026-03-01", hra), fig{3, 1, 1, 0, 1, 0, float64(0), nil}, "March HRA")
+	check(moveRow(t, rep, "2026-03-01", pwe), fig{1, 0, 0, 0, 1, 0, float64(0), nil}, "March PWE")
+	check(moveRow(t, rep, "2026-03-01", 0), fig{4, 1, 1, 0, 2, 0, float64(0), nil}, "March overall")
+	check(moveRow(t, rep, "2026-04-01", hra), fig{3, 1, 0, 1, 1, 0, float64(1), nil}, "April HRA")
+	check(moveRow(t, rep, "2026-04-01", pwe), fig{1, 0, 0, 1, 0, 0, nil, "none_stalled_or_stepped_back"}, "April PWE")
+	check(moveRow(t, rep, "2026-04-01", 0), fig{4, 1, 0, 2, 1, 0, float64(2), nil}, "April overall")
+	check(moveRow(t, rep, "2026-05-01", hra), fig{3, 1, 0, 0, 1, 1, float64(0), nil}, "May HRA")
+	check(moveRow(t, rep, "2026-05-01", pwe), fig{1, 0, 0, 0, 1, 0, float64(0), nil}, "May PWE")
+	check(moveRow(t, rep, "2026-05-01", 0), fig{4, 1, 0, 0, 2, 1, float64(0), nil}, "May overall")
+	assert.Equal(t, "2026-05-31", moveRow(t, rep, "2026-05-01", 0)["period_end"])
+	check(rep.Totals, fig{12, 3, 1, 2, 5, 1, 0.333, nil}, "the range: 2 / (5 + 1)")
+
+	// Clipped periods: from 03-31 the March period is one day, and A's
+	// change that day is in it: rank 1 the day before, 3 at its end.
+	clip := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/employment-movement?provider_id=%d&from=2026-03-31&to=2026-04-29", hra))
+	require.Len(t, clip.Rows, 4, "%v", clip.Rows)
+	assert.Equal(t, "2026-03-31", clip.Rows[0]["period"])
+	assert.Equal(t, "2026-04-29", moveRow(t, clip, "2026-04-01", hra)["period_end"])
+	check(moveRow(t, clip, "2026-03-31", hra), fig{3, 1, 0, 1, 1, 0, float64(1), nil}, "March 31: A progressed, B stalled")
+	// April cut on the 29th: B's apprenticeship (04-30) is not yet in it.
+	check(moveRow(t, clip, "2026-04-01", hra), fig{3, 1, 0, 0, 2, 0, float64(0), nil}, "April to the 29th")
+
+	// Denominator 0 with nothing compared: February at HRA has only B, whose first stage came then.
+	feb := itGetReport(t, e, keyFinance, fmt.Sprintf("/v1/reports/employment-movement?provider_id=%d&from=2026-01-01&to=2026-02-28", hra))
+	require.Len(t, feb.Rows, 2, "no EMP enrollment at HRA in January: no row: %v", feb.Rows)
+	check(moveRow(t, feb, "2026-02-01", hra), fig{1, 0, 1, 0, 0, 0, nil, "no_enrollment_compared"}, "February HRA")
+	check(feb.Totals, fig{1, 0, 1, 0, 0, 0, nil, "no_enrollment_compared"}, "the range")
+
+	// By quarter: Q1 A and B enter, C none; Q2 A steps back (3 -> 2), B
+	// progresses (1 -> 6), C and the demo's Ramos (from day -3) have none.
+	qtr := itGetReport(t, e, keyAdmin, fmt.Sprintf("/v1/reports/employment-movement?provider_id=%d&from=2026-01-01&to=2026-06-30&group=quarter", hra))
+	assert.Equal(t, "quarter", qtr.Filter["group"])
+	check(moveRow(t, qtr, "2026-01-01", hra), fig{3, 1, 2, 0, 0, 0, nil, "no_enrollment_compared"}, "Q1 HRA")
+	assert.Equal(t, "2026-03-31", moveRow(t, qtr, "2026-01-01", hra)["period_end"])
+	check(moveRow(t, qtr, "2026-04-01", hra), fig{4, 2, 0, 1, 0, 1, float64(1), nil}, "Q2 HRA")
+
+	// CSV.
+	rows := itCSV(t, e.get(keyReviewer, path+"&format=csv"))
+	assert.Equal(t, []string{"period", "period_end", "provider_id", "enrollments", "no_stage", "entered", "progressed", "stalled",
+		"stepped_back", "score", "score_note"}, rows[1])
+	require.Len(t, rows, 2+9)
+	assert.Contains(t, rows[2:], []string{"2026-04-01", "2026-04-30", itStr(pwe), "1", "0", "0", "1", "0", "0", "", "none_stalled_or_stepped_back"})
+	assert.Contains(t, rows[2:], []string{"2026-04-01", "2026-04-30", "", "4", "1", "0", "2", "1", "0", "2", ""})
+
+	// A provider sees its own agency only, named or not; another's is a 404.
+	own := itGetReport(t, e, keyPWE, "/v1/reports/employment-movement?from=2026-03-01&to=2026-05-31")
+	require.Len(t, own.Rows, 6, "PWE and its overall per month: %v", own.Rows)
+	check(moveRow(t, own, "2026-04-01", 0), fig{1, 0, 0, 1, 0, 0, nil, "none_stalled_or_stepped_back"}, "PWE's overall is PWE's")
+	for _, m := range own.Rows {
+		if m["provider_id"] != nil {
+			assert.Equal(t, float64(pwe), m["provider_id"])
+		}
+	}
+	requireProblem(t, e.get(keyPWE, fmt.Sprintf("%s&provider_id=%d", path, hra)), http.StatusNotFound, "not_found")
+	requireProblem(t, e.get("", path), http.StatusUnauthorized, "unauthorized")
+
+	for _, c := range []struct{ q, field, code string }{
+		{"from=2026-03-01", "to", "required"},
+		{"from=2026-03-01&to=2026-05-31&group=week", "group", "invalid"},
+		{"from=2026-03-01&to=2026-05-31&as_of=2026-05-31", "as_of", "unknown_parameter"},
+		{"from=2026-03-01&to=2026-05-31&service=EMP-IPS", "service", "unknown_parameter"},
+		{"from=2026-03-01&to=2026-05-31&program=RCM", "program", "not_emp"},
+		{"from=2026-05-31&to=2026-03-01", "to", "before_from"},
+	} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.get(keyReviewer, "/v1/reports/employment-movement?"+c.q), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, c.code, itFieldCode(p, c.field), "%s: %v", c.q, p)
+		})
+	}
+}
+
+// An enrollment discharged on the last day of March counts in March and
+// not after; one started in April is not in March's figures.
+func TestReportEmploymentMovementDischarged(t *testing.T) {
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	c := itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": "2026-02-01"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	id := itID(t, r)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/employment-stages", id), map[string]any{"stage": "work_study", "effective_date": "2026-02-01"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", id), map[string]any{"discharge_date": "2026-03-31", "reason": "completed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	rep := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/employment-movement?provider_id=%d&from=2026-03-01&to=2026-04-30", hra))
+	require.Len(t, rep.Rows, 2, "March only (the enrollment and the overall row): %v", rep.Rows)
+	for _, m := range rep.Rows {
+		assert.Equal(t, "2026-03-01", m["period"])
+		assert.Equal(t, float64(1), m["enrollments"])
+		assert.Equal(t, float64(1), m["stalled"])
+		assert.Equal(t, float64(0), m["score"])
+	}
+	assert.Equal(t, float64(1), rep.Totals["enrollments"])
+}

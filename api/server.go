@@ -172,6 +172,8 @@ func New(cfg Config) *Server {
 	v1.GET("/reports/utilization", s.report((*reports.Service).Utilization))
 	v1.GET("/reports/caseload", s.report((*reports.Service).Caseload))
 	v1.GET("/reports/length-of-service", s.report((*reports.Service).LengthOfService))
+	v1.GET("/reports/pended-queue", s.report((*reports.Service).PendedQueue))
+	v1.GET("/reports/employment-movement", s.report((*reports.Service).EmploymentMovement))
 
 	postRoute("/care-plans", s.createCarePlan)
 	v1.GET("/care-plans/:care_plan_id", s.getCarePlan)

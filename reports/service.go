@@ -46,8 +46,9 @@ func (s *Service) today() rss.Date { return rss.NewDate(s.now().In(s.loc)) }
 type Group string
 
 const (
-	GroupWeek  Group = "week"  // calendar weeks, Monday to Sunday
-	GroupMonth Group = "month" // calendar months
+	GroupWeek    Group = "week"    // calendar weeks, Monday to Sunday
+	GroupMonth   Group = "month"   // calendar months
+	GroupQuarter Group = "quarter" // calendar quarters (January, April, July, October)
 )
 
 // Filter is what every report is asked for; the fields a report does not
@@ -65,6 +66,8 @@ type Filter struct {
 // params are the filter fields a report takes.
 type params struct {
 	service, rng, asOf, group bool
+	// quarterly: group is month or quarter (not week).
+	quarterly bool
 }
 
 // parseFilter reads q for a report taking p, checks it, and checks the
@@ -149,10 +152,14 @@ func (s *Service) parseFilter(ctx context.Context, a access.Actor, q url.Values,
 		f.AsOf = date("as_of")
 	}
 	if p.group {
-		switch g := Group(q.Get("group")); g {
-		case "":
+		switch g := Group(q.Get("group")); {
+		case g == "":
 			f.Group = GroupMonth
-		case GroupWeek, GroupMonth:
+		case p.quarterly && (g == GroupMonth || g == GroupQuarter):
+			f.Group = g
+		case p.quarterly:
+			v.Add("group", "invalid", "group must be month or quarter")
+		case g == GroupWeek || g == GroupMonth:
 			f.Group = g
 		default:
 			v.Add("group", "invalid", "group must be week or month")

@@ -1,0 +1,160 @@
+package reports
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+)
+
+// Score notes: why a movement score is null.
+const (
+	// ScoreNoneCompared: no enrollment had a stage both before and at the
+	// end of the period (0 / 0).
+	ScoreNoneCompared = "no_enrollment_compared"
+	// ScoreNoneStalled: enrollments progressed but none stalled or stepped
+	// back, so the ratio has no denominator (n / 0).
+	ScoreNoneStalled = "none_stalled_or_stepped_back"
+)
+
+// EmploymentMovementRow is one period's movement at one provider (or, with
+// no provider, over all of them): each EMP enrollment open in the period
+// classified by its stage at the period's end against its stage the day
+// before the period began.
+type EmploymentMovementRow struct {
+	Period      rss.Date `json:"period" db:"period"`
+	PeriodEnd   rss.Date `json:"period_end" db:"period_end"`
+	ProviderID  *int64   `json:"provider_id" db:"provider_id"`
+	Enrollments int64    `json:"enrollments" db:"enrollments"`
+	NoStage     int64    `json:"no_stage" db:"no_stage"`
+	Entered     int64    `json:"entered" db:"entered"`
+	Progressed  int64    `json:"progressed" db:"progressed"`
+	Stalled     int64    `json:"stalled" db:"stalled"`
+	SteppedBack int64    `json:"stepped_back" db:"stepped_back"`
+	Score       *float64 `json:"score" db:"score"`
+	ScoreNote   *string  `json:"score_note" db:"score_note"`
+}
+
+// EmploymentMovementTotals are the range's figures over every provider in
+// the filter: each enrollment counted once per period.
+type EmploymentMovementTotals struct {
+	Enrollments int64    `json:"enrollments" db:"enrollments"`
+	NoStage     int64    `json:"no_stage" db:"no_stage"`
+	Entered     int64    `json:"entered" db:"entered"`
+	Progressed  int64    `json:"progressed" db:"progressed"`
+	Stalled     int64    `json:"stalled" db:"stalled"`
+	SteppedBack int64    `json:"stepped_back" db:"stepped_back"`
+	Score       *float64 `json:"score" db:"score"`
+	ScoreNote   *string  `json:"score_note" db:"score_note"`
+}
+
+// Periods are calendar months or quarters ($3 the date_trunc unit, $4 its
+// length), the first and last clipped to [$1, $2]. An EMP enrollment counts
+// in a period it was open on any day of. Its stage at the end of the period
+// is the latest change effective on or before the period's last day (a
+// change on that day counts); its stage before is the latest effective
+// before the period's first day. No stage at the end: no_stage; none
+// before: entered (the first rung reached, nothing to compare it with);
+// else the ranks (employment_stages.rank, competitive employment the top)
+// say progressed, stalled (the same stage, changed or not in between) or
+// stepped back.
+const movementBase = `
+WITH periods AS (
+    SELECT greatest(p::date, $1::date) AS period, least((p + $4::interval)::date - 1, $2::date) AS period_end
+    FROM generate_series(date_trunc($3, $1::date::timestamp), $2::date::timestamp, $4::interval) p
+), k AS (
+    SELECT p.period, p.period_end, e.provider_id,
+           CASE WHEN cur.rank IS NULL THEN 'no_stage'
+                WHEN prev.rank IS NULL THEN 'entered'
+                WHEN cur.rank > prev.rank THEN 'progressed'
+                WHEN cur.rank = prev.rank THEN 'stalled'
+                ELSE 'stepped_back' END AS movement
+    FROM periods p
+    JOIN enrollments e ON e.program_code = 'EMP' AND e.start_date <= p.period_end
+         AND (e.discharge_date IS NULL OR e.discharge_date >= p.period)
+         AND ($5::bigint IS NULL OR e.provider_id = $5)
+    LEFT JOIN LATERAL (SELECT s.rank FROM employment_stage_changes c JOIN employment_stages s ON s.code = c.stage
+                       WHERE c.enrollment_id = e.id AND c.effective_date <= p.period_end
+                       ORDER BY c.effective_date DESC LIMIT 1) cur ON true
+    LEFT JOIN LATERAL (SELECT s.rank FROM employment_stage_changes c JOIN employment_stages s ON s.code = c.stage
+                       WHERE c.enrollment_id = e.id AND c.effective_date < p.period
+                       ORDER BY c.effective_date DESC LIMIT 1) prev ON true
+)`
+
+// movementFigures are the counts and the score over a group of k.
+const movementFigures = `count(*) AS enrollments,
+       count(*) FILTER (WHERE movement = 'no_stage') AS no_stage,
+       count(*) FILTER (WHERE movement = 'entered') AS entered,
+       count(*) FILTER (WHERE movement = 'progressed') AS progressed,
+       count(*) FILTER (WHERE movement = 'stalled') AS stalled,
+       count(*) FILTER (WHERE movement = 'stepped_back') AS stepped_back,
+       CASE WHEN count(*) FILTER (WHERE movement IN ('stalled', 'stepped_back')) > 0
+            THEN round(count(*) FILTER (WHERE movement = 'progressed')::numeric
+                       / count(*) FILTER (WHERE movement IN ('stalled', 'stepped_back')), 3)::float8 END AS score,
+       CASE WHEN count(*) FILTER (WHERE movement IN ('stalled', 'stepped_back')) > 0 THEN NULL
+            WHEN count(*) FILTER (WHERE movement = 'progressed') > 0 THEN '` + ScoreNoneStalled + `'
+            ELSE '` + ScoreNoneCompared + `' END AS score_note`
+
+const movementQuery = movementBase + `
+SELECT period, period_end, provider_id, ` + movementFigures + `
+FROM k GROUP BY GROUPING SETS ((period, period_end, provider_id), (period, period_end))
+ORDER BY period, provider_id NULLS LAST`
+
+const movementTotals = movementBase + `
+SELECT ` + movementFigures + ` FROM k`
+
+var movementColumns = []string{"period", "period_end", "provider_id", "enrollments", "no_stage", "entered",
+	"progressed", "stalled", "stepped_back", "score", "score_note"}
+
+// EmploymentMovement checks q and returns the EMP employment movement
+// report over [from, to] by month (default) or quarter: per period and
+// provider, and per period over all providers (no provider_id), the
+// enrollments progressed, stalled and stepped back, and the score
+// progressed / (stalled + stepped back), null with a score_note when the
+// denominator is 0. Enrollments with no stage yet (no_stage) and those
+// whose first stage came in the period (entered) are shown but not scored.
+func (s *Service) EmploymentMovement(ctx context.Context, q url.Values) (*Report, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleReviewer, access.RoleFinance, access.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.parseFilter(ctx, a, q, params{rng: true, group: true, quarterly: true})
+	if err != nil {
+		return nil, err
+	}
+	if f.Program != "" && f.Program != "EMP" {
+		return nil, rss.Invalid("program", "not_emp", "employment movement is a report on program EMP only")
+	}
+	f.Program = "EMP"
+	unit, step := "month", "1 month"
+	if f.Group == GroupQuarter {
+		unit, step = "quarter", "3 months"
+	}
+	args := []any{*f.From, *f.To, unit, step, f.provider()}
+	return &Report{
+		Name: "employment-movement", Filter: f, s: s, cols: movementColumns,
+		query: movementQuery, args: args,
+		row: func(rows *sqlx.Rows) (any, []string, error) {
+			var r EmploymentMovementRow
+			if err := rows.StructScan(&r); err != nil {
+				return nil, nil, err
+			}
+			score := ""
+			if r.Score != nil {
+				score = strconv.FormatFloat(*r.Score, 'f', -1, 64)
+			}
+			return r, []string{r.Period.String(), r.PeriodEnd.String(), optInt(r.ProviderID), itoa(r.Enrollments),
+				itoa(r.NoStage), itoa(r.Entered), itoa(r.Progressed), itoa(r.Stalled), itoa(r.SteppedBack),
+				score, optStr(r.ScoreNote)}, nil
+		},
+		totals: func(ctx context.Context, tx *sqlx.Tx) (any, error) {
+			var t EmploymentMovementTotals
+			err := tx.GetContext(ctx, &t, movementTotals, args...)
+			return t, err
+		},
+	}, nil
+}
