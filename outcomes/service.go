@@ -47,11 +47,7 @@ func (s *Service) today() rss.Date { return rss.NewDate(s.now().In(s.loc)) }
 // write runs a write that answers a POST: its idempotency key, the work
 // and the answer in one transaction (pg.Do).
 func write[T any](ctx context.Context, s *Service, out *T, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
-	_, err := pg.Do(ctx, s.db, s.ids, func(ctx context.Context, tx *sqlx.Tx) (T, error) {
-		err := fn(ctx, tx)
-		return *out, err
-	})
-	return err
+	return pg.DoInto(ctx, s.db, s.ids, out, fn)
 }
 
 // enrollment is what a program record needs to know of its enrollment.

@@ -142,3 +142,13 @@ var errAnsweredMeanwhile = errors.New("answered meanwhile")
 // errNotKept rolls back work whose answer is a failure: a failed request
 // stores nothing, key included.
 var errNotKept = errors.New("answer not kept")
+
+// DoInto is Do for a domain write that fills *out as it works: the answer
+// stored under the request's key is rendered from *out once fn returns.
+func DoInto[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, out *T, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
+	_, err := Do(ctx, db, ids, func(ctx context.Context, tx *sqlx.Tx) (T, error) {
+		err := fn(ctx, tx)
+		return *out, err
+	})
+	return err
+}

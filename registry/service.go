@@ -39,9 +39,5 @@ func (s *Service) transact(ctx context.Context, fn func(ctx context.Context, tx 
 // write runs a write that answers a POST: the idempotency key is claimed in
 // the same transaction and the answer stored with the work (pg.Do).
 func write[T any](ctx context.Context, s *Service, out *T, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
-	_, err := pg.Do(ctx, s.db, s.ids, func(ctx context.Context, tx *sqlx.Tx) (T, error) {
-		err := fn(ctx, tx)
-		return *out, err
-	})
-	return err
+	return pg.DoInto(ctx, s.db, s.ids, out, fn)
 }

@@ -61,11 +61,7 @@ func (s *Service) transact(ctx context.Context, fn func(ctx context.Context, tx 
 // the answer in *out, and the answer is stored for a retry before the
 // transaction commits (pg.Do). A retry returns *pg.Replayed and runs nothing.
 func write[T any](ctx context.Context, s *Service, out *T, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
-	_, err := pg.Do(ctx, s.db, s.ids, func(ctx context.Context, tx *sqlx.Tx) (T, error) {
-		err := fn(ctx, tx)
-		return *out, err
-	})
-	return err
+	return pg.DoInto(ctx, s.db, s.ids, out, fn)
 }
 
 func actorFrom(ctx context.Context) (access.Actor, error) { return access.ActorFrom(ctx) }
