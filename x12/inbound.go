@@ -420,7 +420,12 @@ func (e elemSpec) check(v string) string {
 		if _, err := parseAmount(v); err != nil {
 			return "is not a decimal number"
 		}
-		n = len(strings.NewReplacer("-", "", ".", "").Replace(v))
+		n = 0 // the length of an R counts its digits only
+		for i := 0; i < len(v); i++ {
+			if v[i] >= '0' && v[i] <= '9' {
+				n++
+			}
+		}
 	case "DT":
 		if _, err := time.Parse("20060102", v); err != nil || len(v) != 8 {
 			return "is not a date (CCYYMMDD)"
