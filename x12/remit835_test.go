@@ -146,7 +146,9 @@ func TestRemittanceDebit(t *testing.T) {
 // 835_quirks: | > ^ ! delimiters, no line breaks at all, test usage, a CAS
 // with three triplets (quantities on some), two CAS of the same group at
 // claim level, a zero-amount CAS, a TS3, a denied claim without lines.
-// Claim RSS-4001: 200.00 − (20 + 3 + 10) − (25 + 2 + 3 + 0) − 10 = 127.00.
+// Claim RSS-4001: 200.00 − (20 + 3 + 10) − (25 + 2 + 3 + 0) − 10 = 127.00;
+// a forward balance (FB 15.00) and interest (L6 −5.00) make the check
+// 127.00 − 10.00 = 117.00.
 func TestRemittancePayerQuirks(t *testing.T) {
 	rems, err := readAllRemits(t, readTestdata(t, "835_quirks.x12"))
 	require.NoError(t, err)
@@ -171,6 +173,11 @@ func TestRemittancePayerQuirks(t *testing.T) {
 	assert.Equal(t, []Adjustment{{Group: "PR", Reason: "1", Amount: dec("10.00")}}, c.Lines[1].Adjustments)
 	decEq(t, "127.00", c.Paid)
 	assert.Equal(t, []string{"M51", "N382"}, r.Claims[1].Remarks)
+	decEq(t, "117.00", r.TotalPaid)
+	assert.Equal(t, []ProviderAdjustment{
+		{Provider: "1987654328", FiscalEnd: day(2024, 12, 31), Reason: "FB", Reference: "PCN0000031", Amount: dec("15.00")},
+		{Provider: "1987654328", FiscalEnd: day(2024, 12, 31), Reason: "L6", Amount: dec("-5.00")},
+	}, r.Adjustments)
 	assert.Empty(t, r.Claims[1].Lines)
 
 	// The same file with CRLF after each terminator reads the same.
