@@ -200,6 +200,9 @@ func read837(in []byte) (*file837, error) {
 			f.senderQual, f.senderID = s.Element(5), strings.TrimSpace(s.Element(6))
 			f.receiverQual, f.receiverID = s.Element(7), strings.TrimSpace(s.Element(8))
 		case "GS":
+			if f.gsControl != "" {
+				return nil, errors.New("x12test: the 837P has several functional groups; rss writes one per file and the payer answers one")
+			}
 			f.gsControl = s.Element(6)
 			f.created, _ = time.Parse("200601021504", s.Element(4)+s.Element(5)[:4])
 		case "ST":
