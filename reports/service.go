@@ -221,6 +221,9 @@ type Report struct {
 	// sees every row and returns the totals once they are all read.
 	row    func(*sqlx.Rows) (any, []string, error)
 	totals func(ctx context.Context, tx *sqlx.Tx) (any, error)
+	// reads, for a client-level report, lists the client records its rows
+	// show: they are audited as reads before a byte is written (audit.go).
+	reads *reads
 }
 
 // Write streams the report to w as CSV (the notice, the header, one record
@@ -232,6 +235,11 @@ func (r *Report) Write(ctx context.Context, w io.Writer, asCSV bool) (err error)
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
+	if r.reads != nil {
+		if err := r.s.recordReads(ctx, tx, *r.reads, r.args); err != nil {
+			return err
+		}
+	}
 	rows, err := tx.QueryxContext(ctx, r.query, r.args...)
 	if err != nil {
 		return err
