@@ -175,6 +175,25 @@ func TestReportGPRA(t *testing.T) {
 	requireProblem(t, e.get(keyReviewer, "/v1/reports/gpra?from="+day(-50)), http.StatusUnprocessableEntity, "validation_failed")
 	requireProblem(t, e.get(keyReviewer, path+"&service=ATR-CM"), http.StatusUnprocessableEntity, "validation_failed")
 	requireProblem(t, e.get(keyReviewer, path+"&format=xml"), http.StatusUnprocessableEntity, "validation_failed")
-	old := e.get(keyReviewer, "/v1/reports/gpra-follow-up")
-	require.Equal(t, http.StatusOK, old.Status, "%s", old.Body)
+
+	// The first endpoint answers in its shape from the same figures: every
+	// window closed before today.
+	all := gpraRow(t, itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/gpra?provider_id=%d&from=%s&to=%s", hra, day(-3600), day(-1))), hra)
+	require.NotNil(t, all)
+	var seen bool
+	for _, it := range itItems(t, e.get(keyReviewer, "/v1/reports/gpra-follow-up")) {
+		if itNum(t, it, "provider_id") != hra {
+			continue
+		}
+		seen = true
+		assert.Equal(t, all["followup_windows_closed"], it["windows_closed"])
+		assert.Equal(t, all["followups_in_window"], it["done_in_window"])
+		assert.Equal(t, "0.80", it["target"])
+		// Demo: Price done in window, Johnson and Ramos missed; here A in
+		// window, B late, C not conducted, D in window, E missed: 3 of 8.
+		assert.Equal(t, float64(8), it["windows_closed"])
+		assert.Equal(t, "0.38", it["rate"])
+		assert.Equal(t, false, it["meets_target"])
+	}
+	assert.True(t, seen)
 }

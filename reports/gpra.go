@@ -147,11 +147,7 @@ func (s *Service) GPRA(ctx context.Context, q url.Values) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	var target int64
-	err = s.db.GetContext(ctx, &target, `SELECT value::bigint FROM settings WHERE key = $1`, GPRATargetSetting)
-	if errors.Is(err, pg.ErrNoRows) {
-		return nil, fmt.Errorf("%w: setting %s is missing; load the fixtures", rss.ErrUnavailable, GPRATargetSetting)
-	}
+	target, err := s.gpraTarget(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +175,16 @@ func (s *Service) GPRA(ctx context.Context, q url.Values) (*Report, error) {
 	}, nil
 }
 
+// gpraTarget reads the follow-up target setting (percent).
+func (s *Service) gpraTarget(ctx context.Context) (int64, error) {
+	var target int64
+	err := s.db.GetContext(ctx, &target, `SELECT value::bigint FROM settings WHERE key = $1`, GPRATargetSetting)
+	if errors.Is(err, pg.ErrNoRows) {
+		return 0, fmt.Errorf("%w: setting %s is missing; load the fixtures", rss.ErrUnavailable, GPRATargetSetting)
+	}
+	return target, err
+}
+
 func optFloat(p *float64) string {
 	if p == nil {
 		return ""
@@ -191,4 +197,51 @@ func optBool(p *bool) string {
 		return ""
 	}
 	return strconv.FormatBool(*p)
+}
+
+// FollowupRate is one provider's row of the first GPRA endpoint
+// (GET /v1/reports/gpra-follow-up), kept in its shape for the callers that
+// use it: follow-ups done in window over windows closed before today, all
+// time. The target and rate are fractions with two decimals ("0.80").
+type FollowupRate struct {
+	ProviderID    int64   `json:"provider_id"`
+	WindowsClosed int64   `json:"windows_closed"`
+	DoneInWindow  int64   `json:"done_in_window"`
+	Rate          *string `json:"rate"`
+	Target        string  `json:"target"`
+	MeetsTarget   bool    `json:"meets_target"`
+}
+
+// FollowupRates answers the first GPRA endpoint from the GPRA report's own
+// figures over every window closed before today: the providers with at
+// least one such window, a provider its own row only.
+func (s *Service) FollowupRates(ctx context.Context) ([]FollowupRate, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleReviewer, access.RoleFinance, access.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	target, err := s.gpraTarget(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var provider any
+	if a.IsProvider() {
+		provider = a.ProviderID
+	}
+	today := s.today()
+	var rows []GPRARow
+	if err := s.db.SelectContext(ctx, &rows, gpraQuery, rss.MinDate, today.AddDays(-1), today, provider, nil, target); err != nil {
+		return nil, fmt.Errorf("follow-up rates: %w", err)
+	}
+	out := []FollowupRate{}
+	for _, r := range rows {
+		if r.ProviderID == nil || r.FollowupWindowsClosed == 0 {
+			continue
+		}
+		rate := fmt.Sprintf("%.2f", float64(r.FollowupsInWindow)/float64(r.FollowupWindowsClosed))
+		out = append(out, FollowupRate{ProviderID: *r.ProviderID, WindowsClosed: r.FollowupWindowsClosed,
+			DoneInWindow: r.FollowupsInWindow, Rate: &rate, Target: fmt.Sprintf("%d.%02d", target/100, target%100),
+			MeetsTarget: r.FollowupsInWindow*100 >= target*r.FollowupWindowsClosed})
+	}
+	return out, nil
 }
