@@ -40,7 +40,7 @@ type recountFigures struct {
 //     authorizations and standing lines done here in Go, row by row and in
 //     its totals (demo history included);
 //   - the state extract's units and dollars per enrollment equal the sums
-//     of the API's answers.
+//     of the API's answers, and its totals utilization's for the same filter.
 func TestReportsEqualRecount(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3, 42, 20261202} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
@@ -177,6 +177,12 @@ func recountSeed(t *testing.T, seed uint64) {
 
 	ext := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/state-extract?provider_id=%d&program=ATR&from=%s&to=%s",
 		e.demo.Providers["HRA"], from, to))
+	// The extract adds up to utilization for the same filter.
+	util := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/utilization?provider_id=%d&program=ATR&from=%s&to=%s",
+		e.demo.Providers["HRA"], from, to))
+	for _, k := range []string{"units_authorized", "units_used", "amount_paid"} {
+		assert.Equal(t, util.Totals[k], ext.Totals[k], "extract and utilization %s", k)
+	}
 	for _, c := range clients {
 		row := extractRow(t, ext, c.enrollment)
 		require.NotNil(t, row)
