@@ -61,7 +61,23 @@ WITH e AS (
       AND ($4::bigint IS NULL OR e.provider_id = $4) AND ($5::text IS NULL OR e.program_code = $5)
 )`
 
-const extractQuery = extractBase + `, rows AS (
+// The range's authorizations and counted lines summed once by enrollment
+// (no index leads from an enrollment to its authorizations' lines).
+const extractFigures = `, au AS (
+    SELECT a.enrollment_id, sum(a.units_authorized) AS units
+    FROM authorizations a
+    WHERE a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2
+      AND ($4::bigint IS NULL OR a.provider_id = $4) AND ($5::text IS NULL OR a.program_code = $5)
+    GROUP BY 1
+), us AS (
+    SELECT a.enrollment_id, sum(l.units_allowed) AS units, sum(l.paid) AS paid
+    FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id
+    WHERE l.counted AND l.date_of_service BETWEEN $1 AND $2
+      AND ($4::bigint IS NULL OR l.provider_id = $4) AND ($5::text IS NULL OR a.program_code = $5)
+    GROUP BY 1
+)`
+
+const extractQuery = extractBase + extractFigures + `, rows AS (
     SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assigned_staff_id AS staff_id,
            c.catchment_area, e.referral_source, e.start_date, e.planned_end_date, e.discharge_date,
            e.discharge_reason_code AS discharge_reason, dr.outcome AS discharge_outcome,
@@ -87,11 +103,8 @@ const extractQuery = extractBase + `, rows AS (
     JOIN programs p ON p.code = e.program_code
     JOIN clients c ON c.id = e.client_id
     LEFT JOIN discharge_reasons dr ON dr.code = e.discharge_reason_code
-    LEFT JOIN LATERAL (SELECT sum(a.units_authorized) AS units FROM authorizations a
-                       WHERE a.enrollment_id = e.id AND a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2) au ON true
-    LEFT JOIN LATERAL (SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid
-                       FROM authorizations a JOIN claim_lines l ON l.authorization_id = a.id
-                       WHERE a.enrollment_id = e.id AND l.counted AND l.date_of_service BETWEEN $1 AND $2) us ON true
+    LEFT JOIN au ON au.enrollment_id = e.id
+    LEFT JOIN us ON us.enrollment_id = e.id
     -- The agency's part of the episode: closed when all its enrollments in it are.
     LEFT JOIN LATERAL (SELECT CASE WHEN bool_and(x.discharge_date IS NOT NULL) THEN max(x.discharge_date) END AS closed_on
                        FROM enrollments x WHERE x.episode_id = e.episode_id AND x.provider_id = e.provider_id

@@ -70,6 +70,19 @@ WITH months AS (
          AND ($4::bigint IS NULL OR e.provider_id = $4)
 )`
 
+// rcmUsed sums the counted lines on RCM authorizations once over the
+// months' span, by enrollment and month: one pass over the range's lines
+// (no index leads from an authorization to its lines), joined to the rows.
+const rcmUsed = `, used AS (
+    SELECT a.enrollment_id, date_trunc('month', l.date_of_service::timestamp)::date AS month,
+           sum(l.units_allowed) AS units, sum(l.paid) AS paid
+    FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id
+    WHERE l.counted AND a.program_code = 'RCM'
+      AND l.date_of_service BETWEEN (SELECT min(month) FROM months) AND (SELECT max(month_end) FROM months)
+      AND ($4::bigint IS NULL OR l.provider_id = $4)
+    GROUP BY 1, 2
+)`
+
 const rcmRows = `, rows AS (
     SELECT to_char(em.month, 'YYYY-MM') AS month, em.month AS month_start, em.enrollment_id, em.client_id, em.provider_id,
            em.staff_id, em.start_date, em.discharge_date, pr.id IS NOT NULL AS recorded,
@@ -94,20 +107,16 @@ const rcmRows = `, rows AS (
         SELECT json_agg(json_build_object('goal', x.goal, 'status', x.status) ORDER BY x.position) AS goals,
                count(*) FILTER (WHERE x.status = 'achieved') AS achieved
         FROM rcm_monthly_goals x WHERE x.progress_id = pr.id) g ON true
-    LEFT JOIN LATERAL (
-        SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid
-        FROM authorizations a JOIN claim_lines l ON l.authorization_id = a.id
-        WHERE a.enrollment_id = em.enrollment_id AND l.counted
-          AND l.date_of_service BETWEEN em.month AND em.month_end) u ON true
+    LEFT JOIN used u ON u.enrollment_id = em.enrollment_id AND u.month = em.month
 )`
 
-const rcmQuery = rcmBase + rcmRows + `
+const rcmQuery = rcmBase + rcmUsed + rcmRows + `
 SELECT month, enrollment_id, client_id, provider_id, staff_id, start_date, discharge_date, recorded,
        face_to_face, home_visit, telephone, video, collateral, attempted, total_contacts, treatment_status,
        goals, goals_achieved, units_used, amount_paid
 FROM rows ORDER BY month_start, provider_id, enrollment_id`
 
-const rcmTotals = rcmBase + rcmRows + `
+const rcmTotals = rcmBase + rcmUsed + rcmRows + `
 SELECT count(DISTINCT enrollment_id) AS enrollments, count(*) AS months,
        count(*) FILTER (WHERE recorded) AS months_recorded, count(*) FILTER (WHERE NOT recorded) AS months_missing,
        coalesce(sum(total_contacts), 0) AS total_contacts, coalesce(sum(units_used), 0) AS units_used,
