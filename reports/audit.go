@@ -56,3 +56,18 @@ func (s *Service) recordReads(ctx context.Context, report *sqlx.Tx, rd reads, ar
 	}
 	return tx.Commit()
 }
+
+// auditSlot waits for a turn to run a client-level report, before its
+// first connection is taken (see Service.auditing), and returns its
+// release.
+func (s *Service) auditSlot(ctx context.Context) (func(), error) {
+	if s.auditing == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.auditing <- struct{}{}:
+		return func() { <-s.auditing }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}

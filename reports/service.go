@@ -29,6 +29,10 @@ type Service struct {
 	db  *sqlx.DB
 	now func() time.Time
 	loc *time.Location
+	// auditing bounds the client-level reports running at once: each
+	// holds two connections (audit.go), so at most one fewer than the
+	// pool's may run, lest all of them hold one and wait for the other.
+	auditing chan struct{}
 }
 
 // New returns a Service over db; now is the clock and loc the time zone
@@ -37,7 +41,11 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Service{db: db, now: now, loc: loc}
+	s := &Service{db: db, now: now, loc: loc}
+	if n := db.Stats().MaxOpenConnections; n > 0 {
+		s.auditing = make(chan struct{}, max(n-1, 1))
+	}
+	return s
 }
 
 func (s *Service) today() rss.Date { return rss.NewDate(s.now().In(s.loc)) }
@@ -230,6 +238,13 @@ type Report struct {
 // a row) or as JSON {filter, rows, totals}, in one read-only snapshot so
 // rows and totals agree.
 func (r *Report) Write(ctx context.Context, w io.Writer, asCSV bool) (err error) {
+	if r.reads != nil {
+		release, err := r.s.auditSlot(ctx)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	tx, err := r.s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return err
