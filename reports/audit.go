@@ -19,6 +19,32 @@ type reads struct {
 	query  string
 }
 
+// begin opens the report's read-only snapshot. A client-level report first
+// audits, on that snapshot, the records it will show (recordReads); it
+// holds two connections meanwhile, so it waits for a turn before taking
+// the first (Service.auditing) and gives the turn back once the audit is
+// committed.
+func (r *Report) begin(ctx context.Context) (*sqlx.Tx, error) {
+	if r.reads != nil {
+		release, err := r.s.auditSlot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
+	tx, err := r.s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return nil, err
+	}
+	if r.reads != nil {
+		if err := r.s.recordReads(ctx, tx, *r.reads, r.args); err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
+	}
+	return tx, nil
+}
+
 // recordReads audits, as reads, the client records the report is about to
 // show, and commits the audit before the report's first byte: a report cut
 // short still left its trace. The audit runs in its own transaction on the

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -238,23 +237,11 @@ type Report struct {
 // a row) or as JSON {filter, rows, totals}, in one read-only snapshot so
 // rows and totals agree.
 func (r *Report) Write(ctx context.Context, w io.Writer, asCSV bool) (err error) {
-	if r.reads != nil {
-		release, err := r.s.auditSlot(ctx)
-		if err != nil {
-			return err
-		}
-		defer release()
-	}
-	tx, err := r.s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	tx, err := r.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	if r.reads != nil {
-		if err := r.s.recordReads(ctx, tx, *r.reads, r.args); err != nil {
-			return err
-		}
-	}
 	rows, err := tx.QueryxContext(ctx, r.query, r.args...)
 	if err != nil {
 		return err
