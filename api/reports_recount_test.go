@@ -39,6 +39,8 @@ type recountFigures struct {
 //   - the utilization report, by week and by month, equals a recount of the
 //     authorizations and standing lines done here in Go, row by row and in
 //     its totals (demo history included);
+//   - the length-of-service report (one client discharged halfway) equals
+//     a recount in Go from the enrollments;
 //   - the state extract's units and dollars per enrollment equal the sums
 //     of the API's answers, and its totals utilization's for the same filter.
 func TestReportsEqualRecount(t *testing.T) {
@@ -102,7 +104,15 @@ func recountSeed(t *testing.T, seed uint64) {
 		return ids[rng.IntN(len(ids))]
 	}
 	var voids, replacements int
-	for range 30 {
+	for i := range 30 {
+		if i == 15 {
+			// Halfway, one client is discharged: later lines after that
+			// day are denied, and length of service has a discharge.
+			c := clients[rng.IntN(len(clients))]
+			r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", c.enrollment),
+				map[string]any{"discharge_date": day(-rng.IntN(7)), "reason_code": "completed"})
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		}
 		op := rng.IntN(10)
 		switch {
 		case op < 6 || len(standing) == 0:
@@ -174,6 +184,14 @@ func recountSeed(t *testing.T, seed uint64) {
 		assert.Equal(t, totals.Clients, itNum(t, rep.Totals, "clients_served"), group)
 		assert.Equal(t, totals.Paid, rep.Totals["amount_paid"], group)
 	}
+
+	asOf := fixturesDay(-3)
+	los := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/length-of-service?from=%s&to=%s&as_of=%s", from, to, asOf))
+	gotLOS := map[int64]string{}
+	for _, m := range los.Rows {
+		gotLOS[itNum(t, m, "enrollment_id")] = fmt.Sprintf("%v/%v/%v/%v/%v", m["discharge_date"], m["status"], m["days"], m["max_days"], m["past_max"])
+	}
+	assert.Equal(t, recountLOS(t, e, from, to, asOf), gotLOS, "length of service against the recount")
 
 	ext := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/state-extract?provider_id=%d&program=ATR&from=%s&to=%s",
 		e.demo.Providers["HRA"], from, to))
@@ -290,4 +308,38 @@ func recountUtilization(t *testing.T, e *env, from, to rss.Date, group string) (
 	}
 	total.Paid, total.Clients = totalPaid.StringFixed(2), int64(len(allClients))
 	return rows, total
+}
+
+// recountLOS recounts the length-of-service report from the enrollments in
+// Go: every enrollment open at some time in [from, to] and started by
+// asOf; a discharge after asOf is not yet one; the start is day 1.
+func recountLOS(t *testing.T, e *env, from, to, asOf rss.Date) map[int64]string {
+	t.Helper()
+	var es []struct {
+		ID        int64     `db:"id"`
+		Start     rss.Date  `db:"start_date"`
+		Discharge *rss.Date `db:"discharge_date"`
+		Max       *int64    `db:"los_max_days"`
+	}
+	require.NoError(t, e.db.SelectContext(t.Context(), &es, `SELECT e.id, e.start_date, e.discharge_date, p.los_max_days
+		FROM enrollments e JOIN programs p ON p.code = e.program_code`))
+	out := map[int64]string{}
+	for _, x := range es {
+		if x.Start.After(to) || x.Start.After(asOf) || (x.Discharge != nil && x.Discharge.Before(from)) {
+			continue
+		}
+		end, dd, status := asOf, any(nil), "open"
+		if x.Discharge != nil && !x.Discharge.After(asOf) {
+			end, dd, status = *x.Discharge, x.Discharge.String(), "discharged"
+		}
+		days := x.Start.DaysUntil(end) + 1
+		var max any
+		past := false
+		if x.Max != nil {
+			max = float64(*x.Max)
+			past = int64(days) > *x.Max
+		}
+		out[x.ID] = fmt.Sprintf("%v/%v/%v/%v/%v", dd, status, float64(days), max, past)
+	}
+	return out
 }
