@@ -728,6 +728,14 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 	if err := json.Unmarshal(vr.FactsRaw, &f); err != nil {
 		return Replay{}, fmt.Errorf("decode stored facts: %w", err)
 	}
+	// A request stored without its facts (the demo data's, loaded by seed)
+	// would replay an empty snapshot: every deny rule fires on nothing and
+	// the answer reads as if today's rules refused it. Say there is nothing
+	// to replay instead.
+	if f.Request.Start.IsZero() || f.Today.IsZero() {
+		return Replay{}, rss.Coded(rss.ErrConflict, "no_fact_snapshot",
+			"voucher request %d was recorded without a fact snapshot (rule set %q); there is nothing to replay", id, vr.RuleSetVersion)
+	}
 	d := adjudication.DecideVoucher(&f)
 	a, err := access.ActorFrom(ctx)
 	if err != nil {
