@@ -34,3 +34,29 @@ func TestReplayWithoutFactSnapshot(t *testing.T) {
 	assert.Equal(t, "approved", out["stored_decision"])
 	assert.Equal(t, true, out["rules_decision_same"])
 }
+
+// A rate may be as large as the ledger's amounts (9,999,999,999.99); a few
+// units of it pend on the dollar cap, and a reviewer's approval raised the
+// episode's cap past what NUMERIC(12,2) holds: a 500 from the database.
+// The approval is now a 409 that writes nothing, and the request stays
+// pended for a smaller approval.
+func TestApprovalPastLargestEpisodeCap(t *testing.T) {
+	e := newEnv(t)
+	r := e.post(keyAdmin, "/v1/reference/services/ATR-CM/rates",
+		map[string]any{"rate": "9999999999.99", "effective_from": day(1), "reason": "typo of an admin"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 2, 1, 30)
+	require.Equal(t, "pended", v["decision"])
+	require.Contains(t, v["reason_codes"], "EPISODE_DOLLAR_CAP_EXCEEDED")
+	path := itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id"))
+
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"action": "approve", "note": "exception"}),
+			http.StatusConflict, "cap_out_of_range")
+		assert.Contains(t, p["detail"], "19999999999.98")
+	})
+	// One unit fits the largest cap: approved, the cap raised to it.
+	r = e.post(keyReviewer, path, map[string]any{"action": "approve_modified", "units": 1, "start_date": day(1), "end_date": day(30), "note": "one unit"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "partial", r.JSON(t)["decision"])
+}

@@ -129,6 +129,9 @@ func LockEpisode(ctx context.Context, ext pg.Ext, id int64) (*rss.Money, error) 
 	return cap, nil
 }
 
+// maxEpisodeCap is the largest amount episodes.dollar_cap (NUMERIC(12,2)) holds.
+var maxEpisodeCap = rss.MustMoney("9999999999.99")
+
 // RaiseEpisodeCap records a reviewer's dollar-cap exception: the episode's
 // cap rises to the dollars its authorizations now hold (EpisodeTotals), so
 // claims against the approved authorization can be paid while the schema
@@ -145,6 +148,14 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID int64, today rss
 		auths[i] = rows[i].Rule(today)
 	}
 	_, total := EpisodeTotals(auths, episodeID, "", today.Time)
+	// dollar_cap is NUMERIC(12,2): a total past it (a rate near the largest
+	// amount times a few units) is the reviewer's to cut down, not a failed
+	// statement.
+	if total.GreaterThan(maxEpisodeCap.Decimal) {
+		return false, rss.Coded(rss.ErrConflict, "cap_out_of_range",
+			"the episode's authorizations would hold %s, past the largest dollar cap the ledger records (%s); approve fewer units",
+			total.StringFixed(2), maxEpisodeCap)
+	}
 	res, err := ext.ExecContext(ctx, `UPDATE episodes SET dollar_cap = $2
 		WHERE id = $1 AND dollar_cap IS NOT NULL AND dollar_cap < $2`, episodeID, total.StringFixed(2))
 	if err != nil {
