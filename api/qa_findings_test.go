@@ -60,3 +60,44 @@ func TestApprovalPastLargestEpisodeCap(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "partial", r.JSON(t)["decision"])
 }
+
+// Each line's charge may be up to 99,999,999.99 and a claim may carry 200
+// lines, but claims.total_charge holds at most 9,999,999,999.99: 101 lines
+// at the largest charge were a 500 from the database. The total is now
+// checked with the lines (422, nothing written), alone and in a bulk.
+func TestClaimTotalPastLargestAmount(t *testing.T) {
+	e := newEnv(t)
+	lines := func(n int) []map[string]any {
+		out := make([]map[string]any, n)
+		for i := range out {
+			out[i] = cmLine(day(-1), 1, "99999999.99")
+		}
+		return out
+	}
+	itNothingWritten(t, e, func() {
+		r := e.post(keyHRA, "/v1/claims", e.riveraClaim("BIG-101", lines(101)...))
+		p := requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, []string{"lines"}, itFieldErrors(t, p))
+		assert.Equal(t, "out_of_range", itFieldCode(p, "lines"))
+		assert.Contains(t, string(r.Body), "10099999998.99") // 101 × 99,999,999.99
+	})
+
+	r := e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{e.riveraClaim("BIG-B", lines(101)...)}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	var out struct {
+		Results []struct {
+			Status  int            `json:"status"`
+			Problem map[string]any `json:"problem"`
+		} `json:"results"`
+	}
+	r.Into(t, &out)
+	require.Len(t, out.Results, 1)
+	assert.Equal(t, http.StatusUnprocessableEntity, out.Results[0].Status)
+	assert.Equal(t, "out_of_range", itFieldCode(out.Results[0].Problem, "lines"))
+	assert.Zero(t, e.count(`SELECT count(*) FROM claims WHERE claim_number LIKE 'BIG-%'`))
+
+	// 100 lines at the largest charge total 9,999,999,999.00: taken.
+	r = e.post(keyHRA, "/v1/claims", e.riveraClaim("BIG-100", lines(100)...))
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "9999999999.00", r.JSON(t)["total_charge"])
+}

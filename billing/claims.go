@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"rss"
 	"rss/adjudication"
@@ -61,6 +62,7 @@ var (
 	posRe             = regexp.MustCompile(`^[0-9]{2}$`)
 	diagnosisRe       = regexp.MustCompile(`^[A-Z][0-9][0-9A-Z]{1,5}$`)
 	maxCharge         = rss.MustMoney("99999999.99")
+	maxTotalCharge    = rss.MustMoney("9999999999.99")
 )
 
 // validate checks the claim's shape and normalises it (frequency default,
@@ -118,6 +120,7 @@ func (n *NewClaim) validate(today rss.Date) error {
 		v.Add("lines", "too_many", "at most %d lines per claim", MaxLinesPerClaim)
 	}
 	earliest := rss.MustDate("2000-01-01")
+	total := decimal.Zero
 	for i := range n.Lines {
 		l := &n.Lines[i]
 		f := fmt.Sprintf("lines[%d]", i)
@@ -138,11 +141,17 @@ func (n *NewClaim) validate(today rss.Date) error {
 		if !l.Charge.IsPositive() || l.Charge.GreaterThan(maxCharge.Decimal) || !l.Charge.Equal(l.Charge.Round(2)) {
 			v.Add(f+".charge", "out_of_range", "charge must be a positive amount with at most two decimals")
 		}
+		total = total.Add(l.Charge.Decimal)
 		if l.AuthorizationNumber != "" {
 			if err := authNumberElement.Check(l.AuthorizationNumber); err != nil {
 				v.Add(f+".authorization_number", textCode(err, "invalid_format"), "authorization_number: %s", err)
 			}
 		}
+	}
+	// Lines each within maxCharge can still sum past what claims.total_charge
+	// (NUMERIC(12,2)) holds: 101 lines at the largest charge would.
+	if total.GreaterThan(maxTotalCharge.Decimal) {
+		v.Add("lines", "out_of_range", "the lines' charges total %s, more than the largest claim total %s", total.StringFixed(2), maxTotalCharge)
 	}
 	return v.Err()
 }
