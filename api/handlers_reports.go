@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -59,10 +60,34 @@ func wantsCSV(c *gin.Context, q url.Values) (csv, ok bool) {
 		fail(c, rss.Invalid("format", "invalid", "format must be json or csv"))
 		return false, false
 	}
-	for _, part := range strings.Split(c.GetHeader("Accept"), ",") {
-		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == "text/csv" {
-			return true, true
+	return acceptsCSV(c.GetHeader("Accept")), true
+}
+
+// acceptsCSV reads Accept with its weights: CSV when text/csv is named with
+// a weight above zero and no JSON type (application/json, application/*,
+// */*) weighs more. "text/csv;q=0" refuses CSV, and a client that weighs
+// JSON above CSV gets JSON; a tie goes to the CSV the caller named.
+func acceptsCSV(accept string) bool {
+	csvQ, jsonQ := -1.0, -1.0
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if w, ok := params["q"]; ok {
+			v, err := strconv.ParseFloat(w, 64)
+			if err != nil || !(v >= 0 && v <= 1) {
+				continue
+			}
+			q = v
+		}
+		switch mt {
+		case "text/csv":
+			csvQ = max(csvQ, q)
+		case "application/json", "application/*", "*/*":
+			jsonQ = max(jsonQ, q)
 		}
 	}
-	return false, true
+	return csvQ > 0 && csvQ >= jsonQ
 }

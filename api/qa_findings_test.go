@@ -101,3 +101,29 @@ func TestClaimTotalPastLargestAmount(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "9999999999.00", r.JSON(t)["total_charge"])
 }
+
+// A report chose CSV whenever Accept named text/csv, weights ignored:
+// "text/csv;q=0" (CSV refused) and a JSON weighed above CSV both got CSV.
+func TestReportAcceptWeights(t *testing.T) {
+	e := newEnv(t)
+	path := "/v1/reports/gpra?from=" + day(-60) + "&to=" + day(0)
+	for _, tc := range []struct {
+		name, accept, want string
+	}{
+		{name: "csv", accept: "text/csv", want: "text/csv; charset=utf-8"},
+		{name: "csv refused", accept: "text/csv;q=0", want: "application/json; charset=utf-8"},
+		{name: "csv refused, json taken", accept: "text/csv;q=0, application/json", want: "application/json; charset=utf-8"},
+		{name: "json weighed above csv", accept: "text/csv;q=0.1, application/json;q=0.9", want: "application/json; charset=utf-8"},
+		{name: "anything weighed above csv", accept: "text/csv;q=0.5, */*", want: "application/json; charset=utf-8"},
+		{name: "csv weighed above json", accept: "application/json;q=0.5, text/csv", want: "text/csv; charset=utf-8"},
+		{name: "a tie goes to the csv named", accept: "application/json, text/csv", want: "text/csv; charset=utf-8"},
+		{name: "a weight that is no number is ignored", accept: "text/csv;q=NaN", want: "application/json; charset=utf-8"},
+		{name: "no accept", accept: "", want: "application/json; charset=utf-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(req{Method: http.MethodGet, Path: path, Key: keyReviewer, Header: map[string]string{"Accept": tc.accept}})
+			require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+			assert.Equal(t, tc.want, r.Header.Get("Content-Type"))
+		})
+	}
+}
