@@ -127,3 +127,55 @@ func TestReportAcceptWeights(t *testing.T) {
 		})
 	}
 }
+
+// A program without a dollar cap still adds every payment to
+// episodes.dollars_paid, NUMERIC(12,2). With a rate at the largest amount,
+// 100 lines at the largest charge filled it to 9,999,999,999.00 and the
+// next paid line was a 500 from the database. That line now meets the
+// column's limit as the episode's cap: CLAIM_CAP_REACHED, the rest stored.
+func TestUncappedEpisodePastLargestAmount(t *testing.T) {
+	e := newEnv(t)
+	r := e.post(keyAdmin, "/v1/reference/services/EMP-SED/rates",
+		map[string]any{"rate": "9999999999.99", "effective_from": day(0), "reason": "typo of an admin"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/EMP-SED", Key: keyAdmin, Body: map[string]any{"per_voucher_max": 10000}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	ramos := e.demo.Clients["Ramos"]
+	v := itVoucher(t, e, keyHRA, ramos, "EMP-SED", 10000, 0, 20)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+
+	claim := func(number string, units ...int) map[string]any {
+		lines := make([]map[string]any, len(units))
+		for i, u := range units {
+			lines[i] = map[string]any{"service_code": "EMP-SED", "date_of_service": day(0), "units": u, "charge": "99999999.99"}
+		}
+		return map[string]any{"claim_number": number, "client_id": ramos, "rendering_staff_id": e.demo.Staff["Adeyemi"],
+			"place_of_service": "11", "lines": lines}
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = i + 1 // distinct units: no line repeats another
+	}
+	r = e.post(keyHRA, "/v1/claims", claim("BIG-1", hundred...))
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	require.Equal(t, "9999999999.00", r.JSON(t)["total_paid"]) // 100 × 99,999,999.99
+
+	r = e.post(keyHRA, "/v1/claims", claim("BIG-2", 101))
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	var c struct {
+		Status    string `json:"status"`
+		TotalPaid string `json:"total_paid"`
+		Lines     []struct {
+			Adjustments []struct {
+				Code string `json:"code"`
+			} `json:"adjustments"`
+		} `json:"lines"`
+	}
+	r.Into(t, &c)
+	assert.Equal(t, "denied", c.Status)
+	assert.Equal(t, "0.00", c.TotalPaid)
+	require.Len(t, c.Lines, 1)
+	require.NotEmpty(t, c.Lines[0].Adjustments)
+	assert.Equal(t, "CLAIM_CAP_REACHED", c.Lines[0].Adjustments[0].Code)
+	assert.Equal(t, 9999999999, e.count(`SELECT max(dollars_paid)::bigint FROM episodes WHERE dollar_cap IS NULL`))
+}

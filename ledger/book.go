@@ -101,6 +101,12 @@ func (b *Book) Draw(client int64, f *adjudication.LineFacts) {
 		f.Program.HasDollarCap = ep.cap != nil
 		if ep.cap != nil {
 			f.Program.EpisodeDollarCap = *ep.cap
+		} else if ep.paid.Add(f.Line.Charge).GreaterThan(maxEpisodeCap.Decimal) {
+			// An uncapped episode still pays into episodes.dollars_paid,
+			// NUMERIC(12,2): a line that could carry it past what the column
+			// holds meets that as its cap, rather than a failed statement.
+			f.Program.HasDollarCap = true
+			f.Program.EpisodeDollarCap = maxEpisodeCap.Decimal
 		}
 	}
 }
