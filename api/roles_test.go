@@ -81,7 +81,9 @@ func itRoleRows() []itRoleRow {
 			return req{Method: http.MethodGet, Path: itPath("/v1/voucher-requests/%d", id)}
 		}, want: itAll(200)},
 		{name: "voucher replay", setup: func(t *testing.T, e *env) req {
-			id := itFixtureID(t, e, `SELECT id FROM voucher_requests WHERE client_id = $1`, e.demo.Clients["Ramos"])
+			// A request decided through the API: the demo data's are stored
+			// without a fact snapshot and have nothing to replay (409).
+			id := itNum(t, itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 10, 0, 29), "id")
 			return req{Method: http.MethodGet, Path: itPath("/v1/voucher-requests/%d/replay", id)}
 		}, want: itAll(200)},
 		{name: "review queue", setup: itGet(static("/v1/review-queue")), want: itOnly(200, access.RoleReviewer, access.RoleAdmin)},
