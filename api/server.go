@@ -205,6 +205,13 @@ func New(cfg Config) *Server {
 	v1.GET("/batches/:batch_id/remittance/:provider_id", s.batchAdvice)
 	v1.GET("/batch-holds", s.listHolds)
 
+	// The payer's answers (999, 277CA, 835): a file is a raw X12 body, as
+	// large as a bulk of claims may be.
+	v1.POST("/payer-files", limitBody(cfg.MaxBulkBody), idempotent(ids), s.importPayerFile)
+	v1.GET("/payer-files", s.listPayerFiles)
+	v1.GET("/payer-files/:file_id", s.getPayerFile)
+	v1.GET("/reconciliation", s.reconciliation)
+
 	postRoute("/api-keys", s.createAPIKey)
 	postRoute("/api-keys/:key_id/revoke", s.revokeAPIKey)
 

@@ -113,7 +113,7 @@ func (s *Service) ImportPayerFile(ctx context.Context, body []byte) (PayerFile, 
 				return err
 			}
 			out.AlreadyImported = true
-			return access.Record(ctx, tx, access.Event{Action: "import_repeated", EntityType: "payer_file", EntityID: access.ID(earlier), Purpose: kind})
+			return access.Record(ctx, tx, access.Event{Action: "import_repeated", EntityType: "payer_file", EntityID: access.ID(earlier)})
 		case !errors.Is(err, pg.ErrNoRows):
 			return err
 		}
@@ -132,7 +132,7 @@ func (s *Service) ImportPayerFile(ctx context.Context, body []byte) (PayerFile, 
 		if im.fileID == 0 {
 			return rss.Invalid("body", "invalid_x12", "the file carries no transaction set")
 		}
-		im.events = append([]access.Event{{Action: "import", EntityType: "payer_file", EntityID: access.ID(im.fileID), Purpose: kind}}, im.events...)
+		im.events = append([]access.Event{{Action: "import", EntityType: "payer_file", EntityID: access.ID(im.fileID)}}, im.events...)
 		if err := access.Record(ctx, tx, im.events...); err != nil {
 			return err
 		}
@@ -289,7 +289,7 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 		}
 	}
 	if posted {
-		im.events = append(im.events, access.Event{Action: "post", EntityType: "batch", EntityID: access.ID(batchID), Purpose: PayerFile999})
+		im.events = append(im.events, access.Event{Action: "post", EntityType: "batch", EntityID: access.ID(batchID)})
 	}
 	return nil
 }
@@ -383,7 +383,7 @@ func (im *importer) post277(ack x12.ClaimAck) error {
 		if l != nil {
 			batch, claim, part, reason = l.BatchID, l.ClaimID, l.Part, nil
 			im.events = append(im.events, access.Event{Action: "post", EntityType: "claim", EntityID: access.ID(l.ClaimID),
-				ClientID: l.ClientID, Purpose: PayerFile277CA})
+				ClientID: l.ClientID})
 		}
 		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_claim_statuses (file_id, seq, clm01, provider_npi, batch_id, claim_id, part,
 				accepted, statuses, payer_ccn, charge, unmatched_reason) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, $9, NULLIF($10, ''), $11, $12)`,
@@ -573,7 +573,7 @@ func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.Claim
 	}
 	if l != nil && reason == "" {
 		im.events = append(im.events, access.Event{Action: "post", EntityType: "claim", EntityID: access.ID(l.ClaimID),
-			ClientID: l.ClientID, Purpose: PayerFile835})
+			ClientID: l.ClientID})
 	}
 	adj := 0
 	for _, a := range c.Adjustments {

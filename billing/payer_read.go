@@ -7,6 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"rss"
 	"rss/access"
@@ -175,13 +176,13 @@ type PayerLinePayment struct {
 
 // PayerAdjustment is one CAS triplet, with the CARC's text when rss knows it.
 type PayerAdjustment struct {
-	ClaimPaymentID int64      `json:"-" db:"claim_payment_id"`
-	LinePaymentID  *int64     `json:"-" db:"line_payment_id"`
-	Group          string     `json:"group" db:"group_code"`
-	CARC           string     `json:"carc" db:"carc"`
-	Amount         rss.Money  `json:"amount" db:"amount"`
-	Quantity       *rss.Money `json:"quantity,omitempty" db:"quantity"`
-	Text           string     `json:"text,omitempty" db:"-"`
+	ClaimPaymentID int64            `json:"-" db:"claim_payment_id"`
+	LinePaymentID  *int64           `json:"-" db:"line_payment_id"`
+	Group          string           `json:"group" db:"group_code"`
+	CARC           string           `json:"carc" db:"carc"`
+	Amount         rss.Money        `json:"amount" db:"amount"`
+	Quantity       *decimal.Decimal `json:"quantity,omitempty" db:"quantity"`
+	Text           string           `json:"text,omitempty" db:"-"`
 }
 
 // UnmatchedItem is an item of a payer file that posted nothing, and why.
