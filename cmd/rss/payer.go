@@ -52,8 +52,8 @@ func x12Import(ctx context.Context, cfg config, args []string, stdout io.Writer)
 		sum.Items, sum.Matched, sum.Unmatched)
 	switch f.Kind {
 	case billing.PayerFile835:
-		fmt.Fprintf(stdout, ", %d payment(s) totalling %s, %s posted, provider adjustments %s\n", sum.Payments, sum.Total, sum.Posted,
-			sum.ProviderAdjustments)
+		fmt.Fprintf(stdout, ", %d payment(s) totalling %s, %s posted, provider adjustments %s\n", sum.Payments, sum.Total.String(), sum.Posted.String(),
+			sum.ProviderAdjustments.String())
 	default:
 		fmt.Fprintf(stdout, ", %d accepted, %d rejected\n", sum.Accepted, sum.Rejected)
 	}
