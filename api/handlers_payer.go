@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"mime"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -10,10 +11,19 @@ import (
 	"rss/pg"
 )
 
-// importPayerFile takes the payer's X12 file as the raw body (any content
-// type): 201 with what it posted, or 200 with the earlier import when the
+// importPayerFile takes the payer's X12 file as the raw body: 201 with
+// what it posted, or 200 with the earlier import when the
 // same bytes were imported before.
 func (s *Server) importPayerFile(c *gin.Context) {
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		switch mt, _, _ := mime.ParseMediaType(ct); mt {
+		case "application/edi-x12", "text/plain", "application/octet-stream":
+		default:
+			problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type",
+				"send the X12 file as application/edi-x12")
+			return
+		}
+	}
 	body, err := readBody(c)
 	if err != nil {
 		return
