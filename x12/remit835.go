@@ -239,6 +239,11 @@ type remitParser struct {
 	sawPayer, sawPayee bool
 	claim              *ClaimPayment
 	line               *LinePayment
+	// Positions of the BPR, each CLP and each SVC, so that an unbalanced
+	// amount is reported where it was written.
+	bprAt   int
+	claimAt []int
+	lineAt  [][]int
 }
 
 func (p *remitParser) order(s Segment, at int, ranks map[string]int) error {
@@ -264,6 +269,7 @@ func (p *remitParser) segment(s Segment, at int) error {
 		if s.ID != "BPR" {
 			return fail("the 835 starts with BPR, not %s", s.ID)
 		}
+		p.bprAt = at
 		return p.bpr(s, fail)
 	case r835Header:
 		if _, ok := rank835Header[s.ID]; ok {
@@ -308,7 +314,7 @@ func (p *remitParser) segment(s Segment, at int) error {
 		if s.ID != "CLP" {
 			return fail("loop 2000 (LX) must hold a claim (CLP), not %s", s.ID)
 		}
-		return p.clp(s, fail)
+		return p.clp(s, at, fail)
 	case r835Claim:
 		if _, ok := rank835Claim[s.ID]; ok && s.ID != "CLP" {
 			if err := p.order(s, at, rank835Claim); err != nil {
@@ -317,7 +323,7 @@ func (p *remitParser) segment(s Segment, at int) error {
 			return p.claimSeg(s, fail)
 		}
 		if s.ID == "SVC" {
-			return p.svc(s, fail)
+			return p.svc(s, at, fail)
 		}
 		return p.afterClaims(s, at, fail)
 	case r835Line:
@@ -328,7 +334,7 @@ func (p *remitParser) segment(s Segment, at int) error {
 			return p.lineSeg(s, fail)
 		}
 		if s.ID == "SVC" {
-			return p.svc(s, fail)
+			return p.svc(s, at, fail)
 		}
 		return p.afterClaims(s, at, fail)
 	case r835PLB:
@@ -351,7 +357,7 @@ func (p *remitParser) afterClaims(s Segment, at int, fail func(string, ...any) e
 		p.loop, p.rank = r835LX, 0
 		return nil
 	case s.ID == "CLP" && (p.loop == r835Claim || p.loop == r835Line):
-		return p.clp(s, fail)
+		return p.clp(s, at, fail)
 	case s.ID == "PLB":
 		p.loop = r835PLB
 		return p.plb(s, fail)
@@ -422,7 +428,7 @@ func (p *remitParser) party(s Segment, at int, fail func(string, ...any) error) 
 	return nil
 }
 
-func (p *remitParser) clp(s Segment, fail func(string, ...any) error) error {
+func (p *remitParser) clp(s Segment, at int, fail func(string, ...any) error) error {
 	if !codesCLP02[s.Element(2)] {
 		return fail("CLP02 %q is not a claim status code", s.Element(2))
 	}
@@ -432,6 +438,7 @@ func (p *remitParser) clp(s Segment, fail func(string, ...any) error) error {
 		FilingCode: s.Element(6), PayerControl: s.Element(7), FacilityType: s.Element(8), Frequency: s.Element(9),
 	})
 	p.claim, p.line = &p.rem.Claims[len(p.rem.Claims)-1], nil
+	p.claimAt, p.lineAt = append(p.claimAt, at), append(p.lineAt, nil)
 	p.loop, p.rank = r835Claim, 0
 	return nil
 }
@@ -472,7 +479,7 @@ func (p *remitParser) claimSeg(s Segment, fail func(string, ...any) error) error
 	return nil
 }
 
-func (p *remitParser) svc(s Segment, fail func(string, ...any) error) error {
+func (p *remitParser) svc(s Segment, at int, fail func(string, ...any) error) error {
 	proc, err := p.procedure(s.Element(1), "SVC01", fail)
 	if err != nil {
 		return err
@@ -491,6 +498,8 @@ func (p *remitParser) svc(s Segment, fail func(string, ...any) error) error {
 	}
 	p.claim.Lines = append(p.claim.Lines, ln)
 	p.line = &p.claim.Lines[len(p.claim.Lines)-1]
+	n := len(p.lineAt) - 1
+	p.lineAt[n] = append(p.lineAt[n], at)
 	p.loop, p.rank = r835Line, 0
 	return nil
 }
@@ -597,7 +606,8 @@ func (p *remitParser) plb(s Segment, fail func(string, ...any) error) error {
 	return nil
 }
 
-// end checks, at the SE, that the set is complete and balanced.
+// end checks, at the SE, that the set is complete and balanced. An
+// unbalanced line, claim or payment is reported at its SVC, CLP or BPR.
 func (p *remitParser) end(at int) error {
 	fail := func(format string, args ...any) error { return p.in.fail(at, "SE", format, args...) }
 	if !p.sawPayee {
@@ -618,13 +628,13 @@ func (p *remitParser) end(at int) error {
 				lineAdj = lineAdj.Add(a.Amount)
 			}
 			if got := ln.Charge.Sub(lineAdj); !got.Equal(ln.Paid) {
-				return fail("claim %d line %d does not balance: SVC02 %s − CAS %s = %s, SVC03 is %s",
+				return p.in.fail(p.lineAt[i][j], "SVC", "claim %d line %d does not balance: SVC02 %s − CAS %s = %s, SVC03 is %s",
 					i+1, j+1, ln.Charge.StringFixed(2), lineAdj.StringFixed(2), got.StringFixed(2), ln.Paid.StringFixed(2))
 			}
 			adj = adj.Add(lineAdj)
 		}
 		if got := c.Charge.Sub(adj); !got.Equal(c.Paid) {
-			return fail("claim %d does not balance: CLP03 %s − CAS %s = %s, CLP04 is %s",
+			return p.in.fail(p.claimAt[i], "CLP", "claim %d does not balance: CLP03 %s − CAS %s = %s, CLP04 is %s",
 				i+1, c.Charge.StringFixed(2), adj.StringFixed(2), got.StringFixed(2), c.Paid.StringFixed(2))
 		}
 		sum = sum.Add(c.Paid)
@@ -633,7 +643,7 @@ func (p *remitParser) end(at int) error {
 		sum = sum.Sub(a.Amount)
 	}
 	if !sum.Equal(p.rem.SignedTotal()) {
-		return fail("the payment does not balance: Σ CLP04 − Σ PLB = %s, BPR02 is %s (%s)",
+		return p.in.fail(p.bprAt, "BPR", "the payment does not balance: Σ CLP04 − Σ PLB = %s, BPR02 is %s (%s)",
 			sum.StringFixed(2), p.rem.TotalPaid.StringFixed(2), p.rem.CreditDebit)
 	}
 	return nil
