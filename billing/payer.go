@@ -278,7 +278,7 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 		for _, is := range set.Issues {
 			codes = append(codes, is.SegmentID+":"+is.Code)
 			for _, el := range is.Elements {
-				codes = append(codes, is.SegmentID+strconv.Itoa(el.Position)+":"+el.Code)
+				codes = append(codes, fmt.Sprintf("%s%02d:%s", is.SegmentID, el.Position, el.Code))
 			}
 		}
 		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_set_acks (file_id, seq, group_control, set_control, st_control, batch_id,

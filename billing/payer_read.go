@@ -362,9 +362,8 @@ const payerLoopQuery = `
 	       cp.id AS posting_id, cp.paid, cp.patient_resp, cp.payer_ccn, cp.remarks,
 	       EXISTS (SELECT 1 FROM payer_claim_payments y WHERE y.batch_id = x.batch_id AND y.claim_id = x.claim_id AND y.part = x.part
 	               AND y.unmatched_reason IS NULL) AS ever_posted,
-	       (SELECT array_agg(DISTINCT a.code || COALESCE(':' || e.err, '')) FROM payer_set_acks a
-	        LEFT JOIN LATERAL unnest(a.errors) e(err) ON true
-	        WHERE a.batch_id = x.batch_id AND NOT a.accepted) AS set_codes
+	       (SELECT ARRAY['IK5:' || a.code] || a.errors FROM payer_set_acks a
+	        WHERE a.batch_id = x.batch_id AND NOT a.accepted ORDER BY a.id DESC LIMIT 1) AS set_codes
 	FROM batch_x12_claims x
 	LEFT JOIN LATERAL (SELECT s.accepted, s.statuses, s.payer_ccn FROM payer_claim_statuses s
 	                   WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id AND s.part = x.part ORDER BY s.id DESC LIMIT 1) s ON true

@@ -130,6 +130,15 @@ func TestPayerRoundTrip(t *testing.T) {
 	f835 := w.importFile(body835)
 	assert.Equal(t, "items 4 matched 4 unmatched 0 accepted 0 rejected 0 payments 2 total 156.50 paid 161.50 posted 161.50 plb 5.00", summary(f835))
 	assert.True(t, f835.Summary.Paid.Equal(f835.Summary.Total.Add(f835.Summary.ProviderAdjustments.Decimal)), "Σ posted = BPR02 + Σ PLB")
+	// Every import is audited, and every claim it posted, with the claim's client.
+	var audited []string
+	require.NoError(t, w.db.SelectContext(t.Context(), &audited, `SELECT action || ' ' || entity_type || ' ' || entity_id || ' ' ||
+			COALESCE(client_id::text, '-') FROM audit_events WHERE action IN ('import', 'post') ORDER BY id`))
+	assert.Contains(t, audited, fmt.Sprintf("import payer_file %d -", f835.ID))
+	assert.Contains(t, audited, fmt.Sprintf("post claim %d %d", part.ID, part.ClientID))
+	assert.Contains(t, audited, fmt.Sprintf("post claim %d %d", rej.ID, rej.ClientID), "the 277CA's rejection too")
+	assert.Contains(t, audited, fmt.Sprintf("post batch %d -", b1.ID), "the 999")
+	assert.Len(t, audited, 3+1+5+4, "three files, one batch, five claims acknowledged, four paid")
 
 	p = w.payerOf(paid.ID)
 	assert.Equal(t, billing.PayerPaid, p.Status)
