@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -179,8 +180,11 @@ func readError(err error, at int) error {
 		return &rss.ValidationError{Fields: []rss.FieldError{{Field: "body", Code: "invalid_x12", Message: re.Error()}}}
 	}
 	if errors.Is(err, x12.ErrInvalid) {
-		return &rss.ValidationError{Fields: []rss.FieldError{{Field: "body", Code: "invalid_x12",
-			Message: fmt.Sprintf("segment %d: %v", at, err)}}}
+		msg := err.Error()
+		if !strings.Contains(msg, "segment") {
+			msg = fmt.Sprintf("segment %d: %s", at, msg)
+		}
+		return &rss.ValidationError{Fields: []rss.FieldError{{Field: "body", Code: "invalid_x12", Message: msg}}}
 	}
 	return err
 }
