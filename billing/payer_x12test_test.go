@@ -135,6 +135,20 @@ func TestPayerRoundTripWithSimulatedPayer(t *testing.T) {
 	assert.Equal(t, newCCN, sent3.claim(t, "SIM-A-V").F8)
 	assert.Equal(t, billing.FreqOriginal, sent3.claim(t, "SIM-F2").Freq)
 
+	// Nothing answered the third batch yet: overdue only once payer_answer_days have passed.
+	rec, err = w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b3.ID})
+	require.NoError(t, err)
+	assert.Equal(t, 30, rec.PayerAnswerDays)
+	assert.Empty(t, rec.Unanswered)
+	assert.Equal(t, 2, rec.Totals.OpenClaims)
+	_, err = w.db.ExecContext(t.Context(), `UPDATE settings SET value = 0 WHERE key = 'payer_answer_days'`)
+	require.NoError(t, err)
+	rec, err = w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b3.ID})
+	require.NoError(t, err)
+	require.Len(t, rec.Unanswered, 2)
+	assert.Equal(t, 2, rec.Totals.UnansweredClaims)
+	assert.ElementsMatch(t, []string{"SIM-A-V", "SIM-F2"}, []string{rec.Unanswered[0].CLM01, rec.Unanswered[1].CLM01})
+
 	// A void of a claim the payer never took sends nothing: it waits for a batch with something to send.
 	w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "SIM-C-V", ClientID: c.ClientID, Frequency: billing.FreqVoid, OriginalClaimID: &c.ID})
 	_, err = w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
