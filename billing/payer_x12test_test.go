@@ -3,6 +3,7 @@ package billing_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 
@@ -153,4 +154,38 @@ func TestPayerRoundTripWithSimulatedPayer(t *testing.T) {
 	w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "SIM-C-V", ClientID: c.ClientID, Frequency: billing.FreqVoid, OriginalClaimID: &c.ID})
 	_, err = w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
 	require.ErrorIs(t, err, rss.ErrConflict)
+}
+
+// TestPayerSplitClaim: a claim of 51 lines goes out as CLM01 "-1" and
+// "-2"; the payer answers each loop, and the claim's payer block sums them.
+func TestPayerSplitClaim(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 480, day(-30), day(30))
+	var long []billing.NewLine
+	for i := range 51 {
+		units := 1 + i%2
+		long = append(long, line("MHW-RA", day(-29+i/2), units, dec("7.25").Mul(dec(fmt.Sprint(units))).StringFixed(2)))
+	}
+	big := w.submitAs(w.ecra(), w.mhwClaim("SPLIT", "Dubois", "Kowalski", []string{"F33.1"}, long...))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	file := w.export(b.ID)
+	sent := readSent(t, file)
+	require.Len(t, sent.Claims, 2)
+	second := sent.claim(t, "SPLIT-2")
+	ans, err := x12test.Answer(file, x12test.Scenario{Control: 930, Outcomes: map[string]x12test.Outcome{
+		"SPLIT-2": {Adjust: map[string][]x12.Adjustment{second.Lines[0].Ref: {{Group: "CO", Reason: "45", Amount: dec("1.25")}}}}}})
+	require.NoError(t, err)
+	w.importFile(ans.Ack277CA)
+	f := w.importFile(ans.Remit835)
+	assert.Equal(t, 2, f.Summary.Matched)
+	p := w.payerOf(big.ID)
+	assert.Equal(t, billing.PayerPaid, p.Status)
+	assert.Equal(t, rss.NewMoney(big.TotalPaid.Sub(dec("1.25"))).String(), p.Paid.String(), "both loops, less the one adjustment")
+	assert.Equal(t, []string{"CO-45 1.25"}, adjustments(p))
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	assert.Equal(t, 2, rec.Totals.Claims, "CLM loops")
+	assert.Equal(t, 2, rec.Totals.PaidClaims)
+	assert.Equal(t, "0.00", rec.Totals.Difference.String())
 }
