@@ -136,7 +136,6 @@ type ackParser struct {
 	state int
 	set   *SetAck
 	issue *SegmentIssue
-	elem  bool // the last IK3 has an IK4, so a CTX belongs to the element
 }
 
 func (p *ackParser) expecting() string {
@@ -145,6 +144,8 @@ func (p *ackParser) expecting() string {
 		return "AK1"
 	case a999Set:
 		return "IK5 (the verdict on the transaction set)"
+	case a999Done:
+		return "SE (nothing follows AK9)"
 	}
 	return "AK9"
 }
@@ -174,7 +175,7 @@ func (p *ackParser) segment(s Segment, at int) error {
 	case p.state == a999Set && s.ID == "IK3":
 		pos, _ := strconv.Atoi(s.Element(2))
 		p.set.Issues = append(p.set.Issues, SegmentIssue{SegmentID: s.Element(1), Position: pos, Loop: s.Element(3), Code: s.Element(4)})
-		p.issue, p.elem = &p.set.Issues[len(p.set.Issues)-1], false
+		p.issue = &p.set.Issues[len(p.set.Issues)-1]
 	case p.state == a999Set && s.ID == "CTX":
 		if p.issue == nil {
 			return fail("CTX before any IK3 of the transaction set")

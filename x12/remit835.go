@@ -212,14 +212,15 @@ var spec835 = map[string]segSpec{
 
 // Code sets the reader relies on.
 var (
-	codesBPR01  = set("C D H I P U X")
-	codesBPR03  = set("C D")
-	codesBPR04  = set("ACH BOP CHK FWT NON")
-	codesCLP02  = set("1 2 3 4 19 20 21 22 23 25")
-	codesCAS01  = set("CO CR OA PI PR")
-	codesProcQ  = set("AD ER HC HP IV N4 N6 NU WK")
-	codesLQ01   = set("HE RX")
-	codesPLBRsn = set("50 51 72 90 AH AM AP B2 B3 BD BN C5 CR CS CT CV CW DM E3 FB FC GO HM IP IR IS J1 L3 L6 LE LS OA OB PI PL RA RE SL TL WO WU")
+	codesBPR01    = set("C D H I P U X")
+	codesBPR03    = set("C D")
+	codesBPR04    = set("ACH BOP CHK FWT NON")
+	codesCLP02    = set("1 2 3 4 19 20 21 22 23 25")
+	codesCAS01    = set("CO CR OA PI PR")
+	codesProcQ    = set("AD ER HC HP IV N4 N6 NU WK")
+	codesLQ01     = set("HE RX")
+	codesClaimNM1 = set("QC IL 74 82 TT PR GB")
+	codesPLBRsn   = set("50 51 72 90 AH AM AP B2 B3 BD BN C5 CR CS CT CV CW DM E3 FB FC GO HM IP IR IS J1 L3 L6 LE LS OA OB PI PL RA RE SL TL WO WU")
 )
 
 func set(words string) map[string]bool {
@@ -231,14 +232,14 @@ func set(words string) map[string]bool {
 }
 
 type remitParser struct {
-	in                 *inbound
-	comp               byte
-	rem                Remittance
-	loop               int
-	rank               int
-	sawPayer, sawPayee bool
-	claim              *ClaimPayment
-	line               *LinePayment
+	in       *inbound
+	comp     byte
+	rem      Remittance
+	loop     int
+	rank     int
+	sawPayee bool
+	claim    *ClaimPayment
+	line     *LinePayment
 	// Positions of the BPR, each CLP and each SVC, so that an unbalanced
 	// amount is reported where it was written.
 	bprAt   int
@@ -413,7 +414,7 @@ func (p *remitParser) party(s Segment, at int, fail func(string, ...any) error) 
 			return fail("N104 is not a valid NPI")
 		}
 		if p.loop == r835Payer {
-			p.rem.Payer, p.sawPayer = who, true
+			p.rem.Payer = who
 		} else {
 			if who.ID == "" {
 				return fail("the payee N1 must carry its identifier (N103/N104)")
@@ -451,6 +452,9 @@ func (p *remitParser) claimSeg(s Segment, fail func(string, ...any) error) error
 		c.Adjustments = append(c.Adjustments, adj...)
 		return err
 	case "NM1":
+		if !codesClaimNM1[s.Element(1)] {
+			return fail("NM101 %q is not a claim party of the 835 (QC, IL, 74, 82, TT, PR, GB)", s.Element(1))
+		}
 		if s.Element(1) == "QC" {
 			c.Patient = Party{Entity: "QC", Name: s.Element(3), First: s.Element(4), IDQual: s.Element(8), ID: s.Element(9)}
 		}
