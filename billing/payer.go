@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -221,14 +222,34 @@ func (im *importer) file(env x12.Envelope) error {
 
 func (im *importer) next() int { im.seq++; return im.seq }
 
-// cents is an amount as stored: the file's amounts have at most two
-// decimals, and one with more is refused rather than rounded.
+// cents is an amount as stored (numeric(14,2)): one with more than two
+// decimals is refused rather than rounded, and one the column cannot hold
+// is refused rather than failing the insert.
 func cents(d decimal.Decimal, what string) (decimal.Decimal, error) {
 	if !d.Equal(d.Round(2)) {
 		return d, rss.Invalid("body", "invalid_x12", "%s has more than two decimals", what)
 	}
+	if d.Abs().GreaterThanOrEqual(maxStored) {
+		return d, rss.Invalid("body", "invalid_x12", "%s is too large", what)
+	}
 	return d, nil
 }
+
+// quantity is a CAS or SVC quantity as stored (numeric(15,3)), nil when absent.
+func quantity(d decimal.Decimal, what string) (any, error) {
+	if d.IsZero() {
+		return nil, nil
+	}
+	if !d.Equal(d.Round(3)) || d.Abs().GreaterThanOrEqual(maxStored) {
+		return nil, rss.Invalid("body", "invalid_x12", "%s has more than three decimals or is too large", what)
+	}
+	return d, nil
+}
+
+var (
+	maxStored = decimal.New(1, 12)
+	carcRe    = regexp.MustCompile(`^[A-Z0-9]{1,5}$`)
+)
 
 func (im *importer) read999(rd *x12.FunctionalAckReader) error {
 	for {
@@ -620,9 +641,9 @@ func (im *importer) postLine(claimPaymentID int64, seq int, l *sentLoop, ln *x12
 			line, reason = n, ""
 		}
 	}
-	var units any
-	if !ln.Units.IsZero() {
-		units = ln.Units
+	units, err := quantity(ln.Units, what+" SVC05")
+	if err != nil {
+		return 0, err
 	}
 	var id int64
 	err = im.tx.GetContext(im.ctx, &id, `INSERT INTO payer_line_payments (claim_payment_id, seq, procedure_code, modifiers, charge, paid,
@@ -641,9 +662,17 @@ func (im *importer) adjustment(claimPaymentID int64, linePaymentID *int64, seq i
 	if err != nil {
 		return err
 	}
-	var qty any
-	if !a.Quantity.IsZero() {
-		qty = a.Quantity
+	qty, err := quantity(a.Quantity, what+" CAS quantity")
+	if err != nil {
+		return err
+	}
+	switch a.Group {
+	case "CO", "CR", "OA", "PI", "PR":
+	default:
+		return rss.Invalid("body", "invalid_x12", "%s CAS01 %q is not an adjustment group", what, a.Group)
+	}
+	if !carcRe.MatchString(a.Reason) {
+		return rss.Invalid("body", "invalid_x12", "%s CAS reason code %q is not a CARC", what, a.Reason)
 	}
 	if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_adjustments (claim_payment_id, line_payment_id, seq, group_code, carc, amount, quantity)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, claimPaymentID, linePaymentID, seq, a.Group, a.Reason, amount, qty); err != nil {

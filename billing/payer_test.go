@@ -327,6 +327,9 @@ func TestPayerImportRefusals(t *testing.T) {
 		{"bad SE count", "segment 8 (SE)", bad},
 		{"an 837P", "ST01", readable837()},
 		{"truncated", "segment", good[:len(good)-30]},
+		{"an amount no column holds", "too large", sim.file835(remit{NPI: "1234567893", Trace: "BIG", Claims: []clp{{Status: "1", CCN: "C1",
+			CLM: sentCLM{CLM01: "BIG-1", Charge: "10000000000000.00", Freq: "1", Last: "X", First: "Y", MemberID: "Z1",
+				Lines: []sentSV1{{Proc: "HC:H2015", Charge: "10000000000000.00", Units: "1", DOS: "20260601", Ref: "1"}}}}}})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := w.b.ImportPayerFile(w.finance(), tc.body)
