@@ -383,8 +383,10 @@ const loopsQuery = `
 				           (SELECT s.payer_ccn FROM payer_claim_statuses s
 				            WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id AND s.part = x.part AND s.accepted
 				              AND s.payer_ccn IS NOT NULL ORDER BY s.id DESC LIMIT 1)) AS ccn
-				FROM batch_x12_claims x
-				WHERE x.claim_id = c.original_claim_id AND l.reverses_line_id = ANY (x.line_ids)) ox ON l.reverses_line_id IS NOT NULL
+				FROM batch_claims ob
+				JOIN batch_x12_claims x ON x.batch_id = ob.batch_id AND x.claim_id = ob.claim_id
+				WHERE ob.claim_id = c.original_claim_id AND ob.lines > 0 AND l.reverses_line_id = ANY (x.line_ids)) ox
+				ON l.reverses_line_id IS NOT NULL
 			WHERE l.claim_id = c.id AND l.billable),
 		chunked AS (
 			SELECT b.*, (row_number() OVER (PARTITION BY rev, o_batch, o_part ORDER BY line_number) - 1) / $3 AS chunk

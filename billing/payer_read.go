@@ -352,8 +352,9 @@ type ClaimPayer struct {
 	LinesPaid map[int64]rss.Money `json:"-"`
 }
 
-// payerLoopQuery is every CLM loop of the claims $1 with the payer's
-// latest word on it: the latest 277CA status, the current posting, whether
+// payerLoopQuery is every CLM loop of the claims $1 (found through the
+// one batch that took each claim's lines, by its unique index: loops have
+// no index by claim) with the payer's latest word on it: the latest 277CA status, the current posting, whether
 // anything was ever posted, and whether it was turned away before
 // adjudication.
 const payerLoopQuery = `
@@ -364,7 +365,8 @@ const payerLoopQuery = `
 	               AND y.unmatched_reason IS NULL) AS ever_posted,
 	       (SELECT ARRAY['IK5:' || a.code] || a.errors FROM payer_set_acks a
 	        WHERE a.batch_id = x.batch_id AND NOT a.accepted ORDER BY a.id DESC LIMIT 1) AS set_codes
-	FROM batch_x12_claims x
+	FROM batch_claims bc
+	JOIN batch_x12_claims x ON x.batch_id = bc.batch_id AND x.claim_id = bc.claim_id
 	LEFT JOIN LATERAL (SELECT s.accepted, s.statuses, s.payer_ccn FROM payer_claim_statuses s
 	                   WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id AND s.part = x.part ORDER BY s.id DESC LIMIT 1) s ON true
 	LEFT JOIN LATERAL (SELECT p.id, p.paid, p.patient_resp, p.payer_ccn, p.remarks FROM payer_claim_payments p
@@ -372,7 +374,7 @@ const payerLoopQuery = `
 	                     AND p.unmatched_reason IS NULL AND NOT p.reversal
 	                     AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id)
 	                   ORDER BY p.id DESC LIMIT 1) cp ON true
-	WHERE x.claim_id = ANY ($1)
+	WHERE bc.claim_id = ANY ($1) AND bc.lines > 0
 	ORDER BY x.claim_id, x.batch_id, x.part`
 
 type payerLoop struct {
