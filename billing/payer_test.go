@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -348,9 +350,13 @@ func readable837() []byte {
 		"GS*HC*RSSMSC*CTMEDICAID*20260602*1200*1*X*005010X222A1~ST*837*0001*005010X222A1~SE*2*0001~GE*1*1~IEA*1*000000001~")
 }
 
-// TestPayerPostingProperty: for random batches and random payer outcomes,
-// Σ posted = Σ BPR02 + Σ PLB, and the reconciliation's differences explain
-// every cent (unexplained zero; difference = rejected + open).
+// TestPayerPostingProperty: for random batches and random payer outcomes
+// (rejections, full and partial payments with random CAS, denials, PLBs of
+// either sign, and in later rounds reversals of earlier payments, some
+// corrected), Σ posted = Σ BPR02 + Σ PLB for every 835, and every batch's
+// reconciliation explains every cent: paid, adjustments and rejected are
+// what the payer sent for its claims, unexplained is zero, the difference
+// is rejected plus open, and open is exactly the reversals not corrected.
 func TestPayerPostingProperty(t *testing.T) {
 	seed := uint64(20261202)
 	rng := rand.New(rand.NewPCG(seed, 11))
@@ -365,10 +371,53 @@ func TestPayerPostingProperty(t *testing.T) {
 	people := []who{{client: "Dubois", staff: "Kowalski", diag: "F33.1", provider: "ECRA"},
 		{client: "Ortiz", staff: "Kowalski", diag: "F90.2", provider: "ECRA"},
 		{client: "Yilmaz", staff: "Brandt", diag: "F20.9", provider: "HVR"}}
+	// What the payer said per batch, to check each batch at the end.
+	type batchWant struct {
+		id                   int64
+		billed               string
+		paid, adj, rejected  decimal.Decimal
+		rejectedN            int
+		sent                 map[string]sentCLM
+		current              map[string]clp // CLM01 → the posting in force
+		reversedNotCorrected map[string]bool
+	}
+	var batches []*batchWant
+	batchOf := map[string]*batchWant{}
+	randomAnswer := func(c sentCLM, ccn string) clp {
+		answer := clp{CLM: c, Status: "1", CCN: ccn, Lines: map[string][]cas{}}
+		switch rng.IntN(3) {
+		case 1: // partly paid: a random part of each line adjusted, CO, PR or OA
+			for _, l := range c.Lines {
+				cents := dec(l.Charge).Mul(decimal.NewFromInt(100)).IntPart()
+				cut := decimal.NewFromInt(rng.Int64N(cents + 1)).Div(decimal.NewFromInt(100))
+				group := []string{"CO", "PR", "OA"}[rng.IntN(3)]
+				answer.Lines[l.Ref] = []cas{{group, []string{"45", "1", "2", "253"}[rng.IntN(4)], cut}}
+			}
+		case 2:
+			answer.Status, answer.NoLines = "4", true
+			answer.Claim = []cas{{"CO", "96", dec(c.Charge)}}
+		}
+		return answer
+	}
+	// post adds what a CLP says to the batch of its claim.
+	post := func(c clp) {
+		bw := batchOf[c.CLM.CLM01]
+		_, paid := c.amounts()
+		bw.paid = bw.paid.Add(paid)
+		sign := decimal.NewFromInt(1)
+		if c.Status == "22" {
+			sign = sign.Neg()
+		}
+		adj := sum(c.Claim)
+		for _, l := range c.Lines {
+			adj = adj.Add(sum(l))
+		}
+		bw.adj = bw.adj.Add(adj.Mul(sign))
+	}
 	sim := newPayerSim()
 	nextDay := map[string]int{}
 	trace := 0
-	for round := range 3 {
+	for round := range 4 {
 		n := 2 + rng.IntN(4)
 		for i := range n {
 			p := people[rng.IntN(len(people))]
@@ -389,40 +438,59 @@ func TestPayerPostingProperty(t *testing.T) {
 		b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
 		require.NoError(t, err)
 		sent := readSent(t, w.export(b.ID))
+		bw := &batchWant{id: b.ID, billed: b.Billed.String(), sent: map[string]sentCLM{}, current: map[string]clp{},
+			reversedNotCorrected: map[string]bool{}}
+		batches = append(batches, bw)
 		reject := map[string]string{}
 		for _, c := range sent.Claims {
+			batchOf[c.CLM01], bw.sent[c.CLM01] = bw, c
 			if rng.IntN(5) == 0 {
 				reject[c.CLM01] = "A7:21:85"
+				bw.rejected, bw.rejectedN = bw.rejected.Add(dec(c.Charge)), bw.rejectedN+1
 			}
 		}
 		w.importFile(sim.file999(sent, nil))
 		w.importFile(sim.file277(sent, reject, func(s string) string { return "ICN" + s }))
 		byPayee := map[string]*remit{}
 		var payees []string
+		add := func(c clp) {
+			r := byPayee[c.CLM.NPI]
+			if r == nil {
+				trace++
+				r = &remit{NPI: c.CLM.NPI, Trace: fmt.Sprintf("EFT%05d", trace)}
+				byPayee[c.CLM.NPI], payees = r, append(payees, c.CLM.NPI)
+			}
+			r.Claims = append(r.Claims, c)
+			post(c)
+		}
 		for _, c := range sent.Claims {
 			if _, ok := reject[c.CLM01]; ok {
 				continue
 			}
-			r := byPayee[c.NPI]
-			if r == nil {
-				trace++
-				r = &remit{NPI: c.NPI, Trace: fmt.Sprintf("EFT%05d", trace)}
-				byPayee[c.NPI], payees = r, append(payees, c.NPI)
-			}
-			answer := clp{CLM: c, Status: "1", CCN: "ICN" + c.CLM01, Lines: map[string][]cas{}}
-			switch rng.IntN(3) {
-			case 1: // partly paid: a random part of each line adjusted, CO or PR
-				for _, l := range c.Lines {
-					cents := dec(l.Charge).Mul(decimal.NewFromInt(100)).IntPart()
-					cut := decimal.NewFromInt(rng.Int64N(cents + 1)).Div(decimal.NewFromInt(100))
-					group := []string{"CO", "PR", "OA"}[rng.IntN(3)]
-					answer.Lines[l.Ref] = []cas{{group, []string{"45", "1", "2", "253"}[rng.IntN(4)], cut}}
+			answer := randomAnswer(c, "ICN"+c.CLM01)
+			add(answer)
+			bw.current[c.CLM01] = answer
+		}
+		// Later rounds reverse some payments of earlier batches, and correct some.
+		for _, old := range batches[:len(batches)-1] {
+			for _, clm01 := range slices.Sorted(maps.Keys(old.current)) { // in order: the seed says everything
+				prev := old.current[clm01]
+				if rng.IntN(4) != 0 {
+					continue
 				}
-			case 2:
-				answer.Status, answer.NoLines = "4", true
-				answer.Claim = []cas{{"CO", "96", dec(c.Charge)}}
+				rev := prev
+				rev.Status = "22"
+				add(rev)
+				delete(old.current, clm01)
+				if rng.IntN(2) == 0 {
+					fixed := randomAnswer(prev.CLM, prev.CCN+"C")
+					add(fixed)
+					old.current[clm01] = fixed
+					delete(old.reversedNotCorrected, clm01)
+				} else {
+					old.reversedNotCorrected[clm01] = true
+				}
 			}
-			r.Claims = append(r.Claims, answer)
 		}
 		var rs []remit
 		for _, npi := range payees {
@@ -436,38 +504,35 @@ func TestPayerPostingProperty(t *testing.T) {
 		if len(rs) > 0 {
 			f := w.importFile(sim.file835(rs...))
 			assert.True(t, f.Summary.Paid.Equal(f.Summary.Total.Add(f.Summary.ProviderAdjustments.Decimal)),
-				"seed %d round %d: Σ posted %s = Σ BPR02 %s + Σ PLB %s", seed, round, f.Summary.Paid, f.Summary.Total, f.Summary.ProviderAdjustments)
-			assert.Equal(t, f.Summary.Paid.String(), f.Summary.Posted.String(), "every claim matched and posted")
+				"seed %d round %d: Σ posted %s = Σ BPR02 %s + Σ PLB %s", seed, round, f.Summary.Paid.String(), f.Summary.Total.String(),
+				f.Summary.ProviderAdjustments.String())
+			assert.Equal(t, f.Summary.Paid.String(), f.Summary.Posted.String(), "seed %d round %d: every claim matched and posted", seed, round)
 			assert.Zero(t, f.Summary.Unmatched)
 		}
+	}
 
-		rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	var reversals, corrected int
+	require.NoError(t, w.db.GetContext(t.Context(), &reversals, `SELECT count(*) FROM payer_claim_payments WHERE reverses_id IS NOT NULL`))
+	require.NoError(t, w.db.GetContext(t.Context(), &corrected, `SELECT count(*) FROM payer_claim_payments WHERE payer_ccn LIKE '%C'`))
+	require.Positive(t, reversals, "seed %d: the property covers reversals", seed)
+	require.Positive(t, corrected, "seed %d: and corrections", seed)
+	for i, bw := range batches {
+		rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: bw.id})
 		require.NoError(t, err)
 		tot := rec.Totals
-		assert.Equal(t, b.Billed.String(), tot.Billed.String(), "seed %d round %d: billed is what the batch sent", seed, round)
-		assert.Equal(t, "0.00", tot.Unexplained.String(), "seed %d round %d: every cent explained", seed, round)
-		assert.Equal(t, tot.Difference.String(), rss.NewMoney(tot.Rejected.Add(tot.Open.Decimal)).String())
-		assert.Zero(t, tot.OpenClaims, "every claim was answered")
-		// By hand from what the payer sent: Σ CLP04 and Σ CAS of the claims.
-		wantPaid, wantAdj, wantRejected := decimal.Zero, decimal.Zero, decimal.Zero
-		for _, r := range rs {
-			for _, c := range r.Claims {
-				_, p := c.amounts()
-				wantPaid = wantPaid.Add(p)
-				wantAdj = wantAdj.Add(sum(c.Claim))
-				for _, l := range c.Lines {
-					wantAdj = wantAdj.Add(sum(l))
-				}
-			}
+		open, openN := decimal.Zero, 0
+		for clm01 := range bw.reversedNotCorrected {
+			open, openN = open.Add(dec(bw.sent[clm01].Charge)), openN+1
 		}
-		for _, c := range sent.Claims {
-			if _, ok := reject[c.CLM01]; ok {
-				wantRejected = wantRejected.Add(dec(c.Charge))
-			}
-		}
-		assert.Equal(t, wantPaid.StringFixed(2), tot.Paid.String())
-		assert.Equal(t, wantAdj.StringFixed(2), tot.AdjustmentTotal.String())
-		assert.Equal(t, wantRejected.StringFixed(2), tot.Rejected.String())
-		assert.Equal(t, len(reject), tot.RejectedClaims)
+		msg := fmt.Sprintf("seed %d batch %d", seed, i)
+		assert.Equal(t, bw.billed, tot.Billed.String(), "%s: billed is what the batch sent", msg)
+		assert.Equal(t, bw.paid.StringFixed(2), tot.Paid.String(), "%s: paid", msg)
+		assert.Equal(t, bw.adj.StringFixed(2), tot.AdjustmentTotal.String(), "%s: adjustments", msg)
+		assert.Equal(t, bw.rejected.StringFixed(2), tot.Rejected.String(), "%s: rejected", msg)
+		assert.Equal(t, bw.rejectedN, tot.RejectedClaims, msg)
+		assert.Equal(t, openN, tot.OpenClaims, "%s: open are the reversals not corrected", msg)
+		assert.Equal(t, open.StringFixed(2), tot.Open.String(), msg)
+		assert.Equal(t, "0.00", tot.Unexplained.String(), "%s: every cent explained", msg)
+		assert.Equal(t, tot.Difference.String(), rss.NewMoney(tot.Rejected.Add(tot.Open.Decimal)).String(), msg)
 	}
 }
