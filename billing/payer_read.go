@@ -11,7 +11,6 @@ import (
 
 	"rss"
 	"rss/access"
-	"rss/adjudication"
 	"rss/pg"
 	"rss/vouchers"
 )
@@ -174,7 +173,7 @@ type PayerLinePayment struct {
 	Adjustments     []PayerAdjustment `json:"adjustments" db:"-"`
 }
 
-// PayerAdjustment is one CAS triplet, with the CARC's text when rss knows it.
+// PayerAdjustment is one CAS triplet as the payer sent it.
 type PayerAdjustment struct {
 	ClaimPaymentID int64            `json:"-" db:"claim_payment_id"`
 	LinePaymentID  *int64           `json:"-" db:"line_payment_id"`
@@ -182,7 +181,6 @@ type PayerAdjustment struct {
 	CARC           string           `json:"carc" db:"carc"`
 	Amount         rss.Money        `json:"amount" db:"amount"`
 	Quantity       *decimal.Decimal `json:"quantity,omitempty" db:"quantity"`
-	Text           string           `json:"text,omitempty" db:"-"`
 }
 
 // UnmatchedItem is an item of a payer file that posted nothing, and why.
@@ -305,9 +303,6 @@ func attachClaimPayments(ctx context.Context, ext pg.Ext, claims []PayerClaimPay
 	}
 	lineAdj := map[int64][]PayerAdjustment{}
 	for _, a := range adj {
-		if r, ok := adjudication.Lookup(a.CARC); ok {
-			a.Text = r.Text
-		}
 		if a.LinePaymentID != nil {
 			lineAdj[*a.LinePaymentID] = append(lineAdj[*a.LinePaymentID], a)
 			continue
