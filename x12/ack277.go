@@ -19,7 +19,10 @@ type ClaimAck struct {
 	Envelope
 	Reference string    // BHT03: the payer's reference for this acknowledgment
 	Created   time.Time // BHT04 and BHT05, UTC
-	Payer     Party     // 2100A NM1*PR
+	Payer     Party     // 2100A NM1*PR (or AY, a clearinghouse)
+	Trace     string    // 2200A TRN02: the information source's trace
+	Received  time.Time // 2200A DTP*050: when the payer received our file; zero when absent
+	Processed time.Time // 2200A DTP*009: when it processed it; zero when absent
 	Receivers []ReceiverStatus
 	Providers []ProviderStatus
 	Claims    []ClaimStatus
@@ -27,10 +30,12 @@ type ClaimAck struct {
 
 // ReceiverStatus is a 2000B loop: the totals for us as the information receiver.
 type ReceiverStatus struct {
-	Party    Party    // 2100B NM1*41
-	Trace    string   // 2200B TRN02: the batch reference the payer assigned
+	Party Party // 2100B NM1*41
+	// Trace is 2200B TRN02: payers return here the BHT03 of our 837
+	// (rss writes "RSS" + batch id), tying the answer to the batch.
+	Trace    string
 	Statuses []Status // 2200B STC
-	// Quantities and amounts the payer accepted and rejected (QTY*90/AA,
+	// Claims and amounts the payer accepted and rejected (QTY*90/AA,
 	// AMT*YU/YY), zero when absent.
 	AcceptedClaims, RejectedClaims int
 	AcceptedAmount, RejectedAmount decimal.Decimal
@@ -38,10 +43,11 @@ type ReceiverStatus struct {
 
 // ProviderStatus is a 2000C loop: one billing provider.
 type ProviderStatus struct {
-	Receiver                       int      // index in ClaimAck.Receivers of the enclosing 2000B
-	Party                          Party    // 2100C NM1*85; Party.NPI() is the billing NPI
-	Trace                          string   // 2200C TRN02
-	Statuses                       []Status // 2200C STC, when the payer reports at provider level
+	Receiver int      // index in ClaimAck.Receivers of the enclosing 2000B
+	Party    Party    // 2100C NM1*85; Party.NPI() is the billing NPI
+	Trace    string   // 2200C TRN02
+	Statuses []Status // 2200C STC
+	// Claims and amounts accepted and rejected (QTY*QA/QC, AMT*YU/YY).
 	AcceptedClaims, RejectedClaims int
 	AcceptedAmount, RejectedAmount decimal.Decimal
 }
@@ -165,7 +171,7 @@ var spec277 = map[string]segSpec{
 	"NM1": spec("ID2-3 ID1-1 an1-60 an1-35 an1-25 an1-10 an1-10 id1-2 an2-80"),
 	"PER": spec("ID2-2 an1-60 id2-2 an1-256 id2-2 an1-256 id2-2 an1-256"),
 	"TRN": spec("ID1-2 AN1-50 an10-10 an1-50"),
-	"STC": spec("C1-100 DT8-8 id1-2 r1-18 r1-18 dt8-8 id1-2 dt8-8 an1-16 c1-100 c1-100 an1-264"),
+	"STC": spec("C1-100 dt8-8 id1-2 r1-18 r1-18 dt8-8 id1-2 dt8-8 an1-16 c1-100 c1-100 an1-264"),
 	"QTY": spec("ID2-2 R1-15"),
 	"AMT": spec("ID1-3 R1-18"),
 	"REF": spec("ID2-3 AN1-50"),
@@ -179,12 +185,15 @@ var (
 	hl277Name   = map[string]string{"20": "2000A information source", "21": "2000B information receiver", "19": "2000C billing provider", "PT": "2000D patient"}
 	// Segment ranks within each level; SVC opens a 2220D line.
 	rank277Level = map[string]map[string]int{
-		"20": {"NM1": 1, "PER": 2},
+		"20": {"NM1": 1, "TRN": 2, "DTP": 3},
 		"21": {"NM1": 1, "TRN": 2, "STC": 3, "QTY": 4, "AMT": 5},
-		"19": {"NM1": 1, "TRN": 2, "STC": 3, "QTY": 4, "AMT": 5},
+		"19": {"NM1": 1, "TRN": 2, "STC": 3, "REF": 4, "QTY": 5, "AMT": 6},
 		"PT": {"NM1": 1, "TRN": 2, "STC": 3, "REF": 4, "DTP": 5},
 	}
 	rank277Line = map[string]int{"SVC": 0, "STC": 1, "REF": 2, "DTP": 3}
+	// What each level requires, and its TRN01 (1 current, 2 referenced).
+	need277 = map[string][]string{"20": {"NM1", "TRN"}, "21": {"NM1", "TRN", "STC"}, "19": {"NM1", "TRN", "STC"}, "PT": {"NM1", "TRN", "STC", "DTP"}}
+	trn277  = map[string]string{"20": "1", "21": "2", "19": "1", "PT": "2"}
 )
 
 type claimAckParser struct {
@@ -311,12 +320,7 @@ func (p *claimAckParser) close(at int, id string) error {
 		}
 		return nil
 	}
-	need := []string{"NM1"}
-	switch p.level {
-	case "21", "PT":
-		need = append(need, "TRN", "STC")
-	}
-	for _, n := range need {
+	for _, n := range need277[p.level] {
 		if !p.seen[n] {
 			return p.in.fail(p.hlAt, "HL", "loop %s has no %s", hl277Name[p.level], n)
 		}
@@ -324,7 +328,7 @@ func (p *claimAckParser) close(at int, id string) error {
 	if p.level == "PT" {
 		c := &p.ack.Claims[p.claim]
 		c.Accepted = accepted(c.Statuses)
-		if p.inSVC && len(c.Lines[p.line].Statuses) == 0 {
+		if p.inSVC && len(c.Lines[p.line].Statuses) != 1 {
 			return p.in.fail(at, id, "a 2220D service line has no STC")
 		}
 	}
@@ -350,7 +354,7 @@ func (p *claimAckParser) levelSeg(s Segment, fail func(string, ...any) error) er
 	case "NM1":
 		who := Party{Entity: s.Element(1), Name: s.Element(3), First: s.Element(4), IDQual: s.Element(8), ID: s.Element(9)}
 		want := map[string]string{"20": "PR", "21": "41", "19": "85", "PT": "QC"}[p.level]
-		if who.Entity != want {
+		if who.Entity != want && !(p.level == "20" && who.Entity == "AY") {
 			return fail("NM101 is %q, loop %s wants %s", who.Entity, hl277Name[p.level], want)
 		}
 		if who.IDQual == "" || who.ID == "" {
@@ -370,11 +374,13 @@ func (p *claimAckParser) levelSeg(s Segment, fail func(string, ...any) error) er
 			p.ack.Claims[p.claim].Patient = who
 		}
 	case "TRN":
-		want := map[string]string{"21": "1", "19": "1", "PT": "2"}[p.level]
+		want := trn277[p.level]
 		if s.Element(1) != want {
 			return fail("TRN01 is %q, loop %s wants %s", s.Element(1), hl277Name[p.level], want)
 		}
 		switch p.level {
+		case "20":
+			p.ack.Trace = s.Element(2)
 		case "21":
 			p.ack.Receivers[p.recv].Trace = s.Element(2)
 		case "19":
@@ -402,6 +408,9 @@ func (p *claimAckParser) levelSeg(s Segment, fail func(string, ...any) error) er
 	case "QTY", "AMT":
 		return p.totals(s, fail)
 	case "REF":
+		if p.level == "19" {
+			return nil // the provider's secondary identifiers: not used here
+		}
 		c := &p.ack.Claims[p.claim]
 		if s.Element(1) == "1K" {
 			c.PayerControl = s.Element(2)
@@ -409,12 +418,32 @@ func (p *claimAckParser) levelSeg(s Segment, fail func(string, ...any) error) er
 			c.Refs = append(c.Refs, Ref{s.Element(1), s.Element(2)})
 		}
 	case "DTP":
+		if p.level == "20" {
+			return p.sourceDate(s, fail)
+		}
 		from, to, err := p.dtp(s, fail)
 		if err != nil {
 			return err
 		}
 		c := &p.ack.Claims[p.claim]
 		c.ServiceFrom, c.ServiceTo = from, to
+	}
+	return nil
+}
+
+// sourceDate reads the 2200A dates: 050 received, 009 processed.
+func (p *claimAckParser) sourceDate(s Segment, fail func(string, ...any) error) error {
+	d, err := dateTime(s.Element(3), "")
+	if s.Element(2) != "D8" || err != nil || len(s.Element(3)) != 8 {
+		return fail("DTP03 is not a D8 date")
+	}
+	switch s.Element(1) {
+	case "050":
+		p.ack.Received = d
+	case "009":
+		p.ack.Processed = d
+	default:
+		return fail("DTP01 %q is not 050 (received) or 009 (processed)", s.Element(1))
 	}
 	return nil
 }
@@ -430,17 +459,22 @@ func (p *claimAckParser) totals(s Segment, fail func(string, ...any) error) erro
 		accN, rejN, accA, rejA = &r.AcceptedClaims, &r.RejectedClaims, &r.AcceptedAmount, &r.RejectedAmount
 	}
 	v := decimalOf(s.Element(2))
+	// The receiver counts claims as 90/AA, the provider as QA/QC.
+	acc, rej := "QTY*90", "QTY*AA"
+	if p.level == "19" {
+		acc, rej = "QTY*QA", "QTY*QC"
+	}
 	switch s.ID + "*" + s.Element(1) {
-	case "QTY*90":
+	case acc:
 		*accN = int(v.IntPart())
-	case "QTY*AA":
+	case rej:
 		*rejN = int(v.IntPart())
 	case "AMT*YU":
 		*accA = v
 	case "AMT*YY":
 		*rejA = v
 	default:
-		return fail("%s01 %q is not a 277CA total qualifier (QTY 90/AA, AMT YU/YY)", s.ID, s.Element(1))
+		return fail("%s01 %q is not a total qualifier of this level (QTY %s/%s, AMT YU/YY)", s.ID, s.Element(1), acc[4:], rej[4:])
 	}
 	if s.ID == "QTY" && (!v.IsInteger() || v.IsNegative()) {
 		return fail("QTY02 is not a count")
@@ -549,16 +583,22 @@ func (p *claimAckParser) lineSeg(s Segment, at int, fail func(string, ...any) er
 	ln := &p.ack.Claims[p.claim].Lines[p.line]
 	switch s.ID {
 	case "STC":
+		if len(ln.Statuses) == 1 {
+			return fail("a 2220D line carries one STC")
+		}
 		st, err := p.stc(s, fail)
 		if err != nil {
 			return err
 		}
 		ln.Statuses = append(ln.Statuses, st)
 	case "REF":
-		if s.Element(1) != "FJ" || ln.ControlNumber != "" {
-			return fail("a 2220D line carries one REF, FJ (line item control number)")
+		switch {
+		case s.Element(1) == "FJ" && ln.ControlNumber == "":
+			ln.ControlNumber = s.Element(2)
+		case s.Element(1) == "XZ": // a pharmacy prescription number
+		default:
+			return fail("a 2220D line carries one REF*FJ (line item control number) and one REF*XZ")
 		}
-		ln.ControlNumber = s.Element(2)
 	case "DTP":
 		from, to, err := p.dtp(s, fail)
 		if err != nil {

@@ -22,6 +22,9 @@ func TestClaimAckMixed(t *testing.T) {
 	assert.Equal(t, "277CA0001", a.Reference)
 	assert.Equal(t, time.Date(2024, 3, 6, 10, 0, 0, 0, time.UTC), a.Created)
 	assert.Equal(t, Party{Entity: "PR", Name: "STATE MEDICAID", IDQual: "PI", ID: "SMCD01"}, a.Payer)
+	assert.Equal(t, "CA20240306001", a.Trace)
+	assert.Equal(t, day(2024, 3, 5), a.Received)
+	assert.Equal(t, day(2024, 3, 6), a.Processed)
 
 	require.Len(t, a.Receivers, 1)
 	rc := a.Receivers[0]
@@ -38,6 +41,9 @@ func TestClaimAckMixed(t *testing.T) {
 	assert.Equal(t, "1234567893", a.Providers[0].Party.NPI())
 	assert.Equal(t, "1987654328", a.Providers[1].Party.NPI())
 	assert.Equal(t, 2, a.Providers[0].AcceptedClaims)
+	assert.Equal(t, 1, a.Providers[0].RejectedClaims)
+	decEq(t, "375.00", a.Providers[0].Statuses[0].Amount)
+	assert.True(t, a.Providers[0].Statuses[0].Date.IsZero(), "STC02 is not used at provider level")
 	decEq(t, "75.00", a.Providers[0].RejectedAmount)
 
 	require.Len(t, a.Claims, 4)
@@ -105,8 +111,9 @@ func TestClaimAckAcceptedIsDerived(t *testing.T) {
 	}
 }
 
-// Positions in 277ca_mixed: HL 5, 7, 15, 22, 28, 43, 48, 51; the first
-// claim's TRN 24 and STC 25; the first 2220D SVC 35, its REF 37; SE 57.
+// Positions in 277ca_mixed: HL 5, 10, 18, 26, 32, 47, 52, 56; the first
+// claim's TRN 28, STC 29, REF 30, DTP 31; the first 2220D SVC 39, its REF
+// 41; SE 62.
 func TestClaimAckRefused(t *testing.T) {
 	ca := readTestdata(t, "277ca_mixed.x12")
 	for _, tc := range []struct {
@@ -114,23 +121,29 @@ func TestClaimAckRefused(t *testing.T) {
 		seg            int
 		id, reason     string
 	}{
-		{"bad SE count", "SE*55*", "SE*54*", 57, "SE", "SE01 is 54, the transaction set has 55 segments"},
-		{"HL sequence", "HL*4*3*PT~", "HL*5*3*PT~", 22, "HL", "HL01 is \"5\", want 4"},
-		{"HL parent not the enclosing provider", "HL*8*7*PT~", "HL*8*3*PT~", 51, "HL", "HL02 does not name the enclosing HL of level 19"},
-		{"HL patient under a receiver", "HL*4*3*PT~", "HL*4*2*PT~", 22, "HL", "HL02"},
-		{"HL unknown level", "HL*4*3*PT~", "HL*4*3*22~", 22, "HL", "HL03"},
-		{"claim without TRN", "TRN*2*RSS-2001~\n", "", 22, "HL", "loop 2000D patient has no TRN"},
-		{"claim without STC", "STC*A2:20:PR*20240306*WQ*100.00~\n", "", 22, "HL", "loop 2000D patient has no STC"},
-		{"unknown status category", "STC*A2:20:PR*20240306*WQ*100.00~", "STC*Q9:20:PR*20240306*WQ*100.00~", 25, "STC", "not a claim status category"},
-		{"status composite without code", "STC*A2:20:PR*20240306*WQ*100.00~", "STC*A2*20240306*WQ*100.00~", 25, "STC", "not a status composite"},
-		{"bad action code", "STC*A2:20:PR*20240306*WQ*100.00~", "STC*A2:20:PR*20240306*ZZ*100.00~", 25, "STC", "STC03"},
-		{"line REF not FJ", "REF*FJ*L2002-1~", "REF*6R*L2002-1~", 37, "REF", "REF, FJ"},
-		{"REF after DTP", "REF*1K*PCN0000011~\nDTP*472*D8*20240305~", "DTP*472*D8*20240305~\nREF*1K*PCN0000011~", 27, "REF", "out of order"},
-		{"bad range", "RD8*20240306-20240307", "RD8*20240307-20240306", 34, "DTP", "range"},
-		{"patient NM1 in provider loop", "NM1*85*2*COMMUNITY AGENCY 1", "NM1*QC*2*COMMUNITY AGENCY 1", 16, "NM1", "NM101 is \"QC\""},
+		{"bad SE count", "SE*60*", "SE*59*", 62, "SE", "SE01 is 59, the transaction set has 60 segments"},
+		{"HL sequence", "HL*4*3*PT~", "HL*5*3*PT~", 26, "HL", "HL01 is \"5\", want 4"},
+		{"HL parent not the enclosing provider", "HL*8*7*PT~", "HL*8*3*PT~", 56, "HL", "HL02 does not name the enclosing HL of level 19"},
+		{"HL patient under a receiver", "HL*4*3*PT~", "HL*4*2*PT~", 26, "HL", "HL02"},
+		{"HL unknown level", "HL*4*3*PT~", "HL*4*3*22~", 26, "HL", "HL03"},
+		{"claim without TRN", "TRN*2*RSS-2001~\n", "", 26, "HL", "loop 2000D patient has no TRN"},
+		{"claim without STC", "STC*A2:20:PR*20240306*WQ*100.00~\n", "", 26, "HL", "loop 2000D patient has no STC"},
+		{"unknown status category", "STC*A2:20:PR*20240306*WQ*100.00~", "STC*Q9:20:PR*20240306*WQ*100.00~", 29, "STC", "not a claim status category"},
+		{"status composite without code", "STC*A2:20:PR*20240306*WQ*100.00~", "STC*A2*20240306*WQ*100.00~", 29, "STC", "not a status composite"},
+		{"bad action code", "STC*A2:20:PR*20240306*WQ*100.00~", "STC*A2:20:PR*20240306*ZZ*100.00~", 29, "STC", "STC03"},
+		{"line REF not FJ", "REF*FJ*L2002-1~", "REF*6R*L2002-1~", 41, "REF", "one REF*FJ"},
+		{"REF after DTP", "REF*1K*PCN0000011~\nDTP*472*D8*20240305~", "DTP*472*D8*20240305~\nREF*1K*PCN0000011~", 31, "REF", "out of order"},
+		{"bad range", "RD8*20240306-20240307", "RD8*20240307-20240306", 38, "DTP", "range"},
+		{"patient NM1 in provider loop", "NM1*85*2*COMMUNITY AGENCY 1", "NM1*QC*2*COMMUNITY AGENCY 1", 19, "NM1", "NM101 is \"QC\""},
 		{"BHT purpose", "BHT*0085*08*", "BHT*0085*18*", 4, "BHT", "want 0085/08/TH"},
 		{"not a 277CA", "ST*277*0001*005010X214", "ST*277*0001*005010X212", 3, "ST", "ST03"},
-		{"segment of another transaction", "DTP*472*D8*20240305~", "DTP*472*D8*20240305~\nCLP*X*1*1*1**MC~", 28, "CLP", "not a segment of the 277CA"},
+		{"segment of another transaction", "DTP*472*D8*20240305~", "DTP*472*D8*20240305~\nCLP*X*1*1*1**MC~", 32, "CLP", "not a segment of the 277CA"},
+		{"receiver TRN01 is 2", "TRN*2*BATCH0001~", "TRN*1*BATCH0001~", 12, "TRN", "TRN01 is \"1\", loop 2000B information receiver wants 2"},
+		{"receiver counts at provider level", "QTY*QA*2~", "QTY*90*2~", 22, "QTY", "QTY01 \"90\" is not a total qualifier of this level (QTY QA/QC"},
+		{"source without TRN", "TRN*1*CA20240306001~\n", "", 5, "HL", "loop 2000A information source has no TRN"},
+		{"source date qualifier", "DTP*050*", "DTP*472*", 8, "DTP", "not 050 (received) or 009"},
+		{"two STC on a line", "STC*A2:20*20240306*U~\nREF*FJ*L2002-1~", "STC*A2:20*20240306*U~\nSTC*A2:20*20240306*U~\nREF*FJ*L2002-1~", 41, "STC", "one STC"},
+		{"claim without service date", "DTP*472*D8*20240305~\n", "", 26, "HL", "no DTP"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := readAllClaimAcks(t, edit(t, ca, tc.old, tc.new))
@@ -138,5 +151,5 @@ func TestClaimAckRefused(t *testing.T) {
 		})
 	}
 	_, err := readAllClaimAcks(t, ca[:strings.Index(ca, "HL*6*")])
-	requireRefused(t, err, 43, "", "input ends inside transaction set 0001")
+	requireRefused(t, err, 47, "", "input ends inside transaction set 0001")
 }

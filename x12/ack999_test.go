@@ -44,11 +44,17 @@ func TestFunctionalAckPartial(t *testing.T) {
 	assert.Equal(t, "R", rej.Status)
 	assert.Equal(t, []string{"5"}, rej.Errors)
 	assert.Equal(t, []SegmentIssue{{
-		SegmentID: "NM1", Position: 8, Loop: "2010BA", Code: "8",
+		SegmentID: "NM1", Position: 8, Loop: "2010", Code: "8",
 		Context:  []string{"CLM01:RSS-2003"},
 		Elements: []ElementIssue{{Position: 9, Reference: "67", Code: "7", Bad: "MC555"}},
 	}}, rej.Issues)
 	assert.Equal(t, [3]int{2, 2, 1}, [3]int{a.SetsIncluded, a.SetsReceived, a.SetsAccepted})
+
+	// IK303 is four characters in the guide; front ends that send the
+	// whole loop name are read too.
+	acks, err = readAllAcks(t, edit(t, readTestdata(t, "999_partial.x12"), "IK3*NM1*8*2010*8", "IK3*NM1*8*2010BA*8"))
+	require.NoError(t, err)
+	assert.Equal(t, "2010BA", acks[0].Sets[1].Issues[0].Loop)
 }
 
 // Positions in 999_partial: AK1 4, AK2 5, IK5 6, AK2 7, IK3 8, CTX 9,
@@ -66,7 +72,7 @@ func TestFunctionalAckRefused(t *testing.T) {
 		{"IK5 unknown code", "IK5*R*5", "IK5*Q*5", 11, "IK5", "IK501"},
 		{"set without IK5", "IK5*R*5~\r\n", "", 11, "AK9", "expecting IK5"},
 		{"AK2 before AK1", "AK1*HC*7*005010X222A1~\r\n", "", 4, "AK2", "starts with AK1"},
-		{"IK4 before IK3", "IK3*NM1*8*2010BA*8~\r\nCTX*CLM01:RSS-2003~\r\n", "", 8, "IK4", "IK4 outside an IK3 loop"},
+		{"IK4 before IK3", "IK3*NM1*8*2010*8~\r\nCTX*CLM01:RSS-2003~\r\n", "", 8, "IK4", "IK4 outside an IK3 loop"},
 		{"IK4 position not a number", "IK4*9*", "IK4*X*", 10, "IK4", "IK401 component 1"},
 		{"IK3 position not a number", "IK3*NM1*8*", "IK3*NM1*A*", 8, "IK3", "IK302 is not an integer"},
 		{"bad SE count", "SE*11*", "SE*12*", 13, "SE", "SE01 is 12"},

@@ -223,8 +223,10 @@ func (in *inbound) begin() (Envelope, error) {
 			if s.Element(1) != in.set {
 				return Envelope{}, in.fail(at, s.ID, "ST01 is %q, this reader reads %s", s.Element(1), in.set)
 			}
-			if s.Element(3) != in.version {
-				return Envelope{}, in.fail(at, s.ID, "ST03 is %q, want %s", s.Element(3), in.version)
+			// The 835 guide marks ST03 not used, and payers send it anyway;
+			// the other guides require it.
+			if v := s.Element(3); v != in.version && !(v == "" && in.set == "835") {
+				return Envelope{}, in.fail(at, s.ID, "ST03 is %q, want %s", v, in.version)
 			}
 			in.env.SetID, in.env.STControl, in.env.Position = s.Element(1), s.Element(2), at
 			in.stSegs = 1
@@ -379,7 +381,7 @@ func spec(words string) segSpec {
 
 var (
 	specGS  = spec("ID2-2 AN2-15 AN2-15 DT8-8 TM4-8 N1-9 ID1-2 AN1-12")
-	specST  = spec("ID3-3 AN4-9 AN1-35")
+	specST  = spec("ID3-3 AN4-9 an1-35")
 	specSE  = spec("N1-10 AN4-9")
 	specGE  = spec("N1-6 N1-9")
 	specIEA = spec("N1-5 N9-9")
@@ -418,7 +420,12 @@ func (e elemSpec) check(v string) string {
 		if _, err := parseAmount(v); err != nil {
 			return "is not a decimal number"
 		}
-		n = len(strings.NewReplacer("-", "", ".", "").Replace(v))
+		n = 0 // the length of an R counts its digits only
+		for i := 0; i < len(v); i++ {
+			if v[i] >= '0' && v[i] <= '9' {
+				n++
+			}
+		}
 	case "DT":
 		if _, err := time.Parse("20060102", v); err != nil || len(v) != 8 {
 			return "is not a date (CCYYMMDD)"

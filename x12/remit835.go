@@ -198,7 +198,7 @@ var spec835 = map[string]segSpec{
 	"LX":  spec("N1-6"),
 	"TS3": spec("AN1-50 ID1-2 DT8-8 N1-15 R1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18"),
 	"TS2": spec("r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18"),
-	"CLP": spec("AN1-38 ID1-2 R1-18 R1-18 r1-18 ID1-2 an1-50 an1-2 id1-1 id1-2 an1-4 r1-15 r1-10 id1-1"),
+	"CLP": spec("AN1-38 ID1-2 R1-18 R1-18 r1-18 ID1-2 AN1-50 an1-2 id1-1 id1-2 an1-4 r1-15 r1-10 id1-1"),
 	"CAS": spec("ID1-2 ID1-5 R1-18 r1-15 id1-5 r1-18 r1-15 id1-5 r1-18 r1-15 id1-5 r1-18 r1-15 id1-5 r1-18 r1-15 id1-5 r1-18 r1-15"),
 	"NM1": spec("ID2-3 ID1-1 an1-60 an1-35 an1-25 an1-10 an1-10 id1-2 an2-80"),
 	"MIA": spec("R1-15 r1-18 r1-15 r1-18 an1-50 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-15 r1-18 r1-18 r1-18 r1-18 an1-50 an1-50 an1-50 an1-50 an1-50"),
@@ -232,14 +232,17 @@ func set(words string) map[string]bool {
 }
 
 type remitParser struct {
-	in       *inbound
-	comp     byte
-	rem      Remittance
-	loop     int
-	rank     int
-	sawPayee bool
-	claim    *ClaimPayment
-	line     *LinePayment
+	in         *inbound
+	comp       byte
+	rem        Remittance
+	loop       int
+	rank       int
+	sawPayee   bool
+	payerAt    int             // position of the N1*PR
+	payerSeen  map[string]bool // N3, N4, PER*BL of loop 1000A
+	hasPatient []bool          // each claim's NM1*QC
+	claim      *ClaimPayment
+	line       *LinePayment
 	// Positions of the BPR, each CLP and each SVC, so that an unbalanced
 	// amount is reported where it was written.
 	bprAt   int
@@ -291,7 +294,7 @@ func (p *remitParser) segment(s Segment, at int) error {
 		if s.ID != "N1" || s.Element(1) != "PR" {
 			return fail("loop 1000A (N1*PR, the payer) must follow the header, not %s", s.ID)
 		}
-		p.loop, p.rank = r835Payer, 0
+		p.loop, p.rank, p.payerAt, p.payerSeen = r835Payer, 0, at, map[string]bool{}
 		return p.party(s, at, fail)
 	case r835Payer, r835Payee:
 		if _, ok := rank835Party[s.ID]; ok && s.ID != "N1" && !(p.loop == r835Payer && s.ID == "RDM") {
@@ -303,6 +306,11 @@ func (p *remitParser) segment(s Segment, at int) error {
 		if p.loop == r835Payer {
 			if s.ID != "N1" || s.Element(1) != "PE" {
 				return fail("loop 1000B (N1*PE, the payee) must follow the payer, not %s", s.ID)
+			}
+			for _, need := range []string{"N3", "N4", "PER*BL"} {
+				if !p.payerSeen[need] {
+					return p.in.fail(p.payerAt, "N1", "loop 1000A (the payer) has no %s", need)
+				}
 			}
 			p.loop, p.rank = r835Payee, 0
 			return p.party(s, at, fail)
@@ -421,6 +429,14 @@ func (p *remitParser) party(s Segment, at int, fail func(string, ...any) error) 
 			}
 			p.rem.Payee, p.sawPayee = who, true
 		}
+	case "N3", "N4":
+		if p.loop == r835Payer {
+			p.payerSeen[s.ID] = true
+		}
+	case "PER":
+		if p.loop == r835Payer {
+			p.payerSeen["PER*"+s.Element(1)] = true
+		}
 	case "REF":
 		if p.loop == r835Payee {
 			p.rem.PayeeRefs = append(p.rem.PayeeRefs, Ref{s.Element(1), s.Element(2)})
@@ -439,7 +455,7 @@ func (p *remitParser) clp(s Segment, at int, fail func(string, ...any) error) er
 		FilingCode: s.Element(6), PayerControl: s.Element(7), FacilityType: s.Element(8), Frequency: s.Element(9),
 	})
 	p.claim, p.line = &p.rem.Claims[len(p.rem.Claims)-1], nil
-	p.claimAt, p.lineAt = append(p.claimAt, at), append(p.lineAt, nil)
+	p.claimAt, p.lineAt, p.hasPatient = append(p.claimAt, at), append(p.lineAt, nil), append(p.hasPatient, false)
 	p.loop, p.rank = r835Claim, 0
 	return nil
 }
@@ -456,6 +472,7 @@ func (p *remitParser) claimSeg(s Segment, fail func(string, ...any) error) error
 			return fail("NM101 %q is not a claim party of the 835 (QC, IL, 74, 82, TT, PR, GB)", s.Element(1))
 		}
 		if s.Element(1) == "QC" {
+			p.hasPatient[len(p.hasPatient)-1] = true
 			c.Patient = Party{Entity: "QC", Name: s.Element(3), First: s.Element(4), IDQual: s.Element(8), ID: s.Element(9)}
 		}
 	case "MIA":
@@ -622,6 +639,9 @@ func (p *remitParser) end(at int) error {
 	}
 	sum := decimal.Zero
 	for i, c := range p.rem.Claims {
+		if !p.hasPatient[i] {
+			return p.in.fail(p.claimAt[i], "CLP", "claim %d has no patient (NM1*QC)", i+1)
+		}
 		adj := decimal.Zero
 		for _, a := range c.Adjustments {
 			adj = adj.Add(a.Amount)

@@ -134,7 +134,7 @@ func TestRemittanceDebit(t *testing.T) {
 	s := readTestdata(t, "835_reversal.x12")
 	s = edit(t, s, "BPR*I*60.00*C*", "BPR*I*40.00*D*")
 	s = edit(t, s, "LX*2~\nCLP*RSS-3001*2*100.00*100.00**MC*PCN0000031*11*1~\nNM1*QC*1*MOE*MAX****MI*MC5550003~\n", "")
-	s = edit(t, s, "SE*28*", "SE*25*")
+	s = edit(t, s, "SE*31*", "SE*28*")
 	rems, err := readAllRemits(t, s)
 	require.NoError(t, err)
 	decEq(t, "-40.00", rems[0].SignedTotal())
@@ -146,7 +146,9 @@ func TestRemittanceDebit(t *testing.T) {
 // 835_quirks: | > ^ ! delimiters, no line breaks at all, test usage, a CAS
 // with three triplets (quantities on some), two CAS of the same group at
 // claim level, a zero-amount CAS, a TS3, a denied claim without lines.
-// Claim RSS-4001: 200.00 − (20 + 3 + 10) − (25 + 2 + 3 + 0) − 10 = 127.00.
+// Claim RSS-4001: 200.00 − (20 + 3 + 10) − (25 + 2 + 3 + 0) − 10 = 127.00;
+// a forward balance (FB 15.00) and interest (L6 −5.00) make the check
+// 127.00 − 10.00 = 117.00.
 func TestRemittancePayerQuirks(t *testing.T) {
 	rems, err := readAllRemits(t, readTestdata(t, "835_quirks.x12"))
 	require.NoError(t, err)
@@ -171,6 +173,11 @@ func TestRemittancePayerQuirks(t *testing.T) {
 	assert.Equal(t, []Adjustment{{Group: "PR", Reason: "1", Amount: dec("10.00")}}, c.Lines[1].Adjustments)
 	decEq(t, "127.00", c.Paid)
 	assert.Equal(t, []string{"M51", "N382"}, r.Claims[1].Remarks)
+	decEq(t, "117.00", r.TotalPaid)
+	assert.Equal(t, []ProviderAdjustment{
+		{Provider: "1987654328", FiscalEnd: day(2024, 12, 31), Reason: "FB", Reference: "PCN0000031", Amount: dec("15.00")},
+		{Provider: "1987654328", FiscalEnd: day(2024, 12, 31), Reason: "L6", Amount: dec("-5.00")},
+	}, r.Adjustments)
 	assert.Empty(t, r.Claims[1].Lines)
 
 	// The same file with CRLF after each terminator reads the same.
@@ -201,7 +208,7 @@ func TestRemittanceSeveralSets(t *testing.T) {
 // 835_paid_full: ISA 1, GS 2, ST 3, BPR 4, TRN 5, DTM 6, N1*PR 7, N3 8,
 // N4 9, PER 10, N1*PE 11, REF 12, LX 13, CLP 14, NM1 15, DTM 16, 17, SVC
 // 18, DTM 19, REF 20, SVC 21, DTM 22, REF 23, SE 24, GE 25, IEA 26. In
-// 835_mixed: the first CAS is 20, the second SVC 23, PLB 32.
+// 835_mixed: the first CAS is 22, the second SVC 25, PLB 34.
 func TestRemittanceRefused(t *testing.T) {
 	full := readTestdata(t, "835_paid_full.x12")
 	mixed := readTestdata(t, "835_mixed.x12")
@@ -209,47 +216,55 @@ func TestRemittanceRefused(t *testing.T) {
 		name, file, old, new string
 		seg                  int
 		id, reason           string
+		old2, new2           string // a second edit, to keep SE01 right
 	}{
-		{"bad SE count", full, "SE*22*", "SE*21*", 24, "SE", "SE01 is 21, the transaction set has 22 segments"},
-		{"SE control mismatch", full, "SE*22*0001", "SE*22*0002", 24, "SE", "does not match ST02"},
-		{"GE control mismatch", full, "GE*1*101", "GE*1*102", 25, "GE", "does not match GS06"},
-		{"IEA control mismatch", full, "IEA*1*000000101", "IEA*1*000000999", 26, "IEA", "does not match ISA13"},
-		{"IEA group count", full, "IEA*1*", "IEA*2*", 26, "IEA", "2, the interchange has 1"},
-		{"unbalanced claim", full, "CLP*RSS-1001*1*160.00*160.00", "CLP*RSS-1001*1*160.00*150.00", 14, "CLP", "claim 1 does not balance"},
-		{"unbalanced line", mixed, "SVC*HC:H0038*80.00*60.00", "SVC*HC:H0038*80.00*65.00", 23, "SVC", "claim 2 line 2 does not balance"},
-		{"unbalanced payment", mixed, "BPR*I*226.50*", "BPR*I*228.00*", 4, "BPR", "Σ CLP04 − Σ PLB = 226.50, BPR02 is 228.00"},
-		{"CAS amount missing", mixed, "CAS*CO*45*30.00~", "CAS*CO*45~", 20, "CAS", "CAS03 is required"},
-		{"CAS second amount missing", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*30.00**253~", 20, "CAS", "CAS06: reason 253 has no amount"},
-		{"CAS amount without reason", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*30.00***5.00~", 20, "CAS", "amount without its reason"},
-		{"CAS unknown group", mixed, "CAS*CO*45*30.00~", "CAS*XX*45*30.00~", 20, "CAS", "CAS01"},
-		{"unknown CLP02", full, "CLP*RSS-1001*1*", "CLP*RSS-1001*9*", 14, "CLP", "CLP02 \"9\" is not a claim status code"},
-		{"CLP charge not a number", full, "CLP*RSS-1001*1*160.00", "CLP*RSS-1001*1*1G0.00", 14, "CLP", "CLP03 is not a decimal"},
-		{"PLB unknown reason", mixed, "*WO:PCN0000009*", "*ZZ:PCN0000009*", 32, "PLB", "PLB03 is not an adjustment reason"},
-		{"PLB amount missing", mixed, "*L6*-1.50~", "*L6~", 32, "PLB", "PLB05 and PLB06 go together"},
-		{"truncated between segments", full[:strings.Index(full, "DTM*472*20240301")], "", "", 19, "", "input ends inside transaction set 0001"},
-		{"truncated inside a segment", full[:strings.Index(full, "DTM*472*20240301")+7], "", "", 19, "", "not terminated"},
-		{"no IEA", full[:strings.Index(full, "IEA*")], "", "", 26, "", "no IEA"},
-		{"loop order: REF before DTM", full, "DTM*472*20240301~\nREF*6R*L1001-1~", "REF*6R*L1001-1~\nDTM*472*20240301~", 20, "DTM", "out of order"},
-		{"payee missing", full, "N1*PE*COMMUNITY AGENCY 1*XX*1234567893~\nREF*TJ*931000001~\n", "", 11, "LX", "loop 1000B"},
-		{"no LX", full, "LX*1~\n", "", 13, "CLP", "inside a loop 2000"},
-		{"required element missing", full, "TRN*1*EFT0001*", "TRN*1**", 5, "TRN", "TRN02 is required"},
-		{"element too long", full, "TRN*1*EFT0001*1512345678", "TRN*1*EFT0001*15123456789", 5, "TRN", "TRN03 has length 11, want 10 to 10"},
-		{"too many elements", full, "LX*1~", "LX*1*2~", 13, "LX", "at most 1"},
-		{"bad date", full, "DTM*405*20240320", "DTM*405*20240231", 6, "DTM", "not a date"},
-		{"bad NPI", full, "XX*1234567893~", "XX*1234567894~", 11, "N1", "not a valid NPI"},
-		{"bad character", full, "N1*PR*STATE MEDICAID", "N1*PR*STATE MEDICAID\x01", 7, "N1", "outside the X12 extended character set"},
-		{"wrong version", full, "ST*835*0001*005010X221A1", "ST*835*0001*004010X091A1", 3, "ST", "ST03"},
-		{"not an 835", full, "GS*HP*", "GS*HN*", 2, "GS", "GS01 is \"HN\", want HP"},
-		{"segment outside a set", full, "GE*1*101~", "LX*1~\nGE*1*101~", 25, "LX", "outside a transaction set"},
-		{"unknown segment", full, "PER*BL*", "XYZ*BL*", 10, "XYZ", "not a segment of the 835"},
-		{"second TRN", full, "DTM*405*", "TRN*1*EFT0009*1512345678~\nDTM*405*", 6, "TRN", "a second TRN"},
-		{"bad procedure", full, "SVC*HC:S5125*", "SVC*ZZ:S5125*", 18, "SVC", "not a procedure composite"},
-		{"empty input", "", "", "", 1, "", "no interchange"},
+		{"bad SE count", full, "SE*22*", "SE*21*", 24, "SE", "SE01 is 21, the transaction set has 22 segments", "", ""},
+		{"SE control mismatch", full, "SE*22*0001", "SE*22*0002", 24, "SE", "does not match ST02", "", ""},
+		{"GE control mismatch", full, "GE*1*101", "GE*1*102", 25, "GE", "does not match GS06", "", ""},
+		{"IEA control mismatch", full, "IEA*1*000000101", "IEA*1*000000999", 26, "IEA", "does not match ISA13", "", ""},
+		{"IEA group count", full, "IEA*1*", "IEA*2*", 26, "IEA", "2, the interchange has 1", "", ""},
+		{"unbalanced claim", full, "CLP*RSS-1001*1*160.00*160.00", "CLP*RSS-1001*1*160.00*150.00", 14, "CLP", "claim 1 does not balance", "", ""},
+		{"unbalanced line", mixed, "SVC*HC:H0038*80.00*60.00", "SVC*HC:H0038*80.00*65.00", 25, "SVC", "claim 2 line 2 does not balance", "", ""},
+		{"unbalanced payment", mixed, "BPR*I*226.50*", "BPR*I*228.00*", 4, "BPR", "Σ CLP04 − Σ PLB = 226.50, BPR02 is 228.00", "", ""},
+		{"CAS amount missing", mixed, "CAS*CO*45*30.00~", "CAS*CO*45~", 22, "CAS", "CAS03 is required", "", ""},
+		{"CAS second amount missing", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*30.00**253~", 22, "CAS", "CAS06: reason 253 has no amount", "", ""},
+		{"CAS amount without reason", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*30.00***5.00~", 22, "CAS", "amount without its reason", "", ""},
+		{"CAS unknown group", mixed, "CAS*CO*45*30.00~", "CAS*XX*45*30.00~", 22, "CAS", "CAS01", "", ""},
+		{"unknown CLP02", full, "CLP*RSS-1001*1*", "CLP*RSS-1001*9*", 14, "CLP", "CLP02 \"9\" is not a claim status code", "", ""},
+		{"CLP charge not a number", full, "CLP*RSS-1001*1*160.00", "CLP*RSS-1001*1*1G0.00", 14, "CLP", "CLP03 is not a decimal", "", ""},
+		{"PLB unknown reason", mixed, "*WO:PCN0000009*", "*ZZ:PCN0000009*", 34, "PLB", "PLB03 is not an adjustment reason", "", ""},
+		{"PLB amount missing", mixed, "*L6*-1.50~", "*L6~", 34, "PLB", "PLB05 and PLB06 go together", "", ""},
+		{"truncated between segments", full[:strings.Index(full, "DTM*472*20240301")], "", "", 19, "", "input ends inside transaction set 0001", "", ""},
+		{"truncated inside a segment", full[:strings.Index(full, "DTM*472*20240301")+7], "", "", 19, "", "not terminated", "", ""},
+		{"no IEA", full[:strings.Index(full, "IEA*")], "", "", 26, "", "no IEA", "", ""},
+		{"loop order: REF before DTM", full, "DTM*472*20240301~\nREF*6R*L1001-1~", "REF*6R*L1001-1~\nDTM*472*20240301~", 20, "DTM", "out of order", "", ""},
+		{"payee missing", full, "N1*PE*COMMUNITY AGENCY 1*XX*1234567893~\nREF*TJ*931000001~\n", "", 11, "LX", "loop 1000B", "", ""},
+		{"no LX", full, "LX*1~\n", "", 13, "CLP", "inside a loop 2000", "", ""},
+		{"required element missing", full, "TRN*1*EFT0001*", "TRN*1**", 5, "TRN", "TRN02 is required", "", ""},
+		{"element too long", full, "TRN*1*EFT0001*1512345678", "TRN*1*EFT0001*15123456789", 5, "TRN", "TRN03 has length 11, want 10 to 10", "", ""},
+		{"too many elements", full, "LX*1~", "LX*1*2~", 13, "LX", "at most 1", "", ""},
+		{"bad date", full, "DTM*405*20240320", "DTM*405*20240231", 6, "DTM", "not a date", "", ""},
+		{"bad NPI", full, "XX*1234567893~", "XX*1234567894~", 11, "N1", "not a valid NPI", "", ""},
+		{"bad character", full, "N1*PR*STATE MEDICAID", "N1*PR*STATE MEDICAID\x01", 7, "N1", "outside the X12 extended character set", "", ""},
+		{"wrong version", full, "GS*HP*STATEMCD*RSSMSO01*20240320*0900*101*X*005010X221A1", "GS*HP*STATEMCD*RSSMSO01*20240320*0900*101*X*004010X091A1", 2, "GS", "GS08", "", ""},
+		{"not an 835", full, "GS*HP*", "GS*HN*", 2, "GS", "GS01 is \"HN\", want HP", "", ""},
+		{"segment outside a set", full, "GE*1*101~", "LX*1~\nGE*1*101~", 25, "LX", "outside a transaction set", "", ""},
+		{"unknown segment", full, "PER*BL*", "XYZ*BL*", 10, "XYZ", "not a segment of the 835", "", ""},
+		{"second TRN", full, "DTM*405*", "TRN*1*EFT0009*1512345678~\nDTM*405*", 6, "TRN", "a second TRN", "", ""},
+		{"bad procedure", full, "SVC*HC:S5125*", "SVC*ZZ:S5125*", 18, "SVC", "not a procedure composite", "", ""},
+		{"empty input", "", "", "", 1, "", "no interchange", "", ""},
+		{"payer without contact", full, "PER*BL*PROVIDER SERVICES*TE*5035550199~\n", "", 7, "N1", "loop 1000A (the payer) has no PER*BL", "", ""},
+		{"claim without patient", full, "NM1*QC*1*DOE*JANE****MI*MC1234567~\n", "", 14, "CLP", "claim 1 has no patient (NM1*QC)", "SE*22*", "SE*21*"},
+		{"claim without payer control number", full, "*MC*PCN0000001*", "*MC**", 14, "CLP", "CLP07 is required", "", ""},
+		{"ST03 of another guide", full, "ST*835*0001~", "ST*835*0001*005010X222A1~", 3, "ST", "ST03", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.file
 			if tc.old != "" {
 				s = edit(t, s, tc.old, tc.new)
+			}
+			if tc.old2 != "" {
+				s = edit(t, s, tc.old2, tc.new2)
 			}
 			_, err := readAllRemits(t, s)
 			requireRefused(t, err, tc.seg, tc.id, tc.reason)

@@ -200,6 +200,9 @@ func read837(in []byte) (*file837, error) {
 			f.senderQual, f.senderID = s.Element(5), strings.TrimSpace(s.Element(6))
 			f.receiverQual, f.receiverID = s.Element(7), strings.TrimSpace(s.Element(8))
 		case "GS":
+			if f.gsControl != "" {
+				return nil, errors.New("x12test: the 837P has several functional groups; rss writes one per file and the payer answers one")
+			}
 			f.gsControl = s.Element(6)
 			f.created, _ = time.Parse("200601021504", s.Element(4)+s.Element(5)[:4])
 		case "ST":
@@ -369,9 +372,12 @@ func (f *file837) ack277(sc Scenario, live []claim837, pcns map[string]string) [
 	o.seg("BHT", "0085", "08", "SIM"+strconv.FormatInt(ctl, 10), day, sc.Date.Format("1504"), "TH")
 	o.seg("HL", "1", "", "20", "1")
 	o.seg("NM1", "PR", "2", f.payer, "", "", "", "", "PI", f.payerID)
+	o.seg("TRN", "1", "SIM"+strconv.FormatInt(ctl, 10))
+	o.seg("DTP", "050", "D8", f.created.Format("20060102"))
+	o.seg("DTP", "009", "D8", day)
 	o.seg("HL", "2", "1", "21", "1")
 	o.seg("NM1", "41", "2", f.submitter, "", "", "", "", "46", f.submitterID)
-	o.seg("TRN", "1", f.ref)
+	o.seg("TRN", "2", f.ref)
 	var total, accAmt, rejAmt decimal.Decimal
 	acc, rej := 0, 0
 	for _, c := range live {
@@ -393,9 +399,27 @@ func (f *file837) ack277(sc Scenario, live []claim837, pcns map[string]string) [
 			prov, hl = c.provider, hl+1
 			provHL = hl
 			p := f.providers[prov]
+			var sum, accA, rejA decimal.Decimal
+			acc, rej := 0, 0
+			for _, d := range live {
+				if d.provider != prov {
+					continue
+				}
+				sum = sum.Add(d.charge)
+				if sc.Outcomes[d.id].Reject == "" {
+					acc, accA = acc+1, accA.Add(d.charge)
+				} else {
+					rej, rejA = rej+1, rejA.Add(d.charge)
+				}
+			}
 			o.seg("HL", strconv.Itoa(hl), "2", "19", "1")
 			o.seg("NM1", "85", "2", p.name, "", "", "", "", "XX", p.npi)
-			o.seg("TRN", "1", "0")
+			o.seg("TRN", "1", f.ref)
+			o.seg("STC", "A1:19:PR", "", "WQ", money(sum)) // STC02 is not used at this level
+			o.seg("QTY", "QA", strconv.Itoa(acc))
+			o.seg("QTY", "QC", strconv.Itoa(rej))
+			o.seg("AMT", "YU", money(accA))
+			o.seg("AMT", "YY", money(rejA))
 		}
 		hl++
 		o.seg("HL", strconv.Itoa(hl), strconv.Itoa(provHL), "PT")
@@ -553,7 +577,7 @@ func (f *file837) payment(o *out, sc Scenario, stc, npi string, p provider837, c
 		total = total.Sub(a.Amount)
 	}
 	day := sc.Date.Format("20060102")
-	o.st("835", stc, x12.Version835)
+	o.st("835", stc, "") // ST03 is not used in the 835
 	switch {
 	case total.IsZero():
 		o.seg("BPR", "H", "0.00", "C", "NON", "", "", "", "", "", "", "", "", "", "", "", day)
@@ -565,6 +589,9 @@ func (f *file837) payment(o *out, sc Scenario, stc, npi string, p provider837, c
 	o.seg("TRN", "1", fmt.Sprintf("SIM%09d%04d", sc.Control, n), "1512345678")
 	o.seg("DTM", "405", day)
 	o.seg("N1", "PR", f.payer, "XV", f.payerID)
+	o.seg("N3", "500 SUMMER ST NE")
+	o.seg("N4", "SALEM", "OR", "97301")
+	o.seg("PER", "BL", "PROVIDER SERVICES", "TE", "5035550199")
 	name := p.name
 	if name == "" {
 		name = "PAYEE"
