@@ -17,9 +17,10 @@ import (
 // claim: rejected with the STC composite given, or accepted with the
 // payer's claim control number.
 func payer277(control int, clm01, npi, charge, dos, reject string) []byte {
-	body := []string{"BHT*0085*08*277CA1*20260602*1200*TH", "HL*1**20*1", "NM1*PR*2*CT MEDICAID*****PI*CTMCD", "HL*2*1*21*1",
-		"NM1*41*2*RSS MSC*****46*RSSMSC01", "TRN*1*B1", "STC*A1:19:PR*20260602*WQ*" + charge, "HL*3*2*19*1",
-		"NM1*85*2*AGENCY*****XX*" + npi, "TRN*1*0", "HL*4*3*PT", "NM1*QC*1*DOE*JO****MI*M1", "TRN*2*" + clm01}
+	body := []string{"BHT*0085*08*277CA1*20260602*1200*TH", "HL*1**20*1", "NM1*PR*2*CT MEDICAID*****PI*CTMCD", "TRN*1*CA1",
+		"DTP*050*D8*20260602", "DTP*009*D8*20260602", "HL*2*1*21*1", "NM1*41*2*RSS MSC*****46*RSSMSC01", "TRN*2*B1",
+		"STC*A1:19:PR*20260602*WQ*" + charge, "HL*3*2*19*1", "NM1*85*2*AGENCY*****XX*" + npi, "TRN*1*0", "STC*A1:19:PR**WQ*" + charge,
+		"HL*4*3*PT", "NM1*QC*1*DOE*JO****MI*M1", "TRN*2*" + clm01}
 	if reject != "" {
 		body = append(body, "STC*"+reject+"*20260602*U*"+charge)
 	} else {
@@ -84,7 +85,7 @@ func TestPayerFilesAPI(t *testing.T) {
 	assert.Equal(t, float64(fileID), w.JSON(t)["id"])
 
 	// A bad file: 422 naming the segment, nothing written.
-	bad := []byte(strings.Replace(string(payer277(802, "PF-1", npi, "14.50", dos, "")), "SE*18*", "SE*17*", 1))
+	bad := []byte(strings.Replace(string(payer277(802, "PF-1", npi, "14.50", dos, "")), "SE*22*", "SE*21*", 1))
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, check(oaCall{name: "bad file", method: http.MethodPost, path: "/v1/payer-files", key: keyFinance, raw: bad,
 			want: http.StatusUnprocessableEntity}), http.StatusUnprocessableEntity, "validation_failed")
@@ -92,7 +93,7 @@ func TestPayerFilesAPI(t *testing.T) {
 		require.Len(t, errs, 1)
 		assert.Equal(t, "body", errs[0].(map[string]any)["field"])
 		assert.Equal(t, "invalid_x12", errs[0].(map[string]any)["code"])
-		assert.Contains(t, errs[0].(map[string]any)["message"], "segment 20 (SE)")
+		assert.Contains(t, errs[0].(map[string]any)["message"], "segment 24 (SE)")
 		requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/payer-files", Key: keyFinance, Body: "not an x12 file",
 			Header: map[string]string{"Content-Type": "text/plain"}}), http.StatusUnprocessableEntity, "validation_failed")
 		requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/payer-files", Key: keyFinance, Body: map[string]any{"x": 1}}),

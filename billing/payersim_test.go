@@ -114,6 +114,10 @@ type payerSim struct {
 func newPayerSim() *payerSim { return &payerSim{control: 700, date: "20260602"} }
 
 func (p *payerSim) wrap(gs01, st01, version string, sets ...[]string) []byte {
+	st03 := "*" + version
+	if st01 == "835" {
+		st03 = "" // the 835 guide marks ST03 not used
+	}
 	p.control++
 	var b strings.Builder
 	fmt.Fprintf(&b, "ISA*00*          *00*          *ZZ*%-15s*ZZ*%-15s*%s*1200*^*00501*%09d*0*T*:~\n",
@@ -121,7 +125,7 @@ func (p *payerSim) wrap(gs01, st01, version string, sets ...[]string) []byte {
 	fmt.Fprintf(&b, "GS*%s*CTMEDICAID*RSSMSC*%s*1200*%d*X*%s~\n", gs01, p.date, p.control, version)
 	for i, body := range sets {
 		st := fmt.Sprintf("%04d", i+1)
-		fmt.Fprintf(&b, "ST*%s*%s*%s~\n", st01, st, version)
+		fmt.Fprintf(&b, "ST*%s*%s%s~\n", st01, st, st03)
 		for _, seg := range body {
 			b.WriteString(seg + "~\n")
 		}
@@ -161,10 +165,13 @@ func (p *payerSim) file999(s sent837, reject map[string]bool) []byte {
 // payer's claim control number ccn(CLM01).
 func (p *payerSim) file277(s sent837, reject map[string]string, ccn func(string) string) []byte {
 	body := []string{"BHT*0085*08*277CA" + fmt.Sprint(p.control+1) + "*" + p.date + "*1200*TH",
-		"HL*1**20*1", "NM1*PR*2*CT MEDICAID*****PI*CTMCD", "HL*2*1*21*1", "NM1*41*2*RSS MSC*****46*RSSMSC01", "TRN*1*BATCH" + s.GS}
+		"HL*1**20*1", "NM1*PR*2*CT MEDICAID*****PI*CTMCD", "TRN*1*CA" + fmt.Sprint(p.control+1), "DTP*050*D8*" + p.date,
+		"DTP*009*D8*" + p.date, "HL*2*1*21*1", "NM1*41*2*RSS MSC*****46*RSSMSC01", "TRN*2*BATCH" + s.GS}
 	total := decimal.Zero
+	byNPI := map[string]decimal.Decimal{}
 	for _, c := range s.Claims {
 		total = total.Add(decimal.RequireFromString(c.Charge))
+		byNPI[c.NPI] = byNPI[c.NPI].Add(decimal.RequireFromString(c.Charge))
 	}
 	body = append(body, "STC*A1:19:PR*"+p.date+"*WQ*"+total.StringFixed(2))
 	hl, provHL := 2, 0
@@ -173,7 +180,8 @@ func (p *payerSim) file277(s sent837, reject map[string]string, ccn func(string)
 		if c.NPI != npi || provHL == 0 {
 			hl++
 			provHL, npi = hl, c.NPI
-			body = append(body, fmt.Sprintf("HL*%d*2*19*1", hl), "NM1*85*2*AGENCY*****XX*"+c.NPI, "TRN*1*0")
+			body = append(body, fmt.Sprintf("HL*%d*2*19*1", hl), "NM1*85*2*AGENCY*****XX*"+c.NPI, "TRN*1*0",
+				"STC*A1:19:PR**WQ*"+byNPI[c.NPI].StringFixed(2))
 		}
 		hl++
 		body = append(body, fmt.Sprintf("HL*%d*%d*PT", hl, provHL), "NM1*QC*1*"+c.Last+"*"+c.First+"****MI*"+c.MemberID,
@@ -314,7 +322,8 @@ func (p *payerSim) file835(rs ...remit) []byte {
 		if total.IsZero() {
 			bpr = fmt.Sprintf("BPR*H*0*C*NON************%s", p.date)
 		}
-		body := []string{bpr, "TRN*1*" + r.Trace + "*1512345678", "DTM*405*" + p.date, "N1*PR*CT MEDICAID", "N4*HARTFORD*CT*06105",
+		body := []string{bpr, "TRN*1*" + r.Trace + "*1512345678", "DTM*405*" + p.date, "N1*PR*CT MEDICAID", "N3*55 FARMINGTON AVE", "N4*HARTFORD*CT*06105",
+			"PER*BL*PROVIDER SERVICES*TE*8605550199",
 			"N1*PE*AGENCY*XX*" + r.NPI}
 		for i, c := range r.Claims {
 			if i == 0 {
