@@ -184,6 +184,7 @@ func New(cfg Config) *Server {
 	v1.GET("/voucher-requests/:request_id", s.getVoucher)
 	v1.GET("/voucher-requests/:request_id/replay", s.replayVoucher)
 	postRoute("/voucher-requests/:request_id/decision", s.decideVoucher)
+	postRoute("/voucher-requests/:request_id/take", s.takeVoucher)
 	v1.GET("/review-queue", s.reviewQueue)
 
 	v1.GET("/authorizations", s.listAuthorizations)
