@@ -13,6 +13,7 @@ import (
 
 	"rss/access"
 	"rss/billing"
+	"rss/console"
 	"rss/outcomes"
 	"rss/pg"
 	"rss/registry"
@@ -37,7 +38,9 @@ type Config struct {
 	Outcomes *outcomes.Service
 	Reports  *reports.Service
 	Keys     *access.Keys
-	Logger   *slog.Logger
+	// Console is the web console mounted at /console (nil: none).
+	Console *console.Console
+	Logger  *slog.Logger
 	// MaxBody caps ordinary request bodies; MaxBulkBody caps bulk claim intake.
 	MaxBody     int64
 	MaxBulkBody int64
@@ -208,6 +211,10 @@ func New(cfg Config) *Server {
 
 	postRoute("/api-keys", s.createAPIKey)
 	postRoute("/api-keys/:key_id/revoke", s.revokeAPIKey)
+
+	if cfg.Console != nil {
+		cfg.Console.Register(e)
+	}
 
 	s.engine = e
 	return s

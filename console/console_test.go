@@ -1,0 +1,247 @@
+package console_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Every role signs in and sees its own navigation, and only that; every
+// page carries the security headers.
+func TestSignInEachRoleSeesItsNavigation(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	cases := []struct {
+		name, key string
+		sees      []string
+		hidden    []string
+	}{
+		{"reviewer", keyReviewer, []string{`href="/console/queue"`, `href="/console/charts"`}, []string{`href="/console/batches"`, `href="/console/keys"`, `href="/console/clients"`}},
+		{"provider", keyHRA, []string{`href="/console/clients"`, `href="/console/authorizations"`, `href="/console/claims"`}, []string{`href="/console/queue"`, `href="/console/batches"`, `href="/console/keys"`}},
+		{"finance", keyFinance, []string{`href="/console/batches"`, `href="/console/claims"`}, []string{`href="/console/queue"`, `href="/console/keys"`, `href="/console/clients"`}},
+		{"admin", keyAdmin, []string{`href="/console/reference"`, `href="/console/verification"`, `href="/console/keys"`}, []string{`href="/console/batches"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u := w.user()
+			home := u.signIn(tc.key)
+			assert.Contains(t, home.Body, "Signed in as <strong>"+tc.name+"</strong>")
+			for _, s := range tc.sees {
+				assert.Contains(t, home.Body, s)
+			}
+			for _, s := range tc.hidden {
+				assert.NotContains(t, home.Body, s)
+			}
+			h := home.Header
+			assert.Equal(t, "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+				h.Get("Content-Security-Policy"))
+			assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))
+			assert.Equal(t, "no-referrer", h.Get("Referrer-Policy"))
+			assert.Equal(t, "no-store", h.Get("Cache-Control"))
+		})
+	}
+	// The session cookie: HttpOnly, SameSite=Strict, scoped to the console,
+	// and its token stored only as a hash.
+	u := w.user()
+	form := u.get("/console/sign-in")
+	r, err := u.c.PostForm(w.srv.URL+"/console/sign-in", url.Values{"csrf": {form.csrf(t)}, "api_key": {keyAdmin}})
+	require.NoError(t, err)
+	r.Body.Close()
+	var cookie *http.Cookie
+	for _, c := range r.Cookies() {
+		if c.Name == "rss_console" {
+			cookie = c
+		}
+	}
+	require.NotNil(t, cookie)
+	assert.True(t, cookie.HttpOnly)
+	assert.Equal(t, http.SameSiteStrictMode, cookie.SameSite)
+	assert.Equal(t, "/console", cookie.Path)
+	assert.False(t, cookie.Secure, "plain HTTP without the flag")
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions WHERE token_hash = sha256($1::bytea)`, []byte(cookie.Value)))
+	assert.Equal(t, 1, n)
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, cookie.Value))
+	assert.Zero(t, n, "the token itself is never stored")
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM audit_events WHERE action = 'sign_in' AND entity_type = 'console_session'`))
+	assert.Equal(t, 5, n, "every sign-in is audited")
+}
+
+func TestSignInRefusals(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	form := u.get("/console/sign-in")
+	r := u.post("/console/sign-in", url.Values{"csrf": {form.csrf(t)}, "api_key": {"rss_notakey00_0000000000000000000000"}})
+	assert.Equal(t, http.StatusUnauthorized, r.Status)
+	assert.Contains(t, r.Body, "That API key is not valid.")
+	r = u.post("/console/sign-in", url.Values{"api_key": {keyAdmin}})
+	assert.Equal(t, http.StatusForbidden, r.Status, "a sign-in without the form's token is refused")
+	r = u.get("/console/queue")
+	assert.Equal(t, http.StatusSeeOther, r.Status, "not signed in")
+	assert.Equal(t, "/console/sign-in", r.Header.Get("Location"))
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions`))
+	assert.Zero(t, n)
+}
+
+// A POST without the session's CSRF token (or with another) is refused
+// with 403 and writes nothing.
+func TestFormWithoutCSRFIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	id := w.pended()
+	u := w.user()
+	u.signIn(keyReviewer)
+	path := "/console/requests/" + strconv.FormatInt(id, 10)
+	for _, form := range []url.Values{
+		{"action": {"deny"}, "note": {"no token"}},
+		{"action": {"deny"}, "note": {"wrong token"}, "csrf": {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}},
+	} {
+		r := u.post(path+"/decide", form)
+		assert.Equal(t, http.StatusForbidden, r.Status)
+		r = u.post(path+"/take", form)
+		assert.Equal(t, http.StatusForbidden, r.Status)
+	}
+	status, v := w.api(http.MethodGet, keyReviewer, "/v1/voucher-requests/"+strconv.FormatInt(id, 10), nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "pended", v["decision"])
+	assert.Nil(t, v["taken_by"])
+	// Another user's token is not this session's.
+	other := w.user()
+	tok := other.signIn(keyReviewer).csrf(t)
+	r := u.post(path+"/take", url.Values{"csrf": {tok}})
+	assert.Equal(t, http.StatusForbidden, r.Status)
+}
+
+func TestSignOutEndsTheSession(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	home := u.signIn(keyFinance)
+	r := u.post("/console/sign-out", url.Values{"csrf": {home.csrf(t)}})
+	require.Equal(t, http.StatusSeeOther, r.Status)
+	assert.Equal(t, "/console/sign-in?done=signed_out", r.Header.Get("Location"))
+	assert.Equal(t, http.StatusSeeOther, u.get("/console/batches").Status)
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions`))
+	assert.Zero(t, n, "sign-out deletes the row")
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM audit_events WHERE action = 'sign_out'`))
+	assert.Equal(t, 1, n)
+}
+
+// Idle and absolute timeouts are the server's, measured by its clock.
+func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	u.signIn(keyReviewer)
+	w.clock.Advance(29 * time.Minute)
+	require.Equal(t, http.StatusOK, u.get("/console/queue").Status, "29 minutes idle is still signed in")
+	w.clock.Advance(29 * time.Minute)
+	require.Equal(t, http.StatusOK, u.get("/console/queue").Status, "each page restarts the idle time")
+	w.clock.Advance(30 * time.Minute)
+	r := u.get("/console/queue")
+	require.Equal(t, http.StatusSeeOther, r.Status, "30 minutes idle ends it")
+	assert.Equal(t, "/console/sign-in", r.Header.Get("Location"))
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions`))
+	assert.Zero(t, n, "a lapsed session is deleted")
+
+	// However busy, 12 hours after sign-in it ends.
+	u = w.user()
+	u.signIn(keyReviewer)
+	for range 24 {
+		w.clock.Advance(29 * time.Minute)
+		require.Equal(t, http.StatusOK, u.get("/console/").Status)
+	}
+	w.clock.Advance(25 * time.Minute) // 12 h 1 min after sign-in
+	assert.Equal(t, http.StatusSeeOther, u.get("/console/").Status)
+}
+
+// A revoked key ends its sessions at once.
+func TestRevokedKeyEndsItsSessions(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	status, k := w.api(http.MethodPost, keyAdmin, "/v1/api-keys", map[string]any{"role": "finance", "label": "temp"})
+	require.Equal(t, http.StatusCreated, status)
+	u := w.user()
+	u.signIn(k["key"].(string))
+	admin := w.user()
+	home := admin.signIn(keyAdmin)
+	r := admin.post("/console/keys/"+strconv.FormatInt(int64(k["id"].(float64)), 10)+"/revoke", url.Values{"csrf": {home.csrf(t)}})
+	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
+	assert.Equal(t, http.StatusSeeOther, u.get("/console/batches").Status)
+}
+
+// Another agency's client, request and claim are "not found", exactly as
+// in the API; a client is found by name through a POST, never a URL.
+func TestProviderSeesOnlyItsAgency(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	home := u.signIn(keyBCS)
+	hra := w.demo.Clients["Johnson"]
+	r := u.get("/console/clients/" + strconv.FormatInt(hra, 10))
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	assert.NotContains(t, r.Body, "Johnson")
+	id := w.pended()
+	assert.Equal(t, http.StatusNotFound, u.get("/console/requests/"+strconv.FormatInt(id, 10)).Status)
+	assert.Equal(t, http.StatusNotFound, u.get("/console/clients/not-a-number").Status)
+	list := u.get("/console/clients")
+	require.Equal(t, http.StatusOK, list.Status)
+	assert.NotContains(t, list.Body, "Johnson")
+	r = u.post("/console/clients/search", url.Values{"csrf": {home.csrf(t)}, "name": {"johnson"}})
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, r.Body, "No clients.")
+	assert.Equal(t, http.StatusForbidden, u.get("/console/batches").Status, "a provider does not close batches")
+	assert.Equal(t, http.StatusForbidden, u.get("/console/keys").Status)
+
+	hraUser := w.user()
+	home = hraUser.signIn(keyHRA)
+	r = hraUser.post("/console/clients/search", url.Values{"csrf": {home.csrf(t)}, "name": {"johnson"}})
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, r.Body, "/console/clients/"+strconv.FormatInt(hra, 10))
+}
+
+// Every screen of every role renders (no template error, no 500).
+func TestEveryScreenRenders(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	id := w.pended()
+	screens := map[string][]string{
+		keyReviewer: {"/console/", "/console/queue", "/console/queue?program=ATR&min_age=0", "/console/requests/" + strconv.FormatInt(id, 10), "/console/charts"},
+		keyHRA: {"/console/", "/console/clients", "/console/clients/" + strconv.FormatInt(w.demo.Clients["Johnson"], 10), "/console/authorizations",
+			"/console/authorizations?status=active", "/console/claims", "/console/charts"},
+		keyFinance: {"/console/", "/console/batches", "/console/batches/preview?payer_route=payment_register&through_date=" + day(0), "/console/claims", "/console/charts"},
+		keyAdmin:   {"/console/", "/console/reference", "/console/reference/services/ATR-CM", "/console/verification", "/console/keys", "/console/queue", "/console/charts"},
+	}
+	for key, paths := range screens {
+		u := w.user()
+		u.signIn(key)
+		for _, p := range paths {
+			r := u.get(p)
+			assert.Equal(t, http.StatusOK, r.Status, "%s: %s", p, r.Body)
+			assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/html"), p)
+		}
+	}
+	// Bad input of any kind is a 4xx page, never a 500.
+	u := w.user()
+	u.signIn(keyFinance)
+	for p, want := range map[string]int{
+		"/console/batches/preview?payer_route=fax&through_date=" + day(0): http.StatusUnprocessableEntity,
+		"/console/batches/preview?payer_route=payment_register&through_date=tomorrow": http.StatusUnprocessableEntity,
+		"/console/batches/preview?payer_route=payment_register&through_date=" + day(1):  http.StatusUnprocessableEntity,
+		"/console/batches/999999": http.StatusNotFound,
+		"/console/claims?status=lost": http.StatusUnprocessableEntity,
+		"/console/batches/1/remittance/1?format=pdf": http.StatusUnprocessableEntity,
+	} {
+		assert.Equal(t, want, u.get(p).Status, p)
+	}
+}
