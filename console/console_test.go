@@ -235,11 +235,11 @@ func TestEveryScreenRenders(t *testing.T) {
 	u := w.user()
 	u.signIn(keyFinance)
 	for p, want := range map[string]int{
-		"/console/batches/preview?payer_route=fax&through_date=" + day(0): http.StatusUnprocessableEntity,
-		"/console/batches/preview?payer_route=payment_register&through_date=tomorrow": http.StatusUnprocessableEntity,
-		"/console/batches/preview?payer_route=payment_register&through_date=" + day(1):  http.StatusUnprocessableEntity,
-		"/console/batches/999999": http.StatusNotFound,
-		"/console/claims?status=lost": http.StatusUnprocessableEntity,
+		"/console/batches/preview?payer_route=fax&through_date=" + day(0):              http.StatusUnprocessableEntity,
+		"/console/batches/preview?payer_route=payment_register&through_date=tomorrow":  http.StatusUnprocessableEntity,
+		"/console/batches/preview?payer_route=payment_register&through_date=" + day(1): http.StatusUnprocessableEntity,
+		"/console/batches/999999":                    http.StatusNotFound,
+		"/console/claims?status=lost":                http.StatusUnprocessableEntity,
 		"/console/batches/1/remittance/1?format=pdf": http.StatusUnprocessableEntity,
 	} {
 		assert.Equal(t, want, u.get(p).Status, p)
