@@ -39,7 +39,7 @@ type chart struct {
 
 const (
 	chartW, chartH         = 640.0, 260.0
-	padL, padR, padT, padB = 56.0, 16.0, 16.0, 48.0
+	padL, padR, padT, padB = 56.0, 40.0, 16.0, 48.0
 	plotW, plotH           = chartW - padL - padR, chartH - padT - padB
 )
 
