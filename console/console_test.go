@@ -245,3 +245,36 @@ func TestEveryScreenRenders(t *testing.T) {
 		assert.Equal(t, want, u.get(p).Status, p)
 	}
 }
+
+// Every console route with a path parameter, given bytes no id or code
+// holds, answers a 4xx page (not found, or the form refused), never a 500.
+func TestBadBytesInPaths(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	home := u.signIn(keyAdmin)
+	tested := 0
+	for _, r := range w.rss.Routes() {
+		if !strings.HasPrefix(r.Path, "/console") || !strings.Contains(r.Path, "/:") {
+			continue
+		}
+		for _, bad := range []string{"%00", "a%00b", "%FF", "%C0%AF", "%0A", "-1", "0", "99999999999999999999"} {
+			parts := strings.Split(r.Path, "/")
+			for i, p := range parts {
+				if strings.HasPrefix(p, ":") {
+					parts[i] = bad
+				}
+			}
+			path := strings.Join(parts, "/")
+			var p page
+			if r.Method == http.MethodPost {
+				p = u.post(path, url.Values{"csrf": {home.csrf(t)}, "note": {"x"}, "reason": {"x"}, "document_reference": {"x"}})
+			} else {
+				p = u.get(path)
+			}
+			assert.True(t, p.Status >= 400 && p.Status < 500, "%s %s: %d", r.Method, path, p.Status)
+			tested++
+		}
+	}
+	assert.Greater(t, tested, 80)
+}

@@ -33,6 +33,7 @@ type world struct {
 	t     *testing.T
 	db    *sqlx.DB
 	srv   *httptest.Server
+	rss   *api.Server
 	clock *clock
 	demo  fixtures.Demo
 }
@@ -72,7 +73,7 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(hs.Close)
 	demo, err := fixtures.DemoIDs(t.Context(), db)
 	require.NoError(t, err)
-	return &world{t: t, db: db, srv: hs, clock: c, demo: demo}
+	return &world{t: t, db: db, srv: hs, rss: srv, clock: c, demo: demo}
 }
 
 // Keys of the demo roles.
