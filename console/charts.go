@@ -281,6 +281,7 @@ func (k *Console) charts(c *gin.Context) {
 		Stalled    int64    `json:"stalled"`
 		Stepped    int64    `json:"stepped_back"`
 		Score      *float64 `json:"score"`
+		ScoreNote  *string  `json:"score_note"`
 	}
 	move, err := reportRows[moveRow](c, func(s *reports.Service, c *gin.Context, q url.Values) (*reports.Report, error) {
 		return s.EmploymentMovement(c.Request.Context(), q)
@@ -289,7 +290,7 @@ func (k *Console) charts(c *gin.Context) {
 		k.fail(c, err)
 		return
 	}
-	ch = chart{ID: "movement", Title: "Employment movement score", Caption: "EMP movement score per month (all providers you may see): progressed less stepped back, per enrollment.",
+	ch = chart{ID: "movement", Title: "Employment movement score", Caption: "EMP movement score per month, every provider you may see: enrollments that progressed a stage over those that stalled or stepped back (no score when none stalled or stepped back).",
 		Head: []string{"Month", "Progressed", "Stalled", "Stepped back", "Score"}, Empty: "No EMP enrollments in the last six months."}
 	labels, vals = nil, nil
 	top = 0
@@ -298,6 +299,9 @@ func (k *Console) charts(c *gin.Context) {
 			continue
 		}
 		score, shown := 0.0, "—"
+		if r.ScoreNote != nil {
+			shown = "— (" + words(*r.ScoreNote) + ")"
+		}
 		if r.Score != nil {
 			score, shown = *r.Score, num(math.Round(*r.Score*100)/100)
 		}

@@ -278,3 +278,78 @@ func TestBadBytesInPaths(t *testing.T) {
 	}
 	assert.Greater(t, tested, 80)
 }
+
+// The queue's filters (program, reason code, provider, days waiting) and
+// who holds a taken request.
+func TestQueueFiltersAndTakes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	first := w.pended() // Johnson, ATR-CM, GPRA_FOLLOWUP_OVERDUE
+	w.clock.Advance(30 * time.Hour)
+	status, v := w.api(http.MethodPost, keyHRA, "/v1/voucher-requests", map[string]any{"client_id": w.demo.Clients["Williams"],
+		"service_code": "RCM-CM", "units": 40, "start_date": day(1), "end_date": day(60), "staff_id": w.demo.Staff["Castillo"]})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	second := int64(v["id"].(float64))
+	link := func(id int64) string { return `href="/console/requests/` + strconv.FormatInt(id, 10) + `"` }
+
+	u := w.user()
+	home := u.signIn(keyReviewer)
+	all := u.get("/console/queue")
+	require.Equal(t, http.StatusOK, all.Status)
+	assert.Contains(t, all.Body, link(first))
+	assert.Contains(t, all.Body, link(second))
+	assert.Less(t, strings.Index(all.Body, link(first)), strings.Index(all.Body, link(second)), "oldest first")
+	assert.Contains(t, all.Body, "1 d (30 h)")
+
+	for q, want := range map[string][]int64{
+		"?program=RCM":                  {second},
+		"?program=ATR":                  {first},
+		"?min_age=1":                    {first},
+		"?reason=GPRA_FOLLOWUP_OVERDUE": {first},
+		"?provider=" + strconv.FormatInt(w.demo.Providers["HRA"], 10): {first, second},
+		"?provider=999": {},
+	} {
+		r := u.get("/console/queue" + q)
+		require.Equal(t, http.StatusOK, r.Status, q)
+		for _, id := range []int64{first, second} {
+			if contains(want, id) {
+				assert.Contains(t, r.Body, link(id), q)
+			} else {
+				assert.NotContains(t, r.Body, link(id), q)
+			}
+		}
+	}
+	assert.Equal(t, http.StatusUnprocessableEntity, u.get("/console/queue?min_age=old").Status)
+
+	r := u.post("/console/requests/"+strconv.FormatInt(first, 10)+"/take", url.Values{"csrf": {home.csrf(t)}})
+	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
+	assert.Contains(t, u.get("/console/queue").Body, "by you")
+	status, k := w.api(http.MethodPost, keyAdmin, "/v1/api-keys", map[string]any{"role": "reviewer", "label": "second"})
+	require.Equal(t, http.StatusCreated, status)
+	other := w.user()
+	oh := other.signIn(k["key"].(string))
+	assert.Contains(t, other.get("/console/queue").Body, "by another reviewer")
+	r = other.post("/console/requests/"+strconv.FormatInt(first, 10)+"/decide", url.Values{"csrf": {oh.csrf(t)}, "action": {"deny"}, "note": {"mine"}})
+	assert.Equal(t, http.StatusConflict, r.Status)
+	assert.Contains(t, r.Body, "taken by another reviewer")
+	w.clock.Advance(29 * time.Minute)
+	r = other.get("/console/queue")
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, r.Body, "by another reviewer", "held for 30 minutes")
+	w.clock.Advance(time.Minute)
+	r = other.get("/console/queue")
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.NotContains(t, r.Body, "by another reviewer", "a lapsed take frees the request")
+	r = other.post("/console/requests/"+strconv.FormatInt(first, 10)+"/decide", url.Values{"csrf": {oh.csrf(t)}, "action": {"deny"}, "note": {"mine"}})
+	assert.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
+}
+
+func contains(list []int64, id int64) bool {
+	for _, x := range list {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}

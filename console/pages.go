@@ -137,6 +137,8 @@ type queueView struct {
 	MinAge                       string
 	Programs, Reasons, Providers []string
 	Total                        int
+	// Me is the signed-in key, to tell "taken by you" from "by another".
+	Me int64
 }
 
 // queue lists pended requests, oldest first, filtered by program, reason
@@ -148,7 +150,8 @@ func (k *Console) queue(c *gin.Context) {
 		k.fail(c, err)
 		return
 	}
-	v := queueView{Program: c.Query("program"), Reason: c.Query("reason"), Provider: c.Query("provider"), MinAge: c.Query("min_age"), Total: len(q.Items)}
+	v := queueView{Program: c.Query("program"), Reason: c.Query("reason"), Provider: c.Query("provider"), MinAge: c.Query("min_age"),
+		Total: len(q.Items), Me: sessionOf(c).Actor.KeyID}
 	for _, f := range []string{v.Program, v.Reason, v.Provider, v.MinAge} {
 		if _, ok := text(f, 64, false); !ok {
 			k.badInput(c, "filter", "filters are codes and numbers")
@@ -172,6 +175,9 @@ func (k *Console) queue(c *gin.Context) {
 		if v.Program != "" && it.ProgramCode != v.Program || v.Provider != "" && strconv.FormatInt(it.ProviderID, 10) != v.Provider ||
 			it.AgeDays < minAge || v.Reason != "" && !contains(it.ReasonCodes, v.Reason) {
 			continue
+		}
+		if it.TakenAt != nil && !k.cfg.Vouchers.Now().Before(it.TakenAt.Add(vouchers.TakeExpiry)) {
+			it.TakenBy, it.TakenAt = nil, nil // the take lapsed: free again
 		}
 		v.Items = append(v.Items, it)
 	}
