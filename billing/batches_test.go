@@ -182,6 +182,28 @@ func TestBatchFiles(t *testing.T) {
 	assert.Equal(t, b2.LineCount, p2.LineCount)
 	assert.Equal(t, b2.Billed.StringFixed(2), p2.Billed.StringFixed(2))
 	assert.Equal(t, b2.Paid.StringFixed(2), p2.Paid.StringFixed(2))
+	// Each provider finds the batches that report its claims, with its own totals.
+	ecraID, hraID := w.demo.Providers["ECRA"], w.demo.Providers["HRA"]
+	pb, err := w.b.ProviderBatches(w.ecra(), ecraID)
+	require.NoError(t, err)
+	require.Len(t, pb, 1)
+	assert.Equal(t, b1.ID, pb[0].BatchID)
+	for _, bp := range b1.Providers {
+		if bp.ProviderID == ecraID {
+			assert.Equal(t, bp.ClaimCount, pb[0].ClaimCount)
+			assert.Equal(t, bp.Paid.StringFixed(2), pb[0].Paid.StringFixed(2))
+		}
+	}
+	pb, err = w.b.ProviderBatches(w.hra(), hraID)
+	require.NoError(t, err)
+	require.Len(t, pb, 1)
+	assert.Equal(t, b2.ID, pb[0].BatchID)
+	assert.Equal(t, "160.00", pb[0].Billed.StringFixed(2), "HRA-100's two lines, 60.00 and 100.00")
+	_, err = w.b.ProviderBatches(w.ecra(), hraID)
+	require.ErrorIs(t, err, rss.ErrNotFound, "another agency's batches are not found")
+	pb, err = w.b.ProviderBatches(w.finance(), hraID)
+	require.NoError(t, err)
+	require.Len(t, pb, 1)
 	reg := w.export(b2.ID)
 	golden(t, "batch_payment_register.golden", reg)
 	assertRegisterTotals(t, reg, b2)

@@ -126,6 +126,7 @@ func (k *Console) Register(e *gin.Engine) {
 	in.GET("/authorizations", k.authorizations)
 	in.GET("/claims", k.claims)
 	in.GET("/claims/:id", k.claim)
+	in.GET("/remittance", k.remittance)
 
 	in.GET("/batches", k.batches)
 	in.GET("/batches/preview", k.previewBatch)
@@ -253,7 +254,7 @@ func navFor(r access.Role) []navItem {
 		return []navItem{home, {"/console/queue", "Review queue", "q"}, charts}
 	case access.RoleProvider:
 		return []navItem{home, {"/console/clients", "Clients", "c"}, {"/console/authorizations", "Authorizations", "a"},
-			{"/console/claims", "Claims", "l"}, charts}
+			{"/console/claims", "Claims", "l"}, {"/console/remittance", "Remittance advice", "m"}, charts}
 	case access.RoleFinance:
 		return []navItem{home, {"/console/batches", "Batches", "b"}, {"/console/claims", "Claims", "l"}, charts}
 	case access.RoleAdmin:

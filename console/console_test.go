@@ -218,7 +218,7 @@ func TestEveryScreenRenders(t *testing.T) {
 	screens := map[string][]string{
 		keyReviewer: {"/console/", "/console/queue", "/console/queue?program=ATR&min_age=0", "/console/requests/" + strconv.FormatInt(id, 10), "/console/charts"},
 		keyHRA: {"/console/", "/console/clients", "/console/clients/" + strconv.FormatInt(w.demo.Clients["Johnson"], 10), "/console/authorizations",
-			"/console/authorizations?status=active", "/console/claims", "/console/charts"},
+			"/console/authorizations?status=active", "/console/claims", "/console/remittance", "/console/charts"},
 		keyFinance: {"/console/", "/console/batches", "/console/batches/preview?payer_route=payment_register&through_date=" + day(0), "/console/claims", "/console/charts"},
 		keyAdmin:   {"/console/", "/console/reference", "/console/reference/services/ATR-CM", "/console/verification", "/console/keys", "/console/queue", "/console/charts"},
 	}
@@ -352,4 +352,48 @@ func contains(list []int64, id int64) bool {
 		}
 	}
 	return false
+}
+
+// Finance closes a batch through the console's forms; the provider finds
+// the batch on its remittance page and downloads its own advice, never
+// another agency's.
+func TestProviderRemittanceAdvice(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	auth := w.authorizeRivera(t, 40)
+	w.claimRivera(t, "HRA-R1", auth, 4, "60.00")
+
+	f := w.user()
+	home := f.signIn(keyFinance)
+	preview := f.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
+	require.Equal(t, http.StatusOK, preview.Status)
+	assert.Contains(t, preview.Body, `<dd id="p-lines">1</dd>`)
+	r := f.post("/console/batches", url.Values{"csrf": {home.csrf(t)}, "payer_route": {"payment_register"}, "through_date": {day(0)}})
+	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
+	batch := strings.TrimPrefix(r.Header.Get("Location"), "/console/batches/")
+	_, err := strconv.ParseInt(batch, 10, 64)
+	require.NoError(t, err, r.Header.Get("Location"))
+	file := f.get("/console/batches/" + batch + "/file")
+	require.Equal(t, http.StatusOK, file.Status)
+	assert.Equal(t, `attachment; filename="batch-`+batch+`-payment_register.csv"`, file.Header.Get("Content-Disposition"))
+	assert.Contains(t, file.Body, "HRA-R1")
+	assert.Equal(t, http.StatusForbidden, f.get("/console/remittance").Status, "finance reads advice per batch")
+
+	hra := strconv.FormatInt(w.demo.Providers["HRA"], 10)
+	p := w.user()
+	p.signIn(keyHRA)
+	list := p.get("/console/remittance")
+	require.Equal(t, http.StatusOK, list.Status)
+	advice := "/console/batches/" + batch + "/remittance/" + hra + "?format=csv"
+	assert.Contains(t, list.Body, `href="`+strings.ReplaceAll(advice, "&", "&amp;")+`"`)
+	csv := p.get(advice)
+	require.Equal(t, http.StatusOK, csv.Status)
+	assert.Contains(t, csv.Body, "HRA-R1")
+	assert.Equal(t, http.StatusNotFound, p.get("/console/batches/"+batch+"/remittance/"+strconv.FormatInt(w.demo.Providers["BCS"], 10)+"?format=csv").Status)
+	assert.Equal(t, http.StatusForbidden, p.get("/console/batches/"+batch+"/file").Status, "the file is finance's")
+
+	b := w.user()
+	b.signIn(keyBCS)
+	assert.NotContains(t, b.get("/console/remittance").Body, "#"+batch+"<", "BCS has no claim in it")
+	assert.Equal(t, http.StatusNotFound, b.get(advice).Status)
 }

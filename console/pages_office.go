@@ -155,6 +155,22 @@ func (k *Console) download(c *gin.Context, path, contentType, name string) {
 	_, _ = io.Copy(c.Writer, f)
 }
 
+// remittance lists the batches that report the provider's claims, each
+// with its advice to download.
+func (k *Console) remittance(c *gin.Context) {
+	a := sessionOf(c).Actor
+	if !a.IsProvider() {
+		k.fail(c, rss.ErrForbidden) // the MSC reads advice per batch (Batches)
+		return
+	}
+	list, err := k.cfg.Billing.ProviderBatches(c.Request.Context(), a.ProviderID)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "remittance", "Remittance advice", list)
+}
+
 // Admin: reference data, rates, staff verification, keys.
 
 type referenceView struct {
