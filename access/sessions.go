@@ -90,6 +90,13 @@ func (s *Sessions) Create(ctx context.Context) (NewSession, error) {
 	now := s.now()
 	out := NewSession{Token: token, Session: Session{Actor: a, CSRF: csrf, CreatedAt: now, ExpiresAt: now.Add(s.Absolute)}}
 	err = pg.Transact(ctx, s.db, func(ctx context.Context, tx *sqlx.Tx) error {
+		// Sessions abandoned without a sign-out lapse but keep their rows
+		// until touched; each sign-in sweeps them, so the table holds about
+		// the live sessions only.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM console_sessions
+			WHERE expires_at <= $1 OR last_seen_at <= $1::timestamptz - $2 * interval '1 second'`, now, s.Idle.Seconds()); err != nil {
+			return fmt.Errorf("sweep sessions: %w", err)
+		}
 		if err := tx.GetContext(ctx, &out.ID, `INSERT INTO console_sessions (token_hash, key_id, csrf_token, created_at, last_seen_at, expires_at)
 			VALUES ($1, $2, $3, $4, $4, $5) RETURNING id`, tokenHash(token), a.KeyID, csrf, now, out.ExpiresAt); err != nil {
 			return fmt.Errorf("create session: %w", err)

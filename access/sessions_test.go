@@ -86,7 +86,16 @@ func TestSessionsLifecycle(t *testing.T) {
 	_, err = s.Touch(t.Context(), n.Token)
 	require.ErrorIs(t, err, access.ErrNoSession)
 
+	// A sign-in sweeps the sessions that lapsed unvisited.
+	c.add(31 * time.Minute)
+	k2, err := access.CreateKey(t.Context(), db, access.RoleAdmin, 0, "admin")
+	require.NoError(t, err)
+	_, err = s.Create(access.WithActor(t.Context(), access.Actor{KeyID: k2.ID, Role: access.RoleAdmin}))
+	require.NoError(t, err)
+	require.NoError(t, db.Get(&rows, `SELECT count(*) FROM console_sessions`))
+	assert.Equal(t, 1, rows, "only the new session is left")
+
 	var events []string
 	require.NoError(t, db.Select(&events, `SELECT action FROM audit_events WHERE entity_type = 'console_session' ORDER BY id`))
-	assert.Equal(t, []string{"sign_in", "sign_in", "sign_in", "sign_in", "sign_out"}, events)
+	assert.Equal(t, []string{"sign_in", "sign_in", "sign_in", "sign_in", "sign_out", "sign_in"}, events)
 }

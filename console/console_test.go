@@ -64,6 +64,8 @@ func TestSignInEachRoleSeesItsNavigation(t *testing.T) {
 	assert.Equal(t, http.SameSiteStrictMode, cookie.SameSite)
 	assert.Equal(t, "/console", cookie.Path)
 	assert.False(t, cookie.Secure, "plain HTTP without the flag")
+	assert.Zero(t, cookie.MaxAge, "a browser-session cookie")
+	assert.True(t, cookie.Expires.IsZero())
 	var n int
 	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions WHERE token_hash = sha256($1::bytea)`, []byte(cookie.Value)))
 	assert.Equal(t, 1, n)

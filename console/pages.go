@@ -60,7 +60,9 @@ func (k *Console) signIn(c *gin.Context) {
 		return
 	}
 	k.clearCookie(c, preCookie)
-	k.setCookie(c, sessionCookie, s.Token, int(k.cfg.Sessions.Absolute.Seconds()))
+	// A session cookie (no Max-Age): closing the browser forgets it; the
+	// server ends it anyway at the idle or absolute timeout.
+	k.setCookie(c, sessionCookie, s.Token, 0)
 	c.Redirect(http.StatusSeeOther, basePath+"/")
 }
 
