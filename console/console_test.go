@@ -1,7 +1,10 @@
 package console_test
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -10,6 +13,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"rss/api"
+	"rss/pg/pgtest"
 )
 
 // Every role signs in and sees its own navigation, and only that; every
@@ -398,4 +404,56 @@ func TestProviderRemittanceAdvice(t *testing.T) {
 	b.signIn(keyBCS)
 	assert.NotContains(t, b.get("/console/remittance").Body, "#"+batch+"<", "BCS has no claim in it")
 	assert.Equal(t, http.StatusNotFound, b.get(advice).Status)
+}
+
+// The session cookie is Secure over TLS, and on plain HTTP when the
+// operator says TLS ends in front of rss.
+func TestSecureCookie(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDB(t)
+	for _, tc := range []struct {
+		name   string
+		tls    bool
+		secure bool
+	}{{"tls", true, false}, {"flag", false, true}} {
+		srv := api.Open(db, api.Options{Location: loc, SecureCookies: tc.secure, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		var hs *httptest.Server
+		if tc.tls {
+			hs = httptest.NewTLSServer(srv)
+		} else {
+			hs = httptest.NewServer(srv)
+		}
+		defer hs.Close()
+		c := hs.Client()
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		r, err := c.Get(hs.URL + "/console/sign-in")
+		require.NoError(t, err)
+		form := read(t, r)
+		var pre *http.Cookie
+		for _, ck := range r.Cookies() {
+			if ck.Name == "rss_console_pre" {
+				pre = ck
+			}
+		}
+		require.NotNil(t, pre, tc.name)
+		assert.True(t, pre.Secure, tc.name)
+		req, err := http.NewRequest(http.MethodPost, hs.URL+"/console/sign-in",
+			strings.NewReader(url.Values{"csrf": {form.csrf(t)}, "api_key": {keyAdmin}}.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(pre)
+		r, err = c.Do(req)
+		require.NoError(t, err)
+		read(t, r)
+		require.Equal(t, http.StatusSeeOther, r.StatusCode, tc.name)
+		var sc *http.Cookie
+		for _, ck := range r.Cookies() {
+			if ck.Name == "rss_console" {
+				sc = ck
+			}
+		}
+		require.NotNil(t, sc, tc.name)
+		assert.True(t, sc.Secure, tc.name)
+		assert.True(t, sc.HttpOnly, tc.name)
+	}
 }
