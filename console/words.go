@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"strings"
+	"time"
 
 	"rss/adjudication"
 )
@@ -42,7 +43,10 @@ func resultWords(result string) string {
 type traceStep struct {
 	Rule, Code, Action, Result, Detail, Text, NextStep string
 	Fired                                              bool
-	Facts                                              []factValue
+	// Against is a fired rule that holds the request back (deny, pend,
+	// reduce), not the grant.
+	Against bool
+	Facts   []factValue
 }
 
 type factValue struct{ Name, Value string }
@@ -59,6 +63,7 @@ func explain(trace, facts []byte) []traceStep {
 	for i, e := range entries {
 		st := traceStep{Rule: e.Rule, Code: e.Code, Action: string(e.Action), Result: resultWords(e.Result), Detail: e.Detail,
 			Fired: e.Result == adjudication.ResultFired}
+		st.Against = st.Fired && e.Action != adjudication.ActionGrant
 		if r, ok := adjudication.Lookup(e.Code); ok {
 			st.Text, st.NextStep = r.Text, r.NextStep
 		}
@@ -89,12 +94,15 @@ func lookupFact(snapshot map[string]any, name string) string {
 	case nil:
 		return "none"
 	case string:
-		return v
+		return plainTime(v)
 	case bool:
 		if v {
 			return "yes"
 		}
 		return "no"
+	}
+	if list, ok := cur.([]any); ok && len(list) == 0 {
+		return "none"
 	}
 	b, err := json.Marshal(cur)
 	if err != nil {
@@ -105,4 +113,19 @@ func lookupFact(snapshot map[string]any, name string) string {
 		s = s[:300] + "…"
 	}
 	return s
+}
+
+// plainTime shows a fact's timestamp as the date it stands for (the rules'
+// dates are midnight UTC) and the zero time as none; other text as it is.
+func plainTime(v string) string {
+	t, err := time.Parse(time.RFC3339, v)
+	switch {
+	case err != nil:
+		return v
+	case t.IsZero():
+		return "none"
+	case t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0:
+		return t.Format(time.DateOnly)
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
