@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -79,7 +80,13 @@ func New(cfg Config) *Server {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.Use(withRequestID(), observe(s.metrics, cfg.Logger), retryAfter(), recoverProblem())
-	e.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "not_found", "Not found", "no such route") })
+	e.NoRoute(func(c *gin.Context) {
+		if cfg.Console != nil && strings.HasPrefix(c.Request.URL.Path, "/console/") {
+			cfg.Console.NotFound(c) // a page, not a problem
+			return
+		}
+		problem(c, http.StatusNotFound, "not_found", "Not found", "no such route")
+	})
 	e.NoMethod(func(c *gin.Context) {
 		problem(c, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed", "this route does not accept "+c.Request.Method)
 	})

@@ -147,19 +147,29 @@ func (k *Console) Register(e *gin.Engine) {
 	in.GET("/charts", k.charts)
 }
 
+// NotFound answers a console path no route serves with the console's own
+// page (the API answers its unknown paths with a problem).
+func (k *Console) NotFound(c *gin.Context) {
+	setHeaders(c.Writer.Header())
+	k.page(c, http.StatusNotFound, "error", "Not Found", errorView{Message: "There is no such page."})
+}
+
 // headers are the console's security headers: a strict CSP, no sniffing,
 // no referrer (a page's URL never leaves it), no framing, and pages never
 // cached (they show PHI).
 func headers() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		h := c.Writer.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cache-Control", "no-store")
+		setHeaders(c.Writer.Header())
 		c.Next()
 	}
+}
+
+func setHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
 }
 
 func limitForm() gin.HandlerFunc {

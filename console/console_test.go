@@ -457,3 +457,16 @@ func TestSecureCookie(t *testing.T) {
 		assert.True(t, sc.HttpOnly, tc.name)
 	}
 }
+
+func TestUnknownConsolePageIsAPage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	r := w.user().get("/console/nowhere")
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/html"))
+	assert.Contains(t, r.Body, "There is no such page.")
+	assert.NotEmpty(t, r.Header.Get("Content-Security-Policy"))
+	status, p := w.api(http.MethodGet, keyAdmin, "/v1/nowhere", nil)
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Equal(t, "not_found", p["code"], "the API's unknown paths stay problems")
+}
