@@ -432,6 +432,19 @@ var funcs = template.FuncMap{
 		}
 		return *p
 	},
+	// money shows two decimals, as the API does (the decimal's own text
+	// drops trailing zeros).
+	"money": func(m any) string {
+		switch v := m.(type) {
+		case rss.Money:
+			return v.StringFixed(2)
+		case *rss.Money:
+			if v != nil {
+				return v.StringFixed(2)
+			}
+		}
+		return "—"
+	},
 	"reason":      reasonText,
 	"words":       words,
 	"resultWords": resultWords,

@@ -392,6 +392,7 @@ func TestProviderRemittanceAdvice(t *testing.T) {
 	p.signIn(keyHRA)
 	list := p.get("/console/remittance")
 	require.Equal(t, http.StatusOK, list.Status)
+	assert.Contains(t, list.Body, `<td class="num">60.00</td>`, "money with two decimals")
 	advice := "/console/batches/" + batch + "/remittance/" + hra + "?format=csv"
 	assert.Contains(t, list.Body, `href="`+strings.ReplaceAll(advice, "&", "&amp;")+`"`)
 	csv := p.get(advice)
