@@ -242,24 +242,31 @@ func (k *Console) charts(c *gin.Context) {
 		out = append(out, ch)
 	}
 
-	rates, err := k.cfg.Vouchers.FollowupRates(ctx)
+	rates, err := k.cfg.Reports.FollowupRates(ctx)
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
-	ch = chart{ID: "gpra", Title: "GPRA follow-up rate against 80%", Caption: "Share of closed follow-up windows with the interview done in the window, per provider; the dashed line is the 80% target.",
-		Head: []string{"Provider", "Windows closed", "Done in window", "Rate", "Meets 80%"}, Empty: "No follow-up window has closed yet."}
+	// The target is the GPRA report's setting (80% unless changed); the
+	// rates and the target come as fractions ("0.80").
+	target := 80.0
+	if len(rates) > 0 {
+		if t, err := strconv.ParseFloat(rates[0].Target, 64); err == nil {
+			target = t * 100
+		}
+	}
+	pct := num(math.Round(target*10)/10) + "%"
+	ch = chart{ID: "gpra", Title: "GPRA follow-up rate against " + pct, Caption: "Share of closed follow-up windows with the interview done in the window, per provider; the dashed line is the " + pct + " target.",
+		Head: []string{"Provider", "Windows closed", "Done in window", "Rate", "Meets " + pct}, Empty: "No follow-up window has closed yet."}
 	var labels []string
 	var vals []float64
 	for _, r := range rates {
-		rate := 0.0
-		shown := "—"
+		rate, shown := 0.0, "—"
 		if r.Rate != nil {
-			rate, _ = strconv.ParseFloat(*r.Rate, 64)
-			if rate <= 1 {
-				rate *= 100
+			if f, err := strconv.ParseFloat(*r.Rate, 64); err == nil {
+				rate = f * 100
+				shown = num(math.Round(rate*10)/10) + "%"
 			}
-			shown = num(math.Round(rate*10)/10) + "%"
 		}
 		meets := "no"
 		if r.MeetsTarget {
@@ -267,10 +274,11 @@ func (k *Console) charts(c *gin.Context) {
 		}
 		labels = append(labels, "provider "+strconv.FormatInt(r.ProviderID, 10))
 		vals = append(vals, rate)
-		ch.Rows = append(ch.Rows, []string{strconv.FormatInt(r.ProviderID, 10), strconv.Itoa(r.WindowsClosed), strconv.Itoa(r.DoneInWindow), shown, meets})
+		ch.Rows = append(ch.Rows, []string{strconv.FormatInt(r.ProviderID, 10), strconv.FormatInt(r.WindowsClosed, 10),
+			strconv.FormatInt(r.DoneInWindow, 10), shown, meets})
 	}
 	if len(rates) > 0 {
-		ch.SVG = barChart("GPRA follow-up rate per provider against the 80% target", labels, []series{{"Follow-up rate", "s1", vals}}, 100, 80, "%")
+		ch.SVG = barChart("GPRA follow-up rate per provider against the "+pct+" target", labels, []series{{"Follow-up rate", "s1", vals}}, 100, target, "%")
 	}
 	out = append(out, ch)
 
