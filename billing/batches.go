@@ -126,20 +126,7 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 	if err != nil {
 		return Batch{}, err
 	}
-	v := &rss.ValidationError{}
-	switch n.PayerRoute {
-	case RouteMedicaid837P, RoutePaymentRegister:
-	case "":
-		v.Add("payer_route", "required", "payer_route is required: medicaid_837p or payment_register")
-	default:
-		v.Add("payer_route", "invalid_value", "payer_route must be medicaid_837p or payment_register")
-	}
-	if n.ThroughDate.IsZero() {
-		v.Add("through_date", "required", "through_date is required")
-	} else if n.ThroughDate.After(s.today()) {
-		v.Add("through_date", "in_future", "through_date cannot be in the future")
-	}
-	if err := v.Err(); err != nil {
+	if err := s.checkNewBatch(n); err != nil {
 		return Batch{}, err
 	}
 	var parties any
@@ -260,6 +247,24 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 	return out, err
 }
 
+// checkNewBatch refuses a route or through-date no batch can have.
+func (s *Service) checkNewBatch(n NewBatch) error {
+	v := &rss.ValidationError{}
+	switch n.PayerRoute {
+	case RouteMedicaid837P, RoutePaymentRegister:
+	case "":
+		v.Add("payer_route", "required", "payer_route is required: medicaid_837p or payment_register")
+	default:
+		v.Add("payer_route", "invalid_value", "payer_route must be medicaid_837p or payment_register")
+	}
+	if n.ThroughDate.IsZero() {
+		v.Add("through_date", "required", "through_date is required")
+	} else if n.ThroughDate.After(s.today()) {
+		v.Add("through_date", "in_future", "through_date cannot be in the future")
+	}
+	return v.Err()
+}
+
 // batchWriteError turns what a concurrent change can still make the
 // batch's writes trip over into a conflict to retry, never a 500.
 func batchWriteError(err error) error {
@@ -284,7 +289,14 @@ func batchWriteError(err error) error {
 // lines are batched together, so what waits is found per claim: the
 // billable lines' dates come from their index alone, and a claim a batch
 // already took is set aside by its one batch_claims row.
-var lockClaimsQuery = `
+var lockClaimsQuery = waitingClaims + `,
+	locked AS (SELECT c.id FROM claims c JOIN waiting w ON w.id = c.id ORDER BY c.id FOR SHARE OF c)
+	SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM locked`
+
+// waitingClaims is the CTE "waiting": the claims a batch of route $1
+// through $2 would take today ($3), unlocked (lockClaimsQuery locks them;
+// the preview only counts them).
+var waitingClaims = `
 	WITH waiting AS (
 		SELECT c.id FROM (
 			SELECT l.claim_id, max(l.date_of_service) AS last FROM claim_lines l WHERE l.billable GROUP BY l.claim_id) w
@@ -298,9 +310,7 @@ var lockClaimsQuery = `
 		WHERE c.status IN ('denied', 'void') AND c.last_service_date <= $2
 		  AND c.program_code IN (SELECT code FROM programs WHERE payer_route = $1)
 		  AND NOT EXISTS (SELECT 1 FROM batch_claims x WHERE x.claim_id = c.id)
-		  AND NOT EXISTS (SELECT 1 FROM claim_lines l WHERE l.claim_id = c.id AND l.billable)),
-	locked AS (SELECT c.id FROM claims c JOIN waiting w ON w.id = c.id ORDER BY c.id FOR SHARE OF c)
-	SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM locked`
+		  AND NOT EXISTS (SELECT 1 FROM claim_lines l WHERE l.claim_id = c.id AND l.billable))`
 
 // loopsTable holds the batch while it is being closed, a row per group of
 // a claim's lines: on an 837P each CLM loop (part) the file carries, and

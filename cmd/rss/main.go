@@ -111,6 +111,9 @@ type config struct {
 	KeyCacheTTL  time.Duration
 	ShutdownWait time.Duration
 	Parties      billing.Parties
+	// SecureCookies marks the console's cookies Secure on plain HTTP too
+	// (behind a proxy that terminates TLS); over TLS they always are.
+	SecureCookies bool
 }
 
 func env(name, def string) string {
@@ -158,6 +161,13 @@ func loadConfig() (config, error) {
 	}
 	if c.ShutdownWait, err = time.ParseDuration(env("RSS_SHUTDOWN_TIMEOUT", "20s")); err != nil {
 		return c, fmt.Errorf("RSS_SHUTDOWN_TIMEOUT: %w", err)
+	}
+	switch v := env("RSS_SECURE_COOKIES", "false"); v {
+	case "true", "1":
+		c.SecureCookies = true
+	case "false", "0":
+	default:
+		return c, fmt.Errorf("RSS_SECURE_COOKIES: %q is not true or false", v)
 	}
 	p := billing.DefaultParties()
 	for name, dst := range map[string]*string{
