@@ -166,12 +166,14 @@ const enrollmentJSONColumns = `json_build_object('id', e.id, 'client_id', e.clie
 //
 // It also asks, for the rest of the transaction only, for generic plans:
 // the facts and store statements that follow are prepared once per
-// connection, but left to itself PostgreSQL plans them afresh on every
-// execution (its cost model prefers a plan made for the parameters), and
-// planning them took 2-4 ms where running them takes 0.2-0.5 ms. Their
-// generic plans are the same index lookups (EXPLAIN EXECUTE under
-// force_generic_plan). Setting it here rather than in a statement of its
-// own costs no round trip; set_config(..., true) ends with the transaction.
+// connection, but left to itself PostgreSQL plans them afresh for their
+// first five executions on each connection before it settles on the
+// generic plan, and planning the facts statement takes 1.5-5 ms where
+// running it takes 0.2 ms: the first requests on every new connection of
+// the pool paid it, and they were the slowest hundredth of a bench run.
+// The generic plans are the ones PostgreSQL settles on anyway (the same
+// index lookups). Setting it here rather than in a statement of its own
+// costs no round trip; set_config(..., true) ends with the transaction.
 var lockStatement = `WITH enr AS (
 		SELECT e.* FROM enrollments e
 		WHERE e.client_id = $1 AND e.provider_id = $2
