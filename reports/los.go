@@ -58,11 +58,6 @@ SELECT enrollment_id, provider_id, program_code, start_date, discharge_date, sta
        coalesce(days > max_days, false) AS past_max, greatest(days - coalesce(max_days, days), 0) AS days_past_max
 FROM rows ORDER BY provider_id, program_code, enrollment_id`
 
-const losTotals = losBase + `
-SELECT count(*) AS enrollments, count(*) FILTER (WHERE status = 'open') AS open,
-       count(*) FILTER (WHERE days > max_days) AS past_max, round(avg(days), 1)::float8 AS mean_days
-FROM rows`
-
 var losColumns = []string{"as_of", "enrollment_id", "provider_id", "program", "start_date", "discharge_date", "status",
 	"days", "max_days", "past_max", "days_past_max"}
 
@@ -89,6 +84,10 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 	}
 	asOf := *f.AsOf
 	args := []any{*f.From, *f.To, asOf, f.provider(), nullText(f.Program)}
+	// The totals are counted as the rows stream by; the mean is
+	// round(avg(days), 1), half away from zero, in integers.
+	var t LengthOfServiceTotals
+	var days int64
 	return &Report{
 		Name: "length-of-service", Filter: f, s: s, cols: losColumns,
 		query: losQuery, args: args,
@@ -97,6 +96,14 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 			if err := rows.StructScan(&r); err != nil {
 				return nil, nil, err
 			}
+			t.Enrollments++
+			days += r.Days
+			if r.Status == "open" {
+				t.Open++
+			}
+			if r.PastMax {
+				t.PastMax++
+			}
 			dd := ""
 			if r.DischargeDate != nil {
 				dd = r.DischargeDate.String()
@@ -104,10 +111,12 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 			return r, []string{asOf.String(), itoa(r.EnrollmentID), itoa(r.ProviderID), r.Program, r.StartDate.String(), dd,
 				r.Status, itoa(r.Days), optInt(r.MaxDays), strconv.FormatBool(r.PastMax), itoa(r.DaysPastMax)}, nil
 		},
-		totals: func(ctx context.Context, tx *sqlx.Tx) (any, error) {
-			var t LengthOfServiceTotals
-			err := tx.GetContext(ctx, &t, losTotals, args...)
-			return t, err
+		totals: func(context.Context, *sqlx.Tx) (any, error) {
+			if t.Enrollments > 0 {
+				m := float64(roundDiv(days*10, t.Enrollments)) / 10
+				t.MeanDays = &m
+			}
+			return t, nil
 		},
 	}, nil
 }

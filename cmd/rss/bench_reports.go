@@ -47,6 +47,7 @@ type reportsBench struct {
 	runs      int
 	rebuild   bool
 	chunk     int
+	only      string
 	db        *sqlx.DB
 }
 
@@ -73,6 +74,7 @@ func benchReports(ctx context.Context, cfg config, args []string, out, errOut io
 	fs.IntVar(&b.runs, "runs", 5, "timed runs of each report (the median is printed)")
 	fs.BoolVar(&b.rebuild, "rebuild", false, "drop the bench database and generate it again")
 	fs.IntVar(&b.chunk, "chunk", 20_000, "authorizations whose claims one statement writes")
+	fs.StringVar(&b.only, "reports", "", "time only the reports whose names contain one of these comma-separated words")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -269,6 +271,9 @@ func (b *reportsBench) timeReports(ctx context.Context, size benchSize) error {
 	}
 	var res []reportTiming
 	for _, r := range list {
+		if !b.picked(r.name) {
+			continue
+		}
 		t := reportTiming{name: r.name}
 		var js, cs []time.Duration
 		for i := 0; i < b.runs; i++ {
@@ -307,6 +312,18 @@ func (b *reportsBench) timeReports(ctx context.Context, size benchSize) error {
 	w.Flush()
 	fmt.Fprintln(b.out)
 	return nil
+}
+
+func (b *reportsBench) picked(name string) bool {
+	if b.only == "" {
+		return true
+	}
+	for _, w := range strings.Split(b.only, ",") {
+		if w = strings.TrimSpace(w); w != "" && strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // countingWriter discards what it is given and counts it.
