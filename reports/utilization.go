@@ -45,18 +45,18 @@ type UtilizationTotals struct {
 // service and named with its program after (the program is the
 // service's, as authorizations_service_program_fkey holds it).
 const utilizationAuth = `
-WITH svc AS (
-    SELECT code FROM services WHERE $4::text IS NULL OR program_code = $4
-), ag AS (
+WITH ag AS (
     SELECT date_trunc($6, a.start_date::timestamp)::date AS p, a.provider_id, a.service_code, sum(a.units_authorized) AS units_authorized
     FROM authorizations a
-    WHERE a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2 AND a.service_code IN (SELECT code FROM svc)
+    WHERE a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2
+      AND ($4::text IS NULL OR a.service_code IN (SELECT code FROM services WHERE program_code = $4))
       AND ($3::bigint IS NULL OR a.provider_id = $3) AND ($5::text IS NULL OR a.service_code = $5)
     GROUP BY 1, 2, 3
 ), rollup AS (
     SELECT r.month, r.provider_id, r.service_code, r.client_id, r.units, r.paid, r.days
     FROM report_claim_use r
-    WHERE r.month BETWEEN date_trunc('month', $1::date::timestamp)::date AND $2 AND r.service_code IN (SELECT code FROM svc)
+    WHERE r.month BETWEEN date_trunc('month', $1::date::timestamp)::date AND $2
+      AND ($4::text IS NULL OR r.service_code IN (SELECT code FROM services WHERE program_code = $4))
       AND ($3::bigint IS NULL OR r.provider_id = $3) AND ($5::text IS NULL OR r.service_code = $5)
 )`
 
@@ -86,7 +86,8 @@ served AS (
     SELECT date_trunc($6, l.date_of_service::timestamp)::date AS p, l.provider_id, l.service_code,
            sum(l.units_allowed) AS units_used, sum(l.paid) AS amount_paid
     FROM claim_lines l
-    WHERE l.counted AND l.date_of_service BETWEEN $1 AND $2 AND l.service_code IN (SELECT code FROM svc)
+    WHERE l.counted AND l.date_of_service BETWEEN $1 AND $2
+      AND ($4::text IS NULL OR l.service_code IN (SELECT code FROM services WHERE program_code = $4))
       AND ($3::bigint IS NULL OR l.provider_id = $3) AND ($5::text IS NULL OR l.service_code = $5)
     GROUP BY 1, 2, 3
 ), ug AS (
