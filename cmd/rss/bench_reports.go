@@ -221,7 +221,7 @@ type reportTiming struct {
 	rows                int64
 	jsonMedian, csvMed  time.Duration
 	jsonBytes, csvBytes int64
-	peakHeap            uint64
+	peak                heapPeak
 }
 
 // time runs every report over the last twelve whole months by month,
@@ -305,13 +305,13 @@ func (b *reportsBench) timeReports(ctx context.Context, size benchSize) error {
 				return fmt.Errorf("%s: %w", r.name, err)
 			}
 			js, t.jsonBytes = append(js, d), n
-			var peak uint64
+			var peak heapPeak
 			d, n, err = b.once(ctx, svc, r, true, &peak)
 			if err != nil {
 				return fmt.Errorf("%s csv: %w", r.name, err)
 			}
 			cs, t.csvBytes = append(cs, d), n
-			t.peakHeap = max(t.peakHeap, peak)
+			t.peak = heapPeak{max(t.peak.objects, peak.objects), max(t.peak.live, peak.live), max(t.peak.gcs, peak.gcs)}
 		}
 		t.jsonMedian, t.csvMed = median(js), median(cs)
 		t.rows = countLines(ctx, b, svc, r)
@@ -337,14 +337,14 @@ func (b *reportsBench) timeReports(ctx context.Context, size benchSize) error {
 		b.dbName, humanBytes(dbBytes), counts.Lines, counts.Auths, counts.Clients, counts.Enrollments, counts.Requests, counts.Stages,
 		counts.Rollup, from, to, b.runs, numCPU())
 	w := tabwriter.NewWriter(b.out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "report\trows\tJSON ms\tCSV ms\tCPU ms (serial, JSON)\tJSON KB\tCSV KB\tpeak heap over start, CSV (KB)\t<= 1 s (wall)\t")
+	fmt.Fprintln(w, "report\trows\tJSON ms\tCSV ms\tCPU ms (serial, JSON)\tJSON KB\tCSV KB\tCSV heap peak / live peak KB (GCs)\t<= 1 s (wall)\t")
 	for _, t := range res {
 		met := "yes"
 		if t.jsonMedian > time.Second || t.csvMed > time.Second {
 			met = "no"
 		}
-		fmt.Fprintf(w, "%s\t%d\t%.1f\t%.1f\t%.0f\t%d\t%d\t%d\t%s\t\n", t.name, t.rows, ms(t.jsonMedian), ms(t.csvMed), ms(t.cpu),
-			t.jsonBytes/1024, t.csvBytes/1024, t.peakHeap/1024, met)
+		fmt.Fprintf(w, "%s\t%d\t%.1f\t%.1f\t%.0f\t%d\t%d\t%d / %d (%d)\t%s\t\n", t.name, t.rows, ms(t.jsonMedian), ms(t.csvMed), ms(t.cpu),
+			t.jsonBytes/1024, t.csvBytes/1024, t.peak.objects/1024, t.peak.live/1024, t.peak.gcs, met)
 	}
 	w.Flush()
 	fmt.Fprintln(b.out)
@@ -402,22 +402,33 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// heapPeak is what the heap did while a CSV streamed: the highest bytes
+// in heap objects (garbage not yet collected included) and the highest live
+// heap a collection found, each above its level at the start (after a
+// collection), and the collections meanwhile. Live bytes that stay flat
+// over many collections while the rows go by are memory that does not grow
+// with the rows.
+type heapPeak struct{ objects, live, gcs uint64 }
+
 // once builds and writes the report once; for CSV with peak set it samples
-// the live heap every millisecond meanwhile and stores the highest value
-// above the heap at the start (after a collection), which shows whether
-// memory grows with the rows.
-func (b *reportsBench) once(ctx context.Context, svc *reports.Service, r benchReport, csv bool, peak *uint64) (time.Duration, int64, error) {
+// the heap every millisecond meanwhile.
+func (b *reportsBench) once(ctx context.Context, svc *reports.Service, r benchReport, csv bool, peak *heapPeak) (time.Duration, int64, error) {
 	var stop atomic.Bool
 	done := make(chan struct{})
 	if peak != nil {
 		runtime.GC()
-		base := heapLive()
+		base := heapSample()
 		go func() {
 			defer close(done)
 			for !stop.Load() {
-				if h := heapLive(); h > base && h-base > *peak {
-					*peak = h - base
+				h := heapSample()
+				if h.objects > base.objects {
+					peak.objects = max(peak.objects, h.objects-base.objects)
 				}
+				if h.live > base.live {
+					peak.live = max(peak.live, h.live-base.live)
+				}
+				peak.gcs = max(peak.gcs, h.gcs-base.gcs)
 				time.Sleep(time.Millisecond)
 			}
 		}()
@@ -447,10 +458,10 @@ func countLines(ctx context.Context, b *reportsBench, svc *reports.Service, r be
 	return w.lines - 2
 }
 
-func heapLive() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+func heapSample() heapPeak {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
 	metrics.Read(s)
-	return s[0].Value.Uint64()
+	return heapPeak{objects: s[0].Value.Uint64(), live: s[1].Value.Uint64(), gcs: s[2].Value.Uint64()}
 }
 
 func median(ds []time.Duration) time.Duration {
