@@ -164,8 +164,10 @@ func (s *Server) recordInterview(c *gin.Context) {
 	post(c, createdJSON[vouchers.Interview], func(ctx context.Context) (vouchers.Interview, error) { return s.v.RecordInterview(ctx, n) })
 }
 
+// followupRates is the first GPRA endpoint, answered by the reports domain
+// since the GPRA report moved there (GET /v1/reports/gpra is the full one).
 func (s *Server) followupRates(c *gin.Context) {
-	out, err := s.v.FollowupRates(c.Request.Context())
+	out, err := s.rep.FollowupRates(c.Request.Context())
 	respond(c, http.StatusOK, items(out), err)
 }
 

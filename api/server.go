@@ -174,6 +174,9 @@ func New(cfg Config) *Server {
 	v1.GET("/reports/length-of-service", s.report((*reports.Service).LengthOfService))
 	v1.GET("/reports/pended-queue", s.report((*reports.Service).PendedQueue))
 	v1.GET("/reports/employment-movement", s.report((*reports.Service).EmploymentMovement))
+	v1.GET("/reports/gpra", s.report((*reports.Service).GPRA))
+	v1.GET("/reports/rcm-monthly", s.report((*reports.Service).RCMMonthly))
+	v1.GET("/reports/state-extract", s.report((*reports.Service).Extract))
 
 	postRoute("/care-plans", s.createCarePlan)
 	v1.GET("/care-plans/:care_plan_id", s.getCarePlan)

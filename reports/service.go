@@ -2,7 +2,6 @@ package reports
 
 import (
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -29,6 +28,10 @@ type Service struct {
 	db  *sqlx.DB
 	now func() time.Time
 	loc *time.Location
+	// auditing bounds the client-level reports running at once: each
+	// holds two connections (audit.go), so at most one fewer than the
+	// pool's may run, lest all of them hold one and wait for the other.
+	auditing chan struct{}
 }
 
 // New returns a Service over db; now is the clock and loc the time zone
@@ -37,7 +40,11 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Service{db: db, now: now, loc: loc}
+	s := &Service{db: db, now: now, loc: loc}
+	if n := db.Stats().MaxOpenConnections; n > 0 {
+		s.auditing = make(chan struct{}, max(n-1, 1))
+	}
+	return s
 }
 
 func (s *Service) today() rss.Date { return rss.NewDate(s.now().In(s.loc)) }
@@ -221,13 +228,16 @@ type Report struct {
 	// sees every row and returns the totals once they are all read.
 	row    func(*sqlx.Rows) (any, []string, error)
 	totals func(ctx context.Context, tx *sqlx.Tx) (any, error)
+	// reads, for a client-level report, lists the client records its rows
+	// show: they are audited as reads before a byte is written (audit.go).
+	reads *reads
 }
 
 // Write streams the report to w as CSV (the notice, the header, one record
 // a row) or as JSON {filter, rows, totals}, in one read-only snapshot so
 // rows and totals agree.
 func (r *Report) Write(ctx context.Context, w io.Writer, asCSV bool) (err error) {
-	tx, err := r.s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	tx, err := r.begin(ctx)
 	if err != nil {
 		return err
 	}

@@ -319,65 +319,6 @@ func itemStatus(it ScheduleItem, today rss.Date) string {
 	return "due"
 }
 
-// FollowupRate is one provider's GPRA follow-up rate: follow-ups completed
-// in window over follow-ups whose window has closed. The federal target is 80%.
-type FollowupRate struct {
-	ProviderID    int64   `json:"provider_id" db:"provider_id"`
-	WindowsClosed int     `json:"windows_closed" db:"windows_closed"`
-	DoneInWindow  int     `json:"done_in_window" db:"done_in_window"`
-	Rate          *string `json:"rate" db:"-"`
-	Target        string  `json:"target" db:"-"`
-	MeetsTarget   bool    `json:"meets_target" db:"-"`
-}
-
-// FollowupRates reports the follow-up rate per provider (the provider that
-// conducted the intake owns the follow-up).
-func (s *Service) FollowupRates(ctx context.Context) ([]FollowupRate, error) {
-	a, err := access.ActorFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var pid any
-	if a.IsProvider() {
-		pid = a.ProviderID
-	}
-	out := []FollowupRate{}
-	err = s.db.SelectContext(ctx, &out, `
-		SELECT i.provider_id,
-		       count(*) AS windows_closed,
-		       count(*) FILTER (WHERE f.status = 'completed'
-		           AND f.interview_date BETWEEN i.interview_date + p.gpra_followup_open_days
-		                                   AND i.interview_date + p.gpra_followup_close_days) AS done_in_window
-		FROM gpra_interviews i
-		-- The program of the agency's own enrollment in the episode (the
-		-- episodes table is the ledger's).
-		JOIN LATERAL (SELECT en.program_code FROM enrollments en
-		              WHERE en.episode_id = i.episode_id AND en.provider_id = i.provider_id LIMIT 1) e ON true
-		JOIN programs p ON p.code = e.program_code
-		LEFT JOIN gpra_interviews f ON f.episode_id = i.episode_id AND f.provider_id = i.provider_id AND f.kind = 'follow_up'
-		WHERE i.kind = 'intake' AND i.status = 'completed'
-		  AND i.interview_date + p.gpra_followup_close_days < $1
-		  AND ($2::bigint IS NULL OR i.provider_id = $2)
-		GROUP BY i.provider_id ORDER BY i.provider_id`, s.Today(), pid)
-	if err != nil {
-		return nil, fmt.Errorf("follow-up rates: %w", err)
-	}
-	var target int
-	if err := s.db.GetContext(ctx, &target, `SELECT value FROM settings WHERE key = 'gpra_followup_target_percent'`); err != nil {
-		return nil, fmt.Errorf("%w: setting gpra_followup_target_percent is missing; load the fixtures", rss.ErrUnavailable)
-	}
-	for i := range out {
-		out[i].Target = fmt.Sprintf("%d.%02d", target/100, target%100)
-		if out[i].WindowsClosed > 0 {
-			r := float64(out[i].DoneInWindow) / float64(out[i].WindowsClosed)
-			str := fmt.Sprintf("%.2f", r)
-			out[i].Rate = &str
-			out[i].MeetsTarget = out[i].DoneInWindow*100 >= target*out[i].WindowsClosed
-		}
-	}
-	return out, nil
-}
-
 // Instrument is a GPRA instrument version (reference data).
 type Instrument struct {
 	Code       string   `json:"code" db:"code"`

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -66,4 +68,38 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(claims*lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// BenchmarkRemittance10kClaims reads an 835 payment of 10,000 claims of
+// two lines (the paid-in-full claim of 835_paid_full repeated): one set,
+// held whole by the reader, so allocs/op grows with the claims.
+func BenchmarkRemittance10kClaims(b *testing.B) {
+	const claims = 10_000
+	src, err := os.ReadFile("testdata/835_paid_full.x12")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := string(src)
+	block := s[strings.Index(s, "CLP*"):strings.Index(s, "SE*")]
+	var buf bytes.Buffer
+	buf.WriteString(strings.Replace(s[:strings.Index(s, "CLP*")], "BPR*I*160.00*", fmt.Sprintf("BPR*I*%d.00*", 160*claims), 1))
+	for range claims {
+		buf.WriteString(block)
+	}
+	segs := 11 + claims*strings.Count(block, "~") + 1 // ST..LX, the claims, SE
+	buf.WriteString(fmt.Sprintf("SE*%d*0001~\nGE*1*101~\nIEA*1*000000101~\n", segs))
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		r := NewRemittanceReader(bytes.NewReader(data))
+		rem, err := r.Next()
+		if err != nil || len(rem.Claims) != claims {
+			b.Fatalf("%v, %d claims", err, len(rem.Claims))
+		}
+		if _, err := r.Next(); err != io.EOF {
+			b.Fatal(err)
+		}
+	}
 }

@@ -1,0 +1,199 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// gpraEnroll registers a new HRA client enrolled in ATR from start and
+// returns the client and enrollment.
+func gpraEnroll(t *testing.T, e *env, start string) (client, enrollment int64) {
+	t.Helper()
+	client = itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": start})
+	require.Equal(t, http.StatusCreated, r.Status, "enrollment: %s", r.Body)
+	return client, itID(t, r)
+}
+
+// gpraInterview records an interview of kind on the enrollment; status is
+// completed or not_conducted.
+func gpraInterview(t *testing.T, e *env, client, enrollment int64, kind, status, on string) {
+	t.Helper()
+	instrument := "SUPRT-2025"
+	if on < "2025-10-01" {
+		instrument = "GPRA-2017"
+	}
+	body := map[string]any{"client_id": client, "enrollment_id": enrollment, "kind": kind, "instrument": instrument,
+		"status": status, "interview_date": on}
+	if status == "not_conducted" {
+		body["not_conducted_reason"] = "refused"
+	}
+	r := e.post(keyHRA, "/v1/gpra-interviews", body)
+	require.Equal(t, http.StatusCreated, r.Status, "%s interview: %s", kind, r.Body)
+}
+
+func gpraDischarge(t *testing.T, e *env, enrollment int64, on string) {
+	t.Helper()
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", enrollment), map[string]any{"discharge_date": on, "reason_code": "completed"})
+	require.Equal(t, http.StatusOK, r.Status, "discharge: %s", r.Body)
+}
+
+// gpraRow finds the row of a provider (0: the overall row).
+func gpraRow(t *testing.T, rep itReport, provider int64) map[string]any {
+	t.Helper()
+	for _, m := range rep.Rows {
+		if (provider == 0 && m["provider_id"] == nil) || (provider != 0 && m["provider_id"] != nil && itNum(t, m, "provider_id") == provider) {
+			return m
+		}
+	}
+	return nil
+}
+
+// The GPRA report over [day -50, day -41], a range in which the demo has
+// no HRA intake and no window closing, from a history built through the
+// API (ATR: follow-up window intake+150..intake+240, discharge window
+// discharge..discharge+30):
+//
+//	A intake -290: follow-up window closes -50 (the range's first day), done on -50 (its last day): in window;
+//	  discharged -80, discharge window closes -50, interview on -50 (the 30th day): in window
+//	B intake -281: closes -41 (the range's last day: counts), done on -30: late;
+//	  discharged -71, window closes -41, interview on -40 (the 31st day): late
+//	C intake -282: closes -42, not conducted; discharged -75, window closes -45, no interview
+//	D intake -291: closes -51, the day before the range: not counted though done
+//	E intake -280: closes -40, the day after the range: not counted
+//	F start -45, intake completed; G start -50, intake not conducted; H start -41, no intake;
+//	I start -51: before the range
+//	J intake -240: its window closes today, still open: never counted
+//
+// intakes 3 (F, G, H), 1 completed, 1 not conducted: 0.3333;
+// follow-up 3 windows (A, B, C), 1 in window, 1 late, 1 not conducted: 0.3333 < 0.80;
+// discharge 3 windows (A, B, C), 1 in window, 1 late: 0.3333.
+func TestReportGPRA(t *testing.T) {
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	withIntake := func(start string) (int64, int64) {
+		c, en := gpraEnroll(t, e, start)
+		gpraInterview(t, e, c, en, "intake", "completed", start)
+		return c, en
+	}
+	a, aEn := withIntake(day(-290))
+	gpraDischarge(t, e, aEn, day(-80))
+	gpraInterview(t, e, a, aEn, "follow_up", "completed", day(-50))
+	gpraInterview(t, e, a, aEn, "discharge", "completed", day(-50))
+	b, bEn := withIntake(day(-281))
+	gpraDischarge(t, e, bEn, day(-71))
+	gpraInterview(t, e, b, bEn, "follow_up", "completed", day(-30))
+	gpraInterview(t, e, b, bEn, "discharge", "completed", day(-40))
+	c, cEn := withIntake(day(-282))
+	gpraDischarge(t, e, cEn, day(-75))
+	gpraInterview(t, e, c, cEn, "follow_up", "not_conducted", day(-42))
+	d, dEn := withIntake(day(-291))
+	gpraInterview(t, e, d, dEn, "follow_up", "completed", day(-60))
+	withIntake(day(-280))
+	withIntake(day(-45))
+	g, gEn := gpraEnroll(t, e, day(-50))
+	gpraInterview(t, e, g, gEn, "intake", "not_conducted", day(-50))
+	gpraEnroll(t, e, day(-41))
+	withIntake(day(-51))
+	withIntake(day(-240))
+
+	path := fmt.Sprintf("/v1/reports/gpra?from=%s&to=%s", day(-50), day(-41))
+	rep := itGetReport(t, e, keyReviewer, path)
+	assert.Equal(t, "gpra", rep.Report)
+	require.Len(t, rep.Rows, 2, "HRA and the overall row: %v", rep.Rows)
+	want := map[string]any{
+		"intakes": float64(3), "intakes_completed": float64(1), "intakes_not_conducted": float64(1), "intake_rate": 0.3333,
+		"followup_windows_closed": float64(3), "followups_in_window": float64(1), "followups_late": float64(1),
+		"followups_not_conducted": float64(1), "followup_rate": 0.3333, "followup_target": 0.8, "meets_target": false,
+		"discharge_windows_closed": float64(3), "discharges_in_window": float64(1), "discharges_late": float64(1),
+		"discharges_not_conducted": float64(0), "discharge_rate": 0.3333,
+	}
+	row := gpraRow(t, rep, hra)
+	require.NotNil(t, row)
+	overall := gpraRow(t, rep, 0)
+	require.NotNil(t, overall, "the overall row has no provider")
+	for k, w := range want {
+		assert.Equal(t, w, row[k], "HRA %s", k)
+		assert.Equal(t, w, overall[k], "overall %s", k)
+		assert.Equal(t, w, rep.Totals[k], "totals %s", k)
+	}
+
+	// The range's first day alone: A's windows (both close on it) and G's intake.
+	first := itGetReport(t, e, keyFinance, fmt.Sprintf("/v1/reports/gpra?provider_id=%d&program=ATR&from=%s&to=%s", hra, day(-50), day(-50)))
+	row = gpraRow(t, first, hra)
+	require.NotNil(t, row, "%v", first.Rows)
+	assert.Equal(t, float64(1), row["followup_windows_closed"])
+	assert.Equal(t, float64(1), row["followups_in_window"])
+	assert.Equal(t, 1.0, row["followup_rate"])
+	assert.Equal(t, true, row["meets_target"], "1 of 1 is at least 80%")
+	assert.Equal(t, float64(1), row["discharges_in_window"])
+	assert.Equal(t, float64(1), row["intakes"])
+	assert.Equal(t, 0.0, row["intake_rate"])
+
+	// Today: J's window closes today and is still open; nothing else is due.
+	today := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/gpra?provider_id=%d&from=%s&to=%s", hra, day(0), day(0)))
+	require.Len(t, today.Rows, 1, "only the overall row: %v", today.Rows)
+	assert.Nil(t, today.Rows[0]["provider_id"])
+	assert.Equal(t, float64(0), today.Rows[0]["followup_windows_closed"])
+	assert.Nil(t, today.Rows[0]["followup_rate"], "no window: no rate")
+	assert.Nil(t, today.Rows[0]["meets_target"])
+
+	// Another program has no GPRA: nothing is counted.
+	rcm := itGetReport(t, e, keyReviewer, path+"&program=RCM")
+	require.Len(t, rcm.Rows, 1)
+	assert.Equal(t, float64(0), rcm.Rows[0]["intakes"])
+
+	// A provider sees its own agency: BCS has nothing in the range, and
+	// never HRA's figures, even in the overall row.
+	bcs := itGetReport(t, e, keyBCS, path)
+	require.Len(t, bcs.Rows, 1, "%v", bcs.Rows)
+	assert.Equal(t, float64(e.demo.Providers["BCS"]), bcs.Filter["provider_id"])
+	assert.Equal(t, float64(0), bcs.Rows[0]["followup_windows_closed"])
+	assert.Equal(t, float64(0), bcs.Rows[0]["intakes"])
+	requireProblem(t, e.get(keyBCS, path+fmt.Sprintf("&provider_id=%d", hra)), http.StatusNotFound, "not_found")
+	hraOwn := itGetReport(t, e, keyHRA, path)
+	assert.Equal(t, row["followup_windows_closed"], gpraRow(t, first, hra)["followup_windows_closed"])
+	assert.Equal(t, float64(3), gpraRow(t, hraOwn, hra)["followup_windows_closed"])
+
+	// CSV: the notice, the header, one record a row.
+	rows := itCSV(t, e.get(keyReviewer, path+"&format=csv"))
+	assert.Equal(t, []string{"from", "to", "provider_id", "intakes", "intakes_completed", "intakes_not_conducted", "intake_rate",
+		"followup_windows_closed", "followups_in_window", "followups_late", "followups_not_conducted", "followup_rate",
+		"followup_target", "meets_target", "discharge_windows_closed", "discharges_in_window", "discharges_late",
+		"discharges_not_conducted", "discharge_rate"}, rows[1])
+	require.Len(t, rows, 4)
+	assert.Equal(t, []string{day(-50), day(-41), itStr(hra), "3", "1", "1", "0.3333", "3", "1", "1", "1", "0.3333", "0.8", "false",
+		"3", "1", "1", "0", "0.3333"}, rows[2])
+	assert.Equal(t, "", rows[3][2], "the overall row has no provider")
+
+	// Bad filters are 422 and the old path still answers its shape.
+	requireProblem(t, e.get(keyReviewer, "/v1/reports/gpra?from="+day(-50)), http.StatusUnprocessableEntity, "validation_failed")
+	requireProblem(t, e.get(keyReviewer, path+"&service=ATR-CM"), http.StatusUnprocessableEntity, "validation_failed")
+	requireProblem(t, e.get(keyReviewer, path+"&format=xml"), http.StatusUnprocessableEntity, "validation_failed")
+
+	// The first endpoint answers in its shape from the same figures: every
+	// window closed before today.
+	all := gpraRow(t, itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/gpra?provider_id=%d&from=%s&to=%s", hra, day(-3600), day(-1))), hra)
+	require.NotNil(t, all)
+	var seen bool
+	for _, it := range itItems(t, e.get(keyReviewer, "/v1/reports/gpra-follow-up")) {
+		if itNum(t, it, "provider_id") != hra {
+			continue
+		}
+		seen = true
+		assert.Equal(t, all["followup_windows_closed"], it["windows_closed"])
+		assert.Equal(t, all["followups_in_window"], it["done_in_window"])
+		assert.Equal(t, "0.80", it["target"])
+		// Demo: Price done in window, Johnson and Ramos missed; here A in
+		// window, B late, C not conducted, D in window, E missed: 3 of 8.
+		assert.Equal(t, float64(8), it["windows_closed"])
+		assert.Equal(t, "0.38", it["rate"])
+		assert.Equal(t, false, it["meets_target"])
+	}
+	assert.True(t, seen)
+}

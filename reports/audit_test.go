@@ -1,0 +1,74 @@
+package reports_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/access"
+	"rss/fixtures"
+	"rss/pg"
+	"rss/pg/pgtest"
+	"rss/reports"
+)
+
+// A client-level report holds two connections at once (its own snapshot
+// and the audit's). On a pool of two, four of them at once must all
+// finish, each auditing what it showed: none may take the last connection
+// while another waits for it. The deadline only turns a deadlock into a
+// failure; nothing here is timed.
+func TestClientLevelReportsShareASmallPool(t *testing.T) {
+	_, u := pgtest.NewDBURL(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	db, err := pg.Open(ctx, u, 2)
+	require.NoError(t, err)
+	defer db.Close()
+	var key int64
+	require.NoError(t, db.GetContext(ctx, &key, `SELECT id FROM api_keys WHERE role = 'reviewer' ORDER BY id LIMIT 1`))
+	ctx = access.WithActor(ctx, access.Actor{KeyID: key, Role: access.RoleReviewer, Purpose: "operations"})
+	today := fixtures.TestToday
+	s := reports.New(db, func() time.Time { return today.Time.Add(12 * time.Hour) }, time.UTC)
+	q := url.Values{"from": {today.AddDays(-60).String()}, "to": {today.String()}}
+
+	const n = 4
+	var wg sync.WaitGroup
+	rows := make([]int, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rep, err := s.Extract(ctx, q)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			var buf bytes.Buffer
+			if errs[i] = rep.Write(ctx, &buf, false); errs[i] != nil {
+				return
+			}
+			var out struct {
+				Rows []json.RawMessage `json:"rows"`
+			}
+			errs[i] = json.Unmarshal(buf.Bytes(), &out)
+			rows[i] = len(out.Rows)
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i], "report %d", i)
+		assert.Equal(t, rows[0], rows[i], "report %d", i)
+	}
+	require.Positive(t, rows[0], "the demo has enrollments in the range")
+	var audited int
+	require.NoError(t, db.GetContext(ctx, &audited, `SELECT count(*) FROM audit_events WHERE action = 'read' AND entity_type = 'state_extract'`))
+	assert.Equal(t, n*rows[0], audited, "each report audited each row it showed")
+}

@@ -1,0 +1,486 @@
+package x12
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// The payer's answers (999, 277CA, 835) are read by three readers that
+// share one shape: NewXReader(io.Reader), then Next until io.EOF, each
+// call returning one whole transaction set.
+//
+// Why a pull iterator over whole transaction sets rather than a callback
+// per claim: the guides balance and count per set (SE01, and for the 835
+// BPR02 = Σ CLP04 − Σ PLB, whose PLB comes after the last claim), so a set
+// is the smallest unit that can be checked before anyone acts on it. A
+// caller never sees a claim of a set that later proves unbalanced, and
+// pulling lets it keep its own transaction and control flow (no callback
+// returning errors through the reader). Memory is one set, not one file:
+// payers send one 835 set per payment (check or EFT) and one 277CA set per
+// batch, and a 837P set we send holds at most 5,000 claims.
+//
+// The interchange trailers (GE, IEA) come after the sets they count: a file
+// is whole only when Next has returned io.EOF. A caller that posts from
+// it keeps its writes in one transaction until then.
+
+// Versions of the guides the readers accept (GS08 and ST03).
+const (
+	Version999   = "005010X231A1"
+	Version277CA = "005010X214"
+	Version835   = "005010X221A1"
+)
+
+// Envelope is where a transaction set came from: its interchange (ISA),
+// functional group (GS) and set header (ST). Identifiers are trimmed of
+// the ISA's padding.
+type Envelope struct {
+	SenderQual, SenderID     string    // ISA05, ISA06
+	ReceiverQual, ReceiverID string    // ISA07, ISA08
+	ISAControl               int64     // ISA13 = IEA02
+	Usage                    string    // ISA15: P production, T test
+	FunctionalID             string    // GS01: FA (999), HN (277CA), HP (835)
+	AppSender, AppReceiver   string    // GS02, GS03
+	Created                  time.Time // GS04 and GS05, UTC
+	GSControl                int64     // GS06 = GE02
+	Version                  string    // GS08 = ST03
+	SetID                    string    // ST01: 999, 277 or 835
+	STControl                string    // ST02 = SE02, as sent
+	Position                 int       // 1-based segment index of the ST in the file
+}
+
+// ReadError is why a reader refused a file: the 1-based position of the
+// segment in the input and its identifier (empty when the bytes were not a
+// segment, or at the end of input). It wraps ErrInvalid. Reason never
+// quotes values of name or identifier elements, which may be patients'.
+type ReadError struct {
+	Segment   int
+	SegmentID string
+	Reason    string
+}
+
+func (e *ReadError) Error() string {
+	if e.SegmentID == "" {
+		return fmt.Sprintf("x12: invalid input: segment %d: %s", e.Segment, e.Reason)
+	}
+	return fmt.Sprintf("x12: invalid input: segment %d (%s): %s", e.Segment, e.SegmentID, e.Reason)
+}
+
+func (e *ReadError) Unwrap() error { return ErrInvalid }
+
+// Party is an entity named in an NM1 or N1: the payer, a receiver, a
+// provider (IDQual XX: ID is the NPI), a patient (Last/First; IDQual MI:
+// the member ID).
+type Party struct {
+	Entity string // NM101/N101: PR payer, PE payee, 41 receiver, 85/1P provider, QC patient
+	Name   string // organization name or the person's last name
+	First  string // person's first name, "" for organizations
+	IDQual string // NM108/N103
+	ID     string // NM109/N104
+}
+
+// NPI returns the party's NPI when it is identified by one (qualifier XX).
+func (p Party) NPI() string {
+	if p.IDQual == "XX" {
+		return p.ID
+	}
+	return ""
+}
+
+// Procedure is a procedure composite (SVC01, SVC06): HC:S5125:HF:U1.
+type Procedure struct {
+	Qualifier string // HC (HCPCS/CPT), AD, ER, HP, IV, N4, NU, WK
+	Code      string
+	Modifiers []string // up to four
+}
+
+// Ref is a REF segment: qualifier and value.
+type Ref struct{ Qual, Value string }
+
+// Amount is an AMT segment: qualifier and amount.
+type Amount struct {
+	Qual   string
+	Amount decimal.Decimal
+}
+
+// ControlNumber parses a control number sent as text (ST02, AK202) into
+// the integer rss stores; ok is false when it is not 1-9 digits.
+func ControlNumber(s string) (n int64, ok bool) {
+	if len(s) == 0 || len(s) > 9 || !allDigits(s) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// inbound walks the envelopes of a file of one kind of answer and hands
+// the segments of each transaction set to the reader of that kind. It
+// checks what every guide shares: ISA/IEA, GS/GE and ST/SE pairing and
+// control numbers, SE01, GE01 and IEA01 counts, the functional identifier
+// and version. The first fault is kept and returned from then on.
+type inbound struct {
+	rd                       *Reader
+	functional, set, version string
+	err                      error
+
+	env        Envelope
+	inISA      bool
+	inGS       bool
+	isaGroups  int
+	gsSets     int
+	stSegs     int
+	interchges int
+}
+
+func newInbound(r io.Reader, functional, set, version string) *inbound {
+	return &inbound{rd: NewReader(r), functional: functional, set: set, version: version}
+}
+
+// fail records the first fault and returns it.
+func (in *inbound) fail(at int, id, format string, args ...any) error {
+	if in.err == nil {
+		in.err = &ReadError{Segment: at, SegmentID: id, Reason: fmt.Sprintf(format, args...)}
+	}
+	return in.err
+}
+
+// read returns the next segment, io.EOF, or the fault.
+func (in *inbound) read() (Segment, error) {
+	if in.err != nil {
+		return Segment{}, in.err
+	}
+	s, err := in.rd.Next()
+	switch {
+	case err == io.EOF:
+		return s, err
+	case errors.Is(err, ErrInvalid):
+		return s, in.fail(in.rd.Index(), "", "%s", strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+	case err != nil:
+		in.err = err // the source failed: not the file's fault, but no reading past it
+		return s, err
+	}
+	if err := checkChars(s, in.rd.Delimiters()); err != "" {
+		return s, in.fail(in.rd.Index(), s.ID, "%s", err)
+	}
+	return s, nil
+}
+
+// checkChars refuses bytes outside the extended character set; the
+// component and repetition separators are structure, not data.
+func checkChars(s Segment, d Delimiters) string {
+	if s.ID == "ISA" {
+		return "" // ISA11 and ISA16 are separators themselves
+	}
+	for i, el := range s.Elements {
+		for j := 0; j < len(el); j++ {
+			if b := el[j]; !textChars[b] && b != d.Component && b != d.Repetition {
+				return fmt.Sprintf("%s%02d has a character outside the X12 extended character set at position %d", s.ID, i+1, j+1)
+			}
+		}
+	}
+	return ""
+}
+
+// begin moves to the next transaction set and returns its envelope, or
+// io.EOF when the input ended after a complete interchange.
+func (in *inbound) begin() (Envelope, error) {
+	for {
+		s, err := in.read()
+		at := in.rd.Index()
+		if err == io.EOF {
+			switch {
+			case in.inISA:
+				return Envelope{}, in.fail(at+1, "", "input ends inside interchange %09d (no IEA)", in.env.ISAControl)
+			case in.interchges == 0:
+				return Envelope{}, in.fail(at+1, "", "input has no interchange")
+			}
+			return Envelope{}, io.EOF
+		}
+		if err != nil {
+			return Envelope{}, err
+		}
+		switch s.ID {
+		case "ISA":
+			if err := in.isa(s, at); err != nil {
+				return Envelope{}, err
+			}
+		case "GS":
+			if err := in.gs(s, at); err != nil {
+				return Envelope{}, err
+			}
+		case "ST":
+			if !in.inGS {
+				return Envelope{}, in.fail(at, s.ID, "ST outside a functional group")
+			}
+			if err := in.checkSeg(s, at, specST); err != nil {
+				return Envelope{}, err
+			}
+			if s.Element(1) != in.set {
+				return Envelope{}, in.fail(at, s.ID, "ST01 is %q, this reader reads %s", s.Element(1), in.set)
+			}
+			// The 835 guide marks ST03 not used, and payers send it anyway;
+			// the other guides require it.
+			if v := s.Element(3); v != in.version && !(v == "" && in.set == "835") {
+				return Envelope{}, in.fail(at, s.ID, "ST03 is %q, want %s", v, in.version)
+			}
+			in.env.SetID, in.env.STControl, in.env.Position = s.Element(1), s.Element(2), at
+			in.stSegs = 1
+			in.gsSets++
+			return in.env, nil
+		case "GE":
+			if !in.inGS {
+				return Envelope{}, in.fail(at, s.ID, "GE without GS")
+			}
+			if err := in.checkSeg(s, at, specGE); err != nil {
+				return Envelope{}, err
+			}
+			if n, _ := strconv.Atoi(s.Element(1)); n != in.gsSets {
+				return Envelope{}, in.fail(at, s.ID, "GE01 is %s, the group has %d transaction sets", s.Element(1), in.gsSets)
+			}
+			if n, _ := strconv.ParseInt(s.Element(2), 10, 64); n != in.env.GSControl {
+				return Envelope{}, in.fail(at, s.ID, "GE02 %s does not match GS06 %d", s.Element(2), in.env.GSControl)
+			}
+			in.inGS = false
+		case "IEA":
+			if !in.inISA || in.inGS {
+				return Envelope{}, in.fail(at, s.ID, "IEA without ISA, or before the GE of its group")
+			}
+			if err := in.checkSeg(s, at, specIEA); err != nil {
+				return Envelope{}, err
+			}
+			if n, _ := strconv.Atoi(s.Element(1)); n != in.isaGroups {
+				return Envelope{}, in.fail(at, s.ID, "IEA01 is %s, the interchange has %d functional groups", s.Element(1), in.isaGroups)
+			}
+			if n, _ := strconv.ParseInt(s.Element(2), 10, 64); n != in.env.ISAControl {
+				return Envelope{}, in.fail(at, s.ID, "IEA02 %s does not match ISA13 %09d", s.Element(2), in.env.ISAControl)
+			}
+			in.inISA = false
+		default:
+			return Envelope{}, in.fail(at, s.ID, "%s is outside a transaction set", s.ID)
+		}
+	}
+}
+
+func (in *inbound) isa(s Segment, at int) error {
+	if in.inISA {
+		return in.fail(at, s.ID, "ISA before the IEA of interchange %09d", in.env.ISAControl)
+	}
+	if len(s.Elements) != 16 {
+		return in.fail(at, s.ID, "ISA has %d elements, want 16", len(s.Elements))
+	}
+	if s.Element(12) != isaVersion {
+		return in.fail(at, s.ID, "ISA12 is %q, want %s", s.Element(12), isaVersion)
+	}
+	ctl := s.Element(13)
+	if len(ctl) != 9 || !allDigits(ctl) {
+		return in.fail(at, s.ID, "ISA13 is not nine digits")
+	}
+	if u := s.Element(15); u != "P" && u != "T" {
+		return in.fail(at, s.ID, "ISA15 is %q, want P or T", u)
+	}
+	n, _ := strconv.ParseInt(ctl, 10, 64)
+	in.env = Envelope{
+		SenderQual: s.Element(5), SenderID: strings.TrimRight(s.Element(6), " "),
+		ReceiverQual: s.Element(7), ReceiverID: strings.TrimRight(s.Element(8), " "),
+		ISAControl: n, Usage: s.Element(15),
+	}
+	in.inISA, in.isaGroups = true, 0
+	in.interchges++
+	return nil
+}
+
+func (in *inbound) gs(s Segment, at int) error {
+	if !in.inISA || in.inGS {
+		return in.fail(at, s.ID, "GS outside an interchange, or before the GE of the previous group")
+	}
+	if err := in.checkSeg(s, at, specGS); err != nil {
+		return err
+	}
+	if s.Element(1) != in.functional {
+		return in.fail(at, s.ID, "GS01 is %q, want %s", s.Element(1), in.functional)
+	}
+	if s.Element(8) != in.version {
+		return in.fail(at, s.ID, "GS08 is %q, want %s", s.Element(8), in.version)
+	}
+	created, err := dateTime(s.Element(4), s.Element(5))
+	if err != nil {
+		return in.fail(at, s.ID, "GS04/GS05: %v", err)
+	}
+	n, _ := strconv.ParseInt(s.Element(6), 10, 64)
+	in.env.FunctionalID, in.env.AppSender, in.env.AppReceiver = s.Element(1), s.Element(2), s.Element(3)
+	in.env.Created, in.env.GSControl, in.env.Version = created, n, s.Element(8)
+	in.inGS, in.gsSets = true, 0
+	in.isaGroups++
+	return nil
+}
+
+// body returns the next segment of the current set; ok is false once
+// the SE has been read and checked.
+func (in *inbound) body() (s Segment, at int, ok bool, err error) {
+	s, err = in.read()
+	at = in.rd.Index()
+	if err == io.EOF {
+		return s, at + 1, false, in.fail(at+1, "", "input ends inside transaction set %s (no SE)", in.env.STControl)
+	}
+	if err != nil {
+		return s, at, false, err
+	}
+	switch s.ID {
+	case "ISA", "GS", "ST", "GE", "IEA":
+		return s, at, false, in.fail(at, s.ID, "%s before the SE of transaction set %s", s.ID, in.env.STControl)
+	case "SE":
+		in.stSegs++
+		if err := in.checkSeg(s, at, specSE); err != nil {
+			return s, at, false, err
+		}
+		if n, _ := strconv.Atoi(s.Element(1)); n != in.stSegs {
+			return s, at, false, in.fail(at, s.ID, "SE01 is %s, the transaction set has %d segments", s.Element(1), in.stSegs)
+		}
+		if s.Element(2) != in.env.STControl {
+			return s, at, false, in.fail(at, s.ID, "SE02 %s does not match ST02 %s", s.Element(2), in.env.STControl)
+		}
+		return s, at, false, nil
+	}
+	in.stSegs++
+	return s, at, true, nil
+}
+
+// Element specifications, as the guides' element attributes: one word per
+// element, the type (AN text, ID code, N0 integer, R decimal, DT date, TM
+// time, C composite) then min-max length; upper case is required, lower
+// case optional. Elements beyond the last one are refused.
+type elemSpec struct {
+	req      bool
+	typ      string
+	min, max int
+}
+
+type segSpec []elemSpec
+
+func spec(words string) segSpec {
+	var out segSpec
+	for _, w := range strings.Fields(words) {
+		i := strings.IndexAny(w, "0123456789")
+		typ, lens := w[:i], w[i:]
+		lo, hi, _ := strings.Cut(lens, "-")
+		e := elemSpec{req: typ == strings.ToUpper(typ), typ: strings.ToUpper(typ)}
+		e.min, _ = strconv.Atoi(lo)
+		e.max, _ = strconv.Atoi(hi)
+		if e.typ == "N" {
+			e.typ = "N0" // "N0" would read as type N with lengths 0...
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+var (
+	specGS  = spec("ID2-2 AN2-15 AN2-15 DT8-8 TM4-8 N1-9 ID1-2 AN1-12")
+	specST  = spec("ID3-3 AN4-9 an1-35")
+	specSE  = spec("N1-10 AN4-9")
+	specGE  = spec("N1-6 N1-9")
+	specIEA = spec("N1-5 N9-9")
+)
+
+// checkSeg validates the elements of s against sp.
+func (in *inbound) checkSeg(s Segment, at int, sp segSpec) error {
+	if len(s.Elements) > len(sp) {
+		return in.fail(at, s.ID, "%s has %d elements, at most %d are defined", s.ID, len(s.Elements), len(sp))
+	}
+	for i, e := range sp {
+		v := s.Element(i + 1)
+		if v == "" {
+			if e.req {
+				return in.fail(at, s.ID, "%s%02d is required", s.ID, i+1)
+			}
+			continue
+		}
+		if why := e.check(v); why != "" {
+			return in.fail(at, s.ID, "%s%02d %s", s.ID, i+1, why)
+		}
+	}
+	return nil
+}
+
+func (e elemSpec) check(v string) string {
+	n := len(v)
+	switch e.typ {
+	case "N0":
+		d := strings.TrimPrefix(v, "-")
+		if !allDigits(d) {
+			return "is not an integer"
+		}
+		n = len(d)
+	case "R":
+		if _, err := parseAmount(v); err != nil {
+			return "is not a decimal number"
+		}
+		n = 0 // the length of an R counts its digits only
+		for i := 0; i < len(v); i++ {
+			if v[i] >= '0' && v[i] <= '9' {
+				n++
+			}
+		}
+	case "DT":
+		if _, err := time.Parse("20060102", v); err != nil || len(v) != 8 {
+			return "is not a date (CCYYMMDD)"
+		}
+	case "TM":
+		if _, err := dateTime("20000101", v); err != nil {
+			return "is not a time (HHMM[SS[d..]])"
+		}
+	}
+	if n < e.min || n > e.max {
+		return fmt.Sprintf("has length %d, want %d to %d", n, e.min, e.max)
+	}
+	return ""
+}
+
+// dateTime reads a CCYYMMDD date and an HHMM[SS[d...]] time, in UTC.
+func dateTime(d, t string) (time.Time, error) {
+	day, err := time.Parse("20060102", d)
+	if err != nil || len(d) != 8 {
+		return time.Time{}, fmt.Errorf("%q is not a date", d)
+	}
+	if t == "" {
+		return day, nil
+	}
+	if !allDigits(t) || len(t) < 4 || len(t) > 8 || len(t) == 5 {
+		return time.Time{}, fmt.Errorf("time is not HHMM[SS[d..]]")
+	}
+	hh, _ := strconv.Atoi(t[0:2])
+	mm, _ := strconv.Atoi(t[2:4])
+	ss := 0
+	if len(t) >= 6 {
+		ss, _ = strconv.Atoi(t[4:6])
+	}
+	if hh > 23 || mm > 59 || ss > 59 {
+		return time.Time{}, fmt.Errorf("time is not a time of day")
+	}
+	return day.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute + time.Duration(ss)*time.Second), nil
+}
+
+// parseDate reads a CCYYMMDD element already validated as DT.
+func parseDate(v string) time.Time {
+	t, _ := time.Parse("20060102", v)
+	return t
+}
+
+// decimalOf reads an R element already validated; "" is zero.
+func decimalOf(v string) decimal.Decimal {
+	if v == "" {
+		return decimal.Decimal{}
+	}
+	d, _ := parseAmount(v)
+	return d
+}
+
+// components splits a composite on the interchange's component separator.
+func components(el string, sep byte) []string {
+	return strings.Split(el, string(sep))
+}

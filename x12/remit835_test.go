@@ -1,0 +1,273 @@
+package x12
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRemittancePaidInFull(t *testing.T) {
+	rems, err := readAllRemits(t, readTestdata(t, "835_paid_full.x12"))
+	require.NoError(t, err)
+	require.Len(t, rems, 1)
+	r := rems[0]
+	assert.Equal(t, "I", r.Handling)
+	decEq(t, "160.00", r.TotalPaid)
+	decEq(t, "160.00", r.SignedTotal())
+	assert.Equal(t, "C", r.CreditDebit)
+	assert.Equal(t, "ACH", r.Method)
+	assert.Equal(t, day(2024, 3, 22), r.PaymentDate)
+	assert.Equal(t, "EFT0001", r.Trace)
+	assert.Equal(t, "1512345678", r.TraceOriginator)
+	assert.Equal(t, day(2024, 3, 20), r.ProductionDate)
+	assert.Equal(t, Party{Entity: "PR", Name: "STATE MEDICAID"}, r.Payer)
+	assert.Equal(t, "1234567893", r.Payee.NPI())
+	assert.Equal(t, []Ref{{"TJ", "931000001"}}, r.PayeeRefs)
+	require.Len(t, r.Claims, 1)
+	c := r.Claims[0]
+	assert.Equal(t, "RSS-1001", c.ClaimID)
+	assert.Equal(t, ClaimPrimary, c.Status)
+	decEq(t, "160.00", c.Charge)
+	decEq(t, "160.00", c.Paid)
+	decEq(t, "0", c.PatientResp)
+	assert.Equal(t, "MC", c.FilingCode)
+	assert.Equal(t, "PCN0000001", c.PayerControl)
+	assert.Equal(t, "11", c.FacilityType)
+	assert.Equal(t, "1", c.Frequency)
+	assert.Equal(t, Party{Entity: "QC", Name: "DOE", First: "JANE", IDQual: "MI", ID: "MC1234567"}, c.Patient)
+	assert.Equal(t, day(2024, 3, 1), c.StatementFrom)
+	assert.Equal(t, day(2024, 3, 2), c.StatementTo)
+	assert.Empty(t, c.Adjustments)
+	require.Len(t, c.Lines, 2)
+	assert.Equal(t, Procedure{Qualifier: "HC", Code: "S5125"}, c.Lines[0].Procedure)
+	assert.Equal(t, Procedure{Qualifier: "HC", Code: "H0038", Modifiers: []string{"HF"}}, c.Lines[1].Procedure)
+	for i, want := range []struct {
+		charge, paid, units, ctl string
+		day                      time.Time
+	}{{"80.00", "80.00", "4", "L1001-1", day(2024, 3, 1)}, {"80.00", "80.00", "2", "L1001-2", day(2024, 3, 2)}} {
+		ln := c.Lines[i]
+		decEq(t, want.charge, ln.Charge)
+		decEq(t, want.paid, ln.Paid)
+		decEq(t, want.units, ln.Units)
+		assert.Equal(t, want.ctl, ln.ControlNumber)
+		assert.Equal(t, want.day, ln.ServiceFrom)
+		assert.Equal(t, want.day, ln.ServiceTo)
+		assert.Nil(t, ln.Submitted)
+	}
+}
+
+// 835_mixed: paid in full, partly paid with CAS at line level and a
+// patient share, denied at claim level without service lines, and a PLB
+// with a recovery (WO 25.00) and interest (L6 −1.50):
+// BPR02 226.50 = (100.00 + 150.00 + 0.00) − (25.00 − 1.50).
+func TestRemittanceMixedOutcomesAndPLB(t *testing.T) {
+	rems, err := readAllRemits(t, readTestdata(t, "835_mixed.x12"))
+	require.NoError(t, err)
+	require.Len(t, rems, 1)
+	r := rems[0]
+	decEq(t, "226.50", r.TotalPaid)
+	require.Len(t, r.Claims, 3)
+
+	full, part, denied := r.Claims[0], r.Claims[1], r.Claims[2]
+	assert.Equal(t, "RSS-2001", full.ClaimID)
+	decEq(t, "100.00", full.Paid)
+
+	assert.Equal(t, "RSS-2002", part.ClaimID)
+	decEq(t, "200.00", part.Charge)
+	decEq(t, "150.00", part.Paid)
+	decEq(t, "20.00", part.PatientResp)
+	assert.Empty(t, part.Adjustments, "all of this claim's adjustments are on its lines")
+	require.Len(t, part.Lines, 2)
+	assert.Equal(t, []Adjustment{{Group: "CO", Reason: "45", Amount: dec("30.00")}}, part.Lines[0].Adjustments)
+	assert.Equal(t, []Amount{{"B6", dec("90.00")}}, part.Lines[0].Amounts)
+	assert.Equal(t, "L2002-1", part.Lines[0].ControlNumber)
+	assert.Equal(t, []Adjustment{{Group: "PR", Reason: "2", Amount: dec("20.00")}}, part.Lines[1].Adjustments)
+	assert.Equal(t, []string{"N130"}, part.Lines[1].Remarks)
+	decEq(t, "60.00", part.Lines[1].Paid)
+
+	assert.Equal(t, "RSS-2003", denied.ClaimID)
+	assert.Equal(t, ClaimDenied, denied.Status)
+	decEq(t, "0", denied.Paid)
+	assert.Empty(t, denied.Lines, "a claim denied at claim level may have no 2110 loop")
+	assert.Equal(t, []Adjustment{{Group: "CO", Reason: "29", Amount: dec("75.00")}}, denied.Adjustments)
+	assert.Equal(t, []string{"MA130"}, denied.Remarks)
+
+	require.Len(t, r.Adjustments, 2)
+	assert.Equal(t, ProviderAdjustment{Provider: "1234567893", FiscalEnd: day(2024, 12, 31), Reason: "WO", Reference: "PCN0000009", Amount: dec("25.00")}, r.Adjustments[0])
+	assert.Equal(t, ProviderAdjustment{Provider: "1234567893", FiscalEnd: day(2024, 12, 31), Reason: "L6", Amount: dec("-1.50")}, r.Adjustments[1])
+}
+
+// 835_reversal: the payer takes back RSS-1001 (CLP02 22, every amount
+// negative), pays its correction (CLP02 1, new payer control number,
+// 40.00 adjusted on line 2) and pays RSS-3001 as secondary:
+// −160.00 + 120.00 + 100.00 = 60.00.
+func TestRemittanceReversalAndCorrection(t *testing.T) {
+	rems, err := readAllRemits(t, readTestdata(t, "835_reversal.x12"))
+	require.NoError(t, err)
+	r := rems[0]
+	require.Len(t, r.Claims, 3)
+	rev, corr := r.Claims[0], r.Claims[1]
+	assert.Equal(t, ClaimReversal, rev.Status)
+	assert.Equal(t, "PCN0000001", rev.PayerControl)
+	decEq(t, "-160.00", rev.Charge)
+	decEq(t, "-160.00", rev.Paid)
+	require.Len(t, rev.Lines, 2)
+	decEq(t, "-80.00", rev.Lines[0].Paid)
+	decEq(t, "-4", rev.Lines[0].Units)
+	assert.Equal(t, "L1001-2", rev.Lines[1].ControlNumber)
+
+	assert.Equal(t, "RSS-1001", corr.ClaimID)
+	assert.Equal(t, ClaimPrimary, corr.Status)
+	assert.Equal(t, "PCN0000002", corr.PayerControl)
+	assert.Equal(t, []Ref{{"F8", "PCN0000001"}}, corr.Refs)
+	decEq(t, "120.00", corr.Paid)
+	assert.Equal(t, []Adjustment{{Group: "CO", Reason: "45", Amount: dec("40.00")}}, corr.Lines[1].Adjustments)
+	assert.Equal(t, ClaimSecondary, r.Claims[2].Status)
+}
+
+// A reversal alone leaves the payee owing: BPR03 D and a positive BPR02
+// balance against the negative sum.
+func TestRemittanceDebit(t *testing.T) {
+	s := readTestdata(t, "835_reversal.x12")
+	s = edit(t, s, "BPR*I*60.00*C*", "BPR*I*40.00*D*")
+	s = edit(t, s, "LX*2~\nCLP*RSS-3001*2*100.00*100.00**MC*PCN0000031*11*1~\nNM1*QC*1*MOE*MAX****MI*MC5550003~\n", "")
+	s = edit(t, s, "SE*31*", "SE*28*")
+	rems, err := readAllRemits(t, s)
+	require.NoError(t, err)
+	decEq(t, "-40.00", rems[0].SignedTotal())
+
+	_, err = readAllRemits(t, edit(t, s, "BPR*I*40.00*D*", "BPR*I*40.00*C*"))
+	requireRefused(t, err, 4, "BPR", "does not balance")
+}
+
+// 835_quirks: | > ^ ! delimiters, no line breaks at all, test usage, a CAS
+// with three triplets (quantities on some), two CAS of the same group at
+// claim level, a zero-amount CAS, a TS3, a denied claim without lines.
+// Claim RSS-4001: 200.00 − (20 + 3 + 10) − (25 + 2 + 3 + 0) − 10 = 127.00;
+// a forward balance (FB 15.00) and interest (L6 −5.00) make the check
+// 127.00 − 10.00 = 117.00.
+func TestRemittancePayerQuirks(t *testing.T) {
+	rems, err := readAllRemits(t, readTestdata(t, "835_quirks.x12"))
+	require.NoError(t, err)
+	r := rems[0]
+	assert.Equal(t, "T", r.Usage)
+	assert.Equal(t, "CHK", r.Method)
+	assert.Equal(t, "1987654328", r.Payee.NPI())
+	assert.Equal(t, Party{Entity: "PR", Name: "STATE MEDICAID", IDQual: "XV", ID: "SMCD01"}, r.Payer)
+	c := r.Claims[0]
+	assert.Equal(t, []Adjustment{
+		{Group: "CO", Reason: "45", Amount: dec("20.00")},
+		{Group: "CO", Reason: "253", Amount: dec("3.00")},
+		{Group: "CO", Reason: "97", Amount: dec("10.00"), Quantity: dec("1")},
+	}, c.Adjustments)
+	assert.Equal(t, Procedure{Qualifier: "HC", Code: "S5125", Modifiers: []string{"U1"}}, c.Lines[0].Procedure)
+	assert.Equal(t, []Adjustment{
+		{Group: "CO", Reason: "45", Amount: dec("25.00"), Quantity: dec("1")},
+		{Group: "CO", Reason: "253", Amount: dec("2.00"), Quantity: dec("1")},
+		{Group: "CO", Reason: "A1", Amount: dec("3.00")},
+		{Group: "OA", Reason: "23", Amount: dec("0.00")},
+	}, c.Lines[0].Adjustments)
+	assert.Equal(t, []Adjustment{{Group: "PR", Reason: "1", Amount: dec("10.00")}}, c.Lines[1].Adjustments)
+	decEq(t, "127.00", c.Paid)
+	assert.Equal(t, []string{"M51", "N382"}, r.Claims[1].Remarks)
+	decEq(t, "117.00", r.TotalPaid)
+	assert.Equal(t, []ProviderAdjustment{
+		{Provider: "1987654328", FiscalEnd: day(2024, 12, 31), Reason: "FB", Reference: "PCN0000031", Amount: dec("15.00")},
+		{Provider: "1987654328", FiscalEnd: day(2024, 12, 31), Reason: "L6", Amount: dec("-5.00")},
+	}, r.Adjustments)
+	assert.Empty(t, r.Claims[1].Lines)
+
+	// The same file with CRLF after each terminator reads the same.
+	crlf := strings.ReplaceAll(readTestdata(t, "835_quirks.x12"), "!", "!\r\n")
+	again, err := readAllRemits(t, crlf)
+	require.NoError(t, err)
+	assert.Equal(t, rems, again)
+}
+
+func TestRemittanceSeveralSets(t *testing.T) {
+	s := readTestdata(t, "835_paid_full.x12")
+	start, end := strings.Index(s, "ST*835"), strings.Index(s, "GE*1*101")
+	set := s[start:end]
+	two := s[:end] + strings.ReplaceAll(set, "0001", "0002") + "GE*2*101~\nIEA*1*000000101~\n"
+	rems, err := readAllRemits(t, two)
+	require.NoError(t, err)
+	require.Len(t, rems, 2)
+	assert.Equal(t, "0001", rems[0].STControl)
+	assert.Equal(t, "0002", rems[1].STControl)
+	assert.Equal(t, 3, rems[0].Position)
+	assert.Equal(t, 25, rems[1].Position)
+
+	_, err = readAllRemits(t, edit(t, two, "GE*2*101", "GE*1*101"))
+	requireRefused(t, err, 47, "GE", "GE01 is 1, the group has 2 transaction sets")
+}
+
+// Invalid files are refused at the segment at fault. Positions in
+// 835_paid_full: ISA 1, GS 2, ST 3, BPR 4, TRN 5, DTM 6, N1*PR 7, N3 8,
+// N4 9, PER 10, N1*PE 11, REF 12, LX 13, CLP 14, NM1 15, DTM 16, 17, SVC
+// 18, DTM 19, REF 20, SVC 21, DTM 22, REF 23, SE 24, GE 25, IEA 26. In
+// 835_mixed: the first CAS is 22, the second SVC 25, PLB 34.
+func TestRemittanceRefused(t *testing.T) {
+	full := readTestdata(t, "835_paid_full.x12")
+	mixed := readTestdata(t, "835_mixed.x12")
+	for _, tc := range []struct {
+		name, file, old, new string
+		seg                  int
+		id, reason           string
+		old2, new2           string // a second edit, to keep SE01 right
+	}{
+		{"bad SE count", full, "SE*22*", "SE*21*", 24, "SE", "SE01 is 21, the transaction set has 22 segments", "", ""},
+		{"SE control mismatch", full, "SE*22*0001", "SE*22*0002", 24, "SE", "does not match ST02", "", ""},
+		{"GE control mismatch", full, "GE*1*101", "GE*1*102", 25, "GE", "does not match GS06", "", ""},
+		{"IEA control mismatch", full, "IEA*1*000000101", "IEA*1*000000999", 26, "IEA", "does not match ISA13", "", ""},
+		{"IEA group count", full, "IEA*1*", "IEA*2*", 26, "IEA", "2, the interchange has 1", "", ""},
+		{"unbalanced claim", full, "CLP*RSS-1001*1*160.00*160.00", "CLP*RSS-1001*1*160.00*150.00", 14, "CLP", "claim 1 does not balance", "", ""},
+		{"unbalanced line", mixed, "SVC*HC:H0038*80.00*60.00", "SVC*HC:H0038*80.00*65.00", 25, "SVC", "claim 2 line 2 does not balance", "", ""},
+		{"unbalanced payment", mixed, "BPR*I*226.50*", "BPR*I*228.00*", 4, "BPR", "Σ CLP04 − Σ PLB = 226.50, BPR02 is 228.00", "", ""},
+		{"CAS amount missing", mixed, "CAS*CO*45*30.00~", "CAS*CO*45~", 22, "CAS", "CAS03 is required", "", ""},
+		{"CAS second amount missing", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*30.00**253~", 22, "CAS", "CAS06: reason 253 has no amount", "", ""},
+		{"CAS amount without reason", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*30.00***5.00~", 22, "CAS", "amount without its reason", "", ""},
+		{"CAS unknown group", mixed, "CAS*CO*45*30.00~", "CAS*XX*45*30.00~", 22, "CAS", "CAS01", "", ""},
+		{"unknown CLP02", full, "CLP*RSS-1001*1*", "CLP*RSS-1001*9*", 14, "CLP", "CLP02 \"9\" is not a claim status code", "", ""},
+		{"CLP charge not a number", full, "CLP*RSS-1001*1*160.00", "CLP*RSS-1001*1*1G0.00", 14, "CLP", "CLP03 is not a decimal", "", ""},
+		{"PLB unknown reason", mixed, "*WO:PCN0000009*", "*ZZ:PCN0000009*", 34, "PLB", "PLB03 is not an adjustment reason", "", ""},
+		{"PLB amount missing", mixed, "*L6*-1.50~", "*L6~", 34, "PLB", "PLB05 and PLB06 go together", "", ""},
+		{"truncated between segments", full[:strings.Index(full, "DTM*472*20240301")], "", "", 19, "", "input ends inside transaction set 0001", "", ""},
+		{"truncated inside a segment", full[:strings.Index(full, "DTM*472*20240301")+7], "", "", 19, "", "not terminated", "", ""},
+		{"no IEA", full[:strings.Index(full, "IEA*")], "", "", 26, "", "no IEA", "", ""},
+		{"loop order: REF before DTM", full, "DTM*472*20240301~\nREF*6R*L1001-1~", "REF*6R*L1001-1~\nDTM*472*20240301~", 20, "DTM", "out of order", "", ""},
+		{"payee missing", full, "N1*PE*COMMUNITY AGENCY 1*XX*1234567893~\nREF*TJ*931000001~\n", "", 11, "LX", "loop 1000B", "", ""},
+		{"no LX", full, "LX*1~\n", "", 13, "CLP", "inside a loop 2000", "", ""},
+		{"required element missing", full, "TRN*1*EFT0001*", "TRN*1**", 5, "TRN", "TRN02 is required", "", ""},
+		{"element too long", full, "TRN*1*EFT0001*1512345678", "TRN*1*EFT0001*15123456789", 5, "TRN", "TRN03 has length 11, want 10 to 10", "", ""},
+		{"too many elements", full, "LX*1~", "LX*1*2~", 13, "LX", "at most 1", "", ""},
+		{"bad date", full, "DTM*405*20240320", "DTM*405*20240231", 6, "DTM", "not a date", "", ""},
+		{"bad NPI", full, "XX*1234567893~", "XX*1234567894~", 11, "N1", "not a valid NPI", "", ""},
+		{"bad character", full, "N1*PR*STATE MEDICAID", "N1*PR*STATE MEDICAID\x01", 7, "N1", "outside the X12 extended character set", "", ""},
+		{"wrong version", full, "GS*HP*STATEMCD*RSSMSO01*20240320*0900*101*X*005010X221A1", "GS*HP*STATEMCD*RSSMSO01*20240320*0900*101*X*004010X091A1", 2, "GS", "GS08", "", ""},
+		{"not an 835", full, "GS*HP*", "GS*HN*", 2, "GS", "GS01 is \"HN\", want HP", "", ""},
+		{"segment outside a set", full, "GE*1*101~", "LX*1~\nGE*1*101~", 25, "LX", "outside a transaction set", "", ""},
+		{"unknown segment", full, "PER*BL*", "XYZ*BL*", 10, "XYZ", "not a segment of the 835", "", ""},
+		{"second TRN", full, "DTM*405*", "TRN*1*EFT0009*1512345678~\nDTM*405*", 6, "TRN", "a second TRN", "", ""},
+		{"bad procedure", full, "SVC*HC:S5125*", "SVC*ZZ:S5125*", 18, "SVC", "not a procedure composite", "", ""},
+		{"empty input", "", "", "", 1, "", "no interchange", "", ""},
+		{"payer without contact", full, "PER*BL*PROVIDER SERVICES*TE*5035550199~\n", "", 7, "N1", "loop 1000A (the payer) has no PER*BL", "", ""},
+		{"claim without patient", full, "NM1*QC*1*DOE*JANE****MI*MC1234567~\n", "", 14, "CLP", "claim 1 has no patient (NM1*QC)", "SE*22*", "SE*21*"},
+		{"claim without payer control number", full, "*MC*PCN0000001*", "*MC**", 14, "CLP", "CLP07 is required", "", ""},
+		{"ST03 of another guide", full, "ST*835*0001~", "ST*835*0001*005010X222A1~", 3, "ST", "ST03", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.file
+			if tc.old != "" {
+				s = edit(t, s, tc.old, tc.new)
+			}
+			if tc.old2 != "" {
+				s = edit(t, s, tc.old2, tc.new2)
+			}
+			_, err := readAllRemits(t, s)
+			requireRefused(t, err, tc.seg, tc.id, tc.reason)
+		})
+	}
+}
