@@ -4,7 +4,7 @@ GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rss?sslmode=disable
 export DATABASE_URL
 
-.PHONY: run test build db vet bench clean
+.PHONY: run test build db chromium vet bench clean screenshots
 
 build:
 	$(GO) build -o bin/rss ./cmd/rss
@@ -13,6 +13,11 @@ build:
 # created by `rss migrate` when missing).
 db:
 	@scripts/ensure-postgres.sh
+
+# Headless Chromium for the console's browser tests (Debian's package,
+# installed when missing).
+chromium:
+	@scripts/ensure-chromium.sh
 
 run: build db
 	bin/rss migrate
@@ -27,8 +32,13 @@ vet:
 
 # The whole suite against real PostgreSQL; every test gets its own database
 # cloned from a migrated, seeded template.
-test: db vet
+test: db chromium vet
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+# Rewrite the console's screenshots (docs/screenshots/*.png) from the
+# browser tests.
+screenshots: db chromium
+	$(GO) test -count=1 -run Browser ./console/ -args -update
 
 bench: build db
 	$(GO) test -run '^$$' -bench . -benchmem ./adjudication/ ./billing/... ./x12/

@@ -69,13 +69,27 @@ func TestLayering(t *testing.T) {
 		}
 	}
 
-	api := readPackage(t, "api")
-	for _, p := range []string{"github.com/lib/pq", "database/sql", "github.com/jackc/pgx/v5"} {
-		assert.False(t, api.imports[p], "api imports %s: it holds no SQL", p)
+	// The console is presentation as api is: HTTP, no SQL, no transaction.
+	for _, d := range []string{"api", "console"} {
+		src := readPackage(t, d)
+		for _, p := range []string{"github.com/lib/pq", "database/sql", "github.com/jackc/pgx/v5", "github.com/jmoiron/sqlx", "rss/pg"} {
+			if d == "api" && (p == "github.com/jmoiron/sqlx" || p == "rss/pg") {
+				continue // api.Open wires the pool and the idempotency store
+			}
+			assert.False(t, src.imports[p], "%s imports %s: it holds no SQL", d, p)
+		}
+		for _, fn := range []string{"BeginTx", "BeginTxx", "Begin", "Beginx", "MustBegin", "Commit", "Rollback", "ExecContext",
+			"QueryContext", "QueryRowContext", "QueryRowxContext", "GetContext", "SelectContext", "NamedExecContext"} {
+			assert.False(t, src.calls[fn], "%s calls %s: transactions and statements belong to the domain", d, fn)
+		}
 	}
-	for _, fn := range []string{"BeginTx", "BeginTxx", "Begin", "Beginx", "MustBegin", "Commit", "Rollback", "ExecContext",
-		"QueryContext", "QueryRowContext", "QueryRowxContext", "GetContext", "SelectContext", "NamedExecContext"} {
-		assert.False(t, api.calls[fn], "api calls %s: transactions and statements belong to the domain", fn)
+	// The console sits beside api, under it (api mounts it), above the
+	// domains; no domain imports it.
+	assert.False(t, readPackage(t, "console").imports["rss/api"], "console imports api, above it")
+	for _, d := range domain {
+		if _, err := os.Stat(d); err == nil {
+			assert.False(t, readPackage(t, d).imports["rss/console"], "%s imports console, above it", d)
+		}
 	}
 
 	adj := readPackage(t, "adjudication")
@@ -85,7 +99,7 @@ func TestLayering(t *testing.T) {
 	}
 
 	// One way down: no package imports one above it.
-	order := []string{"cmd/rss", "api", "billing", "vouchers", "ledger", "adjudication"}
+	order := []string{"cmd/rss", "api", "console", "billing", "vouchers", "ledger", "adjudication"}
 	for i, d := range order {
 		src := readPackage(t, d)
 		for _, above := range order[:i] {

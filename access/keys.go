@@ -311,3 +311,25 @@ func (k *Keys) notified(n *pq.Notification) {
 // Listening reports whether the listener's connection is up, so revocations
 // made by other processes reach this one at once.
 func (k *Keys) Listening() bool { return k.listening.Load() }
+
+// KeyInfo is a key as an admin lists it: never its secret or hash.
+type KeyInfo struct {
+	ID         int64      `json:"id" db:"id"`
+	Prefix     string     `json:"prefix" db:"prefix"`
+	Role       Role       `json:"role" db:"role"`
+	ProviderID *int64     `json:"provider_id" db:"provider_id"`
+	Label      string     `json:"label" db:"label"`
+	Demo       bool       `json:"demo" db:"demo"`
+	RevokedAt  *time.Time `json:"revoked_at" db:"revoked_at"`
+}
+
+// ListKeys reads every key, newest first, at most limit of them.
+func ListKeys(ctx context.Context, ext pg.Ext, limit int) ([]KeyInfo, error) {
+	out := []KeyInfo{}
+	err := sqlx.SelectContext(ctx, ext, &out, `SELECT id, prefix, role, provider_id, label, demo, revoked_at
+		FROM api_keys ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	return out, nil
+}

@@ -26,7 +26,9 @@ func TestBadBytesInPathParameters(t *testing.T) {
 	tested := 0
 	itNothingWritten(t, e, func() {
 		for _, r := range routes {
-			if !strings.Contains(r.Path, "/:") {
+			// The console answers pages, not problems; its own tests send
+			// it these bytes (console.TestBadBytesInPaths).
+			if !strings.Contains(r.Path, "/:") || strings.HasPrefix(r.Path, "/console") {
 				continue
 			}
 			for _, bad := range itBadBytes {

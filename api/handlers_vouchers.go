@@ -65,6 +65,22 @@ func (s *Server) decideVoucher(c *gin.Context) {
 	post(c, okJSON[vouchers.VoucherRequest], func(ctx context.Context) (vouchers.VoucherRequest, error) { return s.v.Decide(ctx, id, r) })
 }
 
+// takeVoucher gives a pended request to the calling reviewer for a while
+// (vouchers.TakeExpiry), so two reviewers do not decide the same one.
+func (s *Server) takeVoucher(c *gin.Context) {
+	id, ok := pathID(c, "request_id")
+	if !ok {
+		return
+	}
+	if c.Request.ContentLength > 0 {
+		var body struct{}
+		if !decode(c, &body) {
+			return
+		}
+	}
+	post(c, okJSON[vouchers.VoucherRequest], func(ctx context.Context) (vouchers.VoucherRequest, error) { return s.v.Take(ctx, id) })
+}
+
 func (s *Server) reviewQueue(c *gin.Context) {
 	p, ok := page(c)
 	if !ok {

@@ -9,6 +9,7 @@ import (
 
 	"rss/access"
 	"rss/billing"
+	"rss/console"
 	"rss/outcomes"
 	"rss/pg"
 	"rss/registry"
@@ -32,6 +33,12 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBody and MaxBulkBody cap request bodies (1 MiB and 32 MiB when zero).
 	MaxBody, MaxBulkBody int64
+	// SessionIdle and SessionAbsolute are the console's session timeouts
+	// (access.DefaultIdle and DefaultAbsolute when zero), measured by Now.
+	SessionIdle, SessionAbsolute time.Duration
+	// SecureCookies marks console cookies Secure on plain HTTP too (rss
+	// behind a proxy that terminates TLS).
+	SecureCookies bool
 }
 
 // Open wires the domain services over db and builds the server: the one
@@ -55,15 +62,30 @@ func Open(db *sqlx.DB, o Options) *Server {
 	if o.Parties != nil {
 		b.SetParties(*o.Parties)
 	}
+	v := vouchers.New(db, o.Now, o.Location)
+	st := staff.New(db, o.Now, o.Location)
+	reg := registry.New(db, o.Now, o.Location)
+	rep := reports.New(db, o.Now, o.Location)
+	sessions := access.NewSessions(db, o.Now)
+	if o.SessionIdle > 0 {
+		sessions.Idle = o.SessionIdle
+	}
+	if o.SessionAbsolute > 0 {
+		sessions.Absolute = o.SessionAbsolute
+	}
+	// The console runs on the very services the API does.
+	con := console.New(console.Config{Vouchers: v, Billing: b, Staff: st, Registry: reg, Reports: rep, Keys: keys,
+		Sessions: sessions, Logger: o.Logger, SecureCookies: o.SecureCookies})
 	return New(Config{
 		DB:          db,
-		Vouchers:    vouchers.New(db, o.Now, o.Location),
+		Vouchers:    v,
 		Billing:     b,
-		Staff:       staff.New(db, o.Now, o.Location),
-		Registry:    registry.New(db, o.Now, o.Location),
+		Staff:       st,
+		Registry:    reg,
 		Outcomes:    outcomes.New(db, o.Now, o.Location),
-		Reports:     reports.New(db, o.Now, o.Location),
+		Reports:     rep,
 		Keys:        keys,
+		Console:     con,
 		Logger:      o.Logger,
 		MaxBody:     o.MaxBody,
 		MaxBulkBody: o.MaxBulkBody,

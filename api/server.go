@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -13,6 +14,7 @@ import (
 
 	"rss/access"
 	"rss/billing"
+	"rss/console"
 	"rss/outcomes"
 	"rss/pg"
 	"rss/registry"
@@ -37,7 +39,9 @@ type Config struct {
 	Outcomes *outcomes.Service
 	Reports  *reports.Service
 	Keys     *access.Keys
-	Logger   *slog.Logger
+	// Console is the web console mounted at /console (nil: none).
+	Console *console.Console
+	Logger  *slog.Logger
 	// MaxBody caps ordinary request bodies; MaxBulkBody caps bulk claim intake.
 	MaxBody     int64
 	MaxBulkBody int64
@@ -76,7 +80,13 @@ func New(cfg Config) *Server {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.Use(withRequestID(), observe(s.metrics, cfg.Logger), retryAfter(), recoverProblem())
-	e.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "not_found", "Not found", "no such route") })
+	e.NoRoute(func(c *gin.Context) {
+		if cfg.Console != nil && strings.HasPrefix(c.Request.URL.Path, "/console/") {
+			cfg.Console.NotFound(c) // a page, not a problem
+			return
+		}
+		problem(c, http.StatusNotFound, "not_found", "Not found", "no such route")
+	})
 	e.NoMethod(func(c *gin.Context) {
 		problem(c, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed", "this route does not accept "+c.Request.Method)
 	})
@@ -187,6 +197,7 @@ func New(cfg Config) *Server {
 	v1.GET("/voucher-requests/:request_id", s.getVoucher)
 	v1.GET("/voucher-requests/:request_id/replay", s.replayVoucher)
 	postRoute("/voucher-requests/:request_id/decision", s.decideVoucher)
+	postRoute("/voucher-requests/:request_id/take", s.takeVoucher)
 	v1.GET("/review-queue", s.reviewQueue)
 
 	v1.GET("/authorizations", s.listAuthorizations)
@@ -208,8 +219,19 @@ func New(cfg Config) *Server {
 	v1.GET("/batches/:batch_id/remittance/:provider_id", s.batchAdvice)
 	v1.GET("/batch-holds", s.listHolds)
 
+	// The payer's answers (999, 277CA, 835): a file is a raw X12 body, as
+	// large as a bulk of claims may be.
+	v1.POST("/payer-files", limitBody(cfg.MaxBulkBody), idempotent(ids), s.importPayerFile)
+	v1.GET("/payer-files", s.listPayerFiles)
+	v1.GET("/payer-files/:file_id", s.getPayerFile)
+	v1.GET("/reconciliation", s.reconciliation)
+
 	postRoute("/api-keys", s.createAPIKey)
 	postRoute("/api-keys/:key_id/revoke", s.revokeAPIKey)
+
+	if cfg.Console != nil {
+		cfg.Console.Register(e)
+	}
 
 	s.engine = e
 	return s

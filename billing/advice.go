@@ -28,6 +28,7 @@ type adviceRow struct {
 	ClaimNumber  string          `db:"claim_number"`
 	Frequency    string          `db:"frequency"`
 	ClientID     int64           `db:"client_id"`
+	LineID       int64           `db:"line_id"`
 	LineNumber   int             `db:"line_number"`
 	ServiceCode  string          `db:"service_code"`
 	DOS          rss.Date        `db:"date_of_service"`
@@ -42,6 +43,7 @@ type adviceRow struct {
 
 // AdviceLine is one line of a remittance advice.
 type AdviceLine struct {
+	LineID        int64        `json:"-"`
 	LineNumber    int          `json:"line_number"`
 	ServiceCode   string       `json:"service_code"`
 	DateOfService rss.Date     `json:"date_of_service"`
@@ -52,6 +54,10 @@ type AdviceLine struct {
 	Paid          rss.Money    `json:"paid"`
 	Status        string       `json:"status"`
 	Adjustments   []Adjustment `json:"adjustments"`
+	// PayerPaid is what Medicaid paid for the line (its current 835
+	// posting), beside what rss decided; absent until Medicaid has paid
+	// or denied the claim.
+	PayerPaid *rss.Money `json:"payer_paid,omitempty"`
 }
 
 // AdviceClaim is one claim of a remittance advice.
@@ -61,6 +67,9 @@ type AdviceClaim struct {
 	Frequency   string       `json:"frequency"`
 	ClientID    int64        `json:"client_id"`
 	Lines       []AdviceLine `json:"lines"`
+	// Payer is Medicaid's answer about the claim (GET /v1/claims/{id}
+	// shows the same), absent until it has answered.
+	Payer *ClaimPayer `json:"payer,omitempty"`
 }
 
 // AdviceProvider names the provider an advice is for.
@@ -81,7 +90,7 @@ type AdviceTotals struct {
 }
 
 const adviceQuery = `
-	SELECT c.id AS claim_id, c.claim_number, c.frequency, c.client_id, l.line_number, l.service_code, l.date_of_service,
+	SELECT c.id AS claim_id, c.claim_number, c.frequency, c.client_id, l.id AS line_id, l.line_number, l.service_code, l.date_of_service,
 	       l.units, l.units_allowed, l.charge, l.allowed, l.paid, l.status, l.adjustments
 	FROM batch_claims bc
 	JOIN claims c ON c.id = bc.claim_id
@@ -140,6 +149,42 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 	var cur *AdviceClaim
 	var totals AdviceTotals
 	billed, paid := decimal.Zero, decimal.Zero
+	// Medicaid's answers are read for a chunk of claims at a time, so the
+	// advice stays streamed: an 837P batch's claims wait in pending until
+	// the chunk is full.
+	var pending []*AdviceClaim
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		if b.PayerRoute == RouteMedicaid837P {
+			ids := make([]int64, len(pending))
+			for i, c := range pending {
+				ids[i] = c.ClaimID
+			}
+			answers, err := payerAnswers(ctx, s.db, ids)
+			if err != nil {
+				return err
+			}
+			for _, c := range pending {
+				c.Payer = answers[c.ClaimID]
+				if c.Payer == nil || (c.Payer.Status != PayerPaid && c.Payer.Status != PayerDenied) {
+					continue
+				}
+				for i := range c.Lines {
+					lp := c.Payer.LinesPaid[c.Lines[i].LineID]
+					c.Lines[i].PayerPaid = &lp
+				}
+			}
+		}
+		for _, c := range pending {
+			if err := out.claim(c); err != nil {
+				return err
+			}
+		}
+		pending = pending[:0]
+		return nil
+	}
 	for rows.Next() {
 		var r adviceRow
 		if err := rows.StructScan(&r); err != nil {
@@ -147,8 +192,10 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		}
 		if cur == nil || cur.ClaimID != r.ClaimID {
 			if cur != nil {
-				if err := out.claim(cur); err != nil {
-					return err
+				if pending = append(pending, cur); len(pending) == adviceChunk {
+					if err := flush(); err != nil {
+						return err
+					}
 				}
 			}
 			cur = &AdviceClaim{ClaimID: r.ClaimID, ClaimNumber: r.ClaimNumber, Frequency: r.Frequency, ClientID: r.ClientID}
@@ -167,7 +214,7 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		if r.Status == "reversal" {
 			charge = charge.Neg()
 		}
-		cur.Lines = append(cur.Lines, AdviceLine{LineNumber: r.LineNumber, ServiceCode: r.ServiceCode, DateOfService: r.DOS,
+		cur.Lines = append(cur.Lines, AdviceLine{LineID: r.LineID, LineNumber: r.LineNumber, ServiceCode: r.ServiceCode, DateOfService: r.DOS,
 			Units: r.Units, UnitsAllowed: r.UnitsAllowed, Billed: rss.NewMoney(charge), Allowed: rss.NewMoney(r.Allowed),
 			Paid: rss.NewMoney(r.Paid), Status: r.Status, Adjustments: adj})
 		totals.Lines++
@@ -177,9 +224,10 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		return err
 	}
 	if cur != nil {
-		if err := out.claim(cur); err != nil {
-			return err
-		}
+		pending = append(pending, cur)
+	}
+	if err := flush(); err != nil {
+		return err
 	}
 	totals.Billed, totals.Paid, totals.Adjusted = rss.NewMoney(billed), rss.NewMoney(paid), rss.NewMoney(billed.Sub(paid))
 	if err := out.finish(totals); err != nil {
@@ -241,7 +289,7 @@ func (j *jsonAdvice) finish(t AdviceTotals) error {
 
 var adviceHeader = []string{"batch_id", "provider_id", "provider_npi", "claim_id", "claim_number", "frequency", "client_id",
 	"line_number", "service_code", "date_of_service", "units", "units_allowed", "billed", "allowed", "paid", "status",
-	"adjustments", "remarks", "reasons"}
+	"adjustments", "remarks", "reasons", "payer_status", "payer_paid"}
 
 type csvAdvice struct {
 	w   *csv.Writer
@@ -263,6 +311,10 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 	if c.err != nil {
 		return c.err
 	}
+	payerStatus := ""
+	if cl.Payer != nil {
+		payerStatus = cl.Payer.Status
+	}
 	for _, l := range cl.Lines {
 		var adj, remarks, reasons []string
 		for _, a := range l.Adjustments {
@@ -276,7 +328,7 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 			strconv.FormatInt(cl.ClaimID, 10), cl.ClaimNumber, cl.Frequency, strconv.FormatInt(cl.ClientID, 10),
 			strconv.Itoa(l.LineNumber), l.ServiceCode, l.DateOfService.String(), strconv.Itoa(l.Units), strconv.Itoa(l.UnitsAllowed),
 			l.Billed.String(), l.Allowed.String(), l.Paid.String(), l.Status, strings.Join(adj, "; "), strings.Join(remarks, "; "),
-			strings.Join(reasons, " | "))
+			strings.Join(reasons, " | "), payerStatus, payerPaid(l.PayerPaid))
 		if c.err = c.w.Write(c.row); c.err != nil {
 			return c.err
 		}
@@ -289,10 +341,20 @@ func (c *csvAdvice) finish(t AdviceTotals) error {
 		return c.err
 	}
 	c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL", "", "",
-		strconv.Itoa(t.Lines), "", "", "", "", t.Billed.String(), "", t.Paid.String(), "", "adjusted " + t.Adjusted.String(), "", ""})
+		strconv.Itoa(t.Lines), "", "", "", "", t.Billed.String(), "", t.Paid.String(), "", "adjusted " + t.Adjusted.String(), "", "", "", ""})
 	c.w.Flush()
 	if c.err == nil {
 		c.err = c.w.Error()
 	}
 	return c.err
+}
+
+// adviceChunk is how many claims an advice reads Medicaid's answers for at once.
+const adviceChunk = 500
+
+func payerPaid(m *rss.Money) string {
+	if m == nil {
+		return ""
+	}
+	return m.String()
 }

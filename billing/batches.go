@@ -126,20 +126,7 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 	if err != nil {
 		return Batch{}, err
 	}
-	v := &rss.ValidationError{}
-	switch n.PayerRoute {
-	case RouteMedicaid837P, RoutePaymentRegister:
-	case "":
-		v.Add("payer_route", "required", "payer_route is required: medicaid_837p or payment_register")
-	default:
-		v.Add("payer_route", "invalid_value", "payer_route must be medicaid_837p or payment_register")
-	}
-	if n.ThroughDate.IsZero() {
-		v.Add("through_date", "required", "through_date is required")
-	} else if n.ThroughDate.After(s.today()) {
-		v.Add("through_date", "in_future", "through_date cannot be in the future")
-	}
-	if err := v.Err(); err != nil {
+	if err := s.checkNewBatch(n); err != nil {
 		return Batch{}, err
 	}
 	var parties any
@@ -182,7 +169,14 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 			k, _ := res.RowsAffected()
 			loops += k
 		}
-		if loops == 0 {
+		// Reversals of loops the payer rejected are closed but not sent; a
+		// batch of nothing else would send an empty file, so they wait for
+		// one that sends something.
+		var inFile bool
+		if err := tx.GetContext(ctx, &inFile, `SELECT EXISTS (SELECT 1 FROM batch_loops WHERE in_file)`); err != nil {
+			return err
+		}
+		if loops == 0 || (!inFile && n.PayerRoute == RouteMedicaid837P) {
 			return nothing
 		}
 		var id int64
@@ -253,6 +247,24 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 	return out, err
 }
 
+// checkNewBatch refuses a route or through-date no batch can have.
+func (s *Service) checkNewBatch(n NewBatch) error {
+	v := &rss.ValidationError{}
+	switch n.PayerRoute {
+	case RouteMedicaid837P, RoutePaymentRegister:
+	case "":
+		v.Add("payer_route", "required", "payer_route is required: medicaid_837p or payment_register")
+	default:
+		v.Add("payer_route", "invalid_value", "payer_route must be medicaid_837p or payment_register")
+	}
+	if n.ThroughDate.IsZero() {
+		v.Add("through_date", "required", "through_date is required")
+	} else if n.ThroughDate.After(s.today()) {
+		v.Add("through_date", "in_future", "through_date cannot be in the future")
+	}
+	return v.Err()
+}
+
 // batchWriteError turns what a concurrent change can still make the
 // batch's writes trip over into a conflict to retry, never a 500.
 func batchWriteError(err error) error {
@@ -277,7 +289,14 @@ func batchWriteError(err error) error {
 // lines are batched together, so what waits is found per claim: the
 // billable lines' dates come from their index alone, and a claim a batch
 // already took is set aside by its one batch_claims row.
-var lockClaimsQuery = `
+var lockClaimsQuery = waitingClaims + `,
+	locked AS (SELECT c.id FROM claims c JOIN waiting w ON w.id = c.id ORDER BY c.id FOR SHARE OF c)
+	SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM locked`
+
+// waitingClaims is the CTE "waiting": the claims a batch of route $1
+// through $2 would take today ($3), unlocked (lockClaimsQuery locks them;
+// the preview only counts them).
+var waitingClaims = `
 	WITH waiting AS (
 		SELECT c.id FROM (
 			SELECT l.claim_id, max(l.date_of_service) AS last FROM claim_lines l WHERE l.billable GROUP BY l.claim_id) w
@@ -291,9 +310,7 @@ var lockClaimsQuery = `
 		WHERE c.status IN ('denied', 'void') AND c.last_service_date <= $2
 		  AND c.program_code IN (SELECT code FROM programs WHERE payer_route = $1)
 		  AND NOT EXISTS (SELECT 1 FROM batch_claims x WHERE x.claim_id = c.id)
-		  AND NOT EXISTS (SELECT 1 FROM claim_lines l WHERE l.claim_id = c.id AND l.billable)),
-	locked AS (SELECT c.id FROM claims c JOIN waiting w ON w.id = c.id ORDER BY c.id FOR SHARE OF c)
-	SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM locked`
+		  AND NOT EXISTS (SELECT 1 FROM claim_lines l WHERE l.claim_id = c.id AND l.billable))`
 
 // loopsTable holds the batch while it is being closed, a row per group of
 // a claim's lines: on an 837P each CLM loop (part) the file carries, and
@@ -338,6 +355,16 @@ const simpleLoopsQuery = `
 //     replacement of a claim never sent goes as an original. The reversals
 //     of loops that are replaced are closed with the batch but not sent:
 //     the payer reverses a replaced claim itself.
+//   - a loop the payer turned away before adjudicating it (277CA or 999
+//     rejected, nothing posted since: payer_loop_rejected) is not on the
+//     payer's books: its reversals are closed but not sent, so a void of
+//     it sends nothing and a replacement of it goes as a new claim
+//     (frequency 1) under its own claim number.
+//
+// REF*F8 names the loop voided or replaced as the payer knows it: the
+// payer's claim control number from its latest posting (CLP07), or from
+// its 277CA acceptance (REF*1K), and our CLM01 when the payer has given
+// none.
 //
 // SV1 bills what was found payable, so a line's billed amount on the 837P
 // route is its paid amount; on the register it is the charge (reversals
@@ -353,19 +380,30 @@ const loopsQuery = `
 		WITH base AS (
 			SELECT l.id AS line_id, l.service_code, l.date_of_service, l.line_number, l.units_allowed, l.paid, l.charge,
 			       l.status = 'reversal' AS rev,
-			       ox.batch_id AS o_batch, ox.part AS o_part, COALESCE(ox.clm01, o.claim_number) AS o_ref
+			       ox.batch_id AS o_batch, ox.part AS o_part, COALESCE(ox.ccn, ox.clm01, o.claim_number) AS o_ref,
+			       COALESCE(ox.rejected, false) AS o_rejected
 			FROM claim_lines l
 			LEFT JOIN claims o ON o.id = c.original_claim_id
 			LEFT JOIN LATERAL (
-				SELECT x.batch_id, x.part, x.clm01 FROM batch_x12_claims x
-				WHERE x.claim_id = c.original_claim_id AND l.reverses_line_id = ANY (x.line_ids)) ox ON l.reverses_line_id IS NOT NULL
+				SELECT x.batch_id, x.part, x.clm01, payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
+				       COALESCE(
+				           (SELECT p.payer_ccn FROM payer_claim_payments p
+				            WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND NOT p.reversal
+				              AND p.unmatched_reason IS NULL AND p.payer_ccn IS NOT NULL ORDER BY p.id DESC LIMIT 1),
+				           (SELECT s.payer_ccn FROM payer_claim_statuses s
+				            WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id AND s.part = x.part AND s.accepted
+				              AND s.payer_ccn IS NOT NULL ORDER BY s.id DESC LIMIT 1)) AS ccn
+				FROM batch_claims ob
+				JOIN batch_x12_claims x ON x.batch_id = ob.batch_id AND x.claim_id = ob.claim_id
+				WHERE ob.claim_id = c.original_claim_id AND ob.lines > 0 AND l.reverses_line_id = ANY (x.line_ids)) ox
+				ON l.reverses_line_id IS NOT NULL
 			WHERE l.claim_id = c.id AND l.billable),
 		chunked AS (
 			SELECT b.*, (row_number() OVER (PARTITION BY rev, o_batch, o_part ORDER BY line_number) - 1) / $3 AS chunk
 			FROM base b),
 		grouped AS (
 			SELECT x.*, CASE WHEN NOT rev THEN chunk + 1 END AS q,
-			       CASE WHEN rev THEN dense_rank() OVER (PARTITION BY rev ORDER BY o_batch, o_part, chunk) END AS g
+			       CASE WHEN rev AND NOT o_rejected THEN dense_rank() OVER (PARTITION BY rev, o_rejected ORDER BY o_batch, o_part, chunk) END AS g
 			FROM chunked x),
 		counted AS (
 			SELECT y.*, COALESCE(max(q) OVER (), 0) AS n, COALESCE(max(g) OVER (), 0) AS m

@@ -134,8 +134,31 @@ func TestBatchFiles(t *testing.T) {
 	w.submitAs(bcs, billing.NewClaim{ClaimNumber: "BCS-9", ClientID: w.demo.Clients["Reyes"], RenderingStaffID: w.demo.Staff["Baptiste"],
 		PlaceOfService: "11", Lines: []billing.NewLine{line("RSVP-RC", day(-2), 4, "56.00")}})
 
+	// The preview counts what closing would take and writes nothing.
+	p1, err := w.b.PreviewBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	assert.Equal(t, 4, p1.ClaimCount, "the preview counts claims (E-51, E-MINOR, E-DENY, H-1), not the file's CLM loops")
+	assert.Equal(t, 51+2+1+3, p1.LineCount)
+	require.Len(t, p1.Providers, 2)
+	_, err = w.b.PreviewBatch(w.ecra(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.ErrorIs(t, err, rss.ErrForbidden)
+	_, err = w.b.PreviewBatch(w.finance(), billing.NewBatch{PayerRoute: "fax", ThroughDate: day(1)})
+	require.ErrorIs(t, err, rss.ErrInvalid)
+
 	b1, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
 	require.NoError(t, err)
+	assert.Equal(t, p1.LineCount, b1.LineCount)
+	assert.Equal(t, p1.Units, b1.Units)
+	assert.Equal(t, p1.Billed.StringFixed(2), b1.Billed.StringFixed(2))
+	assert.Equal(t, p1.Paid.StringFixed(2), b1.Paid.StringFixed(2))
+	for i, bp := range b1.Providers {
+		assert.Equal(t, bp.ProviderID, p1.Providers[i].ProviderID)
+		assert.Equal(t, bp.Billed.StringFixed(2), p1.Providers[i].Billed.StringFixed(2))
+	}
+	p1, err = w.b.PreviewBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	assert.Zero(t, p1.ClaimCount, "nothing is left once the batch closed")
+	assert.Equal(t, "0.00", p1.Billed.StringFixed(2))
 	assert.Equal(t, 5, b1.ClaimCount, "an 837P batch counts the CLM loops of its file: E-51 goes in two")
 	assert.Equal(t, 51+2+1+3, b1.LineCount, "the denied line is left out")
 	require.Len(t, b1.Providers, 2)
@@ -151,8 +174,36 @@ func TestBatchFiles(t *testing.T) {
 	assertAdviceBalances(t, ra, 3)
 	golden(t, "advice_ecra_first.csv.golden", w.advice(b1.ID, "ECRA", "csv"))
 
+	p2, err := w.b.PreviewBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RoutePaymentRegister, ThroughDate: day(0)})
+	require.NoError(t, err)
 	b2, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RoutePaymentRegister, ThroughDate: day(0)})
 	require.NoError(t, err)
+	assert.Equal(t, b2.ClaimCount, p2.ClaimCount, "a register counts claims")
+	assert.Equal(t, b2.LineCount, p2.LineCount)
+	assert.Equal(t, b2.Billed.StringFixed(2), p2.Billed.StringFixed(2))
+	assert.Equal(t, b2.Paid.StringFixed(2), p2.Paid.StringFixed(2))
+	// Each provider finds the batches that report its claims, with its own totals.
+	ecraID, hraID := w.demo.Providers["ECRA"], w.demo.Providers["HRA"]
+	pb, err := w.b.ProviderBatches(w.ecra(), ecraID)
+	require.NoError(t, err)
+	require.Len(t, pb, 1)
+	assert.Equal(t, b1.ID, pb[0].BatchID)
+	for _, bp := range b1.Providers {
+		if bp.ProviderID == ecraID {
+			assert.Equal(t, bp.ClaimCount, pb[0].ClaimCount)
+			assert.Equal(t, bp.Paid.StringFixed(2), pb[0].Paid.StringFixed(2))
+		}
+	}
+	pb, err = w.b.ProviderBatches(w.hra(), hraID)
+	require.NoError(t, err)
+	require.Len(t, pb, 1)
+	assert.Equal(t, b2.ID, pb[0].BatchID)
+	assert.Equal(t, "160.00", pb[0].Billed.StringFixed(2), "HRA-100's two lines, 60.00 and 100.00")
+	_, err = w.b.ProviderBatches(w.ecra(), hraID)
+	require.ErrorIs(t, err, rss.ErrNotFound, "another agency's batches are not found")
+	pb, err = w.b.ProviderBatches(w.finance(), hraID)
+	require.NoError(t, err)
+	require.Len(t, pb, 1)
 	reg := w.export(b2.ID)
 	golden(t, "batch_payment_register.golden", reg)
 	assertRegisterTotals(t, reg, b2)

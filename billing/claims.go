@@ -199,6 +199,9 @@ type Claim struct {
 	SupersededBy     *int64         `json:"superseded_by" db:"superseded_by"`
 	SupersededAt     *time.Time     `json:"superseded_at" db:"superseded_at"`
 	Lines            []Line         `json:"lines" db:"-"`
+	// Payer is what Medicaid answered about the claim (GET of one claim
+	// only), absent until it has answered.
+	Payer *ClaimPayer `json:"payer,omitempty" db:"-"`
 }
 
 // Line is an adjudicated line.

@@ -66,7 +66,11 @@ func (s *Service) Claim(ctx context.Context, id int64) (Claim, error) {
 		if err := attachLines(ctx, tx, list, true); err != nil {
 			return err
 		}
-
+		answers, err := payerAnswers(ctx, tx, []int64{id})
+		if err != nil {
+			return err
+		}
+		list[0].Payer = answers[id]
 		out = list[0]
 		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "claim", EntityID: access.ID(id), ClientID: out.ClientID})
 	})

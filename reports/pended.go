@@ -40,7 +40,7 @@ type PendedTotals struct {
 // Its age is in calendar days in the service's time zone ($3): submitted on
 // $1 is 0 days old. It is past the target when its age exceeds
 // review_target_days. The oldest is the earliest submitted (then lowest id).
-const pendedBase = `
+const pendedQuery = `
 WITH target AS (
     SELECT (SELECT value FROM settings WHERE key = 'review_target_days')::bigint AS days
 ), q AS (
@@ -73,14 +73,8 @@ WITH target AS (
     SELECT 3, 0, 'program', q.program_code, count(*), count(*) FILTER (WHERE q.past),
            (array_agg(q.id ORDER BY q.submitted_at, q.id))[1], max(q.age)
     FROM q GROUP BY q.program_code
-)`
-
-const pendedQuery = pendedBase + `
+)
 SELECT dimension, key, requests, past_target, oldest_request_id, oldest_age_days FROM rows ORDER BY dim, ord, key`
-
-const pendedTotals = pendedBase + `
-SELECT r.requests, r.past_target, (SELECT days FROM target) AS target_days, r.oldest_request_id, r.oldest_age_days
-FROM rows r WHERE r.dim = 0`
 
 var pendedColumns = []string{"as_of", "dimension", "key", "requests", "past_target", "oldest_request_id", "oldest_age_days"}
 
@@ -107,6 +101,8 @@ func (s *Service) PendedQueue(ctx context.Context, q url.Values) (*Report, error
 	y, m, d := asOf.AddDays(1).Date()
 	end := time.Date(y, m, d, 0, 0, 0, 0, s.loc)
 	args := []any{asOf, end, s.loc.String(), f.provider(), nullText(f.Program), nullText(f.Service)}
+	// The totals are the "all" row's, and the target.
+	var t PendedTotals
 	return &Report{
 		Name: "pended-queue", Filter: f, s: s, cols: pendedColumns,
 		query: pendedQuery, args: args,
@@ -115,12 +111,14 @@ func (s *Service) PendedQueue(ctx context.Context, q url.Values) (*Report, error
 			if err := rows.StructScan(&r); err != nil {
 				return nil, nil, err
 			}
+			if r.Dimension == "all" {
+				t.Requests, t.PastTarget, t.OldestRequestID, t.OldestAgeDays = r.Requests, r.PastTarget, r.OldestRequestID, r.OldestAgeDays
+			}
 			return r, []string{asOf.String(), r.Dimension, r.Key, itoa(r.Requests), itoa(r.PastTarget),
 				optInt(r.OldestRequestID), optInt(r.OldestAgeDays)}, nil
 		},
 		totals: func(ctx context.Context, tx *sqlx.Tx) (any, error) {
-			var t PendedTotals
-			err := tx.GetContext(ctx, &t, pendedTotals, args...)
+			err := tx.GetContext(ctx, &t.TargetDays, `SELECT (SELECT value FROM settings WHERE key = '`+ReviewTargetSetting+`')::bigint`)
 			return t, err
 		},
 	}, nil

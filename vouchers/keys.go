@@ -54,3 +54,18 @@ func (s *Service) RevokeAPIKey(ctx context.Context, id int64) (RevokedKey, error
 	}
 	return out, nil
 }
+
+// APIKeys lists the keys (admin only), newest first, at most 500: the
+// console's keys screen. Secrets are never stored, so never listed.
+func (s *Service) APIKeys(ctx context.Context) ([]access.KeyInfo, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return nil, err
+	}
+	var out []access.KeyInfo
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		var err error
+		out, err = access.ListKeys(ctx, tx, 500)
+		return err
+	})
+	return out, err
+}

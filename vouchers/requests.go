@@ -107,6 +107,10 @@ type VoucherRequest struct {
 	AuthorizationID     *int64            `json:"authorization_id" db:"authorization_id"`
 	AuthorizationNumber *string           `json:"authorization_number" db:"authorization_number"`
 	Review              *ReviewerDecision `json:"review" db:"-"`
+	// TakenBy is the reviewer key holding the pended request (TakeExpiry
+	// after TakenAt), so two reviewers do not decide the same one.
+	TakenBy *int64     `json:"taken_by,omitempty" db:"taken_by"`
+	TakenAt *time.Time `json:"taken_at,omitempty" db:"taken_at"`
 }
 
 // ReasonView is a fired rule as the provider sees it: code, plain text and next step.
@@ -165,7 +169,8 @@ const requestOwnColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
 const requestColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
 	v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
 	v.units_requested, v.rate, v.start_date, v.end_date, v.note, v.rules_decision, v.decision, v.units_granted,
-	v.granted_start, v.granted_end, v.reason_codes, v.hits, v.trace, v.facts, v.rule_set_version, v.submitted_at, v.decided_at, ` +
+	v.granted_start, v.granted_end, v.reason_codes, v.hits, v.trace, v.facts, v.rule_set_version, v.submitted_at, v.decided_at,
+	v.taken_by, v.taken_at, ` +
 	ledger.GrantColumns
 
 const requestFrom = ` FROM voucher_requests v ` + ledger.GrantJoin
@@ -565,6 +570,10 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 		}
 		if vr.Decision != "pended" {
 			return rss.Coded(rss.ErrConflict, "not_pended", "voucher request %d is %s, not pended", id, vr.Decision)
+		}
+		if vr.heldByAnother(a.KeyID, s.now()) {
+			return rss.Coded(rss.ErrConflict, "taken", "voucher request %d is taken by another reviewer until %s",
+				id, vr.TakenAt.Add(TakeExpiry).UTC().Format(time.RFC3339))
 		}
 		g := grantDecision{decision: "denied"}
 		recheck := adjudication.VoucherDecision{Hits: []adjudication.Hit{}}

@@ -68,6 +68,9 @@ func runBench(ctx context.Context, cfg config, args []string, out, errOut io.Wri
 	if len(args) > 0 && args[0] == "export" {
 		return benchExport(ctx, cfg, args[1:], out, errOut)
 	}
+	if len(args) > 0 && args[0] == "reports" {
+		return benchReports(ctx, cfg, args[1:], out, errOut)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(errOut)
 	b := &bench{cfg: cfg, out: out}

@@ -162,6 +162,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	go func() { errc <- hs.ListenAndServe() }()
 	slog.Info("serving", "addr", cfg.Addr)
 	fmt.Fprintf(out, "rss listening on %s\n", cfg.Addr)
+	fmt.Fprintf(out, "console: %s (sign in with an API key, such as a demo key above)\n", consoleURL(cfg.Addr))
 	select {
 	case err := <-errc:
 		return err
@@ -183,5 +184,17 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 func newServer(db *sqlx.DB, cfg config, now func() time.Time, keys *access.Keys) *api.Server {
 	parties := cfg.Parties
 	return api.Open(db, api.Options{Now: now, Location: cfg.Location, Parties: &parties, Keys: keys,
-		Logger: slog.Default(), MaxBody: cfg.MaxBody, MaxBulkBody: cfg.MaxBulkBody})
+		Logger: slog.Default(), MaxBody: cfg.MaxBody, MaxBulkBody: cfg.MaxBulkBody, SecureCookies: cfg.SecureCookies})
+}
+
+// consoleURL is where a browser on this machine finds the console.
+func consoleURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr + "/console/"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/console/"
 }

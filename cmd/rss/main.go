@@ -30,6 +30,7 @@ commands:
   apikey create     mint an API key: -role provider|reviewer|finance|admin [-provider ID] -label TEXT
   export batch ID --out FILE   write a batch's 837P or payment register (progress bar on a terminal)
   x12 check FILE    validate an 837P: envelope, counts, HL links, claim totals, NPIs, required segments
+  x12 import FILE   import the payer's 999, 277CA or 835 and post it (as POST /v1/payer-files does)
   bench             load-test a server of its own on a scratch database (-duration, -clients, -cpuprofile)
 
 configuration is read from the environment; see README.md.
@@ -86,6 +87,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "export":
 		return exportBatch(ctx, cfg, args[1:], stdout, stderr)
 	case "x12":
+		if len(args) > 1 && args[1] == "import" {
+			return x12Import(ctx, cfg, args[1:], stdout)
+		}
 		return x12Check(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -107,6 +111,9 @@ type config struct {
 	KeyCacheTTL  time.Duration
 	ShutdownWait time.Duration
 	Parties      billing.Parties
+	// SecureCookies marks the console's cookies Secure on plain HTTP too
+	// (behind a proxy that terminates TLS); over TLS they always are.
+	SecureCookies bool
 }
 
 func env(name, def string) string {
@@ -154,6 +161,13 @@ func loadConfig() (config, error) {
 	}
 	if c.ShutdownWait, err = time.ParseDuration(env("RSS_SHUTDOWN_TIMEOUT", "20s")); err != nil {
 		return c, fmt.Errorf("RSS_SHUTDOWN_TIMEOUT: %w", err)
+	}
+	switch v := env("RSS_SECURE_COOKIES", "false"); v {
+	case "true", "1":
+		c.SecureCookies = true
+	case "false", "0":
+	default:
+		return c, fmt.Errorf("RSS_SECURE_COOKIES: %q is not true or false", v)
 	}
 	p := billing.DefaultParties()
 	for name, dst := range map[string]*string{

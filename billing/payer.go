@@ -1,0 +1,689 @@
+package billing
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"rss"
+	"rss/access"
+	"rss/pg"
+	"rss/x12"
+)
+
+// The payer's answers to our 837P files come back as three kinds of file:
+// the 999 (was each transaction set readable), the 277CA (did each claim
+// enter adjudication) and the 835 (what was paid, adjusted and why). An
+// import reads the whole file with the x12 readers inside one transaction
+// and records every item it carries, matched to what we sent or kept as
+// unmatched with the reason; a file the readers refuse writes nothing.
+// Imports run one at a time (an advisory lock): the posting rules below
+// read what earlier imports posted, and files arrive a few a day.
+
+// Kinds of payer file, detected from ST01.
+const (
+	PayerFile999   = "999"
+	PayerFile277CA = "277CA"
+	PayerFile835   = "835"
+)
+
+// Reasons an item of a payer file matched nothing of ours, or was kept
+// without posting.
+const (
+	UnmatchedBatch         = "unknown_batch"      // 999: no batch sent that group and set
+	UnmatchedClaim         = "unknown_claim"      // 277CA/835: no CLM loop sent with that CLM01
+	UnmatchedLine          = "unknown_line"       // 835: REF*6R names no line of the matched loop
+	UnmatchedClaimLine     = "claim_unmatched"    // 835: the line's claim did not match
+	UnmatchedNothingToUndo = "nothing_to_reverse" // 835: a reversal of no current posting
+	UnmatchedAlreadyPosted = "already_posted"     // 835: a second payment of a loop not reversed first
+)
+
+// PayerFile is one imported payer file and what it posted.
+type PayerFile struct {
+	ID              int64            `json:"id" db:"id"`
+	Kind            string           `json:"kind" db:"kind"`
+	SHA256          string           `json:"sha256" db:"sha256"`
+	Bytes           int64            `json:"bytes" db:"bytes"`
+	SenderID        string           `json:"sender_id" db:"sender_id"`
+	ReceiverID      string           `json:"receiver_id" db:"receiver_id"`
+	ISAControl      int64            `json:"isa_control" db:"isa_control"`
+	GSControl       int64            `json:"gs_control" db:"gs_control"`
+	ImportedBy      *int64           `json:"imported_by" db:"imported_by"`
+	ImportedAt      time.Time        `json:"imported_at" db:"imported_at"`
+	AlreadyImported bool             `json:"already_imported" db:"-"`
+	Summary         PayerFileSummary `json:"summary" db:"-"`
+}
+
+// PayerFileSummary counts what a file carried: items are transaction sets
+// (999), claims (277CA) or claim payments (835); matched ones were
+// recorded against our batches and claims (for an 835: posted), the rest
+// are listed as unmatched.
+type PayerFileSummary struct {
+	Items     int `json:"items" db:"items"`
+	Matched   int `json:"matched" db:"matched"`
+	Unmatched int `json:"unmatched" db:"unmatched"`
+	Accepted  int `json:"accepted" db:"accepted"`
+	Rejected  int `json:"rejected" db:"rejected"`
+	// 835 only: the payments' total (BPR02, a debit negative), Σ CLP04
+	// of every claim payment the file carries, and Σ PLB. Paid equals
+	// Total plus ProviderAdjustments, as the reader checked.
+	Payments            int       `json:"payments" db:"payments"`
+	Total               rss.Money `json:"total" db:"total"`
+	Paid                rss.Money `json:"paid" db:"paid"`
+	Posted              rss.Money `json:"posted" db:"posted"`
+	ProviderAdjustments rss.Money `json:"provider_adjustments" db:"provider_adjustments"`
+}
+
+// ImportPayerFile reads a 999, 277CA or 835 (its kind from ST01) and
+// records what it says, in one transaction (finance only). The same bytes
+// imported again record nothing and answer with the earlier import
+// (AlreadyImported). A file the readers refuse is an rss.ErrInvalid naming
+// the segment position, and nothing is written.
+func (s *Service) ImportPayerFile(ctx context.Context, body []byte) (PayerFile, error) {
+	a, err := access.Require(ctx, access.RoleFinance)
+	if err != nil {
+		return PayerFile{}, err
+	}
+	kind, err := detectPayerFile(body)
+	if err != nil {
+		return PayerFile{}, err
+	}
+	sum := sha256.Sum256(body)
+	digest := hex.EncodeToString(sum[:])
+	var out PayerFile
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('rss payer import'))`); err != nil {
+			return err
+		}
+		var earlier int64
+		err := tx.GetContext(ctx, &earlier, `SELECT id FROM payer_files WHERE sha256 = $1`, digest)
+		switch {
+		case err == nil:
+			if out, err = getPayerFile(ctx, tx, earlier); err != nil {
+				return err
+			}
+			out.AlreadyImported = true
+			return access.Record(ctx, tx, access.Event{Action: "import_repeated", EntityType: "payer_file", EntityID: access.ID(earlier)})
+		case !errors.Is(err, pg.ErrNoRows):
+			return err
+		}
+		im := &importer{ctx: ctx, tx: tx, kind: kind, sha: digest, size: int64(len(body)), keyID: a.KeyID, now: s.now()}
+		switch kind {
+		case PayerFile999:
+			err = im.read999(x12.NewFunctionalAckReader(bytes.NewReader(body)))
+		case PayerFile277CA:
+			err = im.read277(x12.NewClaimAckReader(bytes.NewReader(body)))
+		default:
+			err = im.read835(x12.NewRemittanceReader(bytes.NewReader(body)))
+		}
+		if err != nil {
+			return err
+		}
+		if im.fileID == 0 {
+			return rss.Invalid("body", "invalid_x12", "the file carries no transaction set")
+		}
+		im.events = append([]access.Event{{Action: "import", EntityType: "payer_file", EntityID: access.ID(im.fileID)}}, im.events...)
+		if err := access.Record(ctx, tx, im.events...); err != nil {
+			return err
+		}
+		out, err = getPayerFile(ctx, tx, im.fileID)
+		return err
+	})
+	return out, err
+}
+
+// detectPayerFile finds the kind of a payer file from its first ST01.
+func detectPayerFile(body []byte) (string, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "", rss.Invalid("body", "required", "the body is the payer's X12 file (999, 277CA or 835)")
+	}
+	rd := x12.NewReader(bytes.NewReader(body))
+	for {
+		seg, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return "", rss.Invalid("body", "invalid_x12", "segment %d: the file ends before any transaction set (ST)", rd.Index())
+		}
+		if err != nil {
+			return "", readError(err, rd.Index())
+		}
+		if seg.ID != "ST" {
+			continue
+		}
+		switch seg.Element(1) {
+		case "999":
+			return PayerFile999, nil
+		case "277":
+			return PayerFile277CA, nil
+		case "835":
+			return PayerFile835, nil
+		}
+		return "", rss.Invalid("body", "unsupported_kind", "segment %d (ST): ST01 %q is not a 999, 277 or 835", rd.Index(), seg.Element(1))
+	}
+}
+
+// readError turns what a reader refused into the 422 the caller sees,
+// with the segment position (the readers never quote patients' values).
+func readError(err error, at int) error {
+	var re *x12.ReadError
+	if errors.As(err, &re) {
+		return &rss.ValidationError{Fields: []rss.FieldError{{Field: "body", Code: "invalid_x12", Message: re.Error()}}}
+	}
+	if errors.Is(err, x12.ErrInvalid) {
+		msg := err.Error()
+		if !strings.Contains(msg, "segment") {
+			msg = fmt.Sprintf("segment %d: %s", at, msg)
+		}
+		return &rss.ValidationError{Fields: []rss.FieldError{{Field: "body", Code: "invalid_x12", Message: msg}}}
+	}
+	return err
+}
+
+// importer records one file's sets as the reader delivers them.
+type importer struct {
+	ctx    context.Context
+	tx     *sqlx.Tx
+	kind   string
+	sha    string
+	size   int64
+	keyID  int64
+	now    time.Time
+	fileID int64
+	seq    int
+	events []access.Event
+}
+
+// file records the file itself when its first set arrives: the envelope
+// is the first interchange's.
+func (im *importer) file(env x12.Envelope) error {
+	if im.fileID != 0 {
+		return nil
+	}
+	var by any
+	if im.keyID != 0 {
+		by = im.keyID
+	}
+	return im.tx.GetContext(im.ctx, &im.fileID, `
+		INSERT INTO payer_files (kind, sha256, bytes, sender_id, receiver_id, isa_control, gs_control, imported_by, imported_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		im.kind, im.sha, im.size, env.SenderID, env.ReceiverID, env.ISAControl, env.GSControl, by, im.now)
+}
+
+func (im *importer) next() int { im.seq++; return im.seq }
+
+// cents is an amount as stored (numeric(14,2)): one with more than two
+// decimals is refused rather than rounded, and one the column cannot hold
+// is refused rather than failing the insert.
+func cents(d decimal.Decimal, what string) (decimal.Decimal, error) {
+	if !d.Equal(d.Round(2)) {
+		return d, rss.Invalid("body", "invalid_x12", "%s has more than two decimals", what)
+	}
+	if d.Abs().GreaterThanOrEqual(maxStored) {
+		return d, rss.Invalid("body", "invalid_x12", "%s is too large", what)
+	}
+	return d, nil
+}
+
+// quantity is a CAS or SVC quantity as stored (numeric(15,3)), nil when absent.
+func quantity(d decimal.Decimal, what string) (any, error) {
+	if d.IsZero() {
+		return nil, nil
+	}
+	if !d.Equal(d.Round(3)) || d.Abs().GreaterThanOrEqual(maxStored) {
+		return nil, rss.Invalid("body", "invalid_x12", "%s has more than three decimals or is too large", what)
+	}
+	return d, nil
+}
+
+var (
+	maxStored = decimal.New(1, 12)
+	carcRe    = regexp.MustCompile(`^[A-Z0-9]{1,5}$`)
+)
+
+func (im *importer) read999(rd *x12.FunctionalAckReader) error {
+	for {
+		ack, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return readError(err, 0)
+		}
+		if err := im.file(ack.Envelope); err != nil {
+			return err
+		}
+		if err := im.post999(ack); err != nil {
+			return err
+		}
+	}
+}
+
+// post999 records each transaction set the 999 acknowledges, matched to
+// the batch whose functional group (GS06) it answers. A group rejected
+// whole without a word on its sets rejects every set the batch sent.
+func (im *importer) post999(ack x12.FunctionalAck) error {
+	var batchID int64
+	var controls pq.Int64Array
+	err := im.tx.QueryRowxContext(im.ctx, `SELECT id, st_controls FROM batches
+		WHERE payer_route = '`+RouteMedicaid837P+`' AND gs_control = $1 ORDER BY id DESC LIMIT 1`, ack.GroupControl).Scan(&batchID, &controls)
+	if err != nil && !errors.Is(err, pg.ErrNoRows) {
+		return err
+	}
+	sets := ack.Sets
+	if len(sets) == 0 && !ack.GroupAccepted() {
+		for _, c := range controls {
+			sets = append(sets, x12.SetAck{SetID: "837", Control: strconv.FormatInt(c, 10), Status: ack.GroupStatus, Errors: ack.GroupErrors})
+		}
+		if len(sets) == 0 {
+			sets = append(sets, x12.SetAck{SetID: ack.GroupID, Status: ack.GroupStatus, Errors: ack.GroupErrors})
+		}
+	}
+	posted := false
+	for _, set := range sets {
+		st, ok := x12.ControlNumber(set.Control)
+		var stv, batch, reason any = nil, nil, UnmatchedBatch
+		if ok {
+			stv = st
+		}
+		if ok && batchID != 0 && containsInt(controls, st) {
+			batch, reason, posted = batchID, nil, true
+		}
+		codes := append([]string{}, set.Errors...)
+		for _, is := range set.Issues {
+			codes = append(codes, is.SegmentID+":"+is.Code)
+			for _, el := range is.Elements {
+				codes = append(codes, fmt.Sprintf("%s%02d:%s", is.SegmentID, el.Position, el.Code))
+			}
+		}
+		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_set_acks (file_id, seq, group_control, set_control, st_control, batch_id,
+				code, accepted, errors, unmatched_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			im.fileID, im.next(), ack.GroupControl, set.Control, stv, batch, set.Status, set.Accepted() && ack.GroupAccepted(),
+			pq.StringArray(codes), reason); err != nil {
+			return fmt.Errorf("record 999 set: %w", err)
+		}
+	}
+	if posted {
+		im.events = append(im.events, access.Event{Action: "post", EntityType: "batch", EntityID: access.ID(batchID)})
+	}
+	return nil
+}
+
+func containsInt(xs []int64, v int64) bool {
+	for _, x := range xs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// sentLoop is a CLM loop we sent, as the payer's answers name it.
+type sentLoop struct {
+	BatchID  int64         `db:"batch_id"`
+	ClaimID  int64         `db:"claim_id"`
+	Part     int           `db:"part"`
+	ClientID int64         `db:"client_id"`
+	LineIDs  pq.Int64Array `db:"line_ids"`
+}
+
+// findLoop matches a CLM01 as the payer echoes it (277CA TRN02, 835
+// CLP01) to the loop we sent with it, for the billing provider the payer
+// names when it names one by NPI. Claim numbers are unique per provider
+// and each loop goes out once, so there is one; should a number ever have
+// gone out twice, the latest batch's loop is the one being answered.
+func (im *importer) findLoop(clm01, npi string) (*sentLoop, error) {
+	var l sentLoop
+	err := im.tx.GetContext(im.ctx, &l, `
+		SELECT x.batch_id, x.claim_id, x.part, c.client_id, x.line_ids
+		FROM batch_x12_claims x
+		JOIN batch_providers bp ON bp.batch_id = x.batch_id AND bp.provider_id = x.provider_id
+		JOIN claims c ON c.id = x.claim_id
+		WHERE x.clm01 = $1 AND ($2 = '' OR bp.npi = $2)
+		ORDER BY x.batch_id DESC LIMIT 1`, clm01, npi)
+	if errors.Is(err, pg.ErrNoRows) {
+		return nil, nil
+	}
+	return &l, err
+}
+
+func (im *importer) loopOf(batchID, claimID int64, part int) (*sentLoop, error) {
+	var l sentLoop
+	err := im.tx.GetContext(im.ctx, &l, `SELECT x.batch_id, x.claim_id, x.part, c.client_id, x.line_ids
+		FROM batch_x12_claims x JOIN claims c ON c.id = x.claim_id
+		WHERE x.batch_id = $1 AND x.claim_id = $2 AND x.part = $3`, batchID, claimID, part)
+	return &l, err
+}
+
+func (im *importer) read277(rd *x12.ClaimAckReader) error {
+	for {
+		ack, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return readError(err, 0)
+		}
+		if err := im.file(ack.Envelope); err != nil {
+			return err
+		}
+		if err := im.post277(ack); err != nil {
+			return err
+		}
+	}
+}
+
+// post277 records each claim's acknowledgment against the loop we sent.
+func (im *importer) post277(ack x12.ClaimAck) error {
+	for _, c := range ack.Claims {
+		npi := ""
+		if c.Provider >= 0 && c.Provider < len(ack.Providers) {
+			npi = ack.Providers[c.Provider].Party.NPI()
+		}
+		l, err := im.findLoop(c.ClaimID, npi)
+		if err != nil {
+			return err
+		}
+		codes := make([]string, 0, len(c.Statuses))
+		for _, st := range c.Statuses {
+			for _, sc := range st.Codes {
+				codes = append(codes, statusCode(sc))
+			}
+		}
+		charge, err := cents(c.TotalCharge, "STC04")
+		if err != nil {
+			return err
+		}
+		var batch, claim, part, reason any = nil, nil, nil, UnmatchedClaim
+		if l != nil {
+			batch, claim, part, reason = l.BatchID, l.ClaimID, l.Part, nil
+			im.events = append(im.events, access.Event{Action: "post", EntityType: "claim", EntityID: access.ID(l.ClaimID),
+				ClientID: l.ClientID})
+		}
+		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_claim_statuses (file_id, seq, clm01, provider_npi, batch_id, claim_id, part,
+				accepted, statuses, payer_ccn, charge, unmatched_reason) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, $9, NULLIF($10, ''), $11, $12)`,
+			im.fileID, im.next(), c.ClaimID, npi, batch, claim, part, c.Accepted, pq.StringArray(codes), c.PayerControl, charge, reason); err != nil {
+			return fmt.Errorf("record 277CA claim: %w", err)
+		}
+	}
+	return nil
+}
+
+// statusCode is an STC composite as stored: category:code, and :entity
+// when the payer names one.
+func statusCode(sc x12.StatusCode) string {
+	s := sc.Category + ":" + sc.Code
+	if sc.Entity != "" {
+		s += ":" + sc.Entity
+	}
+	return s
+}
+
+func (im *importer) read835(rd *x12.RemittanceReader) error {
+	for {
+		rem, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return readError(err, 0)
+		}
+		if err := im.file(rem.Envelope); err != nil {
+			return err
+		}
+		if err := im.post835(rem); err != nil {
+			return err
+		}
+	}
+}
+
+// post835 records one payment and posts its claims. A payment (TRN) is
+// posted once whatever file brings it. A claim is posted to the loop its
+// CLP01 names; a reversal (CLP02 22) undoes the current posting with the
+// payer's claim control number it carries (CLP07), or else the current
+// posting of the loop it names, and is posted to that posting's loop; a
+// second payment of a loop whose posting was not reversed first is kept
+// but not posted, so nothing counts twice.
+func (im *importer) post835(rem x12.Remittance) error {
+	total, err := cents(rem.SignedTotal(), "BPR02")
+	if err != nil {
+		return err
+	}
+	var payDate any
+	if !rem.PaymentDate.IsZero() {
+		payDate = rem.PaymentDate.Format(time.DateOnly)
+	}
+	var paymentID int64
+	err = im.tx.GetContext(im.ctx, &paymentID, `INSERT INTO payer_payments (file_id, seq, st_control, handling, amount, credit_debit, method,
+			payment_date, trace_number, originator, payer_name, payer_id, payee_npi)
+		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, NULLIF($11, ''), NULLIF($12, ''), NULLIF($13, '')) RETURNING id`,
+		im.fileID, im.next(), rem.STControl, rem.Handling, total, rem.CreditDebit, rem.Method, payDate, rem.Trace, rem.TraceOriginator,
+		rem.Payer.Name, rem.Payer.ID, rem.Payee.NPI())
+	if pg.IsViolation(err, pg.CodeUniqueViolation, "payer_payments_trace_once") {
+		return rss.Coded(rss.ErrConflict, "payment_already_posted",
+			"payment %s was posted by an earlier file; nothing was written", rem.Trace)
+	}
+	if err != nil {
+		return fmt.Errorf("record 835 payment: %w", err)
+	}
+	npi := rem.Payee.NPI()
+	for i := range rem.Claims {
+		if err := im.postClaim(paymentID, i+1, npi, &rem.Claims[i]); err != nil {
+			return err
+		}
+	}
+	for i, plb := range rem.Adjustments {
+		amount, err := cents(plb.Amount, "PLB amount")
+		if err != nil {
+			return err
+		}
+		var fiscal any
+		if !plb.FiscalEnd.IsZero() {
+			fiscal = plb.FiscalEnd.Format(time.DateOnly)
+		}
+		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_provider_adjustments (payment_id, seq, provider_ref, provider_id, fiscal_date,
+				reason, reference, amount)
+			VALUES ($1, $2, $3, (SELECT id FROM providers WHERE npi = $3 ORDER BY id LIMIT 1), $4, $5, NULLIF($6, ''), $7)`,
+			paymentID, i+1, plb.Provider, fiscal, plb.Reason, plb.Reference, amount); err != nil {
+			return fmt.Errorf("record PLB: %w", err)
+		}
+	}
+	return nil
+}
+
+// currentPostingQuery is a loop's current posting: posted, not a
+// reversal, undone by no reversal. The posting rules keep at most one.
+const currentPostingQuery = `
+	SELECT p.id, p.batch_id, p.claim_id, p.part FROM payer_claim_payments p
+	WHERE p.unmatched_reason IS NULL AND NOT p.reversal AND %s
+	  AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id)
+	ORDER BY p.id DESC LIMIT 1`
+
+type posting struct {
+	ID      int64 `db:"id"`
+	BatchID int64 `db:"batch_id"`
+	ClaimID int64 `db:"claim_id"`
+	Part    int   `db:"part"`
+}
+
+func (im *importer) current(where string, args ...any) (*posting, error) {
+	var p posting
+	err := im.tx.GetContext(im.ctx, &p, fmt.Sprintf(currentPostingQuery, where), args...)
+	if errors.Is(err, pg.ErrNoRows) {
+		return nil, nil
+	}
+	return &p, err
+}
+
+func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.ClaimPayment) error {
+	what := "claim " + c.ClaimID
+	charge, err := cents(c.Charge, what+" CLP03")
+	if err != nil {
+		return err
+	}
+	paid, err := cents(c.Paid, what+" CLP04")
+	if err != nil {
+		return err
+	}
+	resp, err := cents(c.PatientResp, what+" CLP05")
+	if err != nil {
+		return err
+	}
+	l, err := im.findLoop(c.ClaimID, npi)
+	if err != nil {
+		return err
+	}
+	reversal := c.Status == x12.ClaimReversal
+	var reverses any
+	reason := ""
+	switch {
+	case reversal:
+		var target *posting
+		if c.PayerControl != "" {
+			if target, err = im.current("p.payer_ccn = $1", c.PayerControl); err != nil {
+				return err
+			}
+		}
+		if target == nil && l != nil {
+			if target, err = im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part); err != nil {
+				return err
+			}
+		}
+		if target == nil {
+			reason = UnmatchedNothingToUndo
+			if l == nil {
+				reason = UnmatchedClaim
+			}
+			break
+		}
+		reverses = target.ID
+		if l == nil || l.BatchID != target.BatchID || l.ClaimID != target.ClaimID || l.Part != target.Part {
+			if l, err = im.loopOf(target.BatchID, target.ClaimID, target.Part); err != nil {
+				return err
+			}
+		}
+	case l == nil:
+		reason = UnmatchedClaim
+	default:
+		cur, err := im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part)
+		if err != nil {
+			return err
+		}
+		if cur != nil {
+			reason = UnmatchedAlreadyPosted
+		}
+	}
+	var batch, claim, part any
+	if l != nil {
+		batch, claim, part = l.BatchID, l.ClaimID, l.Part
+	}
+	var id int64
+	err = im.tx.GetContext(im.ctx, &id, `INSERT INTO payer_claim_payments (payment_id, seq, clp01, status_code, charge, paid, patient_resp,
+			filing_code, payer_ccn, reversal, batch_id, claim_id, part, reverses_id, remarks, unmatched_reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), NULLIF($9, ''), $10, $11, $12, $13, $14, $15, NULLIF($16, '')) RETURNING id`,
+		paymentID, seq, c.ClaimID, c.Status, charge, paid, resp, c.FilingCode, c.PayerControl, reversal, batch, claim, part, reverses,
+		pq.StringArray(nonNil(c.Remarks)), reason)
+	if err != nil {
+		return fmt.Errorf("record 835 claim: %w", err)
+	}
+	if l != nil && reason == "" {
+		im.events = append(im.events, access.Event{Action: "post", EntityType: "claim", EntityID: access.ID(l.ClaimID),
+			ClientID: l.ClientID})
+	}
+	adj := 0
+	for _, a := range c.Adjustments {
+		adj++
+		if err := im.adjustment(id, nil, adj, a, what); err != nil {
+			return err
+		}
+	}
+	for i := range c.Lines {
+		ln := &c.Lines[i]
+		lineID, err := im.postLine(id, i+1, l, ln, what)
+		if err != nil {
+			return err
+		}
+		for _, a := range ln.Adjustments {
+			adj++
+			if err := im.adjustment(id, &lineID, adj, a, what); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// postLine records an SVC, matched by REF*6R to a line of the loop.
+func (im *importer) postLine(claimPaymentID int64, seq int, l *sentLoop, ln *x12.LinePayment, what string) (int64, error) {
+	charge, err := cents(ln.Charge, what+" SVC02")
+	if err != nil {
+		return 0, err
+	}
+	paid, err := cents(ln.Paid, what+" SVC03")
+	if err != nil {
+		return 0, err
+	}
+	var line any
+	reason := UnmatchedClaimLine
+	if l != nil {
+		reason = UnmatchedLine
+		if n, err := strconv.ParseInt(ln.ControlNumber, 10, 64); err == nil && containsInt(l.LineIDs, n) {
+			line, reason = n, ""
+		}
+	}
+	units, err := quantity(ln.Units, what+" SVC05")
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = im.tx.GetContext(im.ctx, &id, `INSERT INTO payer_line_payments (claim_payment_id, seq, procedure_code, modifiers, charge, paid,
+			units, line_ref, line_id, remarks, unmatched_reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), $9, $10, NULLIF($11, '')) RETURNING id`,
+		claimPaymentID, seq, ln.Procedure.Code, pq.StringArray(nonNil(ln.Procedure.Modifiers)), charge, paid, units, ln.ControlNumber, line,
+		pq.StringArray(nonNil(ln.Remarks)), reason)
+	if err != nil {
+		return 0, fmt.Errorf("record 835 line: %w", err)
+	}
+	return id, nil
+}
+
+func (im *importer) adjustment(claimPaymentID int64, linePaymentID *int64, seq int, a x12.Adjustment, what string) error {
+	amount, err := cents(a.Amount, what+" CAS amount")
+	if err != nil {
+		return err
+	}
+	qty, err := quantity(a.Quantity, what+" CAS quantity")
+	if err != nil {
+		return err
+	}
+	switch a.Group {
+	case "CO", "CR", "OA", "PI", "PR":
+	default:
+		return rss.Invalid("body", "invalid_x12", "%s CAS01 %q is not an adjustment group", what, a.Group)
+	}
+	if !carcRe.MatchString(a.Reason) {
+		return rss.Invalid("body", "invalid_x12", "%s CAS reason code %q is not a CARC", what, a.Reason)
+	}
+	if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_adjustments (claim_payment_id, line_payment_id, seq, group_code, carc, amount, quantity)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, claimPaymentID, linePaymentID, seq, a.Group, a.Reason, amount, qty); err != nil {
+		return fmt.Errorf("record CAS: %w", err)
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,489 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"rss"
+	"rss/access"
+	"rss/pg"
+	"rss/vouchers"
+)
+
+const payerFileColumns = `f.id, f.kind, f.sha256, f.bytes, f.sender_id, f.receiver_id, f.isa_control, f.gs_control, f.imported_by, f.imported_at`
+
+// payerFileSummaryQuery counts a file's items by kind; only one of the
+// three parts has rows for a given file.
+const payerFileSummaryQuery = `
+	WITH acks AS (SELECT * FROM payer_set_acks WHERE file_id = $1),
+	     sts AS (SELECT * FROM payer_claim_statuses WHERE file_id = $1),
+	     pays AS (SELECT * FROM payer_payments WHERE file_id = $1),
+	     cps AS (SELECT cp.* FROM payer_claim_payments cp JOIN pays ON pays.id = cp.payment_id)
+	SELECT
+		(SELECT count(*) FROM acks) + (SELECT count(*) FROM sts) + (SELECT count(*) FROM cps) AS items,
+		(SELECT count(*) FROM acks WHERE batch_id IS NOT NULL) + (SELECT count(*) FROM sts WHERE claim_id IS NOT NULL)
+			+ (SELECT count(*) FROM cps WHERE unmatched_reason IS NULL) AS matched,
+		(SELECT count(*) FROM acks WHERE batch_id IS NULL) + (SELECT count(*) FROM sts WHERE claim_id IS NULL)
+			+ (SELECT count(*) FROM cps WHERE unmatched_reason IS NOT NULL) AS unmatched,
+		(SELECT count(*) FROM acks WHERE accepted) + (SELECT count(*) FROM sts WHERE accepted) AS accepted,
+		(SELECT count(*) FROM acks WHERE NOT accepted) + (SELECT count(*) FROM sts WHERE NOT accepted) AS rejected,
+		(SELECT count(*) FROM pays) AS payments,
+		(SELECT COALESCE(sum(amount), 0) FROM pays) AS total,
+		(SELECT COALESCE(sum(paid), 0) FROM cps) AS paid,
+		(SELECT COALESCE(sum(paid), 0) FROM cps WHERE unmatched_reason IS NULL) AS posted,
+		(SELECT COALESCE(sum(a.amount), 0) FROM payer_provider_adjustments a JOIN pays ON pays.id = a.payment_id) AS provider_adjustments`
+
+func getPayerFile(ctx context.Context, ext pg.Ext, id int64) (PayerFile, error) {
+	var f PayerFile
+	err := sqlx.GetContext(ctx, ext, &f, `SELECT `+payerFileColumns+` FROM payer_files f WHERE f.id = $1`, id)
+	if errors.Is(err, pg.ErrNoRows) {
+		return f, fmt.Errorf("%w: payer file %d", rss.ErrNotFound, id)
+	}
+	if err != nil {
+		return f, err
+	}
+	err = sqlx.GetContext(ctx, ext, &f.Summary, payerFileSummaryQuery, id)
+	return f, err
+}
+
+// PayerFiles lists imported payer files, oldest first (finance, admin).
+func (s *Service) PayerFiles(ctx context.Context, kind string, p vouchers.Page) (vouchers.List[PayerFile], error) {
+	if _, err := access.Require(ctx, access.RoleFinance, access.RoleAdmin); err != nil {
+		return vouchers.List[PayerFile]{}, err
+	}
+	switch kind {
+	case "", PayerFile999, PayerFile277CA, PayerFile835:
+	default:
+		return vouchers.List[PayerFile]{}, rss.Invalid("kind", "invalid_value", "kind must be 999, 277CA or 835")
+	}
+	after, limit, err := p.After()
+	if err != nil {
+		return vouchers.List[PayerFile]{}, err
+	}
+	var rows []PayerFile
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+payerFileColumns+` FROM payer_files f
+		WHERE f.id > $1 AND ($2 = '' OR f.kind = $2) ORDER BY f.id LIMIT $3`, after, kind, limit+1); err != nil {
+		return vouchers.List[PayerFile]{}, fmt.Errorf("list payer files: %w", err)
+	}
+	for i := range rows[:min(len(rows), limit)] {
+		if err := s.db.GetContext(ctx, &rows[i].Summary, payerFileSummaryQuery, rows[i].ID); err != nil {
+			return vouchers.List[PayerFile]{}, err
+		}
+	}
+	return vouchers.Paginate(rows, limit, func(f PayerFile) int64 { return f.ID }), nil
+}
+
+// PayerFileDetail is one imported file with every item it recorded.
+type PayerFileDetail struct {
+	PayerFile
+	SetAcks       []PayerSetAck      `json:"set_acks,omitempty"`
+	ClaimStatuses []PayerClaimStatus `json:"claim_statuses,omitempty"`
+	Payments      []PayerPayment     `json:"payments,omitempty"`
+	Unmatched     []UnmatchedItem    `json:"unmatched"`
+}
+
+// PayerSetAck is a 999's answer about one transaction set.
+type PayerSetAck struct {
+	SetControl      string         `json:"set_control" db:"set_control"`
+	BatchID         *int64         `json:"batch_id" db:"batch_id"`
+	Code            string         `json:"code" db:"code"`
+	Accepted        bool           `json:"accepted" db:"accepted"`
+	Errors          pq.StringArray `json:"errors" db:"errors"`
+	UnmatchedReason *string        `json:"unmatched_reason,omitempty" db:"unmatched_reason"`
+}
+
+// PayerClaimStatus is a 277CA's answer about one claim.
+type PayerClaimStatus struct {
+	CLM01           string         `json:"clm01" db:"clm01"`
+	BatchID         *int64         `json:"batch_id" db:"batch_id"`
+	ClaimID         *int64         `json:"claim_id" db:"claim_id"`
+	Part            *int           `json:"part,omitempty" db:"part"`
+	Accepted        bool           `json:"accepted" db:"accepted"`
+	Statuses        pq.StringArray `json:"status_codes" db:"statuses"`
+	PayerCCN        *string        `json:"payer_claim_control_number" db:"payer_ccn"`
+	Charge          *rss.Money     `json:"charge" db:"charge"`
+	UnmatchedReason *string        `json:"unmatched_reason,omitempty" db:"unmatched_reason"`
+}
+
+// PayerPayment is one 835 payment and the claims it posted.
+type PayerPayment struct {
+	ID          int64                     `json:"id" db:"id"`
+	STControl   string                    `json:"st_control" db:"st_control"`
+	Handling    string                    `json:"handling" db:"handling"`
+	Amount      rss.Money                 `json:"amount" db:"amount"`
+	CreditDebit string                    `json:"credit_debit" db:"credit_debit"`
+	Method      *string                   `json:"method" db:"method"`
+	PaymentDate *rss.Date                 `json:"payment_date" db:"payment_date"`
+	Trace       string                    `json:"trace_number" db:"trace_number"`
+	Originator  string                    `json:"originator" db:"originator"`
+	PayeeNPI    *string                   `json:"payee_npi" db:"payee_npi"`
+	Claims      []PayerClaimPayment       `json:"claims" db:"-"`
+	PLB         []PayerProviderAdjustment `json:"provider_adjustments" db:"-"`
+}
+
+// PayerProviderAdjustment is one PLB reason and amount: positive withheld.
+type PayerProviderAdjustment struct {
+	PaymentID   int64     `json:"-" db:"payment_id"`
+	ProviderRef string    `json:"provider_ref" db:"provider_ref"`
+	ProviderID  *int64    `json:"provider_id" db:"provider_id"`
+	FiscalDate  *rss.Date `json:"fiscal_date" db:"fiscal_date"`
+	Reason      string    `json:"reason" db:"reason"`
+	Reference   *string   `json:"reference" db:"reference"`
+	Amount      rss.Money `json:"amount" db:"amount"`
+}
+
+// PayerClaimPayment is one CLP as recorded: what it posted to, or why not.
+type PayerClaimPayment struct {
+	ID              int64              `json:"id" db:"id"`
+	PaymentID       int64              `json:"-" db:"payment_id"`
+	CLP01           string             `json:"clp01" db:"clp01"`
+	StatusCode      string             `json:"status_code" db:"status_code"`
+	Charge          rss.Money          `json:"charge" db:"charge"`
+	Paid            rss.Money          `json:"paid" db:"paid"`
+	PatientResp     *rss.Money         `json:"patient_responsibility" db:"patient_resp"`
+	PayerCCN        *string            `json:"payer_claim_control_number" db:"payer_ccn"`
+	Reversal        bool               `json:"reversal" db:"reversal"`
+	BatchID         *int64             `json:"batch_id" db:"batch_id"`
+	ClaimID         *int64             `json:"claim_id" db:"claim_id"`
+	Part            *int               `json:"part,omitempty" db:"part"`
+	ReversesID      *int64             `json:"reverses_id,omitempty" db:"reverses_id"`
+	Remarks         pq.StringArray     `json:"remarks" db:"remarks"`
+	UnmatchedReason *string            `json:"unmatched_reason,omitempty" db:"unmatched_reason"`
+	Adjustments     []PayerAdjustment  `json:"adjustments" db:"-"`
+	Lines           []PayerLinePayment `json:"lines" db:"-"`
+}
+
+// PayerLinePayment is one SVC as recorded.
+type PayerLinePayment struct {
+	ID              int64             `json:"-" db:"id"`
+	ClaimPaymentID  int64             `json:"-" db:"claim_payment_id"`
+	Procedure       string            `json:"procedure_code" db:"procedure_code"`
+	Modifiers       pq.StringArray    `json:"modifiers" db:"modifiers"`
+	Charge          rss.Money         `json:"charge" db:"charge"`
+	Paid            rss.Money         `json:"paid" db:"paid"`
+	LineRef         *string           `json:"line_control_number" db:"line_ref"`
+	LineID          *int64            `json:"line_id" db:"line_id"`
+	Remarks         pq.StringArray    `json:"remarks" db:"remarks"`
+	UnmatchedReason *string           `json:"unmatched_reason,omitempty" db:"unmatched_reason"`
+	Adjustments     []PayerAdjustment `json:"adjustments" db:"-"`
+}
+
+// PayerAdjustment is one CAS triplet as the payer sent it.
+type PayerAdjustment struct {
+	ClaimPaymentID int64            `json:"-" db:"claim_payment_id"`
+	LinePaymentID  *int64           `json:"-" db:"line_payment_id"`
+	Group          string           `json:"group" db:"group_code"`
+	CARC           string           `json:"carc" db:"carc"`
+	Amount         rss.Money        `json:"amount" db:"amount"`
+	Quantity       *decimal.Decimal `json:"quantity,omitempty" db:"quantity"`
+}
+
+// UnmatchedItem is an item of a payer file that posted nothing, and why.
+type UnmatchedItem struct {
+	FileID    int64      `json:"file_id" db:"file_id"`
+	Kind      string     `json:"kind" db:"kind"`           // set_ack, claim_status, claim_payment, line_payment
+	Reference string     `json:"reference" db:"reference"` // ST02, CLM01 or REF*6R as the payer sent it
+	Reason    string     `json:"reason" db:"reason"`
+	Amount    *rss.Money `json:"amount,omitempty" db:"amount"`
+}
+
+// unmatchedQuery lists the unmatched items of the files $1.
+const unmatchedQuery = `
+	SELECT file_id, 'set_ack' AS kind, set_control AS reference, unmatched_reason AS reason, NULL::numeric AS amount
+	FROM payer_set_acks WHERE file_id = ANY ($1) AND unmatched_reason IS NOT NULL
+	UNION ALL
+	SELECT file_id, 'claim_status', clm01, unmatched_reason, charge
+	FROM payer_claim_statuses WHERE file_id = ANY ($1) AND unmatched_reason IS NOT NULL
+	UNION ALL
+	SELECT p.file_id, 'claim_payment', cp.clp01, cp.unmatched_reason, cp.paid
+	FROM payer_claim_payments cp JOIN payer_payments p ON p.id = cp.payment_id
+	WHERE p.file_id = ANY ($1) AND cp.unmatched_reason IS NOT NULL
+	UNION ALL
+	SELECT p.file_id, 'line_payment', COALESCE(lp.line_ref, ''), lp.unmatched_reason, lp.paid
+	FROM payer_line_payments lp JOIN payer_claim_payments cp ON cp.id = lp.claim_payment_id JOIN payer_payments p ON p.id = cp.payment_id
+	WHERE p.file_id = ANY ($1) AND lp.unmatched_reason IS NOT NULL AND lp.unmatched_reason <> '` + UnmatchedClaimLine + `'
+	ORDER BY 1, 2, 3`
+
+// PayerFile reads one imported file with what it posted and what did not
+// match (finance, admin).
+func (s *Service) PayerFile(ctx context.Context, id int64) (PayerFileDetail, error) {
+	if _, err := access.Require(ctx, access.RoleFinance, access.RoleAdmin); err != nil {
+		return PayerFileDetail{}, err
+	}
+	var d PayerFileDetail
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		f, err := getPayerFile(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		d.PayerFile = f
+		if err := tx.SelectContext(ctx, &d.SetAcks, `SELECT set_control, batch_id, code, accepted, errors, unmatched_reason
+			FROM payer_set_acks WHERE file_id = $1 ORDER BY seq`, id); err != nil {
+			return err
+		}
+		if err := tx.SelectContext(ctx, &d.ClaimStatuses, `SELECT clm01, batch_id, claim_id, part, accepted, statuses, payer_ccn, charge,
+				unmatched_reason FROM payer_claim_statuses WHERE file_id = $1 ORDER BY seq`, id); err != nil {
+			return err
+		}
+		if err := tx.SelectContext(ctx, &d.Payments, `SELECT id, st_control, handling, amount, credit_debit, method, payment_date,
+				trace_number, originator, payee_npi FROM payer_payments WHERE file_id = $1 ORDER BY seq`, id); err != nil {
+			return err
+		}
+		if len(d.Payments) > 0 {
+			if err := attachPayments(ctx, tx, d.Payments); err != nil {
+				return err
+			}
+		}
+		if err := tx.SelectContext(ctx, &d.Unmatched, unmatchedQuery, pq.Int64Array{id}); err != nil {
+			return err
+		}
+		if d.Unmatched == nil {
+			d.Unmatched = []UnmatchedItem{}
+		}
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "payer_file", EntityID: access.ID(id)})
+	})
+	return d, err
+}
+
+func attachPayments(ctx context.Context, tx *sqlx.Tx, pays []PayerPayment) error {
+	ids := make(pq.Int64Array, len(pays))
+	at := map[int64]*PayerPayment{}
+	for i := range pays {
+		ids[i], at[pays[i].ID] = pays[i].ID, &pays[i]
+		pays[i].Claims, pays[i].PLB = []PayerClaimPayment{}, []PayerProviderAdjustment{}
+	}
+	var claims []PayerClaimPayment
+	if err := tx.SelectContext(ctx, &claims, `SELECT id, payment_id, clp01, status_code, charge, paid, patient_resp, payer_ccn, reversal,
+			batch_id, claim_id, part, reverses_id, remarks, unmatched_reason
+		FROM payer_claim_payments WHERE payment_id = ANY ($1) ORDER BY payment_id, seq`, ids); err != nil {
+		return err
+	}
+	if err := attachClaimPayments(ctx, tx, claims); err != nil {
+		return err
+	}
+	for _, c := range claims {
+		at[c.PaymentID].Claims = append(at[c.PaymentID].Claims, c)
+	}
+	var plb []PayerProviderAdjustment
+	if err := tx.SelectContext(ctx, &plb, `SELECT payment_id, provider_ref, provider_id, fiscal_date, reason, reference, amount
+		FROM payer_provider_adjustments WHERE payment_id = ANY ($1) ORDER BY payment_id, seq`, ids); err != nil {
+		return err
+	}
+	for _, a := range plb {
+		at[a.PaymentID].PLB = append(at[a.PaymentID].PLB, a)
+	}
+	return nil
+}
+
+// attachClaimPayments fills each claim payment's adjustments and lines.
+func attachClaimPayments(ctx context.Context, ext pg.Ext, claims []PayerClaimPayment) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	ids := make(pq.Int64Array, len(claims))
+	at := map[int64]*PayerClaimPayment{}
+	for i := range claims {
+		ids[i], at[claims[i].ID] = claims[i].ID, &claims[i]
+		claims[i].Adjustments, claims[i].Lines = []PayerAdjustment{}, []PayerLinePayment{}
+	}
+	var lines []PayerLinePayment
+	if err := sqlx.SelectContext(ctx, ext, &lines, `SELECT id, claim_payment_id, procedure_code, modifiers, charge, paid, line_ref, line_id,
+			remarks, unmatched_reason FROM payer_line_payments WHERE claim_payment_id = ANY ($1) ORDER BY claim_payment_id, seq`, ids); err != nil {
+		return err
+	}
+	var adj []PayerAdjustment
+	if err := sqlx.SelectContext(ctx, ext, &adj, `SELECT claim_payment_id, line_payment_id, group_code, carc, amount, quantity
+		FROM payer_adjustments WHERE claim_payment_id = ANY ($1) ORDER BY claim_payment_id, seq`, ids); err != nil {
+		return err
+	}
+	lineAdj := map[int64][]PayerAdjustment{}
+	for _, a := range adj {
+		if a.LinePaymentID != nil {
+			lineAdj[*a.LinePaymentID] = append(lineAdj[*a.LinePaymentID], a)
+			continue
+		}
+		at[a.ClaimPaymentID].Adjustments = append(at[a.ClaimPaymentID].Adjustments, a)
+	}
+	for _, l := range lines {
+		l.Adjustments = lineAdj[l.ID]
+		if l.Adjustments == nil {
+			l.Adjustments = []PayerAdjustment{}
+		}
+		at[l.ClaimPaymentID].Lines = append(at[l.ClaimPaymentID].Lines, l)
+	}
+	return nil
+}
+
+// Payer statuses of a claim, as its provider sees them.
+const (
+	PayerAccepted = "accepted"
+	PayerRejected = "rejected"
+	PayerPaid     = "paid"
+	PayerDenied   = "denied"
+	PayerReversed = "reversed"
+)
+
+// ClaimPayer is what the payer answered about a claim: the 277CA's
+// acceptance or rejection (with its status codes), or the 835's current
+// posting (paid or denied, with the CAS adjustments and remark codes), or
+// a reversal not yet corrected. A claim sent in several CLM loops sums
+// its loops. Nil until the payer has said anything about the claim.
+type ClaimPayer struct {
+	Status      string            `json:"status"`
+	BatchID     int64             `json:"batch_id"`
+	Paid        rss.Money         `json:"paid"`
+	PatientResp rss.Money         `json:"patient_responsibility"`
+	PayerCCN    *string           `json:"payer_claim_control_number"`
+	StatusCodes []string          `json:"status_codes"`
+	Adjustments []PayerAdjustment `json:"adjustments"`
+	Remarks     []string          `json:"remarks"`
+	// LinesPaid is what the payer paid per claim line (by line id), for
+	// the remittance advice; not part of the claim's answer.
+	LinesPaid map[int64]rss.Money `json:"-"`
+}
+
+// payerLoopQuery is every CLM loop of the claims $1 (found through the
+// one batch that took each claim's lines, by its unique index: loops have
+// no index by claim) with the payer's latest word on it: the latest 277CA status, the current posting, whether
+// anything was ever posted, and whether it was turned away before
+// adjudication.
+const payerLoopQuery = `
+	SELECT x.claim_id, x.part, x.batch_id, payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
+	       s.accepted AS ack_accepted, s.statuses AS ack_statuses, s.payer_ccn AS ack_ccn,
+	       cp.id AS posting_id, cp.paid, cp.patient_resp, cp.payer_ccn, cp.remarks,
+	       EXISTS (SELECT 1 FROM payer_claim_payments y WHERE y.batch_id = x.batch_id AND y.claim_id = x.claim_id AND y.part = x.part
+	               AND y.unmatched_reason IS NULL) AS ever_posted,
+	       (SELECT ARRAY['IK5:' || a.code] || a.errors FROM payer_set_acks a
+	        WHERE a.batch_id = x.batch_id AND NOT a.accepted ORDER BY a.id DESC LIMIT 1) AS set_codes
+	FROM batch_claims bc
+	JOIN batch_x12_claims x ON x.batch_id = bc.batch_id AND x.claim_id = bc.claim_id
+	LEFT JOIN LATERAL (SELECT s.accepted, s.statuses, s.payer_ccn FROM payer_claim_statuses s
+	                   WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id AND s.part = x.part ORDER BY s.id DESC LIMIT 1) s ON true
+	LEFT JOIN LATERAL (SELECT p.id, p.paid, p.patient_resp, p.payer_ccn, p.remarks FROM payer_claim_payments p
+	                   WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part
+	                     AND p.unmatched_reason IS NULL AND NOT p.reversal
+	                     AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id)
+	                   ORDER BY p.id DESC LIMIT 1) cp ON true
+	WHERE bc.claim_id = ANY ($1) AND bc.lines > 0
+	ORDER BY x.claim_id, x.batch_id, x.part`
+
+type payerLoop struct {
+	ClaimID     int64          `db:"claim_id"`
+	Part        int            `db:"part"`
+	BatchID     int64          `db:"batch_id"`
+	Rejected    bool           `db:"rejected"`
+	AckAccepted *bool          `db:"ack_accepted"`
+	AckStatuses pq.StringArray `db:"ack_statuses"`
+	AckCCN      *string        `db:"ack_ccn"`
+	PostingID   *int64         `db:"posting_id"`
+	Paid        *rss.Money     `db:"paid"`
+	PatientResp *rss.Money     `db:"patient_resp"`
+	PayerCCN    *string        `db:"payer_ccn"`
+	Remarks     pq.StringArray `db:"remarks"`
+	EverPosted  bool           `db:"ever_posted"`
+	SetCodes    pq.StringArray `db:"set_codes"`
+}
+
+// payerAnswers derives the payer block of each claim of ids that the
+// payer has answered.
+func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*ClaimPayer, error) {
+	out := map[int64]*ClaimPayer{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var loops []payerLoop
+	if err := sqlx.SelectContext(ctx, ext, &loops, payerLoopQuery, pq.Int64Array(ids)); err != nil {
+		return nil, fmt.Errorf("payer answers: %w", err)
+	}
+	type agg struct {
+		posted, ever, rejected, accepted bool
+		p                                ClaimPayer
+		postings                         []int64
+	}
+	per := map[int64]*agg{}
+	var order []int64
+	for _, l := range loops {
+		a := per[l.ClaimID]
+		if a == nil {
+			a = &agg{p: ClaimPayer{BatchID: l.BatchID, StatusCodes: []string{}, Adjustments: []PayerAdjustment{}, Remarks: []string{},
+				LinesPaid: map[int64]rss.Money{}}}
+			per[l.ClaimID] = a
+			order = append(order, l.ClaimID)
+		}
+		a.ever = a.ever || l.EverPosted
+		if l.AckAccepted != nil {
+			a.accepted = a.accepted || *l.AckAccepted
+			a.p.StatusCodes = append(a.p.StatusCodes, l.AckStatuses...)
+			if a.p.PayerCCN == nil {
+				a.p.PayerCCN = l.AckCCN
+			}
+		}
+		if l.Rejected {
+			a.rejected = true
+			if l.AckAccepted == nil {
+				a.p.StatusCodes = append(a.p.StatusCodes, l.SetCodes...)
+			}
+		}
+		if l.PostingID != nil {
+			a.posted = true
+			a.postings = append(a.postings, *l.PostingID)
+			a.p.Paid = rss.NewMoney(a.p.Paid.Add(l.Paid.Decimal))
+			a.p.PatientResp = rss.NewMoney(a.p.PatientResp.Add(l.PatientResp.Decimal))
+			if l.PayerCCN != nil {
+				a.p.PayerCCN = l.PayerCCN
+			}
+			a.p.Remarks = append(a.p.Remarks, l.Remarks...)
+		}
+	}
+	var postings []int64
+	postingClaim := map[int64]int64{}
+	for _, id := range order {
+		a := per[id]
+		switch {
+		case a.posted && a.p.Paid.IsPositive():
+			a.p.Status = PayerPaid
+		case a.posted:
+			a.p.Status = PayerDenied
+		case a.ever:
+			a.p.Status = PayerReversed
+		case a.rejected:
+			a.p.Status = PayerRejected
+		case a.accepted:
+			a.p.Status = PayerAccepted
+		default:
+			continue
+		}
+		for _, p := range a.postings {
+			postings = append(postings, p)
+			postingClaim[p] = id
+		}
+		out[id] = &a.p
+	}
+	if len(postings) == 0 {
+		return out, nil
+	}
+	var cps []PayerClaimPayment
+	for _, p := range postings {
+		cps = append(cps, PayerClaimPayment{ID: p})
+	}
+	if err := attachClaimPayments(ctx, ext, cps); err != nil {
+		return nil, err
+	}
+	for _, cp := range cps {
+		p := out[postingClaim[cp.ID]]
+		p.Adjustments = append(p.Adjustments, cp.Adjustments...)
+		for _, l := range cp.Lines {
+			p.Adjustments = append(p.Adjustments, l.Adjustments...)
+			p.Remarks = append(p.Remarks, l.Remarks...)
+			if l.LineID != nil {
+				p.LinesPaid[*l.LineID] = rss.NewMoney(p.LinesPaid[*l.LineID].Add(l.Paid.Decimal))
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"rss"
+	"rss/access"
+	"rss/billing"
+)
+
+// x12Import is `rss x12 import FILE`: the same import as
+// POST /v1/payer-files, run by finance's operator on the database host.
+// It acts as finance with no API key (the file's imported_by stays empty,
+// the audit log says cli-x12-import).
+func x12Import(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
+	if len(args) != 2 || args[0] != "import" {
+		return errors.New("usage: rss x12 import FILE")
+	}
+	body, err := os.ReadFile(args[1])
+	if err != nil {
+		return err
+	}
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	b := billing.New(db, time.Now, cfg.Location)
+	ctx = access.WithActor(ctx, access.Actor{Role: access.RoleFinance, Purpose: "payment", RequestID: "cli-x12-import"})
+	f, err := b.ImportPayerFile(ctx, body)
+	var ve *rss.ValidationError
+	if errors.As(err, &ve) {
+		for _, fe := range ve.Fields {
+			fmt.Fprintf(stdout, "%s: %s\n", args[1], fe.Message)
+		}
+		return fmt.Errorf("%s was not imported; nothing was written", args[1])
+	}
+	if err != nil {
+		return err
+	}
+	verb := "imported"
+	if f.AlreadyImported {
+		verb = "already imported; nothing posted again"
+	}
+	sum := f.Summary
+	fmt.Fprintf(stdout, "%s: %s %s as payer file %d: %d item(s), %d matched, %d unmatched", args[1], f.Kind, verb, f.ID,
+		sum.Items, sum.Matched, sum.Unmatched)
+	switch f.Kind {
+	case billing.PayerFile835:
+		fmt.Fprintf(stdout, ", %d payment(s) totalling %s, %s posted, provider adjustments %s\n", sum.Payments, sum.Total.String(), sum.Posted.String(),
+			sum.ProviderAdjustments.String())
+	default:
+		fmt.Fprintf(stdout, ", %d accepted, %d rejected\n", sum.Accepted, sum.Rejected)
+	}
+	return nil
+}

@@ -1,0 +1,453 @@
+package console
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"rss"
+	"rss/access"
+	"rss/billing"
+	"rss/registry"
+	"rss/reports"
+	"rss/staff"
+	"rss/vouchers"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config is what the console is built from: the api's own services, so a
+// page and an endpoint run the same rules with the same actor.
+type Config struct {
+	Vouchers *vouchers.Service
+	Billing  *billing.Service
+	Staff    *staff.Service
+	Registry *registry.Service
+	Reports  *reports.Service
+	Keys     *access.Keys
+	Sessions *access.Sessions
+	Logger   *slog.Logger
+	// SecureCookies marks the session cookie Secure even on a request that
+	// did not arrive over TLS (rss behind a proxy that terminates TLS).
+	SecureCookies bool
+}
+
+// Console serves the pages.
+type Console struct {
+	cfg   Config
+	pages map[string]*template.Template
+}
+
+// Cookie names. Both are scoped to Path /console.
+const (
+	sessionCookie = "rss_console"
+	// preCookie holds the sign-in form's CSRF token before there is a
+	// session (double submit): another site cannot make a browser sign in
+	// with the attacker's key.
+	preCookie = "rss_console_pre"
+	basePath  = "/console"
+	// maxForm caps a form's body: the largest is a note of 4,000 characters.
+	maxForm = 64 << 10
+)
+
+// csp allows only the console's own styles and script, inline SVG charts
+// (they are markup, not images) and data: images; no frames, no other
+// origins, forms only to this origin.
+const csp = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; " +
+	"frame-ancestors 'none'; base-uri 'none'"
+
+// New parses the templates; a template that does not parse is a
+// programming error found by every test.
+func New(cfg Config) *Console {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	k := &Console{cfg: cfg, pages: map[string]*template.Template{}}
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		k.pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
+	}
+	return k
+}
+
+// Register mounts the console on e at /console.
+func (k *Console) Register(e *gin.Engine) {
+	g := e.Group(basePath, headers())
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err)
+	}
+	assets := http.StripPrefix(basePath+"/static/", http.FileServer(http.FS(static)))
+	g.GET("/static/*file", func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=3600")
+		assets.ServeHTTP(c.Writer, c.Request)
+	})
+	g.GET("/sign-in", k.signInForm)
+	g.POST("/sign-in", limitForm(), k.signIn)
+
+	in := g.Group("", k.session(), limitForm(), k.csrf())
+	in.POST("/sign-out", k.signOut)
+	in.GET("", k.home)
+	in.GET("/", k.home)
+
+	in.GET("/queue", k.queue)
+	in.GET("/requests/:id", k.request)
+	in.POST("/requests/:id/take", k.take)
+	in.POST("/requests/:id/decide", k.decide)
+
+	in.GET("/clients", k.clients)
+	in.POST("/clients/search", k.searchClients)
+	in.GET("/clients/:id", k.client)
+	in.GET("/authorizations", k.authorizations)
+	in.GET("/claims", k.claims)
+	in.GET("/claims/:id", k.claim)
+	in.GET("/remittance", k.remittance)
+
+	in.GET("/batches", k.batches)
+	in.GET("/batches/preview", k.previewBatch)
+	in.POST("/batches", k.createBatch)
+	in.GET("/batches/:id", k.batch)
+	in.GET("/batches/:id/file", k.batchFile)
+	in.GET("/batches/:id/remittance/:provider", k.batchAdvice)
+
+	in.GET("/reference", k.reference)
+	in.GET("/reference/services/:code", k.service)
+	in.POST("/reference/services/:code/rates", k.addRate)
+	in.GET("/verification", k.verification)
+	in.POST("/verification/:kind/:id/:action", k.review)
+	in.GET("/keys", k.keys)
+	in.POST("/keys", k.createKey)
+	in.POST("/keys/:id/revoke", k.revokeKey)
+
+	in.GET("/charts", k.charts)
+}
+
+// NotFound answers a console path no route serves with the console's own
+// page (the API answers its unknown paths with a problem).
+func (k *Console) NotFound(c *gin.Context) {
+	setHeaders(c.Writer.Header())
+	k.page(c, http.StatusNotFound, "error", "Not Found", errorView{Message: "There is no such page."})
+}
+
+// headers are the console's security headers: a strict CSP, no sniffing,
+// no referrer (a page's URL never leaves it), no framing, and pages never
+// cached (they show PHI).
+func headers() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		setHeaders(c.Writer.Header())
+		c.Next()
+	}
+}
+
+func setHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+}
+
+func limitForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Method == http.MethodPost {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxForm)
+		}
+		c.Next()
+	}
+}
+
+const ctxSession = "console.session"
+
+// session finds the signed-in session and runs the rest of the request as
+// its key's actor; without one a page sends the browser to sign in.
+func (k *Console) session() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token, _ := c.Cookie(sessionCookie)
+		s, err := k.cfg.Sessions.Touch(c.Request.Context(), token)
+		if errors.Is(err, access.ErrNoSession) {
+			if token != "" {
+				k.clearCookie(c, sessionCookie)
+			}
+			c.Redirect(http.StatusSeeOther, basePath+"/sign-in")
+			c.Abort()
+			return
+		}
+		if err != nil {
+			k.fail(c, err)
+			c.Abort()
+			return
+		}
+		s.Actor.RequestID = c.Writer.Header().Get("X-Request-Id")
+		s.Actor.Purpose = access.DefaultPurpose(s.Actor.Role)
+		c.Set(ctxSession, s)
+		c.Request = c.Request.WithContext(access.WithActor(c.Request.Context(), s.Actor))
+		c.Next()
+	}
+}
+
+// csrf refuses a POST whose form does not carry the session's token.
+func (k *Console) csrf() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Method != http.MethodPost {
+			c.Next()
+			return
+		}
+		s := sessionOf(c)
+		if !sameToken(c.PostForm("csrf"), s.CSRF) {
+			k.page(c, http.StatusForbidden, "error", "Refused", errorView{Message: "This form has expired or did not come from the console. Go back, reload the page and send it again."})
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
+func sameToken(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+func sessionOf(c *gin.Context) access.Session {
+	s, _ := c.Get(ctxSession)
+	out, _ := s.(access.Session)
+	return out
+}
+
+func (k *Console) setCookie(c *gin.Context, name, value string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: value, Path: basePath, MaxAge: maxAge, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: k.cfg.SecureCookies || c.Request.TLS != nil})
+}
+
+func (k *Console) clearCookie(c *gin.Context, name string) { k.setCookie(c, name, "", -1) }
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// navItem is one entry of the navigation.
+type navItem struct {
+	Path, Label, Key string
+}
+
+// navFor is the navigation a role sees: only what its key may do.
+func navFor(r access.Role) []navItem {
+	home := navItem{"/console/", "Home", "h"}
+	charts := navItem{"/console/charts", "Charts", "g"}
+	switch r {
+	case access.RoleReviewer:
+		return []navItem{home, {"/console/queue", "Review queue", "q"}, charts}
+	case access.RoleProvider:
+		return []navItem{home, {"/console/clients", "Clients", "c"}, {"/console/authorizations", "Authorizations", "a"},
+			{"/console/claims", "Claims", "l"}, {"/console/remittance", "Remittance advice", "m"}, charts}
+	case access.RoleFinance:
+		return []navItem{home, {"/console/batches", "Batches", "b"}, {"/console/claims", "Claims", "l"}, charts}
+	case access.RoleAdmin:
+		return []navItem{home, {"/console/reference", "Reference data", "r"}, {"/console/verification", "Staff verification", "v"},
+			{"/console/keys", "API keys", "k"}, {"/console/queue", "Review queue", "q"}, charts}
+	}
+	return []navItem{home}
+}
+
+// view is what every page template gets.
+type view struct {
+	Title    string
+	Path     string
+	Signed   bool
+	Role     access.Role
+	Provider int64
+	Nav      []navItem
+	CSRF     string
+	Notice   string
+	Data     any
+}
+
+type errorView struct {
+	Message string
+	Fields  []rss.FieldError
+}
+
+// page renders a page inside the layout.
+func (k *Console) page(c *gin.Context, status int, name, title string, data any) {
+	t, ok := k.pages[name]
+	if !ok {
+		panic("console: no page " + name)
+	}
+	v := view{Title: title, Path: c.Request.URL.Path, Data: data, Notice: notices[c.Query("done")]}
+	if s := sessionOf(c); s.ID != 0 {
+		v.Signed, v.Role, v.Provider, v.Nav, v.CSRF = true, s.Actor.Role, s.Actor.ProviderID, navFor(s.Actor.Role), s.CSRF
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(status)
+	if err := t.ExecuteTemplate(c.Writer, "layout", v); err != nil {
+		// The status is sent; log the template's failure (no data, no PHI).
+		k.cfg.Logger.Error("console template", "page", name, "error", err.Error())
+	}
+}
+
+// notices are the one-line confirmations a redirect after a POST shows
+// (?done=key): fixed texts, so nothing a URL carries is echoed.
+var notices = map[string]string{
+	"taken":      "You hold this request for 30 minutes; decide it before then.",
+	"decided":    "Decision recorded.",
+	"rate":       "Rate added.",
+	"verified":   "Record verified.",
+	"rejected":   "Record rejected.",
+	"revoked":    "Key revoked; its sessions have ended.",
+	"signed_out": "You are signed out.",
+}
+
+// fail renders a domain error as the API would answer it: the same
+// classes, as a page. Another agency's record is "not found".
+func (k *Console) fail(c *gin.Context, err error) {
+	status, msg := http.StatusInternalServerError, "Something went wrong on our side. The request id is "+c.Writer.Header().Get("X-Request-Id")+"."
+	var fields []rss.FieldError
+	var ce *rss.CodedError
+	var ve *rss.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		status, msg, fields = http.StatusUnprocessableEntity, "Please correct the fields below.", ve.Fields
+	case errors.Is(err, rss.ErrNotFound):
+		status, msg = http.StatusNotFound, "Not found."
+	case errors.Is(err, rss.ErrForbidden):
+		status, msg = http.StatusForbidden, "Your role may not do this."
+	case errors.As(err, &ce) && errors.Is(err, rss.ErrConflict):
+		status, msg = http.StatusConflict, ce.Message
+	case errors.Is(err, rss.ErrConflict):
+		status, msg = http.StatusConflict, "This record changed meanwhile; reload and try again."
+	case errors.Is(err, rss.ErrInvalid):
+		status, msg = http.StatusUnprocessableEntity, "The input is not valid."
+	case errors.Is(err, rss.ErrUnavailable):
+		status, msg = http.StatusServiceUnavailable, "The database is unavailable; try again in a moment."
+	}
+	if status >= 500 {
+		k.cfg.Logger.Error("console request failed", "request_id", c.Writer.Header().Get("X-Request-Id"), "route", c.FullPath(),
+			"status", status, "error", logText(err))
+	}
+	title := http.StatusText(status)
+	k.page(c, status, "error", title, errorView{Message: msg, Fields: fields})
+}
+
+// logText keeps an error's class out of the log, not its text, which may
+// quote input (PHI): only the Go type is logged.
+func logText(err error) string {
+	var ce *rss.CodedError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	for _, kind := range []error{rss.ErrInvalid, rss.ErrNotFound, rss.ErrConflict, rss.ErrForbidden, rss.ErrUnavailable} {
+		if errors.Is(err, kind) {
+			return kind.Error()
+		}
+	}
+	return "internal"
+}
+
+// badInput renders a 422 for input the console itself refuses.
+func (k *Console) badInput(c *gin.Context, field, msg string) {
+	k.fail(c, rss.Invalid(field, "invalid_value", "%s", msg))
+}
+
+// idParam reads a positive id from the path; anything else is not found.
+func (k *Console) idParam(c *gin.Context, name string) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		k.fail(c, rss.ErrNotFound)
+		return 0, false
+	}
+	return id, true
+}
+
+// text reads a form or query value: UTF-8 without control characters
+// (newlines allowed in notes), at most max bytes.
+func text(v string, max int, multiline bool) (string, bool) {
+	if len(v) > max || !utf8.ValidString(v) {
+		return "", false
+	}
+	if strings.ContainsFunc(v, func(r rune) bool {
+		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
+	}) {
+		return "", false
+	}
+	return strings.TrimSpace(v), true
+}
+
+// formDate reads an optional YYYY-MM-DD date.
+func formDate(v string) (rss.Date, bool) {
+	if v == "" {
+		return rss.Date{}, true
+	}
+	d, err := rss.ParseDate(v)
+	return d, err == nil
+}
+
+var funcs = template.FuncMap{
+	"date": func(d rss.Date) string {
+		if d.IsZero() {
+			return "—"
+		}
+		return d.String()
+	},
+	"time": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"ptime": func(t *time.Time) string {
+		if t == nil {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"pint": func(p *int64) string {
+		if p == nil {
+			return "—"
+		}
+		return strconv.FormatInt(*p, 10)
+	},
+	"pstr": func(p *string) string {
+		if p == nil || *p == "" {
+			return "—"
+		}
+		return *p
+	},
+	// money shows two decimals, as the API does (the decimal's own text
+	// drops trailing zeros).
+	"money": func(m any) string {
+		switch v := m.(type) {
+		case rss.Money:
+			return v.StringFixed(2)
+		case *rss.Money:
+			if v != nil {
+				return v.StringFixed(2)
+			}
+		}
+		return "—"
+	},
+	"reason":      reasonText,
+	"words":       words,
+	"resultWords": resultWords,
+	"svg":         func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // built by charts.go from numbers and escaped labels
+	"isRole":      func(r access.Role, want string) bool { return string(r) == want },
+}

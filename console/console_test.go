@@ -1,0 +1,473 @@
+package console_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/api"
+	"rss/pg/pgtest"
+)
+
+// Every role signs in and sees its own navigation, and only that; every
+// page carries the security headers.
+func TestSignInEachRoleSeesItsNavigation(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	cases := []struct {
+		name, key string
+		sees      []string
+		hidden    []string
+	}{
+		{"reviewer", keyReviewer, []string{`href="/console/queue"`, `href="/console/charts"`}, []string{`href="/console/batches"`, `href="/console/keys"`, `href="/console/clients"`}},
+		{"provider", keyHRA, []string{`href="/console/clients"`, `href="/console/authorizations"`, `href="/console/claims"`}, []string{`href="/console/queue"`, `href="/console/batches"`, `href="/console/keys"`}},
+		{"finance", keyFinance, []string{`href="/console/batches"`, `href="/console/claims"`}, []string{`href="/console/queue"`, `href="/console/keys"`, `href="/console/clients"`}},
+		{"admin", keyAdmin, []string{`href="/console/reference"`, `href="/console/verification"`, `href="/console/keys"`}, []string{`href="/console/batches"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u := w.user()
+			home := u.signIn(tc.key)
+			assert.Contains(t, home.Body, "Signed in as <strong>"+tc.name+"</strong>")
+			for _, s := range tc.sees {
+				assert.Contains(t, home.Body, s)
+			}
+			for _, s := range tc.hidden {
+				assert.NotContains(t, home.Body, s)
+			}
+			h := home.Header
+			assert.Equal(t, "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+				h.Get("Content-Security-Policy"))
+			assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))
+			assert.Equal(t, "no-referrer", h.Get("Referrer-Policy"))
+			assert.Equal(t, "no-store", h.Get("Cache-Control"))
+		})
+	}
+	// The session cookie: HttpOnly, SameSite=Strict, scoped to the console,
+	// and its token stored only as a hash.
+	u := w.user()
+	form := u.get("/console/sign-in")
+	r, err := u.c.PostForm(w.srv.URL+"/console/sign-in", url.Values{"csrf": {form.csrf(t)}, "api_key": {keyAdmin}})
+	require.NoError(t, err)
+	r.Body.Close()
+	var cookie *http.Cookie
+	for _, c := range r.Cookies() {
+		if c.Name == "rss_console" {
+			cookie = c
+		}
+	}
+	require.NotNil(t, cookie)
+	assert.True(t, cookie.HttpOnly)
+	assert.Equal(t, http.SameSiteStrictMode, cookie.SameSite)
+	assert.Equal(t, "/console", cookie.Path)
+	assert.False(t, cookie.Secure, "plain HTTP without the flag")
+	assert.Zero(t, cookie.MaxAge, "a browser-session cookie")
+	assert.True(t, cookie.Expires.IsZero())
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions WHERE token_hash = sha256($1::bytea)`, []byte(cookie.Value)))
+	assert.Equal(t, 1, n)
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, cookie.Value))
+	assert.Zero(t, n, "the token itself is never stored")
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM audit_events WHERE action = 'sign_in' AND entity_type = 'console_session'`))
+	assert.Equal(t, 5, n, "every sign-in is audited")
+}
+
+func TestSignInRefusals(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	form := u.get("/console/sign-in")
+	r := u.post("/console/sign-in", url.Values{"csrf": {form.csrf(t)}, "api_key": {"rss_notakey00_0000000000000000000000"}})
+	assert.Equal(t, http.StatusUnauthorized, r.Status)
+	assert.Contains(t, r.Body, "That API key is not valid.")
+	r = u.post("/console/sign-in", url.Values{"api_key": {keyAdmin}})
+	assert.Equal(t, http.StatusForbidden, r.Status, "a sign-in without the form's token is refused")
+	r = u.get("/console/queue")
+	assert.Equal(t, http.StatusSeeOther, r.Status, "not signed in")
+	assert.Equal(t, "/console/sign-in", r.Header.Get("Location"))
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions`))
+	assert.Zero(t, n)
+}
+
+// A POST without the session's CSRF token (or with another) is refused
+// with 403 and writes nothing.
+func TestFormWithoutCSRFIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	id := w.pended()
+	u := w.user()
+	u.signIn(keyReviewer)
+	path := "/console/requests/" + strconv.FormatInt(id, 10)
+	for _, form := range []url.Values{
+		{"action": {"deny"}, "note": {"no token"}},
+		{"action": {"deny"}, "note": {"wrong token"}, "csrf": {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}},
+	} {
+		r := u.post(path+"/decide", form)
+		assert.Equal(t, http.StatusForbidden, r.Status)
+		r = u.post(path+"/take", form)
+		assert.Equal(t, http.StatusForbidden, r.Status)
+	}
+	status, v := w.api(http.MethodGet, keyReviewer, "/v1/voucher-requests/"+strconv.FormatInt(id, 10), nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "pended", v["decision"])
+	assert.Nil(t, v["taken_by"])
+	// Another user's token is not this session's.
+	other := w.user()
+	tok := other.signIn(keyReviewer).csrf(t)
+	r := u.post(path+"/take", url.Values{"csrf": {tok}})
+	assert.Equal(t, http.StatusForbidden, r.Status)
+}
+
+func TestSignOutEndsTheSession(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	home := u.signIn(keyFinance)
+	r := u.post("/console/sign-out", url.Values{"csrf": {home.csrf(t)}})
+	require.Equal(t, http.StatusSeeOther, r.Status)
+	assert.Equal(t, "/console/sign-in?done=signed_out", r.Header.Get("Location"))
+	assert.Equal(t, http.StatusSeeOther, u.get("/console/batches").Status)
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions`))
+	assert.Zero(t, n, "sign-out deletes the row")
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM audit_events WHERE action = 'sign_out'`))
+	assert.Equal(t, 1, n)
+}
+
+// Idle and absolute timeouts are the server's, measured by its clock.
+func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	u.signIn(keyReviewer)
+	w.clock.Advance(29 * time.Minute)
+	require.Equal(t, http.StatusOK, u.get("/console/queue").Status, "29 minutes idle is still signed in")
+	w.clock.Advance(29 * time.Minute)
+	require.Equal(t, http.StatusOK, u.get("/console/queue").Status, "each page restarts the idle time")
+	w.clock.Advance(30 * time.Minute)
+	r := u.get("/console/queue")
+	require.Equal(t, http.StatusSeeOther, r.Status, "30 minutes idle ends it")
+	assert.Equal(t, "/console/sign-in", r.Header.Get("Location"))
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions`))
+	assert.Zero(t, n, "a lapsed session is deleted")
+
+	// However busy, 12 hours after sign-in it ends.
+	u = w.user()
+	u.signIn(keyReviewer)
+	for range 24 {
+		w.clock.Advance(29 * time.Minute)
+		require.Equal(t, http.StatusOK, u.get("/console/").Status)
+	}
+	w.clock.Advance(25 * time.Minute) // 12 h 1 min after sign-in
+	assert.Equal(t, http.StatusSeeOther, u.get("/console/").Status)
+}
+
+// A revoked key ends its sessions at once.
+func TestRevokedKeyEndsItsSessions(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	status, k := w.api(http.MethodPost, keyAdmin, "/v1/api-keys", map[string]any{"role": "finance", "label": "temp"})
+	require.Equal(t, http.StatusCreated, status)
+	u := w.user()
+	u.signIn(k["key"].(string))
+	admin := w.user()
+	home := admin.signIn(keyAdmin)
+	r := admin.post("/console/keys/"+strconv.FormatInt(int64(k["id"].(float64)), 10)+"/revoke", url.Values{"csrf": {home.csrf(t)}})
+	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
+	assert.Equal(t, http.StatusSeeOther, u.get("/console/batches").Status)
+}
+
+// Another agency's client, request and claim are "not found", exactly as
+// in the API; a client is found by name through a POST, never a URL.
+func TestProviderSeesOnlyItsAgency(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	home := u.signIn(keyBCS)
+	hra := w.demo.Clients["Johnson"]
+	r := u.get("/console/clients/" + strconv.FormatInt(hra, 10))
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	assert.NotContains(t, r.Body, "Johnson")
+	id := w.pended()
+	assert.Equal(t, http.StatusNotFound, u.get("/console/requests/"+strconv.FormatInt(id, 10)).Status)
+	assert.Equal(t, http.StatusNotFound, u.get("/console/clients/not-a-number").Status)
+	list := u.get("/console/clients")
+	require.Equal(t, http.StatusOK, list.Status)
+	assert.NotContains(t, list.Body, "Johnson")
+	r = u.post("/console/clients/search", url.Values{"csrf": {home.csrf(t)}, "name": {"johnson"}})
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, r.Body, "No clients.")
+	assert.Equal(t, http.StatusForbidden, u.get("/console/batches").Status, "a provider does not close batches")
+	assert.Equal(t, http.StatusForbidden, u.get("/console/keys").Status)
+
+	hraUser := w.user()
+	home = hraUser.signIn(keyHRA)
+	r = hraUser.post("/console/clients/search", url.Values{"csrf": {home.csrf(t)}, "name": {"johnson"}})
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, r.Body, "/console/clients/"+strconv.FormatInt(hra, 10))
+}
+
+// Every screen of every role renders (no template error, no 500).
+func TestEveryScreenRenders(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	id := w.pended()
+	screens := map[string][]string{
+		keyReviewer: {"/console/", "/console/queue", "/console/queue?program=ATR&min_age=0", "/console/requests/" + strconv.FormatInt(id, 10), "/console/charts"},
+		keyHRA: {"/console/", "/console/clients", "/console/clients/" + strconv.FormatInt(w.demo.Clients["Johnson"], 10), "/console/authorizations",
+			"/console/authorizations?status=active", "/console/claims", "/console/remittance", "/console/charts"},
+		keyFinance: {"/console/", "/console/batches", "/console/batches/preview?payer_route=payment_register&through_date=" + day(0), "/console/claims", "/console/charts"},
+		keyAdmin:   {"/console/", "/console/reference", "/console/reference/services/ATR-CM", "/console/verification", "/console/keys", "/console/queue", "/console/charts"},
+	}
+	for key, paths := range screens {
+		u := w.user()
+		u.signIn(key)
+		for _, p := range paths {
+			r := u.get(p)
+			assert.Equal(t, http.StatusOK, r.Status, "%s: %s", p, r.Body)
+			assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/html"), p)
+		}
+	}
+	// Bad input of any kind is a 4xx page, never a 500.
+	u := w.user()
+	u.signIn(keyFinance)
+	for p, want := range map[string]int{
+		"/console/batches/preview?payer_route=fax&through_date=" + day(0):              http.StatusUnprocessableEntity,
+		"/console/batches/preview?payer_route=payment_register&through_date=tomorrow":  http.StatusUnprocessableEntity,
+		"/console/batches/preview?payer_route=payment_register&through_date=" + day(1): http.StatusUnprocessableEntity,
+		"/console/batches/999999":                    http.StatusNotFound,
+		"/console/claims?status=lost":                http.StatusUnprocessableEntity,
+		"/console/batches/1/remittance/1?format=pdf": http.StatusUnprocessableEntity,
+	} {
+		assert.Equal(t, want, u.get(p).Status, p)
+	}
+}
+
+// Every console route with a path parameter, given bytes no id or code
+// holds, answers a 4xx page (not found, or the form refused), never a 500.
+func TestBadBytesInPaths(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	home := u.signIn(keyAdmin)
+	tested := 0
+	for _, r := range w.rss.Routes() {
+		if !strings.HasPrefix(r.Path, "/console") || !strings.Contains(r.Path, "/:") {
+			continue
+		}
+		for _, bad := range []string{"%00", "a%00b", "%FF", "%C0%AF", "%0A", "-1", "0", "99999999999999999999"} {
+			parts := strings.Split(r.Path, "/")
+			for i, p := range parts {
+				if strings.HasPrefix(p, ":") {
+					parts[i] = bad
+				}
+			}
+			path := strings.Join(parts, "/")
+			var p page
+			if r.Method == http.MethodPost {
+				p = u.post(path, url.Values{"csrf": {home.csrf(t)}, "note": {"x"}, "reason": {"x"}, "document_reference": {"x"}})
+			} else {
+				p = u.get(path)
+			}
+			assert.True(t, p.Status >= 400 && p.Status < 500, "%s %s: %d", r.Method, path, p.Status)
+			tested++
+		}
+	}
+	assert.Greater(t, tested, 80)
+}
+
+// The queue's filters (program, reason code, provider, days waiting) and
+// who holds a taken request.
+func TestQueueFiltersAndTakes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	first := w.pended() // Johnson, ATR-CM, GPRA_FOLLOWUP_OVERDUE
+	w.clock.Advance(30 * time.Hour)
+	status, v := w.api(http.MethodPost, keyHRA, "/v1/voucher-requests", map[string]any{"client_id": w.demo.Clients["Williams"],
+		"service_code": "RCM-CM", "units": 40, "start_date": day(1), "end_date": day(60), "staff_id": w.demo.Staff["Castillo"]})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	second := int64(v["id"].(float64))
+	link := func(id int64) string { return `href="/console/requests/` + strconv.FormatInt(id, 10) + `"` }
+
+	u := w.user()
+	home := u.signIn(keyReviewer)
+	all := u.get("/console/queue")
+	require.Equal(t, http.StatusOK, all.Status)
+	assert.Contains(t, all.Body, link(first))
+	assert.Contains(t, all.Body, link(second))
+	assert.Less(t, strings.Index(all.Body, link(first)), strings.Index(all.Body, link(second)), "oldest first")
+	assert.Contains(t, all.Body, "1 d (30 h)")
+
+	for q, want := range map[string][]int64{
+		"?program=RCM":                  {second},
+		"?program=ATR":                  {first},
+		"?min_age=1":                    {first},
+		"?reason=GPRA_FOLLOWUP_OVERDUE": {first},
+		"?provider=" + strconv.FormatInt(w.demo.Providers["HRA"], 10): {first, second},
+		"?provider=999": {},
+	} {
+		r := u.get("/console/queue" + q)
+		require.Equal(t, http.StatusOK, r.Status, q)
+		for _, id := range []int64{first, second} {
+			if contains(want, id) {
+				assert.Contains(t, r.Body, link(id), q)
+			} else {
+				assert.NotContains(t, r.Body, link(id), q)
+			}
+		}
+	}
+	assert.Equal(t, http.StatusUnprocessableEntity, u.get("/console/queue?min_age=old").Status)
+
+	r := u.post("/console/requests/"+strconv.FormatInt(first, 10)+"/take", url.Values{"csrf": {home.csrf(t)}})
+	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
+	assert.Contains(t, u.get("/console/queue").Body, "by you")
+	status, k := w.api(http.MethodPost, keyAdmin, "/v1/api-keys", map[string]any{"role": "reviewer", "label": "second"})
+	require.Equal(t, http.StatusCreated, status)
+	other := w.user()
+	oh := other.signIn(k["key"].(string))
+	assert.Contains(t, other.get("/console/queue").Body, "by another reviewer")
+	r = other.post("/console/requests/"+strconv.FormatInt(first, 10)+"/decide", url.Values{"csrf": {oh.csrf(t)}, "action": {"deny"}, "note": {"mine"}})
+	assert.Equal(t, http.StatusConflict, r.Status)
+	assert.Contains(t, r.Body, "taken by another reviewer")
+	w.clock.Advance(29 * time.Minute)
+	r = other.get("/console/queue")
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, r.Body, "by another reviewer", "held for 30 minutes")
+	w.clock.Advance(time.Minute)
+	r = other.get("/console/queue")
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.NotContains(t, r.Body, "by another reviewer", "a lapsed take frees the request")
+	r = other.post("/console/requests/"+strconv.FormatInt(first, 10)+"/decide", url.Values{"csrf": {oh.csrf(t)}, "action": {"deny"}, "note": {"mine"}})
+	assert.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
+}
+
+func contains(list []int64, id int64) bool {
+	for _, x := range list {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Finance closes a batch through the console's forms; the provider finds
+// the batch on its remittance page and downloads its own advice, never
+// another agency's.
+func TestProviderRemittanceAdvice(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	auth := w.authorizeRivera(t, 40)
+	w.claimRivera(t, "HRA-R1", auth, 4, "60.00")
+
+	f := w.user()
+	home := f.signIn(keyFinance)
+	preview := f.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
+	require.Equal(t, http.StatusOK, preview.Status)
+	assert.Contains(t, preview.Body, `<dd id="p-lines">1</dd>`)
+	r := f.post("/console/batches", url.Values{"csrf": {home.csrf(t)}, "payer_route": {"payment_register"}, "through_date": {day(0)}})
+	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
+	batch := strings.TrimPrefix(r.Header.Get("Location"), "/console/batches/")
+	_, err := strconv.ParseInt(batch, 10, 64)
+	require.NoError(t, err, r.Header.Get("Location"))
+	file := f.get("/console/batches/" + batch + "/file")
+	require.Equal(t, http.StatusOK, file.Status)
+	assert.Equal(t, `attachment; filename="batch-`+batch+`-payment_register.csv"`, file.Header.Get("Content-Disposition"))
+	assert.Contains(t, file.Body, "HRA-R1")
+	assert.Equal(t, http.StatusForbidden, f.get("/console/remittance").Status, "finance reads advice per batch")
+
+	hra := strconv.FormatInt(w.demo.Providers["HRA"], 10)
+	p := w.user()
+	p.signIn(keyHRA)
+	list := p.get("/console/remittance")
+	require.Equal(t, http.StatusOK, list.Status)
+	assert.Contains(t, list.Body, `<td class="num">60.00</td>`, "money with two decimals")
+	advice := "/console/batches/" + batch + "/remittance/" + hra + "?format=csv"
+	assert.Contains(t, list.Body, `href="`+strings.ReplaceAll(advice, "&", "&amp;")+`"`)
+	csv := p.get(advice)
+	require.Equal(t, http.StatusOK, csv.Status)
+	assert.Contains(t, csv.Body, "HRA-R1")
+	assert.Equal(t, http.StatusNotFound, p.get("/console/batches/"+batch+"/remittance/"+strconv.FormatInt(w.demo.Providers["BCS"], 10)+"?format=csv").Status)
+	assert.Equal(t, http.StatusForbidden, p.get("/console/batches/"+batch+"/file").Status, "the file is finance's")
+
+	b := w.user()
+	b.signIn(keyBCS)
+	assert.NotContains(t, b.get("/console/remittance").Body, "#"+batch+"<", "BCS has no claim in it")
+	assert.Equal(t, http.StatusNotFound, b.get(advice).Status)
+}
+
+// The session cookie is Secure over TLS, and on plain HTTP when the
+// operator says TLS ends in front of rss.
+func TestSecureCookie(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDB(t)
+	for _, tc := range []struct {
+		name   string
+		tls    bool
+		secure bool
+	}{{"tls", true, false}, {"flag", false, true}} {
+		srv := api.Open(db, api.Options{Location: loc, SecureCookies: tc.secure, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		var hs *httptest.Server
+		if tc.tls {
+			hs = httptest.NewTLSServer(srv)
+		} else {
+			hs = httptest.NewServer(srv)
+		}
+		defer hs.Close()
+		c := hs.Client()
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		r, err := c.Get(hs.URL + "/console/sign-in")
+		require.NoError(t, err)
+		form := read(t, r)
+		var pre *http.Cookie
+		for _, ck := range r.Cookies() {
+			if ck.Name == "rss_console_pre" {
+				pre = ck
+			}
+		}
+		require.NotNil(t, pre, tc.name)
+		assert.True(t, pre.Secure, tc.name)
+		req, err := http.NewRequest(http.MethodPost, hs.URL+"/console/sign-in",
+			strings.NewReader(url.Values{"csrf": {form.csrf(t)}, "api_key": {keyAdmin}}.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(pre)
+		r, err = c.Do(req)
+		require.NoError(t, err)
+		read(t, r)
+		require.Equal(t, http.StatusSeeOther, r.StatusCode, tc.name)
+		var sc *http.Cookie
+		for _, ck := range r.Cookies() {
+			if ck.Name == "rss_console" {
+				sc = ck
+			}
+		}
+		require.NotNil(t, sc, tc.name)
+		assert.True(t, sc.Secure, tc.name)
+		assert.True(t, sc.HttpOnly, tc.name)
+	}
+}
+
+func TestUnknownConsolePageIsAPage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	r := w.user().get("/console/nowhere")
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/html"))
+	assert.Contains(t, r.Body, "There is no such page.")
+	assert.NotEmpty(t, r.Header.Get("Content-Security-Policy"))
+	status, p := w.api(http.MethodGet, keyAdmin, "/v1/nowhere", nil)
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Equal(t, "not_found", p["code"], "the API's unknown paths stay problems")
+}

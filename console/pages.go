@@ -1,0 +1,447 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"rss"
+	"rss/access"
+	"rss/billing"
+	"rss/vouchers"
+)
+
+// listAll is the page size the console asks for: a screen shows at most
+// this many rows (the oldest first where the service orders so).
+var listAll = vouchers.Page{Limit: 500}
+
+func (k *Console) signInForm(c *gin.Context) {
+	pre := randomToken()
+	k.setCookie(c, preCookie, pre, 600)
+	k.page(c, http.StatusOK, "signin", "Sign in", signInView{CSRF: pre})
+}
+
+type signInView struct {
+	CSRF  string
+	Error string
+}
+
+// signIn turns an API key into a session. The key is checked exactly as
+// the API checks a bearer key; a wrong key says no more than "not valid".
+func (k *Console) signIn(c *gin.Context) {
+	pre, _ := c.Cookie(preCookie)
+	if !sameToken(c.PostForm("csrf"), pre) {
+		k.page(c, http.StatusForbidden, "error", "Refused", errorView{Message: "The sign-in form expired or did not come from the console. Reload it and sign in again."})
+		return
+	}
+	key, ok := text(c.PostForm("api_key"), 256, false)
+	if !ok || key == "" {
+		k.signInFailed(c, http.StatusUnprocessableEntity, "Enter your API key.")
+		return
+	}
+	a, err := k.cfg.Keys.Authenticate(c.Request.Context(), key)
+	if errors.Is(err, access.ErrBadKey) {
+		k.signInFailed(c, http.StatusUnauthorized, "That API key is not valid.")
+		return
+	}
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	a.RequestID = c.Writer.Header().Get("X-Request-Id")
+	a.Purpose = access.DefaultPurpose(a.Role)
+	s, err := k.cfg.Sessions.Create(access.WithActor(c.Request.Context(), a))
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.clearCookie(c, preCookie)
+	// A session cookie (no Max-Age): closing the browser forgets it; the
+	// server ends it anyway at the idle or absolute timeout.
+	k.setCookie(c, sessionCookie, s.Token, 0)
+	c.Redirect(http.StatusSeeOther, basePath+"/")
+}
+
+func (k *Console) signInFailed(c *gin.Context, status int, msg string) {
+	pre := randomToken()
+	k.setCookie(c, preCookie, pre, 600)
+	k.page(c, status, "signin", "Sign in", signInView{CSRF: pre, Error: msg})
+}
+
+func (k *Console) signOut(c *gin.Context) {
+	if err := k.cfg.Sessions.Delete(c.Request.Context(), sessionOf(c).ID); err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.clearCookie(c, sessionCookie)
+	c.Redirect(http.StatusSeeOther, basePath+"/sign-in?done=signed_out")
+}
+
+// homeView is a role's start page: what waits for it.
+type homeView struct {
+	Pended, PastTarget int
+	Oldest             int
+	Batches            int
+	Verification       int
+	Clients            int
+	Authorizations     int
+	Denied             int
+}
+
+func (k *Console) home(c *gin.Context) {
+	ctx := c.Request.Context()
+	var h homeView
+	var err error
+	switch sessionOf(c).Actor.Role {
+	case access.RoleReviewer, access.RoleAdmin:
+		var q vouchers.List[vouchers.QueueItem]
+		if q, err = k.cfg.Vouchers.Queue(ctx, listAll); err == nil {
+			h.Pended = len(q.Items)
+			for _, it := range q.Items {
+				h.Oldest = max(h.Oldest, it.AgeDays)
+			}
+		}
+		if err == nil && sessionOf(c).Actor.Role == access.RoleAdmin {
+			var v []staffQueueRow
+			v, err = k.staffQueue(c)
+			h.Verification = len(v)
+		}
+	case access.RoleProvider:
+		var cl vouchers.List[vouchers.Client]
+		if cl, err = k.cfg.Vouchers.Clients(ctx, listAll); err == nil {
+			h.Clients = len(cl.Items)
+			var au vouchers.List[vouchers.Authorization]
+			if au, err = k.cfg.Vouchers.Authorizations(ctx, vouchers.AuthorizationFilter{Status: "active"}, listAll); err == nil {
+				h.Authorizations = len(au.Items)
+			}
+		}
+	case access.RoleFinance:
+		var b vouchers.List[billing.Batch]
+		if b, err = k.cfg.Billing.Batches(ctx, "", listAll); err == nil {
+			h.Batches = len(b.Items)
+		}
+	}
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "home", "Home", h)
+}
+
+// queueView is the reviewer queue with its filters.
+type queueView struct {
+	Items                        []vouchers.QueueItem
+	Program, Reason, Provider    string
+	MinAge                       string
+	Programs, Reasons, Providers []string
+	Total                        int
+	// Me is the signed-in key, to tell "taken by you" from "by another".
+	Me int64
+}
+
+// queue lists pended requests, oldest first, filtered by program, reason
+// code, provider and age. The filters narrow what the service returns;
+// they are codes and ids, never PHI.
+func (k *Console) queue(c *gin.Context) {
+	q, err := k.cfg.Vouchers.Queue(c.Request.Context(), listAll)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	v := queueView{Program: c.Query("program"), Reason: c.Query("reason"), Provider: c.Query("provider"), MinAge: c.Query("min_age"),
+		Total: len(q.Items), Me: sessionOf(c).Actor.KeyID}
+	for _, f := range []string{v.Program, v.Reason, v.Provider, v.MinAge} {
+		if _, ok := text(f, 64, false); !ok {
+			k.badInput(c, "filter", "filters are codes and numbers")
+			return
+		}
+	}
+	minAge := 0
+	if v.MinAge != "" {
+		if minAge, err = strconv.Atoi(v.MinAge); err != nil || minAge < 0 || minAge > 3660 {
+			k.badInput(c, "min_age", "age is a whole number of days, 0 to 3,660")
+			return
+		}
+	}
+	programs, reasons, providers := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, it := range q.Items {
+		programs[it.ProgramCode] = true
+		providers[strconv.FormatInt(it.ProviderID, 10)] = true
+		for _, r := range it.ReasonCodes {
+			reasons[r] = true
+		}
+		if v.Program != "" && it.ProgramCode != v.Program || v.Provider != "" && strconv.FormatInt(it.ProviderID, 10) != v.Provider ||
+			it.AgeDays < minAge || v.Reason != "" && !contains(it.ReasonCodes, v.Reason) {
+			continue
+		}
+		if it.TakenAt != nil && !k.cfg.Vouchers.Now().Before(it.TakenAt.Add(vouchers.TakeExpiry)) {
+			it.TakenBy, it.TakenAt = nil, nil // the take lapsed: free again
+		}
+		v.Items = append(v.Items, it)
+	}
+	v.Programs, v.Reasons, v.Providers = keys(programs), keys(reasons), keys(providers)
+	k.page(c, http.StatusOK, "queue", "Review queue", v)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// requestView is one voucher request with its trace explained.
+type requestView struct {
+	R                       vouchers.VoucherRequest
+	Steps                   []traceStep
+	TakenByMe, TakenByOther bool
+	Reviewer                bool
+}
+
+func (k *Console) request(c *gin.Context) {
+	id, ok := k.idParam(c, "id")
+	if !ok {
+		return
+	}
+	k.showRequest(c, id, http.StatusOK, nil)
+}
+
+// showRequest renders a request; a refused decision shows its problem
+// above the form (status), the note the reviewer wrote kept.
+func (k *Console) showRequest(c *gin.Context, id int64, status int, problem *errorView) {
+	r, err := k.cfg.Vouchers.Request(c.Request.Context(), id)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	s := sessionOf(c)
+	v := requestView{R: r, Steps: explain(r.Trace, r.FactsRaw), Reviewer: s.Actor.Role == access.RoleReviewer}
+	if r.TakenBy != nil && r.TakenAt != nil && k.cfg.Vouchers.Now().Before(r.TakenAt.Add(vouchers.TakeExpiry)) {
+		v.TakenByMe = *r.TakenBy == s.Actor.KeyID
+		v.TakenByOther = !v.TakenByMe
+	}
+	k.page(c, status, "request", "Voucher request "+strconv.FormatInt(id, 10), struct {
+		requestView
+		Problem *errorView
+		Form    map[string]string
+	}{v, problem, map[string]string{"action": c.PostForm("action"), "note": c.PostForm("note"), "units": c.PostForm("units"),
+		"start_date": c.PostForm("start_date"), "end_date": c.PostForm("end_date")}})
+}
+
+func (k *Console) take(c *gin.Context) {
+	id, ok := k.idParam(c, "id")
+	if !ok {
+		return
+	}
+	if _, err := k.cfg.Vouchers.Take(c.Request.Context(), id); err != nil {
+		k.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, basePath+"/requests/"+strconv.FormatInt(id, 10)+"?done=taken")
+}
+
+func (k *Console) decide(c *gin.Context) {
+	id, ok := k.idParam(c, "id")
+	if !ok {
+		return
+	}
+	note, ok := text(c.PostForm("note"), 4000, true)
+	if !ok {
+		k.badInput(c, "note", "the note has characters that cannot be stored")
+		return
+	}
+	r := vouchers.Review{Action: c.PostForm("action"), Note: note}
+	if r.Action == vouchers.ReviewApproveModified {
+		vf := &rss.ValidationError{}
+		units, err := strconv.Atoi(strings.TrimSpace(c.PostForm("units")))
+		if err != nil {
+			vf.Add("units", "invalid_value", "units must be a whole number")
+		}
+		r.Units = &units
+		var okS, okE bool
+		r.StartDate, okS = formDate(c.PostForm("start_date"))
+		r.EndDate, okE = formDate(c.PostForm("end_date"))
+		if !okS {
+			vf.Add("start_date", "invalid_value", "start date must be YYYY-MM-DD")
+		}
+		if !okE {
+			vf.Add("end_date", "invalid_value", "end date must be YYYY-MM-DD")
+		}
+		if vf.Err() != nil {
+			k.refused(c, id, vf)
+			return
+		}
+	}
+	if _, err := k.cfg.Vouchers.Decide(c.Request.Context(), id, r); err != nil {
+		k.refused(c, id, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, basePath+"/requests/"+strconv.FormatInt(id, 10)+"?done=decided")
+}
+
+// refused shows the request again with why the decision was refused; a
+// request the actor may not see is not found, whatever else is wrong.
+func (k *Console) refused(c *gin.Context, id int64, err error) {
+	var ve *rss.ValidationError
+	var ce *rss.CodedError
+	switch {
+	case errors.As(err, &ve):
+		k.showRequest(c, id, http.StatusUnprocessableEntity, &errorView{Message: "The decision was not recorded: correct the fields below.", Fields: ve.Fields})
+	case errors.As(err, &ce) && errors.Is(err, rss.ErrConflict):
+		k.showRequest(c, id, http.StatusConflict, &errorView{Message: "The decision was not recorded: " + ce.Message + "."})
+	default:
+		k.fail(c, err)
+	}
+}
+
+// clients lists the agency's clients (providers) or every client (MSC roles).
+func (k *Console) clients(c *gin.Context) {
+	list, err := k.cfg.Vouchers.Clients(c.Request.Context(), listAll)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "clients", "Clients", struct {
+		Items  []vouchers.Client
+		Search string
+	}{list.Items, ""})
+}
+
+// searchClients filters the client list by name. It is a POST so a name
+// never appears in a URL (history, logs, proxies).
+func (k *Console) searchClients(c *gin.Context) {
+	q, ok := text(c.PostForm("name"), 100, false)
+	if !ok {
+		k.badInput(c, "name", "a name is letters, spaces and punctuation")
+		return
+	}
+	list, err := k.cfg.Vouchers.Clients(c.Request.Context(), listAll)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	var out []vouchers.Client
+	needle := strings.ToLower(q)
+	for _, cl := range list.Items {
+		if strings.Contains(strings.ToLower(cl.FirstName+" "+cl.LastName), needle) {
+			out = append(out, cl)
+		}
+	}
+	k.page(c, http.StatusOK, "clients", "Clients", struct {
+		Items  []vouchers.Client
+		Search string
+	}{out, q})
+}
+
+type clientView struct {
+	Client         vouchers.Client
+	Enrollments    []vouchers.Enrollment
+	Authorizations []vouchers.Authorization
+	Requests       []vouchers.VoucherRequest
+	Claims         []billing.Claim
+}
+
+func (k *Console) client(c *gin.Context) {
+	id, ok := k.idParam(c, "id")
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	var v clientView
+	var err error
+	if v.Client, err = k.cfg.Vouchers.Client(ctx, id); err != nil {
+		k.fail(c, err)
+		return
+	}
+	if v.Enrollments, err = k.cfg.Vouchers.ClientEnrollments(ctx, id); err != nil {
+		k.fail(c, err)
+		return
+	}
+	au, err := k.cfg.Vouchers.Authorizations(ctx, vouchers.AuthorizationFilter{ClientID: id}, listAll)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	rq, err := k.cfg.Vouchers.Requests(ctx, vouchers.RequestFilter{ClientID: id}, listAll)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	cl, err := k.cfg.Billing.Claims(ctx, billing.ClaimFilter{ClientID: id}, listAll)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	v.Authorizations, v.Requests, v.Claims = au.Items, rq.Items, cl.Items
+	k.page(c, http.StatusOK, "client", "Client "+strconv.FormatInt(id, 10), v)
+}
+
+func (k *Console) authorizations(c *gin.Context) {
+	status := c.Query("status")
+	if status != "" && !contains([]string{"active", "inactive", "exhausted", "expired", "void"}, status) {
+		k.badInput(c, "status", "status is active, inactive, exhausted, expired or void")
+		return
+	}
+	list, err := k.cfg.Vouchers.Authorizations(c.Request.Context(), vouchers.AuthorizationFilter{Status: status}, listAll)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "authorizations", "Authorizations", struct {
+		Items  []vouchers.Authorization
+		Status string
+	}{list.Items, status})
+}
+
+func (k *Console) claims(c *gin.Context) {
+	status := c.Query("status")
+	if status != "" && !contains([]string{"paid", "partial", "denied", "void", "voided", "replaced"}, status) {
+		k.badInput(c, "status", "status is paid, partial, denied, void, voided or replaced")
+		return
+	}
+	list, err := k.cfg.Billing.Claims(c.Request.Context(), billing.ClaimFilter{Status: status}, listAll)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "claims", "Claims", struct {
+		Items  []billing.Claim
+		Status string
+	}{list.Items, status})
+}
+
+func (k *Console) claim(c *gin.Context) {
+	id, ok := k.idParam(c, "id")
+	if !ok {
+		return
+	}
+	cl, err := k.cfg.Billing.Claim(c.Request.Context(), id)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	rem, err := k.cfg.Billing.ClaimRemittance(c.Request.Context(), id)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "claim", "Claim "+cl.ClaimNumber, struct {
+		Claim      billing.Claim
+		Remittance billing.Remittance
+	}{cl, rem})
+}

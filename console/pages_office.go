@@ -1,0 +1,404 @@
+package console
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"rss"
+	"rss/access"
+	"rss/billing"
+	"rss/registry"
+	"rss/staff"
+	"rss/vouchers"
+)
+
+// Finance: batches.
+
+type batchesView struct {
+	Items []billing.Batch
+	Today string
+}
+
+func (k *Console) batches(c *gin.Context) {
+	list, err := k.cfg.Billing.Batches(c.Request.Context(), "", listAll)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "batches", "Batches", batchesView{Items: list.Items, Today: k.cfg.Vouchers.Today().String()})
+}
+
+// newBatch reads a batch's route and through-date from a query or form.
+func newBatch(route, through string) (billing.NewBatch, error) {
+	d, ok := formDate(through)
+	if !ok {
+		return billing.NewBatch{}, rss.Invalid("through_date", "invalid_value", "the through date is YYYY-MM-DD")
+	}
+	if _, ok := text(route, 32, false); !ok {
+		return billing.NewBatch{}, rss.Invalid("payer_route", "invalid_value", "the payer route is medicaid_837p or payment_register")
+	}
+	return billing.NewBatch{PayerRoute: route, ThroughDate: d}, nil
+}
+
+// previewBatch shows what closing would take before anything is closed;
+// the close button on it posts the same route and date.
+func (k *Console) previewBatch(c *gin.Context) {
+	n, err := newBatch(c.Query("payer_route"), c.Query("through_date"))
+	if err == nil {
+		var p billing.BatchPreview
+		if p, err = k.cfg.Billing.PreviewBatch(c.Request.Context(), n); err == nil {
+			k.page(c, http.StatusOK, "preview", "Batch preview", p)
+			return
+		}
+	}
+	k.fail(c, err)
+}
+
+func (k *Console) createBatch(c *gin.Context) {
+	n, err := newBatch(c.PostForm("payer_route"), c.PostForm("through_date"))
+	if err == nil {
+		var b billing.Batch
+		if b, err = k.cfg.Billing.CreateBatch(c.Request.Context(), n); err == nil {
+			c.Redirect(http.StatusSeeOther, basePath+"/batches/"+strconv.FormatInt(b.ID, 10))
+			return
+		}
+	}
+	k.fail(c, err)
+}
+
+func (k *Console) batch(c *gin.Context) {
+	id, ok := k.idParam(c, "id")
+	if !ok {
+		return
+	}
+	b, err := k.cfg.Billing.Batch(c.Request.Context(), id)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "batch", "Batch "+strconv.FormatInt(id, 10), b)
+}
+
+// batchFile downloads the batch's 837P or register, as GET
+// /v1/batches/{id}/file does: built into a temporary file first, so a
+// failure half-way is an error page, never a truncated download.
+func (k *Console) batchFile(c *gin.Context) {
+	id, ok := k.idParam(c, "id")
+	if !ok {
+		return
+	}
+	path, file, err := k.cfg.Billing.ExportFile(c.Request.Context(), id, "")
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	defer os.Remove(path)
+	ct, ext := "text/csv; charset=utf-8", "csv"
+	if file.Kind == billing.Kind837P {
+		ct, ext = "application/edi-x12", "x12"
+	}
+	k.download(c, path, ct, fmt.Sprintf("batch-%d-%s.%s", id, file.Kind, ext))
+}
+
+// batchAdvice downloads one provider's remittance advice of a batch (CSV
+// or JSON); a provider may read its own only.
+func (k *Console) batchAdvice(c *gin.Context) {
+	id, ok := k.idParam(c, "id")
+	if !ok {
+		return
+	}
+	provider, ok := k.idParam(c, "provider")
+	if !ok {
+		return
+	}
+	format := c.DefaultQuery("format", "csv")
+	if format != "csv" && format != "json" {
+		k.badInput(c, "format", "format is csv or json")
+		return
+	}
+	f, err := os.CreateTemp("", "rss-console-advice-*")
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if err := k.cfg.Billing.Advice(c.Request.Context(), id, provider, format, f); err != nil {
+		k.fail(c, err)
+		return
+	}
+	ct := "text/csv; charset=utf-8"
+	if format == "json" {
+		ct = "application/json"
+	}
+	k.download(c, f.Name(), ct, fmt.Sprintf("remittance-%d-%d.%s", id, provider, format))
+}
+
+func (k *Console) download(c *gin.Context, path, contentType, name string) {
+	f, err := os.Open(path)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	defer f.Close()
+	h := c.Writer.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("X-Redisclosure-Notice", billing.Part2Notice)
+	c.Status(http.StatusOK)
+	_, _ = io.Copy(c.Writer, f)
+}
+
+// remittance lists the batches that report the provider's claims, each
+// with its advice to download.
+func (k *Console) remittance(c *gin.Context) {
+	a := sessionOf(c).Actor
+	if !a.IsProvider() {
+		k.fail(c, rss.ErrForbidden) // the MSC reads advice per batch (Batches)
+		return
+	}
+	list, err := k.cfg.Billing.ProviderBatches(c.Request.Context(), a.ProviderID)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "remittance", "Remittance advice", list)
+}
+
+// Admin: reference data, rates, staff verification, keys.
+
+type referenceView struct {
+	Programs []vouchers.Program
+	Services []vouchers.CatalogService
+	Settings []vouchers.Setting
+}
+
+func (k *Console) reference(c *gin.Context) {
+	ctx := c.Request.Context()
+	var v referenceView
+	var err error
+	if v.Programs, err = k.cfg.Vouchers.Programs(ctx); err == nil {
+		if v.Services, err = k.cfg.Vouchers.Services(ctx); err == nil {
+			v.Settings, err = k.cfg.Vouchers.Settings(ctx)
+		}
+	}
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "reference", "Reference data", v)
+}
+
+type serviceView struct {
+	Service vouchers.CatalogService
+	Rates   vouchers.ServiceRates
+	Admin   bool
+	Problem *errorView
+	Form    map[string]string
+}
+
+func (k *Console) service(c *gin.Context) {
+	k.showService(c, http.StatusOK, nil)
+}
+
+func (k *Console) showService(c *gin.Context, status int, problem *errorView) {
+	code, ok := text(c.Param("code"), 32, false)
+	if !ok {
+		k.fail(c, rss.ErrNotFound)
+		return
+	}
+	ctx := c.Request.Context()
+	svc, err := k.cfg.Vouchers.ServiceByCode(ctx, code)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	rates, err := k.cfg.Registry.Rates(ctx, code)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, status, "service", "Service "+svc.Code, serviceView{Service: svc, Rates: rates, Admin: sessionOf(c).Actor.Role == access.RoleAdmin,
+		Problem: problem, Form: map[string]string{"rate": c.PostForm("rate"), "effective_from": c.PostForm("effective_from"), "reason": c.PostForm("reason")}})
+}
+
+// addRate is the rate form: a new rate from a date, with its reason.
+func (k *Console) addRate(c *gin.Context) {
+	code, ok := text(c.Param("code"), 32, false)
+	if !ok {
+		k.fail(c, rss.ErrNotFound)
+		return
+	}
+	v := &rss.ValidationError{}
+	rate, err := rss.ParseMoney(c.PostForm("rate"))
+	if err != nil {
+		v.Add("rate", "invalid_value", "the rate is dollars and cents, such as 15.00")
+	}
+	from, ok := formDate(c.PostForm("effective_from"))
+	if !ok {
+		v.Add("effective_from", "invalid_value", "the date is YYYY-MM-DD")
+	}
+	reason, ok := text(c.PostForm("reason"), 1000, true)
+	if !ok {
+		v.Add("reason", "invalid_character", "the reason has characters that cannot be stored")
+	}
+	if err := v.Err(); err == nil {
+		_, err = k.cfg.Registry.AddRate(c.Request.Context(), code, registry.NewRate{Rate: rate, EffectiveFrom: from, Reason: reason})
+		if err == nil {
+			c.Redirect(http.StatusSeeOther, basePath+"/reference/services/"+code+"?done=rate")
+			return
+		}
+		v, _ = err.(*rss.ValidationError)
+		if v == nil {
+			k.fail(c, err)
+			return
+		}
+	}
+	k.showService(c, http.StatusUnprocessableEntity, &errorView{Message: "The rate was not added: correct the fields below.", Fields: v.Fields})
+}
+
+// staffQueueRow is a record waiting for verification, its record decoded
+// into label/value pairs.
+type staffQueueRow struct {
+	staff.QueueItem
+	Fields []factValue
+}
+
+func (k *Console) staffQueue(c *gin.Context) ([]staffQueueRow, error) {
+	q, err := k.cfg.Staff.Queue(c.Request.Context(), staff.QueueFilter{}, listAll)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]staffQueueRow, len(q.Items))
+	for i, it := range q.Items {
+		out[i] = staffQueueRow{QueueItem: it}
+		var m map[string]any
+		if json.Unmarshal(it.Record, &m) == nil {
+			for _, name := range keysOf(m) {
+				out[i].Fields = append(out[i].Fields, factValue{Name: words(name), Value: lookupFact(m, name)})
+			}
+		}
+	}
+	return out, nil
+}
+
+func keysOf(m map[string]any) []string {
+	b := map[string]bool{}
+	for k := range m {
+		b[k] = true
+	}
+	return keys(b)
+}
+
+func (k *Console) verification(c *gin.Context) {
+	rows, err := k.staffQueue(c)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "verification", "Staff verification", rows)
+}
+
+// review verifies (with the document seen) or rejects (with a reason) one
+// staff record.
+func (k *Console) review(c *gin.Context) {
+	id, ok := k.idParam(c, "id")
+	if !ok {
+		return
+	}
+	kind := c.Param("kind")
+	var err error
+	switch c.Param("action") {
+	case "verify":
+		ref, ok := text(c.PostForm("document_reference"), 500, false)
+		if !ok {
+			k.badInput(c, "document_reference", "the reference has characters that cannot be stored")
+			return
+		}
+		_, err = k.cfg.Staff.VerifyRecord(c.Request.Context(), kind, id, ref)
+	case "reject":
+		reason, ok := text(c.PostForm("reason"), 1000, true)
+		if !ok {
+			k.badInput(c, "reason", "the reason has characters that cannot be stored")
+			return
+		}
+		_, err = k.cfg.Staff.RejectRecord(c.Request.Context(), kind, id, reason)
+	default:
+		k.fail(c, rss.ErrNotFound)
+		return
+	}
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	done := "verified"
+	if c.Param("action") == "reject" {
+		done = "rejected"
+	}
+	c.Redirect(http.StatusSeeOther, basePath+"/verification?done="+done)
+}
+
+type keysView struct {
+	Items   []access.KeyInfo
+	Created *access.NewKey
+}
+
+func (k *Console) keys(c *gin.Context) {
+	list, err := k.cfg.Vouchers.APIKeys(c.Request.Context())
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "keys", "API keys", keysView{Items: list})
+}
+
+// createKey mints a key and shows it once, on this answer (never stored,
+// never in a URL; the page is not cached).
+func (k *Console) createKey(c *gin.Context) {
+	var provider int64
+	if p := c.PostForm("provider_id"); p != "" {
+		var err error
+		if provider, err = strconv.ParseInt(p, 10, 64); err != nil || provider <= 0 {
+			k.badInput(c, "provider_id", "the provider id is a positive whole number")
+			return
+		}
+	}
+	label, ok := text(c.PostForm("label"), 200, false)
+	if !ok {
+		k.badInput(c, "label", "the label has characters that cannot be stored")
+		return
+	}
+	ctx := c.Request.Context()
+	nk, err := k.cfg.Vouchers.CreateAPIKey(ctx, access.Role(c.PostForm("role")), provider, label)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	list, err := k.cfg.Vouchers.APIKeys(ctx)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusCreated, "keys", "API keys", keysView{Items: list, Created: &nk})
+}
+
+// revokeKey revokes a key; its console sessions end with it (a session's
+// lookup requires its key unrevoked).
+func (k *Console) revokeKey(c *gin.Context) {
+	id, ok := k.idParam(c, "id")
+	if !ok {
+		return
+	}
+	if _, err := k.cfg.Vouchers.RevokeAPIKey(c.Request.Context(), id); err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.cfg.Keys.ForgetID(id)
+	c.Redirect(http.StatusSeeOther, basePath+"/keys?done=revoked")
+}

@@ -1,0 +1,131 @@
+package console
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"rss/adjudication"
+)
+
+// reasonText is a reason code (voucher rule or claim adjustment) in plain
+// words, from the adjudication catalogue the API's answers use.
+func reasonText(code string) string {
+	if r, ok := adjudication.Lookup(code); ok {
+		return r.Text
+	}
+	return code
+}
+
+// words turns a snake_case code into words: "approve_modified" ->
+// "approve modified".
+func words(code string) string { return strings.ReplaceAll(code, "_", " ") }
+
+// resultWords says what a rule's result in a trace means.
+func resultWords(result string) string {
+	switch result {
+	case adjudication.ResultPassed:
+		return "checked, nothing found"
+	case adjudication.ResultFired:
+		return "fired"
+	case adjudication.ResultNotApplicable:
+		return "does not apply to this request"
+	case adjudication.ResultWaived:
+		return "would have fired; waived (zero reject: a clinical request is never refused outright)"
+	case adjudication.ResultDisabled:
+		return "turned off for this program"
+	}
+	return words(result)
+}
+
+// traceStep is one rule of a trace as a reviewer reads it: the rule, what it
+// found, and the facts it read with their values in the stored snapshot.
+type traceStep struct {
+	Rule, Code, Action, Result, Detail, Text, NextStep string
+	Fired                                              bool
+	// Against is a fired rule that holds the request back (deny, pend,
+	// reduce), not the grant.
+	Against bool
+	Facts   []factValue
+}
+
+type factValue struct{ Name, Value string }
+
+// explain reads a stored trace against the stored facts.
+func explain(trace, facts []byte) []traceStep {
+	var entries []adjudication.TraceEntry
+	if len(trace) == 0 || json.Unmarshal(trace, &entries) != nil {
+		return nil
+	}
+	var snapshot map[string]any
+	_ = json.Unmarshal(facts, &snapshot)
+	out := make([]traceStep, len(entries))
+	for i, e := range entries {
+		st := traceStep{Rule: e.Rule, Code: e.Code, Action: string(e.Action), Result: resultWords(e.Result), Detail: e.Detail,
+			Fired: e.Result == adjudication.ResultFired}
+		st.Against = st.Fired && e.Action != adjudication.ActionGrant
+		if r, ok := adjudication.Lookup(e.Code); ok {
+			st.Text, st.NextStep = r.Text, r.NextStep
+		}
+		if e.Facts != "" {
+			for _, name := range strings.Split(string(e.Facts), ",") {
+				st.Facts = append(st.Facts, factValue{Name: name, Value: lookupFact(snapshot, name)})
+			}
+		}
+		out[i] = st
+	}
+	return out
+}
+
+// lookupFact finds a dotted name in the facts snapshot; a name the snapshot
+// does not hold under that path (a derived fact) shows as a dash.
+func lookupFact(snapshot map[string]any, name string) string {
+	var cur any = snapshot
+	for _, part := range strings.Split(name, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return "—"
+		}
+		if cur, ok = m[part]; !ok {
+			return "—"
+		}
+	}
+	switch v := cur.(type) {
+	case nil:
+		return "none"
+	case string:
+		return plainTime(v)
+	case bool:
+		if v {
+			return "yes"
+		}
+		return "no"
+	}
+	if list, ok := cur.([]any); ok && len(list) == 0 {
+		return "none"
+	}
+	b, err := json.Marshal(cur)
+	if err != nil {
+		return "—"
+	}
+	s := string(b)
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+// plainTime shows a fact's timestamp as the date it stands for (the rules'
+// dates are midnight UTC) and the zero time as none; other text as it is.
+func plainTime(v string) string {
+	t, err := time.Parse(time.RFC3339, v)
+	switch {
+	case err != nil:
+		return v
+	case t.IsZero():
+		return "none"
+	case t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0:
+		return t.Format(time.DateOnly)
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}

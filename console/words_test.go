@@ -1,0 +1,51 @@
+package console
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A trace reads in words, each rule with the values of the facts it read
+// from the stored snapshot.
+func TestExplainTrace(t *testing.T) {
+	trace := []byte(`[
+		{"rule":"V07","code":"MEDICAID_ID_MISSING","action":"deny","result":"not_applicable","facts":["client.has_medicaid_id"]},
+		{"rule":"V30","code":"GPRA_FOLLOWUP_OVERDUE","action":"pend","result":"fired","facts":["gpra.intake_date","gpra.followup_recorded","today","nowhere.at_all"],"detail":"window closed 2026-05-26"},
+		{"rule":"V90","code":"GRANTED","action":"grant","result":"fired","facts":["program.disabled_rules","enrollment.discharge"]}]`)
+	facts := map[string]any{
+		"today":      "2026-06-15T00:00:00Z",
+		"gpra":       map[string]any{"intake_date": "2025-09-28T00:00:00Z", "followup_recorded": false},
+		"client":     map[string]any{"has_medicaid_id": true},
+		"program":    map[string]any{"disabled_rules": []any{}},
+		"enrollment": map[string]any{"discharge": "0001-01-01T00:00:00Z"},
+	}
+	raw, err := json.Marshal(facts)
+	require.NoError(t, err)
+	steps := explain(trace, raw)
+	require.Len(t, steps, 3)
+
+	assert.Equal(t, "does not apply to this request", steps[0].Result)
+	assert.False(t, steps[0].Fired)
+	assert.Equal(t, []factValue{{"client.has_medicaid_id", "yes"}}, steps[0].Facts)
+
+	assert.True(t, steps[1].Fired)
+	assert.True(t, steps[1].Against)
+	assert.Equal(t, "fired", steps[1].Result)
+	assert.Equal(t, "window closed 2026-05-26", steps[1].Detail)
+	assert.NotEmpty(t, steps[1].Text, "the catalogue's words")
+	assert.NotEmpty(t, steps[1].NextStep)
+	assert.Equal(t, []factValue{{"gpra.intake_date", "2025-09-28"}, {"gpra.followup_recorded", "no"}, {"today", "2026-06-15"},
+		{"nowhere.at_all", "—"}}, steps[1].Facts)
+
+	assert.True(t, steps[2].Fired)
+	assert.False(t, steps[2].Against, "the grant is not held against the request")
+	assert.Equal(t, []factValue{{"program.disabled_rules", "none"}, {"enrollment.discharge", "none"}}, steps[2].Facts)
+
+	assert.Nil(t, explain(nil, raw))
+	assert.Nil(t, explain([]byte("not json"), raw))
+	assert.Equal(t, "2026-06-15 14:30 UTC", plainTime("2026-06-15T10:30:00-04:00"))
+	assert.Equal(t, "ATR", plainTime("ATR"))
+}
