@@ -468,6 +468,7 @@ var funcs = template.FuncMap{
 	"words":       words,
 	"resultWords": resultWords,
 	"unmatched":   unmatchedWords,
+	"clpStatus":   clpStatusWords,
 	"svg":         func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // built by charts.go from numbers and escaped labels
 	"isRole":      func(r access.Role, want string) bool { return string(r) == want },
 }

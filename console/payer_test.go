@@ -154,6 +154,7 @@ func TestPayerFilesScreens(t *testing.T) {
 	assert.Contains(t, page835.Body, `<span id="f-unmatched">0</span>`)
 	assert.Contains(t, page835.Body, `<strong id="f-posted">14.50</strong>`)
 	assert.Contains(t, page835.Body, `<span class="code">CO-96</span> 29.00`)
+	assert.Contains(t, page835.Body, `denied <span class="code">4</span>`)
 	assert.Contains(t, page835.Body, "Everything matched.")
 	page277 := f.get("/console/payer-files/" + ids[1])
 	assert.Contains(t, page277.Body, "2 accepted, 0 rejected")

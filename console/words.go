@@ -41,6 +41,25 @@ func unmatchedWords(reason string) string {
 	return words(reason)
 }
 
+// clpStatusWords is an 835 claim status (CLP02) in words.
+func clpStatusWords(code string) string {
+	switch code {
+	case "1":
+		return "processed as primary"
+	case "2":
+		return "processed as secondary"
+	case "3":
+		return "processed as tertiary"
+	case "4":
+		return "denied"
+	case "19":
+		return "processed as primary, forwarded"
+	case "22":
+		return "reversal of a previous payment"
+	}
+	return "status"
+}
+
 // resultWords says what a rule's result in a trace means.
 func resultWords(result string) string {
 	switch result {
