@@ -118,7 +118,7 @@ func (k *Console) Register(e *gin.Engine) {
 
 	// The payer file upload is the one form larger than maxForm: its own
 	// cap, then the session and the CSRF token as every other form.
-	g.POST("/payer-files", limitBody(k.cfg.MaxUpload), k.session(), k.csrf(), k.uploadPayerFile)
+	g.POST("/payer-files", k.refuseLarger(k.cfg.MaxUpload), limitBody(k.cfg.MaxUpload), k.session(), k.csrf(), k.uploadPayerFile)
 
 	in := g.Group("", k.session(), limitForm(), k.csrf())
 	in.POST("/sign-out", k.signOut)
@@ -184,6 +184,25 @@ func setHeaders(h http.Header) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
+}
+
+// refuseLarger answers a body that says it is larger than n with a 413
+// page before reading it (the CSRF check would otherwise read a cut form
+// and call it expired); limitBody still caps a body that did not say.
+func (k *Console) refuseLarger(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			c.Header("Connection", "close")
+			size := strconv.FormatInt(n, 10) + " bytes"
+			if n >= 1<<20 {
+				size = strconv.FormatInt(n>>20, 10) + " MiB"
+			}
+			k.page(c, http.StatusRequestEntityTooLarge, "error", "Too large", errorView{Message: "The file is larger than rss accepts (" + size + ")."})
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
 }
 
 func limitForm() gin.HandlerFunc { return limitBody(maxForm) }

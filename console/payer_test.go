@@ -3,8 +3,11 @@ package console_test
 import (
 	"bytes"
 	"encoding/csv"
+	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,7 +19,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rss/access"
+	"rss/api"
 	"rss/fixtures"
+	"rss/pg/pgtest"
 	"rss/x12/x12test"
 )
 
@@ -309,4 +314,23 @@ func TestBrowserFinanceImports835AndReconciles(t *testing.T) {
 	items := v["items"].([]any)
 	require.Len(t, items, 1)
 	assert.Equal(t, "835", items[0].(map[string]any)["kind"])
+}
+
+// A file larger than the upload cap (the API's MaxBulkBody) is a 413 page,
+// read no further, and writes nothing.
+func TestUploadLargerThanTheCapIsRefused(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDB(t)
+	srv := api.Open(db, api.Options{MaxBulkBody: 2048, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	w := &world{t: t, db: db, srv: hs, rss: srv}
+	u := w.user()
+	csrf := u.signIn(keyFinance).csrf(t)
+	p := u.upload(csrf, bytes.Repeat([]byte("ISA*"), 1024))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, p.Status)
+	assert.Contains(t, p.Body, "The file is larger than rss accepts (2048 bytes).")
+	p = u.upload(csrf, []byte("not an x12 file"))
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status, "under the cap, the file is read")
+	assert.Zero(t, w.count(t, "payer_files"))
 }
