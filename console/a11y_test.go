@@ -32,7 +32,7 @@ func TestBrowserAccessibleAt200PercentZoom(t *testing.T) {
 	}{
 		{keyReviewer, []string{"/console/", "/console/queue", "/console/requests/" + strconv.FormatInt(id, 10), "/console/charts"}},
 		{keyHRA, []string{"/console/clients", "/console/clients/" + strconv.FormatInt(w.demo.Clients["Rivera"], 10), "/console/authorizations", "/console/claims"}},
-		{keyFinance, []string{"/console/batches", "/console/batches/preview?payer_route=payment_register&through_date=" + day(0)}},
+		{keyFinance, []string{"/console/batches", "/console/payer-files", "/console/reconciliation", "/console/batches/preview?payer_route=payment_register&through_date=" + day(0)}},
 		{keyAdmin, []string{"/console/reference", "/console/reference/services/ATR-CM", "/console/verification", "/console/keys"}},
 	}
 	for _, s := range screens {

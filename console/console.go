@@ -44,6 +44,9 @@ type Config struct {
 	Keys     *access.Keys
 	Sessions *access.Sessions
 	Logger   *slog.Logger
+	// MaxUpload caps an uploaded payer file, as the API's MaxBulkBody
+	// caps POST /v1/payer-files (32 MiB when zero).
+	MaxUpload int64
 	// SecureCookies marks the session cookie Secure even on a request that
 	// did not arrive over TLS (rss behind a proxy that terminates TLS).
 	SecureCookies bool
@@ -79,6 +82,9 @@ func New(cfg Config) *Console {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.MaxUpload == 0 {
+		cfg.MaxUpload = 32 << 20
+	}
 	k := &Console{cfg: cfg, pages: map[string]*template.Template{}}
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -110,6 +116,10 @@ func (k *Console) Register(e *gin.Engine) {
 	g.GET("/sign-in", k.signInForm)
 	g.POST("/sign-in", limitForm(), k.signIn)
 
+	// The payer file upload is the one form larger than maxForm: its own
+	// cap, then the session and the CSRF token as every other form.
+	g.POST("/payer-files", k.refuseLarger(k.cfg.MaxUpload), limitBody(k.cfg.MaxUpload), k.session(), k.csrf(), k.uploadPayerFile)
+
 	in := g.Group("", k.session(), limitForm(), k.csrf())
 	in.POST("/sign-out", k.signOut)
 	in.GET("", k.home)
@@ -134,6 +144,10 @@ func (k *Console) Register(e *gin.Engine) {
 	in.GET("/batches/:id", k.batch)
 	in.GET("/batches/:id/file", k.batchFile)
 	in.GET("/batches/:id/remittance/:provider", k.batchAdvice)
+
+	in.GET("/payer-files", k.payerFiles)
+	in.GET("/payer-files/:id", k.payerFile)
+	in.GET("/reconciliation", k.reconciliation)
 
 	in.GET("/reference", k.reference)
 	in.GET("/reference/services/:code", k.service)
@@ -172,10 +186,31 @@ func setHeaders(h http.Header) {
 	h.Set("Cache-Control", "no-store")
 }
 
-func limitForm() gin.HandlerFunc {
+// refuseLarger answers a body that says it is larger than n with a 413
+// page before reading it (the CSRF check would otherwise read a cut form
+// and call it expired); limitBody still caps a body that did not say.
+func (k *Console) refuseLarger(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			c.Header("Connection", "close")
+			size := strconv.FormatInt(n, 10) + " bytes"
+			if n >= 1<<20 {
+				size = strconv.FormatInt(n>>20, 10) + " MiB"
+			}
+			k.page(c, http.StatusRequestEntityTooLarge, "error", "Too large", errorView{Message: "The file is larger than rss accepts (" + size + ")."})
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
+func limitForm() gin.HandlerFunc { return limitBody(maxForm) }
+
+func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.Method == http.MethodPost {
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxForm)
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
 		}
 		c.Next()
 	}
@@ -266,7 +301,8 @@ func navFor(r access.Role) []navItem {
 		return []navItem{home, {"/console/clients", "Clients", "c"}, {"/console/authorizations", "Authorizations", "a"},
 			{"/console/claims", "Claims", "l"}, {"/console/remittance", "Remittance advice", "m"}, charts}
 	case access.RoleFinance:
-		return []navItem{home, {"/console/batches", "Batches", "b"}, {"/console/claims", "Claims", "l"}, charts}
+		return []navItem{home, {"/console/batches", "Batches", "b"}, {"/console/payer-files", "Payer files", "p"},
+			{"/console/reconciliation", "Reconciliation", "e"}, {"/console/claims", "Claims", "l"}, charts}
 	case access.RoleAdmin:
 		return []navItem{home, {"/console/reference", "Reference data", "r"}, {"/console/verification", "Staff verification", "v"},
 			{"/console/keys", "API keys", "k"}, {"/console/queue", "Review queue", "q"}, charts}
@@ -313,13 +349,15 @@ func (k *Console) page(c *gin.Context, status int, name, title string, data any)
 // notices are the one-line confirmations a redirect after a POST shows
 // (?done=key): fixed texts, so nothing a URL carries is echoed.
 var notices = map[string]string{
-	"taken":      "You hold this request for 30 minutes; decide it before then.",
-	"decided":    "Decision recorded.",
-	"rate":       "Rate added.",
-	"verified":   "Record verified.",
-	"rejected":   "Record rejected.",
-	"revoked":    "Key revoked; its sessions have ended.",
-	"signed_out": "You are signed out.",
+	"taken":            "You hold this request for 30 minutes; decide it before then.",
+	"decided":          "Decision recorded.",
+	"rate":             "Rate added.",
+	"verified":         "Record verified.",
+	"rejected":         "Record rejected.",
+	"revoked":          "Key revoked; its sessions have ended.",
+	"signed_out":       "You are signed out.",
+	"imported":         "File imported; what it posted and what did not match are below.",
+	"already_imported": "This file was already imported: nothing new was recorded. Below is the earlier import.",
 }
 
 // fail renders a domain error as the API would answer it: the same
@@ -448,6 +486,8 @@ var funcs = template.FuncMap{
 	"reason":      reasonText,
 	"words":       words,
 	"resultWords": resultWords,
+	"unmatched":   unmatchedWords,
+	"clpStatus":   clpStatusWords,
 	"svg":         func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // built by charts.go from numbers and escaped labels
 	"isRole":      func(r access.Role, want string) bool { return string(r) == want },
 }

@@ -227,8 +227,9 @@ func TestEveryScreenRenders(t *testing.T) {
 		keyReviewer: {"/console/", "/console/queue", "/console/queue?program=ATR&min_age=0", "/console/requests/" + strconv.FormatInt(id, 10), "/console/charts"},
 		keyHRA: {"/console/", "/console/clients", "/console/clients/" + strconv.FormatInt(w.demo.Clients["Johnson"], 10), "/console/authorizations",
 			"/console/authorizations?status=active", "/console/claims", "/console/remittance", "/console/charts"},
-		keyFinance: {"/console/", "/console/batches", "/console/batches/preview?payer_route=payment_register&through_date=" + day(0), "/console/claims", "/console/charts"},
-		keyAdmin:   {"/console/", "/console/reference", "/console/reference/services/ATR-CM", "/console/verification", "/console/keys", "/console/queue", "/console/charts"},
+		keyFinance: {"/console/", "/console/batches", "/console/batches/preview?payer_route=payment_register&through_date=" + day(0), "/console/claims", "/console/charts",
+			"/console/payer-files", "/console/reconciliation", "/console/reconciliation?from=" + day(-7) + "&to=" + day(0)},
+		keyAdmin: {"/console/", "/console/reference", "/console/reference/services/ATR-CM", "/console/verification", "/console/keys", "/console/queue", "/console/charts", "/console/payer-files"},
 	}
 	for key, paths := range screens {
 		u := w.user()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"rss/adjudication"
+	"rss/billing"
 )
 
 // reasonText is a reason code (voucher rule or claim adjustment) in plain
@@ -20,6 +21,44 @@ func reasonText(code string) string {
 // words turns a snake_case code into words: "approve_modified" ->
 // "approve modified".
 func words(code string) string { return strings.ReplaceAll(code, "_", " ") }
+
+// unmatchedWords says why an item of a payer file posted nothing.
+func unmatchedWords(reason string) string {
+	switch reason {
+	case billing.UnmatchedBatch:
+		return "no batch rss sent carries that group and transaction set"
+	case billing.UnmatchedClaim:
+		return "no claim rss sent has that claim number (CLM01)"
+	case billing.UnmatchedLine:
+		return "the line control number (REF*6R) names no line of the claim rss sent"
+	case billing.UnmatchedClaimLine:
+		return "its claim did not match"
+	case billing.UnmatchedNothingToUndo:
+		return "a reversal of a payment rss never posted"
+	case billing.UnmatchedAlreadyPosted:
+		return "a second payment of a claim already paid, not reversed first"
+	}
+	return words(reason)
+}
+
+// clpStatusWords is an 835 claim status (CLP02) in words.
+func clpStatusWords(code string) string {
+	switch code {
+	case "1":
+		return "processed as primary"
+	case "2":
+		return "processed as secondary"
+	case "3":
+		return "processed as tertiary"
+	case "4":
+		return "denied"
+	case "19":
+		return "processed as primary, forwarded"
+	case "22":
+		return "reversal of a previous payment"
+	}
+	return "status"
+}
 
 // resultWords says what a rule's result in a trace means.
 func resultWords(result string) string {

@@ -1,0 +1,166 @@
+package console
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"rss"
+	"rss/billing"
+)
+
+// Finance: the payer's answers (999, 277CA, 835), through the billing
+// service methods POST/GET /v1/payer-files and GET /v1/reconciliation call.
+
+type payerFilesView struct {
+	Items   []billing.PayerFile
+	Problem *errorView
+}
+
+func (k *Console) payerFiles(c *gin.Context) {
+	k.showPayerFiles(c, http.StatusOK, nil)
+}
+
+// showPayerFiles is the list with the upload form; a refused upload shows
+// its problem above the form.
+func (k *Console) showPayerFiles(c *gin.Context, status int, problem *errorView) {
+	list, err := k.cfg.Billing.PayerFiles(c.Request.Context(), "", listAll)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, status, "payer_files", "Payer files", payerFilesView{Items: list.Items, Problem: problem})
+}
+
+func (k *Console) payerFile(c *gin.Context) {
+	id, ok := k.idParam(c, "id")
+	if !ok {
+		return
+	}
+	f, err := k.cfg.Billing.PayerFile(c.Request.Context(), id)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "payer_file", f.Kind+" file "+strconv.FormatInt(id, 10), f)
+}
+
+// uploadPayerFile imports the file of the multipart form (field "file"),
+// as POST /v1/payer-files does with a raw body; then the file's page says
+// what it posted, or that the same bytes were imported before. A file the
+// readers refuse is shown on the list with the reader's segment position,
+// and nothing is written.
+func (k *Console) uploadPayerFile(c *gin.Context) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			k.showPayerFiles(c, http.StatusRequestEntityTooLarge, &errorView{Message: "The file is larger than rss accepts."})
+			return
+		}
+		k.showPayerFiles(c, http.StatusUnprocessableEntity, &errorView{Message: "Choose the payer's 999, 277CA or 835 file to import."})
+		return
+	}
+	f, err := fh.Open()
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	defer f.Close()
+	body, err := io.ReadAll(f)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	pf, err := k.cfg.Billing.ImportPayerFile(c.Request.Context(), body)
+	if err != nil {
+		var v *rss.ValidationError
+		if errors.As(err, &v) {
+			k.showPayerFiles(c, http.StatusUnprocessableEntity, &errorView{Message: "The file was not imported and nothing was recorded:", Fields: v.Fields})
+			return
+		}
+		var ce *rss.CodedError
+		if errors.As(err, &ce) && errors.Is(err, rss.ErrConflict) {
+			k.showPayerFiles(c, http.StatusConflict, &errorView{Message: "The file was not imported: " + ce.Message + "."})
+			return
+		}
+		k.fail(c, err)
+		return
+	}
+	done := "imported"
+	if pf.AlreadyImported {
+		done = "already_imported"
+	}
+	c.Redirect(http.StatusSeeOther, basePath+"/payer-files/"+strconv.FormatInt(pf.ID, 10)+"?done="+done)
+}
+
+type reconciliationView struct {
+	Batch, Provider, From, To string
+	Report                    *billing.Reconciliation
+	CSV                       string
+}
+
+// reconciliation shows the form and, once it names a batch or a date
+// range, the reconciliation with a link to the same as CSV
+// (?format=csv).
+func (k *Console) reconciliation(c *gin.Context) {
+	v := reconciliationView{Batch: c.Query("batch"), Provider: c.Query("provider"), From: c.Query("from"), To: c.Query("to")}
+	format := c.DefaultQuery("format", "html")
+	if format != "html" && format != "csv" {
+		k.badInput(c, "format", "format is html or csv")
+		return
+	}
+	if v.Batch == "" && v.Provider == "" && v.From == "" && v.To == "" {
+		k.page(c, http.StatusOK, "reconciliation", "Reconciliation", v)
+		return
+	}
+	f, err := reconcileFilter(v)
+	if err == nil {
+		var rep billing.Reconciliation
+		if rep, err = k.cfg.Billing.Reconcile(c.Request.Context(), f); err == nil {
+			if format == "csv" {
+				c.Header("Content-Type", "text/csv; charset=utf-8")
+				c.Header("Content-Disposition", `attachment; filename="reconciliation.csv"`)
+				c.Header("X-Redisclosure-Notice", billing.Part2Notice)
+				c.Status(http.StatusOK)
+				_ = rep.WriteCSV(c.Writer)
+				return
+			}
+			q := c.Request.URL.Query()
+			q.Set("format", "csv")
+			v.Report, v.CSV = &rep, basePath+"/reconciliation?"+q.Encode()
+			k.page(c, http.StatusOK, "reconciliation", "Reconciliation", v)
+			return
+		}
+	}
+	k.fail(c, err)
+}
+
+// reconcileFilter reads the form's ids and dates; the service checks
+// their combination.
+func reconcileFilter(v reconciliationView) (billing.ReconcileFilter, error) {
+	e := &rss.ValidationError{}
+	var f billing.ReconcileFilter
+	id := func(s, field string) int64 {
+		if s == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			e.Add(field, "invalid_value", "%s is an id, a positive whole number", field)
+		}
+		return n
+	}
+	f.BatchID, f.ProviderID = id(v.Batch, "batch"), id(v.Provider, "provider")
+	var ok bool
+	if f.From, ok = formDate(v.From); !ok {
+		e.Add("from", "invalid_value", "the date is YYYY-MM-DD")
+	}
+	if f.To, ok = formDate(v.To); !ok {
+		e.Add("to", "invalid_value", "the date is YYYY-MM-DD")
+	}
+	return f, e.Err()
+}

@@ -1,0 +1,336 @@
+package console_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/access"
+	"rss/api"
+	"rss/fixtures"
+	"rss/pg/pgtest"
+	"rss/x12/x12test"
+)
+
+var keyECRA = fixtures.Key(access.RoleProvider, "ECRA")
+
+// medicaidRound is an 837P batch finance closed through the API and the
+// simulated payer's answers to it.
+type medicaidRound struct {
+	batch          string
+	paid, denied   string // claim ids
+	answers        x12test.Answers
+	paidN, deniedN string // claim numbers
+}
+
+// medicaidBatch submits two Medicaid claims for Dubois at ECRA (MHW-RA at
+// 7.25 a unit: 2 units 14.50, 4 units 29.00), closes an 837P batch as
+// finance, and has x12test answer it: the first paid in full, the second
+// denied with CARC 96.
+func (w *world) medicaidBatch(t *testing.T) medicaidRound {
+	t.Helper()
+	_, err := w.db.ExecContext(t.Context(), `UPDATE programs SET retro_limit_days = 400 WHERE code = 'MHW'`)
+	require.NoError(t, err)
+	status, v := w.api(http.MethodPost, keyECRA, "/v1/voucher-requests", map[string]any{"client_id": w.demo.Clients["Dubois"],
+		"service_code": "MHW-RA", "units": 100, "start_date": day(-30), "end_date": day(30)})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	require.Equal(t, "approved", v["decision"])
+	claim := func(number string, units int, charge string) string {
+		status, v := w.api(http.MethodPost, keyECRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": w.demo.Clients["Dubois"],
+			"rendering_staff_id": w.demo.Staff["Kowalski"], "place_of_service": "12", "diagnoses": []string{"F33.1"},
+			"lines": []map[string]any{{"service_code": "MHW-RA", "date_of_service": day(-3), "units": units, "charge": charge}}})
+		require.Equal(t, http.StatusCreated, status, "%v", v)
+		require.Equal(t, "paid", v["status"], "%v", v)
+		return strconv.FormatInt(int64(v["id"].(float64)), 10)
+	}
+	r := medicaidRound{paidN: "MCD-1", deniedN: "MCD-2"}
+	r.paid, r.denied = claim(r.paidN, 2, "14.50"), claim(r.deniedN, 4, "29.00")
+	status, v = w.api(http.MethodPost, keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	r.batch = strconv.FormatInt(int64(v["id"].(float64)), 10)
+	req, err := http.NewRequest(http.MethodGet, w.srv.URL+"/v1/batches/"+r.batch+"/file", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+keyFinance)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	file := read(t, resp)
+	require.Equal(t, http.StatusOK, file.Status, file.Body)
+	r.answers, err = x12test.Answer([]byte(file.Body), x12test.Scenario{Outcomes: map[string]x12test.Outcome{r.deniedN: {Deny: "96"}}})
+	require.NoError(t, err)
+	require.NotNil(t, r.answers.Remit835)
+	return r
+}
+
+// upload posts a file through the console's upload form.
+func (u *user) upload(csrf string, content []byte) page {
+	u.w.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	if csrf != "" {
+		require.NoError(u.w.t, mw.WriteField("csrf", csrf))
+	}
+	if content != nil {
+		fw, err := mw.CreateFormFile("file", "answer.x12")
+		require.NoError(u.w.t, err)
+		_, err = fw.Write(content)
+		require.NoError(u.w.t, err)
+	}
+	require.NoError(u.w.t, mw.Close())
+	r, err := u.c.Post(u.w.srv.URL+"/console/payer-files", mw.FormDataContentType(), &b)
+	require.NoError(u.w.t, err)
+	return read(u.w.t, r)
+}
+
+func (w *world) count(t *testing.T, table string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM `+table))
+	return n
+}
+
+// Finance imports the payer's 999, 277CA and 835 through the console: each
+// file's page says what it posted; the same file again is "already
+// imported"; a bad file names the segment and writes nothing; a form
+// without its token writes nothing; the reconciliation adds up; the
+// provider sees Medicaid's answer on its own claim and nothing of the
+// finance pages.
+func TestPayerFilesScreens(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	r := w.medicaidBatch(t)
+	f := w.user()
+	home := f.signIn(keyFinance)
+	assert.Contains(t, home.Body, `href="/console/payer-files"`)
+	assert.Contains(t, home.Body, `href="/console/reconciliation"`)
+	csrf := home.csrf(t)
+
+	list := f.get("/console/payer-files")
+	require.Equal(t, http.StatusOK, list.Status)
+	assert.Contains(t, list.Body, `enctype="multipart/form-data"`)
+	assert.Contains(t, list.Body, "None yet.")
+
+	// A form without its token, or with another's, writes nothing.
+	assert.Equal(t, http.StatusForbidden, f.upload("", r.answers.Remit835).Status)
+	assert.Equal(t, http.StatusForbidden, f.upload("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", r.answers.Remit835).Status)
+	assert.Zero(t, w.count(t, "payer_files"))
+
+	// A bad file: the reader's segment position, nothing written.
+	bad := bytes.Replace(r.answers.Ack999, []byte("\nSE*"), []byte("\nSE*99"), 1)
+	require.NotEqual(t, r.answers.Ack999, bad)
+	p := f.upload(csrf, bad)
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Contains(t, p.Body, `id="upload-problem"`)
+	assert.Regexp(t, `segment \d+ \(SE\)`, p.Body)
+	p = f.upload(csrf, []byte("not an x12 file"))
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Contains(t, p.Body, "segment")
+	p = f.upload(csrf, nil)
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Contains(t, p.Body, "Choose the payer")
+	assert.Zero(t, w.count(t, "payer_files"))
+
+	// The three files; each lands on its page.
+	var ids []string
+	for _, file := range [][]byte{r.answers.Ack999, r.answers.Ack277CA, r.answers.Remit835} {
+		p := f.upload(csrf, file)
+		require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
+		loc := p.Header.Get("Location")
+		require.True(t, strings.HasSuffix(loc, "?done=imported"), loc)
+		ids = append(ids, strings.TrimSuffix(strings.TrimPrefix(loc, "/console/payer-files/"), "?done=imported"))
+	}
+	page835 := f.get("/console/payer-files/" + ids[2] + "?done=imported")
+	require.Equal(t, http.StatusOK, page835.Status)
+	assert.Contains(t, page835.Body, "File imported")
+	assert.Contains(t, page835.Body, `<span id="f-items">2</span>`)
+	assert.Contains(t, page835.Body, `<span id="f-matched">2</span>`)
+	assert.Contains(t, page835.Body, `<span id="f-unmatched">0</span>`)
+	assert.Contains(t, page835.Body, `<strong id="f-posted">14.50</strong>`)
+	assert.Contains(t, page835.Body, `<span class="code">CO-96</span> 29.00`)
+	assert.Contains(t, page835.Body, `denied <span class="code">4</span>`)
+	assert.Contains(t, page835.Body, "Everything matched.")
+	page277 := f.get("/console/payer-files/" + ids[1])
+	assert.Contains(t, page277.Body, "2 accepted, 0 rejected")
+	assert.Contains(t, page277.Body, "PCN0000001")
+
+	// The same file again records nothing and says so.
+	before := w.count(t, "payer_claim_payments")
+	p = f.upload(csrf, r.answers.Remit835)
+	require.Equal(t, http.StatusSeeOther, p.Status)
+	assert.Equal(t, "/console/payer-files/"+ids[2]+"?done=already_imported", p.Header.Get("Location"))
+	assert.Contains(t, f.get(p.Header.Get("Location")).Body, "This file was already imported")
+	assert.Equal(t, before, w.count(t, "payer_claim_payments"))
+	assert.Equal(t, 3, w.count(t, "payer_files"))
+
+	list = f.get("/console/payer-files")
+	for _, id := range ids {
+		assert.Contains(t, list.Body, `href="/console/payer-files/`+id+`"`)
+	}
+
+	// An 835 whose claim rss never sent: listed unmatched, with the reason.
+	stray := bytes.ReplaceAll(r.answers.Remit835, []byte("CLP*"+r.paidN+"*"), []byte("CLP*NOSUCH-1*"))
+	stray = bytes.ReplaceAll(stray, []byte("CLP*"+r.deniedN+"*"), []byte("CLP*NOSUCH-2*"))
+	// The same payment again is refused, named, and writes nothing.
+	p = f.upload(csrf, stray)
+	assert.Equal(t, http.StatusConflict, p.Status)
+	assert.Contains(t, p.Body, `id="upload-problem"`)
+	assert.Contains(t, p.Body, "was posted by an earlier file")
+	assert.Equal(t, 3, w.count(t, "payer_files"))
+	stray = bytes.ReplaceAll(stray, []byte("TRN*1*SIM0000009000001*"), []byte("TRN*1*SIM0000009000002*"))
+	p = f.upload(csrf, stray)
+	require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
+	sp := f.get(strings.TrimSuffix(p.Header.Get("Location"), "?done=imported"))
+	assert.Contains(t, sp.Body, "NOSUCH-1")
+	assert.Contains(t, sp.Body, "no claim rss sent has that claim number (CLM01)")
+
+	// Reconciliation of the batch: billed 43.50; paid 14.50; CO-96 29.00;
+	// difference 43.50 − 14.50 − 29.00 = 0.00; nothing rejected or open.
+	rec := f.get("/console/reconciliation?batch=" + r.batch)
+	require.Equal(t, http.StatusOK, rec.Status, rec.Body)
+	for id, want := range map[string]string{"r-billed": "43.50", "r-accepted": "43.50", "r-rejected": "0.00", "r-paid": "14.50",
+		"r-difference": "0.00", "r-unexplained": "0.00", "r-overdue": "0"} {
+		assert.Contains(t, rec.Body, `id="`+id+`">`+want+`<`, id)
+	}
+	assert.Contains(t, rec.Body, `<span class="code">CO-96</span> 29.00`)
+	csvLink := "/console/reconciliation?batch=" + r.batch + "&amp;format=csv"
+	assert.Contains(t, rec.Body, `href="`+csvLink+`"`)
+	dl := f.get("/console/reconciliation?batch=" + r.batch + "&format=csv")
+	require.Equal(t, http.StatusOK, dl.Status)
+	assert.Equal(t, `attachment; filename="reconciliation.csv"`, dl.Header.Get("Content-Disposition"))
+	cr := csv.NewReader(strings.NewReader(dl.Body))
+	cr.FieldsPerRecord = -1
+	recs, err := cr.ReadAll()
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(recs), 4)
+	assert.Equal(t, "record", recs[1][0])
+	var total []string
+	for _, rec := range recs {
+		if rec[0] == "total" {
+			total = rec
+		}
+	}
+	require.NotNil(t, total)
+	assert.Equal(t, []string{"43.50", "14.50", "CO-96 29.00", "0.00"}, []string{total[4], total[11], total[12], total[17]})
+
+	// By provider and dates: the same batch, ECRA's row.
+	ecra := strconv.FormatInt(w.demo.Providers["ECRA"], 10)
+	rec = f.get("/console/reconciliation?from=" + day(-1) + "&to=" + day(0) + "&provider=" + ecra)
+	require.Equal(t, http.StatusOK, rec.Status, rec.Body)
+	assert.Contains(t, rec.Body, `id="r-billed">43.50<`)
+	assert.Contains(t, rec.Body, `<td>`+ecra+`</td>`)
+	assert.NotContains(t, f.get("/console/reconciliation").Body, `id="reconciliation"`, "no report before the form is sent")
+	for path, want := range map[string]int{
+		"/console/reconciliation?batch=abc":                            http.StatusUnprocessableEntity,
+		"/console/reconciliation?batch=-1":                             http.StatusUnprocessableEntity,
+		"/console/reconciliation?from=" + day(0):                       http.StatusUnprocessableEntity,
+		"/console/reconciliation?from=yesterday&to=" + day(0):          http.StatusUnprocessableEntity,
+		"/console/reconciliation?batch=" + r.batch + "&from=" + day(0): http.StatusUnprocessableEntity,
+		"/console/reconciliation?batch=" + r.batch + "&format=pdf":     http.StatusUnprocessableEntity,
+		"/console/payer-files/999999":                                  http.StatusNotFound,
+		"/console/payer-files/x":                                       http.StatusNotFound,
+	} {
+		assert.Equal(t, want, f.get(path).Status, path)
+	}
+
+	// The batch page points at its reconciliation (the placeholder is gone).
+	bp := f.get("/console/batches/" + r.batch)
+	assert.Contains(t, bp.Body, `href="/console/reconciliation?batch=`+r.batch+`"`)
+	assert.NotContains(t, bp.Body, "does not receive")
+
+	// The provider: Medicaid's answer on its own claims, beside rss's.
+	pv := w.user()
+	pv.signIn(keyECRA)
+	cp := pv.get("/console/claims/" + r.paid)
+	require.Equal(t, http.StatusOK, cp.Status)
+	assert.Contains(t, cp.Body, `<dd id="payer-status">paid</dd>`)
+	assert.Contains(t, cp.Body, `<dd id="payer-paid">14.50</dd>`)
+	assert.Contains(t, cp.Body, `<dd id="payer-ccn">PCN0000001</dd>`)
+	cp = pv.get("/console/claims/" + r.denied)
+	assert.Contains(t, cp.Body, `<dd id="payer-status">denied</dd>`)
+	assert.Contains(t, cp.Body, `<span class="code">CO-96</span> 29.00`)
+	assert.Contains(t, cp.Body, `<dd id="payer-ccn">PCN0000002</dd>`)
+
+	// ... and nothing of finance's pages; its upload writes nothing.
+	files := w.count(t, "payer_files")
+	for _, path := range []string{"/console/payer-files", "/console/payer-files/" + ids[0], "/console/reconciliation?batch=" + r.batch,
+		"/console/reconciliation?batch=" + r.batch + "&format=csv"} {
+		assert.Equal(t, http.StatusForbidden, pv.get(path).Status, path)
+	}
+	ph := pv.get("/console/")
+	assert.NotContains(t, ph.Body, `href="/console/payer-files"`)
+	assert.Equal(t, http.StatusForbidden, pv.upload(ph.csrf(t), r.answers.Remit835).Status)
+	assert.Equal(t, files, w.count(t, "payer_files"))
+
+	// Another agency's provider: the claim is not found, Medicaid's answer
+	// with it.
+	hra := w.user()
+	hra.signIn(keyHRA)
+	nf := hra.get("/console/claims/" + r.paid)
+	assert.Equal(t, http.StatusNotFound, nf.Status)
+	assert.NotContains(t, nf.Body, "PCN0000001")
+}
+
+// Finance uploads the simulated payer's 835 for a batch it closed and sees
+// the reconciliation, in a real browser.
+func TestBrowserFinanceImports835AndReconciles(t *testing.T) {
+	w := newWorld(t)
+	r := w.medicaidBatch(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "answer.835")
+	require.NoError(t, os.WriteFile(path, r.answers.Remit835, 0o600))
+	ctx := newBrowser(t)
+	w.signInAs(t, ctx, keyFinance)
+	run(t, ctx, chromedp.Click(chromedp.CSS(`a[href="/console/payer-files"]`)), chromedp.WaitVisible(chromedp.ID("file")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{path}), chromedp.Click(chromedp.ID("import")),
+		chromedp.WaitVisible(chromedp.ID("f-summary")))
+	assert.Contains(t, textOf(t, ctx, ".notice"), "File imported")
+	assert.Equal(t, "14.50", textOf(t, ctx, "#f-posted"))
+	assert.Equal(t, "0", textOf(t, ctx, "#f-unmatched"))
+	screenshot(t, ctx, "finance-payer-file")
+
+	run(t, ctx, chromedp.Navigate(w.srv.URL+"/console/batches/"+r.batch), chromedp.WaitVisible(chromedp.ID("reconcile-batch")),
+		chromedp.Click(chromedp.ID("reconcile-batch")), chromedp.WaitVisible(chromedp.ID("reconciliation")))
+	assert.Equal(t, "43.50", textOf(t, ctx, "#r-billed"))
+	assert.Equal(t, "14.50", textOf(t, ctx, "#r-paid"))
+	assert.Equal(t, "0.00", textOf(t, ctx, "#r-difference"))
+	assert.Contains(t, textOf(t, ctx, "#r-totals"), "CO-96 29.00")
+	screenshot(t, ctx, "finance-reconciliation")
+
+	// The file went through the same service as the API: the API sees it.
+	status, v := w.api(http.MethodGet, keyFinance, "/v1/payer-files", nil)
+	require.Equal(t, http.StatusOK, status)
+	items := v["items"].([]any)
+	require.Len(t, items, 1)
+	assert.Equal(t, "835", items[0].(map[string]any)["kind"])
+}
+
+// A file larger than the upload cap (the API's MaxBulkBody) is a 413 page,
+// read no further, and writes nothing.
+func TestUploadLargerThanTheCapIsRefused(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDB(t)
+	srv := api.Open(db, api.Options{MaxBulkBody: 2048, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	w := &world{t: t, db: db, srv: hs, rss: srv}
+	u := w.user()
+	csrf := u.signIn(keyFinance).csrf(t)
+	p := u.upload(csrf, bytes.Repeat([]byte("ISA*"), 1024))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, p.Status)
+	assert.Contains(t, p.Body, "The file is larger than rss accepts (2048 bytes).")
+	p = u.upload(csrf, []byte("not an x12 file"))
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status, "under the cap, the file is read")
+	assert.Zero(t, w.count(t, "payer_files"))
+}
