@@ -70,17 +70,28 @@ WITH months AS (
          AND ($4::bigint IS NULL OR e.provider_id = $4)
 )`
 
-// rcmUsed sums the counted lines on RCM authorizations once over the
-// months' span, by enrollment and month: one pass over the range's lines
-// (no index leads from an authorization to its lines), joined to the rows.
-const rcmUsed = `, used AS (
-    SELECT a.enrollment_id, date_trunc('month', l.date_of_service::timestamp)::date AS month,
-           sum(l.units_allowed) AS units, sum(l.paid) AS paid
-    FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id
-    WHERE l.counted AND a.program_code = 'RCM'
-      AND l.date_of_service BETWEEN (SELECT min(month) FROM months) AND (SELECT max(month_end) FROM months)
-      AND ($4::bigint IS NULL OR l.provider_id = $4)
-    GROUP BY 1, 2
+// rcmUsed takes units and dollars from the rollup (report_claim_use, kept
+// by claim_lines' triggers): its rows of RCM services by month, provider
+// and client, which are an enrollment's when the client has one RCM
+// enrollment with the provider (a line's authorization is of its client,
+// provider and service, so of that enrollment). The months are whole
+// calendar months, as the rollup's are. Where a client has had more than
+// one RCM enrollment with the provider (multi), the rollup cannot tell
+// them apart: those rows read their lines (claim_lines_no_duplicate leads
+// by client, provider, service and date) and each line's authorization.
+// A year of 10,000,000 lines was a scan of the range's lines (seconds);
+// the rollup is a row per client, service and month.
+const rcmUsed = `, multi AS (
+    SELECT client_id, provider_id FROM enrollments
+    WHERE program_code = 'RCM' AND ($4::bigint IS NULL OR provider_id = $4)
+    GROUP BY 1, 2 HAVING count(*) > 1
+), used AS (
+    SELECT u.month, u.client_id, u.provider_id, sum(u.units) AS units, sum(u.paid) AS paid
+    FROM report_claim_use u JOIN services s ON s.code = u.service_code
+    WHERE s.program_code = 'RCM'
+      AND u.month BETWEEN (SELECT min(month) FROM months) AND (SELECT max(month) FROM months)
+      AND ($4::bigint IS NULL OR u.provider_id = $4)
+    GROUP BY 1, 2, 3
 )`
 
 const rcmRows = `, rows AS (
@@ -91,7 +102,7 @@ const rcmRows = `, rows AS (
            coalesce(c.collateral, 0) AS collateral, coalesce(c.attempted, 0) AS attempted,
            coalesce(c.total, 0) AS total_contacts, pr.treatment_status,
            coalesce(g.goals, '[]'::json) AS goals, coalesce(g.achieved, 0) AS goals_achieved,
-           coalesce(u.units, 0) AS units_used, coalesce(u.paid, 0) AS amount_paid
+           coalesce(u.units, x.units, 0) AS units_used, coalesce(u.paid, x.paid, 0) AS amount_paid
     FROM em
     LEFT JOIN rcm_monthly_progress pr ON pr.enrollment_id = em.enrollment_id AND pr.month = em.month
     LEFT JOIN LATERAL (
@@ -107,7 +118,16 @@ const rcmRows = `, rows AS (
         SELECT json_agg(json_build_object('goal', x.goal, 'status', x.status) ORDER BY x.position) AS goals,
                count(*) FILTER (WHERE x.status = 'achieved') AS achieved
         FROM rcm_monthly_goals x WHERE x.progress_id = pr.id) g ON true
-    LEFT JOIN used u ON u.enrollment_id = em.enrollment_id AND u.month = em.month
+    LEFT JOIN multi mu ON mu.client_id = em.client_id AND mu.provider_id = em.provider_id
+    LEFT JOIN used u ON mu.client_id IS NULL AND u.client_id = em.client_id AND u.provider_id = em.provider_id
+         AND u.month = em.month
+    LEFT JOIN LATERAL (
+        SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid
+        FROM services s
+        JOIN claim_lines l ON l.counted AND l.client_id = em.client_id AND l.provider_id = em.provider_id
+             AND l.service_code = s.code AND l.date_of_service BETWEEN em.month AND em.month_end
+        JOIN authorizations a ON a.id = l.authorization_id
+        WHERE mu.client_id IS NOT NULL AND s.program_code = 'RCM' AND a.enrollment_id = em.enrollment_id) x ON true
 )`
 
 const rcmQuery = rcmBase + rcmUsed + rcmRows + `
