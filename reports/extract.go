@@ -61,19 +61,69 @@ WITH e AS (
       AND ($4::bigint IS NULL OR e.provider_id = $4) AND ($5::text IS NULL OR e.program_code = $5)
 )`
 
-// The range's authorizations and counted lines summed once by enrollment
-// (no index leads from an enrollment to its authorizations' lines).
+// The range's authorizations summed once by enrollment. Units used and
+// dollars paid come from the rollup (report_claim_use, kept by claim_lines'
+// triggers; a row per month, provider, service and client), as utilization
+// takes them: a line's authorization is of its client, provider and
+// service, so where the client has had one enrollment in the program with
+// the provider, the rollup's rows of the program's services are that
+// enrollment's. Whole calendar months of the range are the rows' sums; in
+// a month the range cuts, only the rows whose day bits meet the range's
+// days of it read their lines (claim_lines_no_duplicate leads by client,
+// provider, service and date). Where the client has had more than one
+// enrollment in the program with the provider (multi), the rollup cannot
+// tell them apart: those rows read their lines and each line's
+// authorization. A year of 10,000,000 lines was a scan of the range's
+// lines (seconds); the rollup is a row per client, service and month.
 const extractFigures = `, au AS (
     SELECT a.enrollment_id, sum(a.units_authorized) AS units
     FROM authorizations a
     WHERE a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2
       AND ($4::bigint IS NULL OR a.provider_id = $4) AND ($5::text IS NULL OR a.program_code = $5)
     GROUP BY 1
-), us AS (
-    SELECT a.enrollment_id, sum(l.units_allowed) AS units, sum(l.paid) AS paid
-    FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id
-    WHERE l.counted AND l.date_of_service BETWEEN $1 AND $2
-      AND ($4::bigint IS NULL OR l.provider_id = $4) AND ($5::text IS NULL OR a.program_code = $5)
+), multi AS MATERIALIZED (
+    SELECT client_id, provider_id, program_code FROM enrollments
+    WHERE ($4::bigint IS NULL OR provider_id = $4) AND ($5::text IS NULL OR program_code = $5)
+    GROUP BY 1, 2, 3 HAVING count(*) > 1
+), span AS (
+    SELECT (date_trunc('month', ($1::date - 1)::timestamp) + interval '1 month')::date AS first_whole,
+           (date_trunc('month', ($2::date + 1)::timestamp) - interval '1 month')::date AS last_whole
+), keys AS MATERIALIZED (
+    SELECT u.month, u.provider_id, u.service_code, u.client_id, s.program_code, u.units, u.paid,
+           u.month BETWEEN sp.first_whole AND sp.last_whole AS whole, mu.client_id IS NOT NULL AS multi,
+           greatest($1::date, u.month) AS from_day, least($2::date, (u.month + interval '1 month')::date - 1) AS to_day
+    FROM report_claim_use u
+    JOIN services s ON s.code = u.service_code
+    CROSS JOIN span sp
+    LEFT JOIN multi mu ON mu.client_id = u.client_id AND mu.provider_id = u.provider_id AND mu.program_code = s.program_code
+    WHERE u.month BETWEEN date_trunc('month', $1::date::timestamp)::date AND $2::date
+      AND ($4::bigint IS NULL OR u.provider_id = $4) AND ($5::text IS NULL OR s.program_code = $5)
+      AND (u.month BETWEEN sp.first_whole AND sp.last_whole
+           OR u.days::bigint & ((1::bigint << extract(day FROM least($2::date, (u.month + interval '1 month')::date - 1))::int)
+                                - (1::bigint << (extract(day FROM greatest($1::date, u.month))::int - 1))) <> 0)
+), us AS MATERIALIZED (
+    SELECT x.client_id, x.provider_id, x.program_code, sum(x.units) AS units, sum(x.paid) AS paid
+    FROM (SELECT k.client_id, k.provider_id, k.program_code, k.units, k.paid
+          FROM keys k WHERE k.whole AND NOT k.multi
+          UNION ALL
+          SELECT k.client_id, k.provider_id, k.program_code, p.units, p.paid
+          FROM keys k
+          CROSS JOIN LATERAL (
+              SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid FROM claim_lines l
+              WHERE l.counted AND l.client_id = k.client_id AND l.provider_id = k.provider_id
+                AND l.service_code = k.service_code AND l.date_of_service BETWEEN k.from_day AND k.to_day) p
+          WHERE NOT k.whole AND NOT k.multi) x
+    GROUP BY 1, 2, 3
+), us_multi AS MATERIALIZED (
+    SELECT p.enrollment_id, sum(p.units) AS units, sum(p.paid) AS paid
+    FROM keys k
+    CROSS JOIN LATERAL (
+        SELECT a.enrollment_id, sum(l.units_allowed) AS units, sum(l.paid) AS paid
+        FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id
+        WHERE l.counted AND l.client_id = k.client_id AND l.provider_id = k.provider_id
+          AND l.service_code = k.service_code AND l.date_of_service BETWEEN k.from_day AND k.to_day
+        GROUP BY 1) p
+    WHERE k.multi
     GROUP BY 1
 )`
 
@@ -81,7 +131,8 @@ const extractQuery = extractBase + extractFigures + `, rows AS (
     SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assigned_staff_id AS staff_id,
            c.catchment_area, e.referral_source, e.start_date, e.planned_end_date, e.discharge_date,
            e.discharge_reason_code AS discharge_reason, dr.outcome AS discharge_outcome,
-           coalesce(au.units, 0) AS units_authorized, coalesce(us.units, 0) AS units_used, coalesce(us.paid, 0) AS amount_paid,
+           coalesce(au.units, 0) AS units_authorized, CASE WHEN mu.client_id IS NULL THEN coalesce(us.units, 0) ELSE coalesce(um.units, 0) END AS units_used,
+           CASE WHEN mu.client_id IS NULL THEN coalesce(us.paid, 0) ELSE coalesce(um.paid, 0) END AS amount_paid,
            CASE WHEN p.gpra_required THEN coalesce(i.status, 'missing') END AS gpra_intake,
            CASE WHEN NOT p.gpra_required THEN NULL
                 WHEN i.status IS DISTINCT FROM 'completed' THEN 'not_applicable'
@@ -104,7 +155,9 @@ const extractQuery = extractBase + extractFigures + `, rows AS (
     JOIN clients c ON c.id = e.client_id
     LEFT JOIN discharge_reasons dr ON dr.code = e.discharge_reason_code
     LEFT JOIN au ON au.enrollment_id = e.id
-    LEFT JOIN us ON us.enrollment_id = e.id
+    LEFT JOIN multi mu ON mu.client_id = e.client_id AND mu.provider_id = e.provider_id AND mu.program_code = e.program_code
+    LEFT JOIN us ON us.client_id = e.client_id AND us.provider_id = e.provider_id AND us.program_code = e.program_code
+    LEFT JOIN us_multi um ON um.enrollment_id = e.id
     -- The agency's part of the episode: closed when all its enrollments in it are.
     LEFT JOIN LATERAL (SELECT CASE WHEN bool_and(x.discharge_date IS NOT NULL) THEN max(x.discharge_date) END AS closed_on
                        FROM enrollments x WHERE x.episode_id = e.episode_id AND x.provider_id = e.provider_id

@@ -56,11 +56,17 @@ type RCMMonthTotals struct {
 // the month's last day, not discharged before its first). Units used and
 // amount paid are the counted claim lines (as in utilization) on the
 // enrollment's authorizations, by date of service in the month.
+//
+// The months are an integer series of the months from $1's to the
+// earlier of $2's and $3's: its length is known to the planner (a series
+// of dates is 1,000 rows to it, a filtered one a handful), so the
+// enrollment-months are counted about right and joined by hash.
 const rcmBase = `
 WITH months AS (
     SELECT m::date AS month, (m + interval '1 month')::date - 1 AS month_end
-    FROM generate_series(date_trunc('month', $1::date::timestamp), $2::date::timestamp, interval '1 month') m
-    WHERE m::date <= $3::date
+    FROM generate_series(0, (extract(year FROM least($2::date, $3::date)) * 12 + extract(month FROM least($2::date, $3::date))
+                             - extract(year FROM $1::date) * 12 - extract(month FROM $1::date))::int) i
+    CROSS JOIN LATERAL (SELECT date_trunc('month', $1::date::timestamp) + i * interval '1 month' AS m) x
 ), em AS (
     SELECT m.month, m.month_end, e.id AS enrollment_id, e.client_id, e.provider_id, e.assigned_staff_id AS staff_id,
            e.start_date, e.discharge_date
@@ -70,17 +76,38 @@ WITH months AS (
          AND ($4::bigint IS NULL OR e.provider_id = $4)
 )`
 
-// rcmUsed sums the counted lines on RCM authorizations once over the
-// months' span, by enrollment and month: one pass over the range's lines
-// (no index leads from an authorization to its lines), joined to the rows.
-const rcmUsed = `, used AS (
-    SELECT a.enrollment_id, date_trunc('month', l.date_of_service::timestamp)::date AS month,
-           sum(l.units_allowed) AS units, sum(l.paid) AS paid
-    FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id
-    WHERE l.counted AND a.program_code = 'RCM'
-      AND l.date_of_service BETWEEN (SELECT min(month) FROM months) AND (SELECT max(month_end) FROM months)
-      AND ($4::bigint IS NULL OR l.provider_id = $4)
-    GROUP BY 1, 2
+// rcmUsed takes units and dollars from the rollup (report_claim_use, kept
+// by claim_lines' triggers): its rows of RCM services by month, provider
+// and client, which are an enrollment's when the client has one RCM
+// enrollment with the provider (a line's authorization is of its client,
+// provider and service, so of that enrollment). The months are whole
+// calendar months, as the rollup's are. Where a client has had more than
+// one RCM enrollment with the provider (multi), the rollup cannot tell
+// them apart: those rows read their lines (claim_lines_no_duplicate leads
+// by client, provider, service and date) and each line's authorization.
+// A year of 10,000,000 lines was a scan of the range's lines (seconds);
+// the rollup is a row per client, service and month.
+const rcmUsed = `, multi AS MATERIALIZED (
+    SELECT client_id, provider_id FROM enrollments
+    WHERE program_code = 'RCM' AND ($4::bigint IS NULL OR provider_id = $4)
+    GROUP BY 1, 2 HAVING count(*) > 1
+), used AS MATERIALIZED (
+    SELECT u.month, u.client_id, u.provider_id, sum(u.units) AS units, sum(u.paid) AS paid
+    FROM report_claim_use u JOIN services s ON s.code = u.service_code
+    WHERE s.program_code = 'RCM'
+      AND u.month BETWEEN date_trunc('month', $1::date::timestamp)::date AND least($2::date, $3::date)
+      AND ($4::bigint IS NULL OR u.provider_id = $4)
+    GROUP BY 1, 2, 3
+), used_multi AS (
+    SELECT em.enrollment_id, em.month, p.units, p.paid
+    FROM em JOIN multi mu ON mu.client_id = em.client_id AND mu.provider_id = em.provider_id
+    CROSS JOIN LATERAL (
+        SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid
+        FROM services s
+        JOIN claim_lines l ON l.counted AND l.client_id = em.client_id AND l.provider_id = em.provider_id
+             AND l.service_code = s.code AND l.date_of_service BETWEEN em.month AND em.month_end
+        JOIN authorizations a ON a.id = l.authorization_id
+        WHERE s.program_code = 'RCM' AND a.enrollment_id = em.enrollment_id) p
 )`
 
 const rcmRows = `, rows AS (
@@ -91,7 +118,8 @@ const rcmRows = `, rows AS (
            coalesce(c.collateral, 0) AS collateral, coalesce(c.attempted, 0) AS attempted,
            coalesce(c.total, 0) AS total_contacts, pr.treatment_status,
            coalesce(g.goals, '[]'::json) AS goals, coalesce(g.achieved, 0) AS goals_achieved,
-           coalesce(u.units, 0) AS units_used, coalesce(u.paid, 0) AS amount_paid
+           CASE WHEN mu.client_id IS NULL THEN coalesce(u.units, 0) ELSE coalesce(x.units, 0) END AS units_used,
+           CASE WHEN mu.client_id IS NULL THEN coalesce(u.paid, 0) ELSE coalesce(x.paid, 0) END AS amount_paid
     FROM em
     LEFT JOIN rcm_monthly_progress pr ON pr.enrollment_id = em.enrollment_id AND pr.month = em.month
     LEFT JOIN LATERAL (
@@ -107,7 +135,9 @@ const rcmRows = `, rows AS (
         SELECT json_agg(json_build_object('goal', x.goal, 'status', x.status) ORDER BY x.position) AS goals,
                count(*) FILTER (WHERE x.status = 'achieved') AS achieved
         FROM rcm_monthly_goals x WHERE x.progress_id = pr.id) g ON true
-    LEFT JOIN used u ON u.enrollment_id = em.enrollment_id AND u.month = em.month
+    LEFT JOIN multi mu ON mu.client_id = em.client_id AND mu.provider_id = em.provider_id
+    LEFT JOIN used u ON u.client_id = em.client_id AND u.provider_id = em.provider_id AND u.month = em.month
+    LEFT JOIN used_multi x ON x.enrollment_id = em.enrollment_id AND x.month = em.month
 )`
 
 const rcmQuery = rcmBase + rcmUsed + rcmRows + `

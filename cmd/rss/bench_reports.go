@@ -271,6 +271,11 @@ func (b *reportsBench) timeReports(ctx context.Context, size benchSize) error {
 		{"length of service", (*reports.Service).LengthOfService, with("as_of", to.String())},
 		{"pended queue (as of year end)", (*reports.Service).PendedQueue, url.Values{"as_of": {to.String()}}},
 		{"employment movement (month)", (*reports.Service).EmploymentMovement, with("group", "month")},
+		// Client-level: each run audits every enrollment shown (as an admin
+		// with no key, in the bench database), so each run writes its rows'
+		// audit events too, as the API would.
+		{"rcm monthly", (*reports.Service).RCMMonthly, with()},
+		{"state extract", (*reports.Service).Extract, with()},
 	}
 	// CPU is measured on a connection of its own with parallel query off,
 	// so one backend process does all the database's work and its CPU time
