@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -83,12 +84,19 @@ func (s *Service) recordReads(ctx context.Context, report *sqlx.Tx, rd reads, ar
 	return tx.Commit()
 }
 
+// ErrPoolTooSmall is a client-level report asked of a Service whose pool
+// holds a single connection: the report and its audit need two at once.
+var ErrPoolTooSmall = errors.New("reports: client-level reports need a pool of at least two connections")
+
 // auditSlot waits for a turn to run a client-level report, before its
 // first connection is taken (see Service.auditing), and returns its
 // release.
 func (s *Service) auditSlot(ctx context.Context) (func(), error) {
 	if s.auditing == nil {
 		return func() {}, nil
+	}
+	if cap(s.auditing) == 0 {
+		return nil, ErrPoolTooSmall
 	}
 	select {
 	case s.auditing <- struct{}{}:

@@ -72,3 +72,29 @@ func TestClientLevelReportsShareASmallPool(t *testing.T) {
 	require.NoError(t, db.GetContext(ctx, &audited, `SELECT count(*) FROM audit_events WHERE action = 'read' AND entity_type = 'state_extract'`))
 	assert.Equal(t, n*rows[0], audited, "each report audited each row it showed")
 }
+
+// On a pool of one a client-level report can never have its audit's
+// second connection: it is refused at once with ErrPoolTooSmall, where it
+// used to wait forever (rss bench reports measured CPU on such a pool).
+func TestClientLevelReportOnAPoolOfOneIsRefused(t *testing.T) {
+	_, u := pgtest.NewDBURL(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	db, err := pg.Open(ctx, u, 1)
+	require.NoError(t, err)
+	defer db.Close()
+	var key int64
+	require.NoError(t, db.GetContext(ctx, &key, `SELECT id FROM api_keys WHERE role = 'reviewer' ORDER BY id LIMIT 1`))
+	ctx = access.WithActor(ctx, access.Actor{KeyID: key, Role: access.RoleReviewer, Purpose: "operations"})
+	today := fixtures.TestToday
+	s := reports.New(db, func() time.Time { return today.Time.Add(12 * time.Hour) }, time.UTC)
+	q := url.Values{"from": {today.AddDays(-60).String()}, "to": {today.String()}}
+	rep, err := s.Extract(ctx, q)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.ErrorIs(t, rep.Write(ctx, &buf, false), reports.ErrPoolTooSmall)
+	assert.Zero(t, buf.Len(), "nothing of the report is written")
+	var audits int
+	require.NoError(t, db.GetContext(ctx, &audits, `SELECT count(*) FROM audit_events WHERE action = 'read' AND actor_key_id = $1`, key))
+	assert.Zero(t, audits)
+}

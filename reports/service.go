@@ -42,7 +42,9 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 	}
 	s := &Service{db: db, now: now, loc: loc}
 	if n := db.Stats().MaxOpenConnections; n > 0 {
-		s.auditing = make(chan struct{}, max(n-1, 1))
+		// A pool of one cannot give a client-level report its second
+		// connection: auditSlot refuses at once rather than wait forever.
+		s.auditing = make(chan struct{}, max(n-1, 0))
 	}
 	return s
 }

@@ -324,7 +324,13 @@ func (b *reportsBench) timeReports(ctx context.Context, size benchSize) error {
 		var cpus []time.Duration
 		for i := 0; i < b.runs; i++ {
 			db0, go0, ok := cpuNow(backend)
-			if _, _, err := b.once(ctx, cpuSvc, r, false, nil); err != nil {
+			_, _, err := b.once(ctx, cpuSvc, r, false, nil)
+			if errors.Is(err, reports.ErrPoolTooSmall) {
+				// A client-level report needs a second connection for its
+				// audit, so one backend's CPU is not all it costs: no figure.
+				break
+			}
+			if err != nil {
 				return fmt.Errorf("%s cpu: %w", r.name, err)
 			}
 			db1, go1, _ := cpuNow(backend)
