@@ -122,11 +122,11 @@ func (s *Service) ImportPayerFile(ctx context.Context, body []byte) (PayerFile, 
 		im := &importer{ctx: ctx, tx: tx, kind: kind, sha: digest, size: int64(len(body)), keyID: a.KeyID, now: s.now()}
 		switch kind {
 		case PayerFile999:
-			err = im.read999(x12.NewFunctionalAckReader(bytes.NewReader(body)))
+			err = readSets(im, x12.NewFunctionalAckReader(bytes.NewReader(body)).Next, func(f x12.FunctionalAck) x12.Envelope { return f.Envelope }, im.post999)
 		case PayerFile277CA:
-			err = im.read277(x12.NewClaimAckReader(bytes.NewReader(body)))
+			err = readSets(im, x12.NewClaimAckReader(bytes.NewReader(body)).Next, func(c x12.ClaimAck) x12.Envelope { return c.Envelope }, im.post277)
 		default:
-			err = im.read835(x12.NewRemittanceReader(bytes.NewReader(body)))
+			err = readSets(im, x12.NewRemittanceReader(bytes.NewReader(body)).Next, func(r x12.Remittance) x12.Envelope { return r.Envelope }, im.post835)
 		}
 		if err != nil {
 			return err
@@ -206,6 +206,28 @@ type importer struct {
 
 // file records the file itself when its first set arrives: the envelope
 // is the first interchange's.
+// readSets posts a file's transaction sets one at a time as its reader
+// hands them over (each already checked and balanced), recording the file
+// from the first set's envelope; the three kinds differ only in the set
+// and its posting.
+func readSets[S any](im *importer, next func() (S, error), envelope func(S) x12.Envelope, post func(S) error) error {
+	for {
+		set, err := next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return readError(err, 0)
+		}
+		if err := im.file(envelope(set)); err != nil {
+			return err
+		}
+		if err := post(set); err != nil {
+			return err
+		}
+	}
+}
+
 func (im *importer) file(env x12.Envelope) error {
 	if im.fileID != 0 {
 		return nil
@@ -250,24 +272,6 @@ var (
 	maxStored = decimal.New(1, 12)
 	carcRe    = regexp.MustCompile(`^[A-Z0-9]{1,5}$`)
 )
-
-func (im *importer) read999(rd *x12.FunctionalAckReader) error {
-	for {
-		ack, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return readError(err, 0)
-		}
-		if err := im.file(ack.Envelope); err != nil {
-			return err
-		}
-		if err := im.post999(ack); err != nil {
-			return err
-		}
-	}
-}
 
 // post999 records each transaction set the 999 acknowledges, matched to
 // the batch whose functional group (GS06) it answers. A group rejected
@@ -365,24 +369,6 @@ func (im *importer) loopOf(batchID, claimID int64, part int) (*sentLoop, error) 
 	return &l, err
 }
 
-func (im *importer) read277(rd *x12.ClaimAckReader) error {
-	for {
-		ack, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return readError(err, 0)
-		}
-		if err := im.file(ack.Envelope); err != nil {
-			return err
-		}
-		if err := im.post277(ack); err != nil {
-			return err
-		}
-	}
-}
-
 // post277 records each claim's acknowledgment against the loop we sent.
 func (im *importer) post277(ack x12.ClaimAck) error {
 	for _, c := range ack.Claims {
@@ -427,24 +413,6 @@ func statusCode(sc x12.StatusCode) string {
 		s += ":" + sc.Entity
 	}
 	return s
-}
-
-func (im *importer) read835(rd *x12.RemittanceReader) error {
-	for {
-		rem, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return readError(err, 0)
-		}
-		if err := im.file(rem.Envelope); err != nil {
-			return err
-		}
-		if err := im.post835(rem); err != nil {
-			return err
-		}
-	}
 }
 
 // post835 records one payment and posts its claims. A payment (TRN) is
