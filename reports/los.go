@@ -2,30 +2,12 @@ package reports
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
-	"strconv"
 
 	"github.com/jmoiron/sqlx"
 
-	"rss"
 	"rss/access"
 )
-
-// LengthOfServiceRow is one enrollment's length of service as of a date
-// against its program's maximum.
-type LengthOfServiceRow struct {
-	EnrollmentID  int64     `json:"enrollment_id" db:"enrollment_id"`
-	ProviderID    int64     `json:"provider_id" db:"provider_id"`
-	Program       string    `json:"program" db:"program_code"`
-	StartDate     rss.Date  `json:"start_date" db:"start_date"`
-	DischargeDate *rss.Date `json:"discharge_date" db:"discharge_date"`
-	Status        string    `json:"status" db:"status"`
-	Days          int64     `json:"days" db:"days"`
-	MaxDays       *int64    `json:"max_days" db:"max_days"`
-	PastMax       bool      `json:"past_max" db:"past_max"`
-	DaysPastMax   int64     `json:"days_past_max" db:"days_past_max"`
-}
 
 // LengthOfServiceTotals count the enrollments, the open ones, those past
 // their maximum, and the mean days.
@@ -55,12 +37,15 @@ WITH e AS (
 )`
 
 const losQuery = losBase + `
-SELECT enrollment_id, provider_id, program_code, start_date, discharge_date, status, days, max_days,
-       coalesce(days > max_days, false) AS past_max, greatest(days - coalesce(max_days, days), 0) AS days_past_max
+SELECT $3::date::text AS as_of, enrollment_id, provider_id, program_code, start_date::text, discharge_date::text, status,
+       days, max_days, coalesce(days > max_days, false) AS past_max, greatest(days - coalesce(max_days, days), 0) AS days_past_max
 FROM rows ORDER BY provider_id, program_code, enrollment_id`
 
-var losColumns = []string{"as_of", "enrollment_id", "provider_id", "program", "start_date", "discharge_date", "status",
-	"days", "max_days", "past_max", "days_past_max"}
+// losColumns are a row's: an enrollment's length of service as of a date
+// against its program's maximum (max_days null for a program without one).
+var losColumns = []column{{"as_of", kDate, true}, {"enrollment_id", kInt, false}, {"provider_id", kInt, false},
+	{"program", kText, false}, {"start_date", kDate, false}, {"discharge_date", kDate, false}, {"status", kText, false},
+	{"days", kInt, false}, {"max_days", kInt, false}, {"past_max", kBool, false}, {"days_past_max", kInt, false}}
 
 // LengthOfService checks q and returns the length-of-service report: each
 // enrollment that was open at some time in [from, to] and had started by
@@ -90,27 +75,18 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 	var t LengthOfServiceTotals
 	var days int64
 	return &Report{
-		Name: "length-of-service", Filter: f, s: s, cols: losColumns,
-		query: losQuery, args: args,
-		row: func(rows *sqlx.Rows) (any, []string, error) {
-			var r LengthOfServiceRow
-			if err := rows.StructScan(&r); err != nil {
-				return nil, nil, err
-			}
+		Name: "length-of-service", Filter: f, s: s,
+		query: losQuery, args: args, columns: losColumns,
+		tally: func(v values) error {
 			t.Enrollments++
-			days += r.Days
-			if r.Status == "open" {
+			days += v.int(7)
+			if string(v[6]) == "open" {
 				t.Open++
 			}
-			if r.PastMax {
+			if v.bool(9) {
 				t.PastMax++
 			}
-			dd := ""
-			if r.DischargeDate != nil {
-				dd = r.DischargeDate.String()
-			}
-			return r, []string{asOf.String(), itoa(r.EnrollmentID), itoa(r.ProviderID), r.Program, r.StartDate.String(), dd,
-				r.Status, itoa(r.Days), optInt(r.MaxDays), strconv.FormatBool(r.PastMax), itoa(r.DaysPastMax)}, nil
+			return nil
 		},
 		totals: func(context.Context, *sqlx.Tx) (any, error) {
 			if t.Enrollments > 0 {
@@ -120,61 +96,4 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 			return t, nil
 		},
 	}, nil
-}
-
-// MarshalJSON writes the row by hand: a year's report is a row per
-// enrollment (96,000 in the bench), and encoding/json's reflection took as
-// long as the query. The keys and values are those of the struct's tags.
-func (r LengthOfServiceRow) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 224)
-	b = append(b, `{"enrollment_id":`...)
-	b = strconv.AppendInt(b, r.EnrollmentID, 10)
-	b = append(b, `,"provider_id":`...)
-	b = strconv.AppendInt(b, r.ProviderID, 10)
-	b = append(b, `,"program":`...)
-	b = appendJSONString(b, r.Program)
-	b = append(b, `,"start_date":`...)
-	j, err := r.StartDate.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	b = append(b, j...)
-	b = append(b, `,"discharge_date":`...)
-	if r.DischargeDate == nil {
-		b = append(b, "null"...)
-	} else {
-		if j, err = r.DischargeDate.MarshalJSON(); err != nil {
-			return nil, err
-		}
-		b = append(b, j...)
-	}
-	b = append(b, `,"status":`...)
-	b = appendJSONString(b, r.Status)
-	b = append(b, `,"days":`...)
-	b = strconv.AppendInt(b, r.Days, 10)
-	b = append(b, `,"max_days":`...)
-	if r.MaxDays == nil {
-		b = append(b, "null"...)
-	} else {
-		b = strconv.AppendInt(b, *r.MaxDays, 10)
-	}
-	b = append(b, `,"past_max":`...)
-	b = strconv.AppendBool(b, r.PastMax)
-	b = append(b, `,"days_past_max":`...)
-	b = strconv.AppendInt(b, r.DaysPastMax, 10)
-	return append(b, '}'), nil
-}
-
-// appendJSONString appends s as a JSON string: codes are plain ASCII,
-// anything else goes through encoding/json.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }

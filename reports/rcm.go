@@ -2,43 +2,13 @@ package reports
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
-	"strconv"
 
 	"github.com/jmoiron/sqlx"
 
 	"rss"
 	"rss/access"
 )
-
-// RCMMonthRow is one RCM enrollment in one calendar month, for DCF: the
-// month's engagement (contacts by kind), treatment status and goals from
-// the enrollment's monthly progress record, and the units used. A month
-// with no record has recorded false, zero contacts, a null treatment
-// status and no goals: DCF sees what is missing.
-type RCMMonthRow struct {
-	Month           string          `json:"month" db:"month"` // YYYY-MM
-	EnrollmentID    int64           `json:"enrollment_id" db:"enrollment_id"`
-	ClientID        int64           `json:"client_id" db:"client_id"`
-	ProviderID      int64           `json:"provider_id" db:"provider_id"`
-	StaffID         *int64          `json:"staff_id" db:"staff_id"`
-	StartDate       rss.Date        `json:"start_date" db:"start_date"`
-	DischargeDate   *rss.Date       `json:"discharge_date" db:"discharge_date"`
-	Recorded        bool            `json:"recorded" db:"recorded"`
-	FaceToFace      int64           `json:"face_to_face" db:"face_to_face"`
-	HomeVisit       int64           `json:"home_visit" db:"home_visit"`
-	Telephone       int64           `json:"telephone" db:"telephone"`
-	Video           int64           `json:"video" db:"video"`
-	Collateral      int64           `json:"collateral" db:"collateral"`
-	Attempted       int64           `json:"attempted" db:"attempted"`
-	TotalContacts   int64           `json:"total_contacts" db:"total_contacts"`
-	TreatmentStatus *string         `json:"treatment_status" db:"treatment_status"`
-	Goals           json.RawMessage `json:"goals" db:"goals"`
-	GoalsAchieved   int64           `json:"goals_achieved" db:"goals_achieved"`
-	UnitsUsed       int64           `json:"units_used" db:"units_used"`
-	AmountPaid      rss.Money       `json:"amount_paid" db:"amount_paid"`
-}
 
 // RCMMonthTotals are the range's figures: enrollments counted once.
 type RCMMonthTotals struct {
@@ -51,114 +21,125 @@ type RCMMonthTotals struct {
 	AmountPaid     rss.Money `json:"amount_paid" db:"amount_paid"`
 }
 
-// The calendar months meeting [$1, $2] that have begun by today ($3); an
-// RCM enrollment counts in a month it was open on any day of (started by
-// the month's last day, not discharged before its first). Units used and
-// amount paid are the counted claim lines (as in utilization) on the
-// enrollment's authorizations, by date of service in the month.
-//
-// The months are an integer series of the months from $1's to the
-// earlier of $2's and $3's: its length is known to the planner (a series
-// of dates is 1,000 rows to it, a filtered one a handful), so the
-// enrollment-months are counted about right and joined by hash.
+// The calendar months meeting [$1, $2] that have begun by today ($3), up
+// to the last day of the month of the earlier of $2 and $3 (last); an RCM
+// enrollment counts in a month it was open on any day of (started by the
+// month's last day, not discharged before its first). Each enrollment
+// (en) is expanded into its months (em), sorted in the report's order
+// while they are narrow.
 const rcmBase = `
-WITH months AS (
-    SELECT m::date AS month, (m + interval '1 month')::date - 1 AS month_end
-    FROM generate_series(0, (extract(year FROM least($2::date, $3::date)) * 12 + extract(month FROM least($2::date, $3::date))
-                             - extract(year FROM $1::date) * 12 - extract(month FROM $1::date))::int) i
-    CROSS JOIN LATERAL (SELECT date_trunc('month', $1::date::timestamp) + i * interval '1 month' AS m) x
-), em AS (
-    SELECT m.month, m.month_end, e.id AS enrollment_id, e.client_id, e.provider_id, e.assigned_staff_id AS staff_id,
-           e.start_date, e.discharge_date
-    FROM months m
-    JOIN enrollments e ON e.program_code = 'RCM' AND e.start_date <= m.month_end
-         AND (e.discharge_date IS NULL OR e.discharge_date >= m.month)
-         AND ($4::bigint IS NULL OR e.provider_id = $4)
+WITH span AS MATERIALIZED (
+    SELECT date_trunc('month', $1::date::timestamp)::date AS first,
+           (date_trunc('month', least($2::date, $3::date)::timestamp) + interval '1 month' - interval '1 day')::date AS last
+), en AS MATERIALIZED (
+    SELECT e.id AS enrollment_id, e.client_id, e.provider_id, e.assigned_staff_id AS staff_id, e.start_date, e.discharge_date
+    FROM span, enrollments e
+    WHERE e.program_code = 'RCM' AND e.start_date <= span.last AND span.last >= span.first
+      AND (e.discharge_date IS NULL OR e.discharge_date >= span.first)
+      AND ($4::bigint IS NULL OR e.provider_id = $4)
 )`
 
-// rcmUsed takes units and dollars from the rollup (report_claim_use, kept
-// by claim_lines' triggers): its rows of RCM services by month, provider
-// and client, which are an enrollment's when the client has one RCM
-// enrollment with the provider (a line's authorization is of its client,
-// provider and service, so of that enrollment). The months are whole
-// calendar months, as the rollup's are. Where a client has had more than
-// one RCM enrollment with the provider (multi), the rollup cannot tell
-// them apart: those rows read their lines (claim_lines_no_duplicate leads
-// by client, provider, service and date) and each line's authorization.
-// A year of 10,000,000 lines was a scan of the range's lines (seconds);
-// the rollup is a row per client, service and month.
-const rcmUsed = `, multi AS MATERIALIZED (
+// rcmMonths expands the enrollments into their months; multi marks a
+// client with more than one RCM enrollment with the provider, in the range
+// or not (see rcmQuery).
+const rcmMonths = `, multi AS MATERIALIZED (
     SELECT client_id, provider_id FROM enrollments
     WHERE program_code = 'RCM' AND ($4::bigint IS NULL OR provider_id = $4)
     GROUP BY 1, 2 HAVING count(*) > 1
-), used AS MATERIALIZED (
+), em AS MATERIALIZED (
+    SELECT m::date AS month, en.enrollment_id, en.client_id, en.provider_id, en.staff_id, en.start_date, en.discharge_date,
+           mu.client_id IS NOT NULL AS multi
+    FROM span, en
+    LEFT JOIN multi mu ON mu.client_id = en.client_id AND mu.provider_id = en.provider_id
+    CROSS JOIN LATERAL generate_series(greatest(date_trunc('month', en.start_date::timestamp), span.first::timestamp),
+                                       least(en.discharge_date, span.last)::timestamp, interval '1 month') m
+)`
+
+// Units and dollars come from the rollup (report_claim_use, kept by
+// claim_lines' triggers): its rows of RCM services by month, provider and
+// client, which are an enrollment's when the client has one RCM enrollment
+// with the provider (a line's authorization is of its client, provider
+// and service, so of that enrollment). The months are whole calendar
+// months, as the rollup's are. Where a client has had more than one RCM
+// enrollment with the provider (multi), the rollup cannot tell them apart:
+// those rows read their lines (claim_lines_no_duplicate leads by client,
+// provider, service and date) and each line's authorization. A year of
+// 10,000,000 lines was a scan of the range's lines (seconds); the rollup
+// is a row per client, service and month.
+//
+// The enrollment-months are joined to the rollup's sums and sorted in the
+// report's order while their rows are narrow (x); the progress record,
+// its contacts and goals, and the lines of a multi row are then looked up
+// per row (lateral subqueries, which keep that order, so the ORDER BY
+// costs nothing). The conditions that make a lookup needless are inside
+// each subquery, where they stop it before it reads anything.
+const rcmQuery = rcmBase + rcmMonths + `, used AS MATERIALIZED (
     SELECT u.month, u.client_id, u.provider_id, sum(u.units) AS units, sum(u.paid) AS paid
-    FROM report_claim_use u JOIN services s ON s.code = u.service_code
-    WHERE s.program_code = 'RCM'
-      AND u.month BETWEEN date_trunc('month', $1::date::timestamp)::date AND least($2::date, $3::date)
-      AND ($4::bigint IS NULL OR u.provider_id = $4)
+    FROM span, report_claim_use u
+    WHERE u.service_code IN (SELECT code FROM services WHERE program_code = 'RCM')
+      AND u.month BETWEEN span.first AND span.last AND ($4::bigint IS NULL OR u.provider_id = $4)
     GROUP BY 1, 2, 3
-), used_multi AS (
-    SELECT em.enrollment_id, em.month, p.units, p.paid
-    FROM em JOIN multi mu ON mu.client_id = em.client_id AND mu.provider_id = em.provider_id
+)
+SELECT to_char(x.month, 'YYYY-MM') AS month, x.enrollment_id, x.client_id, x.provider_id, x.staff_id,
+       x.start_date::text, x.discharge_date::text, p.treatment_status IS NOT NULL AS recorded,
+       coalesce(p.face_to_face, 0) AS face_to_face, coalesce(p.home_visit, 0) AS home_visit,
+       coalesce(p.telephone, 0) AS telephone, coalesce(p.video, 0) AS video,
+       coalesce(p.collateral, 0) AS collateral, coalesce(p.attempted, 0) AS attempted,
+       coalesce(p.total, 0) AS total_contacts, p.treatment_status,
+       coalesce(p.goals, '[]'::json) AS goals, coalesce(p.achieved, 0) AS goals_achieved,
+       CASE WHEN x.multi THEN coalesce(ml.units, 0) ELSE x.units END AS units_used,
+       CASE WHEN x.multi THEN coalesce(ml.paid, 0) ELSE x.paid END AS amount_paid
+FROM (SELECT em.*, coalesce(u.units, 0) AS units, coalesce(u.paid, 0) AS paid
+      FROM em LEFT JOIN used u ON u.month = em.month AND u.provider_id = em.provider_id AND u.client_id = em.client_id
+      ORDER BY em.month, em.provider_id, em.enrollment_id) x
+LEFT JOIN LATERAL (
+    SELECT pr.treatment_status, c.*, g.*
+    FROM rcm_monthly_progress pr
     CROSS JOIN LATERAL (
-        SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid
-        FROM services s
-        JOIN claim_lines l ON l.counted AND l.client_id = em.client_id AND l.provider_id = em.provider_id
-             AND l.service_code = s.code AND l.date_of_service BETWEEN em.month AND em.month_end
-        JOIN authorizations a ON a.id = l.authorization_id
-        WHERE s.program_code = 'RCM' AND a.enrollment_id = em.enrollment_id) p
-)`
+        SELECT sum(k.count) FILTER (WHERE k.kind = 'face_to_face') AS face_to_face,
+               sum(k.count) FILTER (WHERE k.kind = 'home_visit') AS home_visit,
+               sum(k.count) FILTER (WHERE k.kind = 'telephone') AS telephone,
+               sum(k.count) FILTER (WHERE k.kind = 'video') AS video,
+               sum(k.count) FILTER (WHERE k.kind = 'collateral') AS collateral,
+               sum(k.count) FILTER (WHERE k.kind = 'attempted') AS attempted,
+               sum(k.count) AS total
+        FROM rcm_monthly_contacts k WHERE k.progress_id = pr.id) c
+    CROSS JOIN LATERAL (
+        SELECT json_agg(json_build_object('goal', o.goal, 'status', o.status) ORDER BY o.position) AS goals,
+               count(*) FILTER (WHERE o.status = 'achieved') AS achieved
+        FROM rcm_monthly_goals o WHERE o.progress_id = pr.id) g
+    WHERE pr.enrollment_id = x.enrollment_id AND pr.month = x.month
+    LIMIT 1) p ON true
+LEFT JOIN LATERAL (
+    SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid
+    FROM services s
+    JOIN claim_lines l ON l.counted AND l.client_id = x.client_id AND l.provider_id = x.provider_id
+         AND l.service_code = s.code AND l.date_of_service BETWEEN x.month AND (x.month + interval '1 month' - interval '1 day')::date
+    JOIN authorizations a ON a.id = l.authorization_id
+    WHERE x.multi AND s.program_code = 'RCM' AND a.enrollment_id = x.enrollment_id) ml ON true
+ORDER BY x.month, x.provider_id, x.enrollment_id`
 
-const rcmRows = `, rows AS (
-    SELECT to_char(em.month, 'YYYY-MM') AS month, em.month AS month_start, em.enrollment_id, em.client_id, em.provider_id,
-           em.staff_id, em.start_date, em.discharge_date, pr.id IS NOT NULL AS recorded,
-           coalesce(c.face_to_face, 0) AS face_to_face, coalesce(c.home_visit, 0) AS home_visit,
-           coalesce(c.telephone, 0) AS telephone, coalesce(c.video, 0) AS video,
-           coalesce(c.collateral, 0) AS collateral, coalesce(c.attempted, 0) AS attempted,
-           coalesce(c.total, 0) AS total_contacts, pr.treatment_status,
-           coalesce(g.goals, '[]'::json) AS goals, coalesce(g.achieved, 0) AS goals_achieved,
-           CASE WHEN mu.client_id IS NULL THEN coalesce(u.units, 0) ELSE coalesce(x.units, 0) END AS units_used,
-           CASE WHEN mu.client_id IS NULL THEN coalesce(u.paid, 0) ELSE coalesce(x.paid, 0) END AS amount_paid
-    FROM em
-    LEFT JOIN rcm_monthly_progress pr ON pr.enrollment_id = em.enrollment_id AND pr.month = em.month
-    LEFT JOIN LATERAL (
-        SELECT sum(x.count) FILTER (WHERE x.kind = 'face_to_face') AS face_to_face,
-               sum(x.count) FILTER (WHERE x.kind = 'home_visit') AS home_visit,
-               sum(x.count) FILTER (WHERE x.kind = 'telephone') AS telephone,
-               sum(x.count) FILTER (WHERE x.kind = 'video') AS video,
-               sum(x.count) FILTER (WHERE x.kind = 'collateral') AS collateral,
-               sum(x.count) FILTER (WHERE x.kind = 'attempted') AS attempted,
-               sum(x.count) AS total
-        FROM rcm_monthly_contacts x WHERE x.progress_id = pr.id) c ON true
-    LEFT JOIN LATERAL (
-        SELECT json_agg(json_build_object('goal', x.goal, 'status', x.status) ORDER BY x.position) AS goals,
-               count(*) FILTER (WHERE x.status = 'achieved') AS achieved
-        FROM rcm_monthly_goals x WHERE x.progress_id = pr.id) g ON true
-    LEFT JOIN multi mu ON mu.client_id = em.client_id AND mu.provider_id = em.provider_id
-    LEFT JOIN used u ON u.client_id = em.client_id AND u.provider_id = em.provider_id AND u.month = em.month
-    LEFT JOIN used_multi x ON x.enrollment_id = em.enrollment_id AND x.month = em.month
-)`
-
-const rcmQuery = rcmBase + rcmUsed + rcmRows + `
-SELECT month, enrollment_id, client_id, provider_id, staff_id, start_date, discharge_date, recorded,
-       face_to_face, home_visit, telephone, video, collateral, attempted, total_contacts, treatment_status,
-       goals, goals_achieved, units_used, amount_paid
-FROM rows ORDER BY month_start, provider_id, enrollment_id`
-
-// rcmEnrollments counts the enrollments the rows show (the other totals
-// are summed from the rows as they are written: a second pass over the
-// range's claim lines would double the report's cost).
+// rcmEnrollments counts the enrollments the rows show (each has a month;
+// the other totals are summed from the rows as they are written).
 const rcmEnrollments = rcmBase + `
-SELECT count(DISTINCT enrollment_id) FROM em`
+SELECT count(*) FROM en`
 
 // rcmReads: each enrollment shown is a read of its client's record.
 const rcmReads = rcmBase + `
-SELECT DISTINCT enrollment_id AS entity_id, client_id FROM em ORDER BY 1`
+SELECT enrollment_id AS entity_id, client_id FROM en ORDER BY 1`
 
-var rcmColumns = []string{"month", "enrollment_id", "client_id", "provider_id", "staff_id", "start_date", "discharge_date",
-	"recorded", "face_to_face", "home_visit", "telephone", "video", "collateral", "attempted", "total_contacts",
-	"treatment_status", "goals", "goals_achieved", "units_used", "amount_paid"}
+// rcmColumns are a row's: one RCM enrollment in one calendar month (YYYY-MM),
+// for DCF: the month's engagement (contacts by kind), treatment status and
+// goals ([{goal, status}]) from the enrollment's monthly progress record,
+// and the units used and dollars paid. A month with no record has
+// recorded false, zero contacts, a null treatment status and no goals: DCF
+// sees what is missing.
+var rcmColumns = []column{{"month", kText, false}, {"enrollment_id", kInt, false}, {"client_id", kInt, false},
+	{"provider_id", kInt, false}, {"staff_id", kInt, false}, {"start_date", kDate, false}, {"discharge_date", kDate, false},
+	{"recorded", kBool, false}, {"face_to_face", kInt, false}, {"home_visit", kInt, false}, {"telephone", kInt, false},
+	{"video", kInt, false}, {"collateral", kInt, false}, {"attempted", kInt, false}, {"total_contacts", kInt, false},
+	{"treatment_status", kText, false}, {"goals", kJSON, false}, {"goals_achieved", kInt, false},
+	{"units_used", kInt, false}, {"amount_paid", kMoney, false}}
 
 // RCMMonthly checks q and returns the RCM monthly client-level report for
 // DCF over the calendar months meeting [from, to]: a row per RCM
@@ -180,37 +161,24 @@ func (s *Service) RCMMonthly(ctx context.Context, q url.Values) (*Report, error)
 	f.Program = "RCM"
 	args := []any{*f.From, *f.To, s.today(), f.provider()}
 	var t RCMMonthTotals
+	var paid moneySum
 	return &Report{
-		Name: "rcm-monthly", Filter: f, s: s, cols: rcmColumns,
+		Name: "rcm-monthly", Filter: f, s: s, columns: rcmColumns,
 		query: rcmQuery, args: args,
 		reads: &reads{entity: "rcm_monthly_report", query: rcmReads},
-		row: func(rows *sqlx.Rows) (any, []string, error) {
-			var r RCMMonthRow
-			if err := rows.StructScan(&r); err != nil {
-				return nil, nil, err
-			}
+		tally: func(v values) error {
 			t.Months++
-			if r.Recorded {
+			if v.bool(7) {
 				t.MonthsRecorded++
 			} else {
 				t.MonthsMissing++
 			}
-			t.TotalContacts += r.TotalContacts
-			t.UnitsUsed += r.UnitsUsed
-			t.AmountPaid = rss.NewMoney(t.AmountPaid.Add(r.AmountPaid.Decimal))
-			dd, ts := "", ""
-			if r.DischargeDate != nil {
-				dd = r.DischargeDate.String()
-			}
-			if r.TreatmentStatus != nil {
-				ts = *r.TreatmentStatus
-			}
-			return r, []string{r.Month, itoa(r.EnrollmentID), itoa(r.ClientID), itoa(r.ProviderID), optInt(r.StaffID),
-				r.StartDate.String(), dd, strconv.FormatBool(r.Recorded), itoa(r.FaceToFace), itoa(r.HomeVisit),
-				itoa(r.Telephone), itoa(r.Video), itoa(r.Collateral), itoa(r.Attempted), itoa(r.TotalContacts), ts,
-				string(r.Goals), itoa(r.GoalsAchieved), itoa(r.UnitsUsed), r.AmountPaid.StringFixed(2)}, nil
+			t.TotalContacts += v.int(14)
+			t.UnitsUsed += v.int(18)
+			return paid.add(v, 19)
 		},
 		totals: func(ctx context.Context, tx *sqlx.Tx) (any, error) {
+			t.AmountPaid = paid.total()
 			err := tx.GetContext(ctx, &t.Enrollments, rcmEnrollments, args...)
 			return t, err
 		},

@@ -230,6 +230,10 @@ type Report struct {
 	// sees every row and returns the totals once they are all read.
 	row    func(*sqlx.Rows) (any, []string, error)
 	totals func(ctx context.Context, tx *sqlx.Tx) (any, error)
+	// A report of many rows declares its columns instead of row
+	// (columns.go), and tally sees each row's values for the totals.
+	columns []column
+	tally   func(values) error
 	// reads, for a client-level report, lists the client records its rows
 	// show: they are audited as reads before a byte is written (audit.go).
 	reads *reads
@@ -261,7 +265,11 @@ func (r *Report) Write(ctx context.Context, w io.Writer, asCSV bool) (err error)
 		if err := cw.Write([]string{rss.Part2Notice}); err != nil {
 			return err
 		}
-		if err := cw.Write(r.cols); err != nil {
+		cols := r.cols
+		if r.columns != nil {
+			cols = header(r.columns)
+		}
+		if err := cw.Write(cols); err != nil {
 			return err
 		}
 	} else {
@@ -273,6 +281,36 @@ func (r *Report) Write(ctx context.Context, w io.Writer, asCSV bool) (err error)
 			return err
 		}
 	}
+	if r.columns != nil {
+		err = r.writeColumns(rows, w, cw)
+	} else {
+		err = r.writeRows(rows, w, cw)
+	}
+	if err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	if cw != nil {
+		cw.Flush()
+		return cw.Error()
+	}
+	t, err := r.totals(ctx, tx)
+	if err != nil {
+		return err
+	}
+	tb, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, `],"totals":%s}`+"\n", tb)
+	return err
+}
+
+// writeRows writes rows scanned by r.row.
+func (r *Report) writeRows(rows *sqlx.Rows, w io.Writer, cw *csv.Writer) error {
 	n := 0
 	for rows.Next() {
 		v, rec, err := r.row(rows)
@@ -300,24 +338,32 @@ func (r *Report) Write(ctx context.Context, w io.Writer, asCSV bool) (err error)
 		}
 		n++
 	}
-	if err := rows.Err(); err != nil {
-		return err
+	return nil
+}
+
+// writeColumns writes the rows of a report declaring its columns.
+func (r *Report) writeColumns(rows *sqlx.Rows, w io.Writer, cw *csv.Writer) error {
+	rw := newRowWriter(r.columns)
+	for n := 0; rows.Next(); n++ {
+		v, err := rw.scan(rows)
+		if err != nil {
+			return err
+		}
+		if err := r.tally(v); err != nil {
+			return err
+		}
+		if cw != nil {
+			if err := rw.writeCSV(cw); err != nil {
+				return err
+			}
+			if n%256 == 255 {
+				cw.Flush()
+			}
+		} else if err := rw.writeJSON(w); err != nil {
+			return err
+		}
 	}
-	rows.Close()
-	if cw != nil {
-		cw.Flush()
-		return cw.Error()
-	}
-	t, err := r.totals(ctx, tx)
-	if err != nil {
-		return err
-	}
-	tb, err := json.Marshal(t)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, `],"totals":%s}`+"\n", tb)
-	return err
+	return nil
 }
 
 func mustJSON(v any) string {

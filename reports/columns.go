@@ -1,0 +1,281 @@
+package reports
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+
+	"rss"
+)
+
+// The client-level reports are a row per enrollment or enrollment-month:
+// 96,000 to 165,000 rows for a year of the state's data. Scanning each row
+// into a struct (sqlx's reflection, lib/pq's conversion of every date to a
+// time.Time) and marshalling it again took about as long as the query
+// itself, so those reports declare their columns instead: the query
+// returns them in order, already in their written form (dates as text,
+// money as numeric), and each value's bytes go from the wire to the
+// answer with only the quoting its kind needs. JSON and CSV are written
+// from the one declaration.
+
+// kind is how a column's value is written.
+type kind uint8
+
+const (
+	kText  kind = iota // a JSON string; CSV as it is
+	kInt               // a JSON number; CSV as it is
+	kDate              // YYYY-MM-DD (the query casts the date to text), a JSON string
+	kMoney             // a decimal written with two places, a JSON string as rss.Money is
+	kBool              // true or false
+	kJSON              // JSON from the query (compacted in the JSON answer; CSV as the query wrote it)
+)
+
+// column is one column of a report's rows, in the order the query returns
+// them. A NULL is JSON null and an empty CSV field.
+type column struct {
+	name string
+	kind kind
+	// csvOnly columns are written in the CSV only (length of service's
+	// as_of: the JSON carries it once, in its filter).
+	csvOnly bool
+}
+
+// values is a row's raw values, valid until the next row is read.
+type values []sql.RawBytes
+
+// int reads column i as an integer (0 when NULL).
+func (v values) int(i int) int64 {
+	n, _ := strconv.ParseInt(string(v[i]), 10, 64)
+	return n
+}
+
+// bool reads column i as a boolean (lib/pq sends true or false).
+func (v values) bool(i int) bool { return string(v[i]) == "true" || string(v[i]) == "t" }
+
+// null says whether column i is NULL.
+func (v values) null(i int) bool { return v[i] == nil }
+
+// moneySum adds up a column of money exactly: in cents while they fit an
+// int64 (a decimal per row is an allocation per row), in a decimal beyond.
+type moneySum struct {
+	cents int64
+	over  decimal.Decimal
+}
+
+// add adds column i of v (NULL adds nothing).
+func (s *moneySum) add(v values, i int) error {
+	b := v[i]
+	if b == nil {
+		return nil
+	}
+	c, ok := parseCents(b)
+	if !ok {
+		m, err := rss.ParseMoney(string(normalizeMoney(nil, b)))
+		if err != nil {
+			return fmt.Errorf("column %d: %w", i, err)
+		}
+		s.over = s.over.Add(m.Decimal)
+		return nil
+	}
+	if (c > 0 && s.cents > math.MaxInt64-c) || (c < 0 && s.cents < math.MinInt64-c) {
+		s.over, s.cents = s.over.Add(decimal.New(s.cents, -2)), 0
+	}
+	s.cents += c
+	return nil
+}
+
+// total is the sum.
+func (s *moneySum) total() rss.Money {
+	return rss.NewMoney(s.over.Add(decimal.New(s.cents, -2)))
+}
+
+// parseCents reads a decimal of at most two places ("-12", "12.5",
+// "12.50") in cents; ok is false for anything else or past an int64.
+func parseCents(b []byte) (n int64, ok bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	places, digits := -1, 0
+	for _, c := range b {
+		switch {
+		case c == '.' && places < 0:
+			places = 0
+			continue
+		case c < '0' || c > '9' || places == 2:
+			return 0, false
+		case places >= 0:
+			places++
+		}
+		if n > (math.MaxInt64-9)/10 {
+			return 0, false
+		}
+		n, digits = n*10+int64(c-'0'), digits+1
+	}
+	if digits == 0 || places == 0 {
+		return 0, false
+	}
+	for places = max(places, 0); places < 2; places++ {
+		if n > math.MaxInt64/10 {
+			return 0, false
+		}
+		n *= 10
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// normalizeMoney appends the decimal b with exactly two places (sums and
+// coalesce(…, 0) come back with fewer); more places are not money's and
+// are left for rss.ParseMoney to refuse.
+func normalizeMoney(dst, b []byte) []byte {
+	dot := bytes.IndexByte(b, '.')
+	switch {
+	case dot < 0:
+		return append(append(dst, b...), ".00"...)
+	case len(b)-dot == 2:
+		return append(append(dst, b...), '0')
+	}
+	return append(dst, b...)
+}
+
+// rowWriter writes a columns report's rows as JSON or CSV.
+type rowWriter struct {
+	cols []column
+	vals values
+	ptrs []any
+	csv  *csv.Writer
+	rec  []string
+	buf  []byte
+	n    int
+}
+
+func newRowWriter(cols []column) *rowWriter {
+	rw := &rowWriter{cols: cols, vals: make(values, len(cols)), ptrs: make([]any, len(cols))}
+	for i := range rw.vals {
+		rw.ptrs[i] = &rw.vals[i]
+	}
+	return rw
+}
+
+// header is the CSV's header line.
+func header(cols []column) []string {
+	h := make([]string, len(cols))
+	for i, c := range cols {
+		h[i] = c.name
+	}
+	return h
+}
+
+// scan reads the current row.
+func (rw *rowWriter) scan(rows *sqlx.Rows) (values, error) {
+	if err := rows.Scan(rw.ptrs...); err != nil {
+		return nil, err
+	}
+	return rw.vals, nil
+}
+
+// writeCSV writes the scanned row as a CSV record.
+func (rw *rowWriter) writeCSV(cw *csv.Writer) error {
+	rw.rec = rw.rec[:0]
+	rw.buf = rw.buf[:0]
+	for i, c := range rw.cols {
+		v := rw.vals[i]
+		switch {
+		case v == nil:
+			rw.rec = append(rw.rec, "")
+		case c.kind == kMoney:
+			rw.rec = append(rw.rec, string(normalizeMoney(nil, v)))
+		case c.kind == kBool:
+			rw.rec = append(rw.rec, strconv.FormatBool(rw.vals.bool(i)))
+		default:
+			rw.rec = append(rw.rec, string(v))
+		}
+	}
+	return cw.Write(rw.rec)
+}
+
+// writeJSON writes the scanned row as a JSON object, after a comma but for
+// the first.
+func (rw *rowWriter) writeJSON(w io.Writer) error {
+	b := rw.buf[:0]
+	if rw.n > 0 {
+		b = append(b, ',')
+	}
+	rw.n++
+	b = append(b, '{')
+	first := true
+	for i, c := range rw.cols {
+		if c.csvOnly {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, c.name)
+		b = append(b, ':')
+		v := rw.vals[i]
+		switch {
+		case v == nil:
+			b = append(b, "null"...)
+		case c.kind == kInt:
+			b = append(b, v...)
+		case c.kind == kBool:
+			b = strconv.AppendBool(b, rw.vals.bool(i))
+		case c.kind == kMoney:
+			b = append(b, '"')
+			b = normalizeMoney(b, v)
+			b = append(b, '"')
+		case c.kind == kJSON:
+			var out bytes.Buffer
+			if err := json.Compact(&out, v); err != nil {
+				return fmt.Errorf("column %s: %w", c.name, err)
+			}
+			b = append(b, out.Bytes()...)
+		default: // kText, kDate
+			b = appendJSONBytes(b, v)
+		}
+	}
+	b = append(b, '}')
+	rw.buf = b
+	_, err := w.Write(b)
+	return err
+}
+
+// appendJSONString appends s as a JSON string: codes are plain ASCII,
+// anything else goes through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendJSONBytes appends s as a JSON string, as appendJSONString does.
+func appendJSONBytes(b, s []byte) []byte {
+	for _, c := range s {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(string(s))
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
