@@ -51,7 +51,9 @@ func (r *Report) begin(ctx context.Context) (*sqlx.Tx, error) {
 // short still left its trace. The audit runs in its own transaction on the
 // report's exported snapshot (pg_export_snapshot), so it names exactly the
 // records the report's rows come from, no more and no fewer, while the
-// report itself stays a read-only transaction.
+// report itself stays a read-only transaction. The records are listed and
+// recorded in one statement: their ids never come to this process, so its
+// memory does not grow with them.
 func (s *Service) recordReads(ctx context.Context, report *sqlx.Tx, rd reads, args []any) error {
 	var snap string
 	if err := report.GetContext(ctx, &snap, `SELECT pg_export_snapshot()`); err != nil {
@@ -67,19 +69,8 @@ func (s *Service) recordReads(ctx context.Context, report *sqlx.Tx, rd reads, ar
 	if _, err := tx.ExecContext(ctx, `SET TRANSACTION SNAPSHOT `+pq.QuoteLiteral(snap)); err != nil {
 		return fmt.Errorf("report snapshot: %w", err)
 	}
-	var shown []struct {
-		EntityID int64 `db:"entity_id"`
-		ClientID int64 `db:"client_id"`
-	}
-	if err := tx.SelectContext(ctx, &shown, rd.query, args...); err != nil {
+	if err := access.RecordRows(ctx, tx, "read", rd.entity, rd.query, args...); err != nil {
 		return fmt.Errorf("report reads: %w", err)
-	}
-	events := make([]access.Event, len(shown))
-	for i, x := range shown {
-		events[i] = access.Event{Action: "read", EntityType: rd.entity, EntityID: access.ID(x.EntityID), ClientID: x.ClientID}
-	}
-	if err := access.Record(ctx, tx, events...); err != nil {
-		return err
 	}
 	return tx.Commit()
 }

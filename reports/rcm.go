@@ -67,57 +67,63 @@ const rcmMonths = `, multi AS MATERIALIZED (
 // 10,000,000 lines was a scan of the range's lines (seconds); the rollup
 // is a row per client, service and month.
 //
-// The enrollment-months are joined to the rollup's sums and sorted in the
-// report's order while their rows are narrow (x); the progress record,
-// its contacts and goals, and the lines of a multi row are then looked up
-// per row (lateral subqueries, which keep that order, so the ORDER BY
-// costs nothing). The conditions that make a lookup needless are inside
-// each subquery, where they stop it before it reads anything.
+// Every part is read once for the range (the rollup's sums, the progress
+// records with their contacts and goals) and joined to the
+// enrollment-months: a lookup per enrollment-month (165,000 of them for a
+// year of the bench's data) cost more than the reading.
 const rcmQuery = rcmBase + rcmMonths + `, used AS MATERIALIZED (
     SELECT u.month, u.client_id, u.provider_id, sum(u.units) AS units, sum(u.paid) AS paid
     FROM span, report_claim_use u
     WHERE u.service_code IN (SELECT code FROM services WHERE program_code = 'RCM')
       AND u.month BETWEEN span.first AND span.last AND ($4::bigint IS NULL OR u.provider_id = $4)
     GROUP BY 1, 2, 3
+), used_multi AS (
+    SELECT em.enrollment_id, em.month, p.units, p.paid
+    FROM em CROSS JOIN LATERAL (
+        SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid
+        FROM services s
+        JOIN claim_lines l ON l.counted AND l.client_id = em.client_id AND l.provider_id = em.provider_id
+             AND l.service_code = s.code AND l.date_of_service BETWEEN em.month AND (em.month + interval '1 month' - interval '1 day')::date
+        JOIN authorizations a ON a.id = l.authorization_id
+        WHERE s.program_code = 'RCM' AND a.enrollment_id = em.enrollment_id) p
+    WHERE em.multi
+), progress AS MATERIALIZED (
+    SELECT pr.id, pr.enrollment_id, pr.month, pr.treatment_status
+    FROM span, rcm_monthly_progress pr
+    WHERE pr.month BETWEEN span.first AND span.last
+), contacts AS (
+    SELECT k.progress_id,
+           sum(k.count) FILTER (WHERE k.kind = 'face_to_face') AS face_to_face,
+           sum(k.count) FILTER (WHERE k.kind = 'home_visit') AS home_visit,
+           sum(k.count) FILTER (WHERE k.kind = 'telephone') AS telephone,
+           sum(k.count) FILTER (WHERE k.kind = 'video') AS video,
+           sum(k.count) FILTER (WHERE k.kind = 'collateral') AS collateral,
+           sum(k.count) FILTER (WHERE k.kind = 'attempted') AS attempted,
+           sum(k.count) AS total
+    FROM progress pr JOIN rcm_monthly_contacts k ON k.progress_id = pr.id
+    GROUP BY 1
+), goals AS (
+    SELECT o.progress_id, json_agg(json_build_object('goal', o.goal, 'status', o.status) ORDER BY o.position) AS goals,
+           count(*) FILTER (WHERE o.status = 'achieved') AS achieved
+    FROM progress pr JOIN rcm_monthly_goals o ON o.progress_id = pr.id
+    GROUP BY 1
 )
-SELECT to_char(x.month, 'YYYY-MM') AS month, x.enrollment_id, x.client_id, x.provider_id, x.staff_id,
-       x.start_date::text, x.discharge_date::text, p.treatment_status IS NOT NULL AS recorded,
-       coalesce(p.face_to_face, 0) AS face_to_face, coalesce(p.home_visit, 0) AS home_visit,
-       coalesce(p.telephone, 0) AS telephone, coalesce(p.video, 0) AS video,
-       coalesce(p.collateral, 0) AS collateral, coalesce(p.attempted, 0) AS attempted,
-       coalesce(p.total, 0) AS total_contacts, p.treatment_status,
-       coalesce(p.goals, '[]'::json) AS goals, coalesce(p.achieved, 0) AS goals_achieved,
-       CASE WHEN x.multi THEN coalesce(ml.units, 0) ELSE x.units END AS units_used,
-       CASE WHEN x.multi THEN coalesce(ml.paid, 0) ELSE x.paid END AS amount_paid
-FROM (SELECT em.*, coalesce(u.units, 0) AS units, coalesce(u.paid, 0) AS paid
-      FROM em LEFT JOIN used u ON u.month = em.month AND u.provider_id = em.provider_id AND u.client_id = em.client_id
-      ORDER BY em.month, em.provider_id, em.enrollment_id) x
-LEFT JOIN LATERAL (
-    SELECT pr.treatment_status, c.*, g.*
-    FROM rcm_monthly_progress pr
-    CROSS JOIN LATERAL (
-        SELECT sum(k.count) FILTER (WHERE k.kind = 'face_to_face') AS face_to_face,
-               sum(k.count) FILTER (WHERE k.kind = 'home_visit') AS home_visit,
-               sum(k.count) FILTER (WHERE k.kind = 'telephone') AS telephone,
-               sum(k.count) FILTER (WHERE k.kind = 'video') AS video,
-               sum(k.count) FILTER (WHERE k.kind = 'collateral') AS collateral,
-               sum(k.count) FILTER (WHERE k.kind = 'attempted') AS attempted,
-               sum(k.count) AS total
-        FROM rcm_monthly_contacts k WHERE k.progress_id = pr.id) c
-    CROSS JOIN LATERAL (
-        SELECT json_agg(json_build_object('goal', o.goal, 'status', o.status) ORDER BY o.position) AS goals,
-               count(*) FILTER (WHERE o.status = 'achieved') AS achieved
-        FROM rcm_monthly_goals o WHERE o.progress_id = pr.id) g
-    WHERE pr.enrollment_id = x.enrollment_id AND pr.month = x.month
-    LIMIT 1) p ON true
-LEFT JOIN LATERAL (
-    SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid
-    FROM services s
-    JOIN claim_lines l ON l.counted AND l.client_id = x.client_id AND l.provider_id = x.provider_id
-         AND l.service_code = s.code AND l.date_of_service BETWEEN x.month AND (x.month + interval '1 month' - interval '1 day')::date
-    JOIN authorizations a ON a.id = l.authorization_id
-    WHERE x.multi AND s.program_code = 'RCM' AND a.enrollment_id = x.enrollment_id) ml ON true
-ORDER BY x.month, x.provider_id, x.enrollment_id`
+SELECT to_char(em.month, 'YYYY-MM') AS month, em.enrollment_id, em.client_id, em.provider_id, em.staff_id,
+       em.start_date::text, em.discharge_date::text, pr.id IS NOT NULL AS recorded,
+       coalesce(c.face_to_face, 0) AS face_to_face, coalesce(c.home_visit, 0) AS home_visit,
+       coalesce(c.telephone, 0) AS telephone, coalesce(c.video, 0) AS video,
+       coalesce(c.collateral, 0) AS collateral, coalesce(c.attempted, 0) AS attempted,
+       coalesce(c.total, 0) AS total_contacts, pr.treatment_status,
+       coalesce(g.goals, '[]'::json) AS goals, coalesce(g.achieved, 0) AS goals_achieved,
+       CASE WHEN em.multi THEN coalesce(x.units, 0) ELSE coalesce(u.units, 0) END AS units_used,
+       CASE WHEN em.multi THEN coalesce(x.paid, 0) ELSE coalesce(u.paid, 0) END AS amount_paid
+FROM em
+LEFT JOIN progress pr ON pr.enrollment_id = em.enrollment_id AND pr.month = em.month
+LEFT JOIN contacts c ON c.progress_id = pr.id
+LEFT JOIN goals g ON g.progress_id = pr.id
+LEFT JOIN used u ON u.client_id = em.client_id AND u.provider_id = em.provider_id AND u.month = em.month
+LEFT JOIN used_multi x ON x.enrollment_id = em.enrollment_id AND x.month = em.month
+ORDER BY em.month, em.provider_id, em.enrollment_id`
 
 // rcmEnrollments counts the enrollments the rows show (each has a month;
 // the other totals are summed from the rows as they are written).
