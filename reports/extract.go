@@ -51,11 +51,10 @@ WITH e AS (
 // cannot tell them apart: their lines in the range are read with each
 // line's authorization (multi_used). A year of 10,000,000 lines was a scan
 // of the range's lines (seconds); the rollup is a row per client, service
-// and month.
-const extractFigures = `, span AS MATERIALIZED (
-    SELECT (date_trunc('month', ($1::date - 1)::timestamp) + interval '1 month')::date AS first_whole,
-           (date_trunc('month', ($2::date + 1)::timestamp) - interval '1 month')::date AS last_whole
-), au AS (
+// and month. The months' bounds are written out where they are used (not
+// read from a CTE) so that the planner sees their values and estimates the
+// rollup rows they take.
+const extractFigures = `, au AS (
     SELECT a.enrollment_id, sum(a.units_authorized) AS units
     FROM authorizations a
     WHERE a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2
@@ -67,18 +66,18 @@ const extractFigures = `, span AS MATERIALIZED (
     GROUP BY 1, 2, 3 HAVING count(*) > 1
 ), whole AS (
     SELECT u.client_id, u.provider_id, s.program_code, u.units, u.paid
-    FROM span sp, report_claim_use u JOIN services s ON s.code = u.service_code
-    WHERE u.month BETWEEN sp.first_whole AND sp.last_whole
+    FROM report_claim_use u JOIN services s ON s.code = u.service_code
+    WHERE u.month BETWEEN (date_trunc('month', ($1::date - 1)::timestamp) + interval '1 month')::date AND (date_trunc('month', ($2::date + 1)::timestamp) - interval '1 month')::date
       AND ($4::bigint IS NULL OR u.provider_id = $4) AND ($5::text IS NULL OR s.program_code = $5)
 ), cut AS (
     SELECT u.client_id, u.provider_id, s.program_code, p.units, p.paid
-    FROM span sp, report_claim_use u JOIN services s ON s.code = u.service_code
+    FROM report_claim_use u JOIN services s ON s.code = u.service_code
     CROSS JOIN LATERAL (
         SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid FROM claim_lines l
         WHERE l.counted AND l.client_id = u.client_id AND l.provider_id = u.provider_id AND l.service_code = u.service_code
           AND l.date_of_service BETWEEN greatest($1::date, u.month) AND least($2::date, (u.month + interval '1 month')::date - 1)) p
     WHERE u.month IN (date_trunc('month', $1::date::timestamp)::date, date_trunc('month', $2::date::timestamp)::date)
-      AND NOT u.month BETWEEN sp.first_whole AND sp.last_whole
+      AND NOT u.month BETWEEN (date_trunc('month', ($1::date - 1)::timestamp) + interval '1 month')::date AND (date_trunc('month', ($2::date + 1)::timestamp) - interval '1 month')::date
       AND u.days::bigint & ((1::bigint << extract(day FROM least($2::date, (u.month + interval '1 month')::date - 1))::int)
                             - (1::bigint << (extract(day FROM greatest($1::date, u.month))::int - 1))) <> 0
       AND ($4::bigint IS NULL OR u.provider_id = $4) AND ($5::text IS NULL OR s.program_code = $5)
