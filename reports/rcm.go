@@ -21,38 +21,48 @@ type RCMMonthTotals struct {
 	AmountPaid     rss.Money `json:"amount_paid" db:"amount_paid"`
 }
 
-// The calendar months meeting [$1, $2] that have begun by today ($3), up
-// to the last day of the month of the earlier of $2 and $3 (last); an RCM
-// enrollment counts in a month it was open on any day of (started by the
-// month's last day, not discharged before its first). Each enrollment
-// (en) is expanded into its months (em), sorted in the report's order
-// while they are narrow.
+// The calendar months meeting [$1, $2] that have begun by today ($3): from
+// the month of $1 (rcmFirst) to the last day of the month of the earlier of
+// $2 and $3 (rcmLast). An RCM enrollment counts in a month it was open on
+// any day of (started by the month's last day, not discharged before its
+// first). The bounds are written out where they are used, not read from a
+// CTE, so that the planner sees their values and estimates the rows they
+// take; the months are an integer series whose length it can count (a
+// series of dates, or one per enrollment, is 1,000 rows to it, and on such
+// guesses it sorted the 165,000 enrollment-months three times for merge
+// joins).
+const (
+	rcmFirst = `date_trunc('month', $1::date::timestamp)::date`
+	rcmLast  = `(date_trunc('month', least($2::date, $3::date)::timestamp) + interval '1 month' - interval '1 day')::date`
+)
+
 const rcmBase = `
-WITH span AS MATERIALIZED (
-    SELECT date_trunc('month', $1::date::timestamp)::date AS first,
-           (date_trunc('month', least($2::date, $3::date)::timestamp) + interval '1 month' - interval '1 day')::date AS last
-), en AS MATERIALIZED (
+WITH en AS MATERIALIZED (
     SELECT e.id AS enrollment_id, e.client_id, e.provider_id, e.assigned_staff_id AS staff_id, e.start_date, e.discharge_date
-    FROM span, enrollments e
-    WHERE e.program_code = 'RCM' AND e.start_date <= span.last AND span.last >= span.first
-      AND (e.discharge_date IS NULL OR e.discharge_date >= span.first)
+    FROM enrollments e
+    WHERE e.program_code = 'RCM' AND e.start_date <= ` + rcmLast + ` AND ` + rcmLast + ` >= ` + rcmFirst + `
+      AND (e.discharge_date IS NULL OR e.discharge_date >= ` + rcmFirst + `)
       AND ($4::bigint IS NULL OR e.provider_id = $4)
 )`
 
-// rcmMonths expands the enrollments into their months; multi marks a
-// client with more than one RCM enrollment with the provider, in the range
-// or not (see rcmQuery).
-const rcmMonths = `, multi AS MATERIALIZED (
+// rcmMonths pairs the enrollments with their months; multi marks a client
+// with more than one RCM enrollment with the provider, in the range or not
+// (see rcmQuery).
+const rcmMonths = `, months AS MATERIALIZED (
+    SELECT m::date AS month, (m + interval '1 month' - interval '1 day')::date AS month_end
+    FROM generate_series(0, (extract(year FROM least($2::date, $3::date)) * 12 + extract(month FROM least($2::date, $3::date))
+                             - extract(year FROM $1::date) * 12 - extract(month FROM $1::date))::int) i
+    CROSS JOIN LATERAL (SELECT date_trunc('month', $1::date::timestamp) + i * interval '1 month' AS m) x
+), multi AS MATERIALIZED (
     SELECT client_id, provider_id FROM enrollments
     WHERE program_code = 'RCM' AND ($4::bigint IS NULL OR provider_id = $4)
     GROUP BY 1, 2 HAVING count(*) > 1
 ), em AS MATERIALIZED (
-    SELECT m::date AS month, en.enrollment_id, en.client_id, en.provider_id, en.staff_id, en.start_date, en.discharge_date,
+    SELECT m.month, m.month_end, en.enrollment_id, en.client_id, en.provider_id, en.staff_id, en.start_date, en.discharge_date,
            mu.client_id IS NOT NULL AS multi
-    FROM span, en
+    FROM months m
+    JOIN en ON en.start_date <= m.month_end AND (en.discharge_date IS NULL OR en.discharge_date >= m.month)
     LEFT JOIN multi mu ON mu.client_id = en.client_id AND mu.provider_id = en.provider_id
-    CROSS JOIN LATERAL generate_series(greatest(date_trunc('month', en.start_date::timestamp), span.first::timestamp),
-                                       least(en.discharge_date, span.last)::timestamp, interval '1 month') m
 )`
 
 // Units and dollars come from the rollup (report_claim_use, kept by
@@ -73,9 +83,9 @@ const rcmMonths = `, multi AS MATERIALIZED (
 // year of the bench's data) cost more than the reading.
 const rcmQuery = rcmBase + rcmMonths + `, used AS MATERIALIZED (
     SELECT u.month, u.client_id, u.provider_id, sum(u.units) AS units, sum(u.paid) AS paid
-    FROM span, report_claim_use u
+    FROM report_claim_use u
     WHERE u.service_code IN (SELECT code FROM services WHERE program_code = 'RCM')
-      AND u.month BETWEEN span.first AND span.last AND ($4::bigint IS NULL OR u.provider_id = $4)
+      AND u.month BETWEEN ` + rcmFirst + ` AND ` + rcmLast + ` AND ($4::bigint IS NULL OR u.provider_id = $4)
     GROUP BY 1, 2, 3
 ), used_multi AS (
     SELECT em.enrollment_id, em.month, p.units, p.paid
@@ -83,14 +93,14 @@ const rcmQuery = rcmBase + rcmMonths + `, used AS MATERIALIZED (
         SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid
         FROM services s
         JOIN claim_lines l ON l.counted AND l.client_id = em.client_id AND l.provider_id = em.provider_id
-             AND l.service_code = s.code AND l.date_of_service BETWEEN em.month AND (em.month + interval '1 month' - interval '1 day')::date
+             AND l.service_code = s.code AND l.date_of_service BETWEEN em.month AND em.month_end
         JOIN authorizations a ON a.id = l.authorization_id
         WHERE s.program_code = 'RCM' AND a.enrollment_id = em.enrollment_id) p
     WHERE em.multi
 ), progress AS MATERIALIZED (
     SELECT pr.id, pr.enrollment_id, pr.month, pr.treatment_status
-    FROM span, rcm_monthly_progress pr
-    WHERE pr.month BETWEEN span.first AND span.last
+    FROM rcm_monthly_progress pr
+    WHERE pr.month BETWEEN ` + rcmFirst + ` AND ` + rcmLast + `
 ), contacts AS (
     SELECT k.progress_id,
            sum(k.count) FILTER (WHERE k.kind = 'face_to_face') AS face_to_face,
