@@ -178,6 +178,28 @@ func TestReportRCMMonthly(t *testing.T) {
 	own := itGetReport(t, e, keyHRA, path)
 	assert.Equal(t, len(rep.Rows), len(own.Rows))
 
+	// Each month's summary on its progress record (migration 00034, what the
+	// report reads) equals a recount from its contacts and goals, and those
+	// are recorded once: a change is refused.
+	require.Positive(t, e.count(`SELECT count(*) FROM rcm_monthly_progress`))
+	assert.Zero(t, e.count(`SELECT count(*) FROM rcm_monthly_progress p
+		CROSS JOIN LATERAL (
+		    SELECT coalesce(sum(k.count) FILTER (WHERE k.kind = 'face_to_face'), 0) AS f, coalesce(sum(k.count) FILTER (WHERE k.kind = 'home_visit'), 0) AS h,
+		           coalesce(sum(k.count) FILTER (WHERE k.kind = 'telephone'), 0) AS t, coalesce(sum(k.count) FILTER (WHERE k.kind = 'video'), 0) AS v,
+		           coalesce(sum(k.count) FILTER (WHERE k.kind = 'collateral'), 0) AS c, coalesce(sum(k.count) FILTER (WHERE k.kind = 'attempted'), 0) AS a,
+		           coalesce(sum(k.count), 0) AS total,
+		           (SELECT coalesce(json_agg(json_build_object('goal', o.goal, 'status', o.status) ORDER BY o.position), '[]')::text
+		            FROM rcm_monthly_goals o WHERE o.progress_id = p.id) AS goals,
+		           (SELECT count(*) FROM rcm_monthly_goals o WHERE o.progress_id = p.id AND o.status = 'achieved') AS achieved
+		    FROM rcm_monthly_contacts k WHERE k.progress_id = p.id) r
+		WHERE (p.face_to_face, p.home_visit, p.telephone, p.video, p.collateral, p.attempted, p.total_contacts, p.goals::text, p.goals_achieved)
+		      IS DISTINCT FROM (r.f, r.h, r.t, r.v, r.c, r.a, r.total, r.goals, r.achieved)`))
+	for _, q := range []string{`UPDATE rcm_monthly_contacts SET count = count + 1`, `DELETE FROM rcm_monthly_goals`,
+		`UPDATE rcm_monthly_goals SET status = 'achieved'`, `TRUNCATE rcm_monthly_contacts`} {
+		_, err := e.db.ExecContext(t.Context(), q)
+		assert.ErrorContains(t, err, "recorded once", q)
+	}
+
 	// Bad filters: another program, a bad date, no range.
 	p := requireProblem(t, e.get(keyReviewer, path+"&program=ATR"), http.StatusUnprocessableEntity, "validation_failed")
 	assert.Equal(t, "not_rcm", itFieldCode(p, "program"))

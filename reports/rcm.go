@@ -77,10 +77,12 @@ const rcmMonths = `, months AS MATERIALIZED (
 // 10,000,000 lines was a scan of the range's lines (seconds); the rollup
 // is a row per client, service and month.
 //
-// Every part is read once for the range (the rollup's sums, the progress
-// records with their contacts and goals) and joined to the
-// enrollment-months: a lookup per enrollment-month (165,000 of them for a
-// year of the bench's data) cost more than the reading.
+// The month's contacts by kind and its goals are the progress record's
+// summary (migration 00034: kept by the contacts' and goals' triggers;
+// aggregating them here was half the report). The rollup's sums are read
+// once for the range and joined to the enrollment-months: a lookup per
+// enrollment-month (165,000 of them for a year of the bench's data) cost
+// more than the reading.
 const rcmQuery = rcmBase + rcmMonths + `, used AS MATERIALIZED (
     SELECT u.month, u.client_id, u.provider_id, sum(u.units) AS units, sum(u.paid) AS paid
     FROM report_claim_use u
@@ -97,40 +99,18 @@ const rcmQuery = rcmBase + rcmMonths + `, used AS MATERIALIZED (
         JOIN authorizations a ON a.id = l.authorization_id
         WHERE s.program_code = 'RCM' AND a.enrollment_id = em.enrollment_id) p
     WHERE em.multi
-), progress AS MATERIALIZED (
-    SELECT pr.id, pr.enrollment_id, pr.month, pr.treatment_status
-    FROM rcm_monthly_progress pr
-    WHERE pr.month BETWEEN ` + rcmFirst + ` AND ` + rcmLast + `
-), contacts AS (
-    SELECT k.progress_id,
-           sum(k.count) FILTER (WHERE k.kind = 'face_to_face') AS face_to_face,
-           sum(k.count) FILTER (WHERE k.kind = 'home_visit') AS home_visit,
-           sum(k.count) FILTER (WHERE k.kind = 'telephone') AS telephone,
-           sum(k.count) FILTER (WHERE k.kind = 'video') AS video,
-           sum(k.count) FILTER (WHERE k.kind = 'collateral') AS collateral,
-           sum(k.count) FILTER (WHERE k.kind = 'attempted') AS attempted,
-           sum(k.count) AS total
-    FROM progress pr JOIN rcm_monthly_contacts k ON k.progress_id = pr.id
-    GROUP BY 1
-), goals AS (
-    SELECT o.progress_id, json_agg(json_build_object('goal', o.goal, 'status', o.status) ORDER BY o.position) AS goals,
-           count(*) FILTER (WHERE o.status = 'achieved') AS achieved
-    FROM progress pr JOIN rcm_monthly_goals o ON o.progress_id = pr.id
-    GROUP BY 1
 )
 SELECT to_char(em.month, 'YYYY-MM') AS month, em.enrollment_id, em.client_id, em.provider_id, em.staff_id,
        em.start_date::text, em.discharge_date::text, pr.id IS NOT NULL AS recorded,
-       coalesce(c.face_to_face, 0) AS face_to_face, coalesce(c.home_visit, 0) AS home_visit,
-       coalesce(c.telephone, 0) AS telephone, coalesce(c.video, 0) AS video,
-       coalesce(c.collateral, 0) AS collateral, coalesce(c.attempted, 0) AS attempted,
-       coalesce(c.total, 0) AS total_contacts, pr.treatment_status,
-       coalesce(g.goals, '[]'::json) AS goals, coalesce(g.achieved, 0) AS goals_achieved,
+       coalesce(pr.face_to_face, 0) AS face_to_face, coalesce(pr.home_visit, 0) AS home_visit,
+       coalesce(pr.telephone, 0) AS telephone, coalesce(pr.video, 0) AS video,
+       coalesce(pr.collateral, 0) AS collateral, coalesce(pr.attempted, 0) AS attempted,
+       coalesce(pr.total_contacts, 0) AS total_contacts, pr.treatment_status,
+       coalesce(pr.goals, '[]'::json) AS goals, coalesce(pr.goals_achieved, 0) AS goals_achieved,
        CASE WHEN em.multi THEN coalesce(x.units, 0) ELSE coalesce(u.units, 0) END AS units_used,
        CASE WHEN em.multi THEN coalesce(x.paid, 0) ELSE coalesce(u.paid, 0) END AS amount_paid
 FROM em
-LEFT JOIN progress pr ON pr.enrollment_id = em.enrollment_id AND pr.month = em.month
-LEFT JOIN contacts c ON c.progress_id = pr.id
-LEFT JOIN goals g ON g.progress_id = pr.id
+LEFT JOIN rcm_monthly_progress pr ON pr.enrollment_id = em.enrollment_id AND pr.month = em.month
 LEFT JOIN used u ON u.client_id = em.client_id AND u.provider_id = em.provider_id AND u.month = em.month
 LEFT JOIN used_multi x ON x.enrollment_id = em.enrollment_id AND x.month = em.month
 ORDER BY em.month, em.provider_id, em.enrollment_id`
