@@ -185,10 +185,14 @@ func (v *VoucherRequest) decode() error {
 	}
 	v.Reasons = make([]ReasonView, len(hits))
 	for i, h := range hits {
-		r, _ := adjudication.Lookup(h.Code)
-		v.Reasons[i] = ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: r.NextStep, Detail: h.Detail, Source: h.Source}
+		v.Reasons[i] = reasonView(h)
 	}
 	return nil
+}
+
+func reasonView(h adjudication.Hit) ReasonView {
+	r, _ := adjudication.Lookup(h.Code)
+	return ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: r.NextStep, Detail: h.Detail, Source: h.Source}
 }
 
 // Submit adjudicates a provider's voucher request and stores the decision,
@@ -280,21 +284,13 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 	if err := out.decode(); err != nil {
 		return VoucherRequest{}, err
 	}
-	if err := out.redact(sn.seen(a.ProviderID)); err != nil {
-		return VoucherRequest{}, err
-	}
-	return out, nil
+	out.redact(sn.seen(a.ProviderID))
+	return out, out.hidePersonFacts()
 }
 
-// withheld stands in for a reason's detail that quotes another agency's
-// records, when the reader is a provider without that agency's consent.
-const withheld = "withheld: this detail concerns another agency's records; the MSC reviews it"
-
-// shownTo removes from a request what a provider may not see: the detail
-// of any reason (in the reasons and in the trace) that quotes another
-// agency's records, unless that agency's current consent names the reader.
-// The reason code and its plain text stay: they say what the MSC will
-// review, not whose records it read.
+// shownTo removes from a request what a provider may not see: every reason
+// drawn from another agency's records, unless that agency's current consent
+// names the reader (see adjudication.Withhold).
 func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor, today rss.Date) error {
 	if !a.IsProvider() {
 		return nil
@@ -303,31 +299,52 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 	if err != nil {
 		return err
 	}
-	return v.redact(seen)
+	v.redact(seen)
+	return v.hidePersonFacts()
 }
 
-// redact withholds the details seen refuses, in the reasons and the trace.
-// Only a rule that fired has a detail, and every fired rule is a reason, so
-// the trace is rewritten only when a reason was.
-func (v *VoucherRequest) redact(seen func(int64) bool) error {
-	hidden := false
-	for i := range v.Reasons {
-		if !seen(v.Reasons[i].Source) {
-			v.Reasons[i].Detail, v.Reasons[i].Source = withheld, 0
-			hidden = true
-		}
-	}
-	if !hidden || len(v.Trace) == 0 {
+// personFacts are the facts of a snapshot drawn from the whole person, not
+// the requesting agency's record: every agency's authorizations and
+// enrollments (with the episode id) and the episode totals they add up to.
+// The rules judge them for the MSC; a provider's copy of the snapshot (the
+// console shows the facts each rule read) goes without them, even under a
+// consent, since they also carry the episode id only the MSC sees.
+var personFacts = []string{"authorizations", "other_enrollments", "episode_units_authorized", "episode_dollars_authorized"}
+
+func (v *VoucherRequest) hidePersonFacts() error {
+	if len(v.FactsRaw) == 0 {
 		return nil
 	}
-	var trace []adjudication.TraceEntry
-	if err := json.Unmarshal(v.Trace, &trace); err != nil {
-		return fmt.Errorf("decode trace: %w", err)
+	var facts map[string]json.RawMessage
+	if err := json.Unmarshal(v.FactsRaw, &facts); err != nil {
+		return fmt.Errorf("decode facts: %w", err)
 	}
-	redactTrace(trace, seen)
+	for _, k := range personFacts {
+		delete(facts, k)
+	}
 	var err error
-	v.Trace, err = json.Marshal(trace)
+	v.FactsRaw, err = json.Marshal(facts)
 	return err
+}
+
+// redact puts CONFLICT_ON_FILE in place of the reasons seen refuses, in the
+// reasons and the reason codes, and then drops the trace: it lists every
+// rule in a fixed order, so even a masked entry would say by its place
+// which rule fired. Only a rule that fired quotes a record, and every fired
+// rule is a reason, so nothing is dropped when no reason is withheld.
+func (v *VoucherRequest) redact(seen func(int64) bool) {
+	hits := make([]adjudication.Hit, len(v.Reasons))
+	for i, r := range v.Reasons {
+		hits[i] = adjudication.Hit{Code: r.Code, Action: r.Action, Detail: r.Detail, Source: r.Source}
+	}
+	hits, withheld := adjudication.Withhold(hits, seen)
+	if !withheld {
+		return
+	}
+	v.Reasons, v.ReasonCodes, v.Trace = make([]ReasonView, len(hits)), make(pq.StringArray, len(hits)), nil
+	for i, h := range hits {
+		v.Reasons[i], v.ReasonCodes[i] = reasonView(h), h.Code
+	}
 }
 
 // sourcesSeen returns a test of whether the actor may read details that
@@ -345,22 +362,6 @@ func sourcesSeen(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64
 		return nil, err
 	}
 	return func(p int64) bool { return p == 0 || v.sees(p) }, nil
-}
-
-func redactTrace(trace []adjudication.TraceEntry, seen func(int64) bool) {
-	for i := range trace {
-		if !seen(trace[i].Source) {
-			trace[i].Detail, trace[i].Source = withheld, 0
-		}
-	}
-}
-
-func redactHits(hits []adjudication.Hit, seen func(int64) bool) {
-	for i := range hits {
-		if !seen(hits[i].Source) {
-			hits[i].Detail, hits[i].Source = withheld, 0
-		}
-	}
 }
 
 func getRequest(ctx context.Context, ext pg.Ext, id int64) (VoucherRequest, error) {
@@ -448,7 +449,7 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter, p Page) (List[V
 			if err := shown[i].decode(); err != nil {
 				return err
 			}
-			shown[i].Trace = nil // lists stay small; GET one request for its trace
+			shown[i].Trace, shown[i].FactsRaw = nil, nil // lists stay small; GET one request for its trace
 			if err := shown[i].shownTo(ctx, tx, a, s.Today()); err != nil {
 				return err
 			}
@@ -733,8 +734,14 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 	if err != nil {
 		return Replay{}, err
 	}
+	// The snapshot whole: a provider's copy of the request lacks the
+	// facts drawn from the whole person (hidePersonFacts).
+	var raw []byte
+	if err := s.db.GetContext(ctx, &raw, `SELECT facts FROM voucher_requests WHERE id = $1`, id); err != nil {
+		return Replay{}, fmt.Errorf("read stored facts: %w", err)
+	}
 	var f adjudication.VoucherFacts
-	if err := json.Unmarshal(vr.FactsRaw, &f); err != nil {
+	if err := json.Unmarshal(raw, &f); err != nil {
 		return Replay{}, fmt.Errorf("decode stored facts: %w", err)
 	}
 	// A request stored without its facts (the demo data's, loaded by seed)
@@ -754,8 +761,11 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 	if err != nil {
 		return Replay{}, err
 	}
-	redactHits(d.Hits, seen)
-	redactTrace(d.Trace, seen)
+	// As in redact: the trace goes with any reason withheld.
+	var withheld bool
+	if d.Hits, withheld = adjudication.Withhold(d.Hits, seen); withheld {
+		d.Trace = nil
+	}
 	return Replay{VoucherRequestID: id, StoredDecision: vr.Decision, StoredRuleSet: vr.RuleSetVersion,
 		ReplayedDecision: d, RulesDecisionSame: string(d.Decision) == vr.RulesDecision}, nil
 }
