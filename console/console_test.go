@@ -518,3 +518,17 @@ func TestProviderPagesWithholdAnotherAgency(t *testing.T) {
 	assert.Contains(t, p.Body, "DUPLICATE_SERVICE_OTHER_PROVIDER")
 	assert.Contains(t, p.Body, number)
 }
+
+// "01" and "+1" were read as 1 in a console path too: one record, several
+// addresses. Only the id as written is found.
+func TestConsoleNonCanonicalIDsAreNotFound(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	u.signIn(keyHRA)
+	id := strconv.FormatInt(w.demo.Clients["Johnson"], 10)
+	require.Equal(t, http.StatusOK, u.get("/console/clients/"+id).Status)
+	for _, p := range []string{"0" + id, "+" + id, "00" + id} {
+		assert.Equal(t, http.StatusNotFound, u.get("/console/clients/"+p).Status, p)
+	}
+}
