@@ -285,7 +285,10 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 		return VoucherRequest{}, err
 	}
 	out.redact(sn.seen(a.ProviderID))
-	return out, out.hidePersonFacts()
+	// The submitter's answer needs no snapshot (the JSON has none): it goes
+	// without, rather than through hidePersonFacts on every request.
+	out.FactsRaw = nil
+	return out, nil
 }
 
 // shownTo removes from a request what a provider may not see: every reason
