@@ -94,8 +94,10 @@ type VoucherRequest struct {
 	Reasons        []ReasonView    `json:"reasons" db:"-"`
 	HitsRaw        []byte          `json:"-" db:"hits"`
 	Trace          json.RawMessage `json:"trace,omitempty" db:"trace"`
-	FactsRaw       []byte          `json:"-" db:"facts"`
-	RuleSetVersion string          `json:"rule_set_version" db:"rule_set_version"`
+	// FactsRaw is the stored snapshot, whole: what a reader may see of it
+	// is Facts.
+	FactsRaw       []byte `json:"-" db:"facts"`
+	RuleSetVersion string `json:"rule_set_version" db:"rule_set_version"`
 	// Ceiling is the most a grant of this request may carry: the request
 	// narrowed by the reduce rules. Null for requests decided before it was kept.
 	Ceiling             *Ceiling          `json:"ceiling" db:"-"`
@@ -111,6 +113,9 @@ type VoucherRequest struct {
 	// after TakenAt), so two reviewers do not decide the same one.
 	TakenBy *int64     `json:"taken_by,omitempty" db:"taken_by"`
 	TakenAt *time.Time `json:"taken_at,omitempty" db:"taken_at"`
+	// personHidden: the reader is a provider, shown the snapshot without
+	// the person-wide facts (Facts).
+	personHidden bool
 }
 
 // ReasonView is a fired rule as the provider sees it: code, plain text and next step.
@@ -285,9 +290,7 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 		return VoucherRequest{}, err
 	}
 	out.redact(sn.seen(a.ProviderID))
-	// The submitter's answer needs no snapshot (the JSON has none): it goes
-	// without, rather than through hidePersonFacts on every request.
-	out.FactsRaw = nil
+	out.personHidden = true
 	return out, nil
 }
 
@@ -303,7 +306,8 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 		return err
 	}
 	v.redact(seen)
-	return v.hidePersonFacts()
+	v.personHidden = true
+	return nil
 }
 
 // personFacts are the facts of a snapshot drawn from the whole person, not
@@ -314,20 +318,22 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 // consent, since they also carry the episode id only the MSC sees.
 var personFacts = []string{"authorizations", "other_enrollments", "episode_units_authorized", "episode_dollars_authorized"}
 
-func (v *VoucherRequest) hidePersonFacts() error {
-	if len(v.FactsRaw) == 0 {
-		return nil
+// Facts is the fact snapshot as the reader of the request may see it: the
+// stored one, less the person-wide facts for a provider. It is filtered
+// here, when asked (the console), not on every read: the API's answers
+// carry no snapshot.
+func (v *VoucherRequest) Facts() ([]byte, error) {
+	if !v.personHidden || len(v.FactsRaw) == 0 {
+		return v.FactsRaw, nil
 	}
 	var facts map[string]json.RawMessage
 	if err := json.Unmarshal(v.FactsRaw, &facts); err != nil {
-		return fmt.Errorf("decode facts: %w", err)
+		return nil, fmt.Errorf("decode facts: %w", err)
 	}
 	for _, k := range personFacts {
 		delete(facts, k)
 	}
-	var err error
-	v.FactsRaw, err = json.Marshal(facts)
-	return err
+	return json.Marshal(facts)
 }
 
 // redact puts CONFLICT_ON_FILE in place of the reasons seen refuses, in the
@@ -737,14 +743,8 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 	if err != nil {
 		return Replay{}, err
 	}
-	// The snapshot whole: a provider's copy of the request lacks the
-	// facts drawn from the whole person (hidePersonFacts).
-	var raw []byte
-	if err := s.db.GetContext(ctx, &raw, `SELECT facts FROM voucher_requests WHERE id = $1`, id); err != nil {
-		return Replay{}, fmt.Errorf("read stored facts: %w", err)
-	}
 	var f adjudication.VoucherFacts
-	if err := json.Unmarshal(raw, &f); err != nil {
+	if err := json.Unmarshal(vr.FactsRaw, &f); err != nil {
 		return Replay{}, fmt.Errorf("decode stored facts: %w", err)
 	}
 	// A request stored without its facts (the demo data's, loaded by seed)
