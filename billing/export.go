@@ -134,15 +134,15 @@ func writeAndCheck(ctx context.Context, tx *sqlx.Tx, b *Batch) (BatchFile, error
 	h := sha256.New()
 	cw := &countingWriter{w: h}
 	var sink io.Writer = cw
-	var pw *io.PipeWriter
+	var pw *chunkPipe
 	type checked struct {
 		rep x12.Report
 		err error
 	}
 	done := make(chan checked, 1)
 	if b.PayerRoute == RouteMedicaid837P {
-		var pr *io.PipeReader
-		pr, pw = io.Pipe()
+		pw = newChunkPipe()
+		pr := pw
 		sink = io.MultiWriter(cw, pw)
 		go func() {
 			rep, err := x12.Check(pr)
@@ -199,6 +199,70 @@ func notClosed(b *Batch, err error) error {
 			FileKind(b.PayerRoute), strings.ReplaceAll(err.Error(), x12.ErrInvalid.Error()+": ", ""))
 	}
 	return err
+}
+
+// chunkPipe hands what the writer writes to the checker on another
+// goroutine, a few chunks ahead. With io.Pipe each write waits until the
+// checker has read all of it, which it does only once it has checked
+// nearly all of the write before: the two took turns on two cores. Here the
+// writer goes on while the checker reads; memory is bounded by the
+// chunks in flight (pipeChunks of the writer's 64 KiB writes).
+type chunkPipe struct {
+	full chan []byte // written, not yet read; closed by Close
+	free chan []byte // read, for the next write
+	cur  []byte      // what the reader holds, unread
+	held []byte      // the buffer cur is in, to give back
+	err  error       // what the reader gets after the last chunk
+}
+
+const pipeChunks = 8
+
+func newChunkPipe() *chunkPipe {
+	return &chunkPipe{full: make(chan []byte, pipeChunks), free: make(chan []byte, pipeChunks+1)}
+}
+
+// Write copies p and queues it; it waits only when pipeChunks are queued.
+func (p *chunkPipe) Write(b []byte) (int, error) {
+	var buf []byte
+	select {
+	case buf = <-p.free:
+	default:
+	}
+	p.full <- append(buf[:0], b...)
+	return len(b), nil
+}
+
+// Close ends the stream: the reader gets io.EOF after the last chunk.
+func (p *chunkPipe) Close() { p.CloseWithError(nil) }
+
+// CloseWithError ends the stream with err for the reader (io.EOF if nil).
+func (p *chunkPipe) CloseWithError(err error) {
+	if err == nil {
+		err = io.EOF
+	}
+	p.err = err // read after the channel's close, which orders it
+	close(p.full)
+}
+
+// Read is the checker's side.
+func (p *chunkPipe) Read(b []byte) (int, error) {
+	for len(p.cur) == 0 {
+		if p.held != nil {
+			select {
+			case p.free <- p.held:
+			default:
+			}
+			p.held = nil
+		}
+		buf, ok := <-p.full
+		if !ok {
+			return 0, p.err
+		}
+		p.cur, p.held = buf, buf
+	}
+	n := copy(b, p.cur)
+	p.cur = p.cur[n:]
+	return n, nil
 }
 
 type countingWriter struct {
