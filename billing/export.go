@@ -265,6 +265,32 @@ func (p *chunkPipe) Read(b []byte) (int, error) {
 	return n, nil
 }
 
+// textCents reads an amount as PostgreSQL prints a NUMERIC(12,2): an optional
+// minus, digits, a point and two digits.
+func textCents(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) < 4 || len(b) > 16 || b[len(b)-3] != '.' {
+		return 0, false
+	}
+	var v int64
+	for i, c := range b {
+		if i == len(b)-3 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
 type countingWriter struct {
 	w io.Writer
 	n int64
@@ -418,8 +444,7 @@ const exportLoopsQuery = `
 	LIMIT $5`
 
 const exportLoopLinesQuery = `
-	SELECT l.id, l.service_code, l.date_of_service, l.units, (l.charge * 100)::bigint, l.units_allowed, (l.paid * 100)::bigint,
-	       l.authorization_number
+	SELECT l.id, l.service_code, l.date_of_service, l.units, l.charge, l.units_allowed, l.paid, l.authorization_number
 	FROM unnest($1::bigint[]) AS k(id)
 	CROSS JOIN LATERAL (SELECT * FROM claim_lines l WHERE l.claim_id = k.id AND l.billable) l`
 
@@ -446,8 +471,9 @@ func sv1(r *rawLine, legacy bool) loopLine {
 }
 
 // rawLine is a billable claim line as the 837P reads it. Its amounts are
-// read in cents (the schema keeps them to two decimals): a third of the
-// cost of parsing a million decimals twice, measured.
+// taken in cents from their text (the schema keeps them to two decimals),
+// not parsed into a million decimals twice (asking PostgreSQL for cents
+// cost it more than the decimals cost here).
 type rawLine struct {
 	ID           int64
 	ServiceCode  string
@@ -517,10 +543,18 @@ func readLoopChunk(ctx context.Context, tx *sqlx.Tx, batchID int64, after loop) 
 	}
 	defer lrows.Close()
 	all := make([]rawLine, 0, len(c.loops)*maxLinesPerCLM)
+	var charge, paid stdsql.RawBytes
 	for lrows.Next() {
 		var l rawLine
-		if err := lrows.Scan(&l.ID, &l.ServiceCode, &l.DOS, &l.Units, &l.ChargeCents, &l.UnitsAllowed, &l.PaidCents, &l.Auth); err != nil {
+		if err := lrows.Scan(&l.ID, &l.ServiceCode, &l.DOS, &l.Units, &charge, &l.UnitsAllowed, &paid, &l.Auth); err != nil {
 			c.err = fmt.Errorf("export line: %w", err)
+			return c
+		}
+		var ok1, ok2 bool
+		l.ChargeCents, ok1 = textCents(charge)
+		l.PaidCents, ok2 = textCents(paid)
+		if !ok1 || !ok2 {
+			c.err = fmt.Errorf("export line %d: an amount is not in dollars and cents", l.ID)
 			return c
 		}
 		all = append(all, l)
