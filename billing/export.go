@@ -535,7 +535,6 @@ func readLoopChunk(ctx context.Context, tx *sqlx.Tx, batchID int64, after loop) 
 			ids = append(ids, c.loops[i].ClaimID)
 		}
 	}
-	c.lines = make(map[int64]*rawLine, len(c.loops)*maxLinesPerCLM)
 	lrows, err := tx.QueryContext(ctx, exportLoopLinesQuery, pq.Array(ids))
 	if err != nil {
 		c.err = fmt.Errorf("export lines: %w", err)
@@ -562,6 +561,9 @@ func readLoopChunk(ctx context.Context, tx *sqlx.Tx, batchID int64, after loop) 
 	if c.err = lrows.Err(); c.err != nil {
 		return c
 	}
+	// Sized by the lines read, not by the most a chunk could hold: a map
+	// ten times too large cost a tenth of the writer's time in cache misses.
+	c.lines = make(map[int64]*rawLine, len(all))
 	for i := range all {
 		c.lines[all[i].ID] = &all[i]
 	}
