@@ -202,8 +202,9 @@ func reasonView(h adjudication.Hit) ReasonView {
 
 // Submit adjudicates a provider's voucher request and stores the decision,
 // its trace and facts, and (when granted) the authorization, in one
-// transaction: the facts in two statements (the episode locked, then the
-// rest), the decision in memory, the answer written and returned as stored.
+// transaction: the facts in two statements (the idempotency key read and
+// the episode locked, then the rest), the decision in memory, the answer
+// written and returned as stored.
 func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherRequest, error) {
 	a, err := access.Require(ctx, access.RoleProvider)
 	if err != nil {
@@ -213,7 +214,8 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 		return VoucherRequest{}, err
 	}
 	var out VoucherRequest
-	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+	// The snapshot's first statement reads the request's idempotency key.
+	err = pg.DoIntoFolded(ctx, s.db, s.ids, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		sn, err := s.takeSnapshot(ctx, tx, a.ProviderID, &n)
 		if err != nil {
 			return err
