@@ -55,6 +55,9 @@ const (
 	CodeSpanPastEligibility     = "SPAN_PAST_MEDICAID_ELIGIBILITY"
 	CodeGranted                 = "GRANTED"
 	CodeNoGrantingRule          = "NO_GRANTING_RULE"
+	// CodeConflictOnFile is no rule's: it is what a provider reads in place
+	// of the reasons drawn from another agency's records (see Withhold).
+	CodeConflictOnFile = "CONFLICT_ON_FILE"
 )
 
 var voucherReasons = []Reason{
@@ -142,6 +145,11 @@ var voucherReasons = []Reason{
 	{Code: CodeNoGrantingRule, Action: ActionPend,
 		Text:     "The program's rule set grants nothing by rule (its granting rule is switched off), so a reviewer must decide.",
 		NextStep: "Wait for the reviewer's decision."},
+	// The words name no agency, no rule and no record: a provider reads the
+	// same answer whichever withheld reason it stands for.
+	{Code: CodeConflictOnFile, Action: ActionPend,
+		Text:     "Something on file for this client conflicts with this request; the MSC weighs it.",
+		NextStep: "Contact the MSC about this request; a reviewer decides it if it is pended."},
 }
 
 // Catalogue returns every reason code, voucher and claim, sorted by kind and code.

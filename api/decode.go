@@ -222,27 +222,29 @@ func jsonKind(goType string) string {
 	return "an object"
 }
 
-// pathID parses a positive id path parameter; anything else is a 404, as an
-// id that does not exist would be.
+// pathID parses a positive id path parameter written canonically
+// (rss.ParseID: "+1" and "01" are not 1); anything else is a 404, as an id
+// that does not exist would be.
 func pathID(c *gin.Context, name string) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := rss.ParseID(c.Param(name))
+	if !ok {
 		problem(c, http.StatusNotFound, "not_found", "Not found", "no such "+strings.TrimSuffix(name, "_id"))
 		return 0, false
 	}
 	return id, true
 }
 
-// queryInt reads an optional positive integer query parameter.
+// queryInt reads an optional positive integer query parameter (an id),
+// written canonically as a path id is.
 func queryInt(c *gin.Context, name string) (int64, bool) {
 	s := c.Query(name)
 	if s == "" {
 		return 0, true
 	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v <= 0 {
+	v, ok := rss.ParseID(s)
+	if !ok {
 		code := "invalid_value"
-		if err == nil {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n <= 0 {
 			code = "out_of_range"
 		}
 		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",

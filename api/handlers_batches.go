@@ -22,7 +22,7 @@ func (s *Server) createBatch(c *gin.Context) {
 }
 
 func (s *Server) listBatches(c *gin.Context) {
-	p, ok := page(c)
+	p, ok := page(c, "payer_route")
 	if !ok {
 		return
 	}
@@ -95,7 +95,16 @@ func (s *Server) batchAdvice(c *gin.Context) {
 	if !ok {
 		return
 	}
-	format := c.DefaultQuery("format", "json")
+	// format=csv|json decides (billing refuses any other); without it
+	// Accept does, weighed as the reports weigh it: a finance officer's
+	// "Accept: text/csv" gets the CSV, not JSON.
+	format := c.Query("format")
+	if !c.Request.URL.Query().Has("format") {
+		format = "json"
+		if acceptsCSV(c.GetHeader("Accept")) {
+			format = "csv"
+		}
+	}
 	f, err := os.CreateTemp("", "rss-advice-*")
 	if err != nil {
 		fail(c, err)
@@ -119,7 +128,7 @@ func (s *Server) batchAdvice(c *gin.Context) {
 }
 
 func (s *Server) listHolds(c *gin.Context) {
-	p, ok := page(c)
+	p, ok := page(c, "claim_id")
 	if !ok {
 		return
 	}

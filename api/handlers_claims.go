@@ -114,7 +114,7 @@ func (s *Server) countLines(c *billing.Claim) {
 }
 
 func (s *Server) listClaims(c *gin.Context) {
-	p, ok := page(c)
+	p, ok := page(c, "provider_id", "client_id", "status", "service_from", "service_to", "received_from", "received_to")
 	if !ok {
 		return
 	}

@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
+	"sort"
 
 	"github.com/gin-gonic/gin"
 
@@ -11,12 +13,43 @@ import (
 	"rss/vouchers"
 )
 
-func page(c *gin.Context) (vouchers.Page, bool) {
+// page reads a list's limit and cursor, and refuses (422, as the reports
+// do) a query parameter that is neither those nor one of the list's
+// filters, or one given twice: a misspelt filter would otherwise answer
+// the whole list as if it had narrowed it.
+func page(c *gin.Context, filters ...string) (vouchers.Page, bool) {
+	if !knownQuery(c, append(filters, "limit", "cursor")...) {
+		return vouchers.Page{}, false
+	}
 	limit, ok := queryInt(c, "limit")
 	if !ok {
 		return vouchers.Page{}, false
 	}
 	return vouchers.Page{Limit: int(limit), Cursor: c.Query("cursor")}, true
+}
+
+// knownQuery refuses, 422, a query parameter not among names or given twice.
+func knownQuery(c *gin.Context, names ...string) bool {
+	q := c.Request.URL.Query()
+	given := make([]string, 0, len(q))
+	for k := range q {
+		given = append(given, k)
+	}
+	sort.Strings(given)
+	var bad []rss.FieldError
+	for _, k := range given {
+		switch {
+		case !slices.Contains(names, k):
+			bad = append(bad, rss.FieldError{Field: k, Code: "unknown_parameter", Message: "this list does not take " + k})
+		case len(q[k]) > 1:
+			bad = append(bad, rss.FieldError{Field: k, Code: "repeated", Message: k + " is given more than once"})
+		}
+	}
+	if len(bad) > 0 {
+		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter", bad...)
+		return false
+	}
+	return true
 }
 
 func (s *Server) createClient(c *gin.Context) {

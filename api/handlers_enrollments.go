@@ -37,6 +37,9 @@ func (s *Server) transferPrimary(c *gin.Context) {
 }
 
 func (s *Server) listDischargeReasons(c *gin.Context) {
+	if !knownQuery(c, "program_code") {
+		return
+	}
 	out, err := s.v.DischargeReasons(c.Request.Context(), c.Query("program_code"))
 	respond(c, http.StatusOK, items(out), err)
 }

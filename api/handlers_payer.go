@@ -38,7 +38,7 @@ func (s *Server) importPayerFile(c *gin.Context) {
 }
 
 func (s *Server) listPayerFiles(c *gin.Context) {
-	p, ok := page(c)
+	p, ok := page(c, "kind")
 	if !ok {
 		return
 	}

@@ -121,7 +121,7 @@ func (s *Server) rejectStaffRecord(c *gin.Context) {
 }
 
 func (s *Server) verificationQueue(c *gin.Context) {
-	p, ok := page(c)
+	p, ok := page(c, "kind", "provider_id")
 	if !ok {
 		return
 	}

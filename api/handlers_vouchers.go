@@ -23,7 +23,7 @@ func (s *Server) submitVoucher(c *gin.Context) {
 }
 
 func (s *Server) listVouchers(c *gin.Context) {
-	p, ok := page(c)
+	p, ok := page(c, "client_id", "status")
 	if !ok {
 		return
 	}
@@ -91,7 +91,7 @@ func (s *Server) reviewQueue(c *gin.Context) {
 }
 
 func (s *Server) listAuthorizations(c *gin.Context) {
-	p, ok := page(c)
+	p, ok := page(c, "client_id", "service_code", "status")
 	if !ok {
 		return
 	}

@@ -11,71 +11,126 @@ import (
 )
 
 // otherAgencyTraces are the strings a BCS answer about Moreau must not
-// hold: HRA's provider id and the number of HRA's transport authorization.
+// hold: the codes that alone say another agency serves Moreau, HRA's name,
+// its provider id as a rule detail quotes it, and the number of HRA's
+// transport authorization.
 func otherAgencyTraces(t *testing.T, e *env) []string {
 	t.Helper()
-	var number string
+	var number, name string
 	require.NoError(t, e.db.Get(&number, `SELECT number FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`,
 		e.demo.Clients["Moreau/HRA"]))
-	return []string{number, "provider " + strconv.FormatInt(e.demo.Providers["HRA"], 10)}
+	require.NoError(t, e.db.Get(&name, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["HRA"]))
+	return []string{"DUPLICATE_SERVICE_OTHER_PROVIDER", "NOT_PRIMARY_CASE_MANAGER", "OTHER_PROVIDER", name, number,
+		"provider " + strconv.FormatInt(e.demo.Providers["HRA"], 10)}
 }
 
-// A duplicate-service pend tells the provider what the MSC will review,
-// never whose authorization it found: without a consent naming BCS, the
-// reasons, the trace, the list and the replay all withhold HRA's number and id.
+// A duplicate-service pend tells the provider that something on file needs
+// the MSC, never that another agency serves the person: without a consent
+// naming BCS, no answer (submit, its idempotent replay, get, the lists, the
+// replay, the pended-queue report) holds the code, HRA's name, id or number.
 func TestPendedReasonWithholdsAnotherAgencysAuthorization(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	moreau := e.demo.Clients["Moreau/BCS"]
-	v := itVoucher(t, e, keyBCS, moreau, "ATR-TR", 10, 0, 29)
+	body := map[string]any{"client_id": moreau, "service_code": "ATR-TR", "units": 10, "start_date": day(0), "end_date": day(29)}
+	submit := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyBCS, Body: body, IdemKey: "moreau-tr"})
+	require.Equal(t, http.StatusCreated, submit.Status, "%s", submit.Body)
+	v := submit.JSON(t)
 	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
-	assert.Contains(t, v["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	assert.Equal(t, []any{"CONFLICT_ON_FILE"}, v["reason_codes"])
+	reasons := v["reasons"].([]any)
+	require.Len(t, reasons, 1)
+	reason := reasons[0].(map[string]any)
+	assert.Equal(t, "CONFLICT_ON_FILE", reason["code"])
+	assert.Equal(t, "pend", reason["action"])
+	assert.True(t, strings.HasPrefix(reason["detail"].(string), "withheld"), "%v", reason)
+	assert.NotContains(t, reason, "source_provider_id")
+	assert.NotContains(t, v, "trace", "the place of a fired entry in the trace names the rule")
 	id := itNum(t, v, "id")
 	traces := otherAgencyTraces(t, e)
 
 	answers := map[string]resp{
-		"get":     e.get(keyBCS, itPath("/v1/voucher-requests/%d", id)),
-		"list":    e.get(keyBCS, itPath("/v1/voucher-requests?client_id=%d", moreau)),
-		"replay":  e.get(keyBCS, itPath("/v1/voucher-requests/%d/replay", id)),
-		"pending": e.get(keyBCS, "/v1/voucher-requests?status=pended&limit=500"),
+		"submit": submit,
+		"idempotent replay": e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyBCS, Body: body,
+			IdemKey: "moreau-tr"}),
+		"get":          e.get(keyBCS, itPath("/v1/voucher-requests/%d", id)),
+		"list":         e.get(keyBCS, itPath("/v1/voucher-requests?client_id=%d", moreau)),
+		"replay":       e.get(keyBCS, itPath("/v1/voucher-requests/%d/replay", id)),
+		"pending":      e.get(keyBCS, "/v1/voucher-requests?status=pended&limit=500"),
+		"report":       e.get(keyBCS, "/v1/reports/pended-queue"),
+		"report (csv)": e.do(req{Method: http.MethodGet, Path: "/v1/reports/pended-queue", Key: keyBCS, Header: map[string]string{"Accept": "text/csv"}}),
 	}
 	for name, r := range answers {
-		require.Equal(t, http.StatusOK, r.Status, "%s: %s", name, r.Body)
+		require.Contains(t, []int{http.StatusOK, http.StatusCreated}, r.Status, "%s: %s", name, r.Body)
 		for _, s := range traces {
-			assert.NotContains(t, string(r.Body), s, "%s answer quotes HRA's records", name)
+			assert.NotContains(t, string(r.Body), s, "%s answer tells of HRA", name)
+		}
+		if name != "list" && name != "pending" { // the lists carry no trace anyway
+			assert.Contains(t, string(r.Body), "CONFLICT_ON_FILE", name)
 		}
 	}
-	for _, r := range v["reasons"].([]any) {
-		reason := r.(map[string]any)
-		if reason["code"] == "DUPLICATE_SERVICE_OTHER_PROVIDER" {
-			assert.True(t, strings.HasPrefix(reason["detail"].(string), "withheld"), "%v", reason)
-			assert.NotContains(t, reason, "source_provider_id")
-		}
-	}
-	for _, s := range traces {
-		assert.NotContains(t, itMustJSON(v), s, "the submit answer quotes HRA's records")
-	}
+	assert.Equal(t, string(submit.Body), string(answers["idempotent replay"].Body))
+	get := answers["get"].JSON(t)
+	assert.Equal(t, v["reasons"], get["reasons"])
+	assert.NotContains(t, get, "trace")
+	replayed := answers["replay"].JSON(t)["replayed"].(map[string]any)
+	assert.Nil(t, replayed["trace"])
 
-	// The reviewer, deciding, sees everything.
+	// The reviewer, deciding, sees everything: the code, the number, the id.
 	r := e.get(keyReviewer, itPath("/v1/voucher-requests/%d", id))
 	require.Equal(t, http.StatusOK, r.Status)
-	for _, s := range traces {
+	for _, s := range traces[:1] {
 		assert.Contains(t, string(r.Body), s)
 	}
+	for _, s := range traces[4:] {
+		assert.Contains(t, string(r.Body), s)
+	}
+	assert.NotContains(t, string(r.Body), "CONFLICT_ON_FILE")
+	assert.Contains(t, string(e.get(keyReviewer, "/v1/reports/pended-queue").Body), "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	assert.Contains(t, string(e.get(keyReviewer, itPath("/v1/voucher-requests/%d/replay", id)).Body), "DUPLICATE_SERVICE_OTHER_PROVIDER")
 }
 
-// Under Kim's consent naming BCS, HRA's authorization is BCS's to see.
+// A primary case manager designated first at another agency is withheld
+// the same way: BCS, denied case management for Moreau, reads
+// CONFLICT_ON_FILE with the action deny; the reviewer reads the rule's code.
+func TestDeniedReasonWithholdsAnotherAgencysDesignation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	moreau := e.demo.Clients["Moreau/BCS"]
+	_, err := e.db.Exec(`UPDATE enrollments SET primary_case_manager = true WHERE client_id = $1`, moreau)
+	require.NoError(t, err)
+	v := itVoucher(t, e, keyBCS, moreau, "ATR-CM", 8, 0, 20)
+	require.Equal(t, "denied", v["decision"], "%v", v["reason_codes"])
+	assert.Contains(t, v["reason_codes"], "CONFLICT_ON_FILE")
+	for _, s := range otherAgencyTraces(t, e) {
+		assert.NotContains(t, itMustJSON(v), s)
+	}
+	for _, x := range v["reasons"].([]any) {
+		if r := x.(map[string]any); r["code"] == "CONFLICT_ON_FILE" {
+			assert.Equal(t, "deny", r["action"])
+		}
+	}
+	r := e.get(keyReviewer, itPath("/v1/voucher-requests/%d", itNum(t, v, "id")))
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, string(r.Body), "NOT_PRIMARY_CASE_MANAGER")
+}
+
+// Under Kim's consent naming BCS, HRA's authorization is BCS's to see: the
+// code and its detail, as the reviewer sees them.
 func TestPendedReasonShowsAnotherAgencyUnderConsent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	v := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-TR", 10, 0, 29)
 	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	assert.Contains(t, v["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	assert.NotContains(t, v["reason_codes"], "CONFLICT_ON_FILE")
+	assert.Contains(t, v, "trace")
 	var number string
 	require.NoError(t, e.db.Get(&number, `SELECT number FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`,
 		e.demo.Clients["Kim/HRA"]))
 	assert.Contains(t, itMustJSON(v), number)
 
-	// The consent revoked, the detail is withheld again at once.
+	// The consent revoked, the reason is withheld again at once.
 	consent := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_provider_id = $2`,
 		e.demo.Clients["Kim/HRA"], e.demo.Providers["BCS"])
 	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "client withdrew it"})
@@ -83,6 +138,8 @@ func TestPendedReasonShowsAnotherAgencyUnderConsent(t *testing.T) {
 	r = e.get(keyBCS, itPath("/v1/voucher-requests/%d", itNum(t, v, "id")))
 	require.Equal(t, http.StatusOK, r.Status)
 	assert.NotContains(t, string(r.Body), number)
+	assert.NotContains(t, string(r.Body), "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	assert.Contains(t, string(r.Body), "CONFLICT_ON_FILE")
 }
 
 // The GPRA schedule shows a provider its own part of the episode only, or

@@ -2,6 +2,9 @@ package api_test
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -178,4 +181,131 @@ func TestUncappedEpisodePastLargestAmount(t *testing.T) {
 	require.NotEmpty(t, c.Lines[0].Adjustments)
 	assert.Equal(t, "CLAIM_CAP_REACHED", c.Lines[0].Adjustments[0].Code)
 	assert.Equal(t, 9999999999, e.count(`SELECT max(dollars_paid)::bigint FROM episodes WHERE dollar_cap IS NULL`))
+}
+
+// A path id "+1" or "01" was read as 1: one record answered at several
+// addresses. Only the canonical spelling names it now; the others are the
+// 404 an id that does not exist gets (a query id, the 422 of a bad value).
+func TestNonCanonicalIDsAreRefused(t *testing.T) {
+	e := newEnv(t)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 40, 0, 59)
+	id := itStr(itNum(t, v, "id"))
+	client := itStr(e.demo.Clients["Rivera"])
+	require.Equal(t, http.StatusOK, e.get(keyHRA, "/v1/voucher-requests/"+id).Status)
+	require.Equal(t, http.StatusOK, e.get(keyHRA, "/v1/clients/"+client).Status)
+	for _, p := range []string{"/v1/voucher-requests/+" + id, "/v1/voucher-requests/0" + id, "/v1/voucher-requests/00" + id,
+		"/v1/clients/+" + client, "/v1/clients/0" + client, "/v1/voucher-requests/0" + id + "/replay"} {
+		requireProblem(t, e.get(keyHRA, p), http.StatusNotFound, "not_found")
+	}
+	for _, q := range []string{"0" + client, "+" + client} {
+		p := requireProblem(t, e.get(keyHRA, "/v1/voucher-requests?client_id="+url.QueryEscape(q)), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, []string{"client_id"}, itFieldErrors(t, p))
+	}
+	requireProblem(t, e.get(keyReviewer, "/v1/reports/pended-queue?provider_id=0"+itStr(e.demo.Providers["HRA"])),
+		http.StatusUnprocessableEntity, "validation_failed")
+}
+
+// The lists read their filters and ignored anything else, so a misspelt
+// filter (?client=7 for ?client_id=7) answered the whole list as if it had
+// narrowed it; the reports refused it. The lists refuse it now, as the
+// reports do, and a filter given twice.
+func TestListsRefuseUnknownQueryParameters(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct{ key, path, known string }{
+		{keyHRA, "/v1/voucher-requests", "client_id=1&status=pended&limit=5"},
+		{keyHRA, "/v1/authorizations", "client_id=1&service_code=ATR-CM&status=active"},
+		{keyHRA, "/v1/claims", "client_id=1&status=denied&service_from=" + day(-30)},
+		{keyHRA, "/v1/clients", "limit=2"},
+		{keyReviewer, "/v1/review-queue", "limit=2"},
+		{keyFinance, "/v1/batches", "payer_route=medicaid_837p"},
+		{keyFinance, "/v1/batch-holds", "claim_id=1"},
+		{keyFinance, "/v1/payer-files", "kind=835"},
+		{keyAdmin, "/v1/verification-queue", "kind=credentials"},
+		{keyHRA, "/v1/discharge-reasons", "program_code=ATR"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			r := e.get(tc.key, tc.path+"?"+tc.known)
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			p := requireProblem(t, e.get(tc.key, tc.path+"?"+tc.known+"&client=7"), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "unknown_parameter", itFieldCode(p, "client"))
+			first := strings.SplitN(tc.known, "&", 2)[0]
+			p = requireProblem(t, e.get(tc.key, tc.path+"?"+tc.known+"&"+first), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "repeated", itFieldCode(p, strings.SplitN(first, "=", 2)[0]))
+		})
+	}
+}
+
+// The remittance advice answered JSON to "Accept: text/csv"; only
+// ?format=csv gave the CSV. Accept now decides when format is absent,
+// weighed as the reports weigh it, and format still wins.
+func TestRemittanceAdviceHonoursAccept(t *testing.T) {
+	e := newEnv(t)
+	e.mhwReady(100)
+	r := e.post(keyECRA, "/v1/claims", e.duboisClaim("RA-CSV-1", raLine(day(-3), 2, "14.50")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	path := itPath("/v1/batches/%d/remittance/%d", itID(t, r), e.demo.Providers["ECRA"])
+	for _, tc := range []struct{ name, query, accept, want string }{
+		{"csv asked", "", "text/csv", "text/csv; charset=utf-8"},
+		{"csv refused", "", "text/csv;q=0, application/json", "application/json"},
+		{"json weighed above csv", "", "text/csv;q=0.1, application/json", "application/json"},
+		{"no accept", "", "", "application/json"},
+		{"format wins over accept", "?format=json", "text/csv", "application/json"},
+		{"format csv", "?format=csv", "application/json", "text/csv; charset=utf-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(req{Method: http.MethodGet, Path: path + tc.query, Key: keyFinance, Header: map[string]string{"Accept": tc.accept}})
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			assert.Equal(t, tc.want, r.Header.Get("Content-Type"))
+			if strings.HasPrefix(tc.want, "text/csv") {
+				assert.Contains(t, r.Header.Get("Content-Disposition"), ".csv")
+			}
+		})
+	}
+	requireProblem(t, e.get(keyFinance, path+"?format=xml"), http.StatusUnprocessableEntity, "validation_failed")
+}
+
+// Ten POSTs of one consent at once (each its own Idempotency-Key, as two
+// staff or a retrying client send them) recorded ten consents. One is
+// recorded now, the others are 409 consent_exists, and none is a 5xx; the
+// purposes in another order are the same form; once it is revoked the
+// form may be recorded again.
+func TestSameConsentAtOnce(t *testing.T) {
+	e := newEnv(t)
+	client := e.demo.Clients["Rivera"]
+	body := map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "MSC",
+		"purposes": []string{"payment", "care_coordination"}, "information": "voucher requests and claims", "signed_on": day(-1),
+		"expires_on": day(300)}
+	before := e.count(`SELECT count(*) FROM consents WHERE client_id = $1`, client)
+	const n = 10
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = e.do(req{Method: http.MethodPost, Path: "/v1/consents", Key: keyHRA, Body: body}).Status
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, s := range statuses {
+		assert.Contains(t, []int{http.StatusCreated, http.StatusConflict}, s)
+		if s == http.StatusCreated {
+			created++
+		}
+	}
+	assert.Equal(t, 1, created, "%v", statuses)
+	assert.Equal(t, before+1, e.count(`SELECT count(*) FROM consents WHERE client_id = $1`, client))
+
+	reordered := itWith(body, "purposes", []string{"care_coordination", "payment", "payment"})
+	p := requireProblem(t, e.post(keyHRA, "/v1/consents", reordered), http.StatusConflict, "consent_exists")
+	assert.NotContains(t, p["detail"], "pq")
+	id := itFixtureID(t, e, `SELECT max(id) FROM consents WHERE client_id = $1`, client)
+	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", id), map[string]any{"reason": "recorded in error"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/consents", reordered)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, []any{"care_coordination", "payment"}, r.JSON(t)["purposes"], "stored sorted, once each")
 }

@@ -134,15 +134,15 @@ func writeAndCheck(ctx context.Context, tx *sqlx.Tx, b *Batch) (BatchFile, error
 	h := sha256.New()
 	cw := &countingWriter{w: h}
 	var sink io.Writer = cw
-	var pw *io.PipeWriter
+	var pw *chunkPipe
 	type checked struct {
 		rep x12.Report
 		err error
 	}
 	done := make(chan checked, 1)
 	if b.PayerRoute == RouteMedicaid837P {
-		var pr *io.PipeReader
-		pr, pw = io.Pipe()
+		pw = newChunkPipe()
+		pr := pw
 		sink = io.MultiWriter(cw, pw)
 		go func() {
 			rep, err := x12.Check(pr)
@@ -199,6 +199,96 @@ func notClosed(b *Batch, err error) error {
 			FileKind(b.PayerRoute), strings.ReplaceAll(err.Error(), x12.ErrInvalid.Error()+": ", ""))
 	}
 	return err
+}
+
+// chunkPipe hands what the writer writes to the checker on another
+// goroutine, a few chunks ahead. With io.Pipe each write waits until the
+// checker has read all of it, which it does only once it has checked
+// nearly all of the write before: the two took turns on two cores. Here the
+// writer goes on while the checker reads; memory is bounded by the
+// chunks in flight (pipeChunks of the writer's 64 KiB writes).
+type chunkPipe struct {
+	full chan []byte // written, not yet read; closed by Close
+	free chan []byte // read, for the next write
+	cur  []byte      // what the reader holds, unread
+	held []byte      // the buffer cur is in, to give back
+	err  error       // what the reader gets after the last chunk
+}
+
+const pipeChunks = 8
+
+func newChunkPipe() *chunkPipe {
+	return &chunkPipe{full: make(chan []byte, pipeChunks), free: make(chan []byte, pipeChunks+1)}
+}
+
+// Write copies p and queues it; it waits only when pipeChunks are queued.
+func (p *chunkPipe) Write(b []byte) (int, error) {
+	var buf []byte
+	select {
+	case buf = <-p.free:
+	default:
+	}
+	p.full <- append(buf[:0], b...)
+	return len(b), nil
+}
+
+// Close ends the stream: the reader gets io.EOF after the last chunk.
+func (p *chunkPipe) Close() { p.CloseWithError(nil) }
+
+// CloseWithError ends the stream with err for the reader (io.EOF if nil).
+func (p *chunkPipe) CloseWithError(err error) {
+	if err == nil {
+		err = io.EOF
+	}
+	p.err = err // read after the channel's close, which orders it
+	close(p.full)
+}
+
+// Read is the checker's side.
+func (p *chunkPipe) Read(b []byte) (int, error) {
+	for len(p.cur) == 0 {
+		if p.held != nil {
+			select {
+			case p.free <- p.held:
+			default:
+			}
+			p.held = nil
+		}
+		buf, ok := <-p.full
+		if !ok {
+			return 0, p.err
+		}
+		p.cur, p.held = buf, buf
+	}
+	n := copy(b, p.cur)
+	p.cur = p.cur[n:]
+	return n, nil
+}
+
+// textCents reads an amount as PostgreSQL prints a NUMERIC(12,2): an optional
+// minus, digits, a point and two digits.
+func textCents(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) < 4 || len(b) > 16 || b[len(b)-3] != '.' {
+		return 0, false
+	}
+	var v int64
+	for i, c := range b {
+		if i == len(b)-3 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 type countingWriter struct {
@@ -331,6 +421,7 @@ type loopLine struct {
 	DOS         time.Time
 	Units       int64
 	Charge      decimal.Decimal
+	Cents       int64 // Charge in cents
 	PriorAuth   *string
 }
 
@@ -365,25 +456,32 @@ const exportLoopLinesQuery = `
 func sv1(r *rawLine, legacy bool) loopLine {
 	l := loopLine{LineID: r.ID, ServiceCode: r.ServiceCode, DOS: r.DOS}
 	if legacy {
-		l.Units, l.Charge = r.Units, r.Charge
-		return l
+		l.Units, l.Cents = r.Units, r.ChargeCents
+	} else {
+		l.Units, l.Cents, l.PriorAuth = r.UnitsAllowed, r.PaidCents, r.Auth
+		if l.Units < 0 {
+			l.Units = -l.Units
+		}
+		if l.Cents < 0 {
+			l.Cents = -l.Cents
+		}
 	}
-	l.Units, l.Charge, l.PriorAuth = r.UnitsAllowed, r.Paid.Abs(), r.Auth
-	if l.Units < 0 {
-		l.Units = -l.Units
-	}
+	l.Charge = decimal.New(l.Cents, -2)
 	return l
 }
 
-// rawLine is a billable claim line as the 837P reads it.
+// rawLine is a billable claim line as the 837P reads it. Its amounts are
+// taken in cents from their text (the schema keeps them to two decimals),
+// not parsed into a million decimals twice (asking PostgreSQL for cents
+// cost it more than the decimals cost here).
 type rawLine struct {
 	ID           int64
 	ServiceCode  string
 	DOS          time.Time
 	Units        int64
-	Charge       decimal.Decimal
+	ChargeCents  int64
 	UnitsAllowed int64
-	Paid         decimal.Decimal
+	PaidCents    int64
 	Auth         *string
 }
 
@@ -437,7 +535,6 @@ func readLoopChunk(ctx context.Context, tx *sqlx.Tx, batchID int64, after loop) 
 			ids = append(ids, c.loops[i].ClaimID)
 		}
 	}
-	c.lines = make(map[int64]*rawLine, len(c.loops)*maxLinesPerCLM)
 	lrows, err := tx.QueryContext(ctx, exportLoopLinesQuery, pq.Array(ids))
 	if err != nil {
 		c.err = fmt.Errorf("export lines: %w", err)
@@ -445,10 +542,18 @@ func readLoopChunk(ctx context.Context, tx *sqlx.Tx, batchID int64, after loop) 
 	}
 	defer lrows.Close()
 	all := make([]rawLine, 0, len(c.loops)*maxLinesPerCLM)
+	var charge, paid stdsql.RawBytes
 	for lrows.Next() {
 		var l rawLine
-		if err := lrows.Scan(&l.ID, &l.ServiceCode, &l.DOS, &l.Units, &l.Charge, &l.UnitsAllowed, &l.Paid, &l.Auth); err != nil {
+		if err := lrows.Scan(&l.ID, &l.ServiceCode, &l.DOS, &l.Units, &charge, &l.UnitsAllowed, &paid, &l.Auth); err != nil {
 			c.err = fmt.Errorf("export line: %w", err)
+			return c
+		}
+		var ok1, ok2 bool
+		l.ChargeCents, ok1 = textCents(charge)
+		l.PaidCents, ok2 = textCents(paid)
+		if !ok1 || !ok2 {
+			c.err = fmt.Errorf("export line %d: an amount is not in dollars and cents", l.ID)
 			return c
 		}
 		all = append(all, l)
@@ -456,6 +561,9 @@ func readLoopChunk(ctx context.Context, tx *sqlx.Tx, batchID int64, after loop) 
 	if c.err = lrows.Err(); c.err != nil {
 		return c
 	}
+	// Sized by the lines read, not by the most a chunk could hold: a map
+	// ten times too large cost a tenth of the writer's time in cache misses.
+	c.lines = make(map[int64]*rawLine, len(all))
 	for i := range all {
 		c.lines[all[i].ID] = &all[i]
 	}
@@ -525,6 +633,7 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 		}
 	}()
 	lines := make([]loopLine, 0, maxLinesPerCLM)
+	var billed int64 // cents
 	for ch := range chunks {
 		if ch.err != nil {
 			return fig, ch.err
@@ -557,16 +666,17 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 				sign = -1
 			}
 			fig.claims++
-			for _, l := range claim.Lines {
+			for _, l := range lines {
 				fig.lines++
 				fig.units += sign * l.Units
-				fig.billed = fig.billed.Add(l.Charge.Mul(decimal.NewFromInt(sign)))
+				billed += sign * l.Cents
 			}
 			if fig.lines/10000 != (fig.lines-len(claim.Lines))/10000 {
 				progress(fig.lines)
 			}
 		}
 	}
+	fig.billed = decimal.New(billed, -2)
 	fig.paid = fig.billed // the 837P bills exactly what was found payable
 	progress(fig.lines)
 	return fig, xw.Close()

@@ -26,6 +26,10 @@ type series struct {
 	Name   string
 	Class  string // CSS class: its colour and dash, never colour alone
 	Values []float64
+	// Gap labels a value a line chart has not (NaN): no dot and no line to
+	// it, the label written where the dot would sit on the axis. A missing
+	// value drawn as 0 would read as a measured 0.
+	Gap string
 }
 
 // chart is one picture with its table.
@@ -121,12 +125,28 @@ func lineChart(label string, labels []string, ss []series, top float64, unit str
 		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%s" text-anchor="middle">%s</text>`, x(i), num(chartH-padB+16), html.EscapeString(l))
 	}
 	for _, s := range ss {
-		pts := make([]string, len(s.Values))
-		for i, v := range s.Values {
-			pts[i] = fmt.Sprintf("%.1f,%.1f", x(i), padT+plotH-plotH*v/top)
+		// One polyline per run of values: a missing one breaks the line.
+		var pts []string
+		line := func() {
+			if len(pts) > 1 {
+				fmt.Fprintf(&b, `<polyline class="%s" points="%s"/>`, s.Class, strings.Join(pts, " "))
+			}
+			pts = pts[:0]
 		}
-		fmt.Fprintf(&b, `<polyline class="%s" points="%s"/>`, s.Class, strings.Join(pts, " "))
 		for i, v := range s.Values {
+			if math.IsNaN(v) {
+				line()
+				continue
+			}
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i), padT+plotH-plotH*v/top))
+		}
+		line()
+		for i, v := range s.Values {
+			if math.IsNaN(v) {
+				fmt.Fprintf(&b, `<text class="axis gap" x="%.1f" y="%.1f" text-anchor="middle">%s<title>%s %s: %s</title></text>`,
+					x(i), padT+plotH-6, html.EscapeString(s.Gap), html.EscapeString(s.Name), html.EscapeString(labels[i]), html.EscapeString(s.Gap))
+				continue
+			}
 			fmt.Fprintf(&b, `<circle class="%s" cx="%.1f" cy="%.1f" r="3"><title>%s %s: %s</title></circle>`,
 				s.Class, x(i), padT+plotH-plotH*v/top, html.EscapeString(s.Name), html.EscapeString(labels[i]), num(v))
 		}
@@ -205,7 +225,7 @@ func (k *Console) charts(c *gin.Context) {
 	}
 	if len(periods) > 0 {
 		ch.SVG = lineChart("Units authorized and used per month", periods,
-			[]series{{"Units authorized", "s1", ua}, {"Units used", "s2", uu}}, niceMax(top), "")
+			[]series{{Name: "Units authorized", Class: "s1", Values: ua}, {Name: "Units used", Class: "s2", Values: uu}}, niceMax(top), "")
 	}
 	out = append(out, ch)
 
@@ -238,7 +258,7 @@ func (k *Console) charts(c *gin.Context) {
 			top = max(top, float64(r.Requests))
 			ch.Rows = append(ch.Rows, []string{r.Key, num(float64(r.Requests)), num(float64(r.PastTarget))})
 		}
-		ch.SVG = barChart("Pended requests by days waiting", labels, []series{{"Requests", "s1", reqs}, {"Past target", "s3", past}}, niceMax(top), 0, "")
+		ch.SVG = barChart("Pended requests by days waiting", labels, []series{{Name: "Requests", Class: "s1", Values: reqs}, {Name: "Past target", Class: "s3", Values: past}}, niceMax(top), 0, "")
 		out = append(out, ch)
 	}
 
@@ -278,7 +298,7 @@ func (k *Console) charts(c *gin.Context) {
 			strconv.FormatInt(r.DoneInWindow, 10), shown, meets})
 	}
 	if len(rates) > 0 {
-		ch.SVG = barChart("GPRA follow-up rate per provider against the "+pct+" target", labels, []series{{"Follow-up rate", "s1", vals}}, 100, target, "%")
+		ch.SVG = barChart("GPRA follow-up rate per provider against the "+pct+" target", labels, []series{{Name: "Follow-up rate", Class: "s1", Values: vals}}, 100, target, "%")
 	}
 	out = append(out, ch)
 
@@ -298,7 +318,7 @@ func (k *Console) charts(c *gin.Context) {
 		k.fail(c, err)
 		return
 	}
-	ch = chart{ID: "movement", Title: "Employment movement score", Caption: "EMP movement score per month, every provider you may see: enrollments that progressed a stage over those that stalled or stepped back (no score when none stalled or stepped back).",
+	ch = chart{ID: "movement", Title: "Employment movement score", Caption: "EMP movement score per month, every provider you may see: enrollments that progressed a stage over those that stalled or stepped back. A month with none stalled or stepped back has no score: the line breaks there, marked “no score”, rather than dropping to 0.",
 		Head: []string{"Month", "Progressed", "Stalled", "Stepped back", "Score"}, Empty: "No EMP enrollments in the last six months."}
 	labels, vals = nil, nil
 	top = 0
@@ -306,7 +326,7 @@ func (k *Console) charts(c *gin.Context) {
 		if r.ProviderID != nil {
 			continue
 		}
-		score, shown := 0.0, "—"
+		score, shown := math.NaN(), "—"
 		if r.ScoreNote != nil {
 			shown = "— (" + words(*r.ScoreNote) + ")"
 		}
@@ -315,11 +335,13 @@ func (k *Console) charts(c *gin.Context) {
 		}
 		labels = append(labels, r.Period[:7])
 		vals = append(vals, score)
-		top = max(top, math.Abs(score))
+		if !math.IsNaN(score) {
+			top = max(top, math.Abs(score))
+		}
 		ch.Rows = append(ch.Rows, []string{r.Period[:7], num(float64(r.Progressed)), num(float64(r.Stalled)), num(float64(r.Stepped)), shown})
 	}
 	if len(labels) > 0 {
-		ch.SVG = lineChart("EMP movement score per month", labels, []series{{"Movement score", "s1", vals}}, niceMax(top), "")
+		ch.SVG = lineChart("EMP movement score per month", labels, []series{{Name: "Movement score", Class: "s1", Values: vals, Gap: "no score"}}, niceMax(top), "")
 	}
 	out = append(out, ch)
 

@@ -413,8 +413,8 @@ func (k *Console) badInput(c *gin.Context, field, msg string) {
 
 // idParam reads a positive id from the path; anything else is not found.
 func (k *Console) idParam(c *gin.Context, name string) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := rss.ParseID(c.Param(name))
+	if !ok {
 		k.fail(c, rss.ErrNotFound)
 		return 0, false
 	}

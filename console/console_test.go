@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -471,4 +472,63 @@ func TestUnknownConsolePageIsAPage(t *testing.T) {
 	status, p := w.api(http.MethodGet, keyAdmin, "/v1/nowhere", nil)
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Equal(t, "not_found", p["code"], "the API's unknown paths stay problems")
+}
+
+// BCS's own pages about Moreau tell nothing of HRA, which also serves her:
+// not the duplicate's code, nor HRA's authorization number or episode, nor
+// the person-wide facts a rule read; the reviewer's page shows them all.
+func TestProviderPagesWithholdAnotherAgency(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	moreau := w.demo.Clients["Moreau/BCS"]
+	status, v := w.api(http.MethodPost, keyBCS, "/v1/voucher-requests", map[string]any{"client_id": moreau,
+		"service_code": "ATR-TR", "units": 10, "start_date": day(0), "end_date": day(29)})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	require.Equal(t, "pended", v["decision"])
+	// and one the rules grant, whose trace is shown with its facts
+	status, ok := w.api(http.MethodPost, keyBCS, "/v1/voucher-requests", map[string]any{"client_id": moreau,
+		"service_code": "ATR-LS", "units": 4, "start_date": day(0), "end_date": day(29)})
+	require.Equal(t, http.StatusCreated, status, "%v", ok)
+	var number, hra string
+	require.NoError(t, w.db.Get(&number, `SELECT number FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`,
+		w.demo.Clients["Moreau/HRA"]))
+	require.NoError(t, w.db.Get(&hra, `SELECT name FROM providers WHERE id = $1`, w.demo.Providers["HRA"]))
+	// The trace of the second names the duplicate rule, passed: the
+	// catalogue is public; its code on the first would tell.
+	leaks := []string{number, hra, `"provider_id":` + strconv.FormatInt(w.demo.Providers["HRA"], 10) + `,`, "episode_id"}
+
+	u := w.user()
+	u.signIn(keyBCS)
+	for _, path := range []string{"/console/requests/" + strconv.FormatInt(int64(v["id"].(float64)), 10),
+		"/console/requests/" + strconv.FormatInt(int64(ok["id"].(float64)), 10), "/console/clients/" + strconv.FormatInt(moreau, 10)} {
+		p := u.get(path)
+		require.Equal(t, http.StatusOK, p.Status, path)
+		for _, s := range leaks {
+			assert.NotContains(t, html.UnescapeString(p.Body), s, "%s tells of HRA", path)
+		}
+	}
+	pended := u.get("/console/requests/" + strconv.FormatInt(int64(v["id"].(float64)), 10)).Body
+	assert.Contains(t, pended, "CONFLICT_ON_FILE")
+	assert.NotContains(t, pended, "DUPLICATE_SERVICE_OTHER_PROVIDER")
+
+	r := w.user()
+	r.signIn(keyReviewer)
+	p := r.get("/console/requests/" + strconv.FormatInt(int64(v["id"].(float64)), 10))
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Contains(t, p.Body, "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	assert.Contains(t, p.Body, number)
+}
+
+// "01" and "+1" were read as 1 in a console path too: one record, several
+// addresses. Only the id as written is found.
+func TestConsoleNonCanonicalIDsAreNotFound(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	u.signIn(keyHRA)
+	id := strconv.FormatInt(w.demo.Clients["Johnson"], 10)
+	require.Equal(t, http.StatusOK, u.get("/console/clients/"+id).Status)
+	for _, p := range []string{"0" + id, "+" + id, "00" + id} {
+		assert.Equal(t, http.StatusNotFound, u.get("/console/clients/"+p).Status, p)
+	}
 }

@@ -229,8 +229,13 @@ func (k *Console) showRequest(c *gin.Context, id int64, status int, problem *err
 		k.fail(c, err)
 		return
 	}
+	facts, err := r.Facts()
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
 	s := sessionOf(c)
-	v := requestView{R: r, Steps: explain(r.Trace, r.FactsRaw), Reviewer: s.Actor.Role == access.RoleReviewer}
+	v := requestView{R: r, Steps: explain(r.Trace, facts), Reviewer: s.Actor.Role == access.RoleReviewer}
 	if r.TakenBy != nil && r.TakenAt != nil && k.cfg.Vouchers.Now().Before(r.TakenAt.Add(vouchers.TakeExpiry)) {
 		v.TakenByMe = *r.TakenBy == s.Actor.KeyID
 		v.TakenByOther = !v.TakenByMe

@@ -72,9 +72,29 @@ func RequestFrom(ctx context.Context) *Request {
 // is rolled back and answered with the first's. A write that fails stores
 // nothing, so its key may be used again.
 func Do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, fn func(ctx context.Context, tx *sqlx.Tx) (T, error)) (T, error) {
+	return do(ctx, db, ids, false, fn)
+}
+
+// DoFolded is Do for a write whose first statement reads the stored answer
+// of the request's key itself, instead of Do reading it in a statement of
+// its own before fn: one round trip fewer, on the POSTs that are sent most
+// (a voucher request). fn passes FoldedKey's parameters to that statement,
+// which joins StoredAnswerSQL, and returns at once the error its
+// StoredAnswer.Replay gives; nothing fn did before it may outlive the
+// transaction (a replay rolls it back). Everything else is as in Do.
+func DoFolded[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, fn func(ctx context.Context, tx *sqlx.Tx) (T, error)) (T, error) {
+	return do(ctx, db, ids, true, fn)
+}
+
+func do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, folded bool, fn func(ctx context.Context, tx *sqlx.Tx) (T, error)) (T, error) {
 	var out T
 	req := RequestFrom(ctx)
 	if _, joined := ctx.Value(txKey{}).(*txState); joined || req == nil {
+		if ctx.Value(foldedKey{}) != nil {
+			// A write joined to a caller's does not read the key: the
+			// caller's did.
+			ctx = context.WithValue(ctx, foldedKey{}, (*Request)(nil))
+		}
 		err := Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
 			var err error
 			out, err = fn(ctx, tx)
@@ -83,13 +103,18 @@ func Do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, fn func(ctx c
 		return out, err
 	}
 	err := Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
-		prev, err := ids.Lookup(ctx, tx, req.KeyID, req.Key)
-		if err != nil {
-			return err
+		if folded {
+			ctx = context.WithValue(ctx, foldedKey{}, req)
+		} else {
+			prev, err := ids.Lookup(ctx, tx, req.KeyID, req.Key)
+			if err != nil {
+				return err
+			}
+			if prev != nil {
+				return replayOf(prev, req)
+			}
 		}
-		if prev != nil {
-			return replayOf(prev, req)
-		}
+		var err error
 		if out, err = fn(ctx, tx); err != nil {
 			return err
 		}
@@ -143,10 +168,68 @@ var errAnsweredMeanwhile = errors.New("answered meanwhile")
 // stores nothing, key included.
 var errNotKept = errors.New("answer not kept")
 
+type foldedKey struct{}
+
+// FoldedKey returns the parameters (API key id, Idempotency-Key) with which
+// the first statement of a write run by DoFolded reads its key's stored
+// answer (StoredAnswerSQL), or two NULLs, which read none, when the write
+// runs otherwise (no key, or joined to a caller's transaction, which
+// checked the key itself).
+func FoldedKey(ctx context.Context) (keyID, key any) {
+	if r, _ := ctx.Value(foldedKey{}).(*Request); r != nil {
+		return r.KeyID, r.Key
+	}
+	return nil, nil
+}
+
+// StoredAnswerSQL selects the stored answer of the key whose parameters
+// are keyID and key, in the columns a StoredAnswer scans: at most one row,
+// which a statement joins (LEFT JOIN (...) ON true) to read it beside its
+// own work.
+func StoredAnswerSQL(keyID, key string) string {
+	return `SELECT request_hash AS idem_hash, status_code AS idem_status, content_type AS idem_content_type, response AS idem_response
+		FROM idempotency_keys WHERE api_key_id = ` + keyID + ` AND key = ` + key + ` AND status_code IS NOT NULL`
+}
+
+// StoredAnswer is what StoredAnswerSQL read: all NULL when the key holds
+// no answer.
+type StoredAnswer struct {
+	Hash        []byte  `db:"idem_hash"`
+	Status      *int    `db:"idem_status"`
+	ContentType *string `db:"idem_content_type"`
+	Body        []byte  `db:"idem_response"`
+}
+
+// Replay is the error a write run by DoFolded returns, before it does
+// anything more, when its key was answered before: *Replayed with that
+// answer, or ErrKeyReused when the answer was to another request. It is
+// nil when the key holds no answer, or the write runs otherwise.
+func (a StoredAnswer) Replay(ctx context.Context) error {
+	req, _ := ctx.Value(foldedKey{}).(*Request)
+	if req == nil || a.Status == nil {
+		return nil
+	}
+	var ct string
+	if a.ContentType != nil {
+		ct = *a.ContentType
+	}
+	return replayOf(&IdempotentResponse{RequestHash: a.Hash, Status: *a.Status, ContentType: ct, Body: a.Body}, req)
+}
+
 // DoInto is Do for a domain write that fills *out as it works: the answer
 // stored under the request's key is rendered from *out once fn returns.
 func DoInto[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, out *T, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
 	_, err := Do(ctx, db, ids, func(ctx context.Context, tx *sqlx.Tx) (T, error) {
+		err := fn(ctx, tx)
+		return *out, err
+	})
+	return err
+}
+
+// DoIntoFolded is DoInto for a write that reads its key's stored answer
+// itself, as DoFolded says.
+func DoIntoFolded[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, out *T, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
+	_, err := DoFolded(ctx, db, ids, func(ctx context.Context, tx *sqlx.Tx) (T, error) {
 		err := fn(ctx, tx)
 		return *out, err
 	})

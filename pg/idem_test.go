@@ -21,6 +21,16 @@ import (
 // key with another request is refused; a failed write keeps nothing.
 func TestDoIsIdempotent(t *testing.T) {
 	t.Parallel()
+	testDo(t, false)
+}
+
+// The same with the key read by the write's first statement (DoFolded).
+func TestDoFoldedIsIdempotent(t *testing.T) {
+	t.Parallel()
+	testDo(t, true)
+}
+
+func testDo(t *testing.T, folded bool) {
 	db := pgtest.NewDB(t)
 	ctx := t.Context()
 	_, err := db.Exec(`CREATE TABLE do_work (n int NOT NULL CONSTRAINT do_work_positive CHECK (n > 0))`)
@@ -34,10 +44,15 @@ func TestDoIsIdempotent(t *testing.T) {
 			Render: func(v any) pg.Answer {
 				return pg.Answer{Status: 201, ContentType: "text/plain", Body: []byte(strconv.Itoa(v.(int)))}
 			}}
-		return pg.Do(pg.WithRequest(ctx, req), db, ids, func(ctx context.Context, tx *sqlx.Tx) (int, error) {
-			runs.Add(1)
-			_, err := tx.ExecContext(ctx, `INSERT INTO do_work VALUES ($1)`, n)
-			return n, err
+		if !folded {
+			return pg.Do(pg.WithRequest(ctx, req), db, ids, func(ctx context.Context, tx *sqlx.Tx) (int, error) {
+				runs.Add(1)
+				_, err := tx.ExecContext(ctx, `INSERT INTO do_work VALUES ($1)`, n)
+				return n, err
+			})
+		}
+		return pg.DoFolded(pg.WithRequest(ctx, req), db, ids, func(ctx context.Context, tx *sqlx.Tx) (int, error) {
+			return foldedWork(ctx, tx, &runs, n)
 		})
 	}
 	count := func() int {
@@ -99,4 +114,36 @@ func TestDoIsIdempotent(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 9, n)
 	assert.Equal(t, 4, count())
+
+	// A folded write inside a caller's transaction reads no key: the
+	// caller's answered key k1 is not replayed to it.
+	req := &pg.Request{KeyID: keyID, Key: "k1", Hash: []byte("a"), Method: "POST", Path: "/x",
+		Render: func(v any) pg.Answer {
+			return pg.Answer{Status: 201, ContentType: "text/plain", Body: []byte(strconv.Itoa(v.(int)))}
+		}}
+	err = pg.Transact(pg.WithRequest(ctx, req), db, func(ctx context.Context, _ *sqlx.Tx) error {
+		_, err := pg.DoFolded(ctx, db, ids, func(ctx context.Context, tx *sqlx.Tx) (int, error) {
+			return foldedWork(ctx, tx, &runs, 6)
+		})
+		return err
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 5, count())
+}
+
+// foldedWork is a write run by DoFolded: its first statement reads the
+// key's stored answer, and a retry returns at once.
+func foldedWork(ctx context.Context, tx *sqlx.Tx, runs *atomic.Int64, n int) (int, error) {
+	keyID, key := pg.FoldedKey(ctx)
+	var a pg.StoredAnswer
+	if err := tx.GetContext(ctx, &a, `SELECT k.* FROM (SELECT) AS one LEFT JOIN (`+pg.StoredAnswerSQL("$1::bigint", "$2::text")+`) AS k ON true`,
+		keyID, key); err != nil {
+		return 0, err
+	}
+	if err := a.Replay(ctx); err != nil {
+		return 0, err
+	}
+	runs.Add(1)
+	_, err := tx.ExecContext(ctx, `INSERT INTO do_work VALUES ($1)`, n)
+	return n, err
 }

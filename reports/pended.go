@@ -39,12 +39,18 @@ type PendedTotals struct {
 // before the end of $1 ($2, a timestamp), and no decision came before then.
 // Its age is in calendar days in the service's time zone ($3): submitted on
 // $1 is 0 days old. It is past the target when its age exceeds
-// review_target_days. The oldest is the earliest submitted (then lowest id).
+// review_target_days. For a provider ($7) a code drawn from another
+// agency's records counts as CONFLICT_ON_FILE, as its answers show it
+// (adjudication.Withhold; reports may not import it, so the code is
+// spelled here and api's tests hold the two together), whatever consent it holds: a count cannot say
+// which requests a consent covers. The oldest is the earliest submitted (then lowest id).
 const pendedQuery = `
 WITH target AS (
     SELECT (SELECT value FROM settings WHERE key = 'review_target_days')::bigint AS days
 ), q AS (
-    SELECT v.id, v.program_code, v.reason_codes, v.submitted_at,
+    SELECT v.id, v.program_code, CASE WHEN $7::bool THEN coalesce(NULLIF(ARRAY(
+               SELECT DISTINCT CASE WHEN h->>'source_provider_id' IS NULL THEN h->>'code' ELSE 'CONFLICT_ON_FILE' END
+               FROM json_array_elements(v.hits) h), '{}'), v.reason_codes) ELSE v.reason_codes END AS reason_codes, v.submitted_at,
            ($1::date - (v.submitted_at AT TIME ZONE $3)::date)::bigint AS age,
            coalesce(($1::date - (v.submitted_at AT TIME ZONE $3)::date) > t.days, false) AS past
     FROM voucher_requests v CROSS JOIN target t
@@ -100,7 +106,7 @@ func (s *Service) PendedQueue(ctx context.Context, q url.Values) (*Report, error
 	asOf := *f.AsOf
 	y, m, d := asOf.AddDays(1).Date()
 	end := time.Date(y, m, d, 0, 0, 0, 0, s.loc)
-	args := []any{asOf, end, s.loc.String(), f.provider(), nullText(f.Program), nullText(f.Service)}
+	args := []any{asOf, end, s.loc.String(), f.provider(), nullText(f.Program), nullText(f.Service), a.IsProvider()}
 	// The totals are the "all" row's, and the target.
 	var t PendedTotals
 	return &Report{

@@ -127,8 +127,8 @@ func (s *Service) parseFilter(ctx context.Context, a access.Actor, q url.Values,
 		return &d
 	}
 	if q.Has("provider_id") {
-		id, err := strconv.ParseInt(q.Get("provider_id"), 10, 64)
-		if err != nil || id <= 0 {
+		id, ok := rss.ParseID(q.Get("provider_id"))
+		if !ok {
 			v.Add("provider_id", "invalid", "provider_id must be a positive integer")
 		} else {
 			f.ProviderID = &id

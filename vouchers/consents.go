@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,6 +121,9 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 	if err := n.validate(today); err != nil {
 		return Consent{}, err
 	}
+	// One form lists its purposes in one order (migration 00033 holds one
+	// live row per form).
+	purposes := slices.Compact(slices.Sorted(slices.Values(n.Purposes)))
 	var out Consent
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
@@ -128,10 +132,14 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 		err := tx.GetContext(ctx, &out, `INSERT INTO consents (client_id, disclosing_provider_id, recipient_type,
 				recipient_provider_id, recipient_name, purposes, information, expires_on, expiry_event, signed_on)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+consentColumns,
-			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(n.Purposes),
+			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(purposes),
 			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn)
 		if pg.IsViolation(err, pg.CodeForeignKeyViolation, "consents_recipient_provider_fkey") {
 			return rss.Invalid("recipient_provider_id", "unknown_id", "no provider %d", *n.RecipientProviderID)
+		}
+		if pg.IsViolation(err, pg.CodeUniqueViolation, "consents_one_live_copy") {
+			return rss.Coded(rss.ErrConflict, "consent_exists", "client %d's consent with these recipient, purposes, information, "+
+				"expiry and signature date is already recorded and not revoked", n.ClientID)
 		}
 		if err != nil {
 			return fmt.Errorf("create consent: %w", err)

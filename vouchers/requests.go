@@ -94,8 +94,10 @@ type VoucherRequest struct {
 	Reasons        []ReasonView    `json:"reasons" db:"-"`
 	HitsRaw        []byte          `json:"-" db:"hits"`
 	Trace          json.RawMessage `json:"trace,omitempty" db:"trace"`
-	FactsRaw       []byte          `json:"-" db:"facts"`
-	RuleSetVersion string          `json:"rule_set_version" db:"rule_set_version"`
+	// FactsRaw is the stored snapshot, whole: what a reader may see of it
+	// is Facts.
+	FactsRaw       []byte `json:"-" db:"facts"`
+	RuleSetVersion string `json:"rule_set_version" db:"rule_set_version"`
 	// Ceiling is the most a grant of this request may carry: the request
 	// narrowed by the reduce rules. Null for requests decided before it was kept.
 	Ceiling             *Ceiling          `json:"ceiling" db:"-"`
@@ -111,6 +113,9 @@ type VoucherRequest struct {
 	// after TakenAt), so two reviewers do not decide the same one.
 	TakenBy *int64     `json:"taken_by,omitempty" db:"taken_by"`
 	TakenAt *time.Time `json:"taken_at,omitempty" db:"taken_at"`
+	// personHidden: the reader is a provider, shown the snapshot without
+	// the person-wide facts (Facts).
+	personHidden bool
 }
 
 // ReasonView is a fired rule as the provider sees it: code, plain text and next step.
@@ -185,16 +190,21 @@ func (v *VoucherRequest) decode() error {
 	}
 	v.Reasons = make([]ReasonView, len(hits))
 	for i, h := range hits {
-		r, _ := adjudication.Lookup(h.Code)
-		v.Reasons[i] = ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: r.NextStep, Detail: h.Detail, Source: h.Source}
+		v.Reasons[i] = reasonView(h)
 	}
 	return nil
 }
 
+func reasonView(h adjudication.Hit) ReasonView {
+	r, _ := adjudication.Lookup(h.Code)
+	return ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: r.NextStep, Detail: h.Detail, Source: h.Source}
+}
+
 // Submit adjudicates a provider's voucher request and stores the decision,
 // its trace and facts, and (when granted) the authorization, in one
-// transaction: the facts in two statements (the episode locked, then the
-// rest), the decision in memory, the answer written and returned as stored.
+// transaction: the facts in two statements (the idempotency key read and
+// the episode locked, then the rest), the decision in memory, the answer
+// written and returned as stored.
 func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherRequest, error) {
 	a, err := access.Require(ctx, access.RoleProvider)
 	if err != nil {
@@ -204,7 +214,8 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 		return VoucherRequest{}, err
 	}
 	var out VoucherRequest
-	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+	// The snapshot's first statement reads the request's idempotency key.
+	err = pg.DoIntoFolded(ctx, s.db, s.ids, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		sn, err := s.takeSnapshot(ctx, tx, a.ProviderID, &n)
 		if err != nil {
 			return err
@@ -280,21 +291,14 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 	if err := out.decode(); err != nil {
 		return VoucherRequest{}, err
 	}
-	if err := out.redact(sn.seen(a.ProviderID)); err != nil {
-		return VoucherRequest{}, err
-	}
+	out.redact(sn.seen(a.ProviderID))
+	out.personHidden = true
 	return out, nil
 }
 
-// withheld stands in for a reason's detail that quotes another agency's
-// records, when the reader is a provider without that agency's consent.
-const withheld = "withheld: this detail concerns another agency's records; the MSC reviews it"
-
-// shownTo removes from a request what a provider may not see: the detail
-// of any reason (in the reasons and in the trace) that quotes another
-// agency's records, unless that agency's current consent names the reader.
-// The reason code and its plain text stay: they say what the MSC will
-// review, not whose records it read.
+// shownTo removes from a request what a provider may not see: every reason
+// drawn from another agency's records, unless that agency's current consent
+// names the reader (see adjudication.Withhold).
 func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor, today rss.Date) error {
 	if !a.IsProvider() {
 		return nil
@@ -303,31 +307,55 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 	if err != nil {
 		return err
 	}
-	return v.redact(seen)
+	v.redact(seen)
+	v.personHidden = true
+	return nil
 }
 
-// redact withholds the details seen refuses, in the reasons and the trace.
-// Only a rule that fired has a detail, and every fired rule is a reason, so
-// the trace is rewritten only when a reason was.
-func (v *VoucherRequest) redact(seen func(int64) bool) error {
-	hidden := false
-	for i := range v.Reasons {
-		if !seen(v.Reasons[i].Source) {
-			v.Reasons[i].Detail, v.Reasons[i].Source = withheld, 0
-			hidden = true
-		}
+// personFacts are the facts of a snapshot drawn from the whole person, not
+// the requesting agency's record: every agency's authorizations and
+// enrollments (with the episode id) and the episode totals they add up to.
+// The rules judge them for the MSC; a provider's copy of the snapshot (the
+// console shows the facts each rule read) goes without them, even under a
+// consent, since they also carry the episode id only the MSC sees.
+var personFacts = []string{"authorizations", "other_enrollments", "episode_units_authorized", "episode_dollars_authorized"}
+
+// Facts is the fact snapshot as the reader of the request may see it: the
+// stored one, less the person-wide facts for a provider. It is filtered
+// here, when asked (the console), not on every read: the API's answers
+// carry no snapshot.
+func (v *VoucherRequest) Facts() ([]byte, error) {
+	if !v.personHidden || len(v.FactsRaw) == 0 {
+		return v.FactsRaw, nil
 	}
-	if !hidden || len(v.Trace) == 0 {
-		return nil
+	var facts map[string]json.RawMessage
+	if err := json.Unmarshal(v.FactsRaw, &facts); err != nil {
+		return nil, fmt.Errorf("decode facts: %w", err)
 	}
-	var trace []adjudication.TraceEntry
-	if err := json.Unmarshal(v.Trace, &trace); err != nil {
-		return fmt.Errorf("decode trace: %w", err)
+	for _, k := range personFacts {
+		delete(facts, k)
 	}
-	redactTrace(trace, seen)
-	var err error
-	v.Trace, err = json.Marshal(trace)
-	return err
+	return json.Marshal(facts)
+}
+
+// redact puts CONFLICT_ON_FILE in place of the reasons seen refuses, in the
+// reasons and the reason codes, and then drops the trace: it lists every
+// rule in a fixed order, so even a masked entry would say by its place
+// which rule fired. Only a rule that fired quotes a record, and every fired
+// rule is a reason, so nothing is dropped when no reason is withheld.
+func (v *VoucherRequest) redact(seen func(int64) bool) {
+	hits := make([]adjudication.Hit, len(v.Reasons))
+	for i, r := range v.Reasons {
+		hits[i] = adjudication.Hit{Code: r.Code, Action: r.Action, Detail: r.Detail, Source: r.Source}
+	}
+	hits, withheld := adjudication.Withhold(hits, seen)
+	if !withheld {
+		return
+	}
+	v.Reasons, v.ReasonCodes, v.Trace = make([]ReasonView, len(hits)), make(pq.StringArray, len(hits)), nil
+	for i, h := range hits {
+		v.Reasons[i], v.ReasonCodes[i] = reasonView(h), h.Code
+	}
 }
 
 // sourcesSeen returns a test of whether the actor may read details that
@@ -345,22 +373,6 @@ func sourcesSeen(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64
 		return nil, err
 	}
 	return func(p int64) bool { return p == 0 || v.sees(p) }, nil
-}
-
-func redactTrace(trace []adjudication.TraceEntry, seen func(int64) bool) {
-	for i := range trace {
-		if !seen(trace[i].Source) {
-			trace[i].Detail, trace[i].Source = withheld, 0
-		}
-	}
-}
-
-func redactHits(hits []adjudication.Hit, seen func(int64) bool) {
-	for i := range hits {
-		if !seen(hits[i].Source) {
-			hits[i].Detail, hits[i].Source = withheld, 0
-		}
-	}
 }
 
 func getRequest(ctx context.Context, ext pg.Ext, id int64) (VoucherRequest, error) {
@@ -448,7 +460,7 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter, p Page) (List[V
 			if err := shown[i].decode(); err != nil {
 				return err
 			}
-			shown[i].Trace = nil // lists stay small; GET one request for its trace
+			shown[i].Trace, shown[i].FactsRaw = nil, nil // lists stay small; GET one request for its trace
 			if err := shown[i].shownTo(ctx, tx, a, s.Today()); err != nil {
 				return err
 			}
@@ -754,8 +766,11 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 	if err != nil {
 		return Replay{}, err
 	}
-	redactHits(d.Hits, seen)
-	redactTrace(d.Trace, seen)
+	// As in redact: the trace goes with any reason withheld.
+	var withheld bool
+	if d.Hits, withheld = adjudication.Withhold(d.Hits, seen); withheld {
+		d.Trace = nil
+	}
 	return Replay{VoucherRequestID: id, StoredDecision: vr.Decision, StoredRuleSet: vr.RuleSetVersion,
 		ReplayedDecision: d, RulesDecisionSame: string(d.Decision) == vr.RulesDecision}, nil
 }

@@ -162,7 +162,9 @@ const enrollmentJSONColumns = `json_build_object('id', e.id, 'client_id', e.clie
 
 // lockStatement picks the request's enrollment ($1 client, $2 agency, $3 the
 // enrollment named or NULL, $4 program), locks its episode and reads the
-// reference version.
+// reference version. It also reads the answer stored under the request's
+// Idempotency-Key ($5 API key, $6 key; pg.DoFolded), which a retry returns
+// before anything else: one statement where there were two.
 //
 // It also asks, for the rest of the transaction only, for generic plans:
 // the facts and store statements that follow are prepared once per
@@ -184,7 +186,9 @@ var lockStatement = `WITH enr AS (
 	       EXISTS (SELECT 1 FROM clients WHERE id = $1 AND provider_id = $2) AS client_ok,
 	       (SELECT ` + enrollmentJSONColumns + ` FROM enr e) AS enrollment,
 	       (SELECT dollar_cap FROM locked) AS dollar_cap,
-	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode`
+	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
+	       k.*
+	FROM (SELECT) AS one LEFT JOIN (` + pg.StoredAnswerSQL("$5::bigint", "$6::text") + `) AS k ON true`
 
 // factsStatement reads the rest ($1 client, $2 agency, $3 program, $4 staff
 // or NULL, $5 episode or NULL, $6 today). The client is NULL unless the
@@ -260,15 +264,20 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 		Enrollment []byte     `db:"enrollment"`
 		Cap        *rss.Money `db:"dollar_cap"`
 		PlanMode   string     `db:"plan_cache_mode"`
+		pg.StoredAnswer
 	}
 	var ref *Reference
 	lock, err := s.stmts.In(ctx, tx, lockStatement)
 	if err != nil {
 		return nil, err
 	}
+	keyID, key := pg.FoldedKey(ctx)
 	for {
-		if err := lock.GetContext(ctx, &lk, n.ClientID, providerID, n.EnrollmentID, program); err != nil {
+		if err := lock.GetContext(ctx, &lk, n.ClientID, providerID, n.EnrollmentID, program, keyID, key); err != nil {
 			return nil, fmt.Errorf("lock voucher facts: %w", err)
+		}
+		if err := lk.Replay(ctx); err != nil {
+			return nil, err
 		}
 		var err error
 		if ref, err = s.refs.get(ctx, tx, lk.Version); err != nil {

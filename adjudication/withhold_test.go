@@ -1,0 +1,53 @@
+package adjudication
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestWithhold(t *testing.T) {
+	t.Parallel()
+	own := Hit{Code: CodeUnitsOverVoucherMax, Action: ActionReduce, Detail: "40 asked, 20 max"}
+	dup := Hit{Code: CodeDuplicateOtherProvider, Action: ActionPend, Detail: "authorization A-1 of provider 7 overlaps", Source: 7}
+	pcm := Hit{Code: CodeNotPrimaryCaseManager, Action: ActionDeny, Detail: "enrollment 3 of provider 8 was designated primary first", Source: 8}
+	conflict := func(a Action) Hit { return Hit{Code: CodeConflictOnFile, Action: a, Detail: WithheldDetail} }
+	sees := func(ps ...int64) func(int64) bool {
+		return func(p int64) bool {
+			for _, q := range ps {
+				if p == q {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	for _, tc := range []struct {
+		name     string
+		hits     []Hit
+		seen     func(int64) bool
+		want     []Hit
+		withheld bool
+	}{
+		{name: "own reasons stay", hits: []Hit{own}, seen: sees(), want: []Hit{own}},
+		{name: "none", hits: nil, seen: sees(), want: nil},
+		{name: "another agency's becomes a conflict on file", hits: []Hit{own, dup}, seen: sees(), want: []Hit{own, conflict(ActionPend)}, withheld: true},
+		{name: "under consent it stays", hits: []Hit{dup, own}, seen: sees(7), want: []Hit{dup, own}},
+		{name: "two merge at the first, with the worst action", hits: []Hit{dup, own, pcm}, seen: sees(),
+			want: []Hit{conflict(ActionDeny), own}, withheld: true},
+		{name: "consent for one agency withholds the other's", hits: []Hit{dup, pcm}, seen: sees(7), want: []Hit{dup, conflict(ActionDeny)}, withheld: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := append([]Hit(nil), tc.hits...)
+			got, withheld := Withhold(tc.hits, tc.seen)
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.withheld, withheld)
+			assert.Equal(t, in, tc.hits, "the hits passed in are not changed")
+			r, ok := Lookup(CodeConflictOnFile)
+			assert.True(t, ok)
+			for _, w := range []string{"agency", "provider", "another", "consent", "other"} {
+				assert.NotContains(t, r.Text+r.NextStep+WithheldDetail, w, "the words must not tell of another agency")
+			}
+		})
+	}
+}

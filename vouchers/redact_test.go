@@ -1,0 +1,66 @@
+package vouchers
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/adjudication"
+)
+
+// personFactsSample is a snapshot of a person served by three agencies,
+// twelve authorizations among them: what a provider's GET filters.
+func personFactsSample(t testing.TB) []byte {
+	day := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	f := adjudication.VoucherFacts{Today: day, Enrollment: &adjudication.Enrollment{ID: 1, ProviderID: 1, EpisodeID: 9, Start: day}}
+	for i := range 12 {
+		f.Authorizations = append(f.Authorizations, adjudication.Authorization{ID: int64(i + 1), Number: "A-000000" + string(rune('A'+i)),
+			ProviderID: int64(i%3 + 1), ServiceCode: "ATR-CM", EpisodeID: 9, Start: day, End: day.AddDate(0, 2, 0), UnitsAuthorized: 40})
+	}
+	f.OtherEnrollments = []adjudication.Enrollment{{ID: 2, ProviderID: 2, EpisodeID: 9, Start: day}, {ID: 3, ProviderID: 3, EpisodeID: 9, Start: day}}
+	f.EpisodeUnitsAuthorized = 480
+	raw, err := json.Marshal(f)
+	require.NoError(t, err)
+	return raw
+}
+
+func TestFactsShownToAProvider(t *testing.T) {
+	t.Parallel()
+	raw := personFactsSample(t)
+	whole, err := (&VoucherRequest{FactsRaw: raw}).Facts()
+	require.NoError(t, err)
+	assert.Equal(t, raw, whole, "the MSC reads it whole")
+	v := VoucherRequest{FactsRaw: raw, personHidden: true}
+	shown, err := v.Facts()
+	require.NoError(t, err)
+	var got map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(shown, &got))
+	for _, k := range personFacts {
+		assert.NotContains(t, got, k)
+	}
+	assert.Contains(t, got, "enrollment", "the requester's own facts stay")
+	assert.Contains(t, got, "today")
+	assert.NotContains(t, string(shown), "A-000000")
+	assert.Equal(t, raw, v.FactsRaw, "the stored snapshot is not changed")
+
+	none, err := (&VoucherRequest{personHidden: true}).Facts()
+	require.NoError(t, err)
+	assert.Nil(t, none)
+}
+
+// BenchmarkHidePersonFacts is what the console's page of one request adds
+// for a provider (the API's answers carry no snapshot and pay nothing).
+func BenchmarkHidePersonFacts(b *testing.B) {
+	raw := personFactsSample(b)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		v := VoucherRequest{FactsRaw: raw, personHidden: true}
+		if _, err := v.Facts(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
