@@ -123,6 +123,15 @@ func TestReportGPRA(t *testing.T) {
 		assert.Equal(t, w, rep.Totals[k], "totals %s", k)
 	}
 
+	// A range with nothing due: the overall row alone, its figures zero and
+	// its rates null, and the totals the same.
+	none := itGetReport(t, e, keyReviewer, "/v1/reports/gpra?from=2001-01-01&to=2001-12-31")
+	require.Len(t, none.Rows, 1, "%v", none.Rows)
+	assert.Nil(t, none.Rows[0]["provider_id"])
+	assert.Equal(t, float64(0), none.Totals["intakes"])
+	assert.Nil(t, none.Totals["followup_rate"])
+	assert.Equal(t, 0.8, none.Totals["followup_target"])
+
 	// The range's first day alone: A's windows (both close on it) and G's intake.
 	first := itGetReport(t, e, keyFinance, fmt.Sprintf("/v1/reports/gpra?provider_id=%d&program=ATR&from=%s&to=%s", hra, day(-50), day(-50)))
 	row = gpraRow(t, first, hra)
