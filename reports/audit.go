@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -20,45 +21,58 @@ type reads struct {
 	query  string
 }
 
-// begin opens the report's read-only snapshot. A client-level report first
-// audits, on that snapshot, the records it will show (recordReads); it
-// holds two connections meanwhile, so it waits for a turn before taking
-// the first (Service.auditing) and gives the turn back once the audit is
-// committed.
-func (r *Report) begin(ctx context.Context) (*sqlx.Tx, error) {
+// begin opens the report's read-only snapshot. A client-level report also
+// audits, on that snapshot, the records it will show (recordReads), on a
+// second connection while the report's own query runs: wait returns once
+// the audit is committed (or failed), and Write calls it before it writes
+// the first byte. The two statements ran one after the other before; side
+// by side, on a machine with a core to spare, a year's extract (96,000
+// records to audit) answers in the longer of the two. The report holds two
+// connections meanwhile, so it waits for a turn before taking the first
+// (Service.auditing) and gives the turn back once the audit is over.
+func (r *Report) begin(ctx context.Context) (tx *sqlx.Tx, wait func() error, err error) {
+	release := func() {}
 	if r.reads != nil {
-		release, err := r.s.auditSlot(ctx)
-		if err != nil {
-			return nil, err
+		if release, err = r.s.auditSlot(ctx); err != nil {
+			return nil, nil, err
 		}
-		defer release()
 	}
-	tx, err := r.s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	tx, err = r.s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
-		return nil, err
+		release()
+		return nil, nil, err
 	}
-	if r.reads != nil {
-		if err := r.s.recordReads(ctx, tx, *r.reads, r.args); err != nil {
-			_ = tx.Rollback()
-			return nil, err
-		}
+	if r.reads == nil {
+		return tx, func() error { return nil }, nil
 	}
-	return tx, nil
+	var snap string
+	if err := tx.GetContext(ctx, &snap, `SELECT pg_export_snapshot()`); err != nil {
+		release()
+		_ = tx.Rollback()
+		return nil, nil, fmt.Errorf("report snapshot: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer release()
+		done <- r.s.recordReads(ctx, snap, *r.reads, r.args)
+	}()
+	var once sync.Once
+	var auditErr error
+	return tx, func() error {
+		once.Do(func() { auditErr = <-done })
+		return auditErr
+	}, nil
 }
 
 // recordReads audits, as reads, the client records the report is about to
 // show, and commits the audit before the report's first byte: a report cut
 // short still left its trace. The audit runs in its own transaction on the
-// report's exported snapshot (pg_export_snapshot), so it names exactly the
-// records the report's rows come from, no more and no fewer, while the
-// report itself stays a read-only transaction. The records are listed and
-// recorded in one statement: their ids never come to this process, so its
-// memory does not grow with them.
-func (s *Service) recordReads(ctx context.Context, report *sqlx.Tx, rd reads, args []any) error {
-	var snap string
-	if err := report.GetContext(ctx, &snap, `SELECT pg_export_snapshot()`); err != nil {
-		return fmt.Errorf("report snapshot: %w", err)
-	}
+// report's exported snapshot (snap, from pg_export_snapshot), so it names
+// exactly the records the report's rows come from, no more and no fewer,
+// while the report itself stays a read-only transaction. The records are
+// listed and recorded in one statement: their ids never come to this
+// process, so its memory does not grow with them.
+func (s *Service) recordReads(ctx context.Context, snap string, rd reads, args []any) error {
 	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return err

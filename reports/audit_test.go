@@ -98,3 +98,52 @@ func TestClientLevelReportOnAPoolOfOneIsRefused(t *testing.T) {
 	require.NoError(t, db.GetContext(ctx, &audits, `SELECT count(*) FROM audit_events WHERE action = 'read' AND actor_key_id = $1`, key))
 	assert.Zero(t, audits)
 }
+
+// firstWrite runs check on the first Write it is given.
+type firstWrite struct {
+	check func()
+	n     int
+}
+
+func (w *firstWrite) Write(p []byte) (int, error) {
+	if w.n == 0 {
+		w.check()
+	}
+	w.n += len(p)
+	return len(p), nil
+}
+
+// The audit runs beside the report's query, on another connection, but is
+// committed before the report's first byte: when that byte is written,
+// another connection already sees every read recorded.
+func TestClientLevelReportAuditedBeforeItsFirstByte(t *testing.T) {
+	_, u := pgtest.NewDBURL(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	db, err := pg.Open(ctx, u, 4)
+	require.NoError(t, err)
+	defer db.Close()
+	var key int64
+	require.NoError(t, db.GetContext(ctx, &key, `SELECT id FROM api_keys WHERE role = 'reviewer' ORDER BY id LIMIT 1`))
+	today := fixtures.TestToday
+	s := reports.New(db, func() time.Time { return today.Time.Add(12 * time.Hour) }, time.UTC)
+	q := url.Values{"from": {today.AddDays(-60).String()}, "to": {today.String()}}
+	var want int
+	require.NoError(t, db.GetContext(ctx, &want, `SELECT count(*) FROM enrollments
+		WHERE start_date <= $1 AND (discharge_date IS NULL OR discharge_date >= $2)`, today, today.AddDays(-60)))
+	require.Positive(t, want)
+
+	for _, csv := range []bool{false, true} {
+		actx := access.WithActor(ctx, access.Actor{KeyID: key, Role: access.RoleReviewer, Purpose: "operations"})
+		rep, err := s.Extract(actx, q)
+		require.NoError(t, err)
+		var before, seen int
+		require.NoError(t, db.GetContext(ctx, &before, `SELECT count(*) FROM audit_events WHERE entity_type = 'state_extract'`))
+		w := &firstWrite{check: func() {
+			require.NoError(t, db.GetContext(ctx, &seen, `SELECT count(*) FROM audit_events WHERE entity_type = 'state_extract'`))
+		}}
+		require.NoError(t, rep.Write(actx, w, csv))
+		assert.Positive(t, w.n)
+		assert.Equal(t, before+want, seen, "csv %v: every read committed when the first byte went out", csv)
+	}
+}

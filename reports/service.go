@@ -243,11 +243,14 @@ type Report struct {
 // a row) or as JSON {filter, rows, totals}, in one read-only snapshot so
 // rows and totals agree.
 func (r *Report) Write(ctx context.Context, w io.Writer, asCSV bool) (err error) {
-	tx, err := r.begin(ctx)
+	tx, audited, err := r.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
+	// Whatever happens, the audit's goroutine is over (and its connection
+	// given back) before the report's transaction ends.
+	defer func() { _ = audited() }()
 	// No JIT: a report's plan is costed on guesses (generate_series is 1000
 	// rows to the planner) that passed jit_above_cost, and compiling took
 	// 350 ms of a query that runs in 20. A year's groups sort in memory.
@@ -259,6 +262,10 @@ func (r *Report) Write(ctx context.Context, w io.Writer, asCSV bool) (err error)
 		return err
 	}
 	defer rows.Close()
+	// Not a byte before the records shown are audited (begin).
+	if err := audited(); err != nil {
+		return err
+	}
 	var cw *csv.Writer
 	if asCSV {
 		cw = csv.NewWriter(w)
