@@ -53,6 +53,7 @@ type bench struct {
 	only     string
 
 	closeLines int
+	cpu        cpuMeter
 }
 
 func (b *bench) wants(phase string) bool {
@@ -127,6 +128,7 @@ func (b *bench) run(ctx context.Context) error {
 		return err
 	}
 	defer srv.stop()
+	b.cpu = cpuMeter{serverPID: srv.cmd.Process.Pid, database: name}
 
 	b.http = &http.Client{Timeout: 120 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
 	rows := []benchRow{}
@@ -192,6 +194,17 @@ type benchRow struct {
 	errors        int
 	elapsed       time.Duration
 	p50, p95, p99 time.Duration
+	// CPU spent over the phase by the server, by the PostgreSQL backends
+	// of the scratch database, and by the load generator.
+	serverCPU, pgCPU, benchCPU time.Duration
+}
+
+// perOp is a CPU time per successful request, in milliseconds.
+func (r benchRow) perOp(d time.Duration) string {
+	if r.ops == 0 || d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", ms(d)/float64(r.ops))
 }
 
 func (r benchRow) perSecond(n int) float64 { return float64(n) / r.elapsed.Seconds() }
@@ -199,10 +212,10 @@ func (r benchRow) perSecond(n int) float64 { return float64(n) / r.elapsed.Secon
 func (b *bench) print(rows []benchRow, singles map[int]benchRow, pg map[int]pgbenchRow) {
 	fmt.Fprintf(b.out, "\nrss bench: %d bench clients, %s per phase, server and load generator on this machine (%d CPUs)\n\n", b.clients, b.phase, numCPU())
 	w := tabwriter.NewWriter(b.out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "phase\tconcurrency\trequests\terrors\trequests/s\tlines/s\tp50 ms\tp95 ms\tp99 ms\t")
+	fmt.Fprintln(w, "phase\tconcurrency\trequests\terrors\trequests/s\tlines/s\tp50 ms\tp95 ms\tp99 ms\tCPU ms/req: server\tpostgres\tload gen\t")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%.1f\t%.0f\t%.1f\t%.1f\t%.1f\t\n", r.name, r.conc, r.ops, r.errors, r.perSecond(r.ops),
-			r.perSecond(r.lines), ms(r.p50), ms(r.p95), ms(r.p99))
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%.1f\t%.0f\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t\n", r.name, r.conc, r.ops, r.errors, r.perSecond(r.ops),
+			r.perSecond(r.lines), ms(r.p50), ms(r.p95), ms(r.p99), r.perOp(r.serverCPU), r.perOp(r.pgCPU), r.perOp(r.benchCPU))
 	}
 	w.Flush()
 	if len(pg) > 0 {
@@ -406,6 +419,7 @@ func (b *bench) drive(ctx context.Context, name string, conc int, op func(ctx co
 	var lat []time.Duration
 	row := benchRow{name: name, conc: conc}
 	var wg sync.WaitGroup
+	cpu0 := b.cpu.sample()
 	start := time.Now()
 	for w := range conc {
 		wg.Add(1)
@@ -429,6 +443,7 @@ func (b *bench) drive(ctx context.Context, name string, conc int, op func(ctx co
 	}
 	wg.Wait()
 	row.elapsed = time.Since(start)
+	row.serverCPU, row.pgCPU, row.benchCPU = cpu0.spent(b.cpu.sample())
 	slices.Sort(lat)
 	pick := func(p float64) time.Duration {
 		if len(lat) == 0 {
