@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"rss"
 	"rss/access"
 	"rss/ledger"
 )
@@ -180,8 +181,8 @@ func writeArgs(a access.Actor, d *decided) ([]any, error) {
 		pos.text(c.PlaceOfService)
 		diagnoses.text(strings.Join(c.Diagnoses, " ")) // ICD-10 codes have no spaces
 		status.text(c.Status)
-		charge.token(c.TotalCharge.StringFixed(2))
-		paid.token(c.TotalPaid.StringFixed(2))
+		charge.money(c.TotalCharge)
+		paid.money(c.TotalPaid)
 		first.token(c.FirstServiceDate.String())
 		last.token(c.LastServiceDate.String())
 		hash.token(hex.EncodeToString(r.hash))
@@ -200,16 +201,16 @@ func writeArgs(a access.Actor, d *decided) ([]any, error) {
 		service.text(l.ServiceCode)
 		dos.token(l.DateOfService.String())
 		units.int(int64(l.Units))
-		lCharge.token(l.Charge.StringFixed(2))
+		lCharge.money(l.Charge)
 		authNumber.textOrNull(l.AuthorizationNumber)
 		authID.intOrNull(l.AuthorizationID)
 		episodeID.intOrNull(r.episodeID)
 		lStatus.text(l.Status)
 		unitsAllowed.int(int64(l.UnitsAllowed))
-		allowed.token(l.Allowed.StringFixed(2))
-		lPaid.token(l.Paid.StringFixed(2))
+		allowed.money(l.Allowed)
+		lPaid.money(l.Paid)
 		if l.Rate != nil {
-			rate.token(l.Rate.StringFixed(2))
+			rate.money(*l.Rate)
 		} else {
 			rate.null()
 		}
@@ -270,6 +271,8 @@ func (c *column) sep() {
 func (c *column) token(s string) { c.sep(); c.b = append(c.b, s...) }
 
 func (c *column) null() { c.token("NULL") }
+
+func (c *column) money(m rss.Money) { c.sep(); c.b = m.AppendFixed(c.b) }
 
 func (c *column) int(v int64) { c.sep(); c.b = strconv.AppendInt(c.b, v, 10) }
 
