@@ -18,7 +18,8 @@ import (
 // appendTrace appends the stored form of a line's trace (JSON) to b.
 func appendTrace(b []byte, trace []adjudication.TraceEntry) ([]byte, error) {
 	b = append(b, '[')
-	for i, t := range adjudication.CompactLineTrace(trace) {
+	for i := range trace {
+		t := adjudication.CompactLineTraceEntry(trace[i])
 		if i > 0 {
 			b = append(b, ',')
 		}
