@@ -3,9 +3,9 @@ package billing
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
