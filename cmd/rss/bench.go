@@ -97,7 +97,9 @@ func (b *bench) logf(format string, args ...any) {
 }
 
 func (b *bench) run(ctx context.Context) error {
-	name := fmt.Sprintf("rss_bench_%d", time.Now().Unix())
+	// The process id keeps apart two benches started in the same second
+	// (several engineers share one PostgreSQL).
+	name := fmt.Sprintf("rss_bench_%d_%d", time.Now().Unix(), os.Getpid())
 	url := withDatabase(b.cfg.DatabaseURL, name)
 	b.logf("scratch database %s", name)
 	if err := pg.EnsureDatabase(ctx, url); err != nil {
@@ -589,7 +591,7 @@ type pgbenchRow struct {
 
 // pgbench runs TPC-B on a scratch database of the same server.
 func (b *bench) pgbench(ctx context.Context, path string) (map[int]pgbenchRow, error) {
-	name := fmt.Sprintf("rss_pgbench_%d", time.Now().Unix())
+	name := fmt.Sprintf("rss_pgbench_%d_%d", time.Now().Unix(), os.Getpid())
 	url := withDatabase(b.cfg.DatabaseURL, name)
 	if err := pg.EnsureDatabase(ctx, url); err != nil {
 		return nil, err
