@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rss"
+	"rss/adjudication"
 )
 
 // A claim's hash is taken of what json.Marshal writes of it: claims on
@@ -45,5 +46,39 @@ func TestNewClaimJSONIsMarshal(t *testing.T) {
 		want, err := json.Marshal(&n)
 		require.NoError(t, err)
 		require.Equal(t, string(want), string(n.appendJSON(nil)))
+	}
+}
+
+// A trace entry and adjustments are stored as json.Marshal writes them.
+func TestTraceAndAdjustmentsJSONIsMarshal(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 9))
+	texts := []string{"", "C09", "fired", "charge 20.00 over 15.00", "a\"b", "<x>", "é", "\x01"}
+	text := func() string { return texts[r.IntN(len(texts))] }
+	for range 3000 {
+		e := adjudication.TraceEntry{Rule: text(), Code: text(), Action: adjudication.Action(text()), Result: text(), Detail: text()}
+		if r.IntN(4) == 0 {
+			e.Facts = "units,authorization"
+		}
+		if r.IntN(4) == 0 {
+			e.Source = r.Int64N(100) - 1
+		}
+		want, err := json.Marshal(e)
+		require.NoError(t, err)
+		got, err := appendTraceObject(nil, &e)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got))
+
+		var adj []Adjustment
+		if r.IntN(4) > 0 {
+			adj = []Adjustment{}
+			for range r.IntN(3) {
+				adj = append(adj, Adjustment{Group: text(), Code: text(), CARC: text(), RARC: text(),
+					Amount: rss.NewMoney(decimal.New(r.Int64N(1e6)-5e5, -2)), Units: r.IntN(3) - 1, Text: text()})
+			}
+		}
+		want, err = json.Marshal(adj)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(appendAdjustments(nil, adj)))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -192,8 +191,8 @@ func writeArgs(a access.Actor, d *decided) ([]any, error) {
 		status.text(c.Status)
 		charge.money(c.TotalCharge)
 		paid.money(c.TotalPaid)
-		first.token(c.FirstServiceDate.String())
-		last.token(c.LastServiceDate.String())
+		first.date(c.FirstServiceDate)
+		last.date(c.LastServiceDate)
 		hash.token(hex.EncodeToString(r.hash))
 		requestID.text(r.requestID)
 	}
@@ -212,7 +211,7 @@ func writeArgs(a access.Actor, d *decided) ([]any, error) {
 		lNumber.int(place[r.claim])
 		line.int(int64(l.LineNumber))
 		service.text(l.ServiceCode)
-		dos.token(l.DateOfService.String())
+		dos.date(l.DateOfService)
 		units.int(int64(l.Units))
 		lCharge.money(l.Charge)
 		authNumber.textOrNull(l.AuthorizationNumber)
@@ -231,9 +230,7 @@ func writeArgs(a access.Actor, d *decided) ([]any, error) {
 		if len(l.Adjustments) == 0 {
 			adjustments.token(`[]`)
 		} else {
-			if buf, err = json.Marshal(l.Adjustments); err != nil {
-				return nil, err
-			}
+			buf = appendAdjustments(buf[:0], l.Adjustments)
 			adjustments.bytes(buf)
 		}
 		if l.Trace == nil {
@@ -286,6 +283,14 @@ func (c *column) token(s string) { c.sep(); c.b = append(c.b, s...) }
 func (c *column) null() { c.token("NULL") }
 
 func (c *column) money(m rss.Money) { c.sep(); c.b = m.AppendFixed(c.b) }
+
+// date appends a date as Date.String writes it.
+func (c *column) date(d rss.Date) {
+	c.sep()
+	if !d.IsZero() {
+		c.b = d.AppendFormat(c.b, "2006-01-02")
+	}
+}
 
 func (c *column) int(v int64) { c.sep(); c.b = strconv.AppendInt(c.b, v, 10) }
 
