@@ -3,7 +3,7 @@ package rss
 import (
 	"database/sql/driver"
 	"fmt"
-	"regexp"
+	"strconv"
 
 	"github.com/shopspring/decimal"
 )
@@ -37,27 +37,81 @@ func ParseMoney(s string) (Money, error) {
 	return Money{d}, nil
 }
 
-func (m Money) String() string { return m.StringFixed(2) }
+func (m Money) String() string { return string(m.AppendFixed(nil)) }
 
-func (m Money) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + m.StringFixed(2) + `"`), nil
+// AppendFixed appends the amount with exactly two decimals, as
+// StringFixed(2) writes it. Amounts are cents nearly always, held in an
+// int64 coefficient: those are written from the integer, without the
+// big.Int arithmetic of StringFixed, which was a tenth of the server's CPU
+// in a bulk intake (ten amounts a line, written to the database and in the
+// answer). Any other amount goes through StringFixed.
+func (m Money) AppendFixed(b []byte) []byte {
+	exp := m.Exponent()
+	if exp < -2 || exp > 0 || m.NumDigits() > 15 {
+		return append(b, m.StringFixed(2)...)
+	}
+	cents := m.CoefficientInt64()
+	for ; exp > -2; exp-- {
+		cents *= 10
+	}
+	if cents < 0 {
+		b = append(b, '-')
+		cents = -cents
+	}
+	b = strconv.AppendInt(b, cents/100, 10)
+	return append(b, '.', byte('0'+cents/10%10), byte('0'+cents%10))
 }
 
-// moneyText is the one form amounts take on the wire: digits, a point, two decimals.
-var moneyText = regexp.MustCompile(`^-?[0-9]{1,12}\.[0-9]{2}$`)
+func (m Money) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 16)
+	b = append(b, '"')
+	return append(m.AppendFixed(b), '"'), nil
+}
 
 func (m *Money) UnmarshalJSON(b []byte) error {
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' || !moneyText.Match(b[1:len(b)-1]) {
-		return fmt.Errorf("%w: amount must be a string with two decimals, like \"40.00\"", ErrInvalid)
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return errMoneyText
 	}
-	p, err := ParseMoney(string(b[1 : len(b)-1]))
-	if err != nil {
-		return err
+	cents, ok := parseCents(b[1 : len(b)-1])
+	if !ok {
+		return errMoneyText
 	}
-	*m = p
+	*m = Money{decimal.New(cents, -2)}
 	return nil
+}
+
+var errMoneyText = fmt.Errorf("%w: amount must be a string with two decimals, like \"40.00\"", ErrInvalid)
+
+// parseCents reads the one form amounts take on the wire, -?[0-9]{1,12}
+// then a point and two decimals, as cents. It is what a regular expression
+// and decimal.NewFromString did, at a fraction of the cost: a bulk intake
+// reads ten thousand amounts. The decimal it gives (cents, exponent -2) is
+// the one NewFromString gave.
+func parseCents(s []byte) (int64, bool) {
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	n := len(s) - 3 // integer digits
+	if n < 1 || n > 12 || s[n] != '.' {
+		return 0, false
+	}
+	var v int64
+	for i, c := range s {
+		if i == n {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 func (m *Money) Scan(src any) error { return m.Decimal.Scan(src) }
 
-func (m Money) Value() (driver.Value, error) { return m.StringFixed(2), nil }
+func (m Money) Value() (driver.Value, error) { return m.String(), nil }

@@ -606,13 +606,22 @@ var lineRuleIndex = func() map[string]ruleInfo {
 func CompactLineTrace(trace []TraceEntry) []TraceEntry {
 	out := make([]TraceEntry, len(trace))
 	for i, t := range trace {
-		out[i] = TraceEntry{Rule: t.Rule, Result: t.Result, Detail: t.Detail}
-		if info, ok := lineRuleIndex[t.Rule]; !ok || info.code != t.Code {
-			out[i].Code = t.Code
-		}
-		if info, ok := lineRuleIndex[t.Rule]; !ok || info.action != t.Action {
-			out[i].Action = t.Action
-		}
+		out[i] = CompactLineTraceEntry(t)
+	}
+	return out
+}
+
+// CompactLineTraceEntry is one entry of CompactLineTrace, for a writer
+// that stores entries as it goes rather than a compacted copy of each
+// line's trace.
+func CompactLineTraceEntry(t TraceEntry) TraceEntry {
+	out := TraceEntry{Rule: t.Rule, Result: t.Result, Detail: t.Detail}
+	info, ok := lineRuleIndex[t.Rule]
+	if !ok || info.code != t.Code {
+		out.Code = t.Code
+	}
+	if !ok || info.action != t.Action {
+		out.Action = t.Action
 	}
 	return out
 }

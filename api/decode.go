@@ -304,7 +304,7 @@ func (p *textProblem) write(c *gin.Context) {
 // fields, ignoring case.
 func scanText(body []byte) *textProblem {
 	s := &textScanner{b: body}
-	return s.value("")
+	return s.value(nil)
 }
 
 type textScanner struct {
@@ -312,18 +312,35 @@ type textScanner struct {
 	i int
 }
 
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
+// textPath is where the scanner is in the body: a key of an object or an
+// index of an array, below its parent. Its text ("claims[3].lines[0]") is
+// only made when a problem names it: making it for every value was most of
+// the scan of a bulk body.
+type textPath struct {
+	parent  *textPath
+	key     string
+	index   int
+	isIndex bool
 }
 
-func fieldOrBody(path string) string {
-	if path == "" {
+func (p *textPath) String() string {
+	if p == nil {
+		return ""
+	}
+	if p.isIndex {
+		return p.parent.String() + "[" + strconv.Itoa(p.index) + "]"
+	}
+	if p.parent == nil {
+		return p.key
+	}
+	return p.parent.String() + "." + p.key
+}
+
+func fieldOrBody(path *textPath) string {
+	if path == nil {
 		return "body"
 	}
-	return path
+	return path.String()
 }
 
 func (s *textScanner) ws() {
@@ -337,7 +354,7 @@ func (s *textScanner) ws() {
 	}
 }
 
-func (s *textScanner) value(path string) *textProblem {
+func (s *textScanner) value(path *textPath) *textProblem {
 	s.ws()
 	if s.i >= len(s.b) {
 		return nil
@@ -358,9 +375,15 @@ func (s *textScanner) value(path string) *textProblem {
 	return nil
 }
 
-func (s *textScanner) object(path string) *textProblem {
+// smallObject is how many keys an object's keys are compared against one
+// by one before they go in a map.
+const smallObject = 16
+
+func (s *textScanner) object(path *textPath) *textProblem {
 	s.i++
-	seen := map[string]bool{}
+	var few [smallObject]string
+	keys := few[:0]
+	var seen map[string]bool
 	for {
 		s.ws()
 		if s.i >= len(s.b) {
@@ -377,17 +400,35 @@ func (s *textScanner) object(path string) *textProblem {
 		default:
 			return nil // not JSON after all; the decoder has said so already
 		}
-		key, p := s.str(fieldOrBody(path), true)
+		key, p := s.str(path, true)
 		if p != nil {
 			return p
 		}
-		field := joinPath(path, key)
-		folded := foldKey(key)
-		if seen[folded] {
-			return &textProblem{status: http.StatusBadRequest, code: "duplicate_field", summary: "the body gives a field more than once",
-				field: rss.FieldError{Field: field, Code: "duplicate_field", Message: field + " is given more than once"}}
+		field := &textPath{parent: path, key: key}
+		dup := false
+		if seen == nil {
+			for _, k := range keys {
+				if equalFold(k, key) {
+					dup = true
+					break
+				}
+			}
+			if keys = append(keys, key); len(keys) > smallObject {
+				seen = make(map[string]bool, 2*smallObject)
+				for _, k := range keys {
+					seen[foldKey(k)] = true
+				}
+			}
+		} else {
+			folded := foldKey(key)
+			dup = seen[folded]
+			seen[folded] = true
 		}
-		seen[folded] = true
+		if dup {
+			f := field.String()
+			return &textProblem{status: http.StatusBadRequest, code: "duplicate_field", summary: "the body gives a field more than once",
+				field: rss.FieldError{Field: f, Code: "duplicate_field", Message: f + " is given more than once"}}
+		}
 		s.ws()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
 			return nil
@@ -399,7 +440,7 @@ func (s *textScanner) object(path string) *textProblem {
 	}
 }
 
-func (s *textScanner) array(path string) *textProblem {
+func (s *textScanner) array(path *textPath) *textProblem {
 	s.i++
 	for n := 0; ; {
 		s.ws()
@@ -416,7 +457,7 @@ func (s *textScanner) array(path string) *textProblem {
 			continue
 		}
 		start := s.i
-		if p := s.value(path + "[" + strconv.Itoa(n) + "]"); p != nil {
+		if p := s.value(&textPath{parent: path, index: n, isIndex: true}); p != nil {
 			return p
 		}
 		if s.i == start {
@@ -432,18 +473,34 @@ func invalidText(field, code, message string) *textProblem {
 
 // str reads the string at s.i (its opening quote) and returns its text
 // when keep is set.
-func (s *textScanner) str(field string, keep bool) (string, *textProblem) {
+// A key's problem names the object that holds it (the body at the top), a
+// value's the value; path is the one named.
+func (s *textScanner) str(path *textPath, keep bool) (string, *textProblem) {
 	s.i++
 	var text strings.Builder
 	chars := 0
+	start, escaped := s.i, false
+	field := func() string {
+		if keep {
+			return fieldOrBody(path)
+		}
+		return path.String()
+	}
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		var r rune
 		switch {
 		case c == '"':
 			s.i++
+			if keep && !escaped {
+				return string(s.b[start : s.i-1]), nil
+			}
 			return text.String(), nil
 		case c == '\\':
+			if keep && !escaped {
+				text.Write(s.b[start:s.i]) // what came before the first escape, as it stands
+			}
+			escaped = true
 			if s.i+1 >= len(s.b) {
 				return "", nil
 			}
@@ -465,13 +522,13 @@ func (s *textScanner) str(field string, keep bool) (string, *textProblem) {
 					ok = ok && lo >= 0xDC00 && lo <= 0xDFFF
 				}
 				if !ok {
-					return "", invalidText(field, "invalid_encoding", "text holds an unpaired UTF-16 surrogate escape")
+					return "", invalidText(field(), "invalid_encoding", "text holds an unpaired UTF-16 surrogate escape")
 				}
 				s.i += 6
 				r = utf16.DecodeRune(u, lo)
 			}
 			if r == 0 {
-				return "", invalidText(field, "invalid_character", "text may not contain the NUL character")
+				return "", invalidText(field(), "invalid_character", "text may not contain the NUL character")
 			}
 		case c < utf8.RuneSelf:
 			r = rune(c)
@@ -480,15 +537,15 @@ func (s *textScanner) str(field string, keep bool) (string, *textProblem) {
 			var size int
 			r, size = utf8.DecodeRune(s.b[s.i:])
 			if r == utf8.RuneError && size <= 1 {
-				return "", invalidText(field, "invalid_encoding", "text is not valid UTF-8")
+				return "", invalidText(field(), "invalid_encoding", "text is not valid UTF-8")
 			}
 			s.i += size
 		}
 		chars++
 		if chars > MaxTextLength {
-			return "", invalidText(field, "too_long", fmt.Sprintf("text may be at most %d characters", MaxTextLength))
+			return "", invalidText(field(), "too_long", fmt.Sprintf("text may be at most %d characters", MaxTextLength))
 		}
-		if keep {
+		if keep && escaped {
 			text.WriteRune(r)
 		}
 	}
@@ -534,4 +591,27 @@ func foldKey(k string) string {
 		b.WriteRune(unicode.ToUpper(unicode.ToLower(r)))
 	}
 	return b.String()
+}
+
+// equalFold reports whether foldKey(a) == foldKey(b), without making either.
+func equalFold(a, b string) bool {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb && foldRune(ra) != foldRune(rb) {
+			return false
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return a == "" && b == ""
+}
+
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'a' <= r && r <= 'z' {
+			r -= 'a' - 'A'
+		}
+		return r
+	}
+	return unicode.ToUpper(unicode.ToLower(r))
 }

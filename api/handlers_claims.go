@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -27,6 +29,48 @@ type BulkSummary struct {
 	Existing int `json:"existing"`
 	Refused  int `json:"refused"`
 	Lines    int `json:"lines"`
+}
+
+// bulkAnswer is asJSON(http.StatusOK, gin.H{"summary": sum, "results":
+// results}), byte for byte, with each claim written by Claim.AppendJSON:
+// through reflection, the answer's ten thousand lines cost a tenth of the
+// server's CPU in a bulk intake.
+func bulkAnswer(results []BulkResult, sum BulkSummary) pg.Answer {
+	b := make([]byte, 0, 128+len(results)*450+sum.Lines*360)
+	b = append(b, `{"results":[`...)
+	var err error
+	for i := range results {
+		r := &results[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"index":`...)
+		b = strconv.AppendInt(b, int64(r.Index), 10)
+		b = append(b, `,"status":`...)
+		b = strconv.AppendInt(b, int64(r.Status), 10)
+		if r.Claim != nil {
+			b = append(b, `,"claim":`...)
+			if b, err = r.Claim.AppendJSON(b); err != nil {
+				return asJSON(http.StatusOK, gin.H{"summary": sum, "results": results}) // the same error, answered as asJSON answers it
+			}
+		}
+		if r.Problem != nil {
+			p, err := json.Marshal(r.Problem)
+			if err != nil {
+				return asJSON(http.StatusOK, gin.H{"summary": sum, "results": results})
+			}
+			b = append(b, `,"problem":`...)
+			b = append(b, p...)
+		}
+		b = append(b, '}')
+	}
+	j, err := json.Marshal(sum)
+	if err != nil {
+		return asJSON(http.StatusOK, gin.H{"summary": sum, "results": results})
+	}
+	b = append(b, `],"summary":`...)
+	b = append(b, j...)
+	return pg.Answer{Status: http.StatusOK, ContentType: "application/json; charset=utf-8", Body: append(b, '}')}
 }
 
 func (s *Server) submitClaimsBulk(c *gin.Context) {
@@ -62,7 +106,7 @@ func (s *Server) submitClaimsBulk(c *gin.Context) {
 			}
 			results[i] = r
 		}
-		return asJSON(http.StatusOK, gin.H{"summary": sum, "results": results})
+		return bulkAnswer(results, sum)
 	}
 	if out, done := post(c, render, func(ctx context.Context) ([]billing.Outcome, error) { return s.b.SubmitBulk(ctx, body.Claims) }); done {
 		for _, o := range out {

@@ -1,9 +1,10 @@
 package billing
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"rss"
 	"rss/access"
 	"rss/ledger"
 )
@@ -22,13 +24,19 @@ import (
 // per column, unnested in Postgres: cheaper to build and to read than one
 // JSON document per table. The schema's CHECKs guard every counter.
 var writeQuery = `
-	WITH c AS (
-		INSERT INTO claims (provider_id, client_id, program_code, claim_number, frequency, original_claim_id, rendering_staff_id,
+	WITH k AS MATERIALIZED (
+		-- The claims' ids, drawn before they are inserted: a line takes its
+		-- claim's id by the claim's place in the submission, rather than by
+		-- a join of ten thousand lines to the claims on their numbers.
+		SELECT array_agg(nextval((SELECT pg_get_serial_sequence('claims', 'id'))::regclass) ORDER BY g) AS ids
+		FROM generate_series(1, cardinality($6::text[])) AS g),
+	c AS (
+		INSERT INTO claims (id, provider_id, client_id, program_code, claim_number, frequency, original_claim_id, rendering_staff_id,
 			place_of_service, diagnoses, status, total_charge, total_paid, first_service_date, last_service_date,
 			received_on, received_at, request_hash, submitted_by)
-		SELECT $1, x.client, x.program, x.number, x.freq, x.orig, x.staff, x.pos, string_to_array(x.diagnoses, ' '), x.status,
+		SELECT k.ids[x.n], $1, x.client, x.program, x.number, x.freq, x.orig, x.staff, x.pos, string_to_array(x.diagnoses, ' '), x.status,
 			x.charge, x.paid, x.first, x.last, $2, $3, decode(x.hash, 'hex'), $4
-		FROM unnest($6::text[], $7::bigint[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::text[], $13::text[],
+		FROM k, unnest($6::text[], $7::bigint[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::text[], $13::text[],
 			$14::text[], $15::numeric[], $16::numeric[], $17::date[], $18::date[], $19::text[])
 			WITH ORDINALITY AS x(number, client, program, freq, orig, staff, pos, diagnoses, status, charge, paid, first, last, hash, n)
 		ORDER BY x.n
@@ -37,15 +45,14 @@ var writeQuery = `
 		INSERT INTO claim_lines (claim_id, line_number, client_id, provider_id, service_code, date_of_service, units, charge,
 			authorization_number, authorization_id, episode_id, status, units_allowed, allowed, paid, rate, adjustments, trace,
 			rule_set_version, counted, billable, reverses_line_id)
-		SELECT c.id, x.line, c.client_id, $1, x.service, x.dos, x.units, x.charge, x.auth_number, x.auth_id, x.episode_id,
-			x.status, x.units_allowed, x.allowed, x.paid, x.rate, x.adjustments::jsonb, x.trace::jsonb, x.rule_set, x.counted,
-			x.billable, x.reverses
-		FROM unnest($21::text[], $22::int[], $23::text[], $24::date[], $25::int[], $26::numeric[], $27::text[], $28::bigint[],
+		SELECT k.ids[x.claim], x.line, ($7::bigint[])[x.claim], $1, x.service, x.dos, x.units, x.charge, x.auth_number, x.auth_id,
+			x.episode_id, x.status, x.units_allowed, x.allowed, x.paid, x.rate, x.adjustments::jsonb, x.trace::jsonb, x.rule_set,
+			x.counted, x.billable, x.reverses
+		FROM k, unnest($21::int[], $22::int[], $23::text[], $24::date[], $25::int[], $26::numeric[], $27::text[], $28::bigint[],
 			$29::bigint[], $30::text[], $31::int[], $32::numeric[], $33::numeric[], $34::numeric[], $35::text[], $36::text[],
 			$37::text[], $38::bool[], $39::bool[], $40::bigint[])
-			WITH ORDINALITY AS x(number, line, service, dos, units, charge, auth_number, auth_id, episode_id, status,
+			WITH ORDINALITY AS x(claim, line, service, dos, units, charge, auth_number, auth_id, episode_id, status,
 				units_allowed, allowed, paid, rate, adjustments, trace, rule_set, counted, billable, reverses, n)
-		JOIN c ON c.claim_number = x.number
 		ORDER BY x.n
 		RETURNING id, claim_id, line_number),
 	` + ledger.ChangesSQL(44) + `,
@@ -60,15 +67,15 @@ var writeQuery = `
 		SELECT $4, $5, $1, CASE c.frequency WHEN '8' THEN 'void' WHEN '7' THEN 'replace' ELSE 'create' END, 'claim', c.id::text,
 			c.client_id, c.status, NULLIF(r.request_id, '')
 		FROM unnest($6::text[], $20::text[]) AS r(number, request_id) JOIN c ON c.claim_number = r.number)
-	-- Data-modifying CTEs always run to completion, read or not. The last
-	-- branch returns nothing: it sets back, to the server's defaults, what
+	-- Data-modifying CTEs always run to completion, read or not. One row
+	-- answers: the claims' ids in the submission's order, the time stored
+	-- (one for all), and each line's claim, number and id, as arrays. Its
+	-- condition, always true, sets back to the server's defaults what
 	-- snapshot set for this statement's plan.
-	SELECT c.id AS claim_id, c.claim_number, c.received_at, NULL::int AS line_number, NULL::bigint AS line_id FROM c
-	UNION ALL
-	SELECT l.claim_id, NULL, NULL, l.line_number, l.id FROM l
-	UNION ALL
-	SELECT 0, NULL, NULL, NULL, NULL
-	WHERE set_config('plan_cache_mode', 'auto', true) IS NULL OR set_config('enable_seqscan', 'on', true) IS NULL`
+	SELECT k.ids AS claim_ids, (SELECT c.received_at FROM c LIMIT 1) AS received_at,
+		x.claims AS line_claims, x.numbers AS line_numbers, x.ids AS line_ids
+	FROM k, (SELECT array_agg(l.claim_id) AS claims, array_agg(l.line_number) AS numbers, array_agg(l.id) AS ids FROM l) x
+	WHERE set_config('plan_cache_mode', 'auto', true) IS NOT NULL AND set_config('enable_seqscan', 'on', true) IS NOT NULL`
 
 // write stores what decide produced, in one statement (and one more before
 // it when originals are superseded). When another transaction wrote one of
@@ -119,39 +126,41 @@ func (s *Service) writeAll(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *
 	if err != nil {
 		return err
 	}
-	var rows []struct {
-		ClaimID    int64      `db:"claim_id"`
-		Number     *string    `db:"claim_number"`
-		ReceivedAt *time.Time `db:"received_at"`
-		Line       *int       `db:"line_number"`
-		LineID     *int64     `db:"line_id"`
+	var row struct {
+		ClaimIDs    []byte    `db:"claim_ids"`
+		ReceivedAt  time.Time `db:"received_at"`
+		LineClaims  []byte    `db:"line_claims"`
+		LineNumbers []byte    `db:"line_numbers"`
+		LineIDs     []byte    `db:"line_ids"`
 	}
 	st, err := s.stmts.In(ctx, tx, writeQuery)
 	if err != nil {
 		return err
 	}
-	if err := st.SelectContext(ctx, &rows, args...); err != nil {
+	if err := st.GetContext(ctx, &row, args...); err != nil {
 		return ledgerError(fmt.Errorf("write claims: %w", err))
 	}
-	byNumber := make(map[string]*Claim, len(d.claims))
-	for _, r := range d.claims {
-		byNumber[r.claim.ClaimNumber] = r.claim
+	claimIDs, err := parseIDs(row.ClaimIDs)
+	if err != nil || len(claimIDs) != len(d.claims) {
+		return fmt.Errorf("write claims: %d claim ids for %d claims (%v)", len(claimIDs), len(d.claims), err)
 	}
 	byID := make(map[int64]*Claim, len(d.claims))
-	for _, r := range rows {
-		if r.Number != nil {
-			c := byNumber[*r.Number]
-			// The answer is the claim as stored: the time as the database
-			// gives it back, which a later GET renders the same way.
-			c.ID, c.ReceivedAt = r.ClaimID, *r.ReceivedAt
-			byID[c.ID] = c
-		}
+	for i, r := range d.claims {
+		// The answer is the claim as stored: the time as the database
+		// gives it back, which a later GET renders the same way.
+		r.claim.ID, r.claim.ReceivedAt = claimIDs[i], row.ReceivedAt
+		byID[r.claim.ID] = r.claim
 	}
-	for _, r := range rows {
-		if r.Line != nil {
-			l := &byID[r.ClaimID].Lines[*r.Line-1]
-			l.ID, l.ClaimID = *r.LineID, r.ClaimID
-		}
+	lineClaims, err1 := parseIDs(row.LineClaims)
+	lineNumbers, err2 := parseIDs(row.LineNumbers)
+	lineIDs, err3 := parseIDs(row.LineIDs)
+	if err := errors.Join(err1, err2, err3); err != nil || len(lineIDs) != len(d.lines) || len(lineClaims) != len(lineIDs) ||
+		len(lineNumbers) != len(lineIDs) {
+		return fmt.Errorf("write claims: %d line ids for %d lines (%v)", len(lineIDs), len(d.lines), err)
+	}
+	for i, id := range lineIDs {
+		l := &byID[lineClaims[i]].Lines[lineNumbers[i]-1]
+		l.ID, l.ClaimID = id, lineClaims[i]
 	}
 	// The adjustments are shown with their text, which is not stored.
 	for _, r := range d.claims {
@@ -180,36 +189,40 @@ func writeArgs(a access.Actor, d *decided) ([]any, error) {
 		pos.text(c.PlaceOfService)
 		diagnoses.text(strings.Join(c.Diagnoses, " ")) // ICD-10 codes have no spaces
 		status.text(c.Status)
-		charge.token(c.TotalCharge.StringFixed(2))
-		paid.token(c.TotalPaid.StringFixed(2))
-		first.token(c.FirstServiceDate.String())
-		last.token(c.LastServiceDate.String())
+		charge.money(c.TotalCharge)
+		paid.money(c.TotalPaid)
+		first.date(c.FirstServiceDate)
+		last.date(c.LastServiceDate)
 		hash.token(hex.EncodeToString(r.hash))
 		requestID.text(r.requestID)
 	}
-	lNumber, line, service, dos, units := newColumn(nl, 12), newColumn(nl, 3), newColumn(nl, 9), newColumn(nl, 11), newColumn(nl, 3)
+	lNumber, line, service, dos, units := newColumn(nl, 4), newColumn(nl, 3), newColumn(nl, 9), newColumn(nl, 11), newColumn(nl, 3)
 	lCharge, authNumber, authID, episodeID := newColumn(nl, 8), newColumn(nl, 13), newColumn(nl, 8), newColumn(nl, 8)
 	lStatus, unitsAllowed, allowed, lPaid, rate := newColumn(nl, 9), newColumn(nl, 3), newColumn(nl, 8), newColumn(nl, 8), newColumn(nl, 6)
 	adjustments, trace, ruleSet := newColumn(nl, 3), newColumn(nl, 240), newColumn(nl, 16)
 	counted, billable, reverses := newColumn(nl, 2), newColumn(nl, 2), newColumn(nl, 5)
+	place := make(map[*Claim]int64, nc) // a claim's place in the arrays, from 1
+	for i, r := range d.claims {
+		place[r.claim] = int64(i + 1)
+	}
 	var buf []byte
 	for _, r := range d.lines {
 		l := r.line
-		lNumber.text(r.claim.ClaimNumber)
+		lNumber.int(place[r.claim])
 		line.int(int64(l.LineNumber))
 		service.text(l.ServiceCode)
-		dos.token(l.DateOfService.String())
+		dos.date(l.DateOfService)
 		units.int(int64(l.Units))
-		lCharge.token(l.Charge.StringFixed(2))
+		lCharge.money(l.Charge)
 		authNumber.textOrNull(l.AuthorizationNumber)
 		authID.intOrNull(l.AuthorizationID)
 		episodeID.intOrNull(r.episodeID)
 		lStatus.text(l.Status)
 		unitsAllowed.int(int64(l.UnitsAllowed))
-		allowed.token(l.Allowed.StringFixed(2))
-		lPaid.token(l.Paid.StringFixed(2))
+		allowed.money(l.Allowed)
+		lPaid.money(l.Paid)
 		if l.Rate != nil {
-			rate.token(l.Rate.StringFixed(2))
+			rate.money(*l.Rate)
 		} else {
 			rate.null()
 		}
@@ -217,9 +230,7 @@ func writeArgs(a access.Actor, d *decided) ([]any, error) {
 		if len(l.Adjustments) == 0 {
 			adjustments.token(`[]`)
 		} else {
-			if buf, err = json.Marshal(l.Adjustments); err != nil {
-				return nil, err
-			}
+			buf = appendAdjustments(buf[:0], l.Adjustments)
 			adjustments.bytes(buf)
 		}
 		if l.Trace == nil {
@@ -271,6 +282,16 @@ func (c *column) token(s string) { c.sep(); c.b = append(c.b, s...) }
 
 func (c *column) null() { c.token("NULL") }
 
+func (c *column) money(m rss.Money) { c.sep(); c.b = m.AppendFixed(c.b) }
+
+// date appends a date as Date.String writes it.
+func (c *column) date(d rss.Date) {
+	c.sep()
+	if !d.IsZero() {
+		c.b = d.AppendFormat(c.b, "2006-01-02")
+	}
+}
+
 func (c *column) int(v int64) { c.sep(); c.b = strconv.AppendInt(c.b, v, 10) }
 
 func (c *column) bool(v bool) {
@@ -320,4 +341,34 @@ func (c *column) String() string {
 		return "{}"
 	}
 	return string(append(c.b, '}'))
+}
+
+// parseIDs reads a Postgres array of integers in text form ({1,2,3}); NULL
+// (array_agg of no rows) is no ids.
+func parseIDs(b []byte) ([]int64, error) {
+	if b == nil {
+		return nil, nil
+	}
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return nil, fmt.Errorf("not an array of integers: %.40q", b)
+	}
+	b = b[1 : len(b)-1]
+	if len(b) == 0 {
+		return []int64{}, nil
+	}
+	out := make([]int64, 0, bytes.Count(b, []byte{','})+1)
+	for len(b) > 0 {
+		item := b
+		if i := bytes.IndexByte(b, ','); i >= 0 {
+			item, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		v, err := strconv.ParseInt(string(item), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("not an array of integers: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

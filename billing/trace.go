@@ -3,6 +3,7 @@ package billing
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"rss/adjudication"
@@ -18,7 +19,8 @@ import (
 // appendTrace appends the stored form of a line's trace (JSON) to b.
 func appendTrace(b []byte, trace []adjudication.TraceEntry) ([]byte, error) {
 	b = append(b, '[')
-	for i, t := range adjudication.CompactLineTrace(trace) {
+	for i := range trace {
+		t := adjudication.CompactLineTraceEntry(trace[i])
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -30,13 +32,56 @@ func appendTrace(b []byte, trace []adjudication.TraceEntry) ([]byte, error) {
 			b = append(b, '"')
 			continue
 		}
-		o, err := json.Marshal(t)
-		if err != nil {
+		var err error
+		if b, err = appendTraceObject(b, &t); err != nil {
 			return nil, err
 		}
-		b = append(b, o...)
 	}
 	return append(b, ']'), nil
+}
+
+// appendTraceObject appends an entry as json.Marshal writes it, without
+// reflection unless it names facts (FactNames marshals itself as a list).
+func appendTraceObject(b []byte, t *adjudication.TraceEntry) ([]byte, error) {
+	if t.Facts != "" {
+		return appendMarshal(b, t)
+	}
+	b = append(b, `{"rule":`...)
+	b = appendJSONString(b, t.Rule)
+	if t.Code != "" {
+		b = append(b, `,"code":`...)
+		b = appendJSONString(b, t.Code)
+	}
+	if t.Action != "" {
+		b = append(b, `,"action":`...)
+		b = appendJSONString(b, string(t.Action))
+	}
+	b = append(b, `,"result":`...)
+	b = appendJSONString(b, t.Result)
+	if t.Detail != "" {
+		b = append(b, `,"detail":`...)
+		b = appendJSONString(b, t.Detail)
+	}
+	if t.Source != 0 {
+		b = append(b, `,"source_provider_id":`...)
+		b = strconv.AppendInt(b, t.Source, 10)
+	}
+	return append(b, '}'), nil
+}
+
+// appendAdjustments appends adjustments as json.Marshal writes them.
+func appendAdjustments(b []byte, adj []Adjustment) []byte {
+	if adj == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i := range adj {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = adj[i].appendJSON(b)
+	}
+	return append(b, ']')
 }
 
 // plain reports whether s needs no escaping in JSON and has no space, so

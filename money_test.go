@@ -1,0 +1,49 @@
+package rss
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// AppendFixed writes what StringFixed(2) writes, on its fast path (a small
+// coefficient, exponent -2 to 0) and off it.
+func TestMoneyAppendFixedIsStringFixed(t *testing.T) {
+	t.Parallel()
+	cases := []decimal.Decimal{{}, decimal.New(0, -2), decimal.New(-5, -1), decimal.New(5, -3), decimal.New(-1005, -3),
+		decimal.New(123456789012345, 0), decimal.New(1234567890123456, -2), decimal.New(-999999999999, -2), decimal.New(7, 3),
+		decimal.RequireFromString("99999999999999999999.99"), decimal.New(1, -30)}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		cases = append(cases, decimal.New(r.Int64N(2e12)-1e12, -r.Int32N(5)), decimal.New(r.Int64()>>r.IntN(63), -r.Int32N(4)))
+	}
+	for _, d := range cases {
+		assert.Equal(t, d.StringFixed(2), string(NewMoney(d).AppendFixed([]byte{})), "%s", d)
+	}
+}
+
+// Amounts read from JSON are the decimals ParseMoney makes of the same
+// text, and the text refused is what the wire form refuses.
+func TestMoneyUnmarshalJSON(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"0.00", "-0.00", "40.00", "007.10", "-12.34", "999999999999.99", "1.05"} {
+		var m Money
+		require.NoError(t, m.UnmarshalJSON([]byte(`"`+s+`"`)), s)
+		want, err := ParseMoney(s)
+		require.NoError(t, err)
+		assert.True(t, want.Decimal.Equal(m.Decimal), s)
+		assert.Equal(t, want.Exponent(), m.Exponent(), s)
+		assert.Equal(t, want.String(), m.String(), s)
+		b, err := m.MarshalJSON()
+		require.NoError(t, err)
+		assert.Equal(t, `"`+want.StringFixed(2)+`"`, string(b))
+	}
+	for _, s := range []string{`40.00`, `"40"`, `"40.0"`, `"40.000"`, `".00"`, `"-.50"`, `"1e2.00"`, `"+1.00"`, `"1,00"`,
+		`"1234567890123.00"`, `"--1.00"`, `"1.0a"`, `"a1.00"`, `""`, `"`, `"  1.00"`, `"1. 00"`} {
+		var m Money
+		require.ErrorIs(t, m.UnmarshalJSON([]byte(s)), ErrInvalid, s)
+	}
+}
