@@ -116,6 +116,9 @@ type VoucherRequest struct {
 	// personHidden: the reader is a provider, shown the snapshot without
 	// the person-wide facts (Facts).
 	personHidden bool
+	// traceCompact: Trace is traceJSON's, as compact as encoding/json
+	// would make it (AppendJSON).
+	traceCompact bool
 }
 
 // ReasonView is a fired rule as the provider sees it: code, plain text and next step.
@@ -151,7 +154,10 @@ type Ceiling struct {
 
 // storeDecisionStatement stores a request with its decision, trace and
 // facts, its authorization when granted (the ledger's insert) and its
-// audit event, in one statement, and returns the request as stored.
+// audit event, in one statement, and returns the request's scalar columns
+// as stored. Not the hits, trace and facts: the server has them, having
+// just written them, and reading them back cost PostgreSQL the jsonb's
+// output and the server its decoding.
 var storeDecisionStatement = `WITH v AS (
 		INSERT INTO voucher_requests AS v (provider_id, client_id, enrollment_id, program_code,
 			service_code, staff_id, units_requested, rate, start_date, end_date, note, rules_decision, decision, units_granted,
@@ -159,17 +165,18 @@ var storeDecisionStatement = `WITH v AS (
 			ceiling_units, ceiling_start, ceiling_end)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
 			$24, $25, $26)
-		RETURNING *),
+		RETURNING ` + strings.ReplaceAll(requestScalarColumns, "v.", "") + `),
 	a AS (` + ledger.GrantSQL("v", "$27::bigint", "$28::bigint", "$29::bigint") + `),
 	ev AS (` + access.EventSQL("v", "$21::bigint", "$30::text", "$1::bigint", "'create'", "'voucher_request'", "x.id::text",
 	"x.client_id", "x.decision", "$31::text") + `)
-	SELECT ` + requestOwnColumns + `, a.id AS authorization_id, a.number AS authorization_number FROM v LEFT JOIN a ON true`
+	SELECT ` + requestScalarColumns + `, a.id AS authorization_id, a.number AS authorization_number FROM v LEFT JOIN a ON true`
 
-// requestOwnColumns are a request's own columns (its authorization aside).
-const requestOwnColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
+// requestScalarColumns are a request's own columns (its authorization
+// aside) less the hits, trace and facts.
+const requestScalarColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
 	v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
 	v.units_requested, v.rate, v.start_date, v.end_date, v.note, v.rules_decision, v.decision, v.units_granted,
-	v.granted_start, v.granted_end, v.reason_codes, v.hits, v.trace, v.facts, v.rule_set_version, v.submitted_at, v.decided_at`
+	v.granted_start, v.granted_end, v.reason_codes, v.rule_set_version, v.submitted_at, v.decided_at`
 
 const requestColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
 	v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
@@ -181,18 +188,24 @@ const requestColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
 const requestFrom = ` FROM voucher_requests v ` + ledger.GrantJoin
 
 func (v *VoucherRequest) decode() error {
-	if v.CeilingUnits != nil {
-		v.Ceiling = &Ceiling{Units: *v.CeilingUnits, StartDate: v.CeilingStart, EndDate: v.CeilingEnd}
-	}
 	var hits []adjudication.Hit
 	if err := json.Unmarshal(v.HitsRaw, &hits); err != nil {
 		return fmt.Errorf("decode hits: %w", err)
+	}
+	v.setDecoded(hits)
+	return nil
+}
+
+// setDecoded sets what a request's columns read: its ceiling, and its
+// reasons from its hits.
+func (v *VoucherRequest) setDecoded(hits []adjudication.Hit) {
+	if v.CeilingUnits != nil {
+		v.Ceiling = &Ceiling{Units: *v.CeilingUnits, StartDate: v.CeilingStart, EndDate: v.CeilingEnd}
 	}
 	v.Reasons = make([]ReasonView, len(hits))
 	for i, h := range hits {
 		v.Reasons[i] = reasonView(h)
 	}
-	return nil
 }
 
 func reasonView(h adjudication.Hit) ReasonView {
@@ -233,10 +246,7 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor, n *NewVoucherRequest, sn *snapshot,
 	d adjudication.VoucherDecision) (VoucherRequest, error) {
 	facts, enr, svc := sn.facts, sn.enrollment, sn.ref.Services[n.ServiceCode]
-	trace, err := json.Marshal(d.Trace)
-	if err != nil {
-		return VoucherRequest{}, err
-	}
+	trace := traceJSON(d.Trace)
 	factsJSON, err := json.Marshal(facts)
 	if err != nil {
 		return VoucherRequest{}, err
@@ -288,9 +298,10 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 	if granted && out.AuthorizationID == nil {
 		return VoucherRequest{}, fmt.Errorf("voucher request %d was granted without an authorization", out.ID)
 	}
-	if err := out.decode(); err != nil {
-		return VoucherRequest{}, err
-	}
+	// The hits, trace and facts as written; the trace in the form jsonb
+	// gives back (traceJSON).
+	out.HitsRaw, out.Trace, out.FactsRaw, out.traceCompact = hits, trace, factsJSON, true
+	out.setDecoded(d.Hits)
 	out.redact(sn.seen(a.ProviderID))
 	out.personHidden = true
 	return out, nil
