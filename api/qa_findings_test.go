@@ -309,3 +309,23 @@ func TestSameConsentAtOnce(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, []any{"care_coordination", "payment"}, r.JSON(t)["purposes"], "stored sorted, once each")
 }
+
+// A query pair Go's URL.Query cannot read (a semicolon, a bad escape) was
+// dropped without a word: ?client_id=10;status=pended or ?%zzprovider_id=1
+// answered the whole list or report as if nothing narrowed it. Such a
+// query is a 422 now, on every route, before a handler reads it.
+func TestMalformedQueryIsRefused(t *testing.T) {
+	e := newEnv(t)
+	for _, path := range []string{
+		"/v1/voucher-requests?client_id=1;status=pended",
+		"/v1/voucher-requests?%zzclient_id=1",
+		"/v1/voucher-requests?client_id=%zz",
+		"/v1/reports/utilization?from=" + day(-30) + "&to=" + day(0) + "&%zzprovider_id=1",
+		"/v1/reports/caseload?as_of=" + day(0) + ";program=ATR",
+	} {
+		p := requireProblem(t, e.get(keyReviewer, path), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "malformed", itFieldCode(p, "query"), path)
+	}
+	r := e.get(keyReviewer, "/v1/voucher-requests?client_id=1&status=pended")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
