@@ -1,14 +1,21 @@
 package api_test
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"rss/api"
+	"rss/fixtures"
+	"rss/pg/pgtest"
 )
 
 // Defects found by the black-box campaign of a new user, each held by a
@@ -327,5 +334,31 @@ func TestMalformedQueryIsRefused(t *testing.T) {
 		assert.Equal(t, "malformed", itFieldCode(p, "query"), path)
 	}
 	r := e.get(keyReviewer, "/v1/voucher-requests?client_id=1&status=pended")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
+
+// A client-level report whose Write failed before its first byte (here a
+// pool of one connection, which cannot give the audit its second; the same
+// path serves a failed snapshot, query or audit) was cut short as if the
+// answer had begun: the client got an empty reply, and no line was logged.
+// Nothing had gone out, so it is a problem answer now, logged.
+func TestReportFailingBeforeFirstByteIsAProblem(t *testing.T) {
+	db := pgtest.NewDB(t)
+	db.SetMaxOpenConns(1)
+	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
+	var logged bytes.Buffer
+	srv := api.Open(db, api.Options{Now: func() time.Time { return now }, Location: loc,
+		Logger: slog.New(slog.NewJSONHandler(&logged, nil))})
+	e := &env{t: t, db: db, srv: srv, now: now}
+	for _, format := range []string{"json", "csv"} {
+		r := e.get(keyReviewer, "/v1/reports/state-extract?from="+day(-90)+"&to="+day(0)+"&format="+format)
+		require.Equal(t, http.StatusInternalServerError, r.Status, "%s", r.Body)
+		assert.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
+		assert.Empty(t, r.Header.Get("Content-Disposition"))
+		assert.Equal(t, "internal_error", r.JSON(t)["code"])
+	}
+	assert.Contains(t, logged.String(), "client-level reports need a pool of at least two connections")
+	// A report without an audit needs one connection and still answers.
+	r := e.get(keyReviewer, "/v1/reports/caseload")
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
