@@ -362,3 +362,32 @@ func TestReportFailingBeforeFirstByteIsAProblem(t *testing.T) {
 	r := e.get(keyReviewer, "/v1/reports/caseload")
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
+
+// The reconciliation and the remittance advice read their query by name
+// and ignored the rest: ?provider=1&provider=2 reconciled provider 1 alone
+// and ?batch=1&provder=2 the whole batch, answered as if filtered. Both
+// refuse, as the lists and reports do, an unknown or repeated parameter.
+func TestReconciliationAndAdviceRefuseUnknownQuery(t *testing.T) {
+	e := newEnv(t)
+	e.mhwReady(100)
+	r := e.post(keyECRA, "/v1/claims", e.duboisClaim("RA-Q-1", raLine(day(-3), 2, "14.50")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	batch, ecra := itID(t, r), e.demo.Providers["ECRA"]
+	rec := itPath("/v1/reconciliation?batch=%d", batch)
+	advice := itPath("/v1/batches/%d/remittance/%d", batch, ecra)
+	for _, ok := range []string{rec, rec + "&format=csv", advice, advice + "?format=csv"} {
+		r := e.get(keyFinance, ok)
+		require.Equal(t, http.StatusOK, r.Status, "%s: %s", ok, r.Body)
+	}
+	for _, tc := range []struct{ path, field, code string }{
+		{rec + "&provder=2", "provder", "unknown_parameter"},
+		{itPath("/v1/reconciliation?from=%s&to=%s&provider=%d&provider=1", day(-30), day(0), ecra), "provider", "repeated"},
+		{advice + "?format=csv&format=json", "format", "repeated"},
+		{advice + "?fromat=csv", "fromat", "unknown_parameter"},
+	} {
+		p := requireProblem(t, e.get(keyFinance, tc.path), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, tc.code, itFieldCode(p, tc.field), tc.path)
+	}
+}
