@@ -391,3 +391,16 @@ func TestReconciliationAndAdviceRefuseUnknownQuery(t *testing.T) {
 		assert.Equal(t, tc.code, itFieldCode(p, tc.field), tc.path)
 	}
 }
+
+// GET /v1/reports/gpra-follow-up took no parameter and ignored any:
+// ?format=csv answered JSON and ?provider_id=1 every provider's rates.
+// Like the other reports it refuses them now.
+func TestFollowupRatesRefuseQuery(t *testing.T) {
+	e := newEnv(t)
+	r := e.get(keyReviewer, "/v1/reports/gpra-follow-up")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	for _, q := range []string{"format", "provider_id"} {
+		p := requireProblem(t, e.get(keyReviewer, "/v1/reports/gpra-follow-up?"+q+"=1"), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "unknown_parameter", itFieldCode(p, q))
+	}
+}
