@@ -95,6 +95,9 @@ func (s *Server) batchAdvice(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c, "format") {
+		return
+	}
 	// format=csv|json decides (billing refuses any other); without it
 	// Accept does, weighed as the reports weigh it: a finance officer's
 	// "Accept: text/csv" gets the CSV, not JSON.

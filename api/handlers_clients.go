@@ -200,6 +200,11 @@ func (s *Server) recordInterview(c *gin.Context) {
 // followupRates is the first GPRA endpoint, answered by the reports domain
 // since the GPRA report moved there (GET /v1/reports/gpra is the full one).
 func (s *Server) followupRates(c *gin.Context) {
+	// It takes no parameter: ?format=csv or ?provider_id=1 would otherwise
+	// answer the whole JSON as if it had been heard.
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.rep.FollowupRates(c.Request.Context())
 	respond(c, http.StatusOK, items(out), err)
 }

@@ -58,6 +58,11 @@ func (s *Server) getPayerFile(c *gin.Context) {
 // reconciliation answers JSON or, asked by ?format=csv or Accept: text/csv,
 // CSV led by the Part 2 notice, as the reports do.
 func (s *Server) reconciliation(c *gin.Context) {
+	// As a list or a report: a misspelt or repeated filter (provider
+	// given twice) is refused, not answered as the wider reconciliation.
+	if !knownQuery(c, "batch", "from", "to", "provider", "format") {
+		return
+	}
 	asCSV, ok := wantsCSV(c, c.Request.URL.Query())
 	if !ok {
 		return

@@ -40,6 +40,13 @@ func (s *Server) report(build func(*reports.Service, context.Context, url.Values
 		}
 		c.Status(http.StatusOK)
 		if err := rep.Write(c.Request.Context(), c.Writer, asCSV); err != nil {
+			if !c.Writer.Written() {
+				// Nothing went out (the snapshot, the query or the audit
+				// failed first): a problem, logged, not an empty reply.
+				h.Del("Content-Disposition")
+				fail(c, err)
+				return
+			}
 			// The answer has begun: cut it short so the client sees a
 			// broken body, not a short report.
 			_ = c.Error(err)

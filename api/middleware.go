@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -147,7 +148,16 @@ func wellFormed() gin.HandlerFunc {
 				return
 			}
 		}
-		for name, values := range c.Request.URL.Query() {
+		// URL.Query drops a pair it cannot read ("a;b", "%zz") without a
+		// word, so a filter written with a semicolon or a bad escape would
+		// vanish and the list or report would answer unfiltered.
+		q, err := url.ParseQuery(c.Request.URL.RawQuery)
+		if err != nil {
+			problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
+				rss.FieldError{Field: "query", Code: "malformed", Message: "the query string must be name=value pairs joined by &, percent-encoded"})
+			return
+		}
+		for name, values := range q {
 			bad := !cleanText(name)
 			for _, v := range values {
 				bad = bad || !cleanText(v)

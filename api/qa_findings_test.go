@@ -1,14 +1,21 @@
 package api_test
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"rss/api"
+	"rss/fixtures"
+	"rss/pg/pgtest"
 )
 
 // Defects found by the black-box campaign of a new user, each held by a
@@ -308,4 +315,92 @@ func TestSameConsentAtOnce(t *testing.T) {
 	r = e.post(keyHRA, "/v1/consents", reordered)
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, []any{"care_coordination", "payment"}, r.JSON(t)["purposes"], "stored sorted, once each")
+}
+
+// A query pair Go's URL.Query cannot read (a semicolon, a bad escape) was
+// dropped without a word: ?client_id=10;status=pended or ?%zzprovider_id=1
+// answered the whole list or report as if nothing narrowed it. Such a
+// query is a 422 now, on every route, before a handler reads it.
+func TestMalformedQueryIsRefused(t *testing.T) {
+	e := newEnv(t)
+	for _, path := range []string{
+		"/v1/voucher-requests?client_id=1;status=pended",
+		"/v1/voucher-requests?%zzclient_id=1",
+		"/v1/voucher-requests?client_id=%zz",
+		"/v1/reports/utilization?from=" + day(-30) + "&to=" + day(0) + "&%zzprovider_id=1",
+		"/v1/reports/caseload?as_of=" + day(0) + ";program=ATR",
+	} {
+		p := requireProblem(t, e.get(keyReviewer, path), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "malformed", itFieldCode(p, "query"), path)
+	}
+	r := e.get(keyReviewer, "/v1/voucher-requests?client_id=1&status=pended")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
+
+// A client-level report whose Write failed before its first byte (here a
+// pool of one connection, which cannot give the audit its second; the same
+// path serves a failed snapshot, query or audit) was cut short as if the
+// answer had begun: the client got an empty reply, and no line was logged.
+// Nothing had gone out, so it is a problem answer now, logged.
+func TestReportFailingBeforeFirstByteIsAProblem(t *testing.T) {
+	db := pgtest.NewDB(t)
+	db.SetMaxOpenConns(1)
+	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
+	var logged bytes.Buffer
+	srv := api.Open(db, api.Options{Now: func() time.Time { return now }, Location: loc,
+		Logger: slog.New(slog.NewJSONHandler(&logged, nil))})
+	e := &env{t: t, db: db, srv: srv, now: now}
+	for _, format := range []string{"json", "csv"} {
+		r := e.get(keyReviewer, "/v1/reports/state-extract?from="+day(-90)+"&to="+day(0)+"&format="+format)
+		require.Equal(t, http.StatusInternalServerError, r.Status, "%s", r.Body)
+		assert.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
+		assert.Empty(t, r.Header.Get("Content-Disposition"))
+		assert.Equal(t, "internal_error", r.JSON(t)["code"])
+	}
+	assert.Contains(t, logged.String(), "client-level reports need a pool of at least two connections")
+	// A report without an audit needs one connection and still answers.
+	r := e.get(keyReviewer, "/v1/reports/caseload")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
+
+// The reconciliation and the remittance advice read their query by name
+// and ignored the rest: ?provider=1&provider=2 reconciled provider 1 alone
+// and ?batch=1&provder=2 the whole batch, answered as if filtered. Both
+// refuse, as the lists and reports do, an unknown or repeated parameter.
+func TestReconciliationAndAdviceRefuseUnknownQuery(t *testing.T) {
+	e := newEnv(t)
+	e.mhwReady(100)
+	r := e.post(keyECRA, "/v1/claims", e.duboisClaim("RA-Q-1", raLine(day(-3), 2, "14.50")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	batch, ecra := itID(t, r), e.demo.Providers["ECRA"]
+	rec := itPath("/v1/reconciliation?batch=%d", batch)
+	advice := itPath("/v1/batches/%d/remittance/%d", batch, ecra)
+	for _, ok := range []string{rec, rec + "&format=csv", advice, advice + "?format=csv"} {
+		r := e.get(keyFinance, ok)
+		require.Equal(t, http.StatusOK, r.Status, "%s: %s", ok, r.Body)
+	}
+	for _, tc := range []struct{ path, field, code string }{
+		{rec + "&provder=2", "provder", "unknown_parameter"},
+		{itPath("/v1/reconciliation?from=%s&to=%s&provider=%d&provider=1", day(-30), day(0), ecra), "provider", "repeated"},
+		{advice + "?format=csv&format=json", "format", "repeated"},
+		{advice + "?fromat=csv", "fromat", "unknown_parameter"},
+	} {
+		p := requireProblem(t, e.get(keyFinance, tc.path), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, tc.code, itFieldCode(p, tc.field), tc.path)
+	}
+}
+
+// GET /v1/reports/gpra-follow-up took no parameter and ignored any:
+// ?format=csv answered JSON and ?provider_id=1 every provider's rates.
+// Like the other reports it refuses them now.
+func TestFollowupRatesRefuseQuery(t *testing.T) {
+	e := newEnv(t)
+	r := e.get(keyReviewer, "/v1/reports/gpra-follow-up")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	for _, q := range []string{"format", "provider_id"} {
+		p := requireProblem(t, e.get(keyReviewer, "/v1/reports/gpra-follow-up?"+q+"=1"), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "unknown_parameter", itFieldCode(p, q))
+	}
 }
