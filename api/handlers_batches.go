@@ -102,6 +102,7 @@ func (s *Server) batchAdvice(c *gin.Context) {
 	// Accept does, weighed as the reports weigh it: a finance officer's
 	// "Accept: text/csv" gets the CSV, not JSON.
 	format := c.Query("format")
+	c.Header("Vary", "Accept")
 	if !c.Request.URL.Query().Has("format") {
 		format = "json"
 		if acceptsCSV(c.GetHeader("Accept")) {

@@ -55,8 +55,10 @@ func (s *Server) report(build func(*reports.Service, context.Context, url.Values
 	}
 }
 
-// wantsCSV reads the format: ?format=csv|json wins over Accept.
+// wantsCSV reads the format: ?format=csv|json wins over Accept. The answer
+// says it varies by Accept, so no cache hands a CSV to a JSON caller.
 func wantsCSV(c *gin.Context, q url.Values) (csv, ok bool) {
+	c.Header("Vary", "Accept")
 	switch f := q.Get("format"); f {
 	case "csv":
 		return true, true

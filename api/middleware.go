@@ -55,6 +55,18 @@ func withRequestID() gin.HandlerFunc {
 	}
 }
 
+// noStore marks every /v1 answer, problems included, as not to be kept by
+// any cache (a browser's, a proxy's): they carry client records, which
+// Part 2 lets no one keep without a consent. nosniff keeps a browser from
+// reading a CSV or problem as anything but what it says it is.
+func noStore() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Header("Cache-Control", "no-store")
+		c.Header("X-Content-Type-Options", "nosniff")
+		c.Next()
+	}
+}
+
 // observe logs one line per request and feeds the metrics. Only ids, the
 // route template, status and timing are logged: never bodies, names or
 // query strings, so no PHI reaches the logs.

@@ -404,3 +404,22 @@ func TestFollowupRatesRefuseQuery(t *testing.T) {
 		assert.Equal(t, "unknown_parameter", itFieldCode(p, q))
 	}
 }
+
+// Every /v1 answer, a problem included, is kept by no cache and sniffed by
+// no browser; an answer negotiated on Accept says it varies by it.
+func TestAnswersAreNotStored(t *testing.T) {
+	e := newEnv(t)
+	for _, r := range []resp{
+		e.get(keyHRA, "/v1/clients"),
+		e.get("", "/v1/clients"),
+		e.get(keyHRA, "/v1/clients/+1"),
+		e.get(keyReviewer, "/v1/reports/caseload"),
+	} {
+		assert.Equal(t, "no-store", r.Header.Get("Cache-Control"), "status %d", r.Status)
+		assert.Equal(t, "nosniff", r.Header.Get("X-Content-Type-Options"), "status %d", r.Status)
+	}
+	rep := e.do(req{Method: http.MethodGet, Path: "/v1/reports/caseload", Key: keyReviewer, Header: map[string]string{"Accept": "text/csv"}})
+	require.Equal(t, http.StatusOK, rep.Status, "%s", rep.Body)
+	assert.Contains(t, rep.Header.Values("Vary"), "Accept")
+	assert.True(t, strings.HasPrefix(rep.Header.Get("Content-Type"), "text/csv"))
+}

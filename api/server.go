@@ -96,7 +96,7 @@ func New(cfg Config) *Server {
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
 	e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapiYAML) })
 
-	v1 := e.Group("/v1", authenticate(cfg.Keys), wellFormed())
+	v1 := e.Group("/v1", noStore(), authenticate(cfg.Keys), wellFormed())
 	small := limitBody(cfg.MaxBody)
 	ids := pg.NewIdempotency(cfg.DB)
 	postRoute := func(path string, h gin.HandlerFunc) { v1.POST(path, small, idempotent(ids), h) }
