@@ -1,4 +1,4 @@
-package reports_test
+package reports
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -16,28 +17,51 @@ import (
 	"rss/fixtures"
 	"rss/pg"
 	"rss/pg/pgtest"
-	"rss/reports"
 )
+
+// auditEnv is a test database seen through a pool of conns connections, a
+// reviewer's context and the last sixty days as a report's range. The
+// deadline only turns a deadlock into a failure; nothing here is timed.
+type auditEnv struct {
+	ctx context.Context
+	db  *sqlx.DB
+	s   *Service
+	q   url.Values
+}
+
+func newAuditEnv(t *testing.T, conns int) auditEnv {
+	t.Helper()
+	_, u := pgtest.NewDBURL(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	t.Cleanup(cancel)
+	db, err := pg.Open(ctx, u, conns)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	var key int64
+	require.NoError(t, db.GetContext(ctx, &key, `SELECT id FROM api_keys WHERE role = 'reviewer' ORDER BY id LIMIT 1`))
+	today := fixtures.TestToday
+	return auditEnv{
+		ctx: access.WithActor(ctx, access.Actor{KeyID: key, Role: access.RoleReviewer, Purpose: "operations"}),
+		db:  db,
+		s:   New(db, func() time.Time { return today.Time.Add(12 * time.Hour) }, time.UTC),
+		q:   url.Values{"from": {today.AddDays(-60).String()}, "to": {today.String()}},
+	}
+}
+
+// audited counts the extract's audited reads.
+func (e auditEnv) audited(t *testing.T) int {
+	t.Helper()
+	var n int
+	require.NoError(t, e.db.GetContext(e.ctx, &n, `SELECT count(*) FROM audit_events WHERE action = 'read' AND entity_type = 'state_extract'`))
+	return n
+}
 
 // A client-level report holds two connections at once (its own snapshot
 // and the audit's). On a pool of two, four of them at once must all
 // finish, each auditing what it showed: none may take the last connection
-// while another waits for it. The deadline only turns a deadlock into a
-// failure; nothing here is timed.
+// while another waits for it.
 func TestClientLevelReportsShareASmallPool(t *testing.T) {
-	_, u := pgtest.NewDBURL(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	db, err := pg.Open(ctx, u, 2)
-	require.NoError(t, err)
-	defer db.Close()
-	var key int64
-	require.NoError(t, db.GetContext(ctx, &key, `SELECT id FROM api_keys WHERE role = 'reviewer' ORDER BY id LIMIT 1`))
-	ctx = access.WithActor(ctx, access.Actor{KeyID: key, Role: access.RoleReviewer, Purpose: "operations"})
-	today := fixtures.TestToday
-	s := reports.New(db, func() time.Time { return today.Time.Add(12 * time.Hour) }, time.UTC)
-	q := url.Values{"from": {today.AddDays(-60).String()}, "to": {today.String()}}
-
+	e := newAuditEnv(t, 2)
 	const n = 4
 	var wg sync.WaitGroup
 	rows := make([]int, n)
@@ -46,13 +70,13 @@ func TestClientLevelReportsShareASmallPool(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rep, err := s.Extract(ctx, q)
+			rep, err := e.s.Extract(e.ctx, e.q)
 			if err != nil {
 				errs[i] = err
 				return
 			}
 			var buf bytes.Buffer
-			if errs[i] = rep.Write(ctx, &buf, false); errs[i] != nil {
+			if errs[i] = rep.Write(e.ctx, &buf, false); errs[i] != nil {
 				return
 			}
 			var out struct {
@@ -68,35 +92,20 @@ func TestClientLevelReportsShareASmallPool(t *testing.T) {
 		assert.Equal(t, rows[0], rows[i], "report %d", i)
 	}
 	require.Positive(t, rows[0], "the demo has enrollments in the range")
-	var audited int
-	require.NoError(t, db.GetContext(ctx, &audited, `SELECT count(*) FROM audit_events WHERE action = 'read' AND entity_type = 'state_extract'`))
-	assert.Equal(t, n*rows[0], audited, "each report audited each row it showed")
+	assert.Equal(t, n*rows[0], e.audited(t), "each report audited each row it showed")
 }
 
 // On a pool of one a client-level report can never have its audit's
 // second connection: it is refused at once with ErrPoolTooSmall, where it
 // used to wait forever (rss bench reports measured CPU on such a pool).
 func TestClientLevelReportOnAPoolOfOneIsRefused(t *testing.T) {
-	_, u := pgtest.NewDBURL(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	db, err := pg.Open(ctx, u, 1)
-	require.NoError(t, err)
-	defer db.Close()
-	var key int64
-	require.NoError(t, db.GetContext(ctx, &key, `SELECT id FROM api_keys WHERE role = 'reviewer' ORDER BY id LIMIT 1`))
-	ctx = access.WithActor(ctx, access.Actor{KeyID: key, Role: access.RoleReviewer, Purpose: "operations"})
-	today := fixtures.TestToday
-	s := reports.New(db, func() time.Time { return today.Time.Add(12 * time.Hour) }, time.UTC)
-	q := url.Values{"from": {today.AddDays(-60).String()}, "to": {today.String()}}
-	rep, err := s.Extract(ctx, q)
+	e := newAuditEnv(t, 1)
+	rep, err := e.s.Extract(e.ctx, e.q)
 	require.NoError(t, err)
 	var buf bytes.Buffer
-	require.ErrorIs(t, rep.Write(ctx, &buf, false), reports.ErrPoolTooSmall)
+	require.ErrorIs(t, rep.Write(e.ctx, &buf, false), ErrPoolTooSmall)
 	assert.Zero(t, buf.Len(), "nothing of the report is written")
-	var audits int
-	require.NoError(t, db.GetContext(ctx, &audits, `SELECT count(*) FROM audit_events WHERE action = 'read' AND actor_key_id = $1`, key))
-	assert.Zero(t, audits)
+	assert.Zero(t, e.audited(t))
 }
 
 // firstWrite runs check on the first Write it is given.
@@ -115,35 +124,38 @@ func (w *firstWrite) Write(p []byte) (int, error) {
 
 // The audit runs beside the report's query, on another connection, but is
 // committed before the report's first byte: when that byte is written,
-// another connection already sees every read recorded.
+// another connection already sees every read recorded. The audit is slowed
+// here (its list of records waits a second before it answers) so that a
+// report that did not wait for it would write first.
 func TestClientLevelReportAuditedBeforeItsFirstByte(t *testing.T) {
-	_, u := pgtest.NewDBURL(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	db, err := pg.Open(ctx, u, 4)
-	require.NoError(t, err)
-	defer db.Close()
-	var key int64
-	require.NoError(t, db.GetContext(ctx, &key, `SELECT id FROM api_keys WHERE role = 'reviewer' ORDER BY id LIMIT 1`))
-	today := fixtures.TestToday
-	s := reports.New(db, func() time.Time { return today.Time.Add(12 * time.Hour) }, time.UTC)
-	q := url.Values{"from": {today.AddDays(-60).String()}, "to": {today.String()}}
-	var want int
-	require.NoError(t, db.GetContext(ctx, &want, `SELECT count(*) FROM enrollments
-		WHERE start_date <= $1 AND (discharge_date IS NULL OR discharge_date >= $2)`, today, today.AddDays(-60)))
-	require.Positive(t, want)
-
+	e := newAuditEnv(t, 4)
 	for _, csv := range []bool{false, true} {
-		actx := access.WithActor(ctx, access.Actor{KeyID: key, Role: access.RoleReviewer, Purpose: "operations"})
-		rep, err := s.Extract(actx, q)
+		rep, err := e.s.Extract(e.ctx, e.q)
 		require.NoError(t, err)
-		var before, seen int
-		require.NoError(t, db.GetContext(ctx, &before, `SELECT count(*) FROM audit_events WHERE entity_type = 'state_extract'`))
-		w := &firstWrite{check: func() {
-			require.NoError(t, db.GetContext(ctx, &seen, `SELECT count(*) FROM audit_events WHERE entity_type = 'state_extract'`))
-		}}
-		require.NoError(t, rep.Write(actx, w, csv))
+		var want int
+		require.NoError(t, e.db.GetContext(e.ctx, &want, `SELECT count(*) FROM (`+rep.reads.query+`) r`, rep.args...))
+		require.Positive(t, want)
+		rep.reads.query = `SELECT r.* FROM (` + rep.reads.query + `) r, pg_sleep(1)`
+		before, seen := e.audited(t), -1
+		w := &firstWrite{check: func() { seen = e.audited(t) }}
+		require.NoError(t, rep.Write(e.ctx, w, csv))
 		assert.Positive(t, w.n)
 		assert.Equal(t, before+want, seen, "csv %v: every read committed when the first byte went out", csv)
 	}
+}
+
+// An audit that fails, while the report's own query runs beside it, writes
+// nothing of the report and records nothing.
+func TestClientLevelReportWhoseAuditFailsWritesNothing(t *testing.T) {
+	e := newAuditEnv(t, 4)
+	for _, csv := range []bool{false, true} {
+		rep, err := e.s.Extract(e.ctx, e.q)
+		require.NoError(t, err)
+		rep.reads.query = `SELECT (1 / 0)::bigint AS entity_id, 1::bigint AS client_id
+			FROM (SELECT $1::date, $2::date, $3::date, $4::bigint, $5::text) x`
+		var buf bytes.Buffer
+		require.ErrorContains(t, rep.Write(e.ctx, &buf, csv), "division by zero")
+		assert.Zero(t, buf.Len(), "csv %v: nothing written", csv)
+	}
+	assert.Zero(t, e.audited(t))
 }
