@@ -265,32 +265,6 @@ func (p *chunkPipe) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-// textCents reads an amount as PostgreSQL prints a NUMERIC(12,2): an optional
-// minus, digits, a point and two digits.
-func textCents(b []byte) (int64, bool) {
-	neg := len(b) > 0 && b[0] == '-'
-	if neg {
-		b = b[1:]
-	}
-	if len(b) < 4 || len(b) > 16 || b[len(b)-3] != '.' {
-		return 0, false
-	}
-	var v int64
-	for i, c := range b {
-		if i == len(b)-3 {
-			continue
-		}
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int64(c-'0')
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
 type countingWriter struct {
 	w io.Writer
 	n int64
@@ -550,8 +524,8 @@ func readLoopChunk(ctx context.Context, tx *sqlx.Tx, batchID int64, after loop) 
 			return c
 		}
 		var ok1, ok2 bool
-		l.ChargeCents, ok1 = textCents(charge)
-		l.PaidCents, ok2 = textCents(paid)
+		l.ChargeCents, ok1 = rss.ParseCents(charge)
+		l.PaidCents, ok2 = rss.ParseCents(paid)
 		if !ok1 || !ok2 {
 			c.err = fmt.Errorf("export line %d: an amount is not in dollars and cents", l.ID)
 			return c

@@ -63,11 +63,13 @@ func (v values) bool(i int) bool { return string(v[i]) == "true" || string(v[i])
 // null says whether column i is NULL.
 func (v values) null(i int) bool { return v[i] == nil }
 
-// moneySum adds up a column of money exactly: in cents while they fit an
-// int64 (a decimal per row is an allocation per row), in a decimal beyond.
+// moneySum adds up a column of money exactly: in cents while they fit
+// (rss.ParseCents: twelve digits a value, an int64 the sum; a decimal per
+// row is an allocation per row), in a decimal beyond.
 type moneySum struct {
 	cents int64
 	over  decimal.Decimal
+	buf   []byte
 }
 
 // add adds column i of v (NULL adds nothing).
@@ -76,9 +78,12 @@ func (s *moneySum) add(v values, i int) error {
 	if b == nil {
 		return nil
 	}
-	c, ok := parseCents(b)
+	// Sums and coalesce(…, 0) come back with fewer than two places.
+	s.buf = normalizeMoney(s.buf[:0], b)
+	b = s.buf
+	c, ok := rss.ParseCents(b)
 	if !ok {
-		m, err := rss.ParseMoney(string(normalizeMoney(nil, b)))
+		m, err := rss.ParseMoney(string(b))
 		if err != nil {
 			return fmt.Errorf("column %d: %w", i, err)
 		}
@@ -95,44 +100,6 @@ func (s *moneySum) add(v values, i int) error {
 // total is the sum.
 func (s *moneySum) total() rss.Money {
 	return rss.NewMoney(s.over.Add(decimal.New(s.cents, -2)))
-}
-
-// parseCents reads a decimal of at most two places ("-12", "12.5",
-// "12.50") in cents; ok is false for anything else or past an int64.
-func parseCents(b []byte) (n int64, ok bool) {
-	neg := len(b) > 0 && b[0] == '-'
-	if neg {
-		b = b[1:]
-	}
-	places, digits := -1, 0
-	for _, c := range b {
-		switch {
-		case c == '.' && places < 0:
-			places = 0
-			continue
-		case c < '0' || c > '9' || places == 2:
-			return 0, false
-		case places >= 0:
-			places++
-		}
-		if n > (math.MaxInt64-9)/10 {
-			return 0, false
-		}
-		n, digits = n*10+int64(c-'0'), digits+1
-	}
-	if digits == 0 || places == 0 {
-		return 0, false
-	}
-	for places = max(places, 0); places < 2; places++ {
-		if n > math.MaxInt64/10 {
-			return 0, false
-		}
-		n *= 10
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
 }
 
 // normalizeMoney appends the decimal b with exactly two places (sums and
