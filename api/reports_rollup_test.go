@@ -18,8 +18,8 @@ import (
 	"rss/reports"
 )
 
-// The utilization report's rollup (report_claim_use, kept by claim_lines'
-// triggers) equals a recount from claim_lines after random claims, voids
+// The reports' rollups (report_claim_use and report_enrollment_use, kept
+// by claim_lines' triggers) equal a recount from claim_lines after random claims, voids
 // and replacements through the API, and so do the report's figures, by
 // month over whole months (read from the rollup) and by week over a range
 // that cuts months (units and dollars from the lines, clients from the
@@ -89,6 +89,15 @@ func (e *env) checkRollup(t *testing.T, step int) {
 		SELECT count(*) FROM ((SELECT * FROM r EXCEPT ALL SELECT * FROM report_claim_use)
 		                      UNION ALL (SELECT * FROM report_claim_use EXCEPT ALL SELECT * FROM r)) x`))
 	require.Zero(t, diff, "step %d: report_claim_use differs from a recount of claim_lines", step)
+	require.NoError(t, e.db.Get(&diff, `
+		WITH r AS (
+			SELECT a.enrollment_id, date_trunc('month', l.date_of_service)::date AS month,
+			       count(*)::int AS lines, sum(l.units_allowed)::bigint AS units, sum(l.paid) AS paid,
+			       bit_or(1 << (extract(day FROM l.date_of_service)::int - 1)) AS days
+			FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id WHERE l.counted GROUP BY 1, 2)
+		SELECT count(*) FROM ((SELECT * FROM r EXCEPT ALL SELECT * FROM report_enrollment_use)
+		                      UNION ALL (SELECT * FROM report_enrollment_use EXCEPT ALL SELECT * FROM r)) x`))
+	require.Zero(t, diff, "step %d: report_enrollment_use differs from a recount of claim_lines", step)
 
 	first := rss.NewDate(time.Date(fixtures.TestToday.AddDays(-10).Year(), fixtures.TestToday.AddDays(-10).Month(), 1, 0, 0, 0, 0, time.UTC))
 	y, m, _ := fixtures.TestToday.Date()

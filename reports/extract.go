@@ -38,62 +38,60 @@ WITH e AS (
 // hash (a lookup per enrollment, 96,000 of them for a year, cost more than
 // the sums). Units authorized: the authorizations not voided starting in
 // the range, by enrollment. Units used and dollars paid come from the
-// rollup (report_claim_use, kept by claim_lines' triggers; a row per
-// month, provider, service and client), as utilization takes them: a
-// line's authorization is of its client, provider and service, so where
-// the client has had one enrollment in the program with the provider, the
-// rollup's rows of the program's services are that enrollment's. The
+// enrollment rollup (report_enrollment_use, kept by claim_lines' triggers:
+// a row per enrollment and month of service, the enrollment being the
+// line's authorization's), as utilization takes them from its own: the
 // range's whole calendar months are the rows' sums (whole); in the one or
 // two months the range cuts, the rows with a line on one of the range's
-// days of it read their lines (cut; claim_lines_no_duplicate leads by
-// client, provider, service and date). Where the client has had more than
-// one enrollment in the program with the provider (multi), the rollup
-// cannot tell them apart: their lines in the range are read with each
-// line's authorization (multi_used). A year of 10,000,000 lines was a scan
-// of the range's lines (seconds); the rollup is a row per client, service
-// and month. The months' bounds are written out where they are used (not
-// read from a CTE) so that the planner sees their values and estimates the
-// rollup rows they take.
+// days of it read their lines (cut: the enrollment's authorizations, found
+// by client and provider, and their lines by claim_lines_no_duplicate). A
+// year of 10,000,000 lines was a scan of the range's lines (seconds), and
+// then of a rollup by client and service that could not tell a client's
+// two enrollments in a program apart; this one is a row per enrollment and
+// month. The months' bounds are written out where they are used (not read
+// from a CTE) so that the planner sees their values and estimates the
+// rollup rows they take; a filtered report sums only the filtered
+// enrollments' rows (a hashed subplan).
 const extractFigures = `, au AS (
     SELECT a.enrollment_id, sum(a.units_authorized) AS units
     FROM authorizations a
     WHERE a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2
       AND ($4::bigint IS NULL OR a.provider_id = $4) AND ($5::text IS NULL OR a.program_code = $5)
     GROUP BY 1
-), multi AS MATERIALIZED (
-    SELECT client_id, provider_id, program_code FROM enrollments
-    WHERE ($4::bigint IS NULL OR provider_id = $4) AND ($5::text IS NULL OR program_code = $5)
-    GROUP BY 1, 2, 3 HAVING count(*) > 1
 ), whole AS (
-    SELECT u.client_id, u.provider_id, s.program_code, u.units, u.paid
-    FROM report_claim_use u JOIN services s ON s.code = u.service_code
-    WHERE u.month BETWEEN (date_trunc('month', ($1::date - 1)::timestamp) + interval '1 month')::date AND (date_trunc('month', ($2::date + 1)::timestamp) - interval '1 month')::date
-      AND ($4::bigint IS NULL OR u.provider_id = $4) AND ($5::text IS NULL OR s.program_code = $5)
+    SELECT u.enrollment_id, u.units, u.paid
+    FROM report_enrollment_use u
+    WHERE u.month BETWEEN ` + wholeFirst + ` AND ` + wholeLast + `
+      AND ($4::bigint IS NULL AND $5::text IS NULL OR u.enrollment_id IN (SELECT x.id FROM enrollments x
+           WHERE ($4::bigint IS NULL OR x.provider_id = $4) AND ($5::text IS NULL OR x.program_code = $5)))
 ), cut AS (
-    SELECT u.client_id, u.provider_id, s.program_code, p.units, p.paid
-    FROM report_claim_use u JOIN services s ON s.code = u.service_code
+    SELECT u.enrollment_id, p.units, p.paid
+    FROM report_enrollment_use u
+    JOIN enrollments x ON x.id = u.enrollment_id
     CROSS JOIN LATERAL (
-        SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid FROM claim_lines l
-        WHERE l.counted AND l.client_id = u.client_id AND l.provider_id = u.provider_id AND l.service_code = u.service_code
-          AND l.date_of_service BETWEEN greatest($1::date, u.month) AND least($2::date, (u.month + interval '1 month')::date - 1)) p
+        SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid
+        FROM authorizations a
+        JOIN claim_lines l ON l.counted AND l.client_id = a.client_id AND l.provider_id = a.provider_id
+             AND l.service_code = a.service_code AND l.authorization_id = a.id
+             AND l.date_of_service BETWEEN greatest($1::date, u.month) AND least($2::date, (u.month + interval '1 month')::date - 1)
+        WHERE a.client_id = x.client_id AND a.provider_id = x.provider_id AND a.enrollment_id = x.id) p
     WHERE u.month IN (date_trunc('month', $1::date::timestamp)::date, date_trunc('month', $2::date::timestamp)::date)
-      AND NOT u.month BETWEEN (date_trunc('month', ($1::date - 1)::timestamp) + interval '1 month')::date AND (date_trunc('month', ($2::date + 1)::timestamp) - interval '1 month')::date
+      AND NOT u.month BETWEEN ` + wholeFirst + ` AND ` + wholeLast + `
       AND u.days::bigint & ((1::bigint << extract(day FROM least($2::date, (u.month + interval '1 month')::date - 1))::int)
                             - (1::bigint << (extract(day FROM greatest($1::date, u.month))::int - 1))) <> 0
-      AND ($4::bigint IS NULL OR u.provider_id = $4) AND ($5::text IS NULL OR s.program_code = $5)
+      AND ($4::bigint IS NULL OR x.provider_id = $4) AND ($5::text IS NULL OR x.program_code = $5)
 ), used AS (
-    SELECT client_id, provider_id, program_code, sum(units) AS units, sum(paid) AS paid
+    SELECT enrollment_id, sum(units) AS units, sum(paid) AS paid
     FROM (SELECT * FROM whole UNION ALL SELECT * FROM cut) x
-    GROUP BY 1, 2, 3
-), multi_used AS (
-    SELECT a.enrollment_id, sum(l.units_allowed) AS units, sum(l.paid) AS paid
-    FROM multi mu
-    JOIN services s ON s.program_code = mu.program_code
-    JOIN claim_lines l ON l.counted AND l.client_id = mu.client_id AND l.provider_id = mu.provider_id
-         AND l.service_code = s.code AND l.date_of_service BETWEEN $1 AND $2
-    JOIN authorizations a ON a.id = l.authorization_id
     GROUP BY 1
 )`
+
+// The first and last whole calendar months in [$1, $2] (first > last when
+// there is none).
+const (
+	wholeFirst = `(date_trunc('month', ($1::date - 1)::timestamp) + interval '1 month')::date`
+	wholeLast  = `(date_trunc('month', ($2::date + 1)::timestamp) - interval '1 month')::date`
+)
 
 // The record as it stands today ($3), each part read once for the range's
 // enrollments and joined by hash: the agency's part of a GPRA episode
@@ -120,8 +118,7 @@ SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assi
        c.catchment_area, e.referral_source, e.start_date::text, e.planned_end_date::text, e.discharge_date::text,
        e.discharge_reason_code AS discharge_reason, dr.outcome AS discharge_outcome,
        coalesce(au.units, 0) AS units_authorized,
-       CASE WHEN mu.client_id IS NULL THEN coalesce(us.units, 0) ELSE coalesce(um.units, 0) END AS units_used,
-       CASE WHEN mu.client_id IS NULL THEN coalesce(us.paid, 0) ELSE coalesce(um.paid, 0) END AS amount_paid,
+       coalesce(us.units, 0) AS units_used, coalesce(us.paid, 0) AS amount_paid,
        CASE WHEN p.gpra_required THEN coalesce(i.status, 'missing') END AS gpra_intake,
        CASE WHEN NOT p.gpra_required THEN NULL
             WHEN i.status IS DISTINCT FROM 'completed' THEN 'not_applicable'
@@ -144,9 +141,7 @@ JOIN programs p ON p.code = e.program_code
 JOIN clients c ON c.id = e.client_id
 LEFT JOIN discharge_reasons dr ON dr.code = e.discharge_reason_code
 LEFT JOIN au ON au.enrollment_id = e.id
-LEFT JOIN multi mu ON mu.client_id = e.client_id AND mu.provider_id = e.provider_id AND mu.program_code = e.program_code
-LEFT JOIN used us ON us.client_id = e.client_id AND us.provider_id = e.provider_id AND us.program_code = e.program_code
-LEFT JOIN multi_used um ON um.enrollment_id = e.id
+LEFT JOIN used us ON us.enrollment_id = e.id
 LEFT JOIN part ON part.episode_id = e.episode_id AND part.provider_id = e.provider_id AND part.program_code = e.program_code
 LEFT JOIN gpra_interviews i ON i.episode_id = e.episode_id AND i.provider_id = e.provider_id AND i.kind = 'intake'
 LEFT JOIN gpra_interviews f ON f.episode_id = e.episode_id AND f.provider_id = e.provider_id AND f.kind = 'follow_up'

@@ -45,61 +45,35 @@ WITH en AS MATERIALIZED (
       AND ($4::bigint IS NULL OR e.provider_id = $4)
 )`
 
-// rcmMonths pairs the enrollments with their months; multi marks a client
-// with more than one RCM enrollment with the provider, in the range or not
-// (see rcmQuery).
+// rcmMonths pairs the enrollments with their months.
 const rcmMonths = `, months AS MATERIALIZED (
     SELECT m::date AS month, (m + interval '1 month' - interval '1 day')::date AS month_end
     FROM generate_series(0, (extract(year FROM least($2::date, $3::date)) * 12 + extract(month FROM least($2::date, $3::date))
                              - extract(year FROM $1::date) * 12 - extract(month FROM $1::date))::int) i
     CROSS JOIN LATERAL (SELECT date_trunc('month', $1::date::timestamp) + i * interval '1 month' AS m) x
-), multi AS MATERIALIZED (
-    SELECT client_id, provider_id FROM enrollments
-    WHERE program_code = 'RCM' AND ($4::bigint IS NULL OR provider_id = $4)
-    GROUP BY 1, 2 HAVING count(*) > 1
 ), em AS MATERIALIZED (
-    SELECT m.month, m.month_end, en.enrollment_id, en.client_id, en.provider_id, en.staff_id, en.start_date, en.discharge_date,
-           mu.client_id IS NOT NULL AS multi
+    SELECT m.month, m.month_end, en.enrollment_id, en.client_id, en.provider_id, en.staff_id, en.start_date, en.discharge_date
     FROM months m
     JOIN en ON en.start_date <= m.month_end AND (en.discharge_date IS NULL OR en.discharge_date >= m.month)
-    LEFT JOIN multi mu ON mu.client_id = en.client_id AND mu.provider_id = en.provider_id
 )`
 
-// Units and dollars come from the rollup (report_claim_use, kept by
-// claim_lines' triggers): its rows of RCM services by month, provider and
-// client, which are an enrollment's when the client has one RCM enrollment
-// with the provider (a line's authorization is of its client, provider
-// and service, so of that enrollment). The months are whole calendar
-// months, as the rollup's are. Where a client has had more than one RCM
-// enrollment with the provider (multi), the rollup cannot tell them apart:
-// those rows read their lines (claim_lines_no_duplicate leads by client,
-// provider, service and date) and each line's authorization. A year of
-// 10,000,000 lines was a scan of the range's lines (seconds); the rollup
-// is a row per client, service and month.
+// Units and dollars come from the enrollment rollup (report_enrollment_use,
+// kept by claim_lines' triggers): a row per enrollment and calendar month
+// of service, the enrollment being the line's authorization's, so a
+// client's two RCM enrollments with one provider keep their own. The
+// months are whole calendar months, as the rollup's are. A year of
+// 10,000,000 lines was a scan of the range's lines (seconds); the rollup is
+// a row per enrollment and month, read once for the range and joined to
+// the enrollment-months by hash (a lookup per enrollment-month, 165,000 of
+// them for a year of the bench's data, cost more than the reading); only
+// the report's enrollments' rows are hashed, and only the range's progress
+// records (the bounds restated on each join, which the planner does not
+// carry across one).
 //
 // The month's contacts by kind and its goals are the progress record's
 // summary (migration 00034: kept by the contacts' and goals' triggers;
-// aggregating them here was half the report). The rollup's sums are read
-// once for the range and joined to the enrollment-months: a lookup per
-// enrollment-month (165,000 of them for a year of the bench's data) cost
-// more than the reading.
-const rcmQuery = rcmBase + rcmMonths + `, used AS MATERIALIZED (
-    SELECT u.month, u.client_id, u.provider_id, sum(u.units) AS units, sum(u.paid) AS paid
-    FROM report_claim_use u
-    WHERE u.service_code IN (SELECT code FROM services WHERE program_code = 'RCM')
-      AND u.month BETWEEN ` + rcmFirst + ` AND ` + rcmLast + ` AND ($4::bigint IS NULL OR u.provider_id = $4)
-    GROUP BY 1, 2, 3
-), used_multi AS (
-    SELECT em.enrollment_id, em.month, p.units, p.paid
-    FROM em CROSS JOIN LATERAL (
-        SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid
-        FROM services s
-        JOIN claim_lines l ON l.counted AND l.client_id = em.client_id AND l.provider_id = em.provider_id
-             AND l.service_code = s.code AND l.date_of_service BETWEEN em.month AND em.month_end
-        JOIN authorizations a ON a.id = l.authorization_id
-        WHERE s.program_code = 'RCM' AND a.enrollment_id = em.enrollment_id) p
-    WHERE em.multi
-)
+// aggregating them here was half the report).
+const rcmQuery = rcmBase + rcmMonths + `
 SELECT to_char(em.month, 'YYYY-MM') AS month, em.enrollment_id, em.client_id, em.provider_id, em.staff_id,
        em.start_date::text, em.discharge_date::text, pr.id IS NOT NULL AS recorded,
        coalesce(pr.face_to_face, 0) AS face_to_face, coalesce(pr.home_visit, 0) AS home_visit,
@@ -107,12 +81,13 @@ SELECT to_char(em.month, 'YYYY-MM') AS month, em.enrollment_id, em.client_id, em
        coalesce(pr.collateral, 0) AS collateral, coalesce(pr.attempted, 0) AS attempted,
        coalesce(pr.total_contacts, 0) AS total_contacts, pr.treatment_status,
        coalesce(pr.goals, '[]'::json) AS goals, coalesce(pr.goals_achieved, 0) AS goals_achieved,
-       CASE WHEN em.multi THEN coalesce(x.units, 0) ELSE coalesce(u.units, 0) END AS units_used,
-       CASE WHEN em.multi THEN coalesce(x.paid, 0) ELSE coalesce(u.paid, 0) END AS amount_paid
+       coalesce(u.units, 0) AS units_used, coalesce(u.paid, 0) AS amount_paid
 FROM em
 LEFT JOIN rcm_monthly_progress pr ON pr.enrollment_id = em.enrollment_id AND pr.month = em.month
-LEFT JOIN used u ON u.client_id = em.client_id AND u.provider_id = em.provider_id AND u.month = em.month
-LEFT JOIN used_multi x ON x.enrollment_id = em.enrollment_id AND x.month = em.month
+     AND pr.month BETWEEN ` + rcmFirst + ` AND ` + rcmLast + `
+LEFT JOIN (SELECT u.enrollment_id, u.month, u.units, u.paid FROM report_enrollment_use u
+           WHERE u.month BETWEEN ` + rcmFirst + ` AND ` + rcmLast + ` AND u.enrollment_id IN (SELECT enrollment_id FROM en)) u
+     ON u.enrollment_id = em.enrollment_id AND u.month = em.month
 ORDER BY em.month, em.provider_id, em.enrollment_id`
 
 // rcmEnrollments counts the enrollments the rows show (each has a month;
