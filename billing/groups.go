@@ -151,13 +151,24 @@ func (s *Service) process(jobs []*claimJob) {
 	}
 }
 
-// commitGroup adjudicates one group in one transaction: the stored
-// answers of its keys are read together, the fresh claims decided
-// together, and each answer stored under its own key before the one
-// commit. When another transaction answered one of the keys meanwhile, the
-// whole group is rolled back (errKeysTaken) and its claims go again, each
-// on its own.
+// commitGroup adjudicates one group in one transaction: the fresh claims
+// decided together, and each answer stored under its own key before the
+// one commit. The keys' stored answers are read by the snapshot's round
+// trip; when one holds an answer (a retry), the group goes again with its
+// keys read first and only the requests not answered decided. When
+// another transaction answered one of the keys meanwhile, the whole group
+// is rolled back (errKeysTaken) and its claims go again, each on its own.
 func (s *Service) commitGroup(jobs []*claimJob) ([]claimResult, error) {
+	results, err := s.commitGroupKeys(jobs, false)
+	if errors.Is(err, errKeysAnswered) {
+		results, err = s.commitGroupKeys(jobs, true)
+	}
+	return results, err
+}
+
+// commitGroupKeys is commitGroup, its keys read by the snapshot
+// (lookFirst false) or in a statement of their own before the work.
+func (s *Service) commitGroupKeys(jobs []*claimJob, lookFirst bool) ([]claimResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	first := jobs[0]
@@ -167,30 +178,39 @@ func (s *Service) commitGroup(jobs []*claimJob) ([]claimResult, error) {
 		for i, j := range jobs {
 			keys[i] = j.req.Key
 		}
-		used, err := s.ids.LookupMany(ctx, tx, first.actor.KeyID, keys)
-		if err != nil {
-			return err
-		}
-		var work []int
-		for i, j := range jobs {
-			prev, ok := used[j.req.Key]
-			switch {
-			case !ok:
+		work := make([]int, 0, len(jobs))
+		if lookFirst {
+			used, err := s.ids.LookupMany(ctx, tx, first.actor.KeyID, keys)
+			if err != nil {
+				return err
+			}
+			for i, j := range jobs {
+				prev, ok := used[j.req.Key]
+				switch {
+				case !ok:
+					work = append(work, i)
+				case prev.SameRequest(j.req.Hash):
+					results[i].err = &pg.Replayed{Answer: pg.Answer{Status: prev.Status, ContentType: prev.ContentType, Body: prev.Body}}
+				default:
+					results[i].err = pg.ErrKeyReused
+				}
+			}
+			if len(work) == 0 {
+				return nil
+			}
+		} else {
+			for i := range jobs {
 				work = append(work, i)
-			case prev.SameRequest(j.req.Hash):
-				results[i].err = &pg.Replayed{Answer: pg.Answer{Status: prev.Status, ContentType: prev.ContentType, Body: prev.Body}}
-			default:
-				results[i].err = pg.ErrKeyReused
 			}
 		}
-		if len(work) == 0 {
-			return nil
-		}
-		claims, ids := make([]NewClaim, len(work)), make([]string, len(work))
+		claims, ids, workKeys := make([]NewClaim, len(work)), make([]string, len(work)), make([]string, len(work))
 		for k, i := range work {
-			claims[k], ids[k] = jobs[i].claim, jobs[i].actor.RequestID
+			claims[k], ids[k], workKeys[k] = jobs[i].claim, jobs[i].actor.RequestID, keys[i]
 		}
-		outs, err := s.SubmitEach(ctx, claims, ids)
+		if lookFirst {
+			workKeys = nil // read above
+		}
+		outs, err := s.SubmitEach(ctx, claims, ids, workKeys)
 		if err != nil {
 			return err
 		}

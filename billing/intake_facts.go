@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -19,6 +20,7 @@ import (
 	"rss/access"
 	"rss/adjudication"
 	"rss/ledger"
+	"rss/pg"
 	"rss/vouchers"
 )
 
@@ -31,6 +33,12 @@ type submission struct {
 	requestIDs []string // per claim, when claims came as separate requests
 	today      rss.Date
 	now        time.Time
+	// keys are the requests' idempotency keys (of API key keyID) whose
+	// stored answers the snapshot reads beside the facts, when the caller
+	// folds that lookup in (one round trip fewer a request): a bulk
+	// request's own key (pg.DoFolded), or a group's keys.
+	keyID int64
+	keys  []string
 }
 
 func newSubmission(a access.Actor, claims []NewClaim, requestIDs []string, today rss.Date, now time.Time) *submission {
@@ -141,6 +149,14 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 
 	var q strings.Builder
 	q.WriteString("SAVEPOINT claim_intake;\n")
+	if len(in.keys) > 0 {
+		ks := newColumn(len(in.keys), 16)
+		for _, k := range in.keys {
+			ks.text(k)
+		}
+		q.WriteString(pg.StoredAnswersSQL(strconv.FormatInt(in.keyID, 10), literal(ks, "text[]")))
+		q.WriteString(";\n")
+	}
 	if len(origSet) > 0 {
 		for _, st := range []string{originalsQuery, originalLinesQuery, batchedQuery} {
 			q.WriteString(bind(st, prov, literal(origIDs, "bigint[]")))
@@ -161,6 +177,12 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	}
 	defer rows.Close()
 	r := results{rows: rows, mapper: tx.Mapper}
+	if len(in.keys) > 0 {
+		var stored []pg.KeyedAnswer
+		if r.all(&stored); r.err == nil && len(stored) > 0 {
+			return nil, answered(ctx, stored)
+		}
+	}
 	if len(origSet) > 0 {
 		var claims []Claim
 		var lines []originalLine
@@ -199,6 +221,23 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	f.address = f.ref.addresses[provider]
 	return f, f.decode(&fq[0].Existing, &fq[0].Clients, &fq[0].Enrollments, &fq[0].Counted)
 }
+
+// answered is the error of a submission some of whose keys hold an
+// answer already: a bulk request's replay (pg.DoFolded), or, for a group,
+// errKeysAnswered, which has the group read its keys first and decide
+// only the requests not answered.
+func answered(ctx context.Context, stored []pg.KeyedAnswer) error {
+	for _, a := range stored {
+		if err := a.Replay(ctx); err != nil {
+			return err
+		}
+	}
+	return errKeysAnswered
+}
+
+// errKeysAnswered: a group's snapshot found answers stored under some of
+// its keys.
+var errKeysAnswered = errors.New("idempotency keys answered before")
 
 // results reads the result sets of a simple query one after the other.
 type results struct {

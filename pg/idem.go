@@ -191,6 +191,42 @@ func StoredAnswerSQL(keyID, key string) string {
 		FROM idempotency_keys WHERE api_key_id = ` + keyID + ` AND key = ` + key + ` AND status_code IS NOT NULL`
 }
 
+// FoldedRequest returns the API key id and Idempotency-Key whose stored
+// answer the first statement of a write run by DoFolded reads, and false
+// when the write runs otherwise (see FoldedKey).
+func FoldedRequest(ctx context.Context) (keyID int64, key string, ok bool) {
+	if r, _ := ctx.Value(foldedKey{}).(*Request); r != nil {
+		return r.KeyID, r.Key, true
+	}
+	return 0, "", false
+}
+
+// StoredAnswersSQL selects the stored answers of the keys of keyID listed
+// in the text[] keys, in the columns a KeyedAnswer scans: the lookup of a
+// group of requests that a write reads beside its own work, as
+// StoredAnswerSQL is one request's.
+func StoredAnswersSQL(keyID, keys string) string {
+	return `SELECT key, request_hash, status_code, content_type, response
+		FROM idempotency_keys WHERE api_key_id = ` + keyID + ` AND key = ANY(` + keys + `) AND status_code IS NOT NULL`
+}
+
+// KeyedAnswer is one row StoredAnswersSQL read.
+type KeyedAnswer struct {
+	Key string `db:"key"`
+	IdempotentResponse
+}
+
+// Replay is StoredAnswer.Replay for a write run by DoFolded that read its
+// key's answer with StoredAnswersSQL: the error to return at once when the
+// key holds an answer, nil when it holds none or the write runs otherwise.
+func (a KeyedAnswer) Replay(ctx context.Context) error {
+	req, _ := ctx.Value(foldedKey{}).(*Request)
+	if req == nil || req.Key != a.Key {
+		return nil
+	}
+	return replayOf(&a.IdempotentResponse, req)
+}
+
 // StoredAnswer is what StoredAnswerSQL read: all NULL when the key holds
 // no answer.
 type StoredAnswer struct {

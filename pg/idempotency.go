@@ -34,14 +34,14 @@ const (
 	insertKeySQL = `INSERT INTO idempotency_keys (api_key_id, key, request_hash, method, path, status_code, content_type, response)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO NOTHING RETURNING true`
-	lookupManySQL = `SELECT key, request_hash, status_code, content_type, response
-		FROM idempotency_keys WHERE api_key_id = $1 AND key = ANY($2) AND status_code IS NOT NULL`
 	insertManySQL = `INSERT INTO idempotency_keys (api_key_id, key, request_hash, method, path, status_code, content_type, response)
 		SELECT $1, x.key, x.hash, $2, $3, x.status, x.ct, x.body
 		FROM unnest($4::text[], $5::bytea[], $6::int[], $7::text[], $8::text[]) AS x(key, hash, status, ct, body)
 		ORDER BY x.key
 		ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO NOTHING RETURNING key`
 )
+
+var lookupManySQL = StoredAnswersSQL("$1", "$2")
 
 // Idempotency keeps the records that make a retried POST return its first
 // answer. Every POST goes through it, so its statements are prepared once.
@@ -57,7 +57,7 @@ func NewIdempotency(db *sqlx.DB) *Idempotency {
 	if db != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = p.Warm(ctx, lookupKeySQL, insertKeySQL)
+		_ = p.Warm(ctx, lookupKeySQL, insertKeySQL, lookupManySQL, insertManySQL)
 	}
 	return &Idempotency{db: db, stmts: p}
 }
@@ -118,11 +118,12 @@ func (i *Idempotency) Insert(ctx context.Context, tx *sqlx.Tx, keyID int64, key 
 
 // LookupMany returns the stored answers of the keys of keyID that have one.
 func (i *Idempotency) LookupMany(ctx context.Context, tx *sqlx.Tx, keyID int64, keys []string) (map[string]*IdempotentResponse, error) {
-	var rows []struct {
-		Key string `db:"key"`
-		IdempotentResponse
+	var rows []KeyedAnswer
+	st, err := i.stmts.In(ctx, tx, lookupManySQL)
+	if err != nil {
+		return nil, err
 	}
-	if err := tx.SelectContext(ctx, &rows, lookupManySQL, keyID, pq.Array(keys)); err != nil {
+	if err := st.SelectContext(ctx, &rows, keyID, pq.Array(keys)); err != nil {
 		return nil, fmt.Errorf("read idempotency keys: %w", err)
 	}
 	out := make(map[string]*IdempotentResponse, len(rows))
@@ -150,8 +151,12 @@ func (i *Idempotency) InsertMany(ctx context.Context, tx *sqlx.Tx, keyID int64, 
 	for k, r := range rows {
 		keys[k], hashes[k], statuses[k], types[k], bodies[k] = r.Key, r.Hash, int64(r.Status), r.ContentType, string(r.Body)
 	}
+	st, err := i.stmts.In(ctx, tx, insertManySQL)
+	if err != nil {
+		return nil, err
+	}
 	var inserted []string
-	if err := tx.SelectContext(ctx, &inserted, insertManySQL, keyID, method, path, pq.Array(keys), pq.ByteaArray(hashes),
+	if err := st.SelectContext(ctx, &inserted, keyID, method, path, pq.Array(keys), pq.ByteaArray(hashes),
 		pq.Array(statuses), pq.Array(types), pq.Array(bodies)); err != nil {
 		return nil, fmt.Errorf("save idempotent responses: %w", err)
 	}
