@@ -33,14 +33,20 @@ CREATE TABLE report_enrollment_use (
 -- cost.
 
 -- +goose StatementBegin
+-- Inserted counted lines add to their rows, their authorizations looked up
+-- once per authorization and month (a bulk request's 10,000 lines are a
+-- few hundred), in key order, so two bulks touching the same rows take
+-- their locks in one order.
 CREATE FUNCTION report_enrollment_use_insert() RETURNS trigger
 LANGUAGE plpgsql SET enable_seqscan = off AS $$
 BEGIN
     INSERT INTO report_enrollment_use AS t (enrollment_id, month, lines, units, paid, days)
-    SELECT a.enrollment_id, date_trunc('month', n.date_of_service)::date,
-           count(*), sum(n.units_allowed), sum(n.paid), bit_or(report_claim_use_day(n.date_of_service))
-    FROM new_lines n JOIN authorizations a ON a.id = n.authorization_id
-    WHERE n.counted
+    SELECT a.enrollment_id, x.month, sum(x.lines), sum(x.units), sum(x.paid), bit_or(x.days)
+    FROM (SELECT n.authorization_id, date_trunc('month', n.date_of_service)::date AS month,
+                 count(*) AS lines, sum(n.units_allowed) AS units, sum(n.paid) AS paid,
+                 bit_or(report_claim_use_day(n.date_of_service)) AS days
+          FROM new_lines n WHERE n.counted GROUP BY 1, 2) x
+    JOIN authorizations a ON a.id = x.authorization_id
     GROUP BY 1, 2 ORDER BY 2, 1
     ON CONFLICT ON CONSTRAINT report_enrollment_use_pkey DO UPDATE
         SET lines = t.lines + excluded.lines, units = t.units + excluded.units,
