@@ -96,14 +96,28 @@ const (
 // The record as it stands today ($3), each part read once for the range's
 // enrollments and joined by hash: the agency's part of a GPRA episode
 // (closed when all its enrollments in it are), the episode's interviews at
-// the agency by kind, the latest employment stage in force and the latest
-// RCM monthly progress record.
+// the agency by kind (one row per episode and agency, at most one
+// interview of a kind: gpra_interviews_one_per_kind; one join where there
+// were three), the latest employment stage in force and the latest RCM
+// monthly progress record (an index-only scan of
+// rcm_monthly_progress_latest_idx, in order: no sort of every record).
 const extractRecord = `, part AS (
     SELECT x.episode_id, x.provider_id, x.program_code,
            CASE WHEN bool_and(x.discharge_date IS NOT NULL) THEN max(x.discharge_date) END AS closed_on
     FROM enrollments x JOIN programs p ON p.code = x.program_code AND p.gpra_required
     WHERE ($4::bigint IS NULL OR x.provider_id = $4) AND ($5::text IS NULL OR x.program_code = $5)
     GROUP BY 1, 2, 3
+), gp AS (
+    SELECT g.episode_id, g.provider_id,
+           max(g.status) FILTER (WHERE g.kind = 'intake') AS i_status,
+           max(g.interview_date) FILTER (WHERE g.kind = 'intake') AS i_date,
+           max(g.status) FILTER (WHERE g.kind = 'follow_up') AS f_status,
+           max(g.interview_date) FILTER (WHERE g.kind = 'follow_up') AS f_date,
+           max(g.status) FILTER (WHERE g.kind = 'discharge') AS d_status,
+           max(g.interview_date) FILTER (WHERE g.kind = 'discharge') AS d_date
+    FROM gpra_interviews g
+    WHERE ($4::bigint IS NULL OR g.provider_id = $4)
+    GROUP BY 1, 2
 ), stage AS (
     SELECT DISTINCT ON (s.enrollment_id) s.enrollment_id, s.stage FROM employment_stage_changes s
     WHERE s.effective_date <= $3 ORDER BY s.enrollment_id, s.effective_date DESC
@@ -119,20 +133,20 @@ SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assi
        e.discharge_reason_code AS discharge_reason, dr.outcome AS discharge_outcome,
        coalesce(au.units, 0) AS units_authorized,
        coalesce(us.units, 0) AS units_used, coalesce(us.paid, 0) AS amount_paid,
-       CASE WHEN p.gpra_required THEN coalesce(i.status, 'missing') END AS gpra_intake,
+       CASE WHEN p.gpra_required THEN coalesce(gp.i_status, 'missing') END AS gpra_intake,
        CASE WHEN NOT p.gpra_required THEN NULL
-            WHEN i.status IS DISTINCT FROM 'completed' THEN 'not_applicable'
-            WHEN f.status = 'not_conducted' THEN 'not_conducted'
-            WHEN f.status = 'completed' AND f.interview_date > i.interview_date + p.gpra_followup_close_days THEN 'completed_late'
-            WHEN f.status = 'completed' THEN 'completed'
-            WHEN $3 < i.interview_date + p.gpra_followup_open_days THEN 'not_yet_due'
-            WHEN $3 > i.interview_date + p.gpra_followup_close_days THEN 'overdue'
+            WHEN gp.i_status IS DISTINCT FROM 'completed' THEN 'not_applicable'
+            WHEN gp.f_status = 'not_conducted' THEN 'not_conducted'
+            WHEN gp.f_status = 'completed' AND gp.f_date > gp.i_date + p.gpra_followup_close_days THEN 'completed_late'
+            WHEN gp.f_status = 'completed' THEN 'completed'
+            WHEN $3 < gp.i_date + p.gpra_followup_open_days THEN 'not_yet_due'
+            WHEN $3 > gp.i_date + p.gpra_followup_close_days THEN 'overdue'
             ELSE 'due' END AS gpra_follow_up,
        CASE WHEN NOT p.gpra_required THEN NULL
             WHEN part.closed_on IS NULL THEN 'not_applicable'
-            WHEN d.status = 'not_conducted' THEN 'not_conducted'
-            WHEN d.status = 'completed' AND d.interview_date > part.closed_on + p.gpra_discharge_days THEN 'completed_late'
-            WHEN d.status = 'completed' THEN 'completed'
+            WHEN gp.d_status = 'not_conducted' THEN 'not_conducted'
+            WHEN gp.d_status = 'completed' AND gp.d_date > part.closed_on + p.gpra_discharge_days THEN 'completed_late'
+            WHEN gp.d_status = 'completed' THEN 'completed'
             WHEN $3 > part.closed_on + p.gpra_discharge_days THEN 'overdue'
             ELSE 'due' END AS gpra_discharge,
        st.stage AS employment_stage, pr.treatment_status, to_char(pr.month, 'YYYY-MM') AS treatment_status_month
@@ -143,9 +157,7 @@ LEFT JOIN discharge_reasons dr ON dr.code = e.discharge_reason_code
 LEFT JOIN au ON au.enrollment_id = e.id
 LEFT JOIN used us ON us.enrollment_id = e.id
 LEFT JOIN part ON part.episode_id = e.episode_id AND part.provider_id = e.provider_id AND part.program_code = e.program_code
-LEFT JOIN gpra_interviews i ON i.episode_id = e.episode_id AND i.provider_id = e.provider_id AND i.kind = 'intake'
-LEFT JOIN gpra_interviews f ON f.episode_id = e.episode_id AND f.provider_id = e.provider_id AND f.kind = 'follow_up'
-LEFT JOIN gpra_interviews d ON d.episode_id = e.episode_id AND d.provider_id = e.provider_id AND d.kind = 'discharge'
+LEFT JOIN gp ON gp.episode_id = e.episode_id AND gp.provider_id = e.provider_id
 LEFT JOIN stage st ON st.enrollment_id = e.id
 LEFT JOIN progress pr ON pr.enrollment_id = e.id
 ORDER BY e.client_id, e.id`

@@ -140,6 +140,11 @@ DROP INDEX authorizations_report_idx;
 CREATE INDEX authorizations_report_idx ON authorizations (start_date, provider_id, service_code)
     INCLUDE (units_authorized, enrollment_id, program_code) WHERE voided_at IS NULL;
 
+-- The extract shows each RCM enrollment's latest treatment status: read
+-- in order from this index alone, where it sorted every progress record
+-- (84 MB of them in the bench, wide with their month's summary).
+CREATE INDEX rcm_monthly_progress_latest_idx ON rcm_monthly_progress (enrollment_id, month DESC) INCLUDE (treatment_status);
+
 INSERT INTO report_enrollment_use (enrollment_id, month, lines, units, paid, days)
 SELECT a.enrollment_id, date_trunc('month', l.date_of_service)::date,
        count(*), sum(l.units_allowed), sum(l.paid), bit_or(report_claim_use_day(l.date_of_service))
@@ -148,6 +153,7 @@ WHERE l.counted GROUP BY 1, 2;
 ANALYZE report_enrollment_use;
 
 -- +goose Down
+DROP INDEX rcm_monthly_progress_latest_idx;
 DROP INDEX authorizations_report_idx;
 CREATE INDEX authorizations_report_idx ON authorizations (start_date, provider_id, service_code)
     INCLUDE (units_authorized) WHERE voided_at IS NULL;
