@@ -71,6 +71,16 @@ func TestClaimLineReferencesHold(t *testing.T) {
 		_, err := w.db.ExecContext(ctx, q)
 		assert.True(t, pg.IsViolation(err, "23001", ""), "%s: %v", q, err)
 	}
+
+	// The reports' enrollment rollup files a line under its authorization's
+	// enrollment: that never moves either.
+	var other int64
+	require.NoError(t, w.db.GetContext(ctx, &other, `SELECT min(id) FROM enrollments
+		WHERE id <> (SELECT enrollment_id FROM authorizations WHERE id = `+authID+`)`))
+	_, err := w.db.ExecContext(ctx, `UPDATE authorizations SET enrollment_id = $1 WHERE id = `+authID, other)
+	assert.True(t, pg.IsViolation(err, pg.CodeCheckViolation, "authorizations_enrollment_kept"), "%v", err)
+	_, err = w.db.ExecContext(ctx, `UPDATE authorizations SET enrollment_id = enrollment_id WHERE id = `+authID)
+	require.NoError(t, err, "naming the same enrollment again is no change")
 }
 
 // What a claim names (its client with the agency, program, rendering
