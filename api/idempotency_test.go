@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -70,6 +71,14 @@ func itIdemCases() []itIdemCase {
 				return "/v1/claims", map[string]any{"claim_number": "IDEM-1", "client_id": e.demo.Clients["Kim"],
 					"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
 					"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}
+			}},
+		// A bulk request reads its key's stored answer in its snapshot's
+		// round trip (pg.DoFolded).
+		{name: "claims in bulk", key: keyHRA, table: "claims", action: "create", entity: "claim",
+			setup: func(t *testing.T, e *env) (string, any) {
+				return "/v1/claims/bulk", map[string]any{"claims": []any{map[string]any{"claim_number": "IDEM-B1", "client_id": e.demo.Clients["Kim"],
+					"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+					"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}}}
 			}},
 	}
 }
@@ -277,4 +286,74 @@ func (s *itSyncWriter) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.String()
+}
+
+// A bulk request's key sent again with other claims is refused, and the
+// refusal writes nothing: the snapshot that reads the key's answer runs
+// before the claims are decided.
+func TestIdempotencyBulkKeyReused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bulk := func(number string) map[string]any {
+		return map[string]any{"claims": []any{map[string]any{"claim_number": number, "client_id": e.demo.Clients["Kim"],
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}}}
+	}
+	first := e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA, Body: bulk("REUSE-B1"), IdemKey: "bulk-reused"})
+	require.Equal(t, http.StatusOK, first.Status, "%s", first.Body)
+	itNothingWritten(t, e, func() {
+		r := e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA, Body: bulk("REUSE-B2"), IdemKey: "bulk-reused"})
+		requireProblem(t, r, http.StatusUnprocessableEntity, "idempotency_key_reused")
+	})
+	assert.Zero(t, e.count(`SELECT count(*) FROM claims WHERE claim_number = 'REUSE-B2'`))
+}
+
+// Single claims sent at once are decided in groups whose snapshot reads
+// their keys' stored answers; a group holding a retry of an answered claim
+// goes again with its keys read first. Retries and new claims sent
+// together: every retry is the first answer byte for byte, every new claim
+// is created once.
+func TestIdempotencyClaimRetriesAmongNewClaims(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	claim := func(number string) []byte {
+		b, err := json.Marshal(map[string]any{"claim_number": number, "client_id": e.demo.Clients["Kim"],
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
+		require.NoError(t, err)
+		return b
+	}
+	const n = 8
+	firsts := make([]resp, n)
+	for i := range n {
+		firsts[i] = itRawPost(e, keyHRA, "/v1/claims", fmt.Sprintf("old-%d", i), claim(fmt.Sprintf("OLD-%d", i)))
+		require.Equal(t, http.StatusCreated, firsts[i].Status, "%s", firsts[i].Body)
+	}
+	claims := e.count(`SELECT count(*) FROM claims`)
+	for round := range 3 {
+		retries, fresh := make([]resp, n), make([]resp, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				retries[i] = itRawPost(e, keyHRA, "/v1/claims", fmt.Sprintf("old-%d", i), claim(fmt.Sprintf("OLD-%d", i)))
+			})
+			wg.Go(func() {
+				<-start
+				fresh[i] = itRawPost(e, keyHRA, "/v1/claims", fmt.Sprintf("new-%d-%d", round, i), claim(fmt.Sprintf("NEW-%d-%d", round, i)))
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i := range n {
+			assert.Equal(t, http.StatusCreated, retries[i].Status, "retry %d: %s", i, retries[i].Body)
+			assert.Equal(t, "true", retries[i].Header.Get("Idempotent-Replayed"), "retry %d", i)
+			assert.Equal(t, string(firsts[i].Body), string(retries[i].Body), "retry %d is the first answer", i)
+			assert.Equal(t, http.StatusCreated, fresh[i].Status, "new claim %d: %s", i, fresh[i].Body)
+			assert.Empty(t, fresh[i].Header.Get("Idempotent-Replayed"), "new claim %d", i)
+		}
+		claims += n
+		assert.Equal(t, claims, e.count(`SELECT count(*) FROM claims`), "round %d: each new claim once, no retry again", round)
+	}
 }
