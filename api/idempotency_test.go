@@ -357,3 +357,29 @@ func TestIdempotencyClaimRetriesAmongNewClaims(t *testing.T) {
 		assert.Equal(t, claims, e.count(`SELECT count(*) FROM claims`), "round %d: each new claim once, no retry again", round)
 	}
 }
+
+// The keys a claims snapshot reads go into its statement as a quoted
+// array: keys with quotes, backslashes, braces, commas, spaces and
+// non-ASCII letters are replayed like any other.
+func TestIdempotencyClaimKeysOfAnyText(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for i, key := range []string{`a"b`, `c\d`, `e'f`, `{g,h}`, ` i j `, `NULL`, `ké\'"{,}`} {
+		number := fmt.Sprintf("ODD-%d", i)
+		body := map[string]any{"claim_number": number, "client_id": e.demo.Clients["Kim"],
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}
+		for _, path := range []string{"/v1/claims", "/v1/claims/bulk"} {
+			b, k := any(body), key
+			if path == "/v1/claims/bulk" {
+				body["claim_number"] = number + "-B"
+				b, k = map[string]any{"claims": []any{body}}, key+`"bulk"`
+			}
+			first := e.do(req{Method: http.MethodPost, Path: path, Key: keyHRA, Body: b, IdemKey: k})
+			require.Less(t, first.Status, 300, "%s %q: %s", path, k, first.Body)
+			again := e.do(req{Method: http.MethodPost, Path: path, Key: keyHRA, Body: b, IdemKey: k})
+			assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"), "%s %q", path, k)
+			assert.Equal(t, string(first.Body), string(again.Body), "%s %q", path, k)
+		}
+	}
+}
