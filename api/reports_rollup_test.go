@@ -92,7 +92,7 @@ func (e *env) checkRollup(t *testing.T, step int) {
 	require.NoError(t, e.db.Get(&diff, `
 		WITH r AS (
 			SELECT a.enrollment_id, date_trunc('month', l.date_of_service)::date AS month,
-			       count(*)::int AS lines, sum(l.units_allowed)::bigint AS units, sum(l.paid) AS paid,
+			       count(*)::int AS lines, sum(l.units_allowed)::bigint AS units, (sum(l.paid) * 100)::bigint AS paid_cents,
 			       bit_or(1 << (extract(day FROM l.date_of_service)::int - 1)) AS days
 			FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id WHERE l.counted GROUP BY 1, 2)
 		SELECT count(*) FROM ((SELECT * FROM r EXCEPT ALL SELECT * FROM report_enrollment_use)

@@ -59,17 +59,17 @@ const extractFigures = `, au AS (
       AND ($4::bigint IS NULL OR a.provider_id = $4) AND ($5::text IS NULL OR a.program_code = $5)
     GROUP BY 1
 ), whole AS (
-    SELECT u.enrollment_id, u.units, u.paid
+    SELECT u.enrollment_id, u.units, u.paid_cents
     FROM report_enrollment_use u
     WHERE u.month BETWEEN ` + wholeFirst + ` AND ` + wholeLast + `
       AND ($4::bigint IS NULL AND $5::text IS NULL OR u.enrollment_id IN (SELECT x.id FROM enrollments x
            WHERE ($4::bigint IS NULL OR x.provider_id = $4) AND ($5::text IS NULL OR x.program_code = $5)))
 ), cut AS (
-    SELECT u.enrollment_id, p.units, p.paid
+    SELECT u.enrollment_id, p.units, p.paid_cents
     FROM report_enrollment_use u
     JOIN enrollments x ON x.id = u.enrollment_id
     CROSS JOIN LATERAL (
-        SELECT sum(l.units_allowed) AS units, sum(l.paid) AS paid
+        SELECT sum(l.units_allowed) AS units, (sum(l.paid) * 100)::bigint AS paid_cents
         FROM authorizations a
         JOIN claim_lines l ON l.counted AND l.client_id = a.client_id AND l.provider_id = a.provider_id
              AND l.service_code = a.service_code AND l.authorization_id = a.id
@@ -81,7 +81,7 @@ const extractFigures = `, au AS (
                             - (1::bigint << (extract(day FROM greatest($1::date, u.month))::int - 1))) <> 0
       AND ($4::bigint IS NULL OR x.provider_id = $4) AND ($5::text IS NULL OR x.program_code = $5)
 ), used AS (
-    SELECT enrollment_id, sum(units) AS units, sum(paid) AS paid
+    SELECT enrollment_id, sum(units) AS units, sum(paid_cents) AS paid_cents
     FROM (SELECT * FROM whole UNION ALL SELECT * FROM cut) x
     GROUP BY 1
 )`
@@ -132,7 +132,7 @@ SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assi
        c.catchment_area, e.referral_source, e.start_date::text, e.planned_end_date::text, e.discharge_date::text,
        e.discharge_reason_code AS discharge_reason, dr.outcome AS discharge_outcome,
        coalesce(au.units, 0) AS units_authorized,
-       coalesce(us.units, 0) AS units_used, coalesce(us.paid, 0) AS amount_paid,
+       coalesce(us.units, 0) AS units_used, coalesce(us.paid_cents, 0) * 0.01 AS amount_paid,
        CASE WHEN p.gpra_required THEN coalesce(gp.i_status, 'missing') END AS gpra_intake,
        CASE WHEN NOT p.gpra_required THEN NULL
             WHEN gp.i_status IS DISTINCT FROM 'completed' THEN 'not_applicable'

@@ -81,11 +81,11 @@ SELECT to_char(em.month, 'YYYY-MM') AS month, em.enrollment_id, em.client_id, em
        coalesce(pr.collateral, 0) AS collateral, coalesce(pr.attempted, 0) AS attempted,
        coalesce(pr.total_contacts, 0) AS total_contacts, pr.treatment_status,
        coalesce(pr.goals, '[]'::json) AS goals, coalesce(pr.goals_achieved, 0) AS goals_achieved,
-       coalesce(u.units, 0) AS units_used, coalesce(u.paid, 0) AS amount_paid
+       coalesce(u.units, 0) AS units_used, coalesce(u.paid_cents, 0) * 0.01 AS amount_paid
 FROM em
 LEFT JOIN rcm_monthly_progress pr ON pr.enrollment_id = em.enrollment_id AND pr.month = em.month
      AND pr.month BETWEEN ` + rcmFirst + ` AND ` + rcmLast + `
-LEFT JOIN (SELECT u.enrollment_id, u.month, u.units, u.paid FROM report_enrollment_use u
+LEFT JOIN (SELECT u.enrollment_id, u.month, u.units, u.paid_cents FROM report_enrollment_use u
            WHERE u.month BETWEEN ` + rcmFirst + ` AND ` + rcmLast + ` AND u.enrollment_id IN (SELECT enrollment_id FROM en)) u
      ON u.enrollment_id = em.enrollment_id AND u.month = em.month
 ORDER BY em.month, em.provider_id, em.enrollment_id`
