@@ -124,7 +124,9 @@ type rowWriter struct {
 	csv  *csv.Writer
 	rec  []string
 	buf  []byte
-	n    int
+	// compact holds a kJSON value compacted, reused row after row.
+	compact bytes.Buffer
+	n       int
 }
 
 func newRowWriter(cols []column) *rowWriter {
@@ -205,11 +207,11 @@ func (rw *rowWriter) writeJSON(w io.Writer) error {
 			b = normalizeMoney(b, v)
 			b = append(b, '"')
 		case c.kind == kJSON:
-			var out bytes.Buffer
-			if err := json.Compact(&out, v); err != nil {
+			rw.compact.Reset()
+			if err := json.Compact(&rw.compact, v); err != nil {
 				return fmt.Errorf("column %s: %w", c.name, err)
 			}
-			b = append(b, out.Bytes()...)
+			b = append(b, rw.compact.Bytes()...)
 		default: // kText, kDate
 			b = appendJSONBytes(b, v)
 		}

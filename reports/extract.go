@@ -40,7 +40,8 @@ WITH e AS (
 // the range, by enrollment. Units used and dollars paid come from the
 // enrollment rollup (report_enrollment_use, kept by claim_lines' triggers:
 // a row per enrollment and month of service, the enrollment being the
-// line's authorization's), as utilization takes them from its own: the
+// line's authorization's, dollars in whole cents so that summing a year's
+// rows adds integers), as utilization takes them from its own: the
 // range's whole calendar months are the rows' sums (whole); in the one or
 // two months the range cuts, the rows with a line on one of the range's
 // days of it read their lines (cut: the enrollment's authorizations, found
