@@ -2,6 +2,7 @@ package adjudication
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,10 @@ type TraceEntry struct {
 	// quotes only the requester's own): the detail is the MSC's to read, and
 	// a provider sees it only under that agency's consent naming it.
 	Source int64 `json:"source_provider_id,omitempty"`
+	// Sources, when the detail draws on more than one other agency's
+	// records (an episode's totals), lists them all, Source first: a
+	// provider sees the detail only under a consent naming each.
+	Sources []int64 `json:"source_provider_ids,omitempty"`
 }
 
 // FactNames lists the facts a rule reads, comma-separated. It is a string so
@@ -76,6 +81,8 @@ type Hit struct {
 	Action Action `json:"action"`
 	Detail string `json:"detail,omitempty"`
 	Source int64  `json:"source_provider_id,omitempty"` // as in TraceEntry
+	// Sources: as in TraceEntry.
+	Sources []int64 `json:"source_provider_ids,omitempty"`
 }
 
 // VoucherDecision is what DecideVoucher returns.
@@ -121,6 +128,9 @@ type outcome struct {
 	code   string // overrides the rule's reason code when set (with action)
 	detail string
 	source int64 // another agency whose records the detail quotes
+	// sources: every other agency whose records the detail draws on, when
+	// more than one (source is the first).
+	sources []int64
 }
 
 var pass = outcome{}
@@ -364,7 +374,8 @@ var voucherRules = []voucherRule{
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			if f.EpisodeUnitsAuthorized+g.units > f.Service.PerEpisodeMax {
 				left := f.Service.PerEpisodeMax - f.EpisodeUnitsAuthorized
-				return outcome{fired: true, source: otherInEpisode(f, f.Service.Code),
+				source, sources := othersInEpisode(f, f.Service.Code)
+				return outcome{fired: true, source: source, sources: sources,
 					detail: strconv.Itoa(g.units) + " units asked, " + strconv.Itoa(max(left, 0)) + " left of " + strconv.Itoa(f.Service.PerEpisodeMax)}
 			}
 			return pass
@@ -376,7 +387,8 @@ var voucherRules = []voucherRule{
 			cost := Amount(f.Service.Rate, g.units)
 			if f.EpisodeDollarsAuthorized.Add(cost).GreaterThan(f.Program.EpisodeDollarCap) {
 				left := f.Program.EpisodeDollarCap.Sub(f.EpisodeDollarsAuthorized)
-				return outcome{fired: true, source: otherInEpisode(f, ""),
+				source, sources := othersInEpisode(f, "")
+				return outcome{fired: true, source: source, sources: sources,
 					detail: cost.StringFixed(2) + " asked, " + decimal.Max(left, decimal.Zero).StringFixed(2) + " left of " + f.Program.EpisodeDollarCap.StringFixed(2)}
 			}
 			return pass
@@ -470,22 +482,33 @@ func init() {
 	}
 }
 
-// otherInEpisode returns another agency whose authorizations in the
-// request's episode (of service, when given) the episode's totals count,
-// or 0: a detail quoting those totals quotes that agency's records too.
-func otherInEpisode(f *VoucherFacts, service string) int64 {
+// othersInEpisode returns the other agencies whose authorizations in the
+// request's episode (of service, when given) the episode's totals count: a
+// detail quoting those totals quotes each one's records. first is the
+// first of them in the facts' order (0 when there is none); all lists
+// every one, first first, when there are more than one (nil otherwise, so
+// a reason drawn from one agency reads as before). A provider consented to
+// by one of two agencies must not see totals the other filled.
+func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64) {
 	if f.Enrollment == nil {
-		return 0
+		return 0, nil
 	}
 	for i := range f.Authorizations {
 		a := &f.Authorizations[i]
 		// Void and inactive ones count too: they hold the units they used.
-		if a.ProviderID != f.Request.ProviderID && a.EpisodeID == f.Enrollment.EpisodeID &&
-			(service == "" || a.ServiceCode == service) {
-			return a.ProviderID
+		if a.ProviderID == f.Request.ProviderID || a.EpisodeID != f.Enrollment.EpisodeID ||
+			(service != "" && a.ServiceCode != service) || slices.Contains(all, a.ProviderID) {
+			continue
 		}
+		all = append(all, a.ProviderID)
 	}
-	return 0
+	switch len(all) {
+	case 0:
+		return 0, nil
+	case 1:
+		return all[0], nil
+	}
+	return all[0], all
 }
 
 // activePlan finds the program's active plan of the kind on the request's start date.
@@ -547,7 +570,7 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 		if o.code != "" {
 			code = o.code
 		}
-		t.Action, t.Code, t.Detail, t.Source = action, code, o.detail, o.source
+		t.Action, t.Code, t.Detail, t.Source, t.Sources = action, code, o.detail, o.source, o.sources
 		if f.Program.ZeroReject && r.basis&basisClinical != 0 && (action == ActionDeny || action == ActionPend) {
 			t.Result = ResultWaived
 			continue
@@ -564,7 +587,7 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 			granted = true
 			continue // the granting rule is not a reason
 		}
-		d.Hits = append(d.Hits, Hit{Code: code, Action: action, Detail: o.detail, Source: o.source})
+		d.Hits = append(d.Hits, Hit{Code: code, Action: action, Detail: o.detail, Source: o.source, Sources: o.sources})
 	}
 	d.Ceiling = Ceiling{Units: g.units, Start: g.start, End: g.end}
 	switch {

@@ -315,6 +315,9 @@ func sourced(provider int64) func(t *testing.T, f *VoucherFacts, d VoucherDecisi
 			}
 		}
 		assert.True(t, found, "a hit names its source: %+v", d.Hits)
+		for _, h := range d.Hits {
+			assert.Nil(t, h.Sources, "one agency is named once: %+v", h)
+		}
 		n := 0
 		for _, e := range d.Trace {
 			if e.Source != 0 {
@@ -521,6 +524,26 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 		// Totals that count another agency's authorizations quote its records.
 		{name: "totals counting another agency's authorization", mutate: authorized("3400.01", 40),
 			result: ResultFired, decision: Pended, check: sourced(thirdProvID)},
+		// Two other agencies: the detail quotes both, so a provider sees it
+		// only under a consent naming each (Withhold).
+		{name: "totals counting two other agencies' authorizations", mutate: func(f *VoucherFacts) {
+			authorized("3400.01", 40)(f)
+			a := f.Authorizations[2]
+			a.ID, a.Number, a.ProviderID = a.ID+1000, a.Number+"-2", otherProvID
+			f.Authorizations = append(f.Authorizations, a, f.Authorizations[2])
+		}, result: ResultFired, decision: Pended, check: func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+			require.Len(t, d.Hits, 1)
+			assert.Equal(t, thirdProvID, d.Hits[0].Source)
+			assert.Equal(t, []int64{thirdProvID, otherProvID}, d.Hits[0].Sources, "each agency once, the first first")
+			n := 0
+			for _, e := range d.Trace {
+				if e.Sources != nil {
+					assert.Equal(t, d.Hits[0].Sources, e.Sources)
+					n++
+				}
+			}
+			assert.Equal(t, 1, n)
+		}},
 		{name: "totals of our own authorizations only", mutate: func(f *VoucherFacts) {
 			authorized("3400.01", 40)(f)
 			f.Authorizations = f.Authorizations[:2]

@@ -11,6 +11,7 @@ func TestWithhold(t *testing.T) {
 	own := Hit{Code: CodeUnitsOverVoucherMax, Action: ActionReduce, Detail: "40 asked, 20 max"}
 	dup := Hit{Code: CodeDuplicateOtherProvider, Action: ActionPend, Detail: "authorization A-1 of provider 7 overlaps", Source: 7}
 	pcm := Hit{Code: CodeNotPrimaryCaseManager, Action: ActionDeny, Detail: "enrollment 3 of provider 8 was designated primary first", Source: 8}
+	cap := Hit{Code: CodeEpisodeUnitsExceeded, Action: ActionPend, Detail: "4 units asked, 0 left of 40", Source: 7, Sources: []int64{7, 9}}
 	conflict := func(a Action) Hit { return Hit{Code: CodeConflictOnFile, Action: a, Detail: WithheldDetail} }
 	sees := func(ps ...int64) func(int64) bool {
 		return func(p int64) bool {
@@ -36,6 +37,10 @@ func TestWithhold(t *testing.T) {
 		{name: "two merge at the first, with the worst action", hits: []Hit{dup, own, pcm}, seen: sees(),
 			want: []Hit{conflict(ActionDeny), own}, withheld: true},
 		{name: "consent for one agency withholds the other's", hits: []Hit{dup, pcm}, seen: sees(7), want: []Hit{dup, conflict(ActionDeny)}, withheld: true},
+		// An episode's totals filled by two agencies: the detail quotes both.
+		{name: "totals of two agencies need both consents", hits: []Hit{own, cap}, seen: sees(7), want: []Hit{own, conflict(ActionPend)}, withheld: true},
+		{name: "totals of two agencies need both consents, in either order", hits: []Hit{cap}, seen: sees(9), want: []Hit{conflict(ActionPend)}, withheld: true},
+		{name: "totals of two agencies under both consents", hits: []Hit{cap, own}, seen: sees(7, 9), want: []Hit{cap, own}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := append([]Hit(nil), tc.hits...)

@@ -24,7 +24,7 @@ func appendTrace(b []byte, trace []adjudication.TraceEntry) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if t.Code == "" && t.Action == "" && t.Facts == "" && t.Detail == "" && t.Source == 0 && plain(t.Rule) && plain(t.Result) {
+		if t.Code == "" && t.Action == "" && t.Facts == "" && t.Detail == "" && t.Source == 0 && t.Sources == nil && plain(t.Rule) && plain(t.Result) {
 			b = append(b, '"')
 			b = append(b, t.Rule...)
 			b = append(b, ' ')
@@ -41,9 +41,10 @@ func appendTrace(b []byte, trace []adjudication.TraceEntry) ([]byte, error) {
 }
 
 // appendTraceObject appends an entry as json.Marshal writes it, without
-// reflection unless it names facts (FactNames marshals itself as a list).
+// reflection unless it names facts (FactNames marshals itself as a list)
+// or several source agencies (no claim rule does today).
 func appendTraceObject(b []byte, t *adjudication.TraceEntry) ([]byte, error) {
-	if t.Facts != "" {
+	if t.Facts != "" || t.Sources != nil {
 		return appendMarshal(b, t)
 	}
 	b = append(b, `{"rule":`...)

@@ -64,7 +64,23 @@ func traceJSON(trace []adjudication.TraceEntry) []byte {
 			b = append(b, `,"source_provider_id":`...)
 			b = strconv.AppendInt(b, t.Source, 10)
 		}
+		if t.Sources != nil {
+			b = append(b, `,"source_provider_ids":`...)
+			b = appendInts(b, t.Sources)
+		}
 		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendInts appends ns as a JSON array of numbers.
+func appendInts(b []byte, ns []int64) []byte {
+	b = append(b, '[')
+	for i, n := range ns {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, n, 10)
 	}
 	return append(b, ']')
 }
@@ -218,6 +234,10 @@ func (v VoucherRequest) AppendJSON(b []byte) ([]byte, error) {
 			if r.Source != 0 {
 				b = append(b, `,"source_provider_id":`...)
 				b = strconv.AppendInt(b, r.Source, 10)
+			}
+			if r.Sources != nil {
+				b = append(b, `,"source_provider_ids":`...)
+				b = appendInts(b, r.Sources)
 			}
 			b = append(b, '}')
 		}

@@ -60,6 +60,9 @@ func randTrace(r *rand.Rand, bad bool) []adjudication.TraceEntry {
 		if r.IntN(2) == 0 {
 			t.Source = r.Int64N(1<<40) - 1<<20
 		}
+		if t.Source != 0 && r.IntN(2) == 0 {
+			t.Sources = []int64{t.Source, r.Int64N(1 << 40)}
+		}
 	}
 	return trace
 }
@@ -140,6 +143,9 @@ func randRequest(r *rand.Rand) VoucherRequest {
 				NextStep: randText(r, false), Detail: randText(r, true)}
 			if r.IntN(2) == 0 {
 				rv.Source = r.Int64N(100)
+				if r.IntN(2) == 0 {
+					rv.Sources = []int64{rv.Source, r.Int64N(100)}
+				}
 			}
 			v.Reasons = append(v.Reasons, rv)
 		}

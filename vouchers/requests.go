@@ -131,6 +131,10 @@ type ReasonView struct {
 	// Source is the other agency whose records the detail quotes; a
 	// provider sees it (and the detail) only under that agency's consent.
 	Source int64 `json:"source_provider_id,omitempty"`
+	// Sources: every other agency the detail draws on, when more than one
+	// (an episode's totals); a provider sees it only under a consent
+	// naming each.
+	Sources []int64 `json:"source_provider_ids,omitempty"`
 }
 
 // ReviewerDecision is a reviewer's decision on a pended request.
@@ -210,7 +214,7 @@ func (v *VoucherRequest) setDecoded(hits []adjudication.Hit) {
 
 func reasonView(h adjudication.Hit) ReasonView {
 	r, _ := adjudication.Lookup(h.Code)
-	return ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: r.NextStep, Detail: h.Detail, Source: h.Source}
+	return ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: r.NextStep, Detail: h.Detail, Source: h.Source, Sources: h.Sources}
 }
 
 // Submit adjudicates a provider's voucher request and stores the decision,
@@ -357,7 +361,7 @@ func (v *VoucherRequest) Facts() ([]byte, error) {
 func (v *VoucherRequest) redact(seen func(int64) bool) {
 	hits := make([]adjudication.Hit, len(v.Reasons))
 	for i, r := range v.Reasons {
-		hits[i] = adjudication.Hit{Code: r.Code, Action: r.Action, Detail: r.Detail, Source: r.Source}
+		hits[i] = adjudication.Hit{Code: r.Code, Action: r.Action, Detail: r.Detail, Source: r.Source, Sources: r.Sources}
 	}
 	hits, withheld := adjudication.Withhold(hits, seen)
 	if !withheld {
