@@ -2,6 +2,7 @@ package vouchers
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -63,4 +64,40 @@ func BenchmarkHidePersonFacts(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A reason whose totals two other agencies filled, stored and read back
+// as a request's hits are: a provider under one agency's consent reads
+// CONFLICT_ON_FILE and no trace; under both, the reason as decided.
+func TestRedactNeedsEveryAgencyATotalDrawsOn(t *testing.T) {
+	t.Parallel()
+	d := adjudication.VoucherDecision{Hits: []adjudication.Hit{{Code: adjudication.CodeEpisodeUnitsExceeded, Action: adjudication.ActionPend,
+		Detail: "10 units asked, 0 left of 200", Source: 2, Sources: []int64{2, 3}}}}
+	stored, err := json.Marshal(d.Hits)
+	require.NoError(t, err)
+	read := func() *VoucherRequest {
+		var hits []adjudication.Hit
+		require.NoError(t, json.Unmarshal(stored, &hits))
+		v := &VoucherRequest{Trace: json.RawMessage(`[{"rule":"V32"}]`)}
+		v.setDecoded(hits)
+		return v
+	}
+	sees := func(ps ...int64) func(int64) bool {
+		return func(p int64) bool { return slices.Contains(ps, p) }
+	}
+	for _, seen := range []func(int64) bool{sees(2), sees(3), sees()} {
+		v := read()
+		v.redact(seen)
+		require.Len(t, v.Reasons, 1)
+		assert.Equal(t, adjudication.CodeConflictOnFile, v.Reasons[0].Code)
+		assert.Zero(t, v.Reasons[0].Source)
+		assert.Nil(t, v.Reasons[0].Sources)
+		assert.Nil(t, v.Trace)
+	}
+	v := read()
+	v.redact(sees(2, 3))
+	require.Len(t, v.Reasons, 1)
+	assert.Equal(t, adjudication.CodeEpisodeUnitsExceeded, v.Reasons[0].Code)
+	assert.Equal(t, []int64{2, 3}, v.Reasons[0].Sources)
+	assert.NotNil(t, v.Trace)
 }
