@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -140,6 +141,83 @@ func TestPendedReasonShowsAnotherAgencyUnderConsent(t *testing.T) {
 	assert.NotContains(t, string(r.Body), number)
 	assert.NotContains(t, string(r.Body), "DUPLICATE_SERVICE_OTHER_PROVIDER")
 	assert.Contains(t, string(r.Body), "CONFLICT_ON_FILE")
+}
+
+// An episode's transport units filled at two other agencies: HRA (whose
+// consent names BCS) and LAS (no consent). BCS asking for more than the
+// episode's maximum leaves must not learn the totals LAS helped fill: the
+// reason is CONFLICT_ON_FILE for BCS, though it may read HRA's records,
+// and the reviewer reads EPISODE_UNITS_EXCEEDED naming both agencies.
+func TestEpisodeTotalsOfTwoAgenciesNeedBothConsents(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, las := e.demo.Clients["Kim/HRA"], e.demo.Providers["LAS"]
+	// Kim at LAS too, in the same ATR episode, with a used-up transport
+	// authorization that ended yesterday (so no duplicate-service reason
+	// quotes it): 170 of the episode's 200 units, HRA's 20 the rest.
+	var authID int64
+	require.NoError(t, e.db.Get(&authID, `
+		WITH k AS (
+			SELECT c.*, e.episode_id FROM clients c JOIN enrollments e ON e.client_id = c.id AND e.program_code = 'ATR'
+			WHERE c.id = $1
+		), c AS (
+			INSERT INTO clients (person_id, provider_id, first_name, last_name, date_of_birth, gender, catchment_area,
+				substance_use_status, address_line1, city, state, zip)
+			SELECT person_id, $2, first_name, last_name, date_of_birth, gender, catchment_area, substance_use_status,
+				address_line1, city, state, zip FROM k RETURNING id, person_id
+		), en AS (
+			INSERT INTO enrollments (client_id, person_id, program_code, provider_id, episode_id, assigned_staff_id,
+				primary_case_manager, start_date, planned_end_date)
+			SELECT c.id, c.person_id, 'ATR', $2, k.episode_id, (SELECT min(id) FROM staff WHERE provider_id = $2), false,
+				$3::date, $4::date FROM c, k RETURNING id, client_id, person_id, episode_id
+		), vr AS (
+			INSERT INTO voucher_requests (provider_id, client_id, enrollment_id, program_code, service_code, units_requested, rate,
+				start_date, end_date, rules_decision, decision, units_granted, granted_start, granted_end, trace, facts,
+				rule_set_version, submitted_by, submitted_at, decided_at)
+			SELECT $2, en.client_id, en.id, 'ATR', 'ATR-TR', 170, 12.00, $5::date, $6::date, 'approved', 'approved',
+				170, $5::date, $6::date, '[]', '{"fixture": true}', 'fixture',
+				(SELECT min(id) FROM api_keys WHERE role = 'provider' AND provider_id = $2), now(), now() FROM en RETURNING id
+		)
+		INSERT INTO authorizations (voucher_request_id, client_id, person_id, provider_id, program_code, service_code, episode_id,
+			enrollment_id, units_authorized, units_used, rate, start_date, end_date)
+		SELECT vr.id, en.client_id, en.person_id, $2, 'ATR', 'ATR-TR', en.episode_id, en.id, 170, 170, 12.00,
+			$5::date, $6::date FROM vr, en RETURNING id`, kimHRA, las, day(-40), day(230), day(-30), day(-1)))
+	require.NotZero(t, authID)
+
+	v := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-TR", 20, 0, 29)
+	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	assert.Contains(t, v["reason_codes"], "CONFLICT_ON_FILE", "LAS's units are in the totals, and LAS gave no consent")
+	assert.NotContains(t, v["reason_codes"], "EPISODE_UNITS_EXCEEDED")
+	assert.NotContains(t, itMustJSON(v), "left of 200", "the totals are not shown")
+	assert.NotContains(t, v, "trace")
+	id := itNum(t, v, "id")
+	get := e.get(keyBCS, itPath("/v1/voucher-requests/%d", id))
+	require.Equal(t, http.StatusOK, get.Status)
+	assert.NotContains(t, string(get.Body), "EPISODE_UNITS_EXCEEDED")
+	assert.NotContains(t, string(get.Body), "left of 200")
+
+	// The reviewer reads the rule, the totals and both agencies.
+	r := e.get(keyReviewer, itPath("/v1/voucher-requests/%d", id))
+	require.Equal(t, http.StatusOK, r.Status)
+	var reviewed struct {
+		Reasons []struct {
+			Code    string  `json:"code"`
+			Detail  string  `json:"detail"`
+			Source  int64   `json:"source_provider_id"`
+			Sources []int64 `json:"source_provider_ids"`
+		} `json:"reasons"`
+	}
+	require.NoError(t, json.Unmarshal(r.Body, &reviewed))
+	found := false
+	for _, x := range reviewed.Reasons {
+		if x.Code == "EPISODE_UNITS_EXCEEDED" {
+			found = true
+			assert.Contains(t, x.Detail, "left of 200")
+			assert.ElementsMatch(t, []int64{e.demo.Providers["HRA"], las}, x.Sources)
+			assert.Equal(t, x.Sources[0], x.Source)
+		}
+	}
+	assert.True(t, found, "%s", r.Body)
 }
 
 // The GPRA schedule shows a provider its own part of the episode only, or
