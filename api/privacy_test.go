@@ -143,6 +143,58 @@ func TestPendedReasonShowsAnotherAgencyUnderConsent(t *testing.T) {
 	assert.Contains(t, string(r.Body), "CONFLICT_ON_FILE")
 }
 
+// A retry is answered with its first answer, less what the consents in
+// force now no longer show: BCS's request showed HRA's authorization under
+// Kim's consent; once HRA revoked it, the same request with the same
+// Idempotency-Key replays the decision (same id, same status, still
+// pended) with the reason withheld, as a GET of it reads.
+func TestIdempotentReplayWithholdsWhatARevokedConsentShowed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kim := e.demo.Clients["Kim/BCS"]
+	body := map[string]any{"client_id": kim, "service_code": "ATR-TR", "units": 10, "start_date": day(0), "end_date": day(29)}
+	send := func() resp {
+		return e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyBCS, Body: body, IdemKey: "kim-tr"})
+	}
+	first := send()
+	require.Equal(t, http.StatusCreated, first.Status, "%s", first.Body)
+	v := first.JSON(t)
+	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	require.Contains(t, v["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	var number string
+	require.NoError(t, e.db.Get(&number, `SELECT number FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`,
+		e.demo.Clients["Kim/HRA"]))
+	require.Contains(t, string(first.Body), number)
+
+	// Under the consent, the retry is the first answer byte for byte.
+	again := send()
+	require.Equal(t, http.StatusCreated, again.Status)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, string(first.Body), string(again.Body))
+
+	consent := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_provider_id = $2`,
+		e.demo.Clients["Kim/HRA"], e.demo.Providers["BCS"])
+	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "client withdrew it"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+
+	after := send()
+	require.Equal(t, http.StatusCreated, after.Status, "%s", after.Body)
+	assert.Equal(t, "true", after.Header.Get("Idempotent-Replayed"))
+	for _, s := range []string{number, "DUPLICATE_SERVICE_OTHER_PROVIDER", "source_provider_id", `"trace"`} {
+		assert.NotContains(t, string(after.Body), s, "the retry after the revocation")
+	}
+	w := after.JSON(t)
+	assert.Equal(t, v["id"], w["id"])
+	assert.Equal(t, "pended", w["decision"])
+	assert.Contains(t, w["reason_codes"], "CONFLICT_ON_FILE")
+	get := e.get(keyBCS, itPath("/v1/voucher-requests/%d", itNum(t, v, "id"))).JSON(t)
+	assert.Equal(t, get["reason_codes"], w["reason_codes"])
+	assert.Equal(t, get["reasons"], w["reasons"])
+	var n int
+	require.NoError(t, e.db.Get(&n, `SELECT count(*) FROM voucher_requests WHERE client_id = $1 AND service_code = 'ATR-TR'`, kim))
+	assert.Equal(t, 1, n, "a retry decides nothing again")
+}
+
 // An episode's transport units filled at two other agencies: HRA (whose
 // consent names BCS) and LAS (no consent). BCS asking for more than the
 // episode's maximum leaves must not learn the totals LAS helped fill: the

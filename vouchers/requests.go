@@ -1,6 +1,7 @@
 package vouchers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -241,7 +242,39 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 		out, err = s.storeDecision(ctx, tx, a, &n, sn, d)
 		return err
 	})
+	var replayed *pg.Replayed
+	if errors.As(err, &replayed) {
+		return out, s.replayShownNow(ctx, a, replayed)
+	}
 	return out, err
+}
+
+// replayShownNow is a retry's answer: the first one, less what the
+// consents in force today no longer show. An answer that quoted another
+// agency's records (a reason shown under its consent names it as
+// source_provider_id) is read back, redacted as a GET of the request would
+// be, and rendered again; any other is replayed byte for byte. So a retry
+// after the consent was revoked, or has expired, discloses nothing the
+// first answer's consent no longer covers.
+func (s *Service) replayShownNow(ctx context.Context, a access.Actor, rp *pg.Replayed) error {
+	req := pg.RequestFrom(ctx)
+	if !a.IsProvider() || rp.Status >= 300 || req == nil || req.Render == nil ||
+		!bytes.Contains(rp.Body, []byte(`"source_provider_id"`)) {
+		return rp
+	}
+	var v VoucherRequest
+	if err := json.Unmarshal(rp.Body, &v); err != nil {
+		return fmt.Errorf("read a stored voucher request answer: %w", err)
+	}
+	seen, err := sourcesSeen(ctx, s.db, a, v.ClientID, s.Today())
+	if err != nil {
+		return err
+	}
+	if !v.redact(seen) {
+		return rp
+	}
+	now := req.Render(v)
+	return &pg.Replayed{Answer: pg.Answer{Status: rp.Status, ContentType: now.ContentType, Body: now.Body}}
 }
 
 // storeDecision writes the request with its decision, trace and facts, and
@@ -358,19 +391,20 @@ func (v *VoucherRequest) Facts() ([]byte, error) {
 // rule in a fixed order, so even a masked entry would say by its place
 // which rule fired. Only a rule that fired quotes a record, and every fired
 // rule is a reason, so nothing is dropped when no reason is withheld.
-func (v *VoucherRequest) redact(seen func(int64) bool) {
+func (v *VoucherRequest) redact(seen func(int64) bool) (withheld bool) {
 	hits := make([]adjudication.Hit, len(v.Reasons))
 	for i, r := range v.Reasons {
 		hits[i] = adjudication.Hit{Code: r.Code, Action: r.Action, Detail: r.Detail, Source: r.Source, Sources: r.Sources}
 	}
-	hits, withheld := adjudication.Withhold(hits, seen)
+	hits, withheld = adjudication.Withhold(hits, seen)
 	if !withheld {
-		return
+		return false
 	}
 	v.Reasons, v.ReasonCodes, v.Trace = make([]ReasonView, len(hits)), make(pq.StringArray, len(hits)), nil
 	for i, h := range hits {
 		v.Reasons[i], v.ReasonCodes[i] = reasonView(h), h.Code
 	}
+	return true
 }
 
 // sourcesSeen returns a test of whether the actor may read details that
