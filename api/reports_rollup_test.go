@@ -42,10 +42,29 @@ func TestReportUtilizationRollupEqualsRecount(t *testing.T) {
 				}
 				return ls
 			}
-			for step := range 30 {
+			var grants []int64 // transport authorizations granted and not voided
+			granted, voided := 0, 0
+			for step := range 36 {
 				n++
 				number := fmt.Sprintf("P%d-%d", seed, n)
-				switch op := rng.IntN(4); {
+				switch op := rng.IntN(6); {
+				case op == 4:
+					// A grant starting this month or next: its units count
+					// in its enrollment's month of start.
+					start := rng.IntN(45)
+					r := e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": e.demo.Clients["Rivera"],
+						"service_code": "ATR-TR", "units": 1 + rng.IntN(9), "start_date": day(start), "end_date": day(start + 14)})
+					require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+					if id, ok := r.JSON(t)["authorization_id"].(float64); ok {
+						grants = append(grants, int64(id))
+						granted++
+					}
+				case op == 5 && len(grants) > 0:
+					k := rng.IntN(len(grants))
+					r := e.post(keyReviewer, fmt.Sprintf("/v1/authorizations/%d/void", grants[k]), map[string]any{"reason": "entered in error"})
+					require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+					grants = append(grants[:k], grants[k+1:]...)
+					voided++
 				case op < 2 || len(live) == 0:
 					c := e.riveraClaim(number)
 					c["lines"] = randomLines()
@@ -72,6 +91,8 @@ func TestReportUtilizationRollupEqualsRecount(t *testing.T) {
 			require.NoError(t, e.db.Get(&counted, `SELECT count(*) FROM claim_lines WHERE counted AND claim_id IN
 				(SELECT id FROM claims WHERE claim_number LIKE 'P%')`))
 			require.Positive(t, counted, "the history left counted lines to roll up")
+			require.Positive(t, granted, "the history granted authorizations")
+			t.Logf("seed %d: %d transport authorizations granted, %d voided", seed, granted, voided)
 		})
 	}
 }
@@ -90,14 +111,22 @@ func (e *env) checkRollup(t *testing.T, step int) {
 		                      UNION ALL (SELECT * FROM report_claim_use EXCEPT ALL SELECT * FROM r)) x`))
 	require.Zero(t, diff, "step %d: report_claim_use differs from a recount of claim_lines", step)
 	require.NoError(t, e.db.Get(&diff, `
-		WITH r AS (
+		WITH l AS (
 			SELECT a.enrollment_id, date_trunc('month', l.date_of_service)::date AS month,
 			       count(*)::int AS lines, sum(l.units_allowed)::bigint AS units, (sum(l.paid) * 100)::bigint AS paid_cents,
 			       bit_or(1 << (extract(day FROM l.date_of_service)::int - 1)) AS days
-			FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id WHERE l.counted GROUP BY 1, 2)
-		SELECT count(*) FROM ((SELECT * FROM r EXCEPT ALL SELECT * FROM report_enrollment_use)
-		                      UNION ALL (SELECT * FROM report_enrollment_use EXCEPT ALL SELECT * FROM r)) x`))
-	require.Zero(t, diff, "step %d: report_enrollment_use differs from a recount of claim_lines", step)
+			FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id WHERE l.counted GROUP BY 1, 2),
+		z AS (
+			SELECT enrollment_id, date_trunc('month', start_date)::date AS month, sum(units_authorized)::bigint AS units_authorized
+			FROM authorizations WHERE voided_at IS NULL GROUP BY 1, 2),
+		r AS (
+			SELECT coalesce(l.enrollment_id, z.enrollment_id) AS enrollment_id, coalesce(l.month, z.month) AS month,
+			       coalesce(l.lines, 0) AS lines, coalesce(l.units, 0) AS units, coalesce(l.paid_cents, 0) AS paid_cents,
+			       coalesce(l.days, 0) AS days, coalesce(z.units_authorized, 0) AS units_authorized
+			FROM l FULL JOIN z ON z.enrollment_id = l.enrollment_id AND z.month = l.month),
+		t AS (SELECT enrollment_id, month, lines, units, paid_cents, days, units_authorized FROM report_enrollment_use)
+		SELECT count(*) FROM ((SELECT * FROM r EXCEPT ALL SELECT * FROM t) UNION ALL (SELECT * FROM t EXCEPT ALL SELECT * FROM r)) x`))
+	require.Zero(t, diff, "step %d: report_enrollment_use differs from a recount of claim_lines and authorizations", step)
 
 	first := rss.NewDate(time.Date(fixtures.TestToday.AddDays(-10).Year(), fixtures.TestToday.AddDays(-10).Month(), 1, 0, 0, 0, 0, time.UTC))
 	y, m, _ := fixtures.TestToday.Date()
@@ -144,6 +173,38 @@ func (e *env) checkRollup(t *testing.T, step int) {
 		}
 		assert.Equal(t, units, itNum(t, rep.Totals, "units_used"), "step %d %s total units", step, q.group)
 		assert.Equal(t, clients, itNum(t, rep.Totals, "clients_served"), "step %d %s: one client in all", step, q.group)
+
+		// The state extract's figures by enrollment, over the same range
+		// (whole months from the rollup; a range cutting months reads the
+		// cut days' lines and authorizations).
+		ext := itGetReport(t, e, keyFinance, fmt.Sprintf("/v1/reports/state-extract?provider_id=%d&from=%s&to=%s",
+			e.demo.Providers["HRA"], q.from, q.to))
+		var figures []struct {
+			Enrollment int64     `db:"enrollment_id"`
+			Authorized int64     `db:"authorized"`
+			Used       int64     `db:"used"`
+			Paid       rss.Money `db:"paid"`
+		}
+		require.NoError(t, e.db.Select(&figures, `
+			SELECT e.id AS enrollment_id,
+			       (SELECT coalesce(sum(a.units_authorized), 0) FROM authorizations a
+			        WHERE a.enrollment_id = e.id AND a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2) AS authorized,
+			       (SELECT coalesce(sum(l.units_allowed), 0) FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id
+			        WHERE a.enrollment_id = e.id AND l.counted AND l.date_of_service BETWEEN $1 AND $2) AS used,
+			       (SELECT coalesce(sum(l.paid), 0) FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id
+			        WHERE a.enrollment_id = e.id AND l.counted AND l.date_of_service BETWEEN $1 AND $2) AS paid
+			FROM enrollments e
+			WHERE e.provider_id = $3 AND e.start_date <= $2 AND (e.discharge_date IS NULL OR e.discharge_date >= $1)`,
+			q.from, q.to, e.demo.Providers["HRA"]))
+		require.Len(t, ext.Rows, len(figures), "step %d %s: the extract's enrollments", step, q.group)
+		for _, f := range figures {
+			row := extractRow(t, ext, f.Enrollment)
+			require.NotNil(t, row, "step %d %s: enrollment %d", step, q.group, f.Enrollment)
+			assert.Equal(t, f.Authorized, itNum(t, row, "units_authorized"), "step %d %s enrollment %d authorized", step, q.group, f.Enrollment)
+			assert.Equal(t, f.Used, itNum(t, row, "units_used"), "step %d %s enrollment %d used", step, q.group, f.Enrollment)
+			assert.True(t, f.Paid.Equal(money(t, row["amount_paid"].(string)).Decimal), "step %d %s enrollment %d paid %s, want %s",
+				step, q.group, f.Enrollment, row["amount_paid"], f.Paid)
+		}
 	}
 }
 

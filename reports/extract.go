@@ -36,16 +36,20 @@ WITH e AS (
 
 // The range's figures, each summed once for the whole range and joined by
 // hash (a lookup per enrollment, 96,000 of them for a year, cost more than
-// the sums). Units authorized: the authorizations not voided starting in
-// the range, by enrollment. Units used and dollars paid come from the
-// enrollment rollup (report_enrollment_use, kept by claim_lines' triggers:
-// a row per enrollment and month of service, the enrollment being the
-// line's authorization's, dollars in whole cents so that summing a year's
-// rows adds integers), as utilization takes them from its own: the
-// range's whole calendar months are the rows' sums (whole); in the one or
-// two months the range cuts, the rows with a line on one of the range's
-// days of it read their lines (cut: the enrollment's authorizations, found
-// by client and provider, and their lines by claim_lines_no_duplicate). A
+// the sums). Units authorized, units used and dollars paid come from the
+// enrollment rollup (report_enrollment_use: a row per enrollment and
+// month, kept by claim_lines' triggers for the counted lines by month of
+// service, the enrollment being the line's authorization's, and by
+// authorizations' for the units of those not voided by month of start,
+// migration 00037; dollars in whole cents so that summing a year's rows
+// adds integers), as utilization takes them from its own: the range's
+// whole calendar months are the rows' sums (whole); in the one or two
+// months the range cuts, the rows with a line on one of the range's days
+// of it read their lines (cut: the enrollment's authorizations, found by
+// client and provider, and their lines by claim_lines_no_duplicate), and
+// the authorizations starting on those days are read by start date
+// (cut_authorized, authorizations_report_idx). Summing the authorizations
+// by enrollment on their own was a ninth of the report. A
 // year of 10,000,000 lines was a scan of the range's lines (seconds), and
 // then of a rollup by client and service that could not tell a client's
 // two enrollments in a program apart; this one is a row per enrollment and
@@ -53,20 +57,14 @@ WITH e AS (
 // from a CTE) so that the planner sees their values and estimates the
 // rollup rows they take; a filtered report sums only the filtered
 // enrollments' rows (a hashed subplan).
-const extractFigures = `, au AS (
-    SELECT a.enrollment_id, sum(a.units_authorized) AS units
-    FROM authorizations a
-    WHERE a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2
-      AND ($4::bigint IS NULL OR a.provider_id = $4) AND ($5::text IS NULL OR a.program_code = $5)
-    GROUP BY 1
-), whole AS (
-    SELECT u.enrollment_id, u.units, u.paid_cents
+const extractFigures = `, whole AS (
+    SELECT u.enrollment_id, u.units, u.paid_cents, u.units_authorized
     FROM report_enrollment_use u
     WHERE u.month BETWEEN ` + wholeFirst + ` AND ` + wholeLast + `
       AND ($4::bigint IS NULL AND $5::text IS NULL OR u.enrollment_id IN (SELECT x.id FROM enrollments x
            WHERE ($4::bigint IS NULL OR x.provider_id = $4) AND ($5::text IS NULL OR x.program_code = $5)))
 ), cut AS (
-    SELECT u.enrollment_id, p.units, p.paid_cents
+    SELECT u.enrollment_id, p.units, p.paid_cents, 0::bigint AS units_authorized
     FROM report_enrollment_use u
     JOIN enrollments x ON x.id = u.enrollment_id
     CROSS JOIN LATERAL (
@@ -81,9 +79,16 @@ const extractFigures = `, au AS (
       AND u.days::bigint & ((1::bigint << extract(day FROM least($2::date, (u.month + interval '1 month')::date - 1))::int)
                             - (1::bigint << (extract(day FROM greatest($1::date, u.month))::int - 1))) <> 0
       AND ($4::bigint IS NULL OR x.provider_id = $4) AND ($5::text IS NULL OR x.program_code = $5)
+), cut_authorized AS (
+    SELECT a.enrollment_id, 0::bigint AS units, 0::bigint AS paid_cents, a.units_authorized::bigint AS units_authorized
+    FROM authorizations a
+    WHERE a.voided_at IS NULL
+      AND (a.start_date BETWEEN $1 AND least($2::date, ` + wholeFirst + ` - 1)
+           OR a.start_date BETWEEN greatest($1::date, (` + wholeLast + ` + interval '1 month')::date) AND $2)
+      AND ($4::bigint IS NULL OR a.provider_id = $4) AND ($5::text IS NULL OR a.program_code = $5)
 ), used AS (
-    SELECT enrollment_id, sum(units) AS units, sum(paid_cents) AS paid_cents
-    FROM (SELECT * FROM whole UNION ALL SELECT * FROM cut) x
+    SELECT enrollment_id, sum(units) AS units, sum(paid_cents) AS paid_cents, sum(units_authorized) AS units_authorized
+    FROM (SELECT * FROM whole UNION ALL SELECT * FROM cut UNION ALL SELECT * FROM cut_authorized) x
     GROUP BY 1
 )`
 
@@ -132,7 +137,7 @@ const extractRowsQuery = extractBase + extractFigures + extractRecord + `
 SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assigned_staff_id AS staff_id,
        c.catchment_area, e.referral_source, e.start_date::text, e.planned_end_date::text, e.discharge_date::text,
        e.discharge_reason_code AS discharge_reason, dr.outcome AS discharge_outcome,
-       coalesce(au.units, 0) AS units_authorized,
+       coalesce(us.units_authorized, 0) AS units_authorized,
        coalesce(us.units, 0) AS units_used, coalesce(us.paid_cents, 0) * 0.01 AS amount_paid,
        CASE WHEN p.gpra_required THEN coalesce(gp.i_status, 'missing') END AS gpra_intake,
        CASE WHEN NOT p.gpra_required THEN NULL
@@ -155,7 +160,6 @@ FROM e
 JOIN programs p ON p.code = e.program_code
 JOIN clients c ON c.id = e.client_id
 LEFT JOIN discharge_reasons dr ON dr.code = e.discharge_reason_code
-LEFT JOIN au ON au.enrollment_id = e.id
 LEFT JOIN used us ON us.enrollment_id = e.id
 LEFT JOIN part ON part.episode_id = e.episode_id AND part.provider_id = e.provider_id AND part.program_code = e.program_code
 LEFT JOIN gp ON gp.episode_id = e.episode_id AND gp.provider_id = e.provider_id
