@@ -143,6 +143,59 @@ func TestPendedReasonShowsAnotherAgencyUnderConsent(t *testing.T) {
 	assert.Contains(t, string(r.Body), "CONFLICT_ON_FILE")
 }
 
+// A reviewer's note goes to the provider word for word, so it may not name
+// what the provider may not see: Moreau's HRA record has no consent naming
+// BCS, and a note on BCS's pended request naming HRA (by name, code or
+// NPI) or HRA's authorization number is refused, nothing decided; a note
+// in general words goes through. Under Kim's consent naming BCS, a note
+// naming HRA is BCS's to read.
+func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	moreau := e.demo.Clients["Moreau/BCS"]
+	submit := e.post(keyBCS, "/v1/voucher-requests", map[string]any{"client_id": moreau, "service_code": "ATR-TR", "units": 10,
+		"start_date": day(0), "end_date": day(29)})
+	require.Equal(t, http.StatusCreated, submit.Status, "%s", submit.Body)
+	v := submit.JSON(t)
+	require.Equal(t, "pended", v["decision"])
+	decide := func(id int64, note string) resp {
+		return e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", id), map[string]any{"action": "deny", "note": note})
+	}
+	var hra struct {
+		Name string `db:"name"`
+		Code string `db:"code"`
+		NPI  string `db:"npi"`
+	}
+	require.NoError(t, e.db.Get(&hra, `SELECT name, code, npi FROM providers WHERE id = $1`, e.demo.Providers["HRA"]))
+	var number string
+	require.NoError(t, e.db.Get(&number, `SELECT number FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`,
+		e.demo.Clients["Moreau/HRA"]))
+	id := itNum(t, v, "id")
+	for _, note := range []string{
+		"Denied: " + hra.Name + " already provides transport.",
+		"Denied: " + strings.ToLower(hra.Name) + " holds it.",
+		"Overlaps " + hra.Code + "'s authorization.",
+		"Overlaps the authorization of NPI " + hra.NPI + ".",
+		"Overlaps " + number + "; coordinate.",
+	} {
+		p := requireProblem(t, decide(id, note), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Contains(t, itMustJSON(p), "names_another_agency", note)
+	}
+	got := e.get(keyBCS, itPath("/v1/voucher-requests/%d", id)).JSON(t)
+	assert.Equal(t, "pended", got["decision"], "a refused decision decides nothing")
+	assert.Nil(t, got["review"])
+
+	r := decide(id, "Denied: overlaps an authorization on file; the MSC will coordinate.")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "denied", r.JSON(t)["decision"])
+
+	// Kim's HRA record names BCS in a consent: the note may say so.
+	kim := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-TR", 10, 0, 29)
+	require.Equal(t, "pended", kim["decision"])
+	r = decide(itNum(t, kim, "id"), "Denied: "+hra.Name+" already provides transport.")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
+
 // A retry is answered with its first answer, less what the consents in
 // force now no longer show: BCS's request showed HRA's authorization under
 // Kim's consent; once HRA revoked it, the same request with the same
