@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -141,6 +142,51 @@ func TestPendedReasonShowsAnotherAgencyUnderConsent(t *testing.T) {
 	assert.NotContains(t, string(r.Body), number)
 	assert.NotContains(t, string(r.Body), "DUPLICATE_SERVICE_OTHER_PROVIDER")
 	assert.Contains(t, string(r.Body), "CONFLICT_ON_FILE")
+}
+
+// Another agency's consents are the recipient's to read only while one is
+// in force: once HRA revokes Kim's consent naming BCS, BCS's list of Kim's
+// consents holds none of HRA's (not the revoked one, its reason or HRA's
+// client id), and a consent HRA records already expired shows nothing.
+func TestRevokedOrExpiredConsentShowsNothingOfTheOtherAgency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimBCS, kimHRA := e.demo.Clients["Kim/BCS"], e.demo.Clients["Kim/HRA"]
+	hra := e.demo.Providers["HRA"]
+	list := func() []map[string]any {
+		r := e.get(keyBCS, itPath("/v1/clients/%d/consents", kimBCS))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var out struct {
+			Items []map[string]any `json:"items"`
+		}
+		r.Into(t, &out)
+		return out.Items
+	}
+	fromHRA := func(items []map[string]any) int {
+		n := 0
+		for _, c := range items {
+			if itNum(t, c, "disclosing_provider_id") == hra {
+				n++
+			}
+		}
+		return n
+	}
+	require.Positive(t, fromHRA(list()), "under the consent, BCS reads HRA's consents")
+
+	consent := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_provider_id = $2`,
+		kimHRA, e.demo.Providers["BCS"])
+	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "the client asked on the phone"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kimHRA, "recipient_type": "provider",
+		"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": "BCS", "purposes": []string{"treatment"},
+		"information": "all", "signed_on": day(-60), "expires_on": day(-30)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+
+	after := list()
+	assert.Zero(t, fromHRA(after), "BCS reads none of HRA's consents once none is in force: %v", after)
+	body := string(e.get(keyBCS, itPath("/v1/clients/%d/consents", kimBCS)).Body)
+	assert.NotContains(t, body, "the client asked on the phone")
+	assert.NotContains(t, body, fmt.Sprintf(`"client_id":%d`, kimHRA))
 }
 
 // A reviewer's note goes to the provider word for word, so it may not name

@@ -183,12 +183,15 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 }
 
 // ClientConsents lists the consents of the client's person the actor may
-// see: a provider sees its own agency's, those naming it as recipient, and
-// those of an agency whose current consent names it.
+// see: a provider sees its own agency's and those of an agency whose
+// current consent names it, and nothing of another agency's once that
+// consent is revoked or has expired: a consent naming the provider that is
+// no longer in force would still say the agency serves the person, its
+// record's id and why the client revoked it.
 func (s *Service) ClientConsents(ctx context.Context, clientID int64) ([]Consent, error) {
 	out, err := clientRecords(ctx, s, clientID, "consents", `SELECT `+consentColumns+` FROM consents
 		WHERE client_id IN (SELECT id FROM clients WHERE person_id = $1)
-		  AND ($2::bigint[] IS NULL OR disclosing_provider_id = ANY($2) OR recipient_provider_id = ($2::bigint[])[1]) ORDER BY id`,
+		  AND ($2::bigint[] IS NULL OR disclosing_provider_id = ANY($2)) ORDER BY id`,
 		func(c *Consent) (int64, int64) { return c.ClientID, c.DisclosingProviderID })
 	today := s.Today()
 	for i := range out {
