@@ -144,6 +144,27 @@ func TestPendedReasonShowsAnotherAgencyUnderConsent(t *testing.T) {
 	assert.Contains(t, string(r.Body), "CONFLICT_ON_FILE")
 }
 
+// A GPRA interview may not name an episode: BCS's enrollment of Moreau
+// sits in the episode HRA opened, and naming that episode is refused just
+// as naming one that does not exist, word for word, so the answer cannot
+// tell an old shared episode from a new one.
+func TestGPRAInterviewRefusesAnEpisodeIDWhateverItsValue(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	moreau := e.demo.Clients["Moreau/BCS"]
+	own := itFixtureID(t, e, `SELECT episode_id FROM enrollments WHERE client_id = $1 AND program_code = 'ATR'`, moreau)
+	var details []string
+	for _, ep := range []int64{own, 999999} {
+		r := e.post(keyBCS, "/v1/gpra-interviews", map[string]any{"client_id": moreau, "episode_id": ep, "kind": "discharge",
+			"instrument": "SUPRT-2025", "status": "completed", "interview_date": day(0)})
+		p := requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+		assert.Contains(t, itMustJSON(p), "not_accepted")
+		delete(p, "request_id")
+		details = append(details, itMustJSON(p))
+	}
+	assert.Equal(t, details[0], details[1], "the episode of BCS's own enrollment and an unknown one read alike")
+}
+
 // Another agency's consents are the recipient's to read only while one is
 // in force: once HRA revokes Kim's consent naming BCS, BCS's list of Kim's
 // consents holds none of HRA's (not the revoked one, its reason or HRA's

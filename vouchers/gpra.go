@@ -30,7 +30,10 @@ type Interview struct {
 // NewInterview records an interview for one of the agency's enrollments.
 // EnrollmentID may be left out: the agency's open enrollment of the client
 // in a GPRA program is used (for a discharge interview, its most recently
-// discharged one). EpisodeID is still accepted from callers that kept one.
+// discharged one). EpisodeID is refused, whatever its value: the episode
+// is shared by every agency serving the person, and answering a provider
+// differently for its own enrollment's episode (an old id on a new
+// enrollment) would tell it another agency opened the episode.
 type NewInterview struct {
 	ClientID           int64    `json:"client_id"`
 	EnrollmentID       *int64   `json:"enrollment_id"`
@@ -48,6 +51,10 @@ func (n *NewInterview) validate(today rss.Date) error {
 	v := &rss.ValidationError{}
 	if n.ClientID <= 0 {
 		v.Add("client_id", "required", "client_id is required")
+	}
+	if n.EpisodeID != nil {
+		v.Add("episode_id", "not_accepted", "episode_id is not accepted: name the enrollment (enrollment_id), or leave it out for "+
+			"the client's enrollment with this agency in a program that requires GPRA")
 	}
 	if n.Kind != "intake" && n.Kind != "follow_up" && n.Kind != "discharge" {
 		v.Add("kind", "invalid_value", "kind must be intake, follow_up or discharge")
@@ -119,10 +126,6 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 				WHERE e.client_id = $1 AND e.provider_id = $2 AND p.gpra_required
 				  AND e.episode_id = (SELECT episode_id FROM enrollments WHERE id = $3 AND client_id = $1 AND provider_id = $2)
 				GROUP BY 1, 2, 3`, n.ClientID, a.ProviderID, *n.EnrollmentID)
-		case n.EpisodeID != nil:
-			err = tx.GetContext(ctx, &ep, agencyEpisodes+`
-				WHERE e.client_id = $1 AND e.provider_id = $2 AND p.gpra_required AND e.episode_id = $3
-				GROUP BY 1, 2, 3`, n.ClientID, a.ProviderID, *n.EpisodeID)
 		default:
 			err = tx.GetContext(ctx, &ep, `SELECT * FROM (`+agencyEpisodes+`
 				WHERE e.client_id = $1 AND e.provider_id = $2 AND p.gpra_required GROUP BY 1, 2, 3) x
@@ -130,11 +133,7 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 				ORDER BY x.closed_on IS NULL DESC, x.closed_on DESC, x.id DESC LIMIT 1`, n.ClientID, a.ProviderID, n.Kind)
 		}
 		if errors.Is(err, pg.ErrNoRows) {
-			field := "enrollment_id"
-			if n.EnrollmentID == nil && n.EpisodeID != nil {
-				field = "episode_id"
-			}
-			return rss.Invalid(field, "unknown_id", "this agency has no enrollment of the client in a program that requires GPRA")
+			return rss.Invalid("enrollment_id", "unknown_id", "this agency has no enrollment of the client in a program that requires GPRA")
 		}
 		if err != nil {
 			return err
