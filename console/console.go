@@ -68,6 +68,8 @@ const (
 	basePath  = "/console"
 	// maxForm caps a form's body: the largest is a note of 4,000 characters.
 	maxForm = 64 << 10
+	// maxMultipartMemory is gin's default: parts past it go to temporary files.
+	maxMultipartMemory = 32 << 20
 )
 
 // csp allows only the console's own styles and script, inline SVG charts
@@ -250,6 +252,21 @@ func (k *Console) csrf() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.Method != http.MethodPost {
 			c.Next()
+			return
+		}
+		// A form cut short by its size limit has lost its token with the
+		// rest: it is answered as too large, not as a forged form.
+		// (ParseMultipartForm alone reports a urlencoded body's error as
+		// "not multipart".)
+		var tooBig *http.MaxBytesError
+		err := c.Request.ParseForm()
+		if err == nil {
+			err = c.Request.ParseMultipartForm(maxMultipartMemory)
+		}
+		if errors.As(err, &tooBig) {
+			k.page(c, http.StatusRequestEntityTooLarge, "error", "Too large",
+				errorView{Message: "The form is larger than the console accepts. Shorten what you typed and send it again."})
+			c.Abort()
 			return
 		}
 		s := sessionOf(c)

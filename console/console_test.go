@@ -189,6 +189,26 @@ func TestRevokedKeyEndsItsSessions(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, u.get("/console/batches").Status)
 }
 
+// A form past the console's size limit is answered 413, as too large, not
+// 403 as a forged form: the limit cut the token off with the rest.
+func TestOversizeFormIsTooLargeNotForged(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	home := u.signIn(keyBCS)
+	tok := home.csrf(t)
+	for _, form := range []url.Values{
+		{"csrf": {tok}, "name": {strings.Repeat("a", 70000)}},
+		{"name": {strings.Repeat("a", 70000)}, "csrf": {tok}},
+	} {
+		r := u.post("/console/clients/search", form)
+		assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status, "body: %s", r.Body)
+		assert.Contains(t, r.Body, "larger than the console accepts")
+	}
+	r := u.post("/console/clients/search", url.Values{"csrf": {"AAAA"}, "name": {"johnson"}})
+	assert.Equal(t, http.StatusForbidden, r.Status, "a small form without the token is still refused as forged")
+}
+
 // Another agency's client, request and claim are "not found", exactly as
 // in the API; a client is found by name through a POST, never a URL.
 func TestProviderSeesOnlyItsAgency(t *testing.T) {
