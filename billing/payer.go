@@ -42,12 +42,13 @@ const (
 // Reasons an item of a payer file matched nothing of ours, or was kept
 // without posting.
 const (
-	UnmatchedBatch         = "unknown_batch"      // 999: no batch sent that group and set
-	UnmatchedClaim         = "unknown_claim"      // 277CA/835: no CLM loop sent with that CLM01
-	UnmatchedLine          = "unknown_line"       // 835: REF*6R names no line of the matched loop
-	UnmatchedClaimLine     = "claim_unmatched"    // 835: the line's claim did not match
-	UnmatchedNothingToUndo = "nothing_to_reverse" // 835: a reversal of no current posting
-	UnmatchedAlreadyPosted = "already_posted"     // 835: a second payment of a loop not reversed first
+	UnmatchedBatch         = "unknown_batch"       // 999: no batch sent that group and set
+	UnmatchedClaim         = "unknown_claim"       // 277CA/835: no CLM loop sent with that CLM01
+	UnmatchedLine          = "unknown_line"        // 835: REF*6R names no line of the matched loop
+	UnmatchedClaimLine     = "claim_unmatched"     // 835: the line's claim did not match
+	UnmatchedNothingToUndo = "nothing_to_reverse"  // 835: a reversal of no current posting
+	UnmatchedAlreadyPosted = "already_posted"      // 835: a second payment of a loop not reversed first
+	UnmatchedKeptAside     = "reverses_kept_aside" // 835: a reversal of a second payment kept, not posted
 )
 
 // PayerFile is one imported payer file and what it posted.
@@ -493,6 +494,15 @@ func (im *importer) current(where string, args ...any) (*posting, error) {
 	return &p, err
 }
 
+// keptAside reports whether a payment the payer numbered ccn was kept
+// without posting, as a second payment of a loop already paid.
+func (im *importer) keptAside(ccn string) (bool, error) {
+	var aside bool
+	err := im.tx.GetContext(im.ctx, &aside, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments
+		WHERE payer_ccn = $1 AND NOT reversal AND unmatched_reason = $2)`, ccn, UnmatchedAlreadyPosted)
+	return aside, err
+}
+
 func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.ClaimPayment) error {
 	what := "claim " + c.ClaimID
 	charge, err := cents(c.Charge, what+" CLP03")
@@ -520,6 +530,21 @@ func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.Claim
 		if c.PayerControl != "" {
 			if target, err = im.current("p.payer_ccn = $1", c.PayerControl); err != nil {
 				return err
+			}
+			if target == nil {
+				// The payer takes back a second payment that was kept
+				// aside (already_posted), never posted: nothing posted is
+				// undone, and the pair nets to nothing on the unmatched
+				// list. Falling back to the loop's current posting here
+				// undid the payment that stands.
+				aside, err := im.keptAside(c.PayerControl)
+				if err != nil {
+					return err
+				}
+				if aside {
+					reason = UnmatchedKeptAside
+					break
+				}
 			}
 		}
 		if target == nil && l != nil {

@@ -295,6 +295,24 @@ func TestPayerRoundTrip(t *testing.T) {
 	assert.Equal(t, "74.50", w.payerOf(part.ID).Paid.String())
 	_, err = w.b.ImportPayerFile(w.finance(), sim.file835(remit{NPI: v.NPI, Trace: "EFT0004", Claims: []clp{{CLM: sent.claim(t, "RT-HVR"), Status: "1", CCN: "ICNDUP"}}}))
 	require.ErrorIs(t, err, rss.ErrConflict, "a payment already posted, in another file")
+
+	// The payer takes its second payment back: the reversal names the
+	// payment kept aside (CLP07 ICNDUP), so the payment that stands is not
+	// undone; the pair is listed unmatched and nets to nothing.
+	f4 := w.importFile(sim.file835(remit{NPI: v.NPI, Trace: "EFT0005", Claims: []clp{{CLM: sent.claim(t, "RT-PART"), Status: "22", CCN: "ICNDUP"}}}))
+	assert.Equal(t, 1, f4.Summary.Unmatched)
+	assert.Equal(t, "0.00", f4.Summary.Posted.String())
+	p = w.payerOf(part.ID)
+	assert.Equal(t, billing.PayerPaid, p.Status, "the posted payment stands")
+	assert.Equal(t, "74.50", p.Paid.String())
+	rec2, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b1.ID})
+	require.NoError(t, err)
+	assert.Equal(t, rec.Rows[0].Paid.String(), rec2.Rows[0].Paid.String(), "nothing posted moved")
+	assert.Equal(t, rec.Rows[0].Open.String(), rec2.Rows[0].Open.String())
+	var reasons []string
+	require.NoError(t, w.db.SelectContext(t.Context(), &reasons, `SELECT unmatched_reason FROM payer_claim_payments
+		WHERE payer_ccn = 'ICNDUP' ORDER BY id`))
+	assert.Equal(t, []string{billing.UnmatchedAlreadyPosted, billing.UnmatchedKeptAside}, reasons)
 }
 
 func ptr[T any](v T) *T { return &v }
