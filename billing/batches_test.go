@@ -417,3 +417,27 @@ func assertAdviceBalances(t *testing.T, raw []byte, claims int) {
 	assert.Equal(t, billed.StringFixed(2), ra.Totals.Billed.StringFixed(2))
 	assert.Equal(t, paid.StringFixed(2), ra.Totals.Paid.StringFixed(2))
 }
+
+// A payment register's batch went to no payer: its reconciliation is a 422
+// naming the batch, not a report of a batch that billed nothing; an 837P
+// batch reconciles.
+func TestReconcilePaymentRegisterBatchRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	w.submitAs(w.ecra(), w.mhwClaim("RR-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-3), 2, "14.50")))
+	w.authorize("Rivera", "ATR-CM", 40, day(-10), day(30))
+	w.submit(w.claim("RR-2", "Rivera", "Okafor", line("ATR-CM", day(-4), 4, "60.00")))
+	b1 := w.batch(billing.RouteMedicaid837P, day(0))
+	b2 := w.batch(billing.RoutePaymentRegister, day(0))
+	_, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b2.ID})
+	var v *rss.ValidationError
+	require.ErrorAs(t, err, &v)
+	require.Len(t, v.Fields, 1)
+	assert.Equal(t, "batch", v.Fields[0].Field)
+	assert.Equal(t, "not_837p", v.Fields[0].Code)
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b1.ID})
+	require.NoError(t, err)
+	require.Len(t, rec.Rows, 1)
+	assert.Equal(t, "14.50", rec.Rows[0].Billed.String())
+}

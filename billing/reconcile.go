@@ -185,8 +185,15 @@ func (s *Service) Reconcile(ctx context.Context, f ReconcileFilter) (Reconciliat
 	out := Reconciliation{Report: "reconciliation", Notice: Part2Notice, Filter: f, AsOf: s.today(), Rows: []ReconcileRow{},
 		ProviderAdjustments: []PayerProviderAdjustment{}, Unmatched: []UnmatchedItem{}, Unanswered: []UnansweredClaim{}}
 	if f.BatchID != 0 {
-		if _, err := getBatch(ctx, s.db, f.BatchID); err != nil {
+		b, err := getBatch(ctx, s.db, f.BatchID)
+		if err != nil {
 			return out, err
+		}
+		// A payment register's batch went to no payer: reconciling it
+		// would read as a batch that billed nothing.
+		if b.PayerRoute != RouteMedicaid837P {
+			return out, rss.Invalid("batch", "not_837p", "batch %d is a %s batch: the payer reconciliation is of 837P batches",
+				f.BatchID, b.PayerRoute)
 		}
 	}
 	tx, err := s.db.BeginTxx(ctx, &sqlTxOptions)
