@@ -97,6 +97,76 @@ func TestReportUtilizationRollupEqualsRecount(t *testing.T) {
 	}
 }
 
+// A line's removal and a grant to the same enrollment-month committed while
+// it waited: the rollup row loses the line and keeps the grant's units.
+// Session A un-voids a transport authorization starting this month (its
+// trigger adds units authorized to Rivera's row of the month) and holds
+// its transaction open; session B stops the month's only counted line
+// counting and waits on the row; A commits, B finishes. Deciding keep or
+// delete on B's snapshot left the line's units and dollars in the row.
+func TestRollupLosesALineWhileAGrantCommits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(96)
+	c := e.riveraClaim("RACE-1")
+	c["lines"] = []any{cmLine(day(-1), 2, "30.00")}
+	r := e.post(keyHRA, "/v1/claims", c)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	claimID := itID(t, r)
+	v := e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": e.demo.Clients["Rivera"], "service_code": "ATR-TR",
+		"units": 7, "start_date": day(-1), "end_date": day(13)})
+	require.Equal(t, http.StatusCreated, v.Status, "%s", v.Body)
+	auth, ok := v.JSON(t)["authorization_id"].(float64)
+	require.True(t, ok, "the transport request is granted: %s", v.Body)
+	r = e.post(keyReviewer, fmt.Sprintf("/v1/authorizations/%d/void", int64(auth)), map[string]any{"reason": "entered in error"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	// The case-management authorization moved to start a month earlier (its
+	// units leave this month's row: the row trigger's start-date path), so
+	// the row of the line's month holds the line and no units authorized.
+	_, err := e.db.ExecContext(t.Context(), `UPDATE authorizations SET start_date = start_date - 30
+		WHERE client_id = $1 AND service_code = 'ATR-CM'`, e.demo.Clients["Rivera"])
+	require.NoError(t, err)
+	e.checkRollup(t, 0)
+	var before struct {
+		Lines      int   `db:"lines"`
+		Authorized int64 `db:"units_authorized"`
+	}
+	require.NoError(t, e.db.Get(&before, `SELECT u.lines, u.units_authorized FROM report_enrollment_use u
+		JOIN authorizations a ON a.enrollment_id = u.enrollment_id AND a.id = $1
+		WHERE u.month = date_trunc('month', a.start_date)::date`, int64(auth)))
+	require.Equal(t, 1, before.Lines)
+	require.Zero(t, before.Authorized, "the race needs a row with a line and no units authorized")
+
+	ctx := t.Context()
+	a, err := e.db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	defer func() { _ = a.Rollback() }()
+	_, err = a.ExecContext(ctx, `UPDATE authorizations SET voided_at = NULL, void_reason = NULL WHERE id = $1`, int64(auth))
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.db.ExecContext(ctx, `UPDATE claim_lines SET counted = false WHERE claim_id = $1`, claimID)
+		done <- err
+	}()
+	// B is waiting on the row A's trigger wrote (or has not started yet;
+	// either order must end the same).
+	time.Sleep(200 * time.Millisecond)
+	require.NoError(t, a.Commit())
+	require.NoError(t, <-done)
+	e.checkRollup(t, 1)
+	var row struct {
+		Lines      int   `db:"lines"`
+		Units      int64 `db:"units"`
+		Authorized int64 `db:"units_authorized"`
+	}
+	require.NoError(t, e.db.Get(&row, `SELECT u.lines, u.units, u.units_authorized FROM report_enrollment_use u
+		JOIN authorizations a ON a.enrollment_id = u.enrollment_id AND a.id = $1
+		WHERE u.month = date_trunc('month', a.start_date)::date`, int64(auth)))
+	assert.Equal(t, 0, row.Lines)
+	assert.Equal(t, int64(0), row.Units)
+	assert.Equal(t, int64(7), row.Authorized, "the transport authorization's units")
+}
+
 // checkRollup compares the rollup and the utilization report with a recount.
 func (e *env) checkRollup(t *testing.T, step int) {
 	t.Helper()

@@ -9,12 +9,16 @@
 -- authorizations' triggers (a grant inserts, a void or a discharge's end
 -- updates), so the extract reads both in one pass. A row now stands for an
 -- enrollment-month with counted lines, or units authorized, or both; one
--- with neither goes.
+-- with neither goes, each trigger deleting it in a statement of its own
+-- once its own change is made (so the check sees the row as it is after
+-- whatever another transaction committed meanwhile: deciding keep or
+-- delete from the statement's snapshot lost a line's removal when a grant
+-- to the same enrollment-month committed while it waited).
 ALTER TABLE report_enrollment_use ADD COLUMN units_authorized bigint NOT NULL DEFAULT 0
     CONSTRAINT report_enrollment_use_units_authorized_not_negative CHECK (units_authorized >= 0);
 ALTER TABLE report_enrollment_use DROP CONSTRAINT report_enrollment_use_lines_positive;
-ALTER TABLE report_enrollment_use ADD CONSTRAINT report_enrollment_use_not_empty
-    CHECK (lines > 0 OR (lines = 0 AND units = 0 AND paid_cents = 0 AND days = 0 AND units_authorized > 0));
+ALTER TABLE report_enrollment_use ADD CONSTRAINT report_enrollment_use_no_lines_no_use
+    CHECK (lines > 0 OR (lines = 0 AND units = 0 AND paid_cents = 0 AND days = 0));
 
 INSERT INTO report_enrollment_use AS t (enrollment_id, month, lines, units, paid_cents, days, units_authorized)
 SELECT a.enrollment_id, date_trunc('month', a.start_date)::date, 0, 0, 0, 0, sum(a.units_authorized)
@@ -53,13 +57,8 @@ CREATE FUNCTION report_enrollment_authorized_update() RETURNS trigger
 LANGUAGE plpgsql SET enable_seqscan = off AS $$
 BEGIN
     IF OLD.voided_at IS NULL THEN
-        DELETE FROM report_enrollment_use t
-        WHERE t.month = date_trunc('month', OLD.start_date)::date AND t.enrollment_id = OLD.enrollment_id
-          AND t.lines = 0 AND t.units_authorized = OLD.units_authorized;
-        IF NOT FOUND THEN
-            UPDATE report_enrollment_use t SET units_authorized = t.units_authorized - OLD.units_authorized
-            WHERE t.month = date_trunc('month', OLD.start_date)::date AND t.enrollment_id = OLD.enrollment_id;
-        END IF;
+        UPDATE report_enrollment_use t SET units_authorized = t.units_authorized - OLD.units_authorized
+        WHERE t.month = date_trunc('month', OLD.start_date)::date AND t.enrollment_id = OLD.enrollment_id;
     END IF;
     IF NEW.voided_at IS NULL THEN
         INSERT INTO report_enrollment_use AS t (enrollment_id, month, lines, units, paid_cents, days, units_authorized)
@@ -67,6 +66,9 @@ BEGIN
         ON CONFLICT ON CONSTRAINT report_enrollment_use_pkey DO UPDATE
             SET units_authorized = t.units_authorized + excluded.units_authorized;
     END IF;
+    DELETE FROM report_enrollment_use t
+    WHERE t.month = date_trunc('month', OLD.start_date)::date AND t.enrollment_id = OLD.enrollment_id
+      AND t.lines = 0 AND t.units_authorized = 0;
     RETURN NULL;
 END;
 $$;
@@ -76,11 +78,14 @@ CREATE TRIGGER report_enrollment_authorized_update AFTER UPDATE OF voided_at, un
                        OR OLD.start_date IS DISTINCT FROM NEW.start_date)
     EXECUTE FUNCTION report_enrollment_authorized_update();
 
--- A row whose last counted line stops counting stays while it has units
--- authorized (lines, units, dollars and days at zero); the rest as 00036.
+-- A row whose last counted line stops counting is set to zero lines,
+-- units, dollars and days, and goes afterwards unless it has units
+-- authorized; the rest as 00036.
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION report_enrollment_use_update() RETURNS trigger
 LANGUAGE plpgsql SET enable_seqscan = off AS $$
+DECLARE
+    n bigint;
 BEGIN
     WITH x AS (
         SELECT o.date_of_service, o.authorization_id, -1 AS sign, o.units_allowed, o.paid
@@ -119,12 +124,16 @@ BEGIN
                     WHERE e.id = t.enrollment_id)
         FROM d
         WHERE d.lost AND t.enrollment_id = d.enrollment_id AND t.month = d.month
-          AND (t.lines + d.lines > 0 OR t.units_authorized > 0)
         RETURNING 1
     )
-    DELETE FROM report_enrollment_use t USING d
-    WHERE d.lost AND t.enrollment_id = d.enrollment_id AND t.month = d.month AND t.lines + d.lines <= 0
-      AND t.units_authorized = 0;
+    SELECT count(*) INTO n FROM kept;
+    -- Rows left with no lines and no units authorized go, in a statement
+    -- of its own: it sees each row as the update left it and as any grant
+    -- committed meanwhile made it.
+    DELETE FROM report_enrollment_use t
+    WHERE t.lines = 0 AND t.units_authorized = 0
+      AND (t.month, t.enrollment_id) IN (SELECT date_trunc('month', o.date_of_service)::date, a.enrollment_id
+                                         FROM old_lines o JOIN authorizations a ON a.id = o.authorization_id WHERE o.counted);
     RETURN NULL;
 END;
 $$;
@@ -187,6 +196,6 @@ $$;
 -- +goose StatementEnd
 
 DELETE FROM report_enrollment_use WHERE lines = 0;
-ALTER TABLE report_enrollment_use DROP CONSTRAINT report_enrollment_use_not_empty;
+ALTER TABLE report_enrollment_use DROP CONSTRAINT report_enrollment_use_no_lines_no_use;
 ALTER TABLE report_enrollment_use ADD CONSTRAINT report_enrollment_use_lines_positive CHECK (lines > 0);
 ALTER TABLE report_enrollment_use DROP COLUMN units_authorized;
