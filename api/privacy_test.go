@@ -242,6 +242,7 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		"Denied: " + hra.Name + " already provides transport.",
 		"Denied: " + strings.ToLower(hra.Name) + " holds it.",
 		"Overlaps " + hra.Code + "'s authorization.",
+		"Overlaps “" + hra.Code + "’s” authorization.",
 		"Overlaps the authorization of NPI " + hra.NPI + ".",
 		"Overlaps " + number + "; coordinate.",
 	} {

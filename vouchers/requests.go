@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -271,9 +273,17 @@ func (s *Service) replayShownNow(ctx context.Context, a access.Actor, rp *pg.Rep
 	if err != nil {
 		return err
 	}
-	if !v.redact(seen) {
+	// The reasons are redacted afresh from the decision's hits as stored,
+	// as a GET does: the answer's own reasons may already hold a
+	// CONFLICT_ON_FILE, and redacting them again would show two.
+	stored, err := getRequest(ctx, s.db, v.ID)
+	if err != nil {
+		return err
+	}
+	if !stored.redact(seen) {
 		return rp
 	}
+	v.Reasons, v.ReasonCodes, v.Trace = stored.Reasons, stored.ReasonCodes, nil
 	now := req.Render(v)
 	return &pg.Replayed{Answer: pg.Answer{Status: rp.Status, ContentType: now.ContentType, Body: now.Body}}
 }
@@ -733,8 +743,12 @@ func (s *Service) checkNoteShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx
 		if slices.Contains(consenting, o.ID) {
 			continue
 		}
-		named := strings.Contains(lower, strings.ToLower(o.Name)) || containsWord(lower, strings.ToLower(o.Code)) ||
-			strings.Contains(note, o.NPI)
+		// The name in any case, the code as written (codes are capitals:
+		// "NO" is an agency, "no" a word) and not when all digits (a date
+		// holds "01"), each as a whole word; the NPI and the authorization
+		// numbers anywhere.
+		named := containsWord(lower, strings.ToLower(o.Name)) || strings.Contains(note, o.NPI) ||
+			(strings.IndexFunc(o.Code, func(r rune) bool { return !unicode.IsDigit(r) }) >= 0 && containsWord(note, o.Code))
 		for _, n := range o.Numbers {
 			named = named || strings.Contains(lower, strings.ToLower(n))
 		}
@@ -748,7 +762,8 @@ func (s *Service) checkNoteShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx
 }
 
 // containsWord reports whether s holds word with no letter or digit on
-// either side (an agency code such as "HRA" inside "three" is no mention).
+// either side (an agency code such as "HRA" inside "three" is no mention;
+// "HRA’s", "“HRA”" and "HRA—" are).
 func containsWord(s, word string) bool {
 	if word == "" {
 		return false
@@ -760,16 +775,16 @@ func containsWord(s, word string) bool {
 		}
 		j += i
 		end := j + len(word)
-		if (j == 0 || !isWordByte(s[j-1])) && (end == len(s) || !isWordByte(s[end])) {
+		before, _ := utf8.DecodeLastRuneInString(s[:j])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		if (j == 0 || !isWordRune(before)) && (end == len(s) || !isWordRune(after)) {
 			return true
 		}
 		i = j + 1
 	}
 }
 
-func isWordByte(b byte) bool {
-	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80
-}
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // grantDecision is what a reviewer's approval grants, against enr.
 type grantDecision struct {
