@@ -494,13 +494,21 @@ func (im *importer) current(where string, args ...any) (*posting, error) {
 	return &p, err
 }
 
-// keptAside reports whether a payment the payer numbered ccn was kept
-// without posting, as a second payment of a loop already paid.
-func (im *importer) keptAside(ccn string) (bool, error) {
-	var aside bool
-	err := im.tx.GetContext(im.ctx, &aside, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments
-		WHERE payer_ccn = $1 AND NOT reversal AND unmatched_reason = $2)`, ccn, UnmatchedAlreadyPosted)
-	return aside, err
+// ccnSeen reports whether a payment the payer numbered ccn is on file
+// (posted or not), and whether one was kept without posting, as a second
+// payment of a loop already paid, and not yet taken back (each such
+// payment is reversed once).
+func (im *importer) ccnSeen(ccn string) (known, aside bool, err error) {
+	var r struct {
+		Known bool `db:"known"`
+		Aside bool `db:"aside"`
+	}
+	err = im.tx.GetContext(im.ctx, &r, `SELECT
+		EXISTS (SELECT 1 FROM payer_claim_payments WHERE payer_ccn = $1 AND NOT reversal) AS known,
+		(SELECT count(*) FROM payer_claim_payments WHERE payer_ccn = $1 AND NOT reversal AND unmatched_reason = $2) >
+		(SELECT count(*) FROM payer_claim_payments WHERE payer_ccn = $1 AND reversal AND unmatched_reason = $3) AS aside`,
+		ccn, UnmatchedAlreadyPosted, UnmatchedKeptAside)
+	return r.Known, r.Aside, err
 }
 
 func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.ClaimPayment) error {
@@ -532,17 +540,23 @@ func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.Claim
 				return err
 			}
 			if target == nil {
-				// The payer takes back a second payment that was kept
-				// aside (already_posted), never posted: nothing posted is
-				// undone, and the pair nets to nothing on the unmatched
-				// list. Falling back to the loop's current posting here
-				// undid the payment that stands.
-				aside, err := im.keptAside(c.PayerControl)
+				// A CLP07 rss has seen names no current posting: the payer
+				// takes back a second payment that was kept aside
+				// (already_posted, never posted), and the pair nets to
+				// nothing on the unmatched list; or the payment it names
+				// was undone already. Either way nothing posted is undone:
+				// falling back to the loop's current posting here undid
+				// the payment that stands (or the correction).
+				known, aside, err := im.ccnSeen(c.PayerControl)
 				if err != nil {
 					return err
 				}
 				if aside {
 					reason = UnmatchedKeptAside
+					break
+				}
+				if known {
+					reason = UnmatchedNothingToUndo
 					break
 				}
 			}

@@ -313,6 +313,18 @@ func TestPayerRoundTrip(t *testing.T) {
 	require.NoError(t, w.db.SelectContext(t.Context(), &reasons, `SELECT unmatched_reason FROM payer_claim_payments
 		WHERE payer_ccn = 'ICNDUP' ORDER BY id`))
 	assert.Equal(t, []string{billing.UnmatchedAlreadyPosted, billing.UnmatchedKeptAside}, reasons)
+
+	// The same taken back again: it names a payment on file that no
+	// posting carries, so it undoes nothing (the loop's current posting
+	// stands).
+	f5 := w.importFile(sim.file835(remit{NPI: v.NPI, Trace: "EFT0006", Claims: []clp{{CLM: sent.claim(t, "RT-PART"), Status: "22", CCN: "ICNDUP"}}}))
+	assert.Equal(t, 1, f5.Summary.Unmatched)
+	assert.Equal(t, "74.50", w.payerOf(part.ID).Paid.String())
+	assert.Equal(t, billing.PayerPaid, w.payerOf(part.ID).Status)
+	reasons = nil
+	require.NoError(t, w.db.SelectContext(t.Context(), &reasons, `SELECT unmatched_reason FROM payer_claim_payments
+		WHERE payer_ccn = 'ICNDUP' ORDER BY id`))
+	assert.Equal(t, []string{billing.UnmatchedAlreadyPosted, billing.UnmatchedKeptAside, billing.UnmatchedNothingToUndo}, reasons)
 }
 
 func ptr[T any](v T) *T { return &v }
