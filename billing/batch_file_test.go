@@ -138,6 +138,18 @@ func assertBatchDescribesFile(t *testing.T, b billing.Batch, file []byte) {
 	assert.Equal(t, b.Billed.StringFixed(2), pb.StringFixed(2))
 }
 
+// bothRoutes bills one paid claim on each payer route (ECRA's MHW line to
+// Medicaid, HRA's ATR line to the payment register), numbered prefix-1 and
+// prefix-2, and closes a batch of each: the 837P's, then the register's.
+func (w *world) bothRoutes(prefix string) (medicaid, register billing.Batch) {
+	w.t.Helper()
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	w.submitAs(w.ecra(), w.mhwClaim(prefix+"-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-3), 2, "14.50")))
+	w.authorize("Rivera", "ATR-CM", 40, day(-10), day(30))
+	w.submit(w.claim(prefix+"-2", "Rivera", "Okafor", line("ATR-CM", day(-4), 4, "60.00")))
+	return w.batch(billing.RouteMedicaid837P, day(0)), w.batch(billing.RoutePaymentRegister, day(0))
+}
+
 func (w *world) batch(route string, through rss.Date) billing.Batch {
 	w.t.Helper()
 	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: route, ThroughDate: through})
@@ -410,12 +422,7 @@ func TestBatchFileThatCannotBeWrittenIsNeverClosed(t *testing.T) {
 func TestBatchFileIsFrozen(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
-	w.submitAs(w.ecra(), w.mhwClaim("FZ-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-3), 2, "14.50")))
-	w.authorize("Rivera", "ATR-CM", 40, day(-10), day(30))
-	w.submit(w.claim("FZ-2", "Rivera", "Okafor", line("ATR-CM", day(-4), 4, "60.00")))
-	b1 := w.batch(billing.RouteMedicaid837P, day(0))
-	b2 := w.batch(billing.RoutePaymentRegister, day(0))
+	b1, b2 := w.bothRoutes("FZ")
 	f1, f2 := w.export(b1.ID), w.export(b2.ID)
 
 	for _, q := range []string{

@@ -424,12 +424,7 @@ func assertAdviceBalances(t *testing.T, raw []byte, claims int) {
 func TestReconcilePaymentRegisterBatchRefused(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
-	w.submitAs(w.ecra(), w.mhwClaim("RR-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-3), 2, "14.50")))
-	w.authorize("Rivera", "ATR-CM", 40, day(-10), day(30))
-	w.submit(w.claim("RR-2", "Rivera", "Okafor", line("ATR-CM", day(-4), 4, "60.00")))
-	b1 := w.batch(billing.RouteMedicaid837P, day(0))
-	b2 := w.batch(billing.RoutePaymentRegister, day(0))
+	b1, b2 := w.bothRoutes("RR")
 	_, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b2.ID})
 	var v *rss.ValidationError
 	require.ErrorAs(t, err, &v)
