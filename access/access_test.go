@@ -144,3 +144,75 @@ func TestAuditRecordIsAppendOnly(t *testing.T) {
 	require.Error(t, access.Record(context.Background(), db, access.Event{Action: "read", EntityType: "client", EntityID: "1"}),
 		"no actor, no event")
 }
+
+// A bulk read is one event listing its records (a read set): the records in
+// entity order, each with its client, seen one row each through
+// audit_records and by client through audit_client_records; a query
+// listing nothing records nothing; the set is as append-only as the log,
+// and its two lists cannot disagree in length.
+func TestRecordReadsIsOneEventListingEveryRecord(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDB(t)
+	ctx := access.WithActor(t.Context(), access.Actor{KeyID: 0, Role: access.RoleReviewer, Purpose: "payment", RequestID: "req-rs"})
+	list := `SELECT v.e AS entity_id, v.c AS client_id FROM (VALUES (30::bigint, 7::bigint), (10, 5), (20, 7)) v(e, c) WHERE v.c <> $1`
+	require.NoError(t, access.RecordReads(ctx, db, "state_extract", list, 0))
+	require.NoError(t, access.RecordReads(ctx, db, "state_extract", list, 5))
+	require.NoError(t, access.RecordReads(ctx, db, "state_extract", `SELECT 1::bigint AS entity_id, 1::bigint AS client_id WHERE $1`, false),
+		"nothing listed")
+
+	var events []struct {
+		ID       int64   `db:"id"`
+		EntityID string  `db:"entity_id"`
+		ClientID *int64  `db:"client_id"`
+		Purpose  *string `db:"purpose"`
+	}
+	require.NoError(t, db.Select(&events, `SELECT id, entity_id, client_id, purpose FROM audit_events
+		WHERE request_id = 'req-rs' AND action = 'read' AND entity_type = 'state_extract' ORDER BY id`))
+	require.Len(t, events, 2, "one event per call that listed records")
+	assert.Equal(t, "read_set", events[0].EntityID)
+	assert.Nil(t, events[0].ClientID)
+	assert.Equal(t, "payment", *events[0].Purpose)
+
+	type rec struct {
+		Event  int64  `db:"event_id"`
+		Entity string `db:"entity_id"`
+		Client int64  `db:"client_id"`
+	}
+	var all []rec
+	require.NoError(t, db.Select(&all, `SELECT event_id, entity_id, client_id FROM audit_records
+		WHERE request_id = 'req-rs' ORDER BY event_id, entity_id`))
+	first, second := events[0].ID, events[1].ID
+	assert.Equal(t, []rec{{first, "10", 5}, {first, "20", 7}, {first, "30", 7}, {second, "20", 7}, {second, "30", 7}}, all)
+	var sets []struct {
+		Entities string `db:"entity_ids"`
+		Clients  string `db:"client_ids"`
+	}
+	require.NoError(t, db.Select(&sets, `SELECT entity_ids::text, client_ids::text FROM audit_read_sets WHERE event_id = $1`, first))
+	require.Len(t, sets, 1)
+	assert.Equal(t, "{10,20,30}", sets[0].Entities, "in entity order")
+	assert.Equal(t, "{5,7,7}", sets[0].Clients, "each record's own client")
+
+	require.NoError(t, access.Record(ctx, db, access.Event{Action: "read", EntityType: "client", EntityID: "7", ClientID: 7}))
+	var of7 []rec
+	require.NoError(t, db.Select(&of7, `SELECT event_id, entity_id, client_id FROM audit_client_records(7) WHERE request_id = 'req-rs'`))
+	require.Len(t, of7, 5)
+	assert.Equal(t, []rec{{first, "20", 7}, {first, "30", 7}, {second, "20", 7}, {second, "30", 7}}, of7[:4])
+	assert.Equal(t, "7", of7[4].Entity, "and the event naming client 7, oldest first")
+	var of5 []rec
+	require.NoError(t, db.Select(&of5, `SELECT event_id, entity_id, client_id FROM audit_client_records(5) WHERE request_id = 'req-rs'`))
+	assert.Equal(t, []rec{{first, "10", 5}}, of5)
+
+	for _, stmt := range []string{
+		`UPDATE audit_read_sets SET client_ids = '{1,1,1}'`,
+		`DELETE FROM audit_read_sets`,
+		`TRUNCATE audit_read_sets`,
+		`INSERT INTO audit_read_sets VALUES ((SELECT max(id) FROM audit_events), '{1,2}', '{1}')`,
+		`INSERT INTO audit_read_sets VALUES ((SELECT max(id) FROM audit_events), '{1,NULL}', '{1,2}')`,
+	} {
+		_, err := db.Exec(stmt)
+		require.Error(t, err, stmt)
+	}
+	var n int
+	require.NoError(t, db.Get(&n, `SELECT count(*) FROM audit_records WHERE request_id = 'req-rs'`))
+	assert.Equal(t, 6, n, "nothing changed")
+}

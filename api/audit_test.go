@@ -367,14 +367,22 @@ func TestAuditAppendOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	require.Equal(t, http.StatusOK, e.get(keyHRA, itPath("/v1/clients/%d", e.demo.Clients["Rivera"])).Status)
+	require.Equal(t, http.StatusOK, e.get(keyReviewer, "/v1/reports/state-extract?from="+day(-90)+"&to="+day(0)).Status)
 	require.Positive(t, e.count(`SELECT count(*) FROM audit_events`))
+	require.Positive(t, e.count(`SELECT count(*) FROM audit_read_sets`), "the extract's reads are a read set")
 	before := itSnapshot(e)["audit_events"]
+	records := e.count(`SELECT count(*) FROM audit_records`)
 	for _, stmt := range []string{
 		`UPDATE audit_events SET action = 'tampered'`,
 		`UPDATE audit_events SET client_id = NULL WHERE id = (SELECT max(id) FROM audit_events)`,
 		`DELETE FROM audit_events`,
 		`DELETE FROM audit_events WHERE id = (SELECT min(id) FROM audit_events)`,
-		`TRUNCATE audit_events`,
+		// A plain TRUNCATE is refused by audit_read_sets' foreign key
+		// before the trigger sees it; with CASCADE, the triggers refuse.
+		`TRUNCATE audit_events CASCADE`,
+		`TRUNCATE audit_events, audit_read_sets`,
+		`UPDATE audit_read_sets SET client_ids = entity_ids`,
+		`DELETE FROM audit_read_sets`,
 	} {
 		t.Run(stmt, func(t *testing.T) {
 			_, err := e.db.ExecContext(t.Context(), stmt)
@@ -384,7 +392,10 @@ func TestAuditAppendOnly(t *testing.T) {
 			assert.Equal(t, "42501", string(pe.Code), "insufficient_privilege: %v", err)
 		})
 	}
+	_, err := e.db.ExecContext(t.Context(), `TRUNCATE audit_events`)
+	require.Error(t, err)
 	assert.Equal(t, before, itSnapshot(e)["audit_events"])
+	assert.Equal(t, records, e.count(`SELECT count(*) FROM audit_records`))
 }
 
 // No PHI in logs: names, dates of birth and Medicaid ids never reach the

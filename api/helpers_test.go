@@ -252,9 +252,10 @@ func itNum(t *testing.T, m map[string]any, key string) int64 {
 	return int64(v)
 }
 
-// itAudit counts audit events matching action, entity type and entity id
-// (an empty string matches any).
+// itAudit counts the records the audit log says were acted on (audit
+// events, a read set's once per record it lists) matching action, entity
+// type and entity id (an empty string matches any).
 func itAudit(e *env, action, entityType, entityID string) int {
-	return e.count(`SELECT count(*) FROM audit_events WHERE ($1 = '' OR action = $1) AND ($2 = '' OR entity_type = $2)
+	return e.count(`SELECT count(*) FROM audit_records WHERE ($1 = '' OR action = $1) AND ($2 = '' OR entity_type = $2)
 		AND ($3 = '' OR entity_id = $3)`, action, entityType, entityID)
 }

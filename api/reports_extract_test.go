@@ -112,10 +112,14 @@ func TestReportStateExtract(t *testing.T) {
 	assert.Equal(t, auth, itNum(t, rep.Totals, "units_authorized"))
 	assert.Equal(t, used, itNum(t, rep.Totals, "units_used"))
 
-	// Audited: one read per row, naming the client.
+	// Audited: one read per row, naming the client, all of them one event
+	// (a read set), which the client's own accounting finds.
 	assert.Equal(t, before+len(rep.Rows), itAudit(e, "read", "state_extract", ""))
-	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'read' AND entity_type = 'state_extract'
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_records WHERE action = 'read' AND entity_type = 'state_extract'
 		AND entity_id = $1 AND client_id = $2`, itStr(a.Enrollment), a.Client))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'read' AND entity_type = 'state_extract'`))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_client_records($1) WHERE action = 'read' AND entity_type = 'state_extract'
+		AND entity_id = $2 AND actor_role = 'reviewer'`, a.Client, itStr(a.Enrollment)))
 
 	// The range's figures: nothing was authorized or used today.
 	today := itGetReport(t, e, keyFinance, fmt.Sprintf("/v1/reports/state-extract?provider_id=%d&program=ATR&from=%s&to=%s", hra, day(0), day(0)))

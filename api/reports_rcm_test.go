@@ -149,8 +149,10 @@ func TestReportRCMMonthly(t *testing.T) {
 
 	// Audited: one read per enrollment shown, naming its client.
 	assert.Equal(t, auditsBefore+len(enrollments), itAudit(e, "read", "rcm_monthly_report", ""))
-	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'read' AND entity_type = 'rcm_monthly_report'
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_records WHERE action = 'read' AND entity_type = 'rcm_monthly_report'
 		AND entity_id = $1 AND client_id = $2 AND actor_role = 'reviewer'`, itStr(aEn), a))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_client_records($1) WHERE action = 'read' AND entity_type = 'rcm_monthly_report'
+		AND entity_id = $2`, a, itStr(aEn)))
 
 	// CSV: notice, header, the same rows; goals as a JSON array.
 	rows := itCSV(t, e.get(keyReviewer, path+"&format=csv"))

@@ -15,7 +15,8 @@ import (
 
 // reads says which client records a client-level report shows: query,
 // over the report's own arguments, returns one (entity_id, client_id) row
-// per record, and each is audited as a read of entity.
+// per record, and they are audited as one read of entity listing them
+// (access.RecordReads).
 type reads struct {
 	entity string
 	query  string
@@ -83,7 +84,7 @@ func (s *Service) recordReads(ctx context.Context, snap string, rd reads, args [
 	if _, err := tx.ExecContext(ctx, `SET TRANSACTION SNAPSHOT `+pq.QuoteLiteral(snap)); err != nil {
 		return fmt.Errorf("report snapshot: %w", err)
 	}
-	if err := access.RecordRows(ctx, tx, "read", rd.entity, rd.query, args...); err != nil {
+	if err := access.RecordReads(ctx, tx, rd.entity, rd.query, args...); err != nil {
 		return fmt.Errorf("report reads: %w", err)
 	}
 	return tx.Commit()

@@ -48,11 +48,11 @@ func newAuditEnv(t *testing.T, conns int) auditEnv {
 	}
 }
 
-// audited counts the extract's audited reads.
+// audited counts the extract's audited reads, one per record shown.
 func (e auditEnv) audited(t *testing.T) int {
 	t.Helper()
 	var n int
-	require.NoError(t, e.db.GetContext(e.ctx, &n, `SELECT count(*) FROM audit_events WHERE action = 'read' AND entity_type = 'state_extract'`))
+	require.NoError(t, e.db.GetContext(e.ctx, &n, `SELECT count(*) FROM audit_records WHERE action = 'read' AND entity_type = 'state_extract'`))
 	return n
 }
 

@@ -171,7 +171,7 @@ ORDER BY e.client_id, e.id`
 // $3 is not needed to list them; it is named so the statement takes the
 // report's arguments as they are.
 const extractReads = extractBase + `
-SELECT e.id AS entity_id, e.client_id FROM e WHERE $3::date IS NOT NULL ORDER BY 1`
+SELECT e.id AS entity_id, e.client_id FROM e WHERE $3::date IS NOT NULL`
 
 // extractColumns are a row's: one client-enrollment for the state's
 // system: who, where, when, how it ended, what was authorized, used and

@@ -108,7 +108,7 @@ SELECT count(*) FROM en`
 
 // rcmReads: each enrollment shown is a read of its client's record.
 const rcmReads = rcmBase + `
-SELECT enrollment_id AS entity_id, client_id FROM en ORDER BY 1`
+SELECT enrollment_id AS entity_id, client_id FROM en`
 
 // rcmColumns are a row's: one RCM enrollment in one calendar month (YYYY-MM),
 // for DCF: the month's engagement (contacts by kind), treatment status and
