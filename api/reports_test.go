@@ -267,6 +267,15 @@ func TestReportCaseload(t *testing.T) {
 		assert.Equal(t, float64(e.demo.Providers["BCS"]), m["provider_id"])
 	}
 	requireProblem(t, e.get(keyBCS, path("")), http.StatusNotFound, "not_found")
+
+	// A name a spreadsheet would run as a formula is written as text in the
+	// CSV (an apostrophe first), as it is in the JSON.
+	r = e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", castillo), Key: keyHRA,
+		Body: map[string]any{"first_name": "=1+2", "last_name": "@SUM(A1)"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	rows = itCSV(t, e.get(keyReviewer, path(day(-1))+"&format=csv"))
+	assert.Contains(t, rows[2:], []string{day(-1), itStr(hra), itStr(castillo), "'=1+2 @SUM(A1)", "lead_recovery_specialist", "RCM", "10", "5", "true"})
+	assert.Equal(t, "=1+2 @SUM(A1)", caseRow(t, itGetReport(t, e, keyReviewer, path(day(-1))), castillo)["staff_name"])
 }
 
 // losRow finds an enrollment's row.

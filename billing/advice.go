@@ -325,7 +325,7 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 			reasons = append(reasons, a.Text)
 		}
 		c.row = append(c.row[:0], strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI,
-			strconv.FormatInt(cl.ClaimID, 10), cl.ClaimNumber, cl.Frequency, strconv.FormatInt(cl.ClientID, 10),
+			strconv.FormatInt(cl.ClaimID, 10), rss.CSVText(cl.ClaimNumber), cl.Frequency, strconv.FormatInt(cl.ClientID, 10),
 			strconv.Itoa(l.LineNumber), l.ServiceCode, l.DateOfService.String(), strconv.Itoa(l.Units), strconv.Itoa(l.UnitsAllowed),
 			l.Billed.String(), l.Allowed.String(), l.Paid.String(), l.Status, strings.Join(adj, "; "), strings.Join(remarks, "; "),
 			strings.Join(reasons, " | "), payerStatus, payerPaid(l.PayerPaid))

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -435,4 +436,32 @@ func TestReconcilePaymentRegisterBatchRefused(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rec.Rows, 1)
 	assert.Equal(t, "14.50", rec.Rows[0].Billed.String())
+}
+
+// A claim number a spreadsheet would run as a formula ("-F-1" is =-F-1
+// there) is written as text in the CSVs finance opens: the remittance
+// advice and the payment register put an apostrophe before it; the 837P
+// carries it as it is.
+func TestCSVClaimNumbersAreText(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	medicaid, register := w.bothRoutes("-F")
+	field := func(file []byte, name string) []string {
+		r := csv.NewReader(bytes.NewReader(file))
+		r.FieldsPerRecord = -1
+		rows, err := r.ReadAll()
+		require.NoError(t, err)
+		i := slices.Index(rows[1], name)
+		require.GreaterOrEqual(t, i, 0, "a %s column", name)
+		var out []string
+		for _, row := range rows[2:] {
+			if row[i] != "" {
+				out = append(out, row[i])
+			}
+		}
+		return out
+	}
+	assert.Equal(t, []string{"'-F-1", "TOTAL"}, field(w.advice(medicaid.ID, "ECRA", "csv"), "claim_number"))
+	assert.Equal(t, []string{"'-F-2"}, field(w.export(register.ID), "claim_number"))
+	assert.Contains(t, string(w.export(medicaid.ID)), "CLM*-F-1*")
 }

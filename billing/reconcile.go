@@ -348,7 +348,7 @@ func (r *Reconciliation) WriteCSV(w io.Writer) error {
 	row("total", &r.Totals)
 	item := func(kind, batch, provider, amount, ref, reason string) {
 		rec := make([]string, len(reconcileHeader))
-		rec[0], rec[1], rec[2], rec[11], rec[19], rec[20] = kind, batch, provider, amount, ref, reason
+		rec[0], rec[1], rec[2], rec[11], rec[19], rec[20] = kind, batch, provider, amount, rss.CSVText(ref), rss.CSVText(reason)
 		_ = cw.Write(rec)
 	}
 	for _, a := range r.ProviderAdjustments {

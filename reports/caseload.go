@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"rss"
 	"rss/access"
 )
 
@@ -105,7 +106,7 @@ func (s *Service) Caseload(ctx context.Context, q url.Values) (*Report, error) {
 			if r.OverCap {
 				t.OverCap++
 			}
-			return r, []string{asOf.String(), itoa(r.ProviderID), optInt(r.StaffID), optStr(r.StaffName), optStr(r.StaffRole),
+			return r, []string{asOf.String(), itoa(r.ProviderID), optInt(r.StaffID), rss.CSVText(optStr(r.StaffName)), optStr(r.StaffRole),
 				r.Program, itoa(r.OpenEnrollments), optInt(r.Cap), strconv.FormatBool(r.OverCap)}, nil
 		},
 		totals: func(context.Context, *sqlx.Tx) (any, error) { return t, nil },

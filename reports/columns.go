@@ -167,6 +167,8 @@ func (rw *rowWriter) writeCSV(cw *csv.Writer) error {
 			rw.rec = append(rw.rec, string(normalizeMoney(nil, v)))
 		case c.kind == kBool:
 			rw.rec = append(rw.rec, strconv.FormatBool(rw.vals.bool(i)))
+		case c.kind == kText:
+			rw.rec = append(rw.rec, rss.CSVText(string(v)))
 		default:
 			rw.rec = append(rw.rec, string(v))
 		}

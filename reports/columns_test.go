@@ -76,9 +76,14 @@ func TestRowWriter(t *testing.T) {
 	cw := csv.NewWriter(&out)
 	set("2026-01-31", "7", `a "quoted" <b>, é`, "2026-01-02", "5", "true", `[{"goal" : "x"}]`, "\x00")
 	require.NoError(t, rw.writeCSV(cw))
+	// Text a spreadsheet would run as a formula is written as text; a
+	// negative amount is not text.
+	set("2026-01-31", "8", "=1+2", "2026-01-02", "-5", "f", "[]", "3")
+	require.NoError(t, rw.writeCSV(cw))
 	cw.Flush()
 	recs, err := csv.NewReader(&out).ReadAll()
 	require.NoError(t, err)
-	assert.Equal(t, [][]string{{"2026-01-31", "7", `a "quoted" <b>, é`, "2026-01-02", "5.00", "true", `[{"goal" : "x"}]`, ""}}, recs)
+	assert.Equal(t, [][]string{{"2026-01-31", "7", `a "quoted" <b>, é`, "2026-01-02", "5.00", "true", `[{"goal" : "x"}]`, ""},
+		{"2026-01-31", "8", "'=1+2", "2026-01-02", "-5.00", "false", "[]", "3"}}, recs)
 	assert.Equal(t, []string{"as_of", "id", "name", "day", "paid", "late", "goals", "staff_id"}, header(cols))
 }
