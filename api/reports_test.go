@@ -657,6 +657,22 @@ func TestReportEmploymentMovement(t *testing.T) {
 	assert.Equal(t, "2026-03-31", moveRow(t, qtr, "2026-01-01", hra)["period_end"])
 	check(moveRow(t, qtr, "2026-04-01", hra), fig{4, 2, 0, 1, 0, 1, float64(1), nil}, "Q2 HRA")
 
+	// Up to today: a range running into the months ahead ends with today's
+	// period, cut at today, exactly as a range ending today does (an
+	// enrollment starting next week is not in it); a range wholly ahead
+	// has no period. Months ahead once read as a stall each.
+	enroll(keyHRA, day(7))
+	month := day(0)[:8] + "01"
+	ahead := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/employment-movement?provider_id=%d&from=%s&to=%s", hra, month, day(200)))
+	now := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/employment-movement?provider_id=%d&from=%s&to=%s", hra, month, day(0)))
+	require.NotEmpty(t, now.Rows)
+	assert.Equal(t, now.Rows, ahead.Rows)
+	assert.Equal(t, now.Totals, ahead.Totals)
+	assert.Equal(t, day(0), ahead.Rows[len(ahead.Rows)-1]["period_end"])
+	later := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/employment-movement?from=%s&to=%s", day(40), day(400)))
+	assert.Empty(t, later.Rows)
+	check(later.Totals, fig{0, 0, 0, 0, 0, 0, nil, "no_enrollment_compared"}, "nothing ahead")
+
 	// CSV.
 	rows := itCSV(t, e.get(keyReviewer, path+"&format=csv"))
 	assert.Equal(t, []string{"period", "period_end", "provider_id", "enrollments", "no_stage", "entered", "progressed", "stalled",

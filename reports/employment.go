@@ -128,7 +128,7 @@ var movementColumns = []string{"period", "period_end", "provider_id", "enrollmen
 	"progressed", "stalled", "stepped_back", "score", "score_note"}
 
 // EmploymentMovement checks q and returns the EMP employment movement
-// report over [from, to] by month (default) or quarter: per period and
+// report over [from, to] by month (default) or quarter, up to today: per period and
 // provider, and per period over all providers (no provider_id), the
 // enrollments progressed, stalled and stepped back, and the score
 // progressed / (stalled + stepped back), null with a score_note when the
@@ -151,7 +151,15 @@ func (s *Service) EmploymentMovement(ctx context.Context, q url.Values) (*Report
 	if f.Group == GroupQuarter {
 		unit, step = "quarter", "3 months"
 	}
-	args := []any{*f.From, *f.To, unit, step, f.provider()}
+	// Periods after today are left out and today's ends today: a stage on
+	// a day not yet come is not known, and reading it as the stage in
+	// force would score stalls that have not happened (a year ahead was a
+	// year of "stalled"), and count enrollments not yet begun.
+	to := *f.To
+	if today := s.today(); today.Before(to) {
+		to = today
+	}
+	args := []any{*f.From, to, unit, step, f.provider()}
 	// The totals are the sums of the rows over every provider (one a
 	// period), added up as they stream by, and their score.
 	var t EmploymentMovementTotals
