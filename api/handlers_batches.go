@@ -105,7 +105,7 @@ func (s *Server) batchAdvice(c *gin.Context) {
 	c.Header("Vary", "Accept")
 	if !c.Request.URL.Query().Has("format") {
 		format = "json"
-		if acceptsCSV(c.GetHeader("Accept")) {
+		if acceptsCSV(accept(c)) {
 			format = "csv"
 		}
 	}

@@ -59,17 +59,23 @@ func (s *Server) report(build func(*reports.Service, context.Context, url.Values
 // says it varies by Accept, so no cache hands a CSV to a JSON caller.
 func wantsCSV(c *gin.Context, q url.Values) (csv, ok bool) {
 	c.Header("Vary", "Accept")
-	switch f := q.Get("format"); f {
-	case "csv":
+	switch f := q.Get("format"); {
+	case f == "csv":
 		return true, true
-	case "json":
+	case f == "json":
 		return false, true
-	case "":
-	default:
+	case f != "" || q.Has("format"):
+		// An empty ?format= is a bad value like any other, not "absent".
 		fail(c, rss.Invalid("format", "invalid", "format must be json or csv"))
 		return false, false
 	}
-	return acceptsCSV(c.GetHeader("Accept")), true
+	return acceptsCSV(accept(c)), true
+}
+
+// accept is the request's Accept as one list: a second Accept line is part
+// of it (RFC 9110 5.3), not ignored.
+func accept(c *gin.Context) string {
+	return strings.Join(c.Request.Header.Values("Accept"), ",")
 }
 
 // acceptsCSV reads Accept with its weights: CSV when text/csv is named with

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -371,6 +372,11 @@ func TestReportBadFilters(t *testing.T) {
 		{u + "from=2026-06-01", "to", "required"},
 		{u + "from=2026-06-30&to=2026-06-01", "to", "before_from"},
 		{u + "from=2016-06-01&to=2026-06-30", "to", "range_too_long"},
+		{u + "from=2016-07-01&to=2026-07-02", "to", "range_too_long"},
+		// Present but empty is a bad value, not the default.
+		{u + "from=2026-06-01&to=2026-06-30&group=", "group", "invalid"},
+		{u + "from=2026-06-01&to=2026-06-30&format=", "format", "invalid"},
+		{u + "from=2026-06-01&to=2026-06-30&format", "format", "invalid"},
 		{u + "from=2026-6-1&to=2026-06-30", "from", "invalid_value"},
 		{u + "from=2026-06-01&to=2026-06-30&group=year", "group", "invalid"},
 		{u + "from=2026-06-01&to=2026-06-30&program=NOPE", "program", "unknown_program"},
@@ -392,8 +398,19 @@ func TestReportBadFilters(t *testing.T) {
 	}
 	requireProblem(t, e.get(keyReviewer, u+"from=2026-06-01&to=2026-06-30&provider_id=999999"), http.StatusNotFound, "not_found")
 	requireProblem(t, e.get("", u+"from=2026-06-01&to=2026-06-30"), http.StatusUnauthorized, "unauthorized")
-	// Ten years to the day is the longest range.
-	itGetReport(t, e, keyReviewer, u+"from=2016-07-01&to=2026-06-30")
+	// Accept sent as two lines is one list (RFC 9110 5.3): the second
+	// line's text/csv is heard.
+	hr := httptest.NewRequest(http.MethodGet, u+"from=2026-06-01&to=2026-06-30", nil)
+	hr.Header.Set("Authorization", "Bearer "+keyReviewer)
+	hr.Header.Add("Accept", "application/json;q=0.5")
+	hr.Header.Add("Accept", "text/csv")
+	w := httptest.NewRecorder()
+	e.srv.ServeHTTP(w, hr)
+	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
+	assert.Equal(t, "text/csv; charset=utf-8", w.Header().Get("Content-Type"))
+	// 3,653 days, both ends included, is the longest range: to 3,652 days
+	// after from (2016-07-01 + 3,652 is 2026-07-01), as the API document says.
+	itGetReport(t, e, keyReviewer, u+"from=2016-07-01&to=2026-07-01")
 }
 
 // pendRow finds a pended-queue row.

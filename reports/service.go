@@ -162,7 +162,7 @@ func (s *Service) parseFilter(ctx context.Context, a access.Actor, q url.Values,
 	}
 	if p.group {
 		switch g := Group(q.Get("group")); {
-		case g == "":
+		case g == "" && !q.Has("group"):
 			f.Group = GroupMonth
 		case p.quarterly && (g == GroupMonth || g == GroupQuarter):
 			f.Group = g
