@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The GPRA, RCM monthly and state extract reports answer as the document
-// says: JSON and CSV, and their problems.
+// The GPRA, RCM monthly, state extract and RSVP outcomes reports answer as
+// the document says: JSON and CSV, and their problems.
 func TestOpenAPIReportsGPRARCMExtract(t *testing.T) {
 	t.Parallel()
 	doc := oaDoc(t)
@@ -23,7 +23,7 @@ func TestOpenAPIReportsGPRARCMExtract(t *testing.T) {
 		"goals": []map[string]any{{"goal": "Enter treatment", "status": "in_progress"}}})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	rng := fmt.Sprintf("from=%s&to=%s", day(-300), day(0))
-	for _, rep := range []string{"gpra", "rcm-monthly", "state-extract"} {
+	for _, rep := range []string{"gpra", "rcm-monthly", "state-extract", "rsvp-outcomes"} {
 		path := "/v1/reports/" + rep + "?" + rng
 		oaValidate(t, e, doc, router, oaCall{name: rep, method: http.MethodGet, path: path, key: keyReviewer, want: http.StatusOK})
 		oaValidate(t, e, doc, router, oaCall{name: rep + " for a provider", method: http.MethodGet, path: path, key: keyHRA, want: http.StatusOK})

@@ -184,6 +184,7 @@ func New(cfg Config) *Server {
 	v1.GET("/reports/length-of-service", s.report((*reports.Service).LengthOfService))
 	v1.GET("/reports/pended-queue", s.report((*reports.Service).PendedQueue))
 	v1.GET("/reports/employment-movement", s.report((*reports.Service).EmploymentMovement))
+	v1.GET("/reports/rsvp-outcomes", s.report((*reports.Service).RSVPOutcomes))
 	v1.GET("/reports/gpra", s.report((*reports.Service).GPRA))
 	v1.GET("/reports/rcm-monthly", s.report((*reports.Service).RCMMonthly))
 	v1.GET("/reports/state-extract", s.report((*reports.Service).Extract))

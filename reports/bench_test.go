@@ -39,6 +39,7 @@ func BenchmarkReports(b *testing.B) {
 		{"length-of-service", (*reports.Service).LengthOfService, year},
 		{"pended-queue", (*reports.Service).PendedQueue, url.Values{"as_of": {"2026-05-31"}}},
 		{"employment-movement", (*reports.Service).EmploymentMovement, year},
+		{"rsvp-outcomes", (*reports.Service).RSVPOutcomes, year},
 	}
 	for _, c := range cases {
 		for _, asCSV := range []bool{false, true} {

@@ -29,7 +29,7 @@ import (
 
 // benchReportsVersion changes when the generator does: a database made by
 // another version is rebuilt rather than reused.
-const benchReportsVersion = 3
+const benchReportsVersion = 4
 
 // reportsBench is `rss bench reports`: it generates, in a database of its
 // own (kept between runs), a program's year and a half of history at the
@@ -272,6 +272,7 @@ func (b *reportsBench) timeReports(ctx context.Context, size benchSize) error {
 		{"length of service", (*reports.Service).LengthOfService, with("as_of", to.String())},
 		{"pended queue (as of year end)", (*reports.Service).PendedQueue, url.Values{"as_of": {to.String()}}},
 		{"employment movement (month)", (*reports.Service).EmploymentMovement, with("group", "month")},
+		{"rsvp outcomes (month)", (*reports.Service).RSVPOutcomes, with("group", "month")},
 		{"gpra", (*reports.Service).GPRA, with()},
 		// Client-level: each run audits every enrollment shown (as an admin
 		// with no key, in the bench database), so each run writes its rows'

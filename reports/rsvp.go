@@ -1,0 +1,214 @@
+package reports
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+)
+
+// The two family outcomes seed 001 judges RSVP by, as discharge reasons of
+// the program (reference data; fixtures load them).
+const (
+	ReasonReunified       = "rsvp_reunified"
+	ReasonCustodyRetained = "rsvp_custody_retained"
+)
+
+// RSVPOutcomesRow is one period's RSVP figures at one provider (or, with no
+// provider, over all of them): the enrollments open in the period, the
+// drug screens dated in it by kind and result, and the discharges in it by
+// family outcome.
+type RSVPOutcomesRow struct {
+	Period     rss.Date `json:"period" db:"period"`
+	PeriodEnd  rss.Date `json:"period_end" db:"period_end"`
+	ProviderID *int64   `json:"provider_id" db:"provider_id"`
+	rsvpFigures
+}
+
+// rsvpFigures are the counts and rates of a row and of the totals.
+type rsvpFigures struct {
+	Enrollments int64 `json:"enrollments" db:"enrollments"`
+	Screens     int64 `json:"screens" db:"screens"`
+	Random      int64 `json:"random" db:"random"`
+	Scheduled   int64 `json:"scheduled" db:"scheduled"`
+	Negative    int64 `json:"negative" db:"negative"`
+	Positive    int64 `json:"positive" db:"positive"`
+	Dilute      int64 `json:"dilute" db:"dilute"`
+	Invalid     int64 `json:"invalid" db:"invalid"`
+	Refused     int64 `json:"refused" db:"refused"`
+	NoShow      int64 `json:"no_show" db:"no_show"`
+	// NegativeRate is negative / screens (every screen counts against it
+	// that is not negative, a refusal or a no-show included), to 3
+	// places; null with no screen.
+	NegativeRate    *float64 `json:"negative_rate" db:"negative_rate"`
+	Discharges      int64    `json:"discharges" db:"discharges"`
+	FamilyOutcomes  int64    `json:"family_outcomes" db:"family_outcomes"`
+	Reunified       int64    `json:"reunified" db:"reunified"`
+	CustodyRetained int64    `json:"custody_retained" db:"custody_retained"`
+	FamilyPositive  int64    `json:"family_positive" db:"family_positive"`
+	// FamilyPositiveRate is family_positive / family_outcomes, to 3
+	// places; null with no discharge coded with a family outcome.
+	FamilyPositiveRate *float64 `json:"family_positive_rate" db:"family_positive_rate"`
+}
+
+// Periods as employment movement's ($1..$4; $5 the provider or null). An
+// enrollment counts in a period it was open on any day of; a screen in the
+// period its date falls in; a discharge in the period of its date, with a
+// family outcome when its reason is one of RSVP's own (reunified, custody
+// retained, placement continued, parental rights terminated and any the
+// MSC adds), positive as the reason says (discharge_reasons.outcome). The
+// screens are counted per enrollment and period in one pass over those of
+// the range, then joined to the open enrollments.
+const rsvpQuery = `
+WITH periods AS (
+    SELECT greatest(p::date, $1::date) AS period, least((p + $4::interval)::date - 1, $2::date) AS period_end
+    FROM generate_series(0, ($2::date - $1::date) / 28 + 1) i
+    CROSS JOIN LATERAL (SELECT date_trunc($3, $1::date::timestamp) + i * $4::interval AS p) x
+    WHERE p <= $2::date
+), sc AS (
+    SELECT p.period, s.enrollment_id, count(*) AS screens,
+           count(*) FILTER (WHERE s.kind = 'random') AS random,
+           count(*) FILTER (WHERE s.kind = 'scheduled') AS scheduled,
+           count(*) FILTER (WHERE s.result = 'negative') AS negative,
+           count(*) FILTER (WHERE s.result = 'positive') AS positive,
+           count(*) FILTER (WHERE s.result = 'dilute') AS dilute,
+           count(*) FILTER (WHERE s.result = 'invalid') AS invalid,
+           count(*) FILTER (WHERE s.result = 'refused') AS refused,
+           count(*) FILTER (WHERE s.result = 'no_show') AS no_show
+    FROM rsvp_drug_screens s
+    JOIN periods p ON s.screen_date BETWEEN p.period AND p.period_end
+    WHERE s.screen_date BETWEEN $1 AND $2
+    GROUP BY 1, 2
+), k AS (
+    SELECT p.period, p.period_end, e.provider_id, sc.screens, sc.random, sc.scheduled, sc.negative, sc.positive, sc.dilute,
+           sc.invalid, sc.refused, sc.no_show,
+           d.code AS discharge_code, d.program_code = 'RSVP' AS family, d.outcome
+    FROM periods p
+    JOIN enrollments e ON e.program_code = 'RSVP' AND e.start_date <= p.period_end
+         AND (e.discharge_date IS NULL OR e.discharge_date >= p.period)
+         AND ($5::bigint IS NULL OR e.provider_id = $5)
+    LEFT JOIN sc ON sc.period = p.period AND sc.enrollment_id = e.id
+    LEFT JOIN discharge_reasons d ON d.code = e.discharge_reason_code AND e.discharge_date <= p.period_end
+), g AS (
+    SELECT period, period_end, provider_id, count(*) AS enrollments,
+           coalesce(sum(screens), 0)::bigint AS screens, coalesce(sum(random), 0)::bigint AS random,
+           coalesce(sum(scheduled), 0)::bigint AS scheduled, coalesce(sum(negative), 0)::bigint AS negative,
+           coalesce(sum(positive), 0)::bigint AS positive, coalesce(sum(dilute), 0)::bigint AS dilute,
+           coalesce(sum(invalid), 0)::bigint AS invalid, coalesce(sum(refused), 0)::bigint AS refused,
+           coalesce(sum(no_show), 0)::bigint AS no_show,
+           count(discharge_code) AS discharges,
+           count(*) FILTER (WHERE family) AS family_outcomes,
+           count(*) FILTER (WHERE discharge_code = '` + ReasonReunified + `') AS reunified,
+           count(*) FILTER (WHERE discharge_code = '` + ReasonCustodyRetained + `') AS custody_retained,
+           count(*) FILTER (WHERE family AND outcome = 'positive') AS family_positive
+    FROM k GROUP BY GROUPING SETS ((period, period_end, provider_id), (period, period_end))
+)
+SELECT g.*,
+       CASE WHEN screens > 0 THEN round(negative::numeric / screens, 3)::float8 END AS negative_rate,
+       CASE WHEN family_outcomes > 0 THEN round(family_positive::numeric / family_outcomes, 3)::float8 END AS family_positive_rate
+FROM g
+ORDER BY period, provider_id NULLS LAST`
+
+var rsvpColumns = []string{"period", "period_end", "provider_id", "enrollments", "screens", "random", "scheduled",
+	"negative", "positive", "dilute", "invalid", "refused", "no_show", "negative_rate",
+	"discharges", "family_outcomes", "reunified", "custody_retained", "family_positive", "family_positive_rate"}
+
+// RSVPOutcomes checks q and returns the RSVP outcomes report over [from,
+// to] by month (default) or quarter, up to today: per period and
+// provider, and per period over all providers in the filter (no
+// provider_id), the enrollments open, the drug screens by kind and result
+// with the share negative, and the discharges by family outcome with the
+// share positive (reunified, custody retained). Aggregates, not client
+// records: not audited. The totals add the periods up (an enrollment
+// counted once a period; each screen and discharge once).
+func (s *Service) RSVPOutcomes(ctx context.Context, q url.Values) (*Report, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleReviewer, access.RoleFinance, access.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.parseFilter(ctx, a, q, params{rng: true, group: true, quarterly: true})
+	if err != nil {
+		return nil, err
+	}
+	if f.Program != "" && f.Program != "RSVP" {
+		return nil, rss.Invalid("program", "not_rsvp", "the RSVP outcomes report is a report on program RSVP only")
+	}
+	f.Program = "RSVP"
+	unit, step := "month", "1 month"
+	if f.Group == GroupQuarter {
+		unit, step = "quarter", "3 months"
+	}
+	// Up to today, as employment movement: a period not yet come has no
+	// screens or discharges to show, only enrollments that have not begun.
+	to := *f.To
+	if today := s.today(); today.Before(to) {
+		to = today
+	}
+	args := []any{*f.From, to, unit, step, f.provider()}
+	var t rsvpFigures
+	return &Report{
+		Name: "rsvp-outcomes", Filter: f, s: s, cols: rsvpColumns,
+		query: rsvpQuery, args: args,
+		row: func(rows *sqlx.Rows) (any, []string, error) {
+			var r RSVPOutcomesRow
+			if err := rows.StructScan(&r); err != nil {
+				return nil, nil, err
+			}
+			if r.ProviderID == nil {
+				t.add(r.rsvpFigures)
+			}
+			n := r.rsvpFigures
+			return r, []string{r.Period.String(), r.PeriodEnd.String(), optInt(r.ProviderID), itoa(n.Enrollments),
+				itoa(n.Screens), itoa(n.Random), itoa(n.Scheduled), itoa(n.Negative), itoa(n.Positive), itoa(n.Dilute),
+				itoa(n.Invalid), itoa(n.Refused), itoa(n.NoShow), optRate(n.NegativeRate), itoa(n.Discharges),
+				itoa(n.FamilyOutcomes), itoa(n.Reunified), itoa(n.CustodyRetained), itoa(n.FamilyPositive),
+				optRate(n.FamilyPositiveRate)}, nil
+		},
+		totals: func(context.Context, *sqlx.Tx) (any, error) {
+			t.NegativeRate = rate(t.Negative, t.Screens)
+			t.FamilyPositiveRate = rate(t.FamilyPositive, t.FamilyOutcomes)
+			return t, nil
+		},
+	}, nil
+}
+
+// add adds a period's counts to the range's.
+func (t *rsvpFigures) add(n rsvpFigures) {
+	t.Enrollments += n.Enrollments
+	t.Screens += n.Screens
+	t.Random += n.Random
+	t.Scheduled += n.Scheduled
+	t.Negative += n.Negative
+	t.Positive += n.Positive
+	t.Dilute += n.Dilute
+	t.Invalid += n.Invalid
+	t.Refused += n.Refused
+	t.NoShow += n.NoShow
+	t.Discharges += n.Discharges
+	t.FamilyOutcomes += n.FamilyOutcomes
+	t.Reunified += n.Reunified
+	t.CustodyRetained += n.CustodyRetained
+	t.FamilyPositive += n.FamilyPositive
+}
+
+// rate is n / of to 3 places (half away from zero, as the query's round),
+// or null when of is 0.
+func rate(n, of int64) *float64 {
+	if of == 0 {
+		return nil
+	}
+	v := float64(roundDiv(n*1000, of)) / 1000
+	return &v
+}
+
+// optRate writes a rate for the CSV: empty when null.
+func optRate(r *float64) string {
+	if r == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*r, 'f', -1, 64)
+}
