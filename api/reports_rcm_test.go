@@ -180,6 +180,21 @@ func TestReportRCMMonthly(t *testing.T) {
 	own := itGetReport(t, e, keyHRA, path)
 	assert.Equal(t, len(rep.Rows), len(own.Rows))
 
+	// Reassigned today, A's past months still name the specialist who had
+	// the case then (as the caseload report does); today's month the new one.
+	petrov, castillo := e.demo.Staff["Petrov"], e.demo.Staff["Castillo"]
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/RCM", Key: keyAdmin,
+		Body: map[string]any{"caseload_caps": map[string]int{"lead_recovery_specialist": 20, "recovery_specialist": 15}}})
+	require.Equal(t, http.StatusOK, r.Status, "room on Castillo's caseload: %s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/reassign", aEn), map[string]any{"staff_id": castillo, "reason": "caseload balance"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	moved := itGetReport(t, e, keyReviewer, path)
+	for _, month := range []string{"2026-03", "2026-04", "2026-05"} {
+		assert.Equal(t, float64(petrov), rcmRow(t, moved, aEn, month)["staff_id"], month)
+	}
+	assert.Equal(t, float64(castillo), rcmRow(t, moved, aEn, day(0)[:7])["staff_id"], "today's month")
+	assert.Equal(t, float64(petrov), rcmRow(t, itGetReport(t, e, keyReviewer, path), bEn, "2026-04")["staff_id"], "B was never moved")
+
 	// Each month's summary on its progress record (migration 00034, what the
 	// report reads) equals a recount from its contacts and goals, and those
 	// are recorded once: a change is refused.

@@ -42,19 +42,36 @@ WITH en AS MATERIALIZED (
     FROM enrollments e
     WHERE e.program_code = 'RCM' AND e.start_date <= ` + rcmLast + ` AND ` + rcmLast + ` >= ` + rcmFirst + `
       AND (e.discharge_date IS NULL OR e.discharge_date >= ` + rcmFirst + `)
-      AND ($4::bigint IS NULL OR e.provider_id = $4)
+      AND ($4::bigint IS NULL OR e.provider_id = $4) AND $5::text IS NOT NULL
 )`
 
-// rcmMonths pairs the enrollments with their months.
+// rcmMonths pairs the enrollments with their months, each with the
+// specialist it had at the end of the month (of today, for today's month;
+// $5 the service's time zone), as the caseload report counts them: a
+// reassignment moves an enrollment from one specialist (from_staff_id) to
+// another, so the specialist at a moment T is the one the first
+// reassignment at or after T moved it from (the span from the reassignment
+// before it, exclusive, to it), else the one assigned now. DCF reads who
+// served the client that month, not who serves them today. Reassignments
+// are few; only the report's enrollments' are read.
 const rcmMonths = `, months AS MATERIALIZED (
     SELECT m::date AS month, (m + interval '1 month' - interval '1 day')::date AS month_end
     FROM generate_series(0, (extract(year FROM least($2::date, $3::date)) * 12 + extract(month FROM least($2::date, $3::date))
                              - extract(year FROM $1::date) * 12 - extract(month FROM $1::date))::int) i
     CROSS JOIN LATERAL (SELECT date_trunc('month', $1::date::timestamp) + i * interval '1 month' AS m) x
+), moves AS MATERIALIZED (
+    SELECT r.enrollment_id, r.from_staff_id, r.reassigned_at,
+           lag(r.reassigned_at) OVER (PARTITION BY r.enrollment_id ORDER BY r.id) AS before_at
+    FROM enrollment_reassignments r WHERE r.enrollment_id IN (SELECT enrollment_id FROM en)
 ), em AS MATERIALIZED (
-    SELECT m.month, m.month_end, en.enrollment_id, en.client_id, en.provider_id, en.staff_id, en.start_date, en.discharge_date
+    SELECT m.month, m.month_end, en.enrollment_id, en.client_id, en.provider_id,
+           CASE WHEN mv.enrollment_id IS NULL THEN en.staff_id ELSE mv.from_staff_id END AS staff_id,
+           en.start_date, en.discharge_date
     FROM months m
     JOIN en ON en.start_date <= m.month_end AND (en.discharge_date IS NULL OR en.discharge_date >= m.month)
+    LEFT JOIN moves mv ON mv.enrollment_id = en.enrollment_id
+         AND (mv.before_at IS NULL OR mv.before_at < (least(m.month_end, $3::date) + 1)::timestamp AT TIME ZONE $5)
+         AND (least(m.month_end, $3::date) + 1)::timestamp AT TIME ZONE $5 <= mv.reassigned_at
 )`
 
 // Units and dollars come from the enrollment rollup (report_enrollment_use,
@@ -141,7 +158,7 @@ func (s *Service) RCMMonthly(ctx context.Context, q url.Values) (*Report, error)
 		return nil, rss.Invalid("program", "not_rcm", "the monthly report to DCF is a report on program RCM only")
 	}
 	f.Program = "RCM"
-	args := []any{*f.From, *f.To, s.today(), f.provider()}
+	args := []any{*f.From, *f.To, s.today(), f.provider(), s.loc.String()}
 	var t RCMMonthTotals
 	var paid moneySum
 	return &Report{
