@@ -53,9 +53,14 @@ WITH en AS MATERIALIZED (
 // reassignment at or after T moved it from (the span from the reassignment
 // before it, exclusive, to it), else the one assigned now. DCF reads who
 // served the client that month, not who serves them today. Reassignments
-// are few; only the report's enrollments' are read.
+// are few; only the report's enrollments' are read, and each moved
+// enrollment carries the months it was moved out of in two arrays (months,
+// staff) onto its pairing with the months: joined per enrollment-month
+// instead, the planner sorted the 165,000 pairs for a merge join (40-90 ms
+// of a year's report).
 const rcmMonths = `, months AS MATERIALIZED (
-    SELECT m::date AS month, (m + interval '1 month' - interval '1 day')::date AS month_end
+    SELECT m::date AS month, (m + interval '1 month' - interval '1 day')::date AS month_end,
+           (least((m + interval '1 month' - interval '1 day')::date, $3::date) + 1)::timestamp AT TIME ZONE $5 AS staff_at
     FROM generate_series(0, (extract(year FROM least($2::date, $3::date)) * 12 + extract(month FROM least($2::date, $3::date))
                              - extract(year FROM $1::date) * 12 - extract(month FROM $1::date))::int) i
     CROSS JOIN LATERAL (SELECT date_trunc('month', $1::date::timestamp) + i * interval '1 month' AS m) x
@@ -63,15 +68,19 @@ const rcmMonths = `, months AS MATERIALIZED (
     SELECT r.enrollment_id, r.from_staff_id, r.reassigned_at,
            lag(r.reassigned_at) OVER (PARTITION BY r.enrollment_id ORDER BY r.id) AS before_at
     FROM enrollment_reassignments r WHERE r.enrollment_id IN (SELECT enrollment_id FROM en)
+), staffed AS MATERIALIZED (
+    SELECT en.*, sf.months AS moved_months, sf.staff AS moved_staff
+    FROM en LEFT JOIN (
+        SELECT mv.enrollment_id, array_agg(m.month ORDER BY m.month) AS months, array_agg(mv.from_staff_id ORDER BY m.month) AS staff
+        FROM moves mv JOIN months m ON (mv.before_at IS NULL OR mv.before_at < m.staff_at) AND m.staff_at <= mv.reassigned_at
+        GROUP BY 1) sf ON sf.enrollment_id = en.enrollment_id
 ), em AS MATERIALIZED (
     SELECT m.month, m.month_end, en.enrollment_id, en.client_id, en.provider_id,
-           CASE WHEN mv.enrollment_id IS NULL THEN en.staff_id ELSE mv.from_staff_id END AS staff_id,
+           CASE WHEN array_position(en.moved_months, m.month) IS NULL THEN en.staff_id
+                ELSE en.moved_staff[array_position(en.moved_months, m.month)] END AS staff_id,
            en.start_date, en.discharge_date
     FROM months m
-    JOIN en ON en.start_date <= m.month_end AND (en.discharge_date IS NULL OR en.discharge_date >= m.month)
-    LEFT JOIN moves mv ON mv.enrollment_id = en.enrollment_id
-         AND (mv.before_at IS NULL OR mv.before_at < (least(m.month_end, $3::date) + 1)::timestamp AT TIME ZONE $5)
-         AND (least(m.month_end, $3::date) + 1)::timestamp AT TIME ZONE $5 <= mv.reassigned_at
+    JOIN staffed en ON en.start_date <= m.month_end AND (en.discharge_date IS NULL OR en.discharge_date >= m.month)
 )`
 
 // Units and dollars come from the enrollment rollup (report_enrollment_use,
