@@ -115,6 +115,18 @@ func TestReportRSVPOutcomes(t *testing.T) {
 	assert.Contains(t, rows[2:], []string{"2026-05-01", "2026-05-31", "", "3", "0", "0", "0", "0", "0", "0", "0", "0", "0",
 		"", "3", "2", "0", "1", "1", "0.5"})
 
+	// Ahead of today (2026-06-15), in today's month or quarter or later:
+	// no period; today's period ends today.
+	for _, rng := range [][2]string{{"2026-06-16", "2026-06-20"}, {"2026-06-16", "2026-09-30"}, {"2026-07-01", "2027-01-31"}} {
+		for _, g := range []string{"month", "quarter"} {
+			ahead := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/rsvp-outcomes?from=%s&to=%s&group=%s", rng[0], rng[1], g))
+			assert.Empty(t, ahead.Rows, "%v by %s", rng, g)
+		}
+	}
+	now := itGetReport(t, e, keyReviewer, "/v1/reports/rsvp-outcomes?from=2026-06-01&to=2026-12-31")
+	require.Len(t, now.Rows, 2, "June only, at BCS and overall: %v", now.Rows)
+	assert.Equal(t, "2026-06-15", now.Rows[0]["period_end"])
+
 	// A provider sees its own agency: BCS the same rows, named or not; HRA
 	// (no RSVP) nothing, and naming BCS is a 404.
 	own := itGetReport(t, e, keyBCS, path)
@@ -139,4 +151,14 @@ func TestReportRSVPOutcomes(t *testing.T) {
 			assert.Equal(t, c.code, itFieldCode(p, c.field), "%s: %v", c.q, p)
 		})
 	}
+	// A discharge dated back before a screen already recorded: the screen
+	// was given, and counts in its period. E (from 05-25) screened 06-03,
+	// then discharged as of 05-30 (moved): not open in June, its screen
+	// counts there all the same. June 1-14 also holds the demo's Reyes
+	// (from 06-01; random negative 06-05, scheduled negative 06-12).
+	ee := enroll("2026-05-25")
+	screen(ee, "2026-06-03", "random", "negative")
+	discharge(ee, "2026-05-30", "moved")
+	june := itGetReport(t, e, keyReviewer, "/v1/reports/rsvp-outcomes?from=2026-06-01&to=2026-06-14")
+	check(moveRow(t, june, "2026-06-01", 0), fig{1, 3, 2, 1, 3, 0, 0, 0, float64(1), 0, 0, 0, 0, 0, nil}, "June 1-14")
 }

@@ -686,9 +686,15 @@ func TestReportEmploymentMovement(t *testing.T) {
 	assert.Equal(t, now.Rows, ahead.Rows)
 	assert.Equal(t, now.Totals, ahead.Totals)
 	assert.Equal(t, day(0), ahead.Rows[len(ahead.Rows)-1]["period_end"])
-	later := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/employment-movement?from=%s&to=%s", day(40), day(400)))
-	assert.Empty(t, later.Rows)
-	check(later.Totals, fig{0, 0, 0, 0, 0, 0, nil, "no_enrollment_compared"}, "nothing ahead")
+	for _, rng := range [][2]string{{day(40), day(400)}, {day(1), day(3)}, {day(1), day(100)}} {
+		// Ahead, from next month or from tomorrow (in today's month, or
+		// quarter): nothing.
+		later := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/employment-movement?from=%s&to=%s", rng[0], rng[1]))
+		assert.Empty(t, later.Rows, "%v", rng)
+		check(later.Totals, fig{0, 0, 0, 0, 0, 0, nil, "no_enrollment_compared"}, "nothing ahead")
+		q := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/employment-movement?from=%s&to=%s&group=quarter", rng[0], rng[1]))
+		assert.Empty(t, q.Rows, "%v by quarter", rng)
+	}
 
 	// CSV.
 	rows := itCSV(t, e.get(keyReviewer, path+"&format=csv"))

@@ -77,7 +77,7 @@ WITH periods AS (
     SELECT greatest(p::date, $1::date) AS period, least((p + $4::interval)::date - 1, $2::date) AS period_end
     FROM generate_series(0, ($2::date - $1::date) / 28 + 1) i
     CROSS JOIN LATERAL (SELECT date_trunc($3, $1::date::timestamp) + i * $4::interval AS p) x
-    WHERE p <= $2::date
+    WHERE p <= $2::date AND $1::date <= $2::date
 ), asked AS (
     SELECT period_end AS day FROM periods UNION SELECT period - 1 FROM periods
 ), changes AS (
@@ -154,7 +154,8 @@ func (s *Service) EmploymentMovement(ctx context.Context, q url.Values) (*Report
 	// Periods after today are left out and today's ends today: a stage on
 	// a day not yet come is not known, and reading it as the stage in
 	// force would score stalls that have not happened (a year ahead was a
-	// year of "stalled"), and count enrollments not yet begun.
+	// year of "stalled"), and count enrollments not yet begun. A range
+	// starting after today has no period (the query asks from <= to).
 	to := *f.To
 	if today := s.today(); today.Before(to) {
 		to = today

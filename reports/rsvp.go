@@ -56,24 +56,27 @@ type rsvpFigures struct {
 }
 
 // Periods as employment movement's ($1..$4; $5 the provider or null). An
-// enrollment counts in a period it was open on any day of; a screen in the
-// period its date falls in; a discharge in the period of its date, with a
-// family outcome when its reason is one of RSVP's own (reunified, custody
-// retained, placement continued, parental rights terminated and any the
-// MSC adds), positive as the reason says (discharge_reasons.outcome). The
-// screens are counted per enrollment and period in one pass over those of
-// the range, a screen's period its date truncated to the unit (the first
-// period starts at $1, so a date truncated before it belongs to it), then
-// joined to the open enrollments. (Joining the screens to the periods by
-// date range compared every screen with every period: 440 ms a year.)
+// enrollment counts in a period it was open on any day of; a discharge in
+// the period of its date, with a family outcome when its reason is one of
+// RSVP's own (reunified, custody retained, placement continued, parental
+// rights terminated and any the MSC adds), positive as the reason says
+// (discharge_reasons.outcome); a screen in the period its date falls in,
+// whether or not its enrollment was still open then (a discharge may be
+// dated back before screens already recorded: they were given all the
+// same). The screens are counted per period and provider in one pass over
+// those of the range, a screen's period its date truncated to the unit
+// (the first period starts at $1, so a date truncated before it belongs to
+// it), and joined to the enrollments' counts by period and provider.
+// (Joining the screens to the periods by date range compared every screen
+// with every period: 440 ms a year.)
 const rsvpQuery = `
 WITH periods AS (
     SELECT greatest(p::date, $1::date) AS period, least((p + $4::interval)::date - 1, $2::date) AS period_end
     FROM generate_series(0, ($2::date - $1::date) / 28 + 1) i
     CROSS JOIN LATERAL (SELECT date_trunc($3, $1::date::timestamp) + i * $4::interval AS p) x
-    WHERE p <= $2::date
+    WHERE p <= $2::date AND $1::date <= $2::date
 ), sc AS (
-    SELECT greatest(date_trunc($3, s.screen_date::timestamp)::date, $1::date) AS period, s.enrollment_id, count(*) AS screens,
+    SELECT greatest(date_trunc($3, s.screen_date::timestamp)::date, $1::date) AS period, e.provider_id, count(*) AS screens,
            count(*) FILTER (WHERE s.kind = 'random') AS random,
            count(*) FILTER (WHERE s.kind = 'scheduled') AS scheduled,
            count(*) FILTER (WHERE s.result = 'negative') AS negative,
@@ -83,31 +86,41 @@ WITH periods AS (
            count(*) FILTER (WHERE s.result = 'refused') AS refused,
            count(*) FILTER (WHERE s.result = 'no_show') AS no_show
     FROM rsvp_drug_screens s
-    WHERE s.screen_date BETWEEN $1 AND $2
+    JOIN enrollments e ON e.id = s.enrollment_id AND ($5::bigint IS NULL OR e.provider_id = $5)
+    WHERE s.screen_date BETWEEN $1 AND $2 AND $1::date <= $2::date
     GROUP BY 1, 2
-), k AS (
-    SELECT p.period, p.period_end, e.provider_id, sc.screens, sc.random, sc.scheduled, sc.negative, sc.positive, sc.dilute,
-           sc.invalid, sc.refused, sc.no_show,
-           d.code AS discharge_code, d.program_code = 'RSVP' AS family, d.outcome
+), en AS (
+    SELECT p.period, e.provider_id, count(*) AS enrollments,
+           count(d.code) AS discharges,
+           count(*) FILTER (WHERE d.program_code = 'RSVP') AS family_outcomes,
+           count(*) FILTER (WHERE d.code = '` + ReasonReunified + `') AS reunified,
+           count(*) FILTER (WHERE d.code = '` + ReasonCustodyRetained + `') AS custody_retained,
+           count(*) FILTER (WHERE d.program_code = 'RSVP' AND d.outcome = 'positive') AS family_positive
     FROM periods p
     JOIN enrollments e ON e.program_code = 'RSVP' AND e.start_date <= p.period_end
          AND (e.discharge_date IS NULL OR e.discharge_date >= p.period)
          AND ($5::bigint IS NULL OR e.provider_id = $5)
-    LEFT JOIN sc ON sc.period = p.period AND sc.enrollment_id = e.id
     LEFT JOIN discharge_reasons d ON d.code = e.discharge_reason_code AND e.discharge_date <= p.period_end
+    GROUP BY 1, 2
+), k AS (
+    SELECT coalesce(en.period, sc.period) AS period, coalesce(en.provider_id, sc.provider_id) AS provider_id,
+           coalesce(en.enrollments, 0) AS enrollments, coalesce(sc.screens, 0) AS screens, coalesce(sc.random, 0) AS random,
+           coalesce(sc.scheduled, 0) AS scheduled, coalesce(sc.negative, 0) AS negative, coalesce(sc.positive, 0) AS positive,
+           coalesce(sc.dilute, 0) AS dilute, coalesce(sc.invalid, 0) AS invalid, coalesce(sc.refused, 0) AS refused,
+           coalesce(sc.no_show, 0) AS no_show, coalesce(en.discharges, 0) AS discharges,
+           coalesce(en.family_outcomes, 0) AS family_outcomes, coalesce(en.reunified, 0) AS reunified,
+           coalesce(en.custody_retained, 0) AS custody_retained, coalesce(en.family_positive, 0) AS family_positive
+    FROM en FULL JOIN sc ON sc.period = en.period AND sc.provider_id = en.provider_id
 ), g AS (
-    SELECT period, period_end, provider_id, count(*) AS enrollments,
-           coalesce(sum(screens), 0)::bigint AS screens, coalesce(sum(random), 0)::bigint AS random,
-           coalesce(sum(scheduled), 0)::bigint AS scheduled, coalesce(sum(negative), 0)::bigint AS negative,
-           coalesce(sum(positive), 0)::bigint AS positive, coalesce(sum(dilute), 0)::bigint AS dilute,
-           coalesce(sum(invalid), 0)::bigint AS invalid, coalesce(sum(refused), 0)::bigint AS refused,
-           coalesce(sum(no_show), 0)::bigint AS no_show,
-           count(discharge_code) AS discharges,
-           count(*) FILTER (WHERE family) AS family_outcomes,
-           count(*) FILTER (WHERE discharge_code = '` + ReasonReunified + `') AS reunified,
-           count(*) FILTER (WHERE discharge_code = '` + ReasonCustodyRetained + `') AS custody_retained,
-           count(*) FILTER (WHERE family AND outcome = 'positive') AS family_positive
-    FROM k GROUP BY GROUPING SETS ((period, period_end, provider_id), (period, period_end))
+    SELECT k.period, p.period_end, k.provider_id, sum(enrollments)::bigint AS enrollments,
+           sum(screens)::bigint AS screens, sum(random)::bigint AS random, sum(scheduled)::bigint AS scheduled,
+           sum(negative)::bigint AS negative, sum(positive)::bigint AS positive, sum(dilute)::bigint AS dilute,
+           sum(invalid)::bigint AS invalid, sum(refused)::bigint AS refused, sum(no_show)::bigint AS no_show,
+           sum(discharges)::bigint AS discharges, sum(family_outcomes)::bigint AS family_outcomes,
+           sum(reunified)::bigint AS reunified, sum(custody_retained)::bigint AS custody_retained,
+           sum(family_positive)::bigint AS family_positive
+    FROM k JOIN periods p ON p.period = k.period
+    GROUP BY GROUPING SETS ((k.period, p.period_end, k.provider_id), (k.period, p.period_end))
 )
 SELECT g.*,
        CASE WHEN screens > 0 THEN round(negative::numeric / screens, 3)::float8 END AS negative_rate,
