@@ -438,10 +438,12 @@ func TestReconcilePaymentRegisterBatchRefused(t *testing.T) {
 	assert.Equal(t, "14.50", rec.Rows[0].Billed.String())
 }
 
-// A claim number a spreadsheet would run as a formula ("-F-1" is =-F-1
-// there) is written as text in the CSVs finance opens: the remittance
-// advice and the payment register put an apostrophe before it; the 837P
-// carries it as it is.
+// A claim number a spreadsheet would read as a formula ("-F-1" is =-F-1
+// there) is written as text in the remittance advice, an apostrophe before
+// it. The payment register and the 837P carry it as it is: their bytes are
+// recorded when the batch closes (a register closed before the advice
+// changed must still match its digest), and a claim number holds only
+// letters, digits and hyphens, nothing a spreadsheet would run.
 func TestCSVClaimNumbersAreText(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -462,6 +464,6 @@ func TestCSVClaimNumbersAreText(t *testing.T) {
 		return out
 	}
 	assert.Equal(t, []string{"'-F-1", "TOTAL"}, field(w.advice(medicaid.ID, "ECRA", "csv"), "claim_number"))
-	assert.Equal(t, []string{"'-F-2"}, field(w.export(register.ID), "claim_number"))
+	assert.Equal(t, []string{"-F-2"}, field(w.export(register.ID), "claim_number"))
 	assert.Contains(t, string(w.export(medicaid.ID)), "CLM*-F-1*")
 }

@@ -871,7 +871,7 @@ func exportRegister(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, pro
 		all.add(l, billed, c.ClaimID != curClaim)
 		curClaim = c.ClaimID
 		row = append(row[:0], "line", batch, strconv.FormatInt(c.ProviderID, 10), cur.Code, cur.NPI,
-			strconv.FormatInt(c.ClaimID, 10), rss.CSVText(c.ClaimNumber), c.Frequency, strconv.FormatInt(l.LineID, 10), strconv.Itoa(l.LineNumber),
+			strconv.FormatInt(c.ClaimID, 10), c.ClaimNumber, c.Frequency, strconv.FormatInt(l.LineID, 10), strconv.Itoa(l.LineNumber),
 			strconv.FormatInt(c.ClientID, 10), l.ServiceCode, l.DOS.Format("2006-01-02"), strconv.FormatInt(l.Units, 10),
 			strconv.FormatInt(l.UnitsAllowed, 10), billed.StringFixed(2), l.Allowed.StringFixed(2), l.Paid.StringFixed(2),
 			l.AdjCodes, l.Status)
