@@ -7,11 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pressly/goose/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"rss"
 	"rss/access"
+	"rss/pg"
 	"rss/pg/pgtest"
 )
 
@@ -208,6 +210,10 @@ func TestRecordReadsIsOneEventListingEveryRecord(t *testing.T) {
 		`TRUNCATE audit_read_sets`,
 		`INSERT INTO audit_read_sets VALUES ((SELECT max(id) FROM audit_events), '{1,2}', '{1}')`,
 		`INSERT INTO audit_read_sets VALUES ((SELECT max(id) FROM audit_events), '{1,NULL}', '{1,2}')`,
+		// An empty set lists nothing; a set on an event not written to
+		// carry one (here "read client 7") would rewrite what it says.
+		`INSERT INTO audit_read_sets VALUES ((SELECT max(id) FROM audit_events), '{}', '{}')`,
+		`INSERT INTO audit_read_sets VALUES ((SELECT max(id) FROM audit_events), '{55}', '{8}')`,
 	} {
 		_, err := db.Exec(stmt)
 		require.Error(t, err, stmt)
@@ -215,4 +221,36 @@ func TestRecordReadsIsOneEventListingEveryRecord(t *testing.T) {
 	var n int
 	require.NoError(t, db.Get(&n, `SELECT count(*) FROM audit_records WHERE request_id = 'req-rs'`))
 	assert.Equal(t, 6, n, "nothing changed")
+
+	// A client's records come by id, not as text: 9, 20, 100.
+	require.NoError(t, access.RecordReads(ctx, db, "state_extract",
+		`SELECT v.e AS entity_id, 9::bigint AS client_id FROM unnest('{100,9,20}'::bigint[]) v(e) WHERE $1`, true))
+	var of9 []string
+	require.NoError(t, db.Select(&of9, `SELECT entity_id FROM audit_client_records(9)`))
+	assert.Equal(t, []string{"9", "20", "100"}, of9)
+
+	// Migrating down past 00038 keeps every read: each set's records
+	// become audit_events rows again, with their event's actor and time.
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, pg.MigrationsFS())
+	require.NoError(t, err)
+	_, err = p.DownTo(t.Context(), 37)
+	require.NoError(t, err)
+	var back []struct {
+		Entity   string `db:"entity_id"`
+		Client   int64  `db:"client_id"`
+		Purpose  string `db:"purpose"`
+		Same     bool   `db:"same_time"`
+		Reviewer bool   `db:"reviewer"`
+	}
+	require.NoError(t, db.Select(&back, `SELECT entity_id, client_id, purpose,
+			occurred_at = (SELECT occurred_at FROM audit_events WHERE id = $1) AS same_time, actor_role = 'reviewer' AS reviewer
+		FROM audit_events WHERE request_id = 'req-rs' AND entity_type = 'state_extract' AND entity_id <> 'read_set'
+		ORDER BY id`, first))
+	require.Len(t, back, 8, "3 + 2 + 3 records")
+	assert.Equal(t, "10", back[0].Entity)
+	assert.Equal(t, int64(5), back[0].Client)
+	assert.Equal(t, "payment", back[0].Purpose)
+	assert.True(t, back[0].Same && back[0].Reviewer)
+	_, err = p.Up(t.Context())
+	require.NoError(t, err)
 }
