@@ -1,0 +1,123 @@
+package api_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/api"
+	"rss/fixtures"
+	"rss/pg/pgtest"
+)
+
+// What an answer is sent as: JSON or CSV by format and Accept's weights,
+// never stored by a cache, and a problem (not an empty reply) when a
+// report fails before its first byte.
+
+// A report chose CSV whenever Accept named text/csv, weights ignored:
+// "text/csv;q=0" (CSV refused) and a JSON weighed above CSV both got CSV.
+func TestReportAcceptWeights(t *testing.T) {
+	e := newEnv(t)
+	path := "/v1/reports/gpra?from=" + day(-60) + "&to=" + day(0)
+	for _, tc := range []struct {
+		name, accept, want string
+	}{
+		{name: "csv", accept: "text/csv", want: "text/csv; charset=utf-8"},
+		{name: "csv refused", accept: "text/csv;q=0", want: "application/json; charset=utf-8"},
+		{name: "csv refused, json taken", accept: "text/csv;q=0, application/json", want: "application/json; charset=utf-8"},
+		{name: "json weighed above csv", accept: "text/csv;q=0.1, application/json;q=0.9", want: "application/json; charset=utf-8"},
+		{name: "anything weighed above csv", accept: "text/csv;q=0.5, */*", want: "application/json; charset=utf-8"},
+		{name: "csv weighed above json", accept: "application/json;q=0.5, text/csv", want: "text/csv; charset=utf-8"},
+		{name: "a tie goes to the csv named", accept: "application/json, text/csv", want: "text/csv; charset=utf-8"},
+		{name: "a weight that is no number is ignored", accept: "text/csv;q=NaN", want: "application/json; charset=utf-8"},
+		{name: "no accept", accept: "", want: "application/json; charset=utf-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(req{Method: http.MethodGet, Path: path, Key: keyReviewer, Header: map[string]string{"Accept": tc.accept}})
+			require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+			assert.Equal(t, tc.want, r.Header.Get("Content-Type"))
+		})
+	}
+}
+
+// The remittance advice answered JSON to "Accept: text/csv"; only
+// ?format=csv gave the CSV. Accept now decides when format is absent,
+// weighed as the reports weigh it, and format still wins.
+func TestRemittanceAdviceHonoursAccept(t *testing.T) {
+	e := newEnv(t)
+	e.mhwReady(100)
+	r := e.post(keyECRA, "/v1/claims", e.duboisClaim("RA-CSV-1", raLine(day(-3), 2, "14.50")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	path := itPath("/v1/batches/%d/remittance/%d", itID(t, r), e.demo.Providers["ECRA"])
+	for _, tc := range []struct{ name, query, accept, want string }{
+		{"csv asked", "", "text/csv", "text/csv; charset=utf-8"},
+		{"csv refused", "", "text/csv;q=0, application/json", "application/json"},
+		{"json weighed above csv", "", "text/csv;q=0.1, application/json", "application/json"},
+		{"no accept", "", "", "application/json"},
+		{"format wins over accept", "?format=json", "text/csv", "application/json"},
+		{"format csv", "?format=csv", "application/json", "text/csv; charset=utf-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(req{Method: http.MethodGet, Path: path + tc.query, Key: keyFinance, Header: map[string]string{"Accept": tc.accept}})
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			assert.Equal(t, tc.want, r.Header.Get("Content-Type"))
+			if strings.HasPrefix(tc.want, "text/csv") {
+				assert.Contains(t, r.Header.Get("Content-Disposition"), ".csv")
+			}
+		})
+	}
+	requireProblem(t, e.get(keyFinance, path+"?format=xml"), http.StatusUnprocessableEntity, "validation_failed")
+}
+
+// Every /v1 answer, a problem included, is kept by no cache and sniffed by
+// no browser; an answer negotiated on Accept says it varies by it.
+func TestAnswersAreNotStored(t *testing.T) {
+	e := newEnv(t)
+	for _, r := range []resp{
+		e.get(keyHRA, "/v1/clients"),
+		e.get("", "/v1/clients"),
+		e.get(keyHRA, "/v1/clients/+1"),
+		e.get(keyReviewer, "/v1/reports/caseload"),
+	} {
+		assert.Equal(t, "no-store", r.Header.Get("Cache-Control"), "status %d", r.Status)
+		assert.Equal(t, "nosniff", r.Header.Get("X-Content-Type-Options"), "status %d", r.Status)
+	}
+	rep := e.do(req{Method: http.MethodGet, Path: "/v1/reports/caseload", Key: keyReviewer, Header: map[string]string{"Accept": "text/csv"}})
+	require.Equal(t, http.StatusOK, rep.Status, "%s", rep.Body)
+	assert.Contains(t, rep.Header.Values("Vary"), "Accept")
+	assert.True(t, strings.HasPrefix(rep.Header.Get("Content-Type"), "text/csv"))
+}
+
+// A client-level report whose Write failed before its first byte (here a
+// pool of one connection, which cannot give the audit its second; the same
+// path serves a failed snapshot, query or audit) was cut short as if the
+// answer had begun: the client got an empty reply, and no line was logged.
+// Nothing had gone out, so it is a problem answer now, logged.
+func TestReportFailingBeforeFirstByteIsAProblem(t *testing.T) {
+	db := pgtest.NewDB(t)
+	db.SetMaxOpenConns(1)
+	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
+	var logged bytes.Buffer
+	srv := api.Open(db, api.Options{Now: func() time.Time { return now }, Location: loc,
+		Logger: slog.New(slog.NewJSONHandler(&logged, nil))})
+	e := &env{t: t, db: db, srv: srv, now: now}
+	for _, format := range []string{"json", "csv"} {
+		r := e.get(keyReviewer, "/v1/reports/state-extract?from="+day(-90)+"&to="+day(0)+"&format="+format)
+		require.Equal(t, http.StatusInternalServerError, r.Status, "%s", r.Body)
+		assert.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
+		assert.Empty(t, r.Header.Get("Content-Disposition"))
+		assert.Equal(t, "internal_error", r.JSON(t)["code"])
+	}
+	assert.Contains(t, logged.String(), "client-level reports need a pool of at least two connections")
+	// A report without an audit needs one connection and still answers.
+	r := e.get(keyReviewer, "/v1/reports/caseload")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
