@@ -412,3 +412,40 @@ func TestEmploymentStageSameDayConcurrently(t *testing.T) {
 	assert.Len(t, itItems(t, e.get(keyHRA, path)), 1)
 	assert.Equal(t, 1, itAudit(e, "create", "employment_stage_change", ""))
 }
+
+// The same stage sent at once for neighbouring days: each would be a change
+// alone, but together all but the first record a move that did not happen.
+// One is recorded and the others are 422 unchanged (the enrollment is held
+// while a change is judged against its neighbours); over five enrollments,
+// so that the race is run, not hoped for.
+func TestEmploymentStageNeighbouringDaysConcurrently(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for round := range 5 {
+		c := itNewClient(t, e, keyHRA, "hartford")
+		r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": day(-10)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		path := itPath("/v1/enrollments/%d/employment-stages", itID(t, r))
+		answers := make([]resp, 6)
+		var wg sync.WaitGroup
+		for i := range answers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				answers[i] = e.post(keyHRA, path, map[string]any{"stage": "work_study", "effective_date": day(-6 + i)})
+			}()
+		}
+		wg.Wait()
+		created := 0
+		for _, a := range answers {
+			if a.Status == http.StatusCreated {
+				created++
+				continue
+			}
+			p := requireProblem(t, a, http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "unchanged", itFieldCode(p, "stage"), "round %d", round)
+		}
+		assert.Equal(t, 1, created, "round %d", round)
+		assert.Len(t, itItems(t, e.get(keyHRA, path)), 1, "round %d", round)
+	}
+}

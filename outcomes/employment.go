@@ -86,7 +86,10 @@ func (s *Service) RecordStage(ctx context.Context, id int64, n NewStageChange) (
 	}
 	var out StageChange
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		e, err := enrollmentFor(ctx, tx, a, id, ProgramEMP, true)
+		// Held against other stage changes: "unchanged" is judged on
+		// the changes before and after this one, which a change made
+		// at the same time on the next day would not be among.
+		e, err := enrollmentFor(ctx, tx, a, id, ProgramEMP, writeLock)
 		if err != nil {
 			return err
 		}

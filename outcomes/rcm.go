@@ -144,7 +144,7 @@ func (s *Service) RecordMonthlyProgress(ctx context.Context, id int64, n NewMont
 	}
 	var out MonthlyProgress
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		e, err := enrollmentFor(ctx, tx, a, id, ProgramRCM, true)
+		e, err := enrollmentFor(ctx, tx, a, id, ProgramRCM, shareLock)
 		if err != nil {
 			return err
 		}

@@ -61,7 +61,7 @@ func (s *Service) RecordDrugScreen(ctx context.Context, id int64, n NewDrugScree
 	}
 	var out DrugScreen
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		e, err := enrollmentFor(ctx, tx, a, id, ProgramRSVP, true)
+		e, err := enrollmentFor(ctx, tx, a, id, ProgramRSVP, shareLock)
 		if err != nil {
 			return err
 		}

@@ -60,15 +60,27 @@ type enrollment struct {
 	DischargeDate rss.Date `db:"discharge_date"`
 }
 
+// lockMode is how a write holds its enrollment while it checks and writes.
+type lockMode string
+
+const (
+	// readOnly takes no lock.
+	readOnly lockMode = ""
+	// shareLock keeps a discharge (an UPDATE of the row) out until the
+	// write commits, so the enrollment's end cannot move under it.
+	shareLock lockMode = " FOR SHARE"
+	// writeLock also keeps out another write holding it: for a write
+	// whose check reads the enrollment's other records of its kind (a
+	// stage change against the changes before and after it), which two
+	// writes at once would each make without seeing the other's.
+	writeLock lockMode = " FOR NO KEY UPDATE"
+)
+
 // enrollmentFor reads enrollment id for the actor: not found when it does
 // not exist or belongs to another agency than a provider's own, a conflict
-// when it is not an enrollment in program. lock takes a share lock, so a
-// discharge cannot move the enrollment's end under a write.
-func enrollmentFor(ctx context.Context, tx *sqlx.Tx, a access.Actor, id int64, program string, lock bool) (enrollment, error) {
-	q := `SELECT id, client_id, provider_id, program_code, start_date, discharge_date FROM enrollments WHERE id = $1`
-	if lock {
-		q += ` FOR SHARE`
-	}
+// when it is not an enrollment in program. lock says how the row is held.
+func enrollmentFor(ctx context.Context, tx *sqlx.Tx, a access.Actor, id int64, program string, lock lockMode) (enrollment, error) {
+	q := `SELECT id, client_id, provider_id, program_code, start_date, discharge_date FROM enrollments WHERE id = $1` + string(lock)
 	var e enrollment
 	err := tx.GetContext(ctx, &e, q, id)
 	if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(e.ProviderID)) {
@@ -104,7 +116,7 @@ func (s *Service) readRecords(ctx context.Context, id int64, program, entity str
 		return err
 	}
 	return pg.Transact(ctx, s.db, func(ctx context.Context, tx *sqlx.Tx) error {
-		e, err := enrollmentFor(ctx, tx, a, id, program, false)
+		e, err := enrollmentFor(ctx, tx, a, id, program, readOnly)
 		if err != nil {
 			return err
 		}
