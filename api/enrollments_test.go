@@ -506,3 +506,25 @@ func TestTransferPrimaryToAnEnrollmentAlreadyMarked(t *testing.T) {
 		WHERE c.person_id = (SELECT person_id FROM clients WHERE id = $1) AND e.program_code = 'ATR' AND e.primary_case_manager
 		AND e.discharge_date IS NULL`, e.demo.Clients["Kim/HRA"]))
 }
+
+// A new enrollment starting before the day the client's last one in the
+// program ended would give one person two spans at once (counted twice in
+// the caseload, each with its own stage): 409 enrollment_overlaps, nothing
+// written. Starting on that day (a re-enrollment) or after goes through.
+func TestEnrollmentOverlappingTheLastRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itNewClient(t, e, keyHRA, "hartford")
+	enroll := func(start string) resp {
+		return e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": start})
+	}
+	r := enroll(day(-20))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", itID(t, r)), map[string]any{"discharge_date": day(-10), "reason_code": "moved"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	for _, start := range []string{day(-15), day(-11), day(-30)} {
+		itNothingWritten(t, e, func() { requireProblem(t, enroll(start), http.StatusConflict, "enrollment_overlaps") })
+	}
+	r = enroll(day(-10))
+	require.Equal(t, http.StatusCreated, r.Status, "the day it ended: %s", r.Body)
+}

@@ -449,3 +449,46 @@ func TestEmploymentStageNeighbouringDaysConcurrently(t *testing.T) {
 		assert.Len(t, itItems(t, e.get(keyHRA, path)), 1, "round %d", round)
 	}
 }
+
+// A discharge dated before the enrollment's program records would leave
+// them after it (the reports then read a stage, a screen or a status from
+// outside its span): refused, 409 records_after_discharge, nothing written.
+// On the day of the last record (for RCM, in the month of its last record)
+// it goes through.
+func TestDischargeBeforeProgramRecordsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	discharge := func(key string, id int64, on, reason string) resp {
+		return e.post(key, itPath("/v1/enrollments/%d/discharge", id), map[string]any{"discharge_date": on, "reason_code": reason})
+	}
+	reyes := enrollmentOf(e, e.demo.Clients["Reyes"], "RSVP")  // BCS; screens on day -10 and day -3
+	foster := enrollmentOf(e, e.demo.Clients["Foster"], "EMP") // PWE; stage changes on day -7 and day -2
+	murphy := enrollmentOf(e, e.demo.Clients["Murphy"], "RCM") // HRA; monthly records for April and May
+	for _, c := range []struct {
+		key    string
+		id     int64
+		on     string
+		reason string
+	}{
+		{keyBCS, reyes, day(-5), "rsvp_reunified"},
+		{keyPWE, foster, day(-3), "goals_met"},
+		{keyHRA, murphy, "2026-04-30", "completed"},
+	} {
+		itNothingWritten(t, e, func() {
+			requireProblem(t, discharge(c.key, c.id, c.on, c.reason), http.StatusConflict, "records_after_discharge")
+		})
+	}
+	for _, c := range []struct {
+		key    string
+		id     int64
+		on     string
+		reason string
+	}{
+		{keyBCS, reyes, day(-3), "rsvp_reunified"},
+		{keyPWE, foster, day(-2), "goals_met"},
+		{keyHRA, murphy, "2026-05-10", "completed"},
+	} {
+		r := discharge(c.key, c.id, c.on, c.reason)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	}
+}

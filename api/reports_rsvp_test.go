@@ -151,14 +151,16 @@ func TestReportRSVPOutcomes(t *testing.T) {
 			assert.Equal(t, c.code, itFieldCode(p, c.field), "%s: %v", c.q, p)
 		})
 	}
-	// A discharge dated back before a screen already recorded: the screen
-	// was given, and counts in its period. E (from 05-25) screened 06-03,
-	// then discharged as of 05-30 (moved): not open in June, its screen
-	// counts there all the same. June 1-14 also holds the demo's Reyes
-	// (from 06-01; random negative 06-05, scheduled negative 06-12).
+	// A discharge dated back before a screen already recorded is refused
+	// (the screen would stand after it); the report counts a screen in its
+	// own period in any case, so one left after a discharge by a database
+	// older than that rule still counts. E (from 05-25) screened 06-03; June
+	// 1-14 also holds the demo's Reyes (from 06-01; random negative 06-05,
+	// scheduled negative 06-12).
 	ee := enroll("2026-05-25")
 	screen(ee, "2026-06-03", "random", "negative")
-	discharge(ee, "2026-05-30", "moved")
+	requireProblem(t, e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", ee), map[string]any{"discharge_date": "2026-05-30",
+		"reason_code": "moved"}), http.StatusConflict, "records_after_discharge")
 	june := itGetReport(t, e, keyReviewer, "/v1/reports/rsvp-outcomes?from=2026-06-01&to=2026-06-14")
-	check(moveRow(t, june, "2026-06-01", 0), fig{1, 3, 2, 1, 3, 0, 0, 0, float64(1), 0, 0, 0, 0, 0, nil}, "June 1-14")
+	check(moveRow(t, june, "2026-06-01", 0), fig{2, 3, 2, 1, 3, 0, 0, 0, float64(1), 0, 0, 0, 0, 0, nil}, "June 1-14")
 }

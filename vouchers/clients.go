@@ -450,6 +450,21 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 				return rss.Invalid("assigned_staff_id", "unknown_id", "no active staff %d at this agency", *n.AssignedStaffID)
 			}
 		}
+		// A new enrollment starts on or after the day the client's last
+		// one in the program at this agency ended (the same day is a
+		// re-enrollment): two spans at once would count one person twice
+		// in the caseload and the reports, each with its own stage or
+		// status. A discharge never moves once made, so this read needs
+		// no lock; an open one is enrollments_one_open's.
+		var lastEnd *rss.Date
+		if err := tx.GetContext(ctx, &lastEnd, `SELECT max(discharge_date) FROM enrollments
+			WHERE client_id = $1 AND program_code = $2 AND discharge_date > $3`, n.ClientID, n.ProgramCode, n.StartDate); err != nil {
+			return fmt.Errorf("earlier enrollments: %w", err)
+		}
+		if lastEnd != nil {
+			return rss.Coded(rss.ErrConflict, "enrollment_overlaps",
+				"the client's %s enrollment with this agency ran to %s: a new one starts on or after that day", n.ProgramCode, *lastEnd)
+		}
 		var personID int64
 		if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1`, n.ClientID); err != nil {
 			return err
@@ -531,8 +546,15 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 		if err := checkDischargeReason(ctx, tx, code, e.ProgramCode); err != nil {
 			return err
 		}
-		if err := tx.GetContext(ctx, &out, `UPDATE enrollments e SET discharge_date = $2, discharge_reason = $3, discharge_reason_code = $4
-			WHERE id = $1 RETURNING `+enrollmentColumns, id, on, note, code); err != nil {
+		err = tx.GetContext(ctx, &out, `UPDATE enrollments e SET discharge_date = $2, discharge_reason = $3, discharge_reason_code = $4
+			WHERE id = $1 RETURNING `+enrollmentColumns, id, on, note, code)
+		// The schema refuses a discharge dated before the enrollment's
+		// program records (migration 00039): they would stand after it.
+		if pg.IsViolation(err, pg.CodeCheckViolation, "enrollments_no_records_after_discharge") {
+			return rss.Coded(rss.ErrConflict, "records_after_discharge",
+				"enrollment %d has program records (stage changes, drug screens or monthly records) dated after %s: discharge it on or after the last", id, on)
+		}
+		if err != nil {
 			return err
 		}
 		if err := s.endAuthorizations(ctx, tx, a, &e, on); err != nil {
