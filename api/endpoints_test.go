@@ -892,3 +892,41 @@ func TestOperationalEndpoints(t *testing.T) {
 	assert.Equal(t, r.Header.Get("X-Request-Id"), r.JSON(t)["request_id"], "the problem carries the request id")
 	requireProblem(t, e.do(req{Method: http.MethodDelete, Path: "/v1/clients/1", Key: keyHRA}), http.StatusMethodNotAllowed, "method_not_allowed")
 }
+
+// A GPRA interview is of the agency's part of the episode: an intake before
+// the enrollment started (one dated two years back opened a follow-up
+// window already closed, counted against the agency's rate) or after its
+// discharge, and a discharge interview before the discharge, are 422s that
+// write nothing; on the start day and on the discharge day they go through.
+func TestGPRAInterviewDatesWithinThePart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": day(-40)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	en := itID(t, r)
+	interview := func(kind, on string) resp {
+		instrument := "SUPRT-2025"
+		if on < "2025" {
+			instrument = "GPRA-2017" // the one in use then
+		}
+		return e.post(keyHRA, "/v1/gpra-interviews", map[string]any{"client_id": c, "enrollment_id": en, "kind": kind,
+			"instrument": instrument, "status": "completed", "interview_date": on})
+	}
+	refused := func(r resp, code string) {
+		t.Helper()
+		p := requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, code, itFieldCode(p, "interview_date"), "%v", p)
+	}
+	itNothingWritten(t, e, func() { refused(interview("intake", day(-41)), "before_start") })
+	itNothingWritten(t, e, func() { refused(interview("intake", "2024-06-15"), "before_start") })
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", en), map[string]any{"discharge_date": day(-10), "reason_code": "completed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() { refused(interview("intake", day(-9)), "after_discharge") })
+	itNothingWritten(t, e, func() { refused(interview("discharge", day(-11)), "before_discharge") })
+	r = interview("intake", day(-40))
+	require.Equal(t, http.StatusCreated, r.Status, "the start day: %s", r.Body)
+	r = interview("discharge", day(-10))
+	require.Equal(t, http.StatusCreated, r.Status, "the discharge day: %s", r.Body)
+}

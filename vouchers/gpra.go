@@ -167,6 +167,20 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		if n.Kind == "discharge" && ep.ClosedOn.IsZero() {
 			return rss.Invalid("kind", "not_discharged", "the enrollment is still open; discharge it first")
 		}
+		// An interview is of the agency's part of the episode: an intake
+		// within it (from its first start to its discharge), a discharge
+		// interview on or after the discharge (late ones count as late,
+		// not refused). One dated years before the enrollment opened a
+		// follow-up window that had closed before the client came, and
+		// counted against the agency's follow-up rate.
+		switch {
+		case n.Kind == "intake" && n.InterviewDate.Before(ep.OpenedOn):
+			return rss.Invalid("interview_date", "before_start", "the enrollment started on %s", ep.OpenedOn)
+		case n.Kind == "intake" && !ep.ClosedOn.IsZero() && n.InterviewDate.After(ep.ClosedOn):
+			return rss.Invalid("interview_date", "after_discharge", "the enrollment was discharged on %s", ep.ClosedOn)
+		case n.Kind == "discharge" && n.InterviewDate.Before(ep.ClosedOn):
+			return rss.Invalid("interview_date", "before_discharge", "the discharge interview is on or after the discharge (%s)", ep.ClosedOn)
+		}
 		err = tx.GetContext(ctx, &out, `INSERT INTO gpra_interviews (episode_id, client_id, provider_id, kind, instrument,
 				status, interview_date, not_conducted_reason)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+interviewColumns,
