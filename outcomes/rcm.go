@@ -94,7 +94,10 @@ func (n *NewMonthlyProgress) validate(today rss.Date) (rss.Date, error) {
 	case month.After(monthOf(today)):
 		v.Add("month", "in_future", "month cannot be in the future")
 	}
-	if !oneOf(n.TreatmentStatus, TreatmentStatuses) {
+	switch {
+	case n.TreatmentStatus == "":
+		v.Add("treatment_status", "required", "treatment_status is required (one of %v)", TreatmentStatuses)
+	case !oneOf(n.TreatmentStatus, TreatmentStatuses):
 		v.Add("treatment_status", "invalid_value", "treatment_status must be one of %v", TreatmentStatuses)
 	}
 	seen := map[string]bool{}
