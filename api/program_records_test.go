@@ -466,12 +466,13 @@ func TestDischargeBeforeProgramRecordsRefused(t *testing.T) {
 	reyes := enrollmentOf(e, e.demo.Clients["Reyes"], "RSVP")  // BCS; screens on day -10 and day -3
 	foster := enrollmentOf(e, e.demo.Clients["Foster"], "EMP") // PWE; stage changes on day -7 and day -2
 	murphy := enrollmentOf(e, e.demo.Clients["Murphy"], "RCM") // HRA; monthly records for April and May
-	for _, c := range []struct {
+	type dischargeOn struct {
 		key    string
 		id     int64
 		on     string
 		reason string
-	}{
+	}
+	for _, c := range []dischargeOn{
 		{keyBCS, reyes, day(-5), "rsvp_reunified"},
 		{keyPWE, foster, day(-3), "goals_met"},
 		{keyHRA, murphy, "2026-04-30", "completed"},
@@ -480,12 +481,7 @@ func TestDischargeBeforeProgramRecordsRefused(t *testing.T) {
 			requireProblem(t, discharge(c.key, c.id, c.on, c.reason), http.StatusConflict, "records_after_discharge")
 		})
 	}
-	for _, c := range []struct {
-		key    string
-		id     int64
-		on     string
-		reason string
-	}{
+	for _, c := range []dischargeOn{
 		{keyBCS, reyes, day(-3), "rsvp_reunified"},
 		{keyPWE, foster, day(-2), "goals_met"},
 		{keyHRA, murphy, "2026-05-10", "completed"},

@@ -67,18 +67,11 @@ type EmploymentMovementTotals struct {
 // the next one's, and the stage on each day asked (the periods' last days
 // and the days before their first) is the change in force then, joined by
 // enrollment and day. (One index probe per enrollment, period and side
-// took 7 s over 20,000 enrollments and a year.) The periods come from an
-// integer series whose length the planner can see (at most a period per 28
-// days, the extra ones filtered): a series of dates is 1,000 rows to it,
-// and so many pairs of period and enrollment were worth sorting for merge
-// joins.
+// took 7 s over 20,000 enrollments and a year.) The periods are
+// periodsCTE's: with a series of dates (1,000 rows to the planner), so
+// many pairs of period and enrollment were worth sorting for merge joins.
 const movementBase = `
-WITH periods AS (
-    SELECT greatest(p::date, $1::date) AS period, least((p + $4::interval)::date - 1, $2::date) AS period_end
-    FROM generate_series(0, ($2::date - $1::date) / 28 + 1) i
-    CROSS JOIN LATERAL (SELECT date_trunc($3, $1::date::timestamp) + i * $4::interval AS p) x
-    WHERE p <= $2::date AND $1::date <= $2::date
-), asked AS (
+WITH ` + periodsCTE + `, asked AS (
     SELECT period_end AS day FROM periods UNION SELECT period - 1 FROM periods
 ), changes AS (
     SELECT c.enrollment_id, s.rank, c.effective_date AS valid_from,
@@ -104,6 +97,46 @@ WITH periods AS (
     LEFT JOIN stage_on cur ON cur.enrollment_id = e.id AND cur.day = p.period_end
     LEFT JOIN stage_on prev ON prev.enrollment_id = e.id AND prev.day = p.period - 1
 )`
+
+// periodsCTE is the periods of a report by month or quarter over [$1, $2]
+// ($3 the date_trunc unit, $4 its length), the first and last clipped to
+// the range; none when $2 is before $1 (a range starting after today,
+// once programPeriods has cut it at today). The periods come from an
+// integer series whose length the planner can see (at most a period per
+// 28 days, the extra ones filtered): a series of dates is 1,000 rows to it.
+const periodsCTE = `periods AS (
+    SELECT greatest(p::date, $1::date) AS period, least((p + $4::interval)::date - 1, $2::date) AS period_end
+    FROM generate_series(0, ($2::date - $1::date) / 28 + 1) i
+    CROSS JOIN LATERAL (SELECT date_trunc($3, $1::date::timestamp) + i * $4::interval AS p) x
+    WHERE p <= $2::date AND $1::date <= $2::date
+)`
+
+// programPeriods reads the filter of a report on one program by month
+// (default) or quarter: program may be named only as itself (else code,
+// message), and the periods' arguments for periodsCTE ($1..$4) stop at
+// today. A period after today is left out and today's ends today: what a
+// day not yet come holds is not known (employment movement read the stage
+// in force as the stage then, and scored a year ahead as a year of
+// stalls), and enrollments not yet begun are not counted.
+func (s *Service) programPeriods(ctx context.Context, a access.Actor, q url.Values, program, code, message string) (Filter, []any, error) {
+	f, err := s.parseFilter(ctx, a, q, params{rng: true, group: true, quarterly: true})
+	if err != nil {
+		return f, nil, err
+	}
+	if f.Program != "" && f.Program != program {
+		return f, nil, rss.Invalid("program", code, "%s", message)
+	}
+	f.Program = program
+	unit, step := "month", "1 month"
+	if f.Group == GroupQuarter {
+		unit, step = "quarter", "3 months"
+	}
+	to := *f.To
+	if today := s.today(); today.Before(to) {
+		to = today
+	}
+	return f, []any{*f.From, to, unit, step}, nil
+}
 
 // movementFigures are the counts and the score over a group of k.
 const movementFigures = `count(*) AS enrollments,
@@ -139,28 +172,11 @@ func (s *Service) EmploymentMovement(ctx context.Context, q url.Values) (*Report
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.parseFilter(ctx, a, q, params{rng: true, group: true, quarterly: true})
+	f, periods, err := s.programPeriods(ctx, a, q, "EMP", "not_emp", "employment movement is a report on program EMP only")
 	if err != nil {
 		return nil, err
 	}
-	if f.Program != "" && f.Program != "EMP" {
-		return nil, rss.Invalid("program", "not_emp", "employment movement is a report on program EMP only")
-	}
-	f.Program = "EMP"
-	unit, step := "month", "1 month"
-	if f.Group == GroupQuarter {
-		unit, step = "quarter", "3 months"
-	}
-	// Periods after today are left out and today's ends today: a stage on
-	// a day not yet come is not known, and reading it as the stage in
-	// force would score stalls that have not happened (a year ahead was a
-	// year of "stalled"), and count enrollments not yet begun. A range
-	// starting after today has no period (the query asks from <= to).
-	to := *f.To
-	if today := s.today(); today.Before(to) {
-		to = today
-	}
-	args := []any{*f.From, to, unit, step, f.provider()}
+	args := append(periods, f.provider())
 	// The totals are the sums of the rows over every provider (one a
 	// period), added up as they stream by, and their score.
 	var t EmploymentMovementTotals

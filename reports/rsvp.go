@@ -70,12 +70,7 @@ type rsvpFigures struct {
 // (Joining the screens to the periods by date range compared every screen
 // with every period: 440 ms a year.)
 const rsvpQuery = `
-WITH periods AS (
-    SELECT greatest(p::date, $1::date) AS period, least((p + $4::interval)::date - 1, $2::date) AS period_end
-    FROM generate_series(0, ($2::date - $1::date) / 28 + 1) i
-    CROSS JOIN LATERAL (SELECT date_trunc($3, $1::date::timestamp) + i * $4::interval AS p) x
-    WHERE p <= $2::date AND $1::date <= $2::date
-), sc AS (
+WITH ` + periodsCTE + `, sc AS (
     SELECT greatest(date_trunc($3, s.screen_date::timestamp)::date, $1::date) AS period, e.provider_id, count(*) AS screens,
            count(*) FILTER (WHERE s.kind = 'random') AS random,
            count(*) FILTER (WHERE s.kind = 'scheduled') AS scheduled,
@@ -145,25 +140,11 @@ func (s *Service) RSVPOutcomes(ctx context.Context, q url.Values) (*Report, erro
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.parseFilter(ctx, a, q, params{rng: true, group: true, quarterly: true})
+	f, periods, err := s.programPeriods(ctx, a, q, "RSVP", "not_rsvp", "the RSVP outcomes report is a report on program RSVP only")
 	if err != nil {
 		return nil, err
 	}
-	if f.Program != "" && f.Program != "RSVP" {
-		return nil, rss.Invalid("program", "not_rsvp", "the RSVP outcomes report is a report on program RSVP only")
-	}
-	f.Program = "RSVP"
-	unit, step := "month", "1 month"
-	if f.Group == GroupQuarter {
-		unit, step = "quarter", "3 months"
-	}
-	// Up to today, as employment movement: a period not yet come has no
-	// screens or discharges to show, only enrollments that have not begun.
-	to := *f.To
-	if today := s.today(); today.Before(to) {
-		to = today
-	}
-	args := []any{*f.From, to, unit, step, f.provider()}
+	args := append(periods, f.provider())
 	var t rsvpFigures
 	return &Report{
 		Name: "rsvp-outcomes", Filter: f, s: s, cols: rsvpColumns,
