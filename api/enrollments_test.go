@@ -528,3 +528,33 @@ func TestEnrollmentOverlappingTheLastRefused(t *testing.T) {
 	r = enroll(day(-10))
 	require.Equal(t, http.StatusCreated, r.Status, "the day it ended: %s", r.Body)
 }
+
+// A discharge and a new enrollment starting before its date, sent at
+// once: the new one is refused either way (409 enrollment_exists while the
+// old one is open, enrollment_overlaps once its discharge is seen), never
+// created overlapping it; over ten clients, so the race is run.
+func TestEnrollmentOverlapWithADischargeAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for round := range 10 {
+		c := itNewClient(t, e, keyHRA, "hartford")
+		r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": day(-20)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		first := itID(t, r)
+		var discharged, created resp
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			discharged = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", first), map[string]any{"discharge_date": day(-10), "reason_code": "moved"})
+		}()
+		go func() {
+			defer wg.Done()
+			created = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": day(-15)})
+		}()
+		wg.Wait()
+		require.Equal(t, http.StatusOK, discharged.Status, "round %d: %s", round, discharged.Body)
+		require.Equal(t, http.StatusConflict, created.Status, "round %d: %s", round, created.Body)
+		assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE client_id = $1`, c), "round %d", round)
+	}
+}

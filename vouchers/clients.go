@@ -454,8 +454,16 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		// one in the program at this agency ended (the same day is a
 		// re-enrollment): two spans at once would count one person twice
 		// in the caseload and the reports, each with its own stage or
-		// status. A discharge never moves once made, so this read needs
-		// no lock; an open one is enrollments_one_open's.
+		// status. The client's enrollments in the program are held first
+		// (FOR SHARE waits for a discharge under way, which holds its
+		// enrollment FOR UPDATE), so the read after it sees that
+		// discharge's date: unheld, a discharge committing meanwhile let
+		// an overlapping enrollment through once the open one it had
+		// waited on (enrollments_one_open) was closed.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM enrollments WHERE client_id = $1 AND program_code = $2 ORDER BY id FOR SHARE`,
+			n.ClientID, n.ProgramCode); err != nil {
+			return fmt.Errorf("hold earlier enrollments: %w", err)
+		}
 		var lastEnd *rss.Date
 		if err := tx.GetContext(ctx, &lastEnd, `SELECT max(discharge_date) FROM enrollments
 			WHERE client_id = $1 AND program_code = $2 AND discharge_date > $3`, n.ClientID, n.ProgramCode, n.StartDate); err != nil {
