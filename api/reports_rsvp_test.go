@@ -163,4 +163,15 @@ func TestReportRSVPOutcomes(t *testing.T) {
 		"reason_code": "moved"}), http.StatusConflict, "records_after_discharge")
 	june := itGetReport(t, e, keyReviewer, "/v1/reports/rsvp-outcomes?from=2026-06-01&to=2026-06-14")
 	check(moveRow(t, june, "2026-06-01", 0), fig{2, 3, 2, 1, 3, 0, 0, 0, float64(1), 0, 0, 0, 0, 0, nil}, "June 1-14")
+
+	// A screen outside its enrollment's span, as a database older than
+	// those rules may hold one (written here past the API, on a day before
+	// A began, in a month when BCS had no RSVP enrollment open): counted in
+	// its period, beside no enrollment.
+	_, err := e.db.ExecContext(t.Context(), `INSERT INTO rsvp_drug_screens (enrollment_id, screen_date, kind, result, actor_key_id)
+		SELECT $1, '2026-02-10', 'random', 'positive', id FROM api_keys WHERE role = 'provider' AND provider_id = $2 LIMIT 1`, a, bcs)
+	require.NoError(t, err)
+	feb := itGetReport(t, e, keyReviewer, "/v1/reports/rsvp-outcomes?from=2026-02-01&to=2026-02-28")
+	require.Len(t, feb.Rows, 2, "BCS and overall: %v", feb.Rows)
+	check(moveRow(t, feb, "2026-02-01", bcs), fig{0, 1, 1, 0, 0, 1, 0, 0, float64(0), 0, 0, 0, 0, 0, nil}, "February at BCS")
 }

@@ -103,7 +103,8 @@ $$;
 -- +goose Down
 -- The log keeps every read: each set's records go back into audit_events,
 -- one row each as before 00038, with their event's actor, purpose, request
--- and time, before the sets go.
+-- and time, before the sets go. The set's own event stays (the log is
+-- append-only), an extra row per report read, entity id read_set.
 INSERT INTO audit_events (occurred_at, actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id,
                           purpose, request_id)
 SELECT e.occurred_at, e.actor_key_id, e.actor_role, e.actor_provider_id, e.action, e.entity_type, u.entity_id::text, u.client_id,

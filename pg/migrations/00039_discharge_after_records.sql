@@ -1,7 +1,9 @@
 -- +goose Up
 -- A program record (an EMP stage change, an RSVP drug screen, an RCM
--- monthly record) is refused on a day after its enrollment's discharge
--- (package outcomes). The other way round was open: a discharge dated back
+-- monthly record) is refused on a day after its enrollment's discharge by
+-- its writer in package outcomes (not by the schema: a row written past
+-- the API, as the fixtures write theirs, is not checked). The other way
+-- round was open: a discharge dated back
 -- before records already kept left them after it, and the reports then
 -- read a stage, a screen or a treatment status the enrollment never had
 -- in its span (the extract's latest stage from after the discharge). The
