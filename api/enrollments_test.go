@@ -558,3 +558,35 @@ func TestEnrollmentOverlapWithADischargeAtOnce(t *testing.T) {
 		assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE client_id = $1`, c), "round %d", round)
 	}
 }
+
+// A voucher request and a discharge of the same enrollment sent at once
+// both answer (no deadlock, no 500): the request holds the enrollment
+// before it locks the episode, in the order the discharge takes them.
+func TestVoucherRequestWithADischargeAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for round := range 8 {
+		a := itATRClient(t, e, day(-20))
+		// One authorization already, so the discharge has something to end.
+		itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 4, -5, 20)
+		var discharged, requested resp
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			discharged = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", a.Enrollment), map[string]any{"discharge_date": day(0),
+				"reason_code": "completed"})
+		}()
+		go func() {
+			defer wg.Done()
+			requested = e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": a.Client, "service_code": "ATR-TR",
+				"units": 4, "start_date": day(0), "end_date": day(20)})
+		}()
+		wg.Wait()
+		require.Equal(t, http.StatusOK, discharged.Status, "round %d: %s", round, discharged.Body)
+		require.Less(t, requested.Status, 500, "round %d: %s", round, requested.Body)
+		// Whatever the order, no authorization outlives the discharge.
+		assert.Zero(t, e.count(`SELECT count(*) FROM authorizations WHERE enrollment_id = $1 AND voided_at IS NULL AND end_date > $2`,
+			a.Enrollment, day(0)), "round %d", round)
+	}
+}

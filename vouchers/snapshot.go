@@ -161,8 +161,15 @@ const enrollmentJSONColumns = `json_build_object('id', e.id, 'client_id', e.clie
 	'discharge_date', e.discharge_date)`
 
 // lockStatement picks the request's enrollment ($1 client, $2 agency, $3 the
-// enrollment named or NULL, $4 program), locks its episode and reads the
-// reference version. It also reads the answer stored under the request's
+// enrollment named or NULL, $4 program), holds it (FOR SHARE), locks its
+// episode and reads the reference version. The enrollment is held before
+// the episode is locked, the order a discharge takes them in (its
+// enrollment FOR UPDATE, then its episode and authorizations): the
+// request took the episode first and the enrollment after, through its
+// inserts' foreign keys, and the two sent at once deadlocked (a 500 each
+// way). Held, a request waits for a discharge under way and reads the
+// enrollment discharged; a discharge waits for the request and ends the
+// authorization it granted. It also reads the answer stored under the request's
 // Idempotency-Key ($5 API key, $6 key; pg.DoFolded), which a retry returns
 // before anything else: one statement where there were two.
 //
@@ -180,7 +187,7 @@ var lockStatement = `WITH enr AS (
 		SELECT e.* FROM enrollments e
 		WHERE e.client_id = $1 AND e.provider_id = $2
 		  AND CASE WHEN $3::bigint IS NULL THEN e.program_code = $4 ELSE e.id = $3 END
-		ORDER BY e.discharge_date IS NULL DESC, e.start_date DESC, e.id DESC LIMIT 1),
+		ORDER BY e.discharge_date IS NULL DESC, e.start_date DESC, e.id DESC LIMIT 1 FOR SHARE),
 	locked AS (` + ledger.LockEpisodeSQL("(SELECT episode_id FROM enr)") + `)
 	SELECT (SELECT version FROM reference_version WHERE id = 1) AS ref_version,
 	       EXISTS (SELECT 1 FROM clients WHERE id = $1 AND provider_id = $2) AS client_ok,
