@@ -590,3 +590,32 @@ func TestVoucherRequestWithADischargeAtOnce(t *testing.T) {
 			a.Enrollment, day(0)), "round %d", round)
 	}
 }
+
+// A claim and a discharge of the same enrollment sent at once both answer
+// (no deadlock, no 500).
+func TestClaimWithADischargeAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for round := range 8 {
+		a := itATRClient(t, e, day(-20))
+		v := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 8, -10, 20)
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		var discharged, claimed resp
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			discharged = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", a.Enrollment), map[string]any{"discharge_date": day(0),
+				"reason_code": "completed"})
+		}()
+		go func() {
+			defer wg.Done()
+			claimed = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("DC-%d", round), "client_id": a.Client,
+				"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+				"lines": []map[string]any{cmLine(day(-2), 2, "30.00")}})
+		}()
+		wg.Wait()
+		require.Equal(t, http.StatusOK, discharged.Status, "round %d: %s", round, discharged.Body)
+		require.Less(t, claimed.Status, 500, "round %d: %s", round, claimed.Body)
+	}
+}
