@@ -542,17 +542,11 @@ func TestEnrollmentOverlapWithADischargeAtOnce(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 		first := itID(t, r)
 		var discharged, created resp
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
+		atOnce(func() {
 			discharged = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", first), map[string]any{"discharge_date": day(-10), "reason_code": "moved"})
-		}()
-		go func() {
-			defer wg.Done()
+		}, func() {
 			created = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": day(-15)})
-		}()
-		wg.Wait()
+		})
 		require.Equal(t, http.StatusOK, discharged.Status, "round %d: %s", round, discharged.Body)
 		require.Equal(t, http.StatusConflict, created.Status, "round %d: %s", round, created.Body)
 		assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE client_id = $1`, c), "round %d", round)
@@ -570,19 +564,13 @@ func TestVoucherRequestWithADischargeAtOnce(t *testing.T) {
 		// One authorization already, so the discharge has something to end.
 		itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 4, -5, 20)
 		var discharged, requested resp
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
+		atOnce(func() {
 			discharged = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", a.Enrollment), map[string]any{"discharge_date": day(0),
 				"reason_code": "completed"})
-		}()
-		go func() {
-			defer wg.Done()
+		}, func() {
 			requested = e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": a.Client, "service_code": "ATR-TR",
 				"units": 4, "start_date": day(0), "end_date": day(20)})
-		}()
-		wg.Wait()
+		})
 		require.Equal(t, http.StatusOK, discharged.Status, "round %d: %s", round, discharged.Body)
 		require.Less(t, requested.Status, 500, "round %d: %s", round, requested.Body)
 		// Whatever the order, no authorization outlives the discharge.
@@ -601,21 +589,28 @@ func TestClaimWithADischargeAtOnce(t *testing.T) {
 		v := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 8, -10, 20)
 		require.Equal(t, "approved", v["decision"], "%v", v)
 		var discharged, claimed resp
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
+		atOnce(func() {
 			discharged = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", a.Enrollment), map[string]any{"discharge_date": day(0),
 				"reason_code": "completed"})
-		}()
-		go func() {
-			defer wg.Done()
+		}, func() {
 			claimed = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("DC-%d", round), "client_id": a.Client,
 				"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
 				"lines": []map[string]any{cmLine(day(-2), 2, "30.00")}})
-		}()
-		wg.Wait()
+		})
 		require.Equal(t, http.StatusOK, discharged.Status, "round %d: %s", round, discharged.Body)
 		require.Less(t, claimed.Status, 500, "round %d: %s", round, claimed.Body)
 	}
+}
+
+// atOnce runs fs at the same time and returns when all have.
+func atOnce(fs ...func()) {
+	var wg sync.WaitGroup
+	for _, f := range fs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f()
+		}()
+	}
+	wg.Wait()
 }
