@@ -66,7 +66,7 @@ func wantsCSV(c *gin.Context, q url.Values) (csv, ok bool) {
 		return false, true
 	case f != "" || q.Has("format"):
 		// An empty ?format= is a bad value like any other, not "absent".
-		fail(c, rss.Invalid("format", "invalid", "format must be json or csv"))
+		fail(c, rss.Invalid("format", "invalid_value", "format must be json or csv"))
 		return false, false
 	}
 	return acceptsCSV(accept(c)), true

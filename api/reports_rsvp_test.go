@@ -140,7 +140,7 @@ func TestReportRSVPOutcomes(t *testing.T) {
 
 	for _, c := range []struct{ q, field, code string }{
 		{"from=2026-03-01", "to", "required"},
-		{"from=2026-03-01&to=2026-05-31&group=week", "group", "invalid"},
+		{"from=2026-03-01&to=2026-05-31&group=week", "group", "invalid_value"},
 		{"from=2026-03-01&to=2026-05-31&as_of=2026-05-31", "as_of", "unknown_parameter"},
 		{"from=2026-03-01&to=2026-05-31&service=RSVP-DS", "service", "unknown_parameter"},
 		{"from=2026-03-01&to=2026-05-31&program=EMP", "program", "not_rsvp"},

@@ -129,17 +129,22 @@ func (s *Service) parseFilter(ctx context.Context, a access.Actor, q url.Values,
 	if q.Has("provider_id") {
 		id, ok := rss.ParseID(q.Get("provider_id"))
 		if !ok {
-			v.Add("provider_id", "invalid", "provider_id must be a positive integer")
+			// The codes every other query parameter answers with.
+			code := "invalid_value"
+			if n, err := strconv.ParseInt(q.Get("provider_id"), 10, 64); err == nil && n <= 0 {
+				code = "out_of_range"
+			}
+			v.Add("provider_id", code, "provider_id must be a positive whole number")
 		} else {
 			f.ProviderID = &id
 		}
 	}
 	f.Program, f.Service = q.Get("program"), q.Get("service")
 	if q.Has("program") && f.Program == "" {
-		v.Add("program", "invalid", "program must not be empty")
+		v.Add("program", "invalid_value", "program must not be empty")
 	}
 	if q.Has("service") && f.Service == "" {
-		v.Add("service", "invalid", "service must not be empty")
+		v.Add("service", "invalid_value", "service must not be empty")
 	}
 	if p.rng {
 		f.From, f.To = date("from"), date("to")
@@ -167,11 +172,11 @@ func (s *Service) parseFilter(ctx context.Context, a access.Actor, q url.Values,
 		case p.quarterly && (g == GroupMonth || g == GroupQuarter):
 			f.Group = g
 		case p.quarterly:
-			v.Add("group", "invalid", "group must be month or quarter")
+			v.Add("group", "invalid_value", "group must be month or quarter")
 		case g == GroupWeek || g == GroupMonth:
 			f.Group = g
 		default:
-			v.Add("group", "invalid", "group must be week or month")
+			v.Add("group", "invalid_value", "group must be week or month")
 		}
 	}
 	if err := v.Err(); err != nil {
