@@ -495,20 +495,31 @@ func (im *importer) current(where string, args ...any) (*posting, error) {
 }
 
 // ccnSeen reports whether a payment the payer numbered ccn is on file
-// (posted or not), and whether one was kept without posting, as a second
+// for the payee npi (posted or not), and whether one was kept without posting, as a second
 // payment of a loop already paid, and not yet taken back (each such
 // payment is reversed once).
-func (im *importer) ccnSeen(ccn string) (known, aside bool, err error) {
+func (im *importer) ccnSeen(ccn, npi string) (known, aside bool, err error) {
 	var r struct {
 		Known bool `db:"known"`
 		Aside bool `db:"aside"`
 	}
+	// The payee's own payments: the counts pair a payment kept aside with
+	// the reversal that takes it back, both sent to that payee.
+	own := `($4 = '' OR EXISTS (SELECT 1 FROM payer_payments pp WHERE pp.id = p.payment_id AND pp.payee_npi = $4))`
 	err = im.tx.GetContext(im.ctx, &r, `SELECT
-		EXISTS (SELECT 1 FROM payer_claim_payments WHERE payer_ccn = $1 AND NOT reversal) AS known,
-		(SELECT count(*) FROM payer_claim_payments WHERE payer_ccn = $1 AND NOT reversal AND unmatched_reason = $2) >
-		(SELECT count(*) FROM payer_claim_payments WHERE payer_ccn = $1 AND reversal AND unmatched_reason = $3) AS aside`,
-		ccn, UnmatchedAlreadyPosted, UnmatchedKeptAside)
+		EXISTS (SELECT 1 FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND NOT p.reversal AND `+own+`) AS known,
+		(SELECT count(*) FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND NOT p.reversal AND p.unmatched_reason = $2 AND `+own+`) >
+		(SELECT count(*) FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND p.reversal AND p.unmatched_reason = $3 AND `+own+`) AS aside`,
+		ccn, UnmatchedAlreadyPosted, UnmatchedKeptAside, npi)
 	return r.Known, r.Aside, err
+}
+
+// payeeLoop is the condition that the claim payment p was matched to a
+// loop billed by the provider whose NPI is npi (a parameter), as findLoop
+// matches a CLP01: when the payee names no NPI, any loop.
+func payeeLoop(p, npi string) string {
+	return `(` + npi + ` = '' OR EXISTS (SELECT 1 FROM claims c JOIN batch_providers bp ON bp.batch_id = ` + p + `.batch_id
+		AND bp.provider_id = c.provider_id WHERE c.id = ` + p + `.claim_id AND bp.npi = ` + npi + `))`
 }
 
 func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.ClaimPayment) error {
@@ -536,7 +547,10 @@ func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.Claim
 	case reversal:
 		var target *posting
 		if c.PayerControl != "" {
-			if target, err = im.current("p.payer_ccn = $1", c.PayerControl); err != nil {
+			// Only a posting of the payee's own loops: a CLP07 names a
+			// payment of the payer's, and one agency's 835 (or a slip in
+			// its CLP07) must not take back another agency's payment.
+			if target, err = im.current("p.payer_ccn = $1 AND "+payeeLoop("p", "$2"), c.PayerControl, npi); err != nil {
 				return err
 			}
 			if target == nil {
@@ -547,7 +561,7 @@ func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.Claim
 				// was undone already. Either way nothing posted is undone:
 				// falling back to the loop's current posting here undid
 				// the payment that stands (or the correction).
-				known, aside, err := im.ccnSeen(c.PayerControl)
+				known, aside, err := im.ccnSeen(c.PayerControl, npi)
 				if err != nil {
 					return err
 				}

@@ -1,0 +1,65 @@
+package billing_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/billing"
+)
+
+// A reversal names the payment it takes back by the payer's claim control
+// number (CLP07), and only a payment of the payee's own loops answers to
+// it: HVR's 835 reversing a CLP07 the payer gave ECRA's claim leaves
+// ECRA's payment standing (black-box pass: it reversed ECRA's claim and
+// charged ECRA's reconciliation with HVR's debit).
+func TestPayerReversalTakesBackOnlyThePayeesPayment(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	w.mhwAuthorize(w.hvr(), "Yilmaz", 100, day(-30), day(30))
+	e1 := w.submitAs(w.ecra(), w.mhwClaim("E-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	h1 := w.submitAs(w.hvr(), w.mhwClaim("E-1", "Yilmaz", "Brandt", []string{"F20.9"}, line("MHW-RA", day(-9), 4, "29.00")))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	require.Len(t, sent.Claims, 2)
+	ecra, hvr := sent.Claims[0], sent.Claims[1]
+	if !strings.EqualFold(ecra.Last, "Dubois") {
+		ecra, hvr = hvr, ecra
+	}
+	require.NotEmpty(t, hvr.NPI)
+	sim := newPayerSim()
+	w.importFile(sim.file835(
+		remit{NPI: ecra.NPI, Trace: "EFT-E", Claims: []clp{{CLM: ecra, Status: "1", CCN: "PCN-E"}}},
+		remit{NPI: hvr.NPI, Trace: "EFT-H", Claims: []clp{{CLM: hvr, Status: "1", CCN: "PCN-H"}}}))
+	ecraClaim, hvrClaim := e1, h1
+	require.Equal(t, "PCN-E", *w.payerOf(ecraClaim.ID).PayerCCN)
+	require.Equal(t, billing.PayerPaid, w.payerOf(ecraClaim.ID).Status)
+	require.Equal(t, billing.PayerPaid, w.payerOf(hvrClaim.ID).Status)
+
+	// HVR's debit names ECRA's payment (PCN-E) under a claim number HVR
+	// never sent: nothing of HVR's answers, and ECRA's payment stands.
+	e9 := hvr
+	e9.CLM01 = "E-9"
+	f := w.importFile(sim.file835(remit{NPI: hvr.NPI, Trace: "EFT-X1", Claims: []clp{{CLM: e9, Status: "22", CCN: "PCN-E"}}}))
+	assert.Equal(t, 0, f.Summary.Matched)
+	assert.Equal(t, 1, f.Summary.Unmatched)
+	assert.Equal(t, billing.PayerPaid, w.payerOf(ecraClaim.ID).Status, "ECRA's payment stands")
+	assert.Equal(t, "29.00", w.payerOf(ecraClaim.ID).Paid.String())
+	assert.Equal(t, billing.PayerPaid, w.payerOf(hvrClaim.ID).Status)
+
+	// Under HVR's own E-1 the debit takes back HVR's payment of that loop
+	// (a CLP07 the payee's postings do not hold falls back to the loop
+	// CLP01 names: some payers number a reversal afresh), never ECRA's.
+	f = w.importFile(sim.file835(remit{NPI: hvr.NPI, Trace: "EFT-X2", Claims: []clp{{CLM: hvr, Status: "22", CCN: "PCN-E"}}}))
+	assert.Equal(t, 1, f.Summary.Matched)
+	assert.Equal(t, billing.PayerReversed, w.payerOf(hvrClaim.ID).Status)
+	assert.Equal(t, billing.PayerPaid, w.payerOf(ecraClaim.ID).Status, "ECRA's payment stands")
+	assert.Equal(t, "29.00", w.payerOf(ecraClaim.ID).Paid.String())
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "29.00", rec.Totals.Paid.String(), "ECRA's 29.00; HVR's paid and taken back")
+	assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
+}
