@@ -283,6 +283,10 @@ func (in *inbound) isa(s Segment, at int) error {
 	if u := s.Element(15); u != "P" && u != "T" {
 		return in.fail(at, s.ID, "ISA15 is %q, want P or T", u)
 	}
+	// ISA09 is YYMMDD and ISA10 HHMM; the century is the GS04's to give.
+	if _, err := dateTime("20"+s.Element(9), s.Element(10)); err != nil || len(s.Element(9)) != 6 || len(s.Element(10)) != 4 {
+		return in.fail(at, s.ID, "ISA09/ISA10 %q %q is not a date (YYMMDD) and time (HHMM)", s.Element(9), s.Element(10))
+	}
 	n, _ := strconv.ParseInt(ctl, 10, 64)
 	in.env = Envelope{
 		SenderQual: s.Element(5), SenderID: strings.TrimRight(s.Element(6), " "),
@@ -427,8 +431,8 @@ func (e elemSpec) check(v string) string {
 			}
 		}
 	case "DT":
-		if _, err := time.Parse("20060102", v); err != nil || len(v) != 8 {
-			return "is not a date (CCYYMMDD)"
+		if _, err := parseDay(v); err != nil {
+			return err.Error()
 		}
 	case "TM":
 		if _, err := dateTime("20000101", v); err != nil {
@@ -441,11 +445,32 @@ func (e elemSpec) check(v string) string {
 	return ""
 }
 
+// FirstYear and LastYear bound the dates the readers take. A payer's
+// date outside them is a slip (a year 0000 or 0001, a 9999 for "none"),
+// not a date of service or payment, and a reader that passed year 0 on
+// gave its caller a date PostgreSQL cannot store.
+const (
+	FirstYear = 1900
+	LastYear  = 2999
+)
+
+// parseDay reads a CCYYMMDD date between FirstYear and LastYear.
+func parseDay(v string) (time.Time, error) {
+	day, err := time.Parse("20060102", v)
+	if err != nil || len(v) != 8 || !allDigits(v) {
+		return time.Time{}, errors.New("is not a date (CCYYMMDD)")
+	}
+	if y := day.Year(); y < FirstYear || y > LastYear {
+		return time.Time{}, fmt.Errorf("is not a date from %d to %d", FirstYear, LastYear)
+	}
+	return day, nil
+}
+
 // dateTime reads a CCYYMMDD date and an HHMM[SS[d...]] time, in UTC.
 func dateTime(d, t string) (time.Time, error) {
-	day, err := time.Parse("20060102", d)
-	if err != nil || len(d) != 8 {
-		return time.Time{}, fmt.Errorf("%q is not a date", d)
+	day, err := parseDay(d)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q %v", d, err)
 	}
 	if t == "" {
 		return day, nil

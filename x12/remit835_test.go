@@ -244,6 +244,15 @@ func TestRemittanceRefused(t *testing.T) {
 		{"element too long", full, "TRN*1*EFT0001*1512345678", "TRN*1*EFT0001*15123456789", 5, "TRN", "TRN03 has length 11, want 10 to 10", "", ""},
 		{"too many elements", full, "LX*1~", "LX*1*2~", 13, "LX", "at most 1", "", ""},
 		{"bad date", full, "DTM*405*20240320", "DTM*405*20240231", 6, "DTM", "not a date", "", ""},
+		// Dates of year 0 answered a 500 at the insert (PostgreSQL has no
+		// year 0), and year 1 was stored as no date at all.
+		{"payment date in year 0", full, "*98765*20240322~", "*98765*00000105~", 4, "BPR", "BPR16 is not a date from 1900 to 2999", "", ""},
+		{"payment date in year 1", full, "*98765*20240322~", "*98765*00010101~", 4, "BPR", "BPR16 is not a date from 1900 to 2999", "", ""},
+		{"payment date in year 9999", full, "*98765*20240322~", "*98765*99991231~", 4, "BPR", "BPR16 is not a date from 1900 to 2999", "", ""},
+		{"PLB fiscal date in year 0", mixed, "PLB*1234567893*20241231*", "PLB*1234567893*00000101*", 34, "PLB", "PLB02 is not a date", "", ""},
+		{"ISA date", full, "*240320*0900*^*", "*241340*0900*^*", 1, "ISA", "ISA09/ISA10", "", ""},
+		{"ISA time", full, "*240320*0900*^*", "*240320*9999*^*", 1, "ISA", "ISA09/ISA10", "", ""},
+		{"GS date in year 0", full, "*RSSMSO01*20240320*0900*", "*RSSMSO01*00000320*0900*", 2, "GS", "GS04", "", ""},
 		{"bad NPI", full, "XX*1234567893~", "XX*1234567894~", 11, "N1", "not a valid NPI", "", ""},
 		{"bad character", full, "N1*PR*STATE MEDICAID", "N1*PR*STATE MEDICAID\x01", 7, "N1", "outside the X12 extended character set", "", ""},
 		{"wrong version", full, "GS*HP*STATEMCD*RSSMSO01*20240320*0900*101*X*005010X221A1", "GS*HP*STATEMCD*RSSMSO01*20240320*0900*101*X*004010X091A1", 2, "GS", "GS08", "", ""},
