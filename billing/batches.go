@@ -359,7 +359,12 @@ const simpleLoopsQuery = `
 //     rejected, nothing posted since: payer_loop_rejected) is not on the
 //     payer's books: its reversals are closed but not sent, so a void of
 //     it sends nothing and a replacement of it goes as a new claim
-//     (frequency 1) under its own claim number.
+//     (frequency 1) under its own claim number. Unless it was itself a
+//     replacement (frequency 7): the loop it would have replaced is still
+//     on the payer's books, so a void or a correction of it voids or
+//     replaces that loop, REF*F8 the reference the rejected loop carried
+//     (a black-box pass found the correction billed as a second claim
+//     beside the one the payer had paid, and the void sending nothing).
 //
 // REF*F8 names the loop voided or replaced as the payer knows it: the
 // payer's claim control number from its latest posting (CLP07), or from
@@ -380,12 +385,15 @@ const loopsQuery = `
 		WITH base AS (
 			SELECT l.id AS line_id, l.service_code, l.date_of_service, l.line_number, l.units_allowed, l.paid, l.charge,
 			       l.status = 'reversal' AS rev,
-			       ox.batch_id AS o_batch, ox.part AS o_part, COALESCE(ox.ccn, ox.clm01, o.claim_number) AS o_ref,
-			       COALESCE(ox.rejected, false) AS o_rejected
+			       ox.batch_id AS o_batch, ox.part AS o_part,
+			       CASE WHEN ox.rejected AND ox.frequency = '7' THEN ox.original_ref
+			            ELSE COALESCE(ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
+			       COALESCE(ox.rejected AND ox.frequency <> '7', false) AS o_rejected
 			FROM claim_lines l
 			LEFT JOIN claims o ON o.id = c.original_claim_id
 			LEFT JOIN LATERAL (
-				SELECT x.batch_id, x.part, x.clm01, payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
+				SELECT x.batch_id, x.part, x.clm01, x.frequency, x.original_ref,
+				       payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
 				       COALESCE(
 				           (SELECT p.payer_ccn FROM payer_claim_payments p
 				            WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND NOT p.reversal

@@ -1,0 +1,73 @@
+package billing_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/billing"
+)
+
+// A replacement the payer turns away (277CA) leaves the claim it replaced
+// on the payer's books. Its correction replaces that claim (frequency 7,
+// REF*F8 its claim control number) and a void of it voids that claim,
+// where both were sent as if nothing were on the payer's books: the
+// correction as a second, new claim beside the paid one, the void not at
+// all (found by a black-box pass).
+func TestRejectedReplacementLeavesItsOriginalOnThePayersBooks(t *testing.T) {
+	for _, correct := range []bool{true, false} {
+		name := "void"
+		if correct {
+			name = "correction"
+		}
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t)
+			w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+			dubois := w.demo.Clients["Dubois"]
+			a := w.submitAs(w.ecra(), w.mhwClaim("RR-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+			sim := newPayerSim()
+			close := func() sent837 {
+				t.Helper()
+				b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+				require.NoError(t, err)
+				file := w.export(b.ID)
+				check(t, file)
+				return readSent(t, file)
+			}
+			sent1 := close()
+			w.importFile(sim.file277(sent1, nil, func(string) string { return "ACK-A" }))
+			w.importFile(sim.file835(remit{NPI: sent1.Claims[0].NPI, Trace: "RR-EFT1", Claims: []clp{{CLM: sent1.claim(t, "RR-A"), Status: "1", CCN: "PCN-A"}}}))
+			require.Equal(t, billing.PayerPaid, w.payerOf(a.ID).Status)
+
+			// The replacement goes out naming A, and the payer turns it away.
+			r := w.mhwClaim("RR-A2", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 2, "14.50"))
+			r.Frequency, r.OriginalClaimID = billing.FreqReplacement, &a.ID
+			a2 := w.submitAs(w.ecra(), r)
+			sent2 := close()
+			require.Equal(t, billing.FreqReplacement, sent2.claim(t, "RR-A2").Freq)
+			require.Equal(t, "PCN-A", sent2.claim(t, "RR-A2").F8)
+			w.importFile(sim.file277(sent2, map[string]string{"RR-A2": "A7:164:IL"}, func(string) string { return "" }))
+			require.Equal(t, billing.PayerRejected, w.payerOf(a2.ID).Status)
+			require.Equal(t, billing.PayerPaid, w.payerOf(a.ID).Status, "A is still paid at the payer")
+
+			if correct {
+				c := w.mhwClaim("RR-A3", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 3, "21.75"))
+				c.Frequency, c.OriginalClaimID = billing.FreqReplacement, &a2.ID
+				w.submitAs(w.ecra(), c)
+				sent3 := close()
+				require.Len(t, sent3.Claims, 1)
+				got := sent3.claim(t, "RR-A3")
+				assert.Equal(t, billing.FreqReplacement, got.Freq, "the correction replaces A at the payer")
+				assert.Equal(t, "PCN-A", got.F8)
+				return
+			}
+			w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "RR-A2-V", ClientID: dubois, Frequency: billing.FreqVoid, OriginalClaimID: &a2.ID})
+			sent3 := close()
+			require.Len(t, sent3.Claims, 1, "the void is sent")
+			got := sent3.claim(t, "RR-A2-V")
+			assert.Equal(t, billing.FreqVoid, got.Freq, "the void voids A at the payer")
+			assert.Equal(t, "PCN-A", got.F8)
+		})
+	}
+}
