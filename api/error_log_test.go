@@ -3,6 +3,7 @@ package api_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -138,4 +139,25 @@ func TestX12ErrorIsNotInternal(t *testing.T) {
 		p := requireProblem(t, r, http.StatusConflict, "batch_file_invalid")
 		assert.Contains(t, p["detail"], "NM103")
 	})
+}
+
+// A request whose client hangs up before the answer is rolled back and
+// answered 499, logged as an info line and not as a failed request: a
+// client's timeout was an ERROR and a 500 in the log and the metrics
+// (black-box pass, a large payer file imported with curl --max-time).
+func TestClientGoneIsNotAServerFailure(t *testing.T) {
+	t.Parallel()
+	log := &itSyncWriter{w: &bytes.Buffer{}}
+	e := itNewEnv(t, itOpts{log: log})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	itNothingWritten(t, e.env, func() {
+		r := e.do(req{Method: http.MethodPost, Path: "/v1/clients", Key: keyHRA, Ctx: ctx,
+			Body: map[string]any{"first_name": "Gone", "last_name": "Away", "date_of_birth": "1990-01-01", "catchment_area": "hartford"}})
+		assert.Equal(t, api.StatusClientClosedRequest, r.Status, "%s", r.Body)
+	})
+	out := log.String()
+	assert.Contains(t, out, "request abandoned by the client")
+	assert.NotContains(t, out, `"level":"ERROR"`)
+	assert.NotContains(t, out, "request failed")
 }

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -90,6 +91,7 @@ type req struct {
 	Body              any
 	IdemKey           string // POSTs get a fresh key unless set; "-" sends none
 	Header            map[string]string
+	Ctx               context.Context // the request's context, when not the test's
 }
 
 func (e *env) do(r req) resp {
@@ -107,6 +109,9 @@ func (e *env) do(r req) resp {
 		body = bytes.NewReader(raw)
 	}
 	hr := httptest.NewRequest(r.Method, r.Path, body)
+	if r.Ctx != nil {
+		hr = hr.WithContext(r.Ctx)
+	}
 	if r.Key != "" {
 		hr.Header.Set("Authorization", "Bearer "+r.Key)
 	}

@@ -74,10 +74,25 @@ func problemFor(err error) Problem {
 // fail writes err as a problem. Internal errors are logged with the request
 // id (never the body) and shown to the caller only as "internal error".
 func fail(c *gin.Context, err error) {
+	if errors.Is(c.Request.Context().Err(), context.Canceled) {
+		// The client hung up before the answer (a timeout of its own, a
+		// closed tab): what was under way was rolled back with its context
+		// and nobody reads this answer. Not a server failure: 499 (nginx's
+		// "client closed request") in the metrics and an info line, where it
+		// was an ERROR and a 500 (found by a black-box pass).
+		logger(c).InfoContext(c.Request.Context(), "request abandoned by the client", "request_id", requestID(c), "route", c.FullPath())
+		writeProblem(c, Problem{Status: StatusClientClosedRequest, Code: "client_closed_request", Title: "Client closed the request",
+			Detail: "the client closed the connection before the answer; nothing was written"})
+		return
+	}
 	p := problemFor(err)
 	logFailure(c.Request.Context(), logger(c), requestID(c), c.FullPath(), p, err)
 	writeProblem(c, p)
 }
+
+// StatusClientClosedRequest is the status of a request whose client went
+// away before its answer (nginx's 499; no standard code says it).
+const StatusClientClosedRequest = 499
 
 // logFailure logs a 5xx answer: the request id, the route and the error
 // with any database message reduced to its SQLSTATE and constraint, since

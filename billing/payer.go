@@ -105,20 +105,27 @@ func (s *Service) ImportPayerFile(ctx context.Context, body []byte) (PayerFile, 
 	digest := hex.EncodeToString(sum[:])
 	var out PayerFile
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('rss payer import'))`); err != nil {
-			return err
-		}
-		var earlier int64
-		err := tx.GetContext(ctx, &earlier, `SELECT id FROM payer_files WHERE sha256 = $1`, digest)
-		switch {
-		case err == nil:
-			if out, err = getPayerFile(ctx, tx, earlier); err != nil {
+		// The same bytes again are answered before the import lock and
+		// again once it is held (an import of them may have committed
+		// meanwhile): a repeat waited behind a large import for minutes.
+		for _, lock := range []bool{false, true} {
+			if lock {
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('rss payer import'))`); err != nil {
+					return err
+				}
+			}
+			var earlier int64
+			err := tx.GetContext(ctx, &earlier, `SELECT id FROM payer_files WHERE sha256 = $1`, digest)
+			switch {
+			case err == nil:
+				if out, err = getPayerFile(ctx, tx, earlier); err != nil {
+					return err
+				}
+				out.AlreadyImported = true
+				return access.Record(ctx, tx, access.Event{Action: "import_repeated", EntityType: "payer_file", EntityID: access.ID(earlier)})
+			case !errors.Is(err, pg.ErrNoRows):
 				return err
 			}
-			out.AlreadyImported = true
-			return access.Record(ctx, tx, access.Event{Action: "import_repeated", EntityType: "payer_file", EntityID: access.ID(earlier)})
-		case !errors.Is(err, pg.ErrNoRows):
-			return err
 		}
 		im := &importer{ctx: ctx, tx: tx, kind: kind, sha: digest, size: int64(len(body)), keyID: a.KeyID, now: s.now()}
 		switch kind {
