@@ -627,7 +627,11 @@ func TestAuthorizationsGetListFilter(t *testing.T) {
 
 	for _, status := range []string{"", "active", "exhausted", "expired", "void"} {
 		t.Run("status="+status, func(t *testing.T) {
-			items := itItems(t, e.get(keyReviewer, "/v1/authorizations?limit=500&status="+status))
+			path := "/v1/authorizations?limit=500"
+			if status != "" {
+				path += "&status=" + status
+			}
+			items := itItems(t, e.get(keyReviewer, path))
 			for _, it := range items {
 				assert.Equal(t, itNum(t, it, "units_authorized")-itNum(t, it, "units_used"), itNum(t, it, "units_remaining"))
 				if status != "" {
@@ -640,6 +644,19 @@ func TestAuthorizationsGetListFilter(t *testing.T) {
 		})
 	}
 	requireProblem(t, e.get(keyHRA, "/v1/authorizations?status=spent"), http.StatusUnprocessableEntity, "validation_failed")
+	// A filter sent empty is refused, not read as no filter.
+	for _, path := range []string{"/v1/authorizations?status=", "/v1/authorizations?client_id=", "/v1/payer-files?kind=",
+		"/v1/batches?payer_route=", "/v1/reconciliation?batch=1&provider=", "/v1/authorizations?limit="} {
+		key := keyFinance
+		if strings.HasPrefix(path, "/v1/authorizations") {
+			key = keyReviewer
+		}
+		r := e.get(key, path)
+		requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+		assert.Contains(t, string(r.Body), `"code":"invalid_value"`, path)
+	}
+	// An empty cursor is the first page.
+	assert.NotEmpty(t, itItems(t, e.get(keyReviewer, "/v1/authorizations?cursor=")))
 	requireProblem(t, e.get(keyHRA, "/v1/authorizations/999999"), http.StatusNotFound, "not_found")
 }
 

@@ -28,7 +28,8 @@ func page(c *gin.Context, filters ...string) (vouchers.Page, bool) {
 	return vouchers.Page{Limit: int(limit), Cursor: c.Query("cursor")}, true
 }
 
-// knownQuery refuses, 422, a query parameter not among names or given twice.
+// knownQuery refuses, 422, a query parameter not among names, given twice or
+// given empty.
 func knownQuery(c *gin.Context, names ...string) bool {
 	q := c.Request.URL.Query()
 	given := make([]string, 0, len(q))
@@ -43,6 +44,10 @@ func knownQuery(c *gin.Context, names ...string) bool {
 			bad = append(bad, rss.FieldError{Field: k, Code: "unknown_parameter", Message: "this list does not take " + k})
 		case len(q[k]) > 1:
 			bad = append(bad, rss.FieldError{Field: k, Code: "repeated", Message: k + " is given more than once"})
+		case q[k][0] == "" && k != "cursor":
+			// A filter sent empty (?kind=) is a slip, not "no filter": it
+			// answered the unfiltered list. An empty cursor is the first page.
+			bad = append(bad, rss.FieldError{Field: k, Code: "invalid_value", Message: k + " is empty"})
 		}
 	}
 	if len(bad) > 0 {
