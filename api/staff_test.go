@@ -565,3 +565,45 @@ func TestStaffRecordPendingOnce(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, http.StatusCreated, e.post(keyHRA, path, cred).Status, "a rejected record may be sent again")
 }
+
+// Clients are assigned to, and staff supervised by, only someone the
+// agency employs on the day (a black-box pass assigned clients to a staff
+// member who left in 2021 and to one starting next year, and set the one
+// who left as a supervisor); and a PATCH may not make a record a second
+// open one of the same person, which a second hire may not either.
+func TestStaffEmployedForAssignmentAndOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	gone := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Gone", "role": "supervisor",
+		"employment_start": "2020-01-01", "employment_end": "2021-01-01"})
+	later := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Later", "employment_start": day(200)})
+	var enr int64
+	require.NoError(t, e.db.GetContext(t.Context(), &enr, `SELECT id FROM enrollments WHERE client_id = $1 AND discharge_date IS NULL
+		ORDER BY id LIMIT 1`, e.demo.Clients["Rivera"]))
+	itNothingWritten(t, e, func() {
+		for _, staff := range []int64{gone, later} {
+			p := requireProblem(t, e.post(keyHRA, itPath("/v1/enrollments/%d/reassign", enr), map[string]any{"staff_id": staff, "reason": "cover"}),
+				http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "not_employed", itFieldCode(p, "staff_id"))
+			p = requireProblem(t, e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": e.demo.Clients["Rivera"], "program_code": "RCM",
+				"start_date": day(0), "assigned_staff_id": staff, "referral_source": "samss_meeting"}),
+				http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "not_employed", itFieldCode(p, "assigned_staff_id"))
+		}
+		p := requireProblem(t, e.post(keyHRA, itPath("/v1/providers/%d/staff", hra), map[string]any{"first_name": "New", "last_name": "Hire",
+			"role": "case_manager", "date_of_birth": "1995-03-03", "employment_start": day(-1), "supervisor_id": gone}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_employed", itFieldCode(p, "supervisor_id"))
+	})
+
+	twin := staffHire(t, e, keyHRA, hra, map[string]any{"first_name": "Dana", "last_name": "Twin"})
+	other := staffHire(t, e, keyHRA, hra, map[string]any{"first_name": "Dan", "last_name": "Twin"})
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", other), Key: keyHRA,
+			Body: map[string]any{"first_name": "Dana"}}), http.StatusConflict, "staff_exists")
+	})
+	// The record itself is not its own duplicate.
+	r := e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", twin), Key: keyHRA, Body: map[string]any{"last_name": "Twin"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+}

@@ -85,7 +85,7 @@ func (s *Service) Create(ctx context.Context, providerID int64, n NewStaff) (Sta
 		if err := lockAgency(ctx, tx, providerID); err != nil {
 			return err
 		}
-		if err := checkRefs(ctx, tx, &row); err != nil {
+		if err := checkRefs(ctx, tx, &row, s.today()); err != nil {
 			return err
 		}
 		if err := checkNotOnFile(ctx, tx, &row); err != nil {
@@ -186,8 +186,16 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		if err := s.validate(&row).Err(); err != nil {
 			return err
 		}
-		if err := checkRefs(ctx, tx, &row); err != nil {
+		if err := checkRefs(ctx, tx, &row, s.today()); err != nil {
 			return err
+		}
+		// A change that makes this record another open one of the same
+		// person (a name, a date of birth, an employment reopened) is
+		// refused as a second hire is: a PATCH got around the check.
+		if p.FirstName.Set || p.LastName.Set || p.DateOfBirth.Set || p.EmploymentStart.Set || p.EmploymentEnd.Set {
+			if err := checkNotOnFile(ctx, tx, &row); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE staff SET first_name = $2, last_name = $3, role = $4, date_of_birth = $5, npi = $6,
 				supervisor_id = $7, employment_start = $8, employment_end = $9, updated_at = now() WHERE id = $1`,
@@ -289,7 +297,8 @@ func checkNotOnFile(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
 	var id int64
 	err := tx.GetContext(ctx, &id, `SELECT id FROM staff WHERE provider_id = $1 AND lower(first_name) = lower($2)
 			AND lower(last_name) = lower($3) AND date_of_birth = $4 AND (employment_end IS NULL OR employment_end >= $5)
-		ORDER BY id LIMIT 1`, r.ProviderID, r.FirstName, r.LastName, r.DateOfBirth, r.EmploymentStart)
+			AND id <> $6
+		ORDER BY id LIMIT 1`, r.ProviderID, r.FirstName, r.LastName, r.DateOfBirth, r.EmploymentStart, r.ID)
 	if errors.Is(err, pg.ErrNoRows) {
 		return nil
 	}
@@ -311,8 +320,9 @@ func lockAgency(ctx context.Context, tx *sqlx.Tx, providerID int64) error {
 	return err
 }
 
-// checkRefs checks the role and the supervisor: same agency, no cycle.
-func checkRefs(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
+// checkRefs checks the role and the supervisor: same agency, not gone
+// (employment ended before today), no cycle.
+func checkRefs(ctx context.Context, tx *sqlx.Tx, r *staffRow, today rss.Date) error {
 	var roleOK bool
 	if err := tx.GetContext(ctx, &roleOK, `SELECT EXISTS (SELECT 1 FROM staff_roles WHERE code = $1)`, r.Role); err != nil {
 		return err
@@ -324,15 +334,16 @@ func checkRefs(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
 		return nil
 	}
 	var sup struct {
-		ProviderID int64 `db:"provider_id"`
-		Cycle      bool  `db:"cycle"`
+		ProviderID int64    `db:"provider_id"`
+		Cycle      bool     `db:"cycle"`
+		Left       rss.Date `db:"employment_end"`
 	}
 	err := tx.GetContext(ctx, &sup, `WITH RECURSIVE up(id, depth) AS (
 			SELECT $1::bigint, 1
 			UNION ALL
 			SELECT s.supervisor_id, up.depth + 1 FROM staff s JOIN up ON s.id = up.id
 			WHERE s.supervisor_id IS NOT NULL AND up.depth < 1000)
-		SELECT provider_id, EXISTS (SELECT 1 FROM up WHERE id = $2) AS cycle FROM staff WHERE id = $1`, *r.SupervisorID, r.ID)
+		SELECT provider_id, employment_end, EXISTS (SELECT 1 FROM up WHERE id = $2) AS cycle FROM staff WHERE id = $1`, *r.SupervisorID, r.ID)
 	if errors.Is(err, pg.ErrNoRows) || (err == nil && sup.ProviderID != r.ProviderID) {
 		// Another agency's staff member is, to this agency, no one.
 		return rss.Invalid("supervisor_id", "unknown_id", "no staff %d at this agency", *r.SupervisorID)
@@ -342,6 +353,11 @@ func checkRefs(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
 	}
 	if sup.Cycle {
 		return rss.Invalid("supervisor_id", "supervision_cycle", "staff %d is supervised, directly or not, by this staff member", *r.SupervisorID)
+	}
+	// Someone who has left supervises no one (a black-box pass set one
+	// who left in 2021): their supervision would lend no qualification.
+	if !sup.Left.IsZero() && sup.Left.Before(today) {
+		return rss.Invalid("supervisor_id", "not_employed", "staff %d left the agency on %s", *r.SupervisorID, sup.Left)
 	}
 	return nil
 }

@@ -442,12 +442,19 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 			return rss.Invalid("start_date", "before_birth", "start_date is before the client's date of birth %s", born)
 		}
 		if n.AssignedStaffID != nil {
-			var ok bool
-			if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM staff WHERE id = $1 AND provider_id = $2 AND active)`, *n.AssignedStaffID, a.ProviderID); err != nil {
+			var st []struct {
+				Employed bool `db:"employed"`
+			}
+			if err := tx.SelectContext(ctx, &st, `SELECT `+EmployedOn("$3")+` AS employed FROM staff WHERE id = $1 AND provider_id = $2 AND active`,
+				*n.AssignedStaffID, a.ProviderID, n.StartDate); err != nil {
 				return err
 			}
-			if !ok {
+			if len(st) == 0 {
 				return rss.Invalid("assigned_staff_id", "unknown_id", "no active staff %d at this agency", *n.AssignedStaffID)
+			}
+			if !st[0].Employed {
+				return rss.Invalid("assigned_staff_id", "not_employed", "staff %d is not employed by the agency on %s, the enrollment's start",
+					*n.AssignedStaffID, n.StartDate)
 			}
 		}
 		// A new enrollment starts on or after the day the client's last

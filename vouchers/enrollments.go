@@ -77,6 +77,15 @@ type Reassignment struct {
 	Reason  string `json:"reason"`
 }
 
+// EmployedOn is the condition that the staff row (its columns unqualified)
+// is employed by its agency on day (a parameter): started by then and not
+// left before. Assignments and supervision need it: a black-box pass
+// assigned clients to someone who left in 2021 and to someone starting
+// next year, and the client's next voucher was denied for it.
+func EmployedOn(day string) string {
+	return `((employment_start IS NULL OR employment_start <= ` + day + `::date) AND (employment_end IS NULL OR employment_end >= ` + day + `::date))`
+}
+
 // Reassign gives an open enrollment another assigned staff member of the
 // same agency: active, of a role that may carry the program (where the
 // program caps caseloads by role, one of those roles), and with room under
@@ -113,13 +122,14 @@ func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrol
 			return rss.Coded(rss.ErrConflict, "already_assigned", "staff %d is already assigned to enrollment %d", r.StaffID, id)
 		}
 		var st []struct {
-			Role   string `db:"role"`
-			Active bool   `db:"active"`
+			Role     string `db:"role"`
+			Active   bool   `db:"active"`
+			Employed bool   `db:"employed"`
 		}
 		// NO KEY UPDATE: it serialises reassignments to this staff member
 		// without blocking the foreign-key checks of other writes.
-		if err := tx.SelectContext(ctx, &st, `SELECT role, active FROM staff WHERE id = $1 AND provider_id = $2 FOR NO KEY UPDATE`,
-			r.StaffID, e.ProviderID); err != nil {
+		if err := tx.SelectContext(ctx, &st, `SELECT role, active, `+EmployedOn("$3")+` AS employed
+			FROM staff WHERE id = $1 AND provider_id = $2 FOR NO KEY UPDATE`, r.StaffID, e.ProviderID, s.Today()); err != nil {
 			return fmt.Errorf("lock staff: %w", err)
 		}
 		if len(st) == 0 {
@@ -127,6 +137,9 @@ func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrol
 		}
 		if !st[0].Active {
 			return rss.Invalid("staff_id", "inactive", "staff %d is not active", r.StaffID)
+		}
+		if !st[0].Employed {
+			return rss.Invalid("staff_id", "not_employed", "staff %d is not employed by the agency today", r.StaffID)
 		}
 		var caps []struct {
 			Role string `db:"staff_role"`
