@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -382,4 +383,22 @@ func TestIdempotencyClaimKeysOfAnyText(t *testing.T) {
 			assert.Equal(t, string(first.Body), string(again.Body), "%s %q", path, k)
 		}
 	}
+}
+
+// Two Idempotency-Key headers are refused, not read as the first: a retry
+// carrying only the second did the work again (black-box pass).
+func TestIdempotencyKeyGivenTwiceIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := `{"first_name":"Twice","last_name":"Keyed","date_of_birth":"1990-01-01","catchment_area":"hartford"}`
+	itNothingWritten(t, e, func() {
+		hr := httptest.NewRequest(http.MethodPost, "/v1/clients", strings.NewReader(body))
+		hr.Header.Set("Authorization", "Bearer "+keyHRA)
+		hr.Header.Set("Content-Type", "application/json")
+		hr.Header.Add("Idempotency-Key", "twice-a")
+		hr.Header.Add("Idempotency-Key", "twice-b")
+		w := httptest.NewRecorder()
+		e.srv.ServeHTTP(w, hr)
+		requireProblem(t, resp{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}, http.StatusBadRequest, "idempotency_key_required")
+	})
 }

@@ -185,6 +185,14 @@ func wellFormed() gin.HandlerFunc {
 			}
 		}
 		if c.Request.Method == http.MethodPost {
+			// Two Idempotency-Key headers (a proxy adding its own) are no
+			// key at all: the first was used silently, and a retry carrying
+			// only the other did the work again (black-box pass).
+			if len(c.Request.Header.Values("Idempotency-Key")) > 1 {
+				problem(c, http.StatusBadRequest, "idempotency_key_required", "Idempotency-Key required",
+					"every POST carries exactly one Idempotency-Key header")
+				return
+			}
 			if key := c.GetHeader("Idempotency-Key"); key != "" && (len(key) > 255 || !cleanText(key)) {
 				problem(c, http.StatusBadRequest, "idempotency_key_required", "Idempotency-Key required",
 					"every POST carries an Idempotency-Key header of 1-255 characters of UTF-8 text without control characters")
