@@ -52,3 +52,25 @@ func TestTakeHoldsAPendedRequest(t *testing.T) {
 	assert.Equal(t, "denied", r.JSON(t)["decision"])
 	requireProblem(t, e.post(other, take, nil), http.StatusConflict, "not_pended")
 }
+
+// A take by a reviewer key revoked since has lapsed: nobody can act on it,
+// and it kept every other reviewer out for its half hour (black-box pass).
+func TestTakeByARevokedKeyLapses(t *testing.T) {
+	t.Parallel()
+	e := itNewEnv(t, itOpts{})
+	v := itVoucher(t, e.env, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+	require.Equal(t, "pended", v["decision"])
+	id := itNum(t, v, "id")
+	r := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "reviewer", "label": "leaving reviewer"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	leaving, leavingID := r.JSON(t)["key"].(string), itID(t, r)
+	r = e.post(leaving, itPath("/v1/voucher-requests/%d/take", id), nil)
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	requireProblem(t, e.post(keyReviewer, itPath("/v1/voucher-requests/%d/take", id), nil), http.StatusConflict, "taken")
+
+	r = e.post(keyAdmin, itPath("/v1/api-keys/%d/revoke", leavingID), map[string]any{})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", id), map[string]any{"action": "deny", "note": "taking over"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "denied", r.JSON(t)["decision"])
+}

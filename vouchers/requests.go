@@ -643,7 +643,10 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 		if vr.Decision != "pended" {
 			return rss.Coded(rss.ErrConflict, "not_pended", "voucher request %d is %s, not pended", id, vr.Decision)
 		}
-		if vr.heldByAnother(a.KeyID, s.now()) {
+		if held, err := vr.heldByAnother(ctx, tx, a.KeyID, s.now()); err != nil || held {
+			if err != nil {
+				return err
+			}
 			return rss.Coded(rss.ErrConflict, "taken", "voucher request %d is taken by another reviewer until %s",
 				id, vr.TakenAt.Add(TakeExpiry).UTC().Format(time.RFC3339))
 		}

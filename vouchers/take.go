@@ -20,9 +20,16 @@ import (
 const TakeExpiry = 30 * time.Minute
 
 // heldByAnother reports whether a reviewer other than keyID holds the
-// request at now.
-func (v *VoucherRequest) heldByAnother(keyID int64, now time.Time) bool {
-	return v.TakenBy != nil && *v.TakenBy != keyID && v.TakenAt != nil && now.Before(v.TakenAt.Add(TakeExpiry))
+// request at now. A hold by a key revoked since has lapsed: no one can
+// act on it, and it kept every other reviewer out for the rest of its
+// half hour (black-box pass).
+func (v *VoucherRequest) heldByAnother(ctx context.Context, ext pg.Ext, keyID int64, now time.Time) (bool, error) {
+	if v.TakenBy == nil || *v.TakenBy == keyID || v.TakenAt == nil || !now.Before(v.TakenAt.Add(TakeExpiry)) {
+		return false, nil
+	}
+	var live bool
+	err := sqlx.GetContext(ctx, ext, &live, `SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = $1 AND revoked_at IS NULL)`, *v.TakenBy)
+	return live, err
 }
 
 // Take gives a pended request to the calling reviewer for TakeExpiry, so
@@ -48,7 +55,10 @@ func (s *Service) Take(ctx context.Context, id int64) (VoucherRequest, error) {
 			return rss.Coded(rss.ErrConflict, "not_pended", "voucher request %d is %s, not pended", id, vr.Decision)
 		}
 		now := s.now()
-		if vr.heldByAnother(a.KeyID, now) {
+		if held, err := vr.heldByAnother(ctx, tx, a.KeyID, now); err != nil || held {
+			if err != nil {
+				return err
+			}
 			return rss.Coded(rss.ErrConflict, "taken", "voucher request %d is taken by another reviewer until %s",
 				id, vr.TakenAt.Add(TakeExpiry).UTC().Format(time.RFC3339))
 		}
