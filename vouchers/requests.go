@@ -40,9 +40,14 @@ const (
 	maxUnits    = 100000
 	maxSpanDays = 366
 	maxNoteLen  = 4000
+	// maxLeadDays bounds how far ahead a voucher may start: a year is the
+	// furthest a plan of services looks, and a mistyped year (2062 for
+	// 2026, 2900) was granted a live authorization that counted toward
+	// the episode's caps (black-box pass).
+	maxLeadDays = 366
 )
 
-func (n *NewVoucherRequest) validate() error {
+func (n *NewVoucherRequest) validate(today rss.Date) error {
 	v := &rss.ValidationError{}
 	if n.ClientID <= 0 {
 		v.Add("client_id", "required", "client_id is required")
@@ -58,6 +63,8 @@ func (n *NewVoucherRequest) validate() error {
 	}
 	if n.StartDate.IsZero() {
 		v.Add("start_date", "required", "start_date is required")
+	} else if today.DaysUntil(n.StartDate) > maxLeadDays {
+		v.Add("start_date", "out_of_range", "start_date may be at most %d days after today (%s)", maxLeadDays, today)
 	}
 	if n.EndDate.IsZero() {
 		v.Add("end_date", "required", "end_date is required")
@@ -231,7 +238,7 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 	if err != nil {
 		return VoucherRequest{}, err
 	}
-	if err := n.validate(); err != nil {
+	if err := n.validate(s.Today()); err != nil {
 		return VoucherRequest{}, err
 	}
 	var out VoucherRequest

@@ -98,11 +98,21 @@ func TestVoucherRequestAndReviewValidate(t *testing.T) {
 		{name: "a note of 4,000 characters outside ASCII", edit: func(n *NewVoucherRequest) { n.Note = ptr(strings.Repeat("é", maxNoteLen)) }},
 		{name: "a note past 4,000 characters", edit: func(n *NewVoucherRequest) { n.Note = ptr(strings.Repeat("a", maxNoteLen+1)) }, field: "note"},
 		{name: "a control character in the note", edit: func(n *NewVoucherRequest) { n.Note = ptr("a\x07b") }, field: "note"},
+		{name: "starting a year ahead", edit: func(n *NewVoucherRequest) {
+			n.StartDate, n.EndDate = start.AddDays(maxLeadDays), start.AddDays(maxLeadDays+29)
+		}},
+		{name: "starting past a year ahead", edit: func(n *NewVoucherRequest) {
+			n.StartDate, n.EndDate = start.AddDays(maxLeadDays+1), start.AddDays(maxLeadDays+29)
+		}, field: "start_date"},
+		{name: "a mistyped year", edit: func(n *NewVoucherRequest) {
+			n.StartDate, n.EndDate = rss.MustDate("2900-01-01"), rss.MustDate("2900-01-31")
+		},
+			field: "start_date"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := req()
 			tc.edit(&n)
-			codes := fieldCodes(t, n.validate())
+			codes := fieldCodes(t, n.validate(start))
 			if tc.field == "" {
 				assert.Empty(t, codes)
 			} else {
