@@ -607,3 +607,37 @@ func TestStaffEmployedForAssignmentAndOnce(t *testing.T) {
 	r := e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", twin), Key: keyHRA, Body: map[string]any{"last_name": "Twin"}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 }
+
+// A background check from before the staff member's birth, or experience
+// from before the age a hire may start work, is refused: both feed the
+// qualification paths (black-box pass: 1900, and the day of birth).
+func TestStaffRecordsNotBeforeTheirLife(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	id := staffHire(t, e, keyHRA, hra, map[string]any{"date_of_birth": "1990-01-01", "employment_start": "2010-01-01"})
+	itNothingWritten(t, e, func() {
+		for _, c := range []struct {
+			path, field string
+			body        map[string]any
+		}{
+			{"background-checks", "checked_on", map[string]any{"checked_on": "1900-01-01", "result": "passed", "agency": "CT DESPP"}},
+			{"background-checks", "checked_on", map[string]any{"checked_on": "1989-12-31", "result": "passed", "agency": "CT DESPP"}},
+			{"experience", "started_on", map[string]any{"kind": "target_population", "started_on": "1990-01-01"}},
+			{"experience", "started_on", map[string]any{"kind": "target_population", "started_on": "2003-12-31"}},
+		} {
+			p := requireProblem(t, e.post(keyHRA, itPath("/v1/staff/%d/"+c.path, id), c.body), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "out_of_range", itFieldCode(p, c.field), "%v", c.body)
+		}
+	})
+	for _, c := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"background-checks", map[string]any{"checked_on": "1990-01-01", "result": "passed", "agency": "CT DESPP"}},
+		{"experience", map[string]any{"kind": "target_population", "started_on": "2004-01-01"}},
+	} {
+		r := e.post(keyHRA, itPath("/v1/staff/%d/"+c.path, id), c.body)
+		require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	}
+}

@@ -135,6 +135,9 @@ func (s *Service) AddBackgroundCheck(ctx context.Context, staffID int64, n NewBa
 	text(v, "agency", n.Agency, true)
 	var out vouchers.BackgroundCheck
 	err := addRecord(ctx, s, staffID, KindBackgroundCheck, n.Verify, v, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
+		if err := checkLived(ctx, tx, staffID, "checked_on", n.CheckedOn, 0); err != nil {
+			return 0, err
+		}
 		var id int64
 		err := tx.GetContext(ctx, &id, `INSERT INTO background_checks (staff_id, checked_on, result, agency, `+st.columns+`)
 			VALUES ($1, $2, $3, $4, `+st.values(5)+`) RETURNING id`, append([]any{staffID, n.CheckedOn, n.Result, n.Agency}, st.args...)...)
@@ -177,6 +180,9 @@ func (s *Service) AddExperience(ctx context.Context, staffID int64, n NewExperie
 	}
 	var out vouchers.Experience
 	err := addRecord(ctx, s, staffID, KindExperience, n.Verify, v, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
+		if err := checkLived(ctx, tx, staffID, "started_on", n.StartedOn, minWorkingAge); err != nil {
+			return 0, err
+		}
 		if n.ServiceCode != nil {
 			var known bool
 			if err := tx.GetContext(ctx, &known, `SELECT EXISTS (SELECT 1 FROM services WHERE code = $1)`, *n.ServiceCode); err != nil {
@@ -193,6 +199,25 @@ func (s *Service) AddExperience(ctx context.Context, staffID int64, n NewExperie
 		return id, err
 	}, &out)
 	return out, err
+}
+
+// checkLived refuses a record dated before the staff member was age
+// years old: a background check from before their birth, experience from
+// before the age a hire may start work. Both feed the qualification paths
+// (experience months above all), and a black-box pass recorded them from
+// 1900 and from the day of birth.
+func checkLived(ctx context.Context, tx *sqlx.Tx, staffID int64, field string, on rss.Date, age int) error {
+	var born rss.Date
+	if err := tx.GetContext(ctx, &born, `SELECT date_of_birth FROM staff WHERE id = $1`, staffID); err != nil {
+		return err
+	}
+	if from := rss.NewDate(born.AddDate(age, 0, 0)); on.Before(from) {
+		if age == 0 {
+			return rss.Invalid(field, "out_of_range", "%s is before the staff member's date of birth", field)
+		}
+		return rss.Invalid(field, "out_of_range", "%s is before the staff member was %d", field, age)
+	}
+	return nil
 }
 
 // submission is who submits a record and, for an admin naming a
