@@ -251,6 +251,10 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 	if (n.ProcedureCode == nil) != (n.ProcedureQualifier == nil) {
 		v.Add("procedure_code", "pair_required", "procedure_code and procedure_qualifier go together")
 	}
+	if n.ProcedureQualifier != nil && *n.ProcedureQualifier != vouchers.ProcedureQualifierHCPCS {
+		v.Add("procedure_qualifier", "invalid_value", "procedure_qualifier must be %s (HCPCS), the qualifier the 837P bills with",
+			vouchers.ProcedureQualifierHCPCS)
+	}
 	if n.ProcedureCode != nil && !procedureFormat.MatchString(*n.ProcedureCode) {
 		v.Add("procedure_code", "invalid_format", "procedure_code must be 5 letters or digits")
 	}

@@ -86,6 +86,9 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 		add("per_episode_max", p.PerEpisodeMax.Ptr())
 	}
 	if p.ProcedureQualifier.Set {
+		if !p.ProcedureQualifier.Null && p.ProcedureQualifier.Value != ProcedureQualifierHCPCS {
+			v.Add("procedure_qualifier", "invalid_value", "procedure_qualifier must be %s (HCPCS), the qualifier the 837P bills with", ProcedureQualifierHCPCS)
+		}
 		add("procedure_qualifier", p.ProcedureQualifier.Ptr())
 	}
 	if p.ProcedureCode.Set {
@@ -344,9 +347,25 @@ func (s *Service) UpdateSetting(ctx context.Context, key string, value int) (Set
 	return out, err
 }
 
+// ProcedureQualifierHCPCS is the only procedure qualifier (SV101-1) the
+// 837P writes; a service stating another would say one thing and bill
+// another (a black-box pass stored "H*", an X12 delimiter, and "ZZ").
+const ProcedureQualifierHCPCS = "HC"
+
+// referenceRules names the request field and says in words what each
+// check on the services a PATCH can break holds; the field named the
+// constraint, and the code was one the API documents nowhere.
+var referenceRules = map[string]rss.FieldError{
+	"services_episode_ge_voucher": {Field: "per_episode_max", Code: "out_of_range", Message: "per_episode_max must be at least per_voucher_max"},
+	"services_procedure_pair":     {Field: "procedure_code", Code: "pair_required", Message: "procedure_code and procedure_qualifier go together"},
+}
+
 // referenceError turns a check violation on reference data into a 422.
 func referenceError(err error) error {
 	if pe, ok := pg.PgError(err); ok && string(pe.Code) == pg.CodeCheckViolation {
+		if f, ok := referenceRules[pe.Constraint]; ok {
+			return rss.Invalid(f.Field, f.Code, "%s", f.Message)
+		}
 		return rss.Invalid(pe.Constraint, "constraint_violation", "the change breaks rule %s", pe.Constraint)
 	}
 	return err

@@ -1,0 +1,31 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// A service PATCH that breaks a rule of the catalogue names the request's
+// field and says what is wrong (it named the database's constraint, with
+// a code documented nowhere), and the procedure qualifier is the one the
+// 837P bills with (a black-box pass stored "H*", an X12 delimiter).
+func TestServicePatchNamesTheField(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	patch := func(code string, body map[string]any) map[string]any {
+		t.Helper()
+		return requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/" + code, Key: keyAdmin, Body: body}),
+			http.StatusUnprocessableEntity, "validation_failed")
+	}
+	itNothingWritten(t, e, func() {
+		assert.Equal(t, "out_of_range", itFieldCode(patch("ATR-CM", map[string]any{"per_episode_max": 1}), "per_episode_max"))
+		assert.Equal(t, "pair_required", itFieldCode(patch("MHW-RA", map[string]any{"procedure_qualifier": nil}), "procedure_code"))
+		for _, q := range []string{"H*", "ZZ", "hc"} {
+			assert.Equal(t, "invalid_value", itFieldCode(patch("MHW-RA", map[string]any{"procedure_qualifier": q}), "procedure_qualifier"), q)
+		}
+	})
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/MHW-RA", Key: keyAdmin, Body: map[string]any{"procedure_qualifier": "HC"}})
+	assert.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+}
