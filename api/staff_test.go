@@ -641,3 +641,32 @@ func TestStaffRecordsNotBeforeTheirLife(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 	}
 }
+
+// Text that reorders or breaks itself unseen is refused: a licence number
+// holding U+202E reads backwards to the verifier, and a line break in an
+// issuer splits a one-line field (black-box pass).
+func TestStaffRecordTextShowsWhatItSays(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := staffHire(t, e, keyHRA, e.demo.Providers["HRA"], nil)
+	itNothingWritten(t, e, func() {
+		for _, c := range []struct {
+			field string
+			body  map[string]any
+		}{
+			{"number", map[string]any{"type": "CADC", "issuer": "CT DPH", "valid_from": day(-10), "number": "\u202eRTL"}},
+			{"number", map[string]any{"type": "CADC", "issuer": "CT DPH", "valid_from": day(-10), "number": "A\u2066B"}},
+			{"issuer", map[string]any{"type": "CPS", "issuer": "a\nb", "valid_from": day(-10)}},
+			{"issuer", map[string]any{"type": "CPS", "issuer": "a\u2028b", "valid_from": day(-10)}},
+		} {
+			p := requireProblem(t, e.post(keyHRA, itPath("/v1/staff/%d/credentials", id), c.body), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "invalid_character", itFieldCode(p, c.field), "%v", c.body)
+		}
+		p := requireProblem(t, e.post(keyAdmin, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "10.00", "effective_from": day(30),
+			"reason": "a\u2028b\u202e"}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "invalid_character", itFieldCode(p, "reason"))
+	})
+	// A right-to-left mark, as a name in Arabic or Hebrew may need, stays.
+	r := e.post(keyHRA, itPath("/v1/staff/%d/credentials", id), map[string]any{"type": "CADC", "issuer": "CT DPH \u200f", "valid_from": day(-10)})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+}

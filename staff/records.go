@@ -364,6 +364,11 @@ func text(v *rss.ValidationError, field, value string, required bool) {
 	switch {
 	case value == "" && required:
 		v.Add(field, "required", "%s is required", field)
+	case strings.ContainsAny(value, "\n\r\t"):
+		// One line each (a type, an issuer, a number, an agency, a
+		// document's reference): a line break in a licence's issuer was
+		// taken (black-box pass).
+		v.Add(field, "invalid_character", "%s is one line, without tabs or line breaks", field)
 	default:
 		// At most maxText characters and no control characters, as the
 		// rest of the house holds free text.
