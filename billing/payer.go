@@ -212,21 +212,27 @@ type importer struct {
 	events []access.Event
 }
 
-// file records the file itself when its first set arrives: the envelope
-// is the first interchange's.
-// readSets posts a file's transaction sets one at a time as its reader
-// hands them over (each already checked and balanced), recording the file
+// readSets reads a file's transaction sets whole (each checked and
+// balanced by its reader) and then posts them in order, recording the file
 // from the first set's envelope; the three kinds differ only in the set
-// and its posting.
+// and its posting. The whole file is read before anything is posted, so a
+// file broken after its first set is refused as broken (422 naming the
+// segment), not answered with what posting its first set met (a 409
+// payment_already_posted for a file whose IEA was missing, in a black-box
+// pass).
 func readSets[S any](im *importer, next func() (S, error), envelope func(S) x12.Envelope, post func(S) error) error {
+	var sets []S
 	for {
 		set, err := next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			break
 		}
 		if err != nil {
 			return readError(err, 0)
 		}
+		sets = append(sets, set)
+	}
+	for _, set := range sets {
 		if err := im.file(envelope(set)); err != nil {
 			return err
 		}
@@ -234,7 +240,11 @@ func readSets[S any](im *importer, next func() (S, error), envelope func(S) x12.
 			return err
 		}
 	}
+	return nil
 }
+
+// file records the file itself when its first set arrives: the envelope
+// is the first interchange's.
 
 func (im *importer) file(env x12.Envelope) error {
 	if im.fileID != 0 {
@@ -447,7 +457,7 @@ func (im *importer) post835(rem x12.Remittance) error {
 		rem.Payer.Name, rem.Payer.ID, rem.Payee.NPI())
 	if pg.IsViolation(err, pg.CodeUniqueViolation, "payer_payments_trace_once") {
 		return rss.Coded(rss.ErrConflict, "payment_already_posted",
-			"payment %s was posted by an earlier file; nothing was written", rem.Trace)
+			"payment %s was posted before, by an earlier file or earlier in this one; nothing was written", rem.Trace)
 	}
 	if err != nil {
 		return fmt.Errorf("record 835 payment: %w", err)

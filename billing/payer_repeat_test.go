@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rss"
 	"rss/billing"
 )
 
@@ -36,4 +38,22 @@ func TestPayerFileRepeatDoesNotWaitForTheImportLock(t *testing.T) {
 	require.NoError(t, err, "answered without the lock")
 	assert.True(t, again.AlreadyImported)
 	assert.Equal(t, first.ID, again.ID)
+}
+
+// A file is read whole before anything is posted: one repeating a posted
+// payment but broken after it (no IEA) is refused as broken, a 422 naming
+// the segment, not a 409 payment_already_posted (black-box pass).
+func TestPayerFileBrokenAfterAPostedPaymentIsInvalid(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	w.submitAs(w.ecra(), w.mhwClaim("BRK-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	file := newPayerSim().file835(remit{NPI: sent.Claims[0].NPI, Trace: "BRK-EFT", Claims: []clp{{CLM: sent.claim(t, "BRK-1"), Status: "1", CCN: "PCN-B"}}})
+	w.importFile(file)
+	broken := file[:bytes.LastIndex(file, []byte("IEA*"))]
+	_, err = w.b.ImportPayerFile(w.finance(), broken)
+	require.ErrorIs(t, err, rss.ErrInvalid)
+	assert.Contains(t, err.Error(), "IEA")
 }
