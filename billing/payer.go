@@ -297,13 +297,22 @@ var (
 func (im *importer) post999(ack x12.FunctionalAck) error {
 	var batchID int64
 	var controls pq.Int64Array
-	err := im.tx.QueryRowxContext(im.ctx, `SELECT id, st_controls FROM batches
-		WHERE payer_route = '`+RouteMedicaid837P+`' AND gs_control = $1 ORDER BY id DESC LIMIT 1`, ack.GroupControl).Scan(&batchID, &controls)
-	if err != nil && !errors.Is(err, pg.ErrNoRows) {
-		return err
+	// Only an answer to an 837P group (AK101 HC, AK103 its version) is an
+	// answer to one of our batches: a 999 of another group that shares its
+	// control number matched it and could reject its claims (black-box
+	// pass).
+	if ack.GroupID == "HC" && ack.GroupVersion == x12.Version837P {
+		err := im.tx.QueryRowxContext(im.ctx, `SELECT id, st_controls FROM batches
+			WHERE payer_route = '`+RouteMedicaid837P+`' AND gs_control = $1 ORDER BY id DESC LIMIT 1`, ack.GroupControl).Scan(&batchID, &controls)
+		if err != nil && !errors.Is(err, pg.ErrNoRows) {
+			return err
+		}
 	}
 	sets := ack.Sets
-	if len(sets) == 0 && !ack.GroupAccepted() {
+	// A group answered whole, without a word on its sets, answers every set
+	// the batch sent: accepted (AK9*A with no AK2 was recorded as nothing)
+	// or rejected.
+	if len(sets) == 0 {
 		for _, c := range controls {
 			sets = append(sets, x12.SetAck{SetID: "837", Control: strconv.FormatInt(c, 10), Status: ack.GroupStatus, Errors: ack.GroupErrors})
 		}
@@ -318,7 +327,7 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 		if ok {
 			stv = st
 		}
-		if ok && batchID != 0 && containsInt(controls, st) {
+		if ok && batchID != 0 && set.SetID == "837" && containsInt(controls, st) {
 			batch, reason, posted = batchID, nil, true
 		}
 		codes := append([]string{}, set.Errors...)

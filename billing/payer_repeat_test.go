@@ -3,6 +3,7 @@ package billing_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,4 +57,40 @@ func TestPayerFileBrokenAfterAPostedPaymentIsInvalid(t *testing.T) {
 	_, err = w.b.ImportPayerFile(w.finance(), broken)
 	require.ErrorIs(t, err, rss.ErrInvalid)
 	assert.Contains(t, err.Error(), "IEA")
+}
+
+// A 999 answers one of our batches only when it answers an 837P group
+// (AK101 HC, AK103 the 837P's guide) and an 837 set (AK201); and a group
+// accepted whole without AK2 loops accepts every set the batch sent,
+// where it recorded nothing (black-box pass).
+func TestPayer999MatchesOnlyAnswersTo837P(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	w.submitAs(w.ecra(), w.mhwClaim("N999-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	sim := newPayerSim()
+	rejected := func(edit func(string) string) []byte {
+		return []byte(edit(string(sim.file999(sent, map[string]bool{sent.STs[0]: true}))))
+	}
+	for name, edit := range map[string]func(string) string{
+		"another functional group": func(s string) string { return strings.Replace(s, "AK1*HC*", "AK1*HP*", 1) },
+		"another guide":            func(s string) string { return strings.Replace(s, "*005010X222A1~", "*005010X223A2~", 1) },
+		"another kind of set":      func(s string) string { return strings.Replace(s, "AK2*837*", "AK2*835*", 1) },
+	} {
+		f := w.importFile(rejected(edit))
+		assert.Equal(t, 0, f.Summary.Matched, name)
+		assert.Equal(t, 1, f.Summary.Unmatched, name)
+	}
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "0.00", rec.Totals.Rejected.String(), "no claim rejected by another group's 999")
+
+	accepted := strings.NewReplacer("AK2*837*"+sent.STs[0]+"*005010X222A1~\nIK5*A~\n", "").Replace(string(sim.file999(sent, nil)))
+	accepted = strings.Replace(accepted, "SE*6*", "SE*4*", 1)
+	require.NotContains(t, accepted, "AK2*", "the group answered whole")
+	f := w.importFile([]byte(accepted))
+	assert.Equal(t, 1, f.Summary.Matched, "the group's acceptance answers the batch's set")
+	assert.Equal(t, 1, f.Summary.Accepted)
 }

@@ -233,6 +233,17 @@ func (p *ackParser) ak9(s Segment, fail func(string, ...any) error) error {
 	if acc > rec || rec > inc {
 		return fail("AK9 counts do not add up: %d included, %d received, %d accepted", inc, rec, acc)
 	}
+	// The verdict agrees with the counts: a group accepted (A, E) accepts
+	// every set received, a rejected one (R) none, a partial one (P) some
+	// (a black-box pass's AK9*A after a rejected set was taken).
+	switch st := s.Element(1); {
+	case (st == "A" || st == "E") && acc != rec:
+		return fail("AK901 %s accepts the group, but AK904 accepts %d of the %d sets received", st, acc, rec)
+	case st == "R" && acc != 0:
+		return fail("AK901 R rejects the group, but AK904 accepts %d sets", acc)
+	case st == "P" && (acc == 0 || acc == rec):
+		return fail("AK901 P accepts part of the group, but AK904 accepts %d of the %d sets received", acc, rec)
+	}
 	accepted := 0
 	for _, st := range p.ack.Sets {
 		if st.Accepted() {

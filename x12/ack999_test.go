@@ -66,7 +66,11 @@ func TestFunctionalAckRefused(t *testing.T) {
 		seg            int
 		id, reason     string
 	}{
-		{"AK9 accepts more than the sets", "AK9*P*2*2*1", "AK9*P*2*2*2", 12, "AK9", "AK9 says 0 sets rejected, the AK2 loops reject 1"},
+		{"AK9 accepts more than the sets", "AK9*P*2*2*1", "AK9*E*2*2*2", 12, "AK9", "AK9 says 0 sets rejected, the AK2 loops reject 1"},
+		// The verdict agrees with the counts (AK9*A after a rejected set was taken).
+		{"AK9 accepts the group, some sets rejected", "AK9*P*2*2*1", "AK9*A*2*2*1", 12, "AK9", "AK901 A accepts the group, but AK904 accepts 1 of the 2"},
+		{"AK9 partial, every set accepted", "AK9*P*2*2*1", "AK9*P*2*2*2", 12, "AK9", "AK901 P accepts part of the group"},
+		{"AK9 rejects the group, a set accepted", "AK9*P*2*2*1", "AK9*R*2*2*1", 12, "AK9", "AK901 R rejects the group"},
 		{"AK9 counts inconsistent", "AK9*P*2*2*1", "AK9*P*1*2*1", 12, "AK9", "do not add up"},
 		{"AK9 unknown code", "AK9*P*", "AK9*Q*", 12, "AK9", "AK901"},
 		{"IK5 unknown code", "IK5*R*5", "IK5*Q*5", 11, "IK5", "IK501"},

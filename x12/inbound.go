@@ -31,6 +31,8 @@ import (
 
 // Versions of the guides the readers accept (GS08 and ST03).
 const (
+	// Version837P is the guide of the claims a 999 answers (AK103).
+	Version837P  = version
 	Version999   = "005010X231A1"
 	Version277CA = "005010X214"
 	Version835   = "005010X221A1"
