@@ -186,7 +186,7 @@ func TestPayerFilesScreens(t *testing.T) {
 	p = f.upload(csrf, stray)
 	assert.Equal(t, http.StatusConflict, p.Status)
 	assert.Contains(t, p.Body, `id="upload-problem"`)
-	assert.Contains(t, p.Body, "was posted by an earlier file")
+	assert.Contains(t, p.Body, "was posted before, by an earlier file")
 	assert.Equal(t, 3, w.count(t, "payer_files"))
 	stray = bytes.ReplaceAll(stray, []byte("TRN*1*SIM0000009000001*"), []byte("TRN*1*SIM0000009000002*"))
 	p = f.upload(csrf, stray)
