@@ -68,6 +68,10 @@ type NewRate struct {
 	Rate          rss.Money `json:"rate"`
 	EffectiveFrom rss.Date  `json:"effective_from"`
 	Reason        string    `json:"reason"`
+	// Corrects names the rate in force this replaces, of the same service
+	// and day (effective_from may then be left out): a rate entered wrong,
+	// replaced rather than left to price the day.
+	Corrects *int64 `json:"corrects"`
 }
 
 // CatchmentArea is one area a program may serve.
@@ -328,10 +332,15 @@ func setBy(a access.Actor) string { return fmt.Sprintf("%s key %d", a.Role, a.Ke
 
 func insertRate(ctx context.Context, tx *sqlx.Tx, service string, n NewRate, a access.Actor) (int64, error) {
 	var id int64
-	err := tx.GetContext(ctx, &id, `INSERT INTO service_rates (service_code, rate, effective_from, set_by, reason)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, service, n.Rate.StringFixed(2), n.EffectiveFrom, setBy(a), strings.TrimSpace(n.Reason))
+	err := tx.GetContext(ctx, &id, `INSERT INTO service_rates (service_code, rate, effective_from, set_by, reason, corrects_id)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, service, n.Rate.StringFixed(2), n.EffectiveFrom, setBy(a), strings.TrimSpace(n.Reason),
+		n.Corrects)
 	if pg.IsViolation(err, pg.CodeUniqueViolation, "service_rates_one_per_day") {
-		return 0, rss.Coded(rss.ErrConflict, "rate_exists_for_day", "service %s already has a rate effective %s", service, n.EffectiveFrom)
+		return 0, rss.Coded(rss.ErrConflict, "rate_exists_for_day",
+			"service %s already has a rate effective %s; to replace it, send corrects with that rate's id", service, n.EffectiveFrom)
+	}
+	if pg.IsViolation(err, pg.CodeUniqueViolation, "service_rates_corrects_once") {
+		return 0, rss.Coded(rss.ErrConflict, "rate_already_corrected", "rate %d was corrected already; correct the rate in force", *n.Corrects)
 	}
 	if err != nil {
 		return 0, constraintError(err)
@@ -351,9 +360,12 @@ func (s *Service) AddRate(ctx context.Context, service string, n NewRate) (vouch
 	if !validAmount(n.Rate) {
 		v.Add("rate", "out_of_range", "rate must be positive, at most %s, with at most two decimals", maxAmount.StringFixed(2))
 	}
-	if n.EffectiveFrom.IsZero() {
+	if n.Corrects != nil && *n.Corrects <= 0 {
+		v.Add("corrects", "unknown_id", "no rate %d", *n.Corrects)
+	}
+	if n.EffectiveFrom.IsZero() && n.Corrects == nil {
 		v.Add("effective_from", "required", "effective_from is required")
-	} else {
+	} else if !n.EffectiveFrom.IsZero() {
 		// A rate is dated back to fix what was priced, or ahead for a
 		// change announced; a century is a typo, not a rate.
 		dateWithin(v, "effective_from", n.EffectiveFrom, s.Today(), 25, 5)
@@ -371,6 +383,20 @@ func (s *Service) AddRate(ctx context.Context, service string, n NewRate) (vouch
 		}
 		if err != nil {
 			return err
+		}
+		if n.Corrects != nil {
+			var day rss.Date
+			err := tx.GetContext(ctx, &day, `SELECT effective_from FROM service_rates WHERE id = $1 AND service_code = $2`, *n.Corrects, service)
+			if errors.Is(err, pg.ErrNoRows) {
+				return rss.Invalid("corrects", "unknown_id", "service %s has no rate %d", service, *n.Corrects)
+			}
+			if err != nil {
+				return err
+			}
+			if !n.EffectiveFrom.IsZero() && !n.EffectiveFrom.Equal(day) {
+				return rss.Invalid("effective_from", "invalid_value", "a correction is of the same day as the rate it replaces (%s)", day)
+			}
+			n.EffectiveFrom = day
 		}
 		id, err := insertRate(ctx, tx, service, n, a)
 		if err != nil {
@@ -391,19 +417,16 @@ func (s *Service) AddRate(ctx context.Context, service string, n NewRate) (vouch
 	return out, err
 }
 
-// Rates lists a service's rate history, oldest first (every role).
+// Rates lists a service's rate history, oldest first (every role): the
+// rates in force and those a correction replaced, each naming the other.
 func (s *Service) Rates(ctx context.Context, service string) (vouchers.ServiceRates, error) {
 	if _, err := access.ActorFrom(ctx); err != nil {
 		return nil, err
 	}
-	svc, err := vouchers.LoadService(ctx, s.db, service)
-	if err != nil {
+	if _, err := vouchers.LoadService(ctx, s.db, service); err != nil {
 		return nil, err
 	}
-	if svc.Rates == nil {
-		return vouchers.ServiceRates{}, nil
-	}
-	return svc.Rates, nil
+	return vouchers.LoadRateHistory(ctx, s.db, service)
 }
 
 // CatchmentAreaPatch renames an area or changes the programs serving it

@@ -269,9 +269,29 @@ func loadProgram(ctx context.Context, ext pg.Ext, code string) (Program, error) 
 
 const serviceColumns = `code, program_code, name, unit, per_voucher_max, per_episode_max, procedure_qualifier,
 	procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage, active, updated_at,
-	COALESCE((SELECT json_agg(json_build_object('id', r.id, 'rate', r.rate::text, 'effective_from', r.effective_from,
-	          'set_by', r.set_by, 'set_at', r.set_at, 'reason', r.reason) ORDER BY r.effective_from)
-	          FROM service_rates r WHERE r.service_code = services.code), '[]') AS rates`
+	COALESCE((SELECT json_agg(` + rateJSON + ` ORDER BY r.effective_from)
+	          FROM service_rates r WHERE r.service_code = services.code
+	            AND NOT EXISTS (SELECT 1 FROM service_rates c WHERE c.corrects_id = r.id)), '[]') AS rates`
+
+// rateJSON is a service_rates row r as ServiceRate reads it.
+const rateJSON = `json_build_object('id', r.id, 'rate', r.rate::text, 'effective_from', r.effective_from,
+	'set_by', r.set_by, 'set_at', r.set_at, 'reason', r.reason, 'corrects', r.corrects_id,
+	'corrected_by', (SELECT c.id FROM service_rates c WHERE c.corrects_id = r.id))`
+
+// LoadRateHistory is every rate a service has had, corrected ones too,
+// by day and then in the order they were set: the rates in force (those
+// Service.Rates lists) and the ones a correction replaced, each naming the
+// other.
+func LoadRateHistory(ctx context.Context, ext pg.Ext, code string) (ServiceRates, error) {
+	var raw []byte
+	err := sqlx.GetContext(ctx, ext, &raw, `SELECT COALESCE(json_agg(`+rateJSON+` ORDER BY r.effective_from, r.id), '[]')
+		FROM service_rates r WHERE r.service_code = $1`, code)
+	if err != nil {
+		return nil, fmt.Errorf("rate history: %w", err)
+	}
+	var out ServiceRates
+	return out, out.Scan(raw)
+}
 
 // ServiceRate is one entry of a service's rate history: the rate in force
 // from EffectiveFrom until the next entry's.
@@ -282,6 +302,10 @@ type ServiceRate struct {
 	SetBy         string    `json:"set_by"`
 	SetAt         time.Time `json:"set_at"`
 	Reason        string    `json:"reason"`
+	// Corrects is the rate of the same day this one replaced, and
+	// CorrectedBy the one that replaced it (no longer in force).
+	Corrects    *int64 `json:"corrects"`
+	CorrectedBy *int64 `json:"corrected_by"`
 }
 
 // ServiceRates is a rate history, oldest first.

@@ -1,0 +1,75 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A rate entered wrong for today is corrected the same day: the
+// correction names the rate it replaces and prices what comes after it;
+// the replaced rate stays in the history. A black-box pass's typo
+// (1200.00 for 12.00) could not be corrected before tomorrow: the one rate
+// per day refused the correction.
+func TestRateCorrectedTheSameDay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const path = "/v1/reference/services/ATR-TR/rates"
+	r := e.post(keyAdmin, path, map[string]any{"rate": "1200.00", "effective_from": day(0), "reason": "annual update"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	typo := itID(t, r)
+	kim := e.demo.Clients["Kim"]
+	v := itVoucher(t, e, keyHRA, kim, "ATR-TR", 2, 0, 10)
+	assert.Equal(t, "1200.00", v["rate"], "priced at the typo until corrected")
+
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"rate": "12.00", "effective_from": day(0), "reason": "typo"}),
+			http.StatusConflict, "rate_exists_for_day")
+		p := requireProblem(t, e.post(keyAdmin, path, map[string]any{"rate": "12.00", "effective_from": day(1), "reason": "typo", "corrects": typo}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "invalid_value", itFieldCode(p, "effective_from"))
+		p = requireProblem(t, e.post(keyAdmin, "/v1/reference/services/ATR-CM/rates", map[string]any{"rate": "12.00", "reason": "typo", "corrects": typo}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "unknown_id", itFieldCode(p, "corrects"), "another service's rate")
+		requireProblem(t, e.post(keyHRA, path, map[string]any{"rate": "12.00", "reason": "typo", "corrects": typo}), http.StatusForbidden, "forbidden")
+	})
+
+	r = e.post(keyAdmin, path, map[string]any{"rate": "12.00", "reason": "typo: meant 12.00", "corrects": typo})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	fixed := r.JSON(t)
+	assert.Equal(t, day(0), fixed["effective_from"])
+	assert.Equal(t, float64(typo), fixed["corrects"])
+	v = itVoucher(t, e, keyHRA, kim, "ATR-TR", 2, 11, 20)
+	assert.Equal(t, "12.00", v["rate"], "priced at the correction")
+
+	var hist struct {
+		Items []map[string]any `json:"items"`
+	}
+	e.get(keyHRA, path).Into(t, &hist)
+	var replaced, inForce int
+	for _, x := range hist.Items {
+		if x["effective_from"] != day(0) {
+			continue
+		}
+		if x["corrected_by"] != nil {
+			replaced++
+			assert.Equal(t, "1200.00", x["rate"])
+			assert.Equal(t, fixed["id"], x["corrected_by"])
+		} else {
+			inForce++
+			assert.Equal(t, "12.00", x["rate"])
+		}
+	}
+	assert.Equal(t, 1, replaced, "the typo stays in the history")
+	assert.Equal(t, 1, inForce)
+
+	// A rate is corrected once: the correction is corrected in its turn.
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"rate": "13.00", "reason": "again", "corrects": typo}),
+			http.StatusConflict, "rate_already_corrected")
+	})
+	r = e.post(keyAdmin, path, map[string]any{"rate": "12.50", "reason": "12.50 after all", "corrects": fixed["id"]})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+}
