@@ -19,12 +19,8 @@ import (
 // (black-box pass). The import lock is held here by another transaction
 // for the whole call.
 func TestPayerFileRepeatDoesNotWaitForTheImportLock(t *testing.T) {
-	w := newWorld(t)
-	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
-	w.submitAs(w.ecra(), w.mhwClaim("REP-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
-	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
-	require.NoError(t, err)
-	file := newPayerSim().file999(readSent(t, w.export(b.ID)), nil)
+	w, _, sent := oneClaimSent(t, "REP-1")
+	file := newPayerSim().file999(sent, nil)
 	first := w.importFile(file)
 
 	holder, err := w.db.BeginTxx(t.Context(), nil)
@@ -45,16 +41,11 @@ func TestPayerFileRepeatDoesNotWaitForTheImportLock(t *testing.T) {
 // payment but broken after it (no IEA) is refused as broken, a 422 naming
 // the segment, not a 409 payment_already_posted (black-box pass).
 func TestPayerFileBrokenAfterAPostedPaymentIsInvalid(t *testing.T) {
-	w := newWorld(t)
-	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
-	w.submitAs(w.ecra(), w.mhwClaim("BRK-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
-	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
-	require.NoError(t, err)
-	sent := readSent(t, w.export(b.ID))
+	w, _, sent := oneClaimSent(t, "BRK-1")
 	file := newPayerSim().file835(remit{NPI: sent.Claims[0].NPI, Trace: "BRK-EFT", Claims: []clp{{CLM: sent.claim(t, "BRK-1"), Status: "1", CCN: "PCN-B"}}})
 	w.importFile(file)
 	broken := file[:bytes.LastIndex(file, []byte("IEA*"))]
-	_, err = w.b.ImportPayerFile(w.finance(), broken)
+	_, err := w.b.ImportPayerFile(w.finance(), broken)
 	require.ErrorIs(t, err, rss.ErrInvalid)
 	assert.Contains(t, err.Error(), "IEA")
 }
@@ -64,12 +55,7 @@ func TestPayerFileBrokenAfterAPostedPaymentIsInvalid(t *testing.T) {
 // accepted whole without AK2 loops accepts every set the batch sent,
 // where it recorded nothing (black-box pass).
 func TestPayer999MatchesOnlyAnswersTo837P(t *testing.T) {
-	w := newWorld(t)
-	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
-	w.submitAs(w.ecra(), w.mhwClaim("N999-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
-	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
-	require.NoError(t, err)
-	sent := readSent(t, w.export(b.ID))
+	w, b, sent := oneClaimSent(t, "N999-1")
 	sim := newPayerSim()
 	rejected := func(edit func(string) string) []byte {
 		return []byte(edit(string(sim.file999(sent, map[string]bool{sent.STs[0]: true}))))
@@ -93,4 +79,16 @@ func TestPayer999MatchesOnlyAnswersTo837P(t *testing.T) {
 	f := w.importFile([]byte(accepted))
 	assert.Equal(t, 1, f.Summary.Matched, "the group's acceptance answers the batch's set")
 	assert.Equal(t, 1, f.Summary.Accepted)
+}
+
+// oneClaimSent is a world where ECRA's claim number, for Dubois, went out
+// in an 837P batch: the batch and what the payer received.
+func oneClaimSent(t *testing.T, number string) (*world, billing.Batch, sent837) {
+	t.Helper()
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	w.submitAs(w.ecra(), w.mhwClaim(number, "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	return w, b, readSent(t, w.export(b.ID))
 }
