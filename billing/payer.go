@@ -127,7 +127,7 @@ func (s *Service) ImportPayerFile(ctx context.Context, body []byte) (PayerFile, 
 				return err
 			}
 		}
-		im := &importer{ctx: ctx, tx: tx, kind: kind, sha: digest, size: int64(len(body)), keyID: a.KeyID, now: s.now()}
+		im := &importer{ctx: ctx, tx: tx, kind: kind, sha: digest, size: int64(len(body)), keyID: a.KeyID, now: s.now(), us: s.parties}
 		switch kind {
 		case PayerFile999:
 			err = readSets(im, x12.NewFunctionalAckReader(bytes.NewReader(body)).Next, func(f x12.FunctionalAck) x12.Envelope { return f.Envelope }, im.post999)
@@ -210,6 +210,21 @@ type importer struct {
 	fileID int64
 	seq    int
 	events []access.Event
+	us     Parties // who the payer's files are addressed to
+}
+
+// addressed refuses a set not addressed to us: another receiver (ISA07,
+// ISA08 not our ISA05, ISA06) or the other usage (ISA15: a production file
+// answering test batches, or the reverse). A black-box pass imported both.
+func (im *importer) addressed(env x12.Envelope) error {
+	if env.ReceiverQual != im.us.SenderQual || env.ReceiverID != im.us.SenderID {
+		return rss.Invalid("body", "invalid_x12", "the file is addressed to %s:%s, not to rss (%s:%s)",
+			env.ReceiverQual, env.ReceiverID, im.us.SenderQual, im.us.SenderID)
+	}
+	if im.us.Usage != "" && env.Usage != im.us.Usage {
+		return rss.Invalid("body", "invalid_x12", "the file's usage (ISA15) is %s, rss sends %s files", env.Usage, im.us.Usage)
+	}
+	return nil
 }
 
 // readSets reads a file's transaction sets whole (each checked and
@@ -229,6 +244,9 @@ func readSets[S any](im *importer, next func() (S, error), envelope func(S) x12.
 		}
 		if err != nil {
 			return readError(err, 0)
+		}
+		if err := im.addressed(envelope(set)); err != nil {
+			return err
 		}
 		sets = append(sets, set)
 	}

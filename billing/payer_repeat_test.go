@@ -92,3 +92,21 @@ func oneClaimSent(t *testing.T, number string) (*world, billing.Batch, sent837) 
 	require.NoError(t, err)
 	return w, b, readSent(t, w.export(b.ID))
 }
+
+// A payer file addressed to another receiver, or of the other usage (a
+// production file answering test batches), is refused whole: both were
+// imported (black-box pass).
+func TestPayerFileNotAddressedToUsIsRefused(t *testing.T) {
+	w, _, sent := oneClaimSent(t, "ADDR-1")
+	file := string(newPayerSim().file999(sent, nil))
+	for name, bad := range map[string]string{
+		"another receiver": strings.Replace(file, "*ZZ*RSSMSC         *", "*ZZ*SOMEONEELSE    *", 1),
+		"production usage": strings.Replace(file, "*0*T*:~", "*0*P*:~", 1),
+	} {
+		require.NotEqual(t, file, bad, name)
+		_, err := w.b.ImportPayerFile(w.finance(), []byte(bad))
+		require.ErrorIs(t, err, rss.ErrInvalid, name)
+	}
+	assert.Zero(t, w.payerRows(), "nothing recorded")
+	w.importFile([]byte(file))
+}

@@ -100,6 +100,7 @@ type provider837 struct {
 
 type file837 struct {
 	senderQual, senderID, receiverQual, receiverID string
+	usage                                          string // ISA15, echoed: a test file is answered by test files
 	created                                        time.Time
 	gsControl                                      string
 	sets                                           []string
@@ -199,6 +200,7 @@ func read837(in []byte) (*file837, error) {
 		case "ISA":
 			f.senderQual, f.senderID = s.Element(5), strings.TrimSpace(s.Element(6))
 			f.receiverQual, f.receiverID = s.Element(7), strings.TrimSpace(s.Element(8))
+			f.usage = s.Element(15)
 		case "GS":
 			if f.gsControl != "" {
 				return nil, errors.New("x12test: the 837P has several functional groups; rss writes one per file and the payer answers one")
@@ -291,8 +293,8 @@ func pad(s string) string { return fmt.Sprintf("%-15s", s) }
 
 func (f *file837) open(o *out, sc Scenario, ctl int64, functional, version string) {
 	d := sc.Date
-	o.b.WriteString(fmt.Sprintf("ISA*00*          *00*          *%s*%s*%s*%s*%s*%s*^*00501*%09d*0*P*:~\n",
-		f.receiverQual, pad(f.receiverID), f.senderQual, pad(f.senderID), d.Format("060102"), d.Format("1504"), ctl))
+	o.b.WriteString(fmt.Sprintf("ISA*00*          *00*          *%s*%s*%s*%s*%s*%s*^*00501*%09d*0*%s*:~\n",
+		f.receiverQual, pad(f.receiverID), f.senderQual, pad(f.senderID), d.Format("060102"), d.Format("1504"), ctl, f.usage))
 	o.seg("GS", functional, f.receiverID, f.senderID, d.Format("20060102"), d.Format("1504"), strconv.FormatInt(ctl, 10), "X", version)
 }
 
