@@ -15,16 +15,11 @@ import (
 func TestTakeHoldsAPendedRequest(t *testing.T) {
 	t.Parallel()
 	e := itNewEnv(t, itOpts{})
-	v := itVoucher(t, e.env, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
-	require.Equal(t, "pended", v["decision"])
-	id := itNum(t, v, "id")
-	r := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "reviewer", "label": "second reviewer"})
-	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
-	other := r.JSON(t)["key"].(string)
+	id, other, _ := takePended(t, e)
 	take := itPath("/v1/voucher-requests/%d/take", id)
 	decide := itPath("/v1/voucher-requests/%d/decision", id)
 
-	r = e.post(keyReviewer, take, nil)
+	r := e.post(keyReviewer, take, nil)
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	taken := r.JSON(t)
 	assert.NotNil(t, taken["taken_by"])
@@ -58,13 +53,8 @@ func TestTakeHoldsAPendedRequest(t *testing.T) {
 func TestTakeByARevokedKeyLapses(t *testing.T) {
 	t.Parallel()
 	e := itNewEnv(t, itOpts{})
-	v := itVoucher(t, e.env, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
-	require.Equal(t, "pended", v["decision"])
-	id := itNum(t, v, "id")
-	r := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "reviewer", "label": "leaving reviewer"})
-	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
-	leaving, leavingID := r.JSON(t)["key"].(string), itID(t, r)
-	r = e.post(leaving, itPath("/v1/voucher-requests/%d/take", id), nil)
+	id, leaving, leavingID := takePended(t, e)
+	r := e.post(leaving, itPath("/v1/voucher-requests/%d/take", id), nil)
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	requireProblem(t, e.post(keyReviewer, itPath("/v1/voucher-requests/%d/take", id), nil), http.StatusConflict, "taken")
 
@@ -73,4 +63,15 @@ func TestTakeByARevokedKeyLapses(t *testing.T) {
 	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", id), map[string]any{"action": "deny", "note": "taking over"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "denied", r.JSON(t)["decision"])
+}
+
+// takePended is a pended request (its id) and a second reviewer key (the
+// key and its id) beside the demo reviewer's.
+func takePended(t *testing.T, e *itEnv) (id int64, key string, keyID int64) {
+	t.Helper()
+	v := itVoucher(t, e.env, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+	require.Equal(t, "pended", v["decision"])
+	r := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "reviewer", "label": "second reviewer"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	return itNum(t, v, "id"), r.JSON(t)["key"].(string), itID(t, r)
 }
