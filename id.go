@@ -12,3 +12,13 @@ func ParseID(s string) (int64, bool) {
 	}
 	return id, true
 }
+
+// BadIDCode is the field error code of s, which ParseID refused: a whole
+// number of zero or less is out_of_range, anything else invalid_value. Every
+// query id (a list's, a report's) answers with it.
+func BadIDCode(s string) string {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n <= 0 {
+		return "out_of_range"
+	}
+	return "invalid_value"
+}

@@ -23,3 +23,12 @@ func TestParseID(t *testing.T) {
 		assert.Equal(t, tc.want, got, "%q", tc.in)
 	}
 }
+
+func TestBadIDCode(t *testing.T) {
+	for s, want := range map[string]string{"0": "out_of_range", "-3": "out_of_range", "abc": "invalid_value", "01": "invalid_value",
+		"+1": "invalid_value", "99999999999999999999": "invalid_value", "": "invalid_value"} {
+		if got := BadIDCode(s); got != want {
+			t.Errorf("BadIDCode(%q) = %s, want %s", s, got, want)
+		}
+	}
+}

@@ -243,12 +243,8 @@ func queryInt(c *gin.Context, name string) (int64, bool) {
 	}
 	v, ok := rss.ParseID(s)
 	if !ok {
-		code := "invalid_value"
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n <= 0 {
-			code = "out_of_range"
-		}
 		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
-			rss.FieldError{Field: name, Code: code, Message: name + " must be a positive whole number"})
+			rss.FieldError{Field: name, Code: rss.BadIDCode(s), Message: name + " must be a positive whole number"})
 		return 0, false
 	}
 	return v, true

@@ -129,12 +129,7 @@ func (s *Service) parseFilter(ctx context.Context, a access.Actor, q url.Values,
 	if q.Has("provider_id") {
 		id, ok := rss.ParseID(q.Get("provider_id"))
 		if !ok {
-			// The codes every other query parameter answers with.
-			code := "invalid_value"
-			if n, err := strconv.ParseInt(q.Get("provider_id"), 10, 64); err == nil && n <= 0 {
-				code = "out_of_range"
-			}
-			v.Add("provider_id", code, "provider_id must be a positive whole number")
+			v.Add("provider_id", rss.BadIDCode(q.Get("provider_id")), "provider_id must be a positive whole number")
 		} else {
 			f.ProviderID = &id
 		}
