@@ -102,6 +102,10 @@ func itGeneric(t *testing.T, ep itEndpoint, valid map[string]any) []itBad {
 		{name: "wrong content type", body: v, header: map[string]string{"Content-Type": "text/plain"}, status: 415, code: "unsupported_media_type"},
 		{name: "form content type", body: v, header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
 			status: 415, code: "unsupported_media_type"},
+		{name: "latin1 charset", body: v, header: map[string]string{"Content-Type": "application/json; charset=latin1"},
+			status: 415, code: "unsupported_media_type"},
+		{name: "utf-16 charset", body: v, header: map[string]string{"Content-Type": "application/json; charset=UTF-16"},
+			status: 415, code: "unsupported_media_type"},
 		{name: "body over the limit", body: huge, status: 413, code: "body_too_large"},
 		{name: "body over the limit, chunked", body: huge, chunked: true, status: 413, code: "body_too_large"},
 	}

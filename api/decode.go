@@ -25,9 +25,17 @@ import (
 // returns false.
 func decode(c *gin.Context, v any) bool {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
+		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type", "send application/json")
+			return false
+		}
+		// JSON is UTF-8 (RFC 8259); a body declared in another charset
+		// (latin1, utf-16) would be read as UTF-8 and its names stored
+		// mangled, so it is refused rather than guessed at.
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+			problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type",
+				"send application/json in UTF-8 (charset=utf-8 or none)")
 			return false
 		}
 	}

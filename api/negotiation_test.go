@@ -121,3 +121,16 @@ func TestReportFailingBeforeFirstByteIsAProblem(t *testing.T) {
 	r := e.get(keyReviewer, "/v1/reports/caseload")
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
+
+// JSON is UTF-8: a body declared so (in any spelling) is taken, one
+// declared latin1 is refused whole (TestBadInput) rather than read as
+// UTF-8 and its free text stored mangled (a black-box pass).
+func TestJSONBodyDeclaredUTF8IsTaken(t *testing.T) {
+	e := newEnv(t)
+	for i, ct := range []string{"application/json; charset=utf-8", "application/json; charset=UTF-8", "application/json;charset=\"utf8\""} {
+		r := e.do(req{Method: http.MethodPost, Path: "/v1/clients", Key: keyHRA, Header: map[string]string{"Content-Type": ct},
+			Body: map[string]any{"first_name": "Zoe", "last_name": "Charset" + strings.Repeat("x", i), "date_of_birth": "1990-01-01", "catchment_area": "hartford"}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", ct, r.Body)
+		assert.Contains(t, string(r.Body), `"first_name":"Zoe"`)
+	}
+}
