@@ -95,10 +95,17 @@ func (a *Authorization) StatusOn(today rss.Date) string {
 }
 
 // Derive fills the computed fields: remaining units, the status on today,
-// and the day it goes inactive.
+// and the day it goes inactive. A void authorization has nothing left to
+// bill and never goes inactive: it read its unbilled units as remaining,
+// and a day it would go inactive, which a provider took for units still
+// to deliver (a black-box pass).
 func (a *Authorization) Derive(today rss.Date) {
-	a.UnitsRemaining = a.UnitsAuthorized - a.UnitsUsed
 	a.Status = a.StatusOn(today)
+	if a.VoidedAt != nil {
+		a.UnitsRemaining, a.InactiveOn = 0, rss.Date{}
+		return
+	}
+	a.UnitsRemaining = a.UnitsAuthorized - a.UnitsUsed
 	a.InactiveOn = a.inactiveOn()
 }
 

@@ -323,7 +323,9 @@ func TestStatusOn(t *testing.T) {
 	}{
 		{name: "running", today: d(time.April, 10), want: ledger.StatusActive},
 		{name: "void wins over everything", today: d(time.July, 10), want: ledger.StatusVoid,
-			edit: func(a *ledger.Authorization) { a.VoidedAt = &voided; a.UnitsUsed = 10; a.InactivateAfterDays = days(5) }, inactiveOn: "2026-03-07"},
+			edit: func(a *ledger.Authorization) { a.VoidedAt = &voided; a.UnitsUsed = 10; a.InactivateAfterDays = days(5) }},
+		{name: "void: nothing left to bill, never inactive", today: d(time.April, 10), want: ledger.StatusVoid,
+			edit: func(a *ledger.Authorization) { a.VoidedAt = &voided; a.InactivateAfterDays = days(5) }},
 		{name: "exhausted before expired", today: d(time.July, 10), want: ledger.StatusExhausted,
 			edit: func(a *ledger.Authorization) { a.UnitsUsed = 10 }},
 		{name: "expired the day after its end", today: d(time.July, 1), want: ledger.StatusExpired},
@@ -359,7 +361,11 @@ func TestStatusOn(t *testing.T) {
 			a.Derive(tc.today)
 			assert.Equal(t, tc.want, a.Status)
 			assert.Equal(t, tc.want, a.StatusOn(tc.today))
-			assert.Equal(t, a.UnitsAuthorized-a.UnitsUsed, a.UnitsRemaining)
+			if tc.want == ledger.StatusVoid {
+				assert.Zero(t, a.UnitsRemaining)
+			} else {
+				assert.Equal(t, a.UnitsAuthorized-a.UnitsUsed, a.UnitsRemaining)
+			}
 			if tc.inactiveOn == "" {
 				assert.True(t, a.InactiveOn.IsZero())
 			} else {
