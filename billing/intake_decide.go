@@ -141,6 +141,15 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 		if orig.SupersededBy != nil {
 			return nil, rss.Coded(rss.ErrConflict, "already_superseded", "claim %d was already %s by claim %d", orig.ID, orig.Status, *orig.SupersededBy)
 		}
+		// Superseded earlier in this submission: the snapshot does not know
+		// it, and releasing the original's lines a second time reached the
+		// schema's guard as a 500 for the whole bulk (a black-box pass).
+		for _, s := range d.superseded {
+			if s.original == orig.ID {
+				return nil, rss.Coded(rss.ErrConflict, "already_superseded", "claim %d is %s by claim %s earlier in this request",
+					orig.ID, s.status, s.by)
+			}
+		}
 	}
 
 	program := ""

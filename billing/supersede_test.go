@@ -172,3 +172,53 @@ func TestBulkAnswersEachClaimOnItsOwn(t *testing.T) {
 	_, err = w.b.SubmitBulk(w.hra(), make([]billing.NewClaim, billing.MaxClaimsPerBulk+1))
 	require.ErrorIs(t, err, rss.ErrInvalid)
 }
+
+// One bulk that voids or replaces the same claim twice: the first takes
+// it, the second is refused on its own (409 already_superseded) and the
+// rest are written. The second release reached the schema's guard as a
+// 500 for the whole bulk (a black-box pass).
+func TestBulkSupersedingOneClaimTwice(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name          string
+		first, second string
+	}{
+		{"void, void", billing.FreqVoid, billing.FreqVoid},
+		{"replacement, replacement", billing.FreqReplacement, billing.FreqReplacement},
+		{"replacement, void", billing.FreqReplacement, billing.FreqVoid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			a := w.authorize("Rivera", "ATR-CM", 20, day(-10), day(30))
+			orig := w.submit(w.claim("S-1", "Rivera", "Okafor", line("ATR-CM", day(-5), 4, "60.00")))
+			id := orig.ID
+			supersede := func(number, freq string) billing.NewClaim {
+				n := billing.NewClaim{ClaimNumber: number, ClientID: w.demo.Clients["Rivera"], Frequency: freq, OriginalClaimID: &id}
+				if freq == billing.FreqReplacement {
+					n = w.claim(number, "Rivera", "Okafor", line("ATR-CM", day(-5), 3, "45.00"))
+					n.Frequency, n.OriginalClaimID = freq, &id
+				}
+				return n
+			}
+			other := w.claim("S-OK", "Rivera", "Okafor", line("ATR-CM", day(-4), 2, "30.00"))
+			out, err := w.b.SubmitBulk(w.hra(), []billing.NewClaim{other, supersede("S-1-A", tc.first), supersede("S-1-B", tc.second)})
+			require.NoError(t, err)
+			require.Len(t, out, 3)
+			require.NoError(t, out[0].Err)
+			require.NoError(t, out[1].Err)
+			require.ErrorIs(t, out[2].Err, rss.ErrConflict)
+			var coded *rss.CodedError
+			require.ErrorAs(t, out[2].Err, &coded)
+			assert.Equal(t, "already_superseded", coded.Code)
+			want := 2
+			if tc.first == billing.FreqReplacement {
+				want += 3
+			}
+			assert.Equal(t, want, w.unitsUsed(a.ID), "the original's units came back once")
+			var n int
+			require.NoError(t, w.db.GetContext(t.Context(), &n, `SELECT count(*) FROM claims`))
+			assert.Equal(t, 3, n, "the original, the claim beside and the first supersession")
+		})
+	}
+}
