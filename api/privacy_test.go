@@ -229,11 +229,15 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		return e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", id), map[string]any{"action": "deny", "note": note})
 	}
 	var hra struct {
-		Name string `db:"name"`
-		Code string `db:"code"`
-		NPI  string `db:"npi"`
+		Name  string `db:"name"`
+		Code  string `db:"code"`
+		NPI   string `db:"npi"`
+		TaxID string `db:"tax_id"`
+		Staff string `db:"staff"`
 	}
-	require.NoError(t, e.db.Get(&hra, `SELECT name, code, npi FROM providers WHERE id = $1`, e.demo.Providers["HRA"]))
+	require.NoError(t, e.db.Get(&hra, `SELECT name, code, npi, tax_id,
+		(SELECT first_name || ' ' || last_name FROM staff WHERE provider_id = p.id ORDER BY id LIMIT 1) AS staff
+		FROM providers p WHERE id = $1`, e.demo.Providers["HRA"]))
 	var number string
 	require.NoError(t, e.db.Get(&number, `SELECT number FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`,
 		e.demo.Clients["Moreau/HRA"]))
@@ -245,6 +249,17 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		"Overlaps “" + hra.Code + "’s” authorization.",
 		"Overlaps the authorization of NPI " + hra.NPI + ".",
 		"Overlaps " + number + "; coordinate.",
+		// The same words folded otherwise: each got through a black-box
+		// pass before notes were compared plain.
+		"Denied: " + strings.Replace(hra.Name, " ", "\n", 1) + " already provides transport.",
+		"Denied: " + strings.ReplaceAll(hra.Name, " ", "  ") + " holds it.",
+		"Denied: " + strings.ReplaceAll(hra.Name, " ", "-") + " holds it.",
+		"Denied: " + strings.ReplaceAll(hra.Name, " ", "\u00a0") + " holds it.",
+		"Denied: " + hra.Name[:3] + "\u200b" + hra.Name[3:] + " holds it.",
+		"Denied: " + fullwidth(hra.Name) + " holds it.",
+		"Overlaps NPI " + hra.NPI[:3] + "-" + hra.NPI[3:6] + "-" + hra.NPI[6:] + ".",
+		"Overlaps the agency with tax id " + hra.TaxID + ".",
+		"Ask " + hra.Staff + " about it.",
 	} {
 		p := requireProblem(t, decide(id, note), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Contains(t, itMustJSON(p), "names_another_agency", note)
@@ -253,7 +268,7 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 	assert.Equal(t, "pended", got["decision"], "a refused decision decides nothing")
 	assert.Nil(t, got["review"])
 
-	r := decide(id, "Denied: overlaps an authorization on file; the MSC will coordinate.")
+	r := decide(id, "Denied 2026-06-01: 10 units overlap an authorization on file (call 860 555 0100); the MSC will coordinate.")
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, "denied", r.JSON(t)["decision"])
 
@@ -262,6 +277,41 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 	require.Equal(t, "pended", kim["decision"])
 	r = decide(itNum(t, kim, "id"), "Denied: "+hra.Name+" already provides transport.")
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
+
+// fullwidth writes s's ASCII letters in their fullwidth forms (Ｈａｒｔ…).
+func fullwidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r > ' ' && r < 0x7f {
+			return r + 0xfee0
+		}
+		return r
+	}, s)
+}
+
+// The reason an authorization was voided or reactivated is in its history,
+// which the agency reads word for word: naming another agency that serves
+// the person, without a consent naming the agency, is refused as a
+// reviewer's note is (a black-box pass: a void's reason named BCS to HRA).
+func TestAuthorizationReasonMayNotNameAnUnconsentedAgency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := itFixtureID(t, e, `SELECT id FROM authorizations WHERE client_id = $1 ORDER BY id LIMIT 1`, e.demo.Clients["Moreau/HRA"])
+	var bcs struct {
+		Name string `db:"name"`
+		NPI  string `db:"npi"`
+	}
+	require.NoError(t, e.db.Get(&bcs, `SELECT name, npi FROM providers WHERE id = $1`, e.demo.Providers["BCS"]))
+	path := itPath("/v1/authorizations/%d/void", id)
+	for _, reason := range []string{"Duplicate of " + bcs.Name + "'s voucher.", "Duplicate: NPI " + bcs.NPI[:5] + " " + bcs.NPI[5:]} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": reason}), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Contains(t, itMustJSON(p), "names_another_agency", reason)
+		})
+	}
+	r := e.post(keyReviewer, path, map[string]any{"reason": "Duplicate of another voucher on file."})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.NotContains(t, string(e.get(keyHRA, itPath("/v1/authorizations/%d", id)).Body), bcs.Name)
 }
 
 // A retry is answered with its first answer, less what the consents in

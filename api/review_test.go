@@ -113,6 +113,12 @@ func TestReviewerDecisions(t *testing.T) {
 			require.True(t, ok, "the decision carries the review: %s", r.Body)
 			assert.Equal(t, tc.body["action"], review["action"])
 			assert.Equal(t, note, review["note"])
+			assert.NotNil(t, review["reviewer_key_id"], "the MSC sees which key decided")
+			// The agency reads the review without the MSC's key id, as an
+			// authorization's history (a black-box pass saw it).
+			mine := e.get(keyHRA, itPath("/v1/voucher-requests/%d", id)).JSON(t)["review"].(map[string]any)
+			assert.Equal(t, note, mine["note"])
+			assert.NotContains(t, mine, "reviewer_key_id")
 			assert.Equal(t, 1, e.count(`SELECT count(*) FROM reviewer_decisions WHERE voucher_request_id = $1`, id))
 			assert.Equal(t, 1, itAudit(e, "decide", "voucher_request", itStr(id)))
 

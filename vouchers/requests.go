@@ -6,11 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -151,7 +148,7 @@ type ReasonView struct {
 // ReviewerDecision is a reviewer's decision on a pended request.
 type ReviewerDecision struct {
 	ID            int64     `json:"id" db:"id"`
-	ReviewerKeyID int64     `json:"reviewer_key_id" db:"reviewer_key_id"`
+	ReviewerKeyID int64     `json:"reviewer_key_id,omitempty" db:"reviewer_key_id"` // MSC roles only
 	Action        string    `json:"action" db:"action"`
 	Units         *int      `json:"units" db:"units"`
 	StartDate     rss.Date  `json:"start_date" db:"start_date"`
@@ -375,6 +372,10 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 	}
 	v.redact(seen)
 	v.personHidden = true
+	// Which MSC key decided is the MSC's, as in an authorization's history.
+	if v.Review != nil {
+		v.Review.ReviewerKeyID = 0
+	}
 	return nil
 }
 
@@ -657,7 +658,7 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			return rss.Coded(rss.ErrConflict, "taken", "voucher request %d is taken by another reviewer until %s",
 				id, vr.TakenAt.Add(TakeExpiry).UTC().Format(time.RFC3339))
 		}
-		if err := s.checkNoteShowsNothingWithheld(ctx, tx, &vr, r.Note); err != nil {
+		if err := s.checkShowsNothingWithheld(ctx, tx, vr.ClientID, vr.ProviderID, "note", r.Note); err != nil {
 			return err
 		}
 		g := grantDecision{decision: "denied"}
@@ -714,87 +715,6 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 	})
 	return out, err
 }
-
-// checkNoteShowsNothingWithheld refuses a reviewer's note that names a
-// record the requesting provider may not see (42 CFR Part 2): the note
-// goes to the provider word for word, so it may not name another agency
-// that keeps a record of the person and holds no current consent naming
-// the provider (by its name, code or NPI), nor one of that agency's
-// authorization numbers for the person. The check is on the words, so it
-// catches the slip, not a paraphrase; the console's form says the rest.
-func (s *Service) checkNoteShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, note string) error {
-	var personID int64
-	if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1`, vr.ClientID); err != nil {
-		return fmt.Errorf("client person: %w", err)
-	}
-	var others []struct {
-		ID      int64          `db:"id"`
-		Code    string         `db:"code"`
-		Name    string         `db:"name"`
-		NPI     string         `db:"npi"`
-		Numbers pq.StringArray `db:"numbers"`
-	}
-	if err := tx.SelectContext(ctx, &others, `SELECT p.id, p.code, p.name, p.npi,
-			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS numbers
-		FROM providers p
-		WHERE p.id <> $2 AND EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id)
-		ORDER BY p.id`, personID, vr.ProviderID); err != nil {
-		return fmt.Errorf("other agencies of the person: %w", err)
-	}
-	if len(others) == 0 {
-		return nil
-	}
-	consenting, err := consentingAgencies(ctx, tx, personID, vr.ProviderID, s.Today())
-	if err != nil {
-		return err
-	}
-	lower := strings.ToLower(note)
-	for _, o := range others {
-		if slices.Contains(consenting, o.ID) {
-			continue
-		}
-		// The name in any case, the code as written (codes are capitals:
-		// "NO" is an agency, "no" a word) and not when all digits (a date
-		// holds "01"), each as a whole word; the NPI and the authorization
-		// numbers anywhere.
-		named := containsWord(lower, strings.ToLower(o.Name)) || strings.Contains(note, o.NPI) ||
-			(strings.IndexFunc(o.Code, func(r rune) bool { return !unicode.IsDigit(r) }) >= 0 && containsWord(note, o.Code))
-		for _, n := range o.Numbers {
-			named = named || strings.Contains(lower, strings.ToLower(n))
-		}
-		if named {
-			return rss.Invalid("note", "names_another_agency",
-				"the note names another agency's records of this person (provider %d), which the requesting provider may not "+
-					"see without a consent naming it (42 CFR Part 2); the provider reads the note word for word", o.ID)
-		}
-	}
-	return nil
-}
-
-// containsWord reports whether s holds word with no letter or digit on
-// either side (an agency code such as "HRA" inside "three" is no mention;
-// "HRA’s", "“HRA”" and "HRA—" are).
-func containsWord(s, word string) bool {
-	if word == "" {
-		return false
-	}
-	for i := 0; ; {
-		j := strings.Index(s[i:], word)
-		if j < 0 {
-			return false
-		}
-		j += i
-		end := j + len(word)
-		before, _ := utf8.DecodeLastRuneInString(s[:j])
-		after, _ := utf8.DecodeRuneInString(s[end:])
-		if (j == 0 || !isWordRune(before)) && (end == len(s) || !isWordRune(after)) {
-			return true
-		}
-		i = j + 1
-	}
-}
-
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // grantDecision is what a reviewer's approval grants, against enr.
 type grantDecision struct {
