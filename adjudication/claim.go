@@ -388,7 +388,8 @@ var lineDenials = []lineRule{
 }
 
 // PickAuthorization finds the authorization a line draws on: the one named,
-// when it is the provider's, for the service, covers the date and is live;
+// when it is the provider's, for the service, covers the date and was live
+// on it (LiveOn);
 // otherwise the earliest-ending live one with units left (or, when all are
 // used up, the earliest-ending, so the line is denied for units rather than
 // for having none). mismatch is true when a number was named and did not
@@ -399,7 +400,7 @@ func PickAuthorization(auths []Authorization, providerID int64, service string, 
 	for i := range auths {
 		c := &auths[i]
 		covers := c.ProviderID == providerID && c.ServiceCode == service && within(dos, c.Start, c.End)
-		fits := covers && c.Live()
+		fits := covers && c.LiveOn(dos)
 		if named != "" {
 			if c.Number == named {
 				switch {
@@ -439,7 +440,7 @@ func NotLive(auths []Authorization, providerID int64, service string, dos time.T
 	var best *Authorization
 	for i := range auths {
 		c := &auths[i]
-		if c.Live() || c.ProviderID != providerID || c.ServiceCode != service || !within(dos, c.Start, c.End) ||
+		if c.LiveOn(dos) || c.ProviderID != providerID || c.ServiceCode != service || !within(dos, c.Start, c.End) ||
 			(named != "" && c.Number != named) {
 			continue
 		}

@@ -366,11 +366,41 @@ type Authorization struct {
 	// reviewer reactivates it). Like a void one it draws no claims and
 	// holds only the units it used.
 	Inactive bool `json:"inactive,omitempty"`
+	// LastActivity and IdleDays say which dates of service it covers once
+	// its program inactivates authorizations: it goes inactive IdleDays
+	// full days after its last activity (its start, the latest date of
+	// service counted on it, its last reactivation) with none; IdleDays 0,
+	// never. Not facts a voucher rule reads (Inactive is).
+	LastActivity time.Time `json:"-"`
+	IdleDays     int       `json:"-"`
 }
 
-// Live reports whether claims may draw on it and its unused units count:
-// neither void nor inactive.
+// Live reports whether its unused units count today: neither void nor
+// inactive.
 func (a *Authorization) Live() bool { return !a.Void && !a.Inactive }
+
+// LiveOn reports whether a line dated dos may draw on it: it is not void,
+// and it was not inactive on dos. A service delivered while the
+// authorization was active is billed on it whenever the claim arrives
+// (within the filing limit): judged on the day the claim arrived, a
+// weekly biller lost services delivered under an active voucher (two
+// black-box passes). A date before its last activity is covered, since
+// activity came after it: a reviewer's reactivation stands for the idle
+// days before it.
+func (a *Authorization) LiveOn(dos time.Time) bool {
+	if a.Void {
+		return false
+	}
+	return a.IdleDays == 0 || !dos.After(a.LastActivity.AddDate(0, 0, a.IdleDays))
+}
+
+// Served records a counted line dated dos: later lines of the submission
+// see the activity.
+func (a *Authorization) Served(dos time.Time) {
+	if dos.After(a.LastActivity) {
+		a.LastActivity = dos
+	}
+}
 
 // Settings are the system-wide thresholds of SPEC §4.
 type Settings struct {

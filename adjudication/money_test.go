@@ -60,6 +60,9 @@ func TestPickAuthorization(t *testing.T) {
 	}
 	edit := func(a Authorization, f func(a *Authorization)) Authorization { f(&a); return a }
 	may, june, july := day(2026, time.May, 31), day(2026, time.June, 30), day(2026, time.July, 31)
+	// idle: inactive on the date of service (six days after its last
+	// activity, five allowed), and so today.
+	idle := func(a *Authorization) { a.IdleDays, a.LastActivity, a.Inactive = 5, addDays(dos, -6), true }
 
 	cases := []struct {
 		name     string
@@ -86,7 +89,7 @@ func TestPickAuthorization(t *testing.T) {
 		{name: "named, void", named: "A-2", notLive: 2,
 			auths: []Authorization{auth(1, "A-1", may, 0), edit(auth(2, "A-2", june, 0), func(a *Authorization) { a.Void = true })}},
 		{name: "named, inactive", named: "A-2", notLive: 2,
-			auths: []Authorization{auth(1, "A-1", may, 0), edit(auth(2, "A-2", june, 0), func(a *Authorization) { a.Inactive = true })}},
+			auths: []Authorization{auth(1, "A-1", may, 0), edit(auth(2, "A-2", june, 0), idle)}},
 		{name: "named, void and another provider's", named: "A-2", mismatch: true,
 			auths: []Authorization{edit(auth(2, "A-2", june, 0), func(a *Authorization) { a.Void = true; a.ProviderID = otherProvID })}},
 		{name: "named, unknown number", named: "A-9", mismatch: true,
@@ -113,9 +116,17 @@ func TestPickAuthorization(t *testing.T) {
 			auth(5, "A-5", july, 0),
 		}},
 		{name: "inactive skipped", wantID: 2, auths: []Authorization{
-			edit(auth(1, "A-1", may, 0), func(a *Authorization) { a.Inactive = true }), auth(2, "A-2", july, 0)}},
+			edit(auth(1, "A-1", may, 0), idle), auth(2, "A-2", july, 0)}},
+		// Inactive is judged on the date of service, not on the day the
+		// claim arrives (two black-box passes).
+		{name: "inactive today, active on the date of service: drawn", wantID: 1, auths: []Authorization{
+			edit(auth(1, "A-1", may, 0), func(a *Authorization) { a.IdleDays, a.LastActivity, a.Inactive = 5, addDays(dos, -5), true }),
+			auth(2, "A-2", july, 0)}},
+		{name: "a date before its last activity (a reactivation): drawn", wantID: 1, auths: []Authorization{
+			edit(auth(1, "A-1", may, 0), func(a *Authorization) { a.IdleDays, a.LastActivity = 5, addDays(dos, 10) }),
+			auth(2, "A-2", july, 0)}},
 		{name: "only void and inactive ones cover it: none, the earliest-ending named", notLive: 3, auths: []Authorization{
-			edit(auth(1, "A-1", july, 0), func(a *Authorization) { a.Inactive = true }),
+			edit(auth(1, "A-1", july, 0), idle),
 			edit(auth(3, "A-3", may, 0), func(a *Authorization) { a.Void = true }),
 			auth(4, "A-4", addDays(dos, -1), 0)}},
 		{name: "nothing fits"},

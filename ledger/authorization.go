@@ -112,9 +112,14 @@ func (a *Authorization) Derive(today rss.Date) {
 // Rule converts to the adjudicator's view on today; it is the one converter
 // of an authorization, for voucher requests and claims alike.
 func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
-	return adjudication.Authorization{ID: a.ID, Number: a.Number, ProviderID: a.ProviderID, ServiceCode: a.ServiceCode,
+	r := adjudication.Authorization{ID: a.ID, Number: a.Number, ProviderID: a.ProviderID, ServiceCode: a.ServiceCode,
 		EpisodeID: a.EpisodeID, Start: a.StartDate.Time, End: a.EndDate.Time, UnitsAuthorized: a.UnitsAuthorized,
-		UnitsUsed: a.UnitsUsed, Rate: a.Rate.Decimal, Void: a.VoidedAt != nil, Inactive: a.StatusOn(today) == StatusInactive}
+		UnitsUsed: a.UnitsUsed, Rate: a.Rate.Decimal, Void: a.VoidedAt != nil, Inactive: a.StatusOn(today) == StatusInactive,
+		LastActivity: a.LastActivity().Time}
+	if a.InactivateAfterDays != nil {
+		r.IdleDays = *a.InactivateAfterDays
+	}
+	return r
 }
 
 // Event is one change of an authorization's lifecycle: who, when, why.

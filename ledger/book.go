@@ -125,6 +125,7 @@ func (b *Book) Claim(client int64, f *adjudication.LineFacts, d *adjudication.Li
 	if dos := f.Line.DateOfService; dos.After(b.served[a.ID]) {
 		b.served[a.ID] = dos // the authorization's last activity, for inactivity
 	}
+	a.Served(f.Line.DateOfService)
 	if ep := b.episodes[a.EpisodeID]; ep != nil {
 		ep.paid = ep.paid.Add(d.Paid)
 		ep.change = ep.change.Add(d.Paid)

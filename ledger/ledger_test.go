@@ -429,3 +429,36 @@ func TestBookDrawsNothingOnAVoidOrInactiveAuthorization(t *testing.T) {
 		})
 	}
 }
+
+// Inactivity is judged on each line's date of service: a service delivered
+// while the authorization was active draws on it though the claim arrives
+// after it went inactive (two black-box passes found such lines denied),
+// and a counted line is activity the submission's later lines see.
+func TestBookJudgesInactivityOnTheDateOfService(t *testing.T) {
+	t.Parallel()
+	days := 10
+	h := held(authID, 40, 2, "", "30.00")
+	h.InactivateAfterDays = &days
+	h.LastServiceOn = rss.NewDate(day(2026, time.March, 20)) // inactive from March 31st
+	b := book(nil, h)
+
+	after := lineFacts(april(3), 2, "30.00") // three days into the idle stretch: denied
+	b.Draw(clientID, &after)
+	require.Nil(t, after.Authorization)
+	require.NotNil(t, after.NotLive)
+
+	within := lineFacts(day(2026, time.March, 30), 2, "30.00") // the tenth idle day: still active
+	b.Draw(clientID, &within)
+	require.NotNil(t, within.Authorization, "delivered while active, billed late")
+	d := adjudication.DecideLine(&within)
+	require.Equal(t, adjudication.LinePaid, d.Status)
+	require.True(t, b.Claim(clientID, &within, &d))
+
+	// March 30th counted: the authorization is active through April 9th.
+	again := lineFacts(april(3), 2, "30.00")
+	b.Draw(clientID, &again)
+	require.NotNil(t, again.Authorization, "the line before it is activity")
+	late := lineFacts(april(10), 2, "30.00")
+	b.Draw(clientID, &late)
+	assert.Nil(t, late.Authorization, "eleven idle days after March 30th")
+}
