@@ -490,3 +490,40 @@ func TestDischargeBeforeProgramRecordsRefused(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	}
 }
+
+// A discharge dated before a service the claims ledger already paid on the
+// enrollment's authorization left the paid line after the enrollment's
+// end and its authorization's new end date, and the same line sent again
+// was denied 27 (a black-box pass): refused, 409 records_after_discharge,
+// nothing written; once the claim is voided it goes through.
+func TestDischargeBeforePaidClaimLinesRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kim := e.demo.Clients["Kim"]
+	enr := enrollmentOf(e, kim, "ATR")
+	claim := func(number string, extra map[string]any) resp {
+		body := map[string]any{"claim_number": number, "client_id": kim, "rendering_staff_id": e.demo.Staff["Okafor"],
+			"place_of_service": "11", "lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-2), "units": 2, "charge": "24.00"}}}
+		for k, v := range extra {
+			body[k] = v
+		}
+		return e.post(keyHRA, "/v1/claims", body)
+	}
+	paid := claim("DC-1", nil)
+	require.Equal(t, http.StatusCreated, paid.Status, "%s", paid.Body)
+	require.Equal(t, "paid", itLine(t, paid)["status"])
+	discharge := func(on string) resp {
+		return e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": on, "reason_code": "completed"})
+	}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, discharge(day(-4)), http.StatusConflict, "records_after_discharge")
+		assert.Contains(t, p["detail"], "paid claim lines")
+	})
+
+	void := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "DC-1-VOID", "client_id": kim, "frequency": "8",
+		"original_claim_id": itNum(t, paid.JSON(t), "id")})
+	require.Equal(t, http.StatusCreated, void.Status, "%s", void.Body)
+	r := discharge(day(-4))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, day(-4), r.JSON(t)["discharge_date"])
+}

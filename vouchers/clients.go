@@ -561,18 +561,27 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 		if err := checkDischargeReason(ctx, tx, code, e.ProgramCode); err != nil {
 			return err
 		}
+		// The authorizations first: ending them locks the client's with the
+		// agency, as claims intake does before it counts a line, so the
+		// schema's check of the enrollment's paid lines below sees every
+		// line counted before it and none is counted after it.
+		if err := s.endAuthorizations(ctx, tx, a, &e, on); err != nil {
+			return err
+		}
 		err = tx.GetContext(ctx, &out, `UPDATE enrollments e SET discharge_date = $2, discharge_reason = $3, discharge_reason_code = $4
 			WHERE id = $1 RETURNING `+enrollmentColumns, id, on, note, code)
 		// The schema refuses a discharge dated before the enrollment's
-		// program records (migration 00039): they would stand after it.
+		// program records (migration 00039) or its paid claim lines (00041):
+		// they would stand after it.
 		if pg.IsViolation(err, pg.CodeCheckViolation, "enrollments_no_records_after_discharge") {
 			return rss.Coded(rss.ErrConflict, "records_after_discharge",
 				"enrollment %d has program records (stage changes, drug screens or monthly records) dated after %s: discharge it on or after the last", id, on)
 		}
-		if err != nil {
-			return err
+		if pg.IsViolation(err, pg.CodeCheckViolation, "enrollments_no_claims_after_discharge") {
+			return rss.Coded(rss.ErrConflict, "records_after_discharge",
+				"enrollment %d has paid claim lines dated after %s: void or replace those claims, or discharge it on or after the last", id, on)
 		}
-		if err := s.endAuthorizations(ctx, tx, a, &e, on); err != nil {
+		if err != nil {
 			return err
 		}
 		if err := ledger.CloseEpisode(ctx, tx, e.EpisodeID, on); err != nil {
