@@ -947,3 +947,74 @@ func TestGPRAInterviewDatesWithinThePart(t *testing.T) {
 	r = interview("discharge", day(-10))
 	require.Equal(t, http.StatusCreated, r.Status, "the discharge day: %s", r.Body)
 }
+
+// An agency that discharges a client and enrolls them again reads the
+// same GPRA answers whether or not another agency keeps the person's
+// episode open (42 CFR Part 2). Rivera is HRA's, enrolled in ATR: her BCS
+// stays join HRA's open episode, a stranger's each open an episode of
+// their own. Keyed by the agency's part of the episode, the known person's
+// schedule showed one part where the stranger's showed two, her discharge
+// interview was refused (not_discharged) and a new intake was a 409 (a
+// black-box pass); keyed by the stay, the answers are the same.
+func TestGPRAReEnrollmentReadsAlikeKnownOrNot(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var rivera struct {
+		First, Last string
+		DOB         rss.Date `db:"date_of_birth"`
+	}
+	require.NoError(t, e.db.Get(&rivera, `SELECT first_name AS first, last_name AS last, date_of_birth FROM clients WHERE id = $1`,
+		e.demo.Clients["Rivera"]))
+	type story struct {
+		schedule  []any
+		discharge int
+		intake    int
+		followUp  int
+	}
+	live := func(firstName, lastName string) story {
+		r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": firstName, "last_name": lastName, "date_of_birth": rivera.DOB.String(),
+			"catchment_area": "bridgeport", "gender": "U"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		client := itID(t, r)
+		enroll := func(on string) int64 {
+			r := e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": on})
+			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+			return itID(t, r)
+		}
+		interview := func(kind string, enrollment any, on string) resp {
+			return e.post(keyBCS, "/v1/gpra-interviews", map[string]any{"client_id": client, "enrollment_id": enrollment, "kind": kind,
+				"instrument": "SUPRT-2025", "status": "completed", "interview_date": on})
+		}
+		first := enroll(day(-30))
+		require.Equal(t, http.StatusCreated, interview("intake", nil, day(-30)).Status)
+		r = e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", first), map[string]any{"discharge_date": day(-10), "reason_code": "completed"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		second := enroll(day(-5))
+		var s story
+		s.discharge = interview("discharge", first, day(-3)).Status
+		s.intake = interview("intake", nil, day(-4)).Status
+		s.followUp = interview("follow_up", second, day(0)).Status // before its window: refused alike
+		body := e.get(keyBCS, itPath("/v1/clients/%d/gpra-schedule", client)).JSON(t)
+		eps, _ := body["episodes"].([]any)
+		for _, ep := range eps {
+			m := ep.(map[string]any)
+			m["enrollment_id"] = m["enrollment_id"].(float64) - float64(first) // the stays' ids, relative
+			for _, it := range m["interviews"].([]any) {
+				if iv, ok := it.(map[string]any)["interview"].(map[string]any); ok {
+					for _, k := range []string{"id", "client_id", "created_at"} {
+						delete(iv, k)
+					}
+					iv["enrollment_id"] = iv["enrollment_id"].(float64) - float64(first)
+				}
+			}
+		}
+		s.schedule = eps
+		return s
+	}
+	stranger := live("Nobody", "Itstranger")
+	known := live(rivera.First, rivera.Last)
+	assert.Equal(t, http.StatusCreated, stranger.discharge)
+	assert.Equal(t, http.StatusCreated, stranger.intake)
+	require.Len(t, stranger.schedule, 2, "two stays: %v", stranger.schedule)
+	assert.Equal(t, stranger, known)
+}

@@ -109,8 +109,15 @@ func recountSeed(t *testing.T, seed uint64) {
 			// Halfway, one client is discharged: later lines after that
 			// day are denied, and length of service has a discharge.
 			c := clients[rng.IntN(len(clients))]
+			// A day before a line already paid is refused
+			// (records_after_discharge): then today, after every line.
 			r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", c.enrollment),
 				map[string]any{"discharge_date": day(-rng.IntN(7)), "reason_code": "completed"})
+			if r.Status == http.StatusConflict {
+				requireProblem(t, r, http.StatusConflict, "records_after_discharge")
+				r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", c.enrollment),
+					map[string]any{"discharge_date": day(0), "reason_code": "completed"})
+			}
 			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		}
 		op := rng.IntN(10)

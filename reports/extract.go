@@ -100,21 +100,14 @@ const (
 )
 
 // The record as it stands today ($3), each part read once for the range's
-// enrollments and joined by hash: the agency's part of a GPRA episode
-// (closed when all its enrollments in it are), the episode's interviews at
-// the agency by kind (one row per episode and agency, at most one
-// interview of a kind: gpra_interviews_one_per_kind; one join where there
+// enrollments and joined by hash: the enrollment's GPRA interviews by kind
+// (its stay's, migration 00042: one row per enrollment, at most one
+// interview of a kind, gpra_interviews_one_per_kind; one join where there
 // were three), the latest employment stage in force and the latest RCM
 // monthly progress record (an index-only scan of
 // rcm_monthly_progress_latest_idx, in order: no sort of every record).
-const extractRecord = `, part AS (
-    SELECT x.episode_id, x.provider_id, x.program_code,
-           CASE WHEN bool_and(x.discharge_date IS NOT NULL) THEN max(x.discharge_date) END AS closed_on
-    FROM enrollments x JOIN programs p ON p.code = x.program_code AND p.gpra_required
-    WHERE ($4::bigint IS NULL OR x.provider_id = $4) AND ($5::text IS NULL OR x.program_code = $5)
-    GROUP BY 1, 2, 3
-), gp AS (
-    SELECT g.episode_id, g.provider_id,
+const extractRecord = `, gp AS (
+    SELECT g.enrollment_id,
            max(g.status) FILTER (WHERE g.kind = 'intake') AS i_status,
            max(g.interview_date) FILTER (WHERE g.kind = 'intake') AS i_date,
            max(g.status) FILTER (WHERE g.kind = 'follow_up') AS f_status,
@@ -123,7 +116,7 @@ const extractRecord = `, part AS (
            max(g.interview_date) FILTER (WHERE g.kind = 'discharge') AS d_date
     FROM gpra_interviews g
     WHERE ($4::bigint IS NULL OR g.provider_id = $4)
-    GROUP BY 1, 2
+    GROUP BY 1
 ), stage AS (
     SELECT DISTINCT ON (s.enrollment_id) s.enrollment_id, s.stage FROM employment_stage_changes s
     WHERE s.effective_date <= $3 ORDER BY s.enrollment_id, s.effective_date DESC
@@ -149,11 +142,11 @@ SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assi
             WHEN $3 > gp.i_date + p.gpra_followup_close_days THEN 'overdue'
             ELSE 'due' END AS gpra_follow_up,
        CASE WHEN NOT p.gpra_required THEN NULL
-            WHEN part.closed_on IS NULL THEN 'not_applicable'
+            WHEN e.discharge_date IS NULL THEN 'not_applicable'
             WHEN gp.d_status = 'not_conducted' THEN 'not_conducted'
-            WHEN gp.d_status = 'completed' AND gp.d_date > part.closed_on + p.gpra_discharge_days THEN 'completed_late'
+            WHEN gp.d_status = 'completed' AND gp.d_date > e.discharge_date + p.gpra_discharge_days THEN 'completed_late'
             WHEN gp.d_status = 'completed' THEN 'completed'
-            WHEN $3 > part.closed_on + p.gpra_discharge_days THEN 'overdue'
+            WHEN $3 > e.discharge_date + p.gpra_discharge_days THEN 'overdue'
             ELSE 'due' END AS gpra_discharge,
        st.stage AS employment_stage, pr.treatment_status, to_char(pr.month, 'YYYY-MM') AS treatment_status_month
 FROM e
@@ -161,8 +154,7 @@ JOIN programs p ON p.code = e.program_code
 JOIN clients c ON c.id = e.client_id
 LEFT JOIN discharge_reasons dr ON dr.code = e.discharge_reason_code
 LEFT JOIN used us ON us.enrollment_id = e.id
-LEFT JOIN part ON part.episode_id = e.episode_id AND part.provider_id = e.provider_id AND part.program_code = e.program_code
-LEFT JOIN gp ON gp.episode_id = e.episode_id AND gp.provider_id = e.provider_id
+LEFT JOIN gp ON gp.enrollment_id = e.id
 LEFT JOIN stage st ON st.enrollment_id = e.id
 LEFT JOIN progress pr ON pr.enrollment_id = e.id
 ORDER BY e.client_id, e.id`

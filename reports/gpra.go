@@ -47,10 +47,11 @@ type GPRAFigures struct {
 	DischargeRate          *float64 `json:"discharge_rate" db:"discharge_rate"`
 }
 
-// The unit counted is an agency's part of a person's episode in a program
-// that requires GPRA (what vouchers' GPRA schedule counts): its
-// enrollments of the person in the episode, opened at the first start,
-// closed when all are discharged, with at most one interview of each kind.
+// The unit counted is an agency's stay in a person's episode in a program
+// that requires GPRA (what vouchers' GPRA schedule counts): one of its
+// enrollments, opened at its start, closed at its discharge, with at most
+// one interview of each kind (gpra_interviews_one_per_kind, migration
+// 00042).
 // Over [$1, $2], windows closed before today ($3):
 //   - intakes: parts opened in the range; completed, or not conducted;
 //   - follow-up: parts whose intake was completed and whose follow-up
@@ -68,22 +69,20 @@ type GPRAFigures struct {
 // windows.
 const gpraBase = `
 WITH parts AS (
-    SELECT e.episode_id, e.provider_id, min(e.start_date) AS opened_on,
-           CASE WHEN bool_and(e.discharge_date IS NOT NULL) THEN max(e.discharge_date) END AS closed_on,
+    SELECT e.id AS enrollment_id, e.provider_id, e.start_date AS opened_on, e.discharge_date AS closed_on,
            p.gpra_followup_open_days AS fu_open, p.gpra_followup_close_days AS fu_close, p.gpra_discharge_days AS dc_days
     FROM enrollments e JOIN programs p ON p.code = e.program_code
     WHERE p.gpra_required
       AND ($4::bigint IS NULL OR e.provider_id = $4) AND ($5::text IS NULL OR e.program_code = $5)
-    GROUP BY e.episode_id, e.provider_id, e.program_code, p.gpra_followup_open_days, p.gpra_followup_close_days, p.gpra_discharge_days
 ), w AS (
     SELECT x.provider_id, x.opened_on, i.status AS intake_status,
            f.status AS fu_status, f.interview_date AS fu_date,
            i.interview_date + x.fu_open AS fu_opens, i.interview_date + x.fu_close AS fu_closes,
            d.status AS dc_status, d.interview_date AS dc_date, x.closed_on + x.dc_days AS dc_closes
     FROM parts x
-    LEFT JOIN gpra_interviews i ON i.episode_id = x.episode_id AND i.provider_id = x.provider_id AND i.kind = 'intake'
-    LEFT JOIN gpra_interviews f ON f.episode_id = x.episode_id AND f.provider_id = x.provider_id AND f.kind = 'follow_up'
-    LEFT JOIN gpra_interviews d ON d.episode_id = x.episode_id AND d.provider_id = x.provider_id AND d.kind = 'discharge'
+    LEFT JOIN gpra_interviews i ON i.enrollment_id = x.enrollment_id AND i.kind = 'intake'
+    LEFT JOIN gpra_interviews f ON f.enrollment_id = x.enrollment_id AND f.kind = 'follow_up'
+    LEFT JOIN gpra_interviews d ON d.enrollment_id = x.enrollment_id AND d.kind = 'discharge'
 ), k AS (
     SELECT w.*,
            w.opened_on BETWEEN $1 AND $2 AS intake_due,

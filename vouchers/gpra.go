@@ -17,6 +17,7 @@ import (
 type Interview struct {
 	ID                 int64     `json:"id" db:"id"`
 	EpisodeID          int64     `json:"episode_id,omitempty" db:"episode_id"` // MSC roles only
+	EnrollmentID       int64     `json:"enrollment_id" db:"enrollment_id"`     // the stay it is of
 	ClientID           int64     `json:"client_id" db:"client_id"`
 	ProviderID         int64     `json:"provider_id" db:"provider_id"`
 	Kind               string    `json:"kind" db:"kind"`
@@ -82,25 +83,29 @@ func (n *NewInterview) validate(today rss.Date) error {
 	return v.Err()
 }
 
-// agencyEpisode is one agency's part of a person's episode: its own
-// enrollments in it. Each agency's GPRA schedule runs on its own part, so
-// nothing in it depends on what another agency did without its consent.
-type agencyEpisode struct {
-	ID          int64    `db:"id"`
-	ProviderID  int64    `db:"provider_id"`
-	ProgramCode string   `db:"program_code"`
-	OpenedOn    rss.Date `db:"opened_on"`
-	ClosedOn    rss.Date `db:"closed_on"`
+// stay is one agency's stay in a person's GPRA episode: one of its
+// enrollments, opened at its start and closed at its discharge. Each
+// stay's GPRA schedule (intake, follow-up, discharge interview) is its
+// own, so nothing in it depends on what another agency did without its
+// consent: keyed by the agency's part of the episode, a re-enrollment
+// joined the old part only while another agency kept the episode open,
+// which told the agency so (a black-box pass; migration 00042).
+type stay struct {
+	EnrollmentID int64    `db:"enrollment_id"`
+	ID           int64    `db:"id"` // the episode
+	ProviderID   int64    `db:"provider_id"`
+	ProgramCode  string   `db:"program_code"`
+	OpenedOn     rss.Date `db:"opened_on"`
+	ClosedOn     rss.Date `db:"closed_on"`
 }
 
-// agencyEpisodes is the select list over enrollments e grouped by episode
-// and agency: opened at the first start, closed when every one of the
-// agency's enrollments in it is discharged.
-const agencyEpisodes = `SELECT e.episode_id AS id, e.provider_id, e.program_code, min(e.start_date) AS opened_on,
-		CASE WHEN bool_and(e.discharge_date IS NOT NULL) THEN max(e.discharge_date) END AS closed_on
-	FROM enrollments e JOIN programs p ON p.code = e.program_code `
+// stays is the select list of stays over enrollments e in GPRA programs p.
+const stays = `SELECT e.id AS enrollment_id, e.episode_id AS id, e.provider_id, e.program_code, e.start_date AS opened_on,
+		e.discharge_date AS closed_on
+	FROM enrollments e JOIN programs p ON p.code = e.program_code AND p.gpra_required `
 
-const interviewColumns = `id, episode_id, client_id, provider_id, kind, instrument, status, interview_date, not_conducted_reason, created_at`
+const interviewColumns = `id, episode_id, enrollment_id, client_id, provider_id, kind, instrument, status, interview_date,
+	not_conducted_reason, created_at`
 
 // RecordInterview records a GPRA interview for the caller's part of an episode.
 func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Interview, error) {
@@ -118,19 +123,18 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
 			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
 		}
-		var ep agencyEpisode
+		var ep stay
 		var err error
 		switch {
 		case n.EnrollmentID != nil:
-			err = tx.GetContext(ctx, &ep, agencyEpisodes+`
-				WHERE e.client_id = $1 AND e.provider_id = $2 AND p.gpra_required
-				  AND e.episode_id = (SELECT episode_id FROM enrollments WHERE id = $3 AND client_id = $1 AND provider_id = $2)
-				GROUP BY 1, 2, 3`, n.ClientID, a.ProviderID, *n.EnrollmentID)
+			err = tx.GetContext(ctx, &ep, stays+`WHERE e.id = $3 AND e.client_id = $1 AND e.provider_id = $2`,
+				n.ClientID, a.ProviderID, *n.EnrollmentID)
 		default:
-			err = tx.GetContext(ctx, &ep, `SELECT * FROM (`+agencyEpisodes+`
-				WHERE e.client_id = $1 AND e.provider_id = $2 AND p.gpra_required GROUP BY 1, 2, 3) x
-				WHERE x.closed_on IS NULL OR $3 = 'discharge'
-				ORDER BY x.closed_on IS NULL DESC, x.closed_on DESC, x.id DESC LIMIT 1`, n.ClientID, a.ProviderID, n.Kind)
+			// The open stay; for a discharge interview, the stay discharged
+			// last (the open one when none is: not_discharged below).
+			err = tx.GetContext(ctx, &ep, stays+`WHERE e.client_id = $1 AND e.provider_id = $2
+				  AND (e.discharge_date IS NULL OR $3 = 'discharge')
+				ORDER BY e.discharge_date IS NULL, e.discharge_date DESC, e.id DESC LIMIT 1`, n.ClientID, a.ProviderID, n.Kind)
 		}
 		if errors.Is(err, pg.ErrNoRows) {
 			return rss.Invalid("enrollment_id", "unknown_id", "this agency has no enrollment of the client in a program that requires GPRA")
@@ -153,7 +157,7 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 			}
 			var intake rss.Date
 			err = tx.GetContext(ctx, &intake, `SELECT interview_date FROM gpra_interviews
-				WHERE episode_id = $1 AND provider_id = $2 AND kind = 'intake' AND status = 'completed'`, ep.ID, a.ProviderID)
+				WHERE enrollment_id = $1 AND kind = 'intake' AND status = 'completed'`, ep.EnrollmentID)
 			if errors.Is(err, pg.ErrNoRows) {
 				return rss.Invalid("kind", "intake_missing", "record the intake interview before the follow-up")
 			}
@@ -167,8 +171,8 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		if n.Kind == "discharge" && ep.ClosedOn.IsZero() {
 			return rss.Invalid("kind", "not_discharged", "the enrollment is still open; discharge it first")
 		}
-		// An interview is of the agency's part of the episode: an intake
-		// within it (from its first start to its discharge), a discharge
+		// An interview is of the agency's stay: an intake within it (from
+		// its start to its discharge), a discharge
 		// interview on or after the discharge (late ones count as late,
 		// not refused). One dated years before the enrollment opened a
 		// follow-up window that had closed before the client came, and
@@ -181,10 +185,10 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		case n.Kind == "discharge" && n.InterviewDate.Before(ep.ClosedOn):
 			return rss.Invalid("interview_date", "before_discharge", "the discharge interview is on or after the discharge (%s)", ep.ClosedOn)
 		}
-		err = tx.GetContext(ctx, &out, `INSERT INTO gpra_interviews (episode_id, client_id, provider_id, kind, instrument,
+		err = tx.GetContext(ctx, &out, `INSERT INTO gpra_interviews (episode_id, enrollment_id, client_id, provider_id, kind, instrument,
 				status, interview_date, not_conducted_reason)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+interviewColumns,
-			ep.ID, n.ClientID, a.ProviderID, n.Kind, n.Instrument, n.Status, n.InterviewDate, n.NotConductedReason)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+interviewColumns,
+			ep.ID, ep.EnrollmentID, n.ClientID, a.ProviderID, n.Kind, n.Instrument, n.Status, n.InterviewDate, n.NotConductedReason)
 		if pg.IsViolation(err, pg.CodeUniqueViolation, "gpra_interviews_one_per_kind") {
 			return rss.Coded(rss.ErrConflict, "interview_exists", "this agency already recorded a %s interview for this enrollment", n.Kind)
 		}
@@ -207,19 +211,20 @@ type ScheduleItem struct {
 	Interview    *Interview `json:"interview"`
 }
 
-// EpisodeSchedule is the GPRA schedule of one agency's part of an episode.
+// EpisodeSchedule is the GPRA schedule of one agency's stay in an episode.
 type EpisodeSchedule struct {
-	EpisodeID   int64          `json:"episode_id,omitempty"` // MSC roles only
-	ProviderID  int64          `json:"provider_id"`
+	EpisodeID    int64          `json:"episode_id,omitempty"` // MSC roles only
+	EnrollmentID int64          `json:"enrollment_id"`
+	ProviderID   int64          `json:"provider_id"`
 	ProgramCode string         `json:"program_code"`
 	OpenedOn    rss.Date       `json:"opened_on"`
 	ClosedOn    rss.Date       `json:"closed_on"`
 	Interviews  []ScheduleItem `json:"interviews"`
 }
 
-// Schedule shows, for each agency part of the client's GPRA episodes the
-// actor may see, the interviews: due dates, windows, status. A provider
-// sees its own part and that of an agency whose consent names it.
+// Schedule shows, for each stay in the client's GPRA episodes the actor
+// may see, the interviews: due dates, windows, status. A provider sees its
+// own stays and those of an agency whose consent names it.
 func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedule, error) {
 	a, err := access.ActorFrom(ctx)
 	if err != nil {
@@ -232,10 +237,10 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 		if err != nil {
 			return err
 		}
-		var eps []agencyEpisode
-		if err := tx.SelectContext(ctx, &eps, agencyEpisodes+`
-			WHERE e.person_id = $1 AND p.gpra_required AND ($2::bigint[] IS NULL OR e.provider_id = ANY($2))
-			GROUP BY 1, 2, 3 ORDER BY 1, 2`, v.personID, v.arg()); err != nil {
+		var eps []stay
+		if err := tx.SelectContext(ctx, &eps, stays+`
+			WHERE e.person_id = $1 AND ($2::bigint[] IS NULL OR e.provider_id = ANY($2))
+			ORDER BY e.episode_id, e.provider_id, e.start_date, e.id`, v.personID, v.arg()); err != nil {
 			return err
 		}
 		shown := map[int64]int64{}
@@ -246,7 +251,7 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 			}
 			var ivs []Interview
 			if err := tx.SelectContext(ctx, &ivs, `SELECT `+interviewColumns+` FROM gpra_interviews
-				WHERE episode_id = $1 AND provider_id = $2`, ep.ID, ep.ProviderID); err != nil {
+				WHERE enrollment_id = $1`, ep.EnrollmentID); err != nil {
 				return err
 			}
 			for i := range ivs {
@@ -270,12 +275,12 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 	return out, err
 }
 
-func buildSchedule(ep agencyEpisode, p *Program, ivs []Interview, today rss.Date) EpisodeSchedule {
+func buildSchedule(ep stay, p *Program, ivs []Interview, today rss.Date) EpisodeSchedule {
 	byKind := map[string]*Interview{}
 	for i := range ivs {
 		byKind[ivs[i].Kind] = &ivs[i]
 	}
-	sch := EpisodeSchedule{EpisodeID: ep.ID, ProviderID: ep.ProviderID, ProgramCode: ep.ProgramCode, OpenedOn: ep.OpenedOn, ClosedOn: ep.ClosedOn}
+	sch := EpisodeSchedule{EpisodeID: ep.ID, EnrollmentID: ep.EnrollmentID, ProviderID: ep.ProviderID, ProgramCode: ep.ProgramCode, OpenedOn: ep.OpenedOn, ClosedOn: ep.ClosedOn}
 
 	intake := ScheduleItem{Kind: "intake", DueDate: ep.OpenedOn, WindowOpens: ep.OpenedOn, Window: "open", Interview: byKind["intake"]}
 	intake.Status = itemStatus(intake, today)

@@ -52,8 +52,9 @@ func TestBuildSchedule(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := buildSchedule(agencyEpisode{ID: 5, ProviderID: 2, ProgramCode: "ATR", OpenedOn: opened, ClosedOn: tc.closed}, prog, tc.ivs, tc.today)
+			s := buildSchedule(stay{EnrollmentID: 9, ID: 5, ProviderID: 2, ProgramCode: "ATR", OpenedOn: opened, ClosedOn: tc.closed}, prog, tc.ivs, tc.today)
 			assert.Equal(t, int64(2), s.ProviderID)
+			assert.Equal(t, int64(9), s.EnrollmentID)
 			if assert.Len(t, s.Interviews, 3) {
 				assert.Equal(t, tc.want, want{s.Interviews[0].Status, s.Interviews[1].Status, s.Interviews[2].Status})
 				assert.Equal(t, tc.window, s.Interviews[1].Window)

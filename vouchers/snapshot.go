@@ -198,13 +198,12 @@ var lockStatement = `WITH enr AS (
 	FROM (SELECT) AS one LEFT JOIN (` + pg.StoredAnswerSQL("$5::bigint", "$6::text") + `) AS k ON true`
 
 // factsStatement reads the rest ($1 client, $2 agency, $3 program, $4 staff
-// or NULL, $5 episode or NULL, $6 today). The client is NULL unless the
-// agency keeps that record.
+// or NULL, $5 episode or NULL, $6 today, $7 the enrollment or NULL). The
+// client is NULL unless the agency keeps that record.
 var factsStatement = `WITH me AS (
 		SELECT id, person_id, date_of_birth, medicaid_id, catchment_area, substance_use_status FROM clients
 		WHERE id = $1 AND provider_id = $2),
-	consenting AS (` + consentingSQL("(SELECT person_id FROM me)", "$2", "$6") + `),
-	visible AS (SELECT $2::bigint AS p UNION SELECT p FROM consenting)
+	consenting AS (` + consentingSQL("(SELECT person_id FROM me)", "$2", "$6") + `)
 	SELECT
 		(SELECT row_to_json(me) FROM me) AS client,
 		` + EligibilityJSON("$1") + ` AS eligibility,
@@ -212,9 +211,8 @@ var factsStatement = `WITH me AS (
 		COALESCE((SELECT json_agg(json_build_object('disclosing_provider_id', k.disclosing_provider_id, 'recipient_type', k.recipient_type,
 		          'purposes', k.purposes, 'signed_on', k.signed_on, 'expires_on', k.expires_on, 'revoked', k.revoked_at IS NOT NULL) ORDER BY k.id)
 		          FROM consents k WHERE k.client_id = $1), '[]') AS consents,
-		(SELECT min(interview_date) FROM gpra_interviews WHERE episode_id = $5 AND kind = 'intake' AND status = 'completed'
-		   AND provider_id IN (SELECT p FROM visible)) AS intake_date,
-		EXISTS (SELECT 1 FROM gpra_interviews WHERE episode_id = $5 AND kind = 'follow_up' AND provider_id IN (SELECT p FROM visible)) AS followup,
+		(SELECT min(interview_date) FROM gpra_interviews WHERE kind = 'intake' AND status = 'completed' AND `+gpraSeen+`) AS intake_date,
+		EXISTS (SELECT 1 FROM gpra_interviews WHERE kind = 'follow_up' AND `+gpraSeen+`) AS followup,
 		(SELECT count(*) FROM enrollments WHERE assigned_staff_id = $4 AND program_code = $3 AND discharge_date IS NULL
 		   AND client_id <> $1) AS caseload,
 		COALESCE((SELECT json_agg(json_build_object('kind', cp.kind, 'program_code', cp.program_code, 'start_date', cp.start_date,
@@ -228,6 +226,15 @@ var factsStatement = `WITH me AS (
 		        WHERE e.client_id = $1 AND p.clinical AND e.discharge_date IS NULL) AS clinical_enrollment,
 		EXISTS (SELECT 1 FROM voucher_requests v JOIN programs p ON p.code = v.program_code
 		        WHERE v.client_id = $1 AND p.clinical AND v.decision = 'pended') AS pended_clinical`
+
+// gpraSeen is the GPRA interviews a request's rules read: those of the
+// stay it is for ($7, the agency's enrollment), and those of an agency
+// whose consent names the requester in the episode ($5). Not the agency's
+// own earlier stays in the episode: for a person no one else serves, a
+// re-enrollment is a new episode, whose intake is still to be done; the
+// shared episode's older stays would have told the agency another kept it
+// open (migration 00042).
+const gpraSeen = `(enrollment_id = $7 OR (episode_id = $5 AND provider_id IN (SELECT p FROM consenting)))`
 
 // consentingSQL selects (as p) the agencies that hold, on day today, a
 // current consent of person naming recipient as the provider they may
@@ -387,7 +394,11 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 	if err != nil {
 		return nil, err
 	}
-	if err := facts.GetContext(ctx, &q, n.ClientID, providerID, n.ProgramCode, caseloadStaff, episode, today); err != nil {
+	var stay any
+	if sn.enrollment != nil {
+		stay = sn.enrollment.ID
+	}
+	if err := facts.GetContext(ctx, &q, n.ClientID, providerID, n.ProgramCode, caseloadStaff, episode, today, stay); err != nil {
 		return nil, fmt.Errorf("voucher facts: %w", err)
 	}
 	if q.Client == nil {

@@ -334,9 +334,9 @@ func (b *bench) seed(ctx context.Context) error {
 		 FROM episodes e JOIN bench_clients b ON b.person_id = e.person_id WHERE e.program_code = 'EMP'`,
 		`INSERT INTO consents (client_id, disclosing_provider_id, recipient_type, recipient_name, purposes, information, expires_on, signed_on)
 		 SELECT id, $1::bigint, 'msc', 'MSC', '{payment}', 'claims', $3::date + 365, $3::date - 40 FROM bench_clients`,
-		`INSERT INTO gpra_interviews (episode_id, client_id, provider_id, kind, instrument, status, interview_date)
-		 SELECT e.id, b.id, $1::bigint, 'intake', 'SUPRT-2025', 'completed', $3::date - 40
-		 FROM episodes e JOIN bench_clients b ON b.person_id = e.person_id WHERE e.program_code = 'ATR'`,
+		`INSERT INTO gpra_interviews (episode_id, enrollment_id, client_id, provider_id, kind, instrument, status, interview_date)
+		 SELECT n.episode_id, n.id, b.id, $1::bigint, 'intake', 'SUPRT-2025', 'completed', $3::date - 40
+		 FROM enrollments n JOIN bench_clients b ON b.id = n.client_id WHERE n.program_code = 'ATR'`,
 		`WITH p AS (INSERT INTO care_plans (client_id, provider_id, program_code, kind, start_date)
 		            SELECT id, $1::bigint, 'ATR', 'rss_care_plan', $3::date - 40 FROM bench_clients RETURNING id)
 		 INSERT INTO care_plan_services (care_plan_id, service_code) SELECT id, 'ATR-CM' FROM p`,
