@@ -216,10 +216,10 @@ type EpisodeSchedule struct {
 	EpisodeID    int64          `json:"episode_id,omitempty"` // MSC roles only
 	EnrollmentID int64          `json:"enrollment_id"`
 	ProviderID   int64          `json:"provider_id"`
-	ProgramCode string         `json:"program_code"`
-	OpenedOn    rss.Date       `json:"opened_on"`
-	ClosedOn    rss.Date       `json:"closed_on"`
-	Interviews  []ScheduleItem `json:"interviews"`
+	ProgramCode  string         `json:"program_code"`
+	OpenedOn     rss.Date       `json:"opened_on"`
+	ClosedOn     rss.Date       `json:"closed_on"`
+	Interviews   []ScheduleItem `json:"interviews"`
 }
 
 // Schedule shows, for each stay in the client's GPRA episodes the actor

@@ -211,8 +211,8 @@ var factsStatement = `WITH me AS (
 		COALESCE((SELECT json_agg(json_build_object('disclosing_provider_id', k.disclosing_provider_id, 'recipient_type', k.recipient_type,
 		          'purposes', k.purposes, 'signed_on', k.signed_on, 'expires_on', k.expires_on, 'revoked', k.revoked_at IS NOT NULL) ORDER BY k.id)
 		          FROM consents k WHERE k.client_id = $1), '[]') AS consents,
-		(SELECT min(interview_date) FROM gpra_interviews WHERE kind = 'intake' AND status = 'completed' AND `+gpraSeen+`) AS intake_date,
-		EXISTS (SELECT 1 FROM gpra_interviews WHERE kind = 'follow_up' AND `+gpraSeen+`) AS followup,
+		(SELECT min(interview_date) FROM gpra_interviews WHERE kind = 'intake' AND status = 'completed' AND ` + gpraSeen + `) AS intake_date,
+		EXISTS (SELECT 1 FROM gpra_interviews WHERE kind = 'follow_up' AND ` + gpraSeen + `) AS followup,
 		(SELECT count(*) FROM enrollments WHERE assigned_staff_id = $4 AND program_code = $3 AND discharge_date IS NULL
 		   AND client_id <> $1) AS caseload,
 		COALESCE((SELECT json_agg(json_build_object('kind', cp.kind, 'program_code', cp.program_code, 'start_date', cp.start_date,
