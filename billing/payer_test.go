@@ -563,6 +563,7 @@ func TestPayerPostingProperty(t *testing.T) {
 		assert.Equal(t, openN, tot.OpenClaims, "%s: open are the reversals not corrected", msg)
 		assert.Equal(t, open.StringFixed(2), tot.Open.String(), msg)
 		assert.Equal(t, "0.00", tot.Unexplained.String(), "%s: every cent explained", msg)
-		assert.Equal(t, tot.Difference.String(), rss.NewMoney(tot.Rejected.Add(tot.Open.Decimal)).String(), msg)
+		assert.Zero(t, tot.ReplacedClaims, "%s: nothing replaced", msg)
+		assert.Equal(t, tot.Difference.String(), rss.NewMoney(tot.Rejected.Add(tot.Open.Decimal).Add(tot.Replaced.Decimal)).String(), msg)
 	}
 }

@@ -32,12 +32,14 @@ type ReconcileFilter struct {
 }
 
 // Reconciliation sets what rss billed against what the payer answered,
-// per batch and provider. Every CLM loop is in exactly one of three
+// per batch and provider. Every CLM loop is in exactly one of four
 // states: rejected (the 277CA or 999 turned it away), posted (the 835's
-// current posting), or open (no answer yet, accepted and awaiting payment,
-// or reversed and not corrected). So
+// current posting), replaced (not posted, and a later batch replaced it:
+// its lines' reversals went out, or closed unsent, with a replacement),
+// or open (no answer yet, accepted and awaiting payment, or reversed and
+// not corrected). So
 //
-//	difference = billed − paid − adjustments = rejected + open + unexplained
+//	difference = billed − paid − adjustments = rejected + open + replaced + unexplained
 //
 // where unexplained is what the payer's charge (CLP03) of posted claims
 // differs from what we billed: zero when every cent is accounted for.
@@ -71,6 +73,8 @@ type ReconcileRow struct {
 	AdjustmentTotal  rss.Money        `json:"adjustment_total" db:"-"`
 	OpenClaims       int              `json:"open_claims" db:"open_claims"`
 	Open             rss.Money        `json:"open" db:"open"`
+	ReplacedClaims   int              `json:"replaced_claims" db:"replaced_claims"`
+	Replaced         rss.Money        `json:"replaced" db:"replaced"`
 	UnansweredClaims int              `json:"unanswered_claims" db:"unanswered_claims"`
 	Difference       rss.Money        `json:"difference" db:"-"`
 	Unexplained      rss.Money        `json:"unexplained" db:"-"`
@@ -112,7 +116,12 @@ const reconcileLoops = `
 		          AND NOT p.reversal AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id)
 		        ORDER BY p.id DESC LIMIT 1) AS current_paid,
 		       (SELECT sum(p.paid) FROM payer_claim_payments p
-		        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND p.unmatched_reason IS NULL) AS paid
+		        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND p.unmatched_reason IS NULL) AS paid,
+		       EXISTS (SELECT 1 FROM claim_lines rl
+		               JOIN batch_claims rb ON rb.claim_id = rl.claim_id AND rb.lines > 0 AND rb.batch_id > x.batch_id
+		               WHERE rl.reverses_line_id = ANY (x.line_ids)
+		                 AND NOT EXISTS (SELECT 1 FROM batch_x12_claims v WHERE v.batch_id = rb.batch_id AND v.claim_id = rl.claim_id
+		                                 AND v.frequency = '8' AND rl.id = ANY (v.line_ids))) AS replaced
 		FROM batch_x12_claims x
 		JOIN batches b ON b.id = x.batch_id
 		WHERE ($1 = 0 OR x.batch_id = $1) AND ($2 = 0 OR x.provider_id = $2)
@@ -125,14 +134,16 @@ const reconcileRowsQuery = reconcileLoops + `
 	       count(*) FILTER (WHERE rejected) AS rejected_claims, COALESCE(sum(billed) FILTER (WHERE rejected), 0) AS rejected,
 	       count(*) FILTER (WHERE current_paid > 0) AS paid_claims, count(*) FILTER (WHERE current_paid = 0) AS denied_claims,
 	       COALESCE(sum(paid), 0) AS paid,
-	       count(*) FILTER (WHERE NOT rejected AND current_paid IS NULL) AS open_claims,
-	       COALESCE(sum(billed) FILTER (WHERE NOT rejected AND current_paid IS NULL), 0) AS open,
-	       count(*) FILTER (WHERE NOT rejected AND ack IS NULL AND paid IS NULL AND sent_on <= $6) AS unanswered_claims
+	       count(*) FILTER (WHERE NOT rejected AND current_paid IS NULL AND NOT replaced) AS open_claims,
+	       COALESCE(sum(billed) FILTER (WHERE NOT rejected AND current_paid IS NULL AND NOT replaced), 0) AS open,
+	       count(*) FILTER (WHERE NOT rejected AND current_paid IS NULL AND replaced) AS replaced_claims,
+	       COALESCE(sum(billed) FILTER (WHERE NOT rejected AND current_paid IS NULL AND replaced), 0) AS replaced,
+	       count(*) FILTER (WHERE NOT rejected AND NOT replaced AND ack IS NULL AND paid IS NULL AND sent_on <= $6) AS unanswered_claims
 	FROM loops GROUP BY batch_id, provider_id ORDER BY batch_id, provider_id`
 
 const reconcileUnansweredQuery = reconcileLoops + `
 	SELECT batch_id, provider_id, claim_id, clm01, billed, sent_on FROM loops
-	WHERE NOT rejected AND ack IS NULL AND paid IS NULL AND sent_on <= $6
+	WHERE NOT rejected AND NOT replaced AND ack IS NULL AND paid IS NULL AND sent_on <= $6
 	ORDER BY batch_id, provider_id, claim_id, part`
 
 // reconcileAdjustments sums the CAS of every posting (reversals
@@ -264,9 +275,10 @@ func (s *Service) Reconcile(ctx context.Context, f ReconcileFilter) (Reconciliat
 		t.PaidClaims += r.PaidClaims
 		t.DeniedClaims += r.DeniedClaims
 		t.OpenClaims += r.OpenClaims
+		t.ReplacedClaims += r.ReplacedClaims
 		t.UnansweredClaims += r.UnansweredClaims
 		for _, m := range []struct{ dst, src *rss.Money }{{&t.Billed, &r.Billed}, {&t.Accepted, &r.Accepted},
-			{&t.Rejected, &r.Rejected}, {&t.Paid, &r.Paid}, {&t.Open, &r.Open}} {
+			{&t.Rejected, &r.Rejected}, {&t.Paid, &r.Paid}, {&t.Open, &r.Open}, {&t.Replaced, &r.Replaced}} {
 			*m.dst = rss.NewMoney(m.dst.Add(m.src.Decimal))
 		}
 	}
@@ -296,7 +308,7 @@ func (r *ReconcileRow) settle() {
 	r.AdjustmentTotal = rss.NewMoney(adj)
 	diff := r.Billed.Sub(r.Paid.Decimal).Sub(adj)
 	r.Difference = rss.NewMoney(diff)
-	r.Unexplained = rss.NewMoney(diff.Sub(r.Rejected.Decimal).Sub(r.Open.Decimal))
+	r.Unexplained = rss.NewMoney(diff.Sub(r.Rejected.Decimal).Sub(r.Open.Decimal).Sub(r.Replaced.Decimal))
 }
 
 func reconcileEntity(f ReconcileFilter) string {
@@ -317,7 +329,7 @@ func (r *Reconciliation) WriteJSON(w io.Writer) error {
 
 var reconcileHeader = []string{"record", "batch_id", "provider_id", "claims", "billed", "accepted_claims", "accepted",
 	"rejected_claims", "rejected", "paid_claims", "denied_claims", "paid", "adjustments", "adjustment_total", "open_claims", "open",
-	"unanswered_claims", "difference", "unexplained", "reference", "reason"}
+	"unanswered_claims", "difference", "unexplained", "reference", "reason", "replaced_claims", "replaced", "provider_ref", "fiscal_date"}
 
 // WriteCSV writes the reconciliation as CSV led by the Part 2 notice: a
 // "row" record per batch and provider, a "total" record, then the
@@ -340,34 +352,47 @@ func (r *Reconciliation) WriteCSV(w io.Writer) error {
 		_ = cw.Write([]string{kind, ids(x.BatchID), ids(x.ProviderID), strconv.Itoa(x.Claims), x.Billed.String(),
 			strconv.Itoa(x.AcceptedClaims), x.Accepted.String(), strconv.Itoa(x.RejectedClaims), x.Rejected.String(),
 			strconv.Itoa(x.PaidClaims), strconv.Itoa(x.DeniedClaims), x.Paid.String(), strings.Join(adj, "; "), x.AdjustmentTotal.String(),
-			strconv.Itoa(x.OpenClaims), x.Open.String(), strconv.Itoa(x.UnansweredClaims), x.Difference.String(), x.Unexplained.String(), "", ""})
+			strconv.Itoa(x.OpenClaims), x.Open.String(), strconv.Itoa(x.UnansweredClaims), x.Difference.String(), x.Unexplained.String(), "", "",
+			strconv.Itoa(x.ReplacedClaims), x.Replaced.String(), "", ""})
 	}
 	for i := range r.Rows {
 		row("row", &r.Rows[i])
 	}
 	row("total", &r.Totals)
-	item := func(kind, batch, provider, amount, ref, reason string) {
+	item := func(kind, batch, provider, amount, ref, reason string) []string {
 		rec := make([]string, len(reconcileHeader))
 		rec[0], rec[1], rec[2], rec[11], rec[19], rec[20] = kind, batch, provider, amount, rss.CSVText(ref), rss.CSVText(reason)
-		_ = cw.Write(rec)
+		return rec
 	}
+	// A PLB's own reference (the claim or invoice an offset is for) and
+	// fiscal date, beside the provider it names: the CSV carried the
+	// provider's NPI as the reference and neither of these (a black-box
+	// pass).
 	for _, a := range r.ProviderAdjustments {
-		p := ""
+		p, ref, fiscal := "", "", ""
 		if a.ProviderID != nil {
 			p = strconv.FormatInt(*a.ProviderID, 10)
 		}
-		item("provider_adjustment", "", p, a.Amount.String(), a.ProviderRef, a.Reason)
+		if a.Reference != nil {
+			ref = *a.Reference
+		}
+		if a.FiscalDate != nil {
+			fiscal = a.FiscalDate.String()
+		}
+		rec := item("provider_adjustment", "", p, a.Amount.String(), ref, a.Reason)
+		rec[23], rec[24] = rss.CSVText(a.ProviderRef), fiscal
+		_ = cw.Write(rec)
 	}
 	for _, u := range r.Unmatched {
 		amount := ""
 		if u.Amount != nil {
 			amount = u.Amount.String()
 		}
-		item("unmatched", "", "", amount, u.Kind+" "+u.Reference, u.Reason)
+		_ = cw.Write(item("unmatched", "", "", amount, u.Kind+" "+u.Reference, u.Reason))
 	}
 	for _, u := range r.Unanswered {
-		item("unanswered", strconv.FormatInt(u.BatchID, 10), strconv.FormatInt(u.ProviderID, 10), u.Billed.String(),
-			u.CLM01, "no answer since "+u.SentOn.String())
+		_ = cw.Write(item("unanswered", strconv.FormatInt(u.BatchID, 10), strconv.FormatInt(u.ProviderID, 10), u.Billed.String(),
+			u.CLM01, "no answer since "+u.SentOn.String()))
 	}
 	cw.Flush()
 	return cw.Error()
