@@ -52,3 +52,46 @@ func TestSameConsentAtOnce(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, []any{"care_coordination", "payment"}, r.JSON(t)["purposes"], "stored sorted, once each")
 }
+
+// A consent discloses for the purposes it names: one naming BCS for
+// payment alone opened HRA's records to BCS's reads for treatment, and the
+// accounting of disclosures recorded treatment (a black-box pass). BCS
+// reading for payment sees them; for treatment (its default) it does not,
+// and one for care coordination covers treatment, as treatment covers
+// coordinating care.
+func TestConsentDisclosesForItsPurposesOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	moreauHRA, moreauBCS := e.demo.Clients["Moreau/HRA"], e.demo.Clients["Moreau/BCS"]
+	hraSeen := func(purpose string) bool {
+		t.Helper()
+		r := e.do(req{Method: http.MethodGet, Path: itPath("/v1/clients/%d/enrollments", moreauBCS), Key: keyBCS,
+			Header: map[string]string{"X-Purpose-Of-Use": purpose}})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		for _, it := range itItems(t, r) {
+			if it["provider_id"] == float64(e.demo.Providers["HRA"]) {
+				return true
+			}
+		}
+		return false
+	}
+	require.False(t, hraSeen("treatment"), "no consent yet")
+	give := func(purposes ...string) int64 {
+		r := e.post(keyHRA, "/v1/consents", map[string]any{"client_id": moreauHRA, "recipient_type": "provider",
+			"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": "BCS", "purposes": purposes,
+			"information": "billing status only", "signed_on": day(0), "expires_on": day(90)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	payment := give("payment")
+	assert.False(t, hraSeen("treatment"), "a payment consent discloses nothing for treatment")
+	assert.False(t, hraSeen("care_coordination"))
+	assert.True(t, hraSeen("payment"))
+	assert.Zero(t, e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND client_id = $1 AND purpose <> 'payment'`,
+		moreauHRA), "no disclosure for a purpose the consent does not grant")
+	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", payment), map[string]any{"reason": "replaced"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	give("care_coordination")
+	assert.True(t, hraSeen("treatment"), "coordinating care is treatment")
+	assert.False(t, hraSeen("payment"))
+}

@@ -241,7 +241,7 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 	var out VoucherRequest
 	// The snapshot's first statement reads the request's idempotency key.
 	err = pg.DoIntoFolded(ctx, s.db, s.ids, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		sn, err := s.takeSnapshot(ctx, tx, a.ProviderID, &n)
+		sn, err := s.takeSnapshot(ctx, tx, a.ProviderID, a.Purpose, &n)
 		if err != nil {
 			return err
 		}
@@ -731,7 +731,8 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	var none grantDecision
 	n := NewVoucherRequest{ClientID: vr.ClientID, ProgramCode: vr.ProgramCode, ServiceCode: vr.ServiceCode,
 		EnrollmentID: vr.EnrollmentID, StaffID: vr.StaffID, Units: vr.UnitsRequested, StartDate: vr.StartDate, EndDate: vr.EndDate}
-	sn, err := s.takeSnapshot(ctx, tx, vr.ProviderID, &n)
+	// What the agency's own request may see: its reads' purpose.
+	sn, err := s.takeSnapshot(ctx, tx, vr.ProviderID, access.DefaultPurpose(access.RoleProvider), &n)
 	var ve *rss.ValidationError
 	if errors.As(err, &ve) {
 		// What the request names no longer holds: its enrollment is gone

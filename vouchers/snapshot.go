@@ -198,12 +198,13 @@ var lockStatement = `WITH enr AS (
 	FROM (SELECT) AS one LEFT JOIN (` + pg.StoredAnswerSQL("$5::bigint", "$6::text") + `) AS k ON true`
 
 // factsStatement reads the rest ($1 client, $2 agency, $3 program, $4 staff
-// or NULL, $5 episode or NULL, $6 today, $7 the enrollment or NULL). The
-// client is NULL unless the agency keeps that record.
+// or NULL, $5 episode or NULL, $6 today, $7 the enrollment or NULL, $8 the
+// requester's purpose of use). The client is NULL unless the agency keeps
+// that record.
 var factsStatement = `WITH me AS (
 		SELECT id, person_id, date_of_birth, medicaid_id, catchment_area, substance_use_status FROM clients
 		WHERE id = $1 AND provider_id = $2),
-	consenting AS (` + consentingSQL("(SELECT person_id FROM me)", "$2", "$6") + `)
+	consenting AS (` + consentingSQL("(SELECT person_id FROM me)", "$2", "$6", "$8") + `)
 	SELECT
 		(SELECT row_to_json(me) FROM me) AS client,
 		` + EligibilityJSON("$1") + ` AS eligibility,
@@ -238,13 +239,21 @@ const gpraSeen = `(enrollment_id = $7 OR (episode_id = $5 AND provider_id IN (SE
 
 // consentingSQL selects (as p) the agencies that hold, on day today, a
 // current consent of person naming recipient as the provider they may
-// disclose to. (consentingAgencies runs the same condition on its own.)
-func consentingSQL(person, recipient, today string) string {
+// disclose to for purpose, the reader's purpose of use: a consent for
+// payment alone opened an agency's records to a provider reading for
+// treatment, and the accounting of disclosures then recorded treatment, a
+// purpose the consent does not grant (a black-box pass). Treatment and
+// care coordination cover each other (treatment is the provision,
+// coordination or management of care, 45 CFR 164.501); every other purpose
+// only itself. (consentingAgencies runs the same condition on its own.)
+func consentingSQL(person, recipient, today, purpose string) string {
 	return `SELECT DISTINCT k.disclosing_provider_id AS p FROM consents k
 		JOIN clients o ON o.id = k.client_id
 		WHERE o.person_id = ` + person + ` AND k.recipient_type = 'provider' AND k.recipient_provider_id = ` + recipient + `
 		  AND k.disclosing_provider_id <> ` + recipient + ` AND k.revoked_at IS NULL AND k.signed_on <= ` + today + `
-		  AND (k.expires_on IS NULL OR k.expires_on >= ` + today + `)`
+		  AND (k.expires_on IS NULL OR k.expires_on >= ` + today + `)
+		  AND (` + purpose + `::text = ANY (k.purposes) OR (` + purpose + `::text IN ('treatment', 'care_coordination')
+		       AND k.purposes && ARRAY['treatment', 'care_coordination']))`
 }
 
 // snapshot is what a voucher decision is made on, and what its answer needs.
@@ -260,7 +269,7 @@ type snapshot struct {
 // reference data and locks and reads its facts. It resolves n's program
 // from its service when none is named. Unknown ids are field errors, in
 // the order a caller reads them: client, service, program, enrollment, staff.
-func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int64, n *NewVoucherRequest) (*snapshot, error) {
+func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int64, purpose string, n *NewVoucherRequest) (*snapshot, error) {
 	today := s.Today()
 	// The program picks the enrollment the lock statement takes; it is read
 	// from the newest reference data at hand and checked against the
@@ -398,7 +407,7 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 	if sn.enrollment != nil {
 		stay = sn.enrollment.ID
 	}
-	if err := facts.GetContext(ctx, &q, n.ClientID, providerID, n.ProgramCode, caseloadStaff, episode, today, stay); err != nil {
+	if err := facts.GetContext(ctx, &q, n.ClientID, providerID, n.ProgramCode, caseloadStaff, episode, today, stay, purpose); err != nil {
 		return nil, fmt.Errorf("voucher facts: %w", err)
 	}
 	if q.Client == nil {

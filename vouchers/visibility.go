@@ -63,7 +63,7 @@ func personView(ctx context.Context, ext pg.Ext, a access.Actor, personID int64,
 	if !a.IsProvider() {
 		return view{personID: personID, all: true}, nil
 	}
-	others, err := consentingAgencies(ctx, ext, personID, a.ProviderID, today)
+	others, err := consentingAgencies(ctx, ext, personID, a.ProviderID, today, a.Purpose)
 	if err != nil {
 		return view{}, err
 	}
@@ -71,10 +71,12 @@ func personView(ctx context.Context, ext pg.Ext, a access.Actor, personID int64,
 }
 
 // consentingAgencies lists the agencies that, on day today, hold a current
-// consent of the person naming recipient as the provider they may disclose to.
-func consentingAgencies(ctx context.Context, ext pg.Ext, personID, recipient int64, today rss.Date) ([]int64, error) {
+// consent of the person naming recipient as the provider they may disclose
+// to for purpose.
+func consentingAgencies(ctx context.Context, ext pg.Ext, personID, recipient int64, today rss.Date, purpose string) ([]int64, error) {
 	out := []int64{}
-	if err := sqlx.SelectContext(ctx, ext, &out, consentingSQL("$1", "$2", "$3")+` ORDER BY 1`, personID, recipient, today); err != nil {
+	if err := sqlx.SelectContext(ctx, ext, &out, consentingSQL("$1", "$2", "$3", "$4")+` ORDER BY 1`, personID, recipient, today,
+		purpose); err != nil {
 		return nil, fmt.Errorf("consenting agencies: %w", err)
 	}
 	return out, nil

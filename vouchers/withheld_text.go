@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"rss"
+	"rss/access"
 )
 
 // checkShowsNothingWithheld refuses text an MSC user writes that the agency
@@ -54,7 +55,8 @@ func (s *Service) checkShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, cl
 	if len(others) == 0 {
 		return nil
 	}
-	consenting, err := consentingAgencies(ctx, tx, personID, reader, s.Today())
+	// The agency reads it for treatment, its reads' purpose unless it says another.
+	consenting, err := consentingAgencies(ctx, tx, personID, reader, s.Today(), access.DefaultPurpose(access.RoleProvider))
 	if err != nil {
 		return err
 	}
