@@ -516,6 +516,42 @@ func TestDisclosuresAreAccountedPerClient(t *testing.T) {
 		requireProblem(t, e.get(key, path), http.StatusForbidden, "forbidden")
 	}
 	requireProblem(t, e.get(keyAdmin, "/v1/clients/987654/disclosures"), http.StatusNotFound, "not_found")
+
+	// A single record read names the record, not the client record (a
+	// black-box pass found the client's id).
+	hraEnrollment := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 ORDER BY id LIMIT 1`, kimHRA)
+	r = e.get(keyBCS, itPath("/v1/enrollments/%d", hraEnrollment))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	items = itItems(t, e.get(keyAdmin, path))
+	require.Len(t, items, 2)
+	assert.Equal(t, "enrollment", items[1]["entity_type"])
+	assert.Equal(t, strconv.FormatInt(hraEnrollment, 10), items[1]["entity_id"])
+
+	// A voucher request whose reason quotes HRA's authorization (under
+	// Kim's consent) is a disclosure of HRA's record each time BCS is shown
+	// it: the answer, a GET and the list; the accounting left these out (a
+	// black-box pass).
+	v := itVoucher(t, e, keyBCS, kimBCS, "ATR-TR", 10, 0, 29)
+	require.Contains(t, v["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	require.Contains(t, itMustJSON(v), `"source_provider_id"`)
+	id := itNum(t, v, "id")
+	quoted := func() int {
+		n := 0
+		for _, it := range itItems(t, e.get(keyAdmin, path+"?limit=500")) {
+			if it["entity_type"] == "voucher_request" && it["entity_id"] == strconv.FormatInt(id, 10) {
+				assert.Equal(t, float64(kimHRA), it["client_id"], "HRA's record was disclosed")
+				n++
+			}
+		}
+		return n
+	}
+	assert.Equal(t, 1, quoted(), "the answer")
+	e.get(keyBCS, itPath("/v1/voucher-requests/%d", id))
+	assert.Equal(t, 2, quoted(), "a GET")
+	e.get(keyBCS, itPath("/v1/voucher-requests?client_id=%d", kimBCS))
+	assert.Equal(t, 3, quoted(), "the list")
+	e.get(keyReviewer, itPath("/v1/voucher-requests/%d", id))
+	assert.Equal(t, 3, quoted(), "the MSC's reads disclose nothing")
 }
 
 // Reads carry a purpose of use: the role's own, or one the caller states.

@@ -159,7 +159,7 @@ func (s *Service) CarePlan(ctx context.Context, id int64) (CarePlan, error) {
 		if err := out.decode(); err != nil {
 			return err
 		}
-		events := append(disclosures(a, "care_plan", map[int64]int64{out.ClientID: out.ProviderID}),
+		events := append(disclosures(a, "care_plan", disclosed{access.ID(id), out.ClientID, out.ProviderID}),
 			access.Event{Action: "read", EntityType: "care_plan", EntityID: access.ID(id), ClientID: out.ClientID})
 		return access.Record(ctx, tx, events...)
 	})

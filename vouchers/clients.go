@@ -620,7 +620,7 @@ func (s *Service) Enrollment(ctx context.Context, id int64) (Enrollment, error) 
 		if err := canSeeAgencyRecord(ctx, tx, a, out.ClientID, out.ProviderID, s.Today(), "enrollment", id); err != nil {
 			return err
 		}
-		events := append(disclosures(a, "enrollment", map[int64]int64{out.ClientID: out.ProviderID}),
+		events := append(disclosures(a, "enrollment", disclosed{access.ID(id), out.ClientID, out.ProviderID}),
 			access.Event{Action: "read", EntityType: "enrollment", EntityID: access.ID(id), ClientID: out.ClientID})
 		return access.Record(ctx, tx, events...)
 	})
@@ -661,12 +661,16 @@ func clientRecords[T any](ctx context.Context, s *Service, clientID int64, entit
 		if err := tx.SelectContext(ctx, &out, query, v.personID, v.arg()); err != nil {
 			return err
 		}
-		shown := map[int64]int64{}
+		// One disclosure per client record whose list was shown.
+		var shown []disclosed
+		seen := map[int64]bool{}
 		for i := range out {
-			c, p := owner(&out[i])
-			shown[c] = p
+			if c, p := owner(&out[i]); !seen[c] {
+				seen[c] = true
+				shown = append(shown, disclosed{access.ID(c), c, p})
+			}
 		}
-		events := append(disclosures(a, entity, shown),
+		events := append(disclosures(a, entity, shown...),
 			access.Event{Action: "read", EntityType: entity, EntityID: access.ID(clientID), ClientID: clientID})
 		return access.Record(ctx, tx, events...)
 	})

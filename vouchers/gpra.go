@@ -243,7 +243,7 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 			ORDER BY e.episode_id, e.provider_id, e.start_date, e.id`, v.personID, v.arg()); err != nil {
 			return err
 		}
-		shown := map[int64]int64{}
+		var shown []disclosed
 		for _, ep := range eps {
 			prog, err := loadProgram(ctx, tx, ep.ProgramCode)
 			if err != nil {
@@ -255,7 +255,7 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 				return err
 			}
 			for i := range ivs {
-				shown[ivs[i].ClientID] = ivs[i].ProviderID
+				shown = append(shown, disclosed{access.ID(ivs[i].ID), ivs[i].ClientID, ivs[i].ProviderID})
 			}
 			sch := buildSchedule(ep, &prog, ivs, today)
 			if a.IsProvider() {
@@ -268,7 +268,7 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 			}
 			out = append(out, sch)
 		}
-		events := append(disclosures(a, "gpra_interview", shown),
+		events := append(disclosures(a, "gpra_interview", shown...),
 			access.Event{Action: "read", EntityType: "gpra_schedule", EntityID: access.ID(clientID), ClientID: clientID})
 		return access.Record(ctx, tx, events...)
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -246,8 +247,14 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 			return err
 		}
 		d := adjudication.DecideVoucher(sn.facts)
-		out, err = s.storeDecision(ctx, tx, a, &n, sn, d)
-		return err
+		if out, err = s.storeDecision(ctx, tx, a, &n, sn, d); err != nil {
+			return err
+		}
+		quoted, err := reasonDisclosures(ctx, tx, a, &out)
+		if err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, quoted...)
 	})
 	var replayed *pg.Replayed
 	if errors.As(err, &replayed) {
@@ -284,7 +291,16 @@ func (s *Service) replayShownNow(ctx context.Context, a access.Actor, rp *pg.Rep
 	if err != nil {
 		return err
 	}
-	if !stored.redact(seen) {
+	withheld := stored.redact(seen)
+	// The retry's answer is a showing of what its reasons still quote.
+	quoted, err := reasonDisclosures(ctx, s.db, a, &stored)
+	if err != nil {
+		return err
+	}
+	if err := access.Record(ctx, s.db, quoted...); err != nil {
+		return err
+	}
+	if !withheld {
 		return rp
 	}
 	v.Reasons, v.ReasonCodes, v.Trace = stored.Reasons, stored.ReasonCodes, nil
@@ -426,6 +442,43 @@ func (v *VoucherRequest) redact(seen func(int64) bool) (withheld bool) {
 	return true
 }
 
+// reasonDisclosures are the disclosures a provider's reading of v makes:
+// each other agency whose records a reason it is shown quotes (under that
+// agency's consent naming the reader; redact has taken out the rest),
+// recorded against that agency's record of the person, as a read of the
+// agency's enrollments or care plans is. The admin's accounting of
+// disclosures left these out (a black-box pass).
+func reasonDisclosures(ctx context.Context, ext pg.Ext, a access.Actor, v *VoucherRequest) ([]access.Event, error) {
+	if !a.IsProvider() {
+		return nil, nil
+	}
+	var agencies []int64
+	for _, r := range v.Reasons {
+		for _, p := range append([]int64{r.Source}, r.Sources...) {
+			if p != 0 && p != a.ProviderID && !slices.Contains(agencies, p) {
+				agencies = append(agencies, p)
+			}
+		}
+	}
+	if len(agencies) == 0 {
+		return nil, nil
+	}
+	var records []struct {
+		ID         int64 `db:"id"`
+		ProviderID int64 `db:"provider_id"`
+	}
+	if err := sqlx.SelectContext(ctx, ext, &records, `SELECT c.id, c.provider_id FROM clients c
+		WHERE c.person_id = (SELECT person_id FROM clients WHERE id = $1) AND c.provider_id = ANY ($2) ORDER BY c.id`,
+		v.ClientID, pq.Array(agencies)); err != nil {
+		return nil, fmt.Errorf("quoted agencies' records: %w", err)
+	}
+	shown := make([]disclosed, len(records))
+	for i, r := range records {
+		shown[i] = disclosed{access.ID(v.ID), r.ID, r.ProviderID}
+	}
+	return disclosures(a, "voucher_request", shown...), nil
+}
+
 // sourcesSeen returns a test of whether the actor may read details that
 // quote agency p's records about the person behind clientID.
 func sourcesSeen(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, today rss.Date) (func(p int64) bool, error) {
@@ -484,7 +537,12 @@ func (s *Service) Request(ctx context.Context, id int64) (VoucherRequest, error)
 		if err := out.shownTo(ctx, tx, a, s.Today()); err != nil {
 			return err
 		}
-		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "voucher_request", EntityID: access.ID(id), ClientID: out.ClientID})
+		quoted, err := reasonDisclosures(ctx, tx, a, &out)
+		if err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, append(quoted,
+			access.Event{Action: "read", EntityType: "voucher_request", EntityID: access.ID(id), ClientID: out.ClientID})...)
 	})
 	return out, err
 }
@@ -533,6 +591,11 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter, p Page) (List[V
 				return err
 			}
 			events[i] = access.Event{Action: "read", EntityType: "voucher_request", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ClientID}
+			quoted, err := reasonDisclosures(ctx, tx, a, &shown[i])
+			if err != nil {
+				return err
+			}
+			events = append(events, quoted...)
 		}
 		return access.Record(ctx, tx, events...)
 	})

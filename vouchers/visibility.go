@@ -109,13 +109,23 @@ func canSeeAgencyRecord(ctx context.Context, ext pg.Ext, a access.Actor, clientI
 	return nil
 }
 
+// disclosed is a record of another agency shown to the actor: its id (for
+// a list of a client's records, the client record's), the agency's client
+// record it is about, and the agency.
+type disclosed struct {
+	entityID             string
+	clientID, providerID int64
+}
+
 // disclosures records, for each record of another agency the actor was
-// shown under that agency's consent, a disclosure to the actor's agency.
-func disclosures(a access.Actor, entity string, shown map[int64]int64) []access.Event {
+// shown under that agency's consent, a disclosure to the actor's agency
+// naming the record (a single enrollment or care plan read was recorded
+// under its client record's id: a black-box pass).
+func disclosures(a access.Actor, entity string, shown ...disclosed) []access.Event {
 	var out []access.Event
-	for clientID, providerID := range shown {
-		if a.IsProvider() && providerID != a.ProviderID {
-			out = append(out, access.Event{Action: "disclose", EntityType: entity, EntityID: access.ID(clientID), ClientID: clientID,
+	for _, d := range shown {
+		if a.IsProvider() && d.providerID != a.ProviderID {
+			out = append(out, access.Event{Action: "disclose", EntityType: entity, EntityID: d.entityID, ClientID: d.clientID,
 				Recipient: "provider:" + strconv.FormatInt(a.ProviderID, 10)})
 		}
 	}
