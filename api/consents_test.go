@@ -95,3 +95,32 @@ func TestConsentDisclosesForItsPurposesOnly(t *testing.T) {
 	assert.True(t, hraSeen("treatment"), "coordinating care is treatment")
 	assert.False(t, hraSeen("payment"))
 }
+
+// A consent names another agency to disclose to, and is signed by a person
+// already born: a consent naming the disclosing agency itself, or signed
+// in 1900 by a client born decades later, was recorded (a black-box pass).
+func TestConsentNamesAnotherAndIsSignedAfterBirth(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kim := e.demo.Clients["Kim/HRA"]
+	consent := func(recipient int64, signed string) resp {
+		return e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kim, "recipient_type": "provider",
+			"recipient_provider_id": recipient, "recipient_name": "X", "purposes": []string{"treatment"}, "information": "all",
+			"signed_on": signed, "expiry_event": "discharge"})
+	}
+	for _, c := range []struct {
+		recipient     int64
+		signed, field string
+		code          string
+	}{
+		{e.demo.Providers["HRA"], day(0), "recipient_provider_id", "invalid_value"},
+		{e.demo.Providers["BCS"], "1900-01-01", "signed_on", "out_of_range"},
+	} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, consent(c.recipient, c.signed), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, c.code, itFieldCode(p, c.field), "%v", p)
+		})
+	}
+	r := consent(e.demo.Providers["BCS"], day(-1))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}

@@ -614,3 +614,29 @@ func atOnce(fs ...func()) {
 	}
 	wg.Wait()
 }
+
+// An enrollment opens (or joins) the person's episode for every agency:
+// one in a program the agency does not deliver (HRA in RSVP), or starting
+// in 2999, was taken (a black-box pass); refused, nothing written. A
+// start a year ahead is the furthest taken.
+func TestEnrollmentInAProgramTheAgencyDeliversAndWithinAYear(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client := itNewClient(t, e, keyHRA, "hartford")
+	enroll := func(program, start string) resp {
+		return e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": program, "start_date": start,
+			"referral_source": "self"})
+	}
+	for _, c := range []struct{ program, start, field, code string }{
+		{"RSVP", day(0), "program_code", "not_offered"},
+		{"EMP", "2999-12-31", "start_date", "out_of_range"},
+		{"EMP", day(367), "start_date", "out_of_range"},
+	} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, enroll(c.program, c.start), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, c.code, itFieldCode(p, c.field), "%s %s: %v", c.program, c.start, p)
+		})
+	}
+	r := enroll("EMP", day(366))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}

@@ -441,6 +441,20 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		if n.StartDate.Before(born) {
 			return rss.Invalid("start_date", "before_birth", "start_date is before the client's date of birth %s", born)
 		}
+		// An enrollment opens (or joins) the person's episode for every
+		// agency: one in a program the agency does not deliver, or starting
+		// in 2999, was taken and opened one (a black-box pass).
+		if latest := s.Today().AddDays(maxLeadDays); n.StartDate.After(latest) {
+			return rss.Invalid("start_date", "out_of_range", "start_date is at most %d days ahead (%s)", maxLeadDays, latest)
+		}
+		var offers bool
+		if err := tx.GetContext(ctx, &offers, `SELECT EXISTS (SELECT 1 FROM provider_programs WHERE provider_id = $1 AND program_code = $2)`,
+			a.ProviderID, prog.Code); err != nil {
+			return err
+		}
+		if !offers {
+			return rss.Invalid("program_code", "not_offered", "this agency is not enrolled to deliver %s", prog.Code)
+		}
 		if n.AssignedStaffID != nil {
 			var st []struct {
 				Employed bool `db:"employed"`

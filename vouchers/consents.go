@@ -129,6 +129,18 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
 			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
 		}
+		// A consent names someone else to disclose to, and was signed by a
+		// person already born (a black-box pass recorded both).
+		if n.RecipientProviderID != nil && *n.RecipientProviderID == a.ProviderID {
+			return rss.Invalid("recipient_provider_id", "invalid_value", "the recipient is the disclosing agency itself: a consent names another")
+		}
+		var born rss.Date
+		if err := tx.GetContext(ctx, &born, `SELECT date_of_birth FROM clients WHERE id = $1`, n.ClientID); err != nil {
+			return fmt.Errorf("client's birth: %w", err)
+		}
+		if n.SignedOn.Before(born) {
+			return rss.Invalid("signed_on", "out_of_range", "signed_on is before the client's date of birth")
+		}
 		err := tx.GetContext(ctx, &out, `INSERT INTO consents (client_id, disclosing_provider_id, recipient_type,
 				recipient_provider_id, recipient_name, purposes, information, expires_on, expiry_event, signed_on)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+consentColumns,
