@@ -199,6 +199,12 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 		{"program medicaid on the register", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "funding", "medicaid"), 422, "validation_failed", "payer_route"},
 		{"program unknown area", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "catchment_areas", []string{"atlantis"}), 422, "validation_failed", "catchment_areas"},
 		{"program unknown role cap", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "caseload_caps", map[string]int{"wizard": 3}), 422, "validation_failed", "caseload_caps.wizard"},
+		// A window that opens after it closes, GPRA required or not yet; a
+		// PATCH breaking the rule names the field, not the constraint (a
+		// black-box pass).
+		{"program window inverted", http.MethodPost, "/v1/reference/programs",
+			withField(withField(newProgramBody("PEER"), "gpra_followup_open_days", 240), "gpra_followup_close_days", 150), 422, "validation_failed", "gpra_followup_close_days"},
+		{"patch program window inverted", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"gpra_followup_open_days": 300}, 422, "validation_failed", "gpra_followup_close_days"},
 		{"patch program required rule", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"disabled_rules": []string{"V02"}}, 422, "validation_failed", "disabled_rules"},
 		{"area bad code", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "Danbury", "name": "Danbury"}, 422, "validation_failed", "code"},
 		{"area exists", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "hartford", "name": "Hartford again"}, 409, "catchment_area_exists", ""},

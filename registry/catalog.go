@@ -141,12 +141,13 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 	optDays(v, "gpra_followup_open_days", n.GPRAFollowupOpenDays, 1)
 	optDays(v, "gpra_followup_close_days", n.GPRAFollowupCloseDays, 1)
 	optDays(v, "gpra_discharge_days", n.GPRADischargeDays, 1)
-	if n.GPRARequired {
-		if n.GPRAFollowupOpenDays == nil || n.GPRAFollowupCloseDays == nil || n.GPRADischargeDays == nil {
-			v.Add("gpra_required", "windows_required", "a GPRA program needs gpra_followup_open_days, gpra_followup_close_days and gpra_discharge_days")
-		} else if *n.GPRAFollowupCloseDays <= *n.GPRAFollowupOpenDays {
-			v.Add("gpra_followup_close_days", "out_of_range", "the follow-up window closes after it opens")
-		}
+	// A window that opens after it closes is refused whether or not the
+	// program requires GPRA yet (a black-box pass created one that did not).
+	switch {
+	case n.GPRARequired && (n.GPRAFollowupOpenDays == nil || n.GPRAFollowupCloseDays == nil || n.GPRADischargeDays == nil):
+		v.Add("gpra_required", "windows_required", "a GPRA program needs gpra_followup_open_days, gpra_followup_close_days and gpra_discharge_days")
+	case n.GPRAFollowupOpenDays != nil && n.GPRAFollowupCloseDays != nil && *n.GPRAFollowupCloseDays <= *n.GPRAFollowupOpenDays:
+		v.Add("gpra_followup_close_days", "out_of_range", "the follow-up window closes after it opens")
 	}
 	if n.EpisodeDollarCap != nil && !validAmount(*n.EpisodeDollarCap) {
 		v.Add("episode_dollar_cap", "out_of_range", "episode_dollar_cap must be null or positive and at most %s", maxAmount.StringFixed(2))

@@ -358,6 +358,12 @@ const ProcedureQualifierHCPCS = "HC"
 var referenceRules = map[string]rss.FieldError{
 	"services_episode_ge_voucher": {Field: "per_episode_max", Code: "out_of_range", Message: "per_episode_max must be at least per_voucher_max"},
 	"services_procedure_pair":     {Field: "procedure_code", Code: "pair_required", Message: "procedure_code and procedure_qualifier go together"},
+	"programs_gpra_windows": {Field: "gpra_followup_close_days", Code: "out_of_range",
+		Message: "a GPRA program's follow-up window closes after it opens, and its follow-up and discharge windows are set"},
+	"programs_medicaid_route": {Field: "payer_route", Code: "invalid_value",
+		Message: "a Medicaid-funded program is billed by 837P, and only it"},
+	"programs_zero_reject_not_clinical": {Field: "zero_reject", Code: "invalid_value",
+		Message: "a clinical program is not zero-reject"},
 }
 
 // referenceError turns a check violation on reference data into a 422.
