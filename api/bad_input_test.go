@@ -544,6 +544,9 @@ func itEndpoints() []itEndpoint {
 					{name: "role as a number", body: itWith(v, "role", 4), status: 400, code: "wrong_type", field: "role"},
 					{name: "unknown role", body: itWith(v, "role", "root"), status: 422, code: "validation_failed", field: "role"},
 					{name: "no label", body: itWithout(v, "label"), status: 422, code: "validation_failed", field: "label"},
+					// One line of free text (a black-box pass stored a BEL).
+					{name: "label with a control character", body: itWith(v, "label", "a\u0007b"), status: 422, code: "validation_failed", field: "label"},
+					{name: "label on two lines", body: itWith(v, "label", "a\nb"), status: 422, code: "validation_failed", field: "label"},
 					{name: "unknown provider", body: itWith(v, "role", "provider", "provider_id", 999999), status: 422, code: "validation_failed",
 						field: "provider_id"},
 				}
@@ -601,6 +604,9 @@ func itEndpoints() []itEndpoint {
 					{name: "value as a string", body: itWith(v, "value", "18"), status: 400, code: "wrong_type", field: "value"},
 					{name: "value beyond a whole number column", body: itWith(v, "value", 99999999999), status: 422, code: "validation_failed", field: "value"},
 					{name: "negative value", body: itWith(v, "value", -1), status: 422, code: "validation_failed", field: "value"},
+					// No client is a minor under 0: the background-check rule
+					// would be off unseen (a black-box pass).
+					{name: "zero minor age", body: itWith(v, "value", 0), status: 422, code: "validation_failed", field: "value"},
 					{name: "no value", body: map[string]any{}, status: 422, code: "validation_failed", field: "value"},
 				}
 			}},

@@ -609,8 +609,9 @@ func TestStaffEmployedForAssignmentAndOnce(t *testing.T) {
 }
 
 // A background check from before the staff member's birth, or experience
-// from before the age a hire may start work, is refused: both feed the
-// qualification paths (black-box pass: 1900, and the day of birth).
+// or a credential from before the age a hire may start work, is refused:
+// all feed the qualification paths (black-box passes: 1900, and the day
+// of birth).
 func TestStaffRecordsNotBeforeTheirLife(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -625,6 +626,8 @@ func TestStaffRecordsNotBeforeTheirLife(t *testing.T) {
 			{"background-checks", "checked_on", map[string]any{"checked_on": "1989-12-31", "result": "passed", "agency": "CT DESPP"}},
 			{"experience", "started_on", map[string]any{"kind": "target_population", "started_on": "1990-01-01"}},
 			{"experience", "started_on", map[string]any{"kind": "target_population", "started_on": "2003-12-31"}},
+			{"credentials", "valid_from", map[string]any{"type": "CADC", "issuer": "CT DPH", "valid_from": "1900-01-01"}},
+			{"credentials", "valid_from", map[string]any{"type": "CADC", "issuer": "CT DPH", "valid_from": "2003-12-31"}},
 		} {
 			p := requireProblem(t, e.post(keyHRA, itPath("/v1/staff/%d/"+c.path, id), c.body), http.StatusUnprocessableEntity, "validation_failed")
 			assert.Equal(t, "out_of_range", itFieldCode(p, c.field), "%v", c.body)
@@ -636,6 +639,7 @@ func TestStaffRecordsNotBeforeTheirLife(t *testing.T) {
 	}{
 		{"background-checks", map[string]any{"checked_on": "1990-01-01", "result": "passed", "agency": "CT DESPP"}},
 		{"experience", map[string]any{"kind": "target_population", "started_on": "2004-01-01"}},
+		{"credentials", map[string]any{"type": "CADC", "issuer": "CT DPH", "valid_from": "2004-01-01"}},
 	} {
 		r := e.post(keyHRA, itPath("/v1/staff/%d/"+c.path, id), c.body)
 		require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)

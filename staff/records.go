@@ -103,6 +103,11 @@ func (s *Service) AddCredential(ctx context.Context, staffID int64, n NewCredent
 	}
 	var out vouchers.Credential
 	err := addRecord(ctx, s, staffID, KindCredential, n.Verify, v, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
+		// A credential is held by a working adult: one valid from 1900 for
+		// someone born in 1990 was taken (a black-box pass).
+		if err := checkLived(ctx, tx, staffID, "valid_from", n.ValidFrom, minWorkingAge); err != nil {
+			return 0, err
+		}
 		var known bool
 		if err := tx.GetContext(ctx, &known, `SELECT EXISTS (SELECT 1 FROM credential_types WHERE code = $1)`, n.Type); err != nil {
 			return 0, err
@@ -202,8 +207,8 @@ func (s *Service) AddExperience(ctx context.Context, staffID int64, n NewExperie
 }
 
 // checkLived refuses a record dated before the staff member was age
-// years old: a background check from before their birth, experience from
-// before the age a hire may start work. Both feed the qualification paths
+// years old: a background check from before their birth, experience or a
+// credential from before the age a hire may start work. Both feed the qualification paths
 // (experience months above all), and a black-box pass recorded them from
 // 1900 and from the day of birth.
 func checkLived(ctx context.Context, tx *sqlx.Tx, staffID int64, field string, on rss.Date, age int) error {

@@ -329,8 +329,8 @@ func (s *Service) UpdateSetting(ctx context.Context, key string, value int) (Set
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
 		return Setting{}, err
 	}
-	if hi := settingMax(key); value < 0 || value > hi {
-		return Setting{}, rss.Invalid("value", "out_of_range", "value must be between 0 and %d", hi)
+	if lo, hi := settingMin(key), settingMax(key); value < lo || value > hi {
+		return Setting{}, rss.Invalid("value", "out_of_range", "value must be between %d and %d", lo, hi)
 	}
 	var out Setting
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
@@ -414,6 +414,20 @@ func CheckRuleSet(v *rss.ValidationError, field string, ids []string) {
 // is at most 100, an age in years 120, months 1,200 and any count of days
 // MaxProgramDays. Past those a value is a typo, and the rules would do date
 // arithmetic with it.
+// settingMin is the least a setting may be: a threshold of 0 switches a
+// rule off unseen (a minor age of 0 makes no client a minor, so no
+// background check is asked for, SPEC §4; a target of 0 days or percent
+// is met by nothing or everything), as a black-box pass found.
+func settingMin(key string) int {
+	switch {
+	case key == "ra_min_age_years":
+		return 14 // the youngest the staff registry hires
+	case strings.HasSuffix(key, "_percent"), strings.HasSuffix(key, "_days"), strings.HasSuffix(key, "_years"):
+		return 1
+	}
+	return 0
+}
+
 func settingMax(key string) int {
 	switch {
 	case strings.HasSuffix(key, "_percent"):

@@ -18,6 +18,16 @@ func (s *Service) CreateAPIKey(ctx context.Context, role access.Role, providerID
 	if strings.TrimSpace(label) == "" {
 		return access.NewKey{}, rss.Invalid("label", "required", "label is required")
 	}
+	// A label is one line of free text, held to the house's rule (a
+	// black-box pass stored a BEL).
+	v := &rss.ValidationError{}
+	checkText(v, "label", label, maxNoteLen)
+	if strings.ContainsAny(label, "\r\n\t") {
+		v.Add("label", "invalid_character", "label is one line")
+	}
+	if err := v.Err(); err != nil {
+		return access.NewKey{}, err
+	}
 	var out access.NewKey
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		var err error
