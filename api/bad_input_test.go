@@ -441,6 +441,8 @@ func itEndpoints() []itEndpoint {
 					{name: "unknown nested field", body: itWith(v, "services", []map[string]any{{"service_code": "ATR-CM", "hours": 3}}),
 						status: 400, code: "unknown_field", field: "hours"},
 					{name: "end before start", body: itWith(v, "end_date", day(-1)), status: 422, code: "validation_failed", field: "end_date"},
+					// The waiver's own plan, for a program that is no waiver (a black-box pass).
+					{name: "waiver plan for ATR", body: itWith(v, "kind", "waiver_recovery_plan"), status: 422, code: "validation_failed", field: "kind"},
 					{name: "zero planned units", body: itWith(v, "services", svc("ATR-CM", 0)), status: 422, code: "validation_failed",
 						field: "services[0].units_planned"},
 					{name: "negative planned units", body: itWith(v, "services", svc("ATR-CM", -3)), status: 422, code: "validation_failed",

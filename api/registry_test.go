@@ -98,6 +98,15 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 			b["agreement"] = map[string]any{"start_date": day(10), "end_date": day(1)}
 			return b
 		}(), 422, "validation_failed", "agreement.end_date"},
+		// The identity the 837P carries is a real one (a black-box pass
+		// registered ZZ, 00000 and 000000000, and an agreement in 2999).
+		{"unknown state", http.MethodPost, "/v1/reference/providers", itWith(newProviderBody("NHRN", goodNPI), "state", "ZZ"), 422, "validation_failed", "state"},
+		{"zip of zeros", http.MethodPost, "/v1/reference/providers", itWith(newProviderBody("NHRN", goodNPI), "zip", "00000"), 422, "validation_failed", "zip"},
+		{"tax id of zeros", http.MethodPost, "/v1/reference/providers", itWith(newProviderBody("NHRN", goodNPI), "tax_id", "000000000"), 422, "validation_failed", "tax_id"},
+		{"tax id of an unassigned prefix", http.MethodPost, "/v1/reference/providers", itWith(newProviderBody("NHRN", goodNPI), "tax_id", "071234567"), 422, "validation_failed", "tax_id"},
+		{"patch unknown state", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"state": "ZZ"}, 422, "validation_failed", "state"},
+		{"agreement in 2999", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
+			map[string]any{"start_date": "2999-12-31"}, 422, "validation_failed", "body.start_date"},
 		{"patch bad NPI", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"npi": badNPI}, 422, "validation_failed", "npi"},
 		{"patch unknown program", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"programs": []string{"NOPE"}}, 422, "validation_failed", "programs"},
 		{"patch empty", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{}, 422, "validation_failed", "body"},

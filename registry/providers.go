@@ -118,13 +118,13 @@ var (
 		return fieldCheck{field: f, value: val, ok: NPIValid, code: "invalid_npi", msg: "npi must be 10 digits with a valid check digit"}
 	}
 	taxCheck = func(f, val string) fieldCheck {
-		return fieldCheck{field: f, value: val, ok: taxIDFormat.MatchString, code: "invalid_format", msg: "tax_id must be 9 digits"}
+		return fieldCheck{field: f, value: val, ok: taxIDValid, code: "invalid_format", msg: "tax_id must be an EIN: 9 digits, a prefix the IRS assigns"}
 	}
 	stateCheck = func(f, val string) fieldCheck {
-		return fieldCheck{field: f, value: val, ok: stateFormat.MatchString, code: "invalid_format", msg: "state must be 2 capital letters"}
+		return fieldCheck{field: f, value: val, ok: stateValid, code: "invalid_format", msg: "state must be a USPS state or territory code (CT)"}
 	}
 	zipCheck = func(f, val string) fieldCheck {
-		return fieldCheck{field: f, value: val, ok: zipFormat.MatchString, code: "invalid_format", msg: "zip must be 5 or 9 digits"}
+		return fieldCheck{field: f, value: val, ok: zipValid, code: "invalid_format", msg: "zip must be a ZIP code: 5 or 9 digits, not 00000"}
 	}
 	phoneCheck = func(f, val string) fieldCheck {
 		return fieldCheck{field: f, value: val, ok: phoneFormat.MatchString, code: "invalid_format", msg: "contact_phone must be 10 digits"}
@@ -138,9 +138,12 @@ var (
 	cityName    = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.City} }
 )
 
-func checkAgreement(v *rss.ValidationError, field string, a *NewAgreement) {
+func checkAgreement(v *rss.ValidationError, field string, a *NewAgreement, today rss.Date) {
 	if a.StartDate.IsZero() {
 		v.Add(field+".start_date", "required", "start_date is required")
+	} else {
+		// A typed year (2999) is no agreement period (a black-box pass).
+		dateWithin(v, field+".start_date", a.StartDate, today, 25, 2)
 	}
 	if !a.EndDate.IsZero() && a.EndDate.Before(a.StartDate) {
 		v.Add(field+".end_date", "before_start", "end_date is before start_date")
@@ -164,7 +167,7 @@ func (s *Service) CreateProvider(ctx context.Context, n NewProvider) (vouchers.P
 		checkIdentity(v, []fieldCheck{addressLine("address_line2", *n.AddressLine2)})
 	}
 	if n.Agreement != nil {
-		checkAgreement(v, "agreement", n.Agreement)
+		checkAgreement(v, "agreement", n.Agreement, s.Today())
 	}
 	if err := v.Err(); err != nil {
 		return vouchers.Provider{}, err
@@ -371,7 +374,7 @@ func (s *Service) AddAgreement(ctx context.Context, providerID int64, n NewAgree
 		return vouchers.Agreement{}, err
 	}
 	v := &rss.ValidationError{}
-	checkAgreement(v, "body", &n)
+	checkAgreement(v, "body", &n, s.Today())
 	if err := v.Err(); err != nil {
 		return vouchers.Agreement{}, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/adjudication"
 	"rss/pg"
 )
 
@@ -98,10 +99,16 @@ func (s *Service) CreateCarePlan(ctx context.Context, n NewCarePlan) (CarePlan, 
 		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
 			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
 		}
-		if _, err := loadProgram(ctx, tx, n.ProgramCode); errors.Is(err, rss.ErrNotFound) {
+		prog, err := loadProgram(ctx, tx, n.ProgramCode)
+		if errors.Is(err, rss.ErrNotFound) {
 			return rss.Invalid("program_code", "unknown_id", "no program %q", n.ProgramCode)
 		} else if err != nil {
 			return err
+		}
+		// A waiver recovery plan is the Medicaid waiver's own plan: one for
+		// ATR was taken (a black-box pass) and met no rule.
+		if n.Kind == adjudication.PlanWaiverRecovery && !prog.RequiresWaiverPlan {
+			return rss.Invalid("kind", "invalid_value", "%s is not a waiver program: its plan is an rss_care_plan", prog.Code)
 		}
 		for i, ps := range n.Services {
 			var prog string
