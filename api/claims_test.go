@@ -79,6 +79,15 @@ func TestClaimsBadInputWritesNothing(t *testing.T) {
 			"original_claim_id": 999999}, 422, "validation_failed", "original_claim_id"},
 		{"bad frequency", "/v1/claims", map[string]any{"claim_number": "Z-11", "client_id": e.demo.Clients["Rivera"], "frequency": "3",
 			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11", "lines": []any{cmLine(day(-2), 2, "30.00")}}, 422, "validation_failed", "frequency"},
+		// A place of service CMS assigns, each diagnosis once (a black-box
+		// pass billed "00" and a repeated code).
+		{"place of service 00", "/v1/claims", map[string]any{"claim_number": "Z-12", "client_id": e.demo.Clients["Rivera"],
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "00", "lines": []any{cmLine(day(-2), 2, "30.00")}}, 422, "validation_failed", "place_of_service"},
+		{"place of service unassigned", "/v1/claims", map[string]any{"claim_number": "Z-13", "client_id": e.demo.Clients["Rivera"],
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "30", "lines": []any{cmLine(day(-2), 2, "30.00")}}, 422, "validation_failed", "place_of_service"},
+		{"diagnosis twice", "/v1/claims", map[string]any{"claim_number": "Z-14", "client_id": e.demo.Clients["Rivera"],
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11", "diagnoses": []string{"F10.20", "F1020"},
+			"lines": []any{cmLine(day(-2), 2, "30.00")}}, 422, "validation_failed", "diagnoses[1]"},
 		{"bulk of more than 1,000 claims", "/v1/claims/bulk", map[string]any{"claims": tooMany}, 422, "validation_failed", "claims"},
 		{"bulk body over the limit", "/v1/claims/bulk", big, 413, "body_too_large", ""},
 		{"empty bulk", "/v1/claims/bulk", `{"claims":[]}`, 422, "validation_failed", "claims"},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,9 +62,14 @@ var (
 	// An authorization number a line names is sent as REF*G1.
 	authNumberElement = x12.ReferenceID.WithMax(30)
 	posRe             = regexp.MustCompile(`^[0-9]{2}$`)
-	diagnosisRe       = regexp.MustCompile(`^[A-Z][0-9][0-9A-Z]{1,5}$`)
-	maxCharge         = rss.MustMoney("99999999.99")
-	maxTotalCharge    = rss.MustMoney("9999999999.99")
+	// placesOfService are the codes CMS's Place of Service code set
+	// assigns; "00" and the unassigned ones (28-30, 35-40, ...) are no
+	// place a payer pays at (a black-box pass billed "00").
+	placesOfService = strings.Fields(`01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27
+		31 32 33 34 41 42 49 50 51 52 53 54 55 56 57 58 60 61 62 65 66 71 72 81 99`)
+	diagnosisRe    = regexp.MustCompile(`^[A-Z][0-9][0-9A-Z]{1,5}$`)
+	maxCharge      = rss.MustMoney("99999999.99")
+	maxTotalCharge = rss.MustMoney("9999999999.99")
 )
 
 // validate checks the claim's shape and normalises it (frequency default,
@@ -101,8 +107,11 @@ func (n *NewClaim) validate(today rss.Date) error {
 	if n.RenderingStaffID <= 0 {
 		v.Add("rendering_staff_id", "required", "rendering_staff_id is required")
 	}
-	if !posRe.MatchString(n.PlaceOfService) {
+	switch {
+	case !posRe.MatchString(n.PlaceOfService):
 		v.Add("place_of_service", "invalid_format", "place_of_service is a two-digit CMS place of service code")
+	case !slices.Contains(placesOfService, n.PlaceOfService):
+		v.Add("place_of_service", "invalid_value", "place_of_service %s is not a code CMS assigns", n.PlaceOfService)
 	}
 	if len(n.Diagnoses) > 12 {
 		v.Add("diagnoses", "too_many", "at most 12 diagnoses")
@@ -110,8 +119,13 @@ func (n *NewClaim) validate(today rss.Date) error {
 	for i := range n.Diagnoses {
 		d := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(n.Diagnoses[i]), ".", ""))
 		n.Diagnoses[i] = d
-		if !diagnosisRe.MatchString(d) {
+		switch {
+		case !diagnosisRe.MatchString(d):
 			v.Add(fmt.Sprintf("diagnoses[%d]", i), "invalid_format", "diagnosis %q is not an ICD-10-CM code", n.Diagnoses[i])
+		case slices.Contains(n.Diagnoses[:i], d):
+			// The 837P's HI pointers name each code once; payers reject a
+			// repeat (a black-box pass sent one).
+			v.Add(fmt.Sprintf("diagnoses[%d]", i), "duplicate", "diagnosis %s is listed twice", d)
 		}
 	}
 	switch {
