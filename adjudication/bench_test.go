@@ -98,7 +98,7 @@ func BenchmarkPickAuthorization(b *testing.B) {
 	dos := day(2026, time.February, 20)
 	b.ReportAllocs()
 	for b.Loop() {
-		PickAuthorization(auths, provID, "ATR-TR", dos, "")
+		PickAuthorization(auths, provID, "ATR-TR", dos, "", 2)
 	}
 }
 
@@ -108,7 +108,7 @@ func TestBenchmarkFixturesDecide(t *testing.T) {
 	t.Parallel()
 	d := DecideVoucher(realisticATR())
 	require.Equal(t, Approved, d.Decision, "hits %v", d.Hits)
-	a, mismatch := PickAuthorization(realisticATR().Authorizations, provID, "ATR-TR", day(2026, time.February, 20), "")
+	a, mismatch := PickAuthorization(realisticATR().Authorizations, provID, "ATR-TR", day(2026, time.February, 20), "", 2)
 	require.False(t, mismatch)
 	require.NotNil(t, a)
 	require.Equal(t, int64(100), a.ID, "the earliest-ending ATR-TR of ours")

@@ -387,16 +387,26 @@ var lineDenials = []lineRule{
 		}},
 }
 
-// PickAuthorization finds the authorization a line draws on: the one named,
-// when it is the provider's, for the service, covers the date and was live
-// on it (LiveOn);
-// otherwise the earliest-ending live one with units left (or, when all are
-// used up, the earliest-ending, so the line is denied for units rather than
-// for having none). mismatch is true when a number was named and did not
-// fit; a named one that fits but is void or inactive is no authorization
-// (NotLive names it), not a mismatch.
-func PickAuthorization(auths []Authorization, providerID int64, service string, dos time.Time, named string) (a *Authorization, mismatch bool) {
-	var best, bestEmpty *Authorization
+// PickAuthorization finds the authorization a line of units draws on: the
+// one named, when it is the provider's, for the service, covers the date
+// and was live on it (LiveOn); otherwise the earliest-ending live one with
+// units enough for the whole line, else the earliest-ending with some units
+// left (the line is paid in part), else, when an inactive one covering the
+// date still has units, none (the line is denied 197 naming it, NotLive:
+// reactivating it is the way on), else the earliest-ending exhausted one
+// (the line is denied for units rather than for having none). A black-box
+// pass found a 10-unit line paid 3 on an authorization ending first while
+// another covering the date had 20 left, and an exhausted one answering
+// 198 where an inactive one with units was the one to reactivate.
+// mismatch is true when a number was named and did not fit; a named one
+// that fits but is void or inactive is no authorization (NotLive names
+// it), not a mismatch.
+func PickAuthorization(auths []Authorization, providerID int64, service string, dos time.Time, named string, units int) (a *Authorization, mismatch bool) {
+	var whole, some, empty *Authorization
+	idle := false
+	earlier := func(c, than *Authorization) bool {
+		return than == nil || c.End.Before(than.End) || (c.End.Equal(than.End) && c.ID < than.ID)
+	}
 	for i := range auths {
 		c := &auths[i]
 		covers := c.ProviderID == providerID && c.ServiceCode == service && within(dos, c.Start, c.End)
@@ -414,23 +424,35 @@ func PickAuthorization(auths []Authorization, providerID int64, service string, 
 			continue
 		}
 		if !fits {
+			idle = idle || (covers && !c.Void && c.UnitsUsed < c.UnitsAuthorized)
 			continue
 		}
-		if c.UnitsUsed < c.UnitsAuthorized {
-			if best == nil || c.End.Before(best.End) || (c.End.Equal(best.End) && c.ID < best.ID) {
-				best = c
+		switch left := c.UnitsAuthorized - c.UnitsUsed; {
+		case left >= units:
+			if earlier(c, whole) {
+				whole = c
 			}
-		} else if bestEmpty == nil || c.End.Before(bestEmpty.End) || (c.End.Equal(bestEmpty.End) && c.ID < bestEmpty.ID) {
-			bestEmpty = c
+		case left > 0:
+			if earlier(c, some) {
+				some = c
+			}
+		default:
+			if earlier(c, empty) {
+				empty = c
+			}
 		}
 	}
-	if named != "" {
+	switch {
+	case named != "":
 		return nil, true
+	case whole != nil:
+		return whole, false
+	case some != nil:
+		return some, false
+	case idle:
+		return nil, false
 	}
-	if best != nil {
-		return best, false
-	}
-	return bestEmpty, false
+	return empty, false
 }
 
 // NotLive finds the void or inactive authorization a line would have drawn

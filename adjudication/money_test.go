@@ -71,6 +71,7 @@ func TestPickAuthorization(t *testing.T) {
 		wantID   int64 // 0: none
 		mismatch bool
 		notLive  int64 // the void or inactive one NotLive names (0: none)
+		units    int   // the line's units (1 when 0)
 	}{
 		{name: "named and fits", named: "A-2",
 			auths: []Authorization{auth(1, "A-1", may, 0), auth(2, "A-2", june, 0)}, wantID: 2},
@@ -129,13 +130,24 @@ func TestPickAuthorization(t *testing.T) {
 			edit(auth(1, "A-1", july, 0), idle),
 			edit(auth(3, "A-3", may, 0), func(a *Authorization) { a.Void = true }),
 			auth(4, "A-4", addDays(dos, -1), 0)}},
+		// A line draws whole where it can, and an inactive one with units is
+		// named before an exhausted one answers for units (a black-box pass).
+		{name: "one with units for the whole line before an earlier-ending one with some", units: 10, wantID: 2,
+			auths: []Authorization{auth(1, "A-1", may, 37), auth(2, "A-2", july, 20)}},
+		{name: "none holds the whole line: the earliest-ending with some", units: 10, wantID: 1,
+			auths: []Authorization{auth(1, "A-1", may, 37), auth(2, "A-2", july, 35)}},
+		{name: "exhausted beside an inactive one with units: none, the inactive one named", units: 2, notLive: 2,
+			auths: []Authorization{auth(1, "A-1", may, 40), edit(auth(2, "A-2", july, 0), idle)}},
+		{name: "exhausted beside a void one with units: the exhausted one", units: 2, wantID: 1,
+			auths: []Authorization{auth(1, "A-1", may, 40), edit(auth(2, "A-2", july, 0), func(a *Authorization) { a.Void = true })}},
 		{name: "nothing fits"},
 		{name: "nothing fits among others", auths: []Authorization{auth(4, "A-4", addDays(dos, -1), 0)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			a, mismatch := PickAuthorization(tc.auths, provID, "ATR-CM", dos, tc.named)
+			units := max(tc.units, 1)
+			a, mismatch := PickAuthorization(tc.auths, provID, "ATR-CM", dos, tc.named, units)
 			assert.Equal(t, tc.mismatch, mismatch)
 			if tc.wantID == 0 {
 				assert.Nil(t, a)

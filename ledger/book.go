@@ -88,7 +88,8 @@ func NewBook(provider int64, today rss.Date, held []Held, clients map[int64]bool
 // and dollars paid.
 func (b *Book) Draw(client int64, f *adjudication.LineFacts) {
 	l := &f.Line
-	f.Authorization, f.AuthorizationMismatch = adjudication.PickAuthorization(b.auths[client], b.provider, l.ServiceCode, l.DateOfService, l.AuthorizationNumber)
+	f.Authorization, f.AuthorizationMismatch = adjudication.PickAuthorization(b.auths[client], b.provider, l.ServiceCode, l.DateOfService, l.AuthorizationNumber,
+		l.Units)
 	f.Duplicate = b.counted[Key{client, l.ServiceCode, l.DateOfService, l.Units}]
 	if f.Authorization == nil {
 		if !f.AuthorizationMismatch {
