@@ -168,12 +168,13 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 			}
 			for _, c := range pending {
 				c.Payer = answers[c.ClaimID]
-				if c.Payer == nil || (c.Payer.Status != PayerPaid && c.Payer.Status != PayerDenied) {
+				if c.Payer == nil {
 					continue
 				}
 				for i := range c.Lines {
-					lp := c.Payer.LinesPaid[c.Lines[i].LineID]
-					c.Lines[i].PayerPaid = &lp
+					if lp, ok := c.Payer.LinesPaid[c.Lines[i].LineID]; ok {
+						c.Lines[i].PayerPaid = &lp
+					}
 				}
 			}
 		}
@@ -311,11 +312,16 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 	if c.err != nil {
 		return c.err
 	}
-	payerStatus := ""
-	if cl.Payer != nil {
-		payerStatus = cl.Payer.Status
-	}
 	for _, l := range cl.Lines {
+		// The line's own loop's state: a claim partly rejected has lines
+		// of each kind.
+		payerStatus := ""
+		if cl.Payer != nil {
+			var sent bool
+			if payerStatus, sent = cl.Payer.LineStatus[l.LineID]; !sent {
+				payerStatus = cl.Payer.Status
+			}
+		}
 		var adj, remarks, reasons []string
 		for _, a := range l.Adjustments {
 			adj = append(adj, a.Group+"-"+a.CARC+" "+a.Amount.String())

@@ -326,6 +326,11 @@ const (
 	PayerPaid     = "paid"
 	PayerDenied   = "denied"
 	PayerReversed = "reversed"
+	// PayerPartlyRejected: some of the claim's CLM loops were turned away
+	// (rejected_lines), the others accepted or answered. A claim of two
+	// loops, one rejected and one paid, read "paid", the rejected lines
+	// nowhere but a status code (a black-box pass).
+	PayerPartlyRejected = "partly_rejected"
 )
 
 // ClaimPayer is what the payer answered about a claim: the 277CA's
@@ -342,9 +347,16 @@ type ClaimPayer struct {
 	StatusCodes []string          `json:"status_codes"`
 	Adjustments []PayerAdjustment `json:"adjustments"`
 	Remarks     []string          `json:"remarks"`
-	// LinesPaid is what the payer paid per claim line (by line id), for
-	// the remittance advice; not part of the claim's answer.
-	LinesPaid map[int64]rss.Money `json:"-"`
+	// RejectedLines are the ids of the lines whose CLM loop the payer
+	// turned away: the ones to correct and send again.
+	RejectedLines []int64 `json:"rejected_lines"`
+	// LinesPaid is what the payer paid per claim line (by line id) where
+	// its posting itemized the loop (SVC), for the remittance advice; a
+	// line of a loop paid as a whole has none. LineStatus is each line's
+	// loop's state (paid, denied, reversed, rejected, accepted). Neither is
+	// part of the claim's answer.
+	LinesPaid  map[int64]rss.Money `json:"-"`
+	LineStatus map[int64]string    `json:"-"`
 }
 
 // payerLoopQuery is every CLM loop of the claims $1 (found through the
@@ -353,7 +365,7 @@ type ClaimPayer struct {
 // anything was ever posted, and whether it was turned away before
 // adjudication.
 const payerLoopQuery = `
-	SELECT x.claim_id, x.part, x.batch_id, payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
+	SELECT x.claim_id, x.part, x.batch_id, x.line_ids, payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
 	       s.accepted AS ack_accepted, s.statuses AS ack_statuses, s.payer_ccn AS ack_ccn,
 	       cp.id AS posting_id, cp.paid, cp.patient_resp, cp.payer_ccn, cp.remarks,
 	       EXISTS (SELECT 1 FROM payer_claim_payments y WHERE y.batch_id = x.batch_id AND y.claim_id = x.claim_id AND y.part = x.part
@@ -376,6 +388,7 @@ type payerLoop struct {
 	ClaimID     int64          `db:"claim_id"`
 	Part        int            `db:"part"`
 	BatchID     int64          `db:"batch_id"`
+	LineIDs     pq.Int64Array  `db:"line_ids"`
 	Rejected    bool           `db:"rejected"`
 	AckAccepted *bool          `db:"ack_accepted"`
 	AckStatuses pq.StringArray `db:"ack_statuses"`
@@ -402,20 +415,46 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 	}
 	type agg struct {
 		posted, ever, rejected, accepted bool
+		loops, rejectedLoops             int
 		p                                ClaimPayer
 		postings                         []int64
 	}
+	postingLines := map[int64][]int64{}
 	per := map[int64]*agg{}
 	var order []int64
 	for _, l := range loops {
 		a := per[l.ClaimID]
 		if a == nil {
 			a = &agg{p: ClaimPayer{BatchID: l.BatchID, StatusCodes: []string{}, Adjustments: []PayerAdjustment{}, Remarks: []string{},
-				LinesPaid: map[int64]rss.Money{}}}
+				RejectedLines: []int64{}, LinesPaid: map[int64]rss.Money{}, LineStatus: map[int64]string{}}}
 			per[l.ClaimID] = a
 			order = append(order, l.ClaimID)
 		}
 		a.ever = a.ever || l.EverPosted
+		a.loops++
+		state := ""
+		switch {
+		case l.PostingID != nil && l.Paid.IsPositive():
+			state = PayerPaid
+		case l.PostingID != nil:
+			state = PayerDenied
+		case l.EverPosted:
+			state = PayerReversed
+		case l.Rejected:
+			state = PayerRejected
+		case l.AckAccepted != nil && *l.AckAccepted:
+			state = PayerAccepted
+		}
+		for _, id := range l.LineIDs {
+			a.p.LineStatus[id] = state
+		}
+		if state == PayerRejected {
+			a.rejectedLoops++
+			a.p.RejectedLines = append(a.p.RejectedLines, l.LineIDs...)
+		}
+		if l.PostingID != nil {
+			postingLines[*l.PostingID] = l.LineIDs
+		}
 		if l.AckAccepted != nil {
 			a.accepted = a.accepted || *l.AckAccepted
 			a.p.StatusCodes = append(a.p.StatusCodes, l.AckStatuses...)
@@ -445,6 +484,8 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 	for _, id := range order {
 		a := per[id]
 		switch {
+		case a.rejectedLoops > 0 && a.rejectedLoops < a.loops && (a.posted || a.ever || a.accepted):
+			a.p.Status = PayerPartlyRejected
 		case a.posted && a.p.Paid.IsPositive():
 			a.p.Status = PayerPaid
 		case a.posted:
@@ -477,6 +518,14 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 	for _, cp := range cps {
 		p := out[postingClaim[cp.ID]]
 		p.Adjustments = append(p.Adjustments, cp.Adjustments...)
+		// An itemized posting pays each of its loop's lines what its SVC
+		// says, nothing where it has none; one paid as a whole itemizes no
+		// line (its lines read 0.00 paid in the advice: a black-box pass).
+		if len(cp.Lines) > 0 {
+			for _, id := range postingLines[cp.ID] {
+				p.LinesPaid[id] = rss.NewMoney(decimal.Zero)
+			}
+		}
 		for _, l := range cp.Lines {
 			p.Adjustments = append(p.Adjustments, l.Adjustments...)
 			p.Remarks = append(p.Remarks, l.Remarks...)

@@ -1,0 +1,69 @@
+package billing_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/billing"
+)
+
+// A claim sent in two CLM loops whose second the payer turns away and
+// whose first it pays as a whole: the claim reads partly_rejected with the
+// rejected loop's lines named (it read "paid", the rejected lines nowhere
+// but a status code), each line of the advice carries its own loop's
+// state, and a loop paid without SVC itemizes no line (its lines read 0.00
+// paid). A black-box pass found all three.
+func TestPayerPartlyRejectedClaim(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	var lines []billing.NewLine
+	for i := range 55 { // 28 days, one and two units a day
+		units := 1 + i%2
+		lines = append(lines, line("MHW-RA", day(-28+i/2), units, []string{"7.25", "14.50"}[i%2]))
+	}
+	c := w.submitAs(w.ecra(), w.mhwClaim("PR-A", "Dubois", "Kowalski", []string{"F33.1"}, lines...))
+	require.Equal(t, "paid", c.Status)
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	first, second := sent.claim(t, "PR-A-1"), sent.claim(t, "PR-A-2")
+	require.Len(t, second.Lines, 5)
+	sim := newPayerSim()
+	w.importFile(sim.file277(sent, map[string]string{"PR-A-2": "A7:164:IL"}, func(s string) string { return "PCN-" + s }))
+	assert.Equal(t, billing.PayerPartlyRejected, w.payerOf(c.ID).Status, "before the 835: one loop accepted, one rejected")
+	w.importFile(sim.file835(remit{NPI: first.NPI, Trace: "PR-EFT1", Claims: []clp{{CLM: first, Status: "1", CCN: "PCN-1", NoLines: true}}}))
+
+	p := w.payerOf(c.ID)
+	assert.Equal(t, billing.PayerPartlyRejected, p.Status)
+	assert.Equal(t, first.Charge, p.Paid.String(), "the first loop's 50 lines")
+	require.Len(t, p.RejectedLines, 5)
+	rejected := map[int64]bool{}
+	for _, id := range p.RejectedLines {
+		rejected[id] = true
+	}
+	for _, l := range c.Lines[50:] {
+		assert.True(t, rejected[l.ID], "line %d is in the rejected loop", l.LineNumber)
+	}
+
+	var advice struct {
+		Claims []struct {
+			Lines []struct {
+				LineNumber int     `json:"line_number"`
+				PayerPaid  *string `json:"payer_paid"`
+			} `json:"lines"`
+		} `json:"claims"`
+	}
+	require.NoError(t, json.Unmarshal(w.advice(b.ID, "ECRA", "json"), &advice))
+	require.Len(t, advice.Claims, 1)
+	for _, l := range advice.Claims[0].Lines {
+		assert.Nil(t, l.PayerPaid, "line %d: paid as a whole or turned away, itemized nowhere", l.LineNumber)
+	}
+	csv := string(w.advice(b.ID, "ECRA", "csv"))
+	assert.NotContains(t, csv, ",partly_rejected,", "each line reads its own loop's state")
+	assert.Contains(t, csv, fmt.Sprintf(",%s,", billing.PayerRejected))
+	assert.Contains(t, csv, fmt.Sprintf(",%s,\n", billing.PayerPaid), "the paid loop's lines, no amount itemized")
+}
