@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 
@@ -332,4 +333,35 @@ func TestRegistryEndAnAgreement(t *testing.T) {
 	})
 	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 5, 20)
 	assert.Equal(t, "approved", v["decision"], "the renewal covers the span across the end: %v", v)
+}
+
+// A deactivated agency's authorizations end the day before its
+// deactivation: they read expired and no longer hold the person's caps or
+// pend another agency's request as a duplicate (they read active with all
+// their units, a black-box pass); a reactivation gives them their span
+// back.
+func TestDeactivatedAgencysAuthorizationsEnd(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	kimTR := itFixtureID(t, e, `SELECT id FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`, e.demo.Clients["Kim/HRA"])
+	before := itAuth(t, e, keyReviewer, kimTR)
+	require.Equal(t, "active", before["status"])
+	pends := func() bool {
+		v := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-TR", 5, 0, 20)
+		return slices.Contains(v["reason_codes"].([]any), any("DUPLICATE_SERVICE_OTHER_PROVIDER"))
+	}
+	require.True(t, pends(), "HRA's authorization overlaps")
+
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "contract ended", "effective_on": day(0)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	after := itAuth(t, e, keyReviewer, kimTR)
+	assert.Equal(t, "expired", after["status"])
+	assert.Equal(t, day(-1), after["end_date"])
+	assert.False(t, pends(), "no longer a duplicate")
+
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, before["end_date"], itAuth(t, e, keyReviewer, kimTR)["end_date"], "its span back")
+	assert.Equal(t, "active", itAuth(t, e, keyReviewer, kimTR)["status"])
 }

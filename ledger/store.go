@@ -20,8 +20,18 @@ import (
 // read with it so that its status is judged on the setting of the day.
 const inactivateAfter = `(SELECT p.inactivate_after_days FROM programs p WHERE p.code = a.program_code)`
 
+// effectiveEnd is authorization a's last day: its end date, or the day
+// before its agency's deactivation when that comes first. A deactivated
+// agency bills nothing from that day, so its authorizations stopped
+// counting toward the person's caps and the duplicate rule there, where
+// they read active with all their units and kept other agencies' requests
+// pending (a black-box pass). Derived when read, like the status, so a
+// reactivation of the agency gives them back their span.
+const effectiveEnd = `LEAST(a.end_date, (SELECT p.deactivated_on - 1 FROM providers p WHERE p.id = a.provider_id))`
+
 const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_id, a.program_code, a.service_code,
-	a.episode_id, a.enrollment_id, a.units_authorized, a.units_used, a.rate, a.start_date, a.end_date, a.voided_at, a.void_reason,
+	a.episode_id, a.enrollment_id, a.units_authorized, a.units_used, a.rate, a.start_date, ` + effectiveEnd + ` AS end_date,
+	a.voided_at, a.void_reason,
 	a.last_service_on, a.reactivated_on, ` + inactivateAfter + ` AS inactivate_after_days, a.created_at`
 
 // StatusSQL is Authorization.StatusOn in SQL, for a list filtered by
@@ -30,7 +40,7 @@ const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_i
 func StatusSQL(today string) string {
 	return `CASE WHEN a.voided_at IS NOT NULL THEN 'void'
 		WHEN a.units_used >= a.units_authorized THEN 'exhausted'
-		WHEN a.end_date < ` + today + ` THEN 'expired'
+		WHEN ` + effectiveEnd + ` < ` + today + ` THEN 'expired'
 		WHEN ` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on) + ` + inactivateAfter + ` THEN 'inactive'
 		ELSE 'active' END`
 }
@@ -271,7 +281,7 @@ func PersonAuthorizationsJSON(personExpr, programExpr string) string {
 	return `COALESCE((SELECT json_agg(json_build_object('id', a.id, 'number', a.number, 'voucher_request_id', a.voucher_request_id,
 		'client_id', a.client_id, 'provider_id', a.provider_id, 'program_code', a.program_code, 'service_code', a.service_code,
 		'episode_id', a.episode_id, 'enrollment_id', a.enrollment_id, 'units_authorized', a.units_authorized,
-		'units_used', a.units_used, 'rate', a.rate::text, 'start_date', a.start_date, 'end_date', a.end_date,
+		'units_used', a.units_used, 'rate', a.rate::text, 'start_date', a.start_date, 'end_date', ` + effectiveEnd + `,
 		'voided_at', a.voided_at, 'void_reason', a.void_reason, 'last_service_on', a.last_service_on,
 		'reactivated_on', a.reactivated_on, 'inactivate_after_days', ` + inactivateAfter + `, 'created_at', a.created_at) ORDER BY a.id)
 		FROM authorizations a WHERE a.person_id = ` + personExpr + ` AND a.program_code = ` + programExpr + `), '[]')`
