@@ -222,3 +222,27 @@ func TestBulkSupersedingOneClaimTwice(t *testing.T) {
 		})
 	}
 }
+
+// A claim sent again with "diagnoses": [] where it left them out (or the
+// reverse) is the same claim, answered from file; a void reusing its
+// original's number is told to take its own, not to "use frequency 7" (a
+// black-box pass).
+func TestClaimSentAgainWithEmptyDiagnosesIsTheSame(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.authorize("Rivera", "ATR-CM", 20, day(-10), day(30))
+	n := w.claim("E-1", "Rivera", "Okafor", line("ATR-CM", day(-5), 2, "30.00"))
+	n.Diagnoses = nil
+	first := w.submit(n)
+	n.Diagnoses = []string{}
+	again, created, err := w.b.Submit(w.hra(), n)
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.Equal(t, first.ID, again.ID)
+
+	id := first.ID
+	_, _, err = w.b.Submit(w.hra(), billing.NewClaim{ClaimNumber: "E-1", ClientID: w.demo.Clients["Rivera"], Frequency: billing.FreqVoid,
+		OriginalClaimID: &id})
+	require.ErrorIs(t, err, rss.ErrConflict)
+	assert.Contains(t, err.Error(), "takes a number of its own")
+}
