@@ -176,6 +176,19 @@ func TestClientsCreateLinkGetList(t *testing.T) {
 	}
 }
 
+// identity is what a client record says of who the person is.
+type identity struct {
+	First, Last string
+	DOB         rss.Date `db:"date_of_birth"`
+}
+
+func identityOf(t *testing.T, e *env, client int64) identity {
+	t.Helper()
+	var id identity
+	require.NoError(t, e.db.Get(&id, `SELECT first_name AS first, last_name AS last, date_of_birth FROM clients WHERE id = $1`, client))
+	return id
+}
+
 // TestRegistrationAnswersAlikeKnownOrNot registers two people at BCS, one
 // that HRA already serves and one nobody knows, and finds nothing in the
 // answers that tells them apart (42 CFR Part 2).
@@ -183,12 +196,7 @@ func TestRegistrationAnswersAlikeKnownOrNot(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	// Rivera is HRA's only: BCS registering her must look like a stranger.
-	var rivera struct {
-		First, Last string
-		DOB         rss.Date `db:"date_of_birth"`
-	}
-	require.NoError(t, e.db.Get(&rivera, `SELECT first_name AS first, last_name AS last, date_of_birth FROM clients WHERE id = $1`,
-		e.demo.Clients["Rivera"]))
+	rivera := identityOf(t, e, e.demo.Clients["Rivera"])
 	known := map[string]any{"first_name": rivera.First, "last_name": rivera.Last, "date_of_birth": rivera.DOB.String(),
 		"catchment_area": "bridgeport", "gender": "U"}
 	stranger := map[string]any{"first_name": "Nobody", "last_name": "Itstranger", "date_of_birth": rivera.DOB.String(),
@@ -959,12 +967,7 @@ func TestGPRAInterviewDatesWithinThePart(t *testing.T) {
 func TestGPRAReEnrollmentReadsAlikeKnownOrNot(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	var rivera struct {
-		First, Last string
-		DOB         rss.Date `db:"date_of_birth"`
-	}
-	require.NoError(t, e.db.Get(&rivera, `SELECT first_name AS first, last_name AS last, date_of_birth FROM clients WHERE id = $1`,
-		e.demo.Clients["Rivera"]))
+	rivera := identityOf(t, e, e.demo.Clients["Rivera"])
 	type story struct {
 		schedule  []any
 		discharge int
