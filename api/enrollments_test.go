@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rss"
 	"rss/fixtures"
 )
 
@@ -639,4 +640,27 @@ func TestEnrollmentInAProgramTheAgencyDeliversAndWithinAYear(t *testing.T) {
 	}
 	r := enroll("EMP", day(366))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}
+
+// An episode opens at its earliest enrollment: another agency enrolling
+// the person from an earlier day moves the opening back (it kept the
+// later day, a black-box pass); a later one leaves it.
+func TestEpisodeOpensAtItsEarliestEnrollment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rivera := identityOf(t, e, e.demo.Clients["Rivera"])
+	r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": rivera.First, "last_name": rivera.Last,
+		"date_of_birth": rivera.DOB.String(), "catchment_area": "bridgeport", "gender": "U"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	client := itID(t, r)
+	var episode int64
+	var opened rss.Date
+	require.NoError(t, e.db.QueryRow(`SELECT e.id, e.opened_on FROM episodes e JOIN enrollments n ON n.episode_id = e.id
+		WHERE n.client_id = $1 AND e.closed_on IS NULL`, e.demo.Clients["Rivera"]).Scan(&episode, &opened))
+	earlier := opened.AddDays(-3)
+	r = e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": earlier.String()})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	var now rss.Date
+	require.NoError(t, e.db.Get(&now, `SELECT opened_on FROM episodes WHERE id = $1`, episode))
+	assert.Equal(t, earlier, now)
 }

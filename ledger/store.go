@@ -176,7 +176,8 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID int64, today rss
 }
 
 // OpenEpisode returns the person's open episode in the program, opening
-// one on the given day with the program's dollar cap when there is none.
+// one on the given day with the program's dollar cap when there is none,
+// and moving an open one's opening back to the day when it is earlier.
 // Two enrollments at once (from any agencies) open one episode, not two.
 func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string, on rss.Date, dollarCap *rss.Money) (int64, error) {
 	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('episode:' || $1::text || ':' || $2))`, personID, program); err != nil {
@@ -191,6 +192,12 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 		}
 		err = sqlx.GetContext(ctx, ext, &id, `INSERT INTO episodes (person_id, program_code, opened_on, dollar_cap)
 			VALUES ($1, $2, $3, $4) RETURNING id`, personID, program, on, c)
+	}
+	if err == nil {
+		// An agency enrolling the person from an earlier day than the
+		// episode's opening (a back-dated intake) opens it from then: it
+		// kept the later day (a black-box pass). Written only when earlier.
+		_, err = ext.ExecContext(ctx, `UPDATE episodes SET opened_on = $2 WHERE id = $1 AND opened_on > $2`, id, on)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("episode: %w", err)
