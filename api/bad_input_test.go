@@ -363,6 +363,10 @@ func itEndpoints() []itEndpoint {
 					{name: "null body", body: "null", status: 422, code: "validation_failed", field: "reason"},
 					{name: "no reason", body: itWithout(v, "reason"), status: 422, code: "validation_failed", field: "reason"},
 					{name: "reason as a number", body: itWith(v, "reason", 7), status: 400, code: "wrong_type", field: "reason"},
+					// Shows nothing: zero-width spaces and a soft hyphen were
+					// stored as a reason (a black-box pass).
+					{name: "reason of invisible characters", body: itWith(v, "reason", "\u200b\u00ad\u200b"), status: 422,
+						code: "validation_failed", field: "reason"},
 				}
 			}},
 		{name: "consents", key: keyHRA,

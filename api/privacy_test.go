@@ -472,6 +472,10 @@ func TestGPRAScheduleShowsOnlyWhatConsentAllows(t *testing.T) {
 	assert.NotContains(t, itMustJSON(kim[hra]), "episode_id")
 	assert.NotContains(t, itMustJSON(kim[bcs]), "episode_id")
 	assert.Positive(t, itAudit(e, "disclose", "gpra_interview", ""), "showing HRA's interviews to BCS is a recorded disclosure")
+	// So is showing HRA's stay itself, interviews or none (a stay without
+	// one was shown and not recorded: a black-box pass).
+	assert.Positive(t, itAudit(e, "disclose", "enrollment", itStr(int64(kim[hra]["enrollment_id"].(float64)))),
+		"showing HRA's stay to BCS is a recorded disclosure")
 
 	// HRA sees nothing of BCS's part of Moreau; the MSC sees both, with the episode.
 	assert.Len(t, parts(keyHRA, e.demo.Clients["Moreau/HRA"]), 1)

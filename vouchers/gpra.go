@@ -92,7 +92,8 @@ func (n *NewInterview) validate(today rss.Date) error {
 // which told the agency so (a black-box pass; migration 00042).
 type stay struct {
 	EnrollmentID int64    `db:"enrollment_id"`
-	ID           int64    `db:"id"` // the episode
+	ClientID     int64    `db:"client_id"` // the agency's record of the person
+	ID           int64    `db:"id"`        // the episode
 	ProviderID   int64    `db:"provider_id"`
 	ProgramCode  string   `db:"program_code"`
 	OpenedOn     rss.Date `db:"opened_on"`
@@ -100,7 +101,7 @@ type stay struct {
 }
 
 // stays is the select list of stays over enrollments e in GPRA programs p.
-const stays = `SELECT e.id AS enrollment_id, e.episode_id AS id, e.provider_id, e.program_code, e.start_date AS opened_on,
+const stays = `SELECT e.id AS enrollment_id, e.client_id, e.episode_id AS id, e.provider_id, e.program_code, e.start_date AS opened_on,
 		e.discharge_date AS closed_on
 	FROM enrollments e JOIN programs p ON p.code = e.program_code AND p.gpra_required `
 
@@ -243,7 +244,7 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 			ORDER BY e.episode_id, e.provider_id, e.start_date, e.id`, v.personID, v.arg()); err != nil {
 			return err
 		}
-		var shown []disclosed
+		var shown, stayed []disclosed
 		for _, ep := range eps {
 			prog, err := loadProgram(ctx, tx, ep.ProgramCode)
 			if err != nil {
@@ -254,6 +255,10 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 				WHERE enrollment_id = $1`, ep.EnrollmentID); err != nil {
 				return err
 			}
+			// The stay itself is shown (its enrollment, agency and dates),
+			// interviews or none: a stay without one was shown and not
+			// recorded (a black-box pass).
+			stayed = append(stayed, disclosed{access.ID(ep.EnrollmentID), ep.ClientID, ep.ProviderID})
 			for i := range ivs {
 				shown = append(shown, disclosed{access.ID(ivs[i].ID), ivs[i].ClientID, ivs[i].ProviderID})
 			}
@@ -268,7 +273,7 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 			}
 			out = append(out, sch)
 		}
-		events := append(disclosures(a, "gpra_interview", shown...),
+		events := append(append(disclosures(a, "enrollment", stayed...), disclosures(a, "gpra_interview", shown...)...),
 			access.Event{Action: "read", EntityType: "gpra_schedule", EntityID: access.ID(clientID), ClientID: clientID})
 		return access.Record(ctx, tx, events...)
 	})

@@ -80,6 +80,13 @@ func checkText(v *rss.ValidationError, field, s string, max int) {
 	}
 }
 
+// Blank reports whether s shows nothing: only white space and format
+// characters (zero-width spaces, soft hyphens), which a reader cannot see.
+// A reason made of zero-width spaces was stored as one (a black-box pass).
+func Blank(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) }) < 0
+}
+
 // Disguising reports whether r reorders or breaks the text around it
 // without showing itself: the bidirectional embeddings, overrides and
 // isolates (U+202A-U+202E, U+2066-U+2069) and the Unicode line and
