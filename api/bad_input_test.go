@@ -441,7 +441,7 @@ func itEndpoints() []itEndpoint {
 					{name: "null body", body: "null", status: 422, code: "validation_failed", field: "client_id"},
 					{name: "services as a string", body: itWith(v, "services", "ATR-CM"), status: 400, code: "wrong_type", field: "services"},
 					{name: "planned units as a string", body: itWith(v, "services", svc("ATR-CM", "forty")), status: 400, code: "wrong_type",
-						field: "services.units_planned"},
+						field: "services[0].units_planned"},
 					{name: "unknown nested field", body: itWith(v, "services", []map[string]any{{"service_code": "ATR-CM", "hours": 3}}),
 						status: 400, code: "unknown_field", field: "hours"},
 					{name: "end before start", body: itWith(v, "end_date", day(-1)), status: 422, code: "validation_failed", field: "end_date"},

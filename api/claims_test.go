@@ -58,7 +58,12 @@ func TestClaimsBadInputWritesNothing(t *testing.T) {
 	}{
 		{"malformed JSON", "/v1/claims", `{"claim_number": "A"`, 400, "malformed_json", ""},
 		{"unknown field", "/v1/claims", `{"claim_number":"A","colour":"red"}`, 400, "unknown_field", "colour"},
-		{"units as a string", "/v1/claims", strings.Replace(mustJSON(good), `"units":2`, `"units":"two"`, 1), 400, "wrong_type", "lines.units"},
+		{"units as a string", "/v1/claims", strings.Replace(mustJSON(good), `"units":2`, `"units":"two"`, 1), 400, "wrong_type", "lines[0].units"},
+		// The second line's: the path names the line, as a value error's does.
+		{"second line's units as a string", "/v1/claims", e.riveraClaim("TS-1", cmLine(day(-2), 2, "30.00"),
+			map[string]any{"service_code": "ATR-CM", "date_of_service": day(-2), "units": "two", "charge": "30.00"}), 400, "wrong_type", "lines[1].units"},
+		{"second line's units a fraction", "/v1/claims", e.riveraClaim("TS-2", cmLine(day(-2), 2, "30.00"),
+			map[string]any{"service_code": "ATR-CM", "date_of_service": day(-2), "units": 1.5, "charge": "30.00"}), 400, "wrong_type", "lines[1].units"},
 		{"charge as a number", "/v1/claims", strings.Replace(mustJSON(good), `"charge":"30.00"`, `"charge":30`, 1), 400, "wrong_type", ""},
 		{"charge with three decimals", "/v1/claims", strings.Replace(mustJSON(good), `"charge":"30.00"`, `"charge":"30.001"`, 1), 400, "wrong_type", ""},
 		{"date in another format", "/v1/claims", strings.Replace(mustJSON(good), day(-2), "06/13/2026", 1), 400, "wrong_type", ""},
@@ -89,6 +94,9 @@ func TestClaimsBadInputWritesNothing(t *testing.T) {
 			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11", "diagnoses": []string{"F10.20", "F1020"},
 			"lines": []any{cmLine(day(-2), 2, "30.00")}}, 422, "validation_failed", "diagnoses[1]"},
 		{"bulk of more than 1,000 claims", "/v1/claims/bulk", map[string]any{"claims": tooMany}, 422, "validation_failed", "claims"},
+		{"bulk: the second claim's first line's units as a string", "/v1/claims/bulk", map[string]any{"claims": []any{good,
+			e.riveraClaim("TS-3", map[string]any{"service_code": "ATR-CM", "date_of_service": day(-2), "units": "2", "charge": "30.00"})}},
+			400, "wrong_type", "claims[1].lines[0].units"},
 		{"bulk body over the limit", "/v1/claims/bulk", big, 413, "body_too_large", ""},
 		{"empty bulk", "/v1/claims/bulk", `{"claims":[]}`, 422, "validation_failed", "claims"},
 	}

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -94,7 +95,10 @@ func decodeProblem(c *gin.Context, err error, body []byte, v any) {
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
 		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body is not valid JSON")
 	case errors.As(err, &typ):
-		field := typ.Field
+		// encoding/json names the field without array indices
+		// ("lines.units"); the value's own path says which line
+		// ("lines[3].units"), as a refused value's path does.
+		field := wrongTypePath(body, reflect.TypeOf(v), typ.Field)
 		if field == "" {
 			field = "body"
 		}
@@ -208,6 +212,142 @@ func findBadValue(val any, t reflect.Type, path string) string {
 		}
 	}
 	return ""
+}
+
+// wrongTypePath returns the path with indices ("lines[3].units") of the
+// first value in body whose JSON kind a field of type t cannot hold and
+// whose path without indices is field (encoding/json's UnmarshalTypeError
+// names it so), or field itself when none is found.
+func wrongTypePath(body []byte, t reflect.Type, field string) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var tree any
+	if t == nil || dec.Decode(&tree) != nil {
+		return field
+	}
+	if p, ok := findWrongType(tree, t, "", field); ok {
+		return p
+	}
+	return field
+}
+
+var indexRe = regexp.MustCompile(`\[[0-9]+\]`)
+
+func findWrongType(val any, t reflect.Type, path, field string) (string, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if val == nil {
+		return "", false
+	}
+	mismatch := func() (string, bool) {
+		if indexRe.ReplaceAllString(path, "") == field {
+			return path, true
+		}
+		return "", false
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		raw, err := json.Marshal(val)
+		if err != nil || reflect.New(t).Interface().(json.Unmarshaler).UnmarshalJSON(raw) != nil {
+			return mismatch()
+		}
+		return "", false
+	}
+	join := func(name string) string {
+		if path == "" {
+			return name
+		}
+		return path + "." + name
+	}
+	switch t.Kind() {
+	case reflect.String:
+		if _, ok := val.(string); !ok {
+			return mismatch()
+		}
+	case reflect.Bool:
+		if _, ok := val.(bool); !ok {
+			return mismatch()
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, ok := val.(json.Number)
+		if !ok {
+			return mismatch()
+		}
+		if _, err := strconv.ParseInt(string(n), 10, t.Bits()); err != nil {
+			return mismatch()
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, ok := val.(json.Number)
+		if !ok {
+			return mismatch()
+		}
+		if _, err := strconv.ParseUint(string(n), 10, t.Bits()); err != nil {
+			return mismatch()
+		}
+	case reflect.Float32, reflect.Float64:
+		n, ok := val.(json.Number)
+		if !ok {
+			return mismatch()
+		}
+		if _, err := strconv.ParseFloat(string(n), t.Bits()); err != nil {
+			return mismatch()
+		}
+	case reflect.Struct:
+		obj, ok := val.(map[string]any)
+		if !ok {
+			return mismatch()
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous && name == "" {
+				if p, ok := findWrongType(val, f.Type, path, field); ok {
+					return p, true
+				}
+				continue
+			}
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			for k, x := range obj {
+				if strings.EqualFold(k, name) {
+					if p, ok := findWrongType(x, f.Type, join(name), field); ok {
+						return p, true
+					}
+				}
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			if _, ok := val.(string); !ok {
+				return mismatch()
+			}
+			return "", false
+		}
+		arr, ok := val.([]any)
+		if !ok {
+			return mismatch()
+		}
+		for i, x := range arr {
+			if p, ok := findWrongType(x, t.Elem(), path+"["+strconv.Itoa(i)+"]", field); ok {
+				return p, true
+			}
+		}
+	case reflect.Map:
+		obj, ok := val.(map[string]any)
+		if !ok {
+			return mismatch()
+		}
+		for k, x := range obj {
+			if p, ok := findWrongType(x, t.Elem(), join(k), field); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }
 
 func jsonKind(goType string) string {
