@@ -336,7 +336,7 @@ var lineDenials = []lineRule{
 			return CodeClaimBeforeCoverage, "no enrollment in force on " + formatDate(dos)
 		}},
 	{id: "C05", code: CodeClaimProviderIneligible, facts: []string{"provider.agreement_start", "provider.agreement_end",
-		"provider.agreements", "provider.deactivated_on", "provider.services"},
+		"provider.agreements", "provider.deactivated_on", "provider.services", "provider.service_periods"},
 		eval: func(f *LineFacts) (string, string) {
 			p := &f.Provider
 			if !p.DeactivatedOn.IsZero() && !f.Line.DateOfService.Before(p.DeactivatedOn) {
@@ -345,8 +345,8 @@ var lineDenials = []lineRule{
 			if !p.AgreementCovers(f.Line.DateOfService, f.Line.DateOfService) {
 				return CodeClaimProviderIneligible, "no agreement in force on " + formatDate(f.Line.DateOfService)
 			}
-			if !contains(p.Programs, f.Program.Code) || !contains(p.Services, f.Service.Code) {
-				return CodeClaimProviderIneligible, "provider not enrolled for " + f.Service.Code
+			if !p.OffersService(f.Program.Code, f.Service.Code, f.Line.DateOfService, f.Line.DateOfService) {
+				return CodeClaimProviderIneligible, "provider not enrolled for " + f.Service.Code + " on " + formatDate(f.Line.DateOfService)
 			}
 			return "", ""
 		}},

@@ -66,6 +66,11 @@ type Provider struct {
 	Agreements []Period `json:"agreements,omitempty"`
 	Programs   []string `json:"programs"`
 	Services   []string `json:"services"`
+	// ServicePeriods are the dated periods of the services that have them
+	// (one taken out of the agency's enrollment, or added again after):
+	// such a service is offered on the days they cover, whatever Services
+	// says today.
+	ServicePeriods map[string][]Period `json:"service_periods,omitempty"`
 	// DeactivatedOn is the day the MSC deactivated the agency (zero while
 	// active): no voucher from then on, no claim for a day from then on.
 	DeactivatedOn time.Time `json:"deactivated_on,omitzero"`
@@ -88,6 +93,21 @@ func (p *Provider) AgreementCovers(from, to time.Time) bool {
 		}
 		periods = []Period{{Start: p.AgreementStart, End: p.AgreementEnd}}
 	}
+	return covers(periods, from, to)
+}
+
+// OffersService reports whether the agency offered service (of program) on
+// every day from..to: by the service's dated periods when it has any, else
+// by its enrollment as it stands.
+func (p *Provider) OffersService(program, service string, from, to time.Time) bool {
+	if periods, ok := p.ServicePeriods[service]; ok {
+		return covers(periods, from, to)
+	}
+	return contains(p.Programs, program) && contains(p.Services, service)
+}
+
+// covers reports whether periods, one after another, cover every day from..to.
+func covers(periods []Period, from, to time.Time) bool {
 	day := from
 	for {
 		var next *Period

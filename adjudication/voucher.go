@@ -184,12 +184,16 @@ var voucherRules = []voucherRule{
 			return pass
 		}},
 	{id: "V03", code: CodeProviderNotEnrolled, action: ActionDeny, required: true,
-		facts: []string{"provider.programs", "provider.services"},
+		facts: []string{"provider.programs", "provider.services", "provider.service_periods", "request.start", "request.end"},
 		eval: func(f *VoucherFacts, _ *grant) outcome {
-			if !contains(f.Provider.Programs, f.Request.ProgramCode) {
+			p := &f.Provider
+			if _, dated := p.ServicePeriods[f.Service.Code]; !dated && !contains(p.Programs, f.Request.ProgramCode) {
 				return fire("provider not enrolled in " + f.Request.ProgramCode)
 			}
-			if !contains(f.Provider.Services, f.Service.Code) {
+			if !p.OffersService(f.Request.ProgramCode, f.Service.Code, f.Request.Start, f.Request.End) {
+				if _, dated := p.ServicePeriods[f.Service.Code]; dated {
+					return fire("provider does not offer " + f.Service.Code + " over the whole span")
+				}
 				return fire("provider not enrolled for " + f.Service.Code)
 			}
 			return pass

@@ -365,3 +365,67 @@ func TestDeactivatedAgencysAuthorizationsEnd(t *testing.T) {
 	assert.Equal(t, before["end_date"], itAuth(t, e, keyReviewer, kimTR)["end_date"], "its span back")
 	assert.Equal(t, "active", itAuth(t, e, keyReviewer, kimTR)["status"])
 }
+
+// A service taken out of an agency's enrollment ends that day: the claims
+// for days it was offered are still paid (they were denied the moment it
+// was taken out), the days after are not, a voucher for them is denied, and
+// a service added again is offered from the next day, the provider's record
+// showing the periods.
+func TestServiceTakenOutEndsThatDay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	e.authorizeRivera(40)
+	path := itPath("/v1/reference/providers/%d", hra)
+	r := e.get(keyAdmin, path)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var offered []string
+	for _, s := range r.JSON(t)["services"].([]any) {
+		if s != "ATR-CM" {
+			offered = append(offered, s.(string))
+		}
+	}
+	require.NotEmpty(t, offered)
+	st, _ := e.riveraClaimStatus("SVC-END-0", day(0))
+	require.Equal(t, "paid", st, "today, before it is taken out")
+	r = e.patch(keyAdmin, path, map[string]any{"services": offered})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	p := r.JSON(t)
+	assert.NotContains(t, p["services"], "ATR-CM")
+	ended := map[string]any{"service_code": "ATR-CM", "offered_from": nil, "offered_to": day(0)}
+	assert.Equal(t, []any{ended}, p["service_periods"])
+
+	st, _ = e.riveraClaimStatus("SVC-END-1", day(-2))
+	assert.Equal(t, "paid", st, "a day the service was offered")
+	st, _ = e.riveraClaimStatus("SVC-END-2", day(-1))
+	assert.Equal(t, "paid", st, "a day the service was offered")
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 5, 1, 10)
+	assert.Equal(t, "denied", v["decision"], "a span after it was taken out")
+	assert.Contains(t, v["reason_codes"], "PROVIDER_NOT_ENROLLED_FOR_SERVICE")
+	v = itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 5, -1, 0)
+	assert.NotContains(t, v["reason_codes"], "PROVIDER_NOT_ENROLLED_FOR_SERVICE", "a span it covers")
+
+	// Put back the same day: offered again from tomorrow, the periods one
+	// after the other, so a span across the two is covered.
+	r = e.patch(keyAdmin, path, map[string]any{"services": append(offered, "ATR-CM")})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	p = r.JSON(t)
+	assert.Contains(t, p["services"], "ATR-CM")
+	assert.Equal(t, []any{ended, map[string]any{"service_code": "ATR-CM", "offered_from": day(1), "offered_to": nil}}, p["service_periods"])
+	v = itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-CM", 5, -1, 10)
+	assert.NotContains(t, v["reason_codes"], "PROVIDER_NOT_ENROLLED_FOR_SERVICE", "a span across both periods")
+	// Taken out again before it came back: that period never was in force.
+	r = e.patch(keyAdmin, path, map[string]any{"services": offered})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, []any{ended}, r.JSON(t)["service_periods"])
+}
+
+// riveraClaimStatus submits one ATR-CM line of Rivera's on dos and returns
+// the claim's status and the line's adjustments.
+func (e *env) riveraClaimStatus(number, dos string) (string, []any) {
+	e.t.Helper()
+	r := e.post(keyHRA, "/v1/claims", e.riveraClaim(number, cmLine(dos, 2, "30.00")))
+	require.Equal(e.t, http.StatusCreated, r.Status, "%s", r.Body)
+	c := r.JSON(e.t)
+	return c["status"].(string), c["lines"].([]any)[0].(map[string]any)["adjustments"].([]any)
+}

@@ -201,7 +201,7 @@ func (s *Service) CreateProvider(ctx context.Context, n NewProvider) (vouchers.P
 			}
 			events = append(events, access.Event{Action: "create", EntityType: "provider_agreement", EntityID: access.ID(aid), Purpose: "reference_data"})
 		}
-		if err := setEnrollment(ctx, tx, id, rss.Optional[[]string]{Set: n.Programs != nil, Value: n.Programs},
+		if err := setEnrollment(ctx, tx, id, s.Today(), rss.Optional[[]string]{Set: n.Programs != nil, Value: n.Programs},
 			rss.Optional[[]string]{Set: n.Services != nil, Value: n.Services},
 			rss.Optional[[]string]{Set: n.CatchmentAreas != nil, Value: n.CatchmentAreas}); err != nil {
 			return err
@@ -280,7 +280,7 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, p ProviderPatch)
 				return constraintError(err)
 			}
 		}
-		if err := setEnrollment(ctx, tx, id, p.Programs, p.Services, p.CatchmentAreas); err != nil {
+		if err := setEnrollment(ctx, tx, id, s.Today(), p.Programs, p.Services, p.CatchmentAreas); err != nil {
 			return err
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "provider", EntityID: access.ID(id), Purpose: "reference_data"}); err != nil {
@@ -306,7 +306,10 @@ func lockProvider(ctx context.Context, tx *sqlx.Tx, id int64) error {
 
 // setEnrollment replaces the provider's programs, services and areas that
 // are set. A service must belong to a program the provider is enrolled in.
-func setEnrollment(ctx context.Context, tx *sqlx.Tx, id int64, programs, services, areas rss.Optional[[]string]) error {
+// A service taken out is ended today (its period kept: the days it was
+// offered are still billed), one added again after an end is offered from
+// the day after (see migration 00043).
+func setEnrollment(ctx context.Context, tx *sqlx.Tx, id int64, today rss.Date, programs, services, areas rss.Optional[[]string]) error {
 	type set struct {
 		field, table, column, ref string
 		o                         rss.Optional[[]string]
@@ -327,6 +330,12 @@ func setEnrollment(ctx context.Context, tx *sqlx.Tx, id int64, programs, service
 		if len(unknown) > 0 {
 			return rss.Invalid(x.field, "unknown_id", "unknown %s: %s", x.field, strings.Join(unknown, ", "))
 		}
+		if x.table == "provider_services" {
+			if err := setServices(ctx, tx, id, today, x.o.Value); err != nil {
+				return err
+			}
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+x.table+` WHERE provider_id = $1 AND NOT (`+x.column+` = ANY($2))`,
 			id, pq.Array(x.o.Value)); err != nil {
 			return err
@@ -338,13 +347,40 @@ func setEnrollment(ctx context.Context, tx *sqlx.Tx, id int64, programs, service
 	}
 	var orphans []string
 	if err := tx.SelectContext(ctx, &orphans, `SELECT s.code FROM provider_services ps JOIN services s ON s.code = ps.service_code
-		WHERE ps.provider_id = $1 AND NOT EXISTS (SELECT 1 FROM provider_programs pp WHERE pp.provider_id = $1 AND pp.program_code = s.program_code)
+		WHERE ps.provider_id = $1 AND ps.offered_to IS NULL AND NOT EXISTS (SELECT 1 FROM provider_programs pp WHERE pp.provider_id = $1 AND pp.program_code = s.program_code)
 		ORDER BY 1`, id); err != nil {
 		return err
 	}
 	if len(orphans) > 0 {
 		return rss.Invalid("services", "program_not_enrolled", "services %s belong to programs the provider is not enrolled in",
 			strings.Join(orphans, ", "))
+	}
+	return nil
+}
+
+// setServices makes codes the services the agency offers after today: an
+// open period of a service not among them ends today (the day it is taken
+// out is its last: what was delivered and billed by then stays inside it),
+// or goes, when it would only have begun tomorrow; a service among them
+// without an open period gets one, with no start if the agency never had
+// it, else from the day after its last period ended (today, when that was
+// before yesterday).
+func setServices(ctx context.Context, tx *sqlx.Tx, id int64, today rss.Date, codes []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM provider_services WHERE provider_id = $1 AND offered_to IS NULL
+			AND NOT (service_code = ANY($2)) AND offered_from > $3`, id, pq.Array(codes), today); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE provider_services SET offered_to = $3 WHERE provider_id = $1 AND offered_to IS NULL
+			AND NOT (service_code = ANY($2))`, id, pq.Array(codes), today); err != nil {
+		return constraintError(err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO provider_services (provider_id, service_code, offered_from)
+		SELECT $1, c.code, (SELECT GREATEST($3::date, max(x.offered_to) + 1) FROM provider_services x
+		                    WHERE x.provider_id = $1 AND x.service_code = c.code HAVING count(*) > 0)
+		FROM (SELECT DISTINCT unnest($2::text[]) AS code) c
+		WHERE NOT EXISTS (SELECT 1 FROM provider_services x WHERE x.provider_id = $1 AND x.service_code = c.code AND x.offered_to IS NULL)
+		ORDER BY c.code`, id, pq.Array(codes), today); err != nil {
+		return constraintError(err)
 	}
 	return nil
 }

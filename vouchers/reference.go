@@ -93,8 +93,13 @@ type Provider struct {
 	DeactivatedOn      rss.Date       `json:"deactivated_on" db:"deactivated_on"`
 	DeactivationReason *string        `json:"deactivation_reason" db:"deactivation_reason"`
 	Programs           pq.StringArray `json:"programs" db:"programs"`
-	Services           pq.StringArray `json:"services" db:"services"`
-	CatchmentAreas     pq.StringArray `json:"catchment_areas" db:"catchment_areas"`
+	// Services are the services offered today and from now on.
+	Services pq.StringArray `json:"services" db:"services"`
+	// ServicePeriods are the dated periods of the agency's services: one
+	// taken out (ended the day before) or added again after that (from the
+	// day it was). A service with none is offered with no dates.
+	ServicePeriods ServicePeriods `json:"service_periods" db:"service_periods"`
+	CatchmentAreas pq.StringArray `json:"catchment_areas" db:"catchment_areas"`
 }
 
 // Staff is a provider's staff member with what qualifies them.
@@ -336,6 +341,20 @@ type Agreement struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// ServicePeriod is a span a service was (or is) offered by an agency; a
+// zero From is "since before dates were kept", a zero To still offered.
+type ServicePeriod struct {
+	ServiceCode string   `json:"service_code"`
+	From        rss.Date `json:"offered_from"`
+	To          rss.Date `json:"offered_to"`
+}
+
+// ServicePeriods are an agency's dated service periods, by service and date.
+type ServicePeriods []ServicePeriod
+
+// Scan reads the JSON array the provider statement builds.
+func (p *ServicePeriods) Scan(src any) error { return scanJSON(src, p) }
+
 // Agreements is an agreement history, oldest first.
 type Agreements []Agreement
 
@@ -390,7 +409,11 @@ const providerColumns = `p.id, p.code, p.name, p.npi, p.tax_id, p.address_line1,
 	COALESCE((SELECT json_agg(json_build_object('id', a.id, 'start_date', a.start_date, 'end_date', a.end_date, 'note', a.note,
 	          'created_at', a.created_at) ORDER BY a.start_date) FROM provider_agreements a WHERE a.provider_id = p.id), '[]') AS agreements,
 	ARRAY(SELECT program_code FROM provider_programs x WHERE x.provider_id = p.id ORDER BY 1) AS programs,
-	ARRAY(SELECT service_code FROM provider_services x WHERE x.provider_id = p.id ORDER BY 1) AS services,
+	ARRAY(SELECT service_code FROM provider_services x WHERE x.provider_id = p.id AND x.offered_to IS NULL ORDER BY 1) AS services,
+	COALESCE((SELECT json_agg(json_build_object('service_code', x.service_code, 'offered_from', x.offered_from, 'offered_to', x.offered_to)
+	          ORDER BY x.service_code, x.offered_from NULLS FIRST) FROM provider_services x
+	          WHERE x.provider_id = p.id AND x.service_code IN (SELECT y.service_code FROM provider_services y
+	            WHERE y.provider_id = p.id AND (y.offered_from IS NOT NULL OR y.offered_to IS NOT NULL))), '[]') AS service_periods,
 	ARRAY(SELECT area_code FROM provider_catchment_areas x WHERE x.provider_id = p.id ORDER BY 1) AS catchment_areas`
 
 // LoadProviders reads the providers with the given ids (all when ids is empty).
@@ -552,6 +575,12 @@ func RuleProvider(p *Provider) adjudication.Provider {
 		Programs: p.Programs, Services: p.Services, DeactivatedOn: date(p.DeactivatedOn)}
 	for _, a := range p.Agreements {
 		out.Agreements = append(out.Agreements, adjudication.Period{Start: date(a.StartDate), End: date(a.EndDate)})
+	}
+	for _, sp := range p.ServicePeriods {
+		if out.ServicePeriods == nil {
+			out.ServicePeriods = map[string][]adjudication.Period{}
+		}
+		out.ServicePeriods[sp.ServiceCode] = append(out.ServicePeriods[sp.ServiceCode], adjudication.Period{Start: date(sp.From), End: date(sp.To)})
 	}
 	return out
 }
