@@ -674,3 +674,34 @@ func TestStaffRecordTextShowsWhatItSays(t *testing.T) {
 	r := e.post(keyHRA, itPath("/v1/staff/%d/credentials", id), map[string]any{"type": "CADC", "issuer": "CT DPH \u200f", "valid_from": day(-10)})
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 }
+
+// A departure dated before paid claim lines the member rendered (or a
+// start moved after them) is refused until those claims are voided: the
+// paid line read "not employed" on its own day (migration 00044).
+func TestStaffEmploymentKeepsTheirPaidLines(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	okafor := e.demo.Staff["Okafor"]
+	e.authorizeRivera(40)
+	r := e.post(keyHRA, "/v1/claims", e.riveraClaim("EMP-1", cmLine(day(-5), 2, "30.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+	claim := itID(t, r)
+	path := itPath("/v1/staff/%d", okafor)
+	itNothingWritten(t, e, func() {
+		for _, body := range []map[string]any{{"employment_end": day(-6)}, {"employment_start": day(-4)}} {
+			requireProblem(t, e.patch(keyHRA, path, body), http.StatusConflict, "claims_outside_employment")
+		}
+	})
+	r = e.patch(keyHRA, path, map[string]any{"employment_end": day(-5)})
+	require.Equal(t, http.StatusOK, r.Status, "the last day they rendered: %s", r.Body)
+	r = e.patch(keyHRA, path, map[string]any{"employment_end": nil})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	// Voided, the claim no longer stands in the way.
+	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "EMP-1-V", "client_id": e.demo.Clients["Rivera"], "frequency": "8",
+		"original_claim_id": claim})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.patch(keyHRA, path, map[string]any{"employment_end": day(-6)})
+	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}

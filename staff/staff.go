@@ -366,6 +366,9 @@ func checkRefs(ctx context.Context, tx *sqlx.Tx, r *staffRow, today rss.Date) er
 func constraintError(err error) error {
 	pe, ok := pg.PgError(err)
 	switch {
+	case ok && pe.Constraint == "staff_no_claims_outside_employment":
+		return rss.Coded(rss.ErrConflict, "claims_outside_employment",
+			"paid claim lines this staff member rendered fall outside the employment dates; void or replace those claims first")
 	case ok && strings.HasSuffix(pe.Constraint, "_pending_once"):
 		return rss.Coded(rss.ErrConflict, "record_pending",
 			"the same record is already waiting for the department's verification; nothing was added")
