@@ -248,6 +248,15 @@ func readSets[S any](im *importer, next func() (S, error), envelope func(S) x12.
 		if err := im.addressed(envelope(set)); err != nil {
 			return err
 		}
+		// The file is recorded by its interchange's control numbers (the
+		// payer's and the reconciliation's reference to it); a second
+		// interchange would post under the first's, so it is its own file.
+		if len(sets) > 0 {
+			if first, env := envelope(sets[0]), envelope(set); env.ISAControl != first.ISAControl || env.SenderID != first.SenderID {
+				return rss.Invalid("body", "invalid_x12", "the file holds a second interchange (ISA13 %09d after %09d, at segment %d); "+
+					"import each interchange as a file of its own", env.ISAControl, first.ISAControl, env.Position)
+			}
+		}
 		sets = append(sets, set)
 	}
 	for _, set := range sets {
@@ -262,7 +271,7 @@ func readSets[S any](im *importer, next func() (S, error), envelope func(S) x12.
 }
 
 // file records the file itself when its first set arrives: the envelope
-// is the first interchange's.
+// is its one interchange's.
 
 func (im *importer) file(env x12.Envelope) error {
 	if im.fileID != 0 {

@@ -3,6 +3,7 @@ package billing_test
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -109,4 +110,20 @@ func TestPayerFileNotAddressedToUsIsRefused(t *testing.T) {
 	}
 	assert.Zero(t, w.payerRows(), "nothing recorded")
 	w.importFile([]byte(file))
+}
+
+// A file of two interchanges was recorded under the first's control
+// numbers, the second's sets posting under them: each interchange is a
+// file of its own, and such a file is refused whole.
+func TestPayerFileOfTwoInterchangesIsRefused(t *testing.T) {
+	w, _, sent := oneClaimSent(t, "TWO-ISA")
+	file := string(newPayerSim().file999(sent, nil))
+	second := regexp.MustCompile(`(ISA\*(?:[^*]*\*){12})[0-9]{9}`).ReplaceAllString(file, "${1}000000999")
+	second = regexp.MustCompile(`(IEA\*[0-9]+\*)[0-9]{9}`).ReplaceAllString(second, "${1}000000999")
+	require.NotEqual(t, file, second)
+	_, err := w.b.ImportPayerFile(w.finance(), []byte(file+second))
+	require.ErrorIs(t, err, rss.ErrInvalid)
+	assert.Contains(t, err.Error(), "second interchange")
+	assert.Zero(t, w.payerRows(), "nothing recorded")
+	w.importFile([]byte(second))
 }
