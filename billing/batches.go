@@ -68,7 +68,11 @@ type Batch struct {
 	ISAControl  *int64          `json:"isa_control" db:"isa_control"`
 	GSControl   *int64          `json:"gs_control" db:"gs_control"`
 	STControls  pq.Int64Array   `json:"st_controls" db:"st_controls"`
-	PartiesRaw  []byte          `json:"-" db:"x12_parties"`
+	// ClaimsPerSet is how many CLM loops each transaction set of the 837P
+	// holds (the last fewer): the set a loop went out in, which a 999
+	// answers, follows from it (payer_loop_set).
+	ClaimsPerSet int    `json:"-" db:"claims_per_set"`
+	PartiesRaw   []byte `json:"-" db:"x12_parties"`
 	Providers   []BatchProvider `json:"providers" db:"-"`
 	Files       []BatchFile     `json:"files" db:"-"`
 }
@@ -98,7 +102,7 @@ type NewBatch struct {
 }
 
 const batchColumns = `b.id, b.payer_route, b.through_date, b.created_by, b.created_at, b.claim_count, b.line_count, b.units,
-	b.billed, b.paid, b.isa_control, b.gs_control, b.st_controls, b.x12_parties`
+	b.billed, b.paid, b.isa_control, b.gs_control, b.st_controls, b.claims_per_set, b.x12_parties`
 
 // maxCLMPerST and maxLinesPerCLM are the 837P limits: a claim goes out in
 // CLM loops of at most 50 lines, and the batch reserves one ST control
@@ -180,7 +184,7 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 			return nothing
 		}
 		var id int64
-		if err := tx.GetContext(ctx, &id, insertBatchQuery, n.PayerRoute, n.ThroughDate, a.KeyID, s.now(), maxCLMPerST, parties); err != nil {
+		if err := tx.GetContext(ctx, &id, insertBatchQuery, n.PayerRoute, n.ThroughDate, a.KeyID, s.now(), s.claimsPerSet, parties); err != nil {
 			return fmt.Errorf("create batch: %w", err)
 		}
 		steps := []struct {
@@ -447,13 +451,13 @@ const batchTotals = `count(*) FILTER (WHERE in_file), COALESCE(sum(lines) FILTER
 
 const insertBatchQuery = `
 	INSERT INTO batches (payer_route, through_date, created_by, created_at, claim_count, line_count, units, billed, paid,
-		isa_control, gs_control, st_controls, x12_parties)
+		isa_control, gs_control, st_controls, claims_per_set, x12_parties)
 	SELECT $1, $2, $3, $4, ` + batchTotals + `,
 		CASE WHEN $1 = 'medicaid_837p' THEN nextval('x12_isa_control_seq') END,
 		CASE WHEN $1 = 'medicaid_837p' THEN nextval('x12_gs_control_seq') END,
 		CASE WHEN $1 = 'medicaid_837p' THEN (SELECT array_agg(nextval('x12_st_control_seq')) FROM generate_series(1,
 			GREATEST(1, ceil((SELECT count(*) FROM batch_loops WHERE in_file)::numeric / $5)::int))) END,
-		$6::jsonb
+		$5, $6::jsonb
 	FROM batch_loops
 	RETURNING id`
 

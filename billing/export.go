@@ -560,6 +560,7 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 	}
 	opts := x12.DefaultOptions()
 	opts.Usage = p.Usage[0]
+	opts.ClaimsPerSet = b.ClaimsPerSet
 	h := x12.Header{
 		SenderQual: p.SenderQual, SenderID: p.SenderID, ReceiverQual: p.ReceiverQual, ReceiverID: p.ReceiverID,
 		AppSenderCode: p.AppSender, AppReceiverCode: p.AppReceiver, Created: b.CreatedAt.In(utcLoc),

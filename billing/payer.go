@@ -513,10 +513,16 @@ func (im *importer) post835(rem x12.Remittance) error {
 		if !plb.FiscalEnd.IsZero() {
 			fiscal = plb.FiscalEnd.Format(time.DateOnly)
 		}
+		// The adjustment moves the payee's money (it is netted in this
+		// payment's BPR02), so it is the payee's, whatever PLB01 names: read
+		// by PLB01's NPI, a PLB naming another agency charged that agency's
+		// reconciliation for money taken from this one's payment (a
+		// black-box pass). PLB01 is the agency only when the payee is not
+		// named by NPI.
 		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_provider_adjustments (payment_id, seq, provider_ref, provider_id, fiscal_date,
 				reason, reference, amount)
-			VALUES ($1, $2, $3, (SELECT id FROM providers WHERE npi = $3 ORDER BY id LIMIT 1), $4, $5, NULLIF($6, ''), $7)`,
-			paymentID, i+1, plb.Provider, fiscal, plb.Reason, plb.Reference, amount); err != nil {
+			VALUES ($1, $2, $3, (SELECT id FROM providers WHERE npi = COALESCE(NULLIF($8, ''), $3) ORDER BY id LIMIT 1), $4, $5, NULLIF($6, ''), $7)`,
+			paymentID, i+1, plb.Provider, fiscal, plb.Reason, plb.Reference, amount, npi); err != nil {
 			return fmt.Errorf("record PLB: %w", err)
 		}
 	}

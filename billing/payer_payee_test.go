@@ -63,3 +63,34 @@ func TestPayerReversalTakesBackOnlyThePayeesPayment(t *testing.T) {
 	assert.Equal(t, "29.00", rec.Totals.Paid.String(), "ECRA's 29.00; HVR's paid and taken back")
 	assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
 }
+
+// A PLB is the payee's: it is netted in the payee's payment, so one that
+// names another agency's NPI in PLB01 was charged to that agency's
+// reconciliation for money taken from this one's (a black-box pass).
+func TestPayerAdjustmentIsThePayees(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	w.mhwAuthorize(w.hvr(), "Yilmaz", 100, day(-30), day(30))
+	w.submitAs(w.ecra(), w.mhwClaim("P-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	w.submitAs(w.hvr(), w.mhwClaim("P-1", "Yilmaz", "Brandt", []string{"F20.9"}, line("MHW-RA", day(-9), 4, "29.00")))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	require.Len(t, sent.Claims, 2)
+	ecra, hvr := sent.Claims[0], sent.Claims[1]
+	if !strings.EqualFold(ecra.Last, "Dubois") {
+		ecra, hvr = hvr, ecra
+	}
+	w.importFile(newPayerSim().file835(remit{NPI: ecra.NPI, Trace: "EFT-PLB", Claims: []clp{{CLM: ecra, Status: "1", CCN: "PCN-E"}},
+		PLB: []plb{{NPI: hvr.NPI, Reason: "L6", Ref: "INT", Amount: dec("-5.00")}}}))
+	for provider, want := range map[int64]int{w.demo.Providers["ECRA"]: 1, w.demo.Providers["HVR"]: 0} {
+		rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID, ProviderID: provider})
+		require.NoError(t, err)
+		require.Len(t, rec.ProviderAdjustments, want, "provider %d", provider)
+		if want == 1 {
+			require.NotNil(t, rec.ProviderAdjustments[0].ProviderID)
+			assert.Equal(t, provider, *rec.ProviderAdjustments[0].ProviderID)
+			assert.Equal(t, hvr.NPI, rec.ProviderAdjustments[0].ProviderRef, "PLB01 as the payer wrote it")
+		}
+	}
+}

@@ -127,3 +127,47 @@ func TestPayerFileOfTwoInterchangesIsRefused(t *testing.T) {
 	assert.Zero(t, w.payerRows(), "nothing recorded")
 	w.importFile([]byte(second))
 }
+
+// A claim a 999 turned away shows its own transaction set's codes: with two
+// sets rejected for different errors, every rejected claim showed the
+// batch's latest rejected set's (a black-box pass at 5,351 claims). A
+// later 999 accepting a set clears its first rejection.
+func TestPayer999CodesAreTheClaimsOwnSet(t *testing.T) {
+	w := newWorld(t)
+	w.b.SetClaimsPerSet(2)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	w.mhwAuthorize(w.hvr(), "Yilmaz", 100, day(-30), day(30))
+	ids := map[string]int64{}
+	for i, n := range []string{"SET-1", "SET-2"} {
+		ids[n] = w.submitAs(w.ecra(), w.mhwClaim(n, "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10+i), 4, "29.00"))).ID
+	}
+	ids["SET-3"] = w.submitAs(w.hvr(), w.mhwClaim("SET-3", "Yilmaz", "Brandt", []string{"F20.9"}, line("MHW-RA", day(-9), 4, "29.00"))).ID
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	require.Len(t, sent.STs, 2, "three loops, two to a set")
+	st1, st2 := sent.STs[0], sent.STs[1]
+	sim := newPayerSim()
+	w.importFile(sim.wrap("FA", "999", "005010X231A1", []string{"AK1*HC*" + sent.GS + "*005010X222A1",
+		"AK2*837*" + st1 + "*005010X222A1", "IK3*NM1*8*2010*8", "IK4*9*67*7", "IK5*R*5",
+		"AK2*837*" + st2 + "*005010X222A1", "IK3*CLM*12*2300*8", "IK4*2*782*6", "IK5*R*4",
+		"AK9*R*2*2*0"}))
+	want := map[string][]string{st1: {"IK5:R", "5", "NM1:8", "NM109:7"}, st2: {"IK5:R", "4", "CLM:8", "CLM02:6"}}
+	for _, c := range sent.Claims {
+		p := w.payerOf(ids[c.CLM01])
+		require.NotNil(t, p, c.CLM01)
+		assert.Equal(t, billing.PayerRejected, p.Status, c.CLM01)
+		assert.Equal(t, want[c.ST], p.StatusCodes, "%s went out in set %s", c.CLM01, c.ST)
+	}
+	// The payer takes the second set after all.
+	w.importFile(sim.wrap("FA", "999", "005010X231A1", []string{"AK1*HC*" + sent.GS + "*005010X222A1",
+		"AK2*837*" + st2 + "*005010X222A1", "IK5*A", "AK9*A*1*1*1"}))
+	for _, c := range sent.Claims {
+		p := w.payerOf(ids[c.CLM01])
+		if c.ST == st2 {
+			assert.True(t, p == nil || p.Status != billing.PayerRejected, "%s: its set was accepted since: %+v", c.CLM01, p)
+		} else {
+			assert.Equal(t, billing.PayerRejected, p.Status, c.CLM01)
+		}
+	}
+}

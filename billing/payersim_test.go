@@ -25,6 +25,7 @@ type sentCLM struct {
 	CLM01, Charge, Freq, F8 string
 	NPI                     string // billing provider (2010AA NM1*85)
 	Last, First, MemberID   string // subscriber (2010BA NM1*IL)
+	ST                      string // the transaction set it went out in (ST02)
 	Lines                   []sentSV1
 }
 
@@ -80,7 +81,7 @@ func readSent(t *testing.T, file []byte) sent837 {
 			}
 		case "CLM":
 			out.Claims = append(out.Claims, sentCLM{CLM01: s.Element(1), Charge: s.Element(2), NPI: npi, Last: last, First: first,
-				MemberID: member})
+				MemberID: member, ST: out.STs[len(out.STs)-1]})
 			cur, ln = &out.Claims[len(out.Claims)-1], nil
 			if parts := strings.Split(s.Element(5), comp); len(parts) == 3 {
 				cur.Freq = parts[2]

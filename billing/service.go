@@ -21,6 +21,9 @@ type Service struct {
 	parties Parties
 	ids     *pg.Idempotency
 	groups  claimGroups
+	// claimsPerSet is the CLM loops a new batch's 837P sets hold: the
+	// guide's 5,000 (tests lower it to make several sets of a few claims).
+	claimsPerSet int
 }
 
 // SetParties sets the 837P submitter, receiver and payer for new batches.
@@ -32,7 +35,7 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 		loc = time.UTC
 	}
 	s := &Service{db: db, now: now, loc: loc, stmts: pg.NewPrepared(db), parties: DefaultParties(),
-		ids: pg.NewIdempotency(db)}
+		ids: pg.NewIdempotency(db), claimsPerSet: maxCLMPerST}
 	// Warm the intake's statements now; if the schema is not there yet they
 	// are prepared per transaction instead, which is slower but correct.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -171,12 +171,12 @@ var spec277 = map[string]segSpec{
 	"NM1": spec("ID2-3 ID1-1 an1-60 an1-35 an1-25 an1-10 an1-10 id1-2 an2-80"),
 	"PER": spec("ID2-2 an1-60 id2-2 an1-256 id2-2 an1-256 id2-2 an1-256"),
 	"TRN": spec("ID1-2 AN1-50 an10-10 an1-50"),
-	"STC": spec("C1-100 dt8-8 id1-2 r1-18 r1-18 dt8-8 id1-2 dt8-8 an1-16 c1-100 c1-100 an1-264"),
+	"STC": spec("C1-100 dt8-8 id1-2 m1-18 m1-18 dt8-8 id1-2 dt8-8 an1-16 c1-100 c1-100 an1-264"),
 	"QTY": spec("ID2-2 R1-15"),
-	"AMT": spec("ID1-3 R1-18"),
+	"AMT": spec("ID1-3 M1-18"),
 	"REF": spec("ID2-3 AN1-50"),
 	"DTP": spec("ID3-3 ID2-3 AN1-35"),
-	"SVC": spec("C1-300 R1-18 r1-18 an1-48 r1-15 c1-300 r1-15"),
+	"SVC": spec("C1-300 M1-18 m1-18 an1-48 r1-15 c1-300 r1-15"),
 }
 
 // HL levels of the 277CA and the level each must sit under.

@@ -357,8 +357,8 @@ func (in *inbound) body() (s Segment, at int, ok bool, err error) {
 }
 
 // Element specifications, as the guides' element attributes: one word per
-// element, the type (AN text, ID code, N0 integer, R decimal, DT date, TM
-// time, C composite) then min-max length; upper case is required, lower
+// element, the type (AN text, ID code, N0 integer, R decimal, M monetary
+// amount: a decimal of at most two places, DT date, TM time, C composite) then min-max length; upper case is required, lower
 // case optional. Elements beyond the last one are refused.
 type elemSpec struct {
 	req      bool
@@ -422,9 +422,15 @@ func (e elemSpec) check(v string) string {
 			return "is not an integer"
 		}
 		n = len(d)
-	case "R":
+	case "R", "M":
 		if _, err := parseAmount(v); err != nil {
 			return "is not a decimal number"
+		}
+		// A monetary amount (element 782) is dollars and cents (zeros
+		// beyond the cents aside): the importer refused more decimals
+		// without saying where (a black-box pass at 5,000 claims).
+		if _, frac, ok := strings.Cut(v, "."); ok && e.typ == "M" && len(frac) > 2 && strings.Trim(frac[2:], "0") != "" {
+			return "is a monetary amount with more than two decimals"
 		}
 		n = 0 // the length of an R counts its digits only
 		for i := 0; i < len(v); i++ {

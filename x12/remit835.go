@@ -185,7 +185,7 @@ var (
 )
 
 var spec835 = map[string]segSpec{
-	"BPR": spec("ID1-2 R1-18 ID1-1 ID3-3 id1-10 id2-2 an3-12 id1-3 an1-35 an1-10 an1-9 id2-2 an3-12 id1-3 an1-35 DT8-8 id2-2 id2-2 an3-12 id1-3 an1-35"),
+	"BPR": spec("ID1-2 M1-18 ID1-1 ID3-3 id1-10 id2-2 an3-12 id1-3 an1-35 an1-10 an1-9 id2-2 an3-12 id1-3 an1-35 DT8-8 id2-2 id2-2 an3-12 id1-3 an1-35"),
 	"TRN": spec("ID1-2 AN1-50 AN10-10 an1-50"),
 	"CUR": spec("ID2-3 ID3-3 r1-10"),
 	"REF": spec("ID2-3 AN1-50 an1-80"),
@@ -198,16 +198,16 @@ var spec835 = map[string]segSpec{
 	"LX":  spec("N1-6"),
 	"TS3": spec("AN1-50 ID1-2 DT8-8 N1-15 R1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18"),
 	"TS2": spec("r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18"),
-	"CLP": spec("AN1-38 ID1-2 R1-18 R1-18 r1-18 ID1-2 AN1-50 an1-2 id1-1 id1-2 an1-4 r1-15 r1-10 id1-1"),
-	"CAS": spec("ID1-2 ID1-5 R1-18 r1-15 id1-5 r1-18 r1-15 id1-5 r1-18 r1-15 id1-5 r1-18 r1-15 id1-5 r1-18 r1-15 id1-5 r1-18 r1-15"),
+	"CLP": spec("AN1-38 ID1-2 M1-18 M1-18 m1-18 ID1-2 AN1-50 an1-2 id1-1 id1-2 an1-4 r1-15 r1-10 id1-1"),
+	"CAS": spec("ID1-2 ID1-5 M1-18 r1-15 id1-5 m1-18 r1-15 id1-5 m1-18 r1-15 id1-5 m1-18 r1-15 id1-5 m1-18 r1-15 id1-5 m1-18 r1-15"),
 	"NM1": spec("ID2-3 ID1-1 an1-60 an1-35 an1-25 an1-10 an1-10 id1-2 an2-80"),
 	"MIA": spec("R1-15 r1-18 r1-15 r1-18 an1-50 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-18 r1-15 r1-18 r1-18 r1-18 r1-18 an1-50 an1-50 an1-50 an1-50 an1-50"),
 	"MOA": spec("r1-10 r1-18 an1-50 an1-50 an1-50 an1-50 an1-50 r1-18 r1-18"),
-	"AMT": spec("ID1-3 R1-18"),
+	"AMT": spec("ID1-3 M1-18"),
 	"QTY": spec("ID2-2 R1-15"),
-	"SVC": spec("C1-300 R1-18 R1-18 an1-48 r1-15 c1-300 r1-15"),
+	"SVC": spec("C1-300 M1-18 M1-18 an1-48 r1-15 c1-300 r1-15"),
 	"LQ":  spec("ID1-3 AN1-30"),
-	"PLB": spec("AN1-50 DT8-8 C1-300 R1-18 c1-300 r1-18 c1-300 r1-18 c1-300 r1-18 c1-300 r1-18 c1-300 r1-18"),
+	"PLB": spec("AN1-50 DT8-8 C1-300 M1-18 c1-300 m1-18 c1-300 m1-18 c1-300 m1-18 c1-300 m1-18 c1-300 m1-18"),
 }
 
 // Code sets the reader relies on.

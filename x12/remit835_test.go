@@ -266,6 +266,11 @@ func TestRemittanceRefused(t *testing.T) {
 		{"claim without patient", full, "NM1*QC*1*DOE*JANE****MI*MC1234567~\n", "", 14, "CLP", "claim 1 has no patient (NM1*QC)", "SE*22*", "SE*21*"},
 		{"claim without payer control number", full, "*MC*PCN0000001*", "*MC**", 14, "CLP", "CLP07 is required", "", ""},
 		{"ST03 of another guide", full, "ST*835*0001~", "ST*835*0001*005010X222A1~", 3, "ST", "ST03", "", ""},
+		// Monetary amounts are dollars and cents: a third decimal was
+		// refused by the importer without a position (a black-box pass).
+		{"payment with three decimals", mixed, "BPR*I*226.50*", "BPR*I*226.505*", 4, "BPR", "BPR02 is a monetary amount with more than two decimals", "", ""},
+		{"PLB amount with three decimals", mixed, "*L6*-1.50~", "*L6*-1.505~", 34, "PLB", "PLB06 is a monetary amount with more than two decimals", "", ""},
+		{"CAS amount with three decimals", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*30.001~", 22, "CAS", "CAS03 is a monetary amount", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.file

@@ -162,6 +162,9 @@ func NewWriter(out io.Writer, h Header, opt Options) (*Writer, error) {
 		maxLines:  maxClaimLine,
 		maxClaims: maxSetClaims,
 	}
+	if opt.ClaimsPerSet > 0 {
+		w.maxClaims = opt.ClaimsPerSet
+	}
 	checks := []struct {
 		field string
 		err   error

@@ -32,6 +32,10 @@ type Options struct {
 	LineEnding string
 	// Usage is ISA15: 'P' production or 'T' test.
 	Usage byte
+	// ClaimsPerSet is the most CLM loops the writer puts in one transaction
+	// set before it starts the next; 0 is the guide's 5,000, the most a
+	// set may hold.
+	ClaimsPerSet int
 }
 
 // DefaultOptions returns the delimiters most payers document: * : ^ ~,
@@ -41,6 +45,9 @@ func DefaultOptions() Options {
 }
 
 func (o Options) validate() error {
+	if o.ClaimsPerSet < 0 || o.ClaimsPerSet > maxSetClaims {
+		return fmt.Errorf("%w: ClaimsPerSet %d is outside 0..%d", ErrInvalid, o.ClaimsPerSet, maxSetClaims)
+	}
 	seps := [4]struct {
 		name string
 		b    byte
