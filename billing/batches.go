@@ -55,26 +55,26 @@ func DefaultParties() Parties {
 
 // Batch is a closed set of payable lines for one payer route.
 type Batch struct {
-	ID          int64           `json:"id" db:"id"`
-	PayerRoute  string          `json:"payer_route" db:"payer_route"`
-	ThroughDate rss.Date        `json:"through_date" db:"through_date"`
-	CreatedBy   int64           `json:"created_by" db:"created_by"`
-	CreatedAt   time.Time       `json:"created_at" db:"created_at"`
-	ClaimCount  int             `json:"claim_count" db:"claim_count"`
-	LineCount   int             `json:"line_count" db:"line_count"`
-	Units       int64           `json:"units" db:"units"`
-	Billed      rss.Money       `json:"billed" db:"billed"`
-	Paid        rss.Money       `json:"paid" db:"paid"`
-	ISAControl  *int64          `json:"isa_control" db:"isa_control"`
-	GSControl   *int64          `json:"gs_control" db:"gs_control"`
-	STControls  pq.Int64Array   `json:"st_controls" db:"st_controls"`
+	ID          int64         `json:"id" db:"id"`
+	PayerRoute  string        `json:"payer_route" db:"payer_route"`
+	ThroughDate rss.Date      `json:"through_date" db:"through_date"`
+	CreatedBy   int64         `json:"created_by" db:"created_by"`
+	CreatedAt   time.Time     `json:"created_at" db:"created_at"`
+	ClaimCount  int           `json:"claim_count" db:"claim_count"`
+	LineCount   int           `json:"line_count" db:"line_count"`
+	Units       int64         `json:"units" db:"units"`
+	Billed      rss.Money     `json:"billed" db:"billed"`
+	Paid        rss.Money     `json:"paid" db:"paid"`
+	ISAControl  *int64        `json:"isa_control" db:"isa_control"`
+	GSControl   *int64        `json:"gs_control" db:"gs_control"`
+	STControls  pq.Int64Array `json:"st_controls" db:"st_controls"`
 	// ClaimsPerSet is how many CLM loops each transaction set of the 837P
 	// holds (the last fewer): the set a loop went out in, which a 999
 	// answers, follows from it (payer_loop_set).
-	ClaimsPerSet int    `json:"-" db:"claims_per_set"`
-	PartiesRaw   []byte `json:"-" db:"x12_parties"`
-	Providers   []BatchProvider `json:"providers" db:"-"`
-	Files       []BatchFile     `json:"files" db:"-"`
+	ClaimsPerSet int             `json:"-" db:"claims_per_set"`
+	PartiesRaw   []byte          `json:"-" db:"x12_parties"`
+	Providers    []BatchProvider `json:"providers" db:"-"`
+	Files        []BatchFile     `json:"files" db:"-"`
 }
 
 // BatchProvider is one provider's frozen totals in a batch.
