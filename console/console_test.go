@@ -373,6 +373,18 @@ func TestQueueFiltersAndTakes(t *testing.T) {
 	assert.NotContains(t, r.Body, "by another reviewer", "a lapsed take frees the request")
 	r = other.post("/console/requests/"+strconv.FormatInt(first, 10)+"/decide", url.Values{"csrf": {oh.csrf(t)}, "action": {"deny"}, "note": {"mine"}})
 	assert.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
+
+	// The first reviewer, deciding the request the other has decided since,
+	// is told it was not recorded and gets the note back: the page showed
+	// only the other's decision, as if it were theirs (a black-box pass).
+	again := w.user()
+	ah := again.signIn(keyReviewer)
+	r = again.post("/console/requests/"+strconv.FormatInt(first, 10)+"/decide", url.Values{"csrf": {ah.csrf(t)}, "action": {"approve"},
+		"note": {"my careful reasons"}})
+	assert.Equal(t, http.StatusConflict, r.Status)
+	assert.Contains(t, r.Body, `id="decide-problem"`)
+	assert.Contains(t, r.Body, "The decision was not recorded")
+	assert.Contains(t, r.Body, "my careful reasons")
 }
 
 func contains(list []int64, id int64) bool {
