@@ -402,3 +402,30 @@ func TestIdempotencyKeyGivenTwiceIsRefused(t *testing.T) {
 		requireProblem(t, resp{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}, http.StatusBadRequest, "idempotency_key_required")
 	})
 }
+
+// Who asks, for what and in what format is said once: two Authorization
+// headers (an admin's and a provider's) acted as the first, and two
+// purposes of use by their order (a black-box pass).
+func TestHeadersGivenTwiceAreRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := `{"first_name":"Twice","last_name":"Headed","date_of_birth":"1990-01-01","catchment_area":"hartford"}`
+	for name, add := range map[string][2]string{
+		"Authorization":    {"Bearer " + keyAdmin, "Bearer " + keyHRA},
+		"X-Purpose-Of-Use": {"payment", "treatment"},
+		"Content-Type":     {"application/json", "text/plain"},
+	} {
+		itNothingWritten(t, e, func() {
+			hr := httptest.NewRequest(http.MethodPost, "/v1/clients", strings.NewReader(body))
+			hr.Header.Set("Authorization", "Bearer "+keyHRA)
+			hr.Header.Set("Content-Type", "application/json")
+			hr.Header.Set("Idempotency-Key", "twice-"+name)
+			hr.Header.Del(name)
+			hr.Header.Add(name, add[0])
+			hr.Header.Add(name, add[1])
+			w := httptest.NewRecorder()
+			e.srv.ServeHTTP(w, hr)
+			requireProblem(t, resp{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}, http.StatusBadRequest, "duplicate_header")
+		})
+	}
+}

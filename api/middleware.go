@@ -61,10 +61,14 @@ func withRequestID() gin.HandlerFunc {
 // reading a CSV or problem as anything but what it says it is.
 func noStore() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Header("Cache-Control", "no-store")
-		c.Header("X-Content-Type-Options", "nosniff")
+		setNoStore(c)
 		c.Next()
 	}
+}
+
+func setNoStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Content-Type-Options", "nosniff")
 }
 
 // observe logs one line per request and feeds the metrics. Only ids, the
@@ -224,6 +228,16 @@ func limitBody(max int64) gin.HandlerFunc {
 // authenticate resolves the bearer key to an actor.
 func authenticate(keys *access.Keys) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		// A header that says who asks, for what, or what the body is, given
+		// twice is no answer: the first was used silently, so a request
+		// with an admin's and a provider's key acted as the admin, and a
+		// purpose of use depended on the order of two (a black-box pass).
+		for _, h := range []string{"Authorization", "X-Purpose-Of-Use", "Content-Type"} {
+			if len(c.Request.Header.Values(h)) > 1 {
+				problem(c, http.StatusBadRequest, "duplicate_header", "Header given twice", h+" may be given once")
+				return
+			}
+		}
 		// The scheme name is case-insensitive (RFC 9110 §11.1).
 		scheme, key, _ := strings.Cut(c.GetHeader("Authorization"), " ")
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {

@@ -86,6 +86,9 @@ func TestAnswersAreNotStored(t *testing.T) {
 		e.get("", "/v1/clients"),
 		e.get(keyHRA, "/v1/clients/+1"),
 		e.get(keyReviewer, "/v1/reports/caseload"),
+		// No route and no method: they carried neither (a black-box pass).
+		e.get(keyHRA, "/v1/no-such-route"),
+		e.do(req{Method: http.MethodDelete, Path: "/v1/clients", Key: keyHRA}),
 	} {
 		assert.Equal(t, "no-store", r.Header.Get("Cache-Control"), "status %d", r.Status)
 		assert.Equal(t, "nosniff", r.Header.Get("X-Content-Type-Options"), "status %d", r.Status)

@@ -80,14 +80,23 @@ func New(cfg Config) *Server {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.Use(withRequestID(), observe(s.metrics, cfg.Logger), retryAfter(), recoverProblem())
+	// Answers for no route and no method carry the headers of the part
+	// asked for: the console's page headers, or the API's no-store and
+	// nosniff (they had none, a black-box pass).
 	e.NoRoute(func(c *gin.Context) {
 		if cfg.Console != nil && strings.HasPrefix(c.Request.URL.Path, "/console/") {
 			cfg.Console.NotFound(c) // a page, not a problem
 			return
 		}
+		setNoStore(c)
 		problem(c, http.StatusNotFound, "not_found", "Not found", "no such route")
 	})
 	e.NoMethod(func(c *gin.Context) {
+		if cfg.Console != nil && strings.HasPrefix(c.Request.URL.Path, "/console/") {
+			cfg.Console.MethodNotAllowed(c)
+			return
+		}
+		setNoStore(c)
 		problem(c, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed", "this route does not accept "+c.Request.Method)
 	})
 

@@ -504,6 +504,13 @@ func TestUnknownConsolePageIsAPage(t *testing.T) {
 	status, p := w.api(http.MethodGet, keyAdmin, "/v1/nowhere", nil)
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Equal(t, "not_found", p["code"], "the API's unknown paths stay problems")
+	// A console route asked with another method is a page with the
+	// console's headers too (it was the API's JSON, without them).
+	r = w.user().get("/console/sign-out")
+	assert.Equal(t, http.StatusMethodNotAllowed, r.Status)
+	assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/html"), r.Header.Get("Content-Type"))
+	assert.NotEmpty(t, r.Header.Get("Content-Security-Policy"))
+	assert.Equal(t, "DENY", r.Header.Get("X-Frame-Options"))
 }
 
 // BCS's own pages about Moreau tell nothing of HRA, which also serves her:
