@@ -10,7 +10,8 @@ import (
 	"rss/access"
 )
 
-// ExtractTotals count the rows and distinct clients and sum the figures.
+// ExtractTotals count the rows and the distinct people (a person two
+// agencies serve is one client) and sum the figures.
 type ExtractTotals struct {
 	Enrollments     int64     `json:"enrollments" db:"enrollments"`
 	Clients         int64     `json:"clients" db:"clients"`
@@ -125,7 +126,7 @@ const extractRecord = `, gp AS (
     ORDER BY r.enrollment_id, r.month DESC
 )`
 
-// By client, so the totals count clients as the rows stream past.
+// By client, then enrollment.
 const extractRowsQuery = extractBase + extractFigures + extractRecord + `
 SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assigned_staff_id AS staff_id,
        c.catchment_area, e.referral_source, e.start_date::text, e.planned_end_date::text, e.discharge_date::text,
@@ -158,6 +159,12 @@ LEFT JOIN gp ON gp.enrollment_id = e.id
 LEFT JOIN stage st ON st.enrollment_id = e.id
 LEFT JOIN progress pr ON pr.enrollment_id = e.id
 ORDER BY e.client_id, e.id`
+
+// extractPeople counts the people behind the rows: one person's records at
+// two agencies were two clients in the total (a black-box pass). It reads
+// the enrollments only, not the range's claim lines.
+const extractPeople = extractBase + `
+SELECT count(DISTINCT e.person_id) FROM e WHERE $3::date IS NOT NULL`
 
 // extractReads: each enrollment shown is a read of its client's record.
 // $3 is not needed to list them; it is named so the statement takes the
@@ -193,26 +200,24 @@ func (s *Service) Extract(ctx context.Context, q url.Values) (*Report, error) {
 	}
 	args := []any{*f.From, *f.To, s.today(), f.provider(), nullText(f.Program)}
 	// The totals are summed from the rows as they are written: a second
-	// query would read the range's claim lines a second time.
+	// query would read the range's claim lines a second time. The people
+	// are counted by one of their own.
 	var t ExtractTotals
 	var paid moneySum
-	var last int64
 	return &Report{
 		Name: "state-extract", Filter: f, s: s, columns: extractColumns,
 		query: extractRowsQuery, args: args,
 		reads: &reads{entity: "state_extract", query: extractReads},
 		tally: func(v values) error {
 			t.Enrollments++
-			if c := v.int(0); c != last {
-				t.Clients, last = t.Clients+1, c
-			}
 			t.UnitsAuthorized += v.int(12)
 			t.UnitsUsed += v.int(13)
 			return paid.add(v, 14)
 		},
-		totals: func(context.Context, *sqlx.Tx) (any, error) {
+		totals: func(ctx context.Context, tx *sqlx.Tx) (any, error) {
 			t.AmountPaid = paid.total()
-			return t, nil
+			err := tx.GetContext(ctx, &t.Clients, extractPeople, args...)
+			return t, err
 		},
 	}, nil
 }

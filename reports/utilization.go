@@ -117,17 +117,19 @@ JOIN services s ON s.code = x.service_code
 ORDER BY x.p, x.provider_id, s.program_code, x.service_code`
 
 // utilizationClientsMonths counts them over whole months: every rollup
-// row of those months has a line in them, and the key alone (an
-// index-only scan of report_claim_use_pkey) names its client.
+// row of those months has a line in them. The total counts people, not
+// agencies' records: a person two agencies served is one client served
+// statewide (each agency's row counts them once; the total counted them
+// twice, a black-box pass).
 const utilizationClientsMonths = utilizationAuth + `
-SELECT count(*) FROM (SELECT DISTINCT client_id FROM rollup) c`
+SELECT count(*) FROM (SELECT DISTINCT c.person_id FROM rollup r JOIN clients c ON c.id = r.client_id) c`
 
-// utilizationClients counts the clients served over the whole range once
+// utilizationClients counts the people served over the whole range once
 // each (a rollup row of a month the range cuts counts when it has a line
 // on a day of the range): the rows' sums are the other totals.
 var utilizationClients = utilizationAuth + `
 SELECT count(*) FROM (
-    SELECT DISTINCT r.client_id FROM rollup r
+    SELECT DISTINCT c.person_id FROM rollup r JOIN clients c ON c.id = r.client_id
     WHERE r.days & ` + dayBits(`greatest($1::date, r.month)`, `least($2::date, `+monthEnd+`)`) + ` <> 0) c`
 
 var utilizationColumns = []string{"period", "period_end", "provider_id", "program", "service",
