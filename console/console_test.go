@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -570,4 +571,27 @@ func TestConsoleNonCanonicalIDsAreNotFound(t *testing.T) {
 	for _, p := range []string{"0" + id, "+" + id, "00" + id} {
 		assert.Equal(t, http.StatusNotFound, u.get("/console/clients/"+p).Status, p)
 	}
+}
+
+// The utilization chart shows the last six months, this one and the five
+// before, each a point (0 when quiet): months without activity were left
+// out and the line ran across them, and 182 days back began a seventh
+// month (a black-box pass).
+func TestUtilizationChartShowsEverySixMonths(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	u.signIn(keyReviewer)
+	r := u.get("/console/charts")
+	require.Equal(t, http.StatusOK, r.Status)
+	start := strings.Index(r.Body, `id="chart-utilization"`)
+	require.GreaterOrEqual(t, start, 0)
+	section := r.Body[start:]
+	section = section[:strings.Index(section, "</section>")]
+	months := regexp.MustCompile(`<tr><td>([0-9]{4}-[0-9]{2})</td>`).FindAllStringSubmatch(section, -1)
+	var got []string
+	for _, m := range months {
+		got = append(got, m[1])
+	}
+	assert.Equal(t, []string{"2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"}, got)
 }
