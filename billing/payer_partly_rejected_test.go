@@ -67,3 +67,35 @@ func TestPayerPartlyRejectedClaim(t *testing.T) {
 	assert.Contains(t, csv, fmt.Sprintf(",%s,", billing.PayerRejected))
 	assert.Contains(t, csv, fmt.Sprintf(",%s,\n", billing.PayerPaid), "the paid loop's lines, no amount itemized")
 }
+
+// An 835 whose SVC names a line of another claim (REF*6R) pays its own loop
+// as a whole as far as rss can tell: the loop's lines read no payer_paid,
+// where they read 0.00 though Medicaid had paid one of them (a black-box
+// pass).
+func TestPayerLineOfAnotherClaimItemizesNothing(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	w.submitAs(w.ecra(), w.mhwClaim("OL-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 1, "7.25")))
+	w.submitAs(w.ecra(), w.mhwClaim("OL-B", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-9), 1, "7.25")))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	a, other := sent.claim(t, "OL-A"), sent.claim(t, "OL-B")
+	a.Lines[0].Ref = other.Lines[0].Ref
+	w.importFile(newPayerSim().file835(remit{NPI: a.NPI, Trace: "OL-EFT", Claims: []clp{{CLM: a, Status: "1", CCN: "PCN-OL"}}}))
+	var advice struct {
+		Claims []struct {
+			ClaimNumber string `json:"claim_number"`
+			Lines       []struct {
+				PayerPaid *string `json:"payer_paid"`
+			} `json:"lines"`
+		} `json:"claims"`
+	}
+	require.NoError(t, json.Unmarshal(w.advice(b.ID, "ECRA", "json"), &advice))
+	require.Len(t, advice.Claims, 2)
+	for _, c := range advice.Claims {
+		for _, l := range c.Lines {
+			assert.Nil(t, l.PayerPaid, "%s: nothing itemized to its lines", c.ClaimNumber)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -522,17 +523,26 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		// An itemized posting pays each of its loop's lines what its SVC
 		// says, nothing where it has none; one paid as a whole itemizes no
 		// line (its lines read 0.00 paid in the advice: a black-box pass).
-		if len(cp.Lines) > 0 {
-			for _, id := range postingLines[cp.ID] {
-				p.LinesPaid[id] = rss.NewMoney(decimal.Zero)
-			}
-		}
+		// Nor does one with an SVC that names no line of the loop (REF*6R
+		// absent, or another claim's line): what that SVC paid belongs to
+		// some line of the loop, and the loop's lines read 0.00 where
+		// Medicaid had paid one of them (a black-box pass).
+		itemized := len(cp.Lines) > 0
 		for _, l := range cp.Lines {
 			p.Adjustments = append(p.Adjustments, l.Adjustments...)
 			p.Remarks = append(p.Remarks, l.Remarks...)
-			if l.LineID != nil {
-				p.LinesPaid[*l.LineID] = rss.NewMoney(p.LinesPaid[*l.LineID].Add(l.Paid.Decimal))
+			if l.LineID == nil || !slices.Contains(postingLines[cp.ID], *l.LineID) {
+				itemized = false
 			}
+		}
+		if !itemized {
+			continue
+		}
+		for _, id := range postingLines[cp.ID] {
+			p.LinesPaid[id] = rss.NewMoney(decimal.Zero)
+		}
+		for _, l := range cp.Lines {
+			p.LinesPaid[*l.LineID] = rss.NewMoney(p.LinesPaid[*l.LineID].Add(l.Paid.Decimal))
 		}
 	}
 	return out, nil
