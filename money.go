@@ -80,6 +80,18 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// ParseAmount reads an amount a person typed by the API's rule for money
+// on the wire (ParseCents): dollars, a point and exactly two decimals.
+// ParseMoney is lenient ("1250", "1e3", ".5", "15.0000"), which hides the
+// slip of typing 1250 for 12.50; forms that set money use this instead.
+func ParseAmount(s string) (Money, error) {
+	cents, ok := ParseCents([]byte(s))
+	if !ok {
+		return Money{}, fmt.Errorf("%w: amount %q is not dollars with two decimals, like \"40.00\"", ErrInvalid, s)
+	}
+	return Money{decimal.New(cents, -2)}, nil
+}
+
 var errMoneyText = fmt.Errorf("%w: amount must be a string with two decimals, like \"40.00\"", ErrInvalid)
 
 // ParseCents reads the one form amounts take on the wire, -?[0-9]{1,12}

@@ -47,3 +47,18 @@ func TestMoneyUnmarshalJSON(t *testing.T) {
 		require.ErrorIs(t, m.UnmarshalJSON([]byte(s)), ErrInvalid, s)
 	}
 }
+
+// ParseAmount takes what a form types by the API's rule, and nothing the
+// lenient ParseMoney would also take.
+func TestParseAmount(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"15.00", "0.50", "1250.00", "-12.34", "999999999999.99"} {
+		m, err := ParseAmount(s)
+		require.NoError(t, err, s)
+		assert.Equal(t, s, m.String())
+	}
+	for _, s := range []string{"1250", "1e3", ".5", "15.0000", "15.0", "15", "", " 15.00", "15.00 ", "+1.00", "1,00"} {
+		_, err := ParseAmount(s)
+		require.ErrorIs(t, err, ErrInvalid, s)
+	}
+}

@@ -39,6 +39,9 @@ type Options struct {
 	// SecureCookies marks console cookies Secure on plain HTTP too (rss
 	// behind a proxy that terminates TLS).
 	SecureCookies bool
+	// ConsolePageSize is how many rows a console list page shows (500
+	// when zero); tests set a few to see the pages.
+	ConsolePageSize int
 }
 
 // Open wires the domain services over db and builds the server: the one
@@ -75,7 +78,7 @@ func Open(db *sqlx.DB, o Options) *Server {
 	}
 	// The console runs on the very services the API does.
 	con := console.New(console.Config{Vouchers: v, Billing: b, Staff: st, Registry: reg, Reports: rep, Keys: keys,
-		Sessions: sessions, Logger: o.Logger, SecureCookies: o.SecureCookies, MaxUpload: o.MaxBulkBody})
+		Sessions: sessions, Logger: o.Logger, SecureCookies: o.SecureCookies, MaxUpload: o.MaxBulkBody, PageSize: o.ConsolePageSize})
 	return New(Config{
 		DB:          db,
 		Vouchers:    v,

@@ -50,6 +50,9 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure even on a request that
 	// did not arrive over TLS (rss behind a proxy that terminates TLS).
 	SecureCookies bool
+	// PageSize is how many rows a list page shows (500, the services'
+	// largest page, when zero); a longer list links to its next page.
+	PageSize int
 }
 
 // Console serves the pages.
@@ -72,6 +75,20 @@ const (
 	maxMultipartMemory = 32 << 20
 )
 
+// The longest text each form takes, in characters: the limits the domain
+// checks (vouchers: a decision note and a key's label 4,000; registry: a
+// rate's reason 4,000; staff: a document reference 200, a rejection
+// reason 1,000; vouchers.SearchClients: a name search 200), so the
+// console refuses what the API refuses and no more.
+const (
+	maxNote         = 4000
+	maxLabel        = 4000
+	maxRateReason   = 4000
+	maxReference    = 200
+	maxRejectReason = 1000
+	maxSearch       = 200
+)
+
 // csp allows only the console's own styles and script, inline SVG charts
 // (they are markup, not images) and data: images; no frames, no other
 // origins, forms only to this origin.
@@ -86,6 +103,9 @@ func New(cfg Config) *Console {
 	}
 	if cfg.MaxUpload == 0 {
 		cfg.MaxUpload = 32 << 20
+	}
+	if cfg.PageSize == 0 {
+		cfg.PageSize = 500
 	}
 	k := &Console{cfg: cfg, pages: map[string]*template.Template{}}
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
@@ -439,17 +459,26 @@ func (k *Console) idParam(c *gin.Context, name string) (int64, bool) {
 }
 
 // text reads a form or query value: UTF-8 without control characters
-// (newlines allowed in notes), at most max bytes.
+// (newlines allowed in notes), at most max characters, trimmed.
 func text(v string, max int, multiline bool) (string, bool) {
-	if len(v) > max || !utf8.ValidString(v) {
-		return "", false
-	}
-	if strings.ContainsFunc(v, func(r rune) bool {
+	s, err := typed("", "", v, max, multiline)
+	return s, err == nil
+}
+
+// typed is text for what a person typed into field (called what in the
+// message): refused, it says why, as a field error. Characters are
+// counted as the API and a textarea's maxlength count them, not bytes.
+func typed(field, what, v string, max int, multiline bool) (string, error) {
+	if !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool {
 		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
 	}) {
-		return "", false
+		return "", rss.Invalid(field, "invalid_character", "the %s has characters that cannot be stored", what)
 	}
-	return strings.TrimSpace(v), true
+	v = strings.TrimSpace(v)
+	if n := utf8.RuneCountInString(v); n > max {
+		return "", rss.Invalid(field, "too_long", "the %s is at most %d characters (it has %d)", what, max, n)
+	}
+	return v, nil
 }
 
 // formDate reads an optional YYYY-MM-DD date.

@@ -65,10 +65,18 @@ var loc = func() *time.Location {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	return newWorldWith(t, api.Options{})
+}
+
+// newWorldWith is newWorld with options (a console page size); the clocks
+// and the logger are the test's.
+func newWorldWith(t *testing.T, o api.Options) *world {
+	t.Helper()
 	db := pgtest.NewDB(t)
 	start := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
 	c := &clock{t: start}
-	srv := api.Open(db, api.Options{Now: c.Now, Location: loc, KeyNow: c.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	o.Now, o.Location, o.KeyNow, o.Logger = c.Now, loc, c.Now, slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := api.Open(db, o)
 	hs := httptest.NewServer(srv) // 127.0.0.1 only
 	t.Cleanup(hs.Close)
 	demo, err := fixtures.DemoIDs(t.Context(), db)

@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,9 +16,32 @@ import (
 	"rss/vouchers"
 )
 
-// listAll is the page size the console asks for: a screen shows at most
-// this many rows (the oldest first where the service orders so).
-var listAll = vouchers.Page{Limit: 500}
+// pageOf is the page a list shows: the first, or the one after the opaque
+// cursor of the "Next page" link it came by (a cursor the services did not
+// issue is refused by them as invalid input, a 422 page).
+func (k *Console) pageOf(c *gin.Context) vouchers.Page {
+	return vouchers.Page{Limit: k.cfg.PageSize, Cursor: c.Query("cursor")}
+}
+
+// first is a list's first page, for a count or a screen that does not page.
+func (k *Console) first() vouchers.Page { return vouchers.Page{Limit: k.cfg.PageSize} }
+
+// nextPage is the link to the page after this one, keeping this page's
+// filters (named codes only, never anything else the URL held); "" when
+// the service said there is no next page.
+func nextPage(c *gin.Context, cursor string, filters ...string) string {
+	if cursor == "" {
+		return ""
+	}
+	q := url.Values{}
+	for _, f := range filters {
+		if v := c.Query(f); v != "" {
+			q.Set(f, v)
+		}
+	}
+	q.Set("cursor", cursor)
+	return c.Request.URL.Path + "?" + q.Encode()
+}
 
 func (k *Console) signInForm(c *gin.Context) {
 	pre := randomToken()
@@ -82,6 +106,8 @@ func (k *Console) signOut(c *gin.Context) {
 }
 
 // homeView is a role's start page: what waits for it.
+// A count of a full first page says "or more" (its More flag): the
+// console reads one page, not the whole list.
 type homeView struct {
 	Pended, PastTarget int
 	Oldest             int
@@ -90,6 +116,8 @@ type homeView struct {
 	Clients            int
 	Authorizations     int
 	Denied             int
+
+	PendedMore, BatchesMore, VerificationMore, ClientsMore, AuthorizationsMore bool
 }
 
 func (k *Console) home(c *gin.Context) {
@@ -99,30 +127,31 @@ func (k *Console) home(c *gin.Context) {
 	switch sessionOf(c).Actor.Role {
 	case access.RoleReviewer, access.RoleAdmin:
 		var q vouchers.List[vouchers.QueueItem]
-		if q, err = k.cfg.Vouchers.Queue(ctx, listAll); err == nil {
-			h.Pended = len(q.Items)
+		if q, err = k.cfg.Vouchers.Queue(ctx, k.first()); err == nil {
+			h.Pended, h.PendedMore = len(q.Items), q.NextCursor != ""
 			for _, it := range q.Items {
 				h.Oldest = max(h.Oldest, it.AgeDays)
 			}
 		}
 		if err == nil && sessionOf(c).Actor.Role == access.RoleAdmin {
 			var v []staffQueueRow
-			v, err = k.staffQueue(c)
-			h.Verification = len(v)
+			var next string
+			v, next, err = k.staffQueue(c, k.first())
+			h.Verification, h.VerificationMore = len(v), next != ""
 		}
 	case access.RoleProvider:
 		var cl vouchers.List[vouchers.Client]
-		if cl, err = k.cfg.Vouchers.Clients(ctx, listAll); err == nil {
-			h.Clients = len(cl.Items)
+		if cl, err = k.cfg.Vouchers.Clients(ctx, k.first()); err == nil {
+			h.Clients, h.ClientsMore = len(cl.Items), cl.NextCursor != ""
 			var au vouchers.List[vouchers.Authorization]
-			if au, err = k.cfg.Vouchers.Authorizations(ctx, vouchers.AuthorizationFilter{Status: "active"}, listAll); err == nil {
-				h.Authorizations = len(au.Items)
+			if au, err = k.cfg.Vouchers.Authorizations(ctx, vouchers.AuthorizationFilter{Status: "active"}, k.first()); err == nil {
+				h.Authorizations, h.AuthorizationsMore = len(au.Items), au.NextCursor != ""
 			}
 		}
 	case access.RoleFinance:
 		var b vouchers.List[billing.Batch]
-		if b, err = k.cfg.Billing.Batches(ctx, "", listAll); err == nil {
-			h.Batches = len(b.Items)
+		if b, err = k.cfg.Billing.Batches(ctx, "", k.first()); err == nil {
+			h.Batches, h.BatchesMore = len(b.Items), b.NextCursor != ""
 		}
 	}
 	if err != nil {
@@ -139,21 +168,19 @@ type queueView struct {
 	MinAge                       string
 	Programs, Reasons, Providers []string
 	Total                        int
+	// Next links to the next page of the queue (the filters apply page
+	// by page, as the service pages the pended requests).
+	Next string
 	// Me is the signed-in key, to tell "taken by you" from "by another".
 	Me int64
 }
 
 // queue lists pended requests, oldest first, filtered by program, reason
-// code, provider and age. The filters narrow what the service returns;
-// they are codes and ids, never PHI.
+// code, provider and age. The filters narrow what the service returns,
+// one page at a time; they are codes and ids, never PHI.
 func (k *Console) queue(c *gin.Context) {
-	q, err := k.cfg.Vouchers.Queue(c.Request.Context(), listAll)
-	if err != nil {
-		k.fail(c, err)
-		return
-	}
 	v := queueView{Program: c.Query("program"), Reason: c.Query("reason"), Provider: c.Query("provider"), MinAge: c.Query("min_age"),
-		Total: len(q.Items), Me: sessionOf(c).Actor.KeyID}
+		Me: sessionOf(c).Actor.KeyID}
 	for _, f := range []string{v.Program, v.Reason, v.Provider, v.MinAge} {
 		if _, ok := text(f, 64, false); !ok {
 			k.badInput(c, "filter", "filters are codes and numbers")
@@ -162,11 +189,18 @@ func (k *Console) queue(c *gin.Context) {
 	}
 	minAge := 0
 	if v.MinAge != "" {
+		var err error
 		if minAge, err = strconv.Atoi(v.MinAge); err != nil || minAge < 0 || minAge > 3660 {
 			k.badInput(c, "min_age", "age is a whole number of days, 0 to 3,660")
 			return
 		}
 	}
+	q, err := k.cfg.Vouchers.Queue(c.Request.Context(), k.pageOf(c))
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	v.Total, v.Next = len(q.Items), nextPage(c, q.NextCursor, "program", "reason", "provider", "min_age")
 	programs, reasons, providers := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, it := range q.Items {
 		programs[it.ProgramCode] = true
@@ -265,9 +299,9 @@ func (k *Console) decide(c *gin.Context) {
 	if !ok {
 		return
 	}
-	note, ok := text(c.PostForm("note"), 4000, true)
-	if !ok {
-		k.badInput(c, "note", "the note has characters that cannot be stored")
+	note, err := typed("note", "note", c.PostForm("note"), maxNote, true)
+	if err != nil {
+		k.refused(c, id, err)
 		return
 	}
 	r := vouchers.Review{Action: c.PostForm("action"), Note: note}
@@ -314,51 +348,59 @@ func (k *Console) refused(c *gin.Context, id int64, err error) {
 	}
 }
 
-// clients lists the agency's clients (providers) or every client (MSC roles).
+// clientsView is a page of clients, or the clients a name search found.
+type clientsView struct {
+	Items  []vouchers.Client
+	Search string
+	// Next links to the next page of the list; More says a search found
+	// more clients than it shows (a search is a POST, so it has no link:
+	// the name stays out of URLs).
+	Next string
+	More bool
+}
+
+// clients lists the agency's clients (providers) or every client (MSC
+// roles), a page at a time.
 func (k *Console) clients(c *gin.Context) {
-	list, err := k.cfg.Vouchers.Clients(c.Request.Context(), listAll)
+	list, err := k.cfg.Vouchers.Clients(c.Request.Context(), k.pageOf(c))
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
-	k.page(c, http.StatusOK, "clients", "Clients", struct {
-		Items  []vouchers.Client
-		Search string
-	}{list.Items, ""})
+	k.page(c, http.StatusOK, "clients", "Clients", clientsView{Items: list.Items, Next: nextPage(c, list.NextCursor)})
 }
 
-// searchClients filters the client list by name. It is a POST so a name
-// never appears in a URL (history, logs, proxies).
+// searchClients finds clients by name, in the database over every client
+// the actor may see. It is a POST so a name never appears in a URL
+// (history, logs, proxies).
 func (k *Console) searchClients(c *gin.Context) {
-	q, ok := text(c.PostForm("name"), 100, false)
-	if !ok {
-		k.badInput(c, "name", "a name is letters, spaces and punctuation")
-		return
-	}
-	list, err := k.cfg.Vouchers.Clients(c.Request.Context(), listAll)
+	q, err := typed("name", "name", c.PostForm("name"), maxSearch, false)
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
-	var out []vouchers.Client
-	needle := strings.ToLower(q)
-	for _, cl := range list.Items {
-		if strings.Contains(strings.ToLower(cl.FirstName+" "+cl.LastName), needle) {
-			out = append(out, cl)
-		}
+	if strings.Trim(q, ", ") == "" {
+		c.Redirect(http.StatusSeeOther, basePath+"/clients")
+		return
 	}
-	k.page(c, http.StatusOK, "clients", "Clients", struct {
-		Items  []vouchers.Client
-		Search string
-	}{out, q})
+	list, err := k.cfg.Vouchers.SearchClients(c.Request.Context(), q, k.first())
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, http.StatusOK, "clients", "Clients", clientsView{Items: list.Items, Search: q, More: list.NextCursor != ""})
 }
 
+// clientView is one client with its records. A list holds one page (500
+// rows); Cut says which lists had more than that.
 type clientView struct {
 	Client         vouchers.Client
 	Enrollments    []vouchers.Enrollment
 	Authorizations []vouchers.Authorization
 	Requests       []vouchers.VoucherRequest
 	Claims         []billing.Claim
+	Cut            struct{ Authorizations, Requests, Claims bool }
+	PageSize       int
 }
 
 func (k *Console) client(c *gin.Context) {
@@ -367,7 +409,7 @@ func (k *Console) client(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	var v clientView
+	v := clientView{PageSize: k.cfg.PageSize}
 	var err error
 	if v.Client, err = k.cfg.Vouchers.Client(ctx, id); err != nil {
 		k.fail(c, err)
@@ -377,22 +419,23 @@ func (k *Console) client(c *gin.Context) {
 		k.fail(c, err)
 		return
 	}
-	au, err := k.cfg.Vouchers.Authorizations(ctx, vouchers.AuthorizationFilter{ClientID: id}, listAll)
+	au, err := k.cfg.Vouchers.Authorizations(ctx, vouchers.AuthorizationFilter{ClientID: id}, k.first())
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
-	rq, err := k.cfg.Vouchers.Requests(ctx, vouchers.RequestFilter{ClientID: id}, listAll)
+	rq, err := k.cfg.Vouchers.Requests(ctx, vouchers.RequestFilter{ClientID: id}, k.first())
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
-	cl, err := k.cfg.Billing.Claims(ctx, billing.ClaimFilter{ClientID: id}, listAll)
+	cl, err := k.cfg.Billing.Claims(ctx, billing.ClaimFilter{ClientID: id}, k.first())
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
 	v.Authorizations, v.Requests, v.Claims = au.Items, rq.Items, cl.Items
+	v.Cut.Authorizations, v.Cut.Requests, v.Cut.Claims = au.NextCursor != "", rq.NextCursor != "", cl.NextCursor != ""
 	k.page(c, http.StatusOK, "client", "Client "+strconv.FormatInt(id, 10), v)
 }
 
@@ -402,15 +445,15 @@ func (k *Console) authorizations(c *gin.Context) {
 		k.badInput(c, "status", "status is active, inactive, exhausted, expired or void")
 		return
 	}
-	list, err := k.cfg.Vouchers.Authorizations(c.Request.Context(), vouchers.AuthorizationFilter{Status: status}, listAll)
+	list, err := k.cfg.Vouchers.Authorizations(c.Request.Context(), vouchers.AuthorizationFilter{Status: status}, k.pageOf(c))
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
 	k.page(c, http.StatusOK, "authorizations", "Authorizations", struct {
-		Items  []vouchers.Authorization
-		Status string
-	}{list.Items, status})
+		Items        []vouchers.Authorization
+		Status, Next string
+	}{list.Items, status, nextPage(c, list.NextCursor, "status")})
 }
 
 func (k *Console) claims(c *gin.Context) {
@@ -419,15 +462,15 @@ func (k *Console) claims(c *gin.Context) {
 		k.badInput(c, "status", "status is paid, partial, denied, void, voided or replaced")
 		return
 	}
-	list, err := k.cfg.Billing.Claims(c.Request.Context(), billing.ClaimFilter{Status: status}, listAll)
+	list, err := k.cfg.Billing.Claims(c.Request.Context(), billing.ClaimFilter{Status: status}, k.pageOf(c))
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
 	k.page(c, http.StatusOK, "claims", "Claims", struct {
-		Items  []billing.Claim
-		Status string
-	}{list.Items, status})
+		Items        []billing.Claim
+		Status, Next string
+	}{list.Items, status, nextPage(c, list.NextCursor, "status")})
 }
 
 func (k *Console) claim(c *gin.Context) {

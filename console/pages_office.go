@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,15 +24,17 @@ import (
 type batchesView struct {
 	Items []billing.Batch
 	Today string
+	Next  string
 }
 
 func (k *Console) batches(c *gin.Context) {
-	list, err := k.cfg.Billing.Batches(c.Request.Context(), "", listAll)
+	list, err := k.cfg.Billing.Batches(c.Request.Context(), "", k.pageOf(c))
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
-	k.page(c, http.StatusOK, "batches", "Batches", batchesView{Items: list.Items, Today: k.cfg.Vouchers.Today().String()})
+	k.page(c, http.StatusOK, "batches", "Batches", batchesView{Items: list.Items, Today: k.cfg.Vouchers.Today().String(),
+		Next: nextPage(c, list.NextCursor)})
 }
 
 // newBatch reads a batch's route and through-date from a query or form.
@@ -236,17 +239,20 @@ func (k *Console) addRate(c *gin.Context) {
 		return
 	}
 	v := &rss.ValidationError{}
-	rate, err := rss.ParseMoney(c.PostForm("rate"))
+	// The API's rule for an amount: dollars, a point and two decimals, so
+	// "1250" typed for 12.50 (or 1e3, .5, 15.0000) is refused, not stored.
+	rate, err := rss.ParseAmount(c.PostForm("rate"))
 	if err != nil {
-		v.Add("rate", "invalid_value", "the rate is dollars and cents, such as 15.00")
+		v.Add("rate", "invalid_value", "the rate is dollars, a point and two decimals, such as 15.00")
 	}
 	from, ok := formDate(c.PostForm("effective_from"))
 	if !ok {
 		v.Add("effective_from", "invalid_value", "the date is YYYY-MM-DD")
 	}
-	reason, ok := text(c.PostForm("reason"), 1000, true)
-	if !ok {
-		v.Add("reason", "invalid_character", "the reason has characters that cannot be stored")
+	reason, err := typed("reason", "reason", c.PostForm("reason"), maxRateReason, true)
+	var ve *rss.ValidationError
+	if errors.As(err, &ve) {
+		v.Fields = append(v.Fields, ve.Fields...)
 	}
 	if err := v.Err(); err == nil {
 		_, err = k.cfg.Registry.AddRate(c.Request.Context(), code, registry.NewRate{Rate: rate, EffectiveFrom: from, Reason: reason})
@@ -270,10 +276,10 @@ type staffQueueRow struct {
 	Fields []factValue
 }
 
-func (k *Console) staffQueue(c *gin.Context) ([]staffQueueRow, error) {
-	q, err := k.cfg.Staff.Queue(c.Request.Context(), staff.QueueFilter{}, listAll)
+func (k *Console) staffQueue(c *gin.Context, p vouchers.Page) ([]staffQueueRow, string, error) {
+	q, err := k.cfg.Staff.Queue(c.Request.Context(), staff.QueueFilter{}, p)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	out := make([]staffQueueRow, len(q.Items))
 	for i, it := range q.Items {
@@ -285,7 +291,7 @@ func (k *Console) staffQueue(c *gin.Context) ([]staffQueueRow, error) {
 			}
 		}
 	}
-	return out, nil
+	return out, q.NextCursor, nil
 }
 
 func keysOf(m map[string]any) []string {
@@ -297,12 +303,15 @@ func keysOf(m map[string]any) []string {
 }
 
 func (k *Console) verification(c *gin.Context) {
-	rows, err := k.staffQueue(c)
+	rows, next, err := k.staffQueue(c, k.pageOf(c))
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
-	k.page(c, http.StatusOK, "verification", "Staff verification", rows)
+	k.page(c, http.StatusOK, "verification", "Staff verification", struct {
+		Items []staffQueueRow
+		Next  string
+	}{rows, nextPage(c, next)})
 }
 
 // review verifies (with the document seen) or rejects (with a reason) one
@@ -316,16 +325,16 @@ func (k *Console) review(c *gin.Context) {
 	var err error
 	switch c.Param("action") {
 	case "verify":
-		ref, ok := text(c.PostForm("document_reference"), 500, false)
-		if !ok {
-			k.badInput(c, "document_reference", "the reference has characters that cannot be stored")
+		ref, bad := typed("document_reference", "reference", c.PostForm("document_reference"), maxReference, false)
+		if bad != nil {
+			k.fail(c, bad)
 			return
 		}
 		_, err = k.cfg.Staff.VerifyRecord(c.Request.Context(), kind, id, ref)
 	case "reject":
-		reason, ok := text(c.PostForm("reason"), 1000, true)
-		if !ok {
-			k.badInput(c, "reason", "the reason has characters that cannot be stored")
+		reason, bad := typed("reason", "reason", c.PostForm("reason"), maxRejectReason, true)
+		if bad != nil {
+			k.fail(c, bad)
 			return
 		}
 		_, err = k.cfg.Staff.RejectRecord(c.Request.Context(), kind, id, reason)
@@ -369,9 +378,9 @@ func (k *Console) createKey(c *gin.Context) {
 			return
 		}
 	}
-	label, ok := text(c.PostForm("label"), 200, false)
-	if !ok {
-		k.badInput(c, "label", "the label has characters that cannot be stored")
+	label, err := typed("label", "label", c.PostForm("label"), maxLabel, false)
+	if err != nil {
+		k.fail(c, err)
 		return
 	}
 	ctx := c.Request.Context()

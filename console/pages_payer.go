@@ -18,6 +18,7 @@ import (
 type payerFilesView struct {
 	Items   []billing.PayerFile
 	Problem *errorView
+	Next    string
 }
 
 func (k *Console) payerFiles(c *gin.Context) {
@@ -27,12 +28,12 @@ func (k *Console) payerFiles(c *gin.Context) {
 // showPayerFiles is the list with the upload form; a refused upload shows
 // its problem above the form.
 func (k *Console) showPayerFiles(c *gin.Context, status int, problem *errorView) {
-	list, err := k.cfg.Billing.PayerFiles(c.Request.Context(), "", listAll)
+	list, err := k.cfg.Billing.PayerFiles(c.Request.Context(), "", k.pageOf(c))
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
-	k.page(c, status, "payer_files", "Payer files", payerFilesView{Items: list.Items, Problem: problem})
+	k.page(c, status, "payer_files", "Payer files", payerFilesView{Items: list.Items, Problem: problem, Next: nextPage(c, list.NextCursor)})
 }
 
 func (k *Console) payerFile(c *gin.Context) {
@@ -79,7 +80,18 @@ func (k *Console) uploadPayerFile(c *gin.Context) {
 	if err != nil {
 		var v *rss.ValidationError
 		if errors.As(err, &v) {
-			k.showPayerFiles(c, http.StatusUnprocessableEntity, &errorView{Message: "The file was not imported and nothing was recorded:", Fields: v.Fields})
+			// The API's problem names its request body; here that is the file field.
+			fields := make([]rss.FieldError, len(v.Fields))
+			for i, f := range v.Fields {
+				if f.Field == "body" {
+					f.Field = "file"
+					if f.Code == "required" {
+						f.Message = "the file is empty: choose the payer's 999, 277CA or 835 file"
+					}
+				}
+				fields[i] = f
+			}
+			k.showPayerFiles(c, http.StatusUnprocessableEntity, &errorView{Message: "The file was not imported and nothing was recorded:", Fields: fields})
 			return
 		}
 		var ce *rss.CodedError

@@ -8,8 +8,10 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"rss"
 	"rss/access"
@@ -346,6 +348,68 @@ func (s *Service) Clients(ctx context.Context, p Page) (List[Client], error) {
 	}
 	return page(rows, limit, func(c Client) int64 { return c.ID }), nil
 }
+
+// maxSearchLen caps a name search; a name is at most 60 characters a part
+// in the 837P, so anything longer finds nothing anyway.
+const maxSearchLen = 200
+
+// SearchClients lists, as Clients does, the client records the actor may
+// see whose name holds every word of name, in any order and case ("Moreau,
+// Claire" and "claire moreau" both find Claire Moreau; commas and spaces
+// only separate words). The filter runs in the database, so no record is
+// missed past a page of the whole list, and a read is recorded only for
+// the clients returned.
+func (s *Service) SearchClients(ctx context.Context, name string, p Page) (List[Client], error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return List[Client]{}, err
+	}
+	after, limit, err := p.after()
+	if err != nil {
+		return List[Client]{}, err
+	}
+	v := &rss.ValidationError{}
+	checkText(v, "name", name, maxSearchLen)
+	words := strings.FieldsFunc(name, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	if v.Err() == nil && len(words) == 0 {
+		v.Add("name", "required", "name is required")
+	}
+	if err := v.Err(); err != nil {
+		return List[Client]{}, err
+	}
+	patterns := make([]string, len(words))
+	for i, w := range words {
+		patterns[i] = "%" + likeEscaper.Replace(w) + "%"
+	}
+	var rows []Client
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		var pid any
+		if a.IsProvider() {
+			pid = a.ProviderID
+		}
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+clientColumns+` FROM clients c
+			WHERE c.id > $1 AND ($2::bigint IS NULL OR c.provider_id = $2)
+			  AND NOT EXISTS (SELECT 1 FROM unnest($4::text[]) w(p)
+			                  WHERE c.first_name || ' ' || c.last_name NOT ILIKE w.p ESCAPE '\')
+			ORDER BY c.id LIMIT $3`, after, pid, limit+1, pq.Array(patterns)); err != nil {
+			return fmt.Errorf("search clients: %w", err)
+		}
+		shown := rows[:min(len(rows), limit)]
+		events := make([]access.Event, len(shown))
+		for i := range shown {
+			shown[i].shownTo(a)
+			events[i] = access.Event{Action: "read", EntityType: "client", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ID}
+		}
+		return access.Record(ctx, tx, events...)
+	})
+	if err != nil {
+		return List[Client]{}, err
+	}
+	return page(rows, limit, func(c Client) int64 { return c.ID }), nil
+}
+
+// likeEscaper makes typed text match itself in a LIKE pattern (escape '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // Enrollment is a client's enrollment in a program with a provider.
 type Enrollment struct {

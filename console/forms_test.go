@@ -1,0 +1,91 @@
+package console_test
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The rate form takes a rate as the API does, dollars and exactly two
+// decimals: "1250" (typed for 12.50), "1e3", ".5" and "15.0000" are refused
+// on the form, nothing written. (Before, all four were stored.)
+func TestRateFormTakesTheAPIsAmounts(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	csrf := u.signIn(keyAdmin).csrf(t)
+	rates := w.count(t, "service_rates")
+	for _, bad := range []string{"1250", "1e3", ".5", "15.0000", "15"} {
+		r := u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "rate": {bad},
+			"effective_from": {day(40)}, "reason": {"new contract"}})
+		assert.Equal(t, http.StatusUnprocessableEntity, r.Status, bad)
+		assert.Contains(t, r.Body, "the rate is dollars, a point and two decimals, such as 15.00", bad)
+		assert.Contains(t, r.Body, `value="`+bad+`"`, "%s: the form keeps what was typed", bad)
+	}
+	assert.Equal(t, rates, w.count(t, "service_rates"), "nothing written")
+	r := u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "rate": {"12.50"},
+		"effective_from": {day(40)}, "reason": {"new contract"}})
+	assert.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+	assert.Equal(t, rates+1, w.count(t, "service_rates"))
+}
+
+// Text is counted in characters, as the API and the textarea count it: a
+// note of 2,031 characters with accents (4,033 bytes) is recorded; one of
+// 4,001 characters is refused on the request page, saying the limit, with
+// the note kept. A key label and a document reference follow the domain's
+// limits too. (Before, the first note was refused on a generic error page
+// and lost, and 101 "é" was too long for a label.)
+func TestTextIsCountedInCharacters(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	csrf := u.signIn(keyReviewer).csrf(t)
+
+	id := strconv.FormatInt(w.pended(), 10)
+	long := strings.Repeat("é", 4001)
+	r := u.post("/console/requests/"+id+"/decide", url.Values{"csrf": {csrf}, "action": {"deny"}, "note": {long}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, `id="decide-problem"`)
+	assert.Contains(t, r.Body, "at most 4000 characters")
+	assert.Contains(t, html.UnescapeString(r.Body), ">"+long+"</textarea>", "the note is kept")
+	r = u.post("/console/requests/"+id+"/decide", url.Values{"csrf": {csrf}, "action": {"deny"}, "note": {"a\x01b"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, `id="decide-problem"`)
+	assert.Contains(t, r.Body, "the note has characters that cannot be stored")
+
+	note := "Réunion prévue avec le client; " + strings.Repeat("é", 2000)
+	require.Greater(t, len(note), 4000)
+	r = u.post("/console/requests/"+id+"/decide", url.Values{"csrf": {csrf}, "action": {"deny"}, "note": {note}})
+	require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+	var stored string
+	require.NoError(t, w.db.Get(&stored, `SELECT note FROM reviewer_decisions WHERE voucher_request_id = $1`, id))
+	assert.Equal(t, note, stored)
+
+	a := w.user()
+	csrf = a.signIn(keyAdmin).csrf(t)
+	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "role": {"reviewer"}, "label": {strings.Repeat("é", 101)}})
+	assert.Equal(t, http.StatusCreated, r.Status, r.Body)
+	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "role": {"reviewer"}, "label": {strings.Repeat("é", 4001)}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, "at most 4000 characters")
+	r = a.post("/console/verification/credentials/1/verify", url.Values{"csrf": {csrf}, "document_reference": {strings.Repeat("é", 201)}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, "at most 200 characters")
+}
+
+// The claims filter offers every status the page takes, voided too.
+func TestClaimsFilterOffersVoided(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	u.signIn(keyHRA)
+	r := u.get("/console/claims?status=voided")
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, r.Body, "<option selected>voided</option>")
+}
