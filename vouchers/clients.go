@@ -335,13 +335,7 @@ func (s *Service) Clients(ctx context.Context, p Page) (List[Client], error) {
 			ORDER BY c.id LIMIT $3`, after, pid, limit+1); err != nil {
 			return fmt.Errorf("list clients: %w", err)
 		}
-		shown := rows[:min(len(rows), limit)]
-		events := make([]access.Event, len(shown))
-		for i := range shown {
-			shown[i].shownTo(a)
-			events[i] = access.Event{Action: "read", EntityType: "client", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ID}
-		}
-		return access.Record(ctx, tx, events...)
+		return recordShown(ctx, tx, a, rows[:min(len(rows), limit)])
 	})
 	if err != nil {
 		return List[Client]{}, err
@@ -394,18 +388,24 @@ func (s *Service) SearchClients(ctx context.Context, name string, p Page) (List[
 			ORDER BY c.id LIMIT $3`, after, pid, limit+1, pq.Array(patterns)); err != nil {
 			return fmt.Errorf("search clients: %w", err)
 		}
-		shown := rows[:min(len(rows), limit)]
-		events := make([]access.Event, len(shown))
-		for i := range shown {
-			shown[i].shownTo(a)
-			events[i] = access.Event{Action: "read", EntityType: "client", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ID}
-		}
-		return access.Record(ctx, tx, events...)
+		return recordShown(ctx, tx, a, rows[:min(len(rows), limit)])
 	})
 	if err != nil {
 		return List[Client]{}, err
 	}
 	return page(rows, limit, func(c Client) int64 { return c.ID }), nil
+}
+
+// recordShown readies the clients of a list for the actor and records a
+// read of each: only those shown, never the one a page fetched past its
+// end to learn whether there is more.
+func recordShown(ctx context.Context, tx *sqlx.Tx, a access.Actor, shown []Client) error {
+	events := make([]access.Event, len(shown))
+	for i := range shown {
+		shown[i].shownTo(a)
+		events[i] = access.Event{Action: "read", EntityType: "client", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ID}
+	}
+	return access.Record(ctx, tx, events...)
 }
 
 // likeEscaper makes typed text match itself in a LIKE pattern (escape '\').
