@@ -329,7 +329,7 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 // empty name, and stored control characters, U+202E, U+2028, a name of one
 // zero-width space and the padding around it (a black-box pass).
 func checkCatalogName(v *rss.ValidationError, name string) {
-	if Blank(name) {
+	if rss.Blank(name) {
 		v.Add("name", "required", "name cannot be blank")
 		return
 	}

@@ -72,7 +72,7 @@ func (n *NewConsent) validate(today rss.Date) error {
 	// The form's text is read by every reader of the client's consents: it
 	// is held as the rest of the house holds free text (a black-box pass
 	// stored ESC, BEL, U+202E and a name of one zero-width space).
-	if Blank(n.RecipientName) {
+	if rss.Blank(n.RecipientName) {
 		v.Add("recipient_name", "required", "recipient_name is required")
 	} else {
 		checkText(v, "recipient_name", n.RecipientName, maxReasonLen)
@@ -85,13 +85,13 @@ func (n *NewConsent) validate(today rss.Date) error {
 			v.Add("purposes", "invalid_value", "purpose %q must be one of %s", p, strings.Join(consentPurposes, ", "))
 		}
 	}
-	if Blank(n.Information) {
+	if rss.Blank(n.Information) {
 		v.Add("information", "required", "information (what may be disclosed) is required")
 	} else {
 		checkText(v, "information", n.Information, maxFreeText)
 	}
 	if n.ExpiryEvent != nil {
-		if Blank(*n.ExpiryEvent) {
+		if rss.Blank(*n.ExpiryEvent) {
 			v.Add("expiry_event", "required", "expiry_event may be left out, but not empty")
 		} else {
 			checkText(v, "expiry_event", *n.ExpiryEvent, maxReasonLen)
@@ -184,7 +184,7 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 		return Consent{}, err
 	}
 	v := &rss.ValidationError{}
-	if Blank(reason) {
+	if rss.Blank(reason) {
 		v.Add("reason", "required", "reason is required")
 	} else {
 		checkText(v, "reason", reason, maxReasonLen)
