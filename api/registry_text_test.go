@@ -139,6 +139,10 @@ func TestStaffTextThe837PCannotCarryIsRefused(t *testing.T) {
 			map[string]any{"document_reference": "file\u0007"}, "document_reference", "invalid_character"},
 		{"rejection reason with a control character", http.MethodPost, itPath("/v1/staff-records/credentials/%d/reject", pending),
 			map[string]any{"reason": "forged\u001b"}, "reason", "invalid_character"},
+		{"document reference of a zero-width space", http.MethodPost, itPath("/v1/staff-records/credentials/%d/verify", pending),
+			map[string]any{"document_reference": "\u200b"}, "document_reference", "required"},
+		{"rejection reason of a zero-width space", http.MethodPost, itPath("/v1/staff-records/credentials/%d/reject", pending),
+			map[string]any{"reason": "\u200b\u00ad"}, "reason", "required"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
