@@ -308,6 +308,11 @@ func itEndpoints() []itEndpoint {
 					{name: "blank first name", body: itWith(v, "first_name", "   "), status: 422, code: "validation_failed", field: "first_name"},
 					{name: "born in the future", body: itWith(v, "date_of_birth", day(1)), status: 422, code: "validation_failed", field: "date_of_birth"},
 					{name: "gender", body: itWith(v, "gender", "X"), status: 422, code: "validation_failed", field: "gender"},
+					// An optional field may be left out, but not sent empty: "" was
+					// stored as the default (U, unknown; a black-box pass).
+					{name: "empty gender", body: itWith(v, "gender", ""), status: 422, code: "validation_failed", field: "gender"},
+					{name: "empty substance use status", body: itWith(v, "substance_use_status", ""), status: 422, code: "validation_failed",
+						field: "substance_use_status"},
 					{name: "medicaid id format", body: itWith(v, "medicaid_id", "12-34"), status: 422, code: "validation_failed", field: "medicaid_id"},
 					{name: "state format", body: itWith(v, "state", "ct"), status: 422, code: "validation_failed", field: "state"},
 					{name: "unknown catchment area", body: itWith(v, "catchment_area", "atlantis"), status: 422, code: "validation_failed", field: "catchment_area"},
