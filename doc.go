@@ -1,6 +1,8 @@
 // Package rss holds the few types every part of the service shares: the
 // error kinds that the API maps to HTTP statuses, and the civil Date and
-// Money types that cross the wire as "YYYY-MM-DD" and "40.00".
+// Money types that cross the wire as "YYYY-MM-DD" and "40.00", and what
+// free text may not be (Blank, Disguising), which every package that takes
+// text holds it to.
 //
 // The domain lives in the sub-packages: adjudication (the pure rules),
 // vouchers (clients, enrollments, voucher requests, authorizations),

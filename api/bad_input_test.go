@@ -308,6 +308,11 @@ func itEndpoints() []itEndpoint {
 					{name: "blank first name", body: itWith(v, "first_name", "   "), status: 422, code: "validation_failed", field: "first_name"},
 					{name: "born in the future", body: itWith(v, "date_of_birth", day(1)), status: 422, code: "validation_failed", field: "date_of_birth"},
 					{name: "gender", body: itWith(v, "gender", "X"), status: 422, code: "validation_failed", field: "gender"},
+					// An optional field may be left out, but not sent empty: "" was
+					// stored as the default (U, unknown; a black-box pass).
+					{name: "empty gender", body: itWith(v, "gender", ""), status: 422, code: "validation_failed", field: "gender"},
+					{name: "empty substance use status", body: itWith(v, "substance_use_status", ""), status: 422, code: "validation_failed",
+						field: "substance_use_status"},
 					{name: "medicaid id format", body: itWith(v, "medicaid_id", "12-34"), status: 422, code: "validation_failed", field: "medicaid_id"},
 					{name: "state format", body: itWith(v, "state", "ct"), status: 422, code: "validation_failed", field: "state"},
 					{name: "unknown catchment area", body: itWith(v, "catchment_area", "atlantis"), status: 422, code: "validation_failed", field: "catchment_area"},
@@ -388,6 +393,24 @@ func itEndpoints() []itEndpoint {
 					{name: "unknown client", body: itWith(v, "client_id", 999999), status: 422, code: "validation_failed", field: "client_id"},
 					{name: "unknown recipient provider", body: itWith(v, "recipient_type", "provider", "recipient_provider_id", 999999),
 						status: 422, code: "validation_failed", field: "recipient_provider_id"},
+					// A Part 2 consent is free text read by every reader of the
+					// client's consents; it was the one that took control
+					// characters, bidi overrides, line separators and text
+					// that shows nothing (a black-box pass).
+					{name: "recipient name of invisible characters", body: itWith(v, "recipient_name", "\u200b"), status: 422,
+						code: "validation_failed", field: "recipient_name"},
+					{name: "recipient name with a bidi override", body: itWith(v, "recipient_name", "MSC \u202eevil"), status: 422,
+						code: "validation_failed", field: "recipient_name"},
+					{name: "information with control characters", body: itWith(v, "information", "\u001b[31mall\u0007"), status: 422,
+						code: "validation_failed", field: "information"},
+					{name: "information with a bidi override", body: itWith(v, "information", "all \u202eevil"), status: 422,
+						code: "validation_failed", field: "information"},
+					{name: "information of invisible characters", body: itWith(v, "information", "\u200b\u00ad"), status: 422,
+						code: "validation_failed", field: "information"},
+					{name: "expiry event with a line separator", body: itWith(v, "expiry_event", "end\u2028of care"), status: 422,
+						code: "validation_failed", field: "expiry_event"},
+					{name: "expiry event of invisible characters", body: itWith(v, "expiry_event", "\u200b"), status: 422,
+						code: "validation_failed", field: "expiry_event"},
 				}
 			}},
 		{name: "revoke consent", key: keyHRA,
@@ -399,6 +422,9 @@ func itEndpoints() []itEndpoint {
 				return []itBad{
 					{name: "reason as a number", body: itWith(v, "reason", 3), status: 400, code: "wrong_type", field: "reason"},
 					{name: "no reason", body: map[string]any{}, status: 422, code: "validation_failed", field: "reason"},
+					{name: "reason with a bidi override", body: itWith(v, "reason", "\u202e\u0007"), status: 422, code: "validation_failed", field: "reason"},
+					{name: "reason with a line separator", body: itWith(v, "reason", "client\u2028asked"), status: 422, code: "validation_failed", field: "reason"},
+					{name: "reason of invisible characters", body: itWith(v, "reason", "\u200b"), status: 422, code: "validation_failed", field: "reason"},
 				}
 			}},
 		{name: "GPRA interviews", key: keyHRA,

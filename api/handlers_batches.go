@@ -35,6 +35,9 @@ func (s *Server) getBatch(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.b.Batch(c.Request.Context(), id)
 	respond(c, http.StatusOK, out, err)
 }
@@ -45,6 +48,9 @@ func (s *Server) getBatch(c *gin.Context) {
 func (s *Server) batchFile(c *gin.Context) {
 	id, ok := pathID(c, "batch_id")
 	if !ok {
+		return
+	}
+	if !knownQuery(c) {
 		return
 	}
 	path, file, err := s.b.ExportFile(c.Request.Context(), id, "")

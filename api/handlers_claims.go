@@ -185,6 +185,9 @@ func (s *Server) getClaim(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.b.Claim(c.Request.Context(), id)
 	respond(c, http.StatusOK, out, err)
 }
@@ -192,6 +195,9 @@ func (s *Server) getClaim(c *gin.Context) {
 func (s *Server) claimRemittance(c *gin.Context) {
 	id, ok := pathID(c, "claim_id")
 	if !ok {
+		return
+	}
+	if !knownQuery(c) {
 		return
 	}
 	out, err := s.b.ClaimRemittance(c.Request.Context(), id)

@@ -29,7 +29,9 @@ func page(c *gin.Context, filters ...string) (vouchers.Page, bool) {
 }
 
 // knownQuery refuses, 422, a query parameter not among names, given twice or
-// given empty.
+// given empty. Every GET calls it, a read that takes no parameter with no
+// names: the reference lists ignored any, so ?program_code=ATR answered
+// every service as if filtered (a black-box pass).
 func knownQuery(c *gin.Context, names ...string) bool {
 	q := c.Request.URL.Query()
 	given := make([]string, 0, len(q))
@@ -41,7 +43,7 @@ func knownQuery(c *gin.Context, names ...string) bool {
 	for _, k := range given {
 		switch {
 		case !slices.Contains(names, k):
-			bad = append(bad, rss.FieldError{Field: k, Code: "unknown_parameter", Message: "this list does not take " + k})
+			bad = append(bad, rss.FieldError{Field: k, Code: "unknown_parameter", Message: "this request does not take " + k})
 		case len(q[k]) > 1:
 			bad = append(bad, rss.FieldError{Field: k, Code: "repeated", Message: k + " is given more than once"})
 		case q[k][0] == "" && k != "cursor":
@@ -84,6 +86,9 @@ func (s *Server) getClient(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.Client(c.Request.Context(), id)
 	respond(c, http.StatusOK, out, err)
 }
@@ -91,6 +96,9 @@ func (s *Server) getClient(c *gin.Context) {
 func (s *Server) clientEnrollments(c *gin.Context) {
 	id, ok := pathID(c, "client_id")
 	if !ok {
+		return
+	}
+	if !knownQuery(c) {
 		return
 	}
 	out, err := s.v.ClientEnrollments(c.Request.Context(), id)
@@ -102,6 +110,9 @@ func (s *Server) clientConsents(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.ClientConsents(c.Request.Context(), id)
 	respond(c, http.StatusOK, items(out), err)
 }
@@ -109,6 +120,9 @@ func (s *Server) clientConsents(c *gin.Context) {
 func (s *Server) clientCarePlans(c *gin.Context) {
 	id, ok := pathID(c, "client_id")
 	if !ok {
+		return
+	}
+	if !knownQuery(c) {
 		return
 	}
 	out, err := s.v.ClientCarePlans(c.Request.Context(), id)
@@ -133,6 +147,9 @@ func (s *Server) gpraSchedule(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.Schedule(c.Request.Context(), id)
 	respond(c, http.StatusOK, gin.H{"client_id": id, "episodes": out}, err)
 }
@@ -148,6 +165,9 @@ func (s *Server) createEnrollment(c *gin.Context) {
 func (s *Server) getEnrollment(c *gin.Context) {
 	id, ok := pathID(c, "enrollment_id")
 	if !ok {
+		return
+	}
+	if !knownQuery(c) {
 		return
 	}
 	out, err := s.v.Enrollment(c.Request.Context(), id)
@@ -225,6 +245,9 @@ func (s *Server) createCarePlan(c *gin.Context) {
 func (s *Server) getCarePlan(c *gin.Context) {
 	id, ok := pathID(c, "care_plan_id")
 	if !ok {
+		return
+	}
+	if !knownQuery(c) {
 		return
 	}
 	out, err := s.v.CarePlan(c.Request.Context(), id)

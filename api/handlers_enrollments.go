@@ -49,6 +49,9 @@ func (s *Server) clientEligibility(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.ClientEligibility(c.Request.Context(), id)
 	respond(c, http.StatusOK, items(out), err)
 }

@@ -10,6 +10,9 @@ import (
 )
 
 func (s *Server) listEmploymentStages(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.o.EmploymentStages(c.Request.Context())
 	respond(c, http.StatusOK, items(out), err)
 }
@@ -31,6 +34,9 @@ func (s *Server) recordEmploymentStage(c *gin.Context) {
 func (s *Server) employmentStageHistory(c *gin.Context) {
 	id, ok := pathID(c, "enrollment_id")
 	if !ok {
+		return
+	}
+	if !knownQuery(c) {
 		return
 	}
 	out, err := s.o.StageHistory(c.Request.Context(), id)
@@ -56,6 +62,9 @@ func (s *Server) monthlyProgress(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.o.MonthlyProgressList(c.Request.Context(), id)
 	respond(c, http.StatusOK, items(out), err)
 }
@@ -77,6 +86,9 @@ func (s *Server) recordDrugScreen(c *gin.Context) {
 func (s *Server) drugScreens(c *gin.Context) {
 	id, ok := pathID(c, "enrollment_id")
 	if !ok {
+		return
+	}
+	if !knownQuery(c) {
 		return
 	}
 	out, err := s.o.DrugScreens(c.Request.Context(), id)

@@ -51,6 +51,9 @@ func (s *Server) getPayerFile(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.b.PayerFile(c.Request.Context(), id)
 	respond(c, http.StatusOK, out, err)
 }

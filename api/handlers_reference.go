@@ -11,17 +11,26 @@ import (
 )
 
 func (s *Server) reasonCodes(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
 	c.JSON(http.StatusOK, gin.H{"items": adjudication.Catalogue(),
 		"voucher_rule_set_version": adjudication.VoucherRuleSetVersion,
 		"claim_rule_set_version":   adjudication.ClaimRuleSetVersion})
 }
 
 func (s *Server) listPrograms(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.Programs(c.Request.Context())
 	respond(c, http.StatusOK, items(out), err)
 }
 
 func (s *Server) getProgram(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.Program(c.Request.Context(), c.Param("code"))
 	respond(c, http.StatusOK, out, err)
 }
@@ -36,11 +45,17 @@ func (s *Server) patchProgram(c *gin.Context) {
 }
 
 func (s *Server) listServices(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.Services(c.Request.Context())
 	respond(c, http.StatusOK, items(out), err)
 }
 
 func (s *Server) getService(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.ServiceByCode(c.Request.Context(), c.Param("code"))
 	respond(c, http.StatusOK, out, err)
 }
@@ -55,6 +70,9 @@ func (s *Server) patchService(c *gin.Context) {
 }
 
 func (s *Server) listProviders(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.Providers(c.Request.Context())
 	respond(c, http.StatusOK, items(out), err)
 }
@@ -62,6 +80,9 @@ func (s *Server) listProviders(c *gin.Context) {
 func (s *Server) getProvider(c *gin.Context) {
 	id, ok := pathID(c, "provider_id")
 	if !ok {
+		return
+	}
+	if !knownQuery(c) {
 		return
 	}
 	out, err := s.v.ProviderByID(c.Request.Context(), id)
@@ -73,16 +94,25 @@ func (s *Server) listStaff(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.StaffOf(c.Request.Context(), id)
 	respond(c, http.StatusOK, items(out), err)
 }
 
 func (s *Server) listCatchmentAreas(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.CatchmentAreas(c.Request.Context())
 	respond(c, http.StatusOK, items(out), err)
 }
 
 func (s *Server) listSettings(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.Settings(c.Request.Context())
 	respond(c, http.StatusOK, items(out), err)
 }
@@ -121,6 +151,9 @@ func items[T any](list []T) gin.H {
 }
 
 func (s *Server) listInstruments(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.Instruments(c.Request.Context())
 	respond(c, http.StatusOK, items(out), err)
 }

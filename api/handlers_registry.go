@@ -41,6 +41,9 @@ func (s *Server) listAgreements(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.r.Agreements(c.Request.Context(), id)
 	respond(c, http.StatusOK, items(out), err)
 }
@@ -117,6 +120,9 @@ func (s *Server) createProgram(c *gin.Context) {
 }
 
 func (s *Server) voucherRules(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.r.VoucherRules(c.Request.Context())
 	respond(c, http.StatusOK, gin.H{"items": out, "voucher_rule_set_version": adjudication.VoucherRuleSetVersion}, err)
 }
@@ -132,6 +138,9 @@ func (s *Server) createService(c *gin.Context) {
 }
 
 func (s *Server) listRates(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.r.Rates(c.Request.Context(), c.Param("code"))
 	respond(c, http.StatusOK, items(out), err)
 }

@@ -27,6 +27,9 @@ func (s *Server) getStaff(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.st.Get(c.Request.Context(), id)
 	respond(c, http.StatusOK, out, err)
 }

@@ -40,6 +40,9 @@ func (s *Server) getVoucher(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !knownQuery(c) {
+		return
+	}
 	out, err := s.v.Request(c.Request.Context(), id)
 	respond(c, http.StatusOK, out, err)
 }
@@ -47,6 +50,9 @@ func (s *Server) getVoucher(c *gin.Context) {
 func (s *Server) replayVoucher(c *gin.Context) {
 	id, ok := pathID(c, "request_id")
 	if !ok {
+		return
+	}
+	if !knownQuery(c) {
 		return
 	}
 	out, err := s.v.Replay(c.Request.Context(), id)
@@ -107,6 +113,9 @@ func (s *Server) listAuthorizations(c *gin.Context) {
 func (s *Server) getAuthorization(c *gin.Context) {
 	id, ok := pathID(c, "authorization_id")
 	if !ok {
+		return
+	}
+	if !knownQuery(c) {
 		return
 	}
 	out, err := s.v.Authorization(c.Request.Context(), id)

@@ -153,6 +153,10 @@ func TestOpenAPIConventions(t *testing.T) {
 					assert.NotNil(t, op.Responses.Status(mustAtoi(code)), "%s must document %s", name, code)
 				}
 			}
+			// Every read refuses a query parameter it does not take.
+			if v1 && method == http.MethodGet {
+				assert.NotNil(t, op.Responses.Status(http.StatusUnprocessableEntity), "%s refuses unknown query parameters and must document 422", name)
+			}
 			if slices.ContainsFunc(params, func(p *openapi3.ParameterRef) bool { return p.Value.In == "path" }) {
 				assert.NotNil(t, op.Responses.Status(http.StatusNotFound), "%s has a path id and must document 404", name)
 			}

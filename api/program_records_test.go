@@ -252,6 +252,16 @@ func TestRCMMonthlyProgress(t *testing.T) {
 			status: 422, code: "validation_failed", field: "contacts[0].count"},
 		{name: "a blank goal", key: keyHRA, path: path, body: ok(map[string]any{"goals": []map[string]any{{"goal": " ", "status": "achieved"}}}),
 			status: 422, code: "validation_failed", field: "goals[0].goal"},
+		// The goals go word for word into the client-level report for DCF (a
+		// black-box pass stored all three).
+		{name: "a goal of a zero-width space", key: keyHRA, path: path, body: ok(map[string]any{"goals": []map[string]any{{"goal": "\u200b", "status": "achieved"}}}),
+			status: 422, code: "validation_failed", field: "goals[0].goal", fieldCode: "required"},
+		{name: "a goal with a bidi override", key: keyHRA, path: path,
+			body:   ok(map[string]any{"goals": []map[string]any{{"goal": "Enter \u202etreatment", "status": "in_progress"}}}),
+			status: 422, code: "validation_failed", field: "goals[0].goal", fieldCode: "invalid_character"},
+		{name: "a goal with a line separator", key: keyHRA, path: path,
+			body:   ok(map[string]any{"goals": []map[string]any{{"goal": "line\u2028break", "status": "revised"}}}),
+			status: 422, code: "validation_failed", field: "goals[0].goal", fieldCode: "invalid_character"},
 		{name: "a goal twice", key: keyHRA, path: path,
 			body:   ok(map[string]any{"goals": []map[string]any{{"goal": "Housing", "status": "achieved"}, {"goal": "Housing", "status": "in_progress"}}}),
 			status: 422, code: "validation_failed", field: "goals[1].goal", fieldCode: "duplicate"},

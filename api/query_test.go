@@ -126,3 +126,33 @@ func TestFollowupRatesRefuseQuery(t *testing.T) {
 		assert.Equal(t, "unknown_parameter", itFieldCode(p, q))
 	}
 }
+
+// The reference lists and every other GET without filters read no query
+// and ignored any: /v1/reference/services?program_code=ATR answered every
+// service and /v1/reason-codes?kind=claim the voucher codes first, as if
+// filtered (a black-box pass). Every GET under /v1 in the document now
+// refuses a parameter it does not take, the single-record reads included
+// (/v1/batches/1/file?format=x answered the file).
+func TestEveryGetRefusesUnknownQueryParameters(t *testing.T) {
+	e := newEnv(t)
+	doc := oaDoc(t)
+	fill := strings.NewReplacer("{code}", "ATR", "/services/ATR", "/services/ATR-CM")
+	for path, item := range doc.Paths.Map() {
+		if item.Get == nil || !strings.HasPrefix(path, "/v1/") {
+			continue
+		}
+		t.Run(path, func(t *testing.T) {
+			// Ids are read for their spelling before the query, records
+			// after it: 1 names one whether or not it exists.
+			p := fill.Replace(path)
+			for strings.Contains(p, "{") {
+				i := strings.Index(p, "{")
+				p = p[:i] + "1" + p[strings.Index(p, "}")+1:]
+			}
+			itNothingWritten(t, e, func() {
+				pr := requireProblem(t, e.get(keyAdmin, p+"?zz_unknown=1"), http.StatusUnprocessableEntity, "validation_failed")
+				assert.Equal(t, "unknown_parameter", itFieldCode(pr, "zz_unknown"), "%v", pr)
+			})
+		})
+	}
+}

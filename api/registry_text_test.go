@@ -62,6 +62,21 @@ func TestRegistryTextThe837PCannotCarryIsRefused(t *testing.T) {
 			"name", "invalid_character"},
 		{"area renamed with a control character", http.MethodPatch, "/v1/reference/catchment-areas/hartford", map[string]any{"name": "Hart\u0001ford"},
 			"name", "invalid_character"},
+		// A PATCH holds a name as the POST does (it took all of these; a
+		// black-box pass).
+		{"program renamed with a control character", http.MethodPatch, "/v1/reference/programs/EMP", map[string]any{"name": "Employment\u0007"},
+			"name", "invalid_character"},
+		{"program renamed with a bidi override", http.MethodPatch, "/v1/reference/programs/EMP", map[string]any{"name": "Emp\u202eloyment"},
+			"name", "invalid_character"},
+		{"program renamed with a line separator", http.MethodPatch, "/v1/reference/programs/EMP", map[string]any{"name": "Emp\u2028loyment"},
+			"name", "invalid_character"},
+		{"program renamed to nothing visible", http.MethodPatch, "/v1/reference/programs/EMP", map[string]any{"name": "\u200b"}, "name", "required"},
+		{"service renamed with a control character", http.MethodPatch, "/v1/reference/services/EMP-IPS", map[string]any{"name": "IPS\u001b[31m"},
+			"name", "invalid_character"},
+		{"service renamed with a bidi override", http.MethodPatch, "/v1/reference/services/EMP-IPS", map[string]any{"name": "I\u2066PS"},
+			"name", "invalid_character"},
+		{"service renamed to nothing visible", http.MethodPatch, "/v1/reference/services/EMP-IPS", map[string]any{"name": "\u200b\u00ad"},
+			"name", "required"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -83,6 +98,14 @@ func TestRegistryTextThe837PCannotCarryIsRefused(t *testing.T) {
 	p := r.JSON(t)
 	assert.Equal(t, "200 Orange Street", p["address_line1"])
 	assert.Equal(t, "Suite #4", p["address_line2"])
+
+	// A renamed program or service is trimmed, as a new one is.
+	r = e.patch(keyAdmin, "/v1/reference/programs/EMP", map[string]any{"name": "  Employment services "})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "Employment services", r.JSON(t)["name"])
+	r = e.patch(keyAdmin, "/v1/reference/services/EMP-IPS", map[string]any{"name": " Individual placement and support\t"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "Individual placement and support", r.JSON(t)["name"])
 }
 
 func TestStaffTextThe837PCannotCarryIsRefused(t *testing.T) {
@@ -116,6 +139,10 @@ func TestStaffTextThe837PCannotCarryIsRefused(t *testing.T) {
 			map[string]any{"document_reference": "file\u0007"}, "document_reference", "invalid_character"},
 		{"rejection reason with a control character", http.MethodPost, itPath("/v1/staff-records/credentials/%d/reject", pending),
 			map[string]any{"reason": "forged\u001b"}, "reason", "invalid_character"},
+		{"document reference of a zero-width space", http.MethodPost, itPath("/v1/staff-records/credentials/%d/verify", pending),
+			map[string]any{"document_reference": "\u200b"}, "document_reference", "required"},
+		{"rejection reason of a zero-width space", http.MethodPost, itPath("/v1/staff-records/credentials/%d/reject", pending),
+			map[string]any{"reason": "\u200b\u00ad"}, "reason", "required"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -666,6 +666,20 @@ func TestStaffRecordTextShowsWhatItSays(t *testing.T) {
 			p := requireProblem(t, e.post(keyHRA, itPath("/v1/staff/%d/credentials", id), c.body), http.StatusUnprocessableEntity, "validation_failed")
 			assert.Equal(t, "invalid_character", itFieldCode(p, c.field), "%v", c.body)
 		}
+		// An issuer or number that shows nothing (a zero-width space) was
+		// taken, and the verifier asked to check a licence from no one
+		// (black-box pass).
+		for _, c := range []struct {
+			path, field string
+			body        map[string]any
+		}{
+			{"credentials", "issuer", map[string]any{"type": "CADC", "issuer": "\u200b", "valid_from": day(-10)}},
+			{"credentials", "number", map[string]any{"type": "CADC", "issuer": "CT DPH", "number": "\u200b\u00ad", "valid_from": day(-10)}},
+			{"background-checks", "agency", map[string]any{"checked_on": day(-5), "result": "passed", "agency": "\u200b"}},
+		} {
+			p := requireProblem(t, e.post(keyHRA, itPath("/v1/staff/%d/"+c.path, id), c.body), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "required", itFieldCode(p, c.field), "%v", c.body)
+		}
 		p := requireProblem(t, e.post(keyAdmin, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "10.00", "effective_from": day(30),
 			"reason": "a\u2028b\u202e"}), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "invalid_character", itFieldCode(p, "reason"))

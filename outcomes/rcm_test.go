@@ -35,7 +35,8 @@ func TestMonthlyProgressValidate(t *testing.T) {
 
 	bad := NewMonthlyProgress{Month: "2026-07", TreatmentStatus: "x",
 		Contacts: []Contacts{{"telephone", 1000}, {"telephone", 1}, {"fax", 1}},
-		Goals:    []Goal{{"", "achieved"}, {"a\x00b", "achieved"}, {"Job", "meh"}}}
+		Goals: []Goal{{"", "achieved"}, {"a\x00b", "achieved"}, {"Job", "meh"}, {"\u200b\u00ad", "achieved"},
+			{"Enter \u202etreatment", "in_progress"}, {"line\u2028break", "revised"}}}
 	_, err = bad.validate(today)
 	var v *rss.ValidationError
 	if assert.ErrorAs(t, err, &v) {
@@ -47,6 +48,7 @@ func TestMonthlyProgressValidate(t *testing.T) {
 			"month": "in_future", "treatment_status": "invalid_value",
 			"contacts[0].count": "out_of_range", "contacts[1].kind": "duplicate", "contacts[2].kind": "invalid_value",
 			"goals[0].goal": "required", "goals[1].goal": "invalid_character", "goals[2].status": "invalid_value",
+			"goals[3].goal": "required", "goals[4].goal": "invalid_character", "goals[5].goal": "invalid_character",
 		}, got)
 	}
 }

@@ -137,14 +137,20 @@ func oneOf(s string, set []string) bool {
 	return false
 }
 
-// checkText refuses text longer than max characters or holding control characters.
+// checkText refuses text that shows nothing, is longer than max
+// characters, or holds control characters, bidirectional overrides and
+// isolates or Unicode line separators: a goal goes word for word into the
+// client-level report for DCF (a black-box pass stored a zero-width goal,
+// U+202E and U+2028).
 func checkText(v *rss.ValidationError, field, s string, max int) {
 	switch {
-	case strings.TrimSpace(s) == "":
+	case rss.Blank(s):
 		v.Add(field, "required", "%s is required", field)
 	case utf8.RuneCountInString(s) > max:
 		v.Add(field, "too_long", "%s must be at most %d characters", field, max)
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
 		v.Add(field, "invalid_character", "%s may not hold control characters", field)
+	case strings.IndexFunc(s, rss.Disguising) >= 0:
+		v.Add(field, "invalid_character", "%s may not hold bidirectional overrides, isolates or Unicode line separators", field)
 	}
 }

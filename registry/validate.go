@@ -10,7 +10,6 @@ import (
 
 	"rss"
 	"rss/pg"
-	"rss/vouchers"
 )
 
 // The formats the schema holds, checked first so a caller gets every field
@@ -76,7 +75,7 @@ func NPIValid(npi string) bool {
 	return (10-sum%10)%10 == int(npi[9]-'0')
 }
 
-func blank(s string) bool { return vouchers.Blank(s) }
+func blank(s string) bool { return rss.Blank(s) }
 
 // validAmount reports whether m is a positive amount the NUMERIC(12,2)
 // columns hold exactly.

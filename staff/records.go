@@ -317,7 +317,7 @@ func (s *Service) RejectRecord(ctx context.Context, kind string, id int64, reaso
 	reason = strings.TrimSpace(reason)
 	v := &rss.ValidationError{}
 	switch {
-	case reason == "":
+	case rss.Blank(reason):
 		v.Add("reason", "required", "reason is required")
 	default:
 		vouchers.CheckText(v, "reason", reason, 1000)
@@ -367,7 +367,9 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 
 func text(v *rss.ValidationError, field, value string, required bool) {
 	switch {
-	case value == "" && required:
+	case rss.Blank(value) && required:
+		// A zero-width space is not white space: an issuer of one was
+		// taken, a licence from no one to verify (black-box pass).
 		v.Add(field, "required", "%s is required", field)
 	case strings.ContainsAny(value, "\n\r\t"):
 		// One line each (a type, an issuer, a number, an agency, a

@@ -63,10 +63,8 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 		return set
 	}
 	if notNull("name", p.Name.Set, p.Name.Null) {
-		if strings.TrimSpace(p.Name.Value) == "" {
-			v.Add("name", "required", "name cannot be blank")
-		}
-		add("name", p.Name.Value)
+		checkCatalogName(v, p.Name.Value)
+		add("name", strings.TrimSpace(p.Name.Value))
 	}
 	if p.Rate.Set {
 		// A rate has an effective date and a reason: it is set through its
@@ -193,10 +191,12 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		add(field, o.Ptr())
 	}
 	if p.Name.Set {
-		if p.Name.Null || strings.TrimSpace(p.Name.Value) == "" {
-			v.Add("name", "required", "name cannot be blank")
+		if p.Name.Null {
+			v.Add("name", "required", "name cannot be null")
+		} else {
+			checkCatalogName(v, p.Name.Value)
 		}
-		add("name", p.Name.Value)
+		add("name", strings.TrimSpace(p.Name.Value))
 	}
 	optInt("voucher_validity_days", p.VoucherValidityDays, true, 1)
 	optInt("filing_limit_days", p.FilingLimitDays, false, 1)
@@ -322,6 +322,18 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		return err
 	})
 	return out, err
+}
+
+// checkCatalogName holds a renamed program or service as registry's create holds
+// a new one: visible, free text, stored trimmed. The PATCH only refused an
+// empty name, and stored control characters, U+202E, U+2028, a name of one
+// zero-width space and the padding around it (a black-box pass).
+func checkCatalogName(v *rss.ValidationError, name string) {
+	if rss.Blank(name) {
+		v.Add("name", "required", "name cannot be blank")
+		return
+	}
+	checkText(v, "name", name, maxFreeText)
 }
 
 // UpdateSetting changes one system threshold.

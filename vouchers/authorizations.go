@@ -155,7 +155,7 @@ func (s *Service) changeAuthorization(ctx context.Context, id int64, reason stri
 		return Authorization{}, err
 	}
 	v := &rss.ValidationError{}
-	if Blank(reason) {
+	if rss.Blank(reason) {
 		v.Add("reason", "required", "reason is required")
 	} else {
 		checkText(v, "reason", reason, maxReasonLen)

@@ -56,10 +56,10 @@ type NewClient struct {
 	FirstName          string   `json:"first_name"`
 	LastName           string   `json:"last_name"`
 	DateOfBirth        rss.Date `json:"date_of_birth"`
-	Gender             string   `json:"gender"`
+	Gender             *string  `json:"gender"` // U when left out
 	MedicaidID         *string  `json:"medicaid_id"`
 	CatchmentArea      string   `json:"catchment_area"`
-	SubstanceUseStatus string   `json:"substance_use_status"`
+	SubstanceUseStatus *string  `json:"substance_use_status"` // unknown when left out
 	AddressLine1       *string  `json:"address_line1"`
 	City               *string  `json:"city"`
 	State              *string  `json:"state"`
@@ -85,12 +85,9 @@ func (n *NewClient) validate(today rss.Date) error {
 	case n.DateOfBirth.Year() < 1901:
 		v.Add("date_of_birth", "out_of_range", "date_of_birth is not plausible")
 	}
-	if n.Gender == "" {
-		n.Gender = "U"
-	}
-	if n.Gender != "F" && n.Gender != "M" && n.Gender != "U" {
-		v.Add("gender", "invalid_value", "gender must be F, M or U")
-	}
+	// Left out, they take their defaults; sent empty, they are refused as
+	// every other optional field is ("" was stored as the default).
+	optionalOneOf(v, "gender", &n.Gender, []string{"F", "M", "U"}, "U")
 	if n.MedicaidID != nil {
 		*n.MedicaidID = strings.ToUpper(strings.TrimSpace(*n.MedicaidID))
 		if !medicaidRe.MatchString(*n.MedicaidID) {
@@ -102,12 +99,7 @@ func (n *NewClient) validate(today rss.Date) error {
 	} else if len(n.CatchmentArea) > maxCodeLen {
 		v.Add("catchment_area", "too_long", "catchment_area must be at most %d characters", maxCodeLen)
 	}
-	if n.SubstanceUseStatus == "" {
-		n.SubstanceUseStatus = "unknown"
-	}
-	if s := n.SubstanceUseStatus; s != "active" && s != "in_recovery" && s != "unknown" {
-		v.Add("substance_use_status", "invalid_value", "substance_use_status must be active, in_recovery or unknown")
-	}
+	optionalOneOf(v, "substance_use_status", &n.SubstanceUseStatus, []string{"active", "in_recovery", "unknown"}, "unknown")
 	checkAddress(v, "address_line1", n.AddressLine1, x12.AddressLine)
 	checkAddress(v, "city", n.City, x12.City)
 	if n.State != nil && !stateRe.MatchString(*n.State) {
@@ -117,6 +109,19 @@ func (n *NewClient) validate(today rss.Date) error {
 		v.Add("zip", "invalid_format", "zip must be 5 or 9 digits")
 	}
 	return v.Err()
+}
+
+// optionalOneOf checks an optional field that must be one of set: left out
+// (nil), it is given def; sent empty, it is refused.
+func optionalOneOf(v *rss.ValidationError, field string, p **string, set []string, def string) {
+	switch {
+	case *p == nil:
+		*p = &def
+	case **p == "":
+		v.Add(field, "required", "%s may be left out, but not empty", field)
+	case !contains(set, **p):
+		v.Add(field, "invalid_value", "%s must be %s or %s", field, strings.Join(set[:len(set)-1], ", "), set[len(set)-1])
+	}
 }
 
 const clientColumns = `c.id, c.person_id, c.provider_id, c.first_name, c.last_name, c.date_of_birth, c.gender, c.medicaid_id,

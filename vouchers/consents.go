@@ -69,8 +69,13 @@ func (n *NewConsent) validate(today rss.Date) error {
 	default:
 		v.Add("recipient_type", "invalid_value", "recipient_type must be provider, msc or payer")
 	}
-	if strings.TrimSpace(n.RecipientName) == "" {
+	// The form's text is read by every reader of the client's consents: it
+	// is held as the rest of the house holds free text (a black-box pass
+	// stored ESC, BEL, U+202E and a name of one zero-width space).
+	if rss.Blank(n.RecipientName) {
 		v.Add("recipient_name", "required", "recipient_name is required")
+	} else {
+		checkText(v, "recipient_name", n.RecipientName, maxReasonLen)
 	}
 	if len(n.Purposes) == 0 {
 		v.Add("purposes", "required", "at least one purpose is required")
@@ -80,15 +85,24 @@ func (n *NewConsent) validate(today rss.Date) error {
 			v.Add("purposes", "invalid_value", "purpose %q must be one of %s", p, strings.Join(consentPurposes, ", "))
 		}
 	}
-	if strings.TrimSpace(n.Information) == "" {
+	if rss.Blank(n.Information) {
 		v.Add("information", "required", "information (what may be disclosed) is required")
+	} else {
+		checkText(v, "information", n.Information, maxFreeText)
+	}
+	if n.ExpiryEvent != nil {
+		if rss.Blank(*n.ExpiryEvent) {
+			v.Add("expiry_event", "required", "expiry_event may be left out, but not empty")
+		} else {
+			checkText(v, "expiry_event", *n.ExpiryEvent, maxReasonLen)
+		}
 	}
 	if n.SignedOn.IsZero() {
 		v.Add("signed_on", "required", "signed_on is required")
 	} else if n.SignedOn.After(today) {
 		v.Add("signed_on", "in_future", "signed_on cannot be in the future")
 	}
-	if n.ExpiresOn.IsZero() && (n.ExpiryEvent == nil || strings.TrimSpace(*n.ExpiryEvent) == "") {
+	if n.ExpiresOn.IsZero() && n.ExpiryEvent == nil {
 		v.Add("expires_on", "required", "a consent needs an expiry date or an expiry event")
 	}
 	if !n.ExpiresOn.IsZero() && !n.SignedOn.IsZero() && n.ExpiresOn.Before(n.SignedOn) {
@@ -169,8 +183,14 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 	if err != nil {
 		return Consent{}, err
 	}
-	if strings.TrimSpace(reason) == "" {
-		return Consent{}, rss.Invalid("reason", "required", "reason is required")
+	v := &rss.ValidationError{}
+	if rss.Blank(reason) {
+		v.Add("reason", "required", "reason is required")
+	} else {
+		checkText(v, "reason", reason, maxReasonLen)
+	}
+	if err := v.Err(); err != nil {
+		return Consent{}, err
 	}
 	var out Consent
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {

@@ -648,7 +648,7 @@ const (
 
 func (r *Review) validate() error {
 	v := &rss.ValidationError{}
-	if Blank(r.Note) {
+	if rss.Blank(r.Note) {
 		v.Add("note", "required", "a reviewer decision carries a note")
 	} else {
 		checkText(v, "note", r.Note, maxNoteLen)

@@ -49,7 +49,8 @@ func TestNewClientValidate(t *testing.T) {
 		{name: "digits and an apostrophe are fine", edit: func(n *NewClient) { n.LastName = "O'Brien 2nd" }},
 		{name: "born tomorrow", edit: func(n *NewClient) { n.DateOfBirth = today.AddDays(1) }, field: "date_of_birth", code: "in_future"},
 		{name: "born before 1901", edit: func(n *NewClient) { n.DateOfBirth = rss.MustDate("1900-12-31") }, field: "date_of_birth", code: "out_of_range"},
-		{name: "gender", edit: func(n *NewClient) { n.Gender = "X" }, field: "gender", code: "invalid_value"},
+		{name: "gender", edit: func(n *NewClient) { n.Gender = ptr("X") }, field: "gender", code: "invalid_value"},
+		{name: "empty gender", edit: func(n *NewClient) { n.Gender = ptr("") }, field: "gender", code: "required"},
 		{name: "medicaid id lower case is upper-cased", edit: func(n *NewClient) { n.MedicaidID = ptr(" ct123456 ") }},
 		{name: "medicaid id too short", edit: func(n *NewClient) { n.MedicaidID = ptr("CT12") }, field: "medicaid_id", code: "invalid_format"},
 		{name: "empty address line", edit: func(n *NewClient) { n.AddressLine1 = ptr(" ") }, field: "address_line1", code: "required"},
@@ -57,7 +58,8 @@ func TestNewClientValidate(t *testing.T) {
 		{name: "one-letter city", edit: func(n *NewClient) { n.City = ptr("X") }, field: "city", code: "too_short"},
 		{name: "state", edit: func(n *NewClient) { n.State = ptr("ct") }, field: "state", code: "invalid_format"},
 		{name: "zip", edit: func(n *NewClient) { n.Zip = ptr("0610") }, field: "zip", code: "invalid_format"},
-		{name: "substance use status", edit: func(n *NewClient) { n.SubstanceUseStatus = "sober" }, field: "substance_use_status", code: "invalid_value"},
+		{name: "substance use status", edit: func(n *NewClient) { n.SubstanceUseStatus = ptr("sober") }, field: "substance_use_status", code: "invalid_value"},
+		{name: "empty substance use status", edit: func(n *NewClient) { n.SubstanceUseStatus = ptr("") }, field: "substance_use_status", code: "required"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,8 +69,8 @@ func TestNewClientValidate(t *testing.T) {
 			if tc.field == "" {
 				assert.Empty(t, codes)
 				assert.Equal(t, "Ana", n.FirstName, "names are trimmed")
-				assert.Equal(t, "U", n.Gender)
-				assert.Equal(t, "unknown", n.SubstanceUseStatus)
+				assert.Equal(t, "U", *n.Gender)
+				assert.Equal(t, "unknown", *n.SubstanceUseStatus)
 				if n.MedicaidID != nil {
 					assert.Equal(t, "CT123456", *n.MedicaidID)
 				}

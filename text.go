@@ -1,0 +1,24 @@
+package rss
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Blank reports whether s shows nothing: only white space and format
+// characters (zero-width spaces, soft hyphens), which a reader cannot see.
+// A reason made of zero-width spaces was stored as one (a black-box pass).
+func Blank(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) }) < 0
+}
+
+// Disguising reports whether r reorders or breaks the text around it
+// without showing itself: the bidirectional embeddings, overrides and
+// isolates (U+202A-U+202E, U+2066-U+2069) and the Unicode line and
+// paragraph separators (U+2028, U+2029). A black-box pass stored U+202E in
+// a licence number, which then reads backwards to the verifier and in the
+// console's tables. The marks a right-to-left name needs (U+200E, U+200F)
+// and the joiners stay.
+func Disguising(r rune) bool {
+	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x2028 || r == 0x2029
+}
