@@ -356,6 +356,8 @@ func itEndpoints() []itEndpoint {
 					{name: "discharge before start", body: itWith(v, "discharge_date", day(-30)), status: 422, code: "validation_failed", field: "discharge_date"},
 					{name: "discharge in the future", body: itWith(v, "discharge_date", day(3)), status: 422, code: "validation_failed", field: "discharge_date"},
 					{name: "no reason", body: itWithout(v, "reason"), status: 422, code: "validation_failed", field: "reason"},
+					{name: "reason of invisible characters", body: itWith(v, "reason", "\u200b\u00ad"), status: 422, code: "validation_failed",
+						field: "reason"},
 				}
 			}},
 		{name: "void authorization", key: keyReviewer,
@@ -579,6 +581,7 @@ func itEndpoints() []itEndpoint {
 					// One line of free text (a black-box pass stored a BEL).
 					{name: "label with a control character", body: itWith(v, "label", "a\u0007b"), status: 422, code: "validation_failed", field: "label"},
 					{name: "label on two lines", body: itWith(v, "label", "a\nb"), status: 422, code: "validation_failed", field: "label"},
+					{name: "label of invisible characters", body: itWith(v, "label", "\u200b"), status: 422, code: "validation_failed", field: "label"},
 					{name: "unknown provider", body: itWith(v, "role", "provider", "provider_id", 999999), status: 422, code: "validation_failed",
 						field: "provider_id"},
 				}

@@ -55,6 +55,8 @@ func TestReassignEnrollment(t *testing.T) {
 		{name: "no staff", key: keyHRA, body: map[string]any{"reason": "x"}, status: 422, code: "validation_failed", field: "staff_id"},
 		{name: "no reason", key: keyHRA, body: map[string]any{"staff_id": petrov}, status: 422, code: "validation_failed", field: "reason"},
 		{name: "blank reason", key: keyHRA, body: map[string]any{"staff_id": petrov, "reason": "  "}, status: 422, code: "validation_failed", field: "reason"},
+		{name: "reason of invisible characters", key: keyHRA, body: map[string]any{"staff_id": petrov, "reason": "\u200b"}, status: 422,
+			code: "validation_failed", field: "reason"},
 		{name: "unknown field", key: keyHRA, body: map[string]any{"staff_id": petrov, "reason": "x", "cap": 99}, status: 400, code: "unknown_field"},
 		{name: "wrong type", key: keyHRA, body: map[string]any{"staff_id": "Petrov", "reason": "x"}, status: 400, code: "wrong_type"},
 		{name: "another agency's enrollment is a 404", key: keyBCS, body: map[string]any{"staff_id": petrov, "reason": "x"}, status: 404, code: "not_found"},
@@ -495,6 +497,11 @@ func TestTransferPrimaryToAnEnrollmentAlreadyMarked(t *testing.T) {
 	bcsEnr := enrollmentOf(e, e.demo.Clients["Kim/BCS"], "ATR")
 	_, err := e.db.ExecContext(t.Context(), `UPDATE enrollments SET primary_case_manager = true WHERE id = $1`, bcsEnr)
 	require.NoError(t, err)
+	// A reason that shows nothing is none (it was taken).
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyAdmin, itPath("/v1/enrollments/%d/transfer-primary", hraEnr),
+			map[string]any{"to_enrollment_id": bcsEnr, "reason": "\u200b\u00ad"}), http.StatusUnprocessableEntity, "validation_failed")
+	})
 	r := e.post(keyAdmin, itPath("/v1/enrollments/%d/transfer-primary", hraEnr), map[string]any{"to_enrollment_id": bcsEnr, "reason": "BCS leads"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	out := r.JSON(t)

@@ -612,7 +612,7 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 	}
 	code = strings.TrimSpace(code)
 	switch {
-	case code == "" && strings.TrimSpace(reason) == "":
+	case code == "" && rss.Blank(reason):
 		v.Add("reason_code", "required", "reason_code is required (GET /v1/discharge-reasons)")
 		v.Add("reason", "required", "a discharge needs a reason_code or, failing that, a reason (coded other)")
 	case code == "":

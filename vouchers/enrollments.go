@@ -100,7 +100,7 @@ func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrol
 	if r.StaffID <= 0 {
 		v.Add("staff_id", "required", "staff_id is required")
 	}
-	if strings.TrimSpace(r.Reason) == "" {
+	if rss.Blank(r.Reason) {
 		v.Add("reason", "required", "reason is required")
 	} else {
 		checkText(v, "reason", r.Reason, maxReasonLen)
@@ -235,7 +235,7 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 	case t.ToProviderID != nil && *t.ToProviderID <= 0:
 		v.Add("to_provider_id", "invalid_value", "to_provider_id must be positive")
 	}
-	if strings.TrimSpace(t.Reason) == "" {
+	if rss.Blank(t.Reason) {
 		v.Add("reason", "required", "reason is required")
 	} else {
 		checkText(v, "reason", t.Reason, maxReasonLen)

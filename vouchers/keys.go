@@ -15,7 +15,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, role access.Role, providerID
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
 		return access.NewKey{}, err
 	}
-	if strings.TrimSpace(label) == "" {
+	if rss.Blank(label) {
 		return access.NewKey{}, rss.Invalid("label", "required", "label is required")
 	}
 	// A label is one line of free text, held to the house's rule (a
