@@ -122,15 +122,16 @@ ORDER BY x.p, x.provider_id, s.program_code, x.service_code`
 // statewide (each agency's row counts them once; the total counted them
 // twice, a black-box pass).
 const utilizationClientsMonths = utilizationAuth + `
-SELECT count(*) FROM (SELECT DISTINCT c.person_id FROM rollup r JOIN clients c ON c.id = r.client_id) c`
+SELECT count(DISTINCT c.person_id) FROM (SELECT DISTINCT client_id FROM rollup) r JOIN clients c ON c.id = r.client_id`
 
 // utilizationClients counts the people served over the whole range once
 // each (a rollup row of a month the range cuts counts when it has a line
 // on a day of the range): the rows' sums are the other totals.
 var utilizationClients = utilizationAuth + `
-SELECT count(*) FROM (
-    SELECT DISTINCT c.person_id FROM rollup r JOIN clients c ON c.id = r.client_id
-    WHERE r.days & ` + dayBits(`greatest($1::date, r.month)`, `least($2::date, `+monthEnd+`)`) + ` <> 0) c`
+SELECT count(DISTINCT c.person_id) FROM (
+    SELECT DISTINCT r.client_id FROM rollup r
+    WHERE r.days & ` + dayBits(`greatest($1::date, r.month)`, `least($2::date, `+monthEnd+`)`) + ` <> 0) r
+JOIN clients c ON c.id = r.client_id`
 
 var utilizationColumns = []string{"period", "period_end", "provider_id", "program", "service",
 	"units_authorized", "units_used", "amount_paid", "clients_served"}
