@@ -268,28 +268,9 @@ func findWrongType(val any, t reflect.Type, path, field string) (string, bool) {
 		if _, ok := val.(bool); !ok {
 			return mismatch()
 		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := val.(json.Number)
-		if !ok {
-			return mismatch()
-		}
-		if _, err := strconv.ParseInt(string(n), 10, t.Bits()); err != nil {
-			return mismatch()
-		}
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		n, ok := val.(json.Number)
-		if !ok {
-			return mismatch()
-		}
-		if _, err := strconv.ParseUint(string(n), 10, t.Bits()); err != nil {
-			return mismatch()
-		}
-	case reflect.Float32, reflect.Float64:
-		n, ok := val.(json.Number)
-		if !ok {
-			return mismatch()
-		}
-		if _, err := strconv.ParseFloat(string(n), t.Bits()); err != nil {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		if n, ok := val.(json.Number); !ok || !fits(string(n), t) {
 			return mismatch()
 		}
 	case reflect.Struct:
@@ -348,6 +329,20 @@ func findWrongType(val any, t reflect.Type, path, field string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// fits reports whether the JSON number n can be held by the numeric type t.
+func fits(n string, t reflect.Type) bool {
+	var err error
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		_, err = strconv.ParseInt(n, 10, t.Bits())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		_, err = strconv.ParseUint(n, 10, t.Bits())
+	default:
+		_, err = strconv.ParseFloat(n, t.Bits())
+	}
+	return err == nil
 }
 
 func jsonKind(goType string) string {

@@ -15,21 +15,29 @@ import (
 // it: HVR's 835 reversing a CLP07 the payer gave ECRA's claim leaves
 // ECRA's payment standing (black-box pass: it reversed ECRA's claim and
 // charged ECRA's reconciliation with HVR's debit).
-func TestPayerReversalTakesBackOnlyThePayeesPayment(t *testing.T) {
-	w := newWorld(t)
+// twoPayees sends one claim of ECRA's and one of HVR's, both numbered
+// number, in one 837P batch: the claims, the batch and the loops as sent.
+func twoPayees(t *testing.T, number string) (w *world, e1, h1 *billing.Claim, b billing.Batch, ecra, hvr sentCLM) {
+	t.Helper()
+	w = newWorld(t)
 	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
 	w.mhwAuthorize(w.hvr(), "Yilmaz", 100, day(-30), day(30))
-	e1 := w.submitAs(w.ecra(), w.mhwClaim("E-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
-	h1 := w.submitAs(w.hvr(), w.mhwClaim("E-1", "Yilmaz", "Brandt", []string{"F20.9"}, line("MHW-RA", day(-9), 4, "29.00")))
+	e1 = w.submitAs(w.ecra(), w.mhwClaim(number, "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	h1 = w.submitAs(w.hvr(), w.mhwClaim(number, "Yilmaz", "Brandt", []string{"F20.9"}, line("MHW-RA", day(-9), 4, "29.00")))
 	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
 	require.NoError(t, err)
 	sent := readSent(t, w.export(b.ID))
 	require.Len(t, sent.Claims, 2)
-	ecra, hvr := sent.Claims[0], sent.Claims[1]
+	ecra, hvr = sent.Claims[0], sent.Claims[1]
 	if !strings.EqualFold(ecra.Last, "Dubois") {
 		ecra, hvr = hvr, ecra
 	}
 	require.NotEmpty(t, hvr.NPI)
+	return w, e1, h1, b, ecra, hvr
+}
+
+func TestPayerReversalTakesBackOnlyThePayeesPayment(t *testing.T) {
+	w, e1, h1, b, ecra, hvr := twoPayees(t, "E-1")
 	sim := newPayerSim()
 	w.importFile(sim.file835(
 		remit{NPI: ecra.NPI, Trace: "EFT-E", Claims: []clp{{CLM: ecra, Status: "1", CCN: "PCN-E"}}},
@@ -68,19 +76,7 @@ func TestPayerReversalTakesBackOnlyThePayeesPayment(t *testing.T) {
 // names another agency's NPI in PLB01 was charged to that agency's
 // reconciliation for money taken from this one's (a black-box pass).
 func TestPayerAdjustmentIsThePayees(t *testing.T) {
-	w := newWorld(t)
-	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
-	w.mhwAuthorize(w.hvr(), "Yilmaz", 100, day(-30), day(30))
-	w.submitAs(w.ecra(), w.mhwClaim("P-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
-	w.submitAs(w.hvr(), w.mhwClaim("P-1", "Yilmaz", "Brandt", []string{"F20.9"}, line("MHW-RA", day(-9), 4, "29.00")))
-	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
-	require.NoError(t, err)
-	sent := readSent(t, w.export(b.ID))
-	require.Len(t, sent.Claims, 2)
-	ecra, hvr := sent.Claims[0], sent.Claims[1]
-	if !strings.EqualFold(ecra.Last, "Dubois") {
-		ecra, hvr = hvr, ecra
-	}
+	w, _, _, b, ecra, hvr := twoPayees(t, "P-1")
 	w.importFile(newPayerSim().file835(remit{NPI: ecra.NPI, Trace: "EFT-PLB", Claims: []clp{{CLM: ecra, Status: "1", CCN: "PCN-E"}},
 		PLB: []plb{{NPI: hvr.NPI, Reason: "L6", Ref: "INT", Amount: dec("-5.00")}}}))
 	for provider, want := range map[int64]int{w.demo.Providers["ECRA"]: 1, w.demo.Providers["HVR"]: 0} {

@@ -321,31 +321,7 @@ func (s *Service) Client(ctx context.Context, id int64) (Client, error) {
 
 // Clients lists the client records the actor may see, recording a read of each.
 func (s *Service) Clients(ctx context.Context, p Page) (List[Client], error) {
-	a, err := access.ActorFrom(ctx)
-	if err != nil {
-		return List[Client]{}, err
-	}
-	after, limit, err := p.after()
-	if err != nil {
-		return List[Client]{}, err
-	}
-	var rows []Client
-	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		var pid any
-		if a.IsProvider() {
-			pid = a.ProviderID
-		}
-		if err := tx.SelectContext(ctx, &rows, `SELECT `+clientColumns+` FROM clients c
-			WHERE c.id > $1 AND ($2::bigint IS NULL OR c.provider_id = $2)
-			ORDER BY c.id LIMIT $3`, after, pid, limit+1); err != nil {
-			return fmt.Errorf("list clients: %w", err)
-		}
-		return recordShown(ctx, tx, a, rows[:min(len(rows), limit)])
-	})
-	if err != nil {
-		return List[Client]{}, err
-	}
-	return page(rows, limit, func(c Client) int64 { return c.ID }), nil
+	return s.listClients(ctx, p, nil)
 }
 
 // maxSearchLen caps a name search; a name is at most 60 characters a part
@@ -359,14 +335,6 @@ const maxSearchLen = 200
 // missed past a page of the whole list, and a read is recorded only for
 // the clients returned.
 func (s *Service) SearchClients(ctx context.Context, name string, p Page) (List[Client], error) {
-	a, err := access.ActorFrom(ctx)
-	if err != nil {
-		return List[Client]{}, err
-	}
-	after, limit, err := p.after()
-	if err != nil {
-		return List[Client]{}, err
-	}
 	v := &rss.ValidationError{}
 	checkText(v, "name", name, maxSearchLen)
 	words := strings.FieldsFunc(name, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
@@ -380,6 +348,21 @@ func (s *Service) SearchClients(ctx context.Context, name string, p Page) (List[
 	for i, w := range words {
 		patterns[i] = "%" + likeEscaper.Replace(w) + "%"
 	}
+	return s.listClients(ctx, p, patterns)
+}
+
+// listClients lists the records the actor may see whose name matches every
+// pattern (none: every record), a page at a time, recording a read of each
+// shown.
+func (s *Service) listClients(ctx context.Context, p Page, patterns []string) (List[Client], error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return List[Client]{}, err
+	}
+	after, limit, err := p.after()
+	if err != nil {
+		return List[Client]{}, err
+	}
 	var rows []Client
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		var pid any
@@ -391,26 +374,22 @@ func (s *Service) SearchClients(ctx context.Context, name string, p Page) (List[
 			  AND NOT EXISTS (SELECT 1 FROM unnest($4::text[]) w(p)
 			                  WHERE c.first_name || ' ' || c.last_name NOT ILIKE w.p ESCAPE '\')
 			ORDER BY c.id LIMIT $3`, after, pid, limit+1, pq.Array(patterns)); err != nil {
-			return fmt.Errorf("search clients: %w", err)
+			return fmt.Errorf("list clients: %w", err)
 		}
-		return recordShown(ctx, tx, a, rows[:min(len(rows), limit)])
+		// Only those shown are read, never the one fetched past the page's
+		// end to learn whether there is more.
+		shown := rows[:min(len(rows), limit)]
+		events := make([]access.Event, len(shown))
+		for i := range shown {
+			shown[i].shownTo(a)
+			events[i] = access.Event{Action: "read", EntityType: "client", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ID}
+		}
+		return access.Record(ctx, tx, events...)
 	})
 	if err != nil {
 		return List[Client]{}, err
 	}
 	return page(rows, limit, func(c Client) int64 { return c.ID }), nil
-}
-
-// recordShown readies the clients of a list for the actor and records a
-// read of each: only those shown, never the one a page fetched past its
-// end to learn whether there is more.
-func recordShown(ctx context.Context, tx *sqlx.Tx, a access.Actor, shown []Client) error {
-	events := make([]access.Event, len(shown))
-	for i := range shown {
-		shown[i].shownTo(a)
-		events[i] = access.Event{Action: "read", EntityType: "client", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ID}
-	}
-	return access.Record(ctx, tx, events...)
 }
 
 // likeEscaper makes typed text match itself in a LIKE pattern (escape '\').
