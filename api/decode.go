@@ -135,122 +135,48 @@ var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 // first value in body that a field of type t with its own UnmarshalJSON
 // refuses, or "" when there is none.
 func badValuePath(body []byte, t reflect.Type) string {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var tree any
-	if t == nil || dec.Decode(&tree) != nil {
-		return ""
-	}
-	return findBadValue(tree, t, "")
-}
-
-func findBadValue(val any, t reflect.Type, path string) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if val == nil {
-		return ""
-	}
-	if reflect.PointerTo(t).Implements(unmarshalerType) {
-		raw, err := json.Marshal(val)
-		if err != nil {
-			return ""
-		}
-		if reflect.New(t).Interface().(json.Unmarshaler).UnmarshalJSON(raw) != nil {
-			return path
-		}
-		return ""
-	}
-	join := func(name string) string {
-		if path == "" {
-			return name
-		}
-		return path + "." + name
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		obj, ok := val.(map[string]any)
-		if !ok {
-			return ""
-		}
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if !f.IsExported() || name == "-" {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			for k, x := range obj {
-				if strings.EqualFold(k, name) {
-					if p := findBadValue(x, f.Type, join(name)); p != "" {
-						return p
-					}
-				}
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		arr, ok := val.([]any)
-		if !ok {
-			return ""
-		}
-		for i, x := range arr {
-			if p := findBadValue(x, t.Elem(), path+"["+strconv.Itoa(i)+"]"); p != "" {
-				return p
-			}
-		}
-	case reflect.Map:
-		obj, ok := val.(map[string]any)
-		if !ok {
-			return ""
-		}
-		for k, x := range obj {
-			if p := findBadValue(x, t.Elem(), join(k)); p != "" {
-				return p
-			}
-		}
-	}
-	return ""
+	p, _ := findInBody(body, t, refused, func(string) bool { return true })
+	return p
 }
 
 // wrongTypePath returns the path with indices ("lines[3].units") of the
 // first value in body whose JSON kind a field of type t cannot hold and
 // whose path without indices is field (encoding/json's UnmarshalTypeError
-// names it so), or field itself when none is found.
+// names it so, without the indices a refused value's path has), or field
+// itself when none is found.
 func wrongTypePath(body []byte, t reflect.Type, field string) string {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var tree any
-	if t == nil || dec.Decode(&tree) != nil {
+	p, ok := findInBody(body, t, mistyped, func(path string) bool { return indexRe.ReplaceAllString(path, "") == field })
+	if !ok {
 		return field
 	}
-	if p, ok := findWrongType(tree, t, "", field); ok {
-		return p
-	}
-	return field
+	return p
 }
 
 var indexRe = regexp.MustCompile(`\[[0-9]+\]`)
 
-func findWrongType(val any, t reflect.Type, path, field string) (string, bool) {
+// findInBody decodes body as a tree and finds in it, by t's fields, the
+// first value wrong picks at a path keep accepts.
+func findInBody(body []byte, t reflect.Type, wrong func(any, reflect.Type) bool, keep func(string) bool) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var tree any
+	if t == nil || dec.Decode(&tree) != nil {
+		return "", false
+	}
+	return findValue(tree, t, "", wrong, keep)
+}
+
+func findValue(val any, t reflect.Type, path string, wrong func(any, reflect.Type) bool, keep func(string) bool) (string, bool) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if val == nil {
 		return "", false
 	}
-	mismatch := func() (string, bool) {
-		if indexRe.ReplaceAllString(path, "") == field {
-			return path, true
-		}
-		return "", false
+	if wrong(val, t) {
+		return path, keep(path)
 	}
 	if reflect.PointerTo(t).Implements(unmarshalerType) {
-		raw, err := json.Marshal(val)
-		if err != nil || reflect.New(t).Interface().(json.Unmarshaler).UnmarshalJSON(raw) != nil {
-			return mismatch()
-		}
 		return "", false
 	}
 	join := func(name string) string {
@@ -260,29 +186,13 @@ func findWrongType(val any, t reflect.Type, path, field string) (string, bool) {
 		return path + "." + name
 	}
 	switch t.Kind() {
-	case reflect.String:
-		if _, ok := val.(string); !ok {
-			return mismatch()
-		}
-	case reflect.Bool:
-		if _, ok := val.(bool); !ok {
-			return mismatch()
-		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
-		if n, ok := val.(json.Number); !ok || !fits(string(n), t) {
-			return mismatch()
-		}
 	case reflect.Struct:
-		obj, ok := val.(map[string]any)
-		if !ok {
-			return mismatch()
-		}
+		obj, _ := val.(map[string]any)
 		for i := range t.NumField() {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 			if f.Anonymous && name == "" {
-				if p, ok := findWrongType(val, f.Type, path, field); ok {
+				if p, ok := findValue(val, f.Type, path, wrong, keep); ok {
 					return p, true
 				}
 				continue
@@ -295,40 +205,68 @@ func findWrongType(val any, t reflect.Type, path, field string) (string, bool) {
 			}
 			for k, x := range obj {
 				if strings.EqualFold(k, name) {
-					if p, ok := findWrongType(x, f.Type, join(name), field); ok {
+					if p, ok := findValue(x, f.Type, join(name), wrong, keep); ok {
 						return p, true
 					}
 				}
 			}
 		}
 	case reflect.Slice, reflect.Array:
-		if t.Elem().Kind() == reflect.Uint8 {
-			if _, ok := val.(string); !ok {
-				return mismatch()
-			}
-			return "", false
-		}
-		arr, ok := val.([]any)
-		if !ok {
-			return mismatch()
-		}
+		arr, _ := val.([]any)
 		for i, x := range arr {
-			if p, ok := findWrongType(x, t.Elem(), path+"["+strconv.Itoa(i)+"]", field); ok {
+			if p, ok := findValue(x, t.Elem(), path+"["+strconv.Itoa(i)+"]", wrong, keep); ok {
 				return p, true
 			}
 		}
 	case reflect.Map:
-		obj, ok := val.(map[string]any)
-		if !ok {
-			return mismatch()
-		}
+		obj, _ := val.(map[string]any)
 		for k, x := range obj {
-			if p, ok := findWrongType(x, t.Elem(), join(k), field); ok {
+			if p, ok := findValue(x, t.Elem(), join(k), wrong, keep); ok {
 				return p, true
 			}
 		}
 	}
 	return "", false
+}
+
+// refused reports whether a type with its own UnmarshalJSON refuses val.
+func refused(val any, t reflect.Type) bool {
+	if !reflect.PointerTo(t).Implements(unmarshalerType) {
+		return false
+	}
+	raw, err := json.Marshal(val)
+	return err != nil || reflect.New(t).Interface().(json.Unmarshaler).UnmarshalJSON(raw) != nil
+}
+
+// mistyped reports whether val, decoded with UseNumber, is of a JSON kind
+// type t cannot hold (a value its own UnmarshalJSON refuses included).
+func mistyped(val any, t reflect.Type) bool {
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		return refused(val, t)
+	}
+	switch t.Kind() {
+	case reflect.String:
+		_, ok := val.(string)
+		return !ok
+	case reflect.Bool:
+		_, ok := val.(bool)
+		return !ok
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		n, ok := val.(json.Number)
+		return !ok || !fits(string(n), t)
+	case reflect.Struct, reflect.Map:
+		_, ok := val.(map[string]any)
+		return !ok
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			_, ok := val.(string)
+			return !ok
+		}
+		_, ok := val.([]any)
+		return !ok
+	}
+	return false
 }
 
 // fits reports whether the JSON number n can be held by the numeric type t.
