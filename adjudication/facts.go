@@ -399,6 +399,17 @@ type Authorization struct {
 // inactive.
 func (a *Authorization) Live() bool { return !a.Void && !a.Inactive }
 
+// Holds is what the authorization holds of its episode's caps on today:
+// all it authorizes while it runs, and once it has lapsed, been voided or
+// gone inactive only the units it used (the rest can no longer be billed;
+// used units stay used).
+func (a *Authorization) Holds(today time.Time) int {
+	if !a.Live() || a.End.Before(today) {
+		return a.UnitsUsed
+	}
+	return a.UnitsAuthorized
+}
+
 // LiveOn reports whether a line dated dos may draw on it: it is not void,
 // and it was not inactive on dos. A service delivered while the
 // authorization was active is billed on it whenever the claim arrives

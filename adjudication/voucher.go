@@ -499,9 +499,12 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 	}
 	for i := range f.Authorizations {
 		a := &f.Authorizations[i]
-		// Void and inactive ones count too: they hold the units they used.
+		// Void and inactive ones count by the units they used; one that
+		// holds nothing of the totals (voided unused) is no source: named,
+		// it withheld a reason the provider's own records explained, which
+		// told it another agency knew the person (a black-box pass).
 		if a.ProviderID == f.Request.ProviderID || a.EpisodeID != f.Enrollment.EpisodeID ||
-			(service != "" && a.ServiceCode != service) || slices.Contains(all, a.ProviderID) {
+			(service != "" && a.ServiceCode != service) || a.Holds(f.Today) == 0 || slices.Contains(all, a.ProviderID) {
 			continue
 		}
 		all = append(all, a.ProviderID)

@@ -552,6 +552,23 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 				assert.Zero(t, h.Source, "%+v", h)
 			}
 		}},
+		// Another agency's authorization voided unused holds nothing of the
+		// totals: naming it withheld a reason our own records explained,
+		// telling the provider someone else knew the person (a black-box
+		// pass).
+		{name: "another agency's authorization voided unused", mutate: func(f *VoucherFacts) {
+			authorized("3400.01", 40)(f)
+			f.Authorizations[2].Void, f.Authorizations[2].UnitsUsed = true, 0
+		}, result: ResultFired, decision: Pended, check: func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+			for _, h := range d.Hits {
+				assert.Zero(t, h.Source, "%+v", h)
+				assert.Nil(t, h.Sources, "%+v", h)
+			}
+		}},
+		{name: "another agency's authorization voided after use", mutate: func(f *VoucherFacts) {
+			authorized("3400.01", 40)(f)
+			f.Authorizations[2].Void, f.Authorizations[2].UnitsUsed = true, 2
+		}, result: ResultFired, decision: Pended, check: sourced(thirdProvID)},
 		{name: "judged on units after the per-voucher cut", mutate: authorized("2560.00", 100),
 			result: ResultPassed, decision: Partial, check: grants(96, spanStart, spanEnd)},
 		{name: "RCM has no dollar cap", base: approvedRCM, mutate: func(f *VoucherFacts) { f.EpisodeDollarsAuthorized = dec("99999.00") },

@@ -8,18 +8,10 @@ import (
 	"rss/adjudication"
 )
 
-// UnitsCounted is what an authorization holds of its episode on today: all
-// it authorizes while it runs, and once it has lapsed, been voided or gone
-// inactive only the units it used (the rest can no longer be billed; used
-// units stay used).
-func UnitsCounted(a *adjudication.Authorization, today time.Time) int {
-	switch {
-	case !a.Live(), a.End.Before(today):
-		return a.UnitsUsed
-	default:
-		return a.UnitsAuthorized
-	}
-}
+// UnitsCounted is what an authorization holds of its episode on today
+// (adjudication.Authorization.Holds: the rules name the agencies that hold
+// a part of the totals by it).
+func UnitsCounted(a *adjudication.Authorization, today time.Time) int { return a.Holds(today) }
 
 // EpisodeTotals sums what the authorizations hold of one episode on today:
 // the units of one service and the dollars of all of them (rate × counted
