@@ -104,7 +104,7 @@ var voucherReasons = []Reason{
 		Text:     "The span runs past the program's maximum length of service, which needs a review.",
 		NextStep: "A reviewer will decide; note why service beyond the limit is needed."},
 	{Code: CodeDuplicateOtherProvider, Action: ActionPend,
-		Text:     "Another provider holds an active authorization for the same client and service over these dates.",
+		Text:     "Another provider holds an authorization for the same client and service over these dates that it can still bill.",
 		NextStep: "Coordinate with the other provider; a reviewer will decide to avoid duplication of services."},
 	{Code: CodeNotPrimaryCaseManager, Action: ActionDeny,
 		Text:     "Only the client's primary case manager may request this service.",

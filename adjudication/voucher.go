@@ -402,11 +402,21 @@ var voucherRules = []voucherRule{
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			for i := range f.Authorizations {
 				a := &f.Authorizations[i]
-				if a.ProviderID == f.Request.ProviderID || a.ServiceCode != f.Service.Code || !a.Live() ||
-					a.UnitsUsed >= a.UnitsAuthorized || a.End.Before(f.Today) {
+				if a.ProviderID == f.Request.ProviderID || a.ServiceCode != f.Service.Code || a.Void || a.UnitsUsed >= a.UnitsAuthorized {
 					continue
 				}
-				if overlaps(a.Start, a.End, g.start, g.end) {
+				// The days the other agency can still bill on it: its span,
+				// past days included (one that ended yesterday bills them
+				// within the filing limit, and a retro request over them
+				// was granted, both agencies paid for one day: a black-box
+				// pass), an inactive one's up to the day it went inactive.
+				end := a.End
+				if a.Inactive && a.IdleDays > 0 {
+					if last := a.LastActivity.AddDate(0, 0, a.IdleDays); last.Before(end) {
+						end = last
+					}
+				}
+				if overlaps(a.Start, end, g.start, g.end) {
 					return outcome{fired: true, detail: "authorization " + a.Number + " of provider " + strconv.FormatInt(a.ProviderID, 10) +
 						" overlaps (" + formatDate(a.Start) + ".." + formatDate(a.End) + ")", source: a.ProviderID}
 				}

@@ -603,10 +603,22 @@ func TestRuleV34DuplicateOtherProvider(t *testing.T) {
 			result: ResultFired, decision: Pended},
 		{name: "starts the day after the span", mutate: other(func(a *Authorization) { a.Start, a.End = addDays(spanEnd, 1), addDays(spanEnd, 60) }),
 			result: ResultPassed, decision: Approved},
+		// The other agency still bills the days it held (a black-box pass:
+		// both were paid for one day when this one was granted).
 		{name: "expired yesterday, overlapping a retro span", mutate: func(f *VoucherFacts) {
 			f.Request.Start, f.Request.End = addDays(today, -10), addDays(today, 79)
 			other(func(a *Authorization) { a.End = addDays(today, -1) })(f)
+		}, result: ResultFired, decision: Pended},
+		{name: "expired before a retro span", mutate: func(f *VoucherFacts) {
+			f.Request.Start, f.Request.End = addDays(today, -10), addDays(today, 79)
+			other(func(a *Authorization) { a.End = addDays(today, -11) })(f)
 		}, result: ResultPassed, decision: Approved},
+		{name: "inactive since before the span", mutate: other(func(a *Authorization) {
+			a.Inactive, a.IdleDays, a.LastActivity = true, 30, addDays(spanStart, -31)
+		}), result: ResultPassed, decision: Approved},
+		{name: "inactive within the span", mutate: other(func(a *Authorization) {
+			a.Inactive, a.IdleDays, a.LastActivity = true, 30, addDays(spanStart, -20)
+		}), result: ResultFired, decision: Pended},
 		{name: "overlaps only the days V20 cut off", mutate: func(f *VoucherFacts) {
 			f.Request.End = addDays(spanStart, 119)
 			other(func(a *Authorization) { a.Start, a.End = addDays(spanEnd, 1), addDays(spanEnd, 60) })(f)
