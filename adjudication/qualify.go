@@ -1,6 +1,9 @@
 package adjudication
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Qualification paths, named in traces so a reviewer sees which one held.
 const (
@@ -27,9 +30,14 @@ func credValid(s *Staff, d time.Time, types ...string) bool {
 	return false
 }
 
-// experienceMonths sums the whole months of matching experience up to day d.
+// experienceMonths counts the whole months of matching experience up to
+// day d. Records that overlap (a corrected copy sent again, two jobs at
+// once) count their shared months once: summed, two verified records of
+// the same seven months made fourteen and qualified someone one alone did
+// not (a black-box pass).
 func experienceMonths(s *Staff, kind, service string, d time.Time) int {
-	total := 0
+	type span struct{ start, end time.Time }
+	var spans []span
 	for i := range s.Experience {
 		e := &s.Experience[i]
 		if e.Kind != kind || (service != "" && e.ServiceCode != service) || e.Start.After(d) {
@@ -39,7 +47,20 @@ func experienceMonths(s *Staff, kind, service string, d time.Time) int {
 		if !e.End.IsZero() && e.End.Before(d) {
 			end = e.End
 		}
-		total += monthsBetween(e.Start, end)
+		spans = append(spans, span{e.Start, end})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.start.Compare(b.start) })
+	total := 0
+	for i := 0; i < len(spans); {
+		cur := spans[i]
+		i++
+		for i < len(spans) && !spans[i].start.After(addDays(cur.end, 1)) {
+			if spans[i].end.After(cur.end) {
+				cur.end = spans[i].end
+			}
+			i++
+		}
+		total += monthsBetween(cur.start, cur.end)
 	}
 	return total
 }

@@ -69,6 +69,17 @@ func TestQualifiedATRCaseManager(t *testing.T) {
 			{Kind: "target_population", Start: day(2023, 1, 1), End: day(2023, 7, 1)},
 			{Kind: "target_population", Start: qd.AddDate(0, -6, 0)},
 		}, nil), true, PathBachelor},
+		// The same seven months entered twice (a corrected copy) are seven.
+		{"bachelor and the same 7 months twice", staffWith([]Credential{current(CredBachelorHumanSvcs)}, append(target(7), target(7)...), nil),
+			false, "no_qualifying_path"},
+		{"bachelor and two jobs overlapping, 12 months in all", staffWith([]Credential{current(CredBachelorHumanSvcs)}, []Experience{
+			{Kind: "target_population", Start: qd.AddDate(0, -12, 0), End: qd.AddDate(0, -4, 0)},
+			{Kind: "target_population", Start: qd.AddDate(0, -6, 0)},
+		}, nil), true, PathBachelor},
+		{"bachelor and two jobs overlapping, 11 months in all", staffWith([]Credential{current(CredBachelorHumanSvcs)}, []Experience{
+			{Kind: "target_population", Start: qd.AddDate(0, -11, 0), End: qd.AddDate(0, -4, 0)},
+			{Kind: "target_population", Start: qd.AddDate(0, -6, 0)},
+		}, nil), false, "no_qualifying_path"},
 		{"bachelor, 12 months of experience still to come", staffWith([]Credential{current(CredBachelorHumanSvcs)},
 			[]Experience{{Kind: "target_population", Start: addDays(qd, 1), End: addDays(qd, 400)}}, nil), false, "no_qualifying_path"},
 		{"bachelor expired, 12 months", staffWith([]Credential{cred(CredBachelorHumanSvcs, day(2010, 1, 1), addDays(qd, -1))}, target(12), nil), false, "no_qualifying_path"},
