@@ -33,7 +33,7 @@ func TestHitActionMatchesCatalogue(t *testing.T) {
 	f := approvedATR()
 	f.Program.LOSMaxDays = daysInclusive(f.Enrollment.Start, spanStart) - 1 // limit: the day before the span
 	d := DecideVoucher(f)
-	require.Equal(t, Pended, d.Decision)
+	require.Equal(t, Denied, d.Decision)
 	require.NotEmpty(t, d.Hits)
 	for _, h := range d.Hits {
 		r, ok := Lookup(h.Code)

@@ -27,34 +27,35 @@ type Reason struct {
 // Voucher reason codes. They are stable: stored with decisions, shown to
 // providers, and never renamed.
 const (
-	CodeEnrollmentNotActive     = "ENROLLMENT_NOT_ACTIVE"
-	CodeAgreementInactive       = "PROVIDER_AGREEMENT_INACTIVE"
-	CodeProviderDeactivated     = "PROVIDER_DEACTIVATED"
-	CodeProviderNotEnrolled     = "PROVIDER_NOT_ENROLLED_FOR_SERVICE"
-	CodeServiceNotInCatalog     = "SERVICE_NOT_IN_PROGRAM_CATALOG"
-	CodeConsentMissing          = "PART2_CONSENT_MISSING"
-	CodeGPRAIntakeMissing       = "GPRA_INTAKE_MISSING"
-	CodeGPRAFollowupOverdue     = "GPRA_FOLLOWUP_OVERDUE"
-	CodeUnitsOverVoucherMax     = "UNITS_OVER_VOUCHER_MAX"
-	CodeEpisodeUnitsExceeded    = "EPISODE_UNITS_EXCEEDED"
-	CodeEpisodeDollarsExceeded  = "EPISODE_DOLLAR_CAP_EXCEEDED"
-	CodeSpanOverValidity        = "SPAN_OVER_VOUCHER_VALIDITY"
-	CodeSpanPastLengthOfService = "SPAN_PAST_LENGTH_OF_SERVICE"
-	CodeLengthOfServiceReview   = "LENGTH_OF_SERVICE_REVIEW"
-	CodeDuplicateOtherProvider  = "DUPLICATE_SERVICE_OTHER_PROVIDER"
-	CodeNotPrimaryCaseManager   = "NOT_PRIMARY_CASE_MANAGER"
-	CodeStaffNotQualified       = "STAFF_NOT_QUALIFIED"
-	CodeBackgroundCheckMissing  = "BACKGROUND_CHECK_MISSING"
-	CodeCaseloadAtCap           = "CASELOAD_AT_CAP"
-	CodeCatchmentNotServed      = "CATCHMENT_AREA_NOT_SERVED"
-	CodeNotInCarePlan           = "SERVICE_NOT_IN_CARE_PLAN"
-	CodeRetroAuthorization      = "RETRO_AUTHORIZATION"
-	CodeMedicaidIDMissing       = "MEDICAID_ID_MISSING"
-	CodeWaiverPlanMissing       = "WAIVER_PLAN_NOT_ACTIVE"
-	CodeMedicaidNotEligible     = "MEDICAID_NOT_ELIGIBLE"
-	CodeSpanPastEligibility     = "SPAN_PAST_MEDICAID_ELIGIBILITY"
-	CodeGranted                 = "GRANTED"
-	CodeNoGrantingRule          = "NO_GRANTING_RULE"
+	CodeEnrollmentNotActive      = "ENROLLMENT_NOT_ACTIVE"
+	CodeAgreementInactive        = "PROVIDER_AGREEMENT_INACTIVE"
+	CodeProviderDeactivated      = "PROVIDER_DEACTIVATED"
+	CodeProviderNotEnrolled      = "PROVIDER_NOT_ENROLLED_FOR_SERVICE"
+	CodeServiceNotInCatalog      = "SERVICE_NOT_IN_PROGRAM_CATALOG"
+	CodeConsentMissing           = "PART2_CONSENT_MISSING"
+	CodeGPRAIntakeMissing        = "GPRA_INTAKE_MISSING"
+	CodeGPRAFollowupOverdue      = "GPRA_FOLLOWUP_OVERDUE"
+	CodeUnitsOverVoucherMax      = "UNITS_OVER_VOUCHER_MAX"
+	CodeEpisodeUnitsExceeded     = "EPISODE_UNITS_EXCEEDED"
+	CodeEpisodeDollarsExceeded   = "EPISODE_DOLLAR_CAP_EXCEEDED"
+	CodeSpanOverValidity         = "SPAN_OVER_VOUCHER_VALIDITY"
+	CodeSpanPastLengthOfService  = "SPAN_PAST_LENGTH_OF_SERVICE"
+	CodeSpanAfterLengthOfService = "SPAN_AFTER_LENGTH_OF_SERVICE"
+	CodeLengthOfServiceReview    = "LENGTH_OF_SERVICE_REVIEW"
+	CodeDuplicateOtherProvider   = "DUPLICATE_SERVICE_OTHER_PROVIDER"
+	CodeNotPrimaryCaseManager    = "NOT_PRIMARY_CASE_MANAGER"
+	CodeStaffNotQualified        = "STAFF_NOT_QUALIFIED"
+	CodeBackgroundCheckMissing   = "BACKGROUND_CHECK_MISSING"
+	CodeCaseloadAtCap            = "CASELOAD_AT_CAP"
+	CodeCatchmentNotServed       = "CATCHMENT_AREA_NOT_SERVED"
+	CodeNotInCarePlan            = "SERVICE_NOT_IN_CARE_PLAN"
+	CodeRetroAuthorization       = "RETRO_AUTHORIZATION"
+	CodeMedicaidIDMissing        = "MEDICAID_ID_MISSING"
+	CodeWaiverPlanMissing        = "WAIVER_PLAN_NOT_ACTIVE"
+	CodeMedicaidNotEligible      = "MEDICAID_NOT_ELIGIBLE"
+	CodeSpanPastEligibility      = "SPAN_PAST_MEDICAID_ELIGIBILITY"
+	CodeGranted                  = "GRANTED"
+	CodeNoGrantingRule           = "NO_GRANTING_RULE"
 	// CodeConflictOnFile is no rule's: it is what a provider reads in place
 	// of the reasons drawn from another agency's records (see Withhold).
 	CodeConflictOnFile = "CONFLICT_ON_FILE"
@@ -100,6 +101,9 @@ var voucherReasons = []Reason{
 	{Code: CodeSpanPastLengthOfService, Action: ActionReduce,
 		Text:     "The span runs past the program's maximum length of service; it was cut at the limit.",
 		NextStep: "Plan the client's transition or discharge before the length-of-service limit."},
+	{Code: CodeSpanAfterLengthOfService, Action: ActionDeny,
+		Text:     "The span starts after the program's maximum length of service, which no review lifts.",
+		NextStep: "Plan the client's transition or discharge; a new enrollment starts a new length of service."},
 	{Code: CodeLengthOfServiceReview, Action: ActionPend,
 		Text:     "The span runs past the program's maximum length of service, which needs a review.",
 		NextStep: "A reviewer will decide; note why service beyond the limit is needed."},

@@ -148,6 +148,11 @@ var voucherProducers = map[string]func() *VoucherFacts{
 		f.Program.LOSMaxDays = 120
 		return f
 	},
+	CodeSpanAfterLengthOfService: func() *VoucherFacts {
+		f := approvedATR()
+		f.Program.LOSMaxDays = daysInclusive(f.Enrollment.Start, spanStart) - 1
+		return f
+	},
 	CodeUnitsOverVoucherMax: func() *VoucherFacts { f := approvedRSVP(); f.Request.Units = 100; return f },
 	CodeGPRAFollowupOverdue: func() *VoucherFacts { f := approvedATR(); f.GPRA.IntakeDate = day(2025, time.June, 1); return f },
 	CodeLengthOfServiceReview: func() *VoucherFacts {

@@ -319,8 +319,12 @@ var voucherRules = []voucherRule{
 			if !g.end.After(limit) {
 				return pass
 			}
+			// A span wholly past a hard limit has nothing left to grant, and
+			// no reviewer may lift a reduce rule's limit (SPEC §5): it is
+			// denied. Pended for review, with the whole span its ceiling, a
+			// reviewer granted all of it (a black-box pass).
 			if g.start.After(limit) {
-				return outcome{fired: true, action: ActionPend, code: CodeLengthOfServiceReview,
+				return outcome{fired: true, action: ActionDeny, code: CodeSpanAfterLengthOfService,
 					detail: "span starts after the length-of-service limit " + formatDate(limit)}
 			}
 			g.end = limit

@@ -422,8 +422,10 @@ func TestRuleV21SpanPastLengthOfService(t *testing.T) {
 			result: ResultFired, decision: Partial, detail: formatDate(addDays(spanEnd, -1)), check: grants(40, spanStart, addDays(spanEnd, -1))},
 		{name: "limit on the span's first day", mutate: los(spanStart),
 			result: ResultFired, decision: Partial, check: grants(40, spanStart, spanStart)},
-		{name: "span starts after the limit", mutate: los(addDays(spanStart, -1)), code: CodeLengthOfServiceReview,
-			result: ResultFired, decision: Pended, action: ActionPend, detail: "starts after"},
+		// Nothing is left to grant, and no reviewer lifts the limit: denied
+		// (it pended, and a reviewer granted the whole span).
+		{name: "span starts after the limit", mutate: los(addDays(spanStart, -1)), code: CodeSpanAfterLengthOfService,
+			result: ResultFired, decision: Denied, action: ActionDeny, detail: "starts after"},
 		{name: "RCM reviews past the limit instead", base: approvedRCM, mutate: func(f *VoucherFacts) { f.Request.End = addDays(f.Enrollment.Start, 300) },
 			result: ResultNotApplicable, decision: Pended},
 		{name: "ATR has no length of service", result: ResultNotApplicable, decision: Approved},
