@@ -148,17 +148,28 @@ func atrCaseManager(s *Staff, service string, d time.Time, st *Settings, allowSu
 	return false, s.unqualified("no_qualifying_path")
 }
 
-// BackgroundCleared reports whether s passed a background check dated before day d.
+// BackgroundCleared reports whether s's latest background check dated
+// before day d passed. SPEC §4 and seed 002 ask for "a passed check before
+// the service"; a later failure is read as taking that back.
 func BackgroundCleared(s *Staff, d time.Time) bool {
 	if s == nil {
 		return false
 	}
+	// The latest check before d decides (a failure on its day wins): a
+	// check that failed after one that passed left the staff member
+	// cleared to serve minors (a black-box pass).
+	var latest time.Time
+	cleared := false
 	for _, b := range s.BackgroundChecks {
-		if b.Passed && b.CheckedOn.Before(d) {
-			return true
+		switch {
+		case !b.CheckedOn.Before(d), b.CheckedOn.Before(latest):
+		case b.CheckedOn.After(latest):
+			latest, cleared = b.CheckedOn, b.Passed
+		default:
+			cleared = cleared && b.Passed
 		}
 	}
-	return false
+	return cleared
 }
 
 // IsMinorOn reports whether the client is under the minor age on day d.

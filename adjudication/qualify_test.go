@@ -246,6 +246,13 @@ func TestBackgroundCleared(t *testing.T) {
 		{"passed the day after", withChecks(BackgroundCheck{CheckedOn: addDays(qd, 1), Passed: true}), false},
 		{"failed before", withChecks(BackgroundCheck{CheckedOn: addDays(qd, -30), Passed: false}), false},
 		{"failed, then passed", withChecks(BackgroundCheck{CheckedOn: addDays(qd, -90)}, BackgroundCheck{CheckedOn: addDays(qd, -30), Passed: true}), true},
+		// The latest check decides: a failure after a pass is not cleared
+		// (it was, a black-box pass), whatever order they were entered in.
+		{"passed, then failed", withChecks(BackgroundCheck{CheckedOn: addDays(qd, -400), Passed: true}, BackgroundCheck{CheckedOn: addDays(qd, -10)}), false},
+		{"failed last, entered first", withChecks(BackgroundCheck{CheckedOn: addDays(qd, -10)}, BackgroundCheck{CheckedOn: addDays(qd, -400), Passed: true}), false},
+		{"passed and failed the same day", withChecks(BackgroundCheck{CheckedOn: addDays(qd, -10), Passed: true}, BackgroundCheck{CheckedOn: addDays(qd, -10)}), false},
+		{"failed, passed, then a failure after the day", withChecks(BackgroundCheck{CheckedOn: addDays(qd, -90)},
+			BackgroundCheck{CheckedOn: addDays(qd, -30), Passed: true}, BackgroundCheck{CheckedOn: addDays(qd, 2)}), true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -117,7 +117,7 @@ var voucherReasons = []Reason{
 		Text:     "The staff member who would deliver the service does not hold a qualification for it on the dates requested.",
 		NextStep: "Assign qualified staff (or update the credentials on file) and resubmit."},
 	{Code: CodeBackgroundCheckMissing, Action: ActionDeny,
-		Text:     "The client is a minor and the staff member has no passed criminal background check dated before the service.",
+		Text:     "The client is a minor and the staff member's latest criminal background check dated before the service did not pass (or there is none).",
 		NextStep: "Complete the background check before services start, or assign staff who have passed one."},
 	{Code: CodeCaseloadAtCap, Action: ActionPend,
 		Text:     "The assigned specialist's caseload is already at the program's cap.",
