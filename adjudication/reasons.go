@@ -54,6 +54,7 @@ const (
 	CodeWaiverPlanMissing        = "WAIVER_PLAN_NOT_ACTIVE"
 	CodeMedicaidNotEligible      = "MEDICAID_NOT_ELIGIBLE"
 	CodeSpanPastEligibility      = "SPAN_PAST_MEDICAID_ELIGIBILITY"
+	CodeSpanPastWaiverPlan       = "SPAN_PAST_WAIVER_PLAN"
 	CodeGranted                  = "GRANTED"
 	CodeNoGrantingRule           = "NO_GRANTING_RULE"
 	// CodeConflictOnFile is no rule's: it is what a provider reads in place
@@ -143,6 +144,9 @@ var voucherReasons = []Reason{
 	{Code: CodeSpanPastEligibility, Action: ActionReduce,
 		Text:     "The span runs past the end of the client's Medicaid eligibility; it was cut at the last day covered.",
 		NextStep: "Use the dates granted; once renewed eligibility is recorded, request a new voucher for the later period."},
+	{Code: CodeSpanPastWaiverPlan, Action: ActionReduce,
+		Text:     "The span runs past the end of the client's waiver recovery plan; it was cut at the plan's last day.",
+		NextStep: "Use the dates granted; once the plan is renewed, request a new voucher for the later period."},
 	{Code: CodeGranted, Action: ActionGrant,
 		Text:     "The program's rule set grants requests that pass every rule.",
 		NextStep: "Deliver the service within the units and dates authorized."},

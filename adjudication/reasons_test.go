@@ -124,6 +124,11 @@ var voucherProducers = map[string]func() *VoucherFacts{
 		f.Client.Eligibility = []EligibilitySpan{{MedicaidID: "CT1", Start: addDays(spanStart, 1)}}
 		return f
 	},
+	CodeSpanPastWaiverPlan: func() *VoucherFacts {
+		f := approvedMHW()
+		f.CarePlans[0].End = addDays(spanEnd, -3)
+		return f
+	},
 	CodeSpanPastEligibility: func() *VoucherFacts {
 		f := approvedMHW()
 		f.Client.Eligibility = []EligibilitySpan{{MedicaidID: "CT1", Start: spanStart, End: addDays(spanEnd, -3)}}

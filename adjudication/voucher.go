@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.1"
+const VoucherRuleSetVersion = "voucher-2026.12.3"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -351,6 +351,21 @@ var voucherRules = []voucherRule{
 			g.end = through
 			return fire("Medicaid eligibility ends " + formatDate(through) + "; span cut there")
 		}},
+	// A program that needs a waiver recovery plan is granted no further
+	// than the plans cover, as eligibility is cut at its last day: judged
+	// on its start alone, a span ran on past the plan's end and its claims
+	// went to Medicaid (a black-box pass).
+	{id: "V24", code: CodeSpanPastWaiverPlan, action: ActionReduce,
+		facts:   []string{"care_plans", "request.start", "request.end"},
+		applies: func(f *VoucherFacts) bool { return f.Program.RequiresWaiverPlan },
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			through, ok := planThrough(f, PlanWaiverRecovery, g.start)
+			if !ok || through.IsZero() || !g.end.After(through) {
+				return pass // no plan at the start: V08 denies
+			}
+			g.end = through
+			return fire("waiver recovery plan ends " + formatDate(through) + "; span cut there")
+		}},
 
 	{id: "V30", code: CodeGPRAFollowupOverdue, action: ActionPend,
 		facts: []string{"gpra.intake_date", "gpra.followup_recorded", "program.gpra_followup_close_days", "today"},
@@ -531,6 +546,32 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 	}
 	return all[0], all
 }
+
+// planThrough is the last day the program's active plans of the kind cover
+// without a gap from day d on (zero: open-ended); ok is false when none is
+// active on d.
+func planThrough(f *VoucherFacts, kind string, d time.Time) (through time.Time, ok bool) {
+	day := d
+	for {
+		var next *CarePlan
+		for i := range f.CarePlans {
+			p := &f.CarePlans[i]
+			if p.Kind == kind && p.ProgramCode == f.Request.ProgramCode && p.ActiveOn(day) && (next == nil || laterEnd(p.End, next.End)) {
+				next = p
+			}
+		}
+		if next == nil {
+			return through, ok
+		}
+		if ok = true; next.End.IsZero() {
+			return time.Time{}, true
+		}
+		through, day = next.End, addDays(next.End, 1)
+	}
+}
+
+// laterEnd reports whether end a is later than end b (zero: open-ended).
+func laterEnd(a, b time.Time) bool { return !b.IsZero() && (a.IsZero() || a.After(b)) }
 
 // activePlan finds the program's active plan of the kind on the request's start date.
 func activePlan(f *VoucherFacts, kind string) *CarePlan {

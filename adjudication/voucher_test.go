@@ -260,7 +260,39 @@ func TestRuleV08WaiverPlanMissing(t *testing.T) {
 			result: ResultFired, decision: Denied},
 		{name: "waiver plan of another program", base: approvedMHW, mutate: plan(func(p *CarePlan) { p.ProgramCode = "RCM" }),
 			result: ResultFired, decision: Denied},
+		// In force on the first day, the span is cut at the plan's last
+		// (V24): it ran on past it, claims and all (a black-box pass).
 		{name: "plan ends on the span's first day", base: approvedMHW, mutate: plan(func(p *CarePlan) { p.End = spanStart }),
+			result: ResultPassed, decision: Partial, check: func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+				assert.True(t, spanStart.Equal(d.Start) && spanStart.Equal(d.End), "%s..%s", formatDate(d.Start), formatDate(d.End))
+			}},
+		{name: "ATR needs no waiver plan", result: ResultNotApplicable, decision: Approved},
+	})
+}
+
+func TestRuleV24SpanPastWaiverPlan(t *testing.T) {
+	t.Parallel()
+	ends := func(end time.Time, renewed bool) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			f.CarePlans[0].End = end
+			if renewed {
+				next := f.CarePlans[0]
+				next.Start, next.End = addDays(end, 1), time.Time{}
+				f.CarePlans = append(f.CarePlans, next)
+			}
+		}
+	}
+	span := func(end time.Time) func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+		return func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+			assert.True(t, spanStart.Equal(d.Start) && end.Equal(d.End), "%s..%s", formatDate(d.Start), formatDate(d.End))
+		}
+	}
+	runRule(t, "V24", CodeSpanPastWaiverPlan, []ruleCase{
+		{name: "plan covers the span", base: approvedMHW, result: ResultPassed, decision: Approved},
+		{name: "plan ends on the span's last day", base: approvedMHW, mutate: ends(spanEnd, false), result: ResultPassed, decision: Approved},
+		{name: "plan ends three days before the span's end", base: approvedMHW, mutate: ends(addDays(spanEnd, -3), false),
+			result: ResultFired, decision: Partial, detail: "span cut there", check: span(addDays(spanEnd, -3))},
+		{name: "renewed the day after it ends", base: approvedMHW, mutate: ends(addDays(spanEnd, -3), true),
 			result: ResultPassed, decision: Approved},
 		{name: "ATR needs no waiver plan", result: ResultNotApplicable, decision: Approved},
 	})
