@@ -485,16 +485,20 @@ const medicaidIDBilled = `(SELECT g.medicaid_id FROM client_eligibility g
 var insertLoopsQuery = `
 	INSERT INTO batch_x12_claims (batch_id, claim_id, part, provider_id, clm01, frequency, original_ref, place_of_service, diagnoses,
 		subscriber_last, subscriber_first, medicaid_id, date_of_birth, gender, address_line1, city, state, zip,
-		rendering_npi, rendering_last, rendering_first, line_ids, legacy_sv1)
+		rendering_npi, rendering_last, rendering_first, line_ids, legacy_sv1, st_control)
 	SELECT $1, x.claim_id, x.part, c.provider_id,
 	       CASE WHEN x.loops > 1 THEN c.claim_number || '-' || x.part ELSE c.claim_number END,
 	       x.loop_freq, CASE WHEN x.loop_freq <> '1' THEN x.o_ref END, c.place_of_service, c.diagnoses,
 	       cl.last_name, cl.first_name, COALESCE(` + medicaidIDBilled + `, cl.medicaid_id),
 	       cl.date_of_birth, cl.gender, cl.address_line1, cl.city, cl.state, cl.zip,
-	       st.npi, st.last_name, st.first_name, x.line_ids, false
+	       st.npi, st.last_name, st.first_name, x.line_ids, false,
+	       -- The set the loop goes out in (migration 00046): the writer
+	       -- fills sets in (provider, claim, part) order, claims_per_set each.
+	       b.st_controls[1 + (row_number() OVER (ORDER BY c.provider_id, x.claim_id, x.part) - 1)::int / b.claims_per_set]
 	FROM (SELECT x.*, min(x.first_service) OVER (PARTITION BY x.claim_id) AS claim_first FROM batch_loops x) x
 	JOIN claims c ON c.id = x.claim_id
 	JOIN clients cl ON cl.id = c.client_id
+	JOIN batches b ON b.id = $1
 	LEFT JOIN staff st ON st.id = c.rendering_staff_id
 	WHERE x.in_file`
 

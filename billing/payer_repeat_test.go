@@ -3,6 +3,7 @@ package billing_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -147,6 +148,12 @@ func TestPayer999CodesAreTheClaimsOwnSet(t *testing.T) {
 	sent := readSent(t, w.export(b.ID))
 	require.Len(t, sent.STs, 2, "three loops, two to a set")
 	st1, st2 := sent.STs[0], sent.STs[1]
+	// Each loop records the set it went out in (migration 00046).
+	for _, c := range sent.Claims {
+		var st int64
+		require.NoError(t, w.db.GetContext(t.Context(), &st, `SELECT st_control FROM batch_x12_claims WHERE batch_id = $1 AND clm01 = $2`, b.ID, c.CLM01))
+		assert.Equal(t, c.ST, fmt.Sprintf("%04d", st), c.CLM01)
+	}
 	sim := newPayerSim()
 	w.importFile(sim.wrap("FA", "999", "005010X231A1", []string{"AK1*HC*" + sent.GS + "*005010X222A1",
 		"AK2*837*" + st1 + "*005010X222A1", "IK3*NM1*8*2010*8", "IK4*9*67*7", "IK5*R*5",
