@@ -219,7 +219,7 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 			return nil
 		}
 
-		person, err := matchPerson(ctx, tx, &n)
+		person, err := matchPerson(ctx, tx, &n, a.ProviderID)
 		if err != nil {
 			return err
 		}
@@ -254,7 +254,15 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 // returns 0 for someone new. A Medicaid ID held by a person born on another
 // day starts a new person: the conflict is the MSC's to resolve, and no
 // answer to the registering agency may show it.
-func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient) (int64, error) {
+//
+// A person the registering agency already holds another record of (under
+// another name, or without the Medicaid ID) is no match: the agency's own
+// search found no record of it, so it reads as a new person, as it would if
+// no other agency knew either. Matched through another agency's record,
+// the second record of the agency broke clients_one_record_per_agency, a
+// 500 that told the agency another one had linked the two (a black-box
+// pass).
+func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int64) (int64, error) {
 	var ids []int64
 	err := tx.SelectContext(ctx, &ids, `SELECT c.person_id FROM clients c
 		WHERE c.date_of_birth = $4 AND (
@@ -262,8 +270,9 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient) (int64, error) 
 		   OR (lower(c.last_name) = lower($2) AND lower(c.first_name) = lower($3)
 		       AND ($1::text IS NULL OR NOT EXISTS (
 		           SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.medicaid_id <> $1))))
+		  AND NOT EXISTS (SELECT 1 FROM clients h WHERE h.person_id = c.person_id AND h.provider_id = $5)
 		ORDER BY (c.medicaid_id = $1) DESC NULLS LAST, c.person_id LIMIT 1`,
-		n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth)
+		n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth, providerID)
 	if err != nil {
 		return 0, fmt.Errorf("match person: %w", err)
 	}
@@ -276,6 +285,12 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient) (int64, error) 
 func clientError(err error) error {
 	if pg.IsViolation(err, pg.CodeUniqueViolation, "clients_medicaid_id_unique") {
 		return rss.Coded(rss.ErrConflict, "medicaid_id_in_use", "another client of this agency already has this Medicaid ID")
+	}
+	// Two registrations of one person at one agency passing each other (the
+	// person match reads no record of the agency's, matchPerson): the later
+	// is told to try again, where it was a 500.
+	if pg.IsViolation(err, pg.CodeUniqueViolation, "clients_one_record_per_agency") {
+		return rss.Coded(rss.ErrConflict, "registration_conflict", "another registration of this client was under way; send it again")
 	}
 	return err
 }

@@ -1,0 +1,59 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// An agency registering, under another name, a person it already holds a
+// record of, whom another agency's record links to both, is answered as if
+// no other agency knew the person: a new record (201). It was a 500
+// (clients_one_record_per_agency) only when another agency had linked the
+// two, so the answer told it so, and the client could never be registered
+// (a black-box pass). Both directions: the link by Medicaid ID from the
+// other agency's record, and by name.
+func TestRegistrationReadsAlikeKnownOrNot(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client := func(first, last, medicaid string) map[string]any {
+		c := map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1991-03-03", "gender": "U", "catchment_area": "hartford"}
+		if medicaid != "" {
+			c["medicaid_id"] = medicaid
+		}
+		return c
+	}
+	register := func(key string, body map[string]any) int {
+		t.Helper()
+		r := e.post(key, "/v1/clients", body)
+		assert.NotEqual(t, http.StatusInternalServerError, r.Status, "%s", r.Body)
+		return r.Status
+	}
+	for name, steps := range map[string][3]map[string]any{
+		"linked by the Medicaid ID": {client("Kim", "Marlowe", "CTKM000001"), client("Kimberly", "Marlowe", "CTKM000001"),
+			client("Kimberly", "Marlowe", "")},
+		"linked by the name": {client("Pat", "Quill", ""), client("Pat", "Quill", "CTPQ000001"), client("Patricia", "Quill", "CTPQ000001")},
+	} {
+		// Known: BCS registered the person between HRA's two registrations.
+		assert.Equal(t, http.StatusCreated, register(keyHRA, steps[0]), name)
+		assert.Equal(t, http.StatusCreated, register(keyBCS, steps[1]), name)
+		known := register(keyHRA, steps[2])
+		// A stranger: the same for a person no other agency knows.
+		stranger := func(c map[string]any) map[string]any {
+			out := map[string]any{}
+			for k, v := range c {
+				out[k] = v
+			}
+			out["last_name"] = c["last_name"].(string) + "son"
+			if m, ok := c["medicaid_id"].(string); ok {
+				out["medicaid_id"] = m[:len(m)-1] + "9"
+			}
+			return out
+		}
+		assert.Equal(t, http.StatusCreated, register(keyHRA, stranger(steps[0])), name)
+		alone := register(keyHRA, stranger(steps[2]))
+		assert.Equal(t, alone, known, "%s: known or not, the same answer", name)
+		assert.Equal(t, http.StatusCreated, known, name)
+	}
+}
