@@ -78,7 +78,9 @@ type Provider struct {
 
 // Period is a span of days; a zero End is open-ended.
 type Period struct {
-	Start time.Time `json:"start"`
+	// A zero Start (a service offered since before periods were kept) is
+	// left out, as a zero End is: it read 0001-01-01 in the console.
+	Start time.Time `json:"start,omitzero"`
 	End   time.Time `json:"end,omitzero"`
 }
 

@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -136,4 +138,34 @@ func TestJSONBodyDeclaredUTF8IsTaken(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", ct, r.Body)
 		assert.Contains(t, string(r.Body), `"first_name":"Zoe"`)
 	}
+}
+
+// Every GET route answers HEAD with the GET's status and headers and no
+// body (RFC 9110 §9.3.2); each was a 405 (a black-box pass).
+func TestHeadAnswersAsGet(t *testing.T) {
+	e := newEnv(t)
+	ts := httptest.NewServer(e.srv)
+	defer ts.Close()
+	head := func(path, key string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodHead, ts.URL+path, nil)
+		require.NoError(t, err)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		res, err := ts.Client().Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		require.NoError(t, res.Body.Close())
+		assert.Empty(t, body, path)
+		return res
+	}
+	assert.Equal(t, http.StatusOK, head("/healthz", "").StatusCode)
+	res := head("/v1/clients", keyHRA)
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.True(t, strings.HasPrefix(res.Header.Get("Content-Type"), "application/json"), res.Header.Get("Content-Type"))
+	assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
+	assert.Equal(t, http.StatusUnauthorized, head("/v1/clients", "").StatusCode)
+	assert.Equal(t, e.get(keyHRA, "/v1/claims/bulk").Status, head("/v1/claims/bulk", keyHRA).StatusCode, "what GET answers")
 }

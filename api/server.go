@@ -248,7 +248,17 @@ func New(cfg Config) *Server {
 }
 
 // ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+// ServeHTTP serves r. A HEAD is routed as the GET it asks about (RFC 9110
+// §9.3.2: every GET route answers HEAD; each was a 405, a black-box
+// pass); the server's connection still holds the HEAD request, so
+// net/http sends the GET's status and headers without its body.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		r = r.Clone(r.Context())
+		r.Method = http.MethodGet
+	}
+	s.engine.ServeHTTP(w, r)
+}
 
 // Routes lists the method and path template of every route, for the
 // OpenAPI coverage test.
