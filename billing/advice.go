@@ -134,11 +134,14 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
-	rows, err := tx.QueryxContext(ctx, adviceQuery, batchID, providerID)
-	if err != nil {
+	// The lines are read through a cursor, a fetch at a time, so the one
+	// connection also reads Medicaid's answers between fetches: read on a
+	// second connection while the first streamed, every advice needed two
+	// at once, and as many advices as the pool has connections waited on
+	// each other for good (a black-box pass froze the server with 25).
+	if _, err := tx.ExecContext(ctx, `DECLARE advice NO SCROLL CURSOR FOR `+adviceQuery, batchID, providerID); err != nil {
 		return fmt.Errorf("advice query: %w", err)
 	}
-	defer rows.Close()
 
 	var out adviceWriter
 	if format == "json" {
@@ -162,7 +165,7 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 			for i, c := range pending {
 				ids[i] = c.ClaimID
 			}
-			answers, err := payerAnswers(ctx, s.db, ids)
+			answers, err := payerAnswers(ctx, tx, ids)
 			if err != nil {
 				return err
 			}
@@ -186,18 +189,10 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		pending = pending[:0]
 		return nil
 	}
-	for rows.Next() {
-		var r adviceRow
-		if err := rows.StructScan(&r); err != nil {
-			return err
-		}
+	line := func(r *adviceRow) error {
 		if cur == nil || cur.ClaimID != r.ClaimID {
 			if cur != nil {
-				if pending = append(pending, cur); len(pending) == adviceChunk {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
+				pending = append(pending, cur)
 			}
 			cur = &AdviceClaim{ClaimID: r.ClaimID, ClaimNumber: r.ClaimNumber, Frequency: r.Frequency, ClientID: r.ClientID}
 			totals.Claims++
@@ -220,9 +215,38 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 			Paid: rss.NewMoney(r.Paid), Status: r.Status, Adjustments: adj})
 		totals.Lines++
 		billed, paid = billed.Add(charge), paid.Add(r.Paid)
+		return nil
 	}
-	if err := rows.Err(); err != nil {
-		return err
+	for {
+		rows, err := tx.QueryxContext(ctx, `FETCH `+strconv.Itoa(adviceFetch)+` FROM advice`)
+		if err != nil {
+			return fmt.Errorf("advice fetch: %w", err)
+		}
+		n := 0
+		for rows.Next() {
+			n++
+			var r adviceRow
+			if err := rows.StructScan(&r); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := line(&r); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if n < adviceFetch {
+			break
+		}
+		if len(pending) >= adviceChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
 	if cur != nil {
 		pending = append(pending, cur)
@@ -234,6 +258,7 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 	if err := out.finish(totals); err != nil {
 		return err
 	}
+	_ = tx.Rollback() // read-only: released before the audit takes a connection
 	return access.Record(ctx, s.db, access.Event{Action: "export", EntityType: "remittance_advice",
 		EntityID: access.ID(batchID) + "/" + access.ID(providerID), Purpose: format})
 }
@@ -357,6 +382,9 @@ func (c *csvAdvice) finish(t AdviceTotals) error {
 
 // adviceChunk is how many claims an advice reads Medicaid's answers for at once.
 const adviceChunk = 500
+
+// adviceFetch is how many lines one FETCH of the advice's cursor reads.
+const adviceFetch = 5000
 
 func payerPaid(m *rss.Money) string {
 	if m == nil {

@@ -63,8 +63,13 @@ func (s *Service) Export(ctx context.Context, batchID int64, w io.Writer, progre
 	if err != nil {
 		return b, err
 	}
-	defer tx.Rollback() //nolint:errcheck // read-only
-	if _, err := renderBatch(ctx, tx, &b, w, progress); err != nil {
+	_, err = renderBatch(ctx, tx, &b, w, progress)
+	// The read's connection goes back to the pool before the audit takes
+	// one: holding it, every download needed two at once, and as many
+	// downloads as the pool has connections waited on each other for good
+	// (a black-box pass froze the server with 25).
+	_ = tx.Rollback() // read-only
+	if err != nil {
 		return b, fileError(b.ID, err)
 	}
 	return b, access.Record(ctx, s.db, access.Event{Action: "export", EntityType: "batch",

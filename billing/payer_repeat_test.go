@@ -178,3 +178,23 @@ func TestPayer999CodesAreTheClaimsOwnSet(t *testing.T) {
 		}
 	}
 }
+
+// A download, an advice and a reconciliation each need one connection at a
+// time: each held its read while the audit (and the advice's Medicaid
+// answers) took a second, so with every connection of the pool held by one
+// of them they waited on each other for good (a black-box pass froze the
+// server with 25 advices). On a pool of one they must finish.
+func TestDownloadsNeedOneConnection(t *testing.T) {
+	w, b, sent := oneClaimSent(t, "ONE-CONN")
+	w.importFile(newPayerSim().file835(remit{NPI: sent.Claims[0].NPI, Trace: "ONE-EFT", Claims: []clp{{CLM: sent.Claims[0], Status: "1", CCN: "PCN-1"}}}))
+	w.db.SetMaxOpenConns(1)
+	defer w.db.SetMaxOpenConns(0)
+	ctx, cancel := context.WithTimeout(w.finance(), 20*time.Second)
+	defer cancel()
+	var buf bytes.Buffer
+	_, err := w.b.Export(ctx, b.ID, &buf, nil)
+	require.NoError(t, err, "the 837P")
+	require.NoError(t, w.b.Advice(ctx, b.ID, w.demo.Providers["ECRA"], "json", &buf), "the advice")
+	_, err = w.b.Reconcile(ctx, billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err, "the reconciliation")
+}

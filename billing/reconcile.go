@@ -290,6 +290,9 @@ func (s *Service) Reconcile(ctx context.Context, f ReconcileFilter) (Reconciliat
 		return a.Group < b.Group || (a.Group == b.Group && a.CARC < b.CARC)
 	})
 	t.settle()
+	// The read's connection is released before the audit takes one (see
+	// Export).
+	_ = tx.Rollback() // read-only
 	err = access.Record(ctx, s.db, access.Event{Action: "export", EntityType: "reconciliation",
 		EntityID: reconcileEntity(f), Purpose: "payment"})
 	return out, err
