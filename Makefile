@@ -21,7 +21,7 @@ chromium:
 
 run: build db
 	bin/rss migrate
-	bin/rss seed
+	bin/rss seed -demo
 	bin/rss demo-keys
 	exec bin/rss serve
 

@@ -40,21 +40,32 @@ func migrate(ctx context.Context, cfg config, out io.Writer) error {
 	return nil
 }
 
-func seed(ctx context.Context, cfg config, out io.Writer) error {
+// seed loads the reference data; with -demo, the demo data too (into a
+// database with no provider yet). The demo data's API keys are published
+// (README, `rss demo-keys`), so it is never loaded unasked: seeding loaded
+// them always, an admin's among them (a black-box pass).
+func seed(ctx context.Context, cfg config, demo bool, out io.Writer) error {
 	db, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if !demo {
+		if err := fixtures.LoadReference(ctx, db); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "reference data loaded (no demo data: `rss seed -demo` loads it into a database with no provider yet)")
+		return nil
+	}
 	today := rss.NewDate(time.Now().In(cfg.Location))
 	loaded, err := fixtures.Load(ctx, db, today)
 	if err != nil {
 		return err
 	}
 	if loaded {
-		fmt.Fprintf(out, "loaded reference and demo data (demo dates around %s)\n", today)
+		fmt.Fprintf(out, "loaded reference and demo data (demo dates around %s; DEMO ONLY: its API keys are published)\n", today)
 	} else {
-		fmt.Fprintln(out, "reference data refreshed; demo data was already loaded")
+		fmt.Fprintln(out, "reference data refreshed; demo data was not loaded (the database has providers)")
 	}
 	return nil
 }
@@ -68,6 +79,9 @@ func demoKeys(ctx context.Context, cfg config, out io.Writer) error {
 	demo, err := fixtures.DemoIDs(ctx, db)
 	if err != nil {
 		return err
+	}
+	if demo.Providers["HRA"] == 0 {
+		return errors.New("this database holds no demo data (`rss seed -demo` loads it into a database with no provider), so the demo keys open nothing")
 	}
 	fmt.Fprintln(out, "Demo API keys (DEMO ONLY: published, never load demo data into production):")
 	for _, k := range fixtures.DemoKeys {

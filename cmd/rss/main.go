@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,7 +26,7 @@ const usage = `usage: rss <command> [flags]
 commands:
   serve             migrate, then serve the API (RSS_ADDR, default :8080)
   migrate           bring the schema to the newest migration
-  seed              load reference data, and demo data into an empty database
+  seed [-demo]      load reference data; -demo also loads the demo data (published keys) into a database with no provider
   demo-keys         print the demo API keys and a first request
   apikey create     mint an API key: -role provider|reviewer|finance|admin [-provider ID] -label TEXT
   export batch ID --out FILE   write a batch's 837P or payment register (progress bar on a terminal)
@@ -46,6 +47,15 @@ func main() {
 }
 
 var errUsage = errors.New("see usage above")
+
+// noArgs refuses flags and arguments to a command that takes none.
+func noArgs(command string, args []string, stderr io.Writer) error {
+	if len(args) == 0 {
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("%s takes no flags or arguments, got %q", command, args)
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -71,15 +81,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	switch args[0] {
-	case "serve":
-		serverGC()
-		return serve(ctx, cfg, stdout)
-	case "migrate":
-		return migrate(ctx, cfg, stdout)
-	case "seed":
-		return seed(ctx, cfg, stdout)
-	case "demo-keys":
+	case "serve", "migrate", "demo-keys":
+		// No flags: anything after the command is a mistake said so, not
+		// ignored (`rss seed --help` seeded, a black-box pass).
+		if err := noArgs(args[0], args[1:], stderr); err != nil {
+			return err
+		}
+		switch args[0] {
+		case "serve":
+			serverGC()
+			return serve(ctx, cfg, stdout)
+		case "migrate":
+			return migrate(ctx, cfg, stdout)
+		}
 		return demoKeys(ctx, cfg, stdout)
+	case "seed":
+		fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		demo := fs.Bool("demo", false, "also load the demo data (published API keys: never in production) into a database with no provider")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() > 0 {
+			return fmt.Errorf("seed takes no arguments, got %q", fs.Args())
+		}
+		return seed(ctx, cfg, *demo, stdout)
 	case "apikey":
 		return apikey(ctx, cfg, args[1:], stdout, stderr)
 	case "bench":

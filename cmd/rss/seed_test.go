@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/pg"
+	"rss/pg/pgtest"
+)
+
+// `rss seed` loads the reference data alone; the demo data, whose API keys
+// are published (an admin's among them), only with -demo: seeding always
+// loaded it, and `rss seed --help` seeded (a black-box pass). The commands
+// that take no flags refuse them.
+func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
+	name := fmt.Sprintf("rss_seed_test_%d", time.Now().UnixNano())
+	url := pgtest.WithDatabase(pgtest.ServerURL(), name)
+	require.NoError(t, pg.EnsureDatabase(t.Context(), url))
+	t.Cleanup(func() { _ = pgtest.Drop(name) })
+	t.Setenv("DATABASE_URL", url)
+	db, err := sqlx.Open("postgres", url)
+	require.NoError(t, err)
+	defer db.Close()
+	count := func(table string) (n int) {
+		require.NoError(t, db.Get(&n, `SELECT count(*) FROM `+table))
+		return n
+	}
+	cmd := func(args ...string) error {
+		var out, errOut bytes.Buffer
+		return run(t.Context(), args, &out, &errOut)
+	}
+	require.NoError(t, cmd("migrate"))
+	require.Error(t, cmd("seed", "--help"))
+	require.Error(t, cmd("seed", "extra"))
+	assert.Zero(t, count("programs"), "a refused seed loads nothing")
+	require.NoError(t, cmd("seed"))
+	assert.Positive(t, count("programs"))
+	assert.Zero(t, count("api_keys"), "no demo key")
+	assert.Zero(t, count("providers"), "no demo agency")
+	require.Error(t, cmd("demo-keys"), "no demo data to print keys for")
+	for _, c := range []string{"migrate", "serve", "demo-keys"} {
+		assert.Error(t, cmd(c, "--help"), c)
+	}
+	require.NoError(t, cmd("seed", "-demo"))
+	assert.Positive(t, count("api_keys"))
+	require.NoError(t, cmd("demo-keys"))
+}
