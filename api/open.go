@@ -78,7 +78,8 @@ func Open(db *sqlx.DB, o Options) *Server {
 	}
 	// The console runs on the very services the API does.
 	con := console.New(console.Config{Vouchers: v, Billing: b, Staff: st, Registry: reg, Reports: rep, Keys: keys,
-		Sessions: sessions, Logger: o.Logger, SecureCookies: o.SecureCookies, MaxUpload: o.MaxBulkBody, PageSize: o.ConsolePageSize})
+		Sessions: sessions, Logger: o.Logger, SecureCookies: o.SecureCookies, MaxUpload: o.MaxBulkBody, PageSize: o.ConsolePageSize,
+		Classify: pg.Classify})
 	return New(Config{
 		DB:          db,
 		Vouchers:    v,

@@ -53,6 +53,11 @@ type Config struct {
 	// PageSize is how many rows a list page shows (500, the services'
 	// largest page, when zero); a longer list links to its next page.
 	PageSize int
+	// Classify marks a failure of the database itself (unreachable,
+	// restarting, gone) as rss.ErrUnavailable, as the API's problems do
+	// (pg.Classify, wired by api.Open): a page then says to try again (503)
+	// where it was a 500 with an ERROR line (a black-box pass).
+	Classify func(error) error
 }
 
 // Console serves the pages.
@@ -400,6 +405,9 @@ var notices = map[string]string{
 // fail renders a domain error as the API would answer it: the same
 // classes, as a page. Another agency's record is "not found".
 func (k *Console) fail(c *gin.Context, err error) {
+	if k.cfg.Classify != nil {
+		err = k.cfg.Classify(err)
+	}
 	status, msg := http.StatusInternalServerError, "Something went wrong on our side. The request id is "+c.Writer.Header().Get("X-Request-Id")+"."
 	var fields []rss.FieldError
 	var ce *rss.CodedError

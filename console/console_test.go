@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -594,4 +596,34 @@ func TestUtilizationChartShowsEverySixMonths(t *testing.T) {
 		got = append(got, m[1])
 	}
 	assert.Equal(t, []string{"2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"}, got)
+}
+
+// A database gone from under a running server (dropped or renamed) is an
+// outage to wait out: the console's page and the API's answer are a 503
+// with Retry-After, not a 500 with an ERROR line (a black-box pass).
+func TestDatabaseGoneIsUnavailable(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	u.signIn(keyHRA)
+	var name string
+	require.NoError(t, w.db.GetContext(t.Context(), &name, `SELECT current_database()`))
+	admin, err := sqlx.Open("postgres", pgtest.ServerURL())
+	require.NoError(t, err)
+	defer admin.Close()
+	gone := name + "_gone"
+	rename := func(from, to string) {
+		t.Helper()
+		_, err := admin.ExecContext(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, from)
+		require.NoError(t, err)
+		_, err = admin.ExecContext(t.Context(), fmt.Sprintf(`ALTER DATABASE %q RENAME TO %q`, from, to))
+		require.NoError(t, err)
+	}
+	rename(name, gone)
+	defer rename(gone, name)
+	r := u.get("/console/clients")
+	assert.Equal(t, http.StatusServiceUnavailable, r.Status, "%s", r.Body)
+	assert.NotEmpty(t, r.Header.Get("Retry-After"))
+	status, p := w.api(http.MethodGet, keyHRA, "/v1/clients", nil)
+	assert.Equal(t, http.StatusServiceUnavailable, status, "%v", p)
 }

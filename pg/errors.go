@@ -25,6 +25,10 @@ var unavailableCodes = map[pqerror.Code]bool{
 	pqerror.CannotConnectNow:   true, // 57P03: starting up or shutting down
 	pqerror.TooManyConnections: true, // 53300
 	pqerror.IdleSessionTimeout: true, // 57P05
+	// 3D000: the database is gone (dropped or renamed under a running
+	// server): an outage to wait out, not a fault of the request; it was a
+	// 500 on every request while /readyz said 503 (a black-box pass).
+	pqerror.InvalidCatalogName: true,
 }
 
 // IsUnavailable reports whether err means the database could not be

@@ -40,6 +40,7 @@ func TestIsUnavailable(t *testing.T) {
 		{"too many connections", &pq.Error{Code: "53300"}, true},
 		{"connection failure", &pq.Error{Code: "08006"}, true},
 		{"connection does not exist", &pq.Error{Code: "08003"}, true},
+		{"database dropped or renamed", &pq.Error{Code: "3D000"}, true},
 		{"joined hosts", errors.Join(dial, dial), true},
 		{"unique violation", &pq.Error{Code: "23505", Constraint: "x"}, false},
 		{"serialization failure", &pq.Error{Code: "40001"}, false},
