@@ -901,10 +901,16 @@ func TestOperationalEndpoints(t *testing.T) {
 	assert.Equal(t, http.StatusOK, r.Status)
 	assert.Equal(t, "ready", r.JSON(t)["status"])
 	e.get(keyHRA, "/v1/reason-codes")
+	// Made-up methods are one label, not a series each (they were).
+	for _, m := range []string{"FROB", "XYZZY"} {
+		e.do(req{Method: m, Path: "/v1/reason-codes", Key: keyHRA})
+	}
 	r = e.get("", "/metrics")
 	assert.Equal(t, http.StatusOK, r.Status)
 	assert.Contains(t, string(r.Body), "rss_http_requests_total")
 	assert.Contains(t, string(r.Body), `route="/v1/reason-codes"`)
+	assert.Contains(t, string(r.Body), `method="OTHER"`)
+	assert.NotContains(t, string(r.Body), `method="FROB"`)
 	r = e.get("", "/openapi.yaml")
 	assert.Equal(t, http.StatusOK, r.Status)
 	assert.Equal(t, "application/yaml", r.Header.Get("Content-Type"))
