@@ -71,6 +71,24 @@ func setNoStore(c *gin.Context) {
 	c.Header("X-Content-Type-Options", "nosniff")
 }
 
+// unhurriedWrite is how long a request whose work may take minutes (a bulk
+// of claims, a batch close or download, a payer file's import, a
+// reconciliation, a report at size) has to write its answer.
+const unhurriedWrite = 30 * time.Minute
+
+// unhurried lifts the server's write deadline (rss serve: 120 s, which
+// guards against clients that read slowly) for such a request: an 835
+// import that ran 124 s committed and was logged 201 while its client got
+// an empty reply (a black-box pass; the README tells clients to allow
+// minutes for a large one).
+func unhurried() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		// A writer with no deadline to set (a test's recorder) has none to lift.
+		_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(unhurriedWrite))
+		c.Next()
+	}
+}
+
 // knownMethod is the method as metrics and logs name it: any other than the
 // standard ones is OTHER. A client may send any token as a method, and
 // each became a series of its own, never freed (300 made-up methods made
