@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -37,6 +38,9 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("export takes no arguments after the batch id, got %q", fs.Args())
+	}
 	if *out == "" {
 		return errors.New("--out is required")
 	}
@@ -51,12 +55,18 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	if err != nil {
 		return err
 	}
+	// The file is written beside its name and renamed into place only once
+	// whole and matching its digest: written in place, a good file already
+	// there was truncated at the start and deleted on a failure or Ctrl-C,
+	// and a half-written one sat under the final name meanwhile (a
+	// black-box pass).
 	var w io.Writer = stdout
 	var f *os.File
 	if *out != "-" {
-		if f, err = os.Create(*out); err != nil {
+		if f, err = os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*.part"); err != nil {
 			return err
 		}
+		defer os.Remove(f.Name()) // gone once renamed; the part file otherwise
 		defer f.Close()
 		w = f
 	}
@@ -64,25 +74,28 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	start := time.Now()
 	h := sha256.New()
 	if _, err := b.Export(ctx, id, io.MultiWriter(w, h), progress); err != nil {
-		if f != nil {
-			os.Remove(*out)
-		}
 		return err
-	}
-	if f != nil {
-		if err := f.Close(); err != nil {
-			return err
-		}
 	}
 	// The file the batch closed with is the one finance sends; a file that
 	// differs from its recorded digest is not handed out.
 	digest := hex.EncodeToString(h.Sum(nil))
 	for _, rec := range meta.Files {
 		if rec.Kind == billing.FileKind(meta.PayerRoute) && rec.SHA256 != digest {
-			if f != nil {
-				os.Remove(*out)
-			}
 			return fmt.Errorf("batch %d exports as %s, but its file was recorded as %s: not written", id, digest, rec.SHA256)
+		}
+	}
+	if f != nil {
+		if err := f.Sync(); err != nil {
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if err := os.Chmod(f.Name(), 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(f.Name(), *out); err != nil {
+			return err
 		}
 	}
 	fmt.Fprintf(stderr, "exported batch %d (%s, %d lines, sha256 %s) in %s\n", id, billing.FileKind(meta.PayerRoute), meta.LineCount,
