@@ -215,10 +215,18 @@ func Ready(ctx context.Context, db *sqlx.DB) error {
 
 // EnsureDatabase creates the database named in url when it does not exist,
 // connecting to the server's postgres database to do it.
+//
+// Only a URL (postgres:// or postgresql://) names a database it can create;
+// a libpq key=value string is left to the driver as it is. Neither is ever
+// echoed: it may hold a password (a key=value string was read as a URL and
+// printed whole, password and all, in the error; a black-box pass).
 func EnsureDatabase(ctx context.Context, rawURL string) error {
+	if !strings.HasPrefix(rawURL, "postgres://") && !strings.HasPrefix(rawURL, "postgresql://") {
+		return nil
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return fmt.Errorf("DATABASE_URL: %w", err)
+		return errors.New("DATABASE_URL is not a valid postgres:// URL")
 	}
 	name := strings.TrimPrefix(u.Path, "/")
 	if name == "" || name == "postgres" {
