@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -14,6 +15,7 @@ import (
 	"rss/access"
 	"rss/pg"
 	"rss/vouchers"
+	"rss/x12"
 )
 
 // Payer routes.
@@ -42,6 +44,34 @@ type Parties struct {
 	PayerName     string `json:"payer_name"`
 	PayerID       string `json:"payer_id"`
 	Usage         string `json:"usage"` // ISA15: P or T
+}
+
+// header is the 837P envelope and parties of a file made by p.
+func (p Parties) header(created time.Time, isa, gs int64, ref string, st func(int) (int64, error)) x12.Header {
+	return x12.Header{
+		SenderQual: p.SenderQual, SenderID: p.SenderID, ReceiverQual: p.ReceiverQual, ReceiverID: p.ReceiverID,
+		AppSenderCode: p.AppSender, AppReceiverCode: p.AppReceiver, Created: created,
+		ISAControl: isa, GSControl: gs, BatchRef: ref, STControl: st,
+		Submitter: x12.Submitter{Name: p.SubmitterName, ETIN: p.SubmitterETIN, ContactName: p.ContactName, Phone: p.ContactPhone},
+		Receiver:  x12.Receiver{Name: p.ReceiverName, ID: p.ReceiverETIN},
+		Payer:     x12.Payer{Name: p.PayerName, ID: p.PayerID},
+	}
+}
+
+// Check reports whether p can head an 837P: every party as the writer
+// holds it (lengths, the X12 character set). rss serve checks it at start:
+// a sender id too long or a name with a delimiter was taken, and every
+// Medicaid close then failed with a 409 finance could not mend (a
+// black-box pass).
+func (p Parties) Check() error {
+	if p.Usage != "P" && p.Usage != "T" {
+		return errors.New("usage must be P or T")
+	}
+	opts := x12.DefaultOptions()
+	opts.Usage = p.Usage[0]
+	h := p.header(time.Now().UTC(), 1, 1, "RSS1", func(int) (int64, error) { return 1, nil })
+	_, err := x12.NewWriter(io.Discard, h, opts)
+	return err
 }
 
 // DefaultParties are demo values; production sets them from the environment.

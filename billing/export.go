@@ -566,20 +566,12 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 	opts := x12.DefaultOptions()
 	opts.Usage = p.Usage[0]
 	opts.ClaimsPerSet = b.ClaimsPerSet
-	h := x12.Header{
-		SenderQual: p.SenderQual, SenderID: p.SenderID, ReceiverQual: p.ReceiverQual, ReceiverID: p.ReceiverID,
-		AppSenderCode: p.AppSender, AppReceiverCode: p.AppReceiver, Created: b.CreatedAt.In(utcLoc),
-		ISAControl: *b.ISAControl, GSControl: *b.GSControl, BatchRef: "RSS" + strconv.FormatInt(b.ID, 10),
-		STControl: func(i int) (int64, error) {
-			if i >= len(b.STControls) {
-				return 0, fmt.Errorf("batch %d reserved %d transaction sets, needs more", b.ID, len(b.STControls))
-			}
-			return b.STControls[i], nil
-		},
-		Submitter: x12.Submitter{Name: p.SubmitterName, ETIN: p.SubmitterETIN, ContactName: p.ContactName, Phone: p.ContactPhone},
-		Receiver:  x12.Receiver{Name: p.ReceiverName, ID: p.ReceiverETIN},
-		Payer:     x12.Payer{Name: p.PayerName, ID: p.PayerID},
-	}
+	h := p.header(b.CreatedAt.In(utcLoc), *b.ISAControl, *b.GSControl, "RSS"+strconv.FormatInt(b.ID, 10), func(i int) (int64, error) {
+		if i >= len(b.STControls) {
+			return 0, fmt.Errorf("batch %d reserved %d transaction sets, needs more", b.ID, len(b.STControls))
+		}
+		return b.STControls[i], nil
+	})
 	xw, err := x12.NewWriter(w, h, opts)
 	if err != nil {
 		return fig, err

@@ -182,11 +182,13 @@ func loadConfig() (config, error) {
 		return c, errors.New("RSS_DB_MAX_CONNS must be a positive integer")
 	}
 	c.DBMaxConns = conns
-	if c.KeyCacheTTL, err = time.ParseDuration(env("RSS_KEY_CACHE_TTL", "10s")); err != nil {
-		return c, fmt.Errorf("RSS_KEY_CACHE_TTL: %w", err)
+	if c.KeyCacheTTL, err = time.ParseDuration(env("RSS_KEY_CACHE_TTL", "10s")); err != nil || c.KeyCacheTTL < 0 {
+		return c, fmt.Errorf("RSS_KEY_CACHE_TTL must be a duration of 0 or more (0: no cache), like 10s")
 	}
-	if c.ShutdownWait, err = time.ParseDuration(env("RSS_SHUTDOWN_TIMEOUT", "20s")); err != nil {
-		return c, fmt.Errorf("RSS_SHUTDOWN_TIMEOUT: %w", err)
+	// A shutdown of no time at all dropped every request in flight on
+	// SIGTERM (a black-box pass set 0).
+	if c.ShutdownWait, err = time.ParseDuration(env("RSS_SHUTDOWN_TIMEOUT", "20s")); err != nil || c.ShutdownWait <= 0 {
+		return c, fmt.Errorf("RSS_SHUTDOWN_TIMEOUT must be a positive duration, like 20s")
 	}
 	switch v := env("RSS_SECURE_COOKIES", "false"); v {
 	case "true", "1":
@@ -208,6 +210,9 @@ func loadConfig() (config, error) {
 	}
 	if p.Usage != "P" && p.Usage != "T" {
 		return c, errors.New("RSS_X12_USAGE must be P or T")
+	}
+	if err := p.Check(); err != nil {
+		return c, fmt.Errorf("RSS_X12_*: the 837P's parties: %w", err)
 	}
 	c.Parties = p
 	return c, nil

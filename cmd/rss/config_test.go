@@ -1,0 +1,29 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Settings that would fail later, where no one can mend them, stop rss at
+// start with the setting named: a shutdown of no time, a negative key
+// cache, 837P parties the writer refuses (a black-box pass took them all).
+func TestConfigRefusesWhatWouldFailLater(t *testing.T) {
+	for name, value := range map[string]string{
+		"RSS_SHUTDOWN_TIMEOUT":   "0",
+		"RSS_KEY_CACHE_TTL":      "-10s",
+		"RSS_X12_SENDER_ID":      "WAYTOOLONGSENDERID123",
+		"RSS_X12_SUBMITTER_NAME": "ACME*MSC~X",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(name, value)
+			_, err := loadConfig()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), name[:8], "the setting is named")
+		})
+	}
+	_, err := loadConfig()
+	assert.NoError(t, err, "the defaults hold")
+}
