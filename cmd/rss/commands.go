@@ -171,8 +171,15 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	// The port is bound before rss says it serves: it said so first, and a
+	// port already taken still read as a running server in the log (a
+	// black-box pass).
+	l, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.ListenAndServe() }()
+	go func() { errc <- hs.Serve(l) }()
 	slog.Info("serving", "addr", cfg.Addr)
 	fmt.Fprintf(out, "rss listening on %s\n", cfg.Addr)
 	fmt.Fprintf(out, "console: %s (sign in with an API key, such as a demo key above)\n", consoleURL(cfg.Addr))
