@@ -89,6 +89,19 @@ func runBench(ctx context.Context, cfg config, args []string, out, errOut io.Wri
 	if b.phase <= 0 || b.phase > 10*time.Minute {
 		return errors.New("-duration must be between 0 and 10m")
 	}
+	// Checked before anything starts: -clients 0 divided by zero with a
+	// server and a scratch database already made (a black-box pass).
+	for _, f := range []struct {
+		name   string
+		v, max int
+	}{{"-clients", b.clients, 1000000}, {"-bulk-claims", b.bulkSize, 1000}, {"-bulk-lines", b.lines, 100}, {"-close-lines", b.closeLines, 100000000}} {
+		if f.v < 1 || f.v > f.max {
+			return fmt.Errorf("%s must be between 1 and %d", f.name, f.max)
+		}
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench takes no arguments, got %q", fs.Args())
+	}
 	return b.run(ctx)
 }
 
