@@ -28,6 +28,22 @@ func open(ctx context.Context, cfg config) (*sqlx.DB, error) {
 	return pg.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 }
 
+// openMigrated opens the database for a command that needs its schema (all
+// but migrate and serve, which migrate it): one not migrated is said so,
+// where the command failed on a missing table's raw SQL error (a black-box
+// pass).
+func openMigrated(ctx context.Context, cfg config) (*sqlx.DB, error) {
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := pg.Ready(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("the database is not at the newest schema (%v): run `rss migrate` first", err)
+	}
+	return db, nil
+}
+
 func migrate(ctx context.Context, cfg config, out io.Writer) error {
 	db, err := open(ctx, cfg)
 	if err != nil {
@@ -46,7 +62,7 @@ func migrate(ctx context.Context, cfg config, out io.Writer) error {
 // (README, `rss demo-keys`), so it is never loaded unasked: seeding loaded
 // them always, an admin's among them (a black-box pass).
 func seed(ctx context.Context, cfg config, demo bool, out io.Writer) error {
-	db, err := open(ctx, cfg)
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -72,7 +88,7 @@ func seed(ctx context.Context, cfg config, demo bool, out io.Writer) error {
 }
 
 func demoKeys(ctx context.Context, cfg config, out io.Writer) error {
-	db, err := open(ctx, cfg)
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -127,7 +143,7 @@ func apikey(ctx context.Context, cfg config, args []string, out, errOut io.Write
 	if *label == "" {
 		return errors.New("-label is required")
 	}
-	db, err := open(ctx, cfg)
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	if *out == "" {
 		return errors.New("--out is required")
 	}
-	db, err := open(ctx, cfg)
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
