@@ -343,6 +343,9 @@ func itEndpoints() []itEndpoint {
 						field: "assigned_staff_id"},
 					{name: "RCM without referral source", body: itWith(v, "program_code", "RCM"), status: 422, code: "validation_failed", field: "referral_source"},
 					{name: "bad referral source", body: itWith(v, "referral_source", "billboard"), status: 422, code: "validation_failed", field: "referral_source"},
+					// RCM is referred through the four channels seed 000 names.
+					{name: "RCM referred by the client", body: itWith(itWith(v, "program_code", "RCM"), "referral_source", "self"), status: 422,
+						code: "validation_failed", field: "referral_source"},
 				}
 			}},
 		{name: "discharge", key: keyHRA,

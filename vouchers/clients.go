@@ -446,6 +446,12 @@ type NewEnrollment struct {
 var referralSources = []string{"samss_meeting", "dcf_substance_abuse_specialist", "area_office_director",
 	"regional_clinical_program_director", "self", "treatment_provider", "other"}
 
+// referralChannels are the referrals a program that records its referral
+// source (RCM) takes: SPEC §2 and seed 000 name these four; self,
+// treatment_provider and other are for the programs that do not (a
+// black-box pass enrolled RCM clients on them and granted their vouchers).
+var referralChannels = referralSources[:4]
+
 const enrollmentColumns = `e.id, e.client_id, e.person_id, e.program_code, e.provider_id, e.episode_id, e.assigned_staff_id,
 	e.primary_case_manager, e.start_date, e.planned_end_date, e.discharge_date, e.discharge_reason, e.discharge_reason_code,
 	e.referral_source, e.created_at`
@@ -496,6 +502,10 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		}
 		if prog.ReferralSourceRequired && n.ReferralSource == nil {
 			return rss.Invalid("referral_source", "required", "%s enrollments record the referral source", prog.Code)
+		}
+		if prog.ReferralSourceRequired && !contains(referralChannels, *n.ReferralSource) {
+			return rss.Invalid("referral_source", "invalid_value", "%s enrollments are referred by one of %s", prog.Code,
+				strings.Join(referralChannels, ", "))
 		}
 		var born rss.Date
 		if err := tx.GetContext(ctx, &born, `SELECT date_of_birth FROM clients WHERE id = $1`, n.ClientID); err != nil {
