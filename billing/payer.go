@@ -251,10 +251,16 @@ func readSets[S any](im *importer, next func() (S, error), envelope func(S) x12.
 		// The file is recorded by its interchange's control numbers (the
 		// payer's and the reconciliation's reference to it); a second
 		// interchange would post under the first's, so it is its own file.
+		// So is a second functional group (GS06) of one interchange.
 		if len(sets) > 0 {
-			if first, env := envelope(sets[0]), envelope(set); env.ISAControl != first.ISAControl || env.SenderID != first.SenderID {
+			first, env := envelope(sets[0]), envelope(set)
+			if env.ISAControl != first.ISAControl || env.SenderID != first.SenderID {
 				return rss.Invalid("body", "invalid_x12", "the file holds a second interchange (ISA13 %09d after %09d, at segment %d); "+
 					"import each interchange as a file of its own", env.ISAControl, first.ISAControl, env.Position)
+			}
+			if env.GSControl != first.GSControl {
+				return rss.Invalid("body", "invalid_x12", "the file holds a second functional group (GS06 %d after %d, at segment %d); "+
+					"import each group as a file of its own", env.GSControl, first.GSControl, env.Position)
 			}
 		}
 		sets = append(sets, set)

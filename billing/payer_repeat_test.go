@@ -126,6 +126,18 @@ func TestPayerFileOfTwoInterchangesIsRefused(t *testing.T) {
 	require.ErrorIs(t, err, rss.ErrInvalid)
 	assert.Contains(t, err.Error(), "second interchange")
 	assert.Zero(t, w.payerRows(), "nothing recorded")
+	// Two functional groups in one interchange: the same (a black-box pass
+	// found the second group's sets recorded under the first's GS06).
+	gs := regexp.MustCompile(`(?s)(GS\*.*?~\s*)(.*?)(GE\*[^~]*~\s*)`).FindStringSubmatch(file)
+	require.NotNil(t, gs)
+	group2 := strings.Replace(gs[0], "*701*X*", "*702*X*", 1)
+	group2 = strings.Replace(group2, "GE*1*701~", "GE*1*702~", 1)
+	twoGroups := strings.Replace(strings.Replace(file, gs[0], gs[0]+group2, 1), "IEA*1*", "IEA*2*", 1)
+	require.Contains(t, twoGroups, "*702*X*")
+	_, err = w.b.ImportPayerFile(w.finance(), []byte(twoGroups))
+	require.ErrorIs(t, err, rss.ErrInvalid)
+	assert.Contains(t, err.Error(), "second functional group")
+	assert.Zero(t, w.payerRows(), "nothing recorded")
 	w.importFile([]byte(second))
 }
 
