@@ -57,5 +57,17 @@ func x12Import(ctx context.Context, cfg config, args []string, stdout io.Writer)
 	default:
 		fmt.Fprintf(stdout, ", %d accepted, %d rejected\n", sum.Accepted, sum.Rejected)
 	}
+	// What matched nothing of ours, each by the payer's own reference (an
+	// ST02, CLM01 or line id: no name or member id) and why: the counts
+	// alone said which to look for nowhere (a black-box pass).
+	if sum.Unmatched > 0 {
+		d, err := b.PayerFile(ctx, f.ID)
+		if err != nil {
+			return err
+		}
+		for _, u := range d.Unmatched {
+			fmt.Fprintf(stdout, "  unmatched %s %s: %s\n", u.Kind, u.Reference, u.Reason)
+		}
+	}
 	return nil
 }
