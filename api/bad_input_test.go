@@ -474,7 +474,7 @@ func itEndpoints() []itEndpoint {
 					{name: "planned units as a string", body: itWith(v, "services", svc("ATR-CM", "forty")), status: 400, code: "wrong_type",
 						field: "services[0].units_planned"},
 					{name: "unknown nested field", body: itWith(v, "services", []map[string]any{{"service_code": "ATR-CM", "hours": 3}}),
-						status: 400, code: "unknown_field", field: "hours"},
+						status: 400, code: "unknown_field", field: "services[0].hours"},
 					{name: "end before start", body: itWith(v, "end_date", day(-1)), status: 422, code: "validation_failed", field: "end_date"},
 					// The waiver's own plan, for a program that is no waiver (a black-box pass).
 					{name: "waiver plan for ATR", body: itWith(v, "kind", "waiver_recovery_plan"), status: 422, code: "validation_failed", field: "kind"},

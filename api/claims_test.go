@@ -58,6 +58,10 @@ func TestClaimsBadInputWritesNothing(t *testing.T) {
 	}{
 		{"malformed JSON", "/v1/claims", `{"claim_number": "A"`, 400, "malformed_json", ""},
 		{"unknown field", "/v1/claims", `{"claim_number":"A","colour":"red"}`, 400, "unknown_field", "colour"},
+		// Inside a line: the path names the line, as a wrong type's does.
+		{"unknown field in the second line", "/v1/claims", e.riveraClaim("UF-1", cmLine(day(-2), 2, "30.00"),
+			map[string]any{"service_code": "ATR-CM", "date_of_service": day(-2), "units": 1, "charge": "15.00", "colour": "red"}),
+			400, "unknown_field", "lines[1].colour"},
 		{"units as a string", "/v1/claims", strings.Replace(mustJSON(good), `"units":2`, `"units":"two"`, 1), 400, "wrong_type", "lines[0].units"},
 		// The second line's: the path names the line, as a value error's does.
 		{"second line's units as a string", "/v1/claims", e.riveraClaim("TS-1", cmLine(day(-2), 2, "30.00"),

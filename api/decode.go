@@ -107,7 +107,7 @@ func decodeProblem(c *gin.Context, err error, body []byte, v any) {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		problem(c, http.StatusBadRequest, "unknown_field", "Unknown field", "the body has a field this endpoint does not accept",
-			rss.FieldError{Field: name, Code: "unknown_field", Message: "unknown field " + name})
+			rss.FieldError{Field: unknownFieldPath(body, reflect.TypeOf(v), name), Code: "unknown_field", Message: "unknown field " + name})
 	case errors.Is(err, rss.ErrDateRange):
 		field := badValuePath(body, reflect.TypeOf(v))
 		if field == "" {
@@ -153,6 +153,57 @@ func wrongTypePath(body []byte, t reflect.Type, field string) string {
 }
 
 var indexRe = regexp.MustCompile(`\[[0-9]+\]`)
+
+// unknownFieldPath returns the path of the first object in body holding
+// the field name that its type does not take ("lines[0].foo"; encoding/json
+// names the field alone), or name when none is found.
+func unknownFieldPath(body []byte, t reflect.Type, name string) string {
+	holds := func(val any, t reflect.Type) bool {
+		obj, ok := val.(map[string]any)
+		if _, has := obj[name]; !ok || !has || t.Kind() != reflect.Struct {
+			return false
+		}
+		return !takesField(t, name)
+	}
+	p, ok := findInBody(body, t, holds, func(string) bool { return true })
+	switch {
+	case !ok:
+		return name
+	case p == "":
+		return name
+	}
+	return p + "." + name
+}
+
+// takesField reports whether struct type t decodes a JSON field name (as
+// encoding/json matches it: its tag or Go name, letter case aside, embedded
+// structs' fields included).
+func takesField(t reflect.Type, name string) bool {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && tag == "" && ft.Kind() == reflect.Struct {
+			if takesField(ft, name) {
+				return true
+			}
+			continue
+		}
+		if !f.IsExported() || tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if strings.EqualFold(tag, name) {
+			return true
+		}
+	}
+	return false
+}
 
 // findInBody decodes body as a tree and finds in it, by t's fields, the
 // first value wrong picks at a path keep accepts.
