@@ -224,6 +224,14 @@ func findValue(val any, t reflect.Type, path string, wrong func(any, reflect.Typ
 	if val == nil {
 		return "", false
 	}
+	// A PATCH field (rss.Optional) is its value's type seen through: its
+	// own UnmarshalJSON would stop the walk at the field, naming
+	// "services" for a wrong element of it (a black-box pass).
+	if t.Kind() == reflect.Struct && t.PkgPath() == "rss" && strings.HasPrefix(t.Name(), "Optional[") {
+		if f, ok := t.FieldByName("Value"); ok {
+			return findValue(val, f.Type, path, wrong, keep)
+		}
+	}
 	if wrong(val, t) {
 		return path, keep(path)
 	}

@@ -110,6 +110,9 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 			map[string]any{"start_date": "2999-12-31"}, 422, "validation_failed", "body.start_date"},
 		{"patch bad NPI", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"npi": badNPI}, 422, "validation_failed", "npi"},
 		{"patch unknown program", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"programs": []string{"NOPE"}}, 422, "validation_failed", "programs"},
+		// A wrong element of a PATCH's set is named by its place (it was the set).
+		{"patch a service as a number", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"services": []any{"ATR-CC", 5}},
+			400, "wrong_type", "services[1]"},
 		{"patch empty", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{}, 422, "validation_failed", "body"},
 		{"patch unknown provider", http.MethodPatch, "/v1/reference/providers/999999", map[string]any{"name": "X"}, 404, "not_found", ""},
 		{"overlapping agreement", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
