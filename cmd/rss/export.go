@@ -62,7 +62,18 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	// black-box pass).
 	var w io.Writer = stdout
 	var f *os.File
+	// The file holds PHI: made readable by its owner only (CreateTemp's
+	// 0600), or with the mode of the file it replaces; a link is followed
+	// to the file it names (forcing 0644, a black-box pass made a 0600 file
+	// world-readable, and replaced a link with a file).
+	mode := os.FileMode(0o600)
 	if *out != "-" {
+		if target, err := filepath.EvalSymlinks(*out); err == nil {
+			*out = target
+			if st, err := os.Stat(target); err == nil {
+				mode = st.Mode().Perm()
+			}
+		}
 		if f, err = os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*.part"); err != nil {
 			return err
 		}
@@ -91,7 +102,7 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 		if err := f.Close(); err != nil {
 			return err
 		}
-		if err := os.Chmod(f.Name(), 0o644); err != nil {
+		if err := os.Chmod(f.Name(), mode); err != nil {
 			return err
 		}
 		if err := os.Rename(f.Name(), *out); err != nil {
