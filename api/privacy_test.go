@@ -234,9 +234,11 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		NPI   string `db:"npi"`
 		TaxID string `db:"tax_id"`
 		Staff string `db:"staff"`
+		Last  string `db:"last_first"`
 	}
 	require.NoError(t, e.db.Get(&hra, `SELECT name, code, npi, tax_id,
-		(SELECT first_name || ' ' || last_name FROM staff WHERE provider_id = p.id ORDER BY id LIMIT 1) AS staff
+		(SELECT first_name || ' ' || last_name FROM staff WHERE provider_id = p.id ORDER BY id LIMIT 1) AS staff,
+		(SELECT last_name || ', ' || first_name FROM staff WHERE provider_id = p.id ORDER BY id LIMIT 1) AS last_first
 		FROM providers p WHERE id = $1`, e.demo.Providers["HRA"]))
 	var number string
 	require.NoError(t, e.db.Get(&number, `SELECT number FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`,
@@ -260,6 +262,8 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		"Overlaps NPI " + hra.NPI[:3] + "-" + hra.NPI[3:6] + "-" + hra.NPI[6:] + ".",
 		"Overlaps the agency with tax id " + hra.TaxID + ".",
 		"Ask " + hra.Staff + " about it.",
+		// A name as lists write it (it got through, a black-box pass).
+		"Ask " + hra.Last + " about it.",
 	} {
 		p := requireProblem(t, decide(id, note), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Contains(t, itMustJSON(p), "names_another_agency", note)

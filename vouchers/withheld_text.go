@@ -44,7 +44,10 @@ func (s *Service) checkShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, cl
 	}
 	if err := tx.SelectContext(ctx, &others, `SELECT p.id, p.code,
 			ARRAY[p.name, p.address_line1, COALESCE(p.contact_name, ''), COALESCE(p.contact_email, '')] ||
-			ARRAY(SELECT st.first_name || ' ' || st.last_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS words,
+			ARRAY(SELECT st.first_name || ' ' || st.last_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) ||
+			-- and "Last, First", the order lists and signatures use (it got
+			-- through, a black-box pass; punctuation folds to a space)
+			ARRAY(SELECT st.last_name || ' ' || st.first_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS words,
 			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, '')] ||
 			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS numbers
 		FROM providers p
