@@ -264,7 +264,7 @@ func TestEnrollmentsCreateGetDischarge(t *testing.T) {
 
 	// A second open enrollment in the same program with the same agency is a conflict.
 	requireProblem(t, e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM",
-		"start_date": day(0), "referral_source": "self"}), http.StatusConflict, "enrollment_exists")
+		"start_date": day(0), "referral_source": "samss_meeting"}), http.StatusConflict, "enrollment_exists")
 
 	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", id), map[string]any{"discharge_date": day(0), "reason": "completed services"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
