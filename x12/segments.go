@@ -22,9 +22,19 @@ type isaSeg struct {
 	usage                    byte
 }
 
+// isaQualifiers are the interchange id qualifiers of ISA05 and ISA07 (the
+// 5010 envelope's code list): a well-formed "99" was taken (a black-box
+// pass) and would have been refused by the payer.
+var isaQualifiers = map[string]bool{"01": true, "14": true, "20": true, "27": true, "28": true, "29": true, "30": true, "33": true, "ZZ": true}
+
 func (s isaSeg) validate(d delims) error {
 	if err := code("ISA05 sender qualifier", s.senderQual, 2, 2); err != nil {
 		return err
+	}
+	for _, q := range []struct{ name, v string }{{"ISA05 sender qualifier", s.senderQual}, {"ISA07 receiver qualifier", s.receiverQual}} {
+		if !isaQualifiers[q.v] {
+			return fmt.Errorf("%w: %s %q is not an interchange id qualifier (01, 14, 20, 27, 28, 29, 30, 33, ZZ)", ErrInvalid, q.name, q.v)
+		}
 	}
 	if err := d.text(isaSenderID, s.senderID); err != nil {
 		return err

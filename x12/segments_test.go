@@ -102,6 +102,8 @@ func TestSegmentsRejectBadInput(t *testing.T) {
 	}{
 		{"ISA id too long", isaSeg{"ZZ", "SIXTEENCHARSXYZW", "ZZ", "R", created, 1, 'P'}, "ISA06"},
 		{"ISA qualifier lower case", isaSeg{"zz", "S", "ZZ", "R", created, 1, 'P'}, "ISA05"},
+		{"ISA qualifier off the code list", isaSeg{"99", "S", "ZZ", "R", created, 1, 'P'}, "ISA05"},
+		{"ISA receiver qualifier off the code list", isaSeg{"ZZ", "S", "AB", "R", created, 1, 'P'}, "ISA07"},
 		{"ISA control zero", isaSeg{"ZZ", "S", "ZZ", "R", created, 0, 'P'}, "ISA13"},
 		{"ISA control ten digits", isaSeg{"ZZ", "S", "ZZ", "R", created, 1_000_000_000, 'P'}, "ISA13"},
 		{"ISA usage", isaSeg{"ZZ", "S", "ZZ", "R", created, 1, 'X'}, "ISA15"},
