@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -130,7 +131,7 @@ func New(cfg Config) *Console {
 
 // Register mounts the console on e at /console.
 func (k *Console) Register(e *gin.Engine) {
-	g := e.Group(basePath, headers())
+	g := e.Group(basePath, headers(), k.wellFormedQuery())
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		panic(err)
@@ -193,6 +194,20 @@ func (k *Console) Register(e *gin.Engine) {
 func (k *Console) NotFound(c *gin.Context) {
 	setHeaders(c.Writer.Header())
 	k.page(c, http.StatusNotFound, "error", "Not Found", errorView{Message: "There is no such page."})
+}
+
+// wellFormedQuery refuses a page whose query string does not parse
+// (cursor=%%% read as no cursor at all and answered the first page; the
+// API answers 422; a black-box pass).
+func (k *Console) wellFormedQuery() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, err := url.ParseQuery(c.Request.URL.RawQuery); err != nil {
+			k.badInput(c, "query", "the address's query string is not well formed")
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
 }
 
 // headers are the console's security headers: a strict CSP, no sniffing,
