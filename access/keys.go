@@ -251,13 +251,20 @@ func (k *Keys) Listen(ctx context.Context, dsn string, log *slog.Logger) error {
 	if log == nil {
 		log = slog.Default()
 	}
+	// pq reports the connection on its own goroutine after LISTEN can
+	// already have returned, so Listen also waits for that event: a caller
+	// that sees nil then sees Listening() true.
+	up := make(chan struct{})
+	var upOnce sync.Once
 	l := pq.NewListener(dsn, 250*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventConnected:
 			k.listening.Store(true)
+			upOnce.Do(func() { close(up) })
 		case pq.ListenerEventReconnected:
 			k.ForgetAll()
 			k.listening.Store(true)
+			upOnce.Do(func() { close(up) })
 			log.Info("api key listener reconnected; key cache dropped")
 		case pq.ListenerEventDisconnected:
 			k.listening.Store(false)
@@ -287,6 +294,11 @@ func (k *Keys) Listen(ctx context.Context, dsn string, log *slog.Logger) error {
 		if err != nil {
 			return fmt.Errorf("listen %s: %w", NotifyChannel, err)
 		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-up:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
