@@ -31,7 +31,7 @@ func TestPayerFileRepeatDoesNotWaitForTheImportLock(t *testing.T) {
 	_, err = holder.ExecContext(t.Context(), `SELECT pg_advisory_xact_lock(hashtext('rss payer import'))`)
 	require.NoError(t, err)
 
-	ctx, cancel := context.WithTimeout(w.finance(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(w.finance(), 30*time.Second)
 	defer cancel()
 	again, err := w.b.ImportPayerFile(ctx, file)
 	require.NoError(t, err, "answered without the lock")
