@@ -390,6 +390,22 @@ func queryInt(c *gin.Context, name string) (int64, bool) {
 	return v, true
 }
 
+// queryCount reads an optional whole-number query parameter that may be 0
+// (a count of days, say); the domain checks its range.
+func queryCount(c *gin.Context, name string) (int, bool) {
+	s := c.Query(name)
+	if s == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || len(s) > 9 || s[0] == '+' {
+		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
+			rss.FieldError{Field: name, Code: "invalid_value", Message: name + " must be a whole number, 0 or more"})
+		return 0, false
+	}
+	return n, true
+}
+
 // queryDate reads an optional date query parameter.
 func queryDate(c *gin.Context, name string) (rss.Date, bool) {
 	s := c.Query(name)

@@ -88,11 +88,20 @@ func (s *Server) takeVoucher(c *gin.Context) {
 }
 
 func (s *Server) reviewQueue(c *gin.Context) {
-	p, ok := page(c)
+	p, ok := page(c, "program", "provider_id", "reason", "min_age_days")
 	if !ok {
 		return
 	}
-	out, err := s.v.Queue(c.Request.Context(), p)
+	provider, ok := queryInt(c, "provider_id")
+	if !ok {
+		return
+	}
+	age, ok := queryCount(c, "min_age_days")
+	if !ok {
+		return
+	}
+	f := vouchers.QueueFilter{ProgramCode: c.Query("program"), ProviderID: provider, Reason: c.Query("reason"), MinAgeDays: age}
+	out, err := s.v.Queue(c.Request.Context(), f, p)
 	respond(c, http.StatusOK, out, err)
 }
 

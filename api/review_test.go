@@ -70,6 +70,61 @@ func TestReviewQueueOldestFirstWithAge(t *testing.T) {
 	}
 }
 
+// The queue's filters are the query's: a page of /v1/review-queue?program=RCM
+// holds the oldest RCM requests however many of other programs wait before
+// them, and the cursor pages on through the matches only.
+func TestReviewQueueFilters(t *testing.T) {
+	t.Parallel()
+	e := itNewEnv(t, itOpts{})
+	demo := map[int64]bool{} // the demo data's own pended requests
+	for _, id := range itWalk(t, e.env, keyReviewer, "/v1/review-queue", 50) {
+		demo[id] = true
+	}
+	var atr []int64
+	for _, c := range []string{"Johnson", "Brown"} {
+		atr = append(atr, itNum(t, itVoucher(t, e.env, keyHRA, e.demo.Clients[c], "ATR-CM", 40, 0, 29), "id"))
+	}
+	e.clock.Advance(50 * time.Hour)
+	r := e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": e.demo.Clients["Williams"], "service_code": "RCM-CM",
+		"units": 40, "start_date": day(0), "end_date": day(59), "staff_id": e.demo.Staff["Castillo"]})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	rcm := r.JSON(t)
+	require.Equal(t, "pended", rcm["decision"], "%v", rcm["reason_codes"])
+	reason := rcm["reason_codes"].([]any)[0].(string)
+
+	ids := func(path string) []int64 {
+		t.Helper()
+		var out []int64
+		for _, id := range itWalk(t, e.env, keyReviewer, path, 1) {
+			if !demo[id] {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	require.NotContains(t, demo, itNum(t, rcm, "id"))
+	first := itItems(t, e.get(keyReviewer, itPath("/v1/review-queue?program=RCM&provider_id=%d&limit=1", e.demo.Providers["HRA"])))
+	require.Len(t, first, 1)
+	assert.Equal(t, itNum(t, rcm, "id"), itNum(t, first[0], "id"), "the first page of one holds the RCM request, not the older ATR ones")
+	assert.Equal(t, []int64{itNum(t, rcm, "id")}, ids("/v1/review-queue?program=RCM"))
+	assert.Equal(t, atr, ids("/v1/review-queue?program=ATR"))
+	assert.Equal(t, atr, ids("/v1/review-queue?min_age_days=2"), "waiting 50 hours is two whole days")
+	assert.Empty(t, ids("/v1/review-queue?min_age_days=3"))
+	assert.Contains(t, ids("/v1/review-queue?reason="+reason), itNum(t, rcm, "id"))
+	assert.Len(t, ids(itPath("/v1/review-queue?provider_id=%d", e.demo.Providers["HRA"])), 3)
+	assert.Empty(t, ids(itPath("/v1/review-queue?provider_id=%d", e.demo.Providers["BCS"])))
+	assert.Empty(t, ids("/v1/review-queue?program=RSVP"))
+
+	for q, field := range map[string]string{
+		"program=atr": "program", "program=ATR%00": "program", "reason=NOT_A_CODE": "reason", "reason=CLAIM_INVALID_UNITS": "reason",
+		"min_age_days=-1": "min_age_days", "min_age_days=two": "min_age_days", "min_age_days=3661": "min_age_days",
+		"provider_id=0": "provider_id", "provider_id=x": "provider_id",
+	} {
+		p := requireProblem(t, e.get(keyReviewer, "/v1/review-queue?"+q), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, []string{field}, itFieldErrors(t, p), q)
+	}
+}
+
 func TestReviewerDecisions(t *testing.T) {
 	t.Parallel()
 	note := "reviewed against the GPRA follow-up plan"

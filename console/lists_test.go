@@ -205,3 +205,34 @@ func TestEveryListPages(t *testing.T) {
 		assert.Contains(t, p.Body, "Only the first 2 are shown here.")
 	})
 }
+
+// The queue's filters reach past the first page: with pages of two and
+// three older ATR requests waiting, the RCM filter's first page shows the
+// RCM request (the console filtered each page after reading it, and showed
+// none), and the provider menu lists every agency, not the page's.
+func TestQueueFilterReachesPastThePage(t *testing.T) {
+	t.Parallel()
+	w := newWorldWith(t, api.Options{ConsolePageSize: 2})
+	for range 3 {
+		w.pended()
+	}
+	status, v := w.api(http.MethodPost, keyHRA, "/v1/voucher-requests", map[string]any{"client_id": w.demo.Clients["Williams"],
+		"service_code": "RCM-CM", "units": 40, "start_date": day(1), "end_date": day(60), "staff_id": w.demo.Staff["Castillo"]})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	link := `href="/console/requests/` + strconv.FormatInt(int64(v["id"].(float64)), 10) + `"`
+
+	u := w.user()
+	u.signIn(keyReviewer)
+	all := u.get("/console/queue")
+	require.Equal(t, http.StatusOK, all.Status)
+	assert.NotContains(t, all.Body, link, "the first page holds older requests")
+	r := u.get("/console/queue?program=RCM")
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, r.Body, link)
+	for _, p := range []string{"HRA", "BCS"} {
+		assert.Contains(t, all.Body, `<option value="`+strconv.FormatInt(w.demo.Providers[p], 10)+`"`, p)
+	}
+	assert.Contains(t, all.Body, ">RSVP</option>", "every program, not the page's")
+	assert.Equal(t, http.StatusUnprocessableEntity, u.get("/console/queue?program=rcm").Status)
+}

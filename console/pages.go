@@ -12,6 +12,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/adjudication"
 	"rss/billing"
 	"rss/vouchers"
 )
@@ -127,7 +128,7 @@ func (k *Console) home(c *gin.Context) {
 	switch sessionOf(c).Actor.Role {
 	case access.RoleReviewer, access.RoleAdmin:
 		var q vouchers.List[vouchers.QueueItem]
-		if q, err = k.cfg.Vouchers.Queue(ctx, k.first()); err == nil {
+		if q, err = k.cfg.Vouchers.Queue(ctx, vouchers.QueueFilter{}, k.first()); err == nil {
 			h.Pended, h.PendedMore = len(q.Items), q.NextCursor != ""
 			for _, it := range q.Items {
 				h.Oldest = max(h.Oldest, it.AgeDays)
@@ -163,21 +164,26 @@ func (k *Console) home(c *gin.Context) {
 
 // queueView is the reviewer queue with its filters.
 type queueView struct {
-	Items                        []vouchers.QueueItem
-	Program, Reason, Provider    string
-	MinAge                       string
-	Programs, Reasons, Providers []string
-	Total                        int
-	// Next links to the next page of the queue (the filters apply page
-	// by page, as the service pages the pended requests).
+	Items                     []vouchers.QueueItem
+	Program, Reason, Provider string
+	MinAge                    string
+	Programs, Reasons         []string
+	Providers                 []providerOption
+	// Next links to the next page of the matches (the service applies
+	// the filters, so every page is a page of matches).
 	Next string
 	// Me is the signed-in key, to tell "taken by you" from "by another".
 	Me int64
 }
 
+// providerOption is one agency in the queue's provider menu.
+type providerOption struct{ ID, Label string }
+
 // queue lists pended requests, oldest first, filtered by program, reason
-// code, provider and age. The filters narrow what the service returns,
-// one page at a time; they are codes and ids, never PHI.
+// code, provider and age. The service applies the filters, so a page is
+// the oldest matches and the next link pages on through them; the menus
+// list every program, pend or reduce reason and agency, not the page's.
+// Filters are codes and ids, never PHI.
 func (k *Console) queue(c *gin.Context) {
 	v := queueView{Program: c.Query("program"), Reason: c.Query("reason"), Provider: c.Query("provider"), MinAge: c.Query("min_age"),
 		Me: sessionOf(c).Actor.KeyID}
@@ -187,37 +193,56 @@ func (k *Console) queue(c *gin.Context) {
 			return
 		}
 	}
-	minAge := 0
+	f := vouchers.QueueFilter{ProgramCode: v.Program, Reason: v.Reason}
 	if v.MinAge != "" {
 		var err error
-		if minAge, err = strconv.Atoi(v.MinAge); err != nil || minAge < 0 || minAge > 3660 {
+		if f.MinAgeDays, err = strconv.Atoi(v.MinAge); err != nil || f.MinAgeDays < 0 || f.MinAgeDays > vouchers.MaxQueueAgeDays {
 			k.badInput(c, "min_age", "age is a whole number of days, 0 to 3,660")
 			return
 		}
 	}
-	q, err := k.cfg.Vouchers.Queue(c.Request.Context(), k.pageOf(c))
+	if v.Provider != "" {
+		id, ok := rss.ParseID(v.Provider)
+		if !ok {
+			k.badInput(c, "provider", "the provider is chosen from the list")
+			return
+		}
+		f.ProviderID = id
+	}
+	ctx := c.Request.Context()
+	q, err := k.cfg.Vouchers.Queue(ctx, f, k.pageOf(c))
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
-	v.Total, v.Next = len(q.Items), nextPage(c, q.NextCursor, "program", "reason", "provider", "min_age")
-	programs, reasons, providers := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	programs, err := k.cfg.Vouchers.Programs(ctx)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	providers, err := k.cfg.Vouchers.Providers(ctx)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	for _, p := range programs {
+		v.Programs = append(v.Programs, p.Code)
+	}
+	for _, p := range providers {
+		v.Providers = append(v.Providers, providerOption{ID: strconv.FormatInt(p.ID, 10), Label: p.Code + " " + p.Name})
+	}
+	for _, r := range adjudication.Catalogue() {
+		if r.Kind == "voucher" && (r.Action == adjudication.ActionPend || r.Action == adjudication.ActionReduce) {
+			v.Reasons = append(v.Reasons, r.Code)
+		}
+	}
+	v.Next = nextPage(c, q.NextCursor, "program", "reason", "provider", "min_age")
 	for _, it := range q.Items {
-		programs[it.ProgramCode] = true
-		providers[strconv.FormatInt(it.ProviderID, 10)] = true
-		for _, r := range it.ReasonCodes {
-			reasons[r] = true
-		}
-		if v.Program != "" && it.ProgramCode != v.Program || v.Provider != "" && strconv.FormatInt(it.ProviderID, 10) != v.Provider ||
-			it.AgeDays < minAge || v.Reason != "" && !contains(it.ReasonCodes, v.Reason) {
-			continue
-		}
 		if it.TakenAt != nil && !k.cfg.Vouchers.Now().Before(it.TakenAt.Add(vouchers.TakeExpiry)) {
 			it.TakenBy, it.TakenAt = nil, nil // the take lapsed: free again
 		}
 		v.Items = append(v.Items, it)
 	}
-	v.Programs, v.Reasons, v.Providers = keys(programs), keys(reasons), keys(providers)
 	k.page(c, http.StatusOK, "queue", "Review queue", v)
 }
 

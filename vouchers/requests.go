@@ -551,6 +551,11 @@ func (s *Service) Request(ctx context.Context, id int64) (VoucherRequest, error)
 type RequestFilter struct {
 	Decision string
 	ClientID int64
+	// The reviewer queue's filters (QueueFilter).
+	ProgramCode     string
+	ProviderID      int64
+	Reason          string
+	SubmittedBefore *time.Time
 }
 
 var decisions = []string{"approved", "partial", "pended", "denied"}
@@ -577,7 +582,10 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter, p Page) (List[V
 		if err := tx.SelectContext(ctx, &rows, `SELECT `+requestColumns+requestFrom+`
 			WHERE v.id > $1 AND ($2::bigint IS NULL OR v.provider_id = $2) AND ($3 = '' OR v.decision = $3)
 			  AND ($4::bigint = 0 OR v.client_id = $4)
-			ORDER BY v.id LIMIT $5`, after, pid, f.Decision, f.ClientID, limit+1); err != nil {
+			  AND ($6 = '' OR v.program_code = $6) AND ($7::bigint = 0 OR v.provider_id = $7)
+			  AND ($8 = '' OR $8 = ANY (v.reason_codes)) AND ($9::timestamptz IS NULL OR v.submitted_at <= $9)
+			ORDER BY v.id LIMIT $5`, after, pid, f.Decision, f.ClientID, limit+1,
+			f.ProgramCode, f.ProviderID, f.Reason, f.SubmittedBefore); err != nil {
 			return fmt.Errorf("list voucher requests: %w", err)
 		}
 		shown := rows[:min(len(rows), limit)]
@@ -612,16 +620,72 @@ type QueueItem struct {
 	AgeDays  int `json:"age_days"`
 }
 
+// QueueFilter narrows the reviewer queue. The query applies it, so a page
+// holds the first requests that match, oldest first, and the cursor pages
+// on through the matches (the console filtered each page after reading it,
+// and a reviewer looking for one program's requests saw a page of others').
+type QueueFilter struct {
+	ProgramCode string
+	ProviderID  int64
+	// Reason is a reason code the request pended (or was reduced) for.
+	Reason string
+	// MinAgeDays keeps the requests waiting at least that many whole days.
+	MinAgeDays int
+}
+
+// codeShape is a reference code's shape (programs, services): capitals,
+// digits, '-' and '_', at most 32; a filter of any other shape matches
+// nothing and is refused as a mistake.
+func codeShape(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// MaxQueueAgeDays bounds QueueFilter.MinAgeDays (ten years).
+const MaxQueueAgeDays = 3660
+
+func (f QueueFilter) validate() error {
+	v := &rss.ValidationError{}
+	if f.ProgramCode != "" && !codeShape(f.ProgramCode) {
+		v.Add("program", "invalid_value", "program is a program code")
+	}
+	if f.Reason != "" {
+		if r, ok := adjudication.Lookup(f.Reason); !ok || r.Kind != "voucher" {
+			v.Add("reason", "invalid_value", "reason is a voucher reason code (GET /v1/reason-codes?kind=voucher)")
+		}
+	}
+	if f.MinAgeDays < 0 || f.MinAgeDays > MaxQueueAgeDays {
+		v.Add("min_age_days", "out_of_range", "min_age_days is a whole number of days, 0 to %d", MaxQueueAgeDays)
+	}
+	return v.Err()
+}
+
 // Queue lists pended requests for reviewers, oldest first, with their age.
-func (s *Service) Queue(ctx context.Context, p Page) (List[QueueItem], error) {
+func (s *Service) Queue(ctx context.Context, f QueueFilter, p Page) (List[QueueItem], error) {
 	if _, err := access.Require(ctx, access.RoleReviewer, access.RoleAdmin); err != nil {
 		return List[QueueItem]{}, err
 	}
-	list, err := s.Requests(ctx, RequestFilter{Decision: "pended"}, p)
-	if err != nil {
+	if err := f.validate(); err != nil {
 		return List[QueueItem]{}, err
 	}
 	now := s.now()
+	rf := RequestFilter{Decision: "pended", ProgramCode: f.ProgramCode, ProviderID: f.ProviderID, Reason: f.Reason}
+	if f.MinAgeDays > 0 {
+		// AgeDays counts whole days of 24 hours, as below.
+		before := now.Add(-time.Duration(f.MinAgeDays) * 24 * time.Hour)
+		rf.SubmittedBefore = &before
+	}
+	list, err := s.Requests(ctx, rf, p)
+	if err != nil {
+		return List[QueueItem]{}, err
+	}
 	out := List[QueueItem]{NextCursor: list.NextCursor, Items: make([]QueueItem, len(list.Items))}
 	for i, v := range list.Items {
 		age := now.Sub(v.SubmittedAt)
