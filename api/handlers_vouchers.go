@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"rss/access"
+	"rss/pg"
 	"rss/vouchers"
 )
 
@@ -165,6 +166,17 @@ func (s *Server) createAPIKey(c *gin.Context) {
 	}
 	if !decode(c, &body) {
 		return
+	}
+	// The secret is shown once: a retry with the same Idempotency-Key is
+	// answered as the first was but with "key": null, and the record it is
+	// replayed from never holds the secret.
+	if req, ok := c.Get(ctxIdem); ok {
+		req.(*pg.Request).Keep = func(v any) pg.Answer {
+			return asJSON(http.StatusCreated, struct {
+				access.NewKey
+				Key *string `json:"key"`
+			}{NewKey: v.(access.NewKey)})
+		}
 	}
 	post(c, createdJSON[access.NewKey], func(ctx context.Context) (access.NewKey, error) {
 		return s.v.CreateAPIKey(ctx, body.Role, body.ProviderID, body.Label)

@@ -103,7 +103,14 @@ func TestIdempotentReplay(t *testing.T) {
 			for range 2 {
 				again := e.do(req{Method: http.MethodPost, Path: path, Key: tc.key, Body: body, IdemKey: key})
 				assert.Equal(t, first.Status, again.Status)
-				assert.Equal(t, string(first.Body), string(again.Body), "the replay is byte for byte the first answer")
+				if tc.table == "api_keys" {
+					// The secret is shown once (TestMintedKeySecretIsNotKept).
+					want := first.JSON(t)
+					want["key"] = nil
+					assert.Equal(t, want, again.JSON(t), "the replay is the first answer without the secret")
+				} else {
+					assert.Equal(t, string(first.Body), string(again.Body), "the replay is byte for byte the first answer")
+				}
 				assert.Equal(t, first.Header.Get("Content-Type"), again.Header.Get("Content-Type"))
 				assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
 			}
@@ -428,4 +435,39 @@ func TestHeadersGivenTwiceAreRefused(t *testing.T) {
 			requireProblem(t, resp{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}, http.StatusBadRequest, "duplicate_header")
 		})
 	}
+}
+
+// A minted key's secret is shown once: the idempotency record a retry is
+// answered from holds no secret, and a retry (before or after the key is
+// revoked) gets the first answer with "key": null. A black-box pass read
+// the secret back from idempotency_keys and had it replayed after the
+// revocation.
+func TestMintedKeySecretIsNotKept(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := map[string]any{"role": "finance", "label": "shown once"}
+	first := e.do(req{Method: http.MethodPost, Path: "/v1/api-keys", Key: keyAdmin, Body: body, IdemKey: "mint-once"})
+	require.Equal(t, http.StatusCreated, first.Status, "body: %s", first.Body)
+	minted := first.JSON(t)
+	secret, _ := minted["key"].(string)
+	require.NotEmpty(t, secret)
+	require.Equal(t, http.StatusOK, e.get(secret, "/v1/batches").Status, "the key works")
+	assert.Zero(t, e.count(`SELECT count(*) FROM idempotency_keys WHERE response LIKE '%' || $1 || '%'`, secret), "no record holds the secret")
+	assert.Zero(t, e.count(`SELECT count(*) FROM idempotency_keys WHERE response LIKE '%' || $1 || '%'`, secret[len(secret)-20:]))
+
+	check := func(when string) {
+		t.Helper()
+		again := e.do(req{Method: http.MethodPost, Path: "/v1/api-keys", Key: keyAdmin, Body: body, IdemKey: "mint-once"})
+		require.Equal(t, http.StatusCreated, again.Status, "%s: %s", when, again.Body)
+		assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"), when)
+		assert.NotContains(t, string(again.Body), secret, when)
+		got := again.JSON(t)
+		assert.Nil(t, got["key"], when)
+		assert.Equal(t, minted["id"], got["id"], when)
+		assert.Equal(t, minted["prefix"], got["prefix"], when)
+	}
+	check("a retry")
+	r := e.post(keyAdmin, itPath("/v1/api-keys/%d/revoke", itID(t, first)), nil)
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	check("a retry after the revocation")
 }

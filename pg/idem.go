@@ -28,6 +28,12 @@ type Request struct {
 	// called inside the transaction once the work succeeded; an answer of
 	// 400 or more is not stored, so the key may be used again.
 	Render func(result any) Answer
+	// Keep, when set, is the answer a retry replays where it must differ
+	// from the one sent: an API key's secret is shown once and is stored
+	// nowhere in clear, the idempotency record included (a black-box pass
+	// read a minted key's secret back from it, and replayed it after the
+	// key was revoked).
+	Keep func(result any) Answer
 	// Answered is the answer Render gave, once it has: the caller sends it
 	// as it was stored rather than render the result a second time.
 	Answered *Answer
@@ -123,7 +129,11 @@ func do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, folded bool, 
 		if a.Status >= 400 {
 			return errNotKept
 		}
-		stored, err := ids.Insert(ctx, tx, req.KeyID, req.Key, req.Hash, req.Method, req.Path, a)
+		kept := a
+		if req.Keep != nil {
+			kept = req.Keep(out)
+		}
+		stored, err := ids.Insert(ctx, tx, req.KeyID, req.Key, req.Hash, req.Method, req.Path, kept)
 		if err != nil {
 			return err
 		}
