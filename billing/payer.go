@@ -49,6 +49,7 @@ const (
 	UnmatchedNothingToUndo = "nothing_to_reverse"  // 835: a reversal of no current posting
 	UnmatchedAlreadyPosted = "already_posted"      // 835: a second payment of a loop not reversed first
 	UnmatchedKeptAside     = "reverses_kept_aside" // 835: a reversal of a second payment kept, not posted
+	UnmatchedPayee         = "ambiguous_payee"     // 277CA/835: agencies share the CLM01 and the payer names none of them alone
 )
 
 // PayerFile is one imported payer file and what it posted.
@@ -401,24 +402,61 @@ type sentLoop struct {
 	LineIDs  pq.Int64Array `db:"line_ids"`
 }
 
+// payee is the billing provider a payer's answer names (277CA 2000C
+// NM1*85, 835 N1*PE): by NPI (XX) or by tax id (FI, digits only). Another
+// qualifier (XV, the plan's own number) or none names neither.
+type payee struct{ npi, tin string }
+
+func payeeOf(p x12.Party) payee {
+	switch p.IDQual {
+	case "XX":
+		return payee{npi: p.ID}
+	case "FI":
+		return payee{tin: strings.ReplaceAll(p.ID, "-", "")}
+	}
+	return payee{}
+}
+
+// payeeMatchSQL is the condition that batch provider bp is the payee the
+// parameters npi and tin name (either '' when not named).
+func payeeMatchSQL(bp, npi, tin string) string {
+	return `(` + npi + ` = '' OR ` + bp + `.npi = ` + npi + `) AND (` + tin + ` = '' OR translate(` + bp + `.tax_id, '-', '') = ` + tin + `)`
+}
+
 // findLoop matches a CLM01 as the payer echoes it (277CA TRN02, 835
 // CLP01) to the loop we sent with it, for the billing provider the payer
-// names when it names one by NPI. Claim numbers are unique per provider
-// and each loop goes out once, so there is one; should a number ever have
-// gone out twice, the latest batch's loop is the one being answered.
-func (im *importer) findLoop(clm01, npi string) (*sentLoop, error) {
-	var l sentLoop
-	err := im.tx.GetContext(im.ctx, &l, `
-		SELECT x.batch_id, x.claim_id, x.part, c.client_id, x.line_ids
+// names (by NPI or tax id). Claim numbers are unique per provider only, so
+// the CLM01 matches when the loops sent with it that fit the payee are one
+// provider's: a payee named by tax id, or by nothing rss holds, matched
+// the latest batch's loop of any agency, and one agency's payment was
+// posted to another's claim (a black-box pass); those are kept unmatched
+// as ambiguous_payee. Each loop goes out once; should a number ever have
+// gone out twice for one provider, the latest batch's loop is the one
+// being answered. It returns the reason when nothing matched.
+func (im *importer) findLoop(clm01 string, who payee) (*sentLoop, string, error) {
+	var ls []struct {
+		sentLoop
+		ProviderID int64 `db:"provider_id"`
+	}
+	err := im.tx.SelectContext(im.ctx, &ls, `
+		SELECT x.batch_id, x.claim_id, x.part, c.client_id, x.line_ids, x.provider_id
 		FROM batch_x12_claims x
 		JOIN batch_providers bp ON bp.batch_id = x.batch_id AND bp.provider_id = x.provider_id
 		JOIN claims c ON c.id = x.claim_id
-		WHERE x.clm01 = $1 AND ($2 = '' OR bp.npi = $2)
-		ORDER BY x.batch_id DESC LIMIT 1`, clm01, npi)
-	if errors.Is(err, pg.ErrNoRows) {
-		return nil, nil
+		WHERE x.clm01 = $1 AND `+payeeMatchSQL("bp", "$2", "$3")+`
+		ORDER BY x.batch_id DESC`, clm01, who.npi, who.tin)
+	if err != nil {
+		return nil, "", err
 	}
-	return &l, err
+	if len(ls) == 0 {
+		return nil, UnmatchedClaim, nil
+	}
+	for _, l := range ls[1:] {
+		if l.ProviderID != ls[0].ProviderID {
+			return nil, UnmatchedPayee, nil
+		}
+	}
+	return &ls[0].sentLoop, "", nil
 }
 
 func (im *importer) loopOf(batchID, claimID int64, part int) (*sentLoop, error) {
@@ -432,11 +470,11 @@ func (im *importer) loopOf(batchID, claimID int64, part int) (*sentLoop, error) 
 // post277 records each claim's acknowledgment against the loop we sent.
 func (im *importer) post277(ack x12.ClaimAck) error {
 	for _, c := range ack.Claims {
-		npi := ""
+		var who payee
 		if c.Provider >= 0 && c.Provider < len(ack.Providers) {
-			npi = ack.Providers[c.Provider].Party.NPI()
+			who = payeeOf(ack.Providers[c.Provider].Party)
 		}
-		l, err := im.findLoop(c.ClaimID, npi)
+		l, unmatched, err := im.findLoop(c.ClaimID, who)
 		if err != nil {
 			return err
 		}
@@ -450,7 +488,7 @@ func (im *importer) post277(ack x12.ClaimAck) error {
 		if err != nil {
 			return err
 		}
-		var batch, claim, part, reason any = nil, nil, nil, UnmatchedClaim
+		var batch, claim, part, reason any = nil, nil, nil, unmatched
 		if l != nil {
 			batch, claim, part, reason = l.BatchID, l.ClaimID, l.Part, nil
 			im.events = append(im.events, access.Event{Action: "post", EntityType: "claim", EntityID: access.ID(l.ClaimID),
@@ -458,7 +496,7 @@ func (im *importer) post277(ack x12.ClaimAck) error {
 		}
 		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_claim_statuses (file_id, seq, clm01, provider_npi, batch_id, claim_id, part,
 				accepted, statuses, payer_ccn, charge, unmatched_reason) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, $9, NULLIF($10, ''), $11, $12)`,
-			im.fileID, im.next(), c.ClaimID, npi, batch, claim, part, c.Accepted, pq.StringArray(codes), c.PayerControl, charge, reason); err != nil {
+			im.fileID, im.next(), c.ClaimID, who.npi, batch, claim, part, c.Accepted, pq.StringArray(codes), c.PayerControl, charge, reason); err != nil {
 			return fmt.Errorf("record 277CA claim: %w", err)
 		}
 	}
@@ -491,12 +529,14 @@ func (im *importer) post835(rem x12.Remittance) error {
 	if !rem.PaymentDate.IsZero() {
 		payDate = rem.PaymentDate.Format(time.DateOnly)
 	}
+	who := payeeOf(rem.Payee)
 	var paymentID int64
 	err = im.tx.GetContext(im.ctx, &paymentID, `INSERT INTO payer_payments (file_id, seq, st_control, handling, amount, credit_debit, method,
-			payment_date, trace_number, originator, payer_name, payer_id, payee_npi)
-		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, NULLIF($11, ''), NULLIF($12, ''), NULLIF($13, '')) RETURNING id`,
+			payment_date, trace_number, originator, payer_name, payer_id, payee_npi, payee_tax_id)
+		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, NULLIF($11, ''), NULLIF($12, ''), NULLIF($13, ''), NULLIF($14, ''))
+		RETURNING id`,
 		im.fileID, im.next(), rem.STControl, rem.Handling, total, rem.CreditDebit, rem.Method, payDate, rem.Trace, rem.TraceOriginator,
-		rem.Payer.Name, rem.Payer.ID, rem.Payee.NPI())
+		rem.Payer.Name, rem.Payer.ID, who.npi, who.tin)
 	if pg.IsViolation(err, pg.CodeUniqueViolation, "payer_payments_trace_once") {
 		return rss.Coded(rss.ErrConflict, "payment_already_posted",
 			"payment %s was posted before, by an earlier file or earlier in this one; nothing was written", rem.Trace)
@@ -504,9 +544,8 @@ func (im *importer) post835(rem x12.Remittance) error {
 	if err != nil {
 		return fmt.Errorf("record 835 payment: %w", err)
 	}
-	npi := rem.Payee.NPI()
 	for i := range rem.Claims {
-		if err := im.postClaim(paymentID, i+1, npi, &rem.Claims[i]); err != nil {
+		if err := im.postClaim(paymentID, i+1, who, &rem.Claims[i]); err != nil {
 			return err
 		}
 	}
@@ -523,12 +562,15 @@ func (im *importer) post835(rem x12.Remittance) error {
 		// payment's BPR02), so it is the payee's, whatever PLB01 names: read
 		// by PLB01's NPI, a PLB naming another agency charged that agency's
 		// reconciliation for money taken from this one's payment (a
-		// black-box pass). PLB01 is the agency only when the payee is not
-		// named by NPI.
+		// black-box pass). A payee named by tax id is the one agency
+		// holding it; PLB01 is the agency only when the payee names none.
 		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_provider_adjustments (payment_id, seq, provider_ref, provider_id, fiscal_date,
 				reason, reference, amount)
-			VALUES ($1, $2, $3, (SELECT id FROM providers WHERE npi = COALESCE(NULLIF($8, ''), $3) ORDER BY id LIMIT 1), $4, $5, NULLIF($6, ''), $7)`,
-			paymentID, i+1, plb.Provider, fiscal, plb.Reason, plb.Reference, amount, npi); err != nil {
+			VALUES ($1, $2, $3, CASE
+				WHEN $8 <> '' THEN (SELECT id FROM providers WHERE npi = $8 ORDER BY id LIMIT 1)
+				WHEN $9 <> '' THEN (SELECT min(id) FROM providers WHERE translate(tax_id, '-', '') = $9 HAVING count(*) = 1)
+				ELSE (SELECT id FROM providers WHERE npi = $3 ORDER BY id LIMIT 1) END, $4, $5, NULLIF($6, ''), $7)`,
+			paymentID, i+1, plb.Provider, fiscal, plb.Reason, plb.Reference, amount, who.npi, who.tin); err != nil {
 			return fmt.Errorf("record PLB: %w", err)
 		}
 	}
@@ -560,34 +602,35 @@ func (im *importer) current(where string, args ...any) (*posting, error) {
 }
 
 // ccnSeen reports whether a payment the payer numbered ccn is on file
-// for the payee npi (posted or not), and whether one was kept without posting, as a second
-// payment of a loop already paid, and not yet taken back (each such
-// payment is reversed once).
-func (im *importer) ccnSeen(ccn, npi string) (known, aside bool, err error) {
+// for the payee who (posted or not), and whether one was kept without
+// posting, as a second payment of a loop already paid, and not yet taken
+// back (each such payment is reversed once).
+func (im *importer) ccnSeen(ccn string, who payee) (known, aside bool, err error) {
 	var r struct {
 		Known bool `db:"known"`
 		Aside bool `db:"aside"`
 	}
 	// The payee's own payments: the counts pair a payment kept aside with
 	// the reversal that takes it back, both sent to that payee.
-	own := `($4 = '' OR EXISTS (SELECT 1 FROM payer_payments pp WHERE pp.id = p.payment_id AND pp.payee_npi = $4))`
+	own := `EXISTS (SELECT 1 FROM payer_payments pp WHERE pp.id = p.payment_id AND ($4 = '' OR pp.payee_npi = $4)
+		AND ($5 = '' OR pp.payee_tax_id = $5))`
 	err = im.tx.GetContext(im.ctx, &r, `SELECT
 		EXISTS (SELECT 1 FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND NOT p.reversal AND `+own+`) AS known,
 		(SELECT count(*) FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND NOT p.reversal AND p.unmatched_reason = $2 AND `+own+`) >
 		(SELECT count(*) FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND p.reversal AND p.unmatched_reason = $3 AND `+own+`) AS aside`,
-		ccn, UnmatchedAlreadyPosted, UnmatchedKeptAside, npi)
+		ccn, UnmatchedAlreadyPosted, UnmatchedKeptAside, who.npi, who.tin)
 	return r.Known, r.Aside, err
 }
 
 // payeeLoop is the condition that the claim payment p was matched to a
-// loop billed by the provider whose NPI is npi (a parameter), as findLoop
-// matches a CLP01: when the payee names no NPI, any loop.
-func payeeLoop(p, npi string) string {
-	return `(` + npi + ` = '' OR EXISTS (SELECT 1 FROM claims c JOIN batch_providers bp ON bp.batch_id = ` + p + `.batch_id
-		AND bp.provider_id = c.provider_id WHERE c.id = ` + p + `.claim_id AND bp.npi = ` + npi + `))`
+// loop billed by the payee the parameters npi and tin name, as findLoop
+// matches a CLP01: when the payee names neither, any loop.
+func payeeLoop(p, npi, tin string) string {
+	return `EXISTS (SELECT 1 FROM claims c JOIN batch_providers bp ON bp.batch_id = ` + p + `.batch_id
+		AND bp.provider_id = c.provider_id WHERE c.id = ` + p + `.claim_id AND ` + payeeMatchSQL("bp", npi, tin) + `)`
 }
 
-func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.ClaimPayment) error {
+func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimPayment) error {
 	what := "claim " + c.ClaimID
 	charge, err := cents(c.Charge, what+" CLP03")
 	if err != nil {
@@ -601,7 +644,7 @@ func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.Claim
 	if err != nil {
 		return err
 	}
-	l, err := im.findLoop(c.ClaimID, npi)
+	l, unmatched, err := im.findLoop(c.ClaimID, who)
 	if err != nil {
 		return err
 	}
@@ -615,7 +658,7 @@ func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.Claim
 			// Only a posting of the payee's own loops: a CLP07 names a
 			// payment of the payer's, and one agency's 835 (or a slip in
 			// its CLP07) must not take back another agency's payment.
-			if target, err = im.current("p.payer_ccn = $1 AND "+payeeLoop("p", "$2"), c.PayerControl, npi); err != nil {
+			if target, err = im.current("p.payer_ccn = $1 AND "+payeeLoop("p", "$2", "$3"), c.PayerControl, who.npi, who.tin); err != nil {
 				return err
 			}
 			if target == nil {
@@ -626,7 +669,7 @@ func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.Claim
 				// was undone already. Either way nothing posted is undone:
 				// falling back to the loop's current posting here undid
 				// the payment that stands (or the correction).
-				known, aside, err := im.ccnSeen(c.PayerControl, npi)
+				known, aside, err := im.ccnSeen(c.PayerControl, who)
 				if err != nil {
 					return err
 				}
@@ -648,7 +691,7 @@ func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.Claim
 		if target == nil {
 			reason = UnmatchedNothingToUndo
 			if l == nil {
-				reason = UnmatchedClaim
+				reason = unmatched
 			}
 			break
 		}
@@ -659,7 +702,7 @@ func (im *importer) postClaim(paymentID int64, seq int, npi string, c *x12.Claim
 			}
 		}
 	case l == nil:
-		reason = UnmatchedClaim
+		reason = unmatched
 	default:
 		cur, err := im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part)
 		if err != nil {

@@ -90,3 +90,57 @@ func TestPayerAdjustmentIsThePayees(t *testing.T) {
 		}
 	}
 }
+
+// A payee named by tax id (835 N1*PE FI, 277CA NM1*85 FI) is the agency
+// holding that tax id: HVR's payment and acknowledgment of its claim 2001
+// answer HVR's loop, never ECRA's claim of the same number (a black-box
+// pass posted HVR's 29.00 to ECRA's claim, which ECRA then read). A payee
+// named by neither agency's NPI or tax id (XV, the plan's own number)
+// leaves the number ambiguous while two agencies sent it: kept unmatched
+// as ambiguous_payee, posted to nobody.
+func TestPayerPayeeByTaxID(t *testing.T) {
+	w, e1, h1, b, _, hvr := twoPayees(t, "2001")
+	var tin string
+	require.NoError(t, w.db.GetContext(t.Context(), &tin, `SELECT tax_id FROM providers WHERE npi = $1`, hvr.NPI))
+	require.NotEmpty(t, tin)
+	// The simulator names payees by NPI; the payer here names HVR by its
+	// tax id instead, as many Medicaid payers do.
+	named := func(f []byte, qual, id string) []byte {
+		return []byte(strings.ReplaceAll(string(f), "*XX*"+hvr.NPI, "*"+qual+"*"+id))
+	}
+	status := func(id int64) string { // "" before any answer
+		if p := w.payerOf(id); p != nil {
+			return p.Status
+		}
+		return ""
+	}
+	sim := newPayerSim()
+	sent := readSent(t, w.export(b.ID))
+	sent.Claims = []sentCLM{hvr} // the payer acknowledges HVR's claim only
+	ack := w.importFile(named(sim.file277(sent, nil, func(string) string { return "PCN-Z0" }), "FI", tin))
+	assert.Equal(t, 1, ack.Summary.Matched, "%+v", ack.Summary)
+	assert.Equal(t, billing.PayerAccepted, status(h1.ID), "HVR's claim, named by tax id, accepted")
+	assert.NotEqual(t, billing.PayerAccepted, status(e1.ID), "ECRA's claim of the same number is not answered")
+
+	f := w.importFile(named(sim.file835(remit{NPI: hvr.NPI, Trace: "EFT-FI", Claims: []clp{{CLM: hvr, Status: "1", CCN: "PCN-Z1"}}}), "FI", tin))
+	assert.Equal(t, 1, f.Summary.Matched, "%+v", f.Summary)
+	assert.Equal(t, billing.PayerPaid, status(h1.ID), "HVR's claim is paid")
+	assert.Equal(t, "29.00", w.payerOf(h1.ID).Paid.String())
+	assert.NotEqual(t, billing.PayerPaid, status(e1.ID), "ECRA's claim of the same number is not")
+
+	// A reversal sent to the tax id takes back HVR's payment only.
+	f = w.importFile(named(sim.file835(remit{NPI: hvr.NPI, Trace: "EFT-FI-R", Claims: []clp{{CLM: hvr, Status: "22", CCN: "PCN-Z1"}}}), "FI", tin))
+	assert.Equal(t, 1, f.Summary.Matched, "%+v", f.Summary)
+	assert.Equal(t, billing.PayerReversed, status(h1.ID))
+
+	// Named by the plan's own number: both agencies sent 2001, so neither
+	// is paid.
+	f = w.importFile(named(sim.file835(remit{NPI: hvr.NPI, Trace: "EFT-XV", Claims: []clp{{CLM: hvr, Status: "1", CCN: "PCN-Z2"}}}), "XV", "PLAN77"))
+	assert.Equal(t, 0, f.Summary.Matched, "%+v", f.Summary)
+	d, err := w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.Len(t, d.Unmatched, 1)
+	assert.Equal(t, billing.UnmatchedPayee, d.Unmatched[0].Reason)
+	assert.Equal(t, billing.PayerReversed, status(h1.ID), "HVR's claim is not paid again")
+	assert.NotEqual(t, billing.PayerPaid, status(e1.ID))
+}
