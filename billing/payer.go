@@ -418,7 +418,7 @@ func payeeOf(p x12.Party) payee {
 }
 
 // payeeMatchSQL is the condition that batch provider bp is the payee the
-// parameters npi and tin name (either '' when not named).
+// parameters npi and tin name (either ” when not named).
 func payeeMatchSQL(bp, npi, tin string) string {
 	return `(` + npi + ` = '' OR ` + bp + `.npi = ` + npi + `) AND (` + tin + ` = '' OR translate(` + bp + `.tax_id, '-', '') = ` + tin + `)`
 }
