@@ -19,7 +19,10 @@ import (
 const payerFileColumns = `f.id, f.kind, f.sha256, f.bytes, f.sender_id, f.receiver_id, f.isa_control, f.gs_control, f.imported_by, f.imported_at`
 
 // payerFileSummaryQuery counts a file's items by kind; only one of the
-// three parts has rows for a given file.
+// three parts has rows for a given file. Accepted and rejected count what
+// matched ours (a set we sent, a claim we sent): the payer's answer about
+// a set or claim rss never sent accepts nothing of ours, and counting it
+// read as one more of ours accepted (a black-box pass).
 const payerFileSummaryQuery = `
 	WITH acks AS (SELECT * FROM payer_set_acks WHERE file_id = $1),
 	     sts AS (SELECT * FROM payer_claim_statuses WHERE file_id = $1),
@@ -31,8 +34,10 @@ const payerFileSummaryQuery = `
 			+ (SELECT count(*) FROM cps WHERE unmatched_reason IS NULL) AS matched,
 		(SELECT count(*) FROM acks WHERE batch_id IS NULL) + (SELECT count(*) FROM sts WHERE claim_id IS NULL)
 			+ (SELECT count(*) FROM cps WHERE unmatched_reason IS NOT NULL) AS unmatched,
-		(SELECT count(*) FROM acks WHERE accepted) + (SELECT count(*) FROM sts WHERE accepted) AS accepted,
-		(SELECT count(*) FROM acks WHERE NOT accepted) + (SELECT count(*) FROM sts WHERE NOT accepted) AS rejected,
+		(SELECT count(*) FROM acks WHERE accepted AND batch_id IS NOT NULL)
+			+ (SELECT count(*) FROM sts WHERE accepted AND claim_id IS NOT NULL) AS accepted,
+		(SELECT count(*) FROM acks WHERE NOT accepted AND batch_id IS NOT NULL)
+			+ (SELECT count(*) FROM sts WHERE NOT accepted AND claim_id IS NOT NULL) AS rejected,
 		(SELECT count(*) FROM pays) AS payments,
 		(SELECT COALESCE(sum(amount), 0) FROM pays) AS total,
 		(SELECT COALESCE(sum(paid), 0) FROM cps) AS paid,

@@ -70,7 +70,14 @@ func TestPayer999MatchesOnlyAnswersTo837P(t *testing.T) {
 		f := w.importFile(rejected(edit))
 		assert.Equal(t, 0, f.Summary.Matched, name)
 		assert.Equal(t, 1, f.Summary.Unmatched, name)
+		assert.Equal(t, 0, f.Summary.Rejected, "%s: nothing of ours rejected", name)
 	}
+	// A 999 accepting a group rss never sent accepts nothing of ours (a
+	// black-box pass found it counted as one set accepted).
+	other := strings.Replace(string(sim.file999(sent, nil)), "AK1*HC*"+sent.GS+"*", "AK1*HC*99*", 1)
+	f := w.importFile([]byte(other))
+	assert.Equal(t, 1, f.Summary.Unmatched)
+	assert.Equal(t, 0, f.Summary.Accepted, "an unmatched set is not one of ours accepted")
 	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
 	require.NoError(t, err)
 	assert.Equal(t, "0.00", rec.Totals.Rejected.String(), "no claim rejected by another group's 999")
@@ -78,7 +85,7 @@ func TestPayer999MatchesOnlyAnswersTo837P(t *testing.T) {
 	accepted := strings.NewReplacer("AK2*837*"+sent.STs[0]+"*005010X222A1~\nIK5*A~\n", "").Replace(string(sim.file999(sent, nil)))
 	accepted = strings.Replace(accepted, "SE*6*", "SE*4*", 1)
 	require.NotContains(t, accepted, "AK2*", "the group answered whole")
-	f := w.importFile([]byte(accepted))
+	f = w.importFile([]byte(accepted))
 	assert.Equal(t, 1, f.Summary.Matched, "the group's acceptance answers the batch's set")
 	assert.Equal(t, 1, f.Summary.Accepted)
 }
