@@ -20,6 +20,12 @@ type Event struct {
 	EntityID   string
 	ClientID   int64  // 0 when the record is not about one client
 	Purpose    string // the actor's purpose of use when empty
+	// Outcome is what the event decided or chose, when it did: a voucher
+	// request's decision, a claim's status, a reviewer's action, a batch's
+	// payer route, a file's format. It is not the purpose (the "why" of an
+	// accounting of disclosures), which a black-box pass found overwritten
+	// by these.
+	Outcome string
 	// Recipient is to whom a disclosure went ("provider:12", "payer:CTMCD");
 	// empty for anything that is not a disclosure.
 	Recipient string
@@ -40,9 +46,10 @@ func Record(ctx context.Context, ext pg.Ext, events ...Event) error {
 	}
 	n := len(events)
 	actions, types, ids, purposes, recipients := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	clients := make([]int64, n)
+	clients, outcomes := make([]int64, n), make([]string, n)
 	for i, e := range events {
 		actions[i], types[i], ids[i], purposes[i], clients[i], recipients[i] = e.Action, e.EntityType, e.EntityID, e.Purpose, e.ClientID, e.Recipient
+		outcomes[i] = e.Outcome
 		if purposes[i] == "" {
 			purposes[i] = a.Purpose
 		}
@@ -56,12 +63,13 @@ func Record(ctx context.Context, ext pg.Ext, events ...Event) error {
 	}
 	_, err = ext.ExecContext(ctx, `
 		INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose,
-			request_id, recipient)
-		SELECT $1, $2, $3, u.action, u.etype, u.eid, NULLIF(u.client, 0), NULLIF(u.purpose, ''), NULLIF($4, ''), NULLIF(u.recipient, '')
-		FROM unnest($5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[])
-			AS u(action, etype, eid, client, purpose, recipient)`,
+			request_id, recipient, outcome)
+		SELECT $1, $2, $3, u.action, u.etype, u.eid, NULLIF(u.client, 0), NULLIF(u.purpose, ''), NULLIF($4, ''), NULLIF(u.recipient, ''),
+			NULLIF(u.outcome, '')
+		FROM unnest($5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[])
+			AS u(action, etype, eid, client, purpose, recipient, outcome)`,
 		keyID, string(a.Role), providerID, a.RequestID,
-		pq.Array(actions), pq.Array(types), pq.Array(ids), pq.Array(clients), pq.Array(purposes), pq.Array(recipients))
+		pq.Array(actions), pq.Array(types), pq.Array(ids), pq.Array(clients), pq.Array(purposes), pq.Array(recipients), pq.Array(outcomes))
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -101,10 +109,11 @@ func Disclosures(ctx context.Context, ext pg.Ext, clientIDs []int64, after int64
 // other arguments are SQL expressions over its rows (aliased x) or
 // parameters. It is Record, for a writer that stores a record and its
 // event in one statement.
-func EventSQL(from, keyID, role, providerID, action, entityType, entityID, clientID, purpose, requestID string) string {
-	return `INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose, request_id)
+func EventSQL(from, keyID, role, providerID, action, entityType, entityID, clientID, purpose, outcome, requestID string) string {
+	return `INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose,
+			outcome, request_id)
 		SELECT ` + keyID + `, ` + role + `, ` + providerID + `, ` + action + `, ` + entityType + `, ` + entityID + `, ` + clientID + `, ` +
-		purpose + `, NULLIF(` + requestID + `, '') FROM ` + from + ` x`
+		`NULLIF(` + purpose + `, ''), ` + outcome + `, NULLIF(` + requestID + `, '') FROM ` + from + ` x`
 }
 
 // RecordReads records, as one read event of entityType, the records that

@@ -24,6 +24,7 @@ type itEvent struct {
 	ActorKeyID *int64  `db:"actor_key_id"`
 	ActorProv  *int64  `db:"actor_provider_id"`
 	Purpose    *string `db:"purpose"`
+	Outcome    *string `db:"outcome"`
 	RequestID  *string `db:"request_id"`
 }
 
@@ -31,7 +32,7 @@ func itEventsAfter(t *testing.T, e *env, after int64) []itEvent {
 	t.Helper()
 	var out []itEvent
 	require.NoError(t, e.db.SelectContext(t.Context(), &out, `SELECT action, entity_type, entity_id, client_id, actor_role, actor_key_id,
-		actor_provider_id, purpose, request_id FROM audit_events WHERE id > $1 ORDER BY id`, after))
+		actor_provider_id, purpose, outcome, request_id FROM audit_events WHERE id > $1 ORDER BY id`, after))
 	return out
 }
 
@@ -71,7 +72,8 @@ func TestAuditEveryWrite(t *testing.T) {
 		client  int64 // 0: the event names no client
 		hasID   bool  // the event's entity id is the response's id
 		entID   string
-		purpose string
+		purpose string // the purpose of use ("why"), whatever the event decided
+		outcome string
 		cascade []string // "action entity" of the events recorded first, for the records changed with it
 	}{
 		{name: "create client", key: keyHRA, path: "/v1/clients", body: map[string]any{"first_name": "Audit", "last_name": "Itwriter",
@@ -90,10 +92,10 @@ func TestAuditEveryWrite(t *testing.T) {
 			action: "create", entity: "care_plan", client: a.Client, hasID: true},
 		{name: "submit voucher request", key: keyHRA, path: "/v1/voucher-requests", body: map[string]any{"client_id": a.Client,
 			"service_code": "ATR-CM", "units": 10, "start_date": day(0), "end_date": day(29)}, action: "create", entity: "voucher_request",
-			client: a.Client, hasID: true, purpose: "approved"},
+			client: a.Client, hasID: true, purpose: "treatment", outcome: "approved"},
 		{name: "decide", key: keyReviewer, path: itPath("/v1/voucher-requests/%d/decision", itNum(t, pended, "id")),
 			body: map[string]any{"action": "deny", "note": "audit"}, action: "decide", entity: "voucher_request",
-			client: e.demo.Clients["Johnson"], hasID: true, purpose: "deny"},
+			client: e.demo.Clients["Johnson"], hasID: true, purpose: "payment", outcome: "deny"},
 		{name: "close care plan", key: keyHRA, path: itPath("/v1/care-plans/%d/close", a.CarePlan), action: "close", entity: "care_plan",
 			client: a.Client, entID: itStr(a.CarePlan)},
 		{name: "revoke consent", key: keyHRA, path: itPath("/v1/consents/%d/revoke", a.Consent), body: map[string]any{"reason": "asked"},
@@ -102,7 +104,7 @@ func TestAuditEveryWrite(t *testing.T) {
 			body: map[string]any{"discharge_date": day(0), "reason": "done"}, action: "discharge", entity: "enrollment", client: a.Client,
 			entID: itStr(a.Enrollment), cascade: []string{"end authorization"}},
 		{name: "submit claim", key: keyHRA, path: "/v1/claims", body: claim("AUD-1", -1), action: "create", entity: "claim",
-			client: kim, hasID: true, purpose: "paid"},
+			client: kim, hasID: true, purpose: "treatment", outcome: "paid"},
 		{name: "submit claims in bulk", key: keyHRA, path: "/v1/claims/bulk", body: map[string]any{"claims": []any{claim("AUD-2", -2)}},
 			action: "create", entity: "claim", client: kim},
 		{name: "void claim", key: keyHRA, path: itPath("/v1/claims/%d/void", itID(t, toVoid)), body: map[string]any{"claim_number": "AUD-0-V"},
@@ -181,6 +183,9 @@ func TestAuditEveryWrite(t *testing.T) {
 			}
 			if tc.purpose != "" && assert.NotNil(t, ev.Purpose) {
 				assert.Equal(t, tc.purpose, *ev.Purpose)
+			}
+			if tc.outcome != "" && assert.NotNil(t, ev.Outcome) {
+				assert.Equal(t, tc.outcome, *ev.Outcome)
 			}
 			assert.NotNil(t, ev.ActorKeyID)
 			if assert.NotNil(t, ev.RequestID) {
@@ -455,4 +460,30 @@ func TestNoPHIInLogs(t *testing.T) {
 	assert.GreaterOrEqual(t, lines, 13)
 	assert.Equal(t, 1, failed, "the internal error is logged on the server's logger, with its request id")
 	assert.Contains(t, out, `"route":"/v1/clients/:client_id"`)
+}
+
+// An event's purpose is the purpose of use the request states (its role's
+// own otherwise), and what it decided is its outcome: a voucher request's
+// and a claim's event read "denied" or "paid" as their why, and a
+// provider's stated X-Purpose-Of-Use was lost (a black-box pass).
+func TestAuditPurposeIsTheRequests(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kim := e.demo.Clients["Kim"]
+	after := itLastEvent(t, e)
+	r := e.do(req{Method: http.MethodPost, Path: "/v1/claims", Key: keyHRA, Header: map[string]string{"X-Purpose-Of-Use": "payment"},
+		Body: map[string]any{"claim_number": "PURP-1", "client_id": kim, "rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	r = e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyHRA, Header: map[string]string{"X-Purpose-Of-Use": "care_coordination"},
+		Body: map[string]any{"client_id": e.demo.Clients["Johnson"], "service_code": "ATR-CM", "units": 40, "start_date": day(0), "end_date": day(59)}})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	got := map[string][2]string{}
+	for _, ev := range itEventsAfter(t, e, after) {
+		if ev.Action == "create" && ev.Purpose != nil && ev.Outcome != nil {
+			got[ev.EntityType] = [2]string{*ev.Purpose, *ev.Outcome}
+		}
+	}
+	assert.Equal(t, [2]string{"payment", "paid"}, got["claim"])
+	assert.Equal(t, [2]string{"care_coordination", r.JSON(t)["decision"].(string)}, got["voucher_request"])
 }

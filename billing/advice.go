@@ -260,7 +260,7 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 	}
 	_ = tx.Rollback() // read-only: released before the audit takes a connection
 	return access.Record(ctx, s.db, access.Event{Action: "export", EntityType: "remittance_advice",
-		EntityID: access.ID(batchID) + "/" + access.ID(providerID), Purpose: format})
+		EntityID: access.ID(batchID) + "/" + access.ID(providerID), Outcome: format})
 }
 
 type adviceWriter interface {

@@ -268,7 +268,7 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 			id, file.Kind, file.SHA256, file.Bytes, s.now()); err != nil {
 			return fmt.Errorf("record file digest: %w", err)
 		}
-		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "batch", EntityID: access.ID(id), Purpose: n.PayerRoute}); err != nil {
+		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "batch", EntityID: access.ID(id), Outcome: n.PayerRoute}); err != nil {
 			return err
 		}
 		out, err = getBatch(ctx, tx, id)

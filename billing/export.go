@@ -73,7 +73,7 @@ func (s *Service) Export(ctx context.Context, batchID int64, w io.Writer, progre
 		return b, fileError(b.ID, err)
 	}
 	return b, access.Record(ctx, s.db, access.Event{Action: "export", EntityType: "batch",
-		EntityID: access.ID(batchID), Purpose: FileKind(b.PayerRoute)})
+		EntityID: access.ID(batchID), Outcome: FileKind(b.PayerRoute)})
 }
 
 // fileError reports a file that cannot be written as a conflict naming the

@@ -63,9 +63,10 @@ var writeQuery = `
 		RETURNING t.id),
 	-- The audit events, in the same statement as what they record.
 	ev AS (
-		INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose, request_id)
+		INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose,
+			outcome, request_id)
 		SELECT $4, $5, $1, CASE c.frequency WHEN '8' THEN 'void' WHEN '7' THEN 'replace' ELSE 'create' END, 'claim', c.id::text,
-			c.client_id, c.status, NULLIF(r.request_id, '')
+			c.client_id, NULLIF($49, ''), c.status, NULLIF(r.request_id, '')
 		FROM unnest($6::text[], $20::text[]) AS r(number, request_id) JOIN c ON c.claim_number = r.number)
 	-- Data-modifying CTEs always run to completion, read or not. One row
 	-- answers: the claims' ids in the submission's order, the time stored
@@ -259,7 +260,8 @@ func writeArgs(a access.Actor, d *decided) ([]any, error) {
 		origIDs, by, supStatus} {
 		args = append(args, c.String())
 	}
-	return append(args, ledger.ChangesArgs(d.changes)...), nil
+	// $44-$48 are the ledger's changes, $49 the purpose of use.
+	return append(append(args, ledger.ChangesArgs(d.changes)...), a.Purpose), nil
 }
 
 // column builds a Postgres array literal, one element at a time.

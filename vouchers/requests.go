@@ -181,7 +181,7 @@ var storeDecisionStatement = `WITH v AS (
 		RETURNING ` + strings.ReplaceAll(requestScalarColumns, "v.", "") + `),
 	a AS (` + ledger.GrantSQL("v", "$27::bigint", "$28::bigint", "$29::bigint") + `),
 	ev AS (` + access.EventSQL("v", "$21::bigint", "$30::text", "$1::bigint", "'create'", "'voucher_request'", "x.id::text",
-	"x.client_id", "x.decision", "$31::text") + `)
+	"x.client_id", "$32::text", "x.decision", "$31::text") + `)
 	SELECT ` + requestScalarColumns + `, a.id AS authorization_id, a.number AS authorization_number FROM v LEFT JOIN a ON true`
 
 // requestScalarColumns are a request's own columns (its authorization
@@ -359,7 +359,7 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.Units, rss.NewMoney(facts.Service.Rate), n.StartDate, n.EndDate,
 		n.Note, string(d.Decision), units, gStart, gEnd, pq.Array(codes), string(hits), string(trace), string(factsJSON), d.RuleSetVersion,
 		a.KeyID, now, decidedAt, d.Ceiling.Units, rss.NewDate(d.Ceiling.Start), rss.NewDate(d.Ceiling.End),
-		person, episode, enrollment, string(a.Role), a.RequestID)
+		person, episode, enrollment, string(a.Role), a.RequestID, a.Purpose)
 	if err != nil {
 		return VoucherRequest{}, fmt.Errorf("store voucher request: %w", err)
 	}
@@ -834,7 +834,7 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			}
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "decide", EntityType: "voucher_request", EntityID: access.ID(id),
-			ClientID: vr.ClientID, Purpose: r.Action}); err != nil {
+			ClientID: vr.ClientID, Outcome: r.Action}); err != nil {
 			return err
 		}
 		out, err = getRequest(ctx, tx, id)
