@@ -142,8 +142,14 @@ func TestCatalogRateEffectiveDates(t *testing.T) {
 	require.Len(t, hist, 2)
 	assert.Equal(t, "12.00", hist[0]["rate"])
 	assert.Equal(t, day(30), hist[1]["effective_from"])
+	// An agency reads who set a rate by role only: the MSC's key ids are
+	// shown to agencies nowhere (a black-box pass found them here).
+	assert.Equal(t, "admin", hist[1]["set_by"])
 	svc := e.get(keyHRA, "/v1/reference/services/ATR-TR").JSON(t)
 	assert.Equal(t, "12.00", svc["rate"], "the rate in force today")
+	assert.NotContains(t, string(e.get(keyHRA, "/v1/reference/services/ATR-TR").Body), " key ")
+	assert.NotContains(t, string(e.get(keyHRA, "/v1/reference/services").Body), " key ")
+	assert.Equal(t, rate["set_by"], itItems(t, e.get(keyAdmin, "/v1/reference/services/ATR-TR/rates"))[1]["set_by"], "the MSC reads the key")
 
 	a := itATRClient(t, e, day(-5))
 	before := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 10, -2, 29)

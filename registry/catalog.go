@@ -421,13 +421,15 @@ func (s *Service) AddRate(ctx context.Context, service string, n NewRate) (vouch
 // Rates lists a service's rate history, oldest first (every role): the
 // rates in force and those a correction replaced, each naming the other.
 func (s *Service) Rates(ctx context.Context, service string) (vouchers.ServiceRates, error) {
-	if _, err := access.ActorFrom(ctx); err != nil {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := vouchers.LoadService(ctx, s.db, service); err != nil {
 		return nil, err
 	}
-	return vouchers.LoadRateHistory(ctx, s.db, service)
+	rates, err := vouchers.LoadRateHistory(ctx, s.db, service)
+	return rates.ShownTo(a), err
 }
 
 // CatchmentAreaPatch renames an area or changes the programs serving it

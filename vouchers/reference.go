@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -315,6 +316,21 @@ type ServiceRate struct {
 
 // ServiceRates is a rate history, oldest first.
 type ServiceRates []ServiceRate
+
+// ShownTo is the history as a may read it: an agency's key reads who set
+// a rate by role only ("admin", not "admin key 9"), as it reads the MSC's
+// key ids nowhere else (a black-box pass found them here).
+func (r ServiceRates) ShownTo(a access.Actor) ServiceRates {
+	if !a.IsProvider() {
+		return r
+	}
+	out := make(ServiceRates, len(r))
+	for i, x := range r {
+		x.SetBy, _, _ = strings.Cut(x.SetBy, " key ")
+		out[i] = x
+	}
+	return out
+}
 
 // Scan reads the JSON array the catalog statement builds.
 func (r *ServiceRates) Scan(src any) error { return scanJSON(src, r) }
@@ -656,24 +672,29 @@ func (s *Service) Program(ctx context.Context, code string) (Program, error) {
 
 // Services lists the catalog.
 func (s *Service) Services(ctx context.Context) ([]CatalogService, error) {
-	if _, err := access.ActorFrom(ctx); err != nil {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
 		return nil, err
 	}
 	out, err := LoadServices(ctx, s.db)
 	today := s.Today()
 	for i := range out {
 		out[i] = priced(out[i], today)
+		out[i].Rates = out[i].Rates.ShownTo(a)
 	}
 	return out, err
 }
 
 // ServiceByCode reads one catalog entry.
 func (s *Service) ServiceByCode(ctx context.Context, code string) (CatalogService, error) {
-	if _, err := access.ActorFrom(ctx); err != nil {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
 		return CatalogService{}, err
 	}
 	out, err := LoadService(ctx, s.db, code)
-	return priced(out, s.Today()), err
+	out = priced(out, s.Today())
+	out.Rates = out.Rates.ShownTo(a)
+	return out, err
 }
 
 // Providers lists providers (a provider key sees its own agency only).
