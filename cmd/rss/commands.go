@@ -196,9 +196,12 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()
-	slog.Info("serving", "addr", cfg.Addr)
-	fmt.Fprintf(out, "rss listening on %s\n", cfg.Addr)
-	fmt.Fprintf(out, "console: %s (sign in with an API key, such as a demo key above)\n", consoleURL(cfg.Addr))
+	// The address bound, not the one asked for: port 0 asks for any free
+	// port, and rss said it listened on port 0 (a black-box pass).
+	addr := l.Addr().String()
+	slog.Info("serving", "addr", addr)
+	fmt.Fprintf(out, "rss listening on %s\n", addr)
+	fmt.Fprintf(out, "console: %s (sign in with an API key, such as a demo key above)\n", consoleURL(addr))
 	select {
 	case err := <-errc:
 		return err
