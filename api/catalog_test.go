@@ -66,9 +66,12 @@ func (e *env) claimAndBatch(key, number string, client, staff int64, service, do
 func TestCatalogNewProgramEndToEnd(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	r := e.post(keyAdmin, "/v1/reference/programs", newProgramBody("PEER"))
+	body := newProgramBody("PEER")
+	body["inactivate_after_days"] = 45 // taken at creation as a PATCH takes it (a black-box pass)
+	r := e.post(keyAdmin, "/v1/reference/programs", body)
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, []any{}, r.JSON(t)["disabled_rules"])
+	assert.Equal(t, float64(45), r.JSON(t)["inactivate_after_days"])
 	assert.Equal(t, 1, itAudit(e, "create", "program", "PEER"))
 	svc := newServiceBody("PEER-SUP", "PEER")
 	svc["name"], svc["unit"], svc["rate"], svc["per_voucher_max"] = "Peer support", "15min", "13.00", 96

@@ -19,30 +19,33 @@ import (
 // NewProgram is a program added to the rule set as data. Its thresholds
 // are the rules' parameters; DisabledRules switches rules off for it.
 type NewProgram struct {
-	Code                   string         `json:"code"`
-	Name                   string         `json:"name"`
-	Funding                string         `json:"funding"`
-	PayerRoute             string         `json:"payer_route"`
-	Clinical               bool           `json:"clinical"`
-	ZeroReject             bool           `json:"zero_reject"`
-	VoucherValidityDays    *int           `json:"voucher_validity_days"`
-	FilingLimitDays        int            `json:"filing_limit_days"`
-	EpisodeDollarCap       *rss.Money     `json:"episode_dollar_cap"`
-	GPRARequired           bool           `json:"gpra_required"`
-	GPRAFollowupOpenDays   *int           `json:"gpra_followup_open_days"`
-	GPRAFollowupCloseDays  *int           `json:"gpra_followup_close_days"`
-	GPRADischargeDays      *int           `json:"gpra_discharge_days"`
-	LOSMaxDays             *int           `json:"los_max_days"`
-	LOSReviewPastMax       bool           `json:"los_review_past_max"`
-	RetroLimitDays         *int           `json:"retro_limit_days"`
-	RequiresMedicaidID     bool           `json:"requires_medicaid_id"`
-	RequiresWaiverPlan     bool           `json:"requires_waiver_plan"`
-	CarePlanRequired       *bool          `json:"care_plan_required"`
-	DiagnosisRequired      bool           `json:"diagnosis_required"`
-	ReferralSourceRequired bool           `json:"referral_source_required"`
-	CatchmentAreas         []string       `json:"catchment_areas"`
-	CaseloadCaps           map[string]int `json:"caseload_caps"`
-	DisabledRules          []string       `json:"disabled_rules"`
+	Code                   string     `json:"code"`
+	Name                   string     `json:"name"`
+	Funding                string     `json:"funding"`
+	PayerRoute             string     `json:"payer_route"`
+	Clinical               bool       `json:"clinical"`
+	ZeroReject             bool       `json:"zero_reject"`
+	VoucherValidityDays    *int       `json:"voucher_validity_days"`
+	FilingLimitDays        int        `json:"filing_limit_days"`
+	EpisodeDollarCap       *rss.Money `json:"episode_dollar_cap"`
+	GPRARequired           bool       `json:"gpra_required"`
+	GPRAFollowupOpenDays   *int       `json:"gpra_followup_open_days"`
+	GPRAFollowupCloseDays  *int       `json:"gpra_followup_close_days"`
+	GPRADischargeDays      *int       `json:"gpra_discharge_days"`
+	LOSMaxDays             *int       `json:"los_max_days"`
+	LOSReviewPastMax       bool       `json:"los_review_past_max"`
+	RetroLimitDays         *int       `json:"retro_limit_days"`
+	RequiresMedicaidID     bool       `json:"requires_medicaid_id"`
+	RequiresWaiverPlan     bool       `json:"requires_waiver_plan"`
+	CarePlanRequired       *bool      `json:"care_plan_required"`
+	DiagnosisRequired      bool       `json:"diagnosis_required"`
+	ReferralSourceRequired bool       `json:"referral_source_required"`
+	// InactivateAfterDays is taken at creation as a PATCH takes it (a new
+	// program's inactivity took a second call; a black-box pass).
+	InactivateAfterDays *int           `json:"inactivate_after_days"`
+	CatchmentAreas      []string       `json:"catchment_areas"`
+	CaseloadCaps        map[string]int `json:"caseload_caps"`
+	DisabledRules       []string       `json:"disabled_rules"`
 }
 
 // NewService is a catalog entry with its first rate.
@@ -141,6 +144,7 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 	optDays(v, "gpra_followup_open_days", n.GPRAFollowupOpenDays, 1)
 	optDays(v, "gpra_followup_close_days", n.GPRAFollowupCloseDays, 1)
 	optDays(v, "gpra_discharge_days", n.GPRADischargeDays, 1)
+	optDays(v, "inactivate_after_days", n.InactivateAfterDays, 1)
 	// A window that opens after it closes is refused whether or not the
 	// program requires GPRA yet (a black-box pass created one that did not).
 	switch {
@@ -181,12 +185,12 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 		_, err := tx.ExecContext(ctx, `INSERT INTO programs (code, name, funding, payer_route, clinical, zero_reject, voucher_validity_days,
 				filing_limit_days, episode_dollar_cap, gpra_required, gpra_followup_open_days, gpra_followup_close_days, gpra_discharge_days,
 				los_max_days, los_review_past_max, retro_limit_days, requires_medicaid_id, requires_waiver_plan, care_plan_required,
-				diagnosis_required, referral_source_required, disabled_rules)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+				diagnosis_required, referral_source_required, disabled_rules, inactivate_after_days)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
 			n.Code, strings.TrimSpace(n.Name), n.Funding, n.PayerRoute, n.Clinical, n.ZeroReject, n.VoucherValidityDays,
 			n.FilingLimitDays, cap, n.GPRARequired, n.GPRAFollowupOpenDays, n.GPRAFollowupCloseDays, n.GPRADischargeDays,
 			n.LOSMaxDays, n.LOSReviewPastMax, retro, n.RequiresMedicaidID, n.RequiresWaiverPlan, carePlan,
-			n.DiagnosisRequired, n.ReferralSourceRequired, pq.Array(n.DisabledRules))
+			n.DiagnosisRequired, n.ReferralSourceRequired, pq.Array(n.DisabledRules), n.InactivateAfterDays)
 		if pg.IsViolation(err, pg.CodeUniqueViolation, "programs_pkey") {
 			return rss.Coded(rss.ErrConflict, "program_exists", "program %s exists", n.Code)
 		}
