@@ -489,6 +489,10 @@ func (s *Service) UpdateAgreement(ctx context.Context, providerID, agreementID i
 			if pg.IsViolation(err, pg.CodeExclusionViolation, "provider_agreements_no_overlap") {
 				return rss.Coded(rss.ErrConflict, "agreement_overlap", "the period would overlap a later agreement on file")
 			}
+			if pg.IsViolation(err, pg.CodeCheckViolation, "provider_agreements_no_claims_outside") {
+				return rss.Coded(rss.ErrConflict, "claims_outside_agreement",
+					"the agency has paid claim lines on days the period would no longer cover; void or replace those claims first")
+			}
 			if err != nil {
 				return constraintError(err)
 			}
@@ -560,6 +564,10 @@ func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivati
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE providers SET deactivated_on = $2, deactivation_reason = $3
 			WHERE id = $1 AND deactivated_on IS NULL`, providerID, d.EffectiveOn, strings.TrimSpace(d.Reason))
+		if pg.IsViolation(err, pg.CodeCheckViolation, "providers_no_claims_after_deactivation") {
+			return rss.Coded(rss.ErrConflict, "claims_after_deactivation",
+				"the agency has paid claim lines on or after %s; void or replace those claims first, or deactivate from a later day", d.EffectiveOn)
+		}
 		if err != nil {
 			return constraintError(err)
 		}

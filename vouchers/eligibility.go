@@ -184,8 +184,13 @@ func (s *Service) EndEligibility(ctx context.Context, clientID, spanID int64, en
 		if !cur.EndDate.IsZero() && !endDate.Before(cur.EndDate) {
 			return rss.Coded(rss.ErrConflict, "already_ended", "the span already ends on %s; a later end is a new span", cur.EndDate)
 		}
-		if err := tx.GetContext(ctx, &out, `UPDATE client_eligibility SET end_date = $2, ended_at = now() WHERE id = $1
-			RETURNING `+eligibilityColumns, spanID, endDate); err != nil {
+		err = tx.GetContext(ctx, &out, `UPDATE client_eligibility SET end_date = $2, ended_at = now() WHERE id = $1
+			RETURNING `+eligibilityColumns, spanID, endDate)
+		if pg.IsViolation(err, pg.CodeCheckViolation, "client_eligibility_no_claims_outside") {
+			return rss.Coded(rss.ErrConflict, "claims_outside_eligibility",
+				"the client has paid Medicaid claim lines after %s within this span; void or replace those claims first", endDate)
+		}
+		if err != nil {
 			return fmt.Errorf("end eligibility: %w", err)
 		}
 		return access.Record(ctx, tx, access.Event{Action: "end", EntityType: "client_eligibility", EntityID: access.ID(spanID), ClientID: clientID})

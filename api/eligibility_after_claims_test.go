@@ -1,0 +1,93 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A provider's deactivation, its agreement's end and a client's Medicaid
+// eligibility cannot be dated so that a paid claim line falls outside
+// them, as a discharge and a staff member's employment cannot (409 until
+// the claim is voided): each was accepted, and the next batch paid the
+// line for a day the rules call ineligible, to Medicaid on an 837P (a
+// black-box pass).
+func TestEligibilityNotEndedBeforePaidLines(t *testing.T) {
+	t.Parallel()
+	atrClaim := func(t *testing.T, e *env, number string) int64 {
+		t.Helper()
+		r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": e.demo.Clients["Kim"],
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+		return itID(t, r)
+	}
+	void := func(t *testing.T, e *env, key string, claim int64, number string) {
+		t.Helper()
+		r := e.post(key, itPath("/v1/claims/%d/void", claim), map[string]any{"claim_number": number})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
+
+	t.Run("deactivation", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		claim := atrClaim(t, e, "ELIG-D")
+		path := itPath("/v1/reference/providers/%d/deactivate", e.demo.Providers["HRA"])
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "contract ended", "effective_on": day(-1)}),
+				http.StatusConflict, "claims_after_deactivation")
+		})
+		r := e.post(keyAdmin, path, map[string]any{"reason": "contract ended", "effective_on": day(0)})
+		require.Equal(t, http.StatusOK, r.Status, "from the day after the paid line: %s", r.Body)
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", e.demo.Providers["HRA"]), nil)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		void(t, e, keyHRA, claim, "ELIG-D-V")
+		r = e.post(keyAdmin, path, map[string]any{"reason": "contract ended", "effective_on": day(-1)})
+		assert.Equal(t, http.StatusOK, r.Status, "once the claim is voided: %s", r.Body)
+	})
+
+	t.Run("agreement", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		hra := e.demo.Providers["HRA"]
+		claim := atrClaim(t, e, "ELIG-A")
+		hist := itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/agreements", hra)))
+		require.Len(t, hist, 1)
+		path := itPath("/v1/reference/providers/%d/agreements/%d", hra, int64(hist[0]["id"].(float64)))
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.patch(keyAdmin, path, map[string]any{"end_date": day(-2)}), http.StatusConflict, "claims_outside_agreement")
+		})
+		r := e.patch(keyAdmin, path, map[string]any{"end_date": day(-1)})
+		require.Equal(t, http.StatusOK, r.Status, "ending on the paid line's day: %s", r.Body)
+		void(t, e, keyHRA, claim, "ELIG-A-V")
+		r = e.patch(keyAdmin, path, map[string]any{"end_date": day(-2)})
+		assert.Equal(t, http.StatusOK, r.Status, "once the claim is voided: %s", r.Body)
+	})
+
+	t.Run("medicaid eligibility", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		dubois := e.demo.Clients["Dubois"]
+		base := itPath("/v1/clients/%d/eligibility", dubois)
+		spans := itItems(t, e.get(keyECRA, base))
+		require.Len(t, spans, 1)
+		path := itPath("%s/%d/end", base, int64(spans[0]["id"].(float64)))
+		v := itVoucher(t, e, keyECRA, dubois, "MHW-RA", 40, -10, 20)
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		r := e.post(keyECRA, "/v1/claims", map[string]any{"claim_number": "ELIG-M", "client_id": dubois, "rendering_staff_id": e.demo.Staff["Kowalski"],
+			"place_of_service": "12", "diagnoses": []string{"F33.1"},
+			"lines": []any{map[string]any{"service_code": "MHW-RA", "date_of_service": day(-2), "units": 2, "charge": "14.50"}}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+		claim := itID(t, r)
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.post(keyECRA, path, map[string]any{"end_date": day(-3)}), http.StatusConflict, "claims_outside_eligibility")
+		})
+		void(t, e, keyECRA, claim, "ELIG-M-V")
+		r = e.post(keyECRA, path, map[string]any{"end_date": day(-3)})
+		assert.Equal(t, http.StatusOK, r.Status, "once the claim is voided: %s", r.Body)
+	})
+}
