@@ -98,6 +98,8 @@ func TestOpenAPIConventions(t *testing.T) {
 	assert.Equal(t, "header", idem.Value.In)
 	assert.True(t, idem.Value.Required)
 	public := map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/openapi.yaml": true}
+	badRequest := doc.Components.Responses["BadRequest"]
+	require.NotNil(t, badRequest, "components/responses/BadRequest")
 
 	for path, item := range doc.Paths.Map() {
 		v1 := strings.HasPrefix(path, "/v1/")
@@ -151,6 +153,11 @@ func TestOpenAPIConventions(t *testing.T) {
 				// 503: the database may be briefly unreachable under any of them.
 				for _, code := range []string{"401", "500", "503"} {
 					assert.NotNil(t, op.Responses.Status(mustAtoi(code)), "%s must document %s", name, code)
+				}
+				// A bad X-Purpose-Of-Use or a repeated Authorization is a 400
+				// before the handler runs, on every method.
+				if r := op.Responses.Status(http.StatusBadRequest); assert.NotNil(t, r, "%s must document 400", name) {
+					assert.Same(t, badRequest.Value, r.Value, "%s 400 must be components/responses/BadRequest", name)
 				}
 			}
 			// Every read refuses a query parameter it does not take.
