@@ -328,7 +328,8 @@ func oaUndocumented(at string, s *openapi3.Schema, v any) []string {
 			if s.AdditionalProperties.Schema != nil {
 				additional = s.AdditionalProperties.Schema.Value
 			}
-			for _, sub := range s.AllOf {
+			// An object that may be null is anyOf its schema and NullValue.
+			for _, sub := range slices.Concat(s.AllOf, s.AnyOf) {
 				collect(sub.Value)
 			}
 		}
