@@ -583,6 +583,14 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	require.GreaterOrEqual(t, len(rows), 3, "notice, header, lines and the total: %s", w.Body)
 	assert.Equal(t, []string{billing.Part2Notice}, rows[0], "the advice starts with the Part 2 notice")
 	assert.Equal(t, "batch_id", rows[1][0])
+	// The header is the one the document shows (the example lacked the
+	// payer columns), and each of its rows is as wide.
+	example := oaCSV(t, doc.Paths.Find("/v1/batches/{batch_id}/remittance/{provider_id}").Get.Responses.Status(http.StatusOK).Value.
+		Content.Get("text/csv").Example.(string))
+	assert.Equal(t, rows[1], example[1], "the advice's CSV header is the documented one")
+	for _, r := range example[1:] {
+		assert.Len(t, r, len(rows[1]), "the example row %q", r)
+	}
 	assert.Equal(t, "TOTAL", rows[len(rows)-1][4])
 	assert.Len(t, rows, 2+len(lineIDs)+1, "one row per line of the JSON advice")
 	check(oaCall{name: "another agency's advice", method: http.MethodGet, path: advice + "?format=json", key: keyECRA, want: http.StatusNotFound})
