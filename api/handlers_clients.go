@@ -2,9 +2,12 @@ package api
 
 import (
 	"context"
+	"errors"
+	"math"
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,6 +23,11 @@ import (
 func page(c *gin.Context, filters ...string) (vouchers.Page, bool) {
 	if !knownQuery(c, append(filters, "limit", "cursor")...) {
 		return vouchers.Page{}, false
+	}
+	// A whole number too large for an int64 is out of range as 501 is, not
+	// invalid_value as an id that large is: the domain says so.
+	if _, err := strconv.ParseInt(c.Query("limit"), 10, 64); errors.Is(err, strconv.ErrRange) {
+		return vouchers.Page{Limit: math.MaxInt, Cursor: c.Query("cursor")}, true
 	}
 	limit, ok := queryInt(c, "limit")
 	if !ok {

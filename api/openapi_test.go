@@ -98,6 +98,8 @@ func TestOpenAPIConventions(t *testing.T) {
 	assert.Equal(t, "header", idem.Value.In)
 	assert.True(t, idem.Value.Required)
 	public := map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/openapi.yaml": true}
+	badRequest := doc.Components.Responses["BadRequest"]
+	require.NotNil(t, badRequest, "components/responses/BadRequest")
 
 	for path, item := range doc.Paths.Map() {
 		v1 := strings.HasPrefix(path, "/v1/")
@@ -151,6 +153,11 @@ func TestOpenAPIConventions(t *testing.T) {
 				// 503: the database may be briefly unreachable under any of them.
 				for _, code := range []string{"401", "500", "503"} {
 					assert.NotNil(t, op.Responses.Status(mustAtoi(code)), "%s must document %s", name, code)
+				}
+				// A bad X-Purpose-Of-Use or a repeated Authorization is a 400
+				// before the handler runs, on every method.
+				if r := op.Responses.Status(http.StatusBadRequest); assert.NotNil(t, r, "%s must document 400", name) {
+					assert.Same(t, badRequest.Value, r.Value, "%s 400 must be components/responses/BadRequest", name)
 				}
 			}
 			// Every read refuses a query parameter it does not take.
@@ -321,7 +328,8 @@ func oaUndocumented(at string, s *openapi3.Schema, v any) []string {
 			if s.AdditionalProperties.Schema != nil {
 				additional = s.AdditionalProperties.Schema.Value
 			}
-			for _, sub := range s.AllOf {
+			// An object that may be null is anyOf its schema and NullValue.
+			for _, sub := range slices.Concat(s.AllOf, s.AnyOf) {
 				collect(sub.Value)
 			}
 		}
@@ -575,6 +583,14 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	require.GreaterOrEqual(t, len(rows), 3, "notice, header, lines and the total: %s", w.Body)
 	assert.Equal(t, []string{billing.Part2Notice}, rows[0], "the advice starts with the Part 2 notice")
 	assert.Equal(t, "batch_id", rows[1][0])
+	// The header is the one the document shows (the example lacked the
+	// payer columns), and each of its rows is as wide.
+	example := oaCSV(t, doc.Paths.Find("/v1/batches/{batch_id}/remittance/{provider_id}").Get.Responses.Status(http.StatusOK).Value.
+		Content.Get("text/csv").Example.(string))
+	assert.Equal(t, rows[1], example[1], "the advice's CSV header is the documented one")
+	for _, r := range example[1:] {
+		assert.Len(t, r, len(rows[1]), "the example row %q", r)
+	}
 	assert.Equal(t, "TOTAL", rows[len(rows)-1][4])
 	assert.Len(t, rows, 2+len(lineIDs)+1, "one row per line of the JSON advice")
 	check(oaCall{name: "another agency's advice", method: http.MethodGet, path: advice + "?format=json", key: keyECRA, want: http.StatusNotFound})

@@ -108,6 +108,8 @@ func (n *NewClaim) validate(today rss.Date) error {
 		v.Add("rendering_staff_id", "required", "rendering_staff_id is required")
 	}
 	switch {
+	case n.PlaceOfService == "":
+		v.Add("place_of_service", "required", "place_of_service is required")
 	case !posRe.MatchString(n.PlaceOfService):
 		v.Add("place_of_service", "invalid_format", "place_of_service is a two-digit CMS place of service code")
 	case !slices.Contains(placesOfService, n.PlaceOfService):
@@ -154,7 +156,7 @@ func (n *NewClaim) validate(today rss.Date) error {
 			v.Add(f+".units", "out_of_range", "units must be a whole number from 1 to %d", maxLineUnits)
 		}
 		if !l.Charge.IsPositive() || l.Charge.GreaterThan(maxCharge.Decimal) || !l.Charge.Equal(l.Charge.Round(2)) {
-			v.Add(f+".charge", "out_of_range", "charge must be a positive amount with at most two decimals")
+			v.Add(f+".charge", "out_of_range", "charge must be positive and at most %s, with at most two decimals", maxCharge)
 		}
 		total = total.Add(l.Charge.Decimal)
 		if l.AuthorizationNumber != "" {

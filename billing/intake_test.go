@@ -73,3 +73,39 @@ func TestServiceCodeOfQuotesIsOnlyUnknown(t *testing.T) {
 	c := w.submit(w.claim("Q-2", "Rivera", "Okafor", line("ATR-CM", day(-2), 2, "30.00")))
 	assert.Equal(t, "paid", c.Status, "the database is as it was")
 }
+
+// A refusal names the field's own rule: a line charge past the largest a
+// line holds says so (it read "positive amount with at most two
+// decimals", true of 100000000.00), and a place of service left out is
+// required, as a missing rendering_staff_id is (it read invalid_format;
+// a black-box pass).
+func TestClaimRefusalsNameTheRule(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.authorize("Rivera", "ATR-CM", 40, day(-10), day(30))
+	tests := []struct {
+		name         string
+		claim        billing.NewClaim
+		field, code  string
+		wantInReason string
+	}{
+		{"charge past a line's largest", w.claim("R-1", "Rivera", "Okafor", line("ATR-CM", day(-2), 1, "100000000.00")),
+			"lines[0].charge", "out_of_range", "at most 99999999.99"},
+		{"charge of zero", w.claim("R-2", "Rivera", "Okafor", line("ATR-CM", day(-2), 1, "0.00")),
+			"lines[0].charge", "out_of_range", "positive"},
+		{"no place of service", func() billing.NewClaim {
+			c := w.claim("R-3", "Rivera", "Okafor", line("ATR-CM", day(-2), 1, "15.00"))
+			c.PlaceOfService = ""
+			return c
+		}(), "place_of_service", "required", "place_of_service is required"},
+	}
+	for _, tc := range tests {
+		_, _, err := w.b.Submit(w.hra(), tc.claim)
+		var ve *rss.ValidationError
+		require.ErrorAs(t, err, &ve, tc.name)
+		require.Len(t, ve.Fields, 1, tc.name)
+		assert.Equal(t, tc.field, ve.Fields[0].Field, tc.name)
+		assert.Equal(t, tc.code, ve.Fields[0].Code, tc.name)
+		assert.Contains(t, ve.Fields[0].Message, tc.wantInReason, tc.name)
+	}
+}
