@@ -826,11 +826,12 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			return err
 		}
 		if g.enr != nil {
-			if _, err := createAuthorization(ctx, tx, &vr, g.enr, g.units, g.rate, g.start, g.end); err != nil {
+			auth, err := createAuthorization(ctx, tx, &vr, g.enr, g.units, g.rate, g.start, g.end)
+			if err != nil {
 				return err
 			}
 			if contains(vr.ReasonCodes, adjudication.CodeEpisodeDollarsExceeded) {
-				if err := raiseEpisodeCap(ctx, tx, g.enr.EpisodeID, s.Today()); err != nil {
+				if err := raiseEpisodeCap(ctx, tx, g.enr.EpisodeID, auth.ID, s.Today()); err != nil {
 					return err
 				}
 			}
@@ -1015,9 +1016,10 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 }
 
 // raiseEpisodeCap records a reviewer's dollar-cap exception on the ledger
-// (ledger.RaiseEpisodeCap) and audits it when the cap rose.
-func raiseEpisodeCap(ctx context.Context, tx *sqlx.Tx, episodeID int64, today rss.Date) error {
-	raised, err := ledger.RaiseEpisodeCap(ctx, tx, episodeID, today)
+// for the authorization grant (ledger.RaiseEpisodeCap) and audits it when
+// the cap rose.
+func raiseEpisodeCap(ctx context.Context, tx *sqlx.Tx, episodeID, grant int64, today rss.Date) error {
+	raised, err := ledger.RaiseEpisodeCap(ctx, tx, episodeID, grant, today)
 	if err != nil || !raised {
 		return err
 	}
