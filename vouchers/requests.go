@@ -701,7 +701,25 @@ type Review struct {
 	StartDate rss.Date `json:"start_date"`
 	EndDate   rss.Date `json:"end_date"`
 	Note      string   `json:"note"`
+	// Acknowledge lists pend reasons that fire on the grant although the
+	// request did not pend for them (pendedSince): the reviewer lifts them
+	// as an exception, as the reasons it pended for.
+	Acknowledge []string `json:"acknowledge"`
 }
+
+// maxAcknowledge bounds Review.Acknowledge: more than the pend rules that
+// can refuse an approval (pendedSince) is a mistake, not a decision.
+const maxAcknowledge = 5
+
+// pendedSince are the pend rules an approval is judged on again: they guard
+// against what was granted while the request waited (the episode's units
+// and dollars, another agency's authorization over the same days), so one
+// that fires now, for a request that did not pend for it, refuses the
+// approval unless the reviewer acknowledges it. The other pend rules are
+// not: time passing alone makes them fire (a request reviewed late is a
+// retro one), and the reviewer is lifting them already.
+var pendedSince = []string{adjudication.CodeEpisodeUnitsExceeded, adjudication.CodeEpisodeDollarsExceeded,
+	adjudication.CodeDuplicateOtherProvider}
 
 // Reviewer actions.
 const (
@@ -740,6 +758,24 @@ func (r *Review) validate() error {
 	default:
 		v.Add("action", "invalid_value", "action must be approve, approve_modified or deny")
 	}
+	if len(r.Acknowledge) > 0 && r.Action == ReviewDeny {
+		v.Add("acknowledge", "not_allowed", "acknowledge is only given with an approval")
+	}
+	if len(r.Acknowledge) > maxAcknowledge {
+		v.Add("acknowledge", "too_many", "at most %d reason codes are acknowledged", maxAcknowledge)
+	}
+	for i, code := range r.Acknowledge {
+		field := fmt.Sprintf("acknowledge[%d]", i)
+		reason, ok := adjudication.Lookup(code)
+		switch {
+		case !ok || reason.Kind != "voucher":
+			v.Add(field, "invalid_value", "%q is not a voucher reason code (GET /v1/reason-codes lists them)", code)
+		case reason.Action != adjudication.ActionPend:
+			v.Add(field, "not_allowed", "%s is a %s reason; a reviewer lifts only what pends", code, reason.Action)
+		case slices.Contains(r.Acknowledge[:i], code):
+			v.Add(field, "duplicate", "%s is listed twice", code)
+		}
+	}
 	return v.Err()
 }
 
@@ -753,7 +789,10 @@ func (r *Review) validate() error {
 // span granted: when a deny rule fires (the consent was revoked, the
 // enrollment discharged since, the staff member gone by the granted
 // start), the approval is refused with a problem naming it, and the
-// reviewer can deny. A granted
+// reviewer can deny. So is one that meets a cap or another agency's
+// authorization granted while the request waited (pendedSince), unless the
+// reviewer acknowledges it: then it is lifted as an exception, and an
+// acknowledged dollar cap is raised as for a request pended for it. A granted
 // request gets its authorization in the same transaction. A request is
 // decided once; re-running the rules never overrides a reviewer's decision.
 func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherRequest, error) {
@@ -830,7 +869,8 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			if err != nil {
 				return err
 			}
-			if contains(vr.ReasonCodes, adjudication.CodeEpisodeDollarsExceeded) {
+			if contains(vr.ReasonCodes, adjudication.CodeEpisodeDollarsExceeded) ||
+				slices.Contains(r.Acknowledge, adjudication.CodeEpisodeDollarsExceeded) {
 				if err := raiseEpisodeCap(ctx, tx, g.enr.EpisodeID, auth.ID, s.Today()); err != nil {
 					return err
 				}
@@ -862,7 +902,10 @@ type grantDecision struct {
 // on the grant. The rules judge the grant, not the request: a reviewer who
 // moves the start moves the day the staff member must be qualified on and
 // the rate in force, and an approval of fewer units is what counts toward
-// the episode's caps. The decision returned is the grant's.
+// the episode's caps. A pend rule that guards against what was granted
+// meanwhile (pendedSince) and fires now, for a request that did not pend
+// for it, refuses the approval too, unless the reviewer acknowledges it.
+// The decision returned is the grant's.
 func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, r Review) (adjudication.VoucherDecision, grantDecision, error) {
 	var none grantDecision
 	n := NewVoucherRequest{ClientID: vr.ClientID, ProgramCode: vr.ProgramCode, ServiceCode: vr.ServiceCode,
@@ -961,6 +1004,23 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 			v.Add("end_date", "out_of_range", "a reviewer may not end a grant starting %s after %s", g.start, end)
 		}
 		return d, none, v.Err()
+	}
+	// What was granted while the request waited may make the grant pass
+	// the episode's caps, or overlap another agency's authorization: the
+	// reviewer decided on reasons that no longer tell the whole story.
+	var since, sinceWhy []string
+	for _, h := range d.Hits {
+		if slices.Contains(pendedSince, h.Code) && !contains(vr.ReasonCodes, h.Code) && !slices.Contains(r.Acknowledge, h.Code) {
+			reason, _ := adjudication.Lookup(h.Code)
+			since = append(since, h.Code)
+			sinceWhy = append(sinceWhy, h.Code+" ("+reason.Text+" "+h.Detail+")")
+		}
+	}
+	if len(since) > 0 {
+		return d, none, &rss.CodedError{Kind: rss.ErrConflict, Code: "pended_since", Reasons: since,
+			Message: "since the request pended, these rules fire on the grant: " + strings.Join(sinceWhy, "; ") +
+				"; to grant it as an exception decide again with them in acknowledge (an acknowledged " +
+				adjudication.CodeEpisodeDollarsExceeded + " raises the episode's cap), or grant less, or deny it"}
 	}
 	g.decision = "approved"
 	if g.units < vr.UnitsRequested || g.start.After(vr.StartDate) || g.end.Before(vr.EndDate) {
