@@ -278,3 +278,31 @@ func TestReviewerApprovesDollarCapException(t *testing.T) {
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes e JOIN enrollments n ON n.episode_id = e.id
 		WHERE n.client_id = $1 AND e.program_code = 'ATR' AND e.dollar_cap > 4000`, e.demo.Clients["Brown"]))
 }
+
+// A retro request pended for the dollar cap ends before the reviewer
+// decides: its authorization counts by the units it used (none), and the
+// cap rose by nothing; the exception now covers the whole grant, so the
+// claims billed on it within the filing limit are paid.
+func TestReviewerCapExceptionCoversAnEndedGrant(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	for _, x := range []struct {
+		service  string
+		units    int
+		from, to int
+	}{{"ATR-CM", 96, 0, 29}, {"ATR-CM", 96, 30, 59}, {"ATR-TR", 40, 0, 29}} { // 3,360.00 of 4,000.00
+		v := itVoucher(t, e, keyHRA, c.Client, x.service, x.units, x.from, x.to)
+		require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	}
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, -20, -14) // 1,440.00
+	require.Equal(t, "pended", v["decision"])
+	require.ElementsMatch(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED", "RETRO_AUTHORIZATION"}, v["reason_codes"])
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")),
+		map[string]any{"action": "approve", "note": "exception: services delivered"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	var cap string
+	require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, c.Episode))
+	assert.Equal(t, "4800.00", cap)
+	assert.Equal(t, 1, itAudit(e, "cap_exception", "episode", itStr(c.Episode)))
+}

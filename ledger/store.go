@@ -142,12 +142,13 @@ func LockEpisode(ctx context.Context, ext pg.Ext, id int64) (*rss.Money, error) 
 // maxEpisodeCap is the largest amount episodes.dollar_cap (NUMERIC(12,2)) holds.
 var maxEpisodeCap = rss.MustMoney("9999999999.99")
 
-// RaiseEpisodeCap records a reviewer's dollar-cap exception: the episode's
-// cap rises to the dollars its authorizations now hold (EpisodeTotals), so
-// claims against the approved authorization can be paid while the schema
-// still refuses any payment past the (raised) cap. It reports whether the
-// cap rose. The caller holds the episode locked (LockEpisode).
-func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Date) (bool, error) {
+// RaiseEpisodeCap records a reviewer's dollar-cap exception for the
+// authorization grant: the episode's cap rises to the dollars its
+// authorizations now hold (EpisodeTotals), the grant counted in full, so
+// claims against it can be paid while the schema still refuses any payment
+// past the (raised) cap. It reports whether the cap rose. The caller holds
+// the episode locked (LockEpisode).
+func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, today rss.Date) (bool, error) {
 	var rows []Authorization
 	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
 		WHERE a.episode_id = $1 ORDER BY a.id`, episodeID); err != nil {
@@ -158,6 +159,15 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID int64, today rss
 		auths[i] = rows[i].Rule(today)
 	}
 	_, total := EpisodeTotals(auths, episodeID, "", today.Time)
+	// A grant whose span has ended (a retro one) holds only the units it
+	// used, none yet: counted so, the cap rose by nothing, and the claims
+	// the reviewer approved it for, billed within the filing limit, were
+	// denied at the cap (a black-box pass).
+	for i := range auths {
+		if a := &auths[i]; rows[i].ID == grant {
+			total = total.Add(adjudication.Amount(a.Rate, a.UnitsAuthorized-a.Holds(today.Time)))
+		}
+	}
 	// dollar_cap is NUMERIC(12,2): a total past it (a rate near the largest
 	// amount times a few units) is the reviewer's to cut down, not a failed
 	// statement.

@@ -38,11 +38,12 @@ func hideEpisode(x *Authorization, a access.Actor) {
 	}
 }
 
-// createAuthorization stores the grant of a voucher request.
-func createAuthorization(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, enr *Enrollment, units int, start, end rss.Date) (Authorization, error) {
+// createAuthorization stores the grant of a voucher request at rate.
+func createAuthorization(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, enr *Enrollment, units int, rate rss.Money,
+	start, end rss.Date) (Authorization, error) {
 	return ledger.Create(ctx, tx, ledger.New{VoucherRequestID: vr.ID, ClientID: vr.ClientID, PersonID: enr.PersonID,
 		ProviderID: vr.ProviderID, ProgramCode: vr.ProgramCode, ServiceCode: vr.ServiceCode, EpisodeID: enr.EpisodeID,
-		EnrollmentID: enr.ID, Units: units, Rate: vr.Rate, Start: start, End: end})
+		EnrollmentID: enr.ID, Units: units, Rate: rate, Start: start, End: end})
 }
 
 // AuthorizationFilter narrows a list of authorizations.

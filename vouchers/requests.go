@@ -701,7 +701,25 @@ type Review struct {
 	StartDate rss.Date `json:"start_date"`
 	EndDate   rss.Date `json:"end_date"`
 	Note      string   `json:"note"`
+	// Acknowledge lists pend reasons that fire on the grant although the
+	// request did not pend for them (pendedSince): the reviewer lifts them
+	// as an exception, as the reasons it pended for.
+	Acknowledge []string `json:"acknowledge"`
 }
+
+// maxAcknowledge bounds Review.Acknowledge: more than the pend rules that
+// can refuse an approval (pendedSince) is a mistake, not a decision.
+const maxAcknowledge = 5
+
+// pendedSince are the pend rules an approval is judged on again: they guard
+// against what was granted while the request waited (the episode's units
+// and dollars, another agency's authorization over the same days), so one
+// that fires now, for a request that did not pend for it, refuses the
+// approval unless the reviewer acknowledges it. The other pend rules are
+// not: time passing alone makes them fire (a request reviewed late is a
+// retro one), and the reviewer is lifting them already.
+var pendedSince = []string{adjudication.CodeEpisodeUnitsExceeded, adjudication.CodeEpisodeDollarsExceeded,
+	adjudication.CodeDuplicateOtherProvider}
 
 // Reviewer actions.
 const (
@@ -740,6 +758,24 @@ func (r *Review) validate() error {
 	default:
 		v.Add("action", "invalid_value", "action must be approve, approve_modified or deny")
 	}
+	if len(r.Acknowledge) > 0 && r.Action == ReviewDeny {
+		v.Add("acknowledge", "not_allowed", "acknowledge is only given with an approval")
+	}
+	if len(r.Acknowledge) > maxAcknowledge {
+		v.Add("acknowledge", "too_many", "at most %d reason codes are acknowledged", maxAcknowledge)
+	}
+	for i, code := range r.Acknowledge {
+		field := fmt.Sprintf("acknowledge[%d]", i)
+		reason, ok := adjudication.Lookup(code)
+		switch {
+		case !ok || reason.Kind != "voucher":
+			v.Add(field, "invalid_value", "%q is not a voucher reason code (GET /v1/reason-codes lists them)", code)
+		case reason.Action != adjudication.ActionPend:
+			v.Add(field, "not_allowed", "%s is a %s reason; a reviewer lifts only what pends", code, reason.Action)
+		case slices.Contains(r.Acknowledge[:i], code):
+			v.Add(field, "duplicate", "%s is listed twice", code)
+		}
+	}
 	return v.Err()
 }
 
@@ -749,9 +785,14 @@ func (r *Review) validate() error {
 // at most the request's ceiling (the request narrowed by the per-voucher
 // maximum, voucher validity and length of service), as the rules give it
 // both when the request was made and now. And before anything is granted
-// the rules run again on the facts of this moment: when a deny rule fires
-// (the consent was revoked, the enrollment discharged since), the approval
-// is refused with a problem naming it, and the reviewer can deny. A granted
+// the rules run again on the facts of this moment, judging the units and
+// span granted: when a deny rule fires (the consent was revoked, the
+// enrollment discharged since, the staff member gone by the granted
+// start), the approval is refused with a problem naming it, and the
+// reviewer can deny. So is one that meets a cap or another agency's
+// authorization granted while the request waited (pendedSince), unless the
+// reviewer acknowledges it: then it is lifted as an exception, and an
+// acknowledged dollar cap is raised as for a request pended for it. A granted
 // request gets its authorization in the same transaction. A request is
 // decided once; re-running the rules never overrides a reviewer's decision.
 func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherRequest, error) {
@@ -824,11 +865,13 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			return err
 		}
 		if g.enr != nil {
-			if _, err := createAuthorization(ctx, tx, &vr, g.enr, g.units, g.start, g.end); err != nil {
+			auth, err := createAuthorization(ctx, tx, &vr, g.enr, g.units, g.rate, g.start, g.end)
+			if err != nil {
 				return err
 			}
-			if contains(vr.ReasonCodes, adjudication.CodeEpisodeDollarsExceeded) {
-				if err := raiseEpisodeCap(ctx, tx, g.enr.EpisodeID, s.Today()); err != nil {
+			if contains(vr.ReasonCodes, adjudication.CodeEpisodeDollarsExceeded) ||
+				slices.Contains(r.Acknowledge, adjudication.CodeEpisodeDollarsExceeded) {
+				if err := raiseEpisodeCap(ctx, tx, g.enr.EpisodeID, auth.ID, s.Today()); err != nil {
 					return err
 				}
 			}
@@ -843,17 +886,26 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 	return out, err
 }
 
-// grantDecision is what a reviewer's approval grants, against enr.
+// grantDecision is what a reviewer's approval grants, against enr, and the
+// rate its authorization carries.
 type grantDecision struct {
 	decision   string
 	units      int
 	start, end rss.Date
+	rate       rss.Money
 	enr        *Enrollment
 }
 
 // recheck runs the rules on the request as it stands now and returns what
-// an approval may grant: refused outright when a deny rule fires, and held
-// to the ceiling the reduce rules set (now and when the request was made).
+// an approval may grant: held to the ceiling the reduce rules set (now and
+// when the request was made), and refused outright when a deny rule fires
+// on the grant. The rules judge the grant, not the request: a reviewer who
+// moves the start moves the day the staff member must be qualified on and
+// the rate in force, and an approval of fewer units is what counts toward
+// the episode's caps. A pend rule that guards against what was granted
+// meanwhile (pendedSince) and fires now, for a request that did not pend
+// for it, refuses the approval too, unless the reviewer acknowledges it.
+// The decision returned is the grant's.
 func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, r Review) (adjudication.VoucherDecision, grantDecision, error) {
 	var none grantDecision
 	n := NewVoucherRequest{ClientID: vr.ClientID, ProgramCode: vr.ProgramCode, ServiceCode: vr.ServiceCode,
@@ -874,25 +926,9 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	if err != nil {
 		return adjudication.VoucherDecision{}, none, err
 	}
-	facts, enr := sn.facts, sn.enrollment
-	d := adjudication.DecideVoucher(facts)
-	var denied []string
-	var why []string
-	for _, h := range d.Hits {
-		if h.Action == adjudication.ActionDeny {
-			denied = append(denied, h.Code)
-			reason, _ := adjudication.Lookup(h.Code)
-			why = append(why, h.Code+" ("+reason.Text+")")
-		}
-	}
-	if len(denied) > 0 {
-		return d, none, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
-			Message: "the rules now deny this request, so it cannot be approved: " + strings.Join(why, "; ") + "; deny it instead"}
-	}
-	if enr == nil {
-		return d, none, rss.Coded(rss.ErrConflict, "no_enrollment", "the client has no enrollment to authorize against; deny the request")
-	}
-	ceiling := Ceiling{Units: d.Ceiling.Units, StartDate: rss.NewDate(d.Ceiling.Start), EndDate: rss.NewDate(d.Ceiling.End)}
+	// The request as made, on today's facts, gives the ceiling.
+	asMade := adjudication.DecideVoucher(sn.facts)
+	ceiling := Ceiling{Units: asMade.Ceiling.Units, StartDate: rss.NewDate(asMade.Ceiling.Start), EndDate: rss.NewDate(asMade.Ceiling.End)}
 	if c := vr.Ceiling; c != nil {
 		ceiling.Units = min(ceiling.Units, c.Units)
 		if c.StartDate.After(ceiling.StartDate) {
@@ -903,9 +939,9 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 		}
 	}
 	if ceiling.EndDate.Before(ceiling.StartDate) {
-		return d, none, rss.Coded(rss.ErrConflict, "nothing_to_grant", "the limits of the rules leave no span to grant; deny the request")
+		return asMade, none, rss.Coded(rss.ErrConflict, "nothing_to_grant", "the limits of the rules leave no span to grant; deny the request")
 	}
-	g := grantDecision{units: ceiling.Units, start: ceiling.StartDate, end: ceiling.EndDate, enr: enr}
+	g := grantDecision{units: ceiling.Units, start: ceiling.StartDate, end: ceiling.EndDate, enr: sn.enrollment}
 	if r.Action == ReviewApproveModified {
 		v := &rss.ValidationError{}
 		if *r.Units > ceiling.Units {
@@ -920,9 +956,71 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 			v.Add("end_date", "out_of_range", "a reviewer may not end the grant after %s (the request and the rules' limits)", ceiling.EndDate)
 		}
 		if err := v.Err(); err != nil {
-			return d, none, err
+			return asMade, none, err
 		}
 		g.units, g.start, g.end = *r.Units, r.StartDate, r.EndDate
+	}
+	// A grant from the request's start keeps the rate the request was
+	// priced at, a rate dated back since notwithstanding (README, rates);
+	// one the reviewer starts later is priced as a request starting then
+	// would be, at the rate in force on its start.
+	g.rate = vr.Rate
+	if !g.start.Equal(vr.StartDate) {
+		rate, ok := sn.ref.Services[vr.ServiceCode].Rates.On(g.start)
+		if !ok {
+			return asMade, none, rss.Invalid("start_date", "no_rate_in_force", "service %s has no rate in force on %s", vr.ServiceCode, g.start)
+		}
+		g.rate = rate
+	}
+	granted := *sn.facts
+	granted.Request.Units, granted.Request.Start, granted.Request.End = g.units, g.start.Time, g.end.Time
+	granted.Service.Rate = g.rate.Decimal
+	d := adjudication.DecideVoucher(&granted)
+	var denied []string
+	var why []string
+	for _, h := range d.Hits {
+		if h.Action == adjudication.ActionDeny {
+			denied = append(denied, h.Code)
+			reason, _ := adjudication.Lookup(h.Code)
+			why = append(why, h.Code+" ("+reason.Text+")")
+		}
+	}
+	if len(denied) > 0 {
+		return d, none, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
+			Message: "the rules now deny this request, so it cannot be approved: " + strings.Join(why, "; ") + "; deny it instead"}
+	}
+	if g.enr == nil {
+		return d, none, rss.Coded(rss.ErrConflict, "no_enrollment", "the client has no enrollment to authorize against; deny the request")
+	}
+	// A later start can meet a reduce rule the request's own start did not
+	// (Medicaid eligibility or a waiver plan that ends sooner): the grant
+	// is held to it too.
+	if d.Ceiling.Units < g.units || d.Ceiling.End.Before(g.end.Time) {
+		v := &rss.ValidationError{}
+		if d.Ceiling.Units < g.units {
+			v.Add("units", "out_of_range", "a reviewer may grant at most %d units from %s", d.Ceiling.Units, g.start)
+		}
+		if end := rss.NewDate(d.Ceiling.End); end.Before(g.end) {
+			v.Add("end_date", "out_of_range", "a reviewer may not end a grant starting %s after %s", g.start, end)
+		}
+		return d, none, v.Err()
+	}
+	// What was granted while the request waited may make the grant pass
+	// the episode's caps, or overlap another agency's authorization: the
+	// reviewer decided on reasons that no longer tell the whole story.
+	var since, sinceWhy []string
+	for _, h := range d.Hits {
+		if slices.Contains(pendedSince, h.Code) && !contains(vr.ReasonCodes, h.Code) && !slices.Contains(r.Acknowledge, h.Code) {
+			reason, _ := adjudication.Lookup(h.Code)
+			since = append(since, h.Code)
+			sinceWhy = append(sinceWhy, h.Code+" ("+reason.Text+" "+h.Detail+")")
+		}
+	}
+	if len(since) > 0 {
+		return d, none, &rss.CodedError{Kind: rss.ErrConflict, Code: "pended_since", Reasons: since,
+			Message: "since the request pended, these rules fire on the grant: " + strings.Join(sinceWhy, "; ") +
+				"; to grant it as an exception decide again with them in acknowledge (an acknowledged " +
+				adjudication.CodeEpisodeDollarsExceeded + " raises the episode's cap), or grant less, or deny it"}
 	}
 	g.decision = "approved"
 	if g.units < vr.UnitsRequested || g.start.After(vr.StartDate) || g.end.Before(vr.EndDate) {
@@ -978,9 +1076,10 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 }
 
 // raiseEpisodeCap records a reviewer's dollar-cap exception on the ledger
-// (ledger.RaiseEpisodeCap) and audits it when the cap rose.
-func raiseEpisodeCap(ctx context.Context, tx *sqlx.Tx, episodeID int64, today rss.Date) error {
-	raised, err := ledger.RaiseEpisodeCap(ctx, tx, episodeID, today)
+// for the authorization grant (ledger.RaiseEpisodeCap) and audits it when
+// the cap rose.
+func raiseEpisodeCap(ctx context.Context, tx *sqlx.Tx, episodeID, grant int64, today rss.Date) error {
+	raised, err := ledger.RaiseEpisodeCap(ctx, tx, episodeID, grant, today)
 	if err != nil || !raised {
 		return err
 	}

@@ -1,0 +1,61 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// approve_modified is judged on what it grants: the deny rules run on the
+// granted span (a staff member who leaves before the granted start is not
+// qualified on it), and the authorization is priced at the rate in force
+// on the granted start. Both were judged on the request's own start: a
+// grant starting after Okafor left was accepted, at the old rate (a
+// black-box pass).
+func TestReviewerApprovalJudgesTheGrantedSpan(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	johnson := e.demo.Clients["Johnson"]
+	pend := func() string {
+		t.Helper()
+		v := itVoucher(t, e, keyHRA, johnson, "ATR-CM", 40, 0, 59)
+		require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+		require.Equal(t, "15.00", v["rate"])
+		return itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id"))
+	}
+	rate := func(got map[string]any) any {
+		t.Helper()
+		require.NotNil(t, got["authorization_id"], "%v", got)
+		return e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, got, "authorization_id"))).JSON(t)["rate"]
+	}
+	first, second, third := pend(), pend(), pend()
+
+	// A new rate from day 10; the requests were priced at 15.00 on day 0.
+	r := e.post(keyAdmin, "/v1/reference/services/ATR-CM/rates",
+		map[string]any{"rate": "16.00", "effective_from": day(10), "reason": "rate review"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	r = e.post(keyReviewer, first, map[string]any{"action": "approve_modified", "units": 20, "start_date": day(10),
+		"end_date": day(59), "note": "from the tenth"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "16.00", rate(r.JSON(t)), "priced at the rate in force on the granted start")
+	assert.Equal(t, "15.00", r.JSON(t)["rate"], "the request keeps the rate it was priced at")
+	r = e.post(keyReviewer, second, map[string]any{"action": "approve", "note": "as asked"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "15.00", rate(r.JSON(t)), "a grant from the request's start keeps the rate it was priced at")
+
+	// Okafor, Johnson's case manager, leaves on day 5: a grant from day 10
+	// is one she cannot deliver; one from day 0 to day 5 she can.
+	r = e.patch(keyHRA, itPath("/v1/staff/%d", e.demo.Staff["Okafor"]), map[string]any{"employment_end": day(5)})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, third, map[string]any{"action": "approve_modified", "units": 10,
+			"start_date": day(10), "end_date": day(59), "note": "later"}), http.StatusConflict, "denied_by_rules")
+		assert.Equal(t, []any{"STAFF_NOT_QUALIFIED"}, p["reasons"])
+	})
+	r = e.post(keyReviewer, third, map[string]any{"action": "approve_modified", "units": 10, "start_date": day(0),
+		"end_date": day(5), "note": "until she leaves"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "partial", r.JSON(t)["decision"])
+}

@@ -1,0 +1,171 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// recheckHits are the codes of the re-check's hits kept on a request's
+// reviewer decision.
+func recheckHits(t *testing.T, e *env, id int64) []string {
+	t.Helper()
+	var codes []string
+	require.NoError(t, e.db.Select(&codes, `SELECT h->>'code' FROM reviewer_decisions d, jsonb_array_elements(d.recheck_hits) h
+		WHERE d.voucher_request_id = $1`, id))
+	return codes
+}
+
+// A request pended only as a retro authorization waits while other
+// requests of the client are approved; approved as it stood it took the
+// episode past its dollar cap with no exception recorded, and its claims
+// were denied 119 (black-box pass claims §1). The approval now meets the
+// cap: refused, 409 pended_since, unless the reviewer acknowledges it,
+// which raises the cap as for a request that pended for it; a smaller
+// grant that fits needs no acknowledging.
+func TestReviewerApprovalMeetsCapsReachedSincePending(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	retro := func() int64 {
+		t.Helper()
+		v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, -20, 5) // 1,440.00
+		require.Equal(t, "pended", v["decision"])
+		require.Equal(t, []any{"RETRO_AUTHORIZATION"}, v["reason_codes"])
+		return itNum(t, v, "id")
+	}
+	first, second := retro(), retro()
+	for _, x := range []struct {
+		service  string
+		units    int
+		from, to int
+	}{{"ATR-CM", 96, 0, 29}, {"ATR-CM", 96, 30, 59}, {"ATR-TR", 40, 0, 29}} { // 3,360.00 of 4,000.00
+		v := itVoucher(t, e, keyHRA, c.Client, x.service, x.units, x.from, x.to)
+		require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	}
+	path := func(id int64) string { return itPath("/v1/voucher-requests/%d/decision", id) }
+
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, path(first), map[string]any{"action": "approve", "note": "late but due"}),
+			http.StatusConflict, "pended_since")
+		assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, p["reasons"])
+		assert.Contains(t, p["detail"], "1440.00 asked, 640.00 left of 4000.00")
+		assert.Contains(t, p["detail"], "acknowledge")
+	})
+	// 42 units (630.00) fit what is left: granted as they are.
+	r := e.post(keyReviewer, path(second), map[string]any{"action": "approve_modified", "units": 42, "start_date": day(-20),
+		"end_date": day(5), "note": "what the cap leaves"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "partial", r.JSON(t)["decision"])
+	assert.Equal(t, []string{"RETRO_AUTHORIZATION"}, recheckHits(t, e, second))
+	assert.Equal(t, 0, itAudit(e, "cap_exception", "episode", ""))
+
+	// Acknowledged, the cap is lifted as an exception: raised to what is
+	// now authorized (3,990.00 + 1,440.00), recorded and audited.
+	r = e.post(keyReviewer, path(first), map[string]any{"action": "approve", "note": "exception: housing transition",
+		"acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "approved", r.JSON(t)["decision"])
+	assert.ElementsMatch(t, []string{"RETRO_AUTHORIZATION", "EPISODE_DOLLAR_CAP_EXCEEDED"}, recheckHits(t, e, first))
+	assert.Equal(t, 1, itAudit(e, "cap_exception", "episode", itStr(c.Episode)))
+	var cap string
+	require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, c.Episode))
+	assert.Equal(t, "5430.00", cap)
+}
+
+// The duplicate-service rule is judged again too: BCS's retro request for
+// Moreau waits while HRA is granted the same service over the same days.
+// The reviewer (the MSC) is told, with HRA's authorization; BCS, which
+// holds no consent from HRA's record, learns nothing of it from the
+// decision, whatever the reviewer acknowledged.
+func TestReviewerApprovalMeetsDuplicateSincePending(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v := itVoucher(t, e, keyBCS, e.demo.Clients["Moreau/BCS"], "ATR-DT", 8, -18, 10)
+	require.Equal(t, "pended", v["decision"])
+	require.Equal(t, []any{"RETRO_AUTHORIZATION"}, v["reason_codes"])
+	id := itNum(t, v, "id")
+	hra := itVoucher(t, e, keyHRA, e.demo.Clients["Moreau/HRA"], "ATR-DT", 8, 0, 29)
+	require.Equal(t, "approved", hra["decision"], "%v", hra["reason_codes"])
+	number := hra["authorization_number"].(string)
+	path := itPath("/v1/voucher-requests/%d/decision", id)
+
+	before := e.get(keyBCS, itPath("/v1/voucher-requests/%d", id)).JSON(t)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"action": "approve", "note": "late but due"}),
+			http.StatusConflict, "pended_since")
+		assert.Equal(t, []any{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, p["reasons"])
+		assert.Contains(t, p["detail"], number, "the MSC sees whose authorization overlaps")
+		// Acknowledging another reason lifts nothing else.
+		requireProblem(t, e.post(keyReviewer, path, map[string]any{"action": "approve", "note": "x",
+			"acknowledge": []string{"EPISODE_UNITS_EXCEEDED"}}), http.StatusConflict, "pended_since")
+	})
+	r := e.post(keyReviewer, path, map[string]any{"action": "approve", "note": "tests on different days, agreed",
+		"acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	decided := r.JSON(t)
+	assert.Equal(t, "approved", decided["decision"])
+	assert.Contains(t, recheckHits(t, e, id), "DUPLICATE_SERVICE_OTHER_PROVIDER")
+
+	answers := map[string]resp{
+		"get":           e.get(keyBCS, itPath("/v1/voucher-requests/%d", id)),
+		"list":          e.get(keyBCS, itPath("/v1/voucher-requests?client_id=%d", e.demo.Clients["Moreau/BCS"])),
+		"authorization": e.get(keyBCS, itPath("/v1/authorizations/%d", itNum(t, decided, "authorization_id"))),
+	}
+	// HRA's name, its id as a detail quotes it, and its authorizations'
+	// numbers (the trace names every rule, fired or not, as before).
+	for name, a := range answers {
+		require.Equal(t, http.StatusOK, a.Status, "%s: %s", name, a.Body)
+		for _, s := range append(otherAgencyTraces(t, e)[3:], number, "source_provider_id", "CONFLICT_ON_FILE") {
+			assert.NotContains(t, string(a.Body), s, "%s answer tells of HRA", name)
+		}
+	}
+	after := answers["get"].JSON(t)
+	assert.Equal(t, "approved", after["decision"])
+	for _, k := range []string{"reason_codes", "reasons", "trace"} {
+		assert.Equal(t, before[k], after[k], "the decision adds nothing to what BCS reads of %s", k)
+	}
+	assert.NotContains(t, after["review"], "acknowledge")
+	assert.NotContains(t, after["review"], "recheck_hits")
+}
+
+// acknowledge names voucher pend reasons, once each, a few at most, and
+// only with an approval.
+func TestReviewerAcknowledgeRefusals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+	require.Equal(t, "pended", v["decision"])
+	path := itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id"))
+	for _, tc := range []struct {
+		name   string
+		action string
+		codes  []string
+		field  string
+		code   string
+	}{
+		{"unknown code", "approve", []string{"NOT_A_CODE"}, "acknowledge[0]", "invalid_value"},
+		{"claim code", "approve", []string{"CLAIM_CAP_REACHED"}, "acknowledge[0]", "invalid_value"},
+		{"deny code", "approve", []string{"PART2_CONSENT_MISSING"}, "acknowledge[0]", "not_allowed"},
+		{"reduce code", "approve", []string{"UNITS_OVER_VOUCHER_MAX"}, "acknowledge[0]", "not_allowed"},
+		{"twice", "approve", []string{"EPISODE_UNITS_EXCEEDED", "EPISODE_UNITS_EXCEEDED"}, "acknowledge[1]", "duplicate"},
+		{"too many", "approve", []string{"EPISODE_UNITS_EXCEEDED", "EPISODE_DOLLAR_CAP_EXCEEDED", "DUPLICATE_SERVICE_OTHER_PROVIDER",
+			"RETRO_AUTHORIZATION", "CASELOAD_AT_CAP", "GPRA_FOLLOWUP_OVERDUE"}, "acknowledge", "too_many"},
+		{"with a denial", "deny", []string{"EPISODE_UNITS_EXCEEDED"}, "acknowledge", "not_allowed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"action": tc.action, "note": "x", "acknowledge": tc.codes}),
+					http.StatusUnprocessableEntity, "validation_failed")
+				assert.Equal(t, tc.code, itFieldCode(p, tc.field), "%v", p["errors"])
+			})
+		})
+	}
+	// Acknowledging what does not fire changes nothing.
+	r := e.post(keyReviewer, path, map[string]any{"action": "approve", "note": "follow-up booked",
+		"acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, 0, itAudit(e, "cap_exception", "episode", ""))
+}
