@@ -464,7 +464,13 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		}
 		if l.AckAccepted != nil {
 			a.accepted = a.accepted || *l.AckAccepted
-			a.p.StatusCodes = append(a.p.StatusCodes, l.AckStatuses...)
+			// The acknowledgment's codes explain the loop while it is the
+			// payer's latest word; once a payment was posted they are
+			// history, and a late 277CA rejection's A3 beside "paid" read
+			// as the current answer (a black-box pass).
+			if !l.EverPosted {
+				a.p.StatusCodes = append(a.p.StatusCodes, l.AckStatuses...)
+			}
 			if a.p.PayerCCN == nil {
 				a.p.PayerCCN = l.AckCCN
 			}

@@ -217,3 +217,20 @@ func TestDownloadsNeedOneConnection(t *testing.T) {
 	_, err = w.b.Reconcile(ctx, billing.ReconcileFilter{BatchID: b.ID})
 	require.NoError(t, err, "the reconciliation")
 }
+
+// A 277CA rejection arriving after the claim was paid leaves it paid, and
+// its codes are not shown as the claim's: the status codes are those of
+// the answer the status comes from (a black-box pass read A3 beside paid).
+func TestPayerLate277RejectionOfAPaidClaim(t *testing.T) {
+	w, _, sent := oneClaimSent(t, "LATE-1")
+	c := sent.claim(t, "LATE-1")
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "LATE-EFT", Claims: []clp{{CLM: c, Status: "1", CCN: "PCN-L"}}}))
+	w.importFile(sim.file277(sent, map[string]string{"LATE-1": "A3:21:IL"}, nil))
+	var id int64
+	require.NoError(t, w.db.GetContext(t.Context(), &id, `SELECT id FROM claims WHERE claim_number = 'LATE-1'`))
+	p := w.payerOf(id)
+	require.NotNil(t, p)
+	assert.Equal(t, billing.PayerPaid, p.Status)
+	assert.Empty(t, p.StatusCodes, "the late rejection's codes are not the paid claim's")
+}
