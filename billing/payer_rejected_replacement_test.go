@@ -71,3 +71,33 @@ func TestRejectedReplacementLeavesItsOriginalOnThePayersBooks(t *testing.T) {
 		})
 	}
 }
+
+// A claim the payer turned away and the agency corrected is not rejected
+// money any more: the first batch's reconciliation counts its loop as
+// replaced, so one service rejected, corrected and paid is not read as
+// rejected for good (a black-box pass found it counted as rejected in
+// every batch it went out in).
+func TestReconciliationRejectedAndCorrectedIsReplaced(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	a := w.submitAs(w.ecra(), w.mhwClaim("RC-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	sim := newPayerSim()
+	b1, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	w.importFile(sim.file277(readSent(t, w.export(b1.ID)), map[string]string{"RC-A": "A7:21:IL"}, nil))
+	require.Equal(t, billing.PayerRejected, w.payerOf(a.ID).Status)
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b1.ID})
+	require.NoError(t, err)
+	require.Equal(t, "29.00", rec.Totals.Rejected.String(), "rejected while nothing corrects it")
+
+	c := w.mhwClaim("RC-A2", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00"))
+	c.Frequency, c.OriginalClaimID = billing.FreqReplacement, &a.ID
+	w.submitAs(w.ecra(), c)
+	_, err = w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	rec, err = w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b1.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "0.00", rec.Totals.Rejected.String(), "corrected, not rejected")
+	assert.Equal(t, "29.00", rec.Totals.Replaced.String())
+	assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
+}

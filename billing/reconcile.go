@@ -33,11 +33,14 @@ type ReconcileFilter struct {
 
 // Reconciliation sets what rss billed against what the payer answered,
 // per batch and provider. Every CLM loop is in exactly one of four
-// states: rejected (the 277CA or 999 turned it away), posted (the 835's
-// current posting), replaced (not posted, and a later batch replaced it:
-// its lines' reversals went out, or closed unsent, with a replacement),
-// or open (no answer yet, accepted and awaiting payment, or reversed and
-// not corrected). So
+// states: rejected (the 277CA or 999 turned it away, and nothing has
+// corrected it yet), posted (the 835's current posting), replaced (not
+// posted, and a later batch replaced it: its lines' reversals went out, or
+// closed unsent, with a replacement; a rejected loop so corrected is
+// replaced, not rejected: read as rejected for good, one service rejected
+// in one batch and corrected and paid in the next counted as rejected
+// money to chase in the first — a black-box pass), or open (no answer
+// yet, accepted and awaiting payment, or reversed and not corrected). So
 //
 //	difference = billed − paid − adjustments = rejected + open + replaced + unexplained
 //
@@ -131,13 +134,14 @@ const reconcileRowsQuery = reconcileLoops + `
 	SELECT batch_id, provider_id, count(*) AS claims, COALESCE(sum(billed), 0) AS billed,
 	       count(*) FILTER (WHERE NOT rejected AND (ack OR paid IS NOT NULL)) AS accepted_claims,
 	       COALESCE(sum(billed) FILTER (WHERE NOT rejected AND (ack OR paid IS NOT NULL)), 0) AS accepted,
-	       count(*) FILTER (WHERE rejected) AS rejected_claims, COALESCE(sum(billed) FILTER (WHERE rejected), 0) AS rejected,
+	       count(*) FILTER (WHERE rejected AND NOT replaced) AS rejected_claims,
+	       COALESCE(sum(billed) FILTER (WHERE rejected AND NOT replaced), 0) AS rejected,
 	       count(*) FILTER (WHERE current_paid > 0) AS paid_claims, count(*) FILTER (WHERE current_paid = 0) AS denied_claims,
 	       COALESCE(sum(paid), 0) AS paid,
 	       count(*) FILTER (WHERE NOT rejected AND current_paid IS NULL AND NOT replaced) AS open_claims,
 	       COALESCE(sum(billed) FILTER (WHERE NOT rejected AND current_paid IS NULL AND NOT replaced), 0) AS open,
-	       count(*) FILTER (WHERE NOT rejected AND current_paid IS NULL AND replaced) AS replaced_claims,
-	       COALESCE(sum(billed) FILTER (WHERE NOT rejected AND current_paid IS NULL AND replaced), 0) AS replaced,
+	       count(*) FILTER (WHERE current_paid IS NULL AND replaced) AS replaced_claims,
+	       COALESCE(sum(billed) FILTER (WHERE current_paid IS NULL AND replaced), 0) AS replaced,
 	       count(*) FILTER (WHERE NOT rejected AND NOT replaced AND ack IS NULL AND paid IS NULL AND sent_on <= $6) AS unanswered_claims
 	FROM loops GROUP BY batch_id, provider_id ORDER BY batch_id, provider_id`
 
