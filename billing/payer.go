@@ -611,9 +611,15 @@ func (im *importer) ccnSeen(ccn string, who payee) (known, aside bool, err error
 		Aside bool `db:"aside"`
 	}
 	// The payee's own payments: the counts pair a payment kept aside with
-	// the reversal that takes it back, both sent to that payee.
-	own := `EXISTS (SELECT 1 FROM payer_payments pp WHERE pp.id = p.payment_id AND ($4 = '' OR pp.payee_npi = $4)
-		AND ($5 = '' OR pp.payee_tax_id = $5))`
+	// the reversal that takes it back, both the payee's. A payment is the
+	// payee's when the loop it was matched to is the payee's agency's (as
+	// findLoop matched it), or, matched to none, when it was sent to the
+	// same NPI or tax id: compared by the identifiers alone, a duplicate
+	// sent to the agency's NPI was not its own for a reversal sent to its
+	// tax id, and the reversal undid the payment that stands (a black-box
+	// pass).
+	own := `(($4 = '' AND $5 = '') OR ` + payeeLoop("p", "$4", "$5") + ` OR EXISTS (SELECT 1 FROM payer_payments pp
+		WHERE pp.id = p.payment_id AND (($4 <> '' AND pp.payee_npi = $4) OR ($5 <> '' AND pp.payee_tax_id = $5))))`
 	err = im.tx.GetContext(im.ctx, &r, `SELECT
 		EXISTS (SELECT 1 FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND NOT p.reversal AND `+own+`) AS known,
 		(SELECT count(*) FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND NOT p.reversal AND p.unmatched_reason = $2 AND `+own+`) >

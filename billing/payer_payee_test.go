@@ -144,3 +144,33 @@ func TestPayerPayeeByTaxID(t *testing.T) {
 	assert.Equal(t, billing.PayerReversed, status(h1.ID), "HVR's claim is not paid again")
 	assert.NotEqual(t, billing.PayerPaid, status(e1.ID))
 }
+
+// One agency named two ways (its tax id on one 835, its NPI on another)
+// is one payee: a duplicate payment sent to its NPI and kept aside is
+// taken back by a reversal sent to its tax id, and the payment that
+// stands is left alone (a black-box pass found the standing payment
+// reversed: the payments were told apart by the identifier they named).
+func TestPayerPayeeNamedTwoWaysIsOnePayee(t *testing.T) {
+	w, _, sent := oneClaimSent(t, "SAME-1")
+	c := sent.claim(t, "SAME-1")
+	var tin string
+	require.NoError(t, w.db.GetContext(t.Context(), &tin, `SELECT tax_id FROM providers WHERE npi = $1`, c.NPI))
+	byTIN := func(f []byte) []byte { return []byte(strings.ReplaceAll(string(f), "*XX*"+c.NPI, "*FI*"+tin)) }
+	var id int64
+	require.NoError(t, w.db.GetContext(t.Context(), &id, `SELECT id FROM claims WHERE claim_number = 'SAME-1'`))
+	sim := newPayerSim()
+
+	f := w.importFile(byTIN(sim.file835(remit{NPI: c.NPI, Trace: "TWO-1", Claims: []clp{{CLM: c, Status: "1", CCN: "PCN-S1"}}})))
+	require.Equal(t, 1, f.Summary.Matched, "%+v", f.Summary)
+	f = w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "TWO-2", Claims: []clp{{CLM: c, Status: "1", CCN: "PCN-S2"}}}))
+	require.Equal(t, 1, f.Summary.Unmatched, "the duplicate is kept aside: %+v", f.Summary)
+	f = w.importFile(byTIN(sim.file835(remit{NPI: c.NPI, Trace: "TWO-3", Claims: []clp{{CLM: c, Status: "22", CCN: "PCN-S2"}}})))
+	d, err := w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.Len(t, d.Unmatched, 1, "the reversal pairs with the duplicate kept aside")
+	assert.Equal(t, billing.UnmatchedKeptAside, d.Unmatched[0].Reason)
+	p := w.payerOf(id)
+	require.NotNil(t, p)
+	assert.Equal(t, billing.PayerPaid, p.Status, "the payment that stands is not undone")
+	assert.Equal(t, "29.00", p.Paid.String())
+}
