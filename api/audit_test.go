@@ -77,9 +77,9 @@ func TestAuditEveryWrite(t *testing.T) {
 		cascade []string // "action entity" of the events recorded first, for the records changed with it
 	}{
 		{name: "create client", key: keyHRA, path: "/v1/clients", body: map[string]any{"first_name": "Audit", "last_name": "Itwriter",
-			"date_of_birth": "1979-09-09", "catchment_area": "meriden"}, action: "create", entity: "client", hasID: true, purpose: "registration"},
+			"date_of_birth": "1979-09-09", "catchment_area": "meriden"}, action: "create", entity: "client", hasID: true, purpose: "treatment", outcome: "registration"},
 		{name: "register a person another agency serves", key: keyBCS, path: "/v1/clients", body: map[string]any{"first_name": "Audit", "last_name": "Itwriter",
-			"date_of_birth": "1979-09-09", "catchment_area": "meriden"}, action: "create", entity: "client", hasID: true, purpose: "registration"},
+			"date_of_birth": "1979-09-09", "catchment_area": "meriden"}, action: "create", entity: "client", hasID: true, purpose: "treatment", outcome: "registration"},
 		{name: "create enrollment", key: keyHRA, path: "/v1/enrollments", body: map[string]any{"client_id": a.Client, "program_code": "EMP",
 			"start_date": day(0)}, action: "create", entity: "enrollment", client: a.Client, hasID: true},
 		{name: "create consent", key: keyHRA, path: "/v1/consents", body: map[string]any{"client_id": a.Client, "recipient_type": "payer",
@@ -116,35 +116,35 @@ func TestAuditEveryWrite(t *testing.T) {
 		{name: "revoke API key", key: keyAdmin, path: itPath("/v1/api-keys/%d/revoke", itID(t, keyResp)), action: "revoke", entity: "api_key",
 			entID: itStr(itID(t, keyResp))},
 		{name: "patch service", key: keyAdmin, method: http.MethodPatch, path: "/v1/reference/services/ATR-LS", body: map[string]any{"per_voucher_max": 40},
-			action: "update", entity: "service", entID: "ATR-LS", purpose: "reference_data"},
+			action: "update", entity: "service", entID: "ATR-LS", purpose: "operations", outcome: "reference_data"},
 		{name: "create provider", key: keyAdmin, path: "/v1/reference/providers", body: newProviderBody("AUDP", goodNPI),
-			action: "create", entity: "provider", hasID: true, purpose: "reference_data"},
+			action: "create", entity: "provider", hasID: true, purpose: "operations", outcome: "reference_data"},
 		{name: "patch provider", key: keyAdmin, method: http.MethodPatch, path: itPath("/v1/reference/providers/%d", e.demo.Providers["LAS"]),
-			body: map[string]any{"contact_name": "Lee Park"}, action: "update", entity: "provider", entID: itStr(e.demo.Providers["LAS"]), purpose: "reference_data"},
+			body: map[string]any{"contact_name": "Lee Park"}, action: "update", entity: "provider", entID: itStr(e.demo.Providers["LAS"]), purpose: "operations", outcome: "reference_data"},
 		{name: "renew agreement", key: keyAdmin, path: itPath("/v1/reference/providers/%d/agreements", e.demo.Providers["LAS"]),
-			body: map[string]any{"start_date": day(-29)}, action: "create", entity: "provider_agreement", hasID: true, purpose: "reference_data"},
+			body: map[string]any{"start_date": day(-29)}, action: "create", entity: "provider_agreement", hasID: true, purpose: "operations", outcome: "reference_data"},
 		{name: "end agreement", key: keyAdmin, method: http.MethodPatch, path: itPath("/v1/reference/providers/%d/agreements/%d",
 			e.demo.Providers["LAS"], e.count(`SELECT min(id) FROM provider_agreements WHERE provider_id = $1`, e.demo.Providers["LAS"])),
 			body: map[string]any{"note": "audited"}, action: "update", entity: "provider_agreement",
-			entID: itStr(int64(e.count(`SELECT min(id) FROM provider_agreements WHERE provider_id = $1`, e.demo.Providers["LAS"]))), purpose: "reference_data"},
+			entID: itStr(int64(e.count(`SELECT min(id) FROM provider_agreements WHERE provider_id = $1`, e.demo.Providers["LAS"]))), purpose: "operations", outcome: "reference_data"},
 		{name: "deactivate provider", key: keyAdmin, path: itPath("/v1/reference/providers/%d/deactivate", e.demo.Providers["LAS"]),
-			body: map[string]any{"reason": "audit"}, action: "deactivate", entity: "provider", entID: itStr(e.demo.Providers["LAS"]), purpose: "reference_data"},
+			body: map[string]any{"reason": "audit"}, action: "deactivate", entity: "provider", entID: itStr(e.demo.Providers["LAS"]), purpose: "operations", outcome: "reference_data"},
 		{name: "reactivate provider", key: keyAdmin, path: itPath("/v1/reference/providers/%d/reactivate", e.demo.Providers["LAS"]),
-			action: "reactivate", entity: "provider", entID: itStr(e.demo.Providers["LAS"]), purpose: "reference_data"},
+			action: "reactivate", entity: "provider", entID: itStr(e.demo.Providers["LAS"]), purpose: "operations", outcome: "reference_data"},
 		{name: "create program", key: keyAdmin, path: "/v1/reference/programs", body: newProgramBody("AUDP"),
-			action: "create", entity: "program", entID: "AUDP", purpose: "reference_data"},
+			action: "create", entity: "program", entID: "AUDP", purpose: "operations", outcome: "reference_data"},
 		{name: "create service", key: keyAdmin, path: "/v1/reference/services", body: newServiceBody("AUDP-X", "AUDP"),
-			action: "create", entity: "service", entID: "AUDP-X", purpose: "reference_data"},
+			action: "create", entity: "service", entID: "AUDP-X", purpose: "operations", outcome: "reference_data"},
 		{name: "add rate", key: keyAdmin, path: "/v1/reference/services/AUDP-X/rates", body: map[string]any{"rate": "41.00",
-			"effective_from": day(30), "reason": "audit"}, action: "create", entity: "service_rate", hasID: true, purpose: "reference_data"},
+			"effective_from": day(30), "reason": "audit"}, action: "create", entity: "service_rate", hasID: true, purpose: "operations", outcome: "reference_data"},
 		{name: "create catchment area", key: keyAdmin, path: "/v1/reference/catchment-areas", body: map[string]any{"code": "danbury", "name": "Danbury"},
-			action: "create", entity: "catchment_area", entID: "danbury", purpose: "reference_data"},
+			action: "create", entity: "catchment_area", entID: "danbury", purpose: "operations", outcome: "reference_data"},
 		{name: "patch catchment area", key: keyAdmin, method: http.MethodPatch, path: "/v1/reference/catchment-areas/danbury",
-			body: map[string]any{"programs": []string{"EMP"}}, action: "update", entity: "catchment_area", entID: "danbury", purpose: "reference_data"},
+			body: map[string]any{"programs": []string{"EMP"}}, action: "update", entity: "catchment_area", entID: "danbury", purpose: "operations", outcome: "reference_data"},
 		{name: "patch program", key: keyAdmin, method: http.MethodPatch, path: "/v1/reference/programs/EMP", body: map[string]any{"filing_limit_days": 100},
-			action: "update", entity: "program", entID: "EMP", purpose: "reference_data"},
+			action: "update", entity: "program", entID: "EMP", purpose: "operations", outcome: "reference_data"},
 		{name: "patch setting", key: keyAdmin, method: http.MethodPatch, path: "/v1/reference/settings/minor_age_years", body: map[string]any{"value": 18},
-			action: "update", entity: "setting", entID: "minor_age_years", purpose: "reference_data"},
+			action: "update", entity: "setting", entID: "minor_age_years", purpose: "operations", outcome: "reference_data"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -478,6 +478,10 @@ func TestAuditPurposeIsTheRequests(t *testing.T) {
 	r = e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyHRA, Header: map[string]string{"X-Purpose-Of-Use": "care_coordination"},
 		Body: map[string]any{"client_id": e.demo.Clients["Johnson"], "service_code": "ATR-CM", "units": 40, "start_date": day(0), "end_date": day(59)}})
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	decision := r.JSON(t)["decision"].(string)
+	r = e.do(req{Method: http.MethodPost, Path: "/v1/clients", Key: keyHRA, Header: map[string]string{"X-Purpose-Of-Use": "care_coordination"},
+		Body: map[string]any{"first_name": "Purpose", "last_name": "Stated", "date_of_birth": "1980-02-02", "catchment_area": "meriden"}})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 	got := map[string][2]string{}
 	for _, ev := range itEventsAfter(t, e, after) {
 		if ev.Action == "create" && ev.Purpose != nil && ev.Outcome != nil {
@@ -485,5 +489,6 @@ func TestAuditPurposeIsTheRequests(t *testing.T) {
 		}
 	}
 	assert.Equal(t, [2]string{"payment", "paid"}, got["claim"])
-	assert.Equal(t, [2]string{"care_coordination", r.JSON(t)["decision"].(string)}, got["voucher_request"])
+	assert.Equal(t, [2]string{"care_coordination", "registration"}, got["client"], "a registration's stated purpose is kept")
+	assert.Equal(t, [2]string{"care_coordination", decision}, got["voucher_request"])
 }

@@ -298,7 +298,7 @@ func (s *Service) Reconcile(ctx context.Context, f ReconcileFilter) (Reconciliat
 	// Export).
 	_ = tx.Rollback() // read-only
 	err = access.Record(ctx, s.db, access.Event{Action: "export", EntityType: "reconciliation",
-		EntityID: reconcileEntity(f), Purpose: "payment"})
+		EntityID: reconcileEntity(f)})
 	return out, err
 }
 

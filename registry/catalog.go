@@ -209,7 +209,7 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 				return err
 			}
 		}
-		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "program", EntityID: n.Code, Purpose: "reference_data"}); err != nil {
+		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "program", EntityID: n.Code, Outcome: "reference_data"}); err != nil {
 			return err
 		}
 		out, err = vouchers.LoadProgram(ctx, tx, n.Code)
@@ -322,7 +322,7 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 		if _, err := insertRate(ctx, tx, n.Code, NewRate{Rate: n.Rate, EffectiveFrom: n.EffectiveFrom, Reason: "initial rate"}, a); err != nil {
 			return err
 		}
-		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "service", EntityID: n.Code, Purpose: "reference_data"}); err != nil {
+		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "service", EntityID: n.Code, Outcome: "reference_data"}); err != nil {
 			return err
 		}
 		out, err = vouchers.LoadService(ctx, tx, n.Code)
@@ -408,7 +408,7 @@ func (s *Service) AddRate(ctx context.Context, service string, n NewRate) (vouch
 			return err
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "service_rate", EntityID: access.ID(id),
-			Purpose: "reference_data"}); err != nil {
+			Outcome: "reference_data"}); err != nil {
 			return err
 		}
 		svc, err := vouchers.LoadService(ctx, tx, service)
@@ -514,7 +514,7 @@ func (s *Service) CreateCatchmentArea(ctx context.Context, n NewCatchmentArea) (
 			return err
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "catchment_area", EntityID: n.Code,
-			Purpose: "reference_data"}); err != nil {
+			Outcome: "reference_data"}); err != nil {
 			return err
 		}
 		out, err = loadArea(ctx, tx, n.Code)
@@ -563,7 +563,7 @@ func (s *Service) UpdateCatchmentArea(ctx context.Context, code string, p Catchm
 			}
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "catchment_area", EntityID: code,
-			Purpose: "reference_data"}); err != nil {
+			Outcome: "reference_data"}); err != nil {
 			return err
 		}
 		var err error

@@ -193,13 +193,13 @@ func (s *Service) CreateProvider(ctx context.Context, n NewProvider) (vouchers.P
 		case err != nil:
 			return constraintError(err)
 		}
-		events := []access.Event{{Action: "create", EntityType: "provider", EntityID: access.ID(id), Purpose: "reference_data"}}
+		events := []access.Event{{Action: "create", EntityType: "provider", EntityID: access.ID(id), Outcome: "reference_data"}}
 		if n.Agreement != nil {
 			aid, err := insertAgreement(ctx, tx, id, n.Agreement)
 			if err != nil {
 				return err
 			}
-			events = append(events, access.Event{Action: "create", EntityType: "provider_agreement", EntityID: access.ID(aid), Purpose: "reference_data"})
+			events = append(events, access.Event{Action: "create", EntityType: "provider_agreement", EntityID: access.ID(aid), Outcome: "reference_data"})
 		}
 		if err := setEnrollment(ctx, tx, id, s.Today(), rss.Optional[[]string]{Set: n.Programs != nil, Value: n.Programs},
 			rss.Optional[[]string]{Set: n.Services != nil, Value: n.Services},
@@ -283,7 +283,7 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, p ProviderPatch)
 		if err := setEnrollment(ctx, tx, id, s.Today(), p.Programs, p.Services, p.CatchmentAreas); err != nil {
 			return err
 		}
-		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "provider", EntityID: access.ID(id), Purpose: "reference_data"}); err != nil {
+		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "provider", EntityID: access.ID(id), Outcome: "reference_data"}); err != nil {
 			return err
 		}
 		var err error
@@ -424,7 +424,7 @@ func (s *Service) AddAgreement(ctx context.Context, providerID int64, n NewAgree
 			return err
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "provider_agreement", EntityID: access.ID(id),
-			Purpose: "reference_data"}); err != nil {
+			Outcome: "reference_data"}); err != nil {
 			return err
 		}
 		p, err := vouchers.LoadProvider(ctx, tx, providerID)
@@ -503,7 +503,7 @@ func (s *Service) UpdateAgreement(ctx context.Context, providerID, agreementID i
 			}
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "provider_agreement", EntityID: access.ID(agreementID),
-			Purpose: "reference_data"}); err != nil {
+			Outcome: "reference_data"}); err != nil {
 			return err
 		}
 		pr, err := vouchers.LoadProvider(ctx, tx, providerID)
@@ -575,7 +575,7 @@ func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivati
 			return rss.Coded(rss.ErrConflict, "provider_deactivated", "provider %d is already deactivated", providerID)
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "deactivate", EntityType: "provider", EntityID: access.ID(providerID),
-			Purpose: "reference_data"}); err != nil {
+			Outcome: "reference_data"}); err != nil {
 			return err
 		}
 		out, err = vouchers.LoadProvider(ctx, tx, providerID)
@@ -603,7 +603,7 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64) (vouchers.Pr
 			return rss.Coded(rss.ErrConflict, "provider_active", "provider %d is not deactivated", providerID)
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "reactivate", EntityType: "provider", EntityID: access.ID(providerID),
-			Purpose: "reference_data"}); err != nil {
+			Outcome: "reference_data"}); err != nil {
 			return err
 		}
 		out, err = vouchers.LoadProvider(ctx, tx, providerID)

@@ -135,7 +135,7 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 		if noProcedure {
 			return rss.Invalid("procedure_code", "required", "a service of a Medicaid program is billed on the 837P and needs a procedure code")
 		}
-		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "service", EntityID: code, Purpose: "reference_data"}); err != nil {
+		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "service", EntityID: code, Outcome: "reference_data"}); err != nil {
 			return err
 		}
 		out, err = LoadService(ctx, tx, code)
@@ -315,7 +315,7 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 				}
 			}
 		}
-		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "program", EntityID: code, Purpose: "reference_data"}); err != nil {
+		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "program", EntityID: code, Outcome: "reference_data"}); err != nil {
 			return err
 		}
 		out, err = loadProgram(ctx, tx, code)
@@ -354,7 +354,7 @@ func (s *Service) UpdateSetting(ctx context.Context, key string, value int) (Set
 		if err != nil {
 			return err
 		}
-		return access.Record(ctx, tx, access.Event{Action: "update", EntityType: "setting", EntityID: key, Purpose: "reference_data"})
+		return access.Record(ctx, tx, access.Event{Action: "update", EntityType: "setting", EntityID: key, Outcome: "reference_data"})
 	})
 	return out, err
 }

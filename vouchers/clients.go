@@ -212,7 +212,7 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 					return err
 				}
 				if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "client", EntityID: access.ID(out.ID),
-					ClientID: out.ID, Purpose: "registration"}); err != nil {
+					ClientID: out.ID, Outcome: "registration"}); err != nil {
 					return err
 				}
 			}
@@ -243,7 +243,7 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 			}
 		}
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "client", EntityID: access.ID(out.ID),
-			ClientID: out.ID, Purpose: "registration"})
+			ClientID: out.ID, Outcome: "registration"})
 	})
 	return reg, err
 }

@@ -158,7 +158,7 @@ func (s *Service) Disclosures(ctx context.Context, clientID int64, p Page) (List
 			return err
 		}
 		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "disclosures", EntityID: access.ID(clientID),
-			ClientID: clientID, Purpose: "audit"})
+			ClientID: clientID})
 	})
 	if err != nil {
 		return List[access.Disclosure]{}, err
