@@ -397,10 +397,19 @@ func queryCount(c *gin.Context, name string) (int, bool) {
 	if s == "" {
 		return 0, true
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || len(s) > 9 || s[0] == '+' {
+	// A well-written whole number out of the domain's range (negative, or
+	// too long to hold) is out_of_range, as limit is; anything else is not
+	// a number at all.
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
 		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
 			rss.FieldError{Field: name, Code: "invalid_value", Message: name + " must be a whole number, 0 or more"})
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || len(digits) > 9 {
+		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
+			rss.FieldError{Field: name, Code: "out_of_range", Message: name + " must be a whole number, 0 or more, of at most 9 digits"})
 		return 0, false
 	}
 	return n, true

@@ -123,6 +123,15 @@ func TestReviewQueueFilters(t *testing.T) {
 		p := requireProblem(t, e.get(keyReviewer, "/v1/review-queue?"+q), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, []string{field}, itFieldErrors(t, p), q)
 	}
+	// A number out of range is out_of_range, as for limit; a provider's
+	// stand-in code, stored with no request, is no filter (a black-box
+	// pass: both answered wrongly).
+	for q, code := range map[string]string{"min_age_days=-1": "out_of_range", "min_age_days=99999999999": "out_of_range",
+		"min_age_days=3661": "out_of_range", "min_age_days=two": "invalid_value", "min_age_days=1e3": "invalid_value"} {
+		p := requireProblem(t, e.get(keyReviewer, "/v1/review-queue?"+q), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, code, itFieldCode(p, "min_age_days"), q)
+	}
+	requireProblem(t, e.get(keyReviewer, "/v1/review-queue?reason=CONFLICT_ON_FILE"), http.StatusUnprocessableEntity, "validation_failed")
 }
 
 func TestReviewerDecisions(t *testing.T) {

@@ -234,5 +234,6 @@ func TestQueueFilterReachesPastThePage(t *testing.T) {
 		assert.Contains(t, all.Body, `<option value="`+strconv.FormatInt(w.demo.Providers[p], 10)+`"`, p)
 	}
 	assert.Contains(t, all.Body, ">RSVP</option>", "every program, not the page's")
+	assert.NotContains(t, all.Body, ">CONFLICT_ON_FILE<", "a provider's stand-in, stored with no request")
 	assert.Equal(t, http.StatusUnprocessableEntity, u.get("/console/queue?program=rcm").Status)
 }

@@ -232,7 +232,8 @@ func (k *Console) queue(c *gin.Context) {
 		v.Providers = append(v.Providers, providerOption{ID: strconv.FormatInt(p.ID, 10), Label: p.Code + " " + p.Name})
 	}
 	for _, r := range adjudication.Catalogue() {
-		if r.Kind == "voucher" && (r.Action == adjudication.ActionPend || r.Action == adjudication.ActionReduce) {
+		if r.Kind == "voucher" && (r.Action == adjudication.ActionPend || r.Action == adjudication.ActionReduce) &&
+			r.Code != adjudication.CodeConflictOnFile { // a provider's stand-in, stored with no request
 			v.Reasons = append(v.Reasons, r.Code)
 		}
 	}

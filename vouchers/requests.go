@@ -657,8 +657,11 @@ func (f QueueFilter) validate() error {
 		v.Add("program", "invalid_value", "program is a program code")
 	}
 	if f.Reason != "" {
-		if r, ok := adjudication.Lookup(f.Reason); !ok || r.Kind != "voucher" {
-			v.Add("reason", "invalid_value", "reason is a voucher reason code (GET /v1/reason-codes?kind=voucher)")
+		// CONFLICT_ON_FILE is the code a provider reads in place of reasons
+		// withheld from it; no request is stored with it, so a filter on it
+		// would show an empty queue however many wait.
+		if r, ok := adjudication.Lookup(f.Reason); !ok || r.Kind != "voucher" || f.Reason == adjudication.CodeConflictOnFile {
+			v.Add("reason", "invalid_value", "reason is a voucher reason code a request is stored with (GET /v1/reason-codes?kind=voucher)")
 		}
 	}
 	if f.MinAgeDays < 0 || f.MinAgeDays > MaxQueueAgeDays {
