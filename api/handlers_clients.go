@@ -101,6 +101,19 @@ func (s *Server) getClient(c *gin.Context) {
 	respond(c, http.StatusOK, out, err)
 }
 
+func (s *Server) patchClient(c *gin.Context) {
+	id, ok := pathID(c, "client_id")
+	if !ok {
+		return
+	}
+	var p vouchers.ClientPatch
+	if !decode(c, &p) {
+		return
+	}
+	out, err := s.v.UpdateClient(c.Request.Context(), id, p)
+	respond(c, http.StatusOK, out, err)
+}
+
 func (s *Server) clientEnrollments(c *gin.Context) {
 	id, ok := pathID(c, "client_id")
 	if !ok {

@@ -157,6 +157,7 @@ func New(cfg Config) *Server {
 	postRoute("/clients", s.createClient)
 	v1.GET("/clients", s.listClients)
 	v1.GET("/clients/:client_id", s.getClient)
+	v1.PATCH("/clients/:client_id", small, s.patchClient)
 	v1.GET("/clients/:client_id/enrollments", s.clientEnrollments)
 	v1.GET("/clients/:client_id/consents", s.clientConsents)
 	v1.GET("/clients/:client_id/care-plans", s.clientCarePlans)

@@ -314,6 +314,78 @@ func canSeeClient(ctx context.Context, ext pg.Ext, a access.Actor, clientID int6
 	return nil
 }
 
+// ClientPatch corrects a client record's address, the 837P subscriber's
+// (a Medicaid claim without it is denied 16/MA37, whose next step is to
+// record it: there was no way to). A field set changes, null clears it,
+// left out stays. Names, date of birth and the Medicaid id are not here:
+// they identify the person (eligibility spans carry Medicaid ids).
+type ClientPatch struct {
+	AddressLine1 rss.Optional[string] `json:"address_line1"`
+	City         rss.Optional[string] `json:"city"`
+	State        rss.Optional[string] `json:"state"`
+	Zip          rss.Optional[string] `json:"zip"`
+}
+
+// UpdateClient applies p to the agency's own client record (provider keys)
+// or any record (admin), and records the change.
+func (s *Service) UpdateClient(ctx context.Context, id int64, p ClientPatch) (Client, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
+	if err != nil {
+		return Client{}, err
+	}
+	v := &rss.ValidationError{}
+	sets, args := []string{}, []any{id}
+	for _, f := range []struct {
+		col   string
+		o     rss.Optional[string]
+		check func(*string)
+	}{
+		{"address_line1", p.AddressLine1, func(x *string) { checkAddress(v, "address_line1", x, x12.AddressLine) }},
+		{"city", p.City, func(x *string) { checkAddress(v, "city", x, x12.City) }},
+		{"state", p.State, func(x *string) {
+			if *x = strings.TrimSpace(*x); !stateRe.MatchString(*x) {
+				v.Add("state", "invalid_format", "state must be two capital letters")
+			}
+		}},
+		{"zip", p.Zip, func(x *string) {
+			if *x = strings.TrimSpace(*x); !zipRe.MatchString(*x) {
+				v.Add("zip", "invalid_format", "zip must be 5 or 9 digits")
+			}
+		}},
+	} {
+		if !f.o.Set {
+			continue
+		}
+		var val any
+		if !f.o.Null {
+			x := f.o.Value
+			f.check(&x)
+			val = x
+		}
+		args = append(args, val)
+		sets = append(sets, fmt.Sprintf("%s = $%d", f.col, len(args)))
+	}
+	if len(sets) == 0 {
+		v.Add("body", "empty_patch", "nothing to change: address_line1, city, state and zip may be set or cleared (null)")
+	}
+	if err := v.Err(); err != nil {
+		return Client{}, err
+	}
+	var out Client
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := canWriteClient(ctx, tx, a, id); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &out, `UPDATE clients c SET `+strings.Join(sets, ", ")+` WHERE c.id = $1 RETURNING `+clientColumns,
+			args...); err != nil {
+			return fmt.Errorf("update client: %w", err)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "update", EntityType: "client", EntityID: access.ID(id), ClientID: id})
+	})
+	out.shownTo(a)
+	return out, err
+}
+
 // Client reads one client and records the read.
 func (s *Service) Client(ctx context.Context, id int64) (Client, error) {
 	a, err := access.ActorFrom(ctx)

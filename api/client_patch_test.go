@@ -1,0 +1,55 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A client's address can be recorded after registration (PATCH): a
+// Medicaid claim without it is denied 16/MA37, whose next step is to record
+// it, and there was no way to (a black-box pass). Only the agency's own
+// record, only the address, audited; bad input writes nothing.
+func TestClientAddressCorrected(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Address", "last_name": "Later", "date_of_birth": "1981-03-03",
+		"catchment_area": "meriden"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	id := itID(t, r)
+	require.Nil(t, r.JSON(t)["address_line1"])
+	path := itPath("/v1/clients/%d", id)
+
+	r = e.patch(keyHRA, path, map[string]any{"address_line1": " 22 Main St ", "city": "Meriden", "state": "CT", "zip": "06450"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := e.get(keyHRA, path).JSON(t)
+	assert.Equal(t, "22 Main St", got["address_line1"])
+	assert.Equal(t, "Meriden", got["city"])
+	assert.Equal(t, "CT", got["state"])
+	assert.Equal(t, "06450", got["zip"])
+	assert.Equal(t, "Address", got["first_name"], "the rest stays")
+	assert.Equal(t, 1, itAudit(e, "update", "client", itStr(id)))
+
+	r = e.patch(keyHRA, path, map[string]any{"zip": "064501234"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "064501234", r.JSON(t)["zip"])
+	assert.Equal(t, "22 Main St", r.JSON(t)["address_line1"], "a field left out stays")
+	r = e.patch(keyHRA, path, map[string]any{"address_line1": nil})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Nil(t, r.JSON(t)["address_line1"], "null clears")
+
+	itNothingWritten(t, e, func() {
+		for body, field := range map[string]string{`{"zip":"6450"}`: "zip", `{"state":"ct"}`: "state", `{"city":""}`: "city",
+			`{}`: "body", `{"address_line1":"x\u0007y"}`: "address_line1"} {
+			p := requireProblem(t, e.patch(keyHRA, path, body), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, []string{field}, itFieldErrors(t, p), body)
+		}
+		requireProblem(t, e.patch(keyHRA, path, map[string]any{"first_name": "Other"}), http.StatusBadRequest, "unknown_field")
+		requireProblem(t, e.patch(keyBCS, path, map[string]any{"zip": "06450"}), http.StatusNotFound, "not_found")
+		requireProblem(t, e.patch(keyReviewer, path, map[string]any{"zip": "06450"}), http.StatusForbidden, "forbidden")
+	})
+	r = e.patch(keyAdmin, path, map[string]any{"city": "Middletown"})
+	require.Equal(t, http.StatusOK, r.Status, "the MSC corrects any record: %s", r.Body)
+}
