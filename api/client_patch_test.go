@@ -53,3 +53,32 @@ func TestClientAddressCorrected(t *testing.T) {
 	r = e.patch(keyAdmin, path, map[string]any{"city": "Middletown"})
 	require.Equal(t, http.StatusOK, r.Status, "the MSC corrects any record: %s", r.Body)
 }
+
+// A claim names the batch that took it, so its agency finds its remittance
+// advice: a provider key may not list batches, and a claim said nothing of
+// its batch (a black-box pass found the advice only by trying ids).
+func TestClaimNamesItsBatch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "BATCHED-1", "client_id": e.demo.Clients["Kim"],
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	claim := itID(t, r)
+	assert.Nil(t, r.JSON(t)["batch_id"], "not batched yet")
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "payment_register", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	batch := itID(t, r)
+	got := e.get(keyHRA, itPath("/v1/claims/%d", claim)).JSON(t)
+	assert.Equal(t, float64(batch), got["batch_id"])
+	r = e.get(keyHRA, itPath("/v1/batches/%d/remittance/%d", batch, e.demo.Providers["HRA"]))
+	assert.Equal(t, http.StatusOK, r.Status, "the advice it names: %s", r.Body)
+	found := false
+	for _, c := range itItems(t, e.get(keyHRA, "/v1/claims?limit=500")) {
+		if int64(c["id"].(float64)) == claim {
+			found = true
+			assert.Equal(t, float64(batch), c["batch_id"], "in lists too")
+		}
+	}
+	assert.True(t, found)
+}

@@ -72,6 +72,8 @@ func (c *Claim) AppendJSON(b []byte) ([]byte, error) {
 	} else if b, err = appendJSONTime(b, c.SupersededAt); err != nil {
 		return nil, err
 	}
+	b = append(b, `,"batch_id":`...)
+	b = appendJSONInt(b, c.BatchID)
 	b = append(b, `,"lines":`...)
 	if c.Lines == nil {
 		b = append(b, "null"...)

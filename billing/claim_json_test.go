@@ -42,7 +42,7 @@ func TestClaimAppendJSONIsMarshal(t *testing.T) {
 			ClaimNumber: text(), Frequency: text(), OriginalClaimID: id(), RenderingStaffID: id(), PlaceOfService: text(),
 			Status: text(), TotalCharge: money(), TotalPaid: money(), FirstServiceDate: date(), LastServiceDate: date(),
 			ReceivedOn: date(), ReceivedAt: time.Date(2026, 1, 2, 3, 4, 5, r.IntN(1e9), []*time.Location{time.UTC, zone}[r.IntN(2)]),
-			SupersededBy: id()}
+			SupersededBy: id(), BatchID: id()}
 		if r.IntN(2) == 0 {
 			at := time.Unix(r.Int64N(2e9), r.Int64N(1e9)).In(zone)
 			c.SupersededAt = &at

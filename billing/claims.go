@@ -286,6 +286,11 @@ type Claim struct {
 	ReceivedAt       time.Time      `json:"received_at" db:"received_at"`
 	SupersededBy     *int64         `json:"superseded_by" db:"superseded_by"`
 	SupersededAt     *time.Time     `json:"superseded_at" db:"superseded_at"`
+	// BatchID is the batch that took the claim's billable lines (one at
+	// most), null until one has: with provider_id it names the remittance
+	// advice, which a provider key may read although it may not list
+	// batches (a black-box pass found no way to learn the batch).
+	BatchID *int64 `json:"batch_id" db:"batch_id"`
 	Lines            []Line         `json:"lines" db:"-"`
 	// Payer is what Medicaid answered about the claim (GET of one claim
 	// only), absent until it has answered.

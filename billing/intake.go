@@ -146,7 +146,7 @@ func (s *Service) answer(ctx context.Context, tx *sqlx.Tx, w *decided) ([]Outcom
 			ids[k] = out[i].Claim.ID
 		}
 		var found []Claim
-		if err := tx.SelectContext(ctx, &found, `SELECT `+claimColumns+` FROM claims c WHERE c.id = ANY($1)`, pq.Array(ids)); err != nil {
+		if err := tx.SelectContext(ctx, &found, `SELECT `+claimColumns+`, `+claimBatchColumn+` FROM claims c WHERE c.id = ANY($1)`, pq.Array(ids)); err != nil {
 			return nil, err
 		}
 		if err := attachLines(ctx, tx, found, false); err != nil {

@@ -18,6 +18,10 @@ const claimColumns = `c.id, c.provider_id, c.client_id, c.program_code, c.claim_
 	c.rendering_staff_id, c.place_of_service, c.diagnoses, c.status, c.total_charge, c.total_paid, c.first_service_date,
 	c.last_service_date, c.received_on, c.received_at, c.superseded_by, c.superseded_at`
 
+// claimBatchColumn is the batch that took a claim's billable lines
+// (batch_claims_lines_once: one at most), read where a claim is shown.
+const claimBatchColumn = `(SELECT bc.batch_id FROM batch_claims bc WHERE bc.claim_id = c.id AND bc.lines > 0) AS batch_id`
+
 const lineColumns = `l.id, l.claim_id, l.line_number, l.service_code, l.date_of_service, l.units, l.charge, l.authorization_number,
 	l.authorization_id, l.status, l.units_allowed, l.allowed, l.paid, l.rate, l.adjustments, l.trace, l.rule_set_version, l.reverses_line_id`
 
@@ -55,7 +59,7 @@ func (s *Service) Claim(ctx context.Context, id int64) (Claim, error) {
 	}
 	var out Claim
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &out, `SELECT `+claimColumns+` FROM claims c WHERE c.id = $1`, id)
+		err := tx.GetContext(ctx, &out, `SELECT `+claimColumns+`, `+claimBatchColumn+` FROM claims c WHERE c.id = $1`, id)
 		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(out.ProviderID)) {
 			return fmt.Errorf("%w: claim %d", rss.ErrNotFound, id)
 		}
@@ -111,7 +115,7 @@ func (s *Service) Claims(ctx context.Context, f ClaimFilter, p vouchers.Page) (v
 	}
 	var rows []Claim
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		if err := tx.SelectContext(ctx, &rows, `SELECT `+claimColumns+` FROM claims c
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+claimColumns+`, `+claimBatchColumn+` FROM claims c
 			WHERE c.id > $1 AND ($2::bigint = 0 OR c.provider_id = $2) AND ($3::bigint = 0 OR c.client_id = $3)
 			  AND ($4 = '' OR c.status = $4)
 			  AND ($5::date IS NULL OR c.last_service_date >= $5) AND ($6::date IS NULL OR c.first_service_date <= $6)
