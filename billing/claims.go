@@ -291,7 +291,7 @@ type Claim struct {
 	// advice, which a provider key may read although it may not list
 	// batches (a black-box pass found no way to learn the batch).
 	BatchID *int64 `json:"batch_id" db:"batch_id"`
-	Lines            []Line         `json:"lines" db:"-"`
+	Lines   []Line `json:"lines" db:"-"`
 	// Payer is what Medicaid answered about the claim (GET of one claim
 	// only), absent until it has answered.
 	Payer *ClaimPayer `json:"payer,omitempty" db:"-"`
