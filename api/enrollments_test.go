@@ -367,6 +367,11 @@ func TestMedicaidEligibilitySpans(t *testing.T) {
 		})
 	}
 
+	// The overlap names the span to end (a black-box pass).
+	p := requireProblem(t, e.post(keyECRA, base, map[string]any{"medicaid_id": "CT10000002", "start_date": day(-5)}),
+		http.StatusConflict, "eligibility_overlap")
+	assert.Contains(t, p["detail"], itPath("span %d", span))
+
 	// Eligibility ended three days ago.
 	r := e.post(keyECRA, itPath("%s/%d/end", base, span), map[string]any{"end_date": day(-3)})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)

@@ -155,7 +155,24 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 		if n.SignedOn.Before(born) {
 			return rss.Invalid("signed_on", "out_of_range", "signed_on is before the client's date of birth")
 		}
-		err := tx.GetContext(ctx, &out, `INSERT INTO consents (client_id, disclosing_provider_id, recipient_type,
+		// The live copy of the same form, named so the agency knows which one
+		// stands (consents_one_live_copy below still decides a race).
+		var same int64
+		err := tx.GetContext(ctx, &same, `SELECT id FROM consents WHERE revoked_at IS NULL AND client_id = $1
+			AND disclosing_provider_id = $2 AND recipient_type = $3 AND recipient_provider_id IS NOT DISTINCT FROM $4
+			AND recipient_name IS NOT DISTINCT FROM $5 AND purposes = $6 AND information IS NOT DISTINCT FROM $7
+			AND expires_on IS NOT DISTINCT FROM $8 AND expiry_event IS NOT DISTINCT FROM $9 AND signed_on = $10
+			ORDER BY id LIMIT 1`,
+			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(purposes),
+			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn)
+		if err == nil {
+			return rss.Coded(rss.ErrConflict, "consent_exists", "client %d's consent with these recipient, purposes, information, "+
+				"expiry and signature date is already recorded and not revoked: consent %d", n.ClientID, same)
+		}
+		if !errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("same consent: %w", err)
+		}
+		err = tx.GetContext(ctx, &out, `INSERT INTO consents (client_id, disclosing_provider_id, recipient_type,
 				recipient_provider_id, recipient_name, purposes, information, expires_on, expiry_event, signed_on)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+consentColumns,
 			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(purposes),

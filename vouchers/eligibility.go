@@ -134,7 +134,20 @@ func (s *Service) AddEligibility(ctx context.Context, clientID int64, n NewEligi
 		if !n.EndDate.IsZero() {
 			end = n.EndDate
 		}
-		err := tx.GetContext(ctx, &out, `INSERT INTO client_eligibility (client_id, medicaid_id, start_date, end_date)
+		// The span it overlaps, named so the agency knows which to end (the
+		// exclusion constraint below still decides a race, unnamed).
+		var other int64
+		err := tx.GetContext(ctx, &other, `SELECT id FROM client_eligibility WHERE client_id = $1
+			AND daterange(start_date, end_date, '[]') && daterange($2, $3, '[]') ORDER BY start_date LIMIT 1`, clientID, n.StartDate, end)
+		if err == nil {
+			return rss.Coded(rss.ErrConflict, "eligibility_overlap",
+				"the span overlaps eligibility span %d of this client; end that span first (POST /v1/clients/%d/eligibility/%d/end)",
+				other, clientID, other)
+		}
+		if !errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("overlapping span: %w", err)
+		}
+		err = tx.GetContext(ctx, &out, `INSERT INTO client_eligibility (client_id, medicaid_id, start_date, end_date)
 			VALUES ($1, $2, $3, $4) RETURNING `+eligibilityColumns, clientID, n.MedicaidID, n.StartDate, end)
 		if pg.IsViolation(err, pg.CodeExclusionViolation, "client_eligibility_no_overlap") {
 			return rss.Coded(rss.ErrConflict, "eligibility_overlap",
