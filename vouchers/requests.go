@@ -1035,11 +1035,45 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 // Replay re-runs the stored facts through the current rules. It changes
 // nothing: a stored decision, and above all a reviewer's, stands.
 type Replay struct {
-	VoucherRequestID  int64                        `json:"voucher_request_id"`
-	StoredDecision    string                       `json:"stored_decision"`
-	StoredRuleSet     string                       `json:"stored_rule_set_version"`
-	ReplayedDecision  adjudication.VoucherDecision `json:"replayed"`
-	RulesDecisionSame bool                         `json:"rules_decision_same"`
+	VoucherRequestID  int64            `json:"voucher_request_id"`
+	StoredDecision    string           `json:"stored_decision"`
+	StoredRuleSet     string           `json:"stored_rule_set_version"`
+	ReplayedDecision  ReplayedDecision `json:"replayed"`
+	RulesDecisionSame bool             `json:"rules_decision_same"`
+}
+
+// ReplayedDecision is what the current rules decide, in the API's terms:
+// dates as dates, and null where nothing is granted (the rules' own value
+// read "0001-01-01T00:00:00Z"; a black-box pass).
+type ReplayedDecision struct {
+	Decision       adjudication.Decision     `json:"decision"`
+	Units          int                       `json:"units,omitempty"`
+	Start          *rss.Date                 `json:"start"`
+	End            *rss.Date                 `json:"end"`
+	Ceiling        ReplayedCeiling           `json:"ceiling"`
+	Hits           []adjudication.Hit        `json:"hits"`
+	Trace          []adjudication.TraceEntry `json:"trace"`
+	RuleSetVersion string                    `json:"rule_set_version"`
+}
+
+// ReplayedCeiling is the most a grant of the request may carry.
+type ReplayedCeiling struct {
+	Units int       `json:"units"`
+	Start *rss.Date `json:"start"`
+	End   *rss.Date `json:"end"`
+}
+
+func replayed(d adjudication.VoucherDecision) ReplayedDecision {
+	date := func(t time.Time) *rss.Date {
+		if t.IsZero() {
+			return nil
+		}
+		d := rss.NewDate(t)
+		return &d
+	}
+	return ReplayedDecision{Decision: d.Decision, Units: d.Units, Start: date(d.Start), End: date(d.End),
+		Ceiling: ReplayedCeiling{Units: d.Ceiling.Units, Start: date(d.Ceiling.Start), End: date(d.Ceiling.End)},
+		Hits: d.Hits, Trace: d.Trace, RuleSetVersion: d.RuleSetVersion}
 }
 
 // Replay re-runs a request's stored facts through the current rules.
@@ -1075,7 +1109,7 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 		d.Trace = nil
 	}
 	return Replay{VoucherRequestID: id, StoredDecision: vr.Decision, StoredRuleSet: vr.RuleSetVersion,
-		ReplayedDecision: d, RulesDecisionSame: string(d.Decision) == vr.RulesDecision}, nil
+		ReplayedDecision: replayed(d), RulesDecisionSame: string(d.Decision) == vr.RulesDecision}, nil
 }
 
 // raiseEpisodeCap records a reviewer's dollar-cap exception on the ledger
