@@ -1073,7 +1073,7 @@ func replayed(d adjudication.VoucherDecision) ReplayedDecision {
 	}
 	return ReplayedDecision{Decision: d.Decision, Units: d.Units, Start: date(d.Start), End: date(d.End),
 		Ceiling: ReplayedCeiling{Units: d.Ceiling.Units, Start: date(d.Ceiling.Start), End: date(d.Ceiling.End)},
-		Hits: d.Hits, Trace: d.Trace, RuleSetVersion: d.RuleSetVersion}
+		Hits:    d.Hits, Trace: d.Trace, RuleSetVersion: d.RuleSetVersion}
 }
 
 // Replay re-runs a request's stored facts through the current rules.
