@@ -432,3 +432,34 @@ func (e *env) riveraClaimStatus(number, dos string) (string, []any) {
 	c := r.JSON(e.t)
 	return c["status"].(string), c["lines"].([]any)[0].(map[string]any)["adjustments"].([]any)
 }
+
+// An authorization a deactivation cuts to nothing (it would start on or
+// after the day) reads expired, in one and in the status-filtered list
+// alike, not active with all its units; a reactivation gives it back
+// (a black-box pass found it active with its end before its start).
+func TestRegistryDeactivationBeforeAnAuthorizationStarts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-5))
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 10, 10, 20)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	auth := itNum(t, v, "authorization_id")
+	hra := e.demo.Providers["HRA"]
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "contract ends", "effective_on": day(5)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := e.get(keyHRA, itPath("/v1/authorizations/%d", auth)).JSON(t)
+	assert.Equal(t, "expired", got["status"], "%v", got)
+	inList := func(status string) bool {
+		for _, it := range itWalk(t, e, keyHRA, "/v1/authorizations?status="+status, 200) {
+			if it == auth {
+				return true
+			}
+		}
+		return false
+	}
+	assert.True(t, inList("expired"))
+	assert.False(t, inList("active"))
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "active", e.get(keyHRA, itPath("/v1/authorizations/%d", auth)).JSON(t)["status"])
+}

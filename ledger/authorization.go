@@ -85,7 +85,10 @@ func (a *Authorization) StatusOn(today rss.Date) string {
 		return StatusVoid
 	case a.UnitsUsed >= a.UnitsAuthorized:
 		return StatusExhausted
-	case a.EndDate.Before(today):
+	case a.EndDate.Before(today), a.EndDate.Before(a.StartDate):
+		// A span its agency's deactivation cut to nothing (it would have
+		// started on or after the day) never runs: it read active with all
+		// its units, though no day of it could be billed (a black-box pass).
 		return StatusExpired
 	}
 	if on := a.inactiveOn(); !on.IsZero() && !today.Before(on) {

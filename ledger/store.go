@@ -40,7 +40,7 @@ const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_i
 func StatusSQL(today string) string {
 	return `CASE WHEN a.voided_at IS NOT NULL THEN 'void'
 		WHEN a.units_used >= a.units_authorized THEN 'exhausted'
-		WHEN ` + effectiveEnd + ` < ` + today + ` THEN 'expired'
+		WHEN ` + effectiveEnd + ` < ` + today + ` OR ` + effectiveEnd + ` < a.start_date THEN 'expired'
 		WHEN ` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on) + ` + inactivateAfter + ` THEN 'inactive'
 		ELSE 'active' END`
 }
