@@ -676,3 +676,27 @@ func TestEpisodeOpensAtItsEarliestEnrollment(t *testing.T) {
 	require.NoError(t, e.db.Get(&now, `SELECT opened_on FROM episodes WHERE id = $1`, episode))
 	assert.Equal(t, earlier, now)
 }
+
+// A role change is held to the new role's caseload cap as a reassignment
+// is: Castillo (lead, cap 10, ten RCM clients) made a recovery specialist
+// (cap 15) takes an eleventh, and may not be made a lead again while he
+// carries eleven, nor given a role RCM does not let carry any (a black-box
+// pass left a caseload of 11 against 10).
+func TestRoleChangeWithinCaseloadCap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	castillo := e.demo.Staff["Castillo"]
+	staff := itPath("/v1/staff/%d", castillo)
+	r := e.patch(keyHRA, staff, map[string]any{"role": "recovery_specialist"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/reassign", enrollmentOf(e, e.demo.Clients["Williams"], "RCM")),
+		map[string]any{"staff_id": castillo, "reason": "caseload balancing"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.patch(keyHRA, staff, map[string]any{"role": "lead_recovery_specialist"}), http.StatusConflict, "caseload_full")
+		requireProblem(t, e.patch(keyHRA, staff, map[string]any{"role": "case_manager"}), http.StatusConflict, "caseload_full")
+	})
+	assert.Equal(t, "recovery_specialist", e.get(keyHRA, staff).JSON(t)["role"])
+	r = e.patch(keyHRA, staff, map[string]any{"first_name": "Luis"})
+	assert.Equal(t, http.StatusOK, r.Status, "other changes still pass: %s", r.Body)
+}

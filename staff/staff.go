@@ -369,6 +369,9 @@ func constraintError(err error) error {
 	case ok && pe.Constraint == "staff_no_claims_outside_employment":
 		return rss.Coded(rss.ErrConflict, "claims_outside_employment",
 			"paid claim lines this staff member rendered fall outside the employment dates; void or replace those claims first")
+	case ok && pe.Constraint == "staff_caseload_within_cap":
+		return rss.Coded(rss.ErrConflict, "caseload_full",
+			"the staff member's open enrollments pass the new role's caseload cap (or the role may carry none in a program); reassign some first")
 	case ok && strings.HasSuffix(pe.Constraint, "_pending_once"):
 		return rss.Coded(rss.ErrConflict, "record_pending",
 			"the same record is already waiting for the department's verification; nothing was added")
