@@ -130,7 +130,7 @@ func TestAuditEveryWrite(t *testing.T) {
 		{name: "deactivate provider", key: keyAdmin, path: itPath("/v1/reference/providers/%d/deactivate", e.demo.Providers["LAS"]),
 			body: map[string]any{"reason": "audit"}, action: "deactivate", entity: "provider", entID: itStr(e.demo.Providers["LAS"]), purpose: "operations", outcome: "reference_data"},
 		{name: "reactivate provider", key: keyAdmin, path: itPath("/v1/reference/providers/%d/reactivate", e.demo.Providers["LAS"]),
-			action: "reactivate", entity: "provider", entID: itStr(e.demo.Providers["LAS"]), purpose: "operations", outcome: "reference_data"},
+			action: "reactivate", entity: "provider", entID: itStr(e.demo.Providers["LAS"]), purpose: "operations", outcome: "deactivated from " + day(0) + ": audit"},
 		{name: "create program", key: keyAdmin, path: "/v1/reference/programs", body: newProgramBody("AUDP"),
 			action: "create", entity: "program", entID: "AUDP", purpose: "operations", outcome: "reference_data"},
 		{name: "create service", key: keyAdmin, path: "/v1/reference/services", body: newServiceBody("AUDP-X", "AUDP"),

@@ -253,6 +253,10 @@ func TestRegistryDeactivateProvider(t *testing.T) {
 	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Nil(t, r.JSON(t)["deactivated_on"])
+	// The deactivation undone stays on record, in the reactivation's event
+	// (a black-box pass found its day and reason gone).
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'reactivate' AND entity_id = $1 AND outcome = $2`,
+		itStr(hra), "deactivated from "+day(0)+": agency closing its RSS line"))
 	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 1, 20)
 	assert.NotEqual(t, "denied", v["decision"], "%v", v)
 }

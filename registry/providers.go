@@ -594,18 +594,28 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64) (vouchers.Pr
 		if err := lockProvider(ctx, tx, providerID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE providers SET deactivated_on = NULL, deactivation_reason = NULL
-			WHERE id = $1 AND deactivated_on IS NOT NULL`, providerID)
-		if err != nil {
+		// The deactivation undone is kept in the reactivation's event: the
+		// provider's row forgets it, and a black-box pass found its day and
+		// reason gone from every record.
+		var was struct {
+			On     *rss.Date `db:"deactivated_on"`
+			Reason *string   `db:"deactivation_reason"`
+		}
+		if err := tx.GetContext(ctx, &was, `SELECT deactivated_on, deactivation_reason FROM providers WHERE id = $1`, providerID); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if was.On == nil || was.Reason == nil {
 			return rss.Coded(rss.ErrConflict, "provider_active", "provider %d is not deactivated", providerID)
 		}
-		if err := access.Record(ctx, tx, access.Event{Action: "reactivate", EntityType: "provider", EntityID: access.ID(providerID),
-			Outcome: "reference_data"}); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE providers SET deactivated_on = NULL, deactivation_reason = NULL WHERE id = $1`,
+			providerID); err != nil {
 			return err
 		}
+		if err := access.Record(ctx, tx, access.Event{Action: "reactivate", EntityType: "provider", EntityID: access.ID(providerID),
+			Outcome: fmt.Sprintf("deactivated from %s: %s", *was.On, *was.Reason)}); err != nil {
+			return err
+		}
+		var err error
 		out, err = vouchers.LoadProvider(ctx, tx, providerID)
 		return err
 	})
