@@ -11,7 +11,8 @@ import (
 // A client's address can be recorded after registration (PATCH): a
 // Medicaid claim without it is denied 16/MA37, whose next step is to record
 // it, and there was no way to (a black-box pass). Only the agency's own
-// record, only the address, audited; bad input writes nothing.
+// record, only the address, corrected but never cleared, audited; bad
+// input writes nothing.
 func TestClientAddressCorrected(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -36,13 +37,12 @@ func TestClientAddressCorrected(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, "064501234", r.JSON(t)["zip"])
 	assert.Equal(t, "22 Main St", r.JSON(t)["address_line1"], "a field left out stays")
-	r = e.patch(keyHRA, path, map[string]any{"address_line1": nil})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	assert.Nil(t, r.JSON(t)["address_line1"], "null clears")
 
 	itNothingWritten(t, e, func() {
 		for body, field := range map[string]string{`{"zip":"6450"}`: "zip", `{"state":"ct"}`: "state", `{"city":""}`: "city",
-			`{}`: "body", `{"address_line1":"x\u0007y"}`: "address_line1"} {
+			`{}`: "body", `{"address_line1":"x\u0007y"}`: "address_line1",
+			// Corrected, never cleared: a Medicaid claim paid on it goes out with it.
+			`{"address_line1":null}`: "address_line1", `{"zip":null}`: "zip"} {
 			p := requireProblem(t, e.patch(keyHRA, path, body), http.StatusUnprocessableEntity, "validation_failed")
 			assert.Equal(t, []string{field}, itFieldErrors(t, p), body)
 		}
@@ -81,4 +81,21 @@ func TestClaimNamesItsBatch(t *testing.T) {
 		}
 	}
 	assert.True(t, found)
+}
+
+// Registering a person the agency already holds answers its record: a
+// read of the client's record, audited as every read is (a black-box pass
+// found none recorded).
+func TestReRegistrationIsAnAuditedRead(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := map[string]any{"first_name": "Twice", "last_name": "Registered", "date_of_birth": "1982-04-04", "catchment_area": "meriden"}
+	r := e.post(keyHRA, "/v1/clients", body)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	id := itID(t, r)
+	before := itAudit(e, "read", "client", itStr(id))
+	r = e.post(keyHRA, "/v1/clients", body)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, id, itID(t, r))
+	assert.Equal(t, before+1, itAudit(e, "read", "client", itStr(id)))
 }

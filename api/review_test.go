@@ -131,7 +131,9 @@ func TestReviewQueueFilters(t *testing.T) {
 		p := requireProblem(t, e.get(keyReviewer, "/v1/review-queue?"+q), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, code, itFieldCode(p, "min_age_days"), q)
 	}
-	requireProblem(t, e.get(keyReviewer, "/v1/review-queue?reason=CONFLICT_ON_FILE"), http.StatusUnprocessableEntity, "validation_failed")
+	for _, code := range []string{"CONFLICT_ON_FILE", "GRANTED", "STAFF_NOT_QUALIFIED"} { // no pended request carries one
+		requireProblem(t, e.get(keyReviewer, "/v1/review-queue?reason="+code), http.StatusUnprocessableEntity, "validation_failed")
+	}
 }
 
 func TestReviewerDecisions(t *testing.T) {

@@ -216,7 +216,10 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 					return err
 				}
 			}
-			return nil
+			// The answer shows the record: a read, audited as every read of
+			// a client's record is (a black-box pass found none).
+			return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "client", EntityID: access.ID(out.ID),
+				ClientID: out.ID, Outcome: "registration"})
 		}
 
 		person, err := matchPerson(ctx, tx, &n, a.ProviderID)
@@ -316,8 +319,8 @@ func canSeeClient(ctx context.Context, ext pg.Ext, a access.Actor, clientID int6
 
 // ClientPatch corrects a client record's address, the 837P subscriber's
 // (a Medicaid claim without it is denied 16/MA37, whose next step is to
-// record it: there was no way to). A field set changes, null clears it,
-// left out stays. Names, date of birth and the Medicaid id are not here:
+// record it: there was no way to). A field set changes, left out stays;
+// none is cleared. Names, date of birth and the Medicaid id are not here:
 // they identify the person (eligibility spans carry Medicaid ids).
 type ClientPatch struct {
 	AddressLine1 rss.Optional[string] `json:"address_line1"`
@@ -356,17 +359,21 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, p ClientPatch) (Cl
 		if !f.o.Set {
 			continue
 		}
-		var val any
-		if !f.o.Null {
-			x := f.o.Value
-			f.check(&x)
-			val = x
+		// Corrected, never cleared: a Medicaid claim found payable was
+		// judged on the address, and the 837P its batch writes must carry
+		// it (an address cleared after the claim went out with no N3/N4; a
+		// black-box pass).
+		if f.o.Null {
+			v.Add(f.col, "not_allowed", "%s is corrected, not cleared: send the right value", f.col)
+			continue
 		}
-		args = append(args, val)
+		x := f.o.Value
+		f.check(&x)
+		args = append(args, x)
 		sets = append(sets, fmt.Sprintf("%s = $%d", f.col, len(args)))
 	}
-	if len(sets) == 0 {
-		v.Add("body", "empty_patch", "nothing to change: address_line1, city, state and zip may be set or cleared (null)")
+	if !p.AddressLine1.Set && !p.City.Set && !p.State.Set && !p.Zip.Set {
+		v.Add("body", "empty_patch", "nothing to change: address_line1, city, state and zip may be set")
 	}
 	if err := v.Err(); err != nil {
 		return Client{}, err

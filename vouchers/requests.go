@@ -660,8 +660,11 @@ func (f QueueFilter) validate() error {
 		// CONFLICT_ON_FILE is the code a provider reads in place of reasons
 		// withheld from it; no request is stored with it, so a filter on it
 		// would show an empty queue however many wait.
-		if r, ok := adjudication.Lookup(f.Reason); !ok || r.Kind != "voucher" || f.Reason == adjudication.CodeConflictOnFile {
-			v.Add("reason", "invalid_value", "reason is a voucher reason code a request is stored with (GET /v1/reason-codes?kind=voucher)")
+		// Only what a pended request carries: a pend or reduce reason. A deny
+		// code or GRANTED matches no request in the queue.
+		if r, ok := adjudication.Lookup(f.Reason); !ok || r.Kind != "voucher" || f.Reason == adjudication.CodeConflictOnFile ||
+			(r.Action != adjudication.ActionPend && r.Action != adjudication.ActionReduce) {
+			v.Add("reason", "invalid_value", "reason is a voucher reason code that pends or reduces a request (GET /v1/reason-codes)")
 		}
 	}
 	if f.MinAgeDays < 0 || f.MinAgeDays > MaxQueueAgeDays {

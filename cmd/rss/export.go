@@ -50,7 +50,7 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	}
 	defer db.Close()
 	b := billing.New(db, time.Now, cfg.Location)
-	ctx = access.WithActor(ctx, access.Actor{Role: access.RoleAdmin, RequestID: "cli-export"})
+	ctx = access.WithActor(ctx, access.Actor{Role: access.RoleAdmin, RequestID: "cli-export", Purpose: access.DefaultPurpose(access.RoleAdmin)})
 	meta, err := b.Batch(ctx, id)
 	if err != nil {
 		return err
