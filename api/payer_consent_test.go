@@ -111,3 +111,41 @@ func TestMedicaidBatchesHoldClientsWithoutPayerConsent(t *testing.T) {
 	assert.False(t, e.batchClaims(second)[itNum(t, ortiz, "id")], "still held")
 	assert.Len(t, itItems(t, e.get(keyAdmin, itPath("/v1/clients/%d/disclosures", e.demo.Clients["Cohen"]))), 1)
 }
+
+// A replacement held for want of a payer consent and then voided carries
+// only the take-back of the original the payer was sent (its own lines
+// were never sent, and the void unbilled them): it goes out at once, as
+// a void does, and is not held until a consent is signed that may never
+// come (a black-box pass found the payer keeping the money meanwhile).
+func TestVoidedHeldReplacementTakesBackWhatThePayerHas(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	orig := e.mhwClaim("Dubois", "PC-HELD-1")
+	r := e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.True(t, e.batchClaims(itID(t, r))[itNum(t, orig, "id")])
+
+	consent := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_type = 'payer'`, e.demo.Clients["Dubois"])
+	r = e.post(keyECRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "revoked in writing"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyECRA, "/v1/claims", map[string]any{"claim_number": "PC-HELD-1R", "client_id": e.demo.Clients["Dubois"],
+		"frequency": "7", "original_claim_id": orig["id"], "rendering_staff_id": e.demo.Staff["Kowalski"], "place_of_service": "12",
+		"diagnoses": []string{"F33.1"}, "lines": []any{raLine(day(-5), 2, "14.50")}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	repl := itNum(t, r.JSON(t), "id")
+	holds := itItems(t, e.get(keyFinance, itPath("/v1/batch-holds?claim_id=%d", repl)))
+	require.Len(t, holds, 1, "the replacement discloses new lines: held")
+
+	r = e.post(keyECRA, itPath("/v1/claims/%d/void", repl), map[string]any{"claim_number": "PC-HELD-1V"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Empty(t, itItems(t, e.get(keyFinance, itPath("/v1/batch-holds?claim_id=%d", repl))), "only a take-back waits: not held")
+
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	second := itID(t, r)
+	assert.True(t, e.batchClaims(second)[repl])
+	file := string(e.get(keyFinance, itPath("/v1/batches/%d/file", second)).Body)
+	assert.Contains(t, file, "CLM*PC-HELD-1R*29.00***12:B:8*", "the original's 29.00 taken back, as a void of it")
+	assert.Contains(t, file, "REF*F8*PC-HELD-1~")
+	assert.NotContains(t, file, "14.5", "the replacement's own line was never sent and is not now")
+}

@@ -37,9 +37,14 @@ var payerConsentHold = Hold{Code: HoldPayerConsentMissing,
 
 // payerConsentMissing is a SQL condition on claim c: true when c may not go
 // to the payer on day $<today>, for want of a current consent of its
-// client, given by its agency, naming the payer for payment.
+// client, given by its agency, naming the payer for payment. A claim that
+// only takes back what the payer was sent is never held: a void, and a
+// claim voided or replaced before any batch took it, whose own lines the
+// supersession unbilled and whose waiting lines are the reversals of its
+// original's sent ones (a replacement held and then voided kept the
+// payer's money until a consent that might never come; a black-box pass).
 func payerConsentMissing(today string) string {
-	return strings.ReplaceAll(`(c.frequency <> '8' AND NOT EXISTS (SELECT 1 FROM consents k
+	return strings.ReplaceAll(`(c.frequency <> '8' AND c.status NOT IN ('voided', 'replaced') AND NOT EXISTS (SELECT 1 FROM consents k
 		WHERE k.client_id = c.client_id AND k.disclosing_provider_id = c.provider_id AND k.recipient_type = 'payer'
 		  AND 'payment' = ANY(k.purposes) AND k.revoked_at IS NULL AND k.signed_on <= TODAY
 		  AND (k.expires_on IS NULL OR k.expires_on >= TODAY)))`, "TODAY", today)
