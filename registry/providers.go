@@ -121,10 +121,10 @@ var (
 		return fieldCheck{field: f, value: val, ok: taxIDValid, code: "invalid_format", msg: "tax_id must be an EIN: 9 digits, a prefix the IRS assigns"}
 	}
 	stateCheck = func(f, val string) fieldCheck {
-		return fieldCheck{field: f, value: val, ok: stateValid, code: "invalid_format", msg: "state must be a USPS state or territory code (CT)"}
+		return fieldCheck{field: f, value: val, ok: x12.StateCode, code: "invalid_format", msg: "state must be a USPS state or territory code (CT)"}
 	}
 	zipCheck = func(f, val string) fieldCheck {
-		return fieldCheck{field: f, value: val, ok: zipValid, code: "invalid_format", msg: "zip must be a ZIP code: 5 or 9 digits, not 00000"}
+		return fieldCheck{field: f, value: val, ok: x12.ZIPCode, code: "invalid_format", msg: "zip must be a ZIP code: 5 or 9 digits, not 00000"}
 	}
 	phoneCheck = func(f, val string) fieldCheck {
 		return fieldCheck{field: f, value: val, ok: phoneFormat.MatchString, code: "invalid_format", msg: "contact_phone must be 10 digits"}

@@ -17,7 +17,6 @@ import (
 var (
 	providerCodeFormat = regexp.MustCompile(`^[A-Z0-9-]{2,20}$`)
 	taxIDFormat        = regexp.MustCompile(`^[0-9]{9}$`)
-	zipFormat          = regexp.MustCompile(`^[0-9]{5}([0-9]{4})?$`)
 	phoneFormat        = regexp.MustCompile(`^[0-9]{10}$`)
 	emailFormat        = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 	programCodeFormat  = regexp.MustCompile(`^[A-Z][A-Z0-9]{1,9}$`)
@@ -28,18 +27,10 @@ var (
 )
 
 // The identity an 837P carries for the agency is a real one: a state or
-// territory USPS knows, a ZIP code other than 00000, an EIN with a prefix
-// the IRS assigns (a black-box pass registered ZZ, 00000 and 000000000).
-var (
-	usStates = strings.Fields(`AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY
-		NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI AA AE AP`)
-	// unassignedEINPrefixes are the two-digit EIN prefixes the IRS does not use.
-	unassignedEINPrefixes = strings.Fields(`00 07 08 09 17 18 19 28 29 49 69 70 78 79 89 96 97`)
-)
-
-func stateValid(s string) bool { return slices.Contains(usStates, s) }
-
-func zipValid(s string) bool { return zipFormat.MatchString(s) && !strings.HasPrefix(s, "00000") }
+// territory USPS knows, a ZIP code other than 00000 (x12.StateCode,
+// x12.ZIPCode), an EIN with a prefix the IRS assigns (a black-box pass
+// registered ZZ, 00000 and 000000000).
+var unassignedEINPrefixes = strings.Fields(`00 07 08 09 17 18 19 28 29 49 69 70 78 79 89 96 97`) // prefixes the IRS does not use
 
 func taxIDValid(s string) bool {
 	return taxIDFormat.MatchString(s) && !slices.Contains(unassignedEINPrefixes, s[:2])

@@ -66,10 +66,14 @@ type NewClient struct {
 	Zip                *string  `json:"zip"`
 }
 
-var (
-	medicaidRe = regexp.MustCompile(`^[A-Z0-9]{6,20}$`)
-	stateRe    = regexp.MustCompile(`^[A-Z]{2}$`)
-	zipRe      = regexp.MustCompile(`^[0-9]{5}([0-9]{4})?$`)
+var medicaidRe = regexp.MustCompile(`^[A-Z0-9]{6,20}$`)
+
+// A client's address goes on the 837P as the subscriber's N3/N4, held to
+// what the agency's own address is held to: a USPS state code and a real
+// ZIP (a black-box pass registered XX and 00000, which went to Medicaid).
+const (
+	stateMessage = "state must be a USPS state or territory code (CT)"
+	zipMessage   = "zip must be a ZIP code: 5 or 9 digits, not 00000"
 )
 
 func (n *NewClient) validate(today rss.Date) error {
@@ -102,11 +106,11 @@ func (n *NewClient) validate(today rss.Date) error {
 	optionalOneOf(v, "substance_use_status", &n.SubstanceUseStatus, []string{"active", "in_recovery", "unknown"}, "unknown")
 	checkAddress(v, "address_line1", n.AddressLine1, x12.AddressLine)
 	checkAddress(v, "city", n.City, x12.City)
-	if n.State != nil && !stateRe.MatchString(*n.State) {
-		v.Add("state", "invalid_format", "state must be two capital letters")
+	if n.State != nil && !x12.StateCode(*n.State) {
+		v.Add("state", "invalid_format", stateMessage)
 	}
-	if n.Zip != nil && !zipRe.MatchString(*n.Zip) {
-		v.Add("zip", "invalid_format", "zip must be 5 or 9 digits")
+	if n.Zip != nil && !x12.ZIPCode(*n.Zip) {
+		v.Add("zip", "invalid_format", zipMessage)
 	}
 	return v.Err()
 }
@@ -346,13 +350,13 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, p ClientPatch) (Cl
 		{"address_line1", p.AddressLine1, func(x *string) { checkAddress(v, "address_line1", x, x12.AddressLine) }},
 		{"city", p.City, func(x *string) { checkAddress(v, "city", x, x12.City) }},
 		{"state", p.State, func(x *string) {
-			if *x = strings.TrimSpace(*x); !stateRe.MatchString(*x) {
-				v.Add("state", "invalid_format", "state must be two capital letters")
+			if *x = strings.TrimSpace(*x); !x12.StateCode(*x) {
+				v.Add("state", "invalid_format", stateMessage)
 			}
 		}},
 		{"zip", p.Zip, func(x *string) {
-			if *x = strings.TrimSpace(*x); !zipRe.MatchString(*x) {
-				v.Add("zip", "invalid_format", "zip must be 5 or 9 digits")
+			if *x = strings.TrimSpace(*x); !x12.ZIPCode(*x) {
+				v.Add("zip", "invalid_format", zipMessage)
 			}
 		}},
 	} {

@@ -58,6 +58,11 @@ func TestNewClientValidate(t *testing.T) {
 		{name: "one-letter city", edit: func(n *NewClient) { n.City = ptr("X") }, field: "city", code: "too_short"},
 		{name: "state", edit: func(n *NewClient) { n.State = ptr("ct") }, field: "state", code: "invalid_format"},
 		{name: "zip", edit: func(n *NewClient) { n.Zip = ptr("0610") }, field: "zip", code: "invalid_format"},
+		// What the 837P's N4 carries is held to the agency's own address rules.
+		{name: "state no post office has", edit: func(n *NewClient) { n.State = ptr("XX") }, field: "state", code: "invalid_format"},
+		{name: "zip 00000", edit: func(n *NewClient) { n.Zip = ptr("00000") }, field: "zip", code: "invalid_format"},
+		{name: "zip+4 of 00000", edit: func(n *NewClient) { n.Zip = ptr("000001234") }, field: "zip", code: "invalid_format"},
+		{name: "territory", edit: func(n *NewClient) { n.State = ptr("PR"); n.Zip = ptr("009011234") }},
 		{name: "substance use status", edit: func(n *NewClient) { n.SubstanceUseStatus = ptr("sober") }, field: "substance_use_status", code: "invalid_value"},
 		{name: "empty substance use status", edit: func(n *NewClient) { n.SubstanceUseStatus = ptr("") }, field: "substance_use_status", code: "required"},
 	}

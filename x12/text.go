@@ -3,6 +3,8 @@ package x12
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // An Element is an X12 data element that carries text people supply
@@ -209,4 +211,18 @@ func (e Element) allowed() string {
 		return "upper-case letters and digits only"
 	}
 	return "letters, digits, space and ! \" & ' ( ) + , - . / ; ? = % @ [ ] _ { } \\ | < > ` # $ only"
+}
+
+// usStates are the state and territory codes USPS assigns (and the
+// military's AA, AE, AP): what an N402 of a US address may carry.
+var usStates = strings.Fields(`AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY
+	NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI AA AE AP`)
+
+// StateCode reports whether s is a USPS state or territory code (N402).
+func StateCode(s string) bool { return slices.Contains(usStates, s) }
+
+// ZIPCode reports whether s is a ZIP code an N403 may carry: five or nine
+// digits, the first five other than 00000, which no post office has.
+func ZIPCode(s string) bool {
+	return (len(s) == 5 || len(s) == 9) && allDigits(s) && !strings.HasPrefix(s, "00000")
 }

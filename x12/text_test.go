@@ -131,3 +131,17 @@ func ExampleElement_Check() {
 	// invalid_character - NM103 (last name) has an X12 delimiter at position 3 (allowed: letters, digits, space and ! " & ' ( ) + , - . / ; ? = % @ [ ] _ { } \ | < > ` # $ only)
 	// too_long - NM103 (last name) has 61 characters, at most 60 fit
 }
+
+func TestAddressCodes(t *testing.T) {
+	for s, want := range map[string]bool{"CT": true, "PR": true, "AE": true, "XX": false, "ct": false, "": false, "CTX": false} {
+		if StateCode(s) != want {
+			t.Errorf("StateCode(%q) = %v", s, !want)
+		}
+	}
+	for s, want := range map[string]bool{"06101": true, "061011234": true, "00901": true, "00000": false, "000001234": false,
+		"0610": false, "06101-1234": false, "0610a": false, "": false} {
+		if ZIPCode(s) != want {
+			t.Errorf("ZIPCode(%q) = %v", s, !want)
+		}
+	}
+}
