@@ -90,14 +90,41 @@ type Disclosure struct {
 	RequestID  *string   `json:"request_id" db:"request_id"`
 }
 
+// The client-level reports an MSC key pulls go on to the state: the RCM
+// monthly report to DCF, the extract to the state's system. rss does not
+// see them leave, so each pull by an MSC key is counted, for every client
+// record it carried, as a disclosure to the report's recipient (a
+// black-box pass found a person's accounting silent on fifty pulls). A
+// provider's pull of its own agency's report discloses nothing.
+const (
+	ReportRCMMonthly   = "rcm_monthly_report"
+	ReportStateExtract = "state_extract"
+)
+
+var reportRecipients = map[string]string{ReportRCMMonthly: "dcf", ReportStateExtract: "state"}
+
 // Disclosures reads the disclosures recorded for any of the client
-// records, oldest first, after event id after, at most limit of them.
+// records, oldest first, after event id after, at most limit of them: the
+// disclose events, and the client-level reports an MSC key pulled that
+// carried one of the records (their read sets, found by the records'
+// index).
 func Disclosures(ctx context.Context, ext pg.Ext, clientIDs []int64, after int64, limit int) ([]Disclosure, error) {
+	var entities, recipients []string
+	for e, r := range reportRecipients {
+		entities, recipients = append(entities, e), append(recipients, r)
+	}
 	out := []Disclosure{}
-	err := sqlx.SelectContext(ctx, ext, &out, `SELECT id, occurred_at, client_id, recipient, purpose, entity_type, entity_id,
-			actor_key_id, actor_role, request_id
-		FROM audit_events WHERE action = 'disclose' AND client_id = ANY($1) AND id > $2
-		ORDER BY id LIMIT $3`, pq.Array(clientIDs), after, limit)
+	err := sqlx.SelectContext(ctx, ext, &out, `SELECT * FROM (
+			SELECT id, occurred_at, client_id, recipient, purpose, entity_type, entity_id, actor_key_id, actor_role, request_id
+			FROM audit_events WHERE action = 'disclose' AND client_id = ANY($1) AND id > $2
+			UNION ALL
+			SELECT e.id, e.occurred_at, (SELECT min(c) FROM unnest($1::bigint[]) c WHERE c = ANY(s.client_ids)), r.recipient, e.purpose,
+			       e.entity_type, e.entity_id, e.actor_key_id, e.actor_role, e.request_id
+			FROM audit_read_sets s
+			JOIN audit_events e ON e.id = s.event_id
+			JOIN unnest($4::text[], $5::text[]) AS r(entity, recipient) ON r.entity = e.entity_type
+			WHERE s.client_ids && $1::bigint[] AND s.event_id > $2 AND e.actor_role <> 'provider') d
+		ORDER BY id LIMIT $3`, pq.Array(clientIDs), after, limit, pq.Array(entities), pq.Array(recipients))
 	if err != nil {
 		return nil, fmt.Errorf("disclosures: %w", err)
 	}

@@ -171,3 +171,55 @@ func TestReportStateExtract(t *testing.T) {
 	requireProblem(t, e.get("", path), http.StatusUnauthorized, "unauthorized")
 	assert.Equal(t, n, itAudit(e, "", "", ""))
 }
+
+// The state's client-level reports go on to DCF and the state: a person's
+// accounting of disclosures lists each pull an MSC key made that carried
+// one of the person's records, and none that left the person out or that
+// an agency made of its own figures (a black-box pass found fifty pulls
+// and an empty accounting).
+func TestStateReportsAreAccountedAsDisclosures(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-20))
+	disclosed := func() []map[string]any {
+		return itItems(t, e.get(keyAdmin, itPath("/v1/clients/%d/disclosures", a.Client)))
+	}
+	require.Empty(t, disclosed())
+
+	itGetReport(t, e, keyHRA, fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-30), day(0)))
+	itGetReport(t, e, keyHRA, fmt.Sprintf("/v1/reports/rcm-monthly?from=%s&to=%s", day(-30), day(0)))
+	assert.Empty(t, disclosed(), "the agency's own report discloses nothing")
+	itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-400), day(-300)))
+	assert.Empty(t, disclosed(), "a pull that left the person out")
+
+	itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-30), day(0)))
+	itGetReport(t, e, keyAdmin, fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-20), day(-20)))
+	d := disclosed()
+	require.Len(t, d, 2)
+	for i, role := range []string{"reviewer", "admin"} {
+		assert.Equal(t, "state", d[i]["recipient"])
+		assert.Equal(t, "state_extract", d[i]["entity_type"])
+		assert.Equal(t, role, d[i]["actor_role"])
+		assert.Equal(t, float64(a.Client), d[i]["client_id"])
+	}
+
+	// Paged by event, oldest first, as the other disclosures are.
+	page := e.get(keyAdmin, itPath("/v1/clients/%d/disclosures?limit=1", a.Client))
+	require.Equal(t, http.StatusOK, page.Status, "%s", page.Body)
+	items := itItems(t, page)
+	require.Len(t, items, 1)
+	assert.Equal(t, d[0]["id"], items[0]["id"])
+}
+
+// The RCM monthly report, DCF's, is accounted as a disclosure to DCF.
+func TestRCMReportIsAccountedAsADisclosureToDCF(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client, _ := rcmClient(t, e, day(-20))
+	itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/rcm-monthly?from=%s&to=%s", day(-30), day(0)))
+	d := itItems(t, e.get(keyAdmin, itPath("/v1/clients/%d/disclosures", client)))
+	require.Len(t, d, 1)
+	assert.Equal(t, "dcf", d[0]["recipient"])
+	assert.Equal(t, "rcm_monthly_report", d[0]["entity_type"])
+	assert.Equal(t, float64(client), d[0]["client_id"])
+}

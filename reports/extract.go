@@ -207,7 +207,7 @@ func (s *Service) Extract(ctx context.Context, q url.Values) (*Report, error) {
 	return &Report{
 		Name: "state-extract", Filter: f, s: s, columns: extractColumns,
 		query: extractRowsQuery, args: args,
-		reads: &reads{entity: "state_extract", query: extractReads},
+		reads: &reads{entity: access.ReportStateExtract, query: extractReads},
 		tally: func(v values) error {
 			t.Enrollments++
 			t.UnitsAuthorized += v.int(12)

@@ -173,7 +173,7 @@ func (s *Service) RCMMonthly(ctx context.Context, q url.Values) (*Report, error)
 	return &Report{
 		Name: "rcm-monthly", Filter: f, s: s, columns: rcmColumns,
 		query: rcmQuery, args: args,
-		reads: &reads{entity: "rcm_monthly_report", query: rcmReads},
+		reads: &reads{entity: access.ReportRCMMonthly, query: rcmReads},
 		tally: func(v values) error {
 			t.Months++
 			if v.bool(7) {
