@@ -637,7 +637,9 @@ func payeeLoop(p, npi, tin string) string {
 }
 
 func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimPayment) error {
-	what := "claim " + c.ClaimID
+	// The claim by its place in the set, never its CLP01: an error quotes
+	// nothing the file carries.
+	what := fmt.Sprintf("claim %d of the set", seq)
 	charge, err := cents(c.Charge, what+" CLP03")
 	if err != nil {
 		return err

@@ -359,7 +359,7 @@ func TestPayerImportRefusals(t *testing.T) {
 		{"bad SE count", "segment 8 (SE)", bad},
 		{"an 837P", "ST01", readable837()},
 		{"truncated", "segment", good[:len(good)-30]},
-		{"an amount no column holds", "too large", sim.file835(remit{NPI: "1234567893", Trace: "BIG", Claims: []clp{{Status: "1", CCN: "C1",
+		{"an amount no column holds", "segment 4 (BPR): BPR02 is a monetary amount of a trillion or more", sim.file835(remit{NPI: "1234567893", Trace: "BIG", Claims: []clp{{Status: "1", CCN: "C1",
 			CLM: sentCLM{CLM01: "BIG-1", Charge: "10000000000000.00", Freq: "1", Last: "X", First: "Y", MemberID: "Z1",
 				Lines: []sentSV1{{Proc: "HC:H2015", Charge: "10000000000000.00", Units: "1", DOS: "20260601", Ref: "1"}}}}}})},
 	} {
@@ -370,6 +370,7 @@ func TestPayerImportRefusals(t *testing.T) {
 			require.Len(t, ve.Fields, 1)
 			assert.Equal(t, "body", ve.Fields[0].Field)
 			assert.Contains(t, ve.Fields[0].Message, tc.want)
+			assert.NotContains(t, ve.Fields[0].Message, "BIG-1", "never a value of the file: the claim's number")
 		})
 	}
 	assert.Equal(t, rows, w.payerRows(), "nothing written")

@@ -385,6 +385,9 @@ func spec(words string) segSpec {
 	return out
 }
 
+// maxMoney bounds a monetary amount read (element 782): 10^12.
+var maxMoney = decimal.New(1, 12)
+
 var (
 	specGS  = spec("ID2-2 AN2-15 AN2-15 DT8-8 TM4-8 N1-9 ID1-2 AN1-12")
 	specST  = spec("ID3-3 AN4-9 an1-35")
@@ -423,8 +426,17 @@ func (e elemSpec) check(v string) string {
 		}
 		n = len(d)
 	case "R", "M":
-		if _, err := parseAmount(v); err != nil {
+		d, err := parseAmount(v)
+		if err != nil {
 			return "is not a decimal number"
+		}
+		// Nor a trillion dollars: the guide's 18 digits allow it, no claim
+		// or payment comes near it, and what rss keeps of a payer's amounts
+		// is to the cent below it. Refused here, the error says where; the
+		// importer's own bound said neither where nor without quoting the
+		// claim's number (a black-box pass).
+		if e.typ == "M" && d.Abs().GreaterThanOrEqual(maxMoney) {
+			return "is a monetary amount of a trillion or more"
 		}
 		// A monetary amount (element 782) is dollars and cents (zeros
 		// beyond the cents aside): the importer refused more decimals

@@ -271,6 +271,10 @@ func TestRemittanceRefused(t *testing.T) {
 		{"payment with three decimals", mixed, "BPR*I*226.50*", "BPR*I*226.505*", 4, "BPR", "BPR02 is a monetary amount with more than two decimals", "", ""},
 		{"PLB amount with three decimals", mixed, "*L6*-1.50~", "*L6*-1.505~", 34, "PLB", "PLB06 is a monetary amount with more than two decimals", "", ""},
 		{"CAS amount with three decimals", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*30.001~", 22, "CAS", "CAS03 is a monetary amount", "", ""},
+		// Nor a trillion dollars, refused where it is (the importer said
+		// "claim <its number> CLP03 is too large").
+		{"payment of a trillion", mixed, "BPR*I*226.50*", "BPR*I*1000000000000*", 4, "BPR", "BPR02 is a monetary amount of a trillion or more", "", ""},
+		{"CAS amount of minus a trillion", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*-1000000000000.00~", 22, "CAS", "CAS03 is a monetary amount of a trillion or more", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.file
