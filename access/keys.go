@@ -332,14 +332,36 @@ type KeyInfo struct {
 	ProviderID *int64     `json:"provider_id" db:"provider_id"`
 	Label      string     `json:"label" db:"label"`
 	Demo       bool       `json:"demo" db:"demo"`
+	CreatedAt  time.Time  `json:"created_at" db:"created_at"`
 	RevokedAt  *time.Time `json:"revoked_at" db:"revoked_at"`
 }
 
 // ListKeys reads every key, newest first, at most limit of them.
 func ListKeys(ctx context.Context, ext pg.Ext, limit int) ([]KeyInfo, error) {
 	out := []KeyInfo{}
-	err := sqlx.SelectContext(ctx, ext, &out, `SELECT id, prefix, role, provider_id, label, demo, revoked_at
+	err := sqlx.SelectContext(ctx, ext, &out, `SELECT id, prefix, role, provider_id, label, demo, created_at, revoked_at
 		FROM api_keys ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	return out, nil
+}
+
+// KeyFilter narrows KeysAfter: one agency's keys (ProviderID), the live or
+// the revoked ones (Revoked).
+type KeyFilter struct {
+	ProviderID int64
+	Revoked    *bool
+}
+
+// KeysAfter reads the keys f selects, oldest first, after id after, at
+// most limit of them: the API's list, paged as every list is.
+func KeysAfter(ctx context.Context, ext pg.Ext, f KeyFilter, after int64, limit int) ([]KeyInfo, error) {
+	out := []KeyInfo{}
+	err := sqlx.SelectContext(ctx, ext, &out, `SELECT id, prefix, role, provider_id, label, demo, created_at, revoked_at
+		FROM api_keys
+		WHERE id > $1 AND ($2::bigint = 0 OR provider_id = $2) AND ($3::boolean IS NULL OR (revoked_at IS NOT NULL) = $3)
+		ORDER BY id LIMIT $4`, after, f.ProviderID, f.Revoked, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}

@@ -856,6 +856,73 @@ func TestAPIKeysCreateAuthenticateRevoke(t *testing.T) {
 		http.StatusUnprocessableEntity, "validation_failed")
 }
 
+// An admin's tooling lists the keys (a black-box pass could revoke a
+// departed agency's keys only by ids kept from the mint answers): paged,
+// by agency and by state, never a secret.
+func TestAPIKeysListed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bcs := e.demo.Providers["BCS"]
+	var ids []int64
+	for _, label := range []string{"BCS EHR", "BCS billing"} {
+		r := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "provider", "provider_id": bcs, "label": label})
+		require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+		ids = append(ids, itID(t, r))
+	}
+	r := e.post(keyAdmin, itPath("/v1/api-keys/%d/revoke", ids[0]), nil)
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+
+	listed := func(query string) []map[string]any {
+		t.Helper()
+		r := e.get(keyAdmin, "/v1/api-keys"+query)
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		assert.NotContains(t, string(r.Body), "secret")
+		return itItems(t, r)
+	}
+	ofBCS := func(query string) []int64 {
+		var out []int64
+		for _, k := range listed(query) {
+			if p, _ := k["provider_id"].(float64); int64(p) == bcs && k["demo"] == false {
+				out = append(out, itNum(t, k, "id"))
+			}
+		}
+		return out
+	}
+	all := listed("")
+	require.NotEmpty(t, all)
+	for i := 1; i < len(all); i++ {
+		assert.Less(t, itNum(t, all[i-1], "id"), itNum(t, all[i], "id"), "oldest first")
+	}
+	assert.Equal(t, ids, ofBCS(itPath("?provider_id=%d", bcs)))
+	assert.Equal(t, ids[1:], ofBCS(itPath("?provider_id=%d&revoked=false", bcs)))
+	revoked := listed(itPath("?provider_id=%d&revoked=true", bcs))
+	require.Len(t, revoked, 1)
+	assert.Equal(t, float64(ids[0]), revoked[0]["id"])
+	assert.NotNil(t, revoked[0]["revoked_at"])
+	assert.Equal(t, "BCS EHR", revoked[0]["label"])
+	assert.Equal(t, "provider", revoked[0]["role"])
+	assert.NotEmpty(t, revoked[0]["prefix"])
+	assert.NotEmpty(t, revoked[0]["created_at"])
+	for _, k := range all {
+		_, has := k["key"]
+		assert.False(t, has, "no key is listed with its secret")
+	}
+
+	first := e.get(keyAdmin, "/v1/api-keys?limit=1")
+	require.Equal(t, http.StatusOK, first.Status)
+	next, _ := first.JSON(t)["next_cursor"].(string)
+	require.NotEmpty(t, next)
+	second := itItems(t, e.get(keyAdmin, "/v1/api-keys?limit=1&cursor="+next))
+	require.Len(t, second, 1)
+	assert.Equal(t, all[1]["id"], second[0]["id"])
+
+	requireProblem(t, e.get(keyAdmin, "/v1/api-keys?revoked=yes"), http.StatusUnprocessableEntity, "validation_failed")
+	requireProblem(t, e.get(keyAdmin, "/v1/api-keys?provider_id=x"), http.StatusUnprocessableEntity, "validation_failed")
+	for _, k := range []string{keyHRA, keyReviewer, keyFinance} {
+		requireProblem(t, e.get(k, "/v1/api-keys"), http.StatusForbidden, "forbidden")
+	}
+}
+
 func TestClaimsHappyPath(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"rss"
 	"rss/access"
 	"rss/pg"
 	"rss/vouchers"
@@ -156,6 +157,29 @@ func (s *Server) changeAuthorization(c *gin.Context, change func(ctx context.Con
 	post(c, okJSON[vouchers.Authorization], func(ctx context.Context) (vouchers.Authorization, error) {
 		return change(ctx, id, body.Reason)
 	})
+}
+
+func (s *Server) listAPIKeys(c *gin.Context) {
+	p, ok := page(c, "provider_id", "revoked")
+	if !ok {
+		return
+	}
+	provider, ok := queryInt(c, "provider_id")
+	if !ok {
+		return
+	}
+	f := access.KeyFilter{ProviderID: provider}
+	switch v := c.Query("revoked"); v {
+	case "":
+	case "true", "false":
+		revoked := v == "true"
+		f.Revoked = &revoked
+	default:
+		fail(c, rss.Invalid("revoked", "invalid_value", "revoked must be true or false"))
+		return
+	}
+	out, err := s.v.APIKeyList(c.Request.Context(), f, p)
+	respond(c, http.StatusOK, out, err)
 }
 
 func (s *Server) createAPIKey(c *gin.Context) {

@@ -237,6 +237,7 @@ func New(cfg Config) *Server {
 	v1.GET("/payer-files/:file_id", s.getPayerFile)
 	v1.GET("/reconciliation", unhurried(), s.reconciliation)
 
+	v1.GET("/api-keys", s.listAPIKeys)
 	postRoute("/api-keys", s.createAPIKey)
 	postRoute("/api-keys/:key_id/revoke", s.revokeAPIKey)
 

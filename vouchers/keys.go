@@ -79,3 +79,25 @@ func (s *Service) APIKeys(ctx context.Context) ([]access.KeyInfo, error) {
 	})
 	return out, err
 }
+
+// APIKeyList is the API's list of keys (admin only), oldest first, a page
+// at a time: an admin's tooling finds a departed agency's keys to revoke.
+// Secrets are never stored, so never listed.
+func (s *Service) APIKeyList(ctx context.Context, f access.KeyFilter, p Page) (List[access.KeyInfo], error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return List[access.KeyInfo]{}, err
+	}
+	after, limit, err := p.after()
+	if err != nil {
+		return List[access.KeyInfo]{}, err
+	}
+	var rows []access.KeyInfo
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		rows, err = access.KeysAfter(ctx, tx, f, after, limit+1)
+		return err
+	})
+	if err != nil {
+		return List[access.KeyInfo]{}, err
+	}
+	return page(rows, limit, func(k access.KeyInfo) int64 { return k.ID }), nil
+}
