@@ -414,3 +414,47 @@ func TestAuthorizationHistoryIsAppendOnly(t *testing.T) {
 	}
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM authorization_events WHERE authorization_id = $1 AND reason = 'x'`, id))
 }
+
+// An inactive authorization holds only the units it used toward the
+// episode's caps, so more may be granted into the room it left; a
+// reactivation gives its unused units back and is judged as a request for
+// them would be: refused (409 limits_exceeded) when the episode's unit
+// maximum would be passed, unless the reviewer acknowledges it (a
+// black-box pass paid 19 units in an episode whose maximum is 10).
+func TestReactivationHeldToTheEpisodesLimits(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 3}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	kim := e.demo.Clients["Kim"]
+	first := itVoucher(t, e, keyHRA, kim, "ATR-DT", 8, 0, 30)
+	require.Equal(t, "approved", first["decision"], "%v", first)
+	firstAuth := itNum(t, first, "authorization_id")
+	ie.clock.Advance(4 * 24 * time.Hour)
+	require.Equal(t, "inactive", itAuth(t, e, keyReviewer, firstAuth)["status"])
+
+	// Requests fill the episode's 40 ATR-DT units while it is inactive.
+	full := false
+	for i := 0; i < 6 && !full; i++ {
+		v := itVoucher(t, e, keyHRA, kim, "ATR-DT", 8, 4, 30)
+		if v["decision"] != "approved" {
+			assert.Contains(t, v["reason_codes"], "EPISODE_UNITS_EXCEEDED", "%v", v)
+			full = true
+		}
+	}
+	require.True(t, full, "the episode's unit maximum is reached")
+
+	path := itPath("/v1/authorizations/%d/reactivate", firstAuth)
+	p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "client resumed"}), http.StatusConflict, "limits_exceeded")
+	assert.Contains(t, p["reasons"], "EPISODE_UNITS_EXCEEDED", "%v", p)
+	assert.Equal(t, "inactive", itAuth(t, e, keyReviewer, firstAuth)["status"], "nothing given back")
+	assert.Equal(t, 0, itAudit(e, "reactivate", "authorization", itStr(firstAuth)))
+
+	requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "x", "acknowledge": []string{"NOPE"}}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	r = e.post(keyReviewer, path, map[string]any{"reason": "client resumed; exception approved", "acknowledge": []string{"EPISODE_UNITS_EXCEEDED"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "active", r.JSON(t)["status"])
+	assert.Equal(t, 1, itAudit(e, "reactivate", "authorization", itStr(firstAuth)))
+}

@@ -138,7 +138,20 @@ func (s *Server) voidAuthorization(c *gin.Context) {
 }
 
 func (s *Server) reactivateAuthorization(c *gin.Context) {
-	s.changeAuthorization(c, s.v.ReactivateAuthorization)
+	id, ok := pathID(c, "authorization_id")
+	if !ok {
+		return
+	}
+	var body struct {
+		Reason      string   `json:"reason"`
+		Acknowledge []string `json:"acknowledge"`
+	}
+	if !decode(c, &body) {
+		return
+	}
+	post(c, okJSON[vouchers.Authorization], func(ctx context.Context) (vouchers.Authorization, error) {
+		return s.v.ReactivateAuthorization(ctx, id, body.Reason, body.Acknowledge)
+	})
 }
 
 // changeAuthorization answers a lifecycle change of an authorization: a

@@ -139,6 +139,24 @@ func LockEpisode(ctx context.Context, ext pg.Ext, id int64) (*rss.Money, error) 
 	return cap, nil
 }
 
+// LockEpisodeOf locks the episode of authorization id, for a change of the
+// authorization that is judged against the episode's totals: taken before
+// the authorization's own lock (Lock), as a voucher decision takes the
+// episode first and claims intake each authorization's episode with it, so
+// the change and a claims submission never hold one each.
+func LockEpisodeOf(ctx context.Context, ext pg.Ext, id int64) error {
+	var one int
+	err := sqlx.GetContext(ctx, ext, &one, `SELECT 1 FROM episodes
+		WHERE id = (SELECT episode_id FROM authorizations WHERE id = $1) FOR UPDATE`, id)
+	if errors.Is(err, pg.ErrNoRows) {
+		return fmt.Errorf("%w: authorization %d", rss.ErrNotFound, id)
+	}
+	if err != nil {
+		return fmt.Errorf("lock episode: %w", err)
+	}
+	return nil
+}
+
 // maxEpisodeCap is the largest amount episodes.dollar_cap (NUMERIC(12,2)) holds.
 var maxEpisodeCap = rss.MustMoney("9999999999.99")
 

@@ -11,6 +11,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/adjudication"
 	"rss/ledger"
 )
 
@@ -136,14 +137,88 @@ func (s *Service) VoidAuthorization(ctx context.Context, id int64, reason string
 // ReactivateAuthorization reactivates an inactive authorization (reviewer):
 // it counts again and draws claims, and its days without a claim are
 // counted afresh from today.
-func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason string) (Authorization, error) {
+func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason string, acknowledge []string) (Authorization, error) {
+	if _, err := access.Require(ctx, access.RoleReviewer); err != nil {
+		return Authorization{}, err
+	}
+	v := &rss.ValidationError{}
+	if addAcknowledgeErrors(v, acknowledge); v.Err() != nil {
+		return Authorization{}, v.Err()
+	}
 	return s.changeAuthorization(ctx, id, reason, []access.Role{access.RoleReviewer}, ledger.EventReactivate,
 		func(ctx context.Context, tx *sqlx.Tx, cur *Authorization, by ledger.By) (Authorization, error) {
 			if st := cur.StatusOn(s.Today()); st != AuthInactive {
 				return Authorization{}, rss.Coded(rss.ErrConflict, "not_inactive", "authorization %d is %s, not inactive", id, st)
 			}
-			return ledger.Reactivate(ctx, tx, id, reason, s.Today(), s.now(), by)
+			raise, err := s.limitsOnReactivation(ctx, tx, cur, acknowledge)
+			if err != nil {
+				return Authorization{}, err
+			}
+			out, err := ledger.Reactivate(ctx, tx, id, reason, s.Today(), s.now(), by)
+			if err != nil || !raise {
+				return out, err
+			}
+			return out, raiseEpisodeCap(ctx, tx, cur.EpisodeID, id, s.Today())
 		})
+}
+
+// limitsOnReactivation judges what a reactivation gives back. An inactive
+// authorization holds toward the episode's caps and the duplicate rule only
+// the units it used, so more may have been granted into the room it left;
+// reactivating it gives its unused units back, as a request for them from
+// today to its end would be granted. The rules that guard what was granted
+// meanwhile (pendedSince: the episode's units and dollars, another agency's
+// authorization over the same days) judge that request, and one that fires
+// refuses the reactivation (409 limits_exceeded) unless the reviewer
+// acknowledges it, as an approval's does (a black-box pass paid 19 units in
+// an episode whose maximum is 10, and authorized 42 ATR-DT units of 40 at
+// two agencies, with no review). It reports whether an acknowledged dollar
+// cap is to be raised. The caller holds the episode locked.
+func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Authorization, acknowledge []string) (bool, error) {
+	left := cur.UnitsAuthorized - cur.UnitsUsed
+	start := s.Today()
+	if cur.StartDate.After(start) {
+		start = cur.StartDate
+	}
+	if left <= 0 || cur.EndDate.Before(start) {
+		return false, nil
+	}
+	enrollment := cur.EnrollmentID
+	n := NewVoucherRequest{ClientID: cur.ClientID, ProgramCode: cur.ProgramCode, ServiceCode: cur.ServiceCode,
+		EnrollmentID: &enrollment, Units: left, StartDate: start, EndDate: cur.EndDate}
+	sn, err := s.takeSnapshot(ctx, tx, cur.ProviderID, access.DefaultPurpose(access.RoleProvider), &n)
+	var ve *rss.ValidationError
+	if errors.As(err, &ve) {
+		return false, rss.Coded(rss.ErrConflict, "reactivation_outdated",
+			"the authorization's units can no longer be given back as granted (%s); leave it inactive and request a voucher", ve.Error())
+	}
+	if err != nil {
+		return false, err
+	}
+	f := *sn.facts
+	f.Service.Rate = cur.Rate.Decimal // its units are worth what it was granted at
+	d := adjudication.DecideVoucher(&f)
+	var over, why []string
+	raise := false
+	for _, h := range d.Hits {
+		if !slices.Contains(pendedSince, h.Code) {
+			continue
+		}
+		if slices.Contains(acknowledge, h.Code) {
+			raise = raise || h.Code == adjudication.CodeEpisodeDollarsExceeded
+			continue
+		}
+		reason, _ := adjudication.Lookup(h.Code)
+		over = append(over, h.Code)
+		why = append(why, h.Code+" ("+reason.Text+" "+h.Detail+")")
+	}
+	if len(over) > 0 {
+		return false, &rss.CodedError{Kind: rss.ErrConflict, Code: "limits_exceeded", Reasons: over,
+			Message: fmt.Sprintf("reactivating gives back %d units from %s, and these rules fire on them: %s; "+
+				"to reactivate it as an exception do it again with them in acknowledge (an acknowledged %s raises the episode's cap), "+
+				"or leave it inactive", left, start, strings.Join(why, "; "), adjudication.CodeEpisodeDollarsExceeded)}
+	}
+	return raise, nil
 }
 
 // changeAuthorization runs a lifecycle change of one authorization under
@@ -166,6 +241,9 @@ func (s *Service) changeAuthorization(ctx context.Context, id int64, reason stri
 	}
 	var out Authorization
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := ledger.LockEpisodeOf(ctx, tx, id); err != nil {
+			return err
+		}
 		cur, err := ledger.Lock(ctx, tx, id)
 		if err != nil {
 			return err

@@ -767,10 +767,17 @@ func (r *Review) validate() error {
 	if len(r.Acknowledge) > 0 && r.Action == ReviewDeny {
 		v.Add("acknowledge", "not_allowed", "acknowledge is only given with an approval")
 	}
-	if len(r.Acknowledge) > maxAcknowledge {
+	addAcknowledgeErrors(v, r.Acknowledge)
+	return v.Err()
+}
+
+// addAcknowledgeErrors checks the pend reasons a reviewer acknowledges (an
+// approval's, a reactivation's): voucher pend codes, each once, a few.
+func addAcknowledgeErrors(v *rss.ValidationError, codes []string) {
+	if len(codes) > maxAcknowledge {
 		v.Add("acknowledge", "too_many", "at most %d reason codes are acknowledged", maxAcknowledge)
 	}
-	for i, code := range r.Acknowledge {
+	for i, code := range codes {
 		field := fmt.Sprintf("acknowledge[%d]", i)
 		reason, ok := adjudication.Lookup(code)
 		switch {
@@ -778,11 +785,10 @@ func (r *Review) validate() error {
 			v.Add(field, "invalid_value", "%q is not a voucher reason code (GET /v1/reason-codes lists them)", code)
 		case reason.Action != adjudication.ActionPend:
 			v.Add(field, "not_allowed", "%s is a %s reason; a reviewer lifts only what pends", code, reason.Action)
-		case slices.Contains(r.Acknowledge[:i], code):
+		case slices.Contains(codes[:i], code):
 			v.Add(field, "duplicate", "%s is listed twice", code)
 		}
 	}
-	return v.Err()
 }
 
 // Decide records a reviewer's decision on a pended request: approve,
