@@ -48,6 +48,19 @@ func TestPayerPartlyRejectedClaim(t *testing.T) {
 	for _, l := range c.Lines[50:] {
 		assert.True(t, rejected[l.ID], "line %d is in the rejected loop", l.LineNumber)
 	}
+	// Each loop with its own answer and claim control number (one arbitrary
+	// loop's was the claim's only one; a black-box pass).
+	require.Len(t, p.Loops, 2)
+	assert.Equal(t, 1, p.Loops[0].Part)
+	assert.Equal(t, "PR-A-1", p.Loops[0].CLM01)
+	assert.Equal(t, billing.PayerPaid, p.Loops[0].Status)
+	require.NotNil(t, p.Loops[0].Paid)
+	assert.Equal(t, first.Charge, p.Loops[0].Paid.String())
+	require.NotNil(t, p.Loops[0].PayerCCN)
+	assert.Equal(t, "PCN-1", *p.Loops[0].PayerCCN)
+	assert.Equal(t, "PR-A-2", p.Loops[1].CLM01)
+	assert.Equal(t, billing.PayerRejected, p.Loops[1].Status)
+	assert.Nil(t, p.Loops[1].Paid)
 
 	var advice struct {
 		Claims []struct {

@@ -363,6 +363,20 @@ type ClaimPayer struct {
 	// part of the claim's answer.
 	LinesPaid  map[int64]rss.Money `json:"-"`
 	LineStatus map[int64]string    `json:"-"`
+	// Loops is the answer per CLM loop, in the order sent: a claim of more
+	// than 50 lines goes out in several, each with its own CLM01, state and
+	// payer's claim control number (the one PayerCCN shows was an arbitrary
+	// loop's: a black-box pass read the denied loop's beside "paid").
+	Loops []PayerLoopAnswer `json:"loops"`
+}
+
+// PayerLoopAnswer is the payer's answer about one CLM loop of a claim.
+type PayerLoopAnswer struct {
+	Part     int        `json:"part"`
+	CLM01    string     `json:"clm01"`
+	Status   string     `json:"status"` // as ClaimPayer's, "" until answered
+	Paid     *rss.Money `json:"paid"`   // its current posting's, null when none
+	PayerCCN *string    `json:"payer_claim_control_number"`
 }
 
 // payerLoopQuery is every CLM loop of the claims $1 (found through the
@@ -371,7 +385,7 @@ type ClaimPayer struct {
 // anything was ever posted, and whether it was turned away before
 // adjudication.
 const payerLoopQuery = `
-	SELECT x.claim_id, x.part, x.batch_id, x.line_ids, payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
+	SELECT x.claim_id, x.part, x.batch_id, x.clm01, x.line_ids, payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
 	       s.accepted AS ack_accepted, s.statuses AS ack_statuses, s.payer_ccn AS ack_ccn,
 	       cp.id AS posting_id, cp.paid, cp.patient_resp, cp.payer_ccn, cp.remarks,
 	       EXISTS (SELECT 1 FROM payer_claim_payments y WHERE y.batch_id = x.batch_id AND y.claim_id = x.claim_id AND y.part = x.part
@@ -395,6 +409,7 @@ type payerLoop struct {
 	ClaimID     int64          `db:"claim_id"`
 	Part        int            `db:"part"`
 	BatchID     int64          `db:"batch_id"`
+	CLM01       string         `db:"clm01"`
 	LineIDs     pq.Int64Array  `db:"line_ids"`
 	Rejected    bool           `db:"rejected"`
 	AckAccepted *bool          `db:"ack_accepted"`
@@ -433,7 +448,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		a := per[l.ClaimID]
 		if a == nil {
 			a = &agg{p: ClaimPayer{BatchID: l.BatchID, StatusCodes: []string{}, Adjustments: []PayerAdjustment{}, Remarks: []string{},
-				RejectedLines: []int64{}, LinesPaid: map[int64]rss.Money{}, LineStatus: map[int64]string{}}}
+				RejectedLines: []int64{}, LinesPaid: map[int64]rss.Money{}, LineStatus: map[int64]string{}, Loops: []PayerLoopAnswer{}}}
 			per[l.ClaimID] = a
 			order = append(order, l.ClaimID)
 		}
@@ -455,6 +470,14 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		for _, id := range l.LineIDs {
 			a.p.LineStatus[id] = state
 		}
+		loop := PayerLoopAnswer{Part: l.Part, CLM01: l.CLM01, Status: state, PayerCCN: l.AckCCN}
+		if l.PostingID != nil {
+			loop.Paid = l.Paid
+			if l.PayerCCN != nil {
+				loop.PayerCCN = l.PayerCCN
+			}
+		}
+		a.p.Loops = append(a.p.Loops, loop)
 		if state == PayerRejected {
 			a.rejectedLoops++
 			a.p.RejectedLines = append(a.p.RejectedLines, l.LineIDs...)
