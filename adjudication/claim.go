@@ -10,7 +10,7 @@ import (
 )
 
 // ClaimRuleSetVersion is stored with every adjudicated claim line.
-const ClaimRuleSetVersion = "claim-2026.12.3"
+const ClaimRuleSetVersion = "claim-2026.12.4"
 
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).
@@ -42,8 +42,8 @@ var claimReasons = []Reason{
 		Text:     "The line's units of service are missing or invalid.",
 		NextStep: "Bill whole units greater than zero."},
 	{Code: CodeClaimServiceNotCovered, Action: ActionDeny, CARC: "96", RARC: "N130",
-		Text:     "Non-covered charge: the service is not covered by the program.",
-		NextStep: "Bill only services in the program's catalog."},
+		Text:     "Non-covered charge: the service is not covered by the program (not in its catalog, or retired from it on or before the date of service).",
+		NextStep: "Bill only services in the program's catalog on the date of service."},
 	{Code: CodeClaimInfoMissing, Action: ActionDeny, CARC: "16", RARC: "M76",
 		Text:     "The claim lacks information needed to pay it: a diagnosis is required for this program.",
 		NextStep: "Resubmit the claim (frequency 7) with at least one ICD-10-CM diagnosis."},
@@ -250,10 +250,17 @@ var lineDenials = []lineRule{
 			}
 			return "", ""
 		}},
-	{id: "C01", code: CodeClaimServiceNotCovered, facts: []string{"service.program_code", "service.active", "program.code"},
+	{id: "C01", code: CodeClaimServiceNotCovered, facts: []string{"service.program_code", "service.active", "service.retired_on",
+		"program.code", "line.date_of_service"},
 		eval: func(f *LineFacts) (string, string) {
-			if f.Service.ProgramCode != f.Program.Code || !f.Service.Active {
+			if f.Service.ProgramCode != f.Program.Code {
 				return CodeClaimServiceNotCovered, f.Line.ServiceCode + " not covered by " + f.Program.Code
+			}
+			if !f.Service.OfferedOn(f.Line.DateOfService) {
+				if f.Service.RetiredOn.IsZero() {
+					return CodeClaimServiceNotCovered, f.Line.ServiceCode + " no longer offered by " + f.Program.Code
+				}
+				return CodeClaimServiceNotCovered, f.Line.ServiceCode + " retired from " + f.Program.Code + "'s catalog on " + formatDate(f.Service.RetiredOn)
 			}
 			return "", ""
 		}},

@@ -98,7 +98,19 @@ func TestDecideLineDenials(t *testing.T) {
 		{name: "96 service of another program", mutate: func(f *LineFacts) { f.Service.ProgramCode = "RCM" },
 			status: LineDenied, paid: "0", adjs: denied(CodeClaimServiceNotCovered, "96", "N130"), hits: []string{CodeClaimServiceNotCovered}},
 		{name: "96 service withdrawn", mutate: func(f *LineFacts) { f.Service.Active = false },
-			status: LineDenied, paid: "0", adjs: denied(CodeClaimServiceNotCovered, "96", "N130")},
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimServiceNotCovered, "96", "N130"), detail: "no longer offered"},
+		// A retired service's work done before its retirement is paid on its
+		// authorization; from the day of the retirement on it is not.
+		{name: "service retired the day after the service", mutate: func(f *LineFacts) {
+			f.Service.Active, f.Service.RetiredOn = false, addDays(f.Line.DateOfService, 1)
+		}, status: LinePaid, units: 4, paid: "60.00", fullRule: true},
+		{name: "96 service retired on the day of service", mutate: func(f *LineFacts) {
+			f.Service.Active, f.Service.RetiredOn = false, f.Line.DateOfService
+		}, status: LineDenied, paid: "0", adjs: denied(CodeClaimServiceNotCovered, "96", "N130"), hits: []string{CodeClaimServiceNotCovered},
+			detail: "retired from ATR's catalog on"},
+		{name: "96 service retired before the day of service", mutate: func(f *LineFacts) {
+			f.Service.Active, f.Service.RetiredOn = false, addDays(f.Line.DateOfService, -1)
+		}, status: LineDenied, paid: "0", adjs: denied(CodeClaimServiceNotCovered, "96", "N130")},
 
 		{name: "16/M76 MHW without a diagnosis", base: paidMHWLine, mutate: func(f *LineFacts) { f.Diagnoses = 0 },
 			status: LineDenied, paid: "0", adjs: []adj{{CodeClaimInfoMissing, "16", "M76", "21.75", 3}}, hits: []string{CodeClaimInfoMissing}},

@@ -44,6 +44,17 @@ type Service struct {
 	Qualification              string          `json:"qualification"`
 	RequiresPrimaryCaseManager bool            `json:"requires_primary_case_manager"`
 	Active                     bool            `json:"active"`
+	// RetiredOn is the first day an inactive service is no longer offered
+	// (zero when active, or when its retirement was never dated).
+	RetiredOn time.Time `json:"retired_on,omitzero"`
+}
+
+// OfferedOn reports whether the catalog offered the service on d: it is
+// active, or it was retired after d. Work done before a retirement is
+// still claimed on the authorizations granted for it; a retirement with
+// no day on file (from before days were kept) covers every date.
+func (s *Service) OfferedOn(d time.Time) bool {
+	return s.Active || (!s.RetiredOn.IsZero() && d.Before(s.RetiredOn))
 }
 
 // Qualification kinds a service can require of its staff (SPEC §4).

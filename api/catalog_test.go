@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -285,4 +286,65 @@ func TestCatalogCatchmentAreas(t *testing.T) {
 		found = found || a["code"] == "danbury"
 	}
 	assert.True(t, found)
+}
+
+// A service retired from the catalog is dated: claim lines for days before
+// its retirement still pay on the authorizations granted for it, lines
+// from that day are denied 96, and no voucher is granted for it. Retired
+// undated, every later line was denied 96, work done before included, and
+// the same line paid once the service was turned back on (a black-box
+// pass).
+func TestRetiredServicePaysTheDaysBefore(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	kim := e.demo.Clients["Kim"]
+	tr := itFixtureAuth(t, e, "Kim", "ATR-TR") // from day -10, 20 units, nothing claimed
+	patch := func(active bool) map[string]any {
+		r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-TR", Key: keyAdmin, Body: map[string]any{"active": active}})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		return r.JSON(t)
+	}
+	claim := func(number, dos string) map[string]any {
+		return itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": kim,
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": dos, "units": 2, "charge": "24.00"}}}))
+	}
+	requireNotCovered := func(l map[string]any) {
+		t.Helper()
+		assert.Equal(t, "denied", l["status"], "%v", l)
+		adj, _ := l["adjustments"].([]any)
+		require.NotEmpty(t, adj, "%v", l)
+		assert.Equal(t, "CLAIM_SERVICE_NOT_COVERED", adj[0].(map[string]any)["code"])
+		assert.Equal(t, "96", adj[0].(map[string]any)["carc"])
+	}
+	assert.Nil(t, e.get(keyHRA, "/v1/reference/services/ATR-TR").JSON(t)["retired_on"], "in use")
+
+	s := patch(false)
+	assert.Equal(t, false, s["active"])
+	assert.Equal(t, day(0), s["retired_on"])
+	assert.Equal(t, day(0), e.get(keyHRA, "/v1/reference/services/ATR-TR").JSON(t)["retired_on"])
+
+	// Yesterday's trip was delivered while the service was offered.
+	l := claim("RET-1", day(-1))
+	assert.Equal(t, "paid", l["status"], "%v", l)
+	assert.Equal(t, "24.00", l["paid"])
+	assert.Equal(t, float64(2), itAuth(t, e, keyHRA, tr)["units_used"])
+	// Today's is not, nor any voucher for it.
+	requireNotCovered(claim("RET-2", day(0)))
+	v := itVoucher(t, e, keyHRA, kim, "ATR-TR", 4, 0, 10)
+	assert.Equal(t, "denied", v["decision"])
+	assert.Contains(t, v["reason_codes"], "SERVICE_NOT_IN_PROGRAM_CATALOG")
+
+	// Retired again the next day, it keeps the day it was retired.
+	ie.clock.Advance(24 * time.Hour)
+	assert.Equal(t, day(0), patch(false)["retired_on"])
+	requireNotCovered(claim("RET-3", day(0)))
+
+	// Back in use: undated, and its lines pay again.
+	s = patch(true)
+	assert.Equal(t, true, s["active"])
+	assert.Nil(t, s["retired_on"])
+	l = claim("RET-4", day(0))
+	assert.Equal(t, "paid", l["status"], "%v", l)
 }

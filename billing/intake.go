@@ -39,8 +39,10 @@ func (s *Service) Submit(ctx context.Context, n NewClaim) (*Claim, bool, error) 
 }
 
 // SubmitBulk adjudicates up to MaxClaimsPerBulk claims in one transaction,
-// each answered on its own. Lines are decided in the order given, each
-// seeing the units and dollars the earlier ones consumed.
+// each answered on its own. Claims are decided in the order given, as the
+// same claims sent one by one in that order would be, each claim's lines
+// in date-of-service order (serviceOrder); every line sees the units,
+// dollars and activity of the lines decided before it.
 func (s *Service) SubmitBulk(ctx context.Context, claims []NewClaim) ([]Outcome, error) {
 	a, err := access.Require(ctx, access.RoleProvider)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -50,8 +51,12 @@ type superseded struct {
 }
 
 // decide adjudicates every valid claim of the submission in order against
-// the snapshot, each line seeing the units and dollars the earlier ones
-// consumed or released. It reads nothing and writes nothing.
+// the snapshot (a claim's own lines in date-of-service order), each line
+// seeing the units and dollars the earlier ones consumed or released. It
+// reads nothing and writes nothing. The claims keep the submission's
+// order: a bulk answers as its claims sent one by one in that order would,
+// which group commit (SubmitEach) relies on, the single requests it groups
+// being judged in the order they arrived.
 func decide(f *facts, in *submission) *decided {
 	served := make(map[int64]bool, len(f.clients))
 	for id := range f.clients {
@@ -198,9 +203,10 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 		d.superseded = append(d.superseded, superseded{original: orig.ID, by: c.ClaimNumber, status: status})
 	}
 	// Every line the claim will have, so the rows to write can point into it.
-	c.Lines = make([]Line, 0, len(n.Lines)+len(reversals))
+	c.Lines = make([]Line, len(n.Lines), len(n.Lines)+len(reversals))
 
 	if n.Frequency == FreqVoid {
+		c.Lines = c.Lines[:0]
 		d.addReversals(c, reversals)
 		c.Status = "void"
 		total, paid := decimal.Zero, decimal.Zero
@@ -237,12 +243,14 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 		claimMedicaidID = adjudication.ClaimMedicaidID(client.rule.Eligibility, dates)
 	}
 	statuses := make([]string, 0, len(n.Lines))
+	rows := make([]lineRow, len(n.Lines))
 	total, paid := decimal.Zero, decimal.Zero
 	// One LineFacts for the claim, filled afresh for each line: the rules
 	// keep nothing of it, and one of these (776 bytes) on the heap per line
 	// was a fifth of deciding a bulk.
 	lf := new(adjudication.LineFacts)
-	for i, nl := range n.Lines {
+	for _, i := range serviceOrder(n.Lines) {
+		nl := &n.Lines[i]
 		*lf = adjudication.LineFacts{
 			ReceivedOn: in.today.Time, ProviderID: provider,
 			Line: adjudication.ClaimLine{ServiceCode: nl.ServiceCode, DateOfService: nl.DateOfService.Time, Units: nl.Units,
@@ -253,10 +261,10 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 		book.Draw(n.ClientID, lf)
 		ld := adjudication.DecideLine(lf)
 
-		c.Lines = append(c.Lines, Line{LineNumber: i + 1, ServiceCode: nl.ServiceCode, DateOfService: nl.DateOfService, Units: nl.Units,
+		c.Lines[i] = Line{LineNumber: i + 1, ServiceCode: nl.ServiceCode, DateOfService: nl.DateOfService, Units: nl.Units,
 			Charge: nl.Charge, Status: ld.Status, UnitsAllowed: ld.UnitsAllowed, Allowed: rss.NewMoney(ld.Allowed),
-			Paid: rss.NewMoney(ld.Paid), RuleSetVersion: ld.RuleSetVersion, Trace: ld.Trace})
-		line := &c.Lines[len(c.Lines)-1] // c.Lines has room for every line: the rows keep pointing at it
+			Paid: rss.NewMoney(ld.Paid), RuleSetVersion: ld.RuleSetVersion, Trace: ld.Trace}
+		line := &c.Lines[i] // c.Lines has room for every line: the rows keep pointing at it
 		if nl.AuthorizationNumber != "" {
 			num := nl.AuthorizationNumber
 			line.AuthorizationNumber = &num
@@ -279,7 +287,7 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 		if book.Claim(n.ClientID, lf, &ld) {
 			row.counted, row.billable = true, true
 		}
-		d.lines = append(d.lines, row)
+		rows[i] = row
 		statuses = append(statuses, ld.Status)
 		total, paid = total.Add(nl.Charge.Decimal), paid.Add(ld.Paid)
 		if c.FirstServiceDate.IsZero() || nl.DateOfService.Before(c.FirstServiceDate) {
@@ -289,6 +297,8 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 			c.LastServiceDate = nl.DateOfService
 		}
 	}
+	// Stored in the order listed, as numbered.
+	d.lines = append(d.lines, rows...)
 	d.addReversals(c, reversals)
 	c.Status = ledger.RollUp(statuses)
 	for _, ol := range reversals {
@@ -296,6 +306,24 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 	}
 	c.TotalCharge, c.TotalPaid = rss.NewMoney(total), rss.NewMoney(paid)
 	return c, nil
+}
+
+// serviceOrder is the order a claim's lines are judged in: by date of
+// service, lines of one day as listed. A line draws on what the lines
+// judged before it left, and a counted line is activity that keeps its
+// authorization from going inactive for the days after it, so judged as
+// listed the order decided payment: a line listed first but dated after
+// the authorization went idle was denied 197 while the earlier line listed
+// after it was paid, and the same line sent again alone then paid (a
+// black-box pass). In date order a claim's lines are judged as the same
+// services billed day by day would be, whatever their order on the claim.
+func serviceOrder(lines []NewLine) []int {
+	order := make([]int, len(lines))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return lines[a].DateOfService.Compare(lines[b].DateOfService.Time) })
+	return order
 }
 
 // release gives the original's counted lines back to the book before the

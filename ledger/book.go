@@ -45,8 +45,9 @@ type episode struct {
 
 // Book is the ledger of one claims submission: the authorizations it
 // holds locked, their episodes, the lines already counted, and what the
-// submission changes. Lines are claimed in order, each seeing what the
-// earlier ones consumed and released.
+// submission changes. Lines are claimed in the caller's order (a claim's
+// lines by date of service), each seeing what the earlier ones consumed
+// and released and the activity they recorded.
 type Book struct {
 	provider int64
 	auths    map[int64][]adjudication.Authorization // by client

@@ -108,6 +108,16 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 	}
 	if notNull("active", p.Active.Set, p.Active.Null) {
 		add("active", p.Active.Value)
+		// Retiring a service dates it (today, its first day out of use), so
+		// the claims for days it was offered still pay; one already retired
+		// keeps its day, and one back in use has none. Undated, a retirement
+		// denied every later line for it, work done before included.
+		if p.Active.Value {
+			sets = append(sets, "retired_on = NULL")
+		} else {
+			args = append(args, s.Today())
+			sets = append(sets, fmt.Sprintf("retired_on = CASE WHEN active THEN $%d::date ELSE retired_on END", len(args)))
+		}
 	}
 	if len(sets) == 0 && !p.Rate.Set {
 		v.Add("body", "empty_patch", "nothing to change")

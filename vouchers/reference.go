@@ -69,7 +69,11 @@ type CatalogService struct {
 	RequiresPrimaryCaseManager bool           `json:"requires_primary_case_manager" db:"requires_primary_case_manager"`
 	EmploymentStage            *int           `json:"employment_stage" db:"employment_stage"`
 	Active                     bool           `json:"active" db:"active"`
-	UpdatedAt                  time.Time      `json:"updated_at" db:"updated_at"`
+	// RetiredOn is the first day the service is no longer offered, set when
+	// it was taken out of use (zero while active, and for one retired
+	// before the day was kept): claim lines dated before it still pay.
+	RetiredOn rss.Date  `json:"retired_on" db:"retired_on"`
+	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
 }
 
 // Provider is an agency with its agreement and enrolments.
@@ -274,7 +278,7 @@ func loadProgram(ctx context.Context, ext pg.Ext, code string) (Program, error) 
 }
 
 const serviceColumns = `code, program_code, name, unit, per_voucher_max, per_episode_max, procedure_qualifier,
-	procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage, active, updated_at,
+	procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage, active, retired_on, updated_at,
 	COALESCE((SELECT json_agg(` + rateJSON + ` ORDER BY r.effective_from)
 	          FROM service_rates r WHERE r.service_code = services.code
 	            AND NOT EXISTS (SELECT 1 FROM service_rates c WHERE c.corrects_id = r.id)), '[]') AS rates`
@@ -578,6 +582,7 @@ func RuleService(s *CatalogService) adjudication.Service {
 	out := adjudication.Service{
 		Code: s.Code, ProgramCode: s.ProgramCode, Rate: s.Rate.Decimal, PerVoucherMax: s.PerVoucherMax, // Rate: see Reference.RuleService
 		Qualification: s.Qualification, RequiresPrimaryCaseManager: s.RequiresPrimaryCaseManager, Active: s.Active,
+		RetiredOn: date(s.RetiredOn),
 	}
 	if s.PerEpisodeMax != nil {
 		out.PerEpisodeMax = *s.PerEpisodeMax

@@ -1,0 +1,125 @@
+package billing_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss"
+	"rss/access"
+	"rss/billing"
+	"rss/vouchers"
+)
+
+// inactivateAfter sets the ATR program's inactivate_after_days.
+func (w *world) inactivateAfter(days int) {
+	w.t.Helper()
+	_, err := w.v.UpdateProgram(w.as(access.RoleAdmin, ""), "ATR", vouchers.ProgramPatch{InactivateAfterDays: rss.Optional[int]{Set: true, Value: days}})
+	require.NoError(w.t, err)
+}
+
+// lastServiceOn reads an authorization's last_service_on from the ledger.
+func (w *world) lastServiceOn(id int64) rss.Date {
+	w.t.Helper()
+	var d rss.Date
+	require.NoError(w.t, w.db.GetContext(w.t.Context(), &d, `SELECT last_service_on FROM authorizations WHERE id = $1`, id))
+	return d
+}
+
+// A claim's lines are judged in date-of-service order, whatever the order
+// they are listed in: with inactivity on, a line listed first but dated
+// after the authorization went idle was denied 197 while a line listed
+// after it, dated earlier, was paid and moved the window (a black-box
+// pass: the same line sent again alone was then paid). Units go in date
+// order too, as they would to the same lines sent as claims in date order.
+// The answer keeps the lines as listed, with their numbers.
+func TestClaimLinesAreJudgedInDateOrder(t *testing.T) {
+	t.Parallel()
+	start := day(-10) // inactive from start+4 without a claim (3 days)
+	cases := []struct {
+		name  string
+		dates []rss.Date
+	}{
+		{"listed later date first", []rss.Date{start.AddDays(5), start.AddDays(2)}},
+		{"listed in date order", []rss.Date{start.AddDays(2), start.AddDays(5)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.inactivateAfter(3)
+			a := w.authorize("Rivera", "ATR-CM", 6, start, day(30))
+			lines := make([]billing.NewLine, len(tc.dates))
+			for i, d := range tc.dates {
+				lines[i] = line("ATR-CM", d, 4, "60.00")
+			}
+			c := w.submit(w.claim("ORD-1", "Rivera", "Okafor", lines...))
+			require.Len(t, c.Lines, 2)
+			for i, l := range c.Lines {
+				assert.Equal(t, i+1, l.LineNumber)
+				assert.Equal(t, tc.dates[i], l.DateOfService, "lines keep the order they were listed in")
+			}
+			byDate := map[rss.Date]billing.Line{}
+			for _, l := range c.Lines {
+				byDate[l.DateOfService] = l
+			}
+			// The earlier line takes its 4 units first and keeps the
+			// authorization in use; the later one is inside the window it
+			// moved and gets the 2 units left.
+			early, late := byDate[start.AddDays(2)], byDate[start.AddDays(5)]
+			assert.Equal(t, "paid", early.Status, "%+v", early.Adjustments)
+			assert.Equal(t, 4, early.UnitsAllowed)
+			assert.Equal(t, "partial", late.Status, "%+v", late.Adjustments)
+			assert.Equal(t, 2, late.UnitsAllowed)
+			assert.Equal(t, []string{"198"}, carcs(late))
+			assert.Equal(t, "partial", c.Status)
+			assert.Equal(t, "90.00", c.TotalPaid.String())
+			assert.Equal(t, 6, w.unitsUsed(a.ID))
+			assert.Equal(t, "90.00", w.episodePaid(a.ID))
+			assert.Equal(t, start.AddDays(5), w.lastServiceOn(a.ID))
+
+			// Stored as answered: the lines in their numbers' order, each
+			// with the trace of its own judgement.
+			got, err := w.b.Claim(w.hra(), c.ID)
+			require.NoError(t, err)
+			require.Len(t, got.Lines, 2)
+			for i, l := range got.Lines {
+				assert.Equal(t, c.Lines[i].LineNumber, l.LineNumber)
+				assert.Equal(t, c.Lines[i].DateOfService, l.DateOfService)
+				assert.Equal(t, c.Lines[i].Status, l.Status)
+				assert.Equal(t, c.Lines[i].UnitsAllowed, l.UnitsAllowed)
+				require.NotEmpty(t, l.Trace)
+			}
+			assert.True(t, got.Lines[0].ID < got.Lines[1].ID, "rows are stored in line order")
+		})
+	}
+}
+
+// A bulk's claims are judged one after another in the order given, as the
+// same claims sent singly in that order are (and as group commit must
+// judge the single requests it groups): only each claim's own lines are
+// put in date order. A later-dated claim listed first is judged before
+// the earlier one moves the window.
+func TestBulkClaimsAreJudgedInTheOrderGiven(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.inactivateAfter(3)
+	start := day(-10)
+	w.authorize("Rivera", "ATR-CM", 40, start, day(30))
+	out, err := w.b.SubmitBulk(w.hra(), []billing.NewClaim{
+		w.claim("BULK-ORD-1", "Rivera", "Okafor", line("ATR-CM", start.AddDays(5), 2, "30.00")),
+		w.claim("BULK-ORD-2", "Rivera", "Okafor", line("ATR-CM", start.AddDays(2), 2, "30.00")),
+	})
+	require.NoError(t, err)
+	require.Len(t, out, 2)
+	for _, o := range out {
+		require.NoError(t, o.Err)
+	}
+	assert.Equal(t, "denied", out[0].Claim.Status)
+	assert.Equal(t, []string{"197"}, carcs(out[0].Claim.Lines[0]))
+	assert.Equal(t, "paid", out[1].Claim.Status)
+	// Sent again, the first is now inside the window the second moved.
+	again := w.submit(w.claim("BULK-ORD-3", "Rivera", "Okafor", line("ATR-CM", start.AddDays(5), 2, "30.00")))
+	assert.Equal(t, "paid", again.Status)
+}
