@@ -241,6 +241,12 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 			if st.only != "" && st.only != n.PayerRoute {
 				continue
 			}
+			if st.q == insertLoopsQuery {
+				if err := insertLoops(ctx, tx, append([]any{id}, st.extra...)); err != nil {
+					return err
+				}
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, st.q, append([]any{id}, st.extra...)...); err != nil {
 				return fmt.Errorf("create batch %d: %w", id, err)
 			}
@@ -514,12 +520,96 @@ const medicaidIDBilled = `(SELECT g.medicaid_id FROM client_eligibility g
 	WHERE g.client_id = c.client_id AND g.start_date <= x.claim_first AND (g.end_date IS NULL OR g.end_date >= x.claim_first)
 	ORDER BY g.start_date LIMIT 1)`
 
+// clm01SQL is the CLM01 of loop x (of batch_loops) of claim c: the claim
+// number, with the part for a claim sent in several loops.
+const clm01SQL = `CASE WHEN x.loops > 1 THEN c.claim_number || '-' || x.part ELSE c.claim_number END`
+
+// insertLoops records the batch's CLM loops (insertLoopsQuery, args its
+// arguments). A loop whose CLM01 its agency already sent, or sends twice
+// in this batch, is refused by the schema (batch_x12_claims_clm01_once,
+// migration 00052): the payer's answers to the two could not be told
+// apart. Intake refuses the claim numbers that would do it, so only
+// claims taken before it did can; the close then fails naming the claims,
+// so finance can tell the agency which to void. The statement runs under
+// a savepoint, so the batch's loops can still be read to find them.
+func insertLoops(ctx context.Context, tx *sqlx.Tx, args []any) error {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT batch_loops`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, insertLoopsQuery, args...)
+	if !pg.IsViolation(err, pg.CodeUniqueViolation, clm01Once) {
+		if err != nil {
+			return fmt.Errorf("create batch %v: %w", args[0], err)
+		}
+		_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT batch_loops`)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT batch_loops`); err != nil {
+		return err
+	}
+	var r struct {
+		ClaimID     int64  `db:"claim_id"`
+		Number      string `db:"claim_number"`
+		ProviderID  int64  `db:"provider_id"`
+		CLM01       string `db:"clm01"`
+		OtherID     int64  `db:"other_id"`
+		OtherNumber string `db:"other_number"`
+		OtherBatch  *int64 `db:"other_batch"`
+	}
+	switch err := tx.GetContext(ctx, &r, repeatedCLM01Query); {
+	case errors.Is(err, pg.ErrNoRows):
+		return rss.Coded(rss.ErrConflict, "clm01_conflict",
+			"batch not closed: a CLM01 it would send its agency already sent or sends twice; nothing was written")
+	case err != nil:
+		return fmt.Errorf("find the repeated CLM01: %w", err)
+	}
+	// The claim to void is the one whose own number is the CLM01 (the
+	// other goes in parts), and of two, the one not sent yet.
+	void, where := r.ClaimID, "also goes out under in this batch"
+	if r.OtherBatch != nil {
+		where = fmt.Sprintf("was sent under in batch %d", *r.OtherBatch)
+	} else if r.OtherNumber == r.CLM01 {
+		void = r.OtherID
+	}
+	return rss.Coded(rss.ErrConflict, "clm01_conflict",
+		"batch not closed: claim %d (%s) of provider %d goes out under CLM01 %s, which its claim %d (%s) %s, and the payer's answers "+
+			"to the two could not be told apart; nothing was written. The numbers were taken before intake refused a claim number that is "+
+			"another claim's part: the agency voids claim %d and submits it again under a number of its own, and the batch closes without it",
+		r.ClaimID, r.Number, r.ProviderID, r.CLM01, r.OtherID, r.OtherNumber, where, void)
+}
+
+// clm01Once is the schema's guard that a CLM01 goes out once per agency.
+const clm01Once = "batch_x12_claims_clm01_once"
+
+// repeatedCLM01Query finds, after the guard refused the batch's loops,
+// one of its loops whose CLM01 the agency already sent or sends twice,
+// and the other claim. The repeats within the batch are found by one
+// aggregate; earlier batches' loops by index, loop by loop.
+const repeatedCLM01Query = `
+	WITH sent AS (
+		SELECT x.claim_id, x.provider_id, ` + clm01SQL + ` AS clm01
+		FROM batch_loops x JOIN claims c ON c.id = x.claim_id WHERE x.in_file),
+	twice AS (
+		SELECT provider_id, clm01, array_agg(claim_id ORDER BY claim_id) AS claims FROM sent
+		GROUP BY provider_id, clm01 HAVING count(*) > 1)
+	SELECT s.claim_id, c.claim_number, s.provider_id, s.clm01, o.claim_id AS other_id, oc.claim_number AS other_number,
+	       o.batch_id AS other_batch
+	FROM sent s
+	JOIN LATERAL (
+		(SELECT x.claim_id, x.batch_id FROM batch_x12_claims x WHERE x.clm01 = s.clm01 AND x.provider_id = s.provider_id
+		 ORDER BY x.batch_id LIMIT 1)
+		UNION ALL
+		(SELECT t.claims[1], NULL FROM twice t WHERE t.provider_id = s.provider_id AND t.clm01 = s.clm01 AND t.claims[1] <> s.claim_id)
+		LIMIT 1) o ON true
+	JOIN claims c ON c.id = s.claim_id
+	JOIN claims oc ON oc.id = o.claim_id
+	ORDER BY o.batch_id IS NULL, s.claim_id LIMIT 1`
+
 var insertLoopsQuery = `
 	INSERT INTO batch_x12_claims (batch_id, claim_id, part, provider_id, clm01, frequency, original_ref, place_of_service, diagnoses,
 		subscriber_last, subscriber_first, medicaid_id, date_of_birth, gender, address_line1, city, state, zip,
 		rendering_npi, rendering_last, rendering_first, line_ids, legacy_sv1, st_control)
-	SELECT $1, x.claim_id, x.part, c.provider_id,
-	       CASE WHEN x.loops > 1 THEN c.claim_number || '-' || x.part ELSE c.claim_number END,
+	SELECT $1, x.claim_id, x.part, c.provider_id, ` + clm01SQL + `,
 	       x.loop_freq, CASE WHEN x.loop_freq <> '1' THEN x.o_ref END, c.place_of_service, c.diagnoses,
 	       cl.last_name, cl.first_name, COALESCE(` + medicaidIDBilled + `, cl.medicaid_id),
 	       cl.date_of_birth, cl.gender, cl.address_line1, cl.city, cl.state, cl.zip,

@@ -28,6 +28,10 @@ type decided struct {
 	unbill     []int64 // original lines that become unbillable (released before batching)
 	superseded []superseded
 	changes    ledger.Changes
+	// created holds the lines of each claim created so far, by number,
+	// for partsFree: a later claim of the submission may not take one of
+	// their parts' numbers, nor they one of its.
+	created map[string]int
 }
 
 type claimRow struct {
@@ -63,7 +67,7 @@ func decide(f *facts, in *submission) *decided {
 		served[id] = true
 	}
 	book := ledger.NewBook(in.actor.ProviderID, in.today, f.held, served, f.counted)
-	d := &decided{out: make([]Outcome, len(in.claims)), today: in.today, now: in.now}
+	d := &decided{out: make([]Outcome, len(in.claims)), today: in.today, now: in.now, created: map[string]int{}}
 	hashes := make([][]byte, len(in.claims))
 	seen := map[string]int{}
 	for i := range in.claims {
@@ -109,6 +113,7 @@ func decide(f *facts, in *submission) *decided {
 				row.requestID = in.requestIDs[i]
 			}
 			d.claims = append(d.claims, row)
+			d.created[c.ClaimNumber] = len(c.Lines)
 		}
 	}
 	d.changes = book.Changes()
@@ -191,6 +196,14 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 		c.PlaceOfService, c.Diagnoses, c.RenderingStaffID = orig.PlaceOfService, orig.Diagnoses, orig.RenderingStaffID
 	}
 	c.ProgramCode = program
+
+	lines := len(n.Lines)
+	if orig != nil {
+		lines += orig.reversals(n.Frequency)
+	}
+	if err := d.partsFree(f, n.ClaimNumber, lines); err != nil {
+		return nil, err
+	}
 
 	// Release the original first, so a replacement can use what it frees.
 	var reversals []originalLine
@@ -342,9 +355,7 @@ func (d *decided) release(book *ledger.Book, c *Claim, orig *original) []origina
 		if !ol.Batched {
 			d.unbill = append(d.unbill, ol.ID)
 		}
-		// A void always shows what it reverses; a replacement needs a
-		// reversal only where the original's money already left in a batch.
-		if c.Frequency == FreqVoid || ol.Batched {
+		if ol.reversedBy(c.Frequency) {
 			reversals = append(reversals, ol)
 		}
 	}

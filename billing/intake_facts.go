@@ -62,6 +62,11 @@ type facts struct {
 	enrollments map[int64][]adjudication.Enrollment
 	held        []ledger.Held // the clients' authorizations with the agency (void ones too), locked
 	counted     []ledger.Key  // counted lines the submission's lines repeat
+	// stems are the claims on file numbered X for a submitted X-k, with
+	// their lines; parts the claims on file numbered as the parts of a
+	// submitted claim of more than 50 lines, id by number (partsFree).
+	stems map[string]numberedClaim
+	parts map[string]int64
 }
 
 // servedClient is a client of the agency as the rules and the 837P see them.
@@ -109,11 +114,13 @@ func (l *originalLine) entry(client int64) ledger.Entry {
 }
 
 // snapshot takes the submission's savepoint and its locks in one global
-// order, originals (claims, then their lines, by id) and then the clients'
-// authorizations with the agency and their episodes (by authorization id), and then
-// reads every other fact in one statement. That statement starts after the
-// locks are held, so it sees everything whoever held them committed: above
-// all the counted lines a new line would duplicate.
+// order, originals (claims, then their lines, by id), the agency's claim
+// parts lock when a number of it concerns another claim's parts
+// (partsLockSQL), and then the clients' authorizations with the agency and
+// their episodes (by authorization id), and then reads every other fact in
+// one statement. That statement starts after the locks are held, so it
+// sees everything whoever held them committed: above all the counted lines
+// a new line would duplicate, and the claims a number would collide with.
 //
 // All of it travels in one round trip: the statements go as one simple
 // query, their arguments quoted as literals, and Postgres runs them in
@@ -127,12 +134,24 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	numbers := newColumn(len(in.claims), 12)
 	clientSet, origSet := map[int64]bool{}, map[int64]bool{}
 	var keys lineKeys
+	// The numbers X of submitted X-k, and the claims that may have more
+	// than 50 lines (more than 50 of their own, or reversals to come):
+	// each with its lines and its original.
+	stems, big, bigLines, bigOrigs := newColumn(0, 12), newColumn(0, 12), newColumn(0, 3), newColumn(0, 8)
 	for i := range in.claims {
 		if in.errs[i] != nil {
 			continue
 		}
 		n := &in.claims[i]
 		numbers.text(n.ClaimNumber)
+		if stem, _, ok := partOf(n.ClaimNumber); ok {
+			stems.text(stem)
+		}
+		if len(n.Lines) > maxLinesPerCLM || n.OriginalClaimID != nil {
+			big.text(n.ClaimNumber)
+			bigLines.int(int64(len(n.Lines)))
+			bigOrigs.intOrNull(n.OriginalClaimID)
+		}
 		clientSet[n.ClientID] = true
 		if n.OriginalClaimID != nil {
 			origSet[*n.OriginalClaimID] = true
@@ -163,10 +182,18 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 			q.WriteString(";\n")
 		}
 	}
+	// After the originals, whose lines the lock's choice counts, and before
+	// the ledger's locks, which every submission takes.
+	partsLock := len(stems.b) > 0 || len(big.b) > 0
+	if partsLock {
+		q.WriteString(bind(partsLockSQL, prov, literal(bigLines, "int[]"), literal(bigOrigs, "bigint[]")))
+		q.WriteString(";\n")
+	}
 	q.WriteString(ledger.LockForClaimsSQL(provider, clientIDs))
 	q.WriteString(";\n")
 	q.WriteString(bind(factsQuery, prov, literal(numbers, "text[]"), literal(clients, "bigint[]"), literal(keys.clients, "bigint[]"),
-		literal(keys.services, "text[]"), literal(keys.dates, "date[]"), literal(keys.units, "int[]")))
+		literal(keys.services, "text[]"), literal(keys.dates, "date[]"), literal(keys.units, "int[]"),
+		literal(stems, "text[]"), literal(big, "text[]"), literal(bigLines, "int[]"), literal(bigOrigs, "bigint[]")))
 	// The write that follows runs on a generic plan made with index probes
 	// only (see write); it sets both back itself.
 	q.WriteString(";\nSET LOCAL plan_cache_mode = force_generic_plan;\nSET LOCAL enable_seqscan = off")
@@ -192,6 +219,9 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		r.ids(&batched)
 		f.addOriginals(claims, lines, batched)
 	}
+	if partsLock {
+		r.skip()
+	}
 	r.all(&f.held)
 	var fq []struct {
 		Version     int64  `db:"ref_version"`
@@ -199,6 +229,8 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		Clients     []byte `db:"clients"`
 		Enrollments []byte `db:"enrollments"`
 		Counted     []byte `db:"counted"`
+		Stems       []byte `db:"stems"`
+		Parts       []byte `db:"parts"`
 	}
 	r.all(&fq)
 	if r.err == nil {
@@ -219,7 +251,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		return nil, fmt.Errorf("%w: provider %d", rss.ErrNotFound, provider)
 	}
 	f.address = f.ref.addresses[provider]
-	return f, f.decode(&fq[0].Existing, &fq[0].Clients, &fq[0].Enrollments, &fq[0].Counted)
+	return f, f.decode(&fq[0].Existing, &fq[0].Clients, &fq[0].Enrollments, &fq[0].Counted, &fq[0].Stems, &fq[0].Parts)
 }
 
 // answered is the error of a submission some of whose keys hold an
@@ -267,6 +299,16 @@ func (r *results) all(dest any) {
 		// sqlx maps columns to fields once per Rows: each result set gets its own.
 		r.err = sqlx.StructScan(&sqlx.Rows{Rows: r.rows, Mapper: r.mapper}, dest)
 	}
+}
+
+// skip reads past the next result set, whatever it holds.
+func (r *results) skip() {
+	if !r.next() {
+		return
+	}
+	for r.rows.Next() {
+	}
+	r.err = r.rows.Err()
 }
 
 // ids scans the next result set, of one bigint column, into dest.
@@ -348,7 +390,7 @@ func intColumn(ids []int64) *column {
 // decode unpacks the facts statement's columns into the shared types and
 // converts them to the adjudicator's once, with the converters voucher
 // requests use (vouchers.RuleClient, vouchers.RuleEnrollment).
-func (f *facts) decode(existing, clients, enrollments, counted *[]byte) error {
+func (f *facts) decode(existing, clients, enrollments, counted, stems, parts *[]byte) error {
 	var ex []struct {
 		Number string `json:"number"`
 		existingClaim
@@ -388,6 +430,20 @@ func (f *facts) decode(existing, clients, enrollments, counted *[]byte) error {
 	for i, k := range ks {
 		f.counted[i] = ledger.Key{Client: k.Client, Service: k.Service, DOS: k.DOS.Time, Units: k.Units}
 	}
+	var ss, ps []numberedClaim
+	if err := json.Unmarshal(*stems, &ss); err != nil {
+		return fmt.Errorf("decode claims numbered as stems: %w", err)
+	}
+	if err := json.Unmarshal(*parts, &ps); err != nil {
+		return fmt.Errorf("decode claims numbered as parts: %w", err)
+	}
+	f.stems, f.parts = make(map[string]numberedClaim, len(ss)), make(map[string]int64, len(ps))
+	for _, c := range ss {
+		f.stems[c.Number] = c
+	}
+	for _, c := range ps {
+		f.parts[c.Number] = c.ID
+	}
 	return nil
 }
 
@@ -418,10 +474,11 @@ func sortedKeys(m map[int64]bool) []int64 {
 
 // factsQuery reads, after the locks, every fact a submission needs beyond
 // the ledger: the reference version, the claims already on file under its
-// numbers, the clients the agency serves with their enrollments, and the
-// counted lines its lines would repeat. Each is looked up key by key, so
-// its cost follows the submission, not the size of a table or of a
-// client's history. Its plans stay custom: a generic plan made while a
+// numbers, the clients the agency serves with their enrollments, the
+// counted lines its lines would repeat, and the claims on file that a
+// number of it is a part of or that are numbered as its parts
+// (partsFree). Each is looked up key by key, so its cost follows the
+// submission, not the size of a table or of a client's history. Its plans stay custom: a generic plan made while a
 // table was small picks an index that only fits a small table (claims by
 // provider, say) and keeps it as the table grows.
 //
@@ -454,4 +511,14 @@ var factsQuery = `SELECT
 	          LATERAL (
 	          SELECT json_build_object('c', l.client_id, 's', l.service_code, 'd', l.date_of_service, 'u', l.units) AS j
 	          FROM claim_lines l WHERE l.counted AND l.client_id = k.client AND l.provider_id = $1
-	           AND l.service_code = k.service AND l.date_of_service = k.dos AND l.units = k.units LIMIT 1) x), '[]') AS counted`
+	           AND l.service_code = k.service AND l.date_of_service = k.dos AND l.units = k.units LIMIT 1) x), '[]') AS counted,
+	COALESCE((SELECT json_agg(x.j) FROM (SELECT DISTINCT unnest($8::text[])) AS s(number), LATERAL (
+	          SELECT json_build_object('number', c.claim_number, 'id', c.id,
+	                 'lines', (SELECT count(*) FROM claim_lines l WHERE l.claim_id = c.id)) AS j
+	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = s.number LIMIT 1) x), '[]') AS stems,
+	COALESCE((SELECT json_agg(x.j) FROM unnest($9::text[], $10::int[], $11::bigint[]) AS s(number, lines, original),
+	          LATERAL (SELECT ` + mostLinesSQL + ` AS most) m,
+	          LATERAL generate_series(1, CASE WHEN m.most > ` + strconv.Itoa(maxLinesPerCLM) + ` THEN (m.most + ` +
+	strconv.Itoa(maxLinesPerCLM-1) + `) / ` + strconv.Itoa(maxLinesPerCLM) + ` ELSE 0 END) AS k(part), LATERAL (
+	          SELECT json_build_object('number', c.claim_number, 'id', c.id) AS j
+	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = s.number || '-' || k.part LIMIT 1) x), '[]') AS parts`

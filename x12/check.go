@@ -3,6 +3,7 @@ package x12
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"strconv"
 
@@ -34,6 +35,7 @@ const (
 	CodeTooManyClaims  = "TOO_MANY_CLAIMS"    // more than 5000 CLM in one ST
 	CodeBadCharacter   = "BAD_CHARACTER"      // a byte outside the X12 extended character set in an element
 	CodeElementLength  = "ELEMENT_LENGTH"     // a text element longer than the guide allows
+	CodeRepeatedCLM01  = "CLM01_REPEATED"     // a CLM01 sent twice for one billing provider (NM1*85 NM109)
 )
 
 // MaxProblems caps Report.Problems so a badly broken file cannot make the
@@ -81,11 +83,14 @@ func (r Report) Has(code string) bool {
 
 // Check reads an 837P stream segment by segment and reports envelope,
 // count, hierarchy and claim-level problems. It keeps the state of the
-// current claim only, so memory does not depend on the size of the file.
-// The error is non-nil only when reading from r fails; everything wrong
-// with the content is a Problem.
+// current claim only, and of every claim a 128-bit hash of its billing
+// provider and CLM01 (the payer answers a claim by CLM01 for its billing
+// provider, so one sent twice for a provider is answered ambiguously): 16
+// bytes a CLM loop and no line, where the file is hundreds of bytes a
+// loop. The error is non-nil only when reading from r fails; everything
+// wrong with the content is a Problem.
 func Check(r io.Reader) (Report, error) {
-	c := &checker{}
+	c := &checker{clm01s: map[clm01Key]int{}, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 	rd := NewReader(r)
 	for {
 		s, err := rd.next()
@@ -162,6 +167,7 @@ type checker struct {
 		active, checked      bool
 		at, id, children     int
 		nm85, n3, n4, taxRef bool
+		npi                  string // NM109 of its NM1*85
 	}
 	sub struct {
 		active, checked bool
@@ -186,6 +192,14 @@ type checker struct {
 		at       int
 		sv1, dtp bool
 	}
+	// clm01s are the CLM loops read so far, each at its segment, by
+	// billing provider and CLM01: hashed, so memory grows by a fixed 16
+	// bytes a loop whatever the lengths. Two keys of 64 bits, seeded
+	// afresh for each Check, make a false repeat (about n²/2¹²⁹ for n
+	// loops) nothing a file of any size meets.
+	clm01s map[clm01Key]int
+	seeds  [2]maphash.Seed
+	hash   maphash.Hash
 }
 
 func (c *checker) problem(at int, id, code, format string, args ...any) {
@@ -527,7 +541,7 @@ func (c *checker) nm1(s Segment, at int) {
 	case inClaim:
 		c.loop = loop2310
 	case e == "85" && c.prov.active && !c.sub.active:
-		c.loop, c.prov.nm85 = loop2010AA, true
+		c.loop, c.prov.nm85, c.prov.npi = loop2010AA, true, s.Element(9)
 	case (e == "87" || e == "PE") && c.prov.active && !c.sub.active:
 		c.loop = loop2010AB
 	case e == "IL" && c.sub.active && !c.pat.active:
@@ -563,7 +577,7 @@ func (c *checker) hl(s Segment, at int) {
 			c.problem(at, s.ID, CodeHLParent, "billing provider HL %s names parent %q; it has none", s.Element(1), parent)
 		}
 		c.prov.active, c.prov.checked, c.prov.at, c.prov.id, c.prov.children = true, false, at, id, 0
-		c.prov.nm85, c.prov.n3, c.prov.n4, c.prov.taxRef = false, false, false, false
+		c.prov.nm85, c.prov.n3, c.prov.n4, c.prov.taxRef, c.prov.npi = false, false, false, false, ""
 		c.sawHL20, c.loop = true, loop2000A
 	case "22":
 		c.closeSub()
@@ -679,12 +693,40 @@ func (c *checker) claim(s Segment, at int) {
 	if err != nil {
 		c.problem(at, s.ID, CodeBadElement, "CLM02 %q is not an amount", s.Element(2))
 	}
+	c.repeatedCLM01(s.Element(1), at)
 	c.clm.active, c.clm.at, c.clm.lines = true, at, 0
 	c.clm.total, c.clm.totalOK = total, err == nil
 	c.clm.sum, c.clm.sumOK = amount{}, true
 	c.clm.freq = component(s.Element(5), c.comp, 3)
 	c.clm.f8, c.clm.hi = false, false
 	c.loop = loop2300
+}
+
+// clm01Key is a billing provider and a CLM01, hashed.
+type clm01Key [2]uint64
+
+// repeatedCLM01 reports a CLM01 its billing provider already sent in the
+// file. The value is not quoted (the other segment is): problems never
+// carry the file's data.
+func (c *checker) repeatedCLM01(clm01 string, at int) {
+	var k clm01Key
+	for i := range k {
+		c.hash.SetSeed(c.seeds[i])
+		// The NPI's length first, so no two pairs hash the same bytes.
+		n := len(c.prov.npi)
+		c.hash.WriteByte(byte(n))
+		c.hash.WriteByte(byte(n >> 8))
+		c.hash.WriteByte(byte(n >> 16))
+		c.hash.WriteByte(byte(n >> 24))
+		c.hash.WriteString(c.prov.npi)
+		c.hash.WriteString(clm01)
+		k[i] = c.hash.Sum64()
+	}
+	if first, ok := c.clm01s[k]; ok {
+		c.problem(at, "CLM", CodeRepeatedCLM01, "CLM01 repeats that of the claim at segment %d under the same billing provider (NM1*85): the payer's answers could not tell the two apart", first)
+		return
+	}
+	c.clm01s[k] = at
 }
 
 func (c *checker) closeClaim() {

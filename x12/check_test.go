@@ -256,6 +256,7 @@ func TestCheckLimits(t *testing.T) {
 		c := testClaim("C", 1)
 		for i := range claims {
 			claims[i] = c
+			claims[i].ClaimID = fmt.Sprintf("C%d", i)
 		}
 		data, _ := render(t, testHeader(), DefaultOptions(), []provClaims{{testProvider(1), claims}},
 			func(w *Writer) { w.maxClaims = 6000 })
@@ -413,5 +414,67 @@ func TestAmountSums(t *testing.T) {
 		if _, err := sum(bad); err == nil {
 			t.Errorf("%q accepted as an amount", bad)
 		}
+	}
+}
+
+// The payer answers a claim (277CA, 835) by its CLM01 for its billing
+// provider, so a CLM01 sent twice for one provider in a file is a problem
+// wherever the second is: the next set, or the loop of a split claim
+// whose suffix makes another claim's number. Another provider's claim of
+// the same number is not.
+func TestCheckRepeatedCLM01(t *testing.T) {
+	p1, p2 := testProvider(1), testProvider(2)
+	tests := []struct {
+		name    string
+		batches []provClaims
+		sets    int   // CLM loops per set, 0 for the default
+		at      []int // the repeated loops, by their place among the file's CLMs
+	}{
+		{name: "one number under two providers", batches: []provClaims{
+			{p1, []Claim{testClaim("A", 1)}}, {p2, []Claim{testClaim("A", 1)}}}},
+		{name: "twice under one provider", at: []int{2}, batches: []provClaims{
+			{p1, []Claim{testClaim("A", 1), testClaim("B", 1), testClaim("A", 2)}}}},
+		{name: "again in the next set", sets: 2, at: []int{2}, batches: []provClaims{
+			{p1, []Claim{testClaim("A", 1), testClaim("B", 1), testClaim("A", 1)}}}},
+		// A claim of 51 lines goes out as; a claim numbered
+		// A-1 of the same provider then shares the first's CLM01.
+		{name: "a split claim's part", at: []int{2}, batches: []provClaims{
+			{p1, []Claim{testClaim("A", 51), testClaim("A-1", 1), testClaim("A-3", 1)}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, _ := render(t, testHeader(), DefaultOptions(), tt.batches, func(w *Writer) {
+				if tt.sets > 0 {
+					w.maxClaims = tt.sets
+				}
+			})
+			rep, err := Check(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := parseAll(t, data)
+			var want []Problem
+			for _, n := range tt.at {
+				want = append(want, Problem{Segment: f.find(t, "CLM", "", n) + 1, SegmentID: "CLM", Code: CodeRepeatedCLM01})
+			}
+			var got []Problem
+			for _, p := range rep.Problems {
+				if p.Code != CodeRepeatedCLM01 {
+					t.Errorf("unrelated problem: %v", p)
+				}
+				first := f.find(t, "CLM", f.segs[p.Segment-1].Element(1), 0) + 1
+				if !strings.Contains(p.Message, fmt.Sprintf("segment %d ", first)) {
+					t.Errorf("%v does not name the first loop, segment %d", p, first)
+				}
+				if strings.Contains(p.Message, f.segs[p.Segment-1].Element(1)) {
+					t.Errorf("%v quotes the CLM01", p)
+				}
+				p.Message = ""
+				got = append(got, p)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("problems %v, want %v", got, want)
+			}
+		})
 	}
 }

@@ -352,8 +352,8 @@ func TestProviderGrouping(t *testing.T) {
 	var out bytes.Buffer
 	w, _ := NewWriter(&out, testHeader(), DefaultOptions())
 	p1, p2 := testProvider(1), testProvider(2)
-	for _, p := range []BillingProvider{p1, p1, p2} {
-		if err := w.WriteClaim(p, testClaim("A", 1)); err != nil {
+	for i, p := range []BillingProvider{p1, p1, p2} {
+		if err := w.WriteClaim(p, testClaim(fmt.Sprintf("A%d", i), 1)); err != nil {
 			t.Fatal(err)
 		}
 	}

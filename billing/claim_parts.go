@@ -1,0 +1,135 @@
+package billing
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"rss"
+)
+
+// A claim of more than maxLinesPerCLM lines goes to the payer in several
+// CLM loops, each CLM01 its number with "-1", "-2"... (insertLoopsQuery).
+// The payer answers a claim by CLM01 for its billing provider, so no
+// other claim of the agency may go out under one of those: a claim
+// numbered X-k is refused while the agency has a claim X whose parts
+// reach k, and a claim whose parts would reach the number of one it has
+// is refused too (409 claim_number_conflict). A black-box pass found an
+// 835 reversal of P3-S1-R's first loop posted to a claim numbered
+// P3-S1-R-1.
+//
+// The lines counted are all the claim's lines, its reversals included
+// and its denied lines too: how many loops a claim takes is decided when
+// a batch takes it, from its billable lines, which only ever become fewer
+// (a line released before batching stops being billable; a batched one
+// stays). Counting every line keeps the reservation a claim makes at
+// intake true for as long as the claim lives, and the same at every
+// submission: a claim refused today is refused tomorrow.
+
+// partOf splits a claim number X-k, k a positive integer as a part is
+// written (no sign, no leading zero), into X and k.
+func partOf(number string) (stem string, k int, ok bool) {
+	i := strings.LastIndexByte(number, '-')
+	if i <= 0 || i == len(number)-1 || number[i+1] == '0' {
+		return "", 0, false
+	}
+	for _, r := range number[i+1:] {
+		if r < '0' || r > '9' {
+			return "", 0, false
+		}
+	}
+	k, err := strconv.Atoi(number[i+1:])
+	return number[:i], k, err == nil
+}
+
+// parts is how many parts a claim of this many lines may go out in at
+// most, 0 when it goes out under its own number.
+func parts(lines int) int {
+	if lines <= maxLinesPerCLM {
+		return 0
+	}
+	return (lines + maxLinesPerCLM - 1) / maxLinesPerCLM
+}
+
+// numberedClaim is a claim on file that a submitted number concerns.
+type numberedClaim struct {
+	ID     int64  `json:"id"`
+	Number string `json:"number"`
+	Lines  int    `json:"lines"`
+}
+
+// reversedBy reports whether the line gets a reversal line on a claim of
+// frequency freq that voids or replaces its claim: a void shows every
+// counted line it reverses; a replacement reverses only what the payer
+// was already sent (a batched line).
+func (l *originalLine) reversedBy(freq string) bool {
+	return l.Counted && (freq == FreqVoid || l.Batched)
+}
+
+// reversals counts the reversal lines a claim of frequency freq voiding or
+// replacing o will carry.
+func (o *original) reversals(freq string) int {
+	n := 0
+	for i := range o.lines {
+		if o.lines[i].reversedBy(freq) {
+			n++
+		}
+	}
+	return n
+}
+
+// partsFree refuses a claim (its number, its lines with reversals) whose
+// number is a part of another claim of the agency, on file or created
+// earlier in the submission, or whose parts would be another's number.
+func (d *decided) partsFree(f *facts, number string, lines int) error {
+	if stem, k, ok := partOf(number); ok {
+		if s, ok := f.stems[stem]; ok && k <= parts(s.Lines) {
+			return partTaken(number, k, fmt.Sprintf("claim %d (%s)", s.ID, s.Number), stem, s.Lines)
+		}
+		if n, ok := d.created[stem]; ok && k <= parts(n) {
+			return partTaken(number, k, fmt.Sprintf("claim %s earlier in this request", stem), stem, n)
+		}
+	}
+	for k := 1; k <= parts(lines); k++ {
+		part := number + "-" + strconv.Itoa(k)
+		other := ""
+		if id, ok := f.parts[part]; ok {
+			other = fmt.Sprintf("claim %d", id)
+		} else if _, ok := d.created[part]; ok {
+			other = "a claim earlier in this request"
+		}
+		if other != "" {
+			return rss.Coded(rss.ErrConflict, "claim_number_conflict",
+				"claim_number %s: the claim has %d lines (reversals included), more than the %d an 837P claim loop holds, so it "+
+					"would go to the payer in parts numbered %s-1 to %s-%d, and %s is already the number of %s; use another number",
+				number, lines, maxLinesPerCLM, number, number, parts(lines), part, other)
+		}
+	}
+	return nil
+}
+
+func partTaken(number string, k int, other, stem string, lines int) error {
+	return rss.Coded(rss.ErrConflict, "claim_number_conflict",
+		"claim_number %s is the CLM01 of part %d of %s: a claim of more than the %d lines an 837P claim loop holds (it has %d, "+
+			"reversals included) goes to the payer in parts numbered %s-1 to %s-%d; use another number",
+		number, k, other, maxLinesPerCLM, lines, stem, stem, parts(lines))
+}
+
+// mostLinesSQL is the most lines submitted claim s (its lines, the
+// original it voids or replaces) can have: its own and one reversal for
+// each counted line of the original (reversedBy: at most that).
+var mostLinesSQL = `s.lines + (SELECT count(*) FROM claim_lines l WHERE l.claim_id = s.original AND l.counted)::int`
+
+// partsLockSQL serialises the submissions of agency $1 whose claims a
+// claim numbered as another's part concerns: those with a claim of more
+// than 50 lines (lines $2, originals $3) take the agency's lock alone,
+// those with a number X-k share it. So two submissions that could each
+// pass partsFree only because neither sees the other run one after the
+// other, and the second's facts, read after the lock, see the first. One
+// lock per agency, not per number: a bulk would take a thousand, and the
+// server's lock table holds a few thousand in all; and a submission of
+// neither kind, nearly all of them, takes none.
+var partsLockSQL = `SELECT CASE
+	WHEN EXISTS (SELECT 1 FROM unnest($2::int[], $3::bigint[]) AS s(lines, original) WHERE ` + mostLinesSQL + ` > ` + strconv.Itoa(maxLinesPerCLM) + `)
+	THEN pg_advisory_xact_lock(hashtext('rss claim parts ' || $1))::text
+	ELSE pg_advisory_xact_lock_shared(hashtext('rss claim parts ' || $1))::text END`
