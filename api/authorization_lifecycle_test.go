@@ -458,3 +458,47 @@ func TestReactivationHeldToTheEpisodesLimits(t *testing.T) {
 	assert.Equal(t, "active", r.JSON(t)["status"])
 	assert.Equal(t, 1, itAudit(e, "reactivate", "authorization", itStr(firstAuth)))
 }
+
+// A reactivation gives back every unused unit, however many a voucher may
+// carry today: the caps judge them all, not the per-voucher maximum's cut
+// (a black-box pass reactivated 90 units judged as 30). And what a deny
+// rule refuses a request for them, it refuses their return.
+func TestReactivationJudgesEveryUnitItGivesBack(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	patch := func(path string, body map[string]any) {
+		t.Helper()
+		r := e.do(req{Method: http.MethodPatch, Path: path, Key: keyAdmin, Body: body})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	}
+	patch("/v1/reference/programs/ATR", map[string]any{"inactivate_after_days": 3})
+	patch("/v1/reference/services/ATR-DT", map[string]any{"per_episode_max": 10})
+	kim := e.demo.Clients["Kim"]
+	first := itVoucher(t, e, keyHRA, kim, "ATR-DT", 8, 0, 30)
+	require.Equal(t, "approved", first["decision"], "%v", first)
+	firstAuth := itNum(t, first, "authorization_id")
+	ie.clock.Advance(4 * 24 * time.Hour)
+	require.Equal(t, "inactive", itAuth(t, e, keyReviewer, firstAuth)["status"])
+	patch("/v1/reference/services/ATR-DT", map[string]any{"per_voucher_max": 2})
+	for range 3 {
+		v := itVoucher(t, e, keyHRA, kim, "ATR-DT", 2, 4, 30)
+		require.Equal(t, "approved", v["decision"], "%v", v)
+	}
+	// 6 of the episode's 10 are held: the 8 it would give back do not fit,
+	// though the 2 a voucher may carry today would.
+	path := itPath("/v1/authorizations/%d/reactivate", firstAuth)
+	p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "client resumed"}), http.StatusConflict, "limits_exceeded")
+	assert.Contains(t, p["reasons"], "EPISODE_UNITS_EXCEEDED", "%v", p)
+
+	// The HRA consent naming the MSC revoked: a request for its units is
+	// denied, and so is their return, acknowledged or not.
+	consent := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_type = 'msc' AND revoked_at IS NULL
+		ORDER BY id LIMIT 1`, kim)
+	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "revoked in writing"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	p = requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "client resumed",
+		"acknowledge": []string{"EPISODE_UNITS_EXCEEDED"}}), http.StatusConflict, "denied_by_rules")
+	assert.NotEmpty(t, p["reasons"])
+	assert.Equal(t, "inactive", itAuth(t, e, keyReviewer, firstAuth)["status"])
+}

@@ -197,7 +197,28 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 	}
 	f := *sn.facts
 	f.Service.Rate = cur.Rate.Decimal // its units are worth what it was granted at
+	// All of them come back, however many a voucher may carry today: cut
+	// to the per-voucher maximum first, the caps judged fewer units than
+	// were given back (a black-box pass reactivated 90 units judged as 30,
+	// and 99 were paid of an episode's 90).
+	f.Service.PerVoucherMax = 0
 	d := adjudication.DecideVoucher(&f)
+	// What a deny rule refuses a request for these units, it refuses their
+	// return: claims against them would be denied for it (the staff member
+	// has left, the consent was revoked).
+	var denied, deniedWhy []string
+	for _, h := range d.Hits {
+		if h.Action == adjudication.ActionDeny {
+			reason, _ := adjudication.Lookup(h.Code)
+			denied = append(denied, h.Code)
+			deniedWhy = append(deniedWhy, h.Code+" ("+reason.Text+")")
+		}
+	}
+	if len(denied) > 0 {
+		return false, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
+			Message: "the rules now deny a request for this authorization's unused units, so it cannot be reactivated: " +
+				strings.Join(deniedWhy, "; ") + "; leave it inactive"}
+	}
 	var over, why []string
 	raise := false
 	for _, h := range d.Hits {

@@ -213,10 +213,11 @@ func (e Element) allowed() string {
 	return "letters, digits, space and ! \" & ' ( ) + , - . / ; ? = % @ [ ] _ { } \\ | < > ` # $ only"
 }
 
-// usStates are the state and territory codes USPS assigns (and the
-// military's AA, AE, AP): what an N402 of a US address may carry.
+// usStates are the state and territory codes USPS assigns, the freely
+// associated states it serves (FM, MH, PW) and the military's AA, AE, AP:
+// what an N402 of a US address may carry.
 var usStates = strings.Fields(`AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY
-	NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI AA AE AP`)
+	NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI FM MH PW AA AE AP`)
 
 // StateCode reports whether s is a USPS state or territory code (N402).
 func StateCode(s string) bool { return slices.Contains(usStates, s) }

@@ -133,7 +133,7 @@ func ExampleElement_Check() {
 }
 
 func TestAddressCodes(t *testing.T) {
-	for s, want := range map[string]bool{"CT": true, "PR": true, "AE": true, "XX": false, "ct": false, "": false, "CTX": false} {
+	for s, want := range map[string]bool{"CT": true, "PR": true, "AE": true, "PW": true, "FM": true, "MH": true, "XX": false, "ct": false, "": false, "CTX": false} {
 		if StateCode(s) != want {
 			t.Errorf("StateCode(%q) = %v", s, !want)
 		}
