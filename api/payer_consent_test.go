@@ -128,9 +128,14 @@ func TestVoidedHeldReplacementTakesBackWhatThePayerHas(t *testing.T) {
 	consent := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_type = 'payer'`, e.demo.Clients["Dubois"])
 	r = e.post(keyECRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "revoked in writing"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	// What the agency records after the revocation never goes out: the
+	// replacement's place of service and diagnosis, the client's new address.
+	r = e.do(req{Method: http.MethodPatch, Path: itPath("/v1/clients/%d", e.demo.Clients["Dubois"]), Key: keyECRA,
+		Body: map[string]any{"address_line1": "77 Shelter Road", "city": "New London", "zip": "06320"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	r = e.post(keyECRA, "/v1/claims", map[string]any{"claim_number": "PC-HELD-1R", "client_id": e.demo.Clients["Dubois"],
-		"frequency": "7", "original_claim_id": orig["id"], "rendering_staff_id": e.demo.Staff["Kowalski"], "place_of_service": "12",
-		"diagnoses": []string{"F33.1"}, "lines": []any{raLine(day(-5), 2, "14.50")}})
+		"frequency": "7", "original_claim_id": orig["id"], "rendering_staff_id": e.demo.Staff["Kowalski"], "place_of_service": "11",
+		"diagnoses": []string{"F20.9"}, "lines": []any{raLine(day(-5), 2, "14.50")}})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	repl := itNum(t, r.JSON(t), "id")
 	holds := itItems(t, e.get(keyFinance, itPath("/v1/batch-holds?claim_id=%d", repl)))
@@ -145,7 +150,36 @@ func TestVoidedHeldReplacementTakesBackWhatThePayerHas(t *testing.T) {
 	second := itID(t, r)
 	assert.True(t, e.batchClaims(second)[repl])
 	file := string(e.get(keyFinance, itPath("/v1/batches/%d/file", second)).Body)
-	assert.Contains(t, file, "CLM*PC-HELD-1R*29.00***12:B:8*", "the original's 29.00 taken back, as a void of it")
+	assert.Contains(t, file, "CLM*PC-HELD-1R*29.00***12:B:8*", "the original's 29.00 taken back, as a void of it, at its place of service")
 	assert.Contains(t, file, "REF*F8*PC-HELD-1~")
 	assert.NotContains(t, file, "14.5", "the replacement's own line was never sent and is not now")
+	assert.Contains(t, file, "HI*ABK:F331~", "the original's diagnosis, as sent")
+	assert.NotContains(t, file, "F209", "the held replacement's diagnosis never goes out")
+	assert.NotContains(t, file, "Shelter", "nor the address recorded after the revocation")
+	assert.Contains(t, file, "N3*100 Main Street~")
+}
+
+// A void goes out without a current consent (it takes back what the payer
+// has), and repeats the loop it voids as it was sent: an address recorded
+// since the consent was revoked is not disclosed with it (a black-box pass).
+func TestVoidRepeatsTheLoopAsSent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	orig := e.mhwClaim("Dubois", "PC-VOID-1")
+	r := e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	consent := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_type = 'payer'`, e.demo.Clients["Dubois"])
+	r = e.post(keyECRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "revoked in writing"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.do(req{Method: http.MethodPatch, Path: itPath("/v1/clients/%d", e.demo.Clients["Dubois"]), Key: keyECRA,
+		Body: map[string]any{"address_line1": "77 Shelter Road", "city": "New London", "zip": "06320"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyECRA, itPath("/v1/claims/%d/void", itNum(t, orig, "id")), map[string]any{"claim_number": "PC-VOID-1V"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	file := string(e.get(keyFinance, itPath("/v1/batches/%d/file", itID(t, r))).Body)
+	assert.Contains(t, file, "CLM*PC-VOID-1V*29.00***12:B:8*")
+	assert.Contains(t, file, "N3*100 Main Street~", "the address the voided loop carried")
+	assert.NotContains(t, file, "Shelter")
 }

@@ -361,7 +361,7 @@ var waitingClaims = `
 const loopsTable = `CREATE TEMP TABLE IF NOT EXISTS batch_loops (
 	claim_id bigint, provider_id bigint, client_id bigint, part integer, in_file boolean, loop_freq text, loops integer,
 	o_ref text, lines integer, line_ids bigint[], units bigint, billed numeric(14,2), paid numeric(14,2), services text[],
-	first_service date)
+	first_service date, o_batch bigint, o_part integer)
 	ON COMMIT DROP`
 
 // simpleLoopsQuery takes the locked claims ($1) whose lines go in one group
@@ -419,7 +419,7 @@ const simpleLoopsQuery = `
 // own lateral subquery: a million lines never meet in one sort.
 const loopsQuery = `
 	INSERT INTO batch_loops (claim_id, provider_id, client_id, part, in_file, loop_freq, loops, o_ref, lines, line_ids, units, billed,
-		paid, services, first_service)
+		paid, services, first_service, o_batch, o_part)
 	SELECT c.id, c.provider_id, c.client_id, g.*
 	FROM unnest($1::bigint[]) AS k(id)
 	JOIN claims c ON c.id = k.id AND NOT EXISTS (SELECT 1 FROM batch_loops s WHERE s.claim_id = k.id)
@@ -475,7 +475,9 @@ const loopsQuery = `
 		       (SELECT min(r.o_ref) FROM placed r WHERE r.rev AND r.g = p.part),
 		       count(*), array_agg(p.line_id ORDER BY p.line_number), sum(p.units_allowed),
 		       sum(CASE WHEN $2 = 'medicaid_837p' THEN p.paid WHEN p.rev THEN -p.charge ELSE p.charge END), sum(p.paid),
-		       array_agg(DISTINCT p.service_code), min(p.date_of_service)
+		       array_agg(DISTINCT p.service_code), min(p.date_of_service),
+		       (SELECT min(r.o_batch) FROM placed r WHERE r.rev AND r.g = p.part),
+		       (SELECT min(r.o_part) FROM placed r WHERE r.rev AND r.g = p.part)
 		FROM placed p
 		GROUP BY p.part) g`
 
@@ -610,10 +612,28 @@ var insertLoopsQuery = `
 		subscriber_last, subscriber_first, medicaid_id, date_of_birth, gender, address_line1, city, state, zip,
 		rendering_npi, rendering_last, rendering_first, line_ids, legacy_sv1, st_control)
 	SELECT $1, x.claim_id, x.part, c.provider_id, ` + clm01SQL + `,
-	       x.loop_freq, CASE WHEN x.loop_freq <> '1' THEN x.o_ref END, c.place_of_service, c.diagnoses,
-	       cl.last_name, cl.first_name, COALESCE(` + medicaidIDBilled + `, cl.medicaid_id),
-	       cl.date_of_birth, cl.gender, cl.address_line1, cl.city, cl.state, cl.zip,
-	       st.npi, st.last_name, st.first_name, x.line_ids, false,
+	       x.loop_freq, CASE WHEN x.loop_freq <> '1' THEN x.o_ref END,
+	       -- A void loop takes back a loop the payer has, and repeats it as
+	       -- it was sent: its claim's data, subscriber and rendering
+	       -- provider (o). Voids go out without a current consent, and one
+	       -- built from today's records sent an address recorded after the
+	       -- consent was revoked, and a held replacement's diagnoses that
+	       -- never went out (a black-box pass).
+	       CASE WHEN o.batch_id IS NULL THEN c.place_of_service ELSE o.place_of_service END,
+	       CASE WHEN o.batch_id IS NULL THEN c.diagnoses ELSE o.diagnoses END,
+	       CASE WHEN o.batch_id IS NULL THEN cl.last_name ELSE o.subscriber_last END,
+	       CASE WHEN o.batch_id IS NULL THEN cl.first_name ELSE o.subscriber_first END,
+	       CASE WHEN o.batch_id IS NULL THEN COALESCE(` + medicaidIDBilled + `, cl.medicaid_id) ELSE o.medicaid_id END,
+	       CASE WHEN o.batch_id IS NULL THEN cl.date_of_birth ELSE o.date_of_birth END,
+	       CASE WHEN o.batch_id IS NULL THEN cl.gender ELSE o.gender END,
+	       CASE WHEN o.batch_id IS NULL THEN cl.address_line1 ELSE o.address_line1 END,
+	       CASE WHEN o.batch_id IS NULL THEN cl.city ELSE o.city END,
+	       CASE WHEN o.batch_id IS NULL THEN cl.state ELSE o.state END,
+	       CASE WHEN o.batch_id IS NULL THEN cl.zip ELSE o.zip END,
+	       CASE WHEN o.batch_id IS NULL THEN st.npi ELSE o.rendering_npi END,
+	       CASE WHEN o.batch_id IS NULL THEN st.last_name ELSE o.rendering_last END,
+	       CASE WHEN o.batch_id IS NULL THEN st.first_name ELSE o.rendering_first END,
+	       x.line_ids, false,
 	       -- The set the loop goes out in (migration 00046): the writer
 	       -- fills sets ($2, the batch's ST02s) in (provider, claim, part)
 	       -- order, $3 loops each. The loop's place is counted on the loops
@@ -627,6 +647,10 @@ var insertLoopsQuery = `
 	JOIN claims c ON c.id = x.claim_id
 	JOIN clients cl ON cl.id = c.client_id
 	LEFT JOIN staff st ON st.id = c.rendering_staff_id
+	-- Probed by key for a void loop alone (a lateral subquery, its test on
+	-- the loop a one-time filter): no plan reads the table's history.
+	LEFT JOIN LATERAL (SELECT o.* FROM batch_x12_claims o
+		WHERE x.loop_freq = '8' AND o.batch_id = x.o_batch AND o.claim_id = c.original_claim_id AND o.part = x.o_part) o ON true
 	WHERE x.in_file`
 
 // The remittance reports every claim whose lines the batch takes, and,
