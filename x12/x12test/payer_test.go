@@ -228,7 +228,11 @@ func TestAnswerRefusesBadScenario(t *testing.T) {
 	assert.ErrorContains(t, err, "does not hold")
 	_, err = Answer([]byte("ISA*junk~"), Scenario{})
 	assert.ErrorContains(t, err, "not valid")
-	_, err = Answer(append(append([]byte{}, in...), in...), Scenario{})
+	// Two interchanges (of distinct claims: one CLM01 twice is a problem
+	// of its own, CLM01_REPEATED).
+	second := bytes.Replace(in, []byte("CLM*C1*"), []byte("CLM*C2*"), 1)
+	require.NotEqual(t, in, second)
+	_, err = Answer(append(append([]byte{}, in...), second...), Scenario{})
 	assert.ErrorContains(t, err, "several functional groups")
 	_, err = Answer(in, Scenario{Outcomes: map[string]Outcome{"C1": {Adjust: map[string][]x12.Adjustment{"NOPE-1": {{Group: "CO", Reason: "45", Amount: dec("1.00")}}}}}})
 	assert.ErrorContains(t, err, "line control number")
