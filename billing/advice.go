@@ -58,6 +58,10 @@ type AdviceLine struct {
 	// posting), beside what rss decided; absent until Medicaid has paid
 	// or denied the claim.
 	PayerPaid *rss.Money `json:"payer_paid,omitempty"`
+	// PayerAdjustments and PayerRemarks are the payer's CAS and remark
+	// codes for the line where its 835 itemized it (SVC); absent otherwise.
+	PayerAdjustments []PayerAdjustment `json:"payer_adjustments,omitempty"`
+	PayerRemarks     []string          `json:"payer_remarks,omitempty"`
 }
 
 // AdviceClaim is one claim of a remittance advice.
@@ -178,6 +182,8 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 					if lp, ok := c.Payer.LinesPaid[c.Lines[i].LineID]; ok {
 						c.Lines[i].PayerPaid = &lp
 					}
+					c.Lines[i].PayerAdjustments = c.Payer.LineAdjustments[c.Lines[i].LineID]
+					c.Lines[i].PayerRemarks = c.Payer.LineRemarks[c.Lines[i].LineID]
 				}
 			}
 		}
@@ -315,7 +321,7 @@ func (j *jsonAdvice) finish(t AdviceTotals) error {
 
 var adviceHeader = []string{"batch_id", "provider_id", "provider_npi", "claim_id", "claim_number", "frequency", "client_id",
 	"line_number", "service_code", "date_of_service", "units", "units_allowed", "billed", "allowed", "paid", "status",
-	"adjustments", "remarks", "reasons", "payer_status", "payer_paid"}
+	"adjustments", "remarks", "reasons", "payer_status", "payer_paid", "payer_adjustments", "payer_remarks"}
 
 type csvAdvice struct {
 	w   *csv.Writer
@@ -359,7 +365,7 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 			strconv.FormatInt(cl.ClaimID, 10), rss.CSVText(cl.ClaimNumber), cl.Frequency, strconv.FormatInt(cl.ClientID, 10),
 			strconv.Itoa(l.LineNumber), l.ServiceCode, l.DateOfService.String(), strconv.Itoa(l.Units), strconv.Itoa(l.UnitsAllowed),
 			l.Billed.String(), l.Allowed.String(), l.Paid.String(), l.Status, strings.Join(adj, "; "), strings.Join(remarks, "; "),
-			strings.Join(reasons, " | "), payerStatus, payerPaid(l.PayerPaid))
+			strings.Join(reasons, " | "), payerStatus, payerPaid(l.PayerPaid), payerCAS(l.PayerAdjustments), strings.Join(l.PayerRemarks, "; "))
 		if c.err = c.w.Write(c.row); c.err != nil {
 			return c.err
 		}
@@ -372,7 +378,8 @@ func (c *csvAdvice) finish(t AdviceTotals) error {
 		return c.err
 	}
 	c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL", "", "",
-		strconv.Itoa(t.Lines), "", "", "", "", t.Billed.String(), "", t.Paid.String(), "", "adjusted " + t.Adjusted.String(), "", "", "", ""})
+		strconv.Itoa(t.Lines), "", "", "", "", t.Billed.String(), "", t.Paid.String(), "", "adjusted " + t.Adjusted.String(), "", "", "", "",
+		"", ""})
 	c.w.Flush()
 	if c.err == nil {
 		c.err = c.w.Error()
@@ -391,4 +398,14 @@ func payerPaid(m *rss.Money) string {
 		return ""
 	}
 	return m.String()
+}
+
+// payerCAS writes a line's payer adjustments as the advice's own are
+// written: group-CARC amount, "; " between.
+func payerCAS(adj []PayerAdjustment) string {
+	parts := make([]string, len(adj))
+	for i, a := range adj {
+		parts[i] = a.Group + "-" + a.CARC + " " + a.Amount.String()
+	}
+	return strings.Join(parts, "; ")
 }

@@ -363,6 +363,12 @@ type ClaimPayer struct {
 	// part of the claim's answer.
 	LinesPaid  map[int64]rss.Money `json:"-"`
 	LineStatus map[int64]string    `json:"-"`
+	// LineAdjustments and LineRemarks are the payer's CAS and remark codes
+	// per claim line (by line id) where its posting itemized the loop, for
+	// the remittance advice; the claim-level ones are in Adjustments and
+	// Remarks only.
+	LineAdjustments map[int64][]PayerAdjustment `json:"-"`
+	LineRemarks     map[int64][]string          `json:"-"`
 	// Loops is the answer per CLM loop, in the order sent: a claim of more
 	// than 50 lines goes out in several, each with its own CLM01, state and
 	// payer's claim control number (the one PayerCCN shows was an arbitrary
@@ -448,7 +454,8 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		a := per[l.ClaimID]
 		if a == nil {
 			a = &agg{p: ClaimPayer{BatchID: l.BatchID, StatusCodes: []string{}, Adjustments: []PayerAdjustment{}, Remarks: []string{},
-				RejectedLines: []int64{}, LinesPaid: map[int64]rss.Money{}, LineStatus: map[int64]string{}, Loops: []PayerLoopAnswer{}}}
+				RejectedLines: []int64{}, LinesPaid: map[int64]rss.Money{}, LineStatus: map[int64]string{}, Loops: []PayerLoopAnswer{},
+				LineAdjustments: map[int64][]PayerAdjustment{}, LineRemarks: map[int64][]string{}}}
 			per[l.ClaimID] = a
 			order = append(order, l.ClaimID)
 		}
@@ -577,6 +584,8 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		}
 		for _, l := range cp.Lines {
 			p.LinesPaid[*l.LineID] = rss.NewMoney(p.LinesPaid[*l.LineID].Add(l.Paid.Decimal))
+			p.LineAdjustments[*l.LineID] = append(p.LineAdjustments[*l.LineID], l.Adjustments...)
+			p.LineRemarks[*l.LineID] = append(p.LineRemarks[*l.LineID], l.Remarks...)
 		}
 	}
 	return out, nil

@@ -197,7 +197,13 @@ func TestPayerRoundTrip(t *testing.T) {
 	assert.Equal(t, billing.PayerRejected, byNumber["RT-REJ"].Payer.Status)
 	assert.Nil(t, byNumber["RT-REJ"].Lines[0].PayerPaid)
 	csvAdvice := string(w.advice(b1.ID, "ECRA", "csv"))
-	assert.Contains(t, csvAdvice, ",paid,50.00\n")
+	// Medicaid's own adjustments and remarks per line, beside rss's (the
+	// CSV carried only its status and amount; a black-box pass).
+	assert.Contains(t, csvAdvice, ",paid,50.00,CO-45 8.00,\n")
+	assert.Contains(t, csvAdvice, ",paid,24.50,PR-2 4.50,N130\n")
+	require.Len(t, byNumber["RT-PART"].Lines[1].PayerAdjustments, 1)
+	assert.Equal(t, "PR", byNumber["RT-PART"].Lines[1].PayerAdjustments[0].Group)
+	assert.Equal(t, []string{"N130"}, byNumber["RT-PART"].Lines[1].PayerRemarks)
 
 	// Reconciliation of the batch: ECRA billed 174.00 = paid 118.00 + adjustments 27.00 + rejected 29.00.
 	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b1.ID})
