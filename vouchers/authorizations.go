@@ -206,33 +206,16 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 	// What a deny rule refuses a request for these units, it refuses their
 	// return: claims against them would be denied for it (the staff member
 	// has left, the consent was revoked).
-	var denied, deniedWhy []string
-	for _, h := range d.Hits {
-		if h.Action == adjudication.ActionDeny {
-			reason, _ := adjudication.Lookup(h.Code)
-			denied = append(denied, h.Code)
-			deniedWhy = append(deniedWhy, h.Code+" ("+reason.Text+")")
-		}
-	}
-	if len(denied) > 0 {
+	if denied, why := deniedHits(d); len(denied) > 0 {
 		return false, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
 			Message: "the rules now deny a request for this authorization's unused units, so it cannot be reactivated: " +
-				strings.Join(deniedWhy, "; ") + "; leave it inactive"}
+				strings.Join(why, "; ") + "; leave it inactive"}
 	}
-	var over, why []string
-	raise := false
-	for _, h := range d.Hits {
-		if !slices.Contains(pendedSince, h.Code) {
-			continue
-		}
-		if slices.Contains(acknowledge, h.Code) {
-			raise = raise || h.Code == adjudication.CodeEpisodeDollarsExceeded
-			continue
-		}
-		reason, _ := adjudication.Lookup(h.Code)
-		over = append(over, h.Code)
-		why = append(why, h.Code+" ("+reason.Text+" "+h.Detail+")")
-	}
+	acknowledged := func(code string) bool { return slices.Contains(acknowledge, code) }
+	over, why := guardHits(d, acknowledged)
+	raise := slices.ContainsFunc(d.Hits, func(h adjudication.Hit) bool {
+		return h.Code == adjudication.CodeEpisodeDollarsExceeded && acknowledged(h.Code)
+	})
 	if len(over) > 0 {
 		return false, &rss.CodedError{Kind: rss.ErrConflict, Code: "limits_exceeded", Reasons: over,
 			Message: fmt.Sprintf("reactivating gives back %d units from %s, and these rules fire on them: %s; "+

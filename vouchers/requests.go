@@ -988,16 +988,7 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	granted.Request.Units, granted.Request.Start, granted.Request.End = g.units, g.start.Time, g.end.Time
 	granted.Service.Rate = g.rate.Decimal
 	d := adjudication.DecideVoucher(&granted)
-	var denied []string
-	var why []string
-	for _, h := range d.Hits {
-		if h.Action == adjudication.ActionDeny {
-			denied = append(denied, h.Code)
-			reason, _ := adjudication.Lookup(h.Code)
-			why = append(why, h.Code+" ("+reason.Text+")")
-		}
-	}
-	if len(denied) > 0 {
+	if denied, why := deniedHits(d); len(denied) > 0 {
 		return d, none, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
 			Message: "the rules now deny this request, so it cannot be approved: " + strings.Join(why, "; ") + "; deny it instead"}
 	}
@@ -1020,14 +1011,9 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	// What was granted while the request waited may make the grant pass
 	// the episode's caps, or overlap another agency's authorization: the
 	// reviewer decided on reasons that no longer tell the whole story.
-	var since, sinceWhy []string
-	for _, h := range d.Hits {
-		if slices.Contains(pendedSince, h.Code) && !contains(vr.ReasonCodes, h.Code) && !slices.Contains(r.Acknowledge, h.Code) {
-			reason, _ := adjudication.Lookup(h.Code)
-			since = append(since, h.Code)
-			sinceWhy = append(sinceWhy, h.Code+" ("+reason.Text+" "+h.Detail+")")
-		}
-	}
+	since, sinceWhy := guardHits(d, func(code string) bool {
+		return contains(vr.ReasonCodes, code) || slices.Contains(r.Acknowledge, code)
+	})
 	if len(since) > 0 {
 		return d, none, &rss.CodedError{Kind: rss.ErrConflict, Code: "pended_since", Reasons: since,
 			Message: "since the request pended, these rules fire on the grant: " + strings.Join(sinceWhy, "; ") +
@@ -1039,6 +1025,34 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 		g.decision = "partial"
 	}
 	return d, g, nil
+}
+
+// deniedHits are the codes of the deny rules that fired in d and, for a
+// problem's text, each with its reason: what refuses a grant outright.
+func deniedHits(d adjudication.VoucherDecision) (codes, why []string) {
+	for _, h := range d.Hits {
+		if h.Action == adjudication.ActionDeny {
+			reason, _ := adjudication.Lookup(h.Code)
+			codes = append(codes, h.Code)
+			why = append(why, h.Code+" ("+reason.Text+")")
+		}
+	}
+	return codes, why
+}
+
+// guardHits are the codes of the pendedSince rules that fired in d and are
+// not lifted (a reason the request pended for, or one acknowledged), each
+// with its reason and detail for a problem's text: what refuses a grant
+// (an approval, a reactivation) unless acknowledged.
+func guardHits(d adjudication.VoucherDecision, lifted func(code string) bool) (codes, why []string) {
+	for _, h := range d.Hits {
+		if slices.Contains(pendedSince, h.Code) && !lifted(h.Code) {
+			reason, _ := adjudication.Lookup(h.Code)
+			codes = append(codes, h.Code)
+			why = append(why, h.Code+" ("+reason.Text+" "+h.Detail+")")
+		}
+	}
+	return codes, why
 }
 
 // Replay re-runs the stored facts through the current rules. It changes
