@@ -192,8 +192,18 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	q.WriteString(ledger.LockForClaimsSQL(provider, clientIDs))
 	q.WriteString(";\n")
 	q.WriteString(bind(factsQuery, prov, literal(numbers, "text[]"), literal(clients, "bigint[]"), literal(keys.clients, "bigint[]"),
-		literal(keys.services, "text[]"), literal(keys.dates, "date[]"), literal(keys.units, "int[]"),
-		literal(stems, "text[]"), literal(big, "text[]"), literal(bigLines, "int[]"), literal(bigOrigs, "bigint[]")))
+		literal(keys.services, "text[]"), literal(keys.dates, "date[]"), literal(keys.units, "int[]")))
+	// The claims a number concerns as another's part, read only for a
+	// submission that has such a number (few do): planning the two lookups
+	// took three times as long as the rest of the statement.
+	stemsCol, partsCol := noClaims, noClaims
+	if len(stems.b) > 0 {
+		stemsCol = bind(stemsSQL, prov, literal(stems, "text[]"))
+	}
+	if len(big.b) > 0 {
+		partsCol = bind(partsSQL, prov, literal(big, "text[]"), literal(bigLines, "int[]"), literal(bigOrigs, "bigint[]"))
+	}
+	q.WriteString(",\n\t" + stemsCol + " AS stems,\n\t" + partsCol + " AS parts")
 	// The write that follows runs on a generic plan made with index probes
 	// only (see write); it sets both back itself.
 	q.WriteString(";\nSET LOCAL plan_cache_mode = force_generic_plan;\nSET LOCAL enable_seqscan = off")
@@ -475,12 +485,15 @@ func sortedKeys(m map[int64]bool) []int64 {
 // factsQuery reads, after the locks, every fact a submission needs beyond
 // the ledger: the reference version, the claims already on file under its
 // numbers, the clients the agency serves with their enrollments, the
-// counted lines its lines would repeat, and the claims on file that a
-// number of it is a part of or that are numbered as its parts
-// (partsFree). Each is looked up key by key, so its cost follows the
-// submission, not the size of a table or of a client's history. Its plans stay custom: a generic plan made while a
-// table was small picks an index that only fits a small table (claims by
-// provider, say) and keeps it as the table grows.
+// counted lines its lines would repeat; snapshot adds the claims on file
+// that a number of it is a part of or that are numbered as its parts
+// (stemsSQL, partsSQL; partsFree). Each is looked up key by key, so its
+// cost follows the submission, not the size of a table or of a client's
+// history. Its plans stay custom: a generic plan made while a table was
+// small picks an index that only fits a small table (claims by provider,
+// say) and keeps it as the table grows (tried again in December 2026:
+// made on the empty tables of a new database, the generic plan found
+// claims by their agency and hashed every client of the agency).
 //
 // A custom plan still trusts the table's statistics, and those lag a table
 // that grows by ten thousand lines a request: estimating a few hundred
@@ -511,14 +524,24 @@ var factsQuery = `SELECT
 	          LATERAL (
 	          SELECT json_build_object('c', l.client_id, 's', l.service_code, 'd', l.date_of_service, 'u', l.units) AS j
 	          FROM claim_lines l WHERE l.counted AND l.client_id = k.client AND l.provider_id = $1
-	           AND l.service_code = k.service AND l.date_of_service = k.dos AND l.units = k.units LIMIT 1) x), '[]') AS counted,
-	COALESCE((SELECT json_agg(x.j) FROM (SELECT DISTINCT unnest($8::text[])) AS s(number), LATERAL (
+	           AND l.service_code = k.service AND l.date_of_service = k.dos AND l.units = k.units LIMIT 1) x), '[]') AS counted`
+
+// noClaims stands for the stems or parts of a submission that has none.
+const noClaims = "'[]'::json"
+
+// stemsSQL reads the claims on file numbered X for the submitted numbers
+// X-k ($2) of agency $1, each with its count of lines.
+const stemsSQL = `COALESCE((SELECT json_agg(x.j) FROM (SELECT DISTINCT unnest($2::text[])) AS s(number), LATERAL (
 	          SELECT json_build_object('number', c.claim_number, 'id', c.id,
 	                 'lines', (SELECT count(*) FROM claim_lines l WHERE l.claim_id = c.id)) AS j
-	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = s.number LIMIT 1) x), '[]') AS stems,
-	COALESCE((SELECT json_agg(x.j) FROM unnest($9::text[], $10::int[], $11::bigint[]) AS s(number, lines, original),
+	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = s.number LIMIT 1) x), '[]')`
+
+// partsSQL reads the claims on file of agency $1 numbered as the parts of
+// the submitted claims $2 that may have more than 50 lines (lines $3,
+// originals $4), id by number.
+var partsSQL = `COALESCE((SELECT json_agg(x.j) FROM unnest($2::text[], $3::int[], $4::bigint[]) AS s(number, lines, original),
 	          LATERAL (SELECT ` + mostLinesSQL + ` AS most) m,
 	          LATERAL generate_series(1, CASE WHEN m.most > ` + strconv.Itoa(maxLinesPerCLM) + ` THEN (m.most + ` +
 	strconv.Itoa(maxLinesPerCLM-1) + `) / ` + strconv.Itoa(maxLinesPerCLM) + ` ELSE 0 END) AS k(part), LATERAL (
 	          SELECT json_build_object('number', c.claim_number, 'id', c.id) AS j
-	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = s.number || '-' || k.part LIMIT 1) x), '[]') AS parts`
+	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = s.number || '-' || k.part LIMIT 1) x), '[]')`
