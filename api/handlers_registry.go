@@ -104,7 +104,7 @@ func (s *Server) reactivateProvider(c *gin.Context) {
 			return
 		}
 	}
-	post(c, okJSON[vouchers.Provider], func(ctx context.Context) (vouchers.Provider, error) {
+	post(c, okJSON[registry.Reactivation], func(ctx context.Context) (registry.Reactivation, error) {
 		return s.r.Reactivate(ctx, id)
 	})
 }

@@ -67,7 +67,7 @@ func Open(db *sqlx.DB, o Options) *Server {
 	}
 	v := vouchers.New(db, o.Now, o.Location)
 	st := staff.New(db, o.Now, o.Location)
-	reg := registry.New(db, o.Now, o.Location)
+	reg := registry.New(db, o.Now, o.Location, v)
 	rep := reports.New(db, o.Now, o.Location)
 	sessions := access.NewSessions(db, o.Now)
 	if o.SessionIdle > 0 {

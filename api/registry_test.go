@@ -345,8 +345,10 @@ func TestRegistryEndAnAgreement(t *testing.T) {
 // A deactivated agency's authorizations end the day before its
 // deactivation: they read expired and no longer hold the person's caps or
 // pend another agency's request as a duplicate (they read active with all
-// their units, a black-box pass); a reactivation gives them their span
-// back.
+// their units, a black-box pass). A reactivation gives each its span back
+// where a request for its unused units would be granted today, and ends it
+// where it would not: here another agency was granted the same service
+// over the same days meanwhile, and both used to come back active.
 func TestDeactivatedAgencysAuthorizationsEnd(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -366,11 +368,46 @@ func TestDeactivatedAgencysAuthorizationsEnd(t *testing.T) {
 	assert.Equal(t, "expired", after["status"])
 	assert.Equal(t, day(-1), after["end_date"])
 	assert.False(t, pends(), "no longer a duplicate")
+	// pends() left BCS's request pended (not in Kim's care plan there); a
+	// reviewer grants BCS the days HRA no longer holds.
+	bcs := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-TR", 5, 0, 20)
+	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, bcs, "id")),
+		map[string]any{"action": "approve", "note": "care plan update on its way"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, "approved", r.JSON(t)["decision"], "%s", r.Body)
+
+	// Another of HRA's authorizations, which nothing was granted against.
+	other := itFixtureID(t, e, `SELECT id FROM authorizations WHERE provider_id = $1 AND id <> $2 AND voided_at IS NULL
+		AND end_date >= $3::date AND units_used < units_authorized ORDER BY id LIMIT 1`, hra, kimTR, day(0))
+	otherBefore := itAuth(t, e, keyReviewer, other)
+	require.Equal(t, "expired", otherBefore["status"])
 
 	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	assert.Equal(t, before["end_date"], itAuth(t, e, keyReviewer, kimTR)["end_date"], "its span back")
-	assert.Equal(t, "active", itAuth(t, e, keyReviewer, kimTR)["status"])
+	ended := r.JSON(t)["authorizations_ended"].([]any)
+	require.Len(t, ended, 1, "%s", r.Body)
+	got := ended[0].(map[string]any)
+	assert.Equal(t, float64(kimTR), got["id"])
+	assert.Equal(t, "ended", got["status"])
+	assert.Equal(t, day(-1), got["end_date"])
+	assert.Contains(t, got["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	kim := itAuth(t, e, keyReviewer, kimTR)
+	assert.Equal(t, day(-1), kim["end_date"], "not given back: BCS holds those days now")
+	assert.Equal(t, "expired", kim["status"])
+	assert.False(t, pends(), "HRA's ended authorization pends nothing")
+
+	// HRA reads the end in its history, and nothing in it names BCS or the
+	// rule that said another agency serves the person.
+	r = e.get(keyHRA, itPath("/v1/authorizations/%d", kimTR))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Contains(t, string(r.Body), "not given back at the agency's reactivation")
+	assert.NotContains(t, string(r.Body), "DUPLICATE")
+	assert.NotContains(t, string(r.Body), "BCS")
+
+	back := itAuth(t, e, keyReviewer, other)
+	assert.Equal(t, otherBefore["units_authorized"], back["units_authorized"])
+	assert.NotEqual(t, "expired", back["status"], "its span back: %v", back)
+	assert.NotEqual(t, day(-1), back["end_date"])
 }
 
 // A service taken out of an agency's enrollment ends that day: the claims

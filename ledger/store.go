@@ -413,22 +413,31 @@ func EndAtDischarge(ctx context.Context, ext pg.Ext, d Discharged, at time.Time,
 	}
 	reason := "enrollment " + strconv.FormatInt(d.EnrollmentID, 10) + " discharged on " + d.On.String()
 	for i := range rows {
-		a := &rows[i]
-		var err error
-		if a.StartDate.After(d.On) {
-			*a, err = Void(ctx, ext, a.ID, reason+", before the authorization started", at, by)
-		} else {
-			before := a.EndDate
-			err = sqlx.GetContext(ctx, ext, a, `UPDATE authorizations a SET end_date = $2 WHERE a.id = $1 RETURNING `+columns, a.ID, d.On)
-			if err == nil {
-				err = addEvent(ctx, ext, a.ID, Event{Action: EventEnd, Reason: reason, EndBefore: before, EndAfter: d.On}, at, by)
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("end authorization %d: %w", a.ID, err)
+		if err := End(ctx, ext, &rows[i], d.On, reason, at, by); err != nil {
+			return nil, err
 		}
 	}
 	return rows, nil
+}
+
+// End ends a locked authorization on day on, with its event: its end_date
+// becomes on, or, when it would only have started after on (it never
+// ran), it is voided. a is updated to the authorization as it now is.
+func End(ctx context.Context, ext pg.Ext, a *Authorization, on rss.Date, reason string, at time.Time, by By) error {
+	var err error
+	if a.StartDate.After(on) {
+		*a, err = Void(ctx, ext, a.ID, reason+", before the authorization started", at, by)
+	} else {
+		before := a.EndDate
+		err = sqlx.GetContext(ctx, ext, a, `UPDATE authorizations a SET end_date = $2 WHERE a.id = $1 RETURNING `+columns, a.ID, on)
+		if err == nil {
+			err = addEvent(ctx, ext, a.ID, Event{Action: EventEnd, Reason: reason, EndBefore: before, EndAfter: on}, at, by)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("end authorization %d: %w", a.ID, err)
+	}
+	return nil
 }
 
 func addEvent(ctx context.Context, ext pg.Ext, id int64, e Event, at time.Time, by By) error {

@@ -584,12 +584,23 @@ func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivati
 	return out, err
 }
 
-// Reactivate puts a deactivated provider back in service (admin).
-func (s *Service) Reactivate(ctx context.Context, providerID int64) (vouchers.Provider, error) {
+// Reactivation is a provider put back in service, with the authorizations
+// its reactivation did not give back (vouchers.ReturnAuthorizations).
+type Reactivation struct {
+	vouchers.Provider
+	AuthorizationsEnded []vouchers.AuthorizationEnded `json:"authorizations_ended"`
+}
+
+// Reactivate puts a deactivated provider back in service (admin). The
+// authorizations its deactivation cut short get their spans back where a
+// request for their unused units would be granted today, and end where it
+// would not (vouchers.ReturnAuthorizations): a reactivation gave them all
+// back unjudged, past the caps of people served meanwhile by others.
+func (s *Service) Reactivate(ctx context.Context, providerID int64) (Reactivation, error) {
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
-		return vouchers.Provider{}, err
+		return Reactivation{}, err
 	}
-	var out vouchers.Provider
+	var out Reactivation
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := lockProvider(ctx, tx, providerID); err != nil {
 			return err
@@ -607,6 +618,12 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64) (vouchers.Pr
 		if was.On == nil || was.Reason == nil {
 			return rss.Coded(rss.ErrConflict, "provider_active", "provider %d is not deactivated", providerID)
 		}
+		// Judged while the deactivation still holds, so each one not yet
+		// judged counts only its used units.
+		ended, err := s.v.ReturnAuthorizations(ctx, tx, providerID, *was.On)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE providers SET deactivated_on = NULL, deactivation_reason = NULL WHERE id = $1`,
 			providerID); err != nil {
 			return err
@@ -615,8 +632,11 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64) (vouchers.Pr
 			Outcome: fmt.Sprintf("deactivated from %s: %s", *was.On, *was.Reason)}); err != nil {
 			return err
 		}
-		var err error
-		out, err = vouchers.LoadProvider(ctx, tx, providerID)
+		out.Provider, err = vouchers.LoadProvider(ctx, tx, providerID)
+		out.AuthorizationsEnded = ended
+		if out.AuthorizationsEnded == nil {
+			out.AuthorizationsEnded = []vouchers.AuthorizationEnded{}
+		}
 		return err
 	})
 	return out, err

@@ -8,6 +8,7 @@ import (
 
 	"rss"
 	"rss/pg"
+	"rss/vouchers"
 )
 
 // Service is the registry domain. Its methods take the actor from ctx and
@@ -17,15 +18,19 @@ type Service struct {
 	ids *pg.Idempotency
 	now func() time.Time
 	loc *time.Location
+	// v judges the authorizations an agency's reactivation gives back
+	// (vouchers owns the ledger's rules), in the reactivation's transaction.
+	v *vouchers.Service
 }
 
 // New returns a Service over db; now is the clock and loc the time zone
-// whose calendar says what "today" is.
-func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
+// whose calendar says what "today" is; v is the vouchers service on the
+// same database and clock.
+func New(db *sqlx.DB, now func() time.Time, loc *time.Location, v *vouchers.Service) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Service{db: db, ids: pg.NewIdempotency(db), now: now, loc: loc}
+	return &Service{db: db, ids: pg.NewIdempotency(db), now: now, loc: loc, v: v}
 }
 
 // Today is the civil date now in the service's time zone.

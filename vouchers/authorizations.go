@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -175,34 +176,10 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 // two agencies, with no review). It reports whether an acknowledged dollar
 // cap is to be raised. The caller holds the episode locked.
 func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Authorization, acknowledge []string) (bool, error) {
-	left := cur.UnitsAuthorized - cur.UnitsUsed
-	start := s.Today()
-	if cur.StartDate.After(start) {
-		start = cur.StartDate
-	}
-	if left <= 0 || cur.EndDate.Before(start) {
-		return false, nil
-	}
-	enrollment := cur.EnrollmentID
-	n := NewVoucherRequest{ClientID: cur.ClientID, ProgramCode: cur.ProgramCode, ServiceCode: cur.ServiceCode,
-		EnrollmentID: &enrollment, Units: left, StartDate: start, EndDate: cur.EndDate}
-	sn, err := s.takeSnapshot(ctx, tx, cur.ProviderID, access.DefaultPurpose(access.RoleProvider), &n)
-	var ve *rss.ValidationError
-	if errors.As(err, &ve) {
-		return false, rss.Coded(rss.ErrConflict, "reactivation_outdated",
-			"the authorization's units can no longer be given back as granted (%s); leave it inactive and request a voucher", ve.Error())
-	}
-	if err != nil {
+	d, left, start, err := s.judgeUnusedUnits(ctx, tx, cur, cur.EndDate, nil)
+	if err != nil || left == 0 {
 		return false, err
 	}
-	f := *sn.facts
-	f.Service.Rate = cur.Rate.Decimal // its units are worth what it was granted at
-	// All of them come back, however many a voucher may carry today: cut
-	// to the per-voucher maximum first, the caps judged fewer units than
-	// were given back (a black-box pass reactivated 90 units judged as 30,
-	// and 99 were paid of an episode's 90).
-	f.Service.PerVoucherMax = 0
-	d := adjudication.DecideVoucher(&f)
 	// What a deny rule refuses a request for these units, it refuses their
 	// return: claims against them would be denied for it (the staff member
 	// has left, the consent was revoked).
@@ -223,6 +200,45 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 				"or leave it inactive", left, start, strings.Join(why, "; "), adjudication.CodeEpisodeDollarsExceeded)}
 	}
 	return raise, nil
+}
+
+// judgeUnusedUnits decides a request for the unused units of cur from
+// today (or its start) to end, with the authorization's rate and no
+// per-voucher maximum, on a snapshot patch may amend (nil: as read). left
+// is 0, and nothing is decided, when there is nothing to give back.
+func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Authorization, end rss.Date,
+	patch func(f *adjudication.VoucherFacts)) (d adjudication.VoucherDecision, left int, start rss.Date, err error) {
+	left = cur.UnitsAuthorized - cur.UnitsUsed
+	start = s.Today()
+	if cur.StartDate.After(start) {
+		start = cur.StartDate
+	}
+	if left <= 0 || end.Before(start) {
+		return d, 0, start, nil
+	}
+	enrollment := cur.EnrollmentID
+	n := NewVoucherRequest{ClientID: cur.ClientID, ProgramCode: cur.ProgramCode, ServiceCode: cur.ServiceCode,
+		EnrollmentID: &enrollment, Units: left, StartDate: start, EndDate: end}
+	sn, err := s.takeSnapshot(ctx, tx, cur.ProviderID, access.DefaultPurpose(access.RoleProvider), &n)
+	var ve *rss.ValidationError
+	if errors.As(err, &ve) {
+		return d, 0, start, rss.Coded(rss.ErrConflict, "reactivation_outdated",
+			"the authorization's units can no longer be given back as granted (%s); leave it inactive and request a voucher", ve.Error())
+	}
+	if err != nil {
+		return d, 0, start, err
+	}
+	f := *sn.facts
+	f.Service.Rate = cur.Rate.Decimal // its units are worth what it was granted at
+	// All of them come back, however many a voucher may carry today: cut
+	// to the per-voucher maximum first, the caps judged fewer units than
+	// were given back (a black-box pass reactivated 90 units judged as 30,
+	// and 99 were paid of an episode's 90).
+	f.Service.PerVoucherMax = 0
+	if patch != nil {
+		patch(&f)
+	}
+	return adjudication.DecideVoucher(&f), left, start, nil
 }
 
 // changeAuthorization runs a lifecycle change of one authorization under
@@ -285,4 +301,122 @@ func (s *Service) endAuthorizations(ctx context.Context, tx *sqlx.Tx, a access.A
 		events[i] = access.Event{Action: action, EntityType: "authorization", EntityID: access.ID(ended[i].ID), ClientID: ended[i].ClientID}
 	}
 	return access.Record(ctx, tx, events...)
+}
+
+// AuthorizationEnded is one of an agency's authorizations its reactivation
+// did not give back: ended the day before its deactivation took effect,
+// or voided when it would only have started from that day, with the rules
+// a request for its unused units fired (ReturnAuthorizations).
+type AuthorizationEnded struct {
+	ID          int64    `json:"id"`
+	Number      string   `json:"number"`
+	ClientID    int64    `json:"client_id"`
+	Status      string   `json:"status"`
+	EndDate     rss.Date `json:"end_date"`
+	UnitsUnused int      `json:"units_unused"`
+	ReasonCodes []string `json:"reason_codes"`
+	// Note says why when no rule could be run: a request for its units
+	// could not be made as granted today.
+	Note string `json:"note,omitempty"`
+}
+
+// ReturnAuthorizations decides, for an agency being reactivated, which of
+// the authorizations its deactivation cut short get their span back. While
+// the agency was out they held only their used units of the person's caps
+// and pended no other agency's request, so more may have been granted into
+// the room they left: giving one back returns its unused units, as a
+// request for them from today to its end would be granted. Each is judged
+// so, in id order, on the person's authorizations as they then stand
+// (those given back already with their spans, the rest still cut), and
+// one that a deny rule or a guard of what was granted meanwhile (the
+// episode's units and dollars, another agency's authorization over the
+// same days) fires on is not given back: it ends the day before the
+// deactivation took effect, as a discharge ends one (voided when it would
+// only have started from then). No one acknowledges a cap here: the admin
+// reactivating an agency is not the reviewer who may lift one; the agency
+// requests again what it needs and a reviewer decides. An inactive one
+// gets its span back and stays inactive (its reactivation is judged then);
+// one with no unused units simply gets it back. The caller holds the
+// provider locked, its deactivation still in force, and lifts it after.
+func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, providerID int64, deactivatedOn rss.Date) ([]AuthorizationEnded, error) {
+	a, err := access.Require(ctx, access.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	by := ledger.By{KeyID: a.KeyID, Role: string(a.Role)}
+	var cut []struct {
+		ID  int64    `db:"id"`
+		End rss.Date `db:"end_date"`
+	}
+	if err := tx.SelectContext(ctx, &cut, `SELECT id, end_date FROM authorizations
+		WHERE provider_id = $1 AND voided_at IS NULL AND end_date >= $2 ORDER BY id`, providerID, deactivatedOn); err != nil {
+		return nil, fmt.Errorf("authorizations the deactivation cut: %w", err)
+	}
+	today, cutOn := s.Today(), deactivatedOn.AddDays(-1)
+	back := map[int64]adjudication.Authorization{} // given back so far, with their spans
+	var ended []AuthorizationEnded
+	var events []access.Event
+	for _, c := range cut {
+		// The episode before the authorization, as a reviewer's
+		// reactivation and claims intake take them.
+		if err := ledger.LockEpisodeOf(ctx, tx, c.ID); err != nil {
+			return nil, err
+		}
+		cur, err := ledger.Lock(ctx, tx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		whole := cur
+		whole.EndDate = c.End
+		if whole.StatusOn(today) == AuthInactive {
+			back[c.ID] = whole.Rule(today)
+			continue
+		}
+		d, left, _, err := s.judgeUnusedUnits(ctx, tx, &cur, c.End, func(f *adjudication.VoucherFacts) {
+			f.Provider.DeactivatedOn = time.Time{}
+			for i := range f.Authorizations {
+				if r, ok := back[f.Authorizations[i].ID]; ok {
+					f.Authorizations[i] = r
+				}
+			}
+		})
+		var codes []string
+		var note string
+		var outdated *rss.CodedError
+		switch {
+		case errors.As(err, &outdated) && outdated.Code == "reactivation_outdated":
+			// A request for its units could not even be made as granted
+			// today: they do not come back unjudged.
+			note = outdated.Message
+		case err != nil:
+			return nil, err
+		case left == 0:
+			back[c.ID] = whole.Rule(today)
+			continue
+		default:
+			denied, _ := deniedHits(d)
+			over, _ := guardHits(d, func(string) bool { return false })
+			if codes = append(denied, over...); len(codes) == 0 {
+				back[c.ID] = whole.Rule(today)
+				continue
+			}
+		}
+		// The agency reads the reason in its authorization's history: it
+		// names no rule, since one could say another agency serves the
+		// person. The answer, the admin's, lists them.
+		reason := fmt.Sprintf("not given back at the agency's reactivation on %s: a request for its %d unused units "+
+			"would not be granted today; request them again", today, cur.UnitsAuthorized-cur.UnitsUsed)
+		cur.EndDate = c.End
+		if err := ledger.End(ctx, tx, &cur, cutOn, reason, s.now(), by); err != nil {
+			return nil, err
+		}
+		status, action := "ended", ledger.EventEnd
+		if cur.VoidedAt != nil {
+			status, action = AuthVoid, ledger.EventVoid
+		}
+		ended = append(ended, AuthorizationEnded{ID: cur.ID, Number: cur.Number, ClientID: cur.ClientID, Status: status,
+			EndDate: cur.EndDate, UnitsUnused: cur.UnitsAuthorized - cur.UnitsUsed, ReasonCodes: codes, Note: note})
+		events = append(events, access.Event{Action: action, EntityType: "authorization", EntityID: access.ID(cur.ID), ClientID: cur.ClientID})
+	}
+	return ended, access.Record(ctx, tx, events...)
 }
