@@ -504,3 +504,20 @@ func TestRegistryDeactivationBeforeAnAuthorizationStarts(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, "active", e.get(keyHRA, itPath("/v1/authorizations/%d", auth)).JSON(t)["status"])
 }
+
+// A deactivation set for a later day, undone before it takes effect, gives
+// back every authorization: until that day they run, holding all their
+// units, and the one judged must not count its own units twice (once as
+// held, once as asked for again).
+func TestReactivationBeforeTheDeactivationTakesEffect(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, p := range []string{"HRA", "BCS"} {
+		id := e.demo.Providers[p]
+		r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", id), map[string]any{"reason": "notice given", "effective_on": day(10)})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", id), map[string]any{})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Empty(t, r.JSON(t)["authorizations_ended"], "%s: %s", p, r.Body)
+	}
+}

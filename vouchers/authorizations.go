@@ -237,6 +237,10 @@ func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Author
 	f.Service.PerVoucherMax = 0
 	if patch != nil {
 		patch(&f)
+		// The episode's totals are sums over the authorizations as patched.
+		if sn.enrollment != nil {
+			f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, sn.enrollment.EpisodeID, cur.ServiceCode, f.Today)
+		}
 	}
 	return adjudication.DecideVoucher(&f), left, start, nil
 }
@@ -377,6 +381,13 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			for i := range f.Authorizations {
 				if r, ok := back[f.Authorizations[i].ID]; ok {
 					f.Authorizations[i] = r
+				}
+				// The one judged holds only its used units, as an inactive
+				// one does: its unused units are what is asked for. Before
+				// a deactivation's day it still runs and held them all, and
+				// was judged to pass its caps twice over.
+				if f.Authorizations[i].ID == cur.ID {
+					f.Authorizations[i].Inactive = true
 				}
 			}
 		})
