@@ -417,7 +417,10 @@ func (a *Authorization) Live() bool { return !a.Void && !a.Inactive }
 // gone inactive only the units it used (the rest can no longer be billed;
 // used units stay used).
 func (a *Authorization) Holds(today time.Time) int {
-	if !a.Live() || a.End.Before(today) {
+	// A span its agency's deactivation cut to nothing (it would only have
+	// started from the deactivation's day) never runs: it held all its
+	// units on the day before that day, while reading expired.
+	if !a.Live() || a.End.Before(today) || a.End.Before(a.Start) {
 		return a.UnitsUsed
 	}
 	return a.UnitsAuthorized

@@ -521,3 +521,45 @@ func TestReactivationBeforeTheDeactivationTakesEffect(t *testing.T) {
 		assert.Empty(t, r.JSON(t)["authorizations_ended"], "%s: %s", p, r.Body)
 	}
 }
+
+// The authorizations a reactivation gives back are judged one after the
+// other, each on the person's authorizations as the ones before it left
+// them: two that each fit the episode's room alone, and not together, come
+// back one. HRA holds two ATR-DT authorizations of Kim's (8 units each, of
+// the service's 40 an episode); while HRA is out BCS is granted 32; at
+// HRA's reactivation the first comes back, the second does not.
+func TestReactivationJudgesTheAuthorizationsInTurn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	grant := func(key string, client int64, from, to int) int64 {
+		t.Helper()
+		v := itVoucher(t, e, key, client, "ATR-DT", 8, from, to)
+		if v["decision"] == "pended" {
+			r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")),
+				map[string]any{"action": "approve", "note": "care plan update on its way"})
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			v = r.JSON(t)
+		}
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		return itNum(t, v, "authorization_id")
+	}
+	hraKim, bcsKim := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	first, second := grant(keyHRA, hraKim, 2, 20), grant(keyHRA, hraKim, 21, 40)
+	hra := e.demo.Providers["HRA"]
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "audit", "effective_on": day(1)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	for from := 41; from < 81; from += 10 {
+		grant(keyBCS, bcsKim, from, from+9)
+	}
+
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	ended := r.JSON(t)["authorizations_ended"].([]any)
+	require.Len(t, ended, 1, "%s", r.Body)
+	got := ended[0].(map[string]any)
+	assert.Equal(t, float64(second), got["id"])
+	assert.Equal(t, "void", got["status"], "it would only have started after the deactivation's day")
+	assert.Contains(t, got["reason_codes"], "EPISODE_UNITS_EXCEEDED")
+	assert.Equal(t, day(20), itAuth(t, e, keyReviewer, first)["end_date"], "the first comes back whole")
+	assert.Equal(t, "void", itAuth(t, e, keyReviewer, second)["status"])
+}
