@@ -559,6 +559,7 @@ func TestReactivationJudgesTheAuthorizationsInTurn(t *testing.T) {
 	got := ended[0].(map[string]any)
 	assert.Equal(t, float64(second), got["id"])
 	assert.Equal(t, "void", got["status"], "it would only have started after the deactivation's day")
+	assert.Equal(t, day(40), got["end_date"], "a voided one keeps its span")
 	assert.Contains(t, got["reason_codes"], "EPISODE_UNITS_EXCEEDED")
 	assert.Equal(t, day(20), itAuth(t, e, keyReviewer, first)["end_date"], "the first comes back whole")
 	assert.Equal(t, "void", itAuth(t, e, keyReviewer, second)["status"])

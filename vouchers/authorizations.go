@@ -423,7 +423,9 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 		}
 		status, action := "ended", ledger.EventEnd
 		if cur.VoidedAt != nil {
-			status, action = AuthVoid, ledger.EventVoid
+			// Voided, it keeps its own span: the one read back was cut by
+			// the deactivation still in force (a black-box pass).
+			status, action, cur.EndDate = AuthVoid, ledger.EventVoid, c.End
 		}
 		ended = append(ended, AuthorizationEnded{ID: cur.ID, Number: cur.Number, ClientID: cur.ClientID, Status: status,
 			EndDate: cur.EndDate, UnitsUnused: cur.UnitsAuthorized - cur.UnitsUsed, ReasonCodes: codes, Note: note})
