@@ -181,19 +181,7 @@ func TestClaimNumberPartsWrittenMeanwhile(t *testing.T) {
 				_, _, err := w.b.Submit(w.hra(), w.claim(tc.second.ClaimNumber, "Kim", "Okafor", tc.second.Lines...))
 				done <- err
 			}()
-			for {
-				var waiting int
-				require.NoError(t, w.db.GetContext(ctx, &waiting, `SELECT count(*) FROM pg_stat_activity
-					WHERE datname = current_database() AND wait_event_type = 'Lock'`))
-				if waiting > 0 {
-					break
-				}
-				select {
-				case err := <-done:
-					t.Fatalf("the second submission did not wait for the first: %v", err)
-				default:
-				}
-			}
+			awaitLockWait(t, w, done)
 			require.NoError(t, tx.Commit())
 			requireCode(t, <-done, "claim_number_conflict")
 			assert.Equal(t, 1, w.counts()[0])

@@ -55,19 +55,7 @@ func TestClaimNumberWrittenMeanwhile(t *testing.T) {
 				done <- result{c, created, err}
 			}()
 			// Commit the first once the second waits on it.
-			for {
-				var waiting int
-				require.NoError(t, w.db.GetContext(ctx, &waiting, `SELECT count(*) FROM pg_stat_activity
-					WHERE datname = current_database() AND wait_event_type = 'Lock'`))
-				if waiting > 0 {
-					break
-				}
-				select {
-				case r := <-done:
-					t.Fatalf("the second submission did not wait for the first: %+v", r)
-				default:
-				}
-			}
+			awaitLockWait(t, w, done)
 			require.NoError(t, tx.Commit())
 			r := <-done
 			if tc.same {
@@ -138,19 +126,7 @@ func TestDuplicateLineCommittedWhileWaitingIsDenied(t *testing.T) {
 		c, _, err := w.b.Submit(w.hra(), w.claim("DUP-WAIT-2", "Rivera", "Okafor", line("ATR-CM", day(-2), 2, "30.00")))
 		done <- result{c, err}
 	}()
-	for {
-		var waiting int
-		require.NoError(t, w.db.GetContext(ctx, &waiting, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`))
-		if waiting > 0 {
-			break
-		}
-		select {
-		case r := <-done:
-			t.Fatalf("the second submission did not wait for the first: %+v", r)
-		default:
-		}
-	}
+	awaitLockWait(t, w, done)
 	require.NoError(t, tx.Commit())
 	r := <-done
 	require.NoError(t, r.err)

@@ -84,3 +84,28 @@ func requireConstraint(t *testing.T, err error, name string) {
 	require.True(t, ok, "not a PostgreSQL error: %v", err)
 	assert.Equal(t, name, pe.Constraint, "%v", err)
 }
+
+// awaitLockWait returns once a session of the test's database waits on a
+// lock: the submission sent on its own goroutine is queued behind the
+// test's open transaction. It fails the test when that submission answers
+// first (it did not wait), or when nothing waits within half a minute.
+func awaitLockWait[T any](t *testing.T, w *world, done <-chan T) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var waiting int
+		require.NoError(t, w.db.GetContext(t.Context(), &waiting, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`))
+		if waiting > 0 {
+			return
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("the second submission did not wait for the first: %+v", r)
+		case <-time.After(time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no session waited on a lock within 30 s")
+		}
+	}
+}
