@@ -157,6 +157,7 @@ type PayerFile struct {
 // PostalAddress is a US postal address as the file carries it (N3/N4).
 type PostalAddress struct {
 	Line1 string `json:"line1"`
+	Line2 string `json:"line2,omitempty"`
 	City  string `json:"city"`
 	State string `json:"state"`
 	Zip   string `json:"zip"`
@@ -290,7 +291,7 @@ var lineDenials = []lineRule{
 			if why := a.missing(zip9Re); why != "" {
 				return CodeClaimBillingAddress, "billing provider address: " + why
 			}
-			if mailboxRe.MatchString(a.Line1) {
+			if mailboxRe.MatchString(a.Line1) || mailboxRe.MatchString(a.Line2) {
 				return CodeClaimBillingAddress, "billing provider address: a mailbox, not a street address"
 			}
 			return "", ""

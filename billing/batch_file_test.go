@@ -372,6 +372,44 @@ func TestBatchTakesAClaimWhole(t *testing.T) {
 	assert.Equal(t, 1, batches)
 }
 
+// An agency whose address an admin changes to a post office box after its
+// claims were found payable holds the batch back: the guide's billing
+// provider address is a street address (a box goes in the pay-to loop,
+// which rss does not send), so the close is a conflict, nothing written,
+// until the street address is on file again. It went out on the 837P
+// before (a known gap).
+func TestBatchOfAnAgencyAtAPostOfficeBoxIsNotClosed(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	w.submitAs(w.ecra(), w.mhwClaim("BOX-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-3), 1, "7.25")))
+	var street string
+	require.NoError(t, w.db.GetContext(t.Context(), &street, `SELECT address_line1 FROM providers WHERE code = 'ECRA'`))
+	for _, q := range []string{
+		`UPDATE providers SET address_line1 = 'P.O. Box 112' WHERE code = 'ECRA'`,
+		`UPDATE providers SET address_line1 = $1, address_line2 = 'Lockbox 7' WHERE code = 'ECRA'`,
+	} {
+		args := []any{}
+		if strings.Contains(q, "$1") {
+			args = append(args, street)
+		}
+		_, err := w.db.ExecContext(t.Context(), q, args...)
+		require.NoError(t, err)
+		_, err = w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+		var ce *rss.CodedError
+		require.ErrorAs(t, err, &ce, q)
+		assert.Equal(t, "batch_file_invalid", ce.Code)
+		assert.Contains(t, err.Error(), "street address")
+		var n int
+		require.NoError(t, w.db.GetContext(t.Context(), &n, `SELECT (SELECT count(*) FROM batches) + (SELECT count(*) FROM batch_claims)`))
+		assert.Zero(t, n, "nothing written")
+	}
+	_, err := w.db.ExecContext(t.Context(), `UPDATE providers SET address_line2 = 'Suite 2' WHERE code = 'ECRA'`)
+	require.NoError(t, err)
+	b := w.batch(billing.RouteMedicaid837P, day(0))
+	assert.Equal(t, 1, b.ClaimCount, "with the street address on file again, the batch closes")
+}
+
 // Issue 7 item 13: what the 837P cannot carry is refused at input, and a
 // batch whose file cannot be written is never closed: a clear conflict,
 // nothing written.

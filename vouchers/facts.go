@@ -17,7 +17,7 @@ func ClientAddress(c *Client) adjudication.PostalAddress {
 
 // ProviderAddress is the agency's postal address as the 837P checks see it.
 func ProviderAddress(p *Provider) adjudication.PostalAddress {
-	return adjudication.PostalAddress{Line1: p.AddressLine1, City: p.City, State: p.State, Zip: p.Zip}
+	return adjudication.PostalAddress{Line1: p.AddressLine1, Line2: deref(p.AddressLine2), City: p.City, State: p.State, Zip: p.Zip}
 }
 
 func deref(s *string) string {

@@ -471,6 +471,9 @@ func (c *checker) body(s Segment, at int) {
 	case "N3":
 		if c.loop == loop2010AA {
 			c.prov.n3 = true
+			if Mailbox(s.Element(1)) || Mailbox(s.Element(2)) {
+				c.problem(at, s.ID, CodeBadElement, "billing provider N3 is a post office or lock box, not a street address")
+			}
 		}
 	case "N4":
 		if c.loop == loop2010AA {

@@ -157,6 +157,11 @@ func TestCheckFindsProblems(t *testing.T) {
 		{name: "missing SBR", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "SBR", "", 2); f.fixSE() }},
 		{name: "missing NM1*PR", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "NM1", "PR", 0); f.fixSE() }},
 		{name: "billing ZIP of five digits", code: CodeBadElement, mutate: func(t *testing.T, f *x12file) { f.set(t, "N4", "", 0, 3, "97201") }},
+		{name: "billing address a post office box", code: CodeBadElement, mutate: func(t *testing.T, f *x12file) { f.set(t, "N3", "", 0, 1, "PO BOX 112") }},
+		{name: "billing address's second line a lock box", code: CodeBadElement, mutate: func(t *testing.T, f *x12file) {
+			i := f.find(t, "N3", "", 0)
+			f.segs[i].Elements = append(f.segs[i].Elements[:1], "LOCKBOX 9")
+		}},
 		{name: "control character in a name", code: CodeBadCharacter, mutate: func(t *testing.T, f *x12file) { f.set(t, "NM1", "IL", 0, 3, "DO\x01E") }},
 		{name: "non-ASCII in an address", code: CodeBadCharacter, mutate: func(t *testing.T, f *x12file) { f.set(t, "N3", "", 1, 1, "12 Citt\xc3\xa0 St") }},
 		{name: "name longer than NM103 allows", code: CodeElementLength, mutate: func(t *testing.T, f *x12file) {

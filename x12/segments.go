@@ -291,13 +291,24 @@ func (s prvSeg) render(e *encoder) {
 	e.end()
 }
 
-type n3Seg struct{ line1, line2 string }
+// n3Seg is an address's street lines. street is set for the billing
+// provider, whose address the guide requires to be a street address.
+type n3Seg struct {
+	line1, line2 string
+	street       bool
+}
 
 func (s n3Seg) validate(d delims) error {
 	if err := d.text(AddressLine, s.line1); err != nil {
 		return err
 	}
-	return d.optText(addressLine2, s.line2)
+	if err := d.optText(addressLine2, s.line2); err != nil {
+		return err
+	}
+	if s.street && (Mailbox(s.line1) || Mailbox(s.line2)) {
+		return fmt.Errorf("%w: N3 (billing provider) is a post office or lock box, not a street address", ErrInvalid)
+	}
+	return nil
 }
 
 func (s n3Seg) render(e *encoder) {

@@ -3,6 +3,7 @@ package x12
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -221,6 +222,16 @@ var usStates = strings.Fields(`AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA K
 
 // StateCode reports whether s is a USPS state or territory code (N402).
 func StateCode(s string) bool { return slices.Contains(usStates, s) }
+
+// mailboxRe finds a post office box, lock box or private mailbox in an
+// address line.
+var mailboxRe = regexp.MustCompile(`(?i)\b(p\.?\s*o\.?\s*box|post\s+office\s+box|lock\s*box|pmb)\b`)
+
+// Mailbox reports whether an address line is a post office box, lock box
+// or private mailbox. The guide's billing provider address (2010AA N3)
+// must be a street address; a box goes in the pay-to loop (2010AB), which
+// rss does not send. The claim rules deny 16/N258 by the same words.
+func Mailbox(line string) bool { return mailboxRe.MatchString(line) }
 
 // ZIPCode reports whether s is a ZIP code an N403 may carry: five or nine
 // digits, the first five other than 00000, which no post office has.

@@ -287,7 +287,7 @@ func (w *Writer) checkProvider(p BillingProvider) error {
 		err   error
 	}{
 		{"BillingProvider.NPI", nm1Seg{entity: "85", last: p.Name, idQual: "XX", id: p.NPI}.validate(d)},
-		{"BillingProvider.Address", n3Seg{line1: p.Address.Line1, line2: p.Address.Line2}.validate(d)},
+		{"BillingProvider.Address", n3Seg{line1: p.Address.Line1, line2: p.Address.Line2, street: true}.validate(d)},
 		{"BillingProvider.Address", n4Seg{city: p.Address.City, state: p.Address.State, zip: p.Address.Zip, zip9: true}.validate(d)},
 		{"BillingProvider.TaxID", refSeg{qual: "EI", value: p.TaxID}.validate(d)},
 	}
