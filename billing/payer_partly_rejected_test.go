@@ -112,3 +112,46 @@ func TestPayerLineOfAnotherClaimItemizesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A claim sent in two CLM loops, both paid, whose second the payer then
+// reverses: the claim reads partly_reversed with that loop's lines named
+// and the first loop's money as paid (it read "paid", the money taken back
+// shown only in payer.loops: a known gap); once the payer pays the loop
+// again the claim reads paid.
+func TestPayerPartlyReversedClaim(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	var lines []billing.NewLine
+	for i := range 55 {
+		lines = append(lines, line("MHW-RA", day(-28+i/2), 1+i%2, []string{"7.25", "14.50"}[i%2]))
+	}
+	c := w.submitAs(w.ecra(), w.mhwClaim("RV-A", "Dubois", "Kowalski", []string{"F33.1"}, lines...))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	first, second := sent.claim(t, "RV-A-1"), sent.claim(t, "RV-A-2")
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: first.NPI, Trace: "RV-EFT1", Claims: []clp{
+		{CLM: first, Status: "1", CCN: "PCN-1"}, {CLM: second, Status: "1", CCN: "PCN-2"}}}))
+	p := w.payerOf(c.ID)
+	require.Equal(t, billing.PayerPaid, p.Status)
+	assert.Empty(t, p.ReversedLines)
+
+	w.importFile(sim.file835(remit{NPI: first.NPI, Trace: "RV-EFT2", Claims: []clp{{CLM: second, Status: "22", CCN: "PCN-2"}}}))
+	p = w.payerOf(c.ID)
+	assert.Equal(t, billing.PayerPartlyReversed, p.Status)
+	assert.Equal(t, first.Charge, p.Paid.String(), "the first loop's payment stands; the second's was taken back")
+	require.Len(t, p.ReversedLines, 5)
+	for i, l := range c.Lines[50:] {
+		assert.Equal(t, l.ID, p.ReversedLines[i], "line %d is in the reversed loop", l.LineNumber)
+	}
+	assert.Empty(t, p.RejectedLines)
+	require.Len(t, p.Loops, 2)
+	assert.Equal(t, billing.PayerPaid, p.Loops[0].Status)
+	assert.Equal(t, billing.PayerReversed, p.Loops[1].Status)
+
+	w.importFile(sim.file835(remit{NPI: first.NPI, Trace: "RV-EFT3", Claims: []clp{{CLM: second, Status: "1", CCN: "PCN-2B"}}}))
+	p = w.payerOf(c.ID)
+	assert.Equal(t, billing.PayerPaid, p.Status, "paid again")
+	assert.Empty(t, p.ReversedLines)
+}

@@ -337,6 +337,11 @@ const (
 	// loops, one rejected and one paid, read "paid", the rejected lines
 	// nowhere but a status code (a black-box pass).
 	PayerPartlyRejected = "partly_rejected"
+	// PayerPartlyReversed: the payer took back the payment of some of the
+	// claim's CLM loops (reversed_lines) and has not paid them again,
+	// while its other loops stand paid or denied. Such a claim read
+	// "paid", the money taken back shown only in payer.loops (a known gap).
+	PayerPartlyReversed = "partly_reversed"
 )
 
 // ClaimPayer is what the payer answered about a claim: the 277CA's
@@ -356,6 +361,9 @@ type ClaimPayer struct {
 	// RejectedLines are the ids of the lines whose CLM loop the payer
 	// turned away: the ones to correct and send again.
 	RejectedLines []int64 `json:"rejected_lines"`
+	// ReversedLines are the ids of the lines whose CLM loop's payment the
+	// payer took back and has not posted again.
+	ReversedLines []int64 `json:"reversed_lines"`
 	// LinesPaid is what the payer paid per claim line (by line id) where
 	// its posting itemized the loop (SVC), for the remittance advice; a
 	// line of a loop paid as a whole has none. LineStatus is each line's
@@ -444,6 +452,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 	type agg struct {
 		posted, ever, rejected, accepted bool
 		loops, rejectedLoops             int
+		reversedLoops                    int
 		p                                ClaimPayer
 		postings                         []int64
 	}
@@ -454,7 +463,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		a := per[l.ClaimID]
 		if a == nil {
 			a = &agg{p: ClaimPayer{BatchID: l.BatchID, StatusCodes: []string{}, Adjustments: []PayerAdjustment{}, Remarks: []string{},
-				RejectedLines: []int64{}, LinesPaid: map[int64]rss.Money{}, LineStatus: map[int64]string{}, Loops: []PayerLoopAnswer{},
+				RejectedLines: []int64{}, ReversedLines: []int64{}, LinesPaid: map[int64]rss.Money{}, LineStatus: map[int64]string{}, Loops: []PayerLoopAnswer{},
 				LineAdjustments: map[int64][]PayerAdjustment{}, LineRemarks: map[int64][]string{}}}
 			per[l.ClaimID] = a
 			order = append(order, l.ClaimID)
@@ -485,9 +494,13 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			}
 		}
 		a.p.Loops = append(a.p.Loops, loop)
-		if state == PayerRejected {
+		switch state {
+		case PayerRejected:
 			a.rejectedLoops++
 			a.p.RejectedLines = append(a.p.RejectedLines, l.LineIDs...)
+		case PayerReversed:
+			a.reversedLoops++
+			a.p.ReversedLines = append(a.p.ReversedLines, l.LineIDs...)
 		}
 		if l.PostingID != nil {
 			postingLines[*l.PostingID] = l.LineIDs
@@ -529,6 +542,8 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		switch {
 		case a.rejectedLoops > 0 && a.rejectedLoops < a.loops && (a.posted || a.ever || a.accepted):
 			a.p.Status = PayerPartlyRejected
+		case a.reversedLoops > 0 && a.posted:
+			a.p.Status = PayerPartlyReversed
 		case a.posted && a.p.Paid.IsPositive():
 			a.p.Status = PayerPaid
 		case a.posted:
