@@ -10,7 +10,7 @@ import (
 )
 
 // ClaimRuleSetVersion is stored with every adjudicated claim line.
-const ClaimRuleSetVersion = "claim-2026.12.4"
+const ClaimRuleSetVersion = "claim-2026.12.5"
 
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).
@@ -136,7 +136,14 @@ type LineFacts struct {
 	NotLive            *Authorization  `json:"not_live,omitempty"`
 	Duplicate          bool            `json:"duplicate"`
 	EpisodeDollarsPaid decimal.Decimal `json:"episode_dollars_paid"`
-	Settings           Settings        `json:"settings"`
+	// EpisodeUnitsHeld is what the episode's authorizations of the service
+	// hold (Authorization.Holds, every agency's, this one's used units
+	// included), set when the authorization no longer holds its unused
+	// units (inactive, ended, expired) and the service has an episode
+	// maximum: its unused units may have been granted to others since, so
+	// a line billed on it is paid only within what the maximum has left.
+	EpisodeUnitsHeld *int     `json:"episode_units_held,omitempty"`
+	Settings         Settings `json:"settings"`
 	// PayerFile is set when the program is billed through a claim file
 	// (the 837P to Medicaid): what the file must carry about the parties.
 	PayerFile *PayerFile `json:"payer_file,omitempty"`
@@ -484,7 +491,7 @@ func NotLive(auths []Authorization, providerID int64, service string, dos time.T
 // DecideLine adjudicates one claim line. Paid = min(charge, rate × allowed
 // units), half-up to cents, with the rate of the authorization.
 func DecideLine(f *LineFacts) LineDecision {
-	d := LineDecision{RuleSetVersion: ClaimRuleSetVersion, Trace: make([]TraceEntry, 0, len(lineDenials)+3)}
+	d := LineDecision{RuleSetVersion: ClaimRuleSetVersion, Trace: make([]TraceEntry, 0, len(lineDenials)+4)}
 	deny := ""
 	for i := range lineDenials {
 		r := &lineDenials[i]
@@ -516,6 +523,22 @@ func DecideLine(f *LineFacts) LineDecision {
 		units = max(remaining, 0)
 	}
 	d.Trace = append(d.Trace, t)
+
+	if f.EpisodeUnitsHeld != nil {
+		// Only for an authorization whose unused units the episode no
+		// longer counts (see LineFacts): a live one's were set aside when
+		// it was granted. Its entry is in the trace of such lines alone.
+		t = TraceEntry{Rule: "C10U", Code: CodeClaimCapReached, Action: ActionDeny, Facts: c10uFacts, Result: ResultPassed}
+		if left := f.Service.PerEpisodeMax - *f.EpisodeUnitsHeld; units > left {
+			fit := max(left, 0)
+			t.Result, t.Detail = ResultFired, strconv.Itoa(units)+" billed, "+strconv.Itoa(fit)+" left of the episode maximum "+
+				strconv.Itoa(f.Service.PerEpisodeMax)+" for "+a.Number+", which no longer holds its unused units"
+			d.Hits = append(d.Hits, Hit{Code: CodeClaimCapReached, Action: ActionDeny, Detail: t.Detail})
+			cut = append(cut, Adjustment{Code: CodeClaimCapReached, Units: units - fit})
+			units = fit
+		}
+		d.Trace = append(d.Trace, t)
+	}
 
 	t = TraceEntry{Rule: "C10", Code: CodeClaimCapReached, Action: ActionDeny, Facts: c10Facts, Result: ResultNotApplicable}
 	if f.Program.HasDollarCap {
@@ -606,9 +629,10 @@ func adjustment(code string, amount decimal.Decimal, units int) Adjustment {
 // The facts of the three pricing rules, named once for the trace and the
 // rule index.
 const (
-	c09Facts FactNames = "authorization.units_authorized,authorization.units_used,line.units"
-	c10Facts FactNames = "episode_dollars_paid,program.episode_dollar_cap,authorization.rate"
-	c11Facts FactNames = "line.charge,authorization.rate,line.units"
+	c09Facts  FactNames = "authorization.units_authorized,authorization.units_used,line.units"
+	c10Facts  FactNames = "episode_dollars_paid,program.episode_dollar_cap,authorization.rate"
+	c10uFacts FactNames = "episode_units_held,service.per_episode_max,authorization.units_used,line.units"
+	c11Facts  FactNames = "line.charge,authorization.rate,line.units"
 )
 
 type ruleInfo struct {
@@ -622,9 +646,10 @@ type ruleInfo struct {
 // rule's own) and be expanded again when it is read.
 var lineRuleIndex = func() map[string]ruleInfo {
 	m := map[string]ruleInfo{
-		"C09": {CodeClaimUnitsExceeded, ActionDeny, c09Facts},
-		"C10": {CodeClaimCapReached, ActionDeny, c10Facts},
-		"C11": {CodeClaimChargeOverFee, ActionAdjust, c11Facts},
+		"C09":  {CodeClaimUnitsExceeded, ActionDeny, c09Facts},
+		"C10":  {CodeClaimCapReached, ActionDeny, c10Facts},
+		"C10U": {CodeClaimCapReached, ActionDeny, c10uFacts},
+		"C11":  {CodeClaimChargeOverFee, ActionAdjust, c11Facts},
 	}
 	for _, r := range lineDenials {
 		m[r.id] = ruleInfo{r.code, ActionDeny, FactNames(strings.Join(r.facts, ","))}

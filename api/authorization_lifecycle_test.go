@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -266,6 +267,59 @@ func TestInactiveAuthorization(t *testing.T) {
 	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": nil}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "active", itAuth(t, e, keyReviewer, tr)["status"])
+}
+
+// An inactive authorization holds only its used units of the episode's
+// unit maximum, so the agency is granted new ones into the room it leaves;
+// a late claim for a day it was live is then paid only within what the
+// maximum has left (CARC 119), and the units paid in the episode never
+// pass it. A black-box pass was paid 230 units of ATR-TR in an episode
+// whose maximum is 200, with no reviewer's exception anywhere.
+func TestLateClaimOnAnInactiveAuthorizationKeepsTheEpisodeMaximum(t *testing.T) {
+	t.Parallel()
+	e := itNewEnv(t, itOpts{}).env
+	a := itATRClient(t, e, day(-30))
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 3}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	first := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, -10, 30)
+	require.Equal(t, "approved", first["decision"], "%v", first)
+	lapsed := itNum(t, first, "authorization_id")
+	require.Equal(t, "inactive", itAuth(t, e, keyHRA, lapsed)["status"], "three days passed without a service")
+	var others []int64
+	for range 5 {
+		v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, 0, 30)
+		require.Equal(t, "approved", v["decision"], "the inactive one holds none of the 200: %v", v)
+		others = append(others, itNum(t, v, "authorization_id"))
+	}
+	claim := func(number, dos string, units int, auth int64) map[string]any {
+		return map[string]any{"claim_number": number, "client_id": a.Client, "rendering_staff_id": e.demo.Staff["Okafor"],
+			"place_of_service": "11", "lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": dos, "units": units,
+				"charge": fmt.Sprintf("%d.00", 12*units), "authorization_number": itAuth(t, e, keyHRA, auth)["number"]}}}
+	}
+	// A day it was live: billable on it, but the five hold the 200.
+	l := itLine(t, e.post(keyHRA, "/v1/claims", claim("LT-1", day(-9), 10, lapsed)))
+	assert.Equal(t, "denied", l["status"], "%v", l)
+	assert.Contains(t, fmt.Sprint(l["adjustments"]), "119", "%v", l)
+	for i, id := range others[:4] {
+		l := itLine(t, e.post(keyHRA, "/v1/claims", claim(fmt.Sprintf("LT-%d", i+2), day(0), 40-i, id)))
+		assert.Equal(t, "paid", l["status"], "authorization %d: %v", id, l)
+	}
+	l = itLine(t, e.post(keyHRA, "/v1/claims", claim("LT-6", day(-8), 10, lapsed)))
+	assert.Equal(t, "denied", l["status"], "the live ones hold their unused units too: %v", l)
+
+	// The fifth, 5 of its units used, voided: the 35 it no longer holds
+	// come back to the episode, and a late claim is paid within them (its
+	// own authorization has 40 left).
+	l = itLine(t, e.post(keyHRA, "/v1/claims", claim("LT-7", day(0), 5, others[4])))
+	require.Equal(t, "paid", l["status"], "%v", l)
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", others[4]), map[string]any{"reason": "entered in error"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	l = itLine(t, e.post(keyHRA, "/v1/claims", claim("LT-8", day(-8), 40, lapsed)))
+	assert.Equal(t, "partial", l["status"], "%v", l)
+	assert.Equal(t, float64(35), l["units_allowed"], "%v", l)
+	assert.Contains(t, fmt.Sprint(l["adjustments"]), "119", "%v", l)
+	used := e.count(`SELECT sum(units_used) FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`, a.Client)
+	assert.Equal(t, 40+39+38+37+5+35, used, "within the maximum of 200: 160 held by the live four, 5 by the void one, 35 late")
 }
 
 // Who may change an authorization: reviewers and admins void, reviewers

@@ -28,6 +28,9 @@ type decided struct {
 	unbill     []int64 // original lines that become unbillable (released before batching)
 	superseded []superseded
 	changes    ledger.Changes
+	// unknown are the episodes whose holdings a line needed and the facts
+	// lacked: the submission is decided again with them (ledger.Book.Unknown).
+	unknown []int64
 	// created holds the lines of each claim created so far, by number,
 	// for partsFree: a later claim of the submission may not take one of
 	// their parts' numbers, nor they one of its.
@@ -67,6 +70,9 @@ func decide(f *facts, in *submission) *decided {
 		served[id] = true
 	}
 	book := ledger.NewBook(in.actor.ProviderID, in.today, f.held, served, f.counted)
+	if f.holdings != nil {
+		book.WithHoldings(f.holdings)
+	}
 	d := &decided{out: make([]Outcome, len(in.claims)), today: in.today, now: in.now, created: map[string]int{}}
 	hashes := make([][]byte, len(in.claims))
 	seen := map[string]int{}
@@ -116,7 +122,7 @@ func decide(f *facts, in *submission) *decided {
 			d.created[c.ClaimNumber] = len(c.Lines)
 		}
 	}
-	d.changes = book.Changes()
+	d.changes, d.unknown = book.Changes(), book.Unknown()
 	return d
 }
 

@@ -62,6 +62,10 @@ type facts struct {
 	enrollments map[int64][]adjudication.Enrollment
 	held        []ledger.Held // the clients' authorizations with the agency (void ones too), locked
 	counted     []ledger.Key  // counted lines the submission's lines repeat
+	// holdings are what the episodes' authorizations hold of each
+	// service, read (holdingsOf) only for the episodes a decision found a
+	// line needing them for (ledger.Book.Unknown); nil until then.
+	holdings ledger.Holdings
 	// stems are the claims on file numbered X for a submitted X-k, with
 	// their lines; parts the claims on file numbered as the parts of a
 	// submitted claim of more than 50 lines, id by number (partsFree).
@@ -545,3 +549,16 @@ var partsSQL = `COALESCE((SELECT json_agg(x.j) FROM unnest($2::text[], $3::int[]
 	strconv.Itoa(maxLinesPerCLM-1) + `) / ` + strconv.Itoa(maxLinesPerCLM) + ` ELSE 0 END) AS k(part), LATERAL (
 	          SELECT json_build_object('number', c.claim_number, 'id', c.id) AS j
 	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = s.number || '-' || k.part LIMIT 1) x), '[]')`
+
+// holdingsOf reads what the authorizations of the episodes hold of each
+// service, every agency's. The submission holds the episodes locked (the
+// ledger's lock takes them with their authorizations), and every grant or
+// claim that moves their units takes that lock, so what it reads stands
+// until the submission commits.
+func holdingsOf(ctx context.Context, tx *sqlx.Tx, episodes []int64, today rss.Date) (ledger.Holdings, error) {
+	auths, err := ledger.OfEpisodes(ctx, tx, episodes)
+	if err != nil {
+		return nil, err
+	}
+	return ledger.HoldingsOf(auths, today), nil
+}

@@ -50,19 +50,47 @@ type episode struct {
 // and released and the activity they recorded.
 type Book struct {
 	provider int64
+	today    time.Time
 	auths    map[int64][]adjudication.Authorization // by client
 	episodes map[int64]*episode
 	counted  map[Key]bool
 	units    map[int64]int       // change of units_used, by authorization
 	served   map[int64]time.Time // latest date of service claimed, by authorization
+	// holdings are what the episodes' authorizations hold of each
+	// service (WithHoldings), for lines drawing on an authorization that
+	// no longer holds its unused units; unknown lists the episodes such a
+	// line met without them.
+	holdings Holdings
+	unknown  map[int64]bool
+}
+
+// EpisodeService is one service in one episode: the episode unit maximum
+// is a service's.
+type EpisodeService struct {
+	Episode int64
+	Service string
+}
+
+// Holdings are the units the authorizations of an episode hold of each of
+// its services (adjudication.Authorization.Holds), every agency's.
+type Holdings map[EpisodeService]int
+
+// HoldingsOf sums what auths hold on today, by episode and service.
+func HoldingsOf(auths []Authorization, today rss.Date) Holdings {
+	h := Holdings{}
+	for i := range auths {
+		r := auths[i].Rule(today)
+		h[EpisodeService{r.EpisodeID, r.ServiceCode}] += UnitsCounted(&r, today.Time)
+	}
+	return h
 }
 
 // NewBook opens the ledger on the locked authorizations of the given
 // clients of provider (others are left out) and the counted lines found;
 // each authorization's status is judged on today.
 func NewBook(provider int64, today rss.Date, held []Held, clients map[int64]bool, counted []Key) *Book {
-	b := &Book{provider: provider, auths: map[int64][]adjudication.Authorization{}, episodes: map[int64]*episode{},
-		counted: make(map[Key]bool, len(counted)), units: map[int64]int{}, served: map[int64]time.Time{}}
+	b := &Book{provider: provider, today: today.Time, auths: map[int64][]adjudication.Authorization{}, episodes: map[int64]*episode{},
+		counted: make(map[Key]bool, len(counted)), units: map[int64]int{}, served: map[int64]time.Time{}, unknown: map[int64]bool{}}
 	for i := range held {
 		h := &held[i]
 		if !clients[h.ClientID] {
@@ -84,9 +112,40 @@ func NewBook(provider int64, today rss.Date, held []Held, clients map[int64]bool
 	return b
 }
 
+// WithHoldings gives the book what the episodes' authorizations hold (a
+// copy, which the lines then move), for the episodes Unknown named.
+func (b *Book) WithHoldings(h Holdings) *Book {
+	b.holdings = make(Holdings, len(h))
+	for k, v := range h {
+		b.holdings[k] = v
+	}
+	return b
+}
+
+// Unknown lists, in id order, the episodes whose holdings a line needed
+// and the book was not given: decide again WithHoldings of them.
+func (b *Book) Unknown() []int64 {
+	out := make([]int64, 0, len(b.unknown))
+	for id := range b.unknown {
+		out = append(out, id)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// releasedUnits reports whether a no longer holds its unused units of its
+// episode (inactive, ended or expired, cut by its agency's deactivation):
+// voucher requests may have been granted those units since, while a day
+// it was live may still be billed on it.
+func (b *Book) releasedUnits(a *adjudication.Authorization) bool {
+	return a.Holds(b.today) < a.UnitsAuthorized
+}
+
 // Draw fills the ledger's facts of a line of client's: the authorization
-// it draws on, whether it repeats a counted line, and its episode's cap
-// and dollars paid.
+// it draws on, whether it repeats a counted line, its episode's cap and
+// dollars paid, and, when the authorization no longer holds its unused
+// units and the service has an episode maximum, what the episode's
+// authorizations hold of the service.
 func (b *Book) Draw(client int64, f *adjudication.LineFacts) {
 	l := &f.Line
 	f.Authorization, f.AuthorizationMismatch = adjudication.PickAuthorization(b.auths[client], b.provider, l.ServiceCode, l.DateOfService, l.AuthorizationNumber,
@@ -97,6 +156,15 @@ func (b *Book) Draw(client int64, f *adjudication.LineFacts) {
 			f.NotLive = adjudication.NotLive(b.auths[client], b.provider, l.ServiceCode, l.DateOfService, l.AuthorizationNumber)
 		}
 		return
+	}
+	if a := f.Authorization; f.Service.PerEpisodeMax > 0 && b.releasedUnits(a) {
+		// The authorization itself is among the episode's: a key missing
+		// means the episode was not read.
+		if held, ok := b.holdings[EpisodeService{a.EpisodeID, a.ServiceCode}]; ok {
+			f.EpisodeUnitsHeld = &held
+		} else {
+			b.unknown[a.EpisodeID] = true
+		}
 	}
 	if ep := b.episodes[f.Authorization.EpisodeID]; ep != nil {
 		f.EpisodeDollarsPaid = ep.paid
@@ -128,6 +196,10 @@ func (b *Book) Claim(client int64, f *adjudication.LineFacts, d *adjudication.Li
 		b.served[a.ID] = dos // the authorization's last activity, for inactivity
 	}
 	a.Served(f.Line.DateOfService)
+	if f.EpisodeUnitsHeld != nil {
+		// Its used units are what it holds: the line's now among them.
+		b.holdings[EpisodeService{a.EpisodeID, a.ServiceCode}] += d.UnitsAllowed
+	}
 	if ep := b.episodes[a.EpisodeID]; ep != nil {
 		ep.paid = ep.paid.Add(d.Paid)
 		ep.change = ep.change.Add(d.Paid)
@@ -146,6 +218,10 @@ func (b *Book) Release(e *Entry) {
 		auths := b.auths[e.Key.Client]
 		for i := range auths {
 			if auths[i].ID == id {
+				k := EpisodeService{auths[i].EpisodeID, auths[i].ServiceCode}
+				if held, ok := b.holdings[k]; ok && b.releasedUnits(&auths[i]) {
+					b.holdings[k] = held - e.UnitsAllowed
+				}
 				auths[i].UnitsUsed -= e.UnitsAllowed
 			}
 		}

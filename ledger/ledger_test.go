@@ -462,3 +462,54 @@ func TestBookJudgesInactivityOnTheDateOfService(t *testing.T) {
 	b.Draw(clientID, &late)
 	assert.Nil(t, late.Authorization, "eleven idle days after March 30th")
 }
+
+// A line billed on an authorization that no longer holds its unused units
+// (here expired: its span ended before the claim arrived) is paid only
+// within what the episode's unit maximum has left, since voucher requests
+// may have been granted those units meanwhile: a black-box pass was paid
+// 230 units in an episode whose maximum is 200 through an inactive
+// authorization billed for its live days. A live authorization's units
+// were set aside when it was granted; its lines meet no such check.
+func TestBookHoldsALateLineToTheEpisodeMaximum(t *testing.T) {
+	t.Parallel()
+	expired := func(used int) ledger.Held {
+		h := held(authID, 40, used, "", "0.00")
+		h.EndDate = rss.NewDate(day(2026, time.March, 31))
+		return h
+	}
+	march := func(d int) time.Time { return day(2026, time.March, d) }
+	key := ledger.EpisodeService{Episode: episodeID, Service: "ATR-CM"}
+
+	// Without the episode's holdings the line is not decided on: the
+	// intake reads them and decides again.
+	b := book(nil, expired(0))
+	f := lineFacts(march(20), 30, "450.00")
+	b.Draw(clientID, &f)
+	assert.Nil(t, f.EpisodeUnitsHeld)
+	assert.Equal(t, []int64{episodeID}, b.Unknown())
+
+	// The episode's authorizations hold 460 of 480 (this one's used units
+	// among them): the first line gets 20, the next nothing.
+	b = book(nil, expired(0)).WithHoldings(ledger.Holdings{key: 460})
+	got := claim(b, billed{march(20), 30, "450.00"}, billed{march(21), 1, "15.00"})
+	assert.Equal(t, []outcome{
+		{status: "partial", allowed: 20, paid: "300.00", carcs: []string{"119"}, counted: true},
+		{status: "denied", allowed: 0, paid: "0.00", carcs: []string{"119"}},
+	}, got)
+	assert.Empty(t, b.Unknown())
+
+	// A released line of it gives the episode its units back.
+	aid, eid := authID, episodeID
+	b = book([]ledger.Key{{Client: clientID, Service: "ATR-CM", DOS: march(10), Units: 8}}, expired(8)).
+		WithHoldings(ledger.Holdings{key: 480})
+	b.Release(&ledger.Entry{Key: ledger.Key{Client: clientID, Service: "ATR-CM", DOS: march(10), Units: 8}, AuthorizationID: &aid,
+		EpisodeID: &eid, UnitsAllowed: 8, Allowed: dec("120.00"), Paid: dec("120.00")})
+	got = claim(b, billed{march(11), 10, "150.00"})
+	assert.Equal(t, outcome{status: "partial", allowed: 8, paid: "120.00", carcs: []string{"119"}, counted: true}, got[0])
+
+	// A live authorization: paid whatever the others hold.
+	b = book(nil, held(authID, 40, 0, "", "0.00")).WithHoldings(ledger.Holdings{key: 480})
+	got = claim(b, billed{april(5), 30, "450.00"})
+	assert.Equal(t, "paid", got[0].status)
+	assert.Empty(t, b.Unknown())
+}

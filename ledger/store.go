@@ -127,6 +127,18 @@ func OfPerson(ctx context.Context, ext pg.Ext, personID int64, program string) (
 	return rows, nil
 }
 
+// OfEpisodes reads the authorizations of the episodes, from every agency:
+// what each holds of its episode's unit maximum. Claims intake reads them
+// with the episodes locked, so no grant or claim in them runs meanwhile.
+func OfEpisodes(ctx context.Context, ext pg.Ext, ids []int64) ([]Authorization, error) {
+	var rows []Authorization
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
+		WHERE a.episode_id = ANY($1) ORDER BY a.id`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("episode authorizations: %w", err)
+	}
+	return rows, nil
+}
+
 // LockEpisode locks an episode for a voucher decision, so two requests in
 // it are decided one after the other against the same totals, and returns
 // its dollar cap (nil when uncapped): the program's cap when it opened,
