@@ -252,6 +252,39 @@ func TestStaffAdminEntryAndSupervision(t *testing.T) {
 	assert.Contains(t, err.Error(), "cycle")
 }
 
+// A supervisor who leaves stays on the records they supervised, and a
+// change of such a record that does not name its supervisor goes through:
+// a black-box pass found every later PATCH of a supervisee refused 422
+// supervisor_id not_employed, an admin's and the supervisee's own
+// departure included. Naming the one who left as a supervisor is still
+// refused.
+func TestStaffChangeAfterTheirSupervisorLeft(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	lead := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Lead"})
+	sub := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Sub", "supervisor_id": lead})
+	other := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Other", "first_name": "Ola"})
+	patch := func(key string, id int64, body map[string]any) resp {
+		return e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", id), Key: key, Body: body})
+	}
+	r := patch(keyHRA, lead, map[string]any{"employment_end": day(-1)})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+
+	r = patch(keyHRA, sub, map[string]any{"last_name": "Sub-Smith"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, float64(lead), r.JSON(t)["supervisor_id"], "who supervised them stays on the record")
+	r = patch(keyAdmin, sub, map[string]any{"first_name": "Noa"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	r = patch(keyHRA, sub, map[string]any{"employment_end": day(0)})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, patch(keyHRA, other, map[string]any{"supervisor_id": lead}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_employed", itFieldCode(p, "supervisor_id"))
+	})
+}
+
 func TestStaffRolesAndAgencies(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -85,7 +85,7 @@ func (s *Service) Create(ctx context.Context, providerID int64, n NewStaff) (Sta
 		if err := lockAgency(ctx, tx, providerID); err != nil {
 			return err
 		}
-		if err := checkRefs(ctx, tx, &row, s.today()); err != nil {
+		if err := checkRefs(ctx, tx, &row, s.today(), true); err != nil {
 			return err
 		}
 		if err := checkNotOnFile(ctx, tx, &row); err != nil {
@@ -186,7 +186,7 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		if err := s.validate(&row).Err(); err != nil {
 			return err
 		}
-		if err := checkRefs(ctx, tx, &row, s.today()); err != nil {
+		if err := checkRefs(ctx, tx, &row, s.today(), p.SupervisorID.Set); err != nil {
 			return err
 		}
 		// A change that makes this record another open one of the same
@@ -320,9 +320,14 @@ func lockAgency(ctx context.Context, tx *sqlx.Tx, providerID int64) error {
 	return err
 }
 
-// checkRefs checks the role and the supervisor: same agency, not gone
-// (employment ended before today), no cycle.
-func checkRefs(ctx context.Context, tx *sqlx.Tx, r *staffRow, today rss.Date) error {
+// checkRefs checks the role and, when it is being set, the supervisor:
+// same agency, not gone (employment ended before today), no cycle. A
+// supervisor who has left since stays on the records they supervised (the
+// history of who supervised whom), lending no qualification; a change of
+// such a record that does not name its supervisor is not refused for it (a
+// black-box pass could record neither a name's correction nor the
+// supervisee's own departure without sending supervisor_id null).
+func checkRefs(ctx context.Context, tx *sqlx.Tx, r *staffRow, today rss.Date, supervisorSet bool) error {
 	var roleOK bool
 	if err := tx.GetContext(ctx, &roleOK, `SELECT EXISTS (SELECT 1 FROM staff_roles WHERE code = $1)`, r.Role); err != nil {
 		return err
@@ -330,7 +335,7 @@ func checkRefs(ctx context.Context, tx *sqlx.Tx, r *staffRow, today rss.Date) er
 	if !roleOK {
 		return rss.Invalid("role", "unknown_role", "no staff role %q", r.Role)
 	}
-	if r.SupervisorID == nil {
+	if r.SupervisorID == nil || !supervisorSet {
 		return nil
 	}
 	var sup struct {
