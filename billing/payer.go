@@ -215,12 +215,26 @@ type importer struct {
 }
 
 // addressed refuses a set not addressed to us: another receiver (ISA07,
-// ISA08 not our ISA05, ISA06) or the other usage (ISA15: a production file
-// answering test batches, or the reverse). A black-box pass imported both.
+// ISA08 not our ISA05, ISA06), another sender than the payer we send to,
+// another functional group's parties (GS02, GS03) or the other usage
+// (ISA15: a production file answering test batches, or the reverse).
+// Black-box passes imported each.
 func (im *importer) addressed(env x12.Envelope) error {
 	if env.ReceiverQual != im.us.SenderQual || env.ReceiverID != im.us.SenderID {
 		return rss.Invalid("body", "invalid_x12", "the file is addressed to %s:%s, not to rss (%s:%s)",
 			env.ReceiverQual, env.ReceiverID, im.us.SenderQual, im.us.SenderID)
+	}
+	// From the payer: the interchange and application the 837P went to
+	// (its ISA07/ISA08 and GS03) send its answers; a black-box pass posted
+	// an 835 from another sender to claims sent to Medicaid, and a 999
+	// from another marked a batch's set accepted.
+	if env.SenderQual != im.us.ReceiverQual || env.SenderID != im.us.ReceiverID {
+		return rss.Invalid("body", "invalid_x12", "the file is from %s:%s (ISA05, ISA06), not from the payer rss sends to (%s:%s)",
+			env.SenderQual, env.SenderID, im.us.ReceiverQual, im.us.ReceiverID)
+	}
+	if env.AppSender != im.us.AppReceiver || env.AppReceiver != im.us.AppSender {
+		return rss.Invalid("body", "invalid_x12", "the file's functional group is from %s to %s (GS02, GS03), not from %s to %s as rss exchanges them",
+			env.AppSender, env.AppReceiver, im.us.AppReceiver, im.us.AppSender)
 	}
 	if im.us.Usage != "" && env.Usage != im.us.Usage {
 		return rss.Invalid("body", "invalid_x12", "the file's usage (ISA15) is %s, rss sends %s files", env.Usage, im.us.Usage)
@@ -544,9 +558,21 @@ func (im *importer) post835(rem x12.Remittance) error {
 	if err != nil {
 		return fmt.Errorf("record 835 payment: %w", err)
 	}
-	for i := range rem.Claims {
-		if err := im.postClaim(paymentID, i+1, who, &rem.Claims[i]); err != nil {
-			return err
+	// Reversals first, then the rest, each numbered by its place in the
+	// set: a payer's reversal and its correction are one action of one
+	// balanced set, in whichever order the set lists them. Posted in file
+	// order, a correction listed first met the payment it corrects still
+	// standing and was kept aside, and the reversal then left the claim
+	// reversed and open though the payer had paid it again (a black-box
+	// pass).
+	for _, reversals := range []bool{true, false} {
+		for i := range rem.Claims {
+			if (rem.Claims[i].Status == x12.ClaimReversal) != reversals {
+				continue
+			}
+			if err := im.postClaim(paymentID, i+1, who, &rem.Claims[i]); err != nil {
+				return err
+			}
 		}
 	}
 	for i, plb := range rem.Adjustments {

@@ -102,17 +102,25 @@ func oneClaimSent(t *testing.T, number string) (*world, billing.Batch, sent837) 
 	return w, b, readSent(t, w.export(b.ID))
 }
 
-// A payer file addressed to another receiver, or of the other usage (a
-// production file answering test batches), is refused whole: both were
-// imported (black-box pass).
+// A payer file addressed to another receiver, of the other usage (a
+// production file answering test batches), from another sender than the
+// payer rss sends to, or of another functional group's parties, is
+// refused whole: black-box passes imported each (an 835 from another
+// sender posted money to claims sent to Medicaid).
 func TestPayerFileNotAddressedToUsIsRefused(t *testing.T) {
 	w, _, sent := oneClaimSent(t, "ADDR-1")
 	file := string(newPayerSim().file999(sent, nil))
 	for name, bad := range map[string]string{
-		"another receiver": strings.Replace(file, "*ZZ*RSSMSC         *", "*ZZ*SOMEONEELSE    *", 1),
-		"production usage": strings.Replace(file, "*0*T*:~", "*0*P*:~", 1),
+		"another receiver":    strings.Replace(file, "*ZZ*RSSMSC         *", "*ZZ*SOMEONEELSE    *", 1),
+		"production usage":    strings.Replace(file, "*0*T*:~", "*0*P*:~", 1),
+		"another sender":      strings.Replace(file, "*ZZ*CTMEDICAID     *", "*ZZ*OTHERPAYER     *", 1),
+		"another GS sender":   strings.Replace(file, "GS*FA*CTMEDICAID*RSSMSC*", "GS*FA*OTHERPAYER*RSSMSC*", 1),
+		"another GS receiver": strings.Replace(file, "GS*FA*CTMEDICAID*RSSMSC*", "GS*FA*CTMEDICAID*SOMEONEELSE*", 1),
+		"another 835's sender": strings.Replace(string(newPayerSim().file835(remit{NPI: sent.claim(t, "ADDR-1").NPI, Trace: "ADDR-EFT",
+			Claims: []clp{{CLM: sent.claim(t, "ADDR-1"), Status: "1", CCN: "PCN-A"}}})), "*ZZ*CTMEDICAID     *", "*ZZ*OTHERPAYER     *", 1),
 	} {
-		require.NotEqual(t, file, bad, name)
+		require.NotContains(t, []string{file, ""}, bad, name)
+		require.True(t, strings.Contains(bad, "OTHERPAYER") || strings.Contains(bad, "SOMEONEELSE") || strings.Contains(bad, "*0*P*:~"), name)
 		_, err := w.b.ImportPayerFile(w.finance(), []byte(bad))
 		require.ErrorIs(t, err, rss.ErrInvalid, name)
 	}
@@ -233,4 +241,30 @@ func TestPayerLate277RejectionOfAPaidClaim(t *testing.T) {
 	require.NotNil(t, p)
 	assert.Equal(t, billing.PayerPaid, p.Status)
 	assert.Empty(t, p.StatusCodes, "the late rejection's codes are not the paid claim's")
+}
+
+// A reversal and its correction in one 835 are one action of the payer,
+// whichever the set lists first: a correction listed before the reversal
+// was kept aside (already_posted) and the reversal then left the claim
+// reversed and open though the payer had paid it again (a black-box pass).
+func TestPayerCorrectionBeforeItsReversalInOneSet(t *testing.T) {
+	w, b, sent := oneClaimSent(t, "ORD-1")
+	c := sent.claim(t, "ORD-1")
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "ORD-EFT1", Claims: []clp{{CLM: c, Status: "1", CCN: "PCN-O1"}}}))
+	f := w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "ORD-EFT2", Claims: []clp{
+		{CLM: c, Status: "1", CCN: "PCN-O2", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("1.00")}}},
+		{CLM: c, Status: "22", CCN: "PCN-O1"},
+	}}))
+	assert.Zero(t, f.Summary.Unmatched, "both posted")
+	var claimID int64
+	require.NoError(t, w.db.GetContext(t.Context(), &claimID, `SELECT id FROM claims WHERE claim_number = 'ORD-1'`))
+	p := w.payerOf(claimID)
+	assert.Equal(t, billing.PayerPaid, p.Status)
+	assert.Equal(t, "28.00", p.Paid.String(), "the correction stands")
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	require.Len(t, rec.Rows, 1)
+	assert.Equal(t, "0.00", rec.Rows[0].Open.String(), "nothing open")
+	assert.Equal(t, "28.00", rec.Rows[0].Paid.String())
 }
