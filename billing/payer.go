@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"regexp"
 	"strconv"
 	"strings"
@@ -604,16 +605,18 @@ func (im *importer) post835(rem x12.Remittance) error {
 }
 
 // currentPostingQuery is a loop's current posting: posted, not a
-// reversal, undone by no reversal. The posting rules keep at most one.
+// reversal, undone by no reversal. The posting rules keep one, or the
+// parts of one payment the payer split (splitPart): then the latest part.
 const currentPostingQuery = `
-	SELECT p.id, p.batch_id, p.claim_id, p.part FROM payer_claim_payments p
+	SELECT p.id, p.payment_id, p.batch_id, p.claim_id, p.part FROM payer_claim_payments p
 	WHERE p.unmatched_reason IS NULL AND NOT p.reversal AND %s
 	  AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id)
 	ORDER BY p.id DESC LIMIT 1`
 
 type posting struct {
-	ID      int64 `db:"id"`
-	BatchID int64 `db:"batch_id"`
+	ID        int64 `db:"id"`
+	PaymentID int64 `db:"payment_id"`
+	BatchID   int64 `db:"batch_id"`
 	ClaimID int64 `db:"claim_id"`
 	Part    int   `db:"part"`
 }
@@ -652,6 +655,45 @@ func (im *importer) ccnSeen(ccn string, who payee) (known, aside bool, err error
 		(SELECT count(*) FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND p.reversal AND p.unmatched_reason = $3 AND `+own+`) AS aside`,
 		ccn, UnmatchedAlreadyPosted, UnmatchedKeptAside, who.npi, who.tin)
 	return r.Known, r.Aside, err
+}
+
+// splitPart reports whether c, a payment of a loop whose current posting
+// cur stands, is another part of the same adjudication: the payer split
+// the claim into several CLPs of one CLP01 in one payment (the 835 guide's
+// claim splitting), each with the lines it covers. Such a part says so
+// (MOA or MIA remark MA15, "claim separated to expedite handling"), or
+// itemizes lines (REF*6R) none of the parts posted in the payment did; a
+// CLP repeating a part's lines, or paid again in another payment, is a
+// second payment and kept aside. A black-box pass found the second part
+// of a split claim kept aside as already posted: the claim read half paid,
+// its lines 0.00, and the reconciliation's difference unexplained.
+func (im *importer) splitPart(paymentID int64, cur *posting, c *x12.ClaimPayment) (bool, error) {
+	if cur.PaymentID != paymentID {
+		return false, nil
+	}
+	if slices.Contains(c.Remarks, "MA15") {
+		return true, nil
+	}
+	var refs []string
+	for _, ln := range c.Lines {
+		if ln.ControlNumber == "" {
+			return false, nil
+		}
+		refs = append(refs, ln.ControlNumber)
+	}
+	if len(refs) == 0 {
+		return false, nil
+	}
+	var overlap bool
+	err := im.tx.GetContext(im.ctx, &overlap, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments p
+			JOIN payer_line_payments l ON l.claim_payment_id = p.id
+			WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
+			  AND NOT p.reversal AND (l.line_ref IS NULL OR l.line_ref = ANY ($5)))
+		OR NOT EXISTS (SELECT 1 FROM payer_claim_payments p JOIN payer_line_payments l ON l.claim_payment_id = p.id
+			WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
+			  AND NOT p.reversal)`,
+		paymentID, cur.BatchID, cur.ClaimID, cur.Part, pq.StringArray(refs))
+	return !overlap, err
 }
 
 // payeeLoop is the condition that the claim payment p was matched to a
@@ -743,7 +785,13 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 			return err
 		}
 		if cur != nil {
-			reason = UnmatchedAlreadyPosted
+			split, err := im.splitPart(paymentID, cur, c)
+			if err != nil {
+				return err
+			}
+			if !split {
+				reason = UnmatchedAlreadyPosted
+			}
 		}
 	}
 	var batch, claim, part any

@@ -401,7 +401,8 @@ type PayerLoopAnswer struct {
 const payerLoopQuery = `
 	SELECT x.claim_id, x.part, x.batch_id, x.clm01, x.line_ids, payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
 	       s.accepted AS ack_accepted, s.statuses AS ack_statuses, s.payer_ccn AS ack_ccn,
-	       cp.id AS posting_id, cp.paid, cp.patient_resp, cp.payer_ccn, cp.remarks,
+	       cp.ids AS posting_ids, cp.paid, cp.patient_resp, cp.payer_ccn,
+	       ARRAY(SELECT r FROM payer_claim_payments y, unnest(y.remarks) r WHERE y.id = ANY (cp.ids) ORDER BY y.id) AS remarks,
 	       EXISTS (SELECT 1 FROM payer_claim_payments y WHERE y.batch_id = x.batch_id AND y.claim_id = x.claim_id AND y.part = x.part
 	               AND y.unmatched_reason IS NULL) AS ever_posted,
 	       (SELECT ARRAY['IK5:' || a.code] || a.errors FROM payer_set_acks a
@@ -411,11 +412,18 @@ const payerLoopQuery = `
 	JOIN batch_x12_claims x ON x.batch_id = bc.batch_id AND x.claim_id = bc.claim_id
 	LEFT JOIN LATERAL (SELECT s.accepted, s.statuses, s.payer_ccn FROM payer_claim_statuses s
 	                   WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id AND s.part = x.part ORDER BY s.id DESC LIMIT 1) s ON true
-	LEFT JOIN LATERAL (SELECT p.id, p.paid, p.patient_resp, p.payer_ccn, p.remarks FROM payer_claim_payments p
+	LEFT JOIN LATERAL (SELECT array_agg(p.id ORDER BY p.id) AS ids, sum(p.paid) AS paid, sum(p.patient_resp) AS patient_resp,
+	                          (array_agg(p.payer_ccn ORDER BY p.id DESC))[1] AS payer_ccn
+	                   FROM payer_claim_payments p
 	                   WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part
 	                     AND p.unmatched_reason IS NULL AND NOT p.reversal
 	                     AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id)
-	                   ORDER BY p.id DESC LIMIT 1) cp ON true
+	                     AND p.payment_id = (SELECT q.payment_id FROM payer_claim_payments q
+	                         WHERE q.batch_id = x.batch_id AND q.claim_id = x.claim_id AND q.part = x.part
+	                           AND q.unmatched_reason IS NULL AND NOT q.reversal
+	                           AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = q.id)
+	                         ORDER BY q.id DESC LIMIT 1)
+	                   HAVING count(*) > 0) cp ON true
 	WHERE bc.claim_id = ANY ($1) AND bc.lines > 0
 	ORDER BY x.claim_id, x.batch_id, x.part`
 
@@ -429,7 +437,7 @@ type payerLoop struct {
 	AckAccepted *bool          `db:"ack_accepted"`
 	AckStatuses pq.StringArray `db:"ack_statuses"`
 	AckCCN      *string        `db:"ack_ccn"`
-	PostingID   *int64         `db:"posting_id"`
+	PostingIDs  pq.Int64Array  `db:"posting_ids"` // the current posting's parts; none when nothing stands
 	Paid        *rss.Money     `db:"paid"`
 	PatientResp *rss.Money     `db:"patient_resp"`
 	PayerCCN    *string        `db:"payer_ccn"`
@@ -472,9 +480,9 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		a.loops++
 		state := ""
 		switch {
-		case l.PostingID != nil && l.Paid.IsPositive():
+		case len(l.PostingIDs) > 0 && l.Paid.IsPositive():
 			state = PayerPaid
-		case l.PostingID != nil:
+		case len(l.PostingIDs) > 0:
 			state = PayerDenied
 		case l.EverPosted:
 			state = PayerReversed
@@ -487,7 +495,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			a.p.LineStatus[id] = state
 		}
 		loop := PayerLoopAnswer{Part: l.Part, CLM01: l.CLM01, Status: state, PayerCCN: l.AckCCN}
-		if l.PostingID != nil {
+		if len(l.PostingIDs) > 0 {
 			loop.Paid = l.Paid
 			if l.PayerCCN != nil {
 				loop.PayerCCN = l.PayerCCN
@@ -502,8 +510,8 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			a.reversedLoops++
 			a.p.ReversedLines = append(a.p.ReversedLines, l.LineIDs...)
 		}
-		if l.PostingID != nil {
-			postingLines[*l.PostingID] = l.LineIDs
+		for _, id := range l.PostingIDs {
+			postingLines[id] = l.LineIDs
 		}
 		if l.AckAccepted != nil {
 			a.accepted = a.accepted || *l.AckAccepted
@@ -524,9 +532,9 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 				a.p.StatusCodes = append(a.p.StatusCodes, l.SetCodes...)
 			}
 		}
-		if l.PostingID != nil {
+		if len(l.PostingIDs) > 0 {
 			a.posted = true
-			a.postings = append(a.postings, *l.PostingID)
+			a.postings = append(a.postings, l.PostingIDs...)
 			a.p.Paid = rss.NewMoney(a.p.Paid.Add(l.Paid.Decimal))
 			a.p.PatientResp = rss.NewMoney(a.p.PatientResp.Add(l.PatientResp.Decimal))
 			if l.PayerCCN != nil {

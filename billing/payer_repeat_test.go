@@ -268,3 +268,52 @@ func TestPayerCorrectionBeforeItsReversalInOneSet(t *testing.T) {
 	assert.Equal(t, "0.00", rec.Rows[0].Open.String(), "nothing open")
 	assert.Equal(t, "28.00", rec.Rows[0].Paid.String())
 }
+
+// A claim the payer split into several CLPs of one CLP01 in one payment
+// (the 835 guide's claim splitting, each part with the lines it covers) is
+// posted whole: the second part was kept aside as already posted, the
+// claim read half paid, its second line 0.00 on the advice and the
+// reconciliation's difference unexplained (a black-box pass). A part that
+// repeats lines a part of the same payment itemized is a second payment,
+// kept aside.
+func TestPayerSplitClaimIsPostedWhole(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	c := w.submitAs(w.ecra(), w.mhwClaim("SPL-1", "Dubois", "Kowalski", []string{"F33.1"},
+		line("MHW-RA", day(-10), 4, "29.00"), line("MHW-RA", day(-9), 2, "14.50")))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	whole := sent.claim(t, "SPL-1")
+	require.Len(t, whole.Lines, 2)
+	part := func(i int) sentCLM {
+		p := whole
+		p.Lines, p.Charge = whole.Lines[i:i+1], whole.Lines[i].Charge
+		return p
+	}
+	sim := newPayerSim()
+	f := w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPL-EFT1", Claims: []clp{
+		{CLM: part(0), Status: "1", CCN: "ICN-SPL-A"},
+		{CLM: part(1), Status: "1", CCN: "ICN-SPL-B"},
+		{CLM: part(1), Status: "1", CCN: "ICN-SPL-C"}, // the second part again: a duplicate
+	}}))
+	assert.Equal(t, 1, f.Summary.Unmatched, "the repeated part alone is kept aside")
+	assert.Equal(t, "43.50", f.Summary.Posted.String())
+	p := w.payerOf(c.ID)
+	assert.Equal(t, billing.PayerPaid, p.Status)
+	assert.Equal(t, "43.50", p.Paid.String(), "both parts")
+	assert.Equal(t, "14.50", p.LinesPaid[c.Lines[1].ID].String(), "the second line, paid by the second part")
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	require.Len(t, rec.Rows, 1)
+	assert.Equal(t, "43.50", rec.Rows[0].Paid.String())
+	assert.Equal(t, "0.00", rec.Rows[0].Unexplained.String())
+	assert.Equal(t, 1, rec.Rows[0].PaidClaims)
+
+	// The payer takes both parts back by their numbers: nothing stands.
+	w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPL-EFT2", Claims: []clp{
+		{CLM: part(0), Status: "22", CCN: "ICN-SPL-A"}, {CLM: part(1), Status: "22", CCN: "ICN-SPL-B"}}}))
+	p = w.payerOf(c.ID)
+	assert.Equal(t, billing.PayerReversed, p.Status)
+	assert.Equal(t, "0.00", p.Paid.String())
+}

@@ -114,10 +114,13 @@ const reconcileLoops = `
 		       payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
 		       (SELECT s.accepted FROM payer_claim_statuses s WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id
 		          AND s.part = x.part ORDER BY s.id DESC LIMIT 1) AS ack,
-		       (SELECT p.paid FROM payer_claim_payments p
+		       (SELECT sum(p.paid) FROM payer_claim_payments p
 		        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND p.unmatched_reason IS NULL
 		          AND NOT p.reversal AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id)
-		        ORDER BY p.id DESC LIMIT 1) AS current_paid,
+		          AND p.payment_id = (SELECT q.payment_id FROM payer_claim_payments q
+		              WHERE q.batch_id = x.batch_id AND q.claim_id = x.claim_id AND q.part = x.part AND q.unmatched_reason IS NULL
+		                AND NOT q.reversal AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = q.id)
+		              ORDER BY q.id DESC LIMIT 1)) AS current_paid,
 		       (SELECT sum(p.paid) FROM payer_claim_payments p
 		        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND p.unmatched_reason IS NULL) AS paid,
 		       EXISTS (SELECT 1 FROM claim_lines rl
