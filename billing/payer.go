@@ -8,8 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -617,8 +617,8 @@ type posting struct {
 	ID        int64 `db:"id"`
 	PaymentID int64 `db:"payment_id"`
 	BatchID   int64 `db:"batch_id"`
-	ClaimID int64 `db:"claim_id"`
-	Part    int   `db:"part"`
+	ClaimID   int64 `db:"claim_id"`
+	Part      int   `db:"part"`
 }
 
 func (im *importer) current(where string, args ...any) (*posting, error) {
