@@ -223,3 +223,41 @@ func TestRCMReportIsAccountedAsADisclosureToDCF(t *testing.T) {
 	assert.Equal(t, "rcm_monthly_report", d[0]["entity_type"])
 	assert.Equal(t, float64(client), d[0]["client_id"])
 }
+
+// An authorization its agency's deactivation cuts to nothing (in force on
+// its first day) bills no day, and counts as authorized nowhere while the
+// deactivation stands: the utilization report and the state extract read
+// its units until a reactivation voided it (a black-box pass). Undone,
+// it counts again.
+func TestReportsLeaveOutAnAuthorizationCutToNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-10))
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 3, 20)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	hra := e.demo.Providers["HRA"]
+	authorized := func() (util, extract int64) {
+		rep := itGetReport(t, e, keyFinance, fmt.Sprintf("/v1/reports/utilization?provider_id=%d&service=ATR-TR&from=%s&to=%s", hra, day(3), day(3)))
+		util = itNum(t, rep.Totals, "units_authorized")
+		ext := itGetReport(t, e, keyFinance, fmt.Sprintf("/v1/reports/state-extract?provider_id=%d&from=%s&to=%s", hra, day(3), day(3)))
+		row := extractRow(t, ext, a.Enrollment)
+		require.NotNil(t, row)
+		return util, itNum(t, row, "units_authorized")
+	}
+	u, x := authorized()
+	require.Equal(t, int64(5), u)
+	require.Equal(t, int64(5), x)
+
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "audit", "effective_on": day(3)})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "expired", itAuth(t, e, keyReviewer, itNum(t, v, "authorization_id"))["status"], "cut to nothing")
+	u, x = authorized()
+	assert.Zero(t, u, "utilization")
+	assert.Zero(t, x, "state extract")
+
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	u, x = authorized()
+	assert.Equal(t, int64(5), u)
+	assert.Equal(t, int64(5), x)
+}

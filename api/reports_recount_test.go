@@ -263,7 +263,8 @@ func recountUtilization(t *testing.T, e *env, from, to rss.Date, group string) (
 		Units    int64    `db:"units_authorized"`
 	}
 	require.NoError(t, e.db.SelectContext(t.Context(), &auths, `SELECT start_date, provider_id, program_code, service_code, units_authorized
-		FROM authorizations WHERE voided_at IS NULL`))
+		FROM authorizations a WHERE voided_at IS NULL
+		  AND NOT EXISTS (SELECT 1 FROM providers p WHERE p.id = a.provider_id AND p.deactivated_on <= a.start_date)`))
 	var total utilFigures
 	for _, a := range auths {
 		if a.Day.Before(from) || a.Day.After(to) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -43,11 +44,31 @@ func TestReportUtilizationRollupEqualsRecount(t *testing.T) {
 				return ls
 			}
 			var grants []int64 // transport authorizations granted and not voided
-			granted, voided := 0, 0
+			granted, voided, deactivated := 0, 0, false
 			for step := range 36 {
 				n++
 				number := fmt.Sprintf("P%d-%d", seed, n)
-				switch op := rng.IntN(6); {
+				switch op := rng.IntN(7); {
+				case op == 6 && !deactivated:
+					// HRA's deactivation set for a day ahead: the grants
+					// starting from it are cut to nothing and count as
+					// authorized nowhere (a black-box pass read them in the
+					// reports).
+					r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", e.demo.Providers["HRA"]),
+						map[string]any{"reason": "rollup test", "effective_on": day(5 + rng.IntN(35))})
+					require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+					deactivated = true
+				case op == 6:
+					// Undone: they count again, or are ended or voided by
+					// the reactivation's judging.
+					r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", e.demo.Providers["HRA"]), map[string]any{})
+					require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+					for _, x := range r.JSON(t)["authorizations_ended"].([]any) {
+						if ended := x.(map[string]any); ended["status"] == "void" {
+							grants = slices.DeleteFunc(grants, func(id int64) bool { return id == itNum(t, ended, "id") })
+						}
+					}
+					deactivated = false
 				case op == 4:
 					// A grant starting this month or next: its units count
 					// in its enrollment's month of start.
@@ -188,7 +209,8 @@ func (e *env) checkRollup(t *testing.T, step int) {
 			FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id WHERE l.counted GROUP BY 1, 2),
 		z AS (
 			SELECT enrollment_id, date_trunc('month', start_date)::date AS month, sum(units_authorized)::bigint AS units_authorized
-			FROM authorizations WHERE voided_at IS NULL GROUP BY 1, 2),
+			FROM authorizations a WHERE voided_at IS NULL
+			  AND NOT EXISTS (SELECT 1 FROM providers p WHERE p.id = a.provider_id AND p.deactivated_on <= a.start_date) GROUP BY 1, 2),
 		r AS (
 			SELECT coalesce(l.enrollment_id, z.enrollment_id) AS enrollment_id, coalesce(l.month, z.month) AS month,
 			       coalesce(l.lines, 0) AS lines, coalesce(l.units, 0) AS units, coalesce(l.paid_cents, 0) AS paid_cents,
@@ -258,7 +280,8 @@ func (e *env) checkRollup(t *testing.T, step int) {
 		require.NoError(t, e.db.Select(&figures, `
 			SELECT e.id AS enrollment_id,
 			       (SELECT coalesce(sum(a.units_authorized), 0) FROM authorizations a
-			        WHERE a.enrollment_id = e.id AND a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2) AS authorized,
+			        WHERE a.enrollment_id = e.id AND a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2
+			          AND NOT EXISTS (SELECT 1 FROM providers p WHERE p.id = a.provider_id AND p.deactivated_on <= a.start_date)) AS authorized,
 			       (SELECT coalesce(sum(l.units_allowed), 0) FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id
 			        WHERE a.enrollment_id = e.id AND l.counted AND l.date_of_service BETWEEN $1 AND $2) AS used,
 			       (SELECT coalesce(sum(l.paid), 0) FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id

@@ -83,7 +83,7 @@ const extractFigures = `, whole AS (
 ), cut_authorized AS (
     SELECT a.enrollment_id, 0::bigint AS units, 0::bigint AS paid_cents, a.units_authorized::bigint AS units_authorized
     FROM authorizations a
-    WHERE a.voided_at IS NULL
+    WHERE a.voided_at IS NULL AND ` + notCutSQL + `
       AND (a.start_date BETWEEN $1 AND least($2::date, ` + wholeFirst + ` - 1)
            OR a.start_date BETWEEN greatest($1::date, (` + wholeLast + ` + interval '1 month')::date) AND $2)
       AND ($4::bigint IS NULL OR a.provider_id = $4) AND ($5::text IS NULL OR a.program_code = $5)

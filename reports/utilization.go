@@ -32,6 +32,12 @@ type UtilizationTotals struct {
 	ClientsServed   int64     `json:"clients_served" db:"clients_served"`
 }
 
+// notCutSQL holds for an authorization a that its agency's deactivation
+// does not cut to nothing (in force on or before its first day): one that
+// it does bills no day and counts as authorized nowhere, as a voided one
+// (migration 00056 keeps the enrollment rollup so).
+const notCutSQL = `NOT coalesce((SELECT p.deactivated_on <= a.start_date FROM providers p WHERE p.id = a.provider_id), false)`
+
 // Units authorized come from the authorizations (not voided) by start
 // date, read from authorizations_report_idx alone. Units used, dollars
 // paid and clients served count the counted claim lines (paid or partly
@@ -48,7 +54,7 @@ const utilizationAuth = `
 WITH ag AS (
     SELECT date_trunc($6, a.start_date::timestamp)::date AS p, a.provider_id, a.service_code, sum(a.units_authorized) AS units_authorized
     FROM authorizations a
-    WHERE a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2
+    WHERE a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2 AND ` + notCutSQL + `
       AND ($4::text IS NULL OR a.service_code IN (SELECT code FROM services WHERE program_code = $4))
       AND ($3::bigint IS NULL OR a.provider_id = $3) AND ($5::text IS NULL OR a.service_code = $5)
     GROUP BY 1, 2, 3
