@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -34,9 +35,28 @@ type Event struct {
 // ID formats an int64 entity id.
 func ID(id int64) string { return strconv.FormatInt(id, 10) }
 
+type unsentKey struct{}
+
+// Unsent returns ctx for a read whose records are not sent: an HTTP HEAD,
+// answered with the GET's status and headers and no body. Its reads are
+// not recorded, as reads or as disclosures: a black-box pass found each
+// HEAD of the state extract counted in every client's accounting of
+// disclosures, though no record left the server.
+func Unsent(ctx context.Context) context.Context { return context.WithValue(ctx, unsentKey{}, true) }
+
+func unsent(ctx context.Context) bool { u, _ := ctx.Value(unsentKey{}).(bool); return u }
+
 // Record appends events to the audit log in the caller's transaction, so
 // the record and the change it describes commit or roll back together.
+// Under Unsent, the events of what a body would have carried (a read, a
+// disclosure of another agency's record shown under its consent, an
+// export) are left out.
 func Record(ctx context.Context, ext pg.Ext, events ...Event) error {
+	if unsent(ctx) {
+		events = slices.DeleteFunc(slices.Clone(events), func(e Event) bool {
+			return e.Action == "read" || e.Action == "disclose" || e.Action == "export"
+		})
+	}
 	if len(events) == 0 {
 		return nil
 	}
@@ -153,6 +173,9 @@ func EventSQL(from, keyID, role, providerID, action, entityType, entityID, clien
 // record it shows (96,000 of them for a year of a state's extract) at the
 // cost of one row and its index entries, not 96,000 rows of the log.
 func RecordReads(ctx context.Context, ext pg.Ext, entityType, query string, args ...any) error {
+	if unsent(ctx) {
+		return nil
+	}
 	a, err := ActorFrom(ctx)
 	if err != nil {
 		return err

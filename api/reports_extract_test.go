@@ -191,6 +191,17 @@ func TestStateReportsAreAccountedAsDisclosures(t *testing.T) {
 	assert.Empty(t, disclosed(), "the agency's own report discloses nothing")
 	itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-400), day(-300)))
 	assert.Empty(t, disclosed(), "a pull that left the person out")
+	// A HEAD sends no record: it answers the GET's status and headers and
+	// is neither a disclosure nor a read (a black-box pass found each HEAD
+	// of the extract in every client's accounting).
+	reads := itAudit(e, "read", "", "")
+	for _, path := range []string{fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-30), day(0)),
+		fmt.Sprintf("/v1/reports/rcm-monthly?from=%s&to=%s", day(-30), day(0)), itPath("/v1/clients/%d", a.Client)} {
+		r := e.do(req{Method: http.MethodHead, Path: path, Key: keyReviewer})
+		require.Equal(t, http.StatusOK, r.Status, "%s", path)
+	}
+	assert.Equal(t, reads, itAudit(e, "read", "", ""), "a HEAD is not a read")
+	assert.Empty(t, disclosed(), "nor a disclosure")
 
 	itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-30), day(0)))
 	itGetReport(t, e, keyAdmin, fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-20), day(-20)))
