@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -106,8 +107,16 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 		{"tax id of zeros", http.MethodPost, "/v1/reference/providers", itWith(newProviderBody("NHRN", goodNPI), "tax_id", "000000000"), 422, "validation_failed", "tax_id"},
 		{"tax id of an unassigned prefix", http.MethodPost, "/v1/reference/providers", itWith(newProviderBody("NHRN", goodNPI), "tax_id", "071234567"), 422, "validation_failed", "tax_id"},
 		{"patch unknown state", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"state": "ZZ"}, 422, "validation_failed", "state"},
+		// Bounded as what they are (a black-box pass stored a 3,006-character
+		// address and a 3,999-character name).
+		{"patch email past 254", http.MethodPatch, itPath("/v1/reference/providers/%d", hra),
+			map[string]any{"contact_email": strings.Repeat("e", 250) + "@x.org"}, 422, "validation_failed", "contact_email"},
+		{"patch contact name past 200", http.MethodPatch, itPath("/v1/reference/providers/%d", hra),
+			map[string]any{"contact_name": strings.Repeat("N", 201)}, 422, "validation_failed", "contact_name"},
+		{"agreement ending before it starts", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
+			map[string]any{"start_date": day(400), "end_date": day(399)}, 422, "validation_failed", "end_date"},
 		{"agreement in 2999", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
-			map[string]any{"start_date": "2999-12-31"}, 422, "validation_failed", "body.start_date"},
+			map[string]any{"start_date": "2999-12-31"}, 422, "validation_failed", "start_date"},
 		{"patch bad NPI", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"npi": badNPI}, 422, "validation_failed", "npi"},
 		{"patch unknown program", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"programs": []string{"NOPE"}}, 422, "validation_failed", "programs"},
 		// A wrong element of a PATCH's set is named by its place (it was the set).
@@ -118,7 +127,7 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 		{"overlapping agreement", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
 			map[string]any{"start_date": day(-30), "end_date": day(300)}, 409, "agreement_overlap", ""},
 		{"agreement without start", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
-			map[string]any{"end_date": day(300)}, 422, "validation_failed", "body.start_date"},
+			map[string]any{"end_date": day(300)}, 422, "validation_failed", "start_date"},
 		{"deactivate without reason", http.MethodPost, itPath("/v1/reference/providers/%d/deactivate", hra),
 			map[string]any{"reason": " "}, 422, "validation_failed", "reason"},
 		{"deactivate a century back", http.MethodPost, itPath("/v1/reference/providers/%d/deactivate", hra),

@@ -50,7 +50,7 @@ func TestRegistryTextThe837PCannotCarryIsRefused(t *testing.T) {
 		{"patch street too long", http.MethodPatch, prov, map[string]any{"address_line1": strings.Repeat("9", 56)}, "address_line1", "too_long"},
 		{"patch city with a control character", http.MethodPatch, prov, map[string]any{"city": "Hart\u001bford"}, "city", "invalid_character"},
 		{"renewal note with a control character", http.MethodPost, prov + "/agreements",
-			map[string]any{"start_date": day(4000), "note": "renewal\u0007"}, "body.note", "invalid_character"},
+			map[string]any{"start_date": day(4000), "note": "renewal\u0007"}, "note", "invalid_character"},
 		{"deactivation reason with a control character", http.MethodPost, prov + "/deactivate", map[string]any{"reason": "closed\u0007"}, "reason", "invalid_character"},
 		{"rate reason with a control character", http.MethodPost, "/v1/reference/services/ATR-CM/rates",
 			map[string]any{"rate": "16.00", "effective_from": day(40), "reason": "FY27\u0007"}, "reason", "invalid_character"},

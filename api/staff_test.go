@@ -270,6 +270,8 @@ func TestStaffChangeAfterTheirSupervisorLeft(t *testing.T) {
 	}
 	r := patch(keyHRA, lead, map[string]any{"employment_end": day(-1)})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, false, r.JSON(t)["active"], "gone since yesterday (a black-box pass read active)")
+	assert.Equal(t, true, e.get(keyHRA, itPath("/v1/staff/%d", sub)).JSON(t)["active"])
 
 	r = patch(keyHRA, sub, map[string]any{"last_name": "Sub-Smith"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)

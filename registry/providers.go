@@ -78,11 +78,15 @@ type fieldCheck struct {
 	code  string
 	msg   string
 	el    *x12.Element // the 837P element the value is written to, if any
+	max   int          // free text's most characters, when not maxFreeText
 }
 
 // maxFreeText bounds the registry's free text (names of programs, services
 // and areas, contact names, notes, reasons), as the request decoder does.
 const maxFreeText = 4000
+
+// maxPersonName bounds a contact's name.
+const maxPersonName = 200
 
 // checkIdentity checks each value: required, then its format, or the 837P
 // element it is written to (the billing provider's name and address travel
@@ -101,7 +105,11 @@ func checkIdentity(v *rss.ValidationError, checks []fieldCheck) {
 				v.Add(c.field, c.code, "%s", c.msg)
 			}
 		default:
-			vouchers.CheckText(v, c.field, c.value, maxFreeText)
+			limit := maxFreeText
+			if c.max > 0 {
+				limit = c.max
+			}
+			vouchers.CheckText(v, c.field, c.value, limit)
 		}
 	}
 }
@@ -129,26 +137,38 @@ var (
 	phoneCheck = func(f, val string) fieldCheck {
 		return fieldCheck{field: f, value: val, ok: phoneFormat.MatchString, code: "invalid_format", msg: "contact_phone must be 10 digits"}
 	}
+	// An address is at most 254 characters (RFC 5321's path less its
+	// brackets): a 3,006-character one passed the format (a black-box pass).
 	emailCheck = func(f, val string) fieldCheck {
-		return fieldCheck{field: f, value: val, ok: emailFormat.MatchString, code: "invalid_format", msg: "contact_email must be an email address"}
+		return fieldCheck{field: f, value: val, ok: func(s string) bool { return len(s) <= 254 && emailFormat.MatchString(s) },
+			code: "invalid_format", msg: "contact_email must be an email address of at most 254 characters"}
 	}
-	anyText     = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val} }
+	anyText = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val} }
+	// A person's name, as the contact is: the 4,000 characters of free
+	// text let a 3,999-character name in (a black-box pass).
+	personName  = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, max: maxPersonName} }
 	orgName     = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.OrganizationName} }
 	addressLine = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.AddressLine} }
 	cityName    = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.City} }
 )
 
-func checkAgreement(v *rss.ValidationError, field string, a *NewAgreement, today rss.Date) {
+// checkAgreement checks an agreement sent as the object prefix names ("":
+// the body itself), naming its fields as they were sent: an agreement's
+// own POST named them body.start_date (a black-box pass).
+func checkAgreement(v *rss.ValidationError, prefix string, a *NewAgreement, today rss.Date) {
+	if prefix != "" {
+		prefix += "."
+	}
 	if a.StartDate.IsZero() {
-		v.Add(field+".start_date", "required", "start_date is required")
+		v.Add(prefix+"start_date", "required", "start_date is required")
 	} else {
 		// A typed year (2999) is no agreement period (a black-box pass).
-		dateWithin(v, field+".start_date", a.StartDate, today, 25, 2)
+		dateWithin(v, prefix+"start_date", a.StartDate, today, 25, 2)
 	}
 	if !a.EndDate.IsZero() && a.EndDate.Before(a.StartDate) {
-		v.Add(field+".end_date", "before_start", "end_date is before start_date")
+		v.Add(prefix+"end_date", "before_start", "end_date is before start_date")
 	}
-	checkFreeText(v, field+".note", a.Note)
+	checkFreeText(v, prefix+"note", a.Note)
 }
 
 // CreateProvider registers an agency (admin).
@@ -160,7 +180,7 @@ func (s *Service) CreateProvider(ctx context.Context, n NewProvider) (vouchers.P
 	checkIdentity(v, []fieldCheck{
 		{field: "code", value: n.Code, ok: providerCodeFormat.MatchString, code: "invalid_format", msg: "code must be 2-20 capital letters, digits or dashes"},
 		orgName("name", n.Name), npiCheck("npi", n.NPI), taxCheck("tax_id", n.TaxID), addressLine("address_line1", n.AddressLine1),
-		cityName("city", n.City), stateCheck("state", n.State), zipCheck("zip", n.Zip), anyText("contact_name", n.ContactName),
+		cityName("city", n.City), stateCheck("state", n.State), zipCheck("zip", n.Zip), personName("contact_name", n.ContactName),
 		phoneCheck("contact_phone", n.ContactPhone), emailCheck("contact_email", n.ContactEmail),
 	})
 	if n.AddressLine2 != nil {
@@ -236,7 +256,7 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, p ProviderPatch)
 		{p.Name, orgName, "name", false}, {p.NPI, npiCheck, "npi", false}, {p.TaxID, taxCheck, "tax_id", false},
 		{p.AddressLine1, addressLine, "address_line1", false}, {p.AddressLine2, addressLine, "address_line2", true},
 		{p.City, cityName, "city", false}, {p.State, stateCheck, "state", false}, {p.Zip, zipCheck, "zip", false},
-		{p.ContactName, anyText, "contact_name", true}, {p.ContactPhone, phoneCheck, "contact_phone", true},
+		{p.ContactName, personName, "contact_name", true}, {p.ContactPhone, phoneCheck, "contact_phone", true},
 		{p.ContactEmail, emailCheck, "contact_email", true},
 	} {
 		if !f.o.Set {
@@ -410,7 +430,7 @@ func (s *Service) AddAgreement(ctx context.Context, providerID int64, n NewAgree
 		return vouchers.Agreement{}, err
 	}
 	v := &rss.ValidationError{}
-	checkAgreement(v, "body", &n, s.Today())
+	checkAgreement(v, "", &n, s.Today())
 	if err := v.Err(); err != nil {
 		return vouchers.Agreement{}, err
 	}

@@ -102,6 +102,7 @@ func (s *Service) Create(ctx context.Context, providerID int64, n NewStaff) (Sta
 			return err
 		}
 		out, err = load(ctx, tx, row.ID)
+		out.AsOf(s.today())
 		return err
 	})
 	return out, err
@@ -210,6 +211,7 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		return err
 	})
 	out.ForActor(a)
+	out.AsOf(s.today())
 	return out, err
 }
 
@@ -225,6 +227,7 @@ func (s *Service) Get(ctx context.Context, id int64) (Staff, error) {
 		return Staff{}, fmt.Errorf("%w: staff %d", rss.ErrNotFound, id)
 	}
 	out.ForActor(a)
+	out.AsOf(s.today())
 	return out, err
 }
 

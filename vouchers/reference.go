@@ -163,6 +163,14 @@ func (v *Verification) hideMSCKeys() {
 	}
 }
 
+// AsOf shows the record as of today: active only while employed, so a
+// departure past (or a start to come) reads inactive; a black-box pass
+// read active a day after the employment ended, though the rules already
+// treated the person as gone.
+func (s *Staff) AsOf(today rss.Date) {
+	s.Active = s.Active && !s.EmploymentStart.After(today) && (s.EmploymentEnd.IsZero() || !s.EmploymentEnd.Before(today))
+}
+
 // ForActor hides the MSC's key ids in the staff member's records from a
 // provider key.
 func (s *Staff) ForActor(a access.Actor) {
@@ -752,6 +760,7 @@ func (s *Service) StaffOf(ctx context.Context, providerID int64) ([]*Staff, erro
 	out := make([]*Staff, 0, len(ids))
 	for _, id := range ids {
 		m[id].ForActor(a)
+		m[id].AsOf(s.Today())
 		out = append(out, m[id])
 	}
 	return out, nil
