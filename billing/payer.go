@@ -357,6 +357,14 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 			return err
 		}
 	}
+	// AK902 counts the sets of the group it answers: more than the batch
+	// sent is a 999 of another group (a black-box pass imported one
+	// claiming two sets of a one-set batch). Fewer is a payer answering
+	// some of the sets again.
+	if batchID != 0 && ack.SetsIncluded > len(controls) {
+		return rss.Invalid("body", "invalid_x12", "the 999 counts %d transaction sets (AK902) in group %d, which sent %d: it answers another group",
+			ack.SetsIncluded, ack.GroupControl, len(controls))
+	}
 	sets := ack.Sets
 	// A group answered whole, without a word on its sets, answers every set
 	// the batch sent: accepted (AK9*A with no AK2 was recorded as nothing)

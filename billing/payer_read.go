@@ -402,6 +402,9 @@ const payerLoopQuery = `
 	SELECT x.claim_id, x.part, x.batch_id, x.clm01, x.line_ids, payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
 	       s.accepted AS ack_accepted, s.statuses AS ack_statuses, s.payer_ccn AS ack_ccn,
 	       cp.ids AS posting_ids, cp.paid, cp.patient_resp, cp.payer_ccn,
+	       (SELECT p.payer_ccn FROM payer_claim_payments p
+	        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND NOT p.reversal
+	          AND p.unmatched_reason IS NULL AND p.payer_ccn IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS posted_ccn,
 	       ARRAY(SELECT r FROM payer_claim_payments y, unnest(y.remarks) r WHERE y.id = ANY (cp.ids) ORDER BY y.id) AS remarks,
 	       EXISTS (SELECT 1 FROM payer_claim_payments y WHERE y.batch_id = x.batch_id AND y.claim_id = x.claim_id AND y.part = x.part
 	               AND y.unmatched_reason IS NULL) AS ever_posted,
@@ -441,9 +444,12 @@ type payerLoop struct {
 	Paid        *rss.Money     `db:"paid"`
 	PatientResp *rss.Money     `db:"patient_resp"`
 	PayerCCN    *string        `db:"payer_ccn"`
-	Remarks     pq.StringArray `db:"remarks"`
-	EverPosted  bool           `db:"ever_posted"`
-	SetCodes    pq.StringArray `db:"set_codes"`
+	// PostedCCN is the payer's number of its latest payment of the loop,
+	// undone or not: what a replacement sends as REF*F8 (batches.go).
+	PostedCCN  *string        `db:"posted_ccn"`
+	Remarks    pq.StringArray `db:"remarks"`
+	EverPosted bool           `db:"ever_posted"`
+	SetCodes   pq.StringArray `db:"set_codes"`
 }
 
 // payerAnswers derives the payer block of each claim of ids that the
@@ -495,6 +501,12 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			a.p.LineStatus[id] = state
 		}
 		loop := PayerLoopAnswer{Part: l.Part, CLM01: l.CLM01, Status: state, PayerCCN: l.AckCCN}
+		if l.PostedCCN != nil {
+			// Once paid, the payer's number of its payment, also after a
+			// reversal: it is the one a replacement names (REF*F8), where
+			// the 277CA's showed (a black-box pass).
+			loop.PayerCCN = l.PostedCCN
+		}
 		if len(l.PostingIDs) > 0 {
 			loop.Paid = l.Paid
 			if l.PayerCCN != nil {
@@ -525,6 +537,9 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			if a.p.PayerCCN == nil {
 				a.p.PayerCCN = l.AckCCN
 			}
+		}
+		if l.PostedCCN != nil && len(l.PostingIDs) == 0 {
+			a.p.PayerCCN = l.PostedCCN // reversed: its payment's number, as the loop's
 		}
 		if l.Rejected {
 			a.rejected = true

@@ -182,6 +182,13 @@ func TestPayer999CodesAreTheClaimsOwnSet(t *testing.T) {
 		assert.Equal(t, c.ST, fmt.Sprintf("%04d", st), c.CLM01)
 	}
 	sim := newPayerSim()
+	// A 999 counting more sets (AK902) than the batch's group sent answers
+	// another group: refused whole (a black-box pass imported one).
+	_, err = w.b.ImportPayerFile(w.finance(), sim.wrap("FA", "999", "005010X231A1", []string{"AK1*HC*" + sent.GS + "*005010X222A1",
+		"AK2*837*" + st1 + "*005010X222A1", "IK5*A", "AK9*A*3*3*3"}))
+	require.ErrorIs(t, err, rss.ErrInvalid)
+	assert.Contains(t, err.Error(), "AK902")
+	assert.Zero(t, w.payerRows(), "nothing recorded")
 	w.importFile(sim.wrap("FA", "999", "005010X231A1", []string{"AK1*HC*" + sent.GS + "*005010X222A1",
 		"AK2*837*" + st1 + "*005010X222A1", "IK3*NM1*8*2010*8", "IK4*9*67*7", "IK5*R*5",
 		"AK2*837*" + st2 + "*005010X222A1", "IK3*CLM*12*2300*8", "IK4*2*782*6", "IK5*R*4",
@@ -251,6 +258,7 @@ func TestPayerCorrectionBeforeItsReversalInOneSet(t *testing.T) {
 	w, b, sent := oneClaimSent(t, "ORD-1")
 	c := sent.claim(t, "ORD-1")
 	sim := newPayerSim()
+	w.importFile(sim.file277(sent, nil, func(s string) string { return "ACK-" + s }))
 	w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "ORD-EFT1", Claims: []clp{{CLM: c, Status: "1", CCN: "PCN-O1"}}}))
 	f := w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "ORD-EFT2", Claims: []clp{
 		{CLM: c, Status: "1", CCN: "PCN-O2", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("1.00")}}},
@@ -267,6 +275,27 @@ func TestPayerCorrectionBeforeItsReversalInOneSet(t *testing.T) {
 	require.Len(t, rec.Rows, 1)
 	assert.Equal(t, "0.00", rec.Rows[0].Open.String(), "nothing open")
 	assert.Equal(t, "28.00", rec.Rows[0].Paid.String())
+	require.Len(t, rec.Rows[0].Adjustments, 1)
+	assert.Equal(t, "1.00", rec.Rows[0].Adjustments[0].Amount.String())
+
+	// The correction taken back too: its CO-45 nets out and is not listed
+	// (a black-box pass read 0.00 rows after every reversal).
+	w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "ORD-EFT3", Claims: []clp{
+		{CLM: c, Status: "22", CCN: "PCN-O2", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("1.00")}}}}}))
+	rec, err = w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	assert.Empty(t, rec.Rows[0].Adjustments)
+	assert.Empty(t, rec.Totals.Adjustments)
+	assert.Equal(t, "0.00", rec.Rows[0].AdjustmentTotal.String())
+	// Reversed, it names the payer's number of its last payment, the one
+	// a replacement sends as REF*F8, not the 277CA's (a black-box pass).
+	p = w.payerOf(claimID)
+	require.Equal(t, billing.PayerReversed, p.Status)
+	require.NotNil(t, p.PayerCCN)
+	assert.Equal(t, "PCN-O2", *p.PayerCCN)
+	require.Len(t, p.Loops, 1)
+	require.NotNil(t, p.Loops[0].PayerCCN)
+	assert.Equal(t, "PCN-O2", *p.Loops[0].PayerCCN)
 }
 
 // A claim the payer split into several CLPs of one CLP01 in one payment

@@ -155,7 +155,8 @@ const reconcileUnansweredQuery = reconcileLoops + `
 
 // reconcileAdjustments sums the CAS of every posting (reversals
 // included, so an undone adjustment nets out) by batch, provider, group
-// and CARC.
+// and CARC; a pair netted out to nothing is not listed (a black-box pass
+// read 0.00 rows after every reversal).
 const reconcileAdjustments = `
 	SELECT x.batch_id, x.provider_id, a.group_code, a.carc, sum(a.amount) AS amount
 	FROM payer_adjustments a
@@ -164,7 +165,7 @@ const reconcileAdjustments = `
 	JOIN batches b ON b.id = x.batch_id
 	WHERE ($1 = 0 OR x.batch_id = $1) AND ($2 = 0 OR x.provider_id = $2)
 	  AND ($1 <> 0 OR (b.created_at AT TIME ZONE $5)::date BETWEEN $3 AND $4)
-	GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`
+	GROUP BY 1, 2, 3, 4 HAVING sum(a.amount) <> 0 ORDER BY 1, 2, 3, 4`
 
 // reconcileFiles are the payer files a reconciliation lists the unmatched
 // items and provider-level adjustments of: for a batch, the files that
@@ -290,6 +291,9 @@ func (s *Service) Reconcile(ctx context.Context, f ReconcileFilter) (Reconciliat
 		}
 	}
 	for g, amount := range totalAdj {
+		if amount.IsZero() {
+			continue // rows of other providers that net out
+		}
 		t.Adjustments = append(t.Adjustments, CARCAdjustment{Group: g[0], CARC: g[1], Amount: rss.NewMoney(amount)})
 	}
 	sort.Slice(t.Adjustments, func(i, j int) bool {
