@@ -668,19 +668,22 @@ func (im *importer) ccnSeen(ccn string, who payee) (known, aside bool, err error
 // splitPart reports whether c, a payment of a loop whose current posting
 // cur stands, is another part of the same adjudication: the payer split
 // the claim into several CLPs of one CLP01 in one payment (the 835 guide's
-// claim splitting), each with the lines it covers. Such a part says so
-// (MOA or MIA remark MA15, "claim separated to expedite handling"), or
-// itemizes lines (REF*6R) none of the parts posted in the payment did; a
-// CLP repeating a part's lines, or paid again in another payment, is a
-// second payment and kept aside. A black-box pass found the second part
+// claim splitting), each with the lines it covers: it itemizes lines
+// (REF*6R) none of the parts posted in the payment did, or, itemizing none,
+// says so (MOA or MIA remark MA15, "claim separated to expedite
+// handling"). A CLP repeating a part's lines, MA15 or not, or paid again
+// in another payment, is a second payment and kept aside. A black-box pass found the second part
 // of a split claim kept aside as already posted: the claim read half paid,
 // its lines 0.00, and the reconciliation's difference unexplained.
 func (im *importer) splitPart(paymentID int64, cur *posting, c *x12.ClaimPayment) (bool, error) {
 	if cur.PaymentID != paymentID {
 		return false, nil
 	}
-	if slices.Contains(c.Remarks, "MA15") {
-		return true, nil
+	// A part that itemizes nothing is one by its MA15 alone; one that
+	// itemizes lines is one only if no other part did: MA15 beside a line
+	// already paid was summed twice (a black-box pass).
+	if len(c.Lines) == 0 {
+		return slices.Contains(c.Remarks, "MA15"), nil
 	}
 	var refs []string
 	for _, ln := range c.Lines {
@@ -688,9 +691,6 @@ func (im *importer) splitPart(paymentID int64, cur *posting, c *x12.ClaimPayment
 			return false, nil
 		}
 		refs = append(refs, ln.ControlNumber)
-	}
-	if len(refs) == 0 {
-		return false, nil
 	}
 	var overlap bool
 	err := im.tx.GetContext(im.ctx, &overlap, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments p

@@ -617,8 +617,13 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		if !itemized {
 			continue
 		}
+		// The loop's lines no posting itemized read 0.00; a line another
+		// part of a split payment paid keeps its amount (each part's reset
+		// zeroed the earlier parts' lines, a black-box pass).
 		for _, id := range postingLines[cp.ID] {
-			p.LinesPaid[id] = rss.NewMoney(decimal.Zero)
+			if _, ok := p.LinesPaid[id]; !ok {
+				p.LinesPaid[id] = rss.NewMoney(decimal.Zero)
+			}
 		}
 		for _, l := range cp.Lines {
 			p.LinesPaid[*l.LineID] = rss.NewMoney(p.LinesPaid[*l.LineID].Add(l.Paid.Decimal))

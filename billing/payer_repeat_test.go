@@ -331,6 +331,7 @@ func TestPayerSplitClaimIsPostedWhole(t *testing.T) {
 	p := w.payerOf(c.ID)
 	assert.Equal(t, billing.PayerPaid, p.Status)
 	assert.Equal(t, "43.50", p.Paid.String(), "both parts")
+	assert.Equal(t, "29.00", p.LinesPaid[c.Lines[0].ID].String(), "the first line, paid by the first part")
 	assert.Equal(t, "14.50", p.LinesPaid[c.Lines[1].ID].String(), "the second line, paid by the second part")
 	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
 	require.NoError(t, err)
