@@ -131,6 +131,8 @@ func TestSegmentsRejectBadInput(t *testing.T) {
 		{"N3 repetition separator", n3Seg{line1: "1 MAIN^ST"}, "delimiter"},
 		{"N3 billing provider at a post office box", n3Seg{line1: "P.O. Box 4", street: true}, "street address"},
 		{"N3 billing provider's second line a box", n3Seg{line1: "1 MAIN ST", line2: "PMB 12", street: true}, "street address"},
+		{"N3 billing provider at a POB", n3Seg{line1: "POB 12", street: true}, "street address"},
+		{"N3 billing provider at a postal box", n3Seg{line1: "Postal Box 3", street: true}, "street address"},
 		{"N4 state lower case", n4Seg{city: "SALEM", state: "or", zip: "97301"}, "N402"},
 		{"N4 state three letters", n4Seg{city: "SALEM", state: "ORE", zip: "97301"}, "N402"},
 		{"N4 zip 6 digits", n4Seg{city: "SALEM", state: "OR", zip: "973011"}, "N403"},
