@@ -137,12 +137,15 @@ type LineFacts struct {
 	Duplicate          bool            `json:"duplicate"`
 	EpisodeDollarsPaid decimal.Decimal `json:"episode_dollars_paid"`
 	// EpisodeUnitsHeld is what the episode's authorizations of the service
-	// hold (Authorization.Holds, every agency's, this one's used units
-	// included), set when the authorization no longer holds its unused
-	// units (inactive, ended, expired) and the service has an episode
-	// maximum: its unused units may have been granted to others since, so
-	// a line billed on it is paid only within what the maximum has left.
+	// hold (Authorization.Holds, every agency's) besides this one's unused
+	// units, its used ones included; set when the service has an episode
+	// maximum. EpisodeUnitMax is that maximum when a reviewer's exception
+	// raised it past the service's (zero otherwise). A line is paid only
+	// within what the maximum leaves: the units of an authorization that
+	// lapsed may have been granted to others since, and it may be billed,
+	// or revived by late lines for its live days, all the same.
 	EpisodeUnitsHeld *int     `json:"episode_units_held,omitempty"`
+	EpisodeUnitMax   int      `json:"episode_unit_max,omitempty"`
 	Settings         Settings `json:"settings"`
 	// PayerFile is set when the program is billed through a claim file
 	// (the 837P to Medicaid): what the file must carry about the parties.
@@ -525,14 +528,16 @@ func DecideLine(f *LineFacts) LineDecision {
 	d.Trace = append(d.Trace, t)
 
 	if f.EpisodeUnitsHeld != nil {
-		// Only for an authorization whose unused units the episode no
-		// longer counts (see LineFacts): a live one's were set aside when
-		// it was granted. Its entry is in the trace of such lines alone.
+		// A live authorization's units were set aside when it was granted,
+		// so its lines fit unless the maximum was granted twice over
+		// meanwhile (see LineFacts). The entry is in the trace of lines of
+		// a service with a maximum.
 		t = TraceEntry{Rule: "C10U", Code: CodeClaimCapReached, Action: ActionDeny, Facts: c10uFacts, Result: ResultPassed}
-		if left := f.Service.PerEpisodeMax - *f.EpisodeUnitsHeld; units > left {
+		most := max(f.Service.PerEpisodeMax, f.EpisodeUnitMax)
+		if left := most - *f.EpisodeUnitsHeld; units > left {
 			fit := max(left, 0)
 			t.Result, t.Detail = ResultFired, strconv.Itoa(units)+" billed, "+strconv.Itoa(fit)+" left of the episode maximum "+
-				strconv.Itoa(f.Service.PerEpisodeMax)+" for "+a.Number+", which no longer holds its unused units"
+				strconv.Itoa(most)+" on "+a.Number
 			d.Hits = append(d.Hits, Hit{Code: CodeClaimCapReached, Action: ActionDeny, Detail: t.Detail})
 			cut = append(cut, Adjustment{Code: CodeClaimCapReached, Units: units - fit})
 			units = fit
@@ -631,7 +636,7 @@ func adjustment(code string, amount decimal.Decimal, units int) Adjustment {
 const (
 	c09Facts  FactNames = "authorization.units_authorized,authorization.units_used,line.units"
 	c10Facts  FactNames = "episode_dollars_paid,program.episode_dollar_cap,authorization.rate"
-	c10uFacts FactNames = "episode_units_held,service.per_episode_max,authorization.units_used,line.units"
+	c10uFacts FactNames = "episode_units_held,service.per_episode_max,episode_unit_max,authorization.units_used,line.units"
 	c11Facts  FactNames = "line.charge,authorization.rate,line.units"
 )
 

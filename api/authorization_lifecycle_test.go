@@ -322,6 +322,63 @@ func TestLateClaimOnAnInactiveAuthorizationKeepsTheEpisodeMaximum(t *testing.T) 
 	assert.Equal(t, 40+39+38+37+5+35, used, "within the maximum of 200: 160 held by the live four, 5 by the void one, 35 late")
 }
 
+// Late claims for the live days of an inactive authorization, each day
+// kept live by the one before, revive it: it reads active again, holding
+// all its units, though its room was granted to other vouchers meanwhile.
+// Its later lines, and the others', are held to the episode's maximum: a
+// black-box pass was paid 214 units of ATR-TR in an episode of 200 so. A
+// reviewer's exception past the maximum is kept on the episode and paid.
+func TestLateClaimsRevivingAnAuthorizationKeepTheEpisodeMaximum(t *testing.T) {
+	t.Parallel()
+	e := itNewEnv(t, itOpts{}).env
+	a := itATRClient(t, e, day(-30))
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 3}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	grant := func(from int) int64 {
+		v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, from, 30)
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		return itNum(t, v, "authorization_id")
+	}
+	x, y := grant(-10), grant(-10)
+	require.Equal(t, "inactive", itAuth(t, e, keyHRA, y)["status"])
+	var others []int64
+	for range 4 {
+		others = append(others, grant(0))
+	}
+	n := 0
+	bill := func(auth int64, dos, units int) map[string]any {
+		n++
+		return itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("RV-%d", n), "client_id": a.Client,
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11", "lines": []any{map[string]any{"service_code": "ATR-TR",
+				"date_of_service": day(dos), "units": units, "charge": fmt.Sprintf("%d.00", 12*units),
+				"authorization_number": itAuth(t, e, keyHRA, auth)["number"]}}}))
+	}
+	assert.Equal(t, "paid", bill(x, -9, 20)["status"])
+	assert.Equal(t, "paid", bill(y, -8, 10)["status"])
+	assert.Equal(t, "paid", bill(y, -5, 5)["status"])
+	assert.Equal(t, "paid", bill(y, -2, 5)["status"], "the room's last 5")
+	require.Equal(t, "active", itAuth(t, e, keyHRA, y)["status"], "revived by its late lines")
+	l := bill(y, 0, 20)
+	assert.Equal(t, "denied", l["status"], "the maximum is granted already: %v", l)
+	assert.Contains(t, fmt.Sprint(l["adjustments"]), "119")
+	for i, id := range others {
+		bill(id, 0, 40-i)
+	}
+	used := e.count(`SELECT sum(units_used) FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`, a.Client)
+	assert.LessOrEqual(t, used, 200, "the episode's maximum")
+
+	// A reviewer's exception: a request past the maximum approved with
+	// EPISODE_UNITS_EXCEEDED acknowledged is paid in full.
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 10, 0, 30)
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")),
+		map[string]any{"action": "approve", "note": "exception", "acknowledge": []string{"EPISODE_UNITS_EXCEEDED"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	exc := itNum(t, r.JSON(t), "authorization_id")
+	assert.Equal(t, "paid", bill(exc, 0, 10)["status"], "the exception's units")
+	assert.Equal(t, 1, itAudit(e, "cap_exception", "episode", ""))
+}
+
 // Who may change an authorization: reviewers and admins void, reviewers
 // reactivate; a provider may do neither, and what it cannot see is a 404.
 func TestAuthorizationLifecycleRoles(t *testing.T) {

@@ -107,16 +107,8 @@ func (s *Service) submit(ctx context.Context, a access.Actor, claims []NewClaim,
 			}
 			w := decide(f, in)
 			if len(w.unknown) > 0 {
-				// A line billed an authorization that no longer holds its
-				// unused units: decided again with what its episode's
-				// authorizations hold (rare: a late claim on an inactive,
-				// ended or expired one), the episodes locked already.
-				if f.holdings, err = holdingsOf(ctx, tx, w.unknown, in.today); err != nil {
-					return err
-				}
-				if w = decide(f, in); len(w.unknown) > 0 {
-					return fmt.Errorf("claim intake: holdings of episodes %v still unknown", w.unknown)
-				}
+				// The facts read every locked episode's holdings.
+				return fmt.Errorf("claim intake: holdings of episodes %v not read", w.unknown)
 			}
 			err = s.write(ctx, tx, a, w)
 			if writtenMeanwhile(err) {

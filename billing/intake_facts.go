@@ -62,9 +62,8 @@ type facts struct {
 	enrollments map[int64][]adjudication.Enrollment
 	held        []ledger.Held // the clients' authorizations with the agency (void ones too), locked
 	counted     []ledger.Key  // counted lines the submission's lines repeat
-	// holdings are what the episodes' authorizations hold of each
-	// service, read (holdingsOf) only for the episodes a decision found a
-	// line needing them for (ledger.Book.Unknown); nil until then.
+	// holdings are what the locked authorizations' episodes hold of each
+	// service, every agency's (ledger.EpisodeHoldingsSQL).
 	holdings ledger.Holdings
 	// stems are the claims on file numbered X for a submitted X-k, with
 	// their lines; parts the claims on file numbered as the parts of a
@@ -196,7 +195,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	q.WriteString(ledger.LockForClaimsSQL(provider, clientIDs))
 	q.WriteString(";\n")
 	q.WriteString(bind(factsQuery, prov, literal(numbers, "text[]"), literal(clients, "bigint[]"), literal(keys.clients, "bigint[]"),
-		literal(keys.services, "text[]"), literal(keys.dates, "date[]"), literal(keys.units, "int[]")))
+		literal(keys.services, "text[]"), literal(keys.dates, "date[]"), literal(keys.units, "int[]"), pq.QuoteLiteral(in.today.String())))
 	// The claims a number concerns as another's part, read only for a
 	// submission that has such a number (few do): planning the two lookups
 	// took three times as long as the rest of the statement.
@@ -245,6 +244,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		Counted     []byte `db:"counted"`
 		Stems       []byte `db:"stems"`
 		Parts       []byte `db:"parts"`
+		Holdings    []byte `db:"holdings"`
 	}
 	r.all(&fq)
 	if r.err == nil {
@@ -265,7 +265,33 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		return nil, fmt.Errorf("%w: provider %d", rss.ErrNotFound, provider)
 	}
 	f.address = f.ref.addresses[provider]
+	if err := f.decodeHoldings(fq[0].Holdings); err != nil {
+		return nil, err
+	}
 	return f, f.decode(&fq[0].Existing, &fq[0].Clients, &fq[0].Enrollments, &fq[0].Counted, &fq[0].Stems, &fq[0].Parts)
+}
+
+// decodeHoldings reads what the episodes of the locked authorizations
+// hold of each service (ledger.EpisodeHoldingsSQL).
+func (f *facts) decodeHoldings(raw []byte) error {
+	var hs []struct {
+		Episode int64  `json:"e"`
+		Service string `json:"s"`
+		Held    int    `json:"held"`
+		Max     *int   `json:"max"`
+	}
+	if err := json.Unmarshal(raw, &hs); err != nil {
+		return fmt.Errorf("decode episode holdings: %w", err)
+	}
+	f.holdings = make(ledger.Holdings, len(hs))
+	for _, h := range hs {
+		x := ledger.Holding{Held: h.Held}
+		if h.Max != nil {
+			x.Max = *h.Max
+		}
+		f.holdings[ledger.EpisodeService{Episode: h.Episode, Service: h.Service}] = x
+	}
+	return nil
 }
 
 // answered is the error of a submission some of whose keys hold an
@@ -528,7 +554,8 @@ var factsQuery = `SELECT
 	          LATERAL (
 	          SELECT json_build_object('c', l.client_id, 's', l.service_code, 'd', l.date_of_service, 'u', l.units) AS j
 	          FROM claim_lines l WHERE l.counted AND l.client_id = k.client AND l.provider_id = $1
-	           AND l.service_code = k.service AND l.date_of_service = k.dos AND l.units = k.units LIMIT 1) x), '[]') AS counted`
+	           AND l.service_code = k.service AND l.date_of_service = k.dos AND l.units = k.units LIMIT 1) x), '[]') AS counted,
+	` + ledger.EpisodeHoldingsSQL("$1", "$3::bigint[]", "$8::date") + ` AS holdings`
 
 // noClaims stands for the stems or parts of a submission that has none.
 const noClaims = "'[]'::json"
@@ -549,16 +576,3 @@ var partsSQL = `COALESCE((SELECT json_agg(x.j) FROM unnest($2::text[], $3::int[]
 	strconv.Itoa(maxLinesPerCLM-1) + `) / ` + strconv.Itoa(maxLinesPerCLM) + ` ELSE 0 END) AS k(part), LATERAL (
 	          SELECT json_build_object('number', c.claim_number, 'id', c.id) AS j
 	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = s.number || '-' || k.part LIMIT 1) x), '[]')`
-
-// holdingsOf reads what the authorizations of the episodes hold of each
-// service, every agency's. The submission holds the episodes locked (the
-// ledger's lock takes them with their authorizations), and every grant or
-// claim that moves their units takes that lock, so what it reads stands
-// until the submission commits.
-func holdingsOf(ctx context.Context, tx *sqlx.Tx, episodes []int64, today rss.Date) (ledger.Holdings, error) {
-	auths, err := ledger.OfEpisodes(ctx, tx, episodes)
-	if err != nil {
-		return nil, err
-	}
-	return ledger.HoldingsOf(auths, today), nil
-}

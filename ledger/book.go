@@ -57,10 +57,13 @@ type Book struct {
 	units    map[int64]int       // change of units_used, by authorization
 	served   map[int64]time.Time // latest date of service claimed, by authorization
 	// holdings are what the episodes' authorizations hold of each
-	// service (WithHoldings), for lines drawing on an authorization that
-	// no longer holds its unused units; unknown lists the episodes such a
-	// line met without them.
+	// service and its maximum there (WithHoldings), as they stood when the
+	// submission began; mine are this book's authorizations by episode and
+	// service, and began what each held then, so a line sees the others'
+	// holdings as they were and this book's as its lines left them.
 	holdings Holdings
+	mine     map[EpisodeService][]*adjudication.Authorization
+	began    map[int64]int
 	unknown  map[int64]bool
 }
 
@@ -71,26 +74,24 @@ type EpisodeService struct {
 	Service string
 }
 
-// Holdings are the units the authorizations of an episode hold of each of
-// its services (adjudication.Authorization.Holds), every agency's.
-type Holdings map[EpisodeService]int
-
-// HoldingsOf sums what auths hold on today, by episode and service.
-func HoldingsOf(auths []Authorization, today rss.Date) Holdings {
-	h := Holdings{}
-	for i := range auths {
-		r := auths[i].Rule(today)
-		h[EpisodeService{r.EpisodeID, r.ServiceCode}] += UnitsCounted(&r, today.Time)
-	}
-	return h
+// Holding is what the authorizations of an episode hold of one service
+// (adjudication.Authorization.Holds, every agency's) and the episode's
+// maximum of it when a reviewer's exception raised it past the service's
+// (zero otherwise).
+type Holding struct {
+	Held, Max int
 }
+
+// Holdings are the episodes' holdings by service.
+type Holdings map[EpisodeService]Holding
 
 // NewBook opens the ledger on the locked authorizations of the given
 // clients of provider (others are left out) and the counted lines found;
 // each authorization's status is judged on today.
 func NewBook(provider int64, today rss.Date, held []Held, clients map[int64]bool, counted []Key) *Book {
 	b := &Book{provider: provider, today: today.Time, auths: map[int64][]adjudication.Authorization{}, episodes: map[int64]*episode{},
-		counted: make(map[Key]bool, len(counted)), units: map[int64]int{}, served: map[int64]time.Time{}, unknown: map[int64]bool{}}
+		counted: make(map[Key]bool, len(counted)), units: map[int64]int{}, served: map[int64]time.Time{}, unknown: map[int64]bool{},
+		mine: map[EpisodeService][]*adjudication.Authorization{}, began: map[int64]int{}}
 	for i := range held {
 		h := &held[i]
 		if !clients[h.ClientID] {
@@ -112,12 +113,17 @@ func NewBook(provider int64, today rss.Date, held []Held, clients map[int64]bool
 	return b
 }
 
-// WithHoldings gives the book what the episodes' authorizations hold (a
-// copy, which the lines then move), for the episodes Unknown named.
+// WithHoldings gives the book what the episodes' authorizations hold, as
+// the submission begins.
 func (b *Book) WithHoldings(h Holdings) *Book {
-	b.holdings = make(Holdings, len(h))
-	for k, v := range h {
-		b.holdings[k] = v
+	b.holdings = h
+	for client := range b.auths {
+		for i := range b.auths[client] {
+			a := &b.auths[client][i]
+			k := EpisodeService{a.EpisodeID, a.ServiceCode}
+			b.mine[k] = append(b.mine[k], a)
+			b.began[a.ID] = a.Holds(b.today)
+		}
 	}
 	return b
 }
@@ -133,19 +139,33 @@ func (b *Book) Unknown() []int64 {
 	return out
 }
 
-// releasedUnits reports whether a no longer holds its unused units of its
-// episode (inactive, ended or expired, cut by its agency's deactivation):
-// voucher requests may have been granted those units since, while a day
-// it was live may still be billed on it.
-func (b *Book) releasedUnits(a *adjudication.Authorization) bool {
-	return a.Holds(b.today) < a.UnitsAuthorized
+// heldBesides is what the episode's authorizations of a's service hold
+// now, less a's unused units: the others' as the submission began, this
+// book's as its lines left them (an authorization revived by a late line
+// holds all its units again), a's own used units. Nil when the book was
+// not given the episode's holdings.
+func (b *Book) heldBesides(a *adjudication.Authorization) (held *int, max int) {
+	k := EpisodeService{a.EpisodeID, a.ServiceCode}
+	h, ok := b.holdings[k]
+	if !ok {
+		return nil, 0
+	}
+	v := h.Held
+	for _, m := range b.mine[k] {
+		v -= b.began[m.ID]
+		if m.ID != a.ID {
+			v += m.Holds(b.today)
+		}
+	}
+	v += a.UnitsUsed
+	return &v, h.Max
 }
 
 // Draw fills the ledger's facts of a line of client's: the authorization
 // it draws on, whether it repeats a counted line, its episode's cap and
-// dollars paid, and, when the authorization no longer holds its unused
-// units and the service has an episode maximum, what the episode's
-// authorizations hold of the service.
+// dollars paid, and, when the service has an episode maximum, what the
+// episode's authorizations hold of it besides the authorization's unused
+// units, with the maximum a reviewer's exception raised.
 func (b *Book) Draw(client int64, f *adjudication.LineFacts) {
 	l := &f.Line
 	f.Authorization, f.AuthorizationMismatch = adjudication.PickAuthorization(b.auths[client], b.provider, l.ServiceCode, l.DateOfService, l.AuthorizationNumber,
@@ -157,12 +177,10 @@ func (b *Book) Draw(client int64, f *adjudication.LineFacts) {
 		}
 		return
 	}
-	if a := f.Authorization; f.Service.PerEpisodeMax > 0 && b.releasedUnits(a) {
-		// The authorization itself is among the episode's: a key missing
-		// means the episode was not read.
-		if held, ok := b.holdings[EpisodeService{a.EpisodeID, a.ServiceCode}]; ok {
-			f.EpisodeUnitsHeld = &held
-		} else {
+	if a := f.Authorization; f.Service.PerEpisodeMax > 0 {
+		// The authorization itself is among the episode's: holdings
+		// missing mean the episode was not read.
+		if f.EpisodeUnitsHeld, f.EpisodeUnitMax = b.heldBesides(a); f.EpisodeUnitsHeld == nil {
 			b.unknown[a.EpisodeID] = true
 		}
 	}
@@ -196,10 +214,6 @@ func (b *Book) Claim(client int64, f *adjudication.LineFacts, d *adjudication.Li
 		b.served[a.ID] = dos // the authorization's last activity, for inactivity
 	}
 	a.Served(f.Line.DateOfService)
-	if f.EpisodeUnitsHeld != nil {
-		// Its used units are what it holds: the line's now among them.
-		b.holdings[EpisodeService{a.EpisodeID, a.ServiceCode}] += d.UnitsAllowed
-	}
 	if ep := b.episodes[a.EpisodeID]; ep != nil {
 		ep.paid = ep.paid.Add(d.Paid)
 		ep.change = ep.change.Add(d.Paid)
@@ -218,10 +232,6 @@ func (b *Book) Release(e *Entry) {
 		auths := b.auths[e.Key.Client]
 		for i := range auths {
 			if auths[i].ID == id {
-				k := EpisodeService{auths[i].EpisodeID, auths[i].ServiceCode}
-				if held, ok := b.holdings[k]; ok && b.releasedUnits(&auths[i]) {
-					b.holdings[k] = held - e.UnitsAllowed
-				}
 				auths[i].UnitsUsed -= e.UnitsAllowed
 			}
 		}

@@ -490,7 +490,7 @@ func TestBookHoldsALateLineToTheEpisodeMaximum(t *testing.T) {
 
 	// The episode's authorizations hold 460 of 480 (this one's used units
 	// among them): the first line gets 20, the next nothing.
-	b = book(nil, expired(0)).WithHoldings(ledger.Holdings{key: 460})
+	b = book(nil, expired(0)).WithHoldings(ledger.Holdings{key: {Held: 460}})
 	got := claim(b, billed{march(20), 30, "450.00"}, billed{march(21), 1, "15.00"})
 	assert.Equal(t, []outcome{
 		{status: "partial", allowed: 20, paid: "300.00", carcs: []string{"119"}, counted: true},
@@ -501,15 +501,29 @@ func TestBookHoldsALateLineToTheEpisodeMaximum(t *testing.T) {
 	// A released line of it gives the episode its units back.
 	aid, eid := authID, episodeID
 	b = book([]ledger.Key{{Client: clientID, Service: "ATR-CM", DOS: march(10), Units: 8}}, expired(8)).
-		WithHoldings(ledger.Holdings{key: 480})
+		WithHoldings(ledger.Holdings{key: {Held: 480}})
 	b.Release(&ledger.Entry{Key: ledger.Key{Client: clientID, Service: "ATR-CM", DOS: march(10), Units: 8}, AuthorizationID: &aid,
 		EpisodeID: &eid, UnitsAllowed: 8, Allowed: dec("120.00"), Paid: dec("120.00")})
 	got = claim(b, billed{march(11), 10, "150.00"})
 	assert.Equal(t, outcome{status: "partial", allowed: 8, paid: "120.00", carcs: []string{"119"}, counted: true}, got[0])
 
-	// A live authorization: paid whatever the others hold.
-	b = book(nil, held(authID, 40, 0, "", "0.00")).WithHoldings(ledger.Holdings{key: 480})
+	// A live authorization whose units the episode holds within its
+	// maximum (this one's 40 among the 480): paid.
+	b = book(nil, held(authID, 40, 0, "", "0.00")).WithHoldings(ledger.Holdings{key: {Held: 480}})
 	got = claim(b, billed{april(5), 30, "450.00"})
 	assert.Equal(t, "paid", got[0].status)
 	assert.Empty(t, b.Unknown())
+
+	// One revived (a late line made it active again, holding all its
+	// units) after its room was granted to others: the episode holds 520
+	// of 480, and its lines are held to the maximum (a black-box pass was
+	// paid 214 units of 200 so).
+	b = book(nil, held(authID, 40, 0, "", "0.00")).WithHoldings(ledger.Holdings{key: {Held: 520}})
+	got = claim(b, billed{april(5), 30, "450.00"})
+	assert.Equal(t, outcome{status: "denied", paid: "0.00", carcs: []string{"119"}}, got[0])
+
+	// The same past a reviewer's exception raising the maximum to 520: paid.
+	b = book(nil, held(authID, 40, 0, "", "0.00")).WithHoldings(ledger.Holdings{key: {Held: 520, Max: 520}})
+	got = claim(b, billed{april(5), 30, "450.00"})
+	assert.Equal(t, "paid", got[0].status)
 }

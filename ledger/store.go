@@ -127,16 +127,52 @@ func OfPerson(ctx context.Context, ext pg.Ext, personID int64, program string) (
 	return rows, nil
 }
 
-// OfEpisodes reads the authorizations of the episodes, from every agency:
-// what each holds of its episode's unit maximum. Claims intake reads them
-// with the episodes locked, so no grant or claim in them runs meanwhile.
-func OfEpisodes(ctx context.Context, ext pg.Ext, ids []int64) ([]Authorization, error) {
+// EpisodeHoldingsSQL is an expression: the JSON array of what the
+// authorizations of the episodes of the clients' (an array expression)
+// authorizations with the provider hold of each service on today
+// ({"e", "s", "held", "max"}: Authorization.Holds summed, as HoldingsOf
+// sums them, and the maximum a reviewer's exception raised), every
+// agency's, for claims intake's facts. An authorization holds its units
+// while active (StatusSQL), its used units otherwise.
+func EpisodeHoldingsSQL(provider, clients, today string) string {
+	return `COALESCE((SELECT json_agg(json_build_object('e', h.episode_id, 's', h.service_code, 'held', h.held, 'max', m.max_units))
+		FROM (SELECT a.episode_id, a.service_code,
+		             sum(CASE WHEN ` + StatusSQL(today) + ` = 'active' THEN a.units_authorized ELSE a.units_used END) AS held
+		      FROM authorizations a
+		      WHERE a.episode_id IN (SELECT k.episode_id FROM authorizations k WHERE k.client_id = ANY (` + clients + `)
+		                             AND k.provider_id = ` + provider + `)
+		      GROUP BY 1, 2) h
+		LEFT JOIN episode_unit_maxima m ON m.episode_id = h.episode_id AND m.service_code = h.service_code), '[]')`
+}
+
+// RaiseEpisodeUnits records a reviewer's exception to the service's
+// episode unit maximum for the grant: the episode's maximum of the
+// service rises to what its authorizations now hold (the grant counted in
+// full), when that is past the service's maximum and any raised before.
+// The caller holds the episode locked. It reports whether it rose.
+func RaiseEpisodeUnits(ctx context.Context, ext pg.Ext, episodeID int64, service string, grant int64, today rss.Date, at time.Time) (bool, error) {
 	var rows []Authorization
 	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
-		WHERE a.episode_id = ANY($1) ORDER BY a.id`, pq.Array(ids)); err != nil {
-		return nil, fmt.Errorf("episode authorizations: %w", err)
+		WHERE a.episode_id = $1 AND a.service_code = $2 ORDER BY a.id`, episodeID, service); err != nil {
+		return false, fmt.Errorf("raise episode units: %w", err)
 	}
-	return rows, nil
+	held := 0
+	for i := range rows {
+		r := rows[i].Rule(today)
+		held += UnitsCounted(&r, today.Time)
+		if rows[i].ID == grant {
+			held += r.UnitsAuthorized - r.Holds(today.Time)
+		}
+	}
+	res, err := ext.ExecContext(ctx, `INSERT INTO episode_unit_maxima AS m (episode_id, service_code, max_units, raised_at)
+		SELECT $1, $2, $3, $4 FROM services s WHERE s.code = $2 AND s.per_episode_max < $3
+		ON CONFLICT ON CONSTRAINT episode_unit_maxima_pkey DO UPDATE SET max_units = excluded.max_units, raised_at = excluded.raised_at
+		WHERE m.max_units < excluded.max_units`, episodeID, service, held, at)
+	if err != nil {
+		return false, fmt.Errorf("raise episode units: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 // LockEpisode locks an episode for a voucher decision, so two requests in

@@ -156,7 +156,10 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 				return Authorization{}, err
 			}
 			out, err := ledger.Reactivate(ctx, tx, id, reason, s.Today(), s.now(), by)
-			if err != nil || !raise {
+			if err != nil {
+				return out, err
+			}
+			if err := s.raiseEpisodeUnits(ctx, tx, cur.EpisodeID, cur.ServiceCode, id); err != nil || !raise {
 				return out, err
 			}
 			return out, raiseEpisodeCap(ctx, tx, cur.EpisodeID, id, s.Today())

@@ -887,6 +887,9 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 					return err
 				}
 			}
+			if err := s.raiseEpisodeUnits(ctx, tx, g.enr.EpisodeID, vr.ServiceCode, auth.ID); err != nil {
+				return err
+			}
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "decide", EntityType: "voucher_request", EntityID: access.ID(id),
 			ClientID: vr.ClientID, Outcome: r.Action}); err != nil {
@@ -1133,6 +1136,19 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 	}
 	return Replay{VoucherRequestID: id, StoredDecision: vr.Decision, StoredRuleSet: vr.RuleSetVersion,
 		ReplayedDecision: replayed(d), RulesDecisionSame: string(d.Decision) == vr.RulesDecision}, nil
+}
+
+// raiseEpisodeUnits records, when a reviewer's grant (or reactivation)
+// leaves the episode holding more of the service than its maximum (an
+// exception the reviewer acknowledged), the maximum as raised, so claims
+// against the grant are paid (ledger.RaiseEpisodeUnits), and audits it.
+func (s *Service) raiseEpisodeUnits(ctx context.Context, tx *sqlx.Tx, episodeID int64, service string, grant int64) error {
+	raised, err := ledger.RaiseEpisodeUnits(ctx, tx, episodeID, service, grant, s.Today(), s.now())
+	if err != nil || !raised {
+		return err
+	}
+	return access.Record(ctx, tx, access.Event{Action: "cap_exception", EntityType: "episode", EntityID: access.ID(episodeID),
+		Outcome: service})
 }
 
 // raiseEpisodeCap records a reviewer's dollar-cap exception on the ledger
