@@ -137,6 +137,9 @@ func (s *Service) ImportPayerFile(ctx context.Context, body []byte) (PayerFile, 
 			err = readSets(im, x12.NewClaimAckReader(bytes.NewReader(body)).Next, func(c x12.ClaimAck) x12.Envelope { return c.Envelope }, im.post277)
 		default:
 			err = readSets(im, x12.NewRemittanceReader(bytes.NewReader(body)).Next, func(r x12.Remittance) x12.Envelope { return r.Envelope }, im.post835)
+			if err == nil {
+				err = im.postClaimPayments()
+			}
 		}
 		if err != nil {
 			return err
@@ -213,6 +216,9 @@ type importer struct {
 	seq    int
 	events []access.Event
 	us     Parties // who the payer's files are addressed to
+	// payments are the file's 835 payments, recorded; their claims are
+	// posted once every set was read (postClaimPayments).
+	payments []pendingPayment
 }
 
 // addressed refuses a set not addressed to us: another receiver (ISA07,
@@ -567,23 +573,7 @@ func (im *importer) post835(rem x12.Remittance) error {
 	if err != nil {
 		return fmt.Errorf("record 835 payment: %w", err)
 	}
-	// Reversals first, then the rest, each numbered by its place in the
-	// set: a payer's reversal and its correction are one action of one
-	// balanced set, in whichever order the set lists them. Posted in file
-	// order, a correction listed first met the payment it corrects still
-	// standing and was kept aside, and the reversal then left the claim
-	// reversed and open though the payer had paid it again (a black-box
-	// pass).
-	for _, reversals := range []bool{true, false} {
-		for i := range rem.Claims {
-			if (rem.Claims[i].Status == x12.ClaimReversal) != reversals {
-				continue
-			}
-			if err := im.postClaim(paymentID, i+1, who, &rem.Claims[i]); err != nil {
-				return err
-			}
-		}
-	}
+	im.payments = append(im.payments, pendingPayment{id: paymentID, who: who, claims: rem.Claims})
 	for i, plb := range rem.Adjustments {
 		amount, err := cents(plb.Amount, "PLB amount")
 		if err != nil {
@@ -607,6 +597,37 @@ func (im *importer) post835(rem x12.Remittance) error {
 				ELSE (SELECT id FROM providers WHERE npi = $3 ORDER BY id LIMIT 1) END, $4, $5, NULLIF($6, ''), $7)`,
 			paymentID, i+1, plb.Provider, fiscal, plb.Reason, plb.Reference, amount, who.npi, who.tin); err != nil {
 			return fmt.Errorf("record PLB: %w", err)
+		}
+	}
+	return nil
+}
+
+// pendingPayment is an 835 payment recorded, its claims not yet posted.
+type pendingPayment struct {
+	id     int64
+	who    payee
+	claims []x12.ClaimPayment
+}
+
+// postClaimPayments posts the claims of every payment of the file: the
+// reversals of all its sets first, then the rest, each numbered by its
+// place in its set. A payer's reversal and its correction are one action,
+// in whichever order or set the file lists them: posted in file order, a
+// correction listed first met the payment it corrects still standing and
+// was kept aside, and the reversal then left the claim reversed and open
+// though the payer had paid it again (black-box passes: in one set, then
+// in two sets of one file).
+func (im *importer) postClaimPayments() error {
+	for _, reversals := range []bool{true, false} {
+		for _, p := range im.payments {
+			for i := range p.claims {
+				if (p.claims[i].Status == x12.ClaimReversal) != reversals {
+					continue
+				}
+				if err := im.postClaim(p.id, i+1, p.who, &p.claims[i]); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil

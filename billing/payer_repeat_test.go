@@ -347,3 +347,22 @@ func TestPayerSplitClaimIsPostedWhole(t *testing.T) {
 	assert.Equal(t, billing.PayerReversed, p.Status)
 	assert.Equal(t, "0.00", p.Paid.String())
 }
+
+// The same across two sets of one file: a correction in the first set and
+// its reversal in the second were posted in file order, the correction
+// kept aside and the claim left reversed and open (a black-box pass).
+func TestPayerCorrectionBeforeItsReversalInTwoSets(t *testing.T) {
+	w, _, sent := oneClaimSent(t, "ORD-2")
+	c := sent.claim(t, "ORD-2")
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "ORD2-EFT1", Claims: []clp{{CLM: c, Status: "1", CCN: "PCN-P1"}}}))
+	f := w.importFile(sim.file835(
+		remit{NPI: c.NPI, Trace: "ORD2-EFT2", Claims: []clp{{CLM: c, Status: "1", CCN: "PCN-P2", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("1.00")}}}}},
+		remit{NPI: c.NPI, Trace: "ORD2-EFT3", Claims: []clp{{CLM: c, Status: "22", CCN: "PCN-P1"}}}))
+	assert.Zero(t, f.Summary.Unmatched, "both posted")
+	var claimID int64
+	require.NoError(t, w.db.GetContext(t.Context(), &claimID, `SELECT id FROM claims WHERE claim_number = 'ORD-2'`))
+	p := w.payerOf(claimID)
+	assert.Equal(t, billing.PayerPaid, p.Status)
+	assert.Equal(t, "28.00", p.Paid.String(), "the correction stands")
+}
