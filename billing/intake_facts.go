@@ -278,6 +278,7 @@ func (f *facts) decodeHoldings(raw []byte) error {
 		Episode int64  `json:"e"`
 		Service string `json:"s"`
 		Held    int    `json:"held"`
+		Used    int    `json:"used"`
 		Max     *int   `json:"max"`
 	}
 	if err := json.Unmarshal(raw, &hs); err != nil {
@@ -285,7 +286,7 @@ func (f *facts) decodeHoldings(raw []byte) error {
 	}
 	f.holdings = make(ledger.Holdings, len(hs))
 	for _, h := range hs {
-		x := ledger.Holding{Held: h.Held}
+		x := ledger.Holding{Held: h.Held, Used: h.Used}
 		if h.Max != nil {
 			x.Max = *h.Max
 		}

@@ -61,10 +61,11 @@ type Book struct {
 	// submission began; mine are this book's authorizations by episode and
 	// service, and began what each held then, so a line sees the others'
 	// holdings as they were and this book's as its lines left them.
-	holdings Holdings
-	mine     map[EpisodeService][]*adjudication.Authorization
-	began    map[int64]int
-	unknown  map[int64]bool
+	holdings  Holdings
+	mine      map[EpisodeService][]*adjudication.Authorization
+	began     map[int64]int
+	beganUsed map[int64]int
+	unknown   map[int64]bool
 }
 
 // EpisodeService is one service in one episode: the episode unit maximum
@@ -75,11 +76,11 @@ type EpisodeService struct {
 }
 
 // Holding is what the authorizations of an episode hold of one service
-// (adjudication.Authorization.Holds, every agency's) and the episode's
-// maximum of it when a reviewer's exception raised it past the service's
-// (zero otherwise).
+// (adjudication.Authorization.Holds, every agency's), the units they used,
+// and the episode's maximum of it when a reviewer's exception raised it
+// past the service's (zero otherwise).
 type Holding struct {
-	Held, Max int
+	Held, Used, Max int
 }
 
 // Holdings are the episodes' holdings by service.
@@ -91,7 +92,7 @@ type Holdings map[EpisodeService]Holding
 func NewBook(provider int64, today rss.Date, held []Held, clients map[int64]bool, counted []Key) *Book {
 	b := &Book{provider: provider, today: today.Time, auths: map[int64][]adjudication.Authorization{}, episodes: map[int64]*episode{},
 		counted: make(map[Key]bool, len(counted)), units: map[int64]int{}, served: map[int64]time.Time{}, unknown: map[int64]bool{},
-		mine: map[EpisodeService][]*adjudication.Authorization{}, began: map[int64]int{}}
+		mine: map[EpisodeService][]*adjudication.Authorization{}, began: map[int64]int{}, beganUsed: map[int64]int{}}
 	for i := range held {
 		h := &held[i]
 		if !clients[h.ClientID] {
@@ -122,7 +123,7 @@ func (b *Book) WithHoldings(h Holdings) *Book {
 			a := &b.auths[client][i]
 			k := EpisodeService{a.EpisodeID, a.ServiceCode}
 			b.mine[k] = append(b.mine[k], a)
-			b.began[a.ID] = a.Holds(b.today)
+			b.began[a.ID], b.beganUsed[a.ID] = a.Holds(b.today), a.UnitsUsed
 		}
 	}
 	return b
@@ -139,25 +140,40 @@ func (b *Book) Unknown() []int64 {
 	return out
 }
 
-// heldBesides is what the episode's authorizations of a's service hold
-// now, less a's unused units: the others' as the submission began, this
-// book's as its lines left them (an authorization revived by a late line
-// holds all its units again), a's own used units. Nil when the book was
-// not given the episode's holdings.
+// heldBesides is what counts against the episode's maximum of a's service
+// besides the line. For an authorization that no longer holds its unused
+// units (inactive, ended, expired), what the episode's authorizations hold
+// less a's unused units: the others' reservations stand against its late
+// lines. For one that holds them (its units set aside when it was
+// granted), the units used in the episode: the maximum is never paid
+// past, and when it was granted twice over (a lapsed authorization's room
+// given to new vouchers, then the lapsed one revived by late lines) the
+// lines are paid in turn until it is reached, not each live authorization
+// cut by the whole excess (a black-box pass stopped at 120 of 200 so).
+// Others' as the submission began, this book's as its lines left them.
+// Nil when the book was not given the episode's holdings.
 func (b *Book) heldBesides(a *adjudication.Authorization) (held *int, max int) {
 	k := EpisodeService{a.EpisodeID, a.ServiceCode}
 	h, ok := b.holdings[k]
 	if !ok {
 		return nil, 0
 	}
-	v := h.Held
-	for _, m := range b.mine[k] {
-		v -= b.began[m.ID]
-		if m.ID != a.ID {
-			v += m.Holds(b.today)
+	var v int
+	if a.Holds(b.today) < a.UnitsAuthorized {
+		v = h.Held
+		for _, m := range b.mine[k] {
+			v -= b.began[m.ID]
+			if m.ID != a.ID {
+				v += m.Holds(b.today)
+			}
+		}
+		v += a.UnitsUsed
+	} else {
+		v = h.Used
+		for _, m := range b.mine[k] {
+			v += m.UnitsUsed - b.beganUsed[m.ID]
 		}
 	}
-	v += a.UnitsUsed
 	return &v, h.Max
 }
 

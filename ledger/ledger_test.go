@@ -514,16 +514,17 @@ func TestBookHoldsALateLineToTheEpisodeMaximum(t *testing.T) {
 	assert.Equal(t, "paid", got[0].status)
 	assert.Empty(t, b.Unknown())
 
-	// One revived (a late line made it active again, holding all its
-	// units) after its room was granted to others: the episode holds 520
-	// of 480, and its lines are held to the maximum (a black-box pass was
-	// paid 214 units of 200 so).
-	b = book(nil, held(authID, 40, 0, "", "0.00")).WithHoldings(ledger.Holdings{key: {Held: 520}})
+	// The maximum granted twice over (a lapsed authorization revived by
+	// late lines while its room went to new vouchers): the episode holds
+	// 520 of 480 and has used 470; a live authorization's line is paid
+	// what is left of the maximum, 10 of 30, not cut by the whole excess
+	// (a black-box pass stopped an episode at 120 of 200 so).
+	b = book(nil, held(authID, 40, 0, "", "0.00")).WithHoldings(ledger.Holdings{key: {Held: 520, Used: 470}})
 	got = claim(b, billed{april(5), 30, "450.00"})
-	assert.Equal(t, outcome{status: "denied", paid: "0.00", carcs: []string{"119"}}, got[0])
+	assert.Equal(t, outcome{status: "partial", allowed: 10, paid: "150.00", carcs: []string{"119"}, counted: true}, got[0])
 
 	// The same past a reviewer's exception raising the maximum to 520: paid.
-	b = book(nil, held(authID, 40, 0, "", "0.00")).WithHoldings(ledger.Holdings{key: {Held: 520, Max: 520}})
+	b = book(nil, held(authID, 40, 0, "", "0.00")).WithHoldings(ledger.Holdings{key: {Held: 520, Used: 470, Max: 520}})
 	got = claim(b, billed{april(5), 30, "450.00"})
 	assert.Equal(t, "paid", got[0].status)
 }

@@ -130,13 +130,14 @@ func OfPerson(ctx context.Context, ext pg.Ext, personID int64, program string) (
 // EpisodeHoldingsSQL is an expression: the JSON array of what the
 // authorizations of the episodes of the clients' (an array expression)
 // authorizations with the provider hold of each service on today
-// ({"e", "s", "held", "max"}: Authorization.Holds summed, as HoldingsOf
-// sums them, and the maximum a reviewer's exception raised), every
-// agency's, for claims intake's facts. An authorization holds its units
+// ({"e", "s", "held", "used", "max"}: Authorization.Holds summed, the units
+// used, and the maximum a reviewer's exception raised), every agency's,
+// for claims intake's facts. An authorization holds its units
 // while active (StatusSQL), its used units otherwise.
 func EpisodeHoldingsSQL(provider, clients, today string) string {
-	return `COALESCE((SELECT json_agg(json_build_object('e', h.episode_id, 's', h.service_code, 'held', h.held, 'max', m.max_units))
-		FROM (SELECT a.episode_id, a.service_code,
+	return `COALESCE((SELECT json_agg(json_build_object('e', h.episode_id, 's', h.service_code, 'held', h.held, 'used', h.used,
+		                                          'max', m.max_units))
+		FROM (SELECT a.episode_id, a.service_code, sum(a.units_used) AS used,
 		             sum(CASE WHEN ` + StatusSQL(today) + ` = 'active' THEN a.units_authorized ELSE a.units_used END) AS held
 		      FROM authorizations a
 		      WHERE a.episode_id IN (SELECT k.episode_id FROM authorizations k WHERE k.client_id = ANY (` + clients + `)
