@@ -179,7 +179,7 @@ var (
 	zip9Re  = regexp.MustCompile(`^[0-9]{9}$`)
 	// A billing provider address must be where the agency is, not where
 	// its mail goes (the guide sends those in the pay-to loop).
-	mailboxRe = regexp.MustCompile(`(?i)\b(p\.?\s*o\.?\s*b(ox)?\.?|p\.?\s*o\.?\s*drawer|post(al)?\s+(office\s+)?box|lock\s*box|p\.?\s*m\.?\s*b\.?|private\s+mail\s*box)(\b|\s|$)|\bbox\s*#?\s*\d`)
+	mailboxRe = regexp.MustCompile(`(?i)\b(p\.?\s*o\.?\s*b(ox)?\.?|p\.?\s*o\.?\s*drawer|post(al)?\s+(office\s+)?box|lock\s*box|p\.?\s*m\.?\s*b\.?|private\s+mail\s*box)(\b|\s|$)|\b(box|drawer)\s*#?\s*\d`)
 )
 
 // missing names what the file could not carry of a (the N3/N4 element

@@ -135,6 +135,7 @@ func TestSegmentsRejectBadInput(t *testing.T) {
 		{"N3 billing provider at a postal box", n3Seg{line1: "Postal Box 3", street: true}, "street address"},
 		{"N3 billing provider at a street's box", n3Seg{line1: "30 BANK ST BOX 7", street: true}, "street address"},
 		{"N3 billing provider at a PO drawer", n3Seg{line1: "PO DRAWER 5", street: true}, "street address"},
+		{"N3 billing provider at a drawer", n3Seg{line1: "30 BANK ST DRAWER 5", street: true}, "street address"},
 		{"N4 state lower case", n4Seg{city: "SALEM", state: "or", zip: "97301"}, "N402"},
 		{"N4 state three letters", n4Seg{city: "SALEM", state: "ORE", zip: "97301"}, "N402"},
 		{"N4 zip 6 digits", n4Seg{city: "SALEM", state: "OR", zip: "973011"}, "N403"},

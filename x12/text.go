@@ -225,7 +225,7 @@ func StateCode(s string) bool { return slices.Contains(usStates, s) }
 
 // mailboxRe finds a post office box, lock box or private mailbox in an
 // address line.
-var mailboxRe = regexp.MustCompile(`(?i)\b(p\.?\s*o\.?\s*b(ox)?\.?|p\.?\s*o\.?\s*drawer|post(al)?\s+(office\s+)?box|lock\s*box|p\.?\s*m\.?\s*b\.?|private\s+mail\s*box)(\b|\s|$)|\bbox\s*#?\s*\d`)
+var mailboxRe = regexp.MustCompile(`(?i)\b(p\.?\s*o\.?\s*b(ox)?\.?|p\.?\s*o\.?\s*drawer|post(al)?\s+(office\s+)?box|lock\s*box|p\.?\s*m\.?\s*b\.?|private\s+mail\s*box)(\b|\s|$)|\b(box|drawer)\s*#?\s*\d`)
 
 // Mailbox reports whether an address line is a post office box, lock box
 // or private mailbox. The guide's billing provider address (2010AA N3)
