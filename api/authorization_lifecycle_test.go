@@ -269,6 +269,16 @@ func TestInactiveAuthorization(t *testing.T) {
 	assert.Equal(t, "active", itAuth(t, e, keyReviewer, tr)["status"])
 }
 
+// itTransportLine submits, as HRA, a one-line ATR-TR claim for the client
+// on dos at 12.00 a unit naming the authorization, and returns its line.
+func itTransportLine(t *testing.T, e *env, client int64, number, dos string, units int, auth int64) map[string]any {
+	t.Helper()
+	return itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": client,
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11", "lines": []any{map[string]any{"service_code": "ATR-TR",
+			"date_of_service": dos, "units": units, "charge": fmt.Sprintf("%d.00", 12*units),
+			"authorization_number": itAuth(t, e, keyHRA, auth)["number"]}}}))
+}
+
 // An inactive authorization holds only its used units of the episode's
 // unit maximum, so the agency is granted new ones into the room it leaves;
 // a late claim for a day it was live is then paid only within what the
@@ -292,29 +302,27 @@ func TestLateClaimOnAnInactiveAuthorizationKeepsTheEpisodeMaximum(t *testing.T) 
 		others = append(others, itNum(t, v, "authorization_id"))
 	}
 	claim := func(number, dos string, units int, auth int64) map[string]any {
-		return map[string]any{"claim_number": number, "client_id": a.Client, "rendering_staff_id": e.demo.Staff["Okafor"],
-			"place_of_service": "11", "lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": dos, "units": units,
-				"charge": fmt.Sprintf("%d.00", 12*units), "authorization_number": itAuth(t, e, keyHRA, auth)["number"]}}}
+		return itTransportLine(t, e, a.Client, number, dos, units, auth)
 	}
 	// A day it was live: billable on it, but the five hold the 200.
-	l := itLine(t, e.post(keyHRA, "/v1/claims", claim("LT-1", day(-9), 10, lapsed)))
+	l := claim("LT-1", day(-9), 10, lapsed)
 	assert.Equal(t, "denied", l["status"], "%v", l)
 	assert.Contains(t, fmt.Sprint(l["adjustments"]), "119", "%v", l)
 	for i, id := range others[:4] {
-		l := itLine(t, e.post(keyHRA, "/v1/claims", claim(fmt.Sprintf("LT-%d", i+2), day(0), 40-i, id)))
+		l := claim(fmt.Sprintf("LT-%d", i+2), day(0), 40-i, id)
 		assert.Equal(t, "paid", l["status"], "authorization %d: %v", id, l)
 	}
-	l = itLine(t, e.post(keyHRA, "/v1/claims", claim("LT-6", day(-8), 10, lapsed)))
+	l = claim("LT-6", day(-8), 10, lapsed)
 	assert.Equal(t, "denied", l["status"], "the live ones hold their unused units too: %v", l)
 
 	// The fifth, 5 of its units used, voided: the 35 it no longer holds
 	// come back to the episode, and a late claim is paid within them (its
 	// own authorization has 40 left).
-	l = itLine(t, e.post(keyHRA, "/v1/claims", claim("LT-7", day(0), 5, others[4])))
+	l = claim("LT-7", day(0), 5, others[4])
 	require.Equal(t, "paid", l["status"], "%v", l)
 	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", others[4]), map[string]any{"reason": "entered in error"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-	l = itLine(t, e.post(keyHRA, "/v1/claims", claim("LT-8", day(-8), 40, lapsed)))
+	l = claim("LT-8", day(-8), 40, lapsed)
 	assert.Equal(t, "partial", l["status"], "%v", l)
 	assert.Equal(t, float64(35), l["units_allowed"], "%v", l)
 	assert.Contains(t, fmt.Sprint(l["adjustments"]), "119", "%v", l)
@@ -348,10 +356,7 @@ func TestLateClaimsRevivingAnAuthorizationKeepTheEpisodeMaximum(t *testing.T) {
 	n := 0
 	bill := func(auth int64, dos, units int) map[string]any {
 		n++
-		return itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("RV-%d", n), "client_id": a.Client,
-			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11", "lines": []any{map[string]any{"service_code": "ATR-TR",
-				"date_of_service": day(dos), "units": units, "charge": fmt.Sprintf("%d.00", 12*units),
-				"authorization_number": itAuth(t, e, keyHRA, auth)["number"]}}}))
+		return itTransportLine(t, e, a.Client, fmt.Sprintf("RV-%d", n), day(dos), units, auth)
 	}
 	assert.Equal(t, "paid", bill(x, -9, 20)["status"])
 	assert.Equal(t, "paid", bill(y, -8, 10)["status"])

@@ -29,7 +29,8 @@ type decided struct {
 	superseded []superseded
 	changes    ledger.Changes
 	// unknown are the episodes whose holdings a line needed and the facts
-	// lacked: the submission is decided again with them (ledger.Book.Unknown).
+	// lacked (ledger.Book.Unknown): none, since the facts read every
+	// locked episode's; a submission with any is refused as an error.
 	unknown []int64
 	// created holds the lines of each claim created so far, by number,
 	// for partsFree: a later claim of the submission may not take one of

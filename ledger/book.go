@@ -130,7 +130,8 @@ func (b *Book) WithHoldings(h Holdings) *Book {
 }
 
 // Unknown lists, in id order, the episodes whose holdings a line needed
-// and the book was not given: decide again WithHoldings of them.
+// and the book was not given (WithHoldings): a line of a service with a
+// maximum was decided without its episode's.
 func (b *Book) Unknown() []int64 {
 	out := make([]int64, 0, len(b.unknown))
 	for id := range b.unknown {
