@@ -45,7 +45,8 @@ func TestBrowserAccessibleAt200PercentZoom(t *testing.T) {
 				screenshot(t, ctx, "zoom-200-request")
 			}
 		}
-		run(t, ctx, chromedp.Click(chromedp.ID("sign-out")), chromedp.WaitVisible(chromedp.ID("api_key")))
+		follow(t, ctx, chromedp.Click(chromedp.ID("sign-out")))
+		run(t, ctx, chromedp.WaitVisible(chromedp.ID("api_key")))
 	}
 	assert.Empty(t, get(t, ctx, chromedp.Evaluate[[]string](unlabelled)), "the sign-in form")
 

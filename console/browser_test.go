@@ -57,6 +57,17 @@ func run(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.
 	require.NoError(t, chromedp.Do(ctx, actions...))
 }
 
+// follow runs steps whose last one loads a page (a link, a form's button)
+// and waits until that page has loaded. What a test waits for next may
+// stand on the page before it too (a request's decide form, a notice):
+// waited for at once, it is found there, and its node is gone when the
+// new page comes (CDP's "No node with given id found").
+func follow(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	_, err := chromedp.RunResponse(ctx, steps...)
+	require.NoError(t, err)
+}
+
 func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, a)
@@ -70,10 +81,9 @@ func (w *world) signInAs(t *testing.T, ctx context.Context, key string) {
 	run(t, ctx,
 		chromedp.Navigate(w.srv.URL+"/console/sign-in"),
 		chromedp.WaitVisible(chromedp.ID("api_key")),
-		chromedp.SendKeys(chromedp.ID("api_key"), key),
-		chromedp.Click(chromedp.ID("sign-in")),
-		chromedp.WaitVisible(chromedp.ID("sign-out")),
-	)
+		chromedp.SendKeys(chromedp.ID("api_key"), key))
+	follow(t, ctx, chromedp.Click(chromedp.ID("sign-in")))
+	run(t, ctx, chromedp.WaitVisible(chromedp.ID("sign-out")))
 }
 
 func textOf(t *testing.T, ctx context.Context, sel string) string {
@@ -107,7 +117,8 @@ func TestBrowserEachRoleSignsInAndOut(t *testing.T) {
 		}
 		// Sign-out ends the session: the console sends the browser back to
 		// the sign-in form, and a page visited after is the form again.
-		run(t, ctx, chromedp.Click(chromedp.ID("sign-out")), chromedp.WaitVisible(chromedp.ID("api_key")),
+		follow(t, ctx, chromedp.Click(chromedp.ID("sign-out")))
+		run(t, ctx, chromedp.WaitVisible(chromedp.ID("api_key")),
 			chromedp.Navigate(w.srv.URL+"/console/"), chromedp.WaitVisible(chromedp.ID("api_key")))
 		loc := get(t, ctx, chromedp.Location())
 		assert.Equal(t, w.srv.URL+"/console/sign-in", loc)
@@ -127,12 +138,16 @@ func TestBrowserReviewerDecides(t *testing.T) {
 	ids := strconv.FormatInt(id, 10)
 	ctx := newBrowser(t)
 	w.signInAs(t, ctx, keyReviewer)
-	run(t, ctx, chromedp.Click(chromedp.CSS(`a[href="/console/queue"]`)), chromedp.WaitVisible(chromedp.ID("queue")))
+	follow(t, ctx, chromedp.Click(chromedp.CSS(`a[href="/console/queue"]`)))
+	run(t, ctx, chromedp.WaitVisible(chromedp.ID("queue")))
 	assert.Contains(t, textOf(t, ctx, "#queue"), "#"+ids)
 	screenshot(t, ctx, "reviewer-queue")
-	run(t, ctx, chromedp.Click(chromedp.CSS(`a[href="/console/requests/`+ids+`"]`)), chromedp.WaitVisible(chromedp.ID("take")))
+	follow(t, ctx, chromedp.Click(chromedp.CSS(`a[href="/console/requests/`+ids+`"]`)))
+	run(t, ctx, chromedp.WaitVisible(chromedp.ID("take")))
 	assert.Equal(t, "pended", textOf(t, ctx, "#decision"))
-	run(t, ctx, chromedp.Click(chromedp.ID("take")), chromedp.WaitVisible(chromedp.ID("decide-form")))
+	// The decide form stands on the page before the take too.
+	follow(t, ctx, chromedp.Click(chromedp.ID("take")))
+	run(t, ctx, chromedp.WaitVisible(chromedp.ID("decide-form")))
 	assert.Contains(t, textOf(t, ctx, ".notice"), "You hold this request")
 	status, v := w.api(http.MethodGet, keyReviewer, "/v1/voucher-requests/"+ids, nil)
 	require.Equal(t, http.StatusOK, status)
@@ -142,18 +157,20 @@ func TestBrowserReviewerDecides(t *testing.T) {
 
 	// Approve modified without units is refused with the field named, the
 	// note kept; then a denial goes through.
-	run(t, ctx,
+	follow(t, ctx,
 		chromedp.Click(chromedp.CSS(`input[value="approve_modified"]`)),
 		chromedp.SendKeys(chromedp.ID("note"), "follow-up GPRA not on file"),
-		chromedp.Click(chromedp.ID("decide")),
-		chromedp.WaitVisible(chromedp.ID("decide-problem")))
+		chromedp.Click(chromedp.ID("decide")))
+	run(t, ctx, chromedp.WaitVisible(chromedp.ID("decide-problem")))
 	assert.Contains(t, textOf(t, ctx, "#decide-problem"), "units")
 	note := get(t, ctx, chromedp.Value(chromedp.ID("note")))
 	assert.Equal(t, "follow-up GPRA not on file", note)
-	run(t, ctx,
+	// So does a notice (the take's).
+	follow(t, ctx,
 		chromedp.Click(chromedp.CSS(`input[value="deny"]`)),
-		chromedp.Click(chromedp.ID("decide")),
-		chromedp.WaitVisible(chromedp.CSS(".notice")))
+		chromedp.Click(chromedp.ID("decide")))
+	run(t, ctx, chromedp.WaitVisible(chromedp.CSS(".notice")))
+	assert.Equal(t, "Decision recorded.", textOf(t, ctx, ".notice"))
 	assert.Equal(t, "denied", textOf(t, ctx, "#decision"))
 
 	status, v = w.api(http.MethodGet, keyHRA, "/v1/voucher-requests/"+ids, nil)
@@ -204,8 +221,9 @@ func TestBrowserProviderUnitsRemainingFall(t *testing.T) {
 	assert.Equal(t, 34, remaining())
 	screenshot(t, ctx, "provider-authorizations")
 
-	run(t, ctx, chromedp.Navigate(w.srv.URL+"/console/claims"), chromedp.Click(chromedp.Search(`//a[text()="HRA-C1"]`)),
-		chromedp.WaitVisible(chromedp.ID("lines")))
+	run(t, ctx, chromedp.Navigate(w.srv.URL+"/console/claims"))
+	follow(t, ctx, chromedp.Click(chromedp.Search(`//a[text()="HRA-C1"]`)))
+	run(t, ctx, chromedp.WaitVisible(chromedp.ID("lines")))
 	assert.Contains(t, textOf(t, ctx, "#lines"), "paid")
 	screenshot(t, ctx, "provider-claim")
 
@@ -229,14 +247,16 @@ func TestBrowserFinanceClosesABatch(t *testing.T) {
 		return err
 	}))
 	w.signInAs(t, ctx, keyFinance)
-	run(t, ctx, chromedp.Click(chromedp.CSS(`a[href="/console/batches"]`)), chromedp.WaitVisible(chromedp.ID("payer_route")),
-		chromedp.SetValue(chromedp.ID("payer_route"), "payment_register"), chromedp.Click(chromedp.ID("preview")),
-		chromedp.WaitVisible(chromedp.ID("preview-totals")))
+	follow(t, ctx, chromedp.Click(chromedp.CSS(`a[href="/console/batches"]`)))
+	run(t, ctx, chromedp.WaitVisible(chromedp.ID("payer_route")))
+	follow(t, ctx, chromedp.SetValue(chromedp.ID("payer_route"), "payment_register"), chromedp.Click(chromedp.ID("preview")))
+	run(t, ctx, chromedp.WaitVisible(chromedp.ID("preview-totals")))
 	claims := textOf(t, ctx, "#p-claims")
 	lines := textOf(t, ctx, "#p-lines")
 	assert.NotEqual(t, "0", claims)
 	screenshot(t, ctx, "finance-preview")
-	run(t, ctx, chromedp.Click(chromedp.ID("close-batch")), chromedp.WaitVisible(chromedp.ID("download")))
+	follow(t, ctx, chromedp.Click(chromedp.ID("close-batch")))
+	run(t, ctx, chromedp.WaitVisible(chromedp.ID("download")))
 	assert.Equal(t, claims, textOf(t, ctx, "#b-claims"), "the batch takes what the preview showed")
 	loc := get(t, ctx, chromedp.Location())
 	batchID := loc[strings.LastIndex(loc, "/")+1:]
@@ -267,7 +287,8 @@ func TestBrowserFormWithoutCSRFRefused(t *testing.T) {
 	w.signInAs(t, ctx, keyReviewer)
 	run(t, ctx, chromedp.Navigate(w.srv.URL+"/console/requests/"+ids), chromedp.WaitVisible(chromedp.ID("take")))
 	get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('input[name="csrf"]').forEach(e => e.remove()); 0`))
-	run(t, ctx, chromedp.Click(chromedp.ID("take")), chromedp.WaitVisible(chromedp.CSS(".problem")))
+	follow(t, ctx, chromedp.Click(chromedp.ID("take")))
+	run(t, ctx, chromedp.WaitVisible(chromedp.CSS(".problem")))
 	assert.Equal(t, "Refused", textOf(t, ctx, "h1"))
 	status, v := w.api(http.MethodGet, keyReviewer, "/v1/voucher-requests/"+ids, nil)
 	require.Equal(t, http.StatusOK, status)

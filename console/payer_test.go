@@ -298,16 +298,18 @@ func TestBrowserFinanceImports835AndReconciles(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, r.answers.Remit835, 0o600))
 	ctx := newBrowser(t)
 	w.signInAs(t, ctx, keyFinance)
-	run(t, ctx, chromedp.Click(chromedp.CSS(`a[href="/console/payer-files"]`)), chromedp.WaitVisible(chromedp.ID("file")),
-		chromedp.SetUploadFiles(chromedp.ID("file"), []string{path}), chromedp.Click(chromedp.ID("import")),
-		chromedp.WaitVisible(chromedp.ID("f-summary")))
+	follow(t, ctx, chromedp.Click(chromedp.CSS(`a[href="/console/payer-files"]`)))
+	run(t, ctx, chromedp.WaitVisible(chromedp.ID("file")))
+	follow(t, ctx, chromedp.SetUploadFiles(chromedp.ID("file"), []string{path}), chromedp.Click(chromedp.ID("import")))
+	run(t, ctx, chromedp.WaitVisible(chromedp.ID("f-summary")))
 	assert.Contains(t, textOf(t, ctx, ".notice"), "File imported")
 	assert.Equal(t, "14.50", textOf(t, ctx, "#f-posted"))
 	assert.Equal(t, "0", textOf(t, ctx, "#f-unmatched"))
 	screenshot(t, ctx, "finance-payer-file")
 
-	run(t, ctx, chromedp.Navigate(w.srv.URL+"/console/batches/"+r.batch), chromedp.WaitVisible(chromedp.ID("reconcile-batch")),
-		chromedp.Click(chromedp.ID("reconcile-batch")), chromedp.WaitVisible(chromedp.ID("reconciliation")))
+	run(t, ctx, chromedp.Navigate(w.srv.URL+"/console/batches/"+r.batch), chromedp.WaitVisible(chromedp.ID("reconcile-batch")))
+	follow(t, ctx, chromedp.Click(chromedp.ID("reconcile-batch")))
+	run(t, ctx, chromedp.WaitVisible(chromedp.ID("reconciliation")))
 	assert.Equal(t, "43.50", textOf(t, ctx, "#r-billed"))
 	assert.Equal(t, "14.50", textOf(t, ctx, "#r-paid"))
 	assert.Equal(t, "0.00", textOf(t, ctx, "#r-difference"))
