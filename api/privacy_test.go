@@ -235,8 +235,9 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		TaxID string `db:"tax_id"`
 		Staff string `db:"staff"`
 		Last  string `db:"last_first"`
+		Addr  string `db:"address_line1"`
 	}
-	require.NoError(t, e.db.Get(&hra, `SELECT name, code, npi, tax_id,
+	require.NoError(t, e.db.Get(&hra, `SELECT name, code, npi, tax_id, address_line1,
 		(SELECT first_name || ' ' || last_name FROM staff WHERE provider_id = p.id ORDER BY id LIMIT 1) AS staff,
 		(SELECT last_name || ', ' || first_name FROM staff WHERE provider_id = p.id ORDER BY id LIMIT 1) AS last_first
 		FROM providers p WHERE id = $1`, e.demo.Providers["HRA"]))
@@ -264,6 +265,11 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		"Ask " + hra.Staff + " about it.",
 		// A name as lists write it (it got through, a black-box pass).
 		"Ask " + hra.Last + " about it.",
+		// A dotted code, a name run together, a street's short form
+		// (each got through, a black-box pass).
+		"Overlaps " + strings.Join(strings.Split(hra.Code, ""), ".") + ". holds it.",
+		"See " + strings.ReplaceAll(hra.Name, " ", "") + " on this.",
+		"Ask at " + strings.Replace(hra.Addr, "Street", "St", 1) + ".",
 	} {
 		p := requireProblem(t, decide(id, note), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Contains(t, itMustJSON(p), "names_another_agency", note)
@@ -316,6 +322,78 @@ func TestAuthorizationReasonMayNotNameAnUnconsentedAgency(t *testing.T) {
 	r := e.post(keyReviewer, path, map[string]any{"reason": "Duplicate of another voucher on file."})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.NotContains(t, string(e.get(keyHRA, itPath("/v1/authorizations/%d", id)).Body), bcs.Name)
+}
+
+// A reviewer's note and an authorization's void reason may name another
+// agency whose consent names the reader; read under it, each is a
+// disclosure of that agency's record of the person. Once the consent is
+// revoked the reader reads neither (a black-box pass read both after the
+// revocation, and nothing was in the accounting); the MSC still does.
+func TestMSCTextNamingAnAgencyIsWithheldOnceItsConsentIsRevoked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	var hraName string
+	require.NoError(t, e.db.Get(&hraName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["HRA"]))
+	accounting := func(entity string) int {
+		n := 0
+		for _, d := range itItems(t, e.get(keyAdmin, itPath("/v1/clients/%d/disclosures", kimHRA))) {
+			if d["entity_type"] == entity {
+				n++
+			}
+		}
+		return n
+	}
+
+	v := itVoucher(t, e, keyBCS, kimBCS, "ATR-TR", 10, 0, 29)
+	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	reqPath := itPath("/v1/voucher-requests/%d", itNum(t, v, "id"))
+	note := "Approved beside " + hraName + "'s transport."
+	r := e.post(keyReviewer, reqPath+"/decision", map[string]any{"action": "approve", "note": note,
+		"acknowledge": v["reason_codes"]})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	auth := r.JSON(t)["authorization_id"]
+	require.NotNil(t, auth, "%s", r.Body)
+	authPath := itPath("/v1/authorizations/%d", int64(auth.(float64)))
+	reason := "Voided: " + hraName + " covers these days."
+	r = e.post(keyReviewer, authPath+"/void", map[string]any{"reason": reason})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	// The request's answer quoted HRA's authorization under the consent.
+	shown := accounting("voucher_request")
+	assert.Zero(t, accounting("authorization"))
+
+	// Under Kim's consent naming BCS: shown, and accounted for (the
+	// reasons and the note name one record: one disclosure a read).
+	got := e.get(keyBCS, reqPath).JSON(t)
+	assert.Equal(t, note, got["review"].(map[string]any)["note"])
+	assert.Equal(t, shown+1, accounting("voucher_request"))
+	a := e.get(keyBCS, authPath).JSON(t)
+	assert.Equal(t, reason, a["void_reason"])
+	assert.Equal(t, 1, accounting("authorization"), "one read of the authorization, one disclosure")
+
+	consent := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_provider_id = $2`,
+		kimHRA, e.demo.Providers["BCS"])
+	r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "client withdrew it"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	for _, path := range []string{reqPath, authPath, itPath("/v1/voucher-requests?client_id=%d", kimBCS),
+		itPath("/v1/authorizations?client_id=%d", kimBCS)} {
+		body := e.get(keyBCS, path)
+		require.Equal(t, http.StatusOK, body.Status, "%s: %s", path, body.Body)
+		assert.NotContains(t, string(body.Body), hraName, path)
+	}
+	got = e.get(keyBCS, reqPath).JSON(t)
+	assert.Equal(t, "withheld: the MSC reviews this", got["review"].(map[string]any)["note"])
+	a = e.get(keyBCS, authPath).JSON(t)
+	assert.Equal(t, "withheld: the MSC reviews this", a["void_reason"])
+	for _, ev := range a["events"].([]any) {
+		assert.Equal(t, "withheld: the MSC reviews this", ev.(map[string]any)["reason"])
+	}
+	assert.Equal(t, shown+1, accounting("voucher_request"), "nothing more was disclosed")
+	assert.Equal(t, 1, accounting("authorization"))
+	// The MSC reads what it wrote.
+	assert.Equal(t, note, e.get(keyReviewer, reqPath).JSON(t)["review"].(map[string]any)["note"])
+	assert.Equal(t, reason, e.get(keyReviewer, authPath).JSON(t)["void_reason"])
 }
 
 // A retry is answered with its first answer, less what the consents in

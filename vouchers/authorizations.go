@@ -14,6 +14,7 @@ import (
 	"rss/access"
 	"rss/adjudication"
 	"rss/ledger"
+	"rss/pg"
 )
 
 // Authorization is the units a provider may deliver and bill; the ledger
@@ -76,9 +77,26 @@ func (s *Service) Authorization(ctx context.Context, id int64) (Authorization, e
 		}
 		out.Derive(s.Today())
 		hideEpisode(&out, a)
-		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "authorization", EntityID: access.ID(id), ClientID: out.ClientID})
+		shown, err := showReasons(ctx, tx, a, &out, s.Today())
+		if err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, append(shown,
+			access.Event{Action: "read", EntityType: "authorization", EntityID: access.ID(id), ClientID: out.ClientID})...)
 	})
 	return out, err
+}
+
+// showReasons prepares the MSC-written reasons of x's history (void,
+// reactivation) for provider a to read today (showTexts): withheld when
+// they name an agency a consent revoked or expired since no longer shows,
+// and the disclosures returned when they name one a consent does.
+func showReasons(ctx context.Context, ext pg.Ext, a access.Actor, x *Authorization, today rss.Date) ([]access.Event, error) {
+	texts := []*string{x.VoidReason}
+	for i := range x.Events {
+		texts = append(texts, &x.Events[i].Reason)
+	}
+	return showTexts(ctx, ext, a, x.ClientID, today, "authorization", access.ID(x.ID), texts...)
 }
 
 // Authorizations lists authorizations the actor may see.
@@ -113,6 +131,11 @@ func (s *Service) Authorizations(ctx context.Context, f AuthorizationFilter, p P
 			shown[i].Derive(today)
 			hideEpisode(&shown[i], a)
 			events[i] = access.Event{Action: "read", EntityType: "authorization", EntityID: access.ID(shown[i].ID), ClientID: shown[i].ClientID}
+			disclosed, err := showReasons(ctx, tx, a, &shown[i], today)
+			if err != nil {
+				return err
+			}
+			events = append(events, disclosed...)
 		}
 		return access.Record(ctx, tx, events...)
 	})

@@ -125,6 +125,9 @@ type VoucherRequest struct {
 	// personHidden: the reader is a provider, shown the snapshot without
 	// the person-wide facts (Facts).
 	personHidden bool
+	// noteShown: the disclosures the reviewer's note made to the reading
+	// provider (showTexts), recorded with the reasons' (reasonDisclosures).
+	noteShown []access.Event
 	// traceCompact: Trace is traceJSON's, as compact as encoding/json
 	// would make it (AppendJSON).
 	traceCompact bool
@@ -391,8 +394,9 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 	// Which MSC key decided is the MSC's, as in an authorization's history.
 	if v.Review != nil {
 		v.Review.ReviewerKeyID = 0
+		v.noteShown, err = showTexts(ctx, ext, a, v.ClientID, today, "voucher_request", access.ID(v.ID), &v.Review.Note)
 	}
-	return nil
+	return err
 }
 
 // personFacts are the facts of a snapshot drawn from the whole person, not
@@ -461,7 +465,7 @@ func reasonDisclosures(ctx context.Context, ext pg.Ext, a access.Actor, v *Vouch
 		}
 	}
 	if len(agencies) == 0 {
-		return nil, nil
+		return v.noteShown, nil
 	}
 	var records []struct {
 		ID         int64 `db:"id"`
@@ -476,7 +480,14 @@ func reasonDisclosures(ctx context.Context, ext pg.Ext, a access.Actor, v *Vouch
 	for i, r := range records {
 		shown[i] = disclosed{access.ID(v.ID), r.ID, r.ProviderID}
 	}
-	return disclosures(a, "voucher_request", shown...), nil
+	// A record the note named too is one disclosure.
+	out := disclosures(a, "voucher_request", shown...)
+	for _, e := range v.noteShown {
+		if !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // sourcesSeen returns a test of whether the actor may read details that

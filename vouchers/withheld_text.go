@@ -14,6 +14,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/pg"
 )
 
 // checkShowsNothingWithheld refuses text an MSC user writes that the agency
@@ -21,13 +22,9 @@ import (
 // the reason an authorization was voided or reactivated) when it names
 // another agency that keeps a record of the client's person and holds no
 // current consent naming the reader: 42 CFR Part 2 lets nothing tell the
-// reader the person is known elsewhere. It looks for the agency's name,
-// code, NPI, tax id, street address, contact's name, phone and e-mail, its
-// staff's names and its authorization numbers for the person. The check
-// is on the words, so it catches the slip, not a paraphrase; the words are
-// compared folded (plain, compact), so a wrapped line, a doubled space, a
-// hyphen between words or in an NPI, fullwidth letters or a zero-width
-// character do not hide them (each got through in a black-box pass).
+// reader the person is known elsewhere. What names an agency is
+// agencyWords.names. A consent revoked or expired after the text was
+// written stops its showing then (showTexts).
 func (s *Service) checkShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, clientID, reader int64, field, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return nil
@@ -36,59 +33,183 @@ func (s *Service) checkShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, cl
 	if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1`, clientID); err != nil {
 		return fmt.Errorf("client person: %w", err)
 	}
-	var others []struct {
-		ID      int64          `db:"id"`
-		Code    string         `db:"code"`
-		Words   pq.StringArray `db:"words"`   // compared as whole words, case folded
-		Numbers pq.StringArray `db:"numbers"` // compared by their letters and digits
-	}
-	if err := tx.SelectContext(ctx, &others, `SELECT p.id, p.code,
-			ARRAY[p.name, p.address_line1, COALESCE(p.contact_name, ''), COALESCE(p.contact_email, '')] ||
-			ARRAY(SELECT st.first_name || ' ' || st.last_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) ||
-			-- and "Last, First", the order lists and signatures use (it got
-			-- through, a black-box pass; punctuation folds to a space)
-			ARRAY(SELECT st.last_name || ' ' || st.first_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS words,
-			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, '')] ||
-			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS numbers
-		FROM providers p
-		WHERE p.id <> $2 AND EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id)
-		ORDER BY p.id`, personID, reader); err != nil {
-		return fmt.Errorf("other agencies of the person: %w", err)
-	}
-	if len(others) == 0 {
-		return nil
+	others, err := otherAgencies(ctx, tx, personID, reader)
+	if err != nil || len(others) == 0 {
+		return err
 	}
 	// The agency reads it for treatment, its reads' purpose unless it says another.
 	consenting, err := consentingAgencies(ctx, tx, personID, reader, s.Today(), access.DefaultPurpose(access.RoleProvider))
 	if err != nil {
 		return err
 	}
-	words, asWritten, compacted := plain(text, true), plain(text, false), compact(text)
 	for _, o := range others {
-		if slices.Contains(consenting, o.ID) {
-			continue
-		}
-		// The code as written (codes are capitals: "NO" is an agency, "no"
-		// a word) and not when all digits (a date holds "01").
-		named := strings.IndexFunc(o.Code, func(r rune) bool { return !unicode.IsDigit(r) }) >= 0 &&
-			containsWord(asWritten, plain(o.Code, false))
-		for _, w := range o.Words {
-			named = named || containsWord(words, plain(w, true))
-		}
-		for _, n := range o.Numbers {
-			// Shorter runs (a phone's extension, a stray digit) would
-			// match any note with numbers in it.
-			if c := compact(n); len(c) >= 6 {
-				named = named || strings.Contains(compacted, c)
-			}
-		}
-		if named {
+		if !slices.Contains(consenting, o.ID) && o.names(text) {
 			return rss.Invalid(field, "names_another_agency",
 				"the %s names another agency's records of this person (provider %d), which the agency may not "+
 					"see without a consent naming it (42 CFR Part 2); the agency reads it word for word", field, o.ID)
 		}
 	}
 	return nil
+}
+
+// withheldText stands, in what a provider reads, for MSC-written text that
+// names another agency whose consent naming the provider is no longer in
+// force.
+const withheldText = "withheld: the MSC reviews this"
+
+// showTexts prepares MSC-written texts about the person behind clientID
+// (a reviewer's note, an authorization's void or reactivation reasons) for
+// provider a to read today. Each was checked, when written, against the
+// consents then in force (checkShowsNothingWithheld); a consent revoked
+// or expired since stops the showing at once (SPEC §10), so a text that
+// names an agency the reader no longer sees becomes withheldText (a
+// black-box pass read a note naming the other agency after its consent
+// was revoked), and one that names agencies it sees under their consent is
+// a disclosure of their records of the person to the reader, returned to
+// be recorded against entity/entityID. Other readers read the texts as
+// written.
+func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, today rss.Date, entity, entityID string,
+	texts ...*string) ([]access.Event, error) {
+	if !a.IsProvider() || !slices.ContainsFunc(texts, func(t *string) bool { return t != nil && strings.TrimSpace(*t) != "" }) {
+		return nil, nil
+	}
+	var personID int64
+	if err := sqlx.GetContext(ctx, ext, &personID, `SELECT person_id FROM clients WHERE id = $1`, clientID); err != nil {
+		return nil, fmt.Errorf("client person: %w", err)
+	}
+	others, err := otherAgencies(ctx, ext, personID, a.ProviderID)
+	if err != nil || len(others) == 0 {
+		return nil, err
+	}
+	v, err := personView(ctx, ext, a, personID, today)
+	if err != nil {
+		return nil, err
+	}
+	var shown []disclosed
+	for _, t := range texts {
+		if t == nil || strings.TrimSpace(*t) == "" {
+			continue
+		}
+		var named []agencyWords
+		for _, o := range others {
+			if o.names(*t) {
+				named = append(named, o)
+			}
+		}
+		if slices.ContainsFunc(named, func(o agencyWords) bool { return !v.sees(o.ID) }) {
+			*t = withheldText
+			continue
+		}
+		for _, o := range named {
+			for _, c := range o.Clients {
+				if d := (disclosed{entityID, c, o.ID}); !slices.Contains(shown, d) {
+					shown = append(shown, d)
+				}
+			}
+		}
+	}
+	return disclosures(a, entity, shown...), nil
+}
+
+// agencyWords is another agency keeping a record of a person, with what
+// names it in a text.
+type agencyWords struct {
+	ID      int64          `db:"id"`
+	Code    string         `db:"code"`
+	Words   pq.StringArray `db:"words"`   // compared as whole words, case folded
+	Numbers pq.StringArray `db:"numbers"` // compared by their letters and digits
+	Clients pq.Int64Array  `db:"clients"` // its records of the person
+}
+
+// otherAgencies reads the agencies besides reader that keep a record of
+// the person, with their words.
+func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]agencyWords, error) {
+	var others []agencyWords
+	if err := sqlx.SelectContext(ctx, ext, &others, `SELECT p.id, p.code,
+			ARRAY[p.name, p.address_line1, COALESCE(p.contact_name, ''), COALESCE(p.contact_email, '')] ||
+			ARRAY(SELECT st.first_name || ' ' || st.last_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) ||
+			-- and "Last, First", the order lists and signatures use (it got
+			-- through, a black-box pass; punctuation folds to a space)
+			ARRAY(SELECT st.last_name || ' ' || st.first_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS words,
+			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, '')] ||
+			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS numbers,
+			ARRAY(SELECT c.id FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id ORDER BY c.id) AS clients
+		FROM providers p
+		WHERE p.id <> $2 AND EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id)
+		ORDER BY p.id`, personID, reader); err != nil {
+		return nil, fmt.Errorf("other agencies of the person: %w", err)
+	}
+	return others, nil
+}
+
+// names reports whether text names the agency: its name, code, NPI, tax
+// id, street address, contact's name, phone and e-mail, its staff's names
+// or its authorization numbers for the person. The check is on the words,
+// so it catches the slip, not a paraphrase; the words are compared folded
+// (plain, compact, streets' short forms), so a wrapped line, a doubled
+// space, a hyphen between words or in an NPI, fullwidth letters, a
+// zero-width character, a dotted code ("H.R.A."), a name run together
+// ("HartfordRecoveryAlliance") or "St" for "Street" do not hide them (each
+// got through in a black-box pass).
+func (o agencyWords) names(text string) bool {
+	words, compacted := short(plain(text, true)), compact(text)
+	// The code as written (codes are capitals: "NO" is an agency, "no"
+	// a word), its letters dotted or spaced too, and not when all digits
+	// (a date holds "01").
+	asWritten := plain(text, false)
+	if code := plain(o.Code, false); strings.IndexFunc(code, func(r rune) bool { return !unicode.IsDigit(r) }) >= 0 &&
+		(containsWord(asWritten, code) || containsWord(joinLetters(asWritten), code)) {
+		return true
+	}
+	for _, w := range o.Words {
+		if containsWord(words, short(plain(w, true))) {
+			return true
+		}
+		// Run together, as in a handle or a domain: long enough that
+		// it is not a word of its own.
+		if c := compact(w); utf8.RuneCountInString(c) >= 10 && strings.Contains(compacted, c) {
+			return true
+		}
+	}
+	for _, n := range o.Numbers {
+		// Shorter runs (a phone's extension, a stray digit) would
+		// match any note with numbers in it.
+		if c := compact(n); len(c) >= 6 && strings.Contains(compacted, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// joinLetters joins the runs of single letters of a plain text ("H R A
+// holds it", from "H.R.A. holds it") into one word ("HRA holds it").
+func joinLetters(s string) string {
+	fields := strings.Split(s, " ")
+	var b strings.Builder
+	for i, f := range fields {
+		if i > 0 && !(utf8.RuneCountInString(f) == 1 && utf8.RuneCountInString(fields[i-1]) == 1) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(f)
+	}
+	return b.String()
+}
+
+// streetShort are the short forms addresses are written with.
+var streetShort = map[string]string{"street": "st", "avenue": "ave", "road": "rd", "boulevard": "blvd", "drive": "dr",
+	"lane": "ln", "place": "pl", "court": "ct", "highway": "hwy", "parkway": "pkwy", "suite": "ste", "square": "sq",
+	"terrace": "ter", "north": "n", "south": "s", "east": "e", "west": "w"}
+
+// short writes each word of a plain, lower-case text that has a street
+// short form in it ("45 asylum street" and "45 asylum st" read alike).
+func short(s string) string {
+	fields := strings.Split(s, " ")
+	for i, f := range fields {
+		if r, ok := streetShort[f]; ok {
+			fields[i] = r
+		}
+	}
+	return strings.Join(fields, " ")
 }
 
 // plain folds s for comparing words: compatibility forms (fullwidth
