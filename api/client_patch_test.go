@@ -99,3 +99,25 @@ func TestReRegistrationIsAnAuditedRead(t *testing.T) {
 	assert.Equal(t, id, itID(t, r))
 	assert.Equal(t, before+1, itAudit(e, "read", "client", itStr(id)))
 }
+
+// A re-registration carrying a Medicaid ID the agency's record lacks
+// writes nothing: it is a 409 naming the eligibility endpoint, where the ID
+// goes on from the day it applies (a black-box pass found the ID quietly
+// written, with a span from three months back, though another person held
+// it).
+func TestReRegistrationWithAMedicaidIDWritesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := map[string]any{"first_name": "Later", "last_name": "Insured", "date_of_birth": "1981-03-03", "catchment_area": "meriden"}
+	r := e.post(keyHRA, "/v1/clients", body)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	id := itID(t, r)
+	body["medicaid_id"] = "CT55500077"
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyHRA, "/v1/clients", body), http.StatusConflict, "medicaid_id_not_on_file")
+		assert.Contains(t, p["detail"], itPath("/v1/clients/%d/eligibility", id))
+	})
+	got := e.get(keyHRA, itPath("/v1/clients/%d", id)).JSON(t)
+	assert.Nil(t, got["medicaid_id"])
+	assert.Empty(t, itItems(t, e.get(keyHRA, itPath("/v1/clients/%d/eligibility", id))))
+}

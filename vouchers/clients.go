@@ -207,18 +207,16 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 				return rss.Coded(rss.ErrConflict, "client_identity_conflict",
 					"client %d of this agency has this name and date of birth and another Medicaid ID", out.ID)
 			}
+			// A Medicaid ID the record lacks is not written here: the 200
+			// answers the record as it is, and an ID reaches a record as
+			// an eligibility span, from a day the agency names (a
+			// black-box pass found a re-registration quietly writing an
+			// ID, and a span from three months back, that another person
+			// held).
 			if n.MedicaidID != nil && out.MedicaidID == nil {
-				if _, err := tx.ExecContext(ctx, `UPDATE clients SET medicaid_id = $2 WHERE id = $1`, out.ID, *n.MedicaidID); err != nil {
-					return clientError(err)
-				}
-				out.MedicaidID = n.MedicaidID
-				if err := openRegistrationSpan(ctx, tx, out.ID, *n.MedicaidID, s.Today()); err != nil {
-					return err
-				}
-				if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "client", EntityID: access.ID(out.ID),
-					ClientID: out.ID, Outcome: "registration"}); err != nil {
-					return err
-				}
+				return rss.Coded(rss.ErrConflict, "medicaid_id_not_on_file",
+					"client %d of this agency has this name and date of birth and no Medicaid ID; record the ID as an "+
+						"eligibility span (POST /v1/clients/%d/eligibility)", out.ID, out.ID)
 			}
 			// The answer shows the record: a read, audited as every read of
 			// a client's record is (a black-box pass found none).
