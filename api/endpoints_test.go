@@ -1094,3 +1094,60 @@ func TestGPRAReEnrollmentReadsAlikeKnownOrNot(t *testing.T) {
 	require.Len(t, stranger.schedule, 2, "two stays: %v", stranger.schedule)
 	assert.Equal(t, stranger, known)
 }
+
+// A client who refused the intake interview at the first contact and sat
+// for it two days later: the completed intake follows the one recorded not
+// conducted (the record becomes the completed interview, the audit keeps
+// the change), and the stay's vouchers are no longer denied for it. A
+// black-box pass found the completed intake refused (interview_exists),
+// every voucher of the stay denied with a next step the API refused.
+func TestCompletedIntakeFollowsOneNotConducted(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client := itNewClient(t, e, keyHRA, "hartford")
+	for _, c := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "assigned_staff_id": e.demo.Staff["Okafor"],
+			"primary_case_manager": true, "start_date": day(-5)}},
+		{"/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
+			"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-5), "expires_on": day(365)}},
+		{"/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-5),
+			"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-CM"}}}},
+	} {
+		r := e.post(keyHRA, c.path, c.body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", c.path, r.Body)
+	}
+	interview := func(status, date string) resp {
+		body := map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": status, "interview_date": date}
+		if status == "not_conducted" {
+			body["not_conducted_reason"] = "refused"
+		}
+		return e.post(keyHRA, "/v1/gpra-interviews", body)
+	}
+	r := interview("not_conducted", day(-5))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	id := itID(t, r)
+	v := itVoucher(t, e, keyHRA, client, "ATR-CM", 10, 0, 29)
+	require.Equal(t, "denied", v["decision"])
+	require.Contains(t, v["reason_codes"], "GPRA_INTAKE_MISSING")
+
+	r = interview("completed", day(-3))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	got := r.JSON(t)
+	assert.Equal(t, float64(id), got["id"], "one intake a stay")
+	assert.Equal(t, "completed", got["status"])
+	assert.Equal(t, day(-3), got["interview_date"])
+	assert.Nil(t, got["not_conducted_reason"])
+	assert.Equal(t, 1, itAudit(e, "update", "gpra_interview", itStr(id)))
+	v = itVoucher(t, e, keyHRA, client, "ATR-CM", 10, 0, 29)
+	assert.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+
+	// A completed intake is not recorded again, nor undone.
+	for _, status := range []string{"completed", "not_conducted"} {
+		p := requireProblem(t, interview(status, day(-1)), http.StatusConflict, "interview_exists")
+		assert.Equal(t, "this agency already recorded an intake interview for this enrollment", p["detail"])
+	}
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM gpra_interviews WHERE client_id = $1`, client))
+}

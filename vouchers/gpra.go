@@ -137,6 +137,10 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 				  AND (e.discharge_date IS NULL OR $3 = 'discharge')
 				ORDER BY e.discharge_date IS NULL, e.discharge_date DESC, e.id DESC LIMIT 1`, n.ClientID, a.ProviderID, n.Kind)
 		}
+		if errors.Is(err, pg.ErrNoRows) && n.EnrollmentID == nil && n.Kind != "discharge" {
+			return rss.Invalid("enrollment_id", "unknown_id", "this agency has no open enrollment of the client in a program "+
+				"that requires GPRA; for a stay that has ended, name its enrollment_id")
+		}
 		if errors.Is(err, pg.ErrNoRows) {
 			return rss.Invalid("enrollment_id", "unknown_id", "this agency has no enrollment of the client in a program that requires GPRA")
 		}
@@ -186,12 +190,33 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		case n.Kind == "discharge" && n.InterviewDate.Before(ep.ClosedOn):
 			return rss.Invalid("interview_date", "before_discharge", "the discharge interview is on or after the discharge (%s)", ep.ClosedOn)
 		}
+		// A completed interview may follow one of its kind recorded not
+		// conducted (the client refused at intake and sat for it two days
+		// later): that record becomes the completed interview, and the
+		// audit event keeps what it said before. Rules and reports read one
+		// interview of each kind a stay (gpra_interviews_one_per_kind); a
+		// black-box pass found a refused intake barring every voucher of
+		// the stay, the rule's next step refused.
+		if n.Status == "completed" {
+			err = tx.GetContext(ctx, &out, `UPDATE gpra_interviews SET instrument = $3, status = 'completed', interview_date = $4,
+					not_conducted_reason = NULL
+				WHERE enrollment_id = $1 AND kind = $2 AND status = 'not_conducted' RETURNING `+interviewColumns,
+				ep.EnrollmentID, n.Kind, n.Instrument, n.InterviewDate)
+			if err == nil {
+				return access.Record(ctx, tx, access.Event{Action: "update", EntityType: "gpra_interview", EntityID: access.ID(out.ID),
+					ClientID: n.ClientID, Outcome: "completed_after_not_conducted"})
+			}
+			if !errors.Is(err, pg.ErrNoRows) {
+				return fmt.Errorf("complete interview: %w", err)
+			}
+		}
 		err = tx.GetContext(ctx, &out, `INSERT INTO gpra_interviews (episode_id, enrollment_id, client_id, provider_id, kind, instrument,
 				status, interview_date, not_conducted_reason)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+interviewColumns,
 			ep.ID, ep.EnrollmentID, n.ClientID, a.ProviderID, n.Kind, n.Instrument, n.Status, n.InterviewDate, n.NotConductedReason)
 		if pg.IsViolation(err, pg.CodeUniqueViolation, "gpra_interviews_one_per_kind") {
-			return rss.Coded(rss.ErrConflict, "interview_exists", "this agency already recorded a %s interview for this enrollment", n.Kind)
+			return rss.Coded(rss.ErrConflict, "interview_exists", "this agency already recorded %s interview for this enrollment",
+				map[string]string{"intake": "an intake", "follow_up": "a follow-up", "discharge": "a discharge"}[n.Kind])
 		}
 		if err != nil {
 			return fmt.Errorf("record interview: %w", err)
