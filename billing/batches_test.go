@@ -138,7 +138,7 @@ func TestBatchFiles(t *testing.T) {
 	// The preview counts what closing would take and writes nothing.
 	p1, err := w.b.PreviewBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
 	require.NoError(t, err)
-	assert.Equal(t, 4, p1.ClaimCount, "the preview counts claims (E-51, E-MINOR, E-DENY, H-1), not the file's CLM loops")
+	assert.Equal(t, 5, p1.ClaimCount, "the preview counts as the batch: the file's CLM loops (E-51 in two, E-MINOR, E-DENY, H-1)")
 	assert.Equal(t, 51+2+1+3, p1.LineCount)
 	require.Len(t, p1.Providers, 2)
 	_, err = w.b.PreviewBatch(w.ecra(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
@@ -231,6 +231,18 @@ func TestBatchFiles(t *testing.T) {
 
 	// Nothing left: another batch is refused and writes nothing.
 	_, err = w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.ErrorIs(t, err, rss.ErrConflict)
+
+	// A claim all of whose lines were denied waits for no batch: the
+	// preview shows nothing, as the close finds nothing (a black-box pass:
+	// the preview counted it and offered a close that could only fail).
+	denied := w.submit(w.claim("HRA-NO-AUTH", "Rivera", "Okafor", line("ATR-TR", day(-1), 2, "24.00")))
+	require.Equal(t, "denied", denied.Status)
+	p3, err := w.b.PreviewBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RoutePaymentRegister, ThroughDate: day(0)})
+	require.NoError(t, err)
+	assert.Zero(t, p3.ClaimCount)
+	assert.Empty(t, p3.Providers)
+	_, err = w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RoutePaymentRegister, ThroughDate: day(0)})
 	require.ErrorIs(t, err, rss.ErrConflict)
 
 	// Batches are immutable in the database itself.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"rss"
 	"rss/access"
@@ -23,24 +24,20 @@ type BatchPreview struct {
 	Providers   []BatchProvider `json:"providers"`
 }
 
-// previewQuery totals the claims a batch would take ($1 route, $2
-// through-date, $3 today), per provider, the way the batch freezes them: a
-// line's units allowed; billed is what the payer is asked for (the paid
-// amount on an 837P, the charge on a register, a reversal taking its
-// charge back).
-var previewQuery = waitingClaims + `
-	SELECT c.provider_id, count(DISTINCT c.id) AS claim_count, count(l.id) AS line_count,
-	       COALESCE(sum(l.units_allowed), 0) AS units,
-	       COALESCE(sum(CASE WHEN $1 = '` + RouteMedicaid837P + `' THEN l.paid WHEN l.status = 'reversal' THEN -l.charge ELSE l.charge END), 0) AS billed,
-	       COALESCE(sum(l.paid), 0) AS paid
-	FROM waiting w JOIN claims c ON c.id = w.id
-	LEFT JOIN claim_lines l ON l.claim_id = c.id AND l.billable
-	GROUP BY c.provider_id ORDER BY c.provider_id`
+// previewTotals are the batch's totals per provider, from the loops
+// closing would freeze (batch_loops), as insertProvidersQuery stores them.
+const previewTotals = `SELECT * FROM (SELECT provider_id, ` + batchTotals + ` FROM batch_loops GROUP BY provider_id)
+	AS t (provider_id, claim_count, line_count, units, billed, paid) ORDER BY provider_id`
 
 // PreviewBatch counts what CreateBatch would close now for the route and
 // through-date (finance only), writing nothing: the same selection of
-// claims, unlocked, so a claim voided or added meanwhile may make the
-// batch itself differ from its preview.
+// claims, unlocked, grouped into the loops the close would freeze by the
+// close's own statements (in a temporary table dropped at commit), so the
+// preview counts as the batch does: CLM loops on an 837P, no claim all of
+// whose lines were denied, and nothing at all when the close would find
+// nothing to send (a black-box pass found a preview of one denied claim
+// offering a close that could only fail). A claim voided or added
+// meanwhile may still make the batch differ from its preview.
 func (s *Service) PreviewBatch(ctx context.Context, n NewBatch) (BatchPreview, error) {
 	if _, err := access.Require(ctx, access.RoleFinance); err != nil {
 		return BatchPreview{}, err
@@ -50,7 +47,34 @@ func (s *Service) PreviewBatch(ctx context.Context, n NewBatch) (BatchPreview, e
 	}
 	out := BatchPreview{PayerRoute: n.PayerRoute, ThroughDate: n.ThroughDate, Providers: []BatchProvider{}}
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		if err := tx.SelectContext(ctx, &out.Providers, previewQuery, n.PayerRoute, n.ThroughDate, s.today()); err != nil {
+		var claims pq.Int64Array
+		if err := tx.GetContext(ctx, &claims, waitingClaims+` SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM waiting`,
+			n.PayerRoute, n.ThroughDate, s.today()); err != nil {
+			return fmt.Errorf("preview batch claims: %w", err)
+		}
+		if len(claims) == 0 {
+			return nil
+		}
+		for _, q := range []string{loopsTable, `TRUNCATE batch_loops`} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("preview batch loops: %w", err)
+			}
+		}
+		for _, q := range []string{simpleLoopsQuery, loopsQuery} {
+			if _, err := tx.ExecContext(ctx, q, claims, n.PayerRoute, maxLinesPerCLM); err != nil {
+				return fmt.Errorf("preview batch loops: %w", err)
+			}
+		}
+		// As the close: reversals the payer's rejections left, alone on an
+		// 837P, send nothing and wait.
+		var inFile bool
+		if err := tx.GetContext(ctx, &inFile, `SELECT EXISTS (SELECT 1 FROM batch_loops WHERE in_file)`); err != nil {
+			return err
+		}
+		if !inFile && n.PayerRoute == RouteMedicaid837P {
+			return nil
+		}
+		if err := tx.SelectContext(ctx, &out.Providers, previewTotals); err != nil {
 			return fmt.Errorf("preview batch: %w", err)
 		}
 		return nil
