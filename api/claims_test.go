@@ -48,6 +48,16 @@ func TestClaimsBadInputWritesNothing(t *testing.T) {
 	for i := range 1001 {
 		tooMany = append(tooMany, e.riveraClaim(fmt.Sprintf("TM-%d", i), cmLine(day(-2), 1, "15.00")))
 	}
+	// 101 claims of 200 lines: past the 20,000 lines of one bulk (a
+	// black-box pass held a server at 2.2 GB with 200,000).
+	wide := make([]map[string]any, 200)
+	for i := range wide {
+		wide[i] = cmLine(day(-2), 1, "15.00")
+	}
+	var tooManyLines []map[string]any
+	for i := range 101 {
+		tooManyLines = append(tooManyLines, e.riveraClaim(fmt.Sprintf("TL-%d", i), wide...))
+	}
 	cases := []struct {
 		name   string
 		path   string
@@ -98,9 +108,13 @@ func TestClaimsBadInputWritesNothing(t *testing.T) {
 			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11", "diagnoses": []string{"F10.20", "F1020"},
 			"lines": []any{cmLine(day(-2), 2, "30.00")}}, 422, "validation_failed", "diagnoses[1]"},
 		{"bulk of more than 1,000 claims", "/v1/claims/bulk", map[string]any{"claims": tooMany}, 422, "validation_failed", "claims"},
-		{"bulk: the second claim's first line's units as a string", "/v1/claims/bulk", map[string]any{"claims": []any{good,
-			e.riveraClaim("TS-3", map[string]any{"service_code": "ATR-CM", "date_of_service": day(-2), "units": "2", "charge": "30.00"})}},
-			400, "wrong_type", "claims[1].lines[0].units"},
+		{"bulk of more than 20,000 lines", "/v1/claims/bulk", map[string]any{"claims": tooManyLines}, 422, "validation_failed", "claims"},
+		// A bulk none of whose claims decode is refused whole (one that
+		// decodes goes in: TestBulkClaimThatDoesNotDecodeIsRefusedAlone).
+		{"bulk: its claims' lines' units as strings", "/v1/claims/bulk", map[string]any{"claims": []any{
+			e.riveraClaim("TS-3", map[string]any{"service_code": "ATR-CM", "date_of_service": day(-2), "units": "2", "charge": "30.00"}),
+			e.riveraClaim("TS-4", map[string]any{"service_code": "ATR-CM", "date_of_service": day(-2), "units": "2", "charge": "30.00"})}},
+			400, "wrong_type", "claims[0].lines[0].units"},
 		{"bulk body over the limit", "/v1/claims/bulk", big, 413, "body_too_large", ""},
 		{"empty bulk", "/v1/claims/bulk", `{"claims":[]}`, 422, "validation_failed", "claims"},
 	}
@@ -283,4 +297,60 @@ func TestMedicaidClaimNeedsWhatThe837PCarries(t *testing.T) {
 	r = e.post(keyHRA, "/v1/claims", e.riveraClaim("NA-4", cmLine(day(-2), 2, "30.00")))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+}
+
+// One claim of a bulk that does not decode (an impossible date, a wrong
+// type, an unknown field) is refused on its own, in its place, and the
+// others go in, as with a claim the rules refuse; a retry replays the
+// answer. A black-box pass found a thousand-claim file refused whole for
+// one 2026-02-30.
+func TestBulkClaimThatDoesNotDecodeIsRefusedAlone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	bad := func(number string, line map[string]any) map[string]any { return e.riveraClaim(number, line) }
+	body := map[string]any{"claims": []any{
+		bad("BD-0", map[string]any{"service_code": "ATR-CM", "date_of_service": "2026-02-30", "units": 1, "charge": "15.00"}),
+		e.riveraClaim("BD-1", cmLine(day(-2), 2, "30.00")),
+		bad("BD-2", map[string]any{"service_code": "ATR-CM", "date_of_service": day(-2), "units": 1.5, "charge": "15.00"}),
+		e.riveraClaim("BD-3", cmLine(day(-3), 1, "15.00")),
+		bad("BD-4", map[string]any{"service_code": "ATR-CM", "date_of_service": day(-2), "units": 1, "charge": "15.00", "colour": "red"}),
+	}}
+	r := e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA, Body: body, IdemKey: "bulk-undecoded"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var got struct {
+		Results []struct {
+			Index   int            `json:"index"`
+			Status  int            `json:"status"`
+			Claim   map[string]any `json:"claim"`
+			Problem map[string]any `json:"problem"`
+		} `json:"results"`
+		Summary map[string]int `json:"summary"`
+	}
+	r.Into(t, &got)
+	require.Len(t, got.Results, 5)
+	assert.Equal(t, map[string]int{"claims": 5, "created": 2, "existing": 0, "refused": 3, "lines": 2}, got.Summary)
+	for i, want := range []struct {
+		status      int
+		code, field string
+	}{{400, "wrong_type", "lines[0].date_of_service"}, {201, "", ""}, {400, "wrong_type", "lines[0].units"}, {201, "", ""},
+		{400, "unknown_field", "lines[0].colour"}} {
+		res := got.Results[i]
+		assert.Equal(t, i, res.Index)
+		assert.Equal(t, want.status, res.Status, "claim %d", i)
+		if want.code == "" {
+			assert.Equal(t, fmt.Sprintf("BD-%d", i), res.Claim["claim_number"])
+			continue
+		}
+		require.NotNil(t, res.Problem, "claim %d", i)
+		assert.Equal(t, want.code, res.Problem["code"], "claim %d", i)
+		assert.Equal(t, "https://rss.invalid/problems/"+want.code, res.Problem["type"])
+		assert.Contains(t, itMustJSON(res.Problem["errors"]), want.field, "claim %d", i)
+	}
+	var n int
+	require.NoError(t, e.db.Get(&n, `SELECT count(*) FROM claims`))
+	assert.Equal(t, 2, n)
+	again := e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA, Body: body, IdemKey: "bulk-undecoded"})
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, string(r.Body), string(again.Body))
 }

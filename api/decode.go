@@ -25,11 +25,23 @@ import (
 // trailing data, right types. On failure it writes a 4xx problem and
 // returns false.
 func decode(c *gin.Context, v any) bool {
+	body, ok, err := decodeStrict(c, v)
+	if ok && err != nil {
+		decodeProblem(c, err, body, v)
+	}
+	return ok && err == nil
+}
+
+// decodeStrict is decode leaving a body that does not decode into v to the
+// caller: err is encoding/json's, unwritten, with the body read. ok is
+// false when it wrote a problem itself (media type, size, an empty body,
+// data after the document, text PostgreSQL cannot keep).
+func decodeStrict(c *gin.Context, v any) (body []byte, ok bool, err error) {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type", "send application/json")
-			return false
+			return nil, false, nil
 		}
 		// JSON is UTF-8 (RFC 8259); a body declared in another charset
 		// (latin1, utf-16) would be read as UTF-8 and its names stored
@@ -37,34 +49,47 @@ func decode(c *gin.Context, v any) bool {
 		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
 			problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type",
 				"send application/json in UTF-8 (charset=utf-8 or none)")
-			return false
+			return nil, false, nil
 		}
 	}
-	body, err := readBody(c)
+	body, err = readBody(c)
 	if err != nil {
-		return false
+		return nil, false, nil
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "the request body is empty")
-		return false
+		return nil, false, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		decodeProblem(c, err, body, v)
-		return false
+		return body, true, err
 	}
 	// Anything but white space after the document is refused; Decoder.More
 	// would let a stray "]" or "}" through.
 	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "unexpected data after the JSON document")
-		return false
+		return nil, false, nil
 	}
 	if bad := scanText(body); bad != nil {
 		bad.write(c)
-		return false
+		return nil, false, nil
 	}
-	return true
+	return body, true, nil
+}
+
+// unmarshalStrict decodes one JSON document into v as decode does: no
+// unknown fields, no trailing data.
+func unmarshalStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(b[dec.InputOffset():])) > 0 {
+		return &json.SyntaxError{}
+	}
+	return nil
 }
 
 // readBody reads the (size-limited) body once and keeps it for the
@@ -89,11 +114,20 @@ func readBody(c *gin.Context) ([]byte, error) {
 }
 
 func decodeProblem(c *gin.Context, err error, body []byte, v any) {
+	writeProblem(c, decodeError(err, body, v))
+}
+
+// decodeError is the problem a body that does not decode into v (err)
+// answers: the field named by its path in body ("lines[3].units").
+func decodeError(err error, body []byte, v any) Problem {
+	p := func(status int, code, title, detail string, fields ...rss.FieldError) Problem {
+		return Problem{Status: status, Code: code, Title: title, Detail: detail, Errors: fields}
+	}
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
-		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body is not valid JSON")
+		return p(http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body is not valid JSON")
 	case errors.As(err, &typ):
 		// encoding/json names the field without array indices
 		// ("lines.units"); the value's own path says which line
@@ -102,18 +136,18 @@ func decodeProblem(c *gin.Context, err error, body []byte, v any) {
 		if field == "" {
 			field = "body"
 		}
-		problem(c, http.StatusBadRequest, "wrong_type", "Wrong type", "a field has the wrong type",
+		return p(http.StatusBadRequest, "wrong_type", "Wrong type", "a field has the wrong type",
 			rss.FieldError{Field: field, Code: "wrong_type", Message: "must be " + jsonKind(typ.Type.String())})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		problem(c, http.StatusBadRequest, "unknown_field", "Unknown field", "the body has a field this endpoint does not accept",
+		return p(http.StatusBadRequest, "unknown_field", "Unknown field", "the body has a field this endpoint does not accept",
 			rss.FieldError{Field: unknownFieldPath(body, reflect.TypeOf(v), name), Code: "unknown_field", Message: "unknown field " + name})
 	case errors.Is(err, rss.ErrDateRange):
 		field := badValuePath(body, reflect.TypeOf(v))
 		if field == "" {
 			field = "body"
 		}
-		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "one or more fields are invalid",
+		return p(http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "one or more fields are invalid",
 			rss.FieldError{Field: field, Code: "out_of_range", Message: err.Error()})
 	case errors.Is(err, rss.ErrInvalid):
 		// A typed value (date, money) refused its own text. encoding/json
@@ -122,10 +156,10 @@ func decodeProblem(c *gin.Context, err error, body []byte, v any) {
 		if field == "" {
 			field = "body"
 		}
-		problem(c, http.StatusBadRequest, "wrong_type", "Wrong type", err.Error(),
+		return p(http.StatusBadRequest, "wrong_type", "Wrong type", err.Error(),
 			rss.FieldError{Field: field, Code: "wrong_type", Message: err.Error()})
 	default:
-		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body could not be decoded")
+		return p(http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body could not be decoded")
 	}
 }
 

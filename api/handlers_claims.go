@@ -73,19 +73,80 @@ func bulkAnswer(results []BulkResult, sum BulkSummary) pg.Answer {
 	return pg.Answer{Status: http.StatusOK, ContentType: "application/json; charset=utf-8", Body: append(b, '}')}
 }
 
-func (s *Server) submitClaimsBulk(c *gin.Context) {
-	var body struct {
-		Claims []billing.NewClaim `json:"claims"`
+// bulkBody is a bulk submission's body.
+type bulkBody struct {
+	Claims []billing.NewClaim `json:"claims"`
+}
+
+// decodeBulk reads a bulk submission. A claim that does not decode (a
+// wrong type, an impossible date, an unknown field) is refused on its own,
+// as a claim the rules refuse is, and the others go in: a black-box pass
+// found a thousand-claim file refused whole for one 2026-02-30. undecoded
+// holds those claims' problems by their index in the body, and claims the
+// others in order. A body that is not JSON, or whose claims none decode,
+// is refused whole as any other body is.
+func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*Problem, ok bool) {
+	var body bulkBody
+	b, ok, err := decodeStrict(c, &body)
+	if !ok || err == nil {
+		return body.Claims, nil, ok
 	}
-	if !decode(c, &body) {
+	var raw struct {
+		Claims []json.RawMessage `json:"claims"`
+	}
+	if unmarshalStrict(b, &raw) != nil || len(raw.Claims) > billing.MaxClaimsPerBulk {
+		decodeProblem(c, err, b, &body)
+		return nil, nil, false
+	}
+	if bad := scanText(b); bad != nil {
+		bad.write(c)
+		return nil, nil, false
+	}
+	undecoded = map[int]*Problem{}
+	for i, r := range raw.Claims {
+		var n billing.NewClaim
+		if cerr := unmarshalStrict(r, &n); cerr != nil {
+			p := decodeError(cerr, r, &n)
+			p.Type = problemBase + p.Code
+			undecoded[i] = &p
+			continue
+		}
+		claims = append(claims, n)
+	}
+	if len(claims) == 0 {
+		decodeProblem(c, err, b, &body)
+		return nil, nil, false
+	}
+	return claims, undecoded, true
+}
+
+func (s *Server) submitClaimsBulk(c *gin.Context) {
+	claims, undecoded, ok := decodeBulk(c)
+	if !ok {
 		return
 	}
-	render := func(out []billing.Outcome) pg.Answer {
+	render := func(decoded []billing.Outcome) pg.Answer {
+		// The outcomes in the body's order, the undecoded claims' in place.
+		out := decoded
+		if len(undecoded) > 0 {
+			out = make([]billing.Outcome, 0, len(decoded)+len(undecoded))
+			for i, next := 0, 0; i < len(decoded)+len(undecoded); i++ {
+				if undecoded[i] != nil {
+					out = append(out, billing.Outcome{})
+					continue
+				}
+				out = append(out, decoded[next])
+				next++
+			}
+		}
 		results := make([]BulkResult, len(out))
 		sum := BulkSummary{Claims: len(out)}
 		for i, o := range out {
 			r := BulkResult{Index: i}
 			switch {
+			case undecoded[i] != nil:
+				r.Status, r.Problem = undecoded[i].Status, undecoded[i]
+				sum.Refused++
 			case o.Err != nil:
 				p := problemFor(o.Err)
 				p.Type = problemBase + p.Code
@@ -108,7 +169,7 @@ func (s *Server) submitClaimsBulk(c *gin.Context) {
 		}
 		return bulkAnswer(results, sum)
 	}
-	if out, done := post(c, render, func(ctx context.Context) ([]billing.Outcome, error) { return s.b.SubmitBulk(ctx, body.Claims) }); done {
+	if out, done := post(c, render, func(ctx context.Context) ([]billing.Outcome, error) { return s.b.SubmitBulk(ctx, claims) }); done {
 		for _, o := range out {
 			if o.Err == nil && o.Created {
 				s.countLines(o.Claim)

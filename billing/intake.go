@@ -54,6 +54,14 @@ func (s *Service) SubmitBulk(ctx context.Context, claims []NewClaim) ([]Outcome,
 	if len(claims) > MaxClaimsPerBulk {
 		return nil, rss.Invalid("claims", "too_many", "at most %d claims per request", MaxClaimsPerBulk)
 	}
+	lines := 0
+	for i := range claims {
+		lines += len(claims[i].Lines)
+	}
+	if lines > MaxLinesPerBulk {
+		return nil, rss.Invalid("claims", "too_many_lines", "at most %d lines per request (this one has %d); send the claims in more requests",
+			MaxLinesPerBulk, lines)
+	}
 	// The request's idempotency key, the claims and the answer commit
 	// together; the key's stored answer is read by the snapshot's round
 	// trip (pg.DoFolded).
