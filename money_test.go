@@ -29,7 +29,7 @@ func TestMoneyAppendFixedIsStringFixed(t *testing.T) {
 // text, and the text refused is what the wire form refuses.
 func TestMoneyUnmarshalJSON(t *testing.T) {
 	t.Parallel()
-	for _, s := range []string{"0.00", "-0.00", "40.00", "007.10", "-12.34", "999999999999.99", "1.05"} {
+	for _, s := range []string{"0.00", "-0.00", "40.00", "0.10", "-12.34", "999999999999.99", "1.05"} {
 		var m Money
 		require.NoError(t, m.UnmarshalJSON([]byte(`"`+s+`"`)), s)
 		want, err := ParseMoney(s)
@@ -42,7 +42,7 @@ func TestMoneyUnmarshalJSON(t *testing.T) {
 		assert.Equal(t, `"`+want.StringFixed(2)+`"`, string(b))
 	}
 	for _, s := range []string{`40.00`, `"40"`, `"40.0"`, `"40.000"`, `".00"`, `"-.50"`, `"1e2.00"`, `"+1.00"`, `"1,00"`,
-		`"1234567890123.00"`, `"--1.00"`, `"1.0a"`, `"a1.00"`, `""`, `"`, `"  1.00"`, `"1. 00"`} {
+		`"1234567890123.00"`, `"007.10"`, `"00.50"`, `"-015.00"`, `"--1.00"`, `"1.0a"`, `"a1.00"`, `""`, `"`, `"  1.00"`, `"1. 00"`} {
 		var m Money
 		require.ErrorIs(t, m.UnmarshalJSON([]byte(s)), ErrInvalid, s)
 	}
