@@ -396,6 +396,12 @@ var voucherRules = []voucherRule{
 		applies: func(f *VoucherFacts) bool { return f.Service.PerEpisodeMax > 0 },
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			if f.EpisodeUnitsAuthorized+g.units > f.Service.PerEpisodeMax {
+				// The agency's own authorizations alone fire it: the
+				// reason is its own records' (ownInEpisode).
+				if own, _ := ownInEpisode(f, f.Service.Code); own+g.units > f.Service.PerEpisodeMax {
+					return fire(strconv.Itoa(g.units) + " units asked, " + strconv.Itoa(max(f.Service.PerEpisodeMax-own, 0)) +
+						" left of " + strconv.Itoa(f.Service.PerEpisodeMax) + " by this agency's authorizations alone")
+				}
 				left := f.Service.PerEpisodeMax - f.EpisodeUnitsAuthorized
 				source, sources := othersInEpisode(f, f.Service.Code)
 				return outcome{fired: true, source: source, sources: sources,
@@ -409,6 +415,10 @@ var voucherRules = []voucherRule{
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			cost := Amount(f.Service.Rate, g.units)
 			if f.EpisodeDollarsAuthorized.Add(cost).GreaterThan(f.Program.EpisodeDollarCap) {
+				if _, own := ownInEpisode(f, ""); own.Add(cost).GreaterThan(f.Program.EpisodeDollarCap) {
+					return fire(cost.StringFixed(2) + " asked, " + decimal.Max(f.Program.EpisodeDollarCap.Sub(own), decimal.Zero).StringFixed(2) +
+						" left of " + f.Program.EpisodeDollarCap.StringFixed(2) + " by this agency's authorizations alone")
+				}
 				left := f.Program.EpisodeDollarCap.Sub(f.EpisodeDollarsAuthorized)
 				source, sources := othersInEpisode(f, "")
 				return outcome{fired: true, source: source, sources: sources,
@@ -545,6 +555,30 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 		return all[0], nil
 	}
 	return all[0], all
+}
+
+// ownInEpisode totals what the requesting agency's own authorizations in
+// the request's episode (of service, when given) hold of the episode's
+// caps, as the totals count them (Holds). When they alone take the request
+// past a cap, the reason is the agency's own records' and names no other
+// agency: drawn from the totals, it was withheld from a provider that
+// another agency's records merely added to, which told it another agency
+// knew the person where one serving the person alone read the reason (a
+// black-box pass).
+func ownInEpisode(f *VoucherFacts, service string) (units int, dollars decimal.Decimal) {
+	if f.Enrollment == nil {
+		return 0, decimal.Zero
+	}
+	for i := range f.Authorizations {
+		a := &f.Authorizations[i]
+		if a.ProviderID != f.Request.ProviderID || a.EpisodeID != f.Enrollment.EpisodeID || (service != "" && a.ServiceCode != service) {
+			continue
+		}
+		held := a.Holds(f.Today)
+		units += held
+		dollars = dollars.Add(Amount(a.Rate, held))
+	}
+	return units, dollars
 }
 
 // planThrough is the last day the program's active plans of the kind cover

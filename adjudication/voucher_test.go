@@ -538,7 +538,36 @@ func TestRuleV32EpisodeUnitsExceeded(t *testing.T) {
 		{name: "over even after the cut", mutate: transport(161, 45),
 			result: ResultFired, decision: Pended},
 		{name: "RCM has no per-episode max", base: approvedRCM, result: ResultNotApplicable, decision: Approved},
+		// Our own authorizations alone take it past the max: the reason is
+		// our records', whoever else holds units (naming the other agency
+		// withheld it, where a person we alone serve reads it: a
+		// black-box pass).
+		{name: "our own authorizations alone over the max, another agency's too", mutate: func(f *VoucherFacts) {
+			transport(178, 40)(f)
+			f.Authorizations[1].UnitsAuthorized = 170
+			// theirs all used (so no duplicate): 8 held
+			f.Authorizations[2].ServiceCode, f.Authorizations[2].UnitsUsed = "ATR-TR", 8
+		}, result: ResultFired, decision: Pended, detail: "40 units asked, 30 left of 200 by this agency's authorizations alone",
+			check: noSource},
+		{name: "over the max only with another agency's units", mutate: func(f *VoucherFacts) {
+			transport(178, 40)(f)
+			f.Authorizations[1].UnitsAuthorized = 150
+			f.Authorizations[2].ServiceCode, f.Authorizations[2].UnitsAuthorized, f.Authorizations[2].UnitsUsed = "ATR-TR", 28, 28
+		}, result: ResultFired, decision: Pended, detail: "40 units asked, 22 left of 200", check: sourced(thirdProvID)},
 	})
+}
+
+// noSource checks that no hit or trace entry names another agency.
+func noSource(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+	t.Helper()
+	for _, h := range d.Hits {
+		assert.Zero(t, h.Source, "%+v", h)
+		assert.Nil(t, h.Sources, "%+v", h)
+	}
+	for _, e := range d.Trace {
+		assert.Zero(t, e.Source, "%+v", e)
+		assert.Nil(t, e.Sources, "%+v", e)
+	}
 }
 
 func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
@@ -607,6 +636,11 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 			result: ResultPassed, decision: Partial, check: grants(96, spanStart, spanEnd)},
 		{name: "RCM has no dollar cap", base: approvedRCM, mutate: func(f *VoucherFacts) { f.EpisodeDollarsAuthorized = dec("99999.00") },
 			result: ResultNotApplicable, decision: Approved},
+		{name: "our own authorizations alone over the cap, another agency's too", mutate: func(f *VoucherFacts) {
+			authorized("4190.00", 40)(f) // 250×15 + 20×12 ours, 8×25 theirs
+			f.Authorizations[0].UnitsAuthorized = 250
+		}, result: ResultFired, decision: Pended, detail: "600.00 asked, 10.00 left of 4000.00 by this agency's authorizations alone",
+			check: noSource},
 	})
 }
 
