@@ -354,3 +354,23 @@ func TestBulkClaimThatDoesNotDecodeIsRefusedAlone(t *testing.T) {
 	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
 	assert.Equal(t, string(r.Body), string(again.Body))
 }
+
+// A void's remittance bills what its lines bill: each line takes its
+// original's charge back, and so does the claim (a black-box pass read
+// 120.00 billed above a line of -120.00).
+func TestVoidRemittanceBillsItsLinesNegative(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	r := e.post(keyHRA, "/v1/claims", e.riveraClaim("RV-1", cmLine(day(-3), 2, "30.00"), cmLine(day(-2), 4, "60.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "RV-1V", "client_id": e.demo.Clients["Rivera"], "frequency": "8",
+		"original_claim_id": itID(t, r)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	rem := e.get(keyHRA, itPath("/v1/claims/%d/remittance", itID(t, r))).JSON(t)
+	assert.Equal(t, "-90.00", rem["billed"])
+	assert.Equal(t, "-90.00", rem["paid"])
+	for _, l := range rem["lines"].([]any) {
+		assert.True(t, strings.HasPrefix(l.(map[string]any)["billed"].(string), "-"), "%v", l)
+	}
+}

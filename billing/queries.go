@@ -7,6 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"rss"
 	"rss/access"
@@ -175,17 +176,23 @@ func (s *Service) ClaimRemittance(ctx context.Context, id int64) (Remittance, er
 		return Remittance{}, err
 	}
 	r := Remittance{ClaimID: c.ID, ClaimNumber: c.ClaimNumber, ProviderID: c.ProviderID, ClientID: c.ClientID,
-		Status: c.Status, Billed: c.TotalCharge, Paid: c.TotalPaid, Lines: make([]RemittanceLine, len(c.Lines))}
+		Status: c.Status, Paid: c.TotalPaid, Lines: make([]RemittanceLine, len(c.Lines))}
+	// The claim bills what its lines bill: a void's total is negative, as
+	// its lines are (it read 120.00 above lines of -120.00: a black-box
+	// pass).
+	total := decimal.Zero
 	for i, l := range c.Lines {
 		billed := l.Charge
 		if l.Status == "reversal" {
 			// A reversal takes the original's billed amount back, as the batch advice shows it.
 			billed = rss.NewMoney(billed.Neg())
 		}
+		total = total.Add(billed.Decimal)
 		r.Lines[i] = RemittanceLine{LineNumber: l.LineNumber, ServiceCode: l.ServiceCode, DateOfService: l.DateOfService,
 			Units: l.Units, UnitsAllowed: l.UnitsAllowed, Billed: billed, Allowed: l.Allowed, Paid: l.Paid,
 			Status: l.Status, Adjustments: l.Adjustments}
 	}
+	r.Billed = rss.NewMoney(total)
 	return r, nil
 }
 

@@ -552,6 +552,15 @@ var funcs = template.FuncMap{
 		}
 		return "—"
 	},
+	// billed is what a claim line bills, as the remittance shows it: a
+	// reversal takes its charge back (a void's page showed 120.00 billed
+	// in one table and -120.00 in the next: a black-box pass).
+	"billed": func(charge rss.Money, status string) string {
+		if status == "reversal" {
+			return charge.Neg().StringFixed(2)
+		}
+		return charge.StringFixed(2)
+	},
 	"reason":      reasonText,
 	"words":       words,
 	"resultWords": resultWords,
