@@ -63,6 +63,12 @@ func TestTakeByARevokedKeyLapses(t *testing.T) {
 	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", id), map[string]any{"action": "deny", "note": "taking over"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "denied", r.JSON(t)["decision"])
+	// The decision ends the take: the lapsed one no longer reads as held
+	// (a black-box pass), in the answer or after.
+	assert.NotContains(t, r.JSON(t), "taken_by")
+	got := e.get(keyReviewer, itPath("/v1/voucher-requests/%d", id)).JSON(t)
+	assert.NotContains(t, got, "taken_by")
+	assert.NotContains(t, got, "taken_at")
 }
 
 // takePended is a pended request (its id) and a second reviewer key (the

@@ -883,8 +883,11 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			}
 			return err
 		}
+		// The take ends with the decision: a lapsed one another reviewer
+		// decided past still read as held (a black-box pass); the review
+		// says who decided.
 		if _, err := tx.ExecContext(ctx, `UPDATE voucher_requests SET decision = $2, units_granted = $3, granted_start = $4,
-			granted_end = $5, decided_at = $6 WHERE id = $1`, id, g.decision, dUnits, dStart, dEnd, s.now()); err != nil {
+			granted_end = $5, decided_at = $6, taken_by = NULL, taken_at = NULL WHERE id = $1`, id, g.decision, dUnits, dStart, dEnd, s.now()); err != nil {
 			return err
 		}
 		if g.enr != nil {
