@@ -561,6 +561,7 @@ var funcs = template.FuncMap{
 		}
 		return charge.StringFixed(2)
 	},
+	"roles":       func() []string { return []string{"provider", "reviewer", "finance", "admin"} },
 	"reason":      reasonText,
 	"words":       words,
 	"resultWords": resultWords,

@@ -89,3 +89,44 @@ func TestClaimsFilterOffersVoided(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status)
 	assert.Contains(t, r.Body, "<option selected>voided</option>")
 }
+
+// A refused form comes back with the problem above it and what was typed
+// kept: a rate on a date that has one (409, in the console's words, not
+// the API's field), a verification's reference past its limit, a key for
+// an agency that does not exist. A black-box pass met bare error pages on
+// each and retyped everything.
+func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.user()
+	csrf := a.signIn(keyAdmin).csrf(t)
+	var from string
+	require.NoError(t, w.db.Get(&from, `SELECT effective_from::text FROM service_rates WHERE service_code = 'ATR-TR' ORDER BY effective_from LIMIT 1`))
+	rates := w.count(t, "service_rates")
+	r := a.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "rate": {"16.25"},
+		"effective_from": {from}, "reason": {"typed with care"}})
+	assert.Equal(t, http.StatusConflict, r.Status)
+	assert.Contains(t, r.Body, "already has a rate from "+from)
+	assert.NotContains(t, r.Body, "send corrects")
+	for _, kept := range []string{`value="16.25"`, `value="` + from + `"`, "typed with care"} {
+		assert.Contains(t, r.Body, kept)
+	}
+	assert.Equal(t, rates, w.count(t, "service_rates"))
+
+	ref := strings.Repeat("d", 201)
+	r = a.post("/console/verification/credentials/1/verify", url.Values{"csrf": {csrf}, "document_reference": {ref}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, `id="review-problem"`)
+	assert.Contains(t, r.Body, "at most 200 characters")
+	assert.Contains(t, r.Body, `id="doc-credentials-1"`)
+	assert.Contains(t, r.Body, `value="`+ref+`"`, "the reference is kept in its record's form")
+
+	keys := w.count(t, "api_keys")
+	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "role": {"provider"}, "provider_id": {"99999"}, "label": {"front desk"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, `id="mint-problem"`)
+	for _, kept := range []string{`value="99999"`, `value="front desk"`, `<option selected>provider</option>`} {
+		assert.Contains(t, r.Body, kept)
+	}
+	assert.Equal(t, keys, w.count(t, "api_keys"))
+}

@@ -260,6 +260,16 @@ func (k *Console) addRate(c *gin.Context) {
 			c.Redirect(http.StatusSeeOther, basePath+"/reference/services/"+code+"?done=rate")
 			return
 		}
+		var ce *rss.CodedError
+		if errors.As(err, &ce) && ce.Code == "rate_exists_for_day" {
+			// The form again, what was typed kept, in the console's words
+			// (a black-box pass met a bare "Conflict" page naming an API
+			// field the form does not have).
+			k.showService(c, http.StatusConflict, &errorView{Message: "The rate was not added: this service already has a rate " +
+				"from " + from.String() + ". Choose another date; a rate already in force is corrected through the API " +
+				"(corrects, with that rate's id)."})
+			return
+		}
 		v, _ = err.(*rss.ValidationError)
 		if v == nil {
 			k.fail(c, err)
@@ -302,16 +312,45 @@ func keysOf(m map[string]any) []string {
 	return keys(b)
 }
 
+// verificationView is the queue, and after a refused verify or reject
+// the problem with what was typed, kept in the record's form.
+type verificationView struct {
+	Items   []staffQueueRow
+	Next    string
+	Kind    string
+	ID      int64
+	Action  string
+	Typed   string
+	Problem *errorView
+}
+
 func (k *Console) verification(c *gin.Context) {
+	k.showVerification(c, http.StatusOK, verificationView{})
+}
+
+func (k *Console) showVerification(c *gin.Context, status int, v verificationView) {
 	rows, next, err := k.staffQueue(c, k.pageOf(c))
 	if err != nil {
 		k.fail(c, err)
 		return
 	}
-	k.page(c, http.StatusOK, "verification", "Staff verification", struct {
-		Items []staffQueueRow
-		Next  string
-	}{rows, nextPage(c, next)})
+	v.Items, v.Next = rows, nextPage(c, next)
+	k.page(c, status, "verification", "Staff verification", v)
+}
+
+// refusedForm is the problem a form's refused input shows above the form
+// again, and its status (422 for fields, 409 for a conflict), or false for
+// an error the generic page answers.
+func refusedForm(err error, what string) (*errorView, int, bool) {
+	var ve *rss.ValidationError
+	var ce *rss.CodedError
+	switch {
+	case errors.As(err, &ve):
+		return &errorView{Message: what + " correct the fields below.", Fields: ve.Fields}, http.StatusUnprocessableEntity, true
+	case errors.As(err, &ce) && errors.Is(err, rss.ErrConflict):
+		return &errorView{Message: what + " " + ce.Message}, http.StatusConflict, true
+	}
+	return nil, 0, false
 }
 
 // review verifies (with the document seen) or rejects (with a reason) one
@@ -321,28 +360,34 @@ func (k *Console) review(c *gin.Context) {
 	if !ok {
 		return
 	}
-	kind := c.Param("kind")
+	kind, action := c.Param("kind"), c.Param("action")
 	var err error
-	switch c.Param("action") {
+	var input string
+	switch action {
 	case "verify":
-		ref, bad := typed("document_reference", "reference", c.PostForm("document_reference"), maxReference, false)
-		if bad != nil {
-			k.fail(c, bad)
-			return
+		input = c.PostForm("document_reference")
+		var ref string
+		if ref, err = typed("document_reference", "reference", input, maxReference, false); err == nil {
+			_, err = k.cfg.Staff.VerifyRecord(c.Request.Context(), kind, id, ref)
 		}
-		_, err = k.cfg.Staff.VerifyRecord(c.Request.Context(), kind, id, ref)
 	case "reject":
-		reason, bad := typed("reason", "reason", c.PostForm("reason"), maxRejectReason, true)
-		if bad != nil {
-			k.fail(c, bad)
-			return
+		input = c.PostForm("reason")
+		var reason string
+		if reason, err = typed("reason", "reason", input, maxRejectReason, true); err == nil {
+			_, err = k.cfg.Staff.RejectRecord(c.Request.Context(), kind, id, reason)
 		}
-		_, err = k.cfg.Staff.RejectRecord(c.Request.Context(), kind, id, reason)
 	default:
 		k.fail(c, rss.ErrNotFound)
 		return
 	}
 	if err != nil {
+		// The queue again, the problem above it and what was typed kept in
+		// the record's form (a black-box pass met a bare error page and
+		// retyped the reference).
+		if problem, status, ok := refusedForm(err, words(kind)+" #"+strconv.FormatInt(id, 10)+" was not "+map[string]string{"verify": "verified", "reject": "rejected"}[action]+":"); ok {
+			k.showVerification(c, status, verificationView{Kind: kind, ID: id, Action: action, Typed: input, Problem: problem})
+			return
+		}
 		k.fail(c, err)
 		return
 	}
@@ -356,6 +401,9 @@ func (k *Console) review(c *gin.Context) {
 type keysView struct {
 	Items   []access.KeyInfo
 	Created *access.NewKey
+	// A refused mint: its problem, and the form as typed.
+	Problem *errorView
+	Form    map[string]string
 }
 
 func (k *Console) keys(c *gin.Context) {
@@ -370,22 +418,20 @@ func (k *Console) keys(c *gin.Context) {
 // createKey mints a key and shows it once, on this answer (never stored,
 // never in a URL; the page is not cached).
 func (k *Console) createKey(c *gin.Context) {
-	var provider int64
-	if p := c.PostForm("provider_id"); p != "" {
-		var err error
-		if provider, err = strconv.ParseInt(p, 10, 64); err != nil || provider <= 0 {
-			k.badInput(c, "provider_id", "the provider id is a positive whole number")
+	ctx := c.Request.Context()
+	nk, err := k.mintKey(c)
+	if err != nil {
+		// The form again, as typed, the problem above it.
+		if problem, status, ok := refusedForm(err, "The key was not minted:"); ok {
+			list, lerr := k.cfg.Vouchers.APIKeys(ctx)
+			if lerr != nil {
+				k.fail(c, lerr)
+				return
+			}
+			k.page(c, status, "keys", "API keys", keysView{Items: list, Problem: problem, Form: map[string]string{
+				"role": c.PostForm("role"), "provider_id": c.PostForm("provider_id"), "label": c.PostForm("label")}})
 			return
 		}
-	}
-	label, err := typed("label", "label", c.PostForm("label"), maxLabel, false)
-	if err != nil {
-		k.fail(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	nk, err := k.cfg.Vouchers.CreateAPIKey(ctx, access.Role(c.PostForm("role")), provider, label)
-	if err != nil {
 		k.fail(c, err)
 		return
 	}
@@ -395,6 +441,22 @@ func (k *Console) createKey(c *gin.Context) {
 		return
 	}
 	k.page(c, http.StatusCreated, "keys", "API keys", keysView{Items: list, Created: &nk})
+}
+
+// mintKey mints the key the form asks for.
+func (k *Console) mintKey(c *gin.Context) (access.NewKey, error) {
+	var provider int64
+	if p := c.PostForm("provider_id"); p != "" {
+		var err error
+		if provider, err = strconv.ParseInt(p, 10, 64); err != nil || provider <= 0 {
+			return access.NewKey{}, rss.Invalid("provider_id", "invalid_value", "the provider id is a positive whole number")
+		}
+	}
+	label, err := typed("label", "label", c.PostForm("label"), maxLabel, false)
+	if err != nil {
+		return access.NewKey{}, err
+	}
+	return k.cfg.Vouchers.CreateAPIKey(c.Request.Context(), access.Role(c.PostForm("role")), provider, label)
 }
 
 // revokeKey revokes a key; its console sessions end with it (a session's
