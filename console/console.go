@@ -138,6 +138,12 @@ func (k *Console) Register(e *gin.Engine) {
 	}
 	assets := http.StripPrefix(basePath+"/static/", http.FileServer(http.FS(static)))
 	g.GET("/static/*file", func(c *gin.Context) {
+		// Files only: a directory's listing is nobody's page (a black-box
+		// pass read one without a session).
+		if f := c.Param("file"); f == "" || strings.HasSuffix(f, "/") {
+			c.Status(http.StatusNotFound)
+			return
+		}
 		c.Header("Cache-Control", "public, max-age=3600")
 		assets.ServeHTTP(c.Writer, c.Request)
 	})

@@ -148,6 +148,27 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	assert.Equal(t, 1, n)
 }
 
+// Signing in again in a browser already signed in ends the session it
+// had (a black-box pass found it alive behind the new cookie); static
+// files are served, their folder's listing is not.
+func TestSigningInAgainEndsTheEarlierSession(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	u.signIn(keyHRA)
+	u.signIn(keyBCS)
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions`))
+	assert.Equal(t, 1, n, "one session: the second sign-in's")
+	assert.Equal(t, http.StatusOK, u.get("/console/").Status)
+
+	anon := w.user()
+	assert.Equal(t, http.StatusNotFound, anon.get("/console/static/").Status)
+	css := anon.get("/console/static/console.css")
+	assert.Equal(t, http.StatusOK, css.Status)
+	assert.Contains(t, css.Header.Get("Content-Type"), "text/css")
+}
+
 // Idle and absolute timeouts are the server's, measured by its clock.
 func TestSessionTimeouts(t *testing.T) {
 	t.Parallel()

@@ -77,6 +77,22 @@ func (k *Console) signIn(c *gin.Context) {
 		k.fail(c, err)
 		return
 	}
+	// A sign-in in a browser already signed in ends the session it had:
+	// its cookie is replaced, and the session lived on unseen until its
+	// timeout (a black-box pass).
+	if old, _ := c.Cookie(sessionCookie); old != "" {
+		prev, err := k.cfg.Sessions.Touch(c.Request.Context(), old)
+		if err == nil {
+			// Its sign-out, audited as its own actor's.
+			prev.Actor.RequestID = c.Writer.Header().Get("X-Request-Id")
+			prev.Actor.Purpose = access.DefaultPurpose(prev.Actor.Role)
+			err = k.cfg.Sessions.Delete(access.WithActor(c.Request.Context(), prev.Actor), prev.ID)
+		}
+		if err != nil && !errors.Is(err, access.ErrNoSession) {
+			k.fail(c, err)
+			return
+		}
+	}
 	a.RequestID = c.Writer.Header().Get("X-Request-Id")
 	a.Purpose = access.DefaultPurpose(a.Role)
 	s, err := k.cfg.Sessions.Create(access.WithActor(c.Request.Context(), a))
