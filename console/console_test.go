@@ -285,6 +285,23 @@ func TestEveryScreenRenders(t *testing.T) {
 			assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/html"), p)
 		}
 	}
+	// A form the role could only have refused is not offered: the
+	// reconciliation's to a provider or a reviewer, the batch close to
+	// the admin (a black-box pass).
+	for _, key := range []string{keyHRA, keyReviewer} {
+		u := w.user()
+		u.signIn(key)
+		assert.Equal(t, http.StatusForbidden, u.get("/console/reconciliation").Status)
+	}
+	a := w.user()
+	a.signIn(keyAdmin)
+	r := a.get("/console/batches")
+	assert.Equal(t, http.StatusOK, r.Status)
+	assert.NotContains(t, r.Body, `id="preview"`)
+	f := w.user()
+	f.signIn(keyFinance)
+	assert.Contains(t, f.get("/console/batches").Body, `id="preview"`)
+
 	// Bad input of any kind is a 4xx page, never a 500.
 	u := w.user()
 	u.signIn(keyFinance)

@@ -25,6 +25,10 @@ type batchesView struct {
 	Items []billing.Batch
 	Today string
 	Next  string
+	// Closes: the reader may close a batch (finance); the admin reads
+	// batches only, and met a close form every step of which was refused
+	// (a black-box pass).
+	Closes bool
 }
 
 func (k *Console) batches(c *gin.Context) {
@@ -34,7 +38,7 @@ func (k *Console) batches(c *gin.Context) {
 		return
 	}
 	k.page(c, http.StatusOK, "batches", "Batches", batchesView{Items: list.Items, Today: k.cfg.Vouchers.Today().String(),
-		Next: nextPage(c, list.NextCursor)})
+		Next: nextPage(c, list.NextCursor), Closes: sessionOf(c).Actor.Role == access.RoleFinance})
 }
 
 // newBatch reads a batch's route and through-date from a query or form.

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"rss"
+	"rss/access"
 	"rss/billing"
 )
 
@@ -126,6 +127,13 @@ func (k *Console) reconciliation(c *gin.Context) {
 		return
 	}
 	if v.Batch == "" && v.Provider == "" && v.From == "" && v.To == "" {
+		// The empty form is finance's and the admin's, as the reconciliation
+		// is: another role met a form that could only be refused (a
+		// black-box pass).
+		if r := sessionOf(c).Actor.Role; r != access.RoleFinance && r != access.RoleAdmin {
+			k.fail(c, rss.ErrForbidden)
+			return
+		}
 		k.page(c, http.StatusOK, "reconciliation", "Reconciliation", v)
 		return
 	}
