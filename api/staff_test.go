@@ -95,9 +95,20 @@ func TestStaffHireSubmitVerifyThenApproved(t *testing.T) {
 	// The queue shows them, oldest first; the provider cannot verify.
 	q := itItems(t, e.get(keyAdmin, itPath("/v1/verification-queue?provider_id=%d", hra)))
 	kinds := map[string]bool{}
+	var hired struct {
+		Name string `db:"name"`
+		Role string `db:"role"`
+		Code string `db:"code"`
+	}
+	require.NoError(t, e.db.Get(&hired, `SELECT st.first_name || ' ' || st.last_name AS name, st.role, p.code
+		FROM staff st JOIN providers p ON p.id = st.provider_id WHERE st.id = $1`, hire))
 	for _, it := range q {
 		if int64(it["staff_id"].(float64)) == hire {
 			kinds[it["kind"].(string)] = true
+			// Whose record it is, for the verifier to hold the document to.
+			assert.Equal(t, hired.Name, it["staff_name"])
+			assert.Equal(t, hired.Role, it["staff_role"])
+			assert.Equal(t, hired.Code, it["provider_code"])
 		}
 	}
 	assert.Equal(t, map[string]bool{"credentials": true, "experience": true, "background-checks": true}, kinds)

@@ -16,10 +16,15 @@ import (
 
 // QueueItem is one record waiting for the department's verification.
 type QueueItem struct {
-	Kind            string          `json:"kind" db:"kind"`
-	ID              int64           `json:"id" db:"id"`
-	StaffID         int64           `json:"staff_id" db:"staff_id"`
+	Kind    string `json:"kind" db:"kind"`
+	ID      int64  `json:"id" db:"id"`
+	StaffID int64  `json:"staff_id" db:"staff_id"`
+	// Whose record it is, so the verifier checks that the document names
+	// this person in this role (a black-box pass read only ids).
+	StaffName       string          `json:"staff_name" db:"staff_name"`
+	StaffRole       string          `json:"staff_role" db:"staff_role"`
 	ProviderID      int64           `json:"provider_id" db:"provider_id"`
+	ProviderCode    string          `json:"provider_code" db:"provider_code"`
 	SubmittedAt     time.Time       `json:"submitted_at" db:"submitted_at"`
 	SubmittedByRole *string         `json:"submitted_by_role" db:"submitted_by_role"`
 	AgeDays         int             `json:"age_days" db:"-"`
@@ -48,8 +53,9 @@ const queueSQL = `WITH q AS (
 		SELECT 'experience', e.id, e.staff_id, e.submitted_at, e.submitted_by_role,
 		       json_build_object('kind', e.kind, 'service_code', e.service_code, 'started_on', e.started_on, 'ended_on', e.ended_on)
 		FROM staff_experience e WHERE e.verification_status = 'pending')
-	SELECT q.kind, q.id, q.staff_id, st.provider_id, q.submitted_at, q.submitted_by_role, q.record
-	FROM q JOIN staff st ON st.id = q.staff_id
+	SELECT q.kind, q.id, q.staff_id, st.first_name || ' ' || st.last_name AS staff_name, st.role AS staff_role,
+	       st.provider_id, p.code AS provider_code, q.submitted_at, q.submitted_by_role, q.record
+	FROM q JOIN staff st ON st.id = q.staff_id JOIN providers p ON p.id = st.provider_id
 	WHERE ($1::timestamptz IS NULL OR (q.submitted_at, q.kind, q.id) > ($1::timestamptz, $2::text, $3::bigint))
 	  AND ($4::text = '' OR q.kind = $4) AND ($5::bigint = 0 OR st.provider_id = $5)
 	ORDER BY q.submitted_at, q.kind, q.id
