@@ -276,7 +276,26 @@ func (k *Console) session() gin.HandlerFunc {
 			if token != "" {
 				k.clearCookie(c, sessionCookie)
 			}
-			c.Redirect(http.StatusSeeOther, basePath+"/sign-in")
+			// Back to the page once signed in: the link followed, or for a
+			// form posted after the session ended the page it came from,
+			// saying nothing was recorded (a black-box pass lost a
+			// decision's note to a silent redirect to the start page).
+			if c.Request.Method == http.MethodPost {
+				pre := randomToken()
+				k.setCookie(c, preCookie, pre, 600)
+				next := ""
+				if ref, err := url.Parse(c.GetHeader("Referer")); err == nil && ref.Host == c.Request.Host {
+					next = returnTo(ref.RequestURI())
+				}
+				k.page(c, http.StatusUnauthorized, "signin", "Sign in", signInView{CSRF: pre, Next: next, Lapsed: true})
+				c.Abort()
+				return
+			}
+			to := basePath + "/sign-in"
+			if next := returnTo(c.Request.URL.RequestURI()); next != "" && next != basePath+"/" {
+				to += "?next=" + url.QueryEscape(next)
+			}
+			c.Redirect(http.StatusSeeOther, to)
 			c.Abort()
 			return
 		}

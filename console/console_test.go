@@ -97,7 +97,7 @@ func TestSignInRefusals(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, r.Status, "a sign-in without the form's token is refused")
 	r = u.get("/console/queue")
 	assert.Equal(t, http.StatusSeeOther, r.Status, "not signed in")
-	assert.Equal(t, "/console/sign-in", r.Header.Get("Location"))
+	assert.Equal(t, "/console/sign-in?next=%2Fconsole%2Fqueue", r.Header.Get("Location"))
 	var n int
 	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions`))
 	assert.Zero(t, n)
@@ -169,6 +169,54 @@ func TestSigningInAgainEndsTheEarlierSession(t *testing.T) {
 	assert.Contains(t, css.Header.Get("Content-Type"), "text/css")
 }
 
+// A session that ended sends the browser to sign in and back to the page
+// it asked for; a form posted after it ended says nothing was recorded
+// and goes back to the form's page (a black-box pass lost a decision's
+// note to a silent redirect to the start page). Only console pages are
+// gone back to.
+func TestSignInGoesBackToThePage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	id := strconv.FormatInt(w.pended(), 10)
+	u := w.user()
+	r := u.get("/console/requests/" + id + "?tab=trace")
+	require.Equal(t, http.StatusSeeOther, r.Status)
+	loc := r.Header.Get("Location")
+	form := u.get(loc)
+	require.Equal(t, http.StatusOK, form.Status)
+	assert.Contains(t, form.Body, `name="next" value="/console/requests/`+id+`?tab=trace"`)
+	r = u.post("/console/sign-in", url.Values{"csrf": {form.csrf(t)}, "api_key": {keyReviewer}, "next": {"/console/requests/" + id + "?tab=trace"}})
+	require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+	assert.Equal(t, "/console/requests/"+id+"?tab=trace", r.Header.Get("Location"))
+
+	// The session ends; the decision posted after it records nothing.
+	w.clock.Advance(31 * time.Minute)
+	req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/console/requests/"+id+"/decide",
+		strings.NewReader(url.Values{"action": {"deny"}, "note": {"typed at length"}}.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", w.srv.URL+"/console/requests/"+id)
+	resp, err := u.c.Do(req)
+	require.NoError(t, err)
+	p := read(t, resp)
+	assert.Equal(t, http.StatusUnauthorized, p.Status)
+	assert.Contains(t, p.Body, `id="signin-lapsed"`)
+	assert.Contains(t, p.Body, `name="next" value="/console/requests/`+id+`"`)
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM reviewer_decisions`))
+	assert.Zero(t, n)
+
+	// Anywhere but a console page is no place to go back to.
+	for _, next := range []string{"https://evil.example/console/", "//evil.example/console/", "/console/sign-in", "/elsewhere",
+		"/console/\\evil.example", "http:/console/"} {
+		f := w.user()
+		form := f.get("/console/sign-in?next=" + url.QueryEscape(next))
+		assert.NotContains(t, form.Body, `name="next"`, next)
+		r := f.post("/console/sign-in", url.Values{"csrf": {form.csrf(t)}, "api_key": {keyReviewer}, "next": {next}})
+		assert.Equal(t, "/console/", r.Header.Get("Location"), next)
+	}
+}
+
 // Idle and absolute timeouts are the server's, measured by its clock.
 func TestSessionTimeouts(t *testing.T) {
 	t.Parallel()
@@ -182,7 +230,7 @@ func TestSessionTimeouts(t *testing.T) {
 	w.clock.Advance(30 * time.Minute)
 	r := u.get("/console/queue")
 	require.Equal(t, http.StatusSeeOther, r.Status, "30 minutes idle ends it")
-	assert.Equal(t, "/console/sign-in", r.Header.Get("Location"))
+	assert.Equal(t, "/console/sign-in?next=%2Fconsole%2Fqueue", r.Header.Get("Location"))
 	var n int
 	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions`))
 	assert.Zero(t, n, "a lapsed session is deleted")

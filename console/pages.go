@@ -47,12 +47,31 @@ func nextPage(c *gin.Context, cursor string, filters ...string) string {
 func (k *Console) signInForm(c *gin.Context) {
 	pre := randomToken()
 	k.setCookie(c, preCookie, pre, 600)
-	k.page(c, http.StatusOK, "signin", "Sign in", signInView{CSRF: pre})
+	k.page(c, http.StatusOK, "signin", "Sign in", signInView{CSRF: pre, Next: returnTo(c.Query("next"))})
 }
 
 type signInView struct {
 	CSRF  string
 	Error string
+	// Next is the console page to go back to once signed in (a link
+	// followed, or the page of a form posted, after the session ended).
+	Next string
+	// Lapsed: a form was posted after the session ended; nothing of it
+	// was recorded.
+	Lapsed bool
+}
+
+// returnTo is next when it is a console page to send a browser back to
+// after sign-in, else "": a path under /console/ on this host (no scheme,
+// host or "//", which would send it elsewhere), not the sign-in itself.
+func returnTo(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(next, basePath+"/") ||
+		strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\x00\r\n") || strings.HasPrefix(u.Path, basePath+"/sign-in") ||
+		len(next) > 2000 {
+		return ""
+	}
+	return next
 }
 
 // signIn turns an API key into a session. The key is checked exactly as
@@ -104,13 +123,17 @@ func (k *Console) signIn(c *gin.Context) {
 	// A session cookie (no Max-Age): closing the browser forgets it; the
 	// server ends it anyway at the idle or absolute timeout.
 	k.setCookie(c, sessionCookie, s.Token, 0)
-	c.Redirect(http.StatusSeeOther, basePath+"/")
+	to := basePath + "/"
+	if next := returnTo(c.PostForm("next")); next != "" {
+		to = next
+	}
+	c.Redirect(http.StatusSeeOther, to)
 }
 
 func (k *Console) signInFailed(c *gin.Context, status int, msg string) {
 	pre := randomToken()
 	k.setCookie(c, preCookie, pre, 600)
-	k.page(c, status, "signin", "Sign in", signInView{CSRF: pre, Error: msg})
+	k.page(c, status, "signin", "Sign in", signInView{CSRF: pre, Error: msg, Next: returnTo(c.PostForm("next"))})
 }
 
 func (k *Console) signOut(c *gin.Context) {
