@@ -116,12 +116,17 @@ func TestClientsCreateLinkGetList(t *testing.T) {
 	r = e.post(keyHRA, "/v1/clients", body)
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, id, itID(t, r))
-	// PWE giving its own record a Medicaid id changes PWE's record only.
-	r = e.post(keyPWE, "/v1/clients", map[string]any{"first_name": "wren", "last_name": "ITWHISTLER", "date_of_birth": "1988-02-29",
-		"catchment_area": "stamford", "medicaid_id": "CT55512345"})
-	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-	assert.Equal(t, pwe, itID(t, r))
-	assert.Equal(t, "CT55512345", r.JSON(t)["medicaid_id"])
+	// PWE registering its own record again with a Medicaid id it lacks
+	// writes nothing (409, TestReRegistrationWithAMedicaidIDWritesNothing);
+	// the id goes on as an eligibility span, on PWE's record only.
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyPWE, "/v1/clients", map[string]any{"first_name": "wren", "last_name": "ITWHISTLER",
+			"date_of_birth": "1988-02-29", "catchment_area": "stamford", "medicaid_id": "CT55512345"}), http.StatusConflict,
+			"medicaid_id_not_on_file")
+	})
+	r = e.post(keyPWE, itPath("/v1/clients/%d/eligibility", pwe), map[string]any{"medicaid_id": "CT55512345", "start_date": day(-30)})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "CT55512345", e.get(keyPWE, itPath("/v1/clients/%d", pwe)).JSON(t)["medicaid_id"])
 
 	for _, tc := range []struct {
 		key string
