@@ -67,9 +67,12 @@ type Console struct {
 	pages map[string]*template.Template
 }
 
-// Cookie names. Both are scoped to Path /console.
+// Cookie names. All are scoped to Path /console.
 const (
 	sessionCookie = "rss_console"
+	// doneCookie carries a POST's confirmation to the page its redirect
+	// shows, once (redirectDone).
+	doneCookie = "rss_console_done"
 	// preCookie holds the sign-in form's CSRF token before there is a
 	// session (double submit): another site cannot make a browser sign in
 	// with the attacker's key.
@@ -361,6 +364,17 @@ func (k *Console) setCookie(c *gin.Context, name, value string, maxAge int) {
 
 func (k *Console) clearCookie(c *gin.Context, name string) { k.setCookie(c, name, "", -1) }
 
+// redirectDone answers a POST that did its work: a redirect to the page
+// that shows it, with its confirmation (a notices key) in a cookie that
+// page reads once. A confirmation in the URL (?done=) was shown by
+// whatever page a link carried it to, whenever: "Decision recorded." on
+// a request still pended, a take's notice to a provider (a black-box
+// pass).
+func (k *Console) redirectDone(c *gin.Context, to, done string) {
+	k.setCookie(c, doneCookie, done, 60)
+	c.Redirect(http.StatusSeeOther, to)
+}
+
 func randomToken() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
@@ -416,7 +430,11 @@ func (k *Console) page(c *gin.Context, status int, name, title string, data any)
 	if !ok {
 		panic("console: no page " + name)
 	}
-	v := view{Title: title, Path: c.Request.URL.Path, Data: data, Notice: notices[c.Query("done")]}
+	v := view{Title: title, Path: c.Request.URL.Path, Data: data}
+	if done, err := c.Cookie(doneCookie); err == nil {
+		v.Notice = notices[done]
+		k.clearCookie(c, doneCookie)
+	}
 	if s := sessionOf(c); s.ID != 0 {
 		v.Signed, v.Role, v.Provider, v.Nav, v.CSRF = true, s.Actor.Role, s.Actor.ProviderID, navFor(s.Actor.Role), s.CSRF
 	}
@@ -429,7 +447,8 @@ func (k *Console) page(c *gin.Context, status int, name, title string, data any)
 }
 
 // notices are the one-line confirmations a redirect after a POST shows
-// (?done=key): fixed texts, so nothing a URL carries is echoed.
+// once (redirectDone): fixed texts, so nothing a request carries is
+// echoed.
 var notices = map[string]string{
 	"taken":            "You hold this request for 30 minutes; decide it before then.",
 	"decided":          "Decision recorded.",

@@ -139,7 +139,8 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	home := u.signIn(keyFinance)
 	r := u.post("/console/sign-out", url.Values{"csrf": {home.csrf(t)}})
 	require.Equal(t, http.StatusSeeOther, r.Status)
-	assert.Equal(t, "/console/sign-in?done=signed_out", r.Header.Get("Location"))
+	assert.Equal(t, "/console/sign-in", r.Header.Get("Location"))
+	assert.Contains(t, u.get("/console/sign-in").Body, "You are signed out.")
 	assert.Equal(t, http.StatusSeeOther, u.get("/console/batches").Status)
 	var n int
 	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions`))
@@ -215,6 +216,26 @@ func TestSignInGoesBackToThePage(t *testing.T) {
 		r := f.post("/console/sign-in", url.Values{"csrf": {form.csrf(t)}, "api_key": {keyReviewer}, "next": {next}})
 		assert.Equal(t, "/console/", r.Header.Get("Location"), next)
 	}
+}
+
+// A confirmation is the answer to the POST that did the work, shown once:
+// a link carrying ?done= shows none (a black-box pass read "Decision
+// recorded." on a request still pended, and a take's notice as a
+// provider).
+func TestConfirmationsAreNotInTheURL(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	id := strconv.FormatInt(w.pended(), 10)
+	u := w.user()
+	csrf := u.signIn(keyReviewer).csrf(t)
+	for _, done := range []string{"decided", "taken", "rate"} {
+		assert.NotContains(t, u.get("/console/requests/"+id+"?done="+done).Body, `class="notice"`, done)
+	}
+	r := u.post("/console/requests/"+id+"/take", url.Values{"csrf": {csrf}})
+	require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+	assert.Equal(t, "/console/requests/"+id, r.Header.Get("Location"))
+	assert.Contains(t, u.get(r.Header.Get("Location")).Body, "You hold this request")
+	assert.NotContains(t, u.get(r.Header.Get("Location")).Body, "You hold this request for 30 minutes", "once")
 }
 
 // Idle and absolute timeouts are the server's, measured by its clock.

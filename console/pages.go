@@ -142,7 +142,7 @@ func (k *Console) signOut(c *gin.Context) {
 		return
 	}
 	k.clearCookie(c, sessionCookie)
-	c.Redirect(http.StatusSeeOther, basePath+"/sign-in?done=signed_out")
+	k.redirectDone(c, basePath+"/sign-in", "signed_out")
 }
 
 // homeView is a role's start page: what waits for it.
@@ -356,7 +356,7 @@ func (k *Console) take(c *gin.Context) {
 		k.fail(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, basePath+"/requests/"+strconv.FormatInt(id, 10)+"?done=taken")
+	k.redirectDone(c, basePath+"/requests/"+strconv.FormatInt(id, 10), "taken")
 }
 
 func (k *Console) decide(c *gin.Context) {
@@ -395,7 +395,7 @@ func (k *Console) decide(c *gin.Context) {
 		k.refused(c, id, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, basePath+"/requests/"+strconv.FormatInt(id, 10)+"?done=decided")
+	k.redirectDone(c, basePath+"/requests/"+strconv.FormatInt(id, 10), "decided")
 }
 
 // refused shows the request again with why the decision was refused; a

@@ -261,7 +261,7 @@ func (k *Console) addRate(c *gin.Context) {
 	if err := v.Err(); err == nil {
 		_, err = k.cfg.Registry.AddRate(c.Request.Context(), code, registry.NewRate{Rate: rate, EffectiveFrom: from, Reason: reason})
 		if err == nil {
-			c.Redirect(http.StatusSeeOther, basePath+"/reference/services/"+code+"?done=rate")
+			k.redirectDone(c, basePath+"/reference/services/"+code, "rate")
 			return
 		}
 		var ce *rss.CodedError
@@ -399,7 +399,7 @@ func (k *Console) review(c *gin.Context) {
 	if c.Param("action") == "reject" {
 		done = "rejected"
 	}
-	c.Redirect(http.StatusSeeOther, basePath+"/verification?done="+done)
+	k.redirectDone(c, basePath+"/verification", done)
 }
 
 type keysView struct {
@@ -475,5 +475,5 @@ func (k *Console) revokeKey(c *gin.Context) {
 		return
 	}
 	k.cfg.Keys.ForgetID(id)
-	c.Redirect(http.StatusSeeOther, basePath+"/keys?done=revoked")
+	k.redirectDone(c, basePath+"/keys", "revoked")
 }

@@ -107,7 +107,7 @@ func (k *Console) uploadPayerFile(c *gin.Context) {
 	if pf.AlreadyImported {
 		done = "already_imported"
 	}
-	c.Redirect(http.StatusSeeOther, basePath+"/payer-files/"+strconv.FormatInt(pf.ID, 10)+"?done="+done)
+	k.redirectDone(c, basePath+"/payer-files/"+strconv.FormatInt(pf.ID, 10), done)
 }
 
 type reconciliationView struct {

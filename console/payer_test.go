@@ -154,10 +154,10 @@ func TestPayerFilesScreens(t *testing.T) {
 		p := f.upload(csrf, file)
 		require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
 		loc := p.Header.Get("Location")
-		require.True(t, strings.HasSuffix(loc, "?done=imported"), loc)
-		ids = append(ids, strings.TrimSuffix(strings.TrimPrefix(loc, "/console/payer-files/"), "?done=imported"))
+		require.True(t, strings.HasPrefix(loc, "/console/payer-files/"), loc)
+		ids = append(ids, strings.TrimPrefix(loc, "/console/payer-files/"))
 	}
-	page835 := f.get("/console/payer-files/" + ids[2] + "?done=imported")
+	page835 := f.get("/console/payer-files/" + ids[2])
 	require.Equal(t, http.StatusOK, page835.Status)
 	assert.Contains(t, page835.Body, "File imported")
 	assert.Contains(t, page835.Body, `<span id="f-items">2</span>`)
@@ -175,8 +175,9 @@ func TestPayerFilesScreens(t *testing.T) {
 	before := w.count(t, "payer_claim_payments")
 	p = f.upload(csrf, r.answers.Remit835)
 	require.Equal(t, http.StatusSeeOther, p.Status)
-	assert.Equal(t, "/console/payer-files/"+ids[2]+"?done=already_imported", p.Header.Get("Location"))
+	assert.Equal(t, "/console/payer-files/"+ids[2], p.Header.Get("Location"))
 	assert.Contains(t, f.get(p.Header.Get("Location")).Body, "This file was already imported")
+	assert.NotContains(t, f.get(p.Header.Get("Location")).Body, "This file was already imported", "a confirmation is shown once")
 	assert.Equal(t, before, w.count(t, "payer_claim_payments"))
 	assert.Equal(t, 3, w.count(t, "payer_files"))
 
@@ -197,7 +198,7 @@ func TestPayerFilesScreens(t *testing.T) {
 	stray = bytes.ReplaceAll(stray, []byte("TRN*1*SIM0000009000001*"), []byte("TRN*1*SIM0000009000002*"))
 	p = f.upload(csrf, stray)
 	require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
-	sp := f.get(strings.TrimSuffix(p.Header.Get("Location"), "?done=imported"))
+	sp := f.get(p.Header.Get("Location"))
 	assert.Contains(t, sp.Body, "NOSUCH-1")
 	assert.Contains(t, sp.Body, "no claim rss sent has that claim number (CLM01)")
 
