@@ -422,6 +422,10 @@ type view struct {
 type errorView struct {
 	Message string
 	Fields  []rss.FieldError
+	// Back is the page to go back to: a list whose filter was refused
+	// goes back to the list, its filters cleared (a black-box pass was
+	// sent to the start page).
+	Back string
 }
 
 // page renders a page inside the layout.
@@ -492,7 +496,14 @@ func (k *Console) fail(c *gin.Context, err error) {
 			"status", status, "error", logText(err))
 	}
 	title := http.StatusText(status)
-	k.page(c, status, "error", title, errorView{Message: msg, Fields: fields})
+	v := errorView{Message: msg, Fields: fields}
+	if c.Request.Method == http.MethodGet && status == http.StatusUnprocessableEntity && c.Request.URL.RawQuery != "" {
+		v.Back = c.Request.URL.Path
+		if v.Message == "Please correct the fields below." {
+			v.Message = "This filter was refused:"
+		}
+	}
+	k.page(c, status, "error", title, v)
 }
 
 // logText keeps an error's class out of the log, not its text, which may

@@ -384,6 +384,11 @@ func TestEveryScreenRenders(t *testing.T) {
 	} {
 		assert.Equal(t, want, u.get(p).Status, p)
 	}
+	// A refused filter names itself and leads back to its list (a
+	// black-box pass was sent to the start page).
+	r = u.get("/console/claims?status=lost")
+	assert.Contains(t, r.Body, "This filter was refused:")
+	assert.Contains(t, r.Body, `<a href="/console/claims" id="back">`)
 }
 
 // Every console route with a path parameter, given bytes no id or code
