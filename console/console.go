@@ -582,6 +582,14 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
+	// takeEnds is when a take lapses (it read "until 00:00 UTC plus 30
+	// minutes": a black-box pass).
+	"takeEnds": func(t *time.Time) string {
+		if t == nil {
+			return "—"
+		}
+		return t.Add(vouchers.TakeExpiry).UTC().Format("2006-01-02 15:04 UTC")
+	},
 	"pint": func(p *int64) string {
 		if p == nil {
 			return "—"
