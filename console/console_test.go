@@ -739,3 +739,21 @@ func TestDatabaseGoneIsUnavailable(t *testing.T) {
 	status, p := w.api(http.MethodGet, keyHRA, "/v1/clients", nil)
 	assert.Equal(t, http.StatusServiceUnavailable, status, "%v", p)
 }
+
+// Another reviewer's take reads until when it lapses (it read "until the
+// take plus 30 minutes": a black-box pass).
+func TestAnotherReviewersTakeSaysWhenItLapses(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	id := strconv.FormatInt(w.pended(), 10)
+	status, v := w.api(http.MethodPost, keyAdmin, "/v1/api-keys", map[string]any{"role": "reviewer", "label": "second reviewer"})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	status, _ = w.api(http.MethodPost, keyReviewer, "/v1/voucher-requests/"+id+"/take", nil)
+	require.Equal(t, http.StatusOK, status)
+	var takenAt time.Time
+	require.NoError(t, w.db.Get(&takenAt, `SELECT taken_at FROM voucher_requests WHERE id = $1`, id))
+	u := w.user()
+	u.signIn(v["key"].(string))
+	body := u.get("/console/requests/" + id).Body
+	assert.Contains(t, body, "Another reviewer holds this request until "+takenAt.Add(30*time.Minute).UTC().Format("2006-01-02 15:04 UTC")+".")
+}
