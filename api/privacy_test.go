@@ -270,6 +270,15 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		"Overlaps " + strings.Join(strings.Split(hra.Code, ""), ".") + ". holds it.",
 		"See " + strings.ReplaceAll(hra.Name, " ", "") + " on this.",
 		"Ask at " + strings.Replace(hra.Addr, "Street", "St", 1) + ".",
+		// The code in lower case, the agency as the API's details name it,
+		// accents, a name or street short of its last word (each got
+		// through the re-check of a black-box pass).
+		strings.ToLower(hra.Code) + " holds it.",
+		"Overlaps " + strings.Join(strings.Split(strings.ToLower(hra.Code), ""), " ") + " holds it.",
+		itPath("Held by provider %d.", e.demo.Providers["HRA"]),
+		"Denied: " + strings.Replace(hra.Name, "a", "á", 1) + " holds it.",
+		"Denied: " + hra.Name[:strings.LastIndex(hra.Name, " ")] + " holds it.",
+		"Ask at " + hra.Addr[:strings.LastIndex(hra.Addr, " ")] + ".",
 	} {
 		p := requireProblem(t, decide(id, note), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Contains(t, itMustJSON(p), "names_another_agency", note)
