@@ -286,10 +286,7 @@ func (k *Console) session() gin.HandlerFunc {
 			if c.Request.Method == http.MethodPost {
 				pre := randomToken()
 				k.setCookie(c, preCookie, pre, 600)
-				next := ""
-				if ref, err := url.Parse(c.GetHeader("Referer")); err == nil && ref.Host == c.Request.Host {
-					next = returnTo(ref.RequestURI())
-				}
+				next := returnTo(formPage(c.Request.URL.Path))
 				k.page(c, http.StatusUnauthorized, "signin", "Sign in", signInView{CSRF: pre, Next: next, Lapsed: true})
 				c.Abort()
 				return

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,12 +67,38 @@ type signInView struct {
 // host or "//", which would send it elsewhere), not the sign-in itself.
 func returnTo(next string) string {
 	u, err := url.Parse(next)
+	// Dot segments ("/console/../healthz") resolve outside /console/ (the
+	// re-check of a black-box pass): the path must be clean as it is.
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(next, basePath+"/") ||
 		strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\x00\r\n") || strings.HasPrefix(u.Path, basePath+"/sign-in") ||
 		len(next) > 2000 {
 		return ""
 	}
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") {
+		clean += "/"
+	}
+	if clean != u.Path {
+		return ""
+	}
 	return next
+}
+
+// formPage is the page a console form posted to p was on: where a form
+// posted after its session ended goes back to once signed in. The pages
+// send no Referer (Referrer-Policy: no-referrer), so it is read from the
+// form's own path.
+func formPage(p string) string {
+	parts := strings.Split(strings.TrimPrefix(p, basePath+"/"), "/")
+	switch {
+	case len(parts) == 3 && parts[0] == "requests": // requests/{id}/take|decide
+		return basePath + "/requests/" + parts[1]
+	case len(parts) == 4 && parts[0] == "reference" && parts[1] == "services": // reference/services/{code}/rates
+		return basePath + "/reference/services/" + parts[2]
+	case parts[0] == "verification" || parts[0] == "keys" || parts[0] == "batches" || parts[0] == "payer-files":
+		return basePath + "/" + parts[0]
+	}
+	return ""
 }
 
 // signIn turns an API key into a session. The key is checked exactly as
