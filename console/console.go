@@ -550,6 +550,12 @@ func typed(field, what, v string, max int, multiline bool) (string, error) {
 		return "", rss.Invalid(field, "invalid_character", "the %s has characters that cannot be stored", what)
 	}
 	v = strings.TrimSpace(v)
+	// A browser posts a textarea's line breaks as CRLF but counts each as
+	// one character against maxlength: counted as two, a note the form
+	// took was refused (a black-box pass). Stored as LF.
+	if multiline {
+		v = strings.ReplaceAll(v, "\r\n", "\n")
+	}
 	if n := utf8.RuneCountInString(v); n > max {
 		return "", rss.Invalid(field, "too_long", "the %s is at most %d characters (it has %d)", what, max, n)
 	}

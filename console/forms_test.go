@@ -130,3 +130,21 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 	}
 	assert.Equal(t, keys, w.count(t, "api_keys"))
 }
+
+// A textarea's line breaks count as one character each, as the browser
+// counts them against maxlength, though the form posts them as CRLF: a
+// note of 4,000 characters with ten line breaks was refused as 4,010 (a
+// black-box pass). It is stored with LF.
+func TestNoteLineBreaksCountOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	csrf := u.signIn(keyReviewer).csrf(t)
+	id := strconv.FormatInt(w.pended(), 10)
+	note := strings.Repeat(strings.Repeat("a", 399)+"\r\n", 9) + strings.Repeat("a", 399)
+	r := u.post("/console/requests/"+id+"/decide", url.Values{"csrf": {csrf}, "action": {"deny"}, "note": {note}})
+	require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+	var stored string
+	require.NoError(t, w.db.Get(&stored, `SELECT note FROM reviewer_decisions WHERE voucher_request_id = $1`, id))
+	assert.Equal(t, strings.ReplaceAll(note, "\r\n", "\n"), stored)
+}
