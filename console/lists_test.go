@@ -146,6 +146,8 @@ func TestEveryListPages(t *testing.T) {
 		{"authorizations by status", keyHRA, "/console/authorizations?status=active", "status=active", `data-auth="[^"]+"`},
 		{"claims", keyHRA, "/console/claims", "", `href="/console/claims/\d+"`},
 		{"claims by status", keyFinance, "/console/claims?status=paid", "status=paid", `href="/console/claims/\d+"`},
+		{"a client's claims", keyHRA, "/console/claims?client_id=" + strconv.FormatInt(w.demo.Clients["Rivera"], 10),
+			"client_id=" + strconv.FormatInt(w.demo.Clients["Rivera"], 10), `href="/console/claims/\d+"`},
 		{"review queue", keyReviewer, "/console/queue", "", `href="/console/requests/\d+"`},
 		{"review queue by program", keyAdmin, "/console/queue?program=ATR", "program=ATR", `href="/console/requests/\d+"`},
 		{"batches", keyFinance, "/console/batches", "", `href="/console/batches/\d+"`},
@@ -203,6 +205,11 @@ func TestEveryListPages(t *testing.T) {
 		p := u.get("/console/clients/" + strconv.FormatInt(w.demo.Clients["Johnson"], 10))
 		require.Equal(t, http.StatusOK, p.Status)
 		assert.Contains(t, p.Body, "Only the first 2 are shown here.")
+		// The rest of a client's claims are a link away (a black-box pass
+		// found none).
+		rivera := strconv.FormatInt(w.demo.Clients["Rivera"], 10)
+		p = u.get("/console/clients/" + rivera)
+		assert.Contains(t, p.Body, `<a href="/console/claims?client_id=`+rivera+`" id="all-claims">`)
 	})
 }
 
