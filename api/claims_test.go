@@ -58,6 +58,10 @@ func TestClaimsBadInputWritesNothing(t *testing.T) {
 	for i := range 101 {
 		tooManyLines = append(tooManyLines, e.riveraClaim(fmt.Sprintf("TL-%d", i), wide...))
 	}
+	// The same with the last claim's first line undecodable: its lines
+	// count too (the re-check of a black-box pass).
+	badWide := append([]map[string]any{{"service_code": "ATR-CM", "date_of_service": "2026-02-30", "units": 1, "charge": "15.00"}}, wide[1:]...)
+	tooManyWithOneBad := append(append([]map[string]any{}, tooManyLines[:100]...), e.riveraClaim("TL-BAD", badWide...))
 	cases := []struct {
 		name   string
 		path   string
@@ -109,6 +113,8 @@ func TestClaimsBadInputWritesNothing(t *testing.T) {
 			"lines": []any{cmLine(day(-2), 2, "30.00")}}, 422, "validation_failed", "diagnoses[1]"},
 		{"bulk of more than 1,000 claims", "/v1/claims/bulk", map[string]any{"claims": tooMany}, 422, "validation_failed", "claims"},
 		{"bulk of more than 20,000 lines", "/v1/claims/bulk", map[string]any{"claims": tooManyLines}, 422, "validation_failed", "claims"},
+		{"bulk of more than 20,000 lines, one claim undecodable", "/v1/claims/bulk", map[string]any{"claims": tooManyWithOneBad}, 422,
+			"validation_failed", "claims"},
 		// A bulk none of whose claims decode is refused whole (one that
 		// decodes goes in: TestBulkClaimThatDoesNotDecodeIsRefusedAlone).
 		{"bulk: its claims' lines' units as strings", "/v1/claims/bulk", map[string]any{"claims": []any{
