@@ -85,6 +85,9 @@ type Provider struct {
 	// DeactivatedOn is the day the MSC deactivated the agency (zero while
 	// active): no voucher from then on, no claim for a day from then on.
 	DeactivatedOn time.Time `json:"deactivated_on,omitzero"`
+	// CatchmentAreas are the areas the MSC enrolled the agency to serve
+	// (none: facts stored before they were read, or an agency without).
+	CatchmentAreas []string `json:"catchment_areas,omitempty"`
 }
 
 // Period is a span of days; a zero End is open-ended.

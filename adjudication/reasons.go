@@ -48,6 +48,7 @@ const (
 	CodeBackgroundCheckMissing   = "BACKGROUND_CHECK_MISSING"
 	CodeCaseloadAtCap            = "CASELOAD_AT_CAP"
 	CodeCatchmentNotServed       = "CATCHMENT_AREA_NOT_SERVED"
+	CodeAgencyAreaNotServed      = "CATCHMENT_AREA_NOT_SERVED_BY_AGENCY"
 	CodeNotInCarePlan            = "SERVICE_NOT_IN_CARE_PLAN"
 	CodeRetroAuthorization       = "RETRO_AUTHORIZATION"
 	CodeMedicaidIDMissing        = "MEDICAID_ID_MISSING"
@@ -126,6 +127,9 @@ var voucherReasons = []Reason{
 	{Code: CodeCatchmentNotServed, Action: ActionDeny,
 		Text:     "The program does not serve the client's catchment area.",
 		NextStep: "Refer the client to a program that serves their area, or correct the client's catchment area."},
+	{Code: CodeAgencyAreaNotServed, Action: ActionDeny,
+		Text:     "The agency's enrollment with the MSC does not include the client's catchment area.",
+		NextStep: "Refer the client to an agency that serves their area, correct the client's catchment area, or ask the MSC to add the area to the agency's enrollment."},
 	{Code: CodeNotInCarePlan, Action: ActionPend,
 		Text:     "The service is not in the client's active care plan for the program.",
 		NextStep: "Update the care plan to include the service; a reviewer will decide the request."},

@@ -116,9 +116,14 @@ var voucherProducers = map[string]func() *VoucherFacts{
 	CodeProviderNotEnrolled: func() *VoucherFacts { f := approvedATR(); f.Provider.Services = nil; return f },
 	CodeEnrollmentNotActive: func() *VoucherFacts { f := approvedATR(); f.Enrollment.Discharge = addDays(spanStart, 5); return f },
 	CodeCatchmentNotServed:  func() *VoucherFacts { f := approvedRCM(); f.Client.CatchmentArea = "Stamford"; return f },
-	CodeConsentMissing:      func() *VoucherFacts { f := approvedATR(); f.Consents[0].Revoked = true; return f },
-	CodeMedicaidIDMissing:   func() *VoucherFacts { f := approvedMHW(); f.Client.HasMedicaidID = false; return f },
-	CodeWaiverPlanMissing:   func() *VoucherFacts { f := approvedMHW(); f.CarePlans = nil; return f },
+	CodeAgencyAreaNotServed: func() *VoucherFacts {
+		f := approvedATR()
+		f.Client.CatchmentArea, f.Provider.CatchmentAreas = "norwich", []string{"hartford"}
+		return f
+	},
+	CodeConsentMissing:    func() *VoucherFacts { f := approvedATR(); f.Consents[0].Revoked = true; return f },
+	CodeMedicaidIDMissing: func() *VoucherFacts { f := approvedMHW(); f.Client.HasMedicaidID = false; return f },
+	CodeWaiverPlanMissing: func() *VoucherFacts { f := approvedMHW(); f.CarePlans = nil; return f },
 	CodeMedicaidNotEligible: func() *VoucherFacts {
 		f := approvedMHW()
 		f.Client.Eligibility = []EligibilitySpan{{MedicaidID: "CT1", Start: addDays(spanStart, 1)}}

@@ -299,6 +299,22 @@ var voucherRules = []voucherRule{
 			return pass
 		}},
 
+	// An agency serves the catchment areas the MSC enrolled it for; an
+	// agency with none on file (one registered before areas were kept)
+	// is not judged, and stored facts without them replay as they were.
+	{id: "V13", code: CodeAgencyAreaNotServed, action: ActionDeny,
+		facts:   []string{"client.catchment_area", "provider.catchment_areas"},
+		applies: func(f *VoucherFacts) bool { return len(f.Provider.CatchmentAreas) > 0 },
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if !contains(f.Provider.CatchmentAreas, f.Client.CatchmentArea) {
+				area := f.Client.CatchmentArea
+				if area == "" {
+					area = "(none recorded)"
+				}
+				return fire("area " + area + " is not among the agency's catchment areas")
+			}
+			return pass
+		}},
 	{id: "V20", code: CodeSpanOverValidity, action: ActionReduce,
 		facts:   []string{"request.start", "request.end", "program.voucher_validity_days"},
 		applies: func(f *VoucherFacts) bool { return f.Program.VoucherValidityDays > 0 },

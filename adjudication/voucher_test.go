@@ -192,6 +192,25 @@ func TestRuleV05CatchmentNotServed(t *testing.T) {
 	})
 }
 
+func TestRuleV13AgencyAreaNotServed(t *testing.T) {
+	t.Parallel()
+	areas := func(client string, agency ...string) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) { f.Client.CatchmentArea, f.Provider.CatchmentAreas = client, agency }
+	}
+	runRule(t, "V13", CodeAgencyAreaNotServed, []ruleCase{
+		{name: "client in an area the agency serves", mutate: areas("hartford", "bridgeport", "hartford"),
+			result: ResultPassed, decision: Approved},
+		{name: "client outside the agency's areas", mutate: areas("new_britain", "bridgeport", "norwalk"),
+			result: ResultFired, decision: Denied, detail: "area new_britain is not among the agency's catchment areas"},
+		{name: "client with no area, agency with areas", mutate: areas("", "bridgeport"),
+			result: ResultFired, decision: Denied, detail: "(none recorded)"},
+		{name: "agency with no areas on file", mutate: areas("new_britain"),
+			result: ResultNotApplicable, decision: Approved},
+		{name: "RCM client the program serves but the agency does not", base: approvedRCM, mutate: areas("norwich", "hartford"),
+			result: ResultFired, decision: Denied},
+	})
+}
+
 func TestRuleV06ConsentMissing(t *testing.T) {
 	t.Parallel()
 	withConsent := func(edit func(c *Consent)) func(f *VoucherFacts) {

@@ -601,7 +601,7 @@ func RuleService(s *CatalogService) adjudication.Service {
 // RuleProvider converts a provider to the adjudicator's view.
 func RuleProvider(p *Provider) adjudication.Provider {
 	out := adjudication.Provider{ID: p.ID, AgreementStart: date(p.AgreementStart), AgreementEnd: date(p.AgreementEnd),
-		Programs: p.Programs, Services: p.Services, DeactivatedOn: date(p.DeactivatedOn)}
+		Programs: p.Programs, Services: p.Services, DeactivatedOn: date(p.DeactivatedOn), CatchmentAreas: p.CatchmentAreas}
 	for _, a := range p.Agreements {
 		out.Agreements = append(out.Agreements, adjudication.Period{Start: date(a.StartDate), End: date(a.EndDate)})
 	}
