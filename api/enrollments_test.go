@@ -96,6 +96,30 @@ func TestReassignEnrollment(t *testing.T) {
 	})
 }
 
+// Enrolling with an assigned staff member holds the role to the program's
+// caseload caps as a reassignment does: a case manager may not carry RCM
+// (a black-box pass enrolled one, and every voucher was then denied).
+func TestEnrollmentStaffRoleMayCarryTheProgram(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client := itNewClient(t, e, keyHRA, "hartford")
+	body := func(staff int64) map[string]any {
+		return map[string]any{"client_id": client, "program_code": "RCM", "start_date": day(0), "assigned_staff_id": staff,
+			"referral_source": "samss_meeting"}
+	}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyHRA, "/v1/enrollments", body(e.demo.Staff["Okafor"])), 422, "validation_failed")
+		assert.Equal(t, "role_not_allowed", itFieldCode(p, "assigned_staff_id"))
+		assert.Contains(t, fmt.Sprint(p["errors"]), "case_manager may not carry RCM enrollments")
+	})
+	r := e.post(keyHRA, "/v1/enrollments", body(e.demo.Staff["Petrov"]))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	// A program that caps no role takes any.
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(0),
+		"assigned_staff_id": e.demo.Staff["Okafor"]})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}
+
 // Two reassignments to a specialist with room for one, at once: one wins,
 // the other is refused at the cap, and the caseload ends at the cap.
 func TestReassignAtTheCapConcurrently(t *testing.T) {

@@ -610,11 +610,21 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 			return rss.Invalid("program_code", "not_offered", "this agency is not enrolled to deliver %s", prog.Code)
 		}
 		if n.AssignedStaffID != nil {
+			// The program's caseload caps name the roles that may carry
+			// its enrollments, as a reassignment checks (a program with no
+			// caps takes any role); the cap itself is the voucher rule's.
 			var st []struct {
-				Employed bool `db:"employed"`
+				Employed bool    `db:"employed"`
+				Role     string  `db:"role"`
+				Roles    *string `db:"roles"`
+				Allowed  bool    `db:"allowed"`
 			}
-			if err := tx.SelectContext(ctx, &st, `SELECT `+EmployedOn("$3")+` AS employed FROM staff WHERE id = $1 AND provider_id = $2 AND active`,
-				*n.AssignedStaffID, a.ProviderID, n.StartDate); err != nil {
+			if err := tx.SelectContext(ctx, &st, `SELECT `+EmployedOn("$3")+` AS employed, s.role,
+					(SELECT string_agg(c.staff_role, ', ' ORDER BY c.staff_role) FROM program_caseload_caps c WHERE c.program_code = $4) AS roles,
+					NOT EXISTS (SELECT 1 FROM program_caseload_caps c WHERE c.program_code = $4)
+					OR EXISTS (SELECT 1 FROM program_caseload_caps c WHERE c.program_code = $4 AND c.staff_role = s.role) AS allowed
+				FROM staff s WHERE s.id = $1 AND s.provider_id = $2 AND s.active`,
+				*n.AssignedStaffID, a.ProviderID, n.StartDate, prog.Code); err != nil {
 				return err
 			}
 			if len(st) == 0 {
@@ -623,6 +633,10 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 			if !st[0].Employed {
 				return rss.Invalid("assigned_staff_id", "not_employed", "staff %d is not employed by the agency on %s, the enrollment's start",
 					*n.AssignedStaffID, n.StartDate)
+			}
+			if !st[0].Allowed {
+				return rss.Invalid("assigned_staff_id", "role_not_allowed", "a %s may not carry %s enrollments (roles: %s)",
+					st[0].Role, prog.Code, *st[0].Roles)
 			}
 		}
 		// A new enrollment starts on or after the day the client's last
