@@ -42,7 +42,7 @@ func TestEligibilityNotEndedBeforePaidLines(t *testing.T) {
 		})
 		r := e.post(keyAdmin, path, map[string]any{"reason": "contract ended", "effective_on": day(0)})
 		require.Equal(t, http.StatusOK, r.Status, "from the day after the paid line: %s", r.Body)
-		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", e.demo.Providers["HRA"]), nil)
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", e.demo.Providers["HRA"]), map[string]any{"reason": "reinstated"})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		void(t, e, keyHRA, claim, "ELIG-D-V")
 		r = e.post(keyAdmin, path, map[string]any{"reason": "contract ended", "effective_on": day(-1)})

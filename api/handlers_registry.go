@@ -98,14 +98,12 @@ func (s *Server) reactivateProvider(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if c.Request.ContentLength > 0 {
-		var body struct{}
-		if !decode(c, &body) {
-			return
-		}
+	var r registry.ReactivationRequest
+	if !decode(c, &r) {
+		return
 	}
 	post(c, okJSON[registry.Reactivation], func(ctx context.Context) (registry.Reactivation, error) {
-		return s.r.Reactivate(ctx, id)
+		return s.r.Reactivate(ctx, id, r)
 	})
 }
 

@@ -47,8 +47,10 @@ func TestOpenAPIRegistryResponsesMatch(t *testing.T) {
 		body: map[string]any{"reason": "closing", "effective_on": day(5)}, want: http.StatusOK})
 	check(oaCall{name: "deactivate again", method: http.MethodPost, path: fmt.Sprintf("/v1/reference/providers/%d/deactivate", las), key: keyAdmin,
 		body: map[string]any{"reason": "closing"}, want: http.StatusConflict})
+	check(oaCall{name: "reactivate without a reason", method: http.MethodPost, path: fmt.Sprintf("/v1/reference/providers/%d/reactivate", las),
+		key: keyAdmin, body: map[string]any{}, badRequest: true, want: http.StatusUnprocessableEntity})
 	check(oaCall{name: "reactivate", method: http.MethodPost, path: fmt.Sprintf("/v1/reference/providers/%d/reactivate", las), key: keyAdmin,
-		want: http.StatusOK})
+		body: map[string]any{"reason": "reinstated"}, want: http.StatusOK})
 	check(oaCall{name: "provider read", method: http.MethodGet, path: fmt.Sprintf("/v1/reference/providers/%d", las), key: keyAdmin, want: http.StatusOK})
 
 	check(oaCall{name: "voucher rules", method: http.MethodGet, path: "/v1/reference/voucher-rules", key: keyHRA, want: http.StatusOK})

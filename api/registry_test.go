@@ -132,7 +132,7 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 			map[string]any{"reason": " "}, 422, "validation_failed", "reason"},
 		{"deactivate a century back", http.MethodPost, itPath("/v1/reference/providers/%d/deactivate", hra),
 			map[string]any{"reason": "closing", "effective_on": "1900-01-01"}, 422, "validation_failed", "effective_on"},
-		{"reactivate an active provider", http.MethodPost, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{}, 409, "provider_active", ""},
+		{"reactivate an active provider", http.MethodPost, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "reinstated"}, 409, "provider_active", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -160,7 +160,7 @@ func TestRegistryWritesAreAdminOnly(t *testing.T) {
 		{http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"name": "Renamed"}},
 		{http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra), map[string]any{"start_date": day(4000)}},
 		{http.MethodPost, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "closing"}},
-		{http.MethodPost, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{}},
+		{http.MethodPost, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "reinstated"}},
 		{http.MethodPost, "/v1/reference/programs", newProgramBody("PEER")},
 		{http.MethodPost, "/v1/reference/services", newServiceBody("EMP-WFD", "EMP")},
 		{http.MethodPost, "/v1/reference/services/ATR-CM/rates", map[string]any{"rate": "16.00", "effective_from": day(30), "reason": "x"}},
@@ -259,13 +259,13 @@ func TestRegistryDeactivateProvider(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, "denied", r.JSON(t)["status"], "a day from the deactivation does not: %s", r.Body)
 
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{})
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "reinstated"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Nil(t, r.JSON(t)["deactivated_on"])
 	// The deactivation undone stays on record, in the reactivation's event
 	// (a black-box pass found its day and reason gone).
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'reactivate' AND entity_id = $1 AND outcome = $2`,
-		itStr(hra), "deactivated from "+day(0)+": agency closing its RSS line"))
+		itStr(hra), "deactivated from "+day(0)+": agency closing its RSS line; reactivated: reinstated"))
 	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 1, 20)
 	assert.NotEqual(t, "denied", v["decision"], "%v", v)
 }
@@ -391,7 +391,7 @@ func TestDeactivatedAgencysAuthorizationsEnd(t *testing.T) {
 	otherBefore := itAuth(t, e, keyReviewer, other)
 	require.Equal(t, "expired", otherBefore["status"])
 
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{})
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "reinstated"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	ended := r.JSON(t)["authorizations_ended"].([]any)
 	require.Len(t, ended, 1, "%s", r.Body)
@@ -509,7 +509,7 @@ func TestRegistryDeactivationBeforeAnAuthorizationStarts(t *testing.T) {
 	}
 	assert.True(t, inList("expired"))
 	assert.False(t, inList("active"))
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{})
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "reinstated"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, "active", e.get(keyHRA, itPath("/v1/authorizations/%d", auth)).JSON(t)["status"])
 }
@@ -525,7 +525,7 @@ func TestReactivationBeforeTheDeactivationTakesEffect(t *testing.T) {
 		id := e.demo.Providers[p]
 		r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", id), map[string]any{"reason": "notice given", "effective_on": day(10)})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", id), map[string]any{})
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", id), map[string]any{"reason": "reinstated"})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		assert.Empty(t, r.JSON(t)["authorizations_ended"], "%s: %s", p, r.Body)
 	}
@@ -561,7 +561,7 @@ func TestReactivationJudgesTheAuthorizationsInTurn(t *testing.T) {
 		grant(keyBCS, bcsKim, from, from+9)
 	}
 
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{})
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "reinstated"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	ended := r.JSON(t)["authorizations_ended"].([]any)
 	require.Len(t, ended, 1, "%s", r.Body)

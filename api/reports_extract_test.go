@@ -266,7 +266,7 @@ func TestReportsLeaveOutAnAuthorizationCutToNothing(t *testing.T) {
 	assert.Zero(t, u, "utilization")
 	assert.Zero(t, x, "state extract")
 
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{})
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "reinstated"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	u, x = authorized()
 	assert.Equal(t, int64(5), u)

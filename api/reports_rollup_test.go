@@ -61,7 +61,7 @@ func TestReportUtilizationRollupEqualsRecount(t *testing.T) {
 				case op == 6:
 					// Undone: they count again, or are ended or voided by
 					// the reactivation's judging.
-					r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", e.demo.Providers["HRA"]), map[string]any{})
+					r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", e.demo.Providers["HRA"]), map[string]any{"reason": "reinstated"})
 					require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 					for _, x := range r.JSON(t)["authorizations_ended"].([]any) {
 						if ended := x.(map[string]any); ended["status"] == "void" {

@@ -604,6 +604,13 @@ func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivati
 	return out, err
 }
 
+// ReactivationRequest says why a provider goes back in service: a return
+// to service restores authorizations, so its reason is kept as a
+// deactivation's is (a black-box pass found it taken with no why).
+type ReactivationRequest struct {
+	Reason string `json:"reason"`
+}
+
 // Reactivation is a provider put back in service, with the authorizations
 // its reactivation did not give back (vouchers.ReturnAuthorizations).
 type Reactivation struct {
@@ -616,8 +623,13 @@ type Reactivation struct {
 // request for their unused units would be granted today, and end where it
 // would not (vouchers.ReturnAuthorizations): a reactivation gave them all
 // back unjudged, past the caps of people served meanwhile by others.
-func (s *Service) Reactivate(ctx context.Context, providerID int64) (Reactivation, error) {
+func (s *Service) Reactivate(ctx context.Context, providerID int64, r ReactivationRequest) (Reactivation, error) {
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return Reactivation{}, err
+	}
+	v := &rss.ValidationError{}
+	checkIdentity(v, []fieldCheck{anyText("reason", r.Reason)})
+	if err := v.Err(); err != nil {
 		return Reactivation{}, err
 	}
 	var out Reactivation
@@ -649,7 +661,7 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64) (Reactivatio
 			return err
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "reactivate", EntityType: "provider", EntityID: access.ID(providerID),
-			Outcome: fmt.Sprintf("deactivated from %s: %s", *was.On, *was.Reason)}); err != nil {
+			Outcome: fmt.Sprintf("deactivated from %s: %s; reactivated: %s", *was.On, *was.Reason, strings.TrimSpace(r.Reason))}); err != nil {
 			return err
 		}
 		out.Provider, err = vouchers.LoadProvider(ctx, tx, providerID)
