@@ -592,7 +592,8 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		assert.Len(t, r, len(rows[1]), "the example row %q", r)
 	}
 	assert.Equal(t, "TOTAL", rows[len(rows)-1][4])
-	assert.Len(t, rows, 2+len(lineIDs)+1, "one row per line of the JSON advice")
+	assert.Len(t, rows, 2+len(lineIDs)+2, "one row per line of the JSON advice, and the two totals")
+	assert.Equal(t, "TOTAL IN FILE", rows[len(rows)-2][4])
 	check(oaCall{name: "another agency's advice", method: http.MethodGet, path: advice + "?format=json", key: keyECRA, want: http.StatusNotFound})
 	check(oaCall{name: "advice for a reviewer", method: http.MethodGet, path: advice, key: keyReviewer, want: http.StatusForbidden})
 	check(oaCall{name: "advice in xml", method: http.MethodGet, path: advice + "?format=xml", key: keyFinance, badRequest: true,

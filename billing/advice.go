@@ -39,6 +39,7 @@ type adviceRow struct {
 	Paid         decimal.Decimal `db:"paid"`
 	Status       string          `db:"status"`
 	Adjustments  []byte          `db:"adjustments"`
+	InFile       bool            `db:"in_file"`
 }
 
 // AdviceLine is one line of a remittance advice.
@@ -54,6 +55,15 @@ type AdviceLine struct {
 	Paid          rss.Money    `json:"paid"`
 	Status        string       `json:"status"`
 	Adjustments   []Adjustment `json:"adjustments"`
+	// InFile says the line went out in the batch's file: on a register
+	// every payable line; on an 837P the lines of its CLM loops, not the
+	// reversals of loops a replacement replaces (the payer reverses those
+	// itself) nor of loops the payer rejected, nor a denied line reported.
+	InFile bool `json:"in_file"`
+	// PayerStatus is the state of the CLM loop that carried the line
+	// (paid, denied, reversed, rejected, accepted), "not_sent" for a line
+	// the file did not carry; absent until Medicaid has answered the claim.
+	PayerStatus string `json:"payer_status,omitempty"`
 	// PayerPaid is what Medicaid paid for the line (its current 835
 	// posting), beside what rss decided; absent until Medicaid has paid
 	// or denied the claim.
@@ -84,18 +94,33 @@ type AdviceProvider struct {
 	NPI  string `json:"npi" db:"npi"`
 }
 
-// AdviceTotals sums an advice.
+// AdviceTotals sums an advice: every line it lists, and (InFile) the
+// lines the batch's file carried, which are the batch's own totals for
+// the provider (line_count and paid: an 837P bills what was found
+// payable). The two differ by the reversals a replacement's batch closes
+// without sending and by the denied lines reported.
 type AdviceTotals struct {
-	Claims   int       `json:"claims"`
-	Lines    int       `json:"lines"`
-	Billed   rss.Money `json:"billed"`
-	Paid     rss.Money `json:"paid"`
-	Adjusted rss.Money `json:"adjusted"`
+	Claims   int          `json:"claims"`
+	Lines    int          `json:"lines"`
+	Billed   rss.Money    `json:"billed"`
+	Paid     rss.Money    `json:"paid"`
+	Adjusted rss.Money    `json:"adjusted"`
+	InFile   AdviceInFile `json:"in_file"`
 }
 
-const adviceQuery = `
+// AdviceInFile sums the lines of an advice its batch's file carried.
+type AdviceInFile struct {
+	Lines  int       `json:"lines"`
+	Billed rss.Money `json:"billed"`
+	Paid   rss.Money `json:"paid"`
+}
+
+var adviceQuery = `
 	SELECT c.id AS claim_id, c.claim_number, c.frequency, c.client_id, l.id AS line_id, l.line_number, l.service_code, l.date_of_service,
-	       l.units, l.units_allowed, l.charge, l.allowed, l.paid, l.status, l.adjustments
+	       l.units, l.units_allowed, l.charge, l.allowed, l.paid, l.status, l.adjustments,
+	       bc.lines > 0 AND l.billable AND ($3 <> '` + RouteMedicaid837P + `' OR EXISTS (
+	           SELECT 1 FROM batch_x12_claims x WHERE x.batch_id = bc.batch_id AND x.claim_id = bc.claim_id AND l.id = ANY (x.line_ids)))
+	           AS in_file
 	FROM batch_claims bc
 	JOIN claims c ON c.id = bc.claim_id
 	JOIN claim_lines l ON l.claim_id = c.id
@@ -143,7 +168,7 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 	// second connection while the first streamed, every advice needed two
 	// at once, and as many advices as the pool has connections waited on
 	// each other for good (a black-box pass froze the server with 25).
-	if _, err := tx.ExecContext(ctx, `DECLARE advice NO SCROLL CURSOR FOR `+adviceQuery, batchID, providerID); err != nil {
+	if _, err := tx.ExecContext(ctx, `DECLARE advice NO SCROLL CURSOR FOR `+adviceQuery, batchID, providerID, b.PayerRoute); err != nil {
 		return fmt.Errorf("advice query: %w", err)
 	}
 
@@ -156,6 +181,7 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 	var cur *AdviceClaim
 	var totals AdviceTotals
 	billed, paid := decimal.Zero, decimal.Zero
+	fileBilled, filePaid := decimal.Zero, decimal.Zero
 	// Medicaid's answers are read for a chunk of claims at a time, so the
 	// advice stays streamed: an 837P batch's claims wait in pending until
 	// the chunk is full.
@@ -179,6 +205,15 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 					continue
 				}
 				for i := range c.Lines {
+					// The line's own loop's state: a claim partly rejected
+					// has lines of each kind.
+					if st, sent := c.Payer.LineStatus[c.Lines[i].LineID]; sent && c.Lines[i].InFile {
+						c.Lines[i].PayerStatus = st
+					} else if !c.Lines[i].InFile {
+						c.Lines[i].PayerStatus = PayerNotSent
+					} else {
+						c.Lines[i].PayerStatus = c.Payer.Status
+					}
 					if lp, ok := c.Payer.LinesPaid[c.Lines[i].LineID]; ok {
 						c.Lines[i].PayerPaid = &lp
 					}
@@ -218,9 +253,13 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		}
 		cur.Lines = append(cur.Lines, AdviceLine{LineID: r.LineID, LineNumber: r.LineNumber, ServiceCode: r.ServiceCode, DateOfService: r.DOS,
 			Units: r.Units, UnitsAllowed: r.UnitsAllowed, Billed: rss.NewMoney(charge), Allowed: rss.NewMoney(r.Allowed),
-			Paid: rss.NewMoney(r.Paid), Status: r.Status, Adjustments: adj})
+			Paid: rss.NewMoney(r.Paid), Status: r.Status, Adjustments: adj, InFile: r.InFile})
 		totals.Lines++
 		billed, paid = billed.Add(charge), paid.Add(r.Paid)
+		if r.InFile {
+			totals.InFile.Lines++
+			fileBilled, filePaid = fileBilled.Add(charge), filePaid.Add(r.Paid)
+		}
 		return nil
 	}
 	for {
@@ -261,6 +300,7 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		return err
 	}
 	totals.Billed, totals.Paid, totals.Adjusted = rss.NewMoney(billed), rss.NewMoney(paid), rss.NewMoney(billed.Sub(paid))
+	totals.InFile.Billed, totals.InFile.Paid = rss.NewMoney(fileBilled), rss.NewMoney(filePaid)
 	if err := out.finish(totals); err != nil {
 		return err
 	}
@@ -321,7 +361,7 @@ func (j *jsonAdvice) finish(t AdviceTotals) error {
 
 var adviceHeader = []string{"batch_id", "provider_id", "provider_npi", "claim_id", "claim_number", "frequency", "client_id",
 	"line_number", "service_code", "date_of_service", "units", "units_allowed", "billed", "allowed", "paid", "status",
-	"adjustments", "remarks", "reasons", "payer_status", "payer_paid", "payer_adjustments", "payer_remarks"}
+	"adjustments", "remarks", "reasons", "payer_status", "payer_paid", "payer_adjustments", "payer_remarks", "in_file"}
 
 type csvAdvice struct {
 	w   *csv.Writer
@@ -346,13 +386,6 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 	for _, l := range cl.Lines {
 		// The line's own loop's state: a claim partly rejected has lines
 		// of each kind.
-		payerStatus := ""
-		if cl.Payer != nil {
-			var sent bool
-			if payerStatus, sent = cl.Payer.LineStatus[l.LineID]; !sent {
-				payerStatus = cl.Payer.Status
-			}
-		}
 		var adj, remarks, reasons []string
 		for _, a := range l.Adjustments {
 			adj = append(adj, a.Group+"-"+a.CARC+" "+a.Amount.String())
@@ -365,7 +398,8 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 			strconv.FormatInt(cl.ClaimID, 10), rss.CSVText(cl.ClaimNumber), cl.Frequency, strconv.FormatInt(cl.ClientID, 10),
 			strconv.Itoa(l.LineNumber), l.ServiceCode, l.DateOfService.String(), strconv.Itoa(l.Units), strconv.Itoa(l.UnitsAllowed),
 			l.Billed.String(), l.Allowed.String(), l.Paid.String(), l.Status, strings.Join(adj, "; "), strings.Join(remarks, "; "),
-			strings.Join(reasons, " | "), payerStatus, payerPaid(l.PayerPaid), payerCAS(l.PayerAdjustments), strings.Join(l.PayerRemarks, "; "))
+			strings.Join(reasons, " | "), l.PayerStatus, payerPaid(l.PayerPaid), payerCAS(l.PayerAdjustments), strings.Join(l.PayerRemarks, "; "),
+			strconv.FormatBool(l.InFile))
 		if c.err = c.w.Write(c.row); c.err != nil {
 			return c.err
 		}
@@ -377,9 +411,16 @@ func (c *csvAdvice) finish(t AdviceTotals) error {
 	if c.err != nil {
 		return c.err
 	}
-	c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL", "", "",
-		strconv.Itoa(t.Lines), "", "", "", "", t.Billed.String(), "", t.Paid.String(), "", "adjusted " + t.Adjusted.String(), "", "", "", "",
-		"", ""})
+	// The lines the file carried first (the batch's own totals for the
+	// provider), then every line listed, last as it always was.
+	c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL IN FILE", "", "",
+		strconv.Itoa(t.InFile.Lines), "", "", "", "", t.InFile.Billed.String(), "", t.InFile.Paid.String(), "", "", "", "", "", "",
+		"", "", "true"})
+	if c.err == nil {
+		c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL", "", "",
+			strconv.Itoa(t.Lines), "", "", "", "", t.Billed.String(), "", t.Paid.String(), "", "adjusted " + t.Adjusted.String(), "", "", "", "",
+			"", "", ""})
+	}
 	c.w.Flush()
 	if c.err == nil {
 		c.err = c.w.Error()

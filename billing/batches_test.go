@@ -172,7 +172,7 @@ func TestBatchFiles(t *testing.T) {
 	assert.Equal(t, f1, w.export(b1.ID), "a second export is byte-identical")
 	ra := w.advice(b1.ID, "ECRA", "json")
 	golden(t, "advice_ecra_first.json.golden", ra)
-	assertAdviceBalances(t, ra, 3)
+	assertAdviceBalances(t, ra, 3, b1, w.demo.Providers["ECRA"])
 	golden(t, "advice_ecra_first.csv.golden", w.advice(b1.ID, "ECRA", "csv"))
 
 	p2, err := w.b.PreviewBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RoutePaymentRegister, ThroughDate: day(0)})
@@ -225,7 +225,7 @@ func TestBatchFiles(t *testing.T) {
 	assert.Contains(t, string(f3), "REF*F8*H-1~")
 	golden(t, "batch_837p_void_replacement.golden", f3)
 	golden(t, "advice_hvr_void_replacement.csv.golden", w.advice(b3.ID, "HVR", "csv"))
-	assertAdviceBalances(t, w.advice(b3.ID, "HVR", "json"), 1)
+	assertAdviceBalances(t, w.advice(b3.ID, "HVR", "json"), 1, b3, w.demo.Providers["HVR"])
 	assert.Equal(t, "-72.50", b3.Providers[0].Paid.String(), "ECRA: the void reverses what the minor's claim was paid")
 	_ = big
 
@@ -405,7 +405,12 @@ func TestConcurrentBatchesNeverShareALine(t *testing.T) {
 // assertAdviceBalances checks, without trusting the golden, that every
 // advice line's billed minus paid equals its adjustments, and that the
 // totals add up.
-func assertAdviceBalances(t *testing.T, raw []byte, claims int) {
+// assertAdviceBalances checks that an advice's lines add up to its totals,
+// and that the lines its batch's file carried add up to the batch's own
+// figures for the provider (a black-box pass found an 837P advice paying
+// -14.50 where its batch paid 145.00: the unsent reversals of replaced
+// loops were counted in the advice only).
+func assertAdviceBalances(t *testing.T, raw []byte, claims int, b billing.Batch, provider int64) {
 	t.Helper()
 	var ra struct {
 		Notice string                `json:"notice"`
@@ -416,8 +421,15 @@ func assertAdviceBalances(t *testing.T, raw []byte, claims int) {
 	assert.Equal(t, billing.Part2Notice, ra.Notice)
 	require.Len(t, ra.Claims, claims)
 	billed, paid := decimal.Zero, decimal.Zero
+	fileLines, filePaid := 0, decimal.Zero
 	for _, c := range ra.Claims {
 		for _, l := range c.Lines {
+			if l.InFile {
+				fileLines, filePaid = fileLines+1, filePaid.Add(l.Paid.Decimal)
+			}
+			if b.PayerRoute == billing.RouteMedicaid837P && l.Status == "reversal" && c.Frequency == billing.FreqReplacement {
+				assert.False(t, l.InFile, "claim %s line %d: a replaced loop's reversal is closed, not sent", c.ClaimNumber, l.LineNumber)
+			}
 			adj := decimal.Zero
 			for _, a := range l.Adjustments {
 				adj = adj.Add(a.Amount.Decimal)
@@ -429,6 +441,17 @@ func assertAdviceBalances(t *testing.T, raw []byte, claims int) {
 	}
 	assert.Equal(t, billed.StringFixed(2), ra.Totals.Billed.StringFixed(2))
 	assert.Equal(t, paid.StringFixed(2), ra.Totals.Paid.StringFixed(2))
+	assert.Equal(t, fileLines, ra.Totals.InFile.Lines)
+	assert.Equal(t, filePaid.StringFixed(2), ra.Totals.InFile.Paid.StringFixed(2))
+	var found bool
+	for _, bp := range b.Providers {
+		if bp.ProviderID == provider {
+			found = true
+			assert.Equal(t, bp.LineCount, ra.Totals.InFile.Lines, "the batch's lines for the provider")
+			assert.Equal(t, bp.Paid.StringFixed(2), ra.Totals.InFile.Paid.StringFixed(2), "the batch's paid for the provider")
+		}
+	}
+	assert.True(t, found, "provider %d is in batch %d", provider, b.ID)
 }
 
 // A payment register's batch went to no payer: its reconciliation is a 422
@@ -475,7 +498,7 @@ func TestCSVClaimNumbersAreText(t *testing.T) {
 		}
 		return out
 	}
-	assert.Equal(t, []string{"'-F-1", "TOTAL"}, field(w.advice(medicaid.ID, "ECRA", "csv"), "claim_number"))
+	assert.Equal(t, []string{"'-F-1", "TOTAL IN FILE", "TOTAL"}, field(w.advice(medicaid.ID, "ECRA", "csv"), "claim_number"))
 	assert.Equal(t, []string{"-F-2"}, field(w.export(register.ID), "claim_number"))
 	assert.Contains(t, string(w.export(medicaid.ID)), "CLM*-F-1*")
 }

@@ -78,7 +78,7 @@ func TestPayerPartlyRejectedClaim(t *testing.T) {
 	csv := string(w.advice(b.ID, "ECRA", "csv"))
 	assert.NotContains(t, csv, ",partly_rejected,", "each line reads its own loop's state")
 	assert.Contains(t, csv, fmt.Sprintf(",%s,", billing.PayerRejected))
-	assert.Contains(t, csv, fmt.Sprintf(",%s,,,\n", billing.PayerPaid), "the paid loop's lines, no amount itemized")
+	assert.Contains(t, csv, fmt.Sprintf(",%s,,,,true\n", billing.PayerPaid), "the paid loop's lines, no amount itemized")
 }
 
 // An 835 whose SVC names a line of another claim (REF*6R) pays its own loop

@@ -332,6 +332,9 @@ const (
 	PayerPaid     = "paid"
 	PayerDenied   = "denied"
 	PayerReversed = "reversed"
+	// PayerNotSent is a remittance advice line's state when the batch's
+	// file did not carry it (an unsent reversal, a denied line reported).
+	PayerNotSent = "not_sent"
 	// PayerPartlyRejected: some of the claim's CLM loops were turned away
 	// (rejected_lines), the others accepted or answered. A claim of two
 	// loops, one rejected and one paid, read "paid", the rejected lines

@@ -199,8 +199,8 @@ func TestPayerRoundTrip(t *testing.T) {
 	csvAdvice := string(w.advice(b1.ID, "ECRA", "csv"))
 	// Medicaid's own adjustments and remarks per line, beside rss's (the
 	// CSV carried only its status and amount; a black-box pass).
-	assert.Contains(t, csvAdvice, ",paid,50.00,CO-45 8.00,\n")
-	assert.Contains(t, csvAdvice, ",paid,24.50,PR-2 4.50,N130\n")
+	assert.Contains(t, csvAdvice, ",paid,50.00,CO-45 8.00,,true\n")
+	assert.Contains(t, csvAdvice, ",paid,24.50,PR-2 4.50,N130,true\n")
 	require.Len(t, byNumber["RT-PART"].Lines[1].PayerAdjustments, 1)
 	assert.Equal(t, "PR", byNumber["RT-PART"].Lines[1].PayerAdjustments[0].Group)
 	assert.Equal(t, []string{"N130"}, byNumber["RT-PART"].Lines[1].PayerRemarks)
@@ -274,6 +274,32 @@ func TestPayerRoundTrip(t *testing.T) {
 	assert.Equal(t, billing.PayerReversed, p.Status)
 	assert.Equal(t, "0.00", p.Paid.String())
 	assert.Equal(t, "29.00", w.payerOf(fixed.ID).Paid.String())
+	// The correction's reversal of the rejected loop closed with b2 unsent:
+	// its advice line reads not_sent, where it read the claim's "paid" (a
+	// black-box pass), and only the line sent counts in the file's totals.
+	var advice2 struct {
+		Claims []billing.AdviceClaim `json:"claims"`
+		Totals billing.AdviceTotals  `json:"totals"`
+	}
+	require.NoError(t, json.Unmarshal(w.advice(b2.ID, "ECRA", "json"), &advice2))
+	var unsent int
+	for _, cl := range advice2.Claims {
+		if cl.ClaimNumber != "RT-REJ-C" {
+			continue
+		}
+		for _, l := range cl.Lines {
+			if l.Status == "reversal" {
+				unsent++
+				assert.False(t, l.InFile)
+				assert.Equal(t, billing.PayerNotSent, l.PayerStatus)
+			} else {
+				assert.True(t, l.InFile)
+				assert.Equal(t, billing.PayerPaid, l.PayerStatus)
+			}
+		}
+	}
+	assert.Equal(t, 1, unsent, "the rejected loop's one line, reversed")
+	assert.Equal(t, "-14.50", advice2.Totals.InFile.Paid.String(), "the batch's own figure: 43.50 voided, 29.00 billed anew")
 	detail, err := w.b.PayerFile(w.finance(), f2.ID)
 	require.NoError(t, err)
 	require.Len(t, detail.Unmatched, 1)
