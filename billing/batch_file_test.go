@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rss"
+	"rss/access"
 	"rss/billing"
 	"rss/x12"
 )
@@ -519,4 +521,31 @@ func TestBatchDownloadThatCannotBeWrittenIsAConflict(t *testing.T) {
 	assert.Equal(t, "batch_file_invalid", ce.Code)
 	assert.Contains(t, err.Error(), "DL-1")
 	assert.NotContains(t, err.Error(), "Du~bois")
+}
+
+// A batch that reports an agency's fully denied claim, and nothing of it
+// in the file, names that agency among its advices: the advice exists, and
+// finance found no way to it (a black-box pass).
+func TestBatchNamesTheAdvicesOfDenialsOnly(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.authorize("Rivera", "ATR-CM", 40, day(-10), day(30))
+	w.submit(w.claim("AD-1", "Rivera", "Okafor", line("ATR-CM", day(-4), 4, "60.00")))
+	denied := w.submitAs(w.as(access.RoleProvider, "BCS"), w.claim("AD-2", "Reyes", "Baptiste", line("ATR-TR", day(-3), 1, "12.00")))
+	require.Equal(t, "denied", denied.Status)
+	b := w.batch(billing.RoutePaymentRegister, day(0))
+	hra, bcs := w.demo.Providers["HRA"], w.demo.Providers["BCS"]
+	require.Len(t, b.Providers, 1)
+	assert.Equal(t, hra, b.Providers[0].ProviderID, "only HRA has lines in the file")
+	got, err := w.b.Batch(w.finance(), b.ID)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []int64{hra, bcs}, got.AdviceProviders)
+	var ra struct {
+		Claims []billing.AdviceClaim `json:"claims"`
+		Totals billing.AdviceTotals  `json:"totals"`
+	}
+	require.NoError(t, json.Unmarshal(w.advice(b.ID, "BCS", "json"), &ra))
+	require.Len(t, ra.Claims, 1)
+	assert.Equal(t, "AD-2", ra.Claims[0].ClaimNumber)
+	assert.Zero(t, ra.Totals.InFile.Lines, "a denial is reported, not sent")
 }

@@ -105,6 +105,11 @@ type Batch struct {
 	PartiesRaw   []byte          `json:"-" db:"x12_parties"`
 	Providers    []BatchProvider `json:"providers" db:"-"`
 	Files        []BatchFile     `json:"files" db:"-"`
+	// AdviceProviders are the providers the batch has a remittance advice
+	// for, by id: those of Providers and those it reports only denied
+	// claims for, which have no frozen totals (a black-box pass found no
+	// way to such an advice). Read by GET of one batch only.
+	AdviceProviders []int64 `json:"advice_providers,omitempty" db:"-"`
 }
 
 // BatchProvider is one provider's frozen totals in a batch.
@@ -695,7 +700,21 @@ func (s *Service) Batch(ctx context.Context, id int64) (Batch, error) {
 	if _, err := access.Require(ctx, access.RoleFinance, access.RoleAdmin); err != nil {
 		return Batch{}, err
 	}
-	return getBatch(ctx, s.db, id)
+	b, err := getBatch(ctx, s.db, id)
+	if err != nil {
+		return b, err
+	}
+	// One index probe per provider (batch_claims_provider_idx), not a
+	// scan of the batch's claims: a batch may hold a million.
+	err = s.db.SelectContext(ctx, &b.AdviceProviders, `WITH RECURSIVE p AS (
+			SELECT (SELECT min(provider_id) FROM batch_claims WHERE batch_id = $1) AS id
+			UNION ALL
+			SELECT (SELECT min(provider_id) FROM batch_claims WHERE batch_id = $1 AND provider_id > p.id) FROM p WHERE p.id IS NOT NULL)
+		SELECT id FROM p WHERE id IS NOT NULL ORDER BY id`, id)
+	if err == nil && b.AdviceProviders == nil {
+		b.AdviceProviders = []int64{}
+	}
+	return b, err
 }
 
 // Batches lists batches, newest last.

@@ -593,6 +593,16 @@ var funcs = template.FuncMap{
 		}
 		return t.Add(vouchers.TakeExpiry).UTC().Format("2006-01-02 15:04 UTC")
 	},
+	// batchHas reports whether the batch froze totals for the provider;
+	// one it reports only denials for has an advice but no totals.
+	"batchHas": func(b billing.Batch, provider int64) bool {
+		for _, p := range b.Providers {
+			if p.ProviderID == provider {
+				return true
+			}
+		}
+		return false
+	},
 	"pint": func(p *int64) string {
 		if p == nil {
 			return "—"

@@ -519,6 +519,13 @@ func TestProviderRemittanceAdvice(t *testing.T) {
 	w := newWorld(t)
 	auth := w.authorizeRivera(t, 40)
 	w.claimRivera(t, "HRA-R1", auth, 4, "60.00")
+	// BCS's claim is denied whole: the batch reports it, nothing of BCS
+	// is in the file, and the batch page still leads to BCS's advice.
+	status, v := w.api(http.MethodPost, keyBCS, "/v1/claims", map[string]any{"claim_number": "BCS-D1", "client_id": w.demo.Clients["Reyes"],
+		"rendering_staff_id": w.demo.Staff["Baptiste"], "place_of_service": "11",
+		"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-2), "units": 1, "charge": "12.00"}}})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	require.Equal(t, "denied", v["status"], "%v", v)
 
 	f := w.user()
 	home := f.signIn(keyFinance)
@@ -534,6 +541,12 @@ func TestProviderRemittanceAdvice(t *testing.T) {
 	require.Equal(t, http.StatusOK, file.Status)
 	assert.Equal(t, `attachment; filename="batch-`+batch+`-payment_register.csv"`, file.Header.Get("Content-Disposition"))
 	assert.Contains(t, file.Body, "HRA-R1")
+	bcs := strconv.FormatInt(w.demo.Providers["BCS"], 10)
+	page := f.get("/console/batches/" + batch)
+	require.Equal(t, http.StatusOK, page.Status)
+	assert.Contains(t, page.Body, `<tr class="denials-only"><td>`+bcs+`</td>`)
+	assert.Contains(t, page.Body, `href="/console/batches/`+batch+`/remittance/`+bcs+`?format=csv"`)
+	assert.Contains(t, f.get("/console/batches/"+batch+"/remittance/"+bcs+"?format=csv").Body, "BCS-D1")
 	assert.Equal(t, http.StatusForbidden, f.get("/console/remittance").Status, "finance reads advice per batch")
 
 	hra := strconv.FormatInt(w.demo.Providers["HRA"], 10)
@@ -552,8 +565,10 @@ func TestProviderRemittanceAdvice(t *testing.T) {
 
 	b := w.user()
 	b.signIn(keyBCS)
-	assert.NotContains(t, b.get("/console/remittance").Body, "#"+batch+"<", "BCS has no claim in it")
-	assert.Equal(t, http.StatusNotFound, b.get(advice).Status)
+	assert.Contains(t, b.get("/console/remittance").Body, "#"+batch+"<", "BCS's denied claim is reported in it")
+	assert.Contains(t, b.get("/console/batches/"+batch+"/remittance/"+bcs+"?format=csv").Body, "BCS-D1")
+	assert.NotContains(t, b.get("/console/batches/"+batch+"/remittance/"+bcs+"?format=csv").Body, "HRA-R1")
+	assert.Equal(t, http.StatusNotFound, b.get(advice).Status, "HRA's advice is HRA's")
 }
 
 // The session cookie is Secure over TLS, and on plain HTTP when the
