@@ -82,6 +82,17 @@ func TestReassignEnrollment(t *testing.T) {
 			AND to_staff_id = $2 AND reason = 'Castillo is at her cap' AND caseload_after = 3 AND caseload_cap = 15`, williams, petrov))
 		assert.Equal(t, 1, itAudit(e, "reassign", "enrollment", itStr(williams)))
 		requireProblem(t, e.post(keyHRA, path, map[string]any{"staff_id": petrov, "reason": "again"}), http.StatusConflict, "already_assigned")
+		// The agency reads each reassignment back with its reason.
+		g := e.get(keyHRA, itPath("/v1/enrollments/%d", williams))
+		require.Equal(t, http.StatusOK, g.Status)
+		hist, _ := g.JSON(t)["history"].([]any)
+		require.Len(t, hist, 1, "%s", g.Body)
+		ev := hist[0].(map[string]any)
+		assert.Equal(t, "reassigned", ev["kind"])
+		assert.Equal(t, "Castillo is at her cap", ev["reason"])
+		assert.Equal(t, float64(petrov), ev["to_staff_id"])
+		assert.Equal(t, float64(3), ev["caseload_after"])
+		assert.Equal(t, float64(15), ev["caseload_cap"])
 	})
 	t.Run("an admin may, an inactive specialist may not take it", func(t *testing.T) {
 		_, err := e.db.ExecContext(t.Context(), `UPDATE staff SET active = false WHERE id = $1`, castillo)
@@ -255,10 +266,26 @@ func TestTransferPrimaryCaseManager(t *testing.T) {
 	// And HRA no longer holds it to give away.
 	requireProblem(t, e.post(keyAdmin, path, map[string]any{"to_provider_id": bcs, "reason": "again"}), http.StatusConflict, "not_primary")
 
-	// What an HRA key reads of its own enrollment says nothing of BCS.
+	// What an HRA key reads of its own enrollment says nothing of BCS:
+	// not the transfer either, which the MSC's roles read with its reason.
 	g := e.get(keyHRA, itPath("/v1/enrollments/%d", hraEnr))
 	require.Equal(t, http.StatusOK, g.Status)
 	assert.NotContains(t, string(g.Body), fmt.Sprintf(`"provider_id":%d`, bcs))
+	assert.NotContains(t, string(g.Body), "transferred")
+	assert.NotContains(t, string(g.Body), "Bridgeport")
+	g = e.get(keyReviewer, itPath("/v1/enrollments/%d", hraEnr))
+	require.Equal(t, http.StatusOK, g.Status)
+	hist, _ := g.JSON(t)["history"].([]any)
+	require.Len(t, hist, 1, "%s", g.Body)
+	ev := hist[0].(map[string]any)
+	assert.Equal(t, "primary_transferred_out", ev["kind"])
+	assert.Equal(t, "client moved to Bridgeport; BCS takes the lead", ev["reason"])
+	assert.Equal(t, float64(bcsEnr), ev["other_enrollment_id"])
+	g = e.get(keyAdmin, itPath("/v1/enrollments/%d", bcsEnr))
+	require.Equal(t, http.StatusOK, g.Status)
+	hist, _ = g.JSON(t)["history"].([]any)
+	require.Len(t, hist, 1, "%s", g.Body)
+	assert.Equal(t, "primary_transferred_in", hist[0].(map[string]any)["kind"])
 }
 
 // Discharges carry a code from the reference table (generic, or the

@@ -511,6 +511,50 @@ type Enrollment struct {
 	// DischargeReasonCode is one of GET /v1/discharge-reasons (set exactly
 	// when discharged); DischargeReason is the discharge's free-text note.
 	DischargeReasonCode *string `json:"discharge_reason_code" db:"discharge_reason_code"`
+
+	// History is what changed the enrollment's staff and designation,
+	// oldest first, on a read of the one enrollment (a black-box pass
+	// found each change's reason stored and unreadable): its
+	// reassignments, and, to the MSC's roles only, the transfers of the
+	// primary case manager designation to or from it. A transfer names
+	// another agency's enrollment of the person, which a provider may not
+	// learn of (42 CFR Part 2); the MSC tells the agency itself.
+	History []EnrollmentEvent `json:"history,omitempty" db:"-"`
+}
+
+// EnrollmentEvent is one change of an enrollment's staff or designation.
+type EnrollmentEvent struct {
+	Kind string    `json:"kind" db:"kind"` // reassigned, primary_transferred_out, primary_transferred_in
+	At   time.Time `json:"at" db:"at"`
+	// Reason is the reason given with the change.
+	Reason string `json:"reason" db:"reason"`
+	// FromStaffID, ToStaffID, CaseloadAfter and CaseloadCap are a
+	// reassignment's: the staff before (none at the first assignment)
+	// and after, the new staff's caseload after it and its role's cap.
+	FromStaffID   *int64 `json:"from_staff_id,omitempty" db:"from_staff_id"`
+	ToStaffID     *int64 `json:"to_staff_id,omitempty" db:"to_staff_id"`
+	CaseloadAfter *int   `json:"caseload_after,omitempty" db:"caseload_after"`
+	CaseloadCap   *int   `json:"caseload_cap,omitempty" db:"caseload_cap"`
+	// OtherEnrollmentID is a transfer's other enrollment.
+	OtherEnrollmentID *int64 `json:"other_enrollment_id,omitempty" db:"other_enrollment_id"`
+}
+
+// enrollmentHistory reads an enrollment's history as a shows it.
+func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64) ([]EnrollmentEvent, error) {
+	out := []EnrollmentEvent{}
+	err := sqlx.SelectContext(ctx, ext, &out, `
+		SELECT 'reassigned' AS kind, reassigned_at AS at, reason, from_staff_id, to_staff_id, caseload_after, caseload_cap,
+		       NULL::bigint AS other_enrollment_id
+		FROM enrollment_reassignments WHERE enrollment_id = $1
+		UNION ALL
+		SELECT CASE WHEN from_enrollment_id = $1 THEN 'primary_transferred_out' ELSE 'primary_transferred_in' END, transferred_at,
+		       reason, NULL, NULL, NULL, NULL, CASE WHEN from_enrollment_id = $1 THEN to_enrollment_id ELSE from_enrollment_id END
+		FROM primary_case_manager_transfers WHERE $2 AND (from_enrollment_id = $1 OR to_enrollment_id = $1)
+		ORDER BY at, kind`, id, !a.IsProvider())
+	if err != nil {
+		return nil, fmt.Errorf("enrollment history: %w", err)
+	}
+	return out, nil
 }
 
 // NewEnrollment enrolls a client in a program with the caller's agency.
@@ -800,6 +844,9 @@ func (s *Service) Enrollment(ctx context.Context, id int64) (Enrollment, error) 
 			return err
 		}
 		if err := canSeeAgencyRecord(ctx, tx, a, out.ClientID, out.ProviderID, s.Today(), "enrollment", id); err != nil {
+			return err
+		}
+		if out.History, err = enrollmentHistory(ctx, tx, a, id); err != nil {
 			return err
 		}
 		events := append(disclosures(a, "enrollment", disclosed{access.ID(id), out.ClientID, out.ProviderID}),
