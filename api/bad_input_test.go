@@ -775,3 +775,33 @@ func TestTextAtTheLimitIsKept(t *testing.T) {
 	require.NoError(t, e.db.GetContext(t.Context(), &stored, `SELECT label FROM api_keys WHERE id = $1`, itID(t, r)))
 	assert.Equal(t, want, stored)
 }
+
+// Three requests a hostile-input sweep found taken as something else
+// (a black-box pass): a body declared compressed was read as plain and
+// written; an encoded slash in the path split a segment, so one record
+// answered under several URLs; a claims range ending before it starts was
+// an empty page where the reports refuse it.
+func TestRequestsReadAsSent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client := e.demo.Clients["Rivera"]
+	itNothingWritten(t, e, func() {
+		for _, enc := range []string{"gzip", "br", "identity, gzip"} {
+			r := e.do(req{Method: http.MethodPost, Path: "/v1/consents", Key: keyHRA, Header: map[string]string{"Content-Encoding": enc},
+				Body: map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "MSC", "purposes": []string{"payment"},
+					"information": "claims", "signed_on": day(0), "expires_on": day(300)}})
+			requireProblem(t, r, http.StatusUnsupportedMediaType, "unsupported_media_type")
+		}
+	})
+	for _, path := range []string{itPath("/v1/clients%%2F%d", client), itPath("/v1/clients%%2F%d%%2Fenrollments", client)} {
+		requireProblem(t, e.get(keyHRA, path), http.StatusNotFound, "not_found")
+	}
+	id := itStr(client)
+	r := e.get(keyHRA, "/v1/clients/%3"+id[:1]+id[1:])
+	assert.Equal(t, http.StatusOK, r.Status, "an escaped digit is still the id: %s", r.Body)
+	for _, q := range []string{"service_from=" + day(0) + "&service_to=" + day(-1), "received_from=" + day(0) + "&received_to=" + day(-1)} {
+		p := requireProblem(t, e.get(keyAdmin, "/v1/claims?"+q), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Contains(t, itMustJSON(p["errors"]), "before_from")
+	}
+	assert.Equal(t, http.StatusOK, e.get(keyAdmin, "/v1/claims?service_from="+day(-1)+"&service_to="+day(-1)).Status, "one day is a range")
+}

@@ -79,6 +79,11 @@ func New(cfg Config) *Server {
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
+	// Routes match the path as sent: an encoded slash is part of a
+	// segment, not a separator (/v1/clients%2F1 answered client 1, one
+	// record under several URLs; a black-box pass). Path values are
+	// unescaped after matching.
+	e.UseRawPath = true
 	e.Use(withRequestID(), observe(s.metrics, cfg.Logger), retryAfter(), recoverProblem())
 	// Answers for no route and no method carry the headers of the part
 	// asked for: the console's page headers, or the API's no-store and

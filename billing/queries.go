@@ -108,6 +108,14 @@ func (s *Service) Claims(ctx context.Context, f ClaimFilter, p vouchers.Page) (v
 	if f.Status != "" && !contains(claimStatuses, f.Status) {
 		return vouchers.List[Claim]{}, rss.Invalid("status", "invalid_value", "status must be one of paid, partial, denied, void, voided, replaced")
 	}
+	// A range that ends before it starts is a mistake, refused as the
+	// reports refuse it, not an empty page (a black-box pass).
+	if !f.ServiceFrom.IsZero() && !f.ServiceTo.IsZero() && f.ServiceTo.Before(f.ServiceFrom) {
+		return vouchers.List[Claim]{}, rss.Invalid("service_to", "before_from", "service_to is before service_from")
+	}
+	if !f.ReceivedFrom.IsZero() && !f.ReceivedTo.IsZero() && f.ReceivedTo.Before(f.ReceivedFrom) {
+		return vouchers.List[Claim]{}, rss.Invalid("received_to", "before_from", "received_to is before received_from")
+	}
 	if a.IsProvider() {
 		if f.ProviderID != 0 && f.ProviderID != a.ProviderID {
 			return vouchers.List[Claim]{Items: []Claim{}}, nil
