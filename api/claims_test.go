@@ -361,6 +361,32 @@ func TestBulkClaimThatDoesNotDecodeIsRefusedAlone(t *testing.T) {
 	assert.Equal(t, string(r.Body), string(again.Body))
 }
 
+// A bulk of no claim objects at all (numbers, strings, nulls, arrays) is
+// refused whole, as one whose claims all fail to decode is: null decoded
+// into an empty claim and the bulk was taken, four refusals inside a 200
+// (a black-box pass). A null beside a claim is refused in its place.
+func TestBulkOfNoClaimObjectsIsRefusedWhole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{1, "x", nil, []any{}}}), 400, "wrong_type")
+		assert.NotEmpty(t, p["detail"])
+	})
+	r := e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{"x", nil, e.riveraClaim("NO-1", cmLine(day(-2), 1, "15.00"))}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var got struct {
+		Results []struct {
+			Status  int            `json:"status"`
+			Problem map[string]any `json:"problem"`
+		} `json:"results"`
+	}
+	r.Into(t, &got)
+	require.Len(t, got.Results, 3)
+	assert.Equal(t, []int{400, 400, 201}, []int{got.Results[0].Status, got.Results[1].Status, got.Results[2].Status})
+	assert.Equal(t, "wrong_type", got.Results[1].Problem["code"], "null is not a claim")
+}
+
 // A void's remittance bills what its lines bill: each line takes its
 // original's charge back, and so does the claim (a black-box pass read
 // 120.00 billed above a line of -120.00).

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -107,7 +109,14 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 	lines := 0
 	for i, r := range raw.Claims {
 		var n billing.NewClaim
-		if cerr := unmarshalStrict(r, &n); cerr != nil {
+		// A claim is an object: null would decode into an empty claim,
+		// and a body of nothing but numbers, strings and nulls was taken
+		// as a bulk with one claim in it (a black-box pass).
+		cerr := unmarshalStrict(r, &n)
+		if t := bytes.TrimSpace(r); cerr == nil && (len(t) == 0 || t[0] != '{') {
+			cerr = &json.UnmarshalTypeError{Value: "null", Type: reflect.TypeOf(n), Field: ""}
+		}
+		if cerr != nil {
 			p := decodeError(cerr, r, &n)
 			p.Type = problemBase + p.Code
 			undecoded[i] = &p
