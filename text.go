@@ -22,3 +22,19 @@ func Blank(s string) bool {
 func Disguising(r rune) bool {
 	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x2028 || r == 0x2029
 }
+
+// UnreadEncoding returns the first content coding in a request's
+// Content-Encoding values (headers, each a comma-separated list) that is
+// not identity, "" when there is none. rss reads bodies as sent and
+// decodes no coding, so the API and the console refuse such a body rather
+// than read a compressed one as plain (a black-box pass).
+func UnreadEncoding(headers []string) string {
+	for _, h := range headers {
+		for _, e := range strings.Split(h, ",") {
+			if e = strings.TrimSpace(e); e != "" && !strings.EqualFold(e, "identity") {
+				return e
+			}
+		}
+	}
+	return ""
+}

@@ -372,7 +372,15 @@ func TestBulkOfNoClaimObjectsIsRefusedWhole(t *testing.T) {
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{1, "x", nil, []any{}}}), 400, "wrong_type")
 		assert.NotEmpty(t, p["detail"])
+		requireProblem(t, e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{nil}}), 400, "wrong_type")
+		requireProblem(t, e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{nil, nil}}), 400, "wrong_type")
 	})
+	// A null beside good claims only, where the body decodes whole.
+	r0 := e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{nil, e.riveraClaim("NO-0", cmLine(day(-3), 1, "15.00"))}})
+	require.Equal(t, http.StatusOK, r0.Status, "%s", r0.Body)
+	assert.Contains(t, string(r0.Body), `"index":0,"status":400`)
+	assert.Contains(t, string(r0.Body), `"code":"wrong_type"`)
+	assert.Contains(t, string(r0.Body), `"index":1,"status":201`)
 	r := e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{"x", nil, e.riveraClaim("NO-1", cmLine(day(-2), 1, "15.00"))}})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	var got struct {

@@ -121,7 +121,7 @@ func TestEnrollmentStaffRoleMayCarryTheProgram(t *testing.T) {
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, e.post(keyHRA, "/v1/enrollments", body(e.demo.Staff["Okafor"])), 422, "validation_failed")
 		assert.Equal(t, "role_not_allowed", itFieldCode(p, "assigned_staff_id"))
-		assert.Contains(t, fmt.Sprint(p["errors"]), "case_manager may not carry RCM enrollments")
+		assert.Contains(t, fmt.Sprint(p["errors"]), "staff of role case_manager may not carry RCM enrollments")
 	})
 	r := e.post(keyHRA, "/v1/enrollments", body(e.demo.Staff["Petrov"]))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)

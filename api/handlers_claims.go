@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -91,13 +92,23 @@ type bulkBody struct {
 func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*Problem, ok bool) {
 	var body bulkBody
 	b, ok, err := decodeStrict(c, &body)
-	if !ok || err == nil {
-		return body.Claims, nil, ok
+	if !ok {
+		return nil, nil, false
+	}
+	// A null decodes into an empty claim without an error: a bulk with
+	// an empty claim in it is read element by element, so a null is
+	// refused as not a claim ({"claims":[null]} was taken, a black-box
+	// pass). An empty object is a claim, refused by its validation.
+	if err == nil && !slices.ContainsFunc(body.Claims, func(n billing.NewClaim) bool { return reflect.ValueOf(n).IsZero() }) {
+		return body.Claims, nil, true
 	}
 	var raw struct {
 		Claims []json.RawMessage `json:"claims"`
 	}
-	if unmarshalStrict(b, &raw) != nil || len(raw.Claims) > billing.MaxClaimsPerBulk {
+	if rerr := unmarshalStrict(b, &raw); rerr != nil || (err != nil && len(raw.Claims) > billing.MaxClaimsPerBulk) {
+		if err == nil {
+			err = rerr
+		}
 		decodeProblem(c, err, b, &body)
 		return nil, nil, false
 	}
@@ -139,7 +150,13 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 		return nil, nil, false
 	}
 	if len(claims) == 0 {
-		decodeProblem(c, err, b, &body)
+		if err != nil {
+			decodeProblem(c, err, b, &body)
+		} else {
+			p := undecoded[0] // every claim was a null: the first says so
+			p.Detail = "no claim in the body is an object"
+			writeProblem(c, *p)
+		}
 		return nil, nil, false
 	}
 	return claims, undecoded, true

@@ -222,14 +222,10 @@ func wellFormed() gin.HandlerFunc {
 		// A body is read as sent: one declared compressed (gzip, say)
 		// was taken as if plain, and a plain body so declared written (a
 		// black-box pass). rss reads no encoding but identity.
-		for _, enc := range c.Request.Header.Values("Content-Encoding") {
-			for _, e := range strings.Split(enc, ",") {
-				if e = strings.TrimSpace(e); e != "" && !strings.EqualFold(e, "identity") {
-					problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type",
-						"Content-Encoding "+strconv.Quote(e)+" is not accepted; send the body uncompressed")
-					return
-				}
-			}
+		if e := rss.UnreadEncoding(c.Request.Header.Values("Content-Encoding")); e != "" {
+			problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type",
+				"Content-Encoding "+strconv.Quote(e)+" is not accepted; send the body uncompressed")
+			return
 		}
 		if c.Request.Method == http.MethodPost {
 			// Two Idempotency-Key headers (a proxy adding its own) are no

@@ -193,7 +193,7 @@ func (s *Service) Reconcile(ctx context.Context, f ReconcileFilter) (Reconciliat
 	case f.BatchID != 0 && (!f.From.IsZero() || !f.To.IsZero()):
 		v.Add("from", "not_allowed", "from and to go without batch")
 	case !f.From.IsZero() && f.To.Before(f.From):
-		v.Add("to", "out_of_range", "to is before from")
+		v.Add("to", "before_from", "to is before from")
 	}
 	if f.ProviderID < 0 {
 		v.Add("provider", "invalid_value", "provider is a provider id")

@@ -215,6 +215,14 @@ func (k *Console) wellFormedQuery() gin.HandlerFunc {
 			c.Abort()
 			return
 		}
+		// A form sent compressed is refused, as the API refuses such a
+		// body: it was read as plain and a key minted (a black-box pass).
+		if e := rss.UnreadEncoding(c.Request.Header.Values("Content-Encoding")); e != "" {
+			k.page(c, http.StatusUnsupportedMediaType, "error", http.StatusText(http.StatusUnsupportedMediaType),
+				errorView{Message: "The form was sent with Content-Encoding " + e + ", which the console does not read; nothing was recorded."})
+			c.Abort()
+			return
+		}
 		c.Next()
 	}
 }

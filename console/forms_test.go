@@ -148,3 +148,33 @@ func TestNoteLineBreaksCountOnce(t *testing.T) {
 	require.NoError(t, w.db.Get(&stored, `SELECT note FROM reviewer_decisions WHERE voucher_request_id = $1`, id))
 	assert.Equal(t, strings.ReplaceAll(note, "\r\n", "\n"), stored)
 }
+
+// A form sent with a Content-Encoding is refused, as the API refuses such
+// a body, and nothing is recorded: a key was minted and a session begun
+// from forms declared gzip (a black-box pass).
+func TestFormSentCompressedIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	post := func(u *user, path string, form url.Values) page {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, w.srv.URL+path, strings.NewReader(form.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Content-Encoding", "gzip")
+		r, err := u.c.Do(req)
+		require.NoError(t, err)
+		return read(t, r)
+	}
+	a := w.user()
+	form := a.get("/console/sign-in")
+	r := post(a, "/console/sign-in", url.Values{"csrf": {form.csrf(t)}, "api_key": {keyAdmin}})
+	assert.Equal(t, http.StatusUnsupportedMediaType, r.Status, r.Body)
+	assert.Contains(t, r.Body, "nothing was recorded")
+	assert.Equal(t, http.StatusSeeOther, a.get("/console/").Status, "not signed in")
+
+	csrf := a.signIn(keyAdmin).csrf(t)
+	keys := w.count(t, "api_keys")
+	r = post(a, "/console/keys", url.Values{"csrf": {csrf}, "role": {"reviewer"}, "label": {"zipped"}})
+	assert.Equal(t, http.StatusUnsupportedMediaType, r.Status, r.Body)
+	assert.Equal(t, keys, w.count(t, "api_keys"))
+}

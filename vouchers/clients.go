@@ -679,7 +679,7 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 					*n.AssignedStaffID, n.StartDate)
 			}
 			if !st[0].Allowed {
-				return rss.Invalid("assigned_staff_id", "role_not_allowed", "a %s may not carry %s enrollments (roles: %s)",
+				return rss.Invalid("assigned_staff_id", "role_not_allowed", "staff of role %s may not carry %s enrollments (roles: %s)",
 					st[0].Role, prog.Code, *st[0].Roles)
 			}
 		}

@@ -159,7 +159,7 @@ func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrol
 				}
 			}
 			if limit == nil {
-				return rss.Invalid("staff_id", "role_not_allowed", "a %s may not carry %s enrollments (roles: %s)",
+				return rss.Invalid("staff_id", "role_not_allowed", "staff of role %s may not carry %s enrollments (roles: %s)",
 					st[0].Role, e.ProgramCode, strings.Join(roles, ", "))
 			}
 		}
