@@ -414,3 +414,22 @@ func TestVoidRemittanceBillsItsLinesNegative(t *testing.T) {
 		assert.True(t, strings.HasPrefix(l.(map[string]any)["billed"].(string), "-"), "%v", l)
 	}
 }
+
+// An authorization number sent padded or in lower case names the
+// authorization rss issued in capitals, and is stored as issued (it was
+// denied 197/N54 as unknown).
+func TestAuthorizationNumberAsIssued(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	var number string
+	require.NoError(t, e.db.Get(&number, `SELECT number FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-CM'`, e.demo.Clients["Rivera"]))
+	line := cmLine(day(-2), 2, "30.00")
+	line["authorization_number"] = "  " + strings.ToLower(number) + " "
+	r := e.post(keyHRA, "/v1/claims", e.riveraClaim("AN-1", line))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+	var stored string
+	require.NoError(t, e.db.Get(&stored, `SELECT l.authorization_number FROM claim_lines l JOIN claims c ON c.id = l.claim_id WHERE c.claim_number = 'AN-1'`))
+	assert.Equal(t, number, stored)
+}

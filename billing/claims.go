@@ -164,6 +164,10 @@ func (n *NewClaim) validate(today rss.Date) error {
 			v.Add(f+".charge", "out_of_range", "charge must be positive and at most %s, with at most two decimals", maxCharge)
 		}
 		total = total.Add(l.Charge.Decimal)
+		// rss issues its numbers in capitals; one sent padded or in lower
+		// case names the same authorization (a black-box pass found it
+		// denied 197/N54 as unknown). Stored, and sent on, as issued.
+		l.AuthorizationNumber = strings.ToUpper(strings.TrimSpace(l.AuthorizationNumber))
 		if l.AuthorizationNumber != "" {
 			if err := authNumberElement.Check(l.AuthorizationNumber); err != nil {
 				v.Add(f+".authorization_number", textCode(err, "invalid_format"), "authorization_number: %s", err)
