@@ -633,14 +633,61 @@ func (im *importer) postClaimPayments() error {
 	return nil
 }
 
+// standsP and standsQ are the condition that posting p (q) is not
+// undone: no reversal names it, and no reversal of a whole split payment
+// (reverses_whole, migration 00058) names another part of its payment of
+// the same loop.
+const (
+	standsP = `NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id)
+	  AND NOT EXISTS (SELECT 1 FROM payer_claim_payments w JOIN payer_claim_payments r ON r.reverses_id = w.id AND r.reverses_whole
+	      WHERE w.payment_id = p.payment_id AND w.batch_id = p.batch_id AND w.claim_id = p.claim_id AND w.part = p.part)`
+	standsQ = `NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = q.id)
+	  AND NOT EXISTS (SELECT 1 FROM payer_claim_payments w JOIN payer_claim_payments r ON r.reverses_id = w.id AND r.reverses_whole
+	      WHERE w.payment_id = q.payment_id AND w.batch_id = q.batch_id AND w.claim_id = q.claim_id AND w.part = q.part)`
+)
+
 // currentPostingQuery is a loop's current posting: posted, not a
 // reversal, undone by no reversal. The posting rules keep one, or the
 // parts of one payment the payer split (splitPart): then the latest part.
 const currentPostingQuery = `
 	SELECT p.id, p.payment_id, p.batch_id, p.claim_id, p.part FROM payer_claim_payments p
 	WHERE p.unmatched_reason IS NULL AND NOT p.reversal AND %s
-	  AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id)
+	  AND ` + standsP + `
 	ORDER BY p.id DESC LIMIT 1`
+
+// splitTarget chooses what a reversal of paid (negative) undoes when the
+// posting it names, target, is one part of a payment the payer split:
+// the part of that amount, latest first, or every part when the amount
+// is their sum (whole), as the payer mostly takes a split claim back with
+// one CLP. A target not split, or an amount that is neither, is undone
+// alone, as before.
+func (im *importer) splitTarget(target *posting, paid decimal.Decimal) (id int64, whole bool, err error) {
+	var parts []struct {
+		ID   int64           `db:"id"`
+		Paid decimal.Decimal `db:"paid"`
+	}
+	if err := im.tx.SelectContext(im.ctx, &parts, `SELECT p.id, p.paid FROM payer_claim_payments p
+		WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
+		  AND NOT p.reversal AND `+standsP+` ORDER BY p.id DESC`, target.PaymentID, target.BatchID, target.ClaimID, target.Part); err != nil {
+		return 0, false, fmt.Errorf("split payment: %w", err)
+	}
+	if len(parts) < 2 {
+		return target.ID, false, nil
+	}
+	back, sum := paid.Neg(), decimal.Zero
+	for _, p := range parts {
+		sum = sum.Add(p.Paid)
+	}
+	if sum.Equal(back) {
+		return parts[0].ID, true, nil
+	}
+	for _, p := range parts {
+		if p.Paid.Equal(back) {
+			return p.ID, false, nil
+		}
+	}
+	return target.ID, false, nil
+}
 
 type posting struct {
 	ID        int64 `db:"id"`
@@ -755,6 +802,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 	}
 	reversal := c.Status == x12.ClaimReversal
 	var reverses any
+	whole := false
 	reason := ""
 	switch {
 	case reversal:
@@ -800,7 +848,11 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 			}
 			break
 		}
-		reverses = target.ID
+		id, all, err := im.splitTarget(target, paid)
+		if err != nil {
+			return err
+		}
+		reverses, whole = id, all
 		if l == nil || l.BatchID != target.BatchID || l.ClaimID != target.ClaimID || l.Part != target.Part {
 			if l, err = im.loopOf(target.BatchID, target.ClaimID, target.Part); err != nil {
 				return err
@@ -829,10 +881,10 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 	}
 	var id int64
 	err = im.tx.GetContext(im.ctx, &id, `INSERT INTO payer_claim_payments (payment_id, seq, clp01, status_code, charge, paid, patient_resp,
-			filing_code, payer_ccn, reversal, batch_id, claim_id, part, reverses_id, remarks, unmatched_reason)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), NULLIF($9, ''), $10, $11, $12, $13, $14, $15, NULLIF($16, '')) RETURNING id`,
+			filing_code, payer_ccn, reversal, batch_id, claim_id, part, reverses_id, remarks, unmatched_reason, reverses_whole)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), NULLIF($9, ''), $10, $11, $12, $13, $14, $15, NULLIF($16, ''), $17) RETURNING id`,
 		paymentID, seq, c.ClaimID, c.Status, charge, paid, resp, c.FilingCode, c.PayerControl, reversal, batch, claim, part, reverses,
-		pq.StringArray(nonNil(c.Remarks)), reason)
+		pq.StringArray(nonNil(c.Remarks)), reason, whole)
 	if err != nil {
 		return fmt.Errorf("record 835 claim: %w", err)
 	}

@@ -145,19 +145,22 @@ type PayerProviderAdjustment struct {
 
 // PayerClaimPayment is one CLP as recorded: what it posted to, or why not.
 type PayerClaimPayment struct {
-	ID              int64              `json:"id" db:"id"`
-	PaymentID       int64              `json:"-" db:"payment_id"`
-	CLP01           string             `json:"clp01" db:"clp01"`
-	StatusCode      string             `json:"status_code" db:"status_code"`
-	Charge          rss.Money          `json:"charge" db:"charge"`
-	Paid            rss.Money          `json:"paid" db:"paid"`
-	PatientResp     *rss.Money         `json:"patient_responsibility" db:"patient_resp"`
-	PayerCCN        *string            `json:"payer_claim_control_number" db:"payer_ccn"`
-	Reversal        bool               `json:"reversal" db:"reversal"`
-	BatchID         *int64             `json:"batch_id" db:"batch_id"`
-	ClaimID         *int64             `json:"claim_id" db:"claim_id"`
-	Part            *int               `json:"part,omitempty" db:"part"`
-	ReversesID      *int64             `json:"reverses_id,omitempty" db:"reverses_id"`
+	ID          int64      `json:"id" db:"id"`
+	PaymentID   int64      `json:"-" db:"payment_id"`
+	CLP01       string     `json:"clp01" db:"clp01"`
+	StatusCode  string     `json:"status_code" db:"status_code"`
+	Charge      rss.Money  `json:"charge" db:"charge"`
+	Paid        rss.Money  `json:"paid" db:"paid"`
+	PatientResp *rss.Money `json:"patient_responsibility" db:"patient_resp"`
+	PayerCCN    *string    `json:"payer_claim_control_number" db:"payer_ccn"`
+	Reversal    bool       `json:"reversal" db:"reversal"`
+	BatchID     *int64     `json:"batch_id" db:"batch_id"`
+	ClaimID     *int64     `json:"claim_id" db:"claim_id"`
+	Part        *int       `json:"part,omitempty" db:"part"`
+	ReversesID  *int64     `json:"reverses_id,omitempty" db:"reverses_id"`
+	// ReversesWhole: the reversal undoes every part of the payment it
+	// names a part of (the payer split the claim, and took it back whole).
+	ReversesWhole   bool               `json:"reverses_whole,omitempty" db:"reverses_whole"`
 	Remarks         pq.StringArray     `json:"remarks" db:"remarks"`
 	UnmatchedReason *string            `json:"unmatched_reason,omitempty" db:"unmatched_reason"`
 	Adjustments     []PayerAdjustment  `json:"adjustments" db:"-"`
@@ -265,7 +268,7 @@ func attachPayments(ctx context.Context, tx *sqlx.Tx, pays []PayerPayment) error
 	}
 	var claims []PayerClaimPayment
 	if err := tx.SelectContext(ctx, &claims, `SELECT id, payment_id, clp01, status_code, charge, paid, patient_resp, payer_ccn, reversal,
-			batch_id, claim_id, part, reverses_id, remarks, unmatched_reason
+			batch_id, claim_id, part, reverses_id, reverses_whole, remarks, unmatched_reason
 		FROM payer_claim_payments WHERE payment_id = ANY ($1) ORDER BY payment_id, seq`, ids); err != nil {
 		return err
 	}
@@ -423,11 +426,11 @@ const payerLoopQuery = `
 	                   FROM payer_claim_payments p
 	                   WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part
 	                     AND p.unmatched_reason IS NULL AND NOT p.reversal
-	                     AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id)
+	                     AND ` + standsP + `
 	                     AND p.payment_id = (SELECT q.payment_id FROM payer_claim_payments q
 	                         WHERE q.batch_id = x.batch_id AND q.claim_id = x.claim_id AND q.part = x.part
 	                           AND q.unmatched_reason IS NULL AND NOT q.reversal
-	                           AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = q.id)
+	                           AND ` + standsQ + `
 	                         ORDER BY q.id DESC LIMIT 1)
 	                   HAVING count(*) > 0) cp ON true
 	WHERE bc.claim_id = ANY ($1) AND bc.lines > 0

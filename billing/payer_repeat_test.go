@@ -366,3 +366,52 @@ func TestPayerCorrectionBeforeItsReversalInTwoSets(t *testing.T) {
 	assert.Equal(t, billing.PayerPaid, p.Status)
 	assert.Equal(t, "28.00", p.Paid.String(), "the correction stands")
 }
+
+// A claim the payer split into two parts of one payment, under one claim
+// control number, and took back whole with one CLP of their sum: the
+// reversal undoes both parts (reverses_whole), so the correction in the
+// same file is posted. It undid the latest part only: the claim read half
+// paid and the correction was kept aside as a second payment (a
+// black-box pass). One part taken back by its own amount undoes that part
+// alone.
+func TestPayerSplitClaimReversedWhole(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	c := w.submitAs(w.ecra(), w.mhwClaim("SPW-1", "Dubois", "Kowalski", []string{"F33.1"},
+		line("MHW-RA", day(-10), 4, "29.00"), line("MHW-RA", day(-9), 2, "14.50")))
+	d := w.submitAs(w.ecra(), w.mhwClaim("SPW-2", "Dubois", "Kowalski", []string{"F33.1"},
+		line("MHW-RA", day(-8), 4, "29.00"), line("MHW-RA", day(-7), 2, "14.50")))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	part := func(whole sentCLM, i int) sentCLM {
+		p := whole
+		p.Lines, p.Charge = whole.Lines[i:i+1], whole.Lines[i].Charge
+		return p
+	}
+	one, two := sent.claim(t, "SPW-1"), sent.claim(t, "SPW-2")
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: one.NPI, Trace: "SPW-EFT1", Claims: []clp{
+		{CLM: part(one, 0), Status: "1", CCN: "ICN-SPW1"}, {CLM: part(one, 1), Status: "1", CCN: "ICN-SPW1"},
+		{CLM: part(two, 0), Status: "1", CCN: "ICN-SPW2"}, {CLM: part(two, 1), Status: "1", CCN: "ICN-SPW2"},
+	}}))
+	require.Equal(t, "43.50", w.payerOf(c.ID).Paid.String())
+	f := w.importFile(sim.file835(remit{NPI: one.NPI, Trace: "SPW-EFT2", Claims: []clp{
+		{CLM: one, Status: "22", CCN: "ICN-SPW1"},
+		{CLM: one, Status: "1", CCN: "ICN-SPW1C", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("1.50")}}},
+		{CLM: part(two, 0), Status: "22", CCN: "ICN-SPW2"},
+	}}))
+	assert.Zero(t, f.Summary.Unmatched, "the reversals undo what they name and the correction is posted")
+	p := w.payerOf(c.ID)
+	assert.Equal(t, billing.PayerPaid, p.Status)
+	assert.Equal(t, "42.00", p.Paid.String(), "the correction alone stands")
+	q := w.payerOf(d.ID)
+	assert.Equal(t, "14.50", q.Paid.String(), "the part taken back by its amount, the other stands")
+	assert.Equal(t, "14.50", q.LinesPaid[d.Lines[1].ID].String())
+	assert.Equal(t, "0.00", q.LinesPaid[d.Lines[0].ID].String(), "the first part's line was taken back")
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	require.Len(t, rec.Rows, 1)
+	assert.Equal(t, "56.50", rec.Rows[0].Paid.String(), "42.00 and 14.50")
+	assert.Equal(t, "29.00", rec.Rows[0].Unexplained.String(), "SPW-2's part taken back and not paid again; SPW-1 explained")
+}
