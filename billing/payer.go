@@ -657,10 +657,10 @@ const currentPostingQuery = `
 
 // splitTarget chooses what a reversal of paid (negative) undoes when the
 // posting it names, target, is one part of a payment the payer split:
-// the part of that amount, latest first, or every part when the amount
-// is their sum (whole), as the payer mostly takes a split claim back with
-// one CLP. A target not split, or an amount that is neither, is undone
-// alone, as before.
+// every part when the amount is their sum (whole), as the payer mostly
+// takes a split claim back with one CLP, else the part of that amount,
+// latest first. A target not split, or an amount that is neither, is
+// undone alone, as before.
 func (im *importer) splitTarget(target *posting, paid decimal.Decimal) (id int64, whole bool, err error) {
 	var parts []struct {
 		ID   int64           `db:"id"`
