@@ -983,6 +983,10 @@ func TestOperationalEndpoints(t *testing.T) {
 	assert.Contains(t, string(r.Body), `route="/v1/reason-codes"`)
 	assert.Contains(t, string(r.Body), `method="OTHER"`)
 	assert.NotContains(t, string(r.Body), `method="FROB"`)
+	// What is under way, and the database pool, show before anything ends.
+	assert.Contains(t, string(r.Body), "rss_http_requests_in_flight 1", "the /metrics request itself")
+	assert.Contains(t, string(r.Body), `go_sql_in_use_connections{db_name="rss"}`)
+	assert.Contains(t, string(r.Body), `go_sql_wait_count_total{db_name="rss"}`)
 	r = e.get("", "/openapi.yaml")
 	assert.Equal(t, http.StatusOK, r.Status)
 	assert.Equal(t, "application/yaml", r.Header.Get("Content-Type"))

@@ -13,6 +13,10 @@ type metrics struct {
 	duration  *prometheus.HistogramVec
 	decisions *prometheus.CounterVec
 	lines     *prometheus.CounterVec
+	// inFlight counts requests being served: one that hangs (a database
+	// that does not answer) shows here at once, where the request counters
+	// see it only when it ends (a black-box pass).
+	inFlight prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -31,8 +35,11 @@ func newMetrics() *metrics {
 		lines: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rss_claim_lines_total", Help: "Adjudicated claim lines by status.",
 		}, []string{"status"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rss_http_requests_in_flight", Help: "HTTP requests being served.",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.decisions, m.lines,
+	m.reg.MustRegister(m.requests, m.duration, m.decisions, m.lines, m.inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -108,7 +108,9 @@ func observe(m *metrics, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Set(ctxLogger, log)
+		m.inFlight.Inc()
 		c.Next()
+		m.inFlight.Dec()
 		route := c.FullPath()
 		if route == "" {
 			route = "unmatched"

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"rss/access"
@@ -75,6 +77,11 @@ func New(cfg Config) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, v: cfg.Vouchers, b: cfg.Billing, st: cfg.Staff, r: cfg.Registry, o: cfg.Outcomes, rep: cfg.Reports, metrics: newMetrics()}
+	if cfg.DB != nil {
+		// The pool's connections in use, idle and waited for: an exhausted
+		// pool was invisible (a black-box pass).
+		s.metrics.reg.MustRegister(collectors.NewDBStatsCollector(cfg.DB.DB, "rss"))
+	}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
@@ -276,8 +283,31 @@ func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if s.cfg.Ready != nil {
-		if err := s.cfg.Ready(ctx); err != nil {
-			problem(c, http.StatusServiceUnavailable, "not_ready", "Not ready", "database unavailable or not migrated")
+		// The check runs apart and is given up on at the deadline: a
+		// database that takes connections and never answers held the
+		// driver's read past any context, and /readyz hung 147 s (a
+		// black-box pass, the database's processes stopped).
+		done := make(chan error, 1)
+		go func() { done <- s.cfg.Ready(ctx) }()
+		var err error
+		select {
+		case err = <-done:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
+			// What failed, by class (no database text): the log says it, as
+			// the answer did not (a black-box pass).
+			detail := "the database did not answer within 2 s"
+			switch {
+			case errors.Is(err, context.DeadlineExceeded):
+			case pg.IsUnavailable(err):
+				detail = "the database is unavailable"
+			default:
+				detail = "the database is not migrated to this release (rss migrate), or answered with an error"
+			}
+			s.cfg.Logger.Warn("not ready", "request_id", c.Writer.Header().Get("X-Request-Id"), "reason", detail)
+			problem(c, http.StatusServiceUnavailable, "not_ready", "Not ready", detail)
 			return
 		}
 	}

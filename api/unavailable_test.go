@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sync"
 	"testing"
@@ -31,6 +32,10 @@ type itProxy struct {
 	mu    sync.Mutex
 	ln    net.Listener
 	conns map[net.Conn]bool
+	// gate holds every byte in flight while it is locked (freeze): the
+	// connections stay open and nothing answers, as a database whose
+	// processes are stopped.
+	gate sync.RWMutex
 }
 
 func itNewProxy(t *testing.T, target string) *itProxy {
@@ -69,7 +74,21 @@ func (p *itProxy) serve(c net.Conn) {
 	p.mu.Unlock()
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				p.gate.RLock()
+				_, werr := dst.Write(buf[:n])
+				p.gate.RUnlock()
+				if werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
 		done <- struct{}{}
 	}
 	go pipe(up, c)
@@ -78,6 +97,10 @@ func (p *itProxy) serve(c net.Conn) {
 	c.Close()
 	up.Close()
 }
+
+// freeze holds every byte in flight until thaw.
+func (p *itProxy) freeze() { p.gate.Lock() }
+func (p *itProxy) thaw()   { p.gate.Unlock() }
 
 // stop refuses new connections and resets the open ones.
 func (p *itProxy) stop() {
@@ -171,4 +194,38 @@ func TestDatabaseUnavailable(t *testing.T) {
 	}
 	assert.Equal(t, vouchersBefore+1, e.count(`SELECT count(*) FROM voucher_requests`))
 	assert.Equal(t, claimsBefore+2, e.count(`SELECT count(*) FROM claims`))
+}
+
+// A database that keeps its connections and never answers (its processes
+// stopped, a hung volume) leaves /readyz unready within its 2 s: it hung
+// until the database came back, 147 s (a black-box pass).
+func TestReadyzAnswersWhenTheDatabaseHangs(t *testing.T) {
+	t.Parallel()
+	_, dbURL := pgtest.NewDBURL(t)
+	u, err := url.Parse(dbURL)
+	require.NoError(t, err)
+	proxy := itNewProxy(t, u.Host)
+	u.Host = proxy.addr
+	pool, err := pg.Open(t.Context(), u.String(), 2)
+	require.NoError(t, err)
+	srv := api.Open(pool, api.Options{Now: time.Now, Location: loc, KeyTTL: time.Hour, KeyNow: time.Now,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	get := func() *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		return w
+	}
+	require.Equal(t, http.StatusOK, get().Code)
+	proxy.freeze()
+	// The database comes back on its own, later: a check that waited for
+	// it answers then, with another reason.
+	var once sync.Once
+	thaw := func() { once.Do(proxy.thaw) }
+	back := time.AfterFunc(20*time.Second, thaw)
+	w := get()
+	back.Stop()
+	thaw()
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code, "%s", w.Body)
+	assert.Contains(t, w.Body.String(), "did not answer within 2 s", "answered at its deadline, not when the database came back")
+	t.Cleanup(func() { pool.Close() })
 }

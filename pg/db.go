@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed migrations/*.sql
@@ -66,9 +67,19 @@ func migrate(ctx context.Context, db *sqlx.DB, opts ...goose.ProviderOption) err
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, fsys, opts...)
+	// Replicas of a release started together migrate one at a time (a
+	// session advisory lock, retried): two crashed with goose's "partial
+	// migration error" where one was migrating (a black-box pass).
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("migrations lock: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, fsys, append(opts, goose.WithSessionLocker(locker))...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
+	}
+	if err := notNewer(ctx, p); err != nil {
+		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -203,12 +214,33 @@ func Ready(ctx context.Context, db *sqlx.DB) error {
 	if err != nil {
 		return err
 	}
+	if err := notNewer(ctx, p); err != nil {
+		return err
+	}
 	pending, err := p.HasPending(ctx)
 	if err != nil {
 		return fmt.Errorf("check migrations: %w", err)
 	}
 	if pending {
 		return errors.New("migrations pending")
+	}
+	return nil
+}
+
+// notNewer refuses a database a newer release migrated: this binary knows
+// neither its tables' new constraints nor its triggers, and "up to date"
+// and ready were said of it (a black-box pass; a rolled-back binary).
+func notNewer(ctx context.Context, p *goose.Provider) error {
+	current, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("check migrations: %w", err)
+	}
+	var newest int64
+	for _, s := range p.ListSources() {
+		newest = max(newest, s.Version)
+	}
+	if current > newest {
+		return fmt.Errorf("the database is at migration %d, newer than this binary's newest (%d): run the release that migrated it", current, newest)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,12 +17,17 @@ func TestConfigRefusesWhatWouldFailLater(t *testing.T) {
 		"RSS_KEY_CACHE_TTL":      "-10s",
 		"RSS_X12_SENDER_ID":      "WAYTOOLONGSENDERID123",
 		"RSS_X12_SUBMITTER_NAME": "ACME*MSC~X",
+		"RSS_X12_RECEIVER_ID":    "   ", // blanks only: ISA08 went out as spaces
+		"RSS_X12_PAYER_NAME":     " ",
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(name, value)
 			_, err := loadConfig()
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), name[:8], "the setting is named")
+			if value != "" && len(strings.TrimSpace(value)) == 0 {
+				assert.Contains(t, err.Error(), name+" is blank")
+			}
 		})
 	}
 	_, err := loadConfig()

@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -207,6 +208,12 @@ func loadConfig() (config, error) {
 		"RSS_X12_USAGE": &p.Usage,
 	} {
 		*dst = env(name, *dst)
+		// A party of blanks only is none: ISA08 went out as fifteen
+		// spaces, and the checker, which reads ISA ids padded, took it
+		// (a black-box pass).
+		if strings.TrimSpace(*dst) == "" {
+			return c, fmt.Errorf("%s is blank: the 837P needs every party", name)
+		}
 	}
 	if p.Usage != "P" && p.Usage != "T" {
 		return c, errors.New("RSS_X12_USAGE must be P or T")
