@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -62,7 +63,15 @@ type Server struct {
 	rep     *reports.Service
 	metrics *metrics
 	engine  *gin.Engine
+	// checking is set while a readiness check waits on the database: one
+	// at a time, so a database that never answers holds one connection,
+	// not one per probe (twenty probes filled the pool; a black-box
+	// re-check).
+	checking atomic.Bool
 }
+
+// errCheckPending: an earlier readiness check still waits on the database.
+var errCheckPending = errors.New("readiness check pending")
 
 // New builds the router.
 func New(cfg Config) *Server {
@@ -287,13 +296,20 @@ func (s *Server) readyz(c *gin.Context) {
 		// database that takes connections and never answers held the
 		// driver's read past any context, and /readyz hung 147 s (a
 		// black-box pass, the database's processes stopped).
-		done := make(chan error, 1)
-		go func() { done <- s.cfg.Ready(ctx) }()
 		var err error
-		select {
-		case err = <-done:
-		case <-ctx.Done():
-			err = ctx.Err()
+		if !s.checking.CompareAndSwap(false, true) {
+			err = errCheckPending
+		} else {
+			done := make(chan error, 1)
+			go func() {
+				defer s.checking.Store(false)
+				done <- s.cfg.Ready(ctx)
+			}()
+			select {
+			case err = <-done:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
 		}
 		if err != nil {
 			// What failed, by class (no database text): the log says it, as
@@ -301,6 +317,10 @@ func (s *Server) readyz(c *gin.Context) {
 			detail := "the database did not answer within 2 s"
 			switch {
 			case errors.Is(err, context.DeadlineExceeded):
+			case errors.Is(err, errCheckPending):
+				detail = "the database has not answered a check started earlier"
+			case errors.Is(err, pg.ErrSchemaNewer):
+				detail = err.Error()
 			case pg.IsUnavailable(err):
 				detail = "the database is unavailable"
 			default:

@@ -223,9 +223,18 @@ func TestReadyzAnswersWhenTheDatabaseHangs(t *testing.T) {
 	thaw := func() { once.Do(proxy.thaw) }
 	back := time.AfterFunc(20*time.Second, thaw)
 	w := get()
+	// Probes while the first still waits hold no more connections.
+	var inUse []int
+	for range 3 {
+		again := get()
+		assert.Equal(t, http.StatusServiceUnavailable, again.Code)
+		assert.Contains(t, again.Body.String(), "has not answered a check started earlier")
+		inUse = append(inUse, pool.Stats().InUse)
+	}
 	back.Stop()
 	thaw()
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code, "%s", w.Body)
 	assert.Contains(t, w.Body.String(), "did not answer within 2 s", "answered at its deadline, not when the database came back")
+	assert.Equal(t, []int{1, 1, 1}, inUse, "one connection waits, whatever the probes")
 	t.Cleanup(func() { pool.Close() })
 }

@@ -657,10 +657,12 @@ const currentPostingQuery = `
 
 // splitTarget chooses what a reversal of paid (negative) undoes when the
 // posting it names, target, is one part of a payment the payer split:
-// every part when the amount is their sum (whole), as the payer mostly
-// takes a split claim back with one CLP, else the part of that amount,
-// latest first. A target not split, or an amount that is neither, is
-// undone alone, as before.
+// the part of that amount, latest first, when it is not also their sum;
+// else every part (whole), as the payer mostly takes a split claim back
+// with one CLP, and as a reversal whose amount mirrors nothing undoes the
+// whole posting it names (the parts are one posting; the latest part
+// alone left the claim reading more paid than the payer's net, a
+// black-box re-check). A target not split is undone alone.
 func (im *importer) splitTarget(target *posting, paid decimal.Decimal) (id int64, whole bool, err error) {
 	var parts []struct {
 		ID   int64           `db:"id"`
@@ -678,15 +680,14 @@ func (im *importer) splitTarget(target *posting, paid decimal.Decimal) (id int64
 	for _, p := range parts {
 		sum = sum.Add(p.Paid)
 	}
-	if sum.Equal(back) {
-		return parts[0].ID, true, nil
-	}
-	for _, p := range parts {
-		if p.Paid.Equal(back) {
-			return p.ID, false, nil
+	if !sum.Equal(back) {
+		for _, p := range parts {
+			if p.Paid.Equal(back) {
+				return p.ID, false, nil
+			}
 		}
 	}
-	return target.ID, false, nil
+	return parts[0].ID, true, nil
 }
 
 type posting struct {

@@ -381,6 +381,8 @@ func TestPayerSplitClaimReversedWhole(t *testing.T) {
 		line("MHW-RA", day(-10), 4, "29.00"), line("MHW-RA", day(-9), 2, "14.50")))
 	d := w.submitAs(w.ecra(), w.mhwClaim("SPW-2", "Dubois", "Kowalski", []string{"F33.1"},
 		line("MHW-RA", day(-8), 4, "29.00"), line("MHW-RA", day(-7), 2, "14.50")))
+	e := w.submitAs(w.ecra(), w.mhwClaim("SPW-3", "Dubois", "Kowalski", []string{"F33.1"},
+		line("MHW-RA", day(-6), 4, "29.00"), line("MHW-RA", day(-5), 2, "14.50")))
 	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
 	require.NoError(t, err)
 	sent := readSent(t, w.export(b.ID))
@@ -389,17 +391,21 @@ func TestPayerSplitClaimReversedWhole(t *testing.T) {
 		p.Lines, p.Charge = whole.Lines[i:i+1], whole.Lines[i].Charge
 		return p
 	}
-	one, two := sent.claim(t, "SPW-1"), sent.claim(t, "SPW-2")
+	one, two, three := sent.claim(t, "SPW-1"), sent.claim(t, "SPW-2"), sent.claim(t, "SPW-3")
 	sim := newPayerSim()
 	w.importFile(sim.file835(remit{NPI: one.NPI, Trace: "SPW-EFT1", Claims: []clp{
 		{CLM: part(one, 0), Status: "1", CCN: "ICN-SPW1"}, {CLM: part(one, 1), Status: "1", CCN: "ICN-SPW1"},
 		{CLM: part(two, 0), Status: "1", CCN: "ICN-SPW2"}, {CLM: part(two, 1), Status: "1", CCN: "ICN-SPW2"},
+		{CLM: part(three, 0), Status: "1", CCN: "ICN-SPW3"}, {CLM: part(three, 1), Status: "1", CCN: "ICN-SPW3"},
 	}}))
 	require.Equal(t, "43.50", w.payerOf(c.ID).Paid.String())
 	f := w.importFile(sim.file835(remit{NPI: one.NPI, Trace: "SPW-EFT2", Claims: []clp{
 		{CLM: one, Status: "22", CCN: "ICN-SPW1"},
 		{CLM: one, Status: "1", CCN: "ICN-SPW1C", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("1.50")}}},
 		{CLM: part(two, 0), Status: "22", CCN: "ICN-SPW2"},
+		// An amount that is neither a part's nor their sum (the first
+		// part's line with the second's CAS): the whole posting is undone.
+		{CLM: part(three, 0), Status: "22", CCN: "ICN-SPW3", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("9.00")}}},
 	}}))
 	assert.Zero(t, f.Summary.Unmatched, "the reversals undo what they name and the correction is posted")
 	p := w.payerOf(c.ID)
@@ -409,9 +415,11 @@ func TestPayerSplitClaimReversedWhole(t *testing.T) {
 	assert.Equal(t, "14.50", q.Paid.String(), "the part taken back by its amount, the other stands")
 	assert.Equal(t, "14.50", q.LinesPaid[d.Lines[1].ID].String())
 	assert.Equal(t, "0.00", q.LinesPaid[d.Lines[0].ID].String(), "the first part's line was taken back")
+	r := w.payerOf(e.ID)
+	assert.Equal(t, billing.PayerReversed, r.Status, "both parts undone")
+	assert.Equal(t, "0.00", r.Paid.String())
 	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
 	require.NoError(t, err)
 	require.Len(t, rec.Rows, 1)
-	assert.Equal(t, "56.50", rec.Rows[0].Paid.String(), "42.00 and 14.50")
-	assert.Equal(t, "29.00", rec.Rows[0].Unexplained.String(), "SPW-2's part taken back and not paid again; SPW-1 explained")
+	assert.Equal(t, "80.00", rec.Rows[0].Paid.String(), "every posting, reversals included: 42.00, 43.50 - 29.00, 43.50 - 20.00")
 }

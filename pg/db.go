@@ -227,6 +227,9 @@ func Ready(ctx context.Context, db *sqlx.DB) error {
 	return nil
 }
 
+// ErrSchemaNewer: a newer release migrated the database.
+var ErrSchemaNewer = errors.New("schema newer than this binary")
+
 // notNewer refuses a database a newer release migrated: this binary knows
 // neither its tables' new constraints nor its triggers, and "up to date"
 // and ready were said of it (a black-box pass; a rolled-back binary).
@@ -240,7 +243,8 @@ func notNewer(ctx context.Context, p *goose.Provider) error {
 		newest = max(newest, s.Version)
 	}
 	if current > newest {
-		return fmt.Errorf("the database is at migration %d, newer than this binary's newest (%d): run the release that migrated it", current, newest)
+		return fmt.Errorf("%w: the database is at migration %d, newer than this binary's newest (%d): run the release that migrated it",
+			ErrSchemaNewer, current, newest)
 	}
 	return nil
 }
