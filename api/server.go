@@ -297,9 +297,15 @@ func (s *Server) readyz(c *gin.Context) {
 		// driver's read past any context, and /readyz hung 147 s (a
 		// black-box pass, the database's processes stopped).
 		var err error
-		if !s.checking.CompareAndSwap(false, true) {
-			err = errCheckPending
-		} else {
+		// A check under way is waited for, within this one's deadline.
+		for err == nil && !s.checking.CompareAndSwap(false, true) {
+			select {
+			case <-ctx.Done():
+				err = errCheckPending
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		if err == nil {
 			done := make(chan error, 1)
 			go func() {
 				defer s.checking.Store(false)
