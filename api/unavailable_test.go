@@ -1,12 +1,13 @@
 package api_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,104 +22,6 @@ import (
 	"rss/pg/pgtest"
 )
 
-// itProxy stands between the server's pool and PostgreSQL, so a test can
-// make the database unreachable the way a restart does (connections reset,
-// new ones refused) and bring it back on the same address.
-type itProxy struct {
-	t      *testing.T
-	target string
-	addr   string
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]bool
-	// gate holds every byte in flight while it is locked (freeze): the
-	// connections stay open and nothing answers, as a database whose
-	// processes are stopped.
-	gate sync.RWMutex
-}
-
-func itNewProxy(t *testing.T, target string) *itProxy {
-	p := &itProxy{t: t, target: target, conns: map[net.Conn]bool{}}
-	p.start("127.0.0.1:0")
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *itProxy) start(addr string) {
-	p.t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	require.NoError(p.t, err)
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.serve(c)
-		}
-	}()
-}
-
-func (p *itProxy) serve(c net.Conn) {
-	up, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	p.conns[c], p.conns[up] = true, true
-	p.mu.Unlock()
-	done := make(chan struct{}, 2)
-	pipe := func(dst, src net.Conn) {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := src.Read(buf)
-			if n > 0 {
-				p.gate.RLock()
-				_, werr := dst.Write(buf[:n])
-				p.gate.RUnlock()
-				if werr != nil {
-					break
-				}
-			}
-			if err != nil {
-				break
-			}
-		}
-		done <- struct{}{}
-	}
-	go pipe(up, c)
-	go pipe(c, up)
-	<-done
-	c.Close()
-	up.Close()
-}
-
-// freeze holds every byte in flight until thaw.
-func (p *itProxy) freeze() { p.gate.Lock() }
-func (p *itProxy) thaw()   { p.gate.Unlock() }
-
-// stop refuses new connections and resets the open ones.
-func (p *itProxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for c := range p.conns {
-		if tc, ok := c.(*net.TCPConn); ok {
-			_ = tc.SetLinger(0) // RST, as a killed server sends
-		}
-		c.Close()
-		delete(p.conns, c)
-	}
-}
-
 // TestDatabaseUnavailable: while PostgreSQL cannot be reached, every
 // request that needs it (a read, a POST in its idempotent transaction, a
 // claim in the grouped intake, a bulk submission, a key not yet cached)
@@ -130,8 +33,8 @@ func TestDatabaseUnavailable(t *testing.T) {
 	db, dbURL := pgtest.NewDBURL(t)
 	u, err := url.Parse(dbURL)
 	require.NoError(t, err)
-	proxy := itNewProxy(t, u.Host)
-	u.Host = proxy.addr
+	proxy := pgtest.NewProxy(t, u.Host)
+	u.Host = proxy.Addr()
 	pool, err := pg.Open(t.Context(), u.String(), 4)
 	require.NoError(t, err)
 	t.Cleanup(func() { pool.Close() })
@@ -159,7 +62,7 @@ func TestDatabaseUnavailable(t *testing.T) {
 	require.Equal(t, http.StatusOK, e.get(keyHRA, itPath("/v1/clients/%d", rivera)).Status)
 	vouchersBefore, claimsBefore := e.count(`SELECT count(*) FROM voucher_requests`), e.count(`SELECT count(*) FROM claims`)
 
-	proxy.stop()
+	proxy.Stop()
 	doc := oaDoc(t)
 	router, err := gorillamux.NewRouter(doc)
 	require.NoError(t, err)
@@ -183,7 +86,7 @@ func TestDatabaseUnavailable(t *testing.T) {
 	requireProblem(t, r, http.StatusServiceUnavailable, "not_ready")
 	assert.Equal(t, "2", r.Header.Get("Retry-After"))
 
-	proxy.start(proxy.addr)
+	proxy.Start(proxy.Addr())
 	require.Equal(t, http.StatusOK, e.get("", "/readyz").Status)
 	for _, p := range posts {
 		w := e.do(p)
@@ -198,14 +101,15 @@ func TestDatabaseUnavailable(t *testing.T) {
 
 // A database that keeps its connections and never answers (its processes
 // stopped, a hung volume) leaves /readyz unready within its 2 s: it hung
-// until the database came back, 147 s (a black-box pass).
+// until the database came back, 147 s (a black-box pass). Each check's
+// connection is cut at its deadline, so probes hold none.
 func TestReadyzAnswersWhenTheDatabaseHangs(t *testing.T) {
 	t.Parallel()
 	_, dbURL := pgtest.NewDBURL(t)
 	u, err := url.Parse(dbURL)
 	require.NoError(t, err)
-	proxy := itNewProxy(t, u.Host)
-	u.Host = proxy.addr
+	proxy := pgtest.NewProxy(t, u.Host)
+	u.Host = proxy.Addr()
 	pool, err := pg.Open(t.Context(), u.String(), 2)
 	require.NoError(t, err)
 	srv := api.Open(pool, api.Options{Now: time.Now, Location: loc, KeyTTL: time.Hour, KeyNow: time.Now,
@@ -216,25 +120,99 @@ func TestReadyzAnswersWhenTheDatabaseHangs(t *testing.T) {
 		return w
 	}
 	require.Equal(t, http.StatusOK, get().Code)
-	proxy.freeze()
+	proxy.Freeze()
 	// The database comes back on its own, later: a check that waited for
-	// it answers then, with another reason.
+	// it would answer then.
 	var once sync.Once
-	thaw := func() { once.Do(proxy.thaw) }
+	thaw := func() { once.Do(proxy.Thaw) }
 	back := time.AfterFunc(20*time.Second, thaw)
-	w := get()
-	// Probes while the first still waits hold no more connections.
-	var inUse []int
 	for range 3 {
-		again := get()
-		assert.Equal(t, http.StatusServiceUnavailable, again.Code)
-		assert.Contains(t, again.Body.String(), "has not answered a check started earlier")
-		inUse = append(inUse, pool.Stats().InUse)
+		w := get()
+		assert.Equal(t, http.StatusServiceUnavailable, w.Code, "%s", w.Body)
+		assert.Contains(t, w.Body.String(), "did not answer within 2 s", "answered at its deadline, not when the database came back")
+		// The answer may come a moment before the check's connection is
+		// closed; it is not held longer.
+		assert.Eventually(t, func() bool { return pool.Stats().InUse == 0 }, time.Second, 10*time.Millisecond,
+			"no check holds its connection past its deadline")
 	}
 	back.Stop()
 	thaw()
-	assert.Equal(t, http.StatusServiceUnavailable, w.Code, "%s", w.Body)
-	assert.Contains(t, w.Body.String(), "did not answer within 2 s", "answered at its deadline, not when the database came back")
-	assert.Equal(t, []int{1, 1, 1}, inUse, "one connection waits, whatever the probes")
+	require.Equal(t, http.StatusOK, get().Code, "ready once the database answers")
 	t.Cleanup(func() { pool.Close() })
+}
+
+// A request whose client leaves while the database keeps its connections
+// and answers nothing (its processes stopped) ends there: it held its
+// connection until the database came back (a black-box pass: a POST
+// committed 147 s later, its client long gone). Nothing of it is written,
+// the pool is whole when the database answers, and the client's retry with
+// the same key is decided once.
+func TestRequestEndsWhenItsClientLeavesAHungDatabase(t *testing.T) {
+	t.Parallel()
+	db, dbURL := pgtest.NewDBURL(t)
+	u, err := url.Parse(dbURL)
+	require.NoError(t, err)
+	proxy := pgtest.NewProxy(t, u.Host)
+	u.Host = proxy.Addr()
+	pool, err := pg.Open(t.Context(), u.String(), 4)
+	require.NoError(t, err)
+	t.Cleanup(func() { pool.Close() })
+	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
+	clock := func() time.Time { return now }
+	var logged strings.Builder
+	var logMu sync.Mutex
+	srv := api.Open(pool, api.Options{Now: clock, Location: loc, KeyTTL: time.Hour, KeyNow: clock,
+		Logger: slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logged}, nil))})
+	demo, err := fixtures.DemoIDs(t.Context(), db)
+	require.NoError(t, err)
+	e := &env{t: t, db: db, srv: srv, demo: demo, now: now}
+	rivera := e.demo.Clients["Rivera"]
+	require.Equal(t, http.StatusOK, e.get(keyHRA, itPath("/v1/clients/%d", rivera)).Status) // the key cached
+	before := e.count(`SELECT count(*) FROM voucher_requests`)
+
+	post := req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyHRA, IdemKey: "left-voucher",
+		Body: map[string]any{"client_id": rivera, "service_code": "ATR-CM", "units": 10, "start_date": day(0), "end_date": day(9)}}
+	proxy.Freeze()
+	// The client gives up after 300 ms (the server's request context is
+	// cancelled as its connection closes).
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	time.AfterFunc(300*time.Millisecond, cancel)
+	left := post
+	left.Ctx = ctx
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.do(left)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		proxy.Thaw()
+		<-done
+		t.Fatal("the request still held its connection 5 s after its client left")
+	}
+	proxy.Thaw()
+	assert.Zero(t, pool.Stats().InUse, "the request's connection is back or closed")
+	assert.Equal(t, before, e.count(`SELECT count(*) FROM voucher_requests`), "nothing of the left request is written")
+
+	w := e.do(post)
+	require.Equal(t, http.StatusCreated, w.Status, "%s", w.Body)
+	again := e.do(post)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, before+1, e.count(`SELECT count(*) FROM voucher_requests`))
+	logMu.Lock()
+	defer logMu.Unlock()
+	assert.NotContains(t, logged.String(), "level=ERROR", "a client that left is not the server's error")
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -29,10 +29,11 @@ type Ext = sqlx.ExtContext
 
 // Open connects to url and checks the connection.
 func Open(ctx context.Context, url string, maxConns int) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", withBinaryParameters(url))
+	c, err := newConnector(withBinaryParameters(url))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	db := sqlx.NewDb(stdsql.OpenDB(c), "postgres")
 	if maxConns <= 0 {
 		maxConns = 16
 	}
@@ -50,6 +51,21 @@ func Open(ctx context.Context, url string, maxConns int) (*sqlx.DB, error) {
 
 // Migrate brings the schema to the newest embedded migration.
 func Migrate(ctx context.Context, db *sqlx.DB) error {
+	_, err := migrate(ctx, db)
+	return err
+}
+
+// Migration is what a Migrate did: the schema's version before and after,
+// and how many migrations it applied.
+type Migration struct {
+	From, To int64
+	Applied  int
+}
+
+// MigrateReport is Migrate that says what it did (`rss migrate` said
+// "schema is up to date" having applied every migration: a black-box
+// pass).
+func MigrateReport(ctx context.Context, db *sqlx.DB) (Migration, error) {
 	return migrate(ctx, db)
 }
 
@@ -59,32 +75,39 @@ func Migrate(ctx context.Context, db *sqlx.DB) error {
 // generation): one generated on a branch may lack migrations merged below
 // its version since. A real database is migrated in order, by Migrate.
 func MigrateOutOfOrder(ctx context.Context, db *sqlx.DB) error {
-	return migrate(ctx, db, goose.WithAllowOutofOrder(true))
+	_, err := migrate(ctx, db, goose.WithAllowOutofOrder(true))
+	return err
 }
 
-func migrate(ctx context.Context, db *sqlx.DB, opts ...goose.ProviderOption) error {
+func migrate(ctx context.Context, db *sqlx.DB, opts ...goose.ProviderOption) (Migration, error) {
+	var m Migration
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		return err
+		return m, err
 	}
 	// Replicas of a release started together migrate one at a time (a
 	// session advisory lock, retried): two crashed with goose's "partial
 	// migration error" where one was migrating (a black-box pass).
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
-		return fmt.Errorf("migrations lock: %w", err)
+		return m, fmt.Errorf("migrations lock: %w", err)
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, fsys, append(opts, goose.WithSessionLocker(locker))...)
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return m, fmt.Errorf("migrations: %w", err)
 	}
-	if err := notNewer(ctx, p); err != nil {
-		return err
+	if m.From, err = notNewer(ctx, p); err != nil {
+		return m, err
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	applied, err := p.Up(ctx)
+	if err != nil {
+		return m, fmt.Errorf("migrate: %w", err)
 	}
-	return nil
+	m.To, m.Applied = m.From, len(applied)
+	for _, r := range applied {
+		m.To = max(m.To, r.Source.Version)
+	}
+	return m, nil
 }
 
 // MigrationsFS exposes the embedded migrations (tests hash them to know
@@ -182,6 +205,8 @@ const (
 	CodeSerialization       = "40001"
 	CodeDeadlock            = "40P01"
 	CodeRaiseException      = "P0001"
+	CodeNoDatabase          = "3D000" // invalid_catalog_name: the database does not exist
+	codeDuplicateDatabase   = "42P04"
 )
 
 // PgError returns the *pq.Error inside err, if any.
@@ -214,7 +239,7 @@ func Ready(ctx context.Context, db *sqlx.DB) error {
 	if err != nil {
 		return err
 	}
-	if err := notNewer(ctx, p); err != nil {
+	if _, err := notNewer(ctx, p); err != nil {
 		return err
 	}
 	pending, err := p.HasPending(ctx)
@@ -233,20 +258,20 @@ var ErrSchemaNewer = errors.New("schema newer than this binary")
 // notNewer refuses a database a newer release migrated: this binary knows
 // neither its tables' new constraints nor its triggers, and "up to date"
 // and ready were said of it (a black-box pass; a rolled-back binary).
-func notNewer(ctx context.Context, p *goose.Provider) error {
+func notNewer(ctx context.Context, p *goose.Provider) (int64, error) {
 	current, err := p.GetDBVersion(ctx)
 	if err != nil {
-		return fmt.Errorf("check migrations: %w", err)
+		return 0, fmt.Errorf("check migrations: %w", err)
 	}
 	var newest int64
 	for _, s := range p.ListSources() {
 		newest = max(newest, s.Version)
 	}
 	if current > newest {
-		return fmt.Errorf("%w: the database is at migration %d, newer than this binary's newest (%d): run the release that migrated it",
+		return current, fmt.Errorf("%w: the database is at migration %d, newer than this binary's newest (%d): run the release that migrated it",
 			ErrSchemaNewer, current, newest)
 	}
-	return nil
+	return current, nil
 }
 
 // EnsureDatabase creates the database named in url when it does not exist,
@@ -290,7 +315,7 @@ func EnsureDatabase(ctx context.Context, rawURL string) error {
 
 func isDuplicateDatabase(err error) bool {
 	pe, ok := PgError(err)
-	return ok && pe.Code == "42P04"
+	return ok && pe.Code == codeDuplicateDatabase
 }
 
 // Prepared caches statements prepared once per pool and reused inside

@@ -31,9 +31,14 @@ func open(ctx context.Context, cfg config) (*sqlx.DB, error) {
 // openMigrated opens the database for a command that needs its schema (all
 // but migrate and serve, which migrate it): one not migrated is said so,
 // where the command failed on a missing table's raw SQL error (a black-box
-// pass).
+// pass). It creates no database: `rss export` with a mistyped
+// DATABASE_URL created the database it named (a black-box pass); only
+// migrate and serve do.
 func openMigrated(ctx context.Context, cfg config) (*sqlx.DB, error) {
-	db, err := open(ctx, cfg)
+	db, err := pg.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if pe, ok := pg.PgError(err); ok && pe.Code == pg.CodeNoDatabase {
+		return nil, errors.New("the database DATABASE_URL names does not exist: check its name, or run `rss migrate`, which creates it")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -50,10 +55,15 @@ func migrate(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	if err := pg.Migrate(ctx, db); err != nil {
+	m, err := pg.MigrateReport(ctx, db)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "schema is up to date")
+	if m.Applied == 0 {
+		fmt.Fprintf(out, "schema is up to date (migration %d)\n", m.To)
+	} else {
+		fmt.Fprintf(out, "applied %d migrations: schema is now at migration %d (was %d)\n", m.Applied, m.To, m.From)
+	}
 	return nil
 }
 

@@ -33,3 +33,18 @@ func TestConfigRefusesWhatWouldFailLater(t *testing.T) {
 	_, err := loadConfig()
 	assert.NoError(t, err, "the defaults hold")
 }
+
+// RSS_SECURE_COOKIES takes the words strconv does (TRUE was refused: a
+// black-box pass) and refuses others.
+func TestConfigSecureCookiesWords(t *testing.T) {
+	for value, want := range map[string]bool{"true": true, "TRUE": true, "True": true, "1": true, "false": false, "FALSE": false, "0": false} {
+		t.Setenv("RSS_SECURE_COOKIES", value)
+		c, err := loadConfig()
+		require.NoError(t, err, value)
+		assert.Equal(t, want, c.SecureCookies, value)
+	}
+	t.Setenv("RSS_SECURE_COOKIES", "yes please")
+	_, err := loadConfig()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "RSS_SECURE_COOKIES")
+}

@@ -191,12 +191,10 @@ func loadConfig() (config, error) {
 	if c.ShutdownWait, err = time.ParseDuration(env("RSS_SHUTDOWN_TIMEOUT", "20s")); err != nil || c.ShutdownWait <= 0 {
 		return c, fmt.Errorf("RSS_SHUTDOWN_TIMEOUT must be a positive duration, like 20s")
 	}
-	switch v := env("RSS_SECURE_COOKIES", "false"); v {
-	case "true", "1":
-		c.SecureCookies = true
-	case "false", "0":
-	default:
-		return c, fmt.Errorf("RSS_SECURE_COOKIES: %q is not true or false", v)
+	// strconv's words (true, TRUE, 1, false, ...): TRUE was refused (a
+	// black-box pass).
+	if c.SecureCookies, err = strconv.ParseBool(env("RSS_SECURE_COOKIES", "false")); err != nil {
+		return c, fmt.Errorf("RSS_SECURE_COOKIES: %q is not true or false", env("RSS_SECURE_COOKIES", ""))
 	}
 	p := billing.DefaultParties()
 	for name, dst := range map[string]*string{

@@ -35,7 +35,30 @@ func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
 		var out, errOut bytes.Buffer
 		return run(t.Context(), args, &out, &errOut)
 	}
-	require.NoError(t, cmd("migrate"))
+	// A command other than migrate (and serve) creates no database: one
+	// with a mistyped DATABASE_URL created the database it named (a
+	// black-box pass).
+	typo := name + "_typo"
+	t.Setenv("DATABASE_URL", pgtest.WithDatabase(pgtest.ServerURL(), typo))
+	t.Cleanup(func() { _ = pgtest.Drop(typo) })
+	for _, c := range [][]string{{"seed"}, {"apikey", "create", "-role", "admin", "-label", "x"}, {"demo-keys"}} {
+		err := cmd(c...)
+		require.Error(t, err, "%v", c)
+		assert.Contains(t, err.Error(), "does not exist", "%v", c)
+	}
+	var typoExists bool
+	require.NoError(t, db.Get(&typoExists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, typo))
+	assert.False(t, typoExists, "the mistyped database was not created")
+	t.Setenv("DATABASE_URL", url)
+
+	// migrate says what it did: it said "up to date" having applied every
+	// migration (a black-box pass).
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(t.Context(), []string{"migrate"}, &out, &errOut))
+	assert.Regexp(t, `^applied \d+ migrations: schema is now at migration \d+ \(was 0\)\n$`, out.String())
+	out.Reset()
+	require.NoError(t, run(t.Context(), []string{"migrate"}, &out, &errOut))
+	assert.Regexp(t, `^schema is up to date \(migration \d+\)\n$`, out.String())
 	require.Error(t, cmd("seed", "--help"))
 	require.Error(t, cmd("seed", "extra"))
 	assert.Zero(t, count("programs"), "a refused seed loads nothing")
