@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -63,11 +62,11 @@ type Server struct {
 	rep     *reports.Service
 	metrics *metrics
 	engine  *gin.Engine
-	// checking is set while a readiness check waits on the database: one
-	// at a time, so a database that never answers holds one connection,
-	// not one per probe (twenty probes filled the pool; a black-box
-	// re-check).
-	checking atomic.Bool
+	// checking holds a token while a readiness check waits on the
+	// database: one at a time, so a database that never answers holds one
+	// connection, not one per probe (twenty probes filled the pool; a
+	// black-box re-check).
+	checking chan struct{}
 }
 
 // errCheckPending: an earlier readiness check still waits on the database.
@@ -85,7 +84,8 @@ func New(cfg Config) *Server {
 		cfg.MaxBulkBody = 32 << 20
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, v: cfg.Vouchers, b: cfg.Billing, st: cfg.Staff, r: cfg.Registry, o: cfg.Outcomes, rep: cfg.Reports, metrics: newMetrics()}
+	s := &Server{cfg: cfg, v: cfg.Vouchers, b: cfg.Billing, st: cfg.Staff, r: cfg.Registry, o: cfg.Outcomes, rep: cfg.Reports, metrics: newMetrics(),
+		checking: make(chan struct{}, 1)}
 	if cfg.DB != nil {
 		// The pool's connections in use, idle and waited for: an exhausted
 		// pool was invisible (a black-box pass).
@@ -292,39 +292,29 @@ func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if s.cfg.Ready != nil {
-		// The check runs apart and is given up on at the deadline: a
-		// database that takes connections and never answers held the
-		// driver's read past any context, and /readyz hung 147 s (a
-		// black-box pass, the database's processes stopped).
+		// A database that takes connections and never answers held the
+		// check past any context, and /readyz hung 147 s (a black-box
+		// pass, the database's processes stopped): pg's connections are
+		// cut as the context ends, so the check ends at its deadline. A
+		// check under way is waited for, within this one's deadline.
 		var err error
-		// A check under way is waited for, within this one's deadline.
-		for err == nil && !s.checking.CompareAndSwap(false, true) {
-			select {
-			case <-ctx.Done():
-				err = errCheckPending
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-		if err == nil {
-			done := make(chan error, 1)
-			go func() {
-				defer s.checking.Store(false)
-				done <- s.cfg.Ready(ctx)
+		select {
+		case s.checking <- struct{}{}:
+			func() {
+				defer func() { <-s.checking }()
+				err = s.cfg.Ready(ctx)
 			}()
-			select {
-			case err = <-done:
-			case <-ctx.Done():
-				err = ctx.Err()
-			}
+		case <-ctx.Done():
+			err = errCheckPending
 		}
 		if err != nil {
 			// What failed, by class (no database text): the log says it, as
 			// the answer did not (a black-box pass).
 			detail := "the database did not answer within 2 s"
 			switch {
-			case errors.Is(err, context.DeadlineExceeded):
 			case errors.Is(err, errCheckPending):
 				detail = "the database has not answered a check started earlier"
+			case errors.Is(err, context.DeadlineExceeded), ctx.Err() != nil:
 			case errors.Is(err, pg.ErrSchemaNewer):
 				detail = err.Error()
 			case pg.IsUnavailable(err):
