@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +17,6 @@ import (
 
 	"rss/api"
 	"rss/fixtures"
-	"rss/pg"
 	"rss/pg/pgtest"
 )
 
@@ -30,14 +28,7 @@ import (
 // Idempotency-Keys go through, once each.
 func TestDatabaseUnavailable(t *testing.T) {
 	t.Parallel()
-	db, dbURL := pgtest.NewDBURL(t)
-	u, err := url.Parse(dbURL)
-	require.NoError(t, err)
-	proxy := pgtest.NewProxy(t, u.Host)
-	u.Host = proxy.Addr()
-	pool, err := pg.Open(t.Context(), u.String(), 4)
-	require.NoError(t, err)
-	t.Cleanup(func() { pool.Close() })
+	db, pool, proxy := pgtest.NewProxiedDB(t, 4)
 	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
 	clock := func() time.Time { return now }
 	srv := api.Open(pool, api.Options{Now: clock, Location: loc, KeyTTL: time.Hour, KeyNow: clock,
@@ -105,13 +96,7 @@ func TestDatabaseUnavailable(t *testing.T) {
 // connection is cut at its deadline, so probes hold none.
 func TestReadyzAnswersWhenTheDatabaseHangs(t *testing.T) {
 	t.Parallel()
-	_, dbURL := pgtest.NewDBURL(t)
-	u, err := url.Parse(dbURL)
-	require.NoError(t, err)
-	proxy := pgtest.NewProxy(t, u.Host)
-	u.Host = proxy.Addr()
-	pool, err := pg.Open(t.Context(), u.String(), 2)
-	require.NoError(t, err)
+	_, pool, proxy := pgtest.NewProxiedDB(t, 2)
 	srv := api.Open(pool, api.Options{Now: time.Now, Location: loc, KeyTTL: time.Hour, KeyNow: time.Now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	get := func() *httptest.ResponseRecorder {
@@ -140,7 +125,6 @@ func TestReadyzAnswersWhenTheDatabaseHangs(t *testing.T) {
 	back.Stop()
 	thaw()
 	require.Equal(t, http.StatusOK, get().Code, "ready once the database answers")
-	t.Cleanup(func() { pool.Close() })
 }
 
 // A request whose client leaves while the database keeps its connections
@@ -151,14 +135,7 @@ func TestReadyzAnswersWhenTheDatabaseHangs(t *testing.T) {
 // the same key is decided once.
 func TestRequestEndsWhenItsClientLeavesAHungDatabase(t *testing.T) {
 	t.Parallel()
-	db, dbURL := pgtest.NewDBURL(t)
-	u, err := url.Parse(dbURL)
-	require.NoError(t, err)
-	proxy := pgtest.NewProxy(t, u.Host)
-	u.Host = proxy.Addr()
-	pool, err := pg.Open(t.Context(), u.String(), 4)
-	require.NoError(t, err)
-	t.Cleanup(func() { pool.Close() })
+	db, pool, proxy := pgtest.NewProxiedDB(t, 4)
 	now := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
 	clock := func() time.Time { return now }
 	var logged strings.Builder

@@ -2,32 +2,15 @@ package pg_test
 
 import (
 	"context"
-	"net/url"
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"rss/pg"
 	"rss/pg/pgtest"
 )
-
-// hungPool is a pool of two connections to a fresh database through a
-// proxy the test freezes.
-func hungPool(t *testing.T) (*sqlx.DB, *pgtest.Proxy) {
-	t.Helper()
-	_, dbURL := pgtest.NewDBURL(t)
-	u, err := url.Parse(dbURL)
-	require.NoError(t, err)
-	proxy := pgtest.NewProxy(t, u.Host)
-	u.Host = proxy.Addr()
-	pool, err := pg.Open(t.Context(), u.String(), 2)
-	require.NoError(t, err)
-	t.Cleanup(func() { pool.Close() })
-	return pool, proxy
-}
 
 // within runs call and fails the test when it has not returned in limit
 // (the proxy is thawed then, so the call and the test end).
@@ -55,7 +38,7 @@ func within(t *testing.T, proxy *pgtest.Proxy, limit time.Duration, call func() 
 // 147 s, until the database came back).
 func TestContextEndsACallOnAHungDatabase(t *testing.T) {
 	t.Parallel()
-	pool, proxy := hungPool(t)
+	_, pool, proxy := pgtest.NewProxiedDB(t, 2)
 	ctx := t.Context()
 	stmt, err := pool.PreparexContext(ctx, `SELECT $1::int + 1`)
 	require.NoError(t, err)

@@ -2,10 +2,14 @@ package pgtest
 
 import (
 	"net"
+	"net/url"
 	"sync"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
+
+	"rss/pg"
 )
 
 // Proxy stands between a pool and PostgreSQL, so a test can make the
@@ -120,4 +124,20 @@ func (p *Proxy) Stop() {
 		c.Close()
 		delete(p.conns, c)
 	}
+}
+
+// NewProxiedDB is a fresh test database (db, connected directly) and a
+// pool of maxConns connections to it through a Proxy the test controls;
+// both close with the test.
+func NewProxiedDB(t testing.TB, maxConns int) (db, pool *sqlx.DB, proxy *Proxy) {
+	t.Helper()
+	db, dbURL := NewDBURL(t)
+	u, err := url.Parse(dbURL)
+	require.NoError(t, err)
+	proxy = NewProxy(t, u.Host)
+	u.Host = proxy.Addr()
+	pool, err = pg.Open(t.Context(), u.String(), maxConns)
+	require.NoError(t, err)
+	t.Cleanup(func() { pool.Close() })
+	return db, pool, proxy
 }
