@@ -192,7 +192,14 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 	if err != nil {
 		return nil, ended(ctx, err)
 	}
-	return &stmt{Stmt: st, c: c}, nil
+	ex, okExec := st.(driver.StmtExecContext)
+	qu, okQuery := st.(driver.StmtQueryContext)
+	if !okExec || !okQuery {
+		// lib/pq's COPY FROM STDIN, which runs in a transaction and so
+		// under its watch.
+		return st, nil
+	}
+	return &stmt{Stmt: st, exec: ex, query: qu, c: c}, nil
 }
 
 func (c *conn) Begin() (driver.Tx, error) {
@@ -248,17 +255,19 @@ func (c *conn) Close() error {
 // any transaction's watch).
 type stmt struct {
 	driver.Stmt
-	c *conn
+	exec  driver.StmtExecContext
+	query driver.StmtQueryContext
+	c     *conn
 }
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	s.c.watch(ctx)
-	res, err := s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+	res, err := s.exec.ExecContext(ctx, args)
 	return res, ended(ctx, err)
 }
 
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	s.c.watch(ctx)
-	rows, err := s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+	rows, err := s.query.QueryContext(ctx, args)
 	return rows, ended(ctx, err)
 }

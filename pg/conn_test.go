@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -117,4 +118,30 @@ func TestContextEndedLaterLeavesTheConnection(t *testing.T) {
 	require.NoError(t, pool.GetContext(t.Context(), &again, `SELECT pg_backend_pid()`))
 	assert.Equal(t, pid, again, "the one connection served every call")
 	assert.Equal(t, 1, pool.Stats().OpenConnections)
+}
+
+// COPY FROM STDIN, whose lib/pq statement has no context methods, runs
+// through the pool's connections as through lib/pq's own (it is watched
+// by its transaction).
+func TestCopyInThroughThePool(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDB(t)
+	ctx := t.Context()
+	_, err := db.ExecContext(ctx, `CREATE TABLE copied (n int NOT NULL)`)
+	require.NoError(t, err)
+	tx, err := db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	st, err := tx.PrepareContext(ctx, pq.CopyIn("copied", "n"))
+	require.NoError(t, err)
+	for i := range 3 {
+		_, err = st.ExecContext(ctx, i)
+		require.NoError(t, err)
+	}
+	_, err = st.ExecContext(ctx)
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+	require.NoError(t, tx.Commit())
+	var n int
+	require.NoError(t, db.GetContext(ctx, &n, `SELECT sum(n) FROM copied`))
+	assert.Equal(t, 3, n)
 }
