@@ -46,6 +46,18 @@ func (v *ValidationError) Add(field, code, format string, args ...any) {
 	v.Fields = append(v.Fields, FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
+// RequireID records a missing id (0, or the field left out) as required
+// and a negative one as out of range: a negative id was answered
+// "client_id is required" though one was sent (a black-box pass).
+func (v *ValidationError) RequireID(field string, id int64) {
+	switch {
+	case id == 0:
+		v.Add(field, "required", "%s is required", field)
+	case id < 0:
+		v.Add(field, "out_of_range", "%s must be a positive whole number", field)
+	}
+}
+
 // Err returns the ValidationError when it holds a problem, else nil.
 func (v *ValidationError) Err() error {
 	if v == nil || len(v.Fields) == 0 {

@@ -805,3 +805,29 @@ func TestRequestsReadAsSent(t *testing.T) {
 	}
 	assert.Equal(t, http.StatusOK, e.get(keyAdmin, "/v1/claims?service_from="+day(-1)+"&service_to="+day(-1)).Status, "one day is a range")
 }
+
+// A negative id is out of range, not missing: `"client_id": -1` was
+// answered "client_id is required" though one was sent (a black-box pass).
+// Nothing is written.
+func TestNegativeIDIsOutOfRange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rivera := e.demo.Clients["Rivera"]
+	for _, c := range []struct{ path, field string }{
+		{"/v1/voucher-requests", "client_id"},
+		{"/v1/claims", "client_id"},
+		{"/v1/claims", "rendering_staff_id"},
+		{"/v1/care-plans", "client_id"},
+		{"/v1/consents", "client_id"},
+		{"/v1/gpra-interviews", "client_id"},
+	} {
+		body := map[string]any{"client_id": rivera, c.field: -1}
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyHRA, c.path, body), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "out_of_range", itFieldCode(p, c.field), "%s %s", c.path, c.field)
+		})
+		body[c.field] = 0
+		p := requireProblem(t, e.post(keyHRA, c.path, body), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "required", itFieldCode(p, c.field), "%s %s", c.path, c.field)
+	}
+}

@@ -85,9 +85,7 @@ func (n *NewClaim) validate(today rss.Date) error {
 		v.Add("claim_number", textCode(err, "invalid_format"), "claim_number is 1-%d letters, digits or dashes (the 837P's CLM01 holds %d, and a claim sent in parts adds -N)",
 			claimNumberElement.Max, x12.ClaimNumber.Max)
 	}
-	if n.ClientID <= 0 {
-		v.Add("client_id", "required", "client_id is required")
-	}
+	v.RequireID("client_id", n.ClientID)
 	if n.Frequency == "" {
 		n.Frequency = FreqOriginal
 	}
@@ -109,9 +107,7 @@ func (n *NewClaim) validate(today rss.Date) error {
 		}
 		return v.Err()
 	}
-	if n.RenderingStaffID <= 0 {
-		v.Add("rendering_staff_id", "required", "rendering_staff_id is required")
-	}
+	v.RequireID("rendering_staff_id", n.RenderingStaffID)
 	switch {
 	case n.PlaceOfService == "":
 		v.Add("place_of_service", "required", "place_of_service is required")

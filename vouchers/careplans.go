@@ -59,9 +59,7 @@ func (s *Service) CreateCarePlan(ctx context.Context, n NewCarePlan) (CarePlan, 
 		return CarePlan{}, err
 	}
 	v := &rss.ValidationError{}
-	if n.ClientID <= 0 {
-		v.Add("client_id", "required", "client_id is required")
-	}
+	v.RequireID("client_id", n.ClientID)
 	if n.ProgramCode == "" {
 		v.Add("program_code", "required", "program_code is required")
 	}

@@ -592,9 +592,7 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		return Enrollment{}, err
 	}
 	v := &rss.ValidationError{}
-	if n.ClientID <= 0 {
-		v.Add("client_id", "required", "client_id is required")
-	}
+	v.RequireID("client_id", n.ClientID)
 	if n.ProgramCode == "" {
 		v.Add("program_code", "required", "program_code is required")
 	} else if len(n.ProgramCode) > maxCodeLen {

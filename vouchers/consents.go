@@ -52,9 +52,7 @@ var consentPurposes = []string{"payment", "treatment", "care_coordination", "ope
 
 func (n *NewConsent) validate(today rss.Date) error {
 	v := &rss.ValidationError{}
-	if n.ClientID <= 0 {
-		v.Add("client_id", "required", "client_id is required")
-	}
+	v.RequireID("client_id", n.ClientID)
 	switch n.RecipientType {
 	case "msc", "payer":
 		if n.RecipientProviderID != nil {

@@ -97,9 +97,7 @@ func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrol
 		return Enrollment{}, err
 	}
 	v := &rss.ValidationError{}
-	if r.StaffID <= 0 {
-		v.Add("staff_id", "required", "staff_id is required")
-	}
+	v.RequireID("staff_id", r.StaffID)
 	if rss.Blank(r.Reason) {
 		v.Add("reason", "required", "reason is required")
 	} else {

@@ -50,9 +50,7 @@ var notConductedReasons = []string{"refused", "unable_to_locate", "incarcerated"
 
 func (n *NewInterview) validate(today rss.Date) error {
 	v := &rss.ValidationError{}
-	if n.ClientID <= 0 {
-		v.Add("client_id", "required", "client_id is required")
-	}
+	v.RequireID("client_id", n.ClientID)
 	if n.EpisodeID != nil {
 		v.Add("episode_id", "not_accepted", "episode_id is not accepted: name the enrollment (enrollment_id), or leave it out for "+
 			"the client's enrollment with this agency in a program that requires GPRA")

@@ -47,9 +47,7 @@ const (
 
 func (n *NewVoucherRequest) validate(today rss.Date) error {
 	v := &rss.ValidationError{}
-	if n.ClientID <= 0 {
-		v.Add("client_id", "required", "client_id is required")
-	}
+	v.RequireID("client_id", n.ClientID)
 	if n.ServiceCode == "" {
 		v.Add("service_code", "required", "service_code is required")
 	}
