@@ -28,6 +28,12 @@ func TestTakeHoldsAPendedRequest(t *testing.T) {
 
 	requireProblem(t, e.post(other, take, nil), http.StatusConflict, "taken")
 	requireProblem(t, e.post(other, decide, map[string]any{"action": "deny", "note": "mine"}), http.StatusConflict, "taken")
+	// Who holds it is the MSC's: the agency reads it pended, without the
+	// reviewer's key (a black-box pass read taken_by).
+	mine := e.get(keyHRA, itPath("/v1/voucher-requests/%d", id)).JSON(t)
+	assert.Equal(t, "pended", mine["decision"])
+	assert.NotContains(t, mine, "taken_by")
+	assert.NotContains(t, mine, "taken_at")
 	for _, key := range []string{keyHRA, keyFinance, keyAdmin} {
 		requireProblem(t, e.post(key, take, nil), http.StatusForbidden, "forbidden")
 	}

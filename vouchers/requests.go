@@ -389,7 +389,10 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 	}
 	v.redact(seen)
 	v.personHidden = true
-	// Which MSC key decided is the MSC's, as in an authorization's history.
+	// Which MSC key decided, or holds it for review, is the MSC's, as in
+	// an authorization's history (a black-box pass read the holder's key
+	// id, and a lapsed hold, in the agency's answer).
+	v.TakenBy, v.TakenAt = nil, nil
 	if v.Review != nil {
 		v.Review.ReviewerKeyID = 0
 		v.noteShown, err = showTexts(ctx, ext, a, v.ClientID, today, "voucher_request", access.ID(v.ID), &v.Review.Note)
