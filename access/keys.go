@@ -156,6 +156,9 @@ func NewKeys(db *sqlx.DB, ttl time.Duration, now func() time.Time) *Keys {
 	return &Keys{db: db, ttl: ttl, now: now, cache: make(map[string]cachedKey)}
 }
 
+// keyLookupTimeout bounds reading a key that is not cached.
+const keyLookupTimeout = 5 * time.Second
+
 // Authenticate returns the actor for a bearer key.
 func (k *Keys) Authenticate(ctx context.Context, key string) (Actor, error) {
 	prefix, secret, ok := splitKey(key)
@@ -175,9 +178,21 @@ func (k *Keys) Authenticate(ctx context.Context, key string) (Actor, error) {
 			ProviderID *int64     `db:"provider_id"`
 			RevokedAt  *time.Time `db:"revoked_at"`
 		}
-		err := k.db.GetContext(ctx, &row, `SELECT id, secret_hash, role, provider_id, revoked_at FROM api_keys WHERE prefix = $1`, prefix)
+		// The lookup has a deadline of its own: it runs before a POST's
+		// body is read, and until then net/http does not see its client
+		// leave, so a database that stopped answering held such requests
+		// (and the pool) until it came back, whoever waited for them (an
+		// on-call black-box pass). A key is one indexed row: what takes
+		// keyLookupTimeout is a database in trouble, answered 503.
+		lctx, cancel := context.WithTimeout(ctx, keyLookupTimeout)
+		err := k.db.GetContext(lctx, &row, `SELECT id, secret_hash, role, provider_id, revoked_at FROM api_keys WHERE prefix = $1`, prefix)
+		timedOut := lctx.Err() != nil && ctx.Err() == nil
+		cancel()
 		if errors.Is(err, pg.ErrNoRows) {
 			return Actor{}, ErrBadKey
+		}
+		if err != nil && timedOut {
+			return Actor{}, fmt.Errorf("look up key: no answer within %s: %w", keyLookupTimeout, rss.ErrUnavailable)
 		}
 		if err != nil {
 			return Actor{}, fmt.Errorf("look up key: %w", err)

@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"sync/atomic"
 )
 
 // metrics are registered on the server's own registry, so two servers in
@@ -15,8 +16,9 @@ type metrics struct {
 	lines     *prometheus.CounterVec
 	// inFlight counts requests being served: one that hangs (a database
 	// that does not answer) shows here at once, where the request counters
-	// see it only when it ends (a black-box pass).
-	inFlight prometheus.Gauge
+	// see it only when it ends (a black-box pass). A shutdown that times
+	// out says how many it cut off (Server.InFlight).
+	inFlight atomic.Int64
 }
 
 func newMetrics() *metrics {
@@ -35,11 +37,11 @@ func newMetrics() *metrics {
 		lines: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rss_claim_lines_total", Help: "Adjudicated claim lines by status.",
 		}, []string{"status"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "rss_http_requests_in_flight", Help: "HTTP requests being served.",
-		}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.decisions, m.lines, m.inFlight,
+	inFlight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rss_http_requests_in_flight", Help: "HTTP requests being served.",
+	}, func() float64 { return float64(m.inFlight.Load()) })
+	m.reg.MustRegister(m.requests, m.duration, m.decisions, m.lines, inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -108,9 +108,9 @@ func observe(m *metrics, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Set(ctxLogger, log)
-		m.inFlight.Inc()
+		m.inFlight.Add(1)
 		c.Next()
-		m.inFlight.Dec()
+		m.inFlight.Add(-1)
 		route := c.FullPath()
 		if route == "" {
 			route = "unmatched"

@@ -284,6 +284,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.engine.ServeHTTP(w, r)
 }
 
+// InFlight is the number of requests being served.
+func (s *Server) InFlight() int64 { return s.metrics.inFlight.Load() }
+
 // Routes lists the method and path template of every route, for the
 // OpenAPI coverage test.
 func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }

@@ -130,9 +130,13 @@ func TestReadyzAnswersWhenTheDatabaseHangs(t *testing.T) {
 // A request whose client leaves while the database keeps its connections
 // and answers nothing (its processes stopped) ends there: it held its
 // connection until the database came back (a black-box pass: a POST
-// committed 147 s later, its client long gone). Nothing of it is written,
-// the pool is whole when the database answers, and the client's retry with
-// the same key is decided once.
+// committed 147 s later, its client long gone). So does a single claim's
+// group once every client in it has left (the claims were written when the
+// database came back: a re-check). Nothing of them is written, the pool is
+// whole when the database answers, and each client's retry with the same
+// key is decided once. A POST whose key is not cached ends within the key
+// lookup's 5 s as a 503, whether or not its client waits: net/http sees no
+// client leave before the body is read, and the key is read first.
 func TestRequestEndsWhenItsClientLeavesAHungDatabase(t *testing.T) {
 	t.Parallel()
 	db, pool, proxy := pgtest.NewProxiedDB(t, 4)
@@ -145,41 +149,59 @@ func TestRequestEndsWhenItsClientLeavesAHungDatabase(t *testing.T) {
 	demo, err := fixtures.DemoIDs(t.Context(), db)
 	require.NoError(t, err)
 	e := &env{t: t, db: db, srv: srv, demo: demo, now: now}
-	rivera := e.demo.Clients["Rivera"]
-	require.Equal(t, http.StatusOK, e.get(keyHRA, itPath("/v1/clients/%d", rivera)).Status) // the key cached
-	before := e.count(`SELECT count(*) FROM voucher_requests`)
+	rivera, kim := e.demo.Clients["Rivera"], e.demo.Clients["Kim"]
+	require.Equal(t, http.StatusOK, e.get(keyHRA, itPath("/v1/clients/%d", rivera)).Status) // HRA's key cached, BCS's not
+	vouchers, claims := e.count(`SELECT count(*) FROM voucher_requests`), e.count(`SELECT count(*) FROM claims`)
 
-	post := req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyHRA, IdemKey: "left-voucher",
+	voucher := req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyHRA, IdemKey: "left-voucher",
 		Body: map[string]any{"client_id": rivera, "service_code": "ATR-CM", "units": 10, "start_date": day(0), "end_date": day(9)}}
-	proxy.Freeze()
-	// The client gives up after 300 ms (the server's request context is
-	// cancelled as its connection closes).
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	time.AfterFunc(300*time.Millisecond, cancel)
-	left := post
-	left.Ctx = ctx
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.do(left)
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		proxy.Thaw()
-		<-done
-		t.Fatal("the request still held its connection 5 s after its client left")
+	claim := req{Method: http.MethodPost, Path: "/v1/claims", Key: keyHRA, IdemKey: "left-claim",
+		Body: map[string]any{"claim_number": "LEFT-1", "client_id": kim, "rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}}
+	uncached := req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyBCS, IdemKey: "uncached-voucher",
+		Body: map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "service_code": "ATR-TR", "units": 1, "start_date": day(0), "end_date": day(0)}}
+	// within runs r and fails when it has not returned by limit.
+	within := func(r req, limit time.Duration) resp {
+		t.Helper()
+		got := make(chan resp, 1)
+		go func() { got <- e.do(r) }()
+		select {
+		case w := <-got:
+			return w
+		case <-time.After(limit):
+			proxy.Thaw()
+			<-got
+			t.Fatalf("%s %s still held its connection %s in", r.Method, r.Path, limit)
+			return resp{}
+		}
 	}
+	proxy.Freeze()
+	for _, r := range []req{voucher, claim} {
+		// The client gives up after 300 ms (the server's request context
+		// is cancelled as its connection closes).
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(300*time.Millisecond, cancel)
+		r.Ctx = ctx
+		within(r, 5*time.Second)
+		cancel()
+	}
+	w := within(uncached, 8*time.Second)
+	requireProblem(t, w, http.StatusServiceUnavailable, "unavailable")
+	assert.Equal(t, "2", w.Header.Get("Retry-After"))
 	proxy.Thaw()
-	assert.Zero(t, pool.Stats().InUse, "the request's connection is back or closed")
-	assert.Equal(t, before, e.count(`SELECT count(*) FROM voucher_requests`), "nothing of the left request is written")
+	assert.Eventually(t, func() bool { return pool.Stats().InUse == 0 }, 2*time.Second, 10*time.Millisecond,
+		"the requests' connections are back or closed")
+	assert.Equal(t, vouchers, e.count(`SELECT count(*) FROM voucher_requests`), "nothing of the left request is written")
 
-	w := e.do(post)
-	require.Equal(t, http.StatusCreated, w.Status, "%s", w.Body)
-	again := e.do(post)
-	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
-	assert.Equal(t, before+1, e.count(`SELECT count(*) FROM voucher_requests`))
+	for _, r := range []req{voucher, claim, uncached} {
+		w := e.do(r)
+		require.Less(t, w.Status, 300, "%s: %s", r.Path, w.Body)
+		assert.Empty(t, w.Header.Get("Idempotent-Replayed"), "%s: decided now, not when its client had left", r.Path)
+		again := e.do(r)
+		assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"), "%s", r.Path)
+	}
+	assert.Equal(t, vouchers+2, e.count(`SELECT count(*) FROM voucher_requests`))
+	assert.Equal(t, claims+1, e.count(`SELECT count(*) FROM claims`))
 	logMu.Lock()
 	defer logMu.Unlock()
 	assert.NotContains(t, logged.String(), "level=ERROR", "a client that left is not the server's error")

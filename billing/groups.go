@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -34,11 +37,15 @@ const (
 )
 
 type claimJob struct {
+	ctx   context.Context // the request's: done once its client has left
 	actor access.Actor
 	req   *pg.Request
 	claim NewClaim
 	done  chan claimResult
 }
+
+// left reports whether the job's client has gone.
+func (j *claimJob) left() bool { return j.ctx.Err() != nil }
 
 type claimResult struct {
 	out Outcome
@@ -68,14 +75,16 @@ func (s *Service) SubmitClaim(ctx context.Context, n NewClaim) (Outcome, error) 
 		c, created, err := s.Submit(ctx, n)
 		return Outcome{Claim: c, Created: created, Err: err}, nil
 	}
-	j := &claimJob{actor: a, req: req, claim: n, done: make(chan claimResult, 1)}
+	j := &claimJob{ctx: ctx, actor: a, req: req, claim: n, done: make(chan claimResult, 1)}
 	s.groups.submit(s, j)
 	select {
 	case r := <-j.done:
 		return r.out, r.err
 	case <-ctx.Done():
-		// The caller left; the claim is still decided and recorded, and a
-		// retry with the same key gets the answer.
+		// The caller left. A claim not yet in a group is dropped; one in a
+		// group is decided and recorded with it, unless every request of
+		// the group has left (whenAllLeft); a retry with the same key gets
+		// the answer either way.
 		return Outcome{}, ctx.Err()
 	}
 }
@@ -131,6 +140,18 @@ func (g *claimGroups) work(s *Service, key int64) {
 }
 
 func (s *Service) process(jobs []*claimJob) {
+	// A request whose client has left before its group began is not
+	// decided: nobody waits for it (a retry with its key decides it).
+	jobs = slices.DeleteFunc(jobs, func(j *claimJob) bool {
+		if j.left() {
+			j.done <- claimResult{err: j.ctx.Err()}
+			return true
+		}
+		return false
+	})
+	if len(jobs) == 0 {
+		return
+	}
 	results, err := s.commitGroup(jobs)
 	if err != nil && len(jobs) > 1 {
 		// Isolate whatever failed: each claim in its own transaction.
@@ -169,8 +190,14 @@ func (s *Service) commitGroup(jobs []*claimJob) ([]claimResult, error) {
 // commitGroupKeys is commitGroup, its keys read by the snapshot
 // (lookFirst false) or in a statement of their own before the work.
 func (s *Service) commitGroupKeys(jobs []*claimJob, lookFirst bool) ([]claimResult, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// The group outlives each of its requests (one leaving does not undo
+	// the others' claims) but not all of them: when every client has left
+	// it is given up, as a single request's transaction is, where it was
+	// written when a database that had stopped answering came back (an
+	// on-call black-box pass). It is given up at groupTimeout in any case.
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
+	defer whenAllLeft(jobs, cancel)()
 	first := jobs[0]
 	results := make([]claimResult, len(jobs))
 	err := pg.Transact(access.WithActor(ctx, first.actor), s.db, func(ctx context.Context, tx *sqlx.Tx) error {
@@ -238,9 +265,46 @@ func (s *Service) commitGroupKeys(jobs []*claimJob, lookFirst bool) ([]claimResu
 		for _, j := range jobs {
 			j.req.Answered = nil
 		}
+		if ctx.Err() != nil {
+			// Counts only: the claims are the clients'.
+			slog.Warn("claim group given up", "claims", len(jobs), "clients_left", countLeft(jobs),
+				"timed_out", errors.Is(ctx.Err(), context.DeadlineExceeded))
+		}
 		return nil, fmt.Errorf("claim group: %w", err)
 	}
 	return results, nil
+}
+
+// groupTimeout bounds a claim group's transaction.
+const groupTimeout = 2 * time.Minute
+
+// whenAllLeft calls cancel once every job's client has left; the returned
+// func stops watching.
+func whenAllLeft(jobs []*claimJob, cancel func()) (stop func()) {
+	var waiting atomic.Int64
+	waiting.Store(int64(len(jobs)))
+	stops := make([]func() bool, len(jobs))
+	for i, j := range jobs {
+		stops[i] = context.AfterFunc(j.ctx, func() {
+			if waiting.Add(-1) == 0 {
+				cancel()
+			}
+		})
+	}
+	return func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}
+}
+
+func countLeft(jobs []*claimJob) (n int) {
+	for _, j := range jobs {
+		if j.left() {
+			n++
+		}
+	}
+	return n
 }
 
 // errKeysTaken rolls a group back whose keys another transaction answered

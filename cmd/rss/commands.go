@@ -221,7 +221,13 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	defer cancel()
 	slog.Info("shutting down")
 	if err := hs.Shutdown(sctx); err != nil {
-		return err
+		// Said with what was cut off: it ended on "context deadline
+		// exceeded" alone, the requests it dropped logged nowhere (an
+		// on-call black-box pass, the database stopped).
+		n := srv.InFlight()
+		_ = hs.Close()
+		slog.Warn("shutdown timed out", "requests_in_flight", n, "wait", cfg.ShutdownWait.String())
+		return fmt.Errorf("shutdown: %d requests were still in flight after RSS_SHUTDOWN_TIMEOUT (%s); their connections were closed", n, cfg.ShutdownWait)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"regexp"
 	"sync"
 	"testing"
@@ -71,6 +72,59 @@ func TestServeSaysThePortItBound(t *testing.T) {
 	case err := <-done:
 		require.NoError(t, err)
 	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+// A shutdown that times out says how many requests it cut off: it ended on
+// "context deadline exceeded" alone (an on-call black-box pass, the
+// database stopped under requests in flight).
+func TestServeShutdownSaysWhatItCutOff(t *testing.T) {
+	_, dbURL := pgtest.NewDBURL(t)
+	u, err := neturl.Parse(dbURL)
+	require.NoError(t, err)
+	proxy := pgtest.NewProxy(t, u.Host)
+	u.Host = proxy.Addr()
+	t.Setenv("DATABASE_URL", u.String())
+	t.Setenv("RSS_ADDR", "127.0.0.1:0")
+	t.Setenv("RSS_SHUTDOWN_TIMEOUT", "300ms")
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out lockedBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, &out, io.Discard) }()
+	said := regexp.MustCompile(`rss listening on (127\.0\.0\.1:\d+)\n`)
+	var addr string
+	require.Eventually(t, func() bool {
+		if m := said.FindStringSubmatch(out.String()); m != nil {
+			addr = m[1]
+			return true
+		}
+		return false
+	}, 30*time.Second, 20*time.Millisecond, "serve never said where it listens: %q", out.String())
+
+	proxy.Freeze()
+	defer proxy.Thaw()
+	// A request whose key is read from the stopped database, its client
+	// waiting.
+	go func() {
+		r, err := http.NewRequest(http.MethodGet, "http://"+addr+"/v1/clients", nil)
+		if err != nil {
+			return
+		}
+		r.Header.Set("Authorization", "Bearer rss_demohra01_hartfordrecoveryalliancedemokey")
+		if resp, err := http.DefaultClient.Do(r); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "1 requests were still in flight after RSS_SHUTDOWN_TIMEOUT (300ms)")
+	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop")
 	}
 }
