@@ -39,7 +39,10 @@ type Authorization struct {
 	CreatedAt  time.Time `json:"created_at" db:"created_at"`
 	// Events are its lifecycle changes, oldest first (one authorization's
 	// read only).
-	Events []Event `json:"events,omitempty" db:"-"`
+	// Present, [] when there are none, on that read (a black-box pass
+	// found the key missing where README promised the history); left out
+	// of lists (nil).
+	Events []Event `json:"events,omitzero" db:"-"`
 }
 
 // Authorization statuses.
@@ -101,7 +104,10 @@ func (a *Authorization) StatusOn(today rss.Date) string {
 // and the day it goes inactive. A void authorization has nothing left to
 // bill and never goes inactive: it read its unbilled units as remaining,
 // and a day it would go inactive, which a provider took for units still
-// to deliver (a black-box pass).
+// to deliver (a black-box pass). Nor does one that would go inactive only
+// after its last day, or one exhausted (StatusOn reads them expired and
+// exhausted): one ended at a discharge read a day to go inactive a month
+// after its end (a black-box pass).
 func (a *Authorization) Derive(today rss.Date) {
 	a.Status = a.StatusOn(today)
 	if a.VoidedAt != nil {
@@ -110,6 +116,9 @@ func (a *Authorization) Derive(today rss.Date) {
 	}
 	a.UnitsRemaining = a.UnitsAuthorized - a.UnitsUsed
 	a.InactiveOn = a.inactiveOn()
+	if a.InactiveOn.After(a.EndDate) || a.UnitsRemaining <= 0 {
+		a.InactiveOn = rss.Date{}
+	}
 }
 
 // Rule converts to the adjudicator's view on today; it is the one converter

@@ -349,8 +349,15 @@ func TestStatusOn(t *testing.T) {
 		{name: "and N days after the reactivation it is inactive again", today: d(time.June, 1), want: ledger.StatusInactive,
 			edit:       func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.ReactivatedOn = d(time.May, 1) },
 			inactiveOn: "2026-06-01"},
+		// Neither goes inactive, so neither says a day it would (one ended
+		// at a discharge read a day after its end: a black-box pass).
 		{name: "exhausted is not inactive", today: d(time.June, 1), want: ledger.StatusExhausted,
-			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(1); a.UnitsUsed = 10 }, inactiveOn: "2026-03-03"},
+			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(1); a.UnitsUsed = 10 }},
+		{name: "ending before it would go inactive", today: d(time.June, 1), want: ledger.StatusActive,
+			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.LastServiceOn = d(time.May, 31) }},
+		{name: "going inactive on its end date", today: d(time.June, 1), want: ledger.StatusActive,
+			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.LastServiceOn = d(time.May, 30) },
+			inactiveOn: "2026-06-30"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

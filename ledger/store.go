@@ -504,7 +504,7 @@ func addEvent(ctx context.Context, ext pg.Ext, id int64, e Event, at time.Time, 
 
 // Events reads an authorization's lifecycle changes, oldest first.
 func Events(ctx context.Context, ext pg.Ext, id int64) ([]Event, error) {
-	var out []Event
+	out := []Event{} // none is [], not left out (Authorization.Events)
 	if err := sqlx.SelectContext(ctx, ext, &out, `SELECT id, action, reason, end_before, end_after, actor_key_id, actor_role, created_at
 		FROM authorization_events WHERE authorization_id = $1 ORDER BY id`, id); err != nil {
 		return nil, fmt.Errorf("authorization events: %w", err)
