@@ -356,7 +356,7 @@ func TestStatusOn(t *testing.T) {
 		{name: "ending before it would go inactive", today: d(time.June, 1), want: ledger.StatusActive,
 			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.LastServiceOn = d(time.May, 31) }},
 		{name: "going inactive on its end date", today: d(time.June, 1), want: ledger.StatusActive,
-			edit: func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.LastServiceOn = d(time.May, 30) },
+			edit:       func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.LastServiceOn = d(time.May, 30) },
 			inactiveOn: "2026-06-30"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
