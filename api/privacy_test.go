@@ -279,6 +279,12 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		"Denied: " + strings.Replace(hra.Name, "a", "á", 1) + " holds it.",
 		"Denied: " + hra.Name[:strings.LastIndex(hra.Name, " ")] + " holds it.",
 		"Ask at " + hra.Addr[:strings.LastIndex(hra.Addr, " ")] + ".",
+		// A staff member's surname alone, as names are written (each got
+		// through a black-box pass: full names alone were matched).
+		"Ask Mr Okafor about it.",
+		"Ask G. Okafor about it.",
+		"Okafor",
+		"ASK OKAFOR.",
 	} {
 		p := requireProblem(t, decide(id, note), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Contains(t, itMustJSON(p), "names_another_agency", note)
@@ -287,7 +293,9 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 	assert.Equal(t, "pended", got["decision"], "a refused decision decides nothing")
 	assert.Nil(t, got["review"])
 
-	r := decide(id, "Denied 2026-06-01: 10 units overlap an authorization on file (call 860 555 0100); the MSC will coordinate.")
+	// A surname the reader's own people carry names the reader as well
+	// (BCS's contact is a Whitfield, as is one of HRA's staff).
+	r := decide(id, "Denied 2026-06-01: 10 units overlap an authorization on file (call 860 555 0100); the MSC will coordinate. Whitfield to call.")
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, "denied", r.JSON(t)["decision"])
 

@@ -119,7 +119,10 @@ type agencyWords struct {
 	Code    string         `db:"code"`
 	Words   pq.StringArray `db:"words"`   // compared as whole words, case folded
 	Numbers pq.StringArray `db:"numbers"` // compared by their letters and digits
-	Clients pq.Int64Array  `db:"clients"` // its records of the person
+	// Surnames are its staff's and its contact's, matched alone as names
+	// are written (names).
+	Surnames pq.StringArray `db:"surnames"`
+	Clients  pq.Int64Array  `db:"clients"` // its records of the person
 }
 
 // otherAgencies reads the agencies besides reader that keep a record of
@@ -134,6 +137,17 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 			ARRAY(SELECT st.last_name || ' ' || st.first_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS words,
 			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, '')] ||
 			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS numbers,
+			-- Surnames alone, but those the reader's own staff or contact
+			-- carry, or its record of the person: those name the reader
+			-- as well (the demo's HRA has a Whitfield, BCS's contact is one).
+			ARRAY(SELECT x.s FROM (SELECT st.last_name AS s FROM staff st WHERE st.provider_id = p.id
+			                       UNION SELECT substring(p.contact_name FROM '(\S+)\s*$')) x
+			      WHERE x.s IS NOT NULL
+			        AND NOT EXISTS (SELECT 1 FROM (SELECT r.last_name FROM staff r WHERE r.provider_id = $2
+			                                       UNION ALL SELECT substring(rp.contact_name FROM '(\S+)\s*$') FROM providers rp WHERE rp.id = $2
+			                                       UNION ALL SELECT c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = $2) own(n)
+			                        WHERE lower(own.n) = lower(x.s))
+			      ORDER BY x.s) AS surnames,
 			ARRAY(SELECT c.id FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id ORDER BY c.id) AS clients
 		FROM providers p
 		WHERE p.id <> $2 AND EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id)
@@ -145,7 +159,7 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 
 // names reports whether text names the agency: its name, code, NPI, tax
 // id, street address, contact's name, phone and e-mail, its staff's names
-// or its authorization numbers for the person. The check is on the words,
+// (their surnames alone too) or its authorization numbers for the person. The check is on the words,
 // so it catches the slip, not a paraphrase; the words are compared folded
 // (plain, compact, streets' short forms), so a wrapped line, a doubled
 // space, a hyphen between words or in an NPI, fullwidth letters, a
@@ -185,6 +199,22 @@ func (o agencyWords) names(text string) bool {
 		// Run together, as in a handle or a domain: long enough that
 		// it is not a word of its own.
 		if c := compact(w); utf8.RuneCountInString(c) >= 10 && strings.Contains(compacted, c) {
+			return true
+		}
+	}
+	// A surname alone ("Mr Ibrahim", "Y. Ibrahim", "Whitfield": a
+	// black-box pass; the full names alone were matched), written as a
+	// name is, with its capital, or in capitals: in lower case a surname
+	// that is also a word ("young", "long") is the word. A given name
+	// alone is not matched ("Will", "Hope" are words too).
+	for _, n := range o.Surnames {
+		name := plain(n, false)
+		if utf8.RuneCountInString(name) < 2 {
+			continue
+		}
+		first, size := utf8.DecodeRuneInString(name)
+		capital := string(unicode.ToUpper(first)) + name[size:]
+		if containsWord(asWritten, capital) || containsWord(asWritten, strings.ToUpper(name)) {
 			return true
 		}
 	}
