@@ -3,6 +3,7 @@ package rss
 import (
 	"database/sql/driver"
 	"fmt"
+	"regexp"
 	"time"
 )
 
@@ -52,11 +53,20 @@ func ParseDate(s string) (Date, error) {
 	return d, nil
 }
 
+// dateShape is YYYY-MM-DD's digits and hyphens.
+var dateShape = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
 // parseDate parses "YYYY-MM-DD" without the range check, for what the
 // database hands back.
 func parseDate(s string) (Date, error) {
 	t, err := time.Parse(dateLayout, s)
 	if err != nil {
+		// A day the calendar lacks (2026-02-30) is said so: "not
+		// YYYY-MM-DD" read wrong for a date written in that form (a
+		// black-box pass).
+		if len(s) == len(dateLayout) && dateShape.MatchString(s) {
+			return Date{}, fmt.Errorf("%w: date %q is not a day of the calendar", ErrInvalid, s)
+		}
 		return Date{}, fmt.Errorf("%w: date %q is not YYYY-MM-DD", ErrInvalid, s)
 	}
 	return Date{t}, nil

@@ -830,4 +830,8 @@ func TestNegativeIDIsOutOfRange(t *testing.T) {
 		p := requireProblem(t, e.post(keyHRA, c.path, body), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "required", itFieldCode(p, c.field), "%s %s", c.path, c.field)
 	}
+	// A replacement's original, likewise (a re-check).
+	p := requireProblem(t, e.post(keyHRA, "/v1/claims", map[string]any{"frequency": "7", "original_claim_id": -1}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "out_of_range", itFieldCode(p, "original_claim_id"))
 }

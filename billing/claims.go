@@ -95,8 +95,11 @@ func (n *NewClaim) validate(today rss.Date) error {
 			v.Add("original_claim_id", "not_allowed", "original_claim_id is only for frequency 7 or 8")
 		}
 	case FreqReplacement, FreqVoid:
-		if n.OriginalClaimID == nil || *n.OriginalClaimID <= 0 {
+		switch {
+		case n.OriginalClaimID == nil || *n.OriginalClaimID == 0:
 			v.Add("original_claim_id", "required", "frequency %s names the original claim in original_claim_id", n.Frequency)
+		case *n.OriginalClaimID < 0:
+			v.RequireID("original_claim_id", *n.OriginalClaimID)
 		}
 	default:
 		v.Add("frequency", "invalid_value", "frequency must be 1 (original), 7 (replacement) or 8 (void)")

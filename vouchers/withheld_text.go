@@ -122,7 +122,9 @@ type agencyWords struct {
 	// Surnames are its staff's and its contact's, matched alone as names
 	// are written (names).
 	Surnames pq.StringArray `db:"surnames"`
-	Clients  pq.Int64Array  `db:"clients"` // its records of the person
+	// Own are the reader's own names, whose words no surname matches on.
+	Own     pq.StringArray `db:"own"`
+	Clients pq.Int64Array  `db:"clients"` // its records of the person
 }
 
 // otherAgencies reads the agencies besides reader that keep a record of
@@ -137,17 +139,19 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 			ARRAY(SELECT st.last_name || ' ' || st.first_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS words,
 			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, '')] ||
 			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS numbers,
-			-- Surnames alone, but those the reader's own staff or contact
-			-- carry, or its record of the person: those name the reader
-			-- as well (the demo's HRA has a Whitfield, BCS's contact is one).
-			ARRAY(SELECT x.s FROM (SELECT st.last_name AS s FROM staff st WHERE st.provider_id = p.id
-			                       UNION SELECT substring(p.contact_name FROM '(\S+)\s*$')) x
-			      WHERE x.s IS NOT NULL
-			        AND NOT EXISTS (SELECT 1 FROM (SELECT r.last_name FROM staff r WHERE r.provider_id = $2
-			                                       UNION ALL SELECT substring(rp.contact_name FROM '(\S+)\s*$') FROM providers rp WHERE rp.id = $2
-			                                       UNION ALL SELECT c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = $2) own(n)
-			                        WHERE lower(own.n) = lower(x.s))
-			      ORDER BY x.s) AS surnames,
+			ARRAY(SELECT st.last_name FROM staff st WHERE st.provider_id = p.id
+			      UNION SELECT y.x FROM (SELECT substring(p.contact_name FROM '(\S+)\s*$') AS x) y WHERE y.x IS NOT NULL
+			      ORDER BY 1) AS surnames,
+			-- The reader's own names (its staff's, its contact's, its
+			-- record of the person's): a surname that is one of them
+			-- names the reader as well (the demo's HRA has a Whitfield,
+			-- BCS's contact is one; a re-check named HRA's own Grace
+			-- Okafor, refused for a BCS Grace), and the catalog's words,
+			-- everyone's ("Case Management" was refused for a BCS Case).
+			ARRAY(SELECT r.first_name || ' ' || r.last_name FROM staff r WHERE r.provider_id = $2
+			      UNION ALL SELECT rp.contact_name FROM providers rp WHERE rp.id = $2 AND rp.contact_name IS NOT NULL
+			      UNION ALL SELECT c.first_name || ' ' || c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = $2
+			      UNION ALL SELECT sv.name FROM services sv UNION ALL SELECT pr.name FROM programs pr) AS own,
 			ARRAY(SELECT c.id FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id ORDER BY c.id) AS clients
 		FROM providers p
 		WHERE p.id <> $2 AND EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id)
@@ -202,21 +206,8 @@ func (o agencyWords) names(text string) bool {
 			return true
 		}
 	}
-	// A surname alone ("Mr Ibrahim", "Y. Ibrahim", "Whitfield": a
-	// black-box pass; the full names alone were matched), written as a
-	// name is, with its capital, or in capitals: in lower case a surname
-	// that is also a word ("young", "long") is the word. A given name
-	// alone is not matched ("Will", "Hope" are words too).
-	for _, n := range o.Surnames {
-		name := plain(n, false)
-		if utf8.RuneCountInString(name) < 2 {
-			continue
-		}
-		first, size := utf8.DecodeRuneInString(name)
-		capital := string(unicode.ToUpper(first)) + name[size:]
-		if containsWord(asWritten, capital) || containsWord(asWritten, strings.ToUpper(name)) {
-			return true
-		}
+	if o.namedBySurname(asWritten) {
+		return true
 	}
 	for _, n := range o.Numbers {
 		// Shorter runs (a phone's extension, a stray digit) would
@@ -226,6 +217,73 @@ func (o agencyWords) names(text string) bool {
 		}
 	}
 	return false
+}
+
+// namedBySurname reports whether the plain text (case kept) names one of
+// the agency's surnames alone ("Mr Ibrahim", "Y. Ibrahim", "Whitfield": a
+// black-box pass; the full names alone were matched), written as a name
+// is: a word with its capital, compared by its letters in any case after
+// that ("Desouza" for DeSouza, "Obrien" for O'Brien, "Macarthur": a
+// re-check), a half of a hyphenated surname alone ("Ms Garcia" for
+// Garcia-Lopez), or a surname of several words as written ("Van der
+// Berg"). In lower case a surname that is also a word ("young", "long")
+// is the word; a given name alone is not matched ("Will", "Hope" are
+// words). A surname that is one of the reader's own names (Own) is not
+// matched: it names the reader as well.
+func (o agencyWords) namedBySurname(asWritten string) bool {
+	own := map[string]bool{}
+	for _, n := range o.Own {
+		for _, w := range nameWords(n) {
+			own[w] = true
+		}
+	}
+	var keys []string
+	for _, n := range o.Surnames {
+		if c := compact(n); own[c] || utf8.RuneCountInString(c) < 2 {
+			continue
+		}
+		keys = append(keys, compact(n))
+		// The halves of a hyphenated surname, each alone.
+		if parts := strings.FieldsFunc(n, func(r rune) bool { return r == '-' || r == '\u2010' }); len(parts) > 1 {
+			for _, part := range parts {
+				if k := compact(part); utf8.RuneCountInString(k) >= 2 && !own[k] {
+					keys = append(keys, k)
+				}
+			}
+		}
+		// Several words, as written ("Van der Berg", "St John").
+		if name := plain(n, false); strings.Contains(name, " ") {
+			first, size := utf8.DecodeRuneInString(name)
+			if containsWord(asWritten, string(unicode.ToUpper(first))+name[size:]) || containsWord(asWritten, strings.ToUpper(name)) {
+				return true
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return false
+	}
+	for _, w := range strings.Fields(asWritten) {
+		if first, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(first) {
+			continue
+		}
+		if slices.Contains(keys, compact(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// nameWords are the words of a name, compacted ("Grace Okafor" is grace
+// and okafor, "Garcia-Lopez" garcia and lopez, "O'Brien" obrien). Parts
+// of one letter are no name.
+func nameWords(n string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(n, func(r rune) bool { return unicode.IsSpace(r) || r == '-' || r == '‐' }) {
+		if c := compact(f); utf8.RuneCountInString(c) >= 2 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // joinLetters joins the runs of single letters of a plain text ("H R A

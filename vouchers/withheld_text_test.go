@@ -6,13 +6,18 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// A surname alone names the agency when written as a name is (capital
-// first, or in capitals), not as the word it may also be, and a given
-// name alone does not (an authorization-lifecycle black-box pass read
-// "Mr Ibrahim" and "Whitfield" to an agency with no consent).
+// A surname alone names the agency when written as a name is (a capital
+// first, its letters compared in any case after it), a half of a
+// hyphenated one too, not as the word it may also be; a given name alone
+// does not, nor a surname that is one of the reader's own names (an
+// authorization-lifecycle black-box pass read "Mr Ibrahim" and
+// "Whitfield" to an agency with no consent; its re-check, "Ms Garcia",
+// "Desouza" and "OBrien" for Garcia-Lopez, DeSouza and O'Brien, and
+// notes refused for naming the reader's own Grace, or Case Management).
 func TestAgencyNamedByASurname(t *testing.T) {
-	o := agencyWords{ID: 2, Code: "BCS", Words: []string{"Bridgeport Community Supports", "Yusuf Ibrahim", "Ibrahim Yusuf", "Tyler Young", "Young Tyler"},
-		Surnames: []string{"Ibrahim", "Young", "de la Cruz", "X"}}
+	o := agencyWords{ID: 2, Code: "BCS", Words: []string{"Bridgeport Community Supports", "Yusuf Ibrahim", "Ibrahim Yusuf"},
+		Surnames: []string{"Ibrahim", "Young", "de la Cruz", "X", "Garcia-Lopez", "DeSouza", "O'Brien", "Grace", "Case", "Whitfield"},
+		Own:      []string{"Grace Okafor", "Dana Whitfield", "Soo Kim", "Case Management"}}
 	for text, want := range map[string]bool{
 		"Yusuf Ibrahim delivers":        true,
 		"Mr Ibrahim":                    true,
@@ -24,9 +29,18 @@ func TestAgencyNamedByASurname(t *testing.T) {
 		"Young will call":               true,
 		"a young adult":                 false,
 		"Ms De la Cruz":                 true,
+		"Ms Garcia called":              true,
+		"Ms Lopez called":               true,
+		"Ms Garcia-Lopez called":        true,
+		"Ms Desouza called":             true,
+		"Ms DESOUZA called":             true,
+		"Ms OBrien called":              true,
+		"Ms O'Brien called":             true,
 		"Yusuf":                         false, // a given name alone
 		"X marks the spot":              false, // one letter is no surname
-		"Tyler":                         false,
+		"Grace Okafor will follow up":    false, // the reader's own
+		"Approved for Case Management":  false, // the catalog's words
+		"Whitfield will call":           false, // the reader's contact is one
 		"Denied: overlaps an agreement": false,
 	} {
 		assert.Equal(t, want, o.names(text), "%q", text)
