@@ -27,6 +27,11 @@ func TestParseDateRange(t *testing.T) {
 	_, err := ParseDate("2026-02-30")
 	assert.ErrorIs(t, err, ErrInvalid)
 	assert.False(t, errors.Is(err, ErrDateRange), "an impossible date is not a range problem")
+	// Said for what it is: "not YYYY-MM-DD" read wrong for a date
+	// written so (a black-box pass).
+	assert.Contains(t, err.Error(), "not a day of the calendar")
+	_, err = ParseDate("2026-2-3")
+	assert.Contains(t, err.Error(), "is not YYYY-MM-DD")
 
 	// What the database hands back is read as it is.
 	var d Date

@@ -1032,6 +1032,12 @@ func TestGPRAInterviewDatesWithinThePart(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	itNothingWritten(t, e, func() { refused(interview("intake", day(-9)), "after_discharge") })
 	itNothingWritten(t, e, func() { refused(interview("discharge", day(-11)), "before_discharge") })
+	// A discharge interview closes what an intake opened: one was taken
+	// for a stay with no intake (a black-box pass).
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, interview("discharge", day(-10)), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "intake_missing", itFieldCode(p, "kind"), "%v", p)
+	})
 	r = interview("intake", day(-40))
 	require.Equal(t, http.StatusCreated, r.Status, "the start day: %s", r.Body)
 	r = interview("discharge", day(-10))

@@ -174,19 +174,6 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		if n.Kind == "discharge" && ep.ClosedOn.IsZero() {
 			return rss.Invalid("kind", "not_discharged", "the enrollment is still open; discharge it first")
 		}
-		if n.Kind == "discharge" {
-			// A discharge interview closes what an intake opened, as a
-			// follow-up follows one: one was recorded for a stay with
-			// no intake (a black-box pass).
-			var intake bool
-			if err := tx.GetContext(ctx, &intake, `SELECT EXISTS (SELECT 1 FROM gpra_interviews
-				WHERE enrollment_id = $1 AND kind = 'intake' AND status = 'completed')`, ep.EnrollmentID); err != nil {
-				return err
-			}
-			if !intake {
-				return rss.Invalid("kind", "intake_missing", "record the intake interview before the discharge interview")
-			}
-		}
 		// An interview is of the agency's stay: an intake within it (from
 		// its start to its discharge), a discharge
 		// interview on or after the discharge (late ones count as late,
@@ -200,6 +187,19 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 			return rss.Invalid("interview_date", "after_discharge", "the enrollment was discharged on %s", ep.ClosedOn)
 		case n.Kind == "discharge" && n.InterviewDate.Before(ep.ClosedOn):
 			return rss.Invalid("interview_date", "before_discharge", "the discharge interview is on or after the discharge (%s)", ep.ClosedOn)
+		}
+		if n.Kind == "discharge" {
+			// A discharge interview closes what an intake opened, as a
+			// follow-up follows one: one was recorded for a stay with
+			// no intake (a black-box pass).
+			var intake bool
+			if err := tx.GetContext(ctx, &intake, `SELECT EXISTS (SELECT 1 FROM gpra_interviews
+				WHERE enrollment_id = $1 AND kind = 'intake' AND status = 'completed')`, ep.EnrollmentID); err != nil {
+				return err
+			}
+			if !intake {
+				return rss.Invalid("kind", "intake_missing", "record the intake interview before the discharge interview")
+			}
 		}
 		// A completed interview may follow one of its kind recorded not
 		// conducted (the client refused at intake and sat for it two days
