@@ -38,7 +38,7 @@ func TestAgencyNamedByASurname(t *testing.T) {
 		"Ms O'Brien called":             true,
 		"Yusuf":                         false, // a given name alone
 		"X marks the spot":              false, // one letter is no surname
-		"Grace Okafor will follow up":    false, // the reader's own
+		"Grace Okafor will follow up":   false, // the reader's own
 		"Approved for Case Management":  false, // the catalog's words
 		"Whitfield will call":           false, // the reader's contact is one
 		"Denied: overlaps an agreement": false,
