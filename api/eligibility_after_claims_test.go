@@ -91,3 +91,37 @@ func TestEligibilityNotEndedBeforePaidLines(t *testing.T) {
 		assert.Equal(t, http.StatusOK, r.Status, "once the claim is voided: %s", r.Body)
 	})
 }
+
+// A Medicaid ID is one person's: a span of any age carrying the id another
+// client of the agency holds, on file or on one of their spans, is a 409
+// medicaid_id_in_use. Only the newest span was checked, so an older one
+// took another client's id, under which a claim dated in it would be
+// billed (a clients black-box pass). Another agency's client may hold it
+// (a person served at two agencies).
+func TestEligibilitySpanRefusesAnotherClientsMedicaidID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	holder, other := itNewClient(t, e, keyHRA, "hartford"), itNewClient(t, e, keyHRA, "hartford")
+	span := func(client int64, id, from, to string) resp {
+		body := map[string]any{"medicaid_id": id, "start_date": from}
+		if to != "" {
+			body["end_date"] = to
+		}
+		return e.post(keyHRA, itPath("/v1/clients/%d/eligibility", client), body)
+	}
+	r := span(holder, "CT77700001", day(-30), "")
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = span(holder, "CT77700002", day(-400), day(-300)) // an older span of the holder's own
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	for _, c := range []struct{ id, from, to string }{
+		{"CT77700001", day(-30), ""},         // the holder's id on file, as the newest span
+		{"CT77700001", day(-200), day(-100)}, // the same, as an older span
+		{"CT77700002", day(-200), day(-100)}, // the holder's older span's id
+	} {
+		itNothingWritten(t, e, func() {
+			requireProblem(t, span(other, c.id, c.from, c.to), http.StatusConflict, "medicaid_id_in_use")
+		})
+	}
+	r = span(other, "CT77700003", day(-200), day(-100))
+	assert.Equal(t, http.StatusCreated, r.Status, "an id of its own: %s", r.Body)
+}

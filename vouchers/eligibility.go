@@ -147,6 +147,23 @@ func (s *Service) AddEligibility(ctx context.Context, clientID int64, n NewEligi
 		if !errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("overlapping span: %w", err)
 		}
+		// A Medicaid ID is one person's: another client of the agency
+		// holding it, on file or on any span of theirs, refuses it on any
+		// span of this one. Only the newest span was checked (it becomes
+		// the id on file, unique per agency), so an older span took
+		// another client's id, and a claim dated in it would bill under
+		// that other person's id (a black-box pass).
+		var held int64
+		err = tx.GetContext(ctx, &held, `SELECT o.id FROM clients o JOIN clients me ON me.id = $1 AND o.provider_id = me.provider_id
+			WHERE o.id <> $1 AND (o.medicaid_id = $2
+			   OR EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = o.id AND g.medicaid_id = $2))
+			ORDER BY o.id LIMIT 1`, clientID, n.MedicaidID)
+		if err == nil {
+			return rss.Coded(rss.ErrConflict, "medicaid_id_in_use", "client %d of this agency already has this Medicaid ID", held)
+		}
+		if !errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("medicaid id in use: %w", err)
+		}
 		err = tx.GetContext(ctx, &out, `INSERT INTO client_eligibility (client_id, medicaid_id, start_date, end_date)
 			VALUES ($1, $2, $3, $4) RETURNING `+eligibilityColumns, clientID, n.MedicaidID, n.StartDate, end)
 		if pg.IsViolation(err, pg.CodeExclusionViolation, "client_eligibility_no_overlap") {
