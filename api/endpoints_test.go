@@ -452,6 +452,27 @@ func TestCarePlansCreateGetListClose(t *testing.T) {
 	assert.NotNil(t, r.JSON(t)["closed_at"])
 	assert.Equal(t, 1, itAudit(e, "close", "care_plan", itStr(id)))
 	requireProblem(t, e.post(keyHRA, itPath("/v1/care-plans/%d/close", id), nil), http.StatusConflict, "already_closed")
+
+	// Held as an enrollment is (a black-box pass took a plan in a program
+	// the agency does not deliver, and one from 1901): nothing written.
+	for _, c := range []struct {
+		body        map[string]any
+		field, code string
+	}{
+		{map[string]any{"program_code": "RSVP", "services": []map[string]any{{"service_code": "RSVP-DS"}}}, "program_code", "not_offered"},
+		{map[string]any{"start_date": "1901-01-01"}, "start_date", "before_birth"},
+		{map[string]any{"start_date": day(400)}, "start_date", "out_of_range"},
+	} {
+		body := map[string]any{"client_id": a.Client, "program_code": "ATR", "kind": "rss_care_plan",
+			"start_date": day(0), "services": []map[string]any{{"service_code": "ATR-LS"}}}
+		for k, v := range c.body {
+			body[k] = v
+		}
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyHRA, "/v1/care-plans", body), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, c.code, itFieldCode(p, c.field), "%v", p)
+		})
+	}
 }
 
 func TestVoucherOutcomes(t *testing.T) {

@@ -108,6 +108,30 @@ func (s *Service) CreateCarePlan(ctx context.Context, n NewCarePlan) (CarePlan, 
 		if n.Kind == adjudication.PlanWaiverRecovery && !prog.RequiresWaiverPlan {
 			return rss.Invalid("kind", "invalid_value", "%s is not a waiver program: its plan is an rss_care_plan", prog.Code)
 		}
+		// As an enrollment is held (a black-box pass took a plan in a
+		// program the agency does not deliver, and one from 1901): the
+		// agency delivers the program, and the plan starts on or after the
+		// client's birth and at most maxLeadDays ahead. Plans may overlap:
+		// the rules read the services of every live plan together, so a
+		// second plan adds services to the first.
+		var offers bool
+		if err := tx.GetContext(ctx, &offers, `SELECT EXISTS (SELECT 1 FROM provider_programs WHERE provider_id = $1 AND program_code = $2)`,
+			a.ProviderID, prog.Code); err != nil {
+			return err
+		}
+		if !offers {
+			return rss.Invalid("program_code", "not_offered", "this agency is not enrolled to deliver %s", prog.Code)
+		}
+		var born rss.Date
+		if err := tx.GetContext(ctx, &born, `SELECT date_of_birth FROM clients WHERE id = $1 FOR NO KEY UPDATE`, n.ClientID); err != nil {
+			return err
+		}
+		if n.StartDate.Before(born) {
+			return rss.Invalid("start_date", "before_birth", "start_date is before the client's date of birth %s", born)
+		}
+		if latest := s.Today().AddDays(maxLeadDays); n.StartDate.After(latest) {
+			return rss.Invalid("start_date", "out_of_range", "start_date is at most %d days ahead (%s)", maxLeadDays, latest)
+		}
 		for i, ps := range n.Services {
 			var prog string
 			err := tx.GetContext(ctx, &prog, `SELECT program_code FROM services WHERE code = $1`, ps.ServiceCode)
