@@ -267,7 +267,9 @@ func (s *Service) commitGroupKeys(jobs []*claimJob, lookFirst bool) ([]claimResu
 		}
 		if ctx.Err() != nil {
 			// Counts only: the claims are the clients'.
-			slog.Warn("claim group given up", "claims", len(jobs), "clients_left", countLeft(jobs),
+			// requests_ended: their clients left, or the server is
+			// shutting down (a re-check read "clients_left" for those).
+			slog.Warn("claim group given up", "claims", len(jobs), "requests_ended", countLeft(jobs),
 				"timed_out", errors.Is(ctx.Err(), context.DeadlineExceeded))
 		}
 		return nil, fmt.Errorf("claim group: %w", err)

@@ -38,6 +38,12 @@ func newConnector(dsn string) (*connector, error) {
 func (c *connector) Driver() driver.Driver { return c.base.Driver() }
 
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
+	// database/sql opens connections for waiting callers on a context of
+	// its own that never ends: against a database that accepts and never
+	// answers they held the pool full after the callers had gone (an
+	// on-call re-check). A connect has connectTimeout at most.
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
 	// A connector per connect, so its dialer knows which socket the new
 	// connection reads (lib/pq dials again on a refused TLS and on the
 	// next host of a list; the last socket dialed is the connection's).
@@ -62,6 +68,9 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	return &conn{pq: dc.(pqConn), nc: nc}, nil
 }
+
+// connectTimeout bounds opening a connection, its startup included.
+const connectTimeout = 10 * time.Second
 
 // dialer dials as lib/pq's own does and remembers the socket, which is cut
 // if the connect's context ends before the connect is done.

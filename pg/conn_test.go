@@ -89,6 +89,14 @@ func TestContextEndsACallOnAHungDatabase(t *testing.T) {
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 	})
 
+	t.Run("connect on no deadline", func(t *testing.T) {
+		// database/sql opens connections for waiting callers on a context
+		// that never ends: they held the pool full after the callers had
+		// gone (an on-call re-check). A connect gives up at its 10 s.
+		err := within(t, proxy, 15*time.Second, func() error { return pool.PingContext(context.Background()) })
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	})
+
 	proxy.Thaw()
 	assert.Zero(t, pool.Stats().InUse, "every connection is back or closed")
 	var n int
