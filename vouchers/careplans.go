@@ -114,13 +114,8 @@ func (s *Service) CreateCarePlan(ctx context.Context, n NewCarePlan) (CarePlan, 
 		// client's birth and at most maxLeadDays ahead. Plans may overlap:
 		// the rules read the services of every live plan together, so a
 		// second plan adds services to the first.
-		var offers bool
-		if err := tx.GetContext(ctx, &offers, `SELECT EXISTS (SELECT 1 FROM provider_programs WHERE provider_id = $1 AND program_code = $2)`,
-			a.ProviderID, prog.Code); err != nil {
+		if err := agencyDelivers(ctx, tx, a.ProviderID, prog.Code); err != nil {
 			return err
-		}
-		if !offers {
-			return rss.Invalid("program_code", "not_offered", "this agency is not enrolled to deliver %s", prog.Code)
 		}
 		var born rss.Date
 		if err := tx.GetContext(ctx, &born, `SELECT date_of_birth FROM clients WHERE id = $1 FOR NO KEY UPDATE`, n.ClientID); err != nil {

@@ -643,13 +643,8 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		if latest := s.Today().AddDays(maxLeadDays); n.StartDate.After(latest) {
 			return rss.Invalid("start_date", "out_of_range", "start_date is at most %d days ahead (%s)", maxLeadDays, latest)
 		}
-		var offers bool
-		if err := tx.GetContext(ctx, &offers, `SELECT EXISTS (SELECT 1 FROM provider_programs WHERE provider_id = $1 AND program_code = $2)`,
-			a.ProviderID, prog.Code); err != nil {
+		if err := agencyDelivers(ctx, tx, a.ProviderID, prog.Code); err != nil {
 			return err
-		}
-		if !offers {
-			return rss.Invalid("program_code", "not_offered", "this agency is not enrolled to deliver %s", prog.Code)
 		}
 		if n.AssignedStaffID != nil {
 			// The program's caseload caps name the roles that may carry
@@ -911,4 +906,18 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// agencyDelivers refuses a program the agency is not enrolled to deliver
+// (422 not_offered on program_code): an enrollment's or a care plan's.
+func agencyDelivers(ctx context.Context, tx *sqlx.Tx, providerID int64, program string) error {
+	var offers bool
+	if err := tx.GetContext(ctx, &offers, `SELECT EXISTS (SELECT 1 FROM provider_programs WHERE provider_id = $1 AND program_code = $2)`,
+		providerID, program); err != nil {
+		return err
+	}
+	if !offers {
+		return rss.Invalid("program_code", "not_offered", "this agency is not enrolled to deliver %s", program)
+	}
+	return nil
 }
