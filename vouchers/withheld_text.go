@@ -3,6 +3,7 @@ package vouchers
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -206,7 +207,7 @@ func (o agencyWords) names(text string) bool {
 			return true
 		}
 	}
-	if o.namedBySurname(asWritten) {
+	if o.namedBySurname(text, asWritten) {
 		return true
 	}
 	for _, n := range o.Numbers {
@@ -230,7 +231,7 @@ func (o agencyWords) names(text string) bool {
 // is the word; a given name alone is not matched ("Will", "Hope" are
 // words). A surname that is one of the reader's own names (Own) is not
 // matched: it names the reader as well.
-func (o agencyWords) namedBySurname(asWritten string) bool {
+func (o agencyWords) namedBySurname(text, asWritten string) bool {
 	own := map[string]bool{}
 	for _, n := range o.Own {
 		for _, w := range nameWords(n) {
@@ -262,6 +263,17 @@ func (o agencyWords) namedBySurname(asWritten string) bool {
 	if len(keys) == 0 {
 		return false
 	}
+	// In an e-mail address, in any case ("y.ibrahim@…", "yibrahim@…": a
+	// re-check): the local part's letters hold a surname of five letters
+	// or more (shorter ones are read into too many handles).
+	for _, m := range emailLocal.FindAllStringSubmatch(norm.NFKC.String(text), -1) {
+		local := compact(m[1])
+		for _, k := range keys {
+			if utf8.RuneCountInString(k) >= 5 && strings.Contains(local, k) {
+				return true
+			}
+		}
+	}
 	for _, w := range strings.Fields(asWritten) {
 		if first, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(first) {
 			continue
@@ -272,6 +284,9 @@ func (o agencyWords) namedBySurname(asWritten string) bool {
 	}
 	return false
 }
+
+// emailLocal finds the local part of an e-mail address.
+var emailLocal = regexp.MustCompile(`([\p{L}\p{N}._%+'-]+)@`)
 
 // nameWords are the words of a name, compacted ("Grace Okafor" is grace
 // and okafor, "Garcia-Lopez" garcia and lopez, "O'Brien" obrien). Parts

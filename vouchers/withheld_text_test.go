@@ -42,6 +42,10 @@ func TestAgencyNamedByASurname(t *testing.T) {
 		"Approved for Case Management":  false, // the catalog's words
 		"Whitfield will call":           false, // the reader's contact is one
 		"Denied: overlaps an agreement": false,
+		"Contact y.ibrahim@example.org": true, // an address, in any case (a re-check)
+		"Contact yibrahim@example.org":  true,
+		"Write to desk@example.org":     false,
+		"Write to Young@example.org":    true,
 	} {
 		assert.Equal(t, want, o.names(text), "%q", text)
 	}
