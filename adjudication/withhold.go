@@ -3,18 +3,40 @@ package adjudication
 // WithheldDetail stands in for the detail of a reason a reader may not see.
 const WithheldDetail = "withheld: the MSC reviews this"
 
+// The kinds of another agency's records a hit's detail may quote. A consent
+// to another agency names the kinds it discloses (vouchers), and a detail
+// is shown under it only when it names the kind the detail quotes.
+const (
+	RecordsEnrollments    = "enrollments"
+	RecordsAuthorizations = "authorizations"
+)
+
+// Quotes is the kind of record of its Source (and Sources) a hit's detail
+// quotes: a primary case manager's designation is an enrollment's, an
+// episode's totals and an overlapping voucher are authorizations. A code
+// that quotes none says "", which no consent covers.
+func (h Hit) Quotes() string {
+	switch h.Code {
+	case CodeNotPrimaryCaseManager:
+		return RecordsEnrollments
+	case CodeEpisodeUnitsExceeded, CodeEpisodeDollarsExceeded, CodeDuplicateOtherProvider:
+		return RecordsAuthorizations
+	}
+	return ""
+}
+
 // Withhold returns the hits as a reader sees them who may read the records
-// of agency p only when seen(p): every hit drawn from records it may not
+// of kind k of agency p only when seen(p, k): every hit drawn from records it may not
 // read (Source, or one of Sources, not seen) becomes one CONFLICT_ON_FILE hit, at the place of
 // the first, carrying the worst of their actions. The code goes with the
 // detail because the code alone discloses (DUPLICATE_SERVICE_OTHER_PROVIDER
 // says another agency serves the person), and the hits merge so that their
 // number does not tell which rules fired. withheld reports whether any did;
 // the hits passed in are not changed.
-func Withhold(hits []Hit, seen func(int64) bool) (out []Hit, withheld bool) {
+func Withhold(hits []Hit, seen func(provider int64, records string) bool) (out []Hit, withheld bool) {
 	at := -1
 	for _, h := range hits {
-		if h.Source == 0 || seen(h.Source) && allSeen(h.Sources, seen) {
+		if h.Source == 0 || allSeen(append([]int64{h.Source}, h.Sources...), h.Quotes(), seen) {
 			out = append(out, h)
 			continue
 		}
@@ -31,10 +53,10 @@ func Withhold(hits []Hit, seen func(int64) bool) (out []Hit, withheld bool) {
 	return out, true
 }
 
-// allSeen: every agency in ps may be read.
-func allSeen(ps []int64, seen func(int64) bool) bool {
+// allSeen: the records of kind k of every agency in ps may be read.
+func allSeen(ps []int64, k string, seen func(int64, string) bool) bool {
 	for _, p := range ps {
-		if !seen(p) {
+		if !seen(p, k) {
 			return false
 		}
 	}

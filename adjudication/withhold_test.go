@@ -13,8 +13,9 @@ func TestWithhold(t *testing.T) {
 	pcm := Hit{Code: CodeNotPrimaryCaseManager, Action: ActionDeny, Detail: "enrollment 3 of provider 8 was designated primary first", Source: 8}
 	cap := Hit{Code: CodeEpisodeUnitsExceeded, Action: ActionPend, Detail: "4 units asked, 0 left of 40", Source: 7, Sources: []int64{7, 9}}
 	conflict := func(a Action) Hit { return Hit{Code: CodeConflictOnFile, Action: a, Detail: WithheldDetail} }
-	sees := func(ps ...int64) func(int64) bool {
-		return func(p int64) bool {
+	// sees: every kind of record of the agencies ps.
+	sees := func(ps ...int64) func(int64, string) bool {
+		return func(p int64, _ string) bool {
 			for _, q := range ps {
 				if p == q {
 					return true
@@ -23,10 +24,15 @@ func TestWithhold(t *testing.T) {
 			return false
 		}
 	}
+	// seesOnly: records of kind k of the agencies ps, nothing else.
+	seesOnly := func(k string, ps ...int64) func(int64, string) bool {
+		return func(p int64, kind string) bool { return kind == k && sees(ps...)(p, kind) }
+	}
+	odd := Hit{Code: CodeConflictOnFile, Action: ActionPend, Detail: "a code that names no kind", Source: 7}
 	for _, tc := range []struct {
 		name     string
 		hits     []Hit
-		seen     func(int64) bool
+		seen     func(int64, string) bool
 		want     []Hit
 		withheld bool
 	}{
@@ -41,6 +47,16 @@ func TestWithhold(t *testing.T) {
 		{name: "totals of two agencies need both consents", hits: []Hit{own, cap}, seen: sees(7), want: []Hit{own, conflict(ActionPend)}, withheld: true},
 		{name: "totals of two agencies need both consents, in either order", hits: []Hit{cap}, seen: sees(9), want: []Hit{conflict(ActionPend)}, withheld: true},
 		{name: "totals of two agencies under both consents", hits: []Hit{cap, own}, seen: sees(7, 9), want: []Hit{cap, own}},
+		// A consent names the kinds of record it discloses.
+		{name: "a consent of enrollments shows a designation", hits: []Hit{pcm}, seen: seesOnly(RecordsEnrollments, 8), want: []Hit{pcm}},
+		{name: "a consent of enrollments withholds an overlapping voucher", hits: []Hit{dup, own}, seen: seesOnly(RecordsEnrollments, 7),
+			want: []Hit{conflict(ActionPend), own}, withheld: true},
+		{name: "a consent of authorizations withholds a designation", hits: []Hit{pcm}, seen: seesOnly(RecordsAuthorizations, 8),
+			want: []Hit{conflict(ActionDeny)}, withheld: true},
+		{name: "a consent of authorizations shows the totals", hits: []Hit{cap}, seen: seesOnly(RecordsAuthorizations, 7, 9), want: []Hit{cap}},
+		{name: "a quoting hit of no known kind is withheld under a consent of every kind", hits: []Hit{odd},
+			seen: func(p int64, k string) bool { return p == 7 && (k == RecordsEnrollments || k == RecordsAuthorizations) },
+			want: []Hit{conflict(ActionPend)}, withheld: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := append([]Hit(nil), tc.hits...)

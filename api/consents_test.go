@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 
@@ -124,4 +125,130 @@ func TestConsentNamesAnotherAndIsSignedAfterBirth(t *testing.T) {
 	}
 	r := consent(e.demo.Providers["BCS"], day(-1))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}
+
+// A consent discloses the kinds of record it names: one HRA gives BCS for
+// Kim's GPRA interviews alone opened HRA's enrollments, care plans and
+// consents too, and a voucher reason quoting HRA's authorization (a
+// black-box pass, high). A consent naming enrollments and authorizations
+// opens those and not the GPRA schedule nor HRA's intake for the rules; a
+// second for GPRA interviews adds those, a third the rest.
+func TestConsentDisclosesItsRecordsOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	hra := float64(e.demo.Providers["HRA"])
+	r := e.post(keyHRA, "/v1/care-plans", map[string]any{"client_id": kimHRA, "program_code": "ATR", "kind": "rss_care_plan",
+		"start_date": day(-3), "end_date": day(200), "services": []map[string]any{{"service_code": "ATR-CM"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	demo := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_provider_id = $2`, kimHRA, e.demo.Providers["BCS"])
+	r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", demo), map[string]any{"reason": "replaced by a narrower form"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	give := func(records ...string) {
+		t.Helper()
+		r := e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kimHRA, "recipient_type": "provider",
+			"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": "BCS", "purposes": []string{"care_coordination"},
+			"information": "as the form says", "records": records, "signed_on": day(0), "expires_on": day(90)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
+	// hraIn: whether a list BCS reads about Kim holds one of HRA's records.
+	hraIn := func(path, field string) bool {
+		t.Helper()
+		r := e.get(keyBCS, itPath(path, kimBCS))
+		require.Equal(t, http.StatusOK, r.Status, "%s: %s", path, r.Body)
+		var items []any
+		if field == "" {
+			for _, it := range itItems(t, r) {
+				items = append(items, it)
+			}
+		} else {
+			items = r.JSON(t)[field].([]any)
+		}
+		for _, it := range items {
+			if it.(map[string]any)["provider_id"] == hra || it.(map[string]any)["disclosing_provider_id"] == hra {
+				return true
+			}
+		}
+		return false
+	}
+	hraEnrollment := itFixtureID(t, e, `SELECT min(id) FROM enrollments WHERE client_id = $1`, kimHRA)
+	seen := func() map[string]bool {
+		t.Helper()
+		v := itVoucher(t, e, keyBCS, kimBCS, "ATR-TR", 10, 0, 29)
+		return map[string]bool{
+			"schedule":       hraIn("/v1/clients/%d/gpra-schedule", "episodes"),
+			"enrollments":    hraIn("/v1/clients/%d/enrollments", ""),
+			"enrollment":     e.get(keyBCS, itPath("/v1/enrollments/%d", hraEnrollment)).Status == http.StatusOK,
+			"care plans":     hraIn("/v1/clients/%d/care-plans", ""),
+			"consents":       hraIn("/v1/clients/%d/consents", ""),
+			"authorizations": slices.Contains(v["reason_codes"].([]any), any("DUPLICATE_SERVICE_OTHER_PROVIDER")),
+			// BCS's stay in Kim's episode has no intake of its own: HRA's counts under a consent disclosing it.
+			"gpra intake": !slices.Contains(v["reason_codes"].([]any), any("GPRA_INTAKE_MISSING")),
+		}
+	}
+	assert.Equal(t, map[string]bool{"schedule": false, "enrollments": false, "enrollment": false, "care plans": false, "consents": false,
+		"authorizations": false, "gpra intake": false}, seen(), "no consent in force")
+	give("enrollments", "authorizations", "enrollments")
+	assert.Equal(t, map[string]bool{"schedule": false, "enrollments": true, "enrollment": true, "care plans": false, "consents": false,
+		"authorizations": true, "gpra intake": false}, seen())
+	give("gpra_interviews")
+	assert.Equal(t, map[string]bool{"schedule": true, "enrollments": true, "enrollment": true, "care plans": false, "consents": false,
+		"authorizations": true, "gpra intake": true}, seen())
+	give("care_plans", "consents")
+	assert.Equal(t, map[string]bool{"schedule": true, "enrollments": true, "enrollment": true, "care plans": true, "consents": true,
+		"authorizations": true, "gpra intake": true}, seen(), "three consents in force open what each names")
+	consents := itItems(t, e.get(keyHRA, itPath("/v1/clients/%d/consents", kimHRA)))
+	assert.True(t, slices.ContainsFunc(consents, func(c map[string]any) bool {
+		return assert.ObjectsAreEqual([]any{"authorizations", "enrollments"}, c["records"])
+	}), "stored sorted, once each: %v", consents)
+}
+
+// A consent's records are checked: left out, a consent to another agency
+// discloses every kind; they are for a consent to another agency only, not
+// empty, and of the known kinds. Nothing is written for a refused one.
+func TestConsentRecordsAreChecked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kim := e.demo.Clients["Kim/HRA"]
+	consent := func(recipient string, records any) resp {
+		body := map[string]any{"client_id": kim, "recipient_type": recipient, "recipient_name": "X", "purposes": []string{"treatment"},
+			"information": "all", "signed_on": day(-2), "expiry_event": "discharge"}
+		if recipient == "provider" {
+			body["recipient_provider_id"] = e.demo.Providers["BCS"]
+		}
+		if records != nil {
+			body["records"] = records
+		}
+		return e.post(keyHRA, "/v1/consents", body)
+	}
+	for _, c := range []struct {
+		recipient string
+		records   any
+		code      string
+	}{
+		{"msc", []string{"enrollments"}, "not_allowed"},
+		{"payer", []string{"gpra_interviews"}, "not_allowed"},
+		{"provider", []string{}, "required"},
+		{"provider", []string{"enrollments", "claims"}, "invalid_value"},
+		{"provider", []string{""}, "invalid_value"},
+	} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, consent(c.recipient, c.records), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, c.code, itFieldCode(p, "records"), "%v", p)
+		})
+	}
+	p := requireProblem(t, consent("provider", "enrollments"), http.StatusBadRequest, "wrong_type")
+	assert.Equal(t, "wrong_type", itFieldCode(p, "records"), "%v", p)
+
+	r := consent("provider", nil)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, []any{"authorizations", "care_plans", "consents", "enrollments", "gpra_interviews"}, r.JSON(t)["records"],
+		"left out: every kind")
+	r = consent("msc", nil)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Nil(t, r.JSON(t)["records"], "a consent to the MSC has none")
+	// The same form but for its records is another form.
+	r = consent("provider", []string{"consents"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	requireProblem(t, consent("provider", []string{"consents", "consents"}), http.StatusConflict, "consent_exists")
 }

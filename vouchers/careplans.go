@@ -177,7 +177,7 @@ func (s *Service) CarePlan(ctx context.Context, id int64) (CarePlan, error) {
 		if err != nil {
 			return err
 		}
-		if err := canSeeAgencyRecord(ctx, tx, a, out.ClientID, out.ProviderID, s.Today(), "care plan", id); err != nil {
+		if err := canSeeAgencyRecord(ctx, tx, a, out.ClientID, out.ProviderID, s.Today(), recordsCarePlans, "care plan", id); err != nil {
 			return err
 		}
 		if err := out.decode(); err != nil {
@@ -226,7 +226,7 @@ func (s *Service) CloseCarePlan(ctx context.Context, id int64) (CarePlan, error)
 
 // ClientCarePlans lists a client's plans the actor may see.
 func (s *Service) ClientCarePlans(ctx context.Context, clientID int64) ([]CarePlan, error) {
-	out, err := clientRecords(ctx, s, clientID, "care_plans", `SELECT `+carePlanColumns+` FROM care_plans cp
+	out, err := clientRecords(ctx, s, clientID, recordsCarePlans, `SELECT `+carePlanColumns+` FROM care_plans cp
 		WHERE cp.client_id IN (SELECT id FROM clients WHERE person_id = $1)
 		  AND ($2::bigint[] IS NULL OR cp.provider_id = ANY($2)) ORDER BY cp.id`,
 		func(p *CarePlan) (int64, int64) { return p.ClientID, p.ProviderID })

@@ -15,6 +15,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/adjudication"
 	"rss/ledger"
 	"rss/pg"
 	"rss/x12"
@@ -836,7 +837,7 @@ func (s *Service) Enrollment(ctx context.Context, id int64) (Enrollment, error) 
 		if err != nil {
 			return err
 		}
-		if err := canSeeAgencyRecord(ctx, tx, a, out.ClientID, out.ProviderID, s.Today(), "enrollment", id); err != nil {
+		if err := canSeeAgencyRecord(ctx, tx, a, out.ClientID, out.ProviderID, s.Today(), adjudication.RecordsEnrollments, "enrollment", id); err != nil {
 			return err
 		}
 		if out.History, err = enrollmentHistory(ctx, tx, a, id); err != nil {
@@ -853,7 +854,7 @@ func (s *Service) Enrollment(ctx context.Context, id int64) (Enrollment, error) 
 // ClientEnrollments lists the enrollments of the client's person the actor
 // may see: a provider's own and those under a consent naming it.
 func (s *Service) ClientEnrollments(ctx context.Context, clientID int64) ([]Enrollment, error) {
-	out, err := clientRecords(ctx, s, clientID, "enrollments", `SELECT `+enrollmentColumns+` FROM enrollments e
+	out, err := clientRecords(ctx, s, clientID, adjudication.RecordsEnrollments, `SELECT `+enrollmentColumns+` FROM enrollments e
 		WHERE e.person_id = $1 AND ($2::bigint[] IS NULL OR e.provider_id = ANY($2)) ORDER BY e.id`,
 		func(e *Enrollment) (int64, int64) { return e.ClientID, e.ProviderID })
 	a, _ := access.ActorFrom(ctx)
@@ -863,12 +864,12 @@ func (s *Service) ClientEnrollments(ctx context.Context, clientID int64) ([]Enro
 	return out, err
 }
 
-// clientRecords reads the records of one kind about the person behind
-// client record clientID that the actor may see (the query takes $1 the
-// person, $2 the agencies whose records are shown, the actor's own first,
-// or NULL for all) and records the read, and each disclosure of
-// another agency's record, in the audit log. owner names a row's client
-// record and agency.
+// clientRecords reads the records of one kind (entity, a kind a consent
+// may disclose) about the person behind client record clientID that the
+// actor may see (the query takes $1 the person, $2 the agencies whose
+// records of the kind are shown, the actor's own first, or NULL for all)
+// and records the read, and each disclosure of another agency's record, in
+// the audit log. owner names a row's client record and agency.
 func clientRecords[T any](ctx context.Context, s *Service, clientID int64, entity, query string, owner func(*T) (int64, int64)) ([]T, error) {
 	a, err := access.ActorFrom(ctx)
 	if err != nil {
@@ -880,7 +881,7 @@ func clientRecords[T any](ctx context.Context, s *Service, clientID int64, entit
 		if err != nil {
 			return err
 		}
-		if err := tx.SelectContext(ctx, &out, query, v.personID, v.arg()); err != nil {
+		if err := tx.SelectContext(ctx, &out, query, v.personID, v.arg(entity)); err != nil {
 			return err
 		}
 		// One disclosure per client record whose list was shown.

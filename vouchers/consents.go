@@ -13,6 +13,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/adjudication"
 	"rss/pg"
 )
 
@@ -26,6 +27,7 @@ type Consent struct {
 	RecipientName        string         `json:"recipient_name" db:"recipient_name"`
 	Purposes             pq.StringArray `json:"purposes" db:"purposes"`
 	Information          string         `json:"information" db:"information"`
+	Records              pq.StringArray `json:"records" db:"records"`
 	ExpiresOn            rss.Date       `json:"expires_on" db:"expires_on"`
 	ExpiryEvent          *string        `json:"expiry_event" db:"expiry_event"`
 	SignedOn             rss.Date       `json:"signed_on" db:"signed_on"`
@@ -43,12 +45,31 @@ type NewConsent struct {
 	RecipientName       string   `json:"recipient_name"`
 	Purposes            []string `json:"purposes"`
 	Information         string   `json:"information"`
-	ExpiresOn           rss.Date `json:"expires_on"`
-	ExpiryEvent         *string  `json:"expiry_event"`
-	SignedOn            rss.Date `json:"signed_on"`
+	// Records, for a consent to another agency, are the kinds of record
+	// it discloses (left out: every kind); information is the form's words.
+	Records     []string `json:"records"`
+	ExpiresOn   rss.Date `json:"expires_on"`
+	ExpiryEvent *string  `json:"expiry_event"`
+	SignedOn    rss.Date `json:"signed_on"`
 }
 
 var consentPurposes = []string{"payment", "treatment", "care_coordination", "operations"}
+
+// The kinds of record a consent to another agency may disclose (migration
+// 00059), each what a read of the disclosing agency's records by the
+// recipient checks: the client's enrollments, care plans and consents, the
+// GPRA schedule (the stays' interviews), and the reasons of a voucher
+// decision quoting an enrollment (a primary case manager's designation)
+// or authorizations (an overlapping voucher, an episode's totals).
+const (
+	recordsCarePlans = "care_plans"
+	recordsConsents  = "consents"
+	recordsGPRA      = "gpra_interviews"
+)
+
+// consentRecords lists the kinds, sorted as a consent stores them.
+var consentRecords = []string{adjudication.RecordsAuthorizations, recordsCarePlans, recordsConsents, adjudication.RecordsEnrollments,
+	recordsGPRA}
 
 func (n *NewConsent) validate(today rss.Date) error {
 	v := &rss.ValidationError{}
@@ -83,6 +104,19 @@ func (n *NewConsent) validate(today rss.Date) error {
 			v.Add("purposes", "invalid_value", "purpose %q must be one of %s", p, strings.Join(consentPurposes, ", "))
 		}
 	}
+	switch {
+	case n.Records == nil:
+	case n.RecipientType != "provider":
+		v.Add("records", "not_allowed", "records are only for recipient_type provider: they say what another agency may read")
+	case len(n.Records) == 0:
+		v.Add("records", "required", "records may be left out (every kind), but not empty")
+	}
+	for _, r := range n.Records {
+		if !contains(consentRecords, r) {
+			v.Add("records", "invalid_value", "record kind %q must be one of %s", r, strings.Join(consentRecords, ", "))
+			break
+		}
+	}
 	if rss.Blank(n.Information) {
 		v.Add("information", "required", "information (what may be disclosed) is required")
 	} else {
@@ -110,7 +144,7 @@ func (n *NewConsent) validate(today rss.Date) error {
 }
 
 const consentColumns = `id, client_id, disclosing_provider_id, recipient_type, recipient_provider_id, recipient_name,
-	purposes, information, expires_on, expiry_event, signed_on, revoked_at, revocation_reason, created_at`
+	purposes, information, records, expires_on, expiry_event, signed_on, revoked_at, revocation_reason, created_at`
 
 func (c *Consent) setStatus(today rss.Date) {
 	switch {
@@ -136,6 +170,16 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 	// One form lists its purposes in one order (migration 00033 holds one
 	// live row per form).
 	purposes := slices.Compact(slices.Sorted(slices.Values(n.Purposes)))
+	// A consent to another agency left silent on its records discloses
+	// every kind, as one on file before records were kept does.
+	var records any
+	if n.RecipientType == "provider" {
+		kinds := consentRecords
+		if n.Records != nil {
+			kinds = slices.Compact(slices.Sorted(slices.Values(n.Records)))
+		}
+		records = pq.Array(kinds)
+	}
 	var out Consent
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
@@ -160,27 +204,28 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 			AND disclosing_provider_id = $2 AND recipient_type = $3 AND recipient_provider_id IS NOT DISTINCT FROM $4
 			AND recipient_name IS NOT DISTINCT FROM $5 AND purposes = $6 AND information IS NOT DISTINCT FROM $7
 			AND expires_on IS NOT DISTINCT FROM $8 AND expiry_event IS NOT DISTINCT FROM $9 AND signed_on = $10
+			AND records IS NOT DISTINCT FROM $11
 			ORDER BY id LIMIT 1`,
 			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(purposes),
-			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn)
+			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn, records)
 		if err == nil {
 			return rss.Coded(rss.ErrConflict, "consent_exists", "client %d's consent with these recipient, purposes, information, "+
-				"expiry and signature date is already recorded and not revoked: consent %d", n.ClientID, same)
+				"records, expiry and signature date is already recorded and not revoked: consent %d", n.ClientID, same)
 		}
 		if !errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("same consent: %w", err)
 		}
 		err = tx.GetContext(ctx, &out, `INSERT INTO consents (client_id, disclosing_provider_id, recipient_type,
-				recipient_provider_id, recipient_name, purposes, information, expires_on, expiry_event, signed_on)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+consentColumns,
+				recipient_provider_id, recipient_name, purposes, information, expires_on, expiry_event, signed_on, records)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+consentColumns,
 			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(purposes),
-			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn)
+			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn, records)
 		if pg.IsViolation(err, pg.CodeForeignKeyViolation, "consents_recipient_provider_fkey") {
 			return rss.Invalid("recipient_provider_id", "unknown_id", "no provider %d", *n.RecipientProviderID)
 		}
 		if pg.IsViolation(err, pg.CodeUniqueViolation, "consents_one_live_copy") {
 			return rss.Coded(rss.ErrConflict, "consent_exists", "client %d's consent with these recipient, purposes, information, "+
-				"expiry and signature date is already recorded and not revoked", n.ClientID)
+				"records, expiry and signature date is already recorded and not revoked", n.ClientID)
 		}
 		if err != nil {
 			return fmt.Errorf("create consent: %w", err)
@@ -236,7 +281,7 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 // no longer in force would still say the agency serves the person, its
 // record's id and why the client revoked it.
 func (s *Service) ClientConsents(ctx context.Context, clientID int64) ([]Consent, error) {
-	out, err := clientRecords(ctx, s, clientID, "consents", `SELECT `+consentColumns+` FROM consents
+	out, err := clientRecords(ctx, s, clientID, recordsConsents, `SELECT `+consentColumns+` FROM consents
 		WHERE client_id IN (SELECT id FROM clients WHERE person_id = $1)
 		  AND ($2::bigint[] IS NULL OR disclosing_provider_id = ANY($2)) ORDER BY id`,
 		func(c *Consent) (int64, int64) { return c.ClientID, c.DisclosingProviderID })

@@ -277,7 +277,7 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 		var eps []stay
 		if err := tx.SelectContext(ctx, &eps, stays+`
 			WHERE e.person_id = $1 AND ($2::bigint[] IS NULL OR e.provider_id = ANY($2))
-			ORDER BY e.episode_id, e.provider_id, e.start_date, e.id`, v.personID, v.arg()); err != nil {
+			ORDER BY e.episode_id, e.provider_id, e.start_date, e.id`, v.personID, v.arg(recordsGPRA)); err != nil {
 			return err
 		}
 		var shown, stayed []disclosed

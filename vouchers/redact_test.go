@@ -82,10 +82,14 @@ func TestRedactNeedsEveryAgencyATotalDrawsOn(t *testing.T) {
 		v.setDecoded(hits)
 		return v
 	}
-	sees := func(ps ...int64) func(int64) bool {
-		return func(p int64) bool { return slices.Contains(ps, p) }
+	sees := func(ps ...int64) func(int64, string) bool {
+		return func(p int64, _ string) bool { return slices.Contains(ps, p) }
 	}
-	for _, seen := range []func(int64) bool{sees(2), sees(3), sees()} {
+	// The totals quote authorizations: a consent of both agencies' enrollments alone does not show them.
+	enrollmentsOf := func(ps ...int64) func(int64, string) bool {
+		return func(p int64, k string) bool { return k == adjudication.RecordsEnrollments && slices.Contains(ps, p) }
+	}
+	for _, seen := range []func(int64, string) bool{sees(2), sees(3), sees(), enrollmentsOf(2, 3)} {
 		v := read()
 		v.redact(seen)
 		require.Len(t, v.Reasons, 1)

@@ -431,7 +431,7 @@ func (v *VoucherRequest) Facts() ([]byte, error) {
 // rule in a fixed order, so even a masked entry would say by its place
 // which rule fired. Only a rule that fired quotes a record, and every fired
 // rule is a reason, so nothing is dropped when no reason is withheld.
-func (v *VoucherRequest) redact(seen func(int64) bool) (withheld bool) {
+func (v *VoucherRequest) redact(seen func(int64, string) bool) (withheld bool) {
 	hits := make([]adjudication.Hit, len(v.Reasons))
 	for i, r := range v.Reasons {
 		hits[i] = adjudication.Hit{Code: r.Code, Action: r.Action, Detail: r.Detail, Source: r.Source, Sources: r.Sources}
@@ -492,10 +492,10 @@ func reasonDisclosures(ctx context.Context, ext pg.Ext, a access.Actor, v *Vouch
 }
 
 // sourcesSeen returns a test of whether the actor may read details that
-// quote agency p's records about the person behind clientID.
-func sourcesSeen(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, today rss.Date) (func(p int64) bool, error) {
+// quote agency p's records of a kind about the person behind clientID.
+func sourcesSeen(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, today rss.Date) (func(p int64, records string) bool, error) {
 	if !a.IsProvider() {
-		return func(int64) bool { return true }, nil
+		return func(int64, string) bool { return true }, nil
 	}
 	var personID int64
 	if err := sqlx.GetContext(ctx, ext, &personID, `SELECT person_id FROM clients WHERE id = $1`, clientID); err != nil {
@@ -505,7 +505,7 @@ func sourcesSeen(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64
 	if err != nil {
 		return nil, err
 	}
-	return func(p int64) bool { return p == 0 || v.sees(p) }, nil
+	return func(p int64, records string) bool { return p == 0 || v.sees(p, records) }, nil
 }
 
 func getRequest(ctx context.Context, ext pg.Ext, id int64) (VoucherRequest, error) {

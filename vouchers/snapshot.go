@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
@@ -208,7 +209,7 @@ var factsStatement = `WITH me AS (
 	SELECT
 		(SELECT row_to_json(me) FROM me) AS client,
 		` + EligibilityJSON("$1") + ` AS eligibility,
-		COALESCE((SELECT json_agg(p ORDER BY p) FROM consenting), '[]') AS consenting,
+		COALESCE((SELECT json_object_agg(p, records) FROM consenting), '{}') AS consenting,
 		COALESCE((SELECT json_agg(json_build_object('disclosing_provider_id', k.disclosing_provider_id, 'recipient_type', k.recipient_type,
 		          'purposes', k.purposes, 'signed_on', k.signed_on, 'expires_on', k.expires_on, 'revoked', k.revoked_at IS NOT NULL) ORDER BY k.id)
 		          FROM consents k WHERE k.client_id = $1), '[]') AS consents,
@@ -235,25 +236,28 @@ var factsStatement = `WITH me AS (
 // re-enrollment is a new episode, whose intake is still to be done; the
 // shared episode's older stays would have told the agency another kept it
 // open (migration 00042).
-const gpraSeen = `(enrollment_id = $7 OR (episode_id = $5 AND provider_id IN (SELECT p FROM consenting)))`
+const gpraSeen = `(enrollment_id = $7 OR (episode_id = $5 AND provider_id IN (SELECT p FROM consenting WHERE '` + recordsGPRA + `' = ANY (records))))`
 
 // consentingSQL selects (as p) the agencies that hold, on day today, a
 // current consent of person naming recipient as the provider they may
-// disclose to for purpose, the reader's purpose of use: a consent for
-// payment alone opened an agency's records to a provider reading for
-// treatment, and the accounting of disclosures then recorded treatment, a
-// purpose the consent does not grant (a black-box pass). Treatment and
-// care coordination cover each other (treatment is the provision,
-// coordination or management of care, 45 CFR 164.501); every other purpose
-// only itself. (consentingAgencies runs the same condition on its own.)
+// disclose to for purpose, the reader's purpose of use, each with the kinds
+// of record (records) those consents disclose: a consent for payment alone
+// opened an agency's records to a provider reading for treatment, and the
+// accounting of disclosures then recorded treatment, a purpose the consent
+// does not grant (a black-box pass); one for GPRA interviews only opened
+// its enrollments and care plans too (another). Treatment and care
+// coordination cover each other (treatment is the provision, coordination
+// or management of care, 45 CFR 164.501); every other purpose only itself.
 func consentingSQL(person, recipient, today, purpose string) string {
-	return `SELECT DISTINCT k.disclosing_provider_id AS p FROM consents k
+	return `SELECT k.disclosing_provider_id AS p, array_agg(DISTINCT r.kind ORDER BY r.kind) AS records FROM consents k
 		JOIN clients o ON o.id = k.client_id
+		CROSS JOIN LATERAL unnest(k.records) AS r(kind)
 		WHERE o.person_id = ` + person + ` AND k.recipient_type = 'provider' AND k.recipient_provider_id = ` + recipient + `
 		  AND k.disclosing_provider_id <> ` + recipient + ` AND k.revoked_at IS NULL AND k.signed_on <= ` + today + `
 		  AND (k.expires_on IS NULL OR k.expires_on >= ` + today + `)
 		  AND (` + purpose + `::text = ANY (k.purposes) OR (` + purpose + `::text IN ('treatment', 'care_coordination')
-		       AND k.purposes && ARRAY['treatment', 'care_coordination']))`
+		       AND k.purposes && ARRAY['treatment', 'care_coordination']))
+		GROUP BY k.disclosing_provider_id`
 }
 
 // snapshot is what a voucher decision is made on, and what its answer needs.
@@ -261,8 +265,8 @@ type snapshot struct {
 	facts      *adjudication.VoucherFacts
 	ref        *Reference
 	enrollment *Enrollment
-	client     Client // the agency's record, with its person
-	consenting []int64
+	client     Client             // the agency's record, with its person
+	consenting map[int64][]string // agency → kinds of record its consents naming the requester disclose
 }
 
 // takeSnapshot checks a request of agency providerID against the
@@ -486,18 +490,11 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 	return sn, nil
 }
 
-// seen tests whether a detail quoting agency p's records may be shown to
-// the requesting agency (its own, or a consenting one's), as shownTo does.
-func (sn *snapshot) seen(providerID int64) func(int64) bool {
-	return func(p int64) bool {
-		if p == 0 || p == providerID {
-			return true
-		}
-		for _, c := range sn.consenting {
-			if c == p {
-				return true
-			}
-		}
-		return false
+// seen tests whether a detail quoting agency p's records of a kind may be
+// shown to the requesting agency (its own, or those a consenting agency's
+// consents disclose), as shownTo does.
+func (sn *snapshot) seen(providerID int64) func(int64, string) bool {
+	return func(p int64, records string) bool {
+		return p == 0 || p == providerID || slices.Contains(sn.consenting[p], records)
 	}
 }

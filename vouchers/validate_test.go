@@ -4,10 +4,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lib/pq"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"rss"
+	"rss/adjudication"
 )
 
 func fieldCodes(t *testing.T, err error) map[string]string {
@@ -176,11 +178,13 @@ func TestConsentStatus(t *testing.T) {
 func TestViewSees(t *testing.T) {
 	t.Parallel()
 	msc := view{personID: 1, all: true}
-	assert.True(t, msc.sees(99))
-	assert.Nil(t, msc.arg(), "the MSC's query argument is NULL: every agency")
-	p := view{personID: 1, agencies: []int64{4, 7}}
-	assert.True(t, p.sees(4))
-	assert.True(t, p.sees(7))
-	assert.False(t, p.sees(5))
-	assert.NotNil(t, p.arg())
+	assert.True(t, msc.sees(99, recordsCarePlans))
+	assert.Nil(t, msc.arg(recordsCarePlans), "the MSC's query argument is NULL: every agency")
+	p := view{personID: 1, own: 4, shared: map[int64][]string{7: {recordsCarePlans, recordsGPRA}, 9: {recordsConsents}, 8: {recordsCarePlans}}}
+	assert.True(t, p.sees(4, recordsConsents), "its own records, every kind")
+	assert.True(t, p.sees(7, recordsCarePlans))
+	assert.False(t, p.sees(7, recordsConsents), "a kind the consent does not disclose")
+	assert.False(t, p.sees(5, recordsCarePlans), "an agency with no consent naming the reader")
+	assert.Equal(t, pq.Array([]int64{4, 7, 8}), p.arg(recordsCarePlans), "its own first, then by id")
+	assert.Equal(t, pq.Array([]int64{4}), p.arg(adjudication.RecordsEnrollments))
 }

@@ -3,6 +3,8 @@ package vouchers
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/jmoiron/sqlx"
@@ -14,35 +16,36 @@ import (
 )
 
 // A view is what one actor may see of one person's care (42 CFR Part 2).
-// The MSC roles see every agency's records. A provider sees its own and
-// those of each agency whose current consent, on that agency's record of
-// the person, names the provider as recipient; nothing else, and nothing
-// that says other records exist.
+// The MSC roles see every agency's records. A provider sees its own and,
+// of each agency whose current consent on its record of the person names
+// the provider as recipient, the kinds of record the consent discloses;
+// nothing else, and nothing that says other records exist.
 type view struct {
 	personID int64
 	all      bool
-	agencies []int64 // provider views: own agency first
+	own      int64              // provider views: the reader's agency
+	shared   map[int64][]string // provider views: agency → kinds of record its consents disclose
 }
 
-// sees reports whether the view shows records an agency made.
-func (v view) sees(providerID int64) bool {
-	if v.all {
-		return true
-	}
-	for _, p := range v.agencies {
-		if p == providerID {
-			return true
-		}
-	}
-	return false
+// sees reports whether the view shows the records of kind records an
+// agency made.
+func (v view) sees(providerID int64, records string) bool {
+	return v.all || providerID == v.own || slices.Contains(v.shared[providerID], records)
 }
 
-// arg is the agencies as a query argument: NULL means every agency.
-func (v view) arg() any {
+// arg is the agencies whose records of kind records are shown, as a query
+// argument: the reader's own first, then by id; NULL means every agency.
+func (v view) arg(records string) any {
 	if v.all {
 		return nil
 	}
-	return pq.Array(v.agencies)
+	out := []int64{v.own}
+	for _, p := range slices.Sorted(maps.Keys(v.shared)) {
+		if slices.Contains(v.shared[p], records) {
+			out = append(out, p)
+		}
+	}
+	return pq.Array(out)
 }
 
 // viewOf returns the actor's view of the person behind client record
@@ -63,28 +66,35 @@ func personView(ctx context.Context, ext pg.Ext, a access.Actor, personID int64,
 	if !a.IsProvider() {
 		return view{personID: personID, all: true}, nil
 	}
-	others, err := consentingAgencies(ctx, ext, personID, a.ProviderID, today, a.Purpose)
+	shared, err := consentingAgencies(ctx, ext, personID, a.ProviderID, today, a.Purpose)
 	if err != nil {
 		return view{}, err
 	}
-	return view{personID: personID, agencies: append([]int64{a.ProviderID}, others...)}, nil
+	return view{personID: personID, own: a.ProviderID, shared: shared}, nil
 }
 
-// consentingAgencies lists the agencies that, on day today, hold a current
-// consent of the person naming recipient as the provider they may disclose
-// to for purpose.
-func consentingAgencies(ctx context.Context, ext pg.Ext, personID, recipient int64, today rss.Date, purpose string) ([]int64, error) {
-	out := []int64{}
-	if err := sqlx.SelectContext(ctx, ext, &out, consentingSQL("$1", "$2", "$3", "$4")+` ORDER BY 1`, personID, recipient, today,
-		purpose); err != nil {
+// consentingAgencies maps each agency that, on day today, holds a current
+// consent of the person naming recipient as the provider it may disclose
+// to for purpose, to the kinds of record those consents disclose.
+func consentingAgencies(ctx context.Context, ext pg.Ext, personID, recipient int64, today rss.Date, purpose string) (map[int64][]string, error) {
+	var rows []struct {
+		P       int64          `db:"p"`
+		Records pq.StringArray `db:"records"`
+	}
+	if err := sqlx.SelectContext(ctx, ext, &rows, consentingSQL("$1", "$2", "$3", "$4"), personID, recipient, today, purpose); err != nil {
 		return nil, fmt.Errorf("consenting agencies: %w", err)
+	}
+	out := make(map[int64][]string, len(rows))
+	for _, r := range rows {
+		out[r.P] = r.Records
 	}
 	return out, nil
 }
 
 // canSeeAgencyRecord returns ErrNotFound unless the actor may see a record
-// that agency providerID keeps about client record clientID.
-func canSeeAgencyRecord(ctx context.Context, ext pg.Ext, a access.Actor, clientID, providerID int64, today rss.Date, what string, id int64) error {
+// of kind records that agency providerID keeps about client record clientID.
+func canSeeAgencyRecord(ctx context.Context, ext pg.Ext, a access.Actor, clientID, providerID int64, today rss.Date, records, what string,
+	id int64) error {
 	if a.SeesProvider(providerID) {
 		return nil
 	}
@@ -103,7 +113,7 @@ func canSeeAgencyRecord(ctx context.Context, ext pg.Ext, a access.Actor, clientI
 		personID, a.ProviderID); err != nil {
 		return err
 	}
-	if !serves || !v.sees(providerID) {
+	if !serves || !v.sees(providerID, records) {
 		return fmt.Errorf("%w: %s %d", rss.ErrNotFound, what, id)
 	}
 	return nil

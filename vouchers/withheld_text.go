@@ -16,6 +16,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/adjudication"
 	"rss/pg"
 )
 
@@ -44,8 +45,10 @@ func (s *Service) checkShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, cl
 	if err != nil {
 		return err
 	}
+	// A text naming an agency says the person is served there: what its
+	// enrollments disclose.
 	for _, o := range others {
-		if !slices.Contains(consenting, o.ID) && o.names(text) {
+		if !slices.Contains(consenting[o.ID], adjudication.RecordsEnrollments) && o.names(text) {
 			return rss.Invalid(field, "names_another_agency",
 				"the %s names another agency's records of this person (provider %d), which the agency may not "+
 					"see without a consent naming it (42 CFR Part 2); the agency reads it word for word", field, o.ID)
@@ -98,7 +101,7 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 				named = append(named, o)
 			}
 		}
-		if slices.ContainsFunc(named, func(o agencyWords) bool { return !v.sees(o.ID) }) {
+		if slices.ContainsFunc(named, func(o agencyWords) bool { return !v.sees(o.ID, adjudication.RecordsEnrollments) }) {
 			*t = withheldText
 			continue
 		}
