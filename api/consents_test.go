@@ -224,17 +224,18 @@ func TestConsentRecordsAreChecked(t *testing.T) {
 	for _, c := range []struct {
 		recipient string
 		records   any
+		field     string
 		code      string
 	}{
-		{"msc", []string{"enrollments"}, "not_allowed"},
-		{"payer", []string{"gpra_interviews"}, "not_allowed"},
-		{"provider", []string{}, "required"},
-		{"provider", []string{"enrollments", "claims"}, "invalid_value"},
-		{"provider", []string{""}, "invalid_value"},
+		{"msc", []string{"enrollments"}, "records", "not_allowed"},
+		{"payer", []string{"gpra_interviews"}, "records", "not_allowed"},
+		{"provider", []string{}, "records", "required"},
+		{"provider", []string{"enrollments", "claims"}, "records[1]", "invalid_value"},
+		{"provider", []any{nil}, "records[0]", "invalid_value"},
 	} {
 		itNothingWritten(t, e, func() {
 			p := requireProblem(t, consent(c.recipient, c.records), http.StatusUnprocessableEntity, "validation_failed")
-			assert.Equal(t, c.code, itFieldCode(p, "records"), "%v", p)
+			assert.Equal(t, c.code, itFieldCode(p, c.field), "%v", p)
 		})
 	}
 	p := requireProblem(t, consent("provider", "enrollments"), http.StatusBadRequest, "wrong_type")
@@ -251,4 +252,44 @@ func TestConsentRecordsAreChecked(t *testing.T) {
 	r = consent("provider", []string{"consents"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	requireProblem(t, consent("provider", []string{"consents", "consents"}), http.StatusConflict, "consent_exists")
+}
+
+// A decision that counts another agency's GPRA intake says it exists (an
+// approval where a stranger's request is denied GPRA_INTAKE_MISSING): each
+// such decision is a recorded disclosure of that interview to the
+// requester (a black-box pass found none), under a consent disclosing GPRA
+// interviews; under one that does not, the intake is not counted and
+// nothing is recorded.
+func TestDecisionCountingAnotherAgencysIntakeIsADisclosure(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	intake := itStr(itFixtureID(t, e, `SELECT id FROM gpra_interviews WHERE client_id = $1 AND kind = 'intake'`, kimHRA))
+	demo := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_provider_id = $2`, kimHRA, e.demo.Providers["BCS"])
+	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", demo), map[string]any{"reason": "replaced by a narrower form"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	give := func(records ...string) {
+		t.Helper()
+		r := e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kimHRA, "recipient_type": "provider",
+			"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": "BCS", "purposes": []string{"treatment"},
+			"information": "as the form says", "records": records, "signed_on": day(0), "expires_on": day(90)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
+	decide := func() (intakeMissing bool, disclosed int) {
+		t.Helper()
+		before := itAudit(e, "disclose", "gpra_interview", intake)
+		v := itVoucher(t, e, keyBCS, kimBCS, "ATR-TR", 10, 0, 29)
+		return slices.Contains(v["reason_codes"].([]any), any("GPRA_INTAKE_MISSING")), itAudit(e, "disclose", "gpra_interview", intake) - before
+	}
+	give("enrollments")
+	missing, disclosed := decide()
+	assert.True(t, missing, "a consent of enrollments does not open the intake to the rules")
+	assert.Zero(t, disclosed)
+	give("gpra_interviews")
+	missing, disclosed = decide()
+	assert.False(t, missing, "HRA's intake counts under a consent of GPRA interviews")
+	assert.Equal(t, 1, disclosed, "and its counting is a disclosure to BCS")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND entity_type = 'gpra_interview'
+		AND entity_id = $1 AND client_id = $2 AND recipient = $3 AND purpose = 'treatment'`,
+		intake, kimHRA, itPath("provider:%d", e.demo.Providers["BCS"])), "against HRA's record of Kim, to BCS, for treatment")
 }

@@ -111,10 +111,9 @@ func (n *NewConsent) validate(today rss.Date) error {
 	case len(n.Records) == 0:
 		v.Add("records", "required", "records may be left out (every kind), but not empty")
 	}
-	for _, r := range n.Records {
+	for i, r := range n.Records {
 		if !contains(consentRecords, r) {
-			v.Add("records", "invalid_value", "record kind %q must be one of %s", r, strings.Join(consentRecords, ", "))
-			break
+			v.Add(fmt.Sprintf("records[%d]", i), "invalid_value", "a kind of record must be one of %s", strings.Join(consentRecords, ", "))
 		}
 	}
 	if rss.Blank(n.Information) {

@@ -255,7 +255,7 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 		if err != nil {
 			return err
 		}
-		return access.Record(ctx, tx, quoted...)
+		return access.Record(ctx, tx, append(quoted, sn.gpraDisclosures(a)...)...)
 	})
 	var replayed *pg.Replayed
 	if errors.As(err, &replayed) {

@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"rss"
+	"rss/access"
 	"rss/adjudication"
 	"rss/ledger"
 	"rss/pg"
@@ -215,6 +216,7 @@ var factsStatement = `WITH me AS (
 		          FROM consents k WHERE k.client_id = $1), '[]') AS consents,
 		(SELECT min(interview_date) FROM gpra_interviews WHERE kind = 'intake' AND status = 'completed' AND ` + gpraSeen + `) AS intake_date,
 		EXISTS (SELECT 1 FROM gpra_interviews WHERE kind = 'follow_up' AND ` + gpraSeen + `) AS followup,
+		` + gpraCountedSQL + ` AS gpra_counted,
 		(SELECT count(*) FROM enrollments WHERE assigned_staff_id = $4 AND program_code = $3 AND discharge_date IS NULL
 		   AND client_id <> $1) AS caseload,
 		COALESCE((SELECT json_agg(json_build_object('kind', cp.kind, 'program_code', cp.program_code, 'start_date', cp.start_date,
@@ -237,6 +239,25 @@ var factsStatement = `WITH me AS (
 // shared episode's older stays would have told the agency another kept it
 // open (migration 00042).
 const gpraSeen = `(enrollment_id = $7 OR (episode_id = $5 AND provider_id IN (SELECT p FROM consenting WHERE '` + recordsGPRA + `' = ANY (records))))`
+
+// gpraCountedSQL reads the interviews of another agency the GPRA facts
+// above counted for the requester: the intake whose date is the episode's
+// (the requester's own first on a tie), and a follow-up when the
+// requester's stay has none. The decision shown to the requester says what
+// they were (an approval where a stranger's request is denied
+// GPRA_INTAKE_MISSING), so each is a disclosure (a black-box pass found
+// none recorded).
+const gpraCountedSQL = `COALESCE((SELECT json_agg(json_build_object('id', g.id, 'client_id', g.client_id, 'provider_id', g.provider_id))
+		FROM (
+			(SELECT id, client_id, provider_id FROM gpra_interviews
+			 WHERE kind = 'intake' AND status = 'completed' AND ` + gpraSeen + `
+			 ORDER BY interview_date, enrollment_id IS NOT DISTINCT FROM $7 DESC, id LIMIT 1)
+			UNION ALL
+			(SELECT id, client_id, provider_id FROM gpra_interviews
+			 WHERE kind = 'follow_up' AND ` + gpraSeen + `
+			   AND NOT EXISTS (SELECT 1 FROM gpra_interviews WHERE kind = 'follow_up' AND enrollment_id = $7)
+			 ORDER BY interview_date, id LIMIT 1)) g
+		WHERE g.provider_id <> $2), '[]')`
 
 // consentingSQL selects (as p) the agencies that hold, on day today, a
 // current consent of person naming recipient as the provider they may
@@ -267,6 +288,23 @@ type snapshot struct {
 	enrollment *Enrollment
 	client     Client             // the agency's record, with its person
 	consenting map[int64][]string // agency → kinds of record its consents naming the requester disclose
+	// gpraCounted are the other agencies' GPRA interviews the facts counted
+	// (gpraCountedSQL).
+	gpraCounted []struct {
+		ID         int64 `json:"id"`
+		ClientID   int64 `json:"client_id"`
+		ProviderID int64 `json:"provider_id"`
+	}
+}
+
+// gpraDisclosures are the disclosures the decision on sn makes to the
+// requester: each other agency's GPRA interview its facts counted.
+func (sn *snapshot) gpraDisclosures(a access.Actor) []access.Event {
+	var shown []disclosed
+	for _, g := range sn.gpraCounted {
+		shown = append(shown, disclosed{access.ID(g.ID), g.ClientID, g.ProviderID})
+	}
+	return disclosures(a, "gpra_interview", shown...)
 }
 
 // takeSnapshot checks a request of agency providerID against the
@@ -396,6 +434,7 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 		Consents       []byte   `db:"consents"`
 		IntakeDate     rss.Date `db:"intake_date"`
 		Followup       bool     `db:"followup"`
+		GPRACounted    []byte   `db:"gpra_counted"`
 		Caseload       int      `db:"caseload"`
 		CarePlans      []byte   `db:"care_plans"`
 		Authorizations []byte   `db:"authorizations"`
@@ -448,7 +487,7 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 	for _, d := range []struct {
 		raw []byte
 		v   any
-	}{{q.Client, &c}, {q.Eligibility, &spans}, {q.Consenting, &sn.consenting}, {q.Consents, &consents}, {q.CarePlans, &plans},
+	}{{q.Client, &c}, {q.Eligibility, &spans}, {q.Consenting, &sn.consenting}, {q.GPRACounted, &sn.gpraCounted}, {q.Consents, &consents}, {q.CarePlans, &plans},
 		{q.Authorizations, &auths}, {q.Others, &others}} {
 		if err := json.Unmarshal(d.raw, d.v); err != nil {
 			return nil, fmt.Errorf("decode voucher facts: %w", err)
