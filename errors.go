@@ -3,7 +3,9 @@ package rss
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error kinds. Domain packages wrap these with context
@@ -41,9 +43,33 @@ func (v *ValidationError) Error() string {
 // Is makes errors.Is(err, ErrInvalid) true for a ValidationError.
 func (v *ValidationError) Is(target error) bool { return target == ErrInvalid }
 
-// Add records one field problem.
+// Add records one field problem. A message quotes at most maxQuoted bytes
+// of any text it names: a report's 900 KB program code came back whole in
+// its 422 (a black-box pass).
 func (v *ValidationError) Add(field, code, format string, args ...any) {
-	v.Fields = append(v.Fields, FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+	args = slices.Clone(args) // the caller's own slice stays as it was
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clip(s)
+		}
+	}
+	v.Fields = append(v.Fields, FieldError{Field: clip(field), Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// maxQuoted is how much of a caller's text a problem quotes.
+const maxQuoted = 100
+
+// clip shortens s to maxQuoted bytes at a character boundary, marked with
+// an ellipsis.
+func clip(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // RequireID records a missing id (0, or the field left out) as required

@@ -78,12 +78,14 @@ func accept(c *gin.Context) string {
 	return strings.Join(c.Request.Header.Values("Accept"), ",")
 }
 
-// acceptsCSV reads Accept with its weights: CSV when text/csv is named with
-// a weight above zero and no JSON type (application/json, application/*,
-// */*) weighs more. "text/csv;q=0" refuses CSV, and a client that weighs
-// JSON above CSV gets JSON; a tie goes to the CSV the caller named.
+// acceptsCSV reads Accept with its weights: CSV when text/csv (or text/*)
+// is named with a weight above zero and no JSON type (application/json,
+// application/*, */*) weighs more. The most specific range names a type's
+// weight (RFC 9110 12.5.1): "text/csv;q=0, text/*" refuses CSV. A client
+// that weighs JSON above CSV gets JSON; a tie goes to the CSV the caller
+// named. text/* alone got JSON, which it does not accept (a black-box pass).
 func acceptsCSV(accept string) bool {
-	csvQ, jsonQ := -1.0, -1.0
+	csvQ, csvRangeQ, jsonQ := -1.0, -1.0, -1.0
 	for _, part := range strings.Split(accept, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
@@ -100,9 +102,14 @@ func acceptsCSV(accept string) bool {
 		switch mt {
 		case "text/csv":
 			csvQ = max(csvQ, q)
+		case "text/*":
+			csvRangeQ = max(csvRangeQ, q)
 		case "application/json", "application/*", "*/*":
 			jsonQ = max(jsonQ, q)
 		}
+	}
+	if csvQ < 0 {
+		csvQ = csvRangeQ
 	}
 	return csvQ > 0 && csvQ >= jsonQ
 }

@@ -39,6 +39,10 @@ func TestReportAcceptWeights(t *testing.T) {
 		{name: "a tie goes to the csv named", accept: "application/json, text/csv", want: "text/csv; charset=utf-8"},
 		{name: "a weight that is no number is ignored", accept: "text/csv;q=NaN", want: "application/json; charset=utf-8"},
 		{name: "no accept", accept: "", want: "application/json; charset=utf-8"},
+		// text/* takes CSV and not JSON (a black-box pass got JSON); text/csv, named, weighs more.
+		{name: "any text", accept: "text/*", want: "text/csv; charset=utf-8"},
+		{name: "any text but csv", accept: "text/csv;q=0, text/*", want: "application/json; charset=utf-8"},
+		{name: "any text weighed below json", accept: "text/*;q=0.2, application/json", want: "application/json; charset=utf-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do(req{Method: http.MethodGet, Path: path, Key: keyReviewer, Header: map[string]string{"Accept": tc.accept}})

@@ -194,6 +194,14 @@ func TestReportRCMMonthly(t *testing.T) {
 	}
 	assert.Equal(t, float64(castillo), rcmRow(t, moved, aEn, day(0)[:7])["staff_id"], "today's month")
 	assert.Equal(t, float64(petrov), rcmRow(t, itGetReport(t, e, keyReviewer, path), bEn, "2026-04")["staff_id"], "B was never moved")
+	// A discharge dated before that reassignment ends the month's service
+	// with the specialist who had the case on its last day (a black-box pass
+	// read the one assigned after it, who never served the client).
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", aEn), map[string]any{"discharge_date": day(-1), "reason_code": "completed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	discharged := rcmRow(t, itGetReport(t, e, keyReviewer, path), aEn, day(0)[:7])
+	assert.Equal(t, day(-1), discharged["discharge_date"])
+	assert.Equal(t, float64(petrov), discharged["staff_id"], "the specialist on the discharge day")
 
 	// Each month's summary on its progress record (migration 00034, what the
 	// report reads) equals a recount from its contacts and goals, and those

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -392,12 +393,23 @@ func TestReportBadFilters(t *testing.T) {
 		{"/v1/reports/caseload?as_of=3000-01-01", "as_of", "out_of_range"},
 		{"/v1/reports/caseload?as_of=yesterday", "as_of", "invalid_value"},
 		{"/v1/reports/length-of-service?from=2026-06-01&to=2026-06-30&service=ATR-CM", "service", "unknown_parameter"},
+		// A report over a range as of a day before it (a black-box pass listed an enrollment open all month on day 1).
+		{"/v1/reports/length-of-service?from=2026-06-01&to=2026-06-30&as_of=2026-05-31", "as_of", "before_from"},
+		// Every problem at once: the database's checks beside the others (a black-box pass saw only the first).
+		{"/v1/reports/caseload?program=XYZ&colour=red", "program", "unknown_program"},
+		{u + "from=2026-06-30&to=2026-06-01&program=XYZ", "program", "unknown_program"},
+		{u + "from=2026-06-30&to=2026-06-01&service=NOPE-X", "to", "before_from"},
 	} {
 		itNothingWritten(t, e, func() {
 			p := requireProblem(t, e.get(keyReviewer, c.path), http.StatusUnprocessableEntity, "validation_failed")
 			assert.Equal(t, c.code, itFieldCode(p, c.field), "%s: %v", c.path, p)
 		})
 	}
+	// A long value is quoted in part (a black-box pass read a 900 KB program code back whole).
+	p := requireProblem(t, e.get(keyReviewer, u+"from=2026-06-01&to=2026-06-30&program="+strings.Repeat("A", 100_000)),
+		http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "unknown_program", itFieldCode(p, "program"), "%v", p)
+	assert.Less(t, len(itMustJSON(p)), 2000)
 	requireProblem(t, e.get(keyReviewer, u+"from=2026-06-01&to=2026-06-30&provider_id=999999"), http.StatusNotFound, "not_found")
 	requireProblem(t, e.get("", u+"from=2026-06-01&to=2026-06-30"), http.StatusUnauthorized, "unauthorized")
 	// Accept sent as two lines is one list (RFC 9110 5.3): the second

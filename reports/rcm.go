@@ -47,7 +47,10 @@ WITH en AS MATERIALIZED (
 
 // rcmMonths pairs the enrollments with their months, each with the
 // specialist it had at the end of the month (of today, for today's month;
-// $5 the service's time zone), as the caseload report counts them: a
+// of its discharge day, for its discharge month: a discharge dated before a
+// reassignment named the specialist who never served the client, a
+// black-box pass; $5 the service's time zone), as the caseload report
+// counts them: a
 // reassignment moves an enrollment from one specialist (from_staff_id) to
 // another, so the specialist at a moment T is the one the first
 // reassignment at or after T moved it from (the span from the reassignment
@@ -72,7 +75,9 @@ const rcmMonths = `, months AS MATERIALIZED (
     SELECT en.*, sf.months AS moved_months, sf.staff AS moved_staff
     FROM en LEFT JOIN (
         SELECT mv.enrollment_id, array_agg(m.month ORDER BY m.month) AS months, array_agg(mv.from_staff_id ORDER BY m.month) AS staff
-        FROM moves mv JOIN months m ON (mv.before_at IS NULL OR mv.before_at < m.staff_at) AND m.staff_at <= mv.reassigned_at
+        FROM moves mv JOIN en d ON d.enrollment_id = mv.enrollment_id
+        CROSS JOIN LATERAL (SELECT m.month, least(m.staff_at, (d.discharge_date + 1)::timestamp AT TIME ZONE $5) AS at FROM months m) m
+        WHERE (mv.before_at IS NULL OR mv.before_at < m.at) AND m.at <= mv.reassigned_at
         GROUP BY 1) sf ON sf.enrollment_id = en.enrollment_id
 ), em AS MATERIALIZED (
     SELECT m.month, m.month_end, en.enrollment_id, en.client_id, en.provider_id,

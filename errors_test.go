@@ -1,0 +1,31 @@
+package rss
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// A problem quotes at most maxQuoted bytes of a caller's text, cut at a
+// character boundary: a 900 KB value came back whole in a report's 422 (a
+// black-box pass). Short text and other arguments are quoted as they are.
+func TestValidationErrorQuotesLittleOfLongText(t *testing.T) {
+	t.Parallel()
+	v := &ValidationError{}
+	long := strings.Repeat("é", 450_000)
+	args := []any{long, 7}
+	v.Add("program", "unknown_program", "no program %s (%d)", args...)
+	v.Add(strings.Repeat("x", 5000), "unknown_parameter", "this report does not take %s", strings.Repeat("x", 5000))
+	v.Add("to", "before_from", "to %s is before from", "2026-01-01")
+	m := v.Fields[0].Message
+	assert.Less(t, len(m), 200, "%d bytes", len(m))
+	assert.True(t, utf8.ValidString(m))
+	assert.True(t, strings.HasPrefix(m, "no program éé"), m)
+	assert.True(t, strings.HasSuffix(m, "… (7)"), m)
+	assert.Equal(t, long, args[0], "the caller's arguments are left as they were")
+	assert.Less(t, len(v.Fields[1].Field), 200)
+	assert.Less(t, len(v.Fields[1].Message), 200)
+	assert.Equal(t, "to 2026-01-01 is before from", v.Fields[2].Message)
+}
