@@ -765,3 +765,28 @@ func TestStaffEmploymentKeepsTheirPaidLines(t *testing.T) {
 	r = e.patch(keyHRA, path, map[string]any{"employment_end": day(-6)})
 	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
+
+// A failed background check the agency reports takes effect at once for
+// the minors its staff member serves: waiting for verification, it left
+// the older passed check clearing Okafor, and Nguyen's (16) voucher was
+// approved and its claim paid (a black-box pass). Once the department
+// rejects the report, the passed check clears again.
+func TestReportedFailedBackgroundCheckCountsAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	nguyen := e.demo.Clients["Nguyen"]
+	v := itVoucher(t, e, keyHRA, nguyen, "ATR-TR", 2, 0, 3)
+	require.NotContains(t, v["reason_codes"], "BACKGROUND_CHECK_MISSING", "cleared before the report")
+	r := e.post(keyHRA, itPath("/v1/staff/%d/background-checks", e.demo.Staff["Okafor"]), map[string]any{"checked_on": day(-1),
+		"result": "failed", "agency": "DCF background unit"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "pending", r.JSON(t)["verification_status"])
+	check := itID(t, r)
+	v = itVoucher(t, e, keyHRA, nguyen, "ATR-TR", 2, 0, 3)
+	assert.Equal(t, "denied", v["decision"])
+	assert.Contains(t, v["reason_codes"], "BACKGROUND_CHECK_MISSING", "a reported failure counts while it waits")
+	r = e.post(keyAdmin, itPath("/v1/staff-records/background-checks/%d/reject", check), map[string]any{"reason": "another person's record"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	v = itVoucher(t, e, keyHRA, nguyen, "ATR-TR", 2, 0, 3)
+	assert.NotContains(t, v["reason_codes"], "BACKGROUND_CHECK_MISSING", "a rejected report counts for nothing")
+}

@@ -616,7 +616,8 @@ func RuleProvider(p *Provider) adjudication.Provider {
 
 // RuleStaff converts a staff member (with the supervisor, when loaded) to
 // the adjudicator's view. Only records the department verified reach the
-// rules; pending ones are named so a trace can say they wait.
+// rules, and a failed background check waiting for it; other pending ones
+// are named so a trace can say they wait.
 func RuleStaff(s *Staff, staff map[int64]*Staff) *adjudication.Staff {
 	if s == nil {
 		return nil
@@ -646,7 +647,14 @@ func RuleStaff(s *Staff, staff map[int64]*Staff) *adjudication.Staff {
 		out.Experience = append(out.Experience, x)
 	}
 	for _, b := range s.BackgroundChecks {
-		if !b.Verified() {
+		// A failed check counts once the agency reports it: verification
+		// guards a claim of good standing, and adverse news about someone
+		// who may serve minors takes effect at once (a black-box pass: a
+		// failed check waited in the queue while the older passed one kept
+		// clearing the person, vouchers and claims for a minor paid). One
+		// the department rejects counts for nothing.
+		adverse := b.Result != "passed" && b.Status == VerificationPending
+		if !b.Verified() && !adverse {
 			if b.Status == VerificationPending {
 				out.Pending = append(out.Pending, adjudication.PendingBackgroundCheck)
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rss"
+	"rss/adjudication"
 )
 
 // Only what the department verified reaches the rules; what waits is
@@ -45,4 +46,39 @@ func TestRuleStaffOnlyVerified(t *testing.T) {
 	require.NotNil(t, out.Supervisor)
 	assert.Empty(t, out.Supervisor.Credentials, "the supervisor's pending certification counts for nothing either")
 	assert.Nil(t, out.Supervisor.Supervisor)
+}
+
+// A failed background check counts from the day the agency reports it:
+// waiting for verification, it left the older passed check clearing the
+// person to serve minors (a black-box pass). One the department rejects
+// counts for nothing, and a passed one still waits for verification.
+func TestRuleStaffCountsAReportedFailureAtOnce(t *testing.T) {
+	t.Parallel()
+	v := func(status string) Verification { return Verification{Status: status} }
+	passed := BackgroundCheck{CheckedOn: rss.MustDate("2024-12-04"), Result: "passed", Verification: v(VerificationVerified)}
+	failed := BackgroundCheck{CheckedOn: rss.MustDate("2026-12-01"), Result: "failed"}
+	day := rss.MustDate("2026-12-03").Time
+	for _, c := range []struct {
+		name    string
+		status  string
+		cleared bool
+	}{
+		{"a failure waiting for verification", VerificationPending, false},
+		{"a failure verified", VerificationVerified, false},
+		{"a failure the department rejected", VerificationRejected, true},
+	} {
+		f := failed
+		f.Verification = v(c.status)
+		s := &Staff{ID: 1, ProviderID: 9, Active: true, BackgroundChecks: []BackgroundCheck{passed, f}}
+		out := RuleStaff(s, nil)
+		assert.Equal(t, c.cleared, adjudication.BackgroundCleared(out, day), c.name)
+		assert.True(t, adjudication.BackgroundCleared(out, rss.MustDate("2026-11-30").Time), "%s: the days before it are cleared", c.name)
+		assert.Empty(t, out.Pending, "%s: nothing counted waits", c.name)
+	}
+	newer := BackgroundCheck{CheckedOn: rss.MustDate("2026-12-02"), Result: "passed", Verification: v(VerificationPending)}
+	f := failed
+	f.Verification = v(VerificationPending)
+	out := RuleStaff(&Staff{ID: 1, ProviderID: 9, Active: true, BackgroundChecks: []BackgroundCheck{passed, f, newer}}, nil)
+	assert.False(t, adjudication.BackgroundCleared(out, day), "a passed check waiting for verification does not clear a reported failure")
+	assert.Equal(t, []string{"background check"}, out.Pending)
 }
