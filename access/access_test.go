@@ -91,7 +91,7 @@ func TestKeysAuthenticateCacheAndRevoke(t *testing.T) {
 	// Revoked in the database by another process: the cached key lives out
 	// its TTL here, then is refused; Forget makes it immediate.
 	require.NoError(t, access.RevokeKey(ctx, db, k.ID, c.now()))
-	require.ErrorIs(t, access.RevokeKey(ctx, db, k.ID, c.now()), rss.ErrNotFound, "revoked once")
+	require.ErrorIs(t, access.RevokeKey(ctx, db, k.ID, c.now()), rss.ErrConflict, "revoked once: already_revoked")
 	_, err = keys.Authenticate(ctx, k.Key)
 	require.NoError(t, err, "still cached within the TTL")
 	c.add(time.Minute + time.Second)

@@ -243,14 +243,43 @@ func (k *Keys) ForgetAll() {
 	k.mu.Unlock()
 }
 
-// RevokeKey marks a key revoked.
+// RevokeKey marks a key revoked: 404 for a key never minted, 409
+// already_revoked for one revoked before (it is listed, so it is not
+// "not found"), and 409 last_admin_key for the last active admin key,
+// whose revocation locked the MSC out of the API until an operator minted
+// one on the server (a black-box pass revoked its own, the only one). The
+// active admin keys are locked first, in id order, so two admins revoking
+// the last two at once leave one: the second reads the first's revocation.
+// ext must be a transaction for that lock to hold.
 func RevokeKey(ctx context.Context, ext pg.Ext, id int64, at time.Time) error {
+	var k struct {
+		Role      Role       `db:"role"`
+		RevokedAt *time.Time `db:"revoked_at"`
+	}
+	err := sqlx.GetContext(ctx, ext, &k, `SELECT role, revoked_at FROM api_keys WHERE id = $1`, id)
+	if errors.Is(err, pg.ErrNoRows) {
+		return fmt.Errorf("%w: api key %d", rss.ErrNotFound, id)
+	}
+	if err != nil {
+		return fmt.Errorf("revoke key: %w", err)
+	}
+	if k.Role == RoleAdmin {
+		var admins []int64
+		if err := sqlx.SelectContext(ctx, ext, &admins, `SELECT id FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL
+			ORDER BY id FOR UPDATE`); err != nil {
+			return fmt.Errorf("admin keys: %w", err)
+		}
+		if len(admins) == 1 && admins[0] == id {
+			return rss.Coded(rss.ErrConflict, "last_admin_key",
+				"api key %d is the last active admin key: mint another admin key first (POST /v1/api-keys), so the MSC keeps a way in", id)
+		}
+	}
 	res, err := ext.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, at)
 	if err != nil {
 		return fmt.Errorf("revoke key: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%w: api key %d", rss.ErrNotFound, id)
+		return rss.Coded(rss.ErrConflict, "already_revoked", "api key %d is already revoked", id)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -865,7 +866,9 @@ func TestAPIKeysCreateAuthenticateRevoke(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, true, r.JSON(t)["revoked"])
 	assert.Equal(t, 1, itAudit(e.env, "revoke", "api_key", itStr(id)))
-	requireProblem(t, e.post(keyAdmin, itPath("/v1/api-keys/%d/revoke", id), nil), http.StatusNotFound, "not_found")
+	// Revoked before is a conflict, not unknown (it is listed); a key never minted is not found.
+	requireProblem(t, e.post(keyAdmin, itPath("/v1/api-keys/%d/revoke", id), nil), http.StatusConflict, "already_revoked")
+	requireProblem(t, e.post(keyAdmin, "/v1/api-keys/999999/revoke", nil), http.StatusNotFound, "not_found")
 
 	// Within the cache TTL the key may still answer; past it, it must not.
 	e.keys.Advance(time.Second + time.Millisecond)
@@ -880,6 +883,50 @@ func TestAPIKeysCreateAuthenticateRevoke(t *testing.T) {
 		http.StatusUnprocessableEntity, "validation_failed")
 	requireProblem(t, e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "reviewer", "provider_id": e.demo.Providers["HRA"], "label": "x"}),
 		http.StatusUnprocessableEntity, "validation_failed")
+}
+
+// The last active admin key is not revoked: a black-box pass revoked its
+// own, the only one, and the MSC was locked out of the API until an
+// operator minted one on the server. Two admins revoking the last two at
+// once leave one.
+func TestLastAdminKeyIsKept(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, err := e.db.ExecContext(t.Context(), `UPDATE api_keys SET revoked_at = now() WHERE role = 'admin' AND prefix <> $1`,
+		strings.Split(keyAdmin, "_")[1])
+	require.NoError(t, err)
+	own := itFixtureID(t, e, `SELECT id FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL`)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, itPath("/v1/api-keys/%d/revoke", own), nil), http.StatusConflict, "last_admin_key")
+		assert.Contains(t, p["detail"], "POST /v1/api-keys")
+	})
+	mint := func() (string, int64) {
+		t.Helper()
+		r := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "admin", "label": "second admin"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return r.JSON(t)["key"].(string), itID(t, r)
+	}
+	for range 3 {
+		second, secondID := mint()
+		statuses := make([]int, 2)
+		var wg sync.WaitGroup
+		for i, k := range []struct {
+			key string
+			id  int64
+		}{{keyAdmin, secondID}, {second, own}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = e.post(k.key, itPath("/v1/api-keys/%d/revoke", k.id), nil).Status
+			}()
+		}
+		wg.Wait()
+		assert.ElementsMatch(t, []int{http.StatusOK, http.StatusConflict}, statuses)
+		require.Equal(t, 1, e.count(`SELECT count(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL`), "one admin key stands")
+		if statuses[1] == http.StatusOK {
+			return // the demo key went; the rest of the loop would need the second's
+		}
+	}
 }
 
 // An admin's tooling lists the keys (a black-box pass could revoke a
