@@ -10,7 +10,7 @@ import (
 )
 
 // ClaimRuleSetVersion is stored with every adjudicated claim line.
-const ClaimRuleSetVersion = "claim-2026.12.5"
+const ClaimRuleSetVersion = "claim-2026.12.6"
 
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).
@@ -354,11 +354,14 @@ var lineDenials = []lineRule{
 			return CodeClaimBeforeCoverage, "no enrollment in force on " + formatDate(dos)
 		}},
 	{id: "C05", code: CodeClaimProviderIneligible, facts: []string{"provider.agreement_start", "provider.agreement_end",
-		"provider.agreements", "provider.deactivated_on", "provider.services", "provider.service_periods"},
+		"provider.agreements", "provider.deactivated_on", "provider.suspensions", "provider.services", "provider.service_periods"},
 		eval: func(f *LineFacts) (string, string) {
 			p := &f.Provider
 			if !p.DeactivatedOn.IsZero() && !f.Line.DateOfService.Before(p.DeactivatedOn) {
 				return CodeClaimProviderIneligible, "provider deactivated on " + formatDate(p.DeactivatedOn)
+			}
+			if x, ok := p.Suspended(f.Line.DateOfService, f.Line.DateOfService); ok {
+				return CodeClaimProviderIneligible, "provider deactivated from " + formatDate(x.Start) + " to " + formatDate(x.End)
 			}
 			if !p.AgreementCovers(f.Line.DateOfService, f.Line.DateOfService) {
 				return CodeClaimProviderIneligible, "no agreement in force on " + formatDate(f.Line.DateOfService)

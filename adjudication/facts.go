@@ -85,6 +85,9 @@ type Provider struct {
 	// DeactivatedOn is the day the MSC deactivated the agency (zero while
 	// active): no voucher from then on, no claim for a day from then on.
 	DeactivatedOn time.Time `json:"deactivated_on,omitzero"`
+	// Suspensions are the deactivations a reactivation ended: no day in
+	// one may be authorized or billed.
+	Suspensions []Period `json:"suspensions,omitempty"`
 	// CatchmentAreas are the areas the MSC enrolled the agency to serve
 	// (none: facts stored before they were read, or an agency without).
 	CatchmentAreas []string `json:"catchment_areas,omitempty"`
@@ -110,6 +113,16 @@ func (p *Provider) AgreementCovers(from, to time.Time) bool {
 		periods = []Period{{Start: p.AgreementStart, End: p.AgreementEnd}}
 	}
 	return covers(periods, from, to)
+}
+
+// Suspended returns the first suspension holding a day of [from, to], if any.
+func (p *Provider) Suspended(from, to time.Time) (Period, bool) {
+	for _, x := range p.Suspensions {
+		if !x.Start.After(to) && !x.End.Before(from) {
+			return x, true
+		}
+	}
+	return Period{}, false
 }
 
 // OffersService reports whether the agency offered service (of program) on

@@ -79,3 +79,26 @@ func TestProgramRuleSet(t *testing.T) {
 	}
 	assert.False(t, required["V90"])
 }
+
+// A suspension holds its first and last days and nothing around them.
+func TestProviderSuspended(t *testing.T) {
+	t.Parallel()
+	p := Provider{Suspensions: []Period{{Start: day(2026, 11, 10), End: day(2026, 11, 12)}, {Start: day(2026, 12, 1), End: day(2026, 12, 1)}}}
+	for _, c := range []struct {
+		from, to time.Time
+		want     bool
+	}{
+		{day(2026, 11, 9), day(2026, 11, 9), false},
+		{day(2026, 11, 10), day(2026, 11, 10), true},
+		{day(2026, 11, 12), day(2026, 11, 12), true},
+		{day(2026, 11, 13), day(2026, 11, 30), false},
+		{day(2026, 11, 1), day(2026, 11, 30), true},
+		{day(2026, 11, 20), day(2026, 12, 5), true},
+		{day(2026, 12, 2), day(2026, 12, 31), false},
+	} {
+		_, got := p.Suspended(c.from, c.to)
+		assert.Equal(t, c.want, got, "%s..%s", c.from.Format(time.DateOnly), c.to.Format(time.DateOnly))
+	}
+	_, got := (&Provider{}).Suspended(day(2026, 1, 1), day(2026, 12, 31))
+	assert.False(t, got, "none")
+}

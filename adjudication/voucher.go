@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.3"
+const VoucherRuleSetVersion = "voucher-2026.12.4"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -168,12 +168,16 @@ var voucherRules = []voucherRule{
 		}},
 	{id: "V02", code: CodeAgreementInactive, action: ActionDeny, required: true,
 		facts: []string{"provider.agreement_start", "provider.agreement_end", "provider.agreements", "provider.deactivated_on",
-			"request.start", "request.end"},
+			"provider.suspensions", "request.start", "request.end"},
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			p := &f.Provider
 			if !p.DeactivatedOn.IsZero() {
 				return outcome{fired: true, action: ActionDeny, code: CodeProviderDeactivated,
 					detail: "provider deactivated on " + formatDate(p.DeactivatedOn)}
+			}
+			if x, ok := p.Suspended(f.Request.Start, f.Request.End); ok {
+				return outcome{fired: true, action: ActionDeny, code: CodeProviderDeactivated,
+					detail: "provider deactivated from " + formatDate(x.Start) + " to " + formatDate(x.End)}
 			}
 			if !p.HasAgreement() {
 				return fire("no agreement on file")

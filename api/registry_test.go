@@ -270,6 +270,64 @@ func TestRegistryDeactivateProvider(t *testing.T) {
 	assert.NotEqual(t, "denied", v["decision"], "%v", v)
 }
 
+// A deactivation a reactivation ends is kept as a suspension: its days stay
+// out of service, for claims and vouchers alike (a black-box pass found a
+// line for such a day, denied while the deactivation lasted, paid once it
+// was lifted). A deactivation made in error is undone as if never made.
+func TestReactivationKeepsTheSuspension(t *testing.T) {
+	t.Parallel()
+	for _, inError := range []bool{false, true} {
+		e := newEnv(t)
+		hra := e.demo.Providers["HRA"]
+		a := itATRClient(t, e, day(-10))
+		v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 20, -8, 20)
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		claim := func(number, dos string) any {
+			t.Helper()
+			r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": a.Client,
+				"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "99",
+				"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": dos, "units": 1, "charge": "12.00"}}})
+			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+			return r.JSON(t)["status"]
+		}
+		r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "audit hold",
+			"effective_on": day(-2)})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Equal(t, "denied", claim("SUSP-1", day(-1)), "deactivated")
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "hold lifted",
+			"in_error": inError})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		p := e.get(keyHRA, itPath("/v1/reference/providers/%d", hra)).JSON(t)
+		assert.Equal(t, "paid", claim("SUSP-3", day(-3)), "a day before the deactivation")
+		assert.Equal(t, "paid", claim("SUSP-4", day(0)), "the day of the reactivation")
+		later := itVoucher(t, e, keyHRA, a.Client, "ATR-DT", 2, 1, 10)
+		assert.NotContains(t, later["reason_codes"], "PROVIDER_DEACTIVATED")
+		if inError {
+			assert.Equal(t, []any{}, p["suspensions"], "undone as if never made")
+			assert.Equal(t, "paid", claim("SUSP-2", day(-1)))
+			assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'reactivate' AND entity_id = $1
+				AND outcome LIKE '%made in error%'`, itStr(hra)))
+			continue
+		}
+		require.Len(t, p["suspensions"], 1, "%v", p)
+		x := p["suspensions"].([]any)[0].(map[string]any)
+		assert.Equal(t, day(-2), x["first_day"])
+		assert.Equal(t, day(-1), x["last_day"])
+		assert.Equal(t, "audit hold", x["reason"])
+		assert.Equal(t, "hold lifted", x["reactivation_reason"])
+		assert.Equal(t, "denied", claim("SUSP-2", day(-1)), "a day of the suspension stays out of service")
+		v = itVoucher(t, e, keyHRA, a.Client, "ATR-DT", 2, -1, 10)
+		assert.Equal(t, "denied", v["decision"])
+		assert.Contains(t, v["reason_codes"], "PROVIDER_DEACTIVATED", "a voucher over a day of it")
+		// Kept as written, and never over a paid line.
+		_, err := e.db.ExecContext(t.Context(), `DELETE FROM provider_suspensions`)
+		assert.ErrorContains(t, err, "kept as written")
+		_, err = e.db.ExecContext(t.Context(), `INSERT INTO provider_suspensions (provider_id, first_day, last_day, reason,
+			reactivation_reason, reactivated_at) VALUES ($1, $2, $2, 'x', 'y', now())`, hra, day(0))
+		assert.ErrorContains(t, err, "paid claim lines")
+	}
+}
+
 func lasProviderKey() string { return fixtures.Key(access.RoleProvider, "LAS") }
 
 // A registry POST retried with its key gets the stored answer and writes

@@ -609,6 +609,10 @@ func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivati
 // deactivation's is (a black-box pass found it taken with no why).
 type ReactivationRequest struct {
 	Reason string `json:"reason"`
+	// InError says the deactivation was the MSC's mistake: it is undone as
+	// if never made. Otherwise its days, from its first to the day before
+	// the reactivation, are kept as a suspension and stay out of service.
+	InError bool `json:"in_error"`
 }
 
 // Reactivation is a provider put back in service, with the authorizations
@@ -660,8 +664,30 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 			providerID); err != nil {
 			return err
 		}
+		// The days it was out of service stay so (a black-box pass found a
+		// line for one, denied during the deactivation, paid after it),
+		// unless the deactivation was made in error; one that had not yet
+		// begun took no day.
+		outcome := fmt.Sprintf("deactivated from %s: %s; reactivated: %s", *was.On, *was.Reason, strings.TrimSpace(r.Reason))
+		today := s.Today()
+		switch {
+		case r.InError:
+			outcome += " (the deactivation made in error: undone)"
+		case was.On.Before(today):
+			_, err := tx.ExecContext(ctx, `INSERT INTO provider_suspensions (provider_id, first_day, last_day, reason,
+					reactivation_reason, reactivated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+				providerID, *was.On, today.AddDays(-1), *was.Reason, strings.TrimSpace(r.Reason), s.now())
+			if pg.IsViolation(err, pg.CodeCheckViolation, "provider_suspensions_no_claims") {
+				return rss.Coded(rss.ErrConflict, "claims_in_suspension",
+					"the agency has paid claim lines from %s to %s; void or replace them first, or reactivate with in_error", *was.On, today.AddDays(-1))
+			}
+			if err != nil {
+				return fmt.Errorf("record suspension: %w", err)
+			}
+			outcome += fmt.Sprintf(" (out of service %s..%s)", *was.On, today.AddDays(-1))
+		}
 		if err := access.Record(ctx, tx, access.Event{Action: "reactivate", EntityType: "provider", EntityID: access.ID(providerID),
-			Outcome: fmt.Sprintf("deactivated from %s: %s; reactivated: %s", *was.On, *was.Reason, strings.TrimSpace(r.Reason))}); err != nil {
+			Outcome: outcome}); err != nil {
 			return err
 		}
 		out.Provider, err = vouchers.LoadProvider(ctx, tx, providerID)

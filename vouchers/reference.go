@@ -92,12 +92,15 @@ type Provider struct {
 	ContactPhone *string `json:"contact_phone" db:"contact_phone"`
 	ContactEmail *string `json:"contact_email" db:"contact_email"`
 	// AgreementStart and AgreementEnd are the newest period of Agreements.
-	AgreementStart     rss.Date       `json:"agreement_start" db:"agreement_start"`
-	AgreementEnd       rss.Date       `json:"agreement_end" db:"agreement_end"`
-	Agreements         Agreements     `json:"agreements" db:"agreements"`
-	DeactivatedOn      rss.Date       `json:"deactivated_on" db:"deactivated_on"`
-	DeactivationReason *string        `json:"deactivation_reason" db:"deactivation_reason"`
-	Programs           pq.StringArray `json:"programs" db:"programs"`
+	AgreementStart     rss.Date   `json:"agreement_start" db:"agreement_start"`
+	AgreementEnd       rss.Date   `json:"agreement_end" db:"agreement_end"`
+	Agreements         Agreements `json:"agreements" db:"agreements"`
+	DeactivatedOn      rss.Date   `json:"deactivated_on" db:"deactivated_on"`
+	DeactivationReason *string    `json:"deactivation_reason" db:"deactivation_reason"`
+	// Suspensions are the deactivations a reactivation ended, oldest
+	// first: their days stay out of service (migration 00060).
+	Suspensions Suspensions    `json:"suspensions" db:"suspensions"`
+	Programs    pq.StringArray `json:"programs" db:"programs"`
 	// Services are the services offered today and from now on.
 	Services pq.StringArray `json:"services" db:"services"`
 	// ServicePeriods are the dated periods of the agency's services: one
@@ -369,6 +372,22 @@ type Agreement struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Suspension is a deactivation a reactivation ended: the agency was out of
+// service from FirstDay through LastDay.
+type Suspension struct {
+	FirstDay           rss.Date  `json:"first_day"`
+	LastDay            rss.Date  `json:"last_day"`
+	Reason             string    `json:"reason"`
+	ReactivationReason string    `json:"reactivation_reason"`
+	ReactivatedAt      time.Time `json:"reactivated_at"`
+}
+
+// Suspensions are an agency's ended deactivations, oldest first.
+type Suspensions []Suspension
+
+// Scan reads the JSON array the provider statement builds.
+func (p *Suspensions) Scan(src any) error { return scanJSON(src, p) }
+
 // ServicePeriod is a span a service was (or is) offered by an agency; a
 // zero From is "since before dates were kept", a zero To still offered.
 type ServicePeriod struct {
@@ -436,6 +455,9 @@ const providerColumns = `p.id, p.code, p.name, p.npi, p.tax_id, p.address_line1,
 	p.contact_name, p.contact_phone, p.contact_email, p.agreement_start, p.agreement_end, p.deactivated_on, p.deactivation_reason,
 	COALESCE((SELECT json_agg(json_build_object('id', a.id, 'start_date', a.start_date, 'end_date', a.end_date, 'note', a.note,
 	          'created_at', a.created_at) ORDER BY a.start_date) FROM provider_agreements a WHERE a.provider_id = p.id), '[]') AS agreements,
+	COALESCE((SELECT json_agg(json_build_object('first_day', x.first_day, 'last_day', x.last_day, 'reason', x.reason,
+	          'reactivation_reason', x.reactivation_reason, 'reactivated_at', x.reactivated_at) ORDER BY x.first_day, x.id)
+	          FROM provider_suspensions x WHERE x.provider_id = p.id), '[]') AS suspensions,
 	ARRAY(SELECT program_code FROM provider_programs x WHERE x.provider_id = p.id ORDER BY 1) AS programs,
 	ARRAY(SELECT service_code FROM provider_services x WHERE x.provider_id = p.id AND x.offered_to IS NULL ORDER BY 1) AS services,
 	COALESCE((SELECT json_agg(json_build_object('service_code', x.service_code, 'offered_from', x.offered_from, 'offered_to', x.offered_to)
@@ -604,6 +626,9 @@ func RuleProvider(p *Provider) adjudication.Provider {
 		Programs: p.Programs, Services: p.Services, DeactivatedOn: date(p.DeactivatedOn), CatchmentAreas: p.CatchmentAreas}
 	for _, a := range p.Agreements {
 		out.Agreements = append(out.Agreements, adjudication.Period{Start: date(a.StartDate), End: date(a.EndDate)})
+	}
+	for _, x := range p.Suspensions {
+		out.Suspensions = append(out.Suspensions, adjudication.Period{Start: date(x.FirstDay), End: date(x.LastDay)})
 	}
 	for _, sp := range p.ServicePeriods {
 		if out.ServicePeriods == nil {
