@@ -202,6 +202,12 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 		{"service of an unknown program", http.MethodPost, "/v1/reference/services", newServiceBody("NOPE-X", "NOPE"), 422, "validation_failed", "program_code"},
 		{"service rate zero", http.MethodPost, "/v1/reference/services", withField(newServiceBody("EMP-WFD", "EMP"), "rate", "0.00"), 422, "validation_failed", "rate"},
 		{"service bad unit", http.MethodPost, "/v1/reference/services", withField(newServiceBody("EMP-WFD", "EMP"), "unit", "week"), 422, "validation_failed", "unit"},
+		// The first rate is dated as a later one is, and the code names its program (a black-box pass).
+		{"service's first rate a century back", http.MethodPost, "/v1/reference/services",
+			withField(newServiceBody("EMP-WFD", "EMP"), "effective_from", "1990-01-01"), 422, "validation_failed", "effective_from"},
+		{"service's first rate far ahead", http.MethodPost, "/v1/reference/services",
+			withField(newServiceBody("EMP-WFD", "EMP"), "effective_from", "2040-01-01"), 422, "validation_failed", "effective_from"},
+		{"service coded for another program", http.MethodPost, "/v1/reference/services", newServiceBody("ATR-X3", "EMP"), 422, "validation_failed", "code"},
 		{"service exists", http.MethodPost, "/v1/reference/services", newServiceBody("EMP-IPS", "EMP"), 409, "service_exists", ""},
 		{"program exists", http.MethodPost, "/v1/reference/programs", newProgramBody("ATR"), 409, "program_exists", ""},
 		{"program unknown rule", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "disabled_rules", []string{"V99"}), 422, "validation_failed", "disabled_rules"},

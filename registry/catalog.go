@@ -243,6 +243,10 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 	}
 	if blank(n.ProgramCode) {
 		v.Add("program_code", "required", "program_code is required")
+	} else if serviceCodeFormat.MatchString(n.Code) && !strings.HasPrefix(n.Code, n.ProgramCode+"-") {
+		// The code names its program, as every code on the catalog does
+		// (a black-box pass created ATR-X3 under EMP).
+		v.Add("code", "program_mismatch", "a service of program %s is coded %s-…", n.ProgramCode, n.ProgramCode)
 	}
 	checkIdentity(v, []fieldCheck{anyText("name", n.Name)})
 	oneOf(v, "unit", n.Unit, units)
@@ -279,6 +283,11 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 		n.Qualification = adjudication.QualNone
 	}
 	oneOf(v, "qualification", n.Qualification, qualifications)
+	if !n.EffectiveFrom.IsZero() {
+		// The first rate is held to the dates a later one is (a black-box
+		// pass priced a new service from 1990 and from 2040).
+		dateWithin(v, "effective_from", n.EffectiveFrom, s.Today(), 25, 5)
+	}
 	if err := v.Err(); err != nil {
 		return vouchers.CatalogService{}, err
 	}
