@@ -328,6 +328,38 @@ func TestReactivationKeepsTheSuspension(t *testing.T) {
 	}
 }
 
+// An agency out of service takes no one in: an enrollment starting on or
+// after its deactivation's day, or on a day of a suspension, is refused (a
+// black-box pass enrolled a client from after the deactivation, swelling
+// the caseload and the state's reports); before it, or after the
+// reactivation, it is taken.
+func TestOutOfServiceAgencyEnrollsNoOne(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	enroll := func(start string) resp {
+		t.Helper()
+		client := itNewClient(t, e, keyHRA, "hartford")
+		return e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": start})
+	}
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "audit hold", "effective_on": day(-3)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	client := itNewClient(t, e, keyHRA, "hartford")
+	for _, start := range []string{day(-3), day(0), day(20)} {
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": start}),
+				http.StatusConflict, "provider_deactivated")
+		})
+	}
+	r = enroll(day(-4))
+	assert.Equal(t, http.StatusCreated, r.Status, "before the deactivation: %s", r.Body)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "hold lifted"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	requireProblem(t, enroll(day(-1)), http.StatusConflict, "provider_deactivated")
+	r = enroll(day(0))
+	assert.Equal(t, http.StatusCreated, r.Status, "from the reactivation: %s", r.Body)
+}
+
 func lasProviderKey() string { return fixtures.Key(access.RoleProvider, "LAS") }
 
 // A registry POST retried with its key gets the stored answer and writes

@@ -647,6 +647,20 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		if err := agencyDelivers(ctx, tx, a.ProviderID, prog.Code); err != nil {
 			return err
 		}
+		// An agency out of service that day takes no one in: the
+		// enrollment only swelled its caseload and the state's reports (a
+		// black-box pass enrolled a client from after the agency's
+		// deactivation).
+		var off []rss.Date
+		if err := tx.SelectContext(ctx, &off, `SELECT deactivated_on FROM providers WHERE id = $1 AND deactivated_on <= $2
+			UNION ALL SELECT first_day FROM provider_suspensions WHERE provider_id = $1 AND $2 BETWEEN first_day AND last_day`,
+			a.ProviderID, n.StartDate); err != nil {
+			return fmt.Errorf("agency in service: %w", err)
+		}
+		if len(off) > 0 {
+			return rss.Coded(rss.ErrConflict, "provider_deactivated", "the agency is out of service from %s: no enrollment starts on %s",
+				off[0], n.StartDate)
+		}
 		if n.AssignedStaffID != nil {
 			// The program's caseload caps name the roles that may carry
 			// its enrollments, as a reassignment checks (a program with no
