@@ -56,6 +56,7 @@ const (
 	CodeMedicaidNotEligible      = "MEDICAID_NOT_ELIGIBLE"
 	CodeSpanPastEligibility      = "SPAN_PAST_MEDICAID_ELIGIBILITY"
 	CodeSpanPastWaiverPlan       = "SPAN_PAST_WAIVER_PLAN"
+	CodeSpanPastEmployment       = "SPAN_PAST_EMPLOYMENT"
 	CodeGranted                  = "GRANTED"
 	CodeNoGrantingRule           = "NO_GRANTING_RULE"
 	// CodeConflictOnFile is no rule's: it is what a provider reads in place
@@ -151,6 +152,9 @@ var voucherReasons = []Reason{
 	{Code: CodeSpanPastWaiverPlan, Action: ActionReduce,
 		Text:     "The span runs past the end of the client's waiver recovery plan; it was cut at the plan's last day.",
 		NextStep: "Use the dates granted; once the plan is renewed, request a new voucher for the later period."},
+	{Code: CodeSpanPastEmployment, Action: ActionReduce,
+		Text:     "The span runs past the staff member's last day of employment; it was cut at that day.",
+		NextStep: "Use the dates granted; request a new voucher naming another staff member for the later period."},
 	{Code: CodeGranted, Action: ActionGrant,
 		Text:     "The program's rule set grants requests that pass every rule.",
 		NextStep: "Deliver the service within the units and dates authorized."},

@@ -164,6 +164,13 @@ var voucherProducers = map[string]func() *VoucherFacts{
 		return f
 	},
 	CodeUnitsOverVoucherMax: func() *VoucherFacts { f := approvedRSVP(); f.Request.Units = 100; return f },
+	CodeSpanPastEmployment: func() *VoucherFacts {
+		f := approvedATR()
+		st := *f.Staff
+		st.EmployedTo = addDays(spanEnd, -3)
+		f.Staff = &st
+		return f
+	},
 	CodeGPRAFollowupOverdue: func() *VoucherFacts { f := approvedATR(); f.GPRA.IntakeDate = day(2025, time.June, 1); return f },
 	CodeLengthOfServiceReview: func() *VoucherFacts {
 		f := approvedRCM()

@@ -386,6 +386,21 @@ var voucherRules = []voucherRule{
 			g.end = through
 			return fire("waiver recovery plan ends " + formatDate(through) + "; span cut there")
 		}},
+	// A staff member's recorded departure ends the span as a plan's end
+	// does: judged on its start alone, a voucher ran past the day they left
+	// and held its units for days no claim of theirs could bill (an
+	// operations black-box pass).
+	{id: "V25", code: CodeSpanPastEmployment, action: ActionReduce,
+		facts:   []string{"staff.employed_to", "request.start", "request.end"},
+		applies: func(f *VoucherFacts) bool { return f.Staff != nil && !f.Staff.EmployedTo.IsZero() },
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			to := f.Staff.EmployedTo
+			if !g.end.After(to) || g.start.After(to) {
+				return pass // gone by the start: V11 denies
+			}
+			g.end = to
+			return fire("the staff member's employment ends " + formatDate(to) + "; span cut there")
+		}},
 
 	{id: "V30", code: CodeGPRAFollowupOverdue, action: ActionPend,
 		facts: []string{"gpra.intake_date", "gpra.followup_recorded", "program.gpra_followup_close_days", "today"},

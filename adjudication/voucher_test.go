@@ -317,6 +317,30 @@ func TestRuleV24SpanPastWaiverPlan(t *testing.T) {
 	})
 }
 
+func TestRuleV25SpanPastEmployment(t *testing.T) {
+	t.Parallel()
+	leaves := func(on time.Time) func(*VoucherFacts) {
+		return func(f *VoucherFacts) {
+			st := *f.Staff
+			st.EmployedTo = on
+			f.Staff = &st
+		}
+	}
+	span := func(end time.Time) func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+		return func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+			assert.True(t, spanStart.Equal(d.Start) && end.Equal(d.End), "%s..%s", formatDate(d.Start), formatDate(d.End))
+		}
+	}
+	runRule(t, "V25", CodeSpanPastEmployment, []ruleCase{
+		{name: "no departure recorded", result: ResultNotApplicable, decision: Approved},
+		{name: "leaves after the span", mutate: leaves(addDays(spanEnd, 1)), result: ResultPassed, decision: Approved},
+		{name: "leaves on the span's last day", mutate: leaves(spanEnd), result: ResultPassed, decision: Approved},
+		{name: "leaves three days before the span's end", mutate: leaves(addDays(spanEnd, -3)), result: ResultFired, decision: Partial,
+			detail: "span cut there", check: span(addDays(spanEnd, -3))},
+		{name: "leaves on the span's first day", mutate: leaves(spanStart), result: ResultFired, decision: Partial, check: span(spanStart)},
+	})
+}
+
 func TestRuleV09GPRAIntakeMissing(t *testing.T) {
 	t.Parallel()
 	runRule(t, "V09", CodeGPRAIntakeMissing, []ruleCase{

@@ -790,3 +790,17 @@ func TestReportedFailedBackgroundCheckCountsAtOnce(t *testing.T) {
 	v = itVoucher(t, e, keyHRA, nguyen, "ATR-TR", 2, 0, 3)
 	assert.NotContains(t, v["reason_codes"], "BACKGROUND_CHECK_MISSING", "a rejected report counts for nothing")
 }
+
+// A voucher whose span runs past its staff member's recorded departure is
+// cut at the departure (SPAN_PAST_EMPLOYMENT): judged on its first day
+// alone, it was granted whole (an operations black-box pass).
+func TestVoucherSpanEndsWithItsStaffMembersEmployment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.patch(keyHRA, itPath("/v1/staff/%d", e.demo.Staff["Okafor"]), map[string]any{"employment_end": day(5)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-TR", 10, 0, 20)
+	assert.Equal(t, "partial", v["decision"], "%v", v)
+	assert.Contains(t, v["reason_codes"], "SPAN_PAST_EMPLOYMENT")
+	assert.Equal(t, day(5), v["granted_end"], "%v", v)
+}
