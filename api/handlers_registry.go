@@ -48,6 +48,18 @@ func (s *Server) listAgreements(c *gin.Context) {
 	respond(c, http.StatusOK, items(out), err)
 }
 
+func (s *Server) providerHistory(c *gin.Context) {
+	id, ok := pathID(c, "provider_id")
+	if !ok {
+		return
+	}
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.r.ProviderHistory(c.Request.Context(), id)
+	respond(c, http.StatusOK, items(out), err)
+}
+
 func (s *Server) addAgreement(c *gin.Context) {
 	id, ok := pathID(c, "provider_id")
 	if !ok {

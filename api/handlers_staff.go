@@ -34,6 +34,18 @@ func (s *Server) getStaff(c *gin.Context) {
 	respond(c, http.StatusOK, out, err)
 }
 
+func (s *Server) staffHistory(c *gin.Context) {
+	id, ok := pathID(c, "staff_id")
+	if !ok {
+		return
+	}
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.st.History(c.Request.Context(), id)
+	respond(c, http.StatusOK, items(out), err)
+}
+
 func (s *Server) patchStaff(c *gin.Context) {
 	id, ok := pathID(c, "staff_id")
 	if !ok {

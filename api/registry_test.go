@@ -663,3 +663,56 @@ func TestReactivationJudgesTheAuthorizationsInTurn(t *testing.T) {
 	assert.Equal(t, day(20), itAuth(t, e, keyReviewer, first)["end_date"], "the first comes back whole")
 	assert.Equal(t, "void", itAuth(t, e, keyReviewer, second)["status"])
 }
+
+// A provider's and a staff member's records keep what each change replaced
+// (migration 00061): an NPI, an address, a departure date moved or
+// cleared were overwritten with only "update" in the audit log (a black-box
+// pass). The history names the columns changed, before and after, and who
+// changed them; another agency reads neither.
+func TestProviderAndStaffHistory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra, okafor := e.demo.Providers["HRA"], e.demo.Staff["Okafor"]
+	r := e.patch(keyAdmin, itPath("/v1/reference/providers/%d", hra), map[string]any{"address_line1": "9 Other St", "city": "Hartford"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "audit hold"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	hist := itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/history", hra)))
+	require.GreaterOrEqual(t, len(hist), 2, "%v", hist)
+	// The demo's loading (its agreement's period, outside the API) names no one.
+	for _, h := range hist[:len(hist)-2] {
+		assert.Nil(t, h["action"], "%v", h)
+	}
+	hist = hist[len(hist)-2:]
+	assert.Equal(t, map[string]any{"address_line1": "9 Other St"}, hist[0]["after"], "only what changed (the city was the same)")
+	assert.NotEqual(t, "9 Other St", hist[0]["before"].(map[string]any)["address_line1"])
+	assert.Equal(t, "update", hist[0]["action"])
+	assert.Equal(t, "admin", hist[0]["actor_role"])
+	assert.NotNil(t, hist[0]["actor_key_id"])
+	assert.Equal(t, "deactivate", hist[1]["action"])
+	assert.Equal(t, day(0), hist[1]["after"].(map[string]any)["deactivated_on"])
+	assert.Nil(t, hist[1]["before"].(map[string]any)["deactivated_on"])
+	own := itItems(t, e.get(keyHRA, itPath("/v1/reference/providers/%d/history", hra)))
+	require.NotEmpty(t, own)
+	assert.NotContains(t, own[len(own)-1], "actor_key_id", "the MSC's key is the MSC's")
+	requireProblem(t, e.get(keyBCS, itPath("/v1/reference/providers/%d/history", hra)), http.StatusNotFound, "not_found")
+	requireProblem(t, e.get(keyAdmin, "/v1/reference/providers/999999/history"), http.StatusNotFound, "not_found")
+
+	r = e.patch(keyHRA, itPath("/v1/staff/%d", okafor), map[string]any{"employment_end": day(30)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.patch(keyHRA, itPath("/v1/staff/%d", okafor), map[string]any{"employment_end": nil})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	sh := itItems(t, e.get(keyHRA, itPath("/v1/staff/%d/history", okafor)))
+	require.Len(t, sh, 2, "%v", sh)
+	assert.Equal(t, day(30), sh[0]["after"].(map[string]any)["employment_end"])
+	assert.Equal(t, day(30), sh[1]["before"].(map[string]any)["employment_end"], "the departure date cleared is kept")
+	assert.Nil(t, sh[1]["after"].(map[string]any)["employment_end"])
+	assert.Equal(t, "provider", sh[0]["actor_role"])
+	requireProblem(t, e.get(keyBCS, itPath("/v1/staff/%d/history", okafor)), http.StatusNotFound, "not_found")
+	assert.Len(t, itItems(t, e.get(keyAdmin, itPath("/v1/staff/%d/history", okafor))), 2)
+
+	// Kept as written.
+	_, err := e.db.ExecContext(t.Context(), `DELETE FROM record_changes`)
+	assert.ErrorContains(t, err, "append-only")
+}

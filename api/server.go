@@ -150,6 +150,7 @@ func New(cfg Config) *Server {
 	refPost("/providers", s.createProvider)
 	ref.PATCH("/providers/:provider_id", small, s.patchProvider)
 	ref.GET("/providers/:provider_id/agreements", s.listAgreements)
+	ref.GET("/providers/:provider_id/history", s.providerHistory)
 	refPost("/providers/:provider_id/agreements", s.addAgreement)
 	ref.PATCH("/providers/:provider_id/agreements/:agreement_id", small, s.patchAgreement)
 	refPost("/providers/:provider_id/deactivate", s.deactivateProvider)
@@ -167,6 +168,7 @@ func New(cfg Config) *Server {
 
 	postRoute("/providers/:provider_id/staff", s.createStaff)
 	v1.GET("/staff/:staff_id", s.getStaff)
+	v1.GET("/staff/:staff_id/history", s.staffHistory)
 	v1.PATCH("/staff/:staff_id", small, s.patchStaff)
 	postRoute("/staff/:staff_id/credentials", s.addCredential)
 	postRoute("/staff/:staff_id/background-checks", s.addBackgroundCheck)

@@ -557,6 +557,32 @@ func (s *Service) Agreements(ctx context.Context, providerID int64) ([]vouchers.
 	return p.Agreements, nil
 }
 
+// ProviderHistory lists the changes to a provider's record, oldest first
+// (the admin, or the provider itself; another agency's is not found): what
+// each changed, before and after, when and by whom (access.Changes).
+func (s *Service) ProviderHistory(ctx context.Context, providerID int64) ([]access.Change, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.SeesProvider(providerID) {
+		return nil, fmt.Errorf("%w: provider %d", rss.ErrNotFound, providerID)
+	}
+	var out []access.Change
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM providers WHERE id = $1`, providerID); err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: provider %d", rss.ErrNotFound, providerID)
+		}
+		out, err = access.Changes(ctx, tx, a, access.ChangesOfProviders, "provider", providerID)
+		return err
+	})
+	return out, err
+}
+
 // Deactivate takes a provider out of service (admin): from EffectiveOn it
 // gets no new voucher (PROVIDER_DEACTIVATED) and no claim for a day from
 // then on pays. Its API keys stay: the agency still claims for services

@@ -231,6 +231,26 @@ func (s *Service) Get(ctx context.Context, id int64) (Staff, error) {
 	return out, err
 }
 
+// History lists the changes to a staff member's record, oldest first (the
+// admin, or the staff member's agency; another agency's is not found): what
+// each changed (a role, a departure date, a supervisor), before and after,
+// when and by whom (access.Changes).
+func (s *Service) History(ctx context.Context, id int64) ([]access.Change, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var provider int64
+	err = s.db.GetContext(ctx, &provider, `SELECT provider_id FROM staff WHERE id = $1`, id)
+	if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(provider)) {
+		return nil, fmt.Errorf("%w: staff %d", rss.ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return access.Changes(ctx, s.db, a, access.ChangesOfStaff, "staff", id)
+}
+
 func load(ctx context.Context, ext pg.Ext, id int64) (Staff, error) {
 	m, err := vouchers.LoadStaff(ctx, ext, []int64{id})
 	if err != nil {
