@@ -46,13 +46,20 @@ func TestReviewerApprovalJudgesTheGrantedSpan(t *testing.T) {
 	assert.Equal(t, "15.00", rate(r.JSON(t)), "a grant from the request's start keeps the rate it was priced at")
 
 	// Okafor, Johnson's case manager, leaves on day 5: a grant from day 10
-	// is one she cannot deliver; one from day 0 to day 5 she can.
+	// is one she cannot deliver (the request's span is cut at her
+	// departure, SPAN_PAST_EMPLOYMENT, so a grant past it is out of the
+	// rules' limits); one from day 0 to day 5 she can.
 	r = e.patch(keyHRA, itPath("/v1/staff/%d", e.demo.Staff["Okafor"]), map[string]any{"employment_end": day(5)})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, e.post(keyReviewer, third, map[string]any{"action": "approve_modified", "units": 10,
-			"start_date": day(10), "end_date": day(59), "note": "later"}), http.StatusConflict, "denied_by_rules")
-		assert.Equal(t, []any{"STAFF_NOT_QUALIFIED"}, p["reasons"])
+			"start_date": day(10), "end_date": day(59), "note": "later"}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "out_of_range", itFieldCode(p, "end_date"), "%v", p)
+	})
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, third, map[string]any{"action": "approve_modified", "units": 10,
+			"start_date": day(6), "end_date": day(5), "note": "later"}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.NotEmpty(t, p["errors"])
 	})
 	r = e.post(keyReviewer, third, map[string]any{"action": "approve_modified", "units": 10, "start_date": day(0),
 		"end_date": day(5), "note": "until she leaves"})
