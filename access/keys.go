@@ -271,7 +271,7 @@ func RevokeKey(ctx context.Context, ext pg.Ext, id int64, at time.Time) error {
 		}
 		if len(admins) == 1 && admins[0] == id {
 			return rss.Coded(rss.ErrConflict, "last_admin_key",
-				"api key %d is the last active admin key: mint another admin key first (POST /v1/api-keys), so the MSC keeps a way in", id)
+				"api key %d is the last active admin key: mint another admin key first, so the MSC keeps a way in", id)
 		}
 	}
 	res, err := ext.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, at)

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -290,13 +291,35 @@ func TestReactivationKeepsTheSuspension(t *testing.T) {
 			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 			return r.JSON(t)["status"]
 		}
+		// An authorization whose days all fall in the suspension.
+		b := itATRClient(t, e, day(-10))
+		short := itVoucher(t, e, keyHRA, b.Client, "ATR-TR", 2, -2, -1)
+		require.Equal(t, "approved", short["decision"], "%v", short)
 		r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "audit hold",
 			"effective_on": day(-2)})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		assert.Equal(t, "denied", claim("SUSP-1", day(-1)), "deactivated")
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra),
+				map[string]any{"reason": "hold lifted", "in_error": nil}), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "required", itFieldCode(p, "in_error"), "null is no answer (a black-box pass read it as false)")
+		})
 		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "hold lifted",
 			"in_error": inError})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var endedIDs []float64
+		for _, x := range r.JSON(t)["authorizations_ended"].([]any) {
+			endedIDs = append(endedIDs, x.(map[string]any)["id"].(float64))
+		}
+		shortAuth := e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, short, "authorization_id"))).JSON(t)
+		if inError {
+			assert.NotContains(t, endedIDs, short["authorization_id"], "given back: no day was out of service")
+			assert.Nil(t, shortAuth["voided_at"], "%v", shortAuth)
+			assert.Equal(t, day(-1), shortAuth["end_date"], "its span back")
+		} else {
+			assert.Contains(t, endedIDs, short["authorization_id"], "its days lie in the suspension: not given back (a black-box pass)")
+			assert.Equal(t, "void", shortAuth["status"], "%v", shortAuth)
+		}
 		p := e.get(keyHRA, itPath("/v1/reference/providers/%d", hra)).JSON(t)
 		assert.Equal(t, "paid", claim("SUSP-3", day(-3)), "a day before the deactivation")
 		assert.Equal(t, "paid", claim("SUSP-4", day(0)), "the day of the reactivation")
@@ -715,4 +738,48 @@ func TestProviderAndStaffHistory(t *testing.T) {
 	// Kept as written.
 	_, err := e.db.ExecContext(t.Context(), `DELETE FROM record_changes`)
 	assert.ErrorContains(t, err, "append-only")
+}
+
+// A provider's reactivation racing the agency's claims: the reactivation
+// took each authorization's episode and then the authorization, one at a
+// time, while a claim takes its client's authorizations with their
+// episodes by authorization id; the two deadlocked and the loser answered
+// 500 (a black-box pass: six in fourteen rounds). The reactivation now
+// takes them all first, in the claims' order.
+func TestReactivationRacingClaims(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	const clients = 3
+	var ids [clients]int64
+	for i := range ids {
+		a := itATRClient(t, e, day(-20))
+		ids[i] = a.Client
+		v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, -10, 25)
+		require.Equal(t, "approved", v["decision"], "%v", v)
+	}
+	for round := range 6 {
+		r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "audit hold"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		statuses := make([]int, clients+1)
+		var wg sync.WaitGroup
+		wg.Add(clients + 1)
+		go func() {
+			defer wg.Done()
+			statuses[clients] = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "lifted"}).Status
+		}()
+		for i := range clients {
+			go func() {
+				defer wg.Done()
+				statuses[i] = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("RACE-%d-%d", round, i),
+					"client_id": ids[i], "rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "99",
+					"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-1 - round), "units": 1, "charge": "12.00"}}}).Status
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, http.StatusOK, statuses[clients], "round %d: the reactivation", round)
+		for i := range clients {
+			assert.Equal(t, http.StatusCreated, statuses[i], "round %d: claim %d", round, i)
+		}
+	}
 }

@@ -188,6 +188,20 @@ func LockEpisode(ctx context.Context, ext pg.Ext, id int64) (*rss.Money, error) 
 	return cap, nil
 }
 
+// LockAll holds the authorizations ids and their episodes in the order
+// claims intake takes them (LockForClaimsSQL: by authorization id, each
+// with its episode), for a writer that then works through them one by one
+// (a provider's reactivation): taken one episode and authorization at a
+// time, a claim holding some of them deadlocked with it, and the loser
+// answered 500 (a black-box pass).
+func LockAll(ctx context.Context, ext pg.Ext, ids []int64) error {
+	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM authorizations a JOIN episodes e ON e.id = a.episode_id
+		WHERE a.id = ANY($1) ORDER BY a.id FOR UPDATE OF a, e`, pq.Array(ids)); err != nil {
+		return fmt.Errorf("lock authorizations: %w", err)
+	}
+	return nil
+}
+
 // LockEpisodeOf locks the episode of authorization id, for a change of the
 // authorization that is judged against the episode's totals: taken before
 // the authorization's own lock (Lock), as a voucher decision takes the

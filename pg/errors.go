@@ -63,12 +63,25 @@ func IsUnavailable(err error) bool {
 // original stays in the chain for the log; the caller is told only that the
 // database is unavailable) and returns any other error unchanged. It is
 // the one place that turns driver and network failures into that kind.
+//
+// A deadlock or a serialization failure that reaches it is a conflict to
+// send again, not a server failure: the transaction was rolled back whole.
+// The paths that can meet one take their locks in one order (ledger) or
+// retry themselves (claims intake); a path that still met one answered 500
+// (a black-box pass raced a provider's reactivation with its claims).
 func Classify(err error) error {
+	if pe, ok := PgError(err); ok && (pe.Code == CodeDeadlock || pe.Code == CodeSerialization) {
+		return fmt.Errorf("%w: %w", errConcurrentChange, err)
+	}
 	if err == nil || errors.Is(err, rss.ErrUnavailable) || !IsUnavailable(err) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", errDatabaseUnavailable, err)
 }
+
+var errConcurrentChange = &rss.CodedError{Kind: rss.ErrConflict, Code: "concurrent_change",
+	Message: "another request changed the same records at the same moment and nothing was written; send it again " +
+		"(a POST with the same Idempotency-Key is safe to retry)"}
 
 var errDatabaseUnavailable = &rss.CodedError{Kind: rss.ErrUnavailable, Code: "unavailable",
 	Message: "the database is unavailable for a moment; retry after the Retry-After delay (a POST with the same Idempotency-Key is safe to retry)"}

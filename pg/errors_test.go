@@ -59,7 +59,7 @@ func TestIsUnavailable(t *testing.T) {
 			if c.err != nil {
 				assert.ErrorIs(t, classified, c.err, "the cause stays in the chain")
 			}
-			if !c.want {
+			if !c.want && !errors.Is(classified, rss.ErrConflict) {
 				assert.Equal(t, c.err, classified, "anything else is returned as it was")
 			}
 		})
@@ -71,6 +71,26 @@ func TestIsUnavailable(t *testing.T) {
 	require.ErrorAs(t, pg.Classify(dial), &ce)
 	assert.NotContains(t, ce.Message, "127.0.0.1")
 	assert.NotContains(t, ce.Message, "refused", "the caller is told the database is unavailable, not how")
+}
+
+// A deadlock or a serialization failure is a conflict to send again (409
+// concurrent_change), never a 500; the cause stays in the chain for the
+// paths that retry on it themselves.
+func TestClassifyConcurrentChange(t *testing.T) {
+	t.Parallel()
+	for _, code := range []string{"40P01", "40001"} {
+		cause := &pq.Error{Code: pq.ErrorCode(code), Message: "deadlock detected", Detail: "Process 7 waits for ShareLock"}
+		classified := pg.Classify(fmt.Errorf("reactivate: %w", cause))
+		assert.ErrorIs(t, classified, rss.ErrConflict, code)
+		var ce *rss.CodedError
+		require.ErrorAs(t, classified, &ce)
+		assert.Equal(t, "concurrent_change", ce.Code)
+		assert.NotContains(t, ce.Message, "Process", "the database's text stays out of the answer")
+		var pe *pq.Error
+		assert.ErrorAs(t, classified, &pe, "the cause stays in the chain")
+	}
+	other := &pq.Error{Code: "23505", Constraint: "x"}
+	assert.Equal(t, error(other), pg.Classify(other))
 }
 
 func TestLogTextWithholdsDatabaseText(t *testing.T) {

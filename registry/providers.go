@@ -638,7 +638,7 @@ type ReactivationRequest struct {
 	// InError says the deactivation was the MSC's mistake: it is undone as
 	// if never made. Otherwise its days, from its first to the day before
 	// the reactivation, are kept as a suspension and stay out of service.
-	InError bool `json:"in_error"`
+	InError rss.Optional[bool] `json:"in_error"`
 }
 
 // Reactivation is a provider put back in service, with the authorizations
@@ -659,9 +659,15 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 	}
 	v := &rss.ValidationError{}
 	checkIdentity(v, []fieldCheck{anyText("reason", r.Reason)})
+	// It decides whether the days out of service become billable: left out
+	// is false, null is no answer (a black-box pass read null as false).
+	if r.InError.Null {
+		v.Add("in_error", "required", "in_error is true or false, or left out (false)")
+	}
 	if err := v.Err(); err != nil {
 		return Reactivation{}, err
 	}
+	inError := r.InError.Value
 	var out Reactivation
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := lockProvider(ctx, tx, providerID); err != nil {
@@ -682,7 +688,13 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 		}
 		// Judged while the deactivation still holds, so each one not yet
 		// judged counts only its used units.
-		ended, err := s.v.ReturnAuthorizations(ctx, tx, providerID, *was.On)
+		// The first day back in service: today, unless the deactivation
+		// was made in error or had not yet begun (no day was taken).
+		resumes := *was.On
+		if !inError && was.On.Before(s.Today()) {
+			resumes = s.Today()
+		}
+		ended, err := s.v.ReturnAuthorizations(ctx, tx, providerID, *was.On, resumes)
 		if err != nil {
 			return err
 		}
@@ -697,7 +709,7 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 		outcome := fmt.Sprintf("deactivated from %s: %s; reactivated: %s", *was.On, *was.Reason, strings.TrimSpace(r.Reason))
 		today := s.Today()
 		switch {
-		case r.InError:
+		case inError:
 			outcome += " (the deactivation made in error: undone)"
 		case was.On.Before(today):
 			_, err := tx.ExecContext(ctx, `INSERT INTO provider_suspensions (provider_id, first_day, last_day, reason,

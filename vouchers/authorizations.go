@@ -366,9 +366,14 @@ type AuthorizationEnded struct {
 // reactivating an agency is not the reviewer who may lift one; the agency
 // requests again what it needs and a reviewer decides. An inactive one
 // gets its span back and stays inactive (its reactivation is judged then);
-// one with no unused units simply gets it back. The caller holds the
-// provider locked, its deactivation still in force, and lifts it after.
-func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, providerID int64, deactivatedOn rss.Date) ([]AuthorizationEnded, error) {
+// one with no unused units simply gets it back. One whose days from the
+// deactivation all lie before resumes (the agency's first day back in
+// service; the deactivation's own day when it took none) is not given
+// back either: the suspension keeps those days out of service, and given
+// back it read units left and counted again in the reports (a black-box
+// pass). The caller holds the provider locked, its deactivation still in
+// force, and lifts it after.
+func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, providerID int64, deactivatedOn, resumes rss.Date) ([]AuthorizationEnded, error) {
 	a, err := access.Require(ctx, access.RoleAdmin)
 	if err != nil {
 		return nil, err
@@ -381,6 +386,13 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 	if err := tx.SelectContext(ctx, &cut, `SELECT id, end_date FROM authorizations
 		WHERE provider_id = $1 AND voided_at IS NULL AND end_date >= $2 ORDER BY id`, providerID, deactivatedOn); err != nil {
 		return nil, fmt.Errorf("authorizations the deactivation cut: %w", err)
+	}
+	ids := make([]int64, len(cut))
+	for i, c := range cut {
+		ids[i] = c.ID
+	}
+	if err := ledger.LockAll(ctx, tx, ids); err != nil {
+		return nil, err
 	}
 	today, cutOn := s.Today(), deactivatedOn.AddDays(-1)
 	back := map[int64]adjudication.Authorization{} // given back so far, with their spans
@@ -398,29 +410,36 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 		}
 		whole := cur
 		whole.EndDate = c.End
-		if whole.StatusOn(today) == AuthInactive {
+		suspended := c.End.Before(resumes)
+		if !suspended && whole.StatusOn(today) == AuthInactive {
 			back[c.ID] = whole.Rule(today)
 			continue
 		}
-		d, left, _, err := s.judgeUnusedUnits(ctx, tx, &cur, c.End, func(f *adjudication.VoucherFacts) {
-			f.Provider.DeactivatedOn = time.Time{}
-			for i := range f.Authorizations {
-				if r, ok := back[f.Authorizations[i].ID]; ok {
-					f.Authorizations[i] = r
+		var d adjudication.VoucherDecision
+		var left int
+		if !suspended {
+			d, left, _, err = s.judgeUnusedUnits(ctx, tx, &cur, c.End, func(f *adjudication.VoucherFacts) {
+				f.Provider.DeactivatedOn = time.Time{}
+				for i := range f.Authorizations {
+					if r, ok := back[f.Authorizations[i].ID]; ok {
+						f.Authorizations[i] = r
+					}
+					// The one judged holds only its used units, as an inactive
+					// one does: its unused units are what is asked for. Before
+					// a deactivation's day it still runs and held them all, and
+					// was judged to pass its caps twice over.
+					if f.Authorizations[i].ID == cur.ID {
+						f.Authorizations[i].Inactive = true
+					}
 				}
-				// The one judged holds only its used units, as an inactive
-				// one does: its unused units are what is asked for. Before
-				// a deactivation's day it still runs and held them all, and
-				// was judged to pass its caps twice over.
-				if f.Authorizations[i].ID == cur.ID {
-					f.Authorizations[i].Inactive = true
-				}
-			}
-		})
+			})
+		}
 		var codes []string
 		var note string
 		var outdated *rss.CodedError
 		switch {
+		case suspended:
+			note = fmt.Sprintf("its days from %s lie in the agency's suspension, out of service", deactivatedOn)
 		case errors.As(err, &outdated) && outdated.Code == "reactivation_outdated":
 			// A request for its units could not even be made as granted
 			// today: they do not come back unjudged.
@@ -443,6 +462,10 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 		// person. The answer, the admin's, lists them.
 		reason := fmt.Sprintf("not given back at the agency's reactivation on %s: a request for its %d unused units "+
 			"would not be granted today; request them again", today, cur.UnitsAuthorized-cur.UnitsUsed)
+		if suspended {
+			reason = fmt.Sprintf("not given back at the agency's reactivation on %s: its days from %s were out of service",
+				today, deactivatedOn)
+		}
 		cur.EndDate = c.End
 		if err := ledger.End(ctx, tx, &cur, cutOn, reason, s.now(), by); err != nil {
 			return nil, err
