@@ -141,16 +141,7 @@ func TestConsentDisclosesItsRecordsOnly(t *testing.T) {
 	r := e.post(keyHRA, "/v1/care-plans", map[string]any{"client_id": kimHRA, "program_code": "ATR", "kind": "rss_care_plan",
 		"start_date": day(-3), "end_date": day(200), "services": []map[string]any{{"service_code": "ATR-CM"}}})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	demo := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_provider_id = $2`, kimHRA, e.demo.Providers["BCS"])
-	r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", demo), map[string]any{"reason": "replaced by a narrower form"})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	give := func(records ...string) {
-		t.Helper()
-		r := e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kimHRA, "recipient_type": "provider",
-			"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": "BCS", "purposes": []string{"care_coordination"},
-			"information": "as the form says", "records": records, "signed_on": day(0), "expires_on": day(90)})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	}
+	give := kimsConsentsToBCS(t, e, "care_coordination")
 	// hraIn: whether a list BCS reads about Kim holds one of HRA's records.
 	hraIn := func(path, field string) bool {
 		t.Helper()
@@ -265,16 +256,7 @@ func TestDecisionCountingAnotherAgencysIntakeIsADisclosure(t *testing.T) {
 	e := newEnv(t)
 	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
 	intake := itStr(itFixtureID(t, e, `SELECT id FROM gpra_interviews WHERE client_id = $1 AND kind = 'intake'`, kimHRA))
-	demo := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_provider_id = $2`, kimHRA, e.demo.Providers["BCS"])
-	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", demo), map[string]any{"reason": "replaced by a narrower form"})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	give := func(records ...string) {
-		t.Helper()
-		r := e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kimHRA, "recipient_type": "provider",
-			"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": "BCS", "purposes": []string{"treatment"},
-			"information": "as the form says", "records": records, "signed_on": day(0), "expires_on": day(90)})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	}
+	give := kimsConsentsToBCS(t, e, "treatment")
 	decide := func() (intakeMissing bool, disclosed int) {
 		t.Helper()
 		before := itAudit(e, "disclose", "gpra_interview", intake)
@@ -292,4 +274,22 @@ func TestDecisionCountingAnotherAgencysIntakeIsADisclosure(t *testing.T) {
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND entity_type = 'gpra_interview'
 		AND entity_id = $1 AND client_id = $2 AND recipient = $3 AND purpose = 'treatment'`,
 		intake, kimHRA, itPath("provider:%d", e.demo.Providers["BCS"])), "against HRA's record of Kim, to BCS, for treatment")
+}
+
+// kimsConsentsToBCS revokes the demo's consent of HRA's Kim naming BCS
+// (every kind of record) and returns a recorder of narrower ones: for
+// purpose, disclosing the kinds of record named.
+func kimsConsentsToBCS(t *testing.T, e *env, purpose string) func(records ...string) {
+	t.Helper()
+	kimHRA := e.demo.Clients["Kim/HRA"]
+	demo := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_provider_id = $2`, kimHRA, e.demo.Providers["BCS"])
+	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", demo), map[string]any{"reason": "replaced by a narrower form"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	return func(records ...string) {
+		t.Helper()
+		r := e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kimHRA, "recipient_type": "provider",
+			"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": "BCS", "purposes": []string{purpose},
+			"information": "as the form says", "records": records, "signed_on": day(0), "expires_on": day(90)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
 }
