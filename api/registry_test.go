@@ -735,6 +735,22 @@ func TestProviderAndStaffHistory(t *testing.T) {
 	requireProblem(t, e.get(keyBCS, itPath("/v1/staff/%d/history", okafor)), http.StatusNotFound, "not_found")
 	assert.Len(t, itItems(t, e.get(keyAdmin, itPath("/v1/staff/%d/history", okafor))), 2)
 
+	// A PATCH that changes nothing keeps nothing; an agreement's new end,
+	// which the provider's row shows, names who set it (a re-check read it
+	// with no one named).
+	r = e.patch(keyHRA, itPath("/v1/staff/%d", okafor), map[string]any{"employment_end": nil})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Len(t, itItems(t, e.get(keyHRA, itPath("/v1/staff/%d/history", okafor))), 2, "nothing changed")
+	agreements := itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/agreements", hra)))
+	r = e.patch(keyAdmin, itPath("/v1/reference/providers/%d/agreements/%d", hra, int64(agreements[len(agreements)-1]["id"].(float64))),
+		map[string]any{"end_date": day(400)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	hist = itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/history", hra)))
+	last := hist[len(hist)-1]
+	assert.Equal(t, day(400), last["after"].(map[string]any)["agreement_end"], "%v", last)
+	assert.Equal(t, "admin", last["actor_role"], "%v", last)
+	assert.Equal(t, "update", last["action"], "%v", last)
+
 	// Kept as written.
 	_, err := e.db.ExecContext(t.Context(), `DELETE FROM record_changes`)
 	assert.ErrorContains(t, err, "append-only")

@@ -577,7 +577,7 @@ func (s *Service) ProviderHistory(ctx context.Context, providerID int64) ([]acce
 		if n == 0 {
 			return fmt.Errorf("%w: provider %d", rss.ErrNotFound, providerID)
 		}
-		out, err = access.Changes(ctx, tx, a, access.ChangesOfProviders, "provider", providerID)
+		out, err = access.Changes(ctx, tx, a, access.ChangesOfProviders, "provider", []string{"provider_agreement"}, providerID)
 		return err
 	})
 	return out, err

@@ -248,7 +248,7 @@ func (s *Service) History(ctx context.Context, id int64) ([]access.Change, error
 	if err != nil {
 		return nil, err
 	}
-	return access.Changes(ctx, s.db, a, access.ChangesOfStaff, "staff", id)
+	return access.Changes(ctx, s.db, a, access.ChangesOfStaff, "staff", nil, id)
 }
 
 func load(ctx context.Context, ext pg.Ext, id int64) (Staff, error) {

@@ -27,8 +27,9 @@ DECLARE
     a jsonb := '{}';
     k text;
 BEGIN
+    -- updated_at moves with every write, a change or none: not a change.
     FOR k IN SELECT jsonb_object_keys(n) LOOP
-        IF o -> k IS DISTINCT FROM n -> k THEN
+        IF k <> 'updated_at' AND o -> k IS DISTINCT FROM n -> k THEN
             b := b || jsonb_build_object(k, o -> k);
             a := a || jsonb_build_object(k, n -> k);
         END IF;
