@@ -57,6 +57,7 @@ const (
 	CodeSpanPastEligibility      = "SPAN_PAST_MEDICAID_ELIGIBILITY"
 	CodeSpanPastWaiverPlan       = "SPAN_PAST_WAIVER_PLAN"
 	CodeSpanPastEmployment       = "SPAN_PAST_EMPLOYMENT"
+	CodeSpanPastBackgroundCheck  = "SPAN_PAST_BACKGROUND_CHECK"
 	CodeGranted                  = "GRANTED"
 	CodeNoGrantingRule           = "NO_GRANTING_RULE"
 	// CodeConflictOnFile is no rule's: it is what a provider reads in place
@@ -155,6 +156,9 @@ var voucherReasons = []Reason{
 	{Code: CodeSpanPastEmployment, Action: ActionReduce,
 		Text:     "The span runs past the staff member's last day of employment; it was cut at that day.",
 		NextStep: "Use the dates granted; request a new voucher naming another staff member for the later period."},
+	{Code: CodeSpanPastBackgroundCheck, Action: ActionReduce,
+		Text:     "The client is a minor and the staff member's background check dated inside the span did not pass; the span was cut at that check's day.",
+		NextStep: "Use the dates granted; request a new voucher naming a staff member cleared to serve minors for the later period."},
 	{Code: CodeGranted, Action: ActionGrant,
 		Text:     "The program's rule set grants requests that pass every rule.",
 		NextStep: "Deliver the service within the units and dates authorized."},

@@ -171,6 +171,14 @@ var voucherProducers = map[string]func() *VoucherFacts{
 		f.Staff = &st
 		return f
 	},
+	CodeSpanPastBackgroundCheck: func() *VoucherFacts {
+		f := approvedMHW()
+		f.Client.DateOfBirth = day(2010, time.January, 1)
+		st := *f.Staff
+		st.BackgroundChecks = []BackgroundCheck{{CheckedOn: addDays(spanStart, -30), Passed: true}, {CheckedOn: addDays(spanStart, 5), Passed: false}}
+		f.Staff = &st
+		return f
+	},
 	CodeGPRAFollowupOverdue: func() *VoucherFacts { f := approvedATR(); f.GPRA.IntakeDate = day(2025, time.June, 1); return f },
 	CodeLengthOfServiceReview: func() *VoucherFacts {
 		f := approvedRCM()

@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.4"
+const VoucherRuleSetVersion = "voucher-2026.12.5"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -400,6 +400,37 @@ var voucherRules = []voucherRule{
 			}
 			g.end = to
 			return fire("the staff member's employment ends " + formatDate(to) + "; span cut there")
+		}},
+	// A background check that fails inside the span ends it for a minor,
+	// as a departure does: V12 judges the first day alone, and a voucher
+	// ran on past the failed check, holding units for days no claim could
+	// bill (C06 denies them; an operations black-box pass). The span ends
+	// the day of the check, since a check counts from the day after it;
+	// a client who comes of age first needs no check from that day.
+	{id: "V26", code: CodeSpanPastBackgroundCheck, action: ActionReduce,
+		facts: []string{"client.date_of_birth", "staff.background_checks", "request.start", "request.end", "settings.minor_age_years"},
+		applies: func(f *VoucherFacts) bool {
+			return f.Staff != nil && IsMinorOn(&f.Client, f.Request.Start, &f.Settings)
+		},
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			if !BackgroundCleared(f.Staff, g.start) {
+				return pass // not cleared on the first day: V12 denies
+			}
+			var cut time.Time
+			for _, b := range f.Staff.BackgroundChecks {
+				d := addDays(b.CheckedOn, 1)
+				if b.Passed || d.Before(g.start) || d.After(g.end) || (!cut.IsZero() && !d.Before(cut)) {
+					continue
+				}
+				if IsMinorOn(&f.Client, d, &f.Settings) && !BackgroundCleared(f.Staff, d) {
+					cut = d
+				}
+			}
+			if cut.IsZero() {
+				return pass
+			}
+			g.end = addDays(cut, -1)
+			return fire("background check of " + formatDate(g.end) + " did not pass; span cut there")
 		}},
 
 	{id: "V30", code: CodeGPRAFollowupOverdue, action: ActionPend,

@@ -341,6 +341,46 @@ func TestRuleV25SpanPastEmployment(t *testing.T) {
 	})
 }
 
+func TestRuleV26SpanPastBackgroundCheck(t *testing.T) {
+	t.Parallel()
+	passed := BackgroundCheck{CheckedOn: addDays(spanStart, -30), Passed: true}
+	// born is the client's birth date; checks follow the passed one.
+	with := func(born time.Time, checks ...BackgroundCheck) func(*VoucherFacts) {
+		return func(f *VoucherFacts) {
+			f.Client.DateOfBirth = born
+			st := *f.Staff
+			st.BackgroundChecks = append([]BackgroundCheck{passed}, checks...)
+			f.Staff = &st
+		}
+	}
+	minor := spanStart.AddDate(-15, 0, 0)
+	failed := func(on time.Time) BackgroundCheck { return BackgroundCheck{CheckedOn: on, Passed: false} }
+	span := func(end time.Time) func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+		return func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+			assert.True(t, spanStart.Equal(d.Start) && end.Equal(d.End), "%s..%s", formatDate(d.Start), formatDate(d.End))
+		}
+	}
+	runRule(t, "V26", CodeSpanPastBackgroundCheck, []ruleCase{
+		{name: "an adult", result: ResultNotApplicable, decision: Approved},
+		{name: "a minor, no check after the passed one", mutate: with(minor), result: ResultPassed, decision: Approved},
+		{name: "a minor, a check failed ten days in", mutate: with(minor, failed(addDays(spanStart, 10))), result: ResultFired,
+			decision: Partial, detail: "span cut there", check: span(addDays(spanStart, 10))},
+		{name: "a minor, the earliest of two failed checks cuts", mutate: with(minor, failed(addDays(spanStart, 12)), failed(addDays(spanStart, 4))),
+			result: ResultFired, decision: Partial, check: span(addDays(spanStart, 4))},
+		{name: "a minor, a check failed on the span's last day", mutate: with(minor, failed(spanEnd)), result: ResultPassed, decision: Approved},
+		{name: "a minor, a failed check passed again the same day", mutate: with(minor, failed(addDays(spanStart, 3)),
+			BackgroundCheck{CheckedOn: addDays(spanStart, 3), Passed: true}), result: ResultFired, decision: Partial, check: span(addDays(spanStart, 3))},
+		{name: "a minor, a check failed before the start and passed since", mutate: with(minor, failed(addDays(spanStart, -5)),
+			BackgroundCheck{CheckedOn: addDays(spanStart, -2), Passed: true}), result: ResultPassed, decision: Approved},
+		{name: "comes of age before the check fails", mutate: with(spanStart.AddDate(-18, 0, 3), failed(addDays(spanStart, 10))),
+			result: ResultPassed, decision: Approved},
+		{name: "comes of age after the check fails", mutate: with(spanStart.AddDate(-18, 0, 20), failed(addDays(spanStart, 10))),
+			result: ResultFired, decision: Partial, check: span(addDays(spanStart, 10))},
+		{name: "not cleared on the first day (V12 denies)", mutate: with(minor, failed(addDays(spanStart, -1))),
+			result: ResultPassed, decision: Denied},
+	})
+}
+
 func TestRuleV09GPRAIntakeMissing(t *testing.T) {
 	t.Parallel()
 	runRule(t, "V09", CodeGPRAIntakeMissing, []ruleCase{

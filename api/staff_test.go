@@ -791,6 +791,23 @@ func TestReportedFailedBackgroundCheckCountsAtOnce(t *testing.T) {
 	assert.NotContains(t, v["reason_codes"], "BACKGROUND_CHECK_MISSING", "a rejected report counts for nothing")
 }
 
+// A background check that fails inside a minor's span cuts the span at
+// the check's day (SPAN_PAST_BACKGROUND_CHECK): judged on its first day
+// alone, Nguyen's (16) voucher ran on past the failure and its later
+// claim lines were denied (an operations black-box pass).
+func TestMinorsVoucherEndsAtAFailedBackgroundCheck(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyHRA, itPath("/v1/staff/%d/background-checks", e.demo.Staff["Okafor"]), map[string]any{"checked_on": day(-2),
+		"result": "failed", "agency": "DCF background unit"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Nguyen"], "ATR-TR", 2, -5, 10)
+	assert.Equal(t, "partial", v["decision"], "%v", v)
+	assert.Contains(t, v["reason_codes"], "SPAN_PAST_BACKGROUND_CHECK")
+	assert.Equal(t, day(-5), v["granted_start"], "%v", v)
+	assert.Equal(t, day(-2), v["granted_end"], "%v", v)
+}
+
 // A voucher whose span runs past its staff member's recorded departure is
 // cut at the departure (SPAN_PAST_EMPLOYMENT): judged on its first day
 // alone, it was granted whole (an operations black-box pass).
