@@ -66,3 +66,33 @@ func TestReviewerApprovalJudgesTheGrantedSpan(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "partial", r.JSON(t)["decision"])
 }
+
+// A reviewer's approval cut by a rule that began to bind while the request
+// waited says which: Okafor's departure, recorded after Johnson's request
+// pended, held the grant to day 5, and the answer gave only the request's
+// pend reasons (an operations black-box pass). The review's reasons name
+// SPAN_PAST_EMPLOYMENT, for the agency as for the MSC.
+func TestReviewerApprovalCutSaysWhy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	path := itPath("/v1/voucher-requests/%d", itNum(t, v, "id"))
+	r := e.patch(keyHRA, itPath("/v1/staff/%d", e.demo.Staff["Okafor"]), map[string]any{"employment_end": day(5)})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	r = e.post(keyReviewer, path+"/decision", map[string]any{"action": "approve", "note": "as the rules allow"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	for _, key := range []string{keyReviewer, keyHRA} {
+		got := e.get(key, path).JSON(t)
+		assert.Equal(t, "partial", got["decision"])
+		assert.Equal(t, day(5), got["granted_end"])
+		assert.NotContains(t, got["reason_codes"], "SPAN_PAST_EMPLOYMENT", "the request's own reasons stay as decided")
+		review, _ := got["review"].(map[string]any)
+		require.NotNil(t, review, "%v", got)
+		reasons, _ := review["reasons"].([]any)
+		require.Len(t, reasons, 1, "%v", review)
+		reason := reasons[0].(map[string]any)
+		assert.Equal(t, "SPAN_PAST_EMPLOYMENT", reason["code"])
+		assert.Contains(t, reason["detail"], day(5))
+	}
+}

@@ -157,6 +157,29 @@ type ReviewerDecision struct {
 	EndDate       rss.Date  `json:"end_date" db:"end_date"`
 	Note          string    `json:"note" db:"note"`
 	DecidedAt     time.Time `json:"decided_at" db:"decided_at"`
+	// Reasons are the reduce rules that held the grant below the request
+	// on the facts when it was decided, past the request's own reasons:
+	// a staff member's departure recorded while it waited cut the grant
+	// and the answer said nothing of why (a black-box pass). Only rules
+	// on the request's own records (no other agency's) are listed.
+	Reasons    []ReasonView `json:"reasons" db:"-"`
+	RecheckRaw []byte       `json:"-" db:"recheck_hits"`
+}
+
+// limits sets r.Reasons from the stored re-check: its reduce hits drawn
+// from no other agency's records and not among the request's own codes.
+func (r *ReviewerDecision) limits(own []string) error {
+	var hits []adjudication.Hit
+	if err := json.Unmarshal(r.RecheckRaw, &hits); err != nil {
+		return fmt.Errorf("decode re-check hits: %w", err)
+	}
+	r.Reasons = []ReasonView{}
+	for _, h := range hits {
+		if h.Action == adjudication.ActionReduce && h.Source == 0 && len(h.Sources) == 0 && !contains(own, h.Code) {
+			r.Reasons = append(r.Reasons, reasonView(h))
+		}
+	}
+	return nil
 }
 
 // Ceiling is the largest grant the reduce rules allow a request.
@@ -521,10 +544,13 @@ func getRequest(ctx context.Context, ext pg.Ext, id int64) (VoucherRequest, erro
 		return v, err
 	}
 	var rd ReviewerDecision
-	err = sqlx.GetContext(ctx, ext, &rd, `SELECT id, reviewer_key_id, action, units, start_date, end_date, note, decided_at
-		FROM reviewer_decisions WHERE voucher_request_id = $1`, id)
+	err = sqlx.GetContext(ctx, ext, &rd, `SELECT id, reviewer_key_id, action, units, start_date, end_date, note, decided_at,
+		recheck_hits FROM reviewer_decisions WHERE voucher_request_id = $1`, id)
 	if err == nil {
 		v.Review = &rd
+		if err := rd.limits(v.ReasonCodes); err != nil {
+			return v, err
+		}
 	} else if !errors.Is(err, pg.ErrNoRows) {
 		return v, err
 	}
@@ -867,7 +893,10 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 		if g.enr != nil {
 			dUnits, dStart, dEnd = g.units, g.start, g.end
 		}
-		hits, err := json.Marshal(recheck.Hits)
+		// The re-check keeps the grant's hits and the reduce rules that
+		// cut the request as made to the grant's ceiling (the grant, cut
+		// already, no longer meets them): the review's reasons.
+		hits, err := json.Marshal(append(recheck.Hits, g.cutBy...))
 		if err != nil {
 			return err
 		}
@@ -924,6 +953,9 @@ type grantDecision struct {
 	start, end rss.Date
 	rate       rss.Money
 	enr        *Enrollment
+	// cutBy are the reduce hits of the request as made, on the facts now,
+	// that the grant's own decision no longer shows.
+	cutBy []adjudication.Hit
 }
 
 // recheck runs the rules on the request as it stands now and returns what
@@ -1037,6 +1069,11 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 			Message: "since the request pended, these rules fire on the grant: " + strings.Join(sinceWhy, "; ") +
 				"; to grant it as an exception decide again with them in acknowledge (an acknowledged " +
 				adjudication.CodeEpisodeDollarsExceeded + " raises the episode's cap), or grant less, or deny it"}
+	}
+	for _, h := range asMade.Hits {
+		if h.Action == adjudication.ActionReduce && !slices.ContainsFunc(d.Hits, func(o adjudication.Hit) bool { return o.Code == h.Code }) {
+			g.cutBy = append(g.cutBy, h)
+		}
 	}
 	g.decision = "approved"
 	if g.units < vr.UnitsRequested || g.start.After(vr.StartDate) || g.end.Before(vr.EndDate) {
