@@ -282,6 +282,42 @@ func TestRevokedKeyEndsItsSessions(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, u.get("/console/batches").Status)
 }
 
+// A refused revocation (a key revoked already, the MSC's last admin key)
+// comes back as the key list with the refusal above it, not a bare
+// problem page (a black-box pass).
+func TestRefusedRevocationShowsTheKeys(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	status, k := w.api(http.MethodPost, keyAdmin, "/v1/api-keys", map[string]any{"role": "finance", "label": "temp"})
+	require.Equal(t, http.StatusCreated, status)
+	temp := strconv.FormatInt(int64(k["id"].(float64)), 10)
+	admin := w.user()
+	home := admin.signIn(keyAdmin)
+	tok := home.csrf(t)
+	require.Equal(t, http.StatusSeeOther, admin.post("/console/keys/"+temp+"/revoke", url.Values{"csrf": {tok}}).Status)
+	r := admin.post("/console/keys/"+temp+"/revoke", url.Values{"csrf": {tok}})
+	assert.Equal(t, http.StatusConflict, r.Status)
+	assert.Contains(t, r.Body, `id="revoke-problem"`)
+	assert.Contains(t, r.Body, "already revoked")
+	assert.Contains(t, r.Body, `id="keys"`, "the list is shown")
+
+	var adminKey string
+	status, list := w.api(http.MethodGet, keyAdmin, "/v1/api-keys", nil)
+	require.Equal(t, http.StatusOK, status)
+	items, _ := list["items"].([]any)
+	for _, x := range items {
+		if it := x.(map[string]any); it["role"] == "admin" && it["revoked_at"] == nil {
+			adminKey = strconv.FormatInt(int64(it["id"].(float64)), 10)
+		}
+	}
+	require.NotEmpty(t, adminKey)
+	r = admin.post("/console/keys/"+adminKey+"/revoke", url.Values{"csrf": {tok}})
+	assert.Equal(t, http.StatusConflict, r.Status)
+	assert.Contains(t, r.Body, `id="revoke-problem"`)
+	assert.Contains(t, r.Body, `id="keys"`)
+	assert.Equal(t, http.StatusOK, admin.get("/console/keys").Status, "the admin is still signed in")
+}
+
 // A form past the console's size limit is answered 413, as too large, not
 // 403 as a forged form: the limit cut the token off with the rest.
 func TestOversizeFormIsTooLargeNotForged(t *testing.T) {

@@ -408,6 +408,8 @@ type keysView struct {
 	// A refused mint: its problem, and the form as typed.
 	Problem *errorView
 	Form    map[string]string
+	// A refused revocation's problem, above the list.
+	Refused *errorView
 }
 
 func (k *Console) keys(c *gin.Context) {
@@ -471,6 +473,18 @@ func (k *Console) revokeKey(c *gin.Context) {
 		return
 	}
 	if _, err := k.cfg.Vouchers.RevokeAPIKey(c.Request.Context(), id); err != nil {
+		// The list again with the refusal above it (the last admin key,
+		// one revoked already): it was a bare problem page (a black-box
+		// pass).
+		if problem, status, ok := refusedForm(err, "The key was not revoked:"); ok {
+			list, lerr := k.cfg.Vouchers.APIKeys(c.Request.Context())
+			if lerr != nil {
+				k.fail(c, lerr)
+				return
+			}
+			k.page(c, status, "keys", "API keys", keysView{Items: list, Refused: problem})
+			return
+		}
 		k.fail(c, err)
 		return
 	}
