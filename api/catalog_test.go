@@ -224,6 +224,11 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 		{"patch program required rule", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"disabled_rules": []string{"V02"}}, 422, "validation_failed", "disabled_rules"},
 		{"area bad code", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "Danbury", "name": "Danbury"}, 422, "validation_failed", "code"},
 		{"area exists", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "hartford", "name": "Hartford again"}, 409, "catchment_area_exists", ""},
+		// Names are unique whatever their case, and a service's stage is a
+		// rung of the ladder (an operations black-box pass).
+		{"area name in other capitals", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "hartford_two", "name": "HARTFORD"}, 409, "catchment_area_name_taken", ""},
+		{"patch area name in other capitals", http.MethodPatch, "/v1/reference/catchment-areas/new_haven", map[string]any{"name": " hartford "}, 409, "catchment_area_name_taken", ""},
+		{"service stage past the ladder", http.MethodPost, "/v1/reference/services", withField(newServiceBody("EMP-WFD", "EMP"), "employment_stage", 99), 422, "validation_failed", "employment_stage"},
 		{"area unknown program", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "danbury", "name": "Danbury", "programs": []string{"NOPE"}}, 422, "validation_failed", "programs"},
 		{"patch unknown area", http.MethodPatch, "/v1/reference/catchment-areas/atlantis", map[string]any{"name": "Atlantis"}, 404, "not_found", ""},
 	}

@@ -324,6 +324,9 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 		if pg.IsViolation(err, pg.CodeUniqueViolation, "services_pkey") {
 			return rss.Coded(rss.ErrConflict, "service_exists", "service %s exists", n.Code)
 		}
+		if pg.IsViolation(err, pg.CodeForeignKeyViolation, "services_employment_stage_fkey") {
+			return rss.Invalid("employment_stage", "unknown_id", "no employment stage of rank %d (GET /v1/employment-stages)", *n.EmploymentStage)
+		}
 		if err != nil {
 			return constraintError(err)
 		}
