@@ -114,6 +114,9 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 			map[string]any{"contact_email": strings.Repeat("e", 250) + "@x.org"}, 422, "validation_failed", "contact_email"},
 		{"patch contact name past 200", http.MethodPatch, itPath("/v1/reference/providers/%d", hra),
 			map[string]any{"contact_name": strings.Repeat("N", 201)}, 422, "validation_failed", "contact_name"},
+		// The contact stays, as at registration (a black-box pass cleared it).
+		{"patch the contact away", http.MethodPatch, itPath("/v1/reference/providers/%d", hra),
+			map[string]any{"contact_name": nil, "contact_phone": nil, "contact_email": nil}, 422, "validation_failed", "contact_phone"},
 		{"agreement ending before it starts", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
 			map[string]any{"start_date": day(400), "end_date": day(399)}, 422, "validation_failed", "end_date"},
 		{"agreement in 2999", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),

@@ -256,8 +256,10 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, p ProviderPatch)
 		{p.Name, orgName, "name", false}, {p.NPI, npiCheck, "npi", false}, {p.TaxID, taxCheck, "tax_id", false},
 		{p.AddressLine1, addressLine, "address_line1", false}, {p.AddressLine2, addressLine, "address_line2", true},
 		{p.City, cityName, "city", false}, {p.State, stateCheck, "state", false}, {p.Zip, zipCheck, "zip", false},
-		{p.ContactName, personName, "contact_name", true}, {p.ContactPhone, phoneCheck, "contact_phone", true},
-		{p.ContactEmail, emailCheck, "contact_email", true},
+		// The contact is required as at registration: a PATCH of nulls left
+		// the MSC no way to reach the agency (a black-box pass).
+		{p.ContactName, personName, "contact_name", false}, {p.ContactPhone, phoneCheck, "contact_phone", false},
+		{p.ContactEmail, emailCheck, "contact_email", false},
 	} {
 		if !f.o.Set {
 			continue
