@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"rss"
 	"rss/staff"
 	"rss/vouchers"
 )
@@ -124,14 +125,15 @@ func (s *Server) rejectStaffRecord(c *gin.Context) {
 		return
 	}
 	var body struct {
-		Reason string `json:"reason"`
+		Reason      string   `json:"reason"`
+		EffectiveOn rss.Date `json:"effective_on"`
 	}
 	if !decode(c, &body) {
 		return
 	}
 	kind := c.Param("kind")
 	post(c, okJSON[staff.Reviewed], func(ctx context.Context) (staff.Reviewed, error) {
-		return s.st.RejectRecord(ctx, kind, id, body.Reason)
+		return s.st.RejectRecord(ctx, kind, id, body.Reason, body.EffectiveOn)
 	})
 }
 

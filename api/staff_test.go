@@ -224,6 +224,59 @@ func TestStaffRejectAndDeparture(t *testing.T) {
 		http.StatusConflict, "already_reviewed")
 }
 
+// A credential withdrawn as of a day counts until the day before: Okafor's
+// CADC revoked from day 0 still qualifies her for a span that starts before
+// it (a retro request, pended, not denied) and not for one that starts on
+// it. Withdrawn whole, it took back the days she served with it valid (an
+// operations black-box pass). Only a verified credential is withdrawn as
+// of a day, never after today.
+func TestCredentialWithdrawnAsOfADay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rivera, okafor := e.demo.Clients["Rivera"], e.demo.Staff["Okafor"]
+	var cadc int64
+	require.NoError(t, e.db.GetContext(t.Context(), &cadc, `SELECT id FROM staff_credentials WHERE staff_id = $1 AND type = 'CADC'
+		AND verification_status = 'verified'`, okafor))
+	path := itPath("/v1/staff-records/credentials/%d/reject", cadc)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "revoked", "effective_on": day(1)}),
+			http.StatusUnprocessableEntity, "validation_failed")
+	})
+	var check int64
+	require.NoError(t, e.db.GetContext(t.Context(), &check, `SELECT id FROM background_checks WHERE staff_id = $1 LIMIT 1`, okafor))
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, itPath("/v1/staff-records/background-checks/%d/reject", check),
+			map[string]any{"reason": "x", "effective_on": day(-1)}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_allowed", itFieldCode(p, "effective_on"))
+	})
+
+	r := e.post(keyAdmin, path, map[string]any{"reason": "certification revoked by IBADCC from today", "effective_on": day(0)})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "rejected", r.JSON(t)["verification_status"])
+	assert.Equal(t, day(0), r.JSON(t)["withdrawn_on"])
+	v := itVoucher(t, e, keyHRA, rivera, "ATR-CM", 20, 0, 30)
+	assert.Equal(t, "denied", v["decision"])
+	assert.Contains(t, staffReasons(v), "STAFF_NOT_QUALIFIED")
+	v = itVoucher(t, e, keyHRA, rivera, "ATR-CM", 20, -3, 30)
+	assert.NotContains(t, staffReasons(v), "STAFF_NOT_QUALIFIED", "valid the days before: %v", v["reason_codes"])
+	got := e.get(keyHRA, itPath("/v1/staff/%d", okafor)).JSON(t)
+	found := false
+	for _, c := range got["credentials"].([]any) {
+		if c := c.(map[string]any); int64(c["id"].(float64)) == cadc {
+			found = true
+			assert.Equal(t, day(0), c["withdrawn_on"])
+		}
+	}
+	assert.True(t, found, "%v", got)
+
+	// A pending credential is rejected whole.
+	r = e.post(keyHRA, itPath("/v1/staff/%d/credentials", okafor), map[string]any{"type": "CADC", "issuer": "IBADCC",
+		"valid_from": day(-30), "valid_to": day(300)})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	requireProblem(t, e.post(keyAdmin, itPath("/v1/staff-records/credentials/%d/reject", itID(t, r)),
+		map[string]any{"reason": "x", "effective_on": day(-1)}), http.StatusConflict, "not_verified")
+}
+
 // An admin may enter a record verified at once, naming the document; the
 // supervisor must be of the same agency and supervision has no cycles.
 func TestStaffAdminEntryAndSupervision(t *testing.T) {

@@ -378,7 +378,7 @@ func (k *Console) review(c *gin.Context) {
 		input = c.PostForm("reason")
 		var reason string
 		if reason, err = typed("reason", "reason", input, maxRejectReason, true); err == nil {
-			_, err = k.cfg.Staff.RejectRecord(c.Request.Context(), kind, id, reason)
+			_, err = k.cfg.Staff.RejectRecord(c.Request.Context(), kind, id, reason, rss.Date{})
 		}
 	default:
 		k.fail(c, rss.ErrNotFound)

@@ -24,7 +24,7 @@ const (
 // kindTable is each kind's table, audit entity type and columns.
 var kindTable = map[string]struct{ table, entity, columns string }{
 	KindCredential: {"staff_credentials", "staff_credential",
-		"id, staff_id, type, issuer, number, valid_from, valid_to, " + vouchers.VerificationColumns},
+		"id, staff_id, type, issuer, number, valid_from, valid_to, withdrawn_on, " + vouchers.VerificationColumns},
 	KindBackgroundCheck: {"background_checks", "background_check",
 		"id, staff_id, checked_on, result, agency, " + vouchers.VerificationColumns},
 	KindExperience: {"staff_experience", "staff_experience",
@@ -292,6 +292,8 @@ type Reviewed struct {
 	Kind    string `json:"kind" db:"-"`
 	ID      int64  `json:"id" db:"id"`
 	StaffID int64  `json:"staff_id" db:"staff_id"`
+	// WithdrawnOn is a credential's withdrawal day (RejectRecord).
+	WithdrawnOn *rss.Date `json:"withdrawn_on,omitempty" db:"withdrawn_on"`
 	vouchers.Verification
 }
 
@@ -306,14 +308,16 @@ func (s *Service) VerifyRecord(ctx context.Context, kind string, id int64, docum
 			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is %s; only a pending record is verified", cur)
 		}
 		return nil
-	}, `verification_status = 'verified', document_reference = $4, rejection_reason = NULL`, ref)
+	}, `verification_status = 'verified', document_reference = $4, rejection_reason = NULL`, ref, nil)
 }
 
 // RejectRecord rejects a record with a reason (admin only). A pending
 // record is rejected on review; a verified one is withdrawn (a licence
 // revoked, a document found false), keeping the document it was verified
-// against. From then on it counts for nothing.
-func (s *Service) RejectRecord(ctx context.Context, kind string, id int64, reason string) (Reviewed, error) {
+// against. From then on it counts for nothing, or, for a credential
+// withdrawn as of a day (effectiveOn, not after today), for nothing from
+// that day: the days before keep it.
+func (s *Service) RejectRecord(ctx context.Context, kind string, id int64, reason string, effectiveOn rss.Date) (Reviewed, error) {
 	reason = strings.TrimSpace(reason)
 	v := &rss.ValidationError{}
 	switch {
@@ -322,16 +326,29 @@ func (s *Service) RejectRecord(ctx context.Context, kind string, id int64, reaso
 	default:
 		vouchers.CheckText(v, "reason", reason, 1000)
 	}
+	var withdrawn any
+	if !effectiveOn.IsZero() {
+		switch {
+		case kind != KindCredential:
+			v.Add("effective_on", "not_allowed", "effective_on withdraws a credential as of a day; a %s is rejected whole", kindTable[kind].entity)
+		case effectiveOn.After(s.today()):
+			v.Add("effective_on", "out_of_range", "effective_on cannot be after today (%s)", s.today())
+		}
+		withdrawn = effectiveOn
+	}
 	return s.review(ctx, kind, id, v, "reject", func(cur string) error {
 		if cur == vouchers.VerificationRejected {
 			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is already rejected")
 		}
+		if withdrawn != nil && cur != vouchers.VerificationVerified {
+			return rss.Coded(rss.ErrConflict, "not_verified", "the credential is %s: only a verified one is withdrawn as of a day; reject it without effective_on", cur)
+		}
 		return nil
-	}, `verification_status = 'rejected', rejection_reason = $4`, reason)
+	}, `verification_status = 'rejected', rejection_reason = $4`, reason, withdrawn)
 }
 
 func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.ValidationError, action string,
-	allowed func(cur string) error, set string, arg string) (Reviewed, error) {
+	allowed func(cur string) error, set string, arg string, withdrawnOn any) (Reviewed, error) {
 	a, err := access.Require(ctx, access.RoleAdmin)
 	if err != nil {
 		return Reviewed{}, err
@@ -356,8 +373,15 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 		if err := allowed(cur); err != nil {
 			return err
 		}
-		if err := tx.GetContext(ctx, &out, `UPDATE `+k.table+` SET `+set+`, reviewed_at = $2, reviewed_by_key_id = $3
-			WHERE id = $1 RETURNING id, staff_id, `+vouchers.VerificationColumns, id, s.now(), keyOrNull(a), arg); err != nil {
+		q := `UPDATE ` + k.table + ` SET ` + set + `, reviewed_at = $2, reviewed_by_key_id = $3
+			WHERE id = $1 RETURNING id, staff_id, NULL::date AS withdrawn_on, ` + vouchers.VerificationColumns
+		args := []any{id, s.now(), keyOrNull(a), arg}
+		if withdrawnOn != nil {
+			q = `UPDATE ` + k.table + ` SET ` + set + `, reviewed_at = $2, reviewed_by_key_id = $3, withdrawn_on = $5
+				WHERE id = $1 RETURNING id, staff_id, withdrawn_on, ` + vouchers.VerificationColumns
+			args = append(args, withdrawnOn)
+		}
+		if err := tx.GetContext(ctx, &out, q, args...); err != nil {
 			return constraintError(err)
 		}
 		return access.Record(ctx, tx, access.Event{Action: action, EntityType: k.entity, EntityID: access.ID(id)})

@@ -137,6 +137,9 @@ type Credential struct {
 	Number    *string  `json:"number" db:"number"`
 	ValidFrom rss.Date `json:"valid_from" db:"valid_from"`
 	ValidTo   rss.Date `json:"valid_to" db:"valid_to"`
+	// WithdrawnOn is the first day a withdrawn credential no longer
+	// counts; null for one withdrawn for every date, or not withdrawn.
+	WithdrawnOn rss.Date `json:"withdrawn_on" db:"withdrawn_on"`
 	Verification
 }
 
@@ -510,7 +513,7 @@ func LoadStaff(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Staff, 
 		out[rows[i].ID] = &rows[i]
 	}
 	var creds []Credential
-	if err := sqlx.SelectContext(ctx, ext, &creds, `SELECT id, staff_id, type, issuer, number, valid_from, valid_to, `+VerificationColumns+`
+	if err := sqlx.SelectContext(ctx, ext, &creds, `SELECT id, staff_id, type, issuer, number, valid_from, valid_to, withdrawn_on, `+VerificationColumns+`
 		FROM staff_credentials WHERE staff_id = ANY($1) ORDER BY id`, pq.Array(ids)); err != nil {
 		return nil, fmt.Errorf("load credentials: %w", err)
 	}
@@ -650,13 +653,22 @@ func RuleStaff(s *Staff, staff map[int64]*Staff) *adjudication.Staff {
 	out := &adjudication.Staff{ID: s.ID, ProviderID: s.ProviderID, Role: s.Role, Active: s.Active, DateOfBirth: date(s.DateOfBirth),
 		EmployedFrom: date(s.EmploymentStart), EmployedTo: date(s.EmploymentEnd)}
 	for _, c := range s.Credentials {
-		if !c.Verified() {
+		to := c.ValidTo
+		if c.Status == VerificationRejected && !c.WithdrawnOn.IsZero() {
+			// Withdrawn as of a day: valid until the day before.
+			if last := rss.NewDate(c.WithdrawnOn.AddDate(0, 0, -1)); to.IsZero() || last.Before(to) {
+				to = last
+			}
+			if to.Before(c.ValidFrom) {
+				continue
+			}
+		} else if !c.Verified() {
 			if c.Status == VerificationPending {
 				out.Pending = append(out.Pending, "credential "+c.Type)
 			}
 			continue
 		}
-		out.Credentials = append(out.Credentials, adjudication.Credential{Type: c.Type, ValidFrom: date(c.ValidFrom), ValidTo: date(c.ValidTo)})
+		out.Credentials = append(out.Credentials, adjudication.Credential{Type: c.Type, ValidFrom: date(c.ValidFrom), ValidTo: date(to)})
 	}
 	for _, e := range s.Experience {
 		if !e.Verified() {
