@@ -183,3 +183,44 @@ func TestBatchCloseRacesVoids(t *testing.T) {
 		require.Equal(t, http.StatusOK, f.Status, "%s", f.Body)
 	}
 }
+
+// A close may name what a preview showed (expect): a claim that arrived
+// in between makes it a 409 preview_changed with nothing written, where
+// the batch took it unseen (a console black-box pass: 70.00 previewed,
+// 245.00 closed). The preview's own totals close it.
+func TestBatchCloseExpectsThePreview(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.mhwReady(100)
+	r := e.post(keyECRA, "/v1/claims", e.duboisClaim("EX-1", raLine(day(-3), 2, "14.50")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	path := "/v1/batches/preview?payer_route=medicaid_837p&through_date=" + day(0)
+	r = e.get(keyFinance, path)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	preview := r.JSON(t)
+	assert.Equal(t, 1.0, preview["claim_count"])
+	assert.Equal(t, "14.50", preview["billed"])
+	expect := map[string]any{}
+	for _, k := range []string{"claim_count", "line_count", "units", "billed", "paid"} {
+		expect[k] = preview[k]
+	}
+	requireProblem(t, e.get(keyECRA, path), http.StatusForbidden, "forbidden")
+	requireProblem(t, e.get(keyFinance, path+"&x=1"), http.StatusUnprocessableEntity, "validation_failed")
+
+	r = e.post(keyECRA, "/v1/claims", e.duboisClaim("EX-2", raLine(day(-2), 1, "7.25")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0),
+			"expect": expect}), http.StatusConflict, "preview_changed")
+		assert.Contains(t, p["detail"], "2 claims")
+	})
+	r = e.get(keyFinance, path)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	preview = r.JSON(t)
+	for k := range expect {
+		expect[k] = preview[k]
+	}
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0), "expect": expect})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, 2.0, r.JSON(t)["claim_count"])
+}

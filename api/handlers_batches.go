@@ -30,6 +30,20 @@ func (s *Server) listBatches(c *gin.Context) {
 	respond(c, http.StatusOK, out, err)
 }
 
+// previewBatch answers what closing a batch would take now, writing
+// nothing; its totals are what a close's expect names.
+func (s *Server) previewBatch(c *gin.Context) {
+	if !knownQuery(c, "payer_route", "through_date") {
+		return
+	}
+	through, ok := queryDate(c, "through_date")
+	if !ok {
+		return
+	}
+	out, err := s.b.PreviewBatch(c.Request.Context(), billing.NewBatch{PayerRoute: c.Query("payer_route"), ThroughDate: through})
+	respond(c, http.StatusOK, out, err)
+}
+
 func (s *Server) getBatch(c *gin.Context) {
 	id, ok := pathID(c, "batch_id")
 	if !ok {

@@ -248,6 +248,7 @@ func New(cfg Config) *Server {
 
 	v1.POST("/batches", unhurried(), small, idempotent(ids), s.createBatch)
 	v1.GET("/batches", s.listBatches)
+	v1.GET("/batches/preview", unhurried(), s.previewBatch)
 	v1.GET("/batches/:batch_id", s.getBatch)
 	v1.GET("/batches/:batch_id/file", unhurried(), s.batchFile)
 	v1.GET("/batches/:batch_id/remittance/:provider_id", unhurried(), s.batchAdvice)

@@ -134,6 +134,25 @@ type BatchFile struct {
 type NewBatch struct {
 	PayerRoute  string   `json:"payer_route"`
 	ThroughDate rss.Date `json:"through_date"`
+	// Expect, when given, is what a preview showed: the close is refused
+	// (409 preview_changed, nothing written) when the batch would now take
+	// anything else. Claims that arrived between the preview and the
+	// close went in unseen (a console black-box pass: a preview of 70.00
+	// confirmed, a batch of 245.00 closed).
+	Expect *BatchTotals `json:"expect"`
+}
+
+// BatchTotals are a batch's counts and amounts, as a preview shows them.
+type BatchTotals struct {
+	ClaimCount int       `json:"claim_count"`
+	LineCount  int       `json:"line_count"`
+	Units      int64     `json:"units"`
+	Billed     rss.Money `json:"billed"`
+	Paid       rss.Money `json:"paid"`
+}
+
+func (t BatchTotals) String() string {
+	return fmt.Sprintf("%d claims, %d lines, %d units, %s billed, %s paid", t.ClaimCount, t.LineCount, t.Units, t.Billed, t.Paid)
 }
 
 const batchColumns = `b.id, b.payer_route, b.through_date, b.created_by, b.created_at, b.claim_count, b.line_count, b.units,
@@ -218,6 +237,17 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 		if loops == 0 || (!inFile && n.PayerRoute == RouteMedicaid837P) {
 			return nothing
 		}
+		if n.Expect != nil {
+			var now BatchTotals
+			if err := tx.QueryRowContext(ctx, `SELECT `+batchTotals+` FROM batch_loops`).
+				Scan(&now.ClaimCount, &now.LineCount, &now.Units, &now.Billed, &now.Paid); err != nil {
+				return err
+			}
+			if !now.sameAs(*n.Expect) {
+				return rss.Coded(rss.ErrConflict, "preview_changed",
+					"the batch would now take %s, not the %s expected: preview it again", now, *n.Expect)
+			}
+		}
 		var id int64
 		var stControls pq.Int64Array
 		if err := tx.QueryRowxContext(ctx, insertBatchQuery, n.PayerRoute, n.ThroughDate, a.KeyID, s.now(), s.claimsPerSet, parties).
@@ -295,6 +325,12 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 }
 
 // checkNewBatch refuses a route or through-date no batch can have.
+// sameAs compares totals by value (amounts as money, not as written).
+func (t BatchTotals) sameAs(o BatchTotals) bool {
+	return t.ClaimCount == o.ClaimCount && t.LineCount == o.LineCount && t.Units == o.Units &&
+		t.Billed.Equal(o.Billed.Decimal) && t.Paid.Equal(o.Paid.Decimal)
+}
+
 func (s *Service) checkNewBatch(n NewBatch) error {
 	v := &rss.ValidationError{}
 	switch n.PayerRoute {
@@ -308,6 +344,9 @@ func (s *Service) checkNewBatch(n NewBatch) error {
 		v.Add("through_date", "required", "through_date is required")
 	} else if n.ThroughDate.After(s.today()) {
 		v.Add("through_date", "in_future", "through_date cannot be in the future")
+	}
+	if e := n.Expect; e != nil && (e.ClaimCount < 0 || e.LineCount < 0 || e.Units < 0) {
+		v.Add("expect", "out_of_range", "expected counts cannot be negative")
 	}
 	return v.Err()
 }

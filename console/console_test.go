@@ -564,11 +564,11 @@ func TestProviderRemittanceAdvice(t *testing.T) {
 	require.Equal(t, "denied", v["status"], "%v", v)
 
 	f := w.user()
-	home := f.signIn(keyFinance)
+	f.signIn(keyFinance)
 	preview := f.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
 	require.Equal(t, http.StatusOK, preview.Status)
 	assert.Contains(t, preview.Body, `<dd id="p-lines">1</dd>`)
-	r := f.post("/console/batches", url.Values{"csrf": {home.csrf(t)}, "payer_route": {"payment_register"}, "through_date": {day(0)}})
+	r := f.post("/console/batches", preview.hidden())
 	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
 	batch := strings.TrimPrefix(r.Header.Get("Location"), "/console/batches/")
 	_, err := strconv.ParseInt(batch, 10, 64)
@@ -807,4 +807,40 @@ func TestAnotherReviewersTakeSaysWhenItLapses(t *testing.T) {
 	u.signIn(v["key"].(string))
 	body := u.get("/console/requests/" + id).Body
 	assert.Contains(t, body, "Another reviewer holds this request until "+takenAt.Add(30*time.Minute).UTC().Format("2006-01-02 15:04 UTC")+".")
+}
+
+// A batch closed from its preview takes what the preview showed: a claim
+// that arrived in between made the batch larger than the preview finance
+// confirmed, unseen (a black-box pass: 70.00 previewed, 245.00 closed).
+// The close is refused, nothing closed, and the preview shown again as it
+// now stands; closing from that one takes both claims.
+func TestBatchCloseTakesWhatThePreviewShowed(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	auth := w.authorizeRivera(t, 40)
+	w.claimRivera(t, "HRA-P1", auth, 4, "60.00")
+	f := w.user()
+	f.signIn(keyFinance)
+	path := "/console/batches/preview?payer_route=payment_register&through_date=" + day(0)
+	preview := f.get(path)
+	require.Equal(t, http.StatusOK, preview.Status)
+	require.Contains(t, preview.Body, `<dd id="p-claims">1</dd>`)
+	w.claimRivera(t, "HRA-P2", auth, 2, "30.00")
+
+	r := f.post("/console/batches", preview.hidden())
+	assert.Equal(t, http.StatusConflict, r.Status, "body: %s", r.Body)
+	assert.Contains(t, r.Body, `id="preview-problem"`)
+	assert.Contains(t, r.Body, `<dd id="p-claims">2</dd>`, "the preview as it now stands")
+	status, list := w.api(http.MethodGet, keyFinance, "/v1/batches", nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.Empty(t, list["items"], "nothing closed")
+
+	r = f.post("/console/batches", r.hidden())
+	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
+	assert.Contains(t, f.get(r.Header.Get("Location")).Body, `<span id="b-claims">2</span>`)
+
+	// A close form without the preview's totals is refused: preview again.
+	tok := f.get(path).csrf(t)
+	r = f.post("/console/batches", url.Values{"csrf": {tok}, "payer_route": {"payment_register"}, "through_date": {day(0)}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 }

@@ -136,6 +136,18 @@ func read(t *testing.T, r *http.Response) page {
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // csrf is the token the page's forms carry.
+var hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// hidden is the page's hidden form fields, as its forms would post them
+// (the page's one form, or the last of each name).
+func (p page) hidden() url.Values {
+	v := url.Values{}
+	for _, m := range hiddenField.FindAllStringSubmatch(p.Body, -1) {
+		v.Set(m[1], html.UnescapeString(m[2]))
+	}
+	return v
+}
+
 func (p page) csrf(t *testing.T) string {
 	t.Helper()
 	m := csrfField.FindStringSubmatch(p.Body)

@@ -53,14 +53,22 @@ func newBatch(route, through string) (billing.NewBatch, error) {
 	return billing.NewBatch{PayerRoute: route, ThroughDate: d}, nil
 }
 
+// previewView is a preview, with the refusal of a close that no longer
+// matched the one shown before it.
+type previewView struct {
+	billing.BatchPreview
+	Problem *errorView
+}
+
 // previewBatch shows what closing would take before anything is closed;
-// the close button on it posts the same route and date.
+// the close button on it posts the same route and date, and the totals
+// shown, which the close must still take.
 func (k *Console) previewBatch(c *gin.Context) {
 	n, err := newBatch(c.Query("payer_route"), c.Query("through_date"))
 	if err == nil {
 		var p billing.BatchPreview
 		if p, err = k.cfg.Billing.PreviewBatch(c.Request.Context(), n); err == nil {
-			k.page(c, http.StatusOK, "preview", "Batch preview", p)
+			k.page(c, http.StatusOK, "preview", "Batch preview", previewView{BatchPreview: p})
 			return
 		}
 	}
@@ -70,13 +78,55 @@ func (k *Console) previewBatch(c *gin.Context) {
 func (k *Console) createBatch(c *gin.Context) {
 	n, err := newBatch(c.PostForm("payer_route"), c.PostForm("through_date"))
 	if err == nil {
+		n.Expect, err = expectedTotals(c)
+	}
+	if err == nil {
 		var b billing.Batch
 		if b, err = k.cfg.Billing.CreateBatch(c.Request.Context(), n); err == nil {
 			c.Redirect(http.StatusSeeOther, basePath+"/batches/"+strconv.FormatInt(b.ID, 10))
 			return
 		}
+		// What closing would take changed since the preview: the preview
+		// again, as it stands now, with why above it.
+		var ce *rss.CodedError
+		if errors.As(err, &ce) && ce.Code == "preview_changed" {
+			n.Expect = nil
+			if p, perr := k.cfg.Billing.PreviewBatch(c.Request.Context(), n); perr == nil {
+				k.page(c, http.StatusConflict, "preview", "Batch preview", previewView{BatchPreview: p,
+					Problem: &errorView{Message: "Nothing was closed: claims changed since the preview. This is what closing would take now."}})
+				return
+			}
+		}
 	}
 	k.fail(c, err)
+}
+
+// expectedTotals reads the totals the preview's close form carries.
+func expectedTotals(c *gin.Context) (*billing.BatchTotals, error) {
+	var t billing.BatchTotals
+	var claims, lines int64
+	for _, f := range []struct {
+		field string
+		to    *int64
+	}{{"expect_claims", &claims}, {"expect_lines", &lines}, {"expect_units", &t.Units}} {
+		n, err := strconv.ParseInt(c.PostForm(f.field), 10, 32)
+		if err != nil || n < 0 {
+			return nil, rss.Invalid(f.field, "invalid_value", "the preview's totals are missing: preview the batch again")
+		}
+		*f.to = n
+	}
+	t.ClaimCount, t.LineCount = int(claims), int(lines)
+	for _, f := range []struct {
+		field string
+		to    *rss.Money
+	}{{"expect_billed", &t.Billed}, {"expect_paid", &t.Paid}} {
+		m, err := rss.ParseAmount(c.PostForm(f.field))
+		if err != nil {
+			return nil, rss.Invalid(f.field, "invalid_value", "the preview's totals are missing: preview the batch again")
+		}
+		*f.to = m
+	}
+	return &t, nil
 }
 
 func (k *Console) batch(c *gin.Context) {
