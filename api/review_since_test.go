@@ -169,3 +169,58 @@ func TestReviewerAcknowledgeRefusals(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, 0, itAudit(e, "cap_exception", "episode", ""))
 }
+
+// A request pended for the dollar cap is lifted by an approval as the
+// reviewer saw it; one approved after more was authorized in the episode
+// took the cap past what the reviewer read (a black-box pass: pended
+// "600.00 asked, 460.00 left", approved with 10.00 left, the cap raised
+// 590.00). The approval is a 409 pended_since with today's figures until
+// the reviewer acknowledges them.
+func TestReviewerApprovalMeetsACapGrownSincePending(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	for _, x := range []struct {
+		service  string
+		units    int
+		from, to int
+	}{{"ATR-CM", 96, 0, 29}, {"ATR-CM", 96, 30, 59}} { // 2,880.00 of 4,000.00
+		v := itVoucher(t, e, keyHRA, c.Client, x.service, x.units, x.from, x.to)
+		require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	}
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 80, 60, 89) // 1,200.00: 80.00 over
+	require.Equal(t, "pended", v["decision"])
+	require.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, v["reason_codes"])
+	path := itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id"))
+	more := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 40, 0, 29) // 480.00 more
+	require.Equal(t, "approved", more["decision"], "%v", more["reason_codes"])
+
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"action": "approve", "note": "80.00 over is fine"}),
+			http.StatusConflict, "pended_since")
+		assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, p["reasons"])
+		assert.Contains(t, p["detail"], "1200.00 asked, 640.00 left of 4000.00", "today's figures")
+	})
+	r := e.post(keyReviewer, path, map[string]any{"action": "approve", "note": "560.00 over, agreed",
+		"acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	var cap string
+	require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, c.Episode))
+	assert.Equal(t, "4560.00", cap)
+}
+
+// Nothing authorized since the pend: the approval lifts the cap the
+// request pended for, as before.
+func TestReviewerApprovalLiftsTheCapItPendedFor(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	for _, x := range []struct{ from, to int }{{0, 29}, {30, 59}} {
+		v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, x.from, x.to)
+		require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	}
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 80, 60, 89)
+	require.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, v["reason_codes"])
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "80.00 over"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+}

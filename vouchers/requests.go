@@ -12,6 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"rss"
 	"rss/access"
@@ -1061,8 +1062,13 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	// What was granted while the request waited may make the grant pass
 	// the episode's caps, or overlap another agency's authorization: the
 	// reviewer decided on reasons that no longer tell the whole story.
+	// A cap the request pended for is lifted by the approval as the
+	// reviewer saw it, unless more was authorized in the episode since: a
+	// black-box pass approved a request pended "600.00 asked, 460.00 left"
+	// when 10.00 was left, and the cap was raised 590.00, not 140.00.
+	grown := capsGrown(vr.FactsRaw, sn.facts)
 	since, sinceWhy := guardHits(d, func(code string) bool {
-		return contains(vr.ReasonCodes, code) || slices.Contains(r.Acknowledge, code)
+		return (contains(vr.ReasonCodes, code) && !grown[code]) || slices.Contains(r.Acknowledge, code)
 	})
 	if len(since) > 0 {
 		return d, none, &rss.CodedError{Kind: rss.ErrConflict, Code: "pended_since", Reasons: since,
@@ -1080,6 +1086,28 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 		g.decision = "partial"
 	}
 	return d, g, nil
+}
+
+// capsGrown names the episode caps more was authorized against since the
+// request's facts were stored (the units of its service, the dollars):
+// its pend for that cap told the reviewer of less than now stands in the
+// way. A request stored without those facts (the demo's) names none.
+func capsGrown(stored []byte, now *adjudication.VoucherFacts) map[string]bool {
+	var then struct {
+		Units   *int             `json:"episode_units_authorized"`
+		Dollars *decimal.Decimal `json:"episode_dollars_authorized"`
+	}
+	if json.Unmarshal(stored, &then) != nil {
+		return nil
+	}
+	grown := map[string]bool{}
+	if then.Units != nil && now.EpisodeUnitsAuthorized > *then.Units {
+		grown[adjudication.CodeEpisodeUnitsExceeded] = true
+	}
+	if then.Dollars != nil && now.EpisodeDollarsAuthorized.GreaterThan(*then.Dollars) {
+		grown[adjudication.CodeEpisodeDollarsExceeded] = true
+	}
+	return grown
 }
 
 // deniedHits are the codes of the deny rules that fired in d and, for a
