@@ -10,7 +10,7 @@ import (
 )
 
 // ClaimRuleSetVersion is stored with every adjudicated claim line.
-const ClaimRuleSetVersion = "claim-2026.12.6"
+const ClaimRuleSetVersion = "claim-2026.12.7"
 
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).
@@ -254,10 +254,15 @@ type lineRule struct {
 // lineDenials run in order; the first that fires sets the line's CARC,
 // every one is traced.
 var lineDenials = []lineRule{
-	{id: "C00", code: CodeClaimInvalidUnits, facts: []string{"line.units"},
+	{id: "C00", code: CodeClaimInvalidUnits, facts: []string{"line.units", "service.unit"},
 		eval: func(f *LineFacts) (string, string) {
 			if f.Line.Units <= 0 {
 				return CodeClaimInvalidUnits, strconv.Itoa(f.Line.Units) + " units"
+			}
+			// A line is one date of service: 30 units of a service counted
+			// by the day on one date were paid (a black-box pass).
+			if most := f.Service.UnitsPerDay(); most > 0 && f.Line.Units > most {
+				return CodeClaimInvalidUnits, strconv.Itoa(f.Line.Units) + " units of " + f.Service.Unit + " on one date; a day holds " + strconv.Itoa(most)
 			}
 			return "", ""
 		}},

@@ -112,6 +112,14 @@ func TestDecideLineDenials(t *testing.T) {
 			f.Service.Active, f.Service.RetiredOn = false, addDays(f.Line.DateOfService, -1)
 		}, status: LineDenied, paid: "0", adjs: denied(CodeClaimServiceNotCovered, "96", "N130")},
 
+		// A line is one date: a day holds one day, 24 hours, 96 quarter
+		// hours (a black-box pass paid 30 days on one date).
+		{name: "16/M53 four days on one date", mutate: func(f *LineFacts) { f.Service.Unit = "day" },
+			status: LineDenied, paid: "0", adjs: denied(CodeClaimInvalidUnits, "16", "M53"), detail: "4 units of day on one date; a day holds 1"},
+		{name: "four hours on one date", mutate: func(f *LineFacts) { f.Service.Unit = "hour" },
+			status: LinePaid, units: 4, paid: "60.00", fullRule: true},
+		{name: "16/M53 97 quarter hours on one date", mutate: func(f *LineFacts) { f.Service.Unit = "15min"; f.Line.Units = 97 },
+			status: LineDenied, paid: "0", adjs: []adj{{CodeClaimInvalidUnits, "16", "M53", "60.00", 97}}, detail: "a day holds 96"},
 		{name: "16/M76 MHW without a diagnosis", base: paidMHWLine, mutate: func(f *LineFacts) { f.Diagnoses = 0 },
 			status: LineDenied, paid: "0", adjs: []adj{{CodeClaimInfoMissing, "16", "M76", "21.75", 3}}, hits: []string{CodeClaimInfoMissing}},
 		{name: "ATR needs no diagnosis", mutate: func(f *LineFacts) { f.Diagnoses = 0 },

@@ -44,9 +44,27 @@ type Service struct {
 	Qualification              string          `json:"qualification"`
 	RequiresPrimaryCaseManager bool            `json:"requires_primary_case_manager"`
 	Active                     bool            `json:"active"`
+	// Unit is what one unit of the service is (day, hour, 15min, trip,
+	// test): a day holds one day's unit, 24 hours, 96 quarter hours.
+	// Empty in facts stored before it was kept.
+	Unit string `json:"unit,omitempty"`
 	// RetiredOn is the first day an inactive service is no longer offered
 	// (zero when active, or when its retirement was never dated).
 	RetiredOn time.Time `json:"retired_on,omitzero"`
+}
+
+// UnitsPerDay is the most units of the service one day holds, 0 when its
+// unit has no such bound (a trip, a test) or is not known.
+func (s *Service) UnitsPerDay() int {
+	switch s.Unit {
+	case "day":
+		return 1
+	case "hour":
+		return 24
+	case "15min":
+		return 96
+	}
+	return 0
 }
 
 // OfferedOn reports whether the catalog offered the service on d: it is

@@ -58,6 +58,7 @@ const (
 	CodeSpanPastWaiverPlan       = "SPAN_PAST_WAIVER_PLAN"
 	CodeSpanPastEmployment       = "SPAN_PAST_EMPLOYMENT"
 	CodeSpanPastBackgroundCheck  = "SPAN_PAST_BACKGROUND_CHECK"
+	CodeUnitsOverSpanDays        = "UNITS_OVER_SPAN_DAYS"
 	CodeGranted                  = "GRANTED"
 	CodeNoGrantingRule           = "NO_GRANTING_RULE"
 	// CodeConflictOnFile is no rule's: it is what a provider reads in place
@@ -159,6 +160,9 @@ var voucherReasons = []Reason{
 	{Code: CodeSpanPastBackgroundCheck, Action: ActionReduce,
 		Text:     "The client is a minor and the staff member's background check dated inside the span did not pass; the span was cut at that check's day.",
 		NextStep: "Use the dates granted; request a new voucher naming a staff member cleared to serve minors for the later period."},
+	{Code: CodeUnitsOverSpanDays, Action: ActionReduce,
+		Text:     "More units were asked than the span's days hold for a service counted by the day, hour or quarter hour; the units were cut to what the span holds.",
+		NextStep: "Use the units granted; request a longer span if the service continues."},
 	{Code: CodeGranted, Action: ActionGrant,
 		Text:     "The program's rule set grants requests that pass every rule.",
 		NextStep: "Deliver the service within the units and dates authorized."},

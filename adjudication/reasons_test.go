@@ -171,6 +171,12 @@ var voucherProducers = map[string]func() *VoucherFacts{
 		f.Staff = &st
 		return f
 	},
+	CodeUnitsOverSpanDays: func() *VoucherFacts {
+		f := approvedATR()
+		f.Service.Unit = "day"
+		f.Request.End = addDays(f.Request.Start, 9)
+		return f
+	},
 	CodeSpanPastBackgroundCheck: func() *VoucherFacts {
 		f := approvedMHW()
 		f.Client.DateOfBirth = day(2010, time.January, 1)

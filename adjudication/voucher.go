@@ -432,6 +432,21 @@ var voucherRules = []voucherRule{
 			g.end = addDays(cut, -1)
 			return fire("background check of " + formatDate(g.end) + " did not pass; span cut there")
 		}},
+	// The units a span can hold, after every cut above: 30 days of
+	// transitional housing were granted over 7 days (a black-box pass), and
+	// a cut span kept the units asked for the whole.
+	{id: "V27", code: CodeUnitsOverSpanDays, action: ActionReduce,
+		facts:   []string{"request.units", "request.start", "request.end", "service.unit"},
+		applies: func(f *VoucherFacts) bool { return f.Service.UnitsPerDay() > 0 },
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			days := daysInclusive(g.start, g.end)
+			if most := days * f.Service.UnitsPerDay(); days > 0 && g.units > most {
+				asked := g.units
+				g.units = most
+				return fire(strconv.Itoa(asked) + " units of " + f.Service.Unit + " over " + strconv.Itoa(days) + " days reduced to " + strconv.Itoa(most))
+			}
+			return pass
+		}},
 
 	{id: "V30", code: CodeGPRAFollowupOverdue, action: ActionPend,
 		facts: []string{"gpra.intake_date", "gpra.followup_recorded", "program.gpra_followup_close_days", "today"},

@@ -341,6 +341,34 @@ func TestRuleV25SpanPastEmployment(t *testing.T) {
 	})
 }
 
+func TestRuleV27UnitsOverSpanDays(t *testing.T) {
+	t.Parallel()
+	counted := func(unit string, days int) func(*VoucherFacts) {
+		return func(f *VoucherFacts) {
+			f.Service.Unit = unit
+			f.Request.End = addDays(f.Request.Start, days-1)
+		}
+	}
+	units := func(n int) func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+		return func(t *testing.T, _ *VoucherFacts, d VoucherDecision) { assert.Equal(t, n, d.Units) }
+	}
+	runRule(t, "V27", CodeUnitsOverSpanDays, []ruleCase{
+		{name: "a unit not counted by time", mutate: counted("trip", 7), result: ResultNotApplicable, decision: Approved},
+		{name: "40 days over 40", mutate: counted("day", 40), result: ResultPassed, decision: Approved},
+		{name: "40 days over 7", mutate: counted("day", 7), result: ResultFired, decision: Partial,
+			detail: "40 units of day over 7 days reduced to 7", check: units(7)},
+		{name: "40 hours over 1 day", mutate: counted("hour", 1), result: ResultFired, decision: Partial, check: units(24)},
+		{name: "40 quarter hours over 1 day", mutate: counted("15min", 1), result: ResultPassed, decision: Approved},
+		// After a span cut: the departure leaves 3 days.
+		{name: "a span cut first", mutate: func(f *VoucherFacts) {
+			counted("day", 40)(f)
+			st := *f.Staff
+			st.EmployedTo = addDays(f.Request.Start, 2)
+			f.Staff = &st
+		}, result: ResultFired, decision: Partial, check: units(3)},
+	})
+}
+
 func TestRuleV26SpanPastBackgroundCheck(t *testing.T) {
 	t.Parallel()
 	passed := BackgroundCheck{CheckedOn: addDays(spanStart, -30), Passed: true}

@@ -96,3 +96,27 @@ func TestReviewerApprovalCutSaysWhy(t *testing.T) {
 		assert.Contains(t, reason["detail"], day(5))
 	}
 }
+
+// Transitional housing is counted by the day: 30 days over a 7-day span
+// are granted as 7 (UNITS_OVER_SPAN_DAYS), and a claim line of 30 units on
+// one date is denied 16/M53, where both were taken and $1,050.00 paid (a
+// black-box pass).
+func TestDayUnitsFitTheirDays(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-TH", 30, 0, 6) // pended too: not in the care plan
+	assert.Contains(t, v["reason_codes"], "UNITS_OVER_SPAN_DAYS")
+	assert.Equal(t, 7.0, v["ceiling"].(map[string]any)["units"], "at most 7 may be granted")
+	r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "TH-DAYS", "client_id": c.Client,
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []map[string]any{{"service_code": "ATR-TH", "date_of_service": day(0), "units": 7, "charge": "245.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	claim := r.JSON(t)
+	assert.Equal(t, "denied", claim["status"], "%v", claim)
+	line := claim["lines"].([]any)[0].(map[string]any)
+	assert.Equal(t, "0.00", line["paid"])
+	adj := line["adjustments"].([]any)[0].(map[string]any)
+	assert.Equal(t, "CLAIM_INVALID_UNITS", adj["code"])
+	assert.Equal(t, "16", adj["carc"])
+}

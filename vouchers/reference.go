@@ -615,7 +615,7 @@ func RuleService(s *CatalogService) adjudication.Service {
 	out := adjudication.Service{
 		Code: s.Code, ProgramCode: s.ProgramCode, Rate: s.Rate.Decimal, PerVoucherMax: s.PerVoucherMax, // Rate: see Reference.RuleService
 		Qualification: s.Qualification, RequiresPrimaryCaseManager: s.RequiresPrimaryCaseManager, Active: s.Active,
-		RetiredOn: date(s.RetiredOn),
+		RetiredOn: date(s.RetiredOn), Unit: s.Unit,
 	}
 	if s.PerEpisodeMax != nil {
 		out.PerEpisodeMax = *s.PerEpisodeMax
