@@ -87,25 +87,31 @@ func TestClaimTotalPastLargestAmount(t *testing.T) {
 func TestUncappedEpisodePastLargestAmount(t *testing.T) {
 	e := newEnv(t)
 	r := e.post(keyAdmin, "/v1/reference/services/EMP-SED/rates",
-		map[string]any{"rate": "9999999999.99", "effective_from": day(0), "reason": "typo of an admin"})
+		map[string]any{"rate": "9999999999.99", "effective_from": day(-1), "reason": "typo of an admin"})
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/EMP-SED", Key: keyAdmin, Body: map[string]any{"per_voucher_max": 10000}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	ramos := e.demo.Clients["Ramos"]
-	v := itVoucher(t, e, keyHRA, ramos, "EMP-SED", 10000, 0, 20)
+	v := itVoucher(t, e, keyHRA, ramos, "EMP-SED", 10000, -1, 103) // 105 days of 96 quarter hours hold them
 	require.Equal(t, "approved", v["decision"], "%v", v)
 
+	// Quarter hours: a line holds at most a day's 96, so the second day
+	// takes the lines past them.
 	claim := func(number string, units ...int) map[string]any {
 		lines := make([]map[string]any, len(units))
 		for i, u := range units {
-			lines[i] = map[string]any{"service_code": "EMP-SED", "date_of_service": day(0), "units": u, "charge": "99999999.99"}
+			dos := day(0)
+			if u > 96 {
+				dos, u = day(-1), u-96
+			}
+			lines[i] = map[string]any{"service_code": "EMP-SED", "date_of_service": dos, "units": u, "charge": "99999999.99"}
 		}
 		return map[string]any{"claim_number": number, "client_id": ramos, "rendering_staff_id": e.demo.Staff["Adeyemi"],
 			"place_of_service": "11", "lines": lines}
 	}
 	hundred := make([]int, 100)
 	for i := range hundred {
-		hundred[i] = i + 1 // distinct units: no line repeats another
+		hundred[i] = i + 1 // distinct units and days: no line repeats another
 	}
 	r = e.post(keyHRA, "/v1/claims", claim("BIG-1", hundred...))
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
