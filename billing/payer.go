@@ -276,11 +276,11 @@ func readSets[S any](im *importer, next func() (S, error), envelope func(S) x12.
 		// So is a second functional group (GS06) of one interchange.
 		if len(sets) > 0 {
 			first, env := envelope(sets[0]), envelope(set)
-			if env.ISAControl != first.ISAControl || env.SenderID != first.SenderID {
+			if env.Interchange != first.Interchange || env.ISAControl != first.ISAControl || env.SenderID != first.SenderID {
 				return rss.Invalid("body", "invalid_x12", "the file holds a second interchange (ISA13 %09d after %09d, at segment %d); "+
 					"import each interchange as a file of its own", env.ISAControl, first.ISAControl, env.Position)
 			}
-			if env.GSControl != first.GSControl {
+			if env.Group != first.Group || env.GSControl != first.GSControl {
 				return rss.Invalid("body", "invalid_x12", "the file holds a second functional group (GS06 %d after %d, at segment %d); "+
 					"import each group as a file of its own", env.GSControl, first.GSControl, env.Position)
 			}
@@ -304,6 +304,29 @@ func readSets[S any](im *importer, next func() (S, error), envelope func(S) x12.
 func (im *importer) file(env x12.Envelope) error {
 	if im.fileID != 0 {
 		return nil
+	}
+	// An interchange control number names one interchange of its sender
+	// (X12's duplicate-interchange check, TA1 025): the same interchange
+	// sent again with other bytes (its line endings or separators changed)
+	// was imported as a new file, and an older 277CA's statuses, read
+	// again, turned an accepted claim back to rejected, whose correction
+	// then went out as a second claim and was paid twice (a black-box
+	// pass). Imports are one at a time (the import lock), so the look-up
+	// sees every earlier one.
+	var earlier struct {
+		ID         int64     `db:"id"`
+		ImportedAt time.Time `db:"imported_at"`
+	}
+	err := im.tx.GetContext(im.ctx, &earlier, `SELECT id, imported_at FROM payer_files WHERE sender_id = $1 AND isa_control = $2
+		ORDER BY id LIMIT 1`, env.SenderID, env.ISAControl)
+	if err == nil {
+		return rss.Coded(rss.ErrConflict, "interchange_imported",
+			"interchange %09d from %s was imported already, as payer file %d on %s, though with other bytes (line endings or separators may differ); "+
+				"an interchange control number names one interchange: if the payer sent new contents under it, ask the payer for a new interchange",
+			env.ISAControl, env.SenderID, earlier.ID, earlier.ImportedAt.UTC().Format("2006-01-02"))
+	}
+	if !errors.Is(err, pg.ErrNoRows) {
+		return err
 	}
 	var by any
 	if im.keyID != 0 {

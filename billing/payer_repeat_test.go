@@ -156,6 +156,48 @@ func TestPayerFileOfTwoInterchangesIsRefused(t *testing.T) {
 	w.importFile([]byte(second))
 }
 
+// A file of one interchange twice, its control numbers repeated, is two
+// interchanges all the same: it was taken, its second copy's sets recorded
+// under the first's numbers (a black-box pass). So are two groups of one
+// GS06.
+func TestPayerFileRepeatingAnInterchangeIsRefused(t *testing.T) {
+	w, _, sent := oneClaimSent(t, "TWICE-ISA")
+	file := string(newPayerSim().file999(sent, nil))
+	_, err := w.b.ImportPayerFile(w.finance(), []byte(file+file))
+	require.ErrorIs(t, err, rss.ErrInvalid)
+	assert.Contains(t, err.Error(), "second interchange")
+	gs := regexp.MustCompile(`(?s)(GS\*.*?~\s*)(.*?)(GE\*[^~]*~\s*)`).FindStringSubmatch(file)
+	require.NotNil(t, gs)
+	twoGroups := strings.Replace(strings.Replace(file, gs[0], gs[0]+gs[0], 1), "IEA*1*", "IEA*2*", 1)
+	_, err = w.b.ImportPayerFile(w.finance(), []byte(twoGroups))
+	require.ErrorIs(t, err, rss.ErrInvalid)
+	assert.Contains(t, err.Error(), "second functional group")
+	assert.Zero(t, w.payerRows(), "nothing recorded")
+}
+
+// The same interchange again with other bytes (CRLF line endings) is the
+// interchange imported already, by its sender and control number: it was
+// imported as a new file, and an older 277CA read again turned an accepted
+// claim back to rejected, whose correction then went out as a new claim
+// and was paid twice (a black-box pass). Nothing is recorded.
+func TestPayerInterchangeSentAgainWithOtherBytesIsRefused(t *testing.T) {
+	w, _, sent := oneClaimSent(t, "CRLF-1")
+	file := newPayerSim().file999(sent, nil)
+	first := w.importFile(file)
+	rows := w.payerRows()
+	crlf := bytes.ReplaceAll(file, []byte("~\n"), []byte("~\r\n"))
+	require.NotEqual(t, file, crlf)
+	_, err := w.b.ImportPayerFile(w.finance(), crlf)
+	var ce *rss.CodedError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "interchange_imported", ce.Code)
+	assert.Contains(t, err.Error(), fmt.Sprintf("payer file %d", first.ID))
+	assert.Equal(t, rows, w.payerRows(), "nothing recorded")
+	again, err := w.b.ImportPayerFile(w.finance(), file)
+	require.NoError(t, err)
+	assert.True(t, again.AlreadyImported, "the same bytes are still answered as imported")
+}
+
 // A claim a 999 turned away shows its own transaction set's codes: with two
 // sets rejected for different errors, every rejected claim showed the
 // batch's latest rejected set's (a black-box pass at 5,351 claims). A

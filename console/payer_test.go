@@ -189,6 +189,10 @@ func TestPayerFilesScreens(t *testing.T) {
 	// An 835 whose claim rss never sent: listed unmatched, with the reason.
 	stray := bytes.ReplaceAll(r.answers.Remit835, []byte("CLP*"+r.paidN+"*"), []byte("CLP*NOSUCH-1*"))
 	stray = bytes.ReplaceAll(stray, []byte("CLP*"+r.deniedN+"*"), []byte("CLP*NOSUCH-2*"))
+	// An interchange of its own (its ISA13 and IEA02): the one imported
+	// already is refused by its control number.
+	require.Equal(t, 2, bytes.Count(stray, []byte("000000902")))
+	stray = bytes.ReplaceAll(stray, []byte("000000902"), []byte("000000903"))
 	// The same payment again is refused, named, and writes nothing.
 	p = f.upload(csrf, stray)
 	assert.Equal(t, http.StatusConflict, p.Status)

@@ -54,6 +54,10 @@ type Envelope struct {
 	SetID                    string    // ST01: 999, 277 or 835
 	STControl                string    // ST02 = SE02, as sent
 	Position                 int       // 1-based segment index of the ST in the file
+	// Interchange and Group count the interchanges of the input and the
+	// groups of the interchange, from 1: a second interchange repeating
+	// the first's control numbers is still a second one.
+	Interchange, Group int
 }
 
 // ReadError is why a reader refused a file: the 1-based position of the
@@ -297,6 +301,7 @@ func (in *inbound) isa(s Segment, at int) error {
 	}
 	in.inISA, in.isaGroups = true, 0
 	in.interchges++
+	in.env.Interchange = in.interchges
 	return nil
 }
 
@@ -322,6 +327,7 @@ func (in *inbound) gs(s Segment, at int) error {
 	in.env.Created, in.env.GSControl, in.env.Version = created, n, s.Element(8)
 	in.inGS, in.gsSets = true, 0
 	in.isaGroups++
+	in.env.Group = in.isaGroups
 	return nil
 }
 
