@@ -844,3 +844,33 @@ func TestBatchCloseTakesWhatThePreviewShowed(t *testing.T) {
 	r = f.post("/console/batches", url.Values{"csrf": {tok}, "payer_route": {"payment_register"}, "through_date": {day(0)}})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 }
+
+// The mint form sent twice (a double click, a reload that posts again)
+// mints one key: the second post is refused naming the key the first
+// minted, where it minted a second live key whose secret no one saw (a
+// black-box pass). A refused mint leaves its form's token unused.
+func TestMintFormSentTwiceMintsOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.user()
+	a.signIn(keyAdmin)
+	page := a.get("/console/keys")
+	form := page.hidden()
+	require.NotEmpty(t, form.Get("once"))
+	keys := w.count(t, "api_keys")
+	form.Set("role", "finance")
+	form.Set("label", "")
+	r := a.post("/console/keys", form)
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "no label: nothing minted")
+	form.Set("label", "month-end")
+	r = a.post("/console/keys", form)
+	require.Equal(t, http.StatusCreated, r.Status, r.Body)
+	require.Contains(t, r.Body, `id="new-key"`)
+	r = a.post("/console/keys", form)
+	assert.Equal(t, http.StatusConflict, r.Status)
+	assert.Contains(t, r.Body, `id="mint-problem"`)
+	assert.Contains(t, r.Body, "this form was sent before and minted key #")
+	assert.NotContains(t, r.Body, `id="new-key"`)
+	assert.Equal(t, keys+1, w.count(t, "api_keys"), "one key minted")
+	assert.NotEqual(t, form.Get("once"), r.hidden().Get("once"), "the form again carries a fresh token")
+}

@@ -69,9 +69,9 @@ func TestTextIsCountedInCharacters(t *testing.T) {
 
 	a := w.user()
 	csrf = a.signIn(keyAdmin).csrf(t)
-	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "role": {"reviewer"}, "label": {strings.Repeat("é", 101)}})
+	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "once": {"form-1"}, "role": {"reviewer"}, "label": {strings.Repeat("é", 101)}})
 	assert.Equal(t, http.StatusCreated, r.Status, r.Body)
-	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "role": {"reviewer"}, "label": {strings.Repeat("é", 4001)}})
+	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "once": {"form-2"}, "role": {"reviewer"}, "label": {strings.Repeat("é", 4001)}})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	assert.Contains(t, r.Body, "at most 4000 characters")
 	r = a.post("/console/verification/credentials/1/verify", url.Values{"csrf": {csrf}, "document_reference": {strings.Repeat("é", 201)}})
@@ -122,7 +122,7 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 	assert.Contains(t, r.Body, `value="`+ref+`"`, "the reference is kept in its record's form")
 
 	keys := w.count(t, "api_keys")
-	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "role": {"provider"}, "provider_id": {"99999"}, "label": {"front desk"}})
+	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "once": {"form-3"}, "role": {"provider"}, "provider_id": {"99999"}, "label": {"front desk"}})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	assert.Contains(t, r.Body, `id="mint-problem"`)
 	for _, kept := range []string{`value="99999"`, `value="front desk"`, `<option selected>provider</option>`} {

@@ -460,6 +460,9 @@ type keysView struct {
 	Form    map[string]string
 	// A refused revocation's problem, above the list.
 	Refused *errorView
+	// Once is the mint form's one-time token: the form posted twice mints
+	// once (vouchers.WithFormToken).
+	Once string
 }
 
 func (k *Console) keys(c *gin.Context) {
@@ -468,7 +471,7 @@ func (k *Console) keys(c *gin.Context) {
 		k.fail(c, err)
 		return
 	}
-	k.page(c, http.StatusOK, "keys", "API keys", keysView{Items: list})
+	k.page(c, http.StatusOK, "keys", "API keys", keysView{Items: list, Once: randomToken()})
 }
 
 // createKey mints a key and shows it once, on this answer (never stored,
@@ -484,7 +487,14 @@ func (k *Console) createKey(c *gin.Context) {
 				k.fail(c, lerr)
 				return
 			}
-			k.page(c, status, "keys", "API keys", keysView{Items: list, Problem: problem, Form: map[string]string{
+			// A refusal wrote nothing, so its token may mint once still;
+			// one the form was sent with before gets a fresh one.
+			once := c.PostForm("once")
+			var ce *rss.CodedError
+			if errors.As(err, &ce) && ce.Code == "form_already_sent" {
+				once = randomToken()
+			}
+			k.page(c, status, "keys", "API keys", keysView{Items: list, Problem: problem, Once: once, Form: map[string]string{
 				"role": c.PostForm("role"), "provider_id": c.PostForm("provider_id"), "label": c.PostForm("label")}})
 			return
 		}
@@ -496,7 +506,7 @@ func (k *Console) createKey(c *gin.Context) {
 		k.fail(c, err)
 		return
 	}
-	k.page(c, http.StatusCreated, "keys", "API keys", keysView{Items: list, Created: &nk})
+	k.page(c, http.StatusCreated, "keys", "API keys", keysView{Items: list, Created: &nk, Once: randomToken()})
 }
 
 // mintKey mints the key the form asks for.
@@ -512,7 +522,11 @@ func (k *Console) mintKey(c *gin.Context) (access.NewKey, error) {
 	if err != nil {
 		return access.NewKey{}, err
 	}
-	return k.cfg.Vouchers.CreateAPIKey(c.Request.Context(), access.Role(c.PostForm("role")), provider, label)
+	once := c.PostForm("once")
+	if once == "" || len(once) > 64 {
+		return access.NewKey{}, rss.Invalid("once", "invalid_value", "the form is out of date: load the page again")
+	}
+	return k.cfg.Vouchers.CreateAPIKey(vouchers.WithFormToken(c.Request.Context(), once), access.Role(c.PostForm("role")), provider, label)
 }
 
 // revokeKey revokes a key; its console sessions end with it (a session's
