@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/shopspring/decimal"
 
 	"rss"
 	"rss/access"
@@ -625,6 +626,15 @@ var funcs = template.FuncMap{
 	},
 	// money shows two decimals, as the API does (the decimal's own text
 	// drops trailing zeros).
+	// allowedSum is a claim's allowed amount: its lines' (the claim row of
+	// the remittance table was empty, a black-box pass).
+	"allowedSum": func(lines []billing.RemittanceLine) rss.Money {
+		sum := decimal.Zero
+		for _, l := range lines {
+			sum = sum.Add(l.Allowed.Decimal)
+		}
+		return rss.NewMoney(sum)
+	},
 	"money": func(m any) string {
 		switch v := m.(type) {
 		case rss.Money:

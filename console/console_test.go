@@ -715,6 +715,7 @@ func TestProviderPagesWithholdAnotherAgency(t *testing.T) {
 	pended := u.get("/console/requests/" + strconv.FormatInt(int64(v["id"].(float64)), 10)).Body
 	assert.Contains(t, pended, "CONFLICT_ON_FILE")
 	assert.NotContains(t, pended, "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	assert.NotContains(t, pended, "Every rule in order", "no heading over a trace withheld")
 
 	r := w.user()
 	r.signIn(keyReviewer)

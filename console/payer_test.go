@@ -268,6 +268,8 @@ func TestPayerFilesScreens(t *testing.T) {
 	assert.Contains(t, cp.Body, `<dd id="payer-status">paid</dd>`)
 	assert.Contains(t, cp.Body, `<dd id="payer-paid">14.50</dd>`)
 	assert.Contains(t, cp.Body, `<dd id="payer-ccn">PCN0000001</dd>`)
+	assert.Regexp(t, `<tr class="total"><th scope="row">Claim</th><td class="num">[0-9.]+</td><td class="num">[0-9]+\.[0-9]{2}</td>`, cp.Body,
+		"the claim's allowed amount (the cell was empty, a black-box pass)")
 	cp = pv.get("/console/claims/" + r.denied)
 	assert.Contains(t, cp.Body, `<dd id="payer-status">denied</dd>`)
 	assert.Contains(t, cp.Body, `<span class="code">CO-96</span> 29.00`)

@@ -143,7 +143,7 @@ func lookupFact(snapshot map[string]any, name string) string {
 	if list, ok := cur.([]any); ok && len(list) == 0 {
 		return "none"
 	}
-	b, err := json.Marshal(cur)
+	b, err := json.Marshal(tidyTimes(cur))
 	if err != nil {
 		return "—"
 	}
@@ -152,6 +152,35 @@ func lookupFact(snapshot map[string]any, name string) string {
 		s = s[:300] + "…"
 	}
 	return s
+}
+
+// tidyTimes shows the timestamps inside a structured fact as plainTime
+// does, the zero time as null: a credential with no end read
+// "valid_to":"0001-01-01T00:00:00Z", expired in year 1 (a black-box pass).
+func tidyTimes(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = tidyTimes(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = tidyTimes(e)
+		}
+		return out
+	case string:
+		if _, err := time.Parse(time.RFC3339, x); err != nil {
+			return x
+		}
+		if p := plainTime(x); p != "none" {
+			return p
+		}
+		return nil
+	}
+	return v
 }
 
 // plainTime shows a fact's timestamp as the date it stands for (the rules'

@@ -48,4 +48,13 @@ func TestExplainTrace(t *testing.T) {
 	assert.Nil(t, explain([]byte("not json"), raw))
 	assert.Equal(t, "2026-06-15 14:30 UTC", plainTime("2026-06-15T10:30:00-04:00"))
 	assert.Equal(t, "ATR", plainTime("ATR"))
+
+	// Inside a structured fact too: a credential with no end read
+	// "0001-01-01T00:00:00Z", expired in year 1 (a black-box pass).
+	staff := map[string]any{"staff": map[string]any{"credentials": []any{
+		map[string]any{"type": "CADC", "valid_from": "2011-12-04T00:00:00Z", "valid_to": "0001-01-01T00:00:00Z"}}}}
+	raw, err = json.Marshal(staff)
+	require.NoError(t, err)
+	got := lookupFact(func() map[string]any { var m map[string]any; require.NoError(t, json.Unmarshal(raw, &m)); return m }(), "staff")
+	assert.Equal(t, `{"credentials":[{"type":"CADC","valid_from":"2011-12-04","valid_to":null}]}`, got)
 }
