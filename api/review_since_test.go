@@ -224,3 +224,36 @@ func TestReviewerApprovalLiftsTheCapItPendedFor(t *testing.T) {
 	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "80.00 over"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 }
+
+// A cap an exception raised falls back when an authorization under it is
+// voided: to what the episode then holds, never below the program's cap.
+// The room the void freed stayed, and later grants, another agency's
+// among them, passed the program's 4,000.00 unreviewed (a black-box pass).
+func TestVoidReleasesACapException(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	var ids []int64
+	for _, x := range []struct{ from, to int }{{0, 29}, {30, 59}} {
+		v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, x.from, x.to) // 2 × 1,440.00
+		require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+		ids = append(ids, itNum(t, v, "authorization_id"))
+	}
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, 60, 89) // 1,440.00 more: 320.00 over
+	require.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, v["reason_codes"])
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "exception"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	capNow := func() string {
+		var cap string
+		require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, c.Episode))
+		return cap
+	}
+	require.Equal(t, "4320.00", capNow())
+
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", ids[0]), map[string]any{"reason": "entered in error"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "4000.00", capNow(), "2,880.00 held: the program's cap again")
+	assert.Equal(t, 1, itAudit(e, "cap_released", "episode", itStr(c.Episode)))
+	over := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, 90, 119) // 1,440.00: past 4,000.00 again
+	assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, over["reason_codes"], "judged against the program's cap")
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"rss"
 	"rss/adjudication"
@@ -230,16 +231,10 @@ var maxEpisodeCap = rss.MustMoney("9999999999.99")
 // past the (raised) cap. It reports whether the cap rose. The caller holds
 // the episode locked (LockEpisode).
 func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, today rss.Date) (bool, error) {
-	var rows []Authorization
-	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
-		WHERE a.episode_id = $1 ORDER BY a.id`, episodeID); err != nil {
+	rows, auths, total, err := episodeHeld(ctx, ext, episodeID, today)
+	if err != nil {
 		return false, fmt.Errorf("raise episode cap: %w", err)
 	}
-	auths := make([]adjudication.Authorization, len(rows))
-	for i := range rows {
-		auths[i] = rows[i].Rule(today)
-	}
-	_, total := EpisodeTotals(auths, episodeID, "", today.Time)
 	// A grant whose span has ended (a retro one) holds only the units it
 	// used, none yet: counted so, the cap rose by nothing, and the claims
 	// the reviewer approved it for, billed within the filing limit, were
@@ -261,6 +256,55 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 		WHERE id = $1 AND dollar_cap IS NOT NULL AND dollar_cap < $2`, episodeID, total.StringFixed(2))
 	if err != nil {
 		return false, fmt.Errorf("raise episode cap: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// episodeHeld reads the episode's authorizations, as stored and as the
+// rules see them, and the dollars they hold (EpisodeTotals).
+func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Date) ([]Authorization, []adjudication.Authorization, decimal.Decimal, error) {
+	var rows []Authorization
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
+		WHERE a.episode_id = $1 ORDER BY a.id`, episodeID); err != nil {
+		return nil, nil, decimal.Zero, err
+	}
+	auths := make([]adjudication.Authorization, len(rows))
+	for i := range rows {
+		auths[i] = rows[i].Rule(today)
+	}
+	_, total := EpisodeTotals(auths, episodeID, "", today.Time)
+	return rows, auths, total, nil
+}
+
+// ReleaseEpisodeCap lowers a cap an exception raised once the episode's
+// authorizations hold less (a void): to what they hold now, never below
+// the program's cap nor what the episode has paid. An exception covers the
+// grant it was made for; the room a void freed under it stayed, and later
+// grants, another agency's among them, passed the program's cap with no
+// reviewer (a black-box pass). It reports whether the cap fell. The
+// caller holds the episode locked.
+func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Date) (bool, error) {
+	var caps struct {
+		Episode decimal.NullDecimal `db:"dollar_cap"`
+		Program decimal.NullDecimal `db:"episode_dollar_cap"`
+	}
+	if err := sqlx.GetContext(ctx, ext, &caps, `SELECT e.dollar_cap, p.episode_dollar_cap FROM episodes e
+		JOIN programs p ON p.code = e.program_code WHERE e.id = $1`, episodeID); err != nil {
+		return false, fmt.Errorf("release episode cap: %w", err)
+	}
+	if !caps.Episode.Valid || !caps.Program.Valid || !caps.Episode.Decimal.GreaterThan(caps.Program.Decimal) {
+		return false, nil
+	}
+	_, _, held, err := episodeHeld(ctx, ext, episodeID, today)
+	if err != nil {
+		return false, fmt.Errorf("release episode cap: %w", err)
+	}
+	target := decimal.Max(held, caps.Program.Decimal)
+	res, err := ext.ExecContext(ctx, `UPDATE episodes SET dollar_cap = GREATEST($2::numeric, dollars_paid)
+		WHERE id = $1 AND dollar_cap > GREATEST($2::numeric, dollars_paid)`, episodeID, target.StringFixed(2))
+	if err != nil {
+		return false, fmt.Errorf("release episode cap: %w", err)
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err

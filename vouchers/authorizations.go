@@ -154,7 +154,16 @@ func (s *Service) VoidAuthorization(ctx context.Context, id int64, reason string
 			if cur.VoidedAt != nil {
 				return Authorization{}, rss.Coded(rss.ErrConflict, "already_void", "authorization %d is already void", id)
 			}
-			return ledger.Void(ctx, tx, id, reason, s.now(), by)
+			out, err := ledger.Void(ctx, tx, id, reason, s.now(), by)
+			if err != nil {
+				return out, err
+			}
+			// What a dollar-cap exception raised falls back with the void.
+			released, err := ledger.ReleaseEpisodeCap(ctx, tx, cur.EpisodeID, s.Today())
+			if err != nil || !released {
+				return out, err
+			}
+			return out, access.Record(ctx, tx, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(cur.EpisodeID)})
 		})
 }
 
