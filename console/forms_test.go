@@ -28,8 +28,19 @@ func TestRateFormTakesTheAPIsAmounts(t *testing.T) {
 		assert.Contains(t, r.Body, "the rate is dollars, a point and two decimals, such as 15.00", bad)
 		assert.Contains(t, r.Body, `value="`+bad+`"`, "%s: the form keeps what was typed", bad)
 	}
+	// Every field's problem at once, a date out of range said so (a
+	// black-box pass met one at a time, and 9999-12-31 as a format error).
+	r := u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "rate": {""}, "effective_from": {""}, "reason": {""}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	for _, want := range []string{"the rate is dollars", "the first day the rate applies is required", "the reason for the rate is required"} {
+		assert.Contains(t, r.Body, want)
+	}
+	r = u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "rate": {"12.50"}, "effective_from": {"9999-12-31"},
+		"reason": {"typo"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, "the date must be between")
 	assert.Equal(t, rates, w.count(t, "service_rates"), "nothing written")
-	r := u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "rate": {"12.50"},
+	r = u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "rate": {"12.50"},
 		"effective_from": {day(40)}, "reason": {"new contract"}})
 	assert.Equal(t, http.StatusSeeOther, r.Status, r.Body)
 	assert.Equal(t, rates+1, w.count(t, "service_rates"))

@@ -299,14 +299,24 @@ func (k *Console) addRate(c *gin.Context) {
 	if err != nil {
 		v.Add("rate", "invalid_value", "the rate is dollars, a point and two decimals, such as 15.00")
 	}
-	from, ok := formDate(c.PostForm("effective_from"))
-	if !ok {
+	// Every field's problem at once, a date out of range said so (it read
+	// as a format error, a black-box pass, and an empty form named only
+	// the rate).
+	from, err := rss.ParseDate(c.PostForm("effective_from"))
+	switch {
+	case c.PostForm("effective_from") == "":
+		v.Add("effective_from", "required", "the first day the rate applies is required")
+	case errors.Is(err, rss.ErrDateRange):
+		v.Add("effective_from", "out_of_range", "the date must be between %s and %s", rss.MinDate, rss.MaxDate)
+	case err != nil:
 		v.Add("effective_from", "invalid_value", "the date is YYYY-MM-DD")
 	}
 	reason, err := typed("reason", "reason", c.PostForm("reason"), maxRateReason, true)
 	var ve *rss.ValidationError
 	if errors.As(err, &ve) {
 		v.Fields = append(v.Fields, ve.Fields...)
+	} else if reason == "" {
+		v.Add("reason", "required", "the reason for the rate is required")
 	}
 	if err := v.Err(); err == nil {
 		_, err = k.cfg.Registry.AddRate(c.Request.Context(), code, registry.NewRate{Rate: rate, EffectiveFrom: from, Reason: reason})
