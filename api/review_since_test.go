@@ -18,6 +18,27 @@ func recheckHits(t *testing.T, e *env, id int64) []string {
 	return codes
 }
 
+// itGrant is a voucher request of an ATR client expected approved: the
+// service, its units and its span in days from today.
+type itGrant struct {
+	service  string
+	units    int
+	from, to int
+}
+
+// itApproved asks for each grant for client and requires each approved;
+// it returns their authorizations' ids.
+func itApproved(t *testing.T, e *env, client int64, grants ...itGrant) []int64 {
+	t.Helper()
+	ids := make([]int64, len(grants))
+	for i, g := range grants {
+		v := itVoucher(t, e, keyHRA, client, g.service, g.units, g.from, g.to)
+		require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+		ids[i] = itNum(t, v, "authorization_id")
+	}
+	return ids
+}
+
 // A request pended only as a retro authorization waits while other
 // requests of the client are approved; approved as it stood it took the
 // episode past its dollar cap with no exception recorded, and its claims
@@ -37,14 +58,7 @@ func TestReviewerApprovalMeetsCapsReachedSincePending(t *testing.T) {
 		return itNum(t, v, "id")
 	}
 	first, second := retro(), retro()
-	for _, x := range []struct {
-		service  string
-		units    int
-		from, to int
-	}{{"ATR-CM", 96, 0, 29}, {"ATR-CM", 96, 30, 59}, {"ATR-TR", 40, 0, 29}} { // 3,360.00 of 4,000.00
-		v := itVoucher(t, e, keyHRA, c.Client, x.service, x.units, x.from, x.to)
-		require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
-	}
+	itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, 0, 29}, itGrant{"ATR-CM", 96, 30, 59}, itGrant{"ATR-TR", 40, 0, 29}) // 3,360.00 of 4,000.00
 	path := func(id int64) string { return itPath("/v1/voucher-requests/%d/decision", id) }
 
 	itNothingWritten(t, e, func() {
@@ -180,15 +194,8 @@ func TestReviewerApprovalMeetsACapGrownSincePending(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := itATRClient(t, e, day(-30))
-	for _, x := range []struct {
-		service  string
-		units    int
-		from, to int
-	}{{"ATR-CM", 96, 0, 29}, {"ATR-CM", 96, 30, 59}} { // 2,880.00 of 4,000.00
-		v := itVoucher(t, e, keyHRA, c.Client, x.service, x.units, x.from, x.to)
-		require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
-	}
-	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 80, 60, 89) // 1,200.00: 80.00 over
+	itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, 0, 29}, itGrant{"ATR-CM", 96, 30, 59}) // 2,880.00 of 4,000.00
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 80, 60, 89)                            // 1,200.00: 80.00 over
 	require.Equal(t, "pended", v["decision"])
 	require.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, v["reason_codes"])
 	path := itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id"))
@@ -215,10 +222,7 @@ func TestReviewerApprovalLiftsTheCapItPendedFor(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := itATRClient(t, e, day(-30))
-	for _, x := range []struct{ from, to int }{{0, 29}, {30, 59}} {
-		v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, x.from, x.to)
-		require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
-	}
+	itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, 0, 29}, itGrant{"ATR-CM", 96, 30, 59})
 	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 80, 60, 89)
 	require.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, v["reason_codes"])
 	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "80.00 over"})
@@ -233,13 +237,8 @@ func TestVoidReleasesACapException(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := itATRClient(t, e, day(-30))
-	var ids []int64
-	for _, x := range []struct{ from, to int }{{0, 29}, {30, 59}} {
-		v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, x.from, x.to) // 2 × 1,440.00
-		require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
-		ids = append(ids, itNum(t, v, "authorization_id"))
-	}
-	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, 60, 89) // 1,440.00 more: 320.00 over
+	ids := itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, 0, 29}, itGrant{"ATR-CM", 96, 30, 59}) // 2 × 1,440.00
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, 60, 89)                                   // 1,440.00 more: 320.00 over
 	require.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, v["reason_codes"])
 	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "exception"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)

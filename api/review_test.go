@@ -298,15 +298,8 @@ func TestReviewerCapExceptionCoversAnEndedGrant(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := itATRClient(t, e, day(-30))
-	for _, x := range []struct {
-		service  string
-		units    int
-		from, to int
-	}{{"ATR-CM", 96, 0, 29}, {"ATR-CM", 96, 30, 59}, {"ATR-TR", 40, 0, 29}} { // 3,360.00 of 4,000.00
-		v := itVoucher(t, e, keyHRA, c.Client, x.service, x.units, x.from, x.to)
-		require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
-	}
-	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, -20, -14) // 1,440.00
+	itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, 0, 29}, itGrant{"ATR-CM", 96, 30, 59}, itGrant{"ATR-TR", 40, 0, 29}) // 3,360.00 of 4,000.00
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, -20, -14)                                                        // 1,440.00
 	require.Equal(t, "pended", v["decision"])
 	require.ElementsMatch(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED", "RETRO_AUTHORIZATION"}, v["reason_codes"])
 	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")),

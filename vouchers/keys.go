@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -46,9 +45,9 @@ func mintOnce(ctx context.Context, fields []string, write func(ctx context.Conte
 		b, _ := json.Marshal(struct {
 			ID int64 `json:"id"`
 		}{ID: v.(access.NewKey).ID})
-		return pg.Answer{Status: http.StatusCreated, ContentType: "application/json", Body: b}
+		return pg.Answer{Status: 201, ContentType: "application/json", Body: b} // Created, as the API answers a mint
 	}
-	req := &pg.Request{KeyID: a.KeyID, Key: "console-form:" + token, Hash: h.Sum(nil), Method: http.MethodPost, Path: "/console/keys",
+	req := &pg.Request{KeyID: a.KeyID, Key: "console-form:" + token, Hash: h.Sum(nil), Method: "POST", Path: "/console/keys",
 		Render: answer, Keep: answer}
 	err = write(pg.WithRequest(ctx, req))
 	var replayed *pg.Replayed
