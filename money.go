@@ -39,6 +39,19 @@ func ParseMoney(s string) (Money, error) {
 
 func (m Money) String() string { return string(m.AppendFixed(nil)) }
 
+// Format writes the amount with two decimals for %s and %v, as String
+// does: the decimal's own Format, promoted, won over String in fmt and
+// templates and wrote 300 for 300.00 (a black-box pass read "300
+// billed"). Other verbs are the decimal's.
+func (m Money) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 's', 'v':
+		f.Write(m.AppendFixed(nil)) //nolint:errcheck // fmt.State's Write is the caller's buffer
+	default:
+		m.Decimal.Format(f, verb)
+	}
+}
+
 // AppendFixed appends the amount with exactly two decimals, as
 // StringFixed(2) writes it. Amounts are cents nearly always, held in an
 // int64 coefficient: those are written from the integer, without the

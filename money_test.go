@@ -1,6 +1,7 @@
 package rss
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -60,5 +61,19 @@ func TestParseAmount(t *testing.T) {
 	for _, s := range []string{"1250", "1e3", ".5", "15.0000", "15.0", "15", "", " 15.00", "15.00 ", "+1.00", "1,00"} {
 		_, err := ParseAmount(s)
 		require.ErrorIs(t, err, ErrInvalid, s)
+	}
+}
+
+// fmt and templates write money with its two decimals: the decimal's own
+// Format, promoted, wrote 300 for 300.00.
+func TestMoneyFormatsWithTwoDecimals(t *testing.T) {
+	m := MustMoney("300.00")
+	for _, got := range []string{fmt.Sprintf("%s", m), fmt.Sprintf("%v", m), fmt.Sprint(m), fmt.Sprintf("%s", &m)} {
+		if got != "300.00" {
+			t.Errorf("got %q, want 300.00", got)
+		}
+	}
+	if got := fmt.Sprintf("%.1f", m); got != "300.0" {
+		t.Errorf("%%.1f: got %q", got)
 	}
 }

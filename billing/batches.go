@@ -152,7 +152,7 @@ type BatchTotals struct {
 }
 
 func (t BatchTotals) String() string {
-	return fmt.Sprintf("%d claims, %d lines, %d units, %s billed, %s paid", t.ClaimCount, t.LineCount, t.Units, t.Billed, t.Paid)
+	return fmt.Sprintf("%d claims, %d lines, %d units, %s billed, %s paid", t.ClaimCount, t.LineCount, t.Units, t.Billed.String(), t.Paid.String())
 }
 
 const batchColumns = `b.id, b.payer_route, b.through_date, b.created_by, b.created_at, b.claim_count, b.line_count, b.units,

@@ -285,6 +285,14 @@ func readSets[S any](im *importer, next func() (S, error), envelope func(S) x12.
 					"import each group as a file of its own", env.GSControl, first.GSControl, env.Position)
 			}
 		}
+		// A set's control number is unique in its group (X12): a set
+		// repeated in one group was recorded twice (a black-box pass).
+		for _, prev := range sets {
+			if p, env := envelope(prev), envelope(set); p.Group == env.Group && p.STControl == env.STControl {
+				return rss.Invalid("body", "invalid_x12", "the group repeats transaction set %s (at segment %d); a set's ST02 is unique in its group",
+					env.STControl, env.Position)
+			}
+		}
 		sets = append(sets, set)
 	}
 	for _, set := range sets {

@@ -172,6 +172,13 @@ func TestPayerFileRepeatingAnInterchangeIsRefused(t *testing.T) {
 	_, err = w.b.ImportPayerFile(w.finance(), []byte(twoGroups))
 	require.ErrorIs(t, err, rss.ErrInvalid)
 	assert.Contains(t, err.Error(), "second functional group")
+	// One set twice in its group: its ST02 repeated (a re-check).
+	st := regexp.MustCompile(`(?s)ST\*999\*.*?SE\*[^~]*~\s*`).FindString(file)
+	require.NotEmpty(t, st)
+	twoSets := strings.Replace(strings.Replace(file, st, st+st, 1), "GE*1*", "GE*2*", 1)
+	_, err = w.b.ImportPayerFile(w.finance(), []byte(twoSets))
+	require.ErrorIs(t, err, rss.ErrInvalid)
+	assert.Contains(t, err.Error(), "repeats transaction set")
 	assert.Zero(t, w.payerRows(), "nothing recorded")
 }
 
