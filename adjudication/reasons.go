@@ -59,6 +59,7 @@ const (
 	CodeSpanPastEmployment       = "SPAN_PAST_EMPLOYMENT"
 	CodeSpanPastBackgroundCheck  = "SPAN_PAST_BACKGROUND_CHECK"
 	CodeUnitsOverSpanDays        = "UNITS_OVER_SPAN_DAYS"
+	CodeSpanPastQualification    = "SPAN_PAST_QUALIFICATION"
 	CodeGranted                  = "GRANTED"
 	CodeNoGrantingRule           = "NO_GRANTING_RULE"
 	// CodeConflictOnFile is no rule's: it is what a provider reads in place
@@ -158,8 +159,11 @@ var voucherReasons = []Reason{
 		Text:     "The span runs past the staff member's last day of employment; it was cut at that day.",
 		NextStep: "Use the dates granted; request a new voucher naming another staff member for the later period."},
 	{Code: CodeSpanPastBackgroundCheck, Action: ActionReduce,
-		Text:     "The client is a minor and the staff member's background check dated inside the span did not pass; the span was cut at that check's day.",
+		Text:     "The client is a minor and the staff member's background check dated inside the span did not pass; the span was cut to end on that check's day.",
 		NextStep: "Use the dates granted; request a new voucher naming a staff member cleared to serve minors for the later period."},
+	{Code: CodeSpanPastQualification, Action: ActionReduce,
+		Text:     "The staff member's qualification for the service lapses inside the span (a credential ends or is withdrawn); it was cut at the last qualified day.",
+		NextStep: "Use the dates granted; renew the credential or request a new voucher naming a qualified staff member for the later period."},
 	{Code: CodeUnitsOverSpanDays, Action: ActionReduce,
 		Text:     "More units were asked than the span's days hold for a service counted by the day, hour or quarter hour; the units were cut to what the span holds.",
 		NextStep: "Use the units granted; request a longer span if the service continues."},

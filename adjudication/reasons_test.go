@@ -171,6 +171,13 @@ var voucherProducers = map[string]func() *VoucherFacts{
 		f.Staff = &st
 		return f
 	},
+	CodeSpanPastQualification: func() *VoucherFacts {
+		f := approvedATR()
+		st := *f.Staff
+		st.Credentials = []Credential{{Type: CredCADC, ValidFrom: day(2024, time.January, 1), ValidTo: addDays(spanStart, 5)}}
+		f.Staff = &st
+		return f
+	},
 	CodeUnitsOverSpanDays: func() *VoucherFacts {
 		f := approvedATR()
 		f.Service.Unit = "day"

@@ -432,6 +432,40 @@ var voucherRules = []voucherRule{
 			g.end = addDays(cut, -1)
 			return fire("background check of " + formatDate(g.end) + " did not pass; span cut there")
 		}},
+	// A qualification that lapses inside the span ends it, as a departure
+	// does: V11 judges the first day alone, and a voucher ran on past a
+	// credential withdrawn as of a day, its later claim lines denied (a
+	// re-check). The days a qualification can lapse are the day after
+	// each credential's last (the staff member's and the supervisor's).
+	{id: "V28", code: CodeSpanPastQualification, action: ActionReduce,
+		facts: []string{"staff", "service.qualification", "request.start", "request.end", "settings"},
+		applies: func(f *VoucherFacts) bool {
+			return f.Staff != nil && f.Service.Qualification != QualNone && f.Service.Qualification != ""
+		},
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			if ok, _ := Qualified(f.Staff, f.Request.ProviderID, &f.Service, g.start, &f.Settings); !ok {
+				return pass // not qualified on the first day: V11 denies
+			}
+			var days []time.Time
+			for _, s := range []*Staff{f.Staff, f.Staff.Supervisor} {
+				if s == nil {
+					continue
+				}
+				for _, c := range s.Credentials {
+					if d := addDays(c.ValidTo, 1); !c.ValidTo.IsZero() && d.After(g.start) && !d.After(g.end) {
+						days = append(days, d)
+					}
+				}
+			}
+			slices.SortFunc(days, func(a, b time.Time) int { return a.Compare(b) })
+			for _, d := range days {
+				if ok, why := Qualified(f.Staff, f.Request.ProviderID, &f.Service, d, &f.Settings); !ok {
+					g.end = addDays(d, -1)
+					return fire("qualification lapses " + formatDate(d) + " (" + why + "); span cut there")
+				}
+			}
+			return pass
+		}},
 	// The units a span can hold, after every cut above: 30 days of
 	// transitional housing were granted over 7 days (a black-box pass), and
 	// a cut span kept the units asked for the whole.

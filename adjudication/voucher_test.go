@@ -341,6 +341,36 @@ func TestRuleV25SpanPastEmployment(t *testing.T) {
 	})
 }
 
+func TestRuleV28SpanPastQualification(t *testing.T) {
+	t.Parallel()
+	cadcTo := func(to time.Time) func(*VoucherFacts) {
+		return func(f *VoucherFacts) {
+			st := *f.Staff
+			st.Credentials = []Credential{{Type: CredBachelorHumanSvcs, ValidFrom: day(2002, time.May, 20)},
+				{Type: CredCADC, ValidFrom: day(2024, time.January, 1), ValidTo: to}}
+			f.Staff = &st
+		}
+	}
+	span := func(end time.Time) func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+		return func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+			assert.True(t, spanStart.Equal(d.Start) && end.Equal(d.End), "%s..%s", formatDate(d.Start), formatDate(d.End))
+		}
+	}
+	runRule(t, "V28", CodeSpanPastQualification, []ruleCase{
+		{name: "a service needing no qualification", base: func() *VoucherFacts { f := approvedATR(); withService(f, atrTR()); return f },
+			result: ResultNotApplicable, decision: Approved},
+		{name: "CADC valid past the span", result: ResultPassed, decision: Approved},
+		{name: "CADC ends on the span's last day", mutate: cadcTo(spanEnd), result: ResultPassed, decision: Approved},
+		{name: "CADC ends ten days in", mutate: cadcTo(addDays(spanStart, 9)), result: ResultFired, decision: Partial,
+			detail: "qualification lapses", check: span(addDays(spanStart, 9))},
+		{name: "a second path holds after the CADC ends", mutate: func(f *VoucherFacts) {
+			cadcTo(addDays(spanStart, 9))(f)
+			f.Staff.Credentials = append(f.Staff.Credentials, Credential{Type: CredCADC, ValidFrom: addDays(spanStart, 10), ValidTo: day(2029, time.January, 1)})
+		}, result: ResultPassed, decision: Approved},
+		{name: "not qualified on the first day (V11 denies)", mutate: cadcTo(addDays(spanStart, -1)), result: ResultPassed, decision: Denied},
+	})
+}
+
 func TestRuleV27UnitsOverSpanDays(t *testing.T) {
 	t.Parallel()
 	counted := func(unit string, days int) func(*VoucherFacts) {
@@ -484,9 +514,9 @@ func TestRuleV11StaffNotQualified(t *testing.T) {
 		{name: "CADC expired the day before the span", mutate: func(f *VoucherFacts) {
 			f.Staff.Credentials = []Credential{{Type: CredCADC, ValidFrom: day(2023, time.January, 1), ValidTo: addDays(spanStart, -1)}}
 		}, result: ResultFired, decision: Denied, detail: "no_qualifying_path"},
-		{name: "CADC valid to the span's first day", mutate: func(f *VoucherFacts) {
+		{name: "CADC valid to the span's first day (V28 cuts the rest)", mutate: func(f *VoucherFacts) {
 			f.Staff.Credentials = []Credential{{Type: CredCADC, ValidFrom: day(2023, time.January, 1), ValidTo: spanStart}}
-		}, result: ResultPassed, decision: Approved},
+		}, result: ResultPassed, decision: Partial},
 		{name: "MHW recovery assistant without training", base: approvedMHW, mutate: func(f *VoucherFacts) { f.Staff.Credentials = f.Staff.Credentials[:2] },
 			result: ResultFired, decision: Denied, detail: "no_valid_ra_training"},
 		{name: "RCM staff who is not a recovery specialist", base: approvedRCM, mutate: func(f *VoucherFacts) { f.Staff.Role = "case_manager" },

@@ -259,6 +259,9 @@ func TestCredentialWithdrawnAsOfADay(t *testing.T) {
 	assert.Contains(t, staffReasons(v), "STAFF_NOT_QUALIFIED")
 	v = itVoucher(t, e, keyHRA, rivera, "ATR-CM", 20, -3, 30)
 	assert.NotContains(t, staffReasons(v), "STAFF_NOT_QUALIFIED", "valid the days before: %v", v["reason_codes"])
+	// And the span ends with them (V28; a re-check found it granted whole).
+	assert.Contains(t, v["reason_codes"], "SPAN_PAST_QUALIFICATION")
+	assert.Equal(t, day(-1), v["ceiling"].(map[string]any)["end_date"])
 	got := e.get(keyHRA, itPath("/v1/staff/%d", okafor)).JSON(t)
 	found := false
 	for _, c := range got["credentials"].([]any) {
