@@ -227,6 +227,9 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 		// Names are unique whatever their case, and a service's stage is a
 		// rung of the ladder (an operations black-box pass).
 		{"area name in other capitals", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "hartford_two", "name": "HARTFORD"}, 409, "catchment_area_name_taken", ""},
+		{"area name with a zero-width space", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "hartford_two", "name": "Hartford\u200b"}, 409, "catchment_area_name_taken", ""},
+		{"area name in full-width letters", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "hartford_two", "name": "\uff28artford"}, 409, "catchment_area_name_taken", ""},
+		{"area name with two spaces", http.MethodPatch, "/v1/reference/catchment-areas/hartford", map[string]any{"name": "new  haven"}, 409, "catchment_area_name_taken", ""},
 		{"patch area name in other capitals", http.MethodPatch, "/v1/reference/catchment-areas/new_haven", map[string]any{"name": " hartford "}, 409, "catchment_area_name_taken", ""},
 		{"service stage past the ladder", http.MethodPost, "/v1/reference/services", withField(newServiceBody("EMP-WFD", "EMP"), "employment_stage", 99), 422, "validation_failed", "employment_stage"},
 		{"area unknown program", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "danbury", "name": "Danbury", "programs": []string{"NOPE"}}, 422, "validation_failed", "programs"},

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 
 	"rss"
 	"rss/access"
@@ -480,6 +483,42 @@ func loadArea(ctx context.Context, ext pg.Ext, code string) (AreaWithPrograms, e
 	return out, err
 }
 
+// areaNameKey is a catchment area's name as a reader tells names apart:
+// compatibility forms folded (a full-width letter is the letter), case
+// folded, invisible format characters dropped and runs of spaces one.
+// "Hartford\u200b", "Ｈartford" and "new  haven" each stood beside the area
+// they read as (a re-check); the index on lower(name) holds case alone.
+func areaNameKey(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, norm.NFKC.String(name))
+	return strings.Join(strings.Fields(cases.Fold().String(name)), " ")
+}
+
+// areaNameFree refuses a name another area's reads as (areaNameKey). The
+// areas are few, read whole; an area being written is locked by the
+// unique index for a concurrent write of the same lower-cased name only,
+// and two writes of look-alike names at once are the MSC's own race.
+func areaNameFree(ctx context.Context, tx *sqlx.Tx, code, name string) error {
+	var areas []struct {
+		Code string `db:"code"`
+		Name string `db:"name"`
+	}
+	if err := tx.SelectContext(ctx, &areas, `SELECT code, name FROM catchment_areas WHERE code <> $1`, code); err != nil {
+		return err
+	}
+	key := areaNameKey(name)
+	for _, a := range areas {
+		if areaNameKey(a.Name) == key {
+			return rss.Coded(rss.ErrConflict, "catchment_area_name_taken", "another catchment area (%s) has this name, as it reads", a.Code)
+		}
+	}
+	return nil
+}
+
 func setAreaPrograms(ctx context.Context, tx *sqlx.Tx, area string, programs []string) error {
 	var unknown []string
 	if err := tx.SelectContext(ctx, &unknown, `SELECT DISTINCT c FROM unnest($1::text[]) c
@@ -513,6 +552,9 @@ func (s *Service) CreateCatchmentArea(ctx context.Context, n NewCatchmentArea) (
 	}
 	var out AreaWithPrograms
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := areaNameFree(ctx, tx, n.Code, n.Name); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO catchment_areas (code, name) VALUES ($1, $2)`, n.Code, strings.TrimSpace(n.Name))
 		switch {
 		case pg.IsViolation(err, pg.CodeUniqueViolation, "catchment_areas_pkey"):
@@ -561,6 +603,9 @@ func (s *Service) UpdateCatchmentArea(ctx context.Context, code string, p Catchm
 			return err
 		}
 		if p.Name.Set {
+			if err := areaNameFree(ctx, tx, code, p.Name.Value); err != nil {
+				return err
+			}
 			_, err := tx.ExecContext(ctx, `UPDATE catchment_areas SET name = $2 WHERE code = $1`, code, strings.TrimSpace(p.Name.Value))
 			if pg.IsViolation(err, pg.CodeUniqueViolation, "catchment_areas_name_unique") {
 				return rss.Coded(rss.ErrConflict, "catchment_area_name_taken", "another catchment area has this name")
