@@ -256,3 +256,29 @@ func TestVoidReleasesACapException(t *testing.T) {
 	over := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, 90, 119) // 1,440.00: past 4,000.00 again
 	assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, over["reason_codes"], "judged against the program's cap")
 }
+
+// A service's episode unit maximum raised by an exception falls back with
+// a void too, as the dollar cap does: to what the episode then holds, and
+// to the service's own maximum when that is enough.
+func TestVoidReleasesAUnitMaximumException(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	tr := itGrant{"ATR-TR", 40, 0, 29}
+	ids := itApproved(t, e, c.Client, tr, tr, tr, tr, tr) // 200 of ATR-TR's 200
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 10, 0, 29)
+	require.Equal(t, []any{"EPISODE_UNITS_EXCEEDED"}, v["reason_codes"])
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "exception"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	maxima := func() int {
+		return e.count(`SELECT COALESCE(max(max_units), 0) FROM episode_unit_maxima WHERE episode_id = $1 AND service_code = 'ATR-TR'`, c.Episode)
+	}
+	require.Equal(t, 210, maxima())
+
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", ids[0]), map[string]any{"reason": "entered in error"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Zero(t, maxima(), "170 held: the service's 200 again")
+	assert.Equal(t, 1, itAudit(e, "cap_released", "episode", itStr(c.Episode)))
+	again := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 40, 0, 29)
+	assert.Equal(t, []any{"EPISODE_UNITS_EXCEEDED"}, again["reason_codes"], "judged against the service's 200")
+}

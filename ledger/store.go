@@ -177,6 +177,35 @@ func RaiseEpisodeUnits(ctx context.Context, ext pg.Ext, episodeID int64, service
 	return n > 0, nil
 }
 
+// ReleaseEpisodeUnits lowers a service's raised episode unit maximum once
+// its authorizations hold fewer units (a void), as ReleaseEpisodeCap does
+// the dollars: to what they hold, and back to the service's own maximum
+// (the exception's row gone) when that is enough. It reports whether the
+// maximum fell. The caller holds the episode locked.
+func ReleaseEpisodeUnits(ctx context.Context, ext pg.Ext, episodeID int64, service string, today rss.Date) (bool, error) {
+	var rows []Authorization
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
+		WHERE a.episode_id = $1 AND a.service_code = $2 ORDER BY a.id`, episodeID, service); err != nil {
+		return false, fmt.Errorf("release episode units: %w", err)
+	}
+	held := 0
+	for i := range rows {
+		r := rows[i].Rule(today)
+		held += UnitsCounted(&r, today.Time)
+	}
+	var n int
+	err := sqlx.GetContext(ctx, ext, &n, `WITH s AS (SELECT per_episode_max FROM services WHERE code = $2),
+		gone AS (DELETE FROM episode_unit_maxima m WHERE m.episode_id = $1 AND m.service_code = $2
+			AND $3 <= (SELECT per_episode_max FROM s) RETURNING 1),
+		lowered AS (UPDATE episode_unit_maxima m SET max_units = $3 WHERE m.episode_id = $1 AND m.service_code = $2
+			AND $3 > (SELECT per_episode_max FROM s) AND m.max_units > $3 RETURNING 1)
+		SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM lowered)`, episodeID, service, held)
+	if err != nil {
+		return false, fmt.Errorf("release episode units: %w", err)
+	}
+	return n > 0, nil
+}
+
 // LockEpisode locks an episode for a voucher decision, so two requests in
 // it are decided one after the other against the same totals, and returns
 // its dollar cap (nil when uncapped): the program's cap when it opened,

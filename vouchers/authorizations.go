@@ -158,12 +158,24 @@ func (s *Service) VoidAuthorization(ctx context.Context, id int64, reason string
 			if err != nil {
 				return out, err
 			}
-			// What a dollar-cap exception raised falls back with the void.
-			released, err := ledger.ReleaseEpisodeCap(ctx, tx, cur.EpisodeID, s.Today())
-			if err != nil || !released {
+			// What an exception raised (the dollar cap, the service's unit
+			// maximum) falls back with the void.
+			var events []access.Event
+			if released, err := ledger.ReleaseEpisodeCap(ctx, tx, cur.EpisodeID, s.Today()); err != nil {
 				return out, err
+			} else if released {
+				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(cur.EpisodeID)})
 			}
-			return out, access.Record(ctx, tx, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(cur.EpisodeID)})
+			if released, err := ledger.ReleaseEpisodeUnits(ctx, tx, cur.EpisodeID, cur.ServiceCode, s.Today()); err != nil {
+				return out, err
+			} else if released {
+				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(cur.EpisodeID),
+					Outcome: cur.ServiceCode})
+			}
+			if len(events) == 0 {
+				return out, nil
+			}
+			return out, access.Record(ctx, tx, events...)
 		})
 }
 
