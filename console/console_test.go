@@ -93,6 +93,14 @@ func TestSignInRefusals(t *testing.T) {
 	r := u.post("/console/sign-in", url.Values{"csrf": {form.csrf(t)}, "api_key": {"rss_notakey00_0000000000000000000000"}})
 	assert.Equal(t, http.StatusUnauthorized, r.Status)
 	assert.Contains(t, r.Body, "That API key is not valid.")
+	// A key of thousands of characters is no key, said so (it read "Enter
+	// your API key.", a black-box pass); an empty one asks for it.
+	r = u.post("/console/sign-in", url.Values{"csrf": {u.get("/console/sign-in").csrf(t)}, "api_key": {strings.Repeat("k", 5000)}})
+	assert.Equal(t, http.StatusUnauthorized, r.Status)
+	assert.Contains(t, r.Body, "That API key is not valid.")
+	r = u.post("/console/sign-in", url.Values{"csrf": {u.get("/console/sign-in").csrf(t)}, "api_key": {"  "}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, "Enter your API key.")
 	r = u.post("/console/sign-in", url.Values{"api_key": {keyAdmin}})
 	assert.Equal(t, http.StatusForbidden, r.Status, "a sign-in without the form's token is refused")
 	r = u.get("/console/queue")

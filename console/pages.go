@@ -110,8 +110,14 @@ func (k *Console) signIn(c *gin.Context) {
 		return
 	}
 	key, ok := text(c.PostForm("api_key"), 256, false)
-	if !ok || key == "" {
+	switch {
+	case strings.TrimSpace(c.PostForm("api_key")) == "":
 		k.signInFailed(c, http.StatusUnprocessableEntity, "Enter your API key.")
+		return
+	case !ok:
+		// Too long or not text: no key of ours, said as such (it read
+		// "Enter your API key." to one who had, a black-box pass).
+		k.signInFailed(c, http.StatusUnauthorized, "That API key is not valid.")
 		return
 	}
 	a, err := k.cfg.Keys.Authenticate(c.Request.Context(), key)
