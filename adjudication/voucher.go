@@ -436,7 +436,9 @@ var voucherRules = []voucherRule{
 	// does: V11 judges the first day alone, and a voucher ran on past a
 	// credential withdrawn as of a day, its later claim lines denied (a
 	// re-check). The days a qualification can lapse are the day after
-	// each credential's last (the staff member's and the supervisor's).
+	// each credential's last (the staff member's and the supervisor's)
+	// and the day after the supervisor leaves (another re-check; the
+	// staff member's own departure is V25's).
 	{id: "V28", code: CodeSpanPastQualification, action: ActionReduce,
 		facts: []string{"staff", "service.qualification", "request.start", "request.end", "settings"},
 		applies: func(f *VoucherFacts) bool {
@@ -447,15 +449,21 @@ var voucherRules = []voucherRule{
 				return pass // not qualified on the first day: V11 denies
 			}
 			var days []time.Time
+			lapse := func(last time.Time) {
+				if d := addDays(last, 1); !last.IsZero() && d.After(g.start) && !d.After(g.end) {
+					days = append(days, d)
+				}
+			}
 			for _, s := range []*Staff{f.Staff, f.Staff.Supervisor} {
 				if s == nil {
 					continue
 				}
 				for _, c := range s.Credentials {
-					if d := addDays(c.ValidTo, 1); !c.ValidTo.IsZero() && d.After(g.start) && !d.After(g.end) {
-						days = append(days, d)
-					}
+					lapse(c.ValidTo)
 				}
+			}
+			if sup := f.Staff.Supervisor; sup != nil {
+				lapse(sup.EmployedTo)
 			}
 			slices.SortFunc(days, func(a, b time.Time) int { return a.Compare(b) })
 			for _, d := range days {

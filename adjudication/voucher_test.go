@@ -368,6 +368,13 @@ func TestRuleV28SpanPastQualification(t *testing.T) {
 			f.Staff.Credentials = append(f.Staff.Credentials, Credential{Type: CredCADC, ValidFrom: addDays(spanStart, 10), ValidTo: day(2029, time.January, 1)})
 		}, result: ResultPassed, decision: Approved},
 		{name: "not qualified on the first day (V11 denies)", mutate: cadcTo(addDays(spanStart, -1)), result: ResultPassed, decision: Denied},
+		// A bachelor's under supervision lapses when the supervisor leaves
+		// (a re-check found the span granted whole past it).
+		{name: "the supervisor leaves five days in", mutate: func(f *VoucherFacts) {
+			sup := cadcSupervisor()
+			sup.EmployedTo = addDays(spanStart, 4)
+			f.Staff = staffWith([]Credential{current(CredBachelorHumanSvcs)}, nil, sup)
+		}, result: ResultFired, decision: Partial, detail: "qualification lapses", check: span(addDays(spanStart, 4))},
 	})
 }
 
