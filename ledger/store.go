@@ -153,18 +153,9 @@ func EpisodeHoldingsSQL(provider, clients, today string) string {
 // full), when that is past the service's maximum and any raised before.
 // The caller holds the episode locked. It reports whether it rose.
 func RaiseEpisodeUnits(ctx context.Context, ext pg.Ext, episodeID int64, service string, grant int64, today rss.Date, at time.Time) (bool, error) {
-	var rows []Authorization
-	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
-		WHERE a.episode_id = $1 AND a.service_code = $2 ORDER BY a.id`, episodeID, service); err != nil {
+	held, err := serviceUnitsHeld(ctx, ext, episodeID, service, grant, today)
+	if err != nil {
 		return false, fmt.Errorf("raise episode units: %w", err)
-	}
-	held := 0
-	for i := range rows {
-		r := rows[i].Rule(today)
-		held += UnitsCounted(&r, today.Time)
-		if rows[i].ID == grant {
-			held += r.UnitsAuthorized - r.Holds(today.Time)
-		}
 	}
 	res, err := ext.ExecContext(ctx, `INSERT INTO episode_unit_maxima AS m (episode_id, service_code, max_units, raised_at)
 		SELECT $1, $2, $3, $4 FROM services s WHERE s.code = $2 AND s.per_episode_max < $3
@@ -177,24 +168,38 @@ func RaiseEpisodeUnits(ctx context.Context, ext pg.Ext, episodeID int64, service
 	return n > 0, nil
 }
 
+// serviceUnitsHeld is what the episode's authorizations of the service
+// hold toward its maximum (UnitsCounted), grant (0 for none) counted in
+// full: a grant whose span has ended holds only the units it used.
+func serviceUnitsHeld(ctx context.Context, ext pg.Ext, episodeID int64, service string, grant int64, today rss.Date) (int, error) {
+	var rows []Authorization
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
+		WHERE a.episode_id = $1 AND a.service_code = $2 ORDER BY a.id`, episodeID, service); err != nil {
+		return 0, err
+	}
+	held := 0
+	for i := range rows {
+		r := rows[i].Rule(today)
+		held += UnitsCounted(&r, today.Time)
+		if rows[i].ID == grant {
+			held += r.UnitsAuthorized - r.Holds(today.Time)
+		}
+	}
+	return held, nil
+}
+
 // ReleaseEpisodeUnits lowers a service's raised episode unit maximum once
 // its authorizations hold fewer units (a void), as ReleaseEpisodeCap does
 // the dollars: to what they hold, and back to the service's own maximum
 // (the exception's row gone) when that is enough. It reports whether the
 // maximum fell. The caller holds the episode locked.
 func ReleaseEpisodeUnits(ctx context.Context, ext pg.Ext, episodeID int64, service string, today rss.Date) (bool, error) {
-	var rows []Authorization
-	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
-		WHERE a.episode_id = $1 AND a.service_code = $2 ORDER BY a.id`, episodeID, service); err != nil {
+	held, err := serviceUnitsHeld(ctx, ext, episodeID, service, 0, today)
+	if err != nil {
 		return false, fmt.Errorf("release episode units: %w", err)
 	}
-	held := 0
-	for i := range rows {
-		r := rows[i].Rule(today)
-		held += UnitsCounted(&r, today.Time)
-	}
 	var n int
-	err := sqlx.GetContext(ctx, ext, &n, `WITH s AS (SELECT per_episode_max FROM services WHERE code = $2),
+	err = sqlx.GetContext(ctx, ext, &n, `WITH s AS (SELECT per_episode_max FROM services WHERE code = $2),
 		gone AS (DELETE FROM episode_unit_maxima m WHERE m.episode_id = $1 AND m.service_code = $2
 			AND $3 <= (SELECT per_episode_max FROM s) RETURNING 1),
 		lowered AS (UPDATE episode_unit_maxima m SET max_units = $3 WHERE m.episode_id = $1 AND m.service_code = $2
