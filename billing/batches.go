@@ -486,7 +486,7 @@ const loopsQuery = `
 				              AND p.unmatched_reason IS NULL AND p.payer_ccn IS NOT NULL ORDER BY p.id DESC LIMIT 1),
 				           (SELECT s.payer_ccn FROM payer_claim_statuses s
 				            WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id AND s.part = x.part AND s.accepted
-				              AND s.payer_ccn IS NOT NULL ORDER BY s.id DESC LIMIT 1)) AS ccn
+				              AND s.payer_ccn IS NOT NULL ORDER BY s.reported_at DESC, s.id DESC LIMIT 1)) AS ccn
 				FROM batch_claims ob
 				JOIN batch_x12_claims x ON x.batch_id = ob.batch_id AND x.claim_id = ob.claim_id
 				WHERE ob.claim_id = c.original_claim_id AND ob.lines > 0 AND l.reverses_line_id = ANY (x.line_ids)) ox

@@ -528,7 +528,15 @@ func (im *importer) loopOf(batchID, claimID int64, part int) (*sentLoop, error) 
 }
 
 // post277 records each claim's acknowledgment against the loop we sent.
+// A claim's status is the one the payer made last (BHT04/BHT05), not the
+// one imported last: an older 277CA read late must not turn an accepted
+// claim back to rejected. A 277CA dated after its import counts as of its
+// import, so a wrong clock at the payer cannot outrank every later answer.
 func (im *importer) post277(ack x12.ClaimAck) error {
+	reported := ack.Created
+	if reported.IsZero() || reported.After(im.now) {
+		reported = im.now
+	}
 	for _, c := range ack.Claims {
 		var who payee
 		if c.Provider >= 0 && c.Provider < len(ack.Providers) {
@@ -555,8 +563,10 @@ func (im *importer) post277(ack x12.ClaimAck) error {
 				ClientID: l.ClientID})
 		}
 		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_claim_statuses (file_id, seq, clm01, provider_npi, batch_id, claim_id, part,
-				accepted, statuses, payer_ccn, charge, unmatched_reason) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, $9, NULLIF($10, ''), $11, $12)`,
-			im.fileID, im.next(), c.ClaimID, who.npi, batch, claim, part, c.Accepted, pq.StringArray(codes), c.PayerControl, charge, reason); err != nil {
+				accepted, statuses, payer_ccn, charge, unmatched_reason, reported_at)
+			VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, $9, NULLIF($10, ''), $11, $12, $13)`,
+			im.fileID, im.next(), c.ClaimID, who.npi, batch, claim, part, c.Accepted, pq.StringArray(codes), c.PayerControl, charge, reason,
+			reported); err != nil {
 			return fmt.Errorf("record 277CA claim: %w", err)
 		}
 	}

@@ -420,7 +420,7 @@ const payerLoopQuery = `
 	FROM batch_claims bc
 	JOIN batch_x12_claims x ON x.batch_id = bc.batch_id AND x.claim_id = bc.claim_id
 	LEFT JOIN LATERAL (SELECT s.accepted, s.statuses, s.payer_ccn FROM payer_claim_statuses s
-	                   WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id AND s.part = x.part ORDER BY s.id DESC LIMIT 1) s ON true
+	                   WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id AND s.part = x.part ORDER BY s.reported_at DESC, s.id DESC LIMIT 1) s ON true
 	LEFT JOIN LATERAL (SELECT array_agg(p.id ORDER BY p.id) AS ids, sum(p.paid) AS paid, sum(p.patient_resp) AS patient_resp,
 	                          (array_agg(p.payer_ccn ORDER BY p.id DESC))[1] AS payer_ccn
 	                   FROM payer_claim_payments p

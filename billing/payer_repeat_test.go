@@ -472,3 +472,35 @@ func TestPayerSplitClaimReversedWhole(t *testing.T) {
 	require.Len(t, rec.Rows, 1)
 	assert.Equal(t, "80.00", rec.Rows[0].Paid.String(), "every posting, reversals included: 42.00, 43.50 - 29.00, 43.50 - 20.00")
 }
+
+// A claim's 277CA status is the one the payer made last, whatever order
+// the files are imported in: an older 277CA (an interchange of its own)
+// read after a newer one turned an accepted claim back to rejected, and
+// its correction would have gone out as a new claim beside the one the
+// payer holds (a known gap of the twelfth stop). A newer rejection read
+// after an older acceptance still rejects.
+func TestClaimStatusIsThePayersLatestNotTheLatestImported(t *testing.T) {
+	for _, lateIsOlder := range []bool{true, false} {
+		t.Run(fmt.Sprintf("late file older %v", lateIsOlder), func(t *testing.T) {
+			w := newWorld(t)
+			w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+			id := w.submitAs(w.ecra(), w.mhwClaim("ORDER-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00"))).ID
+			b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+			require.NoError(t, err)
+			sent := readSent(t, w.export(b.ID))
+			older := &payerSim{control: 750, date: "20260603"}
+			newer := &payerSim{control: 800, date: "20260605"}
+			accept := func(string) string { return "PCN-ORDER" }
+			reject := map[string]string{sent.claim(t, "ORDER-1").CLM01: "A7:164:IL"}
+			if lateIsOlder {
+				w.importFile(newer.file277(sent, nil, accept))
+				w.importFile(older.file277(sent, reject, accept))
+				assert.Equal(t, billing.PayerAccepted, w.payerOf(id).Status, "the payer accepted it last")
+			} else {
+				w.importFile(older.file277(sent, nil, accept))
+				w.importFile(newer.file277(sent, reject, accept))
+				assert.Equal(t, billing.PayerRejected, w.payerOf(id).Status, "the payer rejected it last")
+			}
+		})
+	}
+}

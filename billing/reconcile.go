@@ -113,7 +113,7 @@ const reconcileLoops = `
 		        FROM claim_lines l WHERE l.id = ANY (x.line_ids)) AS billed,
 		       payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
 		       (SELECT s.accepted FROM payer_claim_statuses s WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id
-		          AND s.part = x.part ORDER BY s.id DESC LIMIT 1) AS ack,
+		          AND s.part = x.part ORDER BY s.reported_at DESC, s.id DESC LIMIT 1) AS ack,
 		       (SELECT sum(p.paid) FROM payer_claim_payments p
 		        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND p.unmatched_reason IS NULL
 		          AND NOT p.reversal AND ` + standsP + `
