@@ -125,3 +125,44 @@ func TestEligibilitySpanRefusesAnotherClientsMedicaidID(t *testing.T) {
 	r = span(other, "CT77700003", day(-200), day(-100))
 	assert.Equal(t, http.StatusCreated, r.Status, "an id of its own: %s", r.Body)
 }
+
+// A registration is refused a Medicaid ID another client of the agency
+// holds on any eligibility span, not only as the id on file: once the
+// holder's newest span carried a new id, the old one, still covering the
+// holder today, was registered to a second person (a black-box pass). A
+// span may not start more than a year ahead, the way one from 2999 became
+// the id on file and freed the one in force.
+func TestRegistrationRefusesAMedicaidIDOnAnotherClientsSpan(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	holder := itNewClient(t, e, keyHRA, "hartford")
+	span := func(id, from string) resp {
+		return e.post(keyHRA, itPath("/v1/clients/%d/eligibility", holder), map[string]any{"medicaid_id": id, "start_date": from})
+	}
+	r := span("CT88800001", day(-60))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	spanID := itID(t, r)
+	r = e.post(keyHRA, itPath("/v1/clients/%d/eligibility/%d/end", holder, spanID), map[string]any{"end_date": day(20)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = span("CT88800002", day(21)) // the id changes from day 21: the id on file moves on
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, "CT88800002", e.get(keyHRA, itPath("/v1/clients/%d", holder)).JSON(t)["medicaid_id"])
+
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Second", "last_name": "Person",
+			"date_of_birth": "1972-01-01", "catchment_area": "hartford", "medicaid_id": "CT88800001"}),
+			http.StatusConflict, "medicaid_id_in_use")
+		p := requireProblem(t, span("CT88800009", day(367)), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "out_of_range", itFieldCode(p, "start_date"))
+		p = requireProblem(t, e.post(keyHRA, itPath("/v1/clients/%d/eligibility/%d/end", holder, spanID),
+			map[string]any{"end_date": "2999-12-31"}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "out_of_range", itFieldCode(p, "end_date"))
+		p = requireProblem(t, e.post(keyHRA, itPath("/v1/clients/%d/eligibility/%d/end", holder, spanID),
+			map[string]any{"end_date": day(20)}), http.StatusConflict, "already_ended")
+		assert.NotContains(t, p["detail"], "later end", "ending it on the day it ends is no later end")
+	})
+	// Another agency's client may hold it (one person at two agencies).
+	r = e.post(keyBCS, "/v1/clients", map[string]any{"first_name": "Second", "last_name": "Person",
+		"date_of_birth": "1972-01-01", "catchment_area": "hartford", "medicaid_id": "CT88800001"})
+	assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}

@@ -225,6 +225,25 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 				ClientID: out.ID, Outcome: "registration"})
 		}
 
+		// A Medicaid ID on any span of another client of the agency is
+		// that person's, also when their id on file has moved on to a
+		// newer span: only the id on file was read, so an old id still
+		// covering one client was given to a second person, and both
+		// could be billed under it (a black-box pass). AddEligibility
+		// refuses the same; both hold the ID's lock above.
+		if n.MedicaidID != nil {
+			var held int64
+			err := tx.GetContext(ctx, &held, `SELECT g.client_id FROM client_eligibility g JOIN clients o ON o.id = g.client_id
+				WHERE o.provider_id = $1 AND g.medicaid_id = $2 ORDER BY g.client_id LIMIT 1`, a.ProviderID, *n.MedicaidID)
+			if err == nil {
+				return rss.Coded(rss.ErrConflict, "medicaid_id_in_use",
+					"client %d of this agency holds this Medicaid ID on an eligibility span", held)
+			}
+			if !errors.Is(err, pg.ErrNoRows) {
+				return fmt.Errorf("medicaid id on a span: %w", err)
+			}
+		}
+
 		person, err := matchPerson(ctx, tx, &n, a.ProviderID)
 		if err != nil {
 			return err

@@ -113,12 +113,29 @@ func (s *Service) AddEligibility(ctx context.Context, clientID int64, n NewEligi
 	if !n.EndDate.IsZero() && n.EndDate.Before(n.StartDate) {
 		v.Add("end_date", "before_start", "end_date is before start_date")
 	}
+	// Dates as far ahead as every other date an agency writes (a voucher's
+	// start): a span from 2999 was taken and became the id on file, which
+	// let the id still in force be registered to someone else (a black-box
+	// pass). An end may reach a redetermination a little further out.
+	today := s.Today()
+	if latest := today.AddDays(maxLeadDays); n.StartDate.After(latest) {
+		v.Add("start_date", "out_of_range", "start_date is at most %d days ahead (%s)", maxLeadDays, latest)
+	}
+	if latest := today.AddDays(maxEligibilityEndDays); n.EndDate.After(latest) {
+		v.Add("end_date", "out_of_range", "end_date is at most %d days ahead (%s)", maxEligibilityEndDays, latest)
+	}
 	if err := v.Err(); err != nil {
 		return Eligibility{}, err
 	}
 	var out Eligibility
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := canWriteClient(ctx, tx, a, clientID); err != nil {
+			return err
+		}
+		// One writer per Medicaid ID at a time, as a registration takes it
+		// (Register): the check below that no other client holds it
+		// reads what the other writer has not committed yet.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "medicaid:"+n.MedicaidID); err != nil {
 			return err
 		}
 		// One writer per client record at a time: the newest span decides
@@ -194,6 +211,9 @@ func (s *Service) EndEligibility(ctx context.Context, clientID, spanID int64, en
 	if endDate.IsZero() {
 		return Eligibility{}, rss.Invalid("end_date", "required", "end_date is required")
 	}
+	if latest := s.Today().AddDays(maxEligibilityEndDays); endDate.After(latest) {
+		return Eligibility{}, rss.Invalid("end_date", "out_of_range", "end_date is at most %d days ahead (%s)", maxEligibilityEndDays, latest)
+	}
 	var out Eligibility
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := canWriteClient(ctx, tx, a, clientID); err != nil {
@@ -211,7 +231,10 @@ func (s *Service) EndEligibility(ctx context.Context, clientID, spanID int64, en
 		if endDate.Before(cur.StartDate) {
 			return rss.Invalid("end_date", "before_start", "end_date is before the span's start %s", cur.StartDate)
 		}
-		if !cur.EndDate.IsZero() && !endDate.Before(cur.EndDate) {
+		if cur.EndDate.Equal(endDate) {
+			return rss.Coded(rss.ErrConflict, "already_ended", "the span already ends on %s", cur.EndDate)
+		}
+		if !cur.EndDate.IsZero() && endDate.After(cur.EndDate) {
 			return rss.Coded(rss.ErrConflict, "already_ended", "the span already ends on %s; a later end is a new span", cur.EndDate)
 		}
 		err = tx.GetContext(ctx, &out, `UPDATE client_eligibility SET end_date = $2, ended_at = now() WHERE id = $1

@@ -44,6 +44,9 @@ const (
 	// 2026, 2900) was granted a live authorization that counted toward
 	// the episode's caps (black-box pass).
 	maxLeadDays = 366
+	// maxEligibilityEndDays is how far ahead a Medicaid eligibility span
+	// may end: past a year's redetermination, not a mistyped century.
+	maxEligibilityEndDays = 3 * 366
 )
 
 func (n *NewVoucherRequest) validate(today rss.Date) error {
