@@ -751,3 +751,20 @@ func TestRoleChangeWithinCaseloadCap(t *testing.T) {
 	r = e.patch(keyHRA, staff, map[string]any{"first_name": "Luis"})
 	assert.Equal(t, http.StatusOK, r.Status, "other changes still pass: %s", r.Body)
 }
+
+// The designation does not move to an agency out of service: it could be
+// given no voucher (V02), so the person was left with no agency whose case
+// management could be authorized (a black-box pass).
+func TestTransferPrimaryToADeactivatedAgencyIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hraEnr := enrollmentOf(e, e.demo.Clients["Moreau/HRA"], "ATR")
+	bcs := e.demo.Providers["BCS"]
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "agreement ended"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hraEnr),
+			map[string]any{"to_provider_id": bcs, "reason": "client moved"}), http.StatusConflict, "provider_deactivated")
+	})
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND primary_case_manager`, hraEnr))
+}
