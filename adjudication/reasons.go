@@ -56,6 +56,7 @@ const (
 	CodeMedicaidNotEligible      = "MEDICAID_NOT_ELIGIBLE"
 	CodeSpanPastEligibility      = "SPAN_PAST_MEDICAID_ELIGIBILITY"
 	CodeSpanPastWaiverPlan       = "SPAN_PAST_WAIVER_PLAN"
+	CodeSpanPastCarePlan         = "SPAN_PAST_CARE_PLAN"
 	CodeSpanPastEmployment       = "SPAN_PAST_EMPLOYMENT"
 	CodeSpanPastBackgroundCheck  = "SPAN_PAST_BACKGROUND_CHECK"
 	CodeUnitsOverSpanDays        = "UNITS_OVER_SPAN_DAYS"
@@ -136,7 +137,7 @@ var voucherReasons = []Reason{
 		NextStep: "Refer the client to an agency that serves their area, correct the client's catchment area, or ask the MSC to add the area to the agency's enrollment."},
 	{Code: CodeNotInCarePlan, Action: ActionPend,
 		Text:     "The service is not in the client's active care plan for the program.",
-		NextStep: "Update the care plan to include the service; a reviewer will decide the request."},
+		NextStep: "Record a care plan listing the service (POST /v1/care-plans; a plan is not edited, a new one replaces it); a reviewer will decide the request."},
 	{Code: CodeRetroAuthorization, Action: ActionPend,
 		Text:     "The span starts further in the past than the program allows without review (retro authorization).",
 		NextStep: "A reviewer will decide; note why the request is late."},
@@ -155,6 +156,9 @@ var voucherReasons = []Reason{
 	{Code: CodeSpanPastWaiverPlan, Action: ActionReduce,
 		Text:     "The span runs past the end of the client's waiver recovery plan; it was cut at the plan's last day.",
 		NextStep: "Use the dates granted; once the plan is renewed, request a new voucher for the later period."},
+	{Code: CodeSpanPastCarePlan, Action: ActionReduce,
+		Text:     "The span runs past the last day a care plan lists the service; it was cut at that day.",
+		NextStep: "Use the dates granted; once a care plan listing the service covers the later period, request a new voucher for it."},
 	{Code: CodeSpanPastEmployment, Action: ActionReduce,
 		Text:     "The span runs past the staff member's last day of employment; it was cut at that day.",
 		NextStep: "Use the dates granted; request a new voucher naming another staff member for the later period."},

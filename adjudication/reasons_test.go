@@ -134,6 +134,11 @@ var voucherProducers = map[string]func() *VoucherFacts{
 		f.CarePlans[0].End = addDays(spanEnd, -3)
 		return f
 	},
+	CodeSpanPastCarePlan: func() *VoucherFacts {
+		f := approvedATR()
+		f.CarePlans[0].End = addDays(spanEnd, -3)
+		return f
+	},
 	CodeSpanPastEligibility: func() *VoucherFacts {
 		f := approvedMHW()
 		f.Client.Eligibility = []EligibilitySpan{{MedicaidID: "CT1", Start: spanStart, End: addDays(spanEnd, -3)}}

@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.5"
+const VoucherRuleSetVersion = "voucher-2026.12.6"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -474,6 +474,22 @@ var voucherRules = []voucherRule{
 			}
 			return pass
 		}},
+	// A span the care plans listing the service do not cover to its end is
+	// cut at their last day, as V24 cuts at the waiver plan's: V36 judges
+	// the first day alone, and a plan ending six days in approved eleven
+	// weeks, where the same later days asked alone pended (a black-box
+	// pass). Plans that follow one another without a gap count as one.
+	{id: "V29", code: CodeSpanPastCarePlan, action: ActionReduce,
+		facts:   []string{"care_plans", "service.code", "request.start", "request.end"},
+		applies: func(f *VoucherFacts) bool { return f.Program.CarePlanRequired },
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			through, ok := planListingThrough(f, carePlanKind(f), f.Service.Code, g.start)
+			if !ok || through.IsZero() || !g.end.After(through) {
+				return pass // no such plan at the start: V36 pends
+			}
+			g.end = through
+			return fire("no " + carePlanKind(f) + " lists " + f.Service.Code + " after " + formatDate(through) + "; span cut there")
+		}},
 	// The units a span can hold, after every cut above: 30 days of
 	// transitional housing were granted over 7 days (a black-box pass), and
 	// a cut span kept the units asked for the whole.
@@ -595,11 +611,8 @@ var voucherRules = []voucherRule{
 		facts:   []string{"care_plans", "service.code", "request.start"},
 		applies: func(f *VoucherFacts) bool { return f.Program.CarePlanRequired },
 		eval: func(f *VoucherFacts, _ *grant) outcome {
-			kind := PlanRSSCare
-			if f.Program.RequiresWaiverPlan {
-				kind = PlanWaiverRecovery
-			}
-			if p := activePlan(f, kind); p != nil && contains(p.Services, f.Service.Code) {
+			kind := carePlanKind(f)
+			if _, ok := planListingThrough(f, kind, f.Service.Code, f.Request.Start); ok {
 				return pass
 			}
 			return fire(f.Service.Code + " not in an active " + kind)
@@ -708,12 +721,19 @@ func ownInEpisode(f *VoucherFacts, service string) (units int, dollars decimal.D
 // without a gap from day d on (zero: open-ended); ok is false when none is
 // active on d.
 func planThrough(f *VoucherFacts, kind string, d time.Time) (through time.Time, ok bool) {
+	return planListingThrough(f, kind, "", d)
+}
+
+// planListingThrough is planThrough over the plans that list the service
+// (any plan of the kind when service is "").
+func planListingThrough(f *VoucherFacts, kind, service string, d time.Time) (through time.Time, ok bool) {
 	day := d
 	for {
 		var next *CarePlan
 		for i := range f.CarePlans {
 			p := &f.CarePlans[i]
-			if p.Kind == kind && p.ProgramCode == f.Request.ProgramCode && p.ActiveOn(day) && (next == nil || laterEnd(p.End, next.End)) {
+			if p.Kind == kind && p.ProgramCode == f.Request.ProgramCode && p.ActiveOn(day) && (next == nil || laterEnd(p.End, next.End)) &&
+				(service == "" || contains(p.Services, service)) {
 				next = p
 			}
 		}
@@ -729,6 +749,15 @@ func planThrough(f *VoucherFacts, kind string, d time.Time) (through time.Time, 
 
 // laterEnd reports whether end a is later than end b (zero: open-ended).
 func laterEnd(a, b time.Time) bool { return !b.IsZero() && (a.IsZero() || a.After(b)) }
+
+// carePlanKind is the plan that lists a program's services: the waiver
+// recovery plan where the program needs one, else the RSS care plan.
+func carePlanKind(f *VoucherFacts) string {
+	if f.Program.RequiresWaiverPlan {
+		return PlanWaiverRecovery
+	}
+	return PlanRSSCare
+}
 
 // activePlan finds the program's active plan of the kind on the request's start date.
 func activePlan(f *VoucherFacts, kind string) *CarePlan {

@@ -317,6 +317,40 @@ func TestRuleV24SpanPastWaiverPlan(t *testing.T) {
 	})
 }
 
+// A span the care plans listing the service stop covering is cut where
+// they stop: V36 read the first day alone, and a plan ending six days in
+// approved eleven weeks (a black-box pass).
+func TestRuleV29SpanPastCarePlan(t *testing.T) {
+	t.Parallel()
+	ends := func(end time.Time, next ...string) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			f.CarePlans[0].End = end
+			if next != nil {
+				p := carePlan(PlanRSSCare, "ATR", next...)
+				p.Start = addDays(end, 1)
+				f.CarePlans = append(f.CarePlans, p)
+			}
+		}
+	}
+	span := func(end time.Time) func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+		return func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+			assert.True(t, spanStart.Equal(d.Start) && end.Equal(d.End), "%s..%s", formatDate(d.Start), formatDate(d.End))
+		}
+	}
+	runRule(t, "V29", CodeSpanPastCarePlan, []ruleCase{
+		{name: "an open plan lists it", result: ResultPassed, decision: Approved},
+		{name: "the plan ends on the span's last day", mutate: ends(spanEnd), result: ResultPassed, decision: Approved},
+		{name: "the plan ends three days before the span's end", mutate: ends(addDays(spanEnd, -3)),
+			result: ResultFired, decision: Partial, detail: "span cut there", check: span(addDays(spanEnd, -3))},
+		{name: "a new plan listing it follows without a gap", mutate: ends(addDays(spanEnd, -3), "ATR-CM"),
+			result: ResultPassed, decision: Approved},
+		{name: "the plan that follows does not list it", mutate: ends(addDays(spanEnd, -3), "ATR-TR"),
+			result: ResultFired, decision: Partial, check: span(addDays(spanEnd, -3))},
+		{name: "no plan on the first day: V36 pends", mutate: func(f *VoucherFacts) { f.CarePlans = nil },
+			result: ResultPassed, decision: Pended},
+	})
+}
+
 func TestRuleV25SpanPastEmployment(t *testing.T) {
 	t.Parallel()
 	leaves := func(on time.Time) func(*VoucherFacts) {
@@ -883,7 +917,7 @@ func TestRuleV36NotInCarePlan(t *testing.T) {
 		{name: "plan ended the day before the span", mutate: plan(func(p *CarePlan) { p.End = addDays(spanStart, -1) }),
 			result: ResultFired, decision: Pended},
 		{name: "plan ends on the span's first day", mutate: plan(func(p *CarePlan) { p.End = spanStart }),
-			result: ResultPassed, decision: Approved},
+			result: ResultPassed, decision: Partial}, // V29 cuts the span there
 		{name: "second plan lists the service", mutate: func(f *VoucherFacts) {
 			f.CarePlans[0].Closed = true
 			f.CarePlans = append(f.CarePlans, carePlan(PlanRSSCare, "ATR", "ATR-CM"))
