@@ -83,7 +83,7 @@ func TestAuditEveryWrite(t *testing.T) {
 		{name: "create enrollment", key: keyHRA, path: "/v1/enrollments", body: map[string]any{"client_id": a.Client, "program_code": "EMP",
 			"start_date": day(0)}, action: "create", entity: "enrollment", client: a.Client, hasID: true},
 		{name: "create consent", key: keyHRA, path: "/v1/consents", body: map[string]any{"client_id": a.Client, "recipient_type": "payer",
-			"recipient_name": "Medicaid", "purposes": []string{"payment"}, "information": "claims", "signed_on": day(0), "expires_on": day(30)},
+			"recipient_name": "Medicaid", "payer_route": "medicaid_837p", "purposes": []string{"payment"}, "information": "claims", "signed_on": day(0), "expires_on": day(30)},
 			action: "create", entity: "consent", client: a.Client, hasID: true},
 		{name: "record GPRA", key: keyHRA, path: "/v1/gpra-interviews", body: map[string]any{"client_id": a.Client, "kind": "follow_up",
 			"instrument": "SUPRT-2025", "status": "completed", "interview_date": day(0)}, action: "create", entity: "gpra_interview", client: a.Client, hasID: true},

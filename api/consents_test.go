@@ -107,7 +107,7 @@ func TestConsentNamesAnotherAndIsSignedAfterBirth(t *testing.T) {
 	kim := e.demo.Clients["Kim/HRA"]
 	consent := func(recipient int64, signed string) resp {
 		return e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kim, "recipient_type": "provider",
-			"recipient_provider_id": recipient, "recipient_name": "X", "purposes": []string{"treatment"}, "information": "all",
+			"recipient_provider_id": recipient, "recipient_name": "BCS", "purposes": []string{"treatment"}, "information": "all",
 			"signed_on": signed, "expiry_event": "discharge"})
 	}
 	for _, c := range []struct {
@@ -202,7 +202,7 @@ func TestConsentRecordsAreChecked(t *testing.T) {
 	e := newEnv(t)
 	kim := e.demo.Clients["Kim/HRA"]
 	consent := func(recipient string, records any) resp {
-		body := map[string]any{"client_id": kim, "recipient_type": recipient, "recipient_name": "X", "purposes": []string{"treatment"},
+		body := map[string]any{"client_id": kim, "recipient_type": recipient, "recipient_name": "BCS", "purposes": []string{"treatment"},
 			"information": "all", "signed_on": day(-2), "expiry_event": "discharge"}
 		if recipient == "provider" {
 			body["recipient_provider_id"] = e.demo.Providers["BCS"]
@@ -291,5 +291,32 @@ func kimsConsentsToBCS(t *testing.T, e *env, purpose string) func(records ...str
 			"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": "BCS", "purposes": []string{purpose},
 			"information": "as the form says", "records": records, "signed_on": day(0), "expires_on": day(90)})
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
+}
+
+// The form and the id name one agency: access follows recipient_provider_id
+// alone, so a form naming one agency keyed in with another's id disclosed
+// the person's records to the other (a Part 2 black-box pass). The name is
+// the agency's code or holds its name, however written.
+func TestConsentRecipientNameMatchesTheAgencyItOpensTo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kim := e.demo.Clients["Kim/HRA"]
+	consent := func(name string) resp {
+		return e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kim, "recipient_type": "provider",
+			"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": name, "purposes": []string{"treatment"},
+			"information": "all", "signed_on": day(0), "expiry_event": "discharge"})
+	}
+	for _, name := range []string{"Totally Different Agency", "Hartford Recovery Alliance", "Bridgeport"} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, consent(name), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "recipient_mismatch", itFieldCode(p, "recipient_name"), "%s", name)
+		})
+	}
+	for _, name := range []string{"bcs", "Bridgeport Community Supports, Inc.", "BRIDGEPORT  COMMUNITY\u00a0SUPPORTS"} {
+		r := consent(name)
+		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", name, r.Body)
+		r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", itID(t, r)), map[string]any{"reason": "test"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	}
 }

@@ -768,3 +768,21 @@ func TestTransferPrimaryToADeactivatedAgencyIsRefused(t *testing.T) {
 	})
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND primary_case_manager`, hraEnr))
 }
+
+// A GPRA interview naming an enrollment that is not the client's with this
+// agency says so: "this agency has no enrollment of the client" read wrong
+// to an agency that has one (a black-box pass). Another agency's id and an
+// unused one answer alike.
+func TestGPRAInterviewNamingAnotherEnrollment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, id := range []int64{enrollmentOf(e, e.demo.Clients["Moreau/HRA"], "ATR"), 999999} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyBCS, "/v1/gpra-interviews", map[string]any{"client_id": e.demo.Clients["Moreau/BCS"],
+				"enrollment_id": id, "kind": "follow_up", "instrument": "SUPRT-2025", "status": "not_conducted",
+				"not_conducted_reason": "refused", "interview_date": day(0)}), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "unknown_id", itFieldCode(p, "enrollment_id"))
+			assert.Contains(t, p["errors"].([]any)[0].(map[string]any)["message"], fmt.Sprintf("no enrollment %d of this client", id))
+		})
+	}
+}

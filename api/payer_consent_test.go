@@ -98,10 +98,27 @@ func TestMedicaidBatchesHoldClientsWithoutPayerConsent(t *testing.T) {
 	assert.Equal(t, "payment", d[0]["purpose"])
 	assert.Empty(t, itItems(t, e.get(keyAdmin, itPath("/v1/clients/%d/disclosures", e.demo.Clients["Cohen"]))))
 
+	// A consent to a payer names which one: read as any payer, a consent
+	// Cohen signed for a commercial plan released her claim into the
+	// Medicaid 837P (a Part 2 black-box pass). One naming no payer, or one
+	// rss does not send to, is refused and writes nothing.
+	payerConsent := map[string]any{"client_id": e.demo.Clients["Cohen"], "recipient_type": "payer",
+		"recipient_name": "Aetna Better Health (commercial)", "purposes": []string{"payment"}, "information": "claims",
+		"signed_on": day(0), "expires_on": day(365)}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyECRA, "/v1/consents", payerConsent), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "required", itFieldCode(p, "payer_route"))
+		p = requireProblem(t, e.post(keyECRA, "/v1/consents", itWith(payerConsent, "payer_route", "aetna")),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "invalid_value", itFieldCode(p, "payer_route"))
+		p = requireProblem(t, e.post(keyECRA, "/v1/consents", itWith(itWith(payerConsent, "recipient_type", "msc"), "payer_route", "medicaid_837p")),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_allowed", itFieldCode(p, "payer_route"))
+	})
+	assert.Contains(t, held(keyFinance), cohen["id"], "still held")
+
 	// Cohen signs a consent naming the payer: the next batch takes her claim.
-	r = e.post(keyECRA, "/v1/consents", map[string]any{"client_id": e.demo.Clients["Cohen"], "recipient_type": "payer",
-		"recipient_name": "Connecticut Medicaid", "purposes": []string{"payment"}, "information": "claims",
-		"signed_on": day(0), "expires_on": day(365)})
+	r = e.post(keyECRA, "/v1/consents", itWith(itWith(payerConsent, "recipient_name", "Connecticut Medicaid"), "payer_route", "medicaid_837p"))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.NotContains(t, held(keyFinance), cohen["id"])
 	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})

@@ -112,7 +112,7 @@ func itRoleRows() []itRoleRow {
 		}, want: itOnly(200, access.RoleProvider, access.RoleAdmin)},
 		{name: "create consent", setup: func(t *testing.T, e *env) req {
 			return req{Method: http.MethodPost, Path: "/v1/consents", Body: map[string]any{"client_id": rivera(e), "recipient_type": "payer",
-				"recipient_name": "Medicaid", "purposes": []string{"payment"}, "information": "claims", "signed_on": day(0), "expires_on": day(30)}}
+				"recipient_name": "Medicaid", "payer_route": "medicaid_837p", "purposes": []string{"payment"}, "information": "claims", "signed_on": day(0), "expires_on": day(30)}}
 		}, want: itOnly(201, access.RoleProvider)},
 		{name: "revoke consent", setup: func(t *testing.T, e *env) req {
 			a := itATRClient(t, e, day(-5))

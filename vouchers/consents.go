@@ -25,6 +25,7 @@ type Consent struct {
 	RecipientType        string         `json:"recipient_type" db:"recipient_type"`
 	RecipientProviderID  *int64         `json:"recipient_provider_id" db:"recipient_provider_id"`
 	RecipientName        string         `json:"recipient_name" db:"recipient_name"`
+	PayerRoute           *string        `json:"payer_route" db:"payer_route"`
 	Purposes             pq.StringArray `json:"purposes" db:"purposes"`
 	Information          string         `json:"information" db:"information"`
 	Records              pq.StringArray `json:"records" db:"records"`
@@ -39,12 +40,15 @@ type Consent struct {
 
 // NewConsent records a consent signed by the client.
 type NewConsent struct {
-	ClientID            int64    `json:"client_id"`
-	RecipientType       string   `json:"recipient_type"`
-	RecipientProviderID *int64   `json:"recipient_provider_id"`
-	RecipientName       string   `json:"recipient_name"`
-	Purposes            []string `json:"purposes"`
-	Information         string   `json:"information"`
+	ClientID            int64  `json:"client_id"`
+	RecipientType       string `json:"recipient_type"`
+	RecipientProviderID *int64 `json:"recipient_provider_id"`
+	RecipientName       string `json:"recipient_name"`
+	// PayerRoute names the payer of a consent to a payer, as programs name
+	// where their claims go: medicaid_837p, the one payer rss sends to.
+	PayerRoute  *string  `json:"payer_route"`
+	Purposes    []string `json:"purposes"`
+	Information string   `json:"information"`
 	// Records, for a consent to another agency, are the kinds of record
 	// it discloses (left out: every kind); information is the form's words.
 	Records     []string `json:"records"`
@@ -52,6 +56,10 @@ type NewConsent struct {
 	ExpiryEvent *string  `json:"expiry_event"`
 	SignedOn    rss.Date `json:"signed_on"`
 }
+
+// payerMedicaid is the payer route of programs billed to Medicaid
+// (billing.RouteMedicaid837P), the one payer a consent may name.
+const payerMedicaid = "medicaid_837p"
 
 var consentPurposes = []string{"payment", "treatment", "care_coordination", "operations"}
 
@@ -79,6 +87,20 @@ func (n *NewConsent) validate(today rss.Date) error {
 		if n.RecipientProviderID != nil {
 			v.Add("recipient_provider_id", "not_allowed", "recipient_provider_id is only for recipient_type provider")
 		}
+	}
+	// A consent to a payer names which one: read as any payer, a consent
+	// the client signed for a commercial plan released their claims into
+	// the Medicaid 837P (a Part 2 black-box pass).
+	switch {
+	case n.RecipientType == "payer" && n.PayerRoute == nil:
+		v.Add("payer_route", "required", "payer_route is required for recipient_type payer: the payer the consent names (%s)", payerMedicaid)
+	case n.RecipientType == "payer" && *n.PayerRoute != payerMedicaid:
+		v.Add("payer_route", "invalid_value", "payer_route must be %s, the one payer rss sends claims to", payerMedicaid)
+	case n.RecipientType != "payer" && n.PayerRoute != nil && n.RecipientType != "":
+		v.Add("payer_route", "not_allowed", "payer_route is only for recipient_type payer")
+	}
+	switch n.RecipientType {
+	case "msc", "payer":
 	case "provider":
 		if n.RecipientProviderID == nil {
 			v.Add("recipient_provider_id", "required", "recipient_provider_id is required for recipient_type provider")
@@ -142,7 +164,7 @@ func (n *NewConsent) validate(today rss.Date) error {
 	return v.Err()
 }
 
-const consentColumns = `id, client_id, disclosing_provider_id, recipient_type, recipient_provider_id, recipient_name,
+const consentColumns = `id, client_id, disclosing_provider_id, recipient_type, recipient_provider_id, recipient_name, payer_route,
 	purposes, information, records, expires_on, expiry_event, signed_on, revoked_at, revocation_reason, created_at`
 
 func (c *Consent) setStatus(today rss.Date) {
@@ -189,6 +211,11 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 		if n.RecipientProviderID != nil && *n.RecipientProviderID == a.ProviderID {
 			return rss.Invalid("recipient_provider_id", "invalid_value", "the recipient is the disclosing agency itself: a consent names another")
 		}
+		if n.RecipientProviderID != nil {
+			if err := recipientNamed(ctx, tx, *n.RecipientProviderID, n.RecipientName); err != nil {
+				return err
+			}
+		}
 		var born rss.Date
 		if err := tx.GetContext(ctx, &born, `SELECT date_of_birth FROM clients WHERE id = $1`, n.ClientID); err != nil {
 			return fmt.Errorf("client's birth: %w", err)
@@ -203,10 +230,10 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 			AND disclosing_provider_id = $2 AND recipient_type = $3 AND recipient_provider_id IS NOT DISTINCT FROM $4
 			AND recipient_name IS NOT DISTINCT FROM $5 AND purposes = $6 AND information IS NOT DISTINCT FROM $7
 			AND expires_on IS NOT DISTINCT FROM $8 AND expiry_event IS NOT DISTINCT FROM $9 AND signed_on = $10
-			AND records IS NOT DISTINCT FROM $11
+			AND records IS NOT DISTINCT FROM $11 AND payer_route IS NOT DISTINCT FROM $12
 			ORDER BY id LIMIT 1`,
 			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(purposes),
-			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn, records)
+			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn, records, n.PayerRoute)
 		if err == nil {
 			return rss.Coded(rss.ErrConflict, "consent_exists", "client %d's consent with these recipient, purposes, information, "+
 				"records, expiry and signature date is already recorded and not revoked: consent %d", n.ClientID, same)
@@ -215,10 +242,10 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 			return fmt.Errorf("same consent: %w", err)
 		}
 		err = tx.GetContext(ctx, &out, `INSERT INTO consents (client_id, disclosing_provider_id, recipient_type,
-				recipient_provider_id, recipient_name, purposes, information, expires_on, expiry_event, signed_on, records)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+consentColumns,
+				recipient_provider_id, recipient_name, purposes, information, expires_on, expiry_event, signed_on, records, payer_route)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+consentColumns,
 			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(purposes),
-			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn, records)
+			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn, records, n.PayerRoute)
 		if pg.IsViolation(err, pg.CodeForeignKeyViolation, "consents_recipient_provider_fkey") {
 			return rss.Invalid("recipient_provider_id", "unknown_id", "no provider %d", *n.RecipientProviderID)
 		}
@@ -233,6 +260,34 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "consent", EntityID: access.ID(out.ID), ClientID: n.ClientID})
 	})
 	return out, err
+}
+
+// recipientNamed refuses a consent whose form names another agency than the
+// one its recipient_provider_id opens the client's records to: access
+// follows the id alone, so a form naming agency X keyed in with agency Y's
+// id disclosed to Y (a Part 2 black-box pass). The name matches when it
+// is the agency's code or holds its name, compared by letters and digits
+// alone, case folded ("Bridgeport Community Supports, Inc." names BCS).
+// Agencies' names are the state's public list, not anyone's record.
+func recipientNamed(ctx context.Context, tx *sqlx.Tx, providerID int64, name string) error {
+	var p struct {
+		Code string `db:"code"`
+		Name string `db:"name"`
+	}
+	err := tx.GetContext(ctx, &p, `SELECT code, name FROM providers WHERE id = $1`, providerID)
+	if errors.Is(err, pg.ErrNoRows) {
+		return rss.Invalid("recipient_provider_id", "unknown_id", "no provider %d", providerID)
+	}
+	if err != nil {
+		return fmt.Errorf("recipient agency: %w", err)
+	}
+	given := plain(name, true)
+	if compact(name) == compact(p.Code) || containsWord(given, plain(p.Name, true)) {
+		return nil
+	}
+	return rss.Invalid("recipient_name", "recipient_mismatch",
+		"recipient_name does not name provider %d (%s, %s), whom recipient_provider_id names: the form and the id must name one agency",
+		providerID, p.Name, p.Code)
 }
 
 // RevokeConsent revokes a consent at once: from this moment no new

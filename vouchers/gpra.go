@@ -139,6 +139,15 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 			return rss.Invalid("enrollment_id", "unknown_id", "this agency has no open enrollment of the client in a program "+
 				"that requires GPRA; for a stay that has ended, name its enrollment_id")
 		}
+		// An enrollment named that is not one of this client's with this
+		// agency is said to be so, as a voucher request says it: "this
+		// agency has no enrollment" read wrong to an agency that has one
+		// (another agency's id and an unused one answer alike; a
+		// black-box pass).
+		if errors.Is(err, pg.ErrNoRows) && n.EnrollmentID != nil {
+			return rss.Invalid("enrollment_id", "unknown_id",
+				"no enrollment %d of this client with this agency in a program that requires GPRA", *n.EnrollmentID)
+		}
 		if errors.Is(err, pg.ErrNoRows) {
 			return rss.Invalid("enrollment_id", "unknown_id", "this agency has no enrollment of the client in a program that requires GPRA")
 		}
