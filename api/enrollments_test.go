@@ -786,3 +786,24 @@ func TestGPRAInterviewNamingAnotherEnrollment(t *testing.T) {
 		})
 	}
 }
+
+// A stay cannot start before the agency's first agreement, nor plan its
+// end a century out: a black-box pass took 2001 (its 25 years skewed the
+// length-of-service report and pended every voucher) and 2999.
+func TestEnrollmentDatesAreBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client := itNewClient(t, e, keyHRA, "hartford")
+	enroll := func(start string, extra ...any) resp {
+		return e.post(keyHRA, "/v1/enrollments", itWith(map[string]any{"client_id": client, "program_code": "RCM", "start_date": start,
+			"referral_source": "samss_meeting"}, extra...))
+	}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, enroll("2001-01-01"), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "before_agreement", itFieldCode(p, "start_date"))
+		p = requireProblem(t, enroll(day(0), "planned_end_date", "2999-11-01"), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "out_of_range", itFieldCode(p, "planned_end_date"))
+	})
+	r := enroll(day(0), "planned_end_date", day(365))
+	assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}

@@ -624,6 +624,11 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 	if !n.PlannedEndDate.IsZero() && n.PlannedEndDate.Before(n.StartDate) {
 		v.Add("planned_end_date", "before_start", "planned_end_date is before start_date")
 	}
+	// A planned end as far ahead as an eligibility span's: one in 2999 was
+	// taken (a black-box pass).
+	if latest := n.StartDate.AddDays(maxEligibilityEndDays); !n.StartDate.IsZero() && n.PlannedEndDate.After(latest) {
+		v.Add("planned_end_date", "out_of_range", "planned_end_date is at most %d days after start_date (%s)", maxEligibilityEndDays, latest)
+	}
 	if n.ReferralSource != nil && !contains(referralSources, *n.ReferralSource) {
 		v.Add("referral_source", "invalid_value", "referral_source must be one of %s", strings.Join(referralSources, ", "))
 	}
@@ -656,6 +661,18 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		}
 		if n.StartDate.Before(born) {
 			return rss.Invalid("start_date", "before_birth", "start_date is before the client's date of birth %s", born)
+		}
+		// The agency served no one under an agreement it did not yet have:
+		// a stay from 25 years back was taken, and its length skewed the
+		// length-of-service report and pended every voucher (a black-box
+		// pass).
+		var first *rss.Date
+		if err := tx.GetContext(ctx, &first, `SELECT min(start_date) FROM provider_agreements WHERE provider_id = $1`,
+			a.ProviderID); err != nil {
+			return fmt.Errorf("first agreement: %w", err)
+		}
+		if first != nil && n.StartDate.Before(*first) {
+			return rss.Invalid("start_date", "before_agreement", "start_date is before the agency's first agreement, from %s", *first)
 		}
 		// An enrollment opens (or joins) the person's episode for every
 		// agency: one in a program the agency does not deliver, or starting
