@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -75,4 +76,59 @@ func TestReconciliationCountsReplacedLoops(t *testing.T) {
 			assert.Equal(t, "0.00", second.Unexplained.String())
 		})
 	}
+}
+
+// A payment standing on a claim rss replaced is listed: in flight until the
+// payer reverses it, and paid twice once the replacement is paid beside it
+// (the rows showed two ordinary payments; a known gap from a black-box
+// pass). Reversed, it is listed no more.
+func TestReconciliationListsPaymentsOnReplacedClaims(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	a := w.submitAs(w.ecra(), w.mhwClaim("SP-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	sim := newPayerSim()
+	close := func() sent837 {
+		t.Helper()
+		b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+		require.NoError(t, err)
+		return readSent(t, w.export(b.ID))
+	}
+	superseded := func() []billing.SupersededPaid {
+		t.Helper()
+		rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{From: day(-1), To: day(1)})
+		require.NoError(t, err)
+		return rec.SupersededPaid
+	}
+	sent1 := close()
+	npi := sent1.Claims[0].NPI
+	w.importFile(sim.file835(remit{NPI: npi, Trace: "SP-EFT1", Claims: []clp{{CLM: sent1.claim(t, "SP-A"), Status: "1", CCN: "PCN-A"}}}))
+	assert.Empty(t, superseded(), "a paid claim rss still stands by")
+
+	r := w.mhwClaim("SP-A2", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 2, "14.50"))
+	r.Frequency, r.OriginalClaimID = billing.FreqReplacement, &a.ID
+	a2 := w.submitAs(w.ecra(), r)
+	sent2 := close()
+	got := superseded()
+	require.Len(t, got, 1, "in flight: the payer has not answered the replacement")
+	assert.Equal(t, a.ID, got[0].ClaimID)
+	assert.Equal(t, "replaced", got[0].Status)
+	assert.Equal(t, a2.ID, got[0].SupersededBy)
+	assert.Equal(t, "29.00", got[0].Paid.String())
+	assert.Equal(t, "0.00", got[0].SupersedingPaid.String())
+
+	// The payer pays the replacement without reversing the original.
+	w.importFile(sim.file835(remit{NPI: npi, Trace: "SP-EFT2", Claims: []clp{{CLM: sent2.claim(t, "SP-A2"), Status: "1", CCN: "PCN-A2"}}}))
+	got = superseded()
+	require.Len(t, got, 1)
+	assert.Equal(t, "14.50", got[0].SupersedingPaid.String(), "the same service paid twice")
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{From: day(-1), To: day(1)})
+	require.NoError(t, err)
+	var csv strings.Builder
+	require.NoError(t, rec.WriteCSV(&csv))
+	assert.Contains(t, csv.String(), "superseded_paid,")
+	assert.Contains(t, csv.String(), "paid twice")
+
+	// Its reversal comes: nothing stands on the replaced claim.
+	w.importFile(sim.file835(remit{NPI: npi, Trace: "SP-EFT3", Claims: []clp{{CLM: sent1.claim(t, "SP-A"), Status: "22", CCN: "PCN-A"}}}))
+	assert.Empty(t, superseded())
 }
