@@ -687,15 +687,11 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		// enrollment only swelled its caseload and the state's reports (a
 		// black-box pass enrolled a client from after the agency's
 		// deactivation).
-		var off []rss.Date
-		if err := tx.SelectContext(ctx, &off, `SELECT deactivated_on FROM providers WHERE id = $1 AND deactivated_on <= $2
-			UNION ALL SELECT first_day FROM provider_suspensions WHERE provider_id = $1 AND $2 BETWEEN first_day AND last_day`,
-			a.ProviderID, n.StartDate); err != nil {
-			return fmt.Errorf("agency in service: %w", err)
-		}
-		if len(off) > 0 {
+		if from, out, err := outOfService(ctx, tx, a.ProviderID, n.StartDate); err != nil {
+			return err
+		} else if out {
 			return rss.Coded(rss.ErrConflict, "provider_deactivated", "the agency is out of service from %s: no enrollment starts on %s",
-				off[0], n.StartDate)
+				from, n.StartDate)
 		}
 		if n.AssignedStaffID != nil {
 			// The program's caseload caps name the roles that may carry
@@ -971,4 +967,19 @@ func agencyDelivers(ctx context.Context, tx *sqlx.Tx, providerID int64, program 
 		return rss.Invalid("program_code", "not_offered", "this agency is not enrolled to deliver %s", program)
 	}
 	return nil
+}
+
+// outOfService reports whether the agency is out of service on day (its
+// deactivation or a suspension), and from which day.
+func outOfService(ctx context.Context, tx *sqlx.Tx, providerID int64, day rss.Date) (rss.Date, bool, error) {
+	var off []rss.Date
+	if err := tx.SelectContext(ctx, &off, `SELECT deactivated_on FROM providers WHERE id = $1 AND deactivated_on <= $2
+		UNION ALL SELECT first_day FROM provider_suspensions WHERE provider_id = $1 AND $2 BETWEEN first_day AND last_day`,
+		providerID, day); err != nil {
+		return rss.Date{}, false, fmt.Errorf("agency in service: %w", err)
+	}
+	if len(off) == 0 {
+		return rss.Date{}, false, nil
+	}
+	return off[0], true, nil
 }

@@ -300,16 +300,11 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 		// as primary case manager it left the person with no agency whose
 		// case management could be authorized (a black-box pass), as an
 		// enrollment there is refused (CreateEnrollment).
-		today := s.Today()
-		var off []rss.Date
-		if err := tx.SelectContext(ctx, &off, `SELECT deactivated_on FROM providers WHERE id = $1 AND deactivated_on <= $2
-			UNION ALL SELECT first_day FROM provider_suspensions WHERE provider_id = $1 AND $2 BETWEEN first_day AND last_day`,
-			dst.ProviderID, today); err != nil {
-			return fmt.Errorf("agency in service: %w", err)
-		}
-		if len(off) > 0 {
+		if from, out, err := outOfService(ctx, tx, dst.ProviderID, s.Today()); err != nil {
+			return err
+		} else if out {
 			return rss.Coded(rss.ErrConflict, "provider_deactivated",
-				"the receiving agency is out of service from %s: the designation stays where it is", off[0])
+				"the receiving agency is out of service from %s: the designation stays where it is", from)
 		}
 		var changed []Enrollment
 		if err := tx.SelectContext(ctx, &changed, `UPDATE enrollments e SET primary_case_manager = (e.id = $3)
