@@ -280,6 +280,59 @@ func TestReportCaseload(t *testing.T) {
 	assert.Equal(t, "=1+2 @SUM(A1)", caseRow(t, itGetReport(t, e, keyReviewer, path(day(-1))), castillo)["staff_name"])
 }
 
+// The caseload of a past day is judged by the role each specialist held
+// that day: Castillo (lead, cap 10) takes an eleventh RCM client from day
+// -5 (an enrollment may be made at the cap), over the cap yesterday; made a
+// recovery specialist (cap 15) today, he stays over the lead's cap
+// yesterday and is within the new cap today. Petrov, promoted to lead
+// today, read as a lead on past days too until a black-box pass.
+func TestReportCaseloadRoleOnTheDay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	castillo, petrov := e.demo.Staff["Castillo"], e.demo.Staff["Petrov"]
+	path := func(asOf string) string {
+		return fmt.Sprintf("/v1/reports/caseload?provider_id=%d&program=RCM&as_of=%s", hra, asOf)
+	}
+	client := itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM", "start_date": day(-5),
+		"assigned_staff_id": castillo, "referral_source": "samss_meeting"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	check := func(rep itReport, staff int64, open int64, role string, limit float64, over bool) {
+		t.Helper()
+		m := caseRow(t, rep, staff)
+		require.NotNil(t, m, "staff %d: %v", staff, rep.Rows)
+		assert.Equal(t, open, itNum(t, m, "open_enrollments"), "staff %d", staff)
+		assert.Equal(t, role, m["staff_role"], "staff %d role", staff)
+		assert.Equal(t, limit, m["cap"], "staff %d cap", staff)
+		assert.Equal(t, over, m["over_cap"], "staff %d over cap", staff)
+	}
+	check(itGetReport(t, e, keyReviewer, path(day(-1))), castillo, 11, "lead_recovery_specialist", 10, true)
+
+	r = e.patch(keyAdmin, itPath("/v1/staff/%d", castillo), map[string]any{"role": "recovery_specialist"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.patch(keyAdmin, itPath("/v1/staff/%d", petrov), map[string]any{"role": "lead_recovery_specialist"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	yesterday := itGetReport(t, e, keyReviewer, path(day(-1)))
+	check(yesterday, castillo, 11, "lead_recovery_specialist", 10, true)
+	check(yesterday, petrov, 2, "recovery_specialist", 15, false)
+	assert.Equal(t, float64(1), yesterday.Totals["over_cap"])
+	today := itGetReport(t, e, keyReviewer, path(day(0)))
+	check(today, castillo, 11, "recovery_specialist", 15, false)
+	check(today, petrov, 2, "lead_recovery_specialist", 10, false)
+	assert.Equal(t, float64(0), today.Totals["over_cap"])
+
+	// The CSV reads the same roles.
+	rows := itCSV(t, e.get(keyReviewer, path(day(-1))+"&format=csv"))
+	require.Len(t, rows, 2+len(yesterday.Rows))
+	assert.Contains(t, rows[2:], []string{day(-1), itStr(hra), itStr(castillo), "Inez Castillo", "lead_recovery_specialist", "RCM", "11", "10", "true"})
+	assert.Contains(t, rows[2:], []string{day(-1), itStr(hra), itStr(petrov), rss.CSVText(caseRow(t, yesterday, petrov)["staff_name"].(string)),
+		"recovery_specialist", "RCM", "2", "15", "false"})
+	rows = itCSV(t, e.get(keyReviewer, path(day(0))+"&format=csv"))
+	assert.Contains(t, rows[2:], []string{day(0), itStr(hra), itStr(castillo), "Inez Castillo", "recovery_specialist", "RCM", "11", "15", "false"})
+}
+
 // losRow finds an enrollment's row.
 func losRow(t *testing.T, rep itReport, id int64) map[string]any {
 	t.Helper()

@@ -36,7 +36,13 @@ type CaseloadTotals struct {
 // discharged by then (discharged on $1 is off the caseload that day). Its
 // specialist on $1 is the one the last reassignment before the end of $1
 // ($2, a timestamp) named, else the one the first reassignment moved it
-// from, else the one assigned now.
+// from, else the one assigned now. The specialist's role on $1 (so the cap)
+// is the one the first change of role at or after the end of $1 replaced
+// (record_changes, migration 00061), else the role now; with no $5 (as of
+// today or later, when no later change can yet have been made) the role
+// now. The report took today's role for every day, so promoting or
+// demoting someone rewrote the caseload against the cap of every past day
+// (a black-box pass).
 const caseloadQuery = `
 WITH open AS (
     SELECT e.id, e.provider_id, e.program_code,
@@ -55,12 +61,17 @@ WITH open AS (
     SELECT o.provider_id, o.staff_id, o.program_code, count(*) AS open_enrollments
     FROM open o GROUP BY 1, 2, 3
 ), rows AS (
-    SELECT c.provider_id, c.staff_id, st.first_name || ' ' || st.last_name AS staff_name, st.role AS staff_role,
+    SELECT c.provider_id, c.staff_id, st.first_name || ' ' || st.last_name AS staff_name, r.role AS staff_role,
            c.program_code, c.open_enrollments, cap.cap,
            coalesce(c.open_enrollments > cap.cap, false) AS over_cap
     FROM counted c
     LEFT JOIN staff st ON st.id = c.staff_id
-    LEFT JOIN program_caseload_caps cap ON cap.program_code = c.program_code AND cap.staff_role = st.role
+    LEFT JOIN LATERAL (SELECT rc.before ->> 'role' AS role FROM record_changes rc
+                       WHERE rc.table_name = 'staff' AND rc.row_id = st.id AND rc.before ->> 'role' IS NOT NULL
+                         AND rc.changed_at >= $5::timestamptz
+                       ORDER BY rc.id LIMIT 1) h ON true
+    CROSS JOIN LATERAL (SELECT coalesce(h.role, st.role) AS role) r
+    LEFT JOIN program_caseload_caps cap ON cap.program_code = c.program_code AND cap.staff_role = r.role
 )
 SELECT * FROM rows ORDER BY provider_id, program_code, staff_id NULLS LAST`
 
@@ -88,7 +99,14 @@ func (s *Service) Caseload(ctx context.Context, q url.Values) (*Report, error) {
 	asOf := *f.AsOf
 	y, m, d := asOf.AddDays(1).Date()
 	end := time.Date(y, m, d, 0, 0, 0, 0, s.loc)
-	args := []any{asOf, end, f.provider(), nullText(f.Program)}
+	// The role history is stamped by the database's clock, the
+	// reassignments by the service's: as of today the role is today's
+	// whichever clock runs ahead.
+	var roleSince any
+	if asOf.Before(s.today()) {
+		roleSince = end
+	}
+	args := []any{asOf, end, f.provider(), nullText(f.Program), roleSince}
 	// The totals are the rows' sums, added up as they stream by.
 	var t CaseloadTotals
 	return &Report{
