@@ -152,10 +152,13 @@ func TestReportGPRA(t *testing.T) {
 	assert.Nil(t, today.Rows[0]["followup_rate"], "no window: no rate")
 	assert.Nil(t, today.Rows[0]["meets_target"])
 
-	// Another program has no GPRA: nothing is counted.
-	rcm := itGetReport(t, e, keyReviewer, path+"&program=RCM")
-	require.Len(t, rcm.Rows, 1)
-	assert.Equal(t, float64(0), rcm.Rows[0]["intakes"])
+	// A program that requires no GPRA is refused, as the reports kept for
+	// one program refuse another (it answered a row of zeros: a black-box
+	// pass).
+	for _, program := range []string{"RCM", "EMP", "RSVP", "MHW"} {
+		p := requireProblem(t, e.get(keyReviewer, path+"&program="+program), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_gpra", itFieldCode(p, "program"), program)
+	}
 
 	// A provider sees its own agency: BCS has nothing in the range, and
 	// never HRA's figures, even in the overall row.

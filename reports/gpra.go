@@ -143,6 +143,18 @@ func (s *Service) GPRA(ctx context.Context, q url.Values) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A program that requires no GPRA is refused, as the reports kept for
+	// one program refuse another: it answered a row of zeros, "0 of 0" for
+	// interviews it never owed (a black-box pass).
+	if f.Program != "" {
+		var required bool
+		if err := s.db.GetContext(ctx, &required, `SELECT gpra_required FROM programs WHERE code = $1`, f.Program); err != nil {
+			return nil, fmt.Errorf("gpra program: %w", err)
+		}
+		if !required {
+			return nil, rss.Invalid("program", "not_gpra", "program %s records no GPRA interviews; the GPRA report covers the programs that require them", f.Program)
+		}
+	}
 	target, err := s.gpraTarget(ctx)
 	if err != nil {
 		return nil, err
