@@ -104,6 +104,63 @@ func TestBadBytesInQueryParameters(t *testing.T) {
 	assert.Greater(t, tested, 50, "every documented query parameter")
 }
 
+// itFormatChars are invisible format characters (Unicode Cf): the
+// right-to-left override, a left-to-right isolate, the zero-width space,
+// the directional marks, a byte order mark and a soft hyphen.
+var itFormatChars = []string{"%E2%80%AE", "%E2%81%A6", "%E2%80%8B", "%E2%80%8E", "%E2%80%8F", "%EF%BB%BF", "%C2%AD"}
+
+// TestFormatCharactersInQueryParameters: every query parameter the
+// document lists, on every operation, holding an invisible format
+// character is a 422 invalid_character naming it, as a control character
+// is; a report echoed U+202E into its unknown_program message (a
+// black-box pass). A name holding one names the query.
+func TestFormatCharactersInQueryParameters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	doc := oaDoc(t)
+	tested := 0
+	check := func(path, field string) {
+		t.Helper()
+		p := requireProblem(t, e.get(keyAdmin, path), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "invalid_character", itFieldCode(p, field), "%s: %v", path, p)
+		tested++
+	}
+	itNothingWritten(t, e, func() {
+		for path, item := range doc.Paths.Map() {
+			op := item.Get
+			if op == nil || !strings.HasPrefix(path, "/v1/") {
+				continue
+			}
+			concrete := path
+			for _, p := range append(item.Parameters, op.Parameters...) {
+				if p.Value.In == "path" {
+					concrete = strings.ReplaceAll(concrete, "{"+p.Value.Name+"}", "1")
+				}
+			}
+			for _, p := range append(item.Parameters, op.Parameters...) {
+				if p.Value.In != "query" {
+					continue
+				}
+				for _, f := range itFormatChars {
+					check(concrete+"?"+p.Value.Name+"="+f+"ATR", p.Value.Name)
+				}
+			}
+		}
+	})
+	assert.Greater(t, tested, 50, "every documented query parameter")
+
+	r := e.get(keyReviewer, "/v1/reports/caseload?program=%E2%80%AEATR")
+	p := requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "invalid_character", itFieldCode(p, "program"))
+	assert.NotContains(t, string(r.Body), "\u202e", "the value is not echoed")
+	assert.NotContains(t, string(r.Body), "\u202E")
+	assert.NotContains(t, string(r.Body), "‮")
+	p = requireProblem(t, e.get(keyReviewer, "/v1/reports/caseload?pro%E2%80%8Bgram=ATR"), http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "invalid_character", itFieldCode(p, "query"))
+	// Plain values still pass.
+	itGetReport(t, e, keyReviewer, "/v1/reports/caseload?program=RCM")
+}
+
 // TestBadBytesInHeaders: an Authorization or Idempotency-Key header
 // with bytes no key holds is refused as a client error before anything
 // reaches the database.

@@ -207,17 +207,18 @@ func wellFormed() gin.HandlerFunc {
 			return
 		}
 		for name, values := range q {
-			bad := !cleanText(name)
+			bad := !cleanQuery(name)
 			for _, v := range values {
-				bad = bad || !cleanText(v)
+				bad = bad || !cleanQuery(v)
 			}
 			if bad {
 				field := name
-				if !cleanText(name) {
+				if !cleanQuery(name) {
 					field = "query"
 				}
 				problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
-					rss.FieldError{Field: field, Code: "invalid_character", Message: "query parameters must be UTF-8 text without control characters"})
+					rss.FieldError{Field: field, Code: "invalid_character",
+						Message: "query parameters must be UTF-8 text without control or invisible formatting characters"})
 				return
 			}
 		}
@@ -251,6 +252,16 @@ func wellFormed() gin.HandlerFunc {
 // cleanText reports whether s is valid UTF-8 without control characters.
 func cleanText(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
+}
+
+// cleanQuery is cleanText for a query parameter's name or value, refusing
+// the invisible format characters too (Unicode Cf: bidirectional overrides
+// and isolates, zero-width spaces, the directional marks). No id, code,
+// date or cursor holds one, and a report echoed `program=\u202eATR` into
+// its unknown_program message, where U+202E reverses what a console shows
+// after it (a black-box pass).
+func cleanQuery(s string) bool {
+	return cleanText(s) && !strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) })
 }
 
 // limitBody caps request bodies: larger bodies are refused with 413.
