@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -223,4 +224,96 @@ func TestBatchCloseExpectsThePreview(t *testing.T) {
 	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0), "expect": expect})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, 2.0, r.JSON(t)["claim_count"])
+}
+
+// A batch that takes money back (the reversal of a batched claim outweighs
+// its replacement) previews negative units and amounts, and closes with
+// those very totals as expect: they were refused as "expected counts cannot
+// be negative", so it could only close blind (a black-box pass). Totals
+// other than the batch's are still a 409.
+func TestBatchCloseExpectsANegativePreview(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	r := e.post(keyHRA, "/v1/claims", e.riveraClaim("NG-1", cmLine(day(-3), 4, "60.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	orig := itID(t, r)
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "payment_register", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	replacement := e.riveraClaim("NG-1R", cmLine(day(-3), 2, "30.00"))
+	replacement["frequency"], replacement["original_claim_id"] = "7", orig
+	r = e.post(keyHRA, "/v1/claims", replacement)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+
+	r = e.get(keyFinance, "/v1/batches/preview?payer_route=payment_register&through_date="+day(0))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	preview := r.JSON(t)
+	assert.Equal(t, -2.0, preview["units"], "%s", r.Body)
+	assert.Equal(t, "-30.00", preview["billed"], "%s", r.Body)
+	assert.Equal(t, "-30.00", preview["paid"], "%s", r.Body)
+	expect := map[string]any{}
+	for _, k := range []string{"claim_count", "line_count", "units", "billed", "paid"} {
+		expect[k] = preview[k]
+	}
+	closeWith := func(expect map[string]any) resp {
+		return e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "payment_register", "through_date": day(0), "expect": expect})
+	}
+	itNothingWritten(t, e, func() {
+		other := maps.Clone(expect)
+		other["paid"] = "-29.00"
+		requireProblem(t, closeWith(other), http.StatusConflict, "preview_changed")
+		other = maps.Clone(expect)
+		other["units"] = -3
+		requireProblem(t, closeWith(other), http.StatusConflict, "preview_changed")
+	})
+	r = closeWith(expect)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	b := r.JSON(t)
+	assert.Equal(t, -2.0, b["units"])
+	assert.Equal(t, "-30.00", b["paid"])
+}
+
+// A close's expect names every total a preview shows: one left out is a
+// 422 naming it, nothing written, where it was read as zero and answered
+// 409 preview_changed, "preview it again", which could never help (a
+// black-box pass). Counts cannot be negative.
+func TestBatchCloseExpectNamesEveryTotal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	r := e.post(keyHRA, "/v1/claims", e.riveraClaim("EQ-1", cmLine(day(-3), 1, "15.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	all := []string{"expect.claim_count", "expect.line_count", "expect.units", "expect.billed", "expect.paid"}
+	for _, tc := range []struct {
+		name   string
+		expect map[string]any
+		fields []string
+		code   string
+	}{
+		{"empty", map[string]any{}, all, "required"},
+		{"billed left out", map[string]any{"claim_count": 1, "line_count": 1, "units": 1, "paid": "15.00"}, []string{"expect.billed"}, "required"},
+		{"nulls", map[string]any{"claim_count": nil, "line_count": 1, "units": 1, "billed": "15.00", "paid": nil},
+			[]string{"expect.claim_count", "expect.paid"}, "required"},
+		{"negative counts", map[string]any{"claim_count": -1, "line_count": -1, "units": 1, "billed": "15.00", "paid": "15.00"},
+			[]string{"expect.claim_count", "expect.line_count"}, "out_of_range"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "payment_register",
+					"through_date": day(0), "expect": tc.expect}), http.StatusUnprocessableEntity, "validation_failed")
+				got := map[string]string{}
+				for _, fe := range p["errors"].([]any) {
+					got[fe.(map[string]any)["field"].(string)] = fe.(map[string]any)["code"].(string)
+				}
+				want := map[string]string{}
+				for _, f := range tc.fields {
+					want[f] = tc.code
+				}
+				assert.Equal(t, want, got)
+			})
+		})
+	}
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "payment_register", "through_date": day(0),
+		"expect": map[string]any{"claim_count": 1, "line_count": 1, "units": 1, "billed": "15.00", "paid": "15.00"}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 }

@@ -139,7 +139,29 @@ type NewBatch struct {
 	// anything else. Claims that arrived between the preview and the
 	// close went in unseen (a console black-box pass: a preview of 70.00
 	// confirmed, a batch of 245.00 closed).
-	Expect *BatchTotals `json:"expect"`
+	Expect *ExpectedTotals `json:"expect"`
+}
+
+// ExpectedTotals are a close's expect: every total a preview shows, each
+// required. A total left out was read as zero and answered 409
+// preview_changed, "preview it again", which previewing again could never
+// mend (a black-box pass).
+type ExpectedTotals struct {
+	ClaimCount *int       `json:"claim_count"`
+	LineCount  *int       `json:"line_count"`
+	Units      *int64     `json:"units"`
+	Billed     *rss.Money `json:"billed"`
+	Paid       *rss.Money `json:"paid"`
+}
+
+// Expecting is the expect that closes exactly the totals t.
+func Expecting(t BatchTotals) *ExpectedTotals {
+	return &ExpectedTotals{ClaimCount: &t.ClaimCount, LineCount: &t.LineCount, Units: &t.Units, Billed: &t.Billed, Paid: &t.Paid}
+}
+
+// totals are the expected totals, once checkNewBatch has found them all given.
+func (e ExpectedTotals) totals() BatchTotals {
+	return BatchTotals{ClaimCount: *e.ClaimCount, LineCount: *e.LineCount, Units: *e.Units, Billed: *e.Billed, Paid: *e.Paid}
 }
 
 // BatchTotals are a batch's counts and amounts, as a preview shows them.
@@ -243,9 +265,9 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 				Scan(&now.ClaimCount, &now.LineCount, &now.Units, &now.Billed, &now.Paid); err != nil {
 				return err
 			}
-			if !now.sameAs(*n.Expect) {
+			if want := n.Expect.totals(); !now.sameAs(want) {
 				return rss.Coded(rss.ErrConflict, "preview_changed",
-					"the batch would now take %s, not the %s expected: preview it again", now, *n.Expect)
+					"the batch would now take %s, not the %s expected: preview it again", now, want)
 			}
 		}
 		var id int64
@@ -345,8 +367,26 @@ func (s *Service) checkNewBatch(n NewBatch) error {
 	} else if n.ThroughDate.After(s.today()) {
 		v.Add("through_date", "in_future", "through_date cannot be in the future")
 	}
-	if e := n.Expect; e != nil && (e.ClaimCount < 0 || e.LineCount < 0 || e.Units < 0) {
-		v.Add("expect", "out_of_range", "expected counts cannot be negative")
+	if e := n.Expect; e != nil {
+		for _, f := range []struct {
+			name  string
+			given bool
+		}{{"claim_count", e.ClaimCount != nil}, {"line_count", e.LineCount != nil}, {"units", e.Units != nil},
+			{"billed", e.Billed != nil}, {"paid", e.Paid != nil}} {
+			if !f.given {
+				v.Add("expect."+f.name, "required", "expect.%s is required: give every total the preview showed", f.name)
+			}
+		}
+		// Claims and lines are counted, never negative; units and amounts
+		// net reversals and voids, and a batch that takes money back
+		// previews them negative: its own totals were refused (a black-box
+		// pass), leaving it to close blind.
+		if e.ClaimCount != nil && *e.ClaimCount < 0 {
+			v.Add("expect.claim_count", "out_of_range", "expect.claim_count cannot be negative")
+		}
+		if e.LineCount != nil && *e.LineCount < 0 {
+			v.Add("expect.line_count", "out_of_range", "expect.line_count cannot be negative")
+		}
 	}
 	return v.Err()
 }

@@ -883,3 +883,30 @@ func TestMintFormSentTwiceMintsOnce(t *testing.T) {
 	assert.Equal(t, keys+1, w.count(t, "api_keys"), "one key minted")
 	assert.NotEqual(t, form.Get("once"), r.hidden().Get("once"), "the form again carries a fresh token")
 }
+
+// A batch that takes money back (a batched claim replaced by a smaller
+// one) previews negative units, and the preview's close form closes it:
+// the form's units were refused as "the preview's totals are missing"
+// (the black-box pass that found the API refusing them too).
+func TestCloseANegativePreview(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	auth := w.authorizeRivera(t, 40)
+	w.claimRivera(t, "HRA-N1", auth, 4, "60.00")
+	status, v := w.api(http.MethodPost, keyFinance, "/v1/batches", map[string]any{"payer_route": "payment_register", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	var orig int64
+	require.NoError(t, w.db.Get(&orig, `SELECT id FROM claims WHERE claim_number = 'HRA-N1'`))
+	status, v = w.api(http.MethodPost, keyHRA, "/v1/claims", map[string]any{"claim_number": "HRA-N1R", "client_id": w.demo.Clients["Rivera"],
+		"frequency": "7", "original_claim_id": orig, "rendering_staff_id": w.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []map[string]any{{"service_code": "ATR-CM", "date_of_service": day(-2), "units": 2, "charge": "30.00", "authorization_number": auth}}})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+
+	f := w.user()
+	f.signIn(keyFinance)
+	preview := f.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
+	require.Equal(t, http.StatusOK, preview.Status)
+	require.Equal(t, "-2", preview.hidden().Get("expect_units"), "%s", preview.Body)
+	r := f.post("/console/batches", preview.hidden())
+	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
+}

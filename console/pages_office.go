@@ -101,8 +101,10 @@ func (k *Console) createBatch(c *gin.Context) {
 	k.fail(c, err)
 }
 
-// expectedTotals reads the totals the preview's close form carries.
-func expectedTotals(c *gin.Context) (*billing.BatchTotals, error) {
+// expectedTotals reads the totals the preview's close form carries. Units
+// net reversals and voids, so a batch that takes money back shows them
+// negative (a black-box pass found such a preview refused by its own close).
+func expectedTotals(c *gin.Context) (*billing.ExpectedTotals, error) {
 	var t billing.BatchTotals
 	var claims, lines int64
 	for _, f := range []struct {
@@ -110,7 +112,7 @@ func expectedTotals(c *gin.Context) (*billing.BatchTotals, error) {
 		to    *int64
 	}{{"expect_claims", &claims}, {"expect_lines", &lines}, {"expect_units", &t.Units}} {
 		n, err := strconv.ParseInt(c.PostForm(f.field), 10, 32)
-		if err != nil || n < 0 {
+		if err != nil || (n < 0 && f.field != "expect_units") {
 			return nil, rss.Invalid(f.field, "invalid_value", "the preview's totals are missing: preview the batch again")
 		}
 		*f.to = n
@@ -126,7 +128,7 @@ func expectedTotals(c *gin.Context) (*billing.BatchTotals, error) {
 		}
 		*f.to = m
 	}
-	return &t, nil
+	return billing.Expecting(t), nil
 }
 
 func (k *Console) batch(c *gin.Context) {
