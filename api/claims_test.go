@@ -361,6 +361,71 @@ func TestBulkClaimThatDoesNotDecodeIsRefusedAlone(t *testing.T) {
 	assert.Equal(t, string(r.Body), string(again.Body))
 }
 
+// A key given twice inside one claim of a bulk is that claim's own 400
+// duplicate_field, named within it, and the others go in, as with a claim
+// that does not decode: it refused the whole bulk (a black-box pass). A key
+// given twice outside the claims, or claims all of which give one twice,
+// still refuse the body, nothing written.
+func TestBulkClaimWithAKeyTwiceIsRefusedAlone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	claim := func(number string, dos string) string {
+		return itMustJSON(e.riveraClaim(number, cmLine(dos, 1, "15.00")))
+	}
+	clientTwice := func(number, dos string) string {
+		return fmt.Sprintf(`{"client_id":%d,`, e.demo.Clients["Rivera"]) + strings.TrimPrefix(claim(number, dos), "{")
+	}
+	unitsTwice := strings.Replace(claim("DK-2", day(-4)), `"units":1`, `"units":1,"Units":2`, 1)
+	require.Contains(t, unitsTwice, `"Units":2`)
+	body := `{"claims":[` + strings.Join([]string{claim("DK-0", day(-2)), clientTwice("DK-1", day(-3)), unitsTwice, claim("DK-3", day(-5))}, ",") + `]}`
+	r := e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA, Body: body})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var got struct {
+		Results []struct {
+			Status  int            `json:"status"`
+			Claim   map[string]any `json:"claim"`
+			Problem map[string]any `json:"problem"`
+		} `json:"results"`
+		Summary map[string]int `json:"summary"`
+	}
+	r.Into(t, &got)
+	require.Len(t, got.Results, 4)
+	assert.Equal(t, map[string]int{"claims": 4, "created": 2, "existing": 0, "refused": 2, "lines": 2}, got.Summary)
+	for i, field := range []string{"", "client_id", "lines[0].Units", ""} {
+		res := got.Results[i]
+		if field == "" {
+			assert.Equal(t, http.StatusCreated, res.Status, "claim %d", i)
+			assert.Equal(t, fmt.Sprintf("DK-%d", i), res.Claim["claim_number"])
+			continue
+		}
+		assert.Equal(t, http.StatusBadRequest, res.Status, "claim %d", i)
+		require.NotNil(t, res.Problem, "claim %d", i)
+		assert.Equal(t, "duplicate_field", res.Problem["code"])
+		assert.Equal(t, "https://rss.invalid/problems/duplicate_field", res.Problem["type"])
+		assert.Equal(t, []any{map[string]any{"field": field, "code": "duplicate_field", "message": field + " is given more than once"}},
+			res.Problem["errors"], "claim %d", i)
+	}
+	// Beside a claim that does not decode, too.
+	r = e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA,
+		Body: `{"claims":[` + clientTwice("DK-4", day(-6)) + `,` + strings.Replace(claim("DK-5", day(-6)), `"units":1`, `"units":"1"`, 1) + `,` +
+			claim("DK-6", day(-6)) + `]}`})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r.Into(t, &got)
+	assert.Equal(t, []int{400, 400, 201}, []int{got.Results[0].Status, got.Results[1].Status, got.Results[2].Status}, "%s", r.Body)
+	assert.Equal(t, "duplicate_field", got.Results[0].Problem["code"])
+	assert.Equal(t, "wrong_type", got.Results[1].Problem["code"])
+
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA,
+			Body: `{"claims":[` + claim("DK-7", day(-7)) + `],"claims":[` + claim("DK-8", day(-7)) + `]}`}), 400, "duplicate_field")
+		assert.Equal(t, "claims", p["errors"].([]any)[0].(map[string]any)["field"])
+		p = requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA,
+			Body: `{"claims":[` + clientTwice("DK-7", day(-7)) + `,` + clientTwice("DK-8", day(-8)) + `]}`}), 400, "duplicate_field")
+		assert.Equal(t, "claims[0].client_id", p["errors"].([]any)[0].(map[string]any)["field"])
+	})
+}
+
 // A bulk of no claim objects at all (numbers, strings, nulls, arrays) is
 // refused whole, as one whose claims all fail to decode is: null decoded
 // into an empty claim and the bulk was taken, four refusals inside a 200

@@ -37,6 +37,13 @@ func decode(c *gin.Context, v any) bool {
 // false when it wrote a problem itself (media type, size, an empty body,
 // data after the document, text PostgreSQL cannot keep).
 func decodeStrict(c *gin.Context, v any) (body []byte, ok bool, err error) {
+	return decodeScanned(c, v, scanText)
+}
+
+// decodeScanned is decodeStrict with the scan of a body that decodes
+// given: a bulk's answers a key given twice inside one claim as that
+// claim's own problem.
+func decodeScanned(c *gin.Context, v any, scan func([]byte) *textProblem) (body []byte, ok bool, err error) {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
@@ -71,7 +78,7 @@ func decodeStrict(c *gin.Context, v any) (body []byte, ok bool, err error) {
 		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "unexpected data after the JSON document")
 		return nil, false, nil
 	}
-	if bad := scanText(body); bad != nil {
+	if bad := scan(body); bad != nil {
 		bad.write(c)
 		return nil, false, nil
 	}
@@ -505,6 +512,9 @@ func scanText(body []byte) *textProblem {
 type textScanner struct {
 	b []byte
 	i int
+	// dupAllowed, when set, is asked about each key given twice: true
+	// when the caller answers it itself (and the scan goes on).
+	dupAllowed func(field *textPath) bool
 }
 
 // textPath is where the scanner is in the body: a key of an object or an
@@ -619,10 +629,8 @@ func (s *textScanner) object(path *textPath) *textProblem {
 			dup = seen[folded]
 			seen[folded] = true
 		}
-		if dup {
-			f := field.String()
-			return &textProblem{status: http.StatusBadRequest, code: "duplicate_field", summary: "the body gives a field more than once",
-				field: rss.FieldError{Field: f, Code: "duplicate_field", Message: f + " is given more than once"}}
+		if dup && (s.dupAllowed == nil || !s.dupAllowed(field)) {
+			return duplicateField(field.String())
 		}
 		s.ws()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
@@ -633,6 +641,12 @@ func (s *textScanner) object(path *textPath) *textProblem {
 			return p
 		}
 	}
+}
+
+// duplicateField is the problem of a key given twice, f its path.
+func duplicateField(f string) *textProblem {
+	return &textProblem{status: http.StatusBadRequest, code: "duplicate_field", summary: "the body gives a field more than once",
+		field: rss.FieldError{Field: f, Code: "duplicate_field", Message: f + " is given more than once"}}
 }
 
 func (s *textScanner) array(path *textPath) *textProblem {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -87,11 +88,18 @@ type bulkBody struct {
 // as a claim the rules refuse is, and the others go in: a black-box pass
 // found a thousand-claim file refused whole for one 2026-02-30. undecoded
 // holds those claims' problems by their index in the body, and claims the
-// others in order. A body that is not JSON, or whose claims none decode,
-// is refused whole as any other body is.
+// others in order. A key given twice inside a claim is that claim's
+// problem too (encoding/json would keep the last; it refused the whole
+// bulk, a black-box pass); one outside the claims refuses the body. A body
+// that is not JSON, or whose claims none decode, is refused whole as any
+// other body is.
 func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*Problem, ok bool) {
 	var body bulkBody
-	b, ok, err := decodeStrict(c, &body)
+	var dups map[int]string
+	b, ok, err := decodeScanned(c, &body, func(b []byte) (bad *textProblem) {
+		bad, dups = scanBulk(b)
+		return bad
+	})
 	if !ok {
 		return nil, nil, false
 	}
@@ -99,7 +107,7 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 	// an empty claim in it is read element by element, so a null is
 	// refused as not a claim ({"claims":[null]} was taken, a black-box
 	// pass). An empty object is a claim, refused by its validation.
-	if err == nil && !slices.ContainsFunc(body.Claims, func(n billing.NewClaim) bool { return reflect.ValueOf(n).IsZero() }) {
+	if err == nil && len(dups) == 0 && !slices.ContainsFunc(body.Claims, func(n billing.NewClaim) bool { return reflect.ValueOf(n).IsZero() }) {
 		return body.Claims, nil, true
 	}
 	var raw struct {
@@ -112,9 +120,12 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 		decodeProblem(c, err, b, &body)
 		return nil, nil, false
 	}
-	if bad := scanText(b); bad != nil {
-		bad.write(c)
-		return nil, nil, false
+	if err != nil { // decodeScanned scans only a body that decodes
+		var bad *textProblem
+		if bad, dups = scanBulk(b); bad != nil {
+			bad.write(c)
+			return nil, nil, false
+		}
 	}
 	undecoded = map[int]*Problem{}
 	lines := 0
@@ -127,8 +138,15 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 		if t := bytes.TrimSpace(r); cerr == nil && (len(t) == 0 || t[0] != '{') {
 			cerr = &json.UnmarshalTypeError{Value: "null", Type: reflect.TypeOf(n), Field: ""}
 		}
-		if cerr != nil {
-			p := decodeError(cerr, r, &n)
+		if f, dup := dups[i]; cerr != nil || dup {
+			var p Problem
+			if cerr != nil {
+				p = decodeError(cerr, r, &n)
+			} else {
+				d := duplicateField(f)
+				p = Problem{Status: d.status, Code: d.code, Title: "Duplicate field", Detail: "the claim gives a field more than once",
+					Errors: []rss.FieldError{d.field}}
+			}
 			p.Type = problemBase + p.Code
 			undecoded[i] = &p
 			// Its lines count toward the request's bound as a decoded
@@ -150,9 +168,12 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 		return nil, nil, false
 	}
 	if len(claims) == 0 {
-		if err != nil {
+		switch {
+		case err != nil:
 			decodeProblem(c, err, b, &body)
-		} else {
+		case len(dups) > 0:
+			scanText(b).write(c) // the first key given twice, named in the body
+		default:
 			p := undecoded[0] // every claim was a null: the first says so
 			p.Detail = "no claim in the body is an object"
 			writeProblem(c, *p)
@@ -160,6 +181,37 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 		return nil, nil, false
 	}
 	return claims, undecoded, true
+}
+
+// scanBulk is scanText over a bulk body, but a key given twice inside one
+// claim is left to that claim's answer: dups holds, by the claim's index,
+// the path within it of the first such key.
+func scanBulk(body []byte) (bad *textProblem, dups map[int]string) {
+	s := &textScanner{b: body, dupAllowed: func(field *textPath) bool {
+		i, f, ok := claimField(field)
+		if !ok {
+			return false
+		}
+		if dups == nil {
+			dups = map[int]string{}
+		}
+		if _, seen := dups[i]; !seen {
+			dups[i] = f
+		}
+		return true
+	}}
+	return s.value(nil), dups
+}
+
+// claimField finds the claim of a bulk body a path lies within
+// (claims[i]), and the path within it.
+func claimField(p *textPath) (index int, field string, ok bool) {
+	for q := p; q != nil && q.parent != nil; q = q.parent {
+		if q != p && q.isIndex && q.parent.parent == nil && !q.parent.isIndex && equalFold(q.parent.key, "claims") {
+			return q.index, strings.TrimPrefix(strings.TrimPrefix(p.String(), q.String()), "."), true
+		}
+	}
+	return 0, "", false
 }
 
 func (s *Server) submitClaimsBulk(c *gin.Context) {
