@@ -251,16 +251,19 @@ func (c *checker) text(s Segment, at int) {
 				break
 			}
 		}
-		if e, ok := textElement(s.ID, i+1); ok && len(el) > e.Max {
+		if e, ok := textElement(s.ID, i+1, s.ID == "NM1" && s.Element(2) == "1"); ok && len(el) > e.Max {
 			c.problem(at, s.ID, CodeElementLength, "%s%02d (%s) has %d characters, at most %d are allowed", s.ID, i+1, e.Name, len(el), e.Max)
 		}
 	}
 }
 
 // textElement is the text element at position n of a segment this package
-// writes, for the length check.
-func textElement(id string, n int) (Element, bool) {
+// writes, for the length check. NM103 is a person's last name where NM102
+// says the party is a person (the check called it an organization name).
+func textElement(id string, n int, person bool) (Element, bool) {
 	switch {
+	case id == "NM1" && n == 3 && person:
+		return PersonLastName, true
 	case id == "NM1" && n == 3:
 		return OrganizationName, true
 	case id == "NM1" && n == 4:

@@ -238,6 +238,16 @@ func TestCheckProblemDetails(t *testing.T) {
 		t.Fatalf("problem %v, want MISSING_SEGMENT at the LX (segment %d) naming DTP*472", p, lx)
 	}
 
+	// A person's NM103 is their last name, an organization's its name.
+	for _, c := range []struct{ entity, want string }{{"IL", "(last name)"}, {"PR", "(organization name)"}} {
+		f = parseAll(t, baseFile(t))
+		f.set(t, "NM1", c.entity, 0, 3, strings.Repeat("D", 61))
+		rep, _ = Check(bytes.NewReader(f.bytes()))
+		if len(rep.Problems) != 1 || rep.Problems[0].Code != CodeElementLength || !strings.Contains(rep.Problems[0].Message, c.want) {
+			t.Fatalf("NM1*%s: problems %v, want one ELEMENT_LENGTH naming %s", c.entity, rep.Problems, c.want)
+		}
+	}
+
 	f = parseAll(t, baseFile(t))
 	f.set(t, "SE", "", 0, 1, "5")
 	rep, _ = Check(bytes.NewReader(f.bytes()))
