@@ -164,6 +164,7 @@ func TestReviewerAcknowledgeRefusals(t *testing.T) {
 		{"claim code", "approve", []string{"CLAIM_CAP_REACHED"}, "acknowledge[0]", "invalid_value"},
 		{"deny code", "approve", []string{"PART2_CONSENT_MISSING"}, "acknowledge[0]", "not_allowed"},
 		{"reduce code", "approve", []string{"UNITS_OVER_VOUCHER_MAX"}, "acknowledge[0]", "not_allowed"},
+		{"a provider's stand-in for withheld reasons", "approve", []string{"CONFLICT_ON_FILE"}, "acknowledge[0]", "not_allowed"},
 		{"twice", "approve", []string{"EPISODE_UNITS_EXCEEDED", "EPISODE_UNITS_EXCEEDED"}, "acknowledge[1]", "duplicate"},
 		{"too many", "approve", []string{"EPISODE_UNITS_EXCEEDED", "EPISODE_DOLLAR_CAP_EXCEEDED", "DUPLICATE_SERVICE_OTHER_PROVIDER",
 			"RETRO_AUTHORIZATION", "CASELOAD_AT_CAP", "GPRA_FOLLOWUP_OVERDUE"}, "acknowledge", "too_many"},

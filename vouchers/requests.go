@@ -704,8 +704,11 @@ func (f QueueFilter) validate() error {
 		// would show an empty queue however many wait.
 		// Only what a pended request carries: a pend or reduce reason. A deny
 		// code or GRANTED matches no request in the queue.
-		if r, ok := adjudication.Lookup(f.Reason); !ok || r.Kind != "voucher" || f.Reason == adjudication.CodeConflictOnFile ||
-			(r.Action != adjudication.ActionPend && r.Action != adjudication.ActionReduce) {
+		switch r, ok := adjudication.Lookup(f.Reason); {
+		case f.Reason == adjudication.CodeConflictOnFile:
+			v.Add("reason", "invalid_value", "CONFLICT_ON_FILE is what a provider reads in place of reasons withheld from it; "+
+				"a reviewer filters on the reasons themselves")
+		case !ok || r.Kind != "voucher" || (r.Action != adjudication.ActionPend && r.Action != adjudication.ActionReduce):
 			v.Add("reason", "invalid_value", "reason is a voucher reason code that pends or reduces a request (GET /v1/reason-codes)")
 		}
 	}
@@ -825,6 +828,12 @@ func addAcknowledgeErrors(v *rss.ValidationError, codes []string) {
 		switch {
 		case !ok || reason.Kind != "voucher":
 			v.Add(field, "invalid_value", "%q is not a voucher reason code (GET /v1/reason-codes lists them)", code)
+		// A provider's stand-in for withheld reasons, no rule's: it lifted
+		// nothing, yet was taken (a black-box pass), where the queue's
+		// filter refuses it.
+		case code == adjudication.CodeConflictOnFile:
+			v.Add(field, "not_allowed", "CONFLICT_ON_FILE is what a provider reads in place of reasons withheld from it; "+
+				"acknowledge the reasons themselves")
 		case reason.Action != adjudication.ActionPend:
 			v.Add(field, "not_allowed", "%s is a %s reason; a reviewer lifts only what pends", code, reason.Action)
 		case slices.Contains(codes[:i], code):

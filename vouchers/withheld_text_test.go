@@ -50,3 +50,26 @@ func TestAgencyNamedByASurname(t *testing.T) {
 		assert.Equal(t, want, o.names(text), "%q", text)
 	}
 }
+
+// An agency named by its id as the API's fields write it, and its
+// authorizations for the person by their ids: only "provider 2" was
+// matched, and a reviewer copying "source_provider_id: 2" from a trace got
+// it through (a black-box pass).
+func TestAgencyNamedByItsIDs(t *testing.T) {
+	o := agencyWords{ID: 2, Code: "BCS", Authorizations: []int64{17}}
+	for text, want := range map[string]bool{
+		"provider 2 holds it":      true,
+		"provider id 2":            true,
+		"provider_id 2":            true,
+		"source_provider_id: 2":    true,
+		"agency #2":                true,
+		"authorization #17":        true,
+		"authorization id 17":      true,
+		"provider 21 holds it":     false,
+		"authorization 170":        false,
+		"2 units over 17 days":     false,
+		"the other agency holds 2": false,
+	} {
+		assert.Equal(t, want, o.names(text), "%q", text)
+	}
+}
