@@ -807,3 +807,55 @@ func TestEnrollmentDatesAreBounded(t *testing.T) {
 	r := enroll(day(0), "planned_end_date", day(365))
 	assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 }
+
+// A stay entered with a start ahead of today (a mistyped year) is
+// withdrawn before it begins: no discharge can end it (not in the future,
+// not before its start), and it held the program against the client's
+// real enrollment until then (a black-box pass). Withdrawn, it is as if
+// never made; a stay that began, or one with records kept against it, is
+// discharged instead.
+func TestEnrollmentNotYetBegunIsWithdrawn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client := itNewClient(t, e, keyHRA, "hartford")
+	enroll := func(start string) resp {
+		return e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM", "start_date": start,
+			"referral_source": "samss_meeting"})
+	}
+	r := enroll(day(300)) // meant day(0)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	future := itID(t, r)
+	requireProblem(t, enroll(day(0)), http.StatusConflict, "enrollment_exists")
+	withdraw := func(key string, id int64, body map[string]any) resp {
+		return e.post(key, itPath("/v1/enrollments/%d/withdraw", id), body)
+	}
+	itNothingWritten(t, e, func() {
+		requireProblem(t, withdraw(keyHRA, future, map[string]any{}), http.StatusUnprocessableEntity, "validation_failed")
+		requireProblem(t, withdraw(keyBCS, future, map[string]any{"reason": "x"}), http.StatusNotFound, "not_found")
+		requireProblem(t, withdraw(keyReviewer, future, map[string]any{"reason": "x"}), http.StatusForbidden, "forbidden")
+		begun := enrollmentOf(e, e.demo.Clients["Moreau/HRA"], "ATR")
+		requireProblem(t, withdraw(keyHRA, begun, map[string]any{"reason": "x"}), http.StatusConflict, "already_begun")
+	})
+	r = withdraw(keyHRA, future, map[string]any{"reason": "entered with the wrong year"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, float64(future), r.JSON(t)["id"])
+	requireProblem(t, e.get(keyHRA, itPath("/v1/enrollments/%d", future)), http.StatusNotFound, "not_found")
+	assert.Equal(t, 1, itAudit(e, "withdraw", "enrollment", itStr(future)))
+	assert.Zero(t, e.count(`SELECT count(*) FROM episodes p
+		WHERE p.opened_on > $1 AND p.person_id = (SELECT person_id FROM clients WHERE id = $2)`, day(0), client),
+		"the episode it alone opened goes with it")
+	r = enroll(day(0))
+	require.Equal(t, http.StatusCreated, r.Status, "the real stay: %s", r.Body)
+
+	// A stay ahead of today with a record kept against it stays.
+	other := itNewClient(t, e, keyHRA, "hartford")
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": other, "program_code": "RCM", "start_date": day(30),
+		"referral_source": "samss_meeting"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	kept := itID(t, r)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/reassign", kept), map[string]any{"staff_id": e.demo.Staff["Petrov"], "reason": "x"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, withdraw(keyHRA, kept, map[string]any{"reason": "x"}), http.StatusConflict, "enrollment_in_use")
+	})
+}

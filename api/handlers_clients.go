@@ -213,6 +213,22 @@ func (s *Server) dischargeEnrollment(c *gin.Context) {
 	})
 }
 
+func (s *Server) withdrawEnrollment(c *gin.Context) {
+	id, ok := pathID(c, "enrollment_id")
+	if !ok {
+		return
+	}
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if !decode(c, &body) {
+		return
+	}
+	post(c, okJSON[vouchers.Enrollment], func(ctx context.Context) (vouchers.Enrollment, error) {
+		return s.v.WithdrawEnrollment(ctx, id, body.Reason)
+	})
+}
+
 func (s *Server) createConsent(c *gin.Context) {
 	var n vouchers.NewConsent
 	if !decode(c, &n) {

@@ -193,6 +193,7 @@ func New(cfg Config) *Server {
 	postRoute("/enrollments", s.createEnrollment)
 	v1.GET("/enrollments/:enrollment_id", s.getEnrollment)
 	postRoute("/enrollments/:enrollment_id/discharge", s.dischargeEnrollment)
+	postRoute("/enrollments/:enrollment_id/withdraw", s.withdrawEnrollment)
 	postRoute("/enrollments/:enrollment_id/reassign", s.reassignEnrollment)
 	postRoute("/enrollments/:enrollment_id/transfer-primary", s.transferPrimary)
 	v1.GET("/discharge-reasons", s.listDischargeReasons)

@@ -374,6 +374,24 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 	return id, nil
 }
 
+// DropEmptyEpisode deletes an episode nothing stands on any more: no
+// enrollment, authorization, GPRA interview, claim line or raised unit
+// maximum of it. An enrollment withdrawn before it began may leave the
+// episode it opened so; kept, it would be an episode of no stay, open from
+// a day no one was enrolled.
+func DropEmptyEpisode(ctx context.Context, ext pg.Ext, episodeID int64) error {
+	_, err := ext.ExecContext(ctx, `DELETE FROM episodes p WHERE p.id = $1
+		AND NOT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1)
+		AND NOT EXISTS (SELECT 1 FROM authorizations WHERE episode_id = $1)
+		AND NOT EXISTS (SELECT 1 FROM gpra_interviews WHERE episode_id = $1)
+		AND NOT EXISTS (SELECT 1 FROM claim_lines WHERE episode_id = $1)
+		AND NOT EXISTS (SELECT 1 FROM episode_unit_maxima WHERE episode_id = $1)`, episodeID)
+	if err != nil {
+		return fmt.Errorf("drop episode: %w", err)
+	}
+	return nil
+}
+
 // CloseEpisode closes an episode on the given day (not before it opened)
 // when none of its enrollments, with any agency, is still open.
 func CloseEpisode(ctx context.Context, ext pg.Ext, episodeID int64, on rss.Date) error {

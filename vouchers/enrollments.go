@@ -11,6 +11,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/ledger"
 	"rss/pg"
 )
 
@@ -334,6 +335,60 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 		}
 		events = append(events, access.Event{Action: "create", EntityType: "primary_case_manager_transfer", EntityID: access.ID(out.ID)})
 		return access.Record(ctx, tx, events...)
+	})
+	return out, err
+}
+
+// WithdrawEnrollment takes back an enrollment that has not begun (a
+// mistyped year, a client who never came): it is deleted as if never made,
+// with the episode it alone opened, and the withdrawal is audited with its
+// reason. A discharge can end no such stay (not in the future, not before
+// its start), so one entered a year ahead held the program against the
+// client's real enrollment until then (a black-box pass). Anything
+// recorded against it (a voucher request, a GPRA interview, program
+// records, a reassignment or a primary transfer) keeps it: the schema's
+// foreign keys refuse the delete, 409 enrollment_in_use.
+func (s *Service) WithdrawEnrollment(ctx context.Context, id int64, reason string) (Enrollment, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	v := &rss.ValidationError{}
+	if rss.Blank(reason) {
+		v.Add("reason", "required", "reason is required: why the enrollment is withdrawn")
+	} else {
+		checkText(v, "reason", reason, maxReasonLen)
+	}
+	if err := v.Err(); err != nil {
+		return Enrollment{}, err
+	}
+	var out Enrollment
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		defer out.shownTo(a) // what the request answers, and a retry replays
+		e, err := s.lockEnrollment(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if !e.DischargeDate.IsZero() {
+			return rss.Coded(rss.ErrConflict, "already_discharged", "enrollment %d was discharged on %s", id, e.DischargeDate)
+		}
+		if today := s.Today(); !e.StartDate.After(today) {
+			return rss.Coded(rss.ErrConflict, "already_begun", "enrollment %d began on %s: discharge it instead", id, e.StartDate)
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM enrollments WHERE id = $1`, id)
+		if pg.IsViolation(err, pg.CodeForeignKeyViolation, "") {
+			return rss.Coded(rss.ErrConflict, "enrollment_in_use", "records are kept against enrollment %d (voucher requests, GPRA "+
+				"interviews, program records, a reassignment or a primary transfer): it cannot be withdrawn", id)
+		}
+		if err != nil {
+			return fmt.Errorf("withdraw enrollment: %w", err)
+		}
+		if err := ledger.DropEmptyEpisode(ctx, tx, e.EpisodeID); err != nil {
+			return err
+		}
+		out = e
+		return access.Record(ctx, tx, access.Event{Action: "withdraw", EntityType: "enrollment", EntityID: access.ID(id),
+			ClientID: e.ClientID, Outcome: reason})
 	})
 	return out, err
 }
