@@ -802,3 +802,36 @@ func TestReactivationRacingClaims(t *testing.T) {
 		}
 	}
 }
+
+// A reviewer's exception stands at the agency's reactivation (SPEC §5:
+// re-running the rules never overrides a reviewer's decision). BCS's
+// ATR-DT authorization of Kim's overlaps HRA's, approved with the
+// duplicate acknowledged; BCS is deactivated by mistake and reactivated:
+// in error, it is undone as if never made (nothing judged); otherwise the
+// duplicate the reviewer lifted is not judged again. A black-box pass found
+// it ended, the agency told to request its 17 days again.
+func TestReactivationKeepsAReviewersException(t *testing.T) {
+	t.Parallel()
+	for _, inError := range []bool{true, false} {
+		e := newEnv(t)
+		bcs := e.demo.Providers["BCS"]
+		retro := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 4, -20, 27)
+		require.Equal(t, "pended", retro["decision"], "%v", retro)
+		hra := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 27)
+		require.Equal(t, "approved", hra["decision"], "%v", hra)
+		decide := itPath("/v1/voucher-requests/%d/decision", itNum(t, retro, "id"))
+		requireProblem(t, e.post(keyReviewer, decide, map[string]any{"action": "approve", "note": "ok"}), http.StatusConflict, "pended_since")
+		r := e.post(keyReviewer, decide, map[string]any{"action": "approve", "note": "ok", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		auth := itNum(t, r.JSON(t), "authorization_id")
+
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing", "effective_on": day(11)})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "mistake", "in_error": inError})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Empty(t, r.JSON(t)["authorizations_ended"], "in_error %v: %s", inError, r.Body)
+		got := itAuth(t, e, keyReviewer, auth)
+		assert.Equal(t, day(27), got["end_date"], "in_error %v: %v", inError, got)
+		assert.Equal(t, "active", got["status"], "in_error %v", inError)
+	}
+}

@@ -2,6 +2,7 @@ package vouchers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -438,22 +439,23 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 		}
 		var d adjudication.VoucherDecision
 		var left int
-		if !suspended {
-			d, left, _, err = s.judgeUnusedUnits(ctx, tx, &cur, c.End, func(f *adjudication.VoucherFacts) {
-				f.Provider.DeactivatedOn = time.Time{}
-				for i := range f.Authorizations {
-					if r, ok := back[f.Authorizations[i].ID]; ok {
-						f.Authorizations[i] = r
-					}
-					// The one judged holds only its used units, as an inactive
-					// one does: its unused units are what is asked for. Before
-					// a deactivation's day it still runs and held them all, and
-					// was judged to pass its caps twice over.
-					if f.Authorizations[i].ID == cur.ID {
-						f.Authorizations[i].Inactive = true
-					}
+		asStands := func(f *adjudication.VoucherFacts) {
+			f.Provider.DeactivatedOn = time.Time{}
+			for i := range f.Authorizations {
+				if r, ok := back[f.Authorizations[i].ID]; ok {
+					f.Authorizations[i] = r
 				}
-			})
+				// The one judged holds only its used units, as an inactive
+				// one does: its unused units are what is asked for. Before
+				// a deactivation's day it still runs and held them all, and
+				// was judged to pass its caps twice over.
+				if f.Authorizations[i].ID == cur.ID {
+					f.Authorizations[i].Inactive = true
+				}
+			}
+		}
+		if !suspended {
+			d, left, _, err = s.judgeUnusedUnits(ctx, tx, &cur, c.End, asStands)
 		}
 		var codes []string
 		var note string
@@ -473,6 +475,15 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 		default:
 			denied, _ := deniedHits(d)
 			over, _ := guardHits(d, func(string) bool { return false })
+			if slices.Contains(over, adjudication.CodeDuplicateOtherProvider) {
+				excepted, err := s.overlapExcepted(ctx, tx, &cur, c.End, asStands)
+				if err != nil {
+					return nil, err
+				}
+				if excepted {
+					over = slices.DeleteFunc(over, func(code string) bool { return code == adjudication.CodeDuplicateOtherProvider })
+				}
+			}
 			if codes = append(denied, over...); len(codes) == 0 {
 				back[c.ID] = whole.Rule(today)
 				continue
@@ -502,4 +513,68 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 		events = append(events, access.Event{Action: action, EntityType: "authorization", EntityID: access.ID(cur.ID), ClientID: cur.ClientID})
 	}
 	return ended, access.Record(ctx, tx, events...)
+}
+
+// overlapExcepted reports whether the overlap with other agencies' days
+// that a request for cur's unused units meets (DUPLICATE_SERVICE_OTHER_PROVIDER)
+// is one a reviewer lifted when approving cur: re-running the rules never
+// overrides a reviewer's decision (SPEC §5), and a black-box pass found an
+// agency's reactivation ending an authorization approved with the
+// duplicate acknowledged. The exception covers the agencies it named, not
+// one granted days over cur's while its agency was out (cut, cur pended no
+// one as a duplicate): the rule is run again without the named agencies'
+// authorizations and must not fire. The caps are not lifted so: a
+// reviewer's exception to them is recorded as the episode's raised cap or
+// unit maximum, which the rules judge against, and lifted again here they
+// would let the episode hold past them what was granted into cur's room
+// meanwhile, which no reviewer saw.
+func (s *Service) overlapExcepted(ctx context.Context, tx *sqlx.Tx, cur *Authorization, end rss.Date,
+	patch func(f *adjudication.VoucherFacts)) (bool, error) {
+	var stored struct {
+		Hits    []byte `db:"hits"`
+		Recheck []byte `db:"recheck_hits"`
+	}
+	// The reasons the request pended for and those the reviewer
+	// acknowledged are kept in the request's hits and the decision's
+	// re-check (README: acknowledge is not stored apart).
+	err := tx.GetContext(ctx, &stored, `SELECT v.hits, d.recheck_hits FROM voucher_requests v
+		JOIN reviewer_decisions d ON d.voucher_request_id = v.id
+		WHERE v.id = $1 AND d.action IN ('`+ReviewApprove+`', '`+ReviewApproveModified+`')`, cur.VoucherRequestID)
+	if errors.Is(err, pg.ErrNoRows) {
+		return false, nil // granted by the rules, no reviewer's exception
+	}
+	if err != nil {
+		return false, fmt.Errorf("reviewer's exception: %w", err)
+	}
+	named := map[int64]bool{}
+	for _, raw := range [][]byte{stored.Hits, stored.Recheck} {
+		var hits []adjudication.Hit
+		if err := json.Unmarshal(raw, &hits); err != nil {
+			return false, fmt.Errorf("decode reviewed hits: %w", err)
+		}
+		for _, h := range hits {
+			if h.Code != adjudication.CodeDuplicateOtherProvider {
+				continue
+			}
+			if h.Source != 0 {
+				named[h.Source] = true
+			}
+			for _, p := range h.Sources {
+				named[p] = true
+			}
+		}
+	}
+	if len(named) == 0 {
+		return false, nil
+	}
+	d, _, _, err := s.judgeUnusedUnits(ctx, tx, cur, end, func(f *adjudication.VoucherFacts) {
+		patch(f)
+		f.Authorizations = slices.DeleteFunc(f.Authorizations, func(a adjudication.Authorization) bool { return named[a.ProviderID] })
+	})
+	if err != nil {
+		return false, err
+	}
+	// Only the duplicate rule is read from this decision: the caps were
+	// judged with every agency's authorizations.
+	return !slices.ContainsFunc(d.Hits, func(h adjudication.Hit) bool { return h.Code == adjudication.CodeDuplicateOtherProvider }), nil
 }
