@@ -629,3 +629,36 @@ func TestReactivationJudgesEveryUnitItGivesBack(t *testing.T) {
 	assert.NotEmpty(t, p["reasons"])
 	assert.Equal(t, "inactive", itAuth(t, e, keyReviewer, firstAuth)["status"])
 }
+
+// A day-unit authorization's reactivation is judged on every unit the
+// ledger then holds, not the units that fit in its days left: Brown's
+// inactive ATR-TH (90 days' units at 35.00, 30 days left) gives back
+// 3,150.00, not 1,050.00. A black-box pass reactivated it past the
+// episode's 4,000.00 cap (5,080.00 held) with no exception recorded.
+func TestReactivationOfDayUnitsHeldToTheCap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 30}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	th := itFixtureAuth(t, e, "Brown", "ATR-TH")
+	require.Equal(t, "inactive", itAuth(t, e, keyReviewer, th)["status"])
+	for _, s := range []struct {
+		code  string
+		units int
+	}{{"ATR-CC", 80}, {"ATR-LS", 48}, {"ATR-TR", 40}} { // 1,880.00: 2,120.00 left
+		v := itVoucher(t, e, keyHRA, e.demo.Clients["Brown"], s.code, s.units, 0, 58)
+		require.Equal(t, "approved", v["decision"], "%v", v)
+	}
+	path := itPath("/v1/authorizations/%d/reactivate", th)
+	p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "client back"}), http.StatusConflict, "limits_exceeded")
+	assert.Contains(t, p["reasons"], "EPISODE_DOLLAR_CAP_EXCEEDED", "%v", p)
+	assert.Contains(t, p["detail"], "3150.00 asked", "%v", p)
+	assert.Equal(t, "inactive", itAuth(t, e, keyReviewer, th)["status"])
+
+	r = e.post(keyReviewer, path, map[string]any{"reason": "client back", "acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	var cap string
+	require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = (SELECT episode_id FROM authorizations WHERE id = $1)`, th))
+	assert.Equal(t, "5030.00", cap, "raised to what the episode holds: 3,150.00 + 1,880.00")
+	assert.Equal(t, 1, itAudit(e, "cap_exception", "episode", ""), "the exception recorded")
+}

@@ -251,8 +251,8 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 }
 
 // judgeUnusedUnits decides a request for the unused units of cur from
-// today (or its start) to end, with the authorization's rate and no
-// per-voucher maximum, on a snapshot patch may amend (nil: as read). left
+// today (or its start) to end, with the authorization's rate, no
+// per-voucher maximum and no cut to the days left, on a snapshot patch may amend (nil: as read). left
 // is 0, and nothing is decided, when there is nothing to give back.
 func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Authorization, end rss.Date,
 	patch func(f *adjudication.VoucherFacts)) (d adjudication.VoucherDecision, left int, start rss.Date, err error) {
@@ -283,6 +283,15 @@ func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Author
 	// were given back (a black-box pass reactivated 90 units judged as 30,
 	// and 99 were paid of an episode's 90).
 	f.Service.PerVoucherMax = 0
+	// Nor cut to the days left (UNITS_OVER_SPAN_DAYS, read from the unit):
+	// the ledger holds all of a live authorization's units toward the caps
+	// whatever days are left (Authorization.Holds, everywhere the caps are
+	// counted), so the check counts what the ledger will hold. Holding only
+	// the units that fit would make one authorization count differently
+	// from every other; cut, a black-box pass gave back 90 day units judged
+	// as 30, and the episode held 5,080.00 of a 4,000.00 cap with no
+	// exception recorded.
+	f.Service.Unit = ""
 	if patch != nil {
 		patch(&f)
 		// The episode's totals are sums over the authorizations as patched.
