@@ -533,10 +533,11 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 // one granted days over cur's while its agency was out (cut, cur pended no
 // one as a duplicate): the rule is run again without the named agencies'
 // authorizations and must not fire. The caps are not lifted so: a
-// reviewer's exception to them is recorded as the episode's raised cap or
-// unit maximum, which the rules judge against, and lifted again here they
-// would let the episode hold past them what was granted into cur's room
-// meanwhile, which no reviewer saw.
+// reviewer's exception to the dollar cap is recorded as the episode's
+// raised cap, which the rules judge against, and lifted again here they
+// would let the episode hold past it what was granted into cur's room
+// meanwhile, which no reviewer saw. (A raised unit maximum is the claims'
+// and the ledger's, not yet the voucher rules': README Known gaps.)
 func (s *Service) overlapExcepted(ctx context.Context, tx *sqlx.Tx, cur *Authorization, end rss.Date,
 	patch func(f *adjudication.VoucherFacts)) (bool, error) {
 	var stored struct {
