@@ -17,7 +17,9 @@ import (
 //	claim Charge − Σ claim and line CAS Amount = claim Paid
 //	line Charge − Σ line CAS Amount = line Paid
 //
-// Reversals (CLP02 = 22) carry negative amounts and balance the same way.
+// Reversals (CLP02 = 22) carry negative amounts (CLP03 and CLP04 not
+// positive) and balance the same way; every other claim's CLP03 and CLP04
+// are not negative, and a denial's (CLP02 = 4) CLP04 is zero.
 type Remittance struct {
 	Envelope
 	// Handling is BPR01: C payment with remittance, D payment only, H
@@ -446,12 +448,30 @@ func (p *remitParser) party(s Segment, at int, fail func(string, ...any) error) 
 }
 
 func (p *remitParser) clp(s Segment, at int, fail func(string, ...any) error) error {
-	if !codesCLP02[s.Element(2)] {
-		return fail("CLP02 %q is not a claim status code", s.Element(2))
+	status := s.Element(2)
+	if !codesCLP02[status] {
+		return fail("CLP02 %q is not a claim status code", status)
+	}
+	// The amounts' sign must agree with CLP02: the 835 guide takes a
+	// payment back only with CLP02 22 and its amounts negated (a claim is
+	// not repeated with a negative payment instead), and code 4 (denied:
+	// the patient was not recognized) pays nothing. A black-box pass
+	// imported a reversal carrying positive amounts (the claim read
+	// reversed while the reconciliation counted the money paid twice), a
+	// CLP02 1 of negative amounts (a claim reading denied, paid −48.00)
+	// and a denial paying 10.00.
+	charge, paid := decimalOf(s.Element(3)), decimalOf(s.Element(4))
+	switch {
+	case status == ClaimReversal && (charge.IsPositive() || paid.IsPositive()):
+		return fail("CLP02 22 is a reversal: CLP03 and CLP04 carry the amounts it takes back, negative, not positive")
+	case status != ClaimReversal && (charge.IsNegative() || paid.IsNegative()):
+		return fail("CLP02 %s is not a reversal: CLP03 and CLP04 may not be negative (a payment is taken back with CLP02 22)", status)
+	case status == ClaimDenied && !paid.IsZero():
+		return fail("CLP02 4 is a denial: CLP04 must be zero")
 	}
 	p.rem.Claims = append(p.rem.Claims, ClaimPayment{
-		ClaimID: s.Element(1), Status: s.Element(2),
-		Charge: decimalOf(s.Element(3)), Paid: decimalOf(s.Element(4)), PatientResp: decimalOf(s.Element(5)),
+		ClaimID: s.Element(1), Status: status,
+		Charge: charge, Paid: paid, PatientResp: decimalOf(s.Element(5)),
 		FilingCode: s.Element(6), PayerControl: s.Element(7), FacilityType: s.Element(8), Frequency: s.Element(9),
 	})
 	p.claim, p.line = &p.rem.Claims[len(p.rem.Claims)-1], nil

@@ -212,6 +212,7 @@ func TestRemittanceSeveralSets(t *testing.T) {
 func TestRemittanceRefused(t *testing.T) {
 	full := readTestdata(t, "835_paid_full.x12")
 	mixed := readTestdata(t, "835_mixed.x12")
+	reversal := readTestdata(t, "835_reversal.x12")
 	for _, tc := range []struct {
 		name, file, old, new string
 		seg                  int
@@ -230,6 +231,14 @@ func TestRemittanceRefused(t *testing.T) {
 		{"CAS second amount missing", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*30.00**253~", 22, "CAS", "CAS06: reason 253 has no amount", "", ""},
 		{"CAS amount without reason", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*30.00***5.00~", 22, "CAS", "amount without its reason", "", ""},
 		{"CAS unknown group", mixed, "CAS*CO*45*30.00~", "CAS*XX*45*30.00~", 22, "CAS", "CAS01", "", ""},
+		// The amounts' sign must agree with CLP02: a black-box pass
+		// imported a reversal paying money, a CLP02 1 of negative amounts
+		// and a denial paying 10.00.
+		{"reversal with positive amounts", reversal, "CLP*RSS-1001*22*-160.00*-160.00", "CLP*RSS-1001*22*160.00*160.00", 12, "CLP", "CLP02 22 is a reversal: CLP03 and CLP04", "", ""},
+		{"reversal with a positive payment", reversal, "CLP*RSS-1001*22*-160.00*-160.00", "CLP*RSS-1001*22*-160.00*10.00", 12, "CLP", "CLP02 22 is a reversal: CLP03 and CLP04", "", ""},
+		{"payment with negative amounts", full, "CLP*RSS-1001*1*160.00*160.00", "CLP*RSS-1001*1*-160.00*-160.00", 14, "CLP", "CLP02 1 is not a reversal", "", ""},
+		{"secondary with a negative payment", reversal, "CLP*RSS-3001*2*100.00*100.00", "CLP*RSS-3001*2*100.00*-100.00", 31, "CLP", "CLP02 2 is not a reversal", "", ""},
+		{"denial paying", mixed, "CLP*RSS-2003*4*75.00*0*", "CLP*RSS-2003*4*75.00*10.00*", 30, "CLP", "CLP02 4 is a denial: CLP04 must be zero", "", ""},
 		{"unknown CLP02", full, "CLP*RSS-1001*1*", "CLP*RSS-1001*9*", 14, "CLP", "CLP02 \"9\" is not a claim status code", "", ""},
 		{"CLP charge not a number", full, "CLP*RSS-1001*1*160.00", "CLP*RSS-1001*1*1G0.00", 14, "CLP", "CLP03 is not a decimal", "", ""},
 		{"PLB unknown reason", mixed, "*WO:PCN0000009*", "*ZZ:PCN0000009*", 34, "PLB", "PLB03 is not an adjustment reason", "", ""},
