@@ -504,3 +504,25 @@ func TestClaimStatusIsThePayersLatestNotTheLatestImported(t *testing.T) {
 		})
 	}
 }
+
+// BHT05's hundredths of a second count: of two 277CAs of one second, the
+// newer (12003050) wins though the older (12003010) is imported last; the
+// two read as a tie and the older, imported last, won (a black-box pass).
+func TestClaimStatusOrdersHundredthsOfASecond(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	id := w.submitAs(w.ecra(), w.mhwClaim("HUND-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00"))).ID
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	sim := &payerSim{control: 750, date: "20260603"}
+	at := func(file []byte, bht05 string) []byte {
+		old := "*" + sim.date + "*1200*TH~"
+		require.Equal(t, 1, bytes.Count(file, []byte(old)))
+		return bytes.Replace(file, []byte(old), []byte("*"+sim.date+"*"+bht05+"*TH~"), 1)
+	}
+	accept := func(string) string { return "PCN-HUND" }
+	w.importFile(at(sim.file277(sent, nil, accept), "12003050"))
+	w.importFile(at(sim.file277(sent, map[string]string{"HUND-1": "A7:164:IL"}, accept), "12003010"))
+	assert.Equal(t, billing.PayerAccepted, w.payerOf(id).Status, "the payer accepted it 0.4 s after rejecting it")
+}

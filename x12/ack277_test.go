@@ -153,3 +153,22 @@ func TestClaimAckRefused(t *testing.T) {
 	_, err := readAllClaimAcks(t, ca[:strings.Index(ca, "HL*6*")])
 	requireRefused(t, err, 47, "", "input ends inside transaction set 0001")
 }
+
+// BHT05 is TM 4-8: its decimal seconds (HHMMSSD, HHMMSSDD) order two
+// 277CAs of one second; they were dropped, and the older answer, imported
+// last, won the tie (a black-box pass).
+func TestClaimAckCreatedKeepsDecimalSeconds(t *testing.T) {
+	file := readTestdata(t, "277ca_mixed.x12")
+	for bht05, want := range map[string]time.Time{
+		"1000":     time.Date(2024, 3, 6, 10, 0, 0, 0, time.UTC),
+		"100030":   time.Date(2024, 3, 6, 10, 0, 30, 0, time.UTC),
+		"1000305":  time.Date(2024, 3, 6, 10, 0, 30, 500*int(time.Millisecond), time.UTC),
+		"12003050": time.Date(2024, 3, 6, 12, 0, 30, 500*int(time.Millisecond), time.UTC),
+		"12003010": time.Date(2024, 3, 6, 12, 0, 30, 100*int(time.Millisecond), time.UTC),
+		"12003009": time.Date(2024, 3, 6, 12, 0, 30, 90*int(time.Millisecond), time.UTC),
+	} {
+		acks, err := readAllClaimAcks(t, edit(t, file, "*20240306*1000*TH~", "*20240306*"+bht05+"*TH~"))
+		require.NoError(t, err, bht05)
+		assert.Equal(t, want, acks[0].Created, bht05)
+	}
+}

@@ -492,7 +492,7 @@ func parseDay(v string) (time.Time, error) {
 	return day, nil
 }
 
-// dateTime reads a CCYYMMDD date and an HHMM[SS[d...]] time, in UTC.
+// dateTime reads a CCYYMMDD date and an HHMM[SS[D[D]]] time, in UTC.
 func dateTime(d, t string) (time.Time, error) {
 	day, err := parseDay(d)
 	if err != nil {
@@ -513,7 +513,18 @@ func dateTime(d, t string) (time.Time, error) {
 	if hh > 23 || mm > 59 || ss > 59 {
 		return time.Time{}, fmt.Errorf("time is not a time of day")
 	}
-	return day.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute + time.Duration(ss)*time.Second), nil
+	// The decimal seconds of a TM (HHMMSSD tenths, HHMMSSDD hundredths)
+	// count: two 277CAs of one second were a tie broken by import order,
+	// the older answer winning when imported last (a black-box pass).
+	frac := time.Duration(0)
+	if len(t) > 6 {
+		d, _ := strconv.Atoi(t[6:])
+		frac = time.Duration(d) * time.Second
+		for range len(t) - 6 {
+			frac /= 10
+		}
+	}
+	return day.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute + time.Duration(ss)*time.Second + frac), nil
 }
 
 // parseDate reads a CCYYMMDD element already validated as DT.
