@@ -657,21 +657,78 @@ type pendingPayment struct {
 // correction listed first met the payment it corrects still standing and
 // was kept aside, and the reversal then left the claim reversed and open
 // though the payer had paid it again (black-box passes: in one set, then
-// in two sets of one file).
+// in two sets of one file). A reversal that finds nothing to undo while a
+// payment of the file carries its CLP07 waits for that payment: the
+// payments its CLP07 names are posted, then it, then the other payments.
+// The payer may take back in one file the very payment it makes there
+// (the two netted in BPR02): posted first, the reversal undid nothing and
+// the payment stood, the claim reading paid for money the agency did not
+// keep (a black-box pass); and a split payment, its reversal and the
+// correction in one file post in the payer's order. Waiting instead
+// whenever a reversal finds nothing would let it undo a correction the
+// file pays for a payment rss never saw.
 func (im *importer) postClaimPayments() error {
-	for _, reversals := range []bool{true, false} {
-		for _, p := range im.payments {
-			for i := range p.claims {
-				if (p.claims[i].Status == x12.ClaimReversal) != reversals {
-					continue
-				}
-				if err := im.postClaim(p.id, i+1, p.who, &p.claims[i]); err != nil {
+	type claimAt struct {
+		p *pendingPayment
+		i int
+	}
+	type ccnOf struct {
+		who payee
+		ccn string
+	}
+	var waiting, payments []claimAt
+	named := map[ccnOf]bool{}
+	for k := range im.payments {
+		p := &im.payments[k]
+		for i := range p.claims {
+			if p.claims[i].Status != x12.ClaimReversal {
+				payments = append(payments, claimAt{p, i})
+				continue
+			}
+			wait, err := im.postClaim(p.id, i+1, p.who, &p.claims[i], true)
+			if err != nil {
+				return err
+			}
+			if wait {
+				waiting = append(waiting, claimAt{p, i})
+				named[ccnOf{p.who, p.claims[i].PayerControl}] = true
+			}
+		}
+	}
+	post := func(cs []claimAt, keep func(c claimAt) bool) error {
+		for _, c := range cs {
+			if keep(c) {
+				if _, err := im.postClaim(c.p.id, c.i+1, c.p.who, &c.p.claims[c.i], false); err != nil {
 					return err
 				}
 			}
 		}
+		return nil
 	}
-	return nil
+	isNamed := func(c claimAt) bool { return named[ccnOf{c.p.who, c.p.claims[c.i].PayerControl}] }
+	if err := post(payments, isNamed); err != nil {
+		return err
+	}
+	if err := post(waiting, func(claimAt) bool { return true }); err != nil {
+		return err
+	}
+	return post(payments, func(c claimAt) bool { return !isNamed(c) })
+}
+
+// paidInFile reports whether a payment (not a reversal) of this file to
+// the payee who carries the payer's claim control number ccn.
+func (im *importer) paidInFile(ccn string, who payee) bool {
+	for _, p := range im.payments {
+		if p.who != who {
+			continue
+		}
+		for _, c := range p.claims {
+			if c.Status != x12.ClaimReversal && c.PayerControl == ccn {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // standsP and standsQ are the condition that posting p (q) is not
@@ -822,25 +879,29 @@ func payeeLoop(p, npi, tin string) string {
 		AND bp.provider_id = c.provider_id WHERE c.id = ` + p + `.claim_id AND ` + payeeMatchSQL("bp", npi, tin) + `)`
 }
 
-func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimPayment) error {
+// postClaim posts one CLP. A reversal posted before the file's payments
+// (mayDefer) that finds no current posting with its CLP07 while a payment
+// of the same file carries it is not recorded (deferred): it is to be
+// posted again once the payments it names are.
+func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimPayment, mayDefer bool) (deferred bool, err error) {
 	// The claim by its place in the set, never its CLP01: an error quotes
 	// nothing the file carries.
 	what := fmt.Sprintf("claim %d of the set", seq)
 	charge, err := cents(c.Charge, what+" CLP03")
 	if err != nil {
-		return err
+		return false, err
 	}
 	paid, err := cents(c.Paid, what+" CLP04")
 	if err != nil {
-		return err
+		return false, err
 	}
 	resp, err := cents(c.PatientResp, what+" CLP05")
 	if err != nil {
-		return err
+		return false, err
 	}
 	l, unmatched, err := im.findLoop(c.ClaimID, who)
 	if err != nil {
-		return err
+		return false, err
 	}
 	reversal := c.Status == x12.ClaimReversal
 	var reverses any
@@ -854,7 +915,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 			// payment of the payer's, and one agency's 835 (or a slip in
 			// its CLP07) must not take back another agency's payment.
 			if target, err = im.current("p.payer_ccn = $1 AND "+payeeLoop("p", "$2", "$3"), c.PayerControl, who.npi, who.tin); err != nil {
-				return err
+				return false, err
 			}
 			if target == nil {
 				// A CLP07 rss has seen names no current posting: the payer
@@ -866,11 +927,18 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 				// the payment that stands (or the correction).
 				known, aside, err := im.ccnSeen(c.PayerControl, who)
 				if err != nil {
-					return err
+					return false, err
 				}
 				if aside {
 					reason = UnmatchedKeptAside
 					break
+				}
+				// A payment of this file carries the CLP07: the reversal
+				// names it, posted after the reversals (the loop's current
+				// posting, or an earlier payment of that number undone
+				// already, is another payment).
+				if mayDefer && im.paidInFile(c.PayerControl, who) {
+					return true, nil
 				}
 				if known {
 					reason = UnmatchedNothingToUndo
@@ -880,7 +948,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		}
 		if target == nil && l != nil {
 			if target, err = im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part); err != nil {
-				return err
+				return false, err
 			}
 		}
 		if target == nil {
@@ -892,12 +960,12 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		}
 		id, all, err := im.splitTarget(target, paid)
 		if err != nil {
-			return err
+			return false, err
 		}
 		reverses, whole = id, all
 		if l == nil || l.BatchID != target.BatchID || l.ClaimID != target.ClaimID || l.Part != target.Part {
 			if l, err = im.loopOf(target.BatchID, target.ClaimID, target.Part); err != nil {
-				return err
+				return false, err
 			}
 		}
 	case l == nil:
@@ -905,14 +973,30 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 	default:
 		cur, err := im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if cur != nil {
 			split, err := im.splitPart(paymentID, cur, c)
 			if err != nil {
-				return err
+				return false, err
 			}
 			if !split {
+				reason = UnmatchedAlreadyPosted
+			}
+		} else {
+			// A reversal of this file undid the loop's split payment in
+			// this same payment whole: a posting here would be undone with
+			// the parts (reverses_whole covers every posting of the loop in
+			// the payment), counted paid on a claim reading reversed. It is
+			// kept aside as a second payment of that payment instead.
+			var undone bool
+			if err := im.tx.GetContext(im.ctx, &undone, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments w
+					JOIN payer_claim_payments r ON r.reverses_id = w.id AND r.reverses_whole
+					WHERE w.payment_id = $1 AND w.batch_id = $2 AND w.claim_id = $3 AND w.part = $4)`,
+				paymentID, l.BatchID, l.ClaimID, l.Part); err != nil {
+				return false, err
+			}
+			if undone {
 				reason = UnmatchedAlreadyPosted
 			}
 		}
@@ -928,7 +1012,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		paymentID, seq, c.ClaimID, c.Status, charge, paid, resp, c.FilingCode, c.PayerControl, reversal, batch, claim, part, reverses,
 		pq.StringArray(nonNil(c.Remarks)), reason, whole)
 	if err != nil {
-		return fmt.Errorf("record 835 claim: %w", err)
+		return false, fmt.Errorf("record 835 claim: %w", err)
 	}
 	if l != nil && reason == "" {
 		im.events = append(im.events, access.Event{Action: "post", EntityType: "claim", EntityID: access.ID(l.ClaimID),
@@ -938,23 +1022,23 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 	for _, a := range c.Adjustments {
 		adj++
 		if err := im.adjustment(id, nil, adj, a, what); err != nil {
-			return err
+			return false, err
 		}
 	}
 	for i := range c.Lines {
 		ln := &c.Lines[i]
 		lineID, err := im.postLine(id, i+1, l, ln, what)
 		if err != nil {
-			return err
+			return false, err
 		}
 		for _, a := range ln.Adjustments {
 			adj++
 			if err := im.adjustment(id, &lineID, adj, a, what); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // postLine records an SVC, matched by REF*6R to a line of the loop.

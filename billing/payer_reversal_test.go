@@ -75,3 +75,99 @@ func TestPayerClaimOfTheWrongSignIsRefused(t *testing.T) {
 	assert.Equal(t, billing.PayerPaid, p.Status)
 	assert.Equal(t, "29.00", p.Paid.String())
 }
+
+// A payment and its reversal in one 835 (the payer paid the claim and
+// took that very payment back, CLP07 the same, BPR02 0.00) leave the claim
+// reversed, whichever the file lists first: the file's reversals went
+// first, found nothing to undo (nothing_to_reverse) and the payment stood,
+// the claim reading paid (a black-box pass). A second payment of a claim
+// paid before, taken back in the same file, is still kept aside with its
+// reversal, the first payment standing.
+func TestPayerPaymentAndItsReversalInOneFile(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		reversalFirst bool
+	}{{"payment first", false}, {"reversal first", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, b, sent := oneClaimSent(t, "NET-1")
+			c := sent.claim(t, "NET-1")
+			claims := []clp{{CLM: c, Status: "1", CCN: "PCN-N1"}, {CLM: c, Status: "22", CCN: "PCN-N1"}}
+			if tc.reversalFirst {
+				claims[0], claims[1] = claims[1], claims[0]
+			}
+			f := w.importFile(newPayerSim().file835(remit{NPI: c.NPI, Trace: "NET-EFT", Claims: claims}))
+			assert.Equal(t, "0.00", f.Summary.Total.String())
+			assert.Equal(t, 2, f.Summary.Matched)
+			assert.Empty(t, w.reasons(f.ID))
+			p := w.payerOf(w.claimID("NET-1"))
+			assert.Equal(t, billing.PayerReversed, p.Status)
+			assert.Equal(t, "0.00", p.Paid.String())
+			rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+			require.NoError(t, err)
+			assert.Equal(t, "0.00", rec.Totals.Paid.String(), "the payer's net, BPR02")
+			assert.Equal(t, "29.00", rec.Totals.Open.String())
+			assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
+		})
+	}
+	t.Run("a second payment taken back", func(t *testing.T) {
+		w, _, sent := oneClaimSent(t, "NET-2")
+		c := sent.claim(t, "NET-2")
+		sim := newPayerSim()
+		w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "NET-EFT1", Claims: []clp{{CLM: c, Status: "1", CCN: "PCN-N2"}}}))
+		f := w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "NET-EFT2", Claims: []clp{
+			{CLM: c, Status: "22", CCN: "PCN-N2B"}, {CLM: c, Status: "1", CCN: "PCN-N2B"}}}))
+		assert.ElementsMatch(t, []string{"claim_payment NET-2 already_posted", "claim_payment NET-2 reverses_kept_aside"}, w.reasons(f.ID))
+		p := w.payerOf(w.claimID("NET-2"))
+		assert.Equal(t, billing.PayerPaid, p.Status, "the first payment stands")
+		assert.Equal(t, "29.00", p.Paid.String())
+		require.NotNil(t, p.PayerCCN)
+		assert.Equal(t, "PCN-N2", *p.PayerCCN)
+	})
+}
+
+// A payment, its reversal and the correction in one set, whichever order
+// the set lists them, read the correction paid: the reversal, waiting for
+// the payment its CLP07 names, undoes it before the correction is posted
+// (posted after both payments, it left the correction kept aside and the
+// claim reversed). A split payment taken back whole in the set of its
+// parts still keeps the set's correction aside: the whole reversal would
+// undo it with the parts (reverses_whole covers the loop's postings of
+// the payment).
+func TestPayerPaymentReversalAndCorrectionInOneSet(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	c := w.submitAs(w.ecra(), w.mhwClaim("SPN-1", "Dubois", "Kowalski", []string{"F33.1"},
+		line("MHW-RA", day(-10), 4, "29.00"), line("MHW-RA", day(-9), 2, "14.50")))
+	d := w.submitAs(w.ecra(), w.mhwClaim("SPN-2", "Dubois", "Kowalski", []string{"F33.1"},
+		line("MHW-RA", day(-8), 4, "29.00"), line("MHW-RA", day(-7), 2, "14.50")))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	one, two := sent.claim(t, "SPN-1"), sent.claim(t, "SPN-2")
+	part := func(i int) sentCLM {
+		p := two
+		p.Lines, p.Charge = two.Lines[i:i+1], two.Lines[i].Charge
+		return p
+	}
+	corrected := []cas{{Group: "CO", CARC: "45", Amount: dec("1.50")}}
+	f := w.importFile(newPayerSim().file835(remit{NPI: one.NPI, Trace: "SPN-EFT", Claims: []clp{
+		{CLM: one, Status: "1", CCN: "ICN-SPN1C", Claim: corrected},
+		{CLM: one, Status: "22", CCN: "ICN-SPN1"},
+		{CLM: one, Status: "1", CCN: "ICN-SPN1"},
+		{CLM: two, Status: "22", CCN: "ICN-SPN2"},
+		{CLM: part(0), Status: "1", CCN: "ICN-SPN2"}, {CLM: part(1), Status: "1", CCN: "ICN-SPN2"},
+		{CLM: two, Status: "1", CCN: "ICN-SPN2C", Claim: corrected},
+	}}))
+	assert.Equal(t, []string{"claim_payment SPN-2 already_posted"}, w.reasons(f.ID))
+	p := w.payerOf(c.ID)
+	assert.Equal(t, billing.PayerPaid, p.Status)
+	assert.Equal(t, "42.00", p.Paid.String(), "the correction alone stands")
+	q := w.payerOf(d.ID)
+	assert.Equal(t, billing.PayerReversed, q.Status)
+	assert.Equal(t, "0.00", q.Paid.String())
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "42.00", rec.Totals.Paid.String())
+	assert.Equal(t, "43.50", rec.Totals.Open.String())
+	assert.Equal(t, "0.00", rec.Totals.Unexplained.String(), "%+v", rec.Totals)
+}
