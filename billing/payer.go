@@ -43,14 +43,15 @@ const (
 // Reasons an item of a payer file matched nothing of ours, or was kept
 // without posting.
 const (
-	UnmatchedBatch         = "unknown_batch"       // 999: no batch sent that group and set
-	UnmatchedClaim         = "unknown_claim"       // 277CA/835: no CLM loop sent with that CLM01
-	UnmatchedLine          = "unknown_line"        // 835: REF*6R names no line of the matched loop
-	UnmatchedClaimLine     = "claim_unmatched"     // 835: the line's claim did not match
-	UnmatchedNothingToUndo = "nothing_to_reverse"  // 835: a reversal of no current posting
-	UnmatchedAlreadyPosted = "already_posted"      // 835: a second payment of a loop not reversed first
-	UnmatchedKeptAside     = "reverses_kept_aside" // 835: a reversal of a second payment kept, not posted
-	UnmatchedPayee         = "ambiguous_payee"     // 277CA/835: agencies share the CLM01 and the payer names none of them alone
+	UnmatchedBatch         = "unknown_batch"        // 999: no batch sent that group and set
+	UnmatchedClaim         = "unknown_claim"        // 277CA/835: no CLM loop sent with that CLM01
+	UnmatchedLine          = "unknown_line"         // 835: REF*6R names no line of the matched loop
+	UnmatchedClaimLine     = "claim_unmatched"      // 835: the line's claim did not match
+	UnmatchedNothingToUndo = "nothing_to_reverse"   // 835: a reversal of no current posting
+	UnmatchedAlreadyPosted = "already_posted"       // 835: a second payment of a loop not reversed first
+	UnmatchedKeptAside     = "reverses_kept_aside"  // 835: a reversal of a second payment kept, not posted
+	UnmatchedOtherClaim    = "reverses_other_claim" // 835: a reversal whose CLP07 names a payment of a claim its CLP01 does not name
+	UnmatchedPayee         = "ambiguous_payee"      // 277CA/835: agencies share the CLM01 and the payer names none of them alone
 )
 
 // PayerFile is one imported payer file and what it posted.
@@ -958,6 +959,20 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 			}
 			break
 		}
+		// The posting a CLP07 names belongs to a loop sent with the CLM01
+		// the reversal's CLP01 names: one naming another claim's payment
+		// is a slip of the payer's, kept aside rather than charged to a
+		// claim the payer did not name (it undid that claim's payment, a
+		// black-box pass). The same CLM01 sent again in a later batch is
+		// the same claim.
+		other, err := im.otherClaim(target, c.ClaimID)
+		if err != nil {
+			return false, err
+		}
+		if other {
+			reason = UnmatchedOtherClaim
+			break
+		}
 		id, all, err := im.splitTarget(target, paid)
 		if err != nil {
 			return false, err
@@ -1039,6 +1054,15 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		}
 	}
 	return false, nil
+}
+
+// otherClaim reports whether target, the posting a reversal undoes, is of
+// a loop sent with another CLM01 than clp01.
+func (im *importer) otherClaim(target *posting, clp01 string) (bool, error) {
+	var same bool
+	err := im.tx.GetContext(im.ctx, &same, `SELECT EXISTS (SELECT 1 FROM batch_x12_claims
+		WHERE batch_id = $1 AND claim_id = $2 AND part = $3 AND clm01 = $4)`, target.BatchID, target.ClaimID, target.Part, clp01)
+	return !same, err
 }
 
 // postLine records an SVC, matched by REF*6R to a line of the loop.

@@ -171,3 +171,43 @@ func TestPayerPaymentReversalAndCorrectionInOneSet(t *testing.T) {
 	assert.Equal(t, "43.50", rec.Totals.Open.String())
 	assert.Equal(t, "0.00", rec.Totals.Unexplained.String(), "%+v", rec.Totals)
 }
+
+// A reversal whose CLP07 names the payment of a claim its CLP01 does not
+// name is kept aside (reverses_other_claim), both claims' payments
+// standing: it undid the other claim's payment (a black-box pass).
+func TestPayerReversalNamingAnotherClaimsPaymentIsKeptAside(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	for i, n := range []string{"OTH-8", "OTH-10"} {
+		w.submitAs(w.ecra(), w.mhwClaim(n, "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10+i), 4, "29.00")))
+	}
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	c8, c10 := sent.claim(t, "OTH-8"), sent.claim(t, "OTH-10")
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: c8.NPI, Trace: "OTH-EFT1", Claims: []clp{
+		{CLM: c8, Status: "1", CCN: "PCN-8"}, {CLM: c10, Status: "1", CCN: "PCN-10"}}}))
+
+	unknown := c8
+	unknown.CLM01 = "OTH-99"
+	for _, tc := range []struct {
+		name  string
+		clp01 sentCLM
+	}{{"another claim of ours", c8}, {"no claim of ours", unknown}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := w.importFile(sim.file835(remit{NPI: c8.NPI, Trace: "OTH-EFT-" + tc.clp01.CLM01, Claims: []clp{
+				{CLM: tc.clp01, Status: "22", CCN: "PCN-10"}}}))
+			assert.Equal(t, 0, f.Summary.Matched)
+			assert.Equal(t, []string{"claim_payment " + tc.clp01.CLM01 + " reverses_other_claim"}, w.reasons(f.ID))
+			for _, n := range []string{"OTH-8", "OTH-10"} {
+				p := w.payerOf(w.claimID(n))
+				assert.Equal(t, billing.PayerPaid, p.Status, n)
+				assert.Equal(t, "29.00", p.Paid.String(), n)
+			}
+		})
+	}
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "58.00", rec.Totals.Paid.String())
+}
