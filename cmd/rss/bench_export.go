@@ -171,8 +171,9 @@ func fillLines(ctx context.Context, db *sqlx.DB, provider, staff int64, program,
 			FROM q RETURNING id, person_id)
 		 INSERT INTO bench_export_clients SELECT id, person_id, $prog, row_number() OVER (ORDER BY id) - 1 FROM made`,
 		// An 837P discloses to the payer: each client consents to it.
-		`INSERT INTO consents (client_id, disclosing_provider_id, recipient_type, recipient_name, purposes, information, expires_on, signed_on)
-		 SELECT id, $prov, 'payer', 'Bench Medicaid', '{payment}', 'Claims', $today + 365, $today - 41
+		`INSERT INTO consents (client_id, disclosing_provider_id, recipient_type, recipient_name, payer_route, purposes, information,
+			expires_on, signed_on)
+		 SELECT id, $prov, 'payer', 'Bench Medicaid', 'medicaid_837p', '{payment}', 'Claims', $today + 365, $today - 41
 		 FROM bench_export_clients WHERE program = $prog`,
 		`INSERT INTO episodes (person_id, program_code, opened_on) SELECT person_id, $prog, $today - 40 FROM bench_export_clients WHERE program = $prog`,
 		`INSERT INTO enrollments (client_id, person_id, program_code, provider_id, episode_id, assigned_staff_id, start_date, primary_case_manager)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rss"
+	"rss/pg/pgtest"
 )
 
 // The bulk phase writes its claims as bytes: they are the claims the other
@@ -41,4 +42,15 @@ func TestBulkSummary(t *testing.T) {
 	assert.Equal(t, 2, s.Created)
 	_, err = bulkSummary([]byte(`{"results":[]}`))
 	require.Error(t, err)
+}
+
+// The close phase fills its scratch database in SQL, beside the API: a
+// schema rule added since (a payer consent names its payer, migration
+// 00065) failed its insert and `rss bench` with it, and nothing ran it (a
+// re-check found it). Fifty lines run it whole.
+func TestBenchCloseRuns(t *testing.T) {
+	_, url := pgtest.NewDBURL(t)
+	res, err := benchClose(t.Context(), config{DatabaseURL: url, Location: time.UTC}, 50, "", t.Logf)
+	require.NoError(t, err)
+	assert.Equal(t, 50, res.lines)
 }
