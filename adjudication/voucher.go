@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.6"
+const VoucherRuleSetVersion = "voucher-2026.12.7"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -271,10 +271,13 @@ var voucherRules = []voucherRule{
 				return fire("enrollment is not the client's primary case manager")
 			}
 			// Each agency designates on its own record; when two claim the
-			// client, the designation made first stands.
+			// client, the designation made first stands, on a stay begun by
+			// the request's first day: one entered to start months ahead
+			// outranked the agency serving the client now (a re-check).
 			for i := range f.OtherEnrollments {
 				o := &f.OtherEnrollments[i]
-				if o.ProviderID != f.Request.ProviderID && o.PrimaryCaseManager && o.Discharge.IsZero() && o.ID < f.Enrollment.ID {
+				if o.ProviderID != f.Request.ProviderID && o.PrimaryCaseManager && o.Discharge.IsZero() && o.ID < f.Enrollment.ID &&
+					!o.Start.After(f.Request.Start) {
 					return outcome{fired: true, detail: "enrollment " + strconv.FormatInt(o.ID, 10) + " of provider " +
 						strconv.FormatInt(o.ProviderID, 10) + " was designated primary first", source: o.ProviderID}
 				}
@@ -483,9 +486,21 @@ var voucherRules = []voucherRule{
 		facts:   []string{"care_plans", "service.code", "request.start", "request.end"},
 		applies: func(f *VoucherFacts) bool { return f.Program.CarePlanRequired },
 		eval: func(f *VoucherFacts, g *grant) outcome {
-			through, ok := planListingThrough(f, carePlanKind(f), f.Service.Code, g.start)
+			// No plan on the first day: V36 pends, and a reviewer who lifts
+			// it grants the days before the first plan listing the service,
+			// which still ends the span where plans stop: cut only from a
+			// first day inside a plan, a grant starting a day before the
+			// plan ran past its end where a narrower one was refused (a
+			// re-check).
+			kind, from := carePlanKind(f), g.start
+			if _, ok := planListingThrough(f, kind, f.Service.Code, from); !ok {
+				if from, ok = firstListed(f, kind, f.Service.Code, g.start, g.end); !ok {
+					return pass // no plan lists it in the span: all the reviewer's
+				}
+			}
+			through, ok := planListingThrough(f, kind, f.Service.Code, from)
 			if !ok || through.IsZero() || !g.end.After(through) {
-				return pass // no such plan at the start: V36 pends
+				return pass
 			}
 			g.end = through
 			return fire("no " + carePlanKind(f) + " lists " + f.Service.Code + " after " + formatDate(through) + "; span cut there")
@@ -749,6 +764,23 @@ func planListingThrough(f *VoucherFacts, kind, service string, d time.Time) (thr
 
 // laterEnd reports whether end a is later than end b (zero: open-ended).
 func laterEnd(a, b time.Time) bool { return !b.IsZero() && (a.IsZero() || a.After(b)) }
+
+// firstListed is the first day after start, up to end, on which a plan of
+// the kind lists the service.
+func firstListed(f *VoucherFacts, kind, service string, start, end time.Time) (time.Time, bool) {
+	var first time.Time
+	for i := range f.CarePlans {
+		p := &f.CarePlans[i]
+		if p.Kind != kind || p.ProgramCode != f.Request.ProgramCode || !contains(p.Services, service) ||
+			!p.Start.After(start) || p.Start.After(end) || !p.ActiveOn(p.Start) {
+			continue
+		}
+		if first.IsZero() || p.Start.Before(first) {
+			first = p.Start
+		}
+	}
+	return first, !first.IsZero()
+}
 
 // carePlanKind is the plan that lists a program's services: the waiver
 // recovery plan where the program needs one, else the RSS care plan.

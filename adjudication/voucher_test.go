@@ -348,6 +348,12 @@ func TestRuleV29SpanPastCarePlan(t *testing.T) {
 			result: ResultFired, decision: Partial, check: span(addDays(spanEnd, -3))},
 		{name: "no plan on the first day: V36 pends", mutate: func(f *VoucherFacts) { f.CarePlans = nil },
 			result: ResultPassed, decision: Pended},
+		// A reviewer lifting V36 grants the days before the first plan,
+		// which still ends the span where plans stop (a re-check: a grant
+		// starting a day before a plan ran past its end).
+		{name: "a plan begins inside the span and ends before it", mutate: func(f *VoucherFacts) {
+			f.CarePlans[0].Start, f.CarePlans[0].End = addDays(spanStart, 2), addDays(spanEnd, -3)
+		}, result: ResultFired, decision: Pended, detail: "after " + formatDate(addDays(spanEnd, -3)) + "; span cut there"},
 	})
 }
 
@@ -513,6 +519,16 @@ func TestRuleV10NotPrimaryCaseManager(t *testing.T) {
 			f.OtherEnrollments = []Enrollment{{ID: 9000, ProviderID: otherProvID, ProgramCode: "ATR", EpisodeID: episodeID,
 				Start: day(2026, time.January, 2), Discharge: day(2026, time.January, 20), PrimaryCaseManager: true}}
 		}, result: ResultPassed, decision: Approved},
+		// A designation on a stay not begun by the request's first day
+		// does not outrank the agency serving the client (a re-check).
+		{name: "another agency's earlier primary begins after the span starts", mutate: func(f *VoucherFacts) {
+			f.OtherEnrollments = []Enrollment{{ID: 9000, ProviderID: otherProvID, ProgramCode: "ATR", EpisodeID: episodeID,
+				Start: addDays(spanStart, 1), PrimaryCaseManager: true}}
+		}, result: ResultPassed, decision: Approved},
+		{name: "another agency's earlier primary begins on the span's first day", mutate: func(f *VoucherFacts) {
+			f.OtherEnrollments = []Enrollment{{ID: 9000, ProviderID: otherProvID, ProgramCode: "ATR", EpisodeID: episodeID,
+				Start: spanStart, PrimaryCaseManager: true}}
+		}, result: ResultFired, decision: Denied},
 	})
 }
 

@@ -859,3 +859,37 @@ func TestEnrollmentNotYetBegunIsWithdrawn(t *testing.T) {
 		requireProblem(t, withdraw(keyHRA, kept, map[string]any{"reason": "x"}), http.StatusConflict, "enrollment_in_use")
 	})
 }
+
+// A stay withdrawn from an episode another agency's stay holds, discharged
+// since, leaves the episode closed as of that discharge, as if it had never
+// been made: it stayed open with no stay, and the next enrollment took on
+// its caps and money (a re-check).
+func TestWithdrawnStayClosesTheEpisodeItKeptOpen(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	person := map[string]any{"first_name": "Wanda", "last_name": "Withdrawn", "date_of_birth": "1975-05-05", "catchment_area": "hartford"}
+	r := e.post(keyBCS, "/v1/clients", person)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	atBCS := itID(t, r)
+	r = e.post(keyHRA, "/v1/clients", person)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	atHRA := itID(t, r)
+	r = e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": atBCS, "program_code": "ATR", "start_date": day(-14)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	bcsStay := itID(t, r)
+	episodeOf := func(enrollment int64) int { return e.count(`SELECT episode_id::int FROM enrollments WHERE id = $1`, enrollment) }
+	episode := episodeOf(bcsStay)
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": atHRA, "program_code": "ATR", "start_date": day(40)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	hraFuture := itID(t, r)
+	require.Equal(t, episode, episodeOf(hraFuture), "it joins the open episode")
+	r = e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", bcsStay), map[string]any{"discharge_date": day(-1), "reason": "left"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/withdraw", hraFuture), map[string]any{"reason": "never came"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND closed_on = $2`, episode, day(-1)),
+		"closed as of the last discharge")
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": atHRA, "program_code": "ATR", "start_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.NotEqual(t, episode, episodeOf(itID(t, r)), "a new stay opens a new episode")
+}

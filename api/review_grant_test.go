@@ -120,3 +120,29 @@ func TestDayUnitsFitTheirDays(t *testing.T) {
 	assert.Equal(t, "CLAIM_INVALID_UNITS", adj["code"])
 	assert.Equal(t, "16", adj["carc"])
 }
+
+// A reviewer lifting SERVICE_NOT_IN_CARE_PLAN grants the days before the
+// first plan listing the service, but no further than plans list it: a
+// grant starting a day before the plan ran past its end, where one starting
+// inside it was refused (a re-check of V29).
+func TestReviewerGrantEndsWhereTheCarePlansStop(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-10))
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-DT", 4, 0, 27)
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	r := e.post(keyHRA, "/v1/care-plans", map[string]any{"client_id": c.Client, "program_code": "ATR", "kind": "rss_care_plan",
+		"start_date": day(6), "end_date": day(11), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	path := itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id"))
+	for _, start := range []int{6, 5} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"action": "approve_modified", "units": 4,
+				"start_date": day(start), "end_date": day(27), "note": "ok"}), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "out_of_range", itFieldCode(p, "end_date"), "a grant from day %d", start)
+		})
+	}
+	r = e.post(keyReviewer, path, map[string]any{"action": "approve", "note": "ok"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, day(11), r.JSON(t)["granted_end"], "cut where the plan stops listing it")
+}

@@ -386,6 +386,19 @@ func (s *Service) WithdrawEnrollment(ctx context.Context, id int64, reason strin
 		if err := ledger.DropEmptyEpisode(ctx, tx, e.EpisodeID); err != nil {
 			return err
 		}
+		// Another agency's stay in the episode, discharged since, would
+		// have closed it had this one never been made: it stayed open with
+		// no stay, and the client's next enrollment took on its caps, money
+		// and GPRA window (a re-check). Closed as of the last discharge.
+		var last *rss.Date
+		if err := tx.GetContext(ctx, &last, `SELECT max(discharge_date) FROM enrollments WHERE episode_id = $1`, e.EpisodeID); err != nil {
+			return fmt.Errorf("episode's last discharge: %w", err)
+		}
+		if last != nil {
+			if err := ledger.CloseEpisode(ctx, tx, e.EpisodeID, *last); err != nil {
+				return err
+			}
+		}
 		out = e
 		return access.Record(ctx, tx, access.Event{Action: "withdraw", EntityType: "enrollment", EntityID: access.ID(id),
 			ClientID: e.ClientID, Outcome: reason})
