@@ -877,7 +877,9 @@ func TestWithdrawnStayClosesTheEpisodeItKeptOpen(t *testing.T) {
 	r = e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": atBCS, "program_code": "ATR", "start_date": day(-14)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	bcsStay := itID(t, r)
-	episodeOf := func(enrollment int64) int { return e.count(`SELECT episode_id::int FROM enrollments WHERE id = $1`, enrollment) }
+	episodeOf := func(enrollment int64) int {
+		return e.count(`SELECT episode_id::int FROM enrollments WHERE id = $1`, enrollment)
+	}
 	episode := episodeOf(bcsStay)
 	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": atHRA, "program_code": "ATR", "start_date": day(40)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
