@@ -106,7 +106,9 @@ type UnansweredClaim struct {
 // since voided or replaced: money the payer holds for a claim rss took
 // back. Until the payer answers the void or replacement with a reversal it
 // is in flight; SupersedingPaid above zero is the same service paid twice
-// (the replacement paid beside the original), which the rows' totals
+// (a replacement down the chain paid beside the original: a replacement
+// replaced before it went out sends the last one as a new claim, which
+// the first version read past, a re-check), which the rows' totals
 // showed as two payments of ordinary claims (a known gap, from a black-box
 // pass that reached it through a payer file imported twice).
 type SupersededPaid struct {
@@ -174,7 +176,10 @@ const reconcileUnansweredQuery = reconcileLoops + `
 
 const reconcileSupersededQuery = reconcileLoops + `
 	SELECT l.batch_id, l.provider_id, l.claim_id, l.clm01, l.current_paid AS paid, c.status, c.superseded_by,
-	       COALESCE((SELECT sum(p.paid) FROM payer_current_postings p WHERE p.claim_id = c.superseded_by), 0) AS superseding_paid
+	       COALESCE((WITH RECURSIVE chain (id) AS (
+	                     SELECT c.superseded_by
+	                     UNION SELECT s.superseded_by FROM claims s JOIN chain ON s.id = chain.id WHERE s.superseded_by IS NOT NULL)
+	                 SELECT sum(p.paid) FROM payer_current_postings p WHERE p.claim_id IN (SELECT id FROM chain)), 0) AS superseding_paid
 	FROM loops l JOIN claims c ON c.id = l.claim_id
 	WHERE l.current_paid > 0 AND c.status IN ('voided', 'replaced')
 	ORDER BY l.batch_id, l.provider_id, l.claim_id, l.part`

@@ -132,3 +132,35 @@ func TestReconciliationListsPaymentsOnReplacedClaims(t *testing.T) {
 	w.importFile(sim.file835(remit{NPI: npi, Trace: "SP-EFT3", Claims: []clp{{CLM: sent1.claim(t, "SP-A"), Status: "22", CCN: "PCN-A"}}}))
 	assert.Empty(t, superseded())
 }
+
+// The payment standing on a claim whose replacement was itself replaced
+// before it went out is paid twice when the last one is paid: the first
+// version read only the replacement one step down, 0.00 (a re-check).
+func TestReconciliationFollowsTheReplacementChain(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	a := w.submitAs(w.ecra(), w.mhwClaim("CH-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	sim := newPayerSim()
+	close := func() sent837 {
+		t.Helper()
+		b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+		require.NoError(t, err)
+		return readSent(t, w.export(b.ID))
+	}
+	sent1 := close()
+	npi := sent1.Claims[0].NPI
+	w.importFile(sim.file835(remit{NPI: npi, Trace: "CH-EFT1", Claims: []clp{{CLM: sent1.claim(t, "CH-A"), Status: "1", CCN: "PCN-A"}}}))
+	r1 := w.mhwClaim("CH-A2", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 2, "14.50"))
+	r1.Frequency, r1.OriginalClaimID = billing.FreqReplacement, &a.ID
+	a2 := w.submitAs(w.ecra(), r1)
+	r2 := w.mhwClaim("CH-A3", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 3, "21.75"))
+	r2.Frequency, r2.OriginalClaimID = billing.FreqReplacement, &a2.ID
+	w.submitAs(w.ecra(), r2)
+	sent2 := close()
+	w.importFile(sim.file835(remit{NPI: npi, Trace: "CH-EFT2", Claims: []clp{{CLM: sent2.claim(t, "CH-A3"), Status: "1", CCN: "PCN-A3"}}}))
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{From: day(-1), To: day(1)})
+	require.NoError(t, err)
+	require.Len(t, rec.SupersededPaid, 1)
+	assert.Equal(t, a.ID, rec.SupersededPaid[0].ClaimID)
+	assert.Equal(t, "21.75", rec.SupersededPaid[0].SupersedingPaid.String(), "the last replacement paid beside the original")
+}
