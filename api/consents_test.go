@@ -307,13 +307,15 @@ func TestConsentRecipientNameMatchesTheAgencyItOpensTo(t *testing.T) {
 			"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": name, "purposes": []string{"treatment"},
 			"information": "all", "signed_on": day(0), "expiry_event": "discharge"})
 	}
-	for _, name := range []string{"Totally Different Agency", "Hartford Recovery Alliance", "Bridgeport"} {
+	for _, name := range []string{"Totally Different Agency", "Hartford Recovery Alliance", "Bridgeport", "not Bridgeport Community Supports",
+		"Hartford Recovery Alliance; Bridgeport Community Supports"} {
 		itNothingWritten(t, e, func() {
 			p := requireProblem(t, consent(name), http.StatusUnprocessableEntity, "validation_failed")
 			assert.Equal(t, "recipient_mismatch", itFieldCode(p, "recipient_name"), "%s", name)
 		})
 	}
-	for _, name := range []string{"bcs", "Bridgeport Community Supports, Inc.", "BRIDGEPORT  COMMUNITY\u00a0SUPPORTS"} {
+	for _, name := range []string{"bcs", "Bridgeport Community Supports, Inc.", "BRIDGEPORT  COMMUNITY\u00a0SUPPORTS",
+		"The Bridgeport Community Supports LLC"} {
 		r := consent(name)
 		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", name, r.Body)
 		r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", itID(t, r)), map[string]any{"reason": "test"})

@@ -281,14 +281,32 @@ func recipientNamed(ctx context.Context, tx *sqlx.Tx, providerID int64, name str
 	if err != nil {
 		return fmt.Errorf("recipient agency: %w", err)
 	}
-	given := plain(name, true)
-	if compact(name) == compact(p.Code) || containsWord(given, plain(p.Name, true)) {
+	if compact(name) == compact(p.Code) || agencyName(name) == agencyName(p.Name) {
 		return nil
 	}
 	return rss.Invalid("recipient_name", "recipient_mismatch",
 		"recipient_name does not name provider %d (%s, %s), whom recipient_provider_id names: the form and the id must name one agency",
 		providerID, p.Name, p.Code)
 }
+
+// agencyName is an agency's name as compared: its words folded (plain),
+// without a leading "the" or a trailing corporate form ("Inc", "LLC").
+// The whole name is compared, not found inside the text: "not Bridgeport
+// Community Supports", or another agency's name beside it, passed as
+// naming BCS (a re-check).
+func agencyName(s string) string {
+	w := strings.Fields(plain(s, true))
+	if len(w) > 1 && w[0] == "the" {
+		w = w[1:]
+	}
+	for len(w) > 1 && slices.Contains(corporateForms, w[len(w)-1]) {
+		w = w[:len(w)-1]
+	}
+	return strings.Join(w, " ")
+}
+
+var corporateForms = []string{"inc", "incorporated", "llc", "corp", "corporation", "co", "company", "ltd", "limited", "lp", "llp",
+	"pc", "pllc"}
 
 // RevokeConsent revokes a consent at once: from this moment no new
 // disclosure (voucher request, claim, export) may rely on it.

@@ -130,8 +130,10 @@ type agencyWords struct {
 	Own     pq.StringArray `db:"own"`
 	Clients pq.Int64Array  `db:"clients"` // its records of the person
 	// Authorizations are the ids of its authorizations for the person,
-	// named as "authorization 12" (their numbers are among Numbers).
+	// named as "authorization 12" (their numbers are among Numbers), and
+	// Enrollments its stays' ids.
 	Authorizations pq.Int64Array `db:"authorizations"`
+	Enrollments    pq.Int64Array `db:"enrollments"`
 }
 
 // otherAgencies reads the agencies besides reader that keep a record of
@@ -160,7 +162,8 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 			      UNION ALL SELECT c.first_name || ' ' || c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = $2
 			      UNION ALL SELECT sv.name FROM services sv UNION ALL SELECT pr.name FROM programs pr) AS own,
 			ARRAY(SELECT c.id FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id ORDER BY c.id) AS clients,
-			ARRAY(SELECT a.id FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS authorizations
+			ARRAY(SELECT a.id FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS authorizations,
+			ARRAY(SELECT n.id FROM enrollments n WHERE n.person_id = $1 AND n.provider_id = p.id ORDER BY n.id) AS enrollments
 		FROM providers p
 		WHERE p.id <> $2 AND EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id)
 		ORDER BY p.id`, personID, reader); err != nil {
@@ -204,9 +207,17 @@ func (o agencyWords) names(text string) bool {
 	if containsIDWord(words, []string{"provider", "agency"}, o.ID) {
 		return true
 	}
-	for _, id := range o.Authorizations {
-		if containsIDWord(words, []string{"authorization"}, id) {
-			return true
+	// Its records of the person by their ids, as the rules' details and
+	// the API's fields name them: "enrollment 60 of provider 1 ..." cut
+	// short, "client 62", "auth #15" got through (a re-check).
+	for _, r := range []struct {
+		nouns []string
+		ids   []int64
+	}{{[]string{"authorization", "auth"}, o.Authorizations}, {[]string{"enrollment"}, o.Enrollments}, {[]string{"client"}, o.Clients}} {
+		for _, id := range r.ids {
+			if containsIDWord(words, r.nouns, id) {
+				return true
+			}
 		}
 	}
 	for _, w := range o.Words {
@@ -237,13 +248,16 @@ func (o agencyWords) names(text string) bool {
 	return false
 }
 
-// containsIDWord reports whether the plain words hold one of the nouns,
-// with or without "id", followed by the id.
+// containsIDWord reports whether the plain words hold one of the nouns
+// followed by the id: "provider 1", "provider id 1" (provider_id),
+// "providerid 1" (providerId), "provider no 1", "provider number 1".
 func containsIDWord(words string, nouns []string, id int64) bool {
 	n := strconv.FormatInt(id, 10)
 	for _, noun := range nouns {
-		if containsWord(words, noun+" "+n) || containsWord(words, noun+" id "+n) {
-			return true
+		for _, joint := range []string{" ", " id ", "id ", " no ", " number ", " nr "} {
+			if containsWord(words, noun+joint+n) {
+				return true
+			}
 		}
 	}
 	return false

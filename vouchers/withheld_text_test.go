@@ -56,19 +56,28 @@ func TestAgencyNamedByASurname(t *testing.T) {
 // matched, and a reviewer copying "source_provider_id: 2" from a trace got
 // it through (a black-box pass).
 func TestAgencyNamedByItsIDs(t *testing.T) {
-	o := agencyWords{ID: 2, Code: "BCS", Authorizations: []int64{17}}
+	o := agencyWords{ID: 2, Code: "BCS", Authorizations: []int64{17}, Enrollments: []int64{60}, Clients: []int64{62}}
 	for text, want := range map[string]bool{
-		"provider 2 holds it":      true,
-		"provider id 2":            true,
-		"provider_id 2":            true,
-		"source_provider_id: 2":    true,
-		"agency #2":                true,
-		"authorization #17":        true,
-		"authorization id 17":      true,
-		"provider 21 holds it":     false,
-		"authorization 170":        false,
-		"2 units over 17 days":     false,
-		"the other agency holds 2": false,
+		"enrollment 60 was designated primary first": true,
+		"enrollment_id 60 holds the designation":     true,
+		"client 62 is the same person":               true,
+		"provider no. 2 already serves the client":   true,
+		"provider number 2 already serves":           true,
+		"providerId 2 already serves the client":     true,
+		"auth #17 overlaps":                          true,
+		"enrollment 6 is ours":                       false,
+		"client 620":                                 false,
+		"provider 2 holds it":                        true,
+		"provider id 2":                              true,
+		"provider_id 2":                              true,
+		"source_provider_id: 2":                      true,
+		"agency #2":                                  true,
+		"authorization #17":                          true,
+		"authorization id 17":                        true,
+		"provider 21 holds it":                       false,
+		"authorization 170":                          false,
+		"2 units over 17 days":                       false,
+		"the other agency holds 2":                   false,
 	} {
 		assert.Equal(t, want, o.names(text), "%q", text)
 	}
