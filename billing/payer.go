@@ -381,7 +381,15 @@ var (
 // post999 records each transaction set the 999 acknowledges, matched to
 // the batch whose functional group (GS06) it answers. A group rejected
 // whole without a word on its sets rejects every set the batch sent.
+// A set's acknowledgment is the one the payer made last (its group's
+// GS04/GS05), not the one imported last: an older 999 read late turned an
+// accepted set, and its claims, back to rejected (a re-check). A 999 dated
+// after its import counts as of its import, as a 277CA does.
 func (im *importer) post999(ack x12.FunctionalAck) error {
+	reported := ack.Created
+	if reported.IsZero() || reported.After(im.now) {
+		reported = im.now
+	}
 	var batchID int64
 	var controls pq.Int64Array
 	// Only an answer to an 837P group (AK101 HC, AK103 its version) is an
@@ -433,9 +441,9 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 			}
 		}
 		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_set_acks (file_id, seq, group_control, set_control, st_control, batch_id,
-				code, accepted, errors, unmatched_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+				code, accepted, errors, unmatched_reason, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			im.fileID, im.next(), ack.GroupControl, set.Control, stv, batch, set.Status, set.Accepted() && ack.GroupAccepted(),
-			pq.StringArray(codes), reason); err != nil {
+			pq.StringArray(codes), reason, reported); err != nil {
 			return fmt.Errorf("record 999 set: %w", err)
 		}
 	}

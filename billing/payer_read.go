@@ -416,7 +416,7 @@ const payerLoopQuery = `
 	               AND y.unmatched_reason IS NULL) AS ever_posted,
 	       (SELECT ARRAY['IK5:' || a.code] || a.errors FROM payer_set_acks a
 	        WHERE a.batch_id = x.batch_id AND a.st_control = payer_loop_set(x.batch_id, x.claim_id, x.part)
-	        ORDER BY a.id DESC LIMIT 1) AS set_codes
+	        ORDER BY a.reported_at DESC, a.id DESC LIMIT 1) AS set_codes
 	FROM batch_claims bc
 	JOIN batch_x12_claims x ON x.batch_id = bc.batch_id AND x.claim_id = bc.claim_id
 	LEFT JOIN LATERAL (SELECT s.accepted, s.statuses, s.payer_ccn FROM payer_claim_statuses s

@@ -526,3 +526,67 @@ func TestClaimStatusOrdersHundredthsOfASecond(t *testing.T) {
 	w.importFile(at(sim.file277(sent, map[string]string{"HUND-1": "A7:164:IL"}, accept), "12003010"))
 	assert.Equal(t, billing.PayerAccepted, w.payerOf(id).Status, "the payer accepted it 0.4 s after rejecting it")
 }
+
+// A set's 999 acknowledgment is the one the payer made last (its group's
+// GS04/GS05), whatever order the files are imported in: an older 999 (an
+// interchange of its own) read after a newer one turned an accepted set,
+// and its claim, back to rejected (a re-check, as for the 277CA above). A
+// newer rejection read after an older acceptance still rejects, and of two
+// rejections the newer one's codes explain the claim.
+func TestSetAckIsThePayersLatestNotTheLatestImported(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		first, second func(sent837) []byte
+		rejected      bool
+		codes         []string
+	}{{
+		name:  "older rejection read late",
+		first: func(s sent837) []byte { return (&payerSim{control: 800, date: "20260605"}).file999(s, nil) },
+		second: func(s sent837) []byte {
+			return (&payerSim{control: 750, date: "20260603"}).file999(s, map[string]bool{s.STs[0]: true})
+		},
+	}, {
+		name:  "newer rejection read late",
+		first: func(s sent837) []byte { return (&payerSim{control: 750, date: "20260603"}).file999(s, nil) },
+		second: func(s sent837) []byte {
+			return (&payerSim{control: 800, date: "20260605"}).file999(s, map[string]bool{s.STs[0]: true})
+		},
+		rejected: true,
+		codes:    []string{"IK5:R", "5"},
+	}, {
+		name: "older rejection read after a newer one",
+		first: func(s sent837) []byte {
+			f := (&payerSim{control: 800, date: "20260605"}).file999(s, map[string]bool{s.STs[0]: true})
+			return bytes.Replace(f, []byte("IK5*R*5~"), []byte("IK5*R*4~"), 1)
+		},
+		second: func(s sent837) []byte {
+			return (&payerSim{control: 750, date: "20260603"}).file999(s, map[string]bool{s.STs[0]: true})
+		},
+		rejected: true,
+		codes:    []string{"IK5:R", "4"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+			id := w.submitAs(w.ecra(), w.mhwClaim("ORDER-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00"))).ID
+			b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+			require.NoError(t, err)
+			sent := readSent(t, w.export(b.ID))
+			w.importFile(tc.first(sent))
+			w.importFile(tc.second(sent))
+			rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+			require.NoError(t, err)
+			require.Len(t, rec.Rows, 1)
+			p := w.payerOf(id)
+			if !tc.rejected {
+				assert.Nil(t, p, "the payer accepted the set last: no claim status until a 277CA")
+				assert.Equal(t, 0, rec.Rows[0].RejectedClaims)
+				return
+			}
+			require.NotNil(t, p)
+			assert.Equal(t, billing.PayerRejected, p.Status, "the payer rejected the set last")
+			assert.Equal(t, tc.codes, p.StatusCodes)
+			assert.Equal(t, 1, rec.Rows[0].RejectedClaims)
+		})
+	}
+}
