@@ -106,8 +106,11 @@ func TestBadBytesInQueryParameters(t *testing.T) {
 
 // itFormatChars are invisible format characters (Unicode Cf): the
 // right-to-left override, a left-to-right isolate, the zero-width space,
-// the directional marks, a byte order mark and a soft hyphen.
-var itFormatChars = []string{"%E2%80%AE", "%E2%81%A6", "%E2%80%8B", "%E2%80%8E", "%E2%80%8F", "%EF%BB%BF", "%C2%AD"}
+// the directional marks, a byte order mark and a soft hyphen; and the
+// line and paragraph separators, the combining grapheme joiner, a
+// variation selector and the Hangul filler (a re-check).
+var itFormatChars = []string{"%E2%80%AE", "%E2%81%A6", "%E2%80%8B", "%E2%80%8E", "%E2%80%8F", "%EF%BB%BF", "%C2%AD",
+	"%E2%80%A8", "%E2%80%A9", "%CD%8F", "%EF%B8%8F", "%E3%85%A4"}
 
 // TestFormatCharactersInQueryParameters: every query parameter the
 // document lists, on every operation, holding an invisible format

@@ -259,9 +259,14 @@ func cleanText(s string) bool {
 // and isolates, zero-width spaces, the directional marks). No id, code,
 // date or cursor holds one, and a report echoed `program=\u202eATR` into
 // its unknown_program message, where U+202E reverses what a console shows
-// after it (a black-box pass).
+// after it (a black-box pass). The line and paragraph separators (Zl, Zp)
+// and the other characters Unicode says to show as nothing (the combining
+// grapheme joiner, variation selectors, Hangul fillers) are refused alike:
+// a re-check had U+2028 and U+034F echoed.
 func cleanQuery(s string) bool {
-	return cleanText(s) && !strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) })
+	return cleanText(s) && !strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
+	})
 }
 
 // limitBody caps request bodies: larger bodies are refused with 413.
