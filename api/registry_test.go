@@ -835,3 +835,28 @@ func TestReactivationKeepsAReviewersException(t *testing.T) {
 		assert.Equal(t, "active", got["status"], "in_error %v", inError)
 	}
 }
+
+// A reactivation in error still judges the agency's authorizations against
+// what was granted while it was out: another agency was given the same
+// days by the rules alone, and given back unjudged both stood with no
+// reviewer (a re-check). What a reviewer lifted stays lifted
+// (TestReactivationKeepsAReviewersException).
+func TestInErrorReactivationJudgesWhatWasGrantedMeanwhile(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bcs := e.demo.Providers["BCS"]
+	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-5), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	first := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 4, 0, 27)
+	require.Equal(t, "approved", first["decision"], "%v", first)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	meanwhile := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 27)
+	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "mistake", "in_error": true})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	ended, _ := r.JSON(t)["authorizations_ended"].([]any)
+	require.Len(t, ended, 1, "%s", r.Body)
+	assert.Contains(t, ended[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+}

@@ -688,25 +688,22 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 		if was.On == nil || was.Reason == nil {
 			return rss.Coded(rss.ErrConflict, "provider_active", "provider %d is not deactivated", providerID)
 		}
-		// A deactivation made in error is undone as if never made: its
-		// authorizations come back as they were, unjudged. Judged, they
-		// could be ended on rules a reviewer had lifted (a black-box pass
-		// found a duplicate-service exception cut 17 days short) for a
-		// deactivation nobody meant.
-		var ended []vouchers.AuthorizationEnded
-		if !inError {
-			// Judged while the deactivation still holds, so each one not
-			// yet judged counts only its used units. The first day back in
-			// service: today, unless the deactivation had not yet begun
-			// (no day was taken).
-			resumes := *was.On
-			if was.On.Before(s.Today()) {
-				resumes = s.Today()
-			}
-			var err error
-			if ended, err = s.v.ReturnAuthorizations(ctx, tx, providerID, *was.On, resumes); err != nil {
-				return err
-			}
+		// Judged while the deactivation still holds, so each one not yet
+		// judged counts only its used units. The first day back in
+		// service: today, unless the deactivation was made in error or
+		// had not yet begun (no day was taken). One made in error is
+		// judged too: while the agency was out another may have been
+		// granted its days or its room under the caps by the rules alone,
+		// and given back unjudged both stood with no reviewer (a re-check).
+		// What a reviewer lifted on approving one stays lifted (SPEC §5;
+		// ReturnAuthorizations).
+		resumes := *was.On
+		if !inError && was.On.Before(s.Today()) {
+			resumes = s.Today()
+		}
+		ended, err := s.v.ReturnAuthorizations(ctx, tx, providerID, *was.On, resumes)
+		if err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE providers SET deactivated_on = NULL, deactivation_reason = NULL WHERE id = $1`,
 			providerID); err != nil {
@@ -738,7 +735,6 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 			Outcome: outcome}); err != nil {
 			return err
 		}
-		var err error
 		out.Provider, err = vouchers.LoadProvider(ctx, tx, providerID)
 		out.AuthorizationsEnded = ended
 		if out.AuthorizationsEnded == nil {
