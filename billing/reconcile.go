@@ -105,10 +105,12 @@ type UnansweredClaim struct {
 // SupersededPaid is a payment standing on a CLM loop of a claim rss has
 // since voided or replaced: money the payer holds for a claim rss took
 // back. Until the payer answers the void or replacement with a reversal it
-// is in flight; SupersedingPaid above zero is the same service paid twice
-// (a replacement down the chain paid beside the original: a replacement
-// replaced before it went out sends the last one as a new claim, which
-// the first version read past, a re-check), which the rows' totals
+// is in flight; SupersedingPaid is what stands paid on the claim that
+// carries the service now, the last of the replacement chain (a
+// replacement replaced before it went out sends the last one as a new
+// claim, which the first version read past; summed down the chain, a
+// middle one's own payment counted again: re-checks): above zero, the
+// same service paid twice, which the rows' totals
 // showed as two payments of ordinary claims (a known gap, from a black-box
 // pass that reached it through a payer file imported twice).
 type SupersededPaid struct {
@@ -179,7 +181,9 @@ const reconcileSupersededQuery = reconcileLoops + `
 	       COALESCE((WITH RECURSIVE chain (id) AS (
 	                     SELECT c.superseded_by
 	                     UNION SELECT s.superseded_by FROM claims s JOIN chain ON s.id = chain.id WHERE s.superseded_by IS NOT NULL)
-	                 SELECT sum(p.paid) FROM payer_current_postings p WHERE p.claim_id IN (SELECT id FROM chain)), 0) AS superseding_paid
+	                 SELECT sum(p.paid) FROM payer_current_postings p
+	                 WHERE p.claim_id = (SELECT k.id FROM claims k WHERE k.id IN (SELECT id FROM chain) AND k.superseded_by IS NULL)), 0)
+	         AS superseding_paid
 	FROM loops l JOIN claims c ON c.id = l.claim_id
 	WHERE l.current_paid > 0 AND c.status IN ('voided', 'replaced')
 	ORDER BY l.batch_id, l.provider_id, l.claim_id, l.part`
