@@ -714,7 +714,38 @@ func (im *importer) postClaimPayments() error {
 		}
 		return nil
 	}
-	isNamed := func(c claimAt) bool { return named[ccnOf{c.p.who, c.p.claims[c.i].PayerControl}] }
+	// The first payment of the file a waiting reversal names is the one it
+	// undoes; a later one with the same CLP07 is its correction, posted
+	// after it: all posted first, the correction met the payment still
+	// standing and was kept aside, and the reversal left the claim
+	// reversed (a re-check: payers keep a claim's number on its
+	// correction).
+	// Parts of the first payment (the same payment, each itemizing lines
+	// no other part did) go with it: a split payment is taken back whole.
+	type firstPayment struct {
+		p     *pendingPayment
+		lines map[string]bool
+	}
+	first := map[ccnOf]*firstPayment{}
+	chosen := map[claimAt]bool{}
+	for _, c := range payments {
+		k := ccnOf{c.p.who, c.p.claims[c.i].PayerControl}
+		if !named[k] {
+			continue
+		}
+		f, seen := first[k]
+		if !seen {
+			f = &firstPayment{p: c.p, lines: map[string]bool{}}
+			first[k] = f
+		} else if f.p != c.p || !splitPart(f.lines, c.p.claims[c.i].Lines) {
+			continue
+		}
+		for _, l := range c.p.claims[c.i].Lines {
+			f.lines[l.ControlNumber] = true
+		}
+		chosen[c] = true
+	}
+	isNamed := func(c claimAt) bool { return chosen[c] }
 	if err := post(payments, isNamed); err != nil {
 		return err
 	}
@@ -722,6 +753,20 @@ func (im *importer) postClaimPayments() error {
 		return err
 	}
 	return post(payments, func(c claimAt) bool { return !isNamed(c) })
+}
+
+// splitPart reports whether a CLP's lines are a further part of a split
+// payment: each itemized (REF*6R) and none itemized by a part before.
+func splitPart(seen map[string]bool, lines []x12.LinePayment) bool {
+	if len(lines) == 0 {
+		return false
+	}
+	for _, l := range lines {
+		if l.ControlNumber == "" || seen[l.ControlNumber] {
+			return false
+		}
+	}
+	return true
 }
 
 // paidInFile reports whether a payment (not a reversal) of this file to

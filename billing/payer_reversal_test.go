@@ -211,3 +211,31 @@ func TestPayerReversalNamingAnotherClaimsPaymentIsKeptAside(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "58.00", rec.Totals.Paid.String())
 }
+
+// A payment, its reversal and the correction in one file, the correction
+// keeping the claim's number (CLP07), read the correction paid in either
+// order: the reversal undoes the file's first payment with that number;
+// all of them posted first, the correction met the payment standing and
+// was kept aside, and the claim read reversed (a re-check).
+func TestPayerCorrectionKeepingTheClaimsNumberInOneFile(t *testing.T) {
+	for _, order := range []string{"PCR", "PRC"} {
+		t.Run(order, func(t *testing.T) {
+			w, _, sent := oneClaimSent(t, "SAME-1")
+			c := sent.claim(t, "SAME-1")
+			byKind := map[byte]clp{
+				'P': {CLM: c, Status: "1", CCN: "PCN-S"},
+				'R': {CLM: c, Status: "22", CCN: "PCN-S"},
+				'C': {CLM: c, Status: "1", CCN: "PCN-S", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("9.00")}}},
+			}
+			var claims []clp
+			for i := range order {
+				claims = append(claims, byKind[order[i]])
+			}
+			f := w.importFile(newPayerSim().file835(remit{NPI: c.NPI, Trace: "SAME-EFT" + order, Claims: claims}))
+			assert.Empty(t, w.reasons(f.ID), "nothing kept aside")
+			p := w.payerOf(w.claimID("SAME-1"))
+			assert.Equal(t, billing.PayerPaid, p.Status)
+			assert.Equal(t, "20.00", p.Paid.String(), "the correction")
+		})
+	}
+}
