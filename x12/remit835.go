@@ -527,6 +527,19 @@ func (p *remitParser) svc(s Segment, at int, fail func(string, ...any) error) er
 	}
 	ln := LinePayment{Procedure: proc, Charge: decimalOf(s.Element(2)), Paid: decimalOf(s.Element(3)),
 		RevenueCode: s.Element(4), Units: decimal.NewFromInt(1), SubmittedUnits: decimalOf(s.Element(7))}
+	// A line's amounts take its claim's sign (clp): a payment's line
+	// negative, a denial's line paying or a reversal's line positive showed
+	// on the agency's advice as paid (a re-check).
+	if p.claim != nil {
+		switch status := p.claim.Status; {
+		case status == ClaimReversal && (ln.Charge.IsPositive() || ln.Paid.IsPositive()):
+			return fail("SVC of a reversal (CLP02 22): SVC02 and SVC03 carry the amounts it takes back, negative, not positive")
+		case status != ClaimReversal && (ln.Charge.IsNegative() || ln.Paid.IsNegative()):
+			return fail("SVC of CLP02 %s: SVC02 and SVC03 may not be negative (a payment is taken back with CLP02 22)", status)
+		case status == ClaimDenied && !ln.Paid.IsZero():
+			return fail("SVC of a denial (CLP02 4): SVC03 must be zero")
+		}
+	}
 	if v := s.Element(5); v != "" {
 		ln.Units = decimalOf(v)
 	}

@@ -239,6 +239,10 @@ func TestRemittanceRefused(t *testing.T) {
 		{"payment with negative amounts", full, "CLP*RSS-1001*1*160.00*160.00", "CLP*RSS-1001*1*-160.00*-160.00", 14, "CLP", "CLP02 1 is not a reversal", "", ""},
 		{"secondary with a negative payment", reversal, "CLP*RSS-3001*2*100.00*100.00", "CLP*RSS-3001*2*100.00*-100.00", 31, "CLP", "CLP02 2 is not a reversal", "", ""},
 		{"denial paying", mixed, "CLP*RSS-2003*4*75.00*0*", "CLP*RSS-2003*4*75.00*10.00*", 30, "CLP", "CLP02 4 is a denial: CLP04 must be zero", "", ""},
+		// And a line's take its claim's (a re-check: a payment's line of
+		// −29.00 and a denial's line paying showed on the advice).
+		{"payment's line negative", full, "SVC*HC:S5125*80.00*80.00**4", "SVC*HC:S5125*-80.00*-80.00**4", 18, "SVC", "may not be negative", "", ""},
+		{"reversal's line positive", reversal, "SVC*HC:S5125*-80.00*-80.00**-4", "SVC*HC:S5125*80.00*80.00**-4", 14, "SVC", "negative, not positive", "", ""},
 		{"unknown CLP02", full, "CLP*RSS-1001*1*", "CLP*RSS-1001*9*", 14, "CLP", "CLP02 \"9\" is not a claim status code", "", ""},
 		{"CLP charge not a number", full, "CLP*RSS-1001*1*160.00", "CLP*RSS-1001*1*1G0.00", 14, "CLP", "CLP03 is not a decimal", "", ""},
 		{"PLB unknown reason", mixed, "*WO:PCN0000009*", "*ZZ:PCN0000009*", 34, "PLB", "PLB03 is not an adjustment reason", "", ""},
