@@ -56,8 +56,15 @@ func TestAgencyNamedByASurname(t *testing.T) {
 // matched, and a reviewer copying "source_provider_id: 2" from a trace got
 // it through (a black-box pass).
 func TestAgencyNamedByItsIDs(t *testing.T) {
-	o := agencyWords{ID: 2, Code: "BCS", Authorizations: []int64{17}, Enrollments: []int64{60}, Clients: []int64{62}}
+	o := agencyWords{ID: 2, Code: "BCS", Authorizations: []int64{17}, Enrollments: []int64{60}, Clients: []int64{62},
+		Requests: []int64{12}}
 	for text, want := range map[string]bool{
+		"enrollments 60 and 61 overlap":              true,
+		"client record 62 is the same person":        true,
+		"authorizations 17 and 18 cover this":        true,
+		"enr 60 holds it":                            true,
+		"see request 12, approved for the days":      true,
+		"see request 13":                             false,
 		"enrollment 60 was designated primary first": true,
 		"enrollment_id 60 holds the designation":     true,
 		"client 62 is the same person":               true,
