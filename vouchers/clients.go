@@ -814,12 +814,9 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 	var out Enrollment
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		defer out.shownTo(a) // what the request answers, and a retry replays
-		e, err := s.lockEnrollment(ctx, tx, a, id)
+		e, err := s.lockOpenEnrollment(ctx, tx, a, id)
 		if err != nil {
 			return err
-		}
-		if !e.DischargeDate.IsZero() {
-			return rss.Coded(rss.ErrConflict, "already_discharged", "enrollment %d was discharged on %s", id, e.DischargeDate)
 		}
 		if on.Before(e.StartDate) {
 			return rss.Invalid("discharge_date", "before_start", "discharge_date is before the enrollment start %s", e.StartDate)
@@ -863,6 +860,16 @@ func (s *Service) lockEnrollment(ctx context.Context, tx *sqlx.Tx, a access.Acto
 	err := tx.GetContext(ctx, &e, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1 FOR UPDATE`, id)
 	if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(e.ProviderID)) {
 		return e, fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, id)
+	}
+	return e, err
+}
+
+// lockOpenEnrollment is lockEnrollment for one not discharged yet (409
+// already_discharged otherwise): a discharge's and a withdrawal's.
+func (s *Service) lockOpenEnrollment(ctx context.Context, tx *sqlx.Tx, a access.Actor, id int64) (Enrollment, error) {
+	e, err := s.lockEnrollment(ctx, tx, a, id)
+	if err == nil && !e.DischargeDate.IsZero() {
+		err = rss.Coded(rss.ErrConflict, "already_discharged", "enrollment %d was discharged on %s", id, e.DischargeDate)
 	}
 	return e, err
 }

@@ -365,12 +365,9 @@ func (s *Service) WithdrawEnrollment(ctx context.Context, id int64, reason strin
 	var out Enrollment
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		defer out.shownTo(a) // what the request answers, and a retry replays
-		e, err := s.lockEnrollment(ctx, tx, a, id)
+		e, err := s.lockOpenEnrollment(ctx, tx, a, id)
 		if err != nil {
 			return err
-		}
-		if !e.DischargeDate.IsZero() {
-			return rss.Coded(rss.ErrConflict, "already_discharged", "enrollment %d was discharged on %s", id, e.DischargeDate)
 		}
 		if today := s.Today(); !e.StartDate.After(today) {
 			return rss.Coded(rss.ErrConflict, "already_begun", "enrollment %d began on %s: discharge it instead", id, e.StartDate)
