@@ -860,3 +860,28 @@ func TestInErrorReactivationJudgesWhatWasGrantedMeanwhile(t *testing.T) {
 	require.Len(t, ended, 1, "%s", r.Body)
 	assert.Contains(t, ended[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
 }
+
+// A reviewer's lifted overlap covers the authorizations the reviewer saw,
+// not one granted to the named agency while the excepted one's agency was
+// out: that one was given back beside it unreviewed (a re-check).
+func TestReactivationExceptionCoversWhatTheReviewerSaw(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bcs := e.demo.Providers["BCS"]
+	retro := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 4, -20, 27)
+	require.Equal(t, "pended", retro["decision"], "%v", retro)
+	hra := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 27)
+	require.Equal(t, "approved", hra["decision"], "%v", hra)
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, retro, "id")),
+		map[string]any{"action": "approve", "note": "ok", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	meanwhile := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 2, 1, 5)
+	require.Equal(t, "approved", meanwhile["decision"], "granted while BCS is out: %v", meanwhile)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "mistake", "in_error": true})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	ended, _ := r.JSON(t)["authorizations_ended"].([]any)
+	require.Len(t, ended, 1, "%s", r.Body)
+	assert.Contains(t, ended[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+}

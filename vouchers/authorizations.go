@@ -579,7 +579,13 @@ func (s *Service) overlapExcepted(ctx context.Context, tx *sqlx.Tx, cur *Authori
 	}
 	d, _, _, err := s.judgeUnusedUnits(ctx, tx, cur, end, func(f *adjudication.VoucherFacts) {
 		patch(f)
-		f.Authorizations = slices.DeleteFunc(f.Authorizations, func(a adjudication.Authorization) bool { return named[a.ProviderID] })
+		// Only what the reviewer saw: the named agencies' authorizations
+		// granted before cur (ids run in order; cur was granted by the
+		// approval). One granted to them since, while cur's agency was out,
+		// was given back beside cur unreviewed (a re-check).
+		f.Authorizations = slices.DeleteFunc(f.Authorizations, func(a adjudication.Authorization) bool {
+			return named[a.ProviderID] && a.ID < cur.ID
+		})
 	})
 	if err != nil {
 		return false, err
