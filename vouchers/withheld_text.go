@@ -225,7 +225,7 @@ func (o agencyWords) names(text string) bool {
 		{[]string{"authorization", "authorizations", "auth", "auths"}, o.Authorizations},
 		{[]string{"enrollment", "enrollments", "enr"}, o.Enrollments},
 		{[]string{"client", "clients", "client record", "client records"}, o.Clients},
-		{[]string{"request", "requests", "voucher request", "voucher requests"}, o.Requests},
+		{[]string{"request", "requests", "voucher request", "voucher requests", "voucher", "vouchers", "vr"}, o.Requests},
 	} {
 		for _, id := range r.ids {
 			if containsIDWord(words, r.nouns, id) {
@@ -261,20 +261,43 @@ func (o agencyWords) names(text string) bool {
 	return false
 }
 
-// containsIDWord reports whether the plain words hold one of the nouns
-// followed by the id: "provider 1", "provider id 1" (provider_id),
-// "providerid 1" (providerId), "provider no 1", "provider number 1".
+// containsIDWord reports whether the plain words name the id after one of
+// the nouns, alone or in a list: "provider 1", "provider id 1"
+// (provider_id), "providerid 1" (providerId), "provider no 1", and
+// "enrollments 10 and 9", "client #10 and #9", "authorization ids 2, 6"
+// (only the first number after the noun was read: a re-check).
 func containsIDWord(words string, nouns []string, id int64) bool {
-	n := strconv.FormatInt(id, 10)
-	for _, noun := range nouns {
-		for _, joint := range []string{" ", " id ", "id ", " no ", " number ", " nr "} {
-			if containsWord(words, noun+joint+n) {
-				return true
+	want := strconv.FormatInt(id, 10)
+	toks := strings.Fields(words)
+	for i := range toks {
+		for _, noun := range nouns {
+			nt := strings.Fields(noun)
+			j := i + len(nt)
+			if j > len(toks) {
+				continue
+			}
+			last := toks[j-1]
+			if !slices.Equal(toks[i:j-1], nt[:len(nt)-1]) ||
+				(last != nt[len(nt)-1] && last != nt[len(nt)-1]+"id" && last != nt[len(nt)-1]+"ids") {
+				continue
+			}
+			for ; j < len(toks); j++ {
+				t := toks[j]
+				if t == want {
+					return true
+				}
+				if !idListWords[t] && strings.TrimLeft(t, "0123456789") != "" {
+					break
+				}
 			}
 		}
 	}
 	return false
 }
+
+// idListWords join the ids of a list after its noun.
+var idListWords = map[string]bool{"id": true, "ids": true, "no": true, "nos": true, "number": true, "numbers": true, "nr": true,
+	"and": true, "or": true}
 
 // namedBySurname reports whether the plain text (case kept) names one of
 // the agency's surnames alone ("Mr Ibrahim", "Y. Ibrahim", "Whitfield": a
