@@ -189,3 +189,26 @@ func TestFormSentCompressedIsRefused(t *testing.T) {
 	assert.Equal(t, http.StatusUnsupportedMediaType, r.Status, r.Body)
 	assert.Equal(t, keys, w.count(t, "api_keys"))
 }
+
+// The rate history shows each rate's id and which corrects which: the
+// console told the admin to correct a rate "with that rate's id" and
+// showed no id, and a corrected rate read as a second rate of its day (a
+// console black-box pass).
+func TestRateHistoryShowsCorrections(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	status, v := w.api(http.MethodPost, keyAdmin, "/v1/reference/services/ATR-TR/rates",
+		map[string]any{"rate": "13.00", "effective_from": day(10), "reason": "new contract"})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	first := strconv.FormatInt(int64(v["id"].(float64)), 10)
+	status, v = w.api(http.MethodPost, keyAdmin, "/v1/reference/services/ATR-TR/rates",
+		map[string]any{"rate": "13.50", "effective_from": day(10), "reason": "typo", "corrects": v["id"]})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	second := strconv.FormatInt(int64(v["id"].(float64)), 10)
+	u := w.user()
+	u.signIn(keyAdmin)
+	r := u.get("/console/reference/services/ATR-TR")
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Regexp(t, `id="rate-`+first+`"><td>`+first+`</td>.*corrected by rate `+second+`, not in force`, r.Body)
+	assert.Regexp(t, `id="rate-`+second+`"><td>`+second+`</td>.*corrects rate `+first, r.Body)
+}

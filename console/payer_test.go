@@ -235,6 +235,16 @@ func TestPayerFilesScreens(t *testing.T) {
 	require.NotNil(t, total)
 	assert.Equal(t, []string{"43.50", "14.50", "CO-96 29.00", "0.00"}, []string{total[4], total[11], total[12], total[17]})
 
+	assert.Regexp(t, `id="superseded">.*None\.`, strings.ReplaceAll(rec.Body, "\n", " "), "nothing paid on a claim taken back")
+	// ECRA voids the paid claim: the page lists the payment the payer still
+	// holds for it, as the API and the CSV do (it was on neither page: a
+	// console black-box pass).
+	status, v := w.api(http.MethodPost, keyECRA, "/v1/claims/"+r.paid+"/void", map[string]any{"claim_number": "MCD-1-V"})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	rec = f.get("/console/reconciliation?batch=" + r.batch)
+	require.Equal(t, http.StatusOK, rec.Status, rec.Body)
+	assert.Regexp(t, `id="superseded">.*MCD-1</a>.*voided by.*14\.50`, strings.ReplaceAll(rec.Body, "\n", " "))
+
 	// By provider and dates: the same batch, ECRA's row.
 	ecra := strconv.FormatInt(w.demo.Providers["ECRA"], 10)
 	rec = f.get("/console/reconciliation?from=" + day(-1) + "&to=" + day(0) + "&provider=" + ecra)
