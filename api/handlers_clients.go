@@ -214,19 +214,7 @@ func (s *Server) dischargeEnrollment(c *gin.Context) {
 }
 
 func (s *Server) withdrawEnrollment(c *gin.Context) {
-	id, ok := pathID(c, "enrollment_id")
-	if !ok {
-		return
-	}
-	var body struct {
-		Reason string `json:"reason"`
-	}
-	if !decode(c, &body) {
-		return
-	}
-	post(c, okJSON[vouchers.Enrollment], func(ctx context.Context) (vouchers.Enrollment, error) {
-		return s.v.WithdrawEnrollment(ctx, id, body.Reason)
-	})
+	postReason(c, "enrollment_id", s.v.WithdrawEnrollment)
 }
 
 func (s *Server) createConsent(c *gin.Context) {
@@ -238,17 +226,7 @@ func (s *Server) createConsent(c *gin.Context) {
 }
 
 func (s *Server) revokeConsent(c *gin.Context) {
-	id, ok := pathID(c, "consent_id")
-	if !ok {
-		return
-	}
-	var body struct {
-		Reason string `json:"reason"`
-	}
-	if !decode(c, &body) {
-		return
-	}
-	post(c, okJSON[vouchers.Consent], func(ctx context.Context) (vouchers.Consent, error) { return s.v.RevokeConsent(ctx, id, body.Reason) })
+	postReason(c, "consent_id", s.v.RevokeConsent)
 }
 
 func (s *Server) recordInterview(c *gin.Context) {

@@ -134,7 +134,7 @@ func (s *Server) getAuthorization(c *gin.Context) {
 }
 
 func (s *Server) voidAuthorization(c *gin.Context) {
-	s.changeAuthorization(c, s.v.VoidAuthorization)
+	postReason(c, "authorization_id", s.v.VoidAuthorization)
 }
 
 func (s *Server) reactivateAuthorization(c *gin.Context) {
@@ -151,24 +151,6 @@ func (s *Server) reactivateAuthorization(c *gin.Context) {
 	}
 	post(c, okJSON[vouchers.Authorization], func(ctx context.Context) (vouchers.Authorization, error) {
 		return s.v.ReactivateAuthorization(ctx, id, body.Reason, body.Acknowledge)
-	})
-}
-
-// changeAuthorization answers a lifecycle change of an authorization: a
-// body with the reason, 200 with the authorization and its history.
-func (s *Server) changeAuthorization(c *gin.Context, change func(ctx context.Context, id int64, reason string) (vouchers.Authorization, error)) {
-	id, ok := pathID(c, "authorization_id")
-	if !ok {
-		return
-	}
-	var body struct {
-		Reason string `json:"reason"`
-	}
-	if !decode(c, &body) {
-		return
-	}
-	post(c, okJSON[vouchers.Authorization], func(ctx context.Context) (vouchers.Authorization, error) {
-		return change(ctx, id, body.Reason)
 	})
 }
 

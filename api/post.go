@@ -79,3 +79,20 @@ func problemAnswer(path, requestID string, p Problem) pg.Answer {
 	body, _ := json.Marshal(p)
 	return pg.Answer{Status: p.Status, ContentType: "application/problem+json", Body: body}
 }
+
+// postReason answers a change of the record its path parameter names whose
+// body is only the reason for it (a consent's revocation, an enrollment's
+// withdrawal, an authorization's void): 200 with the record as changed.
+func postReason[T any](c *gin.Context, param string, change func(ctx context.Context, id int64, reason string) (T, error)) {
+	id, ok := pathID(c, param)
+	if !ok {
+		return
+	}
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if !decode(c, &body) {
+		return
+	}
+	post(c, okJSON[T], func(ctx context.Context) (T, error) { return change(ctx, id, body.Reason) })
+}
