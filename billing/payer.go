@@ -737,7 +737,7 @@ func (im *importer) postClaimPayments() error {
 		if !seen {
 			f = &firstPayment{p: c.p, lines: map[string]bool{}}
 			first[k] = f
-		} else if f.p != c.p || !splitPart(f.lines, c.p.claims[c.i].Lines) {
+		} else if f.p != c.p || !filePart(f.lines, &c.p.claims[c.i]) {
 			continue
 		}
 		for _, l := range c.p.claims[c.i].Lines {
@@ -755,13 +755,14 @@ func (im *importer) postClaimPayments() error {
 	return post(payments, func(c claimAt) bool { return !isNamed(c) })
 }
 
-// splitPart reports whether a CLP's lines are a further part of a split
-// payment: each itemized (REF*6R) and none itemized by a part before.
-func splitPart(seen map[string]bool, lines []x12.LinePayment) bool {
-	if len(lines) == 0 {
-		return false
+// filePart is importer.splitPart's rule read on a file's CLPs before any
+// is posted: c is a further part of a split payment when it itemizes lines
+// (REF*6R) no part before did (seen), or, itemizing none, says so (MA15).
+func filePart(seen map[string]bool, c *x12.ClaimPayment) bool {
+	if len(c.Lines) == 0 {
+		return slices.Contains(c.Remarks, "MA15")
 	}
-	for _, l := range lines {
+	for _, l := range c.Lines {
 		if l.ControlNumber == "" || seen[l.ControlNumber] {
 			return false
 		}
