@@ -22,7 +22,7 @@ func TestRateFormTakesTheAPIsAmounts(t *testing.T) {
 	csrf := u.signIn(keyAdmin).csrf(t)
 	rates := w.count(t, "service_rates")
 	for _, bad := range []string{"1250", "1e3", ".5", "15.0000", "15"} {
-		r := u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "rate": {bad},
+		r := u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "once": {"rate-form"}, "rate": {bad},
 			"effective_from": {day(40)}, "reason": {"new contract"}})
 		assert.Equal(t, http.StatusUnprocessableEntity, r.Status, bad)
 		assert.Contains(t, r.Body, "the rate is dollars, a point and two decimals, such as 15.00", bad)
@@ -30,17 +30,17 @@ func TestRateFormTakesTheAPIsAmounts(t *testing.T) {
 	}
 	// Every field's problem at once, a date out of range said so (a
 	// black-box pass met one at a time, and 9999-12-31 as a format error).
-	r := u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "rate": {""}, "effective_from": {""}, "reason": {""}})
+	r := u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "once": {"rate-form"}, "rate": {""}, "effective_from": {""}, "reason": {""}})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	for _, want := range []string{"the rate is dollars", "the first day the rate applies is required", "the reason for the rate is required"} {
 		assert.Contains(t, r.Body, want)
 	}
-	r = u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "rate": {"12.50"}, "effective_from": {"9999-12-31"},
+	r = u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "once": {"rate-form"}, "rate": {"12.50"}, "effective_from": {"9999-12-31"},
 		"reason": {"typo"}})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	assert.Contains(t, r.Body, "the date must be between")
 	assert.Equal(t, rates, w.count(t, "service_rates"), "nothing written")
-	r = u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "rate": {"12.50"},
+	r = u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "once": {"rate-form"}, "rate": {"12.50"},
 		"effective_from": {day(40)}, "reason": {"new contract"}})
 	assert.Equal(t, http.StatusSeeOther, r.Status, r.Body)
 	assert.Equal(t, rates+1, w.count(t, "service_rates"))
@@ -114,7 +114,7 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 	var from string
 	require.NoError(t, w.db.Get(&from, `SELECT effective_from::text FROM service_rates WHERE service_code = 'ATR-TR' ORDER BY effective_from LIMIT 1`))
 	rates := w.count(t, "service_rates")
-	r := a.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "rate": {"16.25"},
+	r := a.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "once": {"rate-form"}, "rate": {"16.25"},
 		"effective_from": {from}, "reason": {"typed with care"}})
 	assert.Equal(t, http.StatusConflict, r.Status)
 	assert.Contains(t, r.Body, "already has a rate from "+from)
@@ -211,4 +211,59 @@ func TestRateHistoryShowsCorrections(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status)
 	assert.Regexp(t, `id="rate-`+first+`"><td>`+first+`</td>.*corrected by rate `+second+`, not in force`, r.Body)
 	assert.Regexp(t, `id="rate-`+second+`"><td>`+second+`</td>.*corrects rate `+first, r.Body)
+}
+
+// The rate form and the batch close form, sent twice (a double click, a
+// reload that posts again), do their work once and show it: the second
+// post of the rate form read "not added: this service already has a rate
+// from" that day, the second close a bare conflict that nothing waited for
+// a batch (the console pass's low gap). A form without its token is from
+// an older page and refused, nothing written.
+func TestFormsSentTwiceWorkOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.user()
+	a.signIn(keyAdmin)
+	page := a.get("/console/reference/services/ATR-TR")
+	require.Equal(t, http.StatusOK, page.Status)
+	form := page.hidden()
+	require.NotEmpty(t, form.Get("once"), "the rate form carries a one-time token")
+	form.Set("rate", "16.25")
+	form.Set("effective_from", day(45))
+	form.Set("reason", "new contract")
+	rates := w.count(t, "service_rates")
+	for i := 0; i < 2; i++ {
+		r := a.post("/console/reference/services/ATR-TR/rates", form)
+		require.Equal(t, http.StatusSeeOther, r.Status, "post %d: %s", i+1, r.Body)
+		assert.Equal(t, "/console/reference/services/ATR-TR", r.Header.Get("Location"), "post %d", i+1)
+	}
+	assert.Equal(t, rates+1, w.count(t, "service_rates"), "one rate added")
+	form.Set("rate", "17.00")
+	r := a.post("/console/reference/services/ATR-TR/rates", form)
+	assert.Equal(t, http.StatusConflict, r.Status, "the token again with other values")
+	assert.Contains(t, r.Body, "this form was sent before with other values")
+	form.Del("once")
+	form.Set("effective_from", day(50))
+	r = a.post("/console/reference/services/ATR-TR/rates", form)
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "no token")
+	assert.Contains(t, r.Body, "the form is out of date")
+	assert.Equal(t, rates+1, w.count(t, "service_rates"), "nothing more written")
+
+	auth := w.authorizeRivera(t, 40)
+	w.claimRivera(t, "HRA-T1", auth, 4, "60.00")
+	f := w.user()
+	f.signIn(keyFinance)
+	preview := f.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
+	require.Equal(t, http.StatusOK, preview.Status)
+	closing := preview.hidden()
+	require.NotEmpty(t, closing.Get("once"), "the close form carries a one-time token")
+	first := f.post("/console/batches", closing)
+	require.Equal(t, http.StatusSeeOther, first.Status, first.Body)
+	again := f.post("/console/batches", closing)
+	require.Equal(t, http.StatusSeeOther, again.Status, again.Body)
+	assert.Equal(t, first.Header.Get("Location"), again.Header.Get("Location"), "the batch the first post closed")
+	assert.Equal(t, 1, w.count(t, "batches"))
+	closing.Del("once")
+	r = f.post("/console/batches", closing)
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "no token")
 }

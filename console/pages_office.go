@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,6 +59,9 @@ func newBatch(route, through string) (billing.NewBatch, error) {
 type previewView struct {
 	billing.BatchPreview
 	Problem *errorView
+	// Once is the close form's one-time token: the form sent twice closes
+	// one batch and shows it (access.FormOnce).
+	Once string
 }
 
 // previewBatch shows what closing would take before anything is closed;
@@ -68,7 +72,7 @@ func (k *Console) previewBatch(c *gin.Context) {
 	if err == nil {
 		var p billing.BatchPreview
 		if p, err = k.cfg.Billing.PreviewBatch(c.Request.Context(), n); err == nil {
-			k.page(c, http.StatusOK, "preview", "Batch preview", previewView{BatchPreview: p})
+			k.page(c, http.StatusOK, "preview", "Batch preview", previewView{BatchPreview: p, Once: randomToken()})
 			return
 		}
 	}
@@ -80,11 +84,28 @@ func (k *Console) createBatch(c *gin.Context) {
 	if err == nil {
 		n.Expect, err = expectedTotals(c)
 	}
+	var once string
+	if err == nil {
+		once, err = formToken(c)
+	}
 	if err == nil {
 		var b billing.Batch
-		if b, err = k.cfg.Billing.CreateBatch(c.Request.Context(), n); err == nil {
+		b, err = access.FormOnce(c.Request.Context(), once, "/console/batches", closeFields(c),
+			func(b billing.Batch) int64 { return b.ID },
+			func(ctx context.Context) (billing.Batch, error) { return k.cfg.Billing.CreateBatch(ctx, n) })
+		var sent *access.FormSent
+		switch {
+		case err == nil:
 			c.Redirect(http.StatusSeeOther, basePath+"/batches/"+strconv.FormatInt(b.ID, 10))
 			return
+		case errors.As(err, &sent) && !sent.Changed:
+			// Sent again (a double click, a reload): the batch the
+			// first post closed, where a bare conflict said nothing
+			// waited for a batch.
+			c.Redirect(http.StatusSeeOther, basePath+"/batches/"+strconv.FormatInt(sent.ID, 10))
+			return
+		case errors.As(err, &sent):
+			err = rss.Coded(rss.ErrConflict, "form_already_sent", "this close form was sent before with other totals; preview the batch again")
 		}
 		// What closing would take changed since the preview: the preview
 		// again, as it stands now, with why above it.
@@ -92,13 +113,23 @@ func (k *Console) createBatch(c *gin.Context) {
 		if errors.As(err, &ce) && ce.Code == "preview_changed" {
 			n.Expect = nil
 			if p, perr := k.cfg.Billing.PreviewBatch(c.Request.Context(), n); perr == nil {
-				k.page(c, http.StatusConflict, "preview", "Batch preview", previewView{BatchPreview: p,
+				k.page(c, http.StatusConflict, "preview", "Batch preview", previewView{BatchPreview: p, Once: randomToken(),
 					Problem: &errorView{Message: "Nothing was closed: claims changed since the preview. This is what closing would take now."}})
 				return
 			}
 		}
 	}
 	k.fail(c, err)
+}
+
+// closeFields are a close form's values, the request its one-time token is
+// kept for.
+func closeFields(c *gin.Context) []string {
+	var f []string
+	for _, k := range []string{"payer_route", "through_date", "expect_claims", "expect_lines", "expect_units", "expect_billed", "expect_paid"} {
+		f = append(f, c.PostForm(k))
+	}
+	return f
 }
 
 // expectedTotals reads the totals the preview's close form carries. Units
@@ -260,6 +291,9 @@ type serviceView struct {
 	Admin   bool
 	Problem *errorView
 	Form    map[string]string
+	// Once is the rate form's one-time token: the form sent twice adds
+	// one rate and shows it (access.FormOnce).
+	Once string
 }
 
 func (k *Console) service(c *gin.Context) {
@@ -284,7 +318,7 @@ func (k *Console) showService(c *gin.Context, status int, problem *errorView) {
 		return
 	}
 	k.page(c, status, "service", "Service "+svc.Code, serviceView{Service: svc, Rates: rates, Admin: sessionOf(c).Actor.Role == access.RoleAdmin,
-		Problem: problem, Form: map[string]string{"rate": c.PostForm("rate"), "effective_from": c.PostForm("effective_from"), "reason": c.PostForm("reason")}})
+		Problem: problem, Once: randomToken(), Form: map[string]string{"rate": c.PostForm("rate"), "effective_from": c.PostForm("effective_from"), "reason": c.PostForm("reason")}})
 }
 
 // addRate is the rate form: a new rate from a date, with its reason.
@@ -320,10 +354,28 @@ func (k *Console) addRate(c *gin.Context) {
 	} else if reason == "" {
 		v.Add("reason", "required", "the reason for the rate is required")
 	}
+	once, err := formToken(c)
+	if err != nil {
+		var ve *rss.ValidationError
+		errors.As(err, &ve)
+		v.Fields = append(v.Fields, ve.Fields...)
+	}
 	if err := v.Err(); err == nil {
-		_, err = k.cfg.Registry.AddRate(c.Request.Context(), code, registry.NewRate{Rate: rate, EffectiveFrom: from, Reason: reason})
-		if err == nil {
+		n := registry.NewRate{Rate: rate, EffectiveFrom: from, Reason: reason}
+		_, err = access.FormOnce(c.Request.Context(), once, "/console/reference/services/"+code+"/rates",
+			[]string{rate.String(), from.String(), reason}, func(r vouchers.ServiceRate) int64 { return r.ID },
+			func(ctx context.Context) (vouchers.ServiceRate, error) { return k.cfg.Registry.AddRate(ctx, code, n) })
+		var sent *access.FormSent
+		if err == nil || (errors.As(err, &sent) && !sent.Changed) {
+			// Sent again (a double click, a reload): the rate the first
+			// post added, where the second read "not added: this service
+			// already has a rate from" that day.
 			k.redirectDone(c, basePath+"/reference/services/"+code, "rate")
+			return
+		}
+		if sent != nil {
+			k.showService(c, http.StatusConflict, &errorView{Message: "The rate was not added: this form was sent before with " +
+				"other values. Check the rate history below and add the rate again if it is not there."})
 			return
 		}
 		var ce *rss.CodedError
@@ -473,7 +525,7 @@ type keysView struct {
 	// A refused revocation's problem, above the list.
 	Refused *errorView
 	// Once is the mint form's one-time token: the form posted twice mints
-	// once (vouchers.WithFormToken).
+	// once (access.FormOnce).
 	Once string
 }
 
@@ -534,11 +586,36 @@ func (k *Console) mintKey(c *gin.Context) (access.NewKey, error) {
 	if err != nil {
 		return access.NewKey{}, err
 	}
+	once, err := formToken(c)
+	if err != nil {
+		return access.NewKey{}, err
+	}
+	role := access.Role(c.PostForm("role"))
+	nk, err := access.FormOnce(c.Request.Context(), once, "/console/keys", []string{string(role), strconv.FormatInt(provider, 10), label},
+		func(k access.NewKey) int64 { return k.ID },
+		func(ctx context.Context) (access.NewKey, error) {
+			return k.cfg.Vouchers.CreateAPIKey(ctx, role, provider, label)
+		})
+	var sent *access.FormSent
+	switch {
+	case errors.As(err, &sent) && sent.Changed:
+		return nk, rss.Coded(rss.ErrConflict, "form_already_sent", "this form was sent before with other values; load the page again")
+	case errors.As(err, &sent):
+		// The secret was shown once, on the first post's answer.
+		return nk, rss.Coded(rss.ErrConflict, "form_already_sent", "this form was sent before and minted key #%d then, its secret shown once; "+
+			"revoke it below if the secret was not copied", sent.ID)
+	}
+	return nk, err
+}
+
+// formToken is the one-time token a form carries (access.FormOnce); a form
+// without one is from a page older than the token.
+func formToken(c *gin.Context) (string, error) {
 	once := c.PostForm("once")
 	if once == "" || len(once) > 64 {
-		return access.NewKey{}, rss.Invalid("once", "invalid_value", "the form is out of date: load the page again")
+		return "", rss.Invalid("once", "invalid_value", "the form is out of date: load the page again")
 	}
-	return k.cfg.Vouchers.CreateAPIKey(vouchers.WithFormToken(c.Request.Context(), once), access.Role(c.PostForm("role")), provider, label)
+	return once, nil
 }
 
 // revokeKey revokes a key; its console sessions end with it (a session's

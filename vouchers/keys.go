@@ -2,68 +2,13 @@ package vouchers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
-	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
 
 	"rss"
 	"rss/access"
-	"rss/pg"
 )
-
-type formTokenKey struct{}
-
-// WithFormToken returns ctx carrying the one-time token of the console
-// form a write comes from: the form sent twice (a double click, a reload
-// that posts again) is then refused as sent, where a key mint's second
-// post minted a second live key whose secret no one saw (a console
-// black-box pass). The API's writes have the Idempotency-Key for this.
-func WithFormToken(ctx context.Context, token string) context.Context {
-	return context.WithValue(ctx, formTokenKey{}, token)
-}
-
-// mintOnce runs a key's mint under ctx's form token as an idempotency key
-// of the actor's (the form's fields hashed), unless ctx carries an API
-// request's own key or no token. A second post of the form is refused:
-// 409 form_already_sent naming the key the first minted.
-func mintOnce(ctx context.Context, fields []string, write func(ctx context.Context) error) error {
-	token, _ := ctx.Value(formTokenKey{}).(string)
-	a, err := access.ActorFrom(ctx)
-	if token == "" || err != nil || pg.RequestFrom(ctx) != nil {
-		return write(ctx)
-	}
-	h := sha256.New()
-	for _, f := range fields {
-		h.Write([]byte(f))
-		h.Write([]byte{0})
-	}
-	answer := func(v any) pg.Answer {
-		b, _ := json.Marshal(struct {
-			ID int64 `json:"id"`
-		}{ID: v.(access.NewKey).ID})
-		return pg.Answer{Status: 201, ContentType: "application/json", Body: b} // Created, as the API answers a mint
-	}
-	req := &pg.Request{KeyID: a.KeyID, Key: "console-form:" + token, Hash: h.Sum(nil), Method: "POST", Path: "/console/keys",
-		Render: answer, Keep: answer}
-	err = write(pg.WithRequest(ctx, req))
-	var replayed *pg.Replayed
-	switch {
-	case errors.As(err, &replayed):
-		var first struct {
-			ID int64 `json:"id"`
-		}
-		_ = json.Unmarshal(replayed.Body, &first)
-		return rss.Coded(rss.ErrConflict, "form_already_sent", "this form was sent before and minted key #%s then, its secret shown once; "+
-			"revoke it below if the secret was not copied", strconv.FormatInt(first.ID, 10))
-	case errors.Is(err, pg.ErrKeyReused):
-		return rss.Coded(rss.ErrConflict, "form_already_sent", "this form was sent before with other values; load the page again")
-	}
-	return err
-}
 
 // CreateAPIKey mints a key (admin only); the key is shown once.
 func (s *Service) CreateAPIKey(ctx context.Context, role access.Role, providerID int64, label string) (access.NewKey, error) {
@@ -84,14 +29,12 @@ func (s *Service) CreateAPIKey(ctx context.Context, role access.Role, providerID
 		return access.NewKey{}, err
 	}
 	var out access.NewKey
-	err := mintOnce(ctx, []string{string(role), strconv.FormatInt(providerID, 10), label}, func(ctx context.Context) error {
-		return write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-			var err error
-			if out, err = access.CreateKey(ctx, tx, role, providerID, label); err != nil {
-				return err
-			}
-			return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "api_key", EntityID: access.ID(out.ID)})
-		})
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		var err error
+		if out, err = access.CreateKey(ctx, tx, role, providerID, label); err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "api_key", EntityID: access.ID(out.ID)})
 	})
 	return out, err
 }
