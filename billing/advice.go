@@ -96,7 +96,7 @@ type AdviceProvider struct {
 
 // AdviceTotals sums an advice: every line it lists, and (InFile) the
 // lines the batch's file carried, which are the batch's own totals for
-// the provider (line_count and paid: an 837P bills what was found
+// the provider (line_count, billed and paid: an 837P bills what was found
 // payable). The two differ by the reversals a replacement's batch closes
 // without sending and by the denied lines reported.
 type AdviceTotals struct {
@@ -257,8 +257,16 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		totals.Lines++
 		billed, paid = billed.Add(charge), paid.Add(r.Paid)
 		if r.InFile {
+			// What the file billed: an 837P's SV102 is what was found
+			// payable, a register bills the charge. The advice summed the
+			// charges for both, and an 837P advice's "billed in file" read
+			// 4198.00 beside the batch's 3538.00 (a black-box pass).
+			inFile := charge
+			if b.PayerRoute == RouteMedicaid837P {
+				inFile = r.Paid
+			}
 			totals.InFile.Lines++
-			fileBilled, filePaid = fileBilled.Add(charge), filePaid.Add(r.Paid)
+			fileBilled, filePaid = fileBilled.Add(inFile), filePaid.Add(r.Paid)
 		}
 		return nil
 	}

@@ -100,6 +100,32 @@ func check(t *testing.T, file []byte) x12.Report {
 	return rep
 }
 
+// An 837P advice's "in file" billed is what the file billed: SV102 is what
+// was found payable, so a line charged above the fee schedule bills its
+// paid amount. The advice summed the charges and read 4198.00 where the
+// batch, the file and the reconciliation read 3538.00 (a black-box pass).
+func TestAdviceInFileBillsWhatTheFileBilled(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 40, day(-30), day(30))
+	c := w.submitAs(w.ecra(), w.mhwClaim("E-CUT", "Dubois", "Kowalski", []string{"F33.1"},
+		line("MHW-RA", day(-6), 4, "40.00"), line("MHW-RA", day(-5), 2, "14.50")))
+	require.Equal(t, "paid", c.Status)
+	require.Equal(t, "43.50", c.TotalPaid.StringFixed(2), "the first line cut to the fee schedule (CO-45)")
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	assert.Equal(t, "43.50", b.Billed.StringFixed(2), "the file bills what was found payable")
+	assert.Equal(t, "43.50", check(t, w.export(b.ID)).TotalCharge.StringFixed(2))
+	raw := w.advice(b.ID, "ECRA", "json")
+	assertAdviceBalances(t, raw, 1, b, w.demo.Providers["ECRA"])
+	var ra struct {
+		Totals billing.AdviceTotals `json:"totals"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &ra))
+	assert.Equal(t, "54.50", ra.Totals.Billed.StringFixed(2), "the advice's lines are as the agency billed them")
+	assert.Equal(t, "43.50", ra.Totals.InFile.Billed.StringFixed(2))
+}
+
 // TestBatchFiles builds the fixture batches the goldens cover: one provider
 // and several, a claim of 51 lines, a denied line left out, several
 // diagnoses, a minor, then a void and a replacement in a second batch.
@@ -421,11 +447,17 @@ func assertAdviceBalances(t *testing.T, raw []byte, claims int, b billing.Batch,
 	assert.Equal(t, billing.Part2Notice, ra.Notice)
 	require.Len(t, ra.Claims, claims)
 	billed, paid := decimal.Zero, decimal.Zero
-	fileLines, filePaid := 0, decimal.Zero
+	fileLines, fileBilled, filePaid := 0, decimal.Zero, decimal.Zero
 	for _, c := range ra.Claims {
 		for _, l := range c.Lines {
 			if l.InFile {
 				fileLines, filePaid = fileLines+1, filePaid.Add(l.Paid.Decimal)
+				// An 837P bills what was found payable, a register the charge.
+				if b.PayerRoute == billing.RouteMedicaid837P {
+					fileBilled = fileBilled.Add(l.Paid.Decimal)
+				} else {
+					fileBilled = fileBilled.Add(l.Billed.Decimal)
+				}
 			}
 			if b.PayerRoute == billing.RouteMedicaid837P && l.Status == "reversal" && c.Frequency == billing.FreqReplacement {
 				assert.False(t, l.InFile, "claim %s line %d: a replaced loop's reversal is closed, not sent", c.ClaimNumber, l.LineNumber)
@@ -443,12 +475,14 @@ func assertAdviceBalances(t *testing.T, raw []byte, claims int, b billing.Batch,
 	assert.Equal(t, paid.StringFixed(2), ra.Totals.Paid.StringFixed(2))
 	assert.Equal(t, fileLines, ra.Totals.InFile.Lines)
 	assert.Equal(t, filePaid.StringFixed(2), ra.Totals.InFile.Paid.StringFixed(2))
+	assert.Equal(t, fileBilled.StringFixed(2), ra.Totals.InFile.Billed.StringFixed(2))
 	var found bool
 	for _, bp := range b.Providers {
 		if bp.ProviderID == provider {
 			found = true
 			assert.Equal(t, bp.LineCount, ra.Totals.InFile.Lines, "the batch's lines for the provider")
 			assert.Equal(t, bp.Paid.StringFixed(2), ra.Totals.InFile.Paid.StringFixed(2), "the batch's paid for the provider")
+			assert.Equal(t, bp.Billed.StringFixed(2), ra.Totals.InFile.Billed.StringFixed(2), "the batch's billed for the provider")
 		}
 	}
 	assert.True(t, found, "provider %d is in batch %d", provider, b.ID)
