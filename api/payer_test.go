@@ -145,6 +145,11 @@ func TestPayerFilesAPI(t *testing.T) {
 		fmt.Sprintf("/v1/reconciliation?batch=%d&from=%s&to=%s", batchID, day(-1), day(0)), "/v1/reconciliation?from=2026-13-01&to=2026-12-01"} {
 		requireProblem(t, e.get(keyFinance, path), http.StatusUnprocessableEntity, "validation_failed")
 	}
+	// The missing date is named (from alone was told from was required).
+	for path, field := range map[string]string{"/v1/reconciliation?from=" + day(0): "to", "/v1/reconciliation?to=" + day(0): "from"} {
+		p := requireProblem(t, e.get(keyFinance, path), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "required", itFieldCode(p, field), "%s: %v", path, p)
+	}
 	requireProblem(t, e.get(keyFinance, "/v1/reconciliation?batch=99999"), http.StatusNotFound, "not_found")
 	requireProblem(t, e.get(keyECRA, fmt.Sprintf("/v1/reconciliation?batch=%d", batchID)), http.StatusForbidden, "forbidden")
 }

@@ -224,7 +224,13 @@ func (s *Service) Reconcile(ctx context.Context, f ReconcileFilter) (Reconciliat
 	case f.BatchID < 0:
 		v.Add("batch", "invalid_value", "batch is a batch id")
 	case f.BatchID == 0 && (f.From.IsZero() || f.To.IsZero()):
-		v.Add("from", "required", "give batch, or from and to (the dates the batches closed)")
+		// The parameter missing is named: from given alone was told from
+		// was required (a black-box pass).
+		field := "from"
+		if !f.From.IsZero() {
+			field = "to"
+		}
+		v.Add(field, "required", "give batch, or from and to (the dates the batches closed)")
 	case f.BatchID != 0 && (!f.From.IsZero() || !f.To.IsZero()):
 		v.Add("from", "not_allowed", "from and to go without batch")
 	case !f.From.IsZero() && f.To.Before(f.From):

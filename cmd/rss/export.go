@@ -44,6 +44,11 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	if *out == "" {
 		return errors.New("--out is required")
 	}
+	// A directory named as the file failed only at the end, the whole file
+	// written, with a rename error naming the part file (a black-box pass).
+	if st, err := os.Stat(*out); err == nil && st.IsDir() {
+		return fmt.Errorf("--out %s is a directory: name the file to write, such as %s", *out, filepath.Join(*out, fmt.Sprintf("batch-%d", id)))
+	}
 	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -81,4 +82,18 @@ func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
 	require.NoError(t, cmd("seed", "-demo"))
 	assert.Greater(t, count("api_keys"), 1, "the demo keys beside the first admin's")
 	require.NoError(t, cmd("demo-keys"))
+}
+
+// `rss export` names a directory given as --out before it writes anything:
+// it wrote the whole file beside it and failed at the rename, naming the
+// part file (a black-box pass).
+func TestExportRefusesADirectory(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), []string{"export", "batch", "1", "--out", dir}, &out, &errOut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is a directory: name the file to write")
+	entries, rerr := os.ReadDir(dir)
+	require.NoError(t, rerr)
+	assert.Empty(t, entries)
 }
