@@ -73,3 +73,43 @@ func TestRateCorrectedTheSameDay(t *testing.T) {
 	r = e.post(keyAdmin, path, map[string]any{"rate": "12.50", "reason": "12.50 after all", "corrects": fixed["id"]})
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 }
+
+// A request pended while its rate was wrong is granted at the corrected
+// rate: the correction says the rate never held, and an approval made
+// after it granted the typo, a claim then paying 14,800.00 for 148.00 of
+// service (a black-box pass). A rate dated back over a pended request's
+// start since is no correction: the grant keeps the request's price.
+func TestPendedRequestGrantedAtTheCorrectedRate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const path = "/v1/reference/services/ATR-TR/rates"
+	a := itATRClient(t, e, day(-40))
+	r := e.post(keyAdmin, path, map[string]any{"rate": "1200.00", "effective_from": day(-20), "reason": "uplift"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	typo := itID(t, r)
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, -20, 10)
+	require.Equal(t, "pended", v["decision"], "retro: %v", v)
+	assert.Equal(t, "1200.00", v["rate"])
+	r = e.post(keyAdmin, path, map[string]any{"rate": "12.00", "effective_from": day(-20), "reason": "typo", "corrects": typo})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+
+	// Priced at the correction, then a rate dated back over its start.
+	kept := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 2, -18, 10)
+	require.Equal(t, "pended", kept["decision"], "retro: %v", kept)
+	assert.Equal(t, "12.00", kept["rate"])
+	r = e.post(keyAdmin, path, map[string]any{"rate": "14.00", "effective_from": day(-19), "reason": "late contract"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+
+	for _, c := range []struct {
+		id   int64
+		rate string
+	}{{itNum(t, v, "id"), "12.00"}, {itNum(t, kept, "id"), "12.00"}} {
+		r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", c.id), map[string]any{"action": "approve", "note": "retro ok"})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		d := r.JSON(t)
+		require.Equal(t, "approved", d["decision"], "%v", d)
+		auth := e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, d, "authorization_id")))
+		require.Equal(t, http.StatusOK, auth.Status, "body: %s", auth.Body)
+		assert.Equal(t, c.rate, auth.JSON(t)["rate"], "request %d", c.id)
+	}
+}

@@ -366,6 +366,31 @@ func (r ServiceRates) On(d rss.Date) (rss.Money, bool) {
 	return out, found
 }
 
+// corrected says price is a rate that the rate in force on start
+// corrected, itself or through a chain of corrections: a request priced at
+// it was priced at a rate entered wrong. A rate dated back over a start
+// since corrects nothing, and leaves a request's price as it was (README,
+// rates). Amounts and ids decide, not the times rates were set: the
+// server's clock and the database's are two. The history is every rate,
+// corrected ones too, oldest first.
+func (r ServiceRates) corrected(start rss.Date, price rss.Money) bool {
+	byID := make(map[int64]*ServiceRate, len(r))
+	var cur *ServiceRate
+	for i := range r {
+		x := &r[i]
+		byID[x.ID] = x
+		if !x.EffectiveFrom.After(start) && x.CorrectedBy == nil {
+			cur = x
+		}
+	}
+	for x := cur; x != nil && x.Corrects != nil; {
+		if x = byID[*x.Corrects]; x != nil && x.Rate.Equal(price.Decimal) {
+			return true
+		}
+	}
+	return false
+}
+
 // Agreement is one period of a provider's agreement with the MSC.
 type Agreement struct {
 	ID        int64     `json:"id"`

@@ -1039,13 +1039,25 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	// priced at, a rate dated back since notwithstanding (README, rates);
 	// one the reviewer starts later is priced as a request starting then
 	// would be, at the rate in force on its start.
+	// Except a rate corrected since: the rate the request was priced at was
+	// entered wrong (a correction says it never held), and an approval
+	// made after the admin said so granted it, a claim then paying
+	// 14,800.00 for 148.00 of service (a black-box pass). It is priced at
+	// the rate in force on its start now.
 	g.rate = vr.Rate
-	if !g.start.Equal(vr.StartDate) {
-		rate, ok := sn.ref.Services[vr.ServiceCode].Rates.On(g.start)
+	if rate, ok := sn.ref.Services[vr.ServiceCode].Rates.On(g.start); !g.start.Equal(vr.StartDate) {
 		if !ok {
 			return asMade, none, rss.Invalid("start_date", "no_rate_in_force", "service %s has no rate in force on %s", vr.ServiceCode, g.start)
 		}
 		g.rate = rate
+	} else if ok && !rate.Equal(vr.Rate.Decimal) {
+		history, err := LoadRateHistory(ctx, tx, vr.ServiceCode)
+		if err != nil {
+			return asMade, none, err
+		}
+		if history.corrected(vr.StartDate, vr.Rate) {
+			g.rate = rate
+		}
 	}
 	granted := *sn.facts
 	granted.Request.Units, granted.Request.Start, granted.Request.End = g.units, g.start.Time, g.end.Time
