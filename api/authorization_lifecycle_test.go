@@ -92,6 +92,13 @@ func TestVoidAuthorization(t *testing.T) {
 	items := itItems(t, e.get(keyHRA, itPath("/v1/authorizations?status=void&client_id=%d", e.demo.Clients["Rivera"])))
 	require.Len(t, items, 1)
 	assert.Equal(t, float64(id), items[0]["id"])
+	require.Len(t, itItems(t, e.get(keyHRA, itPath("/v1/authorizations?service_code=ATR-CM&client_id=%d", e.demo.Clients["Rivera"]))), 1)
+	// A service code in lower case or unknown is refused, not an empty
+	// list (a black-box pass read "no authorizations" for atr-tr).
+	for q, code := range map[string]string{"atr-cm": "invalid_value", "BOGUS": "unknown_service"} {
+		p := requireProblem(t, e.get(keyHRA, "/v1/authorizations?service_code="+q), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, code, itFieldCode(p, "service_code"), q)
+	}
 
 	// A later line, found or named, draws nothing.
 	l = itLine(t, e.post(keyHRA, "/v1/claims", e.riveraClaim("LV-2", cmLine(day(-2), 2, "30.00"))))

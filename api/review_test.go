@@ -116,7 +116,7 @@ func TestReviewQueueFilters(t *testing.T) {
 	assert.Empty(t, ids("/v1/review-queue?program=RSVP"))
 
 	for q, field := range map[string]string{
-		"program=atr": "program", "program=ATR%00": "program", "reason=NOT_A_CODE": "reason", "reason=CLAIM_INVALID_UNITS": "reason",
+		"program=atr": "program", "program=ATR%00": "program", "program=BOGUS": "program", "reason=NOT_A_CODE": "reason", "reason=CLAIM_INVALID_UNITS": "reason",
 		"min_age_days=-1": "min_age_days", "min_age_days=two": "min_age_days", "min_age_days=3661": "min_age_days",
 		"provider_id=0": "provider_id", "provider_id=x": "provider_id",
 	} {

@@ -113,6 +113,12 @@ func (s *Service) Authorizations(ctx context.Context, f AuthorizationFilter, p P
 	if f.Status != "" && !slices.Contains(ledger.Statuses, f.Status) {
 		return List[Authorization]{}, rss.Invalid("status", "invalid_value", "status must be one of %s", strings.Join(ledger.Statuses, ", "))
 	}
+	// A service code in lower case, or one that does not exist, is a
+	// mistake, not an empty list: atr-tr answered "no authorizations"
+	// beside a list of ATR-TR ones (a black-box pass).
+	if f.ServiceCode != "" && !codeShape(f.ServiceCode) {
+		return List[Authorization]{}, rss.Invalid("service_code", "invalid_value", "service_code is a service code, such as ATR-TR")
+	}
 	var pid int64
 	if a.IsProvider() {
 		pid = a.ProviderID
@@ -120,6 +126,11 @@ func (s *Service) Authorizations(ctx context.Context, f AuthorizationFilter, p P
 	today := s.Today()
 	var rows []Authorization
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if f.ServiceCode != "" {
+			if err := knownCode(ctx, tx, "services", "service", "service_code", f.ServiceCode); err != nil {
+				return err
+			}
+		}
 		var err error
 		rows, err = ledger.List(ctx, tx, ledger.Filter{ProviderID: pid, ClientID: f.ClientID, ServiceCode: f.ServiceCode,
 			Status: f.Status, Today: today, After: after, Limit: limit + 1})

@@ -690,6 +690,20 @@ func codeShape(s string) bool {
 	return true
 }
 
+// knownCode refuses a filter's code that names no row of table, a program
+// or a service (what): 422 unknown_program or unknown_service, as the
+// reports answer it.
+func knownCode(ctx context.Context, tx *sqlx.Tx, table, what, field, code string) error {
+	var ok bool
+	if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE code = $1)`, code); err != nil {
+		return err
+	}
+	if !ok {
+		return rss.Invalid(field, "unknown_"+what, "no %s %s", what, code)
+	}
+	return nil
+}
+
 // MaxQueueAgeDays bounds QueueFilter.MinAgeDays (ten years).
 const MaxQueueAgeDays = 3660
 
@@ -725,6 +739,15 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter, p Page) (List[QueueI
 	}
 	if err := f.validate(); err != nil {
 		return List[QueueItem]{}, err
+	}
+	// A program that does not exist is a mistake, not an empty queue: a
+	// reviewer who typed BOGUS read "nothing pended" (a black-box pass).
+	if f.ProgramCode != "" {
+		if err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+			return knownCode(ctx, tx, "programs", "program", "program", f.ProgramCode)
+		}); err != nil {
+			return List[QueueItem]{}, err
+		}
 	}
 	now := s.now()
 	rf := RequestFilter{Decision: "pended", ProgramCode: f.ProgramCode, ProviderID: f.ProviderID, Reason: f.Reason}
