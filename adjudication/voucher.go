@@ -583,6 +583,10 @@ var voucherRules = []voucherRule{
 	{id: "V34", code: CodeDuplicateOtherProvider, action: ActionPend,
 		facts: []string{"authorizations", "request.start", "request.end", "today"},
 		eval: func(f *VoucherFacts, g *grant) outcome {
+			// Every overlap is named, each agency a source: with two other
+			// agencies holding the service, the reviewer was told of the
+			// first only (a black-box pass).
+			var o outcome
 			for i := range f.Authorizations {
 				a := &f.Authorizations[i]
 				if a.ProviderID == f.Request.ProviderID || a.ServiceCode != f.Service.Code || a.Void || a.UnitsUsed >= a.UnitsAuthorized {
@@ -599,12 +603,25 @@ var voucherRules = []voucherRule{
 						end = last
 					}
 				}
-				if overlaps(a.Start, end, g.start, g.end) {
-					return outcome{fired: true, detail: "authorization " + a.Number + " of provider " + strconv.FormatInt(a.ProviderID, 10) +
-						" overlaps (" + formatDate(a.Start) + ".." + formatDate(a.End) + ")", source: a.ProviderID}
+				if !overlaps(a.Start, end, g.start, g.end) {
+					continue
+				}
+				if o.fired {
+					o.detail += "; "
+				}
+				o.detail += "authorization " + a.Number + " of provider " + strconv.FormatInt(a.ProviderID, 10) +
+					" overlaps (" + formatDate(a.Start) + ".." + formatDate(a.End) + ")"
+				switch {
+				case !o.fired:
+					o.fired, o.source = true, a.ProviderID
+				case a.ProviderID != o.source && !slices.Contains(o.sources, a.ProviderID):
+					if o.sources == nil {
+						o.sources = []int64{o.source}
+					}
+					o.sources = append(o.sources, a.ProviderID)
 				}
 			}
-			return pass
+			return o
 		}},
 	{id: "V35", code: CodeCaseloadAtCap, action: ActionPend,
 		facts: []string{"staff.role", "caseload", "program.caseload_caps"},

@@ -889,6 +889,22 @@ func TestRuleV34DuplicateOtherProvider(t *testing.T) {
 			f.Request.End = addDays(spanStart, 119)
 			other(func(a *Authorization) { a.Start, a.End = addDays(spanEnd, 1), addDays(spanEnd, 60) })(f)
 		}, result: ResultPassed, decision: Partial, check: grants(40, spanStart, spanEnd)},
+		// Two other agencies, each named and each a source (the reviewer
+		// was told of the first only: a black-box pass), a third
+		// authorization of the first agency named without repeating it.
+		{name: "two other agencies", mutate: func(f *VoucherFacts) {
+			other(nil)(f)
+			other(func(a *Authorization) { a.ID, a.Number, a.ProviderID = 22, "ATR-2026-000022", otherProvID+1 })(f)
+			other(func(a *Authorization) { a.ID, a.Number = 23, "ATR-2026-000023" })(f)
+		}, result: ResultFired, decision: Pended, detail: "ATR-2026-000021 of provider 202 overlaps",
+			check: func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+				h, ok := findHit(d.Hits, CodeDuplicateOtherProvider)
+				require.True(t, ok)
+				assert.Contains(t, h.Detail, "ATR-2026-000022 of provider 203 overlaps")
+				assert.Contains(t, h.Detail, "ATR-2026-000023 of provider 202 overlaps")
+				assert.Equal(t, otherProvID, h.Source)
+				assert.Equal(t, []int64{otherProvID, otherProvID + 1}, h.Sources)
+			}},
 	})
 }
 
