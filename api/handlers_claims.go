@@ -385,3 +385,33 @@ func (s *Server) voidClaim(c *gin.Context) {
 		return out, err
 	})
 }
+
+// resendVoid sends again a void whose CLM loop the payer turned away
+// (billing.NewResend): a new claim of the agency's, under a number of its
+// own, superseding the rejected void.
+func (s *Server) resendVoid(c *gin.Context) {
+	id, ok := pathID(c, "claim_id")
+	if !ok {
+		return
+	}
+	var body struct {
+		ClaimNumber string `json:"claim_number"`
+	}
+	if !decode(c, &body) {
+		return
+	}
+	client := s.b.ClientOf(c.Request.Context(), id)
+	if client == 0 {
+		problem(c, http.StatusNotFound, "not_found", "Not found", "no such claim")
+		return
+	}
+	resend := billing.NewResend(body.ClaimNumber, client, id)
+	one := claimAnswer(c.Request.URL.Path, requestID(c))
+	post(c, func(out []billing.Outcome) pg.Answer { return one(out[0]) }, func(ctx context.Context) ([]billing.Outcome, error) {
+		out, err := s.b.SubmitBulk(ctx, []billing.NewClaim{resend})
+		if err == nil && out[0].Err != nil {
+			return nil, out[0].Err
+		}
+		return out, err
+	})
+}

@@ -246,6 +246,7 @@ func New(cfg Config) *Server {
 	v1.GET("/claims/:claim_id", s.getClaim)
 	v1.GET("/claims/:claim_id/remittance", s.claimRemittance)
 	postRoute("/claims/:claim_id/void", s.voidClaim)
+	postRoute("/claims/:claim_id/resend", s.resendVoid)
 
 	v1.POST("/batches", unhurried(), small, idempotent(ids), s.createBatch)
 	v1.GET("/batches", s.listBatches)

@@ -491,6 +491,9 @@ const simpleLoopsQuery = `
 //     replaces that loop, REF*F8 the reference the rejected loop carried
 //     (a black-box pass found the correction billed as a second claim
 //     beside the one the payer had paid, and the void sending nothing).
+//     So with a rejected void loop (frequency 8): its resend (NewResend),
+//     whose lines reverse the void's, voids the loop the void would
+//     have, REF*F8 the same reference.
 //
 // REF*F8 names the loop voided or replaced as the payer knows it: the
 // payer's claim control number from its latest posting (CLP07), or from
@@ -512,9 +515,9 @@ const loopsQuery = `
 			SELECT l.id AS line_id, l.service_code, l.date_of_service, l.line_number, l.units_allowed, l.paid, l.charge,
 			       l.status = 'reversal' AS rev,
 			       ox.batch_id AS o_batch, ox.part AS o_part,
-			       CASE WHEN ox.rejected AND ox.frequency = '7' THEN ox.original_ref
+			       CASE WHEN ox.rejected AND ox.frequency <> '1' THEN ox.original_ref
 			            ELSE COALESCE(ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
-			       COALESCE(ox.rejected AND ox.frequency <> '7', false) AS o_rejected
+			       COALESCE(ox.rejected AND ox.frequency = '1', false) AS o_rejected
 			FROM claim_lines l
 			LEFT JOIN claims o ON o.id = c.original_claim_id
 			LEFT JOIN LATERAL (

@@ -67,11 +67,11 @@ func (l *originalLine) reversedBy(freq string) bool {
 }
 
 // reversals counts the reversal lines a claim of frequency freq voiding or
-// replacing o will carry.
+// replacing o will carry; a resend of a void o, the lines it sends again.
 func (o *original) reversals(freq string) int {
 	n := 0
 	for i := range o.lines {
-		if o.lines[i].reversedBy(freq) {
+		if o.Frequency == FreqVoid && o.lines[i].Rejected || o.Frequency != FreqVoid && o.lines[i].reversedBy(freq) {
 			n++
 		}
 	}
@@ -117,8 +117,11 @@ func partTaken(number string, k int, other, stem string, lines int) error {
 
 // mostLinesSQL is the most lines submitted claim s (its lines, the
 // original it voids or replaces) can have: its own and one reversal for
-// each counted line of the original (reversedBy: at most that).
-var mostLinesSQL = `s.lines + (SELECT count(*) FROM claim_lines l WHERE l.claim_id = s.original AND l.counted)::int`
+// each counted line of the original (reversedBy: at most that), or, for a
+// resend of a void, one for each of the void's lines (at most what it
+// sends again).
+var mostLinesSQL = `s.lines + (SELECT count(*) FROM claim_lines l WHERE l.claim_id = s.original
+	AND (l.counted OR (SELECT o.frequency FROM claims o WHERE o.id = s.original) = '8'))::int`
 
 // partsLockSQL serialises the submissions of agency $1 whose claims a
 // claim numbered as another's part concerns: those with a claim of more

@@ -28,6 +28,23 @@ type NewClaim struct {
 	PlaceOfService   string    `json:"place_of_service"`
 	Diagnoses        []string  `json:"diagnoses"`
 	Lines            []NewLine `json:"lines"`
+	// resend marks a void sent again (NewResend): not a field of the JSON
+	// nor of the claim's hash, so no submission can ask for it but the
+	// resend's own route.
+	resend bool
+}
+
+// NewResend is the claim that sends a void again after the payer turned
+// its CLM loop away (a 999 or 277CA rejection, nothing posted since): a
+// void (frequency 8) under claim number number whose original is the
+// rejected void voidID, of client clientID. It supersedes that void
+// (which then reads replaced) and carries, as reversal lines of the
+// void's, the lines of its rejected loops as they were billed; it
+// releases nothing, the void having given the units and dollars back
+// already. Its batch sends it as a frequency-8 loop whose REF*F8 is the
+// reference the rejected loop carried.
+func NewResend(number string, clientID, voidID int64) NewClaim {
+	return NewClaim{ClaimNumber: number, ClientID: clientID, Frequency: FreqVoid, OriginalClaimID: &voidID, resend: true}
 }
 
 // NewLine is one service line as billed.

@@ -158,8 +158,12 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 		if orig.ClientID != n.ClientID {
 			return nil, rss.Invalid("original_claim_id", "client_mismatch", "claim %d is for another client", orig.ID)
 		}
-		if orig.Frequency == FreqVoid {
+		switch {
+		case orig.Frequency == FreqVoid && !n.resend:
 			return nil, rss.Coded(rss.ErrConflict, "original_is_void", "claim %d is a void and cannot be voided or replaced", orig.ID)
+		case n.resend && orig.Frequency != FreqVoid:
+			return nil, rss.Coded(rss.ErrConflict, "not_a_void", "claim %d is not a void (frequency %s): only a void is sent again",
+				orig.ID, orig.Frequency)
 		}
 		if orig.SupersededBy != nil {
 			return nil, rss.Coded(rss.ErrConflict, "already_superseded", "claim %d was already %s by claim %d", orig.ID, orig.Status, *orig.SupersededBy)
@@ -171,6 +175,11 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 			if s.original == orig.ID {
 				return nil, rss.Coded(rss.ErrConflict, "already_superseded", "claim %d is %s by claim %s earlier in this request",
 					orig.ID, s.status, s.by)
+			}
+		}
+		if n.resend {
+			if err := orig.resendable(); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -215,10 +224,14 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 	// Release the original first, so a replacement can use what it frees.
 	var reversals []originalLine
 	if orig != nil {
-		reversals = d.release(book, c, orig)
 		status := "voided"
-		if n.Frequency == FreqReplacement {
+		if n.Frequency == FreqReplacement || n.resend {
 			status = "replaced"
+		}
+		if n.resend {
+			reversals = orig.rejectedLines()
+		} else {
+			reversals = d.release(book, c, orig)
 		}
 		d.superseded = append(d.superseded, superseded{original: orig.ID, by: c.ClaimNumber, status: status})
 	}
@@ -227,7 +240,11 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 
 	if n.Frequency == FreqVoid {
 		c.Lines = c.Lines[:0]
-		d.addReversals(c, reversals)
+		if n.resend {
+			d.addResent(c, reversals)
+		} else {
+			d.addReversals(c, reversals)
+		}
 		c.Status = "void"
 		total, paid := decimal.Zero, decimal.Zero
 		for _, l := range c.Lines {
@@ -383,6 +400,58 @@ func (d *decided) addReversals(c *Claim, reversals []originalLine) {
 			UnitsAllowed: r.UnitsAllowed, Allowed: rss.NewMoney(r.Allowed), Paid: rss.NewMoney(r.Paid), Rate: ol.Rate,
 			RuleSetVersion: adjudication.ClaimRuleSetVersion, ReversesLineID: &rev, Adjustments: reverseAdjustments(ol.Adjustments)})
 		d.lines = append(d.lines, lineRow{line: &c.Lines[len(c.Lines)-1], claim: c, episodeID: ol.EpisodeID, billable: ol.Batched})
+	}
+}
+
+// resendable refuses a resend of void o unless a batch sent it and the
+// payer turned away a loop of it (its lines Rejected): a void waiting for
+// its batch goes out in it, and one the payer took, or has not answered,
+// is on the payer's books or may still be.
+func (o *original) resendable() error {
+	if o.reversals(FreqVoid) > 0 {
+		return nil
+	}
+	for i := range o.lines {
+		if o.lines[i].Batched {
+			return rss.Coded(rss.ErrConflict, "void_not_rejected",
+				"void %d went to the payer and was not turned away (no 999 or 277CA rejection of its loop, or a payment posted since): "+
+					"only a void the payer rejected is sent again", o.ID)
+		}
+	}
+	return rss.Coded(rss.ErrConflict, "void_not_sent",
+		"void %d has not gone to the payer: the next batch sends it; only a void the payer rejected is sent again", o.ID)
+}
+
+// rejectedLines are the lines of void o that a resend sends again.
+func (o *original) rejectedLines() []originalLine {
+	var out []originalLine
+	for _, ol := range o.lines {
+		if ol.Rejected {
+			out = append(out, ol)
+		}
+	}
+	return out
+}
+
+// addResent writes, for each line of a rejected void a resend sends again,
+// a reversal line of it with its figures as they are: the void's reversal
+// of the original's units, allowed and paid, and its adjustments, so the
+// resend's loop bills what the rejected one did. Nothing goes to the
+// ledger (the void released the original's lines already) and the line
+// does not count; it is billable, for the next batch.
+func (d *decided) addResent(c *Claim, lines []originalLine) {
+	for _, ol := range lines {
+		rev := ol.ID
+		var adj []Adjustment
+		_ = json.Unmarshal(ol.Adjustments, &adj)
+		if adj == nil {
+			adj = []Adjustment{}
+		}
+		c.Lines = append(c.Lines, Line{LineNumber: len(c.Lines) + 1, ServiceCode: ol.ServiceCode, DateOfService: ol.DOS, Units: ol.Units,
+			Charge: ol.Charge, AuthorizationNumber: ol.AuthNumber, AuthorizationID: ol.AuthID, Status: "reversal",
+			UnitsAllowed: ol.UnitsAllowed, Allowed: ol.Allowed, Paid: ol.Paid, Rate: ol.Rate,
+			RuleSetVersion: adjudication.ClaimRuleSetVersion, ReversesLineID: &rev, Adjustments: adj})
+		d.lines = append(d.lines, lineRow{line: &c.Lines[len(c.Lines)-1], claim: c, episodeID: ol.EpisodeID, billable: true})
 	}
 }
 

@@ -108,6 +108,9 @@ type originalLine struct {
 	Adjustments  json.RawMessage `db:"adjustments"`
 	Counted      bool            `db:"counted"`
 	Batched      bool            `db:"-"`
+	// Rejected: a line of a void that went out in a CLM loop the payer
+	// turned away (payer_loop_rejected), which a resend sends again.
+	Rejected bool `db:"-"`
 }
 
 // entry is what the line holds on the ledger.
@@ -180,7 +183,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		q.WriteString(";\n")
 	}
 	if len(origSet) > 0 {
-		for _, st := range []string{originalsQuery, originalLinesQuery, batchedQuery} {
+		for _, st := range []string{originalsQuery, originalLinesQuery, batchedQuery, rejectedVoidLinesQuery} {
 			q.WriteString(bind(st, prov, literal(origIDs, "bigint[]")))
 			q.WriteString(";\n")
 		}
@@ -226,11 +229,12 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	if len(origSet) > 0 {
 		var claims []Claim
 		var lines []originalLine
-		var batched []int64
+		var batched, rejected []int64
 		r.all(&claims)
 		r.all(&lines)
 		r.ids(&batched)
-		f.addOriginals(claims, lines, batched)
+		r.ids(&rejected)
+		f.addOriginals(claims, lines, batched, rejected)
 	}
 	if partsLock {
 		r.skip()
@@ -368,14 +372,18 @@ func (r *results) ids(dest *[]int64) {
 }
 
 // addOriginals files the locked originals with their lines, in order, each
-// marked batched or not.
-func (f *facts) addOriginals(claims []Claim, lines []originalLine, batched []int64) {
+// marked batched or not, and rejected or not.
+func (f *facts) addOriginals(claims []Claim, lines []originalLine, batched, rejected []int64) {
 	for i := range claims {
 		f.originals[claims[i].ID] = &original{Claim: claims[i]}
 	}
 	inBatch := make(map[int64]bool, len(batched))
 	for _, id := range batched {
 		inBatch[id] = true
+	}
+	turnedAway := make(map[int64]bool, len(rejected))
+	for _, id := range rejected {
+		turnedAway[id] = true
 	}
 	sort.Slice(lines, func(i, j int) bool {
 		if lines[i].ClaimID != lines[j].ClaimID {
@@ -385,7 +393,7 @@ func (f *facts) addOriginals(claims []Claim, lines []originalLine, batched []int
 	})
 	for _, l := range lines {
 		if o := f.originals[l.ClaimID]; o != nil {
-			l.Batched = inBatch[l.ID]
+			l.Batched, l.Rejected = inBatch[l.ID], turnedAway[l.ID]
 			o.lines = append(o.lines, l)
 		}
 	}
@@ -405,6 +413,14 @@ const (
 	batchedQuery = `SELECT l.id FROM claim_lines l JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1
 		WHERE l.claim_id = ANY($2) AND l.billable
 		  AND EXISTS (SELECT 1 FROM batch_claims b WHERE b.claim_id = l.claim_id AND b.lines > 0)`
+	// rejectedVoidLinesQuery: the lines of a void (only a resend names
+	// one) that its batch sent in a CLM loop the payer turned away, nothing
+	// posted to it since. Read after batchedQuery, under the same locks.
+	rejectedVoidLinesQuery = `SELECT l.id FROM claim_lines l
+		JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1 AND c.frequency = '8'
+		JOIN batch_claims b ON b.claim_id = l.claim_id AND b.lines > 0
+		JOIN batch_x12_claims x ON x.batch_id = b.batch_id AND x.claim_id = l.claim_id AND l.id = ANY (x.line_ids)
+		WHERE l.claim_id = ANY($2) AND l.billable AND payer_loop_rejected(x.batch_id, x.claim_id, x.part)`
 )
 
 // bind puts literal arguments in the place of a statement's $1, $2, ...

@@ -40,7 +40,7 @@ var writeQuery = `
 			$14::text[], $15::numeric[], $16::numeric[], $17::date[], $18::date[], $19::text[])
 			WITH ORDINALITY AS x(number, client, program, freq, orig, staff, pos, diagnoses, status, charge, paid, first, last, hash, n)
 		ORDER BY x.n
-		RETURNING id, claim_number, client_id, frequency, status, received_at),
+		RETURNING id, claim_number, client_id, frequency, original_claim_id, status, received_at),
 	l AS (
 		INSERT INTO claim_lines (claim_id, line_number, client_id, provider_id, service_code, date_of_service, units, charge,
 			authorization_number, authorization_id, episode_id, status, units_allowed, allowed, paid, rate, adjustments, trace,
@@ -65,7 +65,10 @@ var writeQuery = `
 	ev AS (
 		INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose,
 			outcome, request_id)
-		SELECT $4, $5, $1, CASE c.frequency WHEN '8' THEN 'void' WHEN '7' THEN 'replace' ELSE 'create' END, 'claim', c.id::text,
+		SELECT $4, $5, $1, CASE c.frequency
+		           -- A void of a void is a resend (NewResend), the only one intake takes.
+		           WHEN '8' THEN CASE WHEN (SELECT o.frequency FROM claims o WHERE o.id = c.original_claim_id) = '8' THEN 'resend' ELSE 'void' END
+		           WHEN '7' THEN 'replace' ELSE 'create' END, 'claim', c.id::text,
 			c.client_id, NULLIF($49, ''), c.status, NULLIF(r.request_id, '')
 		FROM unnest($6::text[], $20::text[]) AS r(number, request_id) JOIN c ON c.claim_number = r.number)
 	-- Data-modifying CTEs always run to completion, read or not. One row

@@ -39,7 +39,8 @@ type ReconcileFilter struct {
 // closed unsent, with a replacement; a rejected loop so corrected is
 // replaced, not rejected: read as rejected for good, one service rejected
 // in one batch and corrected and paid in the next counted as rejected
-// money to chase in the first — a black-box pass), or open (no answer
+// money to chase in the first — a black-box pass; so is a rejected void
+// loop sent again, its resend's lines reversing its own), or open (no answer
 // yet, accepted and awaiting payment, or reversed and not corrected). So
 //
 //	difference = billed − paid − adjustments = rejected + open + replaced + unexplained
@@ -149,8 +150,10 @@ const reconcileLoops = `
 		       EXISTS (SELECT 1 FROM claim_lines rl
 		               JOIN batch_claims rb ON rb.claim_id = rl.claim_id AND rb.lines > 0 AND rb.batch_id > x.batch_id
 		               WHERE rl.reverses_line_id = ANY (x.line_ids)
-		                 AND NOT EXISTS (SELECT 1 FROM batch_x12_claims v WHERE v.batch_id = rb.batch_id AND v.claim_id = rl.claim_id
-		                                 AND v.frequency = '8' AND rl.id = ANY (v.line_ids))) AS replaced
+		                 -- A void's loop does not replace the loop it voids,
+		                 -- but a resend's replaces the void loop it sends again.
+		                 AND (x.frequency = '8' OR NOT EXISTS (SELECT 1 FROM batch_x12_claims v WHERE v.batch_id = rb.batch_id
+		                                 AND v.claim_id = rl.claim_id AND v.frequency = '8' AND rl.id = ANY (v.line_ids)))) AS replaced
 		FROM batch_x12_claims x
 		JOIN batches b ON b.id = x.batch_id
 		WHERE ($1 = 0 OR x.batch_id = $1) AND ($2 = 0 OR x.provider_id = $2)
