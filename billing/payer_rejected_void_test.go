@@ -174,8 +174,8 @@ func TestRejectedVoidIsSentAgain(t *testing.T) {
 	// The rejected void is replaced by its resend, not rejected money; the
 	// resend is a void loop, open in its batch, netting out A's reversal.
 	for _, tc := range []struct {
-		name                            string
-		batch                           int64
+		name                           string
+		batch                          int64
 		rejected, open, replaced, paid string
 	}{
 		{"A's batch: reversed and not corrected", b1.ID, "0.00", "43.50", "0.00", "0.00"},
