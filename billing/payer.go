@@ -786,22 +786,19 @@ func (im *importer) paidInFile(ccn string, who payee) bool {
 	return false
 }
 
-// standsP and standsQ are the condition that posting p (q) is not
-// undone: no reversal names it, and no reversal of a whole split payment
-// (reverses_whole, migration 00058) names another part of its payment of
-// the same loop.
-const (
-	standsP = `NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id)
+// standsP is the condition that posting p is not undone: no reversal
+// names it, and no reversal of a whole split payment (reverses_whole,
+// migration 00058) names another posting of its loop made after it (the
+// postings of a loop that stand are the parts of one posting, whichever
+// payment carried each: migration 00068).
+const standsP = `NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id)
 	  AND NOT EXISTS (SELECT 1 FROM payer_claim_payments w JOIN payer_claim_payments r ON r.reverses_id = w.id AND r.reverses_whole
-	      WHERE w.payment_id = p.payment_id AND w.batch_id = p.batch_id AND w.claim_id = p.claim_id AND w.part = p.part)`
-	standsQ = `NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = q.id)
-	  AND NOT EXISTS (SELECT 1 FROM payer_claim_payments w JOIN payer_claim_payments r ON r.reverses_id = w.id AND r.reverses_whole
-	      WHERE w.payment_id = q.payment_id AND w.batch_id = q.batch_id AND w.claim_id = q.claim_id AND w.part = q.part)`
-)
+	      WHERE w.batch_id = p.batch_id AND w.claim_id = p.claim_id AND w.part = p.part AND p.id < r.id)`
 
 // currentPostingQuery is a loop's current posting: posted, not a
 // reversal, undone by no reversal. The posting rules keep one, or the
-// parts of one payment the payer split (splitPart): then the latest part.
+// parts of one the payer split (splitPart), in one payment or several:
+// then the latest part.
 const currentPostingQuery = `
 	SELECT p.id, p.payment_id, p.batch_id, p.claim_id, p.part FROM payer_claim_payments p
 	WHERE p.unmatched_reason IS NULL AND NOT p.reversal AND %s
@@ -809,10 +806,11 @@ const currentPostingQuery = `
 	ORDER BY p.id DESC LIMIT 1`
 
 // splitTarget chooses what a reversal of paid (negative) undoes when the
-// posting it names, target, is one part of a payment the payer split:
-// the part of that amount, latest first, when it is not also their sum;
-// else every part (whole), as the payer mostly takes a split claim back
-// with one CLP, and as a reversal whose amount mirrors nothing undoes the
+// posting it names, target, is one part of a claim the payer split (in
+// one payment or across payments: the loop's postings that stand): the
+// part of that amount, latest first, when it is not also their sum; else
+// every part (whole), as the payer mostly takes a split claim back with
+// one CLP, and as a reversal whose amount mirrors nothing undoes the
 // whole posting it names (the parts are one posting; the latest part
 // alone left the claim reading more paid than the payer's net, a
 // black-box re-check). A target not split is undone alone.
@@ -822,8 +820,8 @@ func (im *importer) splitTarget(target *posting, paid decimal.Decimal) (id int64
 		Paid decimal.Decimal `db:"paid"`
 	}
 	if err := im.tx.SelectContext(im.ctx, &parts, `SELECT p.id, p.paid FROM payer_claim_payments p
-		WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
-		  AND NOT p.reversal AND `+standsP+` ORDER BY p.id DESC`, target.PaymentID, target.BatchID, target.ClaimID, target.Part); err != nil {
+		WHERE p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3 AND p.unmatched_reason IS NULL
+		  AND NOT p.reversal AND `+standsP+` ORDER BY p.id DESC`, target.BatchID, target.ClaimID, target.Part); err != nil {
 		return 0, false, fmt.Errorf("split payment: %w", err)
 	}
 	if len(parts) < 2 {
@@ -899,7 +897,7 @@ func (im *importer) ccnSeen(ccn string, who payee) (known, aside bool, err error
 // its lines 0.00, and the reconciliation's difference unexplained.
 func (im *importer) splitPart(paymentID int64, cur *posting, c *x12.ClaimPayment) (bool, error) {
 	if cur.PaymentID != paymentID {
-		return false, nil
+		return im.laterPart(cur, c)
 	}
 	// A part that itemizes nothing is one by its MA15 alone; one that
 	// itemizes lines is one only if no other part did: MA15 beside a line
@@ -923,6 +921,38 @@ func (im *importer) splitPart(paymentID int64, cur *posting, c *x12.ClaimPayment
 			WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
 			  AND NOT p.reversal)`,
 		paymentID, cur.BatchID, cur.ClaimID, cur.Part, pq.StringArray(refs))
+	return !overlap, err
+}
+
+// laterPart reports whether c, a payment of a loop whose current posting
+// cur stands and came in another payment (an earlier 835, or another set),
+// is a further part of it: the payer paid the claim in parts across its
+// 835s, each CLP under its own claim control number and itemizing the
+// lines it pays. It is one when it itemizes lines (REF*6R, each naming a
+// line) and every part standing does too, none of them a line c names;
+// otherwise, or itemizing nothing (MA15 alone cannot tell a part from a
+// duplicate across payments), it is a second payment and kept aside. A
+// payer pass found the second 835's part kept aside as already posted:
+// the claim read paid by the first alone, the rest unexplained.
+func (im *importer) laterPart(cur *posting, c *x12.ClaimPayment) (bool, error) {
+	if len(c.Lines) == 0 {
+		return false, nil
+	}
+	var refs []string
+	for _, ln := range c.Lines {
+		if ln.ControlNumber == "" {
+			return false, nil
+		}
+		refs = append(refs, ln.ControlNumber)
+	}
+	var overlap bool
+	err := im.tx.GetContext(im.ctx, &overlap, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments p
+			WHERE p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3 AND p.unmatched_reason IS NULL AND NOT p.reversal
+			  AND `+standsP+`
+			  AND (NOT EXISTS (SELECT 1 FROM payer_line_payments l WHERE l.claim_payment_id = p.id)
+			       OR EXISTS (SELECT 1 FROM payer_line_payments l WHERE l.claim_payment_id = p.id
+			                  AND (l.line_ref IS NULL OR l.line_ref = ANY ($4)))))`,
+		cur.BatchID, cur.ClaimID, cur.Part, pq.StringArray(refs))
 	return !overlap, err
 }
 
@@ -1044,28 +1074,16 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		if err != nil {
 			return false, err
 		}
+		// Nothing standing: a first payment, or a correction after a
+		// reversal (a whole reversal undoes only the postings before it,
+		// migration 00068, so a correction paid in the split payment's own
+		// set after it stands).
 		if cur != nil {
 			split, err := im.splitPart(paymentID, cur, c)
 			if err != nil {
 				return false, err
 			}
 			if !split {
-				reason = UnmatchedAlreadyPosted
-			}
-		} else {
-			// A reversal of this file undid the loop's split payment in
-			// this same payment whole: a posting here would be undone with
-			// the parts (reverses_whole covers every posting of the loop in
-			// the payment), counted paid on a claim reading reversed. It is
-			// kept aside as a second payment of that payment instead.
-			var undone bool
-			if err := im.tx.GetContext(im.ctx, &undone, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments w
-					JOIN payer_claim_payments r ON r.reverses_id = w.id AND r.reverses_whole
-					WHERE w.payment_id = $1 AND w.batch_id = $2 AND w.claim_id = $3 AND w.part = $4)`,
-				paymentID, l.BatchID, l.ClaimID, l.Part); err != nil {
-				return false, err
-			}
-			if undone {
 				reason = UnmatchedAlreadyPosted
 			}
 		}

@@ -401,7 +401,8 @@ type PayerLoopAnswer struct {
 
 // payerLoopQuery is every CLM loop of the claims $1 (found through the
 // one batch that took each claim's lines, by its unique index: loops have
-// no index by claim) with the payer's latest word on it: the latest 277CA status, the current posting, whether
+// no index by claim) with the payer's latest word on it: the latest 277CA status, the current posting (every posting of the loop that stands: the parts
+// of one, in one payment or several), whether
 // anything was ever posted, and whether it was turned away before
 // adjudication.
 const payerLoopQuery = `
@@ -427,11 +428,6 @@ const payerLoopQuery = `
 	                   WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part
 	                     AND p.unmatched_reason IS NULL AND NOT p.reversal
 	                     AND ` + standsP + `
-	                     AND p.payment_id = (SELECT q.payment_id FROM payer_claim_payments q
-	                         WHERE q.batch_id = x.batch_id AND q.claim_id = x.claim_id AND q.part = x.part
-	                           AND q.unmatched_reason IS NULL AND NOT q.reversal
-	                           AND ` + standsQ + `
-	                         ORDER BY q.id DESC LIMIT 1)
 	                   HAVING count(*) > 0) cp ON true
 	WHERE bc.claim_id = ANY ($1) AND bc.lines > 0
 	ORDER BY x.claim_id, x.batch_id, x.part`

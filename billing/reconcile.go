@@ -140,11 +140,7 @@ const reconcileLoops = `
 		          AND s.part = x.part ORDER BY s.reported_at DESC, s.id DESC LIMIT 1) AS ack,
 		       (SELECT sum(p.paid) FROM payer_claim_payments p
 		        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND p.unmatched_reason IS NULL
-		          AND NOT p.reversal AND ` + standsP + `
-		          AND p.payment_id = (SELECT q.payment_id FROM payer_claim_payments q
-		              WHERE q.batch_id = x.batch_id AND q.claim_id = x.claim_id AND q.part = x.part AND q.unmatched_reason IS NULL
-		                AND NOT q.reversal AND ` + standsQ + `
-		              ORDER BY q.id DESC LIMIT 1)) AS current_paid,
+		          AND NOT p.reversal AND ` + standsP + `) AS current_paid,
 		       (SELECT sum(p.paid) FROM payer_claim_payments p
 		        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND p.unmatched_reason IS NULL) AS paid,
 		       EXISTS (SELECT 1 FROM claim_lines rl
