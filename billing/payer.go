@@ -52,6 +52,7 @@ const (
 	UnmatchedKeptAside     = "reverses_kept_aside"  // 835: a reversal of a second payment kept, not posted
 	UnmatchedOtherClaim    = "reverses_other_claim" // 835: a reversal whose CLP07 names a payment of a claim its CLP01 does not name
 	UnmatchedPayee         = "ambiguous_payee"      // 277CA/835: agencies share the CLM01 and the payer names none of them alone
+	UnmatchedUnbalanced    = "lines_out_of_balance" // 835: the claim's SVCs do not add up to its CLP (Σ SVC02 ≠ CLP03, Σ SVC03 − claim CAS ≠ CLP04)
 )
 
 // PayerFile is one imported payer file and what it posted.
@@ -993,6 +994,13 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 	whole := false
 	reason := ""
 	switch {
+	case !linesBalance(c):
+		// The payer's claim and its own lines disagree: which of them
+		// is the payment is the payer's to say, so the claim is kept
+		// aside, listed for finance with the reason, and the rest of the
+		// file posts (a payer pass posted both as sent, the claim paid
+		// one amount and its lines another). Nothing is undone by it.
+		reason = UnmatchedUnbalanced
 	case reversal:
 		var target *posting
 		if c.PayerControl != "" {
@@ -1126,6 +1134,28 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		}
 	}
 	return false, nil
+}
+
+// linesBalance reports whether a CLP that itemizes its lines is tied to
+// them by the 835 guide's claim balancing: the lines' charges (SVC02) add
+// up to the claim's (CLP03), and their payments (SVC03) less the
+// claim-level adjustments to the claim's payment (CLP04). The reader
+// balanced each line (SVC02 − its CAS = SVC03) and the claim against all
+// its CAS (CLP03 − claim and line CAS = CLP04), so the two read the same;
+// neither is checked by the reader, which refuses a whole file for one
+// claim. A CLP itemizing no line (paid or denied whole) has nothing to tie.
+func linesBalance(c *x12.ClaimPayment) bool {
+	if len(c.Lines) == 0 {
+		return true
+	}
+	charged, paid := decimal.Zero, decimal.Zero
+	for _, ln := range c.Lines {
+		charged, paid = charged.Add(ln.Charge), paid.Add(ln.Paid)
+	}
+	for _, a := range c.Adjustments {
+		paid = paid.Sub(a.Amount)
+	}
+	return charged.Equal(c.Charge) && paid.Equal(c.Paid)
 }
 
 // otherClaim reports whether target, the posting a reversal undoes, is of

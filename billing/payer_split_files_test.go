@@ -97,3 +97,68 @@ func TestPayerSplitClaimPaidAcrossFiles(t *testing.T) {
 	assert.Equal(t, "43.50", rec.Rows[0].Open.String())
 	assert.Equal(t, "0.00", rec.Rows[0].Unexplained.String())
 }
+
+// A claim whose lines disagree with it (its SVCs' charges do not add up to
+// CLP03, so their payments less the claim-level CAS do not make CLP04) is
+// kept aside as lines_out_of_balance, listed for finance, while the rest
+// of the file posts: it posted both as sent, the claim paid 43.50 and its
+// lines 29.00 (a payer pass). The payer's corrected claim then posts.
+func TestPayerClaimWhoseLinesDoNotBalanceIsKeptAside(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	c := w.submitAs(w.ecra(), w.mhwClaim("UNB-1", "Dubois", "Kowalski", []string{"F33.1"},
+		line("MHW-RA", day(-10), 4, "29.00"), line("MHW-RA", day(-9), 2, "14.50")))
+	d := w.submitAs(w.ecra(), w.mhwClaim("UNB-2", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-8), 4, "29.00")))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	one, two := sent.claim(t, "UNB-1"), sent.claim(t, "UNB-2")
+	// The whole claim's charge and payment over its first line alone: the
+	// reader's balancing holds (CLP03 − CAS = CLP04, SVC02 − CAS = SVC03).
+	short := one
+	short.Lines = one.Lines[:1]
+	sim := newPayerSim()
+	f := w.importFile(sim.file835(remit{NPI: one.NPI, Trace: "UNB-EFT1", Claims: []clp{
+		{CLM: short, Status: "1", CCN: "ICN-UNB1"}, {CLM: two, Status: "1", CCN: "ICN-UNB2"}}}))
+	assert.Equal(t, 1, f.Summary.Unmatched)
+	assert.Equal(t, "29.00", f.Summary.Posted.String(), "the other claim posts")
+	dt, err := w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.Len(t, dt.Unmatched, 1)
+	assert.Equal(t, billing.UnmatchedUnbalanced, dt.Unmatched[0].Reason)
+	assert.Equal(t, "UNB-1", dt.Unmatched[0].Reference)
+	require.NotNil(t, dt.Unmatched[0].Amount)
+	assert.Equal(t, "43.50", dt.Unmatched[0].Amount.String())
+	assert.Nil(t, w.payerOf(c.ID), "nothing posted to the claim")
+	assert.Equal(t, "29.00", w.payerOf(d.ID).Paid.String())
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	require.Len(t, rec.Rows, 1)
+	r := rec.Rows[0]
+	assert.Equal(t, "29.00", r.Paid.String())
+	assert.Equal(t, "43.50", r.Open.String(), "the claim kept aside awaits the payer's word")
+	assert.Equal(t, "0.00", r.Unexplained.String())
+	assert.True(t, r.Difference.Equal(r.Rejected.Add(r.Open.Decimal).Add(r.Replaced.Decimal).Add(r.Unexplained.Decimal)))
+	require.Len(t, rec.Unmatched, 1)
+	assert.Equal(t, billing.UnmatchedUnbalanced, rec.Unmatched[0].Reason)
+
+	// A reversal out of balance undoes nothing either.
+	short2 := two
+	short2.Charge = "30.00"
+	f = w.importFile(sim.file835(remit{NPI: one.NPI, Trace: "UNB-EFT3", Claims: []clp{
+		{CLM: short2, Status: "22", CCN: "ICN-UNB2", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("1.00")}}}}}))
+	require.Equal(t, 1, f.Summary.Unmatched)
+	dt, err = w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.Len(t, dt.Unmatched, 1)
+	assert.Equal(t, billing.UnmatchedUnbalanced, dt.Unmatched[0].Reason)
+	assert.Equal(t, billing.PayerPaid, w.payerOf(d.ID).Status)
+	assert.Equal(t, "29.00", w.payerOf(d.ID).Paid.String(), "the payment stands")
+
+	// The payer's corrected claim, its lines whole, posts.
+	f = w.importFile(sim.file835(remit{NPI: one.NPI, Trace: "UNB-EFT4", Claims: []clp{{CLM: one, Status: "1", CCN: "ICN-UNB1C"}}}))
+	assert.Zero(t, f.Summary.Unmatched)
+	p := w.payerOf(c.ID)
+	require.NotNil(t, p)
+	assert.Equal(t, "43.50", p.Paid.String())
+}
