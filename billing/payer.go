@@ -687,7 +687,7 @@ func (im *importer) postClaimPayments() error {
 		ccn string
 	}
 	var waiting, payments []claimAt
-	named := map[ccnOf]bool{}
+	named := map[ccnOf][]decimal.Decimal{} // what the waiting reversals of each CLP07 take back
 	for k := range im.payments {
 		p := &im.payments[k]
 		for i := range p.claims {
@@ -701,7 +701,8 @@ func (im *importer) postClaimPayments() error {
 			}
 			if wait {
 				waiting = append(waiting, claimAt{p, i})
-				named[ccnOf{p.who, p.claims[i].PayerControl}] = true
+				k := ccnOf{p.who, p.claims[i].PayerControl}
+				named[k] = append(named[k], p.claims[i].Paid.Neg())
 			}
 		}
 	}
@@ -721,17 +722,35 @@ func (im *importer) postClaimPayments() error {
 	// standing and was kept aside, and the reversal left the claim
 	// reversed (a re-check: payers keep a claim's number on its
 	// correction).
-	// Parts of the first payment (the same payment, each itemizing lines
-	// no other part did) go with it: a split payment is taken back whole.
+	// The first, that is, unless a later one is of the amount a reversal
+	// takes back: a file listing the correction before the payment had the
+	// reversal undo the correction, and the payment stand (a re-check).
+	// Parts of that payment (the same payment, each itemizing lines no
+	// other part did) go with it: a split payment is taken back whole.
 	type firstPayment struct {
 		p     *pendingPayment
 		lines map[string]bool
 	}
+	head := map[ccnOf]int{}
+	mirrored := map[ccnOf]bool{}
+	for j, c := range payments {
+		k := ccnOf{c.p.who, c.p.claims[c.i].PayerControl}
+		back, ok := named[k]
+		if !ok || mirrored[k] {
+			continue
+		}
+		if _, set := head[k]; !set {
+			head[k] = j
+		}
+		if slices.ContainsFunc(back, c.p.claims[c.i].Paid.Equal) {
+			head[k], mirrored[k] = j, true
+		}
+	}
 	first := map[ccnOf]*firstPayment{}
 	chosen := map[claimAt]bool{}
-	for _, c := range payments {
+	for j, c := range payments {
 		k := ccnOf{c.p.who, c.p.claims[c.i].PayerControl}
-		if !named[k] {
+		if h, ok := head[k]; !ok || j < h {
 			continue
 		}
 		f, seen := first[k]

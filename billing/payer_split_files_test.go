@@ -162,3 +162,27 @@ func TestPayerClaimWhoseLinesDoNotBalanceIsKeptAside(t *testing.T) {
 	require.NotNil(t, p)
 	assert.Equal(t, "43.50", p.Paid.String())
 }
+
+// A payment, its reversal and the correction keeping the claim's number
+// (one CLP07 on all three) in one set listing the correction first: the
+// reversal undoes the payment of the amount it takes back, and the
+// correction stands. It undid the first payment listed, the correction,
+// and the payment stood (a re-check: the amounts were not compared).
+func TestPayerCorrectionListedBeforeThePaymentItsReversalUndoes(t *testing.T) {
+	w, b, sent := oneClaimSent(t, "CFP-1")
+	c := sent.claim(t, "CFP-1")
+	f := w.importFile(newPayerSim().file835(remit{NPI: c.NPI, Trace: "CFP-EFT", Claims: []clp{
+		{CLM: c, Status: "1", CCN: "PCN-CFP", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("1.00")}}},
+		{CLM: c, Status: "1", CCN: "PCN-CFP"},
+		{CLM: c, Status: "22", CCN: "PCN-CFP"},
+	}}))
+	assert.Zero(t, f.Summary.Unmatched)
+	p := w.payerOf(w.claimID("CFP-1"))
+	assert.Equal(t, billing.PayerPaid, p.Status)
+	assert.Equal(t, "28.00", p.Paid.String(), "the correction stands")
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "28.00", rec.Totals.Paid.String())
+	assert.Equal(t, "1.00", rec.Totals.AdjustmentTotal.String())
+	assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
+}
