@@ -199,21 +199,27 @@ type UnmatchedItem struct {
 	Reference string     `json:"reference" db:"reference"` // ST02, CLM01 or REF*6R as the payer sent it
 	Reason    string     `json:"reason" db:"reason"`
 	Amount    *rss.Money `json:"amount,omitempty" db:"amount"`
+	// WithinPosted: a line payment of a claim payment that posted, so its
+	// amount is within what the claim posted, not money left unposted.
+	// The list added it to the claim-level items, and its amounts read as
+	// more unposted money than the file held (a black-box pass).
+	WithinPosted bool `json:"within_posted" db:"within_posted"`
 }
 
 // unmatchedQuery lists the unmatched items of the files $1.
 const unmatchedQuery = `
-	SELECT file_id, 'set_ack' AS kind, set_control AS reference, unmatched_reason AS reason, NULL::numeric AS amount
+	SELECT file_id, 'set_ack' AS kind, set_control AS reference, unmatched_reason AS reason, NULL::numeric AS amount,
+	       false AS within_posted
 	FROM payer_set_acks WHERE file_id = ANY ($1) AND unmatched_reason IS NOT NULL
 	UNION ALL
-	SELECT file_id, 'claim_status', clm01, unmatched_reason, charge
+	SELECT file_id, 'claim_status', clm01, unmatched_reason, charge, false
 	FROM payer_claim_statuses WHERE file_id = ANY ($1) AND unmatched_reason IS NOT NULL
 	UNION ALL
-	SELECT p.file_id, 'claim_payment', cp.clp01, cp.unmatched_reason, cp.paid
+	SELECT p.file_id, 'claim_payment', cp.clp01, cp.unmatched_reason, cp.paid, false
 	FROM payer_claim_payments cp JOIN payer_payments p ON p.id = cp.payment_id
 	WHERE p.file_id = ANY ($1) AND cp.unmatched_reason IS NOT NULL
 	UNION ALL
-	SELECT p.file_id, 'line_payment', COALESCE(lp.line_ref, ''), lp.unmatched_reason, lp.paid
+	SELECT p.file_id, 'line_payment', COALESCE(lp.line_ref, ''), lp.unmatched_reason, lp.paid, cp.unmatched_reason IS NULL
 	FROM payer_line_payments lp JOIN payer_claim_payments cp ON cp.id = lp.claim_payment_id JOIN payer_payments p ON p.id = cp.payment_id
 	WHERE p.file_id = ANY ($1) AND lp.unmatched_reason IS NOT NULL AND lp.unmatched_reason <> '` + UnmatchedClaimLine + `'
 	ORDER BY 1, 2, 3`

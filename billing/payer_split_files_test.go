@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -185,4 +186,34 @@ func TestPayerCorrectionListedBeforeThePaymentItsReversalUndoes(t *testing.T) {
 	assert.Equal(t, "28.00", rec.Totals.Paid.String())
 	assert.Equal(t, "1.00", rec.Totals.AdjustmentTotal.String())
 	assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
+}
+
+// A line the payer itemizes under a reference that names no line of the
+// claim is listed unmatched, marked as within its claim's posted payment:
+// the claim posted whole, so the line's amount is no money left unposted
+// (a black-box pass added it to the file's unposted items, the count
+// beside the list saying otherwise).
+func TestPayerUnknownLineOfAPostedClaimIsWithinIt(t *testing.T) {
+	w, c, b, whole := twoLineClaimSent(t, "SPF-UL")
+	sim := newPayerSim()
+	odd := whole
+	odd.Lines = append([]sentSV1(nil), whole.Lines...)
+	odd.Lines[1].Ref = "999999999"
+	f := w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPF-UL1", Claims: []clp{{CLM: odd, Status: "1", CCN: "ICN-SPF-UL"}}}))
+	assert.Zero(t, f.Summary.Unmatched, "the claim posted")
+	assert.Equal(t, "43.50", w.payerOf(c.ID).Paid.String())
+	d, err := w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.Len(t, d.Unmatched, 1)
+	u := d.Unmatched[0]
+	assert.Equal(t, "line_payment", u.Kind)
+	assert.Equal(t, billing.UnmatchedLine, u.Reason)
+	assert.True(t, u.WithinPosted, "within the claim's posted payment")
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	require.Len(t, rec.Unmatched, 1)
+	assert.True(t, rec.Unmatched[0].WithinPosted)
+	var csv strings.Builder
+	require.NoError(t, rec.WriteCSV(&csv))
+	assert.Contains(t, csv.String(), "unknown_line; within its claim's posted payment")
 }

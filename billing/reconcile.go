@@ -450,7 +450,11 @@ func (r *Reconciliation) WriteCSV(w io.Writer) error {
 		if u.Amount != nil {
 			amount = u.Amount.String()
 		}
-		_ = cw.Write(item("unmatched", "", "", amount, u.Kind+" "+u.Reference, u.Reason))
+		reason := u.Reason
+		if u.WithinPosted {
+			reason += "; within its claim's posted payment"
+		}
+		_ = cw.Write(item("unmatched", "", "", amount, u.Kind+" "+u.Reference, reason))
 	}
 	for _, u := range r.Unanswered {
 		_ = cw.Write(item("unanswered", strconv.FormatInt(u.BatchID, 10), strconv.FormatInt(u.ProviderID, 10), u.Billed.String(),

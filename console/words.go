@@ -37,6 +37,14 @@ func unmatchedWords(reason string) string {
 		return "a reversal of a payment rss never posted"
 	case billing.UnmatchedAlreadyPosted:
 		return "a second payment of a claim already paid, not reversed first"
+	case billing.UnmatchedKeptAside:
+		return "a reversal of a payment that was itself kept aside, so nothing posted to undo"
+	case billing.UnmatchedOtherClaim:
+		return "a reversal whose payer claim number (CLP07) names a payment of another claim"
+	case billing.UnmatchedPayee:
+		return "agencies share the claim number and the payer named none of them alone"
+	case billing.UnmatchedUnbalanced:
+		return "the claim's itemized lines do not add up to the claim"
 	}
 	return words(reason)
 }
