@@ -15,7 +15,7 @@ import (
 var (
 	denyConsent  = func(f *VoucherFacts) { f.Consents = nil }                                                         // V06 deny
 	pendRetro    = func(f *VoucherFacts) { f.Request.Start, f.Request.End = addDays(today, -20), addDays(today, 69) } // V37 pend
-	reduceUnits  = func(f *VoucherFacts) { f.Request.Units = 120 }                                                    // V22 reduce
+	reduceUnits  = func(f *VoucherFacts) { f.Request.Units = 120; ownAfterSpan(f) }                                   // V22 reduce
 	reduceSpan   = func(f *VoucherFacts) { f.Request.End = addDays(f.Request.Start, 119) }                            // V20 reduce
 	pendCarePlan = func(f *VoucherFacts) { f.CarePlans = nil }                                                        // V36 pend
 	denyService  = func(f *VoucherFacts) { f.Service.Active = false }                                                 // V01 deny
@@ -99,7 +99,7 @@ func TestDecisionCombination(t *testing.T) {
 // wantRuleOrder is the documented order: denials, reductions, pends, grant.
 var wantRuleOrder = []string{
 	"V01", "V02", "V03", "V04", "V05", "V06", "V07", "V08", "V09", "V10", "V11", "V12", "V13",
-	"V20", "V21", "V22", "V23", "V24", "V25", "V26", "V28", "V29", "V27",
+	"V20", "V21", "V22", "V23", "V24", "V25", "V26", "V28", "V29", "V27", "V38",
 	"V30", "V31", "V32", "V33", "V34", "V35", "V36", "V37",
 	"V90",
 }

@@ -282,6 +282,23 @@ func withProgramCode(f *VoucherFacts, code string) *VoucherFacts {
 	return f
 }
 
+// ownAfterSpan moves the requesting agency's own authorizations of the
+// requested service to start the day after the span: still live and held
+// in full toward the episode's caps, but sharing no day with the request,
+// so the per-voucher maximum is the request's alone (V38 counts what they
+// hold over the span's days). The fixtures' own earlier vouchers overlap
+// the span; a test of another rule that asks near a maximum moves them.
+func ownAfterSpan(f *VoucherFacts) {
+	for i := range f.Authorizations {
+		a := &f.Authorizations[i]
+		if a.ProviderID == f.Request.ProviderID && a.ServiceCode == f.Service.Code {
+			n := daysInclusive(a.Start, a.End)
+			a.Start = addDays(f.Request.End, 1)
+			a.End = addDays(a.Start, n-1)
+		}
+	}
+}
+
 // withService swaps the requested service for svc, keeping the provider
 // enrollment and the care plan consistent with it.
 func withService(f *VoucherFacts, svc Service) *VoucherFacts {

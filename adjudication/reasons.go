@@ -61,6 +61,8 @@ const (
 	CodeSpanPastBackgroundCheck  = "SPAN_PAST_BACKGROUND_CHECK"
 	CodeUnitsOverSpanDays        = "UNITS_OVER_SPAN_DAYS"
 	CodeSpanPastQualification    = "SPAN_PAST_QUALIFICATION"
+	CodeOwnAuthorizationOverlap  = "OWN_AUTHORIZATION_OVERLAP"
+	CodeOwnAuthorizationAtMax    = "OWN_AUTHORIZATION_AT_VOUCHER_MAX"
 	CodeGranted                  = "GRANTED"
 	CodeNoGrantingRule           = "NO_GRANTING_RULE"
 	// CodeConflictOnFile is no rule's: it is what a provider reads in place
@@ -156,6 +158,12 @@ var voucherReasons = []Reason{
 	{Code: CodeSpanPastWaiverPlan, Action: ActionReduce,
 		Text:     "The span runs past the end of the client's waiver recovery plan; it was cut at the plan's last day.",
 		NextStep: "Use the dates granted; once the plan is renewed, request a new voucher for the later period."},
+	{Code: CodeOwnAuthorizationOverlap, Action: ActionReduce,
+		Text:     "The agency's own authorizations for the same client and service over some of these dates hold part of the per-voucher maximum; the units were reduced to what the maximum leaves.",
+		NextStep: "Use the units granted; request the days after your authorization ends in a new voucher."},
+	{Code: CodeOwnAuthorizationAtMax, Action: ActionDeny,
+		Text:     "The agency's own authorizations for the same client and service over some of these dates already hold the per-voucher maximum; a second voucher over those days would pass it.",
+		NextStep: "Bill on the authorization you hold; request the days after it ends in a new voucher (or ask the MSC to void it if it was granted in error)."},
 	{Code: CodeSpanPastCarePlan, Action: ActionReduce,
 		Text:     "The span runs past the last day a care plan lists the service; it was cut at that day.",
 		NextStep: "Use the dates granted; once a care plan listing the service covers the later period, request a new voucher for it."},

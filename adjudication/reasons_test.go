@@ -134,6 +134,12 @@ var voucherProducers = map[string]func() *VoucherFacts{
 		f.CarePlans[0].End = addDays(spanEnd, -3)
 		return f
 	},
+	CodeOwnAuthorizationOverlap: func() *VoucherFacts { f := approvedATR(); f.Request.Units = 96; return f },
+	CodeOwnAuthorizationAtMax: func() *VoucherFacts {
+		f := approvedATR()
+		f.Authorizations[0].UnitsAuthorized = 96
+		return f
+	},
 	CodeSpanPastCarePlan: func() *VoucherFacts {
 		f := approvedATR()
 		f.CarePlans[0].End = addDays(spanEnd, -3)

@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.7"
+const VoucherRuleSetVersion = "voucher-2026.12.8"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -520,6 +520,34 @@ var voucherRules = []voucherRule{
 			}
 			return pass
 		}},
+	// The agency's own live authorizations of the service that share a day
+	// with the span count toward the per-voucher maximum, as one voucher:
+	// decided alone, the same request sent three times with new
+	// idempotency keys was granted three full vouchers over the same days,
+	// and a service with no per-episode maximum had nothing else bounding
+	// them (an operations black-box pass). The units are cut to what the
+	// maximum leaves beside them, and a request it leaves nothing is
+	// denied (a reduce rule's limit, which no reviewer lifts: SPEC §5).
+	// Another agency's authorizations are V34's; a void or inactive one
+	// draws no claims and counts for nothing here.
+	{id: "V38", code: CodeOwnAuthorizationOverlap, action: ActionReduce,
+		facts:   []string{"authorizations", "service.per_voucher_max", "request.units", "request.start", "request.end"},
+		applies: func(f *VoucherFacts) bool { return f.Service.PerVoucherMax > 0 },
+		eval: func(f *VoucherFacts, g *grant) outcome {
+			held, seen := ownOverlapping(f, g.start, g.end)
+			left := f.Service.PerVoucherMax - held
+			if held == 0 || g.units <= left {
+				return pass
+			}
+			saw := "this agency's " + seen + " over the same days hold " + strconv.Itoa(held) + " units of the per-voucher maximum " +
+				strconv.Itoa(f.Service.PerVoucherMax)
+			if left <= 0 {
+				return outcome{fired: true, action: ActionDeny, code: CodeOwnAuthorizationAtMax, detail: saw + "; none left"}
+			}
+			asked := g.units
+			g.units = left
+			return fire(saw + "; " + strconv.Itoa(asked) + " units reduced to " + strconv.Itoa(left))
+		}},
 
 	{id: "V30", code: CodeGPRAFollowupOverdue, action: ActionPend,
 		facts: []string{"gpra.intake_date", "gpra.followup_recorded", "program.gpra_followup_close_days", "today"},
@@ -691,6 +719,29 @@ func init() {
 	for i := range lineDenials {
 		lineDenials[i].names = FactNames(strings.Join(lineDenials[i].facts, ","))
 	}
+}
+
+// ownOverlapping totals the units of the requesting agency's own live
+// authorizations of the service whose spans share a day with start..end
+// (V38), and names them ("authorization X (from..to, n units)", joined).
+// A live one counts all it authorizes, used or not: its unused units may
+// still be billed on any of its days, past ones included within the
+// filing limit, and its used ones were.
+func ownOverlapping(f *VoucherFacts, start, end time.Time) (units int, names string) {
+	var seen []string
+	for i := range f.Authorizations {
+		a := &f.Authorizations[i]
+		if a.ProviderID != f.Request.ProviderID || a.ServiceCode != f.Service.Code || !a.Live() || !overlaps(a.Start, a.End, start, end) {
+			continue
+		}
+		units += a.UnitsAuthorized
+		seen = append(seen, a.Number+" ("+formatDate(a.Start)+".."+formatDate(a.End)+", "+strconv.Itoa(a.UnitsAuthorized)+" units)")
+	}
+	word := "authorization "
+	if len(seen) > 1 {
+		word = "authorizations "
+	}
+	return units, word + strings.Join(seen, ", ")
 }
 
 // othersInEpisode returns the other agencies whose authorizations in the

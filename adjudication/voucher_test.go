@@ -397,7 +397,7 @@ func TestRuleV28SpanPastQualification(t *testing.T) {
 		}
 	}
 	runRule(t, "V28", CodeSpanPastQualification, []ruleCase{
-		{name: "a service needing no qualification", base: func() *VoucherFacts { f := approvedATR(); withService(f, atrTR()); return f },
+		{name: "a service needing no qualification", base: func() *VoucherFacts { f := approvedATR(); withService(f, atrTR()); ownAfterSpan(f); return f },
 			result: ResultNotApplicable, decision: Approved},
 		{name: "CADC valid past the span", result: ResultPassed, decision: Approved},
 		{name: "CADC ends on the span's last day", mutate: cadcTo(spanEnd), result: ResultPassed, decision: Approved},
@@ -504,6 +504,7 @@ func TestRuleV10NotPrimaryCaseManager(t *testing.T) {
 		{name: "ATR-CM from the primary case manager", result: ResultPassed, decision: Approved},
 		{name: "transportation needs no primary case manager", mutate: func(f *VoucherFacts) {
 			withService(f, atrTR())
+			ownAfterSpan(f)
 			f.Enrollment.PrimaryCaseManager = false
 		}, result: ResultNotApplicable, decision: Approved},
 		// Each agency designates on its own record; the earlier designation stands.
@@ -580,6 +581,7 @@ func TestRuleV11StaffNotQualified(t *testing.T) {
 			result: ResultFired, decision: Denied, detail: "role_not_recovery_specialist"},
 		{name: "transportation needs no qualified staff", mutate: func(f *VoucherFacts) {
 			withService(f, atrTR())
+			ownAfterSpan(f)
 			f.Staff = nil
 		}, result: ResultPassed, decision: Approved},
 	})
@@ -666,7 +668,11 @@ func TestRuleV21SpanPastLengthOfService(t *testing.T) {
 
 func TestRuleV22UnitsOverVoucherMax(t *testing.T) {
 	t.Parallel()
-	units := func(n int) func(f *VoucherFacts) { return func(f *VoucherFacts) { f.Request.Units = n } }
+	// The agency's own voucher over the span would hold part of the
+	// maximum (V38): these ask for the maximum alone.
+	units := func(n int) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) { f.Request.Units = n; ownAfterSpan(f) }
+	}
 	runRule(t, "V22", CodeUnitsOverVoucherMax, []ruleCase{
 		{name: "exactly the per-voucher max", mutate: units(96),
 			result: ResultPassed, decision: Approved, check: grants(96, spanStart, spanEnd)},
@@ -676,6 +682,86 @@ func TestRuleV22UnitsOverVoucherMax(t *testing.T) {
 			result: ResultFired, decision: Partial, check: grants(96, spanStart, spanEnd)},
 		{name: "MHW 481 units", base: approvedMHW, mutate: units(481),
 			result: ResultFired, decision: Partial, check: grants(480, spanStart, spanEnd)},
+	})
+}
+
+// TestRuleV38OwnAuthorizationOverlap: the agency's own live authorizations
+// of the service over the span's days count toward the per-voucher
+// maximum. An operations black-box pass sent one EMP-IPS request (160
+// units, the maximum, no per-episode maximum) three times with new
+// idempotency keys and was granted three full vouchers over the same days.
+func TestRuleV38OwnAuthorizationOverlap(t *testing.T) {
+	t.Parallel()
+	// own adds the agency's own EMP-IPS authorization over the span.
+	own := func(units int, edit func(a *Authorization)) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			a := Authorization{ID: 31, Number: "EMP-2026-000031", ProviderID: provID, ServiceCode: "EMP-IPS", EpisodeID: episodeID,
+				Start: spanStart, End: spanEnd, UnitsAuthorized: units, Rate: dec("18.00")}
+			if edit != nil {
+				edit(&a)
+			}
+			f.Authorizations = append(f.Authorizations, a)
+		}
+	}
+	asks := func(n int, then func(f *VoucherFacts)) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) { f.Request.Units = n; then(f) }
+	}
+	runRule(t, "V38", CodeOwnAuthorizationOverlap, []ruleCase{
+		{name: "no authorization of ours", base: approvedEMP, mutate: asks(160, func(*VoucherFacts) {}),
+			result: ResultPassed, decision: Approved, check: grants(160, spanStart, spanEnd)},
+		// The repro: the same request again, after one was granted.
+		{name: "the same request again", base: approvedEMP, mutate: asks(160, own(160, nil)),
+			result: ResultFired, decision: Denied, code: CodeOwnAuthorizationAtMax, action: ActionDeny,
+			detail: "EMP-2026-000031 (" + formatDate(spanStart) + ".." + formatDate(spanEnd) + ", 160 units) over the same days hold 160 units of the per-voucher maximum 160; none left"},
+		{name: "a top-up within the maximum", base: approvedEMP, mutate: asks(120, own(40, nil)),
+			result: ResultPassed, decision: Approved, check: grants(120, spanStart, spanEnd)},
+		{name: "a top-up past the maximum is cut to what it leaves", base: approvedEMP, mutate: asks(160, own(40, nil)),
+			result: ResultFired, decision: Partial, detail: "160 units reduced to 120", check: grants(120, spanStart, spanEnd)},
+		{name: "two of ours are summed", base: approvedEMP, mutate: asks(160, func(f *VoucherFacts) {
+			own(40, nil)(f)
+			own(100, func(a *Authorization) { a.ID, a.Number, a.Start = 32, "EMP-2026-000032", addDays(spanEnd, -5) })(f)
+		}), result: ResultFired, decision: Partial, detail: "hold 140 units", check: grants(20, spanStart, spanEnd)},
+		// Used or not, a live one's units count: its used ones were billed
+		// on its days, and the rest may still be.
+		{name: "ours used up", base: approvedEMP, mutate: asks(160, own(160, func(a *Authorization) { a.UnitsUsed = 160 })),
+			result: ResultFired, decision: Denied, code: CodeOwnAuthorizationAtMax},
+		{name: "ours shares only the span's first day", base: approvedEMP,
+			mutate: asks(160, own(160, func(a *Authorization) { a.Start, a.End = addDays(spanStart, -30), spanStart })),
+			result: ResultFired, decision: Denied, code: CodeOwnAuthorizationAtMax},
+		{name: "ours ended the day before the span", base: approvedEMP,
+			mutate: asks(160, own(160, func(a *Authorization) { a.Start, a.End = addDays(spanStart, -30), addDays(spanStart, -1) })),
+			result: ResultPassed, decision: Approved},
+		{name: "ours starts the day after the span", base: approvedEMP,
+			mutate: asks(160, own(160, func(a *Authorization) { a.Start, a.End = addDays(spanEnd, 1), addDays(spanEnd, 30) })),
+			result: ResultPassed, decision: Approved},
+		// A void or inactive one draws no claims: it holds nothing of a
+		// voucher's days.
+		{name: "ours voided", base: approvedEMP, mutate: asks(160, own(160, func(a *Authorization) { a.Void, a.UnitsUsed = true, 30 })),
+			result: ResultPassed, decision: Approved},
+		{name: "ours inactive", base: approvedEMP, mutate: asks(160, own(160, func(a *Authorization) { a.Inactive = true })),
+			result: ResultPassed, decision: Approved},
+		{name: "ours for another service", base: approvedEMP,
+			mutate: asks(160, own(160, func(a *Authorization) { a.ServiceCode = "EMP-SED" })),
+			result: ResultPassed, decision: Approved},
+		// Another agency's is V34's (a pend naming it, under its consent),
+		// never counted here: what it holds is not the requester's to read.
+		{name: "another agency's", base: approvedEMP,
+			mutate: asks(160, own(160, func(a *Authorization) { a.ProviderID = otherProvID })),
+			result: ResultPassed, decision: Pended},
+		// Judged on the span the cuts leave: a voucher of ours past the
+		// validity cut shares no day with the grant.
+		{name: "ours only over days V20 cut off", mutate: func(f *VoucherFacts) {
+			f.Request.Units, f.Request.End = 96, addDays(spanStart, 119)
+			ownAfterSpan(f)
+			f.Authorizations[0].Start, f.Authorizations[0].End = addDays(spanEnd, 1), addDays(spanEnd, 20)
+		}, result: ResultPassed, decision: Partial, check: grants(96, spanStart, spanEnd)},
+		// The per-voucher cut comes first: 200 asked are 96, then 56 beside
+		// our 40 (the fixture's own ATR-CM voucher).
+		{name: "after the per-voucher cut", mutate: func(f *VoucherFacts) { f.Request.Units = 200 },
+			result: ResultFired, decision: Partial, detail: "96 units reduced to 56", check: grants(56, spanStart, spanEnd)},
+		{name: "a service with no per-voucher maximum", base: approvedEMP,
+			mutate: asks(160, func(f *VoucherFacts) { own(160, nil)(f); f.Service.PerVoucherMax = 0 }),
+			result: ResultNotApplicable, decision: Approved},
 	})
 }
 
@@ -720,6 +806,7 @@ func TestRuleV32EpisodeUnitsExceeded(t *testing.T) {
 	transport := func(authorized, asked int) func(f *VoucherFacts) {
 		return func(f *VoucherFacts) {
 			withService(f, atrTR())
+			ownAfterSpan(f) // our own ATR-TR voucher is held in full, over later days
 			f.EpisodeUnitsAuthorized = authorized
 			f.EpisodeDollarsAuthorized = dec("800.00").Add(Amount(dec("12.00"), authorized))
 			f.Request.Units = asked
@@ -830,13 +917,14 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 			authorized("3400.01", 40)(f)
 			f.Authorizations[2].Void, f.Authorizations[2].UnitsUsed = true, 2
 		}, result: ResultFired, decision: Pended, check: sourced(thirdProvID)},
-		{name: "judged on units after the per-voucher cut", mutate: authorized("2560.00", 100),
+		{name: "judged on units after the per-voucher cut", mutate: func(f *VoucherFacts) { authorized("2560.00", 100)(f); ownAfterSpan(f) },
 			result: ResultPassed, decision: Partial, check: grants(96, spanStart, spanEnd)},
 		{name: "RCM has no dollar cap", base: approvedRCM, mutate: func(f *VoucherFacts) { f.EpisodeDollarsAuthorized = dec("99999.00") },
 			result: ResultNotApplicable, decision: Approved},
 		{name: "our own authorizations alone over the cap, another agency's too", mutate: func(f *VoucherFacts) {
 			authorized("4190.00", 40)(f) // 250×15 + 20×12 ours, 8×25 theirs
 			f.Authorizations[0].UnitsAuthorized = 250
+			ownAfterSpan(f)
 		}, result: ResultFired, decision: Pended, detail: "600.00 asked, 10.00 left of 4000.00 by this agency's authorizations alone",
 			check: noSource},
 	})
@@ -858,8 +946,10 @@ func TestRuleV34DuplicateOtherProvider(t *testing.T) {
 	runRule(t, "V34", CodeDuplicateOtherProvider, []ruleCase{
 		{name: "another provider's overlapping authorization", mutate: other(nil),
 			result: ResultFired, decision: Pended, detail: "ATR-2026-000021 of provider 202", check: sourced(otherProvID)},
+		// Ours is no duplicate; it holds part of the per-voucher maximum
+		// over the span's days beside the fixture's own (V38).
 		{name: "our own overlapping authorization", mutate: other(func(a *Authorization) { a.ProviderID = provID }),
-			result: ResultPassed, decision: Approved},
+			result: ResultPassed, decision: Partial, check: grants(16, spanStart, spanEnd)},
 		{name: "void", mutate: other(func(a *Authorization) { a.Void = true }), result: ResultPassed, decision: Approved},
 		{name: "exhausted", mutate: other(func(a *Authorization) { a.UnitsUsed = a.UnitsAuthorized }), result: ResultPassed, decision: Approved},
 		{name: "one unit left", mutate: other(func(a *Authorization) { a.UnitsUsed = a.UnitsAuthorized - 1 }), result: ResultFired, decision: Pended},
@@ -1012,14 +1102,16 @@ func TestDecisionCeilingIsTheReducedRequest(t *testing.T) {
 		end      time.Time
 	}{
 		{name: "approved as asked", decision: Approved, units: 40, end: spanEnd},
-		{name: "units over the per-voucher max", mutate: func(f *VoucherFacts) { f.Request.Units = 200 },
+		{name: "units over the per-voucher max", mutate: func(f *VoucherFacts) { f.Request.Units = 200; ownAfterSpan(f) },
 			decision: Partial, units: 96, end: spanEnd},
 		{name: "pended, with units and span cut", mutate: func(f *VoucherFacts) {
 			f.Request.Units, f.Request.End = 200, addDays(spanStart, 119)
+			ownAfterSpan(f)
 			f.GPRA.FollowupRecorded, f.GPRA.IntakeDate = false, addDays(today, -300)
 		}, decision: Pended, units: 96, end: addDays(spanStart, 89)},
 		{name: "denied keeps the cut too", mutate: func(f *VoucherFacts) {
 			f.Request.Units = 200
+			ownAfterSpan(f)
 			f.Consents = nil
 		}, decision: Denied, units: 96, end: spanEnd},
 	}
