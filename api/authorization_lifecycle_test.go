@@ -304,6 +304,10 @@ func TestLateClaimOnAnInactiveAuthorizationKeepsTheEpisodeMaximum(t *testing.T) 
 	a := itATRClient(t, e, day(-30))
 	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 3}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	// One voucher may carry the episode's 200 here, so the five below, over
+	// the same days, fit the per-voucher maximum they share (V38).
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-TR", Key: keyAdmin, Body: map[string]any{"per_voucher_max": 200}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	first := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, -10, 30)
 	require.Equal(t, "approved", first["decision"], "%v", first)
 	lapsed := itNum(t, first, "authorization_id")
@@ -355,6 +359,9 @@ func TestLateClaimsRevivingAnAuthorizationKeepTheEpisodeMaximum(t *testing.T) {
 	a := itATRClient(t, e, day(-30))
 	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 3}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	// As above: the four live ones over the same days fit one voucher's maximum.
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-TR", Key: keyAdmin, Body: map[string]any{"per_voucher_max": 200}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	grant := func(from int) int64 {
 		v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, from, 30)
 		require.Equal(t, "approved", v["decision"], "%v", v)
@@ -391,14 +398,16 @@ func TestLateClaimsRevivingAnAuthorizationKeepTheEpisodeMaximum(t *testing.T) {
 	assert.Equal(t, 200, used, "the episode's maximum, reached and not passed")
 
 	// A reviewer's exception: a request past the maximum approved with
-	// EPISODE_UNITS_EXCEEDED acknowledged is paid in full.
-	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 10, 0, 30)
+	// EPISODE_UNITS_EXCEEDED acknowledged is paid in full. (Over days before
+	// the four's: over theirs, the 200 they and y hold there leave nothing
+	// of one voucher's maximum, V38.)
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 10, -2, -1)
 	require.Equal(t, "pended", v["decision"], "%v", v)
 	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")),
 		map[string]any{"action": "approve", "note": "exception", "acknowledge": []string{"EPISODE_UNITS_EXCEEDED"}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	exc := itNum(t, r.JSON(t), "authorization_id")
-	assert.Equal(t, "paid", bill(exc, 0, 10)["status"], "the exception's units")
+	assert.Equal(t, "paid", bill(exc, -1, 10)["status"], "the exception's units")
 	assert.Equal(t, 1, itAudit(e, "cap_exception", "episode", ""))
 }
 
@@ -568,10 +577,12 @@ func TestReactivationHeldToTheEpisodesLimits(t *testing.T) {
 	ie.clock.Advance(4 * 24 * time.Hour)
 	require.Equal(t, "inactive", itAuth(t, e, keyReviewer, firstAuth)["status"])
 
-	// Requests fill the episode's 40 ATR-DT units while it is inactive.
+	// Requests fill the episode's 40 ATR-DT units while it is inactive,
+	// each over its own days (over the same days they would share one
+	// per-voucher maximum, V38).
 	full := false
 	for i := 0; i < 6 && !full; i++ {
-		v := itVoucher(t, e, keyHRA, kim, "ATR-DT", 8, 4, 30)
+		v := itVoucher(t, e, keyHRA, kim, "ATR-DT", 8, 4+9*i, 12+9*i)
 		if v["decision"] != "approved" {
 			assert.Contains(t, v["reason_codes"], "EPISODE_UNITS_EXCEEDED", "%v", v)
 			full = true
@@ -615,8 +626,8 @@ func TestReactivationJudgesEveryUnitItGivesBack(t *testing.T) {
 	ie.clock.Advance(4 * 24 * time.Hour)
 	require.Equal(t, "inactive", itAuth(t, e, keyReviewer, firstAuth)["status"])
 	patch("/v1/reference/services/ATR-DT", map[string]any{"per_voucher_max": 2})
-	for range 3 {
-		v := itVoucher(t, e, keyHRA, kim, "ATR-DT", 2, 4, 30)
+	for i := range 3 { // each over its own days (V38)
+		v := itVoucher(t, e, keyHRA, kim, "ATR-DT", 2, 4+9*i, 12+9*i)
 		require.Equal(t, "approved", v["decision"], "%v", v)
 	}
 	// 6 of the episode's 10 are held: the 8 it would give back do not fit,

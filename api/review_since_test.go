@@ -50,15 +50,17 @@ func TestReviewerApprovalMeetsCapsReachedSincePending(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := itATRClient(t, e, day(-30))
-	retro := func() int64 {
+	// Each over its own days: the agency's vouchers of a service over the
+	// same days share one per-voucher maximum (V38).
+	retro := func(from, to int) int64 {
 		t.Helper()
-		v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, -20, 5) // 1,440.00
+		v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, from, to) // 1,440.00
 		require.Equal(t, "pended", v["decision"])
 		require.Equal(t, []any{"RETRO_AUTHORIZATION"}, v["reason_codes"])
 		return itNum(t, v, "id")
 	}
-	first, second := retro(), retro()
-	itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, 0, 29}, itGrant{"ATR-CM", 96, 30, 59}, itGrant{"ATR-TR", 40, 0, 29}) // 3,360.00 of 4,000.00
+	first, second := retro(-20, -16), retro(-15, 5)
+	itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, 6, 35}, itGrant{"ATR-CM", 96, 36, 65}, itGrant{"ATR-TR", 40, 0, 29}) // 3,360.00 of 4,000.00
 	path := func(id int64) string { return itPath("/v1/voucher-requests/%d/decision", id) }
 
 	itNothingWritten(t, e, func() {
@@ -69,7 +71,7 @@ func TestReviewerApprovalMeetsCapsReachedSincePending(t *testing.T) {
 		assert.Contains(t, p["detail"], "acknowledge")
 	})
 	// 42 units (630.00) fit what is left: granted as they are.
-	r := e.post(keyReviewer, path(second), map[string]any{"action": "approve_modified", "units": 42, "start_date": day(-20),
+	r := e.post(keyReviewer, path(second), map[string]any{"action": "approve_modified", "units": 42, "start_date": day(-15),
 		"end_date": day(5), "note": "what the cap leaves"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "partial", r.JSON(t)["decision"])
@@ -265,9 +267,11 @@ func TestVoidReleasesAUnitMaximumException(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := itATRClient(t, e, day(-30))
-	tr := itGrant{"ATR-TR", 40, 0, 29}
-	ids := itApproved(t, e, c.Client, tr, tr, tr, tr, tr) // 200 of ATR-TR's 200
-	v := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 10, 0, 29)
+	// One after another: over the same days they would share one
+	// per-voucher maximum (V38).
+	tr := func(from int) itGrant { return itGrant{"ATR-TR", 40, from, from + 29} }
+	ids := itApproved(t, e, c.Client, tr(0), tr(30), tr(60), tr(90), tr(120)) // 200 of ATR-TR's 200
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 10, 150, 179)
 	require.Equal(t, []any{"EPISODE_UNITS_EXCEEDED"}, v["reason_codes"])
 	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "exception"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
