@@ -287,11 +287,20 @@ type Consent struct {
 	Revoked              bool      `json:"revoked"`
 }
 
-// GPRA is the state of the episode's GPRA interviews.
+// GPRA is the state of the episode's GPRA interviews: the stay's own, and
+// those of an agency whose consent names the requester.
 type GPRA struct {
 	IntakeCompleted  bool      `json:"intake_completed"`
 	IntakeDate       time.Time `json:"intake_date"`
 	FollowupRecorded bool      `json:"followup_recorded"`
+	// IntakeProviderID and FollowupProviderID are the agencies whose
+	// interviews the facts above count (0: none counted, or facts stored
+	// before they were kept): a date drawn from another agency's intake
+	// quotes its records, as an overlapping authorization does (V30's
+	// reason read "follow-up window closed" on another agency's intake,
+	// and went on showing after its consent was revoked: a black-box pass).
+	IntakeProviderID   int64 `json:"intake_provider_id,omitempty"`
+	FollowupProviderID int64 `json:"followup_provider_id,omitempty"`
 }
 
 // Credential is one licence, certificate, degree or training with its validity.

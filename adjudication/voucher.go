@@ -557,7 +557,13 @@ var voucherRules = []voucherRule{
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			closes := addDays(f.GPRA.IntakeDate, f.Program.FollowupCloseDays)
 			if f.Today.After(closes) && !f.GPRA.FollowupRecorded {
-				return fire("follow-up window closed " + formatDate(closes))
+				// The window is the intake's: another agency's intake
+				// makes the date its records'.
+				o := fire("follow-up window closed " + formatDate(closes))
+				if p := f.GPRA.IntakeProviderID; p != f.Request.ProviderID {
+					o.source = p
+				}
+				return o
 			}
 			return pass
 		}},

@@ -9,14 +9,18 @@ const WithheldDetail = "withheld: the MSC reviews this"
 const (
 	RecordsEnrollments    = "enrollments"
 	RecordsAuthorizations = "authorizations"
+	RecordsGPRAInterviews = "gpra_interviews"
 )
 
 // Quotes is the kind of record of its Source (and Sources) a hit's detail
 // quotes: a primary case manager's designation is an enrollment's, an
-// episode's totals and an overlapping voucher are authorizations. A code
-// that quotes none says "", which no consent covers.
+// episode's totals and an overlapping voucher are authorizations, a GPRA
+// follow-up window is its intake interview's. A code that quotes none
+// says "", which no consent covers.
 func (h Hit) Quotes() string {
 	switch h.Code {
+	case CodeGPRAFollowupOverdue:
+		return RecordsGPRAInterviews
 	case CodeNotPrimaryCaseManager:
 		return RecordsEnrollments
 	case CodeEpisodeUnitsExceeded, CodeEpisodeDollarsExceeded, CodeDuplicateOtherProvider:

@@ -278,7 +278,7 @@ func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Author
 	enrollment := cur.EnrollmentID
 	n := NewVoucherRequest{ClientID: cur.ClientID, ProgramCode: cur.ProgramCode, ServiceCode: cur.ServiceCode,
 		EnrollmentID: &enrollment, Units: left, StartDate: start, EndDate: end}
-	sn, err := s.takeSnapshot(ctx, tx, cur.ProviderID, access.DefaultPurpose(access.RoleProvider), &n)
+	sn, err := s.takeSnapshot(ctx, tx, cur.ProviderID, &n)
 	var ve *rss.ValidationError
 	if errors.As(err, &ve) {
 		return d, 0, start, rss.Coded(rss.ErrConflict, "reactivation_outdated",

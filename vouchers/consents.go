@@ -68,11 +68,12 @@ var consentPurposes = []string{"payment", "treatment", "care_coordination", "ope
 // recipient checks: the client's enrollments, care plans and consents, the
 // GPRA schedule (the stays' interviews), and the reasons of a voucher
 // decision quoting an enrollment (a primary case manager's designation)
-// or authorizations (an overlapping voucher, an episode's totals).
+// or authorizations (an overlapping voucher, an episode's totals), or a
+// GPRA interview (a follow-up window drawn from its intake).
 const (
 	recordsCarePlans = "care_plans"
 	recordsConsents  = "consents"
-	recordsGPRA      = "gpra_interviews"
+	recordsGPRA      = adjudication.RecordsGPRAInterviews
 )
 
 // consentRecords lists the kinds, sorted as a consent stores them.

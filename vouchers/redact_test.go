@@ -2,7 +2,9 @@ package vouchers
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,4 +106,67 @@ func TestRedactNeedsEveryAgencyATotalDrawsOn(t *testing.T) {
 	assert.Equal(t, adjudication.CodeEpisodeUnitsExceeded, v.Reasons[0].Code)
 	assert.Equal(t, []int64{2, 3}, v.Reasons[0].Sources)
 	assert.NotNil(t, v.Trace)
+}
+
+// Every fact of the snapshot has a class (ownFacts, personFacts,
+// sourcedFacts): a fact added to adjudication.VoucherFacts without one is
+// kept from the provider's copy by Facts, and fails here until its class is
+// chosen. The GPRA facts are classed as a whole by gpraOwn, which reads
+// their agencies: a GPRA fact added without one fails too.
+func TestEveryFactClassified(t *testing.T) {
+	t.Parallel()
+	names := func(v any) []string {
+		var out []string
+		ty := reflect.TypeOf(v)
+		for i := range ty.NumField() {
+			name, _, _ := strings.Cut(ty.Field(i).Tag.Get("json"), ",")
+			require.NotEmpty(t, name, "%s.%s has no JSON name", ty.Name(), ty.Field(i).Name)
+			out = append(out, name)
+		}
+		return out
+	}
+	for _, name := range names(adjudication.VoucherFacts{}) {
+		_, sourced := sourcedFacts[name]
+		classes := 0
+		for _, in := range []bool{slices.Contains(ownFacts, name), slices.Contains(personFacts, name), sourced} {
+			if in {
+				classes++
+			}
+		}
+		assert.Equal(t, 1, classes, "fact %q: is it the requester's own, the person's, or sourced? (vouchers/requests.go)", name)
+	}
+	assert.ElementsMatch(t, []string{"intake_completed", "intake_date", "followup_recorded", "intake_provider_id", "followup_provider_id"},
+		names(adjudication.GPRA{}), "a new GPRA fact: say in gpraOwn whose interview it is drawn from")
+}
+
+// A provider's copy keeps the GPRA facts when they count its own
+// interviews only; one drawn from another agency's (or from an unknown
+// agency's, in facts stored before they were named) is left out.
+func TestFactsLeaveOutAnotherAgencysGPRA(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name  string
+		gpra  adjudication.GPRA
+		shown bool
+	}{
+		{"none", adjudication.GPRA{}, true},
+		{"own intake", adjudication.GPRA{IntakeCompleted: true, IntakeDate: day, IntakeProviderID: 1}, true},
+		{"own intake and follow-up", adjudication.GPRA{IntakeCompleted: true, IntakeDate: day, IntakeProviderID: 1, FollowupRecorded: true,
+			FollowupProviderID: 1}, true},
+		{"another's intake", adjudication.GPRA{IntakeCompleted: true, IntakeDate: day, IntakeProviderID: 2}, false},
+		{"another's follow-up", adjudication.GPRA{IntakeCompleted: true, IntakeDate: day, IntakeProviderID: 1, FollowupRecorded: true,
+			FollowupProviderID: 2}, false},
+		{"stored before agencies were named", adjudication.GPRA{IntakeCompleted: true, IntakeDate: day}, false},
+	} {
+		raw, err := json.Marshal(adjudication.VoucherFacts{Today: day, GPRA: c.gpra})
+		require.NoError(t, err)
+		shown, err := (&VoucherRequest{ProviderID: 1, FactsRaw: raw, personHidden: true}).Facts()
+		require.NoError(t, err)
+		var got map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(shown, &got))
+		_, ok := got["gpra"]
+		assert.Equal(t, c.shown, ok, c.name)
+		assert.Contains(t, got, "today", c.name)
+	}
 }

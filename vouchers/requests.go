@@ -270,7 +270,7 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 	var out VoucherRequest
 	// The snapshot's first statement reads the request's idempotency key.
 	err = pg.DoIntoFolded(ctx, s.db, s.ids, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		sn, err := s.takeSnapshot(ctx, tx, a.ProviderID, a.Purpose, &n)
+		sn, err := s.takeSnapshot(ctx, tx, a.ProviderID, &n)
 		if err != nil {
 			return err
 		}
@@ -282,7 +282,9 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 		if err != nil {
 			return err
 		}
-		return access.Record(ctx, tx, append(quoted, sn.gpraDisclosures(a)...)...)
+		// The answer shows what the rules read under consents for
+		// treatment (rulesPurpose): disclosed for that.
+		return access.Record(ctx, tx, append(forRules(quoted), sn.gpraDisclosures(a)...)...)
 	})
 	var replayed *pg.Replayed
 	if errors.As(err, &replayed) {
@@ -427,18 +429,49 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 	return err
 }
 
-// personFacts are the facts of a snapshot drawn from the whole person, not
-// the requesting agency's record: every agency's authorizations and
-// enrollments (with the episode id) and the episode totals they add up to.
-// The rules judge them for the MSC; a provider's copy of the snapshot (the
-// console shows the facts each rule read) goes without them, even under a
-// consent, since they also carry the episode id only the MSC sees.
-var personFacts = []string{"authorizations", "other_enrollments", "episode_units_authorized", "episode_dollars_authorized"}
+// A snapshot's facts (adjudication.VoucherFacts, by their JSON names) are
+// each classified by whose records they are drawn from, and a provider's
+// copy (the console shows the facts each rule read) keeps only its own.
+// TestEveryFactClassified fails on a fact added to the snapshot without a
+// place here: the GPRA intake date, drawn from another agency's interview
+// under its consent, went on showing in the console after the consent was
+// revoked, unrecorded, where the other person-wide facts were stripped (a
+// black-box pass).
+var (
+	// ownFacts are drawn from the requesting agency's own records and the
+	// reference data alone: its record of the person (and that record's
+	// consents, plans and eligibility), its enrollment, staff and agency.
+	ownFacts = []string{"today", "request", "program", "service", "provider", "client", "enrollment", "consents", "staff", "care_plans",
+		"caseload", "has_clinical_enrollment", "pended_clinical_request", "settings"}
+	// personFacts are drawn from the whole person: every agency's
+	// authorizations and enrollments (with the episode id) and the episode
+	// totals they add up to. The rules judge them for the MSC; a
+	// provider's copy goes without them, even under a consent, since they
+	// also carry the episode id only the MSC sees.
+	personFacts = []string{"authorizations", "other_enrollments", "episode_units_authorized", "episode_dollars_authorized"}
+	// sourcedFacts are the requester's own or another agency's, as each
+	// says (gpraOwn): the GPRA interviews counted are the stay's own or a
+	// consenting agency's. A provider's copy keeps one only when it is
+	// wholly its own; another agency's interview was disclosed once, by the
+	// decision (README, Roles), not on every later view.
+	sourcedFacts = map[string]func(raw json.RawMessage, reader int64) bool{"gpra": gpraOwn}
+)
+
+// gpraOwn reports whether the GPRA facts count only the reader's own
+// interviews. Facts stored before their agencies were kept say nothing of
+// them, and are taken as another's when they count any interview.
+func gpraOwn(raw json.RawMessage, reader int64) bool {
+	var g adjudication.GPRA
+	if json.Unmarshal(raw, &g) != nil {
+		return false
+	}
+	return (!g.IntakeCompleted || g.IntakeProviderID == reader) && (!g.FollowupRecorded || g.FollowupProviderID == reader)
+}
 
 // Facts is the fact snapshot as the reader of the request may see it: the
-// stored one, less the person-wide facts for a provider. It is filtered
-// here, when asked (the console), not on every read: the API's answers
-// carry no snapshot.
+// stored one, less what another agency's records gave it for a provider.
+// It is filtered here, when asked (the console), not on every read: the
+// API's answers carry no snapshot.
 func (v *VoucherRequest) Facts() ([]byte, error) {
 	if !v.personHidden || len(v.FactsRaw) == 0 {
 		return v.FactsRaw, nil
@@ -447,8 +480,12 @@ func (v *VoucherRequest) Facts() ([]byte, error) {
 	if err := json.Unmarshal(v.FactsRaw, &facts); err != nil {
 		return nil, fmt.Errorf("decode facts: %w", err)
 	}
-	for _, k := range personFacts {
-		delete(facts, k)
+	for k, raw := range facts {
+		// A fact of no class (none stored today) is kept from the
+		// provider as well: what is not known to be its own is not shown.
+		if own, sourced := sourcedFacts[k]; (sourced && !own(raw, v.ProviderID)) || (!sourced && !slices.Contains(ownFacts, k)) {
+			delete(facts, k)
+		}
 	}
 	return json.Marshal(facts)
 }
@@ -1009,7 +1046,7 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	n := NewVoucherRequest{ClientID: vr.ClientID, ProgramCode: vr.ProgramCode, ServiceCode: vr.ServiceCode,
 		EnrollmentID: vr.EnrollmentID, StaffID: vr.StaffID, Units: vr.UnitsRequested, StartDate: vr.StartDate, EndDate: vr.EndDate}
 	// What the agency's own request may see: its reads' purpose.
-	sn, err := s.takeSnapshot(ctx, tx, vr.ProviderID, access.DefaultPurpose(access.RoleProvider), &n)
+	sn, err := s.takeSnapshot(ctx, tx, vr.ProviderID, &n)
 	var ve *rss.ValidationError
 	if errors.As(err, &ve) {
 		// What the request names no longer holds: its enrollment is gone

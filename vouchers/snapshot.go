@@ -201,8 +201,8 @@ var lockStatement = `WITH enr AS (
 
 // factsStatement reads the rest ($1 client, $2 agency, $3 program, $4 staff
 // or NULL, $5 episode or NULL, $6 today, $7 the enrollment or NULL, $8 the
-// requester's purpose of use). The client is NULL unless the agency keeps
-// that record.
+// purpose the consents are read for, rulesPurpose). The client is NULL
+// unless the agency keeps that record.
 var factsStatement = `WITH me AS (
 		SELECT id, person_id, date_of_birth, medicaid_id, catchment_area, substance_use_status FROM clients
 		WHERE id = $1 AND provider_id = $2),
@@ -214,8 +214,11 @@ var factsStatement = `WITH me AS (
 		COALESCE((SELECT json_agg(json_build_object('disclosing_provider_id', k.disclosing_provider_id, 'recipient_type', k.recipient_type,
 		          'purposes', k.purposes, 'signed_on', k.signed_on, 'expires_on', k.expires_on, 'revoked', k.revoked_at IS NOT NULL) ORDER BY k.id)
 		          FROM consents k WHERE k.client_id = $1), '[]') AS consents,
-		(SELECT min(interview_date) FROM gpra_interviews WHERE kind = 'intake' AND status = 'completed' AND ` + gpraSeen + `) AS intake_date,
-		EXISTS (SELECT 1 FROM gpra_interviews WHERE kind = 'follow_up' AND ` + gpraSeen + `) AS followup,
+		(SELECT json_build_object('date', interview_date, 'provider_id', provider_id) FROM gpra_interviews
+		 WHERE kind = 'intake' AND status = 'completed' AND ` + gpraSeen + `
+		 ORDER BY interview_date, enrollment_id IS NOT DISTINCT FROM $7 DESC, id LIMIT 1) AS intake,
+		(SELECT provider_id FROM gpra_interviews WHERE kind = 'follow_up' AND ` + gpraSeen + `
+		 ORDER BY enrollment_id IS NOT DISTINCT FROM $7 DESC, interview_date, id LIMIT 1) AS followup_provider,
 		` + gpraCountedSQL + ` AS gpra_counted,
 		(SELECT count(*) FROM enrollments WHERE assigned_staff_id = $4 AND program_code = $3 AND discharge_date IS NULL
 		   AND client_id <> $1) AS caseload,
@@ -304,14 +307,32 @@ func (sn *snapshot) gpraDisclosures(a access.Actor) []access.Event {
 	for _, g := range sn.gpraCounted {
 		shown = append(shown, disclosed{access.ID(g.ID), g.ClientID, g.ProviderID})
 	}
-	return disclosures(a, "gpra_interview", shown...)
+	return forRules(disclosures(a, "gpra_interview", shown...))
 }
+
+// forRules marks disclosures a decision made as made for the purpose the
+// rules read the consents for (rulesPurpose), whatever the request stated.
+func forRules(events []access.Event) []access.Event {
+	for i := range events {
+		events[i].Purpose = rulesPurpose
+	}
+	return events
+}
+
+// rulesPurpose is the purpose the voucher rules read another agency's
+// consents for, whatever purpose the request states: a voucher request is
+// the agency's treatment planning, and a client who consented to
+// disclosure for payment alone did not agree to the other agency's
+// clinical records deciding the agency's service. Read for the request's
+// purpose, X-Purpose-Of-Use: payment turned a denial (GPRA_INTAKE_MISSING)
+// into an approval on a payment-only consent (a black-box pass).
+var rulesPurpose = access.DefaultPurpose(access.RoleProvider)
 
 // takeSnapshot checks a request of agency providerID against the
 // reference data and locks and reads its facts. It resolves n's program
 // from its service when none is named. Unknown ids are field errors, in
 // the order a caller reads them: client, service, program, enrollment, staff.
-func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int64, purpose string, n *NewVoucherRequest) (*snapshot, error) {
+func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int64, n *NewVoucherRequest) (*snapshot, error) {
 	today := s.Today()
 	// The program picks the enrollment the lock statement takes; it is read
 	// from the newest reference data at hand and checked against the
@@ -428,19 +449,19 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 	}
 
 	var q struct {
-		Client         []byte   `db:"client"`
-		Eligibility    []byte   `db:"eligibility"`
-		Consenting     []byte   `db:"consenting"`
-		Consents       []byte   `db:"consents"`
-		IntakeDate     rss.Date `db:"intake_date"`
-		Followup       bool     `db:"followup"`
-		GPRACounted    []byte   `db:"gpra_counted"`
-		Caseload       int      `db:"caseload"`
-		CarePlans      []byte   `db:"care_plans"`
-		Authorizations []byte   `db:"authorizations"`
-		Others         []byte   `db:"others"`
-		Clinical       bool     `db:"clinical_enrollment"`
-		PendedClinical bool     `db:"pended_clinical"`
+		Client         []byte `db:"client"`
+		Eligibility    []byte `db:"eligibility"`
+		Consenting     []byte `db:"consenting"`
+		Consents       []byte `db:"consents"`
+		Intake         []byte `db:"intake"`
+		FollowupBy     *int64 `db:"followup_provider"`
+		GPRACounted    []byte `db:"gpra_counted"`
+		Caseload       int    `db:"caseload"`
+		CarePlans      []byte `db:"care_plans"`
+		Authorizations []byte `db:"authorizations"`
+		Others         []byte `db:"others"`
+		Clinical       bool   `db:"clinical_enrollment"`
+		PendedClinical bool   `db:"pended_clinical"`
 	}
 	facts, err := s.stmts.In(ctx, tx, factsStatement)
 	if err != nil {
@@ -450,7 +471,7 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 	if sn.enrollment != nil {
 		stay = sn.enrollment.ID
 	}
-	if err := facts.GetContext(ctx, &q, n.ClientID, providerID, n.ProgramCode, caseloadStaff, episode, today, stay, purpose); err != nil {
+	if err := facts.GetContext(ctx, &q, n.ClientID, providerID, n.ProgramCode, caseloadStaff, episode, today, stay, rulesPurpose); err != nil {
 		return nil, fmt.Errorf("voucher facts: %w", err)
 	}
 	if q.Client == nil {
@@ -505,7 +526,22 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 		f.Consents = []adjudication.Consent{}
 	}
 	if sn.enrollment != nil && f.Program.GPRARequired {
-		f.GPRA = adjudication.GPRA{IntakeCompleted: !q.IntakeDate.IsZero(), IntakeDate: q.IntakeDate.Time, FollowupRecorded: q.Followup}
+		// The intake whose date is the episode's (the stay's own first on
+		// a tie) and the follow-up (the stay's own first), each with its
+		// agency: a date drawn from another agency's interview quotes it.
+		if q.Intake != nil {
+			var in struct {
+				Date       rss.Date `json:"date"`
+				ProviderID int64    `json:"provider_id"`
+			}
+			if err := json.Unmarshal(q.Intake, &in); err != nil {
+				return nil, fmt.Errorf("decode intake: %w", err)
+			}
+			f.GPRA.IntakeCompleted, f.GPRA.IntakeDate, f.GPRA.IntakeProviderID = true, in.Date.Time, in.ProviderID
+		}
+		if q.FollowupBy != nil {
+			f.GPRA.FollowupRecorded, f.GPRA.FollowupProviderID = true, *q.FollowupBy
+		}
 	}
 	if f.Staff != nil {
 		f.Caseload = q.Caseload

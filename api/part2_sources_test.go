@@ -1,0 +1,207 @@
+package api_test
+
+import (
+	"io/fs"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lib/pq"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/pg"
+)
+
+// kimsWindowClosed narrows ATR's GPRA follow-up window so that HRA's
+// intake of Kim (day -30, no follow-up) has had its window close on day
+// -10, before today: a reason drawn from it quotes HRA's interview.
+func kimsWindowClosed(t *testing.T, e *env) string {
+	t.Helper()
+	_, err := e.db.Exec(`UPDATE programs SET gpra_followup_open_days = 5, gpra_followup_close_days = 20 WHERE code = 'ATR'`)
+	require.NoError(t, err)
+	return day(-10)
+}
+
+// reasonCodes are a request's reason codes as read.
+func reasonCodes(m map[string]any) []string {
+	var out []string
+	for _, c := range m["reason_codes"].([]any) {
+		out = append(out, c.(string))
+	}
+	return out
+}
+
+// V30's reason on a BCS request for Kim, whose stay has no intake of its
+// own, is drawn from HRA's intake counted under HRA's consent disclosing
+// GPRA interviews: "follow-up window closed" on HRA's intake date plus the
+// window. It read the same after the consent was revoked, on GET, the
+// list, the replay and the console, and no reading of it was recorded (a
+// black-box pass, high). Now it names HRA as its source: shown under the
+// consent in force, each showing a disclosure against HRA's record of
+// Kim; after the revocation, CONFLICT_ON_FILE with no trace, as a
+// duplicate-service reason reads.
+func TestGPRAReasonFromAnotherAgencysIntakeIsItsRecord(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	hra := e.demo.Providers["HRA"]
+	closed := kimsWindowClosed(t, e)
+	give := kimsConsentsToBCS(t, e, "treatment")
+	give("gpra_interviews")
+	consent := itFixtureID(t, e, `SELECT max(id) FROM consents WHERE client_id = $1`, kimHRA)
+
+	v := itVoucher(t, e, keyBCS, kimBCS, "ATR-DT", 4, 1, 20)
+	id := itNum(t, v, "id")
+	path := itPath("/v1/voucher-requests/%d", id)
+	disclosed := func() int {
+		return e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND entity_type = 'voucher_request'
+			AND entity_id = $1 AND client_id = $2`, itStr(id), kimHRA)
+	}
+	gpraReason := func(m map[string]any) map[string]any {
+		for _, r := range m["reasons"].([]any) {
+			if r := r.(map[string]any); r["code"] == "GPRA_FOLLOWUP_OVERDUE" {
+				return r
+			}
+		}
+		return nil
+	}
+	r := gpraReason(v)
+	require.NotNil(t, r, "HRA's intake counted; its window closed: %v", v["reasons"])
+	assert.Equal(t, "follow-up window closed "+closed, r["detail"])
+	assert.Equal(t, float64(hra), r["source_provider_id"], "the window is HRA's intake's")
+	assert.Equal(t, 1, disclosed(), "the answer showed it: a disclosure of HRA's record")
+
+	got := e.get(keyBCS, path)
+	require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+	assert.NotNil(t, gpraReason(got.JSON(t)), "shown under the consent in force")
+	assert.Equal(t, 2, disclosed(), "each showing is recorded")
+
+	r2 := e.post(keyHRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "client asked"})
+	require.Equal(t, http.StatusOK, r2.Status, "%s", r2.Body)
+	for _, read := range []struct {
+		name string
+		path string
+	}{
+		{"get", path},
+		{"list", itPath("/v1/voucher-requests?client_id=%d", kimBCS)},
+		{"replay", path + "/replay"},
+	} {
+		got := e.get(keyBCS, read.path)
+		require.Equal(t, http.StatusOK, got.Status, "%s: %s", read.name, got.Body)
+		assert.False(t, strings.Contains(string(got.Body), closed), "%s: HRA's intake date, plus the window, after the revocation", read.name)
+		assert.False(t, strings.Contains(string(got.Body), "GPRA_FOLLOWUP_OVERDUE"), read.name)
+	}
+	m := e.get(keyBCS, path).JSON(t)
+	assert.Contains(t, reasonCodes(m), "CONFLICT_ON_FILE")
+	assert.Nil(t, m["trace"], "a withheld reason takes the trace with it")
+	assert.Equal(t, 2, disclosed(), "nothing shown, nothing recorded")
+
+	msc := e.get(keyReviewer, path).JSON(t)
+	assert.Contains(t, reasonCodes(msc), "GPRA_FOLLOWUP_OVERDUE", "the MSC reads the reason as decided")
+	assert.True(t, slices.ContainsFunc(msc["trace"].([]any), func(t any) bool {
+		return t.(map[string]any)["rule"] == "V30" && t.(map[string]any)["source_provider_id"] == float64(hra)
+	}), "and the trace entry names its source")
+}
+
+// Migration 00072 names the sources of the GPRA facts and of V30's reason
+// in decisions stored before they were named: a request decided now,
+// stripped of them as it would have been stored, reads as decided once
+// the migration's statements run again, and after HRA's consent ends BCS
+// reads CONFLICT_ON_FILE in its place.
+func TestMigrationNamesStoredGPRASources(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	kimsWindowClosed(t, e)
+	give := kimsConsentsToBCS(t, e, "treatment")
+	give("gpra_interviews")
+	own := itVoucher(t, e, keyHRA, kimHRA, "ATR-DT", 4, 1, 20) // HRA's own intake: its own source
+	other := itVoucher(t, e, keyBCS, kimBCS, "ATR-DT", 4, 1, 20)
+	ids := []int64{itNum(t, own, "id"), itNum(t, other, "id")}
+	type stored struct{ Facts, Hits, Trace string }
+	read := func() []stored {
+		var out []stored
+		for _, id := range ids {
+			var s stored
+			require.NoError(t, e.db.Get(&s, `SELECT facts::text AS facts, hits::text AS hits, trace::text AS trace
+				FROM voucher_requests WHERE id = $1`, id))
+			out = append(out, s)
+		}
+		return out
+	}
+	decided := read()
+	assert.Contains(t, decided[1].Hits, `"source_provider_id"`)
+	_, err := e.db.Exec(`UPDATE voucher_requests SET facts = (facts::jsonb #- '{gpra,intake_provider_id}' #- '{gpra,followup_provider_id}')::json,
+		hits = (SELECT jsonb_agg(h - 'source_provider_id' ORDER BY n) FROM jsonb_array_elements(hits::jsonb) WITH ORDINALITY x(h, n))::json,
+		trace = (SELECT jsonb_agg(r - 'source_provider_id' ORDER BY n) FROM jsonb_array_elements(trace::jsonb) WITH ORDINALITY x(r, n))::json
+		WHERE id = ANY ($1)`, pq.Array(ids))
+	require.NoError(t, err)
+	require.NotContains(t, read()[1].Hits, `"source_provider_id"`, "stored as before 00072")
+
+	raw, err := fs.ReadFile(pg.MigrationsFS(), "00072_gpra_fact_sources.sql")
+	require.NoError(t, err)
+	up, _, ok := strings.Cut(string(raw), "-- +goose Down")
+	require.True(t, ok)
+	tx, err := e.db.Begin()
+	require.NoError(t, err)
+	_, err = tx.Exec(up)
+	require.NoError(t, err)
+	require.NoError(t, tx.Commit())
+	for i, now := range read() {
+		assert.JSONEq(t, decided[i].Facts, now.Facts, "the facts' sources as the rules name them now")
+		assert.JSONEq(t, decided[i].Hits, now.Hits)
+		assert.JSONEq(t, decided[i].Trace, now.Trace)
+	}
+
+	consent := itFixtureID(t, e, `SELECT max(id) FROM consents WHERE client_id = $1`, kimHRA)
+	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "client asked"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Contains(t, reasonCodes(e.get(keyBCS, itPath("/v1/voucher-requests/%d", ids[1])).JSON(t)), "CONFLICT_ON_FILE")
+}
+
+// The voucher rules read another agency's consents for treatment, whatever
+// purpose the request states (a voucher request is the agency's treatment
+// planning): X-Purpose-Of-Use: payment made them read HRA's payment-only
+// consent, and BCS's request for Kim, denied GPRA_INTAKE_MISSING without
+// the header, was approved on HRA's intake with it, the disclosure
+// recorded "for payment" (a black-box pass). Both are decided alike now,
+// nothing disclosed; under a treatment consent the disclosure is for
+// treatment, whatever the header.
+func TestVoucherRulesReadConsentsForTreatmentWhateverTheHeader(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	intake := itStr(itFixtureID(t, e, `SELECT id FROM gpra_interviews WHERE client_id = $1 AND kind = 'intake'`, kimHRA))
+	submit := func(purpose string) map[string]any {
+		t.Helper()
+		h := map[string]string{}
+		if purpose != "" {
+			h["X-Purpose-Of-Use"] = purpose
+		}
+		r := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyBCS, Header: h, Body: map[string]any{
+			"client_id": kimBCS, "service_code": "ATR-DT", "units": 4, "start_date": day(1), "end_date": day(20)}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return r.JSON(t)
+	}
+	kimsConsentsToBCS(t, e, "payment")("gpra_interviews")
+	for _, purpose := range []string{"", "treatment", "payment", "care_coordination"} {
+		v := submit(purpose)
+		assert.Equal(t, "denied", v["decision"], purpose)
+		assert.Contains(t, reasonCodes(v), "GPRA_INTAKE_MISSING", "%q: a payment-only consent opens nothing to the rules", purpose)
+	}
+	assert.Zero(t, itAudit(e, "disclose", "gpra_interview", intake))
+
+	kimsConsentsToBCS2 := func() {
+		r := e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kimHRA, "recipient_type": "provider",
+			"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": "BCS", "purposes": []string{"treatment"},
+			"information": "GPRA", "records": []string{"gpra_interviews"}, "signed_on": day(0), "expires_on": day(90)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
+	kimsConsentsToBCS2()
+	v := submit("payment")
+	assert.NotContains(t, reasonCodes(v), "GPRA_INTAKE_MISSING", "a treatment consent opens the intake to the rules")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND entity_type = 'gpra_interview'
+		AND entity_id = $1 AND purpose = 'treatment'`, intake), "disclosed for treatment, what the rules read it for")
+}
