@@ -45,13 +45,17 @@ func (s *Service) checkShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, cl
 	if err != nil {
 		return err
 	}
-	// A text naming an agency says the person is served there: what its
-	// enrollments disclose.
+	// A text naming an agency says the person is served there (what its
+	// enrollments disclose), and one quoting its authorization quotes that
+	// too (quotes): each kind must be open to the reader.
 	for _, o := range others {
-		if !slices.Contains(consenting[o.ID], adjudication.RecordsEnrollments) && o.names(text) {
-			return rss.Invalid(field, "names_another_agency",
-				"the %s names another agency's records of this person (provider %d), which the agency may not "+
-					"see without a consent naming it (42 CFR Part 2); the agency reads it word for word", field, o.ID)
+		for _, k := range o.quotes(text) {
+			if !slices.Contains(consenting[o.ID], k) {
+				return rss.Invalid(field, "names_another_agency",
+					"the %s names another agency's records of this person (provider %d, its %s), which the agency may not "+
+						"see without a consent naming it and disclosing them (42 CFR Part 2); the agency reads it word for word",
+					field, o.ID, k)
+			}
 		}
 	}
 	return nil
@@ -96,12 +100,15 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 			continue
 		}
 		var named []agencyWords
+		hidden := false
 		for _, o := range others {
-			if o.names(*t) {
+			kinds := o.quotes(*t)
+			if kinds != nil {
 				named = append(named, o)
 			}
+			hidden = hidden || slices.ContainsFunc(kinds, func(k string) bool { return !v.sees(o.ID, k) })
 		}
-		if slices.ContainsFunc(named, func(o agencyWords) bool { return !v.sees(o.ID, adjudication.RecordsEnrollments) }) {
+		if hidden {
 			*t = withheldText
 			continue
 		}
@@ -123,6 +130,9 @@ type agencyWords struct {
 	Code    string         `db:"code"`
 	Words   pq.StringArray `db:"words"`   // compared as whole words, case folded
 	Numbers pq.StringArray `db:"numbers"` // compared by their letters and digits
+	// AuthNumbers are its authorizations' numbers for the person (among
+	// Numbers too): a text quoting one quotes its authorizations.
+	AuthNumbers pq.StringArray `db:"auth_numbers"`
 	// Surnames are its staff's and its contact's, matched alone as names
 	// are written (names).
 	Surnames pq.StringArray `db:"surnames"`
@@ -149,6 +159,7 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 			ARRAY(SELECT st.last_name || ' ' || st.first_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS words,
 			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, '')] ||
 			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS numbers,
+			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS auth_numbers,
 			ARRAY(SELECT st.last_name FROM staff st WHERE st.provider_id = p.id
 			      UNION SELECT y.x FROM (SELECT substring(p.contact_name FROM '(\S+)\s*$') AS x) y WHERE y.x IS NOT NULL
 			      ORDER BY 1) AS surnames,
@@ -174,6 +185,82 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 	}
 	return others, nil
 }
+
+// quotes returns the kinds of the agency's records text quotes (nil when
+// it does not name the agency): naming it says the person is served there,
+// what its enrollments disclose; quoting one of its authorizations for the
+// person (by number or id) or its voucher requests quotes its
+// authorizations too, as the rules' duplicate-service reason does, which
+// a consent disclosing enrollments alone does not show. A reviewer's note
+// quoting the other agency's authorization number was shown under such a
+// consent while the reason it paraphrased was withheld (a black-box pass).
+func (o agencyWords) quotes(text string) []string {
+	if !o.names(text) {
+		return nil
+	}
+	if o.quotesAuthorizations(text) {
+		return []string{adjudication.RecordsEnrollments, adjudication.RecordsAuthorizations}
+	}
+	return []string{adjudication.RecordsEnrollments}
+}
+
+// quotesAuthorizations reports whether text quotes one of the agency's
+// authorizations or voucher requests for the person, as names reads them.
+func (o agencyWords) quotesAuthorizations(text string) bool {
+	words, compacted := short(plain(text, true)), compact(text)
+	for _, n := range o.AuthNumbers {
+		if c := compact(n); (len(c) >= 6 && strings.Contains(compacted, c)) || containsAuthNumber(words, n) {
+			return true
+		}
+	}
+	for _, r := range o.idWords() {
+		if r.kind != adjudication.RecordsAuthorizations {
+			continue
+		}
+		for _, id := range r.ids {
+			if containsIDWord(words, r.nouns, id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// idWord is how a text names records of the agency by their ids, and the
+// kind of record they are.
+type idWord struct {
+	nouns []string
+	ids   []int64
+	kind  string
+}
+
+// idWords are the nouns that name the agency's records of the person by
+// their ids.
+func (o agencyWords) idWords() []idWord {
+	return []idWord{
+		{[]string{"authorization", "authorizations", "auth", "auths"}, o.Authorizations, adjudication.RecordsAuthorizations},
+		{[]string{"enrollment", "enrollments", "enr"}, o.Enrollments, adjudication.RecordsEnrollments},
+		{[]string{"client", "clients", "client record", "client records"}, o.Clients, adjudication.RecordsEnrollments},
+		{[]string{"request", "requests", "voucher request", "voucher requests", "voucher", "vouchers", "vr"}, o.Requests,
+			adjudication.RecordsAuthorizations},
+	}
+}
+
+// containsAuthNumber reports whether the plain words hold an authorization
+// number without its leading zeros, its letters apart or joined ("PA 5",
+// "PA5" for PA00000005: a black-box pass).
+func containsAuthNumber(words, number string) bool {
+	m := authNumber.FindStringSubmatch(number)
+	if m == nil {
+		return false
+	}
+	prefix := strings.ToLower(m[1])
+	return containsWord(words, prefix+" "+m[2]) || containsWord(words, prefix+m[2])
+}
+
+// authNumber splits an authorization number into its letters and its
+// number less leading zeros.
+var authNumber = regexp.MustCompile(`^([A-Za-z]+)0*([0-9]+)$`)
 
 // names reports whether text names the agency: its name, code, NPI, tax
 // id, street address, contact's name, phone and e-mail, its staff's names
@@ -218,15 +305,7 @@ func (o agencyWords) names(text string) bool {
 	// months sober", when 9 is that agency's record) is refused too: the
 	// reviewer rewords it; what the provider reads is never the other
 	// agency's.
-	for _, r := range []struct {
-		nouns []string
-		ids   []int64
-	}{
-		{[]string{"authorization", "authorizations", "auth", "auths"}, o.Authorizations},
-		{[]string{"enrollment", "enrollments", "enr"}, o.Enrollments},
-		{[]string{"client", "clients", "client record", "client records"}, o.Clients},
-		{[]string{"request", "requests", "voucher request", "voucher requests", "voucher", "vouchers", "vr"}, o.Requests},
-	} {
+	for _, r := range o.idWords() {
 		for _, id := range r.ids {
 			if containsIDWord(words, r.nouns, id) {
 				return true
@@ -255,6 +334,11 @@ func (o agencyWords) names(text string) bool {
 		// Shorter runs (a phone's extension, a stray digit) would
 		// match any note with numbers in it.
 		if c := compact(n); len(c) >= 6 && strings.Contains(compacted, c) {
+			return true
+		}
+	}
+	for _, n := range o.AuthNumbers {
+		if containsAuthNumber(words, n) {
 			return true
 		}
 	}

@@ -1,0 +1,72 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// MSC text quoting another agency's authorization is shown to a provider
+// only under a consent disclosing that agency's authorizations, as the
+// reason it paraphrases is: under HRA's consent disclosing Kim's
+// enrollments alone, BCS read a reviewer's note and a void reason quoting
+// HRA's PA number while the duplicate-service reason was withheld (a
+// black-box pass). Now such text is refused when written under that
+// consent (naming HRA alone is accepted), and written under a wider one,
+// reads "withheld" once only the narrower one is in force.
+func TestMSCTextQuotingAnAuthorizationNeedsAuthorizationsDisclosed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	var hraName, number string
+	require.NoError(t, e.db.Get(&hraName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["HRA"]))
+	require.NoError(t, e.db.Get(&number, `SELECT number FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`, kimHRA))
+	short := "PA " + strings.TrimLeft(strings.TrimPrefix(number, "PA"), "0")
+	give := kimsConsentsToBCS(t, e, "treatment")
+	// GPRA interviews too, so HRA's intake counts and the request pends.
+	give("enrollments", "gpra_interviews")
+
+	v := itVoucher(t, e, keyBCS, kimBCS, "ATR-TR", 10, 0, 29)
+	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	require.Contains(t, reasonCodes(v), "CONFLICT_ON_FILE", "the overlap is withheld under a consent without authorizations")
+	reqPath := itPath("/v1/voucher-requests/%d", itNum(t, v, "id"))
+	for _, note := range []string{"Transport already authorized on " + number + " (12 trips left).", "Transport already on " + short + "."} {
+		p := requireProblem(t, e.post(keyReviewer, reqPath+"/decision", map[string]any{"action": "deny", "note": note}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "names_another_agency", itFieldCode(p, "note"), "%s: %v", note, p)
+	}
+	r := e.post(keyReviewer, reqPath+"/decision", map[string]any{"action": "deny", "note": hraName + " provides transport; coordinate."})
+	require.Equal(t, http.StatusOK, r.Status, "naming the agency alone is what the enrollments disclose: %s", r.Body)
+
+	// Written under a consent disclosing authorizations too, then read
+	// under one disclosing enrollments alone.
+	give("enrollments", "authorizations")
+	wide := itFixtureID(t, e, `SELECT max(id) FROM consents WHERE client_id = $1`, kimHRA)
+	v = itVoucher(t, e, keyBCS, kimBCS, "ATR-TR", 5, 30, 39)
+	require.Contains(t, reasonCodes(v), "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	reqPath = itPath("/v1/voucher-requests/%d", itNum(t, v, "id"))
+	note := "Approved beside " + number + "; coordinate."
+	r = e.post(keyReviewer, reqPath+"/decision", map[string]any{"action": "approve", "note": note, "acknowledge": v["reason_codes"]})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	authPath := itPath("/v1/authorizations/%d", int64(r.JSON(t)["authorization_id"].(float64)))
+	reason := "Duplicate of the plan under " + number + "."
+	r = e.post(keyReviewer, authPath+"/void", map[string]any{"reason": reason})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, note, e.get(keyBCS, reqPath).JSON(t)["review"].(map[string]any)["note"], "shown under the wide consent")
+	assert.Equal(t, reason, e.get(keyBCS, authPath).JSON(t)["void_reason"])
+
+	r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", wide), map[string]any{"reason": "enrollments only"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "withheld: the MSC reviews this", e.get(keyBCS, reqPath).JSON(t)["review"].(map[string]any)["note"])
+	a := e.get(keyBCS, authPath).JSON(t)
+	assert.Equal(t, "withheld: the MSC reviews this", a["void_reason"])
+	for _, path := range []string{reqPath, authPath, itPath("/v1/voucher-requests?client_id=%d", kimBCS),
+		itPath("/v1/authorizations?client_id=%d", kimBCS)} {
+		got := e.get(keyBCS, path)
+		require.Equal(t, http.StatusOK, got.Status, "%s: %s", path, got.Body)
+		assert.False(t, strings.Contains(string(got.Body), number), "%s quotes HRA's authorization", path)
+	}
+}
