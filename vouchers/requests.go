@@ -302,8 +302,11 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 // first answer's consent no longer covers.
 func (s *Service) replayShownNow(ctx context.Context, a access.Actor, rp *pg.Replayed) error {
 	req := pg.RequestFrom(ctx)
+	// An answer stored before V30's reason named its source (migration
+	// 00072 named it in the decision, not in stored answers) is read back
+	// too.
 	if !a.IsProvider() || rp.Status >= 300 || req == nil || req.Render == nil ||
-		!bytes.Contains(rp.Body, []byte(`"source_provider_id"`)) {
+		!(bytes.Contains(rp.Body, []byte(`"source_provider_id"`)) || bytes.Contains(rp.Body, []byte(adjudication.CodeGPRAFollowupOverdue))) {
 		return rp
 	}
 	var v VoucherRequest
