@@ -21,3 +21,43 @@ func TestContainsWord(t *testing.T) {
 	assert.False(t, containsWord("hopefully", "hope"), "a name inside a word is no mention")
 	assert.False(t, containsWord("anything", ""))
 }
+
+// The guard reads other ways of naming an agency a black-box pass got
+// through: its name less its first word written as a name is, its middle
+// words cut short, its ZIP+4, an authorization number without its zeros.
+// Ordinary words are not refused: the same words in lower case, a
+// five-digit ZIP, a number after other letters.
+func TestNamesPartsOfAnAgencysName(t *testing.T) {
+	t.Parallel()
+	o := agencyWords{ID: 2, Code: "BCS", Name: "Bridgeport Community Supports", Words: []string{"Bridgeport Community Supports"},
+		Numbers: []string{"066041712", "PA00000005"}, AuthNumbers: []string{"PA00000005"},
+		Own: []string{"Hartford Recovery Alliance", "ATR Case Management"}}
+	for _, text := range []string{
+		"Duplicate: transport already held by Community Supports for these dates.",
+		"Held by COMMUNITY SUPPORTS.",
+		"Held by the agency in ZIP 06604-1712 already.",
+		"Transport already on PA 5 for these dates.",
+		"Transport already on pa5.",
+		"Bridgeport Comm. Supports holds this.",
+		"bridgeport comm supports holds this",
+	} {
+		assert.True(t, o.names(text), "%q", text)
+	}
+	for _, text := range []string{
+		"The client needs community supports at home.",
+		"Community and supports are both in the plan.",
+		"Lives in ZIP 06604.",
+		"Approve 5 units; see the plan 5 pages in.",
+		"Bridgeport supports this.",
+		"Hartford Recovery Alliance will follow up.",
+	} {
+		assert.False(t, o.names(text), "%q", text)
+	}
+	assert.Equal(t, []string{"enrollments", "authorizations"}, o.quotes("Already on PA 5."))
+	assert.Equal(t, []string{"enrollments"}, o.quotes("Community Supports holds it."))
+	assert.Nil(t, o.quotes("Nothing of theirs."))
+	// Its name's tail is the reader's as well: no mention.
+	mine := o
+	mine.Own = append(mine.Own, "Norwalk Community Supports")
+	assert.False(t, mine.names("Held by Community Supports."))
+}

@@ -128,6 +128,7 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 type agencyWords struct {
 	ID      int64          `db:"id"`
 	Code    string         `db:"code"`
+	Name    string         `db:"name"`
 	Words   pq.StringArray `db:"words"`   // compared as whole words, case folded
 	Numbers pq.StringArray `db:"numbers"` // compared by their letters and digits
 	// AuthNumbers are its authorizations' numbers for the person (among
@@ -151,13 +152,15 @@ type agencyWords struct {
 // the person, with their words.
 func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]agencyWords, error) {
 	var others []agencyWords
-	if err := sqlx.SelectContext(ctx, ext, &others, `SELECT p.id, p.code,
+	if err := sqlx.SelectContext(ctx, ext, &others, `SELECT p.id, p.code, p.name,
 			ARRAY[p.name, p.address_line1, COALESCE(p.contact_name, ''), COALESCE(p.contact_email, '')] ||
 			ARRAY(SELECT st.first_name || ' ' || st.last_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) ||
 			-- and "Last, First", the order lists and signatures use (it got
 			-- through, a black-box pass; punctuation folds to a space)
 			ARRAY(SELECT st.last_name || ' ' || st.first_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS words,
-			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, '')] ||
+			-- its ZIP+4 too (06604-1712 got through a black-box pass); a
+			-- five-digit ZIP is the reader's neighbours' as well.
+			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, ''), CASE WHEN length(p.zip) = 9 THEN p.zip ELSE '' END] ||
 			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS numbers,
 			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS auth_numbers,
 			ARRAY(SELECT st.last_name FROM staff st WHERE st.provider_id = p.id
@@ -171,6 +174,7 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 			-- everyone's ("Case Management" was refused for a BCS Case).
 			ARRAY(SELECT r.first_name || ' ' || r.last_name FROM staff r WHERE r.provider_id = $2
 			      UNION ALL SELECT rp.contact_name FROM providers rp WHERE rp.id = $2 AND rp.contact_name IS NOT NULL
+			      UNION ALL SELECT rp.name FROM providers rp WHERE rp.id = $2
 			      UNION ALL SELECT c.first_name || ' ' || c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = $2
 			      UNION ALL SELECT sv.name FROM services sv UNION ALL SELECT pr.name FROM programs pr) AS own,
 			ARRAY(SELECT c.id FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id ORDER BY c.id) AS clients,
@@ -327,6 +331,9 @@ func (o agencyWords) names(text string) bool {
 			return true
 		}
 	}
+	if o.namedByPartOfName(words, asWritten) {
+		return true
+	}
 	if o.namedBySurname(text, asWritten) {
 		return true
 	}
@@ -339,6 +346,67 @@ func (o agencyWords) names(text string) bool {
 	}
 	for _, n := range o.AuthNumbers {
 		if containsAuthNumber(words, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// namedByPartOfName reports whether the text names the agency by its name
+// of three words or more less its first word, written as a name is, each
+// word with its capital ("Community Supports" for Bridgeport Community
+// Supports), or by its name with middle words cut short ("Bridgeport Comm.
+// Supports"): both got through a black-box pass. In lower case the words
+// are ordinary ones ("community supports"), and words the reader's own
+// names or the catalog's hold name the reader as well (Own).
+func (o agencyWords) namedByPartOfName(words, asWritten string) bool {
+	name := strings.Fields(short(plain(o.Name, true)))
+	if len(name) < 3 {
+		return false
+	}
+	tail := name[1:]
+	mine := false
+	for _, n := range o.Own {
+		mine = mine || containsWord(short(plain(n, true)), strings.Join(tail, " "))
+	}
+	if !mine && containsCapitalized(asWritten, tail) {
+		return true
+	}
+	// The first and last words whole, those between cut short to three
+	// letters or more.
+	toks := strings.Fields(words)
+	for i := 0; i+len(name) <= len(toks); i++ {
+		if toks[i] != name[0] || toks[i+len(name)-1] != name[len(name)-1] {
+			continue
+		}
+		cut := true
+		for j := 1; j < len(name)-1 && cut; j++ {
+			t := toks[i+j]
+			cut = utf8.RuneCountInString(t) >= 3 && strings.HasPrefix(name[j], t)
+		}
+		if cut {
+			return true
+		}
+	}
+	return false
+}
+
+// containsCapitalized reports whether the plain text (case kept) holds the
+// lower-case words in a row, each written with its capital but for short
+// joining words ("of", "and").
+func containsCapitalized(asWritten string, words []string) bool {
+	toks := strings.Fields(asWritten)
+	for i := 0; i+len(words) <= len(toks); i++ {
+		all := true
+		for j, w := range words {
+			t := toks[i+j]
+			first, _ := utf8.DecodeRuneInString(t)
+			if short(strings.ToLower(t)) != w || (utf8.RuneCountInString(w) > 3 && !unicode.IsUpper(first)) {
+				all = false
+				break
+			}
+		}
+		if all {
 			return true
 		}
 	}
