@@ -89,6 +89,12 @@ func (s *Server) takeVoucher(c *gin.Context) {
 	post(c, okJSON[vouchers.VoucherRequest], func(ctx context.Context) (vouchers.VoucherRequest, error) { return s.v.Take(ctx, id) })
 }
 
+// withdrawVoucher takes a pended request back for its agency
+// (vouchers.WithdrawRequest).
+func (s *Server) withdrawVoucher(c *gin.Context) {
+	postReason(c, "request_id", s.v.WithdrawRequest)
+}
+
 func (s *Server) reviewQueue(c *gin.Context) {
 	p, ok := page(c, "program", "provider_id", "reason", "min_age_days")
 	if !ok {

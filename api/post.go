@@ -82,7 +82,8 @@ func problemAnswer(path, requestID string, p Problem) pg.Answer {
 
 // postReason answers a change of the record its path parameter names whose
 // body is only the reason for it (a consent's revocation, an enrollment's
-// withdrawal, an authorization's void): 200 with the record as changed.
+// or a voucher request's withdrawal, an authorization's void): 200 with
+// the record as changed.
 func postReason[T any](c *gin.Context, param string, change func(ctx context.Context, id int64, reason string) (T, error)) {
 	id, ok := pathID(c, param)
 	if !ok {

@@ -233,6 +233,7 @@ func New(cfg Config) *Server {
 	v1.GET("/voucher-requests/:request_id/replay", s.replayVoucher)
 	postRoute("/voucher-requests/:request_id/decision", s.decideVoucher)
 	postRoute("/voucher-requests/:request_id/take", s.takeVoucher)
+	postRoute("/voucher-requests/:request_id/withdraw", s.withdrawVoucher)
 	v1.GET("/review-queue", s.reviewQueue)
 
 	v1.GET("/authorizations", s.listAuthorizations)

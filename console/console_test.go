@@ -910,3 +910,30 @@ func TestCloseANegativePreview(t *testing.T) {
 	r := f.post("/console/batches", preview.hidden())
 	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
 }
+
+// A withdrawn request's page says who withdrew it, when and why, and
+// offers a reviewer nothing to decide.
+func TestWithdrawnRequestPage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	id := strconv.FormatInt(w.pended(), 10)
+	status, v := w.api(http.MethodPost, keyHRA, "/v1/voucher-requests/"+id+"/withdraw", map[string]any{"reason": "the client moved away"})
+	require.Equal(t, http.StatusOK, status, "%v", v)
+	for _, key := range []string{keyReviewer, keyHRA} {
+		u := w.user()
+		u.signIn(key)
+		p := u.get("/console/requests/" + id)
+		require.Equal(t, http.StatusOK, p.Status)
+		assert.Contains(t, p.Body, `<strong id="decision">withdrawn</strong>`)
+		assert.Contains(t, p.Body, `id="withdrawal"`)
+		assert.Contains(t, p.Body, "by the agency that made it")
+		assert.Contains(t, p.Body, "the client moved away")
+		assert.NotContains(t, p.Body, `id="decide-form"`)
+		assert.NotContains(t, p.Body, `id="take"`)
+		if key == keyHRA {
+			assert.NotContains(t, p.Body, "(key ", "which key is the MSC's to see")
+		} else {
+			assert.Contains(t, p.Body, "(key ")
+		}
+	}
+}

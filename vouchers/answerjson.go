@@ -151,7 +151,7 @@ func appendString(b []byte, s string, stored bool) []byte {
 // the database, whose jsonb text has spaces) goes through encoding/json,
 // which compacts it.
 func (v VoucherRequest) AppendJSON(b []byte) ([]byte, error) {
-	if !v.traceCompact && len(v.Trace) > 0 || v.Review != nil {
+	if !v.traceCompact && len(v.Trace) > 0 || v.Review != nil || v.Withdrawal != nil {
 		j, err := json.Marshal(v)
 		return append(b, j...), err
 	}
@@ -285,7 +285,7 @@ func (v VoucherRequest) AppendJSON(b []byte) ([]byte, error) {
 	} else {
 		b = appendString(b, *v.AuthorizationNumber, false)
 	}
-	b = append(b, `,"review":null`...)
+	b = append(b, `,"review":null,"withdrawal":null`...)
 	if v.TakenBy != nil {
 		b = append(b, `,"taken_by":`...)
 		b = strconv.AppendInt(b, *v.TakenBy, 10)

@@ -831,6 +831,13 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 		if err := s.endAuthorizations(ctx, tx, a, &e, on); err != nil {
 			return err
 		}
+		// Its pended requests leave the review queue with it: no reviewer
+		// can grant them now, and denying them would record a decision
+		// no reviewer made.
+		if err := s.withdrawEnrollmentRequests(ctx, tx, a, &e, WithdrawnByDischarge,
+			fmt.Sprintf("enrollment %d discharged on %s", id, on)); err != nil {
+			return err
+		}
 		err = tx.GetContext(ctx, &out, `UPDATE enrollments e SET discharge_date = $2, discharge_reason = $3, discharge_reason_code = $4
 			WHERE id = $1 RETURNING `+enrollmentColumns, id, on, note, code)
 		// The schema refuses a discharge dated before the enrollment's

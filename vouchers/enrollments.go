@@ -344,10 +344,11 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 // with the episode it alone opened, and the withdrawal is audited with its
 // reason. A discharge can end no such stay (not in the future, not before
 // its start), so one entered a year ahead held the program against the
-// client's real enrollment until then (a black-box pass). Anything
-// recorded against it (a voucher request, a GPRA interview, program
-// records, a reassignment or a primary transfer) keeps it: the schema's
-// foreign keys refuse the delete, 409 enrollment_in_use.
+// client's real enrollment until then (a black-box pass). Its pended
+// voucher requests are withdrawn with it (withdrawEnrollmentRequests).
+// Anything else recorded against it (a decided voucher request, a GPRA
+// interview, program records, a reassignment or a primary transfer) keeps
+// it: the schema's foreign keys refuse the delete, 409 enrollment_in_use.
 func (s *Service) WithdrawEnrollment(ctx context.Context, id int64, reason string) (Enrollment, error) {
 	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
 	if err != nil {
@@ -369,8 +370,22 @@ func (s *Service) WithdrawEnrollment(ctx context.Context, id int64, reason strin
 		if err != nil {
 			return err
 		}
-		if today := s.Today(); !e.StartDate.After(today) {
+		today := s.Today()
+		if !e.StartDate.After(today) {
 			return rss.Coded(rss.ErrConflict, "already_begun", "enrollment %d began on %s: discharge it instead", id, e.StartDate)
+		}
+		// Its pended requests are withdrawn as at a discharge, and they
+		// and any its agency withdrew before let go of it (their
+		// withdrawal's reason names it): they grant nothing, so they keep
+		// it no more than a request never made. A decided request still
+		// does.
+		if err := s.withdrawEnrollmentRequests(ctx, tx, a, &e, WithdrawnByEnrollmentWithdrawal,
+			fmt.Sprintf("enrollment %d withdrawn on %s", id, today)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE voucher_requests SET enrollment_id = NULL
+			WHERE enrollment_id = $1 AND decision = 'withdrawn'`, id); err != nil {
+			return fmt.Errorf("release withdrawn requests: %w", err)
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM enrollments WHERE id = $1`, id)
 		if pg.IsViolation(err, pg.CodeForeignKeyViolation, "") {

@@ -120,6 +120,14 @@ type VoucherRequest struct {
 	AuthorizationID     *int64            `json:"authorization_id" db:"authorization_id"`
 	AuthorizationNumber *string           `json:"authorization_number" db:"authorization_number"`
 	Review              *ReviewerDecision `json:"review" db:"-"`
+	// Withdrawal says who withdrew the request, when and why (decision
+	// withdrawn): its agency, or the system at the enrollment's discharge
+	// or withdrawal. Null otherwise.
+	Withdrawal       *Withdrawal `json:"withdrawal" db:"-"`
+	WithdrawnAt      *time.Time  `json:"-" db:"withdrawn_at"`
+	WithdrawnBy      *int64      `json:"-" db:"withdrawn_by"`
+	WithdrawalReason *string     `json:"-" db:"withdrawal_reason"`
+	WithdrawalCause  *string     `json:"-" db:"withdrawal_cause"`
 	// TakenBy is the reviewer key holding the pended request (TakeExpiry
 	// after TakenAt), so two reviewers do not decide the same one.
 	TakenBy *int64     `json:"taken_by,omitempty" db:"taken_by"`
@@ -134,6 +142,28 @@ type VoucherRequest struct {
 	// would make it (AppendJSON).
 	traceCompact bool
 }
+
+// Withdrawal is a pended request's withdrawal: it left the queue with no
+// reviewer's decision and grants nothing.
+type Withdrawal struct {
+	WithdrawnAt time.Time `json:"withdrawn_at"`
+	// ByKeyID is the key whose act withdrew it (MSC roles only, as a
+	// review's reviewer): the agency's, or the one that discharged or
+	// withdrew the enrollment.
+	ByKeyID int64 `json:"withdrawn_by,omitempty"`
+	// Cause is what withdrew it: WithdrawnByAgency (its agency, POST
+	// /v1/voucher-requests/{id}/withdraw), or the system at the
+	// enrollment's end, WithdrawnByDischarge or WithdrawnByEnrollmentWithdrawal.
+	Cause  string `json:"cause"`
+	Reason string `json:"reason"`
+}
+
+// The causes of a withdrawal (voucher_requests_withdrawal_cause_valid).
+const (
+	WithdrawnByAgency               = "agency"
+	WithdrawnByDischarge            = "discharge"
+	WithdrawnByEnrollmentWithdrawal = "enrollment_withdrawal"
+)
 
 // ReasonView is a fired rule as the provider sees it: code, plain text and next step.
 type ReasonView struct {
@@ -223,7 +253,7 @@ const requestColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
 	v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
 	v.units_requested, v.rate, v.start_date, v.end_date, v.note, v.rules_decision, v.decision, v.units_granted,
 	v.granted_start, v.granted_end, v.reason_codes, v.hits, v.trace, v.facts, v.rule_set_version, v.submitted_at, v.decided_at,
-	v.taken_by, v.taken_at, ` +
+	v.taken_by, v.taken_at, v.withdrawn_at, v.withdrawn_by, v.withdrawal_reason, v.withdrawal_cause, ` +
 	ledger.GrantColumns
 
 const requestFrom = ` FROM voucher_requests v ` + ledger.GrantJoin
@@ -242,6 +272,9 @@ func (v *VoucherRequest) decode() error {
 func (v *VoucherRequest) setDecoded(hits []adjudication.Hit) {
 	if v.CeilingUnits != nil {
 		v.Ceiling = &Ceiling{Units: *v.CeilingUnits, StartDate: v.CeilingStart, EndDate: v.CeilingEnd}
+	}
+	if v.WithdrawnAt != nil && v.WithdrawnBy != nil && v.WithdrawalReason != nil && v.WithdrawalCause != nil {
+		v.Withdrawal = &Withdrawal{WithdrawnAt: *v.WithdrawnAt, ByKeyID: *v.WithdrawnBy, Cause: *v.WithdrawalCause, Reason: *v.WithdrawalReason}
 	}
 	v.Reasons = make([]ReasonView, len(hits))
 	for i, h := range hits {
@@ -425,6 +458,9 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 	// an authorization's history (a black-box pass read the holder's key
 	// id, and a lapsed hold, in the agency's answer).
 	v.TakenBy, v.TakenAt = nil, nil
+	if v.Withdrawal != nil {
+		v.Withdrawal.ByKeyID = 0
+	}
 	if v.Review != nil {
 		v.Review.ReviewerKeyID = 0
 		v.noteShown, err = showTexts(ctx, ext, a, v.ClientID, today, "voucher_request", access.ID(v.ID), &v.Review.Note)
@@ -640,7 +676,7 @@ type RequestFilter struct {
 	SubmittedBefore *time.Time
 }
 
-var decisions = []string{"approved", "partial", "pended", "denied"}
+var decisions = []string{"approved", "partial", "pended", "denied", "withdrawn"}
 
 // Requests lists voucher requests the actor may see, newest last.
 func (s *Service) Requests(ctx context.Context, f RequestFilter, p Page) (List[VoucherRequest], error) {
@@ -653,7 +689,7 @@ func (s *Service) Requests(ctx context.Context, f RequestFilter, p Page) (List[V
 		return List[VoucherRequest]{}, err
 	}
 	if f.Decision != "" && !contains(decisions, f.Decision) {
-		return List[VoucherRequest]{}, rss.Invalid("status", "invalid_value", "status must be approved, partial, pended or denied")
+		return List[VoucherRequest]{}, rss.Invalid("status", "invalid_value", "status must be approved, partial, pended, denied or withdrawn")
 	}
 	var pid any
 	if a.IsProvider() {
