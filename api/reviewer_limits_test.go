@@ -100,11 +100,8 @@ func TestReviewerApprovalRechecksDenyRules(t *testing.T) {
 			r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "revoked in writing"})
 			require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 		}},
-		{name: "enrollment discharged", code: "ENROLLMENT_NOT_ACTIVE", change: func(t *testing.T, e *env) {
-			enr := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND program_code = 'ATR'`, e.demo.Clients["Johnson"])
-			r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": day(0), "reason": "moved away"})
-			require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-		}},
+		// A discharge no longer leaves its enrollment's pended requests to
+		// this re-check: it withdraws them (TestDischargeWithdrawsPendedRequests).
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

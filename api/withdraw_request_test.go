@@ -173,6 +173,9 @@ func TestDischargeWithdrawsPendedRequests(t *testing.T) {
 	assert.Equal(t, 1, itAudit(e, "withdraw", "voucher_request", itStr(itNum(t, mine, "id"))))
 	assert.Equal(t, 0, e.count(`SELECT count(*) FROM reviewer_decisions WHERE voucher_request_id = $1`, itNum(t, mine, "id")))
 	assert.False(t, itQueueHas(t, e, itNum(t, mine, "id")))
+	// Where a reviewer could only deny it after the discharge, nothing is left to decide.
+	requireProblem(t, e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, mine, "id")),
+		map[string]any{"action": "deny", "note": "no longer eligible"}), http.StatusConflict, "not_pended")
 	assert.True(t, itQueueHas(t, e, itNum(t, other, "id")), "another enrollment's request still waits")
 	assert.Equal(t, "pended", e.get(keyHRA, itPath("/v1/voucher-requests/%d", itNum(t, other, "id"))).JSON(t)["decision"])
 }
