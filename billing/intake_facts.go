@@ -120,7 +120,8 @@ func (l *originalLine) entry(client int64) ledger.Entry {
 }
 
 // snapshot takes the submission's savepoint and its locks in one global
-// order, originals (claims, then their lines, by id), the agency's claim
+// order, the agency's intake lock shared (pg.IntakeLockSQL), originals
+// (claims, then their lines, by id), the agency's claim
 // parts lock when a number of it concerns another claim's parts
 // (partsLockSQL), and then the clients' authorizations with the agency and
 // their episodes (by authorization id), and then reads every other fact in
@@ -182,6 +183,13 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		q.WriteString(pg.StoredAnswersSQL(strconv.FormatInt(in.keyID, 10), literal(ks, "text[]")))
 		q.WriteString(";\n")
 	}
+	// The agency's intake lock, shared, before any fact is read: a change
+	// that takes days away from the agency's claims (a deactivation, an
+	// agreement's end, a departure, an eligibility end) takes it alone
+	// before it looks for paid lines on them, so either it sees this
+	// submission's lines or this submission's facts see it.
+	q.WriteString(pg.IntakeLockSQL(provider))
+	q.WriteString(";\n")
 	if len(origSet) > 0 {
 		for _, st := range []string{originalsQuery, originalLinesQuery, batchedQuery, rejectedVoidLinesQuery} {
 			q.WriteString(bind(st, prov, literal(origIDs, "bigint[]")))
@@ -226,6 +234,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 			return nil, answered(ctx, stored)
 		}
 	}
+	r.skip() // the intake lock
 	if len(origSet) > 0 {
 		var claims []Claim
 		var lines []originalLine

@@ -1,0 +1,152 @@
+package billing_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss"
+	"rss/access"
+	"rss/billing"
+	"rss/fixtures"
+	"rss/pg"
+	"rss/registry"
+	"rss/staff"
+	"rss/vouchers"
+)
+
+// guardRace is one of the changes that refuse to leave a paid claim line
+// on a day they take away (409 code), with a claim that pays a line on
+// such a day.
+type guardRace struct {
+	name  string
+	code  string
+	claim func(w *world) (context.Context, billing.NewClaim)
+	// guard sets the change up and returns who makes it and how.
+	guard func(t *testing.T, w *world) (context.Context, func(ctx context.Context) error)
+}
+
+func (w *world) registry() *registry.Service { return registry.New(w.db, testNow, loc, w.v) }
+
+func testNow() time.Time { return fixtures.TestToday.Add(10 * time.Hour) }
+
+func guardRaces() []guardRace {
+	kim := func(w *world) (context.Context, billing.NewClaim) {
+		n := w.claim("RACE-1", "Kim", "Okafor", line("ATR-TR", day(-1), 1, "12.00"))
+		return w.hra(), n
+	}
+	return []guardRace{
+		{name: "deactivation", code: "claims_after_deactivation", claim: kim,
+			guard: func(t *testing.T, w *world) (context.Context, func(ctx context.Context) error) {
+				r := w.registry()
+				return w.as(access.RoleAdmin, ""), func(ctx context.Context) error {
+					_, err := r.Deactivate(ctx, w.demo.Providers["HRA"], registry.Deactivation{Reason: "race", EffectiveOn: day(-1)})
+					return err
+				}
+			}},
+		{name: "agreement end", code: "claims_outside_agreement", claim: kim,
+			guard: func(t *testing.T, w *world) (context.Context, func(ctx context.Context) error) {
+				r := w.registry()
+				hra := w.demo.Providers["HRA"]
+				ags, err := r.Agreements(w.as(access.RoleAdmin, ""), hra)
+				require.NoError(t, err)
+				require.Len(t, ags, 1)
+				return w.as(access.RoleAdmin, ""), func(ctx context.Context) error {
+					_, err := r.UpdateAgreement(ctx, hra, ags[0].ID, registry.AgreementPatch{EndDate: rss.Optional[rss.Date]{Set: true, Value: day(-2)}})
+					return err
+				}
+			}},
+		{name: "staff departure", code: "claims_outside_employment", claim: kim,
+			guard: func(t *testing.T, w *world) (context.Context, func(ctx context.Context) error) {
+				s := staff.New(w.db, testNow, loc)
+				return w.hra(), func(ctx context.Context) error {
+					_, err := s.Update(ctx, w.demo.Staff["Okafor"], staff.Patch{EmploymentEnd: rss.Optional[rss.Date]{Set: true, Value: day(-2)}})
+					return err
+				}
+			}},
+		{name: "medicaid eligibility end", code: "claims_outside_eligibility",
+			claim: func(w *world) (context.Context, billing.NewClaim) {
+				return w.ecra(), billing.NewClaim{ClaimNumber: "RACE-M", ClientID: w.demo.Clients["Dubois"], RenderingStaffID: w.demo.Staff["Kowalski"],
+					PlaceOfService: "12", Diagnoses: []string{"F331"}, Lines: []billing.NewLine{line("MHW-RA", day(-2), 2, "14.50")}}
+			},
+			guard: func(t *testing.T, w *world) (context.Context, func(ctx context.Context) error) {
+				dubois := w.demo.Clients["Dubois"]
+				vr, err := w.v.Submit(w.ecra(), vouchers.NewVoucherRequest{ClientID: dubois, ServiceCode: "MHW-RA", Units: 40,
+					StartDate: day(-10), EndDate: day(20)})
+				require.NoError(t, err)
+				require.Equal(t, "approved", vr.Decision, "%+v", vr.Reasons)
+				spans, err := w.v.ClientEligibility(w.ecra(), dubois)
+				require.NoError(t, err)
+				require.Len(t, spans, 1)
+				return w.ecra(), func(ctx context.Context) error {
+					_, err := w.v.EndEligibility(ctx, dubois, spans[0].ID, day(-3))
+					return err
+				}
+			}},
+	}
+}
+
+// A change that takes days away from an agency's claims (its deactivation,
+// an agreement's end, a staff member's departure, a client's Medicaid
+// eligibility end) and a claim paying a line on one of those days never
+// both succeed, whichever of the two starts first: the change waits for
+// the claim in flight and is refused (409), or the claim waits for the
+// change and is denied. Each checked alone while the other was in flight,
+// and both committed: a black-box pass left an agency deactivated from a
+// day it held paid lines on, which the next batch took. Each side is held
+// open in a transaction of the test's while the other runs.
+func TestGuardsAndClaimsNeverBothSucceed(t *testing.T) {
+	t.Parallel()
+	for _, g := range guardRaces() {
+		t.Run(g.name+", claim first", func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			ctx, n := g.claim(w)
+			gctx, guard := g.guard(t, w)
+			tx, err := w.db.BeginTxx(t.Context(), nil)
+			require.NoError(t, err)
+			defer tx.Rollback() //nolint:errcheck // committed below
+			c, _, err := w.b.Submit(pg.WithTx(ctx, tx), n)
+			require.NoError(t, err)
+			require.Equal(t, "paid", c.Status, "%+v", c.Lines)
+
+			done := make(chan error, 1)
+			go func() { done <- guard(gctx) }()
+			awaitLockWait(t, w, done)
+			require.NoError(t, tx.Commit())
+			err = <-done
+			var ce *rss.CodedError
+			require.True(t, errors.As(err, &ce), "the change succeeded beside a paid line it takes away: %v", err)
+			assert.Equal(t, g.code, ce.Code)
+		})
+		t.Run(g.name+", change first", func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			ctx, n := g.claim(w)
+			gctx, guard := g.guard(t, w)
+			tx, err := w.db.BeginTxx(t.Context(), nil)
+			require.NoError(t, err)
+			defer tx.Rollback() //nolint:errcheck // committed below
+			require.NoError(t, guard(pg.WithTx(gctx, tx)))
+
+			type result struct {
+				claim *billing.Claim
+				err   error
+			}
+			done := make(chan result, 1)
+			go func() {
+				c, _, err := w.b.Submit(ctx, n)
+				done <- result{c, err}
+			}()
+			awaitLockWait(t, w, done)
+			require.NoError(t, tx.Commit())
+			r := <-done
+			require.NoError(t, r.err)
+			assert.Equal(t, "denied", r.claim.Status, "the claim paid a day the committed change took away: %+v", r.claim.Lines)
+		})
+	}
+}

@@ -1,0 +1,27 @@
+package pg
+
+import "strconv"
+
+// The advisory locks more than one package takes are named here once: two
+// spellings of one key are two locks, and the serialisation they stand for
+// stops without a sound.
+
+// BatchLockKey is the key of payer route $1's batch lock. A batch close of
+// the route takes it alone (billing.CreateBatch), so closes of one route
+// run one at a time; a revocation of a consent naming the route's payer
+// shares it (vouchers.RevokeConsent), so a revocation answered while a
+// close runs waits for that close, and a close waits for a revocation under
+// way and then reads it (a black-box pass had a client's claim go out in an
+// 837P created after the client's consent to the payer was revoked).
+const BatchLockKey = `hashtext('rss batch ' || $1)`
+
+// IntakeLockSQL takes agency provider's intake lock shared, for claims
+// intake: the changes that take days away from the agency's claims (its
+// deactivation, an agreement's end, a staff member's departure, a client's
+// Medicaid eligibility end) take it alone in the triggers that look for
+// paid lines on those days, so the two never pass each other. The key is
+// the schema's agency_intake_lock_key (migration 00073), which the
+// triggers read too.
+func IntakeLockSQL(provider int64) string {
+	return `SELECT pg_advisory_xact_lock_shared(agency_intake_lock_key(` + strconv.FormatInt(provider, 10) + `))`
+}
