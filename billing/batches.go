@@ -216,7 +216,7 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 	}
 	var out Batch
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('rss batch ' || $1))`, n.PayerRoute); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+pg.BatchLockKey+`)`, n.PayerRoute); err != nil {
 			return err
 		}
 		// The statements below are few, large and mostly index probes:

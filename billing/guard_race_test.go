@@ -150,3 +150,72 @@ func TestGuardsAndClaimsNeverBothSucceed(t *testing.T) {
 		})
 	}
 }
+
+// A revocation of a client's consent to the payer and an 837P close never
+// pass each other: a revocation sent while a close runs waits for it (the
+// close judged the consent when it picked its claims, and the claim goes
+// out), and a close that starts while a revocation is under way waits for
+// it and holds the claim. A black-box pass had the revocation answered
+// while the close ran, and the claim went out in an 837P created after the
+// revocation.
+func TestConsentRevocationAndBatchCloseNeverPass(t *testing.T) {
+	t.Parallel()
+	setup := func(t *testing.T) (*world, int64) {
+		w := newWorld(t)
+		w.mhwAuthorize(w.ecra(), "Dubois", 40, day(-30), day(30))
+		c := w.submitAs(w.ecra(), w.mhwClaim("RACE-P", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-5), 2, "14.50")))
+		require.Equal(t, "paid", c.Status)
+		var consent int64
+		require.NoError(t, w.db.GetContext(t.Context(), &consent, `SELECT id FROM consents
+			WHERE client_id = $1 AND recipient_type = 'payer' AND revoked_at IS NULL`, w.demo.Clients["Dubois"]))
+		return w, consent
+	}
+	close837P := func(w *world, ctx context.Context) (billing.Batch, error) {
+		return w.b.CreateBatch(ctx, billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	}
+
+	t.Run("close first", func(t *testing.T) {
+		t.Parallel()
+		w, consent := setup(t)
+		tx, err := w.db.BeginTxx(t.Context(), nil)
+		require.NoError(t, err)
+		defer tx.Rollback() //nolint:errcheck // committed below
+		b, err := close837P(w, pg.WithTx(w.finance(), tx))
+		require.NoError(t, err)
+		require.Equal(t, 1, b.ClaimCount)
+
+		done := make(chan error, 1)
+		go func() {
+			_, err := w.v.RevokeConsent(w.ecra(), consent, "withdrawn")
+			done <- err
+		}()
+		awaitLockWait(t, w, done)
+		require.NoError(t, tx.Commit())
+		require.NoError(t, <-done, "revoked once the close committed")
+	})
+	t.Run("revocation first", func(t *testing.T) {
+		t.Parallel()
+		w, consent := setup(t)
+		tx, err := w.db.BeginTxx(t.Context(), nil)
+		require.NoError(t, err)
+		defer tx.Rollback() //nolint:errcheck // committed below
+		_, err = w.v.RevokeConsent(pg.WithTx(w.ecra(), tx), consent, "withdrawn")
+		require.NoError(t, err)
+
+		type result struct {
+			batch billing.Batch
+			err   error
+		}
+		done := make(chan result, 1)
+		go func() {
+			b, err := close837P(w, w.finance())
+			done <- result{b, err}
+		}()
+		awaitLockWait(t, w, done)
+		require.NoError(t, tx.Commit())
+		r := <-done
+		var ce *rss.CodedError
+		require.True(t, errors.As(r.err, &ce), "the close sent the claim of a client whose consent was revoked: %+v", r.batch)
+		assert.Equal(t, "nothing_to_batch", ce.Code)
+	})
+}

@@ -337,6 +337,16 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 		if out.RevokedAt != nil {
 			return rss.Coded(rss.ErrConflict, "already_revoked", "consent %d was revoked at %s", id, out.RevokedAt.Format(time.RFC3339))
 		}
+		// A consent to a payer waits for a batch of that payer's route
+		// being closed, which judged the consent when it picked its claims
+		// and sends them whatever happens meanwhile; a close waits for this
+		// revocation and then reads it. The time of the revocation is read
+		// after the wait, so it follows every batch the consent let out.
+		if out.RecipientType == "payer" && out.PayerRoute != nil {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(`+pg.BatchLockKey+`)`, *out.PayerRoute); err != nil {
+				return err
+			}
+		}
 		if err := tx.GetContext(ctx, &out, `UPDATE consents SET revoked_at = $2, revocation_reason = $3 WHERE id = $1
 			RETURNING `+consentColumns, id, s.now(), reason); err != nil {
 			return err
