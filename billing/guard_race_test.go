@@ -134,19 +134,23 @@ func TestGuardsAndClaimsNeverBothSucceed(t *testing.T) {
 			require.NoError(t, guard(pg.WithTx(gctx, tx)))
 
 			type result struct {
-				claim *billing.Claim
-				err   error
+				status string
+				err    error
 			}
 			done := make(chan result, 1)
 			go func() {
 				c, _, err := w.b.Submit(ctx, n)
-				done <- result{c, err}
+				if err != nil {
+					done <- result{"", err}
+					return
+				}
+				done <- result{c.Status, nil}
 			}()
 			awaitLockWait(t, w, done)
 			require.NoError(t, tx.Commit())
 			r := <-done
 			require.NoError(t, r.err)
-			assert.Equal(t, "denied", r.claim.Status, "the claim paid a day the committed change took away: %+v", r.claim.Lines)
+			assert.Equal(t, "denied", r.status, "the claim paid a day the committed change took away")
 		})
 	}
 }
@@ -203,19 +207,91 @@ func TestConsentRevocationAndBatchCloseNeverPass(t *testing.T) {
 		require.NoError(t, err)
 
 		type result struct {
-			batch billing.Batch
-			err   error
+			claims int
+			err    error
 		}
 		done := make(chan result, 1)
 		go func() {
 			b, err := close837P(w, w.finance())
-			done <- result{b, err}
+			done <- result{b.ClaimCount, err}
 		}()
 		awaitLockWait(t, w, done)
 		require.NoError(t, tx.Commit())
 		r := <-done
 		var ce *rss.CodedError
-		require.True(t, errors.As(r.err, &ce), "the close sent the claim of a client whose consent was revoked: %+v", r.batch)
+		require.True(t, errors.As(r.err, &ce), "the close sent %d claims, the client's consent revoked: %v", r.claims, r.err)
 		assert.Equal(t, "nothing_to_batch", ce.Code)
+	})
+}
+
+// A voucher grant and the agency's deactivation never pass each other
+// either: the reports count a grant the deactivation cuts to nothing as
+// authorizing nothing (migration 00056), which the grant's insert and the
+// deactivation each work out from what the other has committed. Neither
+// waited for the other, so a grant made while the deactivation ran kept
+// its units counted in the reports' units authorized.
+func TestVoucherGrantAndDeactivationNeverPass(t *testing.T) {
+	t.Parallel()
+	voucher := func(w *world, ctx context.Context) (vouchers.VoucherRequest, error) {
+		return w.v.Submit(ctx, vouchers.NewVoucherRequest{ClientID: w.demo.Clients["Rivera"], ServiceCode: "ATR-CM", Units: 8,
+			StartDate: day(2), EndDate: day(30)})
+	}
+	deactivate := func(w *world, ctx context.Context) error {
+		_, err := w.registry().Deactivate(ctx, w.demo.Providers["HRA"], registry.Deactivation{Reason: "race", EffectiveOn: day(1)})
+		return err
+	}
+	// The reports' units authorized of Rivera's enrollments with HRA, as
+	// rolled up and as the authorizations read now.
+	reported := func(t *testing.T, w *world) (rolled, now int) {
+		require.NoError(t, w.db.QueryRowxContext(t.Context(), `SELECT
+			(SELECT COALESCE(sum(r.units_authorized), 0) FROM report_enrollment_use r JOIN enrollments e ON e.id = r.enrollment_id
+			 WHERE e.client_id = $1),
+			(SELECT COALESCE(sum(a.units_authorized), 0) FROM authorizations a JOIN providers p ON p.id = a.provider_id
+			 WHERE a.client_id = $1 AND a.voided_at IS NULL AND NOT coalesce(p.deactivated_on <= a.start_date, false))`,
+			w.demo.Clients["Rivera"]).Scan(&rolled, &now))
+		return rolled, now
+	}
+
+	t.Run("grant first", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t)
+		tx, err := w.db.BeginTxx(t.Context(), nil)
+		require.NoError(t, err)
+		defer tx.Rollback() //nolint:errcheck // committed below
+		vr, err := voucher(w, pg.WithTx(w.hra(), tx))
+		require.NoError(t, err)
+		require.Equal(t, "approved", vr.Decision, "%+v", vr.Reasons)
+
+		done := make(chan error, 1)
+		go func() { done <- deactivate(w, w.as(access.RoleAdmin, "")) }()
+		awaitLockWait(t, w, done)
+		require.NoError(t, tx.Commit())
+		require.NoError(t, <-done)
+		rolled, now := reported(t, w)
+		assert.Equal(t, now, rolled, "the grant the deactivation cut to nothing still counted")
+	})
+	t.Run("deactivation first", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t)
+		tx, err := w.db.BeginTxx(t.Context(), nil)
+		require.NoError(t, err)
+		defer tx.Rollback() //nolint:errcheck // committed below
+		require.NoError(t, deactivate(w, pg.WithTx(w.as(access.RoleAdmin, ""), tx)))
+
+		type result struct {
+			decision string
+			err      error
+		}
+		done := make(chan result, 1)
+		go func() {
+			vr, err := voucher(w, w.hra())
+			done <- result{vr.Decision, err}
+		}()
+		awaitLockWait(t, w, done)
+		require.NoError(t, tx.Commit())
+		r := <-done
+		require.NoError(t, r.err)
+		rolled, now := reported(t, w)
+		assert.Equal(t, now, rolled, "a grant made during the deactivation, cut to nothing, counted")
 	})
 }

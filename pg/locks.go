@@ -15,13 +15,17 @@ import "strconv"
 // 837P created after the client's consent to the payer was revoked).
 const BatchLockKey = `hashtext('rss batch ' || $1)`
 
-// IntakeLockSQL takes agency provider's intake lock shared, for claims
-// intake: the changes that take days away from the agency's claims (its
-// deactivation, an agreement's end, a staff member's departure, a client's
-// Medicaid eligibility end) take it alone in the triggers that look for
-// paid lines on those days, so the two never pass each other. The key is
-// the schema's agency_intake_lock_key (migration 00073), which the
-// triggers read too.
+// IntakeLockKey is the key of the intake lock of the agency that SQL
+// expression provider names. Claims intake (IntakeLockSQL) and voucher
+// requests take it shared; the changes that take days away from the
+// agency's claims (its deactivation, an agreement's end, a staff member's
+// departure, a client's Medicaid eligibility end) take it alone in the
+// triggers that look for paid lines on those days, so the two never pass
+// each other. The key is the schema's agency_intake_lock_key (migration
+// 00073), which the triggers read too.
+func IntakeLockKey(provider string) string { return `agency_intake_lock_key(` + provider + `)` }
+
+// IntakeLockSQL takes agency provider's intake lock shared (IntakeLockKey).
 func IntakeLockSQL(provider int64) string {
-	return `SELECT pg_advisory_xact_lock_shared(agency_intake_lock_key(` + strconv.FormatInt(provider, 10) + `))`
+	return `SELECT pg_advisory_xact_lock_shared(` + IntakeLockKey(strconv.FormatInt(provider, 10)) + `)`
 }

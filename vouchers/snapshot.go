@@ -171,7 +171,13 @@ const enrollmentJSONColumns = `json_build_object('id', e.id, 'client_id', e.clie
 // inserts' foreign keys, and the two sent at once deadlocked (a 500 each
 // way). Held, a request waits for a discharge under way and reads the
 // enrollment discharged; a discharge waits for the request and ends the
-// authorization it granted. It also reads the answer stored under the request's
+// authorization it granted. It holds the agency's intake lock shared
+// (pg.IntakeLockKey), so a deactivation under way, which takes it alone,
+// is waited for: the authorization's insert, a statement after this one,
+// then reads the agency deactivated and leaves a grant it cuts to nothing
+// out of the reports' units authorized, and a deactivation that comes
+// after waits for the grant and takes its units out (without the lock
+// neither saw the other and the grant's units stayed counted). It also reads the answer stored under the request's
 // Idempotency-Key ($5 API key, $6 key; pg.DoFolded), which a retry returns
 // before anything else: one statement where there were two.
 //
@@ -196,6 +202,7 @@ var lockStatement = `WITH enr AS (
 	       (SELECT ` + enrollmentJSONColumns + ` FROM enr e) AS enrollment,
 	       (SELECT dollar_cap FROM locked) AS dollar_cap,
 	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
+	       pg_advisory_xact_lock_shared(` + pg.IntakeLockKey("$2") + `)::text AS intake_lock,
 	       k.*
 	FROM (SELECT) AS one LEFT JOIN (` + pg.StoredAnswerSQL("$5::bigint", "$6::text") + `) AS k ON true`
 
@@ -350,6 +357,7 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 		Enrollment []byte     `db:"enrollment"`
 		Cap        *rss.Money `db:"dollar_cap"`
 		PlanMode   string     `db:"plan_cache_mode"`
+		IntakeLock string     `db:"intake_lock"`
 		pg.StoredAnswer
 	}
 	var ref *Reference
