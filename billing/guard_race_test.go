@@ -295,3 +295,31 @@ func TestVoucherGrantAndDeactivationNeverPass(t *testing.T) {
 		assert.Equal(t, now, rolled, "a grant made during the deactivation, cut to nothing, counted")
 	})
 }
+
+// A staff member's departure and voucher requests naming them, sent
+// together, never deadlock: the request takes the agency's intake lock and
+// then a share lock on the member's row (its foreign key), so the
+// departure takes the intake lock before the row, not after.
+func TestDepartureAndVoucherRequestsNamingTheMemberDoNotDeadlock(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := staff.New(w.db, testNow, loc)
+	okafor := w.demo.Staff["Okafor"]
+	for round := range 15 {
+		errs := make(chan error, 4)
+		for range 3 {
+			go func() {
+				_, err := w.v.Submit(w.hra(), vouchers.NewVoucherRequest{ClientID: w.demo.Clients["Rivera"], ServiceCode: "ATR-CM", Units: 1,
+					StaffID: &okafor, StartDate: day(1), EndDate: day(20)})
+				errs <- err
+			}()
+		}
+		go func() {
+			_, err := s.Update(w.hra(), okafor, staff.Patch{EmploymentEnd: rss.Optional[rss.Date]{Set: true, Value: day(60 + round)}})
+			errs <- err
+		}()
+		for range 4 {
+			require.NoError(t, <-errs, "round %d", round)
+		}
+	}
+}

@@ -153,6 +153,17 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		if err := lockAgency(ctx, tx, row.ProviderID); err != nil {
 			return err
 		}
+		// A change of employment dates takes the agency's intake lock
+		// alone in its trigger (migration 00073); taken here, before the
+		// member's row, it comes in the order a voucher request takes it:
+		// the request holds it shared and then names the member (a foreign
+		// key's share lock on the row), so a departure holding the row
+		// while it waited for the lock deadlocked with it.
+		if p.EmploymentStart.Set || p.EmploymentEnd.Set {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+pg.IntakeLockKey("$1")+`)`, row.ProviderID); err != nil {
+				return err
+			}
+		}
 		if err := tx.GetContext(ctx, &row, `SELECT id, provider_id, first_name, last_name, role, date_of_birth, npi, supervisor_id,
 			employment_start, employment_end FROM staff WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return err
