@@ -119,7 +119,8 @@ func (s *Server) listSettings(c *gin.Context) {
 
 func (s *Server) patchSetting(c *gin.Context) {
 	var body struct {
-		Value *int `json:"value"`
+		Value  *int                 `json:"value"`
+		Reason rss.Optional[string] `json:"reason"`
 	}
 	if !decode(c, &body) {
 		return
@@ -129,7 +130,7 @@ func (s *Server) patchSetting(c *gin.Context) {
 			rss.FieldError{Field: "value", Code: "required", Message: "value is required"})
 		return
 	}
-	out, err := s.v.UpdateSetting(c.Request.Context(), c.Param("key"), *body.Value)
+	out, err := s.v.UpdateSetting(c.Request.Context(), c.Param("key"), *body.Value, body.Reason)
 	respond(c, http.StatusOK, out, err)
 }
 
@@ -155,5 +156,37 @@ func (s *Server) listInstruments(c *gin.Context) {
 		return
 	}
 	out, err := s.v.Instruments(c.Request.Context())
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) programHistory(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.v.ProgramHistory(c.Request.Context(), c.Param("code"))
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) serviceHistory(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.v.ServiceHistory(c.Request.Context(), c.Param("code"))
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) settingHistory(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.v.SettingHistory(c.Request.Context(), c.Param("key"))
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) catchmentAreaHistory(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.r.CatchmentAreaHistory(c.Request.Context(), c.Param("code"))
 	respond(c, http.StatusOK, items(out), err)
 }

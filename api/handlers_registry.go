@@ -119,6 +119,24 @@ func (s *Server) reactivateProvider(c *gin.Context) {
 	})
 }
 
+func (s *Server) liftSuspension(c *gin.Context) {
+	id, ok := pathID(c, "provider_id")
+	if !ok {
+		return
+	}
+	sid, ok := pathID(c, "suspension_id")
+	if !ok {
+		return
+	}
+	var r registry.LiftRequest
+	if !decode(c, &r) {
+		return
+	}
+	post(c, okJSON[vouchers.Provider], func(ctx context.Context) (vouchers.Provider, error) {
+		return s.r.LiftSuspension(ctx, id, sid, r)
+	})
+}
+
 func (s *Server) createProgram(c *gin.Context) {
 	var n registry.NewProgram
 	if !decode(c, &n) {

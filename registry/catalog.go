@@ -185,7 +185,11 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 	}
 	var out vouchers.Program
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO programs (code, name, funding, payer_route, clinical, zero_reject, voucher_validity_days,
+		links, err := vouchers.ProgramAreaLinks(ctx, tx)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO programs (code, name, funding, payer_route, clinical, zero_reject, voucher_validity_days,
 				filing_limit_days, episode_dollar_cap, gpra_required, gpra_followup_open_days, gpra_followup_close_days, gpra_discharge_days,
 				los_max_days, los_review_past_max, retro_limit_days, requires_medicaid_id, requires_waiver_plan, care_plan_required,
 				diagnosis_required, referral_source_required, disabled_rules, inactivate_after_days)
@@ -213,6 +217,10 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 			}
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "program", EntityID: n.Code, Outcome: "reference_data"}); err != nil {
+			return err
+		}
+		// The areas it serves changed: their histories say so.
+		if err := vouchers.RecordProgramAreaChanges(ctx, tx, links); err != nil {
 			return err
 		}
 		out, err = vouchers.LoadProgram(ctx, tx, n.Code)
@@ -456,6 +464,8 @@ func (s *Service) Rates(ctx context.Context, service string) (vouchers.ServiceRa
 type CatchmentAreaPatch struct {
 	Name     rss.Optional[string]   `json:"name"`
 	Programs rss.Optional[[]string] `json:"programs"`
+	// Reason is why, kept with the change in the area's history.
+	Reason rss.Optional[string] `json:"reason"`
 }
 
 // NewCatchmentArea is an area, with the programs that serve it.
@@ -555,7 +565,11 @@ func (s *Service) CreateCatchmentArea(ctx context.Context, n NewCatchmentArea) (
 		if err := areaNameFree(ctx, tx, n.Code, n.Name); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO catchment_areas (code, name) VALUES ($1, $2)`, n.Code, strings.TrimSpace(n.Name))
+		links, err := vouchers.ProgramAreaLinks(ctx, tx)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO catchment_areas (code, name) VALUES ($1, $2)`, n.Code, strings.TrimSpace(n.Name))
 		switch {
 		case pg.IsViolation(err, pg.CodeUniqueViolation, "catchment_areas_pkey"):
 			return rss.Coded(rss.ErrConflict, "catchment_area_exists", "catchment area %s exists", n.Code)
@@ -569,6 +583,10 @@ func (s *Service) CreateCatchmentArea(ctx context.Context, n NewCatchmentArea) (
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "catchment_area", EntityID: n.Code,
 			Outcome: "reference_data"}); err != nil {
+			return err
+		}
+		// The programs now serving it changed: their histories say so.
+		if err := vouchers.RecordProgramAreaChanges(ctx, tx, links); err != nil {
 			return err
 		}
 		out, err = loadArea(ctx, tx, n.Code)
@@ -594,12 +612,25 @@ func (s *Service) UpdateCatchmentArea(ctx context.Context, code string, p Catchm
 	if !p.Name.Set && !p.Programs.Set {
 		v.Add("body", "empty_patch", "nothing to change")
 	}
+	reason := vouchers.ChangeReason(v, p.Reason)
 	if err := v.Err(); err != nil {
 		return AreaWithPrograms{}, err
 	}
 	var out AreaWithPrograms
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := access.ChangeReason(ctx, tx, reason); err != nil {
+			return err
+		}
+		// The area locked: two patches of its programs at once would each
+		// read the links before the other's change.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM catchment_areas WHERE code = $1 FOR UPDATE`, code); err != nil {
+			return err
+		}
 		if _, err := loadArea(ctx, tx, code); err != nil {
+			return err
+		}
+		links, err := vouchers.ProgramAreaLinks(ctx, tx)
+		if err != nil {
 			return err
 		}
 		if p.Name.Set {
@@ -623,8 +654,30 @@ func (s *Service) UpdateCatchmentArea(ctx context.Context, code string, p Catchm
 			Outcome: "reference_data"}); err != nil {
 			return err
 		}
-		var err error
+		if err := vouchers.RecordProgramAreaChanges(ctx, tx, links); err != nil {
+			return err
+		}
 		out, err = loadArea(ctx, tx, code)
+		return err
+	})
+	return out, err
+}
+
+// CatchmentAreaHistory lists the changes to a catchment area, oldest first
+// (every role, as the areas are read): its name and the programs serving
+// it, before and after, when, why when given, and by whom; a program's
+// change of its areas shows here too, named by the program's event.
+func (s *Service) CatchmentAreaHistory(ctx context.Context, code string) ([]access.Change, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []access.Change
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if _, err := loadArea(ctx, tx, code); err != nil {
+			return err
+		}
+		out, err = access.ChangesByKey(ctx, tx, a, access.ChangesOfCatchmentAreas, "catchment_area", []string{"program"}, code)
 		return err
 	})
 	return out, err

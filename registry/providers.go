@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -61,6 +62,9 @@ type ProviderPatch struct {
 	Programs       rss.Optional[[]string] `json:"programs"`
 	Services       rss.Optional[[]string] `json:"services"`
 	CatchmentAreas rss.Optional[[]string] `json:"catchment_areas"`
+	// Reason is why, kept with the change in the provider's history
+	// (optional: clients written before it send none).
+	Reason rss.Optional[string] `json:"reason"`
 }
 
 // Deactivation takes a provider out of service.
@@ -285,12 +289,20 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, p ProviderPatch)
 	if len(sets) == 0 && !p.Programs.Set && !p.Services.Set && !p.CatchmentAreas.Set {
 		v.Add("body", "empty_patch", "nothing to change")
 	}
+	reason := vouchers.ChangeReason(v, p.Reason)
 	if err := v.Err(); err != nil {
 		return vouchers.Provider{}, err
 	}
 	var out vouchers.Provider
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := lockProvider(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := access.ChangeReason(ctx, tx, reason); err != nil {
+			return err
+		}
+		was, err := vouchers.LoadProvider(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		if len(sets) > 0 {
@@ -308,11 +320,35 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, p ProviderPatch)
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "provider", EntityID: access.ID(id), Outcome: "reference_data"}); err != nil {
 			return err
 		}
-		var err error
 		out, err = vouchers.LoadProvider(ctx, tx, id)
-		return err
+		if err != nil {
+			return err
+		}
+		// The sets are rows of link tables the provider's own row does not
+		// hold: kept in its history beside the columns (a black-box pass
+		// could not say which areas an agency served last month). The
+		// services are those offered from now on; their dated periods are
+		// on the provider (service_periods).
+		for _, set := range []struct {
+			field       string
+			before, now []string
+		}{{"programs", was.Programs, out.Programs}, {"services", was.Services, out.Services},
+			{"catchment_areas", was.CatchmentAreas, out.CatchmentAreas}} {
+			if err := access.RecordSetChange(ctx, tx, access.ChangesOfProviders, access.ID(id), set.field,
+				nonNil(set.before), nonNil(set.now)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return out, err
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // lockProvider locks the provider's row (agreements and enrollment change
@@ -740,6 +776,85 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 		if out.AuthorizationsEnded == nil {
 			out.AuthorizationsEnded = []vouchers.AuthorizationEnded{}
 		}
+		return err
+	})
+	return out, err
+}
+
+// LiftRequest says why a suspension is lifted.
+type LiftRequest struct {
+	Reason string `json:"reason"`
+}
+
+// LiftSuspension undoes a suspension a reactivation kept (admin), for a
+// reactivation that should have said in_error: the suspension's days are
+// back in service for the claims and vouchers judged from then on, as if
+// the reactivation had said so for them. What the reactivation did to the
+// agency's authorizations is not redone: one ended because all its days
+// from the deactivation lay in the suspension stays ended (the agency
+// requests those days again, judged by the rules), and a claim line
+// denied for a day of it stays denied (the agency submits it again). One
+// given back that covers a day of the suspension another agency holds an
+// authorization of the same person and service over is refused
+// (suspension_days_served, as an in_error reactivation would have ended
+// it): the admin voids one of the two first. The period is kept, marked
+// lifted with the reason.
+func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID int64, r LiftRequest) (vouchers.Provider, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.Provider{}, err
+	}
+	v := &rss.ValidationError{}
+	checkIdentity(v, []fieldCheck{anyText("reason", r.Reason)})
+	if err := v.Err(); err != nil {
+		return vouchers.Provider{}, err
+	}
+	var out vouchers.Provider
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := lockProvider(ctx, tx, providerID); err != nil {
+			return err
+		}
+		var sus struct {
+			First  rss.Date   `db:"first_day"`
+			Last   rss.Date   `db:"last_day"`
+			Lifted *time.Time `db:"lifted_at"`
+		}
+		err := tx.GetContext(ctx, &sus, `SELECT first_day, last_day, lifted_at FROM provider_suspensions
+			WHERE id = $1 AND provider_id = $2`, suspensionID, providerID)
+		if errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("%w: suspension %d of provider %d", rss.ErrNotFound, suspensionID, providerID)
+		}
+		if err != nil {
+			return err
+		}
+		if sus.Lifted != nil {
+			return rss.Coded(rss.ErrConflict, "suspension_lifted", "suspension %d was lifted already", suspensionID)
+		}
+		var served []string
+		if err := tx.SelectContext(ctx, &served, `SELECT DISTINCT o.number FROM authorizations a
+			JOIN clients ac ON ac.id = a.client_id
+			JOIN clients oc ON oc.person_id = ac.person_id
+			JOIN authorizations o ON o.client_id = oc.id AND o.service_code = a.service_code AND o.provider_id <> a.provider_id
+			WHERE a.provider_id = $1 AND a.voided_at IS NULL AND o.voided_at IS NULL
+			  AND a.start_date <= $3 AND a.end_date >= $2
+			  AND o.start_date <= LEAST(a.end_date, $3) AND o.end_date >= GREATEST(a.start_date, $2)
+			ORDER BY 1`, providerID, sus.First, sus.Last); err != nil {
+			return fmt.Errorf("days served by others: %w", err)
+		}
+		if len(served) > 0 {
+			return rss.Coded(rss.ErrConflict, "suspension_days_served",
+				"another agency holds authorizations over days of the suspension for the same people and services (%s): "+
+					"void one of each pair first", strings.Join(served, ", "))
+		}
+		reason := strings.TrimSpace(r.Reason)
+		if _, err := tx.ExecContext(ctx, `UPDATE provider_suspensions SET lifted_at = $2, lift_reason = $3 WHERE id = $1`,
+			suspensionID, s.now(), reason); err != nil {
+			return fmt.Errorf("lift suspension: %w", err)
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "lift", EntityType: "provider_suspension", EntityID: access.ID(suspensionID),
+			Outcome: fmt.Sprintf("provider %d out of service %s..%s: lifted: %s", providerID, sus.First, sus.Last, reason)}); err != nil {
+			return err
+		}
+		out, err = vouchers.LoadProvider(ctx, tx, providerID)
 		return err
 	})
 	return out, err

@@ -3,7 +3,9 @@ package vouchers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -41,6 +43,24 @@ type ServicePatch struct {
 	ProcedureCode      rss.Optional[string]    `json:"procedure_code"`
 	Modifiers          rss.Optional[[]string]  `json:"modifiers"`
 	Active             rss.Optional[bool]      `json:"active"`
+	// Reason is why, kept with the change in the service's history
+	// (optional: clients written before it send none).
+	Reason rss.Optional[string] `json:"reason"`
+}
+
+// ChangeReason checks the reason a change of reference data may give (left
+// out or null: none) and returns it trimmed: it is kept with the change in
+// the record's history (access.ChangeReason).
+func ChangeReason(v *rss.ValidationError, o rss.Optional[string]) string {
+	if !o.Set || o.Null {
+		return ""
+	}
+	if rss.Blank(o.Value) {
+		v.Add("reason", "required", "reason may be left out, but not blank")
+		return ""
+	}
+	checkText(v, "reason", o.Value, maxFreeText)
+	return strings.TrimSpace(o.Value)
 }
 
 // UpdateService applies an admin's patch to a service.
@@ -122,11 +142,15 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 	if len(sets) == 0 && !p.Rate.Set {
 		v.Add("body", "empty_patch", "nothing to change")
 	}
+	reason := ChangeReason(v, p.Reason)
 	if err := v.Err(); err != nil {
 		return CatalogService{}, err
 	}
 	var out CatalogService
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := access.ChangeReason(ctx, tx, reason); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE services SET `+strings.Join(sets, ", ")+`, updated_at = now() WHERE code = $1`, args...)
 		if err != nil {
 			return referenceError(err)
@@ -174,6 +198,8 @@ type ProgramPatch struct {
 	// voucher rules it switches off) are whole sets.
 	CatchmentAreas rss.Optional[[]string] `json:"catchment_areas"`
 	DisabledRules  rss.Optional[[]string] `json:"disabled_rules"`
+	// Reason is why, kept with the change in the program's history.
+	Reason rss.Optional[string] `json:"reason"`
 }
 
 // UpdateProgram applies an admin's patch to a program.
@@ -262,12 +288,25 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 	if len(sets) == 0 && !p.CaseloadCaps.Set && !p.CatchmentAreas.Set {
 		v.Add("body", "empty_patch", "nothing to change")
 	}
+	reason := ChangeReason(v, p.Reason)
 	if err := v.Err(); err != nil {
 		return Program{}, err
 	}
 	var out Program
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := access.ChangeReason(ctx, tx, reason); err != nil {
+			return err
+		}
+		// The row locked: two patches of its sets at once would each read
+		// the set before the other's change.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM programs WHERE code = $1 FOR UPDATE`, code); err != nil {
+			return err
+		}
 		cur, err := loadProgram(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		links, err := ProgramAreaLinks(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -288,10 +327,12 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 				return err
 			}
 		}
-		if len(sets) > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE programs SET `+strings.Join(sets, ", ")+`, updated_at = now() WHERE code = $1`, args...); err != nil {
-				return referenceError(err)
-			}
+		// updated_at moves with every change, one of the caps or the areas
+		// alone too (a black-box pass read the seed's time after a cap
+		// was lowered).
+		if _, err := tx.ExecContext(ctx, `UPDATE programs SET `+strings.Join(append(sets, "updated_at = now()"), ", ")+` WHERE code = $1`,
+			args...); err != nil {
+			return referenceError(err)
 		}
 		if p.CatchmentAreas.Set {
 			var unknown []string
@@ -328,10 +369,103 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "program", EntityID: code, Outcome: "reference_data"}); err != nil {
 			return err
 		}
+		if err := RecordProgramAreaChanges(ctx, tx, links); err != nil {
+			return err
+		}
 		out, err = loadProgram(ctx, tx, code)
-		return err
+		if err != nil {
+			return err
+		}
+		return access.RecordSetChange(ctx, tx, access.ChangesOfPrograms, code, "caseload_caps", cur.CaseloadCaps, out.CaseloadCaps)
 	})
 	return out, err
+}
+
+// ProgramAreaLinks reads which catchment areas each program serves (a
+// program serving none is absent): the whole relation, a few rows, read
+// before a change of it for RecordProgramAreaChanges.
+func ProgramAreaLinks(ctx context.Context, ext pg.Ext) (map[string][]string, error) {
+	var rows []struct {
+		Program string `db:"program_code"`
+		Area    string `db:"area_code"`
+	}
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT program_code, area_code FROM program_catchment_areas
+		ORDER BY program_code, area_code`); err != nil {
+		return nil, fmt.Errorf("program areas: %w", err)
+	}
+	out := map[string][]string{}
+	for _, r := range rows {
+		out[r.Program] = append(out[r.Program], r.Area)
+	}
+	return out, nil
+}
+
+// RecordProgramAreaChanges keeps, in the history of each program and each
+// catchment area whose links changed since before (ProgramAreaLinks), its
+// set before and after: the link is one fact written from either side (a
+// program's catchment_areas, an area's programs), and each side's history
+// shows it. A program whose areas changed has its updated_at moved.
+func RecordProgramAreaChanges(ctx context.Context, tx *sqlx.Tx, before map[string][]string) error {
+	after, err := ProgramAreaLinks(ctx, tx)
+	if err != nil {
+		return err
+	}
+	invert := func(m map[string][]string) map[string][]string {
+		out := map[string][]string{}
+		for p, areas := range m {
+			for _, a := range areas {
+				out[a] = append(out[a], p)
+			}
+		}
+		for a := range out {
+			slices.Sort(out[a])
+		}
+		return out
+	}
+	record := func(table, field string, b, a map[string][]string) ([]string, error) {
+		var changed []string
+		for _, k := range slices.Sorted(maps.Keys(union(b, a))) {
+			if slices.Equal(b[k], a[k]) {
+				continue
+			}
+			changed = append(changed, k)
+			if err := access.RecordSetChange(ctx, tx, table, k, field, nonNil(b[k]), nonNil(a[k])); err != nil {
+				return nil, err
+			}
+		}
+		return changed, nil
+	}
+	programs, err := record(access.ChangesOfPrograms, "catchment_areas", before, after)
+	if err != nil {
+		return err
+	}
+	if _, err := record(access.ChangesOfCatchmentAreas, "programs", invert(before), invert(after)); err != nil {
+		return err
+	}
+	if len(programs) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE programs SET updated_at = now() WHERE code = ANY($1)`, pq.Array(programs)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func union(a, b map[string][]string) map[string]bool {
+	out := map[string]bool{}
+	for k := range a {
+		out[k] = true
+	}
+	for k := range b {
+		out[k] = true
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // checkCatalogName holds a renamed program or service as registry's create holds
@@ -346,16 +480,25 @@ func checkCatalogName(v *rss.ValidationError, name string) {
 	checkText(v, "name", name, maxFreeText)
 }
 
-// UpdateSetting changes one system threshold.
-func (s *Service) UpdateSetting(ctx context.Context, key string, value int) (Setting, error) {
+// UpdateSetting changes one system threshold; reason (optional) is kept
+// with the change in the setting's history.
+func (s *Service) UpdateSetting(ctx context.Context, key string, value int, reason rss.Optional[string]) (Setting, error) {
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
 		return Setting{}, err
 	}
+	v := &rss.ValidationError{}
 	if lo, hi := settingMin(key), settingMax(key); value < lo || value > hi {
-		return Setting{}, rss.Invalid("value", "out_of_range", "value must be between %d and %d", lo, hi)
+		v.Add("value", "out_of_range", "value must be between %d and %d", lo, hi)
+	}
+	why := ChangeReason(v, reason)
+	if err := v.Err(); err != nil {
+		return Setting{}, err
 	}
 	var out Setting
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := access.ChangeReason(ctx, tx, why); err != nil {
+			return err
+		}
 		err := tx.GetContext(ctx, &out, `UPDATE settings SET value = $2, updated_at = now() WHERE key = $1
 			RETURNING key, value, description, updated_at`, key, value)
 		if err == pg.ErrNoRows {
@@ -460,4 +603,49 @@ func settingMax(key string) int {
 		return 1200
 	}
 	return MaxProgramDays
+}
+
+// ProgramHistory lists the changes to a program, oldest first (every role,
+// as the program is read): its columns and sets (catchment areas, caseload
+// caps), before and after, when, why when given, and by whom
+// (access.Changes). An area's change of the programs serving it shows here
+// too, named by the area's event.
+func (s *Service) ProgramHistory(ctx context.Context, code string) ([]access.Change, error) {
+	return s.referenceHistory(ctx, access.ChangesOfPrograms, "program", []string{"catchment_area"}, code,
+		`SELECT count(*) FROM programs WHERE code = $1`, "program")
+}
+
+// ServiceHistory lists the changes to a catalog entry, oldest first (every
+// role): its limits, procedure code, modifiers, activity. Its rates are a
+// history of their own (GET .../rates).
+func (s *Service) ServiceHistory(ctx context.Context, code string) ([]access.Change, error) {
+	return s.referenceHistory(ctx, access.ChangesOfServices, "service", nil, code,
+		`SELECT count(*) FROM services WHERE code = $1`, "service")
+}
+
+// SettingHistory lists the changes to a system threshold, oldest first
+// (every role): the value before each change is what held until then.
+func (s *Service) SettingHistory(ctx context.Context, key string) ([]access.Change, error) {
+	return s.referenceHistory(ctx, access.ChangesOfSettings, "setting", nil, key,
+		`SELECT count(*) FROM settings WHERE key = $1`, "setting")
+}
+
+func (s *Service) referenceHistory(ctx context.Context, table, entity string, related []string, key, exists, noun string) ([]access.Change, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []access.Change
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		var n int
+		if err := tx.GetContext(ctx, &n, exists, key); err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: %s %q", rss.ErrNotFound, noun, key)
+		}
+		out, err = access.ChangesByKey(ctx, tx, a, table, entity, related, key)
+		return err
+	})
+	return out, err
 }

@@ -988,7 +988,8 @@ func agencyDelivers(ctx context.Context, tx *sqlx.Tx, providerID int64, program 
 func outOfService(ctx context.Context, tx *sqlx.Tx, providerID int64, day rss.Date) (rss.Date, bool, error) {
 	var off []rss.Date
 	if err := tx.SelectContext(ctx, &off, `SELECT deactivated_on FROM providers WHERE id = $1 AND deactivated_on <= $2
-		UNION ALL SELECT first_day FROM provider_suspensions WHERE provider_id = $1 AND $2 BETWEEN first_day AND last_day`,
+		UNION ALL SELECT first_day FROM provider_suspensions WHERE provider_id = $1 AND $2 BETWEEN first_day AND last_day
+			AND lifted_at IS NULL`,
 		providerID, day); err != nil {
 		return rss.Date{}, false, fmt.Errorf("agency in service: %w", err)
 	}

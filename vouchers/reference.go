@@ -403,11 +403,16 @@ type Agreement struct {
 // Suspension is a deactivation a reactivation ended: the agency was out of
 // service from FirstDay through LastDay.
 type Suspension struct {
+	ID                 int64     `json:"id"`
 	FirstDay           rss.Date  `json:"first_day"`
 	LastDay            rss.Date  `json:"last_day"`
 	Reason             string    `json:"reason"`
 	ReactivationReason string    `json:"reactivation_reason"`
 	ReactivatedAt      time.Time `json:"reactivated_at"`
+	// LiftedAt and LiftReason say an admin lifted it (registry.LiftSuspension):
+	// its days are in service again.
+	LiftedAt   *time.Time `json:"lifted_at"`
+	LiftReason *string    `json:"lift_reason"`
 }
 
 // Suspensions are an agency's ended deactivations, oldest first.
@@ -483,8 +488,9 @@ const providerColumns = `p.id, p.code, p.name, p.npi, p.tax_id, p.address_line1,
 	p.contact_name, p.contact_phone, p.contact_email, p.agreement_start, p.agreement_end, p.deactivated_on, p.deactivation_reason,
 	COALESCE((SELECT json_agg(json_build_object('id', a.id, 'start_date', a.start_date, 'end_date', a.end_date, 'note', a.note,
 	          'created_at', a.created_at) ORDER BY a.start_date) FROM provider_agreements a WHERE a.provider_id = p.id), '[]') AS agreements,
-	COALESCE((SELECT json_agg(json_build_object('first_day', x.first_day, 'last_day', x.last_day, 'reason', x.reason,
-	          'reactivation_reason', x.reactivation_reason, 'reactivated_at', x.reactivated_at) ORDER BY x.first_day, x.id)
+	COALESCE((SELECT json_agg(json_build_object('id', x.id, 'first_day', x.first_day, 'last_day', x.last_day, 'reason', x.reason,
+	          'reactivation_reason', x.reactivation_reason, 'reactivated_at', x.reactivated_at,
+	          'lifted_at', x.lifted_at, 'lift_reason', x.lift_reason) ORDER BY x.first_day, x.id)
 	          FROM provider_suspensions x WHERE x.provider_id = p.id), '[]') AS suspensions,
 	ARRAY(SELECT program_code FROM provider_programs x WHERE x.provider_id = p.id ORDER BY 1) AS programs,
 	ARRAY(SELECT service_code FROM provider_services x WHERE x.provider_id = p.id AND x.offered_to IS NULL ORDER BY 1) AS services,
@@ -656,6 +662,9 @@ func RuleProvider(p *Provider) adjudication.Provider {
 		out.Agreements = append(out.Agreements, adjudication.Period{Start: date(a.StartDate), End: date(a.EndDate)})
 	}
 	for _, x := range p.Suspensions {
+		if x.LiftedAt != nil {
+			continue // its days are in service again
+		}
 		out.Suspensions = append(out.Suspensions, adjudication.Period{Start: date(x.FirstDay), End: date(x.LastDay)})
 	}
 	for _, sp := range p.ServicePeriods {

@@ -1,0 +1,124 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The rest of the reference data keeps its changes as providers and staff
+// do (migration 00070): a program's caseload caps and areas, a service's
+// limits and modifiers, a setting, a catchment area and an agency's sets
+// left only "update … reference_data" in the audit log, and a program's
+// updated_at stood still on a cap change (an operations black-box pass).
+// Each history names what changed, before and after, who, and the reason
+// when the PATCH gave one.
+func TestReferenceDataHistory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	last := func(key, path string) map[string]any {
+		t.Helper()
+		h := itItems(t, e.get(key, path))
+		require.NotEmpty(t, h, path)
+		return h[len(h)-1]
+	}
+
+	// A program's caps: the row's updated_at moves, the history keeps the
+	// caps before and after, and the reason given.
+	before := e.get(keyAdmin, "/v1/reference/programs/RCM").JSON(t)["updated_at"]
+	r := e.patch(keyAdmin, "/v1/reference/programs/RCM", map[string]any{
+		"caseload_caps": map[string]any{"lead_recovery_specialist": 5, "recovery_specialist": 15}, "reason": "DCF contract amendment 3"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.NotEqual(t, before, r.JSON(t)["updated_at"], "a cap change moves updated_at")
+	h := last(keyAdmin, "/v1/reference/programs/RCM/history")
+	assert.Equal(t, map[string]any{"caseload_caps": map[string]any{"lead_recovery_specialist": float64(10), "recovery_specialist": float64(15)}}, h["before"])
+	assert.Equal(t, map[string]any{"caseload_caps": map[string]any{"lead_recovery_specialist": float64(5), "recovery_specialist": float64(15)}}, h["after"])
+	assert.Equal(t, "DCF contract amendment 3", h["reason"])
+	assert.Equal(t, "update", h["action"])
+	assert.Equal(t, "admin", h["actor_role"])
+	assert.NotNil(t, h["actor_key_id"])
+
+	// A column and a disabled rule, no reason: kept, reason null.
+	r = e.patch(keyAdmin, "/v1/reference/programs/RSVP", map[string]any{"filing_limit_days": 200})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	h = last(keyAdmin, "/v1/reference/programs/RSVP/history")
+	assert.Equal(t, float64(200), h["after"].(map[string]any)["filing_limit_days"])
+	assert.Nil(t, h["reason"])
+
+	// A program's areas, written from either side, show on both.
+	r = e.patch(keyAdmin, "/v1/reference/programs/RSVP", map[string]any{"catchment_areas": []string{"bridgeport", "new_britain"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	h = last(keyAdmin, "/v1/reference/programs/RSVP/history")
+	assert.Equal(t, map[string]any{"catchment_areas": []any{"bridgeport", "new_britain", "willimantic"}}, h["before"])
+	assert.Equal(t, map[string]any{"catchment_areas": []any{"bridgeport", "new_britain"}}, h["after"])
+	h = last(keyAdmin, "/v1/reference/catchment-areas/willimantic/history")
+	assert.Equal(t, []any{"ATR", "EMP", "MHW", "RCM", "RSVP"}, h["before"].(map[string]any)["programs"])
+	assert.Equal(t, []any{"ATR", "EMP", "MHW", "RCM"}, h["after"].(map[string]any)["programs"])
+	assert.Equal(t, "update", h["action"], "named by the program's event")
+	r = e.patch(keyAdmin, "/v1/reference/catchment-areas/willimantic", map[string]any{"name": "Willimantic (Windham)",
+		"programs": []string{"ATR", "EMP", "MHW", "RCM", "RSVP"}, "reason": "RSVP back in Windham"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	area := itItems(t, e.get(keyAdmin, "/v1/reference/catchment-areas/willimantic/history"))
+	require.GreaterOrEqual(t, len(area), 3, "%v", area)
+	for _, x := range area[len(area)-2:] {
+		assert.Equal(t, "RSVP back in Windham", x["reason"], "%v", x)
+	}
+	h = last(keyAdmin, "/v1/reference/programs/RSVP/history")
+	assert.Equal(t, []any{"bridgeport", "new_britain", "willimantic"}, h["after"].(map[string]any)["catchment_areas"])
+	assert.Equal(t, "RSVP back in Windham", h["reason"])
+	assert.Equal(t, "update", h["action"], "named by the area's event")
+
+	// A service's limits and what Medicaid is billed.
+	r = e.patch(keyAdmin, "/v1/reference/services/ATR-TR", map[string]any{"per_voucher_max": 30, "reason": "FY27 limits"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	h = last(keyAdmin, "/v1/reference/services/ATR-TR/history")
+	assert.Equal(t, float64(30), h["after"].(map[string]any)["per_voucher_max"])
+	assert.NotEqual(t, float64(30), h["before"].(map[string]any)["per_voucher_max"])
+	assert.Equal(t, "FY27 limits", h["reason"])
+
+	// A setting: what the minor age was before the change, and since when.
+	r = e.patch(keyAdmin, "/v1/reference/settings/minor_age_years", map[string]any{"value": 16, "reason": "statute change"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	h = last(keyReviewer, "/v1/reference/settings/minor_age_years/history")
+	assert.Equal(t, map[string]any{"value": float64(18)}, h["before"])
+	assert.Equal(t, map[string]any{"value": float64(16)}, h["after"])
+	assert.Equal(t, "statute change", h["reason"])
+	assert.NotEmpty(t, h["changed_at"])
+
+	// An agency's areas (and services) are in its history.
+	hra := e.demo.Providers["HRA"]
+	was := e.get(keyAdmin, itPath("/v1/reference/providers/%d", hra)).JSON(t)["catchment_areas"]
+	r = e.patch(keyAdmin, itPath("/v1/reference/providers/%d", hra), map[string]any{"catchment_areas": []string{"hartford"},
+		"reason": "Manchester office closed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	h = last(keyAdmin, itPath("/v1/reference/providers/%d/history", hra))
+	assert.Equal(t, map[string]any{"catchment_areas": was}, h["before"])
+	assert.Equal(t, map[string]any{"catchment_areas": []any{"hartford"}}, h["after"])
+	assert.Equal(t, "Manchester office closed", h["reason"])
+	assert.Equal(t, "update", h["action"])
+	own := last(keyHRA, itPath("/v1/reference/providers/%d/history", hra))
+	assert.NotContains(t, own, "actor_key_id", "the MSC's key is the MSC's")
+
+	// Every role reads the reference data, so its history; an agency not
+	// the MSC's keys. Unknown records are not found; a blank reason is no
+	// reason, refused with nothing written.
+	p := last(keyHRA, "/v1/reference/programs/RCM/history")
+	assert.NotContains(t, p, "actor_key_id")
+	assert.Equal(t, "admin", p["actor_role"])
+	for _, path := range []string{"/v1/reference/programs/NOPE/history", "/v1/reference/services/ATR-NOPE/history",
+		"/v1/reference/settings/no_such/history", "/v1/reference/catchment-areas/atlantis/history"} {
+		requireProblem(t, e.get(keyAdmin, path), http.StatusNotFound, "not_found")
+	}
+	n := len(itItems(t, e.get(keyAdmin, "/v1/reference/services/ATR-TR/history")))
+	requireProblem(t, e.patch(keyAdmin, "/v1/reference/services/ATR-TR", map[string]any{"per_voucher_max": 31, "reason": "  "}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	requireProblem(t, e.patch(keyAdmin, "/v1/reference/settings/minor_age_years", map[string]any{"value": 17, "reason": ""}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	assert.Len(t, itItems(t, e.get(keyAdmin, "/v1/reference/services/ATR-TR/history")), n)
+
+	// Kept as written.
+	_, err := e.db.ExecContext(t.Context(), `DELETE FROM record_changes WHERE table_name = 'settings'`)
+	assert.ErrorContains(t, err, "append-only")
+}

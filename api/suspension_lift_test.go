@@ -1,0 +1,105 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A reactivation sent without in_error by mistake kept a suspension nothing
+// could undo: its days stayed unbillable for good (an operations black-box
+// pass). An admin lifts it, with a reason: claims and vouchers for its days
+// are judged as in service from then on; a line denied for one stays
+// denied (the agency submits it again); the period is kept, marked lifted.
+func TestSuspensionLift(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	a := itATRClient(t, e, day(-10))
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 20, -8, 20)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	claim := func(number, dos string) map[string]any {
+		t.Helper()
+		r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": a.Client,
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "99",
+			"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": dos, "units": 1, "charge": "12.00"}}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return r.JSON(t)
+	}
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "audit hold", "effective_on": day(-2)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "hold lifted"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	denied := claim("LIFT-1", day(-1))
+	require.Equal(t, "denied", denied["status"])
+	p := e.get(keyAdmin, itPath("/v1/reference/providers/%d", hra)).JSON(t)
+	require.Len(t, p["suspensions"], 1, "%v", p)
+	sid := itNum(t, p["suspensions"].([]any)[0].(map[string]any), "id")
+	lift := itPath("/v1/reference/providers/%d/suspensions/%d/lift", hra, sid)
+
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyHRA, lift, map[string]any{"reason": "x"}), http.StatusForbidden, "forbidden")
+		requireProblem(t, e.post(keyReviewer, lift, map[string]any{"reason": "x"}), http.StatusForbidden, "forbidden")
+		requireProblem(t, e.post(keyAdmin, lift, map[string]any{}), http.StatusUnprocessableEntity, "validation_failed")
+		requireProblem(t, e.post(keyAdmin, lift, map[string]any{"reason": " "}), http.StatusUnprocessableEntity, "validation_failed")
+		requireProblem(t, e.post(keyAdmin, itPath("/v1/reference/providers/%d/suspensions/%d/lift", e.demo.Providers["BCS"], sid),
+			map[string]any{"reason": "x"}), http.StatusNotFound, "not_found")
+		requireProblem(t, e.post(keyAdmin, itPath("/v1/reference/providers/%d/suspensions/999999/lift", hra),
+			map[string]any{"reason": "x"}), http.StatusNotFound, "not_found")
+	})
+
+	r = e.post(keyAdmin, lift, map[string]any{"reason": "reactivation should have said in_error"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	x := r.JSON(t)["suspensions"].([]any)[0].(map[string]any)
+	assert.Equal(t, "reactivation should have said in_error", x["lift_reason"])
+	assert.NotNil(t, x["lifted_at"])
+	assert.Equal(t, day(-2), x["first_day"], "the period is kept")
+	assert.Equal(t, "paid", claim("LIFT-2", day(-1))["status"], "the day is back in service")
+	again := e.get(keyHRA, itPath("/v1/claims/%d", itNum(t, denied, "id"))).JSON(t)
+	assert.Equal(t, "denied", again["status"], "a line denied for the day stays denied")
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-DT", 2, -2, 10)
+	assert.NotContains(t, v["reason_codes"], "PROVIDER_DEACTIVATED", "%v", v)
+	requireProblem(t, e.post(keyAdmin, lift, map[string]any{"reason": "again"}), http.StatusConflict, "suspension_lifted")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'lift' AND entity_type = 'provider_suspension'
+		AND entity_id = $1 AND outcome LIKE '%should have said in_error'`, itStr(int64(sid))))
+	// Marked once, and only so.
+	_, err := e.db.ExecContext(t.Context(), `UPDATE provider_suspensions SET last_day = first_day`)
+	assert.ErrorContains(t, err, "kept as written")
+	_, err = e.db.ExecContext(t.Context(), `UPDATE provider_suspensions SET lifted_at = now(), lift_reason = 'x'`)
+	assert.ErrorContains(t, err, "kept as written")
+}
+
+// A day of the suspension another agency was granted for the same person
+// and service meanwhile is not given back by a lift while the agency's own
+// authorization covers it too (an in_error reactivation would have ended
+// its own): refused until the admin voids one of the two.
+func TestSuspensionLiftRefusedOverAnotherAgencysDays(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bcs := e.demo.Providers["BCS"]
+	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-5), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	own := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 4, -5, 27)
+	require.Equal(t, "approved", own["decision"], "%v", own)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing", "effective_on": day(-2)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	meanwhile := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 2, -2, -1)
+	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "back"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Empty(t, r.JSON(t)["authorizations_ended"], "BCS's comes back whole: %s", r.Body)
+	sid := itNum(t, r.JSON(t)["suspensions"].([]any)[0].(map[string]any), "id")
+	lift := itPath("/v1/reference/providers/%d/suspensions/%d/lift", bcs, sid)
+	number := itAuth(t, e, keyReviewer, itNum(t, meanwhile, "authorization_id"))["number"]
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, lift, map[string]any{"reason": "mistake"}), http.StatusConflict, "suspension_days_served")
+		assert.Contains(t, p["detail"], number)
+	})
+	r = e.post(keyAdmin, itPath("/v1/authorizations/%d/void", itNum(t, meanwhile, "authorization_id")), map[string]any{"reason": "granted in error"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, lift, map[string]any{"reason": "mistake"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
