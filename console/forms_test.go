@@ -267,3 +267,81 @@ func TestFormsSentTwiceWorkOnce(t *testing.T) {
 	r = f.post("/console/batches", closing)
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "no token")
 }
+
+// The rate form corrects a rate in force (corrects, its id; the date left
+// out is the corrected rate's), with the API's refusals in the console's
+// words: the console could only add rates, and a rate typed wrong went on
+// pricing the day's vouchers until the admin left for the API (an
+// operations black-box pass).
+func TestRateFormCorrectsARate(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	status, v := w.api(http.MethodPost, keyAdmin, "/v1/reference/services/ATR-TR/rates",
+		map[string]any{"rate": "1400.00", "effective_from": day(10), "reason": "new contract"})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	typo := strconv.FormatInt(int64(v["id"].(float64)), 10)
+	a := w.user()
+	a.signIn(keyAdmin)
+	fresh := func() url.Values {
+		t.Helper()
+		page := a.get("/console/reference/services/ATR-TR")
+		require.Equal(t, http.StatusOK, page.Status)
+		assert.Contains(t, page.Body, `<option value="`+typo+`">rate `+typo+`: `)
+		return page.hidden()
+	}
+	form := fresh()
+	form.Set("rate", "14.00")
+	form.Set("corrects", typo)
+	form.Set("reason", "typo: 1400.00 for 14.00")
+	rates := w.count(t, "service_rates")
+	for i := 0; i < 2; i++ {
+		r := a.post("/console/reference/services/ATR-TR/rates", form)
+		require.Equal(t, http.StatusSeeOther, r.Status, "post %d: %s", i+1, r.Body)
+	}
+	assert.Equal(t, rates+1, w.count(t, "service_rates"), "one correction, sent twice")
+	var got struct {
+		Rate string `db:"rate"`
+		From string `db:"effective_from"`
+	}
+	require.NoError(t, w.db.Get(&got, `SELECT rate::text, effective_from::text FROM service_rates WHERE corrects_id = $1`, typo))
+	assert.Equal(t, "14.00", got.Rate)
+	assert.Equal(t, day(10), got.From, "the corrected rate's day")
+	page := a.get("/console/reference/services/ATR-TR")
+	assert.NotContains(t, page.Body, `<option value="`+typo+`"`, "a corrected rate is no longer offered")
+
+	// The refusals: corrected already, another day, another service's rate.
+	form = page.hidden()
+	form.Set("rate", "14.50")
+	form.Set("corrects", typo)
+	form.Set("reason", "again")
+	r := a.post("/console/reference/services/ATR-TR/rates", form)
+	assert.Equal(t, http.StatusConflict, r.Status, r.Body)
+	assert.Contains(t, r.Body, "was corrected already")
+	var inForce string
+	require.NoError(t, w.db.Get(&inForce, `SELECT id::text FROM service_rates WHERE corrects_id = $1`, typo))
+	form = rateFormOf(t, a)
+	form.Set("rate", "14.50")
+	form.Set("corrects", inForce)
+	form.Set("effective_from", day(11))
+	form.Set("reason", "wrong day")
+	r = a.post("/console/reference/services/ATR-TR/rates", form)
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, r.Body)
+	assert.Contains(t, r.Body, "a correction is of the same day")
+	var other string
+	require.NoError(t, w.db.Get(&other, `SELECT id::text FROM service_rates WHERE service_code <> 'ATR-TR' ORDER BY id LIMIT 1`))
+	form = rateFormOf(t, a)
+	form.Set("rate", "14.50")
+	form.Set("corrects", other)
+	form.Set("reason", "not ours")
+	r = a.post("/console/reference/services/ATR-TR/rates", form)
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, r.Body)
+	assert.Contains(t, r.Body, "has no rate "+other)
+	assert.Equal(t, rates+1, w.count(t, "service_rates"), "nothing more written")
+}
+
+func rateFormOf(t *testing.T, a *user) url.Values {
+	t.Helper()
+	page := a.get("/console/reference/services/ATR-TR")
+	require.Equal(t, http.StatusOK, page.Status)
+	return page.hidden()
+}

@@ -318,10 +318,15 @@ func (k *Console) showService(c *gin.Context, status int, problem *errorView) {
 		return
 	}
 	k.page(c, status, "service", "Service "+svc.Code, serviceView{Service: svc, Rates: rates, Admin: sessionOf(c).Actor.Role == access.RoleAdmin,
-		Problem: problem, Once: randomToken(), Form: map[string]string{"rate": c.PostForm("rate"), "effective_from": c.PostForm("effective_from"), "reason": c.PostForm("reason")}})
+		Problem: problem, Once: randomToken(), Form: map[string]string{"rate": c.PostForm("rate"), "effective_from": c.PostForm("effective_from"), "reason": c.PostForm("reason"),
+			"corrects": c.PostForm("corrects")}})
 }
 
-// addRate is the rate form: a new rate from a date, with its reason.
+// addRate is the rate form: a new rate from a date, with its reason, or
+// the correction of a rate in force (corrects, its id; the date may then
+// be left out: the corrected rate's), as the API takes it. The console
+// could not correct a typed rate, which went on pricing the day's vouchers
+// until the admin left for the API (a black-box pass).
 func (k *Console) addRate(c *gin.Context) {
 	code, ok := text(c.Param("code"), 32, false)
 	if !ok {
@@ -338,8 +343,19 @@ func (k *Console) addRate(c *gin.Context) {
 	// Every field's problem at once, a date out of range said so (it read
 	// as a format error, a black-box pass, and an empty form named only
 	// the rate).
+	var corrects *int64
+	if raw := c.PostForm("corrects"); raw != "" {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || id <= 0 {
+			v.Add("corrects", "unknown_id", "choose a rate of the history, or none")
+		} else {
+			corrects = &id
+		}
+	}
 	from, err := rss.ParseDate(c.PostForm("effective_from"))
 	switch {
+	case c.PostForm("effective_from") == "" && corrects != nil:
+		// The corrected rate's day.
 	case c.PostForm("effective_from") == "":
 		v.Add("effective_from", "required", "the first day the rate applies is required")
 	case errors.Is(err, rss.ErrDateRange):
@@ -361,9 +377,9 @@ func (k *Console) addRate(c *gin.Context) {
 		v.Fields = append(v.Fields, ve.Fields...)
 	}
 	if err := v.Err(); err == nil {
-		n := registry.NewRate{Rate: rate, EffectiveFrom: from, Reason: reason}
+		n := registry.NewRate{Rate: rate, EffectiveFrom: from, Reason: reason, Corrects: corrects}
 		_, err = access.FormOnce(c.Request.Context(), once, "/console/reference/services/"+code+"/rates",
-			[]string{rate.String(), from.String(), reason}, func(r vouchers.ServiceRate) int64 { return r.ID },
+			[]string{rate.String(), from.String(), reason, c.PostForm("corrects")}, func(r vouchers.ServiceRate) int64 { return r.ID },
 			func(ctx context.Context) (vouchers.ServiceRate, error) { return k.cfg.Registry.AddRate(ctx, code, n) })
 		var sent *access.FormSent
 		if err == nil || (errors.As(err, &sent) && !sent.Changed) {
@@ -384,8 +400,13 @@ func (k *Console) addRate(c *gin.Context) {
 			// (a black-box pass met a bare "Conflict" page naming an API
 			// field the form does not have).
 			k.showService(c, http.StatusConflict, &errorView{Message: "The rate was not added: this service already has a rate " +
-				"from " + from.String() + ". Choose another date; a rate already in force is corrected through the API " +
-				"(corrects, with that rate's id)."})
+				"from " + from.String() + ". Choose another date, or, to replace the rate in force that day, choose it under " +
+				"\"Corrects\"."})
+			return
+		}
+		if errors.As(err, &ce) && ce.Code == "rate_already_corrected" {
+			k.showService(c, http.StatusConflict, &errorView{Message: "The rate was not added: rate " + c.PostForm("corrects") +
+				" was corrected already. Correct the rate in force, the one that replaced it (see the history below)."})
 			return
 		}
 		v, _ = err.(*rss.ValidationError)
