@@ -360,29 +360,8 @@ func (s *Server) claimRemittance(c *gin.Context) {
 }
 
 func (s *Server) voidClaim(c *gin.Context) {
-	id, ok := pathID(c, "claim_id")
-	if !ok {
-		return
-	}
-	var body struct {
-		ClaimNumber string `json:"claim_number"`
-	}
-	if !decode(c, &body) {
-		return
-	}
-	client := s.b.ClientOf(c.Request.Context(), id)
-	if client == 0 {
-		problem(c, http.StatusNotFound, "not_found", "Not found", "no such claim")
-		return
-	}
-	void := billing.NewClaim{ClaimNumber: body.ClaimNumber, Frequency: billing.FreqVoid, OriginalClaimID: &id, ClientID: client}
-	one := claimAnswer(c.Request.URL.Path, requestID(c))
-	post(c, func(out []billing.Outcome) pg.Answer { return one(out[0]) }, func(ctx context.Context) ([]billing.Outcome, error) {
-		out, err := s.b.SubmitBulk(ctx, []billing.NewClaim{void})
-		if err == nil && out[0].Err != nil {
-			return nil, out[0].Err
-		}
-		return out, err
+	s.claimOnClaim(c, func(number string, client, id int64) billing.NewClaim {
+		return billing.NewClaim{ClaimNumber: number, Frequency: billing.FreqVoid, OriginalClaimID: &id, ClientID: client}
 	})
 }
 
@@ -390,6 +369,13 @@ func (s *Server) voidClaim(c *gin.Context) {
 // (billing.NewResend): a new claim of the agency's, under a number of its
 // own, superseding the rejected void.
 func (s *Server) resendVoid(c *gin.Context) {
+	s.claimOnClaim(c, billing.NewResend)
+}
+
+// claimOnClaim submits the claim that build makes, from the body's claim
+// number, of the claim the path names (its client and id): a void, or a
+// void's resend. Answered as a single claim is.
+func (s *Server) claimOnClaim(c *gin.Context, build func(number string, client, id int64) billing.NewClaim) {
 	id, ok := pathID(c, "claim_id")
 	if !ok {
 		return
@@ -405,10 +391,10 @@ func (s *Server) resendVoid(c *gin.Context) {
 		problem(c, http.StatusNotFound, "not_found", "Not found", "no such claim")
 		return
 	}
-	resend := billing.NewResend(body.ClaimNumber, client, id)
+	n := build(body.ClaimNumber, client, id)
 	one := claimAnswer(c.Request.URL.Path, requestID(c))
 	post(c, func(out []billing.Outcome) pg.Answer { return one(out[0]) }, func(ctx context.Context) ([]billing.Outcome, error) {
-		out, err := s.b.SubmitBulk(ctx, []billing.NewClaim{resend})
+		out, err := s.b.SubmitBulk(ctx, []billing.NewClaim{n})
 		if err == nil && out[0].Err != nil {
 			return nil, out[0].Err
 		}

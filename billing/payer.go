@@ -925,12 +925,9 @@ func (im *importer) splitPart(paymentID int64, cur *posting, c *x12.ClaimPayment
 	if len(c.Lines) == 0 {
 		return slices.Contains(c.Remarks, "MA15"), nil
 	}
-	var refs []string
-	for _, ln := range c.Lines {
-		if ln.ControlNumber == "" {
-			return false, nil
-		}
-		refs = append(refs, ln.ControlNumber)
+	refs, ok := lineRefs(c)
+	if !ok {
+		return false, nil
 	}
 	var overlap bool
 	err := im.tx.GetContext(im.ctx, &overlap, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments p
@@ -944,6 +941,19 @@ func (im *importer) splitPart(paymentID int64, cur *posting, c *x12.ClaimPayment
 	return !overlap, err
 }
 
+// lineRefs are the line control numbers (REF*6R) c itemizes its lines by,
+// and false when a line carries none: such a payment names no line apart.
+func lineRefs(c *x12.ClaimPayment) ([]string, bool) {
+	refs := make([]string, 0, len(c.Lines))
+	for _, ln := range c.Lines {
+		if ln.ControlNumber == "" {
+			return nil, false
+		}
+		refs = append(refs, ln.ControlNumber)
+	}
+	return refs, true
+}
+
 // laterPart reports whether c, a payment of a loop whose current posting
 // cur stands and came in another payment (an earlier 835, or another set),
 // is a further part of it: the payer paid the claim in parts across its
@@ -955,15 +965,9 @@ func (im *importer) splitPart(paymentID int64, cur *posting, c *x12.ClaimPayment
 // payer pass found the second 835's part kept aside as already posted:
 // the claim read paid by the first alone, the rest unexplained.
 func (im *importer) laterPart(cur *posting, c *x12.ClaimPayment) (bool, error) {
-	if len(c.Lines) == 0 {
+	refs, ok := lineRefs(c)
+	if len(c.Lines) == 0 || !ok {
 		return false, nil
-	}
-	var refs []string
-	for _, ln := range c.Lines {
-		if ln.ControlNumber == "" {
-			return false, nil
-		}
-		refs = append(refs, ln.ControlNumber)
 	}
 	var overlap bool
 	err := im.tx.GetContext(im.ctx, &overlap, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments p
