@@ -195,7 +195,8 @@ func rcmEnrollment(t *testing.T, e *env, client string) int64 {
 // ten clients on days -100 to -91, Petrov (cap 15) Murphy on day -260 and
 // Torres on day -10, and Williams (day -10) has no specialist. Then Clark
 // is discharged today (off the caseload today, on it yesterday), Lopez is
-// reassigned to Petrov today, and the lead's cap is lowered to 5.
+// reassigned to Petrov today, and the lead's cap is lowered to 5 today
+// (yesterday judged by the cap of yesterday).
 func TestReportCaseload(t *testing.T) {
 	e := newEnv(t)
 	hra := e.demo.Providers["HRA"]
@@ -250,15 +251,23 @@ func TestReportCaseload(t *testing.T) {
 	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/RCM", Key: keyAdmin,
 		Body: map[string]any{"caseload_caps": map[string]int{"lead_recovery_specialist": 5, "recovery_specialist": 15}}})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	// Lowered today, the cap judges today's caseloads; yesterday's are
+	// judged by the cap of yesterday (a past day read today's caps).
+	today = itGetReport(t, e, keyAdmin, path(day(0)))
+	check(today, castillo, 8, float64(5), true)
+	assert.Equal(t, float64(1), today.Totals["over_cap"])
 	yesterday = itGetReport(t, e, keyAdmin, path(day(-1)))
-	check(yesterday, castillo, 10, float64(5), true)
-	assert.Equal(t, float64(1), yesterday.Totals["over_cap"])
+	check(yesterday, castillo, 10, float64(10), false)
+	assert.Equal(t, float64(0), yesterday.Totals["over_cap"])
 
 	// CSV.
-	rows := itCSV(t, e.get(keyReviewer, path(day(-1))+"&format=csv"))
+	rows := itCSV(t, e.get(keyReviewer, path(day(0))+"&format=csv"))
 	assert.Equal(t, []string{"as_of", "provider_id", "staff_id", "staff_name", "staff_role", "program", "open_enrollments", "cap", "over_cap"}, rows[1])
+	require.Len(t, rows, 2+len(today.Rows))
+	assert.Contains(t, rows[2:], []string{day(0), itStr(hra), itStr(castillo), "Inez Castillo", "lead_recovery_specialist", "RCM", "8", "5", "true"})
+	rows = itCSV(t, e.get(keyReviewer, path(day(-1))+"&format=csv"))
 	require.Len(t, rows, 2+len(yesterday.Rows))
-	assert.Contains(t, rows[2:], []string{day(-1), itStr(hra), itStr(castillo), "Inez Castillo", "lead_recovery_specialist", "RCM", "10", "5", "true"})
+	assert.Contains(t, rows[2:], []string{day(-1), itStr(hra), itStr(castillo), "Inez Castillo", "lead_recovery_specialist", "RCM", "10", "10", "false"})
 	assert.Contains(t, rows[2:], []string{day(-1), itStr(hra), "", "", "", "RCM", "1", "", "false"})
 
 	// A provider sees its own agency: HRA the same rows; BCS none of HRA's.
@@ -276,7 +285,7 @@ func TestReportCaseload(t *testing.T) {
 		Body: map[string]any{"first_name": "=1+2", "last_name": "@SUM(A1)"}})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	rows = itCSV(t, e.get(keyReviewer, path(day(-1))+"&format=csv"))
-	assert.Contains(t, rows[2:], []string{day(-1), itStr(hra), itStr(castillo), "'=1+2 @SUM(A1)", "lead_recovery_specialist", "RCM", "10", "5", "true"})
+	assert.Contains(t, rows[2:], []string{day(-1), itStr(hra), itStr(castillo), "'=1+2 @SUM(A1)", "lead_recovery_specialist", "RCM", "10", "10", "false"})
 	assert.Equal(t, "=1+2 @SUM(A1)", caseRow(t, itGetReport(t, e, keyReviewer, path(day(-1))), castillo)["staff_name"])
 }
 

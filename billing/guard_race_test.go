@@ -11,6 +11,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/adjudication"
 	"rss/billing"
 	"rss/fixtures"
 	"rss/pg"
@@ -273,6 +274,12 @@ func TestVoucherGrantAndDeactivationNeverPass(t *testing.T) {
 	t.Run("deactivation first", func(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t)
+		// The service's reference data read before the deactivation (a
+		// request refused for a service that does not exist reads it), as
+		// a running server has it.
+		_, err := w.v.Submit(w.hra(), vouchers.NewVoucherRequest{ClientID: w.demo.Clients["Rivera"], ServiceCode: "NO-SUCH",
+			Units: 1, StartDate: day(2), EndDate: day(3)})
+		require.ErrorIs(t, err, rss.ErrInvalid)
 		tx, err := w.db.BeginTxx(t.Context(), nil)
 		require.NoError(t, err)
 		defer tx.Rollback() //nolint:errcheck // committed below
@@ -280,17 +287,22 @@ func TestVoucherGrantAndDeactivationNeverPass(t *testing.T) {
 
 		type result struct {
 			decision string
+			codes    []string
 			err      error
 		}
 		done := make(chan result, 1)
 		go func() {
 			vr, err := voucher(w, w.hra())
-			done <- result{vr.Decision, err}
+			done <- result{vr.Decision, vr.ReasonCodes, err}
 		}()
 		awaitLockWait(t, w, done)
 		require.NoError(t, tx.Commit())
 		r := <-done
 		require.NoError(t, r.err)
+		// The request waited for the deactivation and is judged on it: a
+		// denial, not a grant the deactivation's trigger cut to nothing.
+		assert.Equal(t, "denied", r.decision, "a request that waited behind the deactivation")
+		assert.Contains(t, r.codes, adjudication.CodeProviderDeactivated)
 		rolled, now := reported(t, w)
 		assert.Equal(t, now, rolled, "a grant made during the deactivation, cut to nothing, counted")
 	})

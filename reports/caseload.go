@@ -42,7 +42,10 @@ type CaseloadTotals struct {
 // today or later, when no later change can yet have been made) the role
 // now. The report took today's role for every day, so promoting or
 // demoting someone rewrote the caseload against the cap of every past day
-// (a black-box pass).
+// (a black-box pass). The program's caps on $1 are read the same way: the
+// set the first change of them at or after the end of $1 replaced (kept by
+// access.RecordSetChange, migration 00070), else the caps now; lowering a
+// cap today put yesterday's caseloads over it.
 const caseloadQuery = `
 WITH open AS (
     SELECT e.id, e.provider_id, e.program_code,
@@ -71,7 +74,12 @@ WITH open AS (
                          AND rc.changed_at >= $5::timestamptz
                        ORDER BY rc.id LIMIT 1) h ON true
     CROSS JOIN LATERAL (SELECT coalesce(h.role, st.role) AS role) r
-    LEFT JOIN program_caseload_caps cap ON cap.program_code = c.program_code AND cap.staff_role = r.role
+    LEFT JOIN LATERAL (SELECT rc.before -> 'caseload_caps' AS caps FROM record_changes rc
+                       WHERE rc.table_name = 'programs' AND rc.row_key = c.program_code AND rc.before ? 'caseload_caps'
+                         AND rc.changed_at >= $5::timestamptz
+                       ORDER BY rc.id LIMIT 1) hc ON true
+    LEFT JOIN program_caseload_caps now ON now.program_code = c.program_code AND now.staff_role = r.role
+    CROSS JOIN LATERAL (SELECT CASE WHEN hc.caps IS NOT NULL THEN (hc.caps ->> r.role)::int ELSE now.cap END AS cap) cap
 )
 SELECT * FROM rows ORDER BY provider_id, program_code, staff_id NULLS LAST`
 
@@ -99,9 +107,9 @@ func (s *Service) Caseload(ctx context.Context, q url.Values) (*Report, error) {
 	asOf := *f.AsOf
 	y, m, d := asOf.AddDays(1).Date()
 	end := time.Date(y, m, d, 0, 0, 0, 0, s.loc)
-	// The role history is stamped by the database's clock, the
-	// reassignments by the service's: as of today the role is today's
-	// whichever clock runs ahead.
+	// The role and cap history is stamped by the database's clock, the
+	// reassignments by the service's: as of today the role and caps are
+	// today's whichever clock runs ahead.
 	var roleSince any
 	if asOf.Before(s.today()) {
 		roleSince = end

@@ -3,6 +3,7 @@ package vouchers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -206,7 +207,8 @@ var lockStatement = `WITH enr AS (
 	       k.*
 	FROM (SELECT) AS one LEFT JOIN (` + pg.StoredAnswerSQL("$5::bigint", "$6::text") + `) AS k ON true`
 
-// factsStatement reads the rest ($1 client, $2 agency, $3 program, $4 staff
+// factsStatement reads the reference version again (takeSnapshot) and the
+// rest ($1 client, $2 agency, $3 program, $4 staff
 // or NULL, $5 episode or NULL, $6 today, $7 the enrollment or NULL, $8 the
 // purpose the consents are read for, rulesPurpose). The client is NULL
 // unless the agency keeps that record.
@@ -215,6 +217,7 @@ var factsStatement = `WITH me AS (
 		WHERE id = $1 AND provider_id = $2),
 	consenting AS (` + consentingSQL("(SELECT person_id FROM me)", "$2", "$6", "$8") + `)
 	SELECT
+		(SELECT version FROM reference_version WHERE id = 1) AS ref_version,
 		(SELECT row_to_json(me) FROM me) AS client,
 		` + EligibilityJSON("$1") + ` AS eligibility,
 		COALESCE((SELECT json_object_agg(p, records) FROM consenting), '{}') AS consenting,
@@ -339,7 +342,30 @@ var rulesPurpose = access.DefaultPurpose(access.RoleProvider)
 // reference data and locks and reads its facts. It resolves n's program
 // from its service when none is named. Unknown ids are field errors, in
 // the order a caller reads them: client, service, program, enrollment, staff.
+//
+// The lock statement reads the reference version on the snapshot it
+// started with, before it waited for the agency's intake lock: a request
+// that waited behind the agency's deactivation (or an agreement's end, a
+// staff member's departure) read the agency as it was before and was
+// granted, and the authorization's insert cut the grant to nothing. The
+// facts statement, which starts once the lock is held, reads the version
+// again; when it moved, the snapshot is taken once more, on reference
+// data that no change guarded by the lock can move while it is held.
 func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int64, n *NewVoucherRequest) (*snapshot, error) {
+	sn, err := s.snapshotAt(ctx, tx, providerID, n, false)
+	if errors.Is(err, errReferenceMoved) {
+		return s.snapshotAt(ctx, tx, providerID, n, true)
+	}
+	return sn, err
+}
+
+// errReferenceMoved says the reference version moved between the lock and
+// facts statements of one snapshot (takeSnapshot).
+var errReferenceMoved = errors.New("reference data changed while the snapshot was taken")
+
+// snapshotAt is one attempt of takeSnapshot; the last one takes the
+// reference data it read whatever the facts statement says.
+func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64, n *NewVoucherRequest, last bool) (*snapshot, error) {
 	today := s.Today()
 	// The program picks the enrollment the lock statement takes; it is read
 	// from the newest reference data at hand and checked against the
@@ -457,6 +483,7 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 	}
 
 	var q struct {
+		Version        int64  `db:"ref_version"`
 		Client         []byte `db:"client"`
 		Eligibility    []byte `db:"eligibility"`
 		Consenting     []byte `db:"consenting"`
@@ -481,6 +508,9 @@ func (s *Service) takeSnapshot(ctx context.Context, tx *sqlx.Tx, providerID int6
 	}
 	if err := facts.GetContext(ctx, &q, n.ClientID, providerID, n.ProgramCode, caseloadStaff, episode, today, stay, rulesPurpose); err != nil {
 		return nil, fmt.Errorf("voucher facts: %w", err)
+	}
+	if q.Version != lk.Version && !last {
+		return nil, errReferenceMoved
 	}
 	if q.Client == nil {
 		// Checked by the lock statement; gone since would be a broken record.
