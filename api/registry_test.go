@@ -727,10 +727,18 @@ func TestProviderAndStaffHistory(t *testing.T) {
 
 	r = e.patch(keyHRA, itPath("/v1/staff/%d", okafor), map[string]any{"employment_end": day(30)})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	r = e.patch(keyHRA, itPath("/v1/staff/%d", okafor), map[string]any{"employment_end": nil})
+	r = e.patch(keyHRA, itPath("/v1/staff/%d", okafor), map[string]any{"employment_end": nil, "reason": "  stayed on after all "})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	sh := itItems(t, e.get(keyHRA, itPath("/v1/staff/%d/history", okafor)))
 	require.Len(t, sh, 2, "%v", sh)
+	assert.Nil(t, sh[0]["reason"], "none given")
+	assert.Equal(t, "stayed on after all", sh[1]["reason"], "a staff change keeps its why")
+	// A reason alone changes nothing; a blank one is refused.
+	p := requireProblem(t, e.patch(keyHRA, itPath("/v1/staff/%d", okafor), map[string]any{"reason": "why"}), http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "empty_patch", itFieldCode(p, "body"))
+	p = requireProblem(t, e.patch(keyHRA, itPath("/v1/staff/%d", okafor), map[string]any{"first_name": "Jo", "reason": " "}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "required", itFieldCode(p, "reason"))
 	assert.Equal(t, day(30), sh[0]["after"].(map[string]any)["employment_end"])
 	assert.Equal(t, day(30), sh[1]["before"].(map[string]any)["employment_end"], "the departure date cleared is kept")
 	assert.Nil(t, sh[1]["after"].(map[string]any)["employment_end"])

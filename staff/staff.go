@@ -42,6 +42,9 @@ type Patch struct {
 	SupervisorID    rss.Optional[int64]    `json:"supervisor_id"`
 	EmploymentStart rss.Optional[rss.Date] `json:"employment_start"`
 	EmploymentEnd   rss.Optional[rss.Date] `json:"employment_end"`
+	// Reason is why, kept with the change in the member's history (optional,
+	// as a reference record's: "promoted", "left for another agency").
+	Reason rss.Optional[string] `json:"reason"`
 }
 
 // Bounds that tell a plausible record from a typing error.
@@ -134,11 +137,15 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		{"date_of_birth", p.DateOfBirth.Set, p.DateOfBirth.Null}, {"employment_start", p.EmploymentStart.Set, p.EmploymentStart.Null}} {
 		notNull(f.name, f.set, f.null)
 	}
+	reason := vouchers.ChangeReason(v, p.Reason)
 	if err := v.Err(); err != nil {
 		return Staff{}, err
 	}
 	var out Staff
 	err = pg.Transact(ctx, s.db, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := access.ChangeReason(ctx, tx, reason); err != nil {
+			return err
+		}
 		var row staffRow
 		err := tx.GetContext(ctx, &row, `SELECT id, provider_id, first_name, last_name, role, date_of_birth, npi, supervisor_id,
 			employment_start, employment_end FROM staff WHERE id = $1`, id)
