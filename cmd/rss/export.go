@@ -46,8 +46,17 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	}
 	// A directory named as the file failed only at the end, the whole file
 	// written, with a rename error naming the part file (a black-box pass).
-	if st, err := os.Stat(*out); err == nil && st.IsDir() {
-		return fmt.Errorf("--out %s is a directory: name the file to write, such as %s", *out, filepath.Join(*out, fmt.Sprintf("batch-%d", id)))
+	// Only a regular file is replaced: the rename put a regular file of
+	// PHI, with the mode of what it replaced, in place of a FIFO or a
+	// device (/dev/null became a world-readable 837P: a black-box pass).
+	// Stat follows a link, as the write does.
+	if st, err := os.Stat(*out); err == nil && *out != "-" {
+		switch {
+		case st.IsDir():
+			return fmt.Errorf("--out %s is a directory: name the file to write, such as %s", *out, filepath.Join(*out, fmt.Sprintf("batch-%d", id)))
+		case !st.Mode().IsRegular():
+			return fmt.Errorf("--out %s is not a regular file (a device, pipe or socket): name a file, or write to stdout with --out -", *out)
+		}
 	}
 	db, err := openMigrated(ctx, cfg)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -96,4 +98,28 @@ func TestExportRefusesADirectory(t *testing.T) {
 	entries, rerr := os.ReadDir(dir)
 	require.NoError(t, rerr)
 	assert.Empty(t, entries)
+}
+
+// `rss export` replaces only a regular file: a FIFO, a device (/dev/null)
+// or a socket named as --out is refused before anything is written. The
+// rename replaced such a node with a regular file of PHI carrying its mode
+// (0666 for /dev/null, which it replaced: a black-box pass).
+func TestExportRefusesWhatIsNotAFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o666))
+	link := filepath.Join(dir, "link")
+	require.NoError(t, os.Symlink(fifo, link))
+	for _, target := range []string{fifo, link} {
+		var out, errOut bytes.Buffer
+		err := run(t.Context(), []string{"export", "batch", "1", "--out", target}, &out, &errOut)
+		require.Error(t, err, target)
+		assert.Contains(t, err.Error(), "is not a regular file", target)
+		st, serr := os.Stat(fifo)
+		require.NoError(t, serr)
+		assert.Equal(t, os.ModeNamedPipe, st.Mode().Type(), "the FIFO is left as it was")
+	}
+	entries, rerr := os.ReadDir(dir)
+	require.NoError(t, rerr)
+	assert.Len(t, entries, 2, "no part file left")
 }
