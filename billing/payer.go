@@ -833,13 +833,18 @@ const currentPostingQuery = `
 // one CLP, and as a reversal whose amount mirrors nothing undoes the
 // whole posting it names (the parts are one posting; the latest part
 // alone left the claim reading more paid than the payer's net, a
-// black-box re-check). A target not split is undone alone.
-func (im *importer) splitTarget(target *posting, paid decimal.Decimal) (id int64, whole bool, err error) {
+// black-box re-check). A target not split is undone alone. A part the
+// reversal's CLP07 (ccn) names alone, of the amount it takes back, is the
+// one undone: parts paid across 835s each carry their own number, and
+// choosing by amount alone took back the latest part of it, another line's
+// (a black-box re-check).
+func (im *importer) splitTarget(target *posting, paid decimal.Decimal, ccn string) (id int64, whole bool, err error) {
 	var parts []struct {
 		ID   int64           `db:"id"`
 		Paid decimal.Decimal `db:"paid"`
+		CCN  *string         `db:"payer_ccn"`
 	}
-	if err := im.tx.SelectContext(im.ctx, &parts, `SELECT p.id, p.paid FROM payer_claim_payments p
+	if err := im.tx.SelectContext(im.ctx, &parts, `SELECT p.id, p.paid, p.payer_ccn FROM payer_claim_payments p
 		WHERE p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3 AND p.unmatched_reason IS NULL
 		  AND NOT p.reversal AND `+standsP+` ORDER BY p.id DESC`, target.BatchID, target.ClaimID, target.Part); err != nil {
 		return 0, false, fmt.Errorf("split payment: %w", err)
@@ -848,6 +853,18 @@ func (im *importer) splitTarget(target *posting, paid decimal.Decimal) (id int64
 		return target.ID, false, nil
 	}
 	back, sum := paid.Neg(), decimal.Zero
+	named, namedID := 0, int64(0)
+	for _, p := range parts {
+		if ccn != "" && p.CCN != nil && *p.CCN == ccn {
+			named++
+			if p.Paid.Equal(back) {
+				namedID = p.ID
+			}
+		}
+	}
+	if named == 1 && namedID != 0 {
+		return namedID, false, nil
+	}
 	for _, p := range parts {
 		sum = sum.Add(p.Paid)
 	}
@@ -915,9 +932,9 @@ func (im *importer) ccnSeen(ccn string, who payee) (known, aside bool, err error
 // in another payment, is a second payment and kept aside. A black-box pass found the second part
 // of a split claim kept aside as already posted: the claim read half paid,
 // its lines 0.00, and the reconciliation's difference unexplained.
-func (im *importer) splitPart(paymentID int64, cur *posting, c *x12.ClaimPayment) (bool, error) {
+func (im *importer) splitPart(paymentID int64, cur *posting, l *sentLoop, c *x12.ClaimPayment) (bool, error) {
 	if cur.PaymentID != paymentID {
-		return im.laterPart(cur, c)
+		return im.laterPart(cur, l, c)
 	}
 	// A part that itemizes nothing is one by its MA15 alone; one that
 	// itemizes lines is one only if no other part did: MA15 beside a line
@@ -925,7 +942,7 @@ func (im *importer) splitPart(paymentID int64, cur *posting, c *x12.ClaimPayment
 	if len(c.Lines) == 0 {
 		return slices.Contains(c.Remarks, "MA15"), nil
 	}
-	refs, ok := lineRefs(c)
+	ids, ok := loopLines(c, l)
 	if !ok {
 		return false, nil
 	}
@@ -933,25 +950,30 @@ func (im *importer) splitPart(paymentID int64, cur *posting, c *x12.ClaimPayment
 	err := im.tx.GetContext(im.ctx, &overlap, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments p
 			JOIN payer_line_payments l ON l.claim_payment_id = p.id
 			WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
-			  AND NOT p.reversal AND (l.line_ref IS NULL OR l.line_ref = ANY ($5)))
+			  AND NOT p.reversal AND (l.line_id IS NULL OR l.line_id = ANY ($5)))
 		OR NOT EXISTS (SELECT 1 FROM payer_claim_payments p JOIN payer_line_payments l ON l.claim_payment_id = p.id
 			WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
 			  AND NOT p.reversal)`,
-		paymentID, cur.BatchID, cur.ClaimID, cur.Part, pq.StringArray(refs))
+		paymentID, cur.BatchID, cur.ClaimID, cur.Part, pq.Int64Array(ids))
 	return !overlap, err
 }
 
-// lineRefs are the line control numbers (REF*6R) c itemizes its lines by,
-// and false when a line carries none: such a payment names no line apart.
-func lineRefs(c *x12.ClaimPayment) ([]string, bool) {
-	refs := make([]string, 0, len(c.Lines))
+// loopLines are the lines of loop l that c itemizes (REF*6R, each the id
+// of a line l carried), and false when a line of c names none: such a
+// payment names no line apart. A reference naming no line of the loop (a
+// payer garbling REF*6R, or echoing its own line numbers) told nothing
+// apart, yet was taken as a line no part had paid, and a claim paid in
+// full three times read paid thrice as three parts (a black-box re-check).
+func loopLines(c *x12.ClaimPayment, l *sentLoop) ([]int64, bool) {
+	ids := make([]int64, 0, len(c.Lines))
 	for _, ln := range c.Lines {
-		if ln.ControlNumber == "" {
+		n, err := strconv.ParseInt(ln.ControlNumber, 10, 64)
+		if err != nil || !containsInt(l.LineIDs, n) {
 			return nil, false
 		}
-		refs = append(refs, ln.ControlNumber)
+		ids = append(ids, n)
 	}
-	return refs, true
+	return ids, true
 }
 
 // laterPart reports whether c, a payment of a loop whose current posting
@@ -964,19 +986,22 @@ func lineRefs(c *x12.ClaimPayment) ([]string, bool) {
 // duplicate across payments), it is a second payment and kept aside. A
 // payer pass found the second 835's part kept aside as already posted:
 // the claim read paid by the first alone, the rest unexplained.
-func (im *importer) laterPart(cur *posting, c *x12.ClaimPayment) (bool, error) {
-	refs, ok := lineRefs(c)
+func (im *importer) laterPart(cur *posting, l *sentLoop, c *x12.ClaimPayment) (bool, error) {
+	ids, ok := loopLines(c, l)
 	if len(c.Lines) == 0 || !ok {
 		return false, nil
 	}
+	// A standing part with a line naming no line of the loop paid money
+	// no line can be told apart by: whatever else comes is a second
+	// payment.
 	var overlap bool
 	err := im.tx.GetContext(im.ctx, &overlap, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments p
 			WHERE p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3 AND p.unmatched_reason IS NULL AND NOT p.reversal
 			  AND `+standsP+`
 			  AND (NOT EXISTS (SELECT 1 FROM payer_line_payments l WHERE l.claim_payment_id = p.id)
 			       OR EXISTS (SELECT 1 FROM payer_line_payments l WHERE l.claim_payment_id = p.id
-			                  AND (l.line_ref IS NULL OR l.line_ref = ANY ($4)))))`,
-		cur.BatchID, cur.ClaimID, cur.Part, pq.StringArray(refs))
+			                  AND (l.line_id IS NULL OR l.line_id = ANY ($4)))))`,
+		cur.BatchID, cur.ClaimID, cur.Part, pq.Int64Array(ids))
 	return !overlap, err
 }
 
@@ -1088,7 +1113,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 			reason = UnmatchedOtherClaim
 			break
 		}
-		id, all, err := im.splitTarget(target, paid)
+		id, all, err := im.splitTarget(target, paid, c.PayerControl)
 		if err != nil {
 			return false, err
 		}
@@ -1110,7 +1135,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		// migration 00068, so a correction paid in the split payment's own
 		// set after it stands).
 		if cur != nil {
-			split, err := im.splitPart(paymentID, cur, c)
+			split, err := im.splitPart(paymentID, cur, l, c)
 			if err != nil {
 				return false, err
 			}

@@ -217,3 +217,79 @@ func TestPayerUnknownLineOfAPostedClaimIsWithinIt(t *testing.T) {
 	require.NoError(t, rec.WriteCSV(&csv))
 	assert.Contains(t, csv.String(), "unknown_line; within its claim's posted payment")
 }
+
+// A payment whose line references name no line of the claim (a payer that
+// garbles REF*6R or echoes its own line numbers) is no part of another:
+// paid again under another claim control number, with the claim's own
+// references or others naming nothing, it is a second payment kept aside.
+// Each posted as a further part, a one-claim 43.50 read paid three times
+// over (a black-box re-check).
+func TestPayerPaymentNamingNoLineIsNoFurtherPart(t *testing.T) {
+	w, c, b, whole := twoLineClaimSent(t, "SPF-G")
+	sim := newPayerSim()
+	garbled := func(refs ...string) sentCLM {
+		g := whole
+		g.Lines = append([]sentSV1(nil), whole.Lines...)
+		for i := range g.Lines {
+			g.Lines[i].Ref = refs[i]
+		}
+		return g
+	}
+	f := w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPF-G1", Claims: []clp{{CLM: garbled("77777", "77778"), Status: "1", CCN: "ICN-G-A"}}}))
+	require.Zero(t, f.Summary.Unmatched, "the first payment posts")
+	require.Equal(t, "43.50", w.payerOf(c.ID).Paid.String())
+	for i, again := range []struct {
+		trace string
+		clm   sentCLM
+	}{{"SPF-G2", whole}, {"SPF-G3", garbled("900001", "900002")}} {
+		f = w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: again.trace, Claims: []clp{{CLM: again.clm, Status: "1", CCN: "ICN-G-" + again.trace}}}))
+		require.Equal(t, 1, f.Summary.Unmatched, "payment %d again", i+2)
+		d, err := w.b.PayerFile(w.finance(), f.ID)
+		require.NoError(t, err)
+		var reasons []string
+		for _, u := range d.Unmatched {
+			if u.Kind == "claim_payment" {
+				reasons = append(reasons, u.Reason)
+			}
+		}
+		assert.Equal(t, []string{billing.UnmatchedAlreadyPosted}, reasons, "payment %d again", i+2)
+		assert.Equal(t, "43.50", w.payerOf(c.ID).Paid.String(), "payment %d again", i+2)
+	}
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "43.50", rec.Rows[0].Paid.String())
+	assert.Equal(t, "0.00", rec.Rows[0].Unexplained.String())
+}
+
+// A reversal naming one part of a claim paid in parts across 835s by its
+// claim control number takes back that part, though another part is of the
+// same amount: it took back the latest part of the amount, the line the
+// payer never touched read unpaid, and the payer's correction of the line
+// named was kept aside as a second payment (a black-box re-check).
+func TestPayerReversalOfANamedPartTakesBackThatPart(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	c := w.submitAs(w.ecra(), w.mhwClaim("SPF-N", "Dubois", "Kowalski", []string{"F33.1"},
+		line("MHW-RA", day(-10), 2, "14.50"), line("MHW-RA", day(-9), 2, "14.50")))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	whole := readSent(t, w.export(b.ID)).claim(t, "SPF-N")
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPF-N1", Claims: []clp{{CLM: linePart(whole, 0), Status: "1", CCN: "ICN-N-A"}}}))
+	w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPF-N2", Claims: []clp{{CLM: linePart(whole, 1), Status: "1", CCN: "ICN-N-B"}}}))
+	require.Equal(t, "29.00", w.payerOf(c.ID).Paid.String())
+
+	w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPF-N3", Claims: []clp{{CLM: linePart(whole, 0), Status: "22", CCN: "ICN-N-A"}}}))
+	p := w.payerOf(c.ID)
+	assert.Equal(t, "14.50", p.Paid.String())
+	assert.True(t, p.LinesPaid[c.Lines[0].ID].IsZero(), "the line the reversal named is taken back: %v", p.LinesPaid)
+	assert.Equal(t, "14.50", p.LinesPaid[c.Lines[1].ID].String(), "the other part stands")
+
+	f := w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPF-N4", Claims: []clp{{CLM: linePart(whole, 0), Status: "1", CCN: "ICN-N-C"}}}))
+	assert.Zero(t, f.Summary.Unmatched, "the payer's correction of the line it took back posts")
+	assert.Equal(t, "29.00", w.payerOf(c.ID).Paid.String())
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "29.00", rec.Rows[0].Paid.String())
+	assert.Equal(t, "0.00", rec.Rows[0].Unexplained.String())
+}
