@@ -202,7 +202,9 @@ type UnmatchedItem struct {
 	// WithinPosted: a line payment of a claim payment that posted, so its
 	// amount is within what the claim posted, not money left unposted.
 	// The list added it to the claim-level items, and its amounts read as
-	// more unposted money than the file held (a black-box pass).
+	// more unposted money than the file held (a black-box pass). The lines
+	// of a claim payment kept aside are within it and not listed apart
+	// (a re-check), as those of one matching no claim are not.
 	WithinPosted bool `json:"within_posted" db:"within_posted"`
 }
 
@@ -222,6 +224,7 @@ const unmatchedQuery = `
 	SELECT p.file_id, 'line_payment', COALESCE(lp.line_ref, ''), lp.unmatched_reason, lp.paid, cp.unmatched_reason IS NULL
 	FROM payer_line_payments lp JOIN payer_claim_payments cp ON cp.id = lp.claim_payment_id JOIN payer_payments p ON p.id = cp.payment_id
 	WHERE p.file_id = ANY ($1) AND lp.unmatched_reason IS NOT NULL AND lp.unmatched_reason <> '` + UnmatchedClaimLine + `'
+	  AND cp.unmatched_reason IS NULL
 	ORDER BY 1, 2, 3`
 
 // PayerFile reads one imported file with what it posted and what did not

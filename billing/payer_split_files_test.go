@@ -293,3 +293,21 @@ func TestPayerReversalOfANamedPartTakesBackThatPart(t *testing.T) {
 	assert.Equal(t, "29.00", rec.Rows[0].Paid.String())
 	assert.Equal(t, "0.00", rec.Rows[0].Unexplained.String())
 }
+
+// A line of a claim payment kept aside is within it: listed beside it,
+// its amount read as more money unposted than the file held (a black-box
+// re-check). It is left off the list, as the lines of a claim payment
+// matching no claim are.
+func TestPayerLinesOfAClaimKeptAsideAreNotListedApart(t *testing.T) {
+	w, c, _, whole := twoLineClaimSent(t, "SPF-KA")
+	short := whole
+	short.Lines = []sentSV1{whole.Lines[0]}
+	short.Lines[0].Ref = "999999999"
+	f := w.importFile(newPayerSim().file835(remit{NPI: whole.NPI, Trace: "SPF-KA1", Claims: []clp{{CLM: short, Status: "1", CCN: "ICN-SPF-KA"}}}))
+	d, err := w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.Len(t, d.Unmatched, 1, "%+v", d.Unmatched)
+	assert.Equal(t, "claim_payment", d.Unmatched[0].Kind)
+	assert.Equal(t, billing.UnmatchedUnbalanced, d.Unmatched[0].Reason)
+	assert.Nil(t, w.payerOf(c.ID))
+}
