@@ -35,7 +35,7 @@ const (
 	kDate              // YYYY-MM-DD (the query casts the date to text), a JSON string
 	kMoney             // a decimal written with two places, a JSON string as rss.Money is
 	kBool              // true or false
-	kJSON              // JSON from the query (compacted in the JSON answer; CSV as the query wrote it)
+	kJSON              // JSON from the query (compacted in both answers)
 )
 
 // column is one column of a report's rows, in the order the query returns
@@ -169,6 +169,12 @@ func (rw *rowWriter) writeCSV(cw *csv.Writer) error {
 			rw.rec = append(rw.rec, strconv.FormatBool(rw.vals.bool(i)))
 		case c.kind == kText:
 			rw.rec = append(rw.rec, rss.CSVText(string(v)))
+		case c.kind == kJSON:
+			rw.compact.Reset()
+			if err := json.Compact(&rw.compact, v); err != nil {
+				return fmt.Errorf("column %s: %w", c.name, err)
+			}
+			rw.rec = append(rw.rec, rw.compact.String())
 		default:
 			rw.rec = append(rw.rec, string(v))
 		}
