@@ -165,7 +165,7 @@ func TestReportRCMMonthly(t *testing.T) {
 		if rec[0] == "2026-03" && rec[1] == itStr(aEn) {
 			found = true
 			assert.Equal(t, []string{"2026-03", itStr(aEn), itStr(a), itStr(hra), itStr(e.demo.Staff["Petrov"]), "2026-03-27", "",
-				"true", "2", "0", "1", "0", "0", "0", "3", "referred", `[{"goal" : "Enter treatment", "status" : "in_progress"}]`,
+				"true", "2", "0", "1", "0", "0", "0", "3", "referred", `[{"goal":"Enter treatment","status":"in_progress"}]`,
 				"0", "0", "0.00"}, rec)
 		}
 	}
