@@ -25,7 +25,8 @@ func (e *FormSent) Error() string { return "this form was sent before" }
 // (of the signed-in key's, "console-form:" and the path before it, so a
 // token is never an API client's key), the form's fields its request hash,
 // and the answer stored with the work is the id of what it made. A second
-// post of the form runs nothing and returns *FormSent: the console shows
+// post of the form runs nothing (or, sent at the same time, has its work
+// rolled back, pg.Do) and returns *FormSent: the console shows
 // what the first made instead of a second key minted whose secret no one
 // saw, or a bare conflict where a batch was closed or a rate added (the
 // black-box passes). A refused write stores nothing, so its form may be

@@ -2,11 +2,14 @@ package console_test
 
 import (
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -344,4 +347,93 @@ func rateFormOf(t *testing.T, a *user) url.Values {
 	page := a.get("/console/reference/services/ATR-TR")
 	require.Equal(t, http.StatusOK, page.Status)
 	return page.hidden()
+}
+
+// The close and rate forms sent two or three times at once (a double click
+// on a batch whose close takes seconds) do their work once and every post
+// lands on it, as the mint form's did: the posts that waited behind the
+// first were refused "no payable lines ... are waiting for a batch" and
+// "this service already has a rate from" (a console black-box pass). The
+// test holds the lock each write waits on until all three wait.
+func TestFormsSentAtOnceWorkOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	auth := w.authorizeRivera(t, 40)
+	w.claimRivera(t, "HRA-O1", auth, 4, "60.00")
+	f := w.user()
+	f.signIn(keyFinance)
+	preview := f.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
+	require.Equal(t, http.StatusOK, preview.Status)
+	locations := w.postAtOnce(t, f, "/console/batches", preview.hidden(),
+		`SELECT pg_advisory_xact_lock(hashtext('rss batch ' || 'payment_register'))`, "%pg_advisory_xact_lock%")
+	for _, l := range locations {
+		assert.Regexp(t, `^/console/batches/\d+$`, l)
+		assert.Equal(t, locations[0], l, "every post lands on the one batch")
+	}
+	assert.Equal(t, 1, w.count(t, "batches"))
+
+	a := w.user()
+	a.signIn(keyAdmin)
+	form := rateFormOf(t, a)
+	form.Set("rate", "16.25")
+	form.Set("effective_from", day(45))
+	form.Set("reason", "new contract")
+	rates := w.count(t, "service_rates")
+	locations = w.postAtOnce(t, a, "/console/reference/services/ATR-TR/rates", form,
+		`SELECT 1 FROM services WHERE code = 'ATR-TR' FOR UPDATE`, "SELECT code FROM services WHERE code = $1 FOR UPDATE")
+	for _, l := range locations {
+		assert.Equal(t, "/console/reference/services/ATR-TR", l)
+	}
+	assert.Equal(t, rates+1, w.count(t, "service_rates"), "one rate added")
+}
+
+// postAtOnce posts form three times at once while a transaction of the
+// test's holds lock (the statement the write waits on), lets it go once
+// all three wait in the statement like waiting, and returns where each
+// answer redirects.
+func (w *world) postAtOnce(t *testing.T, u *user, path string, form url.Values, lock, waiting string) []string {
+	t.Helper()
+	tx, err := w.db.Beginx()
+	require.NoError(t, err)
+	defer tx.Rollback() //nolint:errcheck // committed below
+	_, err = tx.Exec(lock)
+	require.NoError(t, err)
+	const n = 3
+	type answer struct {
+		status   int
+		location string
+		body     string
+		err      error
+	}
+	answers := make([]answer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := u.c.PostForm(w.srv.URL+path, form)
+			if err != nil {
+				answers[i].err = err
+				return
+			}
+			defer r.Body.Close()
+			b, err := io.ReadAll(r.Body)
+			answers[i] = answer{status: r.StatusCode, location: r.Header.Get("Location"), body: string(b), err: err}
+		}()
+	}
+	require.Eventually(t, func() bool {
+		var waits int
+		require.NoError(t, w.db.Get(&waits, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`, waiting))
+		return waits == n
+	}, 30*time.Second, 10*time.Millisecond, "all three posts wait on the lock")
+	require.NoError(t, tx.Commit())
+	wg.Wait()
+	var out []string
+	for i, a := range answers {
+		require.NoError(t, a.err)
+		require.Equal(t, http.StatusSeeOther, a.status, "post %d: %s", i+1, a.body)
+		out = append(out, a.location)
+	}
+	return out
 }

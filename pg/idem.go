@@ -75,8 +75,9 @@ func RequestFrom(ctx context.Context) *Request {
 // is ErrKeyReused; otherwise fn runs, and its answer (Request.Render) is
 // stored in the same transaction before it commits. Two at once with one
 // key both run; the first to commit keeps its work and answer, the other
-// is rolled back and answered with the first's. A write that fails stores
-// nothing, so its key may be used again.
+// is rolled back and answered with the first's, also when the first's work
+// made its own fail. A write that fails stores nothing, so its key may be
+// used again.
 func Do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, fn func(ctx context.Context, tx *sqlx.Tx) (T, error)) (T, error) {
 	return do(ctx, db, ids, false, fn)
 }
@@ -157,6 +158,18 @@ func do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, folded bool, 
 			return out, fmt.Errorf("idempotency key %d/%q answered and gone", req.KeyID, req.Key)
 		}
 		return out, replayOf(prev, req)
+	case err != nil && !errors.As(err, new(*Replayed)) && !errors.Is(err, ErrKeyReused):
+		// A retry that ran at the same time committed first, and its work
+		// made this one's fail (waiting behind it on a lock, it found the
+		// batch closed, the rate's day taken): the first's answer, as when
+		// this work got as far as storing its own. It is the failure still
+		// when the key holds no answer: the failure was this request's own.
+		// (Answered with its failure, a double click on the console's close
+		// form read "nothing to batch" for the batch the first post closed.)
+		if prev, lerr := ids.Lookup(ctx, db, req.KeyID, req.Key); lerr == nil && prev != nil {
+			req.Answered = nil
+			return out, replayOf(prev, req)
+		}
 	}
 	return out, err
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/assert"
@@ -146,4 +147,106 @@ func foldedWork(ctx context.Context, tx *sqlx.Tx, runs *atomic.Int64, n int) (in
 	runs.Add(1)
 	_, err := tx.ExecContext(ctx, `INSERT INTO do_work VALUES ($1)`, n)
 	return n, err
+}
+
+// Two at once with one key, where the first's work makes the second's
+// fail (a batch close finds nothing left to close, a rate finds its day
+// taken): the second is answered with the first's answer, as when its own
+// work had committed second. It was answered with its own failure, a
+// double click on the console's close form reading "nothing to batch"
+// though the first post closed the batch (a console black-box pass). The
+// test holds the lock every write waits on until all wait, so they
+// overlap.
+func TestDoReplaysToAWriteTheFirstMadeFail(t *testing.T) {
+	t.Parallel()
+	for _, folded := range []bool{false, true} {
+		t.Run(map[bool]string{false: "Do", true: "DoFolded"}[folded], func(t *testing.T) {
+			t.Parallel()
+			db := pgtest.NewDB(t)
+			ctx := t.Context()
+			_, err := db.Exec(`CREATE TABLE do_once (n int CONSTRAINT do_once_pkey PRIMARY KEY)`)
+			require.NoError(t, err)
+			var keyID int64
+			require.NoError(t, db.Get(&keyID, `SELECT min(id) FROM api_keys`))
+			ids := pg.NewIdempotency(db)
+			work := func(ctx context.Context, tx *sqlx.Tx) (int, error) {
+				if folded {
+					keyID, key := pg.FoldedKey(ctx)
+					var a pg.StoredAnswer
+					if err := tx.GetContext(ctx, &a, `SELECT k.* FROM (SELECT) AS one LEFT JOIN (`+
+						pg.StoredAnswerSQL("$1::bigint", "$2::text")+`) AS k ON true`, keyID, key); err != nil {
+						return 0, err
+					}
+					if err := a.Replay(ctx); err != nil {
+						return 0, err
+					}
+				}
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(4242)`); err != nil {
+					return 0, err
+				}
+				_, err := tx.ExecContext(ctx, `INSERT INTO do_once VALUES (1)`)
+				return 1, err
+			}
+			write := func(body string) error {
+				req := &pg.Request{KeyID: keyID, Key: "k", Hash: []byte(body), Method: "POST", Path: "/x",
+					Render: func(v any) pg.Answer {
+						return pg.Answer{Status: 201, ContentType: "text/plain", Body: []byte(strconv.Itoa(v.(int)))}
+					}}
+				var err error
+				if folded {
+					_, err = pg.DoFolded(pg.WithRequest(ctx, req), db, ids, work)
+				} else {
+					_, err = pg.Do(pg.WithRequest(ctx, req), db, ids, work)
+				}
+				return err
+			}
+			hold, err := db.Beginx()
+			require.NoError(t, err)
+			defer hold.Rollback() //nolint:errcheck // committed below
+			_, err = hold.Exec(`SELECT pg_advisory_xact_lock(4242)`)
+			require.NoError(t, err)
+			const n = 4
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = write("same")
+				}()
+			}
+			require.Eventually(t, func() bool {
+				var waiting int
+				require.NoError(t, db.Get(&waiting, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+					AND wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock(4242)%'`))
+				return waiting == n
+			}, 30*time.Second, 10*time.Millisecond)
+			require.NoError(t, hold.Commit())
+			wg.Wait()
+			var done, replays int
+			for _, err := range errs {
+				var r *pg.Replayed
+				switch {
+				case err == nil:
+					done++
+				case errors.As(err, &r):
+					replays++
+					assert.Equal(t, "1", string(r.Body))
+				default:
+					t.Errorf("a write the first made fail: %v", err)
+				}
+			}
+			assert.Equal(t, 1, done)
+			assert.Equal(t, n-1, replays)
+
+			// The key with another request whose work fails so is told
+			// the key was used; one whose key holds no answer keeps its
+			// own failure.
+			require.ErrorIs(t, write("other"), pg.ErrKeyReused)
+			req := &pg.Request{KeyID: keyID, Key: "fresh", Hash: []byte("x"), Method: "POST", Path: "/x",
+				Render: func(any) pg.Answer { return pg.Answer{Status: 201} }}
+			_, err = pg.Do(pg.WithRequest(ctx, req), db, ids, work)
+			require.True(t, pg.IsViolation(err, pg.CodeUniqueViolation, "do_once_pkey"), "%v", err)
+		})
+	}
 }
