@@ -156,7 +156,7 @@ func (k *Console) Register(e *gin.Engine) {
 
 	// The payer file upload is the one form larger than maxForm: its own
 	// cap, then the session and the CSRF token as every other form.
-	g.POST("/payer-files", k.refuseLarger(k.cfg.MaxUpload), limitBody(k.cfg.MaxUpload), k.session(), k.csrf(), k.uploadPayerFile)
+	g.POST("/payer-files", k.refuseLarger(k.cfg.MaxUpload), limitBody(k.cfg.MaxUpload), k.session(), k.csrf(), k.only(access.RoleFinance), k.uploadPayerFile)
 
 	in := g.Group("", k.session(), limitForm(), k.csrf())
 	in.POST("/sign-out", k.signOut)
@@ -165,8 +165,10 @@ func (k *Console) Register(e *gin.Engine) {
 
 	in.GET("/queue", k.queue)
 	in.GET("/requests/:id", k.request)
-	in.POST("/requests/:id/take", k.take)
-	in.POST("/requests/:id/decide", k.decide)
+	// A form only some roles send is refused for any other before its
+	// fields are read (only).
+	in.POST("/requests/:id/take", k.only(access.RoleReviewer), k.take)
+	in.POST("/requests/:id/decide", k.only(access.RoleReviewer), k.decide)
 
 	in.GET("/clients", k.clients)
 	in.POST("/clients/search", k.searchClients)
@@ -178,7 +180,7 @@ func (k *Console) Register(e *gin.Engine) {
 
 	in.GET("/batches", k.batches)
 	in.GET("/batches/preview", k.previewBatch)
-	in.POST("/batches", k.createBatch)
+	in.POST("/batches", k.only(access.RoleFinance), k.createBatch)
 	in.GET("/batches/:id", k.batch)
 	in.GET("/batches/:id/file", k.batchFile)
 	in.GET("/batches/:id/remittance/:provider", k.batchAdvice)
@@ -189,12 +191,12 @@ func (k *Console) Register(e *gin.Engine) {
 
 	in.GET("/reference", k.reference)
 	in.GET("/reference/services/:code", k.service)
-	in.POST("/reference/services/:code/rates", k.addRate)
+	in.POST("/reference/services/:code/rates", k.only(access.RoleAdmin), k.addRate)
 	in.GET("/verification", k.verification)
-	in.POST("/verification/:kind/:id/:action", k.review)
+	in.POST("/verification/:kind/:id/:action", k.only(access.RoleAdmin), k.review)
 	in.GET("/keys", k.keys)
-	in.POST("/keys", k.createKey)
-	in.POST("/keys/:id/revoke", k.revokeKey)
+	in.POST("/keys", k.only(access.RoleAdmin), k.createKey)
+	in.POST("/keys/:id/revoke", k.only(access.RoleAdmin), k.revokeKey)
 
 	in.GET("/charts", k.charts)
 }
@@ -346,6 +348,23 @@ func (k *Console) csrf() gin.HandlerFunc {
 		s := sessionOf(c)
 		if !sameToken(c.PostForm("csrf"), s.CSRF) {
 			k.page(c, http.StatusForbidden, "error", "Refused", errorView{Message: "This form has expired or did not come from the console. Go back, reload the page and send it again."})
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
+// only refuses a form to a role that may not send it before the form's
+// fields are read, as the page showing the form refuses that role: a
+// provider's malformed post to the rate or the close form was answered
+// with the form's field errors, a well-formed one with 403 (a black-box
+// pass). roles are those the form's domain method requires, which checks
+// them again.
+func (k *Console) only(roles ...access.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, err := access.Require(c.Request.Context(), roles...); err != nil {
+			k.fail(c, err)
 			c.Abort()
 			return
 		}

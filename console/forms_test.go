@@ -437,3 +437,24 @@ func (w *world) postAtOnce(t *testing.T, u *user, path string, form url.Values, 
 	}
 	return out
 }
+
+// A provider's post to a finance, admin or reviewer form is refused for
+// its role before its fields are read: a malformed one was answered with
+// the form's field errors, a well-formed one 403 (a console black-box
+// pass).
+func TestProviderPostToAnOfficeFormIsForbidden(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	p := w.user()
+	csrf := p.signIn(keyHRA).csrf(t)
+	rates, batches := w.count(t, "service_rates"), w.count(t, "batches")
+	own := strconv.FormatInt(w.pended(), 10) // the provider's own request: it may read it
+	for _, path := range []string{"/console/reference/services/ATR-TR/rates", "/console/batches", "/console/requests/" + own + "/decide"} {
+		r := p.post(path, url.Values{"csrf": {csrf}, "note": {"a\x01b"}})
+		assert.Equal(t, http.StatusForbidden, r.Status, path)
+		assert.Contains(t, r.Body, "Your role may not do this.", path)
+		assert.NotContains(t, r.Body, "correct the fields", path)
+	}
+	assert.Equal(t, rates, w.count(t, "service_rates"))
+	assert.Equal(t, batches, w.count(t, "batches"))
+}
