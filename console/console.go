@@ -590,13 +590,22 @@ func typed(field, what, v string, max int, multiline bool) (string, error) {
 	return v, nil
 }
 
-// formDate reads an optional YYYY-MM-DD date.
-func formDate(v string) (rss.Date, bool) {
-	if v == "" {
-		return rss.Date{}, true
+// formDate reads an optional YYYY-MM-DD date of field; refused, it adds
+// why to v: a well-formed date outside rss's range says the range, as the
+// rate form does (the reconciliation filter called 0001-01-01 not
+// YYYY-MM-DD, a black-box pass), anything else badFormat.
+func formDate(v *rss.ValidationError, field, value, badFormat string) rss.Date {
+	if value == "" {
+		return rss.Date{}
 	}
-	d, err := rss.ParseDate(v)
-	return d, err == nil
+	d, err := rss.ParseDate(value)
+	switch {
+	case errors.Is(err, rss.ErrDateRange):
+		v.Add(field, "out_of_range", "the date must be between %s and %s", rss.MinDate, rss.MaxDate)
+	case err != nil:
+		v.Add(field, "invalid_value", "%s", badFormat)
+	}
+	return d
 }
 
 var funcs = template.FuncMap{

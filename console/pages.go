@@ -410,15 +410,8 @@ func (k *Console) decide(c *gin.Context) {
 			vf.Add("units", "invalid_value", "units must be a whole number")
 		}
 		r.Units = &units
-		var okS, okE bool
-		r.StartDate, okS = formDate(c.PostForm("start_date"))
-		r.EndDate, okE = formDate(c.PostForm("end_date"))
-		if !okS {
-			vf.Add("start_date", "invalid_value", "start date must be YYYY-MM-DD")
-		}
-		if !okE {
-			vf.Add("end_date", "invalid_value", "end date must be YYYY-MM-DD")
-		}
+		r.StartDate = formDate(vf, "start_date", c.PostForm("start_date"), "start date must be YYYY-MM-DD")
+		r.EndDate = formDate(vf, "end_date", c.PostForm("end_date"), "end date must be YYYY-MM-DD")
 		if vf.Err() != nil {
 			k.refused(c, id, vf)
 			return

@@ -44,9 +44,10 @@ func (k *Console) batches(c *gin.Context) {
 
 // newBatch reads a batch's route and through-date from a query or form.
 func newBatch(route, through string) (billing.NewBatch, error) {
-	d, ok := formDate(through)
-	if !ok {
-		return billing.NewBatch{}, rss.Invalid("through_date", "invalid_value", "the through date is YYYY-MM-DD")
+	v := &rss.ValidationError{}
+	d := formDate(v, "through_date", through, "the through date is YYYY-MM-DD")
+	if err := v.Err(); err != nil {
+		return billing.NewBatch{}, err
 	}
 	if _, ok := text(route, 32, false); !ok {
 		return billing.NewBatch{}, rss.Invalid("payer_route", "invalid_value", "the payer route is medicaid_837p or payment_register")

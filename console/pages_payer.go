@@ -175,12 +175,7 @@ func reconcileFilter(v reconciliationView) (billing.ReconcileFilter, error) {
 		return n
 	}
 	f.BatchID, f.ProviderID = id(v.Batch, "batch"), id(v.Provider, "provider")
-	var ok bool
-	if f.From, ok = formDate(v.From); !ok {
-		e.Add("from", "invalid_value", "the date is YYYY-MM-DD")
-	}
-	if f.To, ok = formDate(v.To); !ok {
-		e.Add("to", "invalid_value", "the date is YYYY-MM-DD")
-	}
+	f.From = formDate(e, "from", v.From, "the date is YYYY-MM-DD")
+	f.To = formDate(e, "to", v.To, "the date is YYYY-MM-DD")
 	return f, e.Err()
 }

@@ -359,3 +359,23 @@ func TestUploadLargerThanTheCapIsRefused(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, p.Status, "under the cap, the file is read")
 	assert.Zero(t, w.count(t, "payer_files"))
 }
+
+// The reconciliation filter says a well-formed date outside rss's range
+// is out of range, as the rate form does, not that it is not YYYY-MM-DD
+// (a console black-box pass); so does the batch preview's through date.
+func TestReconciliationDateOutOfRange(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	f := w.user()
+	f.signIn(keyFinance)
+	r := f.get("/console/reconciliation?from=0001-01-01&to=9999-12-31")
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Equal(t, 2, strings.Count(r.Body, "the date must be between 1900-01-01 and 2999-12-31"), r.Body)
+	assert.NotContains(t, r.Body, "the date is YYYY-MM-DD")
+	r = f.get("/console/reconciliation?from=yesterday&to=" + day(0))
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, "the date is YYYY-MM-DD")
+	r = f.get("/console/batches/preview?payer_route=payment_register&through_date=0001-01-01")
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, "the date must be between 1900-01-01 and 2999-12-31")
+}
