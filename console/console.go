@@ -72,7 +72,7 @@ type Console struct {
 const (
 	sessionCookie = "rss_console"
 	// doneCookie carries a POST's confirmation to the page its redirect
-	// shows, once (redirectDone).
+	// shows, once (redirectDone), with that page's path.
 	doneCookie = "rss_console_done"
 	// preCookie holds the sign-in form's CSRF token before there is a
 	// session (double submit): another site cannot make a browser sign in
@@ -394,10 +394,28 @@ func (k *Console) clearCookie(c *gin.Context, name string) { k.setCookie(c, name
 // page reads once. A confirmation in the URL (?done=) was shown by
 // whatever page a link carried it to, whenever: "Decision recorded." on
 // a request still pended, a take's notice to a provider (a black-box
-// pass).
+// pass). The cookie names the page too, and only that page shows it
+// (page): a redirect the browser did not follow (a double click drops the
+// first answer) put its notice on the next page rendered, whatever it
+// was, another request's or a refusal (a black-box pass).
 func (k *Console) redirectDone(c *gin.Context, to, done string) {
-	k.setCookie(c, doneCookie, done, 60)
+	k.setCookie(c, doneCookie, done+":"+url.QueryEscape(to), 60)
 	c.Redirect(http.StatusSeeOther, to)
+}
+
+// noticeFor is the confirmation the done cookie holds for the page
+// rendering, with status: only a GET of the page its redirect named that
+// renders it (not a refusal there), else "".
+func noticeFor(c *gin.Context, status int) string {
+	raw, err := c.Cookie(doneCookie)
+	if err != nil || c.Request.Method != http.MethodGet || status >= 300 {
+		return ""
+	}
+	done, at, _ := strings.Cut(raw, ":")
+	if to, err := url.QueryUnescape(at); err != nil || to != c.Request.URL.Path {
+		return ""
+	}
+	return notices[done]
 }
 
 func randomToken() string {
@@ -460,8 +478,7 @@ func (k *Console) page(c *gin.Context, status int, name, title string, data any)
 		panic("console: no page " + name)
 	}
 	v := view{Title: title, Path: c.Request.URL.Path, Data: data}
-	if done, err := c.Cookie(doneCookie); err == nil {
-		v.Notice = notices[done]
+	if v.Notice = noticeFor(c, status); v.Notice != "" {
 		k.clearCookie(c, doneCookie)
 	}
 	if s := sessionOf(c); s.ID != 0 {

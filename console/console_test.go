@@ -246,6 +246,44 @@ func TestConfirmationsAreNotInTheURL(t *testing.T) {
 	assert.NotContains(t, u.get(r.Header.Get("Location")).Body, "You hold this request for 30 minutes", "once")
 }
 
+// A confirmation shows on the page its redirect leads to and on no other:
+// a decision whose redirect the browser did not follow (a double click
+// drops the first answer) showed "Decision recorded." on the next page
+// rendered, whatever it was: another request still pended, a refusal, a
+// 403 page (a console black-box pass).
+func TestNoticeShowsOnlyOnItsPage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	first, second := strconv.FormatInt(w.pended(), 10), strconv.FormatInt(w.pended(), 10)
+	u := w.user()
+	csrf := u.signIn(keyReviewer).csrf(t)
+	r := u.post("/console/requests/"+first+"/decide", url.Values{"csrf": {csrf}, "action": {"deny"}, "note": {"no follow-up on file"}})
+	require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+	require.Equal(t, "/console/requests/"+first, r.Header.Get("Location"))
+
+	p := u.get("/console/requests/" + second)
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.NotContains(t, p.Body, `class="notice"`, "another request, still pended")
+	p = u.get("/console/keys")
+	require.Equal(t, http.StatusForbidden, p.Status)
+	assert.NotContains(t, p.Body, `class="notice"`, "a 403 page")
+	p = u.post("/console/requests/"+second+"/decide", url.Values{"csrf": {csrf}, "action": {"deny"}, "note": {""}})
+	require.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.NotContains(t, p.Body, `class="notice"`, "another form's refusal")
+
+	p = u.get("/console/requests/" + first)
+	assert.Contains(t, p.Body, "Decision recorded.", "the page the redirect leads to")
+	assert.NotContains(t, u.get("/console/requests/"+first).Body, "Decision recorded.", "once")
+
+	// A take's notice is not shown on a refusal either.
+	r = u.post("/console/requests/"+second+"/take", url.Values{"csrf": {csrf}})
+	require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+	p = u.get("/console/verification")
+	require.Equal(t, http.StatusForbidden, p.Status)
+	assert.NotContains(t, p.Body, "You hold this request for 30 minutes")
+	assert.Contains(t, u.get(r.Header.Get("Location")).Body, "You hold this request for 30 minutes")
+}
+
 // Idle and absolute timeouts are the server's, measured by its clock.
 func TestSessionTimeouts(t *testing.T) {
 	t.Parallel()
