@@ -417,11 +417,35 @@ func (k *Console) decide(c *gin.Context) {
 			return
 		}
 	}
-	if _, err := k.cfg.Vouchers.Decide(c.Request.Context(), id, r); err != nil {
+	_, err = k.cfg.Vouchers.Decide(c.Request.Context(), id, r)
+	var ce *rss.CodedError
+	if err != nil && !(errors.As(err, &ce) && ce.Code == "not_pended" && k.decidedSo(c, id, r)) {
 		k.refused(c, id, err)
 		return
 	}
 	k.redirectDone(c, basePath+"/requests/"+strconv.FormatInt(id, 10), "decided")
+}
+
+// decidedSo reports whether request id stands decided as r asks, by the
+// signed-in reviewer: the form sent again (a double click, the back
+// button) after its first post recorded it, which is the decision
+// recorded, not refused. The second post of a double click read "Your
+// decision was not recorded" and "(it was not recorded)" of a note that
+// was (a black-box pass). Another decision, or the same by another
+// reviewer, is not this one: it stays refused.
+func (k *Console) decidedSo(c *gin.Context, id int64, r vouchers.Review) bool {
+	got, err := k.cfg.Vouchers.Request(c.Request.Context(), id)
+	if err != nil || got.Review == nil {
+		return false
+	}
+	d := got.Review
+	if d.ReviewerKeyID != sessionOf(c).Actor.KeyID || d.Action != r.Action || d.Note != r.Note {
+		return false
+	}
+	if r.Action == vouchers.ReviewApproveModified {
+		return d.Units != nil && r.Units != nil && *d.Units == *r.Units && d.StartDate.Equal(r.StartDate) && d.EndDate.Equal(r.EndDate)
+	}
+	return true
 }
 
 // refused shows the request again with why the decision was refused; a

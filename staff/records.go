@@ -347,6 +347,25 @@ func (s *Service) RejectRecord(ctx context.Context, kind string, id int64, reaso
 	}, `verification_status = 'rejected', rejection_reason = $4`, reason, withdrawn)
 }
 
+// RecordVerification reads a record's verification as it stands (admin
+// only): the console tells a verification or rejection sent twice, whose
+// first post did what the second asks, from one refused.
+func (s *Service) RecordVerification(ctx context.Context, kind string, id int64) (Reviewed, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return Reviewed{}, err
+	}
+	k, ok := kindTable[kind]
+	if !ok {
+		return Reviewed{}, fmt.Errorf("%w: no record kind %q", rss.ErrNotFound, kind)
+	}
+	out := Reviewed{Kind: kind}
+	err := s.db.GetContext(ctx, &out, `SELECT id, staff_id, `+vouchers.VerificationColumns+` FROM `+k.table+` WHERE id = $1`, id)
+	if errors.Is(err, pg.ErrNoRows) {
+		return Reviewed{}, fmt.Errorf("%w: %s %d", rss.ErrNotFound, k.entity, id)
+	}
+	return out, err
+}
+
 func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.ValidationError, action string,
 	allowed func(cur string) error, set string, arg string, withdrawnOn any) (Reviewed, error) {
 	a, err := access.Require(ctx, access.RoleAdmin)
