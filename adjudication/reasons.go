@@ -121,7 +121,7 @@ var voucherReasons = []Reason{
 		NextStep: "Coordinate with the other provider; a reviewer will decide to avoid duplication of services."},
 	{Code: CodeNotPrimaryCaseManager, Action: ActionDeny,
 		Text:     "Only the client's primary case manager may request this service.",
-		NextStep: "Ask the primary case manager's agency to request it, or have the enrollment marked primary."},
+		NextStep: "If your agency is the client's primary case manager, ask the MSC to designate this enrollment primary; otherwise the primary case manager's agency requests it."},
 	{Code: CodeStaffNotQualified, Action: ActionDeny,
 		Text:     "The staff member who would deliver the service does not hold a qualification for it on the dates requested.",
 		NextStep: "Assign qualified staff (or update the credentials on file) and resubmit."},

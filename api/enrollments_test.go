@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -894,4 +895,123 @@ func TestWithdrawnStayClosesTheEpisodeItKeptOpen(t *testing.T) {
 	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": atHRA, "program_code": "ATR", "start_date": day(0)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.NotEqual(t, episode, episodeOf(itID(t, r)), "a new stay opens a new episode")
+}
+
+// An agency that enrolled the client in ATR without primary_case_manager
+// had every case management request denied NOT_PRIMARY_CASE_MANAGER, and
+// nothing could mend it: a transfer needs an enrollment that holds the
+// designation, none did, and discharging to enroll again lost the GPRA
+// intake (a black-box pass). The MSC now designates an open enrollment
+// primary when no open enrollment of the person in the program holds it;
+// where one does, the designation moves by a transfer, as before.
+func TestDesignatePrimaryWhenNoneHoldsIt(t *testing.T) {
+	t.Parallel()
+	doc := oaDoc(t)
+	router, err := gorillamux.NewRouter(doc)
+	require.NoError(t, err)
+	e := newEnv(t)
+	rivera := e.demo.Clients["Rivera"]
+	enr := enrollmentOf(e, rivera, "ATR")
+	_, err = e.db.ExecContext(t.Context(), `UPDATE enrollments SET primary_case_manager = false WHERE id = $1`, enr)
+	require.NoError(t, err)
+	codes := func(key string, client int64) []any {
+		v := itVoucher(t, e, key, client, "ATR-CM", 8, 0, 20)
+		c, _ := v["reason_codes"].([]any)
+		return c
+	}
+	require.Contains(t, codes(keyHRA, rivera), "NOT_PRIMARY_CASE_MANAGER")
+	// The reason's next step says who marks an enrollment primary.
+	for _, r := range itItems(t, e.get(keyHRA, "/v1/reason-codes")) {
+		if r["code"] == "NOT_PRIMARY_CASE_MANAGER" {
+			assert.Contains(t, r["next_step"], "MSC")
+		}
+	}
+	// A transfer from it has nothing to give, and says what to do instead.
+	p := requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", enr),
+		map[string]any{"to_enrollment_id": enr, "reason": "x"}), http.StatusConflict, "not_primary")
+	assert.Contains(t, p["detail"], "designate-primary")
+
+	path := itPath("/v1/enrollments/%d/designate-primary", enr)
+	for _, tc := range []struct {
+		name, key, path string
+		body            any
+		status          int
+		code, field     string
+	}{
+		{name: "its own agency may not", key: keyHRA, body: map[string]any{"reason": "x"}, status: 403, code: "forbidden"},
+		{name: "its own agency may not, whatever the body", key: keyHRA, body: map[string]any{}, status: 403, code: "forbidden"},
+		{name: "another agency may not", key: keyBCS, body: map[string]any{"reason": "x"}, status: 403, code: "forbidden"},
+		{name: "finance may not", key: keyFinance, body: map[string]any{"reason": "x"}, status: 403, code: "forbidden"},
+		{name: "no reason", key: keyReviewer, body: map[string]any{}, status: 422, code: "validation_failed", field: "reason"},
+		{name: "blank reason", key: keyReviewer, body: map[string]any{"reason": " \u200b"}, status: 422, code: "validation_failed", field: "reason"},
+		{name: "unknown field", key: keyReviewer, body: map[string]any{"reason": "x", "to_enrollment_id": enr}, status: 400, code: "unknown_field"},
+		{name: "no such enrollment", key: keyAdmin, path: "/v1/enrollments/999999/designate-primary", body: map[string]any{"reason": "x"},
+			status: 404, code: "not_found"},
+		// Moreau's HRA enrollment holds it: BCS's is designated only by a transfer.
+		{name: "another open enrollment holds it", key: keyReviewer,
+			path: itPath("/v1/enrollments/%d/designate-primary", enrollmentOf(e, e.demo.Clients["Moreau/BCS"], "ATR")),
+			body: map[string]any{"reason": "x"}, status: 409, code: "primary_held"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := path
+			if tc.path != "" {
+				p = tc.path
+			}
+			itNothingWritten(t, e, func() {
+				pr := requireProblem(t, e.post(tc.key, p, tc.body), tc.status, tc.code)
+				if tc.field != "" {
+					assert.Contains(t, itFieldErrors(t, pr), tc.field)
+				}
+			})
+		})
+	}
+
+	w := oaValidate(t, e, doc, router, oaCall{name: "designate", method: http.MethodPost, path: path, key: keyReviewer,
+		body: map[string]any{"reason": "HRA is her case manager; enrolled without the designation"}, want: http.StatusOK})
+	assert.Contains(t, w.Body.String(), `"primary_case_manager":true`)
+	assert.Equal(t, 1, itAudit(e, "designate_primary", "enrollment", itStr(enr)))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM primary_case_manager_transfers WHERE from_enrollment_id IS NULL AND to_enrollment_id = $1
+		AND reason = 'HRA is her case manager; enrolled without the designation'`, enr))
+	assert.NotContains(t, codes(keyHRA, rivera), "NOT_PRIMARY_CASE_MANAGER")
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "again"}), http.StatusConflict, "already_primary")
+	})
+
+	// Its agency reads the designation and its reason in the enrollment's
+	// history (it names no other agency), as the MSC does.
+	for _, key := range []string{keyHRA, keyReviewer} {
+		w := oaValidate(t, e, doc, router, oaCall{name: "history", method: http.MethodGet, path: itPath("/v1/enrollments/%d", enr), key: key,
+			want: http.StatusOK})
+		var got struct {
+			History []map[string]any `json:"history"`
+		}
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+		require.Len(t, got.History, 1, "%s", w.Body)
+		assert.Equal(t, "primary_designated", got.History[0]["kind"])
+		assert.Equal(t, "HRA is her case manager; enrolled without the designation", got.History[0]["reason"])
+		assert.NotContains(t, got.History[0], "other_enrollment_id")
+	}
+
+	// Once the agency holding Moreau's designation discharges her, BCS's
+	// enrollment may be designated; its reason, which BCS reads, may not
+	// name HRA, which BCS may not learn serves her (no consent).
+	moreauBCS := enrollmentOf(e, e.demo.Clients["Moreau/BCS"], "ATR")
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", enrollmentOf(e, e.demo.Clients["Moreau/HRA"], "ATR")),
+		map[string]any{"discharge_date": day(0), "reason_code": "transferred"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	bcsPath := itPath("/v1/enrollments/%d/designate-primary", moreauBCS)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, bcsPath, map[string]any{"reason": "Hartford Recovery Alliance discharged her"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "names_another_agency", itFieldCode(p, "reason"))
+	})
+	r = e.post(keyReviewer, bcsPath, map[string]any{"reason": "BCS leads her case management"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, true, r.JSON(t)["primary_case_manager"])
+
+	// A discharged enrollment is not designated.
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/designate-primary", enrollmentOf(e, e.demo.Clients["Moreau/HRA"], "ATR")),
+			map[string]any{"reason": "x"}), http.StatusConflict, "already_discharged")
+	})
 }

@@ -36,6 +36,10 @@ func (s *Server) transferPrimary(c *gin.Context) {
 	})
 }
 
+func (s *Server) designatePrimary(c *gin.Context) {
+	postReason(c, "enrollment_id", s.v.DesignatePrimary)
+}
+
 func (s *Server) listDischargeReasons(c *gin.Context) {
 	if !knownQuery(c, "program_code") {
 		return

@@ -201,6 +201,7 @@ func New(cfg Config) *Server {
 	postRoute("/enrollments/:enrollment_id/withdraw", s.withdrawEnrollment)
 	postRoute("/enrollments/:enrollment_id/reassign", s.reassignEnrollment)
 	postRoute("/enrollments/:enrollment_id/transfer-primary", s.transferPrimary)
+	postRoute("/enrollments/:enrollment_id/designate-primary", s.designatePrimary)
 	v1.GET("/discharge-reasons", s.listDischargeReasons)
 
 	// Program records (outcomes): EMP stages, RCM months, RSVP screens.

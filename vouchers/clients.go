@@ -535,16 +535,18 @@ type Enrollment struct {
 	// History is what changed the enrollment's staff and designation,
 	// oldest first, on a read of the one enrollment (a black-box pass
 	// found each change's reason stored and unreadable): its
-	// reassignments, and, to the MSC's roles only, the transfers of the
-	// primary case manager designation to or from it. A transfer names
-	// another agency's enrollment of the person, which a provider may not
-	// learn of (42 CFR Part 2); the MSC tells the agency itself.
+	// reassignments, the MSC's designation of it as primary case manager
+	// (DesignatePrimary), and, to the MSC's roles only, the transfers of
+	// the designation to or from it. A transfer names another agency's
+	// enrollment of the person, which a provider may not learn of (42 CFR
+	// Part 2); the MSC tells the agency itself. A designation names none,
+	// and its reason is held to what the agency may read.
 	History []EnrollmentEvent `json:"history,omitempty" db:"-"`
 }
 
 // EnrollmentEvent is one change of an enrollment's staff or designation.
 type EnrollmentEvent struct {
-	Kind string    `json:"kind" db:"kind"` // reassigned, primary_transferred_out, primary_transferred_in
+	Kind string    `json:"kind" db:"kind"` // reassigned, primary_designated, primary_transferred_out, primary_transferred_in
 	At   time.Time `json:"at" db:"at"`
 	// Reason is the reason given with the change.
 	Reason string `json:"reason" db:"reason"`
@@ -555,7 +557,8 @@ type EnrollmentEvent struct {
 	ToStaffID     *int64 `json:"to_staff_id,omitempty" db:"to_staff_id"`
 	CaseloadAfter *int   `json:"caseload_after,omitempty" db:"caseload_after"`
 	CaseloadCap   *int   `json:"caseload_cap,omitempty" db:"caseload_cap"`
-	// OtherEnrollmentID is a transfer's other enrollment.
+	// OtherEnrollmentID is a transfer's other enrollment (none for a
+	// designation, which has no sender).
 	OtherEnrollmentID *int64 `json:"other_enrollment_id,omitempty" db:"other_enrollment_id"`
 }
 
@@ -567,14 +570,28 @@ func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64
 		       NULL::bigint AS other_enrollment_id
 		FROM enrollment_reassignments WHERE enrollment_id = $1
 		UNION ALL
-		SELECT CASE WHEN from_enrollment_id = $1 THEN 'primary_transferred_out' ELSE 'primary_transferred_in' END, transferred_at,
+		SELECT CASE WHEN from_enrollment_id IS NULL THEN 'primary_designated'
+		            WHEN from_enrollment_id = $1 THEN 'primary_transferred_out' ELSE 'primary_transferred_in' END, transferred_at,
 		       reason, NULL, NULL, NULL, NULL, CASE WHEN from_enrollment_id = $1 THEN to_enrollment_id ELSE from_enrollment_id END
-		FROM primary_case_manager_transfers WHERE $2 AND (from_enrollment_id = $1 OR to_enrollment_id = $1)
+		FROM primary_case_manager_transfers WHERE (from_enrollment_id = $1 OR to_enrollment_id = $1) AND ($2 OR from_enrollment_id IS NULL)
 		ORDER BY at, kind`, id, !a.IsProvider())
 	if err != nil {
 		return nil, fmt.Errorf("enrollment history: %w", err)
 	}
 	return out, nil
+}
+
+// showHistory prepares the MSC-written reasons of e's history (its
+// designations, the only ones a provider reads) for provider a to read
+// today (showTexts), as an authorization's void reasons are.
+func showHistory(ctx context.Context, ext pg.Ext, a access.Actor, e *Enrollment, today rss.Date) ([]access.Event, error) {
+	var texts []*string
+	for i := range e.History {
+		if e.History[i].Kind == "primary_designated" {
+			texts = append(texts, &e.History[i].Reason)
+		}
+	}
+	return showTexts(ctx, ext, a, e.ClientID, today, "enrollment", access.ID(e.ID), texts...)
 }
 
 // NewEnrollment enrolls a client in a program with the caller's agency.
@@ -903,7 +920,11 @@ func (s *Service) Enrollment(ctx context.Context, id int64) (Enrollment, error) 
 		if out.History, err = enrollmentHistory(ctx, tx, a, id); err != nil {
 			return err
 		}
-		events := append(disclosures(a, "enrollment", disclosed{access.ID(id), out.ClientID, out.ProviderID}),
+		shown, err := showHistory(ctx, tx, a, &out, s.Today())
+		if err != nil {
+			return err
+		}
+		events := append(append(disclosures(a, "enrollment", disclosed{access.ID(id), out.ClientID, out.ProviderID}), shown...),
 			access.Event{Action: "read", EntityType: "enrollment", EntityID: access.ID(id), ClientID: out.ClientID})
 		return access.Record(ctx, tx, events...)
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -280,6 +281,13 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 			src = &from
 		}
 		if !src.PrimaryCaseManager {
+			// The MSC reads this (the role was checked first): where no
+			// open enrollment holds it there is nothing to transfer, and
+			// the way out is a designation.
+			if !slices.ContainsFunc(open, func(e Enrollment) bool { return e.PrimaryCaseManager }) {
+				return rss.Coded(rss.ErrConflict, "not_primary", "enrollment %d does not hold the primary case manager designation, "+
+					"and no open %s enrollment of the person does: designate one (POST /v1/enrollments/{id}/designate-primary)", id, from.ProgramCode)
+			}
 			return rss.Coded(rss.ErrConflict, "not_primary", "enrollment %d does not hold the primary case manager designation", id)
 		}
 		if dst == nil {
@@ -339,6 +347,96 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 	return out, err
 }
 
+// DesignatePrimary makes open enrollment id its person's primary case
+// manager in its program when no open enrollment of the person there holds
+// the designation: an agency that enrolled without primary_case_manager
+// was otherwise denied NOT_PRIMARY_CASE_MANAGER on every case management
+// request with no way out (a transfer needs an enrollment holding it, and
+// a discharge and new enrollment lost the GPRA intake; a black-box pass).
+// Where one holds it, the designation moves only by TransferPrimary (409
+// primary_held). It is the MSC's (reviewer or admin), as a transfer is:
+// whether another agency holds it is not the agency's to learn. The
+// designation is recorded with its reason (a transfer row with no sender)
+// and audited; its agency reads it in the enrollment's history, so the
+// reason may not name another agency of the person (Part 2).
+func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string) (Enrollment, error) {
+	a, err := access.Require(ctx, access.RoleReviewer, access.RoleAdmin)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	v := &rss.ValidationError{}
+	if rss.Blank(reason) {
+		v.Add("reason", "required", "reason is required: why the enrollment is designated primary case manager")
+	} else {
+		checkText(v, "reason", reason, maxReasonLen)
+	}
+	if err := v.Err(); err != nil {
+		return Enrollment{}, err
+	}
+	var out Enrollment
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		defer out.shownTo(a) // what the request answers, and a retry replays
+		var e Enrollment
+		err := tx.GetContext(ctx, &e, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1`, id)
+		if errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		// Locked as a transfer locks them (every open enrollment of the
+		// person in the program, in id order), so two designations, or
+		// one and a transfer, run one after the other and the second sees
+		// the first.
+		var open []Enrollment
+		if err := tx.SelectContext(ctx, &open, `SELECT `+enrollmentColumns+` FROM enrollments e
+			WHERE e.person_id = $1 AND e.program_code = $2 AND e.discharge_date IS NULL ORDER BY e.id FOR UPDATE`,
+			e.PersonID, e.ProgramCode); err != nil {
+			return fmt.Errorf("lock enrollments: %w", err)
+		}
+		at := slices.IndexFunc(open, func(o Enrollment) bool { return o.ID == id })
+		if at < 0 {
+			// Discharged, before or while this waited for the lock.
+			if err := tx.GetContext(ctx, &e, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1`, id); err != nil {
+				return err
+			}
+			return rss.Coded(rss.ErrConflict, "already_discharged", "enrollment %d was discharged on %s", id, e.DischargeDate)
+		}
+		e = open[at]
+		if e.PrimaryCaseManager {
+			return rss.Coded(rss.ErrConflict, "already_primary", "enrollment %d holds the primary case manager designation", id)
+		}
+		if h := slices.IndexFunc(open, func(o Enrollment) bool { return o.PrimaryCaseManager }); h >= 0 {
+			return rss.Coded(rss.ErrConflict, "primary_held", "enrollment %d holds the %s primary case manager designation of the person: "+
+				"transfer it from there (POST /v1/enrollments/%d/transfer-primary)", open[h].ID, e.ProgramCode, open[h].ID)
+		}
+		// As a transfer's receiving agency: one out of service can be
+		// given no voucher (V02).
+		if from, out, err := outOfService(ctx, tx, e.ProviderID, s.Today()); err != nil {
+			return err
+		} else if out {
+			return rss.Coded(rss.ErrConflict, "provider_deactivated",
+				"the enrollment's agency is out of service from %s: it cannot be designated", from)
+		}
+		if err := s.checkShowsNothingWithheld(ctx, tx, e.ClientID, e.ProviderID, "reason", reason); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &out, `UPDATE enrollments e SET primary_case_manager = true WHERE e.id = $1 RETURNING `+enrollmentColumns,
+			id); err != nil {
+			return fmt.Errorf("designate primary: %w", err)
+		}
+		var record int64
+		if err := tx.GetContext(ctx, &record, `INSERT INTO primary_case_manager_transfers (from_enrollment_id, to_enrollment_id, reason, actor_key_id)
+			VALUES (NULL, $1, $2, $3) RETURNING id`, id, reason, a.KeyID); err != nil {
+			return fmt.Errorf("record designation: %w", err)
+		}
+		return access.Record(ctx, tx,
+			access.Event{Action: "designate_primary", EntityType: "enrollment", EntityID: access.ID(id), ClientID: e.ClientID},
+			access.Event{Action: "create", EntityType: "primary_case_manager_transfer", EntityID: access.ID(record)})
+	})
+	return out, err
+}
+
 // WithdrawEnrollment takes back an enrollment that has not begun (a
 // mistyped year, a client who never came): it is deleted as if never made,
 // with the episode it alone opened, and the withdrawal is audited with its
@@ -347,8 +445,9 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 // client's real enrollment until then (a black-box pass). Its pended
 // voucher requests are withdrawn with it (withdrawEnrollmentRequests).
 // Anything else recorded against it (a decided voucher request, a GPRA
-// interview, program records, a reassignment or a primary transfer) keeps
-// it: the schema's foreign keys refuse the delete, 409 enrollment_in_use.
+// interview, program records, a reassignment, a primary designation or
+// transfer) keeps it: the schema's foreign keys refuse the delete, 409
+// enrollment_in_use.
 func (s *Service) WithdrawEnrollment(ctx context.Context, id int64, reason string) (Enrollment, error) {
 	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
 	if err != nil {
@@ -390,7 +489,7 @@ func (s *Service) WithdrawEnrollment(ctx context.Context, id int64, reason strin
 		_, err = tx.ExecContext(ctx, `DELETE FROM enrollments WHERE id = $1`, id)
 		if pg.IsViolation(err, pg.CodeForeignKeyViolation, "") {
 			return rss.Coded(rss.ErrConflict, "enrollment_in_use", "records are kept against enrollment %d (voucher requests, GPRA "+
-				"interviews, program records, a reassignment or a primary transfer): it cannot be withdrawn", id)
+				"interviews, program records, a reassignment, a primary designation or transfer): it cannot be withdrawn", id)
 		}
 		if err != nil {
 			return fmt.Errorf("withdraw enrollment: %w", err)
