@@ -830,6 +830,28 @@ func TestAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
 	}
 }
 
+// A setting's PATCH refused another role's body before its role: a
+// provider's, reviewer's or finance key sending {} read 422 value
+// required, where every other admin write answers 403 whatever the body
+// (a black-box pass). The role comes first; an admin still reads the 422.
+func TestPatchSettingChecksTheRoleFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	path := "/v1/reference/settings/review_target_days"
+	for _, key := range []string{keyHRA, keyReviewer, keyFinance} {
+		for _, body := range []map[string]any{{}, {"value": nil}, {"value": 0}} {
+			itNothingWritten(t, e, func() {
+				requireProblem(t, e.do(req{Method: http.MethodPatch, Path: path, Key: key, Body: body}), http.StatusForbidden, "forbidden")
+			})
+		}
+	}
+	for _, body := range []map[string]any{{}, {"value": nil}} {
+		p := requireProblem(t, e.do(req{Method: http.MethodPatch, Path: path, Key: keyAdmin, Body: body}), http.StatusUnprocessableEntity,
+			"validation_failed")
+		assert.Equal(t, "required", itFieldCode(p, "value"))
+	}
+}
+
 func TestAPIKeysCreateAuthenticateRevoke(t *testing.T) {
 	t.Parallel()
 	e := itNewEnv(t, itOpts{keyTTL: time.Second})

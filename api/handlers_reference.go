@@ -125,12 +125,7 @@ func (s *Server) patchSetting(c *gin.Context) {
 	if !decode(c, &body) {
 		return
 	}
-	if body.Value == nil {
-		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "one or more fields are invalid",
-			rss.FieldError{Field: "value", Code: "required", Message: "value is required"})
-		return
-	}
-	out, err := s.v.UpdateSetting(c.Request.Context(), c.Param("key"), *body.Value, body.Reason)
+	out, err := s.v.UpdateSetting(c.Request.Context(), c.Param("key"), body.Value, body.Reason)
 	respond(c, http.StatusOK, out, err)
 }
 
