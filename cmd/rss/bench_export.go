@@ -31,10 +31,9 @@ import (
 // rows through psql, the floor any exporter has to stand on.
 func benchExport(ctx context.Context, cfg config, args []string, out, errOut io.Writer) error {
 	fs := flag.NewFlagSet("bench export", flag.ContinueOnError)
-	fs.SetOutput(errOut)
 	lines := fs.Int("lines", 1000000, "billable lines per payer route")
 	keep := fs.Bool("keep", false, "keep the scratch database")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, "rss bench export [flags]", args, out, errOut); err != nil {
 		return err
 	}
 	if *lines < 50 || *lines > 5000000 {

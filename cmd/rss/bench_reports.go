@@ -66,7 +66,6 @@ type benchSize struct {
 
 func benchReports(ctx context.Context, cfg config, args []string, out, errOut io.Writer) error {
 	fs := flag.NewFlagSet("bench reports", flag.ContinueOnError)
-	fs.SetOutput(errOut)
 	b := &reportsBench{cfg: cfg, out: out}
 	fs.StringVar(&b.dbName, "db", "rss_bench_reports", "the bench's own database (created, migrated and seeded when missing or of another size)")
 	fs.IntVar(&b.lines, "lines", 10_000_000, "claim lines to generate (about; lines per authorization vary around lines/auths)")
@@ -77,7 +76,7 @@ func benchReports(ctx context.Context, cfg config, args []string, out, errOut io
 	fs.BoolVar(&b.rebuild, "rebuild", false, "drop the bench database and generate it again")
 	fs.IntVar(&b.chunk, "chunk", 20_000, "authorizations whose claims one statement writes")
 	fs.StringVar(&b.only, "reports", "", "time only the reports whose names contain one of these comma-separated words")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, "rss bench reports [flags]", args, out, errOut); err != nil {
 		return err
 	}
 	if err := (fixtures.HistorySize{Lines: b.lines, Auths: b.auths, Clients: b.clients, Providers: b.providers, Chunk: b.chunk,

@@ -136,15 +136,18 @@ for demo client Rivera (id %[3]d) from today for 60 days. It comes back approved
 }
 
 func apikey(ctx context.Context, cfg config, args []string, out, errOut io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: rss apikey create -role ROLE [-provider ID] -label TEXT")
-	}
+	const synopsis = "rss apikey create -role ROLE [-provider ID] -label TEXT"
 	fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
-	fs.SetOutput(errOut)
 	role := fs.String("role", "", "provider, reviewer, finance or admin")
 	provider := fs.Int64("provider", 0, "provider id (provider keys only)")
 	label := fs.String("label", "", "who or what the key is for")
-	if err := fs.Parse(args[1:]); err != nil {
+	if len(args) == 1 && isHelp(args[0]) { // rss apikey -h: its one subcommand's
+		args = []string{"create", args[0]}
+	}
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: " + synopsis)
+	}
+	if err := parseFlags(fs, synopsis, args[1:], out, errOut); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -21,21 +21,26 @@ import (
 // exportBatch is `rss export batch ID --out FILE`: the same streaming export
 // as the API, run by an operator on the database host.
 func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
+	const synopsis = "rss export batch ID --out FILE"
+	fs := flag.NewFlagSet("export batch", flag.ContinueOnError)
+	out := fs.String("out", "", "file to write (- for stdout)")
+	// -h in the place of "batch" or of the id is a help request (`export
+	// batch -h` said "-h" was not a batch id: a black-box pass).
+	if len(args) > 0 && isHelp(args[0]) || len(args) > 1 && args[0] == "batch" && isHelp(args[1]) {
+		return parseFlags(fs, synopsis, []string{"-h"}, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "batch" {
-		return errors.New("usage: rss export batch ID --out FILE")
+		return errors.New("usage: " + synopsis)
 	}
 	args = args[1:]
 	if len(args) == 0 {
-		return errors.New("usage: rss export batch ID --out FILE")
+		return errors.New("usage: " + synopsis)
 	}
 	id, err := strconv.ParseInt(args[0], 10, 64)
 	if err != nil || id <= 0 {
 		return fmt.Errorf("batch id %q is not a positive number", args[0])
 	}
-	fs := flag.NewFlagSet("export batch", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "", "file to write (- for stdout)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, synopsis, args[1:], stdout, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -33,10 +34,27 @@ commands:
   export batch ID --out FILE   write a batch's 837P or payment register (progress bar on a terminal)
   x12 check FILE    validate an 837P: envelope, counts, HL links, claim totals, NPIs, required segments
   x12 import FILE   import the payer's 999, 277CA or 835 and post it (as POST /v1/payer-files does)
-  bench             load-test a server of its own on a scratch database (-duration, -clients, -cpuprofile)
+  bench             load-test a server of its own on a scratch database (-duration, -cpuprofile; -clients: client records seeded)
+  bench export      time rss export batch of a generated batch on each payer route beside COPY (-lines)
+  bench reports     time every report on a generated history of 10,000,000 claim lines (-lines, -runs, -reports)
 
-configuration is read from the environment; see README.md.
+rss <command> -h says more of a command; configuration is read from the environment; see README.md.
 `
+
+// about says what each command without flags does, for its -h.
+var about = map[string]string{
+	"serve":     "migrate, then serve the API on RSS_ADDR (default :8080)",
+	"migrate":   "bring the schema to the newest migration, creating the database DATABASE_URL names when it is missing",
+	"demo-keys": "print the demo API keys and a first request (a database loaded by rss seed -demo)",
+}
+
+// x12Commands are the x12 subcommands, each with what it does.
+var x12Commands = map[string]string{
+	"check":  "rss x12 check FILE    validate an 837P: envelope, counts, HL links, claim totals, NPIs, required segments",
+	"import": "rss x12 import FILE   import the payer's 999, 277CA or 835 and post it (as POST /v1/payer-files does)",
+}
+
+var x12Usage = "usage: " + x12Commands["check"] + "\n       " + x12Commands["import"] + "\n"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -49,10 +67,52 @@ func main() {
 
 var errUsage = errors.New("see usage above")
 
-// noArgs refuses flags and arguments to a command that takes none.
-func noArgs(command string, args []string, stderr io.Writer) error {
-	if len(args) == 0 {
+// isHelp reports whether arg asks for help, as the flag package reads one.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--h", "--help":
+		return true
+	}
+	return false
+}
+
+// help answers a help request: text on stdout, and flag.ErrHelp, which run
+// turns into success. A help request ended on "flag: help requested" and
+// exit 1, or was taken for a file or a batch id (a black-box pass).
+func help(stdout io.Writer, text string) error {
+	fmt.Fprint(stdout, text)
+	return flag.ErrHelp
+}
+
+// parseFlags parses a command's flags: a help request prints the usage
+// line and the flags to stdout (flag.ErrHelp), a mistake prints them to
+// stderr after the error.
+func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout, stderr io.Writer) error {
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: %s\n", synopsis)
+		fs.PrintDefaults()
+	}
+	err := fs.Parse(args)
+	w := stderr
+	if errors.Is(err, flag.ErrHelp) {
+		w = stdout
+	}
+	_, _ = buf.WriteTo(w)
+	fs.SetOutput(stderr)
+	return err
+}
+
+// noArgs refuses flags and arguments to a command that takes none; -h
+// says what it does.
+func noArgs(command string, args []string, stdout, stderr io.Writer) error {
+	switch {
+	case len(args) == 0:
 		return nil
+	case len(args) == 1 && isHelp(args[0]):
+		return help(stdout, fmt.Sprintf("usage: rss %s\n\n%s; it takes no flags (configuration is read from the environment, see README.md)\n",
+			command, about[command]))
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("%s takes no flags or arguments, got %q", command, args)
@@ -62,6 +122,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
+	}
+	if args[0] == "help" || isHelp(args[0]) {
+		fmt.Fprint(stdout, usage)
+		return nil
 	}
 	cfg, err := loadConfig()
 	if err != nil {
@@ -81,11 +145,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if err := command(ctx, cfg, args, stdout, stderr); !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil // help was asked for, and given
+}
+
+// command runs the command args names.
+func command(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve", "migrate", "demo-keys":
 		// No flags: anything after the command is a mistake said so, not
 		// ignored (`rss seed --help` seeded, a black-box pass).
-		if err := noArgs(args[0], args[1:], stderr); err != nil {
+		if err := noArgs(args[0], args[1:], stdout, stderr); err != nil {
 			return err
 		}
 		switch args[0] {
@@ -98,9 +170,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return demoKeys(ctx, cfg, stdout)
 	case "seed":
 		fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-		fs.SetOutput(stderr)
 		demo := fs.Bool("demo", false, "also load the demo data (published API keys: never in production) into a database with no provider")
-		if err := fs.Parse(args[1:]); err != nil {
+		if err := parseFlags(fs, "rss seed [-demo]", args[1:], stdout, stderr); err != nil {
 			return err
 		}
 		if fs.NArg() > 0 {
@@ -114,13 +185,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "export":
 		return exportBatch(ctx, cfg, args[1:], stdout, stderr)
 	case "x12":
-		if len(args) > 1 && args[1] == "import" {
+		// A help request is answered here, before a FILE: `x12 check -h`
+		// opened a file named "-h" (a black-box pass).
+		switch {
+		case len(args) == 2 && isHelp(args[1]):
+			return help(stdout, x12Usage)
+		case len(args) == 3 && isHelp(args[2]) && x12Commands[args[1]] != "":
+			return help(stdout, "usage: "+x12Commands[args[1]]+"\n")
+		case len(args) > 1 && args[1] == "import":
 			return x12Import(ctx, cfg, args[1:], stdout)
+		case len(args) > 1 && args[1] == "check":
+			return x12Check(args[1:], stdout)
 		}
-		return x12Check(args[1:], stdout)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
+		fmt.Fprint(stderr, x12Usage)
+		return errUsage
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Every command answers a help request with its usage on stdout and
+// success: `x12 check -h` opened a file named "-h", `export batch -h`
+// called "-h" no batch id, `seed -h` ended on "flag: help requested" and
+// exit 1, `serve -h` printed every command and said it takes no flags (a
+// black-box pass).
+func TestEveryCommandAnswersHelp(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string // in what it prints
+	}{
+		{[]string{"-h"}, []string{"bench export", "bench reports", "x12 import"}},
+		{[]string{"--help"}, []string{"usage: rss"}},
+		{[]string{"help"}, []string{"usage: rss"}},
+		{[]string{"serve", "-h"}, []string{"usage: rss serve", "RSS_ADDR"}},
+		{[]string{"migrate", "--help"}, []string{"usage: rss migrate"}},
+		{[]string{"demo-keys", "-h"}, []string{"usage: rss demo-keys"}},
+		{[]string{"seed", "-h"}, []string{"usage: rss seed", "-demo"}},
+		{[]string{"apikey", "-h"}, []string{"usage: rss apikey create"}},
+		{[]string{"apikey", "create", "-h"}, []string{"usage: rss apikey create", "-role", "-label"}},
+		{[]string{"bench", "-h"}, []string{"usage: rss bench", "-duration", "client records", "bench export", "bench reports"}},
+		{[]string{"bench", "export", "-h"}, []string{"usage: rss bench export", "-lines"}},
+		{[]string{"bench", "reports", "-h"}, []string{"usage: rss bench reports", "-runs"}},
+		{[]string{"export", "-h"}, []string{"usage: rss export batch"}},
+		{[]string{"export", "batch", "-h"}, []string{"usage: rss export batch", "-out"}},
+		{[]string{"export", "batch", "7", "-h"}, []string{"usage: rss export batch", "-out"}},
+		{[]string{"x12", "-h"}, []string{"rss x12 check FILE", "rss x12 import FILE"}},
+		{[]string{"x12", "check", "-h"}, []string{"usage: rss x12 check FILE"}},
+		{[]string{"x12", "import", "--help"}, []string{"usage: rss x12 import FILE"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			require.NoError(t, run(t.Context(), tc.args, &out, &errOut), "stderr: %s", errOut.String())
+			for _, w := range tc.want {
+				assert.Contains(t, out.String(), w)
+			}
+			assert.NotContains(t, out.String()+errOut.String(), "help requested")
+			assert.NotContains(t, out.String()+errOut.String(), "takes no flags or arguments, got")
+		})
+	}
+	// What is not a help request is still refused.
+	for _, args := range [][]string{{"x12"}, {"x12", "check"}, {"x12", "import"}, {"export", "batch"}, {"export", "batch", "x"},
+		{"serve", "now"}, {"seed", "-demo", "extra"}, {"apikey"}, {"bench", "-clients", "0"}} {
+		t.Run("refused "+strings.Join(args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			require.Error(t, run(t.Context(), args, &out, &errOut))
+		})
+	}
+}
