@@ -34,10 +34,12 @@ func TestConfigRefusesWhatWouldFailLater(t *testing.T) {
 	assert.NoError(t, err, "the defaults hold")
 }
 
-// RSS_SECURE_COOKIES takes the words strconv does (TRUE was refused: a
-// black-box pass) and refuses others.
+// RSS_SECURE_COOKIES takes true and false in any case (TRUE was refused,
+// then tRuE, though the README said any case: black-box passes), t, f, 1
+// and 0, and refuses others saying which it takes.
 func TestConfigSecureCookiesWords(t *testing.T) {
-	for value, want := range map[string]bool{"true": true, "TRUE": true, "True": true, "1": true, "false": false, "FALSE": false, "0": false} {
+	for value, want := range map[string]bool{"true": true, "TRUE": true, "True": true, "tRuE": true, "t": true, "T": true, "1": true,
+		"false": false, "FALSE": false, "fAlSe": false, "f": false, "F": false, "0": false} {
 		t.Setenv("RSS_SECURE_COOKIES", value)
 		c, err := loadConfig()
 		require.NoError(t, err, value)
@@ -47,4 +49,5 @@ func TestConfigSecureCookiesWords(t *testing.T) {
 	_, err := loadConfig()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "RSS_SECURE_COOKIES")
+	assert.Contains(t, err.Error(), "true or false in any case, t, f, 1 or 0")
 }

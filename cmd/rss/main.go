@@ -269,10 +269,11 @@ func loadConfig() (config, error) {
 	if c.ShutdownWait, err = time.ParseDuration(env("RSS_SHUTDOWN_TIMEOUT", "20s")); err != nil || c.ShutdownWait <= 0 {
 		return c, fmt.Errorf("RSS_SHUTDOWN_TIMEOUT must be a positive duration, like 20s")
 	}
-	// strconv's words (true, TRUE, 1, false, ...): TRUE was refused (a
-	// black-box pass).
-	if c.SecureCookies, err = strconv.ParseBool(env("RSS_SECURE_COOKIES", "false")); err != nil {
-		return c, fmt.Errorf("RSS_SECURE_COOKIES: %q is not true or false", env("RSS_SECURE_COOKIES", ""))
+	// strconv's words in any case (true, TRUE, tRuE, t, 1, false, ...):
+	// TRUE was refused, then tRuE though the README said any case (black-box
+	// passes).
+	if c.SecureCookies, err = strconv.ParseBool(strings.ToLower(env("RSS_SECURE_COOKIES", "false"))); err != nil {
+		return c, fmt.Errorf("RSS_SECURE_COOKIES: %q is not true or false in any case, t, f, 1 or 0", env("RSS_SECURE_COOKIES", ""))
 	}
 	p := billing.DefaultParties()
 	for name, dst := range map[string]*string{
