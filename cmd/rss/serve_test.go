@@ -63,6 +63,10 @@ func TestServeSaysThePortItBound(t *testing.T) {
 	}, 30*time.Second, 20*time.Millisecond, "serve never said where it listens: %q", out.String())
 	assert.NotEqual(t, "0", port)
 	assert.Contains(t, out.String(), "console: http://127.0.0.1:"+port+"/console/")
+	// Said alone, on a database with no demo data, too: no key was printed
+	// "above" (a black-box pass).
+	assert.NotContains(t, out.String(), "above")
+	assert.Contains(t, out.String(), "rss apikey create")
 	resp, err := http.Get("http://127.0.0.1:" + port + "/healthz")
 	require.NoError(t, err)
 	resp.Body.Close()
