@@ -1015,3 +1015,26 @@ func TestDesignatePrimaryWhenNoneHoldsIt(t *testing.T) {
 			map[string]any{"reason": "x"}), http.StatusConflict, "already_discharged")
 	})
 }
+
+// Two agencies' enrollments of one person designated at once, none holding
+// it: one is designated, the other is told another holds it, never both.
+func TestDesignatePrimaryTwoAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hraEnr := enrollmentOf(e, e.demo.Clients["Kim/HRA"], "ATR")
+	bcsEnr := enrollmentOf(e, e.demo.Clients["Kim/BCS"], "ATR")
+	for round := range 5 {
+		_, err := e.db.ExecContext(t.Context(), `UPDATE enrollments SET primary_case_manager = false WHERE id IN ($1, $2)`, hraEnr, bcsEnr)
+		require.NoError(t, err)
+		var a, b resp
+		atOnce(func() {
+			a = e.post(keyReviewer, itPath("/v1/enrollments/%d/designate-primary", hraEnr), map[string]any{"reason": "the lead agency"})
+		}, func() {
+			b = e.post(keyAdmin, itPath("/v1/enrollments/%d/designate-primary", bcsEnr), map[string]any{"reason": "the lead agency"})
+		})
+		statuses := []int{a.Status, b.Status}
+		assert.ElementsMatch(t, []int{http.StatusOK, http.StatusConflict}, statuses, "round %d: %s / %s", round, a.Body, b.Body)
+		assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id IN ($1, $2) AND primary_case_manager`, hraEnr, bcsEnr),
+			"round %d", round)
+	}
+}
