@@ -390,6 +390,11 @@ func TestReaderLineEndingsAndSeveralInterchanges(t *testing.T) {
 	if rep2 := mustCheck(t, flat); rep2.Segments != rep.Segments {
 		t.Fatalf("%d segments without line endings, %d with", rep2.Segments, rep.Segments)
 	}
+	// Nor wrapped at 80 columns, line breaks inside segments (the ISA's
+	// too, which still counts its 106 characters), and padded after the IEA.
+	if rep3 := mustCheck(t, []byte(wrapAt(string(flat), 80, "\r\n")+"  \x1a")); rep3.Segments != rep.Segments || rep3.Claims != rep.Claims {
+		t.Fatalf("%d segments wrapped at 80, %d without", rep3.Segments, rep.Segments)
+	}
 }
 
 func TestAmountSums(t *testing.T) {

@@ -161,9 +161,13 @@ func (in *inbound) read() (Segment, error) {
 		return Segment{}, in.err
 	}
 	s, err := in.rd.Next()
+	var re *ReadError
 	switch {
 	case err == io.EOF:
 		return s, err
+	case errors.As(err, &re):
+		in.err = re // the reader names the segment (and the IEA data follows)
+		return s, in.err
 	case errors.Is(err, ErrInvalid):
 		return s, in.fail(in.rd.Index(), "", "%s", strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
 	case err != nil:

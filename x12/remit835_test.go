@@ -1,6 +1,7 @@
 package x12
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -301,4 +302,83 @@ func TestRemittanceRefused(t *testing.T) {
 			requireRefused(t, err, tc.seg, tc.id, tc.reason)
 		})
 	}
+}
+
+// wrapAt lays s out as fixed-width records of n bytes, each followed by
+// brk, the way mainframe translators write "wrapped" files: the breaks
+// fall anywhere, inside segments and elements.
+func wrapAt(s string, n int, brk string) string {
+	var b strings.Builder
+	for len(s) > n {
+		b.WriteString(s[:n] + brk)
+		s = s[n:]
+	}
+	b.WriteString(s + brk)
+	return b.String()
+}
+
+// Layouts payers send that carry the same file: wrapped at a fixed width
+// (line breaks inside segments, the ISA's own included, when the segment
+// terminator is not a line break), a UTF-8 byte order mark, and padding
+// after the IEA (blanks, line breaks, a DOS Ctrl-Z, NULs). A black-box
+// pass had each refused: the 80-column file as "ISA09/ISA10 ... is not a
+// date", the BOM as "does not start with an ISA segment" and the padding
+// as "segment 27 is not terminated" in a file of 26 segments.
+func TestRemittanceLayouts(t *testing.T) {
+	full := readTestdata(t, "835_paid_full.x12")
+	want, err := readAllRemits(t, full)
+	require.NoError(t, err)
+	flat := strings.ReplaceAll(full, "\n", "")
+	for name, s := range map[string]string{
+		"wrapped at 80":                       wrapAt(flat, 80, "\n"),
+		"wrapped at 80 with CRLF":             wrapAt(flat, 80, "\r\n"),
+		"wrapped at 80, a line per segment":   wrapAt(full, 80, "\n"),
+		"wrapped before the ISA's terminator": wrapAt(flat, 105, "\n"),
+		"wrapped after the ISA's terminator":  wrapAt(flat, 106, "\n"),
+		"wrapped before ISA16":                wrapAt(flat, 104, "\n"),
+		"wrapped at 7":                        wrapAt(flat, 7, "\r\n"),
+		"a byte order mark":                   "\xEF\xBB\xBF" + full,
+		"a byte order mark, wrapped":          "\xEF\xBB\xBF" + wrapAt(flat, 80, "\n"),
+		"blanks after the IEA":                full + "      \r\n  \n",
+		"Ctrl-Z after the IEA":                full + "\x1a",
+		"NULs after the IEA":                  full + strings.Repeat("\x00", 200),
+		"all of them":                         "\xEF\xBB\xBF" + wrapAt(flat, 80, "\r\n") + "   \x1a\x00\x00",
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := readAllRemits(t, s)
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+		})
+	}
+	for width := 4; width <= 120; width++ {
+		got, err := readAllRemits(t, wrapAt(flat, width, "\n"))
+		require.NoError(t, err, "wrapped at %d", width)
+		require.Equal(t, want, got, "wrapped at %d", width)
+	}
+
+	// What follows the IEA and is not padding is refused, naming the IEA
+	// and where the data starts: it named a segment 27 the file did not have.
+	for name, tail := range map[string]string{
+		"text":                 "trailing junk",
+		"text after padding":   "  \r\n\x00junk~",
+		"a segment":            "GS*HP*STATEMCD*RSSMSO01*20240320*0900*102*X*005010X221A1~\n",
+		"a BOM":                "\xEF\xBB\xBF",
+		"text wrapped at 80":   "\nX",
+		"padding then a digit": "\x1a1",
+	} {
+		t.Run("refused: "+name, func(t *testing.T) {
+			_, err := readAllRemits(t, full+tail)
+			requireRefused(t, err, 26, "IEA", "after the IEA")
+			assert.Contains(t, err.Error(), fmt.Sprintf("byte %d", len(full)+len(tail)-len(strings.TrimLeft(tail, " \r\n\x00\x1a"))+1))
+		})
+	}
+
+	// A line break inside an element of a file whose terminator is a line
+	// break is still refused: such a file cannot be wrapped.
+	nl := strings.ReplaceAll(full, "~\n", "\n")
+	nl = strings.Replace(nl, "*:\n", "*:\n", 1)
+	_, err = readAllRemits(t, nl)
+	require.NoError(t, err)
+	_, err = readAllRemits(t, edit(t, nl, "N1*PR*STATE MEDICAID", "N1*PR*STATE\rMEDICAID"))
+	requireRefused(t, err, 7, "N1", "outside the X12 extended character set")
 }
