@@ -1038,6 +1038,10 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		return false, err
 	}
 	reversal := c.Status == x12.ClaimReversal
+	// named is the loop the CLP01 names when a reversal is posted to
+	// another (the original a void or replacement supersedes): its lines
+	// may itemize the reversal.
+	var named *sentLoop
 	var reverses any
 	whole := false
 	reason := ""
@@ -1104,8 +1108,10 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		// is a slip of the payer's, kept aside rather than charged to a
 		// claim the payer did not name (it undid that claim's payment, a
 		// black-box pass). The same CLM01 sent again in a later batch is
-		// the same claim.
-		other, err := im.otherClaim(target, c.ClaimID)
+		// the same claim. So is the claim a void or replacement supersedes:
+		// rss gives each its own claim number, naming the original by the
+		// payer's number in REF*F8, and payers answer it under that number.
+		other, err := im.otherClaim(target, c.ClaimID, l)
 		if err != nil {
 			return false, err
 		}
@@ -1119,6 +1125,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		}
 		reverses, whole = id, all
 		if l == nil || l.BatchID != target.BatchID || l.ClaimID != target.ClaimID || l.Part != target.Part {
+			named = l
 			if l, err = im.loopOf(target.BatchID, target.ClaimID, target.Part); err != nil {
 				return false, err
 			}
@@ -1170,7 +1177,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 	}
 	for i := range c.Lines {
 		ln := &c.Lines[i]
-		lineID, err := im.postLine(id, i+1, l, ln, what)
+		lineID, err := im.postLine(id, i+1, l, named, ln, what)
 		if err != nil {
 			return false, err
 		}
@@ -1207,16 +1214,36 @@ func linesBalance(c *x12.ClaimPayment) bool {
 }
 
 // otherClaim reports whether target, the posting a reversal undoes, is of
-// a loop sent with another CLM01 than clp01.
-func (im *importer) otherClaim(target *posting, clp01 string) (bool, error) {
+// a claim the reversal's CLP01 does not name: not a loop sent with that
+// CLM01 (clp01), nor of a claim that the loop CLP01 names (l, as findLoop
+// matched it for the payee) supersedes as a void or replacement
+// (frequency 8 or 7), down its chain of originals. Payers answer a void
+// or replacement under its own CLM01, CLP07 the original's number (the
+// REF*F8 rss sent): kept aside as another claim's, the original read paid
+// though the payer had taken the money back (a black-box pass).
+func (im *importer) otherClaim(target *posting, clp01 string, l *sentLoop) (bool, error) {
+	var lb, lc int64
+	var lp int
+	if l != nil {
+		lb, lc, lp = l.BatchID, l.ClaimID, l.Part
+	}
 	var same bool
 	err := im.tx.GetContext(im.ctx, &same, `SELECT EXISTS (SELECT 1 FROM batch_x12_claims
-		WHERE batch_id = $1 AND claim_id = $2 AND part = $3 AND clm01 = $4)`, target.BatchID, target.ClaimID, target.Part, clp01)
+			WHERE batch_id = $1 AND claim_id = $2 AND part = $3 AND clm01 = $4)
+		OR EXISTS (WITH RECURSIVE chain (id) AS (
+				SELECT c.original_claim_id FROM batch_x12_claims x JOIN claims c ON c.id = x.claim_id
+				WHERE x.batch_id = $5 AND x.claim_id = $6 AND x.part = $7 AND x.frequency IN ('7', '8')
+				UNION SELECT c.original_claim_id FROM claims c JOIN chain ON c.id = chain.id WHERE c.original_claim_id IS NOT NULL)
+			SELECT 1 FROM chain WHERE id = $2)`,
+		target.BatchID, target.ClaimID, target.Part, clp01, lb, lc, lp)
 	return !same, err
 }
 
-// postLine records an SVC, matched by REF*6R to a line of the loop.
-func (im *importer) postLine(claimPaymentID int64, seq int, l *sentLoop, ln *x12.LinePayment, what string) (int64, error) {
+// postLine records an SVC, matched by REF*6R to a line of the loop l: a
+// line of it, or, for a reversal posted to the original that named (a
+// void's loop) supersedes, a line of named reversing one of l's (a void
+// repeats the original's lines as its own, and the payer echoes those).
+func (im *importer) postLine(claimPaymentID int64, seq int, l, named *sentLoop, ln *x12.LinePayment, what string) (int64, error) {
 	charge, err := cents(ln.Charge, what+" SVC02")
 	if err != nil {
 		return 0, err
@@ -1229,8 +1256,23 @@ func (im *importer) postLine(claimPaymentID int64, seq int, l *sentLoop, ln *x12
 	reason := UnmatchedClaimLine
 	if l != nil {
 		reason = UnmatchedLine
-		if n, err := strconv.ParseInt(ln.ControlNumber, 10, 64); err == nil && containsInt(l.LineIDs, n) {
+		n, err := strconv.ParseInt(ln.ControlNumber, 10, 64)
+		switch {
+		case err != nil:
+		case containsInt(l.LineIDs, n):
 			line, reason = n, ""
+		case named != nil && containsInt(named.LineIDs, n):
+			var orig int64
+			err := im.tx.GetContext(im.ctx, &orig, `WITH RECURSIVE back (id) AS (
+					SELECT reverses_line_id FROM claim_lines WHERE id = $1 AND reverses_line_id IS NOT NULL
+					UNION SELECT l.reverses_line_id FROM claim_lines l JOIN back ON l.id = back.id WHERE l.reverses_line_id IS NOT NULL)
+				SELECT id FROM back WHERE id = ANY ($2) LIMIT 1`, n, l.LineIDs)
+			switch {
+			case err == nil:
+				line, reason = orig, ""
+			case !errors.Is(err, pg.ErrNoRows):
+				return 0, fmt.Errorf("match 835 line: %w", err)
+			}
 		}
 	}
 	units, err := quantity(ln.Units, what+" SVC05")

@@ -239,3 +239,81 @@ func TestPayerCorrectionKeepingTheClaimsNumberInOneFile(t *testing.T) {
 		})
 	}
 }
+
+// The payer may answer a void or a replacement under its own claim
+// number (CLP01 the void's or replacement's CLM01, which rss gives each),
+// its reversal's CLP07 the original's payer claim control number (the one
+// the 837P sent in REF*F8): the reversal undoes the original's payment,
+// posted to the original's loop, its lines matched through the void's.
+// They were kept aside (reverses_other_claim): the originals read paid
+// and the reconciliation listed them as money the payer still held,
+// though it had taken it back (a black-box pass by the payer's EDI
+// team). A CLP07 naming an unrelated claim's payment is still kept
+// aside, and so is one of another agency's claim.
+func TestPayerReversalUnderTheVoidsOrReplacementsOwnNumber(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	for i, n := range []string{"SUP-V", "SUP-R", "SUP-U"} {
+		w.submitAs(w.ecra(), w.mhwClaim(n, "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-20+i), 4, "29.00")))
+	}
+	b1 := w.batch(billing.RouteMedicaid837P, day(0))
+	sent1 := readSent(t, w.export(b1.ID))
+	v, r, u := sent1.claim(t, "SUP-V"), sent1.claim(t, "SUP-R"), sent1.claim(t, "SUP-U")
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: v.NPI, Trace: "SUP-EFT1", Claims: []clp{
+		{CLM: v, Status: "1", CCN: "PCN-V"}, {CLM: r, Status: "1", CCN: "PCN-R"}, {CLM: u, Status: "1", CCN: "PCN-U"}}}))
+
+	vID, rID := w.claimID("SUP-V"), w.claimID("SUP-R")
+	w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "SUP-V-VOID", ClientID: w.demo.Clients["Dubois"], Frequency: billing.FreqVoid,
+		OriginalClaimID: &vID})
+	repl := w.mhwClaim("SUP-R-REPL", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-19), 3, "21.75"))
+	repl.Frequency, repl.OriginalClaimID = billing.FreqReplacement, &rID
+	w.submitAs(w.ecra(), repl)
+	b2 := w.batch(billing.RouteMedicaid837P, day(0))
+	sent2 := readSent(t, w.export(b2.ID))
+	void, rr := sent2.claim(t, "SUP-V-VOID"), sent2.claim(t, "SUP-R-REPL")
+	require.Equal(t, []string{"8", "PCN-V", "7", "PCN-R"}, []string{void.Freq, void.F8, rr.Freq, rr.F8})
+
+	// The void's reversal itemizes the void's lines (REF*6R), the
+	// replacement's the original's; a third reversal under the void's
+	// number names an unrelated claim's payment.
+	undoR := r
+	undoR.CLM01 = rr.CLM01
+	f := w.importFile(sim.file835(remit{NPI: v.NPI, Trace: "SUP-EFT2", Claims: []clp{
+		{CLM: void, Status: "22", CCN: "PCN-V"},
+		{CLM: undoR, Status: "22", CCN: "PCN-R", F8: "PCN-R"},
+		{CLM: rr, Status: "1", CCN: "PCN-RR", F8: "PCN-R"},
+		{CLM: void, Status: "22", CCN: "PCN-U"},
+	}}))
+	assert.Equal(t, []string{"claim_payment SUP-V-VOID reverses_other_claim"}, w.reasons(f.ID))
+	assert.Equal(t, 3, f.Summary.Matched)
+
+	pv := w.payerOf(vID)
+	assert.Equal(t, billing.PayerReversed, pv.Status, "the payer took the voided claim's payment back")
+	assert.Equal(t, "0.00", pv.Paid.String())
+	pr := w.payerOf(rID)
+	assert.Equal(t, billing.PayerReversed, pr.Status, "the replaced claim's payment was taken back")
+	prr := w.payerOf(w.claimID("SUP-R-REPL"))
+	assert.Equal(t, billing.PayerPaid, prr.Status)
+	assert.Equal(t, "21.75", prr.Paid.String())
+	pu := w.payerOf(w.claimID("SUP-U"))
+	assert.Equal(t, billing.PayerPaid, pu.Status, "the unrelated claim's payment stands")
+	assert.Equal(t, "29.00", pu.Paid.String())
+
+	// The reversals are the originals' batch's: nothing stands paid on a
+	// claim rss took back, and the void's batch lists only the slip.
+	rec1, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b1.ID})
+	require.NoError(t, err)
+	assert.Empty(t, rec1.SupersededPaid)
+	assert.Equal(t, "29.00", rec1.Totals.Paid.String(), "SUP-U's payment, the others taken back")
+	requireIdentity(t, rec1.Totals)
+	rec2, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b2.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "21.75", rec2.Totals.Paid.String())
+	requireIdentity(t, rec2.Totals)
+	var slips []string
+	for _, u := range rec2.Unmatched {
+		slips = append(slips, u.Kind+" "+u.Reference+" "+u.Reason)
+	}
+	assert.Equal(t, []string{"claim_payment SUP-V-VOID reverses_other_claim"}, slips)
+}

@@ -212,6 +212,8 @@ type clp struct {
 	Lines   map[string][]cas  // line CAS by REF*6R
 	Remarks map[string]string // LQ*HE by REF*6R
 	NoLines bool              // a claim denied at claim level, no 2110
+	Resp    string            // CLP05 patient responsibility, "" for none
+	F8      string            // REF*F8: the original claim's payer claim control number
 }
 
 func sum(cs []cas) decimal.Decimal {
@@ -245,9 +247,12 @@ func (c clp) segments() []string {
 	}
 	charge, paid := c.amounts()
 	freq := c.CLM.Freq
-	segs := []string{fmt.Sprintf("CLP*%s*%s*%s*%s**MC*%s*11*%s", c.CLM.CLM01, c.Status, amt(charge), amt(paid), c.CCN, freq)}
+	segs := []string{fmt.Sprintf("CLP*%s*%s*%s*%s*%s*MC*%s*11*%s", c.CLM.CLM01, c.Status, amt(charge), amt(paid), c.Resp, c.CCN, freq)}
 	segs = append(segs, casSegs(c.Claim, sign)...)
 	segs = append(segs, "NM1*QC*1*"+c.CLM.Last+"*"+c.CLM.First+"****MI*"+c.CLM.MemberID)
+	if c.F8 != "" {
+		segs = append(segs, "REF*F8*"+c.F8)
+	}
 	if c.NoLines {
 		return segs
 	}
