@@ -596,8 +596,9 @@ func statusCode(sc x12.StatusCode) string {
 // post835 records one payment and posts its claims. A payment (TRN) is
 // posted once whatever file brings it. A claim is posted to the loop its
 // CLP01 names; a reversal (CLP02 22) undoes the current posting with the
-// payer's claim control number it carries (CLP07), or else the current
-// posting of the loop it names, and is posted to that posting's loop; a
+// payer's claim control number it carries (CLP07), or else (a CLP07 never
+// seen) the one its REF*F8 names or the current posting of the loop it
+// names, and is posted to that posting's loop (reversalTarget); a
 // second payment of a loop whose posting was not reversed first is kept
 // but not posted, so nothing counts twice.
 func (im *importer) post835(rem x12.Remittance) error {
@@ -699,9 +700,9 @@ func (im *importer) postClaimPayments() error {
 			if err != nil {
 				return err
 			}
-			if wait {
+			if wait != "" {
 				waiting = append(waiting, claimAt{p, i})
-				k := ccnOf{p.who, p.claims[i].PayerControl}
+				k := ccnOf{p.who, wait}
 				named[k] = append(named[k], p.claims[i].Paid.Neg())
 			}
 		}
@@ -895,14 +896,18 @@ func (im *importer) current(where string, args ...any) (*posting, error) {
 	return &p, err
 }
 
-// ccnSeen reports whether a payment the payer numbered ccn is on file
-// for the payee who (posted or not), and whether one was kept without
-// posting, as a second payment of a loop already paid, and not yet taken
-// back (each such payment is reversed once).
-func (im *importer) ccnSeen(ccn string, who payee) (known, aside bool, err error) {
+// ccnSeen says what of the payer's number ccn is on file for the payee
+// who: a payment (posted or not: known); one kept without posting, as a
+// second payment of a loop already paid, and not yet taken back (aside:
+// each such payment is reversed once); a reversal posted under it by
+// another payment than paymentID (reversal).
+type ccnOnFile struct{ known, aside, reversal bool }
+
+func (im *importer) ccnSeen(ccn string, who payee, paymentID int64) (ccnOnFile, error) {
 	var r struct {
-		Known bool `db:"known"`
-		Aside bool `db:"aside"`
+		Known    bool `db:"known"`
+		Aside    bool `db:"aside"`
+		Reversal bool `db:"reversal"`
 	}
 	// The payee's own payments: the counts pair a payment kept aside with
 	// the reversal that takes it back, both the payee's. A payment is the
@@ -914,12 +919,17 @@ func (im *importer) ccnSeen(ccn string, who payee) (known, aside bool, err error
 	// pass).
 	own := `(($4 = '' AND $5 = '') OR ` + payeeLoop("p", "$4", "$5") + ` OR EXISTS (SELECT 1 FROM payer_payments pp
 		WHERE pp.id = p.payment_id AND (($4 <> '' AND pp.payee_npi = $4) OR ($5 <> '' AND pp.payee_tax_id = $5))))`
-	err = im.tx.GetContext(im.ctx, &r, `SELECT
+	// A reversal repeated in another payment is the payer's repeat: in
+	// the payment itself, the parts of a split claim may each be taken
+	// back under one number.
+	err := im.tx.GetContext(im.ctx, &r, `SELECT
 		EXISTS (SELECT 1 FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND NOT p.reversal AND `+own+`) AS known,
 		(SELECT count(*) FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND NOT p.reversal AND p.unmatched_reason = $2 AND `+own+`) >
-		(SELECT count(*) FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND p.reversal AND p.unmatched_reason = $3 AND `+own+`) AS aside`,
-		ccn, UnmatchedAlreadyPosted, UnmatchedKeptAside, who.npi, who.tin)
-	return r.Known, r.Aside, err
+		(SELECT count(*) FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND p.reversal AND p.unmatched_reason = $3 AND `+own+`) AS aside,
+		EXISTS (SELECT 1 FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND p.reversal AND p.unmatched_reason IS NULL
+			AND p.payment_id <> $6 AND `+own+`) AS reversal`,
+		ccn, UnmatchedAlreadyPosted, UnmatchedKeptAside, who.npi, who.tin, paymentID)
+	return ccnOnFile{known: r.Known, aside: r.Aside, reversal: r.Reversal}, err
 }
 
 // splitPart reports whether c, a payment of a loop whose current posting
@@ -1013,29 +1023,104 @@ func payeeLoop(p, npi, tin string) string {
 		AND bp.provider_id = c.provider_id WHERE c.id = ` + p + `.claim_id AND ` + payeeMatchSQL("bp", npi, tin) + `)`
 }
 
+// reversalTarget finds the posting a reversal undoes, or why it undoes
+// nothing (reason), or the number of a payment of this file it waits for
+// (waitOn). Only a posting of the payee's own loops: a CLP07 names a
+// payment of the payer's, and one agency's 835 (or a slip in its CLP07)
+// must not take back another agency's payment.
+//
+// The current posting carrying its CLP07 comes first. A CLP07 rss has
+// seen that no current posting carries undoes nothing: the payer takes
+// back a second payment kept aside (already_posted, never posted), and
+// the pair nets to nothing on the unmatched list; or the payment it names
+// was undone already; or it is a reversal posted before, repeated (payers
+// that give each adjustment its own number send it as CLP07). Falling
+// back to the loop's current posting there undid the payment that stands,
+// or the correction (black-box passes). A CLP07 rss has never seen leaves
+// the posting to the 835's REF*F8 (the original claim's number, one value
+// only) when a current posting or a payment of the file carries it, and
+// else to the current posting of the loop CLP01 names.
+func (im *importer) reversalTarget(paymentID int64, who payee, c *x12.ClaimPayment, l *sentLoop, mayDefer bool) (
+	target *posting, reason, waitOn string, err error) {
+	byNumber := func(ccn string) (*posting, error) {
+		return im.current("p.payer_ccn = $1 AND "+payeeLoop("p", "$2", "$3"), ccn, who.npi, who.tin)
+	}
+	if ccn := c.PayerControl; ccn != "" {
+		if target, err = byNumber(ccn); err != nil || target != nil {
+			return target, "", "", err
+		}
+		seen, err := im.ccnSeen(ccn, who, paymentID)
+		if err != nil {
+			return nil, "", "", err
+		}
+		if seen.aside {
+			return nil, UnmatchedKeptAside, "", nil
+		}
+		// A payment of this file carries the CLP07: the reversal names
+		// it, posted after the reversals (the loop's current posting, or
+		// an earlier payment of that number undone already, is another
+		// payment).
+		if mayDefer && im.paidInFile(ccn, who) {
+			return nil, "", ccn, nil
+		}
+		if seen.known || seen.reversal {
+			return nil, UnmatchedNothingToUndo, "", nil
+		}
+		if f8 := originalRef(c); f8 != "" && f8 != ccn {
+			if target, err = byNumber(f8); err != nil || target != nil {
+				return target, "", "", err
+			}
+			if mayDefer && im.paidInFile(f8, who) {
+				return nil, "", f8, nil
+			}
+		}
+	}
+	if l != nil {
+		target, err = im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part)
+	}
+	return target, "", "", err
+}
+
+// originalRef is the original claim's payer claim control number an 835
+// claim carries in REF*F8, "" when it carries none or several.
+func originalRef(c *x12.ClaimPayment) string {
+	ref := ""
+	for _, r := range c.Refs {
+		if r.Qual != "F8" || r.Value == "" {
+			continue
+		}
+		if ref != "" && r.Value != ref {
+			return ""
+		}
+		ref = r.Value
+	}
+	return ref
+}
+
 // postClaim posts one CLP. A reversal posted before the file's payments
-// (mayDefer) that finds no current posting with its CLP07 while a payment
-// of the same file carries it is not recorded (deferred): it is to be
-// posted again once the payments it names are.
-func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimPayment, mayDefer bool) (deferred bool, err error) {
+// (mayDefer) that finds no current posting with its CLP07 (or the REF*F8
+// read in its place) while a payment of the same file carries it is not
+// recorded: it returns that number (waitOn), to be posted again once the
+// payments it names are.
+func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimPayment, mayDefer bool) (waitOn string, err error) {
 	// The claim by its place in the set, never its CLP01: an error quotes
 	// nothing the file carries.
 	what := fmt.Sprintf("claim %d of the set", seq)
 	charge, err := cents(c.Charge, what+" CLP03")
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	paid, err := cents(c.Paid, what+" CLP04")
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	resp, err := cents(c.PatientResp, what+" CLP05")
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	l, unmatched, err := im.findLoop(c.ClaimID, who)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	reversal := c.Status == x12.ClaimReversal
 	// named is the loop the CLP01 names when a reversal is posted to
@@ -1054,47 +1139,16 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		// one amount and its lines another). Nothing is undone by it.
 		reason = UnmatchedUnbalanced
 	case reversal:
-		var target *posting
-		if c.PayerControl != "" {
-			// Only a posting of the payee's own loops: a CLP07 names a
-			// payment of the payer's, and one agency's 835 (or a slip in
-			// its CLP07) must not take back another agency's payment.
-			if target, err = im.current("p.payer_ccn = $1 AND "+payeeLoop("p", "$2", "$3"), c.PayerControl, who.npi, who.tin); err != nil {
-				return false, err
-			}
-			if target == nil {
-				// A CLP07 rss has seen names no current posting: the payer
-				// takes back a second payment that was kept aside
-				// (already_posted, never posted), and the pair nets to
-				// nothing on the unmatched list; or the payment it names
-				// was undone already. Either way nothing posted is undone:
-				// falling back to the loop's current posting here undid
-				// the payment that stands (or the correction).
-				known, aside, err := im.ccnSeen(c.PayerControl, who)
-				if err != nil {
-					return false, err
-				}
-				if aside {
-					reason = UnmatchedKeptAside
-					break
-				}
-				// A payment of this file carries the CLP07: the reversal
-				// names it, posted after the reversals (the loop's current
-				// posting, or an earlier payment of that number undone
-				// already, is another payment).
-				if mayDefer && im.paidInFile(c.PayerControl, who) {
-					return true, nil
-				}
-				if known {
-					reason = UnmatchedNothingToUndo
-					break
-				}
-			}
+		target, why, waitOn, err := im.reversalTarget(paymentID, who, c, l, mayDefer)
+		if err != nil {
+			return "", err
 		}
-		if target == nil && l != nil {
-			if target, err = im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part); err != nil {
-				return false, err
-			}
+		if waitOn != "" {
+			return waitOn, nil
+		}
+		if why != "" {
+			reason = why
+			break
 		}
 		if target == nil {
 			reason = UnmatchedNothingToUndo
@@ -1113,7 +1167,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		// payer's number in REF*F8, and payers answer it under that number.
 		other, err := im.otherClaim(target, c.ClaimID, l)
 		if err != nil {
-			return false, err
+			return "", err
 		}
 		if other {
 			reason = UnmatchedOtherClaim
@@ -1121,13 +1175,13 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		}
 		id, all, err := im.splitTarget(target, paid, c.PayerControl)
 		if err != nil {
-			return false, err
+			return "", err
 		}
 		reverses, whole = id, all
 		if l == nil || l.BatchID != target.BatchID || l.ClaimID != target.ClaimID || l.Part != target.Part {
 			named = l
 			if l, err = im.loopOf(target.BatchID, target.ClaimID, target.Part); err != nil {
-				return false, err
+				return "", err
 			}
 		}
 	case l == nil:
@@ -1135,7 +1189,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 	default:
 		cur, err := im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part)
 		if err != nil {
-			return false, err
+			return "", err
 		}
 		// Nothing standing: a first payment, or a correction after a
 		// reversal (a whole reversal undoes only the postings before it,
@@ -1144,7 +1198,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		if cur != nil {
 			split, err := im.splitPart(paymentID, cur, l, c)
 			if err != nil {
-				return false, err
+				return "", err
 			}
 			if !split {
 				reason = UnmatchedAlreadyPosted
@@ -1162,7 +1216,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		paymentID, seq, c.ClaimID, c.Status, charge, paid, resp, c.FilingCode, c.PayerControl, reversal, batch, claim, part, reverses,
 		pq.StringArray(nonNil(c.Remarks)), reason, whole)
 	if err != nil {
-		return false, fmt.Errorf("record 835 claim: %w", err)
+		return "", fmt.Errorf("record 835 claim: %w", err)
 	}
 	if l != nil && reason == "" {
 		im.events = append(im.events, access.Event{Action: "post", EntityType: "claim", EntityID: access.ID(l.ClaimID),
@@ -1172,23 +1226,23 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 	for _, a := range c.Adjustments {
 		adj++
 		if err := im.adjustment(id, nil, adj, a, what); err != nil {
-			return false, err
+			return "", err
 		}
 	}
 	for i := range c.Lines {
 		ln := &c.Lines[i]
 		lineID, err := im.postLine(id, i+1, l, named, ln, what)
 		if err != nil {
-			return false, err
+			return "", err
 		}
 		for _, a := range ln.Adjustments {
 			adj++
 			if err := im.adjustment(id, &lineID, adj, a, what); err != nil {
-				return false, err
+				return "", err
 			}
 		}
 	}
-	return false, nil
+	return "", nil
 }
 
 // linesBalance reports whether a CLP that itemizes its lines is tied to

@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -316,4 +317,75 @@ func TestPayerReversalUnderTheVoidsOrReplacementsOwnNumber(t *testing.T) {
 		slips = append(slips, u.Kind+" "+u.Reference+" "+u.Reason)
 	}
 	assert.Equal(t, []string{"claim_payment SUP-V-VOID reverses_other_claim"}, slips)
+}
+
+// Payers whose system gives each adjustment its own claim control number
+// send a reversal under it (CLP07) with REF*F8 naming the original. Such
+// a reversal repeated in a later 835 is a repeat, kept aside
+// (nothing_to_reverse) as the repeat carrying the original's number is:
+// no payment carried its CLP07, so it fell back to the loop's current
+// posting and undid the correction that stands, the claim reading
+// reversed and open (a black-box pass by the payer's EDI team). Its
+// REF*F8 names the posting it undoes when its CLP07 names nothing on
+// file: under a void's own claim number, or beside the payment it takes
+// back in the same file.
+func TestPayerReversalCarryingItsOwnNumber(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	for i, n := range []string{"OWN-1", "OWN-2", "OWN-3"} {
+		w.submitAs(w.ecra(), w.mhwClaim(n, "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-20+i), 4, "29.00")))
+	}
+	b1 := w.batch(billing.RouteMedicaid837P, day(0))
+	sent1 := readSent(t, w.export(b1.ID))
+	c1, c2, c3 := sent1.claim(t, "OWN-1"), sent1.claim(t, "OWN-2"), sent1.claim(t, "OWN-3")
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: c1.NPI, Trace: "OWN-EFT1", Claims: []clp{
+		{CLM: c1, Status: "1", CCN: "PCN-O1"}, {CLM: c2, Status: "1", CCN: "PCN-O2"}}}))
+
+	// The payer adjusts OWN-1: its reversal and correction, each under a
+	// number of its own.
+	corrected := []cas{{Group: "CO", CARC: "45", Amount: dec("9.00")}}
+	f2 := w.importFile(sim.file835(remit{NPI: c1.NPI, Trace: "OWN-EFT2", Claims: []clp{
+		{CLM: c1, Status: "22", CCN: "RV-O1", F8: "PCN-O1"},
+		{CLM: c1, Status: "1", CCN: "CR-O1", F8: "PCN-O1", Claim: corrected}}}))
+	assert.Empty(t, w.reasons(f2.ID))
+	requirePaid := func(number, paid, why string) {
+		t.Helper()
+		p := w.payerOf(w.claimID(number))
+		assert.Equal(t, billing.PayerPaid, p.Status, why)
+		assert.Equal(t, paid, p.Paid.String(), why)
+	}
+	requirePaid("OWN-1", "20.00", "the correction")
+
+	// The reversal again, in a later payment, with its REF*F8 or without.
+	for i, f8 := range []string{"PCN-O1", ""} {
+		f := w.importFile(sim.file835(remit{NPI: c1.NPI, Trace: fmt.Sprintf("OWN-EFT3-%d", i), Claims: []clp{
+			{CLM: c1, Status: "22", CCN: "RV-O1", F8: f8}}}))
+		assert.Equal(t, []string{"claim_payment OWN-1 nothing_to_reverse"}, w.reasons(f.ID), "REF*F8 %q", f8)
+		requirePaid("OWN-1", "20.00", "the correction stands")
+	}
+
+	// OWN-2 voided; the payer reverses it under the void's number and a
+	// number of its own, REF*F8 the original's.
+	id2 := w.claimID("OWN-2")
+	w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "OWN-2-VOID", ClientID: w.demo.Clients["Dubois"], Frequency: billing.FreqVoid,
+		OriginalClaimID: &id2})
+	b2 := w.batch(billing.RouteMedicaid837P, day(0))
+	void := readSent(t, w.export(b2.ID)).claim(t, "OWN-2-VOID")
+	f4 := w.importFile(sim.file835(remit{NPI: c1.NPI, Trace: "OWN-EFT4", Claims: []clp{{CLM: void, Status: "22", CCN: "RV-O2", F8: "PCN-O2"}}}))
+	assert.Empty(t, w.reasons(f4.ID))
+	assert.Equal(t, billing.PayerReversed, w.payerOf(id2).Status, "the voided claim's payment taken back")
+
+	// OWN-3 paid and taken back in one payment, the reversal listed first.
+	f5 := w.importFile(sim.file835(remit{NPI: c1.NPI, Trace: "OWN-EFT5", Claims: []clp{
+		{CLM: c3, Status: "22", CCN: "RV-O3", F8: "PCN-O3"}, {CLM: c3, Status: "1", CCN: "PCN-O3"}}}))
+	assert.Empty(t, w.reasons(f5.ID))
+	assert.Equal(t, billing.PayerReversed, w.payerOf(w.claimID("OWN-3")).Status, "paid and taken back")
+
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b1.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "20.00", rec.Totals.Paid.String(), "OWN-1's correction alone")
+	assert.Equal(t, "58.00", rec.Totals.Open.String(), "OWN-2 (voided, netting out with its void) and OWN-3")
+	assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
+	requireIdentity(t, rec.Totals)
 }
