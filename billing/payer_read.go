@@ -14,6 +14,7 @@ import (
 	"rss/access"
 	"rss/pg"
 	"rss/vouchers"
+	"rss/x12"
 )
 
 const payerFileColumns = `f.id, f.kind, f.sha256, f.bytes, f.sender_id, f.receiver_id, f.isa_control, f.gs_control, f.imported_by, f.imported_at`
@@ -343,7 +344,15 @@ const (
 	PayerRejected = "rejected"
 	PayerPaid     = "paid"
 	PayerDenied   = "denied"
-	PayerReversed = "reversed"
+	// PayerForwarded: the payer paid nothing, the claim not being its own
+	// and sent on to another payer (CLP02 23). PayerZeroPaid: the payer
+	// processed the claim and paid nothing, the charge going to the
+	// patient's responsibility (a deductible), to another payer's payment
+	// or to the adjustments it lists; it did not deny it. Both read
+	// "denied" (a black-box pass by the payer's EDI team).
+	PayerForwarded = "forwarded"
+	PayerZeroPaid  = "zero_paid"
+	PayerReversed  = "reversed"
 	// PayerNotSent is a remittance advice line's state when the batch's
 	// file did not carry it (an unsent reversal, a denied line reported).
 	PayerNotSent = "not_sent"
@@ -359,10 +368,30 @@ const (
 	PayerPartlyReversed = "partly_reversed"
 )
 
+// unpaidState is the state of a loop whose current posting paid nothing,
+// from what the payer said of it (CLP02 of each of its parts): denied
+// (4), forwarded to another payer as not its claim (23), or processed and
+// paid nothing (zero_paid: the charge went to the patient's
+// responsibility, another payer's payment or the adjustments listed).
+// unpaidStateSQL is the same in SQL, an aggregate over the postings p.
+func unpaidState(clp02s []string) string {
+	switch {
+	case slices.Contains(clp02s, x12.ClaimDenied):
+		return PayerDenied
+	case len(clp02s) > 0 && !slices.ContainsFunc(clp02s, func(s string) bool { return s != x12.ClaimNotOurs }):
+		return PayerForwarded
+	}
+	return PayerZeroPaid
+}
+
+const unpaidStateSQL = `CASE WHEN bool_or(p.status_code = '` + x12.ClaimDenied + `') THEN '` + PayerDenied + `'
+	WHEN bool_and(p.status_code = '` + x12.ClaimNotOurs + `') THEN '` + PayerForwarded + `' ELSE '` + PayerZeroPaid + `' END`
+
 // ClaimPayer is what the payer answered about a claim: the 277CA's
 // acceptance or rejection (with its status codes), or the 835's current
 // posting (paid or denied, with the CAS adjustments and remark codes), or
-// a reversal not yet corrected. A claim sent in several CLM loops sums
+// a reversal not yet corrected. Nothing paid reads denied, forwarded or
+// zero_paid as the payer said (unpaidState). A claim sent in several CLM loops sums
 // its loops. Nil until the payer has said anything about the claim.
 type ClaimPayer struct {
 	Status      string            `json:"status"`
@@ -417,7 +446,7 @@ type PayerLoopAnswer struct {
 const payerLoopQuery = `
 	SELECT x.claim_id, x.part, x.batch_id, x.clm01, x.line_ids, payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
 	       s.accepted AS ack_accepted, s.statuses AS ack_statuses, s.payer_ccn AS ack_ccn,
-	       cp.ids AS posting_ids, cp.paid, cp.patient_resp, cp.payer_ccn,
+	       cp.ids AS posting_ids, cp.paid, cp.patient_resp, cp.payer_ccn, cp.clp02s,
 	       (SELECT p.payer_ccn FROM payer_claim_payments p
 	        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND NOT p.reversal
 	          AND p.unmatched_reason IS NULL AND p.payer_ccn IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS posted_ccn,
@@ -432,7 +461,7 @@ const payerLoopQuery = `
 	LEFT JOIN LATERAL (SELECT s.accepted, s.statuses, s.payer_ccn FROM payer_claim_statuses s
 	                   WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id AND s.part = x.part ORDER BY s.reported_at DESC, s.id DESC LIMIT 1) s ON true
 	LEFT JOIN LATERAL (SELECT array_agg(p.id ORDER BY p.id) AS ids, sum(p.paid) AS paid, sum(p.patient_resp) AS patient_resp,
-	                          (array_agg(p.payer_ccn ORDER BY p.id DESC))[1] AS payer_ccn
+	                          (array_agg(p.payer_ccn ORDER BY p.id DESC))[1] AS payer_ccn, array_agg(p.status_code) AS clp02s
 	                   FROM payer_claim_payments p
 	                   WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part
 	                     AND p.unmatched_reason IS NULL AND NOT p.reversal
@@ -455,6 +484,7 @@ type payerLoop struct {
 	Paid        *rss.Money     `db:"paid"`
 	PatientResp *rss.Money     `db:"patient_resp"`
 	PayerCCN    *string        `db:"payer_ccn"`
+	CLP02s      pq.StringArray `db:"clp02s"` // the current posting's parts' CLP02
 	// PostedCCN is the payer's number of its latest payment of the loop,
 	// undone or not: what a replacement sends as REF*F8 (batches.go).
 	PostedCCN  *string        `db:"posted_ccn"`
@@ -478,6 +508,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		posted, ever, rejected, accepted bool
 		loops, rejectedLoops             int
 		reversedLoops                    int
+		unpaid                           []string // the states of its loops posted that paid nothing
 		p                                ClaimPayer
 		postings                         []int64
 	}
@@ -500,7 +531,8 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		case len(l.PostingIDs) > 0 && l.Paid.IsPositive():
 			state = PayerPaid
 		case len(l.PostingIDs) > 0:
-			state = PayerDenied
+			state = unpaidState(l.CLP02s)
+			a.unpaid = append(a.unpaid, state)
 		case l.EverPosted:
 			state = PayerReversed
 		case l.Rejected:
@@ -581,7 +613,15 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		case a.posted && a.p.Paid.IsPositive():
 			a.p.Status = PayerPaid
 		case a.posted:
-			a.p.Status = PayerDenied
+			// Nothing paid: a loop denied makes the claim denied; all
+			// forwarded, forwarded; otherwise it was processed and paid
+			// nothing.
+			a.p.Status = PayerZeroPaid
+			if slices.Contains(a.unpaid, PayerDenied) {
+				a.p.Status = PayerDenied
+			} else if !slices.ContainsFunc(a.unpaid, func(s string) bool { return s != PayerForwarded }) {
+				a.p.Status = PayerForwarded
+			}
 		case a.ever:
 			a.p.Status = PayerReversed
 		case a.rejected:

@@ -73,6 +73,8 @@ type ReconcileRow struct {
 	Rejected         rss.Money        `json:"rejected" db:"rejected"`
 	PaidClaims       int              `json:"paid_claims" db:"paid_claims"`
 	DeniedClaims     int              `json:"denied_claims" db:"denied_claims"`
+	ForwardedClaims  int              `json:"forwarded_claims" db:"forwarded_claims"`
+	ZeroPaidClaims   int              `json:"zero_paid_claims" db:"zero_paid_claims"`
 	Paid             rss.Money        `json:"paid" db:"paid"`
 	Adjustments      []CARCAdjustment `json:"adjustments" db:"-"`
 	AdjustmentTotal  rss.Money        `json:"adjustment_total" db:"-"`
@@ -141,6 +143,9 @@ const reconcileLoops = `
 		       (SELECT sum(p.paid) FROM payer_claim_payments p
 		        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND p.unmatched_reason IS NULL
 		          AND NOT p.reversal AND ` + standsP + `) AS current_paid,
+		       (SELECT ` + unpaidStateSQL + ` FROM payer_claim_payments p
+		        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND p.unmatched_reason IS NULL
+		          AND NOT p.reversal AND ` + standsP + `) AS unpaid_state,
 		       (SELECT sum(p.paid) FROM payer_claim_payments p
 		        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND p.unmatched_reason IS NULL) AS paid,
 		       EXISTS (SELECT 1 FROM claim_lines rl
@@ -161,7 +166,10 @@ const reconcileRowsQuery = reconcileLoops + `
 	       COALESCE(sum(billed) FILTER (WHERE NOT rejected AND (ack OR paid IS NOT NULL)), 0) AS accepted,
 	       count(*) FILTER (WHERE rejected AND NOT replaced) AS rejected_claims,
 	       COALESCE(sum(billed) FILTER (WHERE rejected AND NOT replaced), 0) AS rejected,
-	       count(*) FILTER (WHERE current_paid > 0) AS paid_claims, count(*) FILTER (WHERE current_paid = 0) AS denied_claims,
+	       count(*) FILTER (WHERE current_paid > 0) AS paid_claims,
+	       count(*) FILTER (WHERE current_paid = 0 AND unpaid_state = '` + PayerDenied + `') AS denied_claims,
+	       count(*) FILTER (WHERE current_paid = 0 AND unpaid_state = '` + PayerForwarded + `') AS forwarded_claims,
+	       count(*) FILTER (WHERE current_paid = 0 AND unpaid_state = '` + PayerZeroPaid + `') AS zero_paid_claims,
 	       COALESCE(sum(paid), 0) AS paid,
 	       count(*) FILTER (WHERE NOT rejected AND current_paid IS NULL AND NOT replaced) AS open_claims,
 	       COALESCE(sum(billed) FILTER (WHERE NOT rejected AND current_paid IS NULL AND NOT replaced), 0) AS open,
@@ -329,6 +337,8 @@ func (s *Service) Reconcile(ctx context.Context, f ReconcileFilter) (Reconciliat
 		t.RejectedClaims += r.RejectedClaims
 		t.PaidClaims += r.PaidClaims
 		t.DeniedClaims += r.DeniedClaims
+		t.ForwardedClaims += r.ForwardedClaims
+		t.ZeroPaidClaims += r.ZeroPaidClaims
 		t.OpenClaims += r.OpenClaims
 		t.ReplacedClaims += r.ReplacedClaims
 		t.UnansweredClaims += r.UnansweredClaims
@@ -390,7 +400,8 @@ func (r *Reconciliation) WriteJSON(w io.Writer) error {
 
 var reconcileHeader = []string{"record", "batch_id", "provider_id", "claims", "billed", "accepted_claims", "accepted",
 	"rejected_claims", "rejected", "paid_claims", "denied_claims", "paid", "adjustments", "adjustment_total", "open_claims", "open",
-	"unanswered_claims", "difference", "unexplained", "reference", "reason", "replaced_claims", "replaced", "provider_ref", "fiscal_date"}
+	"unanswered_claims", "difference", "unexplained", "reference", "reason", "replaced_claims", "replaced", "provider_ref", "fiscal_date",
+	"forwarded_claims", "zero_paid_claims"}
 
 // WriteCSV writes the reconciliation as CSV led by the Part 2 notice: a
 // "row" record per batch and provider, a "total" record, then the
@@ -415,7 +426,7 @@ func (r *Reconciliation) WriteCSV(w io.Writer) error {
 			strconv.Itoa(x.AcceptedClaims), x.Accepted.String(), strconv.Itoa(x.RejectedClaims), x.Rejected.String(),
 			strconv.Itoa(x.PaidClaims), strconv.Itoa(x.DeniedClaims), x.Paid.String(), strings.Join(adj, "; "), x.AdjustmentTotal.String(),
 			strconv.Itoa(x.OpenClaims), x.Open.String(), strconv.Itoa(x.UnansweredClaims), x.Difference.String(), x.Unexplained.String(), "", "",
-			strconv.Itoa(x.ReplacedClaims), x.Replaced.String(), "", ""})
+			strconv.Itoa(x.ReplacedClaims), x.Replaced.String(), "", "", strconv.Itoa(x.ForwardedClaims), strconv.Itoa(x.ZeroPaidClaims)})
 	}
 	for i := range r.Rows {
 		row("row", &r.Rows[i])

@@ -62,8 +62,14 @@ func clpStatusWords(code string) string {
 		return "denied"
 	case "19":
 		return "processed as primary, forwarded"
+	case "20":
+		return "processed as secondary, forwarded"
+	case "21":
+		return "processed as tertiary, forwarded"
 	case "22":
 		return "reversal of a previous payment"
+	case "23":
+		return "not its claim, forwarded to another payer"
 	}
 	return "status"
 }
