@@ -835,8 +835,8 @@ const currentPostingQuery = `
 // whole posting it names (the parts are one posting; the latest part
 // alone left the claim reading more paid than the payer's net, a
 // black-box re-check). A target not split is undone alone. A part the
-// reversal's CLP07 (ccn) names alone, of the amount it takes back, is the
-// one undone: parts paid across 835s each carry their own number, and
+// reversal's CLP07 (ccn: or the REF*F8 that found the target) names
+// alone, of the amount it takes back, is the one undone: parts paid across 835s each carry their own number, and
 // choosing by amount alone took back the latest part of it, another line's
 // (a black-box re-check).
 func (im *importer) splitTarget(target *posting, paid decimal.Decimal, ccn string) (id int64, whole bool, err error) {
@@ -1023,7 +1023,8 @@ func payeeLoop(p, npi, tin string) string {
 		AND bp.provider_id = c.provider_id WHERE c.id = ` + p + `.claim_id AND ` + payeeMatchSQL("bp", npi, tin) + `)`
 }
 
-// reversalTarget finds the posting a reversal undoes, or why it undoes
+// reversalTarget finds the posting a reversal undoes and the payer's
+// number it was found by (by: "" when by the loop), or why it undoes
 // nothing (reason), or the number of a payment of this file it waits for
 // (waitOn). Only a posting of the payee's own loops: a CLP07 names a
 // payment of the payer's, and one agency's 835 (or a slip in its CLP07)
@@ -1041,44 +1042,44 @@ func payeeLoop(p, npi, tin string) string {
 // only) when a current posting or a payment of the file carries it, and
 // else to the current posting of the loop CLP01 names.
 func (im *importer) reversalTarget(paymentID int64, who payee, c *x12.ClaimPayment, l *sentLoop, mayDefer bool) (
-	target *posting, reason, waitOn string, err error) {
+	target *posting, by, reason, waitOn string, err error) {
 	byNumber := func(ccn string) (*posting, error) {
 		return im.current("p.payer_ccn = $1 AND "+payeeLoop("p", "$2", "$3"), ccn, who.npi, who.tin)
 	}
 	if ccn := c.PayerControl; ccn != "" {
 		if target, err = byNumber(ccn); err != nil || target != nil {
-			return target, "", "", err
+			return target, ccn, "", "", err
 		}
 		seen, err := im.ccnSeen(ccn, who, paymentID)
 		if err != nil {
-			return nil, "", "", err
+			return nil, "", "", "", err
 		}
 		if seen.aside {
-			return nil, UnmatchedKeptAside, "", nil
+			return nil, "", UnmatchedKeptAside, "", nil
 		}
 		// A payment of this file carries the CLP07: the reversal names
 		// it, posted after the reversals (the loop's current posting, or
 		// an earlier payment of that number undone already, is another
 		// payment).
 		if mayDefer && im.paidInFile(ccn, who) {
-			return nil, "", ccn, nil
+			return nil, "", "", ccn, nil
 		}
 		if seen.known || seen.reversal {
-			return nil, UnmatchedNothingToUndo, "", nil
+			return nil, "", UnmatchedNothingToUndo, "", nil
 		}
 		if f8 := originalRef(c); f8 != "" && f8 != ccn {
 			if target, err = byNumber(f8); err != nil || target != nil {
-				return target, "", "", err
+				return target, f8, "", "", err
 			}
 			if mayDefer && im.paidInFile(f8, who) {
-				return nil, "", f8, nil
+				return nil, "", "", f8, nil
 			}
 		}
 	}
 	if l != nil {
 		target, err = im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part)
 	}
-	return target, "", "", err
+	return target, "", "", "", err
 }
 
 // originalRef is the original claim's payer claim control number an 835
@@ -1139,7 +1140,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		// one amount and its lines another). Nothing is undone by it.
 		reason = UnmatchedUnbalanced
 	case reversal:
-		target, why, waitOn, err := im.reversalTarget(paymentID, who, c, l, mayDefer)
+		target, by, why, waitOn, err := im.reversalTarget(paymentID, who, c, l, mayDefer)
 		if err != nil {
 			return "", err
 		}
@@ -1173,7 +1174,7 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 			reason = UnmatchedOtherClaim
 			break
 		}
-		id, all, err := im.splitTarget(target, paid, c.PayerControl)
+		id, all, err := im.splitTarget(target, paid, by)
 		if err != nil {
 			return "", err
 		}
