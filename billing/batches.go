@@ -468,6 +468,16 @@ const simpleLoopsQuery = `
 	JOIN claims c ON c.id = g.claim_id
 	WHERE $2 <> 'medicaid_837p' OR (c.frequency = '1' AND g.lines <= $3)`
 
+// takenBackY is the condition that CLM loop y is off the payer's books
+// because the payer took it back: a payment was posted to it and none
+// stands (every one undone by a reversal, standsP), which its claim's
+// payer answer reads as reversed. A loop corrected since (paid again)
+// stands, and one never paid is not taken back.
+const takenBackY = `(EXISTS (SELECT 1 FROM payer_claim_payments q WHERE q.batch_id = y.batch_id AND q.claim_id = y.claim_id
+		AND q.part = y.part AND q.unmatched_reason IS NULL)
+	AND NOT EXISTS (SELECT 1 FROM payer_claim_payments p WHERE p.batch_id = y.batch_id AND p.claim_id = y.claim_id AND p.part = y.part
+		AND p.unmatched_reason IS NULL AND NOT p.reversal AND ` + standsP + `))`
+
 // loopsQuery takes the billable lines of the other locked claims ($1), a
 // claim at a time, and for an 837P ($2 the route) assigns each line the
 // CLM loop that carries it ($3 lines at most to a loop):
@@ -494,6 +504,13 @@ const simpleLoopsQuery = `
 //     So with a rejected void loop (frequency 8): its resend (NewResend),
 //     whose lines reverse the void's, voids the loop the void would
 //     have, REF*F8 the same reference.
+//   - a loop the payer took back itself (paid, every posting reversed
+//     and none corrected: takenBackY) is not on the payer's books either:
+//     a void's reversals of it, or a resend's of the rejected void of
+//     it, are closed but not sent (a black-box re-check found a void
+//     of a claim the payer had reversed sent, asking the payer to take
+//     back what it already had). A replacement of it still goes as a
+//     replacement.
 //
 // REF*F8 names the loop voided or replaced as the payer knows it: the
 // payer's claim control number from its latest posting (CLP07), or from
@@ -517,7 +534,7 @@ const loopsQuery = `
 			       ox.batch_id AS o_batch, ox.part AS o_part,
 			       CASE WHEN ox.rejected AND ox.frequency <> '1' THEN ox.original_ref
 			            ELSE COALESCE(ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
-			       COALESCE(ox.rejected AND ox.frequency = '1', false) AS o_rejected
+			       COALESCE(ox.rejected AND ox.frequency = '1', false) OR COALESCE(gx.taken_back, false) AS o_unsent
 			FROM claim_lines l
 			LEFT JOIN claims o ON o.id = c.original_claim_id
 			LEFT JOIN LATERAL (
@@ -534,13 +551,24 @@ const loopsQuery = `
 				JOIN batch_x12_claims x ON x.batch_id = ob.batch_id AND x.claim_id = ob.claim_id
 				WHERE ob.claim_id = c.original_claim_id AND ob.lines > 0 AND l.reverses_line_id = ANY (x.line_ids)) ox
 				ON l.reverses_line_id IS NOT NULL
+			-- The loop a void's line takes back at the payer: the
+			-- original's, or for a resend (a void of a void) the loop
+			-- of the line the rejected void's line reversed.
+			LEFT JOIN LATERAL (
+				SELECT ` + takenBackY + ` AS taken_back
+				FROM batch_claims yb
+				JOIN batch_x12_claims y ON y.batch_id = yb.batch_id AND y.claim_id = yb.claim_id
+				WHERE yb.claim_id = CASE WHEN o.frequency = '8' THEN o.original_claim_id ELSE o.id END AND yb.lines > 0
+				  AND (CASE WHEN o.frequency = '8' THEN (SELECT v.reverses_line_id FROM claim_lines v WHERE v.id = l.reverses_line_id)
+				            ELSE l.reverses_line_id END) = ANY (y.line_ids)) gx
+				ON c.frequency = '8' AND l.reverses_line_id IS NOT NULL
 			WHERE l.claim_id = c.id AND l.billable),
 		chunked AS (
 			SELECT b.*, (row_number() OVER (PARTITION BY rev, o_batch, o_part ORDER BY line_number) - 1) / $3 AS chunk
 			FROM base b),
 		grouped AS (
 			SELECT x.*, CASE WHEN NOT rev THEN chunk + 1 END AS q,
-			       CASE WHEN rev AND NOT o_rejected THEN dense_rank() OVER (PARTITION BY rev, o_rejected ORDER BY o_batch, o_part, chunk) END AS g
+			       CASE WHEN rev AND NOT o_unsent THEN dense_rank() OVER (PARTITION BY rev, o_unsent ORDER BY o_batch, o_part, chunk) END AS g
 			FROM chunked x),
 		counted AS (
 			SELECT y.*, COALESCE(max(q) OVER (), 0) AS n, COALESCE(max(g) OVER (), 0) AS m

@@ -406,10 +406,20 @@ func (d *decided) addReversals(c *Claim, reversals []originalLine) {
 // resendable refuses a resend of void o unless a batch sent it and the
 // payer turned away a loop of it (its lines Rejected): a void waiting for
 // its batch goes out in it, and one the payer took, or has not answered,
-// is on the payer's books or may still be.
+// is on the payer's books or may still be. Nor when the payer has since
+// taken back itself every loop the rejected ones voided: nothing is on
+// its books to void (the batch would close the resend unsent, and the
+// rejected void would read replaced by a resend that never went out).
 func (o *original) resendable() error {
 	if o.reversals(FreqVoid) > 0 {
-		return nil
+		for i := range o.lines {
+			if o.lines[i].Rejected && !o.lines[i].TakenBack {
+				return nil
+			}
+		}
+		return rss.Coded(rss.ErrConflict, "nothing_to_void",
+			"void %d was rejected, but the payer has since reversed the payment of claim %d itself: nothing of it is on the payer's "+
+				"books to void, so nothing is sent again", o.ID, *o.OriginalClaimID)
 	}
 	for i := range o.lines {
 		if o.lines[i].Batched {

@@ -111,6 +111,9 @@ type originalLine struct {
 	// Rejected: a line of a void that went out in a CLM loop the payer
 	// turned away (payer_loop_rejected), which a resend sends again.
 	Rejected bool `db:"-"`
+	// TakenBack: a Rejected line whose original's loop the payer has since
+	// taken back itself (takenBackY): nothing of it is left to void.
+	TakenBack bool `db:"-"`
 }
 
 // entry is what the line holds on the ledger.
@@ -238,11 +241,12 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	if len(origSet) > 0 {
 		var claims []Claim
 		var lines []originalLine
-		var batched, rejected []int64
+		var batched []int64
+		var rejected []rejectedVoidLine
 		r.all(&claims)
 		r.all(&lines)
 		r.ids(&batched)
-		r.ids(&rejected)
+		r.all(&rejected)
 		f.addOriginals(claims, lines, batched, rejected)
 	}
 	if partsLock {
@@ -380,9 +384,15 @@ func (r *results) ids(dest *[]int64) {
 	r.err = r.rows.Err()
 }
 
+// rejectedVoidLine is a row of rejectedVoidLinesQuery.
+type rejectedVoidLine struct {
+	ID        int64 `db:"id"`
+	TakenBack bool  `db:"taken_back"`
+}
+
 // addOriginals files the locked originals with their lines, in order, each
 // marked batched or not, and rejected or not.
-func (f *facts) addOriginals(claims []Claim, lines []originalLine, batched, rejected []int64) {
+func (f *facts) addOriginals(claims []Claim, lines []originalLine, batched []int64, rejected []rejectedVoidLine) {
 	for i := range claims {
 		f.originals[claims[i].ID] = &original{Claim: claims[i]}
 	}
@@ -390,9 +400,12 @@ func (f *facts) addOriginals(claims []Claim, lines []originalLine, batched, reje
 	for _, id := range batched {
 		inBatch[id] = true
 	}
-	turnedAway := make(map[int64]bool, len(rejected))
-	for _, id := range rejected {
-		turnedAway[id] = true
+	turnedAway, takenBack := make(map[int64]bool, len(rejected)), map[int64]bool{}
+	for _, r := range rejected {
+		turnedAway[r.ID] = true
+		if r.TakenBack {
+			takenBack[r.ID] = true
+		}
 	}
 	sort.Slice(lines, func(i, j int) bool {
 		if lines[i].ClaimID != lines[j].ClaimID {
@@ -402,7 +415,7 @@ func (f *facts) addOriginals(claims []Claim, lines []originalLine, batched, reje
 	})
 	for _, l := range lines {
 		if o := f.originals[l.ClaimID]; o != nil {
-			l.Batched, l.Rejected = inBatch[l.ID], turnedAway[l.ID]
+			l.Batched, l.Rejected, l.TakenBack = inBatch[l.ID], turnedAway[l.ID], takenBack[l.ID]
 			o.lines = append(o.lines, l)
 		}
 	}
@@ -424,11 +437,16 @@ const (
 		  AND EXISTS (SELECT 1 FROM batch_claims b WHERE b.claim_id = l.claim_id AND b.lines > 0)`
 	// rejectedVoidLinesQuery: the lines of a void (only a resend names
 	// one) that its batch sent in a CLM loop the payer turned away, nothing
-	// posted to it since. Read after batchedQuery, under the same locks.
-	rejectedVoidLinesQuery = `SELECT l.id FROM claim_lines l
+	// posted to it since, each with whether the payer has since taken
+	// back the original's loop it voids itself (takenBackY). Read after
+	// batchedQuery, under the same locks.
+	rejectedVoidLinesQuery = `SELECT l.id, COALESCE(g.taken_back, false) AS taken_back FROM claim_lines l
 		JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1 AND c.frequency = '8'
 		JOIN batch_claims b ON b.claim_id = l.claim_id AND b.lines > 0
 		JOIN batch_x12_claims x ON x.batch_id = b.batch_id AND x.claim_id = l.claim_id AND l.id = ANY (x.line_ids)
+		LEFT JOIN LATERAL (SELECT ` + takenBackY + ` AS taken_back FROM batch_claims yb
+			JOIN batch_x12_claims y ON y.batch_id = yb.batch_id AND y.claim_id = yb.claim_id
+			WHERE yb.claim_id = c.original_claim_id AND yb.lines > 0 AND l.reverses_line_id = ANY (y.line_ids)) g ON true
 		WHERE l.claim_id = ANY($2) AND l.billable AND payer_loop_rejected(x.batch_id, x.claim_id, x.part)`
 )
 

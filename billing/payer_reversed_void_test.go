@@ -1,0 +1,142 @@
+package billing_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss"
+	"rss/billing"
+)
+
+// reversedWorld is a world whose claim A (29.00) the payer paid (PCN-A)
+// and then took back itself (CLP02 22): nothing of A stands on the
+// payer's books. sim answers the batches; close closes the next one.
+type reversedWorld struct {
+	*world
+	a     *billing.Claim
+	sim   *payerSim
+	b1    billing.Batch
+	sent1 sent837
+}
+
+func newReversedWorld(t *testing.T, number string) *reversedWorld {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	rw := &reversedWorld{world: w, sim: newPayerSim()}
+	rw.a = w.submitAs(w.ecra(), w.mhwClaim(number, "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	rw.b1, rw.sent1 = rw.close()
+	rw.importFile(rw.sim.file277(rw.sent1, nil, func(string) string { return "ACK-A" }))
+	rw.importFile(rw.sim.file835(remit{NPI: rw.sent1.Claims[0].NPI, Trace: number + "-EFT1",
+		Claims: []clp{{CLM: rw.sent1.claim(t, number), Status: "1", CCN: "PCN-A"}}}))
+	require.Equal(t, billing.PayerPaid, w.payerOf(rw.a.ID).Status)
+	return rw
+}
+
+func (rw *reversedWorld) close() (billing.Batch, sent837) {
+	rw.t.Helper()
+	b, err := rw.b.CreateBatch(rw.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(rw.t, err)
+	file := rw.export(b.ID)
+	check(rw.t, file)
+	return b, readSent(rw.t, file)
+}
+
+// reverseA has the payer take A's payment back, correcting nothing.
+func (rw *reversedWorld) reverseA() {
+	rw.t.Helper()
+	rw.importFile(rw.sim.file835(remit{NPI: rw.sent1.Claims[0].NPI, Trace: rw.a.ClaimNumber + "-EFT2",
+		Claims: []clp{{CLM: rw.sent1.claim(rw.t, rw.a.ClaimNumber), Status: "22", CCN: "PCN-A"}}}))
+	p := rw.payerOf(rw.a.ID)
+	require.Equal(rw.t, billing.PayerReversed, p.Status)
+	require.Equal(rw.t, "0.00", p.Paid.String())
+}
+
+// A void of a claim whose payment the payer has itself taken back sends
+// nothing, as a void of a claim the payer rejected: nothing of it is on
+// the payer's books, and a frequency-8 loop naming it asked the payer to
+// take back a claim it had already taken back (a black-box re-check).
+// The void still gives A's units back; its reversals close with the next
+// batch that sends something, and A's loop reads replaced, not open.
+func TestVoidOfAClaimThePayerReversedSendsNothing(t *testing.T) {
+	rw := newReversedWorld(t, "RVD-A")
+	rw.reverseA()
+	auth := rw.mhwAuthID("Dubois")
+	require.Equal(t, 4, rw.unitsUsed(auth))
+	v := rw.submitAs(rw.ecra(), billing.NewClaim{ClaimNumber: "RVD-A-V", ClientID: rw.demo.Clients["Dubois"],
+		Frequency: billing.FreqVoid, OriginalClaimID: &rw.a.ID})
+	assert.Equal(t, "void", v.Status)
+	assert.Equal(t, 0, rw.unitsUsed(auth), "the void gives A's units back")
+
+	_, err := rw.b.CreateBatch(rw.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	assert.Equal(t, "nothing_to_batch", codeOf(err), "the void alone sends nothing")
+
+	rw.submitAs(rw.ecra(), rw.mhwClaim("RVD-B", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-8), 2, "14.50")))
+	b2, sent2 := rw.close()
+	require.Len(t, sent2.Claims, 1, "B alone goes out")
+	assert.Equal(t, "RVD-B", sent2.Claims[0].CLM01)
+	assert.Equal(t, "14.50", b2.Billed.String())
+
+	rec, err := rw.b.Reconcile(rw.finance(), billing.ReconcileFilter{BatchID: rw.b1.ID})
+	require.NoError(t, err)
+	tt := rec.Totals
+	assert.Equal(t, []string{"0.00", "0.00", "29.00"}, []string{tt.Rejected.String(), tt.Open.String(), tt.Replaced.String()},
+		"A's loop: reversed by the payer and voided by its agency, nothing awaited")
+	requireIdentity(t, tt)
+}
+
+// A void the payer rejected is not sent again once the payer has taken
+// the original's payment back itself: the resend is refused
+// (nothing_to_void), where it went out as a void of a claim no longer on
+// the payer's books (a black-box re-check). Resent before the payer's
+// reversal, the resend closes unsent with the batch that follows it.
+func TestResendOfAVoidWhoseOriginalThePayerReversed(t *testing.T) {
+	for _, reverseFirst := range []bool{true, false} {
+		name := "reversed before the resend"
+		if !reverseFirst {
+			name = "reversed after the resend"
+		}
+		t.Run(name, func(t *testing.T) {
+			rw := newReversedWorld(t, "RVR-A")
+			dubois := rw.demo.Clients["Dubois"]
+			v := rw.submitAs(rw.ecra(), billing.NewClaim{ClaimNumber: "RVR-A-V", ClientID: dubois,
+				Frequency: billing.FreqVoid, OriginalClaimID: &rw.a.ID})
+			b2, sent2 := rw.close()
+			require.Equal(t, "PCN-A", sent2.claim(t, "RVR-A-V").F8)
+			rw.importFile(rw.sim.file277(sent2, map[string]string{"RVR-A-V": "A7:164:IL"}, func(string) string { return "" }))
+			require.Equal(t, billing.PayerRejected, rw.payerOf(v.ID).Status)
+
+			if reverseFirst {
+				rw.reverseA()
+				_, _, err := rw.b.Submit(rw.ecra(), billing.NewResend("RVR-A-V2", dubois, v.ID))
+				require.ErrorIs(t, err, rss.ErrConflict)
+				assert.Equal(t, "nothing_to_void", codeOf(err))
+				got, err := rw.b.Claim(rw.ecra(), v.ID)
+				require.NoError(t, err)
+				assert.Equal(t, "void", got.Status, "nothing superseded it")
+				// The rejected void and A's reversed loop net out across
+				// their batches, as a void and its original do.
+				rec, err := rw.b.Reconcile(rw.finance(), billing.ReconcileFilter{From: day(-1), To: day(1)})
+				require.NoError(t, err)
+				tt := rec.Totals
+				assert.Equal(t, []string{"-29.00", "29.00", "0.00"}, []string{tt.Rejected.String(), tt.Open.String(), tt.Replaced.String()})
+				requireIdentity(t, tt)
+				return
+			}
+			r := rw.submitAs(rw.ecra(), billing.NewResend("RVR-A-V2", dubois, v.ID))
+			rw.reverseA()
+			rw.submitAs(rw.ecra(), rw.mhwClaim("RVR-B", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-8), 2, "14.50")))
+			_, sent3 := rw.close()
+			require.Len(t, sent3.Claims, 1, "B alone goes out, not the resend")
+			assert.Equal(t, "RVR-B", sent3.Claims[0].CLM01)
+			got, err := rw.b.Claim(rw.ecra(), r.ID)
+			require.NoError(t, err)
+			assert.NotNil(t, got.BatchID, "the resend closed with the batch")
+			rec, err := rw.b.Reconcile(rw.finance(), billing.ReconcileFilter{BatchID: b2.ID})
+			require.NoError(t, err)
+			assert.Equal(t, "0.00", rec.Totals.Rejected.String(), "the rejected void is replaced by its resend")
+			requireIdentity(t, rec.Totals)
+		})
+	}
+}
