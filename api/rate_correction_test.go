@@ -78,7 +78,10 @@ func TestRateCorrectedTheSameDay(t *testing.T) {
 // rate: the correction says the rate never held, and an approval made
 // after it granted the typo, a claim then paying 14,800.00 for 148.00 of
 // service (a black-box pass). A rate dated back over a pended request's
-// start since is no correction: the grant keeps the request's price.
+// start since is no correction: the grant keeps the request's price. The
+// request says both: `rate` the price it was submitted at, `granted_rate`
+// its authorization's (it read the typo alone beside "approved", a
+// black-box re-check).
 func TestPendedRequestGrantedAtTheCorrectedRate(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -90,6 +93,8 @@ func TestPendedRequestGrantedAtTheCorrectedRate(t *testing.T) {
 	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, -20, 10)
 	require.Equal(t, "pended", v["decision"], "retro: %v", v)
 	assert.Equal(t, "1200.00", v["rate"])
+	assert.Contains(t, v, "granted_rate")
+	assert.Nil(t, v["granted_rate"], "nothing granted yet")
 	r = e.post(keyAdmin, path, map[string]any{"rate": "12.00", "effective_from": day(-20), "reason": "typo", "corrects": typo})
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 
@@ -101,9 +106,9 @@ func TestPendedRequestGrantedAtTheCorrectedRate(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 
 	for _, c := range []struct {
-		id   int64
-		rate string
-	}{{itNum(t, v, "id"), "12.00"}, {itNum(t, kept, "id"), "12.00"}} {
+		id              int64
+		submitted, rate string
+	}{{itNum(t, v, "id"), "1200.00", "12.00"}, {itNum(t, kept, "id"), "12.00", "12.00"}} {
 		r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", c.id), map[string]any{"action": "approve", "note": "retro ok"})
 		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 		d := r.JSON(t)
@@ -111,5 +116,14 @@ func TestPendedRequestGrantedAtTheCorrectedRate(t *testing.T) {
 		auth := e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, d, "authorization_id")))
 		require.Equal(t, http.StatusOK, auth.Status, "body: %s", auth.Body)
 		assert.Equal(t, c.rate, auth.JSON(t)["rate"], "request %d", c.id)
+		assert.Equal(t, []any{c.submitted, c.rate}, []any{d["rate"], d["granted_rate"]}, "request %d as decided", c.id)
+		for _, key := range []string{keyHRA, keyReviewer} {
+			got := e.get(key, itPath("/v1/voucher-requests/%d", c.id)).JSON(t)
+			assert.Equal(t, []any{c.submitted, c.rate}, []any{got["rate"], got["granted_rate"]}, "request %d read", c.id)
+		}
 	}
+	// A request the rules grant at submission is granted at its price.
+	g := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 1, 0, 5)
+	require.Equal(t, "approved", g["decision"], "%v", g)
+	assert.Equal(t, []any{"14.00", "14.00"}, []any{g["rate"], g["granted_rate"]})
 }

@@ -1073,3 +1073,35 @@ func TestWithdrawnRequestPage(t *testing.T) {
 		}
 	}
 }
+
+// A request pended at a rate entered wrong and granted after the admin
+// corrected it reads both prices: the one it was submitted at, and the
+// one granted (its authorization's). It read "at 1200.00 a unit" alone
+// beside "approved", the authorization at 12.00 (a black-box re-check).
+func TestRequestPageShowsTheGrantedRate(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	const path = "/v1/reference/services/ATR-CM/rates"
+	status, typo := w.api(http.MethodPost, keyAdmin, path, map[string]any{"rate": "1200.00", "effective_from": day(0), "reason": "uplift"})
+	require.Equal(t, http.StatusCreated, status, "%v", typo)
+	id := strconv.FormatInt(w.pended(), 10)
+	u := w.user()
+	u.signIn(keyReviewer)
+	p := u.get("/console/requests/" + id)
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Contains(t, p.Body, `<span id="rate">1200.00</span> a unit as submitted`)
+	assert.NotContains(t, p.Body, `id="granted-rate"`, "nothing granted yet")
+
+	status, v := w.api(http.MethodPost, keyAdmin, path, map[string]any{"rate": "12.00", "effective_from": day(0), "reason": "typo",
+		"corrects": typo["id"]})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	status, v = w.api(http.MethodPost, keyReviewer, "/v1/voucher-requests/"+id+"/decision", map[string]any{"action": "approve", "note": "ok",
+		"acknowledge": []string{}})
+	require.Equal(t, http.StatusOK, status, "%v", v)
+	require.Equal(t, "12.00", v["granted_rate"])
+	p = u.get("/console/requests/" + id)
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Contains(t, p.Body, `<span id="rate">1200.00</span> a unit as submitted`)
+	assert.Contains(t, p.Body, `at <span id="granted-rate">12.00</span> a unit`)
+	assert.Contains(t, p.Body, `id="priced-as-submitted"`, "the pend's dollar amounts are the typo's, said so")
+}

@@ -76,10 +76,11 @@ func Create(ctx context.Context, ext pg.Ext, n New) (Authorization, error) {
 }
 
 // GrantJoin and GrantColumns let a read of voucher requests (aliased v)
-// carry the authorization each was granted, if any, in the same statement.
+// carry the authorization each was granted, if any, and its rate, in the
+// same statement.
 const (
 	GrantJoin    = ` LEFT JOIN authorizations a ON a.voucher_request_id = v.id `
-	GrantColumns = `a.id AS authorization_id, a.number AS authorization_number`
+	GrantColumns = `a.id AS authorization_id, a.number AS authorization_number, a.rate AS granted_rate`
 )
 
 // Get reads one authorization; a missing one is rss.ErrNotFound.
@@ -494,7 +495,7 @@ func GrantSQL(req, person, episode, enrollment string) string {
 		SELECT r.id, r.client_id, ` + person + `, r.provider_id, r.program_code, r.service_code, ` + episode + `, ` + enrollment + `,
 			r.units_granted, r.rate, r.granted_start, r.granted_end
 		FROM ` + req + ` r WHERE r.units_granted IS NOT NULL
-		RETURNING id, number`
+		RETURNING id, number, rate`
 }
 
 // By is who changes an authorization's lifecycle: an API key and its role.

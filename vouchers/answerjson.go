@@ -173,7 +173,15 @@ func (v VoucherRequest) AppendJSON(b []byte) ([]byte, error) {
 	b = strconv.AppendInt(b, int64(v.UnitsRequested), 10)
 	b = append(b, `,"rate":"`...)
 	b = append(b, v.Rate.StringFixed(2)...)
-	b = append(b, `","start_date":`...)
+	b = append(b, `","granted_rate":`...)
+	if v.GrantedRate == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '"')
+		b = append(b, v.GrantedRate.StringFixed(2)...)
+		b = append(b, '"')
+	}
+	b = append(b, `,"start_date":`...)
 	b = appendMarshaled(b, v.StartDate)
 	b = append(b, `,"end_date":`...)
 	b = appendMarshaled(b, v.EndDate)

@@ -122,6 +122,8 @@ func randRequest(r *rand.Rand) VoucherRequest {
 	if r.IntN(2) == 0 {
 		n := randText(r, false)
 		v.AuthorizationNumber = &n
+		g := rss.NewMoney(decimal.New(r.Int64N(1e8), -2))
+		v.GrantedRate = &g
 	}
 	if r.IntN(2) == 0 {
 		d := at()

@@ -84,27 +84,34 @@ func (n *NewVoucherRequest) validate(today rss.Date) error {
 
 // VoucherRequest is a request with its decision.
 type VoucherRequest struct {
-	ID             int64           `json:"id" db:"id"`
-	ProviderID     int64           `json:"provider_id" db:"provider_id"`
-	ClientID       int64           `json:"client_id" db:"client_id"`
-	EnrollmentID   *int64          `json:"enrollment_id" db:"enrollment_id"`
-	ProgramCode    string          `json:"program_code" db:"program_code"`
-	ServiceCode    string          `json:"service_code" db:"service_code"`
-	StaffID        *int64          `json:"staff_id" db:"staff_id"`
-	UnitsRequested int             `json:"units_requested" db:"units_requested"`
-	Rate           rss.Money       `json:"rate" db:"rate"`
-	StartDate      rss.Date        `json:"start_date" db:"start_date"`
-	EndDate        rss.Date        `json:"end_date" db:"end_date"`
-	Note           *string         `json:"note" db:"note"`
-	RulesDecision  string          `json:"rules_decision" db:"rules_decision"`
-	Decision       string          `json:"decision" db:"decision"`
-	UnitsGranted   *int            `json:"units_granted" db:"units_granted"`
-	GrantedStart   rss.Date        `json:"granted_start" db:"granted_start"`
-	GrantedEnd     rss.Date        `json:"granted_end" db:"granted_end"`
-	ReasonCodes    pq.StringArray  `json:"reason_codes" db:"reason_codes"`
-	Reasons        []ReasonView    `json:"reasons" db:"-"`
-	HitsRaw        []byte          `json:"-" db:"hits"`
-	Trace          json.RawMessage `json:"trace,omitempty" db:"trace"`
+	ID             int64  `json:"id" db:"id"`
+	ProviderID     int64  `json:"provider_id" db:"provider_id"`
+	ClientID       int64  `json:"client_id" db:"client_id"`
+	EnrollmentID   *int64 `json:"enrollment_id" db:"enrollment_id"`
+	ProgramCode    string `json:"program_code" db:"program_code"`
+	ServiceCode    string `json:"service_code" db:"service_code"`
+	StaffID        *int64 `json:"staff_id" db:"staff_id"`
+	UnitsRequested int    `json:"units_requested" db:"units_requested"`
+	// Rate is the unit price the request was submitted at (the rate in
+	// force on its start then); the rules' reasons quote it, as they
+	// were decided. GrantedRate is its authorization's, the price granted:
+	// another when a reviewer's grant starts later or the rate it was
+	// priced at was corrected since (a black-box re-check read a typo's
+	// 1250.00 beside an approval at 12.75). Null when nothing was granted.
+	Rate          rss.Money       `json:"rate" db:"rate"`
+	GrantedRate   *rss.Money      `json:"granted_rate" db:"granted_rate"`
+	StartDate     rss.Date        `json:"start_date" db:"start_date"`
+	EndDate       rss.Date        `json:"end_date" db:"end_date"`
+	Note          *string         `json:"note" db:"note"`
+	RulesDecision string          `json:"rules_decision" db:"rules_decision"`
+	Decision      string          `json:"decision" db:"decision"`
+	UnitsGranted  *int            `json:"units_granted" db:"units_granted"`
+	GrantedStart  rss.Date        `json:"granted_start" db:"granted_start"`
+	GrantedEnd    rss.Date        `json:"granted_end" db:"granted_end"`
+	ReasonCodes   pq.StringArray  `json:"reason_codes" db:"reason_codes"`
+	Reasons       []ReasonView    `json:"reasons" db:"-"`
+	HitsRaw       []byte          `json:"-" db:"hits"`
+	Trace         json.RawMessage `json:"trace,omitempty" db:"trace"`
 	// FactsRaw is the stored snapshot, whole: what a reader may see of it
 	// is Facts.
 	FactsRaw       []byte `json:"-" db:"facts"`
@@ -240,7 +247,8 @@ var storeDecisionStatement = `WITH v AS (
 	a AS (` + ledger.GrantSQL("v", "$27::bigint", "$28::bigint", "$29::bigint") + `),
 	ev AS (` + access.EventSQL("v", "$21::bigint", "$30::text", "$1::bigint", "'create'", "'voucher_request'", "x.id::text",
 	"x.client_id", "$32::text", "x.decision", "$31::text") + `)
-	SELECT ` + requestScalarColumns + `, a.id AS authorization_id, a.number AS authorization_number FROM v LEFT JOIN a ON true`
+	SELECT ` + requestScalarColumns + `, a.id AS authorization_id, a.number AS authorization_number, a.rate AS granted_rate
+	FROM v LEFT JOIN a ON true`
 
 // requestScalarColumns are a request's own columns (its authorization
 // aside) less the hits, trace and facts.
