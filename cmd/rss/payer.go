@@ -58,16 +58,31 @@ func x12Import(ctx context.Context, cfg config, args []string, stdout io.Writer)
 		fmt.Fprintf(stdout, ", %d accepted, %d rejected\n", sum.Accepted, sum.Rejected)
 	}
 	// What matched nothing of ours, each by the payer's own reference (an
-	// ST02, CLM01 or line id: no name or member id) and why: the counts
-	// alone said which to look for nowhere (a black-box pass).
-	if sum.Unmatched > 0 {
-		d, err := b.PayerFile(ctx, f.ID)
-		if err != nil {
-			return err
-		}
-		for _, u := range d.Unmatched {
-			fmt.Fprintf(stdout, "  unmatched %s %s: %s\n", u.Kind, u.Reference, u.Reason)
-		}
+	// ST02, CLM01 or line id: no name or member id), why and for how much:
+	// the counts alone said which to look for nowhere (a black-box pass).
+	// Every item, not only when the summary counts one: it counts claim
+	// payments, and a line payment of a claim that posted (a line id the
+	// payer garbled, or a line paid twice) was never printed (a re-check).
+	d, err := b.PayerFile(ctx, f.ID)
+	if err != nil {
+		return err
+	}
+	for _, u := range d.Unmatched {
+		printUnmatched(stdout, u)
 	}
 	return nil
+}
+
+// printUnmatched writes one unmatched item: a line payment within a claim
+// payment that posted says so, its amount being in what posted, not money
+// left unposted.
+func printUnmatched(w io.Writer, u billing.UnmatchedItem) {
+	fmt.Fprintf(w, "  unmatched %s %s: %s", u.Kind, u.Reference, u.Reason)
+	if u.Amount != nil {
+		fmt.Fprintf(w, ", %s", u.Amount.StringFixed(2))
+	}
+	if u.WithinPosted {
+		fmt.Fprint(w, " (within a claim payment that posted)")
+	}
+	fmt.Fprintln(w)
 }

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"rss/access"
+	"rss/billing"
+	"rss/fixtures"
+	"rss/pg/pgtest"
+	"rss/x12/x12test"
+)
+
+// `rss x12 import` prints each unmatched item of the file, line payments
+// too, saying when one is within a claim payment that posted. It printed
+// the list only when a claim payment was unmatched, so a line whose REF*6R
+// named no line of ours under a claim that posted was never shown (a
+// black-box re-check; the API listed it).
+func TestX12ImportPrintsEveryUnmatchedItem(t *testing.T) {
+	db, url := pgtest.NewDBURL(t)
+	t.Setenv("DATABASE_URL", url)
+	ctx := t.Context()
+	today := fixtures.TestToday
+	demo, err := fixtures.DemoIDs(ctx, db)
+	require.NoError(t, err)
+	require.NoError(t, fillLines(ctx, db, demo.Providers["ECRA"], demo.Staff["Kowalski"], "MHW", "MHW-RA", "7.25", 1, today))
+	b := billing.New(db, func() time.Time { return today.Add(10 * time.Hour) }, time.UTC)
+	fin := access.WithActor(ctx, access.Actor{Role: access.RoleFinance, KeyID: keyOf(ctx, db, access.RoleFinance)})
+	bt, err := b.CreateBatch(fin, billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: today})
+	require.NoError(t, err)
+	var file bytes.Buffer
+	_, err = b.Export(fin, bt.ID, &file, nil)
+	require.NoError(t, err)
+	ans, err := x12test.Answer(file.Bytes(), x12test.Scenario{Control: 940})
+	require.NoError(t, err)
+	// The payer garbles one line's REF*6R: the claim still balances and
+	// posts; the line matches nothing.
+	at := regexp.MustCompile(`REF\*6R\*[0-9]+`).FindIndex(ans.Remit835)
+	require.NotNil(t, at)
+	garbled := append(append(bytes.Clone(ans.Remit835[:at[0]]), "REF*6R*77777"...), ans.Remit835[at[1]:]...)
+	path := filepath.Join(t.TempDir(), "remit.835")
+	require.NoError(t, os.WriteFile(path, garbled, 0o600))
+
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(ctx, []string{"x12", "import", path}, &out, &errOut), errOut.String())
+	assert.Contains(t, out.String(), "1 matched, 0 unmatched")
+	assert.Contains(t, out.String(), "\n  unmatched line_payment 77777: unknown_line, 14.50 (within a claim payment that posted)\n")
+	assert.Equal(t, 2, bytes.Count(out.Bytes(), []byte("\n")), "one unmatched item: %s", out.String())
+
+	// A claim payment that matched nothing is listed, with its amount.
+	ans, err = x12test.Answer(file.Bytes(), x12test.Scenario{Control: 950})
+	require.NoError(t, err)
+	other := bytes.ReplaceAll(ans.Remit835, []byte("CLP*BX-MHW-1*"), []byte("CLP*NOPE-1*"))
+	other = bytes.ReplaceAll(other, []byte("TRN*1*"), []byte("TRN*1*9"))
+	require.NoError(t, os.WriteFile(path, other, 0o600))
+	out.Reset()
+	require.NoError(t, run(ctx, []string{"x12", "import", path}, &out, &errOut), errOut.String())
+	assert.Contains(t, out.String(), "0 matched, 1 unmatched")
+	assert.Contains(t, out.String(), "\n  unmatched claim_payment NOPE-1: unknown_claim, 725.00\n")
+}
