@@ -1039,8 +1039,10 @@ func payeeLoop(p, npi, tin string) string {
 // back to the loop's current posting there undid the payment that stands,
 // or the correction (black-box passes). A CLP07 rss has never seen leaves
 // the posting to the 835's REF*F8 (the original claim's number, one value
-// only) when a current posting or a payment of the file carries it, and
-// else to the current posting of the loop CLP01 names.
+// only) when a current posting or a payment of the file carries it, to
+// nothing when the payment it names is on file and does not stand (read
+// as that number would be as CLP07), and else to the current posting of
+// the loop CLP01 names.
 func (im *importer) reversalTarget(paymentID int64, who payee, c *x12.ClaimPayment, l *sentLoop, mayDefer bool) (
 	target *posting, by, reason, waitOn string, err error) {
 	byNumber := func(ccn string) (*posting, error) {
@@ -1073,6 +1075,21 @@ func (im *importer) reversalTarget(paymentID int64, who payee, c *x12.ClaimPayme
 			}
 			if mayDefer && im.paidInFile(f8, who) {
 				return nil, "", "", f8, nil
+			}
+			// A payment REF*F8 names that is on file and does not stand
+			// is read as its own number would be: a duplicate kept aside
+			// is taken back beside it, one undone already undoes
+			// nothing. Left to the loop's current posting, it undid the
+			// payment that stands (a black-box re-check).
+			seen, err := im.ccnSeen(f8, who, paymentID)
+			if err != nil {
+				return nil, "", "", "", err
+			}
+			if seen.aside {
+				return nil, "", UnmatchedKeptAside, "", nil
+			}
+			if seen.known || seen.reversal {
+				return nil, "", UnmatchedNothingToUndo, "", nil
 			}
 		}
 	}

@@ -389,3 +389,43 @@ func TestPayerReversalCarryingItsOwnNumber(t *testing.T) {
 	assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
 	requireIdentity(t, rec.Totals)
 }
+
+// A reversal under a number of its own whose REF*F8 names a payment on
+// file that does not stand undoes what that payment's own number would:
+// a duplicate kept aside is taken back beside it (reverses_kept_aside),
+// and a payment undone already undoes nothing. Left to the loop's current
+// posting, it undid the payment that stands (a black-box re-check).
+func TestPayerReversalWhoseF8NamesAPaymentNotStanding(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	for i, n := range []string{"F8-1", "F8-2"} {
+		w.submitAs(w.ecra(), w.mhwClaim(n, "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-20+i), 4, "29.00")))
+	}
+	b := w.batch(billing.RouteMedicaid837P, day(0))
+	sent := readSent(t, w.export(b.ID))
+	c1, c2 := sent.claim(t, "F8-1"), sent.claim(t, "F8-2")
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: c1.NPI, Trace: "F8-EFT1", Claims: []clp{
+		{CLM: c1, Status: "1", CCN: "PCN-F1"}, {CLM: c2, Status: "1", CCN: "PCN-F2"}}}))
+	// F8-1 paid again under another number: kept aside.
+	f := w.importFile(sim.file835(remit{NPI: c1.NPI, Trace: "F8-EFT2", Claims: []clp{{CLM: c1, Status: "1", CCN: "DUP-F1"}}}))
+	require.Equal(t, []string{"claim_payment F8-1 already_posted"}, w.reasons(f.ID))
+	// Its reversal under a new number, REF*F8 the duplicate's.
+	f = w.importFile(sim.file835(remit{NPI: c1.NPI, Trace: "F8-EFT3", Claims: []clp{{CLM: c1, Status: "22", CCN: "RV-DUP-F1", F8: "DUP-F1"}}}))
+	assert.Equal(t, []string{"claim_payment F8-1 reverses_kept_aside"}, w.reasons(f.ID))
+	p := w.payerOf(w.claimID("F8-1"))
+	assert.Equal(t, billing.PayerPaid, p.Status, "the payment stands")
+	assert.Equal(t, "29.00", p.Paid.String())
+
+	// F8-2 taken back by its number; again under a new number, REF*F8 the
+	// payment undone: nothing to undo.
+	w.importFile(sim.file835(remit{NPI: c1.NPI, Trace: "F8-EFT4", Claims: []clp{{CLM: c2, Status: "22", CCN: "PCN-F2"}}}))
+	w.importFile(sim.file835(remit{NPI: c1.NPI, Trace: "F8-EFT5", Claims: []clp{{CLM: c2, Status: "1", CCN: "CR-F2",
+		Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("9.00")}}}}}))
+	require.Equal(t, "20.00", w.payerOf(w.claimID("F8-2")).Paid.String(), "the correction")
+	f = w.importFile(sim.file835(remit{NPI: c1.NPI, Trace: "F8-EFT6", Claims: []clp{{CLM: c2, Status: "22", CCN: "RV-F2-AGAIN", F8: "PCN-F2"}}}))
+	assert.Equal(t, []string{"claim_payment F8-2 nothing_to_reverse"}, w.reasons(f.ID))
+	p = w.payerOf(w.claimID("F8-2"))
+	assert.Equal(t, billing.PayerPaid, p.Status, "the correction stands")
+	assert.Equal(t, "20.00", p.Paid.String())
+}
