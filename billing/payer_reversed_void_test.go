@@ -137,6 +137,16 @@ func TestResendOfAVoidWhoseOriginalThePayerReversed(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, "0.00", rec.Totals.Rejected.String(), "the rejected void is replaced by its resend")
 			requireIdentity(t, rec.Totals)
+			// A's reversed loop counts replaced, as when its plain void
+			// closes unsent: it read open for good, 29.00 awaited from a
+			// payer that took it back (a black-box re-check), beside the
+			// void's -29.00 replaced.
+			rec, err = rw.b.Reconcile(rw.finance(), billing.ReconcileFilter{From: day(-1), To: day(1)})
+			require.NoError(t, err)
+			tt := rec.Totals
+			assert.Equal(t, []string{"0.00", "14.50", "0.00"}, []string{tt.Rejected.String(), tt.Open.String(), tt.Replaced.String()},
+				"rejected, open (B), replaced (A and its void)")
+			requireIdentity(t, tt)
 		})
 	}
 }

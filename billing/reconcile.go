@@ -154,7 +154,17 @@ const reconcileLoops = `
 		                 -- A void's loop does not replace the loop it voids,
 		                 -- but a resend's replaces the void loop it sends again.
 		                 AND (x.frequency = '8' OR NOT EXISTS (SELECT 1 FROM batch_x12_claims v WHERE v.batch_id = rb.batch_id
-		                                 AND v.claim_id = rl.claim_id AND v.frequency = '8' AND rl.id = ANY (v.line_ids)))) AS replaced
+		                                 AND v.claim_id = rl.claim_id AND v.frequency = '8' AND rl.id = ANY (v.line_ids))))
+		       -- Nor does the void the payer rejected, but its resend closed
+		       -- unsent (the payer had taken the loop back itself) does,
+		       -- as the void closed unsent would have: the loop read open
+		       -- for good (a black-box re-check).
+		       OR (x.frequency <> '8' AND EXISTS (SELECT 1 FROM claim_lines vl
+		               JOIN claim_lines sl ON sl.reverses_line_id = vl.id
+		               JOIN batch_claims sb ON sb.claim_id = sl.claim_id AND sb.lines > 0 AND sb.batch_id > x.batch_id
+		               WHERE vl.reverses_line_id = ANY (x.line_ids)
+		                 AND NOT EXISTS (SELECT 1 FROM batch_x12_claims v WHERE v.batch_id = sb.batch_id
+		                                 AND v.claim_id = sl.claim_id AND sl.id = ANY (v.line_ids)))) AS replaced
 		FROM batch_x12_claims x
 		JOIN batches b ON b.id = x.batch_id
 		WHERE ($1 = 0 OR x.batch_id = $1) AND ($2 = 0 OR x.provider_id = $2)
