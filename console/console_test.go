@@ -376,6 +376,16 @@ func TestReviewAndRevokeSentTwiceReadAsDone(t *testing.T) {
 	}
 	r := a.post("/console/verification/credentials/"+reject+"/verify", url.Values{"csrf": {csrf}, "document_reference": {"licence seen"}})
 	assert.Equal(t, http.StatusConflict, r.Status, "a rejected record is not verified")
+	// The queue's reject of a record verified meanwhile (a page loaded
+	// before another tab verified it) is refused: it withdrew the
+	// credential just verified, whole, and read "Record rejected." (a
+	// black-box re-check).
+	r = a.post("/console/verification/credentials/"+verify+"/reject", url.Values{"csrf": {csrf}, "reason": {"oops"}})
+	assert.Equal(t, http.StatusConflict, r.Status, "a verified record is not rejected from the queue: %s", r.Body)
+	assert.Contains(t, r.Body, "verified meanwhile")
+	var stands string
+	require.NoError(t, w.db.Get(&stands, `SELECT verification_status FROM staff_credentials WHERE id = $1`, pending[0]))
+	assert.Equal(t, "verified", stands)
 
 	status, k := w.api(http.MethodPost, keyAdmin, "/v1/api-keys", map[string]any{"role": "finance", "label": "temp"})
 	require.Equal(t, http.StatusCreated, status)

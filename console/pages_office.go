@@ -512,7 +512,7 @@ func (k *Console) review(c *gin.Context) {
 	case "reject":
 		input = c.PostForm("reason")
 		if value, err = typed("reason", "reason", input, maxRejectReason, true); err == nil {
-			_, err = k.cfg.Staff.RejectRecord(c.Request.Context(), kind, id, value, rss.Date{})
+			_, err = k.cfg.Staff.RejectPending(c.Request.Context(), kind, id, value)
 		}
 	default:
 		k.fail(c, rss.ErrNotFound)

@@ -318,6 +318,20 @@ func (s *Service) VerifyRecord(ctx context.Context, kind string, id int64, docum
 // withdrawn as of a day (effectiveOn, not after today), for nothing from
 // that day: the days before keep it.
 func (s *Service) RejectRecord(ctx context.Context, kind string, id int64, reason string, effectiveOn rss.Date) (Reviewed, error) {
+	return s.reject(ctx, kind, id, reason, effectiveOn, false)
+}
+
+// RejectPending rejects a record still waiting for verification, and
+// refuses one verified meanwhile (409 already_reviewed) rather than
+// withdraw it: the console's queue lists pending records, and a reject
+// sent from a page loaded before another tab verified the record withdrew
+// the credential just verified, whole (a black-box re-check). Withdrawing
+// a verified credential is RejectRecord's.
+func (s *Service) RejectPending(ctx context.Context, kind string, id int64, reason string) (Reviewed, error) {
+	return s.reject(ctx, kind, id, reason, rss.Date{}, true)
+}
+
+func (s *Service) reject(ctx context.Context, kind string, id int64, reason string, effectiveOn rss.Date, pendingOnly bool) (Reviewed, error) {
 	reason = strings.TrimSpace(reason)
 	v := &rss.ValidationError{}
 	switch {
@@ -339,6 +353,9 @@ func (s *Service) RejectRecord(ctx context.Context, kind string, id int64, reaso
 	return s.review(ctx, kind, id, v, "reject", func(cur string) error {
 		if cur == vouchers.VerificationRejected {
 			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is already rejected")
+		}
+		if pendingOnly && cur == vouchers.VerificationVerified {
+			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record was verified meanwhile: a verified record is withdrawn through the API (POST /v1/staff-records/{kind}/{id}/reject, with effective_on)")
 		}
 		if withdrawn != nil && cur != vouchers.VerificationVerified {
 			return rss.Coded(rss.ErrConflict, "not_verified", "the credential is %s: only a verified one is withdrawn as of a day; reject it without effective_on", cur)
