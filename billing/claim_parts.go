@@ -59,11 +59,16 @@ type numberedClaim struct {
 }
 
 // reversedBy reports whether the line gets a reversal line on a claim of
-// frequency freq that voids or replaces its claim: a void shows every
-// counted line it reverses; a replacement reverses only what the payer
-// was already sent (a batched line).
+// frequency freq that voids or replaces its claim: every counted line it
+// undoes, billable when the payer was already sent it (a batched line),
+// else on the record only. A replacement reversed only batched lines, so
+// one made before a batch took its original left the original reading
+// paid beside its own payment: the chain read paid twice what any batch
+// would pay (a black-box pass). freq is kept for the callers' sake: a void
+// and a replacement now undo alike.
 func (l *originalLine) reversedBy(freq string) bool {
-	return l.Counted && (freq == FreqVoid || l.Batched)
+	_ = freq
+	return l.Counted
 }
 
 // reversals counts the reversal lines a claim of frequency freq voiding or

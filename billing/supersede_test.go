@@ -73,7 +73,13 @@ func TestReplacementReleasesTheOriginalInOneTransaction(t *testing.T) {
 	r.Frequency, r.OriginalClaimID = billing.FreqReplacement, &id
 	rc := w.submit(r)
 	assert.Equal(t, "paid", rc.Status)
-	require.Len(t, rc.Lines, 3, "no reversal lines: the original was never batched")
+	// A reversal line for each line of the original, on the record only
+	// (the original was never batched): the chain reads paid what a batch
+	// will pay. Without them the original read paid 150.00 beside the
+	// replacement's 150.00 (a black-box pass).
+	require.Len(t, rc.Lines, 5, "its own lines and the original's reversed")
+	assert.Equal(t, "reversal", rc.Lines[3].Status)
+	assert.Equal(t, "0.00", rc.TotalPaid.String(), "150.00 billed again, 150.00 reversed")
 	assert.Equal(t, 10, w.unitsUsed(a.ID))
 	assert.Equal(t, "150.00", w.episodePaid(a.ID))
 	got, err := w.b.Claim(w.hra(), orig.ID)
@@ -91,9 +97,15 @@ func TestReplacementReleasesTheOriginalInOneTransaction(t *testing.T) {
 	rid := rc.ID
 	r3 := w.claim("R-1C", "Rivera", "Okafor", line("ATR-CM", day(-5), 2, "30.00"))
 	r3.Frequency, r3.OriginalClaimID = billing.FreqReplacement, &rid
-	w.submit(r3)
+	r3c := w.submit(r3)
 	assert.Equal(t, 2, w.unitsUsed(a.ID))
 	assert.Equal(t, "30.00", w.episodePaid(a.ID))
+	assert.Equal(t, "-120.00", r3c.TotalPaid.String(), "30.00 billed, the replacement's 150.00 reversed")
+	// The chain's claims add up to what the batch pays: the reversals of
+	// lines never batched are not billed.
+	b := w.batch(billing.RoutePaymentRegister, day(0))
+	assert.Equal(t, "30.00", b.Paid.String())
+	assert.Equal(t, "30.00", orig.TotalPaid.Add(rc.TotalPaid.Decimal).Add(r3c.TotalPaid.Decimal).StringFixed(2))
 }
 
 func TestSupersedeRefusals(t *testing.T) {
