@@ -682,3 +682,38 @@ func TestReadsRecordTheirPurpose(t *testing.T) {
 		requireProblem(t, r, http.StatusBadRequest, "invalid_purpose")
 	})
 }
+
+// A text the MSC wrote naming an agency that kept no record of the person
+// then is read as written after that agency registers the person: it was
+// withheld from that day, telling the reader the person was now known
+// there and which agency its text had named (a Part 2 black-box pass).
+func TestMSCTextStaysAsWrittenWhenTheAgencyItNamesRegistersThePersonLater(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-5))
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 4, 0, 20)
+	require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	authPath := itPath("/v1/authorizations/%d", itNum(t, v, "authorization_id"))
+	var bcsName string
+	require.NoError(t, e.db.Get(&bcsName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["BCS"]))
+	reason := "Voided: if she moves south, " + bcsName + " would take this on."
+	r := e.post(keyReviewer, authPath+"/void", map[string]any{"reason": reason})
+	require.Equal(t, http.StatusOK, r.Status, "BCS keeps no record of the person: %s", r.Body)
+	require.Equal(t, reason, e.get(keyHRA, authPath).JSON(t)["void_reason"])
+
+	var p struct {
+		First string `db:"first_name"`
+		Last  string `db:"last_name"`
+	}
+	require.NoError(t, e.db.Get(&p, `SELECT first_name, last_name FROM clients WHERE id = $1`, c.Client))
+	r = e.post(keyBCS, "/v1/clients", map[string]any{"first_name": p.First, "last_name": p.Last, "date_of_birth": "1990-04-12",
+		"gender": "F", "catchment_area": "bridgeport"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, 1, e.count(`SELECT count(DISTINCT person_id) FROM clients WHERE id IN ($1, $2)`, c.Client, itID(t, r)), "one person")
+
+	a := e.get(keyHRA, authPath).JSON(t)
+	assert.Equal(t, reason, a["void_reason"], "as the agency read it before")
+	for _, ev := range a["events"].([]any) {
+		assert.NotEqual(t, "withheld: the MSC reviews this", ev.(map[string]any)["reason"])
+	}
+}

@@ -77,6 +77,14 @@ const withheldText = "withheld: the MSC reviews this"
 // a disclosure of their records of the person to the reader, returned to
 // be recorded against entity/entityID. Other readers read the texts as
 // written.
+//
+// Only agencies that have consented to the reader about the person are
+// read into a text: a text naming another passed its write-time check
+// because that agency did not then keep a record of the person (it was
+// refused otherwise), so it quotes nothing of its records. Withholding it
+// the day that agency registered the person told the reader the person was
+// now known there, and which agency the text had named (a Part 2
+// black-box pass).
 func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, today rss.Date, entity, entityID string,
 	texts ...*string) ([]access.Event, error) {
 	if !a.IsProvider() || !slices.ContainsFunc(texts, func(t *string) bool { return t != nil && strings.TrimSpace(*t) != "" }) {
@@ -102,6 +110,9 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 		var named []agencyWords
 		hidden := false
 		for _, o := range others {
+			if !o.Consented {
+				continue
+			}
 			kinds := o.quotes(*t)
 			if kinds != nil {
 				named = append(named, o)
@@ -126,11 +137,14 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 // agencyWords is another agency keeping a record of a person, with what
 // names it in a text.
 type agencyWords struct {
-	ID      int64          `db:"id"`
-	Code    string         `db:"code"`
-	Name    string         `db:"name"`
-	Words   pq.StringArray `db:"words"`   // compared as whole words, case folded
-	Numbers pq.StringArray `db:"numbers"` // compared by their letters and digits
+	ID int64 `db:"id"`
+	// Consented: a consent of the agency's naming the reader for the
+	// person was ever signed (in force, revoked or expired).
+	Consented bool           `db:"consented"`
+	Code      string         `db:"code"`
+	Name      string         `db:"name"`
+	Words     pq.StringArray `db:"words"`   // compared as whole words, case folded
+	Numbers   pq.StringArray `db:"numbers"` // compared by their letters and digits
 	// AuthNumbers are its authorizations' numbers for the person (among
 	// Numbers too): a text quoting one quotes its authorizations.
 	AuthNumbers pq.StringArray `db:"auth_numbers"`
@@ -153,6 +167,8 @@ type agencyWords struct {
 func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]agencyWords, error) {
 	var others []agencyWords
 	if err := sqlx.SelectContext(ctx, ext, &others, `SELECT p.id, p.code, p.name,
+			EXISTS (SELECT 1 FROM consents k JOIN clients kc ON kc.id = k.client_id
+			        WHERE kc.person_id = $1 AND k.disclosing_provider_id = p.id AND k.recipient_provider_id = $2) AS consented,
 			ARRAY[p.name, p.address_line1, COALESCE(p.contact_name, ''), COALESCE(p.contact_email, '')] ||
 			ARRAY(SELECT st.first_name || ' ' || st.last_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) ||
 			-- and "Last, First", the order lists and signatures use (it got
