@@ -717,3 +717,30 @@ func TestMSCTextStaysAsWrittenWhenTheAgencyItNamesRegistersThePersonLater(t *tes
 		assert.NotEqual(t, "withheld: the MSC reviews this", ev.(map[string]any)["reason"])
 	}
 }
+
+// An admin's discharge or reassignment reason is MSC text the agency reads
+// word for word: naming another agency that serves the person, with no
+// consent naming the agency, is refused as a reviewer's note is (a Part 2
+// black-box pass read another agency's name, staff and PA number in them).
+func TestAdminEnrollmentReasonMayNotNameAnUnconsentedAgency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kim := e.demo.Clients["Kim/HRA"]
+	enr := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND discharge_date IS NULL ORDER BY id LIMIT 1`, kim)
+	var bcsName string
+	require.NoError(t, e.db.Get(&bcsName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["BCS"]))
+	require.NotZero(t, e.count(`SELECT count(*) FROM clients c JOIN clients k ON k.person_id = c.person_id
+		WHERE c.id = $1 AND k.provider_id = $2`, kim, e.demo.Providers["BCS"]), "BCS serves Kim")
+	staff := itFixtureID(t, e, `SELECT id FROM staff WHERE provider_id = $1 AND id <> COALESCE((SELECT assigned_staff_id FROM enrollments
+		WHERE id = $2), 0) ORDER BY id LIMIT 1`, e.demo.Providers["HRA"], enr)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, itPath("/v1/enrollments/%d/reassign", enr),
+			map[string]any{"staff_id": staff, "reason": "Reassigned: " + bcsName + " also serves her now"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "names_another_agency", itFieldCode(p, "reason"))
+		p = requireProblem(t, e.post(keyAdmin, itPath("/v1/enrollments/%d/discharge", enr),
+			map[string]any{"discharge_date": day(0), "reason_code": "transferred", "reason": "Moved to " + bcsName}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "names_another_agency", itFieldCode(p, "reason"))
+	})
+}

@@ -838,6 +838,15 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 		if on.Before(e.StartDate) {
 			return rss.Invalid("discharge_date", "before_start", "discharge_date is before the enrollment start %s", e.StartDate)
 		}
+		// An admin's reason is MSC text the agency reads word for word,
+		// checked as a reviewer's note is: one naming another agency that
+		// serves the person reached the agency unchecked (a Part 2
+		// black-box pass).
+		if !a.IsProvider() {
+			if err := s.checkShowsNothingWithheld(ctx, tx, e.ClientID, e.ProviderID, "reason", reason); err != nil {
+				return err
+			}
+		}
 		if err := checkDischargeReason(ctx, tx, code, e.ProgramCode); err != nil {
 			return err
 		}

@@ -118,6 +118,14 @@ func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrol
 		if !e.DischargeDate.IsZero() {
 			return rss.Coded(rss.ErrConflict, "already_discharged", "enrollment %d was discharged on %s", id, e.DischargeDate)
 		}
+		// An admin's reason is MSC text the agency reads in the history,
+		// checked as a reviewer's note is (a Part 2 black-box pass read
+		// another agency's name and staff in it).
+		if !a.IsProvider() {
+			if err := s.checkShowsNothingWithheld(ctx, tx, e.ClientID, e.ProviderID, "reason", r.Reason); err != nil {
+				return err
+			}
+		}
 		if e.AssignedStaffID != nil && *e.AssignedStaffID == r.StaffID {
 			return rss.Coded(rss.ErrConflict, "already_assigned", "staff %d is already assigned to enrollment %d", r.StaffID, id)
 		}
