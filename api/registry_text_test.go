@@ -350,8 +350,13 @@ func TestTransferPrimaryAfterDischarge(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Contains(t, codes(), "NOT_PRIMARY_CASE_MANAGER")
 
+	// The receiving agency reads the reason: it may not name the agency
+	// the designation leaves (no consent of HRA's names BCS for Moreau).
+	p := requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hraEnr), map[string]any{"to_provider_id": bcs,
+		"reason": "HRA discharged; BCS carries on"}), http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "names_another_agency", itFieldCode(p, "reason"))
 	r = e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hraEnr), map[string]any{"to_provider_id": bcs,
-		"reason": "HRA discharged; BCS carries on"})
+		"reason": "the primary agency discharged the client; the designation moves here"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	out := r.JSON(t)
 	assert.Equal(t, false, out["from"].(map[string]any)["primary_case_manager"])
@@ -360,6 +365,19 @@ func TestTransferPrimaryAfterDischarge(t *testing.T) {
 	assert.Equal(t, 1, itAudit(e, "transfer_primary", "enrollment", itStr(hraEnr)))
 	assert.Equal(t, 1, itAudit(e, "transfer_primary", "enrollment", itStr(bcsEnr)))
 	assert.NotContains(t, codes(), "NOT_PRIMARY_CASE_MANAGER")
+	// BCS reads the designation its enrollment received as a designation,
+	// the enrollment it came from unnamed: with no entry at all, "primary
+	// now, no history" told it another agency had held it (a Part 2
+	// black-box pass). The MSC reads the transfer.
+	hist, _ := e.get(keyBCS, itPath("/v1/enrollments/%d", bcsEnr)).JSON(t)["history"].([]any)
+	require.Len(t, hist, 1, "%v", hist)
+	h := hist[0].(map[string]any)
+	assert.Equal(t, "primary_designated", h["kind"])
+	assert.Equal(t, "the primary agency discharged the client; the designation moves here", h["reason"])
+	assert.NotContains(t, h, "other_enrollment_id")
+	mscHist, _ := e.get(keyReviewer, itPath("/v1/enrollments/%d", bcsEnr)).JSON(t)["history"].([]any)
+	require.Len(t, mscHist, 1)
+	assert.Equal(t, "primary_transferred_in", mscHist[0].(map[string]any)["kind"])
 
 	// A discharged enrollment that does not hold it has nothing to give.
 	requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hraEnr), map[string]any{"to_provider_id": bcs,

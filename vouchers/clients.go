@@ -562,7 +562,11 @@ type EnrollmentEvent struct {
 	OtherEnrollmentID *int64 `json:"other_enrollment_id,omitempty" db:"other_enrollment_id"`
 }
 
-// enrollmentHistory reads an enrollment's history as a shows it.
+// enrollmentHistory reads an enrollment's history as a shows it. An agency
+// reads a designation transferred to its enrollment as a designation, the
+// other enrollment unnamed: with no entry, "primary now, no history" said
+// another agency's enrollment had held it (a Part 2 black-box pass). The
+// transfer's reason was checked for it when written (TransferPrimary).
 func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64) ([]EnrollmentEvent, error) {
 	out := []EnrollmentEvent{}
 	err := sqlx.SelectContext(ctx, ext, &out, `
@@ -570,10 +574,11 @@ func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64
 		       NULL::bigint AS other_enrollment_id
 		FROM enrollment_reassignments WHERE enrollment_id = $1
 		UNION ALL
-		SELECT CASE WHEN from_enrollment_id IS NULL THEN 'primary_designated'
+		SELECT CASE WHEN from_enrollment_id IS NULL OR (NOT $2 AND to_enrollment_id = $1) THEN 'primary_designated'
 		            WHEN from_enrollment_id = $1 THEN 'primary_transferred_out' ELSE 'primary_transferred_in' END, transferred_at,
-		       reason, NULL, NULL, NULL, NULL, CASE WHEN from_enrollment_id = $1 THEN to_enrollment_id ELSE from_enrollment_id END
-		FROM primary_case_manager_transfers WHERE (from_enrollment_id = $1 OR to_enrollment_id = $1) AND ($2 OR from_enrollment_id IS NULL)
+		       reason, NULL, NULL, NULL, NULL,
+		       CASE WHEN NOT $2 THEN NULL WHEN from_enrollment_id = $1 THEN to_enrollment_id ELSE from_enrollment_id END
+		FROM primary_case_manager_transfers WHERE (from_enrollment_id = $1 OR to_enrollment_id = $1) AND ($2 OR to_enrollment_id = $1)
 		ORDER BY at, kind`, id, !a.IsProvider())
 	if err != nil {
 		return nil, fmt.Errorf("enrollment history: %w", err)

@@ -306,6 +306,13 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 			return rss.Invalid("to_provider_id", "no_open_enrollment",
 				"provider %d has no open %s enrollment of the same person", *t.ToProviderID, from.ProgramCode)
 		}
+		// The receiving agency reads the reason as its designation's
+		// (enrollmentHistory), so it is checked as MSC text it reads word
+		// for word: it may not name another agency of the person without
+		// a consent naming the receiving agency.
+		if err := s.checkShowsNothingWithheld(ctx, tx, dst.ClientID, dst.ProviderID, "reason", t.Reason); err != nil {
+			return err
+		}
 		if dst.ProviderID == src.ProviderID {
 			field := "to_provider_id"
 			if t.ToEnrollmentID != nil {
