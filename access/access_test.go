@@ -147,6 +147,24 @@ func TestAuditRecordIsAppendOnly(t *testing.T) {
 		"no actor, no event")
 }
 
+// One showing of a record to one recipient is one disclosure, however many
+// parts of the answer name it: an enrollment read and its designation
+// reason naming the same agency's record were accounted twice (a Part 2
+// black-box pass). Other events are kept as given.
+func TestRecordAccountsADisclosureOnce(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDB(t)
+	ctx := access.WithActor(t.Context(), access.Actor{Role: access.RoleAdmin, Purpose: "treatment", RequestID: "req-d"})
+	d := access.Event{Action: "disclose", EntityType: "enrollment", EntityID: "9", ClientID: 1, Recipient: "provider:2"}
+	other := d
+	other.Recipient = "provider:3"
+	read := access.Event{Action: "read", EntityType: "enrollment", EntityID: "9", ClientID: 1}
+	require.NoError(t, access.Record(ctx, db, d, d, other, read, read))
+	var actions []string
+	require.NoError(t, db.Select(&actions, `SELECT action || ':' || COALESCE(recipient, '') FROM audit_events WHERE request_id = 'req-d' ORDER BY id`))
+	assert.Equal(t, []string{"disclose:provider:2", "disclose:provider:3", "read:", "read:"}, actions)
+}
+
 // A bulk read is one event listing its records (a read set): the records in
 // entity order, each with its client, seen one row each through
 // audit_records and by client through audit_client_records; a query

@@ -57,6 +57,16 @@ func Record(ctx context.Context, ext pg.Ext, events ...Event) error {
 			return e.Action == "read" || e.Action == "disclose" || e.Action == "export"
 		})
 	}
+	// One showing of a record to one recipient is one disclosure, however
+	// many parts of the answer name it: an enrollment and its designation
+	// reason naming the same agency's record were accounted twice (a
+	// Part 2 black-box pass).
+	for i := 1; i < len(events); i++ {
+		if events[i].Action == "disclose" && slices.Contains(events[:i], events[i]) {
+			events = slices.Delete(slices.Clone(events), i, i+1)
+			i--
+		}
+	}
 	if len(events) == 0 {
 		return nil
 	}
