@@ -323,11 +323,7 @@ func (s *Service) changeAuthorization(ctx context.Context, id int64, reason stri
 		return Authorization{}, err
 	}
 	v := &rss.ValidationError{}
-	if rss.Blank(reason) {
-		v.Add("reason", "required", "reason is required")
-	} else {
-		checkText(v, "reason", reason, maxReasonLen)
-	}
+	requireReason(v, reason, "reason is required")
 	if err := v.Err(); err != nil {
 		return Authorization{}, err
 	}

@@ -317,11 +317,7 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 		return Consent{}, err
 	}
 	v := &rss.ValidationError{}
-	if rss.Blank(reason) {
-		v.Add("reason", "required", "reason is required")
-	} else {
-		checkText(v, "reason", reason, maxReasonLen)
-	}
+	requireReason(v, reason, "reason is required")
 	if err := v.Err(); err != nil {
 		return Consent{}, err
 	}

@@ -100,11 +100,7 @@ func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrol
 	}
 	v := &rss.ValidationError{}
 	v.RequireID("staff_id", r.StaffID)
-	if rss.Blank(r.Reason) {
-		v.Add("reason", "required", "reason is required")
-	} else {
-		checkText(v, "reason", r.Reason, maxReasonLen)
-	}
+	requireReason(v, r.Reason, "reason is required")
 	if err := v.Err(); err != nil {
 		return Enrollment{}, err
 	}
@@ -243,11 +239,7 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 	case t.ToProviderID != nil && *t.ToProviderID <= 0:
 		v.Add("to_provider_id", "invalid_value", "to_provider_id must be positive")
 	}
-	if rss.Blank(t.Reason) {
-		v.Add("reason", "required", "reason is required")
-	} else {
-		checkText(v, "reason", t.Reason, maxReasonLen)
-	}
+	requireReason(v, t.Reason, "reason is required")
 	if err := v.Err(); err != nil {
 		return PrimaryTransferResult{}, err
 	}
@@ -380,11 +372,7 @@ func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string)
 		return Enrollment{}, err
 	}
 	v := &rss.ValidationError{}
-	if rss.Blank(reason) {
-		v.Add("reason", "required", "reason is required: why the enrollment is designated primary case manager")
-	} else {
-		checkText(v, "reason", reason, maxReasonLen)
-	}
+	requireReason(v, reason, "reason is required: why the enrollment is designated primary case manager")
 	if err := v.Err(); err != nil {
 		return Enrollment{}, err
 	}
@@ -469,11 +457,7 @@ func (s *Service) WithdrawEnrollment(ctx context.Context, id int64, reason strin
 		return Enrollment{}, err
 	}
 	v := &rss.ValidationError{}
-	if rss.Blank(reason) {
-		v.Add("reason", "required", "reason is required: why the enrollment is withdrawn")
-	} else {
-		checkText(v, "reason", reason, maxReasonLen)
-	}
+	requireReason(v, reason, "reason is required: why the enrollment is withdrawn")
 	if err := v.Err(); err != nil {
 		return Enrollment{}, err
 	}

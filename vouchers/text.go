@@ -67,6 +67,17 @@ func checkAddress(v *rss.ValidationError, field string, s *string, el x12.Elemen
 	checkElement(v, field, *s, el)
 }
 
+// requireReason checks the reason a change must give (a withdrawal, a
+// void, a transfer): present (message says why when it is not) and free
+// text as checkText has it.
+func requireReason(v *rss.ValidationError, reason, message string) {
+	if rss.Blank(reason) {
+		v.Add("reason", "required", "%s", message)
+		return
+	}
+	checkText(v, "reason", reason, maxReasonLen)
+}
+
 // checkText checks free text (notes, reasons, descriptions): printable,
 // at most max characters.
 func checkText(v *rss.ValidationError, field, s string, max int) {

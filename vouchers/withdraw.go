@@ -30,11 +30,7 @@ func (s *Service) WithdrawRequest(ctx context.Context, id int64, reason string) 
 		return VoucherRequest{}, err
 	}
 	v := &rss.ValidationError{}
-	if rss.Blank(reason) {
-		v.Add("reason", "required", "reason is required: why the request is withdrawn")
-	} else {
-		checkText(v, "reason", reason, maxReasonLen)
-	}
+	requireReason(v, reason, "reason is required: why the request is withdrawn")
 	if err := v.Err(); err != nil {
 		return VoucherRequest{}, err
 	}
