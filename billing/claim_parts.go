@@ -58,25 +58,17 @@ type numberedClaim struct {
 	Lines  int    `json:"lines"`
 }
 
-// reversedBy reports whether the line gets a reversal line on a claim of
-// frequency freq that voids or replaces its claim: every counted line it
-// undoes, billable when the payer was already sent it (a batched line),
-// else on the record only. A replacement reversed only batched lines, so
-// one made before a batch took its original left the original reading
-// paid beside its own payment: the chain read paid twice what any batch
-// would pay (a black-box pass). freq is kept for the callers' sake: a void
-// and a replacement now undo alike.
-func (l *originalLine) reversedBy(freq string) bool {
-	_ = freq
-	return l.Counted
-}
-
-// reversals counts the reversal lines a claim of frequency freq voiding or
-// replacing o will carry; a resend of a void o, the lines it sends again.
-func (o *original) reversals(freq string) int {
+// reversals counts the reversal lines a claim voiding or replacing o will
+// carry: one for each counted line it undoes, billable when the payer was
+// already sent it (a batched line), else on the record only; a resend of a
+// void o, the lines it sends again. A replacement reversed only batched
+// lines, so one made before a batch took its original left the original
+// reading paid beside its own payment: the chain read paid twice what any
+// batch would pay (a black-box pass).
+func (o *original) reversals() int {
 	n := 0
 	for i := range o.lines {
-		if o.Frequency == FreqVoid && o.lines[i].Rejected || o.Frequency != FreqVoid && o.lines[i].reversedBy(freq) {
+		if o.Frequency == FreqVoid && o.lines[i].Rejected || o.Frequency != FreqVoid && o.lines[i].Counted {
 			n++
 		}
 	}
@@ -122,7 +114,7 @@ func partTaken(number string, k int, other, stem string, lines int) error {
 
 // mostLinesSQL is the most lines submitted claim s (its lines, the
 // original it voids or replaces) can have: its own and one reversal for
-// each counted line of the original (reversedBy: at most that), or, for a
+// each counted line of the original (reversals: at most that), or, for a
 // resend of a void, one for each of the void's lines (at most what it
 // sends again).
 var mostLinesSQL = `s.lines + (SELECT count(*) FROM claim_lines l WHERE l.claim_id = s.original

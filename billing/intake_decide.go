@@ -215,7 +215,7 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 
 	lines := len(n.Lines)
 	if orig != nil {
-		lines += orig.reversals(n.Frequency)
+		lines += orig.reversals()
 	}
 	if err := d.partsFree(f, n.ClaimNumber, lines); err != nil {
 		return nil, err
@@ -365,8 +365,8 @@ func serviceOrder(lines []NewLine) []int {
 
 // release gives the original's counted lines back to the book before the
 // new claim is adjudicated, so a replacement can use what they free. Lines
-// not yet batched stop being billable; it returns the lines that need a
-// reversal line on the new claim.
+// not yet batched stop being billable; it returns them all, each to be
+// reversed by a line of the new claim (addReversals).
 func (d *decided) release(book *ledger.Book, c *Claim, orig *original) []originalLine {
 	var reversals []originalLine
 	for _, ol := range orig.lines {
@@ -379,9 +379,7 @@ func (d *decided) release(book *ledger.Book, c *Claim, orig *original) []origina
 		if !ol.Batched {
 			d.unbill = append(d.unbill, ol.ID)
 		}
-		if ol.reversedBy(c.Frequency) {
-			reversals = append(reversals, ol)
-		}
+		reversals = append(reversals, ol)
 	}
 	return reversals
 }
@@ -411,7 +409,7 @@ func (d *decided) addReversals(c *Claim, reversals []originalLine) {
 // its books to void (the batch would close the resend unsent, and the
 // rejected void would read replaced by a resend that never went out).
 func (o *original) resendable() error {
-	if o.reversals(FreqVoid) > 0 {
+	if o.reversals() > 0 {
 		for i := range o.lines {
 			if o.lines[i].Rejected && !o.lines[i].TakenBack {
 				return nil
