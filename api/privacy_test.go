@@ -413,6 +413,70 @@ func TestMSCTextNamingAnAgencyIsWithheldOnceItsConsentIsRevoked(t *testing.T) {
 	assert.Equal(t, reason, e.get(keyReviewer, authPath).JSON(t)["void_reason"])
 }
 
+// An admin's discharge note and reassignment reason are MSC text the
+// agency reads word for word, held to the consents in force when it reads
+// them as a reviewer's note is: naming HRA under Kim's consent naming BCS,
+// they are withheld from BCS once the consent is revoked, in the one
+// enrollment and in the client's list (a black-box pass read both after
+// the revocation). BCS's own reason naming HRA stays as BCS wrote it; the
+// MSC reads everything as written.
+func TestAdminEnrollmentReasonsAreWithheldOnceTheirConsentIsRevoked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	var hraName string
+	require.NoError(t, e.db.Get(&hraName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["HRA"]))
+	enr := enrollmentOf(e, kimBCS, "ATR")
+	path := itPath("/v1/enrollments/%d", enr)
+	adminReassign := "Moved to Baptiste beside " + hraName + "'s case manager."
+	ownReassign := "Back to Ibrahim, who knows " + hraName + "'s team."
+	discharge := "Discharged: " + hraName + " holds her care now."
+	r := e.post(keyAdmin, path+"/reassign", map[string]any{"staff_id": e.demo.Staff["Baptiste"], "reason": adminReassign})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyBCS, path+"/reassign", map[string]any{"staff_id": e.demo.Staff["Ibrahim"], "reason": ownReassign})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, path+"/discharge", map[string]any{"discharge_date": day(0), "reason_code": "other", "reason": discharge})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	reasons := func(key string) (string, []string) {
+		got := e.get(key, path)
+		require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+		g := got.JSON(t)
+		var history []string
+		for _, ev := range g["history"].([]any) {
+			history = append(history, ev.(map[string]any)["reason"].(string))
+		}
+		return g["discharge_reason"].(string), history
+	}
+	listed := func(key string) string {
+		for _, x := range itItems(t, e.get(key, itPath("/v1/clients/%d/enrollments", kimBCS))) {
+			if int64(x["id"].(float64)) == enr {
+				return x["discharge_reason"].(string)
+			}
+		}
+		t.Fatalf("enrollment %d not listed", enr)
+		return ""
+	}
+	d, h := reasons(keyBCS)
+	assert.Equal(t, discharge, d, "under the consent")
+	assert.Equal(t, []string{adminReassign, ownReassign}, h)
+	assert.Equal(t, discharge, listed(keyBCS))
+
+	consent := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_provider_id = $2`,
+		kimHRA, e.demo.Providers["BCS"])
+	r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "client withdrew it"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	d, h = reasons(keyBCS)
+	assert.Equal(t, "withheld: the MSC reviews this", d)
+	assert.Equal(t, []string{"withheld: the MSC reviews this", ownReassign}, h, "the agency's own words stay")
+	assert.Equal(t, "withheld: the MSC reviews this", listed(keyBCS))
+	d, h = reasons(keyAdmin)
+	assert.Equal(t, discharge, d, "the MSC reads what it wrote")
+	assert.Equal(t, []string{adminReassign, ownReassign}, h)
+	assert.Equal(t, discharge, listed(keyAdmin))
+}
+
 // A retry is answered with its first answer, less what the consents in
 // force now no longer show: BCS's request showed HRA's authorization under
 // Kim's consent; once HRA revoked it, the same request with the same

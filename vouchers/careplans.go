@@ -229,7 +229,7 @@ func (s *Service) ClientCarePlans(ctx context.Context, clientID int64) ([]CarePl
 	out, err := clientRecords(ctx, s, clientID, recordsCarePlans, `SELECT `+carePlanColumns+` FROM care_plans cp
 		WHERE cp.client_id IN (SELECT id FROM clients WHERE person_id = $1)
 		  AND ($2::bigint[] IS NULL OR cp.provider_id = ANY($2)) ORDER BY cp.id`,
-		func(p *CarePlan) (int64, int64) { return p.ClientID, p.ProviderID })
+		func(p *CarePlan) (int64, int64) { return p.ClientID, p.ProviderID }, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -531,6 +531,11 @@ type Enrollment struct {
 	// DischargeReasonCode is one of GET /v1/discharge-reasons (set exactly
 	// when discharged); DischargeReason is the discharge's free-text note.
 	DischargeReasonCode *string `json:"discharge_reason_code" db:"discharge_reason_code"`
+	// DischargedByRole is the role that wrote the discharge: an MSC role's
+	// note is held to the consents in force when the agency reads it
+	// (showDischarge); NULL (a discharge loaded directly) is read as the
+	// MSC's.
+	DischargedByRole *string `json:"-" db:"discharged_by_role"`
 
 	// History is what changed the enrollment's staff and designation,
 	// oldest first, on a read of the one enrollment (a black-box pass
@@ -560,6 +565,10 @@ type EnrollmentEvent struct {
 	// OtherEnrollmentID is a transfer's other enrollment (none for a
 	// designation, which has no sender).
 	OtherEnrollmentID *int64 `json:"other_enrollment_id,omitempty" db:"other_enrollment_id"`
+	// ByMSC is whether an MSC role wrote the reason (a designation's
+	// always; a reassignment's when the admin made it): showHistory holds
+	// those to the consents in force, and leaves the agency's own words.
+	ByMSC bool `json:"-" db:"by_msc"`
 }
 
 // enrollmentHistory reads an enrollment's history as a shows it. An agency
@@ -571,13 +580,14 @@ func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64
 	out := []EnrollmentEvent{}
 	err := sqlx.SelectContext(ctx, ext, &out, `
 		SELECT 'reassigned' AS kind, reassigned_at AS at, reason, from_staff_id, to_staff_id, caseload_after, caseload_cap,
-		       NULL::bigint AS other_enrollment_id
+		       NULL::bigint AS other_enrollment_id,
+		       NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = actor_key_id AND k.role = 'provider') AS by_msc
 		FROM enrollment_reassignments WHERE enrollment_id = $1
 		UNION ALL
 		SELECT CASE WHEN from_enrollment_id IS NULL OR (NOT $2 AND to_enrollment_id = $1) THEN 'primary_designated'
 		            WHEN from_enrollment_id = $1 THEN 'primary_transferred_out' ELSE 'primary_transferred_in' END, transferred_at,
 		       reason, NULL, NULL, NULL, NULL,
-		       CASE WHEN NOT $2 THEN NULL WHEN from_enrollment_id = $1 THEN to_enrollment_id ELSE from_enrollment_id END
+		       CASE WHEN NOT $2 THEN NULL WHEN from_enrollment_id = $1 THEN to_enrollment_id ELSE from_enrollment_id END, true
 		FROM primary_case_manager_transfers WHERE (from_enrollment_id = $1 OR to_enrollment_id = $1) AND ($2 OR to_enrollment_id = $1)
 		ORDER BY at, kind`, id, !a.IsProvider())
 	if err != nil {
@@ -586,13 +596,21 @@ func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64
 	return out, nil
 }
 
-// showHistory prepares the MSC-written reasons of e's history (its
-// designations, the only ones a provider reads) for provider a to read
-// today (showTexts), as an authorization's void reasons are.
+// showHistory prepares the MSC-written texts of e (an admin's discharge
+// note, and in its history the designations' reasons and an admin's
+// reassignments') for provider a to read today (showTexts), as an
+// authorization's void reasons are: each was checked against the consents
+// in force when written, and a consent revoked or expired since withholds
+// one naming the agency it covered (a black-box pass left an admin's
+// discharge and reassignment reasons readable). The agency's own words
+// are its own.
 func showHistory(ctx context.Context, ext pg.Ext, a access.Actor, e *Enrollment, today rss.Date) ([]access.Event, error) {
 	var texts []*string
+	if e.DischargeReason != nil && (e.DischargedByRole == nil || *e.DischargedByRole != string(access.RoleProvider)) {
+		texts = append(texts, e.DischargeReason)
+	}
 	for i := range e.History {
-		if e.History[i].Kind == "primary_designated" {
+		if e.History[i].ByMSC {
 			texts = append(texts, &e.History[i].Reason)
 		}
 	}
@@ -621,7 +639,7 @@ var referralChannels = referralSources[:4]
 
 const enrollmentColumns = `e.id, e.client_id, e.person_id, e.program_code, e.provider_id, e.episode_id, e.assigned_staff_id,
 	e.primary_case_manager, e.start_date, e.planned_end_date, e.discharge_date, e.discharge_reason, e.discharge_reason_code,
-	e.referral_source, e.created_at`
+	e.discharged_by_role, e.referral_source, e.created_at`
 
 // CreateEnrollment enrolls a client, opening the person's episode in the
 // program when none is open. The episode is the person's across agencies
@@ -869,8 +887,8 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 			fmt.Sprintf("enrollment %d discharged on %s", id, on)); err != nil {
 			return err
 		}
-		err = tx.GetContext(ctx, &out, `UPDATE enrollments e SET discharge_date = $2, discharge_reason = $3, discharge_reason_code = $4
-			WHERE id = $1 RETURNING `+enrollmentColumns, id, on, note, code)
+		err = tx.GetContext(ctx, &out, `UPDATE enrollments e SET discharge_date = $2, discharge_reason = $3, discharge_reason_code = $4,
+			discharged_by_role = $5 WHERE id = $1 RETURNING `+enrollmentColumns, id, on, note, code, a.Role)
 		// The schema refuses a discharge dated before the enrollment's
 		// program records (migration 00039) or its paid claim lines (00041):
 		// they would stand after it.
@@ -951,7 +969,7 @@ func (s *Service) Enrollment(ctx context.Context, id int64) (Enrollment, error) 
 func (s *Service) ClientEnrollments(ctx context.Context, clientID int64) ([]Enrollment, error) {
 	out, err := clientRecords(ctx, s, clientID, adjudication.RecordsEnrollments, `SELECT `+enrollmentColumns+` FROM enrollments e
 		WHERE e.person_id = $1 AND ($2::bigint[] IS NULL OR e.provider_id = ANY($2)) ORDER BY e.id`,
-		func(e *Enrollment) (int64, int64) { return e.ClientID, e.ProviderID })
+		func(e *Enrollment) (int64, int64) { return e.ClientID, e.ProviderID }, showHistory)
 	a, _ := access.ActorFrom(ctx)
 	for i := range out {
 		out[i].shownTo(a)
@@ -964,8 +982,11 @@ func (s *Service) ClientEnrollments(ctx context.Context, clientID int64) ([]Enro
 // actor may see (the query takes $1 the person, $2 the agencies whose
 // records of the kind are shown, the actor's own first, or NULL for all)
 // and records the read, and each disclosure of another agency's record, in
-// the audit log. owner names a row's client record and agency.
-func clientRecords[T any](ctx context.Context, s *Service, clientID int64, entity, query string, owner func(*T) (int64, int64)) ([]T, error) {
+// the audit log. owner names a row's client record and agency; show, when
+// given, prepares a row's MSC-written texts for the actor in the same
+// transaction (showTexts), its disclosures recorded with the read's.
+func clientRecords[T any](ctx context.Context, s *Service, clientID int64, entity, query string, owner func(*T) (int64, int64),
+	show func(ctx context.Context, ext pg.Ext, a access.Actor, row *T, today rss.Date) ([]access.Event, error)) ([]T, error) {
 	a, err := access.ActorFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -988,8 +1009,18 @@ func clientRecords[T any](ctx context.Context, s *Service, clientID int64, entit
 				shown = append(shown, disclosed{access.ID(c), c, p})
 			}
 		}
-		events := append(disclosures(a, entity, shown...),
-			access.Event{Action: "read", EntityType: entity, EntityID: access.ID(clientID), ClientID: clientID})
+		events := disclosures(a, entity, shown...)
+		for i := range out {
+			if show == nil {
+				break
+			}
+			texts, err := show(ctx, tx, a, &out[i], s.Today())
+			if err != nil {
+				return err
+			}
+			events = append(events, texts...)
+		}
+		events = append(events, access.Event{Action: "read", EntityType: entity, EntityID: access.ID(clientID), ClientID: clientID})
 		return access.Record(ctx, tx, events...)
 	})
 	return out, err

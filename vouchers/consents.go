@@ -363,7 +363,7 @@ func (s *Service) ClientConsents(ctx context.Context, clientID int64) ([]Consent
 	out, err := clientRecords(ctx, s, clientID, recordsConsents, `SELECT `+consentColumns+` FROM consents
 		WHERE client_id IN (SELECT id FROM clients WHERE person_id = $1)
 		  AND ($2::bigint[] IS NULL OR disclosing_provider_id = ANY($2)) ORDER BY id`,
-		func(c *Consent) (int64, int64) { return c.ClientID, c.DisclosingProviderID })
+		func(c *Consent) (int64, int64) { return c.ClientID, c.DisclosingProviderID }, nil)
 	today := s.Today()
 	for i := range out {
 		out[i].setStatus(today)
