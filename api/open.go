@@ -39,6 +39,9 @@ type Options struct {
 	// SecureCookies marks console cookies Secure on plain HTTP too (rss
 	// behind a proxy that terminates TLS).
 	SecureCookies bool
+	// DBName labels the pool's gauges on /metrics (pg.DatabaseName of
+	// DATABASE_URL; "rss" when empty).
+	DBName string
 	// ConsolePageSize is how many rows a console list page shows (500
 	// when zero); tests set a few to see the pages.
 	ConsolePageSize int
@@ -82,6 +85,7 @@ func Open(db *sqlx.DB, o Options) *Server {
 		Classify: pg.Classify})
 	return New(Config{
 		DB:          db,
+		DBName:      o.DBName,
 		Vouchers:    v,
 		Billing:     b,
 		Staff:       st,

@@ -33,7 +33,10 @@ func OpenAPI() []byte { return openapiYAML }
 
 // Config wires the server.
 type Config struct {
-	DB       *sqlx.DB
+	DB *sqlx.DB
+	// DBName is the database's name on /metrics' pool gauges ("rss" when
+	// empty).
+	DBName   string
 	Vouchers *vouchers.Service
 	Billing  *billing.Service
 	Staff    *staff.Service
@@ -89,7 +92,13 @@ func New(cfg Config) *Server {
 	if cfg.DB != nil {
 		// The pool's connections in use, idle and waited for: an exhausted
 		// pool was invisible (a black-box pass).
-		s.metrics.reg.MustRegister(collectors.NewDBStatsCollector(cfg.DB.DB, "rss"))
+		// Labelled with the database DATABASE_URL names (every deployment
+		// read "rss" whatever it named: a black-box pass).
+		name := cfg.DBName
+		if name == "" {
+			name = "rss"
+		}
+		s.metrics.reg.MustRegister(collectors.NewDBStatsCollector(cfg.DB.DB, name))
 	}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true

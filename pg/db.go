@@ -274,6 +274,29 @@ func notNewer(ctx context.Context, p *goose.Provider) (int64, error) {
 	return current, nil
 }
 
+// DatabaseName is the database rawURL names: a postgres:// URL's path or a
+// libpq key=value string's dbname ("" when it names none, or cannot be
+// read). It is only a label (/metrics), so a value it cannot read is no
+// error.
+func DatabaseName(rawURL string) string {
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return ""
+		}
+		if name := u.Query().Get("dbname"); name != "" {
+			return name
+		}
+		return strings.TrimPrefix(u.Path, "/")
+	}
+	for _, f := range strings.Fields(rawURL) {
+		if v, ok := strings.CutPrefix(f, "dbname="); ok {
+			return strings.Trim(v, "'")
+		}
+	}
+	return ""
+}
+
 // EnsureDatabase creates the database named in url when it does not exist,
 // connecting to the server's postgres database to do it.
 //

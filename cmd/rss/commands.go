@@ -257,7 +257,8 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 func newServer(db *sqlx.DB, cfg config, now func() time.Time, keys *access.Keys) *api.Server {
 	parties := cfg.Parties
 	return api.Open(db, api.Options{Now: now, Location: cfg.Location, Parties: &parties, Keys: keys,
-		Logger: slog.Default(), MaxBody: cfg.MaxBody, MaxBulkBody: cfg.MaxBulkBody, SecureCookies: cfg.SecureCookies})
+		Logger: slog.Default(), MaxBody: cfg.MaxBody, MaxBulkBody: cfg.MaxBulkBody, SecureCookies: cfg.SecureCookies,
+		DBName: pg.DatabaseName(cfg.DatabaseURL)})
 }
 
 // consoleURL is where a browser on this machine finds the console.
