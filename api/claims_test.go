@@ -437,8 +437,11 @@ func TestBulkOfNoClaimObjectsIsRefusedWhole(t *testing.T) {
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{1, "x", nil, []any{}}}), 400, "wrong_type")
 		assert.NotEmpty(t, p["detail"])
-		requireProblem(t, e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{nil}}), 400, "wrong_type")
-		requireProblem(t, e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{nil, nil}}), 400, "wrong_type")
+		for _, nulls := range [][]any{{nil}, {nil, nil}} {
+			p := requireProblem(t, e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": nulls}), 400, "wrong_type")
+			// Named where it is in the body (it said body).
+			assert.Equal(t, "claims[0]", p["errors"].([]any)[0].(map[string]any)["field"], "%v", p)
+		}
 	})
 	// A null beside good claims only, where the body decodes whole.
 	r0 := e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{nil, e.riveraClaim("NO-0", cmLine(day(-3), 1, "15.00"))}})

@@ -174,9 +174,13 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 		case len(dups) > 0:
 			scanText(b).write(c) // the first key given twice, named in the body
 		default:
-			p := undecoded[0] // every claim was a null: the first says so
+			// Every claim was a null or a scalar: the first says so, on
+			// its place in the body (a claim's own answer names fields
+			// within the claim; this one answers the whole request).
+			p := *undecoded[0]
 			p.Detail = "no claim in the body is an object"
-			writeProblem(c, *p)
+			p.Errors = []rss.FieldError{{Field: "claims[0]", Code: "wrong_type", Message: "must be an object"}}
+			writeProblem(c, p)
 		}
 		return nil, nil, false
 	}
