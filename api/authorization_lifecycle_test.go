@@ -680,3 +680,44 @@ func TestReactivationOfDayUnitsHeldToTheCap(t *testing.T) {
 	assert.Equal(t, "5030.00", cap, "raised to what the episode holds: 3,150.00 + 1,880.00")
 	assert.Equal(t, 1, itAudit(e, "cap_exception", "episode", ""), "the exception recorded")
 }
+
+// A void locks the authorization before its episode, as claims intake
+// does (ledger.LockAll): it took the episode first, so a void and a claim
+// on the authorization each held what the other wanted, waited a deadlock
+// timeout and one was refused 409 concurrent_change (a race black-box
+// pass: the reviewer's void refused twice in seven rounds). Here the
+// test's transaction stands in for the claim: it holds the authorization,
+// the void waits, and the claim's next lock, the episode's, is granted.
+func TestVoidWaitsForAClaimHoldingItsAuthorization(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-20))
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, -10, 25)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	auth := itNum(t, v, "authorization_id")
+
+	claim, err := e.db.BeginTxx(t.Context(), nil)
+	require.NoError(t, err)
+	defer claim.Rollback() //nolint:errcheck // committed below; a failed test rolls back
+	_, err = claim.ExecContext(t.Context(), `SELECT 1 FROM authorizations WHERE id = $1 FOR UPDATE`, auth)
+	require.NoError(t, err)
+
+	voided := make(chan resp, 1)
+	go func() {
+		voided <- e.post(keyReviewer, itPath("/v1/authorizations/%d/void", auth), map[string]any{"reason": "entered in error"})
+	}()
+	// The void is waiting on a lock the claim holds.
+	require.Eventually(t, func() bool {
+		var waiting int
+		_ = e.db.GetContext(t.Context(), &waiting, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`)
+		return waiting > 0
+	}, 10*time.Second, 10*time.Millisecond)
+	_, err = claim.ExecContext(t.Context(), `SELECT 1 FROM episodes WHERE id = (SELECT episode_id FROM authorizations WHERE id = $1)
+		FOR UPDATE`, auth)
+	require.NoError(t, err, "the claim's episode lock")
+	require.NoError(t, claim.Commit())
+	r := <-voided
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "void", itAuth(t, e, keyReviewer, auth)["status"])
+}

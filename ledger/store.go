@@ -226,32 +226,15 @@ func LockEpisode(ctx context.Context, ext pg.Ext, id int64) (*rss.Money, error) 
 
 // LockAll holds the authorizations ids and their episodes in the order
 // claims intake takes them (LockForClaimsSQL: by authorization id, each
-// with its episode), for a writer that then works through them one by one
-// (a provider's reactivation): taken one episode and authorization at a
-// time, a claim holding some of them deadlocked with it, and the loser
-// answered 500 (a black-box pass).
+// with its episode), for a writer that changes them (a reviewer's void or
+// reactivation, a provider's reactivation working through them one by
+// one): taken episode first, or one at a time, a claim holding some of
+// them deadlocked with it, and the loser answered 500 or 409 (black-box
+// passes).
 func LockAll(ctx context.Context, ext pg.Ext, ids []int64) error {
 	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM authorizations a JOIN episodes e ON e.id = a.episode_id
 		WHERE a.id = ANY($1) ORDER BY a.id FOR UPDATE OF a, e`, pq.Array(ids)); err != nil {
 		return fmt.Errorf("lock authorizations: %w", err)
-	}
-	return nil
-}
-
-// LockEpisodeOf locks the episode of authorization id, for a change of the
-// authorization that is judged against the episode's totals: taken before
-// the authorization's own lock (Lock), as a voucher decision takes the
-// episode first and claims intake each authorization's episode with it, so
-// the change and a claims submission never hold one each.
-func LockEpisodeOf(ctx context.Context, ext pg.Ext, id int64) error {
-	var one int
-	err := sqlx.GetContext(ctx, ext, &one, `SELECT 1 FROM episodes
-		WHERE id = (SELECT episode_id FROM authorizations WHERE id = $1) FOR UPDATE`, id)
-	if errors.Is(err, pg.ErrNoRows) {
-		return fmt.Errorf("%w: authorization %d", rss.ErrNotFound, id)
-	}
-	if err != nil {
-		return fmt.Errorf("lock episode: %w", err)
 	}
 	return nil
 }

@@ -329,7 +329,11 @@ func (s *Service) changeAuthorization(ctx context.Context, id int64, reason stri
 	}
 	var out Authorization
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		if err := ledger.LockEpisodeOf(ctx, tx, id); err != nil {
+		// The authorization with its episode, in the order claims intake
+		// takes them: the episode first and the authorization after, a
+		// void and a claim on it each held one and waited a deadlock
+		// timeout for the other (a race black-box pass).
+		if err := ledger.LockAll(ctx, tx, []int64{id}); err != nil {
 			return err
 		}
 		cur, err := ledger.Lock(ctx, tx, id)
@@ -437,11 +441,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 	var ended []AuthorizationEnded
 	var events []access.Event
 	for _, c := range cut {
-		// The episode before the authorization, as a reviewer's
-		// reactivation and claims intake take them.
-		if err := ledger.LockEpisodeOf(ctx, tx, c.ID); err != nil {
-			return nil, err
-		}
+		// Held with its episode by LockAll above.
 		cur, err := ledger.Lock(ctx, tx, c.ID)
 		if err != nil {
 			return nil, err
