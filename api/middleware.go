@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -382,6 +383,12 @@ func idempotent(ids *pg.Idempotency) gin.HandlerFunc {
 		c.Request = c.Request.WithContext(pg.WithRequest(c.Request.Context(), req))
 
 		orig := c.Writer
+		// The headers as they stand before the handler: an answer replaced
+		// below goes with these, not with what the handler set for its own
+		// (c.Data sets Content-Length; a 422 sent under a 327-byte answer's
+		// length was cut short and clients read a transport error: a race
+		// black-box pass).
+		before := orig.Header().Clone()
 		cw := &captureWriter{ResponseWriter: orig}
 		c.Writer = cw
 		func() {
@@ -393,6 +400,9 @@ func idempotent(ids *pg.Idempotency) gin.HandlerFunc {
 		status := cw.Status()
 		if status >= 400 && status < 500 {
 			if reused, err := ids.AnsweredOtherwise(c.Request.Context(), req.KeyID, req.Key, req.Hash); err == nil && reused {
+				h := orig.Header()
+				clear(h)
+				maps.Copy(h, before)
 				problem(c, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency-Key reused",
 					"this Idempotency-Key was used with a different request; use a new key for a new request")
 				return
