@@ -7,6 +7,16 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// ProgramCap is a program's episode dollar cap: Has is false when it has
+// none.
+type ProgramCap struct {
+	Has bool            `json:"has_dollar_cap"`
+	Cap decimal.Decimal `json:"episode_dollar_cap"`
+	// By is the agency that opened the episode (OpenedElsewhere's): the
+	// cap the episode kept is its record.
+	By int64 `json:"opened_by,omitempty"`
+}
+
 // Program is the slice of program reference data the rules read.
 type Program struct {
 	Code                string          `json:"code"`
@@ -16,19 +26,26 @@ type Program struct {
 	FilingLimitDays     int             `json:"filing_limit_days"`
 	HasDollarCap        bool            `json:"has_dollar_cap"`
 	EpisodeDollarCap    decimal.Decimal `json:"episode_dollar_cap"`
-	GPRARequired        bool            `json:"gpra_required"`
-	FollowupOpenDays    int             `json:"gpra_followup_open_days,omitempty"`
-	FollowupCloseDays   int             `json:"gpra_followup_close_days,omitempty"`
-	DischargeGPRADays   int             `json:"gpra_discharge_days,omitempty"`
-	LOSMaxDays          int             `json:"los_max_days,omitempty"`
-	LOSReviewPastMax    bool            `json:"los_review_past_max"`
-	RetroLimitDays      int             `json:"retro_limit_days"`
-	RequiresMedicaidID  bool            `json:"requires_medicaid_id"`
-	RequiresWaiverPlan  bool            `json:"requires_waiver_plan"`
-	CarePlanRequired    bool            `json:"care_plan_required"`
-	DiagnosisRequired   bool            `json:"diagnosis_required"`
-	CatchmentAreas      []string        `json:"catchment_areas"`
-	CaseloadCaps        map[string]int  `json:"caseload_caps,omitempty"`
+	// OpenedElsewhere, set when another agency opened the episode, is the
+	// program's cap today: the one the requesting agency's own episode
+	// would carry, by which its own authorizations are judged (V33), so
+	// that a cap the episode kept from another agency's day tells the
+	// agency nothing a stranger's request would not (42 CFR Part 2). Nil:
+	// the agency's own records are judged by the episode's cap.
+	OpenedElsewhere    *ProgramCap    `json:"opened_elsewhere,omitempty"`
+	GPRARequired       bool           `json:"gpra_required"`
+	FollowupOpenDays   int            `json:"gpra_followup_open_days,omitempty"`
+	FollowupCloseDays  int            `json:"gpra_followup_close_days,omitempty"`
+	DischargeGPRADays  int            `json:"gpra_discharge_days,omitempty"`
+	LOSMaxDays         int            `json:"los_max_days,omitempty"`
+	LOSReviewPastMax   bool           `json:"los_review_past_max"`
+	RetroLimitDays     int            `json:"retro_limit_days"`
+	RequiresMedicaidID bool           `json:"requires_medicaid_id"`
+	RequiresWaiverPlan bool           `json:"requires_waiver_plan"`
+	CarePlanRequired   bool           `json:"care_plan_required"`
+	DiagnosisRequired  bool           `json:"diagnosis_required"`
+	CatchmentAreas     []string       `json:"catchment_areas"`
+	CaseloadCaps       map[string]int `json:"caseload_caps,omitempty"`
 	// DisabledRules are the ids of the voucher rules the program switches
 	// off (reference data: which rules apply to a program is data).
 	DisabledRules []string `json:"disabled_rules,omitempty"`

@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.8"
+const VoucherRuleSetVersion = "voucher-2026.12.9"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -599,16 +599,34 @@ var voucherRules = []voucherRule{
 		}},
 	{id: "V33", code: CodeEpisodeDollarsExceeded, action: ActionPend,
 		facts:   []string{"episode_dollars_authorized", "program.episode_dollar_cap", "service.rate", "request.units"},
-		applies: func(f *VoucherFacts) bool { return f.Program.HasDollarCap },
+		applies: func(f *VoucherFacts) bool { return f.Program.HasDollarCap || ownDollarCap(f).Has },
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			cost := Amount(f.Service.Rate, g.units)
-			if f.EpisodeDollarsAuthorized.Add(cost).GreaterThan(f.Program.EpisodeDollarCap) {
-				if _, own := ownInEpisode(f, ""); own.Add(cost).GreaterThan(f.Program.EpisodeDollarCap) {
-					return fire(cost.StringFixed(2) + " asked, " + decimal.Max(f.Program.EpisodeDollarCap.Sub(own), decimal.Zero).StringFixed(2) +
-						" left of " + f.Program.EpisodeDollarCap.StringFixed(2) + " by this agency's authorizations alone")
+			// The agency's own authorizations alone, by the cap its own
+			// episode would carry: the reason is its own records'.
+			if c := ownDollarCap(f); c.Has {
+				if _, own := ownInEpisode(f, ""); own.Add(cost).GreaterThan(c.Cap) {
+					return fire(cost.StringFixed(2) + " asked, " + decimal.Max(c.Cap.Sub(own), decimal.Zero).StringFixed(2) +
+						" left of " + c.Cap.StringFixed(2) + " by this agency's authorizations alone")
 				}
+			}
+			if f.Program.HasDollarCap && f.EpisodeDollarsAuthorized.Add(cost).GreaterThan(f.Program.EpisodeDollarCap) {
 				left := f.Program.EpisodeDollarCap.Sub(f.EpisodeDollarsAuthorized)
 				source, sources := othersInEpisode(f, "")
+				// A cap the episode kept from the day another agency
+				// opened it is that agency's record: with no authorization
+				// of its in the episode, the reason was shown in clear.
+				if o := f.Program.OpenedElsewhere; o != nil && (o.Has != f.Program.HasDollarCap || !o.Cap.Equal(f.Program.EpisodeDollarCap)) &&
+					source != o.By && !slices.Contains(sources, o.By) {
+					if source == 0 {
+						source = o.By
+					} else {
+						if sources == nil {
+							sources = []int64{source}
+						}
+						sources = append(sources, o.By)
+					}
+				}
 				return outcome{fired: true, source: source, sources: sources,
 					detail: cost.StringFixed(2) + " asked, " + decimal.Max(left, decimal.Zero).StringFixed(2) + " left of " + f.Program.EpisodeDollarCap.StringFixed(2)}
 			}
@@ -780,6 +798,16 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 		return all[0], nil
 	}
 	return all[0], all
+}
+
+// ownDollarCap is the cap the agency's own authorizations are judged by
+// (V33): the program's today when another agency opened the episode
+// (Program.OpenedElsewhere), the episode's otherwise.
+func ownDollarCap(f *VoucherFacts) ProgramCap {
+	if f.Program.OpenedElsewhere != nil {
+		return *f.Program.OpenedElsewhere
+	}
+	return ProgramCap{Has: f.Program.HasDollarCap, Cap: f.Program.EpisodeDollarCap}
 }
 
 // ownInEpisode totals what the requesting agency's own authorizations in

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"io/fs"
 	"net/http"
 	"slices"
@@ -204,4 +205,73 @@ func TestVoucherRulesReadConsentsForTreatmentWhateverTheHeader(t *testing.T) {
 	assert.NotContains(t, reasonCodes(v), "GPRA_INTAKE_MISSING", "a treatment consent opens the intake to the rules")
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND entity_type = 'gpra_interview'
 		AND entity_id = $1 AND purpose = 'treatment'`, intake), "disclosed for treatment, what the rules read it for")
+}
+
+// An episode keeps the program's dollar cap of the day it opened. BCS's
+// request for a person HRA enrolled before the MSC changed ATR's cap was
+// judged by HRA's day's cap, in clear ("480.00 asked, 300.00 left of
+// 300.00"), where a stranger's was judged by today's: the answer told
+// BCS the person was known elsewhere (a Part 2 black-box pass). BCS's own
+// records are now judged by the cap its own episode would carry; where
+// the episode's kept cap alone stands in the way, the reason is the
+// opening agency's record, withheld as CONFLICT_ON_FILE.
+func TestEpisodeCapKeptFromAnotherAgencysDayIsItsRecord(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name          string
+		then, now     string
+		knownDecision string
+		knownReasons  []any
+	}{
+		{name: "raised since", then: "300.00", now: "4000.00", knownDecision: "pended", knownReasons: []any{"CONFLICT_ON_FILE"}},
+		{name: "lowered since", then: "4000.00", now: "300.00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			setCap := func(c string) {
+				r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+					Body: map[string]any{"episode_dollar_cap": c, "reason": "the state's new cap"}})
+				require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			}
+			setCap(tc.then)
+			hra := itATRClient(t, e, day(-20))
+			setCap(tc.now)
+			person := identityOf(t, e, hra.Client)
+
+			ask := func(first, last string) map[string]any {
+				r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": first, "last_name": last,
+					"date_of_birth": person.DOB.String(), "catchment_area": "bridgeport", "gender": "U"})
+				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+				client := itID(t, r)
+				r = e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(-10)})
+				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+				r = e.post(keyBCS, "/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake",
+					"instrument": "SUPRT-2025", "status": "completed", "interview_date": day(-10)})
+				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+				r = e.post(keyBCS, "/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc",
+					"recipient_name": "Management Services Contractor", "purposes": []string{"payment"},
+					"information": "enrollment and services", "signed_on": day(-10), "expires_on": day(365)})
+				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+				r = e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan",
+					"start_date": day(-10), "end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}})
+				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+				return itVoucher(t, e, keyBCS, client, "ATR-TR", 40, 0, 29) // 480.00
+			}
+			stranger := ask("Nobody", "Itstranger")
+			known := ask(person.First, person.Last)
+			if tc.knownDecision == "" {
+				// Judged alike: by today's cap, BCS's own authorizations alone.
+				assert.Equal(t, "pended", stranger["decision"], "%v", stranger)
+				assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, stranger["reason_codes"])
+				for _, k := range []string{"decision", "reason_codes", "reasons", "units_granted"} {
+					assert.Equal(t, stranger[k], known[k], k)
+				}
+				return
+			}
+			assert.Equal(t, "approved", stranger["decision"], "%v", stranger)
+			assert.Equal(t, tc.knownDecision, known["decision"], "%v", known)
+			assert.Equal(t, tc.knownReasons, known["reason_codes"])
+			assert.NotContains(t, fmt.Sprint(known), tc.then, "the cap of HRA's day")
+		})
+	}
 }

@@ -202,6 +202,8 @@ var lockStatement = `WITH enr AS (
 	       EXISTS (SELECT 1 FROM clients WHERE id = $1 AND provider_id = $2) AS client_ok,
 	       (SELECT ` + enrollmentJSONColumns + ` FROM enr e) AS enrollment,
 	       (SELECT dollar_cap FROM locked) AS dollar_cap,
+	       (SELECT o.provider_id FROM enrollments o WHERE o.episode_id = (SELECT episode_id FROM enr) ORDER BY o.id LIMIT 1)
+	         AS episode_opener,
 	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
 	       pg_advisory_xact_lock_shared(` + pg.IntakeLockKey("$2") + `)::text AS intake_lock,
 	       k.*
@@ -382,6 +384,7 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		ClientOK   bool       `db:"client_ok"`
 		Enrollment []byte     `db:"enrollment"`
 		Cap        *rss.Money `db:"dollar_cap"`
+		Opener     *int64     `db:"episode_opener"`
 		PlanMode   string     `db:"plan_cache_mode"`
 		IntakeLock string     `db:"intake_lock"`
 		pg.StoredAnswer
@@ -454,7 +457,15 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		f.Enrollment = RuleEnrollment(sn.enrollment)
 		episode = e.EpisodeID
 		// The episode's own cap governs: the program's when it opened,
-		// raised only by a reviewer's recorded exception.
+		// raised only by a reviewer's recorded exception. An episode
+		// another agency opened keeps the cap of its day, and judged by it
+		// alone the agency told a person known elsewhere from a stranger
+		// once the program's cap had changed (a Part 2 black-box pass): the
+		// agency's own records are judged by the cap its own new episode
+		// would have, the program's (adjudication.Program.OpenedElsewhere).
+		if lk.Opener != nil && *lk.Opener != providerID {
+			f.Program.OpenedElsewhere = &adjudication.ProgramCap{Has: f.Program.HasDollarCap, Cap: f.Program.EpisodeDollarCap, By: *lk.Opener}
+		}
 		f.Program.HasDollarCap = lk.Cap != nil
 		if lk.Cap != nil {
 			f.Program.EpisodeDollarCap = lk.Cap.Decimal
