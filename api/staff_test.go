@@ -280,6 +280,33 @@ func TestCredentialWithdrawnAsOfADay(t *testing.T) {
 		map[string]any{"reason": "x", "effective_on": day(-1)}), http.StatusConflict, "not_verified")
 }
 
+// A credential is not withdrawn from under a paid line it qualified: the
+// withdrawal is refused (409 claims_after_withdrawal, naming the line)
+// as a departure over paid lines is, until the agency voids or replaces
+// the claim or the withdrawal starts after it. Taken, the paid line went
+// out in the next batch while the same service sent after was denied 185
+// (an operations black-box pass). A withdrawal after the line is taken.
+func TestCredentialNotWithdrawnFromUnderAPaidLine(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	l := itLine(t, e.post(keyHRA, "/v1/claims", e.riveraClaim("CW-1", cmLine(day(-3), 4, "60.00"))))
+	require.Equal(t, "paid", l["status"])
+	var cadc int64
+	require.NoError(t, e.db.GetContext(t.Context(), &cadc, `SELECT id FROM staff_credentials WHERE staff_id = $1 AND type = 'CADC'
+		AND verification_status = 'verified'`, e.demo.Staff["Okafor"]))
+	path := itPath("/v1/staff-records/credentials/%d/reject", cadc)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "suspended by IBADCC", "effective_on": day(-5)}),
+			http.StatusConflict, "claims_after_withdrawal")
+		assert.Contains(t, p["detail"], "claim CW-1 line 1")
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "never valid"}), http.StatusConflict, "claims_after_withdrawal")
+	})
+	r := e.post(keyAdmin, path, map[string]any{"reason": "suspended by IBADCC from today", "effective_on": day(-2)})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, day(-2), r.JSON(t)["withdrawn_on"])
+}
+
 // An admin may enter a record verified at once, naming the document; the
 // supervisor must be of the same agency and supervision has no cycles.
 func TestStaffAdminEntryAndSupervision(t *testing.T) {

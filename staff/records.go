@@ -10,6 +10,8 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/adjudication"
+	"rss/billing"
 	"rss/pg"
 	"rss/vouchers"
 )
@@ -308,7 +310,7 @@ func (s *Service) VerifyRecord(ctx context.Context, kind string, id int64, docum
 			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is %s; only a pending record is verified", cur)
 		}
 		return nil
-	}, `verification_status = 'verified', document_reference = $4, rejection_reason = NULL`, ref, nil)
+	}, `verification_status = 'verified', document_reference = $4, rejection_reason = NULL`, ref, nil, nil)
 }
 
 // RejectRecord rejects a record with a reason (admin only). A pending
@@ -361,7 +363,68 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 			return rss.Coded(rss.ErrConflict, "not_verified", "the credential is %s: only a verified one is withdrawn as of a day; reject it without effective_on", cur)
 		}
 		return nil
-	}, `verification_status = 'rejected', rejection_reason = $4`, reason, withdrawn)
+	}, `verification_status = 'rejected', rejection_reason = $4`, reason, withdrawn, func(ctx context.Context, tx *sqlx.Tx, out *Reviewed, was string) error {
+		if was != vouchers.VerificationVerified {
+			return nil // a record never verified qualified no one
+		}
+		return s.noPaidLineRestsOn(ctx, tx, out.StaffID, effectiveOn)
+	})
+}
+
+// noPaidLineRestsOn refuses (409 claims_after_withdrawal) a verified
+// record of staffID withdrawn from day from on (zero: rejected whole)
+// while a line paid for a service its holder, or staff it supervises,
+// rendered on those days no longer qualifies without it. A departure, a
+// deactivation, an agreement's end and an eligibility's end are each
+// refused so until the agency voids or replaces the lines; a credential
+// withdrawn as of a past day was taken with the paid line left standing,
+// and the next batch paid it while the same service sent after was
+// denied 185 (an operations black-box pass). The record is already
+// changed in tx: the rules read the staff as they now stand. The agency's
+// intake lock, taken alone, waits for claims in flight and holds new ones
+// until this commits.
+func (s *Service) noPaidLineRestsOn(ctx context.Context, tx *sqlx.Tx, staffID int64, from rss.Date) error {
+	var provider int64
+	if err := tx.GetContext(ctx, &provider, `SELECT provider_id FROM staff WHERE id = $1`, staffID); err != nil {
+		return fmt.Errorf("staff agency: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+pg.IntakeLockKey("$1")+`)`, provider); err != nil {
+		return fmt.Errorf("intake lock: %w", err)
+	}
+	var staff []int64
+	if err := tx.SelectContext(ctx, &staff, `SELECT id FROM staff WHERE id = $1 OR supervisor_id = $1 ORDER BY id`, staffID); err != nil {
+		return fmt.Errorf("supervised staff: %w", err)
+	}
+	lines, err := billing.PaidLinesRenderedBy(ctx, tx, provider, staff, from)
+	if err != nil || len(lines) == 0 {
+		return err
+	}
+	ref, err := vouchers.LoadReference(ctx, tx, 0)
+	if err != nil {
+		return err
+	}
+	var left []string
+	for _, l := range lines {
+		svc, ok := ref.RuleService(l.ServiceCode)
+		if !ok {
+			continue
+		}
+		if qualified, _ := adjudication.Qualified(ref.RuleStaff(l.StaffID), provider, &svc, l.DateOfService.Time, &ref.Settings); !qualified {
+			left = append(left, fmt.Sprintf("claim %s line %d (%s on %s, staff %d)", l.ClaimNumber, l.LineNumber, l.ServiceCode, l.DateOfService, l.StaffID))
+		}
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	const shown = 10
+	more := ""
+	if len(left) > shown {
+		more = fmt.Sprintf(" and %d more", len(left)-shown)
+		left = left[:shown]
+	}
+	return rss.Coded(rss.ErrConflict, "claims_after_withdrawal",
+		"paid lines rest on the record: %s%s no longer qualify without it; void or replace those claims first, or withdraw it as of a later day",
+		strings.Join(left, ", "), more)
 }
 
 // RecordVerification reads a record's verification as it stands (admin
@@ -384,7 +447,8 @@ func (s *Service) RecordVerification(ctx context.Context, kind string, id int64)
 }
 
 func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.ValidationError, action string,
-	allowed func(cur string) error, set string, arg string, withdrawnOn any) (Reviewed, error) {
+	allowed func(cur string) error, set string, arg string, withdrawnOn any,
+	after func(ctx context.Context, tx *sqlx.Tx, out *Reviewed, was string) error) (Reviewed, error) {
 	a, err := access.Require(ctx, access.RoleAdmin)
 	if err != nil {
 		return Reviewed{}, err
@@ -419,6 +483,11 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 		}
 		if err := tx.GetContext(ctx, &out, q, args...); err != nil {
 			return constraintError(err)
+		}
+		if after != nil {
+			if err := after(ctx, tx, &out, cur); err != nil {
+				return err
+			}
 		}
 		return access.Record(ctx, tx, access.Event{Action: action, EntityType: k.entity, EntityID: access.ID(id)})
 	})
