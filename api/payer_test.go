@@ -107,6 +107,18 @@ func TestPayerFilesAPI(t *testing.T) {
 	assert.Equal(t, []any{"A7:21:85"}, payer["status_codes"])
 	assert.Equal(t, "0.00", payer["paid"])
 	requireProblem(t, e.get(keyHRA, fmt.Sprintf("/v1/claims/%d", claimID)), http.StatusNotFound, "not_found")
+	// And in its claim list, as the list's schema says (it was left out: a
+	// finance black-box pass).
+	w = check(oaCall{name: "claims with payer", method: http.MethodGet, path: "/v1/claims", key: keyECRA, want: http.StatusOK})
+	listed := false
+	for _, c := range itItems(t, w) {
+		if int64(c["id"].(float64)) == claimID {
+			listed = true
+			require.NotNil(t, c["payer"], "%v", c)
+			assert.Equal(t, payer, c["payer"])
+		}
+	}
+	assert.True(t, listed)
 
 	// Reading the files: finance and admin.
 	w = check(oaCall{name: "payer files", method: http.MethodGet, path: "/v1/payer-files", key: keyFinance, want: http.StatusOK})

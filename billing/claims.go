@@ -317,8 +317,8 @@ type Claim struct {
 	// batches (a black-box pass found no way to learn the batch).
 	BatchID *int64 `json:"batch_id" db:"batch_id"`
 	Lines   []Line `json:"lines" db:"-"`
-	// Payer is what Medicaid answered about the claim (GET of one claim
-	// only), absent until it has answered.
+	// Payer is what Medicaid answered about the claim (a read of one
+	// claim and the list), absent until it has answered.
 	Payer *ClaimPayer `json:"payer,omitempty" db:"-"`
 }
 

@@ -137,6 +137,21 @@ func (s *Service) Claims(ctx context.Context, f ClaimFilter, p vouchers.Page) (v
 		if err := attachLines(ctx, tx, shown, false); err != nil {
 			return err
 		}
+		// What Medicaid answered, as a claim read alone shows it: without
+		// it the list read rss's "paid" for claims the payer rejected or
+		// denied, and an agency had to read each claim to find those to
+		// correct (a finance black-box pass).
+		ids := make([]int64, len(shown))
+		for i := range shown {
+			ids[i] = shown[i].ID
+		}
+		answers, err := payerAnswers(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		for i := range shown {
+			shown[i].Payer = answers[shown[i].ID]
+		}
 
 		events := make([]access.Event, len(shown))
 		for i := range shown {
