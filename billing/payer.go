@@ -53,6 +53,7 @@ const (
 	UnmatchedOtherClaim    = "reverses_other_claim" // 835: a reversal whose CLP07 names a payment of a claim its CLP01 does not name
 	UnmatchedPayee         = "ambiguous_payee"      // 277CA/835: agencies share the CLM01 and the payer names none of them alone
 	UnmatchedUnbalanced    = "lines_out_of_balance" // 835: the claim's SVCs do not add up to its CLP (Σ SVC02 ≠ CLP03, Σ SVC03 − claim CAS ≠ CLP04)
+	UnmatchedVoidPaid      = "void_paid"            // 835: money paid on a void's loop (frequency 8), which a payer answers by reversing the original
 )
 
 // PayerFile is one imported payer file and what it posted.
@@ -470,6 +471,8 @@ type sentLoop struct {
 	Part     int           `db:"part"`
 	ClientID int64         `db:"client_id"`
 	LineIDs  pq.Int64Array `db:"line_ids"`
+	// Frequency is the loop's CLM05-3 as sent: 8 a void.
+	Frequency string `db:"frequency"`
 }
 
 // payee is the billing provider a payer's answer names (277CA 2000C
@@ -509,7 +512,7 @@ func (im *importer) findLoop(clm01 string, who payee) (*sentLoop, string, error)
 		ProviderID int64 `db:"provider_id"`
 	}
 	err := im.tx.SelectContext(im.ctx, &ls, `
-		SELECT x.batch_id, x.claim_id, x.part, c.client_id, x.line_ids, x.provider_id
+		SELECT x.batch_id, x.claim_id, x.part, c.client_id, x.line_ids, x.frequency, x.provider_id
 		FROM batch_x12_claims x
 		JOIN batch_providers bp ON bp.batch_id = x.batch_id AND bp.provider_id = x.provider_id
 		JOIN claims c ON c.id = x.claim_id
@@ -531,7 +534,7 @@ func (im *importer) findLoop(clm01 string, who payee) (*sentLoop, string, error)
 
 func (im *importer) loopOf(batchID, claimID int64, part int) (*sentLoop, error) {
 	var l sentLoop
-	err := im.tx.GetContext(im.ctx, &l, `SELECT x.batch_id, x.claim_id, x.part, c.client_id, x.line_ids
+	err := im.tx.GetContext(im.ctx, &l, `SELECT x.batch_id, x.claim_id, x.part, c.client_id, x.line_ids, x.frequency
 		FROM batch_x12_claims x JOIN claims c ON c.id = x.claim_id
 		WHERE x.batch_id = $1 AND x.claim_id = $2 AND x.part = $3`, batchID, claimID, part)
 	return &l, err
@@ -1204,6 +1207,13 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		}
 	case l == nil:
 		reason = unmatched
+	case l.Frequency == "8" && paid.IsPositive():
+		// A payer answers a void by reversing the original's payment
+		// (CLP02 22), never by paying the void: money paid on one posted
+		// as paid, the void reading paid to the agency and counted in the
+		// reconciliation's paid, only an unexplained difference showing
+		// it (a finance black-box pass). Kept aside for finance to chase.
+		reason = UnmatchedVoidPaid
 	default:
 		cur, err := im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part)
 		if err != nil {

@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -149,4 +150,43 @@ func TestResendOfAVoidWhoseOriginalThePayerReversed(t *testing.T) {
 			requireIdentity(t, tt)
 		})
 	}
+}
+
+// A payer answers a void by reversing the original's payment, never by
+// paying the void: money paid on a void's loop (CLP02 1, positive) is
+// kept aside as void_paid and listed, not posted. Posted, the void read
+// paid to the agency and the reconciliation counted it in paid, only an
+// unexplained difference showing it (a finance black-box pass).
+func TestPaymentOnAVoidIsKeptAside(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	sim := newPayerSim()
+	a := w.submitAs(w.ecra(), w.mhwClaim("VDP-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	rw := &reversedWorld{world: w, sim: sim}
+	_, sent1 := rw.close()
+	w.importFile(sim.file835(remit{NPI: sent1.Claims[0].NPI, Trace: "VDP-EFT1",
+		Claims: []clp{{CLM: sent1.claim(t, "VDP-A"), Status: "1", CCN: "PCN-A"}}}))
+	v := w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "VDP-A-V", ClientID: w.demo.Clients["Dubois"],
+		Frequency: billing.FreqVoid, OriginalClaimID: &a.ID})
+	b2, sent2 := rw.close()
+	paidVoid := sent2.claim(t, "VDP-A-V")
+	require.Equal(t, "8", paidVoid.Freq)
+	paidVoid.Charge = strings.TrimPrefix(paidVoid.Charge, "-")
+	for i := range paidVoid.Lines {
+		paidVoid.Lines[i].Charge = strings.TrimPrefix(paidVoid.Lines[i].Charge, "-")
+	}
+	f := w.importFile(sim.file835(remit{NPI: paidVoid.NPI, Trace: "VDP-EFT2", Claims: []clp{{CLM: paidVoid, Status: "1", CCN: "PCN-V"}}}))
+	require.Equal(t, 1, f.Summary.Unmatched, "%+v", f.Summary)
+	d, err := w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, d.Unmatched)
+	assert.Equal(t, billing.UnmatchedVoidPaid, d.Unmatched[0].Reason)
+	if p := w.payerOf(v.ID); p != nil {
+		assert.NotEqual(t, billing.PayerPaid, p.Status, "%+v", p)
+	}
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b2.ID})
+	require.NoError(t, err)
+	require.Len(t, rec.Rows, 1)
+	assert.Equal(t, "0.00", rec.Rows[0].Paid.String(), "nothing of the void is paid money")
+	assert.Equal(t, 0, rec.Rows[0].PaidClaims)
 }
