@@ -101,6 +101,22 @@ func TestReferenceDataHistory(t *testing.T) {
 	own := last(keyHRA, itPath("/v1/reference/providers/%d/history", hra))
 	assert.NotContains(t, own, "actor_key_id", "the MSC's key is the MSC's")
 
+	// A deactivation and a reactivation carry the reasons they were given
+	// (the history read null for both: an operations pass); one before
+	// its day keeps no suspension, so the history is where its why is.
+	bcs := e.demo.Providers["BCS"]
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "agreement terminated",
+		"effective_on": day(10)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	h = last(keyAdmin, itPath("/v1/reference/providers/%d/history", bcs))
+	assert.Equal(t, "agreement terminated", h["reason"], "%v", h)
+	assert.Equal(t, "deactivate", h["action"])
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "termination rescinded"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	h = last(keyBCS, itPath("/v1/reference/providers/%d/history", bcs))
+	assert.Equal(t, "termination rescinded", h["reason"], "%v", h)
+	assert.Equal(t, "reactivate", h["action"])
+
 	// Every role reads the reference data, so its history; an agency not
 	// the MSC's keys. Unknown records are not found; a blank reason is no
 	// reason, refused with nothing written.

@@ -646,6 +646,11 @@ func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivati
 		if err := lockProvider(ctx, tx, providerID); err != nil {
 			return err
 		}
+		// Kept with the row's change in the agency's history, as a PATCH's
+		// reason is (the history read reason null: an operations pass).
+		if err := access.ChangeReason(ctx, tx, strings.TrimSpace(d.Reason)); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE providers SET deactivated_on = $2, deactivation_reason = $3
 			WHERE id = $1 AND deactivated_on IS NULL`, providerID, d.EffectiveOn, strings.TrimSpace(d.Reason))
 		if pg.IsViolation(err, pg.CodeCheckViolation, "providers_no_claims_after_deactivation") {
@@ -739,6 +744,13 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 		}
 		ended, err := s.v.ReturnAuthorizations(ctx, tx, providerID, *was.On, resumes)
 		if err != nil {
+			return err
+		}
+		// The reactivation's own reason, kept with the row's change in the
+		// agency's history: a reactivation that keeps no suspension (in
+		// error, or before its day) had it nowhere an API reads (an
+		// operations pass).
+		if err := access.ChangeReason(ctx, tx, strings.TrimSpace(r.Reason)); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE providers SET deactivated_on = NULL, deactivation_reason = NULL WHERE id = $1`,
