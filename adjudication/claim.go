@@ -182,6 +182,20 @@ var (
 	mailboxRe = regexp.MustCompile(`(?i)\b(p\.?\s*o\.?\s*b(ox)?\.?|p\.?\s*o\.?\s*drawer|post(al)?\s+(office\s+)?box|lock\s*box|p\.?\s*m\.?\s*b\.?|private\s+mail\s*box)(\b|\s|$)|\b(box|drawer)\s*#?\s*\d`)
 )
 
+// BillingAddressProblem says why a is no billing provider address an
+// 837P may carry (C13: a street address, not a mailbox, with a ZIP+4), or
+// "" when it is one: the registry refuses such an address for an agency
+// billed to Medicaid, whose every claim C13 would deny.
+func BillingAddressProblem(a PostalAddress) string {
+	if why := a.missing(zip9Re); why != "" {
+		return why
+	}
+	if mailboxRe.MatchString(a.Line1) || mailboxRe.MatchString(a.Line2) {
+		return "a mailbox, not a street address"
+	}
+	return ""
+}
+
 // missing names what the file could not carry of a (the N3/N4 element
 // limits: street 1-55 characters, city 2-30), or "" when it is complete.
 // It never repeats the address itself, which is PHI for a client.
@@ -302,12 +316,8 @@ var lineDenials = []lineRule{
 			if f.PayerFile == nil {
 				return "", ""
 			}
-			a := f.PayerFile.BillingProviderAddress
-			if why := a.missing(zip9Re); why != "" {
+			if why := BillingAddressProblem(f.PayerFile.BillingProviderAddress); why != "" {
 				return CodeClaimBillingAddress, "billing provider address: " + why
-			}
-			if mailboxRe.MatchString(a.Line1) || mailboxRe.MatchString(a.Line2) {
-				return CodeClaimBillingAddress, "billing provider address: a mailbox, not a street address"
 			}
 			return "", ""
 		}},

@@ -893,3 +893,40 @@ func TestReactivationExceptionCoversWhatTheReviewerSaw(t *testing.T) {
 	require.Len(t, ended, 1, "%s", r.Body)
 	assert.Contains(t, ended[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
 }
+
+// An agency billed to Medicaid on an 837P needs a billing address the file
+// can carry (a street address with a ZIP+4): its every claim was denied
+// 16/N258 for the MSC's own registry data, which the registry had taken
+// with no word (an operations black-box pass). Refused at registration, at
+// a patch of the address and at a patch adding the Medicaid program;
+// nothing written. An agency of other programs keeps a five-digit ZIP.
+func TestMedicaidAgencyNeedsABillableAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	medicaid := newProviderBody("NHRN", goodNPI)
+	medicaid["programs"] = []string{"MHW"}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, "/v1/reference/providers", medicaid), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_billable", itFieldCode(p, "zip"), "%v", p)
+	})
+	other := newProviderBody("NHRN", goodNPI)
+	other["programs"] = []string{"ATR"}
+	r := e.post(keyAdmin, "/v1/reference/providers", other)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	path := itPath("/v1/reference/providers/%d", itID(t, r))
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.patch(keyAdmin, path, map[string]any{"programs": []string{"ATR", "MHW"}, "reason": "MHW contract"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_billable", itFieldCode(p, "zip"), "%v", p)
+	})
+	r = e.patch(keyAdmin, path, map[string]any{"programs": []string{"ATR", "MHW"}, "zip": "065101234", "reason": "MHW contract"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.patch(keyAdmin, path, map[string]any{"zip": "06510", "reason": "typo"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_billable", itFieldCode(p, "zip"))
+		p = requireProblem(t, e.patch(keyAdmin, path, map[string]any{"address_line1": "PO Box 12", "reason": "mail"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_billable", itFieldCode(p, "address_line1"))
+	})
+}

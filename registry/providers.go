@@ -12,6 +12,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/adjudication"
 	"rss/pg"
 	"rss/vouchers"
 	"rss/x12"
@@ -233,10 +234,44 @@ func (s *Service) CreateProvider(ctx context.Context, n NewProvider) (vouchers.P
 		if err := access.Record(ctx, tx, events...); err != nil {
 			return err
 		}
-		out, err = vouchers.LoadProvider(ctx, tx, id)
-		return err
+		if out, err = vouchers.LoadProvider(ctx, tx, id); err != nil {
+			return err
+		}
+		return billableAddress(ctx, tx, &out)
 	})
 	return out, err
+}
+
+// billableAddress refuses (422) the address of an agency that delivers a
+// program billed to Medicaid on an 837P when the file cannot carry it as
+// the billing provider's (adjudication.BillingAddressProblem): every claim
+// of the agency was denied 16/N258 for the MSC's own registry data, which
+// the agency cannot mend (an operations black-box pass registered a
+// five-digit ZIP and enrolled the agency in a Medicaid program unwarned).
+func billableAddress(ctx context.Context, tx *sqlx.Tx, p *vouchers.Provider) error {
+	var medicaid []string
+	if err := tx.SelectContext(ctx, &medicaid, `SELECT code FROM programs WHERE code = ANY($1) AND payer_route = 'medicaid_837p' ORDER BY code`,
+		p.Programs); err != nil {
+		return fmt.Errorf("medicaid programs: %w", err)
+	}
+	if len(medicaid) == 0 {
+		return nil
+	}
+	a := adjudication.PostalAddress{Line1: p.AddressLine1, City: p.City, State: p.State, Zip: p.Zip}
+	if p.AddressLine2 != nil {
+		a.Line2 = *p.AddressLine2
+	}
+	why := adjudication.BillingAddressProblem(a)
+	if why == "" {
+		return nil
+	}
+	field := "address_line1"
+	if len(p.Zip) != 9 {
+		field = "zip"
+	}
+	return rss.Invalid(field, "not_billable",
+		"the agency delivers %s, billed to Medicaid on an 837P, whose billing provider address must be a street address with a ZIP+4 (nine digits): %s",
+		strings.Join(medicaid, ", "), why)
 }
 
 // UpdateProvider applies an admin's patch to a provider.
@@ -322,6 +357,11 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, p ProviderPatch)
 		}
 		out, err = vouchers.LoadProvider(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		// Checked on what the patch leaves: an address changed, or a
+		// Medicaid program added, alike.
+		if err := billableAddress(ctx, tx, &out); err != nil {
 			return err
 		}
 		// The sets are rows of link tables the provider's own row does not
