@@ -166,7 +166,7 @@ func x12Check(args []string, stdout io.Writer) error {
 	if len(args) != 2 || args[0] != "check" {
 		return errors.New("usage: rss x12 check FILE")
 	}
-	f, err := os.Open(args[1])
+	f, _, err := openRegular(args[1])
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,41 @@ import (
 	"rss/billing"
 )
 
+// openRegular opens path for reading when it is a regular file: a device,
+// pipe or socket may never end (/dev/zero grew the import's memory until
+// the process died, a FIFO with no writer hung it past Ctrl-C: a black-box
+// pass), and a payer file is a file.
+func openRegular(path string) (*os.File, os.FileInfo, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s is not a regular file (a directory, device, pipe or socket): name the file itself", path)
+	}
+	f, err := os.Open(path)
+	return f, st, err
+}
+
+// readPayerFile reads a payer file of at most limit bytes, the body
+// POST /v1/payer-files takes (RSS_MAX_BULK_BODY_BYTES).
+func readPayerFile(path string, limit int64) ([]byte, error) {
+	f, st, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d a payer file may be (RSS_MAX_BULK_BODY_BYTES, as POST /v1/payer-files takes); nothing was written",
+			path, st.Size(), limit)
+	}
+	body, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(body)) > limit {
+		err = fmt.Errorf("%s grew past the %d bytes a payer file may be while it was read; nothing was written", path, limit)
+	}
+	return body, err
+}
+
 // x12Import is `rss x12 import FILE`: the same import as
 // POST /v1/payer-files, run by finance's operator on the database host.
 // It acts as finance with no API key (the file's imported_by stays empty,
@@ -21,7 +56,7 @@ func x12Import(ctx context.Context, cfg config, args []string, stdout io.Writer)
 	if len(args) != 2 || args[0] != "import" {
 		return errors.New("usage: rss x12 import FILE")
 	}
-	body, err := os.ReadFile(args[1])
+	body, err := readPayerFile(args[1], cfg.MaxBulkBody)
 	if err != nil {
 		return err
 	}

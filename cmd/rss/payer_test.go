@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,4 +65,33 @@ func TestX12ImportPrintsEveryUnmatchedItem(t *testing.T) {
 	require.NoError(t, run(ctx, []string{"x12", "import", path}, &out, &errOut), errOut.String())
 	assert.Contains(t, out.String(), "0 matched, 1 unmatched")
 	assert.Contains(t, out.String(), "\n  unmatched claim_payment NOPE-1: unknown_claim, 725.00\n")
+}
+
+// `rss x12 import` and `x12 check` read a regular file, and an import at
+// most the body POST /v1/payer-files takes: /dev/zero grew the import's
+// memory until the process died, and a FIFO with no writer hung both past
+// Ctrl-C (a black-box pass). Refused before any database is opened.
+func TestX12ReadsOnlyARegularFileOfBoundedSize(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
+	t.Setenv("RSS_MAX_BULK_BODY_BYTES", "100")
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	big := filepath.Join(dir, "big.835")
+	require.NoError(t, os.WriteFile(big, bytes.Repeat([]byte("x"), 101), 0o600))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"x12", "import", fifo}, "is not a regular file"},
+		{[]string{"x12", "check", fifo}, "is not a regular file"},
+		{[]string{"x12", "import", "/dev/zero"}, "is not a regular file"},
+		{[]string{"x12", "import", dir}, "is not a regular file"},
+		{[]string{"x12", "import", big}, "is 101 bytes, more than the 100 a payer file may be"},
+	} {
+		var out, errOut bytes.Buffer
+		err := run(t.Context(), c.args, &out, &errOut)
+		require.Error(t, err, "%v", c.args)
+		assert.Contains(t, err.Error(), c.want, "%v", c.args)
+	}
 }
