@@ -94,7 +94,13 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 			}
 		}
 		if f, err = os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*.part"); err != nil {
-			return err
+			// Named as the user named it: the error quoted the hidden part
+			// file, a name never asked for (a black-box pass).
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return fmt.Errorf("cannot write --out %s in %s: %w", *out, filepath.Dir(*out), err)
 		}
 		defer os.Remove(f.Name()) // gone once renamed; the part file otherwise
 		defer f.Close()

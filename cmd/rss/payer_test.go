@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -94,4 +95,27 @@ func TestX12ReadsOnlyARegularFileOfBoundedSize(t *testing.T) {
 		require.Error(t, err, "%v", c.args)
 		assert.Contains(t, err.Error(), c.want, "%v", c.args)
 	}
+}
+
+// `rss export --out` into a directory that does not exist names the file
+// asked for, not the hidden part file written beside it (a black-box
+// pass read ".x.out.2200524570.part").
+func TestExportNamesTheFileAskedFor(t *testing.T) {
+	db, url := pgtest.NewDBURL(t)
+	t.Setenv("DATABASE_URL", url)
+	ctx := t.Context()
+	today := fixtures.TestToday
+	demo, err := fixtures.DemoIDs(ctx, db)
+	require.NoError(t, err)
+	require.NoError(t, fillLines(ctx, db, demo.Providers["ECRA"], demo.Staff["Kowalski"], "MHW", "MHW-RA", "7.25", 1, today))
+	b := billing.New(db, func() time.Time { return today.Add(10 * time.Hour) }, time.UTC)
+	fin := access.WithActor(ctx, access.Actor{Role: access.RoleFinance, KeyID: keyOf(ctx, db, access.RoleFinance)})
+	bt, err := b.CreateBatch(fin, billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: today})
+	require.NoError(t, err)
+	target := filepath.Join(t.TempDir(), "missing", "x.out")
+	var out, errOut bytes.Buffer
+	err = run(ctx, []string{"export", "batch", strconv.FormatInt(bt.ID, 10), "--out", target}, &out, &errOut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cannot write --out "+target)
+	assert.NotContains(t, err.Error(), ".part")
 }
