@@ -465,6 +465,9 @@ type view struct {
 type errorView struct {
 	Message string
 	Fields  []rss.FieldError
+	// Acknowledge are the reason codes a decision may be made over as an
+	// exception (409 pended_since): the decide form offers each.
+	Acknowledge []string
 	// Back is the page to go back to: a list whose filter was refused
 	// goes back to the list, its filters cleared (a black-box pass was
 	// sent to the start page).

@@ -1115,3 +1115,43 @@ func TestRequestPageShowsTheGrantedRate(t *testing.T) {
 	assert.Contains(t, p.Body, `at <span id="granted-rate">12.00</span> a unit`)
 	assert.Contains(t, p.Body, `id="priced-as-submitted"`, "the pend's dollar amounts are the typo's, said so")
 }
+
+// A refusal because caps were reached since the request pended (409
+// pended_since) offers its reasons on the decide form, and the reviewer
+// grants the request over them as an exception there: it told the
+// reviewer to "decide again with them in acknowledge" and the form had
+// no way to (a black-box pass).
+func TestReviewerGrantsOverCapsReachedSinceInTheConsole(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	johnson := w.demo.Clients["Johnson"]
+	ask := func(from, to int) int64 {
+		t.Helper()
+		status, v := w.api(http.MethodPost, keyHRA, "/v1/voucher-requests", map[string]any{"client_id": johnson,
+			"service_code": "ATR-TH", "units": 30, "start_date": day(from), "end_date": day(to)})
+		require.Equal(t, http.StatusCreated, status, "%v", v)
+		require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+		return int64(v["id"].(float64))
+	}
+	first := ask(0, 29)
+	for _, from := range []int{30, 60, 90} { // the episode's 90 days of housing
+		id := ask(from, from+29)
+		status, v := w.api(http.MethodPost, keyReviewer, "/v1/voucher-requests/"+strconv.FormatInt(id, 10)+"/decision",
+			map[string]any{"action": "approve", "note": "follow-up booked"})
+		require.Equal(t, http.StatusOK, status, "%v", v)
+	}
+	u := w.user()
+	csrf := u.signIn(keyReviewer).csrf(t)
+	path := "/console/requests/" + strconv.FormatInt(first, 10)
+	form := url.Values{"csrf": {csrf}, "action": {"approve"}, "note": {"the housing is needed"}}
+	r := u.post(path+"/decide", form)
+	require.Equal(t, http.StatusConflict, r.Status, "%s", r.Body)
+	assert.Contains(t, r.Body, `id="acknowledge"`)
+	assert.Contains(t, r.Body, `name="acknowledge" value="EPISODE_UNITS_EXCEEDED"`)
+	form["acknowledge"] = []string{"EPISODE_UNITS_EXCEEDED", "EPISODE_DOLLAR_CAP_EXCEEDED"}
+	r = u.post(path+"/decide", form)
+	require.Equal(t, http.StatusSeeOther, r.Status, "%s", r.Body)
+	status, v := w.api(http.MethodGet, keyReviewer, "/v1/voucher-requests/"+strconv.FormatInt(first, 10), nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "approved", v["decision"], "%v", v)
+}

@@ -402,7 +402,10 @@ func (k *Console) decide(c *gin.Context) {
 		k.refused(c, id, err)
 		return
 	}
-	r := vouchers.Review{Action: c.PostForm("action"), Note: note}
+	// The reasons the reviewer grants the request over, as an exception,
+	// ticked on the form a pended_since refusal shows (the refusal said to
+	// acknowledge them and the form had no way to: a black-box pass).
+	r := vouchers.Review{Action: c.PostForm("action"), Note: note, Acknowledge: c.PostFormArray("acknowledge")}
 	if r.Action == vouchers.ReviewApproveModified {
 		vf := &rss.ValidationError{}
 		units, err := strconv.Atoi(strings.TrimSpace(c.PostForm("units")))
@@ -456,6 +459,9 @@ func (k *Console) refused(c *gin.Context, id int64, err error) {
 	switch {
 	case errors.As(err, &ve):
 		k.showRequest(c, id, http.StatusUnprocessableEntity, &errorView{Message: "The decision was not recorded: correct the fields below.", Fields: ve.Fields})
+	case errors.As(err, &ce) && errors.Is(err, rss.ErrConflict) && ce.Code == "pended_since" && len(ce.Reasons) > 0:
+		k.showRequest(c, id, http.StatusConflict, &errorView{Message: "The decision was not recorded: " + ce.Message +
+			". Here: tick them under “Grant as an exception over” and record the decision again.", Acknowledge: ce.Reasons})
 	case errors.As(err, &ce) && errors.Is(err, rss.ErrConflict):
 		k.showRequest(c, id, http.StatusConflict, &errorView{Message: "The decision was not recorded: " + ce.Message + "."})
 	default:
