@@ -177,10 +177,10 @@ func TestDischargeVoidsAnAuthorizationNotYetStarted(t *testing.T) {
 	late := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 10, 5, 20)
 	require.Equal(t, "approved", early["decision"], "%v", early["reason_codes"])
 	require.Equal(t, "approved", late["decision"], "%v", late["reason_codes"])
-	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 20}})
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 10}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	a := itAuth(t, e, keyHRA, itNum(t, early, "authorization_id"))
-	require.Equal(t, day(16), a["inactive_on"], "its program inactivates")
+	require.Equal(t, day(11), a["inactive_on"], "its program inactivates, from the day it was issued")
 	assert.Equal(t, []any{}, a["events"], "no history yet is [] (a black-box pass found the key missing)")
 	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", c.Enrollment), map[string]any{"discharge_date": day(0), "reason": "completed"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
@@ -300,7 +300,8 @@ func itTransportLine(t *testing.T, e *env, client int64, number, dos string, uni
 // whose maximum is 200, with no reviewer's exception anywhere.
 func TestLateClaimOnAnInactiveAuthorizationKeepsTheEpisodeMaximum(t *testing.T) {
 	t.Parallel()
-	e := itNewEnv(t, itOpts{}).env
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
 	a := itATRClient(t, e, day(-30))
 	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 3}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
@@ -311,6 +312,8 @@ func TestLateClaimOnAnInactiveAuthorizationKeepsTheEpisodeMaximum(t *testing.T) 
 	first := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, -10, 30)
 	require.Equal(t, "approved", first["decision"], "%v", first)
 	lapsed := itNum(t, first, "authorization_id")
+	// Its idle days count from the day it was issued (day 0).
+	ie.clock.Advance(4 * 24 * time.Hour)
 	require.Equal(t, "inactive", itAuth(t, e, keyHRA, lapsed)["status"], "three days passed without a service")
 	var others []int64
 	for range 5 {
@@ -355,7 +358,8 @@ func TestLateClaimOnAnInactiveAuthorizationKeepsTheEpisodeMaximum(t *testing.T) 
 // reviewer's exception past the maximum is kept on the episode and paid.
 func TestLateClaimsRevivingAnAuthorizationKeepTheEpisodeMaximum(t *testing.T) {
 	t.Parallel()
-	e := itNewEnv(t, itOpts{}).env
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
 	a := itATRClient(t, e, day(-30))
 	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 3}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
@@ -368,6 +372,8 @@ func TestLateClaimsRevivingAnAuthorizationKeepTheEpisodeMaximum(t *testing.T) {
 		return itNum(t, v, "authorization_id")
 	}
 	x, y := grant(-10), grant(-10)
+	// Idle from the day they were issued (day 0), inactive on day 4.
+	ie.clock.Advance(4 * 24 * time.Hour)
 	require.Equal(t, "inactive", itAuth(t, e, keyHRA, y)["status"])
 	var others []int64
 	for range 4 {
@@ -380,8 +386,8 @@ func TestLateClaimsRevivingAnAuthorizationKeepTheEpisodeMaximum(t *testing.T) {
 	}
 	assert.Equal(t, "paid", bill(x, -9, 20)["status"])
 	assert.Equal(t, "paid", bill(y, -8, 10)["status"])
-	assert.Equal(t, "paid", bill(y, -5, 5)["status"])
-	assert.Equal(t, "paid", bill(y, -2, 5)["status"], "the room's last 5")
+	assert.Equal(t, "paid", bill(y, 1, 5)["status"])
+	assert.Equal(t, "paid", bill(y, 3, 5)["status"], "the room's last 5")
 	require.Equal(t, "active", itAuth(t, e, keyHRA, y)["status"], "revived by its late lines")
 	// The maximum is granted twice over (160 live, 40 revived): the lines
 	// are paid in turn until 200 are used, the last cut, not each live
@@ -720,4 +726,36 @@ func TestVoidWaitsForAClaimHoldingItsAuthorization(t *testing.T) {
 	r := <-voided
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, "void", itAuth(t, e, keyReviewer, auth)["status"])
+}
+
+// A grant's idle days count from the day it is issued when its start lies
+// further back: a retro voucher starting more idle days ago than the
+// program allows read inactive the day it was issued, and a claim for
+// that day was denied 197 (two black-box passes). Both the status and the
+// list's filter say so; the idle days then run from the issue day.
+func TestRetroGrantIsNotInactiveTheDayItIsIssued(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"inactivate_after_days": 5, "reason": "idle policy"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	c := itATRClient(t, e, day(-20))
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 10, -8, 20)
+	require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	id := itNum(t, v, "authorization_id")
+	a := itAuth(t, e, keyHRA, id)
+	assert.Equal(t, "active", a["status"], "%v", a)
+	assert.Equal(t, day(0), a["issued_on"])
+	assert.Equal(t, day(6), a["inactive_on"])
+	items := itItems(t, e.get(keyHRA, itPath("/v1/authorizations?status=active&client_id=%d", c.Client)))
+	require.Len(t, items, 1)
+	l := itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "RETRO-1", "client_id": c.Client,
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "99",
+		"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(0), "units": 1, "charge": "12.00"}}}))
+	assert.Equal(t, "paid", l["status"], "%v", l)
+
+	// Six idle days after the claim it is inactive, as any grant is.
+	ie.clock.Advance(6 * 24 * time.Hour)
+	assert.Equal(t, "inactive", itAuth(t, e, keyHRA, id)["status"])
 }

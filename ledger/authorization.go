@@ -30,8 +30,12 @@ type Authorization struct {
 	// LastServiceOn is the latest date of service counted against it;
 	// ReactivatedOn the day a reviewer last reactivated it. With the
 	// program's InactivateAfterDays they say when it goes inactive.
-	LastServiceOn       rss.Date `json:"last_service_on" db:"last_service_on"`
-	ReactivatedOn       rss.Date `json:"reactivated_on" db:"reactivated_on"`
+	LastServiceOn rss.Date `json:"last_service_on" db:"last_service_on"`
+	ReactivatedOn rss.Date `json:"reactivated_on" db:"reactivated_on"`
+	// IssuedOn is the day it was issued (zero for one issued before
+	// migration 00079, read as issued on its start): a retro grant's idle
+	// days count from it, not from a start long past.
+	IssuedOn            rss.Date `json:"issued_on" db:"issued_on"`
 	InactivateAfterDays *int     `json:"inactivate_after_days" db:"inactivate_after_days"`
 	// InactiveOn is the first day it is inactive unless claimed on or
 	// reactivated before (null when its program never inactivates).
@@ -58,10 +62,12 @@ const (
 var Statuses = []string{StatusActive, StatusInactive, StatusExhausted, StatusExpired, StatusVoid}
 
 // LastActivity is the day its inactivity is counted from: the latest of its
-// start, its last counted date of service and its last reactivation.
+// start, its last counted date of service, its last reactivation and the
+// day it was issued (a retro grant was inactive the day it was issued: two
+// black-box passes).
 func (a *Authorization) LastActivity() rss.Date {
 	d := a.StartDate
-	for _, x := range []rss.Date{a.LastServiceOn, a.ReactivatedOn} {
+	for _, x := range []rss.Date{a.LastServiceOn, a.ReactivatedOn, a.IssuedOn} {
 		if x.After(d) {
 			d = x
 		}

@@ -33,7 +33,7 @@ const effectiveEnd = `LEAST(a.end_date, (SELECT p.deactivated_on - 1 FROM provid
 const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_id, a.program_code, a.service_code,
 	a.episode_id, a.enrollment_id, a.units_authorized, a.units_used, a.rate, a.start_date, ` + effectiveEnd + ` AS end_date,
 	a.voided_at, a.void_reason,
-	a.last_service_on, a.reactivated_on, ` + inactivateAfter + ` AS inactivate_after_days, a.created_at`
+	a.last_service_on, a.reactivated_on, a.issued_on, ` + inactivateAfter + ` AS inactivate_after_days, a.created_at`
 
 // StatusSQL is Authorization.StatusOn in SQL, for a list filtered by
 // status: the status of authorization a on the date the expression today
@@ -42,7 +42,7 @@ func StatusSQL(today string) string {
 	return `CASE WHEN a.voided_at IS NOT NULL THEN 'void'
 		WHEN a.units_used >= a.units_authorized THEN 'exhausted'
 		WHEN ` + effectiveEnd + ` < ` + today + ` OR ` + effectiveEnd + ` < a.start_date THEN 'expired'
-		WHEN ` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on) + ` + inactivateAfter + ` THEN 'inactive'
+		WHEN ` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on, a.issued_on) + ` + inactivateAfter + ` THEN 'inactive'
 		ELSE 'active' END`
 }
 
@@ -59,16 +59,19 @@ type New struct {
 	Units            int
 	Rate             rss.Money
 	Start, End       rss.Date
+	// IssuedOn is the day it is issued (the service's today): its
+	// inactivity counts from it when it is later than the start.
+	IssuedOn rss.Date
 }
 
 // Create stores an authorization; its number comes from the ledger's sequence.
 func Create(ctx context.Context, ext pg.Ext, n New) (Authorization, error) {
 	var a Authorization
 	err := sqlx.GetContext(ctx, ext, &a, `INSERT INTO authorizations AS a (voucher_request_id, client_id, person_id, provider_id, program_code,
-			service_code, episode_id, enrollment_id, units_authorized, rate, start_date, end_date)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+columns,
+			service_code, episode_id, enrollment_id, units_authorized, rate, start_date, end_date, issued_on)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING `+columns,
 		n.VoucherRequestID, n.ClientID, n.PersonID, n.ProviderID, n.ProgramCode, n.ServiceCode, n.EpisodeID, n.EnrollmentID,
-		n.Units, n.Rate, n.Start, n.End)
+		n.Units, n.Rate, n.Start, n.End, n.IssuedOn)
 	if err != nil {
 		return a, fmt.Errorf("create authorization: %w", err)
 	}
@@ -461,7 +464,8 @@ func PersonAuthorizationsJSON(personExpr, programExpr string) string {
 		'episode_id', a.episode_id, 'enrollment_id', a.enrollment_id, 'units_authorized', a.units_authorized,
 		'units_used', a.units_used, 'rate', a.rate::text, 'start_date', a.start_date, 'end_date', ` + effectiveEnd + `,
 		'voided_at', a.voided_at, 'void_reason', a.void_reason, 'last_service_on', a.last_service_on,
-		'reactivated_on', a.reactivated_on, 'inactivate_after_days', ` + inactivateAfter + `, 'created_at', a.created_at) ORDER BY a.id)
+		'reactivated_on', a.reactivated_on, 'issued_on', a.issued_on, 'inactivate_after_days', ` + inactivateAfter + `,
+		'created_at', a.created_at) ORDER BY a.id)
 		FROM authorizations a WHERE a.person_id = ` + personExpr + ` AND a.program_code = ` + programExpr + `), '[]')`
 }
 
@@ -469,14 +473,14 @@ func PersonAuthorizationsJSON(personExpr, programExpr string) string {
 // authorization, the grant of the voucher request the CTE named req holds
 // (its client, agency, program, service, rate, units_granted and granted
 // span), when it has one, returning the authorization's id and number. The
-// other three are expressions for its person, episode and enrollment. It is
-// Create, for a writer that stores the request and its grant in one
-// statement.
-func GrantSQL(req, person, episode, enrollment string) string {
+// other four are expressions for its person, episode and enrollment, and
+// the day it is issued (New.IssuedOn). It is Create, for a writer that
+// stores the request and its grant in one statement.
+func GrantSQL(req, person, episode, enrollment, issued string) string {
 	return `INSERT INTO authorizations (voucher_request_id, client_id, person_id, provider_id, program_code, service_code,
-			episode_id, enrollment_id, units_authorized, rate, start_date, end_date)
+			episode_id, enrollment_id, units_authorized, rate, start_date, end_date, issued_on)
 		SELECT r.id, r.client_id, ` + person + `, r.provider_id, r.program_code, r.service_code, ` + episode + `, ` + enrollment + `,
-			r.units_granted, r.rate, r.granted_start, r.granted_end
+			r.units_granted, r.rate, r.granted_start, r.granted_end, ` + issued + `
 		FROM ` + req + ` r WHERE r.units_granted IS NOT NULL
 		RETURNING id, number, rate`
 }

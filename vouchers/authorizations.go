@@ -42,12 +42,13 @@ func hideEpisode(x *Authorization, a access.Actor) {
 	}
 }
 
-// createAuthorization stores the grant of a voucher request at rate.
+// createAuthorization stores the grant of a voucher request at rate,
+// issued today.
 func createAuthorization(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, enr *Enrollment, units int, rate rss.Money,
-	start, end rss.Date) (Authorization, error) {
+	start, end, today rss.Date) (Authorization, error) {
 	return ledger.Create(ctx, tx, ledger.New{VoucherRequestID: vr.ID, ClientID: vr.ClientID, PersonID: enr.PersonID,
 		ProviderID: vr.ProviderID, ProgramCode: vr.ProgramCode, ServiceCode: vr.ServiceCode, EpisodeID: enr.EpisodeID,
-		EnrollmentID: enr.ID, Units: units, Rate: rate, Start: start, End: end})
+		EnrollmentID: enr.ID, Units: units, Rate: rate, Start: start, End: end, IssuedOn: today})
 }
 
 // AuthorizationFilter narrows a list of authorizations.

@@ -244,7 +244,7 @@ var storeDecisionStatement = `WITH v AS (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
 			$24, $25, $26)
 		RETURNING ` + strings.ReplaceAll(requestScalarColumns, "v.", "") + `),
-	a AS (` + ledger.GrantSQL("v", "$27::bigint", "$28::bigint", "$29::bigint") + `),
+	a AS (` + ledger.GrantSQL("v", "$27::bigint", "$28::bigint", "$29::bigint", "$33::date") + `),
 	ev AS (` + access.EventSQL("v", "$21::bigint", "$30::text", "$1::bigint", "'create'", "'voucher_request'", "x.id::text",
 	"x.client_id", "$32::text", "x.decision", "$31::text") + `)
 	SELECT ` + requestScalarColumns + `, a.id AS authorization_id, a.number AS authorization_number, a.rate AS granted_rate
@@ -433,7 +433,7 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.Units, rss.NewMoney(facts.Service.Rate), n.StartDate, n.EndDate,
 		n.Note, string(d.Decision), units, gStart, gEnd, pq.Array(codes), string(hits), string(trace), string(factsJSON), d.RuleSetVersion,
 		a.KeyID, now, decidedAt, d.Ceiling.Units, rss.NewDate(d.Ceiling.Start), rss.NewDate(d.Ceiling.End),
-		person, episode, enrollment, string(a.Role), a.RequestID, a.Purpose)
+		person, episode, enrollment, string(a.Role), a.RequestID, a.Purpose, s.Today())
 	if err != nil {
 		return VoucherRequest{}, fmt.Errorf("store voucher request: %w", err)
 	}
@@ -1041,7 +1041,7 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			return err
 		}
 		if g.enr != nil {
-			auth, err := createAuthorization(ctx, tx, &vr, g.enr, g.units, g.rate, g.start, g.end)
+			auth, err := createAuthorization(ctx, tx, &vr, g.enr, g.units, g.rate, g.start, g.end, s.Today())
 			if err != nil {
 				return err
 			}
