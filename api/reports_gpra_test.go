@@ -209,3 +209,32 @@ func TestReportGPRA(t *testing.T) {
 	}
 	assert.True(t, seen)
 }
+
+// A stay that begins after today owes no intake yet: counted in the range
+// it begins in, it made the agency's intake rate 0 % for a client who had
+// not started and whose intake could not yet be recorded, and the state
+// extract read its intake "missing" where the schedule says not_yet_due
+// (a reports black-box pass).
+func TestGPRAStayNotBegunOwesNoIntakeYet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	path := fmt.Sprintf("/v1/reports/gpra?provider_id=%d&program=ATR&from=%s&to=%s", hra, day(1), day(30))
+	before := itGetReport(t, e, keyReviewer, path).Totals["intakes"]
+	client := itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "start_date": day(5)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	enrollment := itID(t, r)
+	assert.Equal(t, before, itGetReport(t, e, keyReviewer, path).Totals["intakes"], "not owed before it begins")
+
+	ex := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/state-extract?provider_id=%d&program=ATR&from=%s&to=%s", hra, day(0), day(30)))
+	found := false
+	for _, row := range ex.Rows {
+		if int64(row["enrollment_id"].(float64)) == enrollment {
+			found = true
+			assert.Equal(t, "not_yet_due", row["gpra_intake"], "%v", row)
+		}
+	}
+	assert.True(t, found, "the enrollment is in the extract")
+}

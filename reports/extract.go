@@ -133,7 +133,9 @@ SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assi
        e.discharge_reason_code AS discharge_reason, dr.outcome AS discharge_outcome,
        coalesce(us.units_authorized, 0) AS units_authorized,
        coalesce(us.units, 0) AS units_used, coalesce(us.paid_cents, 0) * 0.01 AS amount_paid,
-       CASE WHEN p.gpra_required THEN coalesce(gp.i_status, 'missing') END AS gpra_intake,
+       -- A stay not begun by today owes no intake yet (the schedule's not_yet_due;
+       -- it read missing: a reports black-box pass).
+       CASE WHEN p.gpra_required THEN coalesce(gp.i_status, CASE WHEN e.start_date > $3 THEN 'not_yet_due' ELSE 'missing' END) END AS gpra_intake,
        CASE WHEN NOT p.gpra_required THEN NULL
             WHEN gp.i_status IS DISTINCT FROM 'completed' THEN 'not_applicable'
             WHEN gp.f_status = 'not_conducted' THEN 'not_conducted'

@@ -53,7 +53,9 @@ type GPRAFigures struct {
 // one interview of each kind (gpra_interviews_one_per_kind, migration
 // 00042).
 // Over [$1, $2], windows closed before today ($3):
-//   - intakes: parts opened in the range; completed, or not conducted;
+//   - intakes: parts opened in the range by today (a stay that begins
+//     later owes no intake yet: counted, it made an agency's rate 0 %, a
+//     reports black-box pass); completed, or not conducted;
 //   - follow-up: parts whose intake was completed and whose follow-up
 //     window (intake + open days .. intake + close days, 150..240 for ATR)
 //     has its last day in the range and before today (a window whose last
@@ -85,7 +87,7 @@ WITH parts AS (
     LEFT JOIN gpra_interviews d ON d.enrollment_id = x.enrollment_id AND d.kind = 'discharge'
 ), k AS (
     SELECT w.*,
-           w.opened_on BETWEEN $1 AND $2 AS intake_due,
+           w.opened_on BETWEEN $1 AND $2 AND w.opened_on <= $3 AS intake_due,
            w.intake_status = 'completed' AND w.fu_closes BETWEEN $1 AND $2 AND w.fu_closes < $3 AS fu_due,
            w.dc_closes BETWEEN $1 AND $2 AND w.dc_closes < $3 AS dc_due
     FROM w
