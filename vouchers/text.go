@@ -42,7 +42,11 @@ func checkElement(v *rss.ValidationError, field, s string, el x12.Element) {
 	case x12.TextBadChar:
 		code = "invalid_character"
 	}
-	v.Add(field, code, "%s: %s", field, te.Error())
+	// The refusal is rss's own words, quoting none of the value: passed as
+	// the error, not its text, it is not clipped as a caller's text is
+	// (the list of allowed characters was cut at 100 bytes: a black-box
+	// pass).
+	v.Add(field, code, "%s: %v", field, te)
 }
 
 func checkName(v *rss.ValidationError, field, s string, el x12.Element) {

@@ -188,3 +188,19 @@ func TestViewSees(t *testing.T) {
 	assert.Equal(t, pq.Array([]int64{4, 7, 8}), p.arg(recordsCarePlans), "its own first, then by id")
 	assert.Equal(t, pq.Array([]int64{4}), p.arg(adjudication.RecordsEnrollments))
 }
+
+// A refusal of a character says which characters the element takes, whole:
+// the list is rss's own words, not the caller's text, and was clipped at
+// 100 bytes like quoted input ("allowed: letters, digits, space and …": a
+// black-box pass).
+func TestCharacterRefusalSaysWhatIsAllowed(t *testing.T) {
+	t.Parallel()
+	n := NewClient{FirstName: "Sam\u202eevil", LastName: "Test", DateOfBirth: rss.MustDate("1990-05-05"), CatchmentArea: "hartford"}
+	err := n.validate(rss.MustDate("2026-12-02"))
+	var ve *rss.ValidationError
+	require.ErrorAs(t, err, &ve)
+	require.Len(t, ve.Fields, 1)
+	msg := ve.Fields[0].Message
+	assert.NotContains(t, msg, "…", "%s", msg)
+	assert.True(t, strings.HasSuffix(msg, ")"), "%s", msg)
+}
