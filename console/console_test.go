@@ -914,6 +914,22 @@ func TestUtilizationChartShowsEverySixMonths(t *testing.T) {
 		got = append(got, m[1])
 	}
 	assert.Equal(t, []string{"2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"}, got)
+
+	// This month is the whole month: a voucher granted today for the days
+	// ahead counts in it (cut at today it read 0, a black-box pass).
+	june := func() string {
+		r := u.get("/console/charts")
+		m := regexp.MustCompile(`<tr><td>2026-06</td><td>([0-9]+)</td>`).FindStringSubmatch(r.Body)
+		require.NotNil(t, m, "%s", r.Body)
+		return m[1]
+	}
+	before, err := strconv.Atoi(june())
+	require.NoError(t, err)
+	status, v := w.api(http.MethodPost, keyHRA, "/v1/voucher-requests", map[string]any{"client_id": w.demo.Clients["Rivera"],
+		"service_code": "ATR-TR", "units": 7, "start_date": day(1), "end_date": day(10)})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	assert.Equal(t, strconv.Itoa(before+7), june())
 }
 
 // A database gone from under a running server (dropped or renamed) is an
