@@ -465,6 +465,8 @@ type view struct {
 type errorView struct {
 	Message string
 	Fields  []rss.FieldError
+	// Heading titles a refusal that is not of a decision (a take's).
+	Heading string
 	// Acknowledge are the reason codes a decision may be made over as an
 	// exception (409 pended_since): the decide form offers each.
 	Acknowledge []string

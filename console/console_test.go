@@ -665,6 +665,17 @@ func TestQueueFiltersAndTakes(t *testing.T) {
 	other := w.user()
 	oh := other.signIn(k["key"].(string))
 	assert.Contains(t, other.get("/console/queue").Body, "by another reviewer")
+	// The other's page offers no take of what is held, and a take sent
+	// anyway is refused on the request's page, not a bare error page (a
+	// black-box pass was sent to the start page).
+	page := other.get("/console/requests/" + strconv.FormatInt(first, 10))
+	assert.Contains(t, page.Body, "Another reviewer holds this request until")
+	assert.NotContains(t, page.Body, `id="take"`)
+	assert.NotContains(t, page.Body, "You hold this request")
+	r = other.post("/console/requests/"+strconv.FormatInt(first, 10)+"/take", url.Values{"csrf": {oh.csrf(t)}})
+	assert.Equal(t, http.StatusConflict, r.Status)
+	assert.Contains(t, r.Body, "You did not take it: another reviewer holds it.")
+	assert.Contains(t, r.Body, `id="decide-form"`)
 	r = other.post("/console/requests/"+strconv.FormatInt(first, 10)+"/decide", url.Values{"csrf": {oh.csrf(t)}, "action": {"deny"}, "note": {"mine"}})
 	assert.Equal(t, http.StatusConflict, r.Status)
 	assert.Contains(t, r.Body, "taken by another reviewer")

@@ -386,7 +386,18 @@ func (k *Console) take(c *gin.Context) {
 		return
 	}
 	if _, err := k.cfg.Vouchers.Take(c.Request.Context(), id); err != nil {
-		k.fail(c, err)
+		// Refused on the request's page, which says who holds it and
+		// until when, with its decide form: a bare error page sent the
+		// reviewer to the start page (a black-box pass).
+		var ce *rss.CodedError
+		switch {
+		case errors.As(err, &ce) && ce.Code == "taken":
+			k.showRequest(c, id, http.StatusConflict, &errorView{Heading: "Not taken", Message: "You did not take it: another reviewer holds it."})
+		case errors.As(err, &ce) && errors.Is(err, rss.ErrConflict):
+			k.showRequest(c, id, http.StatusConflict, &errorView{Heading: "Not taken", Message: "You did not take it: " + ce.Message + "."})
+		default:
+			k.fail(c, err)
+		}
 		return
 	}
 	k.redirectDone(c, basePath+"/requests/"+strconv.FormatInt(id, 10), "taken")
