@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,6 +127,17 @@ func explain(trace, facts []byte) []traceStep {
 			}
 		}
 		out[i] = st
+	}
+	// The grant rule fires on every trace, the grant the rules would make;
+	// where a rule above held the request back (a pend, a denial) it did
+	// not grant: every pended request's trace ended "GRANTED: fired" (a
+	// black-box pass).
+	if slices.ContainsFunc(out, func(s traceStep) bool { return s.Against }) {
+		for i := range out {
+			if out[i].Fired && out[i].Action == string(adjudication.ActionGrant) {
+				out[i].Fired, out[i].Result = false, "reached, and held back by the reasons above"
+			}
+		}
 	}
 	return out
 }

@@ -40,8 +40,12 @@ func TestExplainTrace(t *testing.T) {
 	assert.Equal(t, []factValue{{"gpra.intake_date", "2025-09-28"}, {"gpra.followup_recorded", "no"}, {"today", "2026-06-15"},
 		{"nowhere.at_all", "—"}}, steps[1].Facts)
 
-	assert.True(t, steps[2].Fired)
+	// The grant step of a request another rule held back is not "fired":
+	// every pended request's trace ended "GRANTED: fired", read as granted
+	// (a black-box pass).
+	assert.False(t, steps[2].Fired)
 	assert.False(t, steps[2].Against, "the grant is not held against the request")
+	assert.Equal(t, "reached, and held back by the reasons above", steps[2].Result)
 	assert.Equal(t, []factValue{{"program.disabled_rules", "none"}, {"enrollment.discharge", "none"}}, steps[2].Facts)
 
 	assert.Nil(t, explain(nil, raw))
