@@ -602,22 +602,35 @@ var voucherRules = []voucherRule{
 		applies: func(f *VoucherFacts) bool { return f.Program.HasDollarCap || ownDollarCap(f).Has },
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			cost := Amount(f.Service.Rate, g.units)
+			_, own := ownInEpisode(f, "")
+			c := ownDollarCap(f)
 			// The agency's own authorizations alone, by the cap its own
 			// episode would carry: the reason is its own records'.
-			if c := ownDollarCap(f); c.Has {
-				if _, own := ownInEpisode(f, ""); own.Add(cost).GreaterThan(c.Cap) {
-					return fire(cost.StringFixed(2) + " asked, " + decimal.Max(c.Cap.Sub(own), decimal.Zero).StringFixed(2) +
-						" left of " + c.Cap.StringFixed(2) + " by this agency's authorizations alone")
-				}
+			ownFires := c.Has && own.Add(cost).GreaterThan(c.Cap)
+			ownDetail := func() string {
+				return cost.StringFixed(2) + " asked, " + decimal.Max(c.Cap.Sub(own), decimal.Zero).StringFixed(2) +
+					" left of " + c.Cap.StringFixed(2) + " by this agency's authorizations alone"
 			}
-			if f.Program.HasDollarCap && f.EpisodeDollarsAuthorized.Add(cost).GreaterThan(f.Program.EpisodeDollarCap) {
+			allFires := f.Program.HasDollarCap && f.EpisodeDollarsAuthorized.Add(cost).GreaterThan(f.Program.EpisodeDollarCap)
+			allDetail := func() string {
 				left := f.Program.EpisodeDollarCap.Sub(f.EpisodeDollarsAuthorized)
+				return cost.StringFixed(2) + " asked, " + decimal.Max(left, decimal.Zero).StringFixed(2) + " left of " +
+					f.Program.EpisodeDollarCap.StringFixed(2)
+			}
+			// An episode another agency opened whose cap is not the one the
+			// agency's own new episode would carry (the program's changed
+			// since, or an exception raised it) holds that agency's record
+			// in its cap: whichever way the rule fires, the reason quotes
+			// it. Judged in clear by either cap, a person known elsewhere
+			// read apart from a stranger ("0.00 left of 300.00" where a
+			// stranger's episode, raised by the reviewer's exception, read
+			// 480.00: a re-check of a Part 2 black-box pass).
+			if o := f.Program.OpenedElsewhere; o != nil && (o.Has != f.Program.HasDollarCap || !o.Cap.Equal(f.Program.EpisodeDollarCap)) {
+				if !ownFires && !allFires {
+					return pass
+				}
 				source, sources := othersInEpisode(f, "")
-				// A cap the episode kept from the day another agency
-				// opened it is that agency's record: with no authorization
-				// of its in the episode, the reason was shown in clear.
-				if o := f.Program.OpenedElsewhere; o != nil && (o.Has != f.Program.HasDollarCap || !o.Cap.Equal(f.Program.EpisodeDollarCap)) &&
-					source != o.By && !slices.Contains(sources, o.By) {
+				if source != o.By && !slices.Contains(sources, o.By) {
 					if source == 0 {
 						source = o.By
 					} else {
@@ -627,8 +640,18 @@ var voucherRules = []voucherRule{
 						sources = append(sources, o.By)
 					}
 				}
-				return outcome{fired: true, source: source, sources: sources,
-					detail: cost.StringFixed(2) + " asked, " + decimal.Max(left, decimal.Zero).StringFixed(2) + " left of " + f.Program.EpisodeDollarCap.StringFixed(2)}
+				detail := ownDetail()
+				if allFires {
+					detail = allDetail()
+				}
+				return outcome{fired: true, source: source, sources: sources, detail: detail}
+			}
+			if ownFires {
+				return fire(ownDetail())
+			}
+			if allFires {
+				source, sources := othersInEpisode(f, "")
+				return outcome{fired: true, source: source, sources: sources, detail: allDetail()}
 			}
 			return pass
 		}},

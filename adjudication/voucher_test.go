@@ -929,7 +929,9 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 			check: noSource},
 		// An episode another agency opened keeps the cap of its day (a Part
 		// 2 black-box pass read it in clear): the agency's own records are
-		// judged by today's, and the kept cap is the opener's record.
+		// judged by today's too, and a cap not today's is the opener's
+		// record, whichever way the rule fires (judged in clear by today's,
+		// a re-check told a known person from a stranger).
 		{name: "episode opened elsewhere under a lower cap", mutate: func(f *VoucherFacts) {
 			authorized("0.00", 40)(f)
 			f.Authorizations = f.Authorizations[:2]
@@ -941,7 +943,7 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 			f.Authorizations = f.Authorizations[:2]
 			ownAfterSpan(f)
 			f.Program.OpenedElsewhere = &ProgramCap{Has: true, Cap: dec("300.00"), By: otherProvID}
-		}, result: ResultFired, decision: Pended, detail: "by this agency's authorizations alone", check: noSource},
+		}, result: ResultFired, decision: Pended, detail: "by this agency's authorizations alone", check: sourced(otherProvID)},
 		{name: "episode opened elsewhere under today's cap", mutate: func(f *VoucherFacts) {
 			authorized("3400.01", 40)(f)
 			f.Authorizations = f.Authorizations[:2]
@@ -950,6 +952,13 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 		{name: "episode opened elsewhere with no cap, the program's now 1.00", base: approvedRCM, mutate: func(f *VoucherFacts) {
 			f.EpisodeDollarsAuthorized = dec("0.00")
 			f.Program.OpenedElsewhere = &ProgramCap{Has: true, Cap: dec("1.00"), By: otherProvID}
+		}, result: ResultFired, decision: Pended, detail: "by this agency's authorizations alone", check: sourced(otherProvID)},
+		{name: "episode opened elsewhere under today's cap, our own over it", mutate: func(f *VoucherFacts) {
+			authorized("4190.00", 40)(f)
+			f.Authorizations[0].UnitsAuthorized = 250
+			f.Authorizations = f.Authorizations[:2]
+			ownAfterSpan(f)
+			f.Program.OpenedElsewhere = &ProgramCap{Has: true, Cap: dec("4000.00"), By: otherProvID}
 		}, result: ResultFired, decision: Pended, detail: "by this agency's authorizations alone", check: noSource},
 	})
 }
