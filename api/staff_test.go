@@ -307,6 +307,42 @@ func TestCredentialNotWithdrawnFromUnderAPaidLine(t *testing.T) {
 	assert.Equal(t, day(-2), r.JSON(t)["withdrawn_on"])
 }
 
+// Supervision qualifies a bachelor's-degree case manager for ATR case
+// management on every day paid: a supervisor's departure before such a
+// day, or a change of the supervisor, would leave the paid line
+// unqualified, and is refused (409 claims_no_longer_qualified, naming the
+// line) as a withdrawn credential is. Both were taken, and the same
+// service sent after was denied 185 (a re-check of an operations black-box
+// pass). A departure after the line is taken.
+func TestSupervisionNotTakenFromUnderAPaidLine(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	lead := staffHire(t, e, keyAdmin, hra, map[string]any{"last_name": "Lead", "employment_start": day(-400)})
+	r := e.post(keyAdmin, itPath("/v1/staff/%d/credentials", lead), map[string]any{"type": "CADC", "issuer": "IBADCC",
+		"valid_from": day(-300), "document_reference": "certificate DOC-1"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	junior := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Junior", "supervisor_id": lead, "employment_start": day(-400)})
+	r = e.post(keyAdmin, itPath("/v1/staff/%d/credentials", junior), map[string]any{"type": "BACHELOR_HUMAN_SERVICES",
+		"issuer": "State University", "valid_from": day(-1000), "document_reference": "diploma DOC-2"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	e.authorizeRivera(40)
+	claim := e.riveraClaim("SUP-1", cmLine(day(-3), 4, "60.00"))
+	claim["rendering_staff_id"] = junior
+	l := itLine(t, e.post(keyHRA, "/v1/claims", claim))
+	require.Equal(t, "paid", l["status"], "qualified under supervision: %v", l)
+
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.patch(keyAdmin, itPath("/v1/staff/%d", lead), map[string]any{"employment_end": day(-5), "reason": "left"}),
+			http.StatusConflict, "claims_no_longer_qualified")
+		assert.Contains(t, p["detail"], "claim SUP-1 line 1")
+		requireProblem(t, e.patch(keyHRA, itPath("/v1/staff/%d", junior), map[string]any{"supervisor_id": nil, "reason": "restructure"}),
+			http.StatusConflict, "claims_no_longer_qualified")
+	})
+	r = e.patch(keyAdmin, itPath("/v1/staff/%d", lead), map[string]any{"employment_end": day(-2), "reason": "left after the service"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
+
 // An admin may enter a record verified at once, naming the document; the
 // supervisor must be of the same agency and supervision has no cycles.
 func TestStaffAdminEntryAndSupervision(t *testing.T) {

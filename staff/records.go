@@ -367,7 +367,8 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 		if was != vouchers.VerificationVerified {
 			return nil // a record never verified qualified no one
 		}
-		return s.noPaidLineRestsOn(ctx, tx, out.StaffID, effectiveOn)
+		return s.noPaidLineRestsOn(ctx, tx, out.StaffID, effectiveOn, "claims_after_withdrawal",
+			"void or replace those claims first, or withdraw it as of a later day")
 	})
 }
 
@@ -383,7 +384,10 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 // changed in tx: the rules read the staff as they now stand. The agency's
 // intake lock, taken alone, waits for claims in flight and holds new ones
 // until this commits.
-func (s *Service) noPaidLineRestsOn(ctx context.Context, tx *sqlx.Tx, staffID int64, from rss.Date) error {
+//
+// A staff member's own change (a role, a supervisor, employment dates) is
+// held to the same (Update), with code and advice of its own.
+func (s *Service) noPaidLineRestsOn(ctx context.Context, tx *sqlx.Tx, staffID int64, from rss.Date, code, advice string) error {
 	var provider int64
 	if err := tx.GetContext(ctx, &provider, `SELECT provider_id FROM staff WHERE id = $1`, staffID); err != nil {
 		return fmt.Errorf("staff agency: %w", err)
@@ -422,9 +426,7 @@ func (s *Service) noPaidLineRestsOn(ctx context.Context, tx *sqlx.Tx, staffID in
 		more = fmt.Sprintf(" and %d more", len(left)-shown)
 		left = left[:shown]
 	}
-	return rss.Coded(rss.ErrConflict, "claims_after_withdrawal",
-		"paid lines rest on the record: %s%s no longer qualify without it; void or replace those claims first, or withdraw it as of a later day",
-		strings.Join(left, ", "), more)
+	return rss.Coded(rss.ErrConflict, code, "paid claim lines would no longer qualify: %s%s; %s", strings.Join(left, ", "), more, advice)
 }
 
 // RecordVerification reads a record's verification as it stands (admin

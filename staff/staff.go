@@ -166,7 +166,10 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		// the request holds it shared and then names the member (a foreign
 		// key's share lock on the row), so a departure holding the row
 		// while it waited for the lock deadlocked with it.
-		if p.EmploymentStart.Set || p.EmploymentEnd.Set {
+		// A change of role or supervisor is checked against the paid lines
+		// it could take a qualification from (below), under the same lock.
+		qualifying := p.EmploymentStart.Set || p.EmploymentEnd.Set || p.Role.Set || p.SupervisorID.Set
+		if qualifying {
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+pg.IntakeLockKey("$1")+`)`, row.ProviderID); err != nil {
 				return err
 			}
@@ -221,6 +224,19 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 			id, row.FirstName, row.LastName, row.Role, row.DateOfBirth, row.NPI, row.SupervisorID, row.EmploymentStart,
 			nullDate(row.EmploymentEnd)); err != nil {
 			return constraintError(err)
+		}
+		// Supervision and a role qualify the staff it supervises and the
+		// member for services on every day paid (they have no dates), and a
+		// supervisor's departure ends the supervision: a change that leaves
+		// a paid line unqualified is refused as a withdrawn credential is.
+		// A supervisor's departure and a change of supervisor were taken
+		// over paid lines, and the same service sent after was denied 185
+		// (a re-check of an operations black-box pass).
+		if qualifying {
+			if err := s.noPaidLineRestsOn(ctx, tx, id, rss.Date{}, "claims_no_longer_qualified",
+				"void or replace those claims first"); err != nil {
+				return err
+			}
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "staff", EntityID: access.ID(id)}); err != nil {
 			return err
