@@ -75,7 +75,7 @@ var claimReasons = []Reason{
 		Text:     "The client's Medicaid ID on the date of service differs from the one the claim bills (in force on its first date of service); a claim bills one Medicaid ID.",
 		NextStep: "Bill the lines dated under the other Medicaid ID on a claim of their own."},
 	{Code: CodeClaimProviderIneligible, Action: ActionDeny, CARC: "B7",
-		Text:     "The provider was not under agreement or enrolled for this service on the date of service.",
+		Text:     "The provider was out of service, or not under agreement or enrolled for this service, on the date of service.",
 		NextStep: "Contact MSC provider relations about the agreement or service enrollment."},
 	{Code: CodeClaimStaffNotQualified, Action: ActionDeny, CARC: "185",
 		Text:     "The rendering staff member was not eligible to deliver the service on the date of service (qualification or, for a minor, background check).",
