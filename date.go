@@ -26,6 +26,10 @@ var (
 // ErrDateRange is the ErrInvalid of a well-formed date outside MinDate..MaxDate.
 var ErrDateRange = fmt.Errorf("%w: date out of range", ErrInvalid)
 
+// ErrNotCalendarDay is the ErrInvalid of a date written YYYY-MM-DD that
+// names no day of the calendar (2026-02-30).
+var ErrNotCalendarDay = fmt.Errorf("%w: not a day of the calendar", ErrInvalid)
+
 // NewDate returns the civil date of t in t's own location.
 func NewDate(t time.Time) Date {
 	y, m, d := t.Date()
@@ -65,7 +69,7 @@ func parseDate(s string) (Date, error) {
 		// YYYY-MM-DD" read wrong for a date written in that form (a
 		// black-box pass).
 		if len(s) == len(dateLayout) && dateShape.MatchString(s) {
-			return Date{}, fmt.Errorf("%w: date %q is not a day of the calendar", ErrInvalid, s)
+			return Date{}, fmt.Errorf("%w: date %q", ErrNotCalendarDay, s)
 		}
 		return Date{}, fmt.Errorf("%w: date %q is not YYYY-MM-DD", ErrInvalid, s)
 	}

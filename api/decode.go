@@ -469,8 +469,12 @@ func queryDate(c *gin.Context, name string) (rss.Date, bool) {
 		return rss.Date{}, false
 	}
 	if err != nil {
+		msg := name + " must be YYYY-MM-DD"
+		if errors.Is(err, rss.ErrNotCalendarDay) {
+			msg = name + " is not a day of the calendar"
+		}
 		problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
-			rss.FieldError{Field: name, Code: "invalid_value", Message: name + " must be YYYY-MM-DD"})
+			rss.FieldError{Field: name, Code: "invalid_value", Message: msg})
 		return rss.Date{}, false
 	}
 	return d, true

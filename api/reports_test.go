@@ -473,6 +473,13 @@ func TestReportBadFilters(t *testing.T) {
 	assert.Equal(t, "unknown_program", itFieldCode(p, "program"), "%v", p)
 	assert.Less(t, len(itMustJSON(p)), 2000)
 	requireProblem(t, e.get(keyReviewer, u+"from=2026-06-01&to=2026-06-30&provider_id=999999"), http.StatusNotFound, "not_found")
+	// A day the calendar lacks is said so, as in a body (it read "must be
+	// YYYY-MM-DD" of 2026-02-29: a reports black-box pass); so in a list's
+	// query.
+	for _, path := range []string{"/v1/reports/caseload?as_of=2026-02-29", "/v1/claims?service_from=2026-02-30"} {
+		p = requireProblem(t, e.get(keyReviewer, path), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Contains(t, fmt.Sprint(p["errors"]), "is not a day of the calendar", path)
+	}
 	requireProblem(t, e.get("", u+"from=2026-06-01&to=2026-06-30"), http.StatusUnauthorized, "unauthorized")
 	// Accept sent as two lines is one list (RFC 9110 5.3): the second
 	// line's text/csv is heard.

@@ -120,6 +120,12 @@ func (s *Service) parseFilter(ctx context.Context, a access.Actor, q url.Values,
 			v.Add(name, "out_of_range", "%s must be between %s and %s", name, rss.MinDate, rss.MaxDate)
 			return nil
 		}
+		if errors.Is(err, rss.ErrNotCalendarDay) {
+			// Said so, as a body's date is (it read "must be YYYY-MM-DD"
+			// of 2026-02-29: a reports black-box pass).
+			v.Add(name, "invalid_value", "%s is not a day of the calendar", name)
+			return nil
+		}
 		if err != nil {
 			v.Add(name, "invalid_value", "%s must be YYYY-MM-DD", name)
 			return nil
