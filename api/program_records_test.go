@@ -206,6 +206,19 @@ func TestRCMMonthlyProgress(t *testing.T) {
 		assert.Equal(t, []any{}, out["goals"])
 		assert.Equal(t, float64(0), out["total_contacts"])
 	})
+	t.Run("not for a stay that has not begun", func(t *testing.T) {
+		// A record for this month went in before the stay began, and the
+		// RCM report read the month recorded (a reports black-box pass).
+		c := itNewClient(t, e, keyHRA, "hartford")
+		r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "RCM", "start_date": day(5),
+			"assigned_staff_id": e.demo.Staff["Petrov"], "referral_source": "samss_meeting"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyHRA, itPath("/v1/enrollments/%d/monthly-progress", itID(t, r)),
+				map[string]any{"month": month, "treatment_status": "referred"}), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "not_started", itFieldCode(p, "month"), "%v", p)
+		})
+	})
 	t.Run("reads: scoped and audited", func(t *testing.T) {
 		before := itAudit(e, "read", "rcm_monthly_progress", itStr(murphy))
 		l := itItems(t, e.get(keyReviewer, path))

@@ -154,6 +154,13 @@ func (s *Service) RecordMonthlyProgress(ctx context.Context, id int64, n NewMont
 		if month.Before(monthOf(e.StartDate)) {
 			return rss.Invalid("month", "before_start", "month is before the enrollment's start (%s)", e.StartDate)
 		}
+		// The month's record tells of the stay in it: none while the stay
+		// has not begun (a December record went in on the 4th for a stay
+		// starting the 21st, and DCF's report read December recorded: a
+		// reports black-box pass).
+		if e.StartDate.After(s.today()) {
+			return rss.Invalid("month", "not_started", "the enrollment starts on %s: record its month from then", e.StartDate)
+		}
 		if !e.DischargeDate.IsZero() && month.After(monthOf(e.DischargeDate)) {
 			return rss.Invalid("month", "after_discharge", "month is after the enrollment's discharge (%s)", e.DischargeDate)
 		}
