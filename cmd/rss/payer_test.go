@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,12 +21,11 @@ import (
 	"rss/x12/x12test"
 )
 
-// `rss x12 import` prints each unmatched item of the file, line payments
-// too, saying when one is within a claim payment that posted. It printed
-// the list only when a claim payment was unmatched, so a line whose REF*6R
-// named no line of ours under a claim that posted was never shown (a
-// black-box re-check; the API listed it).
-func TestX12ImportPrintsEveryUnmatchedItem(t *testing.T) {
+// closedMedicaidBatch is a database (DATABASE_URL names it) holding one
+// ECRA claim line closed into an 837P batch, with finance's billing
+// service and context.
+func closedMedicaidBatch(t *testing.T) (*billing.Service, context.Context, billing.Batch) {
+	t.Helper()
 	db, url := pgtest.NewDBURL(t)
 	t.Setenv("DATABASE_URL", url)
 	ctx := t.Context()
@@ -37,8 +37,19 @@ func TestX12ImportPrintsEveryUnmatchedItem(t *testing.T) {
 	fin := access.WithActor(ctx, access.Actor{Role: access.RoleFinance, KeyID: keyOf(ctx, db, access.RoleFinance)})
 	bt, err := b.CreateBatch(fin, billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: today})
 	require.NoError(t, err)
+	return b, fin, bt
+}
+
+// `rss x12 import` prints each unmatched item of the file, line payments
+// too, saying when one is within a claim payment that posted. It printed
+// the list only when a claim payment was unmatched, so a line whose REF*6R
+// named no line of ours under a claim that posted was never shown (a
+// black-box re-check; the API listed it).
+func TestX12ImportPrintsEveryUnmatchedItem(t *testing.T) {
+	b, fin, bt := closedMedicaidBatch(t)
+	ctx := t.Context()
 	var file bytes.Buffer
-	_, err = b.Export(fin, bt.ID, &file, nil)
+	_, err := b.Export(fin, bt.ID, &file, nil)
 	require.NoError(t, err)
 	ans, err := x12test.Answer(file.Bytes(), x12test.Scenario{Control: 940})
 	require.NoError(t, err)
@@ -101,20 +112,11 @@ func TestX12ReadsOnlyARegularFileOfBoundedSize(t *testing.T) {
 // asked for, not the hidden part file written beside it (a black-box
 // pass read ".x.out.2200524570.part").
 func TestExportNamesTheFileAskedFor(t *testing.T) {
-	db, url := pgtest.NewDBURL(t)
-	t.Setenv("DATABASE_URL", url)
+	_, _, bt := closedMedicaidBatch(t)
 	ctx := t.Context()
-	today := fixtures.TestToday
-	demo, err := fixtures.DemoIDs(ctx, db)
-	require.NoError(t, err)
-	require.NoError(t, fillLines(ctx, db, demo.Providers["ECRA"], demo.Staff["Kowalski"], "MHW", "MHW-RA", "7.25", 1, today))
-	b := billing.New(db, func() time.Time { return today.Add(10 * time.Hour) }, time.UTC)
-	fin := access.WithActor(ctx, access.Actor{Role: access.RoleFinance, KeyID: keyOf(ctx, db, access.RoleFinance)})
-	bt, err := b.CreateBatch(fin, billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: today})
-	require.NoError(t, err)
 	target := filepath.Join(t.TempDir(), "missing", "x.out")
 	var out, errOut bytes.Buffer
-	err = run(ctx, []string{"export", "batch", strconv.FormatInt(bt.ID, 10), "--out", target}, &out, &errOut)
+	err := run(ctx, []string{"export", "batch", strconv.FormatInt(bt.ID, 10), "--out", target}, &out, &errOut)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "cannot write --out "+target)
 	assert.NotContains(t, err.Error(), ".part")
