@@ -1175,10 +1175,14 @@ func TestReviewerGrantsOverCapsReachedSinceInTheConsole(t *testing.T) {
 	require.Equal(t, http.StatusConflict, r.Status, "%s", r.Body)
 	assert.Contains(t, r.Body, `id="acknowledge"`)
 	assert.Contains(t, r.Body, `name="acknowledge" value="EPISODE_UNITS_EXCEEDED"`)
+	// The ceiling shown is the one read at submission, said so (it read as
+	// what a grant may carry now: a black-box pass).
+	assert.Contains(t, r.Body, "as the rules read it when submitted")
 	form["acknowledge"] = []string{"EPISODE_UNITS_EXCEEDED", "EPISODE_DOLLAR_CAP_EXCEEDED"}
 	r = u.post(path+"/decide", form)
 	require.Equal(t, http.StatusSeeOther, r.Status, "%s", r.Body)
 	status, v := w.api(http.MethodGet, keyReviewer, "/v1/voucher-requests/"+strconv.FormatInt(first, 10), nil)
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "approved", v["decision"], "%v", v)
+	assert.NotContains(t, u.get(path).Body, "Most a grant may carry", "a decided request's ceiling is history")
 }
