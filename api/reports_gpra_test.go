@@ -204,7 +204,7 @@ func TestReportGPRA(t *testing.T) {
 		// Demo: Price done in window, Johnson and Ramos missed; here A in
 		// window, B late, C not conducted, D in window, E missed: 3 of 8.
 		assert.Equal(t, float64(8), it["windows_closed"])
-		assert.Equal(t, "0.38", it["rate"])
+		assert.Equal(t, "0.37", it["rate"], "3 of 8, cut down to whole percent: never shown at a target it misses")
 		assert.Equal(t, false, it["meets_target"])
 	}
 	assert.True(t, seen)

@@ -225,6 +225,15 @@ type FollowupRate struct {
 	MeetsTarget   bool    `json:"meets_target"`
 }
 
+// followupRate is done of windows in two places, cut down to whole percent,
+// not rounded: the target is whole percent, so the rate shown reaches it
+// exactly when it is met (3 of 8 read "0.38" beside a target of 0.38, not
+// met: a reports black-box pass).
+func followupRate(done, windows int64) string {
+	pct := done * 100 / windows
+	return fmt.Sprintf("%d.%02d", pct/100, pct%100)
+}
+
 // FollowupRates answers the first GPRA endpoint from the GPRA report's own
 // figures over every window closed before today: the providers with at
 // least one such window, a provider its own row only.
@@ -251,7 +260,7 @@ func (s *Service) FollowupRates(ctx context.Context) ([]FollowupRate, error) {
 		if r.ProviderID == nil || r.FollowupWindowsClosed == 0 {
 			continue
 		}
-		rate := fmt.Sprintf("%.2f", float64(r.FollowupsInWindow)/float64(r.FollowupWindowsClosed))
+		rate := followupRate(r.FollowupsInWindow, r.FollowupWindowsClosed)
 		out = append(out, FollowupRate{ProviderID: *r.ProviderID, WindowsClosed: r.FollowupWindowsClosed,
 			DoneInWindow: r.FollowupsInWindow, Rate: &rate, Target: fmt.Sprintf("%d.%02d", target/100, target%100),
 			MeetsTarget: r.FollowupsInWindow*100 >= target*r.FollowupWindowsClosed})
