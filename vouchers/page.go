@@ -36,7 +36,10 @@ func (p Page) after() (int64, int, error) {
 		return 0, 0, rss.Invalid("cursor", "invalid_cursor", "cursor is not one this API issued")
 	}
 	id, err := strconv.ParseInt(strings.TrimPrefix(string(raw), "id:"), 10, 64)
-	if err != nil || !strings.HasPrefix(string(raw), "id:") || id <= 0 {
+	// Only the cursor the API gives (Cursor): "id:02" or "id:+2" read as
+	// id 2 though the API never issued them, and its documents say such a
+	// cursor is refused (an integration black-box pass).
+	if err != nil || !strings.HasPrefix(string(raw), "id:") || id <= 0 || Cursor(id) != p.Cursor {
 		return 0, 0, rss.Invalid("cursor", "invalid_cursor", "cursor is not one this API issued")
 	}
 	return id, limit, nil
