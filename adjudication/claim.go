@@ -388,12 +388,8 @@ var lineDenials = []lineRule{
 		}},
 	{id: "C06", code: CodeClaimStaffNotQualified, facts: []string{"staff", "service.qualification", "client.date_of_birth", "line.date_of_service"},
 		eval: func(f *LineFacts) (string, string) {
-			dos := f.Line.DateOfService
-			if ok, path := Qualified(f.Staff, f.ProviderID, &f.Service, dos, &f.Settings); !ok {
-				return CodeClaimStaffNotQualified, path
-			}
-			if IsMinorOn(&f.Client, dos, &f.Settings) && !BackgroundCleared(f.Staff, dos) {
-				return CodeClaimStaffNotQualified, f.Staff.uncleared("client is a minor; no passed background check before " + formatDate(dos))
+			if ok, why := MayRender(f.Staff, f.ProviderID, &f.Service, &f.Client, f.Line.DateOfService, &f.Settings); !ok {
+				return CodeClaimStaffNotQualified, why
 			}
 			return "", ""
 		}},

@@ -176,3 +176,19 @@ func BackgroundCleared(s *Staff, d time.Time) bool {
 func IsMinorOn(c *Client, d time.Time, st *Settings) bool {
 	return AgeOn(c.DateOfBirth, d) < st.MinorAgeYears
 }
+
+// MayRender reports whether staff s may render service svc for provider
+// providerID to client c on day d (C06): qualified for it (Qualified) and,
+// for a minor, cleared by a passed background check before d. It says why
+// not. The staff package holds a change of a staff member's records to it
+// over the lines already paid (a withdrawn background check left a line to
+// a minor paid: a re-check of an operations black-box pass).
+func MayRender(s *Staff, providerID int64, svc *Service, c *Client, d time.Time, st *Settings) (bool, string) {
+	if ok, path := Qualified(s, providerID, svc, d, st); !ok {
+		return false, path
+	}
+	if IsMinorOn(c, d, st) && !BackgroundCleared(s, d) {
+		return false, s.uncleared("client is a minor; no passed background check before " + formatDate(d))
+	}
+	return true, ""
+}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"rss/fixtures"
 )
 
 // staffHire hires a case manager at the agency of key through the API.
@@ -341,6 +343,50 @@ func TestSupervisionNotTakenFromUnderAPaidLine(t *testing.T) {
 	})
 	r = e.patch(keyAdmin, itPath("/v1/staff/%d", lead), map[string]any{"employment_end": day(-2), "reason": "left after the service"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
+
+// A background check that cleared a paid line to a minor is not rejected
+// from under it, and a staff member's date of birth is not changed to make
+// them too young for a line already paid: each left the line paid while
+// the same service sent after was denied 185 (a re-check of an operations
+// black-box pass).
+func TestMinorsLineAndAgeNotTakenFromUnderAPaidLine(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	okafor, nguyen := e.demo.Staff["Okafor"], e.demo.Clients["Nguyen"]
+	v := itVoucher(t, e, keyHRA, nguyen, "ATR-TR", 2, -5, 10)
+	require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	l := itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "MIN-1", "client_id": nguyen,
+		"rendering_staff_id": okafor, "place_of_service": "99",
+		"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}))
+	require.Equal(t, "paid", l["status"], "%v", l)
+	var check int64
+	require.NoError(t, e.db.GetContext(t.Context(), &check, `SELECT id FROM background_checks WHERE staff_id = $1
+		AND verification_status = 'verified' AND result = 'passed'`, okafor))
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, itPath("/v1/staff-records/background-checks/%d/reject", check),
+			map[string]any{"reason": "another person's record"}), http.StatusConflict, "claims_after_withdrawal")
+		assert.Contains(t, p["detail"], "claim MIN-1 line 1")
+	})
+
+	// A recovery assistant hired at 19 with what the role needs, a line paid.
+	ra := staffHire(t, e, keyAdmin, e.demo.Providers["ECRA"], map[string]any{"last_name": "Young", "role": "recovery_assistant",
+		"date_of_birth": fixtures.TestToday.AddDays(-19 * 366).String()})
+	for _, c := range []string{"HIGH_SCHOOL_DIPLOMA", "CT_DRIVERS_LICENSE", "DMHAS_RECOVERY_ASSISTANT_TRAINING"} {
+		r := e.post(keyAdmin, itPath("/v1/staff/%d/credentials", ra), map[string]any{"type": c, "issuer": "State of Connecticut",
+			"valid_from": day(-60), "document_reference": "copy on file"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
+	e.mhwReady(100)
+	claim := e.duboisClaim("RA-AGE-1", raLine(day(-3), 2, "14.50"))
+	claim["rendering_staff_id"] = ra
+	l = itLine(t, e.post(keyECRA, "/v1/claims", claim))
+	require.Equal(t, "paid", l["status"], "%v", l)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.patch(keyECRA, itPath("/v1/staff/%d", ra),
+			map[string]any{"date_of_birth": fixtures.TestToday.AddDays(-17 * 366).String(), "reason": "typo mended"}),
+			http.StatusConflict, "claims_no_longer_qualified")
+	})
 }
 
 // An admin may enter a record verified at once, naming the document; the

@@ -19,6 +19,9 @@ type RenderedLine struct {
 	StaffID       int64    `db:"rendering_staff_id"`
 	ServiceCode   string   `db:"service_code"`
 	DateOfService rss.Date `db:"date_of_service"`
+	// ClientBorn is the client's date of birth: a minor's line needs the
+	// staff member's background check.
+	ClientBorn rss.Date `db:"client_born"`
 }
 
 // PaidLinesRenderedBy lists the agency's lines that stand paid (counted)
@@ -31,8 +34,8 @@ type RenderedLine struct {
 func PaidLinesRenderedBy(ctx context.Context, ext pg.Ext, providerID int64, staff []int64, from rss.Date) ([]RenderedLine, error) {
 	var out []RenderedLine
 	if err := sqlx.SelectContext(ctx, ext, &out, `SELECT c.id AS claim_id, c.claim_number, l.line_number, c.rendering_staff_id,
-			l.service_code, l.date_of_service
-		FROM claims c JOIN claim_lines l ON l.claim_id = c.id
+			l.service_code, l.date_of_service, k.date_of_birth AS client_born
+		FROM claims c JOIN claim_lines l ON l.claim_id = c.id JOIN clients k ON k.id = c.client_id
 		WHERE c.provider_id = $1 AND c.rendering_staff_id = ANY($2) AND l.counted AND ($3::date IS NULL OR l.date_of_service >= $3)
 		ORDER BY c.id, l.line_number`, providerID, pq.Array(staff), from); err != nil {
 		return nil, fmt.Errorf("paid lines rendered: %w", err)

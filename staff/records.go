@@ -413,7 +413,8 @@ func (s *Service) noPaidLineRestsOn(ctx context.Context, tx *sqlx.Tx, staffID in
 		if !ok {
 			continue
 		}
-		if qualified, _ := adjudication.Qualified(ref.RuleStaff(l.StaffID), provider, &svc, l.DateOfService.Time, &ref.Settings); !qualified {
+		client := adjudication.Client{DateOfBirth: l.ClientBorn.Time}
+		if ok, _ := adjudication.MayRender(ref.RuleStaff(l.StaffID), provider, &svc, &client, l.DateOfService.Time, &ref.Settings); !ok {
 			left = append(left, fmt.Sprintf("claim %s line %d (%s on %s, staff %d)", l.ClaimNumber, l.LineNumber, l.ServiceCode, l.DateOfService, l.StaffID))
 		}
 	}

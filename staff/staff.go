@@ -166,9 +166,10 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		// the request holds it shared and then names the member (a foreign
 		// key's share lock on the row), so a departure holding the row
 		// while it waited for the lock deadlocked with it.
-		// A change of role or supervisor is checked against the paid lines
+		// A change of role, supervisor or date of birth (a recovery
+		// assistant's minimum age) is checked against the paid lines
 		// it could take a qualification from (below), under the same lock.
-		qualifying := p.EmploymentStart.Set || p.EmploymentEnd.Set || p.Role.Set || p.SupervisorID.Set
+		qualifying := p.EmploymentStart.Set || p.EmploymentEnd.Set || p.Role.Set || p.SupervisorID.Set || p.DateOfBirth.Set
 		if qualifying {
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+pg.IntakeLockKey("$1")+`)`, row.ProviderID); err != nil {
 				return err
