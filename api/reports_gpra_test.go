@@ -237,4 +237,11 @@ func TestGPRAStayNotBegunOwesNoIntakeYet(t *testing.T) {
 		}
 	}
 	assert.True(t, found, "the enrollment is in the extract")
+
+	// The client's schedule says the intake's window is not yet open.
+	sched := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client)).JSON(t)
+	intake := sched["episodes"].([]any)[0].(map[string]any)["interviews"].([]any)[0].(map[string]any)
+	assert.Equal(t, "intake", intake["kind"])
+	assert.Equal(t, "not_yet_due", intake["status"])
+	assert.Equal(t, "not_yet_open", intake["window"], "%v", intake)
 }

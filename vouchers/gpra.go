@@ -332,7 +332,11 @@ func buildSchedule(ep stay, p *Program, ivs []Interview, today rss.Date) Episode
 	}
 	sch := EpisodeSchedule{EpisodeID: ep.ID, EnrollmentID: ep.EnrollmentID, ProviderID: ep.ProviderID, ProgramCode: ep.ProgramCode, OpenedOn: ep.OpenedOn, ClosedOn: ep.ClosedOn}
 
-	intake := ScheduleItem{Kind: "intake", DueDate: ep.OpenedOn, WindowOpens: ep.OpenedOn, Window: "open", Interview: byKind["intake"]}
+	// The intake's window opens with the stay: a stay that begins after
+	// today read "open" beside not_yet_due, while an interview dated today
+	// was refused before_start (a re-check of a reports black-box pass).
+	intake := ScheduleItem{Kind: "intake", DueDate: ep.OpenedOn, WindowOpens: ep.OpenedOn, Interview: byKind["intake"]}
+	intake.Window = windowState(intake, today)
 	intake.Status = itemStatus(intake, today)
 	sch.Interviews = append(sch.Interviews, intake)
 
