@@ -19,6 +19,15 @@ func (w *world) inactivateAfter(days int) {
 	require.NoError(w.t, err)
 }
 
+// issuedOn dates an authorization's issue to day, as if it had been
+// granted then: a grant issued today counts its idle days from today
+// (migration 00079), and these tests need one idle since its start.
+func (w *world) issuedOn(id int64, day rss.Date) {
+	w.t.Helper()
+	_, err := w.db.ExecContext(w.t.Context(), `UPDATE authorizations SET issued_on = $2 WHERE id = $1`, id, day)
+	require.NoError(w.t, err)
+}
+
 // lastServiceOn reads an authorization's last_service_on from the ledger.
 func (w *world) lastServiceOn(id int64) rss.Date {
 	w.t.Helper()
@@ -50,6 +59,7 @@ func TestClaimLinesAreJudgedInDateOrder(t *testing.T) {
 			w := newWorld(t)
 			w.inactivateAfter(3)
 			a := w.authorize("Rivera", "ATR-CM", 6, start, day(30))
+			w.issuedOn(a.ID, start)
 			lines := make([]billing.NewLine, len(tc.dates))
 			for i, d := range tc.dates {
 				lines[i] = line("ATR-CM", d, 4, "60.00")
@@ -106,7 +116,8 @@ func TestBulkClaimsAreJudgedInTheOrderGiven(t *testing.T) {
 	w := newWorld(t)
 	w.inactivateAfter(3)
 	start := day(-10)
-	w.authorize("Rivera", "ATR-CM", 40, start, day(30))
+	a := w.authorize("Rivera", "ATR-CM", 40, start, day(30))
+	w.issuedOn(a.ID, start)
 	out, err := w.b.SubmitBulk(w.hra(), []billing.NewClaim{
 		w.claim("BULK-ORD-1", "Rivera", "Okafor", line("ATR-CM", start.AddDays(5), 2, "30.00")),
 		w.claim("BULK-ORD-2", "Rivera", "Okafor", line("ATR-CM", start.AddDays(2), 2, "30.00")),
