@@ -12,9 +12,9 @@ import (
 type ProgramCap struct {
 	Has bool            `json:"has_dollar_cap"`
 	Cap decimal.Decimal `json:"episode_dollar_cap"`
-	// By is the agency that opened the episode (OpenedElsewhere's): the
-	// cap the episode kept is its record.
-	By int64 `json:"opened_by,omitempty"`
+	// By is the other agency whose record the episode's cap is
+	// (AgencyCap's): the one that opened it, or raised it.
+	By int64 `json:"by,omitempty"`
 }
 
 // Program is the slice of program reference data the rules read.
@@ -26,13 +26,16 @@ type Program struct {
 	FilingLimitDays     int             `json:"filing_limit_days"`
 	HasDollarCap        bool            `json:"has_dollar_cap"`
 	EpisodeDollarCap    decimal.Decimal `json:"episode_dollar_cap"`
-	// OpenedElsewhere, set when another agency opened the episode, is the
-	// program's cap today: the one the requesting agency's own episode
-	// would carry, by which its own authorizations are judged (V33), so
-	// that a cap the episode kept from another agency's day tells the
-	// agency nothing a stranger's request would not (42 CFR Part 2). Nil:
-	// the agency's own records are judged by the episode's cap.
-	OpenedElsewhere    *ProgramCap    `json:"opened_elsewhere,omitempty"`
+	// AgencyCap, set when the episode's cap may be another agency's
+	// record, is the cap the requesting agency's own episode would carry,
+	// by which its own authorizations are judged (V33): the program's cap
+	// today when another agency opened the episode, the cap before the
+	// first standing raise of another agency's exception when it opened
+	// it. Where it differs from the episode's cap, the cap is that
+	// agency's (By) record, so the cap tells the agency nothing a
+	// stranger's request would not (42 CFR Part 2). Nil: the agency's
+	// own records are judged by the episode's cap.
+	AgencyCap          *ProgramCap    `json:"agency_cap,omitempty"`
 	GPRARequired       bool           `json:"gpra_required"`
 	FollowupOpenDays   int            `json:"gpra_followup_open_days,omitempty"`
 	FollowupCloseDays  int            `json:"gpra_followup_close_days,omitempty"`

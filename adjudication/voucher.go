@@ -617,15 +617,15 @@ var voucherRules = []voucherRule{
 				return cost.StringFixed(2) + " asked, " + decimal.Max(left, decimal.Zero).StringFixed(2) + " left of " +
 					f.Program.EpisodeDollarCap.StringFixed(2)
 			}
-			// An episode another agency opened whose cap is not the one the
-			// agency's own new episode would carry (the program's changed
-			// since, or an exception raised it) holds that agency's record
-			// in its cap: whichever way the rule fires, the reason quotes
-			// it. Judged in clear by either cap, a person known elsewhere
+			// An episode whose cap is not the one the agency's own episode
+			// would carry (another agency opened it under another program
+			// cap, or another agency's exception raised it) holds that
+			// agency's record in its cap: whichever way the rule fires, the
+			// reason quotes it. Judged in clear by either cap, a person known elsewhere
 			// read apart from a stranger ("0.00 left of 300.00" where a
 			// stranger's episode, raised by the reviewer's exception, read
 			// 480.00: a re-check of a Part 2 black-box pass).
-			if o := f.Program.OpenedElsewhere; o != nil && (o.Has != f.Program.HasDollarCap || !o.Cap.Equal(f.Program.EpisodeDollarCap)) {
+			if o := f.Program.AgencyCap; o != nil && (o.Has != f.Program.HasDollarCap || !o.Cap.Equal(f.Program.EpisodeDollarCap)) {
 				if !ownFires && !allFires {
 					return pass
 				}
@@ -824,11 +824,11 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 }
 
 // ownDollarCap is the cap the agency's own authorizations are judged by
-// (V33): the program's today when another agency opened the episode
-// (Program.OpenedElsewhere), the episode's otherwise.
+// (V33): Program.AgencyCap where the episode's cap may be another
+// agency's record, the episode's otherwise.
 func ownDollarCap(f *VoucherFacts) ProgramCap {
-	if f.Program.OpenedElsewhere != nil {
-		return *f.Program.OpenedElsewhere
+	if f.Program.AgencyCap != nil {
+		return *f.Program.AgencyCap
 	}
 	return ProgramCap{Has: f.Program.HasDollarCap, Cap: f.Program.EpisodeDollarCap}
 }

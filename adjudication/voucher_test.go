@@ -936,29 +936,29 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 			authorized("0.00", 40)(f)
 			f.Authorizations = f.Authorizations[:2]
 			f.Program.EpisodeDollarCap = dec("300.00")
-			f.Program.OpenedElsewhere = &ProgramCap{Has: true, Cap: dec("4000.00"), By: otherProvID}
+			f.Program.AgencyCap = &ProgramCap{Has: true, Cap: dec("4000.00"), By: otherProvID}
 		}, result: ResultFired, decision: Pended, detail: "600.00 asked, 300.00 left of 300.00", check: sourced(otherProvID)},
 		{name: "episode opened elsewhere under a higher cap", mutate: func(f *VoucherFacts) {
 			authorized("0.00", 40)(f)
 			f.Authorizations = f.Authorizations[:2]
 			ownAfterSpan(f)
-			f.Program.OpenedElsewhere = &ProgramCap{Has: true, Cap: dec("300.00"), By: otherProvID}
+			f.Program.AgencyCap = &ProgramCap{Has: true, Cap: dec("300.00"), By: otherProvID}
 		}, result: ResultFired, decision: Pended, detail: "by this agency's authorizations alone", check: sourced(otherProvID)},
 		{name: "episode opened elsewhere under today's cap", mutate: func(f *VoucherFacts) {
 			authorized("3400.01", 40)(f)
 			f.Authorizations = f.Authorizations[:2]
-			f.Program.OpenedElsewhere = &ProgramCap{Has: true, Cap: dec("4000.00"), By: otherProvID}
+			f.Program.AgencyCap = &ProgramCap{Has: true, Cap: dec("4000.00"), By: otherProvID}
 		}, result: ResultFired, decision: Pended, check: noSource},
 		{name: "episode opened elsewhere with no cap, the program's now 1.00", base: approvedRCM, mutate: func(f *VoucherFacts) {
 			f.EpisodeDollarsAuthorized = dec("0.00")
-			f.Program.OpenedElsewhere = &ProgramCap{Has: true, Cap: dec("1.00"), By: otherProvID}
+			f.Program.AgencyCap = &ProgramCap{Has: true, Cap: dec("1.00"), By: otherProvID}
 		}, result: ResultFired, decision: Pended, detail: "by this agency's authorizations alone", check: sourced(otherProvID)},
 		{name: "episode opened elsewhere under today's cap, our own over it", mutate: func(f *VoucherFacts) {
 			authorized("4190.00", 40)(f)
 			f.Authorizations[0].UnitsAuthorized = 250
 			f.Authorizations = f.Authorizations[:2]
 			ownAfterSpan(f)
-			f.Program.OpenedElsewhere = &ProgramCap{Has: true, Cap: dec("4000.00"), By: otherProvID}
+			f.Program.AgencyCap = &ProgramCap{Has: true, Cap: dec("4000.00"), By: otherProvID}
 		}, result: ResultFired, decision: Pended, detail: "by this agency's authorizations alone", check: noSource},
 	})
 }

@@ -207,6 +207,67 @@ func TestVoucherRulesReadConsentsForTreatmentWhateverTheHeader(t *testing.T) {
 		AND entity_id = $1 AND purpose = 'treatment'`, intake), "disclosed for treatment, what the rules read it for")
 }
 
+// The mirror of the case below: BCS opened the episode, HRA (with no
+// consent naming BCS) joined it and a reviewer's exception raised the cap
+// for HRA's grant. BCS's request of its own over the cap read "left of
+// 312.00", HRA's raise, where a stranger's read 300.00 (a re-check of a
+// Part 2 black-box pass): the raise is HRA's record, the reason withheld.
+func TestEpisodeCapRaisedForAnotherAgencyIsItsRecord(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	ready := func(key string, client int64, staff any) {
+		t.Helper()
+		body := map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(-10)}
+		if staff != nil {
+			body["assigned_staff_id"], body["primary_case_manager"] = staff, true
+		}
+		r := e.post(key, "/v1/enrollments", body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		for _, b := range []struct {
+			path string
+			body map[string]any
+		}{
+			{"/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
+				"interview_date": day(-10)}},
+			{"/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
+				"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-10), "expires_on": day(365)}},
+			{"/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-10),
+				"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}}},
+		} {
+			r := e.post(key, b.path, b.body)
+			require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
+		}
+	}
+	register := func(key, first, last string) int64 {
+		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1988-03-04",
+			"catchment_area": "bridgeport", "gender": "U"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	known, stranger := register(keyBCS, "Vera", "Mirrorcase"), register(keyBCS, "Nobody", "Itstranger")
+	ready(keyBCS, known, nil) // BCS opens the episode
+	ready(keyBCS, stranger, nil)
+	atHRA := register(keyHRA, "Vera", "Mirrorcase") // the same person
+	ready(keyHRA, atHRA, e.demo.Staff["Okafor"])
+	v := itVoucher(t, e, keyHRA, atHRA, "ATR-TR", 26, 0, 29) // 312.00
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve",
+		"note": "an exception", "acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	s := itVoucher(t, e, keyBCS, stranger, "ATR-TR", 40, 0, 29) // 480.00
+	assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, s["reason_codes"], "%v", s)
+	k := itVoucher(t, e, keyBCS, known, "ATR-TR", 40, 0, 29)
+	assert.Equal(t, "pended", k["decision"], "%v", k)
+	assert.Equal(t, []any{"CONFLICT_ON_FILE"}, k["reason_codes"], "%v", k)
+	for _, amount := range []string{"312.00", "300.00"} {
+		assert.NotContains(t, fmt.Sprint(k), amount, "no cap is quoted")
+	}
+}
+
 // An episode keeps the program's dollar cap of the day it opened, raised
 // by a reviewer's exception. BCS's request for a person HRA enrolled before
 // the MSC changed ATR's cap was judged by HRA's day's cap, in clear

@@ -260,9 +260,11 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	// used, none yet: counted so, the cap rose by nothing, and the claims
 	// the reviewer approved it for, billed within the filing limit, were
 	// denied at the cap (a black-box pass).
+	var provider int64
 	for i := range auths {
 		if a := &auths[i]; rows[i].ID == grant {
 			total = total.Add(adjudication.Amount(a.Rate, a.UnitsAuthorized-a.Holds(today.Time)))
+			provider = a.ProviderID
 		}
 	}
 	// dollar_cap is NUMERIC(12,2): a total past it (a rate near the largest
@@ -273,13 +275,31 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 			"the episode's authorizations would hold %s, past the largest dollar cap the ledger records (%s); approve fewer units",
 			total.StringFixed(2), maxEpisodeCap)
 	}
-	res, err := ext.ExecContext(ctx, `UPDATE episodes SET dollar_cap = $2
-		WHERE id = $1 AND dollar_cap IS NOT NULL AND dollar_cap < $2`, episodeID, total.StringFixed(2))
+	// Kept with the agency it was raised for (episode_cap_raises): a
+	// raise of another agency's is its record (RaisedByOthersSQL).
+	res, err := ext.ExecContext(ctx, `WITH before AS (SELECT dollar_cap FROM episodes WHERE id = $1),
+		raised AS (UPDATE episodes SET dollar_cap = $2 WHERE id = $1 AND dollar_cap IS NOT NULL AND dollar_cap < $2 RETURNING id)
+		INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after)
+		SELECT $1, $3, b.dollar_cap, $2 FROM before b, raised`, episodeID, total.StringFixed(2), provider)
 	if err != nil {
 		return false, fmt.Errorf("raise episode cap: %w", err)
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
+}
+
+// RaisedByOthersSQL is a row of the lowest cap the episode the expression
+// episode names stood at before an exception raised it for an agency other
+// than provider's, among those raises the cap still stands above (a void
+// lets a raised cap fall back: ReleaseEpisodeCap), with that agency: the
+// columns others_cap_before and others_raised_by, NULL when there is none.
+// Up to that cap the episode's cap is the reader's own history; past it,
+// another agency's record.
+func RaisedByOthersSQL(episode, provider string) string {
+	return `SELECT r.cap_before AS others_cap_before, r.provider_id AS others_raised_by
+		FROM episode_cap_raises r JOIN episodes e ON e.id = r.episode_id
+		WHERE r.episode_id = ` + episode + ` AND r.provider_id <> ` + provider + ` AND e.dollar_cap > r.cap_before
+		ORDER BY r.cap_before, r.id LIMIT 1`
 }
 
 // episodeHeld reads the episode's authorizations, as stored and as the

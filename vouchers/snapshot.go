@@ -206,8 +206,9 @@ var lockStatement = `WITH enr AS (
 	         AS episode_opener,
 	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
 	       pg_advisory_xact_lock_shared(` + pg.IntakeLockKey("$2") + `)::text AS intake_lock,
-	       k.*
-	FROM (SELECT) AS one LEFT JOIN (` + pg.StoredAnswerSQL("$5::bigint", "$6::text") + `) AS k ON true`
+	       k.*, o.*
+	FROM (SELECT) AS one LEFT JOIN (` + pg.StoredAnswerSQL("$5::bigint", "$6::text") + `) AS k ON true
+	LEFT JOIN (` + ledger.RaisedByOthersSQL("(SELECT episode_id FROM enr)", "$2") + `) AS o ON true`
 
 // factsStatement reads the reference version again (takeSnapshot) and the
 // rest ($1 client, $2 agency, $3 program, $4 staff
@@ -385,8 +386,13 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		Enrollment []byte     `db:"enrollment"`
 		Cap        *rss.Money `db:"dollar_cap"`
 		Opener     *int64     `db:"episode_opener"`
-		PlanMode   string     `db:"plan_cache_mode"`
-		IntakeLock string     `db:"intake_lock"`
+		// OthersCapBefore and OthersRaisedBy: the cap before the first
+		// raise still standing of another agency's exception, and that
+		// agency (ledger.RaisedByOthersSQL).
+		OthersCapBefore *rss.Money `db:"others_cap_before"`
+		OthersRaisedBy  *int64     `db:"others_raised_by"`
+		PlanMode        string     `db:"plan_cache_mode"`
+		IntakeLock      string     `db:"intake_lock"`
 		pg.StoredAnswer
 	}
 	var ref *Reference
@@ -457,14 +463,21 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		f.Enrollment = RuleEnrollment(sn.enrollment)
 		episode = e.EpisodeID
 		// The episode's own cap governs: the program's when it opened,
-		// raised only by a reviewer's recorded exception. An episode
-		// another agency opened keeps the cap of its day, and judged by it
-		// alone the agency told a person known elsewhere from a stranger
-		// once the program's cap had changed (a Part 2 black-box pass): the
-		// agency's own records are judged by the cap its own new episode
-		// would have, the program's (adjudication.Program.OpenedElsewhere).
-		if lk.Opener != nil && *lk.Opener != providerID {
-			f.Program.OpenedElsewhere = &adjudication.ProgramCap{Has: f.Program.HasDollarCap, Cap: f.Program.EpisodeDollarCap, By: *lk.Opener}
+		// raised only by a reviewer's recorded exception. Where that cap
+		// is another agency's record, the agency's own records are judged
+		// by the cap its own episode would carry (adjudication.Program.
+		// AgencyCap): an episode another agency opened keeps the cap of
+		// its day, and judged by it alone the agency told a person known
+		// elsewhere from a stranger once the program's cap had changed (a
+		// Part 2 black-box pass), the program's cap today standing in; a
+		// cap another agency's exception raised was quoted to the agency
+		// that opened the episode (its re-check), the cap before that
+		// raise standing in.
+		switch {
+		case lk.Opener != nil && *lk.Opener != providerID:
+			f.Program.AgencyCap = &adjudication.ProgramCap{Has: f.Program.HasDollarCap, Cap: f.Program.EpisodeDollarCap, By: *lk.Opener}
+		case lk.OthersCapBefore != nil && lk.OthersRaisedBy != nil:
+			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: lk.OthersCapBefore.Decimal, By: *lk.OthersRaisedBy}
 		}
 		f.Program.HasDollarCap = lk.Cap != nil
 		if lk.Cap != nil {

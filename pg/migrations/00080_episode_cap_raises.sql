@@ -1,0 +1,23 @@
+-- +goose Up
+-- Each raise of an episode's dollar cap by a reviewer's exception, with the
+-- agency whose grant it was made for and the cap before it. An episode is
+-- the person's across agencies, so a cap another agency's exception raised
+-- is that agency's record: quoted in clear to an agency that may not know
+-- the person is served elsewhere, "450.00 asked, 320.00 left of 320.00"
+-- told it what a stranger's "300.00" would not (a re-check of a Part 2
+-- black-box pass). The voucher rules read the cap before the first raise
+-- of another agency's that still stands. Kept as written; raises made
+-- before this migration were not attributed and read as the episode's own.
+CREATE TABLE episode_cap_raises (
+    id          bigint GENERATED ALWAYS AS IDENTITY CONSTRAINT episode_cap_raises_pkey PRIMARY KEY,
+    episode_id  bigint NOT NULL CONSTRAINT episode_cap_raises_episode_fkey REFERENCES episodes (id),
+    provider_id bigint NOT NULL CONSTRAINT episode_cap_raises_provider_fkey REFERENCES providers (id),
+    cap_before  numeric(12,2) NOT NULL,
+    cap_after   numeric(12,2) NOT NULL,
+    raised_at   timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT episode_cap_raises_rises CHECK (cap_after > cap_before)
+);
+CREATE INDEX episode_cap_raises_episode_idx ON episode_cap_raises (episode_id, cap_before);
+
+-- +goose Down
+DROP TABLE episode_cap_raises;
