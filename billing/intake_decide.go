@@ -91,7 +91,11 @@ func decide(f *facts, in *submission) *decided {
 			if string(hashes[j]) == string(hashes[i]) {
 				d.out[i] = Outcome{Claim: d.out[j].Claim, Err: d.out[j].Err}
 			} else {
-				d.out[i].Err = rss.Coded(rss.ErrConflict, "claim_number_reused", "claim_number %s is used by another claim in this request", n.ClaimNumber)
+				// Said of a bulk's claim and of a single request group
+				// commit judged with another of the agency's (it read "in
+				// this request" to a single POST: an integration pass).
+				d.out[i].Err = rss.Coded(rss.ErrConflict, "claim_number_reused",
+					"claim_number %s is used by another claim sent at the same time (in this bulk, or another request of the agency's judged with it); send it again to read that claim", n.ClaimNumber)
 			}
 			continue
 		}
