@@ -928,5 +928,8 @@ func TestMedicaidAgencyNeedsABillableAddress(t *testing.T) {
 		p = requireProblem(t, e.patch(keyAdmin, path, map[string]any{"address_line1": "PO Box 12", "reason": "mail"}),
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "not_billable", itFieldCode(p, "address_line1"))
+		p = requireProblem(t, e.patch(keyAdmin, path, map[string]any{"address_line2": "PO Box 12", "reason": "mail"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_billable", itFieldCode(p, "address_line2"), "the line at fault is named")
 	})
 }

@@ -268,6 +268,11 @@ func billableAddress(ctx context.Context, tx *sqlx.Tx, p *vouchers.Provider) err
 	field := "address_line1"
 	if len(p.Zip) != 9 {
 		field = "zip"
+	} else if first := a; a.Line2 != "" {
+		// The second line alone at fault (a mailbox there) is named.
+		if first.Line2 = ""; adjudication.BillingAddressProblem(first) == "" {
+			field = "address_line2"
+		}
 	}
 	return rss.Invalid(field, "not_billable",
 		"the agency delivers %s, billed to Medicaid on an 837P, whose billing provider address must be a street address with a ZIP+4 (nine digits): %s",
