@@ -287,3 +287,24 @@ func TestVoidReleasesAUnitMaximumException(t *testing.T) {
 	again := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 40, 0, 29)
 	assert.Equal(t, []any{"EPISODE_UNITS_EXCEEDED"}, again["reason_codes"], "judged against the service's 200")
 }
+
+// A void lets a cap an exception raised fall back no lower than the cap
+// the episode opened with: to the program's cap today, it cut an episode
+// opened under a higher cap and never raised (4000.00 to 300.00), and its
+// next request pended where it had been approved (a re-check).
+func TestVoidKeepsTheCapTheEpisodeOpenedWith(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30)) // opened under ATR's 4000.00
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	ids := itApproved(t, e, c.Client, itGrant{"ATR-TR", 20, 0, 29}, itGrant{"ATR-TR", 20, 30, 59}) // 480.00 of 4000.00
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", ids[0]), map[string]any{"reason": "entered in error"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	var cap string
+	require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, c.Episode))
+	assert.Equal(t, "4000.00", cap)
+	assert.Zero(t, itAudit(e, "cap_released", "episode", itStr(c.Episode)), "nothing raised, nothing released")
+	itApproved(t, e, c.Client, itGrant{"ATR-TR", 20, 60, 89})
+}

@@ -320,18 +320,20 @@ func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Dat
 
 // ReleaseEpisodeCap lowers a cap an exception raised once the episode's
 // authorizations hold less (a void): to what they hold now, never below
-// the program's cap nor what the episode has paid. An exception covers the
+// the cap the episode opened with nor what it has paid. An exception covers the
 // grant it was made for; the room a void freed under it stayed, and later
 // grants, another agency's among them, passed the program's cap with no
 // reviewer (a black-box pass). It reports whether the cap fell. The
 // caller holds the episode locked.
 func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Date) (bool, error) {
+	// Down to the cap it opened with at most (migration 00080), not the
+	// program's today: that cut an episode opened under a higher program
+	// cap, never raised, to the lower one (a re-check).
 	var caps struct {
 		Episode decimal.NullDecimal `db:"dollar_cap"`
-		Program decimal.NullDecimal `db:"episode_dollar_cap"`
+		Program decimal.NullDecimal `db:"opening_cap"`
 	}
-	if err := sqlx.GetContext(ctx, ext, &caps, `SELECT e.dollar_cap, p.episode_dollar_cap FROM episodes e
-		JOIN programs p ON p.code = e.program_code WHERE e.id = $1`, episodeID); err != nil {
+	if err := sqlx.GetContext(ctx, ext, &caps, `SELECT dollar_cap, opening_cap FROM episodes WHERE id = $1`, episodeID); err != nil {
 		return false, fmt.Errorf("release episode cap: %w", err)
 	}
 	if !caps.Episode.Valid || !caps.Program.Valid || !caps.Episode.Decimal.GreaterThan(caps.Program.Decimal) {

@@ -19,5 +19,29 @@ CREATE TABLE episode_cap_raises (
 );
 CREATE INDEX episode_cap_raises_episode_idx ON episode_cap_raises (episode_id, cap_before);
 
+-- The cap an episode opened with, the program's of its day: a void lets a
+-- cap raised by exceptions fall back to it (ledger.ReleaseEpisodeCap),
+-- where it fell to the program's cap today and cut an episode opened under
+-- a higher cap, never raised, to a lower one (a re-check). Taken from the
+-- insert's dollar_cap by a trigger, so every writer of episodes sets it;
+-- an episode opened before this migration reads the lower of its cap and
+-- the program's today, the floor it had.
+ALTER TABLE episodes ADD COLUMN opening_cap numeric(12,2);
+UPDATE episodes e SET opening_cap = LEAST(e.dollar_cap, p.episode_dollar_cap)
+FROM programs p WHERE p.code = e.program_code AND e.dollar_cap IS NOT NULL;
+-- +goose StatementBegin
+CREATE FUNCTION episodes_opening_cap() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.opening_cap := NEW.dollar_cap;
+    RETURN NEW;
+END;
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER episodes_opening_cap BEFORE INSERT ON episodes FOR EACH ROW EXECUTE FUNCTION episodes_opening_cap();
+
 -- +goose Down
+DROP TRIGGER episodes_opening_cap ON episodes;
+DROP FUNCTION episodes_opening_cap();
+ALTER TABLE episodes DROP COLUMN opening_cap;
 DROP TABLE episode_cap_raises;
