@@ -368,6 +368,15 @@ func TestMinorsLineAndAgeNotTakenFromUnderAPaidLine(t *testing.T) {
 			map[string]any{"reason": "another person's record"}), http.StatusConflict, "claims_after_withdrawal")
 		assert.Contains(t, p["detail"], "claim MIN-1 line 1")
 	})
+	// Nor is a failed check dated before the line verified over it.
+	r := e.post(keyHRA, itPath("/v1/staff/%d/background-checks", okafor), map[string]any{"checked_on": day(-3),
+		"result": "failed", "agency": "DCF background unit"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	failed := itID(t, r)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyAdmin, itPath("/v1/staff-records/background-checks/%d/verify", failed),
+			map[string]any{"document_reference": "DCF letter"}), http.StatusConflict, "claims_no_longer_qualified")
+	})
 
 	// A recovery assistant hired at 19 with what the role needs, a line paid.
 	ra := staffHire(t, e, keyAdmin, e.demo.Providers["ECRA"], map[string]any{"last_name": "Young", "role": "recovery_assistant",

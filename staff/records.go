@@ -310,7 +310,18 @@ func (s *Service) VerifyRecord(ctx context.Context, kind string, id int64, docum
 			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is %s; only a pending record is verified", cur)
 		}
 		return nil
-	}, `verification_status = 'verified', document_reference = $4, rejection_reason = NULL`, ref, nil, nil)
+	}, `verification_status = 'verified', document_reference = $4, rejection_reason = NULL`, ref, nil,
+		func(ctx context.Context, tx *sqlx.Tx, out *Reviewed, _ string) error {
+			// A failed background check, verified, counts against its
+			// holder from its day: over a paid line to a minor it was
+			// taken, and the same line sent after was denied 185 (a
+			// re-check). Only a background check can fail.
+			if kind != KindBackgroundCheck {
+				return nil
+			}
+			return s.noPaidLineRestsOn(ctx, tx, out.StaffID, rss.Date{}, "claims_no_longer_qualified",
+				"void or replace those claims first, or reject the record if it is not this staff member's")
+		})
 }
 
 // RejectRecord rejects a record with a reason (admin only). A pending
@@ -367,8 +378,11 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 		if was != vouchers.VerificationVerified {
 			return nil // a record never verified qualified no one
 		}
-		return s.noPaidLineRestsOn(ctx, tx, out.StaffID, effectiveOn, "claims_after_withdrawal",
-			"void or replace those claims first, or withdraw it as of a later day")
+		advice := "void or replace those claims first"
+		if kind == KindCredential {
+			advice += ", or withdraw it as of a later day"
+		}
+		return s.noPaidLineRestsOn(ctx, tx, out.StaffID, effectiveOn, "claims_after_withdrawal", advice)
 	})
 }
 
