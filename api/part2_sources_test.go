@@ -268,6 +268,51 @@ func TestEpisodeCapRaisedForAnotherAgencyIsItsRecord(t *testing.T) {
 	}
 }
 
+// An agency that joined another's episode before the MSC lowered the cap
+// is judged by the cap of the day it joined, as a stranger enrolled that
+// day is: judged by today's, its second 200.00 request for the person was
+// pended where the stranger's was approved (a re-check of a Part 2 pass).
+func TestAgencyJoinedBeforeTheCapChangedIsJudgedAsAStranger(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := itATRClient(t, e, day(-20)) // HRA opens the episode under 4000.00
+	person := identityOf(t, e, hra.Client)
+	register := func(first, last string) int64 {
+		r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": first, "last_name": last,
+			"date_of_birth": person.DOB.String(), "catchment_area": "bridgeport", "gender": "U"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		client := itID(t, r)
+		for _, b := range []struct {
+			path string
+			body map[string]any
+		}{
+			{"/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(-10)}},
+			{"/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
+				"interview_date": day(-10)}},
+			{"/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
+				"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-10), "expires_on": day(365)}},
+			{"/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-10),
+				"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}}},
+		} {
+			r := e.post(keyBCS, b.path, b.body)
+			require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
+		}
+		return client
+	}
+	stranger, known := register("Nobody", "Itstranger"), register(person.First, person.Last)
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	for _, span := range [][2]int{{0, 29}, {30, 59}} { // 200.00 each: 400.00 of the 4000.00 both joined under
+		s := itVoucher(t, e, keyBCS, stranger, "ATR-TR", 16, span[0], span[1])
+		k := itVoucher(t, e, keyBCS, known, "ATR-TR", 16, span[0], span[1])
+		assert.Equal(t, "approved", s["decision"], "%v", s)
+		for _, f := range []string{"decision", "reason_codes", "reasons", "units_granted"} {
+			assert.Equal(t, s[f], k[f], f)
+		}
+	}
+}
+
 // An episode keeps the program's dollar cap of the day it opened, raised
 // by a reviewer's exception. BCS's request for a person HRA enrolled before
 // the MSC changed ATR's cap was judged by HRA's day's cap, in clear

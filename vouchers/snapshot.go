@@ -204,6 +204,8 @@ var lockStatement = `WITH enr AS (
 	       (SELECT dollar_cap FROM locked) AS dollar_cap,
 	       (SELECT o.provider_id FROM enrollments o WHERE o.episode_id = (SELECT episode_id FROM enr) ORDER BY o.id LIMIT 1)
 	         AS episode_opener,
+	       (SELECT json_build_object('cap', o.program_cap_then::text, 'recorded', o.cap_recorded) FROM enrollments o
+	        WHERE o.episode_id = (SELECT episode_id FROM enr) AND o.provider_id = $2 ORDER BY o.id LIMIT 1) AS joined_cap,
 	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
 	       pg_advisory_xact_lock_shared(` + pg.IntakeLockKey("$2") + `)::text AS intake_lock,
 	       k.*, o.*
@@ -386,6 +388,9 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		Enrollment []byte     `db:"enrollment"`
 		Cap        *rss.Money `db:"dollar_cap"`
 		Opener     *int64     `db:"episode_opener"`
+		// JoinedCap is the program's cap when the agency's first
+		// enrollment in the episode was made (migration 00080).
+		JoinedCap []byte `db:"joined_cap"`
 		// OthersCapBefore and OthersRaisedBy: the cap before the first
 		// raise still standing of another agency's exception, and that
 		// agency (ledger.RaisedByOthersSQL).
@@ -475,7 +480,28 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		// raise standing in.
 		switch {
 		case lk.Opener != nil && *lk.Opener != providerID:
-			f.Program.AgencyCap = &adjudication.ProgramCap{Has: f.Program.HasDollarCap, Cap: f.Program.EpisodeDollarCap, By: *lk.Opener}
+			// The program's cap the day the agency joined (today's for an
+			// enrollment made before it was recorded): judged by today's,
+			// an agency that joined before the MSC lowered the cap was
+			// pended where a stranger enrolled that day was approved (a
+			// re-check).
+			own := adjudication.ProgramCap{Has: f.Program.HasDollarCap, Cap: f.Program.EpisodeDollarCap, By: *lk.Opener}
+			var joined struct {
+				Cap      *rss.Money `json:"cap"`
+				Recorded bool       `json:"recorded"`
+			}
+			if len(lk.JoinedCap) > 0 {
+				if err := json.Unmarshal(lk.JoinedCap, &joined); err != nil {
+					return nil, fmt.Errorf("decode joined cap: %w", err)
+				}
+			}
+			if joined.Recorded {
+				own.Has, own.Cap = joined.Cap != nil, decimal.Zero
+				if joined.Cap != nil {
+					own.Cap = joined.Cap.Decimal
+				}
+			}
+			f.Program.AgencyCap = &own
 		case lk.OthersCapBefore != nil && lk.OthersRaisedBy != nil:
 			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: lk.OthersCapBefore.Decimal, By: *lk.OthersRaisedBy}
 		}

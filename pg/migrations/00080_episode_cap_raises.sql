@@ -40,7 +40,32 @@ $$;
 -- +goose StatementEnd
 CREATE TRIGGER episodes_opening_cap BEFORE INSERT ON episodes FOR EACH ROW EXECUTE FUNCTION episodes_opening_cap();
 
+-- The program's episode dollar cap when an enrollment was made: an agency
+-- that joins an episode another agency opened has its own authorizations
+-- judged by the cap its own episode would have carried from that day (the
+-- voucher rules, V33), not the program's today: judged by today's, a
+-- person known elsewhere was pended where a stranger enrolled the same day
+-- under the old cap was approved (a re-check). Set by a trigger from the
+-- program row; enrollments made before this migration have none recorded
+-- (cap_recorded false) and read the program's cap today.
+ALTER TABLE enrollments ADD COLUMN program_cap_then numeric(12,2),
+    ADD COLUMN cap_recorded boolean NOT NULL DEFAULT false;
+-- +goose StatementBegin
+CREATE FUNCTION enrollments_program_cap_then() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.program_cap_then := (SELECT episode_dollar_cap FROM programs WHERE code = NEW.program_code);
+    NEW.cap_recorded := true;
+    RETURN NEW;
+END;
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER enrollments_program_cap_then BEFORE INSERT ON enrollments FOR EACH ROW EXECUTE FUNCTION enrollments_program_cap_then();
+
 -- +goose Down
+DROP TRIGGER enrollments_program_cap_then ON enrollments;
+DROP FUNCTION enrollments_program_cap_then();
+ALTER TABLE enrollments DROP COLUMN program_cap_then, DROP COLUMN cap_recorded;
 DROP TRIGGER episodes_opening_cap ON episodes;
 DROP FUNCTION episodes_opening_cap();
 ALTER TABLE episodes DROP COLUMN opening_cap;
