@@ -2,6 +2,7 @@ package rss
 
 import (
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -28,7 +29,18 @@ var ErrDateRange = fmt.Errorf("%w: date out of range", ErrInvalid)
 
 // ErrNotCalendarDay is the ErrInvalid of a date written YYYY-MM-DD that
 // names no day of the calendar (2026-02-30).
-var ErrNotCalendarDay = fmt.Errorf("%w: not a day of the calendar", ErrInvalid)
+var ErrNotCalendarDay = errors.New("not a day of the calendar")
+
+// notCalendarDay is ErrNotCalendarDay, and ErrInvalid, for one date.
+type notCalendarDay string
+
+func (d notCalendarDay) Error() string {
+	return fmt.Sprintf("%v: date %q is not a day of the calendar", ErrInvalid, string(d))
+}
+
+func (d notCalendarDay) Is(target error) bool {
+	return target == ErrInvalid || target == ErrNotCalendarDay
+}
 
 // NewDate returns the civil date of t in t's own location.
 func NewDate(t time.Time) Date {
@@ -69,7 +81,7 @@ func parseDate(s string) (Date, error) {
 		// YYYY-MM-DD" read wrong for a date written in that form (a
 		// black-box pass).
 		if len(s) == len(dateLayout) && dateShape.MatchString(s) {
-			return Date{}, fmt.Errorf("%w: date %q", ErrNotCalendarDay, s)
+			return Date{}, notCalendarDay(s)
 		}
 		return Date{}, fmt.Errorf("%w: date %q is not YYYY-MM-DD", ErrInvalid, s)
 	}

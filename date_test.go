@@ -29,7 +29,8 @@ func TestParseDateRange(t *testing.T) {
 	assert.False(t, errors.Is(err, ErrDateRange), "an impossible date is not a range problem")
 	// Said for what it is: "not YYYY-MM-DD" read wrong for a date
 	// written so (a black-box pass).
-	assert.Contains(t, err.Error(), "not a day of the calendar")
+	assert.Equal(t, `invalid input: date "2026-02-30" is not a day of the calendar`, err.Error())
+	assert.ErrorIs(t, err, ErrNotCalendarDay, "told apart from a date of another form")
 	_, err = ParseDate("2026-2-3")
 	assert.Contains(t, err.Error(), "is not YYYY-MM-DD")
 
