@@ -207,6 +207,33 @@ func TestVoucherRulesReadConsentsForTreatmentWhateverTheHeader(t *testing.T) {
 		AND entity_id = $1 AND purpose = 'treatment'`, intake), "disclosed for treatment, what the rules read it for")
 }
 
+// itATRReady makes client, of the agency of key, ready for ATR-TR
+// vouchers through the API: an ATR enrollment from day -10 (with staff,
+// the primary case manager's), a completed intake that day, a payment
+// consent to the MSC and a care plan listing ATR-TR.
+func itATRReady(t *testing.T, e *env, key string, client int64, staff any) {
+	t.Helper()
+	enroll := map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(-10)}
+	if staff != nil {
+		enroll["assigned_staff_id"], enroll["primary_case_manager"] = staff, true
+	}
+	for _, b := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/v1/enrollments", enroll},
+		{"/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
+			"interview_date": day(-10)}},
+		{"/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
+			"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-10), "expires_on": day(365)}},
+		{"/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-10),
+			"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}}},
+	} {
+		r := e.post(key, b.path, b.body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
+	}
+}
+
 // The mirror of the case below: BCS opened the episode, HRA (with no
 // consent naming BCS) joined it and a reviewer's exception raised the cap
 // for HRA's grant. BCS's request of its own over the cap read "left of
@@ -218,29 +245,6 @@ func TestEpisodeCapRaisedForAnotherAgencyIsItsRecord(t *testing.T) {
 	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
 		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	ready := func(key string, client int64, staff any) {
-		t.Helper()
-		body := map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(-10)}
-		if staff != nil {
-			body["assigned_staff_id"], body["primary_case_manager"] = staff, true
-		}
-		r := e.post(key, "/v1/enrollments", body)
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		for _, b := range []struct {
-			path string
-			body map[string]any
-		}{
-			{"/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
-				"interview_date": day(-10)}},
-			{"/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
-				"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-10), "expires_on": day(365)}},
-			{"/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-10),
-				"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}}},
-		} {
-			r := e.post(key, b.path, b.body)
-			require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
-		}
-	}
 	register := func(key, first, last string) int64 {
 		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1988-03-04",
 			"catchment_area": "bridgeport", "gender": "U"})
@@ -248,10 +252,10 @@ func TestEpisodeCapRaisedForAnotherAgencyIsItsRecord(t *testing.T) {
 		return itID(t, r)
 	}
 	known, stranger := register(keyBCS, "Vera", "Mirrorcase"), register(keyBCS, "Nobody", "Itstranger")
-	ready(keyBCS, known, nil) // BCS opens the episode
-	ready(keyBCS, stranger, nil)
+	itATRReady(t, e, keyBCS, known, nil) // BCS opens the episode
+	itATRReady(t, e, keyBCS, stranger, nil)
 	atHRA := register(keyHRA, "Vera", "Mirrorcase") // the same person
-	ready(keyHRA, atHRA, e.demo.Staff["Okafor"])
+	itATRReady(t, e, keyHRA, atHRA, e.demo.Staff["Okafor"])
 	v := itVoucher(t, e, keyHRA, atHRA, "ATR-TR", 26, 0, 29) // 312.00
 	require.Equal(t, "pended", v["decision"], "%v", v)
 	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve",
@@ -282,21 +286,7 @@ func TestAgencyJoinedBeforeTheCapChangedIsJudgedAsAStranger(t *testing.T) {
 			"date_of_birth": person.DOB.String(), "catchment_area": "bridgeport", "gender": "U"})
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 		client := itID(t, r)
-		for _, b := range []struct {
-			path string
-			body map[string]any
-		}{
-			{"/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(-10)}},
-			{"/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
-				"interview_date": day(-10)}},
-			{"/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
-				"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-10), "expires_on": day(365)}},
-			{"/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-10),
-				"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}}},
-		} {
-			r := e.post(keyBCS, b.path, b.body)
-			require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
-		}
+		itATRReady(t, e, keyBCS, client, nil)
 		return client
 	}
 	stranger, known := register("Nobody", "Itstranger"), register(person.First, person.Last)
@@ -355,18 +345,7 @@ func TestEpisodeCapKeptFromAnotherAgencysDayIsItsRecord(t *testing.T) {
 					"date_of_birth": person.DOB.String(), "catchment_area": "bridgeport", "gender": "U"})
 				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 				client := itID(t, r)
-				r = e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(-10)})
-				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-				r = e.post(keyBCS, "/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake",
-					"instrument": "SUPRT-2025", "status": "completed", "interview_date": day(-10)})
-				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-				r = e.post(keyBCS, "/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc",
-					"recipient_name": "Management Services Contractor", "purposes": []string{"payment"},
-					"information": "enrollment and services", "signed_on": day(-10), "expires_on": day(365)})
-				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-				r = e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan",
-					"start_date": day(-10), "end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}})
-				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+				itATRReady(t, e, keyBCS, client, nil)
 				return client
 			}
 			stranger, known := register("Nobody", "Itstranger"), register(person.First, person.Last)
