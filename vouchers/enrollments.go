@@ -197,6 +197,28 @@ func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrol
 	return out, err
 }
 
+// lockOpenInProgram reads enrollment id and locks every open enrollment of
+// its person in its program, in id order: a transfer of the primary case
+// manager designation and a designation take them so, and run one after
+// the other in an episode.
+func lockOpenInProgram(ctx context.Context, tx *sqlx.Tx, id int64) (Enrollment, []Enrollment, error) {
+	var e Enrollment
+	err := tx.GetContext(ctx, &e, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1`, id)
+	if errors.Is(err, pg.ErrNoRows) {
+		return e, nil, fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, id)
+	}
+	if err != nil {
+		return e, nil, err
+	}
+	var open []Enrollment
+	if err := tx.SelectContext(ctx, &open, `SELECT `+enrollmentColumns+` FROM enrollments e
+		WHERE e.person_id = $1 AND e.program_code = $2 AND e.discharge_date IS NULL ORDER BY e.id FOR UPDATE`,
+		e.PersonID, e.ProgramCode); err != nil {
+		return e, nil, fmt.Errorf("lock enrollments: %w", err)
+	}
+	return e, open, nil
+}
+
 // PrimaryTransfer moves the person's primary case manager designation to
 // another agency's open enrollment in the same program: named directly, or
 // as that agency's.
@@ -245,21 +267,9 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 	}
 	var out PrimaryTransferResult
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		var from Enrollment
-		err := tx.GetContext(ctx, &from, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1`, id)
-		if errors.Is(err, pg.ErrNoRows) {
-			return fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, id)
-		}
+		from, open, err := lockOpenInProgram(ctx, tx, id)
 		if err != nil {
 			return err
-		}
-		// Every open enrollment of the person in the program, locked in id
-		// order, so two transfers in one episode run one after the other.
-		var open []Enrollment
-		if err := tx.SelectContext(ctx, &open, `SELECT `+enrollmentColumns+` FROM enrollments e
-			WHERE e.person_id = $1 AND e.program_code = $2 AND e.discharge_date IS NULL ORDER BY e.id FOR UPDATE`,
-			from.PersonID, from.ProgramCode); err != nil {
-			return fmt.Errorf("lock enrollments: %w", err)
 		}
 		var src, dst *Enrollment
 		for i := range open {
@@ -379,23 +389,12 @@ func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string)
 	var out Enrollment
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		defer out.shownTo(a) // what the request answers, and a retry replays
-		var e Enrollment
-		err := tx.GetContext(ctx, &e, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.id = $1`, id)
-		if errors.Is(err, pg.ErrNoRows) {
-			return fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, id)
-		}
+		// Locked as a transfer locks them, so two designations, or one
+		// and a transfer, run one after the other and the second sees the
+		// first.
+		e, open, err := lockOpenInProgram(ctx, tx, id)
 		if err != nil {
 			return err
-		}
-		// Locked as a transfer locks them (every open enrollment of the
-		// person in the program, in id order), so two designations, or
-		// one and a transfer, run one after the other and the second sees
-		// the first.
-		var open []Enrollment
-		if err := tx.SelectContext(ctx, &open, `SELECT `+enrollmentColumns+` FROM enrollments e
-			WHERE e.person_id = $1 AND e.program_code = $2 AND e.discharge_date IS NULL ORDER BY e.id FOR UPDATE`,
-			e.PersonID, e.ProgramCode); err != nil {
-			return fmt.Errorf("lock enrollments: %w", err)
 		}
 		at := slices.IndexFunc(open, func(o Enrollment) bool { return o.ID == id })
 		if at < 0 {
