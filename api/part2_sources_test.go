@@ -234,6 +234,22 @@ func itATRReady(t *testing.T, e *env, key string, client int64, staff any) {
 	}
 }
 
+// itBCSStrangerAndKnown registers at BCS, ready for ATR-TR vouchers
+// (itATRReady), a stranger and the person another agency knows (the same
+// name and date of birth): the pair whose answers Part 2 holds alike.
+func itBCSStrangerAndKnown(t *testing.T, e *env, person identity) (stranger, known int64) {
+	t.Helper()
+	register := func(first, last string) int64 {
+		r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": first, "last_name": last,
+			"date_of_birth": person.DOB.String(), "catchment_area": "bridgeport", "gender": "U"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		client := itID(t, r)
+		itATRReady(t, e, keyBCS, client, nil)
+		return client
+	}
+	return register("Nobody", "Itstranger"), register(person.First, person.Last)
+}
+
 // The mirror of the case below: BCS opened the episode, HRA (with no
 // consent naming BCS) joined it and a reviewer's exception raised the cap
 // for HRA's grant. BCS's request of its own over the cap read "left of
@@ -281,15 +297,7 @@ func TestAgencyJoinedBeforeTheCapChangedIsJudgedAsAStranger(t *testing.T) {
 	e := newEnv(t)
 	hra := itATRClient(t, e, day(-20)) // HRA opens the episode under 4000.00
 	person := identityOf(t, e, hra.Client)
-	register := func(first, last string) int64 {
-		r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": first, "last_name": last,
-			"date_of_birth": person.DOB.String(), "catchment_area": "bridgeport", "gender": "U"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		client := itID(t, r)
-		itATRReady(t, e, keyBCS, client, nil)
-		return client
-	}
-	stranger, known := register("Nobody", "Itstranger"), register(person.First, person.Last)
+	stranger, known := itBCSStrangerAndKnown(t, e, person)
 	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
 		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
@@ -340,15 +348,7 @@ func TestEpisodeCapKeptFromAnotherAgencysDayIsItsRecord(t *testing.T) {
 			}
 			person := identityOf(t, e, hra.Client)
 
-			register := func(first, last string) int64 {
-				r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": first, "last_name": last,
-					"date_of_birth": person.DOB.String(), "catchment_area": "bridgeport", "gender": "U"})
-				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-				client := itID(t, r)
-				itATRReady(t, e, keyBCS, client, nil)
-				return client
-			}
-			stranger, known := register("Nobody", "Itstranger"), register(person.First, person.Last)
+			stranger, known := itBCSStrangerAndKnown(t, e, person)
 			ask := func(client int64) map[string]any {
 				v := itVoucher(t, e, keyBCS, client, "ATR-TR", 40, 0, 29) // 480.00
 				if !tc.exception {
