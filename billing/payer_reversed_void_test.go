@@ -158,16 +158,10 @@ func TestResendOfAVoidWhoseOriginalThePayerReversed(t *testing.T) {
 // paid to the agency and the reconciliation counted it in paid, only an
 // unexplained difference showing it (a finance black-box pass).
 func TestPaymentOnAVoidIsKeptAside(t *testing.T) {
-	w := newWorld(t)
-	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
-	sim := newPayerSim()
-	a := w.submitAs(w.ecra(), w.mhwClaim("VDP-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
-	rw := &reversedWorld{world: w, sim: sim}
-	_, sent1 := rw.close()
-	w.importFile(sim.file835(remit{NPI: sent1.Claims[0].NPI, Trace: "VDP-EFT1",
-		Claims: []clp{{CLM: sent1.claim(t, "VDP-A"), Status: "1", CCN: "PCN-A"}}}))
+	rw := newReversedWorld(t, "VDP-A") // A paid, PCN-A; the payer has not taken it back
+	w, sim := rw.world, rw.sim
 	v := w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "VDP-A-V", ClientID: w.demo.Clients["Dubois"],
-		Frequency: billing.FreqVoid, OriginalClaimID: &a.ID})
+		Frequency: billing.FreqVoid, OriginalClaimID: &rw.a.ID})
 	b2, sent2 := rw.close()
 	paidVoid := sent2.claim(t, "VDP-A-V")
 	require.Equal(t, "8", paidVoid.Freq)
