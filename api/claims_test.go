@@ -206,6 +206,19 @@ func TestClaimsRolesAndVisibility(t *testing.T) {
 	}
 	requireProblem(t, e.get(keyFinance, "/v1/claims?status=lost"), 422, "validation_failed")
 	requireProblem(t, e.get(keyFinance, "/v1/claims?service_from=yesterday"), 422, "validation_failed")
+
+	// A claim is found by the number its agency gave it, as sent.
+	for _, key := range []string{keyHRA, keyFinance} {
+		r = e.get(key, "/v1/claims?claim_number=V-1-VOID")
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		items := r.JSON(t)["items"].([]any)
+		require.Len(t, items, 1)
+		assert.Equal(t, "V-1-VOID", items[0].(map[string]any)["claim_number"])
+	}
+	assert.Empty(t, e.get(keyHRA, "/v1/claims?claim_number=v-1-void").JSON(t)["items"], "case counts, as in CLM01")
+	assert.Empty(t, e.get(keyBCS, "/v1/claims?claim_number=V-1").JSON(t)["items"], "another agency's number finds nothing")
+	requireProblem(t, e.get(keyHRA, "/v1/claims?claim_number=V%201"), 422, "validation_failed")
+	requireProblem(t, e.get(keyHRA, "/v1/claims?claim_number="+strings.Repeat("A", 39)), 422, "validation_failed")
 }
 
 func mustJSON(v any) string {

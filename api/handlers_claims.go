@@ -317,7 +317,7 @@ func (s *Server) countLines(c *billing.Claim) {
 }
 
 func (s *Server) listClaims(c *gin.Context) {
-	p, ok := page(c, "provider_id", "client_id", "status", "service_from", "service_to", "received_from", "received_to")
+	p, ok := page(c, "provider_id", "client_id", "status", "service_from", "service_to", "received_from", "received_to", "claim_number")
 	if !ok {
 		return
 	}
@@ -329,6 +329,7 @@ func (s *Server) listClaims(c *gin.Context) {
 		return
 	}
 	f.Status = c.Query("status")
+	f.ClaimNumber = c.Query("claim_number")
 	for name, dst := range map[string]*rss.Date{"service_from": &f.ServiceFrom, "service_to": &f.ServiceTo,
 		"received_from": &f.ReceivedFrom, "received_to": &f.ReceivedTo} {
 		if *dst, ok = queryDate(c, name); !ok {

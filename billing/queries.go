@@ -13,6 +13,7 @@ import (
 	"rss/access"
 	"rss/pg"
 	"rss/vouchers"
+	"rss/x12"
 )
 
 const claimColumns = `c.id, c.provider_id, c.client_id, c.program_code, c.claim_number, c.frequency, c.original_claim_id,
@@ -91,6 +92,10 @@ type ClaimFilter struct {
 	ServiceTo    rss.Date
 	ReceivedFrom rss.Date
 	ReceivedTo   rss.Date
+	// ClaimNumber finds a claim by the number its agency gave it (as sent,
+	// case and all, as CLM01 is read): an agency's system that kept its own
+	// number, not rss's id, paged the whole list to find one claim.
+	ClaimNumber string
 }
 
 var claimStatuses = []string{"paid", "partial", "denied", "void", "voided", "replaced"}
@@ -116,6 +121,12 @@ func (s *Service) Claims(ctx context.Context, f ClaimFilter, p vouchers.Page) (v
 	if !f.ReceivedFrom.IsZero() && !f.ReceivedTo.IsZero() && f.ReceivedTo.Before(f.ReceivedFrom) {
 		return vouchers.List[Claim]{}, rss.Invalid("received_to", "before_from", "received_to is before received_from")
 	}
+	// Up to CLM01's whole width, not a new claim's: the schema holds
+	// numbers of that width, and a finder takes any number on file.
+	if f.ClaimNumber != "" && (x12.ClaimNumber.Check(f.ClaimNumber) != nil || !claimNumberRe.MatchString(f.ClaimNumber)) {
+		return vouchers.List[Claim]{}, rss.Invalid("claim_number", "invalid_format", "claim_number is 1-%d letters, digits or dashes, as a claim is numbered",
+			x12.ClaimNumber.Max)
+	}
 	if a.IsProvider() {
 		if f.ProviderID != 0 && f.ProviderID != a.ProviderID {
 			return vouchers.List[Claim]{Items: []Claim{}}, nil
@@ -129,8 +140,9 @@ func (s *Service) Claims(ctx context.Context, f ClaimFilter, p vouchers.Page) (v
 			  AND ($4 = '' OR c.status = $4)
 			  AND ($5::date IS NULL OR c.last_service_date >= $5) AND ($6::date IS NULL OR c.first_service_date <= $6)
 			  AND ($7::date IS NULL OR c.received_on >= $7) AND ($8::date IS NULL OR c.received_on <= $8)
+			  AND ($10 = '' OR c.claim_number = $10)
 			ORDER BY c.id LIMIT $9`, after, f.ProviderID, f.ClientID, f.Status, f.ServiceFrom, f.ServiceTo,
-			f.ReceivedFrom, f.ReceivedTo, limit+1); err != nil {
+			f.ReceivedFrom, f.ReceivedTo, limit+1, f.ClaimNumber); err != nil {
 			return fmt.Errorf("list claims: %w", err)
 		}
 		shown := rows[:min(len(rows), limit)]
