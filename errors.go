@@ -107,6 +107,23 @@ type CodedError struct {
 	Message string
 	// Reasons are the reason codes behind the refusal, when rules made it.
 	Reasons []string
+	// Existing names the caller's own record a conflict found on file (a
+	// claim under the number, the live copy of a consent), so a program
+	// reads it without parsing the message. Never another agency's record:
+	// naming one would say the person is known there.
+	Existing *Ref
+}
+
+// Ref names one record: its kind (as an audit event's entity type) and id.
+type Ref struct {
+	Type string `json:"type"`
+	ID   int64  `json:"id"`
+}
+
+// OnFile builds a conflict of code naming the caller's own record of kind
+// entity and id found on file (CodedError.Existing).
+func OnFile(entity string, id int64, code, format string, args ...any) error {
+	return &CodedError{Kind: ErrConflict, Code: code, Message: fmt.Sprintf(format, args...), Existing: &Ref{Type: entity, ID: id}}
 }
 
 func (e *CodedError) Error() string        { return e.Message }

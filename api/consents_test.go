@@ -48,6 +48,7 @@ func TestSameConsentAtOnce(t *testing.T) {
 	assert.NotContains(t, p["detail"], "pq")
 	id := itFixtureID(t, e, `SELECT max(id) FROM consents WHERE client_id = $1`, client)
 	assert.Contains(t, p["detail"], itPath("consent %d", id), "the problem names the consent that stands (a black-box pass)")
+	assert.Equal(t, map[string]any{"type": "consent", "id": float64(id)}, p["existing"], "and names it to a program")
 	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", id), map[string]any{"reason": "recorded in error"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	r = e.post(keyHRA, "/v1/consents", reordered)

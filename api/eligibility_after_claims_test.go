@@ -119,7 +119,8 @@ func TestEligibilitySpanRefusesAnotherClientsMedicaidID(t *testing.T) {
 		{"CT77700002", day(-200), day(-100)}, // the holder's older span's id
 	} {
 		itNothingWritten(t, e, func() {
-			requireProblem(t, span(other, c.id, c.from, c.to), http.StatusConflict, "medicaid_id_in_use")
+			p := requireProblem(t, span(other, c.id, c.from, c.to), http.StatusConflict, "medicaid_id_in_use")
+			assert.Equal(t, map[string]any{"type": "client", "id": float64(holder)}, p["existing"], "the conflict names the agency's client")
 		})
 	}
 	r = span(other, "CT77700003", day(-200), day(-100))

@@ -826,7 +826,8 @@ func TestEnrollmentNotYetBegunIsWithdrawn(t *testing.T) {
 	r := enroll(day(300)) // meant day(0)
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	future := itID(t, r)
-	requireProblem(t, enroll(day(0)), http.StatusConflict, "enrollment_exists")
+	p := requireProblem(t, enroll(day(0)), http.StatusConflict, "enrollment_exists")
+	assert.Equal(t, map[string]any{"type": "enrollment", "id": float64(future)}, p["existing"], "the conflict names the open enrollment")
 	withdraw := func(key string, id int64, body map[string]any) resp {
 		return e.post(key, itPath("/v1/enrollments/%d/withdraw", id), body)
 	}

@@ -26,6 +26,8 @@ type Problem struct {
 	// Reasons are the reason codes (GET /v1/reason-codes) behind a refusal
 	// the rules made, such as an approval the deny rules now refuse.
 	Reasons []string `json:"reasons,omitempty"`
+	// Existing is the caller's own record a conflict found on file.
+	Existing *rss.Ref `json:"existing,omitempty"`
 }
 
 const problemBase = "https://rss.invalid/problems/"
@@ -64,7 +66,7 @@ func problemFor(err error) Problem {
 		}
 		var ce *rss.CodedError
 		if errors.As(err, &ce) {
-			p.Code, p.Detail, p.Reasons = ce.Code, ce.Message, ce.Reasons
+			p.Code, p.Detail, p.Reasons, p.Existing = ce.Code, ce.Message, ce.Reasons, ce.Existing
 		}
 		return p
 	}

@@ -820,8 +820,9 @@ func TestStaffEmployedForAssignmentAndOnce(t *testing.T) {
 	twin := staffHire(t, e, keyHRA, hra, map[string]any{"first_name": "Dana", "last_name": "Twin"})
 	other := staffHire(t, e, keyHRA, hra, map[string]any{"first_name": "Dan", "last_name": "Twin"})
 	itNothingWritten(t, e, func() {
-		requireProblem(t, e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", other), Key: keyHRA,
+		p := requireProblem(t, e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", other), Key: keyHRA,
 			Body: map[string]any{"first_name": "Dana"}}), http.StatusConflict, "staff_exists")
+		assert.Equal(t, map[string]any{"type": "staff", "id": float64(twin)}, p["existing"], "the conflict names the record on file")
 	})
 	// The record itself is not its own duplicate.
 	r := e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", twin), Key: keyHRA, Body: map[string]any{"last_name": "Twin"}})

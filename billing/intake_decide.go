@@ -108,10 +108,10 @@ func decide(f *facts, in *submission) *decided {
 			case n.Frequency != FreqOriginal:
 				// A void or replacement reusing its original's number: the
 				// advice to replace it is what it is doing already.
-				d.out[i].Err = rss.Coded(rss.ErrConflict, "claim_number_reused",
+				d.out[i].Err = rss.OnFile("claim", prev.ID, "claim_number_reused",
 					"claim_number %s is claim %d's; a void or replacement takes a number of its own", n.ClaimNumber, prev.ID)
 			default:
-				d.out[i].Err = rss.Coded(rss.ErrConflict, "claim_number_reused",
+				d.out[i].Err = rss.OnFile("claim", prev.ID, "claim_number_reused",
 					"claim_number %s was already used for a different claim (id %d); use a new number, or frequency 7 to replace it", n.ClaimNumber, prev.ID)
 			}
 			continue

@@ -363,7 +363,7 @@ func checkNotOnFile(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
 	if err != nil {
 		return err
 	}
-	return rss.Coded(rss.ErrConflict, "staff_exists", "staff %d of this agency has the same name and date of birth; change that record", id)
+	return rss.OnFile("staff", id, "staff_exists", "staff %d of this agency has the same name and date of birth; change that record", id)
 }
 
 // lockAgency serializes changes to one agency's staff, so the supervision

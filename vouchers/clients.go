@@ -786,6 +786,19 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 			return rss.Coded(rss.ErrConflict, "enrollment_overlaps",
 				"the client's %s enrollment with this agency ran to %s: a new one starts on or after that day", n.ProgramCode, *lastEnd)
 		}
+		// The open enrollment the new one would stand beside, named in the
+		// conflict (enrollments_one_open below still decides a race, its
+		// answer without the id: the transaction is spent by then).
+		var open int64
+		err = tx.GetContext(ctx, &open, `SELECT id FROM enrollments WHERE client_id = $1 AND program_code = $2 AND discharge_date IS NULL
+			ORDER BY id LIMIT 1`, n.ClientID, n.ProgramCode)
+		if err == nil {
+			return rss.OnFile("enrollment", open, "enrollment_exists", "the client already has an open %s enrollment with this agency: enrollment %d",
+				n.ProgramCode, open)
+		}
+		if !errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("open enrollment: %w", err)
+		}
 		var personID int64
 		if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1`, n.ClientID); err != nil {
 			return err

@@ -236,7 +236,7 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(purposes),
 			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn, records, n.PayerRoute)
 		if err == nil {
-			return rss.Coded(rss.ErrConflict, "consent_exists", "client %d's consent with these recipient, purposes, information, "+
+			return rss.OnFile("consent", same, "consent_exists", "client %d's consent with these recipient, purposes, information, "+
 				"records, expiry and signature date is already recorded and not revoked: consent %d", n.ClientID, same)
 		}
 		if !errors.Is(err, pg.ErrNoRows) {

@@ -176,7 +176,7 @@ func (s *Service) AddEligibility(ctx context.Context, clientID int64, n NewEligi
 			   OR EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = o.id AND g.medicaid_id = $2))
 			ORDER BY o.id LIMIT 1`, clientID, n.MedicaidID)
 		if err == nil {
-			return rss.Coded(rss.ErrConflict, "medicaid_id_in_use", "client %d of this agency already has this Medicaid ID", held)
+			return rss.OnFile("client", held, "medicaid_id_in_use", "client %d of this agency already has this Medicaid ID", held)
 		}
 		if !errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("medicaid id in use: %w", err)
