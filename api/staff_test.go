@@ -925,7 +925,8 @@ func TestStaffEmploymentKeepsTheirPaidLines(t *testing.T) {
 	path := itPath("/v1/staff/%d", okafor)
 	itNothingWritten(t, e, func() {
 		for _, body := range []map[string]any{{"employment_end": day(-6)}, {"employment_start": day(-4)}} {
-			requireProblem(t, e.patch(keyHRA, path, body), http.StatusConflict, "claims_outside_employment")
+			p := requireProblem(t, e.patch(keyHRA, path, body), http.StatusConflict, "claims_outside_employment")
+			assert.Contains(t, p["detail"], "claim EMP-1 line 1 (", "the refusal names the lines, as the others over paid lines do")
 		}
 	})
 	r = e.patch(keyHRA, path, map[string]any{"employment_end": day(-5)})

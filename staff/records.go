@@ -421,7 +421,7 @@ func (s *Service) noPaidLineRestsOn(ctx context.Context, tx *sqlx.Tx, staffID in
 	if err != nil {
 		return err
 	}
-	var left []string
+	var left []billing.RenderedLine
 	for _, l := range lines {
 		svc, ok := ref.RuleService(l.ServiceCode)
 		if !ok {
@@ -429,19 +429,47 @@ func (s *Service) noPaidLineRestsOn(ctx context.Context, tx *sqlx.Tx, staffID in
 		}
 		client := adjudication.Client{DateOfBirth: l.ClientBorn.Time}
 		if ok, _ := adjudication.MayRender(ref.RuleStaff(l.StaffID), provider, &svc, &client, l.DateOfService.Time, &ref.Settings); !ok {
-			left = append(left, fmt.Sprintf("claim %s line %d (%s on %s, staff %d)", l.ClaimNumber, l.LineNumber, l.ServiceCode, l.DateOfService, l.StaffID))
+			left = append(left, l)
 		}
 	}
-	if len(left) == 0 {
+	return paidLinesConflict(left, code, "paid claim lines would no longer qualify", advice)
+}
+
+// noPaidLineOutside refuses new employment dates of r (as the UPDATE will
+// write them) that leave out a day its member rendered a paid line on,
+// naming the lines; the schema's trigger refuses the same, unnamed. The
+// caller holds the agency's intake lock, so no line is paid meanwhile.
+func noPaidLineOutside(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
+	lines, err := billing.PaidLinesRenderedBy(ctx, tx, r.ProviderID, []int64{r.ID}, rss.Date{})
+	if err != nil {
+		return err
+	}
+	var out []billing.RenderedLine
+	for _, l := range lines {
+		if l.DateOfService.Before(r.EmploymentStart) || (!r.EmploymentEnd.IsZero() && r.EmploymentEnd.Before(l.DateOfService)) {
+			out = append(out, l)
+		}
+	}
+	return paidLinesConflict(out, "claims_outside_employment", "paid claim lines this staff member rendered fall outside the employment dates",
+		"void or replace those claims first")
+}
+
+// paidLinesConflict is the refusal (code) of a change over the paid lines
+// it names, the first ten of them, or nil when there are none.
+func paidLinesConflict(lines []billing.RenderedLine, code, what, advice string) error {
+	if len(lines) == 0 {
 		return nil
 	}
 	const shown = 10
-	more := ""
-	if len(left) > shown {
-		more = fmt.Sprintf(" and %d more", len(left)-shown)
-		left = left[:shown]
+	var left []string
+	for _, l := range lines[:min(len(lines), shown)] {
+		left = append(left, fmt.Sprintf("claim %s line %d (%s on %s, staff %d)", l.ClaimNumber, l.LineNumber, l.ServiceCode, l.DateOfService, l.StaffID))
 	}
-	return rss.Coded(rss.ErrConflict, code, "paid claim lines would no longer qualify: %s%s; %s", strings.Join(left, ", "), more, advice)
+	more := ""
+	if len(lines) > shown {
+		more = fmt.Sprintf(" and %d more", len(lines)-shown)
+	}
+	return rss.Coded(rss.ErrConflict, code, "%s: %s%s; %s", what, strings.Join(left, ", "), more, advice)
 }
 
 // RecordVerification reads a record's verification as it stands (admin

@@ -220,6 +220,15 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 				return err
 			}
 		}
+		// New employment dates leaving out a paid line's day are refused
+		// by the schema (staff_no_claims_outside_employment); read first,
+		// the lines are named, as the other refusals over paid lines name
+		// theirs (the trigger's refusal named none: a black-box pass).
+		if p.EmploymentStart.Set || p.EmploymentEnd.Set {
+			if err := noPaidLineOutside(ctx, tx, &row); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE staff SET first_name = $2, last_name = $3, role = $4, date_of_birth = $5, npi = $6,
 				supervisor_id = $7, employment_start = $8, employment_end = $9, updated_at = now() WHERE id = $1`,
 			id, row.FirstName, row.LastName, row.Role, row.DateOfBirth, row.NPI, row.SupervisorID, row.EmploymentStart,
