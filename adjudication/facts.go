@@ -447,11 +447,14 @@ func (p *CarePlan) ActiveOn(d time.Time) bool {
 
 // Authorization is an existing authorization of the client's.
 type Authorization struct {
-	ID              int64           `json:"id"`
-	Number          string          `json:"number"`
-	ProviderID      int64           `json:"provider_id"`
-	ServiceCode     string          `json:"service_code"`
-	EpisodeID       int64           `json:"episode_id"`
+	ID          int64  `json:"id"`
+	Number      string `json:"number"`
+	ProviderID  int64  `json:"provider_id"`
+	ServiceCode string `json:"service_code"`
+	EpisodeID   int64  `json:"episode_id"`
+	// EnrollmentID is the stay it was granted in (0 in facts stored
+	// before it was kept): ownInEpisode tells the agency's stays apart.
+	EnrollmentID    int64           `json:"enrollment_id,omitempty"`
 	Start           time.Time       `json:"start"`
 	End             time.Time       `json:"end"`
 	UnitsAuthorized int             `json:"units_authorized"`

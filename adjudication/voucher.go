@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.9"
+const VoucherRuleSetVersion = "voucher-2026.12.10"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -808,11 +808,18 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 		// holds nothing of the totals (voided unused) is no source: named,
 		// it withheld a reason the provider's own records explained, which
 		// told it another agency knew the person (a black-box pass).
-		if a.ProviderID == f.Request.ProviderID || a.EpisodeID != f.Enrollment.EpisodeID ||
-			(service != "" && a.ServiceCode != service) || a.Holds(f.Today) == 0 || slices.Contains(all, a.ProviderID) {
+		if a.EpisodeID != f.Enrollment.EpisodeID || (service != "" && a.ServiceCode != service) || a.Holds(f.Today) == 0 {
 			continue
 		}
-		all = append(all, a.ProviderID)
+		by := a.ProviderID
+		if by == f.Request.ProviderID {
+			if by = keptBy(f, a); by == 0 {
+				continue
+			}
+		}
+		if !slices.Contains(all, by) {
+			all = append(all, by)
+		}
 	}
 	switch len(all) {
 	case 0:
@@ -847,7 +854,8 @@ func ownInEpisode(f *VoucherFacts, service string) (units int, dollars decimal.D
 	}
 	for i := range f.Authorizations {
 		a := &f.Authorizations[i]
-		if a.ProviderID != f.Request.ProviderID || a.EpisodeID != f.Enrollment.EpisodeID || (service != "" && a.ServiceCode != service) {
+		if a.ProviderID != f.Request.ProviderID || a.EpisodeID != f.Enrollment.EpisodeID || (service != "" && a.ServiceCode != service) ||
+			keptBy(f, a) != 0 {
 			continue
 		}
 		held := a.Holds(f.Today)
@@ -855,6 +863,29 @@ func ownInEpisode(f *VoucherFacts, service string) (units int, dollars decimal.D
 		dollars = dollars.Add(Amount(a.Rate, held))
 	}
 	return units, dollars
+}
+
+// keptBy is the other agency in whose record the requesting agency's own
+// authorization a lies, or 0 when none does: one granted in an earlier
+// stay of the agency (another enrollment of its own) is in the request's
+// episode only because another agency's enrollment kept the episode open
+// across the discharge between them. A stranger's next stay opens an
+// episode of its own, so counted as the agency's own, a person known
+// elsewhere read "60.00 left of 300.00 by this agency's authorizations
+// alone" where a stranger's identical history was approved (a re-check of
+// a Part 2 black-box pass). Facts stored before stays were kept (no
+// enrollment on either side) count every own authorization as before.
+func keptBy(f *VoucherFacts, a *Authorization) int64 {
+	if a.ProviderID != f.Request.ProviderID || f.Enrollment == nil || f.Enrollment.ID == 0 || a.EnrollmentID == 0 ||
+		a.EnrollmentID == f.Enrollment.ID {
+		return 0
+	}
+	for _, o := range f.OtherEnrollments {
+		if o.ProviderID != f.Request.ProviderID {
+			return o.ProviderID
+		}
+	}
+	return 0
 }
 
 // planThrough is the last day the program's active plans of the kind cover

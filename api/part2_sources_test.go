@@ -375,3 +375,66 @@ func TestEpisodeCapKeptFromAnotherAgencysDayIsItsRecord(t *testing.T) {
 		})
 	}
 }
+
+// A person HRA keeps enrolled stays in HRA's episode when BCS discharges
+// and enrolls them again, where a stranger's next stay at BCS opens an
+// episode of its own. BCS's authorizations of its earlier stay held
+// 240.00 of the old episode's 300.00, and counted as its own they pended
+// the known person's request "60.00 left of 300.00 by this agency's
+// authorizations alone" where the stranger's was approved (a re-check of
+// a Part 2 black-box pass): they lie in the episode only because HRA kept
+// it open, so they are HRA's record there, and a request they alone hold
+// back is CONFLICT_ON_FILE, quoting nothing; one within the cap reads as a
+// stranger's.
+func TestAgencyStayAfterDischargeIsJudgedAsAStranger(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	hra := itATRClient(t, e, day(-20)) // HRA opens the episode and keeps it open
+	stranger, known := itBCSStrangerAndKnown(t, e, identityOf(t, e, hra.Client))
+	for i, client := range []int64{stranger, known} {
+		v := itVoucher(t, e, keyBCS, client, "ATR-TR", 20, -10, -1) // 240.00
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		var lines []any
+		for d := -9; d <= -6; d++ {
+			lines = append(lines, map[string]any{"service_code": "ATR-TR", "date_of_service": day(d), "units": 5, "charge": "60.00",
+				"authorization_number": v["authorization_number"]})
+		}
+		r := e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("STAY-%d", i), "client_id": client,
+			"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11", "lines": lines})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+		enr := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND discharge_date IS NULL`, client)
+		r = e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": day(0), "reason_code": "goals_met",
+			"reason": "done"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		for _, b := range []struct {
+			path string
+			body map[string]any
+		}{
+			{"/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(0)}},
+			{"/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
+				"interview_date": day(0)}},
+		} {
+			r := e.post(keyBCS, b.path, b.body)
+			require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
+		}
+	}
+	require.Equal(t, 1, e.count(`SELECT count(DISTINCT episode_id) FROM enrollments WHERE client_id IN ($1, $2)`, known, hra.Client),
+		"the known person's new stay is in HRA's episode")
+
+	s, k := itVoucher(t, e, keyBCS, stranger, "ATR-TR", 5, 0, 16), itVoucher(t, e, keyBCS, known, "ATR-TR", 5, 0, 16) // 60.00 each
+	assert.Equal(t, "approved", s["decision"], "%v", s)
+	for _, f := range []string{"decision", "reason_codes", "reasons", "units_granted"} {
+		assert.Equal(t, s[f], k[f], f)
+	}
+	s, k = itVoucher(t, e, keyBCS, stranger, "ATR-TR", 10, 0, 16), itVoucher(t, e, keyBCS, known, "ATR-TR", 10, 0, 16) // 120.00 more
+	assert.Equal(t, "approved", s["decision"], "%v", s)
+	assert.Equal(t, "pended", k["decision"], "%v", k)
+	assert.Equal(t, []any{"CONFLICT_ON_FILE"}, k["reason_codes"], "%v", k)
+	for _, amount := range []string{"300.00", "240.00", "0.00 left"} {
+		assert.NotContains(t, fmt.Sprint(k), amount, "nothing of the old episode is quoted")
+	}
+}

@@ -131,7 +131,7 @@ func (a *Authorization) Derive(today rss.Date) {
 // of an authorization, for voucher requests and claims alike.
 func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 	r := adjudication.Authorization{ID: a.ID, Number: a.Number, ProviderID: a.ProviderID, ServiceCode: a.ServiceCode,
-		EpisodeID: a.EpisodeID, Start: a.StartDate.Time, End: a.EndDate.Time, UnitsAuthorized: a.UnitsAuthorized,
+		EpisodeID: a.EpisodeID, EnrollmentID: a.EnrollmentID, Start: a.StartDate.Time, End: a.EndDate.Time, UnitsAuthorized: a.UnitsAuthorized,
 		UnitsUsed: a.UnitsUsed, Rate: a.Rate.Decimal, Void: a.VoidedAt != nil, Inactive: a.StatusOn(today) == StatusInactive,
 		LastActivity: a.LastActivity().Time}
 	if a.InactivateAfterDays != nil {

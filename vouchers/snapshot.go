@@ -202,10 +202,10 @@ var lockStatement = `WITH enr AS (
 	       EXISTS (SELECT 1 FROM clients WHERE id = $1 AND provider_id = $2) AS client_ok,
 	       (SELECT ` + enrollmentJSONColumns + ` FROM enr e) AS enrollment,
 	       (SELECT dollar_cap FROM locked) AS dollar_cap,
-	       (SELECT o.provider_id FROM enrollments o WHERE o.episode_id = (SELECT episode_id FROM enr) ORDER BY o.id LIMIT 1)
-	         AS episode_opener,
-	       (SELECT json_build_object('cap', o.program_cap_then::text, 'recorded', o.cap_recorded) FROM enrollments o
-	        WHERE o.episode_id = (SELECT episode_id FROM enr) AND o.provider_id = $2 ORDER BY o.id LIMIT 1) AS joined_cap,
+	       (SELECT json_build_object('enrollment', min(o.id), 'provider', (array_agg(o.provider_id ORDER BY o.id))[1],
+	               'keeper', (array_agg(o.provider_id ORDER BY o.id) FILTER (WHERE o.provider_id <> $2))[1])
+	        FROM enrollments o WHERE o.episode_id = (SELECT episode_id FROM enr)) AS episode_opener,
+	       (SELECT json_build_object('cap', e.program_cap_then::text, 'recorded', e.cap_recorded) FROM enr e) AS joined_cap,
 	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
 	       pg_advisory_xact_lock_shared(` + pg.IntakeLockKey("$2") + `)::text AS intake_lock,
 	       k.*, o.*
@@ -387,9 +387,12 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		ClientOK   bool       `db:"client_ok"`
 		Enrollment []byte     `db:"enrollment"`
 		Cap        *rss.Money `db:"dollar_cap"`
-		Opener     *int64     `db:"episode_opener"`
-		// JoinedCap is the program's cap when the agency's first
-		// enrollment in the episode was made (migration 00080).
+		// Opener is the episode's first enrollment and its agency, and
+		// the first other agency enrolled in it (the one that kept it
+		// open across a stay of the requester's).
+		Opener []byte `db:"episode_opener"`
+		// JoinedCap is the program's cap when the request's enrollment
+		// was made (migration 00080).
 		JoinedCap []byte `db:"joined_cap"`
 		// OthersCapBefore and OthersRaisedBy: the cap before the first
 		// raise still standing of another agency's exception, and that
@@ -478,14 +481,34 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		// cap another agency's exception raised was quoted to the agency
 		// that opened the episode (its re-check), the cap before that
 		// raise standing in.
+		//
+		// The same holds for an enrollment that did not open the episode
+		// though the agency's did: discharged and enrolled again, a
+		// stranger's stay opens an episode of its own, while a person
+		// another agency kept enrolled stays in the old one, whose cap is
+		// then that agency's record (a re-check of the Part 2 pass).
+		var opener struct {
+			Enrollment int64  `json:"enrollment"`
+			Provider   int64  `json:"provider"`
+			Keeper     *int64 `json:"keeper"`
+		}
+		if len(lk.Opener) > 0 {
+			if err := json.Unmarshal(lk.Opener, &opener); err != nil {
+				return nil, fmt.Errorf("decode episode opener: %w", err)
+			}
+		}
+		by := opener.Provider
+		if by == providerID && opener.Keeper != nil {
+			by = *opener.Keeper
+		}
 		switch {
-		case lk.Opener != nil && *lk.Opener != providerID:
-			// The program's cap the day the agency joined (today's for an
-			// enrollment made before it was recorded): judged by today's,
-			// an agency that joined before the MSC lowered the cap was
-			// pended where a stranger enrolled that day was approved (a
-			// re-check).
-			own := adjudication.ProgramCap{Has: f.Program.HasDollarCap, Cap: f.Program.EpisodeDollarCap, By: *lk.Opener}
+		case opener.Enrollment != 0 && opener.Enrollment != e.ID && by != providerID:
+			// The program's cap the day the agency's stay began (today's
+			// for an enrollment made before it was recorded): judged by
+			// today's, an agency that joined before the MSC lowered the
+			// cap was pended where a stranger enrolled that day was
+			// approved (a re-check).
+			own := adjudication.ProgramCap{Has: f.Program.HasDollarCap, Cap: f.Program.EpisodeDollarCap, By: by}
 			var joined struct {
 				Cap      *rss.Money `json:"cap"`
 				Recorded bool       `json:"recorded"`
