@@ -368,15 +368,29 @@ func TestMinorsLineAndAgeNotTakenFromUnderAPaidLine(t *testing.T) {
 			map[string]any{"reason": "another person's record"}), http.StatusConflict, "claims_after_withdrawal")
 		assert.Contains(t, p["detail"], "claim MIN-1 line 1")
 	})
-	// Nor is a failed check dated before the line verified over it.
-	r := e.post(keyHRA, itPath("/v1/staff/%d/background-checks", okafor), map[string]any{"checked_on": day(-3),
+	// Nor is a failed check dated before the line reported over it, by the
+	// agency (it counts while pending) or entered verified by the
+	// department: each was taken, and the next batch paid the line the
+	// same service sent after was denied 185 (a re-check).
+	itNothingWritten(t, e, func() {
+		for _, c := range []struct {
+			key  string
+			body map[string]any
+		}{
+			{keyHRA, map[string]any{"checked_on": day(-3), "result": "failed", "agency": "DCF background unit"}},
+			{keyAdmin, map[string]any{"checked_on": day(-3), "result": "failed", "agency": "DCF background unit", "document_reference": "DCF letter"}},
+		} {
+			p := requireProblem(t, e.post(c.key, itPath("/v1/staff/%d/background-checks", okafor), c.body), http.StatusConflict,
+				"claims_no_longer_qualified")
+			assert.Contains(t, p["detail"], "claim MIN-1 line 1")
+		}
+	})
+	// One dated after the line takes nothing from it: reported and verified.
+	r := e.post(keyHRA, itPath("/v1/staff/%d/background-checks", okafor), map[string]any{"checked_on": day(0),
 		"result": "failed", "agency": "DCF background unit"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	failed := itID(t, r)
-	itNothingWritten(t, e, func() {
-		requireProblem(t, e.post(keyAdmin, itPath("/v1/staff-records/background-checks/%d/verify", failed),
-			map[string]any{"document_reference": "DCF letter"}), http.StatusConflict, "claims_no_longer_qualified")
-	})
+	r = e.post(keyAdmin, itPath("/v1/staff-records/background-checks/%d/verify", itID(t, r)), map[string]any{"document_reference": "DCF letter"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 
 	// A recovery assistant hired at 19 with what the role needs, a line paid.
 	ra := staffHire(t, e, keyAdmin, e.demo.Providers["ECRA"], map[string]any{"last_name": "Young", "role": "recovery_assistant",
@@ -396,6 +410,34 @@ func TestMinorsLineAndAgeNotTakenFromUnderAPaidLine(t *testing.T) {
 			map[string]any{"date_of_birth": fixtures.TestToday.AddDays(-17 * 366).String(), "reason": "typo mended"}),
 			http.StatusConflict, "claims_no_longer_qualified")
 	})
+}
+
+// A staff change is held to the paid lines it would leave unqualified,
+// not to lines that failed before it: with a line already failing (here a
+// failed check on file from before submissions were held to paid lines),
+// every later change of the member was refused naming it, the same role
+// sent again and a departure after every line among them, and the true
+// failed check could not be verified (a re-check).
+func TestStaffChangeIsJudgedByWhatItTakesAway(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	okafor, nguyen := e.demo.Staff["Okafor"], e.demo.Clients["Nguyen"]
+	v := itVoucher(t, e, keyHRA, nguyen, "ATR-TR", 2, -5, 10)
+	require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	l := itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "TAKE-1", "client_id": nguyen,
+		"rendering_staff_id": okafor, "place_of_service": "99",
+		"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}))
+	require.Equal(t, "paid", l["status"], "%v", l)
+	var failed int64
+	require.NoError(t, e.db.GetContext(t.Context(), &failed, `INSERT INTO background_checks (staff_id, checked_on, result, agency,
+		submitted_by_role) VALUES ($1, $2, 'failed', 'DCF background unit', 'provider') RETURNING id`, okafor, day(-3)))
+
+	r := e.patch(keyHRA, itPath("/v1/staff/%d", okafor), map[string]any{"role": "case_manager", "reason": "the same role"})
+	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, itPath("/v1/staff-records/background-checks/%d/verify", failed), map[string]any{"document_reference": "DCF letter"})
+	assert.Equal(t, http.StatusOK, r.Status, "verifying what already counts takes nothing: %s", r.Body)
+	r = e.patch(keyHRA, itPath("/v1/staff/%d", okafor), map[string]any{"employment_end": day(0), "reason": "left after every line"})
+	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
 
 // An admin may enter a record verified at once, naming the document; the

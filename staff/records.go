@@ -104,7 +104,7 @@ func (s *Service) AddCredential(ctx context.Context, staffID int64, n NewCredent
 		}
 	}
 	var out vouchers.Credential
-	err := addRecord(ctx, s, staffID, KindCredential, n.Verify, v, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
+	err := addRecord(ctx, s, staffID, KindCredential, n.Verify, v, nil, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
 		// A credential is held by a working adult: one valid from 1900 for
 		// someone born in 1990 was taken (a black-box pass).
 		if err := checkLived(ctx, tx, staffID, "valid_from", n.ValidFrom, minWorkingAge); err != nil {
@@ -141,7 +141,12 @@ func (s *Service) AddBackgroundCheck(ctx context.Context, staffID int64, n NewBa
 	}
 	text(v, "agency", n.Agency, true)
 	var out vouchers.BackgroundCheck
-	err := addRecord(ctx, s, staffID, KindBackgroundCheck, n.Verify, v, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
+	var guard *heldTo
+	if n.Result == "failed" {
+		guard = &heldTo{code: "claims_no_longer_qualified",
+			advice: "void or replace those claims first; a check that is not this staff member's is not reported"}
+	}
+	err := addRecord(ctx, s, staffID, KindBackgroundCheck, n.Verify, v, guard, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
 		if err := checkLived(ctx, tx, staffID, "checked_on", n.CheckedOn, 0); err != nil {
 			return 0, err
 		}
@@ -186,7 +191,7 @@ func (s *Service) AddExperience(ctx context.Context, staffID int64, n NewExperie
 		}
 	}
 	var out vouchers.Experience
-	err := addRecord(ctx, s, staffID, KindExperience, n.Verify, v, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
+	err := addRecord(ctx, s, staffID, KindExperience, n.Verify, v, nil, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
 		if err := checkLived(ctx, tx, staffID, "started_on", n.StartedOn, minWorkingAge); err != nil {
 			return 0, err
 		}
@@ -243,8 +248,13 @@ func (st submission) values(first int) string {
 }
 
 // addRecord is the common frame of the three submissions: role and agency,
-// the staff member locked, the insert, the audit event, the answer.
-func addRecord[T any](ctx context.Context, s *Service, staffID int64, kind string, ver Verify, v *rss.ValidationError,
+// the staff member locked, the insert, the audit event, the answer. A
+// record that can take a qualification away (a failed background check,
+// which counts from the day it is reported) is held to the paid lines
+// (guard: holdPaidLines), as its verification is: reported over a paid
+// line to a minor, it was taken, and the same line sent after was denied
+// 185 while the next batch paid the first (a re-check).
+func addRecord[T any](ctx context.Context, s *Service, staffID int64, kind string, ver Verify, v *rss.ValidationError, guard *heldTo,
 	insert func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error), out *T) error {
 	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
 	if err != nil {
@@ -267,16 +277,32 @@ func addRecord[T any](ctx context.Context, s *Service, staffID int64, kind strin
 	k := kindTable[kind]
 	return write(ctx, s, out, func(ctx context.Context, tx *sqlx.Tx) error {
 		var providerID int64
-		err := tx.GetContext(ctx, &providerID, `SELECT provider_id FROM staff WHERE id = $1 FOR KEY SHARE`, staffID)
+		err := tx.GetContext(ctx, &providerID, `SELECT provider_id FROM staff WHERE id = $1`, staffID)
 		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(providerID)) {
 			return fmt.Errorf("%w: staff %d", rss.ErrNotFound, staffID)
 		}
 		if err != nil {
 			return err
 		}
+		// The agency's intake lock before the member's row, the order a
+		// staff change (Update) takes them in.
+		var held *paidLines
+		if guard != nil {
+			if held, err = s.holdPaidLines(ctx, tx, staffID, guard.from); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM staff WHERE id = $1 FOR KEY SHARE`, staffID); err != nil {
+			return err
+		}
 		id, err := insert(ctx, tx, st)
 		if err != nil {
 			return constraintError(err)
+		}
+		if held != nil {
+			if err := held.check(ctx, tx, guard.code, guard.advice); err != nil {
+				return err
+			}
 		}
 		events := []access.Event{{Action: "create", EntityType: k.entity, EntityID: access.ID(id)}}
 		if ver.DocumentReference != nil {
@@ -311,7 +337,7 @@ func (s *Service) VerifyRecord(ctx context.Context, kind string, id int64, docum
 		}
 		return nil
 	}, `verification_status = 'verified', document_reference = $4, rejection_reason = NULL`, ref, nil,
-		func(ctx context.Context, tx *sqlx.Tx, out *Reviewed, _ string) error {
+		func(string) *heldTo {
 			// A failed background check, verified, counts against its
 			// holder from its day: over a paid line to a minor it was
 			// taken, and the same line sent after was denied 185 (a
@@ -319,9 +345,16 @@ func (s *Service) VerifyRecord(ctx context.Context, kind string, id int64, docum
 			if kind != KindBackgroundCheck {
 				return nil
 			}
-			return s.noPaidLineRestsOn(ctx, tx, out.StaffID, rss.Date{}, "claims_no_longer_qualified",
-				"void or replace those claims first, or reject the record if it is not this staff member's")
+			return &heldTo{code: "claims_no_longer_qualified",
+				advice: "void or replace those claims first, or reject the record if it is not this staff member's"}
 		})
+}
+
+// heldTo says which paid lines a change is held to (holdPaidLines: from
+// which day) and how it is refused.
+type heldTo struct {
+	from         rss.Date
+	code, advice string
 }
 
 // RejectRecord rejects a record with a reason (admin only). A pending
@@ -374,7 +407,7 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 			return rss.Coded(rss.ErrConflict, "not_verified", "the credential is %s: only a verified one is withdrawn as of a day; reject it without effective_on", cur)
 		}
 		return nil
-	}, `verification_status = 'rejected', rejection_reason = $4`, reason, withdrawn, func(ctx context.Context, tx *sqlx.Tx, out *Reviewed, was string) error {
+	}, `verification_status = 'rejected', rejection_reason = $4`, reason, withdrawn, func(was string) *heldTo {
 		if was != vouchers.VerificationVerified {
 			return nil // a record never verified qualified no one
 		}
@@ -382,53 +415,91 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 		if kind == KindCredential {
 			advice += ", or withdraw it as of a later day"
 		}
-		return s.noPaidLineRestsOn(ctx, tx, out.StaffID, effectiveOn, "claims_after_withdrawal", advice)
+		return &heldTo{from: effectiveOn, code: "claims_after_withdrawal", advice: advice}
 	})
 }
 
-// noPaidLineRestsOn refuses (409 claims_after_withdrawal) a verified
-// record of staffID withdrawn from day from on (zero: rejected whole)
-// while a line paid for a service its holder, or staff it supervises,
-// rendered on those days no longer qualifies without it. A departure, a
-// deactivation, an agreement's end and an eligibility's end are each
-// refused so until the agency voids or replaces the lines; a credential
-// withdrawn as of a past day was taken with the paid line left standing,
-// and the next batch paid it while the same service sent after was
-// denied 185 (an operations black-box pass). The record is already
-// changed in tx: the rules read the staff as they now stand. The agency's
-// intake lock, taken alone, waits for claims in flight and holds new ones
-// until this commits.
+// paidLines is what a change to staff records is held to: the lines that
+// stand paid for services a staff member, or staff they supervise,
+// rendered (from a day on, any day when zero), and which of them already
+// failed the claim rules before the change. A withdrawn credential, a
+// failed background check (reported or verified), a role, supervisor,
+// date of birth or employment changed: each was taken over a paid line it
+// left unqualified, the next batch paid the line and the same service
+// sent after was denied 185 (operations black-box passes). Judged by what
+// the change takes away, not by the lines' state after it: a line that
+// failed already (a failed check reported earlier) refused every later
+// change of the member, a departure after every line and the same role
+// sent again among them (a re-check).
 //
-// A staff member's own change (a role, a supervisor, employment dates) is
-// held to the same (Update), with code and advice of its own.
-func (s *Service) noPaidLineRestsOn(ctx context.Context, tx *sqlx.Tx, staffID int64, from rss.Date, code, advice string) error {
-	var provider int64
-	if err := tx.GetContext(ctx, &provider, `SELECT provider_id FROM staff WHERE id = $1`, staffID); err != nil {
-		return fmt.Errorf("staff agency: %w", err)
+// holdPaidLines takes the agency's intake lock alone, which waits for
+// claims in flight and holds new ones until the change commits, and reads
+// the lines and their state before the change; check, once the change is
+// written in tx, refuses (409 code) the lines it left unqualified.
+type paidLines struct {
+	provider int64
+	lines    []billing.RenderedLine
+	failed   map[[2]int64]bool // claim id and line number
+}
+
+func (s *Service) holdPaidLines(ctx context.Context, tx *sqlx.Tx, staffID int64, from rss.Date) (*paidLines, error) {
+	g := &paidLines{}
+	if err := tx.GetContext(ctx, &g.provider, `SELECT provider_id FROM staff WHERE id = $1`, staffID); err != nil {
+		return nil, fmt.Errorf("staff agency: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+pg.IntakeLockKey("$1")+`)`, provider); err != nil {
-		return fmt.Errorf("intake lock: %w", err)
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+pg.IntakeLockKey("$1")+`)`, g.provider); err != nil {
+		return nil, fmt.Errorf("intake lock: %w", err)
 	}
 	var staff []int64
 	if err := tx.SelectContext(ctx, &staff, `SELECT id FROM staff WHERE id = $1 OR supervisor_id = $1 ORDER BY id`, staffID); err != nil {
-		return fmt.Errorf("supervised staff: %w", err)
+		return nil, fmt.Errorf("supervised staff: %w", err)
 	}
-	lines, err := billing.PaidLinesRenderedBy(ctx, tx, provider, staff, from)
-	if err != nil || len(lines) == 0 {
-		return err
+	var err error
+	if g.lines, err = billing.PaidLinesRenderedBy(ctx, tx, g.provider, staff, from); err != nil || len(g.lines) == 0 {
+		return g, err
 	}
+	failed, err := g.failing(ctx, tx)
+	g.failed = map[[2]int64]bool{}
+	for _, l := range failed {
+		g.failed[[2]int64{l.ClaimID, int64(l.LineNumber)}] = true
+	}
+	return g, err
+}
+
+// failing lists the held lines the claim rules refuse on the staff records
+// as they stand in tx.
+func (g *paidLines) failing(ctx context.Context, tx *sqlx.Tx) ([]billing.RenderedLine, error) {
 	ref, err := vouchers.LoadReference(ctx, tx, 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var left []billing.RenderedLine
-	for _, l := range lines {
+	var out []billing.RenderedLine
+	for _, l := range g.lines {
 		svc, ok := ref.RuleService(l.ServiceCode)
 		if !ok {
 			continue
 		}
 		client := adjudication.Client{DateOfBirth: l.ClientBorn.Time}
-		if ok, _ := adjudication.MayRender(ref.RuleStaff(l.StaffID), provider, &svc, &client, l.DateOfService.Time, &ref.Settings); !ok {
+		if ok, _ := adjudication.MayRender(ref.RuleStaff(l.StaffID), g.provider, &svc, &client, l.DateOfService.Time, &ref.Settings); !ok {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// check refuses the change written in tx since holdPaidLines when it left
+// a held line unqualified that qualified before.
+func (g *paidLines) check(ctx context.Context, tx *sqlx.Tx, code, advice string) error {
+	if len(g.lines) == 0 {
+		return nil
+	}
+	now, err := g.failing(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var left []billing.RenderedLine
+	for _, l := range now {
+		if !g.failed[[2]int64{l.ClaimID, int64(l.LineNumber)}] {
 			left = append(left, l)
 		}
 	}
@@ -492,8 +563,7 @@ func (s *Service) RecordVerification(ctx context.Context, kind string, id int64)
 }
 
 func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.ValidationError, action string,
-	allowed func(cur string) error, set string, arg string, withdrawnOn any,
-	after func(ctx context.Context, tx *sqlx.Tx, out *Reviewed, was string) error) (Reviewed, error) {
+	allowed func(cur string) error, set string, arg string, withdrawnOn any, guard func(was string) *heldTo) (Reviewed, error) {
 	a, err := access.Require(ctx, access.RoleAdmin)
 	if err != nil {
 		return Reviewed{}, err
@@ -507,16 +577,26 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 	}
 	out := Reviewed{Kind: kind}
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		var cur string
-		err := tx.GetContext(ctx, &cur, `SELECT verification_status FROM `+k.table+` WHERE id = $1 FOR UPDATE`, id)
+		var cur struct {
+			Status  string `db:"verification_status"`
+			StaffID int64  `db:"staff_id"`
+		}
+		err := tx.GetContext(ctx, &cur, `SELECT verification_status, staff_id FROM `+k.table+` WHERE id = $1 FOR UPDATE`, id)
 		if errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("%w: %s %d", rss.ErrNotFound, k.entity, id)
 		}
 		if err != nil {
 			return err
 		}
-		if err := allowed(cur); err != nil {
+		if err := allowed(cur.Status); err != nil {
 			return err
+		}
+		var held *paidLines
+		h := guard(cur.Status)
+		if h != nil {
+			if held, err = s.holdPaidLines(ctx, tx, cur.StaffID, h.from); err != nil {
+				return err
+			}
 		}
 		q := `UPDATE ` + k.table + ` SET ` + set + `, reviewed_at = $2, reviewed_by_key_id = $3
 			WHERE id = $1 RETURNING id, staff_id, NULL::date AS withdrawn_on, ` + vouchers.VerificationColumns
@@ -529,8 +609,8 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 		if err := tx.GetContext(ctx, &out, q, args...); err != nil {
 			return constraintError(err)
 		}
-		if after != nil {
-			if err := after(ctx, tx, &out, cur); err != nil {
+		if held != nil {
+			if err := held.check(ctx, tx, h.code, h.advice); err != nil {
 				return err
 			}
 		}

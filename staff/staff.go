@@ -170,8 +170,9 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		// assistant's minimum age) is checked against the paid lines
 		// it could take a qualification from (below), under the same lock.
 		qualifying := p.EmploymentStart.Set || p.EmploymentEnd.Set || p.Role.Set || p.SupervisorID.Set || p.DateOfBirth.Set
+		var held *paidLines
 		if qualifying {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+pg.IntakeLockKey("$1")+`)`, row.ProviderID); err != nil {
+			if held, err = s.holdPaidLines(ctx, tx, id, rss.Date{}); err != nil {
 				return err
 			}
 		}
@@ -242,9 +243,8 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		// A supervisor's departure and a change of supervisor were taken
 		// over paid lines, and the same service sent after was denied 185
 		// (a re-check of an operations black-box pass).
-		if qualifying {
-			if err := s.noPaidLineRestsOn(ctx, tx, id, rss.Date{}, "claims_no_longer_qualified",
-				"void or replace those claims first"); err != nil {
+		if held != nil {
+			if err := held.check(ctx, tx, "claims_no_longer_qualified", "void or replace those claims first"); err != nil {
 				return err
 			}
 		}
