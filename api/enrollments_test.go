@@ -1039,3 +1039,42 @@ func TestDesignatePrimaryTwoAtOnce(t *testing.T) {
 			"round %d", round)
 	}
 }
+
+// A reviewer's decision takes the request's enrollment before the request,
+// the order a discharge takes them in (the enrollment, then the pended
+// requests it withdraws). The decision held the request and then, in its
+// re-check, the enrollment, so one sent while the agency discharged the
+// client deadlocked with it: one of the two was answered 409 after a
+// second's stall (a black-box pass). Here the test's transaction is the
+// discharge under way: it holds the enrollment, the decision waits for
+// it, and the discharge's next step, the request's row, is not held.
+func TestDecisionWaitsForADischargeUnderWay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	atr := itATRClient(t, e, day(-10))
+	v := itVoucher(t, e, keyHRA, atr.Client, "ATR-DT", 2, 0, 10) // not in the care plan: pended
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	id := itNum(t, v, "id")
+
+	hold, err := e.db.BeginTxx(t.Context(), nil)
+	require.NoError(t, err)
+	defer hold.Rollback() //nolint:errcheck
+	_, err = hold.ExecContext(t.Context(), `SET LOCAL lock_timeout = '5s'`)
+	require.NoError(t, err)
+	_, err = hold.ExecContext(t.Context(), `SELECT 1 FROM enrollments WHERE id = $1 FOR UPDATE`, atr.Enrollment)
+	require.NoError(t, err)
+	decided := make(chan resp, 1)
+	go func() {
+		decided <- e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", id), map[string]any{"action": "approve", "note": "ok"})
+	}()
+	for tries, waiting := 0, 0; waiting < 1; tries++ {
+		require.Less(t, tries, 6000, "the decision never waited")
+		waiting = e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+		time.Sleep(10 * time.Millisecond)
+	}
+	_, err = hold.ExecContext(t.Context(), `SELECT 1 FROM voucher_requests WHERE id = $1 FOR UPDATE`, id)
+	require.NoError(t, err, "the discharge reaches the request: the decision does not hold it")
+	require.NoError(t, hold.Commit())
+	r := <-decided
+	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}

@@ -975,6 +975,17 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 	}
 	var out VoucherRequest
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		// The request's enrollment is held before the request, the order a
+		// discharge takes them in (its enrollment, then the pended
+		// requests it withdraws): the re-check held the enrollment after
+		// the request, and a decision sent while the agency discharged the
+		// client deadlocked with it, one of the two answered 409 after a
+		// second's stall (a black-box pass). Held, the decision waits for
+		// the discharge and finds the request withdrawn.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM enrollments
+			WHERE id = (SELECT enrollment_id FROM voucher_requests WHERE id = $1) FOR SHARE`, id); err != nil {
+			return fmt.Errorf("hold the request's enrollment: %w", err)
+		}
 		var vr VoucherRequest
 		err := tx.GetContext(ctx, &vr, `SELECT `+requestColumns+requestFrom+`WHERE v.id = $1 FOR UPDATE OF v`, id)
 		if errors.Is(err, pg.ErrNoRows) {
