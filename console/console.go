@@ -323,6 +323,25 @@ func (k *Console) session() gin.HandlerFunc {
 	}
 }
 
+// formTooBig answers a form cut short by its size limit as too large and
+// reports whether it was: it has lost its token with the rest, and read as
+// a forged form the sign-in said it "expired" (a black-box pass).
+// (ParseMultipartForm alone reports a urlencoded body's error as "not
+// multipart".)
+func (k *Console) formTooBig(c *gin.Context) bool {
+	var tooBig *http.MaxBytesError
+	err := c.Request.ParseForm()
+	if err == nil {
+		err = c.Request.ParseMultipartForm(maxMultipartMemory)
+	}
+	if !errors.As(err, &tooBig) {
+		return false
+	}
+	k.page(c, http.StatusRequestEntityTooLarge, "error", "Too large",
+		errorView{Message: "The form is larger than the console accepts. Shorten what you typed and send it again."})
+	return true
+}
+
 // csrf refuses a POST whose form does not carry the session's token.
 func (k *Console) csrf() gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -332,16 +351,7 @@ func (k *Console) csrf() gin.HandlerFunc {
 		}
 		// A form cut short by its size limit has lost its token with the
 		// rest: it is answered as too large, not as a forged form.
-		// (ParseMultipartForm alone reports a urlencoded body's error as
-		// "not multipart".)
-		var tooBig *http.MaxBytesError
-		err := c.Request.ParseForm()
-		if err == nil {
-			err = c.Request.ParseMultipartForm(maxMultipartMemory)
-		}
-		if errors.As(err, &tooBig) {
-			k.page(c, http.StatusRequestEntityTooLarge, "error", "Too large",
-				errorView{Message: "The form is larger than the console accepts. Shorten what you typed and send it again."})
+		if k.formTooBig(c) {
 			c.Abort()
 			return
 		}
@@ -621,16 +631,34 @@ func formDate(v *rss.ValidationError, field, value, badFormat string) rss.Date {
 		return rss.Date{}
 	}
 	d, err := rss.ParseDate(value)
-	switch {
-	case errors.Is(err, rss.ErrDateRange):
-		v.Add(field, "out_of_range", "the date must be between %s and %s", rss.MinDate, rss.MaxDate)
-	case err != nil:
-		v.Add(field, "invalid_value", "%s", badFormat)
-	}
+	addDateError(v, field, value, err, badFormat)
 	return d
 }
 
+// addDateError adds the problem of a date the form gave (err from
+// rss.ParseDate; nil adds none). A day the calendar lacks is said so, as
+// the API says it: "2026-02-30" was refused as "must be YYYY-MM-DD", which
+// it is (a black-box pass).
+func addDateError(v *rss.ValidationError, field, value string, err error, badFormat string) {
+	switch {
+	case err == nil:
+	case errors.Is(err, rss.ErrDateRange):
+		v.Add(field, "out_of_range", "the date must be between %s and %s", rss.MinDate, rss.MaxDate)
+	case errors.Is(err, rss.ErrNotCalendarDay):
+		v.Add(field, "invalid_value", "%s is not a day of the calendar", value)
+	default:
+		v.Add(field, "invalid_value", "%s", badFormat)
+	}
+}
+
 var funcs = template.FuncMap{
+	// units counts units in words ("1 unit", "5 units").
+	"units": func(n int) string {
+		if n == 1 {
+			return "1 unit"
+		}
+		return strconv.Itoa(n) + " units"
+	},
 	"date": func(d rss.Date) string {
 		if d.IsZero() {
 			return "—"

@@ -458,3 +458,53 @@ func TestProviderPostToAnOfficeFormIsForbidden(t *testing.T) {
 	assert.Equal(t, rates, w.count(t, "service_rates"))
 	assert.Equal(t, batches, w.count(t, "batches"))
 }
+
+// The console refuses what the API refuses, saying why, with what was
+// typed kept (a console black-box pass): units or dates typed beside
+// Approve were dropped and the whole request granted (5 units where the
+// reviewer typed 3); a day the calendar lacks read "must be YYYY-MM-DD";
+// a name search past its length was a bare error page without the box;
+// an oversized sign-in read as an expired form; a grant of one unit read
+// "1 units".
+func TestConsoleRefusesWhatTheAPIRefuses(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	id := strconv.FormatInt(w.pended(), 10)
+	u := w.user()
+	csrf := u.signIn(keyReviewer).csrf(t)
+	for _, action := range []string{"approve", "deny"} {
+		r := u.post("/console/requests/"+id+"/decide", url.Values{"csrf": {csrf}, "action": {action}, "units": {"3"},
+			"note": {"three units"}})
+		assert.Equal(t, http.StatusUnprocessableEntity, r.Status, action)
+		assert.Contains(t, r.Body, "only given with Approve modified", action)
+		assert.Contains(t, r.Body, `value="3"`, "what was typed is kept")
+	}
+	r := u.post("/console/requests/"+id+"/decide", url.Values{"csrf": {csrf}, "action": {"approve_modified"}, "units": {"3"},
+		"start_date": {"2026-02-30"}, "end_date": {day(10)}, "note": {"three units"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, "2026-02-30 is not a day of the calendar")
+	r = u.post("/console/requests/"+id+"/decide", url.Values{"csrf": {csrf}, "action": {"approve_modified"}, "units": {"99999999999999999999"},
+		"start_date": {day(0)}, "end_date": {day(10)}, "note": {"three units"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, "units is more than any request asks")
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM reviewer_decisions WHERE voucher_request_id = $1`, id))
+	assert.Zero(t, n, "nothing was decided")
+
+	r = u.post("/console/requests/"+id+"/decide", url.Values{"csrf": {csrf}, "action": {"approve_modified"}, "units": {"1"},
+		"start_date": {day(0)}, "end_date": {day(10)}, "note": {"one unit"}})
+	require.Equal(t, http.StatusSeeOther, r.Status, "%s", r.Body)
+	assert.Contains(t, u.get("/console/requests/"+id).Body, "1 unit, ")
+
+	long := strings.Repeat("n", 201)
+	r = u.post("/console/clients/search", url.Values{"csrf": {csrf}, "name": {long}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, `id="search-problem"`)
+	assert.Contains(t, r.Body, `value="`+long+`"`, "the box is back with what was typed")
+
+	v := w.user()
+	form := v.get("/console/sign-in")
+	r = v.post("/console/sign-in", url.Values{"csrf": {form.csrf(t)}, "api_key": {strings.Repeat("A", 70000)}})
+	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status)
+	assert.Contains(t, r.Body, "larger than the console accepts")
+}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -104,6 +105,9 @@ func formPage(p string) string {
 // signIn turns an API key into a session. The key is checked exactly as
 // the API checks a bearer key; a wrong key says no more than "not valid".
 func (k *Console) signIn(c *gin.Context) {
+	if k.formTooBig(c) {
+		return
+	}
 	pre, _ := c.Cookie(preCookie)
 	if !sameToken(c.PostForm("csrf"), pre) {
 		k.page(c, http.StatusForbidden, "error", "Refused", errorView{Message: "The sign-in form expired or did not come from the console. Reload it and sign in again."})
@@ -417,10 +421,25 @@ func (k *Console) decide(c *gin.Context) {
 	// ticked on the form a pended_since refusal shows (the refusal said to
 	// acknowledge them and the form had no way to: a black-box pass).
 	r := vouchers.Review{Action: c.PostForm("action"), Note: note, Acknowledge: c.PostFormArray("acknowledge")}
+	// Units or dates typed beside Approve or Deny are refused, as the API
+	// refuses them: dropped, a reviewer who typed 3 units and left the
+	// choice on Approve granted the whole request's 5 (a black-box pass).
+	if r.Action != vouchers.ReviewApproveModified {
+		for _, f := range []string{"units", "start_date", "end_date"} {
+			if strings.TrimSpace(c.PostForm(f)) != "" {
+				k.refused(c, id, rss.Invalid("action", "not_allowed",
+					"units and dates are only given with Approve modified: choose it, or clear them to decide the request as made"))
+				return
+			}
+		}
+	}
 	if r.Action == vouchers.ReviewApproveModified {
 		vf := &rss.ValidationError{}
 		units, err := strconv.Atoi(strings.TrimSpace(c.PostForm("units")))
-		if err != nil {
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			vf.Add("units", "out_of_range", "units is more than any request asks")
+		case err != nil:
 			vf.Add("units", "invalid_value", "units must be a whole number")
 		}
 		r.Units = &units
@@ -489,6 +508,10 @@ type clientsView struct {
 	// the name stays out of URLs).
 	Next string
 	More bool
+	// Problem is why a search was refused, shown above the search box
+	// with what was typed (the refusal was a bare error page without the
+	// box: a black-box pass).
+	Problem *errorView
 }
 
 // clients lists the agency's clients (providers) or every client (MSC
@@ -507,6 +530,16 @@ func (k *Console) clients(c *gin.Context) {
 // (history, logs, proxies).
 func (k *Console) searchClients(c *gin.Context) {
 	q, err := typed("name", "name", c.PostForm("name"), maxSearch, false)
+	var ve *rss.ValidationError
+	if errors.As(err, &ve) {
+		typedName := c.PostForm("name")
+		if !utf8.ValidString(typedName) {
+			typedName = ""
+		}
+		k.page(c, http.StatusUnprocessableEntity, "clients", "Clients", clientsView{Search: typedName,
+			Problem: &errorView{Message: "The search was refused.", Fields: ve.Fields}})
+		return
+	}
 	if err != nil {
 		k.fail(c, err)
 		return

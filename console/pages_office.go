@@ -359,10 +359,8 @@ func (k *Console) addRate(c *gin.Context) {
 		// The corrected rate's day.
 	case c.PostForm("effective_from") == "":
 		v.Add("effective_from", "required", "the first day the rate applies is required")
-	case errors.Is(err, rss.ErrDateRange):
-		v.Add("effective_from", "out_of_range", "the date must be between %s and %s", rss.MinDate, rss.MaxDate)
-	case err != nil:
-		v.Add("effective_from", "invalid_value", "the date is YYYY-MM-DD")
+	default:
+		addDateError(v, "effective_from", c.PostForm("effective_from"), err, "the date is YYYY-MM-DD")
 	}
 	reason, err := typed("reason", "reason", c.PostForm("reason"), maxRateReason, true)
 	var ve *rss.ValidationError
