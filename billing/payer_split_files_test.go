@@ -1,6 +1,8 @@
 package billing_test
 
 import (
+	"encoding/csv"
+	"slices"
 	"strings"
 	"testing"
 
@@ -310,4 +312,39 @@ func TestPayerLinesOfAClaimKeptAsideAreNotListedApart(t *testing.T) {
 	assert.Equal(t, "claim_payment", d.Unmatched[0].Kind)
 	assert.Equal(t, billing.UnmatchedUnbalanced, d.Unmatched[0].Reason)
 	assert.Nil(t, w.payerOf(c.ID))
+}
+
+// A 277CA's amount is the claim's charge (STC04), money billed: one naming
+// a claim rss never sent is listed unmatched with it in the CSV's billed
+// column, not the paid column beside the 835's payments kept aside, which
+// a finance officer sums as money received and not posted (a black-box
+// pass).
+func TestUnmatchedClaimStatusIsBilledNotPaid(t *testing.T) {
+	w, _, b, whole := twoLineClaimSent(t, "SPF-ST")
+	sent := readSent(t, w.export(b.ID))
+	never := whole
+	never.CLM01 = "NEVER-SENT"
+	sent.Claims = append(sent.Claims, never)
+	w.importFile(newPayerSim().file277(sent, nil, func(string) string { return "PCN-ST" }))
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	require.Len(t, rec.Unmatched, 1)
+	require.Equal(t, "claim_status", rec.Unmatched[0].Kind)
+	var out strings.Builder
+	require.NoError(t, rec.WriteCSV(&out))
+	r := csv.NewReader(strings.NewReader(out.String()))
+	r.FieldsPerRecord = -1 // the Part 2 notice leads, one field
+	rows, err := r.ReadAll()
+	require.NoError(t, err)
+	header := rows[1]
+	col := func(name string) int { return slices.Index(header, name) }
+	var found bool
+	for _, row := range rows[2:] {
+		if row[0] == "unmatched" {
+			found = true
+			assert.Equal(t, whole.Charge, row[col("billed")], "the charge in billed")
+			assert.Empty(t, row[col("paid")], "nothing in paid")
+		}
+	}
+	assert.True(t, found)
 }

@@ -475,7 +475,15 @@ func (r *Reconciliation) WriteCSV(w io.Writer) error {
 		if u.WithinPosted {
 			reason += "; within its claim's posted payment"
 		}
-		_ = cw.Write(item("unmatched", "", "", amount, u.Kind+" "+u.Reference, reason))
+		rec := item("unmatched", "", "", amount, u.Kind+" "+u.Reference, reason)
+		if u.Kind == "claim_status" {
+			// A 277CA's amount is the claim's charge (STC04), money billed,
+			// not received: in the paid column, summed with the 835's
+			// payments kept aside, it read as money to post (a black-box
+			// pass).
+			rec[4], rec[11] = amount, ""
+		}
+		_ = cw.Write(rec)
 	}
 	for _, u := range r.Unanswered {
 		_ = cw.Write(item("unanswered", strconv.FormatInt(u.BatchID, 10), strconv.FormatInt(u.ProviderID, 10), u.Billed.String(),

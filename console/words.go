@@ -35,7 +35,10 @@ func unmatchedWords(reason string) string {
 	case billing.UnmatchedClaimLine:
 		return "its claim did not match"
 	case billing.UnmatchedNothingToUndo:
-		return "a reversal of a payment rss never posted"
+		// Said of a reversal repeated too: the payment it names was posted
+		// and is undone already ("never posted" was wrong of those: a
+		// black-box pass).
+		return "a reversal of no payment standing: none was posted, or it is undone already"
 	case billing.UnmatchedAlreadyPosted:
 		return "a second payment of a claim already paid, not reversed first"
 	case billing.UnmatchedKeptAside:
@@ -46,6 +49,8 @@ func unmatchedWords(reason string) string {
 		return "agencies share the claim number and the payer named none of them alone"
 	case billing.UnmatchedUnbalanced:
 		return "the claim's itemized lines do not add up to the claim"
+	case billing.UnmatchedVoidPaid:
+		return "money paid on a void, which the payer answers by reversing the original: kept aside to chase"
 	}
 	return words(reason)
 }

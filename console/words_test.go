@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"rss/billing"
 )
 
 // A trace reads in words, each rule with the values of the facts it read
@@ -61,4 +63,15 @@ func TestExplainTrace(t *testing.T) {
 	require.NoError(t, err)
 	got := lookupFact(func() map[string]any { var m map[string]any; require.NoError(t, json.Unmarshal(raw, &m)); return m }(), "staff")
 	assert.Equal(t, `{"credentials":[{"type":"CADC","valid_from":"2011-12-04","valid_to":null}]}`, got)
+}
+
+// Every reason a payer file's item is kept aside reads in words on the
+// console: `void_paid` showed as "void paid" (a black-box pass).
+func TestEveryUnmatchedReasonReadsInWords(t *testing.T) {
+	for _, r := range []string{billing.UnmatchedBatch, billing.UnmatchedClaim, billing.UnmatchedLine, billing.UnmatchedClaimLine,
+		billing.UnmatchedNothingToUndo, billing.UnmatchedAlreadyPosted, billing.UnmatchedKeptAside, billing.UnmatchedOtherClaim,
+		billing.UnmatchedPayee, billing.UnmatchedUnbalanced, billing.UnmatchedVoidPaid} {
+		assert.NotEqual(t, words(r), unmatchedWords(r), r)
+	}
+	assert.NotContains(t, unmatchedWords(billing.UnmatchedNothingToUndo), "never posted", "a repeated reversal's payment was posted")
 }
