@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 	"time"
 
 	"rss"
@@ -18,15 +19,23 @@ import (
 // the process died, a FIFO with no writer hung it past Ctrl-C: a black-box
 // pass), and a payer file is a file.
 func openRegular(path string) (*os.File, os.FileInfo, error) {
-	st, err := os.Stat(path)
+	// Opened first, without waiting (a FIFO opens at once, where a plain
+	// open waits for a writer), and the file opened is the one judged: a
+	// path judged and then opened could be swapped for a pipe in between
+	// (a black-box pass).
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !st.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("%s is not a regular file (a directory, device, pipe or socket): name the file itself", path)
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s is not a regular file (a directory, device, pipe or socket): name the file itself", path)
 	}
-	f, err := os.Open(path)
-	return f, st, err
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, st, nil
 }
 
 // readPayerFile reads a payer file of at most limit bytes, the body
