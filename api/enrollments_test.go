@@ -1078,3 +1078,104 @@ func TestDecisionWaitsForADischargeUnderWay(t *testing.T) {
 	r := <-decided
 	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
+
+// Opening, closing and dropping a person's episode are one at a time: a
+// races black-box pass found two agencies' discharges at once leaving the
+// episode open with no stay (each saw the other's open), a discharge
+// closing it under another agency's enrollment joining it (which billed
+// into a closed episode beside a second one), and an enrollment joining
+// an episode a withdrawal was deleting (a 500 on its foreign key). Here
+// the first request is held at its last step (storing its answer) while
+// the second runs: unordered, the second read the first's episode as it
+// was before the first committed.
+func TestEpisodeOpensAndClosesOneAtATime(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		// run sets the case up and returns the two requests, sent in
+		// that order, and the check once both are answered.
+		run func(t *testing.T, e *env) (first, second func() resp, check func(a, b resp))
+	}{
+		{"two discharges", func(t *testing.T, e *env) (func() resp, func() resp, func(a, b resp)) {
+			hra := itATRClient(t, e, day(-20))
+			_, bcs := itBCSStrangerAndKnown(t, e, identityOf(t, e, hra.Client))
+			bcsEnr := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1`, bcs)
+			discharge := func(key string, enr int64) func() resp {
+				return func() resp {
+					return e.post(key, itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": day(0), "reason_code": "goals_met"})
+				}
+			}
+			return discharge(keyHRA, hra.Enrollment), discharge(keyBCS, bcsEnr), func(a, b resp) {
+				require.Equal(t, http.StatusOK, a.Status, "%s", a.Body)
+				require.Equal(t, http.StatusOK, b.Status, "%s", b.Body)
+				assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND closed_on IS NOT NULL`, hra.Episode),
+					"the last discharge closes the episode")
+			}
+		}},
+		{"a discharge and an enrollment", func(t *testing.T, e *env) (func() resp, func() resp, func(a, b resp)) {
+			hra := itATRClient(t, e, day(-20))
+			bcs := itRegisterAs(t, e, keyBCS, identityOf(t, e, hra.Client))
+			return func() resp {
+					return e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", hra.Enrollment), map[string]any{"discharge_date": day(0),
+						"reason_code": "goals_met"})
+				}, func() resp {
+					return e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": bcs, "program_code": "ATR", "start_date": day(0)})
+				}, func(a, b resp) {
+					require.Equal(t, http.StatusOK, a.Status, "%s", a.Body)
+					require.Equal(t, http.StatusCreated, b.Status, "%s", b.Body)
+					assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments e JOIN episodes p ON p.id = e.episode_id
+						WHERE e.id = $1 AND p.closed_on IS NULL AND p.id <> $2`, itID(t, b), hra.Episode),
+						"the new stay opens an episode of its own, not the one the discharge closed")
+				}
+		}},
+		{"a withdrawal and an enrollment", func(t *testing.T, e *env) (func() resp, func() resp, func(a, b resp)) {
+			hra := itNewClient(t, e, keyHRA, "hartford")
+			r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": hra, "program_code": "ATR", "start_date": day(30)})
+			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+			enr := itID(t, r)
+			bcs := itRegisterAs(t, e, keyBCS, identityOf(t, e, hra))
+			return func() resp {
+					return e.post(keyHRA, itPath("/v1/enrollments/%d/withdraw", enr), map[string]any{"reason": "entered in error"})
+				}, func() resp {
+					return e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": bcs, "program_code": "ATR", "start_date": day(0)})
+				}, func(a, b resp) {
+					require.Equal(t, http.StatusOK, a.Status, "%s", a.Body)
+					assert.Equal(t, http.StatusCreated, b.Status, "%s", b.Body)
+				}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			first, second, check := tc.run(t, e)
+			hold, err := e.db.BeginTxx(t.Context(), nil)
+			require.NoError(t, err)
+			defer hold.Rollback() //nolint:errcheck
+			_, err = hold.ExecContext(t.Context(), `LOCK TABLE idempotency_keys IN SHARE MODE`)
+			require.NoError(t, err)
+			waitFor := func(n int) {
+				for tries, waiting := 0, 0; waiting < n; tries++ {
+					require.Less(t, tries, 6000, "%d requests never waited", n)
+					waiting = e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			a, b := make(chan resp, 1), make(chan resp, 1)
+			go func() { a <- first() }()
+			waitFor(1) // the first at its answer's store
+			go func() { b <- second() }()
+			waitFor(2) // the second behind it
+			require.NoError(t, hold.Commit())
+			check(<-a, <-b)
+		})
+	}
+}
+
+// itRegisterAs registers person as a client of the agency of key.
+func itRegisterAs(t *testing.T, e *env, key string, person identity) int64 {
+	t.Helper()
+	r := e.post(key, "/v1/clients", map[string]any{"first_name": person.First, "last_name": person.Last,
+		"date_of_birth": person.DOB.String(), "catchment_area": "bridgeport", "gender": "U"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	return itID(t, r)
+}

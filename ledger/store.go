@@ -353,12 +353,36 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID int64, today r
 	return n > 0, err
 }
 
+// episodeLifeKey is the advisory lock a person's episode in a program is
+// opened, closed and dropped under (SQL expressions for the two).
+func episodeLifeKey(person, program string) string {
+	return `hashtext('episode:' || ` + person + `::text || ':' || ` + program + `)`
+}
+
+// LockEpisodeLife takes (for the transaction) the lock an episode is
+// opened, closed and dropped under (episodeLifeKey). OpenEpisode takes it,
+// and so do CloseEpisode and DropEmptyEpisode: unheld, two agencies'
+// discharges at once each saw the other's stay open and neither closed the
+// episode; a discharge closed it under an enrollment joining it at that
+// moment, which then billed into a closed episode beside a second one; and
+// an enrollment joined an episode a withdrawal was deleting (a 500 on its
+// foreign key) (a races black-box pass). A discharge or withdrawal takes
+// it before it locks the episode's rows (authorizations, the episode),
+// the order an enrollment joining takes them in.
+func LockEpisodeLife(ctx context.Context, ext pg.Ext, episodeID int64) error {
+	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+episodeLifeKey("person_id", "program_code")+`)
+		FROM episodes WHERE id = $1`, episodeID); err != nil {
+		return fmt.Errorf("episode lock: %w", err)
+	}
+	return nil
+}
+
 // OpenEpisode returns the person's open episode in the program, opening
 // one on the given day with the program's dollar cap when there is none,
 // and moving an open one's opening back to the day when it is earlier.
 // Two enrollments at once (from any agencies) open one episode, not two.
 func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string, on rss.Date, dollarCap *rss.Money) (int64, error) {
-	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('episode:' || $1::text || ':' || $2))`, personID, program); err != nil {
+	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+episodeLifeKey("$1", "$2")+`)`, personID, program); err != nil {
 		return 0, fmt.Errorf("episode: %w", err)
 	}
 	var id int64
@@ -389,6 +413,9 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 // episode it opened so; kept, it would be an episode of no stay, open from
 // a day no one was enrolled.
 func DropEmptyEpisode(ctx context.Context, ext pg.Ext, episodeID int64) error {
+	if err := LockEpisodeLife(ctx, ext, episodeID); err != nil {
+		return err
+	}
 	_, err := ext.ExecContext(ctx, `DELETE FROM episodes p WHERE p.id = $1
 		AND NOT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1)
 		AND NOT EXISTS (SELECT 1 FROM authorizations WHERE episode_id = $1)
@@ -404,6 +431,9 @@ func DropEmptyEpisode(ctx context.Context, ext pg.Ext, episodeID int64) error {
 // CloseEpisode closes an episode on the given day (not before it opened)
 // when none of its enrollments, with any agency, is still open.
 func CloseEpisode(ctx context.Context, ext pg.Ext, episodeID int64, on rss.Date) error {
+	if err := LockEpisodeLife(ctx, ext, episodeID); err != nil {
+		return err
+	}
 	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET closed_on = GREATEST(opened_on, $2::date) WHERE id = $1
 		AND NOT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1 AND discharge_date IS NULL)`, episodeID, on); err != nil {
 		return fmt.Errorf("close episode: %w", err)
