@@ -353,13 +353,8 @@ func TestSupervisionNotTakenFromUnderAPaidLine(t *testing.T) {
 func TestMinorsLineAndAgeNotTakenFromUnderAPaidLine(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	okafor, nguyen := e.demo.Staff["Okafor"], e.demo.Clients["Nguyen"]
-	v := itVoucher(t, e, keyHRA, nguyen, "ATR-TR", 2, -5, 10)
-	require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
-	l := itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "MIN-1", "client_id": nguyen,
-		"rendering_staff_id": okafor, "place_of_service": "99",
-		"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}))
-	require.Equal(t, "paid", l["status"], "%v", l)
+	okafor := e.demo.Staff["Okafor"]
+	itMinorsPaidLine(t, e, "MIN-1")
 	var check int64
 	require.NoError(t, e.db.GetContext(t.Context(), &check, `SELECT id FROM background_checks WHERE staff_id = $1
 		AND verification_status = 'verified' AND result = 'passed'`, okafor))
@@ -403,13 +398,26 @@ func TestMinorsLineAndAgeNotTakenFromUnderAPaidLine(t *testing.T) {
 	e.mhwReady(100)
 	claim := e.duboisClaim("RA-AGE-1", raLine(day(-3), 2, "14.50"))
 	claim["rendering_staff_id"] = ra
-	l = itLine(t, e.post(keyECRA, "/v1/claims", claim))
+	l := itLine(t, e.post(keyECRA, "/v1/claims", claim))
 	require.Equal(t, "paid", l["status"], "%v", l)
 	itNothingWritten(t, e, func() {
 		requireProblem(t, e.patch(keyECRA, itPath("/v1/staff/%d", ra),
 			map[string]any{"date_of_birth": fixtures.TestToday.AddDays(-17 * 366).String(), "reason": "typo mended"}),
 			http.StatusConflict, "claims_no_longer_qualified")
 	})
+}
+
+// itMinorsPaidLine pays a line of the claim number given that Okafor
+// rendered the day before the test's today to Nguyen, a minor.
+func itMinorsPaidLine(t *testing.T, e *env, number string) {
+	t.Helper()
+	nguyen := e.demo.Clients["Nguyen"]
+	v := itVoucher(t, e, keyHRA, nguyen, "ATR-TR", 2, -5, 10)
+	require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	l := itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": nguyen,
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "99",
+		"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}))
+	require.Equal(t, "paid", l["status"], "%v", l)
 }
 
 // A staff change is held to the paid lines it would leave unqualified,
@@ -421,13 +429,8 @@ func TestMinorsLineAndAgeNotTakenFromUnderAPaidLine(t *testing.T) {
 func TestStaffChangeIsJudgedByWhatItTakesAway(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	okafor, nguyen := e.demo.Staff["Okafor"], e.demo.Clients["Nguyen"]
-	v := itVoucher(t, e, keyHRA, nguyen, "ATR-TR", 2, -5, 10)
-	require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
-	l := itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "TAKE-1", "client_id": nguyen,
-		"rendering_staff_id": okafor, "place_of_service": "99",
-		"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}}))
-	require.Equal(t, "paid", l["status"], "%v", l)
+	okafor := e.demo.Staff["Okafor"]
+	itMinorsPaidLine(t, e, "TAKE-1")
 	var failed int64
 	require.NoError(t, e.db.GetContext(t.Context(), &failed, `INSERT INTO background_checks (staff_id, checked_on, result, agency,
 		submitted_by_role) VALUES ($1, $2, 'failed', 'DCF background unit', 'provider') RETURNING id`, okafor, day(-3)))
