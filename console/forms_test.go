@@ -135,13 +135,21 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 	assert.Contains(t, r.Body, `id="doc-credentials-1"`)
 	assert.Contains(t, r.Body, `value="`+ref+`"`, "the reference is kept in its record's form")
 
+	// The agency is chosen by name (an admin typed its id, read from
+	// elsewhere: a black-box pass), and the list names each key's.
 	keys := w.count(t, "api_keys")
-	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "once": {"form-3"}, "role": {"provider"}, "provider_id": {"99999"}, "label": {"front desk"}})
+	hra := strconv.FormatInt(w.demo.Providers["HRA"], 10)
+	page := a.get("/console/keys")
+	assert.Contains(t, page.Body, `<option value="`+hra+`" >Hartford Recovery Alliance (#`+hra+`)</option>`)
+	assert.Contains(t, page.Body, "<td>Hartford Recovery Alliance "+hra+"</td>", "the list names the key's agency")
+	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "once": {"form-3"}, "role": {"reviewer"}, "provider_id": {hra}, "label": {"front desk"}})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	assert.Contains(t, r.Body, `id="mint-problem"`)
-	for _, kept := range []string{`value="99999"`, `value="front desk"`, `<option selected>provider</option>`} {
+	for _, kept := range []string{`<option value="` + hra + `" selected>`, `value="front desk"`, `<option selected>reviewer</option>`} {
 		assert.Contains(t, r.Body, kept)
 	}
+	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "once": {"form-4"}, "role": {"provider"}, "provider_id": {"99999"}, "label": {"front desk"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "an agency never listed, posted by hand")
 	assert.Equal(t, keys, w.count(t, "api_keys"))
 }
 

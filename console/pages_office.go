@@ -570,30 +570,51 @@ type keysView struct {
 	// Once is the mint form's one-time token: the form posted twice mints
 	// once (access.FormOnce).
 	Once string
+	// Agencies are chosen by name in the mint form and named in the list
+	// (an admin typed an agency's id, read from elsewhere: a black-box
+	// pass).
+	Agencies []vouchers.Provider
+}
+
+// AgencyName is the name of agency id, or "" when none is known.
+func (v keysView) AgencyName(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	for _, p := range v.Agencies {
+		if p.ID == *id {
+			return p.Name
+		}
+	}
+	return ""
 }
 
 func (k *Console) keys(c *gin.Context) {
-	list, err := k.cfg.Vouchers.APIKeys(c.Request.Context())
-	if err != nil {
+	k.keysPage(c, http.StatusOK, keysView{Once: randomToken()})
+}
+
+// keysPage shows the keys page v with the keys and agencies as they stand.
+func (k *Console) keysPage(c *gin.Context, status int, v keysView) {
+	ctx := c.Request.Context()
+	var err error
+	if v.Items, err = k.cfg.Vouchers.APIKeys(ctx); err != nil {
 		k.fail(c, err)
 		return
 	}
-	k.page(c, http.StatusOK, "keys", "API keys", keysView{Items: list, Once: randomToken()})
+	if v.Agencies, err = k.cfg.Vouchers.Providers(ctx); err != nil {
+		k.fail(c, err)
+		return
+	}
+	k.page(c, status, "keys", "API keys", v)
 }
 
 // createKey mints a key and shows it once, on this answer (never stored,
 // never in a URL; the page is not cached).
 func (k *Console) createKey(c *gin.Context) {
-	ctx := c.Request.Context()
 	nk, err := k.mintKey(c)
 	if err != nil {
 		// The form again, as typed, the problem above it.
 		if problem, status, ok := refusedForm(err, "The key was not minted:"); ok {
-			list, lerr := k.cfg.Vouchers.APIKeys(ctx)
-			if lerr != nil {
-				k.fail(c, lerr)
-				return
-			}
 			// A refusal wrote nothing, so its token may mint once still;
 			// one the form was sent with before gets a fresh one.
 			once := c.PostForm("once")
@@ -601,19 +622,14 @@ func (k *Console) createKey(c *gin.Context) {
 			if errors.As(err, &ce) && ce.Code == "form_already_sent" {
 				once = randomToken()
 			}
-			k.page(c, status, "keys", "API keys", keysView{Items: list, Problem: problem, Once: once, Form: map[string]string{
+			k.keysPage(c, status, keysView{Problem: problem, Once: once, Form: map[string]string{
 				"role": c.PostForm("role"), "provider_id": c.PostForm("provider_id"), "label": c.PostForm("label")}})
 			return
 		}
 		k.fail(c, err)
 		return
 	}
-	list, err := k.cfg.Vouchers.APIKeys(ctx)
-	if err != nil {
-		k.fail(c, err)
-		return
-	}
-	k.page(c, http.StatusCreated, "keys", "API keys", keysView{Items: list, Created: &nk, Once: randomToken()})
+	k.keysPage(c, http.StatusCreated, keysView{Created: &nk, Once: randomToken()})
 }
 
 // mintKey mints the key the form asks for.
@@ -681,12 +697,7 @@ func (k *Console) revokeKey(c *gin.Context) {
 		// one revoked already): it was a bare problem page (a black-box
 		// pass).
 		if problem, status, ok := refusedForm(err, "The key was not revoked:"); ok {
-			list, lerr := k.cfg.Vouchers.APIKeys(c.Request.Context())
-			if lerr != nil {
-				k.fail(c, lerr)
-				return
-			}
-			k.page(c, status, "keys", "API keys", keysView{Items: list, Refused: problem})
+			k.keysPage(c, status, keysView{Refused: problem})
 			return
 		}
 		k.fail(c, err)
