@@ -150,10 +150,11 @@ func TestRegistrationRefusesAMedicaidIDOnAnotherClientsSpan(t *testing.T) {
 	require.Equal(t, "CT88800002", e.get(keyHRA, itPath("/v1/clients/%d", holder)).JSON(t)["medicaid_id"])
 
 	itNothingWritten(t, e, func() {
-		requireProblem(t, e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Second", "last_name": "Person",
+		p := requireProblem(t, e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Second", "last_name": "Person",
 			"date_of_birth": "1972-01-01", "catchment_area": "hartford", "medicaid_id": "CT88800001"}),
 			http.StatusConflict, "medicaid_id_in_use")
-		p := requireProblem(t, span("CT88800009", day(367)), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, map[string]any{"type": "client", "id": float64(holder)}, p["existing"], "the span's holder")
+		p = requireProblem(t, span("CT88800009", day(367)), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "out_of_range", itFieldCode(p, "start_date"))
 		p = requireProblem(t, e.post(keyHRA, itPath("/v1/clients/%d/eligibility/%d/end", holder, spanID),
 			map[string]any{"end_date": "2999-12-31"}), http.StatusUnprocessableEntity, "validation_failed")

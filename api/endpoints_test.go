@@ -107,10 +107,12 @@ func TestClientsCreateLinkGetList(t *testing.T) {
 	// Within its own records an agency is told of a conflict: nothing in
 	// the answer is another agency's.
 	itNothingWritten(t, e, func() {
-		requireProblem(t, e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Someone", "last_name": "Else",
+		p := requireProblem(t, e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Someone", "last_name": "Else",
 			"date_of_birth": "2001-01-01", "catchment_area": "norwich", "medicaid_id": "CT55512345"}), http.StatusConflict, "medicaid_id_in_use")
-		requireProblem(t, e.post(keyHRA, "/v1/clients", itWith(body, "medicaid_id", "CT55599999")), http.StatusConflict,
+		assert.Equal(t, map[string]any{"type": "client", "id": float64(id)}, p["existing"], "the agency's own client is named")
+		p = requireProblem(t, e.post(keyHRA, "/v1/clients", itWith(body, "medicaid_id", "CT55599999")), http.StatusConflict,
 			"client_identity_conflict")
+		assert.Equal(t, map[string]any{"type": "client", "id": float64(id)}, p["existing"])
 	})
 
 	// The agency registering its own client again gets its record back.
@@ -121,9 +123,10 @@ func TestClientsCreateLinkGetList(t *testing.T) {
 	// writes nothing (409, TestReRegistrationWithAMedicaidIDWritesNothing);
 	// the id goes on as an eligibility span, on PWE's record only.
 	itNothingWritten(t, e, func() {
-		requireProblem(t, e.post(keyPWE, "/v1/clients", map[string]any{"first_name": "wren", "last_name": "ITWHISTLER",
+		p := requireProblem(t, e.post(keyPWE, "/v1/clients", map[string]any{"first_name": "wren", "last_name": "ITWHISTLER",
 			"date_of_birth": "1988-02-29", "catchment_area": "stamford", "medicaid_id": "CT55512345"}), http.StatusConflict,
 			"medicaid_id_not_on_file")
+		assert.Equal(t, map[string]any{"type": "client", "id": float64(pwe)}, p["existing"])
 	})
 	r = e.post(keyPWE, itPath("/v1/clients/%d/eligibility", pwe), map[string]any{"medicaid_id": "CT55512345", "start_date": day(-30)})
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)

@@ -201,11 +201,11 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 			// The agency's own record: nothing here is news to it.
 			*out = own[0]
 			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID == *n.MedicaidID && !out.DateOfBirth.Equal(n.DateOfBirth) {
-				return rss.Coded(rss.ErrConflict, "medicaid_id_in_use",
+				return rss.OnFile("client", out.ID, "medicaid_id_in_use",
 					"client %d of this agency already has this Medicaid ID with another date of birth", out.ID)
 			}
 			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID != *n.MedicaidID {
-				return rss.Coded(rss.ErrConflict, "client_identity_conflict",
+				return rss.OnFile("client", out.ID, "client_identity_conflict",
 					"client %d of this agency has this name and date of birth and another Medicaid ID", out.ID)
 			}
 			// A Medicaid ID the record lacks is not written here: the 200
@@ -215,7 +215,7 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 			// ID, and a span from three months back, that another person
 			// held).
 			if n.MedicaidID != nil && out.MedicaidID == nil {
-				return rss.Coded(rss.ErrConflict, "medicaid_id_not_on_file",
+				return rss.OnFile("client", out.ID, "medicaid_id_not_on_file",
 					"client %d of this agency has this name and date of birth and no Medicaid ID; record the ID as an "+
 						"eligibility span (POST /v1/clients/%d/eligibility)", out.ID, out.ID)
 			}
@@ -236,7 +236,7 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 			err := tx.GetContext(ctx, &held, `SELECT g.client_id FROM client_eligibility g JOIN clients o ON o.id = g.client_id
 				WHERE o.provider_id = $1 AND g.medicaid_id = $2 ORDER BY g.client_id LIMIT 1`, a.ProviderID, *n.MedicaidID)
 			if err == nil {
-				return rss.Coded(rss.ErrConflict, "medicaid_id_in_use",
+				return rss.OnFile("client", held, "medicaid_id_in_use",
 					"client %d of this agency holds this Medicaid ID on an eligibility span", held)
 			}
 			if !errors.Is(err, pg.ErrNoRows) {
