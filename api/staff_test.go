@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strings"
@@ -1041,4 +1042,29 @@ func TestVoucherSpanEndsWithItsStaffMembersEmployment(t *testing.T) {
 	assert.Equal(t, "partial", v["decision"], "%v", v)
 	assert.Contains(t, v["reason_codes"], "SPAN_PAST_EMPLOYMENT")
 	assert.Equal(t, day(5), v["granted_end"], "%v", v)
+}
+
+// The verification queue's cursor is taken only as issued, as every
+// list's is: another spelling of the same position (an offset for Z, a
+// leading zero in the id) was read as it (a black-box pass).
+func TestVerificationQueueCursorOnlyAsIssued(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.get(keyAdmin, "/v1/verification-queue?limit=1")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	cursor, _ := r.JSON(t)["next_cursor"].(string)
+	require.NotEmpty(t, cursor, "the demo queue holds more than one record")
+	require.Equal(t, http.StatusOK, e.get(keyAdmin, "/v1/verification-queue?limit=1&cursor="+cursor).Status)
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	require.NoError(t, err)
+	parts := strings.Split(string(raw), "|")
+	require.Len(t, parts, 3)
+	for _, other := range []string{
+		strings.Replace(parts[0], "Z", "+00:00", 1) + "|" + parts[1] + "|" + parts[2],
+		parts[0] + "|" + parts[1] + "|0" + parts[2],
+	} {
+		p := requireProblem(t, e.get(keyAdmin, "/v1/verification-queue?limit=1&cursor="+base64.RawURLEncoding.EncodeToString([]byte(other))),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "invalid_cursor", itFieldCode(p, "cursor"), other)
+	}
 }

@@ -95,8 +95,7 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter, p vouchers.Page) (vo
 	if len(items) > limit {
 		out.Items = items[:limit]
 		last := out.Items[limit-1]
-		out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("q:" + last.SubmittedAt.UTC().Format(time.RFC3339Nano) + "|" +
-			last.Kind + "|" + strconv.FormatInt(last.ID, 10)))
+		out.NextCursor = queuePos{at: last.SubmittedAt, kind: last.Kind, id: last.ID}.cursor()
 	}
 	return out, nil
 }
@@ -105,6 +104,12 @@ type queuePos struct {
 	at   time.Time
 	kind string
 	id   int64
+}
+
+// cursor is the position as the list issues it.
+func (q queuePos) cursor() string {
+	return base64.RawURLEncoding.EncodeToString([]byte("q:" + q.at.UTC().Format(time.RFC3339Nano) + "|" + q.kind + "|" +
+		strconv.FormatInt(q.id, 10)))
 }
 
 // queueCursor reads the page: the limit as every list takes it, and the
@@ -131,5 +136,12 @@ func queueCursor(p vouchers.Page) (int, queuePos, error) {
 	if _, ok := kindTable[parts[1]]; !ok || err != nil || id <= 0 {
 		return 0, queuePos{}, bad
 	}
-	return limit, queuePos{at: at, kind: parts[1], id: id}, nil
+	// Only the form issued, as every list's cursor: another spelling of
+	// the same position (an offset for Z, a leading zero) was taken (a
+	// black-box pass).
+	pos := queuePos{at: at, kind: parts[1], id: id}
+	if pos.cursor() != p.Cursor {
+		return 0, queuePos{}, bad
+	}
+	return limit, pos, nil
 }
