@@ -271,12 +271,12 @@ var lineDenials = []lineRule{
 	{id: "C00", code: CodeClaimInvalidUnits, facts: []string{"line.units", "service.unit"},
 		eval: func(f *LineFacts) (string, string) {
 			if f.Line.Units <= 0 {
-				return CodeClaimInvalidUnits, strconv.Itoa(f.Line.Units) + " units"
+				return CodeClaimInvalidUnits, count(f.Line.Units, "unit")
 			}
 			// A line is one date of service: 30 units of a service counted
 			// by the day on one date were paid (a black-box pass).
 			if most := f.Service.UnitsPerDay(); most > 0 && f.Line.Units > most {
-				return CodeClaimInvalidUnits, strconv.Itoa(f.Line.Units) + " units of " + f.Service.Unit + " on one date; a day holds " + strconv.Itoa(most)
+				return CodeClaimInvalidUnits, count(f.Line.Units, "unit") + " of " + f.Service.Unit + " on one date; a day holds " + strconv.Itoa(most)
 			}
 			return "", ""
 		}},
@@ -324,7 +324,7 @@ var lineDenials = []lineRule{
 	{id: "C03", code: CodeClaimFilingLimit, facts: []string{"received_on", "line.date_of_service", "program.filing_limit_days"},
 		eval: func(f *LineFacts) (string, string) {
 			if age := daysInclusive(f.Line.DateOfService, f.ReceivedOn) - 1; age > f.Program.FilingLimitDays {
-				return CodeClaimFilingLimit, "received " + strconv.Itoa(age) + " days after service; limit " + strconv.Itoa(f.Program.FilingLimitDays)
+				return CodeClaimFilingLimit, "received " + count(age, "day") + " after service; limit " + strconv.Itoa(f.Program.FilingLimitDays)
 			}
 			return "", ""
 		}},
@@ -389,7 +389,7 @@ var lineDenials = []lineRule{
 	{id: "C06", code: CodeClaimStaffNotQualified, facts: []string{"staff", "service.qualification", "client.date_of_birth", "line.date_of_service"},
 		eval: func(f *LineFacts) (string, string) {
 			if ok, why := MayRender(f.Staff, f.ProviderID, &f.Service, &f.Client, f.Line.DateOfService, &f.Settings); !ok {
-				return CodeClaimStaffNotQualified, why
+				return CodeClaimStaffNotQualified, QualificationText(why)
 			}
 			return "", ""
 		}},

@@ -2,6 +2,8 @@ package adjudication
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -175,6 +177,48 @@ func BackgroundCleared(s *Staff, d time.Time) bool {
 // IsMinorOn reports whether the client is under the minor age on day d.
 func IsMinorOn(c *Client, d time.Time, st *Settings) bool {
 	return AgeOn(c.DateOfBirth, d) < st.MinorAgeYears
+}
+
+// qualificationWords are the reasons Qualified gives, in words.
+var qualificationWords = map[string]string{
+	"staff_not_with_provider":      "the staff member is not active with this agency",
+	"staff_not_employed_on_date":   "the staff member is not employed on that day",
+	"no_staff_named":               "no staff member is named, and the service needs a qualified one",
+	"under_minimum_age":            "the staff member is under the recovery assistant's minimum age",
+	"no_diploma_or_ged":            "no valid high school diploma or GED",
+	"no_valid_drivers_licence":     "no valid Connecticut driver's licence",
+	"no_valid_ra_training":         "no valid DMHAS recovery assistant training",
+	"role_not_recovery_specialist": "the staff member's role is not a recovery specialist's",
+	"unknown_qualification":        "the service's qualification is not one the rules know",
+	"no_qualifying_path": "no qualifying path: no valid ISAS, CADC or CPS certification, no bachelor's degree or " +
+		"LPC/LCPC licence with the target-population months or a qualified supervisor, no pastoral licence with the core " +
+		"competencies, and not the service-delivery months",
+}
+
+// count is n of a thing in words: "1 unit", "2 units", "0 days".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
+}
+
+// QualificationText is a reason Qualified or MayRender gave, in words
+// with its code after them ("... (no_qualifying_path)"), and the records
+// waiting for verification it names kept: a provider read the bare code
+// and could not tell what was missing (a black-box pass). A reason that is
+// words already is returned as it is.
+func QualificationText(why string) string {
+	code, rest, _ := strings.Cut(why, "; ")
+	words, ok := qualificationWords[code]
+	if !ok {
+		return why
+	}
+	out := words + " (" + code + ")"
+	if rest != "" {
+		out += "; " + rest
+	}
+	return out
 }
 
 // MayRender reports whether staff s may render service svc for provider

@@ -1,6 +1,7 @@
 package adjudication
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -319,4 +320,20 @@ func TestDateHelpers(t *testing.T) {
 		assert.Equal(t, "none", formatDate(time.Time{}))
 		assert.Equal(t, "2026-04-01", formatDate(qd))
 	})
+}
+
+// A reason the qualification rules give reads in words, its code after
+// them and the records waiting for verification kept: a provider read
+// "no_qualifying_path" and could not tell what was missing (a black-box
+// pass). Words already are left as they are.
+func TestQualificationText(t *testing.T) {
+	assert.Equal(t, "the staff member is not employed on that day (staff_not_employed_on_date)",
+		QualificationText("staff_not_employed_on_date"))
+	got := QualificationText("no_qualifying_path; pending verification: credential CADC")
+	assert.True(t, strings.HasPrefix(got, "no qualifying path: no valid ISAS, CADC or CPS certification"), got)
+	assert.True(t, strings.HasSuffix(got, "(no_qualifying_path); pending verification: credential CADC"), got)
+	const words = "client is a minor; no passed background check before 2026-06-01"
+	assert.Equal(t, words, QualificationText(words))
+	assert.Equal(t, "1 unit", count(1, "unit"))
+	assert.Equal(t, "0 days", count(0, "day"))
 }

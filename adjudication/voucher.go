@@ -259,7 +259,12 @@ var voucherRules = []voucherRule{
 		applies: func(f *VoucherFacts) bool { return f.Program.GPRARequired },
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			if !f.GPRA.IntakeCompleted {
-				return fire("no completed intake GPRA in the episode")
+				// Said of what the rules may read, not of the episode: one
+				// another agency recorded, without a consent naming the
+				// requester, is not read, and "in the episode" told a
+				// reviewer who saw it there that there was none (a
+				// black-box pass).
+				return fire("no completed intake GPRA of this stay, nor of another agency whose consent names this agency")
 			}
 			return pass
 		}},
@@ -289,7 +294,7 @@ var voucherRules = []voucherRule{
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			ok, path := Qualified(f.Staff, f.Request.ProviderID, &f.Service, f.Request.Start, &f.Settings)
 			if !ok {
-				return fire(path)
+				return fire(QualificationText(path))
 			}
 			return pass
 		}},
@@ -328,7 +333,7 @@ var voucherRules = []voucherRule{
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			if n := daysInclusive(g.start, g.end); n > f.Program.VoucherValidityDays {
 				g.end = addDays(g.start, f.Program.VoucherValidityDays-1)
-				return fire(strconv.Itoa(n) + " days cut to " + strconv.Itoa(f.Program.VoucherValidityDays) + ", ending " + formatDate(g.end))
+				return fire(count(n, "day") + " cut to " + strconv.Itoa(f.Program.VoucherValidityDays) + ", ending " + formatDate(g.end))
 			}
 			return pass
 		}},
@@ -359,7 +364,7 @@ var voucherRules = []voucherRule{
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			if g.units > f.Service.PerVoucherMax {
 				g.units = f.Service.PerVoucherMax
-				return fire(strconv.Itoa(f.Request.Units) + " units reduced to " + strconv.Itoa(f.Service.PerVoucherMax))
+				return fire(count(f.Request.Units, "unit") + " reduced to " + strconv.Itoa(f.Service.PerVoucherMax))
 			}
 			return pass
 		}},
@@ -472,7 +477,7 @@ var voucherRules = []voucherRule{
 			for _, d := range days {
 				if ok, why := Qualified(f.Staff, f.Request.ProviderID, &f.Service, d, &f.Settings); !ok {
 					g.end = addDays(d, -1)
-					return fire("qualification lapses " + formatDate(d) + " (" + why + "); span cut there")
+					return fire("qualification lapses " + formatDate(d) + ": " + QualificationText(why) + "; span cut there")
 				}
 			}
 			return pass
@@ -516,7 +521,7 @@ var voucherRules = []voucherRule{
 			if most := days * f.Service.UnitsPerDay(); days > 0 && g.units > most {
 				asked := g.units
 				g.units = most
-				return fire(strconv.Itoa(asked) + " units of " + f.Service.Unit + " over " + strconv.Itoa(days) + " days reduced to " + strconv.Itoa(most))
+				return fire(count(asked, "unit") + " of " + f.Service.Unit + " over " + count(days, "day") + " reduced to " + strconv.Itoa(most))
 			}
 			return pass
 		}},
@@ -539,14 +544,18 @@ var voucherRules = []voucherRule{
 			if held == 0 || g.units <= left {
 				return pass
 			}
-			saw := "this agency's " + seen + " over the same days hold " + strconv.Itoa(held) + " units of the per-voucher maximum " +
+			verb := " hold "
+			if !strings.HasPrefix(seen, "authorizations ") {
+				verb = " holds "
+			}
+			saw := "this agency's " + seen + " over the same days" + verb + count(held, "unit") + " of the per-voucher maximum " +
 				strconv.Itoa(f.Service.PerVoucherMax)
 			if left <= 0 {
 				return outcome{fired: true, action: ActionDeny, code: CodeOwnAuthorizationAtMax, detail: saw + "; none left"}
 			}
 			asked := g.units
 			g.units = left
-			return fire(saw + "; " + strconv.Itoa(asked) + " units reduced to " + strconv.Itoa(left))
+			return fire(saw + "; " + count(asked, "unit") + " reduced to " + strconv.Itoa(left))
 		}},
 
 	{id: "V30", code: CodeGPRAFollowupOverdue, action: ActionPend,
@@ -587,13 +596,13 @@ var voucherRules = []voucherRule{
 				// The agency's own authorizations alone fire it: the
 				// reason is its own records' (ownInEpisode).
 				if own, _ := ownInEpisode(f, f.Service.Code); own+g.units > f.Service.PerEpisodeMax {
-					return fire(strconv.Itoa(g.units) + " units asked, " + strconv.Itoa(max(f.Service.PerEpisodeMax-own, 0)) +
+					return fire(count(g.units, "unit") + " asked, " + strconv.Itoa(max(f.Service.PerEpisodeMax-own, 0)) +
 						" left of " + strconv.Itoa(f.Service.PerEpisodeMax) + " by this agency's authorizations alone")
 				}
 				left := f.Service.PerEpisodeMax - f.EpisodeUnitsAuthorized
 				source, sources := othersInEpisode(f, f.Service.Code)
 				return outcome{fired: true, source: source, sources: sources,
-					detail: strconv.Itoa(g.units) + " units asked, " + strconv.Itoa(max(left, 0)) + " left of " + strconv.Itoa(f.Service.PerEpisodeMax)}
+					detail: count(g.units, "unit") + " asked, " + strconv.Itoa(max(left, 0)) + " left of " + strconv.Itoa(f.Service.PerEpisodeMax)}
 			}
 			return pass
 		}},
@@ -728,7 +737,7 @@ var voucherRules = []voucherRule{
 		facts: []string{"request.start", "today", "program.retro_limit_days"},
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			if earliest := addDays(f.Today, -f.Program.RetroLimitDays); f.Request.Start.Before(earliest) {
-				return fire("starts " + strconv.Itoa(daysInclusive(f.Request.Start, f.Today)-1) + " days ago; limit " + strconv.Itoa(f.Program.RetroLimitDays))
+				return fire("starts " + count(daysInclusive(f.Request.Start, f.Today)-1, "day") + " ago; limit " + strconv.Itoa(f.Program.RetroLimitDays))
 			}
 			return pass
 		}},

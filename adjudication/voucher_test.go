@@ -712,7 +712,7 @@ func TestRuleV38OwnAuthorizationOverlap(t *testing.T) {
 		// The repro: the same request again, after one was granted.
 		{name: "the same request again", base: approvedEMP, mutate: asks(160, own(160, nil)),
 			result: ResultFired, decision: Denied, code: CodeOwnAuthorizationAtMax, action: ActionDeny,
-			detail: "EMP-2026-000031 (" + formatDate(spanStart) + ".." + formatDate(spanEnd) + ", 160 units) over the same days hold 160 units of the per-voucher maximum 160; none left"},
+			detail: "EMP-2026-000031 (" + formatDate(spanStart) + ".." + formatDate(spanEnd) + ", 160 units) over the same days holds 160 units of the per-voucher maximum 160; none left"},
 		{name: "a top-up within the maximum", base: approvedEMP, mutate: asks(120, own(40, nil)),
 			result: ResultPassed, decision: Approved, check: grants(120, spanStart, spanEnd)},
 		{name: "a top-up past the maximum is cut to what it leaves", base: approvedEMP, mutate: asks(160, own(40, nil)),
