@@ -15,6 +15,11 @@ type ProgramCap struct {
 	// By is the other agency whose record the episode's cap is
 	// (AgencyCap's): the one that opened it, or raised it.
 	By int64 `json:"by,omitempty"`
+	// OwnRaised (AgencyCap's): a reviewer's exception for the requesting
+	// agency raised the episode's cap during its stay and still stands,
+	// so its own episode's cap would have risen to what its own
+	// authorizations hold (ownDollarCap).
+	OwnRaised bool `json:"own_raised,omitempty"`
 }
 
 // Program is the slice of program reference data the rules read.

@@ -634,7 +634,7 @@ var voucherRules = []voucherRule{
 			// read apart from a stranger ("0.00 left of 300.00" where a
 			// stranger's episode, raised by the reviewer's exception, read
 			// 480.00: a re-check of a Part 2 black-box pass).
-			if o := f.Program.AgencyCap; o != nil && (o.Has != f.Program.HasDollarCap || !o.Cap.Equal(f.Program.EpisodeDollarCap)) {
+			if o := f.Program.AgencyCap; o != nil && (c.Has != f.Program.HasDollarCap || !c.Cap.Equal(f.Program.EpisodeDollarCap)) {
 				if !ownFires && !allFires {
 					return pass
 				}
@@ -842,9 +842,24 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 // ownDollarCap is the cap the agency's own authorizations are judged by
 // (V33): Program.AgencyCap where the episode's cap may be another
 // agency's record, the episode's otherwise.
+//
+// An exception of the agency's own that raised the episode's cap raises
+// its own cap too, as it would have raised its own episode's: to what its
+// authorizations hold (an exception raises a cap to what is authorized,
+// and a void lets it fall back no lower than that, ledger.RaiseEpisodeCap
+// and ReleaseEpisodeCap). Judged by the cap of its day alone, its next
+// request over it read CONFLICT_ON_FILE where a stranger's, in an episode
+// its own exception raised, read the raised cap (a known gap of the
+// sixteenth stop).
 func ownDollarCap(f *VoucherFacts) ProgramCap {
-	if f.Program.AgencyCap != nil {
-		return *f.Program.AgencyCap
+	if o := f.Program.AgencyCap; o != nil {
+		c := *o
+		if c.OwnRaised && c.Has {
+			if _, own := ownInEpisode(f, ""); own.GreaterThan(c.Cap) {
+				c.Cap = own
+			}
+		}
+		return c
 	}
 	return ProgramCap{Has: f.Program.HasDollarCap, Cap: f.Program.EpisodeDollarCap}
 }

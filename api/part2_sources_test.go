@@ -332,7 +332,10 @@ func TestEpisodeCapKeptFromAnotherAgencysDayIsItsRecord(t *testing.T) {
 		{name: "raised since", then: "300.00", now: "4000.00"},
 		{name: "lowered since", then: "4000.00", now: "300.00"},
 		{name: "unchanged", then: "300.00", now: "300.00", alike: true},
-		{name: "unchanged, then an exception", then: "300.00", now: "300.00", exception: true},
+		// BCS's own exception raised the cap HRA's episode opened with:
+		// its own episode's would have risen alike (a known gap of the
+		// sixteenth stop read CONFLICT_ON_FILE here).
+		{name: "unchanged, then an exception", then: "300.00", now: "300.00", exception: true, alike: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)

@@ -206,6 +206,8 @@ var lockStatement = `WITH enr AS (
 	               'keeper', (array_agg(o.provider_id ORDER BY o.id) FILTER (WHERE o.provider_id <> $2))[1])
 	        FROM enrollments o WHERE o.episode_id = (SELECT episode_id FROM enr)) AS episode_opener,
 	       (SELECT json_build_object('cap', e.program_cap_then::text, 'recorded', e.cap_recorded) FROM enr e) AS joined_cap,
+	       EXISTS (SELECT 1 FROM episode_cap_raises r, enr e WHERE r.episode_id = e.episode_id AND r.provider_id = $2
+	               AND r.raised_at >= e.created_at AND (SELECT dollar_cap FROM locked) > r.cap_before) AS own_raised,
 	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
 	       pg_advisory_xact_lock_shared(` + pg.IntakeLockKey("$2") + `)::text AS intake_lock,
 	       k.*, o.*
@@ -398,6 +400,9 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		// raise still standing of another agency's exception, and that
 		// agency (ledger.RaisedByOthersSQL).
 		OthersCapBefore *rss.Money `db:"others_cap_before"`
+		// OwnRaised: an exception of the agency's own raised the episode's
+		// cap during the request's stay, and the raise still stands.
+		OwnRaised bool `db:"own_raised"`
 		OthersRaisedBy  *int64     `db:"others_raised_by"`
 		PlanMode        string     `db:"plan_cache_mode"`
 		IntakeLock      string     `db:"intake_lock"`
@@ -527,6 +532,9 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 			f.Program.AgencyCap = &own
 		case lk.OthersCapBefore != nil && lk.OthersRaisedBy != nil:
 			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: lk.OthersCapBefore.Decimal, By: *lk.OthersRaisedBy}
+		}
+		if f.Program.AgencyCap != nil {
+			f.Program.AgencyCap.OwnRaised = lk.OwnRaised
 		}
 		f.Program.HasDollarCap = lk.Cap != nil
 		if lk.Cap != nil {
