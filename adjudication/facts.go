@@ -148,14 +148,21 @@ type Period struct {
 // every day of [from, to] (periods that meet end to end, as a renewal does,
 // cover the days across the renewal).
 func (p *Provider) AgreementCovers(from, to time.Time) bool {
+	_, gap := p.AgreementGap(from, to)
+	return !gap
+}
+
+// AgreementGap returns the first day of [from, to] no agreement period
+// covers, if any.
+func (p *Provider) AgreementGap(from, to time.Time) (time.Time, bool) {
 	periods := p.Agreements
 	if len(periods) == 0 {
 		if p.AgreementStart.IsZero() {
-			return false
+			return from, true
 		}
 		periods = []Period{{Start: p.AgreementStart, End: p.AgreementEnd}}
 	}
-	return covers(periods, from, to)
+	return uncovered(periods, from, to)
 }
 
 // Suspended returns the first suspension holding a day of [from, to], if any.
@@ -180,6 +187,12 @@ func (p *Provider) OffersService(program, service string, from, to time.Time) bo
 
 // covers reports whether periods, one after another, cover every day from..to.
 func covers(periods []Period, from, to time.Time) bool {
+	_, gap := uncovered(periods, from, to)
+	return !gap
+}
+
+// uncovered returns the first day of [from, to] no period covers, if any.
+func uncovered(periods []Period, from, to time.Time) (time.Time, bool) {
 	day := from
 	for {
 		var next *Period
@@ -190,10 +203,10 @@ func covers(periods []Period, from, to time.Time) bool {
 			}
 		}
 		if next == nil {
-			return false
+			return day, true
 		}
 		if next.End.IsZero() || !next.End.Before(to) {
-			return true
+			return time.Time{}, false
 		}
 		day = addDays(next.End, 1)
 	}

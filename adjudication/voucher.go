@@ -182,8 +182,15 @@ var voucherRules = []voucherRule{
 			if !p.HasAgreement() {
 				return fire("no agreement on file")
 			}
-			if !p.AgreementCovers(f.Request.Start, f.Request.End) {
-				return fire("agreement " + formatDate(p.AgreementStart) + ".." + formatDate(p.AgreementEnd) + " does not cover the span")
+			// The day no period covers is named: the newest period alone was,
+			// so a span in the gap between two periods read as refused by
+			// the later one (a black-box pass).
+			if day, gap := p.AgreementGap(f.Request.Start, f.Request.End); gap {
+				newest := "from " + formatDate(p.AgreementStart)
+				if !p.AgreementEnd.IsZero() {
+					newest = formatDate(p.AgreementStart) + ".." + formatDate(p.AgreementEnd)
+				}
+				return fire("no agreement covers " + formatDate(day) + " (the newest runs " + newest + ")")
 			}
 			return pass
 		}},

@@ -131,7 +131,14 @@ func TestRuleV02AgreementInactive(t *testing.T) {
 		{name: "no agreement on file", mutate: func(f *VoucherFacts) { f.Provider.AgreementStart, f.Provider.AgreementEnd = time.Time{}, time.Time{} },
 			result: ResultFired, decision: Denied, detail: "no agreement"},
 		{name: "agreement ends the day before the span ends", mutate: func(f *VoucherFacts) { f.Provider.AgreementEnd = addDays(spanEnd, -1) },
-			result: ResultFired, decision: Denied},
+			result: ResultFired, decision: Denied, detail: "no agreement covers " + formatDate(spanEnd) + " "},
+		// The day neither period covers is named, not the later period (a
+		// black-box pass read the gap's refusal as the later period's).
+		{name: "a gap between two periods", mutate: func(f *VoucherFacts) {
+			f.Provider.Agreements = []Period{{Start: addDays(spanStart, -100), End: addDays(spanStart, 2)}, {Start: addDays(spanStart, 5)}}
+			f.Provider.AgreementStart, f.Provider.AgreementEnd = addDays(spanStart, 5), time.Time{}
+		}, result: ResultFired, decision: Denied, detail: "no agreement covers " + formatDate(addDays(spanStart, 3)) + " (the newest runs from " +
+			formatDate(addDays(spanStart, 5)) + ")"},
 		{name: "agreement starts the day after the span starts", mutate: func(f *VoucherFacts) { f.Provider.AgreementStart = addDays(spanStart, 1) },
 			result: ResultFired, decision: Denied},
 		{name: "agreement ends on the span's last day", mutate: func(f *VoucherFacts) { f.Provider.AgreementEnd = spanEnd },
