@@ -558,6 +558,10 @@ var voucherRules = []voucherRule{
 			saw := "this agency's " + seen + " over the same days" + verb + count(held, "unit") + " of the per-voucher maximum " +
 				strconv.Itoa(f.Service.PerVoucherMax)
 			if left <= 0 {
+				// Nothing is left to grant: the ceiling reads none, not the
+				// units asked (a black-box pass read 40 units a denied
+				// request "may carry").
+				g.units = 0
 				return outcome{fired: true, action: ActionDeny, code: CodeOwnAuthorizationAtMax, detail: saw + "; none left"}
 			}
 			asked := g.units

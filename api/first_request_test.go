@@ -35,7 +35,9 @@ func TestFirstRequestIsApproved(t *testing.T) {
 	assert.Equal(t, "partial", v["decision"])
 	assert.Equal(t, float64(16), v["units_granted"])
 	assert.Equal(t, []any{"OWN_AUTHORIZATION_OVERLAP"}, v["reason_codes"])
+	assert.Equal(t, float64(16), v["ceiling"].(map[string]any)["units"])
 	v = send()
 	assert.Equal(t, "denied", v["decision"])
 	assert.Equal(t, []any{"OWN_AUTHORIZATION_AT_VOUCHER_MAX"}, v["reason_codes"])
+	assert.Nil(t, v["ceiling"], "nothing is left to grant: the ceiling is none, not the 40 asked (a black-box pass)")
 }

@@ -428,11 +428,18 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 	if err != nil {
 		return VoucherRequest{}, err
 	}
+	// A ceiling of no units (the reduce rules leave nothing to grant) is
+	// stored as none: the request may carry no grant.
+	var ceilUnits any
+	var ceilStart, ceilEnd rss.Date
+	if d.Ceiling.Units > 0 {
+		ceilUnits, ceilStart, ceilEnd = d.Ceiling.Units, rss.NewDate(d.Ceiling.Start), rss.NewDate(d.Ceiling.End)
+	}
 	var out VoucherRequest
 	err = st.GetContext(ctx, &out,
 		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.Units, rss.NewMoney(facts.Service.Rate), n.StartDate, n.EndDate,
 		n.Note, string(d.Decision), units, gStart, gEnd, pq.Array(codes), string(hits), string(trace), string(factsJSON), d.RuleSetVersion,
-		a.KeyID, now, decidedAt, d.Ceiling.Units, rss.NewDate(d.Ceiling.Start), rss.NewDate(d.Ceiling.End),
+		a.KeyID, now, decidedAt, ceilUnits, ceilStart, ceilEnd,
 		person, episode, enrollment, string(a.Role), a.RequestID, a.Purpose, s.Today())
 	if err != nil {
 		return VoucherRequest{}, fmt.Errorf("store voucher request: %w", err)
