@@ -144,7 +144,7 @@ func TestAuditEveryWrite(t *testing.T) {
 			body: map[string]any{"programs": []string{"EMP"}}, action: "update", entity: "catchment_area", entID: "danbury", purpose: "operations", outcome: "reference_data"},
 		{name: "patch program", key: keyAdmin, method: http.MethodPatch, path: "/v1/reference/programs/EMP", body: map[string]any{"filing_limit_days": 100},
 			action: "update", entity: "program", entID: "EMP", purpose: "operations", outcome: "reference_data"},
-		{name: "patch setting", key: keyAdmin, method: http.MethodPatch, path: "/v1/reference/settings/minor_age_years", body: map[string]any{"value": 18},
+		{name: "patch setting", key: keyAdmin, method: http.MethodPatch, path: "/v1/reference/settings/minor_age_years", body: map[string]any{"value": 17},
 			action: "update", entity: "setting", entID: "minor_age_years", purpose: "operations", outcome: "reference_data"},
 	}
 	for _, tc := range cases {

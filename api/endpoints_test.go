@@ -820,6 +820,15 @@ func TestAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
 	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/settings/minor_age_years", Key: keyAdmin, Body: map[string]any{"value": 19}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, float64(19), r.JSON(t)["value"])
+	// The value it holds already changes nothing: not its time, not its
+	// history (it read "updated" at a time its history could not explain:
+	// a black-box pass).
+	changed := r.JSON(t)["updated_at"]
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/settings/minor_age_years", Key: keyAdmin, Body: map[string]any{"value": 19,
+		"reason": "the same"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, changed, r.JSON(t)["updated_at"])
+	assert.Len(t, itItems(t, e.get(keyAdmin, "/v1/reference/settings/minor_age_years/history")), 1)
 	requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/settings/minor_age_years", Key: keyFinance,
 		Body: map[string]any{"value": 21}}), http.StatusForbidden, "forbidden")
 	// A setting is bounded by its unit: no 2,147,483,647-year-old minors,

@@ -177,7 +177,7 @@ func (n *NewClaim) validate(today rss.Date) error {
 			v.Add(f+".units", "out_of_range", "units must be a whole number from 1 to %d", maxLineUnits)
 		}
 		if !l.Charge.IsPositive() || l.Charge.GreaterThan(maxCharge.Decimal) || !l.Charge.Equal(l.Charge.Round(2)) {
-			v.Add(f+".charge", "out_of_range", "charge must be positive and at most %s, with at most two decimals", maxCharge)
+			v.Add(f+".charge", "out_of_range", "charge must be more than zero and at most %s, written with two decimals", maxCharge)
 		}
 		total = total.Add(l.Charge.Decimal)
 		// rss issues its numbers in capitals; one sent padded or in lower

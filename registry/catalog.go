@@ -262,7 +262,7 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 	checkIdentity(v, []fieldCheck{anyText("name", n.Name)})
 	oneOf(v, "unit", n.Unit, units)
 	if !validAmount(n.Rate) {
-		v.Add("rate", "out_of_range", "rate must be positive, at most %s, with at most two decimals", maxAmount.StringFixed(2))
+		v.Add("rate", "out_of_range", "rate must be more than zero and at most %s, written with two decimals", maxAmount.StringFixed(2))
 	}
 	if n.PerVoucherMax <= 0 || n.PerVoucherMax > maxInt {
 		v.Add("per_voucher_max", "out_of_range", "per_voucher_max must be between 1 and %d", maxInt)
@@ -386,7 +386,7 @@ func (s *Service) AddRate(ctx context.Context, service string, n NewRate) (vouch
 	}
 	v := &rss.ValidationError{}
 	if !validAmount(n.Rate) {
-		v.Add("rate", "out_of_range", "rate must be positive, at most %s, with at most two decimals", maxAmount.StringFixed(2))
+		v.Add("rate", "out_of_range", "rate must be more than zero and at most %s, written with two decimals", maxAmount.StringFixed(2))
 	}
 	if n.Corrects != nil && *n.Corrects <= 0 {
 		v.Add("corrects", "unknown_id", "no rate %d", *n.Corrects)

@@ -2,6 +2,7 @@ package vouchers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -504,10 +505,17 @@ func (s *Service) UpdateSetting(ctx context.Context, key string, value *int, rea
 		if err := access.ChangeReason(ctx, tx, why); err != nil {
 			return err
 		}
-		err := tx.GetContext(ctx, &out, `UPDATE settings SET value = $2, updated_at = now() WHERE key = $1
+		// The value it holds already changes nothing: the setting read
+		// "updated" at a time its history (kept by a trigger for each
+		// change) could not explain (a black-box pass).
+		err := tx.GetContext(ctx, &out, `UPDATE settings SET value = $2, updated_at = now() WHERE key = $1 AND value IS DISTINCT FROM $2
 			RETURNING key, value, description, updated_at`, key, *value)
-		if err == pg.ErrNoRows {
-			return fmt.Errorf("%w: setting %q", rss.ErrNotFound, key)
+		if errors.Is(err, pg.ErrNoRows) {
+			err = tx.GetContext(ctx, &out, `SELECT key, value, description, updated_at FROM settings WHERE key = $1`, key)
+			if errors.Is(err, pg.ErrNoRows) {
+				return fmt.Errorf("%w: setting %q", rss.ErrNotFound, key)
+			}
+			return err
 		}
 		if err != nil {
 			return err
