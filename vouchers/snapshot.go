@@ -400,12 +400,12 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		// raise still standing of another agency's exception, and that
 		// agency (ledger.RaisedByOthersSQL).
 		OthersCapBefore *rss.Money `db:"others_cap_before"`
+		OthersRaisedBy  *int64     `db:"others_raised_by"`
 		// OwnRaised: an exception of the agency's own raised the episode's
 		// cap during the request's stay, and the raise still stands.
-		OwnRaised bool `db:"own_raised"`
-		OthersRaisedBy  *int64     `db:"others_raised_by"`
-		PlanMode        string     `db:"plan_cache_mode"`
-		IntakeLock      string     `db:"intake_lock"`
+		OwnRaised  bool   `db:"own_raised"`
+		PlanMode   string `db:"plan_cache_mode"`
+		IntakeLock string `db:"intake_lock"`
 		pg.StoredAnswer
 	}
 	var ref *Reference
