@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -322,4 +323,32 @@ func TestConsentRecipientNameMatchesTheAgencyItOpensTo(t *testing.T) {
 		r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", itID(t, r)), map[string]any{"reason": "test"})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	}
+}
+
+// Any role reads the directory of agencies, so a provider names a consent's
+// recipient agency by its id: a provider key reads only its own agency
+// through /v1/reference/providers, and a new user found the id only by
+// guessing and reading the refusal (a black-box pass). The directory says
+// nothing else of an agency.
+func TestAgencyDirectoryNamesAConsentsRecipient(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bcs := e.demo.Providers["BCS"]
+	r := e.get(keyHRA, "/v1/reference/agencies")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var found map[string]any
+	for _, it := range itItems(t, r) {
+		a := it
+		assert.ElementsMatch(t, []string{"id", "code", "name", "in_service"}, slices.Collect(maps.Keys(a)), "only what names an agency")
+		if a["id"] == float64(bcs) {
+			found = a
+		}
+	}
+	require.NotNil(t, found, "the other agency is listed")
+	assert.Equal(t, "BCS", found["code"])
+	assert.Equal(t, true, found["in_service"])
+	r = e.post(keyHRA, "/v1/consents", map[string]any{"client_id": e.demo.Clients["Rivera"], "recipient_type": "provider",
+		"recipient_provider_id": found["id"], "recipient_name": found["name"], "purposes": []string{"treatment"},
+		"information": "enrollment", "records": []string{"enrollments"}, "signed_on": day(0), "expires_on": day(90)})
+	assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 }

@@ -77,6 +77,14 @@ func (s *Server) listProviders(c *gin.Context) {
 	respond(c, http.StatusOK, items(out), err)
 }
 
+func (s *Server) listAgencies(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.v.Agencies(c.Request.Context())
+	respond(c, http.StatusOK, items(out), err)
+}
+
 func (s *Server) getProvider(c *gin.Context) {
 	id, ok := pathID(c, "provider_id")
 	if !ok {

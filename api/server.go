@@ -152,6 +152,7 @@ func New(cfg Config) *Server {
 	ref.PATCH("/services/:code", small, s.patchService)
 	ref.GET("/services/:code/history", s.serviceHistory)
 	ref.GET("/providers", s.listProviders)
+	ref.GET("/agencies", s.listAgencies)
 	ref.GET("/providers/:provider_id", s.getProvider)
 	ref.GET("/providers/:provider_id/staff", s.listStaff)
 	ref.GET("/catchment-areas", s.listCatchmentAreas)

@@ -802,6 +802,35 @@ func (s *Service) Providers(ctx context.Context) ([]Provider, error) {
 	return LoadProviders(ctx, s.db, ids)
 }
 
+// Agency is what any caller may know of a provider agency: enough to name
+// it, as a consent's recipient (recipient_provider_id) is named. Not its
+// agreement, programs, address or contacts, which GET /v1/reference/
+// providers shows the MSC and the agency itself.
+type Agency struct {
+	ID   int64  `json:"id" db:"id"`
+	Code string `json:"code" db:"code"`
+	Name string `json:"name" db:"name"`
+	// InService: not deactivated as of today.
+	InService bool `json:"in_service" db:"in_service"`
+}
+
+// Agencies lists every agency, by name, for any role: a provider writing a
+// consent to another agency had no way to learn its id but to guess ids
+// and read the refusal naming the agency (a new user's black-box pass).
+// The directory of contracted agencies is no client's record.
+func (s *Service) Agencies(ctx context.Context) ([]Agency, error) {
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return nil, err
+	}
+	out := []Agency{}
+	err := s.db.SelectContext(ctx, &out, `SELECT id, code, name, (deactivated_on IS NULL OR deactivated_on > $1) AS in_service
+		FROM providers ORDER BY name, id`, s.Today())
+	if err != nil {
+		return nil, fmt.Errorf("list agencies: %w", err)
+	}
+	return out, nil
+}
+
 // ProviderByID reads one provider.
 func (s *Service) ProviderByID(ctx context.Context, id int64) (Provider, error) {
 	a, err := access.ActorFrom(ctx)
