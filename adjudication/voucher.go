@@ -1029,6 +1029,13 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 			t.Result = ResultNotApplicable
 			continue
 		}
+		// The granting rule grants nothing once a deny or pend rule has
+		// fired: read "GRANTED fired" on a denied request, a trace said it
+		// was granted (a new user's black-box pass).
+		if r.action == ActionGrant && (denied || pended) {
+			t.Result = ResultNotApplicable
+			continue
+		}
 		o := r.eval(f, &g)
 		if !o.fired {
 			t.Result = ResultPassed
