@@ -919,7 +919,8 @@ func TestMedicaidAgencyNeedsABillableAddress(t *testing.T) {
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "not_billable", itFieldCode(p, "zip"), "%v", p)
 	})
-	r = e.patch(keyAdmin, path, map[string]any{"programs": []string{"ATR", "MHW"}, "zip": "065101234", "reason": "MHW contract"})
+	r = e.patch(keyAdmin, path, map[string]any{"programs": []string{"ATR", "MHW"}, "services": []string{"MHW-RA"}, "zip": "065101234",
+		"reason": "MHW contract"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, e.patch(keyAdmin, path, map[string]any{"zip": "06510", "reason": "typo"}),
@@ -931,5 +932,17 @@ func TestMedicaidAgencyNeedsABillableAddress(t *testing.T) {
 		p = requireProblem(t, e.patch(keyAdmin, path, map[string]any{"address_line2": "PO Box 12", "reason": "mail"}),
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "not_billable", itFieldCode(p, "address_line2"), "the line at fault is named")
+	})
+	// Once it has delivered the program, the address stays billable after
+	// the program is taken out: its claims' voids, replacements and late
+	// claims go out under it (a mailbox there failed every agency's next
+	// 837P close: an operations black-box pass).
+	r = e.patch(keyAdmin, path, map[string]any{"programs": []string{"ATR"}, "services": []string{}, "reason": "MHW contract ended"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.patch(keyAdmin, path, map[string]any{"address_line1": "PO Box 12", "reason": "mail"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_billable", itFieldCode(p, "address_line1"))
+		assert.Contains(t, p["errors"].([]any)[0].(map[string]any)["message"], "delivered services billed to Medicaid")
 	})
 }

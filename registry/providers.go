@@ -254,8 +254,21 @@ func billableAddress(ctx context.Context, tx *sqlx.Tx, p *vouchers.Provider) err
 		p.Programs); err != nil {
 		return fmt.Errorf("medicaid programs: %w", err)
 	}
+	what := "delivers " + strings.Join(medicaid, ", ") + ", billed to Medicaid on an 837P,"
 	if len(medicaid) == 0 {
-		return nil
+		// An agency that delivered such a program (a service period of
+		// it is kept once taken out) has claims whose voids and
+		// replacements, and late claims within the filing limit, go out
+		// under its billing address: one turned into a mailbox once the
+		// program was taken out failed every agency's next 837P close
+		// (an operations black-box pass).
+		var delivered bool
+		if err := tx.GetContext(ctx, &delivered, `SELECT EXISTS (SELECT 1 FROM provider_services ps
+			JOIN services s ON s.code = ps.service_code JOIN programs g ON g.code = s.program_code AND g.payer_route = 'medicaid_837p'
+			WHERE ps.provider_id = $1)`, p.ID); err != nil || !delivered {
+			return err
+		}
+		what = "delivered services billed to Medicaid on an 837P, whose claims' voids and replacements go out under its address,"
 	}
 	a := adjudication.PostalAddress{Line1: p.AddressLine1, City: p.City, State: p.State, Zip: p.Zip}
 	if p.AddressLine2 != nil {
@@ -275,8 +288,7 @@ func billableAddress(ctx context.Context, tx *sqlx.Tx, p *vouchers.Provider) err
 		}
 	}
 	return rss.Invalid(field, "not_billable",
-		"the agency delivers %s, billed to Medicaid on an 837P, whose billing provider address must be a street address with a ZIP+4 (nine digits): %s",
-		strings.Join(medicaid, ", "), why)
+		"the agency %s whose billing provider address must be a street address with a ZIP+4 (nine digits): %s", what, why)
 }
 
 // UpdateProvider applies an admin's patch to a provider.
