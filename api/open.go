@@ -82,7 +82,7 @@ func Open(db *sqlx.DB, o Options) *Server {
 	// The console runs on the very services the API does.
 	con := console.New(console.Config{Vouchers: v, Billing: b, Staff: st, Registry: reg, Reports: rep, Keys: keys,
 		Sessions: sessions, Logger: o.Logger, SecureCookies: o.SecureCookies, MaxUpload: o.MaxBulkBody, PageSize: o.ConsolePageSize,
-		Classify: pg.Classify})
+		Classify: pg.Classify, LogText: pg.LogText})
 	return New(Config{
 		DB:          db,
 		DBName:      o.DBName,

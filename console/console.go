@@ -60,6 +60,11 @@ type Config struct {
 	// (pg.Classify, wired by api.Open): a page then says to try again (503)
 	// where it was a 500 with an ERROR line (a black-box pass).
 	Classify func(error) error
+	// LogText is a failure's text as the log may carry it, the cause kept
+	// and a database's words (which may quote input) reduced to their
+	// SQLSTATE and constraint (pg.LogText, wired by api.Open); without it
+	// only the failure's class is logged.
+	LogText func(error) string
 }
 
 // Console serves the pages.
@@ -549,8 +554,14 @@ func (k *Console) fail(c *gin.Context, err error) {
 		status, msg = http.StatusServiceUnavailable, "The database is unavailable; try again in a moment."
 	}
 	if status >= 500 {
+		// The cause as the API logs one (Config.LogText): "internal"
+		// alone told the engineer on call nothing (a black-box pass).
+		why := "internal"
+		if k.cfg.LogText != nil {
+			why = k.cfg.LogText(err)
+		}
 		k.cfg.Logger.Error("console request failed", "request_id", c.Writer.Header().Get("X-Request-Id"), "route", c.FullPath(),
-			"status", status, "error", logText(err))
+			"status", status, "error", why)
 	}
 	title := http.StatusText(status)
 	v := errorView{Message: msg, Fields: fields}
@@ -561,21 +572,6 @@ func (k *Console) fail(c *gin.Context, err error) {
 		}
 	}
 	k.page(c, status, "error", title, v)
-}
-
-// logText keeps an error's class out of the log, not its text, which may
-// quote input (PHI): only the Go type is logged.
-func logText(err error) string {
-	var ce *rss.CodedError
-	if errors.As(err, &ce) {
-		return ce.Code
-	}
-	for _, kind := range []error{rss.ErrInvalid, rss.ErrNotFound, rss.ErrConflict, rss.ErrForbidden, rss.ErrUnavailable} {
-		if errors.Is(err, kind) {
-			return kind.Error()
-		}
-	}
-	return "internal"
 }
 
 // badInput renders a 422 for input the console itself refuses.

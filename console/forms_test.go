@@ -516,3 +516,24 @@ func TestConsoleRefusesWhatTheAPIRefuses(t *testing.T) {
 	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status)
 	assert.Contains(t, r.Body, "larger than the console accepts")
 }
+
+// A one-time form token not in the form the console issues it (a NUL,
+// bytes that are not UTF-8, a line break) is refused as an out-of-date
+// form, writing nothing: it reached the database and failed there, a 500
+// (a black-box pass).
+func TestFormTokenOnlyAsIssued(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.user()
+	csrf := a.signIn(keyAdmin).csrf(t)
+	keys := w.count(t, "api_keys")
+	for _, once := range []string{"a\x00b", "\xff\xfe", "a\r\nb", "\u202eab", strings.Repeat("x", 65)} {
+		r := a.post("/console/keys", url.Values{"csrf": {csrf}, "once": {once}, "role": {"reviewer"}, "label": {"night desk"}})
+		assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "%q: %s", once, r.Body)
+		assert.Contains(t, r.Body, "out of date", "%q", once)
+	}
+	r := a.post("/console/reference/services/ATR-CM/rates", url.Values{"csrf": {csrf}, "once": {"a\x00b"}, "rate": {"16.00"},
+		"effective_from": {day(30)}, "reason": {"new contract"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+	assert.Equal(t, keys, w.count(t, "api_keys"))
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -619,7 +620,7 @@ func (k *Console) createKey(c *gin.Context) {
 			// one the form was sent with before gets a fresh one.
 			once := c.PostForm("once")
 			var ce *rss.CodedError
-			if errors.As(err, &ce) && ce.Code == "form_already_sent" {
+			if (errors.As(err, &ce) && ce.Code == "form_already_sent") || !onceRe.MatchString(once) {
 				once = randomToken()
 			}
 			k.keysPage(c, status, keysView{Problem: problem, Once: once, Form: map[string]string{
@@ -671,11 +672,17 @@ func (k *Console) mintKey(c *gin.Context) (access.NewKey, error) {
 // without one is from a page older than the token.
 func formToken(c *gin.Context) (string, error) {
 	once := c.PostForm("once")
-	if once == "" || len(once) > 64 {
+	// Only the form a token is issued in (randomToken: URL-safe base64):
+	// a NUL or bytes that are not UTF-8 reached the database as the
+	// key's text and failed there, a 500 (a black-box pass).
+	if !onceRe.MatchString(once) {
 		return "", rss.Invalid("once", "invalid_value", "the form is out of date: load the page again")
 	}
 	return once, nil
 }
+
+// onceRe is the form of a one-time form token.
+var onceRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // revokeKey revokes a key; its console sessions end with it (a session's
 // lookup requires its key unrevoked).
