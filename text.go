@@ -9,7 +9,19 @@ import (
 // characters (zero-width spaces, soft hyphens), which a reader cannot see.
 // A reason made of zero-width spaces was stored as one (a black-box pass).
 func Blank(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) }) < 0
+	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) && !blankLetter(r) }) < 0
+}
+
+// blankLetter reports whether r is a character that shows nothing though
+// Unicode files it as a letter or symbol: the Hangul fillers and the
+// Braille blank. A label or a reason of U+3164 alone was taken as written
+// (a black-box pass).
+func blankLetter(r rune) bool {
+	switch r {
+	case 0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800:
+		return true
+	}
+	return false
 }
 
 // Disguising reports whether r reorders or breaks the text around it

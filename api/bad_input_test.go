@@ -377,6 +377,10 @@ func itEndpoints() []itEndpoint {
 					// stored as a reason (a black-box pass).
 					{name: "reason of invisible characters", body: itWith(v, "reason", "\u200b\u00ad\u200b"), status: 422,
 						code: "validation_failed", field: "reason"},
+					// Nor the characters filed as letters that show nothing.
+					{name: "reason of a Hangul filler", body: itWith(v, "reason", "\u3164"), status: 422, code: "validation_failed", field: "reason"},
+					{name: "reason of a Braille blank", body: itWith(v, "reason", "\u2800 \u2800"), status: 422, code: "validation_failed",
+						field: "reason"},
 				}
 			}},
 		{name: "consents", key: keyHRA,

@@ -121,6 +121,9 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 			map[string]any{"start_date": day(400), "end_date": day(399)}, 422, "validation_failed", "end_date"},
 		{"agreement in 2999", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
 			map[string]any{"start_date": "2999-12-31"}, 422, "validation_failed", "start_date"},
+		// A note that shows nothing is none (a black-box pass stored one).
+		{"agreement note of spaces", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
+			map[string]any{"start_date": day(400), "note": "   ​"}, 422, "validation_failed", "note"},
 		{"patch bad NPI", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"npi": badNPI}, 422, "validation_failed", "npi"},
 		{"patch unknown program", http.MethodPatch, itPath("/v1/reference/providers/%d", hra), map[string]any{"programs": []string{"NOPE"}}, 422, "validation_failed", "programs"},
 		// A wrong element of a PATCH's set is named by its place (it was the set).

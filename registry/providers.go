@@ -121,7 +121,14 @@ func checkIdentity(v *rss.ValidationError, checks []fieldCheck) {
 
 // checkFreeText checks optional free text: no control characters.
 func checkFreeText(v *rss.ValidationError, field string, s *string) {
-	if s != nil {
+	switch {
+	case s == nil:
+	case rss.Blank(*s):
+		// Text that shows nothing is no note: an agreement's note of
+		// spaces or a zero-width space was stored as written (a black-box
+		// pass). Left out or null, there is none.
+		v.Add(field, "required", "%s shows nothing: write it, or leave it out", field)
+	default:
 		vouchers.CheckText(v, field, *s, maxFreeText)
 	}
 }
