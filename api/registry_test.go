@@ -439,10 +439,21 @@ func TestRegistryEndAnAgreement(t *testing.T) {
 	agreement := int64(hist[0]["id"].(float64))
 	path := itPath("/v1/reference/providers/%d/agreements/%d", hra, agreement)
 
-	r := e.patch(keyAdmin, path, map[string]any{"end_date": day(10), "note": "terminated by the department"})
+	r := e.patch(keyAdmin, path, map[string]any{"end_date": day(10), "note": "terminated by the department", "reason": "breach of contract"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, day(10), r.JSON(t)["end_date"])
 	assert.Equal(t, 1, itAudit(e, "update", "provider_agreement", itStr(agreement)))
+	// The provider's history keeps the periods before and after, and why:
+	// an end moved or a note overwritten left neither (a black-box pass).
+	hist = itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/history", hra)))
+	last := hist[len(hist)-1]
+	assert.Equal(t, "breach of contract", last["reason"], "%v", last)
+	before := last["before"].(map[string]any)["agreements"].([]any)[0].(map[string]any)
+	after := last["after"].(map[string]any)["agreements"].([]any)[0].(map[string]any)
+	assert.Nil(t, before["end_date"])
+	assert.NotEqual(t, "terminated by the department", before["note"])
+	assert.Equal(t, day(10), after["end_date"])
+	assert.Equal(t, "terminated by the department", after["note"])
 	assert.Equal(t, day(10), e.get(keyAdmin, itPath("/v1/reference/providers/%d", hra)).JSON(t)["agreement_end"])
 	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 0, 20)
 	assert.Equal(t, "denied", v["decision"])
@@ -760,10 +771,15 @@ func TestProviderAndStaffHistory(t *testing.T) {
 		map[string]any{"end_date": day(400)})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	hist = itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/history", hra)))
-	last := hist[len(hist)-1]
-	assert.Equal(t, day(400), last["after"].(map[string]any)["agreement_end"], "%v", last)
-	assert.Equal(t, "admin", last["actor_role"], "%v", last)
-	assert.Equal(t, "update", last["action"], "%v", last)
+	require.GreaterOrEqual(t, len(hist), 2)
+	// The provider's row, then the periods before and after.
+	row, periods := hist[len(hist)-2], hist[len(hist)-1]
+	assert.Equal(t, day(400), row["after"].(map[string]any)["agreement_end"], "%v", row)
+	assert.Contains(t, periods["after"], "agreements", "%v", periods)
+	for _, h := range []map[string]any{row, periods} {
+		assert.Equal(t, "admin", h["actor_role"], "%v", h)
+		assert.Equal(t, "update", h["action"], "%v", h)
+	}
 
 	// Kept as written.
 	_, err := e.db.ExecContext(t.Context(), `DELETE FROM record_changes`)

@@ -541,8 +541,15 @@ func (s *Service) AddAgreement(ctx context.Context, providerID int64, n NewAgree
 		if err := lockProvider(ctx, tx, providerID); err != nil {
 			return err
 		}
+		before, err := agreementsOf(ctx, tx, providerID)
+		if err != nil {
+			return err
+		}
 		id, err := insertAgreement(ctx, tx, providerID, &n)
 		if err != nil {
+			return err
+		}
+		if err := recordAgreements(ctx, tx, providerID, before); err != nil {
 			return err
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "provider_agreement", EntityID: access.ID(id),
@@ -563,11 +570,34 @@ func (s *Service) AddAgreement(ctx context.Context, providerID int64, n NewAgree
 	return out, err
 }
 
+// agreementsOf reads the agency's agreement periods as its history keeps
+// them (recordAgreements).
+func agreementsOf(ctx context.Context, tx *sqlx.Tx, providerID int64) ([]vouchers.Agreement, error) {
+	p, err := vouchers.LoadProvider(ctx, tx, providerID)
+	return p.Agreements, err
+}
+
+// recordAgreements keeps a change of the agency's agreement periods in its
+// history (GET .../providers/{id}/history, field agreements): the periods
+// before and after, with the change's reason. An end moved, an older
+// period's end corrected (a day made billable again) or a note overwritten
+// left no before and no why: the provider's row showed the newest period
+// alone (an operations black-box pass).
+func recordAgreements(ctx context.Context, tx *sqlx.Tx, providerID int64, before []vouchers.Agreement) error {
+	after, err := agreementsOf(ctx, tx, providerID)
+	if err != nil {
+		return err
+	}
+	return access.RecordSetChange(ctx, tx, access.ChangesOfProviders, access.ID(providerID), "agreements", before, after)
+}
+
 // AgreementPatch ends (or corrects the end of) an agreement period: a
 // termination sets end_date; null makes the period open-ended again.
 type AgreementPatch struct {
 	EndDate rss.Optional[rss.Date] `json:"end_date"`
 	Note    rss.Optional[string]   `json:"note"`
+	// Reason is why, kept with the change in the provider's history.
+	Reason rss.Optional[string] `json:"reason"`
 }
 
 // UpdateAgreement changes an agreement period's end or note (admin). The
@@ -579,20 +609,28 @@ func (s *Service) UpdateAgreement(ctx context.Context, providerID, agreementID i
 	if !p.EndDate.Set && !p.Note.Set {
 		return vouchers.Agreement{}, rss.Invalid("body", "empty_patch", "nothing to change")
 	}
+	v := &rss.ValidationError{}
 	if p.Note.Set && !p.Note.Null {
-		v := &rss.ValidationError{}
 		checkFreeText(v, "note", &p.Note.Value)
-		if err := v.Err(); err != nil {
-			return vouchers.Agreement{}, err
-		}
+	}
+	why := vouchers.ChangeReason(v, p.Reason)
+	if err := v.Err(); err != nil {
+		return vouchers.Agreement{}, err
 	}
 	var out vouchers.Agreement
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := lockProvider(ctx, tx, providerID); err != nil {
 			return err
 		}
+		if err := access.ChangeReason(ctx, tx, why); err != nil {
+			return err
+		}
+		before, err := agreementsOf(ctx, tx, providerID)
+		if err != nil {
+			return err
+		}
 		var start rss.Date
-		err := tx.GetContext(ctx, &start, `SELECT start_date FROM provider_agreements WHERE id = $1 AND provider_id = $2`, agreementID, providerID)
+		err = tx.GetContext(ctx, &start, `SELECT start_date FROM provider_agreements WHERE id = $1 AND provider_id = $2`, agreementID, providerID)
 		if errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("%w: agreement %d of provider %d", rss.ErrNotFound, agreementID, providerID)
 		}
@@ -623,6 +661,9 @@ func (s *Service) UpdateAgreement(ctx context.Context, providerID, agreementID i
 			if _, err := tx.ExecContext(ctx, `UPDATE provider_agreements SET note = $2 WHERE id = $1`, agreementID, p.Note.Ptr()); err != nil {
 				return err
 			}
+		}
+		if err := recordAgreements(ctx, tx, providerID, before); err != nil {
+			return err
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "provider_agreement", EntityID: access.ID(agreementID),
 			Outcome: "reference_data"}); err != nil {
