@@ -296,6 +296,11 @@ func ClaimMedicaidID(spans []EligibilitySpan, dates []time.Time) string {
 
 // Enrollment is the client's enrollment in the program with the provider.
 type Enrollment struct {
+	// StayStart is the first day of the agency's unbroken stay the
+	// enrollment continues (its own enrollments in the program, each begun
+	// by the day after the one before ended), when earlier than Start: a
+	// length of service counts from it (StayBegan).
+	StayStart          time.Time `json:"stay_start,omitzero"`
 	ID                 int64     `json:"id"`
 	ProviderID         int64     `json:"provider_id"`
 	ProgramCode        string    `json:"program_code"`
@@ -305,6 +310,15 @@ type Enrollment struct {
 	Discharge          time.Time `json:"discharge"`
 	PrimaryCaseManager bool      `json:"primary_case_manager"`
 	AssignedStaffID    int64     `json:"assigned_staff_id,omitempty"`
+}
+
+// StayBegan is the day a length of service counts from: the unbroken
+// stay's first day, or the enrollment's.
+func (e *Enrollment) StayBegan() time.Time {
+	if !e.StayStart.IsZero() && e.StayStart.Before(e.Start) {
+		return e.StayStart
+	}
+	return e.Start
 }
 
 // Covers reports whether the enrollment is in force on every day of [from, to].

@@ -345,12 +345,12 @@ var voucherRules = []voucherRule{
 			return pass
 		}},
 	{id: "V21", code: CodeSpanPastLengthOfService, action: ActionReduce,
-		facts: []string{"enrollment.start", "program.los_max_days", "request.end"},
+		facts: []string{"enrollment.start", "enrollment.stay_start", "program.los_max_days", "request.end"},
 		applies: func(f *VoucherFacts) bool {
 			return f.Program.LOSMaxDays > 0 && !f.Program.LOSReviewPastMax && f.Enrollment != nil
 		},
 		eval: func(f *VoucherFacts, g *grant) outcome {
-			limit := addDays(f.Enrollment.Start, f.Program.LOSMaxDays-1)
+			limit := addDays(f.Enrollment.StayBegan(), f.Program.LOSMaxDays-1)
 			if !g.end.After(limit) {
 				return pass
 			}
@@ -588,12 +588,12 @@ var voucherRules = []voucherRule{
 			return pass
 		}},
 	{id: "V31", code: CodeLengthOfServiceReview, action: ActionPend,
-		facts: []string{"enrollment.start", "program.los_max_days", "request.end"},
+		facts: []string{"enrollment.start", "enrollment.stay_start", "program.los_max_days", "request.end"},
 		applies: func(f *VoucherFacts) bool {
 			return f.Program.LOSMaxDays > 0 && f.Program.LOSReviewPastMax && f.Enrollment != nil
 		},
 		eval: func(f *VoucherFacts, g *grant) outcome {
-			limit := addDays(f.Enrollment.Start, f.Program.LOSMaxDays-1)
+			limit := addDays(f.Enrollment.StayBegan(), f.Program.LOSMaxDays-1)
 			if g.end.After(limit) {
 				return fire("span ends " + formatDate(g.end) + ", past day " + strconv.Itoa(f.Program.LOSMaxDays) + " (" + formatDate(limit) + ")")
 			}

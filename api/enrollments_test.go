@@ -1179,3 +1179,36 @@ func itRegisterAs(t *testing.T, e *env, key string, person identity) int64 {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	return itID(t, r)
 }
+
+// A length of service counts from the first day of the agency's unbroken
+// stay: discharged and enrolled again the same day, an RCM client's day
+// 271 read as day 1 and a request past the review limit was approved
+// unreviewed (an operations black-box pass). A stay begun after a day's
+// break counts afresh.
+func TestLengthOfServiceCountsTheUnbrokenStay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client, enr := rcmClient(t, e, day(-260))
+	ask := func() map[string]any { return itVoucher(t, e, keyHRA, client, "RCM-CM", 10, 0, 30) }
+	v := ask()
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	require.Equal(t, []any{"LENGTH_OF_SERVICE_REVIEW"}, v["reason_codes"])
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": day(0), "reason": "readmitted"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM", "assigned_staff_id": e.demo.Staff["Petrov"],
+		"start_date": day(0), "referral_source": "samss_meeting"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	v = ask()
+	assert.Equal(t, "pended", v["decision"], "the same stay goes on: %v", v)
+	assert.Equal(t, []any{"LENGTH_OF_SERVICE_REVIEW"}, v["reason_codes"])
+
+	// A day between the two stays: the second is a stay of its own.
+	other, enr := rcmClient(t, e, day(-260))
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": day(-10), "reason": "moved away"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": other, "program_code": "RCM", "assigned_staff_id": e.demo.Staff["Petrov"],
+		"start_date": day(-8), "referral_source": "samss_meeting"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	v = itVoucher(t, e, keyHRA, other, "RCM-CM", 10, 0, 30)
+	assert.Equal(t, "approved", v["decision"], "%v", v)
+}

@@ -249,7 +249,24 @@ var factsStatement = `WITH me AS (
 		EXISTS (SELECT 1 FROM enrollments e JOIN programs p ON p.code = e.program_code
 		        WHERE e.client_id = $1 AND p.clinical AND e.discharge_date IS NULL) AS clinical_enrollment,
 		EXISTS (SELECT 1 FROM voucher_requests v JOIN programs p ON p.code = v.program_code
-		        WHERE v.client_id = $1 AND p.clinical AND v.decision = 'pended') AS pended_clinical`
+		        WHERE v.client_id = $1 AND p.clinical AND v.decision = 'pended') AS pended_clinical,
+		` + stayStartSQL + ` AS stay_start`
+
+// stayStartSQL is the first day of the agency's unbroken stay in the
+// program the request's enrollment ($7) belongs to: its own enrollments of
+// the client ($1, $2, $3), each begun no later than the day after the one
+// before ended. A length of service counts from it: discharged and enrolled
+// again the same day, a client's day 271 read as day 1, and a request past
+// RCM's review limit was approved unreviewed (an operations black-box
+// pass). Only the agency's own records: a stranger with the same history
+// reads the same.
+const stayStartSQL = `(SELECT max(s.start_date) FROM (
+		SELECT o.start_date, lag(o.id) OVER w IS NULL OR o.start_date > lag(o.discharge_date) OVER w + 1 AS begins
+		FROM enrollments o
+		WHERE o.client_id = $1 AND o.provider_id = $2 AND o.program_code = $3
+		  AND o.start_date <= (SELECT e.start_date FROM enrollments e WHERE e.id = $7)
+		WINDOW w AS (ORDER BY o.start_date, o.id)) s
+	WHERE s.begins)`
 
 // gpraSeen is the GPRA interviews a request's rules read: those of the
 // stay it is for ($7, the agency's enrollment), and those of an agency
@@ -564,20 +581,21 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 	}
 
 	var q struct {
-		Version        int64  `db:"ref_version"`
-		Client         []byte `db:"client"`
-		Eligibility    []byte `db:"eligibility"`
-		Consenting     []byte `db:"consenting"`
-		Consents       []byte `db:"consents"`
-		Intake         []byte `db:"intake"`
-		FollowupBy     *int64 `db:"followup_provider"`
-		GPRACounted    []byte `db:"gpra_counted"`
-		Caseload       int    `db:"caseload"`
-		CarePlans      []byte `db:"care_plans"`
-		Authorizations []byte `db:"authorizations"`
-		Others         []byte `db:"others"`
-		Clinical       bool   `db:"clinical_enrollment"`
-		PendedClinical bool   `db:"pended_clinical"`
+		Version        int64    `db:"ref_version"`
+		Client         []byte   `db:"client"`
+		Eligibility    []byte   `db:"eligibility"`
+		Consenting     []byte   `db:"consenting"`
+		Consents       []byte   `db:"consents"`
+		Intake         []byte   `db:"intake"`
+		FollowupBy     *int64   `db:"followup_provider"`
+		GPRACounted    []byte   `db:"gpra_counted"`
+		Caseload       int      `db:"caseload"`
+		CarePlans      []byte   `db:"care_plans"`
+		Authorizations []byte   `db:"authorizations"`
+		Others         []byte   `db:"others"`
+		Clinical       bool     `db:"clinical_enrollment"`
+		PendedClinical bool     `db:"pended_clinical"`
+		StayStart      rss.Date `db:"stay_start"`
 	}
 	facts, err := s.stmts.In(ctx, tx, factsStatement)
 	if err != nil {
@@ -681,6 +699,9 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, sn.enrollment.EpisodeID, n.ServiceCode, f.Today)
 	}
 	f.HasClinicalEnrollment, f.PendedClinicalRequest = q.Clinical, q.PendedClinical
+	if f.Enrollment != nil && !q.StayStart.IsZero() && q.StayStart.Time.Before(f.Enrollment.Start) {
+		f.Enrollment.StayStart = q.StayStart.Time
+	}
 	return sn, nil
 }
 
