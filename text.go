@@ -9,9 +9,15 @@ import (
 // characters (zero-width spaces, soft hyphens), which a reader cannot see.
 // A reason made of zero-width spaces was stored as one (a black-box pass).
 func Blank(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) && !blankLetter(r) }) < 0
+	return strings.IndexFunc(s, func(r rune) bool {
+		return !unicode.IsSpace(r) && !unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me) && !blankLetter(r)
+	}) < 0
 }
 
+// Marks (Mn, Me: combining accents, variation selectors, the combining
+// grapheme joiner) show only on a character before them: a string of
+// marks alone shows nothing (a re-check stored a label of U+FE0F).
+//
 // blankLetter reports whether r is a character that shows nothing though
 // Unicode files it as a letter or symbol: the Hangul fillers and the
 // Braille blank. A label or a reason of U+3164 alone was taken as written

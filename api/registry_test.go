@@ -962,6 +962,7 @@ func TestMedicaidAgencyNeedsABillableAddress(t *testing.T) {
 		p := requireProblem(t, e.patch(keyAdmin, path, map[string]any{"address_line1": "PO Box 12", "reason": "mail"}),
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "not_billable", itFieldCode(p, "address_line1"))
-		assert.Contains(t, p["errors"].([]any)[0].(map[string]any)["message"], "delivered services billed to Medicaid")
+		assert.Contains(t, p["errors"].([]any)[0].(map[string]any)["message"],
+			"has offered services billed to Medicaid on an 837P, whose claims, voids and replacements go out under its address, whose")
 	})
 }

@@ -275,7 +275,7 @@ func billableAddress(ctx context.Context, tx *sqlx.Tx, p *vouchers.Provider) err
 			WHERE ps.provider_id = $1)`, p.ID); err != nil || !delivered {
 			return err
 		}
-		what = "delivered services billed to Medicaid on an 837P, whose claims' voids and replacements go out under its address,"
+		what = "has offered services billed to Medicaid on an 837P, whose claims, voids and replacements go out under its address,"
 	}
 	a := adjudication.PostalAddress{Line1: p.AddressLine1, City: p.City, State: p.State, Zip: p.Zip}
 	if p.AddressLine2 != nil {
@@ -294,8 +294,10 @@ func billableAddress(ctx context.Context, tx *sqlx.Tx, p *vouchers.Provider) err
 			field = "address_line2"
 		}
 	}
+	// The sentence is the server's own, written whole: as an argument it
+	// was clipped as quoted input is, mid-sentence (a re-check).
 	return rss.Invalid(field, "not_billable",
-		"the agency %s whose billing provider address must be a street address with a ZIP+4 (nine digits): %s", what, why)
+		"the agency "+what+" whose billing provider address must be a street address with a ZIP+4 (nine digits): %s", why)
 }
 
 // UpdateProvider applies an admin's patch to a provider.
