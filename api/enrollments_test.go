@@ -1212,3 +1212,36 @@ func TestLengthOfServiceCountsTheUnbrokenStay(t *testing.T) {
 	v = itVoucher(t, e, keyHRA, other, "RCM-CM", 10, 0, 30)
 	assert.Equal(t, "approved", v["decision"], "%v", v)
 }
+
+// An episode's dates follow its stays: it closes on the last day a stay of
+// it ran, not on the day of the discharge that happened to close it (a
+// backdated one after another agency's later discharge closed it before
+// that stay ended), and a withdrawn first stay leaves it opening on the
+// first day of the stays that keep it (it kept the withdrawn one's day).
+// Re-checks of a races black-box pass.
+func TestEpisodeDatesFollowItsStays(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := itATRClient(t, e, day(-20))
+	_, bcs := itBCSStrangerAndKnown(t, e, identityOf(t, e, hra.Client))
+	bcsEnr := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1`, bcs)
+	r := e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", bcsEnr), map[string]any{"discharge_date": day(0), "reason_code": "goals_met"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", hra.Enrollment), map[string]any{"discharge_date": day(-2), "reason_code": "goals_met"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND closed_on = $2`, hra.Episode, day(0)),
+		"closed on the last day a stay ran")
+
+	first := itNewClient(t, e, keyHRA, "hartford")
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": first, "program_code": "ATR", "start_date": day(20)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	withdrawn := itID(t, r)
+	episode := int64(e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, withdrawn))
+	later := itRegisterAs(t, e, keyBCS, identityOf(t, e, first))
+	r = e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": later, "program_code": "ATR", "start_date": day(22)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/withdraw", withdrawn), map[string]any{"reason": "entered in error"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND opened_on = $2`, episode, day(22)),
+		"opens on the first day of the stay that keeps it")
+}

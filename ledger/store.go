@@ -411,10 +411,17 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 // enrollment, authorization, GPRA interview, claim line or raised unit
 // maximum of it. An enrollment withdrawn before it began may leave the
 // episode it opened so; kept, it would be an episode of no stay, open from
-// a day no one was enrolled.
+// a day no one was enrolled. One that other stays keep opens on the first
+// day of those: it kept the withdrawn stay's day, before any stay of it
+// began (a re-check).
 func DropEmptyEpisode(ctx context.Context, ext pg.Ext, episodeID int64) error {
 	if err := LockEpisodeLife(ctx, ext, episodeID); err != nil {
 		return err
+	}
+	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET opened_on = s.first FROM
+			(SELECT min(start_date) AS first FROM enrollments WHERE episode_id = $1) s
+		WHERE id = $1 AND s.first IS NOT NULL AND s.first <> opened_on`, episodeID); err != nil {
+		return fmt.Errorf("episode's first stay: %w", err)
 	}
 	_, err := ext.ExecContext(ctx, `DELETE FROM episodes p WHERE p.id = $1
 		AND NOT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1)
@@ -428,13 +435,17 @@ func DropEmptyEpisode(ctx context.Context, ext pg.Ext, episodeID int64) error {
 	return nil
 }
 
-// CloseEpisode closes an episode on the given day (not before it opened)
-// when none of its enrollments, with any agency, is still open.
+// CloseEpisode closes an episode when none of its enrollments, with any
+// agency, is still open: on the last day a stay of it ran (the latest
+// discharge, not before it opened, nor before on). Closed on the closing
+// discharge's own day, a backdated discharge after another agency's later
+// one closed it before that stay ended (a re-check).
 func CloseEpisode(ctx context.Context, ext pg.Ext, episodeID int64, on rss.Date) error {
 	if err := LockEpisodeLife(ctx, ext, episodeID); err != nil {
 		return err
 	}
-	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET closed_on = GREATEST(opened_on, $2::date) WHERE id = $1
+	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET closed_on = GREATEST(opened_on, $2::date,
+			(SELECT max(discharge_date) FROM enrollments WHERE episode_id = $1)) WHERE id = $1
 		AND NOT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1 AND discharge_date IS NULL)`, episodeID, on); err != nil {
 		return fmt.Errorf("close episode: %w", err)
 	}
