@@ -1245,3 +1245,20 @@ func TestEpisodeDatesFollowItsStays(t *testing.T) {
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND opened_on = $2`, episode, day(22)),
 		"opens on the first day of the stay that keeps it")
 }
+
+// A note that shows nothing is no note: a discharge's reason beside its
+// code and a voucher request's note of a lone mark or a zero-width space
+// were kept as written (a black-box re-check).
+func TestNotesThatShowNothingAreNone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	atr := itATRClient(t, e, day(-10))
+	r := e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": atr.Client, "service_code": "ATR-TR", "units": 2,
+		"start_date": day(0), "end_date": day(10), "note": "\u200b\u0301"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Nil(t, r.JSON(t)["note"])
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", atr.Enrollment), map[string]any{"discharge_date": day(0),
+		"reason_code": "goals_met", "reason": "\ufe0f"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Nil(t, r.JSON(t)["discharge_reason"])
+}

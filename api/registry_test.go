@@ -963,6 +963,6 @@ func TestMedicaidAgencyNeedsABillableAddress(t *testing.T) {
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "not_billable", itFieldCode(p, "address_line1"))
 		assert.Contains(t, p["errors"].([]any)[0].(map[string]any)["message"],
-			"has offered services billed to Medicaid on an 837P, whose claims, voids and replacements go out under its address, whose")
+			"has offered services billed to Medicaid on an 837P (their claims, voids and replacements go out under its address): its")
 	})
 }

@@ -261,7 +261,7 @@ func billableAddress(ctx context.Context, tx *sqlx.Tx, p *vouchers.Provider) err
 		p.Programs); err != nil {
 		return fmt.Errorf("medicaid programs: %w", err)
 	}
-	what := "delivers " + strings.Join(medicaid, ", ") + ", billed to Medicaid on an 837P,"
+	what := "delivers " + strings.Join(medicaid, ", ") + ", billed to Medicaid on an 837P"
 	if len(medicaid) == 0 {
 		// An agency that delivered such a program (a service period of
 		// it is kept once taken out) has claims whose voids and
@@ -275,7 +275,7 @@ func billableAddress(ctx context.Context, tx *sqlx.Tx, p *vouchers.Provider) err
 			WHERE ps.provider_id = $1)`, p.ID); err != nil || !delivered {
 			return err
 		}
-		what = "has offered services billed to Medicaid on an 837P, whose claims, voids and replacements go out under its address,"
+		what = "has offered services billed to Medicaid on an 837P (their claims, voids and replacements go out under its address)"
 	}
 	a := adjudication.PostalAddress{Line1: p.AddressLine1, City: p.City, State: p.State, Zip: p.Zip}
 	if p.AddressLine2 != nil {
@@ -297,7 +297,7 @@ func billableAddress(ctx context.Context, tx *sqlx.Tx, p *vouchers.Provider) err
 	// The sentence is the server's own, written whole: as an argument it
 	// was clipped as quoted input is, mid-sentence (a re-check).
 	return rss.Invalid(field, "not_billable",
-		"the agency "+what+" whose billing provider address must be a street address with a ZIP+4 (nine digits): %s", why)
+		"the agency "+what+": its billing provider address must be a street address with a ZIP+4 (nine digits): %s", why)
 }
 
 // UpdateProvider applies an admin's patch to a provider.

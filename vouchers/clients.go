@@ -857,7 +857,7 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 		v.Add("reason_code", "too_long", "reason_code must be at most %d characters", maxCodeLen)
 	}
 	var note *string
-	if strings.TrimSpace(reason) != "" {
+	if !rss.Blank(reason) {
 		checkText(v, "reason", reason, maxReasonLen)
 		note = &reason
 	}

@@ -76,6 +76,12 @@ func (n *NewVoucherRequest) validate(today rss.Date) error {
 			v.Add("end_date", "out_of_range", "a voucher span may not exceed %d days", maxSpanDays)
 		}
 	}
+	// A note that shows nothing is none, as a discharge's is: spaces or
+	// a zero-width space were kept as a note a reviewer reads as empty
+	// (a black-box pass).
+	if n.Note != nil && rss.Blank(*n.Note) {
+		n.Note = nil
+	}
 	if n.Note != nil {
 		checkText(v, "note", *n.Note, maxNoteLen)
 	}
