@@ -506,18 +506,16 @@ func (g *paidLines) check(ctx context.Context, tx *sqlx.Tx, code, advice string)
 	return paidLinesConflict(left, code, "paid claim lines would no longer qualify", advice)
 }
 
-// noPaidLineOutside refuses new employment dates of r (as the UPDATE will
-// write them) that leave out a day its member rendered a paid line on,
+// outsideEmployment refuses new employment dates of r (as the UPDATE will
+// write them) that leave out a day its member rendered a held paid line on,
 // naming the lines; the schema's trigger refuses the same, unnamed. The
-// caller holds the agency's intake lock, so no line is paid meanwhile.
-func noPaidLineOutside(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
-	lines, err := billing.PaidLinesRenderedBy(ctx, tx, r.ProviderID, []int64{r.ID}, rss.Date{})
-	if err != nil {
-		return err
-	}
+// lines are the ones held before the change (holdPaidLines, under the
+// agency's intake lock, so no line is paid meanwhile): read again here,
+// the member's lines were read twice.
+func (g *paidLines) outsideEmployment(r *staffRow) error {
 	var out []billing.RenderedLine
-	for _, l := range lines {
-		if l.DateOfService.Before(r.EmploymentStart) || (!r.EmploymentEnd.IsZero() && r.EmploymentEnd.Before(l.DateOfService)) {
+	for _, l := range g.lines {
+		if l.StaffID == r.ID && (l.DateOfService.Before(r.EmploymentStart) || (!r.EmploymentEnd.IsZero() && r.EmploymentEnd.Before(l.DateOfService))) {
 			out = append(out, l)
 		}
 	}

@@ -225,8 +225,8 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		// by the schema (staff_no_claims_outside_employment); read first,
 		// the lines are named, as the other refusals over paid lines name
 		// theirs (the trigger's refusal named none: a black-box pass).
-		if p.EmploymentStart.Set || p.EmploymentEnd.Set {
-			if err := noPaidLineOutside(ctx, tx, &row); err != nil {
+		if held != nil && (p.EmploymentStart.Set || p.EmploymentEnd.Set) {
+			if err := held.outsideEmployment(&row); err != nil {
 				return err
 			}
 		}
