@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -13,7 +14,8 @@ import (
 // them, as a discharge and a staff member's employment cannot (409 until
 // the claim is voided): each was accepted, and the next batch paid the
 // line for a day the rules call ineligible, to Medicaid on an 837P (a
-// black-box pass).
+// black-box pass). The refusal names the paid lines in the way (it named
+// none, and the MSC searched every claim of the agency).
 func TestEligibilityNotEndedBeforePaidLines(t *testing.T) {
 	t.Parallel()
 	atrClaim := func(t *testing.T, e *env, number string) int64 {
@@ -37,8 +39,9 @@ func TestEligibilityNotEndedBeforePaidLines(t *testing.T) {
 		claim := atrClaim(t, e, "ELIG-D")
 		path := itPath("/v1/reference/providers/%d/deactivate", e.demo.Providers["HRA"])
 		itNothingWritten(t, e, func() {
-			requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "contract ended", "effective_on": day(-1)}),
+			p := requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "contract ended", "effective_on": day(-1)}),
 				http.StatusConflict, "claims_after_deactivation")
+			assert.Contains(t, p["detail"], fmt.Sprintf("on or after %s: claim id %d line 1 (ATR-TR on %s); void", day(-1), claim, day(-1)))
 		})
 		r := e.post(keyAdmin, path, map[string]any{"reason": "contract ended", "effective_on": day(0)})
 		require.Equal(t, http.StatusOK, r.Status, "from the day after the paid line: %s", r.Body)
@@ -58,7 +61,8 @@ func TestEligibilityNotEndedBeforePaidLines(t *testing.T) {
 		require.Len(t, hist, 1)
 		path := itPath("/v1/reference/providers/%d/agreements/%d", hra, int64(hist[0]["id"].(float64)))
 		itNothingWritten(t, e, func() {
-			requireProblem(t, e.patch(keyAdmin, path, map[string]any{"end_date": day(-2)}), http.StatusConflict, "claims_outside_agreement")
+			p := requireProblem(t, e.patch(keyAdmin, path, map[string]any{"end_date": day(-2)}), http.StatusConflict, "claims_outside_agreement")
+			assert.Contains(t, p["detail"], fmt.Sprintf("no longer cover: claim id %d line 1 (ATR-TR on %s); void", claim, day(-1)))
 		})
 		r := e.patch(keyAdmin, path, map[string]any{"end_date": day(-1)})
 		require.Equal(t, http.StatusOK, r.Status, "ending on the paid line's day: %s", r.Body)
@@ -84,7 +88,8 @@ func TestEligibilityNotEndedBeforePaidLines(t *testing.T) {
 		require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
 		claim := itID(t, r)
 		itNothingWritten(t, e, func() {
-			requireProblem(t, e.post(keyECRA, path, map[string]any{"end_date": day(-3)}), http.StatusConflict, "claims_outside_eligibility")
+			p := requireProblem(t, e.post(keyECRA, path, map[string]any{"end_date": day(-3)}), http.StatusConflict, "claims_outside_eligibility")
+			assert.Contains(t, p["detail"], fmt.Sprintf("within this span: claim id %d line 1 (MHW-RA on %s); void", claim, day(-2)))
 		})
 		void(t, e, keyECRA, claim, "ELIG-M-V")
 		r = e.post(keyECRA, path, map[string]any{"end_date": day(-3)})

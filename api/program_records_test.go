@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -495,13 +496,18 @@ func TestDischargeBeforeProgramRecordsRefused(t *testing.T) {
 		on     string
 		reason string
 	}
-	for _, c := range []dischargeOn{
-		{keyBCS, reyes, day(-5), "rsvp_reunified"},
-		{keyPWE, foster, day(-3), "goals_met"},
-		{keyHRA, murphy, "2026-04-30", "completed"},
+	// The refusal names the records in the way (it named none).
+	for _, c := range []struct {
+		dischargeOn
+		named string
+	}{
+		{dischargeOn{keyBCS, reyes, day(-5), "rsvp_reunified"}, fmt.Sprintf(": drug screen on %s;", day(-3))},
+		{dischargeOn{keyPWE, foster, day(-3), "goals_met"}, fmt.Sprintf(": employment stage change on %s;", day(-2))},
+		{dischargeOn{keyHRA, murphy, "2026-04-30", "completed"}, ": monthly progress record for 2026-05;"},
 	} {
 		itNothingWritten(t, e, func() {
-			requireProblem(t, discharge(c.key, c.id, c.on, c.reason), http.StatusConflict, "records_after_discharge")
+			p := requireProblem(t, discharge(c.key, c.id, c.on, c.reason), http.StatusConflict, "records_after_discharge")
+			assert.Contains(t, p["detail"], c.named)
 		})
 	}
 	for _, c := range []dischargeOn{
@@ -540,7 +546,8 @@ func TestDischargeBeforePaidClaimLinesRefused(t *testing.T) {
 	}
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, discharge(day(-4)), http.StatusConflict, "records_after_discharge")
-		assert.Contains(t, p["detail"], "paid claim lines")
+		assert.Contains(t, p["detail"], fmt.Sprintf("paid claim lines dated after %s: claim id %d line 1 (ATR-TR on %s); void",
+			day(-4), itNum(t, paid.JSON(t), "id"), day(-2)))
 	})
 
 	void := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "DC-1-VOID", "client_id": kim, "frequency": "8",

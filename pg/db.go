@@ -228,6 +228,17 @@ func IsViolation(err error, code, constraint string) bool {
 	return constraint == "" || pe.Constraint == constraint
 }
 
+// ViolationNamed is ": " and the DETAIL of the schema's refusal err, the
+// rows it names (the refusals of a change over paid claim lines name the
+// lines), or "" when it gave none, for a refusal's message. It is the
+// schema's own text, made of ids, codes and days, never input quoted back.
+func ViolationNamed(err error) string {
+	if pe, ok := PgError(err); ok && pe.Detail != "" {
+		return ": " + pe.Detail
+	}
+	return ""
+}
+
 // Ready checks that the database answers and the schema is at the newest
 // embedded migration.
 func Ready(ctx context.Context, db *sqlx.DB) error {

@@ -653,7 +653,7 @@ func (s *Service) UpdateAgreement(ctx context.Context, providerID, agreementID i
 			}
 			if pg.IsViolation(err, pg.CodeCheckViolation, "provider_agreements_no_claims_outside") {
 				return rss.Coded(rss.ErrConflict, "claims_outside_agreement",
-					"the agency has paid claim lines on days the period would no longer cover; void or replace those claims first")
+					"the agency has paid claim lines on days the period would no longer cover%s; void or replace those claims first", pg.ViolationNamed(err))
 			}
 			if err != nil {
 				return constraintError(err)
@@ -762,7 +762,8 @@ func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivati
 			WHERE id = $1 AND deactivated_on IS NULL`, providerID, d.EffectiveOn, strings.TrimSpace(d.Reason))
 		if pg.IsViolation(err, pg.CodeCheckViolation, "providers_no_claims_after_deactivation") {
 			return rss.Coded(rss.ErrConflict, "claims_after_deactivation",
-				"the agency has paid claim lines on or after %s; void or replace those claims first, or deactivate from a later day", d.EffectiveOn)
+				"the agency has paid claim lines on or after %s%s; void or replace those claims first, or deactivate from a later day",
+				d.EffectiveOn, pg.ViolationNamed(err))
 		}
 		if err != nil {
 			return constraintError(err)

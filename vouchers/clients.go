@@ -907,11 +907,12 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 		// they would stand after it.
 		if pg.IsViolation(err, pg.CodeCheckViolation, "enrollments_no_records_after_discharge") {
 			return rss.Coded(rss.ErrConflict, "records_after_discharge",
-				"enrollment %d has program records (stage changes, drug screens or monthly records) dated after %s: discharge it on or after the last", id, on)
+				"enrollment %d has program records dated after %s%s; discharge it on or after the last", id, on, pg.ViolationNamed(err))
 		}
 		if pg.IsViolation(err, pg.CodeCheckViolation, "enrollments_no_claims_after_discharge") {
 			return rss.Coded(rss.ErrConflict, "records_after_discharge",
-				"enrollment %d has paid claim lines dated after %s: void or replace those claims, or discharge it on or after the last", id, on)
+				"enrollment %d has paid claim lines dated after %s%s; void or replace those claims, or discharge it on or after the last",
+				id, on, pg.ViolationNamed(err))
 		}
 		if err != nil {
 			return err

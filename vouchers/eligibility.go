@@ -241,7 +241,7 @@ func (s *Service) EndEligibility(ctx context.Context, clientID, spanID int64, en
 			RETURNING `+eligibilityColumns, spanID, endDate)
 		if pg.IsViolation(err, pg.CodeCheckViolation, "client_eligibility_no_claims_outside") {
 			return rss.Coded(rss.ErrConflict, "claims_outside_eligibility",
-				"the client has paid Medicaid claim lines after %s within this span; void or replace those claims first", endDate)
+				"the client has paid Medicaid claim lines after %s within this span%s; void or replace those claims first", endDate, pg.ViolationNamed(err))
 		}
 		if err != nil {
 			return fmt.Errorf("end eligibility: %w", err)

@@ -59,19 +59,27 @@ func migrate(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// A version is a migration's number, and the numbers have gaps: "applied
-	// 67 migrations: schema is now at migration 73" read as six missing or
-	// failed (a black-box pass), so a count that is not the difference says why.
+	fmt.Fprint(out, migrationReport(m))
+	return nil
+}
+
+// migrationReport says what a migrate did. A version is a migration's
+// number, and the numbers have gaps: "applied 67 migrations: schema is now
+// at migration 73" read as six missing or failed (a black-box pass), so a
+// count that is not the difference says why.
+func migrationReport(m pg.Migration) string {
+	noun := "migrations"
+	if m.Applied == 1 {
+		noun = "migration"
+	}
 	switch {
 	case m.Applied == 0:
-		fmt.Fprintf(out, "schema is up to date (version %d)\n", m.To)
+		return fmt.Sprintf("schema is up to date (version %d)\n", m.To)
 	case int64(m.Applied) != m.To-m.From:
-		fmt.Fprintf(out, "applied %d migrations: the schema is now at version %d (was %d; a version is the number of the last "+
-			"migration applied, and the numbers skip some)\n", m.Applied, m.To, m.From)
-	default:
-		fmt.Fprintf(out, "applied %d migrations: the schema is now at version %d (was %d)\n", m.Applied, m.To, m.From)
+		return fmt.Sprintf("applied %d %s: the schema is now at version %d (was %d; a version is the number of the last "+
+			"migration applied, and the numbers skip some)\n", m.Applied, noun, m.To, m.From)
 	}
-	return nil
+	return fmt.Sprintf("applied %d %s: the schema is now at version %d (was %d)\n", m.Applied, noun, m.To, m.From)
 }
 
 // seed loads the reference data; with -demo, the demo data too (into a

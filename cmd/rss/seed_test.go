@@ -134,3 +134,21 @@ func TestExportRefusesWhatIsNotAFile(t *testing.T) {
 	require.NoError(t, rerr)
 	assert.Len(t, entries, 2, "no part file left")
 }
+
+// A migrate's report counts in the singular for one migration ("applied 1
+// migrations" read as a slip) and says why a count is not the versions'
+// difference.
+func TestMigrationReport(t *testing.T) {
+	for _, c := range []struct {
+		m    pg.Migration
+		want string
+	}{
+		{pg.Migration{From: 81, To: 81}, "schema is up to date (version 81)\n"},
+		{pg.Migration{From: 80, To: 81, Applied: 1}, "applied 1 migration: the schema is now at version 81 (was 80)\n"},
+		{pg.Migration{From: 79, To: 81, Applied: 2}, "applied 2 migrations: the schema is now at version 81 (was 79)\n"},
+		{pg.Migration{From: 77, To: 79, Applied: 1}, "applied 1 migration: the schema is now at version 79 (was 77; " +
+			"a version is the number of the last migration applied, and the numbers skip some)\n"},
+	} {
+		assert.Equal(t, c.want, migrationReport(c.m))
+	}
+}
