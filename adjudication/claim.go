@@ -10,7 +10,7 @@ import (
 )
 
 // ClaimRuleSetVersion is stored with every adjudicated claim line.
-const ClaimRuleSetVersion = "claim-2026.12.7"
+const ClaimRuleSetVersion = "claim-2026.12.8"
 
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).
@@ -178,8 +178,9 @@ var (
 	zip5Re  = regexp.MustCompile(`^[0-9]{5}([0-9]{4})?$`)
 	zip9Re  = regexp.MustCompile(`^[0-9]{9}$`)
 	// A billing provider address must be where the agency is, not where
-	// its mail goes (the guide sends those in the pay-to loop).
-	mailboxRe = regexp.MustCompile(`(?i)\b(p\.?\s*o\.?\s*b(ox)?\.?|p\.?\s*o\.?\s*drawer|post(al)?\s+(office\s+)?box|lock\s*box|p\.?\s*m\.?\s*b\.?|private\s+mail\s*box)(\b|\s|$)|\b(box|drawer)\s*#?\s*\d`)
+	// its mail goes (the guide sends those in the pay-to loop): a box, or
+	// General Delivery (mail held at a post office for pickup).
+	mailboxRe = regexp.MustCompile(`(?i)\b(p\.?\s*o\.?\s*b(ox)?\.?|p\.?\s*o\.?\s*drawer|post(al)?\s+(office\s+)?box|lock\s*box|p\.?\s*m\.?\s*b\.?|private\s+mail\s*box|general\s+delivery)(\b|\s|$)|\b(box|drawer)\s*#?\s*\d`)
 )
 
 // BillingAddressProblem says why a is no billing provider address an
@@ -190,8 +191,27 @@ func BillingAddressProblem(a PostalAddress) string {
 	if why := a.missing(zip9Re); why != "" {
 		return why
 	}
+	if why := BillingZIPProblem(a.Zip); why != "" {
+		return why
+	}
 	if mailboxRe.MatchString(a.Line1) || mailboxRe.MatchString(a.Line2) {
 		return "a mailbox, not a street address"
+	}
+	return ""
+}
+
+// BillingZIPProblem says why zip is no ZIP+4 a billing provider address
+// may carry, or "" when it is one: nine digits, the five of a ZIP code
+// (00000 is none) and an add-on other than 0000, which USPS assigns to no
+// delivery point.
+func BillingZIPProblem(zip string) string {
+	switch {
+	case !zip9Re.MatchString(zip):
+		return "ZIP code not the nine digits of a ZIP+4"
+	case zip[:5] == "00000":
+		return "ZIP code 00000, which no post office has"
+	case zip[5:] == "0000":
+		return "ZIP+4 ending 0000, which names no delivery point"
 	}
 	return ""
 }

@@ -951,6 +951,14 @@ func TestMedicaidAgencyNeedsABillableAddress(t *testing.T) {
 		p = requireProblem(t, e.patch(keyAdmin, path, map[string]any{"address_line2": "PO Box 12", "reason": "mail"}),
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "not_billable", itFieldCode(p, "address_line2"), "the line at fault is named")
+		// General Delivery is mail held at a post office, and a ZIP+4's
+		// add-on of 0000 names no delivery point: both passed.
+		p = requireProblem(t, e.patch(keyAdmin, path, map[string]any{"address_line1": "General Delivery", "reason": "mail"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_billable", itFieldCode(p, "address_line1"))
+		p = requireProblem(t, e.patch(keyAdmin, path, map[string]any{"zip": "065100000", "reason": "typo"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_billable", itFieldCode(p, "zip"), "%v", p)
 	})
 	// Once it has delivered the program, the address stays billable after
 	// the program is taken out: its claims' voids, replacements and late

@@ -286,7 +286,7 @@ func billableAddress(ctx context.Context, tx *sqlx.Tx, p *vouchers.Provider) err
 		return nil
 	}
 	field := "address_line1"
-	if len(p.Zip) != 9 {
+	if adjudication.BillingZIPProblem(p.Zip) != "" {
 		field = "zip"
 	} else if first := a; a.Line2 != "" {
 		// The second line alone at fault (a mailbox there) is named.

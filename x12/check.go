@@ -475,7 +475,7 @@ func (c *checker) body(s Segment, at int) {
 		if c.loop == loop2010AA {
 			c.prov.n3 = true
 			if Mailbox(s.Element(1)) || Mailbox(s.Element(2)) {
-				c.problem(at, s.ID, CodeBadElement, "billing provider N3 is a post office or lock box, not a street address")
+				c.problem(at, s.ID, CodeBadElement, "billing provider N3 is a post office or lock box or General Delivery, not a street address")
 			}
 		}
 	case "N4":
@@ -483,6 +483,8 @@ func (c *checker) body(s Segment, at int) {
 			c.prov.n4 = true
 			if z := s.Element(3); len(z) != 9 || !allDigits(z) {
 				c.problem(at, s.ID, CodeBadElement, "billing provider N403 ZIP must be nine digits (ZIP+4)")
+			} else if !ZIPPlus4(z) {
+				c.problem(at, s.ID, CodeBadElement, "billing provider N403 ZIP+4 names no delivery point (00000 or an add-on of 0000)")
 			}
 		}
 	case "REF":

@@ -158,6 +158,8 @@ func TestCheckFindsProblems(t *testing.T) {
 		{name: "missing NM1*PR", code: CodeMissingSegment, mutate: func(t *testing.T, f *x12file) { f.remove(t, "NM1", "PR", 0); f.fixSE() }},
 		{name: "billing ZIP of five digits", code: CodeBadElement, mutate: func(t *testing.T, f *x12file) { f.set(t, "N4", "", 0, 3, "97201") }},
 		{name: "billing address a post office box", code: CodeBadElement, mutate: func(t *testing.T, f *x12file) { f.set(t, "N3", "", 0, 1, "PO BOX 112") }},
+		{name: "billing address General Delivery", code: CodeBadElement, mutate: func(t *testing.T, f *x12file) { f.set(t, "N3", "", 0, 1, "GENERAL DELIVERY") }},
+		{name: "billing ZIP+4 ending 0000", code: CodeBadElement, mutate: func(t *testing.T, f *x12file) { f.set(t, "N4", "", 0, 3, "972010000") }},
 		{name: "billing address's second line a lock box", code: CodeBadElement, mutate: func(t *testing.T, f *x12file) {
 			i := f.find(t, "N3", "", 0)
 			f.segs[i].Elements = append(f.segs[i].Elements[:1], "LOCKBOX 9")

@@ -306,7 +306,7 @@ func (s n3Seg) validate(d delims) error {
 		return err
 	}
 	if s.street && (Mailbox(s.line1) || Mailbox(s.line2)) {
-		return fmt.Errorf("%w: N3 (billing provider) is a post office or lock box, not a street address", ErrInvalid)
+		return fmt.Errorf("%w: N3 (billing provider) is a post office or lock box or General Delivery, not a street address", ErrInvalid)
 	}
 	return nil
 }
@@ -335,7 +335,12 @@ func (s n4Seg) validate(d delims) error {
 		return err
 	}
 	if s.zip9 {
-		return digits("N403 ZIP (billing provider: ZIP+4 required)", s.zip, 9, 0)
+		if err := digits("N403 ZIP (billing provider: ZIP+4 required)", s.zip, 9, 0); err != nil {
+			return err
+		}
+		if !ZIPPlus4(s.zip) {
+			return fmt.Errorf("%w: N403 ZIP+4 (billing provider) names no delivery point (00000 or an add-on of 0000)", ErrInvalid)
+		}
 	}
 	return PostalCode.Check(s.zip)
 }

@@ -223,12 +223,12 @@ var usStates = strings.Fields(`AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA K
 // StateCode reports whether s is a USPS state or territory code (N402).
 func StateCode(s string) bool { return slices.Contains(usStates, s) }
 
-// mailboxRe finds a post office box, lock box or private mailbox in an
-// address line.
-var mailboxRe = regexp.MustCompile(`(?i)\b(p\.?\s*o\.?\s*b(ox)?\.?|p\.?\s*o\.?\s*drawer|post(al)?\s+(office\s+)?box|lock\s*box|p\.?\s*m\.?\s*b\.?|private\s+mail\s*box)(\b|\s|$)|\b(box|drawer)\s*#?\s*\d`)
+// mailboxRe finds a post office box, lock box, private mailbox or General
+// Delivery (mail held at a post office) in an address line.
+var mailboxRe = regexp.MustCompile(`(?i)\b(p\.?\s*o\.?\s*b(ox)?\.?|p\.?\s*o\.?\s*drawer|post(al)?\s+(office\s+)?box|lock\s*box|p\.?\s*m\.?\s*b\.?|private\s+mail\s*box|general\s+delivery)(\b|\s|$)|\b(box|drawer)\s*#?\s*\d`)
 
-// Mailbox reports whether an address line is a post office box, lock box
-// or private mailbox. The guide's billing provider address (2010AA N3)
+// Mailbox reports whether an address line is a post office box, lock box,
+// private mailbox or General Delivery. The guide's billing provider address (2010AA N3)
 // must be a street address; a box goes in the pay-to loop (2010AB), which
 // rss does not send. The claim rules deny 16/N258 by the same words.
 func Mailbox(line string) bool { return mailboxRe.MatchString(line) }
@@ -238,3 +238,8 @@ func Mailbox(line string) bool { return mailboxRe.MatchString(line) }
 func ZIPCode(s string) bool {
 	return (len(s) == 5 || len(s) == 9) && allDigits(s) && !strings.HasPrefix(s, "00000")
 }
+
+// ZIPPlus4 reports whether s is a ZIP+4 a billing provider's N403 may
+// carry: a nine-digit ZIPCode whose add-on is not 0000, which USPS assigns
+// to no delivery point.
+func ZIPPlus4(s string) bool { return len(s) == 9 && ZIPCode(s) && s[5:] != "0000" }

@@ -144,4 +144,10 @@ func TestAddressCodes(t *testing.T) {
 			t.Errorf("ZIPCode(%q) = %v", s, !want)
 		}
 	}
+	for s, want := range map[string]bool{"061011234": true, "061010001": true, "061010000": false, "000001234": false, "06101": false,
+		"0610112345": false, "06101123a": false} {
+		if ZIPPlus4(s) != want {
+			t.Errorf("ZIPPlus4(%q) = %v", s, !want)
+		}
+	}
 }
