@@ -105,7 +105,7 @@ func ParseAmount(s string) (Money, error) {
 	return Money{decimal.New(cents, -2)}, nil
 }
 
-var errMoneyText = fmt.Errorf("%w: amount must be a string with two decimals, like \"40.00\"", ErrInvalid)
+var errMoneyText = fmt.Errorf("%w: amount must be a string of dollars, a point and two decimals, with no leading zero, like \"40.00\" or \"0.50\"", ErrInvalid)
 
 // ParseCents reads the one form amounts take on the wire, -?[0-9]{1,12}
 // (no leading zero but a lone one) then a point and two decimals, as cents; it is also how PostgreSQL

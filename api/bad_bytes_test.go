@@ -179,7 +179,7 @@ func TestBadBytesInHeaders(t *testing.T) {
 		for _, idem := range []string{"\xff\xfe", "a\x00b", "tab\there", "\xc0\xaf"} {
 			for _, path := range []string{"/v1/claims", "/v1/voucher-requests", "/v1/api-keys"} {
 				r := e.do(req{Method: http.MethodPost, Path: path, Key: keyHRA, Body: map[string]any{}, IdemKey: idem})
-				requireProblem(t, r, http.StatusBadRequest, "idempotency_key_required")
+				requireProblem(t, r, http.StatusBadRequest, "invalid_idempotency_key")
 			}
 		}
 	})

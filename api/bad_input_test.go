@@ -118,9 +118,9 @@ func itGeneric(t *testing.T, ep itEndpoint, valid map[string]any) []itBad {
 	if ep.method == "" || ep.method == http.MethodPost {
 		out = append(out,
 			itBad{name: "no Idempotency-Key", body: valid, idem: "-", status: 400, code: "idempotency_key_required"},
-			itBad{name: "Idempotency-Key too long", body: valid, idem: strings.Repeat("k", 256), status: 400, code: "idempotency_key_required"},
-			itBad{name: "Idempotency-Key not UTF-8", body: valid, idem: "key-\xff\xfe", status: 400, code: "idempotency_key_required"},
-			itBad{name: "Idempotency-Key with NUL", body: valid, idem: "key-\x00", status: 400, code: "idempotency_key_required"},
+			itBad{name: "Idempotency-Key too long", body: valid, idem: strings.Repeat("k", 256), status: 400, code: "invalid_idempotency_key"},
+			itBad{name: "Idempotency-Key not UTF-8", body: valid, idem: "key-\xff\xfe", status: 400, code: "invalid_idempotency_key"},
+			itBad{name: "Idempotency-Key with NUL", body: valid, idem: "key-\x00", status: 400, code: "invalid_idempotency_key"},
 		)
 	}
 	return append(out, itTextCases(t, valid)...)

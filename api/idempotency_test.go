@@ -406,7 +406,7 @@ func TestIdempotencyKeyGivenTwiceIsRefused(t *testing.T) {
 		hr.Header.Add("Idempotency-Key", "twice-b")
 		w := httptest.NewRecorder()
 		e.srv.ServeHTTP(w, hr)
-		requireProblem(t, resp{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}, http.StatusBadRequest, "idempotency_key_required")
+		requireProblem(t, resp{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}, http.StatusBadRequest, "invalid_idempotency_key")
 	})
 }
 

@@ -236,12 +236,14 @@ func wellFormed() gin.HandlerFunc {
 			// key at all: the first was used silently, and a retry carrying
 			// only the other did the work again (black-box pass).
 			if len(c.Request.Header.Values("Idempotency-Key")) > 1 {
-				problem(c, http.StatusBadRequest, "idempotency_key_required", "Idempotency-Key required",
+				problem(c, http.StatusBadRequest, "invalid_idempotency_key", "Idempotency-Key not valid",
 					"every POST carries exactly one Idempotency-Key header")
 				return
 			}
+			// A key given but unusable is said to be so: "required" read as
+			// if none had been sent (a black-box pass).
 			if key := c.GetHeader("Idempotency-Key"); key != "" && (len(key) > 255 || !cleanText(key)) {
-				problem(c, http.StatusBadRequest, "idempotency_key_required", "Idempotency-Key required",
+				problem(c, http.StatusBadRequest, "invalid_idempotency_key", "Idempotency-Key not valid",
 					"every POST carries an Idempotency-Key header of 1-255 characters of UTF-8 text without control characters")
 				return
 			}
@@ -365,8 +367,13 @@ func (w *captureWriter) Size() int     { return w.body.Len() }
 func idempotent(ids *pg.Idempotency) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader("Idempotency-Key")
-		if key == "" || len(key) > 255 {
+		if key == "" {
 			problem(c, http.StatusBadRequest, "idempotency_key_required", "Idempotency-Key required",
+				"every POST carries an Idempotency-Key header of 1-255 characters")
+			return
+		}
+		if len(key) > 255 {
+			problem(c, http.StatusBadRequest, "invalid_idempotency_key", "Idempotency-Key not valid",
 				"every POST carries an Idempotency-Key header of 1-255 characters")
 			return
 		}
