@@ -510,7 +510,8 @@ const takenBackY = `(EXISTS (SELECT 1 FROM payer_claim_payments q WHERE q.batch_
 //     it, are closed but not sent (a black-box re-check found a void
 //     of a claim the payer had reversed sent, asking the payer to take
 //     back what it already had). A replacement of it still goes as a
-//     replacement.
+//     replacement; one the replacement has no loop for (beyond its
+//     own) is closed unsent, as a void's is, not voided.
 //
 // REF*F8 names the loop voided or replaced as the payer knows it: the
 // payer's claim control number from its latest posting (CLP07), or from
@@ -534,7 +535,8 @@ const loopsQuery = `
 			       ox.batch_id AS o_batch, ox.part AS o_part,
 			       CASE WHEN ox.rejected AND ox.frequency <> '1' THEN ox.original_ref
 			            ELSE COALESCE(ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
-			       COALESCE(ox.rejected AND ox.frequency = '1', false) OR COALESCE(gx.taken_back, false) AS o_unsent
+			       COALESCE(ox.rejected AND ox.frequency = '1', false) OR (c.frequency = '8' AND COALESCE(gx.taken_back, false)) AS o_unsent,
+			       c.frequency = '7' AND COALESCE(gx.taken_back, false) AS o_gone
 			FROM claim_lines l
 			LEFT JOIN claims o ON o.id = c.original_claim_id
 			LEFT JOIN LATERAL (
@@ -561,7 +563,7 @@ const loopsQuery = `
 				WHERE yb.claim_id = CASE WHEN o.frequency = '8' THEN o.original_claim_id ELSE o.id END AND yb.lines > 0
 				  AND (CASE WHEN o.frequency = '8' THEN (SELECT v.reverses_line_id FROM claim_lines v WHERE v.id = l.reverses_line_id)
 				            ELSE l.reverses_line_id END) = ANY (y.line_ids)) gx
-				ON c.frequency = '8' AND l.reverses_line_id IS NOT NULL
+				ON c.frequency IN ('7', '8') AND l.reverses_line_id IS NOT NULL
 			WHERE l.claim_id = c.id AND l.billable),
 		chunked AS (
 			SELECT b.*, (row_number() OVER (PARTITION BY rev, o_batch, o_part ORDER BY line_number) - 1) / $3 AS chunk
@@ -571,14 +573,24 @@ const loopsQuery = `
 			       CASE WHEN rev AND NOT o_unsent THEN dense_rank() OVER (PARTITION BY rev, o_unsent ORDER BY o_batch, o_part, chunk) END AS g
 			FROM chunked x),
 		counted AS (
-			SELECT y.*, COALESCE(max(q) OVER (), 0) AS n, COALESCE(max(g) OVER (), 0) AS m
+			SELECT y.*, COALESCE(max(q) OVER (), 0) AS n
 			FROM grouped y),
+		-- A replacement voids the original's loops beyond its own, but
+		-- one the payer took back itself (o_gone) is off its books: closed
+		-- unsent, as a void's is, and the voids after it numbered on (a
+		-- black-box pass found the void sent, and the loop awaited).
+		renumbered AS (
+			SELECT v.*, CASE
+				WHEN g IS NULL OR g <= n THEN g
+				WHEN o_gone THEN NULL
+				ELSE n + dense_rank() OVER (PARTITION BY rev AND g > n AND NOT o_gone ORDER BY g) END AS k
+			FROM counted v),
 		placed AS (
-			SELECT z.*, CASE
+			SELECT z.*, COALESCE(max(k) OVER (), 0) AS m, CASE
 				WHEN $2 <> 'medicaid_837p' THEN NULL
 				WHEN NOT rev THEN q
-				WHEN c.frequency = '8' OR g > n THEN g END AS part
-			FROM counted z)
+				WHEN c.frequency = '8' OR k > n THEN k END AS part
+			FROM renumbered z)
 		SELECT p.part, $2 <> 'medicaid_837p' OR p.part IS NOT NULL,
 		       CASE WHEN p.part IS NULL THEN NULL
 		            WHEN c.frequency = '1' OR (c.frequency = '7' AND min(p.m) = 0) THEN '1'
@@ -587,12 +599,12 @@ const loopsQuery = `
 		            WHEN p.part <= min(p.n) THEN '1'
 		            ELSE '8' END,
 		       CASE c.frequency WHEN '1' THEN min(p.n) WHEN '8' THEN min(p.m) ELSE GREATEST(min(p.n), min(p.m)) END,
-		       (SELECT min(r.o_ref) FROM placed r WHERE r.rev AND r.g = p.part),
+		       (SELECT min(r.o_ref) FROM placed r WHERE r.rev AND r.k = p.part),
 		       count(*), array_agg(p.line_id ORDER BY p.line_number), sum(p.units_allowed),
 		       sum(CASE WHEN $2 = 'medicaid_837p' THEN p.paid WHEN p.rev THEN -p.charge ELSE p.charge END), sum(p.paid),
 		       array_agg(DISTINCT p.service_code), min(p.date_of_service),
-		       (SELECT min(r.o_batch) FROM placed r WHERE r.rev AND r.g = p.part),
-		       (SELECT min(r.o_part) FROM placed r WHERE r.rev AND r.g = p.part)
+		       (SELECT min(r.o_batch) FROM placed r WHERE r.rev AND r.k = p.part),
+		       (SELECT min(r.o_part) FROM placed r WHERE r.rev AND r.k = p.part)
 		FROM placed p
 		GROUP BY p.part) g`
 

@@ -184,3 +184,54 @@ func TestPaymentOnAVoidIsKeptAside(t *testing.T) {
 	assert.Equal(t, "0.00", rec.Rows[0].Paid.String(), "nothing of the void is paid money")
 	assert.Equal(t, 0, rec.Rows[0].PaidClaims)
 }
+
+// A replacement with fewer loops than its original voids the original's
+// loops beyond its own, but not one the payer has taken back itself: that
+// loop is off the payer's books, so it closes unsent, as a plain void of
+// it does, and counts replaced; the voids after it are numbered on. A
+// black-box pass found it sent as a frequency-8 loop (REF*F8 the payer's
+// number), money in the batch's totals not owed, and the loop awaited in
+// the reconciliation for a reversal that would never come.
+func TestReplacementDoesNotVoidALoopThePayerReversed(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 300, day(-30), day(30))
+	var lines []billing.NewLine
+	for i := range 101 { // three loops: 50, 50 and 1 lines
+		units := 1 + i%4
+		lines = append(lines, line("MHW-RA", day(-27+i/4), units, []string{"7.25", "14.50", "21.75", "29.00"}[i%4]))
+	}
+	a := w.submitAs(w.ecra(), w.mhwClaim("RPV-A", "Dubois", "Kowalski", []string{"F33.1"}, lines...))
+	b1, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b1.ID))
+	loops := []sentCLM{sent.claim(t, "RPV-A-1"), sent.claim(t, "RPV-A-2"), sent.claim(t, "RPV-A-3")}
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: loops[0].NPI, Trace: "RPV-EFT1", Claims: []clp{
+		{CLM: loops[0], Status: "1", CCN: "PCN-1"}, {CLM: loops[1], Status: "1", CCN: "PCN-2"}, {CLM: loops[2], Status: "1", CCN: "PCN-3"}}}))
+	w.importFile(sim.file835(remit{NPI: loops[0].NPI, Trace: "RPV-EFT2", Claims: []clp{{CLM: loops[1], Status: "22", CCN: "PCN-2"}}}))
+	require.Equal(t, billing.PayerPartlyReversed, w.payerOf(a.ID).Status)
+
+	r := w.mhwClaim("RPV-R", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-27), 1, "7.25"))
+	r.Frequency, r.OriginalClaimID = billing.FreqReplacement, &a.ID
+	w.submitAs(w.ecra(), r)
+	b2, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	check(t, w.export(b2.ID))
+	sent2 := readSent(t, w.export(b2.ID))
+	var got []string
+	for _, c := range sent2.Claims {
+		got = append(got, c.CLM01+" freq "+c.Freq+" F8 "+c.F8)
+	}
+	assert.Equal(t, []string{"RPV-R-1 freq 7 F8 PCN-1", "RPV-R-2 freq 8 F8 PCN-3"}, got,
+		"the first loop replaced, the third voided as the second part; nothing asks the payer to take back PCN-2 again")
+	assert.Equal(t, rss.MustMoney("7.25").Sub(rss.MustMoney(loops[2].Charge).Decimal).StringFixed(2), b2.Billed.String(),
+		"the batch bills the replacement's line and the third loop's void, not the second's")
+	assert.Equal(t, 2, b2.ClaimCount)
+
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b1.ID})
+	require.NoError(t, err)
+	tt := rec.Totals
+	assert.Equal(t, "0.00", tt.Open.String(), "no loop of the first batch is awaited")
+	assert.Equal(t, loops[1].Charge, tt.Replaced.String(), "the loop the payer took back counts replaced")
+	requireIdentity(t, tt)
+}
