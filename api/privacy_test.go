@@ -808,3 +808,50 @@ func TestAdminEnrollmentReasonMayNotNameAnUnconsentedAgency(t *testing.T) {
 		assert.Equal(t, "names_another_agency", itFieldCode(p, "reason"))
 	})
 }
+
+// A withdrawal's answer shows the request's reasons as a GET does: one
+// quoting another agency's authorization under its consent is a recorded
+// disclosure, and the withdrawal retried with its key after the consent
+// is revoked reads the reason withheld. A Part 2 black-box pass found the
+// answer unrecorded and its replay showing the authorization after the
+// revocation.
+func TestWithdrawalAnswerIsADisclosureAndItsReplayWithholds(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimBCS, kimHRA := e.demo.Clients["Kim/BCS"], e.demo.Clients["Kim/HRA"]
+	v := itVoucher(t, e, keyBCS, kimBCS, "ATR-TR", 10, 0, 29)
+	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	require.Contains(t, v["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	id := itNum(t, v, "id")
+	var number string
+	require.NoError(t, e.db.Get(&number, `SELECT number FROM authorizations WHERE client_id = $1 AND service_code = 'ATR-TR'`, kimHRA))
+	disclosed := func() int {
+		return e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND entity_type = 'voucher_request'
+			AND entity_id = $1 AND client_id = $2`, itStr(id), kimHRA)
+	}
+	before := disclosed()
+	withdraw := func() resp {
+		return e.do(req{Method: http.MethodPost, Path: itPath("/v1/voucher-requests/%d/withdraw", id), Key: keyBCS,
+			Body: map[string]any{"reason": "asked for the wrong service"}, IdemKey: "kim-tr-withdraw"})
+	}
+	first := withdraw()
+	require.Equal(t, http.StatusOK, first.Status, "%s", first.Body)
+	require.Contains(t, string(first.Body), number, "shown under HRA's consent")
+	assert.Equal(t, before+1, disclosed(), "the answer showed HRA's authorization: a disclosure")
+
+	consent := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_provider_id = $2`,
+		kimHRA, e.demo.Providers["BCS"])
+	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "client withdrew it"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+
+	after := withdraw()
+	require.Equal(t, http.StatusOK, after.Status, "%s", after.Body)
+	assert.Equal(t, "true", after.Header.Get("Idempotent-Replayed"))
+	for _, s := range []string{number, "DUPLICATE_SERVICE_OTHER_PROVIDER", "source_provider_id", `"trace"`} {
+		assert.NotContains(t, string(after.Body), s, "the retry after the revocation")
+	}
+	w := after.JSON(t)
+	assert.Equal(t, "withdrawn", w["decision"])
+	assert.Contains(t, w["reason_codes"], "CONFLICT_ON_FILE")
+	assert.Equal(t, before+1, disclosed(), "the withheld replay discloses nothing")
+}

@@ -59,8 +59,23 @@ func (s *Service) WithdrawRequest(ctx context.Context, id int64, reason string) 
 		if out, err = getRequest(ctx, tx, id); err != nil {
 			return err
 		}
-		return out.shownTo(ctx, tx, a, s.Today())
+		if err := out.shownTo(ctx, tx, a, s.Today()); err != nil {
+			return err
+		}
+		// The answer shows the request's reasons as a GET does, another
+		// agency's records under its consent among them: a disclosure, and
+		// a retry after the consent ended is redacted afresh (a Part 2
+		// black-box pass found both missing).
+		quoted, err := reasonDisclosures(ctx, tx, a, &out)
+		if err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, quoted...)
 	})
+	var replayed *pg.Replayed
+	if errors.As(err, &replayed) {
+		return out, s.replayShownNow(ctx, a, replayed)
+	}
 	return out, err
 }
 
