@@ -70,3 +70,35 @@ func TestMSCTextQuotingAnAuthorizationNeedsAuthorizationsDisclosed(t *testing.T)
 		assert.False(t, strings.Contains(string(got.Body), number), "%s quotes HRA's authorization", path)
 	}
 }
+
+// A reviewer's note quoting another agency's care plan or consent by its
+// id is refused unless that agency's consent naming the reader discloses
+// that kind of record: "See care plan 38" and "consent 44" got through a
+// Part 2 black-box pass with no consent in force, and the provider read
+// them word for word.
+func TestMSCTextQuotingAnotherAgencysRecordByIDNeedsItDisclosed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	give := kimsConsentsToBCS(t, e, "treatment")
+	give("enrollments", "gpra_interviews")
+	consent := itFixtureID(t, e, `SELECT max(id) FROM consents WHERE client_id = $1`, kimHRA)
+	r := e.post(keyHRA, "/v1/care-plans", map[string]any{"client_id": kimHRA, "program_code": "ATR", "kind": "rss_care_plan",
+		"start_date": day(0), "end_date": day(60), "services": []map[string]any{{"service_code": "ATR-CM"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	plan := itID(t, r)
+
+	v := itVoucher(t, e, keyBCS, kimBCS, "ATR-TR", 10, 0, 29)
+	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	reqPath := itPath("/v1/voucher-requests/%d", itNum(t, v, "id"))
+	for _, note := range []string{itPath("The other plan (care plan %d) lists it.", plan), itPath("See consent %d.", consent)} {
+		p := requireProblem(t, e.post(keyReviewer, reqPath+"/decision", map[string]any{"action": "deny", "note": note}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "names_another_agency", itFieldCode(p, "note"), "%s: %v", note, p)
+	}
+	give("enrollments", "gpra_interviews", "care_plans")
+	note := itPath("The other plan (care plan %d) lists it.", plan)
+	r = e.post(keyReviewer, reqPath+"/decision", map[string]any{"action": "deny", "note": note})
+	require.Equal(t, http.StatusOK, r.Status, "under a consent disclosing care plans: %s", r.Body)
+	assert.Equal(t, note, e.get(keyBCS, reqPath).JSON(t)["review"].(map[string]any)["note"])
+}

@@ -160,7 +160,19 @@ type agencyWords struct {
 	Authorizations pq.Int64Array `db:"authorizations"`
 	Enrollments    pq.Int64Array `db:"enrollments"`
 	Requests       pq.Int64Array `db:"requests"` // its voucher requests for the person
+	// Its care plans, GPRA interviews, consents and claims for the
+	// person, named by their ids too ("care plan 33", "GPRA interview
+	// #14", "consent 44", "claim #1" got through a Part 2 black-box pass).
+	CarePlans  pq.Int64Array `db:"care_plans"`
+	Interviews pq.Int64Array `db:"interviews"`
+	Consents   pq.Int64Array `db:"consents"`
+	Claims     pq.Int64Array `db:"claims"`
 }
+
+// recordsClaims is the kind of another agency's claims: no consent to an
+// agency discloses them (consentRecords), so a text quoting one is never
+// shown to the reader.
+const recordsClaims = "claims"
 
 // otherAgencies reads the agencies besides reader that keep a record of
 // the person, with their words.
@@ -197,7 +209,15 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 			ARRAY(SELECT a.id FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS authorizations,
 			ARRAY(SELECT n.id FROM enrollments n WHERE n.person_id = $1 AND n.provider_id = p.id ORDER BY n.id) AS enrollments,
 			ARRAY(SELECT v.id FROM voucher_requests v JOIN clients vc ON vc.id = v.client_id
-			      WHERE vc.person_id = $1 AND v.provider_id = p.id ORDER BY v.id) AS requests
+			      WHERE vc.person_id = $1 AND v.provider_id = p.id ORDER BY v.id) AS requests,
+			ARRAY(SELECT cp.id FROM care_plans cp JOIN clients x ON x.id = cp.client_id
+			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY cp.id) AS care_plans,
+			ARRAY(SELECT g.id FROM gpra_interviews g JOIN clients x ON x.id = g.client_id
+			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY g.id) AS interviews,
+			ARRAY(SELECT k.id FROM consents k JOIN clients x ON x.id = k.client_id
+			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY k.id) AS consents,
+			ARRAY(SELECT cl.id FROM claims cl JOIN clients x ON x.id = cl.client_id
+			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY cl.id) AS claims
 		FROM providers p
 		WHERE p.id <> $2 AND EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id)
 		ORDER BY p.id`, personID, reader); err != nil {
@@ -218,10 +238,23 @@ func (o agencyWords) quotes(text string) []string {
 	if !o.names(text) {
 		return nil
 	}
+	kinds := []string{adjudication.RecordsEnrollments}
 	if o.quotesAuthorizations(text) {
-		return []string{adjudication.RecordsEnrollments, adjudication.RecordsAuthorizations}
+		kinds = append(kinds, adjudication.RecordsAuthorizations)
 	}
-	return []string{adjudication.RecordsEnrollments}
+	// A care plan, interview, consent or claim of its quoted by id quotes
+	// that kind of record, which the reader's consent must disclose (a
+	// claim's, none does).
+	words := short(plain(text, true))
+	for _, r := range o.idWords() {
+		if slices.Contains(kinds, r.kind) {
+			continue
+		}
+		if slices.ContainsFunc(r.ids, func(id int64) bool { return containsIDWord(words, r.nouns, id) }) {
+			kinds = append(kinds, r.kind)
+		}
+	}
+	return kinds
 }
 
 // quotesAuthorizations reports whether text quotes one of the agency's
@@ -263,6 +296,10 @@ func (o agencyWords) idWords() []idWord {
 		{[]string{"client", "clients", "client record", "client records"}, o.Clients, adjudication.RecordsEnrollments},
 		{[]string{"request", "requests", "voucher request", "voucher requests", "voucher", "vouchers", "vr"}, o.Requests,
 			adjudication.RecordsAuthorizations},
+		{[]string{"care plan", "care plans", "plan", "plans", "careplan", "careplans"}, o.CarePlans, recordsCarePlans},
+		{[]string{"gpra", "gpra interview", "gpra interviews", "interview", "interviews"}, o.Interviews, adjudication.RecordsGPRAInterviews},
+		{[]string{"consent", "consents"}, o.Consents, recordsConsents},
+		{[]string{"claim", "claims"}, o.Claims, recordsClaims},
 	}
 }
 

@@ -98,3 +98,25 @@ func TestAgencyNamedByItsIDs(t *testing.T) {
 		assert.Equal(t, want, o.names(text), "%q", text)
 	}
 }
+
+// Its care plans, GPRA interviews, consents and claims for the person by
+// their ids name the agency too, and quote that kind of its records, which
+// the reader's consent must disclose (a claim's, none does): "care plan
+// 38", "GPRA interview #14", "consent 44" and "claim #1" got through a
+// Part 2 black-box pass with no consent in force.
+func TestAgencyRecordsQuotedByTheirIDs(t *testing.T) {
+	o := agencyWords{ID: 2, Code: "BCS", CarePlans: []int64{38}, Interviews: []int64{14}, Consents: []int64{44}, Claims: []int64{1}}
+	for text, want := range map[string][]string{
+		"the other plan (care plan 38, through 2027-03-01) lists it": {"enrollments", "care_plans"},
+		"See plan 38.":             {"enrollments", "care_plans"},
+		"see GPRA interview #14":   {"enrollments", "gpra_interviews"},
+		"interview 14 was late":    {"enrollments", "gpra_interviews"},
+		"See consent 44.":          {"enrollments", "consents"},
+		"Paid claim #1 already.":   {"enrollments", "claims"},
+		"care plan 39 is ours":     nil,
+		"1 claim was paid":         nil,
+		"consent on file for 44 d": nil,
+	} {
+		assert.Equal(t, want, o.quotes(text), "%q", text)
+	}
+}
