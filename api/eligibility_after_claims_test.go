@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -172,4 +173,47 @@ func TestRegistrationRefusesAMedicaidIDOnAnotherClientsSpan(t *testing.T) {
 	r = e.post(keyBCS, "/v1/clients", map[string]any{"first_name": "Second", "last_name": "Person",
 		"date_of_birth": "1972-01-01", "catchment_area": "hartford", "medicaid_id": "CT88800001"})
 	assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}
+
+// A reactivation takes its agency's intake lock alone before it holds any
+// of the agency's authorizations, so a claim under way (which holds the
+// lock shared, then its authorizations) is judged wholly before it or
+// wholly after: it took the lock only at the provider's update, having
+// held the authorizations, and a claim waiting for one of them read it
+// given back but its agency still deactivated, a snapshot from before the
+// wait, and was denied 197 beside C05 passed (a races black-box pass).
+// Here a claim's shared hold is stood in for, and while the reactivation
+// waits for it, no authorization of the agency is held.
+func TestReactivationWaitsForClaimsBeforeHoldingAuthorizations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "contract ended", "effective_on": day(0)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Positive(t, e.count(`SELECT count(*) FROM authorizations WHERE provider_id = $1 AND voided_at IS NULL AND end_date >= $2`,
+		hra, day(0)), "authorizations the deactivation cut, which the reactivation judges")
+
+	claim, err := e.db.BeginTxx(t.Context(), nil)
+	require.NoError(t, err)
+	defer claim.Rollback() //nolint:errcheck
+	_, err = claim.ExecContext(t.Context(), `SELECT pg_advisory_xact_lock_shared(agency_intake_lock_key($1))`, hra)
+	require.NoError(t, err)
+	done := make(chan resp, 1)
+	go func() {
+		done <- e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "reinstated", "in_error": true})
+	}()
+	for tries, waiting := 0, 0; waiting < 1; tries++ {
+		require.Less(t, tries, 6000, "the reactivation never waited for the intake lock")
+		waiting = e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory'`)
+		time.Sleep(10 * time.Millisecond)
+	}
+	probe, err := e.db.BeginTxx(t.Context(), nil)
+	require.NoError(t, err)
+	_, err = probe.ExecContext(t.Context(), `SELECT id FROM authorizations WHERE provider_id = $1 AND voided_at IS NULL AND end_date >= $2
+		ORDER BY id FOR UPDATE NOWAIT`, hra, day(0))
+	assert.NoError(t, err, "the reactivation holds none of the agency's authorizations while it waits")
+	require.NoError(t, probe.Rollback())
+	require.NoError(t, claim.Commit())
+	r = <-done
+	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }

@@ -1,6 +1,10 @@
 package pg
 
-import "strconv"
+import (
+	"context"
+	"fmt"
+	"strconv"
+)
 
 // The advisory locks more than one package takes are named here once: two
 // spellings of one key are two locks, and the serialisation they stand for
@@ -28,4 +32,15 @@ func IntakeLockKey(provider string) string { return `agency_intake_lock_key(` + 
 // IntakeLockSQL takes agency provider's intake lock shared (IntakeLockKey).
 func IntakeLockSQL(provider int64) string {
 	return `SELECT pg_advisory_xact_lock_shared(` + IntakeLockKey(strconv.FormatInt(provider, 10)) + `)`
+}
+
+// LockIntakeAlone takes agency provider's intake lock alone in ext's
+// transaction (IntakeLockKey), for a change that must not pass a claim or
+// voucher request of the agency in flight: taken before the change locks
+// any row such a submission locks, so each waits for the other whole.
+func LockIntakeAlone(ctx context.Context, ext Ext, provider int64) error {
+	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+IntakeLockKey("$1")+`)`, provider); err != nil {
+		return fmt.Errorf("intake lock: %w", err)
+	}
+	return nil
 }

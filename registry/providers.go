@@ -824,6 +824,17 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 		if err := lockProvider(ctx, tx, providerID); err != nil {
 			return err
 		}
+		// The agency's intake lock alone, before its authorizations are
+		// held (ReturnAuthorizations) and not only at the provider's
+		// update (its trigger): a claim that held the lock shared waited
+		// for an authorization this held, and read it, once given, with
+		// its agency still deactivated, the snapshot of a statement that
+		// had begun before: the line was denied 197 "no authorization
+		// covers" beside C05 passed (a races black-box pass). Now a claim
+		// under way is judged before the reactivation, or after it whole.
+		if err := pg.LockIntakeAlone(ctx, tx, providerID); err != nil {
+			return err
+		}
 		// The deactivation undone is kept in the reactivation's event: the
 		// provider's row forgets it, and a black-box pass found its day and
 		// reason gone from every record.

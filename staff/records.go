@@ -447,8 +447,8 @@ func (s *Service) holdPaidLines(ctx context.Context, tx *sqlx.Tx, staffID int64,
 	if err := tx.GetContext(ctx, &g.provider, `SELECT provider_id FROM staff WHERE id = $1`, staffID); err != nil {
 		return nil, fmt.Errorf("staff agency: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+pg.IntakeLockKey("$1")+`)`, g.provider); err != nil {
-		return nil, fmt.Errorf("intake lock: %w", err)
+	if err := pg.LockIntakeAlone(ctx, tx, g.provider); err != nil {
+		return nil, err
 	}
 	var staff []int64
 	if err := tx.SelectContext(ctx, &staff, `SELECT id FROM staff WHERE id = $1 OR supervisor_id = $1 ORDER BY id`, staffID); err != nil {
