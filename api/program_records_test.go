@@ -557,3 +557,29 @@ func TestDischargeBeforePaidClaimLinesRefused(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, day(-4), r.JSON(t)["discharge_date"])
 }
+
+// A discharge dated before the stay's GPRA intake interview is refused as
+// one before its program records is: it was taken, and the stay held an
+// intake after its end, which the interview's own endpoint refuses (a
+// races black-box pass). On the intake's day it goes through.
+func TestDischargeBeforeGPRAIntakeRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client := itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "start_date": day(-10)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	enr := itID(t, r)
+	r = e.post(keyHRA, "/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake",
+		"instrument": "SUPRT-2025", "status": "completed", "interview_date": day(-2)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	discharge := func(on string) resp {
+		return e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": on, "reason_code": "completed"})
+	}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, discharge(day(-5)), http.StatusConflict, "records_after_discharge")
+		assert.Contains(t, p["detail"], fmt.Sprintf(": GPRA intake interview on %s;", day(-2)))
+	})
+	r = discharge(day(-2))
+	assert.Equal(t, http.StatusOK, r.Status, "on the intake's day: %s", r.Body)
+}

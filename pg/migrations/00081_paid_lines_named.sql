@@ -8,8 +8,9 @@
 -- service and day (no claim number: a patient control number may be an
 -- account number, which stays out of the database's log), the first ten in
 -- day order and how many more; a discharge before the enrollment's program
--- records names those (stage changes, drug screens, monthly records). The
--- checks themselves are unchanged.
+-- records names those (stage changes, drug screens, monthly records), and
+-- is refused before its GPRA intake interview too (it was taken, leaving
+-- the stay an intake after its end). The checks are otherwise unchanged.
 -- +goose StatementBegin
 CREATE FUNCTION paid_lines_named(ids bigint[]) RETURNS text
 LANGUAGE sql STABLE AS $$
@@ -115,7 +116,14 @@ BEGIN
         UNION ALL
         SELECT format('monthly progress record for %s', to_char(p.month, 'YYYY-MM')), p.month
         FROM rcm_monthly_progress p WHERE p.enrollment_id = NEW.id
-          AND p.month > date_trunc('month', NEW.discharge_date::timestamp)::date) r;
+          AND p.month > date_trunc('month', NEW.discharge_date::timestamp)::date
+        UNION ALL
+        -- An intake is of the stay (vouchers refuses one dated after its
+        -- discharge): a discharge back-dated before it left the stay with
+        -- an intake after its end (a races black-box pass). A follow-up
+        -- may come after the discharge, and a discharge interview does.
+        SELECT format('GPRA intake interview on %s', g.interview_date), g.interview_date
+        FROM gpra_interviews g WHERE g.enrollment_id = NEW.id AND g.kind = 'intake' AND g.interview_date > NEW.discharge_date) r;
     IF records IS NOT NULL THEN
         RAISE EXCEPTION 'enrollment % has program records after % (its discharge date)', NEW.id, NEW.discharge_date
             USING ERRCODE = 'check_violation', CONSTRAINT = 'enrollments_no_records_after_discharge',
