@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/stretchr/testify/assert"
@@ -582,4 +583,43 @@ func TestDischargeBeforeGPRAIntakeRefused(t *testing.T) {
 	})
 	r = discharge(day(-2))
 	assert.Equal(t, http.StatusOK, r.Status, "on the intake's day: %s", r.Body)
+}
+
+// A GPRA interview holds its stay while it is judged against the stay's
+// dates, as the other program records do: an intake sent while a
+// back-dated discharge is under way waits for it and is refused
+// (after_discharge); it read the stay open and both were taken.
+func TestGPRAIntakeWaitsForADischargeUnderWay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client := itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "start_date": day(-10)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	enr := itID(t, r)
+
+	discharge, err := e.db.BeginTxx(t.Context(), nil)
+	require.NoError(t, err)
+	defer discharge.Rollback() //nolint:errcheck
+	_, err = discharge.ExecContext(t.Context(), `UPDATE enrollments SET discharge_date = $2, discharge_reason_code = 'completed',
+		discharged_by_role = 'provider' WHERE id = $1`, enr, day(-5))
+	require.NoError(t, err)
+	done := make(chan resp, 1)
+	go func() {
+		done <- e.post(keyHRA, "/v1/gpra-interviews", map[string]any{"client_id": client, "enrollment_id": enr, "kind": "intake",
+			"instrument": "SUPRT-2025", "status": "completed", "interview_date": day(-2)})
+	}()
+	for tries := 0; e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) < 1; tries++ {
+		select {
+		case r := <-done:
+			require.Failf(t, "the intake did not wait for the discharge", "answered %d: %s", r.Status, r.Body)
+		default:
+		}
+		require.Less(t, tries, 6000, "the intake never waited")
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.NoError(t, discharge.Commit())
+	p := requireProblem(t, <-done, http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "after_discharge", itFieldCode(p, "interview_date"), "%v", p)
+	assert.Zero(t, e.count(`SELECT count(*) FROM gpra_interviews WHERE enrollment_id = $1`, enr))
 }

@@ -122,18 +122,23 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		if err := canSeeClient(ctx, tx, a, n.ClientID); err != nil {
 			return rss.Invalid("client_id", "unknown_id", "no client %d", n.ClientID)
 		}
+		// The stay is held (FOR SHARE) while the interview is judged
+		// against its dates, as the other program records' writers hold
+		// theirs: a discharge dated before the interview waits, then is
+		// refused by the schema (records_after_discharge), and one under
+		// way is read discharged.
 		var ep stay
 		var err error
 		switch {
 		case n.EnrollmentID != nil:
-			err = tx.GetContext(ctx, &ep, stays+`WHERE e.id = $3 AND e.client_id = $1 AND e.provider_id = $2`,
+			err = tx.GetContext(ctx, &ep, stays+`WHERE e.id = $3 AND e.client_id = $1 AND e.provider_id = $2 FOR SHARE OF e`,
 				n.ClientID, a.ProviderID, *n.EnrollmentID)
 		default:
 			// The open stay; for a discharge interview, the stay discharged
 			// last (the open one when none is: not_discharged below).
 			err = tx.GetContext(ctx, &ep, stays+`WHERE e.client_id = $1 AND e.provider_id = $2
 				  AND (e.discharge_date IS NULL OR $3 = 'discharge')
-				ORDER BY e.discharge_date IS NULL, e.discharge_date DESC, e.id DESC LIMIT 1`, n.ClientID, a.ProviderID, n.Kind)
+				ORDER BY e.discharge_date IS NULL, e.discharge_date DESC, e.id DESC LIMIT 1 FOR SHARE OF e`, n.ClientID, a.ProviderID, n.Kind)
 		}
 		if errors.Is(err, pg.ErrNoRows) && n.EnrollmentID == nil && n.Kind != "discharge" {
 			return rss.Invalid("enrollment_id", "unknown_id", "this agency has no open enrollment of the client in a program "+
