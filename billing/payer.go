@@ -52,6 +52,7 @@ const (
 	UnmatchedKeptAside     = "reverses_kept_aside"  // 835: a reversal of a second payment kept, not posted
 	UnmatchedOtherClaim    = "reverses_other_claim" // 835: a reversal whose CLP07 names a payment of a claim its CLP01 does not name
 	UnmatchedPayee         = "ambiguous_payee"      // 277CA/835: agencies share the CLM01 and the payer names none of them alone
+	UnmatchedUnknownPayee  = "unknown_payee"        // 277CA/835: the CLM01 was sent, by no agency the payer names as payee
 	UnmatchedUnbalanced    = "lines_out_of_balance" // 835: the claim's SVCs do not add up to its CLP (Σ SVC02 ≠ CLP03, Σ SVC03 − claim CAS ≠ CLP04)
 	UnmatchedVoidPaid      = "void_paid"            // 835: money paid on a void's loop (frequency 8), which a payer answers by reversing the original
 )
@@ -522,6 +523,17 @@ func (im *importer) findLoop(clm01 string, who payee) (*sentLoop, string, error)
 		return nil, "", err
 	}
 	if len(ls) == 0 {
+		// Sent, but by none of the agencies the payee names: the payee is
+		// at fault, not the number (a finance black-box pass read an 835
+		// paid to an NPI of no agency as "no claim rss sent has that
+		// number", pointing finance at the claim).
+		var sent bool
+		if err := im.tx.GetContext(im.ctx, &sent, `SELECT EXISTS (SELECT 1 FROM batch_x12_claims WHERE clm01 = $1)`, clm01); err != nil {
+			return nil, "", err
+		}
+		if sent {
+			return nil, UnmatchedUnknownPayee, nil
+		}
 		return nil, UnmatchedClaim, nil
 	}
 	for _, l := range ls[1:] {

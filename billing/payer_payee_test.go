@@ -174,3 +174,31 @@ func TestPayerPayeeNamedTwoWaysIsOnePayee(t *testing.T) {
 	assert.Equal(t, billing.PayerPaid, p.Status, "the payment that stands is not undone")
 	assert.Equal(t, "29.00", p.Paid.String())
 }
+
+// A claim number rss sent, answered for a payee that is no agency that
+// sent it (an NPI of no agency), is kept as unknown_payee: finance asks the
+// payer about the payee. It read unknown_claim, "no claim rss sent has
+// that claim number", though the number had gone out (a finance black-box
+// pass). A number never sent stays unknown_claim.
+func TestPayerUnknownPayee(t *testing.T) {
+	w, _, h1, b, _, hvr := twoPayees(t, "2002")
+	sim := newPayerSim()
+	sent := readSent(t, w.export(b.ID))
+	const stranger = "1992753883" // a valid NPI of no agency
+	f := w.importFile([]byte(strings.ReplaceAll(string(sim.file835(remit{NPI: hvr.NPI, Trace: "EFT-UP",
+		Claims: []clp{{CLM: hvr, Status: "1", CCN: "PCN-U1"}}})), "*XX*"+hvr.NPI, "*XX*"+stranger)))
+	assert.Equal(t, 0, f.Summary.Matched, "%+v", f.Summary)
+	d, err := w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.Len(t, d.Unmatched, 1)
+	assert.Equal(t, billing.UnmatchedUnknownPayee, d.Unmatched[0].Reason)
+	assert.Nil(t, w.payerOf(h1.ID), "nothing posted to HVR's claim")
+
+	never := sent.claim(t, hvr.CLM01)
+	never.CLM01 = "NEVER-SENT"
+	f = w.importFile(sim.file835(remit{NPI: hvr.NPI, Trace: "EFT-UC", Claims: []clp{{CLM: never, Status: "1", CCN: "PCN-U2"}}}))
+	d, err = w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.Len(t, d.Unmatched, 1)
+	assert.Equal(t, billing.UnmatchedClaim, d.Unmatched[0].Reason)
+}

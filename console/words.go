@@ -47,6 +47,8 @@ func unmatchedWords(reason string) string {
 		return "a reversal whose payer claim number (CLP07) names a payment of another claim"
 	case billing.UnmatchedPayee:
 		return "agencies share the claim number and the payer named none of them alone"
+	case billing.UnmatchedUnknownPayee:
+		return "rss sent that claim number, but not for the payee the payer names (its NPI or tax id is no agency that sent it)"
 	case billing.UnmatchedUnbalanced:
 		return "the claim's itemized lines do not add up to the claim"
 	case billing.UnmatchedVoidPaid:
