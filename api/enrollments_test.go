@@ -1262,3 +1262,39 @@ func TestNotesThatShowNothingAreNone(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Nil(t, r.JSON(t)["discharge_reason"])
 }
+
+// A designation transferred to an enrollment whose agency enrolled it
+// primary already (another agency's designation came first) is not shown
+// to that agency as a designation: nothing it reads changed, and the event
+// said another agency had held one, which a stranger's enrollment created
+// primary never shows (a Part 2 black-box pass). The MSC reads it.
+func TestTransferToAnEnrollmentAlreadyPrimaryShowsNothingToItsAgency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := itATRClient(t, e, day(-20))
+	bcsStaff := itFixtureID(t, e, `SELECT min(id) FROM staff WHERE provider_id = $1 AND role = 'case_manager'`, e.demo.Providers["BCS"])
+	person := identityOf(t, e, hra.Client)
+	register := func(first, last string) int64 {
+		r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": first, "last_name": last,
+			"date_of_birth": person.DOB.String(), "catchment_area": "bridgeport", "gender": "U"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		client := itID(t, r)
+		itATRReady(t, e, keyBCS, client, bcsStaff)
+		return client
+	}
+	stranger, known := register("Nobody", "Itstranger"), register(person.First, person.Last)
+	bcsEnr := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1`, known)
+	r := e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hra.Enrollment),
+		map[string]any{"to_enrollment_id": bcsEnr, "reason": "per the client's choice"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+
+	history := func(key string, enr int64) []any {
+		got := e.get(key, itPath("/v1/enrollments/%d", enr)).JSON(t)
+		require.Equal(t, true, got["primary_case_manager"], "%v", got)
+		h, _ := got["history"].([]any)
+		return h
+	}
+	assert.Empty(t, history(keyBCS, bcsEnr), "the agency's enrollment read primary before and after")
+	assert.Empty(t, history(keyBCS, itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1`, stranger)))
+	assert.Len(t, history(keyReviewer, bcsEnr), 1, "the MSC reads the transfer")
+}

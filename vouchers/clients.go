@@ -575,7 +575,11 @@ type EnrollmentEvent struct {
 // reads a designation transferred to its enrollment as a designation, the
 // other enrollment unnamed: with no entry, "primary now, no history" said
 // another agency's enrollment had held it (a Part 2 black-box pass). The
-// transfer's reason was checked for it when written (TransferPrimary).
+// transfer's reason was checked for it when written (TransferPrimary). A
+// transfer to an enrollment that read primary already (its agency enrolled
+// with primary_case_manager while another's designation came first) is not
+// shown to the agency: nothing it reads changed, and the designation said
+// another agency had held one (a Part 2 black-box pass).
 func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64) ([]EnrollmentEvent, error) {
 	out := []EnrollmentEvent{}
 	err := sqlx.SelectContext(ctx, ext, &out, `
@@ -588,7 +592,8 @@ func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64
 		            WHEN from_enrollment_id = $1 THEN 'primary_transferred_out' ELSE 'primary_transferred_in' END, transferred_at,
 		       reason, NULL, NULL, NULL, NULL,
 		       CASE WHEN NOT $2 THEN NULL WHEN from_enrollment_id = $1 THEN to_enrollment_id ELSE from_enrollment_id END, true
-		FROM primary_case_manager_transfers WHERE (from_enrollment_id = $1 OR to_enrollment_id = $1) AND ($2 OR to_enrollment_id = $1)
+		FROM primary_case_manager_transfers WHERE (from_enrollment_id = $1 OR to_enrollment_id = $1)
+		  AND ($2 OR (to_enrollment_id = $1 AND NOT to_was_primary))
 		ORDER BY at, kind`, id, !a.IsProvider())
 	if err != nil {
 		return nil, fmt.Errorf("enrollment history: %w", err)

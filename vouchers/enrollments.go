@@ -332,6 +332,7 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 			return rss.Coded(rss.ErrConflict, "provider_deactivated",
 				"the receiving agency is out of service from %s: the designation stays where it is", from)
 		}
+		wasPrimary := dst.PrimaryCaseManager
 		var changed []Enrollment
 		if err := tx.SelectContext(ctx, &changed, `UPDATE enrollments e SET primary_case_manager = (e.id = $3)
 			WHERE e.person_id = $1 AND e.program_code = $2 AND (e.discharge_date IS NULL OR e.id = $4)
@@ -354,8 +355,11 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 			}
 		}
 		out.Reason = t.Reason
-		if err := tx.QueryRowxContext(ctx, `INSERT INTO primary_case_manager_transfers (from_enrollment_id, to_enrollment_id, reason, actor_key_id)
-			VALUES ($1, $2, $3, $4) RETURNING id, transferred_at`, src.ID, dst.ID, t.Reason, a.KeyID).Scan(&out.ID, &out.TransferredAt); err != nil {
+		// Whether the receiving enrollment read primary already: its
+		// agency is shown no designation then (enrollmentHistory).
+		if err := tx.QueryRowxContext(ctx, `INSERT INTO primary_case_manager_transfers (from_enrollment_id, to_enrollment_id, reason, actor_key_id,
+				to_was_primary)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id, transferred_at`, src.ID, dst.ID, t.Reason, a.KeyID, wasPrimary).Scan(&out.ID, &out.TransferredAt); err != nil {
 			return fmt.Errorf("record transfer: %w", err)
 		}
 		events = append(events, access.Event{Action: "create", EntityType: "primary_case_manager_transfer", EntityID: access.ID(out.ID)})
