@@ -566,12 +566,8 @@ func TestDischargeBeforePaidClaimLinesRefused(t *testing.T) {
 func TestDischargeBeforeGPRAIntakeRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	client := itNewClient(t, e, keyHRA, "hartford")
-	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR",
-		"assigned_staff_id": e.demo.Staff["Okafor"], "start_date": day(-10)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	enr := itID(t, r)
-	r = e.post(keyHRA, "/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake",
+	client, enr := itATRStayWithoutIntake(t, e)
+	r := e.post(keyHRA, "/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake",
 		"instrument": "SUPRT-2025", "status": "completed", "interview_date": day(-2)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	discharge := func(on string) resp {
@@ -585,6 +581,17 @@ func TestDischargeBeforeGPRAIntakeRefused(t *testing.T) {
 	assert.Equal(t, http.StatusOK, r.Status, "on the intake's day: %s", r.Body)
 }
 
+// itATRStayWithoutIntake is a new HRA client's ATR stay from ten days ago,
+// no GPRA interview recorded yet.
+func itATRStayWithoutIntake(t *testing.T, e *env) (client, enrollment int64) {
+	t.Helper()
+	client = itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "start_date": day(-10)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	return client, itID(t, r)
+}
+
 // A GPRA interview holds its stay while it is judged against the stay's
 // dates, as the other program records do: an intake sent while a
 // back-dated discharge is under way waits for it and is refused
@@ -592,11 +599,7 @@ func TestDischargeBeforeGPRAIntakeRefused(t *testing.T) {
 func TestGPRAIntakeWaitsForADischargeUnderWay(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	client := itNewClient(t, e, keyHRA, "hartford")
-	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR",
-		"assigned_staff_id": e.demo.Staff["Okafor"], "start_date": day(-10)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	enr := itID(t, r)
+	client, enr := itATRStayWithoutIntake(t, e)
 
 	discharge, err := e.db.BeginTxx(t.Context(), nil)
 	require.NoError(t, err)
