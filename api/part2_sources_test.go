@@ -22,6 +22,9 @@ func kimsWindowClosed(t *testing.T, e *env) string {
 	t.Helper()
 	_, err := e.db.Exec(`UPDATE programs SET gpra_followup_open_days = 5, gpra_followup_close_days = 20 WHERE code = 'ATR'`)
 	require.NoError(t, err)
+	// The stays enrolled already keep their windows (migration 00083).
+	_, err = e.db.Exec(`UPDATE enrollments SET gpra_followup_open_days = 5, gpra_followup_close_days = 20 WHERE program_code = 'ATR'`)
+	require.NoError(t, err)
 	return day(-10)
 }
 

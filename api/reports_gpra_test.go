@@ -245,3 +245,64 @@ func TestGPRAStayNotBegunOwesNoIntakeYet(t *testing.T) {
 	assert.Equal(t, "not_yet_due", intake["status"])
 	assert.Equal(t, "not_yet_open", intake["window"], "%v", intake)
 }
+
+// A stay's GPRA windows are its program's on the day it was enrolled: a
+// change of the program's windows applies to stays enrolled after it, and
+// a past range's report and an existing stay's schedule read as before.
+// Read from the program as it stood, the change rewrote a closed quarter's
+// follow-up rate and un-counted a follow-up the API had accepted in its
+// window (a reference-data black-box pass).
+func TestGPRAWindowsAreTheStaysWhenEnrolled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	a, aEn := gpraEnroll(t, e, day(-290))
+	gpraInterview(t, e, a, aEn, "intake", "completed", day(-290))
+	gpraInterview(t, e, a, aEn, "follow_up", "completed", day(-120)) // day 170 of 150..240
+	path := fmt.Sprintf("/v1/reports/gpra?provider_id=%d&from=%s&to=%s", hra, day(-60), day(-41))
+	figures := func() map[string]any {
+		row := gpraRow(t, itGetReport(t, e, keyReviewer, path), hra)
+		require.NotNil(t, row)
+		return map[string]any{"closed": row["followup_windows_closed"], "in_window": row["followups_in_window"], "rate": row["followup_rate"]}
+	}
+	before := figures()
+	require.GreaterOrEqual(t, before["in_window"], float64(1), "A's follow-up, in its window (the demo's HRA stays besides)")
+	followUp := func(client int64) map[string]any {
+		r := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var sch struct {
+			Episodes []struct {
+				Interviews []map[string]any `json:"interviews"`
+			} `json:"episodes"`
+		}
+		r.Into(t, &sch)
+		require.Len(t, sch.Episodes, 1)
+		return sch.Episodes[0].Interviews[1]
+	}
+	require.Equal(t, "completed", followUp(a)["status"])
+
+	r := e.patch(keyAdmin, "/v1/reference/programs/ATR", map[string]any{"gpra_followup_open_days": 200, "gpra_followup_close_days": 250,
+		"reason": "new federal window"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, before, figures(), "the past range reads as it did")
+	fu := followUp(a)
+	assert.Equal(t, "completed", fu["status"])
+	assert.Equal(t, day(-140), fu["window_opens"], "the stay's window, 150 days from its intake")
+
+	b, bEn := gpraEnroll(t, e, day(-5))
+	gpraInterview(t, e, b, bEn, "intake", "completed", day(-5))
+	assert.Equal(t, day(195), followUp(b)["window_opens"], "a stay enrolled after the change takes the new window")
+}
+
+// The voucher rules judge a follow-up overdue (V30) by the intake's stay's
+// window too: Johnson's closed before the program's was widened, and his
+// request still pends, as his schedule reads it overdue.
+func TestFollowupOverdueByTheStaysWindow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.patch(keyAdmin, "/v1/reference/programs/ATR", map[string]any{"gpra_followup_close_days": 800, "reason": "a wider window"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 29)
+	assert.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	assert.Contains(t, reasonCodes(v), "GPRA_FOLLOWUP_OVERDUE")
+}

@@ -72,7 +72,10 @@ type GPRAFigures struct {
 const gpraBase = `
 WITH parts AS (
     SELECT e.id AS enrollment_id, e.provider_id, e.start_date AS opened_on, e.discharge_date AS closed_on,
-           p.gpra_followup_open_days AS fu_open, p.gpra_followup_close_days AS fu_close, p.gpra_discharge_days AS dc_days
+           -- the stay's windows, its program's when it was enrolled (migration 00083)
+           COALESCE(e.gpra_followup_open_days, p.gpra_followup_open_days) AS fu_open,
+           COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) AS fu_close,
+           COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) AS dc_days
     FROM enrollments e JOIN programs p ON p.code = e.program_code
     WHERE p.gpra_required
       AND ($4::bigint IS NULL OR e.provider_id = $4) AND ($5::text IS NULL OR e.program_code = $5)

@@ -96,11 +96,20 @@ type stay struct {
 	ProgramCode  string   `db:"program_code"`
 	OpenedOn     rss.Date `db:"opened_on"`
 	ClosedOn     rss.Date `db:"closed_on"`
+	// The stay's windows, its program's on the day it was enrolled
+	// (migration 00083): a program's change applies to stays enrolled
+	// after it, and past schedules and reports stay as they were. Set for
+	// every stay of a GPRA program (the schema's programs_gpra_windows).
+	FollowupOpenDays  *int `db:"fu_open"`
+	FollowupCloseDays *int `db:"fu_close"`
+	DischargeDays     *int `db:"dc_days"`
 }
 
 // stays is the select list of stays over enrollments e in GPRA programs p.
 const stays = `SELECT e.id AS enrollment_id, e.client_id, e.episode_id AS id, e.provider_id, e.program_code, e.start_date AS opened_on,
-		e.discharge_date AS closed_on
+		e.discharge_date AS closed_on, COALESCE(e.gpra_followup_open_days, p.gpra_followup_open_days) AS fu_open,
+		COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) AS fu_close,
+		COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) AS dc_days
 	FROM enrollments e JOIN programs p ON p.code = e.program_code AND p.gpra_required `
 
 const interviewColumns = `id, episode_id, enrollment_id, client_id, provider_id, kind, instrument, status, interview_date,
@@ -168,10 +177,6 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 			return rss.Invalid("instrument", "unknown_id", "instrument %q is not in use on %s", n.Instrument, n.InterviewDate)
 		}
 		if n.Kind == "follow_up" {
-			prog, err := loadProgram(ctx, tx, ep.ProgramCode)
-			if err != nil {
-				return err
-			}
 			var intake rss.Date
 			err = tx.GetContext(ctx, &intake, `SELECT interview_date FROM gpra_interviews
 				WHERE enrollment_id = $1 AND kind = 'intake' AND status = 'completed'`, ep.EnrollmentID)
@@ -181,7 +186,7 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 			if err != nil {
 				return err
 			}
-			if opens := intake.AddDays(*prog.GPRAFollowupOpenDays); n.InterviewDate.Before(opens) {
+			if opens := intake.AddDays(*ep.FollowupOpenDays); n.InterviewDate.Before(opens) {
 				return rss.Invalid("interview_date", "before_window", "the follow-up window opens on %s", opens)
 			}
 		}
@@ -296,10 +301,6 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 		}
 		var shown, stayed []disclosed
 		for _, ep := range eps {
-			prog, err := loadProgram(ctx, tx, ep.ProgramCode)
-			if err != nil {
-				return err
-			}
 			var ivs []Interview
 			if err := tx.SelectContext(ctx, &ivs, `SELECT `+interviewColumns+` FROM gpra_interviews
 				WHERE enrollment_id = $1`, ep.EnrollmentID); err != nil {
@@ -312,7 +313,7 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 			for i := range ivs {
 				shown = append(shown, disclosed{access.ID(ivs[i].ID), ivs[i].ClientID, ivs[i].ProviderID})
 			}
-			sch := buildSchedule(ep, &prog, ivs, today)
+			sch := buildSchedule(ep, ivs, today)
 			if a.IsProvider() {
 				sch.EpisodeID = 0
 				for i := range sch.Interviews {
@@ -330,7 +331,7 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 	return out, err
 }
 
-func buildSchedule(ep stay, p *Program, ivs []Interview, today rss.Date) EpisodeSchedule {
+func buildSchedule(ep stay, ivs []Interview, today rss.Date) EpisodeSchedule {
 	byKind := map[string]*Interview{}
 	for i := range ivs {
 		byKind[ivs[i].Kind] = &ivs[i]
@@ -347,8 +348,8 @@ func buildSchedule(ep stay, p *Program, ivs []Interview, today rss.Date) Episode
 
 	fu := ScheduleItem{Kind: "follow_up", Interview: byKind["follow_up"], Window: "not_applicable", Status: "not_applicable"}
 	if in := byKind["intake"]; in != nil && in.Status == "completed" {
-		fu.WindowOpens = in.InterviewDate.AddDays(*p.GPRAFollowupOpenDays)
-		fu.WindowCloses = in.InterviewDate.AddDays(*p.GPRAFollowupCloseDays)
+		fu.WindowOpens = in.InterviewDate.AddDays(*ep.FollowupOpenDays)
+		fu.WindowCloses = in.InterviewDate.AddDays(*ep.FollowupCloseDays)
 		fu.DueDate = fu.WindowOpens
 		fu.Window = windowState(fu, today)
 		fu.Status = itemStatus(fu, today)
@@ -358,7 +359,7 @@ func buildSchedule(ep stay, p *Program, ivs []Interview, today rss.Date) Episode
 	dc := ScheduleItem{Kind: "discharge", Interview: byKind["discharge"], Window: "not_applicable", Status: "not_applicable"}
 	if !ep.ClosedOn.IsZero() {
 		dc.WindowOpens = ep.ClosedOn
-		dc.WindowCloses = ep.ClosedOn.AddDays(*p.GPRADischargeDays)
+		dc.WindowCloses = ep.ClosedOn.AddDays(*ep.DischargeDays)
 		dc.DueDate = dc.WindowCloses
 		dc.Window = windowState(dc, today)
 		dc.Status = itemStatus(dc, today)

@@ -13,7 +13,6 @@ import (
 func TestBuildSchedule(t *testing.T) {
 	t.Parallel()
 	open, close, discharge := 150, 240, 30
-	prog := &Program{Code: "ATR", GPRARequired: true, GPRAFollowupOpenDays: &open, GPRAFollowupCloseDays: &close, GPRADischargeDays: &discharge}
 	opened := rss.MustDate("2026-01-10")
 	intake := Interview{Kind: "intake", Status: "completed", InterviewDate: opened}
 	type want struct{ intake, followUp, discharge string }
@@ -52,7 +51,8 @@ func TestBuildSchedule(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := buildSchedule(stay{EnrollmentID: 9, ID: 5, ProviderID: 2, ProgramCode: "ATR", OpenedOn: opened, ClosedOn: tc.closed}, prog, tc.ivs, tc.today)
+			s := buildSchedule(stay{EnrollmentID: 9, ID: 5, ProviderID: 2, ProgramCode: "ATR", OpenedOn: opened, ClosedOn: tc.closed,
+				FollowupOpenDays: &open, FollowupCloseDays: &close, DischargeDays: &discharge}, tc.ivs, tc.today)
 			assert.Equal(t, int64(2), s.ProviderID)
 			assert.Equal(t, int64(9), s.EnrollmentID)
 			if assert.Len(t, s.Interviews, 3) {

@@ -231,7 +231,9 @@ var factsStatement = `WITH me AS (
 		COALESCE((SELECT json_agg(json_build_object('disclosing_provider_id', k.disclosing_provider_id, 'recipient_type', k.recipient_type,
 		          'purposes', k.purposes, 'signed_on', k.signed_on, 'expires_on', k.expires_on, 'revoked', k.revoked_at IS NOT NULL) ORDER BY k.id)
 		          FROM consents k WHERE k.client_id = $1), '[]') AS consents,
-		(SELECT json_build_object('date', interview_date, 'provider_id', provider_id) FROM gpra_interviews
+		(SELECT json_build_object('date', interview_date, 'provider_id', provider_id,
+		        'close_days', (SELECT x.gpra_followup_close_days FROM enrollments x WHERE x.id = gpra_interviews.enrollment_id))
+		 FROM gpra_interviews
 		 WHERE kind = 'intake' AND status = 'completed' AND ` + gpraSeen + `
 		 ORDER BY interview_date, enrollment_id IS NOT DISTINCT FROM $7 DESC, id LIMIT 1) AS intake,
 		(SELECT provider_id FROM gpra_interviews WHERE kind = 'follow_up' AND ` + gpraSeen + `
@@ -670,11 +672,18 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 			var in struct {
 				Date       rss.Date `json:"date"`
 				ProviderID int64    `json:"provider_id"`
+				CloseDays  *int     `json:"close_days"`
 			}
 			if err := json.Unmarshal(q.Intake, &in); err != nil {
 				return nil, fmt.Errorf("decode intake: %w", err)
 			}
 			f.GPRA.IntakeCompleted, f.GPRA.IntakeDate, f.GPRA.IntakeProviderID = true, in.Date.Time, in.ProviderID
+			// The follow-up window closes by the intake's stay's days, its
+			// program's when it was enrolled (migration 00083), as its
+			// schedule and the reports read it.
+			if in.CloseDays != nil {
+				f.Program.FollowupCloseDays = *in.CloseDays
+			}
 		}
 		if q.FollowupBy != nil {
 			f.GPRA.FollowupRecorded, f.GPRA.FollowupProviderID = true, *q.FollowupBy
