@@ -73,9 +73,10 @@ func TestMSCTextQuotingAnAuthorizationNeedsAuthorizationsDisclosed(t *testing.T)
 
 // A reviewer's note quoting another agency's care plan or consent by its
 // id is refused unless that agency's consent naming the reader discloses
-// that kind of record: "See care plan 38" and "consent 44" got through a
-// Part 2 black-box pass with no consent in force, and the provider read
-// them word for word.
+// that kind of record, and its claim by id or number always (no consent
+// discloses claims): "See care plan 38", "consent 44" and "claim #1" got
+// through a Part 2 black-box pass with no consent in force, and "claim
+// HC9" its re-check; the provider read them word for word.
 func TestMSCTextQuotingAnotherAgencysRecordByIDNeedsItDisclosed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -91,7 +92,11 @@ func TestMSCTextQuotingAnotherAgencysRecordByIDNeedsItDisclosed(t *testing.T) {
 	v := itVoucher(t, e, keyBCS, kimBCS, "ATR-TR", 10, 0, 29)
 	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
 	reqPath := itPath("/v1/voucher-requests/%d", itNum(t, v, "id"))
-	for _, note := range []string{itPath("The other plan (care plan %d) lists it.", plan), itPath("See consent %d.", consent)} {
+	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "HC9", "client_id": kimHRA, "rendering_staff_id": e.demo.Staff["Okafor"],
+		"place_of_service": "11", "lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	for _, note := range []string{itPath("The other plan (care plan %d) lists it.", plan), itPath("See consent %d.", consent),
+		"Duplicate of claim HC9 at the other agency.", itPath("Duplicate of claim #%d.", itID(t, r))} {
 		p := requireProblem(t, e.post(keyReviewer, reqPath+"/decision", map[string]any{"action": "deny", "note": note}),
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "names_another_agency", itFieldCode(p, "note"), "%s: %v", note, p)

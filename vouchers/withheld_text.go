@@ -167,6 +167,10 @@ type agencyWords struct {
 	Interviews pq.Int64Array `db:"interviews"`
 	Consents   pq.Int64Array `db:"consents"`
 	Claims     pq.Int64Array `db:"claims"`
+	// ClaimNumbers are its claims' numbers (CLM01) for the person, which
+	// the MSC's lists show beside their ids: "claim HC9" got through a
+	// re-check where "claim 25" was refused.
+	ClaimNumbers pq.StringArray `db:"claim_numbers"`
 }
 
 // recordsClaims is the kind of another agency's claims: no consent to an
@@ -217,7 +221,9 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 			ARRAY(SELECT k.id FROM consents k JOIN clients x ON x.id = k.client_id
 			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY k.id) AS consents,
 			ARRAY(SELECT cl.id FROM claims cl JOIN clients x ON x.id = cl.client_id
-			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY cl.id) AS claims
+			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY cl.id) AS claims,
+			ARRAY(SELECT cl.claim_number FROM claims cl JOIN clients x ON x.id = cl.client_id
+			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY cl.id) AS claim_numbers
 		FROM providers p
 		WHERE p.id <> $2 AND EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id)
 		ORDER BY p.id`, personID, reader); err != nil {
@@ -254,7 +260,30 @@ func (o agencyWords) quotes(text string) []string {
 			kinds = append(kinds, r.kind)
 		}
 	}
+	if !slices.Contains(kinds, recordsClaims) && o.quotesClaimNumber(text) {
+		kinds = append(kinds, recordsClaims)
+	}
 	return kinds
+}
+
+// quotesClaimNumber reports whether text quotes one of the agency's claim
+// numbers for the person: after "claim" (or "claims", "claim no", "claim
+// number", "CLM01") whatever its length, and anywhere when it is six
+// letters and digits or more, as an authorization number is matched.
+func (o agencyWords) quotesClaimNumber(text string) bool {
+	words, compacted := short(plain(text, true)), compact(text)
+	for _, n := range o.ClaimNumbers {
+		if c := compact(n); len(c) >= 6 && strings.Contains(compacted, c) {
+			return true
+		}
+		number := plain(n, true)
+		for _, noun := range []string{"claim", "claims", "claim no", "claim number", "claim #", "clm01", "clm"} {
+			if containsWord(words, plain(noun, true)+" "+number) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // quotesAuthorizations reports whether text quotes one of the agency's
@@ -368,6 +397,9 @@ func (o agencyWords) names(text string) bool {
 				return true
 			}
 		}
+	}
+	if o.quotesClaimNumber(text) {
+		return true
 	}
 	for _, w := range o.Words {
 		if containsWord(words, short(plain(w, true))) {

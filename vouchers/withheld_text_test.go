@@ -120,3 +120,23 @@ func TestAgencyRecordsQuotedByTheirIDs(t *testing.T) {
 		assert.Equal(t, want, o.quotes(text), "%q", text)
 	}
 }
+
+// Its claims for the person by their numbers (CLM01) too, which the MSC's
+// lists show beside their ids: "claim HC9" got through a re-check where
+// "claim 25" was refused. A short number is matched after "claim", a long
+// one anywhere.
+func TestAgencyClaimQuotedByItsNumber(t *testing.T) {
+	o := agencyWords{ID: 2, Code: "BCS", ClaimNumbers: []string{"HC9", "ACCT-2026-0042"}}
+	for text, want := range map[string][]string{
+		"duplicate of claim HC9 at the other agency":      {"enrollments", "claims"},
+		"already billed by the other agency as claim hc9": {"enrollments", "claims"},
+		"see CLM01 HC9":                    {"enrollments", "claims"},
+		"billed on ACCT-2026-0042":         {"enrollments", "claims"},
+		"billed on acct20260042 last week": {"enrollments", "claims"},
+		"HC9 is a code":                    nil,
+		"claim HC90":                       nil,
+		"claim 9":                          nil,
+	} {
+		assert.Equal(t, want, o.quotes(text), "%q", text)
+	}
+}
