@@ -567,7 +567,10 @@ func DecideLine(f *LineFacts) LineDecision {
 		// meanwhile (see LineFacts). The entry is in the trace of lines of
 		// a service with a maximum.
 		t = TraceEntry{Rule: "C10U", Code: CodeClaimCapReached, Action: ActionDeny, Facts: c10uFacts, Result: ResultPassed}
-		most := max(f.Service.PerEpisodeMax, f.EpisodeUnitMax)
+		// The maximum its units were granted under stands for its lines
+		// when the MSC lowered the service's since: a limit's change is
+		// for requests made after it.
+		most := max(f.Service.PerEpisodeMax, f.EpisodeUnitMax, a.EpisodeMaxThen)
 		if left := most - *f.EpisodeUnitsHeld; units > left {
 			fit := max(left, 0)
 			t.Result, t.Detail = ResultFired, strconv.Itoa(units)+" billed, "+strconv.Itoa(fit)+" left of the episode maximum "+
@@ -670,7 +673,7 @@ func adjustment(code string, amount decimal.Decimal, units int) Adjustment {
 const (
 	c09Facts  FactNames = "authorization.units_authorized,authorization.units_used,line.units"
 	c10Facts  FactNames = "episode_dollars_paid,program.episode_dollar_cap,authorization.rate"
-	c10uFacts FactNames = "episode_units_held,service.per_episode_max,episode_unit_max,authorization.units_used,line.units"
+	c10uFacts FactNames = "episode_units_held,service.per_episode_max,episode_unit_max,authorization.episode_max_then,authorization.units_used,line.units"
 	c11Facts  FactNames = "line.charge,authorization.rate,line.units"
 )
 

@@ -504,6 +504,10 @@ type Authorization struct {
 	// never. Not facts a voucher rule reads (Inactive is).
 	LastActivity time.Time `json:"-"`
 	IdleDays     int       `json:"-"`
+	// EpisodeMaxThen is its service's episode unit maximum the day it was
+	// granted (0 when it had none): its lines are paid within it though
+	// the maximum was lowered since (C10U). Not a voucher rule's fact.
+	EpisodeMaxThen int `json:"-"`
 }
 
 // Live reports whether its unused units count today: neither void nor

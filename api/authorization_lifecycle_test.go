@@ -759,3 +759,33 @@ func TestRetroGrantIsNotInactiveTheDayItIsIssued(t *testing.T) {
 	ie.clock.Advance(6 * 24 * time.Hour)
 	assert.Equal(t, "inactive", itAuth(t, e, keyHRA, id)["status"])
 }
+
+// A service's episode unit maximum lowered by the MSC applies to requests
+// made after it: an authorization granted under the old maximum keeps its
+// units billable (it read active with its units left while its lines were
+// denied 119: a reference-data black-box pass), and a new request is
+// judged against the new maximum.
+func TestLoweredEpisodeMaximumLeavesGrantedUnitsBillable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-10))
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 30, -5, 20)
+	require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	r := e.patch(keyAdmin, "/v1/reference/services/ATR-TR", map[string]any{"per_episode_max": 20, "per_voucher_max": 20,
+		"reason": "the state's new limit"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	claim := func(number string, units int, on string) map[string]any {
+		r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": a.Client,
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": on, "units": units, "charge": fmt.Sprintf("%d.00", 12*units)}}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itLine(t, r)
+	}
+	for i, on := range []string{day(-4), day(-3), day(-2)} {
+		l := claim(fmt.Sprintf("LOW-%d", i), 10, on)
+		assert.Equal(t, "paid", l["status"], "%s: %v", on, l["adjustments"])
+	}
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 5, 21, 30) // 30 held + 5 > 20
+	assert.Equal(t, "pended", v["decision"], "a new request meets the new maximum: %v", v["reason_codes"])
+	assert.Contains(t, reasonCodes(v), "EPISODE_UNITS_EXCEEDED")
+}

@@ -36,6 +36,11 @@ type Authorization struct {
 	// migration 00079, read as issued on its start): a retro grant's idle
 	// days count from it, not from a start long past.
 	IssuedOn            rss.Date `json:"issued_on" db:"issued_on"`
+	// EpisodeMaxThen is its service's episode unit maximum the day it was
+	// granted (migration 00084; null for a service with none): its units
+	// were set aside under it, and its lines are paid within it though
+	// the maximum was lowered since. Not shown.
+	EpisodeMaxThen *int `json:"-" db:"episode_max_then"`
 	InactivateAfterDays *int     `json:"inactivate_after_days" db:"inactivate_after_days"`
 	// InactiveOn is the first day it is inactive unless claimed on or
 	// reactivated before (null when its program never inactivates).
@@ -136,6 +141,9 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 		LastActivity: a.LastActivity().Time}
 	if a.InactivateAfterDays != nil {
 		r.IdleDays = *a.InactivateAfterDays
+	}
+	if a.EpisodeMaxThen != nil {
+		r.EpisodeMaxThen = *a.EpisodeMaxThen
 	}
 	return r
 }

@@ -535,3 +535,32 @@ func TestBookHoldsALateLineToTheEpisodeMaximum(t *testing.T) {
 	got = claim(b, billed{april(5), 30, "450.00"})
 	assert.Equal(t, "paid", got[0].status)
 }
+
+// A live authorization's lines are paid within the episode maximum its
+// units were granted under, though the MSC lowered the service's maximum
+// since: a reference-data black-box pass found the lines of authorizations
+// reading active with their units left denied 119 once the maximum fell. A
+// maximum granted twice over (as above) still cuts them.
+func TestBookPaysALiveAuthorizationUnderTheMaximumItWasGranted(t *testing.T) {
+	t.Parallel()
+	key := ledger.EpisodeService{Episode: episodeID, Service: "ATR-CM"}
+	granted := func(maxThen int) ledger.Held {
+		h := held(authID, 40, 8, "", "0.00")
+		h.EpisodeMaxThen = &maxThen
+		return h
+	}
+	lowered := func(b *ledger.Book, units int) adjudication.LineDecision {
+		f := lineFacts(april(5), units, "60.00")
+		f.Service.PerEpisodeMax = 10 // lowered from 40 after the grant
+		b.Draw(clientID, &f)
+		return adjudication.DecideLine(&f)
+	}
+	// 8 of the episode's 40 used; the maximum now 10.
+	d := lowered(book(nil, granted(40)).WithHoldings(ledger.Holdings{key: {Held: 40, Used: 8}}), 4)
+	assert.Equal(t, adjudication.LinePaid, d.Status, "%+v", d.Adjustments)
+	assert.Equal(t, 4, d.UnitsAllowed)
+
+	// Granted under the lowered maximum itself: held to it.
+	d = lowered(book(nil, granted(10)).WithHoldings(ledger.Holdings{key: {Held: 40, Used: 8}}), 4)
+	assert.Equal(t, 2, d.UnitsAllowed, "10 less the 8 used")
+}

@@ -33,7 +33,8 @@ const effectiveEnd = `LEAST(a.end_date, (SELECT p.deactivated_on - 1 FROM provid
 const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_id, a.program_code, a.service_code,
 	a.episode_id, a.enrollment_id, a.units_authorized, a.units_used, a.rate, a.start_date, ` + effectiveEnd + ` AS end_date,
 	a.voided_at, a.void_reason,
-	a.last_service_on, a.reactivated_on, a.issued_on, ` + inactivateAfter + ` AS inactivate_after_days, a.created_at`
+	a.last_service_on, a.reactivated_on, a.issued_on, ` + inactivateAfter + ` AS inactivate_after_days, a.created_at,
+	a.episode_max_then`
 
 // StatusSQL is Authorization.StatusOn in SQL, for a list filtered by
 // status: the status of authorization a on the date the expression today
