@@ -35,13 +35,13 @@ type Authorization struct {
 	// IssuedOn is the day it was issued (zero for one issued before
 	// migration 00079, read as issued on its start): a retro grant's idle
 	// days count from it, not from a start long past.
-	IssuedOn            rss.Date `json:"issued_on" db:"issued_on"`
+	IssuedOn rss.Date `json:"issued_on" db:"issued_on"`
 	// EpisodeMaxThen is its service's episode unit maximum the day it was
 	// granted (migration 00084; null for a service with none): its units
 	// were set aside under it, and its lines are paid within it though
 	// the maximum was lowered since. Not shown.
-	EpisodeMaxThen *int `json:"-" db:"episode_max_then"`
-	InactivateAfterDays *int     `json:"inactivate_after_days" db:"inactivate_after_days"`
+	EpisodeMaxThen      *int `json:"-" db:"episode_max_then"`
+	InactivateAfterDays *int `json:"inactivate_after_days" db:"inactivate_after_days"`
 	// InactiveOn is the first day it is inactive unless claimed on or
 	// reactivated before (null when its program never inactivates).
 	InactiveOn rss.Date  `json:"inactive_on" db:"-"`
