@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -302,9 +303,10 @@ func TestCatalogCatchmentAreas(t *testing.T) {
 	assert.True(t, found)
 }
 
-// A service retired from the catalog is dated: claim lines for days before
-// its retirement still pay on the authorizations granted for it, lines
-// from that day are denied 96, and no voucher is granted for it. Retired
+// A service retired from the catalog is dated, from the next day: claim
+// lines for days before, today's included, still pay on the authorizations
+// granted for it, lines from that day are denied 96, and no voucher is
+// granted for it. Retired
 // undated, every later line was denied 96, work done before included, and
 // the same line paid once the service was turned back on (a black-box
 // pass).
@@ -336,29 +338,32 @@ func TestRetiredServicePaysTheDaysBefore(t *testing.T) {
 
 	s := patch(false)
 	assert.Equal(t, false, s["active"])
-	assert.Equal(t, day(0), s["retired_on"])
-	assert.Equal(t, day(0), e.get(keyHRA, "/v1/reference/services/ATR-TR").JSON(t)["retired_on"])
+	assert.Equal(t, day(1), s["retired_on"], "today is its last day offered, as an agency's withdrawal keeps it")
+	assert.Equal(t, day(1), e.get(keyHRA, "/v1/reference/services/ATR-TR").JSON(t)["retired_on"])
 
-	// Yesterday's trip was delivered while the service was offered.
-	l := claim("RET-1", day(-1))
-	assert.Equal(t, "paid", l["status"], "%v", l)
-	assert.Equal(t, "24.00", l["paid"])
-	assert.Equal(t, float64(2), itAuth(t, e, keyHRA, tr)["units_used"])
-	// Today's is not, nor any voucher for it.
-	requireNotCovered(claim("RET-2", day(0)))
+	// Yesterday's trip and this morning's were delivered while the
+	// service was offered (this morning's was denied 96: a reference-data
+	// black-box pass).
+	for i, dos := range []string{day(-1), day(0)} {
+		l := claim(fmt.Sprintf("RET-%d", i+1), dos)
+		assert.Equal(t, "paid", l["status"], "%s: %v", dos, l)
+		assert.Equal(t, "24.00", l["paid"])
+	}
+	assert.Equal(t, float64(4), itAuth(t, e, keyHRA, tr)["units_used"])
+	// No voucher is granted for it.
 	v := itVoucher(t, e, keyHRA, kim, "ATR-TR", 4, 0, 10)
 	assert.Equal(t, "denied", v["decision"])
 	assert.Contains(t, v["reason_codes"], "SERVICE_NOT_IN_PROGRAM_CATALOG")
 
-	// Retired again the next day, it keeps the day it was retired.
+	// The next day's trip is not covered; retired again, it keeps its day.
 	ie.clock.Advance(24 * time.Hour)
-	assert.Equal(t, day(0), patch(false)["retired_on"])
-	requireNotCovered(claim("RET-3", day(0)))
+	requireNotCovered(claim("RET-3", day(1)))
+	assert.Equal(t, day(1), patch(false)["retired_on"])
 
 	// Back in use: undated, and its lines pay again.
 	s = patch(true)
 	assert.Equal(t, true, s["active"])
 	assert.Nil(t, s["retired_on"])
-	l = claim("RET-4", day(0))
+	l := claim("RET-4", day(1))
 	assert.Equal(t, "paid", l["status"], "%v", l)
 }

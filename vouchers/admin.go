@@ -129,14 +129,18 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 	}
 	if notNull("active", p.Active.Set, p.Active.Null) {
 		add("active", p.Active.Value)
-		// Retiring a service dates it (today, its first day out of use), so
-		// the claims for days it was offered still pay; one already retired
-		// keeps its day, and one back in use has none. Undated, a retirement
-		// denied every later line for it, work done before included.
+		// Retiring a service dates it (tomorrow, its first day out of use:
+		// today is its last day offered, as an agency's withdrawal of a
+		// service keeps today), so the claims for days it was offered still
+		// pay; one already retired keeps its day, and one back in use has
+		// none. Undated, a retirement denied every later line for it, work
+		// done before included; dated today, it denied 96 the work done
+		// that morning under an authorization granted that morning (a
+		// reference-data black-box pass).
 		if p.Active.Value {
 			sets = append(sets, "retired_on = NULL")
 		} else {
-			args = append(args, s.Today())
+			args = append(args, s.Today().AddDays(1))
 			sets = append(sets, fmt.Sprintf("retired_on = CASE WHEN active THEN $%d::date ELSE retired_on END", len(args)))
 		}
 	}
