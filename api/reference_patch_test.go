@@ -25,6 +25,13 @@ func TestServicePatchNamesTheField(t *testing.T) {
 		for _, q := range []string{"H*", "ZZ", "hc"} {
 			assert.Equal(t, "invalid_value", itFieldCode(patch("MHW-RA", map[string]any{"procedure_qualifier": q}), "procedure_qualifier"), q)
 		}
+		// A field sent null is refused on its own: the body was not empty
+		// (it read "nothing to change" beside it: a black-box pass).
+		for _, f := range []string{"per_voucher_max", "active"} {
+			p := patch("ATR-TR", map[string]any{f: nil, "reason": "x"})
+			assert.Equal(t, "required", itFieldCode(p, f), "%v", p)
+			assert.Len(t, p["errors"], 1, "%s: %v", f, p)
+		}
 	})
 	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/MHW-RA", Key: keyAdmin, Body: map[string]any{"procedure_qualifier": "HC"}})
 	assert.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)

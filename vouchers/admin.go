@@ -144,7 +144,9 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 			sets = append(sets, fmt.Sprintf("retired_on = CASE WHEN active THEN $%d::date ELSE retired_on END", len(args)))
 		}
 	}
-	if len(sets) == 0 && !p.Rate.Set {
+	// A field sent and refused is not nothing sent: only its own error
+	// (it read "nothing to change" beside it: a black-box pass).
+	if len(sets) == 0 && !p.Rate.Set && len(v.Fields) == 0 {
 		v.Add("body", "empty_patch", "nothing to change")
 	}
 	reason := ChangeReason(v, p.Reason)
