@@ -194,8 +194,23 @@ func BillingAddressProblem(a PostalAddress) string {
 	if why := BillingZIPProblem(a.Zip); why != "" {
 		return why
 	}
+	return a.mailbox()
+}
+
+// BillingStreetProblem says why a, its ZIP aside (BillingZIPProblem), is
+// no billing provider address an 837P may carry, or "" when it is one: the
+// registry names each field at fault at once (a re-check met the ZIP's
+// problem first and the street's only after mending it).
+func BillingStreetProblem(a PostalAddress) string {
+	if why := a.missing(nil); why != "" {
+		return why
+	}
+	return a.mailbox()
+}
+
+func (a PostalAddress) mailbox() string {
 	if mailboxRe.MatchString(a.Line1) || mailboxRe.MatchString(a.Line2) {
-		return "a mailbox, not a street address"
+		return "a post office box, lock box, private mailbox or General Delivery, not a street address"
 	}
 	return ""
 }
@@ -217,7 +232,8 @@ func BillingZIPProblem(zip string) string {
 }
 
 // missing names what the file could not carry of a (the N3/N4 element
-// limits: street 1-55 characters, city 2-30), or "" when it is complete.
+// limits: street 1-55 characters, city 2-30), or "" when it is complete;
+// zip nil leaves the ZIP out.
 // It never repeats the address itself, which is PHI for a client.
 func (a PostalAddress) missing(zip *regexp.Regexp) string {
 	line1, city := strings.TrimSpace(a.Line1), strings.TrimSpace(a.City)
@@ -234,6 +250,7 @@ func (a PostalAddress) missing(zip *regexp.Regexp) string {
 		return "no state"
 	case !stateRe.MatchString(a.State):
 		return "state not a two-letter code"
+	case zip == nil: // the ZIP judged apart
 	case a.Zip == "":
 		return "no ZIP code"
 	case !zip.MatchString(a.Zip):

@@ -959,6 +959,13 @@ func TestMedicaidAgencyNeedsABillableAddress(t *testing.T) {
 		p = requireProblem(t, e.patch(keyAdmin, path, map[string]any{"zip": "065100000", "reason": "typo"}),
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "not_billable", itFieldCode(p, "zip"), "%v", p)
+		// Both at once are both named (the street's came only after the
+		// ZIP was mended: a re-check).
+		p = requireProblem(t, e.patch(keyAdmin, path, map[string]any{"address_line1": "General Delivery", "zip": "065100000", "reason": "mail"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_billable", itFieldCode(p, "zip"), "%v", p)
+		assert.Equal(t, "not_billable", itFieldCode(p, "address_line1"), "%v", p)
+		assert.Contains(t, itMustJSON(p), "General Delivery, not a street address")
 	})
 	// Once it has delivered the program, the address stays billable after
 	// the program is taken out: its claims' voids, replacements and late

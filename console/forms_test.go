@@ -24,11 +24,11 @@ func TestRateFormTakesTheAPIsAmounts(t *testing.T) {
 	u := w.user()
 	csrf := u.signIn(keyAdmin).csrf(t)
 	rates := w.count(t, "service_rates")
-	for _, bad := range []string{"1250", "1e3", ".5", "15.0000", "15"} {
+	for _, bad := range []string{"1250", "1e3", ".5", "15.0000", "15", "015.50"} {
 		r := u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "once": {"rate-form"}, "rate": {bad},
 			"effective_from": {day(40)}, "reason": {"new contract"}})
 		assert.Equal(t, http.StatusUnprocessableEntity, r.Status, bad)
-		assert.Contains(t, r.Body, "the rate is dollars, a point and two decimals, such as 15.00", bad)
+		assert.Contains(t, r.Body, "the rate is dollars, a point and two decimals, with no leading zero, such as 15.00 or 0.50", bad)
 		assert.Contains(t, r.Body, `value="`+bad+`"`, "%s: the form keeps what was typed", bad)
 	}
 	// Every field's problem at once, a date out of range said so (a

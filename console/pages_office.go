@@ -340,7 +340,7 @@ func (k *Console) addRate(c *gin.Context) {
 	// "1250" typed for 12.50 (or 1e3, .5, 15.0000) is refused, not stored.
 	rate, err := rss.ParseAmount(c.PostForm("rate"))
 	if err != nil {
-		v.Add("rate", "invalid_value", "the rate is dollars, a point and two decimals, such as 15.00")
+		v.Add("rate", "invalid_value", "the rate is dollars, a point and two decimals, with no leading zero, such as 15.00 or 0.50")
 	}
 	// Every field's problem at once, a date out of range said so (it read
 	// as a format error, a black-box pass, and an empty form named only

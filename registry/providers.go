@@ -281,23 +281,29 @@ func billableAddress(ctx context.Context, tx *sqlx.Tx, p *vouchers.Provider) err
 	if p.AddressLine2 != nil {
 		a.Line2 = *p.AddressLine2
 	}
-	why := adjudication.BillingAddressProblem(a)
-	if why == "" {
-		return nil
+	// Each field at fault at once: the ZIP's problem hid the street's
+	// until it was mended (a re-check). The sentence is the server's own,
+	// written whole: as an argument it was clipped as quoted input is,
+	// mid-sentence (a re-check).
+	v := &rss.ValidationError{}
+	refuse := func(field, why string) {
+		v.Add(field, "not_billable",
+			"the agency "+what+": its billing provider address must be a street address with a ZIP+4 (nine digits): %s", why)
 	}
-	field := "address_line1"
-	if adjudication.BillingZIPProblem(p.Zip) != "" {
-		field = "zip"
-	} else if first := a; a.Line2 != "" {
-		// The second line alone at fault (a mailbox there) is named.
-		if first.Line2 = ""; adjudication.BillingAddressProblem(first) == "" {
-			field = "address_line2"
+	if why := adjudication.BillingStreetProblem(a); why != "" {
+		field := "address_line1"
+		if first := a; a.Line2 != "" {
+			// The second line alone at fault (a mailbox there) is named.
+			if first.Line2 = ""; adjudication.BillingStreetProblem(first) == "" {
+				field = "address_line2"
+			}
 		}
+		refuse(field, why)
 	}
-	// The sentence is the server's own, written whole: as an argument it
-	// was clipped as quoted input is, mid-sentence (a re-check).
-	return rss.Invalid(field, "not_billable",
-		"the agency "+what+": its billing provider address must be a street address with a ZIP+4 (nine digits): %s", why)
+	if why := adjudication.BillingZIPProblem(p.Zip); why != "" {
+		refuse("zip", why)
+	}
+	return v.Err()
 }
 
 // UpdateProvider applies an admin's patch to a provider.
