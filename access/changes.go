@@ -98,9 +98,22 @@ func ChangesByKey(ctx context.Context, ext pg.Ext, a Actor, table, entity string
 	return changes(ctx, ext, a, table, entity, related, key, "c.row_key = $2")
 }
 
+// moneyAsText is the jsonb expression x with its money fields (the
+// schema's NUMERIC(12,2) columns a change keeps: a program's
+// episode_dollar_cap, a rate) as the API writes money, strings of two
+// decimals: the row's jsonb held them as numbers, so a history read
+// 4000.00 where the record reads "4000.00" (a reference-data black-box
+// pass). jsonb keeps a numeric's scale, so the text is the amount as
+// stored.
+func moneyAsText(x string) string {
+	return `COALESCE((SELECT jsonb_object_agg(k, CASE WHEN k IN ('episode_dollar_cap', 'rate') AND jsonb_typeof(v) = 'number'
+		THEN to_jsonb(v #>> '{}') ELSE v END) FROM jsonb_each(` + x + `) AS m(k, v)), ` + x + `)`
+}
+
 func changes(ctx context.Context, ext pg.Ext, a Actor, table, entity string, related []string, key, row string) ([]Change, error) {
 	out := []Change{}
-	err := sqlx.SelectContext(ctx, ext, &out, `SELECT c.changed_at, c.before, c.after, c.reason, e.action, e.actor_role, e.actor_key_id, e.request_id
+	err := sqlx.SelectContext(ctx, ext, &out, `SELECT c.changed_at, `+moneyAsText("c.before")+` AS before, `+moneyAsText("c.after")+` AS after,
+		c.reason, e.action, e.actor_role, e.actor_key_id, e.request_id
 		FROM record_changes c
 		LEFT JOIN LATERAL (SELECT y.action, y.actor_role, y.actor_key_id, y.request_id FROM (
 		    (SELECT 0 AS rank, x.action, x.actor_role, x.actor_key_id, x.request_id FROM audit_events x

@@ -38,6 +38,15 @@ func TestReferenceDataHistory(t *testing.T) {
 	assert.Equal(t, "DCF contract amendment 3", h["reason"])
 	assert.Equal(t, "update", h["action"])
 	assert.Equal(t, "admin", h["actor_role"])
+
+	// Money in a change reads as the API writes money, a string of two
+	// decimals (it read 4000.00, a number: a black-box pass).
+	r = e.patch(keyAdmin, "/v1/reference/programs/ATR", map[string]any{"episode_dollar_cap": "500.00", "reason": "budget cut"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	h = last(keyAdmin, "/v1/reference/programs/ATR/history")
+	assert.Equal(t, r.JSON(t)["episode_dollar_cap"], h["after"].(map[string]any)["episode_dollar_cap"])
+	assert.Equal(t, "500.00", h["after"].(map[string]any)["episode_dollar_cap"])
+	assert.IsType(t, "", h["before"].(map[string]any)["episode_dollar_cap"])
 	assert.NotNil(t, h["actor_key_id"])
 
 	// A column and a disabled rule, no reason: kept, reason null.
