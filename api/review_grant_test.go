@@ -146,3 +146,32 @@ func TestReviewerGrantEndsWhereTheCarePlansStop(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, day(11), r.JSON(t)["granted_end"], "cut where the plan stops listing it")
 }
+
+// A pended request the rules now leave no units to (the agency's own
+// authorization over the same days holds the per-voucher maximum: an
+// identical request approved first) is refused 409 nothing_to_grant, the
+// rule that cut it named: approving it was a 500 on the decision's CHECK
+// (a reviewer black-box pass).
+func TestApprovalWithNoUnitsLeftIsNothingToGrant(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-40))
+	first := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 96, -20, 10)
+	second := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 96, -20, 10)
+	for _, v := range []map[string]any{first, second} {
+		require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	}
+	decide := func(v map[string]any) resp {
+		return e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")),
+			map[string]any{"action": "approve", "note": "late paperwork accepted"})
+	}
+	r := decide(first)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, decide(second), http.StatusConflict, "nothing_to_grant")
+		assert.Contains(t, p["detail"], "OWN_AUTHORIZATION_AT_VOUCHER_MAX")
+	})
+	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, second, "id")),
+		map[string]any{"action": "deny", "note": "a duplicate of the request approved"})
+	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}

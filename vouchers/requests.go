@@ -1144,8 +1144,22 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 			ceiling.EndDate = c.EndDate
 		}
 	}
-	if ceiling.EndDate.Before(ceiling.StartDate) {
-		return asMade, none, rss.Coded(rss.ErrConflict, "nothing_to_grant", "the limits of the rules leave no span to grant; deny the request")
+	// No span, or no units: the agency's own authorization over the same
+	// days holding the per-voucher maximum leaves none (a reviewer's
+	// approval of such a request was a 500 on the decision's CHECK: a
+	// black-box pass).
+	if ceiling.EndDate.Before(ceiling.StartDate) || ceiling.Units <= 0 {
+		var why []string
+		for _, h := range asMade.Hits {
+			if h.Action == adjudication.ActionReduce || h.Action == adjudication.ActionDeny {
+				why = append(why, h.Code+": "+h.Detail)
+			}
+		}
+		cut := ""
+		if len(why) > 0 {
+			cut = " (" + strings.Join(why, "; ") + ")"
+		}
+		return asMade, none, rss.Coded(rss.ErrConflict, "nothing_to_grant", "the limits of the rules leave nothing to grant%s; deny the request", cut)
 	}
 	g := grantDecision{units: ceiling.Units, start: ceiling.StartDate, end: ceiling.EndDate, enr: sn.enrollment}
 	if r.Action == ReviewApproveModified {
