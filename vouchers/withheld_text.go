@@ -143,6 +143,7 @@ type agencyWords struct {
 	Consented bool           `db:"consented"`
 	Code      string         `db:"code"`
 	Name      string         `db:"name"`
+	Street    string         `db:"street"` // its address's first line
 	Words     pq.StringArray `db:"words"`   // compared as whole words, case folded
 	Numbers   pq.StringArray `db:"numbers"` // compared by their letters and digits
 	// AuthNumbers are its authorizations' numbers for the person (among
@@ -182,7 +183,7 @@ const recordsClaims = "claims"
 // the person, with their words.
 func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]agencyWords, error) {
 	var others []agencyWords
-	if err := sqlx.SelectContext(ctx, ext, &others, `SELECT p.id, p.code, p.name,
+	if err := sqlx.SelectContext(ctx, ext, &others, `SELECT p.id, p.code, p.name, p.address_line1 AS street,
 			EXISTS (SELECT 1 FROM consents k JOIN clients kc ON kc.id = k.client_id
 			        WHERE kc.person_id = $1 AND k.disclosing_provider_id = p.id AND k.recipient_provider_id = $2) AS consented,
 			ARRAY[p.name, p.address_line1, COALESCE(p.contact_name, ''), COALESCE(p.contact_email, '')] ||
@@ -207,6 +208,7 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 			ARRAY(SELECT r.first_name || ' ' || r.last_name FROM staff r WHERE r.provider_id = $2
 			      UNION ALL SELECT rp.contact_name FROM providers rp WHERE rp.id = $2 AND rp.contact_name IS NOT NULL
 			      UNION ALL SELECT rp.name FROM providers rp WHERE rp.id = $2
+			      UNION ALL SELECT rp.address_line1 FROM providers rp WHERE rp.id = $2
 			      UNION ALL SELECT c.first_name || ' ' || c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = $2
 			      UNION ALL SELECT sv.name FROM services sv UNION ALL SELECT pr.name FROM programs pr) AS own,
 			ARRAY(SELECT c.id FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id ORDER BY c.id) AS clients,
@@ -419,6 +421,9 @@ func (o agencyWords) names(text string) bool {
 	if o.namedByPartOfName(words, asWritten) {
 		return true
 	}
+	if o.namedByStreet(words) {
+		return true
+	}
 	if o.namedBySurname(text, asWritten) {
 		return true
 	}
@@ -444,6 +449,27 @@ func (o agencyWords) names(text string) bool {
 // Supports"): both got through a black-box pass. In lower case the words
 // are ordinary ones ("community supports"), and words the reader's own
 // names or the catalog's hold name the reader as well (Own).
+// namedByStreet reports whether the plain words hold the agency's street
+// without its house number ("Asylum Street", "Asylum St" for 45 Asylum
+// Street: a reviewer black-box pass), unless it is the reader's own street
+// too.
+func (o agencyWords) namedByStreet(words string) bool {
+	street := strings.Fields(short(plain(o.Street, true)))
+	if len(street) > 0 && strings.TrimLeft(street[0], "0123456789") != street[0] {
+		street = street[1:] // the house number, "45" or "45b"
+	}
+	if len(street) < 2 {
+		return false
+	}
+	name := strings.Join(street, " ")
+	for _, n := range o.Own {
+		if containsWord(short(plain(n, true)), name) {
+			return false
+		}
+	}
+	return containsWord(words, name)
+}
+
 func (o agencyWords) namedByPartOfName(words, asWritten string) bool {
 	name := strings.Fields(short(plain(o.Name, true)))
 	if len(name) < 3 {

@@ -140,3 +140,20 @@ func TestAgencyClaimQuotedByItsNumber(t *testing.T) {
 		assert.Equal(t, want, o.quotes(text), "%q", text)
 	}
 }
+
+// Its street without the house number names it too ("Asylum Street" got
+// through a reviewer black-box pass), unless the reader is on it as well.
+func TestAgencyNamedByItsStreet(t *testing.T) {
+	o := agencyWords{ID: 1, Code: "HRA", Street: "45 Asylum Street"}
+	for text, want := range map[string]bool{
+		"Client also attends the program at Asylum Street": true,
+		"the office on Asylum St":                          true,
+		"asylum street, second floor":                      true,
+		"the street was closed":                            false,
+		"Asylum":                                           false,
+	} {
+		assert.Equal(t, want, o.names(text), "%q", text)
+	}
+	o.Own = []string{"12 Asylum Street"}
+	assert.False(t, o.names("the office on Asylum St"), "the reader's own street")
+}
