@@ -175,3 +175,23 @@ func TestApprovalWithNoUnitsLeftIsNothingToGrant(t *testing.T) {
 		map[string]any{"action": "deny", "note": "a duplicate of the request approved"})
 	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
+
+// approve_modified without units, or with units null, is told units are
+// required, as a missing date is (it read out_of_range: a reviewer
+// black-box pass); units of zero are out of range.
+func TestApproveModifiedNamesMissingUnitsRequired(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Johnson"], "ATR-CM", 40, 0, 59)
+	require.Equal(t, "pended", v["decision"])
+	path := itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id"))
+	mod := map[string]any{"action": "approve_modified", "start_date": day(0), "end_date": day(29), "note": "ok"}
+	itNothingWritten(t, e, func() {
+		for _, body := range []map[string]any{mod, itWith(mod, "units", nil)} {
+			p := requireProblem(t, e.post(keyReviewer, path, body), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "required", itFieldCode(p, "units"), "%v", p)
+		}
+		p := requireProblem(t, e.post(keyReviewer, path, itWith(mod, "units", 0)), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "out_of_range", itFieldCode(p, "units"), "%v", p)
+	})
+}

@@ -912,7 +912,10 @@ func (r *Review) validate() error {
 			v.Add("action", "not_allowed", "units and dates are only given with approve_modified")
 		}
 	case ReviewApproveModified:
-		if r.Units == nil || *r.Units <= 0 {
+		switch {
+		case r.Units == nil: // left out or null, as a missing date is
+			v.Add("units", "required", "units is required with approve_modified: a positive whole number")
+		case *r.Units <= 0:
 			v.Add("units", "out_of_range", "units must be a positive whole number")
 		}
 		if r.StartDate.IsZero() {
