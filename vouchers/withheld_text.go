@@ -143,7 +143,7 @@ type agencyWords struct {
 	Consented bool           `db:"consented"`
 	Code      string         `db:"code"`
 	Name      string         `db:"name"`
-	Street    string         `db:"street"` // its address's first line
+	Street    string         `db:"street"`  // its address's first line
 	Words     pq.StringArray `db:"words"`   // compared as whole words, case folded
 	Numbers   pq.StringArray `db:"numbers"` // compared by their letters and digits
 	// AuthNumbers are its authorizations' numbers for the person (among
