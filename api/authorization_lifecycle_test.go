@@ -789,3 +789,32 @@ func TestLoweredEpisodeMaximumLeavesGrantedUnitsBillable(t *testing.T) {
 	assert.Equal(t, "pended", v["decision"], "a new request meets the new maximum: %v", v["reason_codes"])
 	assert.Contains(t, reasonCodes(v), "EPISODE_UNITS_EXCEEDED")
 }
+
+// An authorization granted when its service had no episode maximum keeps
+// its units billable once the MSC sets one: "none" read as 0, stricter
+// than any maximum, and its lines were denied 119 (a re-check).
+func TestEpisodeMaximumFirstSetLeavesGrantedUnitsBillable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.patch(keyAdmin, "/v1/reference/services/ATR-TR", map[string]any{"per_episode_max": nil, "reason": "no limit this year"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	a := itATRClient(t, e, day(-10))
+	for _, span := range [][2]int{{-9, -6}, {-5, 0}} {
+		v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, span[0], span[1])
+		require.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	}
+	claim := func(number, on string) map[string]any {
+		r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": a.Client,
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": on, "units": 10, "charge": "120.00"}}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itLine(t, r)
+	}
+	for i := range 4 { // the first authorization's 40
+		require.Equal(t, "paid", claim(fmt.Sprintf("SET-A%d", i), day(-9+i))["status"])
+	}
+	r = e.patch(keyAdmin, "/v1/reference/services/ATR-TR", map[string]any{"per_episode_max": 40, "reason": "the state's new limit"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	l := claim("SET-B", day(-5))
+	assert.Equal(t, "paid", l["status"], "the second's, granted under no maximum: %v", l["adjustments"])
+}

@@ -37,9 +37,10 @@ type Authorization struct {
 	// days count from it, not from a start long past.
 	IssuedOn rss.Date `json:"issued_on" db:"issued_on"`
 	// EpisodeMaxThen is its service's episode unit maximum the day it was
-	// granted (migration 00084; null for a service with none): its units
-	// were set aside under it, and its lines are paid within it though
-	// the maximum was lowered since. Not shown.
+	// granted (migration 00084; the largest integer for a service with
+	// none then): its units were set aside under it, and its lines are
+	// paid within it though the maximum was lowered, or first set, since.
+	// Not shown.
 	EpisodeMaxThen      *int `json:"-" db:"episode_max_then"`
 	InactivateAfterDays *int `json:"inactivate_after_days" db:"inactivate_after_days"`
 	// InactiveOn is the first day it is inactive unless claimed on or

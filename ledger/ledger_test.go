@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -563,4 +564,10 @@ func TestBookPaysALiveAuthorizationUnderTheMaximumItWasGranted(t *testing.T) {
 	// Granted under the lowered maximum itself: held to it.
 	d = lowered(book(nil, granted(10)).WithHoldings(ledger.Holdings{key: {Held: 40, Used: 8}}), 4)
 	assert.Equal(t, 2, d.UnitsAllowed, "10 less the 8 used")
+
+	// Granted when the service had no maximum (kept as the largest
+	// integer): one set since does not cut it (read as 0, it did: a
+	// re-check).
+	d = lowered(book(nil, granted(math.MaxInt32)).WithHoldings(ledger.Holdings{key: {Held: 40, Used: 8}}), 4)
+	assert.Equal(t, adjudication.LinePaid, d.Status, "%+v", d.Adjustments)
 }
