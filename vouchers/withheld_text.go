@@ -49,13 +49,20 @@ func (s *Service) checkShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, cl
 	// enrollments disclose), and one quoting its authorization quotes that
 	// too (quotes): each kind must be open to the reader.
 	for _, o := range others {
+		// Every kind it quotes that no consent discloses is named, so the
+		// reviewer sees what to reword ("its enrollments" alone said
+		// nothing of the claim number that matched: a re-check).
+		var hidden []string
 		for _, k := range o.quotes(text) {
 			if !slices.Contains(consenting[o.ID], k) {
-				return rss.Invalid(field, "names_another_agency",
-					"the %s names another agency's records of this person (provider %d, its %s), which the agency may not "+
-						"see without a consent naming it and disclosing them (42 CFR Part 2); the agency reads it word for word",
-					field, o.ID, k)
+				hidden = append(hidden, k)
 			}
+		}
+		if len(hidden) > 0 {
+			return rss.Invalid(field, "names_another_agency",
+				"the "+field+" names another agency's records of this person (provider %d, its %s), which the agency may not "+
+					"see without a consent naming it and disclosing them (42 CFR Part 2); the agency reads it word for word",
+				o.ID, strings.Join(hidden, ", "))
 		}
 	}
 	return nil
@@ -269,20 +276,53 @@ func (o agencyWords) quotes(text string) []string {
 }
 
 // quotesClaimNumber reports whether text quotes one of the agency's claim
-// numbers for the person: after "claim" (or "claims", "claim no", "claim
-// number", "CLM01") whatever its length, and anywhere when it is six
-// letters and digits or more, as an authorization number is matched.
+// numbers for the person, its letters and digits compared apart from the
+// punctuation between them ("claim HC-9" for HC9, "B12" for B-12: a
+// re-check) but only over whole words, so a number is no part of another
+// word ("UNITS1" is not in "units 10"): after a claim word ("claim",
+// "claim no", "claim ID", "CLM01") whatever its length, and anywhere when
+// it has six letters and digits or more.
 func (o agencyWords) quotesClaimNumber(text string) bool {
-	words, compacted := short(plain(text, true)), compact(text)
+	toks := strings.Fields(short(plain(text, true)))
 	for _, n := range o.ClaimNumbers {
-		if c := compact(n); len(c) >= 6 && strings.Contains(compacted, c) {
-			return true
+		c := compact(n)
+		if c == "" {
+			continue
 		}
-		number := plain(n, true)
-		for _, noun := range []string{"claim", "claims", "claim no", "claim number", "claim #", "clm01", "clm"} {
-			if containsWord(words, plain(noun, true)+" "+number) {
+		for i, t := range toks {
+			if claimWords[t] {
+				j := i + 1
+				for j < len(toks) && claimFillers[toks[j]] {
+					j++
+				}
+				if runOf(toks[j:], c) {
+					return true
+				}
+			}
+			if len(c) >= 6 && runOf(toks[i:], c) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// claimWords name a claim; claimFillers may stand between one and its
+// number ("claim no. 12", "claim ID 12", "claim number 12").
+var (
+	claimWords   = map[string]bool{"claim": true, "claims": true, "clm01": true, "clm": true}
+	claimFillers = map[string]bool{"no": true, "nr": true, "num": true, "number": true, "id": true, "ids": true, "ref": true}
+)
+
+// runOf reports whether the first words of toks, run together, are c.
+func runOf(toks []string, c string) bool {
+	acc := ""
+	for _, t := range toks {
+		if acc += t; acc == c {
+			return true
+		}
+		if len(acc) >= len(c) || !strings.HasPrefix(c, acc) {
+			return false
 		}
 	}
 	return false

@@ -136,6 +136,25 @@ func TestAgencyClaimQuotedByItsNumber(t *testing.T) {
 		"HC9 is a code":                    nil,
 		"claim HC90":                       nil,
 		"claim 9":                          nil,
+		// Punctuation between its letters and digits, and words between
+		// "claim" and the number (a re-check).
+		"claim HC-9":               {"enrollments", "claims"},
+		"claim #HC-9":              {"enrollments", "claims"},
+		"claim ID HC9":             {"enrollments", "claims"},
+		"claim nr hc 9":            {"enrollments", "claims"},
+		"billed on ACCT 2026 0042": {"enrollments", "claims"},
+	} {
+		assert.Equal(t, want, o.quotes(text), "%q", text)
+	}
+	// A long number is matched over whole words only: no part of another
+	// word or of a run of them (a re-check refused "units 10 approved" for
+	// a claim UNITS1).
+	o = agencyWords{ID: 2, Code: "BCS", ClaimNumbers: []string{"UNITS1", "B-12"}}
+	for text, want := range map[string][]string{
+		"units 10 approved":      nil,
+		"see units1":             {"enrollments", "claims"},
+		"duplicate of claim B12": {"enrollments", "claims"},
+		"12 units":               nil,
 	} {
 		assert.Equal(t, want, o.quotes(text), "%q", text)
 	}
