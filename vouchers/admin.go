@@ -543,7 +543,7 @@ var referenceRules = map[string]rss.FieldError{
 	"services_episode_ge_voucher": {Field: "per_episode_max", Code: "out_of_range", Message: "per_episode_max must be at least per_voucher_max"},
 	"services_procedure_pair":     {Field: "procedure_code", Code: "pair_required", Message: "procedure_code and procedure_qualifier go together"},
 	"programs_gpra_windows": {Field: "gpra_followup_close_days", Code: "out_of_range",
-		Message: "a GPRA program's follow-up window closes after it opens, and its follow-up and discharge windows are set"},
+		Message: "a GPRA program's follow-up window closes after it opens (gpra_followup_close_days more than gpra_followup_open_days), and its follow-up and discharge windows are set"},
 	"programs_medicaid_route": {Field: "payer_route", Code: "invalid_value",
 		Message: "a Medicaid-funded program is billed by 837P, and only it"},
 	"programs_zero_reject_not_clinical": {Field: "zero_reject", Code: "invalid_value",
@@ -554,7 +554,9 @@ var referenceRules = map[string]rss.FieldError{
 func referenceError(err error) error {
 	if pe, ok := pg.PgError(err); ok && string(pe.Code) == pg.CodeCheckViolation {
 		if f, ok := referenceRules[pe.Constraint]; ok {
-			return rss.Invalid(f.Field, f.Code, "%s", f.Message)
+			// The server's own sentence, whole: as an argument it was
+			// clipped as quoted input is (a re-check).
+			return rss.Invalid(f.Field, f.Code, strings.ReplaceAll(f.Message, "%", "%%"))
 		}
 		return rss.Invalid(pe.Constraint, "constraint_violation", "the change breaks rule %s", pe.Constraint)
 	}
