@@ -495,6 +495,10 @@ func TestConsoleRefusesWhatTheAPIRefuses(t *testing.T) {
 		"start_date": {day(0)}, "end_date": {day(10)}, "note": {"three units"}})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	assert.Contains(t, r.Body, "units is more than any request asks")
+	r = u.post("/console/requests/"+id+"/decide", url.Values{"csrf": {csrf}, "action": {"approve_modified"}, "units": {" "},
+		"start_date": {day(0)}, "end_date": {day(10)}, "note": {"three units"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, "units is required with Approve modified", "said as the API says it")
 	var n int
 	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM reviewer_decisions WHERE voucher_request_id = $1`, id))
 	assert.Zero(t, n, "nothing was decided")

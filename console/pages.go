@@ -435,8 +435,11 @@ func (k *Console) decide(c *gin.Context) {
 	}
 	if r.Action == vouchers.ReviewApproveModified {
 		vf := &rss.ValidationError{}
-		units, err := strconv.Atoi(strings.TrimSpace(c.PostForm("units")))
+		typed := strings.TrimSpace(c.PostForm("units"))
+		units, err := strconv.Atoi(typed)
 		switch {
+		case typed == "": // as the API says it (a re-check)
+			vf.Add("units", "required", "units is required with Approve modified: a positive whole number")
 		case errors.Is(err, strconv.ErrRange):
 			vf.Add("units", "out_of_range", "units is more than any request asks")
 		case err != nil:
