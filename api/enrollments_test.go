@@ -1273,16 +1273,7 @@ func TestTransferToAnEnrollmentAlreadyPrimaryShowsNothingToItsAgency(t *testing.
 	e := newEnv(t)
 	hra := itATRClient(t, e, day(-20))
 	bcsStaff := itFixtureID(t, e, `SELECT min(id) FROM staff WHERE provider_id = $1 AND role = 'case_manager'`, e.demo.Providers["BCS"])
-	person := identityOf(t, e, hra.Client)
-	register := func(first, last string) int64 {
-		r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": first, "last_name": last,
-			"date_of_birth": person.DOB.String(), "catchment_area": "bridgeport", "gender": "U"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		client := itID(t, r)
-		itATRReady(t, e, keyBCS, client, bcsStaff)
-		return client
-	}
-	stranger, known := register("Nobody", "Itstranger"), register(person.First, person.Last)
+	stranger, known := itBCSStrangerAndKnownAs(t, e, identityOf(t, e, hra.Client), bcsStaff)
 	bcsEnr := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1`, known)
 	r := e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hra.Enrollment),
 		map[string]any{"to_enrollment_id": bcsEnr, "reason": "per the client's choice"})

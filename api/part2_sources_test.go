@@ -242,12 +242,19 @@ func itATRReady(t *testing.T, e *env, key string, client int64, staff any) {
 // name and date of birth): the pair whose answers Part 2 holds alike.
 func itBCSStrangerAndKnown(t *testing.T, e *env, person identity) (stranger, known int64) {
 	t.Helper()
+	return itBCSStrangerAndKnownAs(t, e, person, nil)
+}
+
+// itBCSStrangerAndKnownAs is itBCSStrangerAndKnown with each enrolled
+// primary, staff their case manager, when staff is not nil.
+func itBCSStrangerAndKnownAs(t *testing.T, e *env, person identity, staff any) (stranger, known int64) {
+	t.Helper()
 	register := func(first, last string) int64 {
 		r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": first, "last_name": last,
 			"date_of_birth": person.DOB.String(), "catchment_area": "bridgeport", "gender": "U"})
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 		client := itID(t, r)
-		itATRReady(t, e, keyBCS, client, nil)
+		itATRReady(t, e, keyBCS, client, staff)
 		return client
 	}
 	return register("Nobody", "Itstranger"), register(person.First, person.Last)
