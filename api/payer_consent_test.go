@@ -200,3 +200,38 @@ func TestVoidRepeatsTheLoopAsSent(t *testing.T) {
 	assert.Contains(t, file, "N3*100 Main Street~", "the address the voided loop carried")
 	assert.NotContains(t, file, "Shelter")
 }
+
+// A void repeats its loop's service lines as the payer has them: the
+// procedure code and modifiers its original's batch froze, though the MSC
+// has changed the service's since; a new claim of the same batch bills
+// the code as it stands (a known gap until the nineteenth stop: the void
+// carried the new code, which the payer could not match to its claim).
+func TestVoidBillsTheProcedureCodeItsOriginalWentOutWith(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	orig := e.mhwClaim("Dubois", "PC-CODE-1")
+	r := e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	first := string(e.get(keyFinance, itPath("/v1/batches/%d/file", itID(t, r))).Body)
+	require.Contains(t, first, "SV1*HC:S5125:U1*29.00*UN*4***1~")
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/MHW-RA", Key: keyAdmin,
+		Body: map[string]any{"procedure_code": "H0038", "modifiers": []string{"HQ"}}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyECRA, itPath("/v1/claims/%d/void", itNum(t, orig, "id")), map[string]any{"claim_number": "PC-CODE-1V"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyECRA, "/v1/claims", map[string]any{"claim_number": "PC-CODE-2", "client_id": e.demo.Clients["Dubois"],
+		"rendering_staff_id": e.demo.Staff["Kowalski"], "place_of_service": "12", "diagnoses": []string{"F33.1"},
+		"lines": []any{raLine(day(-4), 2, "14.50")}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	second := itID(t, r)
+	file := string(e.get(keyFinance, itPath("/v1/batches/%d/file", second)).Body)
+	assert.Contains(t, file, "CLM*PC-CODE-1V*29.00***12:B:8*")
+	assert.Contains(t, file, "SV1*HC:S5125:U1*29.00*UN*4***1~", "the void's line as the payer has it")
+	assert.Contains(t, file, "SV1*HC:H0038:HQ*14.50*UN*2***1~", "the new claim's line under the code as it stands")
+	assert.NotContains(t, file, "H0038:HQ*29.00", "the void does not take back a line the payer never had")
+	r = e.get(keyFinance, itPath("/v1/batches/%d", second))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}

@@ -737,7 +737,7 @@ const repeatedCLM01Query = `
 var insertLoopsQuery = `
 	INSERT INTO batch_x12_claims (batch_id, claim_id, part, provider_id, clm01, frequency, original_ref, place_of_service, diagnoses,
 		subscriber_last, subscriber_first, medicaid_id, date_of_birth, gender, address_line1, city, state, zip,
-		rendering_npi, rendering_last, rendering_first, line_ids, legacy_sv1, st_control)
+		rendering_npi, rendering_last, rendering_first, line_ids, legacy_sv1, st_control, codes_from)
 	SELECT $1, x.claim_id, x.part, c.provider_id, ` + clm01SQL + `,
 	       x.loop_freq, CASE WHEN x.loop_freq <> '1' THEN x.o_ref END,
 	       -- A void loop takes back a loop the payer has, and repeats it as
@@ -767,7 +767,10 @@ var insertLoopsQuery = `
 	       -- alone, before the joins: counted over the joined rows (and
 	       -- the batch joined for its ST02s) the plan went quadratic, a
 	       -- close of 1,000,000 lines taking 77 s.
-	       ($2::bigint[])[1 + (x.ord - 1)::int / $3::int]
+	       ($2::bigint[])[1 + (x.ord - 1)::int / $3::int],
+	       -- Its lines' procedure codes: those of the batch that sent the
+	       -- loop it takes back (migration 00085).
+	       o.batch_id
 	FROM (SELECT y.*, row_number() OVER (ORDER BY y.provider_id, y.claim_id, y.part) AS ord
 	      FROM (SELECT x.*, min(x.first_service) OVER (PARTITION BY x.claim_id) AS claim_first FROM batch_loops x) y
 	      WHERE y.in_file) x

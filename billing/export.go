@@ -350,20 +350,47 @@ type procedure struct {
 	modifiers []string
 }
 
-func frozenProcedures(ctx context.Context, tx *sqlx.Tx, batchID int64) (map[string]procedure, error) {
+// procedures are the codes a batch's service lines go out with: the
+// batch's own, and for a void loop those of the batch that sent the loop
+// it takes back (codesFrom), kept by batch.
+type procedures map[int64]map[string]procedure
+
+// frozenProcedures reads the codes of batch batchID and of every batch its
+// void loops take their codes from (a partial index finds those without
+// reading the batch's loops).
+func frozenProcedures(ctx context.Context, tx *sqlx.Tx, batchID int64) (procedures, error) {
 	var rows []struct {
+		Batch     int64          `db:"batch_id"`
 		Code      string         `db:"service_code"`
 		Proc      *string        `db:"procedure_code"`
 		Modifiers pq.StringArray `db:"modifiers"`
 	}
-	if err := tx.SelectContext(ctx, &rows, `SELECT service_code, procedure_code, modifiers FROM batch_services WHERE batch_id = $1`, batchID); err != nil {
+	if err := tx.SelectContext(ctx, &rows, `SELECT batch_id, service_code, procedure_code, modifiers FROM batch_services
+		WHERE batch_id = $1 OR batch_id IN (SELECT codes_from FROM batch_x12_claims WHERE batch_id = $1 AND codes_from IS NOT NULL)`,
+		batchID); err != nil {
 		return nil, fmt.Errorf("batch services: %w", err)
 	}
-	out := make(map[string]procedure, len(rows))
+	out := procedures{batchID: {}}
 	for _, r := range rows {
-		out[r.Code] = procedure{code: r.Proc, modifiers: r.Modifiers}
+		if out[r.Batch] == nil {
+			out[r.Batch] = map[string]procedure{}
+		}
+		out[r.Batch][r.Code] = procedure{code: r.Proc, modifiers: r.Modifiers}
 	}
 	return out, nil
+}
+
+// of is the code service goes out with in the batch own, on a loop whose
+// codes come from batch from (nil: its own). A batch froze every service
+// its loops carried, so the earlier batch has it; its own batch's is the
+// fallback for a loop sent before batches froze codes.
+func (p procedures) of(own int64, from *int64, service string) procedure {
+	if from != nil {
+		if proc, ok := p[*from][service]; ok {
+			return proc
+		}
+	}
+	return p[own][service]
 }
 
 // loop is one CLM loop of a batch's 837P as the batch froze it.
@@ -391,6 +418,7 @@ type loop struct {
 	RenderingFirst  *string
 	LineIDs         pq.Int64Array // in LX order
 	LegacySV1       bool
+	CodesFrom       *int64 // a void's: the batch whose procedure codes its lines carry (migration 00085)
 }
 
 // loopLine is one service line of a loop.
@@ -416,7 +444,7 @@ const exportChunk = 500
 const exportLoopsQuery = `
 	SELECT provider_id, claim_id, part, clm01, frequency, original_ref, prior_auth, place_of_service, diagnoses,
 	       subscriber_last, subscriber_first, medicaid_id, date_of_birth, gender, address_line1, city, state, zip,
-	       rendering_npi, rendering_last, rendering_first, line_ids, legacy_sv1
+	       rendering_npi, rendering_last, rendering_first, line_ids, legacy_sv1, codes_from
 	FROM batch_x12_claims
 	WHERE batch_id = $1 AND (provider_id, claim_id, part) > ($2, $3, $4)
 	ORDER BY provider_id, claim_id, part
@@ -497,7 +525,7 @@ func readLoopChunk(ctx context.Context, tx *sqlx.Tx, batchID int64, after loop) 
 		var l loop
 		if err := rows.Scan(&l.ProviderID, &l.ClaimID, &l.Part, &l.CLM01, &l.Frequency, &l.OriginalRef, &l.PriorAuth, &l.POS,
 			&l.Diagnoses, &l.SubscriberLast, &l.SubscriberFirst, &l.MedicaidID, &l.DOB, &l.Gender, &l.Addr1, &l.City, &l.State,
-			&l.Zip, &l.RenderingNPI, &l.RenderingLast, &l.RenderingFirst, &l.LineIDs, &l.LegacySV1); err != nil {
+			&l.Zip, &l.RenderingNPI, &l.RenderingLast, &l.RenderingFirst, &l.LineIDs, &l.LegacySV1, &l.CodesFrom); err != nil {
 			rows.Close()
 			c.err = fmt.Errorf("export claim: %w", err)
 			return c
@@ -625,7 +653,7 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 				}
 				lines = append(lines, sv1(r, c.LegacySV1))
 			}
-			claim, err := x12Loop(c, lines, procs)
+			claim, err := x12Loop(c, lines, procs, b.ID)
 			if err == nil {
 				err = xw.WriteClaim(x12.BillingProvider{Name: prov.Name, NPI: prov.NPI, TaxID: prov.TaxID,
 					Address: x12.Address{Line1: prov.Addr1, Line2: deref(prov.Addr2), City: prov.City, State: prov.State, Zip: prov.Zip}}, claim)
@@ -655,7 +683,7 @@ func export837P(ctx context.Context, tx *sqlx.Tx, b *Batch, w io.Writer, progres
 }
 
 // x12Loop is a frozen loop as the writer takes it.
-func x12Loop(r *loop, lines []loopLine, procs map[string]procedure) (x12.Claim, error) {
+func x12Loop(r *loop, lines []loopLine, procs procedures, batchID int64) (x12.Claim, error) {
 	c := x12.Claim{ClaimID: r.CLM01, PlaceOfService: r.POS, Frequency: r.Frequency, OriginalRef: deref(r.OriginalRef),
 		PriorAuth: deref(r.PriorAuth), Diagnoses: r.Diagnoses,
 		Subscriber: x12.Subscriber{Last: r.SubscriberLast, First: r.SubscriberFirst, MedicaidID: deref(r.MedicaidID),
@@ -668,7 +696,7 @@ func x12Loop(r *loop, lines []loopLine, procs map[string]procedure) (x12.Claim, 
 	}
 	c.Lines = make([]x12.Line, len(lines))
 	for i, l := range lines {
-		proc := procs[l.ServiceCode]
+		proc := procs.of(batchID, r.CodesFrom, l.ServiceCode)
 		if proc.code == nil {
 			return c, fmt.Errorf("%w: service %s has no procedure code for the 837P", x12.ErrInvalid, l.ServiceCode)
 		}
