@@ -147,3 +147,60 @@ func TestReferenceDataHistory(t *testing.T) {
 	_, err := e.db.ExecContext(t.Context(), `DELETE FROM record_changes WHERE table_name = 'settings'`)
 	assert.ErrorContains(t, err, "append-only")
 }
+
+// A record's history starts with its creation (migration 00086): the row
+// as written, before nothing, and who wrote it. A service's or program's
+// history began at its first change, so who added it, when and with what
+// code and limits was only the audit log's "create" (a black-box pass).
+func TestHistoryStartsWithTheRecordsCreation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first := func(key, path string) map[string]any {
+		t.Helper()
+		h := itItems(t, e.get(key, path))
+		require.NotEmpty(t, h, path)
+		return h[0]
+	}
+	r := e.post(keyAdmin, "/v1/reference/programs", map[string]any{"code": "QAP", "name": "Quality assurance pilot",
+		"funding": "state", "payer_route": "payment_register", "filing_limit_days": 90, "episode_dollar_cap": "4000.00"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	p := first(keyReviewer, "/v1/reference/programs/QAP/history")
+	assert.Equal(t, "create", p["action"])
+	assert.Equal(t, "admin", p["actor_role"])
+	assert.Equal(t, map[string]any{}, p["before"])
+	after := p["after"].(map[string]any)
+	assert.Equal(t, "Quality assurance pilot", after["name"])
+	assert.Equal(t, "4000.00", after["episode_dollar_cap"], "money as the API writes it")
+	assert.NotContains(t, after, "updated_at")
+
+	r = e.post(keyAdmin, "/v1/reference/services", map[string]any{"code": "MHW-PS", "program_code": "MHW", "name": "Peer support",
+		"unit": "15min", "rate": "10.00", "per_voucher_max": 40, "procedure_qualifier": "HC", "procedure_code": "H0038"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.patch(keyAdmin, "/v1/reference/services/MHW-PS", map[string]any{"per_voucher_max": 48, "reason": "more sessions"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	h := itItems(t, e.get(keyHRA, "/v1/reference/services/MHW-PS/history"))
+	require.Len(t, h, 2, "%v", h)
+	assert.Equal(t, "create", h[0]["action"])
+	assert.Equal(t, "H0038", h[0]["after"].(map[string]any)["procedure_code"])
+	assert.EqualValues(t, 40, h[0]["after"].(map[string]any)["per_voucher_max"])
+	assert.NotContains(t, h[0], "actor_key_id", "a provider reader is not shown the MSC's key")
+	assert.Equal(t, "update", h[1]["action"])
+
+	r = e.post(keyAdmin, "/v1/reference/providers", newProviderBody("HISP", goodNPI))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	p = first(keyAdmin, itPath("/v1/reference/providers/%d/history", itID(t, r)))
+	assert.Equal(t, "create", p["action"])
+	assert.Equal(t, "HISP", p["after"].(map[string]any)["code"])
+	assert.NotNil(t, p["actor_key_id"], "the MSC sees its own key")
+
+	r = e.post(keyHRA, itPath("/v1/providers/%d/staff", e.demo.Providers["HRA"]), map[string]any{"first_name": "Rowan",
+		"last_name": "Ellery", "date_of_birth": "1990-04-02", "role": "case_manager", "employment_start": day(-30)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	p = first(keyHRA, itPath("/v1/staff/%d/history", itID(t, r)))
+	assert.Equal(t, "provider", p["actor_role"])
+	assert.Equal(t, "Ellery", p["after"].(map[string]any)["last_name"])
+
+	r = e.post(keyAdmin, "/v1/reference/catchment-areas", map[string]any{"code": "danbury", "name": "Danbury"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "Danbury", first(keyAdmin, "/v1/reference/catchment-areas/danbury/history")["after"].(map[string]any)["name"])
+}

@@ -744,7 +744,12 @@ func TestProviderAndStaffHistory(t *testing.T) {
 	r = e.patch(keyHRA, itPath("/v1/staff/%d", okafor), map[string]any{"employment_end": nil, "reason": "  stayed on after all "})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	sh := itItems(t, e.get(keyHRA, itPath("/v1/staff/%d/history", okafor)))
-	require.Len(t, sh, 2, "%v", sh)
+	require.Len(t, sh, 3, "%v", sh)
+	// Her record as the demo's loading created it (outside the API: no one named).
+	assert.Equal(t, map[string]any{}, sh[0]["before"])
+	assert.Equal(t, "Okafor", sh[0]["after"].(map[string]any)["last_name"])
+	assert.Nil(t, sh[0]["action"])
+	sh = sh[1:]
 	assert.Nil(t, sh[0]["reason"], "none given")
 	assert.Equal(t, "stayed on after all", sh[1]["reason"], "a staff change keeps its why")
 	// A reason alone changes nothing; a blank one is refused.
@@ -758,14 +763,14 @@ func TestProviderAndStaffHistory(t *testing.T) {
 	assert.Nil(t, sh[1]["after"].(map[string]any)["employment_end"])
 	assert.Equal(t, "provider", sh[0]["actor_role"])
 	requireProblem(t, e.get(keyBCS, itPath("/v1/staff/%d/history", okafor)), http.StatusNotFound, "not_found")
-	assert.Len(t, itItems(t, e.get(keyAdmin, itPath("/v1/staff/%d/history", okafor))), 2)
+	assert.Len(t, itItems(t, e.get(keyAdmin, itPath("/v1/staff/%d/history", okafor))), 3)
 
 	// A PATCH that changes nothing keeps nothing; an agreement's new end,
 	// which the provider's row shows, names who set it (a re-check read it
 	// with no one named).
 	r = e.patch(keyHRA, itPath("/v1/staff/%d", okafor), map[string]any{"employment_end": nil})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	assert.Len(t, itItems(t, e.get(keyHRA, itPath("/v1/staff/%d/history", okafor))), 2, "nothing changed")
+	assert.Len(t, itItems(t, e.get(keyHRA, itPath("/v1/staff/%d/history", okafor))), 3, "nothing changed")
 	agreements := itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/agreements", hra)))
 	r = e.patch(keyAdmin, itPath("/v1/reference/providers/%d/agreements/%d", hra, int64(agreements[len(agreements)-1]["id"].(float64))),
 		map[string]any{"end_date": day(400)})
