@@ -209,6 +209,8 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 		{"service's first rate far ahead", http.MethodPost, "/v1/reference/services",
 			withField(newServiceBody("EMP-WFD", "EMP"), "effective_from", "2040-01-01"), 422, "validation_failed", "effective_from"},
 		{"service coded for another program", http.MethodPost, "/v1/reference/services", newServiceBody("ATR-X3", "EMP"), 422, "validation_failed", "code"},
+		// Said of program_code, not quoted back under code (a strange-input pass).
+		{"service's program no program's code", http.MethodPost, "/v1/reference/services", newServiceBody("EMP-WFD", "EMP‮XYZ[31m"), 422, "validation_failed", "program_code"},
 		{"service exists", http.MethodPost, "/v1/reference/services", newServiceBody("EMP-IPS", "EMP"), 409, "service_exists", ""},
 		{"program exists", http.MethodPost, "/v1/reference/programs", newProgramBody("ATR"), 409, "program_exists", ""},
 		{"program unknown rule", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "disabled_rules", []string{"V99"}), 422, "validation_failed", "disabled_rules"},
@@ -246,6 +248,10 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 			})
 		})
 	}
+	r := e.post(keyAdmin, "/v1/reference/services", newServiceBody("EMP-WFD", "EMP\u202eXYZ\u001b[31m"))
+	assert.NotContains(t, string(r.Body), "\u202e", "a program code that is none is not quoted back")
+	assert.NotContains(t, string(r.Body), `\u001b`)
+	assert.NotContains(t, itFieldErrors(t, requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")), "code")
 }
 
 // Which rules apply to a program is data: switching the retro rule off for

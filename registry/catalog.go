@@ -252,9 +252,15 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 	if !serviceCodeFormat.MatchString(n.Code) {
 		v.Add("code", "invalid_format", "code must look like PROGRAM-SERVICE: capital letters and digits around one dash")
 	}
-	if blank(n.ProgramCode) {
+	switch {
+	case blank(n.ProgramCode):
 		v.Add("program_code", "required", "program_code is required")
-	} else if serviceCodeFormat.MatchString(n.Code) && !strings.HasPrefix(n.Code, n.ProgramCode+"-") {
+	case !programCodeFormat.MatchString(n.ProgramCode):
+		// Said before the code is compared with it, which would quote it
+		// (a black-box pass had a right-to-left override and a terminal's
+		// escape quoted back under "code").
+		v.Add("program_code", "invalid_format", "program_code must be a program's code: 2 to 10 capital letters and digits, a letter first")
+	case serviceCodeFormat.MatchString(n.Code) && !strings.HasPrefix(n.Code, n.ProgramCode+"-"):
 		// The code names its program, as every code on the catalog does
 		// (a black-box pass created ATR-X3 under EMP).
 		v.Add("code", "program_mismatch", "a service of program %s is coded %s-…", n.ProgramCode, n.ProgramCode)
