@@ -208,8 +208,9 @@ func (e *env) checkRollup(t *testing.T, step int) {
 			       bit_or(1 << (extract(day FROM l.date_of_service)::int - 1)) AS days
 			FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id WHERE l.counted GROUP BY 1, 2),
 		z AS (
-			SELECT enrollment_id, date_trunc('month', start_date)::date AS month, sum(units_authorized)::bigint AS units_authorized
-			FROM authorizations a WHERE voided_at IS NULL
+			SELECT enrollment_id, date_trunc('month', start_date)::date AS month,
+			       sum(CASE WHEN voided_at IS NULL THEN units_authorized ELSE units_used END)::bigint AS units_authorized
+			FROM authorizations a WHERE (voided_at IS NULL OR units_used > 0)
 			  AND NOT EXISTS (SELECT 1 FROM providers p WHERE p.id = a.provider_id AND p.deactivated_on <= a.start_date) GROUP BY 1, 2),
 		r AS (
 			SELECT coalesce(l.enrollment_id, z.enrollment_id) AS enrollment_id, coalesce(l.month, z.month) AS month,
@@ -279,8 +280,8 @@ func (e *env) checkRollup(t *testing.T, step int) {
 		}
 		require.NoError(t, e.db.Select(&figures, `
 			SELECT e.id AS enrollment_id,
-			       (SELECT coalesce(sum(a.units_authorized), 0) FROM authorizations a
-			        WHERE a.enrollment_id = e.id AND a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2
+			       (SELECT coalesce(sum(CASE WHEN a.voided_at IS NULL THEN a.units_authorized ELSE a.units_used END), 0) FROM authorizations a
+			        WHERE a.enrollment_id = e.id AND a.start_date BETWEEN $1 AND $2
 			          AND NOT EXISTS (SELECT 1 FROM providers p WHERE p.id = a.provider_id AND p.deactivated_on <= a.start_date)) AS authorized,
 			       (SELECT coalesce(sum(l.units_allowed), 0) FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id
 			        WHERE a.enrollment_id = e.id AND l.counted AND l.date_of_service BETWEEN $1 AND $2) AS used,
@@ -338,4 +339,56 @@ func TestReportStreamsRows(t *testing.T) {
 		assert.GreaterOrEqual(t, w.writes, 3000/256, "csv=%v: written as it is read", asCSV)
 		assert.Less(t, w.maxWrite, 64<<10, "csv=%v: no piece holds the whole report", asCSV)
 	}
+}
+
+// A voided authorization counts as authorized by the units it used, which
+// stay used (its paid lines stand), in utilization and the state extract,
+// by whole months and by a range cutting one, and gives them up as its
+// claims are voided. Counted as nothing, the state read 8 units used
+// against 0 authorized (a reports black-box pass).
+func TestReportsCountAVoidedAuthorizationByTheUnitsItUsed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	y, m, _ := fixtures.TestToday.Date()
+	first, last := rss.NewDate(time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)), rss.NewDate(time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC))
+	authorized := func() []int64 {
+		t.Helper()
+		var out []int64
+		for _, path := range []string{
+			fmt.Sprintf("/v1/reports/utilization?provider_id=%d&service=ATR-CM&from=%s&to=%s&group=month", hra, first, last),
+			fmt.Sprintf("/v1/reports/utilization?provider_id=%d&service=ATR-CM&from=%s&to=%s&group=week", hra, day(-12), day(3)),
+			fmt.Sprintf("/v1/reports/state-extract?provider_id=%d&program=ATR&from=%s&to=%s", hra, first, last),
+			fmt.Sprintf("/v1/reports/state-extract?provider_id=%d&program=ATR&from=%s&to=%s", hra, day(-12), day(3)),
+		} {
+			out = append(out, itNum(t, itGetReport(t, e, keyFinance, path).Totals, "units_authorized"))
+		}
+		return out
+	}
+	plus := func(base []int64, n int64) []int64 {
+		out := slices.Clone(base)
+		for i := range out {
+			out[i] += n
+		}
+		return out
+	}
+	before := authorized()
+	r := e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": e.demo.Clients["Rivera"], "service_code": "ATR-CM",
+		"units": 40, "start_date": day(-10), "end_date": day(30)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	auth := itNum(t, r.JSON(t), "authorization_id")
+	require.Equal(t, plus(before, 40), authorized())
+	r = e.post(keyHRA, "/v1/claims", e.riveraClaim("VA-1", cmLine(day(-8), 3, "45.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	one := itID(t, r)
+	r = e.post(keyHRA, "/v1/claims", e.riveraClaim("VA-2", cmLine(day(-7), 5, "75.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", auth), map[string]any{"reason": "entered in error"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, plus(before, 8), authorized(), "the 8 units it used stay authorized")
+	e.checkRollup(t, 1)
+	r = e.post(keyHRA, itPath("/v1/claims/%d/void", one), map[string]any{"claim_number": "VA-1V"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, plus(before, 5), authorized(), "a voided claim's units go back")
+	e.checkRollup(t, 2)
 }

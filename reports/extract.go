@@ -41,8 +41,8 @@ WITH e AS (
 // enrollment rollup (report_enrollment_use: a row per enrollment and
 // month, kept by claim_lines' triggers for the counted lines by month of
 // service, the enrollment being the line's authorization's, and by
-// authorizations' for the units of those not voided by month of start,
-// migration 00037; dollars in whole cents so that summing a year's rows
+// authorizations' for their units authorized by month of start, migration
+// 00037, a voided one's units used, 00087; dollars in whole cents so that summing a year's rows
 // adds integers), as utilization takes them from its own: the range's
 // whole calendar months are the rows' sums (whole); in the one or two
 // months the range cuts, the rows with a line on one of the range's days
@@ -84,6 +84,14 @@ const extractFigures = `, whole AS (
     SELECT a.enrollment_id, 0::bigint AS units, 0::bigint AS paid_cents, a.units_authorized::bigint AS units_authorized
     FROM authorizations a
     WHERE a.voided_at IS NULL AND ` + notCutSQL + `
+      AND (a.start_date BETWEEN $1 AND least($2::date, ` + wholeFirst + ` - 1)
+           OR a.start_date BETWEEN greatest($1::date, (` + wholeLast + ` + interval '1 month')::date) AND $2)
+      AND ($4::bigint IS NULL OR a.provider_id = $4) AND ($5::text IS NULL OR a.program_code = $5)
+    UNION ALL
+    -- A voided one by the units it used (migration 00087).
+    SELECT a.enrollment_id, 0, 0, a.units_used::bigint
+    FROM authorizations a
+    WHERE a.voided_at IS NOT NULL AND a.units_used > 0 AND ` + notCutSQL + `
       AND (a.start_date BETWEEN $1 AND least($2::date, ` + wholeFirst + ` - 1)
            OR a.start_date BETWEEN greatest($1::date, (` + wholeLast + ` + interval '1 month')::date) AND $2)
       AND ($4::bigint IS NULL OR a.provider_id = $4) AND ($5::text IS NULL OR a.program_code = $5)

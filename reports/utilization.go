@@ -38,8 +38,10 @@ type UtilizationTotals struct {
 // (migration 00056 keeps the enrollment rollup so).
 const notCutSQL = `NOT coalesce((SELECT p.deactivated_on <= a.start_date FROM providers p WHERE p.id = a.provider_id), false)`
 
-// Units authorized come from the authorizations (not voided) by start
-// date, read from authorizations_report_idx alone. Units used, dollars
+// Units authorized come from the authorizations by start date: those not
+// voided by their units authorized, read from authorizations_report_idx
+// alone, and the voided ones by the units they used, which stay used
+// (migration 00087, their own partial index). Units used, dollars
 // paid and clients served count the counted claim lines (paid or partly
 // paid and not since voided or replaced: a void's reversal clears counted)
 // by date of service, read from their rollup report_claim_use (migration
@@ -52,10 +54,13 @@ const notCutSQL = `NOT coalesce((SELECT p.deactivated_on <= a.start_date FROM pr
 // service's, as authorizations_service_program_fkey holds it).
 const utilizationAuth = `
 WITH ag AS (
-    SELECT date_trunc($6, a.start_date::timestamp)::date AS p, a.provider_id, a.service_code, sum(a.units_authorized) AS units_authorized
-    FROM authorizations a
-    WHERE a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2 AND ` + notCutSQL + `
-      AND ($4::text IS NULL OR a.service_code IN (SELECT code FROM services WHERE program_code = $4))
+    SELECT date_trunc($6, a.start_date::timestamp)::date AS p, a.provider_id, a.service_code, sum(a.units) AS units_authorized
+    FROM (SELECT a.start_date, a.provider_id, a.service_code, a.units_authorized AS units FROM authorizations a
+          WHERE a.voided_at IS NULL AND a.start_date BETWEEN $1 AND $2 AND ` + notCutSQL + `
+          UNION ALL
+          SELECT a.start_date, a.provider_id, a.service_code, a.units_used FROM authorizations a
+          WHERE a.voided_at IS NOT NULL AND a.units_used > 0 AND a.start_date BETWEEN $1 AND $2 AND ` + notCutSQL + `) a
+    WHERE ($4::text IS NULL OR a.service_code IN (SELECT code FROM services WHERE program_code = $4))
       AND ($3::bigint IS NULL OR a.provider_id = $3) AND ($5::text IS NULL OR a.service_code = $5)
     GROUP BY 1, 2, 3
 ), rollup AS (
