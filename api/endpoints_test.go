@@ -828,7 +828,7 @@ func TestAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
 		"reason": "the same"}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, changed, r.JSON(t)["updated_at"])
-	assert.Len(t, itItems(t, e.get(keyAdmin, "/v1/reference/settings/minor_age_years/history")), 1)
+	assert.Len(t, itItems(t, e.get(keyAdmin, "/v1/reference/settings/minor_age_years/history")), 2, "its creation and the one change")
 	requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/settings/minor_age_years", Key: keyFinance,
 		Body: map[string]any{"value": 21}}), http.StatusForbidden, "forbidden")
 	// A setting is bounded by its unit: no 2,147,483,647-year-old minors,
