@@ -173,7 +173,11 @@ func (n *NewClaim) validate(today rss.Date) error {
 		case l.DateOfService.Before(earliest):
 			v.Add(f+".date_of_service", "out_of_range", "date_of_service is not plausible")
 		}
-		if l.Units <= 0 || l.Units > maxLineUnits {
+		switch {
+		case l.Units == 0:
+			// Not given, or none: as a voucher request's units.
+			v.Add(f+".units", "required", "units is required: a whole number from 1 to %d", maxLineUnits)
+		case l.Units < 0 || l.Units > maxLineUnits:
 			v.Add(f+".units", "out_of_range", "units must be a whole number from 1 to %d", maxLineUnits)
 		}
 		if !l.Charge.IsPositive() || l.Charge.GreaterThan(maxCharge.Decimal) || !l.Charge.Equal(l.Charge.Round(2)) {

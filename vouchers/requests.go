@@ -56,7 +56,12 @@ func (n *NewVoucherRequest) validate(today rss.Date) error {
 		v.Add("service_code", "required", "service_code is required")
 	}
 	switch {
-	case n.Units <= 0:
+	case n.Units == 0:
+		// Not given (or 0, which is none), as an id of 0 is: a missing
+		// units read out_of_range where a missing text reads required (a
+		// new-user pass).
+		v.Add("units", "required", "units is required: a positive whole number")
+	case n.Units < 0:
 		v.Add("units", "out_of_range", "units must be a positive whole number")
 	case n.Units > maxUnits:
 		v.Add("units", "out_of_range", "units must not exceed %d", maxUnits)
