@@ -285,6 +285,9 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		"Ask G. Okafor about it.",
 		"Okafor",
 		"ASK OKAFOR.",
+		// A word of its name said as an agency is (it got through a
+		// console black-box pass).
+		"Denied: the " + strings.Fields(hra.Name)[0] + " agency already transports this client this month.",
 	} {
 		p := requireProblem(t, decide(id, note), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Contains(t, itMustJSON(p), "names_another_agency", note)

@@ -150,7 +150,8 @@ type agencyWords struct {
 	Consented bool           `db:"consented"`
 	Code      string         `db:"code"`
 	Name      string         `db:"name"`
-	Street    string         `db:"street"`  // its address's first line
+	Street    string         `db:"street"` // its address's first line
+	City      string         `db:"city"`
 	Words     pq.StringArray `db:"words"`   // compared as whole words, case folded
 	Numbers   pq.StringArray `db:"numbers"` // compared by their letters and digits
 	// AuthNumbers are its authorizations' numbers for the person (among
@@ -464,6 +465,9 @@ func (o agencyWords) names(text string) bool {
 	if o.namedByStreet(words) {
 		return true
 	}
+	if o.namedAsAnAgency(plain(text, true)) {
+		return true
+	}
 	if o.namedBySurname(text, asWritten) {
 		return true
 	}
@@ -536,6 +540,70 @@ func (o agencyWords) namedByPartOfName(words, asWritten string) bool {
 			cut = utf8.RuneCountInString(t) >= 3 && strings.HasPrefix(name[j], t)
 		}
 		if cut {
+			return true
+		}
+	}
+	return false
+}
+
+// agencyNouns are the words a note calls an agency by.
+var agencyNouns = map[string]bool{"agency": true, "agencies": true, "provider": true, "providers": true, "organization": true,
+	"organisation": true, "org": true, "program": true, "programs": true, "programme": true, "team": true, "office": true,
+	"clinic": true, "folks": true, "people": true, "staff": true, "site": true, "group": true}
+
+// commonNameWords are words many agencies' names share, which name none of
+// them said as an agency ("a recovery program").
+var commonNameWords = map[string]bool{"recovery": true, "community": true, "support": true, "supports": true,
+	"service": true, "services": true, "center": true, "centre": true, "health": true, "care": true, "network": true,
+	"treatment": true, "behavioral": true, "family": true, "wellness": true, "peer": true, "housing": true,
+	"counseling": true, "connecticut": true, "inc": true, "llc": true, "corp": true, "the": true, "and": true,
+	"for": true, "of": true, "agency": true, "program": true, "group": true, "east": true, "west": true,
+	"north": true, "south": true, "new": true}
+
+// namedAsAnAgency reports whether text (plain, lower; not short, whose
+// "w" for "west" would read as a word) holds a word of the
+// agency's name or city said as an agency is: before one of agencyNouns
+// ("the Hartford agency", "Hartford's team", "Hartford based program"),
+// or after one and "in", "of", "from" or "at" ("a provider in Hartford").
+// The word alone is a place the person may live, and a word of the
+// reader's own names (its name, its staff's, the catalog's) names the
+// reader too: neither is refused.
+func (o agencyWords) namedAsAnAgency(text string) bool {
+	own := map[string]bool{}
+	for _, n := range o.Own {
+		for _, w := range strings.Fields(plain(n, true)) {
+			own[w] = true
+		}
+	}
+	marks := map[string]bool{}
+	for _, w := range strings.Fields(plain(o.Name+" "+o.City, true)) {
+		if utf8.RuneCountInString(w) >= 4 && !commonNameWords[w] && !own[w] {
+			marks[w] = true
+		}
+	}
+	toks := strings.Fields(text)
+	at := func(i int) string {
+		if i < 0 || i >= len(toks) {
+			return ""
+		}
+		return toks[i]
+	}
+	for i, t := range toks {
+		if !marks[t] {
+			continue
+		}
+		next := i + 1
+		if at(next) == "s" || at(next) == "based" { // "Hartford's", "Hartford-based"
+			next++
+		}
+		if agencyNouns[at(next)] {
+			return true
+		}
+		prev := i - 1
+		if at(prev) == "west" || at(prev) == "east" || at(prev) == "north" || at(prev) == "south" || at(prev) == "new" {
+			prev-- // "from West Hartford"
+		}
+		if p := at(prev); (p == "in" || p == "of" || p == "from" || p == "at") && agencyNouns[at(prev-1)] {
 			return true
 		}
 	}

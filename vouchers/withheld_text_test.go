@@ -176,3 +176,33 @@ func TestAgencyNamedByItsStreet(t *testing.T) {
 	o.Own = []string{"12 Asylum Street"}
 	assert.False(t, o.names("the office on Asylum St"), "the reader's own street")
 }
+
+// A word of the agency's name, or its city, said as an agency is ("the
+// Hartford agency", "Hartford's team", "a provider in Hartford", "the
+// Hartford-based program") names it; the word alone (a city the person
+// may live in) and the name's common words ("a recovery program") do not,
+// nor a word of the reader's own name (a console black-box pass had "the
+// Hartford agency already transports this client" shown to BCS).
+func TestAgencyNamedByAWordOfItsNameAsAnAgency(t *testing.T) {
+	o := agencyWords{ID: 1, Code: "HRA", Name: "Hartford Recovery Alliance", City: "West Hartford",
+		Own: []string{"Bridgeport Community Supports", "Recovery Coaching"}}
+	for text, want := range map[string]bool{
+		"Denied: the Hartford agency already transports this client": true,
+		"HARTFORD AGENCY":                           true,
+		"Hartford's team serves them":               true,
+		"another provider in Hartford has this":     true,
+		"the Hartford-based program":                true,
+		"the Alliance staff will call":              true,
+		"the agency from West Hartford":             true,
+		"client moved to Hartford last month":       false,
+		"a recovery program elsewhere":              false,
+		"the recovery agency":                       false, // a common word, and the reader's own
+		"another agency already provides this":      false,
+		"Hartford":                                  false,
+		"transport to the Hartford clinic of DMHAS": true, // refused: the reviewer rewords
+	} {
+		assert.Equal(t, want, o.names(text), "%q", text)
+	}
+	o.Own = append(o.Own, "Hartford Community Supports")
+	assert.False(t, o.names("the Hartford agency"), "a word of the reader's own name names the reader as well")
+}
