@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"rss/vouchers"
 )
 
 // The request page lists the facts each rule read. A BCS request for Kim,
@@ -53,6 +55,10 @@ func TestProviderPageLeavesOutAnotherAgencysGPRAFacts(t *testing.T) {
 	require.Equal(t, http.StatusOK, p.Status)
 	assert.Contains(t, p.Body, "V30", "the trace is shown")
 	assert.False(t, strings.Contains(html.UnescapeString(p.Body), intake), "HRA's intake date, under the consent")
+	// The person-wide facts read withheld, not as the page's "—" for none
+	// (a console black-box pass read "no dollars authorized").
+	assert.Contains(t, html.UnescapeString(p.Body), "<code>episode_dollars_authorized</code> = "+vouchers.WithheldFact)
+	assert.NotContains(t, html.UnescapeString(p.Body), "<code>episode_dollars_authorized</code> = —")
 	status, body = w.api(http.MethodPost, keyHRA, "/v1/consents/"+strconv.FormatInt(int64(consent["id"].(float64)), 10)+"/revoke",
 		map[string]any{"reason": "client asked"})
 	require.Equal(t, http.StatusOK, status, "%v", body)

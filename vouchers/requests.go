@@ -552,8 +552,22 @@ func (v *VoucherRequest) Facts() ([]byte, error) {
 			delete(facts, k)
 		}
 	}
+	// The person-wide facts read so, every one on every provider's copy,
+	// whether the snapshot held it or not (so the mark says nothing of
+	// what is behind it): left out, they read as the page's "—" for none,
+	// and a provider read "no dollars authorized in this episode" where
+	// the MSC read 348.00 (a console black-box pass).
+	for _, k := range personFacts {
+		facts[k] = withheldFactJSON
+	}
 	return json.Marshal(facts)
 }
+
+// WithheldFact is what a person-wide fact reads on a provider's copy of
+// a request's facts.
+const WithheldFact = "withheld: only the MSC reads the whole person's records"
+
+var withheldFactJSON, _ = json.Marshal(WithheldFact)
 
 // redact puts CONFLICT_ON_FILE in place of the reasons seen refuses, in the
 // reasons and the reason codes, and then drops the trace: it lists every
