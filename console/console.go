@@ -603,6 +603,11 @@ func typed(field, what, v string, max int, multiline bool) (string, error) {
 	if !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool {
 		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
 	}) {
+		if !multiline && utf8.ValidString(v) && strings.ContainsAny(v, "\r\n") {
+			// A line break is a character, but "cannot be stored" did not
+			// say that the field is one line (a console black-box pass).
+			return "", rss.Invalid(field, "invalid_character", "the %s is one line: it may not hold a line break", what)
+		}
 		return "", rss.Invalid(field, "invalid_character", "the %s has characters that cannot be stored", what)
 	}
 	v = strings.TrimSpace(v)

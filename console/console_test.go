@@ -1080,7 +1080,14 @@ func TestCloseANegativePreview(t *testing.T) {
 	preview := f.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
 	require.Equal(t, http.StatusOK, preview.Status)
 	require.Equal(t, "-2", preview.hidden().Get("expect_units"), "%s", preview.Body)
-	r := f.post("/console/batches", preview.hidden())
+	// A total edited by hand is said to be changed, not missing (a
+	// console black-box pass); nothing is closed.
+	edited := preview.hidden()
+	edited.Set("expect_billed", "12.0")
+	r := f.post("/console/batches", edited)
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, html.UnescapeString(r.Body), "the preview's totals were changed since it wrote them")
+	r = f.post("/console/batches", preview.hidden())
 	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
 }
 
@@ -1185,4 +1192,21 @@ func TestReviewerGrantsOverCapsReachedSinceInTheConsole(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "approved", v["decision"], "%v", v)
 	assert.NotContains(t, u.get(path).Body, "Most a grant may carry", "a decided request's ceiling is history")
+}
+
+// A pended request's most a grant may carry says who checks the caps
+// reached since: the reviewer reads "when you decide", the agency "when a
+// reviewer decides" (a console black-box pass found the reviewer's words
+// on the agency's page).
+func TestPendedRequestSaysWhoDecides(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	path := "/console/requests/" + strconv.FormatInt(w.pended(), 10)
+	for key, want := range map[string]string{keyReviewer: "checked when you decide", keyHRA: "checked when a reviewer decides"} {
+		u := w.user()
+		u.signIn(key)
+		p := u.get(path)
+		require.Equal(t, http.StatusOK, p.Status)
+		assert.Contains(t, p.Body, want, key)
+	}
 }

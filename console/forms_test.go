@@ -88,6 +88,11 @@ func TestTextIsCountedInCharacters(t *testing.T) {
 	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "once": {"form-2"}, "role": {"reviewer"}, "label": {strings.Repeat("é", 4001)}})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	assert.Contains(t, r.Body, "at most 4000 characters")
+	// A label is one line, and the refusal says so (a console black-box
+	// pass read "characters that cannot be stored").
+	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "once": {"form-4"}, "role": {"reviewer"}, "label": {"two\nlines"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, "is one line: it may not hold a line break")
 	r = a.post("/console/verification/credentials/1/verify", url.Values{"csrf": {csrf}, "document_reference": {strings.Repeat("é", 201)}})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	assert.Contains(t, r.Body, "at most 200 characters")

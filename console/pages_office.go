@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -146,7 +147,7 @@ func expectedTotals(c *gin.Context) (*billing.ExpectedTotals, error) {
 	}{{"expect_claims", &claims}, {"expect_lines", &lines}, {"expect_units", &t.Units}} {
 		n, err := strconv.ParseInt(c.PostForm(f.field), 10, 32)
 		if err != nil || (n < 0 && f.field != "expect_units") {
-			return nil, rss.Invalid(f.field, "invalid_value", "the preview's totals are missing: preview the batch again")
+			return nil, totalsUnreadable(c, f.field)
 		}
 		*f.to = n
 	}
@@ -157,11 +158,22 @@ func expectedTotals(c *gin.Context) (*billing.ExpectedTotals, error) {
 	}{{"expect_billed", &t.Billed}, {"expect_paid", &t.Paid}} {
 		m, err := rss.ParseAmount(c.PostForm(f.field))
 		if err != nil {
-			return nil, rss.Invalid(f.field, "invalid_value", "the preview's totals are missing: preview the batch again")
+			return nil, totalsUnreadable(c, f.field)
 		}
 		*f.to = m
 	}
 	return billing.Expecting(t), nil
+}
+
+// totalsUnreadable says of a preview's total the close form carries that
+// it is missing or, sent and unreadable (edited by hand), not one the
+// preview wrote: "missing" of a total sent as 12.0 misled (a console
+// black-box pass).
+func totalsUnreadable(c *gin.Context, field string) error {
+	if _, sent := c.GetPostForm(field); sent && strings.TrimSpace(c.PostForm(field)) != "" {
+		return rss.Invalid(field, "invalid_value", "the preview's totals were changed since it wrote them: preview the batch again")
+	}
+	return rss.Invalid(field, "invalid_value", "the preview's totals are missing: preview the batch again")
 }
 
 func (k *Console) batch(c *gin.Context) {
