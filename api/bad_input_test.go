@@ -839,3 +839,31 @@ func TestNegativeIDIsOutOfRange(t *testing.T) {
 		http.StatusUnprocessableEntity, "validation_failed")
 	assert.Equal(t, "out_of_range", itFieldCode(p, "original_claim_id"))
 }
+
+// A field left out or sent empty reads required, as the README's API
+// overview says: a missing units read out_of_range and an empty
+// medicaid_id invalid_format where every other field read required (a
+// new-user pass). Nothing is written.
+func TestMissingOrEmptyReadsRequired(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rivera := e.demo.Clients["Rivera"]
+	for _, c := range []struct {
+		name, path, field string
+		body              map[string]any
+	}{
+		{"voucher units left out", "/v1/voucher-requests", "units",
+			map[string]any{"client_id": rivera, "service_code": "ATR-CM", "start_date": day(0), "end_date": day(10)}},
+		{"claim line units left out", "/v1/claims", "lines[0].units", e.riveraClaim("REQ-1",
+			map[string]any{"service_code": "ATR-CM", "date_of_service": day(-1), "charge": "15.00"})},
+		{"medicaid id sent empty", "/v1/clients", "medicaid_id", map[string]any{"first_name": "Ann", "last_name": "Lee",
+			"date_of_birth": "1990-04-12", "catchment_area": "hartford", "medicaid_id": " "}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.post(keyHRA, c.path, c.body), http.StatusUnprocessableEntity, "validation_failed")
+				assert.Equal(t, "required", itFieldCode(p, c.field), "%v", p)
+			})
+		})
+	}
+}

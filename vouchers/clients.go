@@ -95,7 +95,11 @@ func (n *NewClient) validate(today rss.Date) error {
 	optionalOneOf(v, "gender", &n.Gender, []string{"F", "M", "U"}, "U")
 	if n.MedicaidID != nil {
 		*n.MedicaidID = strings.ToUpper(strings.TrimSpace(*n.MedicaidID))
-		if !medicaidRe.MatchString(*n.MedicaidID) {
+		if *n.MedicaidID == "" {
+			// Sent empty, as every optional field is (a new-user pass read
+			// invalid_format here and required for the others).
+			v.Add("medicaid_id", "required", "medicaid_id may be left out but not sent empty")
+		} else if !medicaidRe.MatchString(*n.MedicaidID) {
 			v.Add("medicaid_id", "invalid_format", "medicaid_id must be 6-20 letters or digits")
 		}
 	}
