@@ -330,7 +330,10 @@ func EnsureDatabase(ctx context.Context, rawURL string) error {
 	u.Path = "/postgres"
 	admin, err := sqlx.ConnectContext(ctx, "postgres", u.String())
 	if err != nil {
-		return fmt.Errorf("connect to create database %s: %w", name, err)
+		// The server is read first to see whether the database exists:
+		// "connect to create database" of one that exists, the server
+		// being down, misled (a new-user pass).
+		return fmt.Errorf("connect to the PostgreSQL server DATABASE_URL names (to find database %s, or create it if missing): %w", name, err)
 	}
 	defer admin.Close()
 	var exists bool

@@ -54,3 +54,14 @@ func TestMigrateTogetherAndRefuseANewerSchema(t *testing.T) {
 	assert.Contains(t, err.Error(), "newer than this binary's newest")
 	require.Error(t, pg.Ready(t.Context(), db))
 }
+
+// A server that cannot be reached is said so, not as a failed creation of
+// a database that may well exist (a new-user pass read "connect to create
+// database" with the server down); the URL is not echoed.
+func TestEnsureDatabaseSaysTheServerIsUnreachable(t *testing.T) {
+	t.Parallel()
+	err := pg.EnsureDatabase(t.Context(), "postgres://postgres:secret@127.0.0.1:1/rss_unreachable?sslmode=disable&connect_timeout=2")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "connect to the PostgreSQL server DATABASE_URL names (to find database rss_unreachable")
+	assert.NotContains(t, err.Error(), "secret")
+}

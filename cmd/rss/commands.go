@@ -44,6 +44,11 @@ func openMigrated(ctx context.Context, cfg config) (*sqlx.DB, error) {
 	}
 	if err := pg.Ready(ctx, db); err != nil {
 		db.Close()
+		if errors.Is(err, pg.ErrSchemaNewer) {
+			// rss migrate refuses such a database too: the advice to run it
+			// led nowhere (a new-user pass).
+			return nil, fmt.Errorf("the database is not at this binary's schema: %w", err)
+		}
 		return nil, fmt.Errorf("the database is not at the newest schema (%v): run `rss migrate` first", err)
 	}
 	return db, nil

@@ -106,7 +106,7 @@ func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout, stderr
 
 // noArgs refuses flags and arguments to a command that takes none; -h
 // says what it does.
-func noArgs(command string, args []string, stdout, stderr io.Writer) error {
+func noArgs(command string, args []string, stdout io.Writer) error {
 	switch {
 	case len(args) == 0:
 		return nil
@@ -114,8 +114,9 @@ func noArgs(command string, args []string, stdout, stderr io.Writer) error {
 		return help(stdout, fmt.Sprintf("usage: rss %s\n\n%s; it takes no flags (configuration is read from the environment, see README.md)\n",
 			command, about[command]))
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("%s takes no flags or arguments, got %q", command, args)
+	// The mistake alone, and where help is: printed after the whole
+	// usage, it was missed (a new-user pass).
+	return fmt.Errorf("%s takes no flags or arguments, got %q (rss %s -h says what it does)", command, args, command)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -157,7 +158,7 @@ func command(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	case "serve", "migrate", "demo-keys":
 		// No flags: anything after the command is a mistake said so, not
 		// ignored (`rss seed --help` seeded, a black-box pass).
-		if err := noArgs(args[0], args[1:], stdout, stderr); err != nil {
+		if err := noArgs(args[0], args[1:], stdout); err != nil {
 			return err
 		}
 		switch args[0] {

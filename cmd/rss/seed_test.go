@@ -75,7 +75,12 @@ func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
 	assert.Zero(t, count("providers"), "no demo agency")
 	require.Error(t, cmd("demo-keys"), "no demo data to print keys for")
 	for _, c := range []string{"migrate", "serve", "demo-keys"} {
-		assert.Error(t, cmd(c, "--now"), c)
+		var out, errOut bytes.Buffer
+		err := run(t.Context(), []string{c, "--now"}, &out, &errOut)
+		require.Error(t, err, c)
+		// The mistake said, not lost under the whole usage (a new-user pass).
+		assert.Contains(t, err.Error(), `got ["--now"] (rss `+c+` -h says what it does)`)
+		assert.Empty(t, errOut.String(), c)
 		assert.NoError(t, cmd(c, "--help"), "%s: answered, not run", c)
 	}
 	// The first admin key of a database seeded without demo data, minted
@@ -95,6 +100,15 @@ func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
 	said := strings.Join(strings.Fields(out.String()), " ")
 	assert.Contains(t, said, "On the demo data as loaded it comes back approved")
 	assert.Contains(t, said, "the fourth denied (OWN_AUTHORIZATION_AT_VOUCHER_MAX)")
+
+	// A database a newer release migrated: rss migrate refuses it, so the
+	// other commands do not send the engineer there (a new-user pass).
+	_, err = db.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (99999, true)`)
+	require.NoError(t, err)
+	err = cmd("seed")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "newer than this binary's newest")
+	assert.NotContains(t, err.Error(), "run `rss migrate`")
 }
 
 // `rss export` names a directory given as --out before it writes anything:
