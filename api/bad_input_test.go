@@ -798,7 +798,9 @@ func TestRequestsReadAsSent(t *testing.T) {
 		}
 	})
 	for _, path := range []string{itPath("/v1/clients%%2F%d", client), itPath("/v1/clients%%2F%d%%2Fenrollments", client)} {
-		requireProblem(t, e.get(keyHRA, path), http.StatusNotFound, "not_found")
+		p := requireProblem(t, e.get(keyHRA, path), http.StatusNotFound, "not_found")
+		// The path as sent: decoded, it named another URL, one that answers.
+		assert.Equal(t, path, p["instance"])
 	}
 	id := itStr(client)
 	r := e.get(keyHRA, "/v1/clients/%3"+id[:1]+id[1:])

@@ -113,7 +113,10 @@ func logFailure(ctx context.Context, log *slog.Logger, id, route string, p Probl
 
 func writeProblem(c *gin.Context, p Problem) {
 	p.Type = problemBase + p.Code
-	p.Instance = c.Request.URL.Path
+	// As sent, its escapes kept (a URI reference): decoded, a 404 for
+	// /v1/clients/1%2Fenrollments named /v1/clients/1/enrollments, another
+	// URL that answers 200 (a new-user pass).
+	p.Instance = c.Request.URL.EscapedPath()
 	p.RequestID = requestID(c)
 	c.Header("Content-Type", "application/problem+json")
 	c.AbortWithStatusJSON(p.Status, p)
