@@ -424,6 +424,23 @@ func TestReportLengthOfService(t *testing.T) {
 		assert.Equal(t, float64(e.demo.Providers["BCS"]), m["provider_id"])
 	}
 	requireProblem(t, e.get(keyBCS, path), http.StatusNotFound, "not_found")
+
+	// The maximum is the program's on as_of: raised today, yesterday's
+	// report still reads 270 (day271 on its 270th day, past by none) and
+	// day270's 269 days under it; today's reads the new one. Read as it
+	// stands, a raise rewrote closed periods.
+	r := e.patch(keyAdmin, "/v1/reference/programs/RCM", map[string]any{"los_max_days": 300, "reason": "longer stays funded"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	rep = itGetReport(t, e, keyReviewer, path+"&as_of="+day(-1))
+	assert.Equal(t, float64(270), losRow(t, rep, day271)["max_days"], "the maximum of the day reported")
+	rep = itGetReport(t, e, keyReviewer, path)
+	assert.Equal(t, float64(300), losRow(t, rep, day271)["max_days"], "today's maximum")
+	assert.Equal(t, false, losRow(t, rep, day271)["past_max"])
+	r = e.patch(keyAdmin, "/v1/reference/programs/RCM", map[string]any{"los_max_days": 200})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	rep = itGetReport(t, e, keyReviewer, path+"&as_of="+day(-1))
+	assert.Equal(t, float64(270), losRow(t, rep, day271)["max_days"], "the first change after the day names what held on it")
+	assert.Equal(t, float64(0), rep.Totals["past_max"], "on day -1 no stay was past 270")
 }
 
 // Bad filters are 422s (or 404 for another agency), written nowhere.

@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"net/url"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -21,13 +22,27 @@ type LengthOfServiceTotals struct {
 // Enrollments intersecting [$1, $2] that had started by as_of ($3); a
 // discharge after as_of is not yet one. Days count the start date as day 1
 // through the discharge date or as_of: the 270th day of a 270-day program
-// is not past its maximum, the 271st is.
+// is not past its maximum, the 271st is. The maximum is the program's on
+// as_of: the one the first change of it at or after the end of as_of ($6)
+// replaced (record_changes, migration 00070), else the one now; with no
+// $6 (as of today, when no later change can yet have been made) the one
+// now. Read as it stands, raising RCM's maximum took past stays off a
+// closed quarter's past-maximum count (a known gap until the nineteenth
+// stop). A program's rows are few: its maximum is found once, not per
+// enrollment.
 const losBase = `
-WITH e AS (
+WITH maxima AS (
+    SELECT p.code, CASE WHEN h.found THEN h.max_days ELSE p.los_max_days END AS max_days
+    FROM programs p
+    LEFT JOIN LATERAL (SELECT true AS found, (rc.before ->> 'los_max_days')::int AS max_days FROM record_changes rc
+                       WHERE rc.table_name = 'programs' AND rc.row_key = p.code AND rc.before ? 'los_max_days'
+                         AND rc.changed_at >= $6::timestamptz
+                       ORDER BY rc.id LIMIT 1) h ON true
+), e AS (
     SELECT e.id AS enrollment_id, e.provider_id, e.program_code, e.start_date,
            CASE WHEN e.discharge_date <= $3 THEN e.discharge_date END AS discharge_date,
-           p.los_max_days AS max_days
-    FROM enrollments e JOIN programs p ON p.code = e.program_code
+           p.max_days
+    FROM enrollments e JOIN maxima p ON p.code = e.program_code
     WHERE e.start_date <= $2 AND e.start_date <= $3 AND (e.discharge_date IS NULL OR e.discharge_date >= $1)
       AND ($4::bigint IS NULL OR e.provider_id = $4) AND ($5::text IS NULL OR e.program_code = $5)
 ), rows AS (
@@ -69,7 +84,15 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 		f.AsOf = &d
 	}
 	asOf := *f.AsOf
-	args := []any{*f.From, *f.To, asOf, f.provider(), nullText(f.Program)}
+	// The program's history is stamped by the database's clock: as of
+	// today the maximum is today's whichever clock runs ahead (as the
+	// caseload report reads its caps).
+	var maxSince any
+	if asOf.Before(s.today()) {
+		y, m, d := asOf.AddDays(1).Date()
+		maxSince = time.Date(y, m, d, 0, 0, 0, 0, s.loc)
+	}
+	args := []any{*f.From, *f.To, asOf, f.provider(), nullText(f.Program), maxSince}
 	// The totals are counted as the rows stream by; the mean is
 	// round(avg(days), 1), half away from zero, in integers.
 	var t LengthOfServiceTotals
