@@ -893,7 +893,9 @@ func TestWithdrawnStayClosesTheEpisodeItKeptOpen(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND closed_on = $2`, episode, day(-1)),
 		"closed as of the last discharge")
-	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": atHRA, "program_code": "ATR", "start_date": day(0)})
+	// After a day's break (a stay begun the day after the last ended goes
+	// on in its episode).
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": atHRA, "program_code": "ATR", "start_date": day(1)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.NotEqual(t, episode, episodeOf(itID(t, r)), "a new stay opens a new episode")
 }
@@ -1123,9 +1125,13 @@ func TestEpisodeOpensAndClosesOneAtATime(t *testing.T) {
 				}, func(a, b resp) {
 					require.Equal(t, http.StatusOK, a.Status, "%s", a.Body)
 					require.Equal(t, http.StatusCreated, b.Status, "%s", b.Body)
+					// Begun the day the last stay ended, the new stay goes on in
+					// the person's episode, open again, not in it closed.
 					assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments e JOIN episodes p ON p.id = e.episode_id
-						WHERE e.id = $1 AND p.closed_on IS NULL AND p.id <> $2`, itID(t, b), hra.Episode),
-						"the new stay opens an episode of its own, not the one the discharge closed")
+						WHERE e.id = $1 AND p.closed_on IS NULL AND p.id = $2`, itID(t, b), hra.Episode),
+						"the new stay is in the episode the discharge closed, opened again")
+					assert.Equal(t, 0, e.count(`SELECT count(*) FROM episodes WHERE person_id = (SELECT person_id FROM enrollments WHERE id = $1)
+						AND program_code = 'ATR' AND id <> $2`, itID(t, b), hra.Episode), "no second episode")
 				}
 		}},
 		{"a withdrawal and an enrollment", func(t *testing.T, e *env) (func() resp, func() resp, func(a, b resp)) {
@@ -1288,4 +1294,50 @@ func TestTransferToAnEnrollmentAlreadyPrimaryShowsNothingToItsAgency(t *testing.
 	assert.Empty(t, history(keyBCS, bcsEnr), "the agency's enrollment read primary before and after")
 	assert.Empty(t, history(keyBCS, itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1`, stranger)))
 	assert.Len(t, history(keyReviewer, bcsEnr), 1, "the MSC reads the transfer")
+}
+
+// An unbroken stay is one episode: discharged and enrolled again the same
+// day (or the next), the person's episode goes on, its unit maxima and
+// dollar cap with it, as the length of service does. A new episode let a
+// same-day readmission start the caps afresh (an operations black-box
+// pass, left until the nineteenth stop). After a day's break the stay,
+// and the episode, are new.
+func TestUnbrokenStayKeepsItsEpisode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.patch(keyAdmin, "/v1/reference/services/ATR-TR", map[string]any{"per_episode_max": 40})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	hra := itATRClient(t, e, day(-20))
+	v := itVoucher(t, e, keyHRA, hra.Client, "ATR-TR", 10, -10, 0)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	var lines []any
+	for d := -10; d < 0; d++ {
+		lines = append(lines, map[string]any{"service_code": "ATR-TR", "date_of_service": day(d), "units": 1, "charge": "12.00"})
+	}
+	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "EP-1", "client_id": hra.Client, "rendering_staff_id": e.demo.Staff["Okafor"],
+		"place_of_service": "11", "lines": lines})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", hra.Enrollment), map[string]any{"discharge_date": day(0), "reason_code": "goals_met"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": hra.Client, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	again := itID(t, r)
+	r = e.post(keyHRA, "/v1/gpra-interviews", map[string]any{"client_id": hra.Client, "kind": "intake",
+		"instrument": "SUPRT-2025", "status": "completed", "interview_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "intake of the new enrollment: %s", r.Body)
+	assert.Equal(t, int(hra.Episode), e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, again), "the same episode goes on")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND closed_on IS NULL`, hra.Episode), "open again")
+	v = itVoucher(t, e, keyHRA, hra.Client, "ATR-TR", 40, 1, 20)
+	assert.Contains(t, reasonCodes(v), "EPISODE_UNITS_EXCEEDED", "10 of the episode's 40 trips used before the readmission: %v", v)
+
+	// A day between the stays: a new episode.
+	other := itATRClient(t, e, day(-20))
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", other.Enrollment), map[string]any{"discharge_date": day(-10), "reason_code": "goals_met"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": other.Client, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": day(-8)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.NotEqual(t, int(other.Episode), e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, itID(t, r)))
 }

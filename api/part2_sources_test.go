@@ -390,8 +390,8 @@ func TestEpisodeCapKeptFromAnotherAgencysDayIsItsRecord(t *testing.T) {
 }
 
 // A person HRA keeps enrolled stays in HRA's episode when BCS discharges
-// and enrolls them again, where a stranger's next stay at BCS opens an
-// episode of its own. BCS's authorizations of its earlier stay held
+// and enrolls them again, as a stranger's next stay at BCS, begun the
+// same day, goes on in its own episode. BCS's authorizations of its earlier stay held
 // 240.00 of the old episode's 300.00, and counted as its own they pended
 // the known person's request "60.00 left of 300.00 by this agency's
 // authorizations alone" where the stranger's was approved (a re-check of
@@ -443,8 +443,13 @@ func TestAgencyStayAfterDischargeIsJudgedAsAStranger(t *testing.T) {
 	for _, f := range []string{"decision", "reason_codes", "reasons", "units_granted"} {
 		assert.Equal(t, s[f], k[f], f)
 	}
+	// Over the cap: each stay went on in its episode (discharged and
+	// enrolled again the same day: one stay, since the nineteenth stop),
+	// so the stranger's request pends on its own authorizations,
+	// the known person's on records it may not see, quoting nothing.
 	s, k = itVoucher(t, e, keyBCS, stranger, "ATR-TR", 10, 0, 16), itVoucher(t, e, keyBCS, known, "ATR-TR", 10, 0, 16) // 120.00 more
-	assert.Equal(t, "approved", s["decision"], "%v", s)
+	assert.Equal(t, "pended", s["decision"], "%v", s)
+	assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, s["reason_codes"], "%v", s)
 	assert.Equal(t, "pended", k["decision"], "%v", k)
 	assert.Equal(t, []any{"CONFLICT_ON_FILE"}, k["reason_codes"], "%v", k)
 	for _, amount := range []string{"300.00", "240.00", "0.00 left"} {

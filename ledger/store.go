@@ -379,8 +379,10 @@ func LockEpisodeLife(ctx context.Context, ext pg.Ext, episodeID int64) error {
 }
 
 // OpenEpisode returns the person's open episode in the program, opening
-// one on the given day with the program's dollar cap when there is none,
-// and moving an open one's opening back to the day when it is earlier.
+// again the one whose last stay ended the day before the given day or
+// later, else opening one on the day with the program's dollar cap when
+// there is none, and moving an open one's opening back to the day when it
+// is earlier.
 // Two enrollments at once (from any agencies) open one episode, not two.
 func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string, on rss.Date, dollarCap *rss.Money) (int64, error) {
 	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+episodeLifeKey("$1", "$2")+`)`, personID, program); err != nil {
@@ -388,6 +390,18 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 	}
 	var id int64
 	err := sqlx.GetContext(ctx, ext, &id, `SELECT id FROM episodes WHERE person_id = $1 AND program_code = $2 AND closed_on IS NULL`, personID, program)
+	if errors.Is(err, pg.ErrNoRows) {
+		// A stay begun by the day after the episode's last stay ended (a
+		// same-day readmission, a transfer the next day) is the same
+		// stay, as the length of service counts it: the episode opens
+		// again, its caps and what it used going on. A new one let a
+		// discharge and readmission start the caps afresh (an operations
+		// black-box pass). After a day's break the episode is new.
+		err = sqlx.GetContext(ctx, ext, &id, `UPDATE episodes SET closed_on = NULL
+			WHERE id = (SELECT id FROM episodes WHERE person_id = $1 AND program_code = $2 AND closed_on >= $3::date - 1
+			            ORDER BY closed_on DESC, id DESC LIMIT 1)
+			RETURNING id`, personID, program, on)
+	}
 	if errors.Is(err, pg.ErrNoRows) {
 		var c any
 		if dollarCap != nil {
