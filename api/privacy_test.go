@@ -288,6 +288,10 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		// A word of its name said as an agency is (it got through a
 		// console black-box pass).
 		"Denied: the " + strings.Fields(hra.Name)[0] + " agency already transports this client this month.",
+		// A Part 2 pass: an agency word a few words off the city, the
+		// authorization number with some of its zeros.
+		"Other agency is in " + strings.Fields(hra.Name)[0] + ".",
+		"Other PA 0000002 overlaps.",
 	} {
 		p := requireProblem(t, decide(id, note), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Contains(t, itMustJSON(p), "names_another_agency", note)

@@ -147,13 +147,19 @@ type agencyWords struct {
 	ID int64 `db:"id"`
 	// Consented: a consent of the agency's naming the reader for the
 	// person was ever signed (in force, revoked or expired).
-	Consented bool           `db:"consented"`
-	Code      string         `db:"code"`
-	Name      string         `db:"name"`
-	Street    string         `db:"street"` // its address's first line
-	City      string         `db:"city"`
-	Words     pq.StringArray `db:"words"`   // compared as whole words, case folded
-	Numbers   pq.StringArray `db:"numbers"` // compared by their letters and digits
+	Consented bool   `db:"consented"`
+	Code      string `db:"code"`
+	Name      string `db:"name"`
+	Street    string `db:"street"` // its address's first line
+	City      string `db:"city"`
+	// Programs are the programs of its enrollments of the person that
+	// the reader does not deliver, code and name each: a note saying the
+	// person attends one says they are served elsewhere ("attends RSVP
+	// drug screens elsewhere" got through a Part 2 black-box pass, only
+	// that agency delivering it).
+	Programs pq.StringArray `db:"programs"`
+	Words    pq.StringArray `db:"words"`   // compared as whole words, case folded
+	Numbers  pq.StringArray `db:"numbers"` // compared by their letters and digits
 	// AuthNumbers are its authorizations' numbers for the person (among
 	// Numbers too): a text quoting one quotes its authorizations.
 	AuthNumbers pq.StringArray `db:"auth_numbers"`
@@ -191,7 +197,10 @@ const recordsClaims = "claims"
 // the person, with their words.
 func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]agencyWords, error) {
 	var others []agencyWords
-	if err := sqlx.SelectContext(ctx, ext, &others, `SELECT p.id, p.code, p.name, p.address_line1 AS street,
+	if err := sqlx.SelectContext(ctx, ext, &others, `SELECT p.id, p.code, p.name, p.address_line1 AS street, p.city,
+			ARRAY(SELECT x FROM programs pr, unnest(ARRAY[pr.code, pr.name]) AS x
+			      WHERE pr.code IN (SELECT n.program_code FROM enrollments n WHERE n.person_id = $1 AND n.provider_id = p.id)
+			        AND pr.code NOT IN (SELECT rp.program_code FROM provider_programs rp WHERE rp.provider_id = $2)) AS programs,
 			EXISTS (SELECT 1 FROM consents k JOIN clients kc ON kc.id = k.client_id
 			        WHERE kc.person_id = $1 AND k.disclosing_provider_id = p.id AND k.recipient_provider_id = $2) AS consented,
 			ARRAY[p.name, p.address_line1, COALESCE(p.contact_name, ''), COALESCE(p.contact_email, '')] ||
@@ -376,15 +385,48 @@ func (o agencyWords) idWords() []idWord {
 }
 
 // containsAuthNumber reports whether the plain words hold an authorization
-// number without its leading zeros, its letters apart or joined ("PA 5",
-// "PA5" for PA00000005: a black-box pass).
+// number, its letters apart, dotted or joined and its digits with any
+// leading zeros, run together or grouped ("PA 5", "PA5", "P.A. 5",
+// "PA 0000005", "PA-00-000-005" for PA00000005: black-box passes; only
+// "PA 5", "PA5" and the whole number were matched until the nineteenth
+// stop).
 func containsAuthNumber(words, number string) bool {
 	m := authNumber.FindStringSubmatch(number)
 	if m == nil {
 		return false
 	}
-	prefix := strings.ToLower(m[1])
-	return containsWord(words, prefix+" "+m[2]) || containsWord(words, prefix+m[2])
+	prefix, want := strings.ToLower(m[1]), m[2]
+	toks := strings.Fields(words)
+	isDigits := func(t string) bool { return t != "" && strings.Trim(t, "0123456789") == "" }
+	for i := range toks {
+		// The letters: one word, the letters one a word, or joined to
+		// the digits.
+		j, digits := i, ""
+		switch t := toks[i]; {
+		case t == prefix:
+			j = i + 1
+		case strings.HasPrefix(t, prefix) && isDigits(t[len(prefix):]):
+			j, digits = i+1, t[len(prefix):]
+		case i+len(prefix) <= len(toks) && strings.Join(toks[i:i+len(prefix)], "") == prefix &&
+			!slices.ContainsFunc(toks[i:i+len(prefix)], func(t string) bool { return len(t) != 1 }):
+			j = i + len(prefix)
+		default:
+			continue
+		}
+		// The digits, as many groups as follow, compared less their
+		// leading zeros at each group's end.
+		for {
+			if digits != "" && strings.TrimLeft(digits, "0") == want {
+				return true
+			}
+			if j >= len(toks) || !isDigits(toks[j]) {
+				break
+			}
+			digits += toks[j]
+			j++
+		}
+	}
+	return false
 }
 
 // authNumber splits an authorization number into its letters and its
@@ -465,8 +507,13 @@ func (o agencyWords) names(text string) bool {
 	if o.namedByStreet(words) {
 		return true
 	}
-	if o.namedAsAnAgency(plain(text, true)) {
+	if o.namedAsAnAgency(plain(text, true), asWritten) {
 		return true
+	}
+	for _, pr := range o.Programs {
+		if containsWord(plain(text, true), plain(pr, true)) {
+			return true
+		}
 	}
 	if o.namedBySurname(text, asWritten) {
 		return true
@@ -546,10 +593,17 @@ func (o agencyWords) namedByPartOfName(words, asWritten string) bool {
 	return false
 }
 
-// agencyNouns are the words a note calls an agency by.
-var agencyNouns = map[string]bool{"agency": true, "agencies": true, "provider": true, "providers": true, "organization": true,
-	"organisation": true, "org": true, "program": true, "programs": true, "programme": true, "team": true, "office": true,
-	"clinic": true, "folks": true, "people": true, "staff": true, "site": true, "group": true}
+// agencyNouns are the words a note calls an agency by: near a word of
+// its name or city (a few words either way) they name it. placeNouns may
+// be an agency or any place (a program, an office, a clinic): only right
+// after the word ("the Hartford program", "Hartford's clinic").
+var (
+	agencyNouns = map[string]bool{"agency": true, "agencies": true, "provider": true, "providers": true, "organization": true,
+		"organisation": true, "org": true, "team": true, "vendor": true, "authorization": true, "authorizations": true, "auth": true}
+	placeNouns = map[string]bool{"program": true, "programs": true, "programme": true, "office": true, "clinic": true,
+		"folks": true, "people": true, "staff": true, "site": true, "group": true, "center": true, "centre": true, "shop": true,
+		"area": true}
+)
 
 // commonNameWords are words many agencies' names share, which name none of
 // them said as an agency ("a recovery program").
@@ -558,22 +612,31 @@ var commonNameWords = map[string]bool{"recovery": true, "community": true, "supp
 	"treatment": true, "behavioral": true, "family": true, "wellness": true, "peer": true, "housing": true,
 	"counseling": true, "connecticut": true, "inc": true, "llc": true, "corp": true, "the": true, "and": true,
 	"for": true, "of": true, "agency": true, "program": true, "group": true, "east": true, "west": true,
-	"north": true, "south": true, "new": true}
+	"north": true, "south": true, "new": true, "eastern": true, "western": true, "northern": true, "southern": true}
 
 // namedAsAnAgency reports whether text (plain, lower; not short, whose
-// "w" for "west" would read as a word) holds a word of the
-// agency's name or city said as an agency is: before one of agencyNouns
-// ("the Hartford agency", "Hartford's team", "Hartford based program"),
-// or after one and "in", "of", "from" or "at" ("a provider in Hartford").
-// The word alone is a place the person may live, and a word of the
-// reader's own names (its name, its staff's, the catalog's) names the
-// reader too: neither is refused.
-func (o agencyWords) namedAsAnAgency(text string) bool {
+// "w" for "west" would read as a word) holds a word of the agency's name
+// or city said as an agency is: one of agencyNouns within a few words of
+// it ("the Hartford agency", "the other agency is in Hartford", "a
+// provider, located in Hartford", "Hartford's community supports team"),
+// one of placeNouns right after it ("the Hartford program", "Hartford's
+// clinic", "the Hartford-based program"), or a word of its name that is
+// no place, written with its capital, alone ("the Alliance transports
+// them"; asWritten keeps the case). A place alone is where the person
+// may live or go ("staff at Hartford Hospital", "a day program in
+// Hartford" pass), and a word of the reader's own names (its name, its
+// staff's, the catalog's) names the reader too: neither is refused. A
+// Part 2 black-box pass and its re-check found each wording.
+func (o agencyWords) namedAsAnAgency(text, asWritten string) bool {
 	own := map[string]bool{}
 	for _, n := range o.Own {
 		for _, w := range strings.Fields(plain(n, true)) {
 			own[w] = true
 		}
+	}
+	city := map[string]bool{}
+	for _, w := range strings.Fields(plain(o.City, true)) {
+		city[w] = true
 	}
 	marks := map[string]bool{}
 	for _, w := range strings.Fields(plain(o.Name+" "+o.City, true)) {
@@ -588,22 +651,27 @@ func (o agencyWords) namedAsAnAgency(text string) bool {
 		}
 		return toks[i]
 	}
+	const near = 4
 	for i, t := range toks {
 		if !marks[t] {
 			continue
+		}
+		for j := max(0, i-near); j <= min(len(toks)-1, i+near); j++ {
+			if j != i && agencyNouns[toks[j]] {
+				return true
+			}
 		}
 		next := i + 1
 		if at(next) == "s" || at(next) == "based" { // "Hartford's", "Hartford-based"
 			next++
 		}
-		if agencyNouns[at(next)] {
+		if placeNouns[at(next)] {
 			return true
 		}
-		prev := i - 1
-		if at(prev) == "west" || at(prev) == "east" || at(prev) == "north" || at(prev) == "south" || at(prev) == "new" {
-			prev-- // "from West Hartford"
-		}
-		if p := at(prev); (p == "in" || p == "of" || p == "from" || p == "at") && agencyNouns[at(prev-1)] {
+	}
+	// A word of its name that is no place, capitalized, alone.
+	for _, w := range strings.Fields(plain(o.Name, true)) {
+		if marks[w] && !city[w] && utf8.RuneCountInString(w) >= 5 && containsCapitalized(asWritten, []string{w}) {
 			return true
 		}
 	}

@@ -200,9 +200,66 @@ func TestAgencyNamedByAWordOfItsNameAsAnAgency(t *testing.T) {
 		"another agency already provides this":      false,
 		"Hartford":                                  false,
 		"transport to the Hartford clinic of DMHAS": true, // refused: the reviewer rewords
+		// A Part 2 pass and a re-check: an agency word a few words off.
+		"Other agency is in Hartford.":                      true,
+		"The agency is based in Hartford.":                  true,
+		"Another provider, located in Hartford, holds it.":  true,
+		"Confirmed with Hartford's community supports team": true,
+		"the other provider (Hartford)":                     true,
+		"the Hartford authorization":                        true,
+		"the team out of Hartford":                          true,
+		"the Hartford center":                               true,
+		"the Alliance already transports this client":       true,
+		// A place the person goes is no agency.
+		"staff at Hartford Hospital said discharge is Friday": false,
+		"client attends a day program in Hartford":            false,
+		"an AA group in Hartford":                             false,
+		"an alliance of families":                             false,
 	} {
 		assert.Equal(t, want, o.names(text), "%q", text)
 	}
 	o.Own = append(o.Own, "Hartford Community Supports")
 	assert.False(t, o.names("the Hartford agency"), "a word of the reader's own name names the reader as well")
+}
+
+// Another agency's authorization number is matched with any of its leading
+// zeros, its letters dotted or apart, its digits grouped ("PA 0000005" and
+// "P.A. 5" got through a Part 2 black-box pass where "PA 5" was refused);
+// another number, or the digits alone, is not it.
+func TestAgencyAuthorizationNumberHoweverWritten(t *testing.T) {
+	o := agencyWords{ID: 2, Code: "BCS", AuthNumbers: []string{"PA00000005"}}
+	for text, want := range map[string]bool{
+		"Other PA 0000005 overlaps.": true,
+		"Other PA 000005 overlaps.":  true,
+		"Other P.A. 5 overlaps.":     true,
+		"Other P A 5 overlaps.":      true,
+		"pa00000005":                 true,
+		"PA-00-000-005 again":        true,
+		"PA 5":                       true,
+		"PA5, see it":                true,
+		"PA 50 overlaps":             false,
+		"PA 15 overlaps":             false,
+		"5 trips left":               false,
+		"PA 6":                       false,
+		"the PA team":                false,
+	} {
+		assert.Equal(t, want, o.names(text), "%q", text)
+	}
+}
+
+// A program of the agency's stays of the person that the reader does not
+// deliver, by code or name, says the person is served elsewhere ("attends
+// RSVP drug screens elsewhere" got through a Part 2 black-box pass); the
+// programs are read only where the reader delivers none of them.
+func TestAgencyNamedByAProgramTheReaderDoesNotDeliver(t *testing.T) {
+	o := agencyWords{ID: 2, Code: "BCS", Programs: []string{"RSVP", "Recovery Specialist Voluntary Program"}}
+	for text, want := range map[string]bool{
+		"Client also attends RSVP drug screens elsewhere; coordinate.":      true,
+		"Already receiving recovery specialist voluntary program services.": true,
+		"rsvp by Friday":                  true, // the word, refused and reworded
+		"a recovery specialist will call": false,
+		"ATR case management continues":   false,
+	} {
+		assert.Equal(t, want, o.names(text), "%q", text)
+	}
 }
