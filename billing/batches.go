@@ -769,8 +769,11 @@ var insertLoopsQuery = `
 	       -- close of 1,000,000 lines taking 77 s.
 	       ($2::bigint[])[1 + (x.ord - 1)::int / $3::int],
 	       -- Its lines' procedure codes: those of the batch that sent the
-	       -- loop it takes back (migration 00085).
-	       o.batch_id
+	       -- loop it takes back (migration 00085), or, where that loop was
+	       -- itself a void (a resend of one the payer rejected), the batch
+	       -- whose codes it carried: the original's (a re-check found the
+	       -- resend carrying the rejected void's batch's codes).
+	       COALESCE(o.codes_from, o.batch_id)
 	FROM (SELECT y.*, row_number() OVER (ORDER BY y.provider_id, y.claim_id, y.part) AS ord
 	      FROM (SELECT x.*, min(x.first_service) OVER (PARTITION BY x.claim_id) AS claim_first FROM batch_loops x) y
 	      WHERE y.in_file) x

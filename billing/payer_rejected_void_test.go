@@ -82,12 +82,20 @@ func TestRejectedVoidIsSentAgain(t *testing.T) {
 	pcnA := ans1.PayerControls["RV-A"]
 	require.Equal(t, billing.PayerPaid, w.payerOf(a.ID).Status)
 
+	// The MSC changes the service's code after A went out: the void and
+	// its resend take A's lines back as A billed them (a re-check found
+	// the resend carrying the code of the rejected void's batch).
+	_, err = w.db.ExecContext(t.Context(), `UPDATE services SET procedure_code = 'H0038', modifiers = '{HQ}' WHERE code = 'MHW-RA'`)
+	require.NoError(t, err)
+
 	// A is voided; the payer turns the void's loop away.
 	v := w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "RV-A-V", ClientID: dubois, Frequency: billing.FreqVoid, OriginalClaimID: &a.ID})
 	require.Equal(t, 0, w.unitsUsed(auth), "the void gave A's units back")
 	paidBefore := w.episodePaid(auth)
 	b2, file2 := close()
 	sent2 := readSent(t, file2)
+	assert.Contains(t, string(file2), "SV1*HC:S5125:U1*")
+	assert.NotContains(t, string(file2), "H0038")
 	voidLoop := sent2.claim(t, "RV-A-V")
 	require.Equal(t, billing.FreqVoid, voidLoop.Freq)
 	require.Equal(t, pcnA, voidLoop.F8)
@@ -148,6 +156,8 @@ func TestRejectedVoidIsSentAgain(t *testing.T) {
 	assert.Equal(t, 1, b3.ClaimCount)
 	assert.Equal(t, "-43.50", b3.Billed.String())
 	sent3 := readSent(t, file3)
+	assert.Contains(t, string(file3), "SV1*HC:S5125:U1*", "the resend takes A's lines back as A billed them")
+	assert.NotContains(t, string(file3), "H0038")
 	require.Len(t, sent3.Claims, 1)
 	resent := sent3.claim(t, "RV-A-V2")
 	assert.Equal(t, billing.FreqVoid, resent.Freq)
