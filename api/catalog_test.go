@@ -209,6 +209,8 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 		{"service's first rate far ahead", http.MethodPost, "/v1/reference/services",
 			withField(newServiceBody("EMP-WFD", "EMP"), "effective_from", "2040-01-01"), 422, "validation_failed", "effective_from"},
 		{"service coded for another program", http.MethodPost, "/v1/reference/services", newServiceBody("ATR-X3", "EMP"), 422, "validation_failed", "code"},
+		// A program there is none of is said so, not that the code should name it (a re-check).
+		{"service under no program", http.MethodPost, "/v1/reference/services", newServiceBody("TPX-B", "ZZZ"), 422, "validation_failed", "program_code"},
 		// Said of program_code, not quoted back under code (a strange-input pass).
 		{"service's program no program's code", http.MethodPost, "/v1/reference/services", newServiceBody("EMP-WFD", "EMP‮XYZ[31m"), 422, "validation_failed", "program_code"},
 		{"service exists", http.MethodPost, "/v1/reference/services", newServiceBody("EMP-IPS", "EMP"), 409, "service_exists", ""},

@@ -260,10 +260,6 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 		// (a black-box pass had a right-to-left override and a terminal's
 		// escape quoted back under "code").
 		v.Add("program_code", "invalid_format", "program_code must be a program's code: 2 to 10 capital letters and digits, a letter first")
-	case serviceCodeFormat.MatchString(n.Code) && !strings.HasPrefix(n.Code, n.ProgramCode+"-"):
-		// The code names its program, as every code on the catalog does
-		// (a black-box pass created ATR-X3 under EMP).
-		v.Add("code", "program_mismatch", "a service of program %s is coded %s-…", n.ProgramCode, n.ProgramCode)
 	}
 	checkIdentity(v, []fieldCheck{anyText("name", n.Name)})
 	oneOf(v, "unit", n.Unit, units)
@@ -324,6 +320,13 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 		}
 		if err != nil {
 			return err
+		}
+		// The code names its program, as every code on the catalog does
+		// (a black-box pass created ATR-X3 under EMP); said once the
+		// program is known to exist (a re-check read "coded ZZZ-…" for a
+		// program ZZZ there is none of).
+		if !strings.HasPrefix(n.Code, n.ProgramCode+"-") {
+			return rss.Invalid("code", "program_mismatch", "a service of program %s is coded %s-…", n.ProgramCode, n.ProgramCode)
 		}
 		// A line of a Medicaid program is billed on the 837P, whose SV101
 		// is the procedure code: without one the service would be

@@ -176,7 +176,7 @@ func command(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 			return err
 		}
 		if fs.NArg() > 0 {
-			return fmt.Errorf("seed takes no arguments, got %q", fs.Args())
+			return fmt.Errorf("seed takes no arguments, got %q (rss seed -h says what it does)", fs.Args())
 		}
 		return seed(ctx, cfg, *demo, stdout)
 	case "apikey":
