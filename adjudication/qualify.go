@@ -32,11 +32,14 @@ func credValid(s *Staff, d time.Time, types ...string) bool {
 	return false
 }
 
-// experienceMonths counts the whole months of matching experience up to
+// experienceMonths counts the whole months of matching experience before
 // day d. Records that overlap (a corrected copy sent again, two jobs at
 // once) count their shared months once: summed, two verified records of
 // the same seven months made fourteen and qualified someone one alone did
-// not (a black-box pass).
+// not (a black-box pass). A record's end is its last day worked, so its
+// months run to the day after: a year from 2024-06-01 to 2025-05-31 is 12
+// months (it read 11, and denied 185 a service its staff member was
+// qualified for: an operations black-box pass).
 func experienceMonths(s *Staff, kind, service string, d time.Time) int {
 	type span struct{ start, end time.Time }
 	var spans []span
@@ -45,9 +48,9 @@ func experienceMonths(s *Staff, kind, service string, d time.Time) int {
 		if e.Kind != kind || (service != "" && e.ServiceCode != service) || e.Start.After(d) {
 			continue
 		}
-		end := d
-		if !e.End.IsZero() && e.End.Before(d) {
-			end = e.End
+		end := d // exclusive: the months before d
+		if !e.End.IsZero() && addDays(e.End, 1).Before(d) {
+			end = addDays(e.End, 1)
 		}
 		spans = append(spans, span{e.Start, end})
 	}
@@ -56,7 +59,7 @@ func experienceMonths(s *Staff, kind, service string, d time.Time) int {
 	for i := 0; i < len(spans); {
 		cur := spans[i]
 		i++
-		for i < len(spans) && !spans[i].start.After(addDays(cur.end, 1)) {
+		for i < len(spans) && !spans[i].start.After(cur.end) {
 			if spans[i].end.After(cur.end) {
 				cur.end = spans[i].end
 			}

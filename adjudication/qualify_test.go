@@ -81,6 +81,19 @@ func TestQualifiedATRCaseManager(t *testing.T) {
 			{Kind: "target_population", Start: qd.AddDate(0, -11, 0), End: qd.AddDate(0, -4, 0)},
 			{Kind: "target_population", Start: qd.AddDate(0, -6, 0)},
 		}, nil), false, "no_qualifying_path"},
+		// A record's end is its last day worked: a year from June 1 to
+		// May 31 is 12 months, alone or as two adjacent records (it read 11:
+		// an operations black-box pass).
+		{"bachelor and a year's record ending on its last day", staffWith([]Credential{current(CredBachelorHumanSvcs)}, []Experience{
+			{Kind: "target_population", Start: day(2024, 6, 1), End: day(2025, 5, 31)},
+		}, nil), true, PathBachelor},
+		{"bachelor and a year as two adjacent records", staffWith([]Credential{current(CredBachelorHumanSvcs)}, []Experience{
+			{Kind: "target_population", Start: day(2024, 6, 1), End: day(2024, 11, 30)},
+			{Kind: "target_population", Start: day(2024, 12, 1), End: day(2025, 5, 31)},
+		}, nil), true, PathBachelor},
+		{"bachelor and a year less a day", staffWith([]Credential{current(CredBachelorHumanSvcs)}, []Experience{
+			{Kind: "target_population", Start: day(2024, 6, 1), End: day(2025, 5, 30)},
+		}, nil), false, "no_qualifying_path"},
 		{"bachelor, 12 months of experience still to come", staffWith([]Credential{current(CredBachelorHumanSvcs)},
 			[]Experience{{Kind: "target_population", Start: addDays(qd, 1), End: addDays(qd, 400)}}, nil), false, "no_qualifying_path"},
 		{"bachelor expired, 12 months", staffWith([]Credential{cred(CredBachelorHumanSvcs, day(2010, 1, 1), addDays(qd, -1))}, target(12), nil), false, "no_qualifying_path"},

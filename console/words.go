@@ -8,6 +8,7 @@ import (
 
 	"rss/adjudication"
 	"rss/billing"
+	"rss/vouchers"
 )
 
 // reasonText is a reason code (voucher rule or claim adjustment) in plain
@@ -154,6 +155,9 @@ func explain(trace, facts []byte) []traceStep {
 func lookupFact(snapshot map[string]any, name string) string {
 	var cur any = snapshot
 	for _, part := range strings.Split(name, ".") {
+		if cur == vouchers.WithheldFact {
+			return vouchers.WithheldFact // a fact withheld whole, its parts with it
+		}
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return "—"

@@ -29,7 +29,7 @@ func TestContainsWord(t *testing.T) {
 // five-digit ZIP, a number after other letters.
 func TestNamesPartsOfAnAgencysName(t *testing.T) {
 	t.Parallel()
-	o := agencyWords{ID: 2, Code: "BCS", Name: "Bridgeport Community Supports", Words: []string{"Bridgeport Community Supports"},
+	o := agencyWords{ID: 2, Code: "BCS", Name: "Bridgeport Community Supports", City: "Bridgeport", Words: []string{"Bridgeport Community Supports"},
 		Numbers: []string{"066041712", "PA00000005"}, AuthNumbers: []string{"PA00000005"},
 		Own: []string{"Hartford Recovery Alliance", "ATR Case Management"}}
 	for _, text := range []string{

@@ -548,7 +548,12 @@ func (v *VoucherRequest) Facts() ([]byte, error) {
 	for k, raw := range facts {
 		// A fact of no class (none stored today) is kept from the
 		// provider as well: what is not known to be its own is not shown.
-		if own, sourced := sourcedFacts[k]; (sourced && !own(raw, v.ProviderID)) || (!sourced && !slices.Contains(ownFacts, k)) {
+		switch own, sourced := sourcedFacts[k]; {
+		case sourced && !own(raw, v.ProviderID):
+			// Another agency's interview counted: withheld, said so (as
+			// "—" it read as no interview where the rule had found one).
+			facts[k] = withheldFactJSON
+		case !sourced && !slices.Contains(ownFacts, k):
 			delete(facts, k)
 		}
 	}

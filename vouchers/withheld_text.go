@@ -158,8 +158,11 @@ type agencyWords struct {
 	// drug screens elsewhere" got through a Part 2 black-box pass, only
 	// that agency delivering it).
 	Programs pq.StringArray `db:"programs"`
-	Words    pq.StringArray `db:"words"`   // compared as whole words, case folded
-	Numbers  pq.StringArray `db:"numbers"` // compared by their letters and digits
+	// Places are the catchment areas' names: a word of the agency's name
+	// that is a place is no mark of it alone.
+	Places  pq.StringArray `db:"places"`
+	Words   pq.StringArray `db:"words"`   // compared as whole words, case folded
+	Numbers pq.StringArray `db:"numbers"` // compared by their letters and digits
 	// AuthNumbers are its authorizations' numbers for the person (among
 	// Numbers too): a text quoting one quotes its authorizations.
 	AuthNumbers pq.StringArray `db:"auth_numbers"`
@@ -201,6 +204,7 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 			ARRAY(SELECT x FROM programs pr, unnest(ARRAY[pr.code, pr.name]) AS x
 			      WHERE pr.code IN (SELECT n.program_code FROM enrollments n WHERE n.person_id = $1 AND n.provider_id = p.id)
 			        AND pr.code NOT IN (SELECT rp.program_code FROM provider_programs rp WHERE rp.provider_id = $2)) AS programs,
+			ARRAY(SELECT ca.name FROM catchment_areas ca ORDER BY ca.code) AS places,
 			EXISTS (SELECT 1 FROM consents k JOIN clients kc ON kc.id = k.client_id
 			        WHERE kc.person_id = $1 AND k.disclosing_provider_id = p.id AND k.recipient_provider_id = $2) AS consented,
 			ARRAY[p.name, p.address_line1, COALESCE(p.contact_name, ''), COALESCE(p.contact_email, '')] ||
@@ -635,7 +639,7 @@ func (o agencyWords) namedAsAnAgency(text, asWritten string) bool {
 		}
 	}
 	city := map[string]bool{}
-	for _, w := range strings.Fields(plain(o.City, true)) {
+	for _, w := range strings.Fields(plain(strings.Join(append([]string{o.City}, o.Places...), " "), true)) {
 		city[w] = true
 	}
 	marks := map[string]bool{}
