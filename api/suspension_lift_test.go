@@ -56,6 +56,15 @@ func TestSuspensionLift(t *testing.T) {
 	assert.Equal(t, "reactivation should have said in_error", x["lift_reason"])
 	assert.NotNil(t, x["lifted_at"])
 	assert.Equal(t, day(-2), x["first_day"], "the period is kept")
+	// In the provider's history, with who lifted it (an operations pass
+	// found it in the audit table alone).
+	hist := itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/history", hra)))
+	h := hist[len(hist)-1]
+	assert.Equal(t, "lift", h["action"], "%v", h)
+	assert.Equal(t, "admin", h["actor_role"])
+	lifted := h["after"].(map[string]any)["suspension"].(map[string]any)
+	assert.Equal(t, "reactivation should have said in_error", lifted["lift_reason"])
+	assert.Nil(t, h["before"].(map[string]any)["suspension"].(map[string]any)["lifted_at"])
 	assert.Equal(t, "paid", claim("LIFT-2", day(-1))["status"], "the day is back in service")
 	again := e.get(keyHRA, itPath("/v1/claims/%d", itNum(t, denied, "id"))).JSON(t)
 	assert.Equal(t, "denied", again["status"], "a line denied for the day stays denied")

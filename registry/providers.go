@@ -728,7 +728,7 @@ func (s *Service) ProviderHistory(ctx context.Context, providerID int64) ([]acce
 		if n == 0 {
 			return fmt.Errorf("%w: provider %d", rss.ErrNotFound, providerID)
 		}
-		out, err = access.Changes(ctx, tx, a, access.ChangesOfProviders, "provider", []string{"provider_agreement"}, providerID)
+		out, err = access.Changes(ctx, tx, a, access.ChangesOfProviders, "provider", []string{"provider_agreement", "provider_suspension"}, providerID)
 		return err
 	})
 	return out, err
@@ -983,9 +983,26 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 					"void one of each pair first", strings.Join(served, ", "))
 		}
 		reason := strings.TrimSpace(r.Reason)
+		now := s.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE provider_suspensions SET lifted_at = $2, lift_reason = $3 WHERE id = $1`,
-			suspensionID, s.now(), reason); err != nil {
+			suspensionID, now, reason); err != nil {
 			return fmt.Errorf("lift suspension: %w", err)
+		}
+		// In the provider's history too, beside the agreements, with who
+		// lifted it (the audit event's): an operations pass found the lift
+		// in the audit table alone, and the suspension naming no one.
+		type kept struct {
+			ID         int64      `json:"id"`
+			FirstDay   rss.Date   `json:"first_day"`
+			LastDay    rss.Date   `json:"last_day"`
+			LiftedAt   *time.Time `json:"lifted_at"`
+			LiftReason *string    `json:"lift_reason"`
+		}
+		before := kept{ID: suspensionID, FirstDay: sus.First, LastDay: sus.Last}
+		after := before
+		after.LiftedAt, after.LiftReason = &now, &reason
+		if err := access.RecordSetChange(ctx, tx, access.ChangesOfProviders, access.ID(providerID), "suspension", before, after); err != nil {
+			return err
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "lift", EntityType: "provider_suspension", EntityID: access.ID(suspensionID),
 			Outcome: fmt.Sprintf("provider %d out of service %s..%s: lifted: %s", providerID, sus.First, sus.Last, reason)}); err != nil {
