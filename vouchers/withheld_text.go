@@ -417,8 +417,12 @@ func containsAuthNumber(words, number string) bool {
 		default:
 			continue
 		}
-		// The digits, as many groups as follow, compared less their
-		// leading zeros at each group's end.
+		// A word between ("PA no. 21", "PA number 21", "PA nr 21": a
+		// re-check), then the digits, as many groups as follow, compared
+		// less their leading zeros at each group's end.
+		for j < len(toks) && numberWords[toks[j]] {
+			j++
+		}
 		for {
 			if digits != "" && strings.TrimLeft(digits, "0") == want {
 				return true
@@ -432,6 +436,9 @@ func containsAuthNumber(words, number string) bool {
 	}
 	return false
 }
+
+// numberWords stand between a number's letters and its digits.
+var numberWords = map[string]bool{"no": true, "number": true, "nr": true, "num": true, "nbr": true, "nos": true}
 
 // authNumber splits an authorization number into its letters and its
 // number less leading zeros.
@@ -515,7 +522,8 @@ func (o agencyWords) names(text string) bool {
 		return true
 	}
 	for _, pr := range o.Programs {
-		if containsWord(plain(text, true), plain(pr, true)) {
+		// Its letters dotted too ("R.S.V.P.", a re-check).
+		if in := plain(text, true); containsWord(in, plain(pr, true)) || containsWord(joinLetters(in), plain(pr, true)) {
 			return true
 		}
 	}
@@ -601,12 +609,15 @@ func (o agencyWords) namedByPartOfName(words, asWritten string) bool {
 // its name or city (a few words either way) they name it. placeNouns may
 // be an agency or any place (a program, an office, a clinic): only right
 // after the word ("the Hartford program", "Hartford's clinic").
+// (An office, a clinic or an area is as often the person's: "the
+// Hartford clinic for methadone", "the Hartford office of DCF", "the
+// Hartford area has few buses" were refused until a re-check.)
 var (
 	agencyNouns = map[string]bool{"agency": true, "agencies": true, "provider": true, "providers": true, "organization": true,
-		"organisation": true, "org": true, "team": true, "vendor": true, "authorization": true, "authorizations": true, "auth": true}
-	placeNouns = map[string]bool{"program": true, "programs": true, "programme": true, "office": true, "clinic": true,
-		"folks": true, "people": true, "staff": true, "site": true, "group": true, "center": true, "centre": true, "shop": true,
-		"area": true}
+		"organisation": true, "org": true, "team": true, "vendor": true}
+	placeNouns = map[string]bool{"program": true, "programs": true, "programme": true, "folks": true, "people": true,
+		"staff": true, "site": true, "group": true, "center": true, "centre": true, "shop": true, "authorization": true,
+		"authorizations": true, "auth": true}
 )
 
 // commonNameWords are words many agencies' names share, which name none of
@@ -655,14 +666,33 @@ func (o agencyWords) namedAsAnAgency(text, asWritten string) bool {
 		}
 		return toks[i]
 	}
-	const near = 4
 	for i, t := range toks {
 		if !marks[t] {
 			continue
 		}
-		for j := max(0, i-near); j <= min(len(toks)-1, i+near); j++ {
-			if j != i && agencyNouns[toks[j]] {
+		// Three words either way; six back after "based in", "located
+		// in", "out of" ("the agency is based in Hartford"). Wider, "a
+		// provider to confirm the Hartford Hospital appointment" was
+		// refused (a re-check).
+		back, ahead := 3, 3
+		if p := at(i - 1); p == "in" || p == "of" {
+			if pp := at(i - 2); pp == "based" || pp == "located" || pp == "out" {
+				back = 6
+			}
+		}
+		for j := max(0, i-back); j < i; j++ {
+			if agencyNouns[toks[j]] {
 				return true
+			}
+		}
+		// Ahead, the name's common words and a possessive's "s" do not
+		// count ("Hartford's community supports team").
+		for j, n := i+1, 0; j < len(toks) && n < ahead; j++ {
+			if agencyNouns[toks[j]] {
+				return true
+			}
+			if toks[j] != "s" && !commonNameWords[toks[j]] {
+				n++
 			}
 		}
 		next := i + 1

@@ -199,7 +199,7 @@ func TestAgencyNamedByAWordOfItsNameAsAnAgency(t *testing.T) {
 		"the recovery agency":                       false, // a common word, and the reader's own
 		"another agency already provides this":      false,
 		"Hartford":                                  false,
-		"transport to the Hartford clinic of DMHAS": true, // refused: the reviewer rewords
+		"transport to the Hartford clinic of DMHAS": false, // a clinic is as often the person's (a re-check)
 		// A Part 2 pass and a re-check: an agency word a few words off.
 		"Other agency is in Hartford.":                      true,
 		"The agency is based in Hartford.":                  true,
@@ -215,6 +215,14 @@ func TestAgencyNamedByAWordOfItsNameAsAnAgency(t *testing.T) {
 		"client attends a day program in Hartford":            false,
 		"an AA group in Hartford":                             false,
 		"an alliance of families":                             false,
+		// A re-check: everyday notes refused by a wider rule.
+		"the authorization covers trips to Hartford":            false,
+		"provider to confirm the Hartford Hospital appointment": false,
+		"the Hartford area has few buses":                       false,
+		"needs rides to the Hartford clinic for methadone":      false,
+		"the Hartford office of DCF requested this":             false,
+		"another agency, one that is based in Hartford":         true,
+		"see the other provider's Hartford-area office":         true,
 	} {
 		assert.Equal(t, want, o.names(text), "%q", text)
 	}
@@ -242,6 +250,11 @@ func TestAgencyAuthorizationNumberHoweverWritten(t *testing.T) {
 		"5 trips left":               false,
 		"PA 6":                       false,
 		"the PA team":                false,
+		"see PA no. 5":               true, // a re-check
+		"PA number 5":                true,
+		"PA nr 5":                    true,
+		"auth PA No.0005":            true,
+		"PA no. 6":                   false,
 	} {
 		assert.Equal(t, want, o.names(text), "%q", text)
 	}
@@ -257,6 +270,7 @@ func TestAgencyNamedByAProgramTheReaderDoesNotDeliver(t *testing.T) {
 		"Client also attends RSVP drug screens elsewhere; coordinate.":      true,
 		"Already receiving recovery specialist voluntary program services.": true,
 		"rsvp by Friday":                  true, // the word, refused and reworded
+		"attends R.S.V.P. drug screens":   true, // dotted (a re-check)
 		"a recovery specialist will call": false,
 		"ATR case management continues":   false,
 	} {
