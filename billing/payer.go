@@ -493,8 +493,18 @@ func payeeOf(p x12.Party) payee {
 
 // payeeMatchSQL is the condition that batch provider bp is the payee the
 // parameters npi and tin name (either ” when not named).
+//
+// The payee may name the agency as a later batch froze it: an agency's
+// NPI changed after a claim went out, the payer answers it under the NPI
+// rss sends it now, and its reversal of the old claim is the agency's (a
+// finance pass found it kept aside as unknown_payee, the old claim reading
+// paid for good). Any identity a batch froze for the agency names it;
+// one it never had does not (batch_providers_identity_idx, migration
+// 00088, finds them).
 func payeeMatchSQL(bp, npi, tin string) string {
-	return `(` + npi + ` = '' OR ` + bp + `.npi = ` + npi + `) AND (` + tin + ` = '' OR translate(` + bp + `.tax_id, '-', '') = ` + tin + `)`
+	return `((` + npi + ` = '' OR ` + bp + `.npi = ` + npi + `) AND (` + tin + ` = '' OR translate(` + bp + `.tax_id, '-', '') = ` + tin + `)
+		OR EXISTS (SELECT 1 FROM batch_providers pi WHERE pi.provider_id = ` + bp + `.provider_id
+			AND (` + npi + ` = '' OR pi.npi = ` + npi + `) AND (` + tin + ` = '' OR translate(pi.tax_id, '-', '') = ` + tin + `)))`
 }
 
 // findLoop matches a CLM01 as the payer echoes it (277CA TRN02, 835

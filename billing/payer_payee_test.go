@@ -202,3 +202,34 @@ func TestPayerUnknownPayee(t *testing.T) {
 	require.Len(t, d.Unmatched, 1)
 	assert.Equal(t, billing.UnmatchedClaim, d.Unmatched[0].Reason)
 }
+
+// An agency's NPI changed after a claim went out: the payer answers the
+// agency under the NPI rss sends it now, and its reversal of the old claim
+// is the agency's (any NPI or tax id a batch froze for it names it). A
+// finance pass found such a reversal kept aside as unknown_payee and the
+// old claim reading paid for good.
+func TestPayerPayeeUnderTheAgencysNewNPI(t *testing.T) {
+	w, e1, _, b, ecra, _ := twoPayees(t, "N-1")
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: ecra.NPI, Trace: "EFT-N1", Claims: []clp{{CLM: ecra, Status: "1", CCN: "PCN-N"}}}))
+	require.Equal(t, billing.PayerPaid, w.payerOf(e1.ID).Status)
+	const newNPI = "1992753883"
+	_, err := w.db.ExecContext(t.Context(), `UPDATE providers SET npi = $1 WHERE id = $2`, newNPI, e1.ProviderID)
+	require.NoError(t, err)
+	// A later batch freezes the new NPI for the agency.
+	w.mhwAuthorize(w.ecra(), "Dubois", 20, day(-5), day(30))
+	w.submitAs(w.ecra(), w.mhwClaim("N-2", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-2), 2, "14.50")))
+	_, err = w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+
+	f := w.importFile(sim.file835(remit{NPI: newNPI, Trace: "EFT-N2", Claims: []clp{{CLM: ecra, Status: "22", CCN: "PCN-N"}}}))
+	assert.Equal(t, 1, f.Summary.Matched, "%+v", f.Summary)
+	assert.Equal(t, billing.PayerReversed, w.payerOf(e1.ID).Status)
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
+
+	// An NPI no batch ever froze for the agency is still no payee of it.
+	f = w.importFile(sim.file835(remit{NPI: "1234567893", Trace: "EFT-N3", Claims: []clp{{CLM: ecra, Status: "22", CCN: "PCN-N"}}}))
+	assert.Equal(t, 0, f.Summary.Matched)
+}
