@@ -454,7 +454,8 @@ var authNumber = regexp.MustCompile(`^([A-Za-z]+)0*([0-9]+)$`)
 // ("HartfordRecoveryAlliance") or "St" for "Street" do not hide them (each
 // got through in a black-box pass).
 func (o agencyWords) names(text string) bool {
-	words, compacted := short(plain(text, true)), compact(text)
+	lower := plain(text, true)
+	words, compacted := short(lower), compact(text)
 	// The code, its letters dotted or spaced too, and not when all digits
 	// (a date holds "01"): as written when short (codes are capitals:
 	// "NO" is an agency, "no" a word), in any case from three letters on
@@ -518,12 +519,12 @@ func (o agencyWords) names(text string) bool {
 	if o.namedByStreet(words) {
 		return true
 	}
-	if o.namedAsAnAgency(plain(text, true), asWritten) {
+	if o.namedAsAnAgency(lower, asWritten) {
 		return true
 	}
 	for _, pr := range o.Programs {
 		// Its letters dotted too ("R.S.V.P.", a re-check).
-		if in := plain(text, true); containsWord(in, plain(pr, true)) || containsWord(joinLetters(in), plain(pr, true)) {
+		if p := plain(pr, true); containsWord(lower, p) || containsWord(joinLetters(lower), p) {
 			return true
 		}
 	}
