@@ -402,7 +402,9 @@ type Staff struct {
 	Credentials      []Credential      `json:"credentials"`
 	Experience       []Experience      `json:"experience"`
 	BackgroundChecks []BackgroundCheck `json:"background_checks"`
-	Supervisor       *Staff            `json:"supervisor,omitempty"`
+	// Supervisions are the periods the staff member was supervised, oldest
+	// first (a zero From or To: open); the supervisor of the day counts.
+	Supervisions []Supervision `json:"supervisions,omitempty"`
 	// EmployedFrom and EmployedTo bound the employment (zero: not recorded,
 	// open); the staff member delivers nothing outside them.
 	EmployedFrom time.Time `json:"employed_from,omitzero"`
@@ -411,6 +413,25 @@ type Staff struct {
 	// department ("credential CADC"): they count for nothing, and a trace
 	// says they are waiting.
 	Pending []string `json:"pending,omitempty"`
+}
+
+// Supervision is one period of supervision: Supervisor supervised the staff
+// member from From to To (zero: open), one level deep.
+type Supervision struct {
+	From       time.Time `json:"from,omitzero"`
+	To         time.Time `json:"to,omitzero"`
+	Supervisor *Staff    `json:"supervisor"`
+}
+
+// supervisorOn is s's supervisor on day d, if any: supervision is checked on
+// the date of service like every other qualification.
+func (s *Staff) supervisorOn(d time.Time) *Staff {
+	for _, p := range s.Supervisions {
+		if within(d, p.From, p.To) {
+			return p.Supervisor
+		}
+	}
+	return nil
 }
 
 // employedOn reports whether s works for its agency on day d.

@@ -125,8 +125,8 @@ func atrCaseManager(s *Staff, service string, d time.Time, st *Settings, allowSu
 	}
 	enoughTarget := experienceMonths(s, "target_population", "", d) >= st.CMTargetPopulationMonths
 	supervised := false
-	if allowSupervised && s.Supervisor != nil && s.Supervisor.employedOn(d) {
-		supervised, _ = atrCaseManager(s.Supervisor, service, d, st, false)
+	if sup := s.supervisorOn(d); allowSupervised && sup != nil && sup.employedOn(d) {
+		supervised, _ = atrCaseManager(sup, service, d, st, false)
 	}
 	if credValid(s, d, CredBachelorHumanSvcs) {
 		if enoughTarget {

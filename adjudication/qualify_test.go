@@ -25,7 +25,23 @@ func monthsOf(kind, service string, n int) Experience {
 
 func staffWith(creds []Credential, exp []Experience, sup *Staff) *Staff {
 	return &Staff{ID: staffID, ProviderID: provID, Role: "case_manager", Active: true, DateOfBirth: day(1985, time.May, 5),
-		Credentials: creds, Experience: exp, Supervisor: sup}
+		Credentials: creds, Experience: exp, Supervisions: throughout(sup)}
+}
+
+// throughout is supervision by sup on every day (none when sup is nil).
+func throughout(sup *Staff) []Supervision {
+	if sup == nil {
+		return nil
+	}
+	return []Supervision{{Supervisor: sup}}
+}
+
+// dated is a bachelor's with 11 months with the target population,
+// supervised in the periods given.
+func dated(periods ...Supervision) *Staff {
+	s := staffWith([]Credential{current(CredBachelorHumanSvcs)}, []Experience{monthsOf("target_population", "", 11)}, nil)
+	s.Supervisions = periods
+	return s
 }
 
 // cadcSupervisor qualifies on a path of their own (certification).
@@ -36,9 +52,9 @@ func cadcSupervisor() *Staff {
 // supervisedOnlySupervisor qualifies only because they are themselves supervised.
 func supervisedOnlySupervisor() *Staff {
 	return &Staff{ID: 7200, ProviderID: provID, Role: "case_manager", Active: true,
-		Credentials: []Credential{current(CredBachelorHumanSvcs)},
-		Experience:  []Experience{monthsOf("target_population", "", 3)},
-		Supervisor:  cadcSupervisor()}
+		Credentials:  []Credential{current(CredBachelorHumanSvcs)},
+		Experience:   []Experience{monthsOf("target_population", "", 3)},
+		Supervisions: throughout(cadcSupervisor())}
 }
 
 func TestQualifiedATRCaseManager(t *testing.T) {
@@ -102,6 +118,14 @@ func TestQualifiedATRCaseManager(t *testing.T) {
 		{"bachelor supervised by someone qualified only through supervision", staffWith([]Credential{current(CredBachelorHumanSvcs)}, target(11), supervisedOnlySupervisor()), false, "no_qualifying_path"},
 		{"bachelor supervised by an inactive CADC", staffWith([]Credential{current(CredBachelorHumanSvcs)}, target(11), inactiveSup), false, "no_qualifying_path"},
 		{"supervision without a degree", staffWith(nil, target(11), cadcSupervisor()), false, "no_qualifying_path"},
+		// Supervision counts on the days its period covers, as every
+		// qualification is judged on the date of service.
+		{"bachelor supervised by a CADC from the date of service", dated(Supervision{From: qd, Supervisor: cadcSupervisor()}), true, PathBachelorSupervised},
+		{"bachelor supervised by a CADC from the day after", dated(Supervision{From: addDays(qd, 1), Supervisor: cadcSupervisor()}), false, "no_qualifying_path"},
+		{"bachelor supervised by a CADC to the date of service", dated(Supervision{To: qd, Supervisor: cadcSupervisor()}), true, PathBachelorSupervised},
+		{"bachelor supervised by a CADC to the day before, then by someone supervised", dated(
+			Supervision{To: addDays(qd, -1), Supervisor: cadcSupervisor()},
+			Supervision{From: qd, Supervisor: supervisedOnlySupervisor()}), false, "no_qualifying_path"},
 
 		{"LCPC and 12 months", staffWith([]Credential{current(CredLCPC)}, target(12), nil), true, PathLicensed},
 		{"LPC and 12 months", staffWith([]Credential{current(CredLPC)}, target(12), nil), true, PathLicensed},

@@ -469,16 +469,17 @@ var voucherRules = []voucherRule{
 					days = append(days, d)
 				}
 			}
-			for _, s := range []*Staff{f.Staff, f.Staff.Supervisor} {
-				if s == nil {
-					continue
-				}
-				for _, c := range s.Credentials {
+			for _, c := range f.Staff.Credentials {
+				lapse(c.ValidTo)
+			}
+			// A supervisor's credential or employment ending, and a
+			// supervision period ending, can each end a supervised path.
+			for _, p := range f.Staff.Supervisions {
+				lapse(p.To)
+				for _, c := range p.Supervisor.Credentials {
 					lapse(c.ValidTo)
 				}
-			}
-			if sup := f.Staff.Supervisor; sup != nil {
-				lapse(sup.EmployedTo)
+				lapse(p.Supervisor.EmployedTo)
 			}
 			slices.SortFunc(days, func(a, b time.Time) int { return a.Compare(b) })
 			for _, d := range days {

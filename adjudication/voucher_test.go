@@ -422,6 +422,18 @@ func TestRuleV28SpanPastQualification(t *testing.T) {
 			sup.EmployedTo = addDays(spanStart, 4)
 			f.Staff = staffWith([]Credential{current(CredBachelorHumanSvcs)}, nil, sup)
 		}, result: ResultFired, decision: Partial, detail: "qualification lapses", check: span(addDays(spanStart, 4))},
+		// Supervision is dated: a supervisor replaced by one who does not
+		// qualify ends the supervised path the day the change takes effect.
+		{name: "the supervision passes to an unqualified supervisor seven days in", mutate: func(f *VoucherFacts) {
+			f.Staff = staffWith([]Credential{current(CredBachelorHumanSvcs)}, nil, nil)
+			f.Staff.Supervisions = []Supervision{{To: addDays(spanStart, 6), Supervisor: cadcSupervisor()},
+				{From: addDays(spanStart, 7), Supervisor: supervisedOnlySupervisor()}}
+		}, result: ResultFired, decision: Partial, detail: "qualification lapses", check: span(addDays(spanStart, 6))},
+		{name: "the supervision passes to another qualified supervisor", mutate: func(f *VoucherFacts) {
+			f.Staff = staffWith([]Credential{current(CredBachelorHumanSvcs)}, nil, nil)
+			f.Staff.Supervisions = []Supervision{{To: addDays(spanStart, 6), Supervisor: cadcSupervisor()},
+				{From: addDays(spanStart, 7), Supervisor: cadcSupervisor()}}
+		}, result: ResultPassed, decision: Approved},
 	})
 }
 

@@ -346,6 +346,85 @@ func TestSupervisionNotTakenFromUnderAPaidLine(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
 
+// Supervision is dated (migration 00089): a new supervisor takes over from
+// supervisor_since, and the days before it stay under the one before, so
+// a change is taken over a paid line of an earlier day, and a line billed
+// late for such a day is judged under the supervisor of that day. Undated
+// (no supervisor_since), a change corrects every day and is refused over
+// the paid line as before; the same supervisor sent back changes nothing.
+// The change was refused over any paid line, and one taken was applied to
+// every day (Known gaps of the nineteenth stop).
+func TestSupervisionIsDated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	lead := staffHire(t, e, keyAdmin, hra, map[string]any{"last_name": "Lead", "employment_start": day(-400)})
+	r := e.post(keyAdmin, itPath("/v1/staff/%d/credentials", lead), map[string]any{"type": "CADC", "issuer": "IBADCC",
+		"valid_from": day(-300), "document_reference": "certificate DOC-1"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	other := staffHire(t, e, keyAdmin, hra, map[string]any{"last_name": "Other", "employment_start": day(-400)})
+	junior := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Junior", "supervisor_id": lead, "employment_start": day(-400)})
+	r = e.post(keyAdmin, itPath("/v1/staff/%d/credentials", junior), map[string]any{"type": "BACHELOR_HUMAN_SERVICES",
+		"issuer": "State University", "valid_from": day(-1000), "document_reference": "diploma DOC-2"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	e.authorizeRivera(40)
+	claim := func(number string, dos int) map[string]any {
+		c := e.riveraClaim(number, cmLine(day(dos), 2, "30.00"))
+		c["rendering_staff_id"] = junior
+		return c
+	}
+	require.Equal(t, "paid", itLine(t, e.post(keyHRA, "/v1/claims", claim("DS-1", -3)))["status"])
+
+	staffPath := itPath("/v1/staff/%d", junior)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.patch(keyHRA, staffPath, map[string]any{"supervisor_id": other, "reason": "restructure"}),
+			http.StatusConflict, "claims_no_longer_qualified")
+		p := requireProblem(t, e.patch(keyHRA, staffPath, map[string]any{"supervisor_id": other, "supervisor_since": day(1)}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "in_future", itFieldCode(p, "supervisor_since"))
+		p = requireProblem(t, e.patch(keyHRA, staffPath, map[string]any{"supervisor_id": other, "supervisor_since": day(-401)}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "out_of_range", itFieldCode(p, "supervisor_since"))
+		requireProblem(t, e.patch(keyHRA, staffPath, map[string]any{"supervisor_id": other, "supervisor_since": day(-3)}),
+			http.StatusConflict, "claims_no_longer_qualified")
+	})
+	r = e.patch(keyHRA, staffPath, map[string]any{"supervisor_id": other, "supervisor_since": day(-2), "reason": "Lead moved to intake"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	periods := func(r resp) []any {
+		v := r.JSON(t)
+		p, _ := v["supervision"].([]any)
+		return p
+	}
+	want := []any{
+		map[string]any{"supervisor_id": float64(lead), "from": nil, "to": day(-3)},
+		map[string]any{"supervisor_id": float64(other), "from": day(-2), "to": nil},
+	}
+	assert.Equal(t, want, periods(r))
+	assert.Equal(t, day(-2), r.JSON(t)["supervisor_since"])
+	assert.Equal(t, float64(other), r.JSON(t)["supervisor_id"])
+
+	// A day before the change is judged under Lead, a day from it under Other.
+	assert.Equal(t, "paid", itLine(t, e.post(keyHRA, "/v1/claims", claim("DS-2", -4)))["status"])
+	late := itLine(t, e.post(keyHRA, "/v1/claims", claim("DS-3", -1)))
+	assert.Equal(t, "denied", late["status"], "%v", late)
+	assert.Contains(t, fmt.Sprint(late["adjustments"]), "185")
+
+	// The same supervisor sent back, as a form sends every field, keeps the periods.
+	r = e.patch(keyHRA, staffPath, map[string]any{"supervisor_id": other, "last_name": "Junior-Smith"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, want, periods(r))
+
+	// Back to Lead for every day: a correction, one period.
+	r = e.patch(keyHRA, staffPath, map[string]any{"supervisor_id": lead, "reason": "the move never happened"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, []any{map[string]any{"supervisor_id": float64(lead), "from": nil, "to": nil}}, periods(r))
+	assert.Nil(t, r.JSON(t)["supervisor_since"])
+
+	h := e.get(keyHRA, staffPath+"/history")
+	require.Equal(t, http.StatusOK, h.Status, "%s", h.Body)
+	assert.Contains(t, string(h.Body), `"supervisor_since"`, "the history shows the day a change took effect")
+}
+
 // A background check that cleared a paid line to a minor is not rejected
 // from under it, and a staff member's date of birth is not changed to make
 // them too young for a line already paid: each left the line paid while

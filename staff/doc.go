@@ -2,7 +2,8 @@
 // changes and departures (employment dates, role, supervisor of the same
 // agency without cycles), and the records that qualify them: credentials,
 // background checks and experience. It owns every write to staff,
-// staff_credentials, background_checks and staff_experience.
+// staff_credentials, background_checks and staff_experience; a trigger on
+// staff writes staff_supervisions, the dated periods of supervision.
 //
 // What a provider submits about its staff is pending until the department
 // (an admin) verifies it against a document or rejects it with a reason;

@@ -451,7 +451,8 @@ func (s *Service) holdPaidLines(ctx context.Context, tx *sqlx.Tx, staffID int64,
 		return nil, err
 	}
 	var staff []int64
-	if err := tx.SelectContext(ctx, &staff, `SELECT id FROM staff WHERE id = $1 OR supervisor_id = $1 ORDER BY id`, staffID); err != nil {
+	if err := tx.SelectContext(ctx, &staff, `SELECT id FROM staff WHERE id = $1
+		OR id IN (SELECT staff_id FROM staff_supervisions WHERE supervisor_id = $1) ORDER BY id`, staffID); err != nil {
 		return nil, fmt.Errorf("supervised staff: %w", err)
 	}
 	var err error

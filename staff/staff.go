@@ -34,12 +34,17 @@ type NewStaff struct {
 // Patch changes a staff member; an absent field stays, null clears it
 // where it may be cleared. Setting employment_end records a departure.
 type Patch struct {
-	FirstName       rss.Optional[string]   `json:"first_name"`
-	LastName        rss.Optional[string]   `json:"last_name"`
-	Role            rss.Optional[string]   `json:"role"`
-	DateOfBirth     rss.Optional[rss.Date] `json:"date_of_birth"`
-	NPI             rss.Optional[string]   `json:"npi"`
-	SupervisorID    rss.Optional[int64]    `json:"supervisor_id"`
+	FirstName    rss.Optional[string]   `json:"first_name"`
+	LastName     rss.Optional[string]   `json:"last_name"`
+	Role         rss.Optional[string]   `json:"role"`
+	DateOfBirth  rss.Optional[rss.Date] `json:"date_of_birth"`
+	NPI          rss.Optional[string]   `json:"npi"`
+	SupervisorID rss.Optional[int64]    `json:"supervisor_id"`
+	// SupervisorSince is the day a change of supervisor takes effect: the
+	// periods before it stay as they were. Absent with a new supervisor_id
+	// (or null), the change corrects the record on every day. Sent alone,
+	// it moves the day the current supervisor took over.
+	SupervisorSince rss.Optional[rss.Date] `json:"supervisor_since"`
 	EmploymentStart rss.Optional[rss.Date] `json:"employment_start"`
 	EmploymentEnd   rss.Optional[rss.Date] `json:"employment_end"`
 	// Reason is why, kept with the change in the member's history (optional,
@@ -63,6 +68,7 @@ type staffRow struct {
 	DateOfBirth     rss.Date `db:"date_of_birth"`
 	NPI             *string  `db:"npi"`
 	SupervisorID    *int64   `db:"supervisor_id"`
+	SupervisorSince rss.Date `db:"supervisor_since"`
 	EmploymentStart rss.Date `db:"employment_start"`
 	EmploymentEnd   rss.Date `db:"employment_end"`
 }
@@ -126,7 +132,7 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		return set
 	}
 	changed := p.FirstName.Set || p.LastName.Set || p.Role.Set || p.DateOfBirth.Set || p.NPI.Set || p.SupervisorID.Set ||
-		p.EmploymentStart.Set || p.EmploymentEnd.Set
+		p.SupervisorSince.Set || p.EmploymentStart.Set || p.EmploymentEnd.Set
 	if !changed {
 		v.Add("body", "empty_patch", "nothing to change")
 	}
@@ -148,7 +154,7 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		}
 		var row staffRow
 		err := tx.GetContext(ctx, &row, `SELECT id, provider_id, first_name, last_name, role, date_of_birth, npi, supervisor_id,
-			employment_start, employment_end FROM staff WHERE id = $1`, id)
+			supervisor_since, employment_start, employment_end FROM staff WHERE id = $1`, id)
 		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(row.ProviderID)) {
 			return fmt.Errorf("%w: staff %d", rss.ErrNotFound, id)
 		}
@@ -169,7 +175,8 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		// A change of role, supervisor or date of birth (a recovery
 		// assistant's minimum age) is checked against the paid lines
 		// it could take a qualification from (below), under the same lock.
-		qualifying := p.EmploymentStart.Set || p.EmploymentEnd.Set || p.Role.Set || p.SupervisorID.Set || p.DateOfBirth.Set
+		qualifying := p.EmploymentStart.Set || p.EmploymentEnd.Set || p.Role.Set || p.SupervisorID.Set || p.SupervisorSince.Set ||
+			p.DateOfBirth.Set
 		var held *paidLines
 		if qualifying {
 			if held, err = s.holdPaidLines(ctx, tx, id, rss.Date{}); err != nil {
@@ -177,7 +184,7 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 			}
 		}
 		if err := tx.GetContext(ctx, &row, `SELECT id, provider_id, first_name, last_name, role, date_of_birth, npi, supervisor_id,
-			employment_start, employment_end FROM staff WHERE id = $1 FOR UPDATE`, id); err != nil {
+			supervisor_since, employment_start, employment_end FROM staff WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return err
 		}
 		if p.FirstName.Set {
@@ -195,9 +202,7 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		if p.NPI.Set {
 			row.NPI = p.NPI.Ptr()
 		}
-		if p.SupervisorID.Set {
-			row.SupervisorID = p.SupervisorID.Ptr()
-		}
+		supervisorSet := supervise(&row, p)
 		if p.EmploymentStart.Set {
 			row.EmploymentStart = p.EmploymentStart.Value
 		}
@@ -207,10 +212,20 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 				row.EmploymentEnd = p.EmploymentEnd.Value
 			}
 		}
-		if err := s.validate(&row).Err(); err != nil {
+		v := s.validate(&row)
+		if p.SupervisorSince.Set && !row.SupervisorSince.IsZero() {
+			switch {
+			case row.SupervisorSince.After(s.today()):
+				v.Add("supervisor_since", "in_future", "supervisor_since is after today: record a change of supervisor on the day it takes effect")
+			case row.SupervisorSince.Before(row.EmploymentStart):
+				v.Add("supervisor_since", "out_of_range",
+					"supervisor_since is before employment_start %s: send null to set the supervisor for the whole record", row.EmploymentStart)
+			}
+		}
+		if err := v.Err(); err != nil {
 			return err
 		}
-		if err := checkRefs(ctx, tx, &row, s.today(), p.SupervisorID.Set); err != nil {
+		if err := checkRefs(ctx, tx, &row, s.today(), supervisorSet); err != nil {
 			return err
 		}
 		// A change that makes this record another open one of the same
@@ -231,15 +246,16 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE staff SET first_name = $2, last_name = $3, role = $4, date_of_birth = $5, npi = $6,
-				supervisor_id = $7, employment_start = $8, employment_end = $9, updated_at = now() WHERE id = $1`,
+				supervisor_id = $7, supervisor_since = $10, employment_start = $8, employment_end = $9, updated_at = now() WHERE id = $1`,
 			id, row.FirstName, row.LastName, row.Role, row.DateOfBirth, row.NPI, row.SupervisorID, row.EmploymentStart,
-			nullDate(row.EmploymentEnd)); err != nil {
+			nullDate(row.EmploymentEnd), nullDate(row.SupervisorSince)); err != nil {
 			return constraintError(err)
 		}
-		// Supervision and a role qualify the staff it supervises and the
-		// member for services on every day paid (they have no dates), and a
-		// supervisor's departure ends the supervision: a change that leaves
-		// a paid line unqualified is refused as a withdrawn credential is.
+		// A role qualifies the member for services on every day paid (it
+		// has no dates), supervision on the days of its period (migration
+		// 00089), and a supervisor's departure ends the supervision: a
+		// change that leaves a paid line unqualified is refused as a
+		// withdrawn credential is.
 		// A supervisor's departure and a change of supervisor were taken
 		// over paid lines, and the same service sent after was denied 185
 		// (a re-check of an operations black-box pass).
@@ -352,6 +368,34 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 		v.Add("supervisor_id", "self", "a staff member cannot supervise themselves")
 	}
 	return v
+}
+
+// supervise applies a patch's supervisor_id and supervisor_since to row
+// and reports whether the supervisor changed. A new supervisor takes over
+// from supervisor_since, or on every day when it is absent or null (a
+// correction); the same supervisor sent again changes nothing unless
+// supervisor_since moves the day they took over. A form that sends every
+// field back must not turn a dated change into a correction.
+func supervise(row *staffRow, p Patch) bool {
+	since := func() {
+		row.SupervisorSince = rss.Date{}
+		if p.SupervisorSince.Set && !p.SupervisorSince.Null {
+			row.SupervisorSince = p.SupervisorSince.Value
+		}
+	}
+	if p.SupervisorID.Set && !sameSupervisor(row.SupervisorID, p.SupervisorID.Ptr()) {
+		row.SupervisorID = p.SupervisorID.Ptr()
+		since()
+		return true
+	}
+	if p.SupervisorSince.Set {
+		since()
+	}
+	return false
+}
+
+func sameSupervisor(a, b *int64) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }
 
 // checkNotOnFile refuses a second hire of someone the agency employs:

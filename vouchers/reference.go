@@ -112,20 +112,34 @@ type Provider struct {
 
 // Staff is a provider's staff member with what qualifies them.
 type Staff struct {
-	ID               int64             `json:"id" db:"id"`
-	ProviderID       int64             `json:"provider_id" db:"provider_id"`
-	FirstName        string            `json:"first_name" db:"first_name"`
-	LastName         string            `json:"last_name" db:"last_name"`
-	Role             string            `json:"role" db:"role"`
-	DateOfBirth      rss.Date          `json:"date_of_birth" db:"date_of_birth"`
-	NPI              *string           `json:"npi" db:"npi"`
-	SupervisorID     *int64            `json:"supervisor_id" db:"supervisor_id"`
+	ID           int64    `json:"id" db:"id"`
+	ProviderID   int64    `json:"provider_id" db:"provider_id"`
+	FirstName    string   `json:"first_name" db:"first_name"`
+	LastName     string   `json:"last_name" db:"last_name"`
+	Role         string   `json:"role" db:"role"`
+	DateOfBirth  rss.Date `json:"date_of_birth" db:"date_of_birth"`
+	NPI          *string  `json:"npi" db:"npi"`
+	SupervisorID *int64   `json:"supervisor_id" db:"supervisor_id"`
+	// SupervisorSince is the day the supervisor above took over (null: from
+	// the record's start); Supervision lists every period, oldest first.
+	SupervisorSince  rss.Date          `json:"supervisor_since" db:"supervisor_since"`
+	Supervision      []Supervision     `json:"supervision" db:"-"`
 	Active           bool              `json:"active" db:"active"`
 	EmploymentStart  rss.Date          `json:"employment_start" db:"employment_start"`
 	EmploymentEnd    rss.Date          `json:"employment_end" db:"employment_end"`
 	Credentials      []Credential      `json:"credentials" db:"-"`
 	Experience       []Experience      `json:"experience" db:"-"`
 	BackgroundChecks []BackgroundCheck `json:"background_checks" db:"-"`
+}
+
+// Supervision is one period of a staff member's supervision: from the day
+// its change took effect (null: the record's start) to the day before the
+// next one's (null: open); SupervisorID null is a period with none.
+type Supervision struct {
+	StaffID      int64    `json:"-" db:"staff_id"`
+	SupervisorID *int64   `json:"supervisor_id" db:"supervisor_id"`
+	From         rss.Date `json:"from" db:"valid_from"`
+	To           rss.Date `json:"to" db:"-"`
 }
 
 // Credential is a licence, certificate, degree or training.
@@ -536,12 +550,24 @@ func LoadStaff(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Staff, 
 	}
 	var rows []Staff
 	err := sqlx.SelectContext(ctx, ext, &rows, `SELECT id, provider_id, first_name, last_name, role, date_of_birth, npi,
-		supervisor_id, active, employment_start, employment_end FROM staff WHERE id = ANY($1)`, pq.Array(ids))
+		supervisor_id, supervisor_since, active, employment_start, employment_end FROM staff WHERE id = ANY($1)`, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("load staff: %w", err)
 	}
 	for i := range rows {
 		out[rows[i].ID] = &rows[i]
+	}
+	var periods []Supervision
+	if err := sqlx.SelectContext(ctx, ext, &periods, `SELECT staff_id, supervisor_id, valid_from
+		FROM staff_supervisions WHERE staff_id = ANY($1) ORDER BY staff_id, valid_from NULLS FIRST`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("load supervision: %w", err)
+	}
+	for _, p := range periods {
+		s := out[p.StaffID]
+		if n := len(s.Supervision); n > 0 {
+			s.Supervision[n-1].To = rss.NewDate(p.From.AddDate(0, 0, -1))
+		}
+		s.Supervision = append(s.Supervision, p)
 	}
 	var creds []Credential
 	if err := sqlx.SelectContext(ctx, ext, &creds, `SELECT id, staff_id, type, issuer, number, valid_from, valid_to, withdrawn_on, `+VerificationColumns+`
@@ -733,12 +759,15 @@ func RuleStaff(s *Staff, staff map[int64]*Staff) *adjudication.Staff {
 		}
 		out.BackgroundChecks = append(out.BackgroundChecks, adjudication.BackgroundCheck{CheckedOn: date(b.CheckedOn), Passed: b.Result == "passed"})
 	}
-	if s.SupervisorID != nil {
-		if sup, ok := staff[*s.SupervisorID]; ok && sup.ID != s.ID {
+	for _, p := range s.Supervision {
+		if p.SupervisorID == nil {
+			continue
+		}
+		if sup, ok := staff[*p.SupervisorID]; ok && sup.ID != s.ID {
 			// One level only: a supervisor's own supervisor never qualifies anyone.
 			cp := *sup
-			cp.SupervisorID = nil
-			out.Supervisor = RuleStaff(&cp, nil)
+			cp.Supervision = nil
+			out.Supervisions = append(out.Supervisions, adjudication.Supervision{From: date(p.From), To: date(p.To), Supervisor: RuleStaff(&cp, nil)})
 		}
 	}
 	return out

@@ -18,7 +18,7 @@ func TestRuleStaffOnlyVerified(t *testing.T) {
 	svc := "ATR-CM"
 	sup := &Staff{ID: 2, ProviderID: 9, Active: true,
 		Credentials: []Credential{{Type: "CADC", ValidFrom: rss.MustDate("2020-01-01"), Verification: v(VerificationPending)}}}
-	s := &Staff{ID: 1, ProviderID: 9, Active: true, SupervisorID: &sup.ID,
+	s := &Staff{ID: 1, ProviderID: 9, Active: true, SupervisorID: &sup.ID, Supervision: []Supervision{{SupervisorID: &sup.ID}},
 		EmploymentStart: rss.MustDate("2024-02-01"), EmploymentEnd: rss.MustDate("2026-12-31"),
 		Credentials: []Credential{
 			{Type: "BACHELOR_HUMAN_SERVICES", ValidFrom: rss.MustDate("2010-01-01"), Verification: v(VerificationVerified)},
@@ -43,9 +43,9 @@ func TestRuleStaffOnlyVerified(t *testing.T) {
 	assert.Equal(t, []string{"credential CADC", "experience target_population", "background check"}, out.Pending)
 	assert.Equal(t, "2024-02-01", out.EmployedFrom.Format("2006-01-02"))
 	assert.Equal(t, "2026-12-31", out.EmployedTo.Format("2006-01-02"))
-	require.NotNil(t, out.Supervisor)
-	assert.Empty(t, out.Supervisor.Credentials, "the supervisor's pending certification counts for nothing either")
-	assert.Nil(t, out.Supervisor.Supervisor)
+	require.Len(t, out.Supervisions, 1)
+	assert.Empty(t, out.Supervisions[0].Supervisor.Credentials, "the supervisor's pending certification counts for nothing either")
+	assert.Empty(t, out.Supervisions[0].Supervisor.Supervisions)
 }
 
 // A failed background check counts from the day the agency reports it:
