@@ -167,6 +167,30 @@ func TestDischargeEndsAuthorizations(t *testing.T) {
 	assert.NotContains(t, v["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER", "%v", v["reason_codes"])
 }
 
+// A discharge while the agency's deactivation cuts the authorization (an
+// agency closing tomorrow discharges its clients today) ends it on the
+// discharge date, its event from its own end: the event read the cut end,
+// and one on or after the discharge date was refused by the schema, a 500
+// (an operations black-box pass).
+func TestDischargeUnderADeactivationEndsAuthorizations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tr := itFixtureAuth(t, e, "Kim", "ATR-TR")
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", e.demo.Providers["HRA"]),
+		map[string]any{"reason": "closing", "effective_on": day(1)})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	enr := itFixtureID(t, e, `SELECT enrollment_id FROM authorizations WHERE id = $1`, tr)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": day(0), "reason": "agency closing"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+
+	a := itAuth(t, e, keyReviewer, tr)
+	assert.Equal(t, day(0), a["end_date"])
+	require.Equal(t, []string{"end"}, itEvents(t, a))
+	ev := a["events"].([]any)[0].(map[string]any)
+	assert.Equal(t, day(50), ev["end_before"], "its own end, not the deactivation's cut")
+	assert.Equal(t, day(0), ev["end_after"])
+}
+
 // An authorization that would only have started after the discharge date
 // never runs: the discharge voids it, saying why.
 func TestDischargeVoidsAnAuthorizationNotYetStarted(t *testing.T) {

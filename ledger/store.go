@@ -653,7 +653,15 @@ func End(ctx context.Context, ext pg.Ext, a *Authorization, on rss.Date, reason 
 	if a.StartDate.After(on) {
 		*a, err = Void(ctx, ext, a.ID, reason+", before the authorization started", at, by)
 	} else {
-		before := a.EndDate
+		// The event's end before is the authorization's own, as stored: a
+		// deactivation in force cuts the end a read gives (effectiveEnd),
+		// and a discharge on or after that cut wrote an event ending it
+		// later than it ended, refused by the schema as a 500 (an
+		// operations black-box pass).
+		var before rss.Date
+		if err = sqlx.GetContext(ctx, ext, &before, `SELECT end_date FROM authorizations WHERE id = $1`, a.ID); err != nil {
+			return fmt.Errorf("end authorization %d: %w", a.ID, err)
+		}
 		err = sqlx.GetContext(ctx, ext, a, `UPDATE authorizations a SET end_date = $2 WHERE a.id = $1 RETURNING `+columns, a.ID, on)
 		if err == nil {
 			err = addEvent(ctx, ext, a.ID, Event{Action: EventEnd, Reason: reason, EndBefore: before, EndAfter: on}, at, by)
