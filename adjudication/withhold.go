@@ -31,30 +31,51 @@ func (h Hit) Quotes() string {
 
 // Withhold returns the hits as a reader sees them who may read the records
 // of kind k of agency p only when seen(p, k): every hit drawn from records it may not
-// read (Source, or one of Sources, not seen) becomes one CONFLICT_ON_FILE hit, at the place of
-// the first, carrying the worst of their actions. The code goes with the
+// read (Source, or one of Sources, not seen) becomes one CONFLICT_ON_FILE hit, after
+// the others (at the place of the first, its place among the reasons, which
+// follow the rules' order, would narrow which rule fired: a black-box
+// pass), carrying the worst of their actions. The code goes with the
 // detail because the code alone discloses (DUPLICATE_SERVICE_OTHER_PROVIDER
 // says another agency serves the person), and the hits merge so that their
-// number does not tell which rules fired. withheld reports whether any did;
-// the hits passed in are not changed.
+// number does not tell which rules fired.
+//
+// When the hits the reader may read deny already, the others are dropped
+// with no CONFLICT_ON_FILE: they cannot change the outcome, and a request
+// denied on the agency's own records (one for a person it only registered)
+// reaches no reviewer, so the code only told the agency, unseen by the MSC,
+// that another agency held the service and to which day (a black-box
+// pass). withheld reports whether any hit was withheld or dropped; the hits
+// passed in are not changed.
 func Withhold(hits []Hit, seen func(provider int64, records string) bool) (out []Hit, withheld bool) {
-	at := -1
+	var conflict *Hit
 	for _, h := range hits {
 		if h.Source == 0 || allSeen(append([]int64{h.Source}, h.Sources...), h.Quotes(), seen) {
 			out = append(out, h)
 			continue
 		}
-		if at < 0 {
-			at = len(out)
-			out = append(out, Hit{Code: CodeConflictOnFile, Action: h.Action, Detail: WithheldDetail})
-		} else if severity(h.Action) > severity(out[at].Action) {
-			out[at].Action = h.Action
+		if conflict == nil {
+			conflict = &Hit{Code: CodeConflictOnFile, Action: h.Action, Detail: WithheldDetail}
+		} else if severity(h.Action) > severity(conflict.Action) {
+			conflict.Action = h.Action
 		}
 	}
-	if at < 0 {
+	if conflict == nil {
 		return hits, false
 	}
+	if !Denies(out) {
+		out = append(out, *conflict)
+	}
 	return out, true
+}
+
+// Denies reports whether any of hits denies.
+func Denies(hits []Hit) bool {
+	for _, h := range hits {
+		if h.Action == ActionDeny {
+			return true
+		}
+	}
+	return false
 }
 
 // allSeen: the records of kind k of every agency in ps may be read.

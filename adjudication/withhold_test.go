@@ -9,6 +9,7 @@ import (
 func TestWithhold(t *testing.T) {
 	t.Parallel()
 	own := Hit{Code: CodeUnitsOverVoucherMax, Action: ActionReduce, Detail: "40 asked, 20 max"}
+	ownDeny := Hit{Code: CodeEnrollmentNotActive, Action: ActionDeny, Detail: "no open enrollment"}
 	dup := Hit{Code: CodeDuplicateOtherProvider, Action: ActionPend, Detail: "authorization A-1 of provider 7 overlaps", Source: 7}
 	pcm := Hit{Code: CodeNotPrimaryCaseManager, Action: ActionDeny, Detail: "enrollment 3 of provider 8 was designated primary first", Source: 8}
 	cap := Hit{Code: CodeEpisodeUnitsExceeded, Action: ActionPend, Detail: "4 units asked, 0 left of 40", Source: 7, Sources: []int64{7, 9}}
@@ -40,8 +41,15 @@ func TestWithhold(t *testing.T) {
 		{name: "none", hits: nil, seen: sees(), want: nil},
 		{name: "another agency's becomes a conflict on file", hits: []Hit{own, dup}, seen: sees(), want: []Hit{own, conflict(ActionPend)}, withheld: true},
 		{name: "under consent it stays", hits: []Hit{dup, own}, seen: sees(7), want: []Hit{dup, own}},
-		{name: "two merge at the first, with the worst action", hits: []Hit{dup, own, pcm}, seen: sees(),
-			want: []Hit{conflict(ActionDeny), own}, withheld: true},
+		{name: "two merge after the reader's own, with the worst action", hits: []Hit{dup, own, pcm}, seen: sees(),
+			want: []Hit{own, conflict(ActionDeny)}, withheld: true},
+		// Denied on the reader's own records, the others' reasons are
+		// dropped: they cannot change the outcome, and a stranger's
+		// request reads the same.
+		{name: "denied on its own records, the others' are dropped", hits: []Hit{dup, ownDeny, cap}, seen: sees(),
+			want: []Hit{ownDeny}, withheld: true},
+		{name: "denied on its own records, a consented one stays", hits: []Hit{dup, ownDeny, pcm}, seen: sees(7),
+			want: []Hit{dup, ownDeny}, withheld: true},
 		{name: "consent for one agency withholds the other's", hits: []Hit{dup, pcm}, seen: sees(7), want: []Hit{dup, conflict(ActionDeny)}, withheld: true},
 		// An episode's totals filled by two agencies: the detail quotes both.
 		{name: "totals of two agencies need both consents", hits: []Hit{own, cap}, seen: sees(7), want: []Hit{own, conflict(ActionPend)}, withheld: true},
@@ -50,7 +58,7 @@ func TestWithhold(t *testing.T) {
 		// A consent names the kinds of record it discloses.
 		{name: "a consent of enrollments shows a designation", hits: []Hit{pcm}, seen: seesOnly(RecordsEnrollments, 8), want: []Hit{pcm}},
 		{name: "a consent of enrollments withholds an overlapping voucher", hits: []Hit{dup, own}, seen: seesOnly(RecordsEnrollments, 7),
-			want: []Hit{conflict(ActionPend), own}, withheld: true},
+			want: []Hit{own, conflict(ActionPend)}, withheld: true},
 		{name: "a consent of authorizations withholds a designation", hits: []Hit{pcm}, seen: seesOnly(RecordsAuthorizations, 8),
 			want: []Hit{conflict(ActionDeny)}, withheld: true},
 		{name: "a consent of authorizations shows the totals", hits: []Hit{cap}, seen: seesOnly(RecordsAuthorizations, 7, 9), want: []Hit{cap}},

@@ -456,3 +456,54 @@ func TestAgencyStayAfterDischargeIsJudgedAsAStranger(t *testing.T) {
 		assert.NotContains(t, fmt.Sprint(k), amount, "nothing of the old episode is quoted")
 	}
 }
+
+// A request the agency's own records deny reads the same for a person
+// another agency serves as for a stranger: the same reasons, no
+// CONFLICT_ON_FILE, no trace, and a replay and a GET alike. An agency that
+// only registered the person read CONFLICT_ON_FILE where the other agency
+// held the service and not after its last day, a probe the MSC never saw,
+// since a denied request reaches no reviewer (a black-box pass).
+func TestOwnDenialReadsTheSameForAStranger(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	register := func(key, first, last string) int64 {
+		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1988-03-04",
+			"catchment_area": "bridgeport", "gender": "U"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	atHRA := register(keyHRA, "Vera", "Probecase")
+	itATRReady(t, e, keyHRA, atHRA, e.demo.Staff["Okafor"])
+	v := itVoucher(t, e, keyHRA, atHRA, "ATR-TR", 10, 0, 29)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	// BCS registers the same person and a stranger, and nothing else.
+	known, stranger := register(keyBCS, "Vera", "Probecase"), register(keyBCS, "Nobody", "Probestranger")
+	ask := func(client int64) (map[string]any, resp) {
+		r := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyBCS, IdemKey: "probe-" + itStr(client),
+			Body: map[string]any{"client_id": client, "service_code": "ATR-TR", "units": 2, "start_date": day(5), "end_date": day(5)}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return r.JSON(t), r
+	}
+	k, kr := ask(known)
+	s, _ := ask(stranger)
+	require.Equal(t, "denied", s["decision"], "%v", s)
+	assert.Equal(t, s["decision"], k["decision"])
+	assert.Equal(t, s["reason_codes"], k["reason_codes"], "the same reasons as a stranger's")
+	assert.NotContains(t, k["reason_codes"], "CONFLICT_ON_FILE")
+	assert.Nil(t, k["trace"], "no trace: %s", kr.Body)
+	assert.Nil(t, s["trace"], "no trace for the stranger either")
+	for _, path := range []string{itPath("/v1/voucher-requests/%d", itNum(t, k, "id")), itPath("/v1/voucher-requests/%d/replay", itNum(t, k, "id"))} {
+		r := e.get(keyBCS, path)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.NotContains(t, string(r.Body), "CONFLICT_ON_FILE", path)
+		assert.NotContains(t, string(r.Body), `"trace":[`, path)
+	}
+	// The retry's answer too.
+	again, _ := ask(known)
+	assert.Equal(t, k["reason_codes"], again["reason_codes"])
+	assert.Nil(t, again["trace"])
+	// The MSC reads every reason.
+	m := e.get(keyReviewer, itPath("/v1/voucher-requests/%d", itNum(t, k, "id"))).JSON(t)
+	assert.Contains(t, m["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	assert.NotNil(t, m["trace"])
+}

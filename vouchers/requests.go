@@ -376,7 +376,7 @@ func (s *Service) replayShownNow(ctx context.Context, a access.Actor, rp *pg.Rep
 	if err != nil {
 		return err
 	}
-	withheld := stored.redact(seen)
+	redacted := stored.redact(seen)
 	// The retry's answer is a showing of what its reasons still quote.
 	quoted, err := reasonDisclosures(ctx, s.db, a, &stored)
 	if err != nil {
@@ -385,7 +385,7 @@ func (s *Service) replayShownNow(ctx context.Context, a access.Actor, rp *pg.Rep
 	if err := access.Record(ctx, s.db, quoted...); err != nil {
 		return err
 	}
-	if !withheld {
+	if !redacted {
 		return rp
 	}
 	v.Reasons, v.ReasonCodes, v.Trace = stored.Reasons, stored.ReasonCodes, nil
@@ -579,13 +579,18 @@ var withheldFactJSON, _ = json.Marshal(WithheldFact)
 // rule in a fixed order, so even a masked entry would say by its place
 // which rule fired. Only a rule that fired quotes a record, and every fired
 // rule is a reason, so nothing is dropped when no reason is withheld.
-func (v *VoucherRequest) redact(seen func(int64, string) bool) (withheld bool) {
+//
+// A request the agency's own records deny loses its trace whatever others
+// hold (adjudication.Withhold drops their reasons then): kept only where
+// nothing was withheld, its presence would tell a person another agency
+// serves from a stranger. The reasons say why it was denied.
+func (v *VoucherRequest) redact(seen func(int64, string) bool) (changed bool) {
 	hits := make([]adjudication.Hit, len(v.Reasons))
 	for i, r := range v.Reasons {
 		hits[i] = adjudication.Hit{Code: r.Code, Action: r.Action, Detail: r.Detail, Source: r.Source, Sources: r.Sources}
 	}
-	hits, withheld = adjudication.Withhold(hits, seen)
-	if !withheld {
+	hits, withheld := adjudication.Withhold(hits, seen)
+	if !withheld && !adjudication.Denies(hits) {
 		return false
 	}
 	v.Reasons, v.ReasonCodes, v.Trace = make([]ReasonView, len(hits)), make(pq.StringArray, len(hits)), nil
@@ -1405,9 +1410,10 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 	if err != nil {
 		return Replay{}, err
 	}
-	// As in redact: the trace goes with any reason withheld.
+	// As in redact: the trace goes with any reason withheld, and from a
+	// provider's copy of a request its own records deny.
 	var withheld bool
-	if d.Hits, withheld = adjudication.Withhold(d.Hits, seen); withheld {
+	if d.Hits, withheld = adjudication.Withhold(d.Hits, seen); withheld || (a.IsProvider() && adjudication.Denies(d.Hits)) {
 		d.Trace = nil
 	}
 	return Replay{VoucherRequestID: id, StoredDecision: vr.Decision, StoredRuleSet: vr.RuleSetVersion,
