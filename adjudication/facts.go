@@ -529,6 +529,10 @@ type Authorization struct {
 	// granted (0 when it had none): its lines are paid within it though
 	// the maximum was lowered since (C10U). Not a voucher rule's fact.
 	EpisodeMaxThen int `json:"-"`
+	// HeldThrough, for a retro grant (issued once its span had passed),
+	// is the last day it holds all its units after its end: its claims'
+	// due day, or the day before it goes inactive. Zero for others.
+	HeldThrough time.Time `json:"-"`
 }
 
 // Live reports whether its unused units count today: neither void nor
@@ -536,14 +540,14 @@ type Authorization struct {
 func (a *Authorization) Live() bool { return !a.Void && !a.Inactive }
 
 // Holds is what the authorization holds of its episode's caps on today:
-// all it authorizes while it runs, and once it has lapsed, been voided or
-// gone inactive only the units it used (the rest can no longer be billed;
-// used units stay used).
+// all it authorizes while it runs (a retro grant through HeldThrough), and
+// once it has lapsed, been voided or gone inactive only the units it used
+// (the rest will most likely not be billed; used units stay used).
 func (a *Authorization) Holds(today time.Time) int {
 	// A span its agency's deactivation cut to nothing (it would only have
 	// started from the deactivation's day) never runs: it held all its
 	// units on the day before that day, while reading expired.
-	if !a.Live() || a.End.Before(today) || a.End.Before(a.Start) {
+	if !a.Live() || a.End.Before(a.Start) || (a.End.Before(today) && a.HeldThrough.Before(today)) {
 		return a.UnitsUsed
 	}
 	return a.UnitsAuthorized

@@ -842,3 +842,33 @@ func TestEpisodeMaximumFirstSetLeavesGrantedUnitsBillable(t *testing.T) {
 	l := claim("SET-B", day(-5))
 	assert.Equal(t, "paid", l["status"], "the second's, granted under no maximum: %v", l["adjustments"])
 }
+
+// A retro grant, issued once its days had passed, holds all its units of
+// the episode's caps until its claims are due (claims_due_by): it is there
+// to be billed. Freed at once, as an authorization that ran frees its
+// unused units at its end, six past days were each approved against the
+// same room, 48 units against a maximum of 40, and the last line was
+// denied at the cap (a black-box pass).
+func TestRetroGrantsHoldTheEpisodesRoom(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-60))
+	var ids []int64
+	for d := -10; d <= -6; d++ { // 5 × 40 trips: the episode's 200
+		v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, d, d)
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		ids = append(ids, itNum(t, v, "authorization_id"))
+	}
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, -5, -5)
+	assert.Equal(t, "pended", v["decision"], "%v", v)
+	assert.Contains(t, v["reason_codes"], "EPISODE_UNITS_EXCEEDED")
+	auth := itAuth(t, e, keyHRA, ids[0])
+	assert.Equal(t, "expired", auth["status"], "its span has passed")
+	assert.Equal(t, day(-10+90), auth["claims_due_by"], "its day plus ATR's filing limit")
+
+	// Its lines are paid within the room it held.
+	claim := map[string]any{"claim_number": "RETRO-1", "client_id": a.Client, "rendering_staff_id": e.demo.Staff["Okafor"],
+		"place_of_service": "11", "lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-10), "units": 40, "charge": "480.00"}}}
+	l := itLine(t, e.post(keyHRA, "/v1/claims", claim))
+	assert.Equal(t, "paid", l["status"], "%v", l)
+}

@@ -47,6 +47,9 @@ type Authorization struct {
 	// reactivated before (null when its program never inactivates).
 	InactiveOn rss.Date  `json:"inactive_on" db:"-"`
 	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+	// ClaimsDueBy is the last day a claim for its last day is received in
+	// time: its end plus its program's filing limit.
+	ClaimsDueBy rss.Date `json:"claims_due_by" db:"claims_due_by"`
 	// Events are its lifecycle changes, oldest first (one authorization's
 	// read only).
 	// Present, [] when there are none, on that read (a black-box pass
@@ -145,6 +148,19 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 	}
 	if a.EpisodeMaxThen != nil {
 		r.EpisodeMaxThen = *a.EpisodeMaxThen
+	}
+	// A retro grant, issued on or after its last day, is there to be
+	// billed after it: it holds all its units of the episode's caps until
+	// its claims are due (or it goes inactive), where an authorization
+	// that ran frees its unused ones at its end. Freed at once, six past
+	// days of 8 units each were approved against a maximum of 40, their
+	// last line denied at the cap (a black-box pass). retroHeldSQL says
+	// the same for claims intake's sums.
+	if !a.IssuedOn.IsZero() && !a.IssuedOn.Before(a.EndDate) && !a.EndDate.Before(a.StartDate) && !a.ClaimsDueBy.IsZero() {
+		r.HeldThrough = a.ClaimsDueBy.Time
+		if idle := a.inactiveOn(); !idle.IsZero() && !idle.After(a.ClaimsDueBy) {
+			r.HeldThrough = idle.AddDays(-1).Time
+		}
 	}
 	return r
 }

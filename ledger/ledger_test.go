@@ -303,6 +303,38 @@ func TestEpisodeTotalsCountALapsedAuthorizationsUsedUnits(t *testing.T) {
 	assert.Equal(t, "905.00", dollars.StringFixed(2), "600 + 105 + 45 + 125 + 30")
 }
 
+// A retro grant (issued on or after its last day) holds all its units
+// through the day its claims are due, or the day before it goes inactive;
+// one that ran frees its unused units at its end.
+func TestRetroGrantHoldsUntilItsClaimsAreDue(t *testing.T) {
+	t.Parallel()
+	d := func(s string) rss.Date { return rss.MustDate(s) }
+	idle := 30
+	auth := func(issued string, idleDays *int) ledger.Authorization {
+		return ledger.Authorization{ID: 1, ServiceCode: "ATR-TR", StartDate: d("2026-03-01"), EndDate: d("2026-03-05"),
+			IssuedOn: d(issued), UnitsAuthorized: 10, UnitsUsed: 2, ClaimsDueBy: d("2026-06-03"), InactivateAfterDays: idleDays}
+	}
+	for _, tc := range []struct {
+		name   string
+		a      ledger.Authorization
+		today  string
+		counts int
+	}{
+		{"issued before its end, after it", auth("2026-03-04", nil), "2026-03-06", 2},
+		{"issued on its last day, the day after", auth("2026-03-05", nil), "2026-03-06", 10},
+		{"retro, its claims' due day", auth("2026-03-10", nil), "2026-06-03", 10},
+		{"retro, the day after", auth("2026-03-10", nil), "2026-06-04", 2},
+		{"retro, idle 30 days from its issue: its last active day", auth("2026-03-10", &idle), "2026-04-09", 10},
+		{"retro, idle 30 days from its issue: inactive", auth("2026-03-10", &idle), "2026-04-10", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			today := d(tc.today)
+			r := tc.a.Rule(today)
+			assert.Equal(t, tc.counts, ledger.UnitsCounted(&r, today.Time))
+		})
+	}
+}
+
 // The status roll-up: void, then exhausted, then expired, then inactive,
 // else active, on the day it is read; inactivity counts from the latest of
 // the start, the last counted date of service and the last reactivation.

@@ -30,11 +30,25 @@ const inactivateAfter = `(SELECT p.inactivate_after_days FROM programs p WHERE p
 // reactivation of the agency gives them back their span.
 const effectiveEnd = `LEAST(a.end_date, (SELECT p.deactivated_on - 1 FROM providers p WHERE p.id = a.provider_id))`
 
+// claimsDueBy is the last day a claim for authorization a's last day is
+// received in time: its last day plus its program's filing limit (C03).
+const claimsDueBy = effectiveEnd + ` + (SELECT p.filing_limit_days FROM programs p WHERE p.code = a.program_code)`
+
 const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_id, a.program_code, a.service_code,
 	a.episode_id, a.enrollment_id, a.units_authorized, a.units_used, a.rate, a.start_date, ` + effectiveEnd + ` AS end_date,
 	a.voided_at, a.void_reason,
 	a.last_service_on, a.reactivated_on, a.issued_on, ` + inactivateAfter + ` AS inactivate_after_days, a.created_at,
-	a.episode_max_then`
+	a.episode_max_then, ` + claimsDueBy + ` AS claims_due_by`
+
+// retroHeldSQL is Authorization.Rule's HeldThrough in SQL, for a sum of
+// what authorizations hold: a retro grant (issued on or after its last
+// day) not void, with units left, holds them all through claimsDueBy
+// unless it goes inactive first.
+func retroHeldSQL(today string) string {
+	return `(a.voided_at IS NULL AND a.units_used < a.units_authorized AND a.issued_on >= ` + effectiveEnd + `
+		AND ` + effectiveEnd + ` >= a.start_date AND ` + today + ` <= ` + claimsDueBy + `
+		AND NOT coalesce(` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on, a.issued_on) + ` + inactivateAfter + `, false))`
+}
 
 // StatusSQL is Authorization.StatusOn in SQL, for a list filtered by
 // status: the status of authorization a on the date the expression today
@@ -139,12 +153,14 @@ func OfPerson(ctx context.Context, ext pg.Ext, personID int64, program string) (
 // ({"e", "s", "held", "used", "max"}: Authorization.Holds summed, the units
 // used, and the maximum a reviewer's exception raised), every agency's,
 // for claims intake's facts. An authorization holds its units
-// while active (StatusSQL), its used units otherwise.
+// while active (StatusSQL), or as a retro grant (retroHeldSQL), its used
+// units otherwise.
 func EpisodeHoldingsSQL(provider, clients, today string) string {
 	return `COALESCE((SELECT json_agg(json_build_object('e', h.episode_id, 's', h.service_code, 'held', h.held, 'used', h.used,
 		                                          'max', m.max_units))
 		FROM (SELECT a.episode_id, a.service_code, sum(a.units_used) AS used,
-		             sum(CASE WHEN ` + StatusSQL(today) + ` = 'active' THEN a.units_authorized ELSE a.units_used END) AS held
+		             sum(CASE WHEN ` + StatusSQL(today) + ` = 'active' OR ` + retroHeldSQL(today) + `
+		                      THEN a.units_authorized ELSE a.units_used END) AS held
 		      FROM authorizations a
 		      WHERE a.episode_id IN (SELECT k.episode_id FROM authorizations k WHERE k.client_id = ANY (` + clients + `)
 		                             AND k.provider_id = ` + provider + `)
@@ -543,7 +559,7 @@ func PersonAuthorizationsJSON(personExpr, programExpr string) string {
 		'units_used', a.units_used, 'rate', a.rate::text, 'start_date', a.start_date, 'end_date', ` + effectiveEnd + `,
 		'voided_at', a.voided_at, 'void_reason', a.void_reason, 'last_service_on', a.last_service_on,
 		'reactivated_on', a.reactivated_on, 'issued_on', a.issued_on, 'inactivate_after_days', ` + inactivateAfter + `,
-		'created_at', a.created_at) ORDER BY a.id)
+		'created_at', a.created_at, 'claims_due_by', ` + claimsDueBy + `) ORDER BY a.id)
 		FROM authorizations a WHERE a.person_id = ` + personExpr + ` AND a.program_code = ` + programExpr + `), '[]')`
 }
 
