@@ -352,6 +352,23 @@ func TestLateClaimOnAnInactiveAuthorizationKeepsTheEpisodeMaximum(t *testing.T) 
 	l := claim("LT-1", day(-9), 10, lapsed)
 	assert.Equal(t, "denied", l["status"], "%v", l)
 	assert.Contains(t, fmt.Sprint(l["adjustments"]), "119", "%v", l)
+	// The room left is the person's, every agency's use in it: a provider
+	// reads no figure of it in the claim's trace; the MSC reads them.
+	c10u := func(l map[string]any) string {
+		trace, _ := l["trace"].([]any)
+		for _, x := range trace {
+			if te := x.(map[string]any); te["rule"] == "C10U" {
+				return fmt.Sprint(te["detail"])
+			}
+		}
+		return ""
+	}
+	lt1 := itPath("/v1/claims/%d", e.count(`SELECT id FROM claims WHERE claim_number = 'LT-1'`))
+	for key, want := range map[string]string{keyHRA: "billed past the episode's unit maximum; the MSC reads the figures", keyReviewer: "0 left of the episode maximum 200", keyFinance: "0 left"} {
+		r := e.get(key, lt1)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Contains(t, c10u(r.JSON(t)["lines"].([]any)[0].(map[string]any)), want, key)
+	}
 	for i, id := range others[:4] {
 		l := claim(fmt.Sprintf("LT-%d", i+2), day(0), 40-i, id)
 		assert.Equal(t, "paid", l["status"], "authorization %d: %v", id, l)

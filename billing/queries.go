@@ -78,6 +78,9 @@ func (s *Service) Claim(ctx context.Context, id int64) (Claim, error) {
 		}
 		list[0].Payer = answers[id]
 		out = list[0]
+		if a.IsProvider() {
+			withholdCapFigures(&out)
+		}
 		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "claim", EntityID: access.ID(id), ClientID: out.ClientID})
 	})
 	return out, err
