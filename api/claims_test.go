@@ -498,6 +498,42 @@ func TestVoidRemittanceBillsItsLinesNegative(t *testing.T) {
 	}
 }
 
+// A claims list filtered by days of service lists the claims with a
+// service in the range, not those whose first and last days span it with
+// none inside; a void's days are those of the lines it takes back (its
+// original's denied line is not among them). Both read the first to last
+// span (a black-box pass).
+func TestClaimsListedByAServiceInTheRange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	denied := cmLine(day(-6), 2, "30.00")
+	denied["authorization_number"] = "PA99999999" // no such authorization: denied 197
+	r := e.post(keyHRA, "/v1/claims", e.riveraClaim("SR-1", denied, cmLine(day(-2), 2, "30.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	c := r.JSON(t)
+	require.Equal(t, "partial", c["status"], "%s", r.Body)
+	v := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "SR-1V", "client_id": e.demo.Clients["Rivera"], "frequency": "8",
+		"original_claim_id": itID(t, r)})
+	require.Equal(t, http.StatusCreated, v.Status, "%s", v.Body)
+	assert.Equal(t, day(-2), v.JSON(t)["first_service_date"], "the day it takes back")
+	assert.Equal(t, day(-2), v.JSON(t)["last_service_date"])
+
+	numbers := func(query string) []string {
+		r := e.get(keyHRA, "/v1/claims?client_id="+itStr(e.demo.Clients["Rivera"])+"&"+query)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var out []string
+		for _, x := range r.JSON(t)["items"].([]any) {
+			out = append(out, x.(map[string]any)["claim_number"].(string))
+		}
+		return out
+	}
+	assert.Empty(t, numbers("service_from="+day(-5)+"&service_to="+day(-3)), "no service of either in the range")
+	assert.Equal(t, []string{"SR-1"}, numbers("service_from="+day(-6)+"&service_to="+day(-6)))
+	assert.Equal(t, []string{"SR-1", "SR-1V"}, numbers("service_from="+day(-2)))
+	assert.Equal(t, []string{"SR-1"}, numbers("service_to="+day(-3)))
+}
+
 // An authorization number sent padded or in lower case names the
 // authorization rss issued in capitals, and is stored as issued (it was
 // denied 197/N54 as unknown).

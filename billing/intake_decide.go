@@ -255,7 +255,19 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 			total, paid = total.Add(l.Charge.Decimal), paid.Add(l.Paid.Decimal)
 		}
 		c.TotalCharge, c.TotalPaid = rss.NewMoney(total), rss.NewMoney(paid)
+		// Its dates are its own lines' (the original's denied lines are not
+		// reversed: the original's span put a void in a list filtered by
+		// a day it takes back nothing of, a black-box pass); one that
+		// reverses nothing keeps the original's.
 		c.FirstServiceDate, c.LastServiceDate = orig.FirstServiceDate, orig.LastServiceDate
+		for i, l := range c.Lines {
+			if i == 0 || l.DateOfService.Before(c.FirstServiceDate) {
+				c.FirstServiceDate = l.DateOfService
+			}
+			if i == 0 || l.DateOfService.After(c.LastServiceDate) {
+				c.LastServiceDate = l.DateOfService
+			}
+		}
 		return c, nil
 	}
 

@@ -142,6 +142,11 @@ func (s *Service) Claims(ctx context.Context, f ClaimFilter, p vouchers.Page) (v
 			WHERE c.id > $1 AND ($2::bigint = 0 OR c.provider_id = $2) AND ($3::bigint = 0 OR c.client_id = $3)
 			  AND ($4 = '' OR c.status = $4)
 			  AND ($5::date IS NULL OR c.last_service_date >= $5) AND ($6::date IS NULL OR c.first_service_date <= $6)
+			  -- A service in the range, not a claim whose first to last
+			  -- days span it with none inside (a black-box pass): the span
+			  -- above narrows, the lines decide.
+			  AND (($5::date IS NULL AND $6::date IS NULL) OR EXISTS (SELECT 1 FROM claim_lines l WHERE l.claim_id = c.id
+			       AND ($5::date IS NULL OR l.date_of_service >= $5) AND ($6::date IS NULL OR l.date_of_service <= $6)))
 			  AND ($7::date IS NULL OR c.received_on >= $7) AND ($8::date IS NULL OR c.received_on <= $8)
 			  AND ($10 = '' OR c.claim_number = $10)
 			ORDER BY c.id LIMIT $9`, after, f.ProviderID, f.ClientID, f.Status, f.ServiceFrom, f.ServiceTo,
