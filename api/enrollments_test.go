@@ -1341,3 +1341,30 @@ func TestUnbrokenStayKeepsItsEpisode(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.NotEqual(t, int(other.Episode), e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, itID(t, r)))
 }
+
+// The designation moves only to a stay that has begun: moved to one
+// starting weeks ahead, the person had no agency whose case management
+// could be authorized until then (an operations black-box pass).
+func TestTransferPrimaryToAStayNotBegunIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	register := func(key string) int64 {
+		r := e.post(key, "/v1/clients", map[string]any{"first_name": "Ada", "last_name": "Laterstart", "date_of_birth": "1984-05-06",
+			"catchment_area": "bridgeport", "gender": "U"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	atHRA := register(keyHRA)
+	itATRReady(t, e, keyHRA, atHRA, e.demo.Staff["Okafor"])
+	atBCS := register(keyBCS)
+	r := e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": atBCS, "program_code": "ATR", "start_date": day(5)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	later := itID(t, r)
+	from := enrollmentOf(e, atHRA, "ATR")
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", from),
+			map[string]any{"to_enrollment_id": later, "reason": "the lead moves"}), http.StatusConflict, "not_begun")
+		assert.Contains(t, p["detail"], day(5))
+	})
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND primary_case_manager`, from))
+}

@@ -322,6 +322,15 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 			}
 			return rss.Invalid(field, "same_agency", "the designation moves to another agency")
 		}
+		// A stay that has not begun serves no one yet: the designation
+		// moved there left the person with no agency whose case management
+		// could be authorized until it began (the sender's requests denied
+		// NOT_PRIMARY_CASE_MANAGER, the receiver's outside its stay; an
+		// operations black-box pass).
+		if dst.StartDate.After(s.Today()) {
+			return rss.Coded(rss.ErrConflict, "not_begun",
+				"the receiving enrollment begins on %s: the designation stays where it is until that stay has begun", dst.StartDate)
+		}
 		// An agency out of service today can be given no voucher (V02), so
 		// as primary case manager it left the person with no agency whose
 		// case management could be authorized (a black-box pass), as an
