@@ -983,7 +983,15 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 					"void one of each pair first", strings.Join(served, ", "))
 		}
 		reason := strings.TrimSpace(r.Reason)
-		now := s.now()
+		// As the database keeps it and reads it back: the history's copy
+		// read nanoseconds where the suspension read microseconds (a
+		// black-box pass).
+		now := s.now().UTC().Truncate(time.Microsecond)
+		// The history entry's reason, as every other entry of the
+		// provider's carries its own (it read null: the same pass).
+		if err := access.ChangeReason(ctx, tx, reason); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE provider_suspensions SET lifted_at = $2, lift_reason = $3 WHERE id = $1`,
 			suspensionID, now, reason); err != nil {
 			return fmt.Errorf("lift suspension: %w", err)

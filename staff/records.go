@@ -413,7 +413,10 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 		}
 		advice := "void or replace those claims first"
 		if kind == KindCredential {
-			advice += ", or withdraw it as of a later day"
+			// A later day, not after today: a line paid for today leaves
+			// only the void, or the withdrawal tomorrow (the advice named
+			// a later day the same endpoint refused: a black-box pass).
+			advice += ", or withdraw it as of a day after the last of them (not after today)"
 		}
 		return &heldTo{from: effectiveOn, code: "claims_after_withdrawal", advice: advice}
 	})
