@@ -107,3 +107,40 @@ func TestMSCTextQuotingAnotherAgencysRecordByIDNeedsItDisclosed(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "under a consent disclosing care plans: %s", r.Body)
 	assert.Equal(t, note, e.get(keyBCS, reqPath).JSON(t)["review"].(map[string]any)["note"])
 }
+
+// A note that speaks of another agency without naming it still tells the
+// agency the person is served elsewhere: refused where no consent naming
+// it discloses that agency's enrollments, as naming it is (a reviewer
+// black-box pass: "another provider already holds trips for these dates"
+// and a staff member's "Erik L." were read word for word).
+func TestMSCTextSpeakingOfAnotherAgencyIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	register := func(key string) int64 {
+		r := e.post(key, "/v1/clients", map[string]any{"first_name": "Ruth", "last_name": "Genericnote", "date_of_birth": "1979-08-09",
+			"catchment_area": "bridgeport", "gender": "U"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	atHRA := register(keyHRA)
+	itATRReady(t, e, keyHRA, atHRA, e.demo.Staff["Okafor"])
+	require.Equal(t, "approved", itVoucher(t, e, keyHRA, atHRA, "ATR-TR", 10, 0, 29)["decision"])
+	atBCS := register(keyBCS) // no consent of HRA's names BCS
+	itATRReady(t, e, keyBCS, atBCS, nil)
+	v := itVoucher(t, e, keyBCS, atBCS, "ATR-TR", 10, 0, 29)
+	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	reqPath := itPath("/v1/voucher-requests/%d", itNum(t, v, "id"))
+	var given, initial string
+	require.NoError(t, e.db.QueryRow(`SELECT first_name, left(last_name, 1) FROM staff WHERE provider_id = $1 ORDER BY id LIMIT 1`,
+		e.demo.Providers["HRA"]).Scan(&given, &initial))
+	itNothingWritten(t, e, func() {
+		for _, note := range []string{"Another provider already holds trips for these dates.", "Duplicate of another agency's voucher.",
+			given + " " + initial + ". already drives the client."} {
+			p := requireProblem(t, e.post(keyReviewer, reqPath+"/decision", map[string]any{"action": "deny", "note": note}),
+				http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "names_another_agency", itFieldCode(p, "note"), "%s: %v", note, p)
+		}
+	})
+	r := e.post(keyReviewer, reqPath+"/decision", map[string]any{"action": "deny", "note": "Transport for these dates is covered; no new voucher."})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}

@@ -48,6 +48,18 @@ func (s *Service) checkShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, cl
 	// A text naming an agency says the person is served there (what its
 	// enrollments disclose), and one quoting its authorization quotes that
 	// too (quotes): each kind must be open to the reader.
+	// "Another provider holds trips for these dates" names no agency and
+	// still tells the reader the person is served elsewhere: refused where
+	// an agency keeps a record of the person that no consent discloses to
+	// the reader (a reviewer black-box pass; where none does, the words
+	// say nothing of the person).
+	if mentionsAnotherAgency(text) && slices.ContainsFunc(others, func(o agencyWords) bool {
+		return !slices.Contains(consenting[o.ID], adjudication.RecordsEnrollments)
+	}) {
+		return rss.Invalid(field, "names_another_agency",
+			"the "+field+" says another agency serves this person, which the agency may not learn without a consent naming it "+
+				"(42 CFR Part 2); the agency reads it word for word: say what it must do, not who else serves the person")
+	}
 	for _, o := range others {
 		// Every kind it quotes that no consent discloses is named, so the
 		// reviewer sees what to reword ("its enrollments" alone said
@@ -67,6 +79,27 @@ func (s *Service) checkShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, cl
 	}
 	return nil
 }
+
+// mentionsAnotherAgency reports whether text speaks of another agency
+// without naming it: "another provider", "other agencies", "a different
+// organization", "an outside vendor's".
+func mentionsAnotherAgency(text string) bool {
+	toks := strings.Fields(short(plain(text, true)))
+	for i, t := range toks {
+		if !otherWords[t] {
+			continue
+		}
+		for j := i + 1; j < len(toks) && j <= i+2; j++ {
+			if agencyNouns[strings.TrimSuffix(toks[j], "s")] || agencyNouns[toks[j]] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var otherWords = map[string]bool{"another": true, "other": true, "others": true, "different": true, "second": true, "outside": true,
+	"external": true, "separate": true}
 
 // withheldText stands, in what a provider reads, for MSC-written text that
 // names another agency whose consent naming the provider is no longer in
@@ -169,6 +202,10 @@ type agencyWords struct {
 	// Surnames are its staff's and its contact's, matched alone as names
 	// are written (names).
 	Surnames pq.StringArray `db:"surnames"`
+	// GivenNames are its staff's, matched after a role word ("case
+	// manager Grace") or before an initial ("Erik L."): both got through
+	// a reviewer black-box pass, where a given name alone is everyone's.
+	GivenNames pq.StringArray `db:"given_names"`
 	// Own are the reader's own names, whose words no surname matches on.
 	Own     pq.StringArray `db:"own"`
 	Clients pq.Int64Array  `db:"clients"` // its records of the person
@@ -220,6 +257,7 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 			ARRAY(SELECT st.last_name FROM staff st WHERE st.provider_id = p.id
 			      UNION SELECT y.x FROM (SELECT substring(p.contact_name FROM '(\S+)\s*$') AS x) y WHERE y.x IS NOT NULL
 			      ORDER BY 1) AS surnames,
+			ARRAY(SELECT st.first_name || ' ' || left(st.last_name, 1) FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS given_names,
 			-- The reader's own names (its staff's, its contact's, its
 			-- record of the person's): a surname that is one of them
 			-- names the reader as well (the demo's HRA has a Whitfield,
@@ -531,6 +569,9 @@ func (o agencyWords) names(text string) bool {
 	if o.namedBySurname(text, asWritten) {
 		return true
 	}
+	if o.namedByGivenName(words) {
+		return true
+	}
 	for _, n := range o.Numbers {
 		// Shorter runs (a phone's extension, a stray digit) would
 		// match any note with numbers in it.
@@ -838,6 +879,48 @@ func (o agencyWords) namedBySurname(text, asWritten string) bool {
 	return false
 }
 
+// staffRoleWords are what a note calls a staff member by before the name
+// ("case manager Grace", "specialist Erik").
+var staffRoleWords = map[string]bool{"manager": true, "specialist": true, "coach": true, "counselor": true, "counsellor": true,
+	"worker": true, "supervisor": true, "assistant": true, "clinician": true, "therapist": true, "navigator": true, "mentor": true,
+	"advocate": true, "peer": true, "staffer": true, "cm": true, "rs": true}
+
+// namedByGivenName reports whether the plain words name one of the
+// agency's staff by the given name after a role word or with the
+// surname's initial, unless a staff member of the reader's has that given
+// name too (Own).
+func (o agencyWords) namedByGivenName(words string) bool {
+	toks := strings.Fields(words)
+	for _, gn := range o.GivenNames {
+		f := strings.Fields(plain(gn, true))
+		if len(f) != 2 || utf8.RuneCountInString(f[0]) < 2 {
+			continue
+		}
+		given, initial := f[0], f[1]
+		mine := false
+		for _, n := range o.Own {
+			if w := strings.Fields(plain(n, true)); len(w) > 1 && w[0] == given {
+				mine = true
+			}
+		}
+		if mine {
+			continue
+		}
+		for i, t := range toks {
+			if t != given {
+				continue
+			}
+			if i > 0 && staffRoleWords[toks[i-1]] {
+				return true
+			}
+			if i+1 < len(toks) && toks[i+1] == initial {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // emailLocal finds the local part of an e-mail address.
 var emailLocal = regexp.MustCompile(`([\p{L}\p{N}._%+'-]+)@`)
 
@@ -895,6 +978,7 @@ func plain(s string, lower bool) string {
 	var b strings.Builder
 	gap := true
 	for _, r := range norm.NFKD.String(s) {
+		r = latinLookalike(r)
 		switch {
 		case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Mn, r):
 		case isWordRune(r):
@@ -915,7 +999,7 @@ func plain(s string, lower bool) string {
 // phone or authorization number however it was spaced or punctuated.
 func compact(s string) string {
 	return strings.Map(func(r rune) rune {
-		if isWordRune(r) {
+		if r = latinLookalike(r); isWordRune(r) {
 			return unicode.ToLower(r)
 		}
 		return -1
@@ -946,3 +1030,33 @@ func containsWord(s, word string) bool {
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// latinLookalike is the Latin letter r is drawn as, for the small capitals
+// and the Cyrillic and Greek letters that NFKD leaves apart ("HʀA", its R a
+// small capital, got through a reviewer black-box pass); any other rune is
+// itself.
+func latinLookalike(r rune) rune {
+	if l, ok := lookalikes[r]; ok {
+		return l
+	}
+	return r
+}
+
+var lookalikes = func() map[rune]rune {
+	m := map[rune]rune{}
+	for _, pair := range []string{
+		// small capitals
+		"ᴀa", "ʙb", "ᴄc", "ᴅd", "ᴇe", "ꜰf", "ɢg", "ʜh", "ɪi", "ᴊj", "ᴋk", "ʟl", "ᴍm", "ɴn", "ᴏo", "ᴘp", "ʀr", "ꜱs", "ᴛt",
+		"ᴜu", "ᴠv", "ᴡw", "ʏy", "ᴢz",
+		// Cyrillic
+		"АA", "аa", "ВB", "вb", "СC", "сc", "ЕE", "еe", "НH", "һh", "ІI", "іi", "ЈJ", "јj", "КK", "кk", "МM", "мm", "ОO", "оo",
+		"РP", "рp", "ЅS", "ѕs", "ТT", "тt", "ХX", "хx", "УY", "уy", "ԁd", "ԛq", "ԝw",
+		// Greek
+		"ΑA", "αa", "ΒB", "ΕE", "ΖZ", "ΗH", "ΙI", "ιi", "ΚK", "κk", "ΜM", "ΝN", "νv", "ΟO", "οo", "ΡP", "ρp", "ΤT", "τt",
+		"ΥY", "υu", "ΧX", "χx",
+	} {
+		rs := []rune(pair)
+		m[rs[0]] = rs[1]
+	}
+	return m
+}()

@@ -277,3 +277,41 @@ func TestAgencyNamedByAProgramTheReaderDoesNotDeliver(t *testing.T) {
 		assert.Equal(t, want, o.names(text), "%q", text)
 	}
 }
+
+// A staff member's given name names the agency after a role word or before
+// the surname's initial, not alone nor when a staff member of the reader's
+// has it too; a look-alike letter (a small capital, Cyrillic, Greek) is the
+// Latin one; and "another provider" says the person is served elsewhere
+// though it names no one. Each got through a reviewer black-box pass.
+func TestAgencyNamedByAGivenNameOrALookalike(t *testing.T) {
+	o := agencyWords{ID: 1, Code: "HRA", Words: []string{"Hartford Recovery Alliance", "Erik Lindqvist"},
+		GivenNames: []string{"Erik L", "Grace O", "Soo K"}, Own: []string{"Soo Kim", "Grace Ahn"}}
+	for text, want := range map[string]bool{
+		"Erik L. already does tests":       true,
+		"erik l will call":                 true,
+		"case manager Grace already tests": false, // the reader has a Grace too
+		"specialist Erik covers it":        true,
+		"Erik":                             false, // a given name alone is everyone's
+		"Erik Larsen at the county":        false,
+		"HʀA does it":                      true, // U+0280, a small capital
+		"НRA does it":                      true, // Cyrillic En
+		"ΗRA":                              true, // Greek Eta
+		"Soo K. will call":                 false, // the reader's own
+		"the hra":                          true,
+		"a hare":                           false,
+	} {
+		assert.Equal(t, want, o.names(text), "%q", text)
+	}
+	for text, want := range map[string]bool{
+		"another provider already holds trips for these dates": true,
+		"duplicate of another agency voucher":                  true,
+		"other agencies serve the area":                        true,
+		"a different treatment organization":                   true,
+		"an outside vendor's report":                           true,
+		"another request covers these days":                    false,
+		"the provider must resubmit":                           false,
+		"other services are not affected":                      false,
+	} {
+		assert.Equal(t, want, mentionsAnotherAgency(text), "%q", text)
+	}
+}
