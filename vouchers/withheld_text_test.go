@@ -293,9 +293,9 @@ func TestAgencyNamedByAGivenNameOrALookalike(t *testing.T) {
 		"specialist Erik covers it":        true,
 		"Erik":                             false, // a given name alone is everyone's
 		"Erik Larsen at the county":        false,
-		"HʀA does it":                      true, // U+0280, a small capital
-		"НRA does it":                      true, // Cyrillic En
-		"ΗRA":                              true, // Greek Eta
+		"HʀA does it":                      true,  // U+0280, a small capital
+		"НRA does it":                      true,  // Cyrillic En
+		"ΗRA":                              true,  // Greek Eta
 		"Soo K. will call":                 false, // the reader's own
 		"the hra":                          true,
 		"a hare":                           false,
