@@ -10,7 +10,7 @@ import (
 )
 
 // ClaimRuleSetVersion is stored with every adjudicated claim line.
-const ClaimRuleSetVersion = "claim-2026.12.9"
+const ClaimRuleSetVersion = "claim-2026.12.10"
 
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).

@@ -532,7 +532,12 @@ type Authorization struct {
 	// HeldThrough, for a retro grant (issued once its span had passed),
 	// is the last day it holds all its units after its end: its claims'
 	// due day, or the day before it goes inactive. Zero for others.
-	HeldThrough time.Time `json:"-"`
+	HeldThrough time.Time `json:"held_through,omitzero"`
+	// Paid is what its counted lines were paid: what it holds of the
+	// episode's dollar cap for the units it used, as the claims' own cap
+	// counts it (a line charged under the fee pays less than rate × units).
+	// Not valid in facts stored before it was read: rate × units used then.
+	Paid decimal.NullDecimal `json:"dollars_paid"`
 }
 
 // Live reports whether its unused units count today: neither void nor
@@ -551,6 +556,20 @@ func (a *Authorization) Holds(today time.Time) int {
 		return a.UnitsUsed
 	}
 	return a.UnitsAuthorized
+}
+
+// HoldsDollars is what the authorization holds of its episode's dollar cap
+// on today: what it was paid, and its unused units that still hold
+// (Holds) at its rate. Valued at rate × units used, an authorization whose
+// line was charged under the fee read "0.00 left" where the claims' cap
+// (C10, from the dollars paid) still had 50.00, and a reviewer's exception
+// raised the cap past what the grant needed (a black-box pass).
+func (a *Authorization) HoldsDollars(today time.Time) decimal.Decimal {
+	paid := Amount(a.Rate, a.UnitsUsed)
+	if a.Paid.Valid {
+		paid = a.Paid.Decimal
+	}
+	return paid.Add(Amount(a.Rate, a.Holds(today)-a.UnitsUsed))
 }
 
 // LiveOn reports whether a line dated dos may draw on it: it is not void,

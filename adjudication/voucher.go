@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.12"
+const VoucherRuleSetVersion = "voucher-2026.12.13"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -894,9 +894,8 @@ func ownInEpisode(f *VoucherFacts, service string) (units int, dollars decimal.D
 			keptBy(f, a) != 0 {
 			continue
 		}
-		held := a.Holds(f.Today)
-		units += held
-		dollars = dollars.Add(Amount(a.Rate, held))
+		units += a.Holds(f.Today)
+		dollars = dollars.Add(a.HoldsDollars(f.Today))
 	}
 	return units, dollars
 }

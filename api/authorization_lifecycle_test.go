@@ -889,3 +889,30 @@ func TestRetroGrantsHoldTheEpisodesRoom(t *testing.T) {
 	l := itLine(t, e.post(keyHRA, "/v1/claims", claim))
 	assert.Equal(t, "paid", l["status"], "%v", l)
 }
+
+// The episode's dollar cap holds what an authorization was paid for the
+// units it used, as the claims' own cap counts it, not rate × units: a
+// line charged under the fee pays less, and the rule read "0.00 left"
+// where the claims' cap had room, pending a request that fit and raising
+// the cap past need at its approval (a claims black-box pass).
+func TestDollarCapCountsWhatWasPaid(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "a small cap for the test"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	a := itATRClient(t, e, day(-30))
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 20, -5, 20) // 240.00 at 12.00
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	claim := map[string]any{"claim_number": "UF-1", "client_id": a.Client, "rendering_staff_id": e.demo.Staff["Okafor"],
+		"place_of_service": "11", "lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 20, "charge": "200.00"}}}
+	l := itLine(t, e.post(keyHRA, "/v1/claims", claim))
+	require.Equal(t, "200.00", l["paid"], "%v", l)
+	// 200.00 paid + 96.00 asked fits 300.00; at rate × units it read 336.00.
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 8, 0, 20)
+	assert.Equal(t, "approved", v["decision"], "%v", v["reasons"])
+	// And 4.01 more does not: 296.00 + 12.00.
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 1, 0, 20)
+	assert.Equal(t, "pended", v["decision"], "%v", v["reasons"])
+	assert.Contains(t, fmt.Sprint(v["reasons"]), "4.00 left")
+}

@@ -14,8 +14,8 @@ import (
 func UnitsCounted(a *adjudication.Authorization, today time.Time) int { return a.Holds(today) }
 
 // EpisodeTotals sums what the authorizations hold of one episode on today:
-// the units of one service and the dollars of all of them (rate × counted
-// units, each rounded as a line would be). Voucher requests are judged on
+// the units of one service and the dollars of all of them (what each was
+// paid and its unused units that still hold at its rate, HoldsDollars). Voucher requests are judged on
 // these totals, and a reviewer's cap exception raises the cap to dollars.
 func EpisodeTotals(auths []adjudication.Authorization, episodeID int64, service string, today time.Time) (units int, dollars decimal.Decimal) {
 	dollars = decimal.Zero
@@ -28,7 +28,7 @@ func EpisodeTotals(auths []adjudication.Authorization, episodeID int64, service 
 		if a.ServiceCode == service {
 			units += n
 		}
-		dollars = dollars.Add(adjudication.Amount(a.Rate, n))
+		dollars = dollars.Add(a.HoldsDollars(today))
 	}
 	return units, dollars
 }

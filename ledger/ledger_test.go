@@ -303,6 +303,26 @@ func TestEpisodeTotalsCountALapsedAuthorizationsUsedUnits(t *testing.T) {
 	assert.Equal(t, "905.00", dollars.StringFixed(2), "600 + 105 + 45 + 125 + 30")
 }
 
+// What an authorization holds of the dollar cap is what it was paid, when
+// that was read, and its unused units still holding at its rate.
+func TestEpisodeDollarsCountWhatWasPaid(t *testing.T) {
+	t.Parallel()
+	today := day(2026, time.April, 10)
+	paid := func(s string) decimal.NullDecimal { return decimal.NullDecimal{Decimal: dec(s), Valid: true} }
+	auths := []adjudication.Authorization{
+		// 20 of 20 used, paid 200.00 though 240.00 at its rate.
+		{ID: 1, ServiceCode: "ATR-TR", EpisodeID: episodeID, End: day(2026, time.April, 30), UnitsAuthorized: 20, UnitsUsed: 20, Rate: dec("12.00"), Paid: paid("200.00")},
+		// 5 of 10 used, paid 50.00, its 5 unused still held at 12.00.
+		{ID: 2, ServiceCode: "ATR-TR", EpisodeID: episodeID, End: day(2026, time.April, 30), UnitsAuthorized: 10, UnitsUsed: 5, Rate: dec("12.00"), Paid: paid("50.00")},
+		// Lapsed: what it was paid only.
+		{ID: 3, ServiceCode: "ATR-TR", EpisodeID: episodeID, End: day(2026, time.April, 1), UnitsAuthorized: 10, UnitsUsed: 2, Rate: dec("12.00"), Paid: paid("20.00")},
+		// Not read (facts stored before it was): rate × units used.
+		{ID: 4, ServiceCode: "ATR-TR", EpisodeID: episodeID, End: day(2026, time.April, 1), UnitsAuthorized: 10, UnitsUsed: 2, Rate: dec("12.00")},
+	}
+	_, dollars := ledger.EpisodeTotals(auths, episodeID, "ATR-TR", today)
+	assert.Equal(t, "354.00", dollars.StringFixed(2), "200 + 50 + 60 + 20 + 24")
+}
+
 // A retro grant (issued on or after its last day) holds all its units
 // through the day its claims are due, or the day before it goes inactive;
 // one that ran frees its unused units at its end.

@@ -40,6 +40,12 @@ const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_i
 	a.last_service_on, a.reactivated_on, a.issued_on, ` + inactivateAfter + ` AS inactivate_after_days, a.created_at,
 	a.episode_max_then, ` + claimsDueBy + ` AS claims_due_by`
 
+// dollarsPaid is what authorization a's counted claim lines were paid
+// (a voided claim's lines are counted no more): read where the episode's
+// dollar totals are judged (PersonAuthorizationsJSON, episodeHeld), not
+// by claims intake, whose cap is the episode's own dollars paid.
+const dollarsPaid = `(SELECT COALESCE(sum(l.paid), 0)::numeric(14, 2) FROM claim_lines l WHERE l.authorization_id = a.id AND l.counted)`
+
 // retroHeldSQL is Authorization.Rule's HeldThrough in SQL, for a sum of
 // what authorizations hold: a retro grant (issued on or after its last
 // day) not void, with units left, holds them all through claimsDueBy
@@ -323,7 +329,7 @@ func RaisedByOthersSQL(episode, provider string) string {
 // rules see them, and the dollars they hold (EpisodeTotals).
 func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Date) ([]Authorization, []adjudication.Authorization, decimal.Decimal, error) {
 	var rows []Authorization
-	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+`, `+dollarsPaid+` AS dollars_paid FROM authorizations a
 		WHERE a.episode_id = $1 ORDER BY a.id`, episodeID); err != nil {
 		return nil, nil, decimal.Zero, err
 	}
@@ -559,7 +565,7 @@ func PersonAuthorizationsJSON(personExpr, programExpr string) string {
 		'units_used', a.units_used, 'rate', a.rate::text, 'start_date', a.start_date, 'end_date', ` + effectiveEnd + `,
 		'voided_at', a.voided_at, 'void_reason', a.void_reason, 'last_service_on', a.last_service_on,
 		'reactivated_on', a.reactivated_on, 'issued_on', a.issued_on, 'inactivate_after_days', ` + inactivateAfter + `,
-		'created_at', a.created_at, 'claims_due_by', ` + claimsDueBy + `) ORDER BY a.id)
+		'created_at', a.created_at, 'claims_due_by', ` + claimsDueBy + `, 'dollars_paid', (` + dollarsPaid + `)::text) ORDER BY a.id)
 		FROM authorizations a WHERE a.person_id = ` + personExpr + ` AND a.program_code = ` + programExpr + `), '[]')`
 }
 
