@@ -542,8 +542,16 @@ func TestVoucherOutcomes(t *testing.T) {
 			}
 			assert.Equal(t, float64(tc.units), v["units_requested"])
 			assert.NotEmpty(t, v["rule_set_version"])
-			if tc.code != "CONFLICT_ON_FILE" { // withheld: the provider's answer drops the trace
+			// The provider's answer drops the trace where a reason is
+			// withheld, and where its own records deny (whoever else
+			// serves the person); the MSC reads it on the stored decision.
+			if tc.code != "CONFLICT_ON_FILE" && tc.decision != "denied" {
 				assert.NotEmpty(t, v["trace"], "the stored decision carries its trace")
+			}
+			if tc.decision == "denied" {
+				assert.Nil(t, v["trace"], "a provider's denied request carries its reasons, not the trace")
+				m := e.get(keyReviewer, itPath("/v1/voucher-requests/%d", itNum(t, v, "id"))).JSON(t)
+				assert.NotEmpty(t, m["trace"], "the stored decision carries its trace")
 			}
 			reasons, _ := v["reasons"].([]any)
 			for _, x := range reasons {
@@ -586,6 +594,10 @@ func TestVoucherGetListReplay(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 		got := r.JSON(t)
 		assert.Equal(t, v, got, "GET returns what the submission returned")
+		if got["decision"] == "denied" { // the provider reads its reasons; the MSC the trace
+			assert.Nil(t, got["trace"])
+			got = e.get(keyReviewer, itPath("/v1/voucher-requests/%d", id)).JSON(t)
+		}
 		trace, _ := got["trace"].([]any)
 		assert.NotEmpty(t, trace)
 		for _, x := range trace {

@@ -28,8 +28,16 @@ func staffHire(t *testing.T, e *env, key string, provider int64, extra map[strin
 }
 
 // staffRuleDetail is the detail of the rule with reason code code in a
-// voucher request's trace ("" when it did not fire).
+// voucher request's reasons or trace ("" when it did not fire): a
+// provider's denied request carries its reasons, not the trace.
 func staffRuleDetail(v map[string]any, code string) string {
+	reasons, _ := v["reasons"].([]any)
+	for _, x := range reasons {
+		if r, _ := x.(map[string]any); r["code"] == code {
+			d, _ := r["detail"].(string)
+			return d
+		}
+	}
 	trace, _ := v["trace"].([]any)
 	for _, x := range trace {
 		s, _ := x.(map[string]any)
