@@ -1367,4 +1367,12 @@ func TestTransferPrimaryToAStayNotBegunIsRefused(t *testing.T) {
 		assert.Contains(t, p["detail"], day(5))
 	})
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND primary_case_manager`, from))
+
+	// Nor is it designated there where none holds it (a re-check).
+	_, err := e.db.Exec(`UPDATE enrollments SET primary_case_manager = false WHERE id = $1`, from)
+	require.NoError(t, err)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/designate-primary", later), map[string]any{"reason": "the lead"}),
+			http.StatusConflict, "not_begun")
+	})
 }

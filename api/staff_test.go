@@ -417,6 +417,18 @@ func TestSupervisionIsDated(t *testing.T) {
 	assert.Equal(t, "denied", late["status"], "%v", late)
 	assert.Contains(t, fmt.Sprint(late["adjustments"]), "185")
 
+	// The day moved later alone: the period before runs on to it, and a
+	// line of the day between is judged under Lead again (it split the
+	// period, the day between kept Other: a re-check).
+	r = e.patch(keyHRA, staffPath, map[string]any{"supervisor_since": day(-1), "reason": "Other took over a day later"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	want = []any{
+		map[string]any{"supervisor_id": float64(lead), "from": nil, "to": day(-2)},
+		map[string]any{"supervisor_id": float64(other), "from": day(-1), "to": nil},
+	}
+	assert.Equal(t, want, periods(r))
+	assert.Equal(t, "paid", itLine(t, e.post(keyHRA, "/v1/claims", claim("DS-4", -2)))["status"])
+
 	// The same supervisor sent back, as a form sends every field, keeps the periods.
 	r = e.patch(keyHRA, staffPath, map[string]any{"supervisor_id": other, "last_name": "Junior-Smith"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
@@ -431,6 +443,29 @@ func TestSupervisionIsDated(t *testing.T) {
 	h := e.get(keyHRA, staffPath+"/history")
 	require.Equal(t, http.StatusOK, h.Status, "%s", h.Body)
 	assert.Contains(t, string(h.Body), `"supervisor_since"`, "the history shows the day a change took effect")
+}
+
+// A period of supervision is judged on its first day: one that began
+// before the supervisor left is a true record, one from after is refused
+// as naming someone who left is (a re-check found the first refused and a
+// departed supervisor's day moved unchecked).
+func TestSupervisionBySomeoneWhoLeftSince(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	gone := staffHire(t, e, keyAdmin, hra, map[string]any{"last_name": "Gone", "employment_start": day(-400)})
+	r := e.patch(keyAdmin, itPath("/v1/staff/%d", gone), map[string]any{"employment_end": day(-10), "reason": "left"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	junior := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Stays", "employment_start": day(-300)})
+	path := itPath("/v1/staff/%d", junior)
+	for _, body := range []map[string]any{{"supervisor_id": gone}, {"supervisor_id": gone, "supervisor_since": day(-5)}} {
+		p := requireProblem(t, e.patch(keyHRA, path, body), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_employed", itFieldCode(p, "supervisor_id"), "%v", body)
+	}
+	r = e.patch(keyHRA, path, map[string]any{"supervisor_id": gone, "supervisor_since": day(-20), "reason": "the record of the spring"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	p := requireProblem(t, e.patch(keyHRA, path, map[string]any{"supervisor_since": day(-9)}), http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "not_employed", itFieldCode(p, "supervisor_id"), "the day moved past the departure")
 }
 
 // A background check that cleared a paid line to a minor is not rejected

@@ -157,14 +157,17 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 	if a.DollarsPaid != nil {
 		r.Paid = decimal.NullDecimal{Decimal: a.DollarsPaid.Decimal, Valid: true}
 	}
-	// A retro grant, issued on or after its last day, is there to be
+	// A retro grant, issued after its last day, is there to be
 	// billed after it: it holds all its units of the episode's caps until
 	// its claims are due (or it goes inactive), where an authorization
 	// that ran frees its unused ones at its end. Freed at once, six past
 	// days of 8 units each were approved against a maximum of 40, their
 	// last line denied at the cap (a black-box pass). retroHeldSQL says
 	// the same for claims intake's sums.
-	if !a.IssuedOn.IsZero() && !a.IssuedOn.Before(a.EndDate) && !a.EndDate.Before(a.StartDate) && !a.ClaimsDueBy.IsZero() {
+	// (A span that ran to the day it was issued, or that a discharge or
+	// a deactivation cut by then, is no retro grant: it ran, or its days
+	// after the cut will not be billed.)
+	if !a.IssuedOn.IsZero() && a.IssuedOn.After(a.EndDate) && !a.EndDate.Before(a.StartDate) && !a.ClaimsDueBy.IsZero() {
 		r.HeldThrough = a.ClaimsDueBy.Time
 		if idle := a.inactiveOn(); !idle.IsZero() && !idle.After(a.ClaimsDueBy) {
 			r.HeldThrough = idle.AddDays(-1).Time

@@ -323,7 +323,7 @@ func TestEpisodeDollarsCountWhatWasPaid(t *testing.T) {
 	assert.Equal(t, "354.00", dollars.StringFixed(2), "200 + 50 + 60 + 20 + 24")
 }
 
-// A retro grant (issued on or after its last day) holds all its units
+// A retro grant (issued after its last day) holds all its units
 // through the day its claims are due, or the day before it goes inactive;
 // one that ran frees its unused units at its end.
 func TestRetroGrantHoldsUntilItsClaimsAreDue(t *testing.T) {
@@ -341,7 +341,7 @@ func TestRetroGrantHoldsUntilItsClaimsAreDue(t *testing.T) {
 		counts int
 	}{
 		{"issued before its end, after it", auth("2026-03-04", nil), "2026-03-06", 2},
-		{"issued on its last day, the day after", auth("2026-03-05", nil), "2026-03-06", 10},
+		{"issued on its last day, the day after", auth("2026-03-05", nil), "2026-03-06", 2},
 		{"retro, its claims' due day", auth("2026-03-10", nil), "2026-06-03", 10},
 		{"retro, the day after", auth("2026-03-10", nil), "2026-06-04", 2},
 		{"retro, idle 30 days from its issue: its last active day", auth("2026-03-10", &idle), "2026-04-09", 10},

@@ -371,7 +371,8 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 }
 
 // supervise applies a patch's supervisor_id and supervisor_since to row
-// and reports whether the supervisor changed. A new supervisor takes over
+// and reports whether the supervision changed (its supervisor or the day
+// the current one took over). A new supervisor takes over
 // from supervisor_since, or on every day when it is absent or null (a
 // correction); the same supervisor sent again changes nothing unless
 // supervisor_since moves the day they took over. A form that sends every
@@ -389,7 +390,9 @@ func supervise(row *staffRow, p Patch) bool {
 		return true
 	}
 	if p.SupervisorSince.Set {
+		was := row.SupervisorSince
 		since()
+		return !was.Equal(row.SupervisorSince)
 	}
 	return false
 }
@@ -472,7 +475,14 @@ func checkRefs(ctx context.Context, tx *sqlx.Tx, r *staffRow, today rss.Date, su
 	}
 	// Someone who has left supervises no one (a black-box pass set one
 	// who left in 2021): their supervision would lend no qualification.
-	if !sup.Left.IsZero() && sup.Left.Before(today) {
+	// A period from a day is judged on that day: one that began before
+	// the supervisor left is a true record (their departure ends what it
+	// lends), as one sent again with its day moved is (a re-check).
+	from := today
+	if !r.SupervisorSince.IsZero() {
+		from = r.SupervisorSince
+	}
+	if !sup.Left.IsZero() && sup.Left.Before(from) {
 		return rss.Invalid("supervisor_id", "not_employed", "staff %d left the agency on %s", *r.SupervisorID, sup.Left)
 	}
 	return nil

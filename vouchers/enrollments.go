@@ -425,6 +425,14 @@ func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string)
 			return rss.Coded(rss.ErrConflict, "primary_held", "enrollment %d holds the %s primary case manager designation of the person: "+
 				"transfer it from there (POST /v1/enrollments/%d/transfer-primary)", open[h].ID, e.ProgramCode, open[h].ID)
 		}
+		// As a transfer's receiving stay: one that has not begun serves
+		// no one yet, and designated, it left the agency serving the
+		// person today denied NOT_PRIMARY_CASE_MANAGER until it began (a
+		// re-check of an operations black-box pass).
+		if e.StartDate.After(s.Today()) {
+			return rss.Coded(rss.ErrConflict, "not_begun",
+				"enrollment %d begins on %s: designate it once that stay has begun", id, e.StartDate)
+		}
 		// As a transfer's receiving agency: one out of service can be
 		// given no voucher (V02).
 		if from, out, err := outOfService(ctx, tx, e.ProviderID, s.Today()); err != nil {

@@ -12,7 +12,9 @@
 -- consequence of the staff row: the trigger below writes them, so the two
 -- cannot disagree. A change from a day keeps the periods before it and
 -- replaces those from it; a change with no day (a correction of the record)
--- replaces them all.
+-- replaces them all; the same supervisor from another day moves the day
+-- the current period began (its old start and what follows are replaced,
+-- so the period before runs on to the new day, or there is none before).
 
 ALTER TABLE staff ADD COLUMN supervisor_since date;
 
@@ -39,7 +41,9 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
         DELETE FROM staff_supervisions
-        WHERE staff_id = NEW.id AND (NEW.supervisor_since IS NULL OR valid_from >= NEW.supervisor_since);
+        WHERE staff_id = NEW.id AND (NEW.supervisor_since IS NULL OR valid_from >= NEW.supervisor_since
+            OR (OLD.supervisor_id IS NOT DISTINCT FROM NEW.supervisor_id
+                AND (OLD.supervisor_since IS NULL OR valid_from >= OLD.supervisor_since)));
     END IF;
     INSERT INTO staff_supervisions (staff_id, provider_id, valid_from, supervisor_id)
     VALUES (NEW.id, NEW.provider_id, NEW.supervisor_since, NEW.supervisor_id);
