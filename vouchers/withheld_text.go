@@ -86,6 +86,13 @@ func (s *Service) checkShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, cl
 func mentionsAnotherAgency(text string) bool {
 	toks := strings.Fields(short(plain(text, true)))
 	for i, t := range toks {
+		// Run together ("anotherprovider", or split by a zero-width
+		// space, which folding drops: a re-check).
+		for w := range otherWords {
+			if rest, ok := strings.CutPrefix(t, w); ok && rest != "" && (agencyNouns[rest] || agencyNouns[strings.TrimSuffix(rest, "s")]) {
+				return true
+			}
+		}
 		if !otherWords[t] {
 			continue
 		}

@@ -308,6 +308,8 @@ func TestAgencyNamedByAGivenNameOrALookalike(t *testing.T) {
 		"other agencies serve the area":                        true,
 		"a different treatment organization":                   true,
 		"an outside vendor's report":                           true,
+		"anotherprovider holds it":                             true,
+		"another\u200bprovider holds it":                       true,
 		"another request covers these days":                    false,
 		"the provider must resubmit":                           false,
 		"other services are not affected":                      false,
