@@ -1348,15 +1348,10 @@ func TestUnbrokenStayKeepsItsEpisode(t *testing.T) {
 func TestTransferPrimaryToAStayNotBegunIsRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	register := func(key string) int64 {
-		r := e.post(key, "/v1/clients", map[string]any{"first_name": "Ada", "last_name": "Laterstart", "date_of_birth": "1984-05-06",
-			"catchment_area": "bridgeport", "gender": "U"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		return itID(t, r)
-	}
-	atHRA := register(keyHRA)
+	ada := identity{First: "Ada", Last: "Laterstart", DOB: rss.MustDate("1984-05-06")}
+	atHRA := itRegisterAs(t, e, keyHRA, ada)
 	itATRReady(t, e, keyHRA, atHRA, e.demo.Staff["Okafor"])
-	atBCS := register(keyBCS)
+	atBCS := itRegisterAs(t, e, keyBCS, ada)
 	r := e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": atBCS, "program_code": "ATR", "start_date": day(5)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	later := itID(t, r)

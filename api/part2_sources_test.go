@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rss"
 	"rss/pg"
 )
 
@@ -466,18 +467,13 @@ func TestAgencyStayAfterDischargeIsJudgedAsAStranger(t *testing.T) {
 func TestOwnDenialReadsTheSameForAStranger(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	register := func(key, first, last string) int64 {
-		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1988-03-04",
-			"catchment_area": "bridgeport", "gender": "U"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		return itID(t, r)
-	}
-	atHRA := register(keyHRA, "Vera", "Probecase")
+	vera := identity{First: "Vera", Last: "Probecase", DOB: rss.MustDate("1988-03-04")}
+	atHRA := itRegisterAs(t, e, keyHRA, vera)
 	itATRReady(t, e, keyHRA, atHRA, e.demo.Staff["Okafor"])
 	v := itVoucher(t, e, keyHRA, atHRA, "ATR-TR", 10, 0, 29)
 	require.Equal(t, "approved", v["decision"], "%v", v)
 	// BCS registers the same person and a stranger, and nothing else.
-	known, stranger := register(keyBCS, "Vera", "Probecase"), register(keyBCS, "Nobody", "Probestranger")
+	known, stranger := itRegisterAs(t, e, keyBCS, vera), itRegisterAs(t, e, keyBCS, identity{First: "Nobody", Last: "Probestranger", DOB: vera.DOB})
 	ask := func(client int64) (map[string]any, resp) {
 		r := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyBCS, IdemKey: "probe-" + itStr(client),
 			Body: map[string]any{"client_id": client, "service_code": "ATR-TR", "units": 2, "start_date": day(5), "end_date": day(5)}})

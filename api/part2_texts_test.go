@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"rss"
 )
 
 // MSC text quoting another agency's authorization is shown to a provider
@@ -116,16 +118,11 @@ func TestMSCTextQuotingAnotherAgencysRecordByIDNeedsItDisclosed(t *testing.T) {
 func TestMSCTextSpeakingOfAnotherAgencyIsRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	register := func(key string) int64 {
-		r := e.post(key, "/v1/clients", map[string]any{"first_name": "Ruth", "last_name": "Genericnote", "date_of_birth": "1979-08-09",
-			"catchment_area": "bridgeport", "gender": "U"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		return itID(t, r)
-	}
-	atHRA := register(keyHRA)
+	ruth := identity{First: "Ruth", Last: "Genericnote", DOB: rss.MustDate("1979-08-09")}
+	atHRA := itRegisterAs(t, e, keyHRA, ruth)
 	itATRReady(t, e, keyHRA, atHRA, e.demo.Staff["Okafor"])
 	require.Equal(t, "approved", itVoucher(t, e, keyHRA, atHRA, "ATR-TR", 10, 0, 29)["decision"])
-	atBCS := register(keyBCS) // no consent of HRA's names BCS
+	atBCS := itRegisterAs(t, e, keyBCS, ruth) // no consent of HRA's names BCS
 	itATRReady(t, e, keyBCS, atBCS, nil)
 	v := itVoucher(t, e, keyBCS, atBCS, "ATR-TR", 10, 0, 29)
 	require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])

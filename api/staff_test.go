@@ -318,6 +318,23 @@ func TestCredentialNotWithdrawnFromUnderAPaidLine(t *testing.T) {
 	assert.Equal(t, day(-2), r.JSON(t)["withdrawn_on"])
 }
 
+// supervisedBachelor hires at HRA a CADC lead and a junior with a
+// bachelor's degree whom the lead supervises from hire: qualified for ATR
+// case management by the supervision alone.
+func supervisedBachelor(t *testing.T, e *env) (lead, junior int64) {
+	t.Helper()
+	hra := e.demo.Providers["HRA"]
+	lead = staffHire(t, e, keyAdmin, hra, map[string]any{"last_name": "Lead", "employment_start": day(-400)})
+	r := e.post(keyAdmin, itPath("/v1/staff/%d/credentials", lead), map[string]any{"type": "CADC", "issuer": "IBADCC",
+		"valid_from": day(-300), "document_reference": "certificate DOC-1"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	junior = staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Junior", "supervisor_id": lead, "employment_start": day(-400)})
+	r = e.post(keyAdmin, itPath("/v1/staff/%d/credentials", junior), map[string]any{"type": "BACHELOR_HUMAN_SERVICES",
+		"issuer": "State University", "valid_from": day(-1000), "document_reference": "diploma DOC-2"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	return lead, junior
+}
+
 // Supervision qualifies a bachelor's-degree case manager for ATR case
 // management on every day paid: a supervisor's departure before such a
 // day, or a change of the supervisor, would leave the paid line
@@ -328,15 +345,7 @@ func TestCredentialNotWithdrawnFromUnderAPaidLine(t *testing.T) {
 func TestSupervisionNotTakenFromUnderAPaidLine(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	hra := e.demo.Providers["HRA"]
-	lead := staffHire(t, e, keyAdmin, hra, map[string]any{"last_name": "Lead", "employment_start": day(-400)})
-	r := e.post(keyAdmin, itPath("/v1/staff/%d/credentials", lead), map[string]any{"type": "CADC", "issuer": "IBADCC",
-		"valid_from": day(-300), "document_reference": "certificate DOC-1"})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	junior := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Junior", "supervisor_id": lead, "employment_start": day(-400)})
-	r = e.post(keyAdmin, itPath("/v1/staff/%d/credentials", junior), map[string]any{"type": "BACHELOR_HUMAN_SERVICES",
-		"issuer": "State University", "valid_from": day(-1000), "document_reference": "diploma DOC-2"})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	lead, junior := supervisedBachelor(t, e)
 	e.authorizeRivera(40)
 	claim := e.riveraClaim("SUP-1", cmLine(day(-3), 4, "60.00"))
 	claim["rendering_staff_id"] = junior
@@ -350,7 +359,7 @@ func TestSupervisionNotTakenFromUnderAPaidLine(t *testing.T) {
 		requireProblem(t, e.patch(keyHRA, itPath("/v1/staff/%d", junior), map[string]any{"supervisor_id": nil, "reason": "restructure"}),
 			http.StatusConflict, "claims_no_longer_qualified")
 	})
-	r = e.patch(keyAdmin, itPath("/v1/staff/%d", lead), map[string]any{"employment_end": day(-2), "reason": "left after the service"})
+	r := e.patch(keyAdmin, itPath("/v1/staff/%d", lead), map[string]any{"employment_end": day(-2), "reason": "left after the service"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
 
@@ -365,16 +374,8 @@ func TestSupervisionNotTakenFromUnderAPaidLine(t *testing.T) {
 func TestSupervisionIsDated(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	hra := e.demo.Providers["HRA"]
-	lead := staffHire(t, e, keyAdmin, hra, map[string]any{"last_name": "Lead", "employment_start": day(-400)})
-	r := e.post(keyAdmin, itPath("/v1/staff/%d/credentials", lead), map[string]any{"type": "CADC", "issuer": "IBADCC",
-		"valid_from": day(-300), "document_reference": "certificate DOC-1"})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	other := staffHire(t, e, keyAdmin, hra, map[string]any{"last_name": "Other", "employment_start": day(-400)})
-	junior := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Junior", "supervisor_id": lead, "employment_start": day(-400)})
-	r = e.post(keyAdmin, itPath("/v1/staff/%d/credentials", junior), map[string]any{"type": "BACHELOR_HUMAN_SERVICES",
-		"issuer": "State University", "valid_from": day(-1000), "document_reference": "diploma DOC-2"})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	lead, junior := supervisedBachelor(t, e)
+	other := staffHire(t, e, keyAdmin, e.demo.Providers["HRA"], map[string]any{"last_name": "Other", "employment_start": day(-400)})
 	e.authorizeRivera(40)
 	claim := func(number string, dos int) map[string]any {
 		c := e.riveraClaim(number, cmLine(day(dos), 2, "30.00"))
@@ -396,7 +397,7 @@ func TestSupervisionIsDated(t *testing.T) {
 		requireProblem(t, e.patch(keyHRA, staffPath, map[string]any{"supervisor_id": other, "supervisor_since": day(-3)}),
 			http.StatusConflict, "claims_no_longer_qualified")
 	})
-	r = e.patch(keyHRA, staffPath, map[string]any{"supervisor_id": other, "supervisor_since": day(-2), "reason": "Lead moved to intake"})
+	r := e.patch(keyHRA, staffPath, map[string]any{"supervisor_id": other, "supervisor_since": day(-2), "reason": "Lead moved to intake"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	periods := func(r resp) []any {
 		v := r.JSON(t)
