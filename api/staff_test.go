@@ -467,6 +467,10 @@ func TestSupervisionBySomeoneWhoLeftSince(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	p := requireProblem(t, e.patch(keyHRA, path, map[string]any{"supervisor_since": day(-9)}), http.StatusUnprocessableEntity, "validation_failed")
 	assert.Equal(t, "not_employed", itFieldCode(p, "supervisor_id"), "the day moved past the departure")
+	// With no supervisor there is no day to move (a re-check).
+	p = requireProblem(t, e.patch(keyAdmin, itPath("/v1/staff/%d", gone), map[string]any{"supervisor_since": day(-30)}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "no_supervisor", itFieldCode(p, "supervisor_since"))
 }
 
 // A background check that cleared a paid line to a minor is not rejected

@@ -164,9 +164,10 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 	// days of 8 units each were approved against a maximum of 40, their
 	// last line denied at the cap (a black-box pass). retroHeldSQL says
 	// the same for claims intake's sums.
-	// (A span that ran to the day it was issued, or that a discharge or
-	// a deactivation cut by then, is no retro grant: it ran, or its days
-	// after the cut will not be billed.)
+	// (A span that ran to the day it was issued is no retro grant, nor
+	// one a discharge cut to that day. One a discharge dated before its
+	// issue day cut reads as one: it holds its units until its claims are
+	// due, which pends requests in that room and never pays past it.)
 	if !a.IssuedOn.IsZero() && a.IssuedOn.After(a.EndDate) && !a.EndDate.Before(a.StartDate) && !a.ClaimsDueBy.IsZero() {
 		r.HeldThrough = a.ClaimsDueBy.Time
 		if idle := a.inactiveOn(); !idle.IsZero() && !idle.After(a.ClaimsDueBy) {

@@ -213,6 +213,12 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 			}
 		}
 		v := s.validate(&row)
+		if p.SupervisorSince.Set && !p.SupervisorID.Set && row.SupervisorID == nil {
+			// Alone it moves the day the current supervisor took over:
+			// with none, it recorded that no one took over on a day (a
+			// re-check).
+			v.Add("supervisor_since", "no_supervisor", "the staff member has no supervisor whose day to move: send supervisor_id with it")
+		}
 		if p.SupervisorSince.Set && !row.SupervisorSince.IsZero() {
 			switch {
 			case row.SupervisorSince.After(s.today()):

@@ -86,11 +86,25 @@ func (s *Service) checkShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, cl
 func mentionsAnotherAgency(text string) bool {
 	toks := strings.Fields(short(plain(text, true)))
 	for i, t := range toks {
-		// Run together ("anotherprovider", or split by a zero-width
-		// space, which folding drops: a re-check).
-		for w := range otherWords {
-			if rest, ok := strings.CutPrefix(t, w); ok && rest != "" && (agencyNouns[rest] || agencyNouns[strings.TrimSuffix(rest, "s")]) {
-				return true
+		// Run together ("anotherprovider", "theotheragency", or split by
+		// zero-width spaces, which folding drops, the article joined on
+		// too: two re-checks).
+		for _, a := range []string{"", "a", "an", "the"} {
+			rest, ok := strings.CutPrefix(t, a)
+			if !ok {
+				continue
+			}
+			for w := range otherWords {
+				noun, ok := strings.CutPrefix(rest, w)
+				if !ok {
+					continue
+				}
+				if noun == "" && a != "" {
+					t = w // "theother agency": the article joined on
+				}
+				if noun != "" && (agencyNouns[noun] || agencyNouns[strings.TrimSuffix(noun, "s")]) {
+					return true
+				}
 			}
 		}
 		if !otherWords[t] {
