@@ -915,4 +915,31 @@ func TestDollarCapCountsWhatWasPaid(t *testing.T) {
 	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 1, 0, 20)
 	assert.Equal(t, "pended", v["decision"], "%v", v["reasons"])
 	assert.Contains(t, fmt.Sprint(v["reasons"]), "4.00 left")
+
+	// The ledger keeps what each authorization was paid as its lines move
+	// (migration 00090): a replacement charged otherwise, then a void.
+	auth := e.count(`SELECT authorization_id FROM claim_lines l JOIN claims c ON c.id = l.claim_id WHERE c.claim_number = 'UF-1'`)
+	kept := func() (string, string) {
+		var paid, summed string
+		require.NoError(t, e.db.QueryRow(`SELECT a.dollars_paid::text, COALESCE((SELECT sum(l.paid) FROM claim_lines l
+			WHERE l.authorization_id = a.id AND l.counted), 0)::numeric(12,2)::text FROM authorizations a WHERE a.id = $1`, auth).Scan(&paid, &summed))
+		return paid, summed
+	}
+	paid, summed := kept()
+	assert.Equal(t, "200.00", paid)
+	assert.Equal(t, summed, paid)
+	assert.Equal(t, "200.00", itAuth(t, e, keyHRA, int64(auth))["dollars_paid"])
+	orig := e.count(`SELECT id FROM claims WHERE claim_number = 'UF-1'`)
+	claim["claim_number"], claim["frequency"], claim["original_claim_id"] = "UF-2", "7", orig
+	claim["lines"] = []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 20, "charge": "180.00"}}
+	require.Equal(t, "180.00", itLine(t, e.post(keyHRA, "/v1/claims", claim))["paid"])
+	paid, summed = kept()
+	assert.Equal(t, "180.00", paid, "the same units, charged otherwise")
+	assert.Equal(t, summed, paid)
+	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "UF-3", "client_id": a.Client, "frequency": "8",
+		"original_claim_id": e.count(`SELECT id FROM claims WHERE claim_number = 'UF-2'`)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	paid, summed = kept()
+	assert.Equal(t, "0.00", paid)
+	assert.Equal(t, summed, paid)
 }

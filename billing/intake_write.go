@@ -69,7 +69,7 @@ var writeQuery = `
 		           -- A void of a void is a resend (NewResend), the only one intake takes.
 		           WHEN '8' THEN CASE WHEN (SELECT o.frequency FROM claims o WHERE o.id = c.original_claim_id) = '8' THEN 'resend' ELSE 'void' END
 		           WHEN '7' THEN 'replace' ELSE 'create' END, 'claim', c.id::text,
-			c.client_id, NULLIF($49, ''), c.status, NULLIF(r.request_id, '')
+			c.client_id, NULLIF($50, ''), c.status, NULLIF(r.request_id, '')
 		FROM unnest($6::text[], $20::text[]) AS r(number, request_id) JOIN c ON c.claim_number = r.number)
 	-- Data-modifying CTEs always run to completion, read or not. One row
 	-- answers: the claims' ids in the submission's order, the time stored
@@ -263,7 +263,7 @@ func writeArgs(a access.Actor, d *decided) ([]any, error) {
 		origIDs, by, supStatus} {
 		args = append(args, c.String())
 	}
-	// $44-$48 are the ledger's changes, $49 the purpose of use.
+	// $44-$49 are the ledger's changes, $50 the purpose of use.
 	return append(append(args, ledger.ChangesArgs(d.changes)...), a.Purpose), nil
 }
 

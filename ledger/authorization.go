@@ -52,9 +52,9 @@ type Authorization struct {
 	// ClaimsDueBy is the last day a claim for its last day is received in
 	// time: its end plus its program's filing limit.
 	ClaimsDueBy rss.Date `json:"claims_due_by" db:"claims_due_by"`
-	// DollarsPaid is what its counted lines were paid, where it is read
-	// to judge the episode's dollar cap (nil elsewhere, and not shown).
-	DollarsPaid *rss.Money `json:"dollars_paid,omitempty" db:"dollars_paid"`
+	// DollarsPaid is what its counted lines were paid (migration 00090):
+	// what it holds of the episode's dollar cap for the units it used.
+	DollarsPaid rss.Money `json:"dollars_paid" db:"dollars_paid"`
 	// Events are its lifecycle changes, oldest first (one authorization's
 	// read only).
 	// Present, [] when there are none, on that read (a black-box pass
@@ -154,9 +154,7 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 	if a.EpisodeMaxThen != nil {
 		r.EpisodeMaxThen = *a.EpisodeMaxThen
 	}
-	if a.DollarsPaid != nil {
-		r.Paid = decimal.NullDecimal{Decimal: a.DollarsPaid.Decimal, Valid: true}
-	}
+	r.Paid = decimal.NullDecimal{Decimal: a.DollarsPaid.Decimal, Valid: true}
 	// A retro grant, issued after its last day, is there to be
 	// billed after it: it holds all its units of the episode's caps until
 	// its claims are due (or it goes inactive), where an authorization

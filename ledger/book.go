@@ -54,8 +54,9 @@ type Book struct {
 	auths    map[int64][]adjudication.Authorization // by client
 	episodes map[int64]*episode
 	counted  map[Key]bool
-	units    map[int64]int       // change of units_used, by authorization
-	served   map[int64]time.Time // latest date of service claimed, by authorization
+	units    map[int64]int             // change of units_used, by authorization
+	paid     map[int64]decimal.Decimal // change of dollars_paid, by authorization
+	served   map[int64]time.Time       // latest date of service claimed, by authorization
 	// holdings are what the episodes' authorizations hold of each
 	// service and its maximum there (WithHoldings), as they stood when the
 	// submission began; mine are this book's authorizations by episode and
@@ -91,7 +92,7 @@ type Holdings map[EpisodeService]Holding
 // each authorization's status is judged on today.
 func NewBook(provider int64, today rss.Date, held []Held, clients map[int64]bool, counted []Key) *Book {
 	b := &Book{provider: provider, today: today.Time, auths: map[int64][]adjudication.Authorization{}, episodes: map[int64]*episode{},
-		counted: make(map[Key]bool, len(counted)), units: map[int64]int{}, served: map[int64]time.Time{}, unknown: map[int64]bool{},
+		counted: make(map[Key]bool, len(counted)), units: map[int64]int{}, paid: map[int64]decimal.Decimal{}, served: map[int64]time.Time{}, unknown: map[int64]bool{},
 		mine: map[EpisodeService][]*adjudication.Authorization{}, began: map[int64]int{}, beganUsed: map[int64]int{}}
 	for i := range held {
 		h := &held[i]
@@ -227,6 +228,7 @@ func (b *Book) Claim(client int64, f *adjudication.LineFacts, d *adjudication.Li
 	a := f.Authorization // Draw's pointer into b.auths: later lines see the units used
 	a.UnitsUsed += d.UnitsAllowed
 	b.units[a.ID] += d.UnitsAllowed
+	b.paid[a.ID] = b.paid[a.ID].Add(d.Paid)
 	if dos := f.Line.DateOfService; dos.After(b.served[a.ID]) {
 		b.served[a.ID] = dos // the authorization's last activity, for inactivity
 	}
@@ -246,6 +248,7 @@ func (b *Book) Release(e *Entry) {
 	if e.AuthorizationID != nil {
 		id := *e.AuthorizationID
 		b.units[id] -= e.UnitsAllowed
+		b.paid[id] = b.paid[id].Sub(e.Paid)
 		auths := b.auths[e.Key.Client]
 		for i := range auths {
 			if auths[i].ID == id {
@@ -277,8 +280,11 @@ type Changes struct {
 	Authorizations []int64
 	Units          []int64
 	Served         []time.Time
-	Episodes       []int64
-	Dollars        []decimal.Decimal
+	// Paid moves each authorization's dollars paid, as Dollars its
+	// episode's.
+	Paid     []decimal.Decimal
+	Episodes []int64
+	Dollars  []decimal.Decimal
 }
 
 // Changes returns the non-zero changes of units used and dollars paid, and
@@ -286,7 +292,9 @@ type Changes struct {
 func (b *Book) Changes() Changes {
 	var c Changes
 	for id, d := range b.units {
-		if d != 0 || !b.served[id].IsZero() {
+		// Its dollars may move with its units netting nothing (a
+		// replacement of the same units charged otherwise).
+		if d != 0 || !b.served[id].IsZero() || !b.paid[id].IsZero() {
 			c.Authorizations = append(c.Authorizations, id)
 		}
 	}
@@ -299,9 +307,11 @@ func (b *Book) Changes() Changes {
 	sort.Slice(c.Episodes, func(i, j int) bool { return c.Episodes[i] < c.Episodes[j] })
 	c.Units = make([]int64, len(c.Authorizations))
 	c.Served = make([]time.Time, len(c.Authorizations))
+	c.Paid = make([]decimal.Decimal, len(c.Authorizations))
 	for i, id := range c.Authorizations {
 		c.Units[i] = int64(b.units[id])
 		c.Served[i] = b.served[id]
+		c.Paid[i] = b.paid[id]
 	}
 	c.Dollars = make([]decimal.Decimal, len(c.Episodes))
 	for i, id := range c.Episodes {

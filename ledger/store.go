@@ -38,13 +38,7 @@ const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_i
 	a.episode_id, a.enrollment_id, a.units_authorized, a.units_used, a.rate, a.start_date, ` + effectiveEnd + ` AS end_date,
 	a.voided_at, a.void_reason,
 	a.last_service_on, a.reactivated_on, a.issued_on, ` + inactivateAfter + ` AS inactivate_after_days, a.created_at,
-	a.episode_max_then, ` + claimsDueBy + ` AS claims_due_by`
-
-// dollarsPaid is what authorization a's counted claim lines were paid
-// (a voided claim's lines are counted no more): read where the episode's
-// dollar totals are judged (PersonAuthorizationsJSON, episodeHeld), not
-// by claims intake, whose cap is the episode's own dollars paid.
-const dollarsPaid = `(SELECT COALESCE(sum(l.paid), 0)::numeric(14, 2) FROM claim_lines l WHERE l.authorization_id = a.id AND l.counted)`
+	a.episode_max_then, ` + claimsDueBy + ` AS claims_due_by, a.dollars_paid`
 
 // retroHeldSQL is Authorization.Rule's HeldThrough in SQL, for a sum of
 // what authorizations hold: a retro grant (issued after its last day) not
@@ -329,7 +323,7 @@ func RaisedByOthersSQL(episode, provider string) string {
 // rules see them, and the dollars they hold (EpisodeTotals).
 func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Date) ([]Authorization, []adjudication.Authorization, decimal.Decimal, error) {
 	var rows []Authorization
-	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+`, `+dollarsPaid+` AS dollars_paid FROM authorizations a
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
 		WHERE a.episode_id = $1 ORDER BY a.id`, episodeID); err != nil {
 		return nil, nil, decimal.Zero, err
 	}
@@ -510,24 +504,24 @@ func LockForClaimsSQL(providerID int64, clients []int64) string {
 }
 
 // ChangesSQL is two data-modifying CTEs (ledger_units, ledger_dollars)
-// that move units_used and dollars_paid by a Changes (and each claimed
-// authorization's last date of service forward), for a writer that stores
-// its own rows in the same statement; first is the number of the first of
-// the five parameters ChangesArgs gives. Rows are found by their
+// that move units_used and dollars_paid by a Changes, the authorizations'
+// and the episodes' (and each claimed authorization's last date of service
+// forward), for a writer that stores its own rows in the same statement;
+// first is the number of the first of the six parameters ChangesArgs gives. Rows are found by their
 // ids (= ANY), so a cached plan probes the index for each whatever the
 // size of the table. The schema's CHECKs refuse any counter moved past its
 // bound.
 func ChangesSQL(first int) string {
 	return fmt.Sprintf(`ledger_units AS (
-			UPDATE authorizations t SET units_used = t.units_used + x.delta,
+			UPDATE authorizations t SET units_used = t.units_used + x.delta, dollars_paid = t.dollars_paid + x.paid,
 				last_service_on = GREATEST(t.last_service_on, x.served)
-			FROM unnest($%[1]d::bigint[], $%[2]d::int[], $%[5]d::date[]) AS x(id, delta, served)
+			FROM unnest($%[1]d::bigint[], $%[2]d::int[], $%[5]d::date[], $%[6]d::numeric[]) AS x(id, delta, served, paid)
 			WHERE t.id = x.id AND t.id = ANY($%[1]d)
 			RETURNING t.id),
 		ledger_dollars AS (
 			UPDATE episodes t SET dollars_paid = t.dollars_paid + x.delta
 			FROM unnest($%[3]d::bigint[], $%[4]d::numeric[]) AS x(id, delta) WHERE t.id = x.id AND t.id = ANY($%[3]d)
-			RETURNING t.id)`, first, first+1, first+2, first+3, first+4)
+			RETURNING t.id)`, first, first+1, first+2, first+3, first+4, first+5)
 }
 
 // ChangesArgs are the parameters of ChangesSQL.
@@ -543,8 +537,12 @@ func ChangesArgs(c Changes) []any {
 			served[i] = d.Format("2006-01-02")
 		}
 	}
+	paid := make([]string, len(c.Paid))
+	for i, d := range c.Paid {
+		paid[i] = d.StringFixed(2)
+	}
 	return []any{pq.Array(c.Authorizations), pq.Array(c.Units), pq.Array(c.Episodes), pq.Array(dollars),
-		"{" + strings.Join(served, ",") + "}"}
+		"{" + strings.Join(served, ",") + "}", pq.Array(paid)}
 }
 
 // LockEpisodeSQL locks the episode whose id the expression yields, for a
@@ -565,7 +563,7 @@ func PersonAuthorizationsJSON(personExpr, programExpr string) string {
 		'units_used', a.units_used, 'rate', a.rate::text, 'start_date', a.start_date, 'end_date', ` + effectiveEnd + `,
 		'voided_at', a.voided_at, 'void_reason', a.void_reason, 'last_service_on', a.last_service_on,
 		'reactivated_on', a.reactivated_on, 'issued_on', a.issued_on, 'inactivate_after_days', ` + inactivateAfter + `,
-		'created_at', a.created_at, 'claims_due_by', ` + claimsDueBy + `, 'dollars_paid', (` + dollarsPaid + `)::text) ORDER BY a.id)
+		'created_at', a.created_at, 'claims_due_by', ` + claimsDueBy + `, 'dollars_paid', a.dollars_paid::text) ORDER BY a.id)
 		FROM authorizations a WHERE a.person_id = ` + personExpr + ` AND a.program_code = ` + programExpr + `), '[]')`
 }
 
