@@ -14,8 +14,10 @@ import (
 // episode allows and has paid.
 type Held struct {
 	Authorization
-	DollarCap   *rss.Money `db:"dollar_cap"`
-	DollarsPaid rss.Money  `db:"dollars_paid"`
+	DollarCap *rss.Money `db:"dollar_cap"`
+	// DollarsPaid is its episode's (the authorization's own is
+	// Authorization.DollarsPaid).
+	DollarsPaid rss.Money `db:"episode_dollars_paid"`
 }
 
 // Key identifies a counted line: a line with the same client, service,

@@ -496,7 +496,7 @@ func LockForClaimsSQL(providerID int64, clients []int64) string {
 	for i, id := range clients {
 		ids[i] = strconv.FormatInt(id, 10)
 	}
-	return `SELECT ` + columns + `, e.dollar_cap, e.dollars_paid
+	return `SELECT ` + columns + `, e.dollar_cap, e.dollars_paid AS episode_dollars_paid
 	FROM unnest('{` + strings.Join(ids, ",") + `}'::bigint[]) AS k(id)
 	JOIN authorizations a ON a.client_id = k.id AND a.provider_id = ` + strconv.FormatInt(providerID, 10) + `
 	JOIN episodes e ON e.id = a.episode_id
