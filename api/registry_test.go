@@ -891,6 +891,10 @@ func TestInErrorReactivationJudgesWhatWasGrantedMeanwhile(t *testing.T) {
 	ended, _ := r.JSON(t)["authorizations_ended"].([]any)
 	require.Len(t, ended, 1, "%s", r.Body)
 	assert.Contains(t, ended[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	// The agency's history says the deactivation was undone as made in
+	// error: it read as an ordinary reactivation (an operations pass).
+	hist := itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/history", bcs)))
+	assert.Equal(t, "mistake (the deactivation was made in error: undone)", hist[len(hist)-1]["reason"], "%v", hist[len(hist)-1])
 }
 
 // A reviewer's lifted overlap covers the authorizations the reviewer saw,

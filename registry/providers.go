@@ -874,8 +874,13 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 		// The reactivation's own reason, kept with the row's change in the
 		// agency's history: a reactivation that keeps no suspension (in
 		// error, or before its day) had it nowhere an API reads (an
-		// operations pass).
-		if err := access.ChangeReason(ctx, tx, strings.TrimSpace(r.Reason)); err != nil {
+		// operations pass). One made in error says so there: it read as an
+		// ordinary one, only the missing suspension hinting at it (another).
+		histReason := strings.TrimSpace(r.Reason)
+		if inError {
+			histReason += " (the deactivation was made in error: undone)"
+		}
+		if err := access.ChangeReason(ctx, tx, histReason); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE providers SET deactivated_on = NULL, deactivation_reason = NULL WHERE id = $1`,
