@@ -42,10 +42,10 @@ const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_i
 
 // retroHeldSQL is Authorization.Rule's HeldThrough in SQL, for a sum of
 // what authorizations hold: a retro grant (issued after its last day) not
-// void, with units left, holds them all through claimsDueBy unless it goes
-// inactive first.
+// void holds all its units through claimsDueBy unless it goes inactive
+// first.
 func retroHeldSQL(today string) string {
-	return `(a.voided_at IS NULL AND a.units_used < a.units_authorized AND a.issued_on > ` + effectiveEnd + `
+	return `(a.voided_at IS NULL AND a.issued_on > ` + effectiveEnd + `
 		AND ` + effectiveEnd + ` >= a.start_date AND ` + today + ` <= ` + claimsDueBy + `
 		AND NOT coalesce(` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on, a.issued_on) + ` + inactivateAfter + `, false))`
 }

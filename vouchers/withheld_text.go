@@ -911,22 +911,24 @@ var staffRoleWords = map[string]bool{"manager": true, "specialist": true, "coach
 // surname's initial, unless a staff member of the reader's has that given
 // name too (Own).
 func (o agencyWords) namedByGivenName(words string) bool {
+	if len(o.GivenNames) == 0 {
+		return false
+	}
+	// The reader's own given names, folded once, not once for each of
+	// the agency's.
+	mine := map[string]bool{}
+	for _, n := range o.Own {
+		if w := strings.Fields(plain(n, true)); len(w) > 1 {
+			mine[w[0]] = true
+		}
+	}
 	toks := strings.Fields(words)
 	for _, gn := range o.GivenNames {
 		f := strings.Fields(plain(gn, true))
-		if len(f) != 2 || utf8.RuneCountInString(f[0]) < 2 {
+		if len(f) != 2 || utf8.RuneCountInString(f[0]) < 2 || mine[f[0]] {
 			continue
 		}
 		given, initial := f[0], f[1]
-		mine := false
-		for _, n := range o.Own {
-			if w := strings.Fields(plain(n, true)); len(w) > 1 && w[0] == given {
-				mine = true
-			}
-		}
-		if mine {
-			continue
-		}
 		for i, t := range toks {
 			if t != given {
 				continue
@@ -1057,6 +1059,9 @@ func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) 
 // small capital, got through a reviewer black-box pass); any other rune is
 // itself.
 func latinLookalike(r rune) rune {
+	if r < utf8.RuneSelf {
+		return r // ASCII, most of every text: no lookup
+	}
 	if l, ok := lookalikes[r]; ok {
 		return l
 	}
