@@ -22,6 +22,18 @@ func (s *Server) reassignEnrollment(c *gin.Context) {
 	post(c, okJSON[vouchers.Enrollment], func(ctx context.Context) (vouchers.Enrollment, error) { return s.v.Reassign(ctx, id, body) })
 }
 
+func (s *Server) correctEnrollmentStart(c *gin.Context) {
+	id, ok := pathID(c, "enrollment_id")
+	if !ok {
+		return
+	}
+	var body vouchers.StartCorrection
+	if !decode(c, &body) {
+		return
+	}
+	post(c, okJSON[vouchers.Enrollment], func(ctx context.Context) (vouchers.Enrollment, error) { return s.v.CorrectStart(ctx, id, body) })
+}
+
 func (s *Server) transferPrimary(c *gin.Context) {
 	id, ok := pathID(c, "enrollment_id")
 	if !ok {

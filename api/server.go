@@ -210,6 +210,7 @@ func New(cfg Config) *Server {
 	postRoute("/enrollments/:enrollment_id/discharge", s.dischargeEnrollment)
 	postRoute("/enrollments/:enrollment_id/withdraw", s.withdrawEnrollment)
 	postRoute("/enrollments/:enrollment_id/reassign", s.reassignEnrollment)
+	postRoute("/enrollments/:enrollment_id/correct-start", s.correctEnrollmentStart)
 	postRoute("/enrollments/:enrollment_id/transfer-primary", s.transferPrimary)
 	postRoute("/enrollments/:enrollment_id/designate-primary", s.designatePrimary)
 	v1.GET("/discharge-reasons", s.listDischargeReasons)

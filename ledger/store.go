@@ -466,6 +466,115 @@ func DropEmptyEpisode(ctx context.Context, ext pg.Ext, episodeID int64) error {
 	return nil
 }
 
+// Stay is an enrollment as the ledger sees it: its person's episode in its
+// program.
+type Stay struct {
+	EnrollmentID int64
+	EpisodeID    int64
+	PersonID     int64
+	Program      string
+}
+
+// EpisodeForNewStart judges again, as OpenEpisode would have, which
+// episode a stay not begun belongs in once its start is corrected to on
+// (vouchers' correct-start), and makes that episode ready to take it. The
+// caller holds the episode's life (LockEpisodeLife), moves the enrollment
+// to the episode returned, and then calls MoveStay.
+//
+//   - Beside another open stay, or within a day of the last discharge of
+//     the episode's other stays, the stay keeps its episode.
+//   - Its episode's other stays all ended more than a day before on: the
+//     episode closes at their last discharge and the stay opens (or joins,
+//     by OpenEpisode's rule) another: the stay had reopened it by its
+//     mistyped day.
+//   - Alone in its episode, with the person's episode closed the day before
+//     on or later: that one opens again and takes the stay, so its caps go
+//     on as a readmission's do. An episode of the stay's own with a raised
+//     cap or unit maximum keeps the stay (a raise is a reviewer's decision
+//     on that episode, not to be carried into another's figures).
+//
+// A stay a claim line or a GPRA interview names through its episode keeps
+// its episode in every case (those rows never change their episode). No
+// case refuses: which episode a stay is in is the MSC's to see, and a
+// refusal would tell an agency that the person had stays with another.
+func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, dollarCap *rss.Money) (int64, error) {
+	var o struct {
+		Others  int       `db:"others"`
+		Open    bool      `db:"open"`
+		LastEnd *rss.Date `db:"last_end"`
+		First   *rss.Date `db:"first"`
+		Tied    bool      `db:"tied"`
+		Raised  bool      `db:"raised"`
+	}
+	if err := sqlx.GetContext(ctx, ext, &o, `SELECT count(*) AS others, coalesce(bool_or(discharge_date IS NULL), false) AS open,
+			max(discharge_date) AS last_end, min(start_date) AS first,
+			EXISTS (SELECT 1 FROM gpra_interviews WHERE enrollment_id = $2)
+			OR EXISTS (SELECT 1 FROM claim_lines WHERE authorization_id IN (SELECT id FROM authorizations WHERE enrollment_id = $2)) AS tied,
+			EXISTS (SELECT 1 FROM episode_cap_raises WHERE episode_id = $1)
+			OR EXISTS (SELECT 1 FROM episode_unit_maxima WHERE episode_id = $1) AS raised
+		FROM enrollments WHERE episode_id = $1 AND id <> $2`, s.EpisodeID, s.EnrollmentID); err != nil {
+		return 0, fmt.Errorf("episode's other stays: %w", err)
+	}
+	if o.Tied || o.Open {
+		return s.EpisodeID, nil
+	}
+	dayBefore := on.AddDays(-1)
+	if o.Others > 0 {
+		if !o.LastEnd.Before(dayBefore) {
+			return s.EpisodeID, nil
+		}
+		if _, err := ext.ExecContext(ctx, `UPDATE episodes SET opened_on = $2, closed_on = $3 WHERE id = $1`,
+			s.EpisodeID, *o.First, *o.LastEnd); err != nil {
+			return 0, fmt.Errorf("close the episode the stay leaves: %w", err)
+		}
+		return OpenEpisode(ctx, ext, s.PersonID, s.Program, on, dollarCap)
+	}
+	if o.Raised {
+		return s.EpisodeID, nil
+	}
+	var earlier int64
+	err := sqlx.GetContext(ctx, ext, &earlier, `SELECT id FROM episodes WHERE person_id = $1 AND program_code = $2 AND id <> $3
+			AND closed_on >= $4 ORDER BY closed_on DESC, id DESC LIMIT 1`, s.PersonID, s.Program, s.EpisodeID, dayBefore)
+	if errors.Is(err, pg.ErrNoRows) {
+		return s.EpisodeID, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("earlier episode: %w", err)
+	}
+	// Closed on its own first day, the stay's episode leaves the person's
+	// one open episode (episodes_one_open) to the earlier one; MoveStay
+	// drops it once the stay has left.
+	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET closed_on = opened_on WHERE id = $1`, s.EpisodeID); err != nil {
+		return 0, fmt.Errorf("leave the stay's episode: %w", err)
+	}
+	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET closed_on = NULL, opened_on = LEAST(opened_on, $2) WHERE id = $1`,
+		earlier, on); err != nil {
+		return 0, fmt.Errorf("reopen the earlier episode: %w", err)
+	}
+	return earlier, nil
+}
+
+// MoveStay follows a corrected stay's enrollment, moved from episode from
+// to episode to by the caller (EpisodeForNewStart chose to): its
+// authorizations go with it, the episode it left is dropped when nothing
+// stands on it, and each opens on the first day of its stays.
+func MoveStay(ctx context.Context, ext pg.Ext, enrollmentID, from, to int64) error {
+	if from != to {
+		if _, err := ext.ExecContext(ctx, `UPDATE authorizations SET episode_id = $2 WHERE enrollment_id = $1`, enrollmentID, to); err != nil {
+			return fmt.Errorf("move the stay's authorizations: %w", err)
+		}
+		if err := DropEmptyEpisode(ctx, ext, from); err != nil {
+			return err
+		}
+	}
+	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET opened_on = s.first FROM
+			(SELECT min(start_date) AS first FROM enrollments WHERE episode_id = $1) s
+		WHERE id = $1 AND s.first IS NOT NULL AND s.first <> opened_on`, to); err != nil {
+		return fmt.Errorf("episode's first stay: %w", err)
+	}
+	return nil
+}
+
 // CloseEpisode closes an episode when none of its enrollments, with any
 // agency, is still open: on the last day a stay of it ran (the latest
 // discharge, not before it opened, nor before on). Closed on the closing

@@ -555,7 +555,7 @@ type Enrollment struct {
 
 // EnrollmentEvent is one change of an enrollment's staff or designation.
 type EnrollmentEvent struct {
-	Kind string    `json:"kind" db:"kind"` // reassigned, primary_designated, primary_transferred_out, primary_transferred_in
+	Kind string    `json:"kind" db:"kind"` // reassigned, start_corrected, primary_designated, primary_transferred_out, primary_transferred_in
 	At   time.Time `json:"at" db:"at"`
 	// Reason is the reason given with the change.
 	Reason string `json:"reason" db:"reason"`
@@ -569,6 +569,10 @@ type EnrollmentEvent struct {
 	// OtherEnrollmentID is a transfer's other enrollment (none for a
 	// designation, which has no sender).
 	OtherEnrollmentID *int64 `json:"other_enrollment_id,omitempty" db:"other_enrollment_id"`
+	// FromDate and ToDate are a start correction's: the start as it was,
+	// and as corrected.
+	FromDate *rss.Date `json:"from_date,omitempty" db:"from_date"`
+	ToDate   *rss.Date `json:"to_date,omitempty" db:"to_date"`
 	// ByMSC is whether an MSC role wrote the reason (a designation's
 	// always; a reassignment's when the admin made it): showHistory holds
 	// those to the consents in force, and leaves the agency's own words.
@@ -588,14 +592,18 @@ func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64
 	out := []EnrollmentEvent{}
 	err := sqlx.SelectContext(ctx, ext, &out, `
 		SELECT 'reassigned' AS kind, reassigned_at AS at, reason, from_staff_id, to_staff_id, caseload_after, caseload_cap,
-		       NULL::bigint AS other_enrollment_id,
+		       NULL::bigint AS other_enrollment_id, NULL::date AS from_date, NULL::date AS to_date,
 		       NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = actor_key_id AND k.role = 'provider') AS by_msc
 		FROM enrollment_reassignments WHERE enrollment_id = $1
+		UNION ALL
+		SELECT 'start_corrected', corrected_at, reason, NULL, NULL, NULL, NULL, NULL, from_date, to_date,
+		       NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = actor_key_id AND k.role = 'provider')
+		FROM enrollment_start_corrections WHERE enrollment_id = $1
 		UNION ALL
 		SELECT CASE WHEN from_enrollment_id IS NULL OR (NOT $2 AND to_enrollment_id = $1) THEN 'primary_designated'
 		            WHEN from_enrollment_id = $1 THEN 'primary_transferred_out' ELSE 'primary_transferred_in' END, transferred_at,
 		       reason, NULL, NULL, NULL, NULL,
-		       CASE WHEN NOT $2 THEN NULL WHEN from_enrollment_id = $1 THEN to_enrollment_id ELSE from_enrollment_id END, true
+		       CASE WHEN NOT $2 THEN NULL WHEN from_enrollment_id = $1 THEN to_enrollment_id ELSE from_enrollment_id END, NULL, NULL, true
 		FROM primary_case_manager_transfers WHERE (from_enrollment_id = $1 OR to_enrollment_id = $1)
 		  AND ($2 OR (to_enrollment_id = $1 AND NOT to_was_primary))
 		ORDER BY at, kind`, id, !a.IsProvider())
