@@ -503,25 +503,25 @@ func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, do
 		Open    bool      `db:"open"`
 		LastEnd *rss.Date `db:"last_end"`
 		First   *rss.Date `db:"first"`
-		Tied    bool      `db:"tied"`
 		Raised  bool      `db:"raised"`
 	}
 	if err := sqlx.GetContext(ctx, ext, &o, `SELECT count(*) AS others, coalesce(bool_or(discharge_date IS NULL), false) AS open,
 			max(discharge_date) AS last_end, min(start_date) AS first,
-			EXISTS (SELECT 1 FROM gpra_interviews WHERE enrollment_id = $2)
-			OR EXISTS (SELECT 1 FROM claim_lines WHERE authorization_id IN (SELECT id FROM authorizations WHERE enrollment_id = $2)) AS tied,
 			EXISTS (SELECT 1 FROM episode_cap_raises WHERE episode_id = $1)
 			OR EXISTS (SELECT 1 FROM episode_unit_maxima WHERE episode_id = $1) AS raised
 		FROM enrollments WHERE episode_id = $1 AND id <> $2`, s.EpisodeID, s.EnrollmentID); err != nil {
 		return 0, fmt.Errorf("episode's other stays: %w", err)
 	}
-	if o.Tied || o.Open {
+	if o.Open {
 		return s.EpisodeID, nil
 	}
 	dayBefore := on.AddDays(-1)
 	if o.Others > 0 {
 		if !o.LastEnd.Before(dayBefore) {
 			return s.EpisodeID, nil
+		}
+		if tied, err := stayTied(ctx, ext, s.EnrollmentID); err != nil || tied {
+			return s.EpisodeID, err
 		}
 		if _, err := ext.ExecContext(ctx, `UPDATE episodes SET opened_on = $2, closed_on = $3 WHERE id = $1`,
 			s.EpisodeID, *o.First, *o.LastEnd); err != nil {
@@ -541,6 +541,9 @@ func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, do
 	if err != nil {
 		return 0, fmt.Errorf("earlier episode: %w", err)
 	}
+	if tied, err := stayTied(ctx, ext, s.EnrollmentID); err != nil || tied {
+		return s.EpisodeID, err
+	}
 	// Closed on its own first day, the stay's episode leaves the person's
 	// one open episode (episodes_one_open) to the earlier one; MoveStay
 	// drops it once the stay has left.
@@ -552,6 +555,21 @@ func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, do
 		return 0, fmt.Errorf("reopen the earlier episode: %w", err)
 	}
 	return earlier, nil
+}
+
+// stayTied reports whether rows that never change their episode name the
+// stay's: a GPRA interview of it, a claim line on one of its
+// authorizations. Asked only when the stay would move: claim_lines has no
+// index on authorization_id, so the second half reads the table.
+func stayTied(ctx context.Context, ext pg.Ext, enrollmentID int64) (bool, error) {
+	var tied bool
+	err := sqlx.GetContext(ctx, ext, &tied, `SELECT EXISTS (SELECT 1 FROM gpra_interviews WHERE enrollment_id = $1)
+		OR EXISTS (SELECT 1 FROM claim_lines WHERE authorization_id IN (SELECT id FROM authorizations WHERE enrollment_id = $1))`,
+		enrollmentID)
+	if err != nil {
+		return false, fmt.Errorf("stay's fixed rows: %w", err)
+	}
+	return tied, nil
 }
 
 // MoveStay follows a corrected stay's enrollment, moved from episode from
