@@ -277,8 +277,18 @@ func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Author
 		return d, 0, start, nil
 	}
 	enrollment := cur.EnrollmentID
+	// The request for its units names the staff member the granted request
+	// named, as the agency asking again would: judged by the enrollment's
+	// assigned staff instead, a reactivation ended a live authorization as
+	// STAFF_NOT_QUALIFIED where the same request was approved at once (an
+	// operations black-box pass). One that named none is judged by the
+	// enrollment's, as it was granted.
+	var staff *int64
+	if err := tx.GetContext(ctx, &staff, `SELECT staff_id FROM voucher_requests WHERE id = $1`, cur.VoucherRequestID); err != nil {
+		return d, 0, start, fmt.Errorf("the granted request's staff: %w", err)
+	}
 	n := NewVoucherRequest{ClientID: cur.ClientID, ProgramCode: cur.ProgramCode, ServiceCode: cur.ServiceCode,
-		EnrollmentID: &enrollment, Units: left, StartDate: start, EndDate: end}
+		EnrollmentID: &enrollment, StaffID: staff, Units: left, StartDate: start, EndDate: end}
 	sn, err := s.takeSnapshot(ctx, tx, cur.ProviderID, &n)
 	var ve *rss.ValidationError
 	if errors.As(err, &ve) {
