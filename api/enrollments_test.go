@@ -123,6 +123,11 @@ func TestEnrollmentStaffRoleMayCarryTheProgram(t *testing.T) {
 		p := requireProblem(t, e.post(keyHRA, "/v1/enrollments", body(e.demo.Staff["Okafor"])), 422, "validation_failed")
 		assert.Equal(t, "role_not_allowed", itFieldCode(p, "assigned_staff_id"))
 		assert.Contains(t, fmt.Sprint(p["errors"]), "staff of role case_manager may not carry RCM enrollments")
+		// Castillo (lead, cap 10) carries ten: an enrollment naming her is
+		// refused as a reassignment to her is (a black-box pass took an
+		// eleventh).
+		p = requireProblem(t, e.post(keyHRA, "/v1/enrollments", body(e.demo.Staff["Castillo"])), http.StatusConflict, "caseload_full")
+		assert.Contains(t, p["detail"], "carries 10 open RCM enrollments, the cap for a lead_recovery_specialist is 10")
 	})
 	r := e.post(keyHRA, "/v1/enrollments", body(e.demo.Staff["Petrov"]))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)

@@ -759,12 +759,17 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 				Role     string  `db:"role"`
 				Roles    *string `db:"roles"`
 				Allowed  bool    `db:"allowed"`
+				Cap      *int    `db:"cap"`
 			}
+			// NO KEY UPDATE, as a reassignment takes it: enrollments and
+			// reassignments to one staff member count its caseload one
+			// after the other.
 			if err := tx.SelectContext(ctx, &st, `SELECT `+EmployedOn("$3")+` AS employed, s.role,
 					(SELECT string_agg(c.staff_role, ', ' ORDER BY c.staff_role) FROM program_caseload_caps c WHERE c.program_code = $4) AS roles,
 					NOT EXISTS (SELECT 1 FROM program_caseload_caps c WHERE c.program_code = $4)
-					OR EXISTS (SELECT 1 FROM program_caseload_caps c WHERE c.program_code = $4 AND c.staff_role = s.role) AS allowed
-				FROM staff s WHERE s.id = $1 AND s.provider_id = $2 AND s.active`,
+					OR EXISTS (SELECT 1 FROM program_caseload_caps c WHERE c.program_code = $4 AND c.staff_role = s.role) AS allowed,
+					(SELECT c.cap FROM program_caseload_caps c WHERE c.program_code = $4 AND c.staff_role = s.role) AS cap
+				FROM staff s WHERE s.id = $1 AND s.provider_id = $2 AND s.active FOR NO KEY UPDATE OF s`,
 				*n.AssignedStaffID, a.ProviderID, n.StartDate, prog.Code); err != nil {
 				return err
 			}
@@ -778,6 +783,21 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 			if !st[0].Allowed {
 				return rss.Invalid("assigned_staff_id", "role_not_allowed", "staff of role %s may not carry %s enrollments (roles: %s)",
 					st[0].Role, prog.Code, *st[0].Roles)
+			}
+			// At the role's cap the enrollment is refused as a reassignment
+			// to the same staff member is: created with the staff named,
+			// a lead specialist carried 11 against a cap of 10 (a
+			// black-box pass).
+			if st[0].Cap != nil {
+				var caseload int
+				if err := tx.GetContext(ctx, &caseload, `SELECT count(*) FROM enrollments
+					WHERE assigned_staff_id = $1 AND program_code = $2 AND discharge_date IS NULL`, *n.AssignedStaffID, prog.Code); err != nil {
+					return fmt.Errorf("caseload: %w", err)
+				}
+				if caseload >= *st[0].Cap {
+					return rss.Coded(rss.ErrConflict, "caseload_full", "staff %d carries %d open %s enrollments, the cap for a %s is %d",
+						*n.AssignedStaffID, caseload, prog.Code, st[0].Role, *st[0].Cap)
+				}
 			}
 		}
 		// A new enrollment starts on or after the day the client's last
