@@ -290,10 +290,11 @@ func TestReportCaseload(t *testing.T) {
 }
 
 // The caseload of a past day is judged by the role each specialist held
-// that day: Castillo (lead, cap 10) takes an eleventh RCM client from day
-// -5 (an enrollment may be made at the cap), over the cap yesterday; made a
-// recovery specialist (cap 15) today, he stays over the lead's cap
-// yesterday and is within the new cap today. Petrov, promoted to lead
+// that day: Castillo (lead, cap 10) is discharged of one RCM client today
+// and takes another from day -5 (an enrollment is refused at the cap, as a
+// reassignment is), eleven yesterday, over the cap; made a recovery
+// specialist (cap 15) today, he stays over the lead's cap yesterday and is
+// within the new cap today. Petrov, promoted to lead
 // today, read as a lead on past days too until a black-box pass.
 func TestReportCaseloadRoleOnTheDay(t *testing.T) {
 	t.Parallel()
@@ -303,8 +304,11 @@ func TestReportCaseloadRoleOnTheDay(t *testing.T) {
 	path := func(asOf string) string {
 		return fmt.Sprintf("/v1/reports/caseload?provider_id=%d&program=RCM&as_of=%s", hra, asOf)
 	}
+	leaving := e.count(`SELECT id FROM enrollments WHERE assigned_staff_id = $1 AND discharge_date IS NULL ORDER BY id LIMIT 1`, castillo)
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", leaving), map[string]any{"discharge_date": day(0), "reason": "moved away"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	client := itNewClient(t, e, keyHRA, "hartford")
-	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM", "start_date": day(-5),
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM", "start_date": day(-5),
 		"assigned_staff_id": castillo, "referral_source": "samss_meeting"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	check := func(rep itReport, staff int64, open int64, role string, limit float64, over bool) {
@@ -328,7 +332,7 @@ func TestReportCaseloadRoleOnTheDay(t *testing.T) {
 	check(yesterday, petrov, 2, "recovery_specialist", 15, false)
 	assert.Equal(t, float64(1), yesterday.Totals["over_cap"])
 	today := itGetReport(t, e, keyReviewer, path(day(0)))
-	check(today, castillo, 11, "recovery_specialist", 15, false)
+	check(today, castillo, 10, "recovery_specialist", 15, false)
 	check(today, petrov, 2, "lead_recovery_specialist", 10, false)
 	assert.Equal(t, float64(0), today.Totals["over_cap"])
 
@@ -339,7 +343,7 @@ func TestReportCaseloadRoleOnTheDay(t *testing.T) {
 	assert.Contains(t, rows[2:], []string{day(-1), itStr(hra), itStr(petrov), rss.CSVText(caseRow(t, yesterday, petrov)["staff_name"].(string)),
 		"recovery_specialist", "RCM", "2", "15", "false"})
 	rows = itCSV(t, e.get(keyReviewer, path(day(0))+"&format=csv"))
-	assert.Contains(t, rows[2:], []string{day(0), itStr(hra), itStr(castillo), "Inez Castillo", "recovery_specialist", "RCM", "11", "15", "false"})
+	assert.Contains(t, rows[2:], []string{day(0), itStr(hra), itStr(castillo), "Inez Castillo", "recovery_specialist", "RCM", "10", "15", "false"})
 }
 
 // losRow finds an enrollment's row.
