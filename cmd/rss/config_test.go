@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -50,4 +51,25 @@ func TestConfigSecureCookiesWords(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "RSS_SECURE_COOKIES")
 	assert.Contains(t, err.Error(), "true or false in any case, t, f, 1 or 0")
+}
+
+// RSS_TIMEZONE=Local is the host's zone by its IANA name, which PostgreSQL
+// takes: as "Local" three reads were 500s (a black-box pass). A host that
+// names none stops rss at start.
+func TestConfigLocalZoneIsTheHostsName(t *testing.T) {
+	dir := t.TempDir()
+	link := dir + "/localtime"
+	require.NoError(t, os.Symlink("/usr/share/zoneinfo/America/Chicago", link))
+	loc, err := loadZone("Local", "", link)
+	require.NoError(t, err)
+	assert.Equal(t, "America/Chicago", loc.String())
+	loc, err = loadZone("Local", ":Europe/Paris", link)
+	require.NoError(t, err)
+	assert.Equal(t, "Europe/Paris", loc.String(), "TZ first, as Go reads it")
+	_, err = loadZone("Local", "", dir+"/none")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "set RSS_TIMEZONE to one")
+	loc, err = loadZone("America/New_York", "", dir+"/none")
+	require.NoError(t, err)
+	assert.Equal(t, "America/New_York", loc.String())
 }

@@ -229,12 +229,41 @@ func env(name, def string) string {
 	return def
 }
 
+// loadZone loads the service's time zone. Its name goes to PostgreSQL too
+// (reports and reconciliation count days in it there), and PostgreSQL
+// knows no zone named "Local": with RSS_TIMEZONE=Local the pended-queue,
+// RCM monthly and reconciliation reads were 500s (a black-box pass). Local
+// is read as the host's IANA name, from TZ or the /etc/localtime link,
+// and refused at start when the host gives none.
+func loadZone(name, tz, localtime string) (*time.Location, error) {
+	if name != "Local" {
+		return time.LoadLocation(name)
+	}
+	host := strings.TrimPrefix(tz, ":")
+	if host == "" {
+		if target, err := os.Readlink(localtime); err == nil {
+			if _, after, ok := strings.Cut(target, "zoneinfo/"); ok {
+				host = after
+			}
+		}
+	}
+	if host == "" || host == "Local" || strings.HasPrefix(host, "/") {
+		return nil, fmt.Errorf("Local: the host's zone has no IANA name (TZ or the /etc/localtime link) to give PostgreSQL; " +
+			"set RSS_TIMEZONE to one, such as America/New_York")
+	}
+	loc, err := time.LoadLocation(host)
+	if err != nil {
+		return nil, fmt.Errorf("Local (the host's %s): %w", host, err)
+	}
+	return loc, nil
+}
+
 func loadConfig() (config, error) {
 	c := config{
 		DatabaseURL: env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rss?sslmode=disable"),
 		Addr:        env("RSS_ADDR", ":8080"),
 	}
-	loc, err := time.LoadLocation(env("RSS_TIMEZONE", "America/New_York"))
+	loc, err := loadZone(env("RSS_TIMEZONE", "America/New_York"), os.Getenv("TZ"), "/etc/localtime")
 	if err != nil {
 		return c, fmt.Errorf("RSS_TIMEZONE: %w", err)
 	}
