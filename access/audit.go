@@ -137,7 +137,10 @@ var reportRecipients = map[string]string{ReportRCMMonthly: "dcf", ReportStateExt
 // records, oldest first, after event id after, at most limit of them: the
 // disclose events, and the client-level reports an MSC key pulled that
 // carried one of the records (their read sets, found by the records'
-// index).
+// index). A report's disclosure is for audit and evaluation (42 CFR
+// 2.53), whoever pulled it and whatever purpose the pull stated: one
+// disclosure read "operations", "payment" or "treatment" by the puller
+// (a black-box pass). The read in the access audit keeps the stated one.
 func Disclosures(ctx context.Context, ext pg.Ext, clientIDs []int64, after int64, limit int) ([]Disclosure, error) {
 	var entities, recipients []string
 	for e, r := range reportRecipients {
@@ -148,7 +151,7 @@ func Disclosures(ctx context.Context, ext pg.Ext, clientIDs []int64, after int64
 			SELECT id, occurred_at, client_id, recipient, purpose, entity_type, entity_id, actor_key_id, actor_role, request_id
 			FROM audit_events WHERE action = 'disclose' AND client_id = ANY($1) AND id > $2
 			UNION ALL
-			SELECT e.id, e.occurred_at, (SELECT min(c) FROM unnest($1::bigint[]) c WHERE c = ANY(s.client_ids)), r.recipient, e.purpose,
+			SELECT e.id, e.occurred_at, (SELECT min(c) FROM unnest($1::bigint[]) c WHERE c = ANY(s.client_ids)), r.recipient, 'audit',
 			       e.entity_type, e.entity_id, e.actor_key_id, e.actor_role, e.request_id
 			FROM audit_read_sets s
 			JOIN audit_events e ON e.id = s.event_id

@@ -203,12 +203,15 @@ func TestStateReportsAreAccountedAsDisclosures(t *testing.T) {
 	assert.Equal(t, reads, itAudit(e, "read", "", ""), "a HEAD is not a read")
 	assert.Empty(t, disclosed(), "nor a disclosure")
 
-	itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-30), day(0)))
+	r := e.do(req{Method: http.MethodGet, Path: fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-30), day(0)), Key: keyReviewer,
+		Header: map[string]string{"X-Purpose-Of-Use": "treatment"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	itGetReport(t, e, keyAdmin, fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-20), day(-20)))
 	d := disclosed()
 	require.Len(t, d, 2)
 	for i, role := range []string{"reviewer", "admin"} {
 		assert.Equal(t, "state", d[i]["recipient"])
+		assert.Equal(t, "audit", d[i]["purpose"], "audit and evaluation, whatever the pull stated")
 		assert.Equal(t, "state_extract", d[i]["entity_type"])
 		assert.Equal(t, role, d[i]["actor_role"])
 		assert.Equal(t, float64(a.Client), d[i]["client_id"])
