@@ -107,10 +107,11 @@ type StatusCode struct {
 }
 
 // Rejected reports whether the category is one of the rejections (A3,
-// A4, A6, A7, A8).
+// A4, A6, A7, A8) or says the payer could not take the claim in at all
+// (E0-E4, response not possible).
 func (c StatusCode) Rejected() bool {
 	switch c.Category {
-	case "A3", "A4", "A6", "A7", "A8":
+	case "A3", "A4", "A6", "A7", "A8", "E0", "E1", "E2", "E3", "E4":
 		return true
 	}
 	return false
@@ -335,18 +336,24 @@ func (p *claimAckParser) close(at int, id string) error {
 	return nil
 }
 
-// accepted derives ClaimStatus.Accepted from the claim-level codes.
+// accepted derives ClaimStatus.Accepted from the claim-level codes: a
+// claim is rejected only by a rejection category (StatusCode.Rejected). A
+// category that is neither an acceptance nor a rejection (A0 forwarded,
+// a pending P, a finalized F, a request R) still says the
+// payer holds the claim, usually under its own control number: read as a
+// rejection, the claim's correction went to the payer as a new claim
+// beside the one it held, a double bill (a black-box pass).
 func accepted(st []Status) bool {
-	ok := false
+	any := false
 	for _, s := range st {
 		for _, c := range s.Codes {
 			if c.Rejected() {
 				return false
 			}
-			ok = ok || c.Acceptance()
+			any = true
 		}
 	}
-	return ok
+	return any
 }
 
 func (p *claimAckParser) levelSeg(s Segment, fail func(string, ...any) error) error {

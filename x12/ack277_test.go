@@ -105,7 +105,12 @@ func TestClaimAckAcceptedIsDerived(t *testing.T) {
 	}{
 		{[]string{"A1"}, true}, {[]string{"A2"}, true}, {[]string{"A5"}, true},
 		{[]string{"A3"}, false}, {[]string{"A4"}, false}, {[]string{"A6"}, false}, {[]string{"A7"}, false}, {[]string{"A8"}, false},
-		{[]string{"A2", "A7"}, false}, {[]string{"A0"}, false}, {[]string{"E0"}, false}, {nil, false},
+		{[]string{"A2", "A7"}, false}, {[]string{"E0"}, false}, {[]string{"E3"}, false}, {nil, false},
+		// Held by the payer, neither accepted nor rejected in so many
+		// words: read as rejections, their corrections went out as new
+		// claims beside the ones held (a black-box pass).
+		{[]string{"A0"}, true}, {[]string{"P1"}, true}, {[]string{"F1"}, true}, {[]string{"R3"}, true},
+		{[]string{"P1", "A7"}, false},
 	} {
 		assert.Equal(t, tc.want, accepted(st(tc.cats...)), "%v", tc.cats)
 	}
