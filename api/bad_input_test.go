@@ -756,6 +756,21 @@ func TestBadQueryParameters(t *testing.T) {
 			})
 		})
 	}
+	// No write takes a query parameter: POST /v1/batches?dry_run=true
+	// closed a batch for good (a black-box pass).
+	t.Run("write with a query parameter", func(t *testing.T) {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyHRA, "/v1/clients?dry_run=true", map[string]any{"first_name": "Query", "last_name": "Param",
+				"date_of_birth": "1990-04-04", "catchment_area": "hartford"}), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "unknown_parameter", itFieldCode(p, "dry_run"))
+			p = requireProblem(t, e.post(keyFinance, "/v1/batches?dry_run=true", map[string]any{"payer_route": "payment_register",
+				"through_date": day(0)}), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "unknown_parameter", itFieldCode(p, "dry_run"))
+			r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/settings/minor_age_years?x=1", Key: keyAdmin,
+				Body: map[string]any{"value": 17}})
+			requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+		})
+	})
 	for _, path := range []string{"/v1/clients/abc", "/v1/clients/0", "/v1/clients/-1", "/v1/enrollments/1.5", "/v1/voucher-requests/999999999999999999999"} {
 		t.Run("path id "+path, func(t *testing.T) {
 			requireProblem(t, e.get(keyHRA, path), http.StatusNotFound, "not_found")

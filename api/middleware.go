@@ -223,6 +223,14 @@ func wellFormed() gin.HandlerFunc {
 				return
 			}
 		}
+		// No write of the API takes a query parameter: one sent is a slip
+		// (a dry run that is no such thing), refused as a GET refuses one
+		// it does not take, before anything is written. POST
+		// /v1/batches?dry_run=true closed a batch for good (a black-box
+		// pass).
+		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && len(q) > 0 && !knownQuery(c) {
+			return
+		}
 		// A body is read as sent: one declared compressed (gzip, say)
 		// was taken as if plain, and a plain body so declared written (a
 		// black-box pass). rss reads no encoding but identity.
