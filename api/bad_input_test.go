@@ -513,8 +513,10 @@ func itEndpoints() []itEndpoint {
 					{name: "null body", body: "null", status: 422, code: "validation_failed", field: "units"},
 					{name: "units as a word", body: itWith(v, "units", "ten"), status: 400, code: "wrong_type", field: "units"},
 					{name: "units as a fraction", body: itWith(v, "units", 1.5), status: 400, code: "wrong_type", field: "units"},
+					// Out of range, as a little less is (a black-box pass read
+					// "must be a whole number" of 2^63).
 					{name: "units beyond int64", body: strings.Replace(itMustJSON(v), `"units":10`, `"units":99999999999999999999999`, 1),
-						status: 400, code: "wrong_type", field: "units"},
+						status: 422, code: "validation_failed", field: "units"},
 					{name: "client id as a string", body: itWith(v, "client_id", "1"), status: 400, code: "wrong_type", field: "client_id"},
 					{name: "start date not ISO", body: itWith(v, "start_date", "15/06/2026"), status: 400, code: "wrong_type", field: "start_date"},
 					{name: "start date as a number", body: itWith(v, "start_date", 20260615), status: 400, code: "wrong_type", field: "start_date"},
@@ -883,4 +885,16 @@ func TestMissingOrEmptyReadsRequired(t *testing.T) {
 			})
 		})
 	}
+}
+
+// Valid JSON nested past the decoder's depth is said to be so, not "not
+// valid JSON" (a black-box pass).
+func TestBodyNestedTooDeep(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := `{"client_id":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyHRA, "/v1/clients", body), http.StatusBadRequest, "malformed_json")
+		assert.Contains(t, p["detail"], "deeper than 10,000 levels")
+	})
 }

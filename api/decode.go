@@ -133,6 +133,10 @@ func decodeError(err error, body []byte, v any) Problem {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &syn) && strings.Contains(syn.Error(), "exceeded max depth"):
+		// Valid JSON nested deeper than the decoder reads: saying it was
+		// not valid JSON misled (a black-box pass).
+		return p(http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body nests arrays or objects deeper than 10,000 levels")
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
 		return p(http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body is not valid JSON")
 	case errors.As(err, &typ):
@@ -142,6 +146,13 @@ func decodeError(err error, body []byte, v any) Problem {
 		field := wrongTypePath(body, reflect.TypeOf(v), typ.Field)
 		if field == "" {
 			field = "body"
+		}
+		// A whole number too large for the field is out of range, as one
+		// a little smaller is (the domain's bound): 2^63 read "must be a
+		// whole number" (a black-box pass).
+		if wholeNumber.MatchString(typ.Value) && intKind(typ.Type.Kind()) {
+			return p(http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "one or more fields are invalid",
+				rss.FieldError{Field: field, Code: "out_of_range", Message: "is out of range"})
 		}
 		return p(http.StatusBadRequest, "wrong_type", "Wrong type", "a field has the wrong type",
 			rss.FieldError{Field: field, Code: "wrong_type", Message: "must be " + jsonKind(typ.Type.String())})
@@ -194,6 +205,18 @@ func wrongTypePath(body []byte, t reflect.Type, field string) string {
 }
 
 var indexRe = regexp.MustCompile(`\[[0-9]+\]`)
+
+// wholeNumber is an UnmarshalTypeError's value when it was a JSON integer.
+var wholeNumber = regexp.MustCompile(`^number -?[0-9]+$`)
+
+func intKind(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
+}
 
 // unknownFieldPath returns the path of the first object in body holding
 // the field name that its type does not take ("lines[0].foo"; encoding/json
