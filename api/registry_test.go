@@ -868,6 +868,36 @@ func TestReactivationKeepsAReviewersException(t *testing.T) {
 	}
 }
 
+// The overlap a reviewer lifted stays lifted on both sides: HRA was granted
+// Kim's drug tests by the rules, BCS's request for the same days pended as
+// a duplicate and a reviewer approved it; HRA's reactivation ended HRA's
+// own authorization DUPLICATE_SERVICE_OTHER_PROVIDER over BCS's (a
+// black-box pass: re-running the rules never overrides a reviewer's
+// decision, SPEC §5).
+func TestReactivationKeepsTheOverlapAReviewerLiftedOverIt(t *testing.T) {
+	t.Parallel()
+	for _, inError := range []bool{true, false} {
+		e := newEnv(t)
+		hra := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 27)
+		require.Equal(t, "approved", hra["decision"], "%v", hra)
+		auth := itNum(t, hra, "authorization_id")
+		bcs := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 4, 0, 27)
+		require.Equal(t, "pended", bcs["decision"], "%v", bcs)
+		r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, bcs, "id")),
+			map[string]any{"action": "approve", "note": "both agencies test this month"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+		agency := e.demo.Providers["HRA"]
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", agency), map[string]any{"reason": "audit", "effective_on": day(11)})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", agency), map[string]any{"reason": "reinstated", "in_error": inError})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Empty(t, r.JSON(t)["authorizations_ended"], "in_error %v: %s", inError, r.Body)
+		got := itAuth(t, e, keyReviewer, auth)
+		assert.Equal(t, day(27), got["end_date"], "in_error %v: %v", inError, got)
+	}
+}
+
 // A reactivation in error still judges the agency's authorizations against
 // what was granted while it was out: another agency was given the same
 // days by the rules alone, and given back unjudged both stood with no

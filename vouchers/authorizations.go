@@ -544,7 +544,8 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 
 // overlapExcepted reports whether the overlap with other agencies' days
 // that a request for cur's unused units meets (DUPLICATE_SERVICE_OTHER_PROVIDER)
-// is one a reviewer lifted when approving cur: re-running the rules never
+// is one a reviewer lifted, approving cur or another agency's authorization
+// over cur's days after it: re-running the rules never
 // overrides a reviewer's decision (SPEC §5), and a black-box pass found an
 // agency's reactivation ending an authorization approved with the
 // duplicate acknowledged. The exception covers the agencies it named, not
@@ -558,51 +559,68 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 // and the ledger's, not yet the voucher rules': README Known gaps.)
 func (s *Service) overlapExcepted(ctx context.Context, tx *sqlx.Tx, cur *Authorization, end rss.Date,
 	patch func(f *adjudication.VoucherFacts)) (bool, error) {
-	var stored struct {
-		Hits    []byte `db:"hits"`
-		Recheck []byte `db:"recheck_hits"`
-	}
 	// The reasons the request pended for and those the reviewer
 	// acknowledged are kept in the request's hits and the decision's
-	// re-check (README: acknowledge is not stored apart).
-	err := tx.GetContext(ctx, &stored, `SELECT v.hits, d.recheck_hits FROM voucher_requests v
-		JOIN reviewer_decisions d ON d.voucher_request_id = v.id
-		WHERE v.id = $1 AND d.action IN ('`+ReviewApprove+`', '`+ReviewApproveModified+`')`, cur.VoucherRequestID)
-	if errors.Is(err, pg.ErrNoRows) {
-		return false, nil // granted by the rules, no reviewer's exception
+	// re-check (README: acknowledge is not stored apart). Read for cur's
+	// own approval, and for each other agency's approval granted after
+	// cur over the same service of the person: a reviewer who lifted the
+	// overlap with cur's agency there saw cur, and judged the two may
+	// stand together. Honoured on the approved side only, the same lifted
+	// overlap ended cur, granted first by the rules, at its agency's next
+	// reactivation (a black-box pass).
+	var approvals []struct {
+		ID         int64  `db:"id"`
+		ProviderID int64  `db:"provider_id"`
+		Hits       []byte `db:"hits"`
+		Recheck    []byte `db:"recheck_hits"`
 	}
+	err := tx.SelectContext(ctx, &approvals, `SELECT a.id, a.provider_id, v.hits, d.recheck_hits
+		FROM authorizations a
+		JOIN voucher_requests v ON v.id = a.voucher_request_id
+		JOIN reviewer_decisions d ON d.voucher_request_id = v.id
+		WHERE d.action IN ('`+ReviewApprove+`', '`+ReviewApproveModified+`')
+		  AND (a.id = $1 OR (a.id > $1 AND a.provider_id <> $2 AND a.service_code = $3
+		       AND a.person_id = (SELECT person_id FROM authorizations WHERE id = $1)))
+		ORDER BY a.id`, cur.ID, cur.ProviderID, cur.ServiceCode)
 	if err != nil {
 		return false, fmt.Errorf("reviewer's exception: %w", err)
 	}
-	named := map[int64]bool{}
-	for _, raw := range [][]byte{stored.Hits, stored.Recheck} {
-		var hits []adjudication.Hit
-		if err := json.Unmarshal(raw, &hits); err != nil {
-			return false, fmt.Errorf("decode reviewed hits: %w", err)
-		}
-		for _, h := range hits {
-			if h.Code != adjudication.CodeDuplicateOtherProvider {
-				continue
+	named := map[int64]bool{}     // agencies cur's own approval lifted the overlap with
+	liftedFor := map[int64]bool{} // later authorizations whose approval lifted it with cur's agency
+	for _, ap := range approvals {
+		for _, raw := range [][]byte{ap.Hits, ap.Recheck} {
+			var hits []adjudication.Hit
+			if err := json.Unmarshal(raw, &hits); err != nil {
+				return false, fmt.Errorf("decode reviewed hits: %w", err)
 			}
-			if h.Source != 0 {
-				named[h.Source] = true
-			}
-			for _, p := range h.Sources {
-				named[p] = true
+			for _, h := range hits {
+				if h.Code != adjudication.CodeDuplicateOtherProvider {
+					continue
+				}
+				for _, p := range append([]int64{h.Source}, h.Sources...) {
+					switch {
+					case p == 0:
+					case ap.ID == cur.ID:
+						named[p] = true
+					case p == cur.ProviderID:
+						liftedFor[ap.ID] = true
+					}
+				}
 			}
 		}
 	}
-	if len(named) == 0 {
+	if len(named) == 0 && len(liftedFor) == 0 {
 		return false, nil
 	}
 	d, _, _, err := s.judgeUnusedUnits(ctx, tx, cur, end, func(f *adjudication.VoucherFacts) {
 		patch(f)
 		// Only what the reviewer saw: the named agencies' authorizations
 		// granted before cur (ids run in order; cur was granted by the
-		// approval). One granted to them since, while cur's agency was out,
-		// was given back beside cur unreviewed (a re-check).
+		// approval), and those approved over cur. One granted to them
+		// since, while cur's agency was out, was given back beside cur
+		// unreviewed (a re-check).
 		f.Authorizations = slices.DeleteFunc(f.Authorizations, func(a adjudication.Authorization) bool {
-			return named[a.ProviderID] && a.ID < cur.ID
+			return (named[a.ProviderID] && a.ID < cur.ID) || liftedFor[a.ID]
 		})
 	})
 	if err != nil {
