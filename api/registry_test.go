@@ -927,6 +927,33 @@ func TestInErrorReactivationJudgesWhatWasGrantedMeanwhile(t *testing.T) {
 	assert.Equal(t, "mistake (the deactivation was made in error: undone)", hist[len(hist)-1]["reason"], "%v", hist[len(hist)-1])
 }
 
+// The days an in_error reactivation gives back are judged from the
+// deactivation's own day: another agency granted days of them wholly past
+// was not seen, judged from today only, and both agencies were paid for
+// the same day (a black-box pass).
+func TestInErrorReactivationJudgesThePastDaysItGivesBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	held := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, -6, 10)
+	require.Equal(t, "approved", held["decision"], "%v", held)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "mistaken", "effective_on": day(-4)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	meanwhile := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 3, -4, -1)
+	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "mistake", "in_error": true})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	ended, _ := r.JSON(t)["authorizations_ended"].([]any)
+	require.Len(t, ended, 1, "%s", r.Body)
+	got := ended[0].(map[string]any)
+	assert.Equal(t, float64(itNum(t, held, "authorization_id")), got["id"])
+	assert.Contains(t, got["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+	assert.Equal(t, day(-5), itAuth(t, e, keyReviewer, itNum(t, held, "authorization_id"))["end_date"], "ends the day before the deactivation")
+}
+
 // A reviewer's lifted overlap covers the authorizations the reviewer saw,
 // not one granted to the named agency while the excepted one's agency was
 // out: that one was given back beside it unreviewed (a re-check).

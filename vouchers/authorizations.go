@@ -236,7 +236,7 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 // two agencies, with no review). It reports whether an acknowledged dollar
 // cap is to be raised. The caller holds the episode locked.
 func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Authorization, acknowledge []string) (bool, error) {
-	d, left, start, err := s.judgeUnusedUnits(ctx, tx, cur, cur.EndDate, nil)
+	d, left, start, err := s.judgeUnusedUnits(ctx, tx, cur, rss.Date{}, cur.EndDate, nil)
 	if err != nil || left == 0 {
 		return false, err
 	}
@@ -263,13 +263,17 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 }
 
 // judgeUnusedUnits decides a request for the unused units of cur from
-// today (or its start) to end, with the authorization's rate, no
-// per-voucher maximum and no cut to the days left, on a snapshot patch may amend (nil: as read). left
-// is 0, and nothing is decided, when there is nothing to give back.
-func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Authorization, end rss.Date,
+// from (zero: today; never before its start) to end, with the
+// authorization's rate, no per-voucher maximum and no cut to the days
+// left, on a snapshot patch may amend (nil: as read). left is 0, and
+// nothing is decided, when there is nothing to give back.
+func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Authorization, from, end rss.Date,
 	patch func(f *adjudication.VoucherFacts)) (d adjudication.VoucherDecision, left int, start rss.Date, err error) {
 	left = cur.UnitsAuthorized - cur.UnitsUsed
 	start = s.Today()
+	if !from.IsZero() {
+		start = from
+	}
 	if cur.StartDate.After(start) {
 		start = cur.StartDate
 	}
@@ -482,7 +486,12 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			}
 		}
 		if !suspended {
-			d, left, _, err = s.judgeUnusedUnits(ctx, tx, &cur, c.End, asStands)
+			// From the first day given back to service: an in_error
+			// reactivation gives back the days the agency was out, and
+			// judged from today only, another agency's authorization
+			// granted for days of them wholly past was never seen, and
+			// both were paid for the same day (a black-box pass).
+			d, left, _, err = s.judgeUnusedUnits(ctx, tx, &cur, resumes, c.End, asStands)
 		}
 		var codes []string
 		var note string
@@ -503,7 +512,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			denied, _ := deniedHits(d)
 			over, _ := guardHits(d, func(string) bool { return false })
 			if slices.Contains(over, adjudication.CodeDuplicateOtherProvider) {
-				excepted, err := s.overlapExcepted(ctx, tx, &cur, c.End, asStands)
+				excepted, err := s.overlapExcepted(ctx, tx, &cur, resumes, c.End, asStands)
 				if err != nil {
 					return nil, err
 				}
@@ -557,7 +566,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 // would let the episode hold past it what was granted into cur's room
 // meanwhile, which no reviewer saw. (A raised unit maximum is the claims'
 // and the ledger's, not yet the voucher rules': README Known gaps.)
-func (s *Service) overlapExcepted(ctx context.Context, tx *sqlx.Tx, cur *Authorization, end rss.Date,
+func (s *Service) overlapExcepted(ctx context.Context, tx *sqlx.Tx, cur *Authorization, from, end rss.Date,
 	patch func(f *adjudication.VoucherFacts)) (bool, error) {
 	// The reasons the request pended for and those the reviewer
 	// acknowledged are kept in the request's hits and the decision's
@@ -612,7 +621,7 @@ func (s *Service) overlapExcepted(ctx context.Context, tx *sqlx.Tx, cur *Authori
 	if len(named) == 0 && len(liftedFor) == 0 {
 		return false, nil
 	}
-	d, _, _, err := s.judgeUnusedUnits(ctx, tx, cur, end, func(f *adjudication.VoucherFacts) {
+	d, _, _, err := s.judgeUnusedUnits(ctx, tx, cur, from, end, func(f *adjudication.VoucherFacts) {
 		patch(f)
 		// Only what the reviewer saw: the named agencies' authorizations
 		// granted before cur (ids run in order; cur was granted by the
