@@ -316,6 +316,9 @@ func TestReactivationKeepsTheSuspension(t *testing.T) {
 		var endedIDs []float64
 		for _, x := range r.JSON(t)["authorizations_ended"].([]any) {
 			endedIDs = append(endedIDs, x.(map[string]any)["id"].(float64))
+			// An array, empty beside the note, as openapi has it: it was
+			// null (a black-box pass).
+			assert.NotNil(t, x.(map[string]any)["reason_codes"], "%v", x)
 		}
 		shortAuth := e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, short, "authorization_id"))).JSON(t)
 		if inError {
@@ -339,6 +342,11 @@ func TestReactivationKeepsTheSuspension(t *testing.T) {
 			continue
 		}
 		require.Len(t, p["suspensions"], 1, "%v", p)
+		// A day of the suspension kept is named as such, not as a
+		// deactivation still in force (a black-box pass).
+		enr := requireProblem(t, e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": itNewClient(t, e, keyHRA, "hartford"),
+			"program_code": "ATR", "start_date": day(-1)}), http.StatusConflict, "provider_deactivated")
+		assert.Contains(t, enr["detail"], fmt.Sprintf("from %s to %s (a suspension kept at its reactivation)", day(-2), day(-1)))
 		x := p["suspensions"].([]any)[0].(map[string]any)
 		assert.Equal(t, day(-2), x["first_day"])
 		assert.Equal(t, day(-1), x["last_day"])

@@ -493,7 +493,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			// both were paid for the same day (a black-box pass).
 			d, left, _, err = s.judgeUnusedUnits(ctx, tx, &cur, resumes, c.End, asStands)
 		}
-		var codes []string
+		codes := []string{} // an array in the answer, empty beside a note (openapi)
 		var note string
 		var outdated *rss.CodedError
 		switch {

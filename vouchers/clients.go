@@ -747,7 +747,7 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		if from, out, err := outOfService(ctx, tx, a.ProviderID, n.StartDate); err != nil {
 			return err
 		} else if out {
-			return rss.Coded(rss.ErrConflict, "provider_deactivated", "the agency is out of service from %s: no enrollment starts on %s",
+			return rss.Coded(rss.ErrConflict, "provider_deactivated", "the agency is out of service %s: no enrollment starts on %s",
 				from, n.StartDate)
 		}
 		if n.AssignedStaffID != nil {
@@ -1108,17 +1108,27 @@ func agencyDelivers(ctx context.Context, tx *sqlx.Tx, providerID int64, program 
 }
 
 // outOfService reports whether the agency is out of service on day (its
-// deactivation or a suspension), and from which day.
-func outOfService(ctx context.Context, tx *sqlx.Tx, providerID int64, day rss.Date) (rss.Date, bool, error) {
-	var off []rss.Date
-	if err := tx.SelectContext(ctx, &off, `SELECT deactivated_on FROM providers WHERE id = $1 AND deactivated_on <= $2
-		UNION ALL SELECT first_day FROM provider_suspensions WHERE provider_id = $1 AND $2 BETWEEN first_day AND last_day
+// deactivation or a suspension), and since when, as "from D" or, for a
+// suspension kept at a reactivation, "from D to E": "out of service from
+// D" alone read as a deactivation still in force to an agency back in
+// service (a black-box pass).
+func outOfService(ctx context.Context, tx *sqlx.Tx, providerID int64, day rss.Date) (string, bool, error) {
+	var off []struct {
+		From rss.Date  `db:"first_day"`
+		To   *rss.Date `db:"last_day"`
+	}
+	if err := tx.SelectContext(ctx, &off, `SELECT deactivated_on AS first_day, NULL::date AS last_day FROM providers
+		WHERE id = $1 AND deactivated_on <= $2
+		UNION ALL SELECT first_day, last_day FROM provider_suspensions WHERE provider_id = $1 AND $2 BETWEEN first_day AND last_day
 			AND lifted_at IS NULL`,
 		providerID, day); err != nil {
-		return rss.Date{}, false, fmt.Errorf("agency in service: %w", err)
+		return "", false, fmt.Errorf("agency in service: %w", err)
 	}
 	if len(off) == 0 {
-		return rss.Date{}, false, nil
+		return "", false, nil
 	}
-	return off[0], true, nil
+	if off[0].To != nil {
+		return fmt.Sprintf("from %s to %s (a suspension kept at its reactivation)", off[0].From, *off[0].To), true, nil
+	}
+	return fmt.Sprintf("from %s", off[0].From), true, nil
 }

@@ -127,7 +127,7 @@ func (s *Service) judgeNewStart(ctx context.Context, tx *sqlx.Tx, e *Enrollment,
 	if from, out, err := outOfService(ctx, tx, e.ProviderID, on); err != nil {
 		return err
 	} else if out {
-		return rss.Coded(rss.ErrConflict, "provider_deactivated", "the agency is out of service from %s: no enrollment starts on %s",
+		return rss.Coded(rss.ErrConflict, "provider_deactivated", "the agency is out of service %s: no enrollment starts on %s",
 			from, on)
 	}
 	if f.Employed != nil && !*f.Employed {

@@ -339,7 +339,7 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 			return err
 		} else if out {
 			return rss.Coded(rss.ErrConflict, "provider_deactivated",
-				"the receiving agency is out of service from %s: the designation stays where it is", from)
+				"the receiving agency is out of service %s: the designation stays where it is", from)
 		}
 		wasPrimary := dst.PrimaryCaseManager
 		var changed []Enrollment
@@ -439,7 +439,7 @@ func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string)
 			return err
 		} else if out {
 			return rss.Coded(rss.ErrConflict, "provider_deactivated",
-				"the enrollment's agency is out of service from %s: it cannot be designated", from)
+				"the enrollment's agency is out of service %s: it cannot be designated", from)
 		}
 		if err := s.checkShowsNothingWithheld(ctx, tx, e.ClientID, e.ProviderID, "reason", reason); err != nil {
 			return err
