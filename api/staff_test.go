@@ -283,6 +283,21 @@ func TestCredentialWithdrawnAsOfADay(t *testing.T) {
 	}
 	assert.True(t, found, "%v", got)
 
+	// The department learns it went earlier: withdrawn again from an
+	// earlier day, then whole (both were refused already_reviewed: a
+	// black-box pass).
+	r = e.post(keyAdmin, path, map[string]any{"reason": "board letter: revoked three days back", "effective_on": day(-3)})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, day(-3), r.JSON(t)["withdrawn_on"])
+	v = itVoucher(t, e, keyHRA, rivera, "ATR-CM", 20, -3, 30)
+	assert.Contains(t, staffReasons(v), "STAFF_NOT_QUALIFIED", "from the earlier day: %v", v["reason_codes"])
+	r = e.post(keyAdmin, path, map[string]any{"reason": "board letter: never valid"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Nil(t, r.JSON(t)["withdrawn_on"], "rejected whole")
+	v = itVoucher(t, e, keyHRA, rivera, "ATR-CM", 20, -10, 30)
+	assert.Contains(t, staffReasons(v), "STAFF_NOT_QUALIFIED", "%v", v["reason_codes"])
+	requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "again"}), http.StatusConflict, "already_reviewed")
+
 	// A pending credential is rejected whole.
 	r = e.post(keyHRA, itPath("/v1/staff/%d/credentials", okafor), map[string]any{"type": "CADC", "issuer": "IBADCC",
 		"valid_from": day(-30), "valid_to": day(300)})
@@ -316,6 +331,19 @@ func TestCredentialNotWithdrawnFromUnderAPaidLine(t *testing.T) {
 	r := e.post(keyAdmin, path, map[string]any{"reason": "suspended by IBADCC from today", "effective_on": day(-2)})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, day(-2), r.JSON(t)["withdrawn_on"])
+
+	// The board's letter dates it earlier: the withdrawal moves to an
+	// earlier day, held to the paid lines as the first (it was refused
+	// already_reviewed, and the days between kept qualifying: a black-box
+	// pass). It never moves later.
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "later", "effective_on": day(-1)}), http.StatusConflict, "already_withdrawn")
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "again", "effective_on": day(-2)}), http.StatusConflict, "already_withdrawn")
+		p := requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "board letter", "effective_on": day(-4)}),
+			http.StatusConflict, "claims_after_withdrawal")
+		assert.Contains(t, p["detail"], "claim CW-1 line 1")
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "never valid"}), http.StatusConflict, "claims_after_withdrawal")
+	})
 }
 
 // supervisedBachelor hires at HRA a CADC lead and a junior with a

@@ -331,13 +331,13 @@ func (s *Service) VerifyRecord(ctx context.Context, kind string, id int64, docum
 	ref := strings.TrimSpace(documentReference)
 	v := &rss.ValidationError{}
 	text(v, "document_reference", ref, true)
-	return s.review(ctx, kind, id, v, "verify", func(cur string) error {
+	return s.review(ctx, kind, id, v, "verify", func(cur string, _ *rss.Date) error {
 		if cur != vouchers.VerificationPending {
 			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is %s; only a pending record is verified", cur)
 		}
 		return nil
 	}, `verification_status = 'verified', document_reference = $4, rejection_reason = NULL`, ref, nil,
-		func(string) *heldTo {
+		func(string, *rss.Date) *heldTo {
 			// A failed background check, verified, counts against its
 			// holder from its day: over a paid line to a minor it was
 			// taken, and the same line sent after was denied 185 (a
@@ -396,7 +396,24 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 		}
 		withdrawn = effectiveOn
 	}
-	return s.review(ctx, kind, id, v, "reject", func(cur string) error {
+	set := `verification_status = 'rejected', rejection_reason = $4`
+	if kind == KindCredential && withdrawn == nil {
+		set += `, withdrawn_on = NULL` // rejected whole, a withdrawal as of a day included
+	}
+	return s.review(ctx, kind, id, v, "reject", func(cur string, was *rss.Date) error {
+		// A credential withdrawn as of a day is withdrawn again from an
+		// earlier day, or whole, when the department learns the licence
+		// went earlier: refused, the days between kept qualifying and a
+		// line of them was paid (a black-box pass). Held to the paid lines
+		// as the first withdrawal is; never moved later (that gives days
+		// back, a verification's to do).
+		if cur == vouchers.VerificationRejected && was != nil && !pendingOnly {
+			if !effectiveOn.IsZero() && !effectiveOn.Before(*was) {
+				return rss.Coded(rss.ErrConflict, "already_withdrawn",
+					"the credential is withdrawn from %s: a withdrawal moves only to an earlier day (or the whole record, without effective_on)", *was)
+			}
+			return nil
+		}
 		if cur == vouchers.VerificationRejected {
 			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is already rejected")
 		}
@@ -407,8 +424,8 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 			return rss.Coded(rss.ErrConflict, "not_verified", "the credential is %s: only a verified one is withdrawn as of a day; reject it without effective_on", cur)
 		}
 		return nil
-	}, `verification_status = 'rejected', rejection_reason = $4`, reason, withdrawn, func(was string) *heldTo {
-		if was != vouchers.VerificationVerified {
+	}, set, reason, withdrawn, func(was string, withdrawnOn *rss.Date) *heldTo {
+		if was != vouchers.VerificationVerified && withdrawnOn == nil {
 			return nil // a record never verified qualified no one
 		}
 		advice := "void or replace those claims first"
@@ -565,7 +582,8 @@ func (s *Service) RecordVerification(ctx context.Context, kind string, id int64)
 }
 
 func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.ValidationError, action string,
-	allowed func(cur string) error, set string, arg string, withdrawnOn any, guard func(was string) *heldTo) (Reviewed, error) {
+	allowed func(cur string, withdrawn *rss.Date) error, set string, arg string, withdrawnOn any,
+	guard func(was string, withdrawn *rss.Date) *heldTo) (Reviewed, error) {
 	a, err := access.Require(ctx, access.RoleAdmin)
 	if err != nil {
 		return Reviewed{}, err
@@ -580,21 +598,27 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 	out := Reviewed{Kind: kind}
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		var cur struct {
-			Status  string `db:"verification_status"`
-			StaffID int64  `db:"staff_id"`
+			Status    string    `db:"verification_status"`
+			StaffID   int64     `db:"staff_id"`
+			Withdrawn *rss.Date `db:"withdrawn_on"`
 		}
-		err := tx.GetContext(ctx, &cur, `SELECT verification_status, staff_id FROM `+k.table+` WHERE id = $1 FOR UPDATE`, id)
+		withdrawnCol := "NULL::date"
+		if kind == KindCredential {
+			withdrawnCol = "withdrawn_on"
+		}
+		err := tx.GetContext(ctx, &cur, `SELECT verification_status, staff_id, `+withdrawnCol+` AS withdrawn_on FROM `+k.table+`
+			WHERE id = $1 FOR UPDATE`, id)
 		if errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("%w: %s %d", rss.ErrNotFound, k.entity, id)
 		}
 		if err != nil {
 			return err
 		}
-		if err := allowed(cur.Status); err != nil {
+		if err := allowed(cur.Status, cur.Withdrawn); err != nil {
 			return err
 		}
 		var held *paidLines
-		h := guard(cur.Status)
+		h := guard(cur.Status, cur.Withdrawn)
 		if h != nil {
 			if held, err = s.holdPaidLines(ctx, tx, cur.StaffID, h.from); err != nil {
 				return err
