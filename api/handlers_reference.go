@@ -162,6 +162,22 @@ func (s *Server) listInstruments(c *gin.Context) {
 	respond(c, http.StatusOK, items(out), err)
 }
 
+func (s *Server) listStaffRoles(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.v.StaffRoles(c.Request.Context())
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) listCredentialTypes(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.v.CredentialTypes(c.Request.Context())
+	respond(c, http.StatusOK, items(out), err)
+}
+
 func (s *Server) programHistory(c *gin.Context) {
 	if !knownQuery(c) {
 		return

@@ -393,6 +393,12 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	check(oaCall{name: "catchment areas", method: http.MethodGet, path: "/v1/reference/catchment-areas", key: keyHRA, want: http.StatusOK})
 	w = check(oaCall{name: "gpra instruments", method: http.MethodGet, path: "/v1/reference/gpra-instruments", key: keyECRA, want: http.StatusOK})
 	assert.NotEmpty(t, jsonOf(w)["items"])
+	// The codes a hire's role and a credential's type take: openapi named
+	// a staff-roles route the server did not have (a black-box pass).
+	w = check(oaCall{name: "staff roles", method: http.MethodGet, path: "/v1/reference/staff-roles", key: keyHRA, want: http.StatusOK})
+	assert.Contains(t, fmt.Sprint(jsonOf(w)["items"]), "lead_recovery_specialist")
+	w = check(oaCall{name: "credential types", method: http.MethodGet, path: "/v1/reference/credential-types", key: keyHRA, want: http.StatusOK})
+	assert.Contains(t, fmt.Sprint(jsonOf(w)["items"]), "BACHELOR_HUMAN_SERVICES")
 
 	// Clients and what hangs off them.
 	check(oaCall{name: "clients", method: http.MethodGet, path: "/v1/clients?limit=2", key: keyHRA, want: http.StatusOK})

@@ -178,6 +178,8 @@ func New(cfg Config) *Server {
 	ref.GET("/catchment-areas/:code/history", s.catchmentAreaHistory)
 	ref.GET("/settings", s.listSettings)
 	ref.GET("/gpra-instruments", s.listInstruments)
+	ref.GET("/staff-roles", s.listStaffRoles)
+	ref.GET("/credential-types", s.listCredentialTypes)
 	ref.PATCH("/settings/:key", small, s.patchSetting)
 	ref.GET("/settings/:key/history", s.settingHistory)
 

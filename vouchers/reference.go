@@ -926,3 +926,33 @@ func (s *Service) Settings(ctx context.Context) ([]Setting, error) {
 	}
 	return out, nil
 }
+
+// Code is one entry of a small reference list: its code and its name.
+type Code struct {
+	Code string `json:"code" db:"code"`
+	Name string `json:"name" db:"name"`
+}
+
+// StaffRoles lists the roles a staff member may hold (a hire's `role`):
+// an agency's system could learn them only from a 422 naming none (an
+// operations black-box pass). Any role may call it.
+func (s *Service) StaffRoles(ctx context.Context) ([]Code, error) {
+	return s.codes(ctx, `SELECT code, name FROM staff_roles ORDER BY code`)
+}
+
+// CredentialTypes lists the credential types a staff member's credential
+// may be of (its `type`), as StaffRoles lists the roles.
+func (s *Service) CredentialTypes(ctx context.Context) ([]Code, error) {
+	return s.codes(ctx, `SELECT code, name FROM credential_types ORDER BY code`)
+}
+
+func (s *Service) codes(ctx context.Context, q string) ([]Code, error) {
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return nil, err
+	}
+	out := []Code{}
+	if err := s.db.SelectContext(ctx, &out, q); err != nil {
+		return nil, fmt.Errorf("reference codes: %w", err)
+	}
+	return out, nil
+}
