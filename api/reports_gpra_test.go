@@ -123,6 +123,19 @@ func TestReportGPRA(t *testing.T) {
 		assert.Equal(t, w, rep.Totals[k], "totals %s", k)
 	}
 
+	// The target as it stood at the range's end: lowered today, it flipped
+	// a past range's meets_target (a black-box pass). A range to today
+	// reads today's.
+	r := e.patch(keyAdmin, "/v1/reference/settings/gpra_followup_target_percent", map[string]any{"value": 30})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	past := gpraRow(t, itGetReport(t, e, keyReviewer, path), hra)
+	assert.Equal(t, 0.8, past["followup_target"])
+	assert.Equal(t, false, past["meets_target"])
+	now := gpraRow(t, itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/gpra?from=%s&to=%s", day(-50), day(0))), hra)
+	assert.Equal(t, 0.3, now["followup_target"])
+	r = e.patch(keyAdmin, "/v1/reference/settings/gpra_followup_target_percent", map[string]any{"value": 80})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
 	// A range with nothing due: the overall row alone, its figures zero and
 	// its rates null, and the totals the same.
 	none := itGetReport(t, e, keyReviewer, "/v1/reports/gpra?from=2001-01-01&to=2001-12-31")

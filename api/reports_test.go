@@ -626,6 +626,9 @@ func TestReportPendedQueue(t *testing.T) {
 	_, err := e.db.ExecContext(t.Context(), `UPDATE settings SET value = 2 WHERE key = 'review_target_days'`)
 	require.NoError(t, err)
 	check(itGetReport(t, e, keyFinance, path("")), "all", "all", 4, 2, oldID, float64(5))
+	// A past day's queue keeps the target it had then: changed today, it
+	// rewrote past days' (a black-box pass).
+	assert.Equal(t, float64(3), itGetReport(t, e, keyFinance, path(day(-1))).Totals["review_target_days"])
 	_, err = e.db.ExecContext(t.Context(), `UPDATE settings SET value = 3 WHERE key = 'review_target_days'`)
 	require.NoError(t, err)
 

@@ -2,16 +2,15 @@ package reports
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"rss"
 	"rss/access"
-	"rss/pg"
 )
 
 // GPRATargetSetting is the settings key of the federal follow-up target,
@@ -160,7 +159,7 @@ func (s *Service) GPRA(ctx context.Context, q url.Values) (*Report, error) {
 			return nil, rss.Invalid("program", "not_gpra", "program %s records no GPRA interviews; the GPRA report covers the programs that require them", f.Program)
 		}
 	}
-	target, err := s.gpraTarget(ctx)
+	target, err := s.gpraTarget(ctx, *f.To)
 	if err != nil {
 		return nil, err
 	}
@@ -191,14 +190,31 @@ func (s *Service) GPRA(ctx context.Context, q url.Values) (*Report, error) {
 	}, nil
 }
 
-// gpraTarget reads the follow-up target setting (percent).
-func (s *Service) gpraTarget(ctx context.Context) (int64, error) {
-	var target int64
-	err := s.db.GetContext(ctx, &target, `SELECT value::bigint FROM settings WHERE key = $1`, GPRATargetSetting)
-	if errors.Is(err, pg.ErrNoRows) {
+// gpraTarget reads the follow-up target setting (percent) as it stood at
+// the end of day on: the value the first change of it after then replaced
+// (settings keep their history, migration 00070), else today's. Read as
+// today's, lowering the target flipped a past range's meets_target (a
+// black-box pass), where the length-of-service and caseload reports read
+// their limits as they stood.
+func (s *Service) gpraTarget(ctx context.Context, on rss.Date) (int64, error) {
+	var since any
+	if on.Before(s.today()) {
+		y, m, d := on.AddDays(1).Date()
+		since = time.Date(y, m, d, 0, 0, 0, 0, s.loc)
+	}
+	var target *int64
+	err := s.db.GetContext(ctx, &target, `SELECT coalesce(
+			(SELECT (rc.before ->> 'value')::bigint FROM record_changes rc
+			 WHERE rc.table_name = 'settings' AND rc.row_key = $1 AND rc.before ? 'value' AND rc.changed_at >= $2::timestamptz
+			 ORDER BY rc.id LIMIT 1),
+			(SELECT value::bigint FROM settings WHERE key = $1))`, GPRATargetSetting, since)
+	if err != nil {
+		return 0, err
+	}
+	if target == nil {
 		return 0, fmt.Errorf("%w: setting %s is missing; load the fixtures", rss.ErrUnavailable, GPRATargetSetting)
 	}
-	return target, err
+	return *target, nil
 }
 
 func optFloat(p *float64) string {
@@ -245,7 +261,7 @@ func (s *Service) FollowupRates(ctx context.Context) ([]FollowupRate, error) {
 	if err != nil {
 		return nil, err
 	}
-	target, err := s.gpraTarget(ctx)
+	target, err := s.gpraTarget(ctx, s.today())
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -39,14 +40,25 @@ type PendedTotals struct {
 // before the end of $1 ($2, a timestamp), and no decision came before then.
 // Its age is in calendar days in the service's time zone ($3): submitted on
 // $1 is 0 days old. It is past the target when its age exceeds
-// review_target_days. For a provider ($7) a code drawn from another
+// review_target_days as it stood at the end of $1 (the value the first
+// change of it from $8 on replaced, else today's): a target changed today
+// rewrote past days' queues (a black-box pass), as the caseload report
+// reads its caps. For a provider ($7) a code drawn from another
 // agency's records counts as CONFLICT_ON_FILE, as its answers show it
 // (adjudication.Withhold; reports may not import it, so the code is
 // spelled here and api's tests hold the two together), whatever consent it holds: a count cannot say
 // which requests a consent covers. The oldest is the earliest submitted (then lowest id).
+// reviewTargetThen is review_target_days as it stood from $8 (a
+// timestamp; NULL: today's): the value the first change of it from then
+// on replaced, else the setting's.
+const reviewTargetThen = `coalesce((SELECT (rc.before ->> 'value')::bigint FROM record_changes rc
+        WHERE rc.table_name = 'settings' AND rc.row_key = '` + ReviewTargetSetting + `' AND rc.before ? 'value'
+          AND rc.changed_at >= $8::timestamptz ORDER BY rc.id LIMIT 1),
+    (SELECT value FROM settings WHERE key = '` + ReviewTargetSetting + `')::bigint)`
+
 const pendedQuery = `
 WITH target AS (
-    SELECT (SELECT value FROM settings WHERE key = 'review_target_days')::bigint AS days
+    SELECT ` + reviewTargetThen + ` AS days
 ), q AS (
     SELECT v.id, v.program_code, CASE WHEN $7::bool THEN coalesce(NULLIF(ARRAY(
                SELECT DISTINCT CASE WHEN h->>'source_provider_id' IS NULL THEN h->>'code' ELSE 'CONFLICT_ON_FILE' END
@@ -106,7 +118,14 @@ func (s *Service) PendedQueue(ctx context.Context, q url.Values) (*Report, error
 	asOf := *f.AsOf
 	y, m, d := asOf.AddDays(1).Date()
 	end := time.Date(y, m, d, 0, 0, 0, 0, s.loc)
-	args := []any{asOf, end, s.loc.String(), f.provider(), nullText(f.Program), nullText(f.Service), a.IsProvider()}
+	// The settings' history is stamped by the database's clock: as of
+	// today the target is today's whichever clock runs ahead (as the
+	// length-of-service report reads its maximum).
+	var targetSince any
+	if asOf.Before(s.today()) {
+		targetSince = end
+	}
+	args := []any{asOf, end, s.loc.String(), f.provider(), nullText(f.Program), nullText(f.Service), a.IsProvider(), targetSince}
 	// The totals are the "all" row's, and the target.
 	var t PendedTotals
 	return &Report{
@@ -124,7 +143,7 @@ func (s *Service) PendedQueue(ctx context.Context, q url.Values) (*Report, error
 				optInt(r.OldestRequestID), optInt(r.OldestAgeDays)}, nil
 		},
 		totals: func(ctx context.Context, tx *sqlx.Tx) (any, error) {
-			err := tx.GetContext(ctx, &t.TargetDays, `SELECT (SELECT value FROM settings WHERE key = '`+ReviewTargetSetting+`')::bigint`)
+			err := tx.GetContext(ctx, &t.TargetDays, `SELECT `+strings.ReplaceAll(reviewTargetThen, "$8", "$1"), targetSince)
 			return t, err
 		},
 	}, nil
