@@ -163,6 +163,28 @@ func (s *Server) clientDisclosures(c *gin.Context) {
 	respond(c, http.StatusOK, out, err)
 }
 
+func (s *Server) listAuditEvents(c *gin.Context) {
+	p, ok := page(c, "client_id", "entity_type", "entity_id", "action", "actor_key_id", "from", "to")
+	if !ok {
+		return
+	}
+	q := vouchers.AuditQuery{EntityType: c.Query("entity_type"), EntityID: c.Query("entity_id"), Action: c.Query("action")}
+	if q.ClientID, ok = queryInt(c, "client_id"); !ok {
+		return
+	}
+	if q.ActorKeyID, ok = queryInt(c, "actor_key_id"); !ok {
+		return
+	}
+	if q.From, ok = queryDate(c, "from"); !ok {
+		return
+	}
+	if q.To, ok = queryDate(c, "to"); !ok {
+		return
+	}
+	out, err := s.v.AuditEvents(c.Request.Context(), q, p)
+	respond(c, http.StatusOK, out, err)
+}
+
 func (s *Server) gpraSchedule(c *gin.Context) {
 	id, ok := pathID(c, "client_id")
 	if !ok {

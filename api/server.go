@@ -216,6 +216,7 @@ func New(cfg Config) *Server {
 	postRoute("/enrollments/:enrollment_id/transfer-primary", s.transferPrimary)
 	postRoute("/enrollments/:enrollment_id/designate-primary", s.designatePrimary)
 	v1.GET("/discharge-reasons", s.listDischargeReasons)
+	v1.GET("/audit-events", s.listAuditEvents)
 
 	// Program records (outcomes): EMP stages, RCM months, RSVP screens.
 	v1.GET("/employment-stages", s.listEmploymentStages)
