@@ -69,6 +69,18 @@ func (s *Service) CorrectStart(ctx context.Context, id int64, c StartCorrection)
 		if err := s.judgeNewStart(ctx, tx, &e, on, today); err != nil {
 			return err
 		}
+		// The stay's authorizations and their episode are locked as claims
+		// intake locks them (authorizations in id order, then episodes),
+		// before the episodes change: a claim for the client, which locks
+		// all its authorizations with the agency, waits or is waited for
+		// rather than meeting this in the other order.
+		var auths []int64
+		if err := tx.SelectContext(ctx, &auths, `SELECT id FROM authorizations WHERE enrollment_id = $1 ORDER BY id`, id); err != nil {
+			return fmt.Errorf("the stay's authorizations: %w", err)
+		}
+		if err := ledger.LockAll(ctx, tx, auths); err != nil {
+			return err
+		}
 		prog, err := loadProgram(ctx, tx, e.ProgramCode)
 		if err != nil {
 			return err
