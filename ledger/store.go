@@ -449,10 +449,8 @@ func DropEmptyEpisode(ctx context.Context, ext pg.Ext, episodeID int64) error {
 	if err := LockEpisodeLife(ctx, ext, episodeID); err != nil {
 		return err
 	}
-	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET opened_on = s.first FROM
-			(SELECT min(start_date) AS first FROM enrollments WHERE episode_id = $1) s
-		WHERE id = $1 AND s.first IS NOT NULL AND s.first <> opened_on`, episodeID); err != nil {
-		return fmt.Errorf("episode's first stay: %w", err)
+	if err := openOnFirstStay(ctx, ext, episodeID); err != nil {
+		return err
 	}
 	_, err := ext.ExecContext(ctx, `DELETE FROM episodes p WHERE p.id = $1
 		AND NOT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1)
@@ -585,9 +583,15 @@ func MoveStay(ctx context.Context, ext pg.Ext, enrollmentID, from, to int64) err
 			return err
 		}
 	}
+	return openOnFirstStay(ctx, ext, to)
+}
+
+// openOnFirstStay moves an episode's opening to the first day of its
+// stays, when it has any.
+func openOnFirstStay(ctx context.Context, ext pg.Ext, episodeID int64) error {
 	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET opened_on = s.first FROM
 			(SELECT min(start_date) AS first FROM enrollments WHERE episode_id = $1) s
-		WHERE id = $1 AND s.first IS NOT NULL AND s.first <> opened_on`, to); err != nil {
+		WHERE id = $1 AND s.first IS NOT NULL AND s.first <> opened_on`, episodeID); err != nil {
 		return fmt.Errorf("episode's first stay: %w", err)
 	}
 	return nil
