@@ -116,3 +116,45 @@ func TestCorrectedStartKeepsTheStaysRecordsWithin(t *testing.T) {
 	history := e.get(keyHRA, itPath("/v1/enrollments/%d", again)).JSON(t)["history"].([]any)
 	assert.Len(t, history, 2)
 }
+
+// A start moved earlier may not leave an authorization of the stay running
+// past the program's length of service, counted from the agency's unbroken
+// stay as the voucher rules count it: moved earlier, an RCM stay held one
+// to day 304 that no reviewer saw (a re-check). Nor may it leave the
+// planned end further from the start than an enrollment may.
+func TestCorrectedStartKeepsTheLengthOfService(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client, first := rcmClient(t, e, day(-20))
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", first), map[string]any{"discharge_date": day(0), "reason": "readmitted"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	// Readmitted from day 5 after a break: a stay of its own, 270 days to
+	// day 274.
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM", "assigned_staff_id": e.demo.Staff["Petrov"],
+		"start_date": day(5), "referral_source": "samss_meeting"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	again := itID(t, r)
+	v := itVoucher(t, e, keyHRA, client, "RCM-CM", 10, 10, 270)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	path := itPath("/v1/enrollments/%d/correct-start", again)
+	itNothingWritten(t, e, func() {
+		// From day 1 the stay goes on from day -20, and its day 270 is day 249.
+		p := requireProblem(t, e.post(keyHRA, path, map[string]any{"start_date": day(1), "reason": "came the day after"}),
+			http.StatusConflict, "past_length_of_service")
+		assert.Contains(t, p["detail"], v["authorization_number"].(string))
+		assert.Contains(t, p["detail"], day(249))
+	})
+	r = e.post(keyHRA, path, map[string]any{"start_date": day(3), "reason": "came two days early"})
+	require.Equal(t, http.StatusOK, r.Status, "still a stay of its own: %s", r.Body)
+
+	// A planned end more than 1,098 days from the start.
+	other := itNewClient(t, e, keyHRA, "hartford")
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": other, "program_code": "RCM", "start_date": day(300),
+		"planned_end_date": day(1390), "referral_source": "samss_meeting"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyHRA, itPath("/v1/enrollments/%d/correct-start", itID(t, r)),
+			map[string]any{"start_date": day(0), "reason": "mistyped"}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "out_of_range", itFieldCode(p, "start_date"))
+	})
+}

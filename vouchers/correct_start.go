@@ -97,6 +97,11 @@ func (s *Service) CorrectStart(ctx context.Context, id int64, c StartCorrection)
 		if err := ledger.MoveStay(ctx, tx, id, e.EpisodeID, episode); err != nil {
 			return err
 		}
+		if on.Before(e.StartDate) {
+			if err := pastLengthOfService(ctx, tx, &out, prog); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO enrollment_start_corrections (enrollment_id, from_date, to_date, reason,
 				actor_key_id, corrected_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			id, e.StartDate, on, c.Reason, a.KeyID, s.now()); err != nil {
@@ -118,6 +123,13 @@ func (s *Service) judgeNewStart(ctx context.Context, tx *sqlx.Tx, e *Enrollment,
 	}
 	if !e.PlannedEndDate.IsZero() && e.PlannedEndDate.Before(on) {
 		return rss.Invalid("start_date", "after_planned_end", "start_date is after the enrollment's planned end, %s", e.PlannedEndDate)
+	}
+	// The planned end stays within an enrollment's reach of its start, as
+	// at an enrollment: moved earlier, a start left one past it (a
+	// re-check).
+	if latest := on.AddDays(maxEligibilityEndDays); !e.PlannedEndDate.IsZero() && e.PlannedEndDate.After(latest) {
+		return rss.Invalid("start_date", "out_of_range", "the enrollment's planned end, %s, is at most %d days after its start: "+
+			"start_date is on or after %s", e.PlannedEndDate, maxEligibilityEndDays, e.PlannedEndDate.AddDays(-maxEligibilityEndDays))
 	}
 	var f struct {
 		Born      rss.Date  `db:"born"`
@@ -181,4 +193,35 @@ func (s *Service) judgeNewStart(ctx context.Context, tx *sqlx.Tx, e *Enrollment,
 			"enrollment %d has records dated before %s, judged against its start as entered: %s", e.ID, on, strings.Join(before, ", "))
 	}
 	return nil
+}
+
+// pastLengthOfService refuses a start moved earlier that leaves a live
+// authorization of the stay ending past the program's length of service,
+// counted from the agency's unbroken stay as the voucher rules count it
+// (V21 cuts a grant there, V31 pends one past it for review): moved
+// earlier, an RCM stay held an authorization to day 304 that no reviewer
+// saw, and its claims would have been paid (a re-check). e is the stay as
+// corrected.
+func pastLengthOfService(ctx context.Context, tx *sqlx.Tx, e *Enrollment, prog Program) error {
+	if prog.LOSMaxDays == nil || *prog.LOSMaxDays <= 0 {
+		return nil
+	}
+	var began rss.Date
+	if err := tx.GetContext(ctx, &began, `SELECT `+strings.ReplaceAll(stayStartSQL, "$7", "$4"),
+		e.ClientID, e.ProviderID, e.ProgramCode, e.ID); err != nil {
+		return fmt.Errorf("the stay's first day: %w", err)
+	}
+	limit := began.AddDays(*prog.LOSMaxDays - 1)
+	var past []string
+	if err := tx.SelectContext(ctx, &past, `SELECT number || ' (to ' || end_date || ')' FROM authorizations
+		WHERE enrollment_id = $1 AND voided_at IS NULL AND end_date > $2 ORDER BY id`, e.ID, limit); err != nil {
+		return fmt.Errorf("authorizations past the length of service: %w", err)
+	}
+	if len(past) == 0 {
+		return nil
+	}
+	return rss.Coded(rss.ErrConflict, "past_length_of_service",
+		"from %s the stay's day %d is %s, and these authorizations run past it, granted without that limit judged: %s; "+
+			"the MSC ends or voids them first, or the start is corrected to a later day",
+		began, *prog.LOSMaxDays, limit, strings.Join(past, ", "))
 }
