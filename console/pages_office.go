@@ -99,13 +99,16 @@ func (k *Console) createBatch(c *gin.Context) {
 		var sent *access.FormSent
 		switch {
 		case err == nil:
-			c.Redirect(http.StatusSeeOther, basePath+"/batches/"+strconv.FormatInt(b.ID, 10))
+			// With its confirmation, as every office form has: a bare
+			// redirect left the finance officer unsure the click closed
+			// the batch (a console black-box pass).
+			k.redirectDone(c, basePath+"/batches/"+strconv.FormatInt(b.ID, 10), "closed")
 			return
 		case errors.As(err, &sent) && !sent.Changed:
 			// Sent again (a double click, a reload): the batch the
 			// first post closed, where a bare conflict said nothing
 			// waited for a batch.
-			c.Redirect(http.StatusSeeOther, basePath+"/batches/"+strconv.FormatInt(sent.ID, 10))
+			k.redirectDone(c, basePath+"/batches/"+strconv.FormatInt(sent.ID, 10), "already_closed")
 			return
 		case errors.As(err, &sent):
 			err = rss.Coded(rss.ErrConflict, "form_already_sent", "this close form was sent before with other totals; preview the batch again")
