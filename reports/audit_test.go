@@ -159,3 +159,26 @@ func TestClientLevelReportWhoseAuditFailsWritesNothing(t *testing.T) {
 	}
 	assert.Zero(t, e.audited(t))
 }
+
+// A report that fails before its first byte leaves no read, and so no
+// disclosure, in the audit: its audit committed at once, and a pull that
+// then failed stood in the person's accounting though nothing was sent (a
+// black-box pass). The extract's own query is broken here to fail as it
+// runs (a division by zero found only after a pause, so the audit beside
+// it has read its records by then: no timing is measured).
+func TestFailedReportRecordsNoRead(t *testing.T) {
+	e := newAuditEnv(t, 4)
+	rep, err := e.s.Extract(e.ctx, e.q)
+	require.NoError(t, err)
+	good := rep.query
+	rep.query = `SELECT * FROM (` + good + `) q WHERE 1 / ((SELECT count(*) FROM pg_sleep(0.3)) - 1) = 1`
+	var buf bytes.Buffer
+	require.Error(t, rep.Write(e.ctx, &buf, false))
+	assert.Zero(t, buf.Len(), "not a byte")
+	assert.Zero(t, e.audited(t), "nothing sent, nothing audited")
+
+	rep, err = e.s.Extract(e.ctx, e.q)
+	require.NoError(t, err)
+	require.NoError(t, rep.Write(e.ctx, &buf, false))
+	assert.Positive(t, e.audited(t), "a report sent is audited")
+}

@@ -258,14 +258,15 @@ type Report struct {
 // a row) or as JSON {filter, rows, totals}, in one read-only snapshot so
 // rows and totals agree.
 func (r *Report) Write(ctx context.Context, w io.Writer, asCSV bool) (err error) {
-	tx, audited, err := r.begin(ctx)
+	tx, settle, err := r.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
 	// Whatever happens, the audit's goroutine is over (and its connection
-	// given back) before the report's transaction ends.
-	defer func() { _ = audited() }()
+	// given back) before the report's transaction ends: rolled back when
+	// the report failed before its first byte.
+	defer func() { _ = settle(false) }()
 	// No JIT: a report's plan is costed on guesses (generate_series is 1000
 	// rows to the planner) that passed jit_above_cost, and compiling took
 	// 350 ms of a query that runs in 20. A year's groups sort in memory.
@@ -278,7 +279,7 @@ func (r *Report) Write(ctx context.Context, w io.Writer, asCSV bool) (err error)
 	}
 	defer rows.Close()
 	// Not a byte before the records shown are audited (begin).
-	if err := audited(); err != nil {
+	if err := settle(true); err != nil {
 		return err
 	}
 	var cw *csv.Writer
