@@ -20,7 +20,15 @@ func TestAuditLogIsReadByTheAdmin(t *testing.T) {
 	v := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 4, 0, 10)
 	require.Equal(t, "approved", v["decision"], "%v", v)
 	auth := itNum(t, v, "authorization_id")
-	r := e.post(keyReviewer, itPath("/v1/authorizations/%d/void", auth), map[string]any{"reason": "entered for the wrong client"})
+	r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "AUD-1", "client_id": c.Client,
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(0), "units": 1, "charge": "12.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	claim := itID(t, r)
+	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "AUD-1V", "client_id": c.Client, "frequency": "8", "original_claim_id": claim})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	voider := itID(t, r)
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", auth), map[string]any{"reason": "entered for the wrong client"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-30), day(0)))
 
@@ -28,6 +36,14 @@ func TestAuditLogIsReadByTheAdmin(t *testing.T) {
 		t.Helper()
 		return itItems(t, e.get(keyAdmin, "/v1/audit-events?"+query))
 	}
+	// The claim voided says so, and by which claim (a black-box pass found
+	// only the void's own creation).
+	voided := list(fmt.Sprintf("entity_type=claim&entity_id=%d", claim))
+	require.Len(t, voided, 2, "%v", voided)
+	assert.Equal(t, "create", voided[0]["action"])
+	assert.Equal(t, "void", voided[1]["action"])
+	assert.Equal(t, fmt.Sprintf("voided by claim %d", voider), voided[1]["outcome"])
+	assert.Equal(t, float64(c.Client), voided[1]["client_id"])
 	void := list(fmt.Sprintf("entity_type=authorization&entity_id=%d&action=void", auth))
 	require.Len(t, void, 1)
 	assert.Equal(t, "reviewer", void[0]["actor_role"])

@@ -108,7 +108,7 @@ func TestAuditEveryWrite(t *testing.T) {
 		{name: "submit claims in bulk", key: keyHRA, path: "/v1/claims/bulk", body: map[string]any{"claims": []any{claim("AUD-2", -2)}},
 			action: "create", entity: "claim", client: kim},
 		{name: "void claim", key: keyHRA, path: itPath("/v1/claims/%d/void", itID(t, toVoid)), body: map[string]any{"claim_number": "AUD-0-V"},
-			action: "void", entity: "claim", client: kim, hasID: true},
+			action: "void", entity: "claim", client: kim, hasID: true, cascade: []string{"void claim"}},
 		{name: "void authorization", key: keyReviewer, path: itPath("/v1/authorizations/%d/void", itFixtureAuth(t, e, "Kim", "ATR-TR")),
 			body: map[string]any{"reason": "audit"}, action: "void", entity: "authorization", client: kim, hasID: true},
 		{name: "create API key", key: keyAdmin, path: "/v1/api-keys", body: map[string]any{"role": "reviewer", "label": "audit"},

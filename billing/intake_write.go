@@ -60,7 +60,20 @@ var writeQuery = `
 		UPDATE claims t SET status = x.status, superseded_by = c.id, superseded_at = $3
 		FROM unnest($41::bigint[], $42::text[], $43::text[]) AS x(original, by, status) JOIN c ON c.claim_number = x.by
 		WHERE t.id = x.original AND t.id = ANY($41)
-		RETURNING t.id),
+		RETURNING t.id, t.status, t.superseded_by, t.client_id),
+	-- On each original a void or replacement supersedes, naming the claim
+	-- that did: the log said nothing against the claim voided, and an
+	-- admin tracing it could not see by whom (a black-box pass). The
+	-- claims' own events read it (count) so it runs first: the original's
+	-- event comes before the claim's, as a cascade's does.
+	evo AS (
+		INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose,
+			outcome, request_id)
+		SELECT $4, $5, $1, CASE s.status WHEN 'voided' THEN 'void' ELSE 'replace' END, 'claim', s.id::text, s.client_id,
+			NULLIF($50, ''), s.status || ' by claim ' || s.superseded_by, NULLIF(r.request_id, '')
+		FROM s JOIN c ON c.id = s.superseded_by
+		LEFT JOIN unnest($6::text[], $20::text[]) AS r(number, request_id) ON r.number = c.claim_number
+		RETURNING 1),
 	-- The audit events, in the same statement as what they record.
 	ev AS (
 		INSERT INTO audit_events (actor_key_id, actor_role, actor_provider_id, action, entity_type, entity_id, client_id, purpose,
@@ -70,7 +83,8 @@ var writeQuery = `
 		           WHEN '8' THEN CASE WHEN (SELECT o.frequency FROM claims o WHERE o.id = c.original_claim_id) = '8' THEN 'resend' ELSE 'void' END
 		           WHEN '7' THEN 'replace' ELSE 'create' END, 'claim', c.id::text,
 			c.client_id, NULLIF($50, ''), c.status, NULLIF(r.request_id, '')
-		FROM unnest($6::text[], $20::text[]) AS r(number, request_id) JOIN c ON c.claim_number = r.number)
+		FROM unnest($6::text[], $20::text[]) AS r(number, request_id) JOIN c ON c.claim_number = r.number
+		CROSS JOIN (SELECT count(*) FROM evo) AS first)
 	-- Data-modifying CTEs always run to completion, read or not. One row
 	-- answers: the claims' ids in the submission's order, the time stored
 	-- (one for all), and each line's claim, number and id, as arrays. Its
