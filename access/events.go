@@ -25,8 +25,9 @@ type LoggedEvent struct {
 	RequestID       *string   `json:"request_id" db:"request_id"`
 	Recipient       *string   `json:"recipient" db:"recipient"`
 	Outcome         *string   `json:"outcome" db:"outcome"`
-	// Records is, for a read of many records at once (a list, a report:
-	// entity_id read_set), how many it listed; nil for one record's event.
+	// Records is, for a client-level report's read (entity_id read_set),
+	// how many records it listed; nil for one record's event (a list reads
+	// one event a record).
 	Records *int `json:"records" db:"records"`
 }
 
