@@ -119,6 +119,9 @@ func observe(m *metrics, log *slog.Logger) gin.HandlerFunc {
 		status := c.Writer.Status()
 		elapsed := time.Since(start)
 		method := knownMethod(c.Request.Method)
+		if head, _ := c.Request.Context().Value(headKey{}).(bool); head {
+			method = http.MethodHead
+		}
 		m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 		m.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 		attrs := []any{"request_id", requestID(c), "method", method, "route", route, "status", status,

@@ -173,3 +173,16 @@ func TestHeadAnswersAsGet(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, head("/v1/clients", "").StatusCode)
 	assert.Equal(t, e.get(keyHRA, "/v1/claims/bulk").Status, head("/v1/claims/bulk", keyHRA).StatusCode, "what GET answers")
 }
+
+// A HEAD is logged as a HEAD, though served as the GET it asks about:
+// logged as a GET, a HEAD of the state extract read as a pull with no
+// disclosure behind it (a re-check).
+func TestHeadIsLoggedAsHead(t *testing.T) {
+	t.Parallel()
+	var log bytes.Buffer
+	ie := itNewEnv(t, itOpts{log: &log})
+	r := ie.do(req{Method: http.MethodHead, Path: "/v1/clients", Key: keyHRA})
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, log.String(), `"method":"HEAD","route":"/v1/clients"`)
+	assert.NotContains(t, log.String(), `"method":"GET"`)
+}

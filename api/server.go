@@ -296,6 +296,9 @@ func New(cfg Config) *Server {
 	return s
 }
 
+// headKey marks a request that came as a HEAD (ServeHTTP).
+type headKey struct{}
+
 // ServeHTTP makes the server an http.Handler.
 // ServeHTTP serves r. A HEAD is routed as the GET it asks about (RFC 9110
 // §9.3.2: every GET route answers HEAD; each was a 405, a black-box
@@ -304,7 +307,10 @@ func New(cfg Config) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		// Nothing of the records leaves: the read is not audited as one.
-		r = r.Clone(access.Unsent(r.Context()))
+		// The log and the metrics still name it HEAD (observe): logged as
+		// a GET, a HEAD of the state extract read as a pull with no
+		// disclosure behind it (a re-check).
+		r = r.Clone(context.WithValue(access.Unsent(r.Context()), headKey{}, true))
 		r.Method = http.MethodGet
 	}
 	s.engine.ServeHTTP(w, r)
