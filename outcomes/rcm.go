@@ -104,13 +104,18 @@ func (n *NewMonthlyProgress) validate(today rss.Date) (rss.Date, error) {
 	for i, c := range n.Contacts {
 		f := fmt.Sprintf("contacts[%d]", i)
 		switch {
+		case c.Kind == "":
+			v.Add(f+".kind", "required", "kind is required (one of %v)", ContactKinds)
 		case !oneOf(c.Kind, ContactKinds):
 			v.Add(f+".kind", "invalid_value", "kind must be one of %v", ContactKinds)
 		case seen[c.Kind]:
 			v.Add(f+".kind", "duplicate", "kind %s is listed twice; give its count once", c.Kind)
 		}
 		seen[c.Kind] = true
-		if c.Count < 1 || c.Count > maxCount {
+		switch {
+		case c.Count == 0:
+			v.Add(f+".count", "required", "count is required: 1 to %d (leave out a kind without contacts)", maxCount)
+		case c.Count < 1 || c.Count > maxCount:
 			v.Add(f+".count", "out_of_range", "count must be 1 to %d (leave out a kind without contacts)", maxCount)
 		}
 	}
@@ -125,7 +130,10 @@ func (n *NewMonthlyProgress) validate(today rss.Date) (rss.Date, error) {
 			v.Add(f+".goal", "duplicate", "this goal is listed twice")
 		}
 		goals[g.Goal] = true
-		if !oneOf(g.Status, GoalStatuses) {
+		switch {
+		case g.Status == "":
+			v.Add(f+".status", "required", "status is required (one of %v)", GoalStatuses)
+		case !oneOf(g.Status, GoalStatuses):
 			v.Add(f+".status", "invalid_value", "status must be one of %v", GoalStatuses)
 		}
 	}

@@ -51,4 +51,17 @@ func TestMonthlyProgressValidate(t *testing.T) {
 			"goals[3].goal": "required", "goals[4].goal": "invalid_character", "goals[5].goal": "invalid_character",
 		}, got)
 	}
+
+	// Left out reads required, as every other field does: it read "must be
+	// one of" or "out of range" (a black-box pass).
+	missing := NewMonthlyProgress{Month: "2026-06", TreatmentStatus: "engaged",
+		Contacts: []Contacts{{"", 2}, {"telephone", 0}}, Goals: []Goal{{"Housing", ""}}}
+	_, err = missing.validate(today)
+	if assert.ErrorAs(t, err, &v) {
+		got := map[string]string{}
+		for _, f := range v.Fields {
+			got[f.Field] = f.Code
+		}
+		assert.Equal(t, map[string]string{"contacts[0].kind": "required", "contacts[1].count": "required", "goals[0].status": "required"}, got)
+	}
 }

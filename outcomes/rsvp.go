@@ -50,10 +50,18 @@ func (s *Service) RecordDrugScreen(ctx context.Context, id int64, n NewDrugScree
 	} else if n.Date.After(s.today()) {
 		v.Add("date", "in_future", "date cannot be in the future")
 	}
-	if !oneOf(n.Kind, ScreenKinds) {
+	// Left out reads required, as every other field does (it read "must be
+	// one of": a black-box pass).
+	switch {
+	case n.Kind == "":
+		v.Add("kind", "required", "kind is required (one of %v)", ScreenKinds)
+	case !oneOf(n.Kind, ScreenKinds):
 		v.Add("kind", "invalid_value", "kind must be one of %v", ScreenKinds)
 	}
-	if !oneOf(n.Result, ScreenResults) {
+	switch {
+	case n.Result == "":
+		v.Add("result", "required", "result is required (one of %v)", ScreenResults)
+	case !oneOf(n.Result, ScreenResults):
 		v.Add("result", "invalid_value", "result must be one of %v", ScreenResults)
 	}
 	if err := v.Err(); err != nil {

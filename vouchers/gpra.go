@@ -55,7 +55,10 @@ func (n *NewInterview) validate(today rss.Date) error {
 		v.Add("episode_id", "not_accepted", "episode_id is not accepted: name the enrollment (enrollment_id), or leave it out for "+
 			"the client's enrollment with this agency in a program that requires GPRA")
 	}
-	if n.Kind != "intake" && n.Kind != "follow_up" && n.Kind != "discharge" {
+	switch {
+	case n.Kind == "":
+		v.Add("kind", "required", "kind is required: intake, follow_up or discharge")
+	case n.Kind != "intake" && n.Kind != "follow_up" && n.Kind != "discharge":
 		v.Add("kind", "invalid_value", "kind must be intake, follow_up or discharge")
 	}
 	if n.Instrument == "" {
@@ -70,6 +73,8 @@ func (n *NewInterview) validate(today rss.Date) error {
 		if n.NotConductedReason == nil || !contains(notConductedReasons, *n.NotConductedReason) {
 			v.Add("not_conducted_reason", "required", "not_conducted_reason must be one of refused, unable_to_locate, incarcerated, hospitalized, deceased, other")
 		}
+	case "":
+		v.Add("status", "required", "status is required: completed or not_conducted")
 	default:
 		v.Add("status", "invalid_value", "status must be completed or not_conducted")
 	}
