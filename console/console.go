@@ -524,7 +524,7 @@ var notices = map[string]string{
 	"revoked":          "Key revoked; its sessions have ended.",
 	"signed_out":       "You are signed out.",
 	"imported":         "File imported; what it posted and what did not match are below.",
-	"closed":           "Batch closed; its claims and file are below.",
+	"closed":           "Batch closed; its totals and file are below.",
 	"already_closed":   "This close was already sent: nothing new was closed. Below is the batch it closed.",
 	"already_imported": "This file was already imported: nothing new was recorded. Below is the earlier import.",
 }
