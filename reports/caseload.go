@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -105,15 +104,11 @@ func (s *Service) Caseload(ctx context.Context, q url.Values) (*Report, error) {
 		f.AsOf = &d
 	}
 	asOf := *f.AsOf
-	y, m, d := asOf.AddDays(1).Date()
-	end := time.Date(y, m, d, 0, 0, 0, 0, s.loc)
+	end := s.dayEnd(asOf)
 	// The role and cap history is stamped by the database's clock, the
 	// reassignments by the service's: as of today the role and caps are
 	// today's whichever clock runs ahead.
-	var roleSince any
-	if asOf.Before(s.today()) {
-		roleSince = end
-	}
+	roleSince := s.historySince(asOf)
 	args := []any{asOf, end, f.provider(), nullText(f.Program), roleSince}
 	// The totals are the rows' sums, added up as they stream by.
 	var t CaseloadTotals

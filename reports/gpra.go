@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -197,17 +196,8 @@ func (s *Service) GPRA(ctx context.Context, q url.Values) (*Report, error) {
 // black-box pass), where the length-of-service and caseload reports read
 // their limits as they stood.
 func (s *Service) gpraTarget(ctx context.Context, on rss.Date) (int64, error) {
-	var since any
-	if on.Before(s.today()) {
-		y, m, d := on.AddDays(1).Date()
-		since = time.Date(y, m, d, 0, 0, 0, 0, s.loc)
-	}
 	var target *int64
-	err := s.db.GetContext(ctx, &target, `SELECT coalesce(
-			(SELECT (rc.before ->> 'value')::bigint FROM record_changes rc
-			 WHERE rc.table_name = 'settings' AND rc.row_key = $1 AND rc.before ? 'value' AND rc.changed_at >= $2::timestamptz
-			 ORDER BY rc.id LIMIT 1),
-			(SELECT value::bigint FROM settings WHERE key = $1))`, GPRATargetSetting, since)
+	err := s.db.GetContext(ctx, &target, `SELECT `+settingThen(GPRATargetSetting, "$1"), s.historySince(on))
 	if err != nil {
 		return 0, err
 	}

@@ -3,7 +3,6 @@ package reports
 import (
 	"context"
 	"net/url"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -87,11 +86,7 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 	// The program's history is stamped by the database's clock: as of
 	// today the maximum is today's whichever clock runs ahead (as the
 	// caseload report reads its caps).
-	var maxSince any
-	if asOf.Before(s.today()) {
-		y, m, d := asOf.AddDays(1).Date()
-		maxSince = time.Date(y, m, d, 0, 0, 0, 0, s.loc)
-	}
+	maxSince := s.historySince(asOf)
 	args := []any{*f.From, *f.To, asOf, f.provider(), nullText(f.Program), maxSince}
 	// The totals are counted as the rows stream by; the mean is
 	// round(avg(days), 1), half away from zero, in integers.

@@ -3,8 +3,6 @@ package reports
 import (
 	"context"
 	"net/url"
-	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -48,17 +46,9 @@ type PendedTotals struct {
 // (adjudication.Withhold; reports may not import it, so the code is
 // spelled here and api's tests hold the two together), whatever consent it holds: a count cannot say
 // which requests a consent covers. The oldest is the earliest submitted (then lowest id).
-// reviewTargetThen is review_target_days as it stood from $8 (a
-// timestamp; NULL: today's): the value the first change of it from then
-// on replaced, else the setting's.
-const reviewTargetThen = `coalesce((SELECT (rc.before ->> 'value')::bigint FROM record_changes rc
-        WHERE rc.table_name = 'settings' AND rc.row_key = '` + ReviewTargetSetting + `' AND rc.before ? 'value'
-          AND rc.changed_at >= $8::timestamptz ORDER BY rc.id LIMIT 1),
-    (SELECT value FROM settings WHERE key = '` + ReviewTargetSetting + `')::bigint)`
-
-const pendedQuery = `
+var pendedQuery = `
 WITH target AS (
-    SELECT ` + reviewTargetThen + ` AS days
+    SELECT ` + settingThen(ReviewTargetSetting, "$8") + ` AS days
 ), q AS (
     SELECT v.id, v.program_code, CASE WHEN $7::bool THEN coalesce(NULLIF(ARRAY(
                SELECT DISTINCT CASE WHEN h->>'source_provider_id' IS NULL THEN h->>'code' ELSE 'CONFLICT_ON_FILE' END
@@ -116,15 +106,8 @@ func (s *Service) PendedQueue(ctx context.Context, q url.Values) (*Report, error
 		f.AsOf = &d
 	}
 	asOf := *f.AsOf
-	y, m, d := asOf.AddDays(1).Date()
-	end := time.Date(y, m, d, 0, 0, 0, 0, s.loc)
-	// The settings' history is stamped by the database's clock: as of
-	// today the target is today's whichever clock runs ahead (as the
-	// length-of-service report reads its maximum).
-	var targetSince any
-	if asOf.Before(s.today()) {
-		targetSince = end
-	}
+	end := s.dayEnd(asOf)
+	targetSince := s.historySince(asOf)
 	args := []any{asOf, end, s.loc.String(), f.provider(), nullText(f.Program), nullText(f.Service), a.IsProvider(), targetSince}
 	// The totals are the "all" row's, and the target.
 	var t PendedTotals
@@ -143,7 +126,7 @@ func (s *Service) PendedQueue(ctx context.Context, q url.Values) (*Report, error
 				optInt(r.OldestRequestID), optInt(r.OldestAgeDays)}, nil
 		},
 		totals: func(ctx context.Context, tx *sqlx.Tx) (any, error) {
-			err := tx.GetContext(ctx, &t.TargetDays, `SELECT `+strings.ReplaceAll(reviewTargetThen, "$8", "$1"), targetSince)
+			err := tx.GetContext(ctx, &t.TargetDays, `SELECT `+settingThen(ReviewTargetSetting, "$1"), targetSince)
 			return t, err
 		},
 	}, nil

@@ -51,6 +51,36 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 
 func (s *Service) today() rss.Date { return rss.NewDate(s.now().In(s.loc)) }
 
+// dayEnd is the end of day d in the service's time zone: the next day's
+// first instant.
+func (s *Service) dayEnd(d rss.Date) time.Time {
+	y, m, dd := d.AddDays(1).Date()
+	return time.Date(y, m, dd, 0, 0, 0, 0, s.loc)
+}
+
+// historySince is the instant from which a change replaced what stood on
+// day d (dayEnd), or nil for today or later: the reference and settings
+// histories are stamped by the database's clock, so as of today a value
+// reads as today's whichever clock runs ahead. The reports that read a
+// limit as it stood on a day (caseload caps and roles, the length of
+// service maximum, the review and GPRA targets) take it so.
+func (s *Service) historySince(d rss.Date) any {
+	if !d.Before(s.today()) {
+		return nil
+	}
+	return s.dayEnd(d)
+}
+
+// settingThen is the SQL value of the numeric setting key as it stood
+// from since (a parameter holding historySince): the value the first
+// change of it from then on replaced, else the setting's as it stands.
+func settingThen(key, since string) string {
+	return `coalesce((SELECT (rc.before ->> 'value')::bigint FROM record_changes rc
+        WHERE rc.table_name = 'settings' AND rc.row_key = '` + key + `' AND rc.before ? 'value'
+          AND rc.changed_at >= ` + since + `::timestamptz ORDER BY rc.id LIMIT 1),
+    (SELECT value FROM settings WHERE key = '` + key + `')::bigint)`
+}
+
 // Group is how a report buckets dates.
 type Group string
 
