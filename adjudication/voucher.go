@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.13"
+const VoucherRuleSetVersion = "voucher-2026.12.14"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -910,9 +910,14 @@ func ownInEpisode(f *VoucherFacts, service string) (units int, dollars decimal.D
 // alone" where a stranger's identical history was approved (a re-check of
 // a Part 2 black-box pass). Facts stored before stays were kept (no
 // enrollment on either side) count every own authorization as before.
+// One granted in the agency's unbroken stay (from its first day on:
+// StayBegan) is its own whoever else is in the episode: a stranger's
+// episode goes on across a readmission by the next day, and counted as
+// another agency's record, a person known elsewhere read CONFLICT_ON_FILE
+// where a stranger read the cap reached by the agency's own (a re-check).
 func keptBy(f *VoucherFacts, a *Authorization) int64 {
 	if a.ProviderID != f.Request.ProviderID || f.Enrollment == nil || f.Enrollment.ID == 0 || a.EnrollmentID == 0 ||
-		a.EnrollmentID == f.Enrollment.ID {
+		a.EnrollmentID == f.Enrollment.ID || !a.Start.Before(f.Enrollment.StayBegan()) {
 		return 0
 	}
 	for _, o := range f.OtherEnrollments {

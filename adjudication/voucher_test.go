@@ -853,12 +853,38 @@ func TestRuleV32EpisodeUnitsExceeded(t *testing.T) {
 			f.Authorizations[2].ServiceCode, f.Authorizations[2].UnitsUsed = "ATR-TR", 8
 		}, result: ResultFired, decision: Pended, detail: "40 units asked, 30 left of 200 by this agency's authorizations alone",
 			check: noSource},
+		// Our earlier stay's authorization, the episode kept open by
+		// another agency's: ours when that stay runs unbroken into this
+		// one (a stranger's episode goes on across it), the other
+		// agency's record after a break (a stranger's next stay opens an
+		// episode of its own).
+		{name: "our earlier stay's units in our unbroken stay are ours", mutate: func(f *VoucherFacts) {
+			transport(178, 40)(f)
+			earlierStay(f, day(2025, time.December, 1))
+		}, result: ResultFired, decision: Pended, detail: "40 units asked, 30 left of 200 by this agency's authorizations alone",
+			check: noSource},
+		{name: "our earlier stay's units before a break are the other agency's record", mutate: func(f *VoucherFacts) {
+			transport(178, 40)(f)
+			earlierStay(f, time.Time{})
+		}, result: ResultFired, decision: Pended, detail: "40 units asked, 22 left of 200", check: sourced(thirdProvID)},
 		{name: "over the max only with another agency's units", mutate: func(f *VoucherFacts) {
 			transport(178, 40)(f)
 			f.Authorizations[1].UnitsAuthorized = 150
 			f.Authorizations[2].ServiceCode, f.Authorizations[2].UnitsAuthorized, f.Authorizations[2].UnitsUsed = "ATR-TR", 28, 28
 		}, result: ResultFired, decision: Pended, detail: "40 units asked, 22 left of 200", check: sourced(thirdProvID)},
 	})
+}
+
+// earlierStay makes our ATR-TR voucher one of an earlier stay of ours
+// (December 2025, 170 trips used), the episode kept open by the third
+// agency's enrollment, and our stay unbroken since stayStart (none: the
+// enrollment begun after a break).
+func earlierStay(f *VoucherFacts, stayStart time.Time) {
+	a := &f.Authorizations[1]
+	a.EnrollmentID, a.Start, a.End, a.UnitsAuthorized, a.UnitsUsed = 8000, day(2025, time.December, 10), day(2025, time.December, 31), 170, 170
+	f.Authorizations[2].ServiceCode, f.Authorizations[2].UnitsUsed = "ATR-TR", 8
+	f.OtherEnrollments = []Enrollment{{ID: 9500, ProviderID: thirdProvID, ProgramCode: "ATR", EpisodeID: episodeID, Start: day(2025, time.November, 1)}}
+	f.Enrollment.StayStart = stayStart
 }
 
 // noSource checks that no hit or trace entry names another agency.
