@@ -394,48 +394,131 @@ func LockEpisodeLife(ctx context.Context, ext pg.Ext, episodeID int64) error {
 	return nil
 }
 
-// OpenEpisode returns the person's open episode in the program, opening
-// again the one whose last stay ended the day before the given day or
-// later, else opening one on the day with the program's dollar cap when
-// there is none, and moving an open one's opening back to the day when it
-// is earlier.
+// OpenEpisode returns the person's open episode in the program for a stay
+// begun on the day, making it so: the episodes the stay runs through (one
+// open, or closed the day before the day or later) become one, the
+// earliest, open again from the stay's day when that is earlier; with
+// none, one opens on the day with the program's dollar cap.
 // Two enrollments at once (from any agencies) open one episode, not two.
 func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string, on rss.Date, dollarCap *rss.Money) (int64, error) {
 	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+episodeLifeKey("$1", "$2")+`)`, personID, program); err != nil {
 		return 0, fmt.Errorf("episode: %w", err)
 	}
-	var id int64
-	err := sqlx.GetContext(ctx, ext, &id, `SELECT id FROM episodes WHERE person_id = $1 AND program_code = $2 AND closed_on IS NULL`, personID, program)
-	if errors.Is(err, pg.ErrNoRows) {
-		// A stay begun by the day after the episode's last stay ended (a
-		// same-day readmission, a transfer the next day) is the same
-		// stay, as the length of service counts it: the episode opens
-		// again, its caps and what it used going on. A new one let a
-		// discharge and readmission start the caps afresh (an operations
-		// black-box pass). After a day's break the episode is new.
-		err = sqlx.GetContext(ctx, ext, &id, `UPDATE episodes SET closed_on = NULL
-			WHERE id = (SELECT id FROM episodes WHERE person_id = $1 AND program_code = $2 AND closed_on >= $3::date - 1
-			            ORDER BY closed_on DESC, id DESC LIMIT 1)
-			RETURNING id`, personID, program, on)
+	// A stay begun by the day after an episode's last stay ended (a
+	// same-day readmission, a transfer the next day) is the same stay,
+	// as the length of service counts it: the episode opens again, its
+	// caps and what it used going on. A new one let a discharge and
+	// readmission start the caps afresh (an operations black-box pass).
+	// After a day's break the episode is new. A back-dated stay may run
+	// through more than one: an episode that closed the day before it or
+	// later and another agency's newer one, opened after a break. It
+	// joined the newer, and the older's use stopped counting, where a
+	// stranger's readmission went on in it (a re-check): they merge.
+	var ids []int64
+	if err := sqlx.SelectContext(ctx, ext, &ids, `SELECT id FROM episodes
+		WHERE person_id = $1 AND program_code = $2 AND (closed_on IS NULL OR closed_on >= $3::date - 1)
+		ORDER BY opened_on, id`, personID, program, on); err != nil {
+		return 0, fmt.Errorf("episode: %w", err)
 	}
-	if errors.Is(err, pg.ErrNoRows) {
+	if len(ids) == 0 {
 		var c any
 		if dollarCap != nil {
 			c = dollarCap.StringFixed(2)
 		}
-		err = sqlx.GetContext(ctx, ext, &id, `INSERT INTO episodes (person_id, program_code, opened_on, dollar_cap)
-			VALUES ($1, $2, $3, $4) RETURNING id`, personID, program, on, c)
+		var id int64
+		if err := sqlx.GetContext(ctx, ext, &id, `INSERT INTO episodes (person_id, program_code, opened_on, dollar_cap)
+			VALUES ($1, $2, $3, $4) RETURNING id`, personID, program, on, c); err != nil {
+			return 0, fmt.Errorf("episode: %w", err)
+		}
+		return id, nil
 	}
-	if err == nil {
-		// An agency enrolling the person from an earlier day than the
-		// episode's opening (a back-dated intake) opens it from then: it
-		// kept the later day (a black-box pass). Written only when earlier.
-		_, err = ext.ExecContext(ctx, `UPDATE episodes SET opened_on = $2 WHERE id = $1 AND opened_on > $2`, id, on)
+	id := ids[0]
+	if len(ids) > 1 {
+		if err := mergeEpisodes(ctx, ext, id, ids[1:], on); err != nil {
+			return 0, err
+		}
 	}
-	if err != nil {
+	// An agency enrolling the person from an earlier day than the
+	// episode's opening (a back-dated intake) opens it from then: it kept
+	// the later day (a black-box pass).
+	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET closed_on = NULL, opened_on = LEAST(opened_on, $2)
+		WHERE id = $1 AND (closed_on IS NOT NULL OR opened_on > $2)`, id, on); err != nil {
 		return 0, fmt.Errorf("episode: %w", err)
 	}
 	return id, nil
+}
+
+// mergeEpisodes makes the person's episodes merged one episode, into: a
+// stay begun on the day runs through them all. Everything that names
+// them goes to into (enrollments, GPRA interviews, authorizations, claim
+// lines, cap raises, unit maxima, dollars paid), each merge recorded in
+// episode_merges, which is what lets the schema move a claim line's
+// episode (migration 00092), and the merged episodes are deleted. into's
+// dollar cap is the larger of the two capped ones, never below what they
+// paid together (the schema's episodes_dollars_within_cap); uncapped, it
+// stays so. The caller holds the episodes' life (OpenEpisode's lock).
+//
+// The episodes and their authorizations are locked first, in claims
+// intake's order (LockForClaimsSQL): a claim of the other agency's under
+// way holds them, and taken otherwise, the two deadlocked. claim_lines has
+// no index on episode_id (intake never asks it): the move reads the
+// table, once a merge, which only a back-dated stay bridging two
+// episodes makes.
+func mergeEpisodes(ctx context.Context, ext pg.Ext, into int64, merged []int64, on rss.Date) error {
+	all := append([]int64{into}, merged...)
+	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM authorizations a JOIN episodes e ON e.id = a.episode_id
+		WHERE a.episode_id = ANY($1) ORDER BY a.id FOR UPDATE OF a, e`, pq.Array(all)); err != nil {
+		return fmt.Errorf("merge episodes: %w", err)
+	}
+	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM episodes WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pq.Array(all)); err != nil {
+		return fmt.Errorf("merge episodes: %w", err)
+	}
+	// Recorded first: the schema lets the rows below move because of it.
+	if _, err := ext.ExecContext(ctx, `INSERT INTO episode_merges (merged_id, into_id, person_id, program_code, merged_on)
+		SELECT m.id, $1, m.person_id, m.program_code, $3 FROM episodes m WHERE m.id = ANY($2)`, into, pq.Array(merged), on); err != nil {
+		return fmt.Errorf("merge episodes (record): %w", err)
+	}
+	steps := []struct{ what, sql string }{
+		// An interview names its stay with the stay's episode: the two move
+		// in one statement, checked together at its end.
+		{"stays", `WITH s AS (UPDATE enrollments SET episode_id = $1 WHERE episode_id = ANY($2) RETURNING id)
+			UPDATE gpra_interviews SET episode_id = $1 WHERE episode_id = ANY($2)`},
+		{"authorizations", `UPDATE authorizations SET episode_id = $1 WHERE episode_id = ANY($2)`},
+		{"claim lines", `UPDATE claim_lines SET episode_id = $1 WHERE episode_id = ANY($2)`},
+		{"cap raises", `UPDATE episode_cap_raises SET episode_id = $1 WHERE episode_id = ANY($2)`},
+		// A reviewer's raised maximum of a service, in either, holds in
+		// the merged episode: the larger where both raised it.
+		{"unit maxima", `WITH gone AS (DELETE FROM episode_unit_maxima WHERE episode_id = ANY($2)
+				RETURNING service_code, max_units, raised_at)
+			INSERT INTO episode_unit_maxima AS m (episode_id, service_code, max_units, raised_at)
+			SELECT $1, service_code, max(max_units), max(raised_at) FROM gone GROUP BY service_code
+			ON CONFLICT ON CONSTRAINT episode_unit_maxima_pkey DO UPDATE
+			SET max_units = GREATEST(m.max_units, excluded.max_units), raised_at = GREATEST(m.raised_at, excluded.raised_at)`},
+	}
+	for _, s := range steps {
+		if _, err := ext.ExecContext(ctx, s.sql, into, pq.Array(merged)); err != nil {
+			return fmt.Errorf("merge episodes (%s): %w", s.what, err)
+		}
+	}
+	// Deleted before into opens again: one episode is open per person and
+	// program (episodes_one_open), and a merged one may be the open one.
+	var gone struct {
+		Opened rss.Date            `db:"opened"`
+		Cap    decimal.NullDecimal `db:"cap"`
+		Paid   decimal.Decimal     `db:"paid"`
+	}
+	if err := sqlx.GetContext(ctx, ext, &gone, `WITH gone AS (DELETE FROM episodes WHERE id = ANY($1) RETURNING opened_on, dollar_cap, dollars_paid)
+		SELECT min(opened_on) AS opened, max(dollar_cap) AS cap, sum(dollars_paid) AS paid FROM gone`, pq.Array(merged)); err != nil {
+		return fmt.Errorf("merge episodes (drop): %w", err)
+	}
+	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET dollars_paid = dollars_paid + $2::numeric,
+			dollar_cap = CASE WHEN dollar_cap IS NULL THEN NULL
+			                  ELSE GREATEST(dollar_cap, $3::numeric, dollars_paid + $2::numeric) END,
+			opened_on = LEAST(opened_on, $4::date)
+		WHERE id = $1`, into, gone.Paid.StringFixed(2), gone.Cap, gone.Opened); err != nil {
+		return fmt.Errorf("merge episodes (money): %w", err)
+	}
+	return nil
 }
 
 // DropEmptyEpisode deletes an episode nothing stands on any more: no
