@@ -98,7 +98,7 @@ func TestDecisionCombination(t *testing.T) {
 
 // wantRuleOrder is the documented order: denials, reductions, pends, grant.
 var wantRuleOrder = []string{
-	"V01", "V02", "V03", "V04", "V05", "V06", "V07", "V08", "V09", "V10", "V11", "V12", "V13",
+	"V01", "V02", "V03", "V04", "V05", "V06", "V07", "V08", "V09", "V10", "V11", "V12", "V13", "V14",
 	"V20", "V21", "V22", "V23", "V24", "V25", "V26", "V28", "V29", "V27", "V38",
 	"V30", "V31", "V32", "V33", "V34", "V35", "V36", "V37",
 	"V90",

@@ -49,6 +49,7 @@ const (
 	CodeCaseloadAtCap            = "CASELOAD_AT_CAP"
 	CodeCatchmentNotServed       = "CATCHMENT_AREA_NOT_SERVED"
 	CodeAgencyAreaNotServed      = "CATCHMENT_AREA_NOT_SERVED_BY_AGENCY"
+	CodeSpanPastFilingLimit      = "SPAN_PAST_FILING_LIMIT"
 	CodeNotInCarePlan            = "SERVICE_NOT_IN_CARE_PLAN"
 	CodeRetroAuthorization       = "RETRO_AUTHORIZATION"
 	CodeMedicaidIDMissing        = "MEDICAID_ID_MISSING"
@@ -137,6 +138,9 @@ var voucherReasons = []Reason{
 	{Code: CodeAgencyAreaNotServed, Action: ActionDeny,
 		Text:     "The agency's enrollment with the MSC does not include the client's catchment area.",
 		NextStep: "Refer the client to an agency that serves their area, correct the client's catchment area, or ask the MSC to add the area to the agency's enrollment."},
+	{Code: CodeSpanPastFilingLimit, Action: ActionDeny,
+		Text:     "Every day of the span is past the program's filing limit: no claim for it could be paid.",
+		NextStep: "Check the dates (a mistyped year?); services this old cannot be billed."},
 	{Code: CodeNotInCarePlan, Action: ActionPend,
 		Text:     "The service is not in the client's active care plan for the program.",
 		NextStep: "Record a care plan listing the service (POST /v1/care-plans; a plan is not edited, a new one replaces it); a reviewer will decide the request."},

@@ -216,8 +216,13 @@ var voucherProducers = map[string]func() *VoucherFacts{
 		f.Authorizations[0].ProviderID = otherProvID
 		return f
 	},
-	CodeCaseloadAtCap:      func() *VoucherFacts { f := approvedRCM(); f.Caseload = 12; return f },
-	CodeNotInCarePlan:      func() *VoucherFacts { f := approvedMHW(); f.CarePlans[0].Services = nil; return f },
+	CodeCaseloadAtCap: func() *VoucherFacts { f := approvedRCM(); f.Caseload = 12; return f },
+	CodeNotInCarePlan: func() *VoucherFacts { f := approvedMHW(); f.CarePlans[0].Services = nil; return f },
+	CodeSpanPastFilingLimit: func() *VoucherFacts {
+		f := approvedATR()
+		f.Request.Start, f.Request.End = addDays(today, -120), addDays(today, -100)
+		return f
+	},
 	CodeRetroAuthorization: func() *VoucherFacts { f := approvedEMP(); f.Request.Start = addDays(today, -21); return f },
 	CodeGranted:            approvedATR,
 	CodeNoGrantingRule:     func() *VoucherFacts { return reviewOnly(withProgramCode(approvedEMP(), "HOUSING")) },

@@ -334,6 +334,22 @@ var voucherRules = []voucherRule{
 			}
 			return pass
 		}},
+	// A span whose every day is past the filing limit can never be billed
+	// (C03 denies each line): a mistyped past year (2024 for 2026) pended
+	// as a retro request, and a reviewer's approval made an authorization
+	// expired at once, no claim of it payable (a black-box pass). The
+	// future is bounded at the API (366 days ahead); the past is the
+	// program's filing limit.
+	{id: "V14", code: CodeSpanPastFilingLimit, action: ActionDeny,
+		facts:   []string{"request.end", "today", "program.filing_limit_days"},
+		applies: func(f *VoucherFacts) bool { return f.Program.FilingLimitDays > 0 },
+		eval: func(f *VoucherFacts, _ *grant) outcome {
+			if due := addDays(f.Request.End, f.Program.FilingLimitDays); due.Before(f.Today) {
+				return fire("ends " + formatDate(f.Request.End) + "; its claims were due by " + formatDate(due) +
+					" (filing limit " + count(f.Program.FilingLimitDays, "day") + ")")
+			}
+			return pass
+		}},
 	{id: "V20", code: CodeSpanOverValidity, action: ActionReduce,
 		facts:   []string{"request.start", "request.end", "program.voucher_validity_days"},
 		applies: func(f *VoucherFacts) bool { return f.Program.VoucherValidityDays > 0 },

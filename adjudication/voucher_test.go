@@ -1130,6 +1130,33 @@ func TestRuleV36NotInCarePlan(t *testing.T) {
 	})
 }
 
+func TestRuleV14SpanPastFilingLimit(t *testing.T) {
+	t.Parallel()
+	endsDaysAgo := func(n int) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			f.Enrollment.Start = day(2025, time.June, 1)
+			f.Request.End = addDays(today, -n)
+			f.Request.Start = addDays(f.Request.End, -5)
+		}
+	}
+	runRule(t, "V14", CodeSpanPastFilingLimit, []ruleCase{
+		{name: "ends today", result: ResultPassed, decision: Approved},
+		// Its last day is billable today (C03 allows 90 days), so the
+		// request goes to a reviewer as any retro one.
+		{name: "ends exactly 90 days ago", mutate: endsDaysAgo(90), result: ResultPassed, decision: Pended},
+		{name: "ends 91 days ago", mutate: endsDaysAgo(91), result: ResultFired, decision: Denied,
+			detail: "ends 2025-12-01; its claims were due by 2026-03-01 (filing limit 90 days)"},
+		{name: "a year and more ago", mutate: func(f *VoucherFacts) {
+			endsDaysAgo(700)(f)
+			f.Enrollment.Start = day(2024, time.January, 1)
+		}, result: ResultFired, decision: Denied},
+		{name: "a longer limit (MHW's 365 days)", mutate: func(f *VoucherFacts) {
+			endsDaysAgo(91)(f)
+			f.Program.FilingLimitDays = 365
+		}, result: ResultPassed, decision: Pended},
+	})
+}
+
 func TestRuleV37RetroAuthorization(t *testing.T) {
 	t.Parallel()
 	startsDaysAgo := func(n int) func(f *VoucherFacts) {
