@@ -516,7 +516,14 @@ const takenBackY = `(EXISTS (SELECT 1 FROM payer_claim_payments q WHERE q.batch_
 // REF*F8 names the loop voided or replaced as the payer knows it: the
 // payer's claim control number from its latest posting (CLP07), or from
 // its 277CA acceptance (REF*1K), and our CLM01 when the payer has given
-// none.
+// none. A loop the payer split into claims of its own (several CLPs of one
+// CLP01, each with its CLP07 and the lines its SVCs list: MA15) is known
+// to it as those claims: a line's reversal goes with the claim its
+// standing posting names, so a void sends one loop per payer claim and a
+// replacement replaces the first and voids the others. One loop, REF*F8
+// the last part's number, took back that part alone: the other stayed paid
+// on a claim rss had voided, with nothing left to send, and a
+// replacement's lines of it were paid twice (a payer black-box pass).
 //
 // SV1 bills what was found payable, so a line's billed amount on the 837P
 // route is its paid amount; on the register it is the charge (reversals
@@ -534,7 +541,7 @@ const loopsQuery = `
 			       l.status = 'reversal' AS rev,
 			       ox.batch_id AS o_batch, ox.part AS o_part,
 			       CASE WHEN ox.rejected AND ox.frequency <> '1' THEN ox.original_ref
-			            ELSE COALESCE(ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
+			            ELSE COALESCE(ox.line_ccn, ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
 			       COALESCE(ox.rejected AND ox.frequency = '1', false) OR (c.frequency = '8' AND COALESCE(gx.taken_back, false)) AS o_unsent,
 			       c.frequency = '7' AND COALESCE(gx.taken_back, false) AS o_gone
 			FROM claim_lines l
@@ -548,7 +555,10 @@ const loopsQuery = `
 				              AND p.unmatched_reason IS NULL AND p.payer_ccn IS NOT NULL ORDER BY p.id DESC LIMIT 1),
 				           (SELECT s.payer_ccn FROM payer_claim_statuses s
 				            WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id AND s.part = x.part AND s.accepted
-				              AND s.payer_ccn IS NOT NULL ORDER BY s.reported_at DESC, s.id DESC LIMIT 1)) AS ccn
+				              AND s.payer_ccn IS NOT NULL ORDER BY s.reported_at DESC, s.id DESC LIMIT 1)) AS ccn,
+				       (SELECT cp.payer_ccn FROM payer_line_payments lp JOIN payer_current_postings cp ON cp.id = lp.claim_payment_id
+				        WHERE lp.line_id = l.reverses_line_id AND cp.batch_id = x.batch_id AND cp.claim_id = x.claim_id
+				          AND cp.part = x.part AND cp.payer_ccn IS NOT NULL ORDER BY cp.id DESC LIMIT 1) AS line_ccn
 				FROM batch_claims ob
 				JOIN batch_x12_claims x ON x.batch_id = ob.batch_id AND x.claim_id = ob.claim_id
 				WHERE ob.claim_id = c.original_claim_id AND ob.lines > 0 AND l.reverses_line_id = ANY (x.line_ids)) ox
@@ -566,11 +576,11 @@ const loopsQuery = `
 				ON c.frequency IN ('7', '8') AND l.reverses_line_id IS NOT NULL
 			WHERE l.claim_id = c.id AND l.billable),
 		chunked AS (
-			SELECT b.*, (row_number() OVER (PARTITION BY rev, o_batch, o_part ORDER BY line_number) - 1) / $3 AS chunk
+			SELECT b.*, (row_number() OVER (PARTITION BY rev, o_batch, o_part, o_ref ORDER BY line_number) - 1) / $3 AS chunk
 			FROM base b),
 		grouped AS (
 			SELECT x.*, CASE WHEN NOT rev THEN chunk + 1 END AS q,
-			       CASE WHEN rev AND NOT o_unsent THEN dense_rank() OVER (PARTITION BY rev, o_unsent ORDER BY o_batch, o_part, chunk) END AS g
+			       CASE WHEN rev AND NOT o_unsent THEN dense_rank() OVER (PARTITION BY rev, o_unsent ORDER BY o_batch, o_part, o_ref, chunk) END AS g
 			FROM chunked x),
 		counted AS (
 			SELECT y.*, COALESCE(max(q) OVER (), 0) AS n
