@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -436,17 +437,31 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 		if ok && batchID != 0 && set.SetID == "837" && containsInt(controls, st) {
 			batch, reason, posted = batchID, nil, true
 		}
+		// An error a CTX*CLM01 ties to one claim is that claim's alone
+		// (claim_errors, by the CLM01 sent): copied onto every claim of the
+		// set, another agency's claim read its name and birth-date errors
+		// (a payer black-box pass).
 		codes := append([]string{}, set.Errors...)
+		claimCodes := map[string][]string{}
 		for _, is := range set.Issues {
-			codes = append(codes, is.SegmentID+":"+is.Code)
+			these := []string{is.SegmentID + ":" + is.Code}
 			for _, el := range is.Elements {
-				codes = append(codes, fmt.Sprintf("%s%02d:%s", is.SegmentID, el.Position, el.Code))
+				these = append(these, fmt.Sprintf("%s%02d:%s", is.SegmentID, el.Position, el.Code))
+			}
+			if is.CLM01 != "" {
+				claimCodes[is.CLM01] = append(claimCodes[is.CLM01], these...)
+			} else {
+				codes = append(codes, these...)
 			}
 		}
+		byClaim, err := json.Marshal(claimCodes)
+		if err != nil {
+			return err
+		}
 		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_set_acks (file_id, seq, group_control, set_control, st_control, batch_id,
-				code, accepted, errors, unmatched_reason, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+				code, accepted, errors, claim_errors, unmatched_reason, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			im.fileID, im.next(), ack.GroupControl, set.Control, stv, batch, set.Status, set.Accepted() && ack.GroupAccepted(),
-			pq.StringArray(codes), reason, reported); err != nil {
+			pq.StringArray(codes), string(byClaim), reason, reported); err != nil {
 			return fmt.Errorf("record 999 set: %w", err)
 		}
 	}

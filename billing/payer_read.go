@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -96,12 +97,33 @@ type PayerFileDetail struct {
 
 // PayerSetAck is a 999's answer about one transaction set.
 type PayerSetAck struct {
-	SetControl      string         `json:"set_control" db:"set_control"`
-	BatchID         *int64         `json:"batch_id" db:"batch_id"`
-	Code            string         `json:"code" db:"code"`
-	Accepted        bool           `json:"accepted" db:"accepted"`
-	Errors          pq.StringArray `json:"errors" db:"errors"`
-	UnmatchedReason *string        `json:"unmatched_reason,omitempty" db:"unmatched_reason"`
+	SetControl string         `json:"set_control" db:"set_control"`
+	BatchID    *int64         `json:"batch_id" db:"batch_id"`
+	Code       string         `json:"code" db:"code"`
+	Accepted   bool           `json:"accepted" db:"accepted"`
+	Errors     pq.StringArray `json:"errors" db:"errors"`
+	// ClaimErrors are the IK3/IK4 codes a CTX*CLM01 ties to one claim of
+	// the set, by the CLM01 sent; each claim reads its own (errors are
+	// every claim's).
+	ClaimErrors     ClaimCodes `json:"claim_errors,omitempty" db:"claim_errors"`
+	UnmatchedReason *string    `json:"unmatched_reason,omitempty" db:"unmatched_reason"`
+}
+
+// ClaimCodes are codes by the CLM01 they concern, read from a JSON object.
+type ClaimCodes map[string][]string
+
+// Scan reads the JSON object (NULL: none).
+func (c *ClaimCodes) Scan(src any) error {
+	*c = nil
+	switch v := src.(type) {
+	case nil:
+		return nil
+	case []byte:
+		return json.Unmarshal(v, c)
+	case string:
+		return json.Unmarshal([]byte(v), c)
+	}
+	return fmt.Errorf("claim codes: cannot read %T", src)
 }
 
 // PayerClaimStatus is a 277CA's answer about one claim.
@@ -241,7 +263,8 @@ func (s *Service) PayerFile(ctx context.Context, id int64) (PayerFileDetail, err
 			return err
 		}
 		d.PayerFile = f
-		if err := tx.SelectContext(ctx, &d.SetAcks, `SELECT set_control, batch_id, code, accepted, errors, unmatched_reason
+		if err := tx.SelectContext(ctx, &d.SetAcks, `SELECT set_control, batch_id, code, accepted, errors,
+				NULLIF(claim_errors, '{}') AS claim_errors, unmatched_reason
 			FROM payer_set_acks WHERE file_id = $1 ORDER BY seq`, id); err != nil {
 			return err
 		}
@@ -453,7 +476,8 @@ const payerLoopQuery = `
 	       ARRAY(SELECT r FROM payer_claim_payments y, unnest(y.remarks) r WHERE y.id = ANY (cp.ids) ORDER BY y.id) AS remarks,
 	       EXISTS (SELECT 1 FROM payer_claim_payments y WHERE y.batch_id = x.batch_id AND y.claim_id = x.claim_id AND y.part = x.part
 	               AND y.unmatched_reason IS NULL) AS ever_posted,
-	       (SELECT ARRAY['IK5:' || a.code] || a.errors FROM payer_set_acks a
+	       (SELECT ARRAY['IK5:' || a.code] || a.errors || ARRAY(SELECT jsonb_array_elements_text(a.claim_errors -> x.clm01))
+	        FROM payer_set_acks a
 	        WHERE a.batch_id = x.batch_id AND a.st_control = payer_loop_set(x.batch_id, x.claim_id, x.part)
 	        ORDER BY a.reported_at DESC, a.id DESC LIMIT 1) AS set_codes
 	FROM batch_claims bc

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -588,5 +589,113 @@ func TestSetAckIsThePayersLatestNotTheLatestImported(t *testing.T) {
 			assert.Equal(t, tc.codes, p.StatusCodes)
 			assert.Equal(t, 1, rec.Rows[0].RejectedClaims)
 		})
+	}
+}
+
+// A void or a replacement of a loop the payer split into claims of its own
+// (two CLPs of one CLP01, each its CLP07 and the lines its SVCs list) goes
+// out per payer claim: each void loop names one of them in REF*F8 with the
+// lines it holds, and a replacement replaces the first and voids the
+// other. One loop named the last part alone with every line: the payer
+// took back that part only, the other stayed paid on a voided claim, and
+// a replacement's lines of it were paid twice (a payer black-box pass).
+func TestVoidAndReplacementOfAClaimThePayerSplitGoPerPayerClaim(t *testing.T) {
+	for _, replace := range []bool{false, true} {
+		t.Run(fmt.Sprintf("replace %v", replace), func(t *testing.T) {
+			w := newWorld(t)
+			w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+			c := w.submitAs(w.ecra(), w.mhwClaim("SPV-1", "Dubois", "Kowalski", []string{"F33.1"},
+				line("MHW-RA", day(-10), 4, "29.00"), line("MHW-RA", day(-9), 2, "14.50"), line("MHW-RA", day(-8), 2, "14.50")))
+			b := w.batch(billing.RouteMedicaid837P, day(0))
+			whole := readSent(t, w.export(b.ID)).claim(t, "SPV-1")
+			require.Len(t, whole.Lines, 3)
+			part := func(lines ...int) sentCLM {
+				p, sum := whole, decimal.Zero
+				p.Lines = nil
+				for _, i := range lines {
+					p.Lines = append(p.Lines, whole.Lines[i])
+					sum = sum.Add(dec(whole.Lines[i].Charge))
+				}
+				p.Charge = sum.StringFixed(2)
+				return p
+			}
+			sim := newPayerSim()
+			w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPV-EFT1", Claims: []clp{
+				{CLM: part(0, 2), Status: "1", CCN: "ICN-SPV-B"},
+				{CLM: part(1), Status: "1", CCN: "ICN-SPV-A"},
+			}}))
+			require.Equal(t, "58.00", w.payerOf(c.ID).Paid.String())
+
+			id := c.ID
+			prefix := "SPV-1V"
+			if replace {
+				prefix = "SPV-1R"
+				r := w.mhwClaim(prefix, "Dubois", "Kowalski", []string{"F33.1"},
+					line("MHW-RA", day(-10), 4, "29.00"), line("MHW-RA", day(-9), 2, "14.50"), line("MHW-RA", day(-8), 1, "7.25"))
+				r.Frequency, r.OriginalClaimID = billing.FreqReplacement, &id
+				w.submitAs(w.ecra(), r)
+			} else {
+				w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: prefix, ClientID: w.demo.Clients["Dubois"], Frequency: billing.FreqVoid, OriginalClaimID: &id})
+			}
+			b2 := w.batch(billing.RouteMedicaid837P, day(0))
+			f2 := w.export(b2.ID)
+			check(t, f2)
+			sent := readSent(t, f2)
+			require.Len(t, sent.Claims, 2, "%+v", sent.Claims)
+			first, second := sent.claim(t, prefix+"-1"), sent.claim(t, prefix+"-2")
+			dates := func(c sentCLM) (out []string) {
+				for _, l := range c.Lines {
+					out = append(out, l.DOS)
+				}
+				return out
+			}
+			if replace {
+				assert.Equal(t, []string{"7", "ICN-SPV-A"}, []string{first.Freq, first.F8}, "the first payer claim replaced")
+				assert.Len(t, first.Lines, 3, "by every line of the replacement")
+			} else {
+				assert.Equal(t, []string{"8", "ICN-SPV-A"}, []string{first.Freq, first.F8})
+				assert.Equal(t, dates(part(1)), dates(first), "the lines the payer's claim A holds")
+			}
+			assert.Equal(t, []string{"8", "ICN-SPV-B"}, []string{second.Freq, second.F8}, "the other payer claim voided")
+			assert.Equal(t, dates(part(0, 2)), dates(second), "with the lines it holds")
+			assertBatchDescribesFile(t, b2, f2)
+		})
+	}
+}
+
+// A 999's IK3/IK4 errors a CTX*CLM01 ties to one claim of a rejected set
+// are that claim's alone: every claim of the set reads the set rejected,
+// but only the one named reads the errors. Copied onto every claim, one
+// agency's claim read another agency's subscriber-name and birth-date
+// errors (a payer black-box pass). The file's detail keeps them by CLM01.
+func TestFunctionalAckErrorsGoToTheClaimTheirContextNames(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	w.mhwAuthorize(w.hvr(), "Yilmaz", 100, day(-30), day(30))
+	e := w.submitAs(w.ecra(), w.mhwClaim("CTX-E", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	h := w.submitAs(w.hvr(), w.mhwClaim("CTX-H", "Yilmaz", "Brandt", []string{"F20.9"}, line("MHW-RA", day(-10), 4, "29.00")))
+	b := w.batch(billing.RouteMedicaid837P, day(0))
+	sent := readSent(t, w.export(b.ID))
+	require.Len(t, sent.STs, 1, "both claims in one set")
+	sim := newPayerSim()
+	f := w.importFile(sim.wrap("FA", "999", "005010X231A1", []string{"AK1*HC*" + sent.GS + "*005010X222A1",
+		"AK2*837*" + sent.STs[0] + "*005010X222A1",
+		"IK3*NM1*20*2010BA*8", "CTX*CLM01:" + sent.claim(t, "CTX-E").CLM01, "IK4*3*1036*6*Dubois",
+		"IK3*DMG*23*2010BA*8", "CTX*CLM01:" + sent.claim(t, "CTX-E").CLM01, "IK4*2*1251*8",
+		"IK5*R*5", "AK9*R*1*1*0"}))
+
+	named, other := w.payerOf(e.ID), w.payerOf(h.ID)
+	assert.Equal(t, billing.PayerRejected, named.Status)
+	assert.Equal(t, billing.PayerRejected, other.Status, "the set was turned away whole")
+	assert.Equal(t, []string{"IK5:R", "5", "NM1:8", "NM103:6", "DMG:8", "DMG02:8"}, named.StatusCodes)
+	assert.Equal(t, []string{"IK5:R", "5"}, other.StatusCodes, "nothing of the other agency's claim")
+
+	d, err := w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.Len(t, d.SetAcks, 1)
+	assert.Equal(t, []string{"5"}, []string(d.SetAcks[0].Errors))
+	assert.Equal(t, billing.ClaimCodes{"CTX-E": {"NM1:8", "NM103:6", "DMG:8", "DMG02:8"}}, d.SetAcks[0].ClaimErrors)
+	for _, s := range d.SetAcks[0].ClaimErrors["CTX-E"] {
+		assert.NotContains(t, s, "Dubois", "IK404's copy of the bad value is kept nowhere")
 	}
 }

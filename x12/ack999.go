@@ -48,12 +48,16 @@ func (s SetAck) Accepted() bool { return s.Status == "A" || s.Status == "E" }
 // SegmentIssue is an IK3 loop: a segment of our set the payer found fault
 // with, and the IK4 element errors under it.
 type SegmentIssue struct {
-	SegmentID string // IK301
-	Position  int    // IK302: position in our set, ST = 1
-	Loop      string // IK303: loop identifier, when given
-	Code      string // IK304: 1 unrecognized segment ... I9 implementation dependent segment missing
-	Context   []string
-	Elements  []ElementIssue
+	SegmentID string   // IK301
+	Position  int      // IK302: position in our set, ST = 1
+	Loop      string   // IK303: loop identifier, when given
+	Code      string   // IK304: 1 unrecognized segment ... I9 implementation dependent segment missing
+	Context   []string // CTX01 of each CTX, as written (name, component separator, reference)
+	// CLM01 is the claim the error is in, from a CTX*CLM01 (the 999
+	// guide's business unit identifier for an 837): "" when none names
+	// one. A set carries many claims; the error is this one's alone.
+	CLM01    string
+	Elements []ElementIssue
 }
 
 // ElementIssue is an IK4: one element in error.
@@ -181,6 +185,9 @@ func (p *ackParser) segment(s Segment, at int) error {
 			return fail("CTX before any IK3 of the transaction set")
 		}
 		p.issue.Context = append(p.issue.Context, s.Element(1))
+		if parts := components(s.Element(1), p.comp); len(parts) == 2 && parts[0] == "CLM01" && p.issue.CLM01 == "" {
+			p.issue.CLM01 = parts[1]
+		}
 	case p.state == a999Set && s.ID == "IK4":
 		if p.issue == nil {
 			return fail("IK4 outside an IK3 loop")

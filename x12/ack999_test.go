@@ -45,7 +45,7 @@ func TestFunctionalAckPartial(t *testing.T) {
 	assert.Equal(t, []string{"5"}, rej.Errors)
 	assert.Equal(t, []SegmentIssue{{
 		SegmentID: "NM1", Position: 8, Loop: "2010", Code: "8",
-		Context:  []string{"CLM01:RSS-2003"},
+		Context: []string{"CLM01:RSS-2003"}, CLM01: "RSS-2003",
 		Elements: []ElementIssue{{Position: 9, Reference: "67", Code: "7", Bad: "MC555"}},
 	}}, rej.Issues)
 	assert.Equal(t, [3]int{2, 2, 1}, [3]int{a.SetsIncluded, a.SetsReceived, a.SetsAccepted})
