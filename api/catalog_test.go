@@ -218,6 +218,15 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 		{"program unknown rule", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "disabled_rules", []string{"V99"}), 422, "validation_failed", "disabled_rules"},
 		{"program switches off consent", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "disabled_rules", []string{"V06"}), 422, "validation_failed", "disabled_rules"},
 		{"program medicaid on the register", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "funding", "medicaid"), 422, "validation_failed", "payer_route"},
+		// The 837P carries a Medicaid ID and diagnoses; a program billed on
+		// it that asks for neither paid claims no batch could close (an
+		// operations black-box pass).
+		{"program on the 837P without a Medicaid ID", http.MethodPost, "/v1/reference/programs",
+			withField(withField(withField(withField(newProgramBody("PEER"), "funding", "medicaid"), "payer_route", "medicaid_837p"),
+				"diagnosis_required", true), "requires_medicaid_id", false), 422, "validation_failed", "requires_medicaid_id"},
+		{"program on the 837P without a diagnosis", http.MethodPost, "/v1/reference/programs",
+			withField(withField(withField(newProgramBody("PEER"), "funding", "medicaid"), "payer_route", "medicaid_837p"),
+				"requires_medicaid_id", true), 422, "validation_failed", "diagnosis_required"},
 		{"program unknown area", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "catchment_areas", []string{"atlantis"}), 422, "validation_failed", "catchment_areas"},
 		{"program unknown role cap", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "caseload_caps", map[string]int{"wizard": 3}), 422, "validation_failed", "caseload_caps.wizard"},
 		// A window that opens after it closes, GPRA required or not yet; a

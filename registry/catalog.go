@@ -135,6 +135,20 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 	if (n.Funding == "medicaid") != (n.PayerRoute == "medicaid_837p") {
 		v.Add("payer_route", "route_mismatch", "medicaid funding is billed by 837P, and only medicaid funding is")
 	}
+	// The 837P carries the subscriber's Medicaid ID (NM109) and the
+	// claim's diagnoses (HI), and claims intake holds a claim to them by
+	// these two flags: left false, intake paid claims the file could not
+	// carry, and every agency's Medicaid batch failed to close until the
+	// claim was voided (an operations black-box pass). The schema holds it
+	// too (programs_837p_carries, migration 00094).
+	if n.PayerRoute == "medicaid_837p" {
+		if !n.RequiresMedicaidID {
+			v.Add("requires_medicaid_id", "required_for_837p", "a program billed on the 837P requires the client's Medicaid ID: set requires_medicaid_id to true")
+		}
+		if !n.DiagnosisRequired {
+			v.Add("diagnosis_required", "required_for_837p", "a program billed on the 837P requires a diagnosis on each claim: set diagnosis_required to true")
+		}
+	}
 	if n.ZeroReject && n.Clinical {
 		v.Add("zero_reject", "conflict", "a zero-reject program cannot be clinical")
 	}
