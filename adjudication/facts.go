@@ -525,6 +525,10 @@ type Authorization struct {
 	// never. Not facts a voucher rule reads (Inactive is).
 	LastActivity time.Time `json:"-"`
 	IdleDays     int       `json:"-"`
+	// IdleSince is the day its program last made the setting stricter
+	// (zero: never): a date before it is covered, the setting of that
+	// day having left it live.
+	IdleSince time.Time `json:"-"`
 	// EpisodeMaxThen is its service's episode unit maximum the day it was
 	// granted (0 when it had none): its lines are paid within it though
 	// the maximum was lowered since (C10U). Not a voucher rule's fact.
@@ -584,7 +588,7 @@ func (a *Authorization) LiveOn(dos time.Time) bool {
 	if a.Void {
 		return false
 	}
-	return a.IdleDays == 0 || !dos.After(a.LastActivity.AddDate(0, 0, a.IdleDays))
+	return a.IdleDays == 0 || !dos.After(a.LastActivity.AddDate(0, 0, a.IdleDays)) || dos.Before(a.IdleSince)
 }
 
 // Served records a counted line dated dos: later lines of the submission

@@ -943,3 +943,42 @@ func TestDollarCapCountsWhatWasPaid(t *testing.T) {
 	assert.Equal(t, "0.00", paid)
 	assert.Equal(t, summed, paid)
 }
+
+// A program's inactivity switched on (or shortened) applies from the day it
+// changes: an authorization idle past the new window goes inactive that
+// day, not before, and a service delivered before it, while the voucher
+// was live, is paid. Read as it stood for every day, the new window
+// reached back: the service was denied 197, and paid again once the
+// setting was put back (an operations black-box pass). Lengthened, it
+// applies at once and the day of the stricter change stays.
+func TestStricterInactivityAppliesFromItsChange(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	tr := itFixtureAuth(t, e, "Kim", "ATR-TR") // starts day -10, nothing claimed
+	claim := func(number, dos string) map[string]any {
+		return itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": e.demo.Clients["Kim"],
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": dos, "units": 1, "charge": "12.00"}}}))
+	}
+	patch := func(days any) {
+		r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": days}})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	}
+	patch(5) // idle since day -10: past five days, but the window starts today
+	a := itAuth(t, e, keyHRA, tr)
+	assert.Equal(t, "inactive", a["status"], "idle past the window: inactive from today")
+	assert.Equal(t, day(0), a["inactive_on"])
+	assert.Equal(t, day(0), a["inactivity_since"])
+	itDeniedNoAuthorization(t, claim("SI-1", day(0)))
+	l := claim("SI-2", day(-2))
+	assert.Equal(t, "paid", l["status"], "delivered while the voucher was live: %v", l)
+
+	// Lengthened the next day: at once, and today's change of the day stays.
+	ie.clock.Advance(24 * time.Hour)
+	patch(30)
+	a = itAuth(t, e, keyHRA, tr)
+	assert.Equal(t, "active", a["status"], "thirty days from its last service (day -2)")
+	assert.Equal(t, day(29), a["inactive_on"])
+	assert.Equal(t, day(0), a["inactivity_since"], "a longer window moves nothing")
+}

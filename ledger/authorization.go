@@ -45,6 +45,14 @@ type Authorization struct {
 	// Not shown.
 	EpisodeMaxThen      *int `json:"-" db:"episode_max_then"`
 	InactivateAfterDays *int `json:"inactivate_after_days" db:"inactivate_after_days"`
+	// InactivitySince is the day its program last made that setting
+	// stricter (switched it on or shortened it; zero when it never did,
+	// migration 00095): it goes inactive no earlier, and a service dated
+	// before it is covered. Read as it stands for every day, a window
+	// switched on reached back over days the old one left live: a service
+	// delivered under an active voucher was denied 197, and paid again
+	// once the setting was put back (an operations black-box pass).
+	InactivitySince rss.Date `json:"inactivity_since,omitzero" db:"inactivity_since"`
 	// InactiveOn is the first day it is inactive unless claimed on or
 	// reactivated before (null when its program never inactivates).
 	InactiveOn rss.Date  `json:"inactive_on" db:"-"`
@@ -95,7 +103,11 @@ func (a *Authorization) inactiveOn() rss.Date {
 	if a.InactivateAfterDays == nil {
 		return rss.Date{}
 	}
-	return a.LastActivity().AddDays(*a.InactivateAfterDays + 1)
+	on := a.LastActivity().AddDays(*a.InactivateAfterDays + 1)
+	if a.InactivitySince.After(on) {
+		return a.InactivitySince
+	}
+	return on
 }
 
 // StatusOn is the authorization's status on today, the one place it is
@@ -149,7 +161,7 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 		UnitsUsed: a.UnitsUsed, Rate: a.Rate.Decimal, Void: a.VoidedAt != nil, Inactive: a.StatusOn(today) == StatusInactive,
 		LastActivity: a.LastActivity().Time}
 	if a.InactivateAfterDays != nil {
-		r.IdleDays = *a.InactivateAfterDays
+		r.IdleDays, r.IdleSince = *a.InactivateAfterDays, a.InactivitySince.Time
 	}
 	if a.EpisodeMaxThen != nil {
 		r.EpisodeMaxThen = *a.EpisodeMaxThen

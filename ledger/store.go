@@ -21,6 +21,20 @@ import (
 // read with it so that its status is judged on the setting of the day.
 const inactivateAfter = `(SELECT p.inactivate_after_days FROM programs p WHERE p.code = a.program_code)`
 
+// inactivitySince is the day authorization a's program last made its
+// inactivity setting stricter (NULL when it never did): it goes inactive
+// no earlier, and a service dated before it is covered
+// (Authorization.InactivitySince).
+const inactivitySince = `(SELECT p.inactivity_since FROM programs p WHERE p.code = a.program_code)`
+
+// inactiveSQL is whether authorization a is inactive on today by its
+// program's setting (Authorization.inactiveOn): NULL when the program
+// never inactivates.
+func inactiveSQL(today string) string {
+	return `(` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on, a.issued_on) + ` + inactivateAfter + `
+		AND ` + today + ` >= COALESCE(` + inactivitySince + `, ` + today + `))`
+}
+
 // effectiveEnd is authorization a's last day: its end date, or the day
 // before its agency's deactivation when that comes first. A deactivated
 // agency bills nothing from that day, so its authorizations stopped
@@ -37,7 +51,8 @@ const claimsDueBy = effectiveEnd + ` + (SELECT p.filing_limit_days FROM programs
 const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_id, a.program_code, a.service_code,
 	a.episode_id, a.enrollment_id, a.units_authorized, a.units_used, a.rate, a.start_date, ` + effectiveEnd + ` AS end_date,
 	a.voided_at, a.void_reason,
-	a.last_service_on, a.reactivated_on, a.issued_on, ` + inactivateAfter + ` AS inactivate_after_days, a.created_at,
+	a.last_service_on, a.reactivated_on, a.issued_on, ` + inactivateAfter + ` AS inactivate_after_days,
+	` + inactivitySince + ` AS inactivity_since, a.created_at,
 	a.episode_max_then, ` + claimsDueBy + ` AS claims_due_by, a.dollars_paid`
 
 // retroHeldSQL is Authorization.Rule's HeldThrough in SQL, for a sum of
@@ -47,7 +62,7 @@ const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_i
 func retroHeldSQL(today string) string {
 	return `(a.voided_at IS NULL AND a.issued_on > ` + effectiveEnd + `
 		AND ` + effectiveEnd + ` >= a.start_date AND ` + today + ` <= ` + claimsDueBy + `
-		AND NOT coalesce(` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on, a.issued_on) + ` + inactivateAfter + `, false))`
+		AND NOT coalesce(` + inactiveSQL(today) + `, false))`
 }
 
 // StatusSQL is Authorization.StatusOn in SQL, for a list filtered by
@@ -57,7 +72,7 @@ func StatusSQL(today string) string {
 	return `CASE WHEN a.voided_at IS NOT NULL THEN 'void'
 		WHEN a.units_used >= a.units_authorized THEN 'exhausted'
 		WHEN ` + effectiveEnd + ` < ` + today + ` OR ` + effectiveEnd + ` < a.start_date THEN 'expired'
-		WHEN ` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on, a.issued_on) + ` + inactivateAfter + ` THEN 'inactive'
+		WHEN ` + inactiveSQL(today) + ` THEN 'inactive'
 		ELSE 'active' END`
 }
 
@@ -777,6 +792,7 @@ func PersonAuthorizationsJSON(personExpr, programExpr string) string {
 		'units_used', a.units_used, 'rate', a.rate::text, 'start_date', a.start_date, 'end_date', ` + effectiveEnd + `,
 		'voided_at', a.voided_at, 'void_reason', a.void_reason, 'last_service_on', a.last_service_on,
 		'reactivated_on', a.reactivated_on, 'issued_on', a.issued_on, 'inactivate_after_days', ` + inactivateAfter + `,
+		'inactivity_since', ` + inactivitySince + `,
 		'created_at', a.created_at, 'claims_due_by', ` + claimsDueBy + `, 'dollars_paid', a.dollars_paid::text) ORDER BY a.id)
 		FROM authorizations a WHERE a.person_id = ` + personExpr + ` AND a.program_code = ` + programExpr + `), '[]')`
 }

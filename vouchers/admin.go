@@ -249,6 +249,17 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 	optInt("los_max_days", p.LOSMaxDays, true, 1)
 	optInt("retro_limit_days", p.RetroLimitDays, false, 0)
 	optInt("inactivate_after_days", p.InactivateAfterDays, true, 1)
+	// Switched on or shortened, the setting applies from today on: no
+	// authorization goes inactive before today by it, and a service dated
+	// before today is covered (ledger's InactivitySince). Lengthened or
+	// switched off, nothing is taken from anyone, and the day a stricter
+	// one took effect stays.
+	if p.InactivateAfterDays.Set && !p.InactivateAfterDays.Null {
+		n := len(args)
+		args = append(args, s.Today())
+		sets = append(sets, fmt.Sprintf(`inactivity_since = CASE WHEN inactivate_after_days IS NULL OR $%d::int < inactivate_after_days
+			THEN $%d::date ELSE inactivity_since END`, n, len(args)))
+	}
 	if p.EpisodeDollarCap.Set {
 		if !p.EpisodeDollarCap.Null && (!p.EpisodeDollarCap.Value.IsPositive() || p.EpisodeDollarCap.Value.GreaterThan(maxAmount)) {
 			v.Add("episode_dollar_cap", "out_of_range", "episode_dollar_cap must be null or positive and at most %s", maxAmount.StringFixed(2))
