@@ -236,6 +236,14 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 			withField(withField(newProgramBody("PEER"), "gpra_followup_open_days", 240), "gpra_followup_close_days", 150), 422, "validation_failed", "gpra_followup_close_days"},
 		{"patch program window inverted", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"gpra_followup_open_days": 300}, 422, "validation_failed", "gpra_followup_close_days"},
 		{"patch program required rule", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"disabled_rules": []string{"V02"}}, 422, "validation_failed", "disabled_rules"},
+		// A name is one line: "Hart\nford" showed as two words in the
+		// console's lists (an operations black-box pass).
+		{"area name of two lines", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "danbury", "name": "Dan\nbury"}, 422, "validation_failed", "name"},
+		{"patch area name with a tab", http.MethodPatch, "/v1/reference/catchment-areas/hartford", map[string]any{"name": "Hart\tford"}, 422, "validation_failed", "name"},
+		{"program name of two lines", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "name", "Peer\r\nsupport"), 422, "validation_failed", "name"},
+		{"patch program name of two lines", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"name": "Access\nto Recovery"}, 422, "validation_failed", "name"},
+		{"service name with a tab", http.MethodPost, "/v1/reference/services", withField(newServiceBody("EMP-WFD", "EMP"), "name", "Work\tforce"), 422, "validation_failed", "name"},
+		{"patch service name of two lines", http.MethodPatch, "/v1/reference/services/ATR-TR", map[string]any{"name": "Trans\nportation"}, 422, "validation_failed", "name"},
 		{"area bad code", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "Danbury", "name": "Danbury"}, 422, "validation_failed", "code"},
 		{"area exists", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "hartford", "name": "Hartford again"}, 409, "catchment_area_exists", ""},
 		// Names are unique whatever their case, and a service's stage is a

@@ -129,7 +129,7 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 	if !programCodeFormat.MatchString(n.Code) {
 		v.Add("code", "invalid_format", "code must be a capital letter then 1-9 capital letters or digits")
 	}
-	checkIdentity(v, []fieldCheck{anyText("name", n.Name)})
+	checkIdentity(v, []fieldCheck{oneLine("name", n.Name)})
 	oneOf(v, "funding", n.Funding, fundings)
 	oneOf(v, "payer_route", n.PayerRoute, payerRoutes)
 	if (n.Funding == "medicaid") != (n.PayerRoute == "medicaid_837p") {
@@ -275,7 +275,7 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 		// escape quoted back under "code").
 		v.Add("program_code", "invalid_format", "program_code must be a program's code: 2 to 10 capital letters and digits, a letter first")
 	}
-	checkIdentity(v, []fieldCheck{anyText("name", n.Name)})
+	checkIdentity(v, []fieldCheck{oneLine("name", n.Name)})
 	oneOf(v, "unit", n.Unit, units)
 	if !validAmount(n.Rate) {
 		v.Add("rate", "out_of_range", "rate must be more than zero and at most %s, written with two decimals", maxAmount.StringFixed(2))
@@ -579,7 +579,7 @@ func (s *Service) CreateCatchmentArea(ctx context.Context, n NewCatchmentArea) (
 	if !areaCodeFormat.MatchString(n.Code) {
 		v.Add("code", "invalid_format", "code must be lower-case letters and underscores")
 	}
-	checkIdentity(v, []fieldCheck{anyText("name", n.Name)})
+	checkIdentity(v, []fieldCheck{oneLine("name", n.Name)})
 	if err := v.Err(); err != nil {
 		return AreaWithPrograms{}, err
 	}
@@ -627,7 +627,7 @@ func (s *Service) UpdateCatchmentArea(ctx context.Context, code string, p Catchm
 	if p.Name.Set && (p.Name.Null || blank(p.Name.Value)) {
 		v.Add("name", "required", "name cannot be blank")
 	} else if p.Name.Set {
-		checkFreeText(v, "name", &p.Name.Value)
+		checkIdentity(v, []fieldCheck{oneLine("name", p.Name.Value)})
 	}
 	if p.Programs.Set && p.Programs.Null {
 		v.Add("programs", "required", "programs cannot be null; send [] to clear")

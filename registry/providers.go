@@ -84,6 +84,7 @@ type fieldCheck struct {
 	msg   string
 	el    *x12.Element // the 837P element the value is written to, if any
 	max   int          // free text's most characters, when not maxFreeText
+	line  bool         // one line: no tab or line break (a name)
 }
 
 // maxFreeText bounds the registry's free text (names of programs, services
@@ -114,7 +115,11 @@ func checkIdentity(v *rss.ValidationError, checks []fieldCheck) {
 			if c.max > 0 {
 				limit = c.max
 			}
-			vouchers.CheckText(v, c.field, c.value, limit)
+			if c.line {
+				vouchers.CheckOneLine(v, c.field, c.value, limit)
+			} else {
+				vouchers.CheckText(v, c.field, c.value, limit)
+			}
 		}
 	}
 }
@@ -156,6 +161,8 @@ var (
 			code: "invalid_format", msg: "contact_email must be an email address of at most 254 characters"}
 	}
 	anyText = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val} }
+	// oneLine is the name of a program, service or area: free text on one line.
+	oneLine = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, line: true} }
 	// A person's name, as the contact is: the 4,000 characters of free
 	// text let a 3,999-character name in (a black-box pass).
 	personName  = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, max: maxPersonName} }

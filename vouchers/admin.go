@@ -495,7 +495,7 @@ func checkCatalogName(v *rss.ValidationError, name string) {
 		v.Add("name", "required", "name cannot be blank")
 		return
 	}
-	checkText(v, "name", name, maxFreeText)
+	CheckOneLine(v, "name", name, maxFreeText)
 }
 
 // UpdateSetting changes one system threshold; reason (optional) is kept

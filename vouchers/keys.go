@@ -2,7 +2,6 @@ package vouchers
 
 import (
 	"context"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -21,10 +20,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, role access.Role, providerID
 	// A label is one line of free text, held to the house's rule (a
 	// black-box pass stored a BEL).
 	v := &rss.ValidationError{}
-	checkText(v, "label", label, maxNoteLen)
-	if strings.ContainsAny(label, "\r\n\t") {
-		v.Add("label", "invalid_character", "label is one line")
-	}
+	CheckOneLine(v, "label", label, maxNoteLen)
 	if err := v.Err(); err != nil {
 		return access.NewKey{}, err
 	}
