@@ -659,6 +659,24 @@ func TestVoidAndReplacementOfAClaimThePayerSplitGoPerPayerClaim(t *testing.T) {
 			assert.Equal(t, []string{"8", "ICN-SPV-B"}, []string{second.Freq, second.F8}, "the other payer claim voided")
 			assert.Equal(t, dates(part(0, 2)), dates(second), "with the lines it holds")
 			assertBatchDescribesFile(t, b2, f2)
+
+			// The payer takes both of its claims back and pays the
+			// replacement: nothing is left open or unexplained. The part a
+			// replacement voided was counted replaced with the rest of its
+			// loop, and the void loop read open for good (a re-check).
+			answers := []clp{{CLM: part(1), Status: "22", CCN: "ICN-SPV-A"}, {CLM: part(0, 2), Status: "22", CCN: "ICN-SPV-B"}}
+			if replace {
+				answers = append(answers, clp{CLM: first, Status: "1", CCN: "ICN-SPV-R"})
+			}
+			w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPV-EFT2", Claims: answers}))
+			rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{From: day(-5), To: day(5)})
+			require.NoError(t, err)
+			assert.Equal(t, "0.00", rec.Totals.Open.String(), "%+v", rec.Rows)
+			assert.Equal(t, "0.00", rec.Totals.Unexplained.String(), "%+v", rec.Rows)
+			if replace {
+				assert.Equal(t, "14.50", rec.Totals.Replaced.String(), "the part the replacement replaced")
+				assert.Equal(t, "50.75", rec.Totals.Paid.String(), "the replacement alone stands")
+			}
 		})
 	}
 }

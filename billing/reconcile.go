@@ -137,6 +137,20 @@ const reconcileLoops = `
 		       (CASE WHEN x.frequency = '8' THEN -1 ELSE 1 END) *
 		       (SELECT COALESCE(sum(CASE WHEN x.legacy_sv1 THEN l.charge ELSE abs(l.paid) END), 0)
 		        FROM claim_lines l WHERE l.id = ANY (x.line_ids)) AS billed,
+		       -- The part of a loop the payer split that a replacement
+		       -- voided (its lines' reversals went out in a void loop, one
+		       -- per payer claim, beside the loop that replaced the
+		       -- first): open, to net with that void loop, as a loop
+		       -- voided whole is, not replaced. Counted whole as replaced,
+		       -- the void loop read open for good (a payer black-box pass).
+		       CASE WHEN x.frequency <> '8' THEN
+		           (SELECT COALESCE(sum(CASE WHEN x.legacy_sv1 THEN l.charge ELSE abs(l.paid) END), 0)
+		            FROM claim_lines l WHERE l.id = ANY (x.line_ids) AND EXISTS (SELECT 1 FROM claim_lines rl
+		                JOIN batch_claims rb ON rb.claim_id = rl.claim_id AND rb.lines > 0 AND rb.batch_id > x.batch_id
+		                JOIN batch_x12_claims v ON v.batch_id = rb.batch_id AND v.claim_id = rl.claim_id AND v.frequency = '8'
+		                                       AND rl.id = ANY (v.line_ids)
+		                WHERE rl.reverses_line_id = l.id))
+		       ELSE 0 END AS voided_billed,
 		       payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
 		       (SELECT s.accepted FROM payer_claim_statuses s WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id
 		          AND s.part = x.part ORDER BY s.reported_at DESC, s.id DESC LIMIT 1) AS ack,
@@ -181,10 +195,11 @@ const reconcileRowsQuery = reconcileLoops + `
 	       count(*) FILTER (WHERE current_paid = 0 AND unpaid_state = '` + PayerForwarded + `') AS forwarded_claims,
 	       count(*) FILTER (WHERE current_paid = 0 AND unpaid_state = '` + PayerZeroPaid + `') AS zero_paid_claims,
 	       COALESCE(sum(paid), 0) AS paid,
-	       count(*) FILTER (WHERE NOT rejected AND current_paid IS NULL AND NOT replaced) AS open_claims,
-	       COALESCE(sum(billed) FILTER (WHERE NOT rejected AND current_paid IS NULL AND NOT replaced), 0) AS open,
+	       count(*) FILTER (WHERE NOT rejected AND current_paid IS NULL AND (NOT replaced OR voided_billed <> 0)) AS open_claims,
+	       COALESCE(sum(billed) FILTER (WHERE NOT rejected AND current_paid IS NULL AND NOT replaced), 0)
+	           + COALESCE(sum(voided_billed) FILTER (WHERE NOT rejected AND current_paid IS NULL AND replaced), 0) AS open,
 	       count(*) FILTER (WHERE current_paid IS NULL AND replaced) AS replaced_claims,
-	       COALESCE(sum(billed) FILTER (WHERE current_paid IS NULL AND replaced), 0) AS replaced,
+	       COALESCE(sum(billed - CASE WHEN rejected THEN 0 ELSE voided_billed END) FILTER (WHERE current_paid IS NULL AND replaced), 0) AS replaced,
 	       count(*) FILTER (WHERE NOT rejected AND NOT replaced AND ack IS NULL AND paid IS NULL AND sent_on <= $6) AS unanswered_claims
 	FROM loops GROUP BY batch_id, provider_id ORDER BY batch_id, provider_id`
 
