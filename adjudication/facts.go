@@ -525,9 +525,9 @@ type Authorization struct {
 	// never. Not facts a voucher rule reads (Inactive is).
 	LastActivity time.Time `json:"-"`
 	IdleDays     int       `json:"-"`
-	// IdleSince is the day its program last made the setting stricter
-	// (zero: never): a date before it is covered, the setting of that
-	// day having left it live.
+	// IdleSince is the first day of its program's last stricter setting
+	// (zero: never): a date before it is covered, the setting of that day
+	// having left it live.
 	IdleSince time.Time `json:"-"`
 	// EpisodeMaxThen is its service's episode unit maximum the day it was
 	// granted (0 when it had none): its lines are paid within it though

@@ -965,20 +965,24 @@ func TestStricterInactivityAppliesFromItsChange(t *testing.T) {
 		r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": days}})
 		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	}
-	patch(5) // idle since day -10: past five days, but the window starts today
+	patch(5) // idle since day -10: past five days, but the window starts tomorrow
 	a := itAuth(t, e, keyHRA, tr)
-	assert.Equal(t, "inactive", a["status"], "idle past the window: inactive from today")
-	assert.Equal(t, day(0), a["inactive_on"])
-	assert.Equal(t, day(0), a["inactivity_since"])
-	itDeniedNoAuthorization(t, claim("SI-1", day(0)))
-	l := claim("SI-2", day(-2))
+	assert.Equal(t, "active", a["status"], "the day of the change is covered")
+	assert.Equal(t, day(1), a["inactive_on"])
+	assert.Equal(t, day(1), a["inactivity_since"])
+	l := claim("SI-1", day(-3))
 	assert.Equal(t, "paid", l["status"], "delivered while the voucher was live: %v", l)
+	assert.Equal(t, day(3), itAuth(t, e, keyHRA, tr)["inactive_on"], "five idle days after its last service")
 
-	// Lengthened the next day: at once, and today's change of the day stays.
-	ie.clock.Advance(24 * time.Hour)
+	// Idle past the window since: inactive, and a service then is denied.
+	ie.clock.Advance(4 * 24 * time.Hour)
+	assert.Equal(t, "inactive", itAuth(t, e, keyHRA, tr)["status"])
+	itDeniedNoAuthorization(t, claim("SI-2", day(4)))
+
+	// Lengthened: at once, and the day the stricter setting began stays.
 	patch(30)
 	a = itAuth(t, e, keyHRA, tr)
-	assert.Equal(t, "active", a["status"], "thirty days from its last service (day -2)")
-	assert.Equal(t, day(29), a["inactive_on"])
-	assert.Equal(t, day(0), a["inactivity_since"], "a longer window moves nothing")
+	assert.Equal(t, "active", a["status"], "thirty days from its last service (day -3)")
+	assert.Equal(t, day(28), a["inactive_on"])
+	assert.Equal(t, day(1), a["inactivity_since"], "a longer window moves nothing")
 }

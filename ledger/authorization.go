@@ -45,10 +45,10 @@ type Authorization struct {
 	// Not shown.
 	EpisodeMaxThen      *int `json:"-" db:"episode_max_then"`
 	InactivateAfterDays *int `json:"inactivate_after_days" db:"inactivate_after_days"`
-	// InactivitySince is the day its program last made that setting
-	// stricter (switched it on or shortened it; zero when it never did,
-	// migration 00095): it goes inactive no earlier, and a service dated
-	// before it is covered. Read as it stands for every day, a window
+	// InactivitySince is the first day of the program's last stricter
+	// setting (switched on or shortened, the day after the change; zero
+	// when it never was, migration 00095): it goes inactive no earlier,
+	// and a service dated before it is covered. Read as it stands for every day, a window
 	// switched on reached back over days the old one left live: a service
 	// delivered under an active voucher was denied 197, and paid again
 	// once the setting was put back (an operations black-box pass).

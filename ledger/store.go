@@ -21,8 +21,8 @@ import (
 // read with it so that its status is judged on the setting of the day.
 const inactivateAfter = `(SELECT p.inactivate_after_days FROM programs p WHERE p.code = a.program_code)`
 
-// inactivitySince is the day authorization a's program last made its
-// inactivity setting stricter (NULL when it never did): it goes inactive
+// inactivitySince is the first day of authorization a's program's last
+// stricter inactivity setting (NULL when it never was): it goes inactive
 // no earlier, and a service dated before it is covered
 // (Authorization.InactivitySince).
 const inactivitySince = `(SELECT p.inactivity_since FROM programs p WHERE p.code = a.program_code)`

@@ -249,14 +249,15 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 	optInt("los_max_days", p.LOSMaxDays, true, 1)
 	optInt("retro_limit_days", p.RetroLimitDays, false, 0)
 	optInt("inactivate_after_days", p.InactivateAfterDays, true, 1)
-	// Switched on or shortened, the setting applies from today on: no
-	// authorization goes inactive before today by it, and a service dated
-	// before today is covered (ledger's InactivitySince). Lengthened or
-	// switched off, nothing is taken from anyone, and the day a stricter
-	// one took effect stays.
+	// Switched on or shortened, the setting applies from tomorrow on: no
+	// authorization goes inactive by it before then, and a service dated
+	// today or before is covered (ledger's InactivitySince): an agency
+	// serving today under a voucher that read active this morning is paid
+	// (a re-check). Lengthened or switched off, nothing is taken from
+	// anyone, and the day a stricter one took effect stays.
 	if p.InactivateAfterDays.Set && !p.InactivateAfterDays.Null {
 		n := len(args)
-		args = append(args, s.Today())
+		args = append(args, s.Today().AddDays(1))
 		sets = append(sets, fmt.Sprintf(`inactivity_since = CASE WHEN inactivate_after_days IS NULL OR $%d::int < inactivate_after_days
 			THEN $%d::date ELSE inactivity_since END`, n, len(args)))
 	}

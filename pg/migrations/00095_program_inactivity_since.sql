@@ -1,8 +1,8 @@
 -- +goose Up
 -- A program's inactivity setting made stricter (switched on, or
--- shortened) applies from the day it changes: no authorization goes
--- inactive before that day by it, and a service dated before it is
--- covered (ledger.Authorization.InactivitySince). Read as it stood for
+-- shortened) applies from the day after it changes, the day kept here: no
+-- authorization goes inactive before that day by it, and a service dated
+-- before it is covered (ledger.Authorization.InactivitySince). Read as it stood for
 -- every day, the new window reached back over days the old one left live:
 -- a service delivered while its voucher was active was denied 197, and
 -- paid again once the setting was put back (an operations black-box
