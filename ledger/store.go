@@ -473,14 +473,29 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 // paid together (the schema's episodes_dollars_within_cap); uncapped, it
 // stays so. The caller holds the episodes' life (OpenEpisode's lock).
 //
-// The episodes and their authorizations are locked first, in claims
-// intake's order (LockForClaimsSQL): a claim of the other agency's under
-// way holds them, and taken otherwise, the two deadlocked. claim_lines has
-// no index on episode_id (intake never asks it): the move reads the
-// table, once a merge, which only a back-dated stay bridging two
-// episodes makes.
+// The intake lock of every agency with a stay or an authorization in them
+// is taken alone first (pg.LockIntakeAlone, in provider order): a claim or
+// a voucher request of theirs in flight is waited for whole, and one that
+// comes after reads the episodes merged. Without it, a claim whose
+// ledger lock waited on the merge's rows lost the authorization from its
+// facts (the lock joins each authorization to its episode, and the merged
+// episode was gone) and its line was denied 197 (a races re-check). Then
+// the episodes and their authorizations, in claims intake's order
+// (LockForClaimsSQL). claim_lines has no index on episode_id (intake never
+// asks it): the move reads the table, once a merge, which only a
+// back-dated stay bridging two episodes makes.
 func mergeEpisodes(ctx context.Context, ext pg.Ext, into int64, merged []int64, on rss.Date) error {
 	all := append([]int64{into}, merged...)
+	var agencies []int64
+	if err := sqlx.SelectContext(ctx, ext, &agencies, `SELECT provider_id FROM enrollments WHERE episode_id = ANY($1)
+		UNION SELECT provider_id FROM authorizations WHERE episode_id = ANY($1) ORDER BY 1`, pq.Array(all)); err != nil {
+		return fmt.Errorf("merge episodes: %w", err)
+	}
+	for _, p := range agencies {
+		if err := pg.LockIntakeAlone(ctx, ext, p); err != nil {
+			return err
+		}
+	}
 	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM authorizations a JOIN episodes e ON e.id = a.episode_id
 		WHERE a.episode_id = ANY($1) ORDER BY a.id FOR UPDATE OF a, e`, pq.Array(all)); err != nil {
 		return fmt.Errorf("merge episodes: %w", err)
