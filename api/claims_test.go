@@ -160,6 +160,27 @@ func TestClaimsBadInputWritesNothing(t *testing.T) {
 	assert.Equal(t, map[string]any{"type": "claim", "id": onFile["id"]}, p["existing"], "the conflict names the claim on file")
 	r = e.post(keyHRA, "/v1/claims", good)
 	assert.Equal(t, http.StatusOK, r.Status, "the same claim again under a new key is the claim on file")
+	// In a bulk, the exact copy is the claim on file wherever it stands:
+	// after a different copy of the number it read "sent at the same
+	// time" (a claims black-box pass).
+	other := e.riveraClaim("OK-1", cmLine(day(-3), 2, "30.00"))
+	for exact, order := range [][]any{{good, other}, {other, good}} {
+		r = e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": order})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		for i, res := range r.JSON(t)["results"].([]any) {
+			res := res.(map[string]any)
+			if i != exact {
+				assert.Equal(t, float64(http.StatusConflict), res["status"], "the different copy: %v", res)
+				p, _ := res["problem"].(map[string]any)
+				existing, _ := p["existing"].(map[string]any)
+				assert.Equal(t, onFile["id"], existing["id"], "naming the claim on file: %v", res)
+				continue
+			}
+			assert.Equal(t, float64(http.StatusOK), res["status"], "the exact copy is the claim on file: %v", res)
+			claim, _ := res["claim"].(map[string]any)
+			assert.Equal(t, onFile["id"], claim["id"])
+		}
+	}
 	assert.Equal(t, strings.Count(after, "/"), strings.Count(e.ledgerRows(), "/"))
 	var claims, units int
 	require.NoError(t, e.db.QueryRowxContext(t.Context(), `SELECT (SELECT count(*) FROM claims), (SELECT sum(units_used) FROM authorizations)`).Scan(&claims, &units))

@@ -84,22 +84,31 @@ func decide(f *facts, in *submission) *decided {
 		}
 		n := &in.claims[i]
 		hashes[i] = n.hash()
+		_, onFile := f.existing[n.ClaimNumber]
 		if j, dup := seen[n.ClaimNumber]; dup {
 			// The same claim twice in one submission gets the first one's
 			// answer, whatever it is; the claim pointer is shared, so a claim
 			// on file read back afterwards answers both.
 			if string(hashes[j]) == string(hashes[i]) {
 				d.out[i] = Outcome{Claim: d.out[j].Claim, Err: d.out[j].Err}
-			} else {
-				// Said of a bulk's claim and of a single request group
-				// commit judged with another of the agency's (it read "in
-				// this request" to a single POST: an integration pass).
+				continue
+			}
+			// Another claim under the number: one on file judges it as it
+			// judged the first (an exact copy of it is 200 wherever it
+			// stands: after a different copy it read "sent at the same
+			// time", a claims black-box pass); otherwise the first is
+			// being made now. Said of a bulk's claim and of a single
+			// request group commit judged with another of the agency's
+			// (it read "in this request" to a single POST: an integration
+			// pass).
+			if !onFile {
 				d.out[i].Err = rss.Coded(rss.ErrConflict, "claim_number_reused",
 					"claim_number %s is used by another claim sent at the same time (in this bulk, or another request of the agency's judged with it); send it again to read that claim", n.ClaimNumber)
+				continue
 			}
-			continue
+		} else {
+			seen[n.ClaimNumber] = i
 		}
-		seen[n.ClaimNumber] = i
 		if prev, ok := f.existing[n.ClaimNumber]; ok {
 			switch {
 			case prev.Hash == hex.EncodeToString(hashes[i]) || (len(n.Diagnoses) == 0 && prev.Hash == hex.EncodeToString(n.emptyDiagnosesHash())):
