@@ -476,7 +476,17 @@ const payerLoopQuery = `
 	       ARRAY(SELECT r FROM payer_claim_payments y, unnest(y.remarks) r WHERE y.id = ANY (cp.ids) ORDER BY y.id) AS remarks,
 	       EXISTS (SELECT 1 FROM payer_claim_payments y WHERE y.batch_id = x.batch_id AND y.claim_id = x.claim_id AND y.part = x.part
 	               AND y.unmatched_reason IS NULL) AS ever_posted,
-	       (SELECT ARRAY['IK5:' || a.code] || a.errors || ARRAY(SELECT jsonb_array_elements_text(a.claim_errors -> x.clm01))
+	       -- The codes a CTX*CLM01 ties to this claim, unless another loop
+	       -- of the set went out under the same CLM01 (numbers are unique
+	       -- per agency only): then neither reads them, as neither can be
+	       -- told apart by its number, and finance reads them on the file
+	       -- (a payer black-box re-check found another agency's claim
+	       -- numbered alike read them).
+	       (SELECT ARRAY['IK5:' || a.code] || a.errors || CASE WHEN a.claim_errors ? x.clm01
+	                   AND NOT EXISTS (SELECT 1 FROM batch_x12_claims y WHERE y.batch_id = x.batch_id AND y.clm01 = x.clm01
+	                                   AND (y.claim_id, y.part) <> (x.claim_id, x.part)
+	                                   AND payer_loop_set(y.batch_id, y.claim_id, y.part) = a.st_control)
+	               THEN ARRAY(SELECT jsonb_array_elements_text(a.claim_errors -> x.clm01)) ELSE '{}' END
 	        FROM payer_set_acks a
 	        WHERE a.batch_id = x.batch_id AND a.st_control = payer_loop_set(x.batch_id, x.claim_id, x.part)
 	        ORDER BY a.reported_at DESC, a.id DESC LIMIT 1) AS set_codes

@@ -692,6 +692,9 @@ func TestFunctionalAckErrorsGoToTheClaimTheirContextNames(t *testing.T) {
 	w.mhwAuthorize(w.hvr(), "Yilmaz", 100, day(-30), day(30))
 	e := w.submitAs(w.ecra(), w.mhwClaim("CTX-E", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
 	h := w.submitAs(w.hvr(), w.mhwClaim("CTX-H", "Yilmaz", "Brandt", []string{"F20.9"}, line("MHW-RA", day(-10), 4, "29.00")))
+	// One number at both agencies (numbers are unique per agency only).
+	de := w.submitAs(w.ecra(), w.mhwClaim("CTX-D", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-9), 4, "29.00")))
+	dh := w.submitAs(w.hvr(), w.mhwClaim("CTX-D", "Yilmaz", "Brandt", []string{"F20.9"}, line("MHW-RA", day(-9), 4, "29.00")))
 	b := w.batch(billing.RouteMedicaid837P, day(0))
 	sent := readSent(t, w.export(b.ID))
 	require.Len(t, sent.STs, 1, "both claims in one set")
@@ -699,7 +702,8 @@ func TestFunctionalAckErrorsGoToTheClaimTheirContextNames(t *testing.T) {
 	f := w.importFile(sim.wrap("FA", "999", "005010X231A1", []string{"AK1*HC*" + sent.GS + "*005010X222A1",
 		"AK2*837*" + sent.STs[0] + "*005010X222A1",
 		"IK3*NM1*20*2010BA*8", "CTX*CLM01:" + sent.claim(t, "CTX-E").CLM01, "IK4*3*1036*6*Dubois",
-		"IK3*DMG*23*2010BA*8", "CTX*CLM01:" + sent.claim(t, "CTX-E").CLM01, "IK4*2*1251*8",
+		"IK3*DMG*23*2010BA*8", "CTX*clm01:" + sent.claim(t, "CTX-E").CLM01, "IK4*2*1251*8",
+		"IK3*NM1*40*2010BA*8", "CTX*CLM01:CTX-D", "IK4*3*1036*6",
 		"IK5*R*5", "AK9*R*1*1*0"}))
 
 	named, other := w.payerOf(e.ID), w.payerOf(h.ID)
@@ -707,12 +711,16 @@ func TestFunctionalAckErrorsGoToTheClaimTheirContextNames(t *testing.T) {
 	assert.Equal(t, billing.PayerRejected, other.Status, "the set was turned away whole")
 	assert.Equal(t, []string{"IK5:R", "5", "NM1:8", "NM103:6", "DMG:8", "DMG02:8"}, named.StatusCodes)
 	assert.Equal(t, []string{"IK5:R", "5"}, other.StatusCodes, "nothing of the other agency's claim")
+	for _, id := range []int64{de.ID, dh.ID} {
+		assert.Equal(t, []string{"IK5:R", "5"}, w.payerOf(id).StatusCodes, "a number two agencies sent names neither's claim")
+	}
 
 	d, err := w.b.PayerFile(w.finance(), f.ID)
 	require.NoError(t, err)
 	require.Len(t, d.SetAcks, 1)
 	assert.Equal(t, []string{"5"}, []string(d.SetAcks[0].Errors))
-	assert.Equal(t, billing.ClaimCodes{"CTX-E": {"NM1:8", "NM103:6", "DMG:8", "DMG02:8"}}, d.SetAcks[0].ClaimErrors)
+	assert.Equal(t, billing.ClaimCodes{"CTX-E": {"NM1:8", "NM103:6", "DMG:8", "DMG02:8"}, "CTX-D": {"NM1:8", "NM103:6"}},
+		d.SetAcks[0].ClaimErrors, "finance reads them all")
 	for _, s := range d.SetAcks[0].ClaimErrors["CTX-E"] {
 		assert.NotContains(t, s, "Dubois", "IK404's copy of the bad value is kept nowhere")
 	}

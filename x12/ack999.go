@@ -3,6 +3,7 @@ package x12
 import (
 	"io"
 	"strconv"
+	"strings"
 )
 
 // FunctionalAck is one 999 implementation acknowledgment (005010X231A1)
@@ -185,7 +186,7 @@ func (p *ackParser) segment(s Segment, at int) error {
 			return fail("CTX before any IK3 of the transaction set")
 		}
 		p.issue.Context = append(p.issue.Context, s.Element(1))
-		if parts := components(s.Element(1), p.comp); len(parts) == 2 && parts[0] == "CLM01" && p.issue.CLM01 == "" {
+		if parts := components(s.Element(1), p.comp); len(parts) == 2 && strings.EqualFold(parts[0], "CLM01") && p.issue.CLM01 == "" {
 			p.issue.CLM01 = parts[1]
 		}
 	case p.state == a999Set && s.ID == "IK4":
