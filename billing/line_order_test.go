@@ -12,10 +12,15 @@ import (
 	"rss/vouchers"
 )
 
-// inactivateAfter sets the ATR program's inactivate_after_days.
+// inactivateAfter sets the ATR program's inactivate_after_days, as if in
+// force since before the tests' authorizations were granted: switched on
+// today it would apply from tomorrow only (migration 00095), and these
+// tests judge days it has long governed.
 func (w *world) inactivateAfter(days int) {
 	w.t.Helper()
 	_, err := w.v.UpdateProgram(w.as(access.RoleAdmin, ""), "ATR", vouchers.ProgramPatch{InactivateAfterDays: rss.Optional[int]{Set: true, Value: days}})
+	require.NoError(w.t, err)
+	_, err = w.db.ExecContext(w.t.Context(), `UPDATE programs SET inactivity_since = NULL WHERE code = 'ATR'`)
 	require.NoError(w.t, err)
 }
 

@@ -109,12 +109,13 @@ func CheckText(v *rss.ValidationError, field, s string, max int) {
 }
 
 // CheckOneLine checks a one-line field (a name, a label): free text
-// (checkText) with no tab or line break. A program's, service's or area's
+// (checkText) with no tab or line break inside it (around it, white space
+// is trimmed as the field is stored). A program's, service's or area's
 // name took "Hart\nford", shown in the console's lists as two words (an
 // operations black-box pass).
 func CheckOneLine(v *rss.ValidationError, field, s string, max int) {
 	checkText(v, field, s, max)
-	if strings.ContainsAny(s, "\r\n\t") {
+	if strings.ContainsAny(strings.TrimSpace(s), "\r\n\t") {
 		v.Add(field, "invalid_character", "%s is one line, without tabs or line breaks", field)
 	}
 }
