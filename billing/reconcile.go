@@ -132,25 +132,12 @@ type SupersededPaid struct {
 // with its state; $6 is the last day a batch may have closed for its
 // unanswered loops to be overdue.
 const reconcileLoops = `
-	WITH loops AS (
+	WITH loop_states AS (
 		SELECT x.batch_id, x.provider_id, x.claim_id, x.part, x.clm01, (b.created_at AT TIME ZONE $5)::date AS sent_on,
+		       x.line_ids, x.legacy_sv1, x.frequency,
 		       (CASE WHEN x.frequency = '8' THEN -1 ELSE 1 END) *
 		       (SELECT COALESCE(sum(CASE WHEN x.legacy_sv1 THEN l.charge ELSE abs(l.paid) END), 0)
 		        FROM claim_lines l WHERE l.id = ANY (x.line_ids)) AS billed,
-		       -- The part of a loop the payer split that a replacement
-		       -- voided (its lines' reversals went out in a void loop, one
-		       -- per payer claim, beside the loop that replaced the
-		       -- first): open, to net with that void loop, as a loop
-		       -- voided whole is, not replaced. Counted whole as replaced,
-		       -- the void loop read open for good (a payer black-box pass).
-		       CASE WHEN x.frequency <> '8' THEN
-		           (SELECT COALESCE(sum(CASE WHEN x.legacy_sv1 THEN l.charge ELSE abs(l.paid) END), 0)
-		            FROM claim_lines l WHERE l.id = ANY (x.line_ids) AND EXISTS (SELECT 1 FROM claim_lines rl
-		                JOIN batch_claims rb ON rb.claim_id = rl.claim_id AND rb.lines > 0 AND rb.batch_id > x.batch_id
-		                JOIN batch_x12_claims v ON v.batch_id = rb.batch_id AND v.claim_id = rl.claim_id AND v.frequency = '8'
-		                                       AND rl.id = ANY (v.line_ids)
-		                WHERE rl.reverses_line_id = l.id))
-		       ELSE 0 END AS voided_billed,
 		       payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
 		       (SELECT s.accepted FROM payer_claim_statuses s WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id
 		          AND s.part = x.part ORDER BY s.reported_at DESC, s.id DESC LIMIT 1) AS ack,
@@ -182,7 +169,25 @@ const reconcileLoops = `
 		FROM batch_x12_claims x
 		JOIN batches b ON b.id = x.batch_id
 		WHERE ($1 = 0 OR x.batch_id = $1) AND ($2 = 0 OR x.provider_id = $2)
-		  AND ($1 <> 0 OR (b.created_at AT TIME ZONE $5)::date BETWEEN $3 AND $4))`
+		  AND ($1 <> 0 OR (b.created_at AT TIME ZONE $5)::date BETWEEN $3 AND $4)),
+	loops AS (
+		SELECT x.*,
+		       -- The part of a replaced loop the payer had split that the
+		       -- replacement voided (its lines' reversals went out in a
+		       -- void loop, one per payer claim, beside the loop that
+		       -- replaced the first): open, to net with that void loop, as
+		       -- a loop voided whole is, not replaced. Counted whole as
+		       -- replaced, the void loop read open for good (a payer
+		       -- black-box pass). Asked of replaced loops alone.
+		       CASE WHEN x.replaced AND x.frequency <> '8' THEN
+		           (SELECT COALESCE(sum(CASE WHEN x.legacy_sv1 THEN l.charge ELSE abs(l.paid) END), 0)
+		            FROM claim_lines l WHERE l.id = ANY (x.line_ids) AND EXISTS (SELECT 1 FROM claim_lines rl
+		                JOIN batch_claims rb ON rb.claim_id = rl.claim_id AND rb.lines > 0 AND rb.batch_id > x.batch_id
+		                JOIN batch_x12_claims v ON v.batch_id = rb.batch_id AND v.claim_id = rl.claim_id AND v.frequency = '8'
+		                                       AND rl.id = ANY (v.line_ids)
+		                WHERE rl.reverses_line_id = l.id))
+		       ELSE 0 END AS voided_billed
+		FROM loop_states x)`
 
 const reconcileRowsQuery = reconcileLoops + `
 	SELECT batch_id, provider_id, count(*) AS claims, COALESCE(sum(billed), 0) AS billed,
