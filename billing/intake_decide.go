@@ -103,7 +103,7 @@ func decide(f *facts, in *submission) *decided {
 			// pass).
 			if !onFile {
 				d.out[i].Err = rss.Coded(rss.ErrConflict, "claim_number_reused",
-					"claim_number %s is used by another claim sent at the same time (in this bulk, or another request of the agency's judged with it); send it again to read that claim", n.ClaimNumber)
+					"claim_number %s is taken by another claim sent at the same time (in this bulk, or another request of the agency's judged with it); use a new number, or, to correct that claim, frequency 7 with its id (GET /v1/claims?claim_number= finds it)", n.ClaimNumber)
 				continue
 			}
 		} else {

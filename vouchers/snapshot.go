@@ -172,9 +172,13 @@ const enrollmentJSONColumns = `json_build_object('id', e.id, 'client_id', e.clie
 // inserts' foreign keys, and the two sent at once deadlocked (a 500 each
 // way). Held, a request waits for a discharge under way and reads the
 // enrollment discharged; a discharge waits for the request and ends the
-// authorization it granted. It holds the agency's intake lock shared
-// (pg.IntakeLockKey), so a deactivation under way, which takes it alone,
-// is waited for: the authorization's insert, a statement after this one,
+// authorization it granted. Before both it takes the agency's intake lock
+// shared (pg.IntakeLockKey; the intake CTE, which the enrollment's lock
+// joins, so it comes first), the order claims intake takes it in: an
+// episode merge takes it alone before the episodes' rows, and taken after
+// the episode's row, a request, a claim and a merge at once deadlocked
+// (a races re-check, 409 concurrent_change in 3 rounds of 8). So a
+// deactivation under way, which takes it alone, is waited for: the authorization's insert, a statement after this one,
 // then reads the agency deactivated and leaves a grant it cuts to nothing
 // out of the reports' units authorized, and a deactivation that comes
 // after waits for the grant and takes its units out (without the lock
@@ -192,11 +196,12 @@ const enrollmentJSONColumns = `json_build_object('id', e.id, 'client_id', e.clie
 // The generic plans are the ones PostgreSQL settles on anyway (the same
 // index lookups). Setting it here rather than in a statement of its own
 // costs no round trip; set_config(..., true) ends with the transaction.
-var lockStatement = `WITH enr AS (
-		SELECT e.* FROM enrollments e
+var lockStatement = `WITH intake AS (SELECT pg_advisory_xact_lock_shared(` + pg.IntakeLockKey("$2") + `)::text AS intake_lock),
+	enr AS (
+		SELECT e.* FROM enrollments e, intake
 		WHERE e.client_id = $1 AND e.provider_id = $2
 		  AND CASE WHEN $3::bigint IS NULL THEN e.program_code = $4 ELSE e.id = $3 END
-		ORDER BY e.discharge_date IS NULL DESC, e.start_date DESC, e.id DESC LIMIT 1 FOR SHARE),
+		ORDER BY e.discharge_date IS NULL DESC, e.start_date DESC, e.id DESC LIMIT 1 FOR SHARE OF e),
 	locked AS (` + ledger.LockEpisodeSQL("(SELECT episode_id FROM enr)") + `)
 	SELECT (SELECT version FROM reference_version WHERE id = 1) AS ref_version,
 	       EXISTS (SELECT 1 FROM clients WHERE id = $1 AND provider_id = $2) AS client_ok,
@@ -209,7 +214,7 @@ var lockStatement = `WITH enr AS (
 	       EXISTS (SELECT 1 FROM episode_cap_raises r, enr e WHERE r.episode_id = e.episode_id AND r.provider_id = $2
 	               AND r.raised_at >= e.created_at AND (SELECT dollar_cap FROM locked) > r.cap_before) AS own_raised,
 	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
-	       pg_advisory_xact_lock_shared(` + pg.IntakeLockKey("$2") + `)::text AS intake_lock,
+	       (SELECT intake_lock FROM intake) AS intake_lock,
 	       k.*, o.*
 	FROM (SELECT) AS one LEFT JOIN (` + pg.StoredAnswerSQL("$5::bigint", "$6::text") + `) AS k ON true
 	LEFT JOIN (` + ledger.RaisedByOthersSQL("(SELECT episode_id FROM enr)", "$2") + `) AS o ON true`
