@@ -705,6 +705,10 @@ func TestReactivationOfDayUnitsHeldToTheCap(t *testing.T) {
 	e := newEnv(t)
 	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 30}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	// In force since before Brown's authorizations were granted: switched
+	// on today, it would apply from tomorrow only (migration 00095).
+	_, err := e.db.Exec(`UPDATE programs SET inactivity_since = NULL WHERE code = 'ATR'`)
+	require.NoError(t, err)
 	th := itFixtureAuth(t, e, "Brown", "ATR-TH")
 	require.Equal(t, "inactive", itAuth(t, e, keyReviewer, th)["status"])
 	for _, s := range []struct {

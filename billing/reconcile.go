@@ -174,14 +174,17 @@ const reconcileLoops = `
 		SELECT x.*,
 		       -- The part of a replaced loop the payer had split that the
 		       -- replacement voided (its lines' reversals went out in a
-		       -- void loop, one per payer claim, beside the loop that
-		       -- replaced the first): open, to net with that void loop, as
-		       -- a loop voided whole is, not replaced. Counted whole as
+		       -- void loop of the replacement's, one per payer claim, beside
+		       -- the loop that replaced the first): open, to net with that
+		       -- void loop, as a loop voided whole is, not replaced (a
+		       -- void's own loops replace nothing: a rejected void resent
+		       -- keeps its original replaced). Counted whole as
 		       -- replaced, the void loop read open for good (a payer
 		       -- black-box pass). Asked of replaced loops alone.
 		       CASE WHEN x.replaced AND x.frequency <> '8' THEN
 		           (SELECT COALESCE(sum(CASE WHEN x.legacy_sv1 THEN l.charge ELSE abs(l.paid) END), 0)
 		            FROM claim_lines l WHERE l.id = ANY (x.line_ids) AND EXISTS (SELECT 1 FROM claim_lines rl
+		                JOIN claims rc ON rc.id = rl.claim_id AND rc.frequency = '7'
 		                JOIN batch_claims rb ON rb.claim_id = rl.claim_id AND rb.lines > 0 AND rb.batch_id > x.batch_id
 		                JOIN batch_x12_claims v ON v.batch_id = rb.batch_id AND v.claim_id = rl.claim_id AND v.frequency = '8'
 		                                       AND rl.id = ANY (v.line_ids)
