@@ -248,7 +248,11 @@ func loadDetails(ctx context.Context, tx *sqlx.Tx, rows []MonthlyProgress) error
 	for _, c := range contacts {
 		r := &rows[at[c.ProgressID]]
 		r.Contacts = append(r.Contacts, c.Contacts)
-		r.TotalContacts += c.Count
+		// An attempt did not reach the client: not a contact (as the
+		// stored total counts them, migration 00096).
+		if c.Kind != "attempted" {
+			r.TotalContacts += c.Count
+		}
 	}
 	var goals []struct {
 		ProgressID int64 `db:"progress_id"`
