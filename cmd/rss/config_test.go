@@ -73,3 +73,45 @@ func TestConfigLocalZoneIsTheHostsName(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "America/New_York", loc.String())
 }
+
+// A DATABASE_URL the driver would misread stops rss at start, never quoted
+// (it may hold a password): a mistyped scheme sent the whole URL, password
+// and all, to the default server as a setting's name, into its log and
+// rss's error; one naming no database migrated the cluster's maintenance
+// database. A malformed RSS_ADDR is refused with the others, before any
+// database is touched (an on-call black-box pass).
+func TestConfigRefusesADatabaseURLItWouldMisread(t *testing.T) {
+	for value, want := range map[string]string{
+		"postgress://rss:S3CRETPW@127.0.0.1:5432/rss":   "postgres:// or postgresql://",
+		"mysql://rss:S3CRETPW@127.0.0.1/rss":            "postgres:// or postgresql://",
+		"postgres://rss:S3CRETPW@127.0.0.1:5432/":       "names no database",
+		"postgres://rss:S3CRETPW@127.0.0.1:5432":        "names no database",
+		"host=127.0.0.1 user=rss password=S3CRETPW":     "names no database",
+		"postgres://rss:S3CR%ZZETPW@127.0.0.1:5432/rss": "not a valid URL",
+	} {
+		t.Setenv("DATABASE_URL", value)
+		_, err := loadConfig()
+		require.Error(t, err, value)
+		assert.Contains(t, err.Error(), "DATABASE_URL", value)
+		assert.Contains(t, err.Error(), want, value)
+		assert.NotContains(t, err.Error(), "S3CR", "the password is never quoted")
+	}
+	for _, value := range []string{"postgres://postgres@127.0.0.1:5432/rss?sslmode=disable", "postgresql:///rss",
+		"host=127.0.0.1 user=postgres dbname=rss sslmode=disable"} {
+		t.Setenv("DATABASE_URL", value)
+		_, err := loadConfig()
+		assert.NoError(t, err, value)
+	}
+	t.Setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rss")
+	for _, addr := range []string{"8080", "localhost", ":99999", ":http-alt", "127.0.0.1:80:80"} {
+		t.Setenv("RSS_ADDR", addr)
+		_, err := loadConfig()
+		require.Error(t, err, addr)
+		assert.Contains(t, err.Error(), "RSS_ADDR", addr)
+	}
+	for _, addr := range []string{":8080", "127.0.0.1:0", "[::1]:8080", "localhost:18080"} {
+		t.Setenv("RSS_ADDR", addr)
+		_, err := loadConfig()
+		assert.NoError(t, err, addr)
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -21,6 +23,7 @@ import (
 	"time"
 
 	"rss/billing"
+	"rss/pg"
 )
 
 const usage = `usage: rss <command> [flags]
@@ -57,7 +60,9 @@ var x12Commands = map[string]string{
 var x12Usage = "usage: " + x12Commands["check"] + "\n       " + x12Commands["import"] + "\n"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP too (a terminal closed, a supervisor's hang-up): it killed
+	// the server at once, requests in flight dropped (an on-call pass).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "rss:", err)
@@ -263,6 +268,15 @@ func loadConfig() (config, error) {
 		DatabaseURL: env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rss?sslmode=disable"),
 		Addr:        env("RSS_ADDR", ":8080"),
 	}
+	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+		return c, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	// Checked with the rest, before any database is touched: a malformed
+	// address was found only once the database had been created and
+	// migrated (an on-call black-box pass).
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
+		return c, fmt.Errorf("RSS_ADDR: %q is not host:port, such as :8080 or 127.0.0.1:8080", c.Addr)
+	}
 	loc, err := loadZone(env("RSS_TIMEZONE", "America/New_York"), os.Getenv("TZ"), "/etc/localtime")
 	if err != nil {
 		return c, fmt.Errorf("RSS_TIMEZONE: %w", err)
@@ -330,6 +344,35 @@ func loadConfig() (config, error) {
 	}
 	c.Parties = p
 	return c, nil
+}
+
+// checkDatabaseURL refuses a DATABASE_URL the driver would misread, never
+// quoting it (it may hold a password): with a mistyped scheme
+// ("postgress://user:PW@...") the driver read the whole URL as a setting's
+// name and sent it to the default server, whose log and rss's error then
+// held the password; with no database name it migrated the cluster's
+// maintenance database (an on-call black-box pass). A URL names
+// postgres:// or postgresql:// and a database; key=value settings name a
+// dbname.
+func checkDatabaseURL(raw string) error {
+	if scheme, _, ok := strings.Cut(raw, "://"); ok {
+		if scheme != "postgres" && scheme != "postgresql" {
+			return errors.New("the scheme must be postgres:// or postgresql://")
+		}
+		if _, err := url.Parse(raw); err != nil {
+			return errors.New("is not a valid URL (a password with a character such as @, / or # must be percent-encoded)")
+		}
+	}
+	if name := pg.DatabaseName(raw); name == "" {
+		return errors.New("names no database: end the URL with one, such as /rss, or set dbname=")
+	}
+	return nil
+}
+
+// validPort reports whether p is a port number (0 asks for any free one).
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535
 }
 
 // serverGC sets how often the server collects garbage. The server keeps
