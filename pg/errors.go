@@ -41,7 +41,15 @@ func IsUnavailable(err error) bool {
 		return false
 	}
 	if pe, ok := PgError(err); ok {
-		return unavailableCodes[pe.Code] || pe.Code.Class() == pqerror.ClassConnectionException
+		// Class 28 (a role that may no longer log in, a password
+		// refused) and a database that takes no connections
+		// (ALLOW_CONNECTIONS false: 55000 from CheckMyDatabase, where a
+		// statement's 55000 is its own fault) are outages of the
+		// connection too: they were 500s, and /readyz said "not
+		// migrated" (an on-call black-box pass).
+		return unavailableCodes[pe.Code] || pe.Code.Class() == pqerror.ClassConnectionException ||
+			pe.Code.Class() == pqerror.ClassInvalidAuthorizationSpecification ||
+			(pe.Code == pqerror.ObjectNotInPrerequisiteState && pe.Routine == "CheckMyDatabase")
 	}
 	var ne net.Error
 	switch {

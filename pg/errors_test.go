@@ -41,6 +41,13 @@ func TestIsUnavailable(t *testing.T) {
 		{"connection failure", &pq.Error{Code: "08006"}, true},
 		{"connection does not exist", &pq.Error{Code: "08003"}, true},
 		{"database dropped or renamed", &pq.Error{Code: "3D000"}, true},
+		// A database that takes no connections (ALLOW_CONNECTIONS false)
+		// and a role that may no longer log in: 500s, and /readyz said
+		// "not migrated" (an on-call black-box pass).
+		{"database not accepting connections", &pq.Error{Code: "55000", Routine: "CheckMyDatabase"}, true},
+		{"role may not log in", &pq.Error{Code: "28000"}, true},
+		{"password refused", &pq.Error{Code: "28P01"}, true},
+		{"a statement's prerequisite", &pq.Error{Code: "55000", Routine: "nextval_internal"}, false},
 		{"joined hosts", errors.Join(dial, dial), true},
 		{"unique violation", &pq.Error{Code: "23505", Constraint: "x"}, false},
 		{"serialization failure", &pq.Error{Code: "40001"}, false},
