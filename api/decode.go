@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -108,10 +109,19 @@ func readBody(c *gin.Context) ([]byte, error) {
 	b, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var ne net.Error
+		switch {
+		case errors.As(err, &mbe):
 			problem(c, http.StatusRequestEntityTooLarge, "body_too_large", "Request body too large",
 				"the body exceeds "+strconv.FormatInt(mbe.Limit, 10)+" bytes")
-		} else {
+		case errors.As(err, &ne) && ne.Timeout():
+			// The server's read deadline (a request arrives whole within
+			// 60 s): said to be the JSON's fault, a valid bulk sent over a
+			// slow link read "could not be read" (an on-call black-box
+			// pass).
+			problem(c, http.StatusRequestTimeout, "body_timeout", "Request body too slow",
+				"the request body did not arrive in time (a request must arrive whole within 60 s): send it again over a faster link, or in smaller bulks")
+		default:
 			problem(c, http.StatusBadRequest, "malformed_json", "Unreadable body", "the request body could not be read")
 		}
 		return nil, err

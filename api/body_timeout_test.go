@@ -1,0 +1,53 @@
+package api
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A body that does not arrive within the server's read deadline is a 408
+// saying so, not a 400 blaming the JSON: a valid bulk sent over a slow
+// link read "the request body could not be read" (an on-call black-box
+// pass). Here the deadline is 200 ms and the body's second half comes
+// after 600.
+func TestSlowBodyIsATimeoutNotBadJSON(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	e.POST("/read", func(c *gin.Context) {
+		if _, err := readBody(c); err != nil {
+			return
+		}
+		c.String(http.StatusOK, "read")
+	})
+	ts := httptest.NewUnstartedServer(e)
+	ts.Config.ReadTimeout = 200 * time.Millisecond
+	ts.Start()
+	defer ts.Close()
+
+	body, w := io.Pipe()
+	go func() {
+		_, _ = w.Write([]byte(`{"claims": [`))
+		time.Sleep(600 * time.Millisecond)
+		_, _ = w.Write([]byte(`]}`))
+		_ = w.Close()
+	}()
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/read", body)
+	require.NoError(t, err)
+	req.ContentLength = 14
+	res, err := ts.Client().Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	assert.Equal(t, http.StatusRequestTimeout, res.StatusCode)
+	var p map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&p))
+	assert.Equal(t, "body_timeout", p["code"])
+	assert.Contains(t, p["detail"], "60 s")
+}
