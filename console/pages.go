@@ -672,8 +672,21 @@ func (k *Console) claim(c *gin.Context) {
 		k.fail(c, err)
 		return
 	}
+	// Whether it is held out of 837P batches, and why: a paid claim read
+	// paid and nothing more while it waited for a consent (a console
+	// black-box pass).
+	held, err := k.cfg.Billing.Holds(c.Request.Context(), id, k.first())
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	var hold *billing.HeldClaim
+	if len(held.Items) > 0 {
+		hold = &held.Items[0]
+	}
 	k.page(c, http.StatusOK, "claim", "Claim "+cl.ClaimNumber, struct {
 		Claim      billing.Claim
 		Remittance billing.Remittance
-	}{cl, rem})
+		Held       *billing.HeldClaim
+	}{cl, rem, hold})
 }

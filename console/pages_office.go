@@ -65,7 +65,31 @@ type previewView struct {
 	// Once is the close form's one-time token: the form sent twice closes
 	// one batch and shows it (access.FormOnce).
 	Once string
+	// Held are the claims held out of 837P batches today (a page of them,
+	// More when there are others): payable, waiting, and no close takes
+	// them. The preview said "Nothing waits for a batch." with such a
+	// claim waiting, and no console page named holds (a console
+	// black-box pass).
+	Held []billing.HeldClaim
+	More bool
 }
+
+// withHolds adds to the preview the claims an 837P close leaves held.
+func (k *Console) withHolds(ctx context.Context, v previewView) (previewView, error) {
+	if v.PayerRoute != billing.RouteMedicaid837P {
+		return v, nil
+	}
+	held, err := k.cfg.Billing.Holds(ctx, 0, vouchers.Page{Limit: heldShown})
+	if err != nil {
+		return v, err
+	}
+	v.Held, v.More = held.Items, held.NextCursor != ""
+	return v, nil
+}
+
+// heldShown is how many held claims a preview lists (GET /v1/batch-holds
+// pages through them all).
+const heldShown = 50
 
 // previewBatch shows what closing would take before anything is closed;
 // the close button on it posts the same route and date, and the totals
@@ -75,8 +99,11 @@ func (k *Console) previewBatch(c *gin.Context) {
 	if err == nil {
 		var p billing.BatchPreview
 		if p, err = k.cfg.Billing.PreviewBatch(c.Request.Context(), n); err == nil {
-			k.page(c, http.StatusOK, "preview", "Batch preview", previewView{BatchPreview: p, Once: randomToken()})
-			return
+			var v previewView
+			if v, err = k.withHolds(c.Request.Context(), previewView{BatchPreview: p, Once: randomToken()}); err == nil {
+				k.page(c, http.StatusOK, "preview", "Batch preview", v)
+				return
+			}
 		}
 	}
 	k.fail(c, err)
@@ -119,9 +146,12 @@ func (k *Console) createBatch(c *gin.Context) {
 		if errors.As(err, &ce) && ce.Code == "preview_changed" {
 			n.Expect = nil
 			if p, perr := k.cfg.Billing.PreviewBatch(c.Request.Context(), n); perr == nil {
-				k.page(c, http.StatusConflict, "preview", "Batch preview", previewView{BatchPreview: p, Once: randomToken(),
+				v, herr := k.withHolds(c.Request.Context(), previewView{BatchPreview: p, Once: randomToken(),
 					Problem: &errorView{Message: "Nothing was closed: claims changed since the preview. This is what closing would take now."}})
-				return
+				if herr == nil {
+					k.page(c, http.StatusConflict, "preview", "Batch preview", v)
+					return
+				}
 			}
 		}
 	}

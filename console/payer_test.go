@@ -379,3 +379,51 @@ func TestReconciliationDateOutOfRange(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	assert.Contains(t, r.Body, "the date must be between 1900-01-01 and 2999-12-31")
 }
+
+// A claim held out of 837P batches (its client's consent naming the payer
+// revoked) is named on finance's preview with why and what to do, and on
+// its claim page, where the agency reads it too. The preview said
+// "Nothing waits for a batch." with the paid claim waiting, and no page
+// named holds (a console black-box pass).
+func TestHeldClaimsAreNamedOnThePreviewAndTheClaim(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	_, err := w.db.ExecContext(t.Context(), `UPDATE programs SET retro_limit_days = 400 WHERE code = 'MHW'`)
+	require.NoError(t, err)
+	dubois := w.demo.Clients["Dubois"]
+	status, v := w.api(http.MethodPost, keyECRA, "/v1/voucher-requests", map[string]any{"client_id": dubois,
+		"service_code": "MHW-RA", "units": 100, "start_date": day(-30), "end_date": day(30)})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	status, v = w.api(http.MethodPost, keyECRA, "/v1/claims", map[string]any{"claim_number": "HELD-1", "client_id": dubois,
+		"rendering_staff_id": w.demo.Staff["Kowalski"], "place_of_service": "12", "diagnoses": []string{"F33.1"},
+		"lines": []map[string]any{{"service_code": "MHW-RA", "date_of_service": day(-3), "units": 2, "charge": "14.50"}}})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	require.Equal(t, "paid", v["status"], "%v", v)
+	claim := strconv.FormatInt(int64(v["id"].(float64)), 10)
+	var consent int64
+	require.NoError(t, w.db.Get(&consent, `SELECT id FROM consents WHERE client_id = $1 AND recipient_type = 'payer' AND revoked_at IS NULL`, dubois))
+	status, v = w.api(http.MethodPost, keyECRA, "/v1/consents/"+strconv.FormatInt(consent, 10)+"/revoke", map[string]any{"reason": "withdrawn"})
+	require.Equal(t, http.StatusOK, status, "%v", v)
+
+	fin := w.user()
+	fin.signIn(keyFinance)
+	p := fin.get("/console/batches/preview?payer_route=medicaid_837p&through_date=" + day(0))
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.NotContains(t, p.Body, "Nothing waits for a batch.")
+	assert.Contains(t, p.Body, `id="nothing-to-close"`)
+	assert.Contains(t, p.Body, `id="held-claims"`)
+	assert.Contains(t, p.Body, `href="/console/claims/`+claim+`">HELD-1</a>`)
+	assert.Contains(t, p.Body, "Record the client&#39;s signed consent naming the payer")
+
+	agency := w.user()
+	agency.signIn(keyECRA)
+	p = agency.get("/console/claims/" + claim)
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Contains(t, p.Body, `id="claim-held"`)
+	assert.Contains(t, p.Body, "Held out of 837P batches: 1 payable line(s) wait.")
+
+	// A register preview names no 837P hold.
+	p = fin.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.NotContains(t, p.Body, `id="held-claims"`)
+}
