@@ -546,3 +546,20 @@ func TestFormTokenOnlyAsIssued(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
 	assert.Equal(t, keys, w.count(t, "api_keys"))
 }
+
+// A confirmation the browser's last session left unread goes with that
+// session: another user signing in on the same browser read "Rate added."
+// about an admin's action (a console black-box pass).
+func TestConfirmationDoesNotCrossToTheNextUser(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	csrf := u.signIn(keyAdmin).csrf(t)
+	r := u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "once": {"rate-form"}, "rate": {"12.50"},
+		"effective_from": {day(40)}, "reason": {"new contract"}})
+	require.Equal(t, http.StatusSeeOther, r.Status, r.Body) // the redirect left unfollowed: a closed tab
+	u.signIn(keyHRA)
+	p := u.get("/console/reference/services/ATR-TR")
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.NotContains(t, p.Body, "Rate added.")
+}

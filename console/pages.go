@@ -157,6 +157,10 @@ func (k *Console) signIn(c *gin.Context) {
 		return
 	}
 	k.clearCookie(c, preCookie)
+	// A confirmation the browser's last session left unread is that
+	// session's: another user signing in read "Rate added." about an
+	// admin's action (a console black-box pass).
+	k.clearCookie(c, doneCookie)
 	// A session cookie (no Max-Age): closing the browser forgets it; the
 	// server ends it anyway at the idle or absolute timeout.
 	k.setCookie(c, sessionCookie, s.Token, 0)
