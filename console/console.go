@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -156,14 +158,14 @@ func (k *Console) Register(e *gin.Engine) {
 		c.Header("Cache-Control", "public, max-age=3600")
 		assets.ServeHTTP(c.Writer, c.Request)
 	})
-	g.GET("/sign-in", k.signInForm)
+	g.GET("/sign-in", k.knownQuery(), k.signInForm)
 	g.POST("/sign-in", limitForm(), k.signIn)
 
 	// The payer file upload is the one form larger than maxForm: its own
 	// cap, then the session and the CSRF token as every other form.
 	g.POST("/payer-files", k.refuseLarger(k.cfg.MaxUpload), limitBody(k.cfg.MaxUpload), k.session(), k.csrf(), k.only(access.RoleFinance), k.uploadPayerFile)
 
-	in := g.Group("", k.session(), limitForm(), k.csrf())
+	in := g.Group("", k.session(), limitForm(), k.csrf(), k.knownQuery())
 	in.POST("/sign-out", k.signOut)
 	in.GET("", k.home)
 	in.GET("/", k.home)
@@ -574,6 +576,59 @@ func (k *Console) fail(c *gin.Context, err error) {
 		}
 	}
 	k.page(c, status, "error", title, v)
+}
+
+// queryParams are the query parameters each page reads; a page not named
+// reads none.
+var queryParams = map[string][]string{
+	basePath + "/sign-in":                          {"next"},
+	basePath + "/queue":                            {"program", "reason", "provider", "min_age", "cursor"},
+	basePath + "/clients":                          {"cursor"},
+	basePath + "/authorizations":                   {"status", "cursor"},
+	basePath + "/claims":                           {"status", "client_id", "cursor"},
+	basePath + "/batches":                          {"cursor"},
+	basePath + "/batches/preview":                  {"payer_route", "through_date"},
+	basePath + "/payer-files":                      {"cursor"},
+	basePath + "/reconciliation":                   {"batch", "provider", "from", "to", "format"},
+	basePath + "/verification":                     {"cursor"},
+	basePath + "/batches/:id/remittance/:provider": {"format"},
+}
+
+// knownQuery refuses a page's query parameter the page does not read (a
+// 422 "This filter was refused" page naming it), as the API refuses one: a
+// filter under the API's name (?provider_id= on the queue, ?client_id= on
+// the authorizations) or misspelt showed the list unfiltered, and a
+// bookmark silently lost its filter (a console black-box pass).
+func (k *Console) knownQuery() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Method != http.MethodGet || c.Request.URL.RawQuery == "" {
+			c.Next()
+			return
+		}
+		q := c.Request.URL.Query()
+		names := make([]string, 0, len(q))
+		for name := range q {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		allowed := queryParams[c.FullPath()]
+		for _, name := range names {
+			if !slices.Contains(allowed, name) {
+				field := name
+				if len(field) > 40 || !utf8.ValidString(field) {
+					field = "query" // not quoted back whole
+				}
+				msg := "this page takes no such parameter"
+				if len(allowed) > 0 {
+					msg += "; it takes " + strings.Join(allowed, ", ")
+				}
+				k.badInput(c, field, msg)
+				c.Abort()
+				return
+			}
+		}
+		c.Next()
+	}
 }
 
 // badInput renders a 422 for input the console itself refuses.

@@ -579,6 +579,28 @@ func TestEveryScreenRenders(t *testing.T) {
 	r = u.get("/console/claims?status=lost")
 	assert.Contains(t, r.Body, "This filter was refused:")
 	assert.Contains(t, r.Body, `<a href="/console/claims" id="back">`)
+
+	// A parameter a page does not read is refused, naming it and what
+	// the page takes: the API's names for a filter showed the list
+	// unfiltered (a console black-box pass).
+	for p, name := range map[string]string{
+		"/console/queue?provider_id=1":        "provider_id",
+		"/console/queue?min_age_days=5":       "min_age_days",
+		"/console/authorizations?client_id=9": "client_id",
+		"/console/payer-files?kind=bogus":     "kind",
+		"/console/keys?cursor=zzz":            "cursor",
+		"/console/reference?x=1":              "x",
+	} {
+		r := u.get(p)
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, p)
+		assert.Contains(t, r.Body, "This filter was refused:", p)
+		assert.Contains(t, r.Body, "<strong>"+strings.ReplaceAll(name, "_", " ")+"</strong>: this page takes no such parameter", p)
+	}
+	assert.Contains(t, u.get("/console/queue?provider_id=1").Body, "it takes program, reason, provider, min_age, cursor")
+	for _, p := range []string{"/console/batches/preview?payer_route=payment_register&through_date=" + day(0), "/console/claims?status=paid",
+		"/console/reconciliation?format=html"} {
+		assert.Equal(t, http.StatusOK, u.get(p).Status, p)
+	}
 }
 
 // Every console route with a path parameter, given bytes no id or code
