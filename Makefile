@@ -6,8 +6,12 @@ export DATABASE_URL
 
 .PHONY: run test build db chromium vet bench clean screenshots
 
+# The commit is stamped in for `rss version` (Go's own stamping may be off
+# here: GOFLAGS=-buildvcs=false).
+COMMIT := $(shell git describe --always --dirty=+modified --abbrev=40 2>/dev/null)
+
 build:
-	$(GO) build -o bin/rss ./cmd/rss
+	$(GO) build -ldflags "-X main.buildCommit=$(COMMIT)" -o bin/rss ./cmd/rss
 
 # Start PostgreSQL when it is installed but down (the database itself is
 # created by `rss migrate` when missing).

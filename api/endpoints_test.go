@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,7 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rss"
+	"rss/adjudication"
 	"rss/api"
+	"rss/pg"
 )
 
 // itWalk follows next_cursor from the first page to the last and returns
@@ -1111,6 +1114,9 @@ func TestOperationalEndpoints(t *testing.T) {
 	assert.Contains(t, string(r.Body), "rss_http_requests_in_flight 1", "the /metrics request itself")
 	assert.Contains(t, string(r.Body), `go_sql_in_use_connections{db_name="rss"}`)
 	assert.Contains(t, string(r.Body), `go_sql_wait_count_total{db_name="rss"}`)
+	// Which build serves (an on-call pass could not tell).
+	assert.Contains(t, string(r.Body), fmt.Sprintf(`rss_build_info{claim_rules=%q,commit="unknown",schema_version="%d",voucher_rules=%q} 1`,
+		adjudication.ClaimRuleSetVersion, pg.SchemaVersion(), adjudication.VoucherRuleSetVersion))
 	r = e.get("", "/openapi.yaml")
 	assert.Equal(t, http.StatusOK, r.Status)
 	assert.Equal(t, "application/yaml", r.Header.Get("Content-Type"))

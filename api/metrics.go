@@ -1,9 +1,14 @@
 package api
 
 import (
+	"strconv"
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"sync/atomic"
+
+	"rss/adjudication"
+	"rss/pg"
 )
 
 // metrics are registered on the server's own registry, so two servers in
@@ -44,4 +49,21 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(m.requests, m.duration, m.decisions, m.lines, inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// build registers rss_build_info, always 1, whose labels say which build
+// serves (commit), the schema it migrates to and the rule sets it decides
+// by: on call there was no telling which release a server ran (an
+// on-call pass).
+func (m *metrics) build(commit string) {
+	if commit == "" {
+		commit = "unknown"
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "rss_build_info", Help: "The build serving: its commit, schema version and rule sets (always 1).",
+		ConstLabels: prometheus.Labels{"commit": commit, "schema_version": strconv.FormatInt(pg.SchemaVersion(), 10),
+			"voucher_rules": adjudication.VoucherRuleSetVersion, "claim_rules": adjudication.ClaimRuleSetVersion},
+	})
+	g.Set(1)
+	m.reg.MustRegister(g)
 }

@@ -42,6 +42,9 @@ type Options struct {
 	// DBName labels the pool's gauges on /metrics (pg.DatabaseName of
 	// DATABASE_URL; "rss" when empty).
 	DBName string
+	// Build names the binary on /metrics (rss_build_info's commit label;
+	// "unknown" when empty).
+	Build string
 	// ConsolePageSize is how many rows a console list page shows (500
 	// when zero); tests set a few to see the pages.
 	ConsolePageSize int
@@ -86,6 +89,7 @@ func Open(db *sqlx.DB, o Options) *Server {
 	return New(Config{
 		DB:          db,
 		DBName:      o.DBName,
+		Build:       o.Build,
 		Vouchers:    v,
 		Billing:     b,
 		Staff:       st,

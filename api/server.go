@@ -37,6 +37,7 @@ type Config struct {
 	// DBName is the database's name on /metrics' pool gauges ("rss" when
 	// empty).
 	DBName   string
+	Build    string // the commit on rss_build_info ("unknown" when empty)
 	Vouchers *vouchers.Service
 	Billing  *billing.Service
 	Staff    *staff.Service
@@ -100,6 +101,7 @@ func New(cfg Config) *Server {
 		}
 		s.metrics.reg.MustRegister(collectors.NewDBStatsCollector(cfg.DB.DB, name))
 	}
+	s.metrics.build(cfg.Build)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false

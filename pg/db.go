@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -108,6 +109,20 @@ func migrate(ctx context.Context, db *sqlx.DB, opts ...goose.ProviderOption) (Mi
 		m.To = max(m.To, r.Source.Version)
 	}
 	return m, nil
+}
+
+// SchemaVersion is the newest migration this binary carries: the schema
+// version `rss migrate` brings a database to.
+func SchemaVersion() int64 {
+	entries, _ := fs.ReadDir(migrations, "migrations")
+	var newest int64
+	for _, e := range entries {
+		n, err := strconv.ParseInt(strings.SplitN(e.Name(), "_", 2)[0], 10, 64)
+		if err == nil {
+			newest = max(newest, n)
+		}
+	}
+	return newest
 }
 
 // MigrationsFS exposes the embedded migrations (tests hash them to know
@@ -309,23 +324,26 @@ func DatabaseName(rawURL string) string {
 }
 
 // EnsureDatabase creates the database named in url when it does not exist,
-// connecting to the server's postgres database to do it.
+// connecting to the server's postgres database to do it, and reports
+// whether it did: a mistyped name in DATABASE_URL made a new empty
+// database silently, and migrate's "applied 87 migrations" was the only
+// sign (an on-call pass).
 //
 // Only a URL (postgres:// or postgresql://) names a database it can create;
 // a libpq key=value string is left to the driver as it is. Neither is ever
 // echoed: it may hold a password (a key=value string was read as a URL and
 // printed whole, password and all, in the error; a black-box pass).
-func EnsureDatabase(ctx context.Context, rawURL string) error {
+func EnsureDatabase(ctx context.Context, rawURL string) (created bool, err error) {
 	if !strings.HasPrefix(rawURL, "postgres://") && !strings.HasPrefix(rawURL, "postgresql://") {
-		return nil
+		return false, nil
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return errors.New("DATABASE_URL is not a valid postgres:// URL")
+		return false, errors.New("DATABASE_URL is not a valid postgres:// URL")
 	}
 	name := strings.TrimPrefix(u.Path, "/")
 	if name == "" || name == "postgres" {
-		return nil
+		return false, nil
 	}
 	u.Path = "/postgres"
 	admin, err := sqlx.ConnectContext(ctx, "postgres", u.String())
@@ -333,21 +351,24 @@ func EnsureDatabase(ctx context.Context, rawURL string) error {
 		// The server is read first to see whether the database exists:
 		// "connect to create database" of one that exists, the server
 		// being down, misled (a new-user pass).
-		return fmt.Errorf("connect to the PostgreSQL server DATABASE_URL names (to find database %s, or create it if missing): %w", name, err)
+		return false, fmt.Errorf("connect to the PostgreSQL server DATABASE_URL names (to find database %s, or create it if missing): %w", name, err)
 	}
 	defer admin.Close()
 	var exists bool
 	if err := admin.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name); err != nil {
-		return err
+		return false, err
 	}
 	if exists {
-		return nil
+		return false, nil
 	}
 	_, err = admin.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name))
-	if err != nil && !IsViolation(err, CodeUniqueViolation, "") && !isDuplicateDatabase(err) {
-		return fmt.Errorf("create database %s: %w", name, err)
+	if IsViolation(err, CodeUniqueViolation, "") || isDuplicateDatabase(err) {
+		return false, nil // another process created it first
 	}
-	return nil
+	if err != nil {
+		return false, fmt.Errorf("create database %s: %w", name, err)
+	}
+	return true, nil
 }
 
 func isDuplicateDatabase(err error) bool {

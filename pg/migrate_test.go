@@ -21,8 +21,15 @@ func TestMigrateTogetherAndRefuseANewerSchema(t *testing.T) {
 	t.Parallel()
 	name := fmt.Sprintf("rss_migrate_test_%d", time.Now().UnixNano())
 	url := pgtest.WithDatabase(pgtest.ServerURL(), name)
-	require.NoError(t, pg.EnsureDatabase(t.Context(), url))
+	created, err := pg.EnsureDatabase(t.Context(), url)
+	require.NoError(t, err)
 	t.Cleanup(func() { _ = pgtest.Drop(name) })
+	// It says whether it made the database (rss migrate tells the
+	// operator: a mistyped name made one without a word, an on-call pass).
+	assert.True(t, created, "the database was missing")
+	created, err = pg.EnsureDatabase(t.Context(), url)
+	require.NoError(t, err)
+	assert.False(t, created, "the database was there")
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	for i := range errs {
@@ -60,7 +67,7 @@ func TestMigrateTogetherAndRefuseANewerSchema(t *testing.T) {
 // database" with the server down); the URL is not echoed.
 func TestEnsureDatabaseSaysTheServerIsUnreachable(t *testing.T) {
 	t.Parallel()
-	err := pg.EnsureDatabase(t.Context(), "postgres://postgres:secret@127.0.0.1:1/rss_unreachable?sslmode=disable&connect_timeout=2")
+	_, err := pg.EnsureDatabase(t.Context(), "postgres://postgres:secret@127.0.0.1:1/rss_unreachable?sslmode=disable&connect_timeout=2")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "connect to the PostgreSQL server DATABASE_URL names (to find database rss_unreachable")
 	assert.NotContains(t, err.Error(), "secret")

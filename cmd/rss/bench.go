@@ -116,7 +116,7 @@ func (b *bench) run(ctx context.Context) error {
 	name := fmt.Sprintf("rss_bench_%d_%d", time.Now().Unix(), os.Getpid())
 	url := withDatabase(b.cfg.DatabaseURL, name)
 	b.logf("scratch database %s", name)
-	if err := pg.EnsureDatabase(ctx, url); err != nil {
+	if _, err := pg.EnsureDatabase(ctx, url); err != nil {
 		return err
 	}
 	if !b.keep {
@@ -636,7 +636,7 @@ type pgbenchRow struct {
 func (b *bench) pgbench(ctx context.Context, path string) (map[int]pgbenchRow, error) {
 	name := fmt.Sprintf("rss_pgbench_%d_%d", time.Now().Unix(), os.Getpid())
 	url := withDatabase(b.cfg.DatabaseURL, name)
-	if err := pg.EnsureDatabase(ctx, url); err != nil {
+	if _, err := pg.EnsureDatabase(ctx, url); err != nil {
 		return nil, err
 	}
 	defer dropDatabase(b.cfg.DatabaseURL, name)

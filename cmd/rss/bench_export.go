@@ -278,7 +278,7 @@ type scratch struct {
 func newScratch(ctx context.Context, cfg config, prefix string) (*scratch, error) {
 	sc := &scratch{cfg: cfg, name: fmt.Sprintf("%s_%d", prefix, time.Now().Unix())}
 	sc.url = withDatabase(cfg.DatabaseURL, sc.name)
-	if err := pg.EnsureDatabase(ctx, sc.url); err != nil {
+	if _, err := pg.EnsureDatabase(ctx, sc.url); err != nil {
 		return nil, err
 	}
 	var err error

@@ -117,7 +117,7 @@ func (b *reportsBench) run(ctx context.Context) error {
 		b.logf("(re)creating %s", b.dbName)
 		dropDatabase(b.cfg.DatabaseURL, b.dbName)
 	}
-	if err := pg.EnsureDatabase(ctx, dbURL); err != nil {
+	if _, err := pg.EnsureDatabase(ctx, dbURL); err != nil {
 		return err
 	}
 	db, err := pg.Open(ctx, dbURL, 4)

@@ -21,9 +21,17 @@ import (
 	"rss/vouchers"
 )
 
-func open(ctx context.Context, cfg config) (*sqlx.DB, error) {
-	if err := pg.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+// open opens the database, creating it when missing (migrate and serve),
+// and says so on out: a mistyped name in DATABASE_URL made a new empty
+// database without a word (an on-call pass). Only the database's name is
+// said, never the URL (it may hold a password).
+func open(ctx context.Context, cfg config, out io.Writer) (*sqlx.DB, error) {
+	created, err := pg.EnsureDatabase(ctx, cfg.DatabaseURL)
+	if err != nil {
 		return nil, err
+	}
+	if created {
+		fmt.Fprintf(out, "created database %s (it did not exist)\n", pg.DatabaseName(cfg.DatabaseURL))
 	}
 	return pg.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 }
@@ -55,7 +63,7 @@ func openMigrated(ctx context.Context, cfg config) (*sqlx.DB, error) {
 }
 
 func migrate(ctx context.Context, cfg config, out io.Writer) error {
-	db, err := open(ctx, cfg)
+	db, err := open(ctx, cfg, out)
 	if err != nil {
 		return err
 	}
@@ -199,7 +207,7 @@ func apikey(ctx context.Context, cfg config, args []string, out, errOut io.Write
 }
 
 func serve(ctx context.Context, cfg config, out io.Writer) error {
-	db, err := open(ctx, cfg)
+	db, err := open(ctx, cfg, out)
 	if err != nil {
 		return err
 	}
@@ -237,7 +245,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	// The address bound, not the one asked for: port 0 asks for any free
 	// port, and rss said it listened on port 0 (a black-box pass).
 	addr := l.Addr().String()
-	slog.Info("serving", "addr", addr)
+	slog.Info("serving", "addr", addr, "commit", commit(), "schema_version", pg.SchemaVersion())
 	fmt.Fprintf(out, "rss listening on %s\n", addr)
 	// Said alone too (a bare `rss serve`, a database with no demo data),
 	// where no demo key was printed "above" (a black-box pass).
@@ -271,7 +279,7 @@ func newServer(db *sqlx.DB, cfg config, now func() time.Time, keys *access.Keys)
 	parties := cfg.Parties
 	return api.Open(db, api.Options{Now: now, Location: cfg.Location, Parties: &parties, Keys: keys,
 		Logger: slog.Default(), MaxBody: cfg.MaxBody, MaxBulkBody: cfg.MaxBulkBody, SecureCookies: cfg.SecureCookies,
-		DBName: pg.DatabaseName(cfg.DatabaseURL)})
+		DBName: pg.DatabaseName(cfg.DatabaseURL), Build: commit()})
 }
 
 // consoleURL is where a browser on this machine finds the console.

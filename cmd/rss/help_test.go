@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"rss/adjudication"
+	"rss/pg"
 )
 
 // Every command answers a help request with its usage on stdout and
@@ -37,6 +41,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		{[]string{"x12", "-h"}, []string{"rss x12 check FILE", "rss x12 import FILE"}},
 		{[]string{"x12", "check", "-h"}, []string{"usage: rss x12 check FILE"}},
 		{[]string{"x12", "import", "--help"}, []string{"usage: rss x12 import FILE"}},
+		{[]string{"version", "-h"}, []string{"usage: rss version"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -50,10 +55,25 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 	}
 	// What is not a help request is still refused.
 	for _, args := range [][]string{{"x12"}, {"x12", "check"}, {"x12", "import"}, {"export", "batch"}, {"export", "batch", "x"},
-		{"serve", "now"}, {"seed", "-demo", "extra"}, {"apikey"}, {"bench", "-clients", "0"}} {
+		{"serve", "now"}, {"version", "x"}, {"seed", "-demo", "extra"}, {"apikey"}, {"bench", "-clients", "0"}} {
 		t.Run("refused "+strings.Join(args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			require.Error(t, run(t.Context(), args, &out, &errOut))
 		})
 	}
+}
+
+// rss version says which build this is, the schema it migrates to and the
+// rule sets it decides by, without reading the configuration (on call
+// there was no way to tell which release a server ran, an on-call pass).
+func TestVersionSaysTheBuildSchemaAndRuleSets(t *testing.T) {
+	t.Setenv("DATABASE_URL", "not a url")
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(t.Context(), []string{"version"}, &out, &errOut), "stderr: %s", errOut.String())
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	require.Len(t, lines, 3, out.String())
+	assert.Regexp(t, `^rss .*go1\.`, lines[0])
+	assert.Equal(t, fmt.Sprintf("schema version %d", pg.SchemaVersion()), lines[1])
+	assert.Equal(t, "rule sets "+adjudication.VoucherRuleSetVersion+", "+adjudication.ClaimRuleSetVersion, lines[2])
+	assert.Greater(t, pg.SchemaVersion(), int64(95), "the newest embedded migration")
 }

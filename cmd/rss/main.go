@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"rss/adjudication"
 	"rss/billing"
 	"rss/pg"
 )
@@ -33,6 +34,7 @@ commands:
   migrate           bring the schema to the newest migration
   seed [-demo]      load reference data; -demo also loads the demo data (published keys) into a database with no provider
   demo-keys         print the demo API keys and a first request
+  version           print the build (commit), the schema version and the rule sets this binary carries
   apikey create     mint an API key: -role provider|reviewer|finance|admin [-provider ID] -label TEXT
   export batch ID --out FILE   write a batch's 837P or payment register (progress bar on a terminal)
   x12 check FILE    validate an 837P: envelope, counts, HL links, claim totals, NPIs, required segments
@@ -49,6 +51,7 @@ var about = map[string]string{
 	"serve":     "migrate, then serve the API on RSS_ADDR (default :8080)",
 	"migrate":   "bring the schema to the newest migration, creating the database DATABASE_URL names when it is missing",
 	"demo-keys": "print the demo API keys and a first request (a database loaded by rss seed -demo)",
+	"version":   "print the build (its commit and time), the schema version it migrates to and its rule sets",
 }
 
 // x12Commands are the x12 subcommands, each with what it does.
@@ -131,6 +134,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if args[0] == "help" || isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	if args[0] == "version" || args[0] == "-version" || args[0] == "--version" {
+		// Before the configuration: it reads none, and on call it is asked
+		// of a binary whose environment may be the trouble.
+		if err := noArgs("version", args[1:], stdout); errors.Is(err, flag.ErrHelp) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprint(stdout, version())
 		return nil
 	}
 	cfg, err := loadConfig()
@@ -387,4 +401,54 @@ func serverGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
+}
+
+// buildCommit is the commit the binary was built from, set by `make
+// build` (-ldflags -X): the machines rss is built on may turn Go's own
+// VCS stamping off (GOFLAGS=-buildvcs=false), which version reads
+// otherwise.
+var buildCommit string
+
+// commit is the build's commit for the start-up log and /metrics: the
+// stamped one, or Go's own VCS stamp, or "" when neither is there.
+func commit() string {
+	if buildCommit != "" {
+		return buildCommit
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+modified"
+			}
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	return rev + modified
+}
+
+// version says what this binary is: the commit it was built from (with
+// "+modified" when the tree had uncommitted changes), the schema version
+// `rss migrate` brings a database to and the rule sets it decides by. On
+// call there was no way to tell which release a server ran (an on-call
+// pass).
+func version() string {
+	build := "rss (built without version control information)"
+	if c := commit(); c != "" {
+		build = "rss " + c
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		build += ", " + bi.GoVersion
+	}
+	return fmt.Sprintf("%s\nschema version %d\nrule sets %s, %s\n", build, pg.SchemaVersion(),
+		adjudication.VoucherRuleSetVersion, adjudication.ClaimRuleSetVersion)
 }

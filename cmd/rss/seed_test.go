@@ -25,7 +25,8 @@ import (
 func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
 	name := fmt.Sprintf("rss_seed_test_%d", time.Now().UnixNano())
 	url := pgtest.WithDatabase(pgtest.ServerURL(), name)
-	require.NoError(t, pg.EnsureDatabase(t.Context(), url))
+	_, err := pg.EnsureDatabase(t.Context(), url)
+	require.NoError(t, err)
 	t.Cleanup(func() { _ = pgtest.Drop(name) })
 	t.Setenv("DATABASE_URL", url)
 	db, err := sqlx.Open("postgres", url)

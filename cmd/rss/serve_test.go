@@ -42,7 +42,8 @@ func (l *lockedBuffer) String() string {
 func TestServeSaysThePortItBound(t *testing.T) {
 	name := fmt.Sprintf("rss_serve_test_%d", time.Now().UnixNano())
 	url := pgtest.WithDatabase(pgtest.ServerURL(), name)
-	require.NoError(t, pg.EnsureDatabase(t.Context(), url))
+	_, err := pg.EnsureDatabase(t.Context(), url)
+	require.NoError(t, err)
 	t.Cleanup(func() { _ = pgtest.Drop(name) })
 	t.Setenv("DATABASE_URL", url)
 	t.Setenv("RSS_ADDR", "127.0.0.1:0")
