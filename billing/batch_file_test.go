@@ -455,6 +455,42 @@ func TestBatchFileThatCannotBeWrittenIsNeverClosed(t *testing.T) {
 	b := w.batch(billing.RouteMedicaid837P, day(0))
 	require.Len(t, b.Files, 1, "the file is written, checked and its digest recorded when the batch closes")
 	assert.Equal(t, billing.Kind837P, b.Files[0].Kind)
+	// The refused closes gave their control numbers back: the first file
+	// the payer sees is number 1 of each, no gap (they were drawn from
+	// sequences, spent by the refused closes; an on-call pass).
+	require.NotNil(t, b.ISAControl)
+	require.NotNil(t, b.GSControl)
+	assert.Equal(t, int64(1), *b.ISAControl)
+	assert.Equal(t, int64(1), *b.GSControl)
+	assert.Equal(t, []int64{1}, []int64(b.STControls))
+}
+
+// The control numbers run on from batch to batch, an ST number for each
+// set, and wrap after 999,999,999 (X12's nine digits) to 1.
+func TestControlNumbersRunOnAndWrap(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.b.SetClaimsPerSet(1)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	_, err := w.db.ExecContext(t.Context(), `UPDATE x12_control_numbers SET last_used = CASE kind WHEN 'st' THEN 999999998 ELSE 999999999 END`)
+	require.NoError(t, err)
+	for i := range 3 {
+		w.submitAs(w.ecra(), w.mhwClaim(fmt.Sprintf("WRAP-%d", i), "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-3-i), 1, "7.25")))
+	}
+	b := w.batch(billing.RouteMedicaid837P, day(0))
+	require.NotNil(t, b.ISAControl)
+	assert.Equal(t, int64(1), *b.ISAControl)
+	assert.Equal(t, int64(1), *b.GSControl)
+	assert.Equal(t, []int64{999999999, 1, 2}, []int64(b.STControls))
+	w.submitAs(w.ecra(), w.mhwClaim("WRAP-9", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-9), 1, "7.25")))
+	b = w.batch(billing.RouteMedicaid837P, day(0))
+	assert.Equal(t, int64(2), *b.ISAControl)
+	assert.Equal(t, int64(2), *b.GSControl)
+	assert.Equal(t, []int64{3}, []int64(b.STControls))
+	// The counters stand at the last numbers drawn.
+	var n []int64
+	require.NoError(t, w.db.SelectContext(t.Context(), &n, `SELECT last_used FROM x12_control_numbers ORDER BY kind`))
+	assert.Equal(t, []int64{2, 2, 3}, n, "gs, isa, st")
 }
 
 // Issue 7 item 14: the batch freezes everything its file is made from, so

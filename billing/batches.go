@@ -626,14 +626,31 @@ const batchTotals = `count(*) FILTER (WHERE in_file), COALESCE(sum(lines) FILTER
 	COALESCE(sum(units) FILTER (WHERE in_file), 0), COALESCE(sum(billed) FILTER (WHERE in_file), 0),
 	COALESCE(sum(paid) FILTER (WHERE in_file), 0)`
 
+// insertBatchQuery records the batch with its totals and, on the 837P
+// route, its ISA, GS and ST control numbers, each drawn from its counter
+// row (migration 00097) in the close's transaction: a close refused after
+// this statement gives them back, where a sequence's numbers were spent
+// and the payer saw a gap. The ST numbers are the batch's k sets' run,
+// ending at the counter's new value, wrapping after 999,999,999 as the
+// counters do.
 const insertBatchQuery = `
+	WITH sets AS (
+		SELECT GREATEST(1, ceil((SELECT count(*) FROM batch_loops WHERE in_file)::numeric / $5)::int) AS k),
+	isa AS (
+		UPDATE x12_control_numbers SET last_used = last_used % 999999999 + 1
+		WHERE kind = 'isa' AND $1 = 'medicaid_837p' RETURNING last_used),
+	gs AS (
+		UPDATE x12_control_numbers SET last_used = last_used % 999999999 + 1
+		WHERE kind = 'gs' AND $1 = 'medicaid_837p' RETURNING last_used),
+	st AS (
+		UPDATE x12_control_numbers SET last_used = (last_used + (SELECT k FROM sets) - 1) % 999999999 + 1
+		WHERE kind = 'st' AND $1 = 'medicaid_837p' RETURNING last_used)
 	INSERT INTO batches (payer_route, through_date, created_by, created_at, claim_count, line_count, units, billed, paid,
 		isa_control, gs_control, st_controls, claims_per_set, x12_parties)
 	SELECT $1, $2, $3, $4, ` + batchTotals + `,
-		CASE WHEN $1 = 'medicaid_837p' THEN nextval('x12_isa_control_seq') END,
-		CASE WHEN $1 = 'medicaid_837p' THEN nextval('x12_gs_control_seq') END,
-		CASE WHEN $1 = 'medicaid_837p' THEN (SELECT array_agg(nextval('x12_st_control_seq')) FROM generate_series(1,
-			GREATEST(1, ceil((SELECT count(*) FROM batch_loops WHERE in_file)::numeric / $5)::int))) END,
+		(SELECT last_used FROM isa), (SELECT last_used FROM gs),
+		(SELECT array_agg(((st.last_used - 1 - (sets.k - i)) % 999999999 + 999999999) % 999999999 + 1 ORDER BY i)
+		 FROM st, sets, generate_series(1, sets.k) AS i),
 		$5, $6::jsonb
 	FROM batch_loops
 	RETURNING id, st_controls`
