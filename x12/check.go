@@ -53,6 +53,13 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
+	switch {
+	case p.Segment == 0:
+		// The file as a whole (it is empty): no segment to name.
+		return fmt.Sprintf("file: %s: %s", p.Code, p.Message)
+	case p.SegmentID == "":
+		return fmt.Sprintf("segment %d: %s: %s", p.Segment, p.Code, p.Message)
+	}
 	return fmt.Sprintf("segment %d (%s): %s: %s", p.Segment, p.SegmentID, p.Code, p.Message)
 }
 
@@ -104,7 +111,14 @@ func Check(r io.Reader) (Report, error) {
 			if c.inST {
 				c.stSegs++ // it occupied a position SE01 counts
 			}
-			c.problem(rd.Index(), "", CodeSyntax, "%s", err.Error())
+			// The reader's reason alone: its error names the segment
+			// again, which the problem's position already says
+			// ("segment 1 (): SYNTAX: x12: invalid input: segment 1: ...").
+			msg := err.Error()
+			if re, ok := errors.AsType[*ReadError](err); ok {
+				msg = re.Reason
+			}
+			c.problem(rd.Index(), "", CodeSyntax, "%s", msg)
 			if rd.fatal != nil {
 				break
 			}

@@ -307,6 +307,26 @@ func TestCheckBadInputs(t *testing.T) {
 	}
 }
 
+// A problem reads as where it is and what: the file as a whole when it
+// is empty, a position without an identifier when the bytes were not a
+// segment, and the reader's reason once ("segment 0 (): SYNTAX" and
+// "segment 1 (): SYNTAX: x12: invalid input: segment 1: ..." before, an
+// on-call pass).
+func TestCheckProblemsSayWhere(t *testing.T) {
+	for in, want := range map[string]string{
+		"":            "file: SYNTAX: input is empty",
+		"hello world": "segment 1: SYNTAX: input does not start with an ISA segment",
+	} {
+		rep, err := Check(strings.NewReader(in))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if len(rep.Problems) != 1 || rep.Problems[0].String() != want {
+			t.Errorf("%q: problems %v, want one: %s", in, rep.Problems, want)
+		}
+	}
+}
+
 type errReader struct{ n int }
 
 func (e *errReader) Read(p []byte) (int, error) {

@@ -172,12 +172,18 @@ func x12Check(args []string, stdout io.Writer) error {
 	if len(args) != 2 || args[0] != "check" {
 		return errors.New("usage: rss x12 check FILE")
 	}
-	f, _, err := openRegular(args[1])
-	if err != nil {
-		return err
+	// "-" is stdin, as `export batch --out -` is stdout: a file piped
+	// from another tool was refused as a file named "-" (an on-call pass).
+	var in io.Reader = os.Stdin
+	if args[1] != "-" {
+		f, _, err := openRegular(args[1])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
 	}
-	defer f.Close()
-	rep, err := x12.Check(f)
+	rep, err := x12.Check(in)
 	if err != nil {
 		return err
 	}

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
 	"rss"
 	"rss/access"
 	"rss/billing"
+	"rss/x12"
 )
 
 // openRegular opens path for reading when it is a regular file: a device,
@@ -51,8 +53,14 @@ func readPayerFile(path string, limit int64) ([]byte, error) {
 			path, st.Size(), limit)
 	}
 	body, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err == nil && int64(len(body)) > limit {
+	switch {
+	case err != nil:
+	case int64(len(body)) > limit:
 		err = fmt.Errorf("%s grew past the %d bytes a payer file may be while it was read; nothing was written", path, limit)
+	case len(body) == 0:
+		// The API's words ("the body is ...") were the CLI's too (an
+		// on-call pass).
+		err = fmt.Errorf("%s is empty: rss x12 import takes the payer's X12 file (999, 277CA or 835); nothing was written", path)
 	}
 	return body, err
 }
@@ -80,7 +88,9 @@ func x12Import(ctx context.Context, cfg config, args []string, stdout io.Writer)
 	var ve *rss.ValidationError
 	if errors.As(err, &ve) {
 		for _, fe := range ve.Fields {
-			fmt.Fprintf(stdout, "%s: %s\n", args[1], fe.Message)
+			// The reader's reason, without the package's prefix the
+			// problem's file name already stands in for.
+			fmt.Fprintf(stdout, "%s: %s\n", args[1], strings.TrimPrefix(fe.Message, x12.ErrInvalid.Error()+": "))
 		}
 		return fmt.Errorf("%s was not imported; nothing was written", args[1])
 	}

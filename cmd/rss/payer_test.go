@@ -91,6 +91,8 @@ func TestX12ReadsOnlyARegularFileOfBoundedSize(t *testing.T) {
 	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
 	big := filepath.Join(dir, "big.835")
 	require.NoError(t, os.WriteFile(big, bytes.Repeat([]byte("x"), 101), 0o600))
+	empty := filepath.Join(dir, "empty.835")
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
 	for _, c := range []struct {
 		args []string
 		want string
@@ -100,6 +102,9 @@ func TestX12ReadsOnlyARegularFileOfBoundedSize(t *testing.T) {
 		{[]string{"x12", "import", "/dev/zero"}, "is not a regular file"},
 		{[]string{"x12", "import", dir}, "is not a regular file"},
 		{[]string{"x12", "import", big}, "is 101 bytes, more than the 100 a payer file may be"},
+		// The file's words, not the API's ("the body is ..."), before any
+		// database is asked.
+		{[]string{"x12", "import", empty}, "empty.835 is empty: rss x12 import takes the payer's X12 file"},
 	} {
 		var out, errOut bytes.Buffer
 		err := run(t.Context(), c.args, &out, &errOut)
@@ -120,4 +125,24 @@ func TestExportNamesTheFileAskedFor(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "cannot write --out "+target)
 	assert.NotContains(t, err.Error(), ".part")
+}
+
+// `rss x12 check -` reads stdin, as `export batch --out -` writes stdout:
+// a file piped from another tool was refused as a file named "-" (an
+// on-call pass).
+func TestX12CheckReadsStdin(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "in")
+	require.NoError(t, err)
+	_, err = f.WriteString("hello world")
+	require.NoError(t, err)
+	_, err = f.Seek(0, 0)
+	require.NoError(t, err)
+	stdin := os.Stdin
+	os.Stdin = f
+	t.Cleanup(func() { os.Stdin = stdin; f.Close() })
+	var out, errOut bytes.Buffer
+	err = run(t.Context(), []string{"x12", "check", "-"}, &out, &errOut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "1 problem(s) found")
+	assert.Contains(t, out.String(), "segment 1: SYNTAX: input does not start with an ISA segment")
 }
