@@ -320,19 +320,37 @@ func recountUtilization(t *testing.T, e *env, from, to rss.Date, group string) (
 
 // recountLOS recounts the length-of-service report from the enrollments in
 // Go: every enrollment open at some time in [from, to] and started by
-// asOf; a discharge after asOf is not yet one; the start is day 1.
+// asOf; a discharge after asOf is not yet one; the first day of the
+// agency's unbroken stay in the program (its enrollments of the client,
+// each begun by the day after the one before ended) is day 1.
 func recountLOS(t *testing.T, e *env, from, to, asOf rss.Date) map[int64]string {
 	t.Helper()
 	var es []struct {
 		ID        int64     `db:"id"`
+		Client    int64     `db:"client_id"`
+		Provider  int64     `db:"provider_id"`
+		Program   string    `db:"program_code"`
 		Start     rss.Date  `db:"start_date"`
 		Discharge *rss.Date `db:"discharge_date"`
 		Max       *int64    `db:"los_max_days"`
 	}
-	require.NoError(t, e.db.SelectContext(t.Context(), &es, `SELECT e.id, e.start_date, e.discharge_date, p.los_max_days
-		FROM enrollments e JOIN programs p ON p.code = e.program_code`))
+	require.NoError(t, e.db.SelectContext(t.Context(), &es, `SELECT e.id, e.client_id, e.provider_id, e.program_code, e.start_date,
+			e.discharge_date, p.los_max_days
+		FROM enrollments e JOIN programs p ON p.code = e.program_code ORDER BY e.start_date, e.id`))
+	type stayKey struct {
+		client, provider int64
+		program          string
+	}
+	last := map[stayKey]*rss.Date{} // the group's previous enrollment's discharge
+	seen := map[stayKey]bool{}
+	stay := map[stayKey]rss.Date{}
 	out := map[int64]string{}
 	for _, x := range es {
+		k := stayKey{x.Client, x.Provider, x.Program}
+		if !seen[k] || (last[k] != nil && x.Start.After(last[k].AddDays(1))) {
+			stay[k] = x.Start
+		}
+		seen[k], last[k] = true, x.Discharge
 		if x.Start.After(to) || x.Start.After(asOf) || (x.Discharge != nil && x.Discharge.Before(from)) {
 			continue
 		}
@@ -340,7 +358,7 @@ func recountLOS(t *testing.T, e *env, from, to, asOf rss.Date) map[int64]string 
 		if x.Discharge != nil && !x.Discharge.After(asOf) {
 			end, dd, status = *x.Discharge, x.Discharge.String(), "discharged"
 		}
-		days := x.Start.DaysUntil(end) + 1
+		days := stay[k].DaysUntil(end) + 1
 		var max any
 		past := false
 		if x.Max != nil {

@@ -357,6 +357,54 @@ func losRow(t *testing.T, rep itReport, id int64) map[string]any {
 	return nil
 }
 
+// A length of service counts from the first day of the agency's unbroken
+// stay, as the voucher rules count it (V21, V31): discharged and enrolled
+// again the same day or the next, the count goes on; after a day's break
+// it starts again. The report restarted it at each enrollment, and a
+// client the rules pended as past day 270 read "not past max" (a GPRA and
+// reports black-box pass).
+func TestReportLengthOfServiceCountsTheUnbrokenStay(t *testing.T) {
+	e := newEnv(t)
+	enroll := func(c int64, start string) int64 {
+		r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "RCM", "start_date": start,
+			"referral_source": "samss_meeting"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	discharge := func(id int64, on string) {
+		r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", id), map[string]any{"discharge_date": on, "reason": "completed"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	}
+	same, next, broken := itNewClient(t, e, keyHRA, "hartford"), itNewClient(t, e, keyHRA, "hartford"), itNewClient(t, e, keyHRA, "hartford")
+	s1 := enroll(same, day(-300))
+	discharge(s1, day(-100))
+	s2 := enroll(same, day(-100)) // the same day: one stay
+	n1 := enroll(next, day(-280))
+	discharge(n1, day(-50))
+	n2 := enroll(next, day(-49)) // the next day: one stay
+	b1 := enroll(broken, day(-290))
+	discharge(b1, day(-60))
+	b2 := enroll(broken, day(-58)) // a day's break: a new stay
+
+	rep := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/length-of-service?program=RCM&from=%s&to=%s", day(-30), day(0)))
+	for id, w := range map[int64][4]any{ // stay_start, days, past_max, days_past_max
+		s2: {day(-300), float64(301), true, float64(31)},
+		n2: {day(-280), float64(281), true, float64(11)},
+		b2: {day(-58), float64(59), false, float64(0)},
+	} {
+		m := losRow(t, rep, id)
+		require.NotNil(t, m, "enrollment %d", id)
+		assert.Equal(t, w[0], m["stay_start"], "%d", id)
+		assert.Equal(t, w[1], m["days"], "%d", id)
+		assert.Equal(t, w[2], m["past_max"], "%d", id)
+		assert.Equal(t, w[3], m["days_past_max"], "%d", id)
+	}
+	// The first stays' own rows count from their own first day.
+	rep = itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/length-of-service?program=RCM&from=%s&to=%s", day(-300), day(0)))
+	assert.Equal(t, float64(201), losRow(t, rep, s1)["days"])
+	assert.Equal(t, day(-290), losRow(t, rep, b1)["stay_start"])
+}
+
 // Length of service in RCM (at most 270 days, start day counted as day 1):
 // enrollments started on day -269 (its 270th day today: not past), on day
 // -270 (its 271st: past by one), one discharged on day -30 (the first day of
@@ -417,10 +465,10 @@ func TestReportLengthOfService(t *testing.T) {
 	assert.Equal(t, float64(270), losRow(t, rep, day271)["days"])
 
 	rows := itCSV(t, e.get(keyReviewer, path+"&format=csv"))
-	assert.Equal(t, []string{"as_of", "enrollment_id", "provider_id", "program", "start_date", "discharge_date", "status",
+	assert.Equal(t, []string{"as_of", "enrollment_id", "provider_id", "program", "start_date", "stay_start", "discharge_date", "status",
 		"days", "max_days", "past_max", "days_past_max"}, rows[1])
-	assert.Contains(t, rows[2:], []string{day(0), itStr(day271), itStr(hra), "RCM", day(-270), "", "open", "271", "270", "true", "1"})
-	assert.Contains(t, rows[2:], []string{day(0), itStr(done), itStr(hra), "RCM", day(-299), day(-30), "discharged", "270", "270", "false", "0"})
+	assert.Contains(t, rows[2:], []string{day(0), itStr(day271), itStr(hra), "RCM", day(-270), day(-270), "", "open", "271", "270", "true", "1"})
+	assert.Contains(t, rows[2:], []string{day(0), itStr(done), itStr(hra), "RCM", day(-299), day(-299), day(-30), "discharged", "270", "270", "false", "0"})
 
 	// BCS sees none of it.
 	bcs := itGetReport(t, e, keyBCS, fmt.Sprintf("/v1/reports/length-of-service?from=%s&to=%s", day(-30), day(0)))

@@ -19,8 +19,14 @@ type LengthOfServiceTotals struct {
 }
 
 // Enrollments intersecting [$1, $2] that had started by as_of ($3); a
-// discharge after as_of is not yet one. Days count the start date as day 1
-// through the discharge date or as_of: the 270th day of a 270-day program
+// discharge after as_of is not yet one. Days count from the first day of
+// the agency's unbroken stay in the program (stay_start: its own
+// enrollments of the client, each begun by the day after the one before
+// ended), as the voucher rules count a length of service (V21, V31): a
+// same-day readmission restarted the report's count at day 1 while the
+// rules pended every request as past day 270, and the client left the
+// state's past-maximum list (a GPRA and reports black-box pass). Day 1 is
+// the stay's first day, through the discharge date or as_of: the 270th day of a 270-day program
 // is not past its maximum, the 271st is. The maximum is the program's on
 // as_of: the one the first change of it at or after the end of as_of ($6)
 // replaced (record_changes, migration 00070), else the one now; with no
@@ -37,34 +43,44 @@ WITH maxima AS (
                        WHERE rc.table_name = 'programs' AND rc.row_key = p.code AND rc.before ? 'los_max_days'
                          AND rc.changed_at >= $6::timestamptz
                        ORDER BY rc.id LIMIT 1) h ON true
+), begins AS (
+    SELECT o.id, o.client_id, o.provider_id, o.program_code, o.start_date,
+           CASE WHEN lag(o.id) OVER w IS NULL OR o.start_date > lag(o.discharge_date) OVER w + 1 THEN o.start_date END AS begin_mark
+    FROM enrollments o
+    WHERE o.start_date <= $2 AND o.start_date <= $3
+      AND ($4::bigint IS NULL OR o.provider_id = $4) AND ($5::text IS NULL OR o.program_code = $5)
+    WINDOW w AS (PARTITION BY o.client_id, o.provider_id, o.program_code ORDER BY o.start_date, o.id)
+), stays AS (
+    SELECT id, max(begin_mark) OVER (PARTITION BY client_id, provider_id, program_code ORDER BY start_date, id) AS stay_start
+    FROM begins
 ), e AS (
-    SELECT e.id AS enrollment_id, e.provider_id, e.program_code, e.start_date,
+    SELECT e.id AS enrollment_id, e.provider_id, e.program_code, e.start_date, st.stay_start,
            CASE WHEN e.discharge_date <= $3 THEN e.discharge_date END AS discharge_date,
            p.max_days
-    FROM enrollments e JOIN maxima p ON p.code = e.program_code
+    FROM enrollments e JOIN maxima p ON p.code = e.program_code JOIN stays st ON st.id = e.id
     WHERE e.start_date <= $2 AND e.start_date <= $3 AND (e.discharge_date IS NULL OR e.discharge_date >= $1)
       AND ($4::bigint IS NULL OR e.provider_id = $4) AND ($5::text IS NULL OR e.program_code = $5)
 ), rows AS (
     SELECT e.*, CASE WHEN discharge_date IS NULL THEN 'open' ELSE 'discharged' END AS status,
-           (coalesce(discharge_date, $3::date) - start_date + 1)::bigint AS days
+           (coalesce(discharge_date, $3::date) - stay_start + 1)::bigint AS days
     FROM e
 )`
 
 const losQuery = losBase + `
-SELECT $3::date::text AS as_of, enrollment_id, provider_id, program_code, start_date::text, discharge_date::text, status,
+SELECT $3::date::text AS as_of, enrollment_id, provider_id, program_code, start_date::text, stay_start::text, discharge_date::text, status,
        days, max_days, coalesce(days > max_days, false) AS past_max, greatest(days - coalesce(max_days, days), 0) AS days_past_max
 FROM rows ORDER BY provider_id, program_code, enrollment_id`
 
 // losColumns are a row's: an enrollment's length of service as of a date
 // against its program's maximum (max_days null for a program without one).
 var losColumns = []column{{"as_of", kDate, true}, {"enrollment_id", kInt, false}, {"provider_id", kInt, false},
-	{"program", kText, false}, {"start_date", kDate, false}, {"discharge_date", kDate, false}, {"status", kText, false},
+	{"program", kText, false}, {"start_date", kDate, false}, {"stay_start", kDate, false}, {"discharge_date", kDate, false}, {"status", kText, false},
 	{"days", kInt, false}, {"max_days", kInt, false}, {"past_max", kBool, false}, {"days_past_max", kInt, false}}
 
 // LengthOfService checks q and returns the length-of-service report: each
 // enrollment that was open at some time in [from, to] and had started by
-// as_of (the earlier of to and today when absent), its days from start to
-// discharge or as_of, the program's maximum (programs.los_max_days; RCM
+// as_of (the earlier of to and today when absent), its days from its
+// unbroken stay's first day to discharge or as_of, the program's maximum (programs.los_max_days; RCM
 // 270) and whether it is past it.
 func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, error) {
 	a, err := access.Require(ctx, access.RoleProvider, access.RoleReviewer, access.RoleFinance, access.RoleAdmin)
@@ -97,11 +113,11 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 		query: losQuery, args: args, columns: losColumns,
 		tally: func(v values) error {
 			t.Enrollments++
-			days += v.int(7)
-			if string(v[6]) == "open" {
+			days += v.int(8)
+			if string(v[7]) == "open" {
 				t.Open++
 			}
-			if v.bool(9) {
+			if v.bool(10) {
 				t.PastMax++
 			}
 			return nil
