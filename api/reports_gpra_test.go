@@ -319,3 +319,70 @@ func TestFollowupOverdueByTheStaysWindow(t *testing.T) {
 	assert.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
 	assert.Contains(t, reasonCodes(v), "GPRA_FOLLOWUP_OVERDUE")
 }
+
+// A discharge interview is owed where a follow-up is, after a completed
+// intake: a stay whose intake was not conducted, or never recorded, read
+// its discharge interview overdue in the schedule, the state extract and
+// the GPRA report, while every record of it was refused (a GPRA black-box
+// pass). The refusal says what is needed: "record the intake interview"
+// answered an intake that was on file, not conducted. A discharged stay's
+// intake never recorded reads closed and overdue, not open and due.
+func TestGPRADischargeInterviewFollowsACompletedIntake(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	path := fmt.Sprintf("/v1/reports/gpra?provider_id=%d&program=ATR&from=%s&to=%s", hra, day(-20), day(-1))
+	before := itGetReport(t, e, keyReviewer, path).Totals
+
+	refused, refusedStay := gpraEnroll(t, e, day(-80))
+	gpraInterview(t, e, refused, refusedStay, "intake", "not_conducted", day(-80))
+	gpraDischarge(t, e, refusedStay, day(-40))
+	none, noneStay := gpraEnroll(t, e, day(-70))
+	gpraDischarge(t, e, noneStay, day(-40))
+
+	for _, c := range []struct {
+		client, stay int64
+		kind, code   string
+	}{
+		{refused, refusedStay, "discharge", "intake_not_completed"},
+		{refused, refusedStay, "follow_up", "intake_not_completed"},
+		{none, noneStay, "discharge", "intake_missing"},
+	} {
+		for _, status := range []string{"completed", "not_conducted"} {
+			body := map[string]any{"client_id": c.client, "enrollment_id": c.stay, "kind": c.kind, "instrument": "SUPRT-2025",
+				"status": status, "interview_date": day(-35)}
+			if status == "not_conducted" {
+				body["not_conducted_reason"] = "refused"
+			}
+			p := requireProblem(t, e.post(keyHRA, "/v1/gpra-interviews", body), http.StatusUnprocessableEntity, "validation_failed")
+			errs := p["errors"].([]any)
+			assert.Equal(t, c.code, errs[0].(map[string]any)["code"], "%s %s: %v", c.kind, status, p)
+		}
+	}
+
+	for client, wantIntake := range map[int64][2]string{refused: {"closed", "not_conducted"}, none: {"closed", "overdue"}} {
+		sched := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client)).JSON(t)
+		items := sched["episodes"].([]any)[0].(map[string]any)["interviews"].([]any)
+		intake, dc := items[0].(map[string]any), items[2].(map[string]any)
+		assert.Equal(t, "intake", intake["kind"])
+		assert.Equal(t, wantIntake[0], intake["window"], "%v", intake)
+		assert.Equal(t, wantIntake[1], intake["status"], "%v", intake)
+		assert.Equal(t, day(-40), intake["window_closes"], "the intake's window closed at the discharge")
+		assert.Equal(t, "discharge", dc["kind"])
+		assert.Equal(t, "not_applicable", dc["window"], "%v", dc)
+		assert.Equal(t, "not_applicable", dc["status"], "%v", dc)
+	}
+
+	// Their discharge windows closed on day -10, in the range: not counted.
+	after := itGetReport(t, e, keyReviewer, path).Totals
+	assert.Equal(t, before["discharge_windows_closed"], after["discharge_windows_closed"])
+	ex := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/state-extract?provider_id=%d&program=ATR&from=%s&to=%s", hra, day(-80), day(0)))
+	seen := 0
+	for _, row := range ex.Rows {
+		if id := int64(row["enrollment_id"].(float64)); id == refusedStay || id == noneStay {
+			seen++
+			assert.Equal(t, "not_applicable", row["gpra_discharge"], "%v", row)
+		}
+	}
+	assert.Equal(t, 2, seen)
+}

@@ -155,7 +155,7 @@ SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assi
             WHEN $3 > gp.i_date + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) THEN 'overdue'
             ELSE 'due' END AS gpra_follow_up,
        CASE WHEN NOT p.gpra_required THEN NULL
-            WHEN e.discharge_date IS NULL THEN 'not_applicable'
+            WHEN e.discharge_date IS NULL OR gp.i_status IS DISTINCT FROM 'completed' THEN 'not_applicable'
             WHEN gp.d_status = 'not_conducted' THEN 'not_conducted'
             WHEN gp.d_status = 'completed' AND gp.d_date > e.discharge_date + COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) THEN 'completed_late'
             WHEN gp.d_status = 'completed' THEN 'completed'

@@ -60,7 +60,9 @@ type GPRAFigures struct {
 //     day is today is still open). In window: a completed follow-up dated
 //     in the window; late: completed after it. Not conducted and missing
 //     follow-ups count in the denominator, not the numerator;
-//   - discharge: closed parts whose discharge window (closed .. closed +
+//   - discharge: closed parts whose intake was completed (as for the
+//     follow-up: none is owed, nor can one be recorded, without it; a
+//     GPRA black-box pass found such windows lowering the rate) whose discharge window (closed .. closed +
 //     discharge days, 30 for ATR; the 30th day counts) has its last day in
 //     the range and before today; in window: a completed discharge
 //     interview dated on or before the window's last day.
@@ -90,7 +92,7 @@ WITH parts AS (
     SELECT w.*,
            w.opened_on BETWEEN $1 AND $2 AND w.opened_on <= $3 AS intake_due,
            w.intake_status = 'completed' AND w.fu_closes BETWEEN $1 AND $2 AND w.fu_closes < $3 AS fu_due,
-           w.dc_closes BETWEEN $1 AND $2 AND w.dc_closes < $3 AS dc_due
+           w.intake_status = 'completed' AND w.dc_closes BETWEEN $1 AND $2 AND w.dc_closes < $3 AS dc_due
     FROM w
 )`
 

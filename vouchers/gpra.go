@@ -181,17 +181,33 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		if !instOK {
 			return rss.Invalid("instrument", "unknown_id", "instrument %q is not in use on %s", n.Instrument, n.InterviewDate)
 		}
-		if n.Kind == "follow_up" {
-			var intake rss.Date
-			err = tx.GetContext(ctx, &intake, `SELECT interview_date FROM gpra_interviews
-				WHERE enrollment_id = $1 AND kind = 'intake' AND status = 'completed'`, ep.EnrollmentID)
-			if errors.Is(err, pg.ErrNoRows) {
-				return rss.Invalid("kind", "intake_missing", "record the intake interview before the follow-up")
-			}
-			if err != nil {
+		// The stay's intake: a follow-up and a discharge interview follow
+		// a completed one. One recorded not conducted was answered
+		// "record the intake interview", though it was on file (a GPRA
+		// black-box pass): that case says what is needed.
+		var intake struct {
+			Date   rss.Date `db:"interview_date"`
+			Status string   `db:"status"`
+		}
+		if n.Kind == "follow_up" || n.Kind == "discharge" {
+			err = tx.GetContext(ctx, &intake, `SELECT interview_date, status FROM gpra_interviews
+				WHERE enrollment_id = $1 AND kind = 'intake'`, ep.EnrollmentID)
+			if err != nil && !errors.Is(err, pg.ErrNoRows) {
 				return err
 			}
-			if opens := intake.AddDays(*ep.FollowupOpenDays); n.InterviewDate.Before(opens) {
+		}
+		noIntake := func(before string) error {
+			if intake.Status == "not_conducted" {
+				return rss.Invalid("kind", "intake_not_completed",
+					"the intake was recorded not conducted: %s follows a completed intake only, and none is owed without one", before)
+			}
+			return rss.Invalid("kind", "intake_missing", "record the intake interview before %s", before)
+		}
+		if n.Kind == "follow_up" {
+			if intake.Status != "completed" {
+				return noIntake("the follow-up")
+			}
+			if opens := intake.Date.AddDays(*ep.FollowupOpenDays); n.InterviewDate.Before(opens) {
 				return rss.Invalid("interview_date", "before_window", "the follow-up window opens on %s", opens)
 			}
 		}
@@ -212,18 +228,12 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		case n.Kind == "discharge" && n.InterviewDate.Before(ep.ClosedOn):
 			return rss.Invalid("interview_date", "before_discharge", "the discharge interview is on or after the discharge (%s)", ep.ClosedOn)
 		}
-		if n.Kind == "discharge" {
+		if n.Kind == "discharge" && intake.Status != "completed" {
 			// A discharge interview closes what an intake opened, as a
 			// follow-up follows one: one was recorded for a stay with
-			// no intake (a black-box pass).
-			var intake bool
-			if err := tx.GetContext(ctx, &intake, `SELECT EXISTS (SELECT 1 FROM gpra_interviews
-				WHERE enrollment_id = $1 AND kind = 'intake' AND status = 'completed')`, ep.EnrollmentID); err != nil {
-				return err
-			}
-			if !intake {
-				return rss.Invalid("kind", "intake_missing", "record the intake interview before the discharge interview")
-			}
+			// no intake (a black-box pass). Nor is one owed: the
+			// schedule and the reports leave it out.
+			return noIntake("the discharge interview")
 		}
 		// A completed interview may follow one of its kind recorded not
 		// conducted (the client refused at intake and sat for it two days
@@ -352,7 +362,11 @@ func buildSchedule(ep stay, ivs []Interview, today rss.Date) EpisodeSchedule {
 	// The intake's window opens with the stay: a stay that begins after
 	// today read "open" beside not_yet_due, while an interview dated today
 	// was refused before_start (a re-check of a reports black-box pass).
-	intake := ScheduleItem{Kind: "intake", DueDate: ep.OpenedOn, WindowOpens: ep.OpenedOn, Interview: byKind["intake"]}
+	// A discharged stay's intake window closed at its discharge: one
+	// never recorded read "open" and "due" for ever, while the state
+	// extract called it missing (a GPRA black-box pass). It may still be
+	// recorded, dated within the stay.
+	intake := ScheduleItem{Kind: "intake", DueDate: ep.OpenedOn, WindowOpens: ep.OpenedOn, WindowCloses: ep.ClosedOn, Interview: byKind["intake"]}
 	intake.Window = windowState(intake, today)
 	intake.Status = itemStatus(intake, today)
 	sch.Interviews = append(sch.Interviews, intake)
@@ -367,8 +381,11 @@ func buildSchedule(ep stay, ivs []Interview, today rss.Date) EpisodeSchedule {
 	}
 	sch.Interviews = append(sch.Interviews, fu)
 
+	// A discharge interview is owed where a follow-up is: after a
+	// completed intake. Owed without one, it read overdue and no record
+	// of it could be made (a GPRA black-box pass).
 	dc := ScheduleItem{Kind: "discharge", Interview: byKind["discharge"], Window: "not_applicable", Status: "not_applicable"}
-	if !ep.ClosedOn.IsZero() {
+	if in := byKind["intake"]; in != nil && in.Status == "completed" && !ep.ClosedOn.IsZero() {
 		dc.WindowOpens = ep.ClosedOn
 		dc.WindowCloses = ep.ClosedOn.AddDays(*ep.DischargeDays)
 		dc.DueDate = dc.WindowCloses
