@@ -46,7 +46,20 @@ func (v *ValidationError) Is(target error) bool { return target == ErrInvalid }
 // Add records one field problem. A message quotes at most maxQuoted bytes
 // of any text it names: a report's 900 KB program code came back whole in
 // its 422 (a black-box pass).
+//
+// At most maxFieldErrors are kept, the last of them saying more were
+// found: a consent of 200,000 bad record kinds drew a 32 MB problem, one
+// entry for each (a consents black-box pass), where a decoder's type error
+// stops at the first.
 func (v *ValidationError) Add(field, code, format string, args ...any) {
+	switch {
+	case len(v.Fields) > maxFieldErrors:
+		return
+	case len(v.Fields) == maxFieldErrors:
+		v.Fields = append(v.Fields, FieldError{Field: clip(field), Code: CodeTooManyErrors,
+			Message: fmt.Sprintf("more than %d problems were found; the first %d are listed", maxFieldErrors, maxFieldErrors)})
+		return
+	}
 	args = slices.Clone(args) // the caller's own slice stays as it was
 	for i, a := range args {
 		if s, ok := a.(string); ok {
@@ -55,6 +68,13 @@ func (v *ValidationError) Add(field, code, format string, args ...any) {
 	}
 	v.Fields = append(v.Fields, FieldError{Field: clip(field), Code: code, Message: fmt.Sprintf(format, args...)})
 }
+
+// maxFieldErrors is how many field errors a ValidationError lists before
+// saying there are more (CodeTooManyErrors).
+const maxFieldErrors = 100
+
+// CodeTooManyErrors ends a list of field errors cut at maxFieldErrors.
+const CodeTooManyErrors = "too_many_errors"
 
 // maxQuoted is how much of a caller's text a problem quotes.
 const maxQuoted = 100

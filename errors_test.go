@@ -29,3 +29,22 @@ func TestValidationErrorQuotesLittleOfLongText(t *testing.T) {
 	assert.Less(t, len(v.Fields[1].Message), 200)
 	assert.Equal(t, "to 2026-01-01 is before from", v.Fields[2].Message)
 }
+
+// A problem lists at most maxFieldErrors field errors and then says there
+// were more: 200,000 bad entries drew a 32 MB problem (a consents
+// black-box pass).
+func TestValidationErrorListsAHundredAndSaysThereAreMore(t *testing.T) {
+	t.Parallel()
+	v := &ValidationError{}
+	for i := range 200_000 {
+		v.Add("records["+strings.Repeat("9", i%7)+"]", "unknown_kind", "no kind %d", i)
+	}
+	assert.Len(t, v.Fields, maxFieldErrors+1)
+	assert.Equal(t, "no kind 99", v.Fields[maxFieldErrors-1].Message)
+	last := v.Fields[maxFieldErrors]
+	assert.Equal(t, CodeTooManyErrors, last.Code)
+	assert.Equal(t, "more than 100 problems were found; the first 100 are listed", last.Message)
+	few := &ValidationError{}
+	few.Add("a", "required", "a is required")
+	assert.Len(t, few.Fields, 1)
+}
