@@ -386,3 +386,46 @@ func TestGPRADischargeInterviewFollowsACompletedIntake(t *testing.T) {
 	}
 	assert.Equal(t, 2, seen)
 }
+
+// An interview sent without enrollment_id goes to the client's one open
+// stay in a program requiring GPRA; with two (such programs are data), the
+// agency names which: the newer was taken without a word, and an ATR
+// follow-up went to the other program's stay while ATR's fell overdue (a
+// GPRA black-box pass).
+func TestGPRAInterviewWithTwoOpenStaysNamesItsEnrollment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := newProgramBody("GPX")
+	body["gpra_required"], body["gpra_followup_open_days"], body["gpra_followup_close_days"], body["gpra_discharge_days"] = true, 100, 200, 14
+	r := e.post(keyAdmin, "/v1/reference/programs", body)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	hra := e.demo.Providers["HRA"]
+	p := e.get(keyAdmin, itPath("/v1/reference/providers/%d", hra)).JSON(t)
+	r = e.patch(keyAdmin, itPath("/v1/reference/providers/%d", hra), map[string]any{"programs": append(p["programs"].([]any), "GPX")})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	client, atr := gpraEnroll(t, e, day(-20))
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "GPX", "start_date": day(-10)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	gpx := itID(t, r)
+	intake := map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed", "interview_date": day(-5)}
+	p = requireProblem(t, e.post(keyHRA, "/v1/gpra-interviews", intake), http.StatusUnprocessableEntity, "validation_failed")
+	fe := p["errors"].([]any)[0].(map[string]any)
+	assert.Equal(t, "enrollment_id", fe["field"])
+	assert.Equal(t, "ambiguous", fe["code"])
+	assert.Contains(t, fe["message"], fmt.Sprintf("enrollments %d and %d", atr, gpx))
+	assert.Zero(t, e.count(`SELECT count(*) FROM gpra_interviews WHERE client_id = $1`, client), "nothing written")
+
+	intake["enrollment_id"] = atr
+	r = e.post(keyHRA, "/v1/gpra-interviews", intake)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, float64(atr), r.JSON(t)["enrollment_id"])
+
+	// Once the other stay ends, the open one is the one meant.
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", gpx), map[string]any{"discharge_date": day(-1), "reason_code": "completed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	delete(intake, "enrollment_id")
+	intake["kind"], intake["status"], intake["not_conducted_reason"] = "intake", "not_conducted", "refused"
+	r = e.post(keyHRA, "/v1/gpra-interviews", intake)
+	require.Equal(t, http.StatusConflict, r.Status, "ATR's intake is recorded: %s", r.Body)
+}

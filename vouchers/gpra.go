@@ -149,10 +149,30 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 				n.ClientID, a.ProviderID, *n.EnrollmentID)
 		default:
 			// The open stay; for a discharge interview, the stay discharged
-			// last (the open one when none is: not_discharged below).
-			err = tx.GetContext(ctx, &ep, stays+`WHERE e.client_id = $1 AND e.provider_id = $2
+			// last (the open one when none is: not_discharged below). Two
+			// alike (open stays in two programs that require GPRA, which
+			// are data; or two discharged the same day) leave the choice to
+			// the agency: the newer was taken without a word, and an ATR
+			// follow-up went to the other program's stay (a GPRA
+			// black-box pass).
+			var found []stay
+			err = tx.SelectContext(ctx, &found, stays+`WHERE e.client_id = $1 AND e.provider_id = $2
 				  AND (e.discharge_date IS NULL OR $3 = 'discharge')
-				ORDER BY e.discharge_date IS NULL, e.discharge_date DESC, e.id DESC LIMIT 1 FOR SHARE OF e`, n.ClientID, a.ProviderID, n.Kind)
+				ORDER BY e.discharge_date IS NULL, e.discharge_date DESC, e.id DESC LIMIT 2 FOR SHARE OF e`, n.ClientID, a.ProviderID, n.Kind)
+			switch {
+			case err != nil:
+			case len(found) == 0:
+				err = pg.ErrNoRows
+			case len(found) == 2 && found[0].ClosedOn.Equal(found[1].ClosedOn):
+				which := "open enrollment"
+				if !found[0].ClosedOn.IsZero() {
+					which = "enrollment discharged on " + found[0].ClosedOn.String()
+				}
+				return rss.Invalid("enrollment_id", "ambiguous", "the client has more than one %s with this agency in a program "+
+					"that requires GPRA (enrollments %d and %d): name its enrollment_id", which, found[1].EnrollmentID, found[0].EnrollmentID)
+			default:
+				ep = found[0]
+			}
 		}
 		if errors.Is(err, pg.ErrNoRows) && n.EnrollmentID == nil && n.Kind != "discharge" {
 			return rss.Invalid("enrollment_id", "unknown_id", "this agency has no open enrollment of the client in a program "+
