@@ -231,3 +231,23 @@ func TestReportRCMMonthly(t *testing.T) {
 	requireProblem(t, e.get(keyReviewer, "/v1/reports/rcm-monthly?from=2026-13-01&to=2026-06-15"), http.StatusUnprocessableEntity, "validation_failed")
 	requireProblem(t, e.get(keyReviewer, "/v1/reports/rcm-monthly"), http.StatusUnprocessableEntity, "validation_failed")
 }
+
+// A stay that begins later this month is not in the month yet: it was
+// listed as a month not recorded, which the API refuses to record until
+// the stay begins (a GPRA and reports black-box pass). Begun, it is.
+func TestReportRCMMonthlyLeavesOutStaysNotBegun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	enroll := func(start string) int64 {
+		r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": itNewClient(t, e, keyHRA, "hartford"), "program_code": "RCM",
+			"start_date": start, "referral_source": "samss_meeting"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	later, begun := enroll(day(10)), enroll(day(0))
+	month := day(0)[:7]
+	rep := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/rcm-monthly?from=%s&to=%s", day(-14), day(15)))
+	assert.Nil(t, rcmRow(t, rep, later, month), "not begun by today")
+	require.NotNil(t, rcmRow(t, rep, begun, month), "begun today")
+	assert.Equal(t, false, rcmRow(t, rep, begun, month)["recorded"])
+}

@@ -25,7 +25,10 @@ type RCMMonthTotals struct {
 // the month of $1 (rcmFirst) to the last day of the month of the earlier of
 // $2 and $3 (rcmLast). An RCM enrollment counts in a month it was open on
 // any day of (started by the month's last day, not discharged before its
-// first). The bounds are written out where they are used, not read from a
+// first), and begun by today: a stay starting later this month was listed
+// as a month not recorded, which the API refuses to record until it
+// begins (a GPRA and reports black-box pass), as the other period reports
+// leave such stays out. The bounds are written out where they are used, not read from a
 // CTE, so that the planner sees their values and estimates the rows they
 // take; the months are an integer series whose length it can count (a
 // series of dates, or one per enrollment, is 1,000 rows to it, and on such
@@ -41,6 +44,7 @@ WITH en AS MATERIALIZED (
     SELECT e.id AS enrollment_id, e.client_id, e.provider_id, e.assigned_staff_id AS staff_id, e.start_date, e.discharge_date
     FROM enrollments e
     WHERE e.program_code = 'RCM' AND e.start_date <= ` + rcmLast + ` AND ` + rcmLast + ` >= ` + rcmFirst + `
+      AND e.start_date <= $3::date
       AND (e.discharge_date IS NULL OR e.discharge_date >= ` + rcmFirst + `)
       AND ($4::bigint IS NULL OR e.provider_id = $4) AND $5::text IS NOT NULL
 )`
