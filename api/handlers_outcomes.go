@@ -94,3 +94,39 @@ func (s *Server) drugScreens(c *gin.Context) {
 	out, err := s.o.DrugScreens(c.Request.Context(), id)
 	respond(c, http.StatusOK, items(out), err)
 }
+
+func (s *Server) withdrawInterview(c *gin.Context) {
+	postReason(c, "interview_id", s.v.WithdrawInterview)
+}
+
+func (s *Server) archivedInterviews(c *gin.Context) {
+	id, ok := pathID(c, "client_id")
+	if !ok {
+		return
+	}
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.v.ArchivedInterviews(c.Request.Context(), id)
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) withdrawDrugScreen(c *gin.Context) {
+	postReason(c, "screen_id", s.o.WithdrawDrugScreen)
+}
+
+func (s *Server) withdrawStageChange(c *gin.Context) {
+	postReason(c, "change_id", s.o.WithdrawStageChange)
+}
+
+func (s *Server) withdrawnRecords(c *gin.Context) {
+	id, ok := pathID(c, "enrollment_id")
+	if !ok {
+		return
+	}
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.o.ArchivedRecords(c.Request.Context(), id)
+	respond(c, http.StatusOK, items(out), err)
+}

@@ -233,6 +233,11 @@ func New(cfg Config) *Server {
 	postRoute("/consents/:consent_id/revoke", s.revokeConsent)
 
 	postRoute("/gpra-interviews", s.recordInterview)
+	postRoute("/gpra-interviews/:interview_id/withdraw", s.withdrawInterview)
+	v1.GET("/clients/:client_id/gpra-interviews/withdrawn", s.archivedInterviews)
+	postRoute("/drug-screens/:screen_id/withdraw", s.withdrawDrugScreen)
+	postRoute("/employment-stage-changes/:change_id/withdraw", s.withdrawStageChange)
+	v1.GET("/enrollments/:enrollment_id/withdrawn-records", s.withdrawnRecords)
 	v1.GET("/reports/gpra-follow-up", s.followupRates)
 	// The state's view (reports): JSON or CSV, read-only.
 	v1.GET("/reports/utilization", unhurried(), s.report((*reports.Service).Utilization))

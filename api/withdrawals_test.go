@@ -1,0 +1,138 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A GPRA interview keyed wrong is withdrawn by its agency (or the admin)
+// with a reason and recorded again as it should be; the withdrawn one is
+// kept whole in the archive. Each was write-once, the right one refused
+// as a duplicate, so a mis-keyed date moved the follow-up rate for good (a
+// GPRA black-box pass). An intake is withdrawn after what follows it;
+// another agency's interview reads as unknown. A not-conducted record the
+// completed interview replaces is kept too (it was overwritten, its date
+// and reason in no answer: the same pass).
+func TestGPRAInterviewWithdrawnAndRecordedAgain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client, stay := gpraEnroll(t, e, day(-200))
+	record := func(body map[string]any) int64 {
+		t.Helper()
+		r := e.post(keyHRA, "/v1/gpra-interviews", body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	iv := func(kind, status, on string) map[string]any {
+		b := map[string]any{"client_id": client, "enrollment_id": stay, "kind": kind, "instrument": "SUPRT-2025", "status": status, "interview_date": on}
+		if status == "not_conducted" {
+			b["not_conducted_reason"] = "unable_to_locate"
+		}
+		return b
+	}
+	intake := record(iv("intake", "not_conducted", day(-199)))
+	assert.Equal(t, intake, record(iv("intake", "completed", day(-197))), "the completed intake replaces the attempt")
+	late := record(iv("follow_up", "completed", day(-10))) // keyed wrong; the paper says day -40
+
+	withdraw := func(key string, id int64, reason string) resp {
+		return e.post(key, itPath("/v1/gpra-interviews/%d/withdraw", id), map[string]any{"reason": reason})
+	}
+	requireProblem(t, withdraw(keyHRA, intake, "wrong date"), http.StatusConflict, "interview_follows")
+	requireProblem(t, withdraw(keyBCS, late, "not ours"), http.StatusNotFound, "not_found")
+	requireProblem(t, withdraw(keyBCS, 999999, "not ours"), http.StatusNotFound, "not_found")
+	requireProblem(t, withdraw(keyReviewer, late, "no"), http.StatusForbidden, "forbidden")
+	requireProblem(t, withdraw(keyHRA, late, " "), http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM gpra_interviews WHERE id = $1`, late), "refusals write nothing")
+
+	r := withdraw(keyHRA, late, "keyed the wrong day")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	w := r.JSON(t)
+	assert.Equal(t, "withdrawn", w["cause"])
+	assert.Equal(t, "keyed the wrong day", w["reason"])
+	assert.Equal(t, day(-10), w["interview_date"])
+	assert.Equal(t, float64(late), w["interview_id"])
+	assert.Equal(t, 1, itAudit(e, "withdraw", "gpra_interview", itStr(late)))
+	requireProblem(t, withdraw(keyHRA, late, "again"), http.StatusNotFound, "not_found")
+
+	// Recorded again as the paper says.
+	again := record(iv("follow_up", "completed", day(-40)))
+	sched := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client)).JSON(t)
+	fu := sched["episodes"].([]any)[0].(map[string]any)["interviews"].([]any)[1].(map[string]any)
+	assert.Equal(t, "completed", fu["status"], "%v", fu)
+	assert.Equal(t, float64(again), fu["interview"].(map[string]any)["id"])
+
+	// The archive: the attempt the completed intake replaced, then the
+	// withdrawn follow-up; to the agency and the MSC, not to another agency.
+	path := itPath("/v1/clients/%d/gpra-interviews/withdrawn", client)
+	arch := itItems(t, e.get(keyHRA, path))
+	require.Len(t, arch, 2)
+	assert.Equal(t, []any{"completed", "intake", "not_conducted", "unable_to_locate", day(-199), nil},
+		[]any{arch[0]["cause"], arch[0]["kind"], arch[0]["status"], arch[0]["not_conducted_reason"], arch[0]["interview_date"], arch[0]["reason"]})
+	assert.Equal(t, []any{"withdrawn", "follow_up", day(-10)}, []any{arch[1]["cause"], arch[1]["kind"], arch[1]["interview_date"]})
+	assert.Len(t, itItems(t, e.get(keyAdmin, path)), 2)
+	requireProblem(t, e.get(keyBCS, path), http.StatusNotFound, "not_found")
+
+	// With what followed it gone, the intake goes too, by the admin.
+	r = withdraw(keyAdmin, again, "duplicate entry")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = withdraw(keyAdmin, intake, "wrong client")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Zero(t, e.count(`SELECT count(*) FROM gpra_interviews WHERE enrollment_id = $1`, stay))
+	assert.Len(t, itItems(t, e.get(keyHRA, path)), 4)
+}
+
+// A drug screen or an employment stage change keyed wrong is withdrawn
+// with a reason and recorded again; the withdrawn one is kept. A stage
+// change between two to the same stage stays until the later goes.
+func TestProgramRecordsWithdrawnAndRecordedAgain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reyes := enrollmentOf(e, e.demo.Clients["Reyes"], "RSVP") // BCS, started day(-14)
+	r := e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", reyes), map[string]any{"date": day(-5), "kind": "random", "result": "negative"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	screen := itID(t, r)
+	requireProblem(t, e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", reyes),
+		map[string]any{"date": day(-5), "kind": "random", "result": "positive"}), http.StatusConflict, "screen_exists")
+	requireProblem(t, e.post(keyHRA, itPath("/v1/drug-screens/%d/withdraw", screen), map[string]any{"reason": "x"}), http.StatusNotFound, "not_found")
+	r = e.post(keyBCS, itPath("/v1/drug-screens/%d/withdraw", screen), map[string]any{"reason": "lab says positive"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, map[string]any{"date": day(-5), "kind": "random", "result": "negative"}, r.JSON(t)["record"])
+	r = e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", reyes), map[string]any{"date": day(-5), "kind": "random", "result": "positive"})
+	require.Equal(t, http.StatusCreated, r.Status, "recorded again: %s", r.Body)
+	var onDay []string
+	for _, sc := range itItems(t, e.get(keyBCS, itPath("/v1/enrollments/%d/drug-screens", reyes))) {
+		if sc["date"] == day(-5) {
+			onDay = append(onDay, sc["kind"].(string)+" "+sc["result"].(string))
+		}
+	}
+	assert.Equal(t, []string{"random positive"}, onDay)
+
+	ramos := enrollmentOf(e, e.demo.Clients["Ramos"], "EMP") // HRA, started day(-3)
+	stage := func(s, on string) int64 {
+		r := e.post(keyHRA, itPath("/v1/enrollments/%d/employment-stages", ramos), map[string]any{"stage": s, "effective_date": on})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	stage("work_for_a_day", day(-3))
+	middle := stage("on_the_job_training", day(-2))
+	last := stage("work_for_a_day", day(-1))
+	wd := func(id int64) resp {
+		return e.post(keyHRA, itPath("/v1/employment-stage-changes/%d/withdraw", id), map[string]any{"reason": "keyed on the wrong client"})
+	}
+	requireProblem(t, wd(middle), http.StatusConflict, "would_repeat_stage")
+	require.Equal(t, http.StatusOK, wd(last).Status)
+	require.Equal(t, http.StatusOK, wd(middle).Status)
+	h := itItems(t, e.get(keyHRA, itPath("/v1/enrollments/%d/employment-stages", ramos)))
+	require.Len(t, h, 1)
+	assert.Equal(t, 1, itAudit(e, "withdraw", "employment_stage_change", itStr(middle)))
+
+	arch := itItems(t, e.get(keyHRA, itPath("/v1/enrollments/%d/withdrawn-records", ramos)))
+	require.Len(t, arch, 2)
+	assert.Equal(t, "employment_stage_change", arch[0]["record_kind"])
+	assert.Equal(t, map[string]any{"stage": "work_for_a_day", "effective_date": day(-1)}, arch[0]["record"])
+	requireProblem(t, e.get(keyBCS, itPath("/v1/enrollments/%d/withdrawn-records", ramos)), http.StatusNotFound, "not_found")
+	assert.Len(t, itItems(t, e.get(keyReviewer, itPath("/v1/enrollments/%d/withdrawn-records", reyes))), 1)
+}

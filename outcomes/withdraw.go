@@ -1,0 +1,168 @@
+package outcomes
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+	"rss/pg"
+)
+
+// Record kinds an archived record may be of.
+const (
+	KindDrugScreen  = "drug_screen"
+	KindStageChange = "employment_stage_change"
+)
+
+// maxWithdrawalReason is how long a withdrawal's reason may be.
+const maxWithdrawalReason = 500
+
+// ArchivedRecord is a drug screen or an employment stage change withdrawn
+// by its agency or the MSC's admin, kept whole with the reason (migration
+// 00098): Record is the record as it stood.
+type ArchivedRecord struct {
+	ID           int64           `json:"id" db:"id"`
+	Kind         string          `json:"record_kind" db:"record_kind"`
+	RecordID     int64           `json:"record_id" db:"record_id"`
+	EnrollmentID int64           `json:"enrollment_id" db:"enrollment_id"`
+	Record       json.RawMessage `json:"record" db:"record"`
+	RecordedAt   time.Time       `json:"recorded_at" db:"recorded_at"`
+	Reason       string          `json:"reason" db:"reason"`
+	ArchivedAt   time.Time       `json:"archived_at" db:"archived_at"`
+}
+
+const archivedColumns = `id, record_kind, record_id, enrollment_id, record, recorded_at, reason, archived_at`
+
+// withdrawal is how one kind of record is withdrawn: its table, the
+// program whose enrollments keep it, the columns kept as the record, and
+// a check that the rest of the enrollment's records stand without it.
+type withdrawal struct {
+	kind, table, program, columns string
+	check                         func(ctx context.Context, tx *sqlx.Tx, id, enrollment int64) error
+}
+
+// WithdrawDrugScreen withdraws an RSVP drug screen keyed wrong, so the
+// agency can record it again as it should be: a screen was write-once,
+// the right result refused as screen_exists, and the report's negative
+// rate kept the wrong one (a GPRA and outcomes black-box pass).
+func (s *Service) WithdrawDrugScreen(ctx context.Context, id int64, reason string) (ArchivedRecord, error) {
+	return s.withdraw(ctx, id, reason, withdrawal{kind: KindDrugScreen, table: "rsvp_drug_screens", program: ProgramRSVP,
+		columns: `'date', screen_date, 'kind', kind, 'result', result`})
+}
+
+// WithdrawStageChange withdraws an EMP employment stage change keyed
+// wrong, as WithdrawDrugScreen does a screen. One between two changes to
+// the same stage is refused (409 would_repeat_stage): those two would read
+// as a change to the stage already in force, which RecordStage refuses;
+// the later is withdrawn first.
+func (s *Service) WithdrawStageChange(ctx context.Context, id int64, reason string) (ArchivedRecord, error) {
+	return s.withdraw(ctx, id, reason, withdrawal{kind: KindStageChange, table: "employment_stage_changes", program: ProgramEMP,
+		columns: `'stage', stage, 'effective_date', effective_date`,
+		check: func(ctx context.Context, tx *sqlx.Tx, id, enrollment int64) error {
+			var around struct {
+				Before *string `db:"before"`
+				After  *string `db:"after"`
+			}
+			if err := tx.GetContext(ctx, &around, `SELECT
+					(SELECT b.stage FROM employment_stage_changes b WHERE b.enrollment_id = $2 AND b.effective_date < c.effective_date
+					 ORDER BY b.effective_date DESC LIMIT 1) AS before,
+					(SELECT n.stage FROM employment_stage_changes n WHERE n.enrollment_id = $2 AND n.effective_date > c.effective_date
+					 ORDER BY n.effective_date LIMIT 1) AS after
+				FROM employment_stage_changes c WHERE c.id = $1`, id, enrollment); err != nil {
+				return fmt.Errorf("stage changes around: %w", err)
+			}
+			if around.Before != nil && around.After != nil && *around.Before == *around.After {
+				return rss.Coded(rss.ErrConflict, "would_repeat_stage",
+					"the changes before and after this one are both to stage %s: withdraw the later one first", *around.Before)
+			}
+			return nil
+		}})
+}
+
+// withdraw deletes record id of w's kind and keeps it in the archive with
+// the reason, in one transaction that answers the POST. The enrollment is
+// held (FOR NO KEY UPDATE) first, as a write of its records holds it: a
+// record written at the same moment waits. Another agency's record, or
+// one of another kind, reads as unknown.
+func (s *Service) withdraw(ctx context.Context, id int64, reason string, w withdrawal) (ArchivedRecord, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
+	if err != nil {
+		return ArchivedRecord{}, err
+	}
+	v := &rss.ValidationError{}
+	checkText(v, "reason", reason, maxWithdrawalReason)
+	if err := v.Err(); err != nil {
+		return ArchivedRecord{}, err
+	}
+	notFound := fmt.Errorf("%w: %s %d", rss.ErrNotFound, w.kind, id)
+	var out ArchivedRecord
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		var enrollmentID int64
+		err := tx.GetContext(ctx, &enrollmentID, `SELECT enrollment_id FROM `+w.table+` WHERE id = $1`, id)
+		if errors.Is(err, pg.ErrNoRows) {
+			return notFound
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", w.kind, err)
+		}
+		e, err := enrollmentFor(ctx, tx, a, enrollmentID, w.program, writeLock)
+		if errors.Is(err, rss.ErrNotFound) {
+			return notFound
+		}
+		if err != nil {
+			return err
+		}
+		if w.check != nil {
+			if err := w.check(ctx, tx, id, e.ID); err != nil {
+				return err
+			}
+		}
+		err = tx.GetContext(ctx, &out, `WITH gone AS (DELETE FROM `+w.table+` WHERE id = $1 AND enrollment_id = $2 RETURNING *)
+			INSERT INTO outcome_record_archive (record_kind, record_id, enrollment_id, client_id, provider_id, record, recorded_at,
+				reason, archived_at, archived_by)
+			SELECT $3, id, enrollment_id, $4, $5, jsonb_build_object(`+w.columns+`), created_at, $6, $7, $8 FROM gone
+			RETURNING `+archivedColumns, id, e.ID, w.kind, e.ClientID, e.ProviderID, reason, s.now(), a.KeyID)
+		if errors.Is(err, pg.ErrNoRows) {
+			return notFound // withdrawn while the enrollment was awaited
+		}
+		if err != nil {
+			return fmt.Errorf("withdraw %s: %w", w.kind, err)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "withdraw", EntityType: w.kind, EntityID: access.ID(id), ClientID: e.ClientID})
+	})
+	return out, err
+}
+
+// ArchivedRecords lists an enrollment's withdrawn drug screens and stage
+// changes, oldest first, to whoever may read its records.
+func (s *Service) ArchivedRecords(ctx context.Context, enrollmentID int64) ([]ArchivedRecord, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin, access.RoleReviewer, access.RoleFinance)
+	if err != nil {
+		return nil, err
+	}
+	out := []ArchivedRecord{}
+	err = pg.Transact(ctx, s.db, func(ctx context.Context, tx *sqlx.Tx) error {
+		var e enrollment
+		err := tx.GetContext(ctx, &e, `SELECT id, client_id, provider_id, program_code, start_date, discharge_date FROM enrollments WHERE id = $1`,
+			enrollmentID)
+		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(e.ProviderID)) {
+			return fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, enrollmentID)
+		}
+		if err != nil {
+			return fmt.Errorf("enrollment: %w", err)
+		}
+		if err := tx.SelectContext(ctx, &out, `SELECT `+archivedColumns+` FROM outcome_record_archive WHERE enrollment_id = $1 ORDER BY id`,
+			enrollmentID); err != nil {
+			return fmt.Errorf("withdrawn records: %w", err)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "withdrawn_records", EntityID: access.ID(enrollmentID),
+			ClientID: e.ClientID})
+	})
+	return out, err
+}

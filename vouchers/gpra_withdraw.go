@@ -1,0 +1,136 @@
+package vouchers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+	"rss/pg"
+)
+
+// ArchivedInterview is a GPRA interview no longer in force, kept whole
+// (migration 00098): withdrawn by its agency or the MSC's admin with a
+// reason (cause withdrawn), or recorded not conducted and then replaced by
+// the completed interview (cause completed; who completed it is that
+// transaction's audit event's).
+type ArchivedInterview struct {
+	ID                 int64     `json:"id" db:"id"`
+	InterviewID        int64     `json:"interview_id" db:"interview_id"`
+	EnrollmentID       int64     `json:"enrollment_id" db:"enrollment_id"`
+	ClientID           int64     `json:"client_id" db:"client_id"`
+	ProviderID         int64     `json:"provider_id" db:"provider_id"`
+	Kind               string    `json:"kind" db:"kind"`
+	Instrument         string    `json:"instrument" db:"instrument"`
+	Status             string    `json:"status" db:"status"`
+	InterviewDate      rss.Date  `json:"interview_date" db:"interview_date"`
+	NotConductedReason *string   `json:"not_conducted_reason" db:"not_conducted_reason"`
+	RecordedAt         time.Time `json:"recorded_at" db:"recorded_at"`
+	Cause              string    `json:"cause" db:"cause"`
+	Reason             *string   `json:"reason" db:"reason"`
+	ArchivedAt         time.Time `json:"archived_at" db:"archived_at"`
+}
+
+const archivedInterviewColumns = `id, interview_id, enrollment_id, client_id, provider_id, kind, instrument, status, interview_date,
+	not_conducted_reason, recorded_at, cause, reason, archived_at`
+
+// WithdrawInterview withdraws a GPRA interview keyed wrong, so the agency
+// can record it again as it should be: each interview was write-once, the
+// right one refused as a duplicate, and a mis-keyed date moved the
+// follow-up rate for good (a GPRA black-box pass). The interview leaves
+// gpra_interviews, which the rules, the schedule and the reports read, and
+// is kept whole in the archive with the reason. The agency that recorded
+// it withdraws it, or the MSC's admin; another agency's reads as unknown.
+// A stay's intake is withdrawn after its follow-up and discharge
+// interviews (409 interview_follows), which follow a completed intake.
+//
+// The stay is held (FOR NO KEY UPDATE) first, as RecordInterview holds it
+// FOR SHARE: an interview of the stay recorded at the same moment waits,
+// and a follow-up is never recorded on an intake being withdrawn.
+func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string) (ArchivedInterview, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
+	if err != nil {
+		return ArchivedInterview{}, err
+	}
+	v := &rss.ValidationError{}
+	requireReason(v, reason, "reason is required: why the interview is withdrawn")
+	if err := v.Err(); err != nil {
+		return ArchivedInterview{}, err
+	}
+	notFound := fmt.Errorf("%w: GPRA interview %d", rss.ErrNotFound, id)
+	var provider any // a provider withdraws its own agency's only
+	if a.IsProvider() {
+		provider = a.ProviderID
+	}
+	var out ArchivedInterview
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		var enrollment int64
+		err := tx.GetContext(ctx, &enrollment, `SELECT enrollment_id FROM gpra_interviews WHERE id = $1 AND ($2::bigint IS NULL OR provider_id = $2)`,
+			id, provider)
+		if errors.Is(err, pg.ErrNoRows) {
+			return notFound
+		}
+		if err != nil {
+			return fmt.Errorf("GPRA interview: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM enrollments WHERE id = $1 FOR NO KEY UPDATE`, enrollment); err != nil {
+			return fmt.Errorf("lock stay: %w", err)
+		}
+		var iv struct {
+			Kind      string `db:"kind"`
+			Followers int    `db:"followers"`
+		}
+		err = tx.GetContext(ctx, &iv, `SELECT g.kind, (SELECT count(*) FROM gpra_interviews f
+				WHERE f.enrollment_id = g.enrollment_id AND f.kind <> 'intake') AS followers
+			FROM gpra_interviews g WHERE g.id = $1 AND g.enrollment_id = $2 FOR UPDATE`, id, enrollment)
+		if errors.Is(err, pg.ErrNoRows) {
+			return notFound // withdrawn, or moved, while the stay was awaited
+		}
+		if err != nil {
+			return fmt.Errorf("GPRA interview: %w", err)
+		}
+		if iv.Kind == "intake" && iv.Followers > 0 {
+			return rss.Coded(rss.ErrConflict, "interview_follows",
+				"the stay's follow-up or discharge interview follows this intake: withdraw it first, then the intake")
+		}
+		if err := tx.GetContext(ctx, &out, `WITH gone AS (DELETE FROM gpra_interviews WHERE id = $1 RETURNING *)
+			INSERT INTO gpra_interview_archive (interview_id, enrollment_id, client_id, provider_id, kind, instrument, status,
+				interview_date, not_conducted_reason, recorded_at, cause, reason, archived_at, archived_by)
+			SELECT id, enrollment_id, client_id, provider_id, kind, instrument, status, interview_date, not_conducted_reason,
+				created_at, 'withdrawn', $2, $3, $4 FROM gone
+			RETURNING `+archivedInterviewColumns, id, reason, s.now(), a.KeyID); err != nil {
+			return fmt.Errorf("withdraw GPRA interview: %w", err)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "withdraw", EntityType: "gpra_interview", EntityID: access.ID(id),
+			ClientID: out.ClientID, Outcome: out.Kind})
+	})
+	return out, err
+}
+
+// ArchivedInterviews lists the client's GPRA interviews no longer in force,
+// oldest first: withdrawn ones and not-conducted records a completed
+// interview replaced. A client record is one agency's, so a provider sees
+// its own agency's alone; the MSC roles see any client's.
+func (s *Service) ArchivedInterviews(ctx context.Context, clientID int64) ([]ArchivedInterview, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []ArchivedInterview{}
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := canSeeClient(ctx, tx, a, clientID); err != nil {
+			return err
+		}
+		if err := tx.SelectContext(ctx, &out, `SELECT `+archivedInterviewColumns+` FROM gpra_interview_archive
+			WHERE client_id = $1 ORDER BY id`, clientID); err != nil {
+			return fmt.Errorf("archived GPRA interviews: %w", err)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "gpra_interview_archive", EntityID: access.ID(clientID),
+			ClientID: clientID})
+	})
+	return out, err
+}
