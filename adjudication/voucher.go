@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.14"
+const VoucherRuleSetVersion = "voucher-2026.12.15"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -140,7 +140,12 @@ func fire(detail string) outcome { return outcome{fired: true, detail: detail} }
 type voucherRule struct {
 	id string
 	// required rules are never switched off by a program's rule set: they
-	// hold the agreement, the enrollments, the catalog and 42 CFR Part 2.
+	// hold the agreement, the enrollments, the catalog and 42 CFR Part 2,
+	// and the staff member's qualification, background check and
+	// employment (V11, V12, V25, V28), which claims judge each line by
+	// (C06) whatever the program: switched off here, they granted
+	// authorizations no claim could be paid on (an operations black-box
+	// pass; voucher-2026.12.15).
 	required bool
 	code     string
 	action   Action
@@ -296,7 +301,7 @@ var voucherRules = []voucherRule{
 			}
 			return pass
 		}},
-	{id: "V11", code: CodeStaffNotQualified, action: ActionDeny,
+	{id: "V11", code: CodeStaffNotQualified, action: ActionDeny, required: true,
 		facts: []string{"staff", "service.qualification", "request.start", "settings"},
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			ok, path := Qualified(f.Staff, f.Request.ProviderID, &f.Service, f.Request.Start, &f.Settings)
@@ -305,7 +310,7 @@ var voucherRules = []voucherRule{
 			}
 			return pass
 		}},
-	{id: "V12", code: CodeBackgroundCheckMissing, action: ActionDeny,
+	{id: "V12", code: CodeBackgroundCheckMissing, action: ActionDeny, required: true,
 		facts:   []string{"client.date_of_birth", "staff.background_checks", "request.start", "settings.minor_age_years"},
 		applies: func(f *VoucherFacts) bool { return IsMinorOn(&f.Client, f.Request.Start, &f.Settings) },
 		eval: func(f *VoucherFacts, _ *grant) outcome {
@@ -421,7 +426,7 @@ var voucherRules = []voucherRule{
 	// does: judged on its start alone, a voucher ran past the day they left
 	// and held its units for days no claim of theirs could bill (an
 	// operations black-box pass).
-	{id: "V25", code: CodeSpanPastEmployment, action: ActionReduce,
+	{id: "V25", code: CodeSpanPastEmployment, action: ActionReduce, required: true,
 		facts:   []string{"staff.employed_to", "request.start", "request.end"},
 		applies: func(f *VoucherFacts) bool { return f.Staff != nil && !f.Staff.EmployedTo.IsZero() },
 		eval: func(f *VoucherFacts, g *grant) outcome {
@@ -470,7 +475,7 @@ var voucherRules = []voucherRule{
 	// each credential's last (the staff member's and the supervisor's)
 	// and the day after the supervisor leaves (another re-check; the
 	// staff member's own departure is V25's).
-	{id: "V28", code: CodeSpanPastQualification, action: ActionReduce,
+	{id: "V28", code: CodeSpanPastQualification, action: ActionReduce, required: true,
 		facts: []string{"staff", "service.qualification", "request.start", "request.end", "settings"},
 		applies: func(f *VoucherFacts) bool {
 			return f.Staff != nil && f.Service.Qualification != QualNone && f.Service.Qualification != ""

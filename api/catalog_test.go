@@ -236,6 +236,13 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 			withField(withField(newProgramBody("PEER"), "gpra_followup_open_days", 240), "gpra_followup_close_days", 150), 422, "validation_failed", "gpra_followup_close_days"},
 		{"patch program window inverted", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"gpra_followup_open_days": 300}, 422, "validation_failed", "gpra_followup_close_days"},
 		{"patch program required rule", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"disabled_rules": []string{"V02"}}, 422, "validation_failed", "disabled_rules"},
+		// The staff rules the claims judge every line by (C06): switched
+		// off, they granted authorizations no claim could be paid on (an
+		// operations black-box pass).
+		{"patch program staff qualification", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"disabled_rules": []string{"V11"}, "reason": "pilot"}, 422, "validation_failed", "disabled_rules"},
+		{"patch program background check", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"disabled_rules": []string{"V12"}, "reason": "pilot"}, 422, "validation_failed", "disabled_rules"},
+		{"patch program span past employment", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"disabled_rules": []string{"V25"}, "reason": "pilot"}, 422, "validation_failed", "disabled_rules"},
+		{"program span past qualification", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "disabled_rules", []string{"V28"}), 422, "validation_failed", "disabled_rules"},
 		// A name is one line: "Hart\nford" showed as two words in the
 		// console's lists (an operations black-box pass).
 		{"area name of two lines", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "danbury", "name": "Dan\nbury"}, 422, "validation_failed", "name"},
