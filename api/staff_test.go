@@ -1223,3 +1223,52 @@ func TestVerificationQueueCursorOnlyAsIssued(t *testing.T) {
 		assert.Equal(t, "invalid_cursor", itFieldCode(p, "cursor"), other)
 	}
 }
+
+// A new date of birth is held to the member's records as each was on
+// entry: experience and credentials from age 14, a background check from
+// birth. Moved later, records the API refuses stayed on file and counted
+// for the qualification rules (an operations black-box pass). Rejected
+// records count for nothing and do not stand in the way; the earliest in
+// the way is named.
+func TestStaffDateOfBirthIsHeldToTheirRecords(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	hire := staffHire(t, e, keyHRA, hra, map[string]any{"date_of_birth": "1975-01-01", "employment_start": "2024-01-01"})
+	post := func(kind string, body map[string]any) int64 {
+		t.Helper()
+		r := e.post(keyHRA, itPath("/v1/staff/%d/"+kind, hire), body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	exp := post("experience", map[string]any{"kind": "target_population", "started_on": "2023-01-01", "ended_on": "2023-12-31"})
+	cred := post("credentials", map[string]any{"type": "BACHELOR_HUMAN_SERVICES", "issuer": "University of Hartford", "number": "BA-9",
+		"valid_from": "2023-06-01"})
+	chk := post("background-checks", map[string]any{"checked_on": "2000-06-01", "result": "passed", "agency": "DCF background unit"})
+
+	patch := func(born string) resp {
+		return e.patch(keyHRA, itPath("/v1/staff/%d", hire), map[string]any{"date_of_birth": born, "reason": "typo"})
+	}
+	inTheWay := func(want string) {
+		t.Helper()
+		p := requireProblem(t, patch("2009-12-01"), http.StatusUnprocessableEntity, "validation_failed")
+		fe := p["errors"].([]any)[0].(map[string]any)
+		assert.Equal(t, "date_of_birth", fe["field"])
+		assert.Equal(t, "out_of_range", fe["code"])
+		assert.Contains(t, fe["message"], want)
+		assert.Equal(t, "1975-01-01", e.get(keyHRA, itPath("/v1/staff/%d", hire)).JSON(t)["date_of_birth"], "nothing written")
+	}
+	reject := func(kind string, id int64) {
+		t.Helper()
+		r := e.post(keyAdmin, itPath("/v1/staff-records/"+kind+"/%d/reject", id), map[string]any{"reason": "not documented"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	}
+	inTheWay(fmt.Sprintf("background check %d of 2000-06-01 would be before their date of birth", chk))
+	reject("background-checks", chk)
+	inTheWay(fmt.Sprintf("experience %d from 2023-01-01 would be from before they were 14", exp))
+	reject("experience", exp)
+	inTheWay(fmt.Sprintf("credential %d from 2023-06-01", cred))
+	reject("credentials", cred)
+	r := patch("2009-12-01")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}

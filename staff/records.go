@@ -232,6 +232,42 @@ func checkLived(ctx context.Context, tx *sqlx.Tx, staffID int64, field string, o
 	return nil
 }
 
+// recordsLived refuses a date of birth the member's records on file would
+// be dated too early for, as checkLived refuses each on entry: the first
+// such record is named (422 out_of_range on date_of_birth).
+func recordsLived(ctx context.Context, tx *sqlx.Tx, staffID int64, born rss.Date) error {
+	var early []struct {
+		Kind string   `db:"kind"`
+		ID   int64    `db:"id"`
+		On   rss.Date `db:"day"`
+	}
+	// The age bound as checkLived computes it. A credential withdrawn as of
+	// a day (rejected, withdrawn_on set) still counts before that day.
+	working := rss.NewDate(born.AddDate(minWorkingAge, 0, 0))
+	if err := tx.SelectContext(ctx, &early, `
+		(SELECT 'experience' AS kind, id, started_on AS day FROM staff_experience
+		 WHERE staff_id = $1 AND verification_status <> 'rejected' AND started_on < $3)
+		UNION ALL
+		(SELECT 'credential', id, valid_from FROM staff_credentials
+		 WHERE staff_id = $1 AND (verification_status <> 'rejected' OR withdrawn_on IS NOT NULL) AND valid_from < $3)
+		UNION ALL
+		(SELECT 'background check', id, checked_on FROM background_checks
+		 WHERE staff_id = $1 AND verification_status <> 'rejected' AND checked_on < $2)
+		ORDER BY 3, 2 LIMIT 1`, staffID, born, working); err != nil {
+		return fmt.Errorf("records before the date of birth: %w", err)
+	}
+	if len(early) == 0 {
+		return nil
+	}
+	r := early[0]
+	if r.Kind == "background check" {
+		return rss.Invalid("date_of_birth", "out_of_range", "the staff member's background check %d of %s would be before their date of birth",
+			r.ID, r.On)
+	}
+	return rss.Invalid("date_of_birth", "out_of_range", "the staff member's %s %d from %s would be from before they were %d",
+		r.Kind, r.ID, r.On, minWorkingAge)
+}
+
 // submission is who submits a record and, for an admin naming a
 // document, its verification at once.
 type submission struct {

@@ -242,6 +242,17 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 				return err
 			}
 		}
+		// A new date of birth is held to the member's own records as a
+		// new record is (checkLived): moved later, experience and
+		// credentials from before age 14 and a background check from
+		// before birth stayed on file, counted by the rules that refuse
+		// them on entry (an operations black-box pass). Rejected records
+		// count for nothing and are not asked about.
+		if p.DateOfBirth.Set {
+			if err := recordsLived(ctx, tx, id, row.DateOfBirth); err != nil {
+				return err
+			}
+		}
 		// New employment dates leaving out a paid line's day are refused
 		// by the schema (staff_no_claims_outside_employment); read first,
 		// the lines are named, as the other refusals over paid lines name
