@@ -82,6 +82,8 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 		code, field        string
 	}{
 		{"bad NPI check digit", http.MethodPost, "/v1/reference/providers", newProviderBody("NHRN", badNPI), 422, "validation_failed", "npi"},
+		// A good check digit but a first digit NPPES never issues.
+		{"NPI first digit 9", http.MethodPost, "/v1/reference/providers", newProviderBody("NHRN", "9123456789"), 422, "validation_failed", "npi"},
 		{"NPI not ten digits", http.MethodPost, "/v1/reference/providers", newProviderBody("NHRN", "12345"), 422, "validation_failed", "npi"},
 		{"bad code", http.MethodPost, "/v1/reference/providers", newProviderBody("nh rn", goodNPI), 422, "validation_failed", "code"},
 		{"NPI taken", http.MethodPost, "/v1/reference/providers", newProviderBody("NHRN", "1234567893"), 409, "provider_npi_taken", ""},

@@ -140,7 +140,8 @@ func checkFreeText(v *rss.ValidationError, field string, s *string) {
 
 var (
 	npiCheck = func(f, val string) fieldCheck {
-		return fieldCheck{field: f, value: val, ok: NPIValid, code: "invalid_npi", msg: "npi must be 10 digits with a valid check digit"}
+		return fieldCheck{field: f, value: val, ok: x12.IssuedNPI, code: "invalid_npi",
+			msg: "npi must be 10 digits beginning with 1 or 2, with a valid check digit"}
 	}
 	taxCheck = func(f, val string) fieldCheck {
 		return fieldCheck{field: f, value: val, ok: taxIDValid, code: "invalid_format", msg: "tax_id must be an EIN: 9 digits, a prefix the IRS assigns"}

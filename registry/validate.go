@@ -40,31 +40,6 @@ const maxInt = math.MaxInt32
 
 var maxAmount = decimal.RequireFromString("9999999999.99")
 
-// NPIValid checks a National Provider Identifier: ten digits whose last is
-// the Luhn check digit over the nine before it prefixed with 80840 (the
-// database's npi_valid says the same).
-func NPIValid(npi string) bool {
-	if len(npi) != 10 {
-		return false
-	}
-	sum := 24 // the Luhn contribution of the 80840 prefix
-	for i := 0; i < 10; i++ {
-		if npi[i] < '0' || npi[i] > '9' {
-			return false
-		}
-	}
-	for i := 0; i < 9; i++ {
-		d := int(npi[8-i] - '0')
-		if i%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return (10-sum%10)%10 == int(npi[9]-'0')
-}
 
 func blank(s string) bool { return rss.Blank(s) }
 

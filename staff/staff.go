@@ -367,8 +367,8 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 	case !r.DateOfBirth.Before(today.AddDays(-minWorkingAge * 365)):
 		v.Add("date_of_birth", "out_of_range", "date_of_birth must be at least %d years ago", minWorkingAge)
 	}
-	if r.NPI != nil && !validNPI(*r.NPI) {
-		v.Add("npi", "invalid_format", "npi must be 10 digits with a valid check digit")
+	if r.NPI != nil && !x12.IssuedNPI(*r.NPI) {
+		v.Add("npi", "invalid_format", "npi must be 10 digits beginning with 1 or 2, with a valid check digit")
 	}
 	switch {
 	case r.EmploymentStart.IsZero():
@@ -524,28 +524,6 @@ func constraintError(err error) error {
 	return err
 }
 
-// validNPI checks ten digits and the Luhn check digit over the 80840 prefix.
-func validNPI(s string) bool {
-	if len(s) != 10 {
-		return false
-	}
-	sum := 24 // the prefix 80840, doubled as the Luhn algorithm does
-	for i := 0; i < 10; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return false
-		}
-		d := int(c - '0')
-		if i%2 == 0 && i < 9 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return sum%10 == 0
-}
 
 func nullDate(d rss.Date) any {
 	if d.IsZero() {

@@ -520,3 +520,35 @@ func TestCheckRepeatedCLM01(t *testing.T) {
 		})
 	}
 }
+
+// An NPI entered into rss (an agency's, a staff member's) is one NPPES
+// issues: a valid check digit and a first digit of 1 or 2. Any ten digits
+// with a good check digit passed, 0 and 9 first included (an operations
+// black-box pass). A partner's file is judged by ValidNPI alone.
+func TestIssuedNPI(t *testing.T) {
+	for _, c := range []struct {
+		name, npi     string
+		issued, valid bool
+	}{
+		{"CMS example", "1245319599", true, true},
+		{"demo HRA", "1234567893", true, true},
+		{"demo BCS", "1456789019", true, true},
+		{"an organization's 2", "2123456784", true, true},
+		{"first digit 0", "0123456788", false, true},
+		{"first digit 3", "3123456782", false, true},
+		{"first digit 9", "9123456789", false, true},
+		{"wrong check digit", "1245319598", false, false},
+		{"another wrong check digit", "1234567890", false, false},
+		{"nine digits", "124531959", false, false},
+		{"eleven digits", "12453195990", false, false},
+		{"a letter", "12453195X9", false, false},
+		{"empty", "", false, false},
+	} {
+		if got := IssuedNPI(c.npi); got != c.issued {
+			t.Errorf("%s: IssuedNPI(%q) = %v", c.name, c.npi, got)
+		}
+		if got := ValidNPI(c.npi); got != c.valid {
+			t.Errorf("%s: ValidNPI(%q) = %v", c.name, c.npi, got)
+		}
+	}
+}

@@ -103,6 +103,16 @@ func control(elem string, n int64) error {
 	return nil
 }
 
+// IssuedNPI reports whether s is an NPI as NPPES issues them: a ValidNPI
+// whose first digit is 1 or 2 (individuals and organizations; CMS keeps
+// the other first digits unissued). It is for NPIs entered into rss, not
+// those read from a partner's file, which ValidNPI judges: any ten digits
+// with a good check digit passed as an agency's or a staff member's NPI,
+// 0 and 9 first included (an operations black-box pass).
+func IssuedNPI(s string) bool {
+	return ValidNPI(s) && (s[0] == '1' || s[0] == '2')
+}
+
 // ValidNPI reports whether s is a National Provider Identifier: ten digits
 // whose last is the Luhn check digit of the other nine prefixed by 80840
 // (the ISO card-issuer prefix CMS assigned to US health care).
