@@ -40,7 +40,6 @@ const maxInt = math.MaxInt32
 
 var maxAmount = decimal.RequireFromString("9999999999.99")
 
-
 func blank(s string) bool { return rss.Blank(s) }
 
 // validAmount reports whether m is a positive amount the NUMERIC(12,2)

@@ -524,7 +524,6 @@ func constraintError(err error) error {
 	return err
 }
 
-
 func nullDate(d rss.Date) any {
 	if d.IsZero() {
 		return nil
