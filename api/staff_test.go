@@ -1272,3 +1272,13 @@ func TestStaffDateOfBirthIsHeldToTheirRecords(t *testing.T) {
 	r := patch("2009-12-01")
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
+
+// The demo's staff were all old enough to be hired on their first day, as
+// the API holds a hire to (Tyler Young was four days short of 14: an
+// operations black-box pass).
+func TestDemoStaffWereOldEnoughWhenHired(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	assert.Zero(t, e.count(`SELECT count(*) FROM staff WHERE employment_start < date_of_birth + interval '14 years'`))
+	assert.Positive(t, e.count(`SELECT count(*) FROM staff`))
+}
