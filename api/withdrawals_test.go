@@ -73,6 +73,10 @@ func TestGPRAInterviewWithdrawnAndRecordedAgain(t *testing.T) {
 		[]any{arch[0]["cause"], arch[0]["kind"], arch[0]["status"], arch[0]["not_conducted_reason"], arch[0]["interview_date"], arch[0]["reason"]})
 	assert.Equal(t, []any{"withdrawn", "follow_up", day(-10)}, []any{arch[1]["cause"], arch[1]["kind"], arch[1]["interview_date"]})
 	assert.Len(t, itItems(t, e.get(keyAdmin, path)), 2)
+	// The completed intake is recorded when it was, not at the attempt's
+	// time, which the archive keeps.
+	in := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client)).JSON(t)["episodes"].([]any)[0].(map[string]any)["interviews"].([]any)[0]
+	assert.NotEqual(t, arch[0]["recorded_at"], in.(map[string]any)["interview"].(map[string]any)["created_at"])
 	requireProblem(t, e.get(keyBCS, path), http.StatusNotFound, "not_found")
 
 	// With what followed it gone, the intake goes too, by the admin.
@@ -97,8 +101,12 @@ func TestProgramRecordsWithdrawnAndRecordedAgain(t *testing.T) {
 	requireProblem(t, e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", reyes),
 		map[string]any{"date": day(-5), "kind": "random", "result": "positive"}), http.StatusConflict, "screen_exists")
 	requireProblem(t, e.post(keyHRA, itPath("/v1/drug-screens/%d/withdraw", screen), map[string]any{"reason": "x"}), http.StatusNotFound, "not_found")
-	r = e.post(keyBCS, itPath("/v1/drug-screens/%d/withdraw", screen), map[string]any{"reason": "lab says positive"})
+	// A reason is free text, tabs and line breaks allowed, as every reason.
+	r = e.post(keyBCS, itPath("/v1/drug-screens/%d/withdraw", screen), map[string]any{"reason": "lab says positive:\n\tsee report 7"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	// Its withdrawal is audited under the screen's own entity type.
+	assert.Equal(t, 1, itAudit(e, "withdraw", "rsvp_drug_screen", itStr(screen)))
+	assert.Equal(t, 1, itAudit(e, "create", "rsvp_drug_screen", itStr(screen)))
 	assert.Equal(t, map[string]any{"date": day(-5), "kind": "random", "result": "negative"}, r.JSON(t)["record"])
 	r = e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", reyes), map[string]any{"date": day(-5), "kind": "random", "result": "positive"})
 	require.Equal(t, http.StatusCreated, r.Status, "recorded again: %s", r.Body)

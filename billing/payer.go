@@ -165,7 +165,7 @@ func (s *Service) ImportPayerFile(ctx context.Context, body []byte) (PayerFile, 
 // detectPayerFile finds the kind of a payer file from its first ST01.
 func detectPayerFile(body []byte) (string, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return "", rss.Invalid("body", "required", "the body is the payer's X12 file (999, 277CA or 835)")
+		return "", rss.Invalid("body", "required", "the file is empty: send the payer's X12 file (999, 277CA or 835)")
 	}
 	rd := x12.NewReader(bytes.NewReader(body))
 	for {

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -43,8 +46,11 @@ const archivedColumns = `id, record_kind, record_id, enrollment_id, record, reco
 // program whose enrollments keep it, the columns kept as the record, and
 // a check that the rest of the enrollment's records stand without it.
 type withdrawal struct {
-	kind, table, program, columns string
-	check                         func(ctx context.Context, tx *sqlx.Tx, id, enrollment int64) error
+	// entity is the record's audit entity type, as its recording names it
+	// (a screen's withdrawal read drug_screen beside its rsvp_drug_screen
+	// creation, half its history under each: a re-check).
+	kind, entity, table, program, columns string
+	check                                 func(ctx context.Context, tx *sqlx.Tx, id, enrollment int64) error
 }
 
 // WithdrawDrugScreen withdraws an RSVP drug screen keyed wrong, so the
@@ -52,7 +58,7 @@ type withdrawal struct {
 // the right result refused as screen_exists, and the report's negative
 // rate kept the wrong one (a GPRA and outcomes black-box pass).
 func (s *Service) WithdrawDrugScreen(ctx context.Context, id int64, reason string) (ArchivedRecord, error) {
-	return s.withdraw(ctx, id, reason, withdrawal{kind: KindDrugScreen, table: "rsvp_drug_screens", program: ProgramRSVP,
+	return s.withdraw(ctx, id, reason, withdrawal{kind: KindDrugScreen, entity: "rsvp_drug_screen", table: "rsvp_drug_screens", program: ProgramRSVP,
 		columns: `'date', screen_date, 'kind', kind, 'result', result`})
 }
 
@@ -62,7 +68,7 @@ func (s *Service) WithdrawDrugScreen(ctx context.Context, id int64, reason strin
 // as a change to the stage already in force, which RecordStage refuses;
 // the later is withdrawn first.
 func (s *Service) WithdrawStageChange(ctx context.Context, id int64, reason string) (ArchivedRecord, error) {
-	return s.withdraw(ctx, id, reason, withdrawal{kind: KindStageChange, table: "employment_stage_changes", program: ProgramEMP,
+	return s.withdraw(ctx, id, reason, withdrawal{kind: KindStageChange, entity: "employment_stage_change", table: "employment_stage_changes", program: ProgramEMP,
 		columns: `'stage', stage, 'effective_date', effective_date`,
 		check: func(ctx context.Context, tx *sqlx.Tx, id, enrollment int64) error {
 			var around struct {
@@ -85,6 +91,22 @@ func (s *Service) WithdrawStageChange(ctx context.Context, id int64, reason stri
 		}})
 }
 
+// checkReason checks a withdrawal's reason: free text of at most
+// maxWithdrawalReason characters, tabs and line breaks allowed, no other
+// control character, bidirectional override or Unicode line separator.
+func checkReason(v *rss.ValidationError, s string) {
+	switch {
+	case rss.Blank(s):
+		v.Add("reason", "required", "reason is required: why the record is withdrawn")
+	case utf8.RuneCountInString(s) > maxWithdrawalReason:
+		v.Add("reason", "too_long", "reason must be at most %d characters", maxWithdrawalReason)
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' }) >= 0:
+		v.Add("reason", "invalid_character", "reason may not hold control characters other than tabs and line breaks")
+	case strings.IndexFunc(s, rss.Disguising) >= 0:
+		v.Add("reason", "invalid_character", "reason may not hold bidirectional overrides, isolates or Unicode line separators")
+	}
+}
+
 // withdraw deletes record id of w's kind and keeps it in the archive with
 // the reason, in one transaction that answers the POST. The enrollment is
 // held (FOR NO KEY UPDATE) first, as a write of its records holds it: a
@@ -95,8 +117,12 @@ func (s *Service) withdraw(ctx context.Context, id int64, reason string, w withd
 	if err != nil {
 		return ArchivedRecord{}, err
 	}
+	// A reason is free text, tabs and line breaks allowed, as a GPRA
+	// interview's withdrawal and every other reason take it (this
+	// package's checkText, for text that goes into DCF's one-line
+	// report fields, refused them: a re-check).
 	v := &rss.ValidationError{}
-	checkText(v, "reason", reason, maxWithdrawalReason)
+	checkReason(v, reason)
 	if err := v.Err(); err != nil {
 		return ArchivedRecord{}, err
 	}
@@ -134,7 +160,7 @@ func (s *Service) withdraw(ctx context.Context, id int64, reason string, w withd
 		if err != nil {
 			return fmt.Errorf("withdraw %s: %w", w.kind, err)
 		}
-		return access.Record(ctx, tx, access.Event{Action: "withdraw", EntityType: w.kind, EntityID: access.ID(id), ClientID: e.ClientID})
+		return access.Record(ctx, tx, access.Event{Action: "withdraw", EntityType: w.entity, EntityID: access.ID(id), ClientID: e.ClientID})
 	})
 	return out, err
 }

@@ -368,7 +368,7 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 		v.Add("date_of_birth", "out_of_range", "date_of_birth must be at least %d years ago", minWorkingAge)
 	}
 	if r.NPI != nil && !x12.IssuedNPI(*r.NPI) {
-		v.Add("npi", "invalid_format", "npi must be 10 digits beginning with 1 or 2, with a valid check digit")
+		v.Add("npi", "invalid_npi", "npi must be 10 digits beginning with 1 or 2, with a valid check digit")
 	}
 	switch {
 	case r.EmploymentStart.IsZero():

@@ -268,6 +268,9 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		// completes it: as an UPDATE, then an INSERT, the completed one met
 		// the other's row and was refused interview_exists (a black-box
 		// pass, 6 bursts in 15). xmax is 0 on a row the statement inserted.
+		// The completed record is recorded now (created_at): it kept the
+		// attempt's time, which the archive keeps as the attempt's (a
+		// re-check).
 		var got struct {
 			Interview
 			Completed bool `db:"completed"`
@@ -276,7 +279,7 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 				status, interview_date, not_conducted_reason)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (enrollment_id, kind) DO UPDATE SET instrument = EXCLUDED.instrument, status = 'completed',
-				interview_date = EXCLUDED.interview_date, not_conducted_reason = NULL
+				interview_date = EXCLUDED.interview_date, not_conducted_reason = NULL, created_at = EXCLUDED.created_at
 			WHERE g.status = 'not_conducted' AND EXCLUDED.status = 'completed'
 			RETURNING `+interviewColumns+`, g.xmax <> 0 AS completed`,
 			ep.ID, ep.EnrollmentID, n.ClientID, a.ProviderID, n.Kind, n.Instrument, n.Status, n.InterviewDate, n.NotConductedReason)

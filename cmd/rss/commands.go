@@ -245,7 +245,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	// The address bound, not the one asked for: port 0 asks for any free
 	// port, and rss said it listened on port 0 (a black-box pass).
 	addr := l.Addr().String()
-	slog.Info("serving", "addr", addr, "commit", commit(), "schema_version", pg.SchemaVersion())
+	slog.Info("serving", "addr", addr, "commit", buildLabel(), "schema_version", pg.SchemaVersion())
 	fmt.Fprintf(out, "rss listening on %s\n", addr)
 	// Said alone too (a bare `rss serve`, a database with no demo data),
 	// where no demo key was printed "above" (a black-box pass).
@@ -279,7 +279,7 @@ func newServer(db *sqlx.DB, cfg config, now func() time.Time, keys *access.Keys)
 	parties := cfg.Parties
 	return api.Open(db, api.Options{Now: now, Location: cfg.Location, Parties: &parties, Keys: keys,
 		Logger: slog.Default(), MaxBody: cfg.MaxBody, MaxBulkBody: cfg.MaxBulkBody, SecureCookies: cfg.SecureCookies,
-		DBName: pg.DatabaseName(cfg.DatabaseURL), Build: commit()})
+		DBName: pg.DatabaseName(cfg.DatabaseURL), Build: buildLabel()})
 }
 
 // consoleURL is where a browser on this machine finds the console.

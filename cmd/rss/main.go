@@ -51,7 +51,7 @@ var about = map[string]string{
 	"serve":     "migrate, then serve the API on RSS_ADDR (default :8080)",
 	"migrate":   "bring the schema to the newest migration, creating the database DATABASE_URL names when it is missing",
 	"demo-keys": "print the demo API keys and a first request (a database loaded by rss seed -demo)",
-	"version":   "print the build (its commit and time), the schema version it migrates to and its rule sets",
+	"version":   "print the build (its commit), the schema version it migrates to and its rule sets",
 }
 
 // x12Commands are the x12 subcommands, each with what it does.
@@ -410,7 +410,8 @@ func serverGC() {
 var buildCommit string
 
 // commit is the build's commit for the start-up log and /metrics: the
-// stamped one, or Go's own VCS stamp, or "" when neither is there.
+// stamped one, or Go's own VCS stamp, or "" when neither is there
+// (buildLabel says so in words).
 func commit() string {
 	if buildCommit != "" {
 		return buildCommit
@@ -434,6 +435,16 @@ func commit() string {
 		return ""
 	}
 	return rev + modified
+}
+
+// buildLabel is commit, or "unknown" when the binary carries none: the
+// log and /metrics say the same word (the log read "" where /metrics read
+// unknown: a re-check).
+func buildLabel() string {
+	if c := commit(); c != "" {
+		return c
+	}
+	return "unknown"
 }
 
 // version says what this binary is: the commit it was built from (with

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -57,7 +58,7 @@ func readPayerFile(path string, limit int64) ([]byte, error) {
 	case err != nil:
 	case int64(len(body)) > limit:
 		err = fmt.Errorf("%s grew past the %d bytes a payer file may be while it was read; nothing was written", path, limit)
-	case len(body) == 0:
+	case len(bytes.TrimSpace(body)) == 0:
 		// The API's words ("the body is ...") were the CLI's too (an
 		// on-call pass).
 		err = fmt.Errorf("%s is empty: rss x12 import takes the payer's X12 file (999, 277CA or 835); nothing was written", path)

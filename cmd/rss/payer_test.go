@@ -93,6 +93,8 @@ func TestX12ReadsOnlyARegularFileOfBoundedSize(t *testing.T) {
 	require.NoError(t, os.WriteFile(big, bytes.Repeat([]byte("x"), 101), 0o600))
 	empty := filepath.Join(dir, "empty.835")
 	require.NoError(t, os.WriteFile(empty, nil, 0o600))
+	blank := filepath.Join(dir, "blank.835")
+	require.NoError(t, os.WriteFile(blank, []byte(" \r\n\t\n"), 0o600))
 	for _, c := range []struct {
 		args []string
 		want string
@@ -105,6 +107,7 @@ func TestX12ReadsOnlyARegularFileOfBoundedSize(t *testing.T) {
 		// The file's words, not the API's ("the body is ..."), before any
 		// database is asked.
 		{[]string{"x12", "import", empty}, "empty.835 is empty: rss x12 import takes the payer's X12 file"},
+		{[]string{"x12", "import", blank}, "blank.835 is empty: rss x12 import takes the payer's X12 file"},
 	} {
 		var out, errOut bytes.Buffer
 		err := run(t.Context(), c.args, &out, &errOut)
