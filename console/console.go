@@ -569,6 +569,13 @@ func (k *Console) fail(c *gin.Context, err error) {
 	}
 	title := http.StatusText(status)
 	v := errorView{Message: msg, Fields: fields}
+	// A form posted and refused here (its page not drawn again with what
+	// was typed) may have had only hidden fields, the batch close's among
+	// them: "correct the fields below" asked for fields that were not
+	// there (a console black-box pass).
+	if c.Request.Method == http.MethodPost && v.Message == "Please correct the fields below." {
+		v.Message = "Nothing was written: the request was refused for the reasons below."
+	}
 	if c.Request.Method == http.MethodGet && status == http.StatusUnprocessableEntity && c.Request.URL.RawQuery != "" {
 		v.Back = c.Request.URL.Path
 		if v.Message == "Please correct the fields below." {

@@ -1237,3 +1237,26 @@ func TestPendedRequestSaysWhoDecides(t *testing.T) {
 		assert.Contains(t, p.Body, want, key)
 	}
 }
+
+// A close refused for a hidden field's value (a through date ahead of
+// today, sent by hand) says nothing was written and why, not "correct the
+// fields below": the page has no field to correct (a console black-box
+// pass).
+func TestRefusedCloseSaysNothingWasWritten(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	auth := w.authorizeRivera(t, 40)
+	w.claimRivera(t, "HRA-Z1", auth, 4, "60.00")
+	f := w.user()
+	f.signIn(keyFinance)
+	preview := f.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
+	require.Equal(t, http.StatusOK, preview.Status)
+	form := preview.hidden()
+	form.Set("through_date", "3000-01-01")
+	batches := w.count(t, "batches")
+	r := f.post("/console/batches", form)
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+	assert.Contains(t, r.Body, "Nothing was written: the request was refused for the reasons below.")
+	assert.NotContains(t, r.Body, "correct the fields")
+	assert.Equal(t, batches, w.count(t, "batches"))
+}

@@ -454,7 +454,8 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is already rejected")
 		}
 		if pendingOnly && cur == vouchers.VerificationVerified {
-			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record was verified meanwhile: a verified record is withdrawn through the API (POST /v1/staff-records/{kind}/{id}/reject, with effective_on)")
+			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is verified (it may have been verified meanwhile): a verified record is withdrawn as of a day, "+
+				"POST /v1/staff-records/{kind}/{id}/reject with effective_on")
 		}
 		if withdrawn != nil && cur != vouchers.VerificationVerified {
 			return rss.Coded(rss.ErrConflict, "not_verified", "the credential is %s: only a verified one is withdrawn as of a day; reject it without effective_on", cur)
