@@ -170,6 +170,11 @@ func detectPayerFile(body []byte) (string, error) {
 	rd := x12.NewReader(bytes.NewReader(body))
 	for {
 		seg, err := rd.Next()
+		if errors.Is(err, io.EOF) && rd.Index() == 0 {
+			// No segment at all (a byte-order mark alone, say): "segment
+			// 0" read as a position (a re-check).
+			return "", rss.Invalid("body", "invalid_x12", "the file holds no X12 segment: send the payer's X12 file (999, 277CA or 835)")
+		}
 		if errors.Is(err, io.EOF) {
 			return "", rss.Invalid("body", "invalid_x12", "segment %d: the file ends before any transaction set (ST)", rd.Index())
 		}

@@ -58,3 +58,26 @@ func TestPayerFileLayouts(t *testing.T) {
 	assert.Equal(t, billing.PayerPaid, p.Status)
 	assert.Equal(t, "29.00", p.Paid.String())
 }
+
+// A file of no segment (a byte-order mark alone) or of white space alone
+// is refused as a whole, saying what is wanted: one read "segment 0: the
+// file ends before any transaction set", and a blank one "the body is the
+// payer's X12 file", a statement, not an error (a re-check).
+func TestPayerFileOfNoSegmentIsRefusedAsAWhole(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	rows := w.payerRows()
+	for body, want := range map[string]string{
+		"\uFEFF":     "the file holds no X12 segment: send the payer's X12 file (999, 277CA or 835)",
+		" \r\n\t\n":  "the file is empty: send the payer's X12 file (999, 277CA or 835)",
+		"\uFEFF\r\n": "the file holds no X12 segment: send the payer's X12 file (999, 277CA or 835)",
+	} {
+		_, err := w.b.ImportPayerFile(w.finance(), []byte(body))
+		var ve *rss.ValidationError
+		require.ErrorAs(t, err, &ve, "%q", body)
+		require.Len(t, ve.Fields, 1)
+		assert.Equal(t, want, ve.Fields[0].Message, "%q", body)
+		assert.NotContains(t, ve.Fields[0].Message, "segment 0")
+	}
+	assert.Equal(t, rows, w.payerRows(), "nothing written")
+}
