@@ -76,9 +76,15 @@ const (
 	writeLock lockMode = " FOR NO KEY UPDATE"
 )
 
+// anyProgram asks enrollmentFor (and readRecords) for an enrollment of
+// any program: the withdrawn records of an enrollment are kept for EMP
+// and RSVP alike.
+const anyProgram = ""
+
 // enrollmentFor reads enrollment id for the actor: not found when it does
 // not exist or belongs to another agency than a provider's own, a conflict
-// when it is not an enrollment in program. lock says how the row is held.
+// when it is not an enrollment in program (anyProgram takes any). lock
+// says how the row is held.
 func enrollmentFor(ctx context.Context, tx *sqlx.Tx, a access.Actor, id int64, program string, lock lockMode) (enrollment, error) {
 	q := `SELECT id, client_id, provider_id, program_code, start_date, discharge_date FROM enrollments WHERE id = $1` + string(lock)
 	var e enrollment
@@ -89,7 +95,7 @@ func enrollmentFor(ctx context.Context, tx *sqlx.Tx, a access.Actor, id int64, p
 	if err != nil {
 		return e, fmt.Errorf("enrollment: %w", err)
 	}
-	if e.ProgramCode != program {
+	if program != anyProgram && e.ProgramCode != program {
 		return e, rss.Coded(rss.ErrConflict, "wrong_program", "enrollment %d is in %s; these records are kept for %s enrollments",
 			id, e.ProgramCode, program)
 	}

@@ -166,29 +166,15 @@ func (s *Service) withdraw(ctx context.Context, id int64, reason string, w withd
 }
 
 // ArchivedRecords lists an enrollment's withdrawn drug screens and stage
-// changes, oldest first, to whoever may read its records.
+// changes, oldest first, to whoever may read its records (readRecords).
 func (s *Service) ArchivedRecords(ctx context.Context, enrollmentID int64) ([]ArchivedRecord, error) {
-	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin, access.RoleReviewer, access.RoleFinance)
-	if err != nil {
-		return nil, err
-	}
 	out := []ArchivedRecord{}
-	err = pg.Transact(ctx, s.db, func(ctx context.Context, tx *sqlx.Tx) error {
-		var e enrollment
-		err := tx.GetContext(ctx, &e, `SELECT id, client_id, provider_id, program_code, start_date, discharge_date FROM enrollments WHERE id = $1`,
-			enrollmentID)
-		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(e.ProviderID)) {
-			return fmt.Errorf("%w: enrollment %d", rss.ErrNotFound, enrollmentID)
-		}
-		if err != nil {
-			return fmt.Errorf("enrollment: %w", err)
-		}
+	err := s.readRecords(ctx, enrollmentID, anyProgram, "withdrawn_records", func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := tx.SelectContext(ctx, &out, `SELECT `+archivedColumns+` FROM outcome_record_archive WHERE enrollment_id = $1 ORDER BY id`,
 			enrollmentID); err != nil {
 			return fmt.Errorf("withdrawn records: %w", err)
 		}
-		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "withdrawn_records", EntityID: access.ID(enrollmentID),
-			ClientID: e.ClientID})
+		return nil
 	})
 	return out, err
 }
