@@ -394,6 +394,11 @@ func TestPayerImportRefusals(t *testing.T) {
 		{"an amount no column holds", "segment 4 (BPR): BPR02 is a monetary amount of a trillion or more", sim.file835(remit{NPI: "1234567893", Trace: "BIG", Claims: []clp{{Status: "1", CCN: "C1",
 			CLM: sentCLM{CLM01: "BIG-1", Charge: "10000000000000.00", Freq: "1", Last: "X", First: "Y", MemberID: "Z1",
 				Lines: []sentSV1{{Proc: "HC:H2015", Charge: "10000000000000.00", Units: "1", DOS: "20260601", Ref: "1"}}}}}})},
+		// A quantity is kept to the thousandth: one with more decimals,
+		// valid X12, is refused where it was written, in its set; named as
+		// "claim 1 of the set", a black-box pass could not tell which of
+		// the file's sets was meant.
+		{"a quantity rss does not keep", "segment 31 (SVC): SVC05 has more than three decimals", twoSets(t, sim, "**1~", "**1.2345~")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := w.b.ImportPayerFile(w.finance(), tc.body)
@@ -406,6 +411,23 @@ func TestPayerImportRefusals(t *testing.T) {
 		})
 	}
 	assert.Equal(t, rows, w.payerRows(), "nothing written")
+}
+
+// twoSets is an interchange of two 835s, a set each, the second edited
+// from old to new.
+func twoSets(t *testing.T, sim *payerSim, old, new string) []byte {
+	t.Helper()
+	one := func(trace, clm string) remit {
+		return remit{NPI: "1234567893", Trace: trace, Claims: []clp{{Status: "1", CCN: "C" + trace,
+			CLM: sentCLM{CLM01: clm, Charge: "10.00", Freq: "1", Last: "X", First: "Y", MemberID: "Z1",
+				Lines: []sentSV1{{Proc: "HC:H2015", Charge: "10.00", Units: "1", DOS: "20260601", Ref: "1"}}}}}}
+	}
+	f := string(sim.file835(one("T1", "TWO-1"), one("T2", "TWO-2")))
+	i := strings.LastIndex(f, "ST*835*")
+	require.Positive(t, i)
+	second := strings.Replace(f[i:], old, new, 1)
+	require.NotEqual(t, f[i:], second, "the edit applies")
+	return []byte(f[:i] + second)
 }
 
 func readable837() []byte {

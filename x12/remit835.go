@@ -86,6 +86,10 @@ type ClaimPayment struct {
 	StatementFrom, StatementTo, Received time.Time
 	Amounts                              []Amount // claim AMT (AU coverage, ...)
 	Lines                                []LinePayment
+	// Position is the CLP's segment index in the file (ISA = 1), so that
+	// what a reader of the claim refuses later is said where it was
+	// written.
+	Position int
 }
 
 // LinePayment is a 2110 loop: the payer's adjudication of one service line.
@@ -107,6 +111,7 @@ type LinePayment struct {
 	Adjustments   []Adjustment // line CAS
 	Remarks       []string     // LQ*HE remark codes
 	Amounts       []Amount     // AMT (B6 allowed, KH deduction, ...)
+	Position      int          // the SVC's segment index in the file
 }
 
 // Adjustment is one CAS triplet.
@@ -115,6 +120,7 @@ type Adjustment struct {
 	Reason   string          // CARC
 	Amount   decimal.Decimal // positive reduces the payment
 	Quantity decimal.Decimal // zero when absent
+	Position int             // its CAS's segment index in the file
 }
 
 // ProviderAdjustment is one reason/amount pair of a PLB segment.
@@ -245,11 +251,9 @@ type remitParser struct {
 	hasPatient []bool          // each claim's NM1*QC
 	claim      *ClaimPayment
 	line       *LinePayment
-	// Positions of the BPR, each CLP and each SVC, so that an unbalanced
-	// amount is reported where it was written.
-	bprAt   int
-	claimAt []int
-	lineAt  [][]int
+	// The BPR's position, so that an unbalanced payment is reported where
+	// it was written (a claim's and a line's are theirs).
+	bprAt int
 }
 
 func (p *remitParser) order(s Segment, at int, ranks map[string]int) error {
@@ -331,7 +335,7 @@ func (p *remitParser) segment(s Segment, at int) error {
 			if err := p.order(s, at, rank835Claim); err != nil {
 				return err
 			}
-			return p.claimSeg(s, fail)
+			return p.claimSeg(s, at, fail)
 		}
 		if s.ID == "SVC" {
 			return p.svc(s, at, fail)
@@ -342,7 +346,7 @@ func (p *remitParser) segment(s Segment, at int) error {
 			if err := p.order(s, at, rank835Line); err != nil {
 				return err
 			}
-			return p.lineSeg(s, fail)
+			return p.lineSeg(s, at, fail)
 		}
 		if s.ID == "SVC" {
 			return p.svc(s, at, fail)
@@ -473,18 +477,19 @@ func (p *remitParser) clp(s Segment, at int, fail func(string, ...any) error) er
 		ClaimID: s.Element(1), Status: status,
 		Charge: charge, Paid: paid, PatientResp: decimalOf(s.Element(5)),
 		FilingCode: s.Element(6), PayerControl: s.Element(7), FacilityType: s.Element(8), Frequency: s.Element(9),
+		Position: at,
 	})
 	p.claim, p.line = &p.rem.Claims[len(p.rem.Claims)-1], nil
-	p.claimAt, p.lineAt, p.hasPatient = append(p.claimAt, at), append(p.lineAt, nil), append(p.hasPatient, false)
+	p.hasPatient = append(p.hasPatient, false)
 	p.loop, p.rank = r835Claim, 0
 	return nil
 }
 
-func (p *remitParser) claimSeg(s Segment, fail func(string, ...any) error) error {
+func (p *remitParser) claimSeg(s Segment, at int, fail func(string, ...any) error) error {
 	c := p.claim
 	switch s.ID {
 	case "CAS":
-		adj, err := p.cas(s, fail)
+		adj, err := p.cas(s, at, fail)
 		c.Adjustments = append(c.Adjustments, adj...)
 		return err
 	case "NM1":
@@ -526,7 +531,7 @@ func (p *remitParser) svc(s Segment, at int, fail func(string, ...any) error) er
 		return err
 	}
 	ln := LinePayment{Procedure: proc, Charge: decimalOf(s.Element(2)), Paid: decimalOf(s.Element(3)),
-		RevenueCode: s.Element(4), Units: decimal.NewFromInt(1), SubmittedUnits: decimalOf(s.Element(7))}
+		RevenueCode: s.Element(4), Units: decimal.NewFromInt(1), SubmittedUnits: decimalOf(s.Element(7)), Position: at}
 	// A line's amounts take its claim's sign (clp): a payment's line
 	// negative, a denial's line paying or a reversal's line positive showed
 	// on the agency's advice as paid (a re-check).
@@ -552,8 +557,6 @@ func (p *remitParser) svc(s Segment, at int, fail func(string, ...any) error) er
 	}
 	p.claim.Lines = append(p.claim.Lines, ln)
 	p.line = &p.claim.Lines[len(p.claim.Lines)-1]
-	n := len(p.lineAt) - 1
-	p.lineAt[n] = append(p.lineAt[n], at)
 	p.loop, p.rank = r835Line, 0
 	return nil
 }
@@ -573,7 +576,7 @@ func (p *remitParser) procedure(el, name string, fail func(string, ...any) error
 	return proc, nil
 }
 
-func (p *remitParser) lineSeg(s Segment, fail func(string, ...any) error) error {
+func (p *remitParser) lineSeg(s Segment, at int, fail func(string, ...any) error) error {
 	ln := p.line
 	switch s.ID {
 	case "DTM":
@@ -589,7 +592,7 @@ func (p *remitParser) lineSeg(s Segment, fail func(string, ...any) error) error 
 			return fail("DTM01 %q is not a service date qualifier (472, 150, 151)", s.Element(1))
 		}
 	case "CAS":
-		adj, err := p.cas(s, fail)
+		adj, err := p.cas(s, at, fail)
 		ln.Adjustments = append(ln.Adjustments, adj...)
 		return err
 	case "REF":
@@ -616,7 +619,7 @@ func (p *remitParser) lineSeg(s Segment, fail func(string, ...any) error) error 
 
 // cas reads the up to six reason/amount/quantity triplets of a CAS: a
 // reason needs its amount, and an amount or quantity needs its reason.
-func (p *remitParser) cas(s Segment, fail func(string, ...any) error) ([]Adjustment, error) {
+func (p *remitParser) cas(s Segment, at int, fail func(string, ...any) error) ([]Adjustment, error) {
 	group := s.Element(1)
 	if !codesCAS01[group] {
 		return nil, fail("CAS01 %q is not a claim adjustment group (CO, CR, OA, PI, PR)", group)
@@ -631,10 +634,26 @@ func (p *remitParser) cas(s Segment, fail func(string, ...any) error) ([]Adjustm
 			return nil, fail("CAS%02d has an amount without its reason code", 3+3*k)
 		case amt == "":
 			return nil, fail("CAS%02d: reason %s has no amount", 3+3*k, reason)
+		case !isCARC(reason):
+			// The code list's codes are capitals and digits: one in lower
+			// case was refused by the importer, after the reader, without
+			// saying where (a black-box pass).
+			return nil, fail("CAS%02d %q is not a claim adjustment reason code (capitals and digits)", 2+3*k, reason)
 		}
-		out = append(out, Adjustment{Group: group, Reason: reason, Amount: decimalOf(amt), Quantity: decimalOf(qty)})
+		out = append(out, Adjustment{Group: group, Reason: reason, Amount: decimalOf(amt), Quantity: decimalOf(qty), Position: at})
 	}
 	return out, nil
+}
+
+// isCARC reports whether code has a claim adjustment reason code's shape:
+// one to five capitals and digits (the guide's length is checked apart).
+func isCARC(code string) bool {
+	for i := 0; i < len(code); i++ {
+		if c := code[i]; (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return code != ""
 }
 
 func (p *remitParser) plb(s Segment, fail func(string, ...any) error) error {
@@ -673,7 +692,7 @@ func (p *remitParser) end(at int) error {
 	sum := decimal.Zero
 	for i, c := range p.rem.Claims {
 		if !p.hasPatient[i] {
-			return p.in.fail(p.claimAt[i], "CLP", "claim %d has no patient (NM1*QC)", i+1)
+			return p.in.fail(c.Position, "CLP", "claim %d has no patient (NM1*QC)", i+1)
 		}
 		adj := decimal.Zero
 		for _, a := range c.Adjustments {
@@ -685,13 +704,13 @@ func (p *remitParser) end(at int) error {
 				lineAdj = lineAdj.Add(a.Amount)
 			}
 			if got := ln.Charge.Sub(lineAdj); !got.Equal(ln.Paid) {
-				return p.in.fail(p.lineAt[i][j], "SVC", "claim %d line %d does not balance: SVC02 %s − CAS %s = %s, SVC03 is %s",
+				return p.in.fail(ln.Position, "SVC", "claim %d line %d does not balance: SVC02 %s − CAS %s = %s, SVC03 is %s",
 					i+1, j+1, ln.Charge.StringFixed(2), lineAdj.StringFixed(2), got.StringFixed(2), ln.Paid.StringFixed(2))
 			}
 			adj = adj.Add(lineAdj)
 		}
 		if got := c.Charge.Sub(adj); !got.Equal(c.Paid) {
-			return p.in.fail(p.claimAt[i], "CLP", "claim %d does not balance: CLP03 %s − CAS %s = %s, CLP04 is %s",
+			return p.in.fail(c.Position, "CLP", "claim %d does not balance: CLP03 %s − CAS %s = %s, CLP04 is %s",
 				i+1, c.Charge.StringFixed(2), adj.StringFixed(2), got.StringFixed(2), c.Paid.StringFixed(2))
 		}
 		sum = sum.Add(c.Paid)

@@ -82,10 +82,10 @@ func TestRemittanceMixedOutcomesAndPLB(t *testing.T) {
 	decEq(t, "20.00", part.PatientResp)
 	assert.Empty(t, part.Adjustments, "all of this claim's adjustments are on its lines")
 	require.Len(t, part.Lines, 2)
-	assert.Equal(t, []Adjustment{{Group: "CO", Reason: "45", Amount: dec("30.00")}}, part.Lines[0].Adjustments)
+	assert.Equal(t, []Adjustment{{Group: "CO", Reason: "45", Amount: dec("30.00"), Position: 22}}, part.Lines[0].Adjustments)
 	assert.Equal(t, []Amount{{"B6", dec("90.00")}}, part.Lines[0].Amounts)
 	assert.Equal(t, "L2002-1", part.Lines[0].ControlNumber)
-	assert.Equal(t, []Adjustment{{Group: "PR", Reason: "2", Amount: dec("20.00")}}, part.Lines[1].Adjustments)
+	assert.Equal(t, []Adjustment{{Group: "PR", Reason: "2", Amount: dec("20.00"), Position: 27}}, part.Lines[1].Adjustments)
 	assert.Equal(t, []string{"N130"}, part.Lines[1].Remarks)
 	decEq(t, "60.00", part.Lines[1].Paid)
 
@@ -93,7 +93,7 @@ func TestRemittanceMixedOutcomesAndPLB(t *testing.T) {
 	assert.Equal(t, ClaimDenied, denied.Status)
 	decEq(t, "0", denied.Paid)
 	assert.Empty(t, denied.Lines, "a claim denied at claim level may have no 2110 loop")
-	assert.Equal(t, []Adjustment{{Group: "CO", Reason: "29", Amount: dec("75.00")}}, denied.Adjustments)
+	assert.Equal(t, []Adjustment{{Group: "CO", Reason: "29", Amount: dec("75.00"), Position: 31}}, denied.Adjustments)
 	assert.Equal(t, []string{"MA130"}, denied.Remarks)
 
 	require.Len(t, r.Adjustments, 2)
@@ -125,7 +125,7 @@ func TestRemittanceReversalAndCorrection(t *testing.T) {
 	assert.Equal(t, "PCN0000002", corr.PayerControl)
 	assert.Equal(t, []Ref{{"F8", "PCN0000001"}}, corr.Refs)
 	decEq(t, "120.00", corr.Paid)
-	assert.Equal(t, []Adjustment{{Group: "CO", Reason: "45", Amount: dec("40.00")}}, corr.Lines[1].Adjustments)
+	assert.Equal(t, []Adjustment{{Group: "CO", Reason: "45", Amount: dec("40.00"), Position: 28}}, corr.Lines[1].Adjustments)
 	assert.Equal(t, ClaimSecondary, r.Claims[2].Status)
 }
 
@@ -160,18 +160,18 @@ func TestRemittancePayerQuirks(t *testing.T) {
 	assert.Equal(t, Party{Entity: "PR", Name: "STATE MEDICAID", IDQual: "XV", ID: "SMCD01"}, r.Payer)
 	c := r.Claims[0]
 	assert.Equal(t, []Adjustment{
-		{Group: "CO", Reason: "45", Amount: dec("20.00")},
-		{Group: "CO", Reason: "253", Amount: dec("3.00")},
-		{Group: "CO", Reason: "97", Amount: dec("10.00"), Quantity: dec("1")},
+		{Group: "CO", Reason: "45", Amount: dec("20.00"), Position: 14},
+		{Group: "CO", Reason: "253", Amount: dec("3.00"), Position: 14},
+		{Group: "CO", Reason: "97", Amount: dec("10.00"), Quantity: dec("1"), Position: 15},
 	}, c.Adjustments)
 	assert.Equal(t, Procedure{Qualifier: "HC", Code: "S5125", Modifiers: []string{"U1"}}, c.Lines[0].Procedure)
 	assert.Equal(t, []Adjustment{
-		{Group: "CO", Reason: "45", Amount: dec("25.00"), Quantity: dec("1")},
-		{Group: "CO", Reason: "253", Amount: dec("2.00"), Quantity: dec("1")},
-		{Group: "CO", Reason: "A1", Amount: dec("3.00")},
-		{Group: "OA", Reason: "23", Amount: dec("0.00")},
+		{Group: "CO", Reason: "45", Amount: dec("25.00"), Quantity: dec("1"), Position: 19},
+		{Group: "CO", Reason: "253", Amount: dec("2.00"), Quantity: dec("1"), Position: 19},
+		{Group: "CO", Reason: "A1", Amount: dec("3.00"), Position: 19},
+		{Group: "OA", Reason: "23", Amount: dec("0.00"), Position: 20},
 	}, c.Lines[0].Adjustments)
-	assert.Equal(t, []Adjustment{{Group: "PR", Reason: "1", Amount: dec("10.00")}}, c.Lines[1].Adjustments)
+	assert.Equal(t, []Adjustment{{Group: "PR", Reason: "1", Amount: dec("10.00"), Position: 24}}, c.Lines[1].Adjustments)
 	decEq(t, "127.00", c.Paid)
 	assert.Equal(t, []string{"M51", "N382"}, r.Claims[1].Remarks)
 	decEq(t, "117.00", r.TotalPaid)
@@ -289,6 +289,10 @@ func TestRemittanceRefused(t *testing.T) {
 		// "claim <its number> CLP03 is too large").
 		{"payment of a trillion", mixed, "BPR*I*226.50*", "BPR*I*1000000000000*", 4, "BPR", "BPR02 is a monetary amount of a trillion or more", "", ""},
 		{"CAS amount of minus a trillion", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*-1000000000000.00~", 22, "CAS", "CAS03 is a monetary amount of a trillion or more", "", ""},
+		// A reason code in lower case is no CARC: the importer refused it
+		// after the reader, naming only "claim 1 of the set" (a black-box
+		// pass).
+		{"CARC in lower case", mixed, "CAS*CO*45*30.00~", "CAS*CO*a2*30.00~", 22, "CAS", `CAS02 "a2" is not a claim adjustment reason code`, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.file

@@ -156,7 +156,7 @@ func TestAnswerMixedOutcomes(t *testing.T) {
 	assert.Equal(t, x12.Procedure{Qualifier: "HC", Code: "S5125", Modifiers: []string{"U1"}}, a100.Lines[1].Procedure)
 	b200 := paid["B200"]
 	assert.Equal(t, x12.ClaimDenied, b200.Status)
-	assert.Equal(t, []x12.Adjustment{{Group: "CO", Reason: "29", Amount: dec("240.00")}}, b200.Adjustments)
+	assert.Equal(t, []x12.Adjustment{{Group: "CO", Reason: "29", Amount: dec("240.00"), Position: 37}}, b200.Adjustments)
 	decEq(t, "120.00", paid["C301"].Paid)
 
 	// Σ paid − Σ PLB is what the payer sent: 105 + 0 + 120 − 28 = 197.
