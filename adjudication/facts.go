@@ -18,7 +18,7 @@ type ProgramCap struct {
 	// OwnRaised (AgencyCap's): a reviewer's exception for the requesting
 	// agency raised the episode's cap during its stay and still stands,
 	// so its own episode's cap would have risen to what its own
-	// authorizations hold (ownDollarCap).
+	// authorizations hold (OwnDollarCap).
 	OwnRaised bool `json:"own_raised,omitempty"`
 }
 

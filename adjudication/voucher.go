@@ -641,11 +641,11 @@ var voucherRules = []voucherRule{
 		}},
 	{id: "V33", code: CodeEpisodeDollarsExceeded, action: ActionPend,
 		facts:   []string{"episode_dollars_authorized", "program.episode_dollar_cap", "service.rate", "request.units"},
-		applies: func(f *VoucherFacts) bool { return f.Program.HasDollarCap || ownDollarCap(f).Has },
+		applies: func(f *VoucherFacts) bool { return f.Program.HasDollarCap || OwnDollarCap(f).Has },
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			cost := Amount(f.Service.Rate, g.units)
 			_, own := ownInEpisode(f, "")
-			c := ownDollarCap(f)
+			c := OwnDollarCap(f)
 			// The agency's own authorizations alone, by the cap its own
 			// episode would carry: the reason is its own records'.
 			ownFires := c.Has && own.Add(cost).GreaterThan(c.Cap)
@@ -872,7 +872,7 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 	return all[0], all
 }
 
-// ownDollarCap is the cap the agency's own authorizations are judged by
+// OwnDollarCap is the cap the agency's own authorizations are judged by
 // (V33): Program.AgencyCap where the episode's cap may be another
 // agency's record, the episode's otherwise.
 //
@@ -884,7 +884,7 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 // request over it read CONFLICT_ON_FILE where a stranger's, in an episode
 // its own exception raised, read the raised cap (a known gap of the
 // sixteenth stop).
-func ownDollarCap(f *VoucherFacts) ProgramCap {
+func OwnDollarCap(f *VoucherFacts) ProgramCap {
 	if o := f.Program.AgencyCap; o != nil {
 		c := *o
 		if c.OwnRaised && c.Has {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -171,3 +172,54 @@ func TestFactsLeaveOutAnotherAgencysGPRA(t *testing.T) {
 		assert.Contains(t, got, "today", c.name)
 	}
 }
+
+// The program fact on a provider's copy reads the cap the agency's own
+// records were judged by, never the episode's where that is another
+// agency's record: the console's page of V33's facts showed 4760.00 (every
+// agency's authorizations at another agency's exception) for a person
+// served elsewhere, 4000.00 for a stranger (a Part 2 audit). Nor does it
+// say whose the episode's cap is, or the window of a withheld intake's
+// stay.
+func TestProgramFactShowsTheAgencysOwnCap(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name     string
+		program  adjudication.Program
+		gpra     adjudication.GPRA
+		wantCap  string
+		wantDays bool
+	}{
+		{"the agency's own episode", adjudication.Program{Code: "ATR", HasDollarCap: true, EpisodeDollarCap: dec("4000"), FollowupCloseDays: 240},
+			adjudication.GPRA{IntakeCompleted: true, IntakeDate: day, IntakeProviderID: 1}, "4000", true},
+		{"raised by another agency's exception", adjudication.Program{Code: "ATR", HasDollarCap: true, EpisodeDollarCap: dec("4760"),
+			AgencyCap: &adjudication.ProgramCap{Has: true, Cap: dec("4000"), By: 2}}, adjudication.GPRA{}, "4000", false},
+		{"opened by another agency before the cap changed", adjudication.Program{Code: "ATR", HasDollarCap: true, EpisodeDollarCap: dec("4000"),
+			AgencyCap: &adjudication.ProgramCap{Has: true, Cap: dec("4500"), By: 2}}, adjudication.GPRA{}, "4500", false},
+		{"another's intake counted", adjudication.Program{Code: "ATR", HasDollarCap: true, EpisodeDollarCap: dec("4000"), FollowupCloseDays: 200},
+			adjudication.GPRA{IntakeCompleted: true, IntakeDate: day, IntakeProviderID: 2}, "4000", false},
+	} {
+		f := adjudication.VoucherFacts{Today: day, Program: c.program, GPRA: c.gpra,
+			Request: adjudication.VoucherRequest{ProviderID: 1}, Enrollment: &adjudication.Enrollment{ID: 1, ProviderID: 1, EpisodeID: 9, Start: day}}
+		raw, err := json.Marshal(f)
+		require.NoError(t, err)
+		shown, err := (&VoucherRequest{ProviderID: 1, FactsRaw: raw, personHidden: true}).Facts()
+		require.NoError(t, err)
+		var got struct {
+			Program map[string]json.RawMessage `json:"program"`
+		}
+		require.NoError(t, json.Unmarshal(shown, &got), c.name)
+		assert.JSONEq(t, `"`+c.wantCap+`"`, string(got.Program["episode_dollar_cap"]), c.name)
+		assert.JSONEq(t, `true`, string(got.Program["has_dollar_cap"]), c.name)
+		assert.NotContains(t, got.Program, "agency_cap", c.name)
+		_, days := got.Program["gpra_followup_close_days"]
+		assert.Equal(t, c.wantDays, days, c.name)
+		assert.JSONEq(t, `"ATR"`, string(got.Program["code"]), c.name)
+
+		whole, err := (&VoucherRequest{ProviderID: 1, FactsRaw: raw}).Facts()
+		require.NoError(t, err)
+		assert.Equal(t, raw, whole, "the MSC reads it whole")
+	}
+}
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }

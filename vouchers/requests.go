@@ -565,7 +565,48 @@ func (v *VoucherRequest) Facts() ([]byte, error) {
 	for _, k := range personFacts {
 		facts[k] = withheldFactJSON
 	}
+	if raw, ok := facts["program"]; ok {
+		p, err := v.ownProgram(raw, string(facts["gpra"]) == string(withheldFactJSON))
+		if err != nil {
+			return nil, err
+		}
+		facts["program"] = p
+	}
 	return json.Marshal(facts)
+}
+
+// ownProgram is the program fact as the agency's own records are judged
+// by it. Its episode dollar cap reads the agency's own
+// (adjudication.OwnDollarCap), without the agency_cap that says whose the
+// episode's is: the episode's cap may be another agency's record (the cap
+// of the day it opened the episode, or one its exception raised), and on
+// the console's page of V33's facts an agency read 4760.00 for a person
+// served elsewhere where a stranger's read 4000.00, the sum of every
+// agency's authorizations at the raise (a Part 2 audit). The follow-up
+// window goes with a withheld GPRA fact: it is the window of the stay
+// whose intake counted, another agency's then.
+func (v *VoucherRequest) ownProgram(raw json.RawMessage, gpraWithheld bool) (json.RawMessage, error) {
+	var whole adjudication.VoucherFacts
+	if err := json.Unmarshal(v.FactsRaw, &whole); err != nil {
+		return nil, fmt.Errorf("decode facts: %w", err)
+	}
+	var p map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("decode program fact: %w", err)
+	}
+	own := adjudication.OwnDollarCap(&whole)
+	var err error
+	if p["has_dollar_cap"], err = json.Marshal(own.Has); err != nil {
+		return nil, err
+	}
+	if p["episode_dollar_cap"], err = json.Marshal(own.Cap); err != nil {
+		return nil, err
+	}
+	delete(p, "agency_cap")
+	if gpraWithheld {
+		delete(p, "gpra_followup_close_days")
+	}
+	return json.Marshal(p)
 }
 
 // WithheldFact is what a person-wide fact reads on a provider's copy of
