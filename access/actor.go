@@ -38,6 +38,18 @@ type Actor struct {
 	Purpose string
 }
 
+// IdempotencyScope is whose Idempotency-Keys the actor's are among: an
+// agency's API keys share its (a retry sent with the key that replaced a
+// revoked one is the same request: granted twice, a black-box pass), and
+// each MSC staff key is its own, as each acts for one person. It is never
+// zero: a provider's id, or the key's id negated.
+func (a Actor) IdempotencyScope() int64 {
+	if a.ProviderID != 0 {
+		return a.ProviderID
+	}
+	return -a.KeyID
+}
+
 // Purposes of use an actor may state for a request.
 var Purposes = []string{"treatment", "payment", "operations", "care_coordination", "audit"}
 

@@ -47,7 +47,7 @@ func FormOnce[T any](ctx context.Context, token, path string, fields []string, i
 		b, _ := json.Marshal(formAnswer{ID: id(v.(T))})
 		return pg.Answer{Status: 201, ContentType: "application/json", Body: b}
 	}
-	req := &pg.Request{KeyID: a.KeyID, Key: "console-form:" + path + ":" + token, Hash: h.Sum(nil), Method: "POST", Path: path,
+	req := &pg.Request{Scope: a.IdempotencyScope(), KeyID: a.KeyID, Key: "console-form:" + path + ":" + token, Hash: h.Sum(nil), Method: "POST", Path: path,
 		Render: answer, Keep: answer}
 	out, err := run(pg.WithRequest(ctx, req))
 	var replayed *pg.Replayed

@@ -140,7 +140,44 @@ func TestIdempotencyVoucherDetails(t *testing.T) {
 	assert.Equal(t, auths+1, e.count(`SELECT count(*) FROM authorizations`))
 	assert.Equal(t, 1, itAudit(e, "create", "voucher_request", itStr(id)))
 
-	t.Run("keys are per API key", func(t *testing.T) {
+	t.Run("an agency's keys share its Idempotency-Keys", func(t *testing.T) {
+		// The agency rotates its key: a retry sent with the new one, the
+		// old revoked, is the same request (an on-call black-box pass was
+		// granted it twice).
+		minted := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "provider", "provider_id": e.demo.Providers["HRA"], "label": "HRA EHR, rotated"})
+		require.Equal(t, http.StatusCreated, minted.Status, "body: %s", minted.Body)
+		newKey, _ := minted.JSON(t)["key"].(string)
+		require.NotEmpty(t, newKey)
+		old := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "provider", "provider_id": e.demo.Providers["HRA"], "label": "HRA EHR, old"})
+		require.Equal(t, http.StatusCreated, old.Status, "body: %s", old.Body)
+		oldKey, _ := old.JSON(t)["key"].(string)
+		rotated := map[string]any{"client_id": e.demo.Clients["Rivera"], "service_code": "ATR-TR", "units": 4, "start_date": day(0), "end_date": day(9)}
+		sent := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: oldKey, Body: rotated, IdemKey: "vr-rotated"})
+		require.Equal(t, http.StatusCreated, sent.Status, "body: %s", sent.Body)
+		r := e.post(keyAdmin, itPath("/v1/api-keys/%d/revoke", itID(t, old)), map[string]any{})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		requests, auths := e.count(`SELECT count(*) FROM voucher_requests`), e.count(`SELECT count(*) FROM authorizations`)
+
+		retry := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: newKey, Body: rotated, IdemKey: "vr-rotated"})
+		require.Equal(t, http.StatusCreated, retry.Status, "body: %s", retry.Body)
+		assert.Equal(t, "true", retry.Header.Get("Idempotent-Replayed"))
+		assert.Equal(t, itID(t, sent), itID(t, retry))
+		assert.Equal(t, requests, e.count(`SELECT count(*) FROM voucher_requests`), "nothing written again")
+		assert.Equal(t, auths, e.count(`SELECT count(*) FROM authorizations`))
+		// Another request under it is a reused key, whichever key sends it.
+		requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: newKey, Body: itWith(rotated, "units", 5),
+			IdemKey: "vr-rotated"}), http.StatusUnprocessableEntity, "idempotency_key_reused")
+		// A claim's key too (claims go through the group commit).
+		claim := e.riveraClaim("ROT-1", cmLine(day(-3), 2, "30.00"))
+		first := e.do(req{Method: http.MethodPost, Path: "/v1/claims", Key: keyHRA, Body: claim, IdemKey: "claim-rotated"})
+		require.Equal(t, http.StatusCreated, first.Status, "body: %s", first.Body)
+		again := e.do(req{Method: http.MethodPost, Path: "/v1/claims", Key: newKey, Body: claim, IdemKey: "claim-rotated"})
+		require.Equal(t, http.StatusCreated, again.Status, "body: %s", again.Body)
+		assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+		assert.Equal(t, string(first.Body), string(again.Body))
+	})
+
+	t.Run("keys are per agency", func(t *testing.T) {
 		r := e.do(req{Method: http.MethodPost, Path: "/v1/voucher-requests", Key: keyBCS, IdemKey: "vr-1",
 			Body: map[string]any{"client_id": e.demo.Clients["Reyes"], "service_code": "RSVP-RC", "units": 8, "start_date": day(0), "end_date": day(29)}})
 		require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)

@@ -26,8 +26,8 @@ func TestKeyReusedAnswerCarriesOnlyItsOwnHeaders(t *testing.T) {
 	db := pgtest.NewDB(t)
 	var keyID int64
 	require.NoError(t, db.Get(&keyID, `SELECT id FROM api_keys ORDER BY id LIMIT 1`))
-	_, err := db.Exec(`INSERT INTO idempotency_keys (api_key_id, key, request_hash, method, path, status_code, content_type, response)
-		VALUES ($1, 'k', '\x00', 'POST', '/x', 201, 'application/json', '{}')`, keyID)
+	_, err := db.Exec(`INSERT INTO idempotency_keys (scope, api_key_id, key, request_hash, method, path, status_code, content_type, response)
+		VALUES (1, $1, 'k', '\x00', 'POST', '/x', 201, 'application/json', '{}')`, keyID)
 	require.NoError(t, err)
 
 	gin.SetMode(gin.TestMode)

@@ -396,7 +396,7 @@ func idempotent(ids *pg.Idempotency) gin.HandlerFunc {
 		h.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
 		h.Write(body)
 		actor := c.MustGet(ctxActor).(access.Actor)
-		req := &pg.Request{KeyID: actor.KeyID, Key: key, Hash: h.Sum(nil), Method: c.Request.Method, Path: c.Request.URL.Path}
+		req := &pg.Request{Scope: actor.IdempotencyScope(), KeyID: actor.KeyID, Key: key, Hash: h.Sum(nil), Method: c.Request.Method, Path: c.Request.URL.Path}
 		c.Set(ctxIdem, req)
 		c.Request = c.Request.WithContext(pg.WithRequest(c.Request.Context(), req))
 
@@ -417,7 +417,7 @@ func idempotent(ids *pg.Idempotency) gin.HandlerFunc {
 		}()
 		status := cw.Status()
 		if status >= 400 && status < 500 {
-			if reused, err := ids.AnsweredOtherwise(c.Request.Context(), req.KeyID, req.Key, req.Hash); err == nil && reused {
+			if reused, err := ids.AnsweredOtherwise(c.Request.Context(), req.Scope, req.Key, req.Hash); err == nil && reused {
 				h := orig.Header()
 				clear(h)
 				maps.Copy(h, before)

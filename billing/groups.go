@@ -207,7 +207,7 @@ func (s *Service) commitGroupKeys(jobs []*claimJob, lookFirst bool) ([]claimResu
 		}
 		work := make([]int, 0, len(jobs))
 		if lookFirst {
-			used, err := s.ids.LookupMany(ctx, tx, first.actor.KeyID, keys)
+			used, err := s.ids.LookupMany(ctx, tx, first.req.Scope, keys)
 			if err != nil {
 				return err
 			}
@@ -252,7 +252,7 @@ func (s *Service) commitGroupKeys(jobs []*claimJob, lookFirst bool) ([]claimResu
 				stored = append(stored, pg.Stored{Key: j.req.Key, Hash: j.req.Hash, Answer: a})
 			}
 		}
-		taken, err := s.ids.InsertMany(ctx, tx, first.actor.KeyID, first.req.Method, first.req.Path, stored)
+		taken, err := s.ids.InsertMany(ctx, tx, first.req.Scope, first.actor.KeyID, first.req.Method, first.req.Path, stored)
 		if err != nil {
 			return err
 		}

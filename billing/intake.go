@@ -68,12 +68,12 @@ func (s *Service) SubmitBulk(ctx context.Context, claims []NewClaim) ([]Outcome,
 	var out []Outcome
 	err = pg.DoIntoFolded(ctx, s.db, s.ids, &out, func(ctx context.Context, _ *sqlx.Tx) error {
 		var keys []string
-		keyID, key, folded := pg.FoldedRequest(ctx)
+		scope, key, folded := pg.FoldedRequest(ctx)
 		if folded {
 			keys = []string{key}
 		}
 		var err error
-		out, err = s.submit(ctx, a, claims, nil, keyID, keys)
+		out, err = s.submit(ctx, a, claims, nil, scope, keys)
 		return err
 	})
 	return out, err
@@ -83,7 +83,7 @@ func (s *Service) SubmitBulk(ctx context.Context, claims []NewClaim) ([]Outcome,
 // API key, in one transaction (group commit): each keeps its own outcome
 // and its own request id in the audit log. The caller owns the
 // transaction through ctx and answers each request. With keys (the
-// requests' idempotency keys, of the actor's API key), the snapshot reads
+// requests' idempotency keys, of the actor's scope), the snapshot reads
 // their stored answers in its own round trip, and the submission fails
 // with errKeysAnswered, having written nothing, when one holds an answer.
 func (s *Service) SubmitEach(ctx context.Context, claims []NewClaim, requestIDs, keys []string) ([]Outcome, error) {
@@ -94,18 +94,18 @@ func (s *Service) SubmitEach(ctx context.Context, claims []NewClaim, requestIDs,
 	if len(claims) != len(requestIDs) || (keys != nil && len(keys) != len(claims)) {
 		return nil, fmt.Errorf("SubmitEach: %d claims, %d request ids, %d keys", len(claims), len(requestIDs), len(keys))
 	}
-	return s.submit(ctx, a, claims, requestIDs, a.KeyID, keys)
+	return s.submit(ctx, a, claims, requestIDs, a.IdempotencyScope(), keys)
 }
 
 // submit is the whole intake: validate, then in one transaction take the
 // snapshot (with the stored answers of keys, when given), decide against
 // the ledger and write.
-func (s *Service) submit(ctx context.Context, a access.Actor, claims []NewClaim, requestIDs []string, keyID int64, keys []string) ([]Outcome, error) {
+func (s *Service) submit(ctx context.Context, a access.Actor, claims []NewClaim, requestIDs []string, scope int64, keys []string) ([]Outcome, error) {
 	// The database keeps microseconds: a finer time would be rounded there
 	// and differ from what was decided with.
 	today, now := s.today(), s.now().Truncate(time.Microsecond)
 	in := newSubmission(a, claims, requestIDs, today, now)
-	in.keyID, in.keys = keyID, keys
+	in.scope, in.keys = scope, keys
 	var out []Outcome
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		for attempt := 1; ; attempt++ {

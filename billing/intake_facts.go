@@ -33,11 +33,11 @@ type submission struct {
 	requestIDs []string // per claim, when claims came as separate requests
 	today      rss.Date
 	now        time.Time
-	// keys are the requests' idempotency keys (of API key keyID) whose
+	// keys are the requests' idempotency keys (of scope: pg.Request) whose
 	// stored answers the snapshot reads beside the facts, when the caller
 	// folds that lookup in (one round trip fewer a request): a bulk
 	// request's own key (pg.DoFolded), or a group's keys.
-	keyID int64
+	scope int64
 	keys  []string
 }
 
@@ -183,7 +183,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		for _, k := range in.keys {
 			ks.text(k)
 		}
-		q.WriteString(pg.StoredAnswersSQL(strconv.FormatInt(in.keyID, 10), literal(ks, "text[]")))
+		q.WriteString(pg.StoredAnswersSQL(strconv.FormatInt(in.scope, 10), literal(ks, "text[]")))
 		q.WriteString(";\n")
 	}
 	// The agency's intake lock, shared, before any fact is read: a change

@@ -15,10 +15,13 @@ import (
 // own. So the key, the work and the answer commit or roll back together,
 // and a retry after a lost answer gets the stored one.
 
-// Request is one POST's idempotency key, scoped to the API key that sent
-// it, with a hash of the request (method, path, body).
+// Request is one POST's idempotency key, scoped to whom the API key that
+// sent it acts for, with a hash of the request (method, path, body).
 type Request struct {
-	KeyID  int64
+	// Scope is whose keys it is among (access.Actor.IdempotencyScope): an
+	// agency's, whichever of its API keys sent it, or one MSC staff key's.
+	Scope  int64
+	KeyID  int64 // the API key that sent it
 	Key    string
 	Hash   []byte
 	Method string
@@ -113,7 +116,7 @@ func do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, folded bool, 
 		if folded {
 			ctx = context.WithValue(ctx, foldedKey{}, req)
 		} else {
-			prev, err := ids.Lookup(ctx, tx, req.KeyID, req.Key)
+			prev, err := ids.Lookup(ctx, tx, req.Scope, req.Key)
 			if err != nil {
 				return err
 			}
@@ -134,7 +137,7 @@ func do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, folded bool, 
 		if req.Keep != nil {
 			kept = req.Keep(out)
 		}
-		stored, err := ids.Insert(ctx, tx, req.KeyID, req.Key, req.Hash, req.Method, req.Path, kept)
+		stored, err := ids.Insert(ctx, tx, req.Scope, req.KeyID, req.Key, req.Hash, req.Method, req.Path, kept)
 		if err != nil {
 			return err
 		}
@@ -150,12 +153,12 @@ func do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, folded bool, 
 		// A retry that ran at the same time committed first: this work is
 		// rolled back, and its answer is the one stored.
 		req.Answered = nil
-		prev, lerr := ids.Lookup(ctx, db, req.KeyID, req.Key)
+		prev, lerr := ids.Lookup(ctx, db, req.Scope, req.Key)
 		if lerr != nil {
 			return out, lerr
 		}
 		if prev == nil {
-			return out, fmt.Errorf("idempotency key %d/%q answered and gone", req.KeyID, req.Key)
+			return out, fmt.Errorf("idempotency key %d/%q answered and gone", req.Scope, req.Key)
 		}
 		return out, replayOf(prev, req)
 	case err != nil && !errors.As(err, new(*Replayed)) && !errors.Is(err, ErrKeyReused):
@@ -166,7 +169,7 @@ func do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, folded bool, 
 		// when the key holds no answer: the failure was this request's own.
 		// (Answered with its failure, a double click on the console's close
 		// form read "nothing to batch" for the batch the first post closed.)
-		if prev, lerr := ids.Lookup(ctx, db, req.KeyID, req.Key); lerr == nil && prev != nil {
+		if prev, lerr := ids.Lookup(ctx, db, req.Scope, req.Key); lerr == nil && prev != nil {
 			req.Answered = nil
 			return out, replayOf(prev, req)
 		}
@@ -193,44 +196,44 @@ var errNotKept = errors.New("answer not kept")
 
 type foldedKey struct{}
 
-// FoldedKey returns the parameters (API key id, Idempotency-Key) with which
+// FoldedKey returns the parameters (scope, Idempotency-Key) with which
 // the first statement of a write run by DoFolded reads its key's stored
 // answer (StoredAnswerSQL), or two NULLs, which read none, when the write
 // runs otherwise (no key, or joined to a caller's transaction, which
 // checked the key itself).
-func FoldedKey(ctx context.Context) (keyID, key any) {
+func FoldedKey(ctx context.Context) (scope, key any) {
 	if r, _ := ctx.Value(foldedKey{}).(*Request); r != nil {
-		return r.KeyID, r.Key
+		return r.Scope, r.Key
 	}
 	return nil, nil
 }
 
 // StoredAnswerSQL selects the stored answer of the key whose parameters
-// are keyID and key, in the columns a StoredAnswer scans: at most one row,
+// are scope and key, in the columns a StoredAnswer scans: at most one row,
 // which a statement joins (LEFT JOIN (...) ON true) to read it beside its
 // own work.
-func StoredAnswerSQL(keyID, key string) string {
+func StoredAnswerSQL(scope, key string) string {
 	return `SELECT request_hash AS idem_hash, status_code AS idem_status, content_type AS idem_content_type, response AS idem_response
-		FROM idempotency_keys WHERE api_key_id = ` + keyID + ` AND key = ` + key + ` AND status_code IS NOT NULL`
+		FROM idempotency_keys WHERE scope = ` + scope + ` AND key = ` + key + ` AND status_code IS NOT NULL`
 }
 
-// FoldedRequest returns the API key id and Idempotency-Key whose stored
+// FoldedRequest returns the scope and Idempotency-Key whose stored
 // answer the first statement of a write run by DoFolded reads, and false
 // when the write runs otherwise (see FoldedKey).
-func FoldedRequest(ctx context.Context) (keyID int64, key string, ok bool) {
+func FoldedRequest(ctx context.Context) (scope int64, key string, ok bool) {
 	if r, _ := ctx.Value(foldedKey{}).(*Request); r != nil {
-		return r.KeyID, r.Key, true
+		return r.Scope, r.Key, true
 	}
 	return 0, "", false
 }
 
-// StoredAnswersSQL selects the stored answers of the keys of keyID listed
+// StoredAnswersSQL selects the stored answers of the keys of scope listed
 // in the text[] keys, in the columns a KeyedAnswer scans: the lookup of a
 // group of requests that a write reads beside its own work, as
 // StoredAnswerSQL is one request's.
-func StoredAnswersSQL(keyID, keys string) string {
+func StoredAnswersSQL(scope, keys string) string {
 	return `SELECT key, request_hash, status_code, content_type, response
-		FROM idempotency_keys WHERE api_key_id = ` + keyID + ` AND key = ANY(` + keys + `) AND status_code IS NOT NULL`
+		FROM idempotency_keys WHERE scope = ` + scope + ` AND key = ANY(` + keys + `) AND status_code IS NOT NULL`
 }
 
 // KeyedAnswer is one row StoredAnswersSQL read.

@@ -41,7 +41,7 @@ func testDo(t *testing.T, folded bool) {
 	ids := pg.NewIdempotency(db)
 	var runs atomic.Int64
 	write := func(key, body string, n int) (int, error) {
-		req := &pg.Request{KeyID: keyID, Key: key, Hash: []byte(body), Method: "POST", Path: "/x",
+		req := &pg.Request{Scope: -keyID, KeyID: keyID, Key: key, Hash: []byte(body), Method: "POST", Path: "/x",
 			Render: func(v any) pg.Answer {
 				return pg.Answer{Status: 201, ContentType: "text/plain", Body: []byte(strconv.Itoa(v.(int)))}
 			}}
@@ -118,7 +118,7 @@ func testDo(t *testing.T, folded bool) {
 
 	// A folded write inside a caller's transaction reads no key: the
 	// caller's answered key k1 is not replayed to it.
-	req := &pg.Request{KeyID: keyID, Key: "k1", Hash: []byte("a"), Method: "POST", Path: "/x",
+	req := &pg.Request{Scope: -keyID, KeyID: keyID, Key: "k1", Hash: []byte("a"), Method: "POST", Path: "/x",
 		Render: func(v any) pg.Answer {
 			return pg.Answer{Status: 201, ContentType: "text/plain", Body: []byte(strconv.Itoa(v.(int)))}
 		}}
@@ -188,7 +188,7 @@ func TestDoReplaysToAWriteTheFirstMadeFail(t *testing.T) {
 				return 1, err
 			}
 			write := func(body string) error {
-				req := &pg.Request{KeyID: keyID, Key: "k", Hash: []byte(body), Method: "POST", Path: "/x",
+				req := &pg.Request{Scope: -keyID, KeyID: keyID, Key: "k", Hash: []byte(body), Method: "POST", Path: "/x",
 					Render: func(v any) pg.Answer {
 						return pg.Answer{Status: 201, ContentType: "text/plain", Body: []byte(strconv.Itoa(v.(int)))}
 					}}
@@ -243,7 +243,7 @@ func TestDoReplaysToAWriteTheFirstMadeFail(t *testing.T) {
 			// the key was used; one whose key holds no answer keeps its
 			// own failure.
 			require.ErrorIs(t, write("other"), pg.ErrKeyReused)
-			req := &pg.Request{KeyID: keyID, Key: "fresh", Hash: []byte("x"), Method: "POST", Path: "/x",
+			req := &pg.Request{Scope: -keyID, KeyID: keyID, Key: "fresh", Hash: []byte("x"), Method: "POST", Path: "/x",
 				Render: func(any) pg.Answer { return pg.Answer{Status: 201} }}
 			_, err = pg.Do(pg.WithRequest(ctx, req), db, ids, work)
 			require.True(t, pg.IsViolation(err, pg.CodeUniqueViolation, "do_once_pkey"), "%v", err)

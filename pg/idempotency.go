@@ -30,13 +30,13 @@ func (r *IdempotentResponse) SameRequest(hash []byte) bool { return bytes.Equal(
 // a large answer, and no lock held from the start of the work.
 const (
 	lookupKeySQL = `SELECT request_hash, status_code, content_type, response
-		FROM idempotency_keys WHERE api_key_id = $1 AND key = $2 AND status_code IS NOT NULL`
-	insertKeySQL = `INSERT INTO idempotency_keys (api_key_id, key, request_hash, method, path, status_code, content_type, response)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NOT NULL`
+	insertKeySQL = `INSERT INTO idempotency_keys (scope, api_key_id, key, request_hash, method, path, status_code, content_type, response)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO NOTHING RETURNING true`
-	insertManySQL = `INSERT INTO idempotency_keys (api_key_id, key, request_hash, method, path, status_code, content_type, response)
-		SELECT $1, x.key, x.hash, $2, $3, x.status, x.ct, x.body
-		FROM unnest($4::text[], $5::bytea[], $6::int[], $7::text[], $8::text[]) AS x(key, hash, status, ct, body)
+	insertManySQL = `INSERT INTO idempotency_keys (scope, api_key_id, key, request_hash, method, path, status_code, content_type, response)
+		SELECT $1, $2, x.key, x.hash, $3, $4, x.status, x.ct, x.body
+		FROM unnest($5::text[], $6::bytea[], $7::int[], $8::text[], $9::text[]) AS x(key, hash, status, ct, body)
 		ORDER BY x.key
 		ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO NOTHING RETURNING key`
 )
@@ -62,20 +62,20 @@ func NewIdempotency(db *sqlx.DB) *Idempotency {
 	return &Idempotency{db: db, stmts: p}
 }
 
-// AnsweredOtherwise reports whether (keyID, key) already holds the answer
+// AnsweredOtherwise reports whether (scope, key) already holds the answer
 // to another request than hash: a request that fails before its work
 // begins (a body that does not decode, input the domain refuses) is still
 // told that its key was used for something else.
-func (i *Idempotency) AnsweredOtherwise(ctx context.Context, keyID int64, key string, hash []byte) (bool, error) {
-	prev, err := i.Lookup(ctx, i.db, keyID, key)
+func (i *Idempotency) AnsweredOtherwise(ctx context.Context, scope int64, key string, hash []byte) (bool, error) {
+	prev, err := i.Lookup(ctx, i.db, scope, key)
 	if err != nil || prev == nil {
 		return false, err
 	}
 	return !prev.SameRequest(hash), nil
 }
 
-// Lookup returns the stored answer of (keyID, key), or nil.
-func (i *Idempotency) Lookup(ctx context.Context, ext Ext, keyID int64, key string) (*IdempotentResponse, error) {
+// Lookup returns the stored answer of (scope, key), or nil.
+func (i *Idempotency) Lookup(ctx context.Context, ext Ext, scope int64, key string) (*IdempotentResponse, error) {
 	var prev IdempotentResponse
 	var err error
 	if tx, ok := ext.(*sqlx.Tx); ok {
@@ -83,9 +83,9 @@ func (i *Idempotency) Lookup(ctx context.Context, ext Ext, keyID int64, key stri
 		if st, err = i.stmts.In(ctx, tx, lookupKeySQL); err != nil {
 			return nil, err
 		}
-		err = st.GetContext(ctx, &prev, keyID, key)
+		err = st.GetContext(ctx, &prev, scope, key)
 	} else {
-		err = sqlx.GetContext(ctx, ext, &prev, lookupKeySQL, keyID, key)
+		err = sqlx.GetContext(ctx, ext, &prev, lookupKeySQL, scope, key)
 	}
 	if errors.Is(err, ErrNoRows) {
 		return nil, nil
@@ -96,17 +96,18 @@ func (i *Idempotency) Lookup(ctx context.Context, ext Ext, keyID int64, key stri
 	return &prev, nil
 }
 
-// Insert stores the answer to (keyID, key) in tx. It reports false when
+// Insert stores the answer to (scope, key), sent with API key keyID, in
+// tx. It reports false when
 // another transaction stored an answer to the key first (it waits for that
 // one to commit): the caller rolls its own work back and answers with the
 // stored one.
-func (i *Idempotency) Insert(ctx context.Context, tx *sqlx.Tx, keyID int64, key string, hash []byte, method, path string, a Answer) (bool, error) {
+func (i *Idempotency) Insert(ctx context.Context, tx *sqlx.Tx, scope, keyID int64, key string, hash []byte, method, path string, a Answer) (bool, error) {
 	st, err := i.stmts.In(ctx, tx, insertKeySQL)
 	if err != nil {
 		return false, err
 	}
 	var ok bool
-	err = st.GetContext(ctx, &ok, keyID, key, hash, method, path, a.Status, a.ContentType, string(a.Body))
+	err = st.GetContext(ctx, &ok, scope, keyID, key, hash, method, path, a.Status, a.ContentType, string(a.Body))
 	if errors.Is(err, ErrNoRows) {
 		return false, nil
 	}
@@ -116,14 +117,14 @@ func (i *Idempotency) Insert(ctx context.Context, tx *sqlx.Tx, keyID int64, key 
 	return true, nil
 }
 
-// LookupMany returns the stored answers of the keys of keyID that have one.
-func (i *Idempotency) LookupMany(ctx context.Context, tx *sqlx.Tx, keyID int64, keys []string) (map[string]*IdempotentResponse, error) {
+// LookupMany returns the stored answers of the keys of scope that have one.
+func (i *Idempotency) LookupMany(ctx context.Context, tx *sqlx.Tx, scope int64, keys []string) (map[string]*IdempotentResponse, error) {
 	var rows []KeyedAnswer
 	st, err := i.stmts.In(ctx, tx, lookupManySQL)
 	if err != nil {
 		return nil, err
 	}
-	if err := st.SelectContext(ctx, &rows, keyID, pq.Array(keys)); err != nil {
+	if err := st.SelectContext(ctx, &rows, scope, pq.Array(keys)); err != nil {
 		return nil, fmt.Errorf("read idempotency keys: %w", err)
 	}
 	out := make(map[string]*IdempotentResponse, len(rows))
@@ -140,9 +141,10 @@ type Stored struct {
 	Answer
 }
 
-// InsertMany stores several answers of keyID (one method and path) and
-// returns the keys another transaction had answered first.
-func (i *Idempotency) InsertMany(ctx context.Context, tx *sqlx.Tx, keyID int64, method, path string, rows []Stored) ([]string, error) {
+// InsertMany stores several answers of scope, sent with API key keyID (one
+// method and path), and returns the keys another transaction had answered
+// first.
+func (i *Idempotency) InsertMany(ctx context.Context, tx *sqlx.Tx, scope, keyID int64, method, path string, rows []Stored) ([]string, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
@@ -156,7 +158,7 @@ func (i *Idempotency) InsertMany(ctx context.Context, tx *sqlx.Tx, keyID int64, 
 		return nil, err
 	}
 	var inserted []string
-	if err := st.SelectContext(ctx, &inserted, keyID, method, path, pq.Array(keys), pq.ByteaArray(hashes),
+	if err := st.SelectContext(ctx, &inserted, scope, keyID, method, path, pq.Array(keys), pq.ByteaArray(hashes),
 		pq.Array(statuses), pq.Array(types), pq.Array(bodies)); err != nil {
 		return nil, fmt.Errorf("save idempotent responses: %w", err)
 	}
