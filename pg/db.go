@@ -30,7 +30,7 @@ type Ext = sqlx.ExtContext
 
 // Open connects to url and checks the connection.
 func Open(ctx context.Context, url string, maxConns int) (*sqlx.DB, error) {
-	c, err := newConnector(withBinaryParameters(url))
+	c, err := newConnector(withSessionDefaults(url))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -425,17 +425,30 @@ func (p *Prepared) In(ctx context.Context, tx *sqlx.Tx, query string) (*sqlx.Stm
 	return st, nil
 }
 
-// withBinaryParameters asks lib/pq to send parameters without a separate
-// describe round trip (and []byte as binary, which bytea columns want).
-func withBinaryParameters(raw string) string {
-	if strings.Contains(raw, "binary_parameters=") {
-		return raw
-	}
-	if strings.Contains(raw, "://") {
-		if strings.Contains(raw, "?") {
-			return raw + "&binary_parameters=yes"
+// withSessionDefaults adds to the connection string what rss's sessions
+// rely on, each unless the string sets it itself:
+//   - binary_parameters: lib/pq sends parameters without a separate
+//     describe round trip (and []byte as binary, which bytea columns want);
+//   - jit off, a run-time parameter PostgreSQL takes at connection: rss's
+//     statements are index probes and short scans, whose estimated cost on
+//     tables the planner has not yet seen analyzed can pass jit_above_cost,
+//     and compiling them took longer than running them (80 ms a statement
+//     in the batch close; a batch preview took 3-9 s against 0.1-0.2 s
+//     without, and twenty at once had every provider's read wait past its
+//     deadline: an on-call black-box pass). The close and the reports set
+//     it off themselves as well.
+func withSessionDefaults(raw string) string {
+	for _, p := range []string{"binary_parameters=yes", "jit=off"} {
+		key, _, _ := strings.Cut(p, "=")
+		switch {
+		case strings.Contains(raw, key+"="):
+		case strings.Contains(raw, "://") && strings.Contains(raw, "?"):
+			raw += "&" + p
+		case strings.Contains(raw, "://"):
+			raw += "?" + p
+		default:
+			raw += " " + p
 		}
-		return raw + "?binary_parameters=yes"
 	}
-	return raw + " binary_parameters=yes"
+	return raw
 }
