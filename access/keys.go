@@ -97,6 +97,30 @@ func insertKey(ctx context.Context, ext pg.Ext, role Role, providerID int64, lab
 	return NewKey{ID: id, Key: keyScheme + prefix + "_" + secret, Role: role, Label: label, Prefix: prefix}, nil
 }
 
+// Revoked reports which of keys (whole keys, as `rss demo-keys` prints the
+// demo ones) are revoked: printed as if they worked, one read 401
+// everywhere with nothing said (an on-call pass).
+func Revoked(ctx context.Context, ext pg.Ext, keys []string) (map[string]bool, error) {
+	byPrefix := map[string]string{}
+	prefixes := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if p, _, ok := splitKey(k); ok {
+			byPrefix[p] = k
+			prefixes = append(prefixes, p)
+		}
+	}
+	var revoked []string
+	if err := sqlx.SelectContext(ctx, ext, &revoked, `SELECT prefix FROM api_keys WHERE prefix = ANY ($1) AND revoked_at IS NOT NULL`,
+		pq.Array(prefixes)); err != nil {
+		return nil, fmt.Errorf("read revoked keys: %w", err)
+	}
+	out := make(map[string]bool, len(revoked))
+	for _, p := range revoked {
+		out[byPrefix[p]] = true
+	}
+	return out, nil
+}
+
 func splitKey(key string) (prefix, secret string, ok bool) {
 	rest, found := strings.CutPrefix(key, keyScheme)
 	if !found {

@@ -138,11 +138,23 @@ func demoKeys(ctx context.Context, cfg config, out io.Writer) error {
 	if demo.Providers["HRA"] == 0 {
 		return errors.New("this database holds no demo data (`rss seed -demo` loads it into a database with no provider), so the demo keys open nothing")
 	}
+	all := make([]string, len(fixtures.DemoKeys))
+	for i, k := range fixtures.DemoKeys {
+		all[i] = k.Key
+	}
+	revoked, err := access.Revoked(ctx, db, all)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(out, "Demo API keys (DEMO ONLY: published, never load demo data into production):")
 	for _, k := range fixtures.DemoKeys {
 		who := string(k.Role)
 		if k.Provider != "" {
 			who += " (" + k.Provider + ")"
+		}
+		if revoked[k.Key] {
+			fmt.Fprintf(out, "  %-18s %s  REVOKED: it opens nothing (`rss apikey create` mints another)\n", who, k.Key)
+			continue
 		}
 		fmt.Fprintf(out, "  %-18s %s\n", who, k.Key)
 	}
@@ -207,6 +219,16 @@ func apikey(ctx context.Context, cfg config, args []string, out, errOut io.Write
 }
 
 func serve(ctx context.Context, cfg config, out io.Writer) error {
+	// The port is bound before the database is touched: a start that
+	// cannot serve (the port taken by the running server, a host that
+	// does not resolve) migrated the schema first, and the older server
+	// beside it went unready (an on-call pass). Connections that arrive
+	// meanwhile wait in the listen queue.
+	l, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer l.Close()
 	db, err := open(ctx, cfg, out)
 	if err != nil {
 		return err
@@ -233,13 +255,9 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
-	// The port is bound before rss says it serves: it said so first, and a
-	// port already taken still read as a running server in the log (a
-	// black-box pass).
-	l, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
+	// rss says it serves once the port is bound (above): it said so first,
+	// and a port already taken still read as a running server in the log
+	// (a black-box pass).
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()
 	// The address bound, not the one asked for: port 0 asks for any free

@@ -20,6 +20,7 @@ func TestConfigRefusesWhatWouldFailLater(t *testing.T) {
 		"RSS_X12_SUBMITTER_NAME": "ACME*MSC~X",
 		"RSS_X12_RECEIVER_ID":    "   ", // blanks only: ISA08 went out as spaces
 		"RSS_X12_PAYER_NAME":     " ",
+		"RSS_DB_MAX_CONNS":       "1", // a client-level report needs two: it was a 500
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(name, value)

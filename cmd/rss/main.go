@@ -67,6 +67,14 @@ func main() {
 	// the server at once, requests in flight dropped (an on-call pass).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	// The first signal starts a graceful stop; the second takes its
+	// default action and ends the process at once, as a second Ctrl-C
+	// does elsewhere: swallowed, it left a draining server to wait out
+	// RSS_SHUTDOWN_TIMEOUT (an on-call pass).
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "rss:", err)
 		os.Exit(1)
@@ -315,8 +323,11 @@ func loadConfig() (config, error) {
 		*i.dst = v
 	}
 	conns, err := strconv.Atoi(env("RSS_DB_MAX_CONNS", "20"))
-	if err != nil || conns <= 0 {
-		return c, errors.New("RSS_DB_MAX_CONNS must be a positive integer")
+	if err != nil || conns < 2 {
+		// A client-level report audits what it shows on a connection of
+		// its own while its read holds another: with one, every such
+		// report waited for itself and answered 500 (an on-call pass).
+		return c, errors.New("RSS_DB_MAX_CONNS must be an integer of at least 2 (a client-level report audits its reads on a second connection)")
 	}
 	c.DBMaxConns = conns
 	if c.KeyCacheTTL, err = time.ParseDuration(env("RSS_KEY_CACHE_TTL", "10s")); err != nil || c.KeyCacheTTL < 0 {

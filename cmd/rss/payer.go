@@ -42,18 +42,24 @@ func openRegular(path string) (*os.File, os.FileInfo, error) {
 }
 
 // readPayerFile reads a payer file of at most limit bytes, the body
-// POST /v1/payer-files takes (RSS_MAX_BULK_BODY_BYTES).
+// POST /v1/payer-files takes (RSS_MAX_BULK_BODY_BYTES); "-" is stdin, as
+// `x12 check -` reads it (import refused it as a file named "-": an
+// on-call pass).
 func readPayerFile(path string, limit int64) ([]byte, error) {
-	f, st, err := openRegular(path)
-	if err != nil {
-		return nil, err
+	var in io.Reader = os.Stdin
+	if path != "-" {
+		f, st, err := openRegular(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if st.Size() > limit {
+			return nil, fmt.Errorf("%s is %d bytes, more than the %d a payer file may be (RSS_MAX_BULK_BODY_BYTES, as POST /v1/payer-files takes); nothing was written",
+				path, st.Size(), limit)
+		}
+		in = f
 	}
-	defer f.Close()
-	if st.Size() > limit {
-		return nil, fmt.Errorf("%s is %d bytes, more than the %d a payer file may be (RSS_MAX_BULK_BODY_BYTES, as POST /v1/payer-files takes); nothing was written",
-			path, st.Size(), limit)
-	}
-	body, err := io.ReadAll(io.LimitReader(f, limit+1))
+	body, err := io.ReadAll(io.LimitReader(in, limit+1))
 	switch {
 	case err != nil:
 	case int64(len(body)) > limit:

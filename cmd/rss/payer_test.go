@@ -149,3 +149,26 @@ func TestX12CheckReadsStdin(t *testing.T) {
 	assert.Contains(t, err.Error(), "1 problem(s) found")
 	assert.Contains(t, out.String(), "segment 1: SYNTAX: input does not start with an ISA segment")
 }
+
+// `rss x12 import -` reads stdin too (it was refused as a file named "-":
+// an on-call pass); the reader's words come back for a file that is not
+// X12, and nothing is written.
+func TestX12ImportReadsStdin(t *testing.T) {
+	_, url := pgtest.NewDBURL(t)
+	t.Setenv("DATABASE_URL", url)
+	f, err := os.CreateTemp(t.TempDir(), "in")
+	require.NoError(t, err)
+	_, err = f.WriteString("hello world")
+	require.NoError(t, err)
+	_, err = f.Seek(0, 0)
+	require.NoError(t, err)
+	stdin := os.Stdin
+	os.Stdin = f
+	t.Cleanup(func() { os.Stdin = stdin; f.Close() })
+	var out, errOut bytes.Buffer
+	err = run(t.Context(), []string{"x12", "import", "-"}, &out, &errOut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "- was not imported; nothing was written")
+	assert.Contains(t, out.String(), "segment")
+	assert.NotContains(t, err.Error(), "no such file")
+}

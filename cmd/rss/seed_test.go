@@ -101,6 +101,21 @@ func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
 	said := strings.Join(strings.Fields(out.String()), " ")
 	assert.Contains(t, said, "On the demo data as loaded it comes back approved")
 	assert.Contains(t, said, "the fourth denied (OWN_AUTHORIZATION_AT_VOUCHER_MAX)")
+	assert.NotContains(t, said, "REVOKED")
+	// A revoked demo key is said to be revoked: printed as if it worked,
+	// it read 401 everywhere with nothing said (an on-call pass).
+	_, err = db.Exec(`UPDATE api_keys SET revoked_at = now() WHERE prefix = 'demoadm01'`)
+	require.NoError(t, err)
+	out.Reset()
+	require.NoError(t, run(t.Context(), []string{"demo-keys"}, &out, &errOut))
+	for _, line := range strings.Split(out.String(), "\n") {
+		switch {
+		case strings.Contains(line, "rss_demoadm01_"):
+			assert.Contains(t, line, "REVOKED", line)
+		case strings.Contains(line, "rss_demo"):
+			assert.NotContains(t, line, "REVOKED", line)
+		}
+	}
 
 	// A database a newer release migrated: rss migrate refuses it, so the
 	// other commands do not send the engineer there (a new-user pass).

@@ -1,16 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	neturl "net/url"
+	"os"
+	"os/exec"
 	"regexp"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -131,5 +137,88 @@ func TestServeShutdownSaysWhatItCutOff(t *testing.T) {
 		assert.Contains(t, err.Error(), "1 requests were still in flight after RSS_SHUTDOWN_TIMEOUT (300ms)")
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+// A serve that cannot bind its port stops before it touches the database:
+// it migrated the schema first, and the older server holding the port went
+// unready beside it (an on-call pass).
+func TestServeBindsBeforeTouchingTheDatabase(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	name := fmt.Sprintf("rss_serve_test_%d", time.Now().UnixNano())
+	t.Cleanup(func() { _ = pgtest.Drop(name) })
+	t.Setenv("DATABASE_URL", pgtest.WithDatabase(pgtest.ServerURL(), name))
+	t.Setenv("RSS_ADDR", taken.Addr().String())
+
+	err = run(t.Context(), []string{"serve"}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "listen on "+taken.Addr().String())
+	db, err := sqlx.Open("postgres", pgtest.ServerURL())
+	require.NoError(t, err)
+	defer db.Close()
+	var exists bool
+	require.NoError(t, db.Get(&exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name))
+	assert.False(t, exists, "no database was created, nor migrated")
+}
+
+// A second signal ends a draining server at once, as a second Ctrl-C
+// does: it was swallowed, and the server waited out RSS_SHUTDOWN_TIMEOUT
+// (an on-call pass). The test runs main in a child process (this test
+// binary again), since the signal ends the process it reaches.
+func TestSecondSignalEndsADrainingServer(t *testing.T) {
+	if os.Getenv("RSS_TEST_MAIN") == "serve" {
+		os.Args = []string{"rss", "serve"}
+		main()
+		return
+	}
+	_, dbURL := pgtest.NewDBURL(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSecondSignalEndsADrainingServer$")
+	cmd.Env = append(os.Environ(), "RSS_TEST_MAIN=serve", "DATABASE_URL="+dbURL, "RSS_ADDR=127.0.0.1:0", "RSS_SHUTDOWN_TIMEOUT=10m")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill() }()
+	said := regexp.MustCompile(`rss listening on (127\.0\.0\.1:\d+)`)
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := said.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	var at string
+	select {
+	case at = <-addr:
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve never said where it listens")
+	}
+	// A request in flight: its body never ends, so a graceful stop waits.
+	conn, err := net.Dial("tcp", at)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST /v1/clients HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer rss_demohra01_hartfordrecoveryalliancedemokey\r\n"+
+		"Content-Type: application/json\r\nIdempotency-Key: slow\r\nContent-Length: 100\r\n\r\n{")
+	require.NoError(t, err)
+	time.Sleep(300 * time.Millisecond)
+
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-exited:
+		t.Fatalf("the first signal ended the server with a request in flight: %v", err)
+	case <-time.After(time.Second):
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, "ended by the signal")
+	case <-time.After(30 * time.Second): // well before the body's 60 s read timeout
+		t.Fatal("the second signal did not end the server (its shutdown waits 10m)")
 	}
 }
