@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -50,4 +52,34 @@ func TestSlowBodyIsATimeoutNotBadJSON(t *testing.T) {
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&p))
 	assert.Equal(t, "body_timeout", p["code"])
 	assert.Contains(t, p["detail"], "60 s")
+}
+
+// A client that leaves during its body is answered, logged and counted as
+// a client that left (499), not as a 400 blaming its JSON (an on-call
+// pass: a client killed mid-body read as malformed_json).
+func TestBodyCutShortIsAClientThatLeft(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	e.POST("/read", func(c *gin.Context) {
+		if _, err := readBody(c); err != nil {
+			return
+		}
+		c.String(http.StatusOK, "read")
+	})
+	ts := httptest.NewServer(e)
+	defer ts.Close()
+
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /read HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"client_id\": 1,")
+	require.NoError(t, err)
+	require.NoError(t, conn.(*net.TCPConn).CloseWrite())
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	assert.Equal(t, StatusClientClosedRequest, res.StatusCode)
+	var p map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&p))
+	assert.Equal(t, "client_closed_request", p["code"])
 }

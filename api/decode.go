@@ -121,6 +121,12 @@ func readBody(c *gin.Context) ([]byte, error) {
 			// pass).
 			problem(c, http.StatusRequestTimeout, "body_timeout", "Request body too slow",
 				"the request body did not arrive in time (a request must arrive whole within 60 s): send it again over a faster link, or in smaller bulks")
+		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || c.Request.Context().Err() != nil:
+			// The body ended short of its length: the client left during
+			// it, or the connection was closed under it at a shutdown.
+			// Logged and counted as a 400 malformed_json, it read as a
+			// client's bug to the engineer on call (an on-call pass).
+			abandoned(c)
 		default:
 			problem(c, http.StatusBadRequest, "malformed_json", "Unreadable body", "the request body could not be read")
 		}

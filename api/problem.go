@@ -82,14 +82,20 @@ func fail(c *gin.Context, err error) {
 		// and nobody reads this answer. Not a server failure: 499 (nginx's
 		// "client closed request") in the metrics and an info line, where it
 		// was an ERROR and a 500 (found by a black-box pass).
-		logger(c).InfoContext(c.Request.Context(), "request abandoned by the client", "request_id", requestID(c), "route", c.FullPath())
-		writeProblem(c, Problem{Status: StatusClientClosedRequest, Code: "client_closed_request", Title: "Client closed the request",
-			Detail: "the client closed the connection before the answer; nothing was written"})
+		abandoned(c)
 		return
 	}
 	p := problemFor(err)
 	logFailure(c.Request.Context(), logger(c), requestID(c), c.FullPath(), p, err)
 	writeProblem(c, p)
+}
+
+// abandoned answers a request whose client went away: nobody reads the
+// answer, so it is for the log and the metrics, an info line and a 499.
+func abandoned(c *gin.Context) {
+	logger(c).InfoContext(c.Request.Context(), "request abandoned by the client", "request_id", requestID(c), "route", c.FullPath())
+	writeProblem(c, Problem{Status: StatusClientClosedRequest, Code: "client_closed_request", Title: "Client closed the request",
+		Detail: "the client closed the connection before the answer; nothing was written"})
 }
 
 // StatusClientClosedRequest is the status of a request whose client went
