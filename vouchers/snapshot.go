@@ -227,7 +227,8 @@ var lockStatement = `WITH intake AS (SELECT pg_advisory_xact_lock_shared(` + pg.
 var factsStatement = `WITH me AS (
 		SELECT id, person_id, date_of_birth, medicaid_id, catchment_area, substance_use_status FROM clients
 		WHERE id = $1 AND provider_id = $2),
-	consenting AS (` + consentingSQL("(SELECT person_id FROM me)", "$2", "$6", "$8") + `)
+	consenting AS (` + consentingSQL("(SELECT person_id FROM me)", "$2", "$6", "$8") + `),
+	stay AS (` + stayEnrollmentsSQL + `)
 	SELECT
 		(SELECT version FROM reference_version WHERE id = 1) AS ref_version,
 		(SELECT row_to_json(me) FROM me) AS client,
@@ -275,14 +276,27 @@ const stayStartSQL = `(SELECT max(s.start_date) FROM (
 		WINDOW w AS (ORDER BY o.start_date, o.id)) s
 	WHERE s.begins)`
 
+// stayEnrollmentsSQL selects (as id) the agency's enrollments of its
+// unbroken stay up to the request's enrollment ($7): those begun from the
+// stay's first day (stayStartSQL) to that enrollment's own.
+const stayEnrollmentsSQL = `SELECT o.id FROM enrollments o
+		WHERE o.client_id = $1 AND o.provider_id = $2 AND o.program_code = $3
+		  AND o.start_date >= ` + stayStartSQL + `
+		  AND o.start_date <= (SELECT e.start_date FROM enrollments e WHERE e.id = $7)`
+
 // gpraSeen is the GPRA interviews a request's rules read: those of the
-// stay it is for ($7, the agency's enrollment), and those of an agency
-// whose consent names the requester in the episode ($5). Not the agency's
-// own earlier stays in the episode: for a person no one else serves, a
-// re-enrollment is a new episode, whose intake is still to be done; the
-// shared episode's older stays would have told the agency another kept it
-// open (migration 00042).
-const gpraSeen = `(enrollment_id = $7 OR (episode_id = $5 AND provider_id IN (SELECT p FROM consenting WHERE '` + recordsGPRA + `' = ANY (records))))`
+// agency's unbroken stay the request is for (stay: its enrollments), and
+// those of an agency whose consent names the requester in the episode
+// ($5). The stay's, not its enrollment's alone: discharged and enrolled
+// again the same day, a client whose follow-up window had closed owed a
+// new intake, and with it the follow-up clock started again, so requests
+// the rules pend (SPEC §5) were approved unreviewed (a black-box pass); a
+// length of service counts from the same day (stayStartSQL). Not the
+// agency's own stays before a break: for a person no one else serves, a
+// re-enrollment after one is a new episode, whose intake is still to be
+// done, and the shared episode's older stays would have told the agency
+// another kept it open (migration 00042).
+const gpraSeen = `(enrollment_id IN (SELECT id FROM stay) OR (episode_id = $5 AND provider_id IN (SELECT p FROM consenting WHERE '` + recordsGPRA + `' = ANY (records))))`
 
 // gpraCountedSQL reads the interviews of another agency the GPRA facts
 // above counted for the requester: the intake whose date is the episode's
@@ -299,7 +313,7 @@ const gpraCountedSQL = `COALESCE((SELECT json_agg(json_build_object('id', g.id, 
 			UNION ALL
 			(SELECT id, client_id, provider_id FROM gpra_interviews
 			 WHERE kind = 'follow_up' AND ` + gpraSeen + `
-			   AND NOT EXISTS (SELECT 1 FROM gpra_interviews WHERE kind = 'follow_up' AND enrollment_id = $7)
+			   AND NOT EXISTS (SELECT 1 FROM gpra_interviews WHERE kind = 'follow_up' AND enrollment_id IN (SELECT id FROM stay))
 			 ORDER BY interview_date, id LIMIT 1)) g
 		WHERE g.provider_id <> $2), '[]')`
 
