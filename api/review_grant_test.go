@@ -195,3 +195,33 @@ func TestApproveModifiedNamesMissingUnitsRequired(t *testing.T) {
 		assert.Equal(t, "out_of_range", itFieldCode(p, "units"), "%v", p)
 	})
 }
+
+// A reviewer's approve_modified is held to the units the rules leave on
+// the days it grants: the agency's own authorization over part of the
+// request's span (at the per-voucher maximum) left "nothing to grant" for
+// the days it does not cover, though a new request for them was granted (a
+// voucher black-box pass).
+func TestApproveModifiedJudgesTheDaysItGrants(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-40))
+	pended := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 96, -20, 10)
+	require.Equal(t, "pended", pended["decision"], "%v", pended["reason_codes"])
+	later := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 96, 0, 10)
+	require.Equal(t, "approved", later["decision"], "%v", later["reason_codes"])
+	require.EqualValues(t, 96, later["units_granted"], "%v", later["reason_codes"])
+	path := itPath("/v1/voucher-requests/%d/decision", itNum(t, pended, "id"))
+	itNothingWritten(t, e, func() {
+		// Days the later authorization holds are held still.
+		p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"action": "approve_modified", "units": 40,
+			"start_date": day(-5), "end_date": day(5), "note": "ok"}), http.StatusConflict, "nothing_to_grant")
+		assert.Contains(t, p["detail"], "OWN_AUTHORIZATION_AT_VOUCHER_MAX")
+	})
+	r := e.post(keyReviewer, path, map[string]any{"action": "approve_modified", "units": 40,
+		"start_date": day(-20), "end_date": day(-1), "note": "the days before the agency's own authorization"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := r.JSON(t)
+	assert.Equal(t, "partial", got["decision"])
+	assert.EqualValues(t, 40, got["units_granted"])
+	assert.Equal(t, day(-1), got["granted_end"])
+}

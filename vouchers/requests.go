@@ -1217,11 +1217,28 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 			ceiling.EndDate = c.EndDate
 		}
 	}
+	// A reviewer's narrower grant is held to the units the rules leave on
+	// its own days: judged on the request's whole span, the agency's own
+	// authorization over some of its days left "nothing to grant" for the
+	// days it does not cover, which a new request for them was granted (a
+	// voucher black-box pass; OWN_AUTHORIZATION_AT_VOUCHER_MAX counts
+	// authorizations sharing a day with the span judged). The span's own
+	// bounds stay the request's as made.
+	units := ceiling.Units
+	if r.Action == ReviewApproveModified && !r.StartDate.Before(ceiling.StartDate) && !r.EndDate.After(ceiling.EndDate) &&
+		!r.EndDate.Before(r.StartDate) {
+		f := *sn.facts
+		f.Request.Start, f.Request.End = r.StartDate.Time, r.EndDate.Time
+		units = adjudication.DecideVoucher(&f).Ceiling.Units
+		if c := vr.Ceiling; c != nil {
+			units = min(units, c.Units)
+		}
+	}
 	// No span, or no units: the agency's own authorization over the same
 	// days holding the per-voucher maximum leaves none (a reviewer's
 	// approval of such a request was a 500 on the decision's CHECK: a
 	// black-box pass).
-	if ceiling.EndDate.Before(ceiling.StartDate) || ceiling.Units <= 0 {
+	if ceiling.EndDate.Before(ceiling.StartDate) || units <= 0 {
 		var why []string
 		for _, h := range asMade.Hits {
 			if h.Action == adjudication.ActionReduce || h.Action == adjudication.ActionDeny {
@@ -1237,8 +1254,8 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	g := grantDecision{units: ceiling.Units, start: ceiling.StartDate, end: ceiling.EndDate, enr: sn.enrollment}
 	if r.Action == ReviewApproveModified {
 		v := &rss.ValidationError{}
-		if *r.Units > ceiling.Units {
-			v.Add("units", "out_of_range", "a reviewer may grant at most %d units: the %d asked, cut by the rules' limits", ceiling.Units, vr.UnitsRequested)
+		if *r.Units > units {
+			v.Add("units", "out_of_range", "a reviewer may grant at most %d units: the %d asked, cut by the rules' limits", units, vr.UnitsRequested)
 		}
 		// Nor a wider span: that would authorize days the request never
 		// sought, past the program's validity or length of service.
