@@ -252,6 +252,23 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 		if err != nil {
 			return err
 		}
+		if person != 0 {
+			// Two registrations of the agency's under two identities (one
+			// by name, one by Medicaid ID) take different locks above, yet
+			// may match one person through another agency's record: both
+			// inserted, and the second was a 409 registration_conflict
+			// that a stranger's pair, matching nothing, never met (a Part 2
+			// audit). The person and agency are held, and the match read
+			// again once the other has committed: as sent one after the
+			// other, the second is a person of its own.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`,
+				fmt.Sprintf("person-agency:%d|%d", person, a.ProviderID)); err != nil {
+				return err
+			}
+			if person, err = matchPerson(ctx, tx, &n, a.ProviderID); err != nil {
+				return err
+			}
+		}
 		if person == 0 {
 			if err := tx.GetContext(ctx, &person, `INSERT INTO persons DEFAULT VALUES RETURNING id`); err != nil {
 				return fmt.Errorf("new person: %w", err)
