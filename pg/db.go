@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -315,13 +316,15 @@ func DatabaseName(rawURL string) string {
 		}
 		return strings.TrimPrefix(u.Path, "/")
 	}
-	for _, f := range strings.Fields(rawURL) {
-		if v, ok := strings.CutPrefix(f, "dbname="); ok {
-			return strings.Trim(v, "'")
-		}
+	// libpq's settings may put white space around the "=" (an on-call
+	// pass had "dbname = rss" refused as naming no database).
+	if m := dbnameSetting.FindStringSubmatch(rawURL); m != nil {
+		return strings.Trim(m[1], "'")
 	}
 	return ""
 }
+
+var dbnameSetting = regexp.MustCompile(`(?:^|\s)dbname\s*=\s*('[^']*'|\S+)`)
 
 // EnsureDatabase creates the database named in url when it does not exist,
 // connecting to the server's postgres database to do it, and reports

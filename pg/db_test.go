@@ -18,6 +18,8 @@ func TestDatabaseName(t *testing.T) {
 		{"postgres://%zz", ""},
 		{"host=/var/run/postgresql dbname=rss_test user=postgres", "rss_test"},
 		{"dbname='quoted' sslmode=disable", "quoted"},
+		{"host=h dbname = spaced user=u", "spaced"}, // libpq allows white space around "="
+		{"host=h mydbname=not_this", ""},
 		{"host=localhost user=postgres", ""},
 		{"", ""},
 	} {

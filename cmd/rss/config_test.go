@@ -89,6 +89,10 @@ func TestConfigRefusesADatabaseURLItWouldMisread(t *testing.T) {
 		"postgres://rss:S3CRETPW@127.0.0.1:5432":        "names no database",
 		"host=127.0.0.1 user=rss password=S3CRETPW":     "names no database",
 		"postgres://rss:S3CR%ZZETPW@127.0.0.1:5432/rss": "not a valid URL",
+		// The driver reads these as "rss/" and "rss ", which serve would
+		// create and serve empty (an on-call pass).
+		"postgres://rss:S3CRETPW@127.0.0.1:5432/rss/":   `names the database "rss/"`,
+		"postgres://rss:S3CRETPW@127.0.0.1:5432/rss%20": `names the database "rss "`,
 	} {
 		t.Setenv("DATABASE_URL", value)
 		_, err := loadConfig()
@@ -98,7 +102,7 @@ func TestConfigRefusesADatabaseURLItWouldMisread(t *testing.T) {
 		assert.NotContains(t, err.Error(), "S3CR", "the password is never quoted")
 	}
 	for _, value := range []string{"postgres://postgres@127.0.0.1:5432/rss?sslmode=disable", "postgresql:///rss",
-		"host=127.0.0.1 user=postgres dbname=rss sslmode=disable"} {
+		"host=127.0.0.1 user=postgres dbname=rss sslmode=disable", "host=127.0.0.1 user=postgres dbname = rss"} {
 		t.Setenv("DATABASE_URL", value)
 		_, err := loadConfig()
 		assert.NoError(t, err, value)

@@ -388,8 +388,15 @@ func checkDatabaseURL(raw string) error {
 			return errors.New("is not a valid URL (a password with a character such as @, / or # must be percent-encoded)")
 		}
 	}
-	if name := pg.DatabaseName(raw); name == "" {
+	name := pg.DatabaseName(raw)
+	if name == "" {
 		return errors.New("names no database: end the URL with one, such as /rss, or set dbname=")
+	}
+	// A trailing slash or space is part of the name the driver reads, and
+	// `rss serve` would create that database and serve it empty (an
+	// on-call pass). The name is not secret; it is quoted.
+	if strings.TrimSpace(name) != name || strings.Contains(name, "/") {
+		return fmt.Errorf("names the database %q: a slash or white space at its ends is part of the name; remove it", name)
 	}
 	return nil
 }
