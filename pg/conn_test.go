@@ -164,7 +164,9 @@ func TestSessionsRunWithoutJIT(t *testing.T) {
 	for _, tc := range []struct{ name, url, want string }{
 		{"a URL", u, "off"},
 		{"a URL with its own jit", u + "&jit=on", "on"},
+		{"a URL setting it in options", u + "&options=-c%20jit%3Don", "on"},
 		{"key=value pairs", "host=127.0.0.1 port=5432 user=postgres sslmode=disable dbname=" + pg.DatabaseName(u), "off"},
+		{"key = value pairs with their own", "host=127.0.0.1 port=5432 user=postgres sslmode=disable jit = on dbname=" + pg.DatabaseName(u), "on"},
 	} {
 		db, err := pg.Open(t.Context(), tc.url, 1)
 		require.NoError(t, err, tc.name)

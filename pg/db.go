@@ -440,11 +440,14 @@ func (p *Prepared) In(ctx context.Context, tx *sqlx.Tx, query string) (*sqlx.Stm
 //     without, and twenty at once had every provider's read wait past its
 //     deadline: an on-call black-box pass). The close and the reports set
 //     it off themselves as well.
+//
+// A setting counts as the string's own however it is written: "jit=on",
+// "jit = on", or within options ("-c jit=on", percent-encoded in a URL).
 func withSessionDefaults(raw string) string {
 	for _, p := range []string{"binary_parameters=yes", "jit=off"} {
 		key, _, _ := strings.Cut(p, "=")
 		switch {
-		case strings.Contains(raw, key+"="):
+		case regexp.MustCompile(`(?i)(^|[^a-z_])` + key + `\s*(=|%3D)`).MatchString(raw):
 		case strings.Contains(raw, "://") && strings.Contains(raw, "?"):
 			raw += "&" + p
 		case strings.Contains(raw, "://"):

@@ -271,12 +271,20 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 			// audit). The person and agency are held, and the match read
 			// again once the other has committed: as sent one after the
 			// other, the second is a person of its own.
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`,
-				fmt.Sprintf("person-agency:%d|%d", person, a.ProviderID)); err != nil {
-				return err
-			}
-			if person, err = matchPerson(ctx, tx, &n, a.ProviderID); err != nil {
-				return err
+			// Read again, the match may be another person, held in turn:
+			// each turn follows a registration that committed meanwhile,
+			// after which the person it matched is no match again, so the
+			// turns end (bounded all the same; registration_conflict is the
+			// guard past them).
+			for held, turns := int64(0), 0; person != 0 && person != held && turns < 4; turns++ {
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`,
+					fmt.Sprintf("person-agency:%d|%d", person, a.ProviderID)); err != nil {
+					return err
+				}
+				held = person
+				if person, err = matchPerson(ctx, tx, &n, a.ProviderID); err != nil {
+					return err
+				}
 			}
 		}
 		if person == 0 {

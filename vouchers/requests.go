@@ -1224,12 +1224,13 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	// voucher black-box pass; OWN_AUTHORIZATION_AT_VOUCHER_MAX counts
 	// authorizations sharing a day with the span judged). The span's own
 	// bounds stay the request's as made.
-	units := ceiling.Units
+	units, limits := ceiling.Units, asMade
 	if r.Action == ReviewApproveModified && !r.StartDate.Before(ceiling.StartDate) && !r.EndDate.After(ceiling.EndDate) &&
 		!r.EndDate.Before(r.StartDate) {
 		f := *sn.facts
 		f.Request.Start, f.Request.End = r.StartDate.Time, r.EndDate.Time
-		units = adjudication.DecideVoucher(&f).Ceiling.Units
+		limits = adjudication.DecideVoucher(&f)
+		units = limits.Ceiling.Units
 		if c := vr.Ceiling; c != nil {
 			units = min(units, c.Units)
 		}
@@ -1239,8 +1240,10 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	// approval of such a request was a 500 on the decision's CHECK: a
 	// black-box pass).
 	if ceiling.EndDate.Before(ceiling.StartDate) || units <= 0 {
+		// The rules that fired on what was to be granted: the request, or
+		// the days a reviewer's modified grant names.
 		var why []string
-		for _, h := range asMade.Hits {
+		for _, h := range limits.Hits {
 			if h.Action == adjudication.ActionReduce || h.Action == adjudication.ActionDeny {
 				why = append(why, h.Code+": "+h.Detail)
 			}

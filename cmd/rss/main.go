@@ -67,12 +67,16 @@ func main() {
 	// the server at once, requests in flight dropped (an on-call pass).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	// The first signal starts a graceful stop; the second takes its
-	// default action and ends the process at once, as a second Ctrl-C
-	// does elsewhere: swallowed, it left a draining server to wait out
-	// RSS_SHUTDOWN_TIMEOUT (an on-call pass).
+	// The first signal starts a graceful stop; a second interrupt or
+	// terminate takes its default action and ends the process at once, as
+	// a second Ctrl-C does elsewhere: swallowed, it left a draining server
+	// to wait out RSS_SHUTDOWN_TIMEOUT (an on-call pass). A hang-up during
+	// the drain is ignored (a supervisor may send one right after its
+	// terminate, a terminal closes after its Ctrl-C): it would have cut the
+	// drain short.
 	go func() {
 		<-ctx.Done()
+		signal.Ignore(syscall.SIGHUP)
 		stop()
 	}()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {

@@ -163,8 +163,8 @@ func TestServeBindsBeforeTouchingTheDatabase(t *testing.T) {
 	assert.False(t, exists, "no database was created, nor migrated")
 }
 
-// A second signal ends a draining server at once, as a second Ctrl-C
-// does: it was swallowed, and the server waited out RSS_SHUTDOWN_TIMEOUT
+// A second interrupt or terminate ends a draining server at once, as a
+// second Ctrl-C does, and a hang-up does not: it was swallowed, and the server waited out RSS_SHUTDOWN_TIMEOUT
 // (an on-call pass). The test runs main in a child process (this test
 // binary again), since the signal ends the process it reaches.
 func TestSecondSignalEndsADrainingServer(t *testing.T) {
@@ -211,6 +211,14 @@ func TestSecondSignalEndsADrainingServer(t *testing.T) {
 	select {
 	case err := <-exited:
 		t.Fatalf("the first signal ended the server with a request in flight: %v", err)
+	case <-time.After(time.Second):
+	}
+	// A hang-up during the drain (a supervisor's right after its
+	// terminate, a terminal closing) does not cut it short.
+	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+	select {
+	case err := <-exited:
+		t.Fatalf("a hang-up during the drain ended the server: %v", err)
 	case <-time.After(time.Second):
 	}
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
