@@ -1478,3 +1478,80 @@ func TestBackDatedReadmissionMergesTheEpisodesItRunsThrough(t *testing.T) {
 	assert.Equal(t, 1, e.count(ledgerAgrees, known.hra.Episode, day(-60)), "the void takes its money back from the merged episode")
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND dollars_paid = 108.00`, known.hra.Episode))
 }
+
+// A back-dated readmission that merges an episode another agency opened
+// after a break leaves that agency's live authorization payable, as a
+// stranger's is: merged past the service's episode maximum with nothing
+// raised, its claims were denied 119 where a stranger's were paid (an
+// enrollment black-box pass). The merged episode's maximum rises to what
+// its authorizations hold, as a reviewer's exception raises it.
+func TestMergedEpisodeKeepsItsGrantsPayable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.patch(keyAdmin, "/v1/reference/services/ATR-TR", map[string]any{"per_voucher_max": 12, "per_episode_max": 12})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	// And a dollar cap the two stays' 168.00 pass together, each within it.
+	r = e.patch(keyAdmin, "/v1/reference/programs/ATR", map[string]any{"episode_dollar_cap": "150.00", "reason": "a cap the merge passes"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	hra := itATRClient(t, e, day(-60))
+	v := itVoucher(t, e, keyHRA, hra.Client, "ATR-TR", 10, -14, -5)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	trips := func(key string, client int64, staff, number string, from, to int) map[string]any {
+		var lines []any
+		for d := from; d <= to; d++ {
+			lines = append(lines, map[string]any{"service_code": "ATR-TR", "date_of_service": day(d), "units": 1, "charge": "12.00"})
+		}
+		r := e.post(key, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("%s-%d", number, client), "client_id": client,
+			"rendering_staff_id": e.demo.Staff[staff], "place_of_service": "11", "lines": lines})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return r.JSON(t)
+	}
+	require.Equal(t, "paid", trips(keyHRA, hra.Client, "Okafor", "HRA", -14, -5)["status"])
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", hra.Enrollment), map[string]any{"discharge_date": day(-4), "reason_code": "goals_met"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	// BCS takes in the person after a break (a new episode), and a
+	// stranger with the same history at BCS.
+	bcsStay := func(person identity) int64 {
+		c := itRegisterAs(t, e, keyBCS, person)
+		for _, b := range []struct {
+			path string
+			body map[string]any
+		}{
+			{"/v1/enrollments", map[string]any{"client_id": c, "program_code": "ATR", "start_date": day(-2)}},
+			{"/v1/gpra-interviews", map[string]any{"client_id": c, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
+				"interview_date": day(-2)}},
+			{"/v1/consents", map[string]any{"client_id": c, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
+				"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-2), "expires_on": day(365)}},
+			{"/v1/care-plans", map[string]any{"client_id": c, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-2),
+				"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}}},
+		} {
+			r := e.post(keyBCS, b.path, b.body)
+			require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
+		}
+		v := itVoucher(t, e, keyBCS, c, "ATR-TR", 4, -2, 1)
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		return c
+	}
+	known := bcsStay(identityOf(t, e, hra.Client))
+	stranger := bcsStay(identity{First: "Merge", Last: "Stranger", DOB: rss.MustDate("1979-02-03")})
+
+	// HRA enters its readmission late, begun the day after its discharge:
+	// the two episodes merge, holding 14 trips of a maximum of 12 (HRA's
+	// ten used, BCS's four granted).
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": hra.Client, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": day(-3)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM episode_merges WHERE into_id = $1`, hra.Episode))
+
+	for name, c := range map[string]int64{"known elsewhere": known, "stranger": stranger} {
+		got := trips(keyBCS, c, "Ibrahim", "BCS", -2, 0)
+		assert.Equal(t, "paid", got["status"], "%s: %v", name, got)
+	}
+	assert.Equal(t, 14, e.count(`SELECT max_units FROM episode_unit_maxima WHERE episode_id = $1 AND service_code = 'ATR-TR'`, hra.Episode),
+		"the maximum rose to what the merged episode's authorizations hold")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND dollar_cap = 168.00`, hra.Episode), "so did the dollar cap")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episode_cap_raises WHERE episode_id = $1 AND provider_id = $2
+		AND cap_before = 150.00 AND cap_after = 168.00`, hra.Episode, e.demo.Providers["BCS"]),
+		"kept as the record of the agency whose authorizations came in, as a reviewer's raise is")
+}

@@ -415,7 +415,11 @@ func LockEpisodeLife(ctx context.Context, ext pg.Ext, episodeID int64) error {
 // earliest, open again from the stay's day when that is earlier; with
 // none, one opens on the day with the program's dollar cap.
 // Two enrollments at once (from any agencies) open one episode, not two.
-func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string, on rss.Date, dollarCap *rss.Money) (int64, error) {
+//
+// today and at are the ledger's day and time: a merge raises the merged
+// episode's limits to what its authorizations hold on today
+// (raiseToHoldings).
+func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string, on rss.Date, dollarCap *rss.Money, today rss.Date, at time.Time) (int64, error) {
 	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+episodeLifeKey("$1", "$2")+`)`, personID, program); err != nil {
 		return 0, fmt.Errorf("episode: %w", err)
 	}
@@ -449,7 +453,7 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 	}
 	id := ids[0]
 	if len(ids) > 1 {
-		if err := mergeEpisodes(ctx, ext, id, ids[1:], on); err != nil {
+		if err := mergeEpisodes(ctx, ext, id, ids[1:], on, today, at); err != nil {
 			return 0, err
 		}
 	}
@@ -484,7 +488,7 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 // (LockForClaimsSQL). claim_lines has no index on episode_id (intake never
 // asks it): the move reads the table, once a merge, which only a
 // back-dated stay bridging two episodes makes.
-func mergeEpisodes(ctx context.Context, ext pg.Ext, into int64, merged []int64, on rss.Date) error {
+func mergeEpisodes(ctx context.Context, ext pg.Ext, into int64, merged []int64, on, today rss.Date, at time.Time) error {
 	all := append([]int64{into}, merged...)
 	var agencies []int64
 	if err := sqlx.SelectContext(ctx, ext, &agencies, `SELECT provider_id FROM enrollments WHERE episode_id = ANY($1)
@@ -501,6 +505,14 @@ func mergeEpisodes(ctx context.Context, ext pg.Ext, into int64, merged []int64, 
 		return fmt.Errorf("merge episodes: %w", err)
 	}
 	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM episodes WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pq.Array(all)); err != nil {
+		return fmt.Errorf("merge episodes: %w", err)
+	}
+	// The agency whose authorizations in the merged episodes hold the most
+	// dollars, read before they move: a dollar cap the merge raises is
+	// kept as its record (raiseToHoldings).
+	var by int64
+	if err := sqlx.GetContext(ctx, ext, &by, `SELECT COALESCE((SELECT provider_id FROM authorizations WHERE episode_id = ANY($1)
+		GROUP BY provider_id ORDER BY sum(units_authorized * rate) DESC, provider_id LIMIT 1), 0)`, pq.Array(merged)); err != nil {
 		return fmt.Errorf("merge episodes: %w", err)
 	}
 	// Recorded first: the schema lets the rows below move because of it.
@@ -547,6 +559,49 @@ func mergeEpisodes(ctx context.Context, ext pg.Ext, into int64, merged []int64, 
 			opened_on = LEAST(opened_on, $4::date)
 		WHERE id = $1`, into, gone.Paid.StringFixed(2), gone.Cap, gone.Opened); err != nil {
 		return fmt.Errorf("merge episodes (money): %w", err)
+	}
+	return raiseToHoldings(ctx, ext, into, by, today, at)
+}
+
+// raiseToHoldings raises a merged episode's limits to what its
+// authorizations hold, as a reviewer's exception raises them for a grant:
+// each service's unit maximum (RaiseEpisodeUnits) and the dollar cap, the
+// raise kept as the record of by, the agency whose authorizations came in
+// with the most dollars (0: none came, and nothing is raised), so the
+// episode's cap is another agency's record to the one that opened it
+// (RaisedByOthersSQL), as any raise is. Each authorization was granted
+// within its own episode's limits; merged past them with nothing raised,
+// an agency's claims on its live authorization were denied 119 where a
+// stranger's were paid, telling it another agency served the person (an
+// enrollment black-box pass).
+func raiseToHoldings(ctx context.Context, ext pg.Ext, episodeID, by int64, today rss.Date, at time.Time) error {
+	var services []string
+	if err := sqlx.SelectContext(ctx, ext, &services, `SELECT DISTINCT service_code FROM authorizations WHERE episode_id = $1 ORDER BY 1`,
+		episodeID); err != nil {
+		return fmt.Errorf("merge episodes (limits): %w", err)
+	}
+	for _, s := range services {
+		if _, err := RaiseEpisodeUnits(ctx, ext, episodeID, s, 0, today, at); err != nil {
+			return err
+		}
+	}
+	if by == 0 {
+		return nil
+	}
+	_, _, total, err := episodeHeld(ctx, ext, episodeID, today)
+	if err != nil {
+		return fmt.Errorf("merge episodes (limits): %w", err)
+	}
+	if total.GreaterThan(maxEpisodeCap.Decimal) {
+		// Past what the ledger records: left for the MSC (claims are cut
+		// at the cap, as for any episode there).
+		return nil
+	}
+	if _, err := ext.ExecContext(ctx, `WITH before AS (SELECT dollar_cap FROM episodes WHERE id = $1),
+		raised AS (UPDATE episodes SET dollar_cap = $2 WHERE id = $1 AND dollar_cap IS NOT NULL AND dollar_cap < $2 RETURNING id)
+		INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after)
+		SELECT $1, $3, b.dollar_cap, $2 FROM before b, raised`, episodeID, total.StringFixed(2), by); err != nil {
+		return fmt.Errorf("merge episodes (limits): %w", err)
 	}
 	return nil
 }
@@ -608,7 +663,7 @@ type Stay struct {
 // its episode in every case (those rows never change their episode). No
 // case refuses: which episode a stay is in is the MSC's to see, and a
 // refusal would tell an agency that the person had stays with another.
-func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, dollarCap *rss.Money) (int64, error) {
+func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, dollarCap *rss.Money, today rss.Date, at time.Time) (int64, error) {
 	var o struct {
 		Others  int       `db:"others"`
 		Open    bool      `db:"open"`
@@ -638,7 +693,7 @@ func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, do
 			s.EpisodeID, *o.First, *o.LastEnd); err != nil {
 			return 0, fmt.Errorf("close the episode the stay leaves: %w", err)
 		}
-		return OpenEpisode(ctx, ext, s.PersonID, s.Program, on, dollarCap)
+		return OpenEpisode(ctx, ext, s.PersonID, s.Program, on, dollarCap, today, at)
 	}
 	if o.Raised {
 		return s.EpisodeID, nil
