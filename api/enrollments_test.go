@@ -577,6 +577,26 @@ func TestTransferPrimaryToAnEnrollmentAlreadyMarked(t *testing.T) {
 		AND e.discharge_date IS NULL`, e.demo.Clients["Kim/HRA"]))
 }
 
+// The sender of a transfer must hold the designation as the rules read it:
+// an enrollment the first designation outranked carries the flag too, and
+// a transfer "from" it took the designation from the agency that held it,
+// whose enrollment kept no history of it (an enrollment black-box pass).
+func TestTransferPrimaryFromAnOutrankedEnrollmentIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hraEnr := enrollmentOf(e, e.demo.Clients["Kim/HRA"], "ATR")
+	bcsEnr := enrollmentOf(e, e.demo.Clients["Kim/BCS"], "ATR")
+	require.Less(t, hraEnr, bcsEnr, "HRA's designation is the first")
+	_, err := e.db.ExecContext(t.Context(), `UPDATE enrollments SET primary_case_manager = true WHERE id = $1`, bcsEnr)
+	require.NoError(t, err)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", bcsEnr),
+			map[string]any{"to_enrollment_id": hraEnr, "reason": "move it"}), http.StatusConflict, "not_primary")
+		assert.Contains(t, p["detail"], fmt.Sprintf("enrollment %d, designated first, does", hraEnr))
+	})
+	assert.Equal(t, 2, e.count(`SELECT count(*) FROM enrollments WHERE id IN ($1, $2) AND primary_case_manager`, hraEnr, bcsEnr))
+}
+
 // A new enrollment starting before the day the client's last one in the
 // program ended would give one person two spans at once (counted twice in
 // the caseload, each with its own stage): 409 enrollment_overlaps, nothing

@@ -290,6 +290,22 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 			}
 			src = &from
 		}
+		// The sender must hold the designation as the rules read it (V10):
+		// its own flag is also set on an enrollment the first designation
+		// outranked, and on a discharged stay after another was designated,
+		// and a transfer "from" either took it from the agency that held
+		// it, whose enrollment kept no history of it (an enrollment
+		// black-box pass).
+		if src.PrimaryCaseManager {
+			for _, o := range open {
+				outranks := o.ID != src.ID && o.ProviderID != src.ProviderID && o.PrimaryCaseManager &&
+					(!src.DischargeDate.IsZero() || (o.ID < src.ID && !o.StartDate.After(s.Today())))
+				if outranks {
+					return rss.Coded(rss.ErrConflict, "not_primary",
+						"enrollment %d does not hold the primary case manager designation: enrollment %d, designated first, does; transfer from it", id, o.ID)
+				}
+			}
+		}
 		if !src.PrimaryCaseManager {
 			// The MSC reads this (the role was checked first): where no
 			// open enrollment holds it there is nothing to transfer, and
