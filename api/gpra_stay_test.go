@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -54,6 +55,19 @@ func TestGPRAFollowupOverdueOutlastsAReadmission(t *testing.T) {
 			v = itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 8, 1, 10)
 			assert.Equal(t, "pended", v["decision"], "%v", v)
 			assert.Equal(t, []any{"GPRA_FOLLOWUP_OVERDUE"}, reasons(v))
+			// The follow-up the pend asks for, sent for the readmitted
+			// enrollment, is refused naming the one it belongs to (it read
+			// "the follow-up window opens" on the new intake's clock: a
+			// re-check); recorded for that one, the pend is gone.
+			followup := map[string]any{"client_id": a.Client, "kind": "follow_up", "instrument": "SUPRT-2025", "status": "completed",
+				"interview_date": day(0)}
+			p := requireProblem(t, e.post(keyHRA, "/v1/gpra-interviews", followup), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Contains(t, fmt.Sprint(p["errors"]), fmt.Sprintf("record the follow-up for it (enrollment_id %d)", a.Enrollment))
+			followup["enrollment_id"] = a.Enrollment
+			r = e.post(keyHRA, "/v1/gpra-interviews", followup)
+			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+			v = itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 8, 1, 10)
+			assert.Equal(t, "approved", v["decision"], "%v", reasons(v))
 		})
 	}
 	t.Run("after a break the stay is new", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -117,6 +118,28 @@ const stays = `SELECT e.id AS enrollment_id, e.client_id, e.episode_id AS id, e.
 		COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) AS dc_days
 	FROM enrollments e JOIN programs p ON p.code = e.program_code AND p.gpra_required `
 
+// stayIntake is the completed intake the voucher rules count for the
+// agency's unbroken stay ep is part of (gpraSeen, stayStartSQL): its
+// enrollment and date, found false when there is none.
+func stayIntake(ctx context.Context, tx *sqlx.Tx, ep *stay) (enrollment int64, on rss.Date, found bool, err error) {
+	var row struct {
+		Enrollment int64    `db:"enrollment_id"`
+		On         rss.Date `db:"interview_date"`
+	}
+	err = tx.GetContext(ctx, &row, `SELECT g.enrollment_id, g.interview_date FROM gpra_interviews g JOIN enrollments o ON o.id = g.enrollment_id
+		WHERE g.kind = 'intake' AND g.status = 'completed' AND o.client_id = $1 AND o.provider_id = $2 AND o.program_code = $3
+		  AND o.start_date >= `+strings.ReplaceAll(stayStartSQL, "$7", "$4")+`
+		  AND o.start_date <= (SELECT e.start_date FROM enrollments e WHERE e.id = $4)
+		ORDER BY g.interview_date, g.id LIMIT 1`, ep.ClientID, ep.ProviderID, ep.ProgramCode, ep.EnrollmentID)
+	if errors.Is(err, pg.ErrNoRows) {
+		return 0, rss.Date{}, false, nil
+	}
+	if err != nil {
+		return 0, rss.Date{}, false, fmt.Errorf("the stay's intake: %w", err)
+	}
+	return row.Enrollment, row.On, true, nil
+}
+
 const interviewColumns = `id, episode_id, enrollment_id, client_id, provider_id, kind, instrument, status, interview_date,
 	not_conducted_reason, created_at`
 
@@ -216,19 +239,34 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 				return err
 			}
 		}
-		noIntake := func(before string) error {
+		// hint is the answer's own text (no caller's words, no %), part of
+		// the format: an argument is clipped as quoted input.
+		noIntake := func(before, hint string) error {
 			if intake.Status == "not_conducted" {
 				return rss.Invalid("kind", "intake_not_completed",
-					"the intake was recorded not conducted: %s follows a completed intake only, and none is owed without one", before)
+					"the intake was recorded not conducted: %s follows a completed intake only, and none is owed without one"+hint, before)
 			}
-			return rss.Invalid("kind", "intake_missing", "record the intake interview before %s", before)
+			return rss.Invalid("kind", "intake_missing", "record the intake interview before %s"+hint, before)
 		}
 		if n.Kind == "follow_up" {
+			// The voucher rules count the intake of the agency's unbroken
+			// stay (a readmission by the next day goes on in it): their
+			// pend asked for a follow-up that, sent for the readmitted
+			// enrollment, was refused as wanting an intake, or as early
+			// against a new one (a re-check). The answer names the
+			// enrollment it belongs to.
+			hint := ""
+			if other, on, found, err := stayIntake(ctx, tx, &ep); err != nil {
+				return err
+			} else if found && other != ep.EnrollmentID {
+				hint = fmt.Sprintf("; this stay goes on from enrollment %d (readmitted by the next day), whose intake of %s the voucher rules "+
+					"count: record the follow-up for it (enrollment_id %d)", other, on, other)
+			}
 			if intake.Status != "completed" {
-				return noIntake("the follow-up")
+				return noIntake("the follow-up", hint)
 			}
 			if opens := intake.Date.AddDays(*ep.FollowupOpenDays); n.InterviewDate.Before(opens) {
-				return rss.Invalid("interview_date", "before_window", "the follow-up window opens on %s", opens)
+				return rss.Invalid("interview_date", "before_window", "the follow-up window opens on %s"+hint, opens)
 			}
 		}
 		if n.Kind == "discharge" && ep.ClosedOn.IsZero() {
@@ -253,7 +291,7 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 			// follow-up follows one: one was recorded for a stay with
 			// no intake (a black-box pass). Nor is one owed: the
 			// schedule and the reports leave it out.
-			return noIntake("the discharge interview")
+			return noIntake("the discharge interview", "")
 		}
 		// A completed interview may follow one of its kind recorded not
 		// conducted (the client refused at intake and sat for it two days
