@@ -501,8 +501,18 @@ func (p *remitParser) claimSeg(s Segment, at int, fail func(string, ...any) erro
 			c.Patient = Party{Entity: "QC", Name: s.Element(3), First: s.Element(4), IDQual: s.Element(8), ID: s.Element(9)}
 		}
 	case "MIA":
+		for _, k := range []int{5, 20, 21, 22, 23, 24} {
+			if err := remarkCode(s, k, fail); err != nil {
+				return err
+			}
+		}
 		c.Remarks = appendNonEmpty(c.Remarks, s.Element(5), s.Element(20), s.Element(21), s.Element(22), s.Element(23), s.Element(24))
 	case "MOA":
+		for k := 3; k <= 7; k++ {
+			if err := remarkCode(s, k, fail); err != nil {
+				return err
+			}
+		}
 		c.Remarks = appendNonEmpty(c.Remarks, s.Element(3), s.Element(4), s.Element(5), s.Element(6), s.Element(7))
 	case "REF":
 		c.Refs = append(c.Refs, Ref{s.Element(1), s.Element(2)})
@@ -611,6 +621,9 @@ func (p *remitParser) lineSeg(s Segment, at int, fail func(string, ...any) error
 			return fail("LQ01 %q is not HE or RX", s.Element(1))
 		}
 		if s.Element(1) == "HE" {
+			if err := remarkCode(s, 2, fail); err != nil {
+				return err
+			}
 			ln.Remarks = append(ln.Remarks, s.Element(2))
 		}
 	}
@@ -643,6 +656,16 @@ func (p *remitParser) cas(s Segment, at int, fail func(string, ...any) error) ([
 		out = append(out, Adjustment{Group: group, Reason: reason, Amount: decimalOf(amt), Quantity: decimalOf(qty), Position: at})
 	}
 	return out, nil
+}
+
+// remarkCode refuses element k of s when it is given and is not a remark
+// code's shape (capitals and digits, as isCARC): stored in lower case,
+// "ma15" went unrecognised where rss reads MA15 (a re-check).
+func remarkCode(s Segment, k int, fail func(string, ...any) error) error {
+	if v := s.Element(k); v != "" && !isCARC(v) {
+		return fail("%s%02d %q is not a remark code (capitals and digits)", s.ID, k, v)
+	}
+	return nil
 }
 
 // isCARC reports whether code has a claim adjustment reason code's shape:

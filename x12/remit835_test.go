@@ -293,6 +293,9 @@ func TestRemittanceRefused(t *testing.T) {
 		// after the reader, naming only "claim 1 of the set" (a black-box
 		// pass).
 		{"CARC in lower case", mixed, "CAS*CO*45*30.00~", "CAS*CO*a2*30.00~", 22, "CAS", `CAS02 "a2" is not a claim adjustment reason code`, "", ""},
+		// Nor a remark code: "ma15" went unrecognised where rss reads MA15.
+		{"remark code in lower case", mixed, "MOA***MA130", "MOA***ma130", 33, "MOA", `MOA03 "ma130" is not a remark code`, "", ""},
+		{"line remark code in lower case", mixed, "LQ*HE*N130~", "LQ*HE*n130~", 29, "LQ", `LQ02 "n130" is not a remark code`, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.file
