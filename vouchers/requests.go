@@ -1258,7 +1258,7 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	if r.Action == ReviewApproveModified {
 		v := &rss.ValidationError{}
 		if *r.Units > units {
-			v.Add("units", "out_of_range", "a reviewer may grant at most %d units: the %d asked, cut by the rules' limits", units, vr.UnitsRequested)
+			v.Add("units", "out_of_range", "a reviewer may grant at most %d units: the %d the agency asked for, cut by the rules' limits", units, vr.UnitsRequested)
 		}
 		// Nor a wider span: that would authorize days the request never
 		// sought, past the program's validity or length of service.

@@ -62,6 +62,8 @@ func readPayerFile(path string, limit int64) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(in, limit+1))
 	switch {
 	case err != nil:
+	case int64(len(body)) > limit && path == "-":
+		err = fmt.Errorf("standard input holds more than the %d bytes a payer file may be (RSS_MAX_BULK_BODY_BYTES, as POST /v1/payer-files takes); nothing was written", limit)
 	case int64(len(body)) > limit:
 		err = fmt.Errorf("%s grew past the %d bytes a payer file may be while it was read; nothing was written", path, limit)
 	case len(bytes.TrimSpace(body)) == 0:

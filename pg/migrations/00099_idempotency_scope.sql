@@ -9,9 +9,12 @@
 ALTER TABLE idempotency_keys ADD COLUMN scope bigint;
 UPDATE idempotency_keys i SET scope = COALESCE(k.provider_id, -k.id) FROM api_keys k WHERE k.id = i.api_key_id;
 -- Two keys of one agency that used one Idempotency-Key each keep their
--- answer no longer: the latest is kept, the one a retry is likeliest to be.
+-- answer no longer: one holding an answer is kept before one that holds
+-- none (an older release wrote the row before the work), then the latest,
+-- the one a retry is likeliest to be.
 DELETE FROM idempotency_keys i USING idempotency_keys j
-WHERE i.scope = j.scope AND i.key = j.key AND (i.created_at, i.api_key_id) < (j.created_at, j.api_key_id);
+WHERE i.scope = j.scope AND i.key = j.key
+  AND (i.status_code IS NOT NULL, i.created_at, i.api_key_id) < (j.status_code IS NOT NULL, j.created_at, j.api_key_id);
 ALTER TABLE idempotency_keys
     ALTER COLUMN scope SET NOT NULL,
     ADD CONSTRAINT idempotency_keys_scope_nonzero CHECK (scope <> 0),
