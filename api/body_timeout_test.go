@@ -83,3 +83,15 @@ func TestBodyCutShortIsAClientThatLeft(t *testing.T) {
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&p))
 	assert.Equal(t, "client_closed_request", p["code"])
 }
+
+// A body that is not a JSON object is told so, whatever its struct's
+// fields are: a discharge sent as [] read "must be a date" (an enrollment
+// black-box pass), since the struct's type text names rss.Date.
+func TestJSONKindOfABodysOwnStruct(t *testing.T) {
+	for _, goType := range []string{`struct { DischargeDate rss.Date "json:\"discharge_date\"" }`, "struct { Units int }",
+		"map[string]interface {}"} {
+		assert.Equal(t, "an object", jsonKind(goType), goType)
+	}
+	assert.Equal(t, `a date "YYYY-MM-DD"`, jsonKind("rss.Date"))
+	assert.Equal(t, "a whole number", jsonKind("int64"))
+}

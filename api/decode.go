@@ -424,6 +424,11 @@ func fits(n string, t reflect.Type) bool {
 
 func jsonKind(goType string) string {
 	switch {
+	// A body's own struct first: its type's text names its fields' types,
+	// and a discharge sent as [] read "must be a date" (an enrollment
+	// black-box pass).
+	case strings.HasPrefix(goType, "struct") || strings.HasPrefix(goType, "map["):
+		return "an object"
 	case strings.Contains(goType, "int"):
 		return "a whole number"
 	case strings.Contains(goType, "float"):
