@@ -1432,22 +1432,7 @@ func TestBackDatedReadmissionMergesTheEpisodesItRunsThrough(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		if known {
 			// BCS admits the person after a break: a newer episode.
-			h.bcs = itRegisterAs(t, e, keyBCS, identityOf(t, e, h.hra.Client))
-			for _, b := range []struct {
-				path string
-				body map[string]any
-			}{
-				{"/v1/enrollments", map[string]any{"client_id": h.bcs, "program_code": "ATR", "start_date": day(-2)}},
-				{"/v1/gpra-interviews", map[string]any{"client_id": h.bcs, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
-					"interview_date": day(-2)}},
-				{"/v1/consents", map[string]any{"client_id": h.bcs, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
-					"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-2), "expires_on": day(365)}},
-				{"/v1/care-plans", map[string]any{"client_id": h.bcs, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-2),
-					"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}}},
-			} {
-				r := e.post(keyBCS, b.path, b.body)
-				require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
-			}
+			h.bcs = bcsTripsStay(t, e, identityOf(t, e, h.hra.Client), -2)
 			v := itVoucher(t, e, keyBCS, h.bcs, "ATR-TR", 2, -2, -1)
 			require.Equal(t, "approved", v["decision"], "%v", v)
 			var lines []any
@@ -1533,22 +1518,7 @@ func TestMergedEpisodeKeepsItsGrantsPayable(t *testing.T) {
 	// BCS takes in the person after a break (a new episode), and a
 	// stranger with the same history at BCS.
 	bcsStay := func(person identity) int64 {
-		c := itRegisterAs(t, e, keyBCS, person)
-		for _, b := range []struct {
-			path string
-			body map[string]any
-		}{
-			{"/v1/enrollments", map[string]any{"client_id": c, "program_code": "ATR", "start_date": day(-2)}},
-			{"/v1/gpra-interviews", map[string]any{"client_id": c, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
-				"interview_date": day(-2)}},
-			{"/v1/consents", map[string]any{"client_id": c, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
-				"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-2), "expires_on": day(365)}},
-			{"/v1/care-plans", map[string]any{"client_id": c, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-2),
-				"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}}},
-		} {
-			r := e.post(keyBCS, b.path, b.body)
-			require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
-		}
+		c := bcsTripsStay(t, e, person, -2)
 		v := itVoucher(t, e, keyBCS, c, "ATR-TR", 4, -2, 1)
 		require.Equal(t, "approved", v["decision"], "%v", v)
 		return c
@@ -1574,4 +1544,28 @@ func TestMergedEpisodeKeepsItsGrantsPayable(t *testing.T) {
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episode_cap_raises WHERE episode_id = $1 AND provider_id = $2
 		AND cap_before = 150.00 AND cap_after = 168.00`, hra.Episode, e.demo.Providers["BCS"]),
 		"kept as the record of the agency whose authorizations came in, as a reviewer's raise is")
+}
+
+// bcsTripsStay registers person at BCS and readies an ATR stay from day
+// from for transportation vouchers: the enrollment, an intake, a consent to
+// the MSC and a care plan listing ATR-TR.
+func bcsTripsStay(t *testing.T, e *env, person identity, from int) int64 {
+	t.Helper()
+	c := itRegisterAs(t, e, keyBCS, person)
+	for _, b := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/v1/enrollments", map[string]any{"client_id": c, "program_code": "ATR", "start_date": day(from)}},
+		{"/v1/gpra-interviews", map[string]any{"client_id": c, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
+			"interview_date": day(from)}},
+		{"/v1/consents", map[string]any{"client_id": c, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
+			"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(from), "expires_on": day(365)}},
+		{"/v1/care-plans", map[string]any{"client_id": c, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(from),
+			"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}}},
+	} {
+		r := e.post(keyBCS, b.path, b.body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
+	}
+	return c
 }

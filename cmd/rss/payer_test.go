@@ -134,17 +134,9 @@ func TestExportNamesTheFileAskedFor(t *testing.T) {
 // a file piped from another tool was refused as a file named "-" (an
 // on-call pass).
 func TestX12CheckReadsStdin(t *testing.T) {
-	f, err := os.CreateTemp(t.TempDir(), "in")
-	require.NoError(t, err)
-	_, err = f.WriteString("hello world")
-	require.NoError(t, err)
-	_, err = f.Seek(0, 0)
-	require.NoError(t, err)
-	stdin := os.Stdin
-	os.Stdin = f
-	t.Cleanup(func() { os.Stdin = stdin; f.Close() })
+	withStdin(t, "hello world")
 	var out, errOut bytes.Buffer
-	err = run(t.Context(), []string{"x12", "check", "-"}, &out, &errOut)
+	err := run(t.Context(), []string{"x12", "check", "-"}, &out, &errOut)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "1 problem(s) found")
 	assert.Contains(t, out.String(), "segment 1: SYNTAX: input does not start with an ISA segment")
@@ -156,19 +148,25 @@ func TestX12CheckReadsStdin(t *testing.T) {
 func TestX12ImportReadsStdin(t *testing.T) {
 	_, url := pgtest.NewDBURL(t)
 	t.Setenv("DATABASE_URL", url)
+	withStdin(t, "hello world")
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), []string{"x12", "import", "-"}, &out, &errOut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "- was not imported; nothing was written")
+	assert.Contains(t, out.String(), "segment")
+	assert.NotContains(t, err.Error(), "no such file")
+}
+
+// withStdin makes os.Stdin read text for the rest of the test.
+func withStdin(t *testing.T, text string) {
+	t.Helper()
 	f, err := os.CreateTemp(t.TempDir(), "in")
 	require.NoError(t, err)
-	_, err = f.WriteString("hello world")
+	_, err = f.WriteString(text)
 	require.NoError(t, err)
 	_, err = f.Seek(0, 0)
 	require.NoError(t, err)
 	stdin := os.Stdin
 	os.Stdin = f
 	t.Cleanup(func() { os.Stdin = stdin; f.Close() })
-	var out, errOut bytes.Buffer
-	err = run(t.Context(), []string{"x12", "import", "-"}, &out, &errOut)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "- was not imported; nothing was written")
-	assert.Contains(t, out.String(), "segment")
-	assert.NotContains(t, err.Error(), "no such file")
 }
