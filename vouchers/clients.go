@@ -229,16 +229,6 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 				ClientID: out.ID, Outcome: "registration"})
 		}
 
-		// An agency out of service takes no one new in: registered, the
-		// person's record served nothing it could do (no enrollment starts
-		// while it is out) and held their details (an on-call pass). Its
-		// own records still answer, above.
-		if from, out, err := outOfService(ctx, tx, a.ProviderID, s.Today()); err != nil {
-			return err
-		} else if out {
-			return rss.Coded(rss.ErrConflict, "provider_deactivated", "the agency is out of service %s: no new client is registered while it is", from)
-		}
-
 		// A Medicaid ID on any span of another client of the agency is
 		// that person's, also when their id on file has moved on to a
 		// newer span: only the id on file was read, so an old id still
