@@ -114,3 +114,45 @@ func TestClaimInFlightDuringAnEpisodeMergeKeepsItsAuthorization(t *testing.T) {
 		t.Fatal("the claim's locks never came")
 	}
 }
+
+// A discharge waits for the episode's life lock before it locks its
+// enrollment's row, the order a merging readmission takes them in: it held
+// the row while it waited, the merge holding the life lock waited in turn
+// to move the row, and PostgreSQL broke the deadlock with a 409 (an
+// enrollment black-box pass, 16 rounds in 43). Here the life lock is held
+// open in a transaction: the discharge waits on it, and its row is free
+// meanwhile.
+func TestDischargeTakesTheEpisodeLifeBeforeItsRow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	a := itATRClient(t, e, day(-20))
+	person := int64(e.count(`SELECT person_id FROM enrollments WHERE id = $1`, a.Enrollment))
+
+	life, err := e.db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	defer func() { _ = life.Rollback() }()
+	_, err = life.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('episode:' || $1::text || ':' || 'ATR'))`, person)
+	require.NoError(t, err)
+
+	done := make(chan resp, 1)
+	go func() {
+		done <- e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", a.Enrollment), map[string]any{"discharge_date": day(0), "reason_code": "goals_met"})
+	}()
+	// The discharge is waiting on the life lock.
+	require.Eventually(t, func() bool {
+		return e.count(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`) > 0
+	}, 30*time.Second, 10*time.Millisecond)
+	// Its enrollment's row is not held while it waits.
+	var id int64
+	err = life.GetContext(ctx, &id, `SELECT id FROM enrollments WHERE id = $1 FOR UPDATE NOWAIT`, a.Enrollment)
+	require.NoError(t, err, "the discharge holds its row while it waits for the episode's life")
+	require.NoError(t, life.Rollback())
+	select {
+	case r := <-done:
+		assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the discharge never finished")
+	}
+}

@@ -999,16 +999,17 @@ func (s *Service) lockEnrollment(ctx context.Context, tx *sqlx.Tx, a access.Acto
 // lockOpenEnrollment is lockEnrollment for one not discharged yet (409
 // already_discharged otherwise): a discharge's and a withdrawal's.
 //
-// Both may end the episode (close it, or drop it), so each then holds the
-// episode's life (ledger.LockEpisodeLife) before it locks anything of the
-// episode's, the order an enrollment joining the episode takes them in.
+// Both may end the episode (close it, or drop it), so each holds the
+// episode's life before it locks anything of the episode's, the row of the
+// enrollment itself included (ledger.LockStayLife): the order an enrollment
+// joining the episode, and a merge, take them in.
 func (s *Service) lockOpenEnrollment(ctx context.Context, tx *sqlx.Tx, a access.Actor, id int64) (Enrollment, error) {
+	if err := ledger.LockStayLife(ctx, tx, id); err != nil {
+		return Enrollment{}, err
+	}
 	e, err := s.lockEnrollment(ctx, tx, a, id)
 	if err == nil && !e.DischargeDate.IsZero() {
 		err = rss.Coded(rss.ErrConflict, "already_discharged", "enrollment %d was discharged on %s", id, e.DischargeDate)
-	}
-	if err == nil {
-		err = ledger.LockEpisodeLife(ctx, tx, e.EpisodeID)
 	}
 	return e, err
 }
