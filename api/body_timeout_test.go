@@ -21,15 +21,7 @@ import (
 // pass). Here the deadline is 200 ms and the body's second half comes
 // after 600.
 func TestSlowBodyIsATimeoutNotBadJSON(t *testing.T) {
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
-	e.POST("/read", func(c *gin.Context) {
-		if _, err := readBody(c); err != nil {
-			return
-		}
-		c.String(http.StatusOK, "read")
-	})
-	ts := httptest.NewUnstartedServer(e)
+	ts := httptest.NewUnstartedServer(bodyReader())
 	ts.Config.ReadTimeout = 200 * time.Millisecond
 	ts.Start()
 	defer ts.Close()
@@ -58,15 +50,7 @@ func TestSlowBodyIsATimeoutNotBadJSON(t *testing.T) {
 // a client that left (499), not as a 400 blaming its JSON (an on-call
 // pass: a client killed mid-body read as malformed_json).
 func TestBodyCutShortIsAClientThatLeft(t *testing.T) {
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
-	e.POST("/read", func(c *gin.Context) {
-		if _, err := readBody(c); err != nil {
-			return
-		}
-		c.String(http.StatusOK, "read")
-	})
-	ts := httptest.NewServer(e)
+	ts := httptest.NewServer(bodyReader())
 	defer ts.Close()
 
 	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
@@ -94,4 +78,18 @@ func TestJSONKindOfABodysOwnStruct(t *testing.T) {
 	}
 	assert.Equal(t, `a date "YYYY-MM-DD"`, jsonKind("rss.Date"))
 	assert.Equal(t, "a whole number", jsonKind("int64"))
+}
+
+// bodyReader is a router whose one route, POST /read, reads its body as
+// every handler does (readBody) and answers "read".
+func bodyReader() *gin.Engine {
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	e.POST("/read", func(c *gin.Context) {
+		if _, err := readBody(c); err != nil {
+			return
+		}
+		c.String(http.StatusOK, "read")
+	})
+	return e
 }

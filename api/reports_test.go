@@ -187,6 +187,22 @@ func caseRow(t *testing.T, rep itReport, staff int64) map[string]any {
 	return nil
 }
 
+// rcmEnroll enrolls HRA's client c in RCM from start.
+func rcmEnroll(t *testing.T, e *env, c int64, start string) int64 {
+	t.Helper()
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "RCM", "start_date": start,
+		"referral_source": "samss_meeting"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	return itID(t, r)
+}
+
+// rcmDischarge discharges HRA's enrollment id on the day.
+func rcmDischarge(t *testing.T, e *env, id int64, on string) {
+	t.Helper()
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", id), map[string]any{"discharge_date": on, "reason": "completed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
+
 func rcmEnrollment(t *testing.T, e *env, client string) int64 {
 	return int64(e.count(`SELECT id FROM enrollments WHERE client_id = $1 AND program_code = 'RCM'`, e.demo.Clients[client]))
 }
@@ -365,16 +381,8 @@ func losRow(t *testing.T, rep itReport, id int64) map[string]any {
 // reports black-box pass).
 func TestReportLengthOfServiceCountsTheUnbrokenStay(t *testing.T) {
 	e := newEnv(t)
-	enroll := func(c int64, start string) int64 {
-		r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "RCM", "start_date": start,
-			"referral_source": "samss_meeting"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		return itID(t, r)
-	}
-	discharge := func(id int64, on string) {
-		r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", id), map[string]any{"discharge_date": on, "reason": "completed"})
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	}
+	enroll := func(c int64, start string) int64 { return rcmEnroll(t, e, c, start) }
+	discharge := func(id int64, on string) { rcmDischarge(t, e, id, on) }
 	same, next, broken := itNewClient(t, e, keyHRA, "hartford"), itNewClient(t, e, keyHRA, "hartford"), itNewClient(t, e, keyHRA, "hartford")
 	s1 := enroll(same, day(-300))
 	discharge(s1, day(-100))
@@ -413,17 +421,8 @@ func TestReportLengthOfServiceCountsTheUnbrokenStay(t *testing.T) {
 func TestReportLengthOfService(t *testing.T) {
 	e := newEnv(t)
 	hra := e.demo.Providers["HRA"]
-	enroll := func(start string) int64 {
-		c := itNewClient(t, e, keyHRA, "hartford")
-		r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "RCM", "start_date": start,
-			"referral_source": "samss_meeting"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		return itID(t, r)
-	}
-	discharge := func(id int64, on string) {
-		r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", id), map[string]any{"discharge_date": on, "reason": "completed"})
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	}
+	enroll := func(start string) int64 { return rcmEnroll(t, e, itNewClient(t, e, keyHRA, "hartford"), start) }
+	discharge := func(id int64, on string) { rcmDischarge(t, e, id, on) }
 	day270, day271 := enroll(day(-269)), enroll(day(-270))
 	done := enroll(day(-299))
 	discharge(done, day(-30))
