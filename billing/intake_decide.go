@@ -451,6 +451,14 @@ func (o *original) resendable() error {
 					"only a void the payer rejected is sent again", o.ID)
 		}
 	}
+	// A void of lines no batch took reverses them on the record only: no
+	// batch ever sends it, and "the next batch sends it" had the agency
+	// wait for one that never came (a claims black-box pass).
+	if !slices.ContainsFunc(o.lines, func(l originalLine) bool { return l.Billable }) {
+		return rss.Coded(rss.ErrConflict, "void_not_sent",
+			"void %d reverses only lines that never went to the payer: it is on the record only, no batch sends it, "+
+				"and there is nothing to send again", o.ID)
+	}
 	return rss.Coded(rss.ErrConflict, "void_not_sent",
 		"void %d has not gone to the payer: the next batch sends it; only a void the payer rejected is sent again", o.ID)
 }

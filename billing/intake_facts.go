@@ -107,7 +107,10 @@ type originalLine struct {
 	Rate         *rss.Money      `db:"rate"`
 	Adjustments  json.RawMessage `db:"adjustments"`
 	Counted      bool            `db:"counted"`
-	Batched      bool            `db:"-"`
+	// Billable: the line goes to the payer in a batch (a void's reversal
+	// of a line no batch took is on the record only).
+	Billable bool `db:"billable"`
+	Batched  bool `db:"-"`
 	// Rejected: a line of a void that went out in a CLM loop the payer
 	// turned away (payer_loop_rejected), which a resend sends again.
 	Rejected bool `db:"-"`
@@ -429,7 +432,7 @@ const (
 		WHERE c.id = ANY($2) AND c.provider_id = $1 ORDER BY c.id FOR UPDATE`
 	originalLinesQuery = `SELECT l.id, l.claim_id, l.line_number, l.service_code, l.date_of_service, l.units,
 			l.charge, l.authorization_number, l.authorization_id, l.episode_id, l.units_allowed, l.allowed, l.paid, l.rate,
-			l.adjustments, l.counted
+			l.adjustments, l.counted, l.billable
 		FROM claim_lines l JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1
 		WHERE l.claim_id = ANY($2) ORDER BY l.id FOR UPDATE OF l`
 	batchedQuery = `SELECT l.id FROM claim_lines l JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1

@@ -222,6 +222,16 @@ func TestResendRefusals(t *testing.T) {
 	require.ErrorIs(t, err, rss.ErrConflict)
 	assert.Equal(t, "not_a_void", codeOf(err))
 
+	// A void of a claim no batch took is on the record only: no batch
+	// will send it, so its refusal does not promise one.
+	c := w.submitAs(w.ecra(), w.mhwClaim("RR2-C", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-9), 2, "14.50")))
+	cv := w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "RR2-C-V", ClientID: dubois, Frequency: billing.FreqVoid, OriginalClaimID: &c.ID})
+	err = resend("RR2-X0", cv.ID)
+	require.ErrorIs(t, err, rss.ErrConflict)
+	assert.Equal(t, "void_not_sent", codeOf(err))
+	assert.Contains(t, err.Error(), "on the record only")
+	assert.NotContains(t, err.Error(), "the next batch sends it")
+
 	b1, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
 	require.NoError(t, err)
 	ans1, err := x12test.Answer(w.export(b1.ID), x12test.Scenario{Control: 980})
@@ -232,6 +242,7 @@ func TestResendRefusals(t *testing.T) {
 	err = resend("RR2-X2", v.ID)
 	require.ErrorIs(t, err, rss.ErrConflict)
 	assert.Equal(t, "void_not_sent", codeOf(err), "it waits for its batch")
+	assert.Contains(t, err.Error(), "the next batch sends it")
 
 	b2, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
 	require.NoError(t, err)
