@@ -1057,3 +1057,42 @@ func TestMedicaidAgencyNeedsABillableAddress(t *testing.T) {
 			"has offered services billed to Medicaid on an 837P (their claims, voids and replacements go out under its address): its")
 	})
 }
+
+// A reactivation ends what was granted into an authorization's room while
+// its agency was out, not what a deny rule reads today: an authorization
+// stands when its client's area is taken out of the agency's list, and a
+// deactivation undone in error (or reactivated before it took effect)
+// ended it CATCHMENT_AREA_NOT_SERVED_BY_AGENCY, voiding one not begun, so
+// the agency could not even request the units again (an operations pass).
+func TestReactivationEndsNothingADenyRuleAloneReads(t *testing.T) {
+	t.Parallel()
+	for _, inError := range []bool{true, false} {
+		e := newEnv(t)
+		hra := e.demo.Providers["HRA"]
+		c := itATRClient(t, e, day(-10))
+		running := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 10, 0, 20)
+		require.Equal(t, "approved", running["decision"], "%v", running)
+		ahead := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 8, 12, 30)
+		require.Equal(t, "approved", ahead["decision"], "%v", ahead)
+		r := e.get(keyAdmin, itPath("/v1/reference/providers/%d", hra))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var areas []string
+		for _, a := range r.JSON(t)["catchment_areas"].([]any) {
+			if a != "hartford" {
+				areas = append(areas, a.(string))
+			}
+		}
+		r = e.patch(keyAdmin, itPath("/v1/reference/providers/%d", hra), map[string]any{"catchment_areas": areas, "reason": "Hartford moves"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "wrong agency", "effective_on": day(10)})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "undo", "in_error": inError})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Empty(t, r.JSON(t)["authorizations_ended"], "in_error %v: %s", inError, r.Body)
+		for _, v := range []map[string]any{running, ahead} {
+			got := itAuth(t, e, keyHRA, itNum(t, v, "authorization_id"))
+			assert.Equal(t, v["granted_end"], got["end_date"], "in_error %v: %v", inError, got)
+			assert.Equal(t, "active", got["status"], "in_error %v: %v", inError, got)
+		}
+	}
+}

@@ -415,9 +415,11 @@ type AuthorizationEnded struct {
 // request for them from today to its end would be granted. Each is judged
 // so, in id order, on the person's authorizations as they then stand
 // (those given back already with their spans, the rest still cut), and
-// one that a deny rule or a guard of what was granted meanwhile (the
-// episode's units and dollars, another agency's authorization over the
-// same days) fires on is not given back: it ends the day before the
+// one that a guard of what was granted meanwhile (the episode's units and
+// dollars, another agency's authorization over the same days) fires on is
+// not given back (a deny rule alone does not end it: a live
+// authorization outlives the facts they read, its claims judged line by
+// line): it ends the day before the
 // deactivation took effect, as a discharge ends one (voided when it would
 // only have started from then). No one acknowledges a cap here: the admin
 // reactivating an agency is not the reviewer who may lift one; the agency
@@ -509,7 +511,12 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			back[c.ID] = whole.Rule(today)
 			continue
 		default:
-			denied, _ := deniedHits(d)
+			// Only what was granted into its room meanwhile keeps it from
+			// coming back. A deny rule that fires today (the area taken out
+			// of the agency's list, the staff member the voucher named has
+			// left) ends no live authorization, whose claims are judged line
+			// by line; judged here, a deactivation undone in error ended or
+			// voided authorizations it never touched (an operations pass).
 			over, _ := guardHits(d, func(string) bool { return false })
 			if slices.Contains(over, adjudication.CodeDuplicateOtherProvider) {
 				excepted, err := s.overlapExcepted(ctx, tx, &cur, resumes, c.End, asStands)
@@ -520,7 +527,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 					over = slices.DeleteFunc(over, func(code string) bool { return code == adjudication.CodeDuplicateOtherProvider })
 				}
 			}
-			if codes = append(denied, over...); len(codes) == 0 {
+			if codes = over; len(codes) == 0 {
 				back[c.ID] = whole.Rule(today)
 				continue
 			}
