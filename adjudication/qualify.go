@@ -108,12 +108,25 @@ func Qualified(s *Staff, providerID int64, svc *Service, d time.Time, st *Settin
 		}
 		return true, PathRecoveryAssistant
 	case QualRCMSpecialist:
-		if s.Role == RoleLeadRecoverySpecialist || s.Role == RoleRecoverySpecialist {
+		if RoleMayDeliver(svc.Qualification, s.Role) {
 			return true, PathRCMRole
 		}
 		return false, "role_not_recovery_specialist"
 	}
 	return false, "unknown_qualification"
+}
+
+// RoleMayDeliver reports whether a role alone leaves its staff able to
+// deliver a service of qualification q: false only where the
+// qualification is a role (RCM's recovery specialists, SPEC §4). The
+// other qualifications are a staff member's credentials, whatever the
+// role. A program's caseload caps are held to it, so no role may carry
+// enrollments whose services its staff could never be granted.
+func RoleMayDeliver(q, role string) bool {
+	if q == QualRCMSpecialist {
+		return role == RoleLeadRecoverySpecialist || role == RoleRecoverySpecialist
+	}
+	return true
 }
 
 // atrCaseManager applies the five paths of the ATR case management standard.

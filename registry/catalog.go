@@ -364,6 +364,16 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 		if err != nil {
 			return constraintError(err)
 		}
+		// A role the program's caps let carry it must be able to deliver
+		// the new service by its role too (vouchers.caseloadRolesHeld).
+		if role, _, err := vouchers.UndeliverableCaseloadRole(ctx, tx, n.ProgramCode); err != nil || role != "" {
+			if err == nil {
+				err = rss.Invalid("qualification", "role_not_qualified",
+					"%s's caseload caps let staff of role %s carry it, who may not deliver a service of qualification %s; change the caps first",
+					n.ProgramCode, role, n.Qualification)
+			}
+			return err
+		}
 		// The first rate is part of the entry: one write, one event.
 		if _, err := insertRate(ctx, tx, n.Code, NewRate{Rate: n.Rate, EffectiveFrom: n.EffectiveFrom, Reason: "initial rate"}, a); err != nil {
 			return err

@@ -384,6 +384,9 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 					return err
 				}
 			}
+			if err := caseloadRolesHeld(ctx, tx, code); err != nil {
+				return err
+			}
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "program", EntityID: code, Outcome: "reference_data"}); err != nil {
 			return err
@@ -681,4 +684,67 @@ func (s *Service) referenceHistory(ctx context.Context, table, entity string, re
 		return err
 	})
 	return out, err
+}
+
+// caseloadRolesHeld holds a program's new caseload caps to the roles that
+// may carry it. Enrollments read which roles may carry a program from its
+// caps and the voucher rules read which may deliver its services from the
+// roles (adjudication.RoleMayDeliver): a role added to RCM's caps was
+// assigned clients every voucher of which was then denied
+// STAFF_NOT_QUALIFIED, and a role taken out left the clients it carried
+// with vouchers granted under no cap (an operations pass). So a role
+// whose staff may not deliver one of the program's services is refused,
+// and so is taking out a role while staff of it carry open enrollments
+// in the program (reassign them first), as a staff member's role change
+// past the caps is (migration 00051). Caps taken out whole leave the
+// program uncapped, every role free to carry it.
+func caseloadRolesHeld(ctx context.Context, tx *sqlx.Tx, program string) error {
+	role, service, err := UndeliverableCaseloadRole(ctx, tx, program)
+	if err != nil || role != "" {
+		if err == nil {
+			err = rss.Invalid("caseload_caps."+role, "role_not_qualified",
+				"staff of role %s may not deliver %s, a service of %s, by their role; list only roles that may", role, service, program)
+		}
+		return err
+	}
+	var out []struct {
+		Role  string `db:"role"`
+		Count int    `db:"n"`
+	}
+	if err := tx.SelectContext(ctx, &out, `SELECT s.role, count(*) AS n FROM enrollments e JOIN staff s ON s.id = e.assigned_staff_id
+		WHERE e.program_code = $1 AND e.discharge_date IS NULL
+		  AND EXISTS (SELECT 1 FROM program_caseload_caps c WHERE c.program_code = $1)
+		  AND NOT EXISTS (SELECT 1 FROM program_caseload_caps c WHERE c.program_code = $1 AND c.staff_role = s.role)
+		GROUP BY s.role ORDER BY s.role LIMIT 1`, program); err != nil {
+		return fmt.Errorf("caseload roles in use: %w", err)
+	}
+	if len(out) > 0 {
+		return rss.Coded(rss.ErrConflict, "caseload_role_in_use",
+			"staff of role %s carry %d open %s enrollments; reassign them (or keep the role in caseload_caps) before it leaves the caps",
+			out[0].Role, out[0].Count, program)
+	}
+	return nil
+}
+
+// UndeliverableCaseloadRole is the first role of program's caseload caps
+// whose staff may not deliver one of its services by their role
+// (adjudication.RoleMayDeliver), with that service; both empty when there
+// is none. A service added to a program is held to it too.
+func UndeliverableCaseloadRole(ctx context.Context, ext pg.Ext, program string) (role, service string, err error) {
+	var rows []struct {
+		Role          string `db:"staff_role"`
+		Service       string `db:"code"`
+		Qualification string `db:"qualification"`
+	}
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT c.staff_role, s.code, s.qualification
+		FROM program_caseload_caps c JOIN services s ON s.program_code = c.program_code
+		WHERE c.program_code = $1 ORDER BY c.staff_role, s.code`, program); err != nil {
+		return "", "", fmt.Errorf("caseload roles: %w", err)
+	}
+	for _, r := range rows {
+		if !adjudication.RoleMayDeliver(r.Qualification, r.Role) {
+			return r.Role, r.Service, nil
+		}
+	}
+	return "", "", nil
 }
