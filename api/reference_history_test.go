@@ -192,6 +192,25 @@ func TestHistoryStartsWithTheRecordsCreation(t *testing.T) {
 	assert.Equal(t, "create", p["action"])
 	assert.Equal(t, "HISP", p["after"].(map[string]any)["code"])
 	assert.NotNil(t, p["actor_key_id"], "the MSC sees its own key")
+	// Its sets and first agreement period as created are in its history
+	// too (an operations pass found only the row's columns).
+	body := newProviderBody("HIS2", "1677889903")
+	body["programs"], body["services"], body["catchment_areas"] = []string{"ATR"}, []string{"ATR-TR"}, []string{"hartford"}
+	body["agreement"] = map[string]any{"start_date": day(-30), "note": "first"}
+	r = e.post(keyAdmin, "/v1/reference/providers", body)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	created := map[string]any{}
+	for _, c := range itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/history", itID(t, r)))) {
+		assert.Equal(t, "create", c["action"], "%v", c)
+		for k, v := range c["after"].(map[string]any) {
+			created[k] = v
+		}
+	}
+	assert.Equal(t, []any{"ATR"}, created["programs"])
+	assert.Equal(t, []any{"ATR-TR"}, created["services"])
+	assert.Equal(t, []any{"hartford"}, created["catchment_areas"])
+	require.Len(t, created["agreements"], 1, "%v", created)
+	assert.Equal(t, day(-30), created["agreements"].([]any)[0].(map[string]any)["start_date"])
 
 	r = e.post(keyHRA, itPath("/v1/providers/%d/staff", e.demo.Providers["HRA"]), map[string]any{"first_name": "Rowan",
 		"last_name": "Ellery", "date_of_birth": "1990-04-02", "role": "case_manager", "employment_start": day(-30)})

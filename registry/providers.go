@@ -252,7 +252,22 @@ func (s *Service) CreateProvider(ctx context.Context, n NewProvider) (vouchers.P
 		if out, err = vouchers.LoadProvider(ctx, tx, id); err != nil {
 			return err
 		}
-		return billableAddress(ctx, tx, &out)
+		if err := billableAddress(ctx, tx, &out); err != nil {
+			return err
+		}
+		// What it was created with is its history's first entry, as an
+		// area's programs and a program's areas are: a provider never
+		// patched had no record of its sets or its first agreement period
+		// (an operations black-box pass).
+		for _, set := range []struct {
+			field string
+			now   []string
+		}{{"programs", out.Programs}, {"services", out.Services}, {"catchment_areas", out.CatchmentAreas}} {
+			if err := access.RecordSetChange(ctx, tx, access.ChangesOfProviders, access.ID(id), set.field, []string{}, nonNil(set.now)); err != nil {
+				return err
+			}
+		}
+		return access.RecordSetChange(ctx, tx, access.ChangesOfProviders, access.ID(id), "agreements", []vouchers.Agreement{}, out.Agreements)
 	})
 	return out, err
 }
