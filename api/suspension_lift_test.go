@@ -38,6 +38,24 @@ func TestSuspensionLift(t *testing.T) {
 	require.Len(t, p["suspensions"], 1, "%v", p)
 	sid := itNum(t, p["suspensions"].([]any)[0].(map[string]any), "id")
 	lift := itPath("/v1/reference/providers/%d/suspensions/%d/lift", hra, sid)
+	// Kept in the history from the reactivation that kept it (an
+	// operations pass found it there only once lifted).
+	var keptEntry map[string]any
+	for _, h := range itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/history", hra))) {
+		if _, ok := h["after"].(map[string]any)["suspension"]; ok {
+			require.Nil(t, keptEntry, "one entry for the suspension kept: %v", h)
+			keptEntry = h
+		}
+	}
+	require.NotNil(t, keptEntry)
+	assert.Equal(t, "reactivate", keptEntry["action"], "%v", keptEntry)
+	assert.Equal(t, "hold lifted", keptEntry["reason"])
+	assert.Nil(t, keptEntry["before"].(map[string]any)["suspension"])
+	keptAfter := keptEntry["after"].(map[string]any)["suspension"].(map[string]any)
+	assert.EqualValues(t, sid, keptAfter["id"])
+	assert.Equal(t, day(-2), keptAfter["first_day"])
+	assert.Equal(t, day(-1), keptAfter["last_day"])
+	assert.Nil(t, keptAfter["lifted_at"])
 
 	itNothingWritten(t, e, func() {
 		requireProblem(t, e.post(keyHRA, lift, map[string]any{"reason": "x"}), http.StatusForbidden, "forbidden")

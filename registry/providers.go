@@ -920,15 +920,22 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 		case inError:
 			outcome += " (the deactivation made in error: undone)"
 		case was.On.Before(today):
-			_, err := tx.ExecContext(ctx, `INSERT INTO provider_suspensions (provider_id, first_day, last_day, reason,
-					reactivation_reason, reactivated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-				providerID, *was.On, today.AddDays(-1), *was.Reason, strings.TrimSpace(r.Reason), s.now())
+			kept := suspensionChange{FirstDay: *was.On, LastDay: today.AddDays(-1)}
+			err := tx.GetContext(ctx, &kept.ID, `INSERT INTO provider_suspensions (provider_id, first_day, last_day, reason,
+					reactivation_reason, reactivated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+				providerID, kept.FirstDay, kept.LastDay, *was.Reason, strings.TrimSpace(r.Reason), s.now())
 			if pg.IsViolation(err, pg.CodeCheckViolation, "provider_suspensions_no_claims") {
 				return rss.Coded(rss.ErrConflict, "claims_in_suspension",
 					"the agency has paid claim lines from %s to %s; void or replace them first, or reactivate with in_error", *was.On, today.AddDays(-1))
 			}
 			if err != nil {
 				return fmt.Errorf("record suspension: %w", err)
+			}
+			// Kept in the history from the reactivation that kept it, as
+			// its lift is: an operations pass found a suspension there
+			// only once lifted.
+			if err := access.RecordSetChange(ctx, tx, access.ChangesOfProviders, access.ID(providerID), "suspension", nil, kept); err != nil {
+				return err
 			}
 			outcome += fmt.Sprintf(" (out of service %s..%s)", *was.On, today.AddDays(-1))
 		}
@@ -944,6 +951,16 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 		return err
 	})
 	return out, err
+}
+
+// suspensionChange is a suspension as the provider's history shows it:
+// kept (before null), then lifted.
+type suspensionChange struct {
+	ID         int64      `json:"id"`
+	FirstDay   rss.Date   `json:"first_day"`
+	LastDay    rss.Date   `json:"last_day"`
+	LiftedAt   *time.Time `json:"lifted_at"`
+	LiftReason *string    `json:"lift_reason"`
 }
 
 // LiftRequest says why a suspension is lifted.
@@ -1027,14 +1044,7 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 		// In the provider's history too, beside the agreements, with who
 		// lifted it (the audit event's): an operations pass found the lift
 		// in the audit table alone, and the suspension naming no one.
-		type kept struct {
-			ID         int64      `json:"id"`
-			FirstDay   rss.Date   `json:"first_day"`
-			LastDay    rss.Date   `json:"last_day"`
-			LiftedAt   *time.Time `json:"lifted_at"`
-			LiftReason *string    `json:"lift_reason"`
-		}
-		before := kept{ID: suspensionID, FirstDay: sus.First, LastDay: sus.Last}
+		before := suspensionChange{ID: suspensionID, FirstDay: sus.First, LastDay: sus.Last}
 		after := before
 		after.LiftedAt, after.LiftReason = &now, &reason
 		if err := access.RecordSetChange(ctx, tx, access.ChangesOfProviders, access.ID(providerID), "suspension", before, after); err != nil {
