@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,10 +27,15 @@ func TestCaseloadCapsListOnlyRolesThatMayDeliver(t *testing.T) {
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Contains(t, p["errors"].([]any)[0].(map[string]any)["field"], "caseload_caps.case_manager", "%v", p)
 	})
+	// The demo's recovery specialist carries two RCM clients: taken off
+	// them, the one enrolled here is what keeps the role in the caps.
+	_, err := e.db.Exec(`UPDATE enrollments SET assigned_staff_id = NULL WHERE program_code = 'RCM' AND assigned_staff_id = $1`,
+		e.demo.Staff["Petrov"])
+	require.NoError(t, err)
 	rcmClient(t, e, day(-5)) // carried by a recovery specialist
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, caps(map[string]any{"lead_recovery_specialist": 10}), http.StatusConflict, "caseload_role_in_use")
-		assert.Contains(t, p["detail"], "recovery_specialist", "%v", p)
+		assert.Contains(t, p["detail"], "recovery_specialist carry 1 open RCM", "%v", p)
 	})
 	r := caps(map[string]any{"lead_recovery_specialist": 8, "recovery_specialist": 12})
 	require.Equal(t, http.StatusOK, r.Status, "a cap changed, no role out: %s", r.Body)
@@ -44,4 +51,141 @@ func TestCaseloadCapsListOnlyRolesThatMayDeliver(t *testing.T) {
 	})
 	r = e.post(keyAdmin, "/v1/reference/services", withField(newServiceBody("PEER-RS", "PEER"), "qualification", "atr_case_manager"))
 	require.Equal(t, http.StatusCreated, r.Status, "a credential's qualification, whatever the role: %s", r.Body)
+
+	// Caps taken out whole let every role carry the program: RCM's were,
+	// and a case manager was enrolled to carry it (a review).
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, caps(map[string]any{}), http.StatusUnprocessableEntity, "validation_failed")
+		f := p["errors"].([]any)[0].(map[string]any)
+		assert.Equal(t, "caseload_caps", f["field"], "%v", p)
+		assert.Equal(t, "role_not_qualified", f["code"], "%v", p)
+		assert.Contains(t, f["message"], "with no caps", "%v", p)
+	})
+	// So is a program with no caps given a service only some roles may
+	// deliver.
+	r = e.post(keyAdmin, "/v1/reference/programs", newProgramBody("OPEN"))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Empty(t, r.JSON(t)["caseload_caps"])
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, "/v1/reference/services", withField(newServiceBody("OPEN-RS", "OPEN"), "qualification", "rcm_specialist")),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Contains(t, p["errors"].([]any)[0].(map[string]any)["message"], "no caseload caps", "%v", p)
+	})
+	// A new service is judged alone: caps already at odds with one of the
+	// program's services (written before the check) blamed every new one.
+	_, err = e.db.Exec(`INSERT INTO services (code, program_code, name, unit, per_voucher_max, qualification)
+		SELECT 'PEER-OLD', 'PEER', 'old', unit, per_voucher_max, 'rcm_specialist' FROM services WHERE code = 'PEER-RS'`)
+	require.NoError(t, err)
+	r = e.post(keyAdmin, "/v1/reference/services", withField(newServiceBody("PEER-X", "PEER"), "qualification", "none"))
+	assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}
+
+// An enrollment under way and a PATCH taking its staff's role out of the
+// caps are judged one after the other: the enrollment read the role in
+// the caps, the PATCH counted no enrollment of it and committed, and the
+// enrollment then committed under a role the caps no longer list, every
+// later PATCH of the caps refused for it (a review). Here the staff
+// member's row is held so the enrollment waits with the caps read; the
+// PATCH meanwhile waits for it, and counts it.
+func TestCaseloadRoleTakenOutWhileAnEnrollmentIsUnderWay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	petrov := e.demo.Staff["Petrov"]
+	_, err := e.db.ExecContext(ctx, `UPDATE enrollments SET assigned_staff_id = NULL WHERE program_code = 'RCM' AND assigned_staff_id = $1`, petrov)
+	require.NoError(t, err)
+	client := itNewClient(t, e, keyHRA, "hartford")
+	waiting := func() int {
+		return e.count(`SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE NOT l.granted AND a.datname = current_database()`)
+	}
+
+	hold, err := e.db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	defer func() { _ = hold.Rollback() }()
+	_, err = hold.ExecContext(ctx, `SELECT 1 FROM staff WHERE id = $1 FOR UPDATE`, petrov)
+	require.NoError(t, err)
+	enrolled := make(chan resp, 1)
+	go func() {
+		enrolled <- e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM",
+			"assigned_staff_id": petrov, "start_date": day(-1), "referral_source": "samss_meeting"})
+	}()
+	require.Eventually(t, func() bool { return waiting() == 1 }, 30*time.Second, 10*time.Millisecond, "the enrollment waits on the staff row")
+	patched := make(chan resp, 1)
+	go func() {
+		patched <- e.patch(keyAdmin, "/v1/reference/programs/RCM", map[string]any{"caseload_caps": map[string]any{"lead_recovery_specialist": 10},
+			"reason": "specialists out"})
+	}()
+	// The PATCH either answers (it did not wait) or waits behind the
+	// enrollment; either way the enrollment is then let go.
+	var patch resp
+	var answered bool
+	require.Eventually(t, func() bool {
+		select {
+		case patch = <-patched:
+			answered = true
+			return true
+		default:
+			return waiting() == 2
+		}
+	}, 30*time.Second, 10*time.Millisecond)
+	require.NoError(t, hold.Rollback())
+	enroll := <-enrolled
+	if !answered {
+		patch = <-patched
+	}
+	assert.Equal(t, http.StatusCreated, enroll.Status, "%s", enroll.Body)
+	requireProblem(t, patch, http.StatusConflict, "caseload_role_in_use")
+	assert.Zero(t, e.count(`SELECT count(*) FROM enrollments e JOIN staff s ON s.id = e.assigned_staff_id
+		WHERE e.program_code = 'RCM' AND e.discharge_date IS NULL
+		  AND NOT EXISTS (SELECT 1 FROM program_caseload_caps c WHERE c.program_code = 'RCM' AND c.staff_role = s.role)`),
+		"no one carries RCM under a role its caps do not list")
+}
+
+// A staff member's role change and a PATCH taking the new role out of the
+// caps are judged one after the other too (migration 00100): the change
+// waits with the caps unread while the PATCH holds the program, and reads
+// them as the PATCH left them.
+func TestCaseloadRoleTakenOutWhileARoleChangeIsUnderWay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	lead := e.demo.Staff["Petrov"]
+	// Petrov carries RCM clients as a recovery specialist; the PATCH takes
+	// lead specialists out while his change to lead is under way.
+	require.NotZero(t, e.count(`SELECT count(*) FROM enrollments WHERE program_code = 'RCM' AND assigned_staff_id = $1 AND discharge_date IS NULL`, lead))
+	_, err := e.db.ExecContext(ctx, `UPDATE enrollments SET assigned_staff_id = NULL WHERE program_code = 'RCM' AND assigned_staff_id <> $1`, lead)
+	require.NoError(t, err)
+
+	hold, err := e.db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	defer func() { _ = hold.Rollback() }()
+	_, err = hold.ExecContext(ctx, `SELECT 1 FROM programs WHERE code = 'RCM' FOR UPDATE`)
+	require.NoError(t, err)
+	changed := make(chan resp, 1)
+	go func() {
+		changed <- e.patch(keyHRA, itPath("/v1/staff/%d", lead), map[string]any{"role": "lead_recovery_specialist"})
+	}()
+	// It waits on the program (or, unheld, answers at once).
+	var change resp
+	var answered bool
+	require.Eventually(t, func() bool {
+		select {
+		case change = <-changed:
+			answered = true
+			return true
+		default:
+			return e.count(`SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+				WHERE NOT l.granted AND a.datname = current_database()`) == 1
+		}
+	}, 30*time.Second, 10*time.Millisecond)
+	// What the PATCH would do, in the transaction that holds the program.
+	_, err = hold.ExecContext(ctx, `DELETE FROM program_caseload_caps WHERE program_code = 'RCM' AND staff_role = 'lead_recovery_specialist'`)
+	require.NoError(t, err)
+	require.NoError(t, hold.Commit())
+	if !answered {
+		change = <-changed
+	}
+	requireProblem(t, change, http.StatusConflict, "caseload_full")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM staff WHERE id = $1 AND role = 'recovery_specialist'`, lead))
 }

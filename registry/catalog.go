@@ -366,13 +366,18 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 		}
 		// A role the program's caps let carry it must be able to deliver
 		// the new service by its role too (vouchers.caseloadRolesHeld).
-		if role, _, err := vouchers.UndeliverableCaseloadRole(ctx, tx, n.ProgramCode); err != nil || role != "" {
-			if err == nil {
-				err = rss.Invalid("qualification", "role_not_qualified",
-					"%s's caseload caps let staff of role %s carry it, who may not deliver a service of qualification %s; change the caps first",
-					n.ProgramCode, role, n.Qualification)
-			}
+		role, capped, err := vouchers.UndeliverableCaseloadRole(ctx, tx, n.ProgramCode, n.Qualification)
+		switch {
+		case err != nil:
 			return err
+		case role != "" && capped:
+			return rss.Invalid("qualification", "role_not_qualified",
+				"%s's caseload caps let staff of role %s carry it, who may not deliver a service of qualification %s; change the caps first",
+				n.ProgramCode, role, n.Qualification)
+		case role != "":
+			return rss.Invalid("qualification", "role_not_qualified",
+				"%s has no caseload caps, so staff of every role may carry it, and staff of role %s may not deliver a service of qualification %s; list the roles that may in its caps first",
+				n.ProgramCode, role, n.Qualification)
 		}
 		// The first rate is part of the entry: one write, one event.
 		if _, err := insertRate(ctx, tx, n.Code, NewRate{Rate: n.Rate, EffectiveFrom: n.EffectiveFrom, Reason: "initial rate"}, a); err != nil {

@@ -697,15 +697,31 @@ func (s *Service) referenceHistory(ctx context.Context, table, entity string, re
 // and so is taking out a role while staff of it carry open enrollments
 // in the program (reassign them first), as a staff member's role change
 // past the caps is (migration 00051). Caps taken out whole leave the
-// program uncapped, every role free to carry it.
+// program uncapped, every role free to carry it, so they are held to the
+// same: RCM's taken out let a case manager carry it (a review).
 func caseloadRolesHeld(ctx context.Context, tx *sqlx.Tx, program string) error {
-	role, service, err := UndeliverableCaseloadRole(ctx, tx, program)
-	if err != nil || role != "" {
-		if err == nil {
-			err = rss.Invalid("caseload_caps."+role, "role_not_qualified",
-				"staff of role %s may not deliver %s, a service of %s, by their role; list only roles that may", role, service, program)
+	var services []struct {
+		Code          string `db:"code"`
+		Qualification string `db:"qualification"`
+	}
+	// Retired services too: one may be made active again.
+	if err := tx.SelectContext(ctx, &services, `SELECT code, qualification FROM services WHERE program_code = $1 ORDER BY code`,
+		program); err != nil {
+		return fmt.Errorf("program services: %w", err)
+	}
+	for _, svc := range services {
+		role, capped, err := UndeliverableCaseloadRole(ctx, tx, program, svc.Qualification)
+		switch {
+		case err != nil:
+			return err
+		case role != "" && capped:
+			return rss.Invalid("caseload_caps."+role, "role_not_qualified",
+				"staff of role %s may not deliver %s, a service of %s, by their role; list only roles that may", role, svc.Code, program)
+		case role != "":
+			return rss.Invalid("caseload_caps", "role_not_qualified",
+				"with no caps staff of every role may carry %s, and staff of role %s may not deliver %s by their role; list the roles that may",
+				program, role, svc.Code)
 		}
-		return err
 	}
 	var out []struct {
 		Role  string `db:"role"`
@@ -726,25 +742,53 @@ func caseloadRolesHeld(ctx context.Context, tx *sqlx.Tx, program string) error {
 	return nil
 }
 
-// UndeliverableCaseloadRole is the first role of program's caseload caps
-// whose staff may not deliver one of its services by their role
-// (adjudication.RoleMayDeliver), with that service; both empty when there
-// is none. A service added to a program is held to it too.
-func UndeliverableCaseloadRole(ctx context.Context, ext pg.Ext, program string) (role, service string, err error) {
-	var rows []struct {
-		Role          string `db:"staff_role"`
-		Service       string `db:"code"`
-		Qualification string `db:"qualification"`
+// holdCaseloadCaps keeps program's caseload caps as the transaction reads
+// them until it ends: the program's row FOR SHARE, which UpdateProgram's
+// FOR UPDATE waits for and which waits for it (other enrollments' shares
+// and foreign-key checks pass). Without it an enrollment or reassignment
+// read a role in the caps, a PATCH took the role out, counted no
+// enrollment of it and committed, and the enrollment then committed
+// under a role the caps no longer list (a review). A staff member's role
+// change takes the same lock in its trigger (migration 00100).
+func holdCaseloadCaps(ctx context.Context, tx *sqlx.Tx, program string) error {
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM programs WHERE code = $1 FOR SHARE`, program); err != nil {
+		return fmt.Errorf("hold caseload caps: %w", err)
 	}
-	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT c.staff_role, s.code, s.qualification
-		FROM program_caseload_caps c JOIN services s ON s.program_code = c.program_code
-		WHERE c.program_code = $1 ORDER BY c.staff_role, s.code`, program); err != nil {
-		return "", "", fmt.Errorf("caseload roles: %w", err)
+	return nil
+}
+
+// carriers is who may carry program's enrollments: the roles of its
+// caseload caps, or every role when it has none (capped is false).
+func carriers(ctx context.Context, ext pg.Ext, program string) (roles []string, capped bool, err error) {
+	if err := sqlx.SelectContext(ctx, ext, &roles, `SELECT staff_role FROM program_caseload_caps WHERE program_code = $1
+		ORDER BY staff_role`, program); err != nil {
+		return nil, false, fmt.Errorf("caseload roles: %w", err)
 	}
-	for _, r := range rows {
-		if !adjudication.RoleMayDeliver(r.Qualification, r.Role) {
-			return r.Role, r.Service, nil
+	if len(roles) > 0 {
+		return roles, true, nil
+	}
+	if err := sqlx.SelectContext(ctx, ext, &roles, `SELECT code FROM staff_roles ORDER BY code`); err != nil {
+		return nil, false, fmt.Errorf("staff roles: %w", err)
+	}
+	return roles, false, nil
+}
+
+// UndeliverableCaseloadRole is the first role that may carry program's
+// enrollments (its caseload caps', or every role when it has none) whose
+// staff may not deliver a service of qualification by their role
+// (adjudication.RoleMayDeliver); empty when there is none. A service
+// added to a program is held to it (registry), judged alone: judging the
+// program's other services too blamed the new one for an old one's
+// (a review). capped says whether the roles were the caps'.
+func UndeliverableCaseloadRole(ctx context.Context, ext pg.Ext, program, qualification string) (role string, capped bool, err error) {
+	roles, capped, err := carriers(ctx, ext, program)
+	if err != nil {
+		return "", false, err
+	}
+	for _, r := range roles {
+		if !adjudication.RoleMayDeliver(qualification, r) {
+			return r, capped, nil
 		}
 	}
-	return "", "", nil
+	return "", capped, nil
 }

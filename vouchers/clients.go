@@ -779,6 +779,9 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 			// The program's caseload caps name the roles that may carry
 			// its enrollments, as a reassignment checks (a program with no
 			// caps takes any role); the cap itself is the voucher rule's.
+			if err := holdCaseloadCaps(ctx, tx, prog.Code); err != nil {
+				return err
+			}
 			var st []struct {
 				Employed bool    `db:"employed"`
 				Role     string  `db:"role"`

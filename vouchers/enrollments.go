@@ -145,6 +145,9 @@ func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrol
 		if !st[0].Employed {
 			return rss.Invalid("staff_id", "not_employed", "staff %d is not employed by the agency today", r.StaffID)
 		}
+		if err := holdCaseloadCaps(ctx, tx, e.ProgramCode); err != nil {
+			return err
+		}
 		var caps []struct {
 			Role string `db:"staff_role"`
 			Cap  int    `db:"cap"`
