@@ -649,4 +649,13 @@ type VoucherFacts struct {
 	HasClinicalEnrollment bool     `json:"has_clinical_enrollment"`
 	PendedClinicalRequest bool     `json:"pended_clinical_request"`
 	Settings              Settings `json:"settings"`
+	// GivenBack marks a request that is an authorization's unused units
+	// over the days it already holds, given back as they stand (a
+	// reactivation): the reduce rules are read, their hits kept, but
+	// narrow nothing, so the rules after them judge what comes back.
+	// Judged on the span a reduction cut (the voucher's staff member
+	// leaving on day 5), another agency's authorization over the days cut
+	// off was never seen, and both held them (a review). Never stored
+	// with a request's facts.
+	GivenBack bool `json:"-"`
 }

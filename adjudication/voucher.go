@@ -1062,7 +1062,12 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 			t.Result = ResultNotApplicable
 			continue
 		}
-		o := r.eval(f, &g)
+		at := &g
+		if f.GivenBack && r.action == ActionReduce {
+			scratch := g
+			at = &scratch
+		}
+		o := r.eval(f, at)
 		if !o.fired {
 			t.Result = ResultPassed
 			continue

@@ -385,6 +385,10 @@ func TestRuleV25SpanPastEmployment(t *testing.T) {
 		{name: "leaves three days before the span's end", mutate: leaves(addDays(spanEnd, -3)), result: ResultFired, decision: Partial,
 			detail: "span cut there", check: span(addDays(spanEnd, -3))},
 		{name: "leaves on the span's first day", mutate: leaves(spanStart), result: ResultFired, decision: Partial, check: span(spanStart)},
+		// Units given back as they stand (a reactivation): the cut is
+		// read, not made, so the rules after it judge the whole span.
+		{name: "given back: read, not cut", mutate: func(f *VoucherFacts) { leaves(addDays(spanEnd, -3))(f); f.GivenBack = true },
+			result: ResultFired, decision: Partial, detail: "span cut there", check: span(spanEnd)},
 	})
 }
 

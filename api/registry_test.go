@@ -1066,7 +1066,11 @@ func TestMedicaidAgencyNeedsABillableAddress(t *testing.T) {
 // the agency could not even request the units again (an operations pass).
 func TestReactivationEndsNothingADenyRuleAloneReads(t *testing.T) {
 	t.Parallel()
-	for _, inError := range []bool{true, false} {
+	for _, tc := range []struct {
+		inError bool
+		from    int // the deactivation's first day
+	}{{true, 10}, {false, 10}, {false, -2}, {true, -2}} {
+		inError := tc.inError
 		e := newEnv(t)
 		hra := e.demo.Providers["HRA"]
 		c := itATRClient(t, e, day(-10))
@@ -1084,7 +1088,7 @@ func TestReactivationEndsNothingADenyRuleAloneReads(t *testing.T) {
 		}
 		r = e.patch(keyAdmin, itPath("/v1/reference/providers/%d", hra), map[string]any{"catchment_areas": areas, "reason": "Hartford moves"})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "wrong agency", "effective_on": day(10)})
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "wrong agency", "effective_on": day(tc.from)})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "undo", "in_error": inError})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
@@ -1095,4 +1099,33 @@ func TestReactivationEndsNothingADenyRuleAloneReads(t *testing.T) {
 			assert.Equal(t, "active", got["status"], "in_error %v: %v", inError, got)
 		}
 	}
+}
+
+// What an agency's reactivation gives back whole is judged whole: a
+// reduction (the voucher's staff member leaving on day 5) cut the span the
+// guards read, so another agency's authorization granted meanwhile over
+// days after the cut was never seen, and both agencies held them with no
+// reviewer (a review).
+func TestReactivationJudgesTheWholeSpanItGivesBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bcs := e.demo.Providers["BCS"]
+	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-5), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	first := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 4, 0, 27)
+	require.Equal(t, "approved", first["decision"], "%v", first)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.patch(keyBCS, itPath("/v1/staff/%d", e.demo.Staff["Ibrahim"]), map[string]any{"employment_end": day(5)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	meanwhile := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 10, 27)
+	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "mistake", "in_error": true})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	ended, _ := r.JSON(t)["authorizations_ended"].([]any)
+	require.Len(t, ended, 1, "%s", r.Body)
+	assert.Contains(t, ended[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER", "%s", r.Body)
+	got := itAuth(t, e, keyAdmin, itNum(t, first, "authorization_id"))
+	assert.NotEqual(t, "active", got["status"], "%v", got)
 }

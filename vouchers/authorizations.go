@@ -241,8 +241,11 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 		return false, err
 	}
 	// What a deny rule refuses a request for these units, it refuses their
-	// return: claims against them would be denied for it (the staff member
-	// has left, the consent was revoked).
+	// return: they are granted again (the staff member has left; the
+	// payment consent was revoked, which stops new grants though claims
+	// under a live authorization stay payable). An agency's reactivation
+	// differs: it gives back live authorizations its deactivation took,
+	// and ends none for a deny rule (ReturnAuthorizations).
 	if denied, why := deniedHits(d); len(denied) > 0 {
 		return false, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
 			Message: "the rules now deny a request for this authorization's unused units, so it cannot be reactivated: " +
@@ -318,6 +321,10 @@ func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Author
 	// as 30, and the episode held 5,080.00 of a 4,000.00 cap with no
 	// exception recorded.
 	f.Service.Unit = ""
+	// Nor to the span a reduction would cut (a staff member's departure,
+	// a care plan's end): it comes back whole, so the guards judge it
+	// whole.
+	f.GivenBack = true
 	if patch != nil {
 		patch(&f)
 		// The episode's totals are sums over the authorizations as patched.
