@@ -37,6 +37,12 @@ type NewSession struct {
 // ErrNoSession is a missing, unknown, expired or revoked session.
 var ErrNoSession = errors.New("no session")
 
+// ErrSessionKeyRevoked is an ErrNoSession whose key was revoked: the
+// console says so to a form posted with it, a revocation of that very key
+// sent twice among them (the second post read "nothing was recorded"
+// where the first had revoked it: a console black-box pass).
+var ErrSessionKeyRevoked = fmt.Errorf("%w: its key was revoked", ErrNoSession)
+
 // Sessions creates, finds and ends console sessions.
 type Sessions struct {
 	db *sqlx.DB
@@ -134,8 +140,13 @@ func (s *Sessions) Touch(ctx context.Context, token string) (Session, error) {
 	if errors.Is(err, pg.ErrNoRows) {
 		// A lapsed session is gone for good: delete it so the table keeps
 		// only live ones (and its token can never be touched back to life).
-		if _, derr := s.db.ExecContext(ctx, `DELETE FROM console_sessions WHERE token_hash = $1`, tokenHash(token)); derr != nil {
+		var revoked []bool
+		if derr := s.db.SelectContext(ctx, &revoked, `DELETE FROM console_sessions s WHERE token_hash = $1
+			RETURNING EXISTS (SELECT 1 FROM api_keys k WHERE k.id = s.key_id AND k.revoked_at IS NOT NULL)`, tokenHash(token)); derr != nil {
 			return Session{}, fmt.Errorf("drop lapsed session: %w", derr)
+		}
+		if len(revoked) == 1 && revoked[0] {
+			return Session{}, ErrSessionKeyRevoked
 		}
 		return Session{}, ErrNoSession
 	}

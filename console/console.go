@@ -262,16 +262,20 @@ func (k *Console) refuseLarger(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > n {
 			c.Header("Connection", "close")
-			size := strconv.FormatInt(n, 10) + " bytes"
-			if n >= 1<<20 {
-				size = strconv.FormatInt(n>>20, 10) + " MiB"
-			}
-			k.page(c, http.StatusRequestEntityTooLarge, "error", "Too large", errorView{Message: "The file is larger than rss accepts (" + size + ")."})
+			k.page(c, http.StatusRequestEntityTooLarge, "error", "Too large", errorView{Message: "The file is larger than rss accepts (" + sizeText(n) + ")."})
 			c.Abort()
 			return
 		}
 		c.Next()
 	}
+}
+
+// sizeText says a size limit in MiB, or in bytes below one.
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 func limitForm() gin.HandlerFunc { return limitBody(maxForm) }
@@ -305,7 +309,8 @@ func (k *Console) session() gin.HandlerFunc {
 				pre := randomToken()
 				k.setCookie(c, preCookie, pre, 600)
 				next := returnTo(formPage(c.Request.URL.Path))
-				k.page(c, http.StatusUnauthorized, "signin", "Sign in", signInView{CSRF: pre, Next: next, Lapsed: true})
+				k.page(c, http.StatusUnauthorized, "signin", "Sign in", signInView{CSRF: pre, Next: next, Lapsed: true,
+					Revoked: errors.Is(err, access.ErrSessionKeyRevoked)})
 				c.Abort()
 				return
 			}
@@ -344,8 +349,13 @@ func (k *Console) formTooBig(c *gin.Context) bool {
 	if !errors.As(err, &tooBig) {
 		return false
 	}
-	k.page(c, http.StatusRequestEntityTooLarge, "error", "Too large",
-		errorView{Message: "The form is larger than the console accepts. Shorten what you typed and send it again."})
+	msg := "The form is larger than the console accepts. Shorten what you typed and send it again."
+	// A file sent with no length said is cut here, not by refuseLarger:
+	// it read "Shorten what you typed" (a console black-box pass).
+	if strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		msg = "The file is larger than rss accepts (" + sizeText(tooBig.Limit) + ")."
+	}
+	k.page(c, http.StatusRequestEntityTooLarge, "error", "Too large", errorView{Message: msg})
 	return true
 }
 
@@ -578,11 +588,23 @@ func (k *Console) fail(c *gin.Context, err error) {
 	}
 	if c.Request.Method == http.MethodGet && status == http.StatusUnprocessableEntity && c.Request.URL.RawQuery != "" {
 		v.Back = c.Request.URL.Path
+		// A page that is nothing without its filter goes back to the
+		// page of its form (the batch preview's link led to another 422:
+		// a console black-box pass).
+		if form, ok := filterForms[v.Back]; ok {
+			v.Back = form
+		}
 		if v.Message == "Please correct the fields below." {
 			v.Message = "This filter was refused:"
 		}
 	}
 	k.page(c, status, "error", title, v)
+}
+
+// filterForms are the pages that need their filters, each with the page
+// whose form sends them.
+var filterForms = map[string]string{
+	basePath + "/batches/preview": basePath + "/batches",
 }
 
 // queryParams are the query parameters each page reads; a page not named

@@ -444,6 +444,37 @@ func TestRevokedKeyEndsItsSessions(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, u.get("/console/batches").Status)
 }
 
+// An admin's revocation of the key it signed in with, sent twice: the
+// second post finds the session ended with the key and says so, not that
+// nothing was recorded (a console black-box pass: the first had revoked
+// it).
+func TestOwnKeyRevokedTwiceSaysItWasRevoked(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	status, k := w.api(http.MethodPost, keyAdmin, "/v1/api-keys", map[string]any{"role": "admin", "label": "second admin"})
+	require.Equal(t, http.StatusCreated, status)
+	own := strconv.FormatInt(int64(k["id"].(float64)), 10)
+	a := w.user()
+	csrf := a.signIn(k["key"].(string)).csrf(t)
+	r := a.post("/console/keys/"+own+"/revoke", url.Values{"csrf": {csrf}})
+	require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+	r = a.post("/console/keys/"+own+"/revoke", url.Values{"csrf": {csrf}})
+	assert.Equal(t, http.StatusUnauthorized, r.Status)
+	assert.Contains(t, r.Body, "was revoked before that was sent")
+	assert.NotContains(t, r.Body, "so nothing was recorded")
+	assert.Contains(t, r.Body, `name="next" value="/console/keys"`)
+
+	// A session that lapsed still says nothing was recorded; a client
+	// search posted after it goes back to the clients page.
+	p := w.user()
+	csrf = p.signIn(keyHRA).csrf(t)
+	w.clock.Advance(31 * time.Minute)
+	r = p.post("/console/clients/search", url.Values{"csrf": {csrf}, "name": {"Kim"}})
+	assert.Equal(t, http.StatusUnauthorized, r.Status)
+	assert.Contains(t, r.Body, "so nothing was recorded")
+	assert.Contains(t, r.Body, `name="next" value="/console/clients"`)
+}
+
 // A refused revocation (the MSC's last admin key) comes back as the key
 // list with the refusal above it, not a bare problem page (a black-box
 // pass). (A key revoked already is no refusal: the form sent twice, its

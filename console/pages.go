@@ -59,8 +59,8 @@ type signInView struct {
 	// followed, or the page of a form posted, after the session ended).
 	Next string
 	// Lapsed: a form was posted after the session ended; nothing of it
-	// was recorded.
-	Lapsed bool
+	// was recorded. Revoked: the session ended with its key's revocation.
+	Lapsed, Revoked bool
 }
 
 // returnTo is next when it is a console page to send a browser back to
@@ -96,7 +96,7 @@ func formPage(p string) string {
 		return basePath + "/requests/" + parts[1]
 	case len(parts) == 4 && parts[0] == "reference" && parts[1] == "services": // reference/services/{code}/rates
 		return basePath + "/reference/services/" + parts[2]
-	case parts[0] == "verification" || parts[0] == "keys" || parts[0] == "batches" || parts[0] == "payer-files":
+	case parts[0] == "verification" || parts[0] == "keys" || parts[0] == "batches" || parts[0] == "payer-files" || parts[0] == "clients":
 		return basePath + "/" + parts[0]
 	}
 	return ""

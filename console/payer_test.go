@@ -357,6 +357,26 @@ func TestUploadLargerThanTheCapIsRefused(t *testing.T) {
 	assert.Contains(t, p.Body, "The file is larger than rss accepts (2048 bytes).")
 	p = u.upload(csrf, []byte("not an x12 file"))
 	assert.Equal(t, http.StatusUnprocessableEntity, p.Status, "under the cap, the file is read")
+	// Sent with no length said (chunked), it is cut while read, and said
+	// as the same file too large, not as a form to shorten (a console
+	// black-box pass).
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	require.NoError(t, mw.WriteField("csrf", csrf))
+	fw, err := mw.CreateFormFile("file", "answer.x12")
+	require.NoError(t, err)
+	_, err = fw.Write(bytes.Repeat([]byte("ISA*"), 1024))
+	require.NoError(t, err)
+	require.NoError(t, mw.Close())
+	// A reader of no known length: the client sends it chunked.
+	req, err := http.NewRequest(http.MethodPost, hs.URL+"/console/payer-files", io.MultiReader(&b))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := u.c.Do(req)
+	require.NoError(t, err)
+	p = read(t, resp)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, p.Status)
+	assert.Contains(t, p.Body, "The file is larger than rss accepts (2048 bytes).")
 	assert.Zero(t, w.count(t, "payer_files"))
 }
 
@@ -378,6 +398,12 @@ func TestReconciliationDateOutOfRange(t *testing.T) {
 	r = f.get("/console/batches/preview?payer_route=payment_register&through_date=0001-01-01")
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	assert.Contains(t, r.Body, "the date must be between 1900-01-01 and 2999-12-31")
+	// Its way back is the page of its form, not the preview unfiltered
+	// (itself a 422: a console black-box pass).
+	assert.Contains(t, r.Body, `href="/console/batches" id="back"`)
+	assert.Equal(t, http.StatusOK, f.get("/console/batches").Status)
+	assert.Contains(t, f.get("/console/reconciliation?from=yesterday").Body, `href="/console/reconciliation" id="back"`)
+	assert.Equal(t, http.StatusOK, f.get("/console/reconciliation").Status)
 }
 
 // A claim held out of 837P batches (its client's consent naming the payer
