@@ -908,6 +908,18 @@ func TestReactivationKeepsTheOverlapAReviewerLiftedOverIt(t *testing.T) {
 	}
 }
 
+// kimOnDTAtBCS gives BCS's Kim a care plan listing ATR-DT from day -5 and a
+// voucher of 4 units from day from to day 27, approved.
+func kimOnDTAtBCS(t *testing.T, e *env, from int) map[string]any {
+	t.Helper()
+	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-5), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	v := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 4, from, 27)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	return v
+}
+
 // A reactivation in error still judges the agency's authorizations against
 // what was granted while it was out: another agency was given the same
 // days by the rules alone, and given back unjudged both stood with no
@@ -917,12 +929,8 @@ func TestInErrorReactivationJudgesWhatWasGrantedMeanwhile(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	bcs := e.demo.Providers["BCS"]
-	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
-		"kind": "rss_care_plan", "start_date": day(-5), "services": []map[string]any{{"service_code": "ATR-DT"}}})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	first := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 4, 0, 27)
-	require.Equal(t, "approved", first["decision"], "%v", first)
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing"})
+	kimOnDTAtBCS(t, e, 0)
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	meanwhile := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 27)
 	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
@@ -1110,12 +1118,8 @@ func TestReactivationJudgesTheWholeSpanItGivesBack(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	bcs := e.demo.Providers["BCS"]
-	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
-		"kind": "rss_care_plan", "start_date": day(-5), "services": []map[string]any{{"service_code": "ATR-DT"}}})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	first := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 4, 0, 27)
-	require.Equal(t, "approved", first["decision"], "%v", first)
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing"})
+	first := kimOnDTAtBCS(t, e, 0)
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	r = e.patch(keyBCS, itPath("/v1/staff/%d", e.demo.Staff["Ibrahim"]), map[string]any{"employment_end": day(5)})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)

@@ -110,12 +110,8 @@ func TestSuspensionLiftRefusedOverAnotherAgencysDays(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	bcs := e.demo.Providers["BCS"]
-	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
-		"kind": "rss_care_plan", "start_date": day(-5), "services": []map[string]any{{"service_code": "ATR-DT"}}})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	own := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 4, -5, 27)
-	require.Equal(t, "approved", own["decision"], "%v", own)
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing", "effective_on": day(-2)})
+	kimOnDTAtBCS(t, e, -5)
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing", "effective_on": day(-2)})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	meanwhile := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 2, -2, -1)
 	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
