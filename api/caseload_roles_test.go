@@ -95,10 +95,6 @@ func TestCaseloadRoleTakenOutWhileAnEnrollmentIsUnderWay(t *testing.T) {
 	_, err := e.db.ExecContext(ctx, `UPDATE enrollments SET assigned_staff_id = NULL WHERE program_code = 'RCM' AND assigned_staff_id = $1`, petrov)
 	require.NoError(t, err)
 	client := itNewClient(t, e, keyHRA, "hartford")
-	waiting := func() int {
-		return e.count(`SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-			WHERE NOT l.granted AND a.datname = current_database()`)
-	}
 
 	hold, err := e.db.BeginTxx(ctx, nil)
 	require.NoError(t, err)
@@ -110,7 +106,7 @@ func TestCaseloadRoleTakenOutWhileAnEnrollmentIsUnderWay(t *testing.T) {
 		enrolled <- e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM",
 			"assigned_staff_id": petrov, "start_date": day(-1), "referral_source": "samss_meeting"})
 	}()
-	require.Eventually(t, func() bool { return waiting() == 1 }, 30*time.Second, 10*time.Millisecond, "the enrollment waits on the staff row")
+	require.Eventually(t, func() bool { return lockWaiters(e) == 1 }, 30*time.Second, 10*time.Millisecond, "the enrollment waits on the staff row")
 	patched := make(chan resp, 1)
 	go func() {
 		patched <- e.patch(keyAdmin, "/v1/reference/programs/RCM", map[string]any{"caseload_caps": map[string]any{"lead_recovery_specialist": 10},
@@ -118,24 +114,11 @@ func TestCaseloadRoleTakenOutWhileAnEnrollmentIsUnderWay(t *testing.T) {
 	}()
 	// The PATCH either answers (it did not wait) or waits behind the
 	// enrollment; either way the enrollment is then let go.
-	var patch resp
-	var answered bool
-	require.Eventually(t, func() bool {
-		select {
-		case patch = <-patched:
-			answered = true
-			return true
-		default:
-			return waiting() == 2
-		}
-	}, 30*time.Second, 10*time.Millisecond)
+	patch := answeredOrWaiting(t, e, patched, 2)
 	require.NoError(t, hold.Rollback())
 	enroll := <-enrolled
-	if !answered {
-		patch = <-patched
-	}
 	assert.Equal(t, http.StatusCreated, enroll.Status, "%s", enroll.Body)
-	requireProblem(t, patch, http.StatusConflict, "caseload_role_in_use")
+	requireProblem(t, patch(), http.StatusConflict, "caseload_role_in_use")
 	assert.Zero(t, e.count(`SELECT count(*) FROM enrollments e JOIN staff s ON s.id = e.assigned_staff_id
 		WHERE e.program_code = 'RCM' AND e.discharge_date IS NULL
 		  AND NOT EXISTS (SELECT 1 FROM program_caseload_caps c WHERE c.program_code = 'RCM' AND c.staff_role = s.role)`),
@@ -167,25 +150,41 @@ func TestCaseloadRoleTakenOutWhileARoleChangeIsUnderWay(t *testing.T) {
 		changed <- e.patch(keyHRA, itPath("/v1/staff/%d", lead), map[string]any{"role": "lead_recovery_specialist"})
 	}()
 	// It waits on the program (or, unheld, answers at once).
-	var change resp
-	var answered bool
-	require.Eventually(t, func() bool {
-		select {
-		case change = <-changed:
-			answered = true
-			return true
-		default:
-			return e.count(`SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-				WHERE NOT l.granted AND a.datname = current_database()`) == 1
-		}
-	}, 30*time.Second, 10*time.Millisecond)
+	change := answeredOrWaiting(t, e, changed, 1)
 	// What the PATCH would do, in the transaction that holds the program.
 	_, err = hold.ExecContext(ctx, `DELETE FROM program_caseload_caps WHERE program_code = 'RCM' AND staff_role = 'lead_recovery_specialist'`)
 	require.NoError(t, err)
 	require.NoError(t, hold.Commit())
-	if !answered {
-		change = <-changed
-	}
-	requireProblem(t, change, http.StatusConflict, "caseload_full")
+	requireProblem(t, change(), http.StatusConflict, "caseload_full")
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM staff WHERE id = $1 AND role = 'recovery_specialist'`, lead))
+}
+
+// lockWaiters counts the sessions of e's database waiting on a lock.
+func lockWaiters(e *env) int {
+	return e.count(`SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE NOT l.granted AND a.datname = current_database()`)
+}
+
+// answeredOrWaiting waits until the request answering on ch has answered
+// or waiters sessions wait on a lock, and gives the answer once it comes
+// (at once if it came first).
+func answeredOrWaiting(t *testing.T, e *env, ch <-chan resp, waiters int) func() resp {
+	t.Helper()
+	var got *resp
+	require.Eventually(t, func() bool {
+		select {
+		case r := <-ch:
+			got = &r
+			return true
+		default:
+			return lockWaiters(e) == waiters
+		}
+	}, 30*time.Second, 10*time.Millisecond)
+	return func() resp {
+		if got == nil {
+			r := <-ch
+			got = &r
+		}
+		return *got
+	}
 }
