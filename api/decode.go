@@ -33,6 +33,23 @@ func decode(c *gin.Context, v any) bool {
 	return ok && err == nil
 }
 
+// utf8Charset reports whether a media type's parameters declare UTF-8 (or
+// US-ASCII, a subset of it) or no charset: a body declared in another
+// (latin1, utf-16) would be read as UTF-8 and mangled or misread, so it is
+// refused rather than guessed at.
+func utf8Charset(params map[string]string) bool {
+	cs, ok := params["charset"]
+	if !ok {
+		return true
+	}
+	for _, name := range []string{"utf-8", "utf8", "us-ascii", "ascii"} {
+		if strings.EqualFold(cs, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // decodeStrict is decode leaving a body that does not decode into v to the
 // caller: err is encoding/json's, unwritten, with the body read. ok is
 // false when it wrote a problem itself (media type, size, an empty body,
@@ -54,7 +71,7 @@ func decodeScanned(c *gin.Context, v any, scan func([]byte) *textProblem) (body 
 		// JSON is UTF-8 (RFC 8259); a body declared in another charset
 		// (latin1, utf-16) would be read as UTF-8 and its names stored
 		// mangled, so it is refused rather than guessed at.
-		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		if !utf8Charset(params) {
 			problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type",
 				"send application/json in UTF-8 (charset=utf-8 or none)")
 			return nil, false, nil

@@ -16,11 +16,20 @@ import (
 // same bytes were imported before.
 func (s *Server) importPayerFile(c *gin.Context) {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
-		switch mt, _, _ := mime.ParseMediaType(ct); mt {
+		mt, params, _ := mime.ParseMediaType(ct)
+		switch mt {
 		case "application/edi-x12", "text/plain", "application/octet-stream":
 		default:
 			problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type",
 				"send the X12 file as application/edi-x12")
+			return
+		}
+		// X12's character sets are ASCII: a file declared in UTF-16 was
+		// read byte by byte and refused as "does not start with an ISA
+		// segment" (a payer black-box pass).
+		if !utf8Charset(params) {
+			problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type",
+				"send the X12 file in ASCII or UTF-8 (charset=utf-8, us-ascii or none)")
 			return
 		}
 	}

@@ -98,6 +98,17 @@ func TestPayerFilesAPI(t *testing.T) {
 			Header: map[string]string{"Content-Type": "text/plain"}}), http.StatusUnprocessableEntity, "validation_failed")
 		requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/payer-files", Key: keyFinance, Body: map[string]any{"x": 1}}),
 			http.StatusUnsupportedMediaType, "unsupported_media_type")
+		// Declared in a charset X12 is not written in, refused before it
+		// is read (a payer pass: read, and refused as no ISA segment);
+		// US-ASCII and UTF-8 are read.
+		for _, cs := range []string{"utf-16", "latin1", "ISO-8859-1"} {
+			requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/payer-files", Key: keyFinance, Body: "not an x12 file",
+				Header: map[string]string{"Content-Type": "application/edi-x12; charset=" + cs}}), http.StatusUnsupportedMediaType, "unsupported_media_type")
+		}
+		for _, cs := range []string{"US-ASCII", "utf-8"} {
+			requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/payer-files", Key: keyFinance, Body: "not an x12 file",
+				Header: map[string]string{"Content-Type": "application/edi-x12; charset=" + cs}}), http.StatusUnprocessableEntity, "validation_failed")
+		}
 	})
 
 	// The provider sees its claim's rejection and why; another agency gets a 404.
