@@ -18,6 +18,23 @@ func within(d, from, to time.Time) bool {
 // overlaps reports whether [a1, a2] and [b1, b2] share a day.
 func overlaps(a1, a2, b1, b2 time.Time) bool { return !a2.Before(b1) && !b2.Before(a1) }
 
+// overlapsBeyond reports whether [a1, a2] and [b1, b2] share a day none of
+// out holds.
+func overlapsBeyond(a1, a2, b1, b2 time.Time, out []Period) bool {
+	from, to := a1, a2
+	if b1.After(from) {
+		from = b1
+	}
+	if b2.Before(to) {
+		to = b2
+	}
+	if to.Before(from) {
+		return false
+	}
+	_, gap := uncovered(out, from, to)
+	return gap
+}
+
 // AgeOn returns the age in whole years on day d of someone born on dob.
 func AgeOn(dob, d time.Time) int {
 	age := d.Year() - dob.Year()

@@ -165,6 +165,24 @@ func (p *Provider) AgreementGap(from, to time.Time) (time.Time, bool) {
 	return uncovered(periods, from, to)
 }
 
+// SuspendedWithin lists the days of its suspensions within [from, to].
+func (p *Provider) SuspendedWithin(from, to time.Time) []Period {
+	var out []Period
+	for _, x := range p.Suspensions {
+		if x.Start.After(to) || x.End.Before(from) {
+			continue
+		}
+		if x.Start.Before(from) {
+			x.Start = from
+		}
+		if x.End.After(to) {
+			x.End = to
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
 // Suspended returns the first suspension holding a day of [from, to], if any.
 func (p *Provider) Suspended(from, to time.Time) (Period, bool) {
 	for _, x := range p.Suspensions {
@@ -514,6 +532,13 @@ type Authorization struct {
 	UnitsUsed       int             `json:"units_used"`
 	Rate            decimal.Decimal `json:"rate"`
 	Void            bool            `json:"void"`
+	// Suspended are the days of its span in its agency's suspensions
+	// (deactivations a reactivation ended): no claim may bill them, so no
+	// other agency's request over them duplicates it (V34). Counted there,
+	// an agency out of service held days no one could bill, and the other
+	// agency's authorization granted for them was ended as a duplicate (a
+	// black-box pass).
+	Suspended []Period `json:"suspended,omitempty"`
 	// Inactive: its program's days without a claim have passed (until a
 	// reviewer reactivates it). Like a void one it draws no claims and
 	// holds only the units it used.

@@ -713,14 +713,15 @@ var voucherRules = []voucherRule{
 				// past days included (one that ended yesterday bills them
 				// within the filing limit, and a retro request over them
 				// was granted, both agencies paid for one day: a black-box
-				// pass), an inactive one's up to the day it went inactive.
+				// pass), an inactive one's up to the day it went inactive,
+				// but for the days of its agency's suspensions.
 				end := a.End
 				if a.Inactive && a.IdleDays > 0 {
 					if last := a.LastActivity.AddDate(0, 0, a.IdleDays); last.Before(end) {
 						end = last
 					}
 				}
-				if !overlaps(a.Start, end, g.start, g.end) {
+				if !overlapsBeyond(a.Start, end, g.start, g.end, a.Suspended) {
 					continue
 				}
 				if o.fired {

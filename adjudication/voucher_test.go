@@ -1041,6 +1041,18 @@ func TestRuleV34DuplicateOtherProvider(t *testing.T) {
 			result: ResultFired, decision: Pended},
 		{name: "starts the day after the span", mutate: other(func(a *Authorization) { a.Start, a.End = addDays(spanEnd, 1), addDays(spanEnd, 60) }),
 			result: ResultPassed, decision: Approved},
+		// Days of its agency's suspension are no days it can bill (a
+		// black-box pass: an authorization granted over them was ended as
+		// a duplicate); one day left outside is.
+		{name: "overlapping only in its agency's suspension", mutate: other(func(a *Authorization) {
+			a.Suspended = []Period{{Start: addDays(spanStart, -3), End: addDays(spanEnd, 2)}}
+		}), result: ResultPassed, decision: Approved},
+		{name: "overlapping in two suspensions end to end", mutate: other(func(a *Authorization) {
+			a.Suspended = []Period{{Start: spanStart, End: addDays(spanStart, 4)}, {Start: addDays(spanStart, 5), End: spanEnd}}
+		}), result: ResultPassed, decision: Approved},
+		{name: "overlapping one day before its agency's suspension", mutate: other(func(a *Authorization) {
+			a.Suspended = []Period{{Start: addDays(spanStart, 1), End: addDays(spanEnd, 2)}}
+		}), result: ResultFired, decision: Pended},
 		// The other agency still bills the days it held (a black-box pass:
 		// both were paid for one day when this one was granted).
 		{name: "expired yesterday, overlapping a retro span", mutate: func(f *VoucherFacts) {

@@ -1133,3 +1133,41 @@ func TestReactivationJudgesTheWholeSpanItGivesBack(t *testing.T) {
 	got := itAuth(t, e, keyAdmin, itNum(t, first, "authorization_id"))
 	assert.NotEqual(t, "active", got["status"], "%v", got)
 }
+
+// Days of an agency's suspension are no days it can bill, so another
+// agency's authorization over them duplicates nothing: the other agency's
+// reactivation in error voided the authorization it was granted for them
+// while the first was out, with no reviewer, and the first's suspension
+// could then be lifted over them (a black-box pass).
+func TestSuspendedDaysAreNoDuplicate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra, bcs := e.demo.Providers["HRA"], e.demo.Providers["BCS"]
+	held := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, -6, 20)
+	require.Equal(t, "approved", held["decision"], "%v", held)
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "audit", "effective_on": day(-4)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-5), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	meanwhile := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 4, -4, -1)
+	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "audit closed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Empty(t, r.JSON(t)["authorizations_ended"], "%s", r.Body)
+	require.Len(t, r.JSON(t)["suspensions"], 1, "%s", r.Body)
+
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "mistaken", "effective_on": day(-4)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "undo", "in_error": true})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Empty(t, r.JSON(t)["authorizations_ended"], "HRA's days from %s are its suspension's: %s", day(-4), r.Body)
+	got := itAuth(t, e, keyAdmin, itNum(t, meanwhile, "authorization_id"))
+	assert.NotEqual(t, "void", got["status"], "%v", got)
+	assert.Equal(t, day(-1), got["end_date"], "%v", got)
+	// The days stay BCS's: HRA's suspension is not lifted over them.
+	p := e.get(keyAdmin, itPath("/v1/reference/providers/%d", hra)).JSON(t)
+	sid := itNum(t, p["suspensions"].([]any)[0].(map[string]any), "id")
+	requireProblem(t, e.post(keyAdmin, itPath("/v1/reference/providers/%d/suspensions/%d/lift", hra, sid), map[string]any{"reason": "x"}),
+		http.StatusConflict, "suspension_days_served")
+}

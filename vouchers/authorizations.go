@@ -479,6 +479,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 		}
 		var d adjudication.VoucherDecision
 		var left int
+		var judgedFrom rss.Date // the first day given back, the request's start
 		asStands := func(f *adjudication.VoucherFacts) {
 			f.Provider.DeactivatedOn = time.Time{}
 			for i := range f.Authorizations {
@@ -500,7 +501,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			// judged from today only, another agency's authorization
 			// granted for days of them wholly past was never seen, and
 			// both were paid for the same day (a black-box pass).
-			d, left, _, err = s.judgeUnusedUnits(ctx, tx, &cur, resumes, c.End, asStands)
+			d, left, judgedFrom, err = s.judgeUnusedUnits(ctx, tx, &cur, resumes, c.End, asStands)
 		}
 		codes := []string{} // an array in the answer, empty beside a note (openapi)
 		var note string
@@ -542,8 +543,11 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 		// The agency reads the reason in its authorization's history: it
 		// names no rule, since one could say another agency serves the
 		// person. The answer, the admin's, lists them.
+		// From the first day given back: an in_error reactivation judges
+		// from the deactivation's day, and "from today" named days never
+		// judged (a black-box pass).
 		reason := fmt.Sprintf("not given back at the agency's reactivation on %s: a request for its %d unused units "+
-			"would not be granted today; request them again", today, cur.UnitsAuthorized-cur.UnitsUsed)
+			"from %s would not be granted; request them again", today, cur.UnitsAuthorized-cur.UnitsUsed, judgedFrom)
 		if suspended {
 			reason = fmt.Sprintf("not given back at the agency's reactivation on %s: its days from %s were out of service",
 				today, deactivatedOn)

@@ -722,7 +722,14 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 	}
 	f.Authorizations = make([]adjudication.Authorization, len(auths))
 	for i := range auths {
-		f.Authorizations[i] = auths[i].Rule(rss.NewDate(f.Today))
+		a := auths[i].Rule(rss.NewDate(f.Today))
+		// The days of its agency's suspensions in its span, which no
+		// claim may bill (from the reference data, checked at the
+		// version the lock statement read).
+		if p, ok := ref.RuleProvider(a.ProviderID); ok {
+			a.Suspended = p.SuspendedWithin(a.Start, a.End)
+		}
+		f.Authorizations[i] = a
 	}
 	for i := range others {
 		f.OtherEnrollments = append(f.OtherEnrollments, *RuleEnrollment(others[i].enrollment()))
