@@ -110,7 +110,7 @@ func TestSuspensionLiftRefusedOverAnotherAgencysDays(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	bcs := e.demo.Providers["BCS"]
-	kimOnDTAtBCS(t, e, -5)
+	kimOnDTAtBCS(t, e, -5, 27)
 	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing", "effective_on": day(-2)})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	meanwhile := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 2, -2, -1)
