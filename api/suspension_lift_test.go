@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -129,4 +131,59 @@ func TestSuspensionLiftRefusedOverAnotherAgencysDays(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	r = e.post(keyAdmin, lift, map[string]any{"reason": "mistake"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
+
+// A lift and another agency's request over the suspension's days are
+// judged one after the other (a white-box review): the request, approved
+// by V34 for days the agency was out, was under way when the lift looked
+// for days served, found none and gave them back, and both agencies held
+// the same days with no reviewer. The lift now holds the agency's
+// authorizations over the days and their episodes, as a request does, so
+// it sees the grant once the request commits.
+func TestSuspensionLiftWaitsForARequestOverItsDays(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	bcs := e.demo.Providers["BCS"]
+	kimOnDTAtBCS(t, e, -5, 27)
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing", "effective_on": day(-2)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "back"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	sid := itNum(t, r.JSON(t)["suspensions"].([]any)[0].(map[string]any), "id")
+
+	// HRA's request stops at its writes (their foreign key on the client),
+	// its facts read: the suspension's days are not BCS's.
+	hold, err := e.db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	defer func() { _ = hold.Rollback() }()
+	_, err = hold.ExecContext(ctx, `SELECT 1 FROM clients WHERE id = $1 FOR UPDATE`, e.demo.Clients["Kim/HRA"])
+	require.NoError(t, err)
+	requested := make(chan resp, 1)
+	go func() {
+		requested <- e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": e.demo.Clients["Kim/HRA"],
+			"service_code": "ATR-DT", "units": 2, "start_date": day(-2), "end_date": day(-1)})
+	}()
+	require.Eventually(t, func() bool { return lockWaiters(e) == 1 }, 30*time.Second, 10*time.Millisecond, "the request waits on the client row")
+	lifted := make(chan resp, 1)
+	go func() {
+		lifted <- e.post(keyAdmin, itPath("/v1/reference/providers/%d/suspensions/%d/lift", bcs, sid), map[string]any{"reason": "mistake"})
+	}()
+	// The lift either answers (it did not wait) or waits behind the
+	// request; either way the request is then let go.
+	lift := answeredOrWaiting(t, e, lifted, 2)
+	require.NoError(t, hold.Rollback())
+	req := <-requested
+	require.Equal(t, http.StatusCreated, req.Status, "%s", req.Body)
+	v := req.JSON(t)
+	if v["decision"] == "approved" {
+		requireProblem(t, lift(), http.StatusConflict, "suspension_days_served")
+	} else {
+		assert.Equal(t, http.StatusOK, lift().Status, "a request judged after the lift pends on BCS's days: %v", v)
+	}
+	assert.Zero(t, e.count(`SELECT count(*) FROM authorizations h JOIN authorizations b ON b.person_id = h.person_id AND b.service_code = h.service_code
+		JOIN provider_suspensions s ON s.provider_id = b.provider_id AND s.lifted_at IS NOT NULL
+		WHERE h.provider_id <> b.provider_id AND h.voided_at IS NULL AND b.voided_at IS NULL
+		  AND h.start_date <= LEAST(b.end_date, s.last_day) AND h.end_date >= GREATEST(b.start_date, s.first_day)`),
+		"no day of a lifted suspension is held by two agencies")
 }

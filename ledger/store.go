@@ -274,6 +274,20 @@ func LockAll(ctx context.Context, ext pg.Ext, ids []int64) error {
 	return nil
 }
 
+// LockOfProviderWithin holds, as LockAll does, the provider's authorizations
+// not void with a day from first to last, and their episodes: the episodes
+// every agency's voucher request and claim for the same people locks, so a
+// change to what those days mean to the provider (a suspension lifted)
+// waits for a grant over them under way and is seen by those that follow.
+func LockOfProviderWithin(ctx context.Context, ext pg.Ext, provider int64, first, last rss.Date) error {
+	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM authorizations a JOIN episodes e ON e.id = a.episode_id
+		WHERE a.provider_id = $1 AND a.voided_at IS NULL AND a.start_date <= $3 AND a.end_date >= $2
+		ORDER BY a.id FOR UPDATE OF a, e`, provider, first, last); err != nil {
+		return fmt.Errorf("lock authorizations: %w", err)
+	}
+	return nil
+}
+
 // maxEpisodeCap is the largest amount episodes.dollar_cap (NUMERIC(12,2)) holds.
 var maxEpisodeCap = rss.MustMoney("9999999999.99")
 

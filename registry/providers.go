@@ -13,6 +13,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/adjudication"
+	"rss/ledger"
 	"rss/pg"
 	"rss/vouchers"
 	"rss/x12"
@@ -1010,6 +1011,20 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 		}
 		if sus.Lifted != nil {
 			return rss.Coded(rss.ErrConflict, "suspension_lifted", "suspension %d was lifted already", suspensionID)
+		}
+		// The locks a reactivation takes, in its order: the agency's intake
+		// alone, so a claim of its own is judged before the lift or after
+		// it whole, then its authorizations over the days with their
+		// episodes, which another agency's request for the same person
+		// holds from its facts to its commit. Without them a request
+		// V34 approved over the suspended days, still under way, was not
+		// among the days served below, and both agencies held the days
+		// with no reviewer (a white-box review).
+		if err := pg.LockIntakeAlone(ctx, tx, providerID); err != nil {
+			return err
+		}
+		if err := ledger.LockOfProviderWithin(ctx, tx, providerID, sus.First, sus.Last); err != nil {
+			return err
 		}
 		var served []string
 		if err := tx.SelectContext(ctx, &served, `SELECT DISTINCT o.number FROM authorizations a
