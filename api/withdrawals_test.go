@@ -144,3 +144,42 @@ func TestProgramRecordsWithdrawnAndRecordedAgain(t *testing.T) {
 	requireProblem(t, e.get(keyBCS, itPath("/v1/enrollments/%d/withdrawn-records", ramos)), http.StatusNotFound, "not_found")
 	assert.Len(t, itItems(t, e.get(keyReviewer, itPath("/v1/enrollments/%d/withdrawn-records", reyes))), 1)
 }
+
+// An intake whose follow-up window has closed stands as recorded for its
+// agency: withdrawn and recorded again later, it opened a new window, so a
+// voucher the overdue follow-up pended for a reviewer was approved by the
+// rules and a closed period's follow-up rate changed (a GPRA black-box
+// pass). The window closing today is still open; the MSC's admin withdraws
+// one keyed wrong whenever.
+func TestGPRAIntakeStandsOnceItsFollowUpWindowClosed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	intakeOn := func(start, on string) (int64, int64) {
+		client, stay := gpraEnroll(t, e, start)
+		gpraInterview(t, e, client, stay, "intake", "completed", on)
+		return client, int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1 AND kind = 'intake'`, stay))
+	}
+	withdraw := func(key string, id int64) resp {
+		return e.post(key, itPath("/v1/gpra-interviews/%d/withdraw", id), map[string]any{"reason": "keyed wrong"})
+	}
+	// ATR's follow-up window closes 240 days after the intake.
+	client, closed := intakeOn(day(-300), day(-241))
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, withdraw(keyHRA, closed), http.StatusConflict, "follow_up_window_closed")
+		assert.Contains(t, p["detail"], day(-1))
+	})
+	sched := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client)).JSON(t)
+	fu := sched["episodes"].([]any)[0].(map[string]any)["interviews"].([]any)[1].(map[string]any)
+	assert.Equal(t, "overdue", fu["status"], "%v", fu)
+	r := withdraw(keyAdmin, closed)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	_, open := intakeOn(day(-300), day(-240))
+	r = withdraw(keyHRA, open)
+	require.Equal(t, http.StatusOK, r.Status, "the window closes today: %s", r.Body)
+	// One not conducted owes no follow-up, so it opened no window.
+	nc, stay := gpraEnroll(t, e, day(-300))
+	gpraInterview(t, e, nc, stay, "intake", "not_conducted", day(-290))
+	r = withdraw(keyHRA, int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1`, stay)))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}

@@ -46,7 +46,9 @@ const archivedInterviewColumns = `id, interview_id, enrollment_id, client_id, pr
 // is kept whole in the archive with the reason. The agency that recorded
 // it withdraws it, or the MSC's admin; another agency's reads as unknown.
 // A stay's intake is withdrawn after its follow-up and discharge
-// interviews (409 interview_follows), which follow a completed intake.
+// interviews (409 interview_follows), which follow a completed intake,
+// and by the agency only while the follow-up window it opened is not
+// closed (409 follow_up_window_closed).
 //
 // The stay is held (FOR NO KEY UPDATE) first, as RecordInterview holds it
 // FOR SHARE: an interview of the stay recorded at the same moment waits,
@@ -81,12 +83,16 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 			return fmt.Errorf("lock stay: %w", err)
 		}
 		var iv struct {
-			Kind      string `db:"kind"`
-			Followers int    `db:"followers"`
+			Kind      string    `db:"kind"`
+			Status    string    `db:"status"`
+			Followers int       `db:"followers"`
+			Closes    *rss.Date `db:"follow_up_closes"`
 		}
-		err = tx.GetContext(ctx, &iv, `SELECT g.kind, (SELECT count(*) FROM gpra_interviews f
-				WHERE f.enrollment_id = g.enrollment_id AND f.kind <> 'intake') AS followers
-			FROM gpra_interviews g WHERE g.id = $1 AND g.enrollment_id = $2 FOR UPDATE`, id, enrollment)
+		err = tx.GetContext(ctx, &iv, `SELECT g.kind, g.status, (SELECT count(*) FROM gpra_interviews f
+				WHERE f.enrollment_id = g.enrollment_id AND f.kind <> 'intake') AS followers,
+				g.interview_date + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) AS follow_up_closes
+			FROM gpra_interviews g JOIN enrollments e ON e.id = g.enrollment_id JOIN programs p ON p.code = e.program_code
+			WHERE g.id = $1 AND g.enrollment_id = $2 FOR UPDATE OF g`, id, enrollment)
 		if errors.Is(err, pg.ErrNoRows) {
 			return notFound // withdrawn, or moved, while the stay was awaited
 		}
@@ -96,6 +102,18 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 		if iv.Kind == "intake" && iv.Followers > 0 {
 			return rss.Coded(rss.ErrConflict, "interview_follows",
 				"the stay's follow-up or discharge interview follows this intake: withdraw it first, then the intake")
+		}
+		// A completed intake sets the follow-up's window. Once that window
+		// has closed the follow-up it owed is part of the record: the
+		// agency withdrawing the intake and recording it again later
+		// opened a new window, so a voucher the overdue follow-up pended
+		// for a reviewer was approved by the rules, and a closed period's
+		// follow-up rate changed (a GPRA black-box pass). The MSC's admin
+		// still withdraws one keyed wrong.
+		if today := s.Today(); a.IsProvider() && iv.Kind == "intake" && iv.Status == "completed" && iv.Closes != nil && iv.Closes.Before(today) {
+			return rss.Coded(rss.ErrConflict, "follow_up_window_closed",
+				"the follow-up window this intake opened closed on %s: the intake stands as recorded; "+
+					"ask the MSC to withdraw it if it was keyed wrong", *iv.Closes)
 		}
 		if err := tx.GetContext(ctx, &out, `WITH gone AS (DELETE FROM gpra_interviews WHERE id = $1 RETURNING *)
 			INSERT INTO gpra_interview_archive (interview_id, enrollment_id, client_id, provider_id, kind, instrument, status,
