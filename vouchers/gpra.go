@@ -71,8 +71,15 @@ func (n *NewInterview) validate(today rss.Date) error {
 			v.Add("not_conducted_reason", "not_allowed", "not_conducted_reason is only for status not_conducted")
 		}
 	case "not_conducted":
-		if n.NotConductedReason == nil || !contains(notConductedReasons, *n.NotConductedReason) {
-			v.Add("not_conducted_reason", "required", "not_conducted_reason must be one of refused, unable_to_locate, incarcerated, hospitalized, deceased, other")
+		// A reason given outside the list is invalid, not missing: a
+		// client reading errors[].code took "required" for a field it had
+		// left out (a GPRA black-box pass).
+		const reasons = "refused, unable_to_locate, incarcerated, hospitalized, deceased, other"
+		switch {
+		case n.NotConductedReason == nil:
+			v.Add("not_conducted_reason", "required", "not_conducted_reason is required for status not_conducted: one of "+reasons)
+		case !contains(notConductedReasons, *n.NotConductedReason):
+			v.Add("not_conducted_reason", "invalid_value", "not_conducted_reason must be one of "+reasons)
 		}
 	case "":
 		v.Add("status", "required", "status is required: completed or not_conducted")

@@ -62,3 +62,25 @@ func TestBuildSchedule(t *testing.T) {
 		})
 	}
 }
+
+// A not-conducted interview's reason left out is required; one outside the
+// list is invalid (a GPRA black-box pass read "required" for both).
+func TestNotConductedReasonCodes(t *testing.T) {
+	t.Parallel()
+	today := rss.MustDate("2026-06-15")
+	reason := func(r *string) string {
+		t.Helper()
+		n := NewInterview{ClientID: 1, Kind: "intake", Instrument: "SUPRT-2025", Status: "not_conducted", NotConductedReason: r, InterviewDate: today}
+		var v *rss.ValidationError
+		if !assert.ErrorAs(t, n.validate(today), &v) || !assert.Len(t, v.Fields, 1) {
+			return ""
+		}
+		assert.Equal(t, "not_conducted_reason", v.Fields[0].Field)
+		return v.Fields[0].Code
+	}
+	busy, refused := "busy", "refused"
+	assert.Equal(t, "required", reason(nil))
+	assert.Equal(t, "invalid_value", reason(&busy))
+	n := NewInterview{ClientID: 1, Kind: "intake", Instrument: "SUPRT-2025", Status: "not_conducted", NotConductedReason: &refused, InterviewDate: today}
+	assert.NoError(t, n.validate(today))
+}
