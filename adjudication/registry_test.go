@@ -102,3 +102,27 @@ func TestProviderSuspended(t *testing.T) {
 	_, got := (&Provider{}).Suspended(day(2026, 1, 1), day(2026, 12, 31))
 	assert.False(t, got, "none")
 }
+
+// An agency's suspended days within a span: each suspension clipped to the
+// span, those outside it left out, the bounds inclusive.
+func TestSuspendedWithin(t *testing.T) {
+	t.Parallel()
+	mar := func(d int) time.Time { return day(2026, time.March, d) }
+	p := Provider{Suspensions: []Period{{Start: mar(2), End: mar(4)}, {Start: mar(10), End: mar(12)}, {Start: mar(20), End: mar(20)}}}
+	for _, c := range []struct {
+		name     string
+		from, to time.Time
+		want     []Period
+	}{
+		{"the day after one and the day before the next", mar(5), mar(9), nil},
+		{"one whole", mar(1), mar(5), []Period{{Start: mar(2), End: mar(4)}}},
+		{"clipped at both ends", mar(3), mar(11), []Period{{Start: mar(3), End: mar(4)}, {Start: mar(10), End: mar(11)}}},
+		{"its last day alone", mar(4), mar(4), []Period{{Start: mar(4), End: mar(4)}}},
+		{"its first day alone", mar(10), mar(10), []Period{{Start: mar(10), End: mar(10)}}},
+		{"a one-day suspension", mar(13), mar(31), []Period{{Start: mar(20), End: mar(20)}}},
+		{"the span ends a day before it", mar(13), mar(19), nil},
+	} {
+		assert.Equal(t, c.want, p.SuspendedWithin(c.from, c.to), c.name)
+	}
+	assert.Equal(t, []Period{{Start: mar(2), End: mar(4)}}, p.Suspensions[:1], "the agency's own periods stay as they were")
+}
