@@ -40,6 +40,12 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 		"Transport already on pa5.",
 		"Bridgeport Comm. Supports holds this.",
 		"bridgeport comm supports holds this",
+		// The first word and the rest's initials, or a middle word cut to
+		// its initial (a reviewer black-box pass).
+		"Already served by Bridgeport CS.",
+		"Bridgeport C.S. holds these days",
+		"Bridgeport C S holds these days",
+		"Held by Bridgeport C. Supports.",
 	} {
 		assert.True(t, o.names(text), "%q", text)
 	}
@@ -50,6 +56,7 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 		"Approve 5 units; see the plan 5 pages in.",
 		"Bridgeport supports this.",
 		"Hartford Recovery Alliance will follow up.",
+		"Bridgeport CSS is the school they attend.",
 	} {
 		assert.False(t, o.names(text), "%q", text)
 	}
@@ -60,4 +67,7 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 	mine := o
 	mine.Own = append(mine.Own, "Norwalk Community Supports")
 	assert.False(t, mine.names("Held by Community Supports."))
+	// Its initials are the reader's own name's too: no mention.
+	mine.Own = append(o.Own, "Bridgeport Counseling Services")
+	assert.False(t, mine.names("Held by Bridgeport CS."))
 }

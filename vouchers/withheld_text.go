@@ -608,13 +608,6 @@ func (o agencyWords) names(text string) bool {
 	return false
 }
 
-// namedByPartOfName reports whether the text names the agency by its name
-// of three words or more less its first word, written as a name is, each
-// word with its capital ("Community Supports" for Bridgeport Community
-// Supports), or by its name with middle words cut short ("Bridgeport Comm.
-// Supports"): both got through a black-box pass. In lower case the words
-// are ordinary ones ("community supports"), and words the reader's own
-// names or the catalog's hold name the reader as well (Own).
 // namedByStreet reports whether the plain words hold the agency's street
 // without its house number ("Asylum Street", "Asylum St" for 45 Asylum
 // Street: a reviewer black-box pass), unless it is the reader's own street
@@ -636,6 +629,15 @@ func (o agencyWords) namedByStreet(words string) bool {
 	return containsWord(words, name)
 }
 
+// namedByPartOfName reports whether the text names the agency by its name
+// of three words or more less its first word, written as a name is, each
+// word with its capital ("Community Supports" for Bridgeport Community
+// Supports), by its name with middle words cut short ("Bridgeport Comm.
+// Supports", "Bridgeport C. Supports"), or by its first word and the
+// initials of the rest ("Bridgeport CS", "Hartford R.A."): each got
+// through a black-box pass. In lower case the words are ordinary ones
+// ("community supports"), and words the reader's own names or the
+// catalog's hold name the reader as well (Own).
 func (o agencyWords) namedByPartOfName(words, asWritten string) bool {
 	name := strings.Fields(short(plain(o.Name, true)))
 	if len(name) < 3 {
@@ -649,8 +651,7 @@ func (o agencyWords) namedByPartOfName(words, asWritten string) bool {
 	if !mine && containsCapitalized(asWritten, tail) {
 		return true
 	}
-	// The first and last words whole, those between cut short to three
-	// letters or more.
+	// The first and last words whole, those between cut short.
 	toks := strings.Fields(words)
 	for i := 0; i+len(name) <= len(toks); i++ {
 		if toks[i] != name[0] || toks[i+len(name)-1] != name[len(name)-1] {
@@ -658,14 +659,31 @@ func (o agencyWords) namedByPartOfName(words, asWritten string) bool {
 		}
 		cut := true
 		for j := 1; j < len(name)-1 && cut; j++ {
-			t := toks[i+j]
-			cut = utf8.RuneCountInString(t) >= 3 && strings.HasPrefix(name[j], t)
+			cut = strings.HasPrefix(name[j], toks[i+j])
 		}
 		if cut {
 			return true
 		}
 	}
-	return false
+	// The first word and the initials of the rest, the letters run
+	// together, dotted or spaced, unless the reader's own name reads so.
+	abbr := name[0] + " " + initials(tail)
+	for _, n := range o.Own {
+		if f := strings.Fields(short(plain(n, true))); len(f) >= 3 && f[0]+" "+initials(f[1:]) == abbr {
+			return false
+		}
+	}
+	return containsWord(joinLetters(words), abbr)
+}
+
+// initials are the first letters of words, run together.
+func initials(words []string) string {
+	var b strings.Builder
+	for _, w := range words {
+		r, _ := utf8.DecodeRuneInString(w)
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // agencyNouns are the words a note calls an agency by: near a word of
