@@ -577,7 +577,8 @@ func TestTransferPrimaryToAnEnrollmentAlreadyMarked(t *testing.T) {
 		AND e.discharge_date IS NULL`, e.demo.Clients["Kim/HRA"]))
 }
 
-// The sender of a transfer must hold the designation as the rules read it:
+// The sender of a transfer must hold the designation as the rules read it,
+// and so must an enrollment a designation calls already primary:
 // an enrollment the first designation outranked carries the flag too, and
 // a transfer "from" it took the designation from the agency that held it,
 // whose enrollment kept no history of it (an enrollment black-box pass).
@@ -593,6 +594,14 @@ func TestTransferPrimaryFromAnOutrankedEnrollmentIsRefused(t *testing.T) {
 		p := requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", bcsEnr),
 			map[string]any{"to_enrollment_id": hraEnr, "reason": "move it"}), http.StatusConflict, "not_primary")
 		assert.Contains(t, p["detail"], fmt.Sprintf("enrollment %d, designated first, does", hraEnr))
+		// Nor is it designated "already": the holder is named, as for one
+		// whose flag is unset (it read already_primary while its agency's
+		// requests were denied NOT_PRIMARY_CASE_MANAGER: a new-user pass).
+		p = requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/designate-primary", bcsEnr),
+			map[string]any{"reason": "make it so"}), http.StatusConflict, "primary_held")
+		assert.Contains(t, p["detail"], fmt.Sprintf("enrollment %d holds", hraEnr))
+		requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/designate-primary", hraEnr),
+			map[string]any{"reason": "make it so"}), http.StatusConflict, "already_primary")
 	})
 	assert.Equal(t, 2, e.count(`SELECT count(*) FROM enrollments WHERE id IN ($1, $2) AND primary_case_manager`, hraEnr, bcsEnr))
 }

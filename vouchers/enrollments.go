@@ -300,13 +300,9 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 		// it, whose enrollment kept no history of it (an enrollment
 		// black-box pass).
 		if src.PrimaryCaseManager {
-			for _, o := range open {
-				outranks := o.ID != src.ID && o.ProviderID != src.ProviderID && o.PrimaryCaseManager &&
-					(!src.DischargeDate.IsZero() || (o.ID < src.ID && !o.StartDate.After(s.Today())))
-				if outranks {
-					return rss.Coded(rss.ErrConflict, "not_primary",
-						"enrollment %d does not hold the primary case manager designation: enrollment %d, designated first, does; transfer from it", id, o.ID)
-				}
+			if o := outrankedBy(*src, open, s.Today()); o != nil {
+				return rss.Coded(rss.ErrConflict, "not_primary",
+					"enrollment %d does not hold the primary case manager designation: enrollment %d, designated first, does; transfer from it", id, o.ID)
 			}
 		}
 		if !src.PrimaryCaseManager {
@@ -396,6 +392,21 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 	return out, err
 }
 
+// outrankedBy returns the open enrollment whose designation the rules
+// read before e's own flag (V10: the first designation among the open
+// stays begun by today; any open one's, when e is discharged), if any:
+// another agency's, since one agency's stays are one stay to the rules.
+func outrankedBy(e Enrollment, open []Enrollment, today rss.Date) *Enrollment {
+	for i := range open {
+		o := &open[i]
+		if o.ID != e.ID && o.ProviderID != e.ProviderID && o.PrimaryCaseManager &&
+			(!e.DischargeDate.IsZero() || (o.ID < e.ID && !o.StartDate.After(today))) {
+			return o
+		}
+	}
+	return nil
+}
+
 // DesignatePrimary makes open enrollment id its person's primary case
 // manager in its program when no open enrollment of the person there holds
 // the designation: an agency that enrolled without primary_case_manager
@@ -437,10 +448,14 @@ func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string)
 			return rss.Coded(rss.ErrConflict, "already_discharged", "enrollment %d was discharged on %s", id, e.DischargeDate)
 		}
 		e = open[at]
-		if e.PrimaryCaseManager {
+		// Its own flag set where another agency's designation came first
+		// is not the designation (V10): "already_primary" there told the
+		// MSC the enrollment held what the rules denied it (a new-user
+		// black-box pass); the holder is named, as where the flag is unset.
+		if e.PrimaryCaseManager && outrankedBy(e, open, s.Today()) == nil {
 			return rss.Coded(rss.ErrConflict, "already_primary", "enrollment %d holds the primary case manager designation", id)
 		}
-		if h := slices.IndexFunc(open, func(o Enrollment) bool { return o.PrimaryCaseManager }); h >= 0 {
+		if h := slices.IndexFunc(open, func(o Enrollment) bool { return o.PrimaryCaseManager && o.ID != id }); h >= 0 {
 			return rss.Coded(rss.ErrConflict, "primary_held", "enrollment %d holds the %s primary case manager designation of the person: "+
 				"transfer it from there (POST /v1/enrollments/%d/transfer-primary)", open[h].ID, e.ProgramCode, open[h].ID)
 		}
