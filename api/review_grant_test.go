@@ -151,7 +151,7 @@ func TestReviewerGrantEndsWhereTheCarePlansStop(t *testing.T) {
 // authorization over the same days holds the per-voucher maximum: an
 // identical request approved first) is refused 409 nothing_to_grant, the
 // rule that cut it named: approving it was a 500 on the decision's CHECK
-// (a reviewer black-box pass).
+// (a reviewer black-box pass). A deny rule that fires too is the refusal.
 func TestApprovalWithNoUnitsLeftIsNothingToGrant(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -170,6 +170,15 @@ func TestApprovalWithNoUnitsLeftIsNothingToGrant(t *testing.T) {
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, decide(second), http.StatusConflict, "nothing_to_grant")
 		assert.Contains(t, p["detail"], "OWN_AUTHORIZATION_AT_VOUCHER_MAX")
+		assert.Equal(t, []any{"OWN_AUTHORIZATION_AT_VOUCHER_MAX"}, p["reasons"])
+	})
+	// A deny rule besides the limit is the refusal, with its code: it read
+	// nothing_to_grant with no reasons (a voucher black-box pass).
+	r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", a.Consent), map[string]any{"reason": "client withdrew consent"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, decide(second), http.StatusConflict, "denied_by_rules")
+		assert.Contains(t, p["reasons"], "PART2_CONSENT_MISSING")
 	})
 	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, second, "id")),
 		map[string]any{"action": "deny", "note": "a duplicate of the request approved"})

@@ -1240,11 +1240,21 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	// approval of such a request was a 500 on the decision's CHECK: a
 	// black-box pass).
 	if ceiling.EndDate.Before(ceiling.StartDate) || units <= 0 {
+		// A deny rule besides the per-voucher maximum (which is the limit
+		// leaving nothing) refuses the grant whatever is left: answered as
+		// one, with its codes, not as "nothing to grant" with none (a
+		// reviewer's approval after the client's consent was revoked: a
+		// voucher black-box pass).
+		if denied, why := deniedHits(limits); slices.ContainsFunc(denied, func(c string) bool { return c != adjudication.CodeOwnAuthorizationAtMax }) {
+			return asMade, none, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
+				Message: "the rules now deny this request, so it cannot be approved: " + strings.Join(why, "; ") + "; deny it instead"}
+		}
 		// The rules that fired on what was to be granted: the request, or
 		// the days a reviewer's modified grant names.
-		var why []string
+		var codes, why []string
 		for _, h := range limits.Hits {
 			if h.Action == adjudication.ActionReduce || h.Action == adjudication.ActionDeny {
+				codes = append(codes, h.Code)
 				why = append(why, h.Code+": "+h.Detail)
 			}
 		}
@@ -1252,7 +1262,8 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 		if len(why) > 0 {
 			cut = " (" + strings.Join(why, "; ") + ")"
 		}
-		return asMade, none, rss.Coded(rss.ErrConflict, "nothing_to_grant", "the limits of the rules leave nothing to grant%s; deny the request", cut)
+		return asMade, none, &rss.CodedError{Kind: rss.ErrConflict, Code: "nothing_to_grant", Reasons: codes,
+			Message: "the limits of the rules leave nothing to grant" + cut + "; deny the request"}
 	}
 	g := grantDecision{units: ceiling.Units, start: ceiling.StartDate, end: ceiling.EndDate, enr: sn.enrollment}
 	if r.Action == ReviewApproveModified {
