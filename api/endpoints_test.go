@@ -847,8 +847,11 @@ func TestAdminRateChangeAppliesToNewRequestsOnly(t *testing.T) {
 	requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/settings/minor_age_years", Key: keyFinance,
 		Body: map[string]any{"value": 21}}), http.StatusForbidden, "forbidden")
 	// A setting is bounded by its unit: no 2,147,483,647-year-old minors,
-	// no target of 101 percent.
-	for path, v := range map[string]int{"minor_age_years": 121, "cm_equivalency_months": 1201, "gpra_followup_target_percent": 101} {
+	// no target of 101 percent; and none is 0, which switches its rule off
+	// (0 months of experience made every staff member a qualified case
+	// manager, a rule that cannot be switched off: an operations pass).
+	for path, v := range map[string]int{"minor_age_years": 121, "cm_equivalency_months": 1201, "gpra_followup_target_percent": 101,
+		"cm_target_population_months": 0, "review_target_days": 0} {
 		itNothingWritten(t, e, func() {
 			p := requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/settings/" + path, Key: keyAdmin,
 				Body: map[string]any{"value": v}}), http.StatusUnprocessableEntity, "validation_failed")

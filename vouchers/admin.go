@@ -611,24 +611,23 @@ func CheckRuleSet(v *rss.ValidationError, field string, ids []string) {
 	}
 }
 
+// settingMin is the least a setting may be: every one is a threshold whose
+// 0 switches a rule off unseen (a minor age of 0 makes no client a minor,
+// so no background check is asked for, SPEC §4; a target of 0 days or
+// percent is met by nothing or everything; 0 months of experience made
+// every staff member a qualified case manager, a rule that cannot be
+// switched off), as black-box passes found.
+func settingMin(key string) int {
+	if key == "ra_min_age_years" {
+		return 14 // the youngest the staff registry hires
+	}
+	return 1
+}
+
 // settingMax bounds a setting by the unit its key ends in: a percentage
 // is at most 100, an age in years 120, months 1,200 and any count of days
 // MaxProgramDays. Past those a value is a typo, and the rules would do date
 // arithmetic with it.
-// settingMin is the least a setting may be: a threshold of 0 switches a
-// rule off unseen (a minor age of 0 makes no client a minor, so no
-// background check is asked for, SPEC §4; a target of 0 days or percent
-// is met by nothing or everything), as a black-box pass found.
-func settingMin(key string) int {
-	switch {
-	case key == "ra_min_age_years":
-		return 14 // the youngest the staff registry hires
-	case strings.HasSuffix(key, "_percent"), strings.HasSuffix(key, "_days"), strings.HasSuffix(key, "_years"):
-		return 1
-	}
-	return 0
-}
-
 func settingMax(key string) int {
 	switch {
 	case strings.HasSuffix(key, "_percent"):
