@@ -1283,3 +1283,26 @@ func TestDemoStaffWereOldEnoughWhenHired(t *testing.T) {
 	assert.Zero(t, e.count(`SELECT count(*) FROM staff WHERE employment_start < date_of_birth + interval '14 years'`))
 	assert.Positive(t, e.count(`SELECT count(*) FROM staff`))
 }
+
+// A withdrawal's audit event says what it decided, and one moved to an
+// earlier day what it replaced: the record keeps only the latest day and
+// reason, and the events said "reject" alone, so the first withdrawal's
+// day and reason were in no record (an operations black-box pass).
+func TestCredentialWithdrawalsAuditedWithTheirDaysAndReasons(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lead, _ := supervisedBachelor(t, e)
+	var cadc int64
+	require.NoError(t, e.db.GetContext(t.Context(), &cadc, `SELECT id FROM staff_credentials WHERE staff_id = $1 AND type = 'CADC'`, lead))
+	path := itPath("/v1/staff-records/credentials/%d/reject", cadc)
+	r := e.post(keyAdmin, path, map[string]any{"reason": "board suspension", "effective_on": day(-2)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, path, map[string]any{"reason": "letter dates it earlier", "effective_on": day(-10)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var outcomes []string
+	for _, ev := range itItems(t, e.get(keyAdmin, itPath("/v1/audit-events?entity_type=staff_credential&entity_id=%d&action=reject", cadc))) {
+		outcomes = append(outcomes, ev["outcome"].(string))
+	}
+	assert.Equal(t, []string{"withdrawn from " + day(-2) + ": board suspension",
+		"withdrawn from " + day(-10) + ": letter dates it earlier (it was withdrawn from " + day(-2) + ": board suspension)"}, outcomes)
+}

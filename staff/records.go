@@ -638,12 +638,13 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 			Status    string    `db:"verification_status"`
 			StaffID   int64     `db:"staff_id"`
 			Withdrawn *rss.Date `db:"withdrawn_on"`
+			Reason    *string   `db:"rejection_reason"`
 		}
 		withdrawnCol := "NULL::date"
 		if kind == KindCredential {
 			withdrawnCol = "withdrawn_on"
 		}
-		err := tx.GetContext(ctx, &cur, `SELECT verification_status, staff_id, `+withdrawnCol+` AS withdrawn_on FROM `+k.table+`
+		err := tx.GetContext(ctx, &cur, `SELECT verification_status, staff_id, `+withdrawnCol+` AS withdrawn_on, rejection_reason FROM `+k.table+`
 			WHERE id = $1 FOR UPDATE`, id)
 		if errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("%w: %s %d", rss.ErrNotFound, k.entity, id)
@@ -677,9 +678,36 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 				return err
 			}
 		}
-		return access.Record(ctx, tx, access.Event{Action: action, EntityType: k.entity, EntityID: access.ID(id)})
+		return access.Record(ctx, tx, access.Event{Action: action, EntityType: k.entity, EntityID: access.ID(id),
+			Outcome: reviewOutcome(action, arg, withdrawnOn, cur.Status, cur.Withdrawn, cur.Reason)})
 	})
 	return out, err
+}
+
+// reviewOutcome is what a review decided, for its audit event: a
+// withdrawal moved to an earlier day overwrites the record's day and
+// reason, and the events said only "reject", so the first withdrawal's day
+// and reason were in no record (an operations black-box pass). A
+// verification says nothing more than its action.
+func reviewOutcome(action, reason string, withdrawnOn any, was string, wasFrom *rss.Date, wasReason *string) string {
+	if action != "reject" {
+		return ""
+	}
+	out := "rejected whole: " + reason
+	if d, ok := withdrawnOn.(rss.Date); ok {
+		out = "withdrawn from " + d.String() + ": " + reason
+	}
+	if was == vouchers.VerificationRejected {
+		before := "rejected whole"
+		if wasFrom != nil {
+			before = "withdrawn from " + wasFrom.String()
+		}
+		if wasReason != nil {
+			before += ": " + *wasReason
+		}
+		out += " (it was " + before + ")"
+	}
+	return out
 }
 
 func text(v *rss.ValidationError, field, value string, required bool) {
