@@ -192,7 +192,7 @@ var voucherReasons = []Reason{
 	// The words name no agency, no rule and no record: a provider reads the
 	// same answer whichever withheld reason it stands for.
 	{Code: CodeConflictOnFile, Action: ActionPend,
-		Text:     "Something on file for this client conflicts with this request; the MSC weighs it.",
+		Text:     "Something on file for this client conflicts with this request; the MSC can say what.",
 		NextStep: "Contact the MSC about this request; a reviewer decides it if it is pended."},
 }
 

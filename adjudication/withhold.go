@@ -1,7 +1,13 @@
 package adjudication
 
-// WithheldDetail stands in for the detail of a reason a reader may not see.
-const WithheldDetail = "withheld: the MSC reviews this"
+// WithheldDetail stands in for the detail of a reason a reader may not see,
+// on a request a reviewer decides; WithheldDeniedDetail on one denied,
+// which no reviewer sees (it said "the MSC reviews this" there too: a
+// new-user black-box pass).
+const (
+	WithheldDetail       = "withheld: the MSC reviews this"
+	WithheldDeniedDetail = "withheld: ask the MSC about this request"
+)
 
 // The kinds of another agency's records a hit's detail may quote. A consent
 // to another agency names the kinds it discloses (vouchers), and a detail
@@ -63,6 +69,9 @@ func Withhold(hits []Hit, seen func(provider int64, records string) bool) (out [
 		return hits, false
 	}
 	if !Denies(out) {
+		if conflict.Action == ActionDeny {
+			conflict.Detail = WithheldDeniedDetail
+		}
 		out = append(out, *conflict)
 	}
 	return out, true

@@ -13,7 +13,13 @@ func TestWithhold(t *testing.T) {
 	dup := Hit{Code: CodeDuplicateOtherProvider, Action: ActionPend, Detail: "authorization A-1 of provider 7 overlaps", Source: 7}
 	pcm := Hit{Code: CodeNotPrimaryCaseManager, Action: ActionDeny, Detail: "enrollment 3 of provider 8 was designated primary first", Source: 8}
 	cap := Hit{Code: CodeEpisodeUnitsExceeded, Action: ActionPend, Detail: "4 units asked, 0 left of 40", Source: 7, Sources: []int64{7, 9}}
-	conflict := func(a Action) Hit { return Hit{Code: CodeConflictOnFile, Action: a, Detail: WithheldDetail} }
+	// A denied request reaches no reviewer: its detail says to ask the MSC.
+	conflict := func(a Action) Hit {
+		if a == ActionDeny {
+			return Hit{Code: CodeConflictOnFile, Action: a, Detail: WithheldDeniedDetail}
+		}
+		return Hit{Code: CodeConflictOnFile, Action: a, Detail: WithheldDetail}
+	}
 	// sees: every kind of record of the agencies ps.
 	sees := func(ps ...int64) func(int64, string) bool {
 		return func(p int64, _ string) bool {
@@ -75,7 +81,7 @@ func TestWithhold(t *testing.T) {
 			r, ok := Lookup(CodeConflictOnFile)
 			assert.True(t, ok)
 			for _, w := range []string{"agency", "provider", "another", "consent", "other"} {
-				assert.NotContains(t, r.Text+r.NextStep+WithheldDetail, w, "the words must not tell of another agency")
+				assert.NotContains(t, r.Text+r.NextStep+WithheldDetail+WithheldDeniedDetail, w, "the words must not tell of another agency")
 			}
 		})
 	}
