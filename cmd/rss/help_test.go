@@ -26,6 +26,8 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		{[]string{"-h"}, []string{"bench export", "bench reports", "x12 import"}},
 		{[]string{"--help"}, []string{"usage: rss"}},
 		{[]string{"help"}, []string{"usage: rss"}},
+		{[]string{"help", "seed"}, []string{"usage: rss seed", "-demo"}},
+		{[]string{"help", "x12", "check"}, []string{"usage: rss x12 check FILE"}},
 		{[]string{"serve", "-h"}, []string{"usage: rss serve", "RSS_ADDR"}},
 		{[]string{"migrate", "--help"}, []string{"usage: rss migrate"}},
 		{[]string{"demo-keys", "-h"}, []string{"usage: rss demo-keys"}},

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -143,6 +144,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
+	}
+	// `rss help seed` is `rss seed -h`: it printed the general usage (a
+	// new-user pass).
+	if args[0] == "help" && len(args) > 1 {
+		return run(ctx, append(slices.Clone(args[1:]), "-h"), stdout, stderr)
 	}
 	if args[0] == "help" || isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)
