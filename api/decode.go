@@ -73,7 +73,7 @@ func decodeScanned(c *gin.Context, v any, scan func([]byte) *textProblem) (body 
 		// mangled, so it is refused rather than guessed at.
 		if !utf8Charset(params) {
 			problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type",
-				"send application/json in UTF-8 (charset=utf-8 or none)")
+				"send application/json in UTF-8 (charset=utf-8, us-ascii, or none)")
 			return nil, false, nil
 		}
 	}
