@@ -188,3 +188,42 @@ func answeredOrWaiting(t *testing.T, e *env, ch <-chan resp, waiters int) func()
 		return *got
 	}
 }
+
+// A catchment area's change of the programs serving it locks their rows in
+// code order, as a staff member's role change share-locks the programs it
+// carries: taken in the heap's order, the change held RCM and waited for
+// ATR while a role change held ATR and waited for RCM, and PostgreSQL
+// ended one of them (a review).
+func TestCatchmentAreaChangeLocksProgramsInCodeOrder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	r := e.post(keyAdmin, "/v1/reference/catchment-areas", map[string]any{"code": "danbury", "name": "Danbury"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	// ATR's row after RCM's in the table, and in its index (a HOT update
+	// alone keeps the index pointing at the chain's first place), as any
+	// order comes about as programs are changed.
+	_, err := e.db.ExecContext(ctx, `UPDATE programs SET updated_at = updated_at WHERE code = 'ATR'`)
+	require.NoError(t, err)
+	_, err = e.db.ExecContext(ctx, `VACUUM FULL programs`)
+	require.NoError(t, err)
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM programs a, programs r WHERE a.code = 'ATR' AND r.code = 'RCM' AND a.ctid > r.ctid`))
+	hold, err := e.db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	defer func() { _ = hold.Rollback() }()
+	_, err = hold.ExecContext(ctx, `SELECT 1 FROM programs WHERE code = 'ATR' FOR SHARE`)
+	require.NoError(t, err)
+	patched := make(chan resp, 1)
+	go func() {
+		patched <- e.patch(keyAdmin, "/v1/reference/catchment-areas/danbury", map[string]any{"programs": []string{"ATR", "RCM"}})
+	}()
+	patch := answeredOrWaiting(t, e, patched, 1)
+	// What a role change carrying RCM too takes next.
+	_, err = hold.ExecContext(ctx, `SET LOCAL lock_timeout = '5s'`)
+	require.NoError(t, err)
+	_, err = hold.ExecContext(ctx, `SELECT 1 FROM programs WHERE code = 'RCM' FOR SHARE`)
+	require.NoError(t, err, "RCM is not held by a change waiting for ATR")
+	require.NoError(t, hold.Commit())
+	got := patch()
+	assert.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+}

@@ -465,6 +465,13 @@ func RecordProgramAreaChanges(ctx context.Context, tx *sqlx.Tx, before map[strin
 		return err
 	}
 	if len(programs) > 0 {
+		// Locked in code order first, as a staff member's role change and
+		// an enrollment share-lock programs (migration 00100): the update
+		// alone took them in the table's order, held RCM and waited for
+		// ATR while a role change held ATR and waited for RCM (a review).
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM programs WHERE code = ANY($1) ORDER BY code FOR NO KEY UPDATE`, pq.Array(programs)); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE programs SET updated_at = now() WHERE code = ANY($1)`, pq.Array(programs)); err != nil {
 			return err
 		}
