@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -45,7 +48,14 @@ func open(ctx context.Context, cfg config, out io.Writer) (*sqlx.DB, error) {
 func openMigrated(ctx context.Context, cfg config) (*sqlx.DB, error) {
 	db, err := pg.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 	if pe, ok := pg.PgError(err); ok && pe.Code == pg.CodeNoDatabase {
-		return nil, errors.New("the database DATABASE_URL names does not exist: check its name, or run `rss migrate`, which creates it")
+		// Named, and where the name came from: with DATABASE_URL unset the
+		// message blamed a setting the user never made (a new-user pass).
+		from := "DATABASE_URL names"
+		if _, set := os.LookupEnv("DATABASE_URL"); !set {
+			from = "rss uses with DATABASE_URL unset"
+		}
+		return nil, fmt.Errorf("the database %q %s does not exist: check its name, or run `rss migrate`, which creates it",
+			databaseName(cfg.DatabaseURL), from)
 	}
 	if err != nil {
 		return nil, err
@@ -263,12 +273,16 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	// The address bound, not the one asked for: port 0 asks for any free
 	// port, and rss said it listened on port 0 (a black-box pass).
 	addr := l.Addr().String()
-	slog.Info("serving", "addr", addr, "commit", buildLabel(), "schema_version", pg.SchemaVersion())
-	fmt.Fprintf(out, "rss listening on %s\n", addr)
 	// Said alone too (a bare `rss serve`, a database with no demo data),
-	// where no demo key was printed "above" (a black-box pass).
-	fmt.Fprintf(out, "console: %s (sign in with an API key: `rss demo-keys` prints the demo ones, `rss apikey create` mints one)\n",
-		consoleURL(addr))
+	// where no demo key was printed "above" (a black-box pass); on a
+	// database with no demo data, without sending to demo-keys, which
+	// then refuses, and with what a new one needs (a new-user pass).
+	hint := "`rss demo-keys` prints the demo ones, `rss apikey create` mints one"
+	if demo, err := fixtures.DemoIDs(ctx, db); err == nil && demo.Providers["HRA"] == 0 {
+		hint = "`rss apikey create` mints one; a new database takes its reference data from `rss seed` (and demo data from `rss seed -demo`)"
+	}
+	slog.Info("serving", "addr", addr, "commit", buildLabel(), "schema_version", pg.SchemaVersion())
+	fmt.Fprintf(out, "rss listening on %s\nconsole: %s (sign in with an API key: %s)\n", addr, consoleURL(addr), hint)
 	select {
 	case err := <-errc:
 		return err
@@ -310,4 +324,14 @@ func consoleURL(addr string) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/console/"
+}
+
+// databaseName is the database a connection URL names (its path), nothing
+// else of it: the URL may hold a password.
+func databaseName(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimPrefix(u.Path, "/")
 }

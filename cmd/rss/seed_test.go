@@ -49,7 +49,7 @@ func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
 	for _, c := range [][]string{{"seed"}, {"apikey", "create", "-role", "admin", "-label", "x"}, {"demo-keys"}} {
 		err := cmd(c...)
 		require.Error(t, err, "%v", c)
-		assert.Contains(t, err.Error(), "does not exist", "%v", c)
+		assert.Contains(t, err.Error(), fmt.Sprintf("the database %q DATABASE_URL names does not exist", typo), "%v", c)
 	}
 	var typoExists bool
 	require.NoError(t, db.Get(&typoExists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, typo))

@@ -74,6 +74,10 @@ func TestServeSaysThePortItBound(t *testing.T) {
 	// "above" (a black-box pass).
 	assert.NotContains(t, out.String(), "above")
 	assert.Contains(t, out.String(), "rss apikey create")
+	// Not sent to demo-keys, which refuses a database with no demo data,
+	// and told what a new database needs (a new-user pass).
+	assert.NotContains(t, out.String(), "rss demo-keys")
+	assert.Contains(t, out.String(), "`rss seed`")
 	resp, err := http.Get("http://127.0.0.1:" + port + "/healthz")
 	require.NoError(t, err)
 	resp.Body.Close()
