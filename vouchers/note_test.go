@@ -46,6 +46,12 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 		"Bridgeport C.S. holds these days",
 		"Bridgeport C S holds these days",
 		"Held by Bridgeport C. Supports.",
+		// Run together, the initials run into the last word, or every
+		// word after the first cut short (a re-check).
+		"BridgeportCS holds these days",
+		"Held by BCSupports.",
+		"Held by BCSSupports.",
+		"Bridgeport Comm. Supp. holds these days",
 	} {
 		assert.True(t, o.names(text), "%q", text)
 	}
@@ -57,6 +63,8 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 		"Bridgeport supports this.",
 		"Hartford Recovery Alliance will follow up.",
 		"Bridgeport CSS is the school they attend.",
+		// A sentence's end between the two is no name (a re-check).
+		"Client moved to Bridgeport. CS to confirm schedule.",
 	} {
 		assert.False(t, o.names(text), "%q", text)
 	}

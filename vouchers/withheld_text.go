@@ -572,7 +572,7 @@ func (o agencyWords) names(text string) bool {
 			return true
 		}
 	}
-	if o.namedByPartOfName(words, asWritten) {
+	if o.namedByPartOfName(text, words, asWritten) {
 		return true
 	}
 	if o.namedByStreet(words) {
@@ -638,7 +638,7 @@ func (o agencyWords) namedByStreet(words string) bool {
 // through a black-box pass. In lower case the words are ordinary ones
 // ("community supports"), and words the reader's own names or the
 // catalog's hold name the reader as well (Own).
-func (o agencyWords) namedByPartOfName(words, asWritten string) bool {
+func (o agencyWords) namedByPartOfName(text, words, asWritten string) bool {
 	name := strings.Fields(short(plain(o.Name, true)))
 	if len(name) < 3 {
 		return false
@@ -651,29 +651,74 @@ func (o agencyWords) namedByPartOfName(words, asWritten string) bool {
 	if !mine && containsCapitalized(asWritten, tail) {
 		return true
 	}
-	// The first and last words whole, those between cut short.
+	// The first word whole, the others cut short ("Bridgeport Comm.
+	// Supports", "Hartford Rec. All."), the last to two letters at least.
 	toks := strings.Fields(words)
+	last := len(name) - 1
 	for i := 0; i+len(name) <= len(toks); i++ {
-		if toks[i] != name[0] || toks[i+len(name)-1] != name[len(name)-1] {
+		if toks[i] != name[0] {
 			continue
 		}
 		cut := true
-		for j := 1; j < len(name)-1 && cut; j++ {
-			cut = strings.HasPrefix(name[j], toks[i+j])
+		for j := 1; j <= last && cut; j++ {
+			t := toks[i+j]
+			cut = strings.HasPrefix(name[j], t) && (j < last || utf8.RuneCountInString(t) >= 2)
 		}
 		if cut {
 			return true
 		}
 	}
 	// The first word and the initials of the rest, the letters run
-	// together, dotted or spaced, unless the reader's own name reads so.
+	// together, dotted or spaced ("Hartford RA", "Hartford R.A."), or the
+	// whole run together ("HartfordRA"), and the initials run into the
+	// last word ("HRAlliance"), unless the reader's own name reads so. Not
+	// across a sentence's end: "moved to Hartford. RA to confirm" names
+	// no one (a re-check).
 	abbr := name[0] + " " + initials(tail)
+	joined := []string{name[0] + initials(tail), initials(name[:last]) + name[last]}
+	if code := plain(o.Code, true); code != "" {
+		joined = append(joined, code+name[last])
+	}
 	for _, n := range o.Own {
-		if f := strings.Fields(short(plain(n, true))); len(f) >= 3 && f[0]+" "+initials(f[1:]) == abbr {
+		f := strings.Fields(short(plain(n, true)))
+		if len(f) >= 3 && f[0]+" "+initials(f[1:]) == abbr {
 			return false
 		}
 	}
-	return containsWord(joinLetters(words), abbr)
+	for _, sentence := range sentences(text) {
+		w := joinLetters(short(plain(sentence, true)))
+		if containsWord(w, abbr) {
+			return true
+		}
+		for _, j := range joined {
+			if slices.Contains(strings.Fields(w), j) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sentences splits text at the ends of its sentences: a full stop,
+// question or exclamation mark or semicolon after a word of two letters or
+// more, then a space ("Hartford. RA to confirm" is two; "R. A." and "C.
+// Supports", an initial's stop, are not ends).
+func sentences(text string) []string {
+	var out []string
+	start, word := 0, 0
+	rs := []rune(text)
+	for i, r := range rs {
+		switch {
+		case isWordRune(r):
+			word++
+		case (r == '.' || r == '?' || r == '!' || r == ';') && word >= 2 && i+1 < len(rs) && unicode.IsSpace(rs[i+1]):
+			out = append(out, string(rs[start:i]))
+			start, word = i+1, 0
+		default:
+			word = 0
+		}
+	}
+	return append(out, string(rs[start:]))
 }
 
 // initials are the first letters of words, run together.
