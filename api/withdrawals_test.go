@@ -145,13 +145,15 @@ func TestProgramRecordsWithdrawnAndRecordedAgain(t *testing.T) {
 	assert.Len(t, itItems(t, e.get(keyReviewer, itPath("/v1/enrollments/%d/withdrawn-records", reyes))), 1)
 }
 
-// An intake whose follow-up window has closed stands as recorded for its
-// agency: withdrawn and recorded again later, it opened a new window, so a
-// voucher the overdue follow-up pended for a reviewer was approved by the
-// rules and a closed period's follow-up rate changed (a GPRA black-box
-// pass). The window closing today is still open; the MSC's admin withdraws
-// one keyed wrong whenever.
-func TestGPRAIntakeStandsOnceItsFollowUpWindowClosed(t *testing.T) {
+// An interview whose window has closed stands as recorded for its agency:
+// an intake withdrawn and recorded again later opened a new follow-up
+// window, so a voucher the overdue follow-up pended for a reviewer was
+// approved by the rules and a closed period's follow-up rate changed (a
+// GPRA black-box pass); a follow-up recorded late, withdrawn and recorded
+// again dated in its window, did the same (its re-check). The window
+// closing today is still open; the MSC's admin withdraws one keyed wrong
+// whenever.
+func TestGPRAInterviewStandsOnceItsWindowClosed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	intakeOn := func(start, on string) (int64, int64) {
@@ -165,7 +167,7 @@ func TestGPRAIntakeStandsOnceItsFollowUpWindowClosed(t *testing.T) {
 	// ATR's follow-up window closes 240 days after the intake.
 	client, closed := intakeOn(day(-300), day(-241))
 	itNothingWritten(t, e, func() {
-		p := requireProblem(t, withdraw(keyHRA, closed), http.StatusConflict, "follow_up_window_closed")
+		p := requireProblem(t, withdraw(keyHRA, closed), http.StatusConflict, "window_closed")
 		assert.Contains(t, p["detail"], day(-1))
 	})
 	sched := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client)).JSON(t)
@@ -181,5 +183,26 @@ func TestGPRAIntakeStandsOnceItsFollowUpWindowClosed(t *testing.T) {
 	nc, stay := gpraEnroll(t, e, day(-300))
 	gpraInterview(t, e, nc, stay, "intake", "not_conducted", day(-290))
 	r = withdraw(keyHRA, int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1`, stay)))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	// A follow-up recorded late, its window (intake + 240) closed.
+	fc, fstay := gpraEnroll(t, e, day(-300))
+	gpraInterview(t, e, fc, fstay, "intake", "completed", day(-299))
+	gpraInterview(t, e, fc, fstay, "follow_up", "completed", day(-20))
+	late := int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1 AND kind = 'follow_up'`, fstay))
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, withdraw(keyHRA, late), http.StatusConflict, "window_closed")
+		assert.Contains(t, p["detail"], "follow-up window closed on "+day(-59))
+	})
+	// A discharge interview whose window (discharge + 30) closed.
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", fstay), map[string]any{"discharge_date": day(-40), "reason_code": "completed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	gpraInterview(t, e, fc, fstay, "discharge", "completed", day(-35))
+	dc := int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1 AND kind = 'discharge'`, fstay))
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, withdraw(keyHRA, dc), http.StatusConflict, "window_closed")
+		assert.Contains(t, p["detail"], "discharge interview's window closed on "+day(-10))
+	})
+	r = withdraw(keyAdmin, dc)
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }

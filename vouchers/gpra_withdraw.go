@@ -46,9 +46,10 @@ const archivedInterviewColumns = `id, interview_id, enrollment_id, client_id, pr
 // is kept whole in the archive with the reason. The agency that recorded
 // it withdraws it, or the MSC's admin; another agency's reads as unknown.
 // A stay's intake is withdrawn after its follow-up and discharge
-// interviews (409 interview_follows), which follow a completed intake,
-// and by the agency only while the follow-up window it opened is not
-// closed (409 follow_up_window_closed).
+// interviews (409 interview_follows), which follow a completed intake.
+// The agency withdraws an interview only while the window it counts in
+// (a completed intake's, the follow-up window it opened) is open (409
+// window_closed).
 //
 // The stay is held (FOR NO KEY UPDATE) first, as RecordInterview holds it
 // FOR SHARE: an interview of the stay recorded at the same moment waits,
@@ -86,11 +87,19 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 			Kind      string    `db:"kind"`
 			Status    string    `db:"status"`
 			Followers int       `db:"followers"`
-			Closes    *rss.Date `db:"follow_up_closes"`
+			Closes    *rss.Date `db:"window_closes"`
 		}
+		// The window the interview counts in for the rate (an intake's,
+		// the follow-up window it opened): a follow-up's closes with its
+		// intake's close days, a discharge interview's with the discharge.
 		err = tx.GetContext(ctx, &iv, `SELECT g.kind, g.status, (SELECT count(*) FROM gpra_interviews f
 				WHERE f.enrollment_id = g.enrollment_id AND f.kind <> 'intake') AS followers,
-				g.interview_date + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) AS follow_up_closes
+				CASE g.kind
+				  WHEN 'intake' THEN CASE WHEN g.status = 'completed'
+				    THEN g.interview_date + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) END
+				  WHEN 'follow_up' THEN (SELECT i.interview_date FROM gpra_interviews i
+				    WHERE i.enrollment_id = g.enrollment_id AND i.kind = 'intake') + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days)
+				  ELSE e.discharge_date + COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) END AS window_closes
 			FROM gpra_interviews g JOIN enrollments e ON e.id = g.enrollment_id JOIN programs p ON p.code = e.program_code
 			WHERE g.id = $1 AND g.enrollment_id = $2 FOR UPDATE OF g`, id, enrollment)
 		if errors.Is(err, pg.ErrNoRows) {
@@ -103,17 +112,19 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 			return rss.Coded(rss.ErrConflict, "interview_follows",
 				"the stay's follow-up or discharge interview follows this intake: withdraw it first, then the intake")
 		}
-		// A completed intake sets the follow-up's window. Once that window
-		// has closed the follow-up it owed is part of the record: the
-		// agency withdrawing the intake and recording it again later
-		// opened a new window, so a voucher the overdue follow-up pended
-		// for a reviewer was approved by the rules, and a closed period's
-		// follow-up rate changed (a GPRA black-box pass). The MSC's admin
-		// still withdraws one keyed wrong.
-		if today := s.Today(); a.IsProvider() && iv.Kind == "intake" && iv.Status == "completed" && iv.Closes != nil && iv.Closes.Before(today) {
-			return rss.Coded(rss.ErrConflict, "follow_up_window_closed",
-				"the follow-up window this intake opened closed on %s: the intake stands as recorded; "+
-					"ask the MSC to withdraw it if it was keyed wrong", *iv.Closes)
+		// Once the window an interview counts in has closed it is part of
+		// the record for its agency: a completed intake withdrawn and
+		// recorded again later opened a new follow-up window, so a voucher
+		// the overdue follow-up pended for a reviewer was approved by the
+		// rules, and a closed period's follow-up rate changed (a GPRA
+		// black-box pass); a follow-up recorded late, withdrawn and
+		// recorded again dated in its window, did the same (its re-check).
+		// The MSC's admin still withdraws one keyed wrong.
+		if today := s.Today(); a.IsProvider() && iv.Closes != nil && iv.Closes.Before(today) {
+			which := map[string]string{"intake": "follow-up window this intake opened", "follow_up": "follow-up window",
+				"discharge": "discharge interview's window"}[iv.Kind]
+			return rss.Coded(rss.ErrConflict, "window_closed",
+				"the %s closed on %s: the interview stands as recorded; ask the MSC to withdraw it if it was keyed wrong", which, *iv.Closes)
 		}
 		if err := tx.GetContext(ctx, &out, `WITH gone AS (DELETE FROM gpra_interviews WHERE id = $1 RETURNING *)
 			INSERT INTO gpra_interview_archive (interview_id, enrollment_id, client_id, provider_id, kind, instrument, status,
