@@ -186,8 +186,15 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 		// schema's guard as a 500 for the whole bulk (a black-box pass).
 		for _, s := range d.superseded {
 			if s.original == orig.ID {
-				return nil, rss.Coded(rss.ErrConflict, "already_superseded", "claim %d is %s by claim %s earlier in this request",
-					orig.ID, s.status, s.by)
+				// A single POST judged with another of the agency's (group
+				// commit) was told "earlier in this request", which never
+				// held that claim (a payer black-box pass).
+				where := "earlier in this request"
+				if in.requestIDs != nil {
+					where = "sent at the same time (another request of the agency's, judged with this one)"
+				}
+				return nil, rss.Coded(rss.ErrConflict, "already_superseded", "claim %d is %s by claim %s %s",
+					orig.ID, s.status, s.by, where)
 			}
 		}
 		if n.resend {

@@ -139,3 +139,35 @@ func TestBulkClaimsAreJudgedInTheOrderGiven(t *testing.T) {
 	again := w.submit(w.claim("BULK-ORD-3", "Rivera", "Okafor", line("ATR-CM", start.AddDays(5), 2, "30.00")))
 	assert.Equal(t, "paid", again.Status)
 }
+
+// Two voids of one claim sent as separate requests and judged together
+// (group commit): the second is told the claim was voided by another
+// request sent at the same time, not "earlier in this request", which it
+// never held (a payer black-box pass); a bulk still reads so.
+func TestTwoVoidsJudgedTogetherSayWhichRequest(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.authorize("Rivera", "ATR-CM", 40, day(-10), day(30))
+	orig := w.submit(w.claim("TWO-V-1", "Rivera", "Okafor", line("ATR-CM", day(-2), 2, "30.00")))
+	void := func(number string) billing.NewClaim {
+		return billing.NewClaim{ClaimNumber: number, ClientID: orig.ClientID, Frequency: billing.FreqVoid, OriginalClaimID: &orig.ID}
+	}
+	out, err := w.b.SubmitEach(w.hra(), []billing.NewClaim{void("TWO-V-A"), void("TWO-V-B")}, []string{"req-a", "req-b"}, nil)
+	require.NoError(t, err)
+	require.Len(t, out, 2)
+	require.NoError(t, out[0].Err)
+	var ce *rss.CodedError
+	require.ErrorAs(t, out[1].Err, &ce)
+	assert.Equal(t, "already_superseded", ce.Code)
+	assert.Contains(t, ce.Message, "by claim TWO-V-A sent at the same time")
+	assert.NotContains(t, ce.Message, "this request")
+
+	orig2 := w.submit(w.claim("TWO-V-2", "Rivera", "Okafor", line("ATR-CM", day(-3), 2, "30.00")))
+	bulk := func(number string) billing.NewClaim {
+		return billing.NewClaim{ClaimNumber: number, ClientID: orig2.ClientID, Frequency: billing.FreqVoid, OriginalClaimID: &orig2.ID}
+	}
+	out, err = w.b.SubmitBulk(w.hra(), []billing.NewClaim{bulk("TWO-V-C"), bulk("TWO-V-D")})
+	require.NoError(t, err)
+	require.ErrorAs(t, out[1].Err, &ce)
+	assert.Contains(t, ce.Message, "earlier in this request")
+}
