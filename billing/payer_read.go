@@ -231,9 +231,12 @@ type UnmatchedItem struct {
 	WithinPosted bool `json:"within_posted" db:"within_posted"`
 }
 
-// unmatchedQuery lists the unmatched items of the files $1.
+// unmatchedQuery lists the unmatched items of the files $1. A 999's
+// answer to a group whole (no AK2) is referred to by its group control
+// number: its reference read empty (a payer black-box pass).
 const unmatchedQuery = `
-	SELECT file_id, 'set_ack' AS kind, set_control AS reference, unmatched_reason AS reason, NULL::numeric AS amount,
+	SELECT file_id, 'set_ack' AS kind, COALESCE(NULLIF(set_control, ''), 'group ' || group_control) AS reference,
+	       unmatched_reason AS reason, NULL::numeric AS amount,
 	       false AS within_posted
 	FROM payer_set_acks WHERE file_id = ANY ($1) AND unmatched_reason IS NOT NULL
 	UNION ALL

@@ -86,6 +86,14 @@ func TestPayer999MatchesOnlyAnswersTo837P(t *testing.T) {
 	accepted := strings.NewReplacer("AK2*837*"+sent.STs[0]+"*005010X222A1~\nIK5*A~\n", "").Replace(string(sim.file999(sent, nil)))
 	accepted = strings.Replace(accepted, "SE*6*", "SE*4*", 1)
 	require.NotContains(t, accepted, "AK2*", "the group answered whole")
+	// Another group answered whole is listed by its group control number:
+	// its reference read empty, naming nothing finance could trace (a
+	// payer black-box pass).
+	f = w.importFile(sim.wrap("FA", "999", "005010X231A1", []string{"AK1*HC*98*005010X222A1", "AK9*A*1*1*1"}))
+	d, err := w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.Len(t, d.Unmatched, 1)
+	assert.Equal(t, "group 98", d.Unmatched[0].Reference)
 	f = w.importFile([]byte(accepted))
 	assert.Equal(t, 1, f.Summary.Matched, "the group's acceptance answers the batch's set")
 	assert.Equal(t, 1, f.Summary.Accepted)
