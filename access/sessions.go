@@ -51,6 +51,8 @@ type Sessions struct {
 	// Idle ends a session not used for this long; Absolute ends any
 	// session this long after sign-in, however busy.
 	Idle, Absolute time.Duration
+	// secret signs the sign-in form's tokens (SignInToken).
+	secret signInSecret
 }
 
 // Session timeouts when none are configured: a working morning without a

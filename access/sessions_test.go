@@ -2,6 +2,7 @@ package access_test
 
 import (
 	"crypto/sha256"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,4 +99,40 @@ func TestSessionsLifecycle(t *testing.T) {
 	var events []string
 	require.NoError(t, db.Select(&events, `SELECT action FROM audit_events WHERE entity_type = 'console_session' ORDER BY id`))
 	assert.Equal(t, []string{"sign_in", "sign_in", "sign_in", "sign_in", "sign_out", "sign_in"}, events)
+}
+
+// The sign-in form's token is rss's own: signed with the database's
+// secret, so a token another process of the same database made is good
+// and a value the browser made up is not (any value sent as both cookie
+// and field was taken: a console black-box pass); it is good for ten
+// minutes, and tampered with, for nothing.
+func TestSignInTokens(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDB(t)
+	c := &clock{t: time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)}
+	one, other := access.NewSessions(db, c.now), access.NewSessions(db, c.now)
+	tok, err := one.SignInToken(t.Context())
+	require.NoError(t, err)
+	valid := func(s *access.Sessions, tok string) bool {
+		t.Helper()
+		ok, err := s.ValidSignInToken(t.Context(), tok)
+		require.NoError(t, err)
+		return ok
+	}
+	assert.True(t, valid(one, tok))
+	assert.True(t, valid(other, tok), "made by another process of the database")
+	var secrets int
+	require.NoError(t, db.Get(&secrets, `SELECT count(*) FROM console_secret`))
+	assert.Equal(t, 1, secrets)
+	for _, bad := range []string{"", "x", tok + "x", "x" + tok, tok[:len(tok)-1], strings.Replace(tok, ".", "..", 1), string(make([]byte, 300))} {
+		assert.False(t, valid(one, bad), "%q", bad)
+	}
+	// Another database's secret signs nothing here.
+	elsewhere, err := access.NewSessions(pgtest.NewDB(t), c.now).SignInToken(t.Context())
+	require.NoError(t, err)
+	assert.False(t, valid(one, elsewhere))
+	c.add(access.SignInTokenTTL)
+	assert.True(t, valid(one, tok), "good for its ten minutes")
+	c.add(time.Second)
+	assert.False(t, valid(one, tok), "and no longer")
 }

@@ -306,8 +306,11 @@ func (k *Console) session() gin.HandlerFunc {
 			// saying nothing was recorded (a black-box pass lost a
 			// decision's note to a silent redirect to the start page).
 			if c.Request.Method == http.MethodPost {
-				pre := randomToken()
-				k.setCookie(c, preCookie, pre, 600)
+				pre, ok := k.signInToken(c)
+				if !ok {
+					c.Abort()
+					return
+				}
 				next := returnTo(formPage(c.Request.URL.Path))
 				k.page(c, http.StatusUnauthorized, "signin", "Sign in", signInView{CSRF: pre, Next: next, Lapsed: true,
 					Revoked: errors.Is(err, access.ErrSessionKeyRevoked)})

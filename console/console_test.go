@@ -103,6 +103,14 @@ func TestSignInRefusals(t *testing.T) {
 	assert.Contains(t, r.Body, "Enter your API key.")
 	r = u.post("/console/sign-in", url.Values{"api_key": {keyAdmin}})
 	assert.Equal(t, http.StatusForbidden, r.Status, "a sign-in without the form's token is refused")
+	// Nor with a token rss did not make, however it is sent twice: any
+	// value in both the cookie and the field was taken, so a host able to
+	// set the console's cookie could sign a browser in with its own key (a
+	// console black-box pass).
+	forged := w.user()
+	forged.c.Jar.SetCookies(mustURL(t, w.srv.URL+"/console/"), []*http.Cookie{{Name: "rss_console_pre", Value: "x", Path: "/console"}})
+	r = forged.post("/console/sign-in", url.Values{"csrf": {"x"}, "api_key": {keyAdmin}})
+	assert.Equal(t, http.StatusForbidden, r.Status, "a made-up token sent twice is refused")
 	r = u.get("/console/queue")
 	assert.Equal(t, http.StatusSeeOther, r.Status, "not signed in")
 	assert.Equal(t, "/console/sign-in?next=%2Fconsole%2Fqueue", r.Header.Get("Location"))
@@ -1290,4 +1298,11 @@ func TestRefusedCloseSaysNothingWasWritten(t *testing.T) {
 	assert.Contains(t, r.Body, "Nothing was written: the request was refused for the reasons below.")
 	assert.NotContains(t, r.Body, "correct the fields")
 	assert.Equal(t, batches, w.count(t, "batches"))
+}
+
+func mustURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	return u
 }

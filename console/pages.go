@@ -47,9 +47,24 @@ func nextPage(c *gin.Context, cursor string, filters ...string) string {
 }
 
 func (k *Console) signInForm(c *gin.Context) {
-	pre := randomToken()
-	k.setCookie(c, preCookie, pre, 600)
+	pre, ok := k.signInToken(c)
+	if !ok {
+		return
+	}
 	k.page(c, http.StatusOK, "signin", "Sign in", signInView{CSRF: pre, Next: returnTo(c.Query("next"))})
+}
+
+// signInToken sets a new sign-in token, signed by rss, in the form's
+// cookie and gives it for the form's field; it answers the request itself
+// when it cannot.
+func (k *Console) signInToken(c *gin.Context) (string, bool) {
+	pre, err := k.cfg.Sessions.SignInToken(c.Request.Context())
+	if err != nil {
+		k.fail(c, err)
+		return "", false
+	}
+	k.setCookie(c, preCookie, pre, int(access.SignInTokenTTL.Seconds()))
+	return pre, true
 }
 
 type signInView struct {
@@ -108,8 +123,16 @@ func (k *Console) signIn(c *gin.Context) {
 	if k.formTooBig(c) {
 		return
 	}
+	// The form's token and its cookie must match, and rss must have
+	// signed it: any value sent as both was taken (a console black-box
+	// pass).
 	pre, _ := c.Cookie(preCookie)
-	if !sameToken(c.PostForm("csrf"), pre) {
+	signed, err := k.cfg.Sessions.ValidSignInToken(c.Request.Context(), pre)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	if !signed || !sameToken(c.PostForm("csrf"), pre) {
 		k.page(c, http.StatusForbidden, "error", "Refused", errorView{Message: "The sign-in form expired or did not come from the console. Reload it and sign in again."})
 		return
 	}
@@ -172,8 +195,10 @@ func (k *Console) signIn(c *gin.Context) {
 }
 
 func (k *Console) signInFailed(c *gin.Context, status int, msg string) {
-	pre := randomToken()
-	k.setCookie(c, preCookie, pre, 600)
+	pre, ok := k.signInToken(c)
+	if !ok {
+		return
+	}
 	k.page(c, status, "signin", "Sign in", signInView{CSRF: pre, Error: msg, Next: returnTo(c.PostForm("next"))})
 }
 
