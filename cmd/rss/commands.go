@@ -9,9 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -55,7 +53,7 @@ func openMigrated(ctx context.Context, cfg config) (*sqlx.DB, error) {
 			from = "rss uses with DATABASE_URL unset"
 		}
 		return nil, fmt.Errorf("the database %q %s does not exist: check its name, or run `rss migrate`, which creates it",
-			databaseName(cfg.DatabaseURL), from)
+			pg.DatabaseName(cfg.DatabaseURL), from)
 	}
 	if err != nil {
 		return nil, err
@@ -324,14 +322,4 @@ func consoleURL(addr string) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/console/"
-}
-
-// databaseName is the database a connection URL names (its path), nothing
-// else of it: the URL may hold a password.
-func databaseName(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "?"
-	}
-	return strings.TrimPrefix(u.Path, "/")
 }

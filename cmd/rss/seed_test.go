@@ -51,6 +51,13 @@ func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
 		require.Error(t, err, "%v", c)
 		assert.Contains(t, err.Error(), fmt.Sprintf("the database %q DATABASE_URL names does not exist", typo), "%v", c)
 	}
+	// Named alone, never the rest of the setting: a key=value DSN was
+	// quoted whole, its password with it (a review).
+	t.Setenv("DATABASE_URL", "host=127.0.0.1 user=postgres password=s3cret dbname="+typo+" sslmode=disable")
+	err = cmd("seed")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), fmt.Sprintf("%q", typo))
+	assert.NotContains(t, err.Error(), "s3cret")
 	var typoExists bool
 	require.NoError(t, db.Get(&typoExists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, typo))
 	assert.False(t, typoExists, "the mistyped database was not created")
