@@ -142,7 +142,7 @@ func New(cfg Config) *Console {
 
 // Register mounts the console on e at /console.
 func (k *Console) Register(e *gin.Engine) {
-	g := e.Group(basePath, headers(), k.wellFormedQuery())
+	g := e.Group(basePath, headers(), k.wellFormedQuery(), k.sameOrigin())
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		panic(err)
@@ -360,6 +360,43 @@ func (k *Console) formTooBig(c *gin.Context) bool {
 	}
 	k.page(c, http.StatusRequestEntityTooLarge, "error", "Too large", errorView{Message: msg})
 	return true
+}
+
+// sameOrigin refuses a POST the browser says came from another origin:
+// by its Fetch Metadata (Sec-Fetch-Site), or, from a browser without it,
+// by its Origin against the request's host. The forms' tokens cannot tell
+// a form a sibling host made from the console's own when that host can
+// set the console's cookies (cookie tossing): it fetched a genuine signed
+// sign-in token and planted it, and a victim's browser was signed in with
+// the attacker's key (a review). A client sending neither (curl, a
+// script) is judged by the tokens alone.
+func (k *Console) sameOrigin() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Method == http.MethodPost && !fromThisOrigin(c.Request) {
+			k.page(c, http.StatusForbidden, "error", "Refused", errorView{Message: "This form did not come from the console. Go back, reload the page and send it again."})
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
+// fromThisOrigin reports whether r came from a page of its own origin as
+// far as the browser says.
+func fromThisOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none": // "none": the user's own act, no page at all
+		return true
+	case "":
+	default: // same-site (a sibling host), cross-site
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
 // csrf refuses a POST whose form does not carry the session's token.

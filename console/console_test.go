@@ -1306,3 +1306,47 @@ func mustURL(t *testing.T, raw string) *url.URL {
 	require.NoError(t, err)
 	return u
 }
+
+// A host able to set the console's cookies (a sibling subdomain) fetches a
+// genuine sign-in token of its own and plants it in a victim's browser: the
+// tokens alone cannot tell its form from the console's, and the browser
+// was signed in with the attacker's key (a review). The browser says where
+// a form came from: a post from another origin or site is refused; from
+// the console's own origin, or from a client that says nothing (a script),
+// the tokens decide.
+func TestPostFromAnotherOriginIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	tok := w.user().get("/console/sign-in").csrf(t)
+	signIn := func(headers map[string]string) int {
+		t.Helper()
+		victim := w.user()
+		victim.c.Jar.SetCookies(mustURL(t, w.srv.URL+"/console/"), []*http.Cookie{{Name: "rss_console_pre", Value: tok, Path: "/console"}})
+		req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/console/sign-in",
+			strings.NewReader(url.Values{"csrf": {tok}, "api_key": {keyAdmin}}.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		r, err := victim.c.Do(req)
+		require.NoError(t, err)
+		r.Body.Close()
+		return r.StatusCode
+	}
+	u := mustURL(t, w.srv.URL)
+	for name, h := range map[string]map[string]string{
+		"a sibling host, fetch metadata": {"Sec-Fetch-Site": "same-site", "Origin": "https://evil." + u.Hostname()},
+		"another site, fetch metadata":   {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+		"another origin, no metadata":    {"Origin": "https://evil.example"},
+		"an opaque origin":               {"Origin": "null"},
+	} {
+		assert.Equal(t, http.StatusForbidden, signIn(h), name)
+	}
+	var n int
+	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM console_sessions`))
+	assert.Zero(t, n, "no session opened")
+	assert.Equal(t, http.StatusSeeOther, signIn(map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": w.srv.URL}), "the console's own page")
+	assert.Equal(t, http.StatusSeeOther, signIn(map[string]string{"Origin": w.srv.URL}), "the console's own origin, no metadata")
+	assert.Equal(t, http.StatusSeeOther, signIn(nil), "a client that says nothing: the tokens decide")
+}

@@ -4,8 +4,10 @@
 -- subdomain, plain HTTP before RSS_SECURE_COOKIES) could sign a victim's
 -- browser in with its own key (a console black-box pass). The token is now
 -- signed with this secret, which every rss process reads, so a form served
--- by one is signed in by another. It is made by the first process that
--- needs it (access.Sessions), from crypto/rand, not here.
+-- by one is signed in by another (a genuine token planted by such a host is
+-- refused by the origin the browser names, console.sameOrigin). It is made
+-- by the first process that needs it (access.Sessions), from crypto/rand,
+-- not here.
 
 -- +goose Up
 CREATE TABLE console_secret (
