@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -35,20 +36,27 @@ func (s *signInSecret) get(ctx context.Context, db *sqlx.DB) ([]byte, error) {
 	if s.key != nil {
 		return s.key, nil
 	}
-	fresh := make([]byte, 32)
-	if _, err := rand.Read(fresh); err != nil {
-		return nil, err
-	}
+	// Read first: a process whose role may not insert (or a replica)
+	// reads the secret another made.
 	var key []byte
-	err := pg.Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO console_secret (value) VALUES ($1) ON CONFLICT (id) DO NOTHING`, fresh); err != nil {
-			return err
+	err := sqlx.GetContext(ctx, db, &key, `SELECT value FROM console_secret WHERE id = 1`)
+	if errors.Is(err, pg.ErrNoRows) {
+		fresh := make([]byte, 32)
+		if _, err := rand.Read(fresh); err != nil {
+			return nil, err
 		}
-		return tx.GetContext(ctx, &key, `SELECT value FROM console_secret WHERE id = 1`)
-	})
+		err = pg.Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO console_secret (value) VALUES ($1) ON CONFLICT (id) DO NOTHING`, fresh); err != nil {
+				return err
+			}
+			return tx.GetContext(ctx, &key, `SELECT value FROM console_secret WHERE id = 1`)
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("console secret: %w", err)
 	}
+	// Kept for the process's life: the secret is never rotated (a new
+	// one would refuse the forms of every process still holding the old).
 	s.key = key
 	return key, nil
 }
