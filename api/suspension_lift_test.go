@@ -187,3 +187,39 @@ func TestSuspensionLiftWaitsForARequestOverItsDays(t *testing.T) {
 		  AND h.start_date <= LEAST(b.end_date, s.last_day) AND h.end_date >= GREATEST(b.start_date, s.first_day)`),
 		"no day of a lifted suspension is held by two agencies")
 }
+
+// A lift waits for the agency's own claim or request in flight and is not
+// ended as a deadlock by it (a review): the claim holds the agency's
+// intake lock shared and then checks its foreign key on the provider's
+// row, which the lift held FOR UPDATE while it waited for the intake lock
+// alone, and PostgreSQL ended one of the two (409 concurrent_change).
+func TestSuspensionLiftWaitsForTheAgencysOwnWrite(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	bcs := e.demo.Providers["BCS"]
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing", "effective_on": day(-2)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "back"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	sid := itNum(t, r.JSON(t)["suspensions"].([]any)[0].(map[string]any), "id")
+
+	// What a claim of BCS's holds and takes, in its order.
+	claim, err := e.db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	defer func() { _ = claim.Rollback() }()
+	_, err = claim.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(agency_intake_lock_key($1))`, bcs)
+	require.NoError(t, err)
+	lifted := make(chan resp, 1)
+	go func() {
+		lifted <- e.post(keyAdmin, itPath("/v1/reference/providers/%d/suspensions/%d/lift", bcs, sid), map[string]any{"reason": "mistake"})
+	}()
+	require.Eventually(t, func() bool { return lockWaiters(e) == 1 }, 30*time.Second, 10*time.Millisecond, "the lift waits for the claim")
+	_, err = claim.ExecContext(ctx, `SET LOCAL lock_timeout = '5s'`)
+	require.NoError(t, err)
+	_, err = claim.ExecContext(ctx, `SELECT 1 FROM providers WHERE id = $1 FOR KEY SHARE`, bcs)
+	require.NoError(t, err, "the claim's foreign key check is not held up by the lift")
+	require.NoError(t, claim.Commit())
+	got := <-lifted
+	assert.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+}

@@ -448,10 +448,14 @@ func nonNil(s []string) []string {
 }
 
 // lockProvider locks the provider's row (agreements and enrollment change
-// one writer at a time) or says it does not exist.
+// one writer at a time) or says it does not exist. FOR NO KEY UPDATE, as
+// its key never changes: FOR UPDATE held up the foreign key checks of the
+// agency's own claims and requests, which take its intake lock first, so
+// a reactivation or a lift waiting for that lock alone deadlocked with
+// them (a review).
 func lockProvider(ctx context.Context, tx *sqlx.Tx, id int64) error {
 	var got int64
-	err := tx.GetContext(ctx, &got, `SELECT id FROM providers WHERE id = $1 FOR UPDATE`, id)
+	err := tx.GetContext(ctx, &got, `SELECT id FROM providers WHERE id = $1 FOR NO KEY UPDATE`, id)
 	if errors.Is(err, pg.ErrNoRows) {
 		return fmt.Errorf("%w: provider %d", rss.ErrNotFound, id)
 	}
