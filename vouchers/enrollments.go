@@ -452,12 +452,18 @@ func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string)
 		// is not the designation (V10): "already_primary" there told the
 		// MSC the enrollment held what the rules denied it (a new-user
 		// black-box pass); the holder is named, as where the flag is unset.
-		if e.PrimaryCaseManager && outrankedBy(e, open, s.Today()) == nil {
+		// The holder named is the one the rules read (outrankedBy), not
+		// merely the first flagged: one not yet begun outranks nothing.
+		holder := outrankedBy(e, open, s.Today())
+		if e.PrimaryCaseManager && holder == nil {
 			return rss.Coded(rss.ErrConflict, "already_primary", "enrollment %d holds the primary case manager designation", id)
 		}
-		if h := slices.IndexFunc(open, func(o Enrollment) bool { return o.PrimaryCaseManager && o.ID != id }); h >= 0 {
+		if h := slices.IndexFunc(open, func(o Enrollment) bool { return o.PrimaryCaseManager && o.ID != id }); holder == nil && h >= 0 {
+			holder = &open[h]
+		}
+		if holder != nil {
 			return rss.Coded(rss.ErrConflict, "primary_held", "enrollment %d holds the %s primary case manager designation of the person: "+
-				"transfer it from there (POST /v1/enrollments/%d/transfer-primary)", open[h].ID, e.ProgramCode, open[h].ID)
+				"transfer it from there (POST /v1/enrollments/%d/transfer-primary)", holder.ID, e.ProgramCode, holder.ID)
 		}
 		// As a transfer's receiving stay: one that has not begun serves
 		// no one yet, and designated, it left the agency serving the
