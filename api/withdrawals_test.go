@@ -206,3 +206,51 @@ func TestGPRAInterviewStandsOnceItsWindowClosed(t *testing.T) {
 	r = withdraw(keyAdmin, dc)
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
+
+// An intake the agency withdrew is recorded again by it dated no later:
+// withdrawn the day before its follow-up window closed and recorded again
+// today, it moved the window months on, again each time, and the follow-up
+// was never owed (a review); recorded not conducted, none was owed at all.
+// A day on or before the withdrawn one's is taken; after the MSC's admin
+// withdrew it, any day is.
+func TestGPRAIntakeWithdrawnIsRecordedAgainNoLater(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client, stay := gpraEnroll(t, e, day(-300))
+	gpraInterview(t, e, client, stay, "intake", "completed", day(-239)) // its follow-up window closes tomorrow
+	intakeOf := func() int64 {
+		return int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1 AND kind = 'intake'`, stay))
+	}
+	withdraw := func(key string) {
+		t.Helper()
+		r := e.post(key, itPath("/v1/gpra-interviews/%d/withdraw", intakeOf()), map[string]any{"reason": "keyed wrong"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	}
+	record := func(status, on string) resp {
+		body := map[string]any{"client_id": client, "enrollment_id": stay, "kind": "intake", "instrument": "SUPRT-2025",
+			"status": status, "interview_date": on}
+		if status == "not_conducted" {
+			body["not_conducted_reason"] = "refused"
+		}
+		return e.post(keyHRA, "/v1/gpra-interviews", body)
+	}
+	withdraw(keyHRA)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, record("completed", day(0)), http.StatusConflict, "intake_withdrawn")
+		assert.Contains(t, p["detail"], day(-239))
+		requireProblem(t, record("completed", day(-238)), http.StatusConflict, "intake_withdrawn")
+		requireProblem(t, record("not_conducted", day(-250)), http.StatusConflict, "intake_withdrawn")
+	})
+	r := record("completed", day(-240))
+	require.Equal(t, http.StatusCreated, r.Status, "an earlier day: %s", r.Body)
+	// Withdrawn again (its window closes today), the earliest day withdrawn
+	// bounds it.
+	withdraw(keyHRA)
+	requireProblem(t, record("completed", day(-239)), http.StatusConflict, "intake_withdrawn")
+	r = record("completed", day(-240))
+	require.Equal(t, http.StatusCreated, r.Status, "the earliest day itself: %s", r.Body)
+	// The admin's withdrawal leaves the day to the agency.
+	withdraw(keyAdmin)
+	r = record("completed", day(-10))
+	require.Equal(t, http.StatusCreated, r.Status, "after the MSC withdrew it: %s", r.Body)
+}

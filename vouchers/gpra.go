@@ -293,6 +293,34 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		case n.Kind == "discharge" && n.InterviewDate.Before(ep.ClosedOn):
 			return rss.Invalid("interview_date", "before_discharge", "the discharge interview is on or after the discharge (%s)", ep.ClosedOn)
 		}
+		// An intake the agency withdrew, completed, is recorded again by it
+		// completed and dated no later: withdrawn before its follow-up
+		// window closed and recorded again today, it moved the window
+		// months on, and again each time, so the follow-up was never owed
+		// (a review); recorded not conducted, it owed none. Once the MSC's
+		// admin has withdrawn it, the agency records it as it should be.
+		if n.Kind == "intake" {
+			var first *rss.Date
+			if err := tx.GetContext(ctx, &first, `SELECT min(w.interview_date) FROM gpra_interview_archive w
+				JOIN api_keys k ON k.id = w.archived_by
+				WHERE w.enrollment_id = $1 AND w.kind = 'intake' AND w.status = 'completed' AND w.cause = 'withdrawn'
+				  AND k.role = 'provider'
+				  AND w.id > COALESCE((SELECT max(x.id) FROM gpra_interview_archive x JOIN api_keys xk ON xk.id = x.archived_by
+				                       WHERE x.enrollment_id = $1 AND x.kind = 'intake' AND x.cause = 'withdrawn' AND xk.role = 'admin'), 0)`,
+				ep.EnrollmentID); err != nil {
+				return fmt.Errorf("withdrawn intake: %w", err)
+			}
+			switch {
+			case first != nil && n.Status != "completed":
+				return rss.Coded(rss.ErrConflict, "intake_withdrawn",
+					"the stay's intake, completed on %s, was withdrawn by the agency: record it again completed, dated on or before that day, "+
+						"or ask the MSC", *first)
+			case first != nil && n.InterviewDate.After(*first):
+				return rss.Coded(rss.ErrConflict, "intake_withdrawn",
+					"the stay's intake withdrawn by the agency was dated %s: record it again dated on or before that day, or ask the MSC "+
+						"(a later day moves the follow-up window)", *first)
+			}
+		}
 		if n.Kind == "discharge" && intake.Status != "completed" {
 			// A discharge interview closes what an intake opened, as a
 			// follow-up follows one: one was recorded for a stay with
