@@ -52,6 +52,12 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 		"Held by BCSupports.",
 		"Held by BCSSupports.",
 		"Bridgeport Comm. Supp. holds these days",
+		// The initials before the last word whole, the first word's
+		// possessive (a review).
+		"BC Supports holds it.",
+		"Held by B.C. Supports.",
+		"B C Supports has it",
+		"Bridgeport's CS holds it.",
 	} {
 		assert.True(t, o.names(text), "%q", text)
 	}

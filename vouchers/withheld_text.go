@@ -685,9 +685,14 @@ func (o agencyWords) namedByPartOfName(text, words, asWritten string) bool {
 			return false
 		}
 	}
+	// And the initials of all but the last word before it whole ("BC
+	// Supports", "B.C. Supports"), and the first word's possessive
+	// ("Bridgeport's CS"): a review.
+	spaced := initials(name[:last]) + " " + name[last]
 	for _, sentence := range sentences(text) {
 		w := joinLetters(short(plain(sentence, true)))
-		if containsWord(w, abbr) {
+		w = strings.ReplaceAll(w, name[0]+" s ", name[0]+" ")
+		if containsWord(w, abbr) || containsWord(w, spaced) {
 			return true
 		}
 		for _, j := range joined {
