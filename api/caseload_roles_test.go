@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -96,11 +97,7 @@ func TestCaseloadRoleTakenOutWhileAnEnrollmentIsUnderWay(t *testing.T) {
 	require.NoError(t, err)
 	client := itNewClient(t, e, keyHRA, "hartford")
 
-	hold, err := e.db.BeginTxx(ctx, nil)
-	require.NoError(t, err)
-	defer func() { _ = hold.Rollback() }()
-	_, err = hold.ExecContext(ctx, `SELECT 1 FROM staff WHERE id = $1 FOR UPDATE`, petrov)
-	require.NoError(t, err)
+	hold := holding(t, e, `SELECT 1 FROM staff WHERE id = $1 FOR UPDATE`, petrov)
 	enrolled := make(chan resp, 1)
 	go func() {
 		enrolled <- e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM",
@@ -140,11 +137,7 @@ func TestCaseloadRoleTakenOutWhileARoleChangeIsUnderWay(t *testing.T) {
 	_, err := e.db.ExecContext(ctx, `UPDATE enrollments SET assigned_staff_id = NULL WHERE program_code = 'RCM' AND assigned_staff_id <> $1`, lead)
 	require.NoError(t, err)
 
-	hold, err := e.db.BeginTxx(ctx, nil)
-	require.NoError(t, err)
-	defer func() { _ = hold.Rollback() }()
-	_, err = hold.ExecContext(ctx, `SELECT 1 FROM programs WHERE code = 'RCM' FOR UPDATE`)
-	require.NoError(t, err)
+	hold := holding(t, e, `SELECT 1 FROM programs WHERE code = 'RCM' FOR UPDATE`)
 	changed := make(chan resp, 1)
 	go func() {
 		changed <- e.patch(keyHRA, itPath("/v1/staff/%d", lead), map[string]any{"role": "lead_recovery_specialist"})
@@ -157,6 +150,19 @@ func TestCaseloadRoleTakenOutWhileARoleChangeIsUnderWay(t *testing.T) {
 	require.NoError(t, hold.Commit())
 	requireProblem(t, change(), http.StatusConflict, "caseload_full")
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM staff WHERE id = $1 AND role = 'recovery_specialist'`, lead))
+}
+
+// holding begins a transaction on e's database that runs query (a lock
+// taken, say) and holds what it took until the test rolls it back or
+// commits it; the test's end rolls it back.
+func holding(t *testing.T, e *env, query string, args ...any) *sqlx.Tx {
+	t.Helper()
+	tx, err := e.db.BeginTxx(t.Context(), nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = tx.Rollback() })
+	_, err = tx.ExecContext(t.Context(), query, args...)
+	require.NoError(t, err)
+	return tx
 }
 
 // lockWaiters counts the sessions of e's database waiting on a lock.
@@ -208,11 +214,7 @@ func TestCatchmentAreaChangeLocksProgramsInCodeOrder(t *testing.T) {
 	_, err = e.db.ExecContext(ctx, `VACUUM FULL programs`)
 	require.NoError(t, err)
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM programs a, programs r WHERE a.code = 'ATR' AND r.code = 'RCM' AND a.ctid > r.ctid`))
-	hold, err := e.db.BeginTxx(ctx, nil)
-	require.NoError(t, err)
-	defer func() { _ = hold.Rollback() }()
-	_, err = hold.ExecContext(ctx, `SELECT 1 FROM programs WHERE code = 'ATR' FOR SHARE`)
-	require.NoError(t, err)
+	hold := holding(t, e, `SELECT 1 FROM programs WHERE code = 'ATR' FOR SHARE`)
 	patched := make(chan resp, 1)
 	go func() {
 		patched <- e.patch(keyAdmin, "/v1/reference/catchment-areas/danbury", map[string]any{"programs": []string{"ATR", "RCM"}})

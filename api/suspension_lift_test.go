@@ -143,22 +143,13 @@ func TestSuspensionLiftRefusedOverAnotherAgencysDays(t *testing.T) {
 func TestSuspensionLiftWaitsForARequestOverItsDays(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
 	bcs := e.demo.Providers["BCS"]
 	kimOnDTAtBCS(t, e, -5, 27)
-	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing", "effective_on": day(-2)})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "back"})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	sid := itNum(t, r.JSON(t)["suspensions"].([]any)[0].(map[string]any), "id")
+	sid := suspendBCS(t, e)
 
 	// HRA's request stops at its writes (their foreign key on the client),
 	// its facts read: the suspension's days are not BCS's.
-	hold, err := e.db.BeginTxx(ctx, nil)
-	require.NoError(t, err)
-	defer func() { _ = hold.Rollback() }()
-	_, err = hold.ExecContext(ctx, `SELECT 1 FROM clients WHERE id = $1 FOR UPDATE`, e.demo.Clients["Kim/HRA"])
-	require.NoError(t, err)
+	hold := holding(t, e, `SELECT 1 FROM clients WHERE id = $1 FOR UPDATE`, e.demo.Clients["Kim/HRA"])
 	requested := make(chan resp, 1)
 	go func() {
 		requested <- e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": e.demo.Clients["Kim/HRA"],
@@ -198,28 +189,32 @@ func TestSuspensionLiftWaitsForTheAgencysOwnWrite(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	bcs := e.demo.Providers["BCS"]
-	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing", "effective_on": day(-2)})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "back"})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	sid := itNum(t, r.JSON(t)["suspensions"].([]any)[0].(map[string]any), "id")
+	sid := suspendBCS(t, e)
 
 	// What a claim of BCS's holds and takes, in its order.
-	claim, err := e.db.BeginTxx(ctx, nil)
-	require.NoError(t, err)
-	defer func() { _ = claim.Rollback() }()
-	_, err = claim.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(agency_intake_lock_key($1))`, bcs)
-	require.NoError(t, err)
+	claim := holding(t, e, `SELECT pg_advisory_xact_lock_shared(agency_intake_lock_key($1))`, bcs)
 	lifted := make(chan resp, 1)
 	go func() {
 		lifted <- e.post(keyAdmin, itPath("/v1/reference/providers/%d/suspensions/%d/lift", bcs, sid), map[string]any{"reason": "mistake"})
 	}()
 	require.Eventually(t, func() bool { return lockWaiters(e) == 1 }, 30*time.Second, 10*time.Millisecond, "the lift waits for the claim")
-	_, err = claim.ExecContext(ctx, `SET LOCAL lock_timeout = '5s'`)
+	_, err := claim.ExecContext(ctx, `SET LOCAL lock_timeout = '5s'`)
 	require.NoError(t, err)
 	_, err = claim.ExecContext(ctx, `SELECT 1 FROM providers WHERE id = $1 FOR KEY SHARE`, bcs)
 	require.NoError(t, err, "the claim's foreign key check is not held up by the lift")
 	require.NoError(t, claim.Commit())
 	got := <-lifted
 	assert.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+}
+
+// suspendBCS takes BCS out of service from day -2 and back today, not in
+// error: a suspension of days -2 and -1 kept, its id.
+func suspendBCS(t *testing.T, e *env) int64 {
+	t.Helper()
+	bcs := e.demo.Providers["BCS"]
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing", "effective_on": day(-2)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "back"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	return itNum(t, r.JSON(t)["suspensions"].([]any)[0].(map[string]any), "id")
 }
