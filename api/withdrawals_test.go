@@ -168,7 +168,7 @@ func TestGPRAInterviewStandsOnceItsWindowClosed(t *testing.T) {
 	client, closed := intakeOn(day(-300), day(-241))
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, withdraw(keyHRA, closed), http.StatusConflict, "window_closed")
-		assert.Contains(t, p["detail"], day(-1))
+		assert.Contains(t, p["detail"], "closed on "+day(-1))
 	})
 	sched := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client)).JSON(t)
 	fu := sched["episodes"].([]any)[0].(map[string]any)["interviews"].([]any)[1].(map[string]any)
@@ -205,6 +205,18 @@ func TestGPRAInterviewStandsOnceItsWindowClosed(t *testing.T) {
 	})
 	r = withdraw(keyAdmin, dc)
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	// The intake of a stay discharged before today: its own window closed
+	// at the discharge, its follow-up's still open (a re-check withdrew
+	// one and took the discharge interview's window out of a closed range).
+	dcl, dstay := gpraEnroll(t, e, day(-60))
+	gpraInterview(t, e, dcl, dstay, "intake", "completed", day(-59))
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", dstay), map[string]any{"discharge_date": day(-30), "reason_code": "completed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, withdraw(keyHRA, int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1`, dstay))),
+			http.StatusConflict, "window_closed")
+		assert.Contains(t, p["detail"], "closed on "+day(-30))
+	})
 }
 
 // An intake the agency withdrew is recorded again by it dated no later:

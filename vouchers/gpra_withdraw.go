@@ -89,14 +89,18 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 			Followers int       `db:"followers"`
 			Closes    *rss.Date `db:"window_closes"`
 		}
-		// The window the interview counts in for the rate (an intake's,
-		// the follow-up window it opened): a follow-up's closes with its
-		// intake's close days, a discharge interview's with the discharge.
+		// The window the interview counts in for the rate: an intake's is
+		// the stay, closed at its discharge, or the follow-up window a
+		// completed one opened, whichever closes first (an intake of a
+		// stay discharged in a closed range, withdrawn, took its discharge
+		// interview's window out of that range's figures: a re-check); a
+		// follow-up's closes with its intake's close days, a discharge
+		// interview's with the discharge.
 		err = tx.GetContext(ctx, &iv, `SELECT g.kind, g.status, (SELECT count(*) FROM gpra_interviews f
 				WHERE f.enrollment_id = g.enrollment_id AND f.kind <> 'intake') AS followers,
 				CASE g.kind
-				  WHEN 'intake' THEN CASE WHEN g.status = 'completed'
-				    THEN g.interview_date + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) END
+				  WHEN 'intake' THEN LEAST(e.discharge_date, CASE WHEN g.status = 'completed'
+				    THEN g.interview_date + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) END)
 				  WHEN 'follow_up' THEN (SELECT i.interview_date FROM gpra_interviews i
 				    WHERE i.enrollment_id = g.enrollment_id AND i.kind = 'intake') + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days)
 				  ELSE e.discharge_date + COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) END AS window_closes
@@ -121,8 +125,8 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 		// recorded again dated in its window, did the same (its re-check).
 		// The MSC's admin still withdraws one keyed wrong.
 		if today := s.Today(); a.IsProvider() && iv.Closes != nil && iv.Closes.Before(today) {
-			which := map[string]string{"intake": "follow-up window this intake opened", "follow_up": "follow-up window",
-				"discharge": "discharge interview's window"}[iv.Kind]
+			which := map[string]string{"intake": "window this intake counts in (its stay, or the follow-up window it opened)",
+				"follow_up": "follow-up window", "discharge": "discharge interview's window"}[iv.Kind]
 			return rss.Coded(rss.ErrConflict, "window_closed",
 				"the %s closed on %s: the interview stands as recorded; ask the MSC to withdraw it if it was keyed wrong", which, *iv.Closes)
 		}
