@@ -58,6 +58,10 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 		"Held by B.C. Supports.",
 		"B C Supports has it",
 		"Bridgeport's CS holds it.",
+		// Its first and last words with their capitals, its initials run
+		// together with dots (a re-check).
+		"Bridgeport Supports holds these days.",
+		"Held by BridgeportC.S. already.",
 	} {
 		assert.True(t, o.names(text), "%q", text)
 	}
@@ -81,6 +85,12 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 	mine := o
 	mine.Own = append(mine.Own, "Norwalk Community Supports")
 	assert.False(t, mine.names("Held by Community Supports."))
+	// A street most towns have names it with its number only (a client on
+	// Main Street was not to be mentioned: a re-check).
+	onMain := o
+	onMain.Street, onMain.Words = "900 Main Street", append(append([]string{}, o.Words...), "900 Main Street")
+	assert.False(t, onMain.names("She moved to Main Street; rides the bus."))
+	assert.True(t, onMain.names("Served at 900 Main St."))
 	// Its initials are the reader's own name's too: no mention.
 	mine.Own = append(o.Own, "Bridgeport Counseling Services")
 	assert.False(t, mine.names("Held by Bridgeport CS."))

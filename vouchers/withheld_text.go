@@ -620,6 +620,12 @@ func (o agencyWords) namedByStreet(words string) bool {
 	if len(street) < 2 {
 		return false
 	}
+	// A street many towns have ("Main St") names no agency without its
+	// number: "Main Street" alone was refused where a client lives on one
+	// (a re-check). The whole address is among its words still.
+	if commonStreets[street[0]] {
+		return false
+	}
 	name := strings.Join(street, " ")
 	for _, n := range o.Own {
 		if containsWord(short(plain(n, true)), name) {
@@ -693,6 +699,19 @@ func (o agencyWords) namedByPartOfName(text, words, asWritten string) bool {
 		w := joinLetters(short(plain(sentence, true)))
 		w = strings.ReplaceAll(w, name[0]+" s ", name[0]+" ")
 		if containsWord(w, abbr) || containsWord(w, spaced) {
+			return true
+		}
+		// Run together, dots and all ("BridgeportC.S."): a word of the
+		// sentence, its dots dropped, is the first word and the initials
+		// (a re-check).
+		for _, f := range strings.Fields(strings.ReplaceAll(sentence, ".", "")) {
+			if compact(f) == name[0]+initials(tail) {
+				return true
+			}
+		}
+		// The first and last words, each with its capital ("Bridgeport
+		// Supports"; "Bridgeport supports this" is a sentence): a re-check.
+		if containsCapitalized(plain(sentence, false), []string{name[0], name[last]}) {
 			return true
 		}
 		for _, j := range joined {
@@ -1041,6 +1060,12 @@ func joinLetters(s string) string {
 	}
 	return b.String()
 }
+
+// commonStreets are street names most towns have.
+var commonStreets = map[string]bool{"main": true, "first": true, "second": true, "third": true, "park": true, "church": true,
+	"elm": true, "oak": true, "maple": true, "pine": true, "cedar": true, "broad": true, "high": true, "center": true,
+	"washington": true, "state": true, "market": true, "union": true, "water": true, "mill": true, "school": true,
+	"spring": true, "franklin": true, "lincoln": true, "prospect": true, "pleasant": true, "river": true, "bridge": true}
 
 // streetShort are the short forms addresses are written with.
 var streetShort = map[string]string{"street": "st", "avenue": "ave", "road": "rd", "boulevard": "blvd", "drive": "dr",
