@@ -49,7 +49,7 @@ func openMigrated(ctx context.Context, cfg config) (*sqlx.DB, error) {
 		// Named, and where the name came from: with DATABASE_URL unset the
 		// message blamed a setting the user never made (a new-user pass).
 		from := "DATABASE_URL names"
-		if _, set := os.LookupEnv("DATABASE_URL"); !set {
+		if os.Getenv("DATABASE_URL") == "" { // as config reads it: empty is unset
 			from = "rss uses with DATABASE_URL unset"
 		}
 		return nil, fmt.Errorf("the database %q %s does not exist: check its name, or run `rss migrate`, which creates it",

@@ -170,7 +170,7 @@ func progressBar(w io.Writer, total int) billing.Progress {
 // when it finds a problem.
 func x12Check(args []string, stdout io.Writer) error {
 	if len(args) != 2 || args[0] != "check" {
-		return errors.New("usage: rss x12 check FILE")
+		return errors.New("usage: rss x12 check FILE (- reads stdin)")
 	}
 	// "-" is stdin, as `export batch --out -` is stdout: a file piped
 	// from another tool was refused as a file named "-" (an on-call pass).

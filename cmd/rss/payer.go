@@ -80,7 +80,7 @@ func readPayerFile(path string, limit int64) ([]byte, error) {
 // the audit log says cli-x12-import).
 func x12Import(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
 	if len(args) != 2 || args[0] != "import" {
-		return errors.New("usage: rss x12 import FILE")
+		return errors.New("usage: rss x12 import FILE (- reads stdin)")
 	}
 	body, err := readPayerFile(args[1], cfg.MaxBulkBody)
 	if err != nil {
