@@ -250,7 +250,12 @@ func headers() gin.HandlerFunc {
 func setHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: under no-referrer a browser sends a
+	// form's POST with Origin "null", its own origin's included, and one
+	// without Fetch Metadata (plain HTTP at a host name) could not post a
+	// form sameOrigin let through (a re-check). The Referer goes to the
+	// console alone, and its URLs hold only ids and codes.
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
 }

@@ -52,7 +52,7 @@ func TestSignInEachRoleSeesItsNavigation(t *testing.T) {
 			assert.Equal(t, "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 				h.Get("Content-Security-Policy"))
 			assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))
-			assert.Equal(t, "no-referrer", h.Get("Referrer-Policy"))
+			assert.Equal(t, "same-origin", h.Get("Referrer-Policy"))
 			assert.Equal(t, "no-store", h.Get("Cache-Control"))
 		})
 	}

@@ -101,9 +101,8 @@ func returnTo(next string) string {
 }
 
 // formPage is the page a console form posted to p was on: where a form
-// posted after its session ended goes back to once signed in. The pages
-// send no Referer (Referrer-Policy: no-referrer), so it is read from the
-// form's own path.
+// posted after its session ended goes back to once signed in. It is read
+// from the form's own path, not the Referer, which a browser may leave out.
 func formPage(p string) string {
 	parts := strings.Split(strings.TrimPrefix(p, basePath+"/"), "/")
 	switch {
