@@ -266,3 +266,46 @@ func TestGPRAIntakeWithdrawnIsRecordedAgainNoLater(t *testing.T) {
 	r = record("completed", day(-10))
 	require.Equal(t, http.StatusCreated, r.Status, "after the MSC withdrew it: %s", r.Body)
 }
+
+// The bound holds over the agency's unbroken stay, as the voucher rules
+// read its first intake: withdrawn from one enrollment, then discharged and
+// readmitted the same day, a new intake dated today moved the follow-up
+// window on all the same (a re-check). The stay's intake is recorded again
+// for the enrollment its day falls in. Nor is an intake withdrawn the day
+// its stay is discharged; and one posted over an intake on file is
+// interview_exists, as ever.
+func TestGPRAIntakeWithdrawnBoundsTheWholeStay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client, first := gpraEnroll(t, e, day(-300))
+	gpraInterview(t, e, client, first, "intake", "completed", day(-239)) // its follow-up window closes tomorrow
+	intake := int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1`, first))
+	r := e.post(keyHRA, itPath("/v1/gpra-interviews/%d/withdraw", intake), map[string]any{"reason": "keyed wrong"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", first), map[string]any{"discharge_date": day(0), "reason_code": "other", "reason": "x"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	again := itID(t, r)
+	record := func(enrollment int64, status, on string) resp {
+		body := map[string]any{"client_id": client, "enrollment_id": enrollment, "kind": "intake", "instrument": "SUPRT-2025",
+			"status": status, "interview_date": on}
+		if status == "not_conducted" {
+			body["not_conducted_reason"] = "refused"
+		}
+		return e.post(keyHRA, "/v1/gpra-interviews", body)
+	}
+	itNothingWritten(t, e, func() {
+		requireProblem(t, record(again, "completed", day(0)), http.StatusConflict, "intake_withdrawn")
+	})
+	r = record(first, "completed", day(-239))
+	require.Equal(t, http.StatusCreated, r.Status, "recorded again for its own enrollment: %s", r.Body)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, record(first, "not_conducted", day(-239)), http.StatusConflict, "interview_exists")
+		// Its stay discharged today, the intake stands for the agency.
+		p := requireProblem(t, e.post(keyHRA, itPath("/v1/gpra-interviews/%d/withdraw", itID(t, r)), map[string]any{"reason": "again"}),
+			http.StatusConflict, "window_closed")
+		assert.Contains(t, p["detail"], "closed on "+day(0))
+	})
+}

@@ -299,26 +299,39 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		// months on, and again each time, so the follow-up was never owed
 		// (a review); recorded not conducted, it owed none. Once the MSC's
 		// admin has withdrawn it, the agency records it as it should be.
+		//
+		// Withdrawn from any enrollment of the agency's unbroken stay, as
+		// the voucher rules read the stay's first intake: withdrawn from
+		// the old enrollment, then discharged and readmitted the same day,
+		// a new intake dated today moved the window on all the same (a
+		// re-check). Not when the enrollment holds its intake already:
+		// that is interview_exists.
 		if n.Kind == "intake" {
 			var first *rss.Date
-			if err := tx.GetContext(ctx, &first, `SELECT min(w.interview_date) FROM gpra_interview_archive w
+			if err := tx.GetContext(ctx, &first, `WITH stay AS (SELECT o.id FROM enrollments o
+					WHERE o.client_id = $1 AND o.provider_id = $2 AND o.program_code = $3
+					  AND o.start_date >= `+strings.ReplaceAll(stayStartSQL, "$7", "$4")+`
+					  AND o.start_date <= (SELECT e.start_date FROM enrollments e WHERE e.id = $4))
+				SELECT min(w.interview_date) FROM gpra_interview_archive w
 				JOIN api_keys k ON k.id = w.archived_by
-				WHERE w.enrollment_id = $1 AND w.kind = 'intake' AND w.status = 'completed' AND w.cause = 'withdrawn'
-				  AND k.role = 'provider'
+				WHERE w.enrollment_id IN (SELECT id FROM stay) AND w.kind = 'intake' AND w.status = 'completed'
+				  AND w.cause = 'withdrawn' AND k.role = 'provider'
+				  AND NOT EXISTS (SELECT 1 FROM gpra_interviews g WHERE g.enrollment_id = $4 AND g.kind = 'intake')
 				  AND w.id > COALESCE((SELECT max(x.id) FROM gpra_interview_archive x JOIN api_keys xk ON xk.id = x.archived_by
-				                       WHERE x.enrollment_id = $1 AND x.kind = 'intake' AND x.cause = 'withdrawn' AND xk.role = 'admin'), 0)`,
-				ep.EnrollmentID); err != nil {
+				                       WHERE x.enrollment_id IN (SELECT id FROM stay) AND x.kind = 'intake' AND x.cause = 'withdrawn'
+				                         AND xk.role = 'admin'), 0)`,
+				ep.ClientID, ep.ProviderID, ep.ProgramCode, ep.EnrollmentID); err != nil {
 				return fmt.Errorf("withdrawn intake: %w", err)
 			}
 			switch {
 			case first != nil && n.Status != "completed":
 				return rss.Coded(rss.ErrConflict, "intake_withdrawn",
-					"the stay's intake, completed on %s, was withdrawn by the agency: record it again completed, dated on or before that day, "+
-						"or ask the MSC", *first)
+					"the stay's intake, completed on %s, was withdrawn by the agency: record it again completed, dated on or before that day "+
+						"(for the enrollment that day falls in), or ask the MSC", *first)
 			case first != nil && n.InterviewDate.After(*first):
 				return rss.Coded(rss.ErrConflict, "intake_withdrawn",
-					"the stay's intake withdrawn by the agency was dated %s: record it again dated on or before that day, or ask the MSC "+
-						"(a later day moves the follow-up window)", *first)
+					"the stay's intake withdrawn by the agency was dated %s: record it again dated on or before that day (for the enrollment "+
+						"that day falls in), or ask the MSC (a later day moves the follow-up window)", *first)
 			}
 		}
 		if n.Kind == "discharge" && intake.Status != "completed" {

@@ -88,6 +88,11 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 			Status    string    `db:"status"`
 			Followers int       `db:"followers"`
 			Closes    *rss.Date `db:"window_closes"`
+			// The stay's discharge: its intake stands once the stay has
+			// ended, the day of the discharge included (withdrawn the day
+			// of a discharge, an intake took the stay's follow-up and
+			// discharge interview out of what it owed: a re-check).
+			Discharged *rss.Date `db:"discharge_date"`
 		}
 		// The window the interview counts in for the rate: an intake's is
 		// the stay, closed at its discharge, or the follow-up window a
@@ -103,7 +108,8 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 				    THEN g.interview_date + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) END)
 				  WHEN 'follow_up' THEN (SELECT i.interview_date FROM gpra_interviews i
 				    WHERE i.enrollment_id = g.enrollment_id AND i.kind = 'intake') + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days)
-				  ELSE e.discharge_date + COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) END AS window_closes
+				  ELSE e.discharge_date + COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) END AS window_closes,
+				e.discharge_date
 			FROM gpra_interviews g JOIN enrollments e ON e.id = g.enrollment_id JOIN programs p ON p.code = e.program_code
 			WHERE g.id = $1 AND g.enrollment_id = $2 FOR UPDATE OF g`, id, enrollment)
 		if errors.Is(err, pg.ErrNoRows) {
@@ -124,7 +130,12 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 		// black-box pass); a follow-up recorded late, withdrawn and
 		// recorded again dated in its window, did the same (its re-check).
 		// The MSC's admin still withdraws one keyed wrong.
-		if today := s.Today(); a.IsProvider() && iv.Closes != nil && iv.Closes.Before(today) {
+		today := s.Today()
+		closed := iv.Closes != nil && iv.Closes.Before(today)
+		if !closed && iv.Kind == "intake" && iv.Discharged != nil && !iv.Discharged.After(today) {
+			closed, iv.Closes = true, iv.Discharged
+		}
+		if a.IsProvider() && closed {
 			which := map[string]string{"intake": "window this intake counts in (its stay, or the follow-up window it opened)",
 				"follow_up": "follow-up window", "discharge": "discharge interview's window"}[iv.Kind]
 			return rss.Coded(rss.ErrConflict, "window_closed",
