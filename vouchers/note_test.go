@@ -62,6 +62,7 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 		// together with dots (a re-check).
 		"Bridgeport Supports holds these days.",
 		"Held by BridgeportC.S. already.",
+		"The Bridgeport nonprofit already serves this client.",
 	} {
 		assert.True(t, o.names(text), "%q", text)
 	}

@@ -764,7 +764,7 @@ func initials(words []string) string {
 // Hartford area has few buses" were refused until a re-check.)
 var (
 	agencyNouns = map[string]bool{"agency": true, "agencies": true, "provider": true, "providers": true, "organization": true,
-		"organisation": true, "org": true, "team": true, "vendor": true}
+		"organisation": true, "org": true, "team": true, "vendor": true, "nonprofit": true, "nonprofits": true, "charity": true}
 	placeNouns = map[string]bool{"program": true, "programs": true, "programme": true, "folks": true, "people": true,
 		"staff": true, "site": true, "group": true, "center": true, "centre": true, "shop": true, "authorization": true,
 		"authorizations": true, "auth": true}
