@@ -462,9 +462,17 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 	// later and another agency's newer one, opened after a break. It
 	// joined the newer, and the older's use stopped counting, where a
 	// stranger's readmission went on in it (a re-check): they merge.
+	//
+	// An episode ends, for this, on the last day a stay of it was held in
+	// rss's books (enrollments.held_through, migration 00102): a discharge
+	// dated back and a readmission the day it was recorded are the
+	// agency's unbroken stay to the voucher rules, and a new episode
+	// started a stranger's caps afresh where a person another agency kept
+	// in the episode had them go on.
 	var ids []int64
 	if err := sqlx.SelectContext(ctx, ext, &ids, `SELECT id FROM episodes
-		WHERE person_id = $1 AND program_code = $2 AND (closed_on IS NULL OR closed_on >= $3::date - 1)
+		WHERE person_id = $1 AND program_code = $2 AND (closed_on IS NULL OR closed_on >= $3::date - 1
+		   OR EXISTS (SELECT 1 FROM enrollments o WHERE o.episode_id = episodes.id AND o.held_through >= $3::date - 1))
 		ORDER BY opened_on, id`, personID, program, on); err != nil {
 		return 0, fmt.Errorf("episode: %w", err)
 	}
@@ -697,11 +705,14 @@ func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, do
 		Others  int       `db:"others"`
 		Open    bool      `db:"open"`
 		LastEnd *rss.Date `db:"last_end"`
+		Held    *rss.Date `db:"held"`
 		First   *rss.Date `db:"first"`
 		Raised  bool      `db:"raised"`
 	}
+	// held: the last day a stay of them was held in the books, as
+	// OpenEpisode reads an episode's end.
 	if err := sqlx.GetContext(ctx, ext, &o, `SELECT count(*) AS others, coalesce(bool_or(discharge_date IS NULL), false) AS open,
-			max(discharge_date) AS last_end, min(start_date) AS first,
+			max(discharge_date) AS last_end, max(held_through) AS held, min(start_date) AS first,
 			EXISTS (SELECT 1 FROM episode_cap_raises WHERE episode_id = $1)
 			OR EXISTS (SELECT 1 FROM episode_unit_maxima WHERE episode_id = $1) AS raised
 		FROM enrollments WHERE episode_id = $1 AND id <> $2`, s.EpisodeID, s.EnrollmentID); err != nil {
@@ -712,7 +723,7 @@ func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, do
 	}
 	dayBefore := on.AddDays(-1)
 	if o.Others > 0 {
-		if !o.LastEnd.Before(dayBefore) {
+		if !o.Held.Before(dayBefore) {
 			return s.EpisodeID, nil
 		}
 		if tied, err := stayTied(ctx, ext, s.EnrollmentID); err != nil || tied {
@@ -729,7 +740,8 @@ func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, do
 	}
 	var earlier int64
 	err := sqlx.GetContext(ctx, ext, &earlier, `SELECT id FROM episodes WHERE person_id = $1 AND program_code = $2 AND id <> $3
-			AND closed_on >= $4 ORDER BY closed_on DESC, id DESC LIMIT 1`, s.PersonID, s.Program, s.EpisodeID, dayBefore)
+			AND (closed_on >= $4 OR EXISTS (SELECT 1 FROM enrollments o WHERE o.episode_id = episodes.id AND o.held_through >= $4))
+			ORDER BY closed_on DESC, id DESC LIMIT 1`, s.PersonID, s.Program, s.EpisodeID, dayBefore)
 	if errors.Is(err, pg.ErrNoRows) {
 		return s.EpisodeID, nil
 	}

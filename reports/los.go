@@ -22,7 +22,8 @@ type LengthOfServiceTotals struct {
 // discharge after as_of is not yet one. Days count from the first day of
 // the agency's unbroken stay in the program (stay_start: its own
 // enrollments of the client, each begun by the day after the one before
-// ended), as the voucher rules count a length of service (V21, V31): a
+// ended, or was last held in rss's books: held_through, migration 00102),
+// as the voucher rules count a length of service (V21, V31): a
 // same-day readmission restarted the report's count at day 1 while the
 // rules pended every request as past day 270, and the client left the
 // state's past-maximum list (a GPRA and reports black-box pass). Day 1 is
@@ -45,7 +46,7 @@ WITH maxima AS (
                        ORDER BY rc.id LIMIT 1) h ON true
 ), begins AS (
     SELECT o.id, o.client_id, o.provider_id, o.program_code, o.start_date,
-           CASE WHEN lag(o.id) OVER w IS NULL OR o.start_date > lag(o.discharge_date) OVER w + 1 THEN o.start_date END AS begin_mark
+           CASE WHEN lag(o.id) OVER w IS NULL OR o.start_date > lag(o.held_through) OVER w + 1 THEN o.start_date END AS begin_mark
     FROM enrollments o
     WHERE o.start_date <= $2 AND o.start_date <= $3
       AND ($4::bigint IS NULL OR o.provider_id = $4) AND ($5::text IS NULL OR o.program_code = $5)

@@ -872,11 +872,13 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		if err != nil {
 			return err
 		}
+		// recorded_on is the day rss took the stay on file: from then it
+		// holds it until its discharge is recorded (held_through).
 		err = tx.GetContext(ctx, &out, `INSERT INTO enrollments AS e (client_id, person_id, program_code, provider_id, episode_id,
-				assigned_staff_id, primary_case_manager, start_date, planned_end_date, referral_source)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+enrollmentColumns,
+				assigned_staff_id, primary_case_manager, start_date, planned_end_date, referral_source, recorded_on)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+enrollmentColumns,
 			n.ClientID, personID, n.ProgramCode, a.ProviderID, episodeID, n.AssignedStaffID, n.PrimaryCaseManager, n.StartDate,
-			n.PlannedEndDate, n.ReferralSource)
+			n.PlannedEndDate, n.ReferralSource, s.Today())
 		switch {
 		case pg.IsViolation(err, pg.CodeUniqueViolation, "enrollments_one_open"):
 			return rss.Coded(rss.ErrConflict, "enrollment_exists", "the client already has an open %s enrollment with this agency", n.ProgramCode)
@@ -965,8 +967,11 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 			fmt.Sprintf("enrollment %d discharged on %s", id, on)); err != nil {
 			return err
 		}
+		// The day it was recorded too: until then the client was the
+		// agency's in rss's books, so a stay broken only in its dates
+		// goes on (stayStartSQL).
 		err = tx.GetContext(ctx, &out, `UPDATE enrollments e SET discharge_date = $2, discharge_reason = $3, discharge_reason_code = $4,
-			discharged_by_role = $5 WHERE id = $1 RETURNING `+enrollmentColumns, id, on, note, code, a.Role)
+			discharged_by_role = $5, discharge_recorded_on = $6 WHERE id = $1 RETURNING `+enrollmentColumns, id, on, note, code, a.Role, s.Today())
 		// The schema refuses a discharge dated before the enrollment's
 		// program records (migration 00039) or its paid claim lines (00041):
 		// they would stand after it.

@@ -268,8 +268,15 @@ var factsStatement = `WITH me AS (
 // RCM's review limit was approved unreviewed (an operations black-box
 // pass). Only the agency's own records: a stranger with the same history
 // reads the same.
+//
+// One ended on the last day the agency held it in rss's books
+// (held_through, migration 00102): discharged as of two days ago and
+// enrolled again today, the client had been the agency's every day, and a
+// request its old stay's overdue follow-up pended was granted on the new
+// stay's intake (a GPRA re-check). A history entered after the fact keeps
+// its dates.
 const stayStartSQL = `(SELECT max(s.start_date) FROM (
-		SELECT o.start_date, lag(o.id) OVER w IS NULL OR o.start_date > lag(o.discharge_date) OVER w + 1 AS begins
+		SELECT o.start_date, lag(o.id) OVER w IS NULL OR o.start_date > lag(o.held_through) OVER w + 1 AS begins
 		FROM enrollments o
 		WHERE o.client_id = $1 AND o.provider_id = $2 AND o.program_code = $3
 		  AND o.start_date <= (SELECT e.start_date FROM enrollments e WHERE e.id = $7)
