@@ -308,4 +308,50 @@ func TestGPRAIntakeWithdrawnBoundsTheWholeStay(t *testing.T) {
 			http.StatusConflict, "window_closed")
 		assert.Contains(t, p["detail"], "closed on "+day(0))
 	})
+	// Recorded again, the stay's intake stands where it was, and the
+	// readmission's own intake moves nothing: refused, it was owed in the
+	// schedule and the reports for good (a review).
+	r = record(again, "completed", day(0))
+	require.Equal(t, http.StatusCreated, r.Status, "the readmission's own intake: %s", r.Body)
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM gpra_interviews WHERE enrollment_id = $1 AND interview_date = $2`, first, day(-239)))
+}
+
+// An intake keyed a day too early, or on the wrong client's stay, and
+// withdrawn by the agency is recorded on its true day once the MSC's admin
+// has withdrawn it too: the admin had nothing standing to withdraw (404),
+// and the agency could never record the true day (a review). Only a
+// completed intake its agency withdrew is withdrawn so; anything else, and
+// any id for a provider, reads as unknown.
+func TestGPRAIntakeWithdrawnIsReleasedByTheMSC(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client, stay := gpraEnroll(t, e, day(-120))
+	gpraInterview(t, e, client, stay, "intake", "completed", day(-110)) // done on day -90
+	intake := int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1`, stay))
+	withdraw := func(key string, id int64) resp {
+		return e.post(key, itPath("/v1/gpra-interviews/%d/withdraw", id), map[string]any{"reason": "date keyed wrong"})
+	}
+	r := withdraw(keyHRA, intake)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	record := map[string]any{"client_id": client, "enrollment_id": stay, "kind": "intake", "instrument": "SUPRT-2025",
+		"status": "completed", "interview_date": day(-90)}
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyHRA, "/v1/gpra-interviews", record), http.StatusConflict, "intake_withdrawn")
+		requireProblem(t, withdraw(keyHRA, intake), http.StatusNotFound, "not_found")
+		requireProblem(t, withdraw(keyBCS, intake), http.StatusNotFound, "not_found")
+		requireProblem(t, withdraw(keyAdmin, intake+1000), http.StatusNotFound, "not_found")
+	})
+	r = withdraw(keyAdmin, intake)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	m := r.JSON(t)
+	assert.Equal(t, float64(intake), m["interview_id"])
+	assert.Equal(t, "withdrawn", m["cause"])
+	assert.Equal(t, "date keyed wrong", m["reason"])
+	itNothingWritten(t, e, func() {
+		requireProblem(t, withdraw(keyAdmin, intake), http.StatusNotFound, "not_found") // once
+	})
+	r = e.post(keyHRA, "/v1/gpra-interviews", record)
+	require.Equal(t, http.StatusCreated, r.Status, "the true day: %s", r.Body)
+	assert.Equal(t, 2, e.count(`SELECT count(*) FROM gpra_interview_archive WHERE interview_id = $1`, intake),
+		"kept twice: withdrawn by the agency and by the MSC")
 }

@@ -266,7 +266,7 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 			if other, on, found, err := stayIntake(ctx, tx, &ep); err != nil {
 				return err
 			} else if found && other != ep.EnrollmentID {
-				hint = fmt.Sprintf("; this stay goes on from enrollment %d (readmitted by the next day), whose intake of %s the voucher rules "+
+				hint = fmt.Sprintf("; this stay goes on from enrollment %d (readmitted with no break in its dates or in rss's books), whose intake of %s the voucher rules "+
 					"count: record the follow-up for it (enrollment_id %d)", other, on, other)
 			}
 			if intake.Status != "completed" {
@@ -322,6 +322,18 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 				                         AND xk.role = 'admin'), 0)`,
 				ep.ClientID, ep.ProviderID, ep.ProgramCode, ep.EnrollmentID); err != nil {
 				return fmt.Errorf("withdrawn intake: %w", err)
+			}
+			// Recorded again already, dated no later, the intake the rules
+			// read stands where it was, and a readmission's own intake
+			// moves nothing: refused, the readmitted enrollment's intake
+			// was owed in the schedule and the reports for good (a
+			// review).
+			if first != nil {
+				if _, on, found, err := stayIntake(ctx, tx, &ep); err != nil {
+					return err
+				} else if found && !on.After(*first) {
+					first = nil
+				}
 			}
 			switch {
 			case first != nil && n.Status != "completed":

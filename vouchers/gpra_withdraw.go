@@ -74,6 +74,9 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 		var enrollment int64
 		err := tx.GetContext(ctx, &enrollment, `SELECT enrollment_id FROM gpra_interviews WHERE id = $1 AND ($2::bigint IS NULL OR provider_id = $2)`,
 			id, provider)
+		if errors.Is(err, pg.ErrNoRows) && !a.IsProvider() {
+			return s.releaseWithdrawnIntake(ctx, tx, a, id, reason, &out)
+		}
 		if errors.Is(err, pg.ErrNoRows) {
 			return notFound
 		}
@@ -153,6 +156,46 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 			ClientID: out.ClientID, Outcome: out.Kind})
 	})
 	return out, err
+}
+
+// releaseWithdrawnIntake is the MSC's withdrawal of a completed intake its
+// agency withdrew already: the agency records the stay's intake again dated
+// no later than one it withdrew (RecordInterview's intake_withdrawn) until
+// the admin has withdrawn one, and an intake keyed a day too early, or on
+// the wrong client's stay, and withdrawn could never be recorded on its
+// true day, nor could the admin help, with nothing standing to withdraw (a
+// review). The archive keeps it again, withdrawn by the admin with its
+// reason, which leaves the day to the agency. Anything else reads as
+// unknown, as before.
+func (s *Service) releaseWithdrawnIntake(ctx context.Context, tx *sqlx.Tx, a access.Actor, id int64, reason string, out *ArchivedInterview) error {
+	var w struct {
+		ID         int64 `db:"id"`
+		Enrollment int64 `db:"enrollment_id"`
+	}
+	err := tx.GetContext(ctx, &w, `SELECT w.id, w.enrollment_id FROM gpra_interview_archive w JOIN api_keys k ON k.id = w.archived_by
+		WHERE w.interview_id = $1 AND w.cause = 'withdrawn' AND w.kind = 'intake' AND w.status = 'completed' AND k.role = 'provider'
+		  AND NOT EXISTS (SELECT 1 FROM gpra_interview_archive x JOIN api_keys xk ON xk.id = x.archived_by
+		                  WHERE x.interview_id = w.interview_id AND xk.role = 'admin')
+		ORDER BY w.id DESC LIMIT 1`, id)
+	if errors.Is(err, pg.ErrNoRows) {
+		return fmt.Errorf("%w: GPRA interview %d", rss.ErrNotFound, id)
+	}
+	if err != nil {
+		return fmt.Errorf("withdrawn GPRA interview: %w", err)
+	}
+	// The stay first, as a withdrawal and a recording hold it.
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM enrollments WHERE id = $1 FOR NO KEY UPDATE`, w.Enrollment); err != nil {
+		return fmt.Errorf("lock stay: %w", err)
+	}
+	if err := tx.GetContext(ctx, out, `INSERT INTO gpra_interview_archive (interview_id, enrollment_id, client_id, provider_id, kind,
+			instrument, status, interview_date, not_conducted_reason, recorded_at, cause, reason, archived_at, archived_by)
+		SELECT interview_id, enrollment_id, client_id, provider_id, kind, instrument, status, interview_date, not_conducted_reason,
+			recorded_at, 'withdrawn', $2, $3, $4 FROM gpra_interview_archive WHERE id = $1
+		RETURNING `+archivedInterviewColumns, w.ID, reason, s.now(), a.KeyID); err != nil {
+		return fmt.Errorf("withdraw GPRA interview: %w", err)
+	}
+	return access.Record(ctx, tx, access.Event{Action: "withdraw", EntityType: "gpra_interview", EntityID: access.ID(id),
+		ClientID: out.ClientID, Outcome: "intake withdrawn by its agency: its day left to the agency"})
 }
 
 // ArchivedInterviews lists the client's GPRA interviews no longer in force,
