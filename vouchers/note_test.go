@@ -95,4 +95,28 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 	// Its initials are the reader's own name's too: no mention.
 	mine.Own = append(o.Own, "Bridgeport Counseling Services")
 	assert.False(t, mine.names("Held by Bridgeport CS."))
+
+	// A review of the forms above: a possessive before dotted initials,
+	// the plural, its initials or first and last words the reader's own
+	// name's too, a common street after a direction, and a street that
+	// only begins with a common word.
+	assert.True(t, o.names("Bridgeport's C.S. holds it."))
+	assert.True(t, o.names("Bridgeport’s C. S. holds these days."))
+	assert.True(t, o.names("Two Bridgeport charities already serve him."))
+	bristol := o
+	bristol.Own = []string{"Bristol Community Supports"}
+	assert.False(t, bristol.names("BC Supports will follow up."), "the reader's own initials")
+	bristol.Own = []string{"Bridgeport Family Supports"}
+	assert.False(t, bristol.names("Bridgeport Supports will follow up."), "the reader's own first and last words")
+	rush := agencyWords{ID: 7, Code: "TRC", Name: "The Rushford Center", City: "Meriden", Words: []string{"The Rushford Center"}}
+	assert.False(t, rush.names("Meets at the Center on Fridays."))
+	assert.False(t, rush.names("Client attends groups at the Center for Family Justice."))
+	assert.True(t, rush.names("Held by Rushford Center already."))
+	pwe := agencyWords{ID: 5, Code: "PWE", Name: "Pathways Employment", Street: "77 West Main Street", City: "New Britain",
+		Words: []string{"Pathways Employment", "77 West Main Street"}}
+	assert.False(t, pwe.names("She moved to West Main Street; rides the bus."))
+	assert.True(t, pwe.names("Served at 77 West Main St."))
+	srp := agencyWords{ID: 9, Code: "SRP", Name: "Stamford Recovery Partners", Street: "20 High Ridge Road", City: "Stamford",
+		Words: []string{"Stamford Recovery Partners", "20 High Ridge Road"}}
+	assert.True(t, srp.names("Held by the office on High Ridge Rd already."))
 }

@@ -620,10 +620,20 @@ func (o agencyWords) namedByStreet(words string) bool {
 	if len(street) < 2 {
 		return false
 	}
-	// A street many towns have ("Main St") names no agency without its
-	// number: "Main Street" alone was refused where a client lives on one
-	// (a re-check). The whole address is among its words still.
-	if commonStreets[street[0]] {
+	// A street many towns have ("Main St", "West Main St") names no
+	// agency without its number: "Main Street" alone was refused where a
+	// client lives on one (a re-check). Only the name whole, less a
+	// direction before it and its kind after it: "High Ridge Rd" is no
+	// common street, and "West Main St" is one (a review). The whole
+	// address is among its words still.
+	core := street
+	if len(core) > 1 && directions[core[0]] {
+		core = core[1:]
+	}
+	if len(core) > 1 && streetKinds[core[len(core)-1]] {
+		core = core[:len(core)-1]
+	}
+	if len(core) == 1 && commonStreets[core[0]] {
 		return false
 	}
 	name := strings.Join(street, " ")
@@ -685,20 +695,39 @@ func (o agencyWords) namedByPartOfName(text, words, asWritten string) bool {
 	if code := plain(o.Code, true); code != "" {
 		joined = append(joined, code+name[last])
 	}
-	for _, n := range o.Own {
-		f := strings.Fields(short(plain(n, true)))
-		if len(f) >= 3 && f[0]+" "+initials(f[1:]) == abbr {
-			return false
-		}
-	}
 	// And the initials of all but the last word before it whole ("BC
 	// Supports", "B.C. Supports"), and the first word's possessive
-	// ("Bridgeport's CS"): a review.
+	// ("Bridgeport's CS"): a review. Each form the reader's own name
+	// takes too names the reader as well (a review found "BC Supports"
+	// refused to Bristol Community Supports).
 	spaced := initials(name[:last]) + " " + name[last]
+	// The first and last words written as a name is, unless the first is
+	// a word many names share ("the Center" for The Rushford Center: a
+	// review); the last often is one ("Bridgeport Supports").
+	ends := []string{name[0], name[last]}
+	endsCommon := commonNameWords[name[0]]
+	for _, n := range o.Own {
+		f := strings.Fields(short(plain(n, true)))
+		if len(f) < 3 {
+			continue
+		}
+		if f[0]+" "+initials(f[1:]) == abbr {
+			return false
+		}
+		if initials(f[:len(f)-1])+" "+f[len(f)-1] == spaced {
+			spaced = ""
+		}
+		if f[0] == name[0] && f[len(f)-1] == name[last] {
+			endsCommon = true
+		}
+	}
 	for _, sentence := range sentences(text) {
-		w := joinLetters(short(plain(sentence, true)))
-		w = strings.ReplaceAll(w, name[0]+" s ", name[0]+" ")
-		if containsWord(w, abbr) || containsWord(w, spaced) {
+		// The possessive first: "Bridgeport's C.S." joined its "s" to
+		// the initials (a review).
+		w := " " + short(plain(sentence, true)) + " "
+		w = strings.TrimSpace(strings.ReplaceAll(w, " "+name[0]+" s ", " "+name[0]+" "))
+		w = joinLetters(w)
+		if containsWord(w, abbr) || (spaced != "" && containsWord(w, spaced)) {
 			return true
 		}
 		// Run together, dots and all ("BridgeportC.S."): a word of the
@@ -711,7 +740,7 @@ func (o agencyWords) namedByPartOfName(text, words, asWritten string) bool {
 		}
 		// The first and last words, each with its capital ("Bridgeport
 		// Supports"; "Bridgeport supports this" is a sentence): a re-check.
-		if containsCapitalized(plain(sentence, false), []string{name[0], name[last]}) {
+		if !endsCommon && containsCapitalized(plain(sentence, false), ends) {
 			return true
 		}
 		for _, j := range joined {
@@ -764,7 +793,7 @@ func initials(words []string) string {
 // Hartford area has few buses" were refused until a re-check.)
 var (
 	agencyNouns = map[string]bool{"agency": true, "agencies": true, "provider": true, "providers": true, "organization": true,
-		"organisation": true, "org": true, "team": true, "vendor": true, "nonprofit": true, "nonprofits": true, "charity": true}
+		"organisation": true, "org": true, "team": true, "vendor": true, "nonprofit": true, "nonprofits": true, "charity": true, "charities": true}
 	placeNouns = map[string]bool{"program": true, "programs": true, "programme": true, "folks": true, "people": true,
 		"staff": true, "site": true, "group": true, "center": true, "centre": true, "shop": true, "authorization": true,
 		"authorizations": true, "auth": true}
@@ -1066,6 +1095,14 @@ var commonStreets = map[string]bool{"main": true, "first": true, "second": true,
 	"elm": true, "oak": true, "maple": true, "pine": true, "cedar": true, "broad": true, "high": true, "center": true,
 	"washington": true, "state": true, "market": true, "union": true, "water": true, "mill": true, "school": true,
 	"spring": true, "franklin": true, "lincoln": true, "prospect": true, "pleasant": true, "river": true, "bridge": true}
+
+// directions and streetKinds are the short forms (short) that come before
+// and after a street's own name ("w main st").
+var (
+	directions  = map[string]bool{"n": true, "s": true, "e": true, "w": true}
+	streetKinds = map[string]bool{"st": true, "ave": true, "rd": true, "blvd": true, "dr": true, "ln": true, "pl": true, "ct": true,
+		"hwy": true, "pkwy": true, "sq": true, "ter": true}
+)
 
 // streetShort are the short forms addresses are written with.
 var streetShort = map[string]string{"street": "st", "avenue": "ave", "road": "rd", "boulevard": "blvd", "drive": "dr",
