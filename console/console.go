@@ -238,8 +238,8 @@ func (k *Console) wellFormedQuery() gin.HandlerFunc {
 }
 
 // headers are the console's security headers: a strict CSP, no sniffing,
-// no referrer (a page's URL never leaves it), no framing, and pages never
-// cached (they show PHI).
+// a referrer to the console's own pages alone (a page's URL never leaves
+// it), no framing, and pages never cached (they show PHI).
 func headers() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		setHeaders(c.Writer.Header())
@@ -401,7 +401,35 @@ func fromThisOrigin(r *http.Request) bool {
 		return true
 	}
 	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host) || slices.ContainsFunc(forwardedHosts(r), func(h string) bool { return strings.EqualFold(u.Host, h) })
+}
+
+// forwardedHosts are the hosts a proxy in front says the browser asked for
+// (X-Forwarded-Host, Forwarded's host=): one that sends its upstream's
+// Host (nginx's default) left every post of a browser without Fetch
+// Metadata refused, sign-in included (a review). A browser's form cannot
+// set either header, and a script's request that does is preflighted,
+// which rss does not answer.
+func forwardedHosts(r *http.Request) []string {
+	var out []string
+	for _, v := range r.Header.Values("X-Forwarded-Host") {
+		for _, h := range strings.Split(v, ",") {
+			out = append(out, strings.TrimSpace(h))
+		}
+	}
+	for _, v := range r.Header.Values("Forwarded") {
+		for _, elem := range strings.Split(v, ",") {
+			for _, pair := range strings.Split(elem, ";") {
+				if k, h, ok := strings.Cut(strings.TrimSpace(pair), "="); ok && strings.EqualFold(k, "host") {
+					out = append(out, strings.Trim(h, `"`))
+				}
+			}
+		}
+	}
+	return out
 }
 
 // csrf refuses a POST whose form does not carry the session's token.

@@ -1329,6 +1329,9 @@ func TestPostFromAnotherOriginIsRefused(t *testing.T) {
 		for k, v := range headers {
 			req.Header.Set(k, v)
 		}
+		if h := headers["Host"]; h != "" {
+			req.Host = h // sent to the test server all the same
+		}
 		r, err := victim.c.Do(req)
 		require.NoError(t, err)
 		r.Body.Close()
@@ -1349,4 +1352,14 @@ func TestPostFromAnotherOriginIsRefused(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, signIn(map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": w.srv.URL}), "the console's own page")
 	assert.Equal(t, http.StatusSeeOther, signIn(map[string]string{"Origin": w.srv.URL}), "the console's own origin, no metadata")
 	assert.Equal(t, http.StatusSeeOther, signIn(nil), "a client that says nothing: the tokens decide")
+	// Behind a proxy that sends its upstream's Host, the host the browser
+	// asked for is the proxy's X-Forwarded-Host or Forwarded header: every
+	// post of a browser without Fetch Metadata was refused, sign-in
+	// included (a review). A form cannot set either header.
+	assert.Equal(t, http.StatusSeeOther, signIn(map[string]string{"Origin": "https://rss.example.org", "Host": "127.0.0.1:9",
+		"X-Forwarded-Host": "rss.example.org"}), "X-Forwarded-Host")
+	assert.Equal(t, http.StatusSeeOther, signIn(map[string]string{"Origin": "https://rss.example.org", "Host": "127.0.0.1:9",
+		"Forwarded": `for=192.0.2.60;proto=https;host="rss.example.org"`}), "Forwarded")
+	assert.Equal(t, http.StatusForbidden, signIn(map[string]string{"Origin": "https://evil.example", "X-Forwarded-Host": "rss.example.org"}),
+		"another origin behind the proxy")
 }
