@@ -458,6 +458,15 @@ func TestReportLengthOfService(t *testing.T) {
 	// mean: (270+271+270+261 + (101+...+92) + 11 + 11) / 16 = (1072 + 965 + 22) / 16 = 128.6875
 	assert.Equal(t, 128.7, rep.Totals["mean_days"])
 
+	// A range not begun is as of its first day, a filter rss takes back
+	// as it echoes it: as of today, before from, it was refused when sent
+	// (a reports pass).
+	ahead := fmt.Sprintf("/v1/reports/length-of-service?program=RCM&from=%s&to=%s", day(10), day(40))
+	later := itGetReport(t, e, keyReviewer, ahead)
+	assert.Equal(t, day(10), later.Filter["as_of"])
+	assert.Equal(t, later.Rows, itGetReport(t, e, keyReviewer, ahead+"&as_of="+day(10)).Rows)
+	assert.Equal(t, float64(280), losRow(t, later, day270)["days"], "its days to the range's first day")
+
 	// As of yesterday the 271st day was the 270th.
 	rep = itGetReport(t, e, keyReviewer, path+"&as_of="+day(-1))
 	assert.Equal(t, false, losRow(t, rep, day271)["past_max"])

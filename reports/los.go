@@ -92,10 +92,16 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 	if err != nil {
 		return nil, err
 	}
+	// As of today, or the range's end or first day when the range is
+	// not today's: as of today, before a range not begun, the filter it
+	// echoed was refused when sent back (before_from: a reports pass).
 	if f.AsOf == nil {
 		d := s.today()
 		if f.To.Before(d) {
 			d = *f.To
+		}
+		if d.Before(*f.From) {
+			d = *f.From
 		}
 		f.AsOf = &d
 	}
