@@ -308,3 +308,28 @@ func TestVoidKeepsTheCapTheEpisodeOpenedWith(t *testing.T) {
 	assert.Zero(t, itAudit(e, "cap_released", "episode", itStr(c.Episode)), "nothing raised, nothing released")
 	itApproved(t, e, c.Client, itGrant{"ATR-TR", 20, 60, 89})
 }
+
+// A discharge's voids and ends let a raised cap fall back as a reviewer's
+// void does: the authorization the exception was made for, voided by the
+// discharge, left the cap raised, and the readmitted stay, or another
+// agency, was granted past the program's 4,000.00 unreviewed (an
+// enrollment black-box pass).
+func TestDischargeReleasesACapException(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(0))
+	itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, 0, 29}, itGrant{"ATR-CM", 96, 30, 59}) // 2 × 1,440.00
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, 60, 89)                          // 320.00 over
+	require.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, v["reason_codes"])
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "exception"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	var cap string
+	require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, c.Episode))
+	require.Equal(t, "4320.00", cap)
+
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", c.Enrollment), map[string]any{"discharge_date": day(0), "reason_code": "goals_met"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, c.Episode))
+	assert.Equal(t, "4000.00", cap, "the program's cap again: the second and third voided, the first ended")
+	assert.Equal(t, 1, itAudit(e, "cap_released", "episode", itStr(c.Episode)))
+}

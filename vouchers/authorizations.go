@@ -394,6 +394,28 @@ func (s *Service) endAuthorizations(ctx context.Context, tx *sqlx.Tx, a access.A
 		}
 		events[i] = access.Event{Action: action, EntityType: "authorization", EntityID: access.ID(ended[i].ID), ClientID: ended[i].ClientID}
 	}
+	// What an exception raised falls back with them, as with a reviewer's
+	// void (VoidAuthorization): a discharge voided the grant a raised cap
+	// was made for, the cap stayed raised, and later grants, another
+	// agency's among them, passed the program's cap unreviewed (an
+	// enrollment black-box pass). EndAtDischarge holds their episodes.
+	released := map[int64]bool{}
+	for _, x := range ended {
+		if !released[x.EpisodeID] {
+			released[x.EpisodeID] = true
+			if fell, err := ledger.ReleaseEpisodeCap(ctx, tx, x.EpisodeID, s.Today()); err != nil {
+				return err
+			} else if fell {
+				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(x.EpisodeID)})
+			}
+		}
+		if fell, err := ledger.ReleaseEpisodeUnits(ctx, tx, x.EpisodeID, x.ServiceCode, s.Today()); err != nil {
+			return err
+		} else if fell {
+			events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(x.EpisodeID),
+				Outcome: x.ServiceCode})
+		}
+	}
 	return access.Record(ctx, tx, events...)
 }
 
