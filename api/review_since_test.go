@@ -319,7 +319,7 @@ func TestDischargeReleasesACapException(t *testing.T) {
 	e := newEnv(t)
 	c := itATRClient(t, e, day(0))
 	itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, 0, 29}, itGrant{"ATR-CM", 96, 30, 59}) // 2 × 1,440.00
-	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, 60, 89)                          // 320.00 over
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, 60, 89)                            // 320.00 over
 	require.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, v["reason_codes"])
 	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "exception"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
