@@ -10,7 +10,7 @@ import (
 )
 
 // ClaimRuleSetVersion is stored with every adjudicated claim line.
-const ClaimRuleSetVersion = "claim-2026.12.10"
+const ClaimRuleSetVersion = "claim-2026.12.11"
 
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).
@@ -39,7 +39,7 @@ const (
 
 var claimReasons = []Reason{
 	{Code: CodeClaimInvalidUnits, Action: ActionDeny, CARC: "16", RARC: "M53",
-		Text:     "The line's units of service are missing or invalid: none, or more than its one date of service holds.",
+		Text:     "The line's units of service are missing or invalid: none, or more than its one date of service holds, alone or with the client's lines of the service already billed for that date.",
 		NextStep: "Bill each date of service on a line of its own, in whole units greater than zero and no more than the day holds for the service's unit (1 a day, 24 hours, 96 quarter hours)."},
 	{Code: CodeClaimServiceNotCovered, Action: ActionDeny, CARC: "96", RARC: "N130",
 		Text:     "Non-covered charge: the service is not covered by the program (not in its catalog, or retired from it on or before the date of service).",
@@ -133,8 +133,12 @@ type LineFacts struct {
 	AuthorizationMismatch bool           `json:"authorization_mismatch"`
 	// NotLive is the void or inactive authorization the line would have
 	// drawn on, when no live one covers it: the denial names it.
-	NotLive            *Authorization  `json:"not_live,omitempty"`
-	Duplicate          bool            `json:"duplicate"`
+	NotLive   *Authorization `json:"not_live,omitempty"`
+	Duplicate bool           `json:"duplicate"`
+	// DayUnitsCounted is what the client's counted lines of the service
+	// on the line's date hold already, the submission's earlier lines
+	// included: a day holds its units once, however they are split.
+	DayUnitsCounted    int             `json:"day_units_counted"`
 	EpisodeDollarsPaid decimal.Decimal `json:"episode_dollars_paid"`
 	// EpisodeUnitsHeld is what the episode's authorizations of the service
 	// hold (Authorization.Holds, every agency's) besides this one's unused
@@ -305,15 +309,24 @@ type lineRule struct {
 // lineDenials run in order; the first that fires sets the line's CARC,
 // every one is traced.
 var lineDenials = []lineRule{
-	{id: "C00", code: CodeClaimInvalidUnits, facts: []string{"line.units", "service.unit"},
+	{id: "C00", code: CodeClaimInvalidUnits, facts: []string{"line.units", "service.unit", "day_units_counted", "duplicate"},
 		eval: func(f *LineFacts) (string, string) {
 			if f.Line.Units <= 0 {
 				return CodeClaimInvalidUnits, count(f.Line.Units, "unit")
 			}
 			// A line is one date of service: 30 units of a service counted
 			// by the day on one date were paid (a black-box pass).
-			if most := f.Service.UnitsPerDay(); most > 0 && f.Line.Units > most {
+			most := f.Service.UnitsPerDay()
+			if most > 0 && f.Line.Units > most {
 				return CodeClaimInvalidUnits, count(f.Line.Units, "unit") + " of " + f.Service.Unit + " on one date; a day holds " + strconv.Itoa(most)
+			}
+			// And so are the client's lines of the service on that date
+			// together: split over lines and claims, 375 quarter hours of
+			// one date were paid (a claims black-box pass). A line
+			// repeating a counted one is a duplicate (C07).
+			if most > 0 && !f.Duplicate && f.Line.Units+f.DayUnitsCounted > most {
+				return CodeClaimInvalidUnits, count(f.Line.Units, "unit") + " of " + f.Service.Unit + " on a date already billed " +
+					strconv.Itoa(f.DayUnitsCounted) + "; a day holds " + strconv.Itoa(most)
 			}
 			return "", ""
 		}},

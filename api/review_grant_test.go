@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -233,4 +234,50 @@ func TestApproveModifiedJudgesTheDaysItGrants(t *testing.T) {
 	assert.Equal(t, "partial", got["decision"])
 	assert.EqualValues(t, 40, got["units_granted"])
 	assert.Equal(t, day(-1), got["granted_end"])
+}
+
+// A day holds its units once however a claim splits them: the client's
+// counted lines of a service on one date together hold no more than the
+// date does. Split over lines and claims, 375 quarter hours of one date
+// were paid (a claims black-box pass). A void gives its day back, and a
+// line repeating a counted one is still a duplicate.
+func TestDayUnitsFitTheirDayAcrossLinesAndClaims(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, -10, 9})
+	claim := func(number string, units ...int) map[string]any {
+		t.Helper()
+		lines := []map[string]any{}
+		for _, u := range units {
+			lines = append(lines, map[string]any{"service_code": "ATR-CM", "date_of_service": day(-1), "units": u,
+				"charge": fmt.Sprintf("%d.00", 15*u)})
+		}
+		r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": c.Client,
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11", "lines": lines})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return r.JSON(t)
+	}
+	codes := func(m map[string]any) []string {
+		var out []string
+		for _, l := range m["lines"].([]any) {
+			adj, _ := l.(map[string]any)["adjustments"].([]any)
+			code := ""
+			for _, a := range adj {
+				code = a.(map[string]any)["code"].(string)
+			}
+			out = append(out, code)
+		}
+		return out
+	}
+	a := claim("DAY-A", 40, 50, 7) // 90 paid, then 97 of 96
+	assert.Equal(t, []string{"", "", "CLAIM_INVALID_UNITS"}, codes(a))
+	line := a["lines"].([]any)[2].(map[string]any)
+	assert.Equal(t, "0.00", line["paid"])
+	assert.Equal(t, []string{"CLAIM_INVALID_UNITS"}, codes(claim("DAY-B", 7)), "another claim of the same date")
+	assert.Equal(t, []string{""}, codes(claim("DAY-C", 6)), "the day's last 6")
+	assert.Equal(t, []string{"CLAIM_DUPLICATE"}, codes(claim("DAY-D", 6)), "a repeat is a duplicate still")
+	r := e.post(keyHRA, itPath("/v1/claims/%d/void", itNum(t, a, "id")), map[string]any{"claim_number": "DAY-A-V"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, []string{"", ""}, codes(claim("DAY-E", 45, 44)), "the void gave 90 back")
 }

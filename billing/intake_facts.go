@@ -60,8 +60,9 @@ type facts struct {
 	clients   map[int64]servedClient     // served by this agency
 	// enrollments of the clients with this agency, by client
 	enrollments map[int64][]adjudication.Enrollment
-	held        []ledger.Held // the clients' authorizations with the agency (void ones too), locked
-	counted     []ledger.Key  // counted lines the submission's lines repeat
+	held        []ledger.Held      // the clients' authorizations with the agency (void ones too), locked
+	counted     []ledger.Key       // counted lines the submission's lines repeat
+	days        map[ledger.Day]int // units of the counted lines on the submission's lines' dates
 	// holdings are what the locked authorizations' episodes hold of each
 	// service, every agency's (ledger.EpisodeHoldingsSQL).
 	holdings ledger.Holdings
@@ -262,6 +263,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		Clients     []byte `db:"clients"`
 		Enrollments []byte `db:"enrollments"`
 		Counted     []byte `db:"counted"`
+		Days        []byte `db:"days"`
 		Stems       []byte `db:"stems"`
 		Parts       []byte `db:"parts"`
 		Holdings    []byte `db:"holdings"`
@@ -288,7 +290,29 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	if err := f.decodeHoldings(fq[0].Holdings); err != nil {
 		return nil, err
 	}
+	if err := f.decodeDays(fq[0].Days); err != nil {
+		return nil, err
+	}
 	return f, f.decode(&fq[0].Existing, &fq[0].Clients, &fq[0].Enrollments, &fq[0].Counted, &fq[0].Stems, &fq[0].Parts)
+}
+
+// decodeDays reads the units the counted lines hold on each of the
+// submission's lines' dates (factsQuery's days).
+func (f *facts) decodeDays(raw []byte) error {
+	var ds []struct {
+		Client  int64    `json:"c"`
+		Service string   `json:"s"`
+		DOS     rss.Date `json:"d"`
+		Units   int      `json:"u"`
+	}
+	if err := json.Unmarshal(raw, &ds); err != nil {
+		return fmt.Errorf("decode units of the days: %w", err)
+	}
+	f.days = make(map[ledger.Day]int, len(ds))
+	for _, d := range ds {
+		f.days[ledger.Day{Client: d.Client, Service: d.Service, DOS: d.DOS.Time}] = d.Units
+	}
+	return nil
 }
 
 // decodeHoldings reads what the episodes of the locked authorizations
@@ -562,7 +586,10 @@ func sortedKeys(m map[int64]bool) []int64 {
 // factsQuery reads, after the locks, every fact a submission needs beyond
 // the ledger: the reference version, the claims already on file under its
 // numbers, the clients the agency serves with their enrollments, the
-// counted lines its lines would repeat; snapshot adds the claims on file
+// counted lines its lines would repeat, the units the counted lines of
+// each of their dates hold (days: a day holds its units once, however the
+// lines split them; a scalar subquery per date, on the leading columns of
+// claim_lines_no_duplicate); snapshot adds the claims on file
 // that a number of it is a part of or that are numbered as its parts
 // (stemsSQL, partsSQL; partsFree). Each is looked up key by key, so its
 // cost follows the submission, not the size of a table or of a client's
@@ -602,6 +629,11 @@ var factsQuery = `SELECT
 	          SELECT json_build_object('c', l.client_id, 's', l.service_code, 'd', l.date_of_service, 'u', l.units) AS j
 	          FROM claim_lines l WHERE l.counted AND l.client_id = k.client AND l.provider_id = $1
 	           AND l.service_code = k.service AND l.date_of_service = k.dos AND l.units = k.units LIMIT 1) x), '[]') AS counted,
+	COALESCE((SELECT json_agg(json_build_object('c', d.client, 's', d.service, 'd', d.dos, 'u', d.units)) FROM (
+	          SELECT k.client, k.service, k.dos, (SELECT sum(l.units) FROM claim_lines l WHERE l.counted AND l.client_id = k.client
+	              AND l.provider_id = $1 AND l.service_code = k.service AND l.date_of_service = k.dos) AS units
+	          FROM (SELECT DISTINCT client, service, dos FROM unnest($4::bigint[], $5::text[], $6::date[]) AS u(client, service, dos)) k) d
+	          WHERE d.units IS NOT NULL), '[]') AS days,
 	` + ledger.EpisodeHoldingsSQL("$1", "$3::bigint[]", "$8::date") + ` AS holdings`
 
 // noClaims stands for the stems or parts of a submission that has none.

@@ -29,6 +29,14 @@ type Key struct {
 	Units   int
 }
 
+// Day is one client's service on one date: its counted lines together
+// hold no more units than the date does (adjudication's C00).
+type Day struct {
+	Client  int64
+	Service string
+	DOS     time.Time
+}
+
 // Entry is what a stored line holds on the ledger, for release.
 type Entry struct {
 	Key             Key
@@ -56,6 +64,7 @@ type Book struct {
 	auths    map[int64][]adjudication.Authorization // by client
 	episodes map[int64]*episode
 	counted  map[Key]bool
+	days     map[Day]int               // units of the counted lines, by client, service and date
 	units    map[int64]int             // change of units_used, by authorization
 	paid     map[int64]decimal.Decimal // change of dollars_paid, by authorization
 	served   map[int64]time.Time       // latest date of service claimed, by authorization
@@ -113,6 +122,16 @@ func NewBook(provider int64, today rss.Date, held []Held, clients map[int64]bool
 	}
 	for _, k := range counted {
 		b.counted[k] = true
+	}
+	b.days = map[Day]int{}
+	return b
+}
+
+// WithDays gives the book the units the counted lines of each day hold,
+// as the submission begins.
+func (b *Book) WithDays(days map[Day]int) *Book {
+	for d, n := range days {
+		b.days[d] = n
 	}
 	return b
 }
@@ -191,6 +210,7 @@ func (b *Book) Draw(client int64, f *adjudication.LineFacts) {
 	f.Authorization, f.AuthorizationMismatch = adjudication.PickAuthorization(b.auths[client], b.provider, l.ServiceCode, l.DateOfService, l.AuthorizationNumber,
 		l.Units)
 	f.Duplicate = b.counted[Key{client, l.ServiceCode, l.DateOfService, l.Units}]
+	f.DayUnitsCounted = b.days[Day{client, l.ServiceCode, l.DateOfService}]
 	if f.Authorization == nil {
 		if !f.AuthorizationMismatch {
 			f.NotLive = adjudication.NotLive(b.auths[client], b.provider, l.ServiceCode, l.DateOfService, l.AuthorizationNumber)
@@ -240,6 +260,7 @@ func (b *Book) Claim(client int64, f *adjudication.LineFacts, d *adjudication.Li
 		ep.change = ep.change.Add(d.Paid)
 	}
 	b.counted[Key{client, f.Line.ServiceCode, f.Line.DateOfService, f.Line.Units}] = true
+	b.days[Day{client, f.Line.ServiceCode, f.Line.DateOfService}] += f.Line.Units
 	return true
 }
 
@@ -264,6 +285,7 @@ func (b *Book) Release(e *Entry) {
 			ep.change = ep.change.Sub(e.Paid)
 		}
 	}
+	b.days[Day{e.Key.Client, e.Key.Service, e.Key.DOS}] -= e.Key.Units // a counted line's (the caller's)
 	delete(b.counted, e.Key)
 }
 

@@ -623,3 +623,29 @@ func TestBookPaysALiveAuthorizationUnderTheMaximumItWasGranted(t *testing.T) {
 	d = lowered(book(nil, granted(math.MaxInt32)).WithHoldings(ledger.Holdings{key: {Held: 40, Used: 8}}), 4)
 	assert.Equal(t, adjudication.LinePaid, d.Status, "%+v", d.Adjustments)
 }
+
+// A day holds its units once: the client's counted lines of a service on
+// a date, those on file (WithDays) and the submission's earlier ones,
+// leave a line only what the day has left (C00, 16/M53), and a released
+// line gives its units back.
+func TestBookHoldsADaysUnitsOnce(t *testing.T) {
+	t.Parallel()
+	b := book(nil, held(authID, 400, 0, "", "0.00")).WithDays(map[ledger.Day]int{{Client: clientID, Service: "ATR-CM", DOS: april(5)}: 50})
+	decide := func(dos time.Time, units int) adjudication.LineDecision {
+		f := lineFacts(dos, units, fmt.Sprintf("%d.00", 15*units))
+		f.Service.Unit = "15min"
+		b.Draw(clientID, &f)
+		d := adjudication.DecideLine(&f)
+		b.Claim(clientID, &f, &d)
+		return d
+	}
+	assert.Equal(t, "paid", decide(april(5), 40).Status, "90 of 96 with those on file")
+	d := decide(april(5), 7)
+	assert.Equal(t, "denied", d.Status)
+	require.Len(t, d.Adjustments, 1)
+	assert.Equal(t, "16M53", d.Adjustments[0].CARC+d.Adjustments[0].RARC)
+	assert.Equal(t, "paid", decide(april(5), 6).Status, "the day's last 6")
+	assert.Equal(t, "paid", decide(april(6), 96).Status, "another day holds its own")
+	b.Release(&ledger.Entry{Key: ledger.Key{Client: clientID, Service: "ATR-CM", DOS: april(5), Units: 40}})
+	assert.Equal(t, "paid", decide(april(5), 39).Status, "a released line gives its units back")
+}
