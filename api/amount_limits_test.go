@@ -87,37 +87,48 @@ func TestClaimTotalPastLargestAmount(t *testing.T) {
 func TestUncappedEpisodePastLargestAmount(t *testing.T) {
 	e := newEnv(t)
 	r := e.post(keyAdmin, "/v1/reference/services/EMP-SED/rates",
-		map[string]any{"rate": "9999999999.99", "effective_from": day(-1), "reason": "typo of an admin"})
+		map[string]any{"rate": "9999999999.99", "effective_from": day(-49), "reason": "typo of an admin"})
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/EMP-SED", Key: keyAdmin, Body: map[string]any{"per_voucher_max": 10000}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-	ramos := e.demo.Clients["Ramos"]
-	v := itVoucher(t, e, keyHRA, ramos, "EMP-SED", 10000, -1, 103) // 105 days of 96 quarter hours hold them
+	// A client in EMP for 60 days: 105 days of 96 quarter hours hold the
+	// units; begun 49 days back, a retro grant the reviewer approves.
+	ramos := itNewClient(t, e, keyHRA, "waterbury")
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": ramos, "program_code": "EMP", "start_date": day(-60),
+		"assigned_staff_id": e.demo.Staff["Adeyemi"]})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	r = e.post(keyHRA, "/v1/consents", map[string]any{"client_id": ramos, "recipient_type": "msc",
+		"recipient_name": "Management Services Contractor", "purposes": []string{"payment"},
+		"information": "enrollment and services", "signed_on": day(-60), "expires_on": day(365)})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	v := itVoucher(t, e, keyHRA, ramos, "EMP-SED", 10000, -49, 55)
+	if v["decision"] == "pended" {
+		r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "late paperwork"})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		v = r.JSON(t)
+	}
 	require.Equal(t, "approved", v["decision"], "%v", v)
 
-	// Quarter hours: a line holds at most a day's 96, so the second day
-	// takes the lines past them.
-	claim := func(number string, units ...int) map[string]any {
-		lines := make([]map[string]any, len(units))
-		for i, u := range units {
-			dos := day(0)
-			if u > 96 {
-				dos, u = day(-1), u-96
-			}
-			lines[i] = map[string]any{"service_code": "EMP-SED", "date_of_service": dos, "units": u, "charge": "99999999.99"}
+	// A day holds 96 quarter hours across its lines: two lines a day, of
+	// 1 and 2, over 50 days, and no line repeats another.
+	type line struct{ day, units int }
+	claim := func(number string, ls ...line) map[string]any {
+		lines := make([]map[string]any, len(ls))
+		for i, l := range ls {
+			lines[i] = map[string]any{"service_code": "EMP-SED", "date_of_service": day(l.day), "units": l.units, "charge": "99999999.99"}
 		}
 		return map[string]any{"claim_number": number, "client_id": ramos, "rendering_staff_id": e.demo.Staff["Adeyemi"],
 			"place_of_service": "11", "lines": lines}
 	}
-	hundred := make([]int, 100)
+	hundred := make([]line, 100)
 	for i := range hundred {
-		hundred[i] = i + 1 // distinct units and days: no line repeats another
+		hundred[i] = line{-i / 2, i%2 + 1}
 	}
 	r = e.post(keyHRA, "/v1/claims", claim("BIG-1", hundred...))
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 	require.Equal(t, "9999999999.00", r.JSON(t)["total_paid"]) // 100 × 99,999,999.99
 
-	r = e.post(keyHRA, "/v1/claims", claim("BIG-2", 101))
+	r = e.post(keyHRA, "/v1/claims", claim("BIG-2", line{0, 3}))
 	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
 	var c struct {
 		Status    string `json:"status"`
