@@ -255,7 +255,7 @@ func wellFormed() gin.HandlerFunc {
 			// if none had been sent (a black-box pass).
 			if key := c.GetHeader("Idempotency-Key"); key != "" && (len(key) > 255 || !cleanText(key)) {
 				problem(c, http.StatusBadRequest, "invalid_idempotency_key", "Idempotency-Key not valid",
-					"every POST carries an Idempotency-Key header of 1-255 characters of UTF-8 text without control characters")
+					"every POST carries an Idempotency-Key header of 1-255 bytes of UTF-8 text without control characters")
 				return
 			}
 		}
@@ -380,12 +380,12 @@ func idempotent(ids *pg.Idempotency) gin.HandlerFunc {
 		key := c.GetHeader("Idempotency-Key")
 		if key == "" {
 			problem(c, http.StatusBadRequest, "idempotency_key_required", "Idempotency-Key required",
-				"every POST carries an Idempotency-Key header of 1-255 characters")
+				"every POST carries an Idempotency-Key header of 1-255 bytes")
 			return
 		}
 		if len(key) > 255 {
 			problem(c, http.StatusBadRequest, "invalid_idempotency_key", "Idempotency-Key not valid",
-				"every POST carries an Idempotency-Key header of 1-255 characters")
+				"every POST carries an Idempotency-Key header of 1-255 bytes")
 			return
 		}
 		body, err := readBody(c)

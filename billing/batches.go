@@ -174,7 +174,17 @@ type BatchTotals struct {
 }
 
 func (t BatchTotals) String() string {
-	return fmt.Sprintf("%d claims, %d lines, %d units, %s billed, %s paid", t.ClaimCount, t.LineCount, t.Units, t.Billed.String(), t.Paid.String())
+	return fmt.Sprintf("%s, %s, %s, %s billed, %s paid", plural(t.ClaimCount, "claim"), plural(t.LineCount, "line"), plural(t.Units, "unit"),
+		t.Billed.String(), t.Paid.String())
+}
+
+// plural writes n things, "1 claim" and "2 claims" (a claims pass read
+// "1 claims").
+func plural[N int | int64](n N, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 const batchColumns = `b.id, b.payer_route, b.through_date, b.created_by, b.created_at, b.claim_count, b.line_count, b.units,
