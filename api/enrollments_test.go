@@ -1578,3 +1578,24 @@ func bcsTripsStay(t *testing.T, e *env, person identity, from int) int64 {
 	}
 	return c
 }
+
+// A request sent without enrollment_id is for the agency's enrollment in
+// force on its first day: a late request for the days of a stay before a
+// readmission read the new stay and was denied ENROLLMENT_NOT_ACTIVE for a
+// client enrolled every day of it (an enrollment black-box pass).
+func TestVoucherRequestFindsTheStayOfItsDays(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", c.Enrollment), map[string]any{"discharge_date": day(-4), "reason_code": "goals_met"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c.Client, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": day(-2)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	again := itID(t, r)
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 8, -10, -5)
+	assert.Equal(t, "approved", v["decision"], "%v", v["reason_codes"])
+	assert.Equal(t, float64(c.Enrollment), v["enrollment_id"], "the stay of its days")
+	v = itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 8, 0, 9)
+	assert.Equal(t, float64(again), v["enrollment_id"], "the open stay")
+}

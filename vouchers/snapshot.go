@@ -164,7 +164,11 @@ const enrollmentJSONColumns = `json_build_object('id', e.id, 'client_id', e.clie
 	'discharge_date', e.discharge_date)`
 
 // lockStatement picks the request's enrollment ($1 client, $2 agency, $3 the
-// enrollment named or NULL, $4 program), holds it (FOR SHARE), locks its
+// enrollment named or NULL, $4 program; not named, the one in force on the
+// request's first day $7, else the open one, else the latest: a late
+// request for the days of a stay before a readmission read the new stay
+// and was denied ENROLLMENT_NOT_ACTIVE for a client enrolled every day of
+// it, an enrollment black-box pass), holds it (FOR SHARE), locks its
 // episode and reads the reference version. The enrollment is held before
 // the episode is locked, the order a discharge takes them in (its
 // enrollment FOR UPDATE, then its episode and authorizations): the
@@ -201,7 +205,8 @@ var lockStatement = `WITH intake AS (SELECT pg_advisory_xact_lock_shared(` + pg.
 		SELECT e.* FROM enrollments e, intake
 		WHERE e.client_id = $1 AND e.provider_id = $2
 		  AND CASE WHEN $3::bigint IS NULL THEN e.program_code = $4 ELSE e.id = $3 END
-		ORDER BY e.discharge_date IS NULL DESC, e.start_date DESC, e.id DESC LIMIT 1 FOR SHARE OF e),
+		ORDER BY (e.start_date <= $7::date AND (e.discharge_date IS NULL OR e.discharge_date >= $7::date)) DESC,
+		  e.discharge_date IS NULL DESC, e.start_date DESC, e.id DESC LIMIT 1 FOR SHARE OF e),
 	locked AS (` + ledger.LockEpisodeSQL("(SELECT episode_id FROM enr)") + `)
 	SELECT (SELECT version FROM reference_version WHERE id = 1) AS ref_version,
 	       EXISTS (SELECT 1 FROM clients WHERE id = $1 AND provider_id = $2) AS client_ok,
@@ -465,7 +470,7 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 	}
 	keyID, key := pg.FoldedKey(ctx)
 	for {
-		if err := lock.GetContext(ctx, &lk, n.ClientID, providerID, n.EnrollmentID, program, keyID, key); err != nil {
+		if err := lock.GetContext(ctx, &lk, n.ClientID, providerID, n.EnrollmentID, program, keyID, key, n.StartDate); err != nil {
 			return nil, fmt.Errorf("lock voucher facts: %w", err)
 		}
 		if err := lk.Replay(ctx); err != nil {
