@@ -326,30 +326,74 @@ func DatabaseName(rawURL string) string {
 
 var dbnameSetting = regexp.MustCompile(`(?:^|\s)dbname\s*=\s*('[^']*'|\S+)`)
 
+// DatabaseNamings counts the places rawURL names a database in: a URL's
+// path and its query's dbname, or each dbname of key=value settings. The
+// driver reads one of several by rules of its own (the last setting; a
+// URL's sorted settings), and rss another: a DATABASE_URL naming two
+// was checked against one database and served another (an on-call pass).
+func DatabaseNamings(rawURL string) int {
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return 0
+		}
+		n := len(u.Query()["dbname"])
+		if strings.TrimPrefix(u.Path, "/") != "" {
+			n++
+		}
+		return n
+	}
+	return len(dbnameSetting.FindAllString(rawURL, -1))
+}
+
+// WithDatabase is rawURL naming database name instead: a URL's path (its
+// query's dbname dropped), or key=value settings' dbname. The bench's
+// scratch databases are made so; a key=value DATABASE_URL came back
+// unchanged, and the bench seeded, billed and closed batches in the
+// database it named, production's (an on-call pass). Anything else is an
+// error, never quoted (it may hold a password).
+func WithDatabase(rawURL, name string) (string, error) {
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return "", errors.New("DATABASE_URL is not a valid postgres:// URL")
+		}
+		q := u.Query()
+		if q.Has("dbname") {
+			q.Del("dbname")
+			u.RawQuery = q.Encode()
+		}
+		u.Path, u.RawPath = "/"+name, ""
+		return u.String(), nil
+	}
+	if DatabaseName(rawURL) == "" {
+		return "", errors.New("DATABASE_URL names no database")
+	}
+	rest := strings.TrimSpace(dbnameSetting.ReplaceAllString(rawURL, ""))
+	return rest + " dbname='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(name) + "'", nil
+}
+
 // EnsureDatabase creates the database named in url when it does not exist,
 // connecting to the server's postgres database to do it, and reports
 // whether it did: a mistyped name in DATABASE_URL made a new empty
 // database silently, and migrate's "applied 87 migrations" was the only
 // sign (an on-call pass).
 //
-// Only a URL (postgres:// or postgresql://) names a database it can create;
-// a libpq key=value string is left to the driver as it is. Neither is ever
-// echoed: it may hold a password (a key=value string was read as a URL and
-// printed whole, password and all, in the error; a black-box pass).
+// A URL (postgres:// or postgresql://) or key=value settings name it
+// (DatabaseName); the server's is reached as they name it, the database
+// changed (WithDatabase). Neither is ever echoed: it may hold a password (a
+// key=value string was read as a URL and printed whole, password and all,
+// in the error; a black-box pass).
 func EnsureDatabase(ctx context.Context, rawURL string) (created bool, err error) {
-	if !strings.HasPrefix(rawURL, "postgres://") && !strings.HasPrefix(rawURL, "postgresql://") {
-		return false, nil
-	}
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return false, errors.New("DATABASE_URL is not a valid postgres:// URL")
-	}
-	name := strings.TrimPrefix(u.Path, "/")
+	name := DatabaseName(rawURL)
 	if name == "" || name == "postgres" {
 		return false, nil
 	}
-	u.Path = "/postgres"
-	admin, err := sqlx.ConnectContext(ctx, "postgres", u.String())
+	adminURL, err := WithDatabase(rawURL, "postgres")
+	if err != nil {
+		return false, err
+	}
+	admin, err := sqlx.ConnectContext(ctx, "postgres", adminURL)
 	if err != nil {
 		// The server is read first to see whether the database exists:
 		// "connect to create database" of one that exists, the server

@@ -26,3 +26,45 @@ func TestDatabaseName(t *testing.T) {
 		assert.Equal(t, tc.want, DatabaseName(tc.url), tc.url)
 	}
 }
+
+// The bench's scratch database is DATABASE_URL naming another database,
+// in either form: a key=value DATABASE_URL came back unchanged, and the
+// bench wrote into the database it named (an on-call pass). The driver
+// reads the URLs made here as naming that database alone.
+func TestWithDatabase(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"postgres://postgres@127.0.0.1:5432/rss?sslmode=disable", "postgres://postgres@127.0.0.1:5432/scratch_1?sslmode=disable"},
+		{"postgresql://u:p%40w@h/rss", "postgresql://u:p%40w@h/scratch_1"},
+		{"postgres://u@h/rss?dbname=other&sslmode=disable", "postgres://u@h/scratch_1?sslmode=disable"},
+		{"postgres://u@h:5432", "postgres://u@h:5432/scratch_1"},
+		{"host=127.0.0.1 user=postgres dbname=rss sslmode=disable", "host=127.0.0.1 user=postgres sslmode=disable dbname='scratch_1'"},
+		{"dbname = 'rss live' host=h", "host=h dbname='scratch_1'"},
+		{"host=h dbname=a dbname=b", "host=h dbname='scratch_1'"},
+	} {
+		got, err := WithDatabase(tc.url, "scratch_1")
+		assert.NoError(t, err, tc.url)
+		assert.Equal(t, tc.want, got, tc.url)
+		assert.Equal(t, "scratch_1", DatabaseName(got), tc.url)
+		assert.Equal(t, 1, DatabaseNamings(got), tc.url)
+	}
+	_, err := WithDatabase("host=h user=u password=S3CRET", "scratch_1")
+	assert.Error(t, err)
+	assert.NotContains(t, err.Error(), "S3CRET")
+}
+
+// Two names of a database in one DATABASE_URL are counted, as the
+// configuration refuses them.
+func TestDatabaseNamings(t *testing.T) {
+	for url, want := range map[string]int{
+		"postgres://u@h/rss":                   1,
+		"postgres://u@h/?dbname=rss":           1,
+		"postgres://u@h/rss?dbname=decoy":      2,
+		"host=h dbname=rss":                    1,
+		"host=h dbname=rss dbname=postgres":    2,
+		"dbname = rss host=h dbname='x'":       2,
+		"host=h mydbname=x":                    0,
+		"postgres://u@h/rss?dbname=a&dbname=b": 3,
+	} {
+		assert.Equal(t, want, DatabaseNamings(url), url)
+	}
+}

@@ -114,7 +114,10 @@ func (b *bench) run(ctx context.Context) error {
 	// The process id keeps apart two benches started in the same second
 	// (several engineers share one PostgreSQL).
 	name := fmt.Sprintf("rss_bench_%d_%d", time.Now().Unix(), os.Getpid())
-	url := withDatabase(b.cfg.DatabaseURL, name)
+	url, err := pg.WithDatabase(b.cfg.DatabaseURL, name)
+	if err != nil {
+		return err
+	}
 	b.logf("scratch database %s", name)
 	if _, err := pg.EnsureDatabase(ctx, url); err != nil {
 		return err
@@ -642,7 +645,10 @@ type pgbenchRow struct {
 // pgbench runs TPC-B on a scratch database of the same server.
 func (b *bench) pgbench(ctx context.Context, path string) (map[int]pgbenchRow, error) {
 	name := fmt.Sprintf("rss_pgbench_%d_%d", time.Now().Unix(), os.Getpid())
-	url := withDatabase(b.cfg.DatabaseURL, name)
+	url, err := pg.WithDatabase(b.cfg.DatabaseURL, name)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := pg.EnsureDatabase(ctx, url); err != nil {
 		return nil, err
 	}
@@ -727,30 +733,14 @@ func (b *bench) startServer(ctx context.Context, url string) (*child, error) {
 	return nil, errors.New("bench server did not become ready in 30s")
 }
 
-func withDatabase(raw, name string) string {
-	i := strings.Index(raw, "://")
-	if i < 0 {
-		return raw
-	}
-	rest := raw[i+3:]
-	slash := strings.Index(rest, "/")
-	q := ""
-	if j := strings.Index(rest, "?"); j >= 0 {
-		q = rest[j:]
-		if slash < 0 || slash > j {
-			slash = j
-		}
-	}
-	if slash < 0 {
-		slash = len(rest)
-	}
-	return raw[:i+3] + rest[:slash] + "/" + name + q
-}
-
 func dropDatabase(serverURL, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	admin, err := sqlx.ConnectContext(ctx, "postgres", withDatabase(serverURL, "postgres"))
+	adminURL, err := pg.WithDatabase(serverURL, "postgres")
+	if err != nil {
+		return
+	}
+	admin, err := sqlx.ConnectContext(ctx, "postgres", adminURL)
 	if err != nil {
 		return
 	}

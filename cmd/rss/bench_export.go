@@ -277,11 +277,13 @@ type scratch struct {
 
 func newScratch(ctx context.Context, cfg config, prefix string) (*scratch, error) {
 	sc := &scratch{cfg: cfg, name: fmt.Sprintf("%s_%d", prefix, time.Now().Unix())}
-	sc.url = withDatabase(cfg.DatabaseURL, sc.name)
+	var err error
+	if sc.url, err = pg.WithDatabase(cfg.DatabaseURL, sc.name); err != nil {
+		return nil, err
+	}
 	if _, err := pg.EnsureDatabase(ctx, sc.url); err != nil {
 		return nil, err
 	}
-	var err error
 	if sc.db, err = pg.Open(ctx, sc.url, 4); err != nil {
 		dropDatabase(cfg.DatabaseURL, sc.name)
 		return nil, err

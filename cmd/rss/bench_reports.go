@@ -97,7 +97,10 @@ func (b *reportsBench) logf(format string, args ...any) {
 }
 
 func (b *reportsBench) run(ctx context.Context) error {
-	dbURL := withDatabase(b.cfg.DatabaseURL, b.dbName)
+	dbURL, err := pg.WithDatabase(b.cfg.DatabaseURL, b.dbName)
+	if err != nil {
+		return err
+	}
 	want := benchSize{Version: benchReportsVersion, Lines: b.lines, Auths: b.auths, Clients: b.clients, Providers: b.providers}
 	var size *benchSize
 	if !b.rebuild {
@@ -146,7 +149,11 @@ func (b *reportsBench) run(ctx context.Context) error {
 // existing returns the size the bench database was generated for, nil when
 // it is missing or holds no marker.
 func (b *reportsBench) existing(ctx context.Context, dbURL string) (*benchSize, error) {
-	admin, err := sqlx.ConnectContext(ctx, "postgres", withDatabase(b.cfg.DatabaseURL, "postgres"))
+	adminURL, err := pg.WithDatabase(b.cfg.DatabaseURL, "postgres")
+	if err != nil {
+		return nil, err
+	}
+	admin, err := sqlx.ConnectContext(ctx, "postgres", adminURL)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +291,11 @@ func (b *reportsBench) timeReports(ctx context.Context, size benchSize) error {
 	// can be read from /proc: what the report costs whatever else runs on
 	// the machine (wall clock on a shared machine says more about the
 	// neighbours).
-	cpuDB, err := pg.Open(ctx, withDatabase(b.cfg.DatabaseURL, b.dbName), 1)
+	dbURL, err := pg.WithDatabase(b.cfg.DatabaseURL, b.dbName)
+	if err != nil {
+		return err
+	}
+	cpuDB, err := pg.Open(ctx, dbURL, 1)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rss"
+	"rss/pg"
 	"rss/pg/pgtest"
 )
 
@@ -53,4 +58,33 @@ func TestBenchCloseRuns(t *testing.T) {
 	res, err := benchClose(t.Context(), config{DatabaseURL: url, Location: time.UTC}, 50, "", t.Logf)
 	require.NoError(t, err)
 	assert.Equal(t, 50, res.lines)
+}
+
+// A bench's scratch database is DATABASE_URL naming another database in
+// key=value form too: the URL came back unchanged, and bench, bench export
+// and bench reports seeded, billed and closed batches in the database
+// DATABASE_URL named, production's (an on-call pass).
+func TestBenchScratchOfKeyValueSettings(t *testing.T) {
+	live, liveURL := pgtest.NewDBURL(t)
+	u, err := url.Parse(liveURL)
+	require.NoError(t, err)
+	kv := fmt.Sprintf("host=%s port=%s user=%s dbname=%s sslmode=disable", u.Hostname(), u.Port(), u.User.Username(),
+		strings.TrimPrefix(u.Path, "/"))
+	var before int
+	require.NoError(t, live.Get(&before, `SELECT count(*) FROM clients`))
+
+	sc, err := newScratch(t.Context(), config{DatabaseURL: kv, Location: time.UTC}, fmt.Sprintf("rss_bench_kv_%d", os.Getpid()))
+	require.NoError(t, err)
+	assert.Equal(t, sc.name, pg.DatabaseName(sc.url))
+	var seeded int
+	require.NoError(t, sc.db.Get(&seeded, `SELECT count(*) FROM clients`))
+	assert.NotZero(t, seeded, "the demo data went to the scratch database")
+	sc.close(false)
+
+	var after int
+	require.NoError(t, live.Get(&after, `SELECT count(*) FROM clients`))
+	assert.Equal(t, before, after, "the database DATABASE_URL names is untouched")
+	var left bool
+	require.NoError(t, live.Get(&left, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, sc.name))
+	assert.False(t, left, "the scratch database is dropped")
 }

@@ -93,6 +93,10 @@ func TestConfigRefusesADatabaseURLItWouldMisread(t *testing.T) {
 		// create and serve empty (an on-call pass).
 		"postgres://rss:S3CRETPW@127.0.0.1:5432/rss/":   `names the database "rss/"`,
 		"postgres://rss:S3CRETPW@127.0.0.1:5432/rss%20": `names the database "rss "`,
+		// Named twice, the driver reads one and rss checked another (an
+		// on-call pass).
+		"host=127.0.0.1 password=S3CRETPW dbname=rss dbname=postgres": "more than once",
+		"postgres://rss:S3CRETPW@127.0.0.1:5432/rss?dbname=postgres":  "more than once",
 	} {
 		t.Setenv("DATABASE_URL", value)
 		_, err := loadConfig()

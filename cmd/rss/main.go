@@ -402,6 +402,13 @@ func checkDatabaseURL(raw string) error {
 	if name == "" {
 		return errors.New("names no database: end the URL with one, such as /rss, or set dbname=")
 	}
+	// Named twice, the driver reads one (the last setting; a URL's
+	// settings sorted) and rss checked and labelled another: the guard
+	// against the maintenance database was passed, and /metrics named a
+	// database not served (an on-call pass).
+	if pg.DatabaseNamings(raw) > 1 {
+		return errors.New("names its database more than once (a URL's path and its query's dbname, or dbname twice): name it once")
+	}
 	// A trailing slash or space is part of the name the driver reads, and
 	// `rss serve` would create that database and serve it empty (an
 	// on-call pass). The name is not secret; it is quoted.
