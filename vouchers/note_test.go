@@ -112,6 +112,8 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 	assert.False(t, rush.names("Meets at the Center on Fridays."))
 	assert.False(t, rush.names("Client attends groups at the Center for Family Justice."))
 	assert.True(t, rush.names("Held by Rushford Center already."))
+	west := agencyWords{ID: 8, Code: "WHR", Name: "West Hartford Recovery", City: "West Hartford", Words: []string{"West Hartford Recovery"}}
+	assert.False(t, west.names("Heading west Recovery meetings are on Tuesdays."), "a direction cut to a letter is no name's first word")
 	pwe := agencyWords{ID: 5, Code: "PWE", Name: "Pathways Employment", Street: "77 West Main Street", City: "New Britain",
 		Words: []string{"Pathways Employment", "77 West Main Street"}}
 	assert.False(t, pwe.names("She moved to West Main Street; rides the bus."))

@@ -705,7 +705,7 @@ func (o agencyWords) namedByPartOfName(text, words, asWritten string) bool {
 	// a word many names share ("the Center" for The Rushford Center: a
 	// review); the last often is one ("Bridgeport Supports").
 	ends := []string{name[0], name[last]}
-	endsCommon := commonNameWords[name[0]]
+	endsCommon := commonNameWords[name[0]] || directions[name[0]] // "West" is "w" here (short)
 	for _, n := range o.Own {
 		f := strings.Fields(short(plain(n, true)))
 		if len(f) < 3 {
