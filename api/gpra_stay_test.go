@@ -144,3 +144,147 @@ func TestGPRAStayIsNewAfterABreak(t *testing.T) {
 	}
 	assert.Equal(t, map[any]int{day(3): 1, day(-245): 1}, starts, "the broken stay begins again, the back-dated one goes on")
 }
+
+// A stay goes on past the latest day any earlier enrollment of it was
+// held, not only the one before: a short stay keyed after the fact between
+// a discharge dated back and today's readmission ends before the days the
+// first was held, and the readmission read as a new stay, the overdue
+// follow-up's pend escaped with two more calls (a review).
+func TestStayHeldThroughAHistoryKeyedBetween(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	post := func(path string, body map[string]any, want int) int64 {
+		t.Helper()
+		r := e.post(keyHRA, path, body)
+		require.Equal(t, want, r.Status, "%s %s", path, r.Body)
+		if want == http.StatusCreated {
+			return itID(t, r)
+		}
+		return 0
+	}
+	discharge := func(enr int64, on int) {
+		post(itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": day(on), "reason_code": "goals_met"}, http.StatusOK)
+	}
+	enroll := func(c int64, on int) int64 {
+		return post("/v1/enrollments", map[string]any{"client_id": c, "program_code": "ATR",
+			"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": day(on)}, http.StatusCreated)
+	}
+	episode := func(enr int64) int { return e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, enr) }
+
+	// Both on file from day 0 (their intakes 245 days before: the follow-up
+	// window closed on day -5); the clock then moves to day 20.
+	ctl, a := itATRClient(t, e, day(-245)), itATRClient(t, e, day(-245))
+	ie.clock.Advance(20 * 24 * time.Hour)
+
+	// Control: the commit's own case. Discharged as of day 10, enrolled
+	// again today (day 20): the stay goes on and the overdue follow-up pends.
+	discharge(ctl.Enrollment, 10)
+	enroll(ctl.Client, 20)
+	v := itVoucher(t, e, keyHRA, ctl.Client, "ATR-CM", 8, 21, 30)
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	require.Equal(t, []any{"GPRA_FOLLOWUP_OVERDUE"}, v["reason_codes"])
+
+	// The same, with a short stay keyed in between (recorded today, dated
+	// days 11..12: "a history entered after the fact keeps its dates").
+	discharge(a.Enrollment, 10) // held_through = day 19
+	mid := enroll(a.Client, 11)
+	discharge(mid, 12) // recorded on day 20 > 12+1: held_through = day 12
+	again := enroll(a.Client, 20)
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND held_through = $2`, a.Enrollment, day(19)))
+	assert.Equal(t, int(a.Episode), episode(again), "the episode goes on (OpenEpisode reads any held_through)")
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 8, 21, 30)
+	assert.Equal(t, "pended", v["decision"], "held every day by enrollment %d: %v", a.Enrollment, v)
+	assert.Equal(t, []any{"GPRA_FOLLOWUP_OVERDUE"}, v["reason_codes"])
+
+	// The new intake then restarts the follow-up clock: the pend is gone.
+	post("/v1/gpra-interviews", map[string]any{"client_id": a.Client, "enrollment_id": again, "kind": "intake",
+		"instrument": "SUPRT-2025", "status": "completed", "interview_date": day(20)}, http.StatusCreated)
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 8, 21, 30)
+	assert.Equal(t, "pended", v["decision"], "a new intake does not start the clock again: %v", v)
+
+	// The length-of-service report says the same.
+	rep := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/length-of-service?program=ATR&from=%s&to=%s", day(20), day(20)))
+	for _, m := range rep.Rows {
+		if m["enrollment_id"] == float64(again) {
+			assert.Equal(t, day(-245), m["stay_start"], "%v", m)
+		}
+	}
+}
+
+// The stay and the episode go on together: keptBy reads an agency's
+// authorization from before its unbroken stay as another agency's record
+// when another agency is in the episode, a stranger's next stay opening an
+// episode of its own. With the stay broken by a short stay keyed between
+// and the episode going on, the stranger's old authorizations counted as
+// its own and the known person's as HRA's record: EPISODE_DOLLAR_CAP_EXCEEDED
+// against CONFLICT_ON_FILE (a review).
+func TestStayBrokenOnlyWithItsEpisodeReadsAsAStranger(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	hra := itATRClient(t, e, day(-20)) // HRA opens the episode and keeps it open
+	stranger, known := itBCSStrangerAndKnown(t, e, identityOf(t, e, hra.Client))
+	enrollments := map[int64]int64{}
+	for i, client := range []int64{stranger, known} {
+		v := itVoucher(t, e, keyBCS, client, "ATR-TR", 20, -10, -1) // 240.00
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		var lines []any
+		for d := -9; d <= -6; d++ {
+			lines = append(lines, map[string]any{"service_code": "ATR-TR", "date_of_service": day(d), "units": 5, "charge": "60.00",
+				"authorization_number": v["authorization_number"]})
+		}
+		r := e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("STAY-%d", i), "client_id": client,
+			"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11", "lines": lines})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+		enrollments[client] = itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND discharge_date IS NULL`, client)
+	}
+	ie.clock.Advance(10 * 24 * time.Hour) // today is day 10
+	for _, client := range []int64{stranger, known} {
+		steps := []struct {
+			path string
+			body map[string]any
+		}{
+			// discharged as of day 2 (held through day 9), a short stay of
+			// days 3..4 keyed after the fact, enrolled again today.
+			{itPath("/v1/enrollments/%d/discharge", enrollments[client]), map[string]any{"discharge_date": day(2), "reason_code": "goals_met", "reason": "done"}},
+			{"/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(3)}},
+			{"", nil}, // discharge the short stay
+			{"/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(10)}},
+			{"/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
+				"interview_date": day(10)}},
+		}
+		for _, b := range steps {
+			if b.path == "" {
+				mid := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND discharge_date IS NULL`, client)
+				b.path, b.body = itPath("/v1/enrollments/%d/discharge", mid), map[string]any{"discharge_date": day(4), "reason_code": "goals_met", "reason": "done"}
+			}
+			r := e.post(keyBCS, b.path, b.body)
+			require.Contains(t, []int{http.StatusOK, http.StatusCreated}, r.Status, "%s: %s", b.path, r.Body)
+		}
+	}
+	require.Equal(t, 1, e.count(`SELECT count(DISTINCT episode_id) FROM enrollments WHERE client_id = $1`, stranger),
+		"the stranger's episode goes on (held through day 9)")
+
+	s, k := itVoucher(t, e, keyBCS, stranger, "ATR-TR", 10, 10, 26), itVoucher(t, e, keyBCS, known, "ATR-TR", 10, 10, 26) // 120.00
+	for _, f := range []string{"decision", "reason_codes", "reasons", "units_granted"} {
+		assert.Equal(t, s[f], k[f], f)
+	}
+}
+
+// The demo's stays are on file from their first day and their discharges
+// recorded on their dates, as kept at the time: taking today's date from
+// the column's default, every one read as keyed after the fact, and a test
+// of a discharge dated back on demo data saw a break production would not
+// (a review).
+func TestDemoStaysAreOnFileFromTheirStart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	require.NotZero(t, e.count(`SELECT count(*) FROM enrollments`))
+	assert.Zero(t, e.count(`SELECT count(*) FROM enrollments WHERE recorded_on > least(start_date, $1::date)`, day(0)))
+	assert.Zero(t, e.count(`SELECT count(*) FROM enrollments WHERE discharge_date IS DISTINCT FROM discharge_recorded_on`))
+}

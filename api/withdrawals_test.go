@@ -1,11 +1,16 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"rss"
 )
 
 // A GPRA interview keyed wrong is withdrawn by its agency (or the admin)
@@ -354,4 +359,71 @@ func TestGPRAIntakeWithdrawnIsReleasedByTheMSC(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "the true day: %s", r.Body)
 	assert.Equal(t, 2, e.count(`SELECT count(*) FROM gpra_interview_archive WHERE interview_id = $1`, intake),
 		"kept twice: withdrawn by the agency and by the MSC")
+}
+
+// The MSC withdraws an intake its agency withdrew once, however many ask at
+// the same moment: checked before the stay was held, four releases at once
+// were each taken (a review).
+func TestGPRAIntakeReleasedOnceUnderRace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client, stay := gpraEnroll(t, e, day(-120))
+	gpraInterview(t, e, client, stay, "intake", "completed", day(-110))
+	intake := int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1`, stay))
+	r := e.post(keyHRA, itPath("/v1/gpra-interviews/%d/withdraw", intake), map[string]any{"reason": "date keyed wrong"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	// The stay's row held, as a recording of the stay's interview would:
+	// every release waits for it, then the first takes it and the rest
+	// find it taken.
+	hold := holding(t, e, `SELECT 1 FROM enrollments WHERE id = $1 FOR UPDATE`, stay)
+	const n = 4
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = e.post(keyAdmin, itPath("/v1/gpra-interviews/%d/withdraw", intake), map[string]any{"reason": "date keyed wrong"}).Status
+		}()
+	}
+	require.Eventually(t, func() bool { return lockWaiters(e) == n }, 30*time.Second, 10*time.Millisecond, "every release waits for the stay")
+	require.NoError(t, hold.Rollback())
+	wg.Wait()
+	assert.ElementsMatch(t, []int{http.StatusOK, http.StatusNotFound, http.StatusNotFound, http.StatusNotFound}, statuses)
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM gpra_interview_archive w JOIN api_keys k ON k.id = w.archived_by
+		WHERE w.interview_id = $1 AND k.role = 'admin'`, intake), "released once")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'withdraw' AND entity_type = 'gpra_interview'
+		AND entity_id = $1 AND outcome LIKE 'intake withdrawn by its agency%'`, itStr(intake)))
+}
+
+// The admin's withdrawal reason is MSC text the agency reads word for word
+// in its withdrawn interviews, checked as an admin's discharge reason is:
+// one naming the other agency that serves the person was taken and shown
+// (a review).
+func TestGPRAWithdrawalReasonNamesNoOtherAgency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	vera := identity{First: "Vera", Last: "Releasecase", DOB: rss.MustDate("1988-03-04")}
+	atHRA := itRegisterAs(t, e, keyHRA, vera)
+	itATRReady(t, e, keyHRA, atHRA, e.demo.Staff["Okafor"])
+	itRegisterAs(t, e, keyBCS, vera) // BCS keeps a record of the person; no consent names HRA
+	stay := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1`, atHRA)
+	intake := itFixtureID(t, e, `SELECT id FROM gpra_interviews WHERE enrollment_id = $1`, stay)
+	r := e.post(keyHRA, itPath("/v1/gpra-interviews/%d/withdraw", intake), map[string]any{"reason": "keyed on the wrong day"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	reason := "Bridgeport Community Supports did the real intake; record its date"
+	// The same words as an admin's discharge reason are refused.
+	requireProblem(t, e.post(keyAdmin, itPath("/v1/enrollments/%d/discharge", stay),
+		map[string]any{"discharge_date": day(0), "reason_code": "goals_met", "reason": reason}), http.StatusUnprocessableEntity, "validation_failed")
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, itPath("/v1/gpra-interviews/%d/withdraw", intake), map[string]any{"reason": reason}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Contains(t, fmt.Sprint(p["errors"]), "names_another_agency")
+	})
+	r = e.get(keyHRA, itPath("/v1/clients/%d/gpra-interviews/withdrawn", atHRA))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.NotContains(t, string(r.Body), "Bridgeport Community Supports")
+	r = e.post(keyAdmin, itPath("/v1/gpra-interviews/%d/withdraw", intake), map[string]any{"reason": "keyed on the wrong day"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }

@@ -46,7 +46,9 @@ WITH maxima AS (
                        ORDER BY rc.id LIMIT 1) h ON true
 ), begins AS (
     SELECT o.id, o.client_id, o.provider_id, o.program_code, o.start_date,
-           CASE WHEN lag(o.id) OVER w IS NULL OR o.start_date > lag(o.held_through) OVER w + 1 THEN o.start_date END AS begin_mark
+           CASE WHEN lag(o.id) OVER w IS NULL
+                OR o.start_date > max(o.held_through) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
+           THEN o.start_date END AS begin_mark
     FROM enrollments o
     WHERE o.start_date <= $2 AND o.start_date <= $3
       AND ($4::bigint IS NULL OR o.provider_id = $4) AND ($5::text IS NULL OR o.program_code = $5)

@@ -96,6 +96,8 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 			// of a discharge, an intake took the stay's follow-up and
 			// discharge interview out of what it owed: a re-check).
 			Discharged *rss.Date `db:"discharge_date"`
+			Client     int64     `db:"client_id"`
+			Provider   int64     `db:"provider_id"`
 		}
 		// The window the interview counts in for the rate: an intake's is
 		// the stay, closed at its discharge, or the follow-up window a
@@ -112,7 +114,7 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 				  WHEN 'follow_up' THEN (SELECT i.interview_date FROM gpra_interviews i
 				    WHERE i.enrollment_id = g.enrollment_id AND i.kind = 'intake') + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days)
 				  ELSE e.discharge_date + COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) END AS window_closes,
-				e.discharge_date
+				e.discharge_date, g.client_id, g.provider_id
 			FROM gpra_interviews g JOIN enrollments e ON e.id = g.enrollment_id JOIN programs p ON p.code = e.program_code
 			WHERE g.id = $1 AND g.enrollment_id = $2 FOR UPDATE OF g`, id, enrollment)
 		if errors.Is(err, pg.ErrNoRows) {
@@ -144,6 +146,15 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 			return rss.Coded(rss.ErrConflict, "window_closed",
 				"the %s closed on %s: the interview stands as recorded; ask the MSC to withdraw it if it was keyed wrong", which, *iv.Closes)
 		}
+		// The admin's reason is MSC text the agency reads word for word in
+		// its withdrawn interviews, checked as a reviewer's note is (a
+		// review found one naming the other agency serving the person
+		// shown).
+		if !a.IsProvider() {
+			if err := s.checkShowsNothingWithheld(ctx, tx, iv.Client, iv.Provider, "reason", reason); err != nil {
+				return err
+			}
+		}
 		if err := tx.GetContext(ctx, &out, `WITH gone AS (DELETE FROM gpra_interviews WHERE id = $1 RETURNING *)
 			INSERT INTO gpra_interview_archive (interview_id, enrollment_id, client_id, provider_id, kind, instrument, status,
 				interview_date, not_conducted_reason, recorded_at, cause, reason, archived_at, archived_by)
@@ -168,24 +179,40 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 // reason, which leaves the day to the agency. Anything else reads as
 // unknown, as before.
 func (s *Service) releaseWithdrawnIntake(ctx context.Context, tx *sqlx.Tx, a access.Actor, id int64, reason string, out *ArchivedInterview) error {
-	var w struct {
-		ID         int64 `db:"id"`
-		Enrollment int64 `db:"enrollment_id"`
+	notFound := fmt.Errorf("%w: GPRA interview %d", rss.ErrNotFound, id)
+	// The stay first, as a withdrawal and a recording hold it, and then
+	// whether the agency's withdrawal still stands unreleased: read
+	// before the lock, four releases at once were each taken (a review).
+	var enrollment int64
+	err := tx.GetContext(ctx, &enrollment, `SELECT enrollment_id FROM gpra_interview_archive WHERE interview_id = $1 LIMIT 1`, id)
+	if errors.Is(err, pg.ErrNoRows) {
+		return notFound
 	}
-	err := tx.GetContext(ctx, &w, `SELECT w.id, w.enrollment_id FROM gpra_interview_archive w JOIN api_keys k ON k.id = w.archived_by
+	if err != nil {
+		return fmt.Errorf("withdrawn GPRA interview: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM enrollments WHERE id = $1 FOR NO KEY UPDATE`, enrollment); err != nil {
+		return fmt.Errorf("lock stay: %w", err)
+	}
+	var w struct {
+		ID       int64 `db:"id"`
+		Client   int64 `db:"client_id"`
+		Provider int64 `db:"provider_id"`
+	}
+	err = tx.GetContext(ctx, &w, `SELECT w.id, w.client_id, w.provider_id FROM gpra_interview_archive w JOIN api_keys k ON k.id = w.archived_by
 		WHERE w.interview_id = $1 AND w.cause = 'withdrawn' AND w.kind = 'intake' AND w.status = 'completed' AND k.role = 'provider'
 		  AND NOT EXISTS (SELECT 1 FROM gpra_interview_archive x JOIN api_keys xk ON xk.id = x.archived_by
 		                  WHERE x.interview_id = w.interview_id AND xk.role = 'admin')
 		ORDER BY w.id DESC LIMIT 1`, id)
 	if errors.Is(err, pg.ErrNoRows) {
-		return fmt.Errorf("%w: GPRA interview %d", rss.ErrNotFound, id)
+		return notFound
 	}
 	if err != nil {
 		return fmt.Errorf("withdrawn GPRA interview: %w", err)
 	}
-	// The stay first, as a withdrawal and a recording hold it.
-	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM enrollments WHERE id = $1 FOR NO KEY UPDATE`, w.Enrollment); err != nil {
-		return fmt.Errorf("lock stay: %w", err)
+	// The agency reads the reason in its withdrawn interviews.
+	if err := s.checkShowsNothingWithheld(ctx, tx, w.Client, w.Provider, "reason", reason); err != nil {
+		return err
 	}
 	if err := tx.GetContext(ctx, out, `INSERT INTO gpra_interview_archive (interview_id, enrollment_id, client_id, provider_id, kind,
 			instrument, status, interview_date, not_conducted_reason, recorded_at, cause, reason, archived_at, archived_by)

@@ -279,9 +279,13 @@ var factsStatement = `WITH me AS (
 // enrolled again today, the client had been the agency's every day, and a
 // request its old stay's overdue follow-up pended was granted on the new
 // stay's intake (a GPRA re-check). A history entered after the fact keeps
-// its dates.
+// its dates. The latest of all the earlier enrollments', not the one
+// before's: a short stay keyed after the fact between a discharge dated
+// back and today's readmission ends before the days the first was held,
+// and broke the stay while the episode went on (a review).
 const stayStartSQL = `(SELECT max(s.start_date) FROM (
-		SELECT o.start_date, lag(o.id) OVER w IS NULL OR o.start_date > lag(o.held_through) OVER w + 1 AS begins
+		SELECT o.start_date, lag(o.id) OVER w IS NULL
+		    OR o.start_date > max(o.held_through) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1 AS begins
 		FROM enrollments o
 		WHERE o.client_id = $1 AND o.provider_id = $2 AND o.program_code = $3
 		  AND o.start_date <= (SELECT e.start_date FROM enrollments e WHERE e.id = $7)

@@ -15,12 +15,18 @@
 -- real break would not cost. A history entered after the fact
 -- (an enrollment recorded after the day its discharge is dated) keeps its
 -- dates: it was never held otherwise. Enrollments recorded before this
--- migration read as recorded the day of their created_at in the database's
--- zone, their discharges as recorded on their date.
+-- migration read as recorded on the day of their created_at, their
+-- discharges on the day of their audited discharge (else on their date),
+-- each in America/New_York, RSS_TIMEZONE's default (the server's zone does
+-- not know the deployment's calendar; elsewhere an evening's record may
+-- read a day off).
 
 -- +goose Up
 ALTER TABLE enrollments ADD COLUMN recorded_on date, ADD COLUMN discharge_recorded_on date;
-UPDATE enrollments SET recorded_on = created_at::date;
+UPDATE enrollments e SET recorded_on = (e.created_at AT TIME ZONE 'America/New_York')::date,
+    discharge_recorded_on = CASE WHEN e.discharge_date IS NOT NULL THEN greatest(e.discharge_date,
+        (SELECT (min(a.occurred_at) AT TIME ZONE 'America/New_York')::date FROM audit_events a
+         WHERE a.entity_type = 'enrollment' AND a.entity_id = e.id::text AND a.action = 'discharge')) END;
 ALTER TABLE enrollments ALTER COLUMN recorded_on SET DEFAULT CURRENT_DATE, ALTER COLUMN recorded_on SET NOT NULL,
     ADD CONSTRAINT enrollments_discharge_recorded_after CHECK (discharge_recorded_on >= discharge_date),
     ADD CONSTRAINT enrollments_discharge_recorded_only_discharged CHECK (discharge_recorded_on IS NULL OR discharge_date IS NOT NULL),
