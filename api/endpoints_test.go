@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"crypto/sha256"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -1102,6 +1103,19 @@ func TestOperationalEndpoints(t *testing.T) {
 	r = e.get("", "/readyz")
 	assert.Equal(t, http.StatusOK, r.Status)
 	assert.Equal(t, "ready", r.JSON(t)["status"])
+	// Every connection of the pool in use, the check says so, not that the
+	// database did not answer (an on-call pass).
+	var held []*sql.Conn
+	for range e.db.Stats().MaxOpenConnections {
+		c, err := e.db.Conn(t.Context())
+		require.NoError(t, err)
+		held = append(held, c)
+	}
+	p := requireProblem(t, e.get("", "/readyz"), http.StatusServiceUnavailable, "not_ready")
+	assert.Contains(t, p["detail"], "no connection of rss's pool was free within 2 s")
+	for _, c := range held {
+		require.NoError(t, c.Close())
+	}
 	e.get(keyHRA, "/v1/reason-codes")
 	// Made-up methods are one label, not a series each (they were).
 	for _, m := range []string{"FROB", "XYZZY"} {

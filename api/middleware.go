@@ -126,8 +126,13 @@ func observe(m *metrics, log *slog.Logger) gin.HandlerFunc {
 		m.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 		attrs := []any{"request_id", requestID(c), "method", method, "route", route, "status", status,
 			"duration_ms", float64(elapsed.Microseconds()) / 1000}
+		// The API's actor, else the console session's, which its pages
+		// carry in the request's context: console lines had neither (an
+		// on-call pass).
 		if a, ok := c.Get(ctxActor); ok {
 			actor := a.(access.Actor)
+			attrs = append(attrs, "key_id", actor.KeyID, "role", string(actor.Role))
+		} else if actor, err := access.ActorFrom(c.Request.Context()); err == nil {
 			attrs = append(attrs, "key_id", actor.KeyID, "role", string(actor.Role))
 		}
 		if c.GetHeader("Idempotent-Replayed") != "" || c.Writer.Header().Get("Idempotent-Replayed") != "" {

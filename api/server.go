@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -357,6 +358,15 @@ func (s *Server) readyz(c *gin.Context) {
 			case errors.Is(err, errCheckPending):
 				detail = "the database has not answered a check started earlier"
 			case errors.Is(err, context.DeadlineExceeded), ctx.Err() != nil:
+				// Every connection of rss's own pool in use: the check
+				// waited for one, not for the database, and the engineer on
+				// call was sent to PostgreSQL (an on-call pass).
+				if s.cfg.DB != nil {
+					if st := s.cfg.DB.Stats(); st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections {
+						detail = fmt.Sprintf("no connection of rss's pool was free within 2 s: all %d are in use (RSS_DB_MAX_CONNS); "+
+							"the database itself may be answering", st.MaxOpenConnections)
+					}
+				}
 			case errors.Is(err, pg.ErrSchemaNewer):
 				detail = err.Error()
 			case pg.IsUnavailable(err):

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -1362,4 +1364,45 @@ func TestPostFromAnotherOriginIsRefused(t *testing.T) {
 		"Forwarded": `for=192.0.2.60;proto=https;host="rss.example.org"`}), "Forwarded")
 	assert.Equal(t, http.StatusForbidden, signIn(map[string]string{"Origin": "https://evil.example", "X-Forwarded-Host": "rss.example.org"}),
 		"another origin behind the proxy")
+}
+
+// A console page's request log line names the session's key and role, as
+// an API request's does: it had neither, and a console action was traced
+// only through the audit log (an on-call pass).
+func TestConsoleRequestLogNamesTheKey(t *testing.T) {
+	t.Parallel()
+	var lines syncLines
+	w := newWorldWith(t, api.Options{Logger: slog.New(slog.NewJSONHandler(&lines, nil))})
+	u := w.user()
+	u.signIn(keyReviewer)
+	require.Equal(t, http.StatusOK, u.get("/console/queue").Status)
+	found := false
+	for _, l := range strings.Split(lines.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) != nil || m["route"] != "/console/queue" {
+			continue
+		}
+		found = true
+		assert.Equal(t, "reviewer", m["role"], "%s", l)
+		assert.NotNil(t, m["key_id"], "%s", l)
+	}
+	assert.True(t, found, "the page's request line")
+}
+
+// syncLines is a log destination the server's goroutines write at once.
+type syncLines struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncLines) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncLines) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

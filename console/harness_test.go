@@ -68,14 +68,17 @@ func newWorld(t *testing.T) *world {
 	return newWorldWith(t, api.Options{})
 }
 
-// newWorldWith is newWorld with options (a console page size); the clocks
-// and the logger are the test's.
+// newWorldWith is newWorld with options (a console page size, a logger);
+// the clocks are the test's, and the logger too unless one is given.
 func newWorldWith(t *testing.T, o api.Options) *world {
 	t.Helper()
 	db := pgtest.NewDB(t)
 	start := time.Date(fixtures.TestToday.Year(), fixtures.TestToday.Month(), fixtures.TestToday.Day(), 10, 0, 0, 0, loc)
 	c := &clock{t: start}
-	o.Now, o.Location, o.KeyNow, o.Logger = c.Now, loc, c.Now, slog.New(slog.NewTextHandler(io.Discard, nil))
+	o.Now, o.Location, o.KeyNow = c.Now, loc, c.Now
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	srv := api.Open(db, o)
 	hs := httptest.NewServer(srv) // 127.0.0.1 only
 	t.Cleanup(hs.Close)

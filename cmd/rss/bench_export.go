@@ -39,6 +39,9 @@ func benchExport(ctx context.Context, cfg config, args []string, out, errOut io.
 	if *lines < 50 || *lines > 5000000 {
 		return fmt.Errorf("-lines must be between 50 and 5000000")
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench export takes no arguments, got %q", fs.Args())
+	}
 	logf := func(format string, a ...any) { fmt.Fprintf(errOut, "bench export: "+format+"\n", a...) }
 	sc, err := newScratch(ctx, cfg, "rss_bench_export")
 	if err != nil {

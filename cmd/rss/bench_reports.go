@@ -88,6 +88,10 @@ func benchReports(ctx context.Context, cfg config, args []string, out, errOut io
 		return errors.New("-runs must be between 1 and 50")
 	case !strings.HasPrefix(b.dbName, "rss_bench_"):
 		return errors.New("-db must start with rss_bench_ (the bench never writes another database)")
+	case fs.NArg() > 0:
+		// "rss bench reports utilization", meant as -reports, generated
+		// the whole history (an on-call pass).
+		return fmt.Errorf("bench reports takes no arguments, got %q (-reports picks reports)", fs.Args())
 	}
 	return b.run(ctx)
 }

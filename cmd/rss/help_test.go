@@ -63,6 +63,15 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 			require.Error(t, run(t.Context(), args, &out, &errOut))
 		})
 	}
+	// A bench's stray argument is refused before anything is made:
+	// "rss bench reports utilization", meant as -reports, generated the
+	// whole history (an on-call pass).
+	for _, args := range [][]string{{"bench", "reports", "utilization"}, {"bench", "export", "extra"}, {"bench", "extra"}} {
+		var out, errOut bytes.Buffer
+		err := run(t.Context(), args, &out, &errOut)
+		require.Error(t, err, "%v", args)
+		assert.Contains(t, err.Error(), "takes no arguments", "%v", args)
+	}
 }
 
 // rss version says which build this is, the schema it migrates to and the

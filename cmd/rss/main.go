@@ -395,8 +395,10 @@ func checkDatabaseURL(raw string) error {
 			return errors.New("the scheme must be postgres:// or postgresql://")
 		}
 		if _, err := url.Parse(raw); err != nil {
-			return errors.New("is not a valid URL (a password with a character such as @, / or # must be percent-encoded)")
+			return errors.New("is not a valid URL (check its host and port; a password with a character such as @, / or # must be percent-encoded)")
 		}
+	} else if !strings.Contains(raw, "=") {
+		return errors.New("is neither a postgres:// URL nor key=value settings")
 	}
 	name := pg.DatabaseName(raw)
 	if name == "" {
