@@ -1313,3 +1313,21 @@ func TestCompletedIntakeFollowsOneNotConducted(t *testing.T) {
 	}
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM gpra_interviews WHERE client_id = $1`, client))
 }
+
+// A reviewer's decision of a pended request is counted, as the rules'
+// decision at submission is: it was counted nowhere (an on-call pass). A
+// replay counts nothing.
+func TestMetricsCountReviewersDecisions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-TH", 30, 0, 6) // pended: not in the care plan
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	decide := req{Method: http.MethodPost, Path: itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), Key: keyReviewer,
+		Body: map[string]any{"action": "deny", "note": "not in the plan"}, IdemKey: "review-once"}
+	require.Equal(t, http.StatusOK, e.do(decide).Status)
+	require.Equal(t, http.StatusOK, e.do(decide).Status) // a replay
+	r := e.get("", "/metrics")
+	assert.Contains(t, string(r.Body), `rss_voucher_reviews_total{decision="denied"} 1`)
+	assert.Contains(t, string(r.Body), `rss_voucher_decisions_total{decision="pended"} 1`)
+}

@@ -70,7 +70,11 @@ func (s *Server) decideVoucher(c *gin.Context) {
 	if !decode(c, &r) {
 		return
 	}
-	post(c, okJSON[vouchers.VoucherRequest], func(ctx context.Context) (vouchers.VoucherRequest, error) { return s.v.Decide(ctx, id, r) })
+	if out, done := post(c, okJSON[vouchers.VoucherRequest], func(ctx context.Context) (vouchers.VoucherRequest, error) {
+		return s.v.Decide(ctx, id, r)
+	}); done {
+		s.metrics.reviews.WithLabelValues(out.Decision).Inc()
+	}
 }
 
 // takeVoucher gives a pended request to the calling reviewer for a while

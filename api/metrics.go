@@ -18,6 +18,7 @@ type metrics struct {
 	requests  *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	decisions *prometheus.CounterVec
+	reviews   *prometheus.CounterVec
 	lines     *prometheus.CounterVec
 	// inFlight counts requests being served: one that hangs (a database
 	// that does not answer) shows here at once, where the request counters
@@ -37,7 +38,12 @@ func newMetrics() *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route"}),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rss_voucher_decisions_total", Help: "Voucher request decisions by outcome.",
+			Name: "rss_voucher_decisions_total", Help: "Voucher requests by the rules' decision at submission.",
+		}, []string{"decision"}),
+		// A reviewer's decision of a pended request was counted nowhere
+		// (an on-call pass).
+		reviews: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rss_voucher_reviews_total", Help: "Reviewers' decisions of pended voucher requests by outcome.",
 		}, []string{"decision"}),
 		lines: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rss_claim_lines_total", Help: "Adjudicated claim lines by status.",
@@ -46,7 +52,7 @@ func newMetrics() *metrics {
 	inFlight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "rss_http_requests_in_flight", Help: "HTTP requests being served.",
 	}, func() float64 { return float64(m.inFlight.Load()) })
-	m.reg.MustRegister(m.requests, m.duration, m.decisions, m.lines, inFlight,
+	m.reg.MustRegister(m.requests, m.duration, m.decisions, m.reviews, m.lines, inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
