@@ -161,3 +161,23 @@ func TestClientGoneIsNotAServerFailure(t *testing.T) {
 	assert.NotContains(t, out, `"level":"ERROR"`)
 	assert.NotContains(t, out, "request failed")
 }
+
+// A request a timed-out shutdown cuts off is the server's doing, logged
+// as cut off and answered 503, not as abandoned by its client, 499 (an
+// on-call pass).
+func TestShutdownCutOffIsTheServers(t *testing.T) {
+	t.Parallel()
+	log := &itSyncWriter{w: &bytes.Buffer{}}
+	e := itNewEnv(t, itOpts{log: log})
+	e.srv.CutOff()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	itNothingWritten(t, e.env, func() {
+		r := e.do(req{Method: http.MethodPost, Path: "/v1/clients", Key: keyHRA, Ctx: ctx,
+			Body: map[string]any{"first_name": "Cut", "last_name": "Off", "date_of_birth": "1990-01-01", "catchment_area": "hartford"}})
+		assert.Equal(t, http.StatusServiceUnavailable, r.Status, "%s", r.Body)
+	})
+	out := log.String()
+	assert.Contains(t, out, "request cut off by the shutdown")
+	assert.NotContains(t, out, "request abandoned by the client")
+}

@@ -25,6 +25,10 @@ type metrics struct {
 	// see it only when it ends (a black-box pass). A shutdown that times
 	// out says how many it cut off (Server.InFlight).
 	inFlight atomic.Int64
+	// cutting is set once a shutdown that timed out closes the requests
+	// left (Server.CutOff): their ends are the server's doing, not their
+	// clients'.
+	cutting atomic.Bool
 }
 
 func newMetrics() *metrics {

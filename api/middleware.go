@@ -29,6 +29,7 @@ const (
 	ctxActor     = "rss.actor"
 	ctxLogger    = "rss.logger"
 	ctxIdem      = "rss.idempotency"
+	ctxCutting   = "rss.cutting"
 )
 
 // logger is the server's configured logger (slog's default before observe runs).
@@ -109,6 +110,7 @@ func observe(m *metrics, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Set(ctxLogger, log)
+		c.Set(ctxCutting, &m.cutting)
 		m.inFlight.Add(1)
 		c.Next()
 		m.inFlight.Add(-1)

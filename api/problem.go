@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
 
@@ -93,6 +94,14 @@ func fail(c *gin.Context, err error) {
 // abandoned answers a request whose client went away: nobody reads the
 // answer, so it is for the log and the metrics, an info line and a 499.
 func abandoned(c *gin.Context) {
+	// Cut off by a shutdown that timed out, it is the server's doing: it
+	// read as the client's, 499 (an on-call pass).
+	if cut, ok := c.Get(ctxCutting); ok && cut.(*atomic.Bool).Load() {
+		logger(c).WarnContext(c.Request.Context(), "request cut off by the shutdown", "request_id", requestID(c), "route", c.FullPath())
+		writeProblem(c, Problem{Status: http.StatusServiceUnavailable, Code: "shutting_down", Title: "Shutting down",
+			Detail: "the server shut down before the answer; what was under way was rolled back: send it again"})
+		return
+	}
 	logger(c).InfoContext(c.Request.Context(), "request abandoned by the client", "request_id", requestID(c), "route", c.FullPath())
 	writeProblem(c, Problem{Status: StatusClientClosedRequest, Code: "client_closed_request", Title: "Client closed the request",
 		Detail: "the client closed the connection before the answer; nothing was written"})

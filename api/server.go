@@ -327,6 +327,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // InFlight is the number of requests being served.
 func (s *Server) InFlight() int64 { return s.metrics.inFlight.Load() }
 
+// CutOff says the requests still in flight are about to be closed by a
+// shutdown that timed out: each is then logged as cut off by it, a 503,
+// not as abandoned by its client.
+func (s *Server) CutOff() { s.metrics.cutting.Store(true) }
+
 // Routes lists the method and path template of every route, for the
 // OpenAPI coverage test.
 func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }

@@ -294,7 +294,14 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 		// exceeded" alone, the requests it dropped logged nowhere (an
 		// on-call black-box pass, the database stopped).
 		n := srv.InFlight()
+		srv.CutOff()
 		_ = hs.Close()
+		// Their handlers end with their contexts: waited for (a little),
+		// each logs its line before the process exits, where the last was
+		// never logged (an on-call pass).
+		for deadline := time.Now().Add(2 * time.Second); srv.InFlight() > 0 && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
 		slog.Warn("shutdown timed out", "requests_in_flight", n, "wait", cfg.ShutdownWait.String())
 		return fmt.Errorf("shutdown: %d requests were still in flight after RSS_SHUTDOWN_TIMEOUT (%s); their connections were closed", n, cfg.ShutdownWait)
 	}
