@@ -24,15 +24,6 @@ func TestGPRAFollowupOverdueOutlastsAReadmission(t *testing.T) {
 		codes, _ := v["reason_codes"].([]any)
 		return codes
 	}
-	readmit := func(t *testing.T, c itATR, out, in int) int64 {
-		t.Helper()
-		r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", c.Enrollment), map[string]any{"discharge_date": day(out), "reason_code": "goals_met"})
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c.Client, "program_code": "ATR",
-			"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": day(in)})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		return itID(t, r)
-	}
 	for _, c := range []struct {
 		name    string
 		out, in int
@@ -43,7 +34,7 @@ func TestGPRAFollowupOverdueOutlastsAReadmission(t *testing.T) {
 			v := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 8, 1, 10)
 			require.Equal(t, "pended", v["decision"], "%v", v)
 			require.Contains(t, reasons(v), "GPRA_FOLLOWUP_OVERDUE")
-			readmit(t, a, c.out, c.in)
+			readmitATR(t, e, a, c.out, c.in)
 
 			v = itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 8, 1, 10)
 			assert.Equal(t, "pended", v["decision"], "the stay's intake counts, and its follow-up is still overdue: %v", v)
@@ -73,7 +64,7 @@ func TestGPRAFollowupOverdueOutlastsAReadmission(t *testing.T) {
 	}
 	t.Run("after a break the stay is new", func(t *testing.T) {
 		a := itATRClient(t, e, day(-245))
-		readmit(t, a, -3, 0)
+		readmitATR(t, e, a, -3, 0)
 		v := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 8, 1, 10)
 		assert.Equal(t, "denied", v["decision"], "%v", v)
 		assert.Contains(t, reasons(v), "GPRA_INTAKE_MISSING")
@@ -97,14 +88,6 @@ func TestGPRAStayIsNewAfterABreak(t *testing.T) {
 			"status": "completed", "interview_date": day(on)})
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	}
-	readmit := func(a itATR, out, in int) int64 {
-		r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", a.Enrollment), map[string]any{"discharge_date": day(out), "reason_code": "goals_met"})
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": a.Client, "program_code": "ATR",
-			"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": day(in)})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		return itID(t, r)
-	}
 	episode := func(enrollment int64) int {
 		return e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, enrollment)
 	}
@@ -126,7 +109,7 @@ func TestGPRAStayIsNewAfterABreak(t *testing.T) {
 	// The episode goes on with the stay, its caps and what they hold with
 	// it, as where another agency keeps the episode open (the rules count
 	// the stay's authorizations as the agency's own, keptBy).
-	again := readmit(backDated, 1, 3) // discharged as of two days ago, enrolled again today
+	again := readmitATR(t, e, backDated, 1, 3) // discharged as of two days ago, enrolled again today
 	assert.Equal(t, int(backDated.Episode), episode(again))
 	v = itVoucher(t, e, keyHRA, backDated.Client, "ATR-CM", 8, 4, 10)
 	assert.Equal(t, "pended", v["decision"], "%v", v)
@@ -223,26 +206,7 @@ func TestStayBrokenOnlyWithItsEpisodeReadsAsAStranger(t *testing.T) {
 	t.Parallel()
 	ie := itNewEnv(t, itOpts{})
 	e := ie.env
-	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
-		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	hra := itATRClient(t, e, day(-20)) // HRA opens the episode and keeps it open
-	stranger, known := itBCSStrangerAndKnown(t, e, identityOf(t, e, hra.Client))
-	enrollments := map[int64]int64{}
-	for i, client := range []int64{stranger, known} {
-		v := itVoucher(t, e, keyBCS, client, "ATR-TR", 20, -10, -1) // 240.00
-		require.Equal(t, "approved", v["decision"], "%v", v)
-		var lines []any
-		for d := -9; d <= -6; d++ {
-			lines = append(lines, map[string]any{"service_code": "ATR-TR", "date_of_service": day(d), "units": 5, "charge": "60.00",
-				"authorization_number": v["authorization_number"]})
-		}
-		r := e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("STAY-%d", i), "client_id": client,
-			"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11", "lines": lines})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
-		enrollments[client] = itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND discharge_date IS NULL`, client)
-	}
+	_, stranger, known, enrollments := bcsStaysBesideHRAs(t, e)
 	ie.clock.Advance(10 * 24 * time.Hour) // today is day 10
 	for _, client := range []int64{stranger, known} {
 		steps := []struct {
@@ -287,4 +251,16 @@ func TestDemoStaysAreOnFileFromTheirStart(t *testing.T) {
 	require.NotZero(t, e.count(`SELECT count(*) FROM enrollments`))
 	assert.Zero(t, e.count(`SELECT count(*) FROM enrollments WHERE recorded_on > least(start_date, $1::date)`, day(0)))
 	assert.Zero(t, e.count(`SELECT count(*) FROM enrollments WHERE discharge_date IS DISTINCT FROM discharge_recorded_on`))
+}
+
+// readmitATR discharges HRA's ATR client c on day out and enrolls them
+// again from day in, giving the new enrollment.
+func readmitATR(t *testing.T, e *env, c itATR, out, in int) int64 {
+	t.Helper()
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", c.Enrollment), map[string]any{"discharge_date": day(out), "reason_code": "goals_met"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c.Client, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": day(in)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	return itID(t, r)
 }

@@ -402,25 +402,9 @@ func TestEpisodeCapKeptFromAnotherAgencysDayIsItsRecord(t *testing.T) {
 func TestAgencyStayAfterDischargeIsJudgedAsAStranger(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
-		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	hra := itATRClient(t, e, day(-20)) // HRA opens the episode and keeps it open
-	stranger, known := itBCSStrangerAndKnown(t, e, identityOf(t, e, hra.Client))
-	for i, client := range []int64{stranger, known} {
-		v := itVoucher(t, e, keyBCS, client, "ATR-TR", 20, -10, -1) // 240.00
-		require.Equal(t, "approved", v["decision"], "%v", v)
-		var lines []any
-		for d := -9; d <= -6; d++ {
-			lines = append(lines, map[string]any{"service_code": "ATR-TR", "date_of_service": day(d), "units": 5, "charge": "60.00",
-				"authorization_number": v["authorization_number"]})
-		}
-		r := e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("STAY-%d", i), "client_id": client,
-			"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11", "lines": lines})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
-		enr := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND discharge_date IS NULL`, client)
-		r = e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": day(0), "reason_code": "goals_met",
+	hra, stranger, known, stays := bcsStaysBesideHRAs(t, e)
+	for _, client := range []int64{stranger, known} {
+		r := e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", stays[client]), map[string]any{"discharge_date": day(0), "reason_code": "goals_met",
 			"reason": "done"})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		for _, b := range []struct {
@@ -502,4 +486,34 @@ func TestOwnDenialReadsTheSameForAStranger(t *testing.T) {
 	m := e.get(keyReviewer, itPath("/v1/voucher-requests/%d", itNum(t, k, "id"))).JSON(t)
 	assert.Contains(t, m["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
 	assert.NotNil(t, m["trace"])
+}
+
+// bcsStaysBesideHRAs makes ATR's cap 300.00 and the person HRA keeps
+// enrolled (its episode open), then at BCS that person (known) and a
+// stranger, each with an authorization of 240.00 of ATR-TR over days -10
+// to -1 paid in full; it gives HRA's client, the two BCS clients and
+// their open BCS stays.
+func bcsStaysBesideHRAs(t *testing.T, e *env) (hra itATR, stranger, known int64, stays map[int64]int64) {
+	t.Helper()
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	hra = itATRClient(t, e, day(-20)) // HRA opens the episode and keeps it open
+	stranger, known = itBCSStrangerAndKnown(t, e, identityOf(t, e, hra.Client))
+	stays = map[int64]int64{}
+	for i, client := range []int64{stranger, known} {
+		v := itVoucher(t, e, keyBCS, client, "ATR-TR", 20, -10, -1) // 240.00
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		var lines []any
+		for d := -9; d <= -6; d++ {
+			lines = append(lines, map[string]any{"service_code": "ATR-TR", "date_of_service": day(d), "units": 5, "charge": "60.00",
+				"authorization_number": v["authorization_number"]})
+		}
+		r := e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("STAY-%d", i), "client_id": client,
+			"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11", "lines": lines})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+		stays[client] = itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND discharge_date IS NULL`, client)
+	}
+	return hra, stranger, known, stays
 }
