@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -299,78 +298,6 @@ func notNewer(ctx context.Context, p *goose.Provider) (int64, error) {
 			ErrSchemaNewer, current, newest)
 	}
 	return current, nil
-}
-
-// DatabaseName is the database rawURL names: a postgres:// URL's path or a
-// libpq key=value string's dbname ("" when it names none, or cannot be
-// read). It is only a label (/metrics), so a value it cannot read is no
-// error.
-func DatabaseName(rawURL string) string {
-	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
-		u, err := url.Parse(rawURL)
-		if err != nil {
-			return ""
-		}
-		if name := u.Query().Get("dbname"); name != "" {
-			return name
-		}
-		return strings.TrimPrefix(u.Path, "/")
-	}
-	// libpq's settings may put white space around the "=" (an on-call
-	// pass had "dbname = rss" refused as naming no database).
-	if m := dbnameSetting.FindStringSubmatch(rawURL); m != nil {
-		return strings.Trim(m[1], "'")
-	}
-	return ""
-}
-
-var dbnameSetting = regexp.MustCompile(`(?:^|\s)dbname\s*=\s*('[^']*'|\S+)`)
-
-// DatabaseNamings counts the places rawURL names a database in: a URL's
-// path and its query's dbname, or each dbname of key=value settings. The
-// driver reads one of several by rules of its own (the last setting; a
-// URL's sorted settings), and rss another: a DATABASE_URL naming two
-// was checked against one database and served another (an on-call pass).
-func DatabaseNamings(rawURL string) int {
-	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
-		u, err := url.Parse(rawURL)
-		if err != nil {
-			return 0
-		}
-		n := len(u.Query()["dbname"])
-		if strings.TrimPrefix(u.Path, "/") != "" {
-			n++
-		}
-		return n
-	}
-	return len(dbnameSetting.FindAllString(rawURL, -1))
-}
-
-// WithDatabase is rawURL naming database name instead: a URL's path (its
-// query's dbname dropped), or key=value settings' dbname. The bench's
-// scratch databases are made so; a key=value DATABASE_URL came back
-// unchanged, and the bench seeded, billed and closed batches in the
-// database it named, production's (an on-call pass). Anything else is an
-// error, never quoted (it may hold a password).
-func WithDatabase(rawURL, name string) (string, error) {
-	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
-		u, err := url.Parse(rawURL)
-		if err != nil {
-			return "", errors.New("DATABASE_URL is not a valid postgres:// URL")
-		}
-		q := u.Query()
-		if q.Has("dbname") {
-			q.Del("dbname")
-			u.RawQuery = q.Encode()
-		}
-		u.Path, u.RawPath = "/"+name, ""
-		return u.String(), nil
-	}
-	if DatabaseName(rawURL) == "" {
-		return "", errors.New("DATABASE_URL names no database")
-	}
-	rest := strings.TrimSpace(dbnameSetting.ReplaceAllString(rawURL, ""))
-	return rest + " dbname='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(name) + "'", nil
 }
 
 // EnsureDatabase creates the database named in url when it does not exist,

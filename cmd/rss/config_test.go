@@ -95,10 +95,11 @@ func TestConfigRefusesADatabaseURLItWouldMisread(t *testing.T) {
 		"postgres://rss:S3CRETPW@127.0.0.1:5432/rss%20": `names the database "rss "`,
 		// Named twice, the driver reads one and rss checked another (an
 		// on-call pass).
-		"S3CRETPW-garbage":                                            "neither a postgres:// URL nor key=value settings",
-		"postgres://rss:S3CRETPW@127.0.0.1:abc/rss":                   "check its host and port",
-		"host=127.0.0.1 password=S3CRETPW dbname=rss dbname=postgres": "more than once",
-		"postgres://rss:S3CRETPW@127.0.0.1:5432/rss?dbname=postgres":  "more than once",
+		"S3CRETPW-garbage":                                              "neither a postgres:// URL nor key=value settings",
+		"postgres://rss:S3CRETPW@127.0.0.1:abc/rss":                     "check its host and port",
+		"host=127.0.0.1 password=S3CRETPW dbname=rss dbname=postgres":   "more than once",
+		"host=127.0.0.1 password=S3CRETPW dbname=rss database=postgres": "more than once",
+		"postgres://rss:S3CRETPW@127.0.0.1:5432/rss?dbname=postgres":    "more than once",
 	} {
 		t.Setenv("DATABASE_URL", value)
 		_, err := loadConfig()

@@ -408,8 +408,8 @@ func checkDatabaseURL(raw string) error {
 	// settings sorted) and rss checked and labelled another: the guard
 	// against the maintenance database was passed, and /metrics named a
 	// database not served (an on-call pass).
-	if pg.DatabaseNamings(raw) > 1 {
-		return errors.New("names its database more than once (a URL's path and its query's dbname, or dbname twice): name it once")
+	if err := pg.CheckNamesOneDatabase(raw); err != nil {
+		return err
 	}
 	// A trailing slash or space is part of the name the driver reads, and
 	// `rss serve` would create that database and serve it empty (an
