@@ -297,7 +297,7 @@ func New(cfg Config) *Server {
 	postRoute("/api-keys/:key_id/revoke", s.revokeAPIKey)
 
 	if cfg.Console != nil {
-		cfg.Console.Register(e)
+		cfg.Console.Register(e, console.Hooks{Reviewed: func(d string) { s.metrics.reviews.WithLabelValues(d).Inc() }, Gone: abandoned})
 	}
 
 	s.engine = e

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"embed"
@@ -73,6 +74,20 @@ type Config struct {
 type Console struct {
 	cfg   Config
 	pages map[string]*template.Template
+	hooks Hooks
+}
+
+// Hooks are what the server the console is mounted in does for its pages
+// as for its own requests (api wires them at Register).
+type Hooks struct {
+	// Reviewed counts a reviewer's decision of a pended request: the
+	// console's were counted nowhere, where reviewers decide (an on-call
+	// re-check).
+	Reviewed func(decision string)
+	// Gone answers a request whose client went away, or that a shutdown
+	// cut off, as the API answers its own: a console page's was an ERROR
+	// and a 500 (an on-call re-check).
+	Gone func(c *gin.Context)
 }
 
 // Cookie names. All are scoped to Path /console.
@@ -141,7 +156,8 @@ func New(cfg Config) *Console {
 }
 
 // Register mounts the console on e at /console.
-func (k *Console) Register(e *gin.Engine) {
+func (k *Console) Register(e *gin.Engine, h Hooks) {
+	k.hooks = h
 	g := e.Group(basePath, headers(), k.wellFormedQuery(), k.sameOrigin())
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
@@ -617,6 +633,10 @@ var notices = map[string]string{
 // fail renders a domain error as the API would answer it: the same
 // classes, as a page. Another agency's record is "not found".
 func (k *Console) fail(c *gin.Context, err error) {
+	if c.Request.Context().Err() != nil && errors.Is(err, context.Canceled) && k.hooks.Gone != nil {
+		k.hooks.Gone(c)
+		return
+	}
 	if k.cfg.Classify != nil {
 		err = k.cfg.Classify(err)
 	}

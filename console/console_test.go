@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -1405,4 +1406,40 @@ func (s *syncLines) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// A reviewer's decision in the console is counted on /metrics as one
+// through the API is: reviewers decide here, and it was counted nowhere
+// (an on-call re-check).
+func TestConsoleDecisionIsCounted(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	id := strconv.FormatInt(w.pended(), 10)
+	u := w.user()
+	csrf := u.signIn(keyReviewer).csrf(t)
+	r := u.post("/console/requests/"+id+"/decide", url.Values{"csrf": {csrf}, "action": {"deny"}, "note": {"no follow-up on file"}})
+	require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+	assert.Contains(t, u.get("/metrics").Body, `rss_voucher_reviews_total{decision="denied"} 1`)
+}
+
+// A console page whose client went away, or that a shutdown cut off, is
+// answered as the API answers its own (499, or 503 cut off), not as a
+// failure: it was an ERROR and a 500 (an on-call re-check).
+func TestConsolePageOfAClientGoneIsNoFailure(t *testing.T) {
+	t.Parallel()
+	var lines syncLines
+	w := newWorldWith(t, api.Options{Logger: slog.New(slog.NewJSONHandler(&lines, nil))})
+	u := w.user()
+	u.signIn(keyReviewer)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	req := httptest.NewRequest(http.MethodGet, "/console/queue", nil).WithContext(ctx)
+	for _, c := range u.c.Jar.Cookies(mustURL(t, w.srv.URL+"/console/")) {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	w.rss.ServeHTTP(rec, req)
+	assert.Equal(t, api.StatusClientClosedRequest, rec.Code)
+	assert.NotContains(t, lines.String(), `"level":"ERROR"`)
+	assert.Contains(t, lines.String(), "request abandoned by the client")
 }

@@ -481,11 +481,14 @@ func (k *Console) decide(c *gin.Context) {
 			return
 		}
 	}
-	_, err = k.cfg.Vouchers.Decide(c.Request.Context(), id, r)
+	decided, err := k.cfg.Vouchers.Decide(c.Request.Context(), id, r)
 	var ce *rss.CodedError
 	if err != nil && !(errors.As(err, &ce) && ce.Code == "not_pended" && k.decidedSo(c, id, r)) {
 		k.refused(c, id, err)
 		return
+	}
+	if err == nil && k.hooks.Reviewed != nil {
+		k.hooks.Reviewed(decided.Decision)
 	}
 	k.redirectDone(c, basePath+"/requests/"+strconv.FormatInt(id, 10), "decided")
 }
