@@ -12,12 +12,14 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -66,6 +68,11 @@ func (b *bench) wants(phase string) bool {
 }
 
 func runBench(ctx context.Context, cfg config, args []string, out, errOut io.Writer) error {
+	// Its output piped into a reader that stops early (| head, a pager
+	// quit) killed it on its next write, its scratch database left behind
+	// (an on-call re-check): a write to a closed pipe is an error it
+	// ignores, and it ends and cleans up as it would.
+	signal.Ignore(syscall.SIGPIPE)
 	if len(args) > 0 && args[0] == "export" {
 		return benchExport(ctx, cfg, args[1:], out, errOut)
 	}
@@ -705,6 +712,9 @@ func (b *bench) startServer(ctx context.Context, url string) (*child, error) {
 		return nil, err
 	}
 	cmd := exec.Command(self, "serve")
+	// Ended with the bench however it ends: killed, its server was left
+	// serving its scratch database (an on-call re-check).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+url, "RSS_ADDR="+addr, "RSS_LOG_LEVEL=warn", "RSS_CPU_PROFILE="+b.profile)
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
