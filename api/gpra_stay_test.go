@@ -264,3 +264,34 @@ func readmitATR(t *testing.T, e *env, c itATR, out, in int) int64 {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	return itID(t, r)
 }
+
+// Another agency's stay ends, for the person's episode, on its dates: held
+// through the day its discharge was recorded, HRA's discharge dated back
+// took BCS's stays, after a break of BCS's own, into HRA's episode, and
+// BCS's earlier units read as HRA's record (CONFLICT_ON_FILE) where a
+// stranger's were approved (a re-check, Part 2). Only the agency's own
+// stays are held past their dates for its next.
+func TestAnotherAgencysDischargeDatedBackKeepsNoEpisodeOpen(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	smith := e.demo.Clients["Smith"] // on file at HRA since the stay began
+	stay := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND program_code = 'ATR' AND discharge_date IS NULL`, smith)
+	hraEpisode := e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, stay)
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", stay), map[string]any{"discharge_date": day(-13), "reason_code": "goals_met"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND held_through = $2`, stay, day(-1)), "held by HRA")
+
+	stranger, known := itBCSStrangerAndKnown(t, e, identityOf(t, e, smith)) // each at BCS from day -10
+	for _, client := range []int64{stranger, known} {
+		first := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1`, client)
+		r := e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", first), map[string]any{"discharge_date": day(-8), "reason_code": "goals_met"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		r = e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(0)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		again := itID(t, r)
+		assert.NotEqual(t, e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, first), e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, again),
+			"after BCS's own break a new episode opens, as for a stranger")
+	}
+	assert.Zero(t, e.count(`SELECT count(*) FROM enrollments WHERE client_id = $1 AND episode_id = $2`, known, hraEpisode),
+		"no stay of BCS's is in HRA's episode")
+}
