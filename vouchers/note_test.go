@@ -103,6 +103,14 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 	assert.True(t, o.names("Bridgeport's C.S. holds it."))
 	assert.True(t, o.names("Bridgeport’s C. S. holds these days."))
 	assert.True(t, o.names("Two Bridgeport charities already serve him."))
+	// Possessives of the forms caught without them (a re-check).
+	for _, text := range []string{"Bridgeport C.S.'s staff hold it.", "B.C.S.'s staff hold it.", "Bridgeport's Comm Supports holds it.",
+		"Bridgeport's Comm. Supp. holds it.", "Bridgeport's Community S. holds it.", "Bridgeport CS’s staff hold it."} {
+		assert.True(t, o.names(text), "%q", text)
+	}
+	for _, text := range []string{"The client's plan covers rides.", "Bridgeport's buses run late.", "Her sister's CS class is on Monday."} {
+		assert.False(t, o.names(text), "%q", text)
+	}
 	bristol := o
 	bristol.Own = []string{"Bristol Community Supports"}
 	assert.False(t, bristol.names("BC Supports will follow up."), "the reader's own initials")
