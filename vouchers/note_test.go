@@ -105,7 +105,9 @@ func TestNamesPartsOfAnAgencysName(t *testing.T) {
 	assert.True(t, o.names("Two Bridgeport charities already serve him."))
 	// Possessives of the forms caught without them (a re-check).
 	for _, text := range []string{"Bridgeport C.S.'s staff hold it.", "B.C.S.'s staff hold it.", "Bridgeport's Comm Supports holds it.",
-		"Bridgeport's Comm. Supp. holds it.", "Bridgeport's Community S. holds it.", "Bridgeport CS’s staff hold it."} {
+		"Bridgeport's Comm. Supp. holds it.", "Bridgeport's Community S. holds it.", "Bridgeport CS’s staff hold it.",
+		"BRIDGEPORT C.S.'S STAFF HOLD IT.", "B.C.S.'S staff hold it.", "B.C.S.’S staff", "Bridgeport C.S.`s staff", "Bridgeport C.S.´s staff",
+		"Bridgeport C.S.′s staff"} {
 		assert.True(t, o.names(text), "%q", text)
 	}
 	for _, text := range []string{"The client's plan covers rides.", "Bridgeport's buses run late.", "Her sister's CS class is on Monday."} {

@@ -522,8 +522,10 @@ func (o agencyWords) names(text string) bool {
 	return o.namesAsWritten(text)
 }
 
-// possessive is a word's (or a dotted code's) possessive ending.
-var possessive = regexp.MustCompile(`([\pL\pN.])['’ʼ]s\b`)
+// possessive is a word's (or a dotted code's) possessive ending, in any
+// case and after any of the marks a keyboard or a paste gives for the
+// apostrophe ("B.C.S.'S", "C.S.´s" got through: a re-check).
+var possessive = regexp.MustCompile("([\\pL\\pN.])['’ʼ`´′‘][sS]\\b")
 
 // namesAsWritten is names of the text as it is.
 func (o agencyWords) namesAsWritten(text string) bool {
