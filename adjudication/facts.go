@@ -318,7 +318,12 @@ type Enrollment struct {
 	// enrollment continues (its own enrollments in the program, each begun
 	// by the day after the one before ended), when earlier than Start: a
 	// length of service counts from it (StayBegan).
-	StayStart          time.Time `json:"stay_start,omitzero"`
+	StayStart time.Time `json:"stay_start,omitzero"`
+	// CapsStayStart is that stay's first day by its enrollments' dates
+	// alone (a discharge dated back breaks it), as the person's episode,
+	// and so its caps, run: an agency's authorizations from it on are its
+	// own in the caps whoever else is in the episode (CapsStayBegan).
+	CapsStayStart      time.Time `json:"caps_stay_start,omitzero"`
 	ID                 int64     `json:"id"`
 	ProviderID         int64     `json:"provider_id"`
 	ProgramCode        string    `json:"program_code"`
@@ -335,6 +340,20 @@ type Enrollment struct {
 func (e *Enrollment) StayBegan() time.Time {
 	if !e.StayStart.IsZero() && e.StayStart.Before(e.Start) {
 		return e.StayStart
+	}
+	return e.Start
+}
+
+// CapsStayBegan is the day an agency's own authorizations in the episode
+// count from as its own (keptBy): the unbroken stay's first day by its
+// dates, or the enrollment's. Not StayBegan: held through a discharge
+// dated back, the stay went on where the episode did not, and the
+// agency's earlier authorizations counted as its own for a person another
+// agency kept in the episode, where a stranger's next stay began an
+// episode afresh (a re-check, Part 2).
+func (e *Enrollment) CapsStayBegan() time.Time {
+	if !e.CapsStayStart.IsZero() && e.CapsStayStart.Before(e.Start) {
+		return e.CapsStayStart
 	}
 	return e.Start
 }

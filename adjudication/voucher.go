@@ -932,14 +932,14 @@ func ownInEpisode(f *VoucherFacts, service string) (units int, dollars decimal.D
 // alone" where a stranger's identical history was approved (a re-check of
 // a Part 2 black-box pass). Facts stored before stays were kept (no
 // enrollment on either side) count every own authorization as before.
-// One granted in the agency's unbroken stay (from its first day on:
-// StayBegan) is its own whoever else is in the episode: a stranger's
+// One granted in the agency's unbroken stay by its dates (from its first
+// day on: CapsStayBegan) is its own whoever else is in the episode: a stranger's
 // episode goes on across a readmission by the next day, and counted as
 // another agency's record, a person known elsewhere read CONFLICT_ON_FILE
 // where a stranger read the cap reached by the agency's own (a re-check).
 func keptBy(f *VoucherFacts, a *Authorization) int64 {
 	if a.ProviderID != f.Request.ProviderID || f.Enrollment == nil || f.Enrollment.ID == 0 || a.EnrollmentID == 0 ||
-		a.EnrollmentID == f.Enrollment.ID || !a.Start.Before(f.Enrollment.StayBegan()) {
+		a.EnrollmentID == f.Enrollment.ID || !a.Start.Before(f.Enrollment.CapsStayBegan()) {
 		return 0
 	}
 	for _, o := range f.OtherEnrollments {

@@ -871,6 +871,15 @@ func TestRuleV32EpisodeUnitsExceeded(t *testing.T) {
 			transport(178, 40)(f)
 			earlierStay(f, time.Time{})
 		}, result: ResultFired, decision: Pended, detail: "40 units asked, 22 left of 200", check: sourced(thirdProvID)},
+		// Held unbroken through a discharge dated back, but broken by its
+		// dates as the episode runs: a stranger's next stay began an
+		// episode afresh, so the earlier units are the other agency's
+		// record here (a re-check, Part 2).
+		{name: "our earlier stay's units before a break only of dates are the other agency's record", mutate: func(f *VoucherFacts) {
+			transport(178, 40)(f)
+			earlierStay(f, time.Time{})
+			f.Enrollment.StayStart = day(2025, time.December, 1)
+		}, result: ResultFired, decision: Pended, detail: "40 units asked, 22 left of 200", check: sourced(thirdProvID)},
 		{name: "over the max only with another agency's units", mutate: func(f *VoucherFacts) {
 			transport(178, 40)(f)
 			f.Authorizations[1].UnitsAuthorized = 150
@@ -888,7 +897,7 @@ func earlierStay(f *VoucherFacts, stayStart time.Time) {
 	a.EnrollmentID, a.Start, a.End, a.UnitsAuthorized, a.UnitsUsed = 8000, day(2025, time.December, 10), day(2025, time.December, 31), 170, 170
 	f.Authorizations[2].ServiceCode, f.Authorizations[2].UnitsUsed = "ATR-TR", 8
 	f.OtherEnrollments = []Enrollment{{ID: 9500, ProviderID: thirdProvID, ProgramCode: "ATR", EpisodeID: episodeID, Start: day(2025, time.November, 1)}}
-	f.Enrollment.StayStart = stayStart
+	f.Enrollment.StayStart, f.Enrollment.CapsStayStart = stayStart, stayStart
 }
 
 // noSource checks that no hit or trace entry names another agency.

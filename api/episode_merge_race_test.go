@@ -60,7 +60,7 @@ func TestClaimInFlightDuringAnEpisodeMergeKeepsItsAuthorization(t *testing.T) {
 	merge, err := e.db.BeginTxx(ctx, nil)
 	require.NoError(t, err)
 	defer func() { _ = merge.Rollback() }()
-	into, err := ledger.OpenEpisode(ctx, merge, person, "ATR", e.demo.Providers["HRA"], rss.MustDate(day(-5)), nil, rss.MustDate(day(0)), time.Now())
+	into, err := ledger.OpenEpisode(ctx, merge, person, "ATR", rss.MustDate(day(-5)), nil, rss.MustDate(day(0)), time.Now())
 	require.NoError(t, err)
 	require.Equal(t, hra.Episode, into)
 

@@ -106,11 +106,11 @@ func TestGPRAStayIsNewAfterABreak(t *testing.T) {
 	assert.Equal(t, "denied", v["decision"], "%v", v)
 	assert.Equal(t, []any{"GPRA_INTAKE_MISSING"}, v["reason_codes"])
 
-	// The episode goes on with the stay, its caps and what they hold with
-	// it, as where another agency keeps the episode open (the rules count
-	// the stay's authorizations as the agency's own, keptBy).
+	// The person's episode, and so its caps, runs by the stays' dates: a
+	// new one opens, as for every agency's stays (the episode held with
+	// one agency's books drew another's stays into it: a re-check, Part 2).
 	again := readmitATR(t, e, backDated, 1, 3) // discharged as of two days ago, enrolled again today
-	assert.Equal(t, int(backDated.Episode), episode(again))
+	assert.NotEqual(t, int(backDated.Episode), episode(again))
 	v = itVoucher(t, e, keyHRA, backDated.Client, "ATR-CM", 8, 4, 10)
 	assert.Equal(t, "pended", v["decision"], "%v", v)
 	assert.Equal(t, []any{"GPRA_FOLLOWUP_OVERDUE"}, v["reason_codes"])
@@ -153,7 +153,6 @@ func TestStayHeldThroughAHistoryKeyedBetween(t *testing.T) {
 		return post("/v1/enrollments", map[string]any{"client_id": c, "program_code": "ATR",
 			"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": day(on)}, http.StatusCreated)
 	}
-	episode := func(enr int64) int { return e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, enr) }
 
 	// Both on file from day 0 (their intakes 245 days before: the follow-up
 	// window closed on day -5); the clock then moves to day 20.
@@ -175,7 +174,6 @@ func TestStayHeldThroughAHistoryKeyedBetween(t *testing.T) {
 	discharge(mid, 12) // recorded on day 20 > 12+1: held_through = day 12
 	again := enroll(a.Client, 20)
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND held_through = $2`, a.Enrollment, day(19)))
-	assert.Equal(t, int(a.Episode), episode(again), "the episode goes on (OpenEpisode reads any held_through)")
 	v = itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 8, 21, 30)
 	assert.Equal(t, "pended", v["decision"], "held every day by enrollment %d: %v", a.Enrollment, v)
 	assert.Equal(t, []any{"GPRA_FOLLOWUP_OVERDUE"}, v["reason_codes"])
@@ -192,51 +190,6 @@ func TestStayHeldThroughAHistoryKeyedBetween(t *testing.T) {
 		if m["enrollment_id"] == float64(again) {
 			assert.Equal(t, day(-245), m["stay_start"], "%v", m)
 		}
-	}
-}
-
-// The stay and the episode go on together: keptBy reads an agency's
-// authorization from before its unbroken stay as another agency's record
-// when another agency is in the episode, a stranger's next stay opening an
-// episode of its own. With the stay broken by a short stay keyed between
-// and the episode going on, the stranger's old authorizations counted as
-// its own and the known person's as HRA's record: EPISODE_DOLLAR_CAP_EXCEEDED
-// against CONFLICT_ON_FILE (a review).
-func TestStayBrokenOnlyWithItsEpisodeReadsAsAStranger(t *testing.T) {
-	t.Parallel()
-	ie := itNewEnv(t, itOpts{})
-	e := ie.env
-	_, stranger, known, enrollments := bcsStaysBesideHRAs(t, e)
-	ie.clock.Advance(10 * 24 * time.Hour) // today is day 10
-	for _, client := range []int64{stranger, known} {
-		steps := []struct {
-			path string
-			body map[string]any
-		}{
-			// discharged as of day 2 (held through day 9), a short stay of
-			// days 3..4 keyed after the fact, enrolled again today.
-			{itPath("/v1/enrollments/%d/discharge", enrollments[client]), map[string]any{"discharge_date": day(2), "reason_code": "goals_met", "reason": "done"}},
-			{"/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(3)}},
-			{"", nil}, // discharge the short stay
-			{"/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(10)}},
-			{"/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
-				"interview_date": day(10)}},
-		}
-		for _, b := range steps {
-			if b.path == "" {
-				mid := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND discharge_date IS NULL`, client)
-				b.path, b.body = itPath("/v1/enrollments/%d/discharge", mid), map[string]any{"discharge_date": day(4), "reason_code": "goals_met", "reason": "done"}
-			}
-			r := e.post(keyBCS, b.path, b.body)
-			require.Contains(t, []int{http.StatusOK, http.StatusCreated}, r.Status, "%s: %s", b.path, r.Body)
-		}
-	}
-	require.Equal(t, 1, e.count(`SELECT count(DISTINCT episode_id) FROM enrollments WHERE client_id = $1`, stranger),
-		"the stranger's episode goes on (held through day 9)")
-
-	s, k := itVoucher(t, e, keyBCS, stranger, "ATR-TR", 10, 10, 26), itVoucher(t, e, keyBCS, known, "ATR-TR", 10, 10, 26) // 120.00
-	for _, f := range []string{"decision", "reason_codes", "reasons", "units_granted"} {
-		assert.Equal(t, s[f], k[f], f)
 	}
 }
 
@@ -294,4 +247,30 @@ func TestAnotherAgencysDischargeDatedBackKeepsNoEpisodeOpen(t *testing.T) {
 	}
 	assert.Zero(t, e.count(`SELECT count(*) FROM enrollments WHERE client_id = $1 AND episode_id = $2`, known, hraEpisode),
 		"no stay of BCS's is in HRA's episode")
+}
+
+// An agency's stay held through its discharge dated back does not draw
+// another agency's open episode into its own: readmitted, it joins the
+// episode open, as by its dates, and the other agency's stays and caps
+// stay as they were. Reopened and merged, the other agency's requests read
+// the first agency's old units as its record (CONFLICT_ON_FILE) where a
+// stranger's were approved (a re-check, Part 2).
+func TestHeldStayMergesNoOtherAgencysEpisode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	smith := e.demo.Clients["Smith"] // on file at HRA since the stay began
+	stay := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND program_code = 'ATR' AND discharge_date IS NULL`, smith)
+	hraEpisode := e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, stay)
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", stay), map[string]any{"discharge_date": day(-13), "reason_code": "goals_met"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	_, known := itBCSStrangerAndKnown(t, e, identityOf(t, e, smith)) // at BCS from day -10
+	bcsStay := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1`, known)
+	bcsEpisode := e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, bcsStay)
+	require.NotEqual(t, hraEpisode, bcsEpisode)
+
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": smith, "program_code": "ATR", "start_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, bcsEpisode, e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, itID(t, r)), "HRA's stay joins the episode open")
+	assert.Equal(t, bcsEpisode, e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, bcsStay), "BCS's stay keeps its episode")
+	assert.Equal(t, hraEpisode, e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, stay), "HRA's old one is not merged into it")
 }

@@ -464,8 +464,7 @@ func LockStayLife(ctx context.Context, ext pg.Ext, enrollmentID int64) error {
 // today and at are the ledger's day and time: a merge raises the merged
 // episode's limits to what its authorizations hold on today
 // (raiseToHoldings).
-func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string, provider int64, on rss.Date, dollarCap *rss.Money, today rss.Date,
-	at time.Time) (int64, error) {
+func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string, on rss.Date, dollarCap *rss.Money, today rss.Date, at time.Time) (int64, error) {
 	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+episodeLifeKey("$1", "$2")+`)`, personID, program); err != nil {
 		return 0, fmt.Errorf("episode: %w", err)
 	}
@@ -479,23 +478,10 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 	// later and another agency's newer one, opened after a break. It
 	// joined the newer, and the older's use stopped counting, where a
 	// stranger's readmission went on in it (a re-check): they merge.
-	//
-	// For the stay's own agency (provider) an episode ends on the last day
-	// a stay of the agency's in it was held in rss's books
-	// (enrollments.held_through, migration 00102): a discharge dated back
-	// and a readmission the day it was recorded are the agency's unbroken
-	// stay to the voucher rules, and a new episode started a stranger's
-	// caps afresh where a person another agency kept in the episode had
-	// them go on. Another agency's stays end on their dates: held through
-	// their recording, another agency's late discharge took the agency's
-	// next stay, after a break of its own, into the episode, and its
-	// earlier stay's units read as that agency's record where a
-	// stranger's were approved (a re-check, Part 2).
 	var ids []int64
 	if err := sqlx.SelectContext(ctx, ext, &ids, `SELECT id FROM episodes
-		WHERE person_id = $1 AND program_code = $2 AND (closed_on IS NULL OR closed_on >= $3::date - 1
-		   OR EXISTS (SELECT 1 FROM enrollments o WHERE o.episode_id = episodes.id AND o.provider_id = $4 AND o.held_through >= $3::date - 1))
-		ORDER BY opened_on, id`, personID, program, on, provider); err != nil {
+		WHERE person_id = $1 AND program_code = $2 AND (closed_on IS NULL OR closed_on >= $3::date - 1)
+		ORDER BY opened_on, id`, personID, program, on); err != nil {
 		return 0, fmt.Errorf("episode: %w", err)
 	}
 	if len(ids) == 0 {
@@ -698,7 +684,6 @@ type Stay struct {
 	EpisodeID    int64
 	PersonID     int64
 	Program      string
-	ProviderID   int64
 }
 
 // EpisodeForNewStart judges again, as OpenEpisode would have, which
@@ -728,18 +713,14 @@ func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, do
 		Others  int       `db:"others"`
 		Open    bool      `db:"open"`
 		LastEnd *rss.Date `db:"last_end"`
-		Held    *rss.Date `db:"held"`
 		First   *rss.Date `db:"first"`
 		Raised  bool      `db:"raised"`
 	}
-	// held: the last day a stay of them ended, the stay's agency's as held
-	// in the books, as OpenEpisode reads an episode's end.
 	if err := sqlx.GetContext(ctx, ext, &o, `SELECT count(*) AS others, coalesce(bool_or(discharge_date IS NULL), false) AS open,
-			max(discharge_date) AS last_end, max(CASE WHEN provider_id = $3 THEN held_through ELSE discharge_date END) AS held,
-			min(start_date) AS first,
+			max(discharge_date) AS last_end, min(start_date) AS first,
 			EXISTS (SELECT 1 FROM episode_cap_raises WHERE episode_id = $1)
 			OR EXISTS (SELECT 1 FROM episode_unit_maxima WHERE episode_id = $1) AS raised
-		FROM enrollments WHERE episode_id = $1 AND id <> $2`, s.EpisodeID, s.EnrollmentID, s.ProviderID); err != nil {
+		FROM enrollments WHERE episode_id = $1 AND id <> $2`, s.EpisodeID, s.EnrollmentID); err != nil {
 		return 0, fmt.Errorf("episode's other stays: %w", err)
 	}
 	if o.Open {
@@ -747,7 +728,7 @@ func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, do
 	}
 	dayBefore := on.AddDays(-1)
 	if o.Others > 0 {
-		if !o.Held.Before(dayBefore) {
+		if !o.LastEnd.Before(dayBefore) {
 			return s.EpisodeID, nil
 		}
 		if tied, err := stayTied(ctx, ext, s.EnrollmentID); err != nil || tied {
@@ -757,16 +738,14 @@ func EpisodeForNewStart(ctx context.Context, ext pg.Ext, s Stay, on rss.Date, do
 			s.EpisodeID, *o.First, *o.LastEnd); err != nil {
 			return 0, fmt.Errorf("close the episode the stay leaves: %w", err)
 		}
-		return OpenEpisode(ctx, ext, s.PersonID, s.Program, s.ProviderID, on, dollarCap, today, at)
+		return OpenEpisode(ctx, ext, s.PersonID, s.Program, on, dollarCap, today, at)
 	}
 	if o.Raised {
 		return s.EpisodeID, nil
 	}
 	var earlier int64
 	err := sqlx.GetContext(ctx, ext, &earlier, `SELECT id FROM episodes WHERE person_id = $1 AND program_code = $2 AND id <> $3
-			AND (closed_on >= $4 OR EXISTS (SELECT 1 FROM enrollments o WHERE o.episode_id = episodes.id AND o.provider_id = $5
-			                                AND o.held_through >= $4))
-			ORDER BY closed_on DESC, id DESC LIMIT 1`, s.PersonID, s.Program, s.EpisodeID, dayBefore, s.ProviderID)
+			AND closed_on >= $4 ORDER BY closed_on DESC, id DESC LIMIT 1`, s.PersonID, s.Program, s.EpisodeID, dayBefore)
 	if errors.Is(err, pg.ErrNoRows) {
 		return s.EpisodeID, nil
 	}

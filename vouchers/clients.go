@@ -868,7 +868,7 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1`, n.ClientID); err != nil {
 			return err
 		}
-		episodeID, err := ledger.OpenEpisode(ctx, tx, personID, n.ProgramCode, a.ProviderID, n.StartDate, prog.EpisodeDollarCap, s.Today(), s.now())
+		episodeID, err := ledger.OpenEpisode(ctx, tx, personID, n.ProgramCode, n.StartDate, prog.EpisodeDollarCap, s.Today(), s.now())
 		if err != nil {
 			return err
 		}

@@ -85,7 +85,7 @@ func (s *Service) CorrectStart(ctx context.Context, id int64, c StartCorrection)
 		if err != nil {
 			return err
 		}
-		stay := ledger.Stay{EnrollmentID: id, EpisodeID: e.EpisodeID, PersonID: e.PersonID, Program: e.ProgramCode, ProviderID: e.ProviderID}
+		stay := ledger.Stay{EnrollmentID: id, EpisodeID: e.EpisodeID, PersonID: e.PersonID, Program: e.ProgramCode}
 		episode, err := ledger.EpisodeForNewStart(ctx, tx, stay, on, prog.EpisodeDollarCap, s.Today(), s.now())
 		if err != nil {
 			return err

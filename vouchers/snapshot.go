@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
@@ -263,7 +264,8 @@ var factsStatement = `WITH me AS (
 		        WHERE e.client_id = $1 AND p.clinical AND e.discharge_date IS NULL) AS clinical_enrollment,
 		EXISTS (SELECT 1 FROM voucher_requests v JOIN programs p ON p.code = v.program_code
 		        WHERE v.client_id = $1 AND p.clinical AND v.decision = 'pended') AS pended_clinical,
-		` + stayStartSQL + ` AS stay_start`
+		` + stayStartSQL + ` AS stay_start,
+		` + capsStayStartSQL + ` AS caps_stay_start`
 
 // stayStartSQL is the first day of the agency's unbroken stay in the
 // program the request's enrollment ($7) belongs to: its own enrollments of
@@ -291,6 +293,12 @@ const stayStartSQL = `(SELECT max(s.start_date) FROM (
 		  AND o.start_date <= (SELECT e.start_date FROM enrollments e WHERE e.id = $7)
 		WINDOW w AS (ORDER BY o.start_date, o.id)) s
 	WHERE s.begins)`
+
+// capsStayStartSQL is stayStartSQL by the enrollments' dates alone, as
+// the person's episode runs (ledger.OpenEpisode): the day an agency's
+// authorizations count from as its own in the episode's caps
+// (adjudication's CapsStayBegan).
+var capsStayStartSQL = strings.ReplaceAll(stayStartSQL, "o.held_through", "o.discharge_date")
 
 // stayEnrollmentsSQL selects (as id) the agency's enrollments of its
 // unbroken stay up to the request's enrollment ($7): those begun from the
@@ -638,6 +646,7 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		Clinical       bool     `db:"clinical_enrollment"`
 		PendedClinical bool     `db:"pended_clinical"`
 		StayStart      rss.Date `db:"stay_start"`
+		CapsStayStart  rss.Date `db:"caps_stay_start"`
 	}
 	facts, err := s.stmts.In(ctx, tx, factsStatement)
 	if err != nil {
@@ -757,6 +766,9 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 	f.HasClinicalEnrollment, f.PendedClinicalRequest = q.Clinical, q.PendedClinical
 	if f.Enrollment != nil && !q.StayStart.IsZero() && q.StayStart.Time.Before(f.Enrollment.Start) {
 		f.Enrollment.StayStart = q.StayStart.Time
+	}
+	if f.Enrollment != nil && !q.CapsStayStart.IsZero() && q.CapsStayStart.Time.Before(f.Enrollment.Start) {
+		f.Enrollment.CapsStayStart = q.CapsStayStart.Time
 	}
 	return sn, nil
 }
