@@ -333,26 +333,3 @@ func TestDischargeReleasesACapException(t *testing.T) {
 	assert.Equal(t, "4000.00", cap, "the program's cap again: the second and third voided, the first ended")
 	assert.Equal(t, 1, itAudit(e, "cap_released", "episode", itStr(c.Episode)))
 }
-
-// A void takes the client's authorizations with the agency in the order
-// claims intake does, its own among them: holding its own and its episode
-// alone, it waited for a claim that held the episode through the client's
-// earlier authorization and waited in turn for this one, and PostgreSQL
-// ended the void, 409 (a claims black-box pass, 2 rounds in 17). So it
-// waits for whoever holds the earlier one, as a claim would.
-func TestVoidTakesTheClientsAuthorizationsInClaimsOrder(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	c := itATRClient(t, e, day(-30))
-	ids := itApproved(t, e, c.Client, itGrant{"ATR-CM", 10, 0, 29}, itGrant{"ATR-TR", 10, 0, 29})
-	hold := holding(t, e, `SELECT 1 FROM authorizations WHERE id = $1 FOR UPDATE`, ids[0])
-	voided := make(chan resp, 1)
-	go func() {
-		voided <- e.post(keyReviewer, itPath("/v1/authorizations/%d/void", ids[1]), map[string]any{"reason": "entered in error"})
-	}()
-	void := answeredOrWaiting(t, e, voided, 1)
-	assert.Equal(t, 1, lockWaiters(e), "the void waits for the client's earlier authorization")
-	require.NoError(t, hold.Rollback())
-	r := void()
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-}

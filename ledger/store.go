@@ -274,22 +274,6 @@ func LockAll(ctx context.Context, ext pg.Ext, ids []int64) error {
 	return nil
 }
 
-// LockWithItsClients holds, as LockAll does, authorization id with every
-// authorization of its client with its agency, void ones too, and their
-// episodes: the rows claims intake locks for that client
-// (LockForClaimsSQL), in its order. Holding its own alone, a void waited
-// for its episode while a claim held the episode through the client's
-// earlier authorization and waited for this one, and PostgreSQL ended the
-// void (a claims black-box pass, 2 rounds in 17).
-func LockWithItsClients(ctx context.Context, ext pg.Ext, id int64) error {
-	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM authorizations a JOIN episodes e ON e.id = a.episode_id
-		WHERE (a.client_id, a.provider_id) = (SELECT client_id, provider_id FROM authorizations WHERE id = $1)
-		ORDER BY a.id FOR UPDATE OF a, e`, id); err != nil {
-		return fmt.Errorf("lock authorizations: %w", err)
-	}
-	return nil
-}
-
 // LockOfProviderWithin holds, as LockAll does, the provider's authorizations
 // not void with a day from first to last, and their episodes: the episodes
 // every agency's voucher request and claim for the same people locks, so a

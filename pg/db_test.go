@@ -79,6 +79,7 @@ func TestDatabaseNamings(t *testing.T) {
 		"host=h mydbname=x":                           0,
 		"host=h application_name='a dbname=b'":        0,
 		"postgres://u@h/rss?dbname=a&dbname=b":        3,
+		"postgres://u@h/rss?dbname=":                  1,
 	} {
 		assert.Equal(t, want, DatabaseNamings(url), url)
 	}

@@ -58,9 +58,16 @@ func databaseNames(rawURL string) []string {
 		if p := strings.TrimPrefix(u.Path, "/"); p != "" {
 			out = append(out, p)
 		}
+		// An empty one names nothing the driver reads (the path's stands).
 		q := u.Query()
-		out = append(out, q["dbname"]...)
-		return append(out, q["database"]...)
+		for _, k := range []string{"dbname", "database"} {
+			for _, v := range q[k] {
+				if v != "" {
+					out = append(out, v)
+				}
+			}
+		}
+		return out
 	}
 	settings, err := conninfo(rawURL)
 	if err != nil {

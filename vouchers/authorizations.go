@@ -354,10 +354,13 @@ func (s *Service) changeAuthorization(ctx context.Context, id int64, reason stri
 		// The authorization with its episode, in the order claims intake
 		// takes them: the episode first and the authorization after, a
 		// void and a claim on it each held one and waited a deadlock
-		// timeout for the other (a race black-box pass); and with the
-		// client's other authorizations with the agency, which a claim
-		// locks before it (a claims black-box pass).
-		if err := ledger.LockWithItsClients(ctx, tx, id); err != nil {
+		// timeout for the other (a race black-box pass). Not the client's
+		// other authorizations with it: holding all their episodes, a void
+		// deadlocked with another agency's claims and discharge and with an
+		// agency's reactivation (a review); a claim holding the episode
+		// through the client's earlier authorization may still meet it, a
+		// retryable 409 (README, Known gaps).
+		if err := ledger.LockAll(ctx, tx, []int64{id}); err != nil {
 			return err
 		}
 		cur, err := ledger.Lock(ctx, tx, id)
