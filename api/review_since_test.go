@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"rss"
 )
 
 // recheckHits are the codes of the re-check's hits kept on a request's
@@ -332,4 +335,88 @@ func TestDischargeReleasesACapException(t *testing.T) {
 	require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, c.Episode))
 	assert.Equal(t, "4000.00", cap, "the program's cap again: the second and third voided, the first ended")
 	assert.Equal(t, 1, itAudit(e, "cap_released", "episode", itStr(c.Episode)))
+}
+
+// Two agencies' claims for one person, their authorizations in two
+// episodes with ids interleaved (HRA's ATR, BCS's RCM, HRA's RCM, BCS's
+// ATR), lock the episodes in opposite orders: PostgreSQL ends one, and the
+// deadlock, met taking the snapshot's locks, reached BCS as a 409 (a
+// review). Claims intake takes its snapshot again, as it does a write met
+// so, and both are paid. The first claim is held at HRA's RCM authorization
+// until the second waits too, which makes the cycle every time.
+func TestTwoAgenciesClaimsForOnePersonBothPay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := interleavedAuthorizations(t, e)
+	hold := holding(t, e, `SELECT 1 FROM authorizations WHERE id = $1 FOR UPDATE`, p.hraRCM)
+	hra := make(chan resp, 1)
+	go func() {
+		hra <- e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "IL-H-1", "client_id": p.hra,
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
+	}()
+	h := answeredOrWaiting(t, e, hra, 1)
+	bcs := make(chan resp, 1)
+	go func() {
+		bcs <- e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": "IL-B-1", "client_id": p.bcs,
+			"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
+	}()
+	b := answeredOrWaiting(t, e, bcs, 2)
+	require.NoError(t, hold.Rollback())
+	hr, br := h(), b()
+	assert.Equal(t, http.StatusCreated, hr.Status, "%s", hr.Body)
+	assert.Equal(t, http.StatusCreated, br.Status, "%s", br.Body)
+}
+
+// interleavedPair is one person at HRA and BCS in ATR and RCM, with the
+// four authorizations granted in the order HRA-ATR, BCS-RCM, HRA-RCM,
+// BCS-ATR (ids rising), so that HRA's client's authorizations take the
+// episodes ATR then RCM and BCS's RCM then ATR.
+type interleavedPair struct {
+	hra, bcs                       int64
+	hraATR, bcsRCM, hraRCM, bcsATR int64
+	epATR, epRCM                   int64
+}
+
+func interleavedAuthorizations(t *testing.T, e *env) interleavedPair {
+	t.Helper()
+	person := identity{First: "Interleaved", Last: fmt.Sprintf("Deadlock%d", itNameSeq.Add(1)), DOB: rss.MustDate("1985-03-03")}
+	var p interleavedPair
+	p.hra = itRegisterAs(t, e, keyHRA, person)
+	p.bcs = itRegisterAs(t, e, keyBCS, person)
+	itATRReady(t, e, keyHRA, p.hra, nil)
+	itATRReady(t, e, keyBCS, p.bcs, nil)
+	rcm := func(key string, client int64, staff int64) {
+		r := e.post(key, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "RCM",
+			"assigned_staff_id": staff, "start_date": day(-10), "referral_source": "samss_meeting"})
+		require.Equal(t, http.StatusCreated, r.Status, "rcm enrollment: %s", r.Body)
+		r = e.post(key, "/v1/care-plans", map[string]any{"client_id": client, "program_code": "RCM", "kind": "rss_care_plan",
+			"start_date": day(-10), "end_date": day(300), "services": []map[string]any{{"service_code": "RCM-CM"}}})
+		require.Equal(t, http.StatusCreated, r.Status, "rcm care plan: %s", r.Body)
+	}
+	rcm(keyHRA, p.hra, e.demo.Staff["Petrov"])
+	rcm(keyBCS, p.bcs, e.demo.Staff["Quinn"])
+	grant := func(key string, client int64, service string, from, to int) int64 {
+		t.Helper()
+		v := itVoucher(t, e, key, client, service, 10, from, to)
+		if v["decision"] == "pended" {
+			r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")),
+				map[string]any{"action": "approve", "note": "ok", "acknowledge": v["reason_codes"]})
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			v = r.JSON(t)
+		}
+		require.Contains(t, []any{"approved", "partial"}, v["decision"], "%v", v)
+		return itNum(t, v, "authorization_id")
+	}
+	p.hraATR = grant(keyHRA, p.hra, "ATR-TR", 0, 9)
+	p.bcsRCM = grant(keyBCS, p.bcs, "RCM-CM", 20, 29)
+	p.hraRCM = grant(keyHRA, p.hra, "RCM-CM", 0, 9)
+	p.bcsATR = grant(keyBCS, p.bcs, "ATR-TR", 20, 29)
+	p.epATR = int64(e.count(`SELECT episode_id FROM authorizations WHERE id = $1`, p.hraATR))
+	p.epRCM = int64(e.count(`SELECT episode_id FROM authorizations WHERE id = $1`, p.hraRCM))
+	require.Equal(t, p.epATR, int64(e.count(`SELECT episode_id FROM authorizations WHERE id = $1`, p.bcsATR)), "one ATR episode")
+	require.Equal(t, p.epRCM, int64(e.count(`SELECT episode_id FROM authorizations WHERE id = $1`, p.bcsRCM)), "one RCM episode")
+	require.True(t, p.hraATR < p.bcsRCM && p.bcsRCM < p.hraRCM && p.hraRCM < p.bcsATR)
+	return p
 }

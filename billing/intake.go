@@ -110,6 +110,18 @@ func (s *Service) submit(ctx context.Context, a access.Actor, claims []NewClaim,
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		for attempt := 1; ; attempt++ {
 			f, err := s.snapshot(ctx, tx, in)
+			// Two agencies' claims for one person, their authorizations
+			// in two episodes with ids interleaved, lock the episodes in
+			// opposite orders, and PostgreSQL ends one: a deadlock met
+			// taking the snapshot's locks reached the client as a 409 (a
+			// review). Undone to the savepoint, which lets the other go
+			// on, the snapshot is taken again, as a write's is.
+			if isDeadlock(err) && attempt < intakeAttempts {
+				if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT claim_intake`); rerr != nil {
+					return fmt.Errorf("rollback to savepoint: %w", rerr)
+				}
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -148,6 +160,13 @@ func writtenMeanwhile(err error) bool {
 		return false
 	}
 	return pe.Code == pg.CodeDeadlock || (pe.Code == pg.CodeUniqueViolation && pe.Constraint == "claims_number_unique")
+}
+
+// isDeadlock reports whether err is PostgreSQL ending the transaction's
+// statement to break a deadlock.
+func isDeadlock(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code == pg.CodeDeadlock
 }
 
 // answer reads back the claims already on file that the submission
