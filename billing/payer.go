@@ -432,7 +432,7 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 	// or rejected.
 	if len(sets) == 0 {
 		for _, c := range controls {
-			sets = append(sets, x12.SetAck{SetID: "837", Control: strconv.FormatInt(c, 10), Status: ack.GroupStatus, Errors: ack.GroupErrors})
+			sets = append(sets, x12.SetAck{SetID: "837", Control: fmt.Sprintf("%04d", c), Status: ack.GroupStatus, Errors: ack.GroupErrors}) // as ST02 went out
 		}
 		if len(sets) == 0 {
 			sets = append(sets, x12.SetAck{SetID: ack.GroupID, Status: ack.GroupStatus, Errors: ack.GroupErrors})

@@ -97,6 +97,12 @@ func TestPayer999MatchesOnlyAnswersTo837P(t *testing.T) {
 	f = w.importFile([]byte(accepted))
 	assert.Equal(t, 1, f.Summary.Matched, "the group's acceptance answers the batch's set")
 	assert.Equal(t, 1, f.Summary.Accepted)
+	// Its set is named as its ST02 went out, not as a bare number ("2"
+	// beside the 999's own "0002": a payer pass).
+	d, err = w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.Len(t, d.SetAcks, 1)
+	assert.Equal(t, sent.STs[0], d.SetAcks[0].SetControl)
 }
 
 // oneClaimSent is a world where ECRA's claim number, for Dubois, went out

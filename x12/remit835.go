@@ -393,7 +393,7 @@ func (p *remitParser) bpr(s Segment, fail func(string, ...any) error) error {
 	}
 	total := decimalOf(s.Element(2))
 	if total.IsNegative() {
-		return fail("BPR02 is negative; a debit is BPR03 D")
+		return fail("BPR02 is negative: it is the amount, never signed; a debit says so in BPR03 (D)")
 	}
 	p.rem.Handling, p.rem.TotalPaid, p.rem.CreditDebit, p.rem.Method = s.Element(1), total, s.Element(3), s.Element(4)
 	p.rem.PaymentDate = parseDate(s.Element(16))
