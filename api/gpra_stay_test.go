@@ -227,11 +227,7 @@ func readmitATR(t *testing.T, e *env, c itATR, out, in int) int64 {
 func TestAnotherAgencysDischargeDatedBackKeepsNoEpisodeOpen(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	smith := e.demo.Clients["Smith"] // on file at HRA since the stay began
-	stay := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND program_code = 'ATR' AND discharge_date IS NULL`, smith)
-	hraEpisode := e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, stay)
-	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", stay), map[string]any{"discharge_date": day(-13), "reason_code": "goals_met"})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	smith, stay, hraEpisode := smithDischargedBack(t, e)
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND held_through = $2`, stay, day(-1)), "held by HRA")
 
 	stranger, known := itBCSStrangerAndKnown(t, e, identityOf(t, e, smith)) // each at BCS from day -10
@@ -258,19 +254,28 @@ func TestAnotherAgencysDischargeDatedBackKeepsNoEpisodeOpen(t *testing.T) {
 func TestHeldStayMergesNoOtherAgencysEpisode(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	smith := e.demo.Clients["Smith"] // on file at HRA since the stay began
-	stay := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND program_code = 'ATR' AND discharge_date IS NULL`, smith)
-	hraEpisode := e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, stay)
-	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", stay), map[string]any{"discharge_date": day(-13), "reason_code": "goals_met"})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	smith, stay, hraEpisode := smithDischargedBack(t, e)
 	_, known := itBCSStrangerAndKnown(t, e, identityOf(t, e, smith)) // at BCS from day -10
 	bcsStay := itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1`, known)
 	bcsEpisode := e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, bcsStay)
 	require.NotEqual(t, hraEpisode, bcsEpisode)
 
-	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": smith, "program_code": "ATR", "start_date": day(0)})
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": smith, "program_code": "ATR", "start_date": day(0)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, bcsEpisode, e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, itID(t, r)), "HRA's stay joins the episode open")
 	assert.Equal(t, bcsEpisode, e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, bcsStay), "BCS's stay keeps its episode")
 	assert.Equal(t, hraEpisode, e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, stay), "HRA's old one is not merged into it")
+}
+
+// smithDischargedBack discharges the demo's Smith, on file at HRA since
+// the stay began, from ATR as of 13 days ago (held through yesterday),
+// giving the client, the stay and its episode.
+func smithDischargedBack(t *testing.T, e *env) (smith, stay int64, episode int) {
+	t.Helper()
+	smith = e.demo.Clients["Smith"]
+	stay = itFixtureID(t, e, `SELECT id FROM enrollments WHERE client_id = $1 AND program_code = 'ATR' AND discharge_date IS NULL`, smith)
+	episode = e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, stay)
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", stay), map[string]any{"discharge_date": day(-13), "reason_code": "goals_met"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	return smith, stay, episode
 }

@@ -349,20 +349,18 @@ func TestTwoAgenciesClaimsForOnePersonBothPay(t *testing.T) {
 	e := newEnv(t)
 	p := interleavedAuthorizations(t, e)
 	hold := holding(t, e, `SELECT 1 FROM authorizations WHERE id = $1 FOR UPDATE`, p.hraRCM)
-	hra := make(chan resp, 1)
-	go func() {
-		hra <- e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "IL-H-1", "client_id": p.hra,
-			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
-			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
-	}()
-	h := answeredOrWaiting(t, e, hra, 1)
-	bcs := make(chan resp, 1)
-	go func() {
-		bcs <- e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": "IL-B-1", "client_id": p.bcs,
-			"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11",
-			"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
-	}()
-	b := answeredOrWaiting(t, e, bcs, 2)
+	// One trip on the day before, each agency's claim sent on its own.
+	claim := func(key, number string, client, staff int64) <-chan resp {
+		ch := make(chan resp, 1)
+		go func() {
+			ch <- e.post(key, "/v1/claims", map[string]any{"claim_number": number, "client_id": client,
+				"rendering_staff_id": staff, "place_of_service": "11",
+				"lines": []any{map[string]any{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
+		}()
+		return ch
+	}
+	h := answeredOrWaiting(t, e, claim(keyHRA, "IL-H-1", p.hra, e.demo.Staff["Okafor"]), 1)
+	b := answeredOrWaiting(t, e, claim(keyBCS, "IL-B-1", p.bcs, e.demo.Staff["Ibrahim"]), 2)
 	require.NoError(t, hold.Rollback())
 	hr, br := h(), b()
 	assert.Equal(t, http.StatusCreated, hr.Status, "%s", hr.Body)
