@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -1305,4 +1306,60 @@ func TestCredentialWithdrawalsAuditedWithTheirDaysAndReasons(t *testing.T) {
 	}
 	assert.Equal(t, []string{"withdrawn from " + day(-2) + ": board suspension",
 		"withdrawn from " + day(-10) + ": letter dates it earlier (it was withdrawn from " + day(-2) + ": board suspension)"}, outcomes)
+}
+
+// Someone who left and was hired again has two records whose employments
+// do not overlap: the closed one stays correctable, and a past employment
+// may be keyed after the rehire. Only the other record's end was compared
+// with this record's start, so both were refused staff_exists (a review).
+func TestStaffRehireLeavesTheClosedRecordCorrectable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	rita := map[string]any{"first_name": "Rita", "last_name": "Rehire"}
+	with := func(extra map[string]any) map[string]any {
+		out := map[string]any{}
+		for k, v := range rita {
+			out[k] = v
+		}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
+	old := staffHire(t, e, keyHRA, hra, with(map[string]any{"employment_start": day(-900), "employment_end": day(-400)}))
+	rehired := staffHire(t, e, keyHRA, hra, with(map[string]any{"employment_start": day(-100)}))
+	require.NotEqual(t, old, rehired)
+
+	r := e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", old), Key: keyHRA,
+		Body: map[string]any{"employment_end": day(-401), "reason": "departure keyed a day late"}})
+	require.Equal(t, http.StatusOK, r.Status, "the closed record of a rehired person: %s", r.Body)
+
+	// A third, earlier employment keyed after the rehire is its own record.
+	staffHire(t, e, keyHRA, hra, with(map[string]any{"employment_start": day(-1500), "employment_end": day(-1000)}))
+
+	// An employment overlapping the open one is still the same person twice,
+	// and so is the closed record's end moved into the rehire.
+	requireProblem(t, e.post(keyHRA, itPath("/v1/providers/%d/staff", hra), with(map[string]any{"role": "case_manager",
+		"date_of_birth": "1990-02-03", "employment_start": day(-300), "employment_end": day(-50)})),
+		http.StatusConflict, "staff_exists")
+	requireProblem(t, e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", old), Key: keyHRA,
+		Body: map[string]any{"employment_end": day(-100), "reason": "moved onto the rehire"}}), http.StatusConflict, "staff_exists")
+}
+
+// The minimum working age is fourteen years, counted as the staff
+// member's records count it (14 × 365 days let a hire in three or four
+// days short of the birthday, whose credentials from that day were then
+// refused: a review).
+func TestStaffHireHoldsFourteenCalendarYears(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	hire := func(born time.Time) int {
+		return e.post(keyHRA, itPath("/v1/providers/%d/staff", hra), map[string]any{"first_name": "Young",
+			"last_name": "Hire" + born.Format("0102"), "role": "case_manager",
+			"date_of_birth": born.Format("2006-01-02"), "employment_start": day(0)}).Status
+	}
+	require.Equal(t, http.StatusUnprocessableEntity, hire(fixtures.TestToday.AddDate(-14, 0, 1)), "fourteen tomorrow")
+	require.Equal(t, http.StatusCreated, hire(fixtures.TestToday.AddDate(-14, 0, 0)), "fourteen today")
 }

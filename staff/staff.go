@@ -364,7 +364,7 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 	switch {
 	case r.DateOfBirth.IsZero():
 		v.Add("date_of_birth", "required", "date_of_birth is required")
-	case !r.DateOfBirth.Before(today.AddDays(-minWorkingAge * 365)):
+	case r.DateOfBirth.After(rss.NewDate(today.AddDate(-minWorkingAge, 0, 0))):
 		v.Add("date_of_birth", "out_of_range", "date_of_birth must be at least %d years ago", minWorkingAge)
 	}
 	if r.NPI != nil && !x12.IssuedNPI(*r.NPI) {
@@ -375,7 +375,7 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 		v.Add("employment_start", "required", "employment_start is required")
 	case r.EmploymentStart.After(today.AddDays(maxHireAheadDays)):
 		v.Add("employment_start", "out_of_range", "employment_start is more than a year ahead")
-	case !r.DateOfBirth.IsZero() && r.EmploymentStart.Before(r.DateOfBirth.AddDays(minWorkingAge*365)):
+	case !r.DateOfBirth.IsZero() && r.EmploymentStart.Before(rss.NewDate(r.DateOfBirth.AddDate(minWorkingAge, 0, 0))):
 		v.Add("employment_start", "out_of_range", "employment_start is before the staff member was %d", minWorkingAge)
 	}
 	if !r.EmploymentEnd.IsZero() && !r.EmploymentStart.IsZero() && r.EmploymentEnd.Before(r.EmploymentStart) {
@@ -419,17 +419,21 @@ func sameSupervisor(a, b *int64) bool {
 }
 
 // checkNotOnFile refuses a second hire of someone the agency employs:
-// the same name (letter case aside) and date of birth, with no departure
-// before the new start. A double submit (two requests, two Idempotency-Keys)
+// the same name (letter case aside) and date of birth, employed on a day
+// this record is too. A double submit (two requests, two Idempotency-Keys)
 // made two staff members of one person, their caseload and records split
-// between them. Someone who left may be hired again as a new record. The
-// caller holds the agency's lock, so two hires at once see each other.
+// between them. Someone who left may be hired again as a new record, and
+// the two records' employments need only not overlap: the closed one stays
+// correctable, and a past employment may be keyed after the rehire (only
+// the open record's start was compared, and both were refused
+// staff_exists, a review). The caller holds the agency's lock, so two
+// hires at once see each other.
 func checkNotOnFile(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
 	var id int64
 	err := tx.GetContext(ctx, &id, `SELECT id FROM staff WHERE provider_id = $1 AND lower(first_name) = lower($2)
 			AND lower(last_name) = lower($3) AND date_of_birth = $4 AND (employment_end IS NULL OR employment_end >= $5)
-			AND id <> $6
-		ORDER BY id LIMIT 1`, r.ProviderID, r.FirstName, r.LastName, r.DateOfBirth, r.EmploymentStart, r.ID)
+			AND ($7::date IS NULL OR employment_start <= $7) AND id <> $6
+		ORDER BY id LIMIT 1`, r.ProviderID, r.FirstName, r.LastName, r.DateOfBirth, r.EmploymentStart, r.ID, nullDate(r.EmploymentEnd))
 	if errors.Is(err, pg.ErrNoRows) {
 		return nil
 	}
