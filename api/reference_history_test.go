@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -222,4 +223,47 @@ func TestHistoryStartsWithTheRecordsCreation(t *testing.T) {
 	r = e.post(keyAdmin, "/v1/reference/catchment-areas", map[string]any{"code": "danbury", "name": "Danbury"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, "Danbury", first(keyAdmin, "/v1/reference/catchment-areas/danbury/history")["after"].(map[string]any)["name"])
+}
+
+// Every writer of the program–area links reads the whole relation as its
+// before, so each locks it first: two admins taking two areas from one
+// program at once recorded {a,b} → {b} and then {a,b} → {} in the
+// program's history, the second before not what it served (a review).
+// A program held for a moment puts both patches in flight together.
+func TestProgramAreaHistoryChainsUnderConcurrentAreaPatches(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, a := range []string{"arone", "artwo"} {
+		r := e.post(keyAdmin, "/v1/reference/catchment-areas", map[string]any{"code": a, "name": "Area " + a})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
+	r := e.post(keyAdmin, "/v1/reference/programs", map[string]any{"code": "ARP", "name": "Area program", "funding": "state",
+		"payer_route": "payment_register", "filing_limit_days": 90, "catchment_areas": []string{"arone", "artwo"}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+
+	blocker := holding(t, e, `SELECT 1 FROM programs WHERE code = 'ARP' FOR UPDATE`)
+	answers := make(chan resp, 2)
+	for _, a := range []string{"arone", "artwo"} {
+		go func() {
+			answers <- e.patch(keyAdmin, "/v1/reference/catchment-areas/"+a, map[string]any{"programs": []string{}, "reason": "ARP leaves " + a})
+		}()
+	}
+	require.Eventually(t, func() bool { return lockWaiters(e) == 2 }, 30*time.Second, 10*time.Millisecond)
+	require.NoError(t, blocker.Rollback())
+	for range 2 {
+		a := <-answers
+		require.Equal(t, http.StatusOK, a.Status, "%s", a.Body)
+	}
+
+	var sets []map[string]any
+	for _, x := range itItems(t, e.get(keyAdmin, "/v1/reference/programs/ARP/history")) {
+		if after, _ := x["after"].(map[string]any); after != nil && after["catchment_areas"] != nil {
+			sets = append(sets, x)
+		}
+	}
+	require.Len(t, sets, 3, "created with two areas, then each taken away")
+	for i := 1; i < len(sets); i++ {
+		require.Equal(t, sets[i-1]["after"], sets[i]["before"], "change %d starts where the one before it ended", i)
+	}
+	require.Empty(t, sets[2]["after"].(map[string]any)["catchment_areas"])
 }

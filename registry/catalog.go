@@ -199,7 +199,7 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 	}
 	var out vouchers.Program
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		links, err := vouchers.ProgramAreaLinks(ctx, tx)
+		links, err := vouchers.LockProgramAreaLinks(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -600,11 +600,11 @@ func (s *Service) CreateCatchmentArea(ctx context.Context, n NewCatchmentArea) (
 	}
 	var out AreaWithPrograms
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		if err := areaNameFree(ctx, tx, n.Code, n.Name); err != nil {
+		links, err := vouchers.LockProgramAreaLinks(ctx, tx)
+		if err != nil {
 			return err
 		}
-		links, err := vouchers.ProgramAreaLinks(ctx, tx)
-		if err != nil {
+		if err := areaNameFree(ctx, tx, n.Code, n.Name); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO catchment_areas (code, name) VALUES ($1, $2)`, n.Code, strings.TrimSpace(n.Name))
@@ -659,16 +659,16 @@ func (s *Service) UpdateCatchmentArea(ctx context.Context, code string, p Catchm
 		if err := access.ChangeReason(ctx, tx, reason); err != nil {
 			return err
 		}
-		// The area locked: two patches of its programs at once would each
-		// read the links before the other's change.
+		// The links locked first, as every writer of them does, then the
+		// area: its name and row are this patch's own to change.
+		links, err := vouchers.LockProgramAreaLinks(ctx, tx)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM catchment_areas WHERE code = $1 FOR UPDATE`, code); err != nil {
 			return err
 		}
 		if _, err := loadArea(ctx, tx, code); err != nil {
-			return err
-		}
-		links, err := vouchers.ProgramAreaLinks(ctx, tx)
-		if err != nil {
 			return err
 		}
 		if p.Name.Set {

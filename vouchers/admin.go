@@ -316,16 +316,16 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		if err := access.ChangeReason(ctx, tx, reason); err != nil {
 			return err
 		}
+		links, err := LockProgramAreaLinks(ctx, tx)
+		if err != nil {
+			return err
+		}
 		// The row locked: two patches of its sets at once would each read
 		// the set before the other's change.
 		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM programs WHERE code = $1 FOR UPDATE`, code); err != nil {
 			return err
 		}
 		cur, err := loadProgram(ctx, tx, code)
-		if err != nil {
-			return err
-		}
-		links, err := ProgramAreaLinks(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -403,9 +403,25 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 	return out, err
 }
 
+// LockProgramAreaLinks locks the relation of programs and catchment areas
+// against every other writer of it and reads it (ProgramAreaLinks): the
+// before that RecordProgramAreaChanges compares with. Each of its writers
+// (a program's PATCH or creation, an area's) reads the whole relation, so
+// each takes this lock before any row lock of its own; a lock on its own
+// program or area let two admins changing two areas of one program both
+// read the set before either change, and the program's history recorded
+// {a,b} → {b} and then {a,b} → {} (a review). Readers are not held up:
+// the lock is SHARE ROW EXCLUSIVE, which conflicts only with writes of the
+// relation and itself.
+func LockProgramAreaLinks(ctx context.Context, tx *sqlx.Tx) (map[string][]string, error) {
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE program_catchment_areas IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		return nil, fmt.Errorf("lock program areas: %w", err)
+	}
+	return ProgramAreaLinks(ctx, tx)
+}
+
 // ProgramAreaLinks reads which catchment areas each program serves (a
-// program serving none is absent): the whole relation, a few rows, read
-// before a change of it for RecordProgramAreaChanges.
+// program serving none is absent): the whole relation, a few rows.
 func ProgramAreaLinks(ctx context.Context, ext pg.Ext) (map[string][]string, error) {
 	var rows []struct {
 		Program string `db:"program_code"`
