@@ -990,3 +990,37 @@ func TestStricterInactivityAppliesFromItsChange(t *testing.T) {
 	assert.Equal(t, day(28), a["inactive_on"])
 	assert.Equal(t, day(1), a["inactivity_since"], "a longer window moves nothing")
 }
+
+// A void that PostgreSQL ends as a deadlock's victim runs again and goes
+// through once the other side has committed: a claim for the same client
+// holding the episode through the client's earlier authorization, then
+// wanting the authorization the void holds, made the void the loser, and
+// the reviewer read 409 concurrent_change (2 rounds in 17, a claims pass).
+// The test's transaction plays the claim; it waits the longer before
+// looking for a deadlock, so the void is the one ended.
+func TestVoidEndedAsADeadlocksVictimRunsAgain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-20))
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, -10, 25)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	auth := itNum(t, v, "authorization_id")
+
+	claim := holding(t, e, `SET LOCAL deadlock_timeout = '60s'`)
+	_, err := claim.ExecContext(t.Context(), `SELECT 1 FROM episodes WHERE id = (SELECT episode_id FROM authorizations WHERE id = $1)
+		FOR UPDATE`, auth)
+	require.NoError(t, err)
+	voided := make(chan resp, 1)
+	go func() {
+		voided <- e.post(keyReviewer, itPath("/v1/authorizations/%d/void", auth), map[string]any{"reason": "entered in error"})
+	}()
+	require.Eventually(t, func() bool { return lockWaiters(e) == 1 }, 30*time.Second, 10*time.Millisecond,
+		"the void holds its authorization and waits for the episode")
+	_, err = claim.ExecContext(t.Context(), `SELECT 1 FROM authorizations WHERE id = $1 FOR UPDATE`, auth)
+	require.NoError(t, err, "granted once the void is ended")
+	require.NoError(t, claim.Commit())
+	r := <-voided
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "void", itAuth(t, e, keyReviewer, auth)["status"])
+	assert.Equal(t, 1, itAudit(e, "void", "authorization", ""), "voided once")
+}

@@ -201,6 +201,11 @@ func (s *Service) commitGroupKeys(jobs []*claimJob, lookFirst bool) ([]claimResu
 	first := jobs[0]
 	results := make([]claimResult, len(jobs))
 	err := pg.Transact(access.WithActor(ctx, first.actor), s.db, func(ctx context.Context, tx *sqlx.Tx) error {
+		// Afresh when the transaction runs again (pg.Transact).
+		clear(results)
+		for _, j := range jobs {
+			j.req.Answered = nil
+		}
 		keys := make([]string, len(jobs))
 		for i, j := range jobs {
 			keys[i] = j.req.Key

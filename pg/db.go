@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"regexp"
 	"strconv"
 	"strings"
@@ -145,10 +146,49 @@ type txState struct {
 // Transact runs fn in a transaction and commits when fn returns nil. When ctx
 // already carries a transaction (an outer Transact, or the API's idempotent
 // request), fn joins it and the outer owner commits or rolls back.
+//
+// The owner runs fn again, in a new transaction, when PostgreSQL ended it
+// as a deadlock's victim or for a serialization failure (at most
+// transactAttempts times in all): the transaction was rolled back whole,
+// and once the other side has committed the same work goes through. Locks
+// are taken in one order where the paths are known, and still a reviewer's
+// void met a claim holding the episode through the client's earlier
+// authorization, and a reactivation its stay's discharge, and the loser
+// was answered 409 concurrent_change to send it again (black-box passes
+// and reviews). So fn must be safe to run again: its effects outside the
+// transaction wait for the commit (AfterCommit), and what it hands back
+// is set afresh on each run.
 func Transact(ctx context.Context, db *sqlx.DB, fn func(ctx context.Context, tx *sqlx.Tx) error) (err error) {
 	if st, ok := ctx.Value(txKey{}).(*txState); ok {
 		return fn(ctx, st.tx)
 	}
+	for attempt := 1; ; attempt++ {
+		err = transactOnce(ctx, db, fn)
+		if attempt == transactAttempts || !Retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		// A short pause, different for each side, so the two that met do
+		// not meet again at once.
+		select {
+		case <-time.After(time.Duration(attempt*(5+rand.IntN(20))) * time.Millisecond):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+// transactAttempts is how many times Transact runs a transaction that
+// PostgreSQL ended as a deadlock's victim or for a serialization failure.
+const transactAttempts = 3
+
+// Retryable reports whether err is a transaction PostgreSQL ended for a
+// deadlock or a serialization failure: rolled back whole, to run again.
+func Retryable(err error) bool {
+	pe, ok := PgError(err)
+	return ok && (pe.Code == CodeDeadlock || pe.Code == CodeSerialization)
+}
+
+func transactOnce(ctx context.Context, db *sqlx.DB, fn func(ctx context.Context, tx *sqlx.Tx) error) (err error) {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -74,11 +74,12 @@ func IsUnavailable(err error) bool {
 //
 // A deadlock or a serialization failure that reaches it is a conflict to
 // send again, not a server failure: the transaction was rolled back whole.
-// The paths that can meet one take their locks in one order (ledger) or
-// retry themselves (claims intake); a path that still met one answered 500
-// (a black-box pass raced a provider's reactivation with its claims).
+// The paths that can meet one take their locks in one order (ledger), and
+// Transact runs a transaction ended so again; one that reaches the caller
+// met it every time (a path that met one answered 500 before: a black-box
+// pass raced a provider's reactivation with its claims).
 func Classify(err error) error {
-	if pe, ok := PgError(err); ok && (pe.Code == CodeDeadlock || pe.Code == CodeSerialization) {
+	if Retryable(err) {
 		return fmt.Errorf("%w: %w", errConcurrentChange, err)
 	}
 	if err == nil || errors.Is(err, rss.ErrUnavailable) || !IsUnavailable(err) {

@@ -113,6 +113,7 @@ func do[T any](ctx context.Context, db *sqlx.DB, ids *Idempotency, folded bool, 
 		return out, err
 	}
 	err := Transact(ctx, db, func(ctx context.Context, tx *sqlx.Tx) error {
+		req.Answered = nil // afresh when the transaction runs again
 		if folded {
 			ctx = context.WithValue(ctx, foldedKey{}, req)
 		} else {

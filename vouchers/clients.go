@@ -169,6 +169,7 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 	var reg Registration
 	out, created := &reg.Client, &reg.Created
 	err = write(ctx, s, &reg, func(ctx context.Context, tx *sqlx.Tx) error {
+		reg = Registration{} // afresh when the transaction runs again
 		// What the request answers, and a retry replays, is what the
 		// caller may see.
 		defer reg.shownTo(a)

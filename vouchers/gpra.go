@@ -429,8 +429,9 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 		return nil, err
 	}
 	today := s.Today()
-	out := []EpisodeSchedule{}
+	var out []EpisodeSchedule
 	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		out = []EpisodeSchedule{} // afresh when the transaction runs again
 		v, err := viewOf(ctx, tx, a, clientID, today)
 		if err != nil {
 			return err
