@@ -862,3 +862,93 @@ func TestWithdrawalAnswerIsADisclosureAndItsReplayWithholds(t *testing.T) {
 	assert.Contains(t, w["reason_codes"], "CONFLICT_ON_FILE")
 	assert.Equal(t, before+1, disclosed(), "the withheld replay discloses nothing")
 }
+
+// A text on another agency's record, read under that agency's consent,
+// was checked for that agency alone: an admin's reassignment reason on
+// BCS's enrollment naming HRA (whose consent names BCS) reached ECRA,
+// reading the enrollment under BCS's consent, though HRA never consented
+// to ECRA (a Part 2 black-box pass). ECRA reads it withheld, and no
+// disclosure of HRA's records to ECRA is recorded; BCS reads it as written.
+func TestMSCTextOnAnotherAgencysRecordNamingAThirdIsWithheld(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	var hraName string
+	require.NoError(t, e.db.Get(&hraName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["HRA"]))
+	kim := identityOf(t, e, kimBCS)
+	r := e.post(keyECRA, "/v1/clients", map[string]any{"first_name": kim.First, "last_name": kim.Last,
+		"date_of_birth": kim.DOB.String(), "catchment_area": "norwich"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyBCS, "/v1/consents", map[string]any{"client_id": kimBCS, "recipient_type": "provider",
+		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
+		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+
+	enr := enrollmentOf(e, kimBCS, "ATR")
+	path := itPath("/v1/enrollments/%d", enr)
+	reason := "Moved to Baptiste: " + hraName + " asked for a new case manager."
+	r = e.post(keyAdmin, path+"/reassign", map[string]any{"staff_id": e.demo.Staff["Baptiste"], "reason": reason})
+	require.Equal(t, http.StatusOK, r.Status, "HRA's consent names BCS: %s", r.Body)
+
+	history := func(key string) []string {
+		got := e.get(key, path)
+		require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+		var out []string
+		for _, ev := range got.JSON(t)["history"].([]any) {
+			out = append(out, ev.(map[string]any)["reason"].(string))
+		}
+		return out
+	}
+	assert.Equal(t, []string{reason}, history(keyBCS))
+	assert.Equal(t, []string{"withheld: the MSC reviews this"}, history(keyECRA), "HRA never consented to ECRA")
+	assert.Zero(t, e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND client_id = $1
+		AND recipient LIKE 'provider:' || $2`, kimHRA, e.demo.Providers["ECRA"]), "nothing of HRA's shown to ECRA")
+	assert.Equal(t, []string{reason}, history(keyAdmin))
+}
+
+// An admin's reason the agency reads word for word among its consents or
+// its withdrawn program records is refused when it names an agency that
+// keeps a record of the person and has not consented to the reader, as
+// the other admin texts are (a Part 2 black-box pass read another
+// agency's name, code and authorization number in all three). Nothing is
+// written; a reason that names no one goes through.
+func TestAdminReasonsTheAgencyReadsNameNoUnconsentedAgency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var ecraName string
+	require.NoError(t, e.db.Get(&ecraName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["ECRA"]))
+	known := func(client int64) {
+		id := identityOf(t, e, client)
+		r := e.post(keyECRA, "/v1/clients", map[string]any{"first_name": id.First, "last_name": id.Last,
+			"date_of_birth": id.DOB.String(), "catchment_area": "norwich"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
+	naming := ecraName + " reported otherwise"
+	refusedThenDone := func(path string) {
+		t.Helper()
+		before := e.count(`SELECT count(*) FROM audit_events`)
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": naming}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, before, e.count(`SELECT count(*) FROM audit_events`), "nothing written")
+		r := e.post(keyAdmin, path, map[string]any{"reason": "keyed in error"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	}
+
+	ramos := e.demo.Clients["Ramos"]
+	known(ramos)
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/employment-stages", enrollmentOf(e, ramos, "EMP")),
+		map[string]any{"stage": "work_for_a_day", "effective_date": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	refusedThenDone(itPath("/v1/employment-stage-changes/%d/withdraw", itID(t, r)))
+
+	reyes := e.demo.Clients["Reyes"]
+	known(reyes)
+	screens := itItems(t, e.get(keyBCS, itPath("/v1/enrollments/%d/drug-screens", enrollmentOf(e, reyes, "RSVP"))))
+	require.NotEmpty(t, screens)
+	refusedThenDone(itPath("/v1/drug-screens/%d/withdraw", int64(screens[0]["id"].(float64))))
+
+	kimHRA := e.demo.Clients["Kim/HRA"]
+	known(kimHRA)
+	consent := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND recipient_provider_id = $2`,
+		kimHRA, e.demo.Providers["BCS"])
+	refusedThenDone(itPath("/v1/consents/%d/revoke", consent))
+}

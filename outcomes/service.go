@@ -26,19 +26,30 @@ const (
 // Service is the outcomes domain. Its methods take the actor from ctx and
 // own their transactions.
 type Service struct {
-	db  *sqlx.DB
-	ids *pg.Idempotency
-	now func() time.Time
-	loc *time.Location
+	db        *sqlx.DB
+	ids       *pg.Idempotency
+	now       func() time.Time
+	loc       *time.Location
+	checkText TextCheck
 }
 
-// New returns a Service over db; now is the clock and loc the time zone
-// whose calendar says what "today" is.
-func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
+// TextCheck refuses, in tx, text an MSC user writes that the agency
+// reader will read word for word when it tells the reader that the
+// client's person is known to an agency whose consent does not name the
+// reader (42 CFR Part 2): a 422 names_another_agency on field. The
+// vouchers domain keeps the consents and the agencies' words, and the
+// wiring passes its check (vouchers.Service.CheckMSCText), as this package
+// imports none of the other domains.
+type TextCheck func(ctx context.Context, tx *sqlx.Tx, clientID, reader int64, field, text string) error
+
+// New returns a Service over db; now is the clock, loc the time zone
+// whose calendar says what "today" is, and checkText the check of what an
+// admin writes that the agency reads (a withdrawal's reason).
+func New(db *sqlx.DB, now func() time.Time, loc *time.Location, checkText TextCheck) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Service{db: db, ids: pg.NewIdempotency(db), now: now, loc: loc}
+	return &Service{db: db, ids: pg.NewIdempotency(db), now: now, loc: loc, checkText: checkText}
 }
 
 // today is the civil date now in the service's time zone.

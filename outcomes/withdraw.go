@@ -149,6 +149,16 @@ func (s *Service) withdraw(ctx context.Context, id int64, reason string, w withd
 				return err
 			}
 		}
+		// The agency reads an admin's reason word for word in its
+		// withdrawn records: it may not name an agency the agency may not
+		// learn of (an admin's reason named another agency serving the
+		// person, with no consent naming the reader: a Part 2 black-box
+		// pass). The agency's own words are its own.
+		if !a.IsProvider() {
+			if err := s.checkText(ctx, tx, e.ClientID, e.ProviderID, "reason", reason); err != nil {
+				return err
+			}
+		}
 		err = tx.GetContext(ctx, &out, `WITH gone AS (DELETE FROM `+w.table+` WHERE id = $1 AND enrollment_id = $2 RETURNING *)
 			INSERT INTO outcome_record_archive (record_kind, record_id, enrollment_id, client_id, provider_id, record, recorded_at,
 				reason, archived_at, archived_by)

@@ -368,7 +368,7 @@ func (s *Service) changeAuthorization(ctx context.Context, id int64, reason stri
 			return err
 		}
 		// The agency reads the reason in the authorization's history.
-		if err := s.checkShowsNothingWithheld(ctx, tx, cur.ClientID, cur.ProviderID, "reason", reason); err != nil {
+		if err := s.CheckMSCText(ctx, tx, cur.ClientID, cur.ProviderID, "reason", reason); err != nil {
 			return err
 		}
 		if out, err = change(ctx, tx, &cur, ledger.By{KeyID: a.KeyID, Role: string(a.Role)}); err != nil {

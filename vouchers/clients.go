@@ -947,7 +947,7 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 		// serves the person reached the agency unchecked (a Part 2
 		// black-box pass).
 		if !a.IsProvider() {
-			if err := s.checkShowsNothingWithheld(ctx, tx, e.ClientID, e.ProviderID, "reason", reason); err != nil {
+			if err := s.CheckMSCText(ctx, tx, e.ClientID, e.ProviderID, "reason", reason); err != nil {
 				return err
 			}
 		}

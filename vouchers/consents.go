@@ -333,6 +333,15 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 		if out.RevokedAt != nil {
 			return rss.Coded(rss.ErrConflict, "already_revoked", "consent %d was revoked at %s", id, out.RevokedAt.Format(time.RFC3339))
 		}
+		// The agency reads an admin's reason word for word among its
+		// consents (one named another agency, its code and authorization
+		// number, with no consent naming the reader: a Part 2 black-box
+		// pass). The agency's own words are its own.
+		if !a.IsProvider() {
+			if err := s.CheckMSCText(ctx, tx, out.ClientID, out.DisclosingProviderID, "reason", reason); err != nil {
+				return err
+			}
+		}
 		// A consent to a payer waits for a batch of that payer's route
 		// being closed, which judged the consent when it picked its claims
 		// and sends them whatever happens meanwhile; a close waits for this

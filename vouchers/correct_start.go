@@ -62,7 +62,7 @@ func (s *Service) CorrectStart(ctx context.Context, id int64, c StartCorrection)
 			return rss.Invalid("start_date", "unchanged", "enrollment %d already starts on %s", id, on)
 		}
 		if !a.IsProvider() {
-			if err := s.checkShowsNothingWithheld(ctx, tx, e.ClientID, e.ProviderID, "reason", c.Reason); err != nil {
+			if err := s.CheckMSCText(ctx, tx, e.ClientID, e.ProviderID, "reason", c.Reason); err != nil {
 				return err
 			}
 		}

@@ -118,7 +118,7 @@ func (s *Service) Reassign(ctx context.Context, id int64, r Reassignment) (Enrol
 		// checked as a reviewer's note is (a Part 2 black-box pass read
 		// another agency's name and staff in it).
 		if !a.IsProvider() {
-			if err := s.checkShowsNothingWithheld(ctx, tx, e.ClientID, e.ProviderID, "reason", r.Reason); err != nil {
+			if err := s.CheckMSCText(ctx, tx, e.ClientID, e.ProviderID, "reason", r.Reason); err != nil {
 				return err
 			}
 		}
@@ -327,7 +327,7 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 		// (enrollmentHistory), so it is checked as MSC text it reads word
 		// for word: it may not name another agency of the person without
 		// a consent naming the receiving agency.
-		if err := s.checkShowsNothingWithheld(ctx, tx, dst.ClientID, dst.ProviderID, "reason", t.Reason); err != nil {
+		if err := s.CheckMSCText(ctx, tx, dst.ClientID, dst.ProviderID, "reason", t.Reason); err != nil {
 			return err
 		}
 		if dst.ProviderID == src.ProviderID {
@@ -481,7 +481,7 @@ func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string)
 			return rss.Coded(rss.ErrConflict, "provider_deactivated",
 				"the enrollment's agency is out of service %s: it cannot be designated", from)
 		}
-		if err := s.checkShowsNothingWithheld(ctx, tx, e.ClientID, e.ProviderID, "reason", reason); err != nil {
+		if err := s.CheckMSCText(ctx, tx, e.ClientID, e.ProviderID, "reason", reason); err != nil {
 			return err
 		}
 		if err := tx.GetContext(ctx, &out, `UPDATE enrollments e SET primary_case_manager = true WHERE e.id = $1 RETURNING `+enrollmentColumns,

@@ -151,7 +151,7 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 		// review found one naming the other agency serving the person
 		// shown).
 		if !a.IsProvider() {
-			if err := s.checkShowsNothingWithheld(ctx, tx, iv.Client, iv.Provider, "reason", reason); err != nil {
+			if err := s.CheckMSCText(ctx, tx, iv.Client, iv.Provider, "reason", reason); err != nil {
 				return err
 			}
 		}
@@ -211,7 +211,7 @@ func (s *Service) releaseWithdrawnIntake(ctx context.Context, tx *sqlx.Tx, a acc
 		return fmt.Errorf("withdrawn GPRA interview: %w", err)
 	}
 	// The agency reads the reason in its withdrawn interviews.
-	if err := s.checkShowsNothingWithheld(ctx, tx, w.Client, w.Provider, "reason", reason); err != nil {
+	if err := s.CheckMSCText(ctx, tx, w.Client, w.Provider, "reason", reason); err != nil {
 		return err
 	}
 	if err := tx.GetContext(ctx, out, `INSERT INTO gpra_interview_archive (interview_id, enrollment_id, client_id, provider_id, kind,

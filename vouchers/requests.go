@@ -1093,7 +1093,7 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			return rss.Coded(rss.ErrConflict, "taken", "voucher request %d is taken by another reviewer until %s",
 				id, vr.TakenAt.Add(TakeExpiry).UTC().Format(time.RFC3339))
 		}
-		if err := s.checkShowsNothingWithheld(ctx, tx, vr.ClientID, vr.ProviderID, "note", r.Note); err != nil {
+		if err := s.CheckMSCText(ctx, tx, vr.ClientID, vr.ProviderID, "note", r.Note); err != nil {
 			return err
 		}
 		g := grantDecision{decision: "denied"}

@@ -20,7 +20,7 @@ import (
 	"rss/pg"
 )
 
-// checkShowsNothingWithheld refuses text an MSC user writes that the agency
+// CheckMSCText refuses text an MSC user writes that the agency
 // reader will read word for word (a reviewer's note on a voucher request,
 // the reason an authorization was voided or reactivated) when it names
 // another agency that keeps a record of the client's person and holds no
@@ -28,7 +28,9 @@ import (
 // reader the person is known elsewhere. What names an agency is
 // agencyWords.names. A consent revoked or expired after the text was
 // written stops its showing then (showTexts).
-func (s *Service) checkShowsNothingWithheld(ctx context.Context, tx *sqlx.Tx, clientID, reader int64, field, text string) error {
+// Exported for the domains that keep records an admin writes on too
+// (outcomes: a withdrawal's reason), run in their transaction tx.
+func (s *Service) CheckMSCText(ctx context.Context, tx *sqlx.Tx, clientID, reader int64, field, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
@@ -130,7 +132,7 @@ const withheldText = "withheld: the MSC reviews this"
 // showTexts prepares MSC-written texts about the person behind clientID
 // (a reviewer's note, an authorization's void or reactivation reasons) for
 // provider a to read today. Each was checked, when written, against the
-// consents then in force (checkShowsNothingWithheld); a consent revoked
+// consents then in force (CheckMSCText); a consent revoked
 // or expired since stops the showing at once (SPEC §10), so a text that
 // names an agency the reader no longer sees becomes withheldText (a
 // black-box pass read a note naming the other agency after its consent
@@ -139,26 +141,36 @@ const withheldText = "withheld: the MSC reviews this"
 // be recorded against entity/entityID. Other readers read the texts as
 // written.
 //
-// Only agencies that have consented to the reader about the person are
-// read into a text: a text naming another passed its write-time check
-// because that agency did not then keep a record of the person (it was
-// refused otherwise), so it quotes nothing of its records. Withholding it
-// the day that agency registered the person told the reader the person was
-// now known there, and which agency the text had named (a Part 2
-// black-box pass).
+// On the reader's own records only agencies that have consented to the
+// reader about the person are read into a text: a text naming another
+// passed its write-time check because that agency did not then keep a
+// record of the person (it was refused otherwise), so it quotes nothing of
+// its records. Withholding it the day that agency registered the person
+// told the reader the person was now known there, and which agency the
+// text had named (a Part 2 black-box pass). A text on another agency's
+// record, read under that agency's consent, was checked for that agency
+// alone: one naming a third agency that has not consented to the reader
+// is withheld (an admin's reassignment reason on BCS's enrollment named
+// ECRA, whose consent named only BCS, and HRA read it under BCS's consent:
+// a Part 2 black-box pass).
 func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, today rss.Date, entity, entityID string,
 	texts ...*string) ([]access.Event, error) {
 	if !a.IsProvider() || !slices.ContainsFunc(texts, func(t *string) bool { return t != nil && strings.TrimSpace(*t) != "" }) {
 		return nil, nil
 	}
-	var personID int64
-	if err := sqlx.GetContext(ctx, ext, &personID, `SELECT person_id FROM clients WHERE id = $1`, clientID); err != nil {
+	var record struct {
+		PersonID int64 `db:"person_id"`
+		Owner    int64 `db:"provider_id"`
+	}
+	if err := sqlx.GetContext(ctx, ext, &record, `SELECT person_id, provider_id FROM clients WHERE id = $1`, clientID); err != nil {
 		return nil, fmt.Errorf("client person: %w", err)
 	}
+	personID := record.PersonID
 	others, err := otherAgencies(ctx, ext, personID, a.ProviderID)
 	if err != nil || len(others) == 0 {
 		return nil, err
 	}
+	theirs := record.Owner != a.ProviderID
 	v, err := personView(ctx, ext, a, personID, today)
 	if err != nil {
 		return nil, err
@@ -172,6 +184,7 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 		hidden := false
 		for _, o := range others {
 			if !o.Consented {
+				hidden = hidden || (theirs && o.ID != record.Owner && o.quotes(*t) != nil)
 				continue
 			}
 			kinds := o.quotes(*t)
