@@ -1167,3 +1167,32 @@ func TestSuspendedDaysAreNoDuplicate(t *testing.T) {
 	requireProblem(t, e.post(keyAdmin, itPath("/v1/reference/providers/%d/suspensions/%d/lift", hra, sid), map[string]any{"reason": "x"}),
 		http.StatusConflict, "suspension_days_served")
 }
+
+// A reactivation judges an authorization's unused units against the
+// service's episode unit maximum it was granted under when the MSC has
+// lowered it since, as claims intake does: judged by today's, a
+// deactivation undone in error, and one that never began, ended the
+// agency's authorizations nobody else touched, their units lost (an
+// operations pass).
+func TestReactivationJudgesTheEpisodeMaximumTheGrantWasMadeUnder(t *testing.T) {
+	t.Parallel()
+	for _, inError := range []bool{true, false} {
+		e := newEnv(t)
+		hra := e.demo.Providers["HRA"]
+		c := itATRClient(t, e, day(-20))
+		v := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 30, 0, 20)
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		auth := itNum(t, v, "authorization_id")
+		r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-TR", Key: keyAdmin,
+			Body: map[string]any{"per_voucher_max": 5, "per_episode_max": 10, "reason": "policy cut"}})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "wrong agency", "effective_on": day(1)})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "undone", "in_error": inError})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Empty(t, r.JSON(t)["authorizations_ended"], "in_error %v: %s", inError, r.Body)
+		got := itAuth(t, e, keyHRA, auth)
+		assert.Equal(t, day(20), got["end_date"], "in_error %v: %v", inError, got)
+		assert.Equal(t, "active", got["status"], "in_error %v", inError)
+	}
+}

@@ -325,6 +325,15 @@ func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Author
 	// a care plan's end): it comes back whole, so the guards judge it
 	// whole.
 	f.GivenBack = true
+	// Judged against the episode unit maximum it was granted under when
+	// the MSC has lowered the service's since, as claims intake holds its
+	// lines to the larger of the two: a limit's change is for requests
+	// made after it. Judged by today's, a maximum lowered after the grant
+	// ended authorizations a deactivation undone in error had never
+	// touched, their units lost (an operations pass). None today is none.
+	if then := cur.EpisodeMaxThen; then != nil && f.Service.PerEpisodeMax > 0 {
+		f.Service.PerEpisodeMax = max(f.Service.PerEpisodeMax, *then)
+	}
 	if patch != nil {
 		patch(&f)
 		// The episode's totals are sums over the authorizations as patched.
