@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -238,7 +239,7 @@ func TestProgramAreaHistoryChainsUnderConcurrentAreaPatches(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	}
 	r := e.post(keyAdmin, "/v1/reference/programs", map[string]any{"code": "ARP", "name": "Area program", "funding": "state",
-		"payer_route": "payment_register", "filing_limit_days": 90, "catchment_areas": []string{"arone", "artwo"}})
+		"payer_route": "payment_register", "filing_limit_days": 90, "catchment_areas": []string{"arone", "artwo", "hartford"}})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 
 	blocker := holding(t, e, `SELECT 1 FROM programs WHERE code = 'ARP' FOR UPDATE`)
@@ -261,9 +262,38 @@ func TestProgramAreaHistoryChainsUnderConcurrentAreaPatches(t *testing.T) {
 			sets = append(sets, x)
 		}
 	}
-	require.Len(t, sets, 3, "created with two areas, then each taken away")
+	require.Len(t, sets, 3, "created with three areas, then two taken away")
 	for i := 1; i < len(sets); i++ {
 		require.Equal(t, sets[i-1]["after"], sets[i]["before"], "change %d starts where the one before it ended", i)
 	}
-	require.Empty(t, sets[2]["after"].(map[string]any)["catchment_areas"])
+	assert.Equal(t, []any{"hartford"}, sets[2]["after"].(map[string]any)["catchment_areas"])
+}
+
+// An area's PATCH that would take a program out of its last area is
+// refused: a program serving no area reads as statewide, so the admin
+// withdrawing it from everywhere made it serve every area (an operations
+// pass). Nothing is written; the program's own PATCH says [] for statewide.
+func TestAreaPatchLeavesNoProgramWithoutAnArea(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyAdmin, "/v1/reference/catchment-areas", map[string]any{"code": "lastone", "name": "Last One"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, "/v1/reference/programs", map[string]any{"code": "LAP", "name": "Last area program", "funding": "state",
+		"payer_route": "payment_register", "filing_limit_days": 90, "catchment_areas": []string{"lastone"}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+
+	p := requireProblem(t, e.patch(keyAdmin, "/v1/reference/catchment-areas/lastone", map[string]any{"programs": []string{}}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	assert.Contains(t, fmt.Sprint(p["errors"]), "last_area")
+	assert.Contains(t, fmt.Sprint(p["errors"]), "LAP")
+	prog := e.get(keyAdmin, "/v1/reference/programs/LAP").JSON(t)
+	assert.Equal(t, []any{"lastone"}, prog["catchment_areas"], "nothing written")
+
+	// Given another area first, it may leave this one.
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/LAP", Key: keyAdmin,
+		Body: map[string]any{"catchment_areas": []string{"lastone", "hartford"}}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.patch(keyAdmin, "/v1/reference/catchment-areas/lastone", map[string]any{"programs": []string{}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, []any{"hartford"}, e.get(keyAdmin, "/v1/reference/programs/LAP").JSON(t)["catchment_areas"])
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -567,6 +568,28 @@ func areaNameFree(ctx context.Context, tx *sqlx.Tx, code, name string) error {
 	return nil
 }
 
+// leavesNoArea refuses an area's programs that leave out a program whose
+// last area it is (links, read under their lock): a program serving no
+// area reads as statewide (its catchment_areas []), so an admin taking a
+// program out of its last area made it serve every area, and a client the
+// rules had just denied CATCHMENT_AREA_NOT_SERVED passed (an operations
+// pass). A program is made statewide by its own PATCH, where [] says so.
+func leavesNoArea(links map[string][]string, area string, programs []string) error {
+	var left []string
+	for program, areas := range links {
+		if len(areas) == 1 && areas[0] == area && !slices.Contains(programs, program) {
+			left = append(left, program)
+		}
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	slices.Sort(left)
+	return rss.Invalid("programs", "last_area",
+		"%s would serve no catchment area, which reads as serving every area (statewide); give it another area first, "+
+			"or set the program's own catchment_areas ([] there is statewide)", strings.Join(left, ", "))
+}
+
 func setAreaPrograms(ctx context.Context, tx *sqlx.Tx, area string, programs []string) error {
 	var unknown []string
 	if err := tx.SelectContext(ctx, &unknown, `SELECT DISTINCT c FROM unnest($1::text[]) c
@@ -684,6 +707,9 @@ func (s *Service) UpdateCatchmentArea(ctx context.Context, code string, p Catchm
 			}
 		}
 		if p.Programs.Set {
+			if err := leavesNoArea(links, code, p.Programs.Value); err != nil {
+				return err
+			}
 			if err := setAreaPrograms(ctx, tx, code, p.Programs.Value); err != nil {
 				return err
 			}
