@@ -462,6 +462,61 @@ func TestBulkClaimWithAKeyTwiceIsRefusedAlone(t *testing.T) {
 	})
 }
 
+// A string refused inside one claim of a bulk (a NUL, a lone surrogate,
+// bytes not UTF-8, one too long) is that claim's own 422, named within it,
+// and the others go in, as with a claim that does not decode: it refused
+// the whole bulk (a black-box pass). Claims all of which hold one refuse
+// the body, nothing written, naming the first in the body.
+func TestBulkClaimWithARefusedStringIsRefusedAlone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	claim := func(number string, dos string) string {
+		return itMustJSON(e.riveraClaim(number, cmLine(dos, 1, "15.00")))
+	}
+	numbered := func(raw, dos string) string {
+		return strings.Replace(claim("PLACEHOLDER", dos), `"PLACEHOLDER"`, `"`+raw+`"`, 1)
+	}
+	long := numbered(strings.Repeat("x", 4001), day(-6))
+	body := `{"claims":[` + strings.Join([]string{claim("TS-0", day(-2)), numbered(`TS-\u0000`, day(-3)), numbered(`TS-\ud800`, day(-4)),
+		numbered("TS-\xff", day(-5)), long, claim("TS-5", day(-7))}, ",") + `]}`
+	r := e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA, Body: body})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var got struct {
+		Results []struct {
+			Status  int            `json:"status"`
+			Claim   map[string]any `json:"claim"`
+			Problem map[string]any `json:"problem"`
+		} `json:"results"`
+		Summary map[string]int `json:"summary"`
+	}
+	r.Into(t, &got)
+	require.Len(t, got.Results, 6)
+	assert.Equal(t, map[string]int{"claims": 6, "created": 2, "existing": 0, "refused": 4, "lines": 2}, got.Summary)
+	for i, want := range []struct{ field, code string }{{}, {"claim_number", "invalid_character"}, {"claim_number", "invalid_encoding"},
+		{"claim_number", "invalid_encoding"}, {"claim_number", "too_long"}, {}} {
+		res := got.Results[i]
+		if want.field == "" {
+			assert.Equal(t, http.StatusCreated, res.Status, "claim %d", i)
+			continue
+		}
+		assert.Equal(t, http.StatusUnprocessableEntity, res.Status, "claim %d", i)
+		require.NotNil(t, res.Problem, "claim %d", i)
+		assert.Equal(t, "validation_failed", res.Problem["code"])
+		errs := res.Problem["errors"].([]any)
+		require.Len(t, errs, 1, "claim %d", i)
+		assert.Equal(t, want.field, errs[0].(map[string]any)["field"], "claim %d", i)
+		assert.Equal(t, want.code, errs[0].(map[string]any)["code"], "claim %d", i)
+	}
+	assert.Equal(t, []any{"TS-0", "TS-5"}, []any{got.Results[0].Claim["claim_number"], got.Results[5].Claim["claim_number"]})
+
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA,
+			Body: `{"claims":[` + numbered(`TS-\u0000`, day(-8)) + `,` + numbered("TS-\xff", day(-9)) + `]}`}), 422, "validation_failed")
+		assert.Equal(t, "claims[0].claim_number", p["errors"].([]any)[0].(map[string]any)["field"])
+	})
+}
+
 // A bulk of no claim objects at all (numbers, strings, nulls, arrays) is
 // refused whole, as one whose claims all fail to decode is: null decoded
 // into an empty claim and the bulk was taken, four refusals inside a 200

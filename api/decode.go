@@ -580,6 +580,11 @@ type textScanner struct {
 	// dupAllowed, when set, is asked about each key given twice: true
 	// when the caller answers it itself (and the scan goes on).
 	dupAllowed func(field *textPath) bool
+	// textAllowed, when set, is asked about each string refused (bytes
+	// not UTF-8, a lone surrogate, NUL, too long), with the path its
+	// problem names: true when the caller answers it itself, and the scan
+	// goes on past the string.
+	textAllowed func(path *textPath, p *textProblem) bool
 }
 
 // textPath is where the scanner is in the body: a key of an object or an
@@ -750,6 +755,30 @@ func invalidText(field, code, message string) *textProblem {
 // A key's problem names the object that holds it (the body at the top), a
 // value's the value; path is the one named.
 func (s *textScanner) str(path *textPath, keep bool) (string, *textProblem) {
+	text, p := s.readStr(path, keep)
+	if p != nil && s.textAllowed != nil && s.textAllowed(path, p) {
+		s.skipStr()
+		return text, nil
+	}
+	return text, p
+}
+
+// skipStr moves s.i past the closing quote of the string it stands in.
+func (s *textScanner) skipStr() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '\\':
+			s.i += 2
+		case '"':
+			s.i++
+			return
+		default:
+			s.i++
+		}
+	}
+}
+
+func (s *textScanner) readStr(path *textPath, keep bool) (string, *textProblem) {
 	s.i++
 	var text strings.Builder
 	chars := 0

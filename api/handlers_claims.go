@@ -96,8 +96,9 @@ type bulkBody struct {
 func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*Problem, ok bool) {
 	var body bulkBody
 	var dups map[int]string
+	var texts map[int]*textProblem
 	b, ok, err := decodeScanned(c, &body, func(b []byte) (bad *textProblem) {
-		bad, dups = scanBulk(b)
+		bad, dups, texts = scanBulk(b)
 		return bad
 	})
 	if !ok {
@@ -107,7 +108,8 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 	// an empty claim in it is read element by element, so a null is
 	// refused as not a claim ({"claims":[null]} was taken, a black-box
 	// pass). An empty object is a claim, refused by its validation.
-	if err == nil && len(dups) == 0 && !slices.ContainsFunc(body.Claims, func(n billing.NewClaim) bool { return reflect.ValueOf(n).IsZero() }) {
+	if err == nil && len(dups) == 0 && len(texts) == 0 &&
+		!slices.ContainsFunc(body.Claims, func(n billing.NewClaim) bool { return reflect.ValueOf(n).IsZero() }) {
 		return body.Claims, nil, true
 	}
 	var raw struct {
@@ -122,7 +124,7 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 	}
 	if err != nil { // decodeScanned scans only a body that decodes
 		var bad *textProblem
-		if bad, dups = scanBulk(b); bad != nil {
+		if bad, dups, texts = scanBulk(b); bad != nil {
 			bad.write(c)
 			return nil, nil, false
 		}
@@ -138,11 +140,15 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 		if t := bytes.TrimSpace(r); cerr == nil && (len(t) == 0 || t[0] != '{') {
 			cerr = &json.UnmarshalTypeError{Value: "null", Type: reflect.TypeOf(n), Field: ""}
 		}
-		if f, dup := dups[i]; cerr != nil || dup {
+		if f, dup := dups[i]; cerr != nil || dup || texts[i] != nil {
 			var p Problem
-			if cerr != nil {
+			switch tp := texts[i]; {
+			case cerr != nil:
 				p = decodeError(cerr, r, &n)
-			} else {
+			case tp != nil:
+				p = Problem{Status: tp.status, Code: tp.code, Title: "The request is not valid", Detail: tp.summary,
+					Errors: []rss.FieldError{tp.field}}
+			default:
 				d := duplicateField(f)
 				p = Problem{Status: d.status, Code: d.code, Title: "Duplicate field", Detail: "the claim gives a field more than once",
 					Errors: []rss.FieldError{d.field}}
@@ -171,8 +177,8 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 		switch {
 		case err != nil:
 			decodeProblem(c, err, b, &body)
-		case len(dups) > 0:
-			scanText(b).write(c) // the first key given twice, named in the body
+		case len(dups) > 0 || len(texts) > 0:
+			scanText(b).write(c) // the first key given twice or string refused, named in the body
 		default:
 			// Every claim was a null or a scalar: the first says so, on
 			// its place in the body (a claim's own answer names fields
@@ -188,9 +194,13 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 }
 
 // scanBulk is scanText over a bulk body, but a key given twice inside one
-// claim is left to that claim's answer: dups holds, by the claim's index,
-// the path within it of the first such key.
-func scanBulk(body []byte) (bad *textProblem, dups map[int]string) {
+// claim, and a string refused inside one, are left to that claim's
+// answer: dups holds, by the claim's index, the path within it of the
+// first such key, and texts the first such string's problem, its field
+// named within the claim (a NUL or a byte not UTF-8 in one claim's number
+// refused the whole bulk, its good claims with it, where a wrong type was
+// that claim's own answer: a black-box pass).
+func scanBulk(body []byte) (bad *textProblem, dups map[int]string, texts map[int]*textProblem) {
 	s := &textScanner{b: body, dupAllowed: func(field *textPath) bool {
 		i, f, ok := claimField(field)
 		if !ok {
@@ -203,8 +213,22 @@ func scanBulk(body []byte) (bad *textProblem, dups map[int]string) {
 			dups[i] = f
 		}
 		return true
+	}, textAllowed: func(path *textPath, p *textProblem) bool {
+		i, f, ok := claimField(path)
+		if !ok || f == "" {
+			return false
+		}
+		if texts == nil {
+			texts = map[int]*textProblem{}
+		}
+		if _, seen := texts[i]; !seen {
+			within := *p
+			within.field.Field = f
+			texts[i] = &within
+		}
+		return true
 	}}
-	return s.value(nil), dups
+	return s.value(nil), dups, texts
 }
 
 // claimField finds the claim of a bulk body a path lies within
