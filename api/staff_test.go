@@ -1363,3 +1363,19 @@ func TestStaffHireHoldsFourteenCalendarYears(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, hire(fixtures.TestToday.AddDate(-14, 0, 1)), "fourteen tomorrow")
 	require.Equal(t, http.StatusCreated, hire(fixtures.TestToday.AddDate(-14, 0, 0)), "fourteen today")
 }
+
+// A date of birth on the first day the schema refuses is named as the
+// field, as one before it is (it named the constraint staff_dob_plausible:
+// an operations pass).
+func TestStaffBornOnTheFirstOf1900IsRefusedByField(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	p := requireProblem(t, e.post(keyHRA, itPath("/v1/providers/%d/staff", hra), map[string]any{"first_name": "Very", "last_name": "Old",
+		"role": "case_manager", "date_of_birth": "1900-01-01", "employment_start": day(0)}), http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "date_of_birth", p["errors"].([]any)[0].(map[string]any)["field"], "%v", p)
+	id := staffHire(t, e, keyHRA, hra, nil)
+	p = requireProblem(t, e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", id), Key: keyHRA,
+		Body: map[string]any{"date_of_birth": "1900-01-01"}}), http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "date_of_birth", p["errors"].([]any)[0].(map[string]any)["field"], "%v", p)
+}

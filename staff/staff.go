@@ -364,6 +364,10 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 	switch {
 	case r.DateOfBirth.IsZero():
 		v.Add("date_of_birth", "required", "date_of_birth is required")
+	case !r.DateOfBirth.After(rss.MinDate):
+		// The schema's staff_dob_plausible says so too; named here, the
+		// 422 names the field, not the constraint (an operations pass).
+		v.Add("date_of_birth", "out_of_range", "date_of_birth must be after %s", rss.MinDate)
 	case r.DateOfBirth.After(rss.NewDate(today.AddDate(-minWorkingAge, 0, 0))):
 		v.Add("date_of_birth", "out_of_range", "date_of_birth must be at least %d years ago", minWorkingAge)
 	}
