@@ -282,6 +282,15 @@ func TestAreaPatchLeavesNoProgramWithoutAnArea(t *testing.T) {
 		"payer_route": "payment_register", "filing_limit_days": 90, "catchment_areas": []string{"lastone"}})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 
+	// The list shows the set an area's PATCH replaces (an admin sent it
+	// from memory, with no read of it: the same pass).
+	served := map[string]any{}
+	for _, a := range itItems(t, e.get(keyHRA, "/v1/reference/catchment-areas")) {
+		served[a["code"].(string)] = a["programs"]
+	}
+	assert.Equal(t, []any{"LAP"}, served["lastone"])
+	assert.Contains(t, served["hartford"], "ATR")
+
 	p := requireProblem(t, e.patch(keyAdmin, "/v1/reference/catchment-areas/lastone", map[string]any{"programs": []string{}}),
 		http.StatusUnprocessableEntity, "validation_failed")
 	assert.Contains(t, fmt.Sprint(p["errors"]), "last_area")

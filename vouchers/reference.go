@@ -251,10 +251,14 @@ type Setting struct {
 	UpdatedAt   time.Time `json:"updated_at" db:"updated_at"`
 }
 
-// CatchmentArea is one area a program may serve.
+// CatchmentArea is one area a program may serve, with the programs that
+// serve it: an area's PATCH replaces that set whole, and with no read of
+// it an admin sent it from memory and added a program to an area by
+// mistake (an operations pass).
 type CatchmentArea struct {
-	Code string `json:"code" db:"code"`
-	Name string `json:"name" db:"name"`
+	Code     string         `json:"code" db:"code"`
+	Name     string         `json:"name" db:"name"`
+	Programs pq.StringArray `json:"programs" db:"programs"`
 }
 
 const programColumns = `p.code, p.name, p.funding, p.payer_route, p.clinical, p.zero_reject, p.voucher_validity_days,
@@ -909,7 +913,9 @@ func (s *Service) CatchmentAreas(ctx context.Context) ([]CatchmentArea, error) {
 		return nil, err
 	}
 	var out []CatchmentArea
-	if err := s.db.SelectContext(ctx, &out, `SELECT code, name FROM catchment_areas ORDER BY code`); err != nil {
+	if err := s.db.SelectContext(ctx, &out, `SELECT a.code, a.name, ARRAY(SELECT l.program_code FROM program_catchment_areas l
+			WHERE l.area_code = a.code ORDER BY l.program_code) AS programs
+		FROM catchment_areas a ORDER BY a.code`); err != nil {
 		return nil, fmt.Errorf("list catchment areas: %w", err)
 	}
 	return out, nil
