@@ -592,6 +592,38 @@ type errorView struct {
 	Back string
 }
 
+// fieldAttrs are the accessibility attributes of a form's input for
+// field: described by its hints (ids), and, when p refused the field,
+// marked aria-invalid and described by p's message about it too, so a
+// screen reader on the input hears why it was refused (the alert box
+// alone said so: a console pass).
+func fieldAttrs(p *errorView, field string, hints ...string) template.HTMLAttr {
+	ids := hints
+	invalid := false
+	if p != nil && slices.ContainsFunc(p.Fields, func(f rss.FieldError) bool { return f.Field == field }) {
+		ids, invalid = append(slices.Clip(ids), fieldErrID(field)), true
+	}
+	var b strings.Builder
+	if len(ids) > 0 {
+		b.WriteString(`aria-describedby="` + template.HTMLEscapeString(strings.Join(ids, " ")) + `"`)
+	}
+	if invalid {
+		b.WriteString(` aria-invalid="true"`)
+	}
+	return template.HTMLAttr(b.String()) //nolint:gosec // ids are escaped; the rest is fixed text
+}
+
+// fieldErrID is the id of a problem's message about field, which the
+// field's input is described by (fieldAttrs).
+func fieldErrID(field string) string {
+	return "err-" + strings.Map(func(r rune) rune {
+		if r == '[' || r == ']' || r == '.' || r == ' ' {
+			return '-'
+		}
+		return r
+	}, field)
+}
+
 // page renders a page inside the layout.
 func (k *Console) page(c *gin.Context, status int, name, title string, data any) {
 	t, ok := k.pages[name]
@@ -916,6 +948,8 @@ var funcs = template.FuncMap{
 	"roles":       func() []string { return []string{"provider", "reviewer", "finance", "admin"} },
 	"reason":      reasonText,
 	"words":       words,
+	"fieldAttrs":  fieldAttrs,
+	"fieldErrID":  fieldErrID,
 	"resultWords": resultWords,
 	"unmatched":   unmatchedWords,
 	"clpStatus":   clpStatusWords,

@@ -563,3 +563,29 @@ func TestConfirmationDoesNotCrossToTheNextUser(t *testing.T) {
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	assert.NotContains(t, p.Body, "Rate added.")
 }
+
+// A refused field's input is marked aria-invalid and described by the
+// problem's message about it, beside its own hints, so a screen reader on
+// the input hears why (the alert box alone said so: a console pass). A
+// field the problem does not name, and another record's form, are not.
+func TestRefusedFieldsAreTiedToTheirMessages(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.user()
+	csrf := a.signIn(keyAdmin).csrf(t)
+	r := a.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "once": {"rate-form"}, "rate": {"-13.00"},
+		"effective_from": {"2027-02-01"}, "reason": {"x"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Regexp(t, `<li id="err-rate"><strong>`, r.Body)
+	assert.Regexp(t, `<input id="rate" name="rate" aria-describedby="err-rate" aria-invalid="true"`, r.Body)
+	assert.Regexp(t, `<input id="effective_from" name="effective_from" type="date" aria-describedby="effective-from-hint" value=`, r.Body,
+		"a field not refused keeps its hint alone")
+
+	page := a.get("/console/verification")
+	require.Equal(t, http.StatusOK, page.Status)
+	assert.NotContains(t, page.Body, `aria-invalid`, "nothing refused yet")
+	r = a.post("/console/verification/credentials/1/verify", url.Values{"csrf": {csrf}, "document_reference": {strings.Repeat("d", 201)}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Regexp(t, `<input id="doc-credentials-1" name="document_reference" aria-describedby="err-document_reference" aria-invalid="true"`, r.Body)
+	assert.Equal(t, 1, strings.Count(r.Body, `aria-invalid="true"`), "only the record's own form")
+}
