@@ -504,6 +504,21 @@ func TestConsoleRefusesWhatTheAPIRefuses(t *testing.T) {
 		"start_date": {day(0)}, "end_date": {day(10)}, "note": {"three units"}})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	assert.Contains(t, r.Body, "units is required with Approve modified", "said as the API says it")
+	// Every field refused at once, the form's and the decision's own
+	// (one at a time, a reviewer posted three times: a console pass).
+	r = u.post("/console/requests/"+id+"/decide", url.Values{"csrf": {csrf}, "action": {"approve_modified"}, "units": {"-5"},
+		"start_date": {"2026-02-30"}, "end_date": {day(10)}, "note": {""}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	for _, field := range []string{"err-start_date", "err-units", "err-note"} {
+		assert.Contains(t, r.Body, `<li id="`+field+`">`, field)
+	}
+	assert.Contains(t, r.Body, "2026-02-30 is not a day of the calendar")
+	assert.Contains(t, r.Body, "units must be a positive whole number")
+	r = u.post("/console/requests/"+id+"/decide", url.Values{"csrf": {csrf}, "action": {"deny"}, "units": {"3"},
+		"note": {strings.Repeat("n", 4001)}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, `<li id="err-action">`)
+	assert.Contains(t, r.Body, `<li id="err-note">`)
 	var n int
 	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM reviewer_decisions WHERE voucher_request_id = $1`, id))
 	assert.Zero(t, n, "nothing was decided")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -440,8 +441,16 @@ func (k *Console) decide(c *gin.Context) {
 	if !ok {
 		return
 	}
+	// Every field the form refuses is named at once, the decision's own
+	// checks of the rest beside them (one at a time, a reviewer fixed a
+	// date, posted, was told of the units, posted, and of the note: a
+	// console pass).
+	vf := &rss.ValidationError{}
 	note, err := typed("note", "note", c.PostForm("note"), maxNote, true)
-	if err != nil {
+	var ve *rss.ValidationError
+	if errors.As(err, &ve) {
+		vf.Fields = append(vf.Fields, ve.Fields...)
+	} else if err != nil {
 		k.refused(c, id, err)
 		return
 	}
@@ -452,17 +461,12 @@ func (k *Console) decide(c *gin.Context) {
 	// Units or dates typed beside Approve or Deny are refused, as the API
 	// refuses them: dropped, a reviewer who typed 3 units and left the
 	// choice on Approve granted the whole request's 5 (a black-box pass).
-	if r.Action != vouchers.ReviewApproveModified {
-		for _, f := range []string{"units", "start_date", "end_date"} {
-			if strings.TrimSpace(c.PostForm(f)) != "" {
-				k.refused(c, id, rss.Invalid("action", "not_allowed",
-					"units and dates are only given with Approve modified: choose it, or clear them to decide the request as made"))
-				return
-			}
-		}
+	if r.Action != vouchers.ReviewApproveModified && slices.ContainsFunc([]string{"units", "start_date", "end_date"},
+		func(f string) bool { return strings.TrimSpace(c.PostForm(f)) != "" }) {
+		vf.Add("action", "not_allowed",
+			"units and dates are only given with Approve modified: choose it, or clear them to decide the request as made")
 	}
 	if r.Action == vouchers.ReviewApproveModified {
-		vf := &rss.ValidationError{}
 		typed := strings.TrimSpace(c.PostForm("units"))
 		units, err := strconv.Atoi(typed)
 		switch {
@@ -476,10 +480,17 @@ func (k *Console) decide(c *gin.Context) {
 		r.Units = &units
 		r.StartDate = formDate(vf, "start_date", c.PostForm("start_date"), "start date must be YYYY-MM-DD")
 		r.EndDate = formDate(vf, "end_date", c.PostForm("end_date"), "end date must be YYYY-MM-DD")
-		if vf.Err() != nil {
-			k.refused(c, id, vf)
-			return
+	}
+	if len(vf.Fields) > 0 {
+		if errors.As(r.Validate(), &ve) {
+			for _, f := range ve.Fields {
+				if !slices.ContainsFunc(vf.Fields, func(g rss.FieldError) bool { return g.Field == f.Field }) {
+					vf.Fields = append(vf.Fields, f)
+				}
+			}
 		}
+		k.refused(c, id, vf)
+		return
 	}
 	decided, err := k.cfg.Vouchers.Decide(c.Request.Context(), id, r)
 	var ce *rss.CodedError

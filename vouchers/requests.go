@@ -969,7 +969,10 @@ const (
 	ReviewDeny            = "deny"
 )
 
-func (r *Review) validate() error {
+// Validate checks a decision's own fields, all of them at once, before any
+// record is read: what Decide refuses first (the console shows them beside
+// its own form's).
+func (r *Review) Validate() error {
 	v := &rss.ValidationError{}
 	if rss.Blank(r.Note) {
 		v.Add("note", "required", "a reviewer decision carries a note")
@@ -1056,7 +1059,7 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 	if err != nil {
 		return VoucherRequest{}, err
 	}
-	if err := r.validate(); err != nil {
+	if err := r.Validate(); err != nil {
 		return VoucherRequest{}, err
 	}
 	var out VoucherRequest

@@ -144,7 +144,7 @@ func TestVoucherRequestAndReviewValidate(t *testing.T) {
 		{name: "unknown action", r: Review{Action: "shrug", Note: "x"}, field: "action"},
 	} {
 		t.Run("review "+tc.name, func(t *testing.T) {
-			codes := fieldCodes(t, tc.r.validate())
+			codes := fieldCodes(t, tc.r.Validate())
 			if tc.field == "" {
 				assert.Empty(t, codes)
 			} else {
