@@ -603,4 +603,12 @@ func TestRefusedFieldsAreTiedToTheirMessages(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	assert.Regexp(t, `<input id="doc-credentials-1" name="document_reference" aria-describedby="err-document_reference" aria-invalid="true"`, r.Body)
 	assert.Equal(t, 1, strings.Count(r.Body, `aria-invalid="true"`), "only the record's own form")
+
+	// The mint form's two checks at once (one at a time: the same pass).
+	r = a.post("/console/keys", url.Values{"csrf": {csrf}, "once": {"mint-1"}, "role": {"provider"}, "provider_id": {"abc"},
+		"label": {"front\x00desk"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, `<li id="err-provider_id">`)
+	assert.Contains(t, r.Body, `<li id="err-label">`)
+	assert.Regexp(t, `<input id="label" name="label" aria-describedby="err-label" aria-invalid="true"`, r.Body)
 }

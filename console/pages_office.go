@@ -680,15 +680,24 @@ func (k *Console) createKey(c *gin.Context) {
 
 // mintKey mints the key the form asks for.
 func (k *Console) mintKey(c *gin.Context) (access.NewKey, error) {
+	// Both of the form's own checks at once (one at a time, a second post
+	// was told of the second: a console pass).
+	vf := &rss.ValidationError{}
 	var provider int64
 	if p := c.PostForm("provider_id"); p != "" {
 		var err error
 		if provider, err = strconv.ParseInt(p, 10, 64); err != nil || provider <= 0 {
-			return access.NewKey{}, rss.Invalid("provider_id", "invalid_value", "the provider id is a positive whole number")
+			vf.Add("provider_id", "invalid_value", "the provider id is a positive whole number")
 		}
 	}
 	label, err := typed("label", "label", c.PostForm("label"), maxLabel, false)
-	if err != nil {
+	var ve *rss.ValidationError
+	if errors.As(err, &ve) {
+		vf.Fields = append(vf.Fields, ve.Fields...)
+	} else if err != nil {
+		return access.NewKey{}, err
+	}
+	if err := vf.Err(); err != nil {
 		return access.NewKey{}, err
 	}
 	once, err := formToken(c)
