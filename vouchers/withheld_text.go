@@ -84,10 +84,19 @@ func (s *Service) CheckMSCText(ctx context.Context, tx *sqlx.Tx, clientID, reade
 
 // mentionsAnotherAgency reports whether text speaks of another agency
 // without naming it: "another provider", "other agencies", "a different
-// organization", "an outside vendor's".
+// organization", "an outside vendor's"; or says the person is served
+// somewhere the reader is not: "authorized elsewhere", "somewhere else",
+// "the primary case manager's agency", "the lead agency" (the first two
+// and the third got through a console pass).
 func mentionsAnotherAgency(text string) bool {
 	toks := strings.Fields(short(plain(text, true)))
 	for i, t := range toks {
+		if t == "elsewhere" || ((t == "somewhere" || t == "someplace") && i+1 < len(toks) && toks[i+1] == "else") {
+			return true
+		}
+		if agencyNouns[t] && slices.ContainsFunc(toks[max(i-3, 0):i], func(w string) bool { return heldByWords[w] }) {
+			return true
+		}
 		// Run together ("anotherprovider", "theotheragency", or split by
 		// zero-width spaces, which folding drops, the article joined on
 		// too: two re-checks).
@@ -120,6 +129,11 @@ func mentionsAnotherAgency(text string) bool {
 	}
 	return false
 }
+
+// heldByWords before an agency word say whose agency it is, another's
+// to the reader ("the primary case manager's agency", "the lead agency").
+var heldByWords = map[string]bool{"primary": true, "lead": true, "manager": true, "managers": true, "coordinator": true,
+	"coordinators": true, "coordinating": true}
 
 var otherWords = map[string]bool{"another": true, "other": true, "others": true, "different": true, "second": true, "outside": true,
 	"external": true, "separate": true}
