@@ -183,10 +183,10 @@ func (in *inbound) read() (Segment, error) {
 // checkChars refuses bytes outside the extended character set; the
 // component and repetition separators are structure, not data.
 func checkChars(s Segment, d Delimiters) string {
-	if s.ID == "ISA" {
-		return "" // ISA11 and ISA16 are separators themselves
-	}
 	for i, el := range s.Elements {
+		if s.ID == "ISA" && (i+1 == 11 || i+1 == 16) {
+			continue // ISA11 and ISA16 are separators themselves
+		}
 		for j := 0; j < len(el); j++ {
 			if b := el[j]; !textChars[b] && b != d.Component && b != d.Repetition {
 				return fmt.Sprintf("%s%02d has a character outside the X12 extended character set at position %d", s.ID, i+1, j+1)
@@ -276,12 +276,23 @@ func (in *inbound) begin() (Envelope, error) {
 	}
 }
 
+// isaWidths are the ISA's elements' fixed widths, ISA01 first.
+var isaWidths = [16]int{2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1}
+
 func (in *inbound) isa(s Segment, at int) error {
 	if in.inISA {
 		return in.fail(at, s.ID, "ISA before the IEA of interchange %09d", in.env.ISAControl)
 	}
 	if len(s.Elements) != 16 {
 		return in.fail(at, s.ID, "ISA has %d elements, want 16", len(s.Elements))
+	}
+	// Each element has its fixed width, so the ISA is 106 characters: a
+	// file with a letter of two bytes in ISA01 was imported, and took the
+	// interchange's control number from the payer's own (a console pass).
+	for i, w := range isaWidths {
+		if n := len(s.Element(i + 1)); n != w {
+			return in.fail(at, s.ID, "ISA%02d is %d characters, must be exactly %d", i+1, n, w)
+		}
 	}
 	if s.Element(12) != isaVersion {
 		return in.fail(at, s.ID, "ISA12 is %q, want %s", s.Element(12), isaVersion)

@@ -269,6 +269,10 @@ func TestRemittanceRefused(t *testing.T) {
 		{"GS date in year 0", full, "*RSSMSO01*20240320*0900*", "*RSSMSO01*00000320*0900*", 2, "GS", "GS04", "", ""},
 		{"bad NPI", full, "XX*1234567893~", "XX*1234567894~", 11, "N1", "not a valid NPI", "", ""},
 		{"bad character", full, "N1*PR*STATE MEDICAID", "N1*PR*STATE MEDICAID\x01", 7, "N1", "outside the X12 extended character set", "", ""},
+		// The ISA's elements are data too, and of fixed widths: a letter
+		// of two bytes in ISA01 was imported (a console pass).
+		{"ISA01 accented", full, "ISA*00*", "ISA*0\xc3\xa9*", 1, "ISA", "ISA01 has a character outside the X12 extended character set", "", ""},
+		{"ISA06 a character too long", full, "*ZZ*STATEMCD       *", "*ZZ*STATEMCD        *", 1, "ISA", "ISA06 is 16 characters, must be exactly 15", "", ""},
 		{"wrong version", full, "GS*HP*STATEMCD*RSSMSO01*20240320*0900*101*X*005010X221A1", "GS*HP*STATEMCD*RSSMSO01*20240320*0900*101*X*004010X091A1", 2, "GS", "GS08", "", ""},
 		{"not an 835", full, "GS*HP*", "GS*HN*", 2, "GS", "GS01 is \"HN\", want HP", "", ""},
 		{"segment outside a set", full, "GE*1*101~", "LX*1~\nGE*1*101~", 25, "LX", "outside a transaction set", "", ""},
