@@ -628,3 +628,31 @@ func TestAuthorizationNumberAsIssued(t *testing.T) {
 	require.NoError(t, e.db.Get(&stored, `SELECT l.authorization_number FROM claim_lines l JOIN claims c ON c.id = l.claim_id WHERE c.claim_number = 'AN-1'`))
 	assert.Equal(t, number, stored)
 }
+
+// A refused string that is a key of a claim object itself (NUL, a lone
+// surrogate, bytes not UTF-8) is that claim's own answer, as an unknown
+// key there is and as one a level down is: it refused the whole bulk (a
+// review).
+func TestBulkClaimWithARefusedKeyIsRefusedAlone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	claim := func(number string, dos string) string {
+		return itMustJSON(e.riveraClaim(number, cmLine(dos, 1, "15.00")))
+	}
+	for _, bad := range []string{`"note\u0000":1,`, `"note\ud800":1,`, "\"note\xff\":1,", `"notAField":1,`} {
+		keyed := strings.Replace(claim("WK-1", day(-3)), `{`, `{`+bad, 1)
+		body := `{"claims":[` + claim("WK-0-"+itMustJSON(len(bad)), day(-2)) + `,` + keyed + `]}`
+		r := e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA, Body: body})
+		require.Equal(t, http.StatusOK, r.Status, "key %q: %s", bad, r.Body)
+		var got struct {
+			Results []struct {
+				Status int `json:"status"`
+			} `json:"results"`
+		}
+		r.Into(t, &got)
+		require.Len(t, got.Results, 2)
+		assert.Less(t, got.Results[0].Status, 300, "key %q: the good claim goes in (or is on file)", bad)
+		assert.GreaterOrEqual(t, got.Results[1].Status, 400, "key %q", bad)
+	}
+}

@@ -215,6 +215,11 @@ func scanBulk(body []byte) (bad *textProblem, dups map[int]string, texts map[int
 		return true
 	}, textAllowed: func(path *textPath, p *textProblem) bool {
 		i, f, ok := claimField(path)
+		if !ok && path != nil && path.isIndex && path.parent != nil && path.parent.parent == nil && equalFold(path.parent.key, "claims") {
+			// A key of the claim object itself: the claim's body, as a
+			// single claim's answer names it (a review).
+			i, f, ok = path.index, "body", true
+		}
 		if !ok || f == "" {
 			return false
 		}

@@ -952,3 +952,47 @@ func TestAdminReasonsTheAgencyReadsNameNoUnconsentedAgency(t *testing.T) {
 		kimHRA, e.demo.Providers["BCS"])
 	refusedThenDone(itPath("/v1/consents/%d/revoke", consent))
 }
+
+// An admin's revocation reason on HRA's consent is checked for HRA as the
+// reader, but BCS reads HRA's consents under HRA's consent naming it: a
+// reason naming ECRA, which consented to HRA and never to BCS, is
+// withheld from BCS, as the other MSC texts are (it told BCS that ECRA
+// serves the person: a review).
+func TestRevocationReasonNamingAThirdAgencyIsWithheldFromTheRecipient(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	var ecraName string
+	require.NoError(t, e.db.Get(&ecraName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["ECRA"]))
+	kim := identityOf(t, e, kimBCS)
+	r := e.post(keyECRA, "/v1/clients", map[string]any{"first_name": kim.First, "last_name": kim.Last,
+		"date_of_birth": kim.DOB.String(), "catchment_area": "norwich"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	kimECRA := itID(t, r)
+	// ECRA consents to HRA (not to BCS).
+	r = e.post(keyECRA, "/v1/consents", map[string]any{"client_id": kimECRA, "recipient_type": "provider",
+		"recipient_provider_id": e.demo.Providers["HRA"], "recipient_name": "HRA", "purposes": []string{"treatment"},
+		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	// A second consent of HRA's, to the payer, which the admin revokes.
+	r = e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kimHRA, "recipient_type": "payer",
+		"recipient_name": "Medicaid", "payer_route": "medicaid_837p", "purposes": []string{"payment"}, "information": "claims",
+		"signed_on": day(0), "expires_on": day(30)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	payer := itID(t, r)
+	reason := "Client asked at " + ecraName + " to stop billing"
+	r = e.post(keyAdmin, itPath("/v1/consents/%d/revoke", payer), map[string]any{"reason": reason})
+	require.Equal(t, http.StatusOK, r.Status, "ECRA consented to HRA, so the check for HRA passes: %s", r.Body)
+
+	got := e.get(keyBCS, itPath("/v1/clients/%d/consents", kimBCS))
+	require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+	for _, c := range itItems(t, got) {
+		if int64(c["id"].(float64)) == payer {
+			assert.Equal(t, "withheld: the MSC reviews this", c["revocation_reason"], "ECRA never consented to BCS")
+			mine := e.get(keyHRA, itPath("/v1/clients/%d/consents", kimHRA))
+			assert.Contains(t, string(mine.Body), reason, "HRA reads it: ECRA's consent names HRA")
+			return
+		}
+	}
+	t.Fatalf("BCS does not see HRA's revoked payer consent: %s", got.Body)
+}

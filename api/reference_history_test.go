@@ -306,3 +306,29 @@ func TestAreaPatchLeavesNoProgramWithoutAnArea(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, []any{"hartford"}, e.get(keyAdmin, "/v1/reference/programs/LAP").JSON(t)["catchment_areas"])
 }
+
+// The mirror of last_area: a statewide program (one serving no area) given
+// one area through that area's PATCH, or a new area's programs, would
+// serve that area alone, every other area's clients losing it unwarned (a
+// review). It is refused, 422 statewide, nothing written; the program's
+// own PATCH narrows it.
+func TestAreaPatchDoesNotNarrowAStatewideProgram(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyAdmin, "/v1/reference/catchment-areas", map[string]any{"code": "wbone", "name": "WB One"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, "/v1/reference/programs", map[string]any{"code": "SWP", "name": "Statewide program", "funding": "state",
+		"payer_route": "payment_register", "filing_limit_days": 90, "catchment_areas": []string{}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	for _, a := range itItems(t, e.get(keyAdmin, "/v1/reference/catchment-areas")) {
+		assert.NotContains(t, a["programs"], "SWP", "area %v: the list does not show the statewide program serving it", a["code"])
+	}
+	p := requireProblem(t, e.patch(keyAdmin, "/v1/reference/catchment-areas/wbone", map[string]any{"programs": []string{"SWP"}, "reason": "SWP serves wbone"}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "statewide", p["errors"].([]any)[0].(map[string]any)["code"])
+	p = requireProblem(t, e.post(keyAdmin, "/v1/reference/catchment-areas", map[string]any{"code": "wbtwo", "name": "WB Two",
+		"programs": []string{"SWP"}}), http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "statewide", p["errors"].([]any)[0].(map[string]any)["code"])
+	assert.Equal(t, []any{}, e.get(keyAdmin, "/v1/reference/programs/SWP").JSON(t)["catchment_areas"], "still statewide")
+	assert.Equal(t, http.StatusNotFound, e.get(keyAdmin, "/v1/reference/catchment-areas/wbtwo/history").Status, "no area made")
+}

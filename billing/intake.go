@@ -135,6 +135,12 @@ func (s *Service) submit(ctx context.Context, a access.Actor, claims []NewClaim,
 				if attempt < intakeAttempts {
 					continue // decided again on a new snapshot
 				}
+				if isDeadlock(err) {
+					// Met every time: the whole transaction runs again
+					// (pg.Transact), which a coded conflict would stop
+					// (a review).
+					return err
+				}
 				return rss.Coded(rss.ErrConflict, "claim_number_reused",
 					"claim numbers of this submission were being written by other requests at the same moment; send it again")
 			}

@@ -590,7 +590,12 @@ func leavesNoArea(links map[string][]string, area string, programs []string) err
 			"or set the program's own catchment_areas ([] there is statewide)", strings.Join(left, ", "))
 }
 
-func setAreaPrograms(ctx context.Context, tx *sqlx.Tx, area string, programs []string) error {
+// setAreaPrograms makes programs the set serving area; links is the
+// relation as it stood, read under its lock. A program serving no area is
+// statewide: given one area here it would serve that one alone, every
+// other area's clients losing it unwarned (a review), so it is refused; a
+// statewide program is narrowed by its own PATCH.
+func setAreaPrograms(ctx context.Context, tx *sqlx.Tx, area string, programs []string, links map[string][]string) error {
 	var unknown []string
 	if err := tx.SelectContext(ctx, &unknown, `SELECT DISTINCT c FROM unnest($1::text[]) c
 		WHERE NOT EXISTS (SELECT 1 FROM programs p WHERE p.code = c) ORDER BY c`, pq.Array(programs)); err != nil {
@@ -598,6 +603,18 @@ func setAreaPrograms(ctx context.Context, tx *sqlx.Tx, area string, programs []s
 	}
 	if len(unknown) > 0 {
 		return rss.Invalid("programs", "unknown_id", "unknown programs: %s", strings.Join(unknown, ", "))
+	}
+	var statewide []string
+	for _, p := range programs {
+		if len(links[p]) == 0 && !slices.Contains(statewide, p) {
+			statewide = append(statewide, p)
+		}
+	}
+	if len(statewide) > 0 {
+		slices.Sort(statewide)
+		return rss.Invalid("programs", "statewide",
+			"%s serves every area (statewide): given this area it would serve it alone; set its catchment_areas on the program instead",
+			strings.Join(statewide, ", "))
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM program_catchment_areas WHERE area_code = $1 AND NOT (program_code = ANY($2))`,
 		area, pq.Array(programs)); err != nil {
@@ -639,7 +656,7 @@ func (s *Service) CreateCatchmentArea(ctx context.Context, n NewCatchmentArea) (
 		case err != nil:
 			return constraintError(err)
 		}
-		if err := setAreaPrograms(ctx, tx, n.Code, n.Programs); err != nil {
+		if err := setAreaPrograms(ctx, tx, n.Code, n.Programs, links); err != nil {
 			return err
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "catchment_area", EntityID: n.Code,
@@ -710,7 +727,7 @@ func (s *Service) UpdateCatchmentArea(ctx context.Context, code string, p Catchm
 			if err := leavesNoArea(links, code, p.Programs.Value); err != nil {
 				return err
 			}
-			if err := setAreaPrograms(ctx, tx, code, p.Programs.Value); err != nil {
+			if err := setAreaPrograms(ctx, tx, code, p.Programs.Value, links); err != nil {
 				return err
 			}
 		}

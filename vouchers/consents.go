@@ -372,7 +372,14 @@ func (s *Service) ClientConsents(ctx context.Context, clientID int64) ([]Consent
 	out, err := clientRecords(ctx, s, clientID, recordsConsents, `SELECT `+consentColumns+` FROM consents
 		WHERE client_id IN (SELECT id FROM clients WHERE person_id = $1)
 		  AND ($2::bigint[] IS NULL OR disclosing_provider_id = ANY($2)) ORDER BY id`,
-		func(c *Consent) (int64, int64) { return c.ClientID, c.DisclosingProviderID }, nil)
+		func(c *Consent) (int64, int64) { return c.ClientID, c.DisclosingProviderID },
+		// A revocation's reason is read as the other MSC texts are: one
+		// naming an agency the reader may not learn of is withheld (an
+		// admin's reason on HRA's consent, checked for HRA, named ECRA to
+		// BCS reading HRA's consents under HRA's consent: a review).
+		func(ctx context.Context, ext pg.Ext, a access.Actor, c *Consent, today rss.Date) ([]access.Event, error) {
+			return showTexts(ctx, ext, a, c.ClientID, today, recordsConsents, access.ID(c.ID), c.RevocationReason)
+		})
 	today := s.Today()
 	for i := range out {
 		out[i].setStatus(today)
