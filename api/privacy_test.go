@@ -904,6 +904,24 @@ func TestMSCTextOnAnotherAgencysRecordNamingAThirdIsWithheld(t *testing.T) {
 	assert.Zero(t, e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND client_id = $1
 		AND recipient LIKE 'provider:' || $2`, kimHRA, e.demo.Providers["ECRA"]), "nothing of HRA's shown to ECRA")
 	assert.Equal(t, []string{reason}, history(keyAdmin))
+
+	// A text naming an agency that keeps no record of the person is
+	// withheld from the start, so nothing changes the day that agency
+	// registers the person (read among those keeping one, it turned
+	// withheld that day, and told ECRA the person was now served there: a
+	// re-check).
+	var pweName string
+	require.NoError(t, e.db.Get(&pweName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["PWE"]))
+	second := "Back to Ibrahim: " + pweName + " will call."
+	r = e.post(keyAdmin, path+"/reassign", map[string]any{"staff_id": e.demo.Staff["Ibrahim"], "reason": second})
+	require.Equal(t, http.StatusOK, r.Status, "PWE keeps no record of her: %s", r.Body)
+	withheld := []string{"withheld: the MSC reviews this", "withheld: the MSC reviews this"}
+	assert.Equal(t, withheld, history(keyECRA))
+	r = e.post(keyPWE, "/v1/clients", map[string]any{"first_name": kim.First, "last_name": kim.Last, "date_of_birth": kim.DOB.String(),
+		"catchment_area": "waterbury"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, withheld, history(keyECRA), "the same once PWE registers her")
+	assert.Equal(t, []string{reason, second}, history(keyBCS))
 }
 
 // An admin's reason the agency reads word for word among its consents or

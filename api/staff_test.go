@@ -1362,6 +1362,15 @@ func TestStaffHireHoldsFourteenCalendarYears(t *testing.T) {
 	}
 	require.Equal(t, http.StatusUnprocessableEntity, hire(fixtures.TestToday.AddDate(-14, 0, 1)), "fourteen tomorrow")
 	require.Equal(t, http.StatusCreated, hire(fixtures.TestToday.AddDate(-14, 0, 0)), "fourteen today")
+	// Fourteen by a start ahead is hired ahead (the check against today
+	// refused it: a re-check).
+	born := fixtures.TestToday.AddDate(-14, 0, 10)
+	r := e.post(keyHRA, itPath("/v1/providers/%d/staff", hra), map[string]any{"first_name": "Summer", "last_name": "Start",
+		"role": "case_manager", "date_of_birth": born.Format("2006-01-02"), "employment_start": day(10)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/providers/%d/staff", hra), map[string]any{"first_name": "Summer", "last_name": "Early",
+		"role": "case_manager", "date_of_birth": born.Format("2006-01-02"), "employment_start": day(9)})
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
 }
 
 // A date of birth on the first day the schema refuses is named as the

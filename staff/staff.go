@@ -368,8 +368,10 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 		// The schema's staff_dob_plausible says so too; named here, the
 		// 422 names the field, not the constraint (an operations pass).
 		v.Add("date_of_birth", "out_of_range", "date_of_birth must be after %s", rss.MinDate)
-	case r.DateOfBirth.After(rss.NewDate(today.AddDate(-minWorkingAge, 0, 0))):
-		v.Add("date_of_birth", "out_of_range", "date_of_birth must be at least %d years ago", minWorkingAge)
+	case r.DateOfBirth.After(rss.NewDate(later(today, r.EmploymentStart).AddDate(-minWorkingAge, 0, 0))):
+		// By the later of today and the start: someone fourteen by a
+		// start ahead is hired ahead (a re-check).
+		v.Add("date_of_birth", "out_of_range", "date_of_birth must be at least %d years before today or employment_start", minWorkingAge)
 	}
 	if r.NPI != nil && !x12.IssuedNPI(*r.NPI) {
 		v.Add("npi", "invalid_npi", "npi must be 10 digits beginning with 1 or 2, with a valid check digit")
@@ -416,6 +418,14 @@ func supervise(row *staffRow, p Patch) bool {
 		return !was.Equal(row.SupervisorSince)
 	}
 	return false
+}
+
+// later is the later of two dates.
+func later(a, b rss.Date) rss.Date {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func sameSupervisor(a, b *int64) bool {

@@ -38,7 +38,7 @@ func (s *Service) CheckMSCText(ctx context.Context, tx *sqlx.Tx, clientID, reade
 	if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1`, clientID); err != nil {
 		return fmt.Errorf("client person: %w", err)
 	}
-	others, err := otherAgencies(ctx, tx, personID, reader)
+	others, err := otherAgencies(ctx, tx, personID, reader, false)
 	if err != nil || len(others) == 0 {
 		return err
 	}
@@ -166,7 +166,8 @@ const withheldText = "withheld: the MSC reviews this"
 // alone: one naming a third agency that has not consented to the reader
 // is withheld (an admin's reassignment reason on BCS's enrollment named
 // ECRA, whose consent named only BCS, and HRA read it under BCS's consent:
-// a Part 2 black-box pass).
+// a Part 2 black-box pass), whether that agency keeps a record of the
+// person or not.
 func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, today rss.Date, entity, entityID string,
 	texts ...*string) ([]access.Event, error) {
 	if !a.IsProvider() || !slices.ContainsFunc(texts, func(t *string) bool { return t != nil && strings.TrimSpace(*t) != "" }) {
@@ -180,11 +181,17 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 		return nil, fmt.Errorf("client person: %w", err)
 	}
 	personID := record.PersonID
-	others, err := otherAgencies(ctx, ext, personID, a.ProviderID)
+	// On another agency's record every agency is read into the text,
+	// whether it keeps a record of the person or not, so that what is
+	// withheld does not change the day a third agency registers the
+	// person (read among those keeping one, a text naming ECRA turned
+	// withheld that day, and told the reader ECRA now served the person:
+	// a re-check).
+	theirs := record.Owner != a.ProviderID
+	others, err := otherAgencies(ctx, ext, personID, a.ProviderID, theirs)
 	if err != nil || len(others) == 0 {
 		return nil, err
 	}
-	theirs := record.Owner != a.ProviderID
 	v, err := personView(ctx, ext, a, personID, today)
 	if err != nil {
 		return nil, err
@@ -282,8 +289,9 @@ type agencyWords struct {
 const recordsClaims = "claims"
 
 // otherAgencies reads the agencies besides reader that keep a record of
-// the person, with their words.
-func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]agencyWords, error) {
+// the person, with their words; with every, all the agencies besides
+// reader, whether they keep one or not.
+func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64, every bool) ([]agencyWords, error) {
 	var others []agencyWords
 	if err := sqlx.SelectContext(ctx, ext, &others, `SELECT p.id, p.code, p.name, p.address_line1 AS street, p.city,
 			ARRAY(SELECT x FROM programs pr, unnest(ARRAY[pr.code, pr.name]) AS x
@@ -334,8 +342,8 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]a
 			ARRAY(SELECT cl.claim_number FROM claims cl JOIN clients x ON x.id = cl.client_id
 			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY cl.id) AS claim_numbers
 		FROM providers p
-		WHERE p.id <> $2 AND EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id)
-		ORDER BY p.id`, personID, reader); err != nil {
+		WHERE p.id <> $2 AND ($3 OR EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id))
+		ORDER BY p.id`, personID, reader, every); err != nil {
 		return nil, fmt.Errorf("other agencies of the person: %w", err)
 	}
 	return others, nil
