@@ -360,15 +360,7 @@ func TestBulkClaimThatDoesNotDecodeIsRefusedAlone(t *testing.T) {
 	}}
 	r := e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA, Body: body, IdemKey: "bulk-undecoded"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	var got struct {
-		Results []struct {
-			Index   int            `json:"index"`
-			Status  int            `json:"status"`
-			Claim   map[string]any `json:"claim"`
-			Problem map[string]any `json:"problem"`
-		} `json:"results"`
-		Summary map[string]int `json:"summary"`
-	}
+	var got bulkAnswerBody
 	r.Into(t, &got)
 	require.Len(t, got.Results, 5)
 	assert.Equal(t, map[string]int{"claims": 5, "created": 2, "existing": 0, "refused": 3, "lines": 2}, got.Summary)
@@ -417,14 +409,7 @@ func TestBulkClaimWithAKeyTwiceIsRefusedAlone(t *testing.T) {
 	body := `{"claims":[` + strings.Join([]string{claim("DK-0", day(-2)), clientTwice("DK-1", day(-3)), unitsTwice, claim("DK-3", day(-5))}, ",") + `]}`
 	r := e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA, Body: body})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	var got struct {
-		Results []struct {
-			Status  int            `json:"status"`
-			Claim   map[string]any `json:"claim"`
-			Problem map[string]any `json:"problem"`
-		} `json:"results"`
-		Summary map[string]int `json:"summary"`
-	}
+	var got bulkAnswerBody
 	r.Into(t, &got)
 	require.Len(t, got.Results, 4)
 	assert.Equal(t, map[string]int{"claims": 4, "created": 2, "existing": 0, "refused": 2, "lines": 2}, got.Summary)
@@ -482,14 +467,7 @@ func TestBulkClaimWithARefusedStringIsRefusedAlone(t *testing.T) {
 		numbered("TS-\xff", day(-5)), long, claim("TS-5", day(-7))}, ",") + `]}`
 	r := e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA, Body: body})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	var got struct {
-		Results []struct {
-			Status  int            `json:"status"`
-			Claim   map[string]any `json:"claim"`
-			Problem map[string]any `json:"problem"`
-		} `json:"results"`
-		Summary map[string]int `json:"summary"`
-	}
+	var got bulkAnswerBody
 	r.Into(t, &got)
 	require.Len(t, got.Results, 6)
 	assert.Equal(t, map[string]int{"claims": 6, "created": 2, "existing": 0, "refused": 4, "lines": 2}, got.Summary)
@@ -542,12 +520,7 @@ func TestBulkOfNoClaimObjectsIsRefusedWhole(t *testing.T) {
 	assert.Contains(t, string(r0.Body), `"index":1,"status":201`)
 	r := e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": []any{"x", nil, e.riveraClaim("NO-1", cmLine(day(-2), 1, "15.00"))}})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	var got struct {
-		Results []struct {
-			Status  int            `json:"status"`
-			Problem map[string]any `json:"problem"`
-		} `json:"results"`
-	}
+	var got bulkAnswerBody
 	r.Into(t, &got)
 	require.Len(t, got.Results, 3)
 	assert.Equal(t, []int{400, 400, 201}, []int{got.Results[0].Status, got.Results[1].Status, got.Results[2].Status})
@@ -645,14 +618,22 @@ func TestBulkClaimWithARefusedKeyIsRefusedAlone(t *testing.T) {
 		body := `{"claims":[` + claim("WK-0-"+itMustJSON(len(bad)), day(-2)) + `,` + keyed + `]}`
 		r := e.do(req{Method: http.MethodPost, Path: "/v1/claims/bulk", Key: keyHRA, Body: body})
 		require.Equal(t, http.StatusOK, r.Status, "key %q: %s", bad, r.Body)
-		var got struct {
-			Results []struct {
-				Status int `json:"status"`
-			} `json:"results"`
-		}
+		var got bulkAnswerBody
 		r.Into(t, &got)
 		require.Len(t, got.Results, 2)
 		assert.Less(t, got.Results[0].Status, 300, "key %q: the good claim goes in (or is on file)", bad)
 		assert.GreaterOrEqual(t, got.Results[1].Status, 400, "key %q", bad)
 	}
+}
+
+// bulkAnswerBody is a bulk claims answer as the tests read it: each
+// claim's result in order, and the summary.
+type bulkAnswerBody struct {
+	Results []struct {
+		Index   int            `json:"index"`
+		Status  int            `json:"status"`
+		Claim   map[string]any `json:"claim"`
+		Problem map[string]any `json:"problem"`
+	} `json:"results"`
+	Summary map[string]int `json:"summary"`
 }

@@ -873,13 +873,9 @@ func TestMSCTextOnAnotherAgencysRecordNamingAThirdIsWithheld(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
-	var hraName string
-	require.NoError(t, e.db.Get(&hraName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["HRA"]))
-	kim := identityOf(t, e, kimBCS)
-	r := e.post(keyECRA, "/v1/clients", map[string]any{"first_name": kim.First, "last_name": kim.Last,
-		"date_of_birth": kim.DOB.String(), "catchment_area": "norwich"})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	r = e.post(keyBCS, "/v1/consents", map[string]any{"client_id": kimBCS, "recipient_type": "provider",
+	hraName := agencyName(t, e, "HRA")
+	registerAt(t, e, keyECRA, kimBCS, "norwich")
+	r := e.post(keyBCS, "/v1/consents", map[string]any{"client_id": kimBCS, "recipient_type": "provider",
 		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
 		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
@@ -910,16 +906,12 @@ func TestMSCTextOnAnotherAgencysRecordNamingAThirdIsWithheld(t *testing.T) {
 	// registers the person (read among those keeping one, it turned
 	// withheld that day, and told ECRA the person was now served there: a
 	// re-check).
-	var pweName string
-	require.NoError(t, e.db.Get(&pweName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["PWE"]))
-	second := "Back to Ibrahim: " + pweName + " will call."
+	second := "Back to Ibrahim: " + agencyName(t, e, "PWE") + " will call."
 	r = e.post(keyAdmin, path+"/reassign", map[string]any{"staff_id": e.demo.Staff["Ibrahim"], "reason": second})
 	require.Equal(t, http.StatusOK, r.Status, "PWE keeps no record of her: %s", r.Body)
 	withheld := []string{"withheld: the MSC reviews this", "withheld: the MSC reviews this"}
 	assert.Equal(t, withheld, history(keyECRA))
-	r = e.post(keyPWE, "/v1/clients", map[string]any{"first_name": kim.First, "last_name": kim.Last, "date_of_birth": kim.DOB.String(),
-		"catchment_area": "waterbury"})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	registerAt(t, e, keyPWE, kimBCS, "waterbury")
 	assert.Equal(t, withheld, history(keyECRA), "the same once PWE registers her")
 	assert.Equal(t, []string{reason, second}, history(keyBCS))
 }
@@ -933,15 +925,8 @@ func TestMSCTextOnAnotherAgencysRecordNamingAThirdIsWithheld(t *testing.T) {
 func TestAdminReasonsTheAgencyReadsNameNoUnconsentedAgency(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	var ecraName string
-	require.NoError(t, e.db.Get(&ecraName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["ECRA"]))
-	known := func(client int64) {
-		id := identityOf(t, e, client)
-		r := e.post(keyECRA, "/v1/clients", map[string]any{"first_name": id.First, "last_name": id.Last,
-			"date_of_birth": id.DOB.String(), "catchment_area": "norwich"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	}
-	naming := ecraName + " reported otherwise"
+	known := func(client int64) { registerAt(t, e, keyECRA, client, "norwich") }
+	naming := agencyName(t, e, "ECRA") + " reported otherwise"
 	refusedThenDone := func(path string) {
 		t.Helper()
 		before := e.count(`SELECT count(*) FROM audit_events`)
@@ -980,15 +965,10 @@ func TestRevocationReasonNamingAThirdAgencyIsWithheldFromTheRecipient(t *testing
 	t.Parallel()
 	e := newEnv(t)
 	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
-	var ecraName string
-	require.NoError(t, e.db.Get(&ecraName, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers["ECRA"]))
-	kim := identityOf(t, e, kimBCS)
-	r := e.post(keyECRA, "/v1/clients", map[string]any{"first_name": kim.First, "last_name": kim.Last,
-		"date_of_birth": kim.DOB.String(), "catchment_area": "norwich"})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	kimECRA := itID(t, r)
+	ecraName := agencyName(t, e, "ECRA")
+	kimECRA := registerAt(t, e, keyECRA, kimBCS, "norwich")
 	// ECRA consents to HRA (not to BCS).
-	r = e.post(keyECRA, "/v1/consents", map[string]any{"client_id": kimECRA, "recipient_type": "provider",
+	r := e.post(keyECRA, "/v1/consents", map[string]any{"client_id": kimECRA, "recipient_type": "provider",
 		"recipient_provider_id": e.demo.Providers["HRA"], "recipient_name": "HRA", "purposes": []string{"treatment"},
 		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
@@ -1013,4 +993,23 @@ func TestRevocationReasonNamingAThirdAgencyIsWithheldFromTheRecipient(t *testing
 		}
 	}
 	t.Fatalf("BCS does not see HRA's revoked payer consent: %s", got.Body)
+}
+
+// agencyName is the demo agency's name, as a text naming it writes it.
+func agencyName(t *testing.T, e *env, code string) string {
+	t.Helper()
+	var name string
+	require.NoError(t, e.db.Get(&name, `SELECT name FROM providers WHERE id = $1`, e.demo.Providers[code]))
+	return name
+}
+
+// registerAt registers the person of client at the agency whose key is
+// given, as its own record, and returns its id.
+func registerAt(t *testing.T, e *env, key string, client int64, area string) int64 {
+	t.Helper()
+	id := identityOf(t, e, client)
+	r := e.post(key, "/v1/clients", map[string]any{"first_name": id.First, "last_name": id.Last,
+		"date_of_birth": id.DOB.String(), "catchment_area": area})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	return itID(t, r)
 }
