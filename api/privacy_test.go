@@ -1013,3 +1013,90 @@ func registerAt(t *testing.T, e *env, key string, client int64, area string) int
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	return itID(t, r)
 }
+
+// A text on another agency's record is read against the agencies keeping
+// no record of the person by what names them beyond doubt only: BCS's own
+// recovery specialist Morgan, named by role and given name in an admin's
+// reason on BCS's enrollment, was read as LAS's Morgan Hale and withheld
+// from ECRA reading it under BCS's consent (a review).
+func TestOwnersStaffOnItsRecordAreNotAnotherAgencys(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimBCS := e.demo.Clients["Kim/BCS"]
+	registerAt(t, e, keyECRA, kimBCS, "norwich")
+	r := e.post(keyBCS, "/v1/consents", map[string]any{"client_id": kimBCS, "recipient_type": "provider",
+		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
+		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+
+	enr := enrollmentOf(e, kimBCS, "ATR")
+	path := itPath("/v1/enrollments/%d", enr)
+	// BCS's own recovery specialist is Morgan Quinn; LAS (no record of
+	// Kim, no tie to her) has a case manager Morgan Hale.
+	reason := "Moved to Baptiste; recovery specialist Morgan will call her."
+	r = e.post(keyAdmin, path+"/reassign", map[string]any{"staff_id": e.demo.Staff["Baptiste"], "reason": reason})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	history := func(key string) []string {
+		got := e.get(key, path)
+		require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+		var out []string
+		for _, ev := range got.JSON(t)["history"].([]any) {
+			out = append(out, ev.(map[string]any)["reason"].(string))
+		}
+		return out
+	}
+	assert.Equal(t, []string{reason}, history(keyBCS))
+	assert.Equal(t, []string{reason}, history(keyECRA),
+		"BCS's own staff, on BCS's record, read by ECRA under BCS's consent: nothing of LAS is in it")
+}
+
+// An agency's own revocation reason on its own consent, naming the
+// consent's own recipient, stays as written for it, and its reading
+// records no disclosure: read as another agency's, it was withheld from
+// its author once the recipient's consent back to it was revoked, and a
+// disclosure of the recipient's record to it was recorded (a review).
+func TestOwnRevocationReasonStaysAsWritten(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	ecraName := agencyName(t, e, "ECRA")
+	kimECRA := registerAt(t, e, keyECRA, kimBCS, "norwich")
+	// ECRA consents to HRA, then the client revokes it.
+	r := e.post(keyECRA, "/v1/consents", map[string]any{"client_id": kimECRA, "recipient_type": "provider",
+		"recipient_provider_id": e.demo.Providers["HRA"], "recipient_name": "HRA", "purposes": []string{"treatment"},
+		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	ecraToHRA := itID(t, r)
+	// HRA consents to ECRA.
+	r = e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kimHRA, "recipient_type": "provider",
+		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
+		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	hraToECRA := itID(t, r)
+
+	// While ECRA's consent to HRA is in force, HRA reading its own words
+	// records a disclosure of ECRA's records to HRA.
+	reason := "Client asked that " + ecraName + " no longer receive her records"
+	r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", hraToECRA), map[string]any{"reason": reason})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	before := e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND client_id = $1 AND recipient = 'provider:' || $2`,
+		kimECRA, e.demo.Providers["HRA"])
+	e.get(keyHRA, itPath("/v1/clients/%d/consents", kimHRA))
+	after := e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND client_id = $1 AND recipient = 'provider:' || $2`,
+		kimECRA, e.demo.Providers["HRA"])
+	assert.Equal(t, before, after, "no disclosure of ECRA's record from HRA reading its own consents")
+
+	r = e.post(keyECRA, itPath("/v1/consents/%d/revoke", ecraToHRA), map[string]any{"reason": "client asked"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	got := e.get(keyHRA, itPath("/v1/clients/%d/consents", kimHRA))
+	require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+	for _, c := range itItems(t, got) {
+		if int64(c["id"].(float64)) == hraToECRA {
+			assert.Equal(t, reason, c["revocation_reason"], "HRA's own words on HRA's own consent (its recipient ECRA on the same row)")
+			return
+		}
+	}
+	t.Fatalf("HRA does not see its own consent: %s", got.Body)
+}

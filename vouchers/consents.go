@@ -373,11 +373,19 @@ func (s *Service) ClientConsents(ctx context.Context, clientID int64) ([]Consent
 		WHERE client_id IN (SELECT id FROM clients WHERE person_id = $1)
 		  AND ($2::bigint[] IS NULL OR disclosing_provider_id = ANY($2)) ORDER BY id`,
 		func(c *Consent) (int64, int64) { return c.ClientID, c.DisclosingProviderID },
-		// A revocation's reason is read as the other MSC texts are: one
-		// naming an agency the reader may not learn of is withheld (an
-		// admin's reason on HRA's consent, checked for HRA, named ECRA to
-		// BCS reading HRA's consents under HRA's consent: a review).
+		// Another agency's revocation reason is read as the MSC texts on
+		// its records are: one naming an agency the reader may not learn
+		// of is withheld (an admin's reason on HRA's consent, checked for
+		// HRA, named ECRA to BCS reading HRA's consents under HRA's
+		// consent: a review). The reader's own consents' reasons stay as
+		// written: the consent keeps no note of who revoked it, and read
+		// so, the agency's own words were withheld from it and a
+		// disclosure to it recorded of its own recipient (a review); an
+		// admin's was checked for it when written.
 		func(ctx context.Context, ext pg.Ext, a access.Actor, c *Consent, today rss.Date) ([]access.Event, error) {
+			if a.IsProvider() && c.DisclosingProviderID == a.ProviderID {
+				return nil, nil
+			}
 			return showTexts(ctx, ext, a, c.ClientID, today, recordsConsents, access.ID(c.ID), c.RevocationReason)
 		})
 	today := s.Today()

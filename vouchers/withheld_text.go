@@ -38,7 +38,7 @@ func (s *Service) CheckMSCText(ctx context.Context, tx *sqlx.Tx, clientID, reade
 	if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1`, clientID); err != nil {
 		return fmt.Errorf("client person: %w", err)
 	}
-	others, err := otherAgencies(ctx, tx, personID, reader, false)
+	others, err := otherAgencies(ctx, tx, personID, reader, reader)
 	if err != nil || len(others) == 0 {
 		return err
 	}
@@ -91,10 +91,25 @@ func (s *Service) CheckMSCText(ctx context.Context, tx *sqlx.Tx, clientID, reade
 func mentionsAnotherAgency(text string) bool {
 	toks := strings.Fields(short(plain(text, true)))
 	for i, t := range toks {
-		if t == "elsewhere" || ((t == "somewhere" || t == "someplace") && i+1 < len(toks) && toks[i+1] == "else") {
+		next := func(k int) string {
+			if i+k < len(toks) {
+				return toks[i+k]
+			}
+			return ""
+		}
+		// "Elsewhere in this request" points within the text, and says
+		// nothing of the person (a review found it refused).
+		if t == "elsewhere" && !inTheText[next(1)] {
 			return true
 		}
-		if agencyNouns[t] && slices.ContainsFunc(toks[max(i-3, 0):i], func(w string) bool { return heldByWords[w] }) {
+		if (t == "somewhere" || t == "someplace") && next(1) == "else" || t == "some" && next(1) == "place" && next(2) == "else" {
+			return true
+		}
+		// "the primary case manager's agency", "the agency of her primary
+		// case manager": not "primary care provider" or "the case
+		// manager's team", which are the person's own (a review).
+		if heldAgencyNouns[t] && (slices.ContainsFunc(toks[max(i-3, 0):i], func(w string) bool { return heldByWords[w] }) ||
+			next(1) == "of" && slices.ContainsFunc(toks[i+1:min(i+5, len(toks))], func(w string) bool { return heldByWords[w] })) {
 			return true
 		}
 		// Run together ("anotherprovider", "theotheragency", or split by
@@ -130,10 +145,19 @@ func mentionsAnotherAgency(text string) bool {
 	return false
 }
 
-// heldByWords before an agency word say whose agency it is, another's
-// to the reader ("the primary case manager's agency", "the lead agency").
-var heldByWords = map[string]bool{"primary": true, "lead": true, "manager": true, "managers": true, "coordinator": true,
-	"coordinators": true, "coordinating": true}
+// heldByWords beside an agency word say whose agency it is, another's
+// to the reader ("the primary case manager's agency", "the lead agency"),
+// heldAgencyNouns being the agency words that take them (a provider and a
+// team are a person's own: "primary care provider", "her case manager's
+// team"), and inTheText the words after "elsewhere" that point within
+// the text.
+var (
+	heldByWords = map[string]bool{"primary": true, "lead": true, "manager": true, "managers": true, "coordinator": true,
+		"coordinators": true, "coordinating": true}
+	heldAgencyNouns = map[string]bool{"agency": true, "agencies": true, "organization": true, "organisation": true, "org": true,
+		"vendor": true, "nonprofit": true, "nonprofits": true, "charity": true, "charities": true}
+	inTheText = map[string]bool{"in": true, "on": true, "above": true, "below": true}
+)
 
 var otherWords = map[string]bool{"another": true, "other": true, "others": true, "different": true, "second": true, "outside": true,
 	"external": true, "separate": true}
@@ -166,8 +190,8 @@ const withheldText = "withheld: the MSC reviews this"
 // alone: one naming a third agency that has not consented to the reader
 // is withheld (an admin's reassignment reason on BCS's enrollment named
 // ECRA, whose consent named only BCS, and HRA read it under BCS's consent:
-// a Part 2 black-box pass), whether that agency keeps a record of the
-// person or not.
+// a Part 2 black-box pass), and so is one naming, by its code, whole name
+// or numbers, an agency that keeps no record of the person.
 func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, today rss.Date, entity, entityID string,
 	texts ...*string) ([]access.Event, error) {
 	if !a.IsProvider() || !slices.ContainsFunc(texts, func(t *string) bool { return t != nil && strings.TrimSpace(*t) != "" }) {
@@ -181,16 +205,22 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 		return nil, fmt.Errorf("client person: %w", err)
 	}
 	personID := record.PersonID
-	// On another agency's record every agency is read into the text,
-	// whether it keeps a record of the person or not, so that what is
-	// withheld does not change the day a third agency registers the
-	// person (read among those keeping one, a text naming ECRA turned
-	// withheld that day, and told the reader ECRA now served the person:
-	// a re-check).
 	theirs := record.Owner != a.ProviderID
-	others, err := otherAgencies(ctx, ext, personID, a.ProviderID, theirs)
+	others, err := otherAgencies(ctx, ext, personID, a.ProviderID, record.Owner)
 	if err != nil || len(others) == 0 {
 		return nil, err
+	}
+	// On another agency's record the agencies keeping no record of the
+	// person are read into the text too, by what names them beyond doubt,
+	// so that a text naming one is withheld before it registers the
+	// person as after (read among those keeping one only, a text naming
+	// ECRA turned withheld the day ECRA registered the person, and told
+	// the reader so: a re-check).
+	var unrelated []agencyMark
+	if theirs {
+		if unrelated, err = unrelatedAgencies(ctx, ext, personID, a.ProviderID); err != nil {
+			return nil, err
+		}
 	}
 	v, err := personView(ctx, ext, a, personID, today)
 	if err != nil {
@@ -202,7 +232,8 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 			continue
 		}
 		var named []agencyWords
-		hidden := false
+		lower, asWritten, compacted := plain(*t, true), plain(*t, false), compact(*t)
+		hidden := slices.ContainsFunc(unrelated, func(m agencyMark) bool { return m.named(lower, asWritten, compacted) })
 		for _, o := range others {
 			if !o.Consented {
 				hidden = hidden || (theirs && o.ID != record.Owner && o.quotes(*t) != nil)
@@ -289,9 +320,10 @@ type agencyWords struct {
 const recordsClaims = "claims"
 
 // otherAgencies reads the agencies besides reader that keep a record of
-// the person, with their words; with every, all the agencies besides
-// reader, whether they keep one or not.
-func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64, every bool) ([]agencyWords, error) {
+// the person, with their words; what names owner, the agency whose record
+// the text is on, names none of them (its own staff's names read as a
+// third agency's withheld the owner's own words: a review).
+func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int64) ([]agencyWords, error) {
 	var others []agencyWords
 	if err := sqlx.SelectContext(ctx, ext, &others, `SELECT p.id, p.code, p.name, p.address_line1 AS street, p.city,
 			ARRAY(SELECT x FROM programs pr, unnest(ARRAY[pr.code, pr.name]) AS x
@@ -320,11 +352,11 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64, ever
 			-- BCS's contact is one; a re-check named HRA's own Grace
 			-- Okafor, refused for a BCS Grace), and the catalog's words,
 			-- everyone's ("Case Management" was refused for a BCS Case).
-			ARRAY(SELECT r.first_name || ' ' || r.last_name FROM staff r WHERE r.provider_id = $2
-			      UNION ALL SELECT rp.contact_name FROM providers rp WHERE rp.id = $2 AND rp.contact_name IS NOT NULL
-			      UNION ALL SELECT rp.name FROM providers rp WHERE rp.id = $2
-			      UNION ALL SELECT rp.address_line1 FROM providers rp WHERE rp.id = $2
-			      UNION ALL SELECT c.first_name || ' ' || c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = $2
+			ARRAY(SELECT r.first_name || ' ' || r.last_name FROM staff r WHERE r.provider_id IN ($2, $3)
+			      UNION ALL SELECT rp.contact_name FROM providers rp WHERE rp.id IN ($2, $3) AND rp.contact_name IS NOT NULL
+			      UNION ALL SELECT rp.name FROM providers rp WHERE rp.id IN ($2, $3)
+			      UNION ALL SELECT rp.address_line1 FROM providers rp WHERE rp.id IN ($2, $3)
+			      UNION ALL SELECT c.first_name || ' ' || c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id IN ($2, $3)
 			      UNION ALL SELECT sv.name FROM services sv UNION ALL SELECT pr.name FROM programs pr) AS own,
 			ARRAY(SELECT c.id FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id ORDER BY c.id) AS clients,
 			ARRAY(SELECT a.id FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS authorizations,
@@ -342,11 +374,57 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader int64, ever
 			ARRAY(SELECT cl.claim_number FROM claims cl JOIN clients x ON x.id = cl.client_id
 			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY cl.id) AS claim_numbers
 		FROM providers p
-		WHERE p.id <> $2 AND ($3 OR EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id))
-		ORDER BY p.id`, personID, reader, every); err != nil {
+		WHERE p.id <> $2 AND EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id)
+		ORDER BY p.id`, personID, reader, owner); err != nil {
 		return nil, fmt.Errorf("other agencies of the person: %w", err)
 	}
 	return others, nil
+}
+
+// agencyMark is what names an agency beyond doubt: its code, its whole
+// name, its NPI, tax id and phone.
+type agencyMark struct {
+	ID      int64          `db:"id"`
+	Code    string         `db:"code"`
+	Name    string         `db:"name"`
+	Numbers pq.StringArray `db:"numbers"`
+}
+
+// unrelatedAgencies reads the marks of the agencies besides reader that
+// keep no record of the person: a few short columns an agency, however
+// many agencies there are (every agency's words and staff, read for a
+// text on another agency's record, took seconds with a thousand agencies,
+// and a given name after a role word matched some agency's staff
+// anywhere: a review).
+func unrelatedAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]agencyMark, error) {
+	var out []agencyMark
+	if err := sqlx.SelectContext(ctx, ext, &out, `SELECT p.id, p.code, p.name,
+			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, '')] AS numbers
+		FROM providers p
+		WHERE p.id <> $2 AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id)
+		ORDER BY p.id`, personID, reader); err != nil {
+		return nil, fmt.Errorf("agencies keeping no record of the person: %w", err)
+	}
+	return out, nil
+}
+
+// named reports whether text names the agency beyond doubt: its code as a
+// word (in any case from three letters on, as written below), its whole
+// name, or one of its numbers however spaced.
+func (m agencyMark) named(lower, asWritten, compacted string) bool {
+	if code := plain(m.Code, false); strings.IndexFunc(code, func(r rune) bool { return !unicode.IsDigit(r) }) >= 0 {
+		in := asWritten
+		if utf8.RuneCountInString(code) >= 3 {
+			in, code = lower, plain(m.Code, true)
+		}
+		if containsWord(in, code) {
+			return true
+		}
+	}
+	if containsWord(lower, plain(m.Name, true)) {
+		return true
+	}
+	return slices.ContainsFunc(m.Numbers, func(n string) bool { return len(n) >= 7 && strings.Contains(compacted, compact(n)) })
 }
 
 // quotes returns the kinds of the agency's records text quotes (nil when

@@ -325,6 +325,16 @@ func TestAgencyNamedByAGivenNameOrALookalike(t *testing.T) {
 		"the lead agency holds the plan":                             true,
 		"the primary case manager will call":                         false,
 		"the provider's staff manager must sign":                     false,
+		"Coordinate with the agency of her primary case manager.":    true,
+		"Authorized some place else for these dates.":                true,
+		// A person's own (a review found each refused).
+		"Pend: send a referral from her primary care provider.":             false,
+		"Ask the primary care provider to sign the medical release.":        false,
+		"Her case manager's team must update the care plan first.":          false,
+		"The care coordinator team will confirm the dates.":                 false,
+		"Units are documented elsewhere in this request; approve as asked.": false,
+		"As noted elsewhere in the care plan, transport is weekly.":         false,
+		"Please lead the team meeting before resubmitting.":                 false,
 	} {
 		assert.Equal(t, want, mentionsAnotherAgency(text), "%q", text)
 	}
