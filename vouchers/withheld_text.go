@@ -86,8 +86,8 @@ func (s *Service) CheckMSCText(ctx context.Context, tx *sqlx.Tx, clientID, reade
 // without naming it: "another provider", "other agencies", "a different
 // organization", "an outside vendor's"; or says the person is served
 // somewhere the reader is not: "authorized elsewhere", "somewhere else",
-// "the primary case manager's agency", "the lead agency" (the first two
-// and the third got through a console pass).
+// "the primary case manager's agency" (the first two and the third got
+// through a console pass).
 func mentionsAnotherAgency(text string) bool {
 	toks := strings.Fields(short(plain(text, true)))
 	for i, t := range toks {
@@ -146,13 +146,15 @@ func mentionsAnotherAgency(text string) bool {
 }
 
 // heldByWords beside an agency word say whose agency it is, another's
-// to the reader ("the primary case manager's agency", "the lead agency"),
+// to the reader ("the primary case manager's agency"; not "the primary
+// agency" or "the lead agency", which a designation's reason says of the
+// reader itself, and its tests did),
 // heldAgencyNouns being the agency words that take them (a provider and a
 // team are a person's own: "primary care provider", "her case manager's
 // team"), and inTheText the words after "elsewhere" that point within
 // the text.
 var (
-	heldByWords = map[string]bool{"primary": true, "lead": true, "manager": true, "managers": true, "coordinator": true,
+	heldByWords = map[string]bool{"manager": true, "managers": true, "coordinator": true,
 		"coordinators": true, "coordinating": true}
 	heldAgencyNouns = map[string]bool{"agency": true, "agencies": true, "organization": true, "organisation": true, "org": true,
 		"vendor": true, "nonprofit": true, "nonprofits": true, "charity": true, "charities": true}
