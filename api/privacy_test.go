@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -911,9 +912,22 @@ func TestMSCTextOnAnotherAgencysRecordNamingAThirdIsWithheld(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "PWE keeps no record of her: %s", r.Body)
 	withheld := []string{"withheld: the MSC reviews this", "withheld: the MSC reviews this"}
 	assert.Equal(t, withheld, history(keyECRA))
-	registerAt(t, e, keyPWE, kimBCS, "waterbury")
-	assert.Equal(t, withheld, history(keyECRA), "the same once PWE registers her")
-	assert.Equal(t, []string{reason, second}, history(keyBCS))
+	// A program only PWE delivers, said in a text before PWE enrolls her,
+	// reads the same after: what comes of PWE's records of her is no mark
+	// of PWE on another agency's record (it turned withheld the day PWE
+	// enrolled her: a re-check).
+	third := "Back to Baptiste: she also attends EMP groups."
+	r = e.post(keyAdmin, path+"/reassign", map[string]any{"staff_id": e.demo.Staff["Baptiste"], "reason": third})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	shown := append(slices.Clone(withheld), third)
+	assert.Equal(t, shown, history(keyECRA))
+	pwe := registerAt(t, e, keyPWE, kimBCS, "waterbury")
+	assert.Equal(t, shown, history(keyECRA), "the same once PWE registers her")
+	r = e.post(keyPWE, "/v1/enrollments", map[string]any{"client_id": pwe, "program_code": "EMP", "start_date": day(0),
+		"planned_end_date": day(90), "assigned_staff_id": e.demo.Staff["Ferreira"]})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, shown, history(keyECRA), "the same once PWE enrolls her in EMP")
+	assert.Equal(t, []string{reason, second, third}, history(keyBCS))
 }
 
 // An admin's reason the agency reads word for word among its consents or

@@ -192,8 +192,13 @@ const withheldText = "withheld: the MSC reviews this"
 // alone: one naming a third agency that has not consented to the reader
 // is withheld (an admin's reassignment reason on BCS's enrollment named
 // ECRA, whose consent named only BCS, and HRA read it under BCS's consent:
-// a Part 2 black-box pass), and so is one naming, by its code, whole name
-// or numbers, an agency that keeps no record of the person.
+// a Part 2 black-box pass). Such a third agency is read by what names it
+// beyond doubt, its code, whole name or numbers, whether it keeps a record
+// of the person or not: what else names an agency (a program it enrolled
+// the person in, its records' ids, its staff) comes of its records of the
+// person or is no mark of it alone, and read so the text turned withheld
+// the day it registered or enrolled the person, which told the reader (two
+// re-checks), or was read as some agency's own staff (a review).
 func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, today rss.Date, entity, entityID string,
 	texts ...*string) ([]access.Event, error) {
 	if !a.IsProvider() || !slices.ContainsFunc(texts, func(t *string) bool { return t != nil && strings.TrimSpace(*t) != "" }) {
@@ -212,17 +217,16 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 	if err != nil || len(others) == 0 {
 		return nil, err
 	}
-	// On another agency's record the agencies keeping no record of the
-	// person are read into the text too, by what names them beyond doubt,
-	// so that a text naming one is withheld before it registers the
-	// person as after (read among those keeping one only, a text naming
-	// ECRA turned withheld the day ECRA registered the person, and told
-	// the reader so: a re-check).
-	var unrelated []agencyMark
+	// On another agency's record every third agency that has not
+	// consented to the reader is read by its marks alone (above).
+	var marks []agencyMark
 	if theirs {
-		if unrelated, err = unrelatedAgencies(ctx, ext, personID, a.ProviderID); err != nil {
+		if marks, err = agencyMarks(ctx, ext, a.ProviderID, record.Owner); err != nil {
 			return nil, err
 		}
+		marks = slices.DeleteFunc(marks, func(m agencyMark) bool {
+			return slices.ContainsFunc(others, func(o agencyWords) bool { return o.ID == m.ID && o.Consented })
+		})
 	}
 	v, err := personView(ctx, ext, a, personID, today)
 	if err != nil {
@@ -235,11 +239,10 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 		}
 		var named []agencyWords
 		lower, asWritten, compacted := plain(*t, true), plain(*t, false), compact(*t)
-		hidden := slices.ContainsFunc(unrelated, func(m agencyMark) bool { return m.named(lower, asWritten, compacted) })
+		hidden := slices.ContainsFunc(marks, func(m agencyMark) bool { return m.named(lower, asWritten, compacted) })
 		for _, o := range others {
 			if !o.Consented {
-				hidden = hidden || (theirs && o.ID != record.Owner && o.quotes(*t) != nil)
-				continue
+				continue // on the reader's own record, see above; on another's, by its marks
 			}
 			kinds := o.quotes(*t)
 			if kinds != nil {
@@ -392,20 +395,17 @@ type agencyMark struct {
 	Numbers pq.StringArray `db:"numbers"`
 }
 
-// unrelatedAgencies reads the marks of the agencies besides reader that
-// keep no record of the person: a few short columns an agency, however
-// many agencies there are (every agency's words and staff, read for a
-// text on another agency's record, took seconds with a thousand agencies,
-// and a given name after a role word matched some agency's staff
-// anywhere: a review).
-func unrelatedAgencies(ctx context.Context, ext pg.Ext, personID, reader int64) ([]agencyMark, error) {
+// agencyMarks reads the marks of every agency but reader and owner: a few
+// short columns an agency, however many agencies there are (every
+// agency's words and staff took seconds with a thousand agencies, and a
+// given name after a role word matched some agency's staff anywhere: a
+// review).
+func agencyMarks(ctx context.Context, ext pg.Ext, reader, owner int64) ([]agencyMark, error) {
 	var out []agencyMark
 	if err := sqlx.SelectContext(ctx, ext, &out, `SELECT p.id, p.code, p.name,
 			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, '')] AS numbers
-		FROM providers p
-		WHERE p.id <> $2 AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id)
-		ORDER BY p.id`, personID, reader); err != nil {
-		return nil, fmt.Errorf("agencies keeping no record of the person: %w", err)
+		FROM providers p WHERE p.id NOT IN ($1, $2) ORDER BY p.id`, reader, owner); err != nil {
+		return nil, fmt.Errorf("agencies' marks: %w", err)
 	}
 	return out, nil
 }
