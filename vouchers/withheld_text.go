@@ -105,6 +105,12 @@ func mentionsAnotherAgency(text string) bool {
 		if (t == "somewhere" || t == "someplace") && next(1) == "else" || t == "some" && next(1) == "place" && next(2) == "else" {
 			return true
 		}
+		// More than one agency: "served by two agencies", "both agencies
+		// hold vouchers", "multiple providers", "co-enrolled" (a re-check).
+		if manyWords[t] && (agencyNouns[next(1)] || agencyNouns[next(2)]) || t == "coenrolled" || t == "co" && next(1) == "enrolled" ||
+			t == "dually" && next(1) == "enrolled" {
+			return true
+		}
 		// "the primary case manager's agency", "the agency of her primary
 		// case manager": not "primary care provider" or "the case
 		// manager's team", which are the person's own (a review).
@@ -154,11 +160,12 @@ func mentionsAnotherAgency(text string) bool {
 // team"), and inTheText the words after "elsewhere" that point within
 // the text.
 var (
-	heldByWords = map[string]bool{"manager": true, "managers": true, "coordinator": true,
+	heldByWords = map[string]bool{"cm": true, "cms": true, "manager": true, "managers": true, "coordinator": true,
 		"coordinators": true, "coordinating": true}
 	heldAgencyNouns = map[string]bool{"agency": true, "agencies": true, "organization": true, "organisation": true, "org": true,
 		"vendor": true, "nonprofit": true, "nonprofits": true, "charity": true, "charities": true}
 	inTheText = map[string]bool{"in": true, "on": true, "above": true, "below": true}
+	manyWords = map[string]bool{"two": true, "three": true, "both": true, "multiple": true, "several": true, "many": true}
 )
 
 var otherWords = map[string]bool{"another": true, "other": true, "others": true, "different": true, "second": true, "outside": true,

@@ -335,7 +335,15 @@ func TestAgencyNamedByAGivenNameOrALookalike(t *testing.T) {
 		"As noted elsewhere in the care plan, transport is weekly.":         false,
 		"Please lead the team meeting before resubmitting.":                 false,
 		"the primary agency discharged the client":                          false,
-		"the lead agency": false,
+		"the lead agency":                             false,
+		"She is served by two agencies.":              true,
+		"Both agencies hold vouchers for her.":        true,
+		"multiple providers bill for these dates":     true,
+		"She is co-enrolled in ATR.":                  true,
+		"Assign another case manager at your agency.": false,
+		"Coordinate with the CM's agency.":            true,
+		"Two units a day; both dates are fine.":       false,
+		"The case manager will call her.":             false,
 	} {
 		assert.Equal(t, want, mentionsAnotherAgency(text), "%q", text)
 	}
