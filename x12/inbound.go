@@ -185,7 +185,12 @@ func (in *inbound) read() (Segment, error) {
 func checkChars(s Segment, d Delimiters) string {
 	for i, el := range s.Elements {
 		if s.ID == "ISA" && (i+1 == 11 || i+1 == 16) {
-			continue // ISA11 and ISA16 are separators themselves
+			// Separators themselves: a printable mark, no letter or digit
+			// (a byte 0x80 and a NUL were taken: a re-check).
+			if len(el) != 1 || el[0] < 0x21 || el[0] > 0x7e || isAlnum(el[0]) {
+				return fmt.Sprintf("ISA%02d %q is not a separator: a printable mark, no letter or digit", i+1, el)
+			}
+			continue
 		}
 		for j := 0; j < len(el); j++ {
 			if b := el[j]; !textChars[b] && b != d.Component && b != d.Repetition {
