@@ -923,6 +923,15 @@ func TestMSCTextOnAnotherAgencysRecordNamingAThirdIsWithheld(t *testing.T) {
 	assert.Equal(t, shown, history(keyECRA))
 	pwe := registerAt(t, e, keyPWE, kimBCS, "waterbury")
 	assert.Equal(t, shown, history(keyECRA), "the same once PWE registers her")
+	// PWE consenting to ECRA once and revoking changes nothing either (read
+	// by its records after the revocation, it turned withheld the day PWE
+	// enrolled her: a re-check).
+	r = e.post(keyPWE, "/v1/consents", map[string]any{"client_id": pwe, "recipient_type": "provider",
+		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
+		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyPWE, itPath("/v1/consents/%d/revoke", itID(t, r)), map[string]any{"reason": "client asked"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	r = e.post(keyPWE, "/v1/enrollments", map[string]any{"client_id": pwe, "program_code": "EMP", "start_date": day(0),
 		"planned_end_date": day(90), "assigned_staff_id": e.demo.Staff["Ferreira"]})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)

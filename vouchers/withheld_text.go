@@ -98,8 +98,10 @@ func mentionsAnotherAgency(text string) bool {
 			return ""
 		}
 		// "Elsewhere in this request" points within the text, and says
-		// nothing of the person (a review found it refused).
-		if t == "elsewhere" && !inTheText[next(1)] {
+		// nothing of the person (a review found it refused); "elsewhere in
+		// Hartford", "elsewhere on another voucher" say where (a re-check).
+		if t == "elsewhere" && !(next(1) == "above" || next(1) == "below" ||
+			(next(1) == "in" || next(1) == "on") && (next(2) == "this" || next(2) == "these" || next(2) == "the" && inTheText[next(3)])) {
 			return true
 		}
 		if (t == "somewhere" || t == "someplace") && next(1) == "else" || t == "some" && next(1) == "place" && next(2) == "else" {
@@ -107,14 +109,17 @@ func mentionsAnotherAgency(text string) bool {
 		}
 		// More than one agency: "served by two agencies", "both agencies
 		// hold vouchers", "multiple providers", "co-enrolled" (a re-check).
-		if manyWords[t] && (agencyNouns[next(1)] || agencyNouns[next(2)]) || t == "coenrolled" || t == "co" && next(1) == "enrolled" ||
+		if manyWords[t] && (manyAgencyNouns[next(1)] || manyAgencyNouns[next(2)] || manyAgencyNouns[next(3)]) || t == "coenrolled" ||
+			t == "co" && next(1) == "enrolled" ||
 			t == "dually" && next(1) == "enrolled" {
 			return true
 		}
 		// "the primary case manager's agency", "the agency of her primary
 		// case manager": not "primary care provider" or "the case
 		// manager's team", which are the person's own (a review).
-		if heldAgencyNouns[t] && (slices.ContainsFunc(toks[max(i-3, 0):i], func(w string) bool { return heldByWords[w] }) ||
+		// The possessive or the word before: "the case manager at your
+		// agency" is the reader's (a re-check found it refused).
+		if heldAgencyNouns[t] && (i > 0 && heldByWords[toks[i-1]] || i > 1 && toks[i-1] == "s" && heldByWords[toks[i-2]] ||
 			next(1) == "of" && slices.ContainsFunc(toks[i+1:min(i+5, len(toks))], func(w string) bool { return heldByWords[w] })) {
 			return true
 		}
@@ -164,7 +169,10 @@ var (
 		"coordinators": true, "coordinating": true}
 	heldAgencyNouns = map[string]bool{"agency": true, "agencies": true, "organization": true, "organisation": true, "org": true,
 		"vendor": true, "nonprofit": true, "nonprofits": true, "charity": true, "charities": true}
-	inTheText = map[string]bool{"in": true, "on": true, "above": true, "below": true}
+	inTheText = map[string]bool{"request": true, "note": true, "notes": true, "plan": true, "record": true, "file": true,
+		"form": true, "trace": true, "care": true, "voucher": true, "claim": true}
+	manyAgencyNouns = map[string]bool{"agencies": true, "providers": true, "organizations": true, "organisations": true,
+		"vendors": true, "nonprofits": true, "charities": true}
 	manyWords = map[string]bool{"two": true, "three": true, "both": true, "multiple": true, "several": true, "many": true}
 )
 
@@ -224,20 +232,22 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 	if err != nil || len(others) == 0 {
 		return nil, err
 	}
-	// On another agency's record every third agency that has not
-	// consented to the reader is read by its marks alone (above).
+	v, err := personView(ctx, ext, a, personID, today)
+	if err != nil {
+		return nil, err
+	}
+	// On another agency's record every third agency whose consent in
+	// force does not disclose its enrollments to the reader is read by
+	// its marks alone (above): one that consented once and revoked is
+	// read so too (read by its records, a text turned withheld the day it
+	// enrolled the person after the revocation: a re-check).
+	inForce := func(id int64) bool { return v.sees(id, adjudication.RecordsEnrollments) }
 	var marks []agencyMark
 	if theirs {
 		if marks, err = agencyMarks(ctx, ext, a.ProviderID, record.Owner); err != nil {
 			return nil, err
 		}
-		marks = slices.DeleteFunc(marks, func(m agencyMark) bool {
-			return slices.ContainsFunc(others, func(o agencyWords) bool { return o.ID == m.ID && o.Consented })
-		})
-	}
-	v, err := personView(ctx, ext, a, personID, today)
-	if err != nil {
-		return nil, err
+		marks = slices.DeleteFunc(marks, func(m agencyMark) bool { return inForce(m.ID) })
 	}
 	var shown []disclosed
 	for _, t := range texts {
@@ -248,7 +258,7 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 		lower, asWritten, compacted := plain(*t, true), plain(*t, false), compact(*t)
 		hidden := slices.ContainsFunc(marks, func(m agencyMark) bool { return m.named(lower, asWritten, compacted) })
 		for _, o := range others {
-			if !o.Consented {
+			if !o.Consented || theirs && o.ID != record.Owner && !inForce(o.ID) {
 				continue // on the reader's own record, see above; on another's, by its marks
 			}
 			kinds := o.quotes(*t)

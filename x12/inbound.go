@@ -299,6 +299,9 @@ func (in *inbound) isa(s Segment, at int) error {
 			return in.fail(at, s.ID, "ISA%02d is %d characters, must be exactly %d", i+1, n, w)
 		}
 	}
+	if s.Element(11) == s.Element(16) {
+		return in.fail(at, s.ID, "ISA11 and ISA16 are both %q: the repetition and component separators differ", s.Element(11))
+	}
 	if s.Element(12) != isaVersion {
 		return in.fail(at, s.ID, "ISA12 is %q, want %s", s.Element(12), isaVersion)
 	}

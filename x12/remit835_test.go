@@ -273,6 +273,7 @@ func TestRemittanceRefused(t *testing.T) {
 		// of two bytes in ISA01 was imported (a console pass).
 		{"ISA01 accented", full, "ISA*00*", "ISA*0\xc3\xa9*", 1, "ISA", "ISA01 has a character outside the X12 extended character set", "", ""},
 		{"ISA11 not of the character set", full, "*0900*^*", "*0900*\x80*", 1, "ISA", "ISA11 \"\\x80\" is not a separator: a printable mark", "", ""},
+		{"ISA11 is ISA16", full, "*0900*^*", "*0900*:*", 1, "ISA", "ISA11 and ISA16 are both", "", ""},
 		{"ISA06 a character too long", full, "*ZZ*STATEMCD       *", "*ZZ*STATEMCD        *", 1, "ISA", "ISA06 is 16 characters, must be exactly 15", "", ""},
 		{"wrong version", full, "GS*HP*STATEMCD*RSSMSO01*20240320*0900*101*X*005010X221A1", "GS*HP*STATEMCD*RSSMSO01*20240320*0900*101*X*004010X091A1", 2, "GS", "GS08", "", ""},
 		{"not an 835", full, "GS*HP*", "GS*HN*", 2, "GS", "GS01 is \"HN\", want HP", "", ""},
