@@ -1123,3 +1123,39 @@ func TestOwnRevocationReasonStaysAsWritten(t *testing.T) {
 	}
 	t.Fatalf("HRA does not see its own consent: %s", got.Body)
 }
+
+// On BCS's record, read by ECRA under BCS's consent, HRA (which keeps a
+// record of Kim and never consented to ECRA) named by its dotted code,
+// its provider id, a staff member's whole name or its authorization
+// number for Kim is withheld: read by its code, name and numbers alone,
+// each was shown (a review). Each passed the write-time check for BCS.
+func TestThirdAgencyOnAnotherAgencysRecordIsReadByItsStableMarks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	registerAt(t, e, keyECRA, kimBCS, "norwich")
+	r := e.post(keyBCS, "/v1/consents", map[string]any{"client_id": kimBCS, "recipient_type": "provider",
+		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
+		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	var authNumber string
+	require.NoError(t, e.db.Get(&authNumber, `SELECT number FROM authorizations WHERE client_id = $1 ORDER BY id LIMIT 1`, kimHRA))
+
+	path := itPath("/v1/enrollments/%d", enrollmentOf(e, kimBCS, "ATR"))
+	reasons := []string{
+		"Moved to Baptiste: H.R.A. asked for a new case manager.",
+		"Back to Ibrahim: provider " + strconv.FormatInt(e.demo.Providers["HRA"], 10) + " holds her transport.",
+		"Moved to Baptiste: Grace Okafor will call her.",
+		"Back to Ibrahim: duplicate of authorization " + authNumber + ".",
+	}
+	staff := []string{"Baptiste", "Ibrahim"}
+	for i, reason := range reasons {
+		r := e.post(keyAdmin, path+"/reassign", map[string]any{"staff_id": e.demo.Staff[staff[i%2]], "reason": reason})
+		require.Equal(t, http.StatusOK, r.Status, "passes the check for BCS: %q %s", reason, r.Body)
+	}
+	got := e.get(keyECRA, path)
+	require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+	for i, ev := range got.JSON(t)["history"].([]any) {
+		assert.Equal(t, "withheld: the MSC reviews this", ev.(map[string]any)["reason"], "ECRA reads HRA in %q", reasons[i])
+	}
+}

@@ -101,15 +101,20 @@ func mentionsAnotherAgency(text string) bool {
 		// nothing of the person (a review found it refused); "elsewhere in
 		// Hartford", "elsewhere on another voucher" say where (a re-check).
 		if t == "elsewhere" && !(next(1) == "above" || next(1) == "below" ||
-			(next(1) == "in" || next(1) == "on") && (next(2) == "this" || next(2) == "these" || next(2) == "the" && inTheText[next(3)])) {
+			(next(1) == "in" || next(1) == "on") && (next(2) == "this" || next(2) == "these" || next(2) == "the") && inTheText[next(3)]) {
 			return true
 		}
-		if (t == "somewhere" || t == "someplace") && next(1) == "else" || t == "some" && next(1) == "place" && next(2) == "else" {
+		// ("place" reads "pl" here, short's street word.)
+		if (t == "somewhere" || t == "someplace") && next(1) == "else" || t == "some" && (next(1) == "place" || next(1) == "pl") && next(2) == "else" {
+			return true
+		}
+		if t == "more" && next(1) == "than" && next(2) == "one" && agencyNouns[next(3)] {
 			return true
 		}
 		// More than one agency: "served by two agencies", "both agencies
 		// hold vouchers", "multiple providers", "co-enrolled" (a re-check).
-		if manyWords[t] && (manyAgencyNouns[next(1)] || manyAgencyNouns[next(2)] || manyAgencyNouns[next(3)]) || t == "coenrolled" ||
+		many := manyWords[t] || t != "1" && t != "0" && strings.Trim(t, "0123456789") == ""
+		if many && (manyAgencyNouns[next(1)] || manyAgencyNouns[next(2)] || manyAgencyNouns[next(3)]) || t == "coenrolled" ||
 			t == "co" && next(1) == "enrolled" ||
 			t == "dually" && next(1) == "enrolled" {
 			return true
@@ -119,8 +124,9 @@ func mentionsAnotherAgency(text string) bool {
 		// manager's team", which are the person's own (a review).
 		// The possessive or the word before: "the case manager at your
 		// agency" is the reader's (a re-check found it refused).
-		if heldAgencyNouns[t] && (i > 0 && heldByWords[toks[i-1]] || i > 1 && toks[i-1] == "s" && heldByWords[toks[i-2]] ||
-			next(1) == "of" && slices.ContainsFunc(toks[i+1:min(i+5, len(toks))], func(w string) bool { return heldByWords[w] })) {
+		possessed := func(k int) bool { return i > k && toks[i-k] == "s" && heldByWords[toks[i-k-1]] }
+		if heldAgencyNouns[t] && (i > 0 && heldByWords[toks[i-1]] || possessed(1) || possessed(2) ||
+			next(1) == "of" && slices.ContainsFunc(toks[min(i+2, len(toks)):min(i+7, len(toks))], func(w string) bool { return heldByWords[w] })) {
 			return true
 		}
 		// Run together ("anotherprovider", "theotheragency", or split by
@@ -207,13 +213,9 @@ const withheldText = "withheld: the MSC reviews this"
 // alone: one naming a third agency that has not consented to the reader
 // is withheld (an admin's reassignment reason on BCS's enrollment named
 // ECRA, whose consent named only BCS, and HRA read it under BCS's consent:
-// a Part 2 black-box pass). Such a third agency is read by what names it
-// beyond doubt, its code, whole name or numbers, whether it keeps a record
-// of the person or not: what else names an agency (a program it enrolled
-// the person in, its records' ids, its staff) comes of its records of the
-// person or is no mark of it alone, and read so the text turned withheld
-// the day it registered or enrolled the person, which told the reader (two
-// re-checks), or was read as some agency's own staff (a review).
+// a Part 2 black-box pass). Such a third agency is read by its marks
+// (agencyMarks), whether it keeps a record of the person or not, so that
+// nothing changes the day it registers or enrolls the person.
 func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, today rss.Date, entity, entityID string,
 	texts ...*string) ([]access.Event, error) {
 	if !a.IsProvider() || !slices.ContainsFunc(texts, func(t *string) bool { return t != nil && strings.TrimSpace(*t) != "" }) {
@@ -242,12 +244,12 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 	// read so too (read by its records, a text turned withheld the day it
 	// enrolled the person after the revocation: a re-check).
 	inForce := func(id int64) bool { return v.sees(id, adjudication.RecordsEnrollments) }
-	var marks []agencyMark
+	var marks []agencyWords
 	if theirs {
-		if marks, err = agencyMarks(ctx, ext, a.ProviderID, record.Owner); err != nil {
+		if marks, err = agencyMarks(ctx, ext, personID, a.ProviderID, record.Owner, others[0].Own); err != nil {
 			return nil, err
 		}
-		marks = slices.DeleteFunc(marks, func(m agencyMark) bool { return inForce(m.ID) })
+		marks = slices.DeleteFunc(marks, func(m agencyWords) bool { return inForce(m.ID) })
 	}
 	var shown []disclosed
 	for _, t := range texts {
@@ -255,8 +257,7 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 			continue
 		}
 		var named []agencyWords
-		lower, asWritten, compacted := plain(*t, true), plain(*t, false), compact(*t)
-		hidden := slices.ContainsFunc(marks, func(m agencyMark) bool { return m.named(lower, asWritten, compacted) })
+		hidden := slices.ContainsFunc(marks, func(m agencyWords) bool { return m.quotes(*t) != nil })
 		for _, o := range others {
 			if !o.Consented || theirs && o.ID != record.Owner && !inForce(o.ID) {
 				continue // on the reader's own record, see above; on another's, by its marks
@@ -403,47 +404,43 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int6
 	return others, nil
 }
 
-// agencyMark is what names an agency beyond doubt: its code, its whole
-// name, its NPI, tax id and phone.
-type agencyMark struct {
-	ID      int64          `db:"id"`
-	Code    string         `db:"code"`
-	Name    string         `db:"name"`
-	Numbers pq.StringArray `db:"numbers"`
-}
-
-// agencyMarks reads the marks of every agency but reader and owner: a few
-// short columns an agency, however many agencies there are (every
-// agency's words and staff took seconds with a thousand agencies, and a
-// given name after a role word matched some agency's staff anywhere: a
-// review).
-func agencyMarks(ctx context.Context, ext pg.Ext, reader, owner int64) ([]agencyMark, error) {
-	var out []agencyMark
-	if err := sqlx.SelectContext(ctx, ext, &out, `SELECT p.id, p.code, p.name,
-			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, '')] AS numbers
-		FROM providers p WHERE p.id NOT IN ($1, $2) ORDER BY p.id`, reader, owner); err != nil {
+// agencyMarks reads every agency but reader and owner with what names it
+// whatever the person's records come to hold: its code and id, name,
+// street, contact, NPI, tax id and phone, its staff's whole names, and its
+// authorization and claim numbers for the person (a text quoting one was
+// written after it existed); own are the names that name the reader or
+// the owner too. Not a staff member's surname or given name alone, which
+// name someone at many agencies (the owner's own Morgan was read as
+// another agency's: a review), nor a program it enrolled the person in or
+// its records' ids, which come later than the text (a text turned withheld
+// the day the agency enrolled the person: two re-checks). Read by its code,
+// name and numbers alone, a third agency keeping a record of the person
+// was shown by a dotted code, "provider 1", a staff member's whole name or
+// its authorization number (a review).
+func agencyMarks(ctx context.Context, ext pg.Ext, personID, reader, owner int64, own []string) ([]agencyWords, error) {
+	var out []agencyWords
+	if err := sqlx.SelectContext(ctx, ext, &out, `WITH places AS (SELECT ARRAY(SELECT ca.name FROM catchment_areas ca ORDER BY ca.code) AS names)
+		SELECT p.id, p.code, p.name, p.address_line1 AS street, p.city, ARRAY[]::text[] AS programs, places.names AS places,
+			false AS consented,
+			ARRAY[p.name, p.address_line1, COALESCE(p.contact_name, ''), COALESCE(p.contact_email, '')] ||
+			ARRAY(SELECT st.first_name || ' ' || st.last_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) ||
+			ARRAY(SELECT st.last_name || ' ' || st.first_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS words,
+			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, ''), CASE WHEN length(p.zip) = 9 THEN p.zip ELSE '' END] ||
+			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS numbers,
+			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS auth_numbers,
+			ARRAY[]::text[] AS surnames, ARRAY[]::text[] AS given_names, ARRAY[]::text[] AS own,
+			ARRAY[]::bigint[] AS clients, ARRAY[]::bigint[] AS authorizations, ARRAY[]::bigint[] AS enrollments,
+			ARRAY[]::bigint[] AS requests, ARRAY[]::bigint[] AS care_plans, ARRAY[]::bigint[] AS interviews,
+			ARRAY[]::bigint[] AS consents, ARRAY[]::bigint[] AS claims,
+			ARRAY(SELECT cl.claim_number FROM claims cl JOIN clients x ON x.id = cl.client_id
+			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY cl.id) AS claim_numbers
+		FROM providers p, places WHERE p.id NOT IN ($2, $3) ORDER BY p.id`, personID, reader, owner); err != nil {
 		return nil, fmt.Errorf("agencies' marks: %w", err)
 	}
+	for i := range out {
+		out[i].Own = own
+	}
 	return out, nil
-}
-
-// named reports whether text names the agency beyond doubt: its code as a
-// word (in any case from three letters on, as written below), its whole
-// name, or one of its numbers however spaced.
-func (m agencyMark) named(lower, asWritten, compacted string) bool {
-	if code := plain(m.Code, false); strings.IndexFunc(code, func(r rune) bool { return !unicode.IsDigit(r) }) >= 0 {
-		in := asWritten
-		if utf8.RuneCountInString(code) >= 3 {
-			in, code = lower, plain(m.Code, true)
-		}
-		if containsWord(in, code) {
-			return true
-		}
-	}
-	if containsWord(lower, plain(m.Name, true)) {
-		return true
-	}
-	return slices.ContainsFunc(m.Numbers, func(n string) bool { return len(n) >= 7 && strings.Contains(compacted, compact(n)) })
 }
 
 // quotes returns the kinds of the agency's records text quotes (nil when

@@ -185,10 +185,15 @@ func (in *inbound) read() (Segment, error) {
 func checkChars(s Segment, d Delimiters) string {
 	for i, el := range s.Elements {
 		if s.ID == "ISA" && (i+1 == 11 || i+1 == 16) {
-			// Separators themselves: a printable mark, no letter or digit
-			// (a byte 0x80 and a NUL were taken: a re-check).
-			if len(el) != 1 || el[0] < 0x21 || el[0] > 0x7e || isAlnum(el[0]) {
-				return fmt.Sprintf("ISA%02d %q is not a separator: a printable mark, no letter or digit", i+1, el)
+			// Separators themselves: no letter or digit, space, NUL, line
+			// break or byte past ASCII, nor the element separator or the
+			// segment terminator (a byte 0x80 and a NUL were taken: a
+			// re-check); a control character may be one (X12 delimiters
+			// need no graphical form, and 0x1F was refused: a review).
+			if b := el; len(b) != 1 || b[0] == 0 || b[0] == ' ' || b[0] == '\r' || b[0] == '\n' || b[0] >= 0x80 || isAlnum(b[0]) ||
+				b[0] == d.Element || b[0] == d.Segment {
+				return fmt.Sprintf("ISA%02d %q is not a separator: no letter, digit, space, line break or byte past ASCII, "+
+					"nor the element separator or segment terminator", i+1, el)
 			}
 			continue
 		}

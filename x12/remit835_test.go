@@ -272,7 +272,7 @@ func TestRemittanceRefused(t *testing.T) {
 		// The ISA's elements are data too, and of fixed widths: a letter
 		// of two bytes in ISA01 was imported (a console pass).
 		{"ISA01 accented", full, "ISA*00*", "ISA*0\xc3\xa9*", 1, "ISA", "ISA01 has a character outside the X12 extended character set", "", ""},
-		{"ISA11 not of the character set", full, "*0900*^*", "*0900*\x80*", 1, "ISA", "ISA11 \"\\x80\" is not a separator: a printable mark", "", ""},
+		{"ISA11 not of the character set", full, "*0900*^*", "*0900*\x80*", 1, "ISA", "ISA11 \"\\x80\" is not a separator", "", ""},
 		{"ISA11 is ISA16", full, "*0900*^*", "*0900*:*", 1, "ISA", "ISA11 and ISA16 are both", "", ""},
 		{"ISA06 a character too long", full, "*ZZ*STATEMCD       *", "*ZZ*STATEMCD        *", 1, "ISA", "ISA06 is 16 characters, must be exactly 15", "", ""},
 		{"wrong version", full, "GS*HP*STATEMCD*RSSMSO01*20240320*0900*101*X*005010X221A1", "GS*HP*STATEMCD*RSSMSO01*20240320*0900*101*X*004010X091A1", 2, "GS", "GS08", "", ""},
@@ -394,4 +394,16 @@ func TestRemittanceLayouts(t *testing.T) {
 	require.NoError(t, err)
 	_, err = readAllRemits(t, edit(t, nl, "N1*PR*STATE MEDICAID", "N1*PR*STATE\rMEDICAID"))
 	requireRefused(t, err, 7, "N1", "outside the X12 extended character set")
+}
+
+// A control character may be a separator (X12 delimiters need no
+// graphical form): an 835 whose ISA16 is US (0x1F), or whose ISA11 is RS
+// (0x1E), is read (the ISA check refused them: a review).
+func TestRemittanceControlCharacterSeparators(t *testing.T) {
+	full := readTestdata(t, "835_paid_full.x12")
+	rems, err := readAllRemits(t, strings.ReplaceAll(full, ":", "\x1f"))
+	require.NoError(t, err)
+	require.Len(t, rems, 1)
+	_, err = readAllRemits(t, edit(t, full, "*0900*^*", "*0900*\x1e*"))
+	require.NoError(t, err)
 }
