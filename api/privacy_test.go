@@ -876,26 +876,15 @@ func TestMSCTextOnAnotherAgencysRecordNamingAThirdIsWithheld(t *testing.T) {
 	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
 	hraName := agencyName(t, e, "HRA")
 	registerAt(t, e, keyECRA, kimBCS, "norwich")
-	r := e.post(keyBCS, "/v1/consents", map[string]any{"client_id": kimBCS, "recipient_type": "provider",
-		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
-		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	bcsConsentsToECRA(t, e, kimBCS)
 
 	enr := enrollmentOf(e, kimBCS, "ATR")
 	path := itPath("/v1/enrollments/%d", enr)
 	reason := "Moved to Baptiste: " + hraName + " asked for a new case manager."
-	r = e.post(keyAdmin, path+"/reassign", map[string]any{"staff_id": e.demo.Staff["Baptiste"], "reason": reason})
+	r := e.post(keyAdmin, path+"/reassign", map[string]any{"staff_id": e.demo.Staff["Baptiste"], "reason": reason})
 	require.Equal(t, http.StatusOK, r.Status, "HRA's consent names BCS: %s", r.Body)
 
-	history := func(key string) []string {
-		got := e.get(key, path)
-		require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
-		var out []string
-		for _, ev := range got.JSON(t)["history"].([]any) {
-			out = append(out, ev.(map[string]any)["reason"].(string))
-		}
-		return out
-	}
+	history := func(key string) []string { return historyReasons(t, e, key, path) }
 	assert.Equal(t, []string{reason}, history(keyBCS))
 	assert.Equal(t, []string{"withheld: the MSC reviews this"}, history(keyECRA), "HRA never consented to ECRA")
 	assert.Zero(t, e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND client_id = $1
@@ -1047,28 +1036,17 @@ func TestOwnersStaffOnItsRecordAreNotAnotherAgencys(t *testing.T) {
 	e := newEnv(t)
 	kimBCS := e.demo.Clients["Kim/BCS"]
 	registerAt(t, e, keyECRA, kimBCS, "norwich")
-	r := e.post(keyBCS, "/v1/consents", map[string]any{"client_id": kimBCS, "recipient_type": "provider",
-		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
-		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	bcsConsentsToECRA(t, e, kimBCS)
 
 	enr := enrollmentOf(e, kimBCS, "ATR")
 	path := itPath("/v1/enrollments/%d", enr)
 	// BCS's own recovery specialist is Morgan Quinn; LAS (no record of
 	// Kim, no tie to her) has a case manager Morgan Hale.
 	reason := "Moved to Baptiste; recovery specialist Morgan will call her."
-	r = e.post(keyAdmin, path+"/reassign", map[string]any{"staff_id": e.demo.Staff["Baptiste"], "reason": reason})
+	r := e.post(keyAdmin, path+"/reassign", map[string]any{"staff_id": e.demo.Staff["Baptiste"], "reason": reason})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 
-	history := func(key string) []string {
-		got := e.get(key, path)
-		require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
-		var out []string
-		for _, ev := range got.JSON(t)["history"].([]any) {
-			out = append(out, ev.(map[string]any)["reason"].(string))
-		}
-		return out
-	}
+	history := func(key string) []string { return historyReasons(t, e, key, path) }
 	assert.Equal(t, []string{reason}, history(keyBCS))
 	assert.Equal(t, []string{reason}, history(keyECRA),
 		"BCS's own staff, on BCS's record, read by ECRA under BCS's consent: nothing of LAS is in it")
@@ -1134,10 +1112,7 @@ func TestThirdAgencyOnAnotherAgencysRecordIsReadByItsStableMarks(t *testing.T) {
 	e := newEnv(t)
 	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
 	registerAt(t, e, keyECRA, kimBCS, "norwich")
-	r := e.post(keyBCS, "/v1/consents", map[string]any{"client_id": kimBCS, "recipient_type": "provider",
-		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
-		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	bcsConsentsToECRA(t, e, kimBCS)
 	var authNumber string
 	require.NoError(t, e.db.Get(&authNumber, `SELECT number FROM authorizations WHERE client_id = $1 ORDER BY id LIMIT 1`, kimHRA))
 
@@ -1158,4 +1133,27 @@ func TestThirdAgencyOnAnotherAgencysRecordIsReadByItsStableMarks(t *testing.T) {
 	for i, ev := range got.JSON(t)["history"].([]any) {
 		assert.Equal(t, "withheld: the MSC reviews this", ev.(map[string]any)["reason"], "ECRA reads HRA in %q", reasons[i])
 	}
+}
+
+// historyReasons are the reasons of an enrollment's history as key reads
+// them.
+func historyReasons(t *testing.T, e *env, key, path string) []string {
+	t.Helper()
+	got := e.get(key, path)
+	require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+	var out []string
+	for _, ev := range got.JSON(t)["history"].([]any) {
+		out = append(out, ev.(map[string]any)["reason"].(string))
+	}
+	return out
+}
+
+// bcsConsentsToECRA signs BCS's consent naming ECRA for its record of
+// client, disclosing its enrollments.
+func bcsConsentsToECRA(t *testing.T, e *env, client int64) {
+	t.Helper()
+	r := e.post(keyBCS, "/v1/consents", map[string]any{"client_id": client, "recipient_type": "provider",
+		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
+		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 }
