@@ -876,7 +876,7 @@ func TestMSCTextOnAnotherAgencysRecordNamingAThirdIsWithheld(t *testing.T) {
 	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
 	hraName := agencyName(t, e, "HRA")
 	registerAt(t, e, keyECRA, kimBCS, "norwich")
-	bcsConsentsToECRA(t, e, kimBCS)
+	consentTo(t, e, keyBCS, kimBCS, "ECRA")
 
 	enr := enrollmentOf(e, kimBCS, "ATR")
 	path := itPath("/v1/enrollments/%d", enr)
@@ -915,11 +915,7 @@ func TestMSCTextOnAnotherAgencysRecordNamingAThirdIsWithheld(t *testing.T) {
 	// PWE consenting to ECRA once and revoking changes nothing either (read
 	// by its records after the revocation, it turned withheld the day PWE
 	// enrolled her: a re-check).
-	r = e.post(keyPWE, "/v1/consents", map[string]any{"client_id": pwe, "recipient_type": "provider",
-		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
-		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	r = e.post(keyPWE, itPath("/v1/consents/%d/revoke", itID(t, r)), map[string]any{"reason": "client asked"})
+	r = e.post(keyPWE, itPath("/v1/consents/%d/revoke", consentTo(t, e, keyPWE, pwe, "ECRA")), map[string]any{"reason": "client asked"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	r = e.post(keyPWE, "/v1/enrollments", map[string]any{"client_id": pwe, "program_code": "EMP", "start_date": day(0),
 		"planned_end_date": day(90), "assigned_staff_id": e.demo.Staff["Ferreira"]})
@@ -980,12 +976,9 @@ func TestRevocationReasonNamingAThirdAgencyIsWithheldFromTheRecipient(t *testing
 	ecraName := agencyName(t, e, "ECRA")
 	kimECRA := registerAt(t, e, keyECRA, kimBCS, "norwich")
 	// ECRA consents to HRA (not to BCS).
-	r := e.post(keyECRA, "/v1/consents", map[string]any{"client_id": kimECRA, "recipient_type": "provider",
-		"recipient_provider_id": e.demo.Providers["HRA"], "recipient_name": "HRA", "purposes": []string{"treatment"},
-		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	consentTo(t, e, keyECRA, kimECRA, "HRA")
 	// A second consent of HRA's, to the payer, which the admin revokes.
-	r = e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kimHRA, "recipient_type": "payer",
+	r := e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kimHRA, "recipient_type": "payer",
 		"recipient_name": "Medicaid", "payer_route": "medicaid_837p", "purposes": []string{"payment"}, "information": "claims",
 		"signed_on": day(0), "expires_on": day(30)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
@@ -1036,7 +1029,7 @@ func TestOwnersStaffOnItsRecordAreNotAnotherAgencys(t *testing.T) {
 	e := newEnv(t)
 	kimBCS := e.demo.Clients["Kim/BCS"]
 	registerAt(t, e, keyECRA, kimBCS, "norwich")
-	bcsConsentsToECRA(t, e, kimBCS)
+	consentTo(t, e, keyBCS, kimBCS, "ECRA")
 
 	enr := enrollmentOf(e, kimBCS, "ATR")
 	path := itPath("/v1/enrollments/%d", enr)
@@ -1064,22 +1057,14 @@ func TestOwnRevocationReasonStaysAsWritten(t *testing.T) {
 	ecraName := agencyName(t, e, "ECRA")
 	kimECRA := registerAt(t, e, keyECRA, kimBCS, "norwich")
 	// ECRA consents to HRA, then the client revokes it.
-	r := e.post(keyECRA, "/v1/consents", map[string]any{"client_id": kimECRA, "recipient_type": "provider",
-		"recipient_provider_id": e.demo.Providers["HRA"], "recipient_name": "HRA", "purposes": []string{"treatment"},
-		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	ecraToHRA := itID(t, r)
+	ecraToHRA := consentTo(t, e, keyECRA, kimECRA, "HRA")
 	// HRA consents to ECRA.
-	r = e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kimHRA, "recipient_type": "provider",
-		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
-		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	hraToECRA := itID(t, r)
+	hraToECRA := consentTo(t, e, keyHRA, kimHRA, "ECRA")
 
 	// While ECRA's consent to HRA is in force, HRA reading its own words
 	// records a disclosure of ECRA's records to HRA.
 	reason := "Client asked that " + ecraName + " no longer receive her records"
-	r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", hraToECRA), map[string]any{"reason": reason})
+	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", hraToECRA), map[string]any{"reason": reason})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	before := e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND client_id = $1 AND recipient = 'provider:' || $2`,
 		kimECRA, e.demo.Providers["HRA"])
@@ -1112,7 +1097,7 @@ func TestThirdAgencyOnAnotherAgencysRecordIsReadByItsStableMarks(t *testing.T) {
 	e := newEnv(t)
 	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
 	registerAt(t, e, keyECRA, kimBCS, "norwich")
-	bcsConsentsToECRA(t, e, kimBCS)
+	consentTo(t, e, keyBCS, kimBCS, "ECRA")
 	var authNumber string
 	require.NoError(t, e.db.Get(&authNumber, `SELECT number FROM authorizations WHERE client_id = $1 ORDER BY id LIMIT 1`, kimHRA))
 
@@ -1148,12 +1133,13 @@ func historyReasons(t *testing.T, e *env, key, path string) []string {
 	return out
 }
 
-// bcsConsentsToECRA signs BCS's consent naming ECRA for its record of
-// client, disclosing its enrollments.
-func bcsConsentsToECRA(t *testing.T, e *env, client int64) {
+// consentTo signs the consent of key's agency naming the agency of code
+// for its record of client, disclosing its enrollments, and returns its id.
+func consentTo(t *testing.T, e *env, key string, client int64, code string) int64 {
 	t.Helper()
-	r := e.post(keyBCS, "/v1/consents", map[string]any{"client_id": client, "recipient_type": "provider",
-		"recipient_provider_id": e.demo.Providers["ECRA"], "recipient_name": "ECRA", "purposes": []string{"treatment"},
+	r := e.post(key, "/v1/consents", map[string]any{"client_id": client, "recipient_type": "provider",
+		"recipient_provider_id": e.demo.Providers[code], "recipient_name": code, "purposes": []string{"treatment"},
 		"records": []string{"enrollments"}, "information": "her stays with us", "signed_on": day(0), "expires_on": day(90)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	return itID(t, r)
 }
