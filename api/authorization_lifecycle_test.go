@@ -742,10 +742,7 @@ func TestReactivationOfDayUnitsHeldToTheCap(t *testing.T) {
 func TestVoidWaitsForAClaimHoldingItsAuthorization(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	a := itATRClient(t, e, day(-20))
-	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, -10, 25)
-	require.Equal(t, "approved", v["decision"], "%v", v)
-	auth := itNum(t, v, "authorization_id")
+	auth := approvedTransport(t, e)
 
 	claim, err := e.db.BeginTxx(t.Context(), nil)
 	require.NoError(t, err)
@@ -1001,10 +998,7 @@ func TestStricterInactivityAppliesFromItsChange(t *testing.T) {
 func TestVoidEndedAsADeadlocksVictimRunsAgain(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	a := itATRClient(t, e, day(-20))
-	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, -10, 25)
-	require.Equal(t, "approved", v["decision"], "%v", v)
-	auth := itNum(t, v, "authorization_id")
+	auth := approvedTransport(t, e)
 
 	claim := holding(t, e, `SET LOCAL deadlock_timeout = '60s'`)
 	_, err := claim.ExecContext(t.Context(), `SELECT 1 FROM episodes WHERE id = (SELECT episode_id FROM authorizations WHERE id = $1)
@@ -1023,4 +1017,14 @@ func TestVoidEndedAsADeadlocksVictimRunsAgain(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, "void", itAuth(t, e, keyReviewer, auth)["status"])
 	assert.Equal(t, 1, itAudit(e, "void", "authorization", ""), "voided once")
+}
+
+// approvedTransport is a new ATR client's approved transportation voucher's
+// authorization: 40 trips from ten days ago.
+func approvedTransport(t *testing.T, e *env) int64 {
+	t.Helper()
+	a := itATRClient(t, e, day(-20))
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, -10, 25)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	return itNum(t, v, "authorization_id")
 }

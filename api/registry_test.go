@@ -867,11 +867,7 @@ func TestReactivationKeepsAReviewersException(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		auth := itNum(t, r.JSON(t), "authorization_id")
 
-		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing", "effective_on": day(11)})
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "mistake", "in_error": inError})
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		assert.Empty(t, r.JSON(t)["authorizations_ended"], "in_error %v: %s", inError, r.Body)
+		undoDeactivation(t, e, bcs, 11, "closing", "mistake", inError)
 		got := itAuth(t, e, keyReviewer, auth)
 		assert.Equal(t, day(27), got["end_date"], "in_error %v: %v", inError, got)
 		assert.Equal(t, "active", got["status"], "in_error %v", inError)
@@ -898,11 +894,7 @@ func TestReactivationKeepsTheOverlapAReviewerLiftedOverIt(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 
 		agency := e.demo.Providers["HRA"]
-		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", agency), map[string]any{"reason": "audit", "effective_on": day(11)})
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", agency), map[string]any{"reason": "reinstated", "in_error": inError})
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		assert.Empty(t, r.JSON(t)["authorizations_ended"], "in_error %v: %s", inError, r.Body)
+		undoDeactivation(t, e, agency, 11, "audit", "reinstated", inError)
 		got := itAuth(t, e, keyReviewer, auth)
 		assert.Equal(t, day(27), got["end_date"], "in_error %v: %v", inError, got)
 	}
@@ -1186,13 +1178,21 @@ func TestReactivationJudgesTheEpisodeMaximumTheGrantWasMadeUnder(t *testing.T) {
 		r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-TR", Key: keyAdmin,
 			Body: map[string]any{"per_voucher_max": 5, "per_episode_max": 10, "reason": "policy cut"}})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "wrong agency", "effective_on": day(1)})
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "undone", "in_error": inError})
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		assert.Empty(t, r.JSON(t)["authorizations_ended"], "in_error %v: %s", inError, r.Body)
+		undoDeactivation(t, e, hra, 1, "wrong agency", "undone", inError)
 		got := itAuth(t, e, keyHRA, auth)
 		assert.Equal(t, day(20), got["end_date"], "in_error %v: %v", inError, got)
 		assert.Equal(t, "active", got["status"], "in_error %v", inError)
 	}
+}
+
+// undoDeactivation deactivates provider from day on (reason why) and
+// reactivates it (reason undo, in_error as given), and requires the
+// reactivation to have ended none of its authorizations.
+func undoDeactivation(t *testing.T, e *env, provider int64, on int, why, undo string, inError bool) {
+	t.Helper()
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", provider), map[string]any{"reason": why, "effective_on": day(on)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", provider), map[string]any{"reason": undo, "in_error": inError})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Empty(t, r.JSON(t)["authorizations_ended"], "in_error %v: %s", inError, r.Body)
 }
