@@ -276,7 +276,7 @@ func TestBatchCloseExpectsANegativePreview(t *testing.T) {
 // A close's expect names every total a preview shows: one left out is a
 // 422 naming it, nothing written, where it was read as zero and answered
 // 409 preview_changed, "preview it again", which could never help (a
-// black-box pass). Counts cannot be negative.
+// black-box pass). Counts cannot be negative, and expect itself is no null.
 func TestBatchCloseExpectNamesEveryTotal(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -291,6 +291,9 @@ func TestBatchCloseExpectNamesEveryTotal(t *testing.T) {
 		code   string
 	}{
 		{"empty", map[string]any{}, all, "required"},
+		// null is no expect left out: read as one, it closed unchecked (a
+		// finance black-box pass).
+		{"null", nil, []string{"expect"}, "required"},
 		{"billed left out", map[string]any{"claim_count": 1, "line_count": 1, "units": 1, "paid": "15.00"}, []string{"expect.billed"}, "required"},
 		{"nulls", map[string]any{"claim_count": nil, "line_count": 1, "units": 1, "billed": "15.00", "paid": nil},
 			[]string{"expect.claim_count", "expect.paid"}, "required"},

@@ -33,6 +33,18 @@ func decode(c *gin.Context, v any) bool {
 	return ok && err == nil
 }
 
+// memberIsNull reports whether the body, a JSON object that decoded,
+// gives the member name as null, which decoding reads as the member left
+// out.
+func memberIsNull(body []byte, name string) bool {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return false
+	}
+	raw, ok := members[name]
+	return ok && bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
+}
+
 // utf8Charset reports whether a media type's parameters declare UTF-8 (or
 // US-ASCII, a subset of it) or no charset: a body declared in another
 // (latin1, utf-16) would be read as UTF-8 and mangled or misread, so it is

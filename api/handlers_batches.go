@@ -15,9 +15,14 @@ import (
 
 func (s *Server) createBatch(c *gin.Context) {
 	var n billing.NewBatch
-	if !decode(c, &n) {
+	body, ok, err := decodeStrict(c, &n)
+	if ok && err != nil {
+		decodeProblem(c, err, body, &n)
+	}
+	if !ok || err != nil {
 		return
 	}
+	n.ExpectNull = n.Expect == nil && memberIsNull(body, "expect")
 	post(c, createdJSON[billing.Batch], func(ctx context.Context) (billing.Batch, error) { return s.b.CreateBatch(ctx, n) })
 }
 

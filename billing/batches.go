@@ -140,6 +140,11 @@ type NewBatch struct {
 	// close went in unseen (a console black-box pass: a preview of 70.00
 	// confirmed, a batch of 245.00 closed).
 	Expect *ExpectedTotals `json:"expect"`
+	// ExpectNull: expect was given as null, which is no expect left out
+	// (the decoder reads both as nil). Read as one, a client sending a
+	// preview's failed read closed whatever was waiting, unchecked, for
+	// good (a finance black-box pass).
+	ExpectNull bool `json:"-"`
 }
 
 // ExpectedTotals are a close's expect: every total a preview shows, each
@@ -376,6 +381,10 @@ func (s *Service) checkNewBatch(n NewBatch) error {
 		v.Add("through_date", "required", "through_date is required")
 	} else if n.ThroughDate.After(s.today()) {
 		v.Add("through_date", "in_future", "through_date cannot be in the future")
+	}
+	if n.ExpectNull {
+		v.Add("expect", "required", "expect cannot be null: give every total the preview showed, or leave expect out to close "+
+			"whatever is waiting")
 	}
 	if e := n.Expect; e != nil {
 		for _, f := range []struct {
