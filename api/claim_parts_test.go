@@ -14,7 +14,7 @@ import (
 // a black-box pass had an 835 reversal of one loop posted to a claim
 // numbered as it. A claim numbered as another's part is now a 409
 // claim_number_conflict, on its own, in a bulk (the others go on) and as
-// a void's number, with nothing written.
+// a void's number, with nothing written, the claim on file named.
 func TestClaimNumberThatIsAPartIsAConflict(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -36,11 +36,15 @@ func TestClaimNumberThatIsAPartIsAConflict(t *testing.T) {
 			http.StatusConflict, "claim_number_conflict")
 		assert.Contains(t, p["detail"], fmt.Sprintf("claim %d (P3-S1)", big))
 		assert.Contains(t, p["detail"], "P3-S1-1 to P3-S1-2")
+		// Named in existing too, as claim_number_reused names it (a
+		// finance black-box pass found it in the detail only).
+		assert.Equal(t, map[string]any{"type": "claim", "id": float64(big)}, p["existing"])
 	})
 	claims := e.count(`SELECT count(*) FROM claims`)
 	p := requireProblem(t, e.post(keyECRA, fmt.Sprintf("/v1/claims/%d/void", small), map[string]any{"claim_number": "P3-S1-2"}),
 		http.StatusConflict, "claim_number_conflict")
 	assert.Contains(t, p["detail"], "part 2")
+	assert.Equal(t, map[string]any{"type": "claim", "id": float64(big)}, p["existing"])
 
 	r = e.post(keyECRA, "/v1/claims/bulk", map[string]any{"claims": []any{
 		e.duboisClaim("P3-S1-2", raLine(day(-2), 3, "21.75")), e.duboisClaim("P3-S2", raLine(day(-3), 3, "21.75"))}})

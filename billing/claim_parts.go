@@ -81,22 +81,22 @@ func (o *original) reversals() int {
 func (d *decided) partsFree(f *facts, number string, lines int) error {
 	if stem, k, ok := partOf(number); ok {
 		if s, ok := f.stems[stem]; ok && k <= parts(s.Lines) {
-			return partTaken(number, k, fmt.Sprintf("claim %d (%s)", s.ID, s.Number), stem, s.Lines)
+			return partTaken(number, k, fmt.Sprintf("claim %d (%s)", s.ID, s.Number), stem, s.Lines, s.ID)
 		}
 		if n, ok := d.created[stem]; ok && k <= parts(n) {
-			return partTaken(number, k, fmt.Sprintf("claim %s earlier in this request", stem), stem, n)
+			return partTaken(number, k, fmt.Sprintf("claim %s earlier in this request", stem), stem, n, 0)
 		}
 	}
 	for k := 1; k <= parts(lines); k++ {
 		part := number + "-" + strconv.Itoa(k)
-		other := ""
-		if id, ok := f.parts[part]; ok {
+		other, id := "", f.parts[part]
+		if id != 0 {
 			other = fmt.Sprintf("claim %d", id)
 		} else if _, ok := d.created[part]; ok {
 			other = "a claim earlier in this request"
 		}
 		if other != "" {
-			return rss.Coded(rss.ErrConflict, "claim_number_conflict",
+			return onFile(id, "claim_number_conflict",
 				"claim_number %s: the claim has %d lines (reversals included), more than the %d an 837P claim loop holds, so it "+
 					"would go to the payer in parts numbered %s-1 to %s-%d, and %s is already the number of %s; use another number",
 				number, lines, maxLinesPerCLM, number, number, parts(lines), part, other)
@@ -105,11 +105,24 @@ func (d *decided) partsFree(f *facts, number string, lines int) error {
 	return nil
 }
 
-func partTaken(number string, k int, other, stem string, lines int) error {
-	return rss.Coded(rss.ErrConflict, "claim_number_conflict",
+// partTaken refuses a number that is part k of claim stem (id, on file;
+// 0, earlier in the same request).
+func partTaken(number string, k int, other, stem string, lines int, id int64) error {
+	return onFile(id, "claim_number_conflict",
 		"claim_number %s is the CLM01 of part %d of %s: a claim of more than the %d lines an 837P claim loop holds (it has %d, "+
 			"reversals included) goes to the payer in parts numbered %s-1 to %s-%d; use another number",
 		number, k, other, maxLinesPerCLM, lines, stem, stem, parts(lines))
+}
+
+// onFile is a conflict with the agency's own claim id, named in the
+// problem's existing as claim_number_reused's is (a finance black-box pass
+// found it in the detail only), or with a claim earlier in the same
+// request (id 0), which has no id yet.
+func onFile(id int64, code, format string, args ...any) error {
+	if id == 0 {
+		return rss.Coded(rss.ErrConflict, code, format, args...)
+	}
+	return rss.OnFile("claim", id, code, format, args...)
 }
 
 // mostLinesSQL is the most lines submitted claim s (its lines, the
