@@ -127,3 +127,49 @@ func TestPendedRequestGrantedAtTheCorrectedRate(t *testing.T) {
 	require.Equal(t, "approved", g["decision"], "%v", g)
 	assert.Equal(t, []any{"14.00", "14.00"}, []any{g["rate"], g["granted_rate"]})
 }
+
+// A pended request's rate is told corrected by the rate it was priced at,
+// not by its amount (an operations black-box pass): a typo corrected and
+// another rate then dated back over the request's start granted the typo,
+// and a rate never corrected read as corrected because another rate of
+// its amount, dated back beside it, had been.
+func TestPendedRequestRateToldByItsID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const path = "/v1/reference/services/ATR-TR/rates"
+	rate := func(body map[string]any) int64 {
+		t.Helper()
+		r := e.post(keyAdmin, path, body)
+		require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+		return itID(t, r)
+	}
+	approve := func(v map[string]any) string {
+		t.Helper()
+		r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "retro ok"})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		d := r.JSON(t)
+		require.Equal(t, "approved", d["decision"], "%v", d)
+		return d["granted_rate"].(string)
+	}
+
+	// The typo corrected, then a rate dated back over the start: the
+	// grant takes the rate in force on the start now.
+	typo := rate(map[string]any{"rate": "1200.00", "effective_from": day(-30), "reason": "uplift"})
+	first := itVoucher(t, e, keyHRA, itATRClient(t, e, day(-40)).Client, "ATR-TR", 5, -28, 10)
+	require.Equal(t, "pended", first["decision"], "retro: %v", first)
+	require.Equal(t, "1200.00", first["rate"])
+	rate(map[string]any{"rate": "12.00", "effective_from": day(-30), "reason": "typo", "corrects": typo})
+	rate(map[string]any{"rate": "14.00", "effective_from": day(-29), "reason": "late contract"})
+
+	// Priced at a rate never corrected; another of its amount dated back
+	// beside it and that one corrected.
+	rate(map[string]any{"rate": "13.00", "effective_from": day(-20), "reason": "uplift"})
+	second := itVoucher(t, e, keyHRA, itATRClient(t, e, day(-40)).Client, "ATR-TR", 5, -15, 10)
+	require.Equal(t, "pended", second["decision"], "retro: %v", second)
+	require.Equal(t, "13.00", second["rate"])
+	twin := rate(map[string]any{"rate": "13.00", "effective_from": day(-17), "reason": "same again"})
+	rate(map[string]any{"rate": "17.00", "effective_from": day(-17), "reason": "typo", "corrects": twin})
+
+	assert.Equal(t, "14.00", approve(first), "the typo it was priced at never held")
+	assert.Equal(t, "13.00", approve(second), "the rate it was priced at was never corrected")
+}

@@ -373,25 +373,39 @@ func (r *ServiceRates) Scan(src any) error { return scanJSON(src, r) }
 
 // On is the rate in force on day d, and false when none is yet.
 func (r ServiceRates) On(d rss.Date) (rss.Money, bool) {
-	var out rss.Money
+	x, ok := r.InForce(d)
+	return x.Rate, ok
+}
+
+// InForce is the rate in force on day d, with its id, and false when none
+// is yet.
+func (r ServiceRates) InForce(d rss.Date) (ServiceRate, bool) {
+	var out ServiceRate
 	found := false
 	for _, x := range r {
 		if x.EffectiveFrom.After(d) {
 			break
 		}
-		out, found = x.Rate, true
+		out, found = x, true
 	}
 	return out, found
 }
 
-// corrected says price is a rate that the rate in force on start
-// corrected, itself or through a chain of corrections: a request priced at
-// it was priced at a rate entered wrong. A rate dated back over a start
-// since corrects nothing, and leaves a request's price as it was (README,
-// rates). Amounts and ids decide, not the times rates were set: the
-// server's clock and the database's are two. The history is every rate,
-// corrected ones too, oldest first.
-func (r ServiceRates) corrected(start rss.Date, price rss.Money) bool {
+// corrected says a request priced at price on start, at the rate pricedID
+// (nil for requests priced before migration 00103), was priced at a rate
+// entered wrong: that rate was corrected since. A rate dated back over a
+// start since corrects nothing, and leaves a request's price as it was
+// (README, rates). The history is every rate, corrected ones too, oldest
+// first.
+//
+// By id: told by amount, a typo corrected and another rate then dated
+// back over the start kept the typo, and a rate never corrected read as
+// corrected because another of its amount had been (an operations
+// black-box pass). A request without the id is told as before, by the
+// amounts of the chain of corrections of the rate in force on start now
+// (ids and amounts, not the times rates were set: the server's clock and
+// the database's are two).
+func (r ServiceRates) corrected(start rss.Date, price rss.Money, pricedID *int64) bool {
 	byID := make(map[int64]*ServiceRate, len(r))
 	var cur *ServiceRate
 	for i := range r {
@@ -400,6 +414,10 @@ func (r ServiceRates) corrected(start rss.Date, price rss.Money) bool {
 		if !x.EffectiveFrom.After(start) && x.CorrectedBy == nil {
 			cur = x
 		}
+	}
+	if pricedID != nil {
+		x := byID[*pricedID]
+		return x != nil && x.CorrectedBy != nil
 	}
 	for x := cur; x != nil && x.Corrects != nil; {
 		if x = byID[*x.Corrects]; x != nil && x.Rate.Equal(price.Decimal) {

@@ -109,8 +109,12 @@ type VoucherRequest struct {
 	// another when a reviewer's grant starts later or the rate it was
 	// priced at was corrected since (a black-box re-check read a typo's
 	// 1250.00 beside an approval at 12.75). Null when nothing was granted.
-	Rate          rss.Money       `json:"rate" db:"rate"`
-	GrantedRate   *rss.Money      `json:"granted_rate" db:"granted_rate"`
+	Rate        rss.Money  `json:"rate" db:"rate"`
+	GrantedRate *rss.Money `json:"granted_rate" db:"granted_rate"`
+	// PricedRateID is the rate Rate was, by its id: an approval tells a
+	// rate corrected since by it (null for requests priced before
+	// migration 00103, told by amount).
+	PricedRateID  *int64          `json:"-" db:"priced_rate_id"`
 	StartDate     rss.Date        `json:"start_date" db:"start_date"`
 	EndDate       rss.Date        `json:"end_date" db:"end_date"`
 	Note          *string         `json:"note" db:"note"`
@@ -251,9 +255,9 @@ var storeDecisionStatement = `WITH v AS (
 		INSERT INTO voucher_requests AS v (provider_id, client_id, enrollment_id, program_code,
 			service_code, staff_id, units_requested, rate, start_date, end_date, note, rules_decision, decision, units_granted,
 			granted_start, granted_end, reason_codes, hits, trace, facts, rule_set_version, submitted_by, submitted_at, decided_at,
-			ceiling_units, ceiling_start, ceiling_end)
+			ceiling_units, ceiling_start, ceiling_end, priced_rate_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26)
+			$24, $25, $26, $34)
 		RETURNING ` + strings.ReplaceAll(requestScalarColumns, "v.", "") + `),
 	a AS (` + ledger.GrantSQL("v", "$27::bigint", "$28::bigint", "$29::bigint", "$33::date") + `),
 	ev AS (` + access.EventSQL("v", "$21::bigint", "$30::text", "$1::bigint", "'create'", "'voucher_request'", "x.id::text",
@@ -266,13 +270,13 @@ var storeDecisionStatement = `WITH v AS (
 const requestScalarColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
 	v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
 	v.units_requested, v.rate, v.start_date, v.end_date, v.note, v.rules_decision, v.decision, v.units_granted,
-	v.granted_start, v.granted_end, v.reason_codes, v.rule_set_version, v.submitted_at, v.decided_at`
+	v.granted_start, v.granted_end, v.reason_codes, v.rule_set_version, v.submitted_at, v.decided_at, v.priced_rate_id`
 
 const requestColumns = `v.ceiling_units, v.ceiling_start, v.ceiling_end,
 	v.id, v.provider_id, v.client_id, v.enrollment_id, v.program_code, v.service_code, v.staff_id,
 	v.units_requested, v.rate, v.start_date, v.end_date, v.note, v.rules_decision, v.decision, v.units_granted,
 	v.granted_start, v.granted_end, v.reason_codes, v.hits, v.trace, v.facts, v.rule_set_version, v.submitted_at, v.decided_at,
-	v.taken_by, v.taken_at, v.withdrawn_at, v.withdrawn_by, v.withdrawal_reason, v.withdrawal_cause, ` +
+	v.priced_rate_id, v.taken_by, v.taken_at, v.withdrawn_at, v.withdrawn_by, v.withdrawal_reason, v.withdrawal_cause, ` +
 	ledger.GrantColumns
 
 const requestFrom = ` FROM voucher_requests v ` + ledger.GrantJoin
@@ -451,7 +455,7 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.Units, rss.NewMoney(facts.Service.Rate), n.StartDate, n.EndDate,
 		n.Note, string(d.Decision), units, gStart, gEnd, pq.Array(codes), string(hits), string(trace), string(factsJSON), d.RuleSetVersion,
 		a.KeyID, now, decidedAt, ceilUnits, ceilStart, ceilEnd,
-		person, episode, enrollment, string(a.Role), a.RequestID, a.Purpose, s.Today())
+		person, episode, enrollment, string(a.Role), a.RequestID, a.Purpose, s.Today(), sn.rateID)
 	if err != nil {
 		return VoucherRequest{}, fmt.Errorf("store voucher request: %w", err)
 	}
@@ -1307,7 +1311,7 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 		if err != nil {
 			return asMade, none, err
 		}
-		if history.corrected(vr.StartDate, vr.Rate) {
+		if history.corrected(vr.StartDate, vr.Rate, vr.PricedRateID) {
 			g.rate = rate
 		}
 	}

@@ -373,6 +373,7 @@ type snapshot struct {
 	facts      *adjudication.VoucherFacts
 	ref        *Reference
 	enrollment *Enrollment
+	rateID     int64              // the rate the request is priced at
 	client     Client             // the agency's record, with its person
 	consenting map[int64][]string // agency → kinds of record its consents naming the requester disclose
 	// gpraCounted are the other agencies' GPRA interviews the facts counted
@@ -518,12 +519,12 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 	prog, _ := ref.RuleProgram(n.ProgramCode)
 	svc, _ := ref.RuleService(n.ServiceCode)
 	// A request is priced at the rate in force on its start date.
-	rate, ok := ref.Services[n.ServiceCode].Rates.On(n.StartDate)
+	rate, ok := ref.Services[n.ServiceCode].Rates.InForce(n.StartDate)
 	if !ok {
 		return nil, rss.Invalid("start_date", "no_rate_in_force", "service %s has no rate in force on %s", n.ServiceCode, n.StartDate)
 	}
-	svc.Rate = rate.Decimal
-	sn := &snapshot{ref: ref, facts: &adjudication.VoucherFacts{
+	svc.Rate = rate.Rate.Decimal
+	sn := &snapshot{ref: ref, rateID: rate.ID, facts: &adjudication.VoucherFacts{
 		Today: today.Time,
 		Request: adjudication.VoucherRequest{ProviderID: providerID, ProgramCode: n.ProgramCode, ServiceCode: n.ServiceCode,
 			Units: n.Units, Start: n.StartDate.Time, End: n.EndDate.Time},
