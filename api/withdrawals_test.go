@@ -169,19 +169,22 @@ func TestGPRAInterviewStandsOnceItsWindowClosed(t *testing.T) {
 	withdraw := func(key string, id int64) resp {
 		return e.post(key, itPath("/v1/gpra-interviews/%d/withdraw", id), map[string]any{"reason": "keyed wrong"})
 	}
-	// ATR's follow-up window closes 240 days after the intake.
-	client, closed := intakeOn(day(-300), day(-241))
+	// ATR's follow-up window opens 150 days after the intake: the intake
+	// stands for its agency from then (withdrawn while its follow-up was
+	// due, and not recorded again, it owed the follow-up nowhere: a
+	// review).
+	client, closed := intakeOn(day(-300), day(-150))
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, withdraw(keyHRA, closed), http.StatusConflict, "window_closed")
 		assert.Contains(t, p["detail"], "closed on "+day(-1))
 	})
 	sched := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client)).JSON(t)
 	fu := sched["episodes"].([]any)[0].(map[string]any)["interviews"].([]any)[1].(map[string]any)
-	assert.Equal(t, "overdue", fu["status"], "%v", fu)
+	assert.Equal(t, "due", fu["status"], "%v", fu)
 	r := withdraw(keyAdmin, closed)
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 
-	_, open := intakeOn(day(-300), day(-240))
+	_, open := intakeOn(day(-300), day(-149))
 	r = withdraw(keyHRA, open)
 	require.Equal(t, http.StatusOK, r.Status, "the window closes today: %s", r.Body)
 	// One not conducted owes no follow-up, so it opened no window.
@@ -234,7 +237,7 @@ func TestGPRAIntakeWithdrawnIsRecordedAgainNoLater(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	client, stay := gpraEnroll(t, e, day(-300))
-	gpraInterview(t, e, client, stay, "intake", "completed", day(-239)) // its follow-up window closes tomorrow
+	gpraInterview(t, e, client, stay, "intake", "completed", day(-148)) // its follow-up window opens the day after tomorrow
 	intakeOf := func() int64 {
 		return int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1 AND kind = 'intake'`, stay))
 	}
@@ -254,17 +257,17 @@ func TestGPRAIntakeWithdrawnIsRecordedAgainNoLater(t *testing.T) {
 	withdraw(keyHRA)
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, record("completed", day(0)), http.StatusConflict, "intake_withdrawn")
-		assert.Contains(t, p["detail"], day(-239))
-		requireProblem(t, record("completed", day(-238)), http.StatusConflict, "intake_withdrawn")
+		assert.Contains(t, p["detail"], day(-148))
+		requireProblem(t, record("completed", day(-147)), http.StatusConflict, "intake_withdrawn")
 		requireProblem(t, record("not_conducted", day(-250)), http.StatusConflict, "intake_withdrawn")
 	})
-	r := record("completed", day(-240))
+	r := record("completed", day(-149))
 	require.Equal(t, http.StatusCreated, r.Status, "an earlier day: %s", r.Body)
 	// Withdrawn again (its window closes today), the earliest day withdrawn
 	// bounds it.
 	withdraw(keyHRA)
-	requireProblem(t, record("completed", day(-239)), http.StatusConflict, "intake_withdrawn")
-	r = record("completed", day(-240))
+	requireProblem(t, record("completed", day(-148)), http.StatusConflict, "intake_withdrawn")
+	r = record("completed", day(-149))
 	require.Equal(t, http.StatusCreated, r.Status, "the earliest day itself: %s", r.Body)
 	// The admin's withdrawal leaves the day to the agency.
 	withdraw(keyAdmin)
@@ -283,7 +286,7 @@ func TestGPRAIntakeWithdrawnBoundsTheWholeStay(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	client, first := gpraEnroll(t, e, day(-300))
-	gpraInterview(t, e, client, first, "intake", "completed", day(-239)) // its follow-up window closes tomorrow
+	gpraInterview(t, e, client, first, "intake", "completed", day(-148)) // its follow-up window opens the day after tomorrow
 	intake := int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1`, first))
 	r := e.post(keyHRA, itPath("/v1/gpra-interviews/%d/withdraw", intake), map[string]any{"reason": "keyed wrong"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
@@ -304,10 +307,10 @@ func TestGPRAIntakeWithdrawnBoundsTheWholeStay(t *testing.T) {
 	itNothingWritten(t, e, func() {
 		requireProblem(t, record(again, "completed", day(0)), http.StatusConflict, "intake_withdrawn")
 	})
-	r = record(first, "completed", day(-239))
+	r = record(first, "completed", day(-148))
 	require.Equal(t, http.StatusCreated, r.Status, "recorded again for its own enrollment: %s", r.Body)
 	itNothingWritten(t, e, func() {
-		requireProblem(t, record(first, "not_conducted", day(-239)), http.StatusConflict, "interview_exists")
+		requireProblem(t, record(first, "not_conducted", day(-148)), http.StatusConflict, "interview_exists")
 		// Its stay discharged today, the intake stands for the agency.
 		p := requireProblem(t, e.post(keyHRA, itPath("/v1/gpra-interviews/%d/withdraw", itID(t, r)), map[string]any{"reason": "again"}),
 			http.StatusConflict, "window_closed")
@@ -318,7 +321,7 @@ func TestGPRAIntakeWithdrawnBoundsTheWholeStay(t *testing.T) {
 	// schedule and the reports for good (a review).
 	r = record(again, "completed", day(0))
 	require.Equal(t, http.StatusCreated, r.Status, "the readmission's own intake: %s", r.Body)
-	assert.Equal(t, 1, e.count(`SELECT count(*) FROM gpra_interviews WHERE enrollment_id = $1 AND interview_date = $2`, first, day(-239)))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM gpra_interviews WHERE enrollment_id = $1 AND interview_date = $2`, first, day(-148)))
 }
 
 // An intake keyed a day too early, or on the wrong client's stay, and

@@ -100,17 +100,20 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 			Provider   int64     `db:"provider_id"`
 		}
 		// The window the interview counts in for the rate: an intake's is
-		// the stay, closed at its discharge, or the follow-up window a
-		// completed one opened, whichever closes first (an intake of a
-		// stay discharged in a closed range, withdrawn, took its discharge
-		// interview's window out of that range's figures: a re-check); a
-		// follow-up's closes with its intake's close days, a discharge
-		// interview's with the discharge.
+		// the stay, closed at its discharge, or for a completed one the
+		// days before the follow-up window it opened opens, whichever
+		// closes first (an intake of a stay discharged in a closed range,
+		// withdrawn, took its discharge interview's window out of that
+		// range's figures: a re-check; one withdrawn while its follow-up
+		// was due, and left unrecorded, owed the follow-up nowhere, the
+		// rate's denominator, the schedule and the overdue pend all
+		// dropping it: a review); a follow-up's closes with its intake's
+		// close days, a discharge interview's with the discharge.
 		err = tx.GetContext(ctx, &iv, `SELECT g.kind, g.status, (SELECT count(*) FROM gpra_interviews f
 				WHERE f.enrollment_id = g.enrollment_id AND f.kind <> 'intake') AS followers,
 				CASE g.kind
 				  WHEN 'intake' THEN LEAST(e.discharge_date, CASE WHEN g.status = 'completed'
-				    THEN g.interview_date + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) END)
+				    THEN g.interview_date + COALESCE(e.gpra_followup_open_days, p.gpra_followup_open_days) - 1 END)
 				  WHEN 'follow_up' THEN (SELECT i.interview_date FROM gpra_interviews i
 				    WHERE i.enrollment_id = g.enrollment_id AND i.kind = 'intake') + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days)
 				  ELSE e.discharge_date + COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) END AS window_closes,
@@ -141,7 +144,7 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 			closed, iv.Closes = true, iv.Discharged
 		}
 		if a.IsProvider() && closed {
-			which := map[string]string{"intake": "window this intake counts in (its stay, or the follow-up window it opened)",
+			which := map[string]string{"intake": "window this intake counts in (its stay, or the days before the follow-up window it opened opens)",
 				"follow_up": "follow-up window", "discharge": "discharge interview's window"}[iv.Kind]
 			return rss.Coded(rss.ErrConflict, "window_closed",
 				"the %s closed on %s: the interview stands as recorded; ask the MSC to withdraw it if it was keyed wrong", which, *iv.Closes)
