@@ -48,7 +48,7 @@ const archivedInterviewColumns = `id, interview_id, enrollment_id, client_id, pr
 // A stay's intake is withdrawn after its follow-up and discharge
 // interviews (409 interview_follows), which follow a completed intake.
 // The agency withdraws an interview only while the window it counts in
-// (a completed intake's, the follow-up window it opened) is open (409
+// (a completed intake's, until the follow-up window it opened opens) is open (409
 // window_closed).
 //
 // The stay is held (FOR NO KEY UPDATE) first, as RecordInterview holds it
