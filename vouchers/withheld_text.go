@@ -234,6 +234,10 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 	if err != nil || len(others) == 0 {
 		return nil, err
 	}
+	own := foldOwn(others[0].Own) // the same names on every row
+	for i := range others {
+		others[i].fold(own)
+	}
 	v, err := personView(ctx, ext, a, personID, today)
 	if err != nil {
 		return nil, err
@@ -250,6 +254,9 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 			return nil, err
 		}
 		marks = slices.DeleteFunc(marks, func(m agencyWords) bool { return inForce(m.ID) })
+		for i := range marks {
+			marks[i].fold(own)
+		}
 	}
 	var shown []disclosed
 	for _, t := range texts {
@@ -257,12 +264,13 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 			continue
 		}
 		var named []agencyWords
-		hidden := slices.ContainsFunc(marks, func(m agencyWords) bool { return m.quotes(*t) != nil })
+		read := readText(*t)
+		hidden := slices.ContainsFunc(marks, func(m agencyWords) bool { return m.quotesRead(read) != nil })
 		for _, o := range others {
 			if !o.Consented || theirs && o.ID != record.Owner && !inForce(o.ID) {
 				continue // on the reader's own record, see above; on another's, by its marks
 			}
-			kinds := o.quotes(*t)
+			kinds := o.quotesRead(read)
 			if kinds != nil {
 				named = append(named, o)
 			}
@@ -316,8 +324,13 @@ type agencyWords struct {
 	// a reviewer black-box pass, where a given name alone is everyone's.
 	GivenNames pq.StringArray `db:"given_names"`
 	// Own are the reader's own names, whose words no surname matches on.
-	Own     pq.StringArray `db:"own"`
-	Clients pq.Int64Array  `db:"clients"` // its records of the person
+	Own pq.StringArray `db:"own"`
+	// ownFolded is Own folded once for every agency read for the same
+	// texts (foldOwn), and wordsFolded its Words once for all the texts
+	// (fold); nil, they are folded at each reading.
+	ownFolded   *ownFolds
+	wordsFolded []foldedWord
+	Clients     pq.Int64Array `db:"clients"` // its records of the person
 	// Authorizations are the ids of its authorizations for the person,
 	// named as "authorization 12" (their numbers are among Numbers), and
 	// Enrollments its stays' ids.
@@ -443,6 +456,80 @@ func agencyMarks(ctx context.Context, ext pg.Ext, personID, reader, owner int64,
 	return out, nil
 }
 
+// ownFolds are an agency's Own names folded as each reading compares them.
+// The reader's and the owner's names are the same for every agency read
+// for a text, so showTexts folds them once for all (folded anew for each
+// of a thousand agencies, they were most of a 2 s read).
+type ownFolds struct {
+	short  []string        // each name plain, lower, with streets' short forms
+	fields [][]string      // the words of each of short
+	words  map[string]bool // the plain words of them all
+	names  map[string]bool // their nameWords
+	given  map[string]bool // the first words of those of two words or more
+}
+
+// foldOwn folds own names once.
+func foldOwn(own []string) *ownFolds {
+	f := &ownFolds{words: map[string]bool{}, names: map[string]bool{}, given: map[string]bool{}}
+	for _, n := range own {
+		lower := plain(n, true)
+		sh := short(lower)
+		f.short = append(f.short, sh)
+		f.fields = append(f.fields, strings.Fields(sh))
+		w := strings.Fields(lower)
+		for _, x := range w {
+			f.words[x] = true
+		}
+		if len(w) > 1 {
+			f.given[w[0]] = true
+		}
+		for _, x := range nameWords(n) {
+			f.names[x] = true
+		}
+	}
+	return f
+}
+
+// foldedWord is one of an agency's Words as names compares it: plain,
+// lower, with streets' short forms; that less its last word when it has
+// three or more; its letters and digits alone.
+type foldedWord struct{ short, lessLast, compact string }
+
+// fold folds the agency's words once for the texts read against it, with
+// own, the Own names folded once for every agency.
+func (o *agencyWords) fold(own *ownFolds) {
+	o.ownFolded = own
+	o.wordsFolded = foldWords(o.Words)
+}
+
+func foldWords(words []string) []foldedWord {
+	out := make([]foldedWord, 0, len(words))
+	for _, w := range words {
+		f := foldedWord{short: short(plain(w, true)), compact: compact(w)}
+		if fs := strings.Fields(f.short); len(fs) >= 3 {
+			f.lessLast = strings.Join(fs[:len(fs)-1], " ")
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// words are the agency's Words folded: once when showTexts folded them.
+func (o agencyWords) words() []foldedWord {
+	if o.wordsFolded != nil {
+		return o.wordsFolded
+	}
+	return foldWords(o.Words)
+}
+
+// own is the agency's Own names folded: shared when showTexts folded them.
+func (o agencyWords) own() *ownFolds {
+	if o.ownFolded != nil {
+		return o.ownFolded
+	}
+	return foldOwn(o.Own)
+}
+
 // quotes returns the kinds of the agency's records text quotes (nil when
 // it does not name the agency): naming it says the person is served there,
 // what its enrollments disclose; quoting one of its authorizations for the
@@ -451,41 +538,43 @@ func agencyMarks(ctx context.Context, ext pg.Ext, personID, reader, owner int64,
 // a consent disclosing enrollments alone does not show. A reviewer's note
 // quoting the other agency's authorization number was shown under such a
 // consent while the reason it paraphrased was withheld (a black-box pass).
-func (o agencyWords) quotes(text string) []string {
-	if !o.names(text) {
+func (o agencyWords) quotes(text string) []string { return o.quotesRead(readText(text)) }
+
+// quotesRead is quotes of a text read once for all the agencies.
+func (o agencyWords) quotesRead(t *reading) []string {
+	if !o.namesRead(t) {
 		return nil
 	}
 	kinds := []string{adjudication.RecordsEnrollments}
-	if o.quotesAuthorizations(text) {
+	if o.quotesAuthorizations(t) {
 		kinds = append(kinds, adjudication.RecordsAuthorizations)
 	}
 	// A care plan, interview, consent or claim of its quoted by id quotes
 	// that kind of record, which the reader's consent must disclose (a
 	// claim's, none does).
-	words := short(plain(text, true))
 	for _, r := range o.idWords() {
 		if slices.Contains(kinds, r.kind) {
 			continue
 		}
-		if slices.ContainsFunc(r.ids, func(id int64) bool { return containsIDWord(words, r.nouns, id) }) {
+		if slices.ContainsFunc(r.ids, func(id int64) bool { return containsIDWord(t.words, r.nouns, id) }) {
 			kinds = append(kinds, r.kind)
 		}
 	}
-	if !slices.Contains(kinds, recordsClaims) && o.quotesClaimNumber(text) {
+	if !slices.Contains(kinds, recordsClaims) && o.quotesClaimNumber(t.words) {
 		kinds = append(kinds, recordsClaims)
 	}
 	return kinds
 }
 
-// quotesClaimNumber reports whether text quotes one of the agency's claim
+// quotesClaimNumber reports whether the plain words quote one of the agency's claim
 // numbers for the person, its letters and digits compared apart from the
 // punctuation between them ("claim HC-9" for HC9, "B12" for B-12: a
 // re-check) but only over whole words, so a number is no part of another
 // word ("UNITS1" is not in "units 10"): after a claim word ("claim",
 // "claim no", "claim ID", "CLM01") whatever its length, and anywhere when
 // it has six letters and digits or more.
-func (o agencyWords) quotesClaimNumber(text string) bool {
-	toks := strings.Fields(short(plain(text, true)))
+func (o agencyWords) quotesClaimNumber(words string) bool {
+	toks := strings.Fields(words)
 	for _, n := range o.ClaimNumbers {
 		c := compact(n)
 		if c == "" {
@@ -530,10 +619,10 @@ func runOf(toks []string, c string) bool {
 	return false
 }
 
-// quotesAuthorizations reports whether text quotes one of the agency's
+// quotesAuthorizations reports whether the text quotes one of the agency's
 // authorizations or voucher requests for the person, as names reads them.
-func (o agencyWords) quotesAuthorizations(text string) bool {
-	words, compacted := short(plain(text, true)), compact(text)
+func (o agencyWords) quotesAuthorizations(t *reading) bool {
+	words, compacted := t.words, t.compacted
 	for _, n := range o.AuthNumbers {
 		if c := compact(n); (len(c) >= 6 && strings.Contains(compacted, c)) || containsAuthNumber(words, n) {
 			return true
@@ -641,14 +730,53 @@ var authNumber = regexp.MustCompile(`^([A-Za-z]+)0*([0-9]+)$`)
 // zero-width character, a dotted code ("H.R.A."), a name run together
 // ("HartfordRecoveryAlliance") or "St" for "Street" do not hide them (each
 // got through in a black-box pass).
-func (o agencyWords) names(text string) bool {
-	// Read with its possessives dropped too: "Bridgeport C.S.'s staff",
-	// "B.C.S.'s staff", "Bridgeport's Comm. Supp." got through where the
-	// same words without them were refused (a re-check).
-	if bare := possessive.ReplaceAllString(text, "$1"); bare != text && o.namesAsWritten(bare) {
+func (o agencyWords) names(text string) bool { return o.namesRead(readText(text)) }
+
+// namesRead is names of a text read once for all the agencies: with its
+// possessives dropped too ("Bridgeport C.S.'s staff", "B.C.S.'s staff",
+// "Bridgeport's Comm. Supp." got through where the same words without
+// them were refused: a re-check).
+func (o agencyWords) namesRead(t *reading) bool {
+	if t.bare != nil && o.namesAsWritten(t.bare) {
 		return true
 	}
-	return o.namesAsWritten(text)
+	return o.namesAsWritten(t)
+}
+
+// reading is a text folded as names compares it (plain, lower, short,
+// compact, its sentences, its e-mail addresses), once for every agency
+// read against it: folded anew for each of a thousand agencies, it was a
+// third of a read's time.
+type reading struct {
+	text, lower, words, compacted, asWritten string
+	sentences                                []sentenceRead
+	emailLocals                              []string // compacted
+	bare                                     *reading // possessives dropped; nil when it has none
+}
+
+// sentenceRead is a sentence of a text (sentences) as written, its plain
+// lower words with streets' short forms, and its plain words in their case.
+type sentenceRead struct{ raw, words, asWritten string }
+
+// readText folds text once for names.
+func readText(text string) *reading {
+	t := foldText(text)
+	if bare := possessive.ReplaceAllString(text, "$1"); bare != text {
+		t.bare = foldText(bare)
+	}
+	return t
+}
+
+func foldText(text string) *reading {
+	t := &reading{text: text, lower: plain(text, true), compacted: compact(text), asWritten: plain(text, false)}
+	t.words = short(t.lower)
+	for _, s := range sentences(text) {
+		t.sentences = append(t.sentences, sentenceRead{raw: s, words: short(plain(s, true)), asWritten: plain(s, false)})
+	}
+	for _, m := range emailLocal.FindAllStringSubmatch(norm.NFKC.String(text), -1) {
+		t.emailLocals = append(t.emailLocals, compact(m[1]))
+	}
+	return t
 }
 
 // possessive is a word's (or a dotted code's) possessive ending, in any
@@ -657,15 +785,14 @@ func (o agencyWords) names(text string) bool {
 var possessive = regexp.MustCompile("([\\pL\\pN.])['’ʼ`´′‘][sS]\\b")
 
 // namesAsWritten is names of the text as it is.
-func (o agencyWords) namesAsWritten(text string) bool {
-	lower := plain(text, true)
-	words, compacted := short(lower), compact(text)
+func (o agencyWords) namesAsWritten(t *reading) bool {
+	lower, words, compacted := t.lower, t.words, t.compacted
 	// The code, its letters dotted or spaced too, and not when all digits
 	// (a date holds "01"): as written when short (codes are capitals:
 	// "NO" is an agency, "no" a word), in any case from three letters on
 	// ("hra" got through a black-box pass; a word that is also a code,
 	// such as "las", is refused too, and the reviewer words it otherwise).
-	asWritten := plain(text, false)
+	asWritten := t.asWritten
 	if code := plain(o.Code, false); strings.IndexFunc(code, func(r rune) bool { return !unicode.IsDigit(r) }) >= 0 {
 		in := asWritten
 		if utf8.RuneCountInString(code) >= 3 {
@@ -699,25 +826,25 @@ func (o agencyWords) namesAsWritten(text string) bool {
 			}
 		}
 	}
-	if o.quotesClaimNumber(text) {
+	if o.quotesClaimNumber(words) {
 		return true
 	}
-	for _, w := range o.Words {
-		if containsWord(words, short(plain(w, true))) {
+	for _, w := range o.words() {
+		if containsWord(words, w.short) {
 			return true
 		}
 		// A name or street of three words or more without its last
 		// ("Hartford Recovery", "45 Asylum"): a black-box pass.
-		if f := strings.Fields(short(plain(w, true))); len(f) >= 3 && containsWord(words, strings.Join(f[:len(f)-1], " ")) {
+		if w.lessLast != "" && containsWord(words, w.lessLast) {
 			return true
 		}
 		// Run together, as in a handle or a domain: long enough that
 		// it is not a word of its own.
-		if c := compact(w); utf8.RuneCountInString(c) >= 10 && strings.Contains(compacted, c) {
+		if utf8.RuneCountInString(w.compact) >= 10 && strings.Contains(compacted, w.compact) {
 			return true
 		}
 	}
-	if o.namedByPartOfName(text, words, asWritten) {
+	if o.namedByPartOfName(t) {
 		return true
 	}
 	if o.namedByStreet(words) {
@@ -732,7 +859,7 @@ func (o agencyWords) namesAsWritten(text string) bool {
 			return true
 		}
 	}
-	if o.namedBySurname(text, asWritten) {
+	if o.namedBySurname(t) {
 		return true
 	}
 	if o.namedByGivenName(words) {
@@ -782,8 +909,8 @@ func (o agencyWords) namedByStreet(words string) bool {
 		return false
 	}
 	name := strings.Join(street, " ")
-	for _, n := range o.Own {
-		if containsWord(short(plain(n, true)), name) {
+	for _, n := range o.own().short {
+		if containsWord(n, name) {
 			return false
 		}
 	}
@@ -799,15 +926,17 @@ func (o agencyWords) namedByStreet(words string) bool {
 // through a black-box pass. In lower case the words are ordinary ones
 // ("community supports"), and words the reader's own names or the
 // catalog's hold name the reader as well (Own).
-func (o agencyWords) namedByPartOfName(text, words, asWritten string) bool {
+func (o agencyWords) namedByPartOfName(t *reading) bool {
+	words, asWritten := t.words, t.asWritten
 	name := strings.Fields(short(plain(o.Name, true)))
 	if len(name) < 3 {
 		return false
 	}
 	tail := name[1:]
 	mine := false
-	for _, n := range o.Own {
-		mine = mine || containsWord(short(plain(n, true)), strings.Join(tail, " "))
+	own := o.own()
+	for _, n := range own.short {
+		mine = mine || containsWord(n, strings.Join(tail, " "))
 	}
 	if !mine && containsCapitalized(asWritten, tail) {
 		return true
@@ -851,8 +980,7 @@ func (o agencyWords) namedByPartOfName(text, words, asWritten string) bool {
 	// review); the last often is one ("Bridgeport Supports").
 	ends := []string{name[0], name[last]}
 	endsCommon := commonNameWords[name[0]] || directions[name[0]] // "West" is "w" here (short)
-	for _, n := range o.Own {
-		f := strings.Fields(short(plain(n, true)))
+	for _, f := range own.fields {
 		if len(f) < 3 {
 			continue
 		}
@@ -866,10 +994,10 @@ func (o agencyWords) namedByPartOfName(text, words, asWritten string) bool {
 			endsCommon = true
 		}
 	}
-	for _, sentence := range sentences(text) {
+	for _, sentence := range t.sentences {
 		// The possessive first: "Bridgeport's C.S." joined its "s" to
 		// the initials (a review).
-		w := " " + short(plain(sentence, true)) + " "
+		w := " " + sentence.words + " "
 		w = strings.TrimSpace(strings.ReplaceAll(w, " "+name[0]+" s ", " "+name[0]+" "))
 		w = joinLetters(w)
 		if containsWord(w, abbr) || (spaced != "" && containsWord(w, spaced)) {
@@ -878,14 +1006,14 @@ func (o agencyWords) namedByPartOfName(text, words, asWritten string) bool {
 		// Run together, dots and all ("BridgeportC.S."): a word of the
 		// sentence, its dots dropped, is the first word and the initials
 		// (a re-check).
-		for _, f := range strings.Fields(strings.ReplaceAll(sentence, ".", "")) {
+		for _, f := range strings.Fields(strings.ReplaceAll(sentence.raw, ".", "")) {
 			if compact(f) == name[0]+initials(tail) {
 				return true
 			}
 		}
 		// The first and last words, each with its capital ("Bridgeport
 		// Supports"; "Bridgeport supports this" is a sentence): a re-check.
-		if !endsCommon && containsCapitalized(plain(sentence, false), ends) {
+		if !endsCommon && containsCapitalized(sentence.asWritten, ends) {
 			return true
 		}
 		for _, j := range joined {
@@ -967,12 +1095,7 @@ var commonNameWords = map[string]bool{"recovery": true, "community": true, "supp
 // staff's, the catalog's) names the reader too: neither is refused. A
 // Part 2 black-box pass and its re-check found each wording.
 func (o agencyWords) namedAsAnAgency(text, asWritten string) bool {
-	own := map[string]bool{}
-	for _, n := range o.Own {
-		for _, w := range strings.Fields(plain(n, true)) {
-			own[w] = true
-		}
-	}
+	own := o.own().words
 	city := map[string]bool{}
 	for _, w := range strings.Fields(plain(strings.Join(append([]string{o.City}, o.Places...), " "), true)) {
 		city[w] = true
@@ -1107,13 +1230,9 @@ var idListWords = map[string]bool{"id": true, "ids": true, "no": true, "nos": tr
 // is the word; a given name alone is not matched ("Will", "Hope" are
 // words). A surname that is one of the reader's own names (Own) is not
 // matched: it names the reader as well.
-func (o agencyWords) namedBySurname(text, asWritten string) bool {
-	own := map[string]bool{}
-	for _, n := range o.Own {
-		for _, w := range nameWords(n) {
-			own[w] = true
-		}
-	}
+func (o agencyWords) namedBySurname(t *reading) bool {
+	asWritten := t.asWritten
+	own := o.own().names
 	var keys []string
 	for _, n := range o.Surnames {
 		if c := compact(n); own[c] || utf8.RuneCountInString(c) < 2 {
@@ -1142,8 +1261,7 @@ func (o agencyWords) namedBySurname(text, asWritten string) bool {
 	// In an e-mail address, in any case ("y.ibrahim@…", "yibrahim@…": a
 	// re-check): the local part's letters hold a surname of five letters
 	// or more (shorter ones are read into too many handles).
-	for _, m := range emailLocal.FindAllStringSubmatch(norm.NFKC.String(text), -1) {
-		local := compact(m[1])
+	for _, local := range t.emailLocals {
 		for _, k := range keys {
 			if utf8.RuneCountInString(k) >= 5 && strings.Contains(local, k) {
 				return true
@@ -1175,14 +1293,7 @@ func (o agencyWords) namedByGivenName(words string) bool {
 	if len(o.GivenNames) == 0 {
 		return false
 	}
-	// The reader's own given names, folded once, not once for each of
-	// the agency's.
-	mine := map[string]bool{}
-	for _, n := range o.Own {
-		if w := strings.Fields(plain(n, true)); len(w) > 1 {
-			mine[w[0]] = true
-		}
-	}
+	mine := o.own().given
 	toks := strings.Fields(words)
 	for _, gn := range o.GivenNames {
 		f := strings.Fields(plain(gn, true))

@@ -1,6 +1,7 @@
 package vouchers
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -363,5 +364,63 @@ func TestAgencyNamedByAGivenNameOrALookalike(t *testing.T) {
 		"The case manager will call her.":                            false,
 	} {
 		assert.Equal(t, want, mentionsAnotherAgency(text), "%q", text)
+	}
+}
+
+// Folded once for all the agencies (showTexts), an agency's names and the
+// reader's read a text as they do folded at each reading.
+func TestFoldedReadingsAgree(t *testing.T) {
+	t.Parallel()
+	own := []string{"Hartford Recovery Alliance", "45 Asylum Street", "Grace Okafor", "Dana Whitfield", "Case Management"}
+	o := agencyWords{ID: 2, Code: "BCS", Name: "Bridgeport Community Supports", Street: "900 Main Street", City: "Bridgeport",
+		Words:    []string{"Bridgeport Community Supports", "900 Main Street", "Yusuf Ibrahim", "Ibrahim Yusuf"},
+		Surnames: []string{"Ibrahim", "Whitfield"}, GivenNames: []string{"Yusuf I"}, Numbers: []string{"066041712", "PA00000005"},
+		AuthNumbers: []string{"PA00000005"}, Authorizations: []int64{17}, ClaimNumbers: []string{"HC9"}, Own: own}
+	folded := o
+	folded.fold(foldOwn(own))
+	for _, text := range []string{
+		"Held by Bridgeport C.S. already.", "Bridgeport's CS holds it.", "Already on PA 5.", "claim HC-9 paid",
+		"Mr Ibrahim will call", "Contact y.ibrahim@example.org", "case manager Yusuf", "Served at 900 Main St.",
+		"Whitfield will call", "The client needs community supports at home.", "authorization 17", "BridgeportCommunitySupports",
+		"Grace Okafor will follow up. RA to confirm", "",
+	} {
+		assert.Equal(t, o.quotes(text), folded.quotesRead(readText(text)), "%q", text)
+	}
+	assert.NotNil(t, o.quotes("Held by Bridgeport C.S. already."), "the table holds texts that name the agency")
+}
+
+// BenchmarkMarksQuote reads one text on another agency's record against a
+// thousand agencies' marks of twenty staff each, as showTexts does for
+// each MSC text: the reader's names and each agency's words folded once,
+// the text once (folded for each agency, a read of ten texts took 2 s).
+func BenchmarkMarksQuote(b *testing.B) {
+	own := []string{"Hartford Recovery Alliance", "45 Asylum Street", "Grace Okafor", "Peer Recovery Coaching", "Recovery Housing", "Transportation"}
+	for i := 0; i < 40; i++ {
+		own = append(own, fmt.Sprintf("Staffer%d Person%d", i, i))
+	}
+	places := []string{"Hartford", "Bridgeport", "New Haven", "Waterbury", "Norwich"}
+	var marks []agencyWords
+	of := foldOwn(own)
+	for i := 0; i < 1000; i++ {
+		a := agencyWords{ID: int64(100 + i), Code: fmt.Sprintf("Q%03d", i), Name: fmt.Sprintf("Agency%d Recovery Services", i), Street: fmt.Sprintf("%d Elm%d Street", i, i), City: "Townville", Places: places, Own: own, ownFolded: of}
+		a.Words = []string{a.Name, a.Street, "Contact Person", "c@x.org"}
+		for s := 0; s < 20; s++ {
+			a.Words = append(a.Words, fmt.Sprintf("Given%d Family%d", s, i*20+s), fmt.Sprintf("Family%d Given%d", i*20+s, s))
+		}
+		a.Numbers = []string{fmt.Sprintf("%010d", 1000000000+i), fmt.Sprintf("%09d", 100000000+i), "8605551234"}
+		a.fold(of)
+		marks = append(marks, a)
+	}
+	text := "Reassigned after the client moved; the case manager at your agency confirmed the new plan on 2026-11-03 and units were adjusted."
+	read := readText(text)
+	b.ResetTimer()
+	for b.Loop() {
+		for t := 0; t < 10; t++ {
+			for _, m := range marks {
+				if m.quotesRead(read) != nil {
+					b.Fatal("named")
+				}
+			}
+		}
 	}
 }
