@@ -293,6 +293,10 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		// authorization number with some of its zeros.
 		"Other agency is in " + strings.Fields(hra.Name)[0] + ".",
 		"Other PA 0000002 overlaps.",
+		// Its staff by their ids, as its enrollments' fields write them
+		// (a reviewer black-box pass).
+		itPath("assigned_staff_id %d already drives her.", e.demo.Staff["Okafor"]),
+		itPath("Ask staff #%d.", e.demo.Staff["Okafor"]),
 	} {
 		p := requireProblem(t, decide(id, note), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Contains(t, itMustJSON(p), "names_another_agency", note)

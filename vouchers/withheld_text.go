@@ -337,6 +337,11 @@ type agencyWords struct {
 	Authorizations pq.Int64Array `db:"authorizations"`
 	Enrollments    pq.Int64Array `db:"enrollments"`
 	Requests       pq.Int64Array `db:"requests"` // its voucher requests for the person
+	// Reviews are the reviewer's decisions on those requests, and Staff
+	// its staff's ids ("see review #33", "assigned_staff_id 1" got through
+	// a reviewer black-box pass where "provider 1" was refused).
+	Reviews pq.Int64Array `db:"reviews"`
+	Staff   pq.Int64Array `db:"staff"`
 	// Its care plans, GPRA interviews, consents and claims for the
 	// person, named by their ids too ("care plan 33", "GPRA interview
 	// #14", "consent 44", "claim #1" got through a Part 2 black-box pass).
@@ -399,6 +404,9 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int6
 			ARRAY(SELECT n.id FROM enrollments n WHERE n.person_id = $1 AND n.provider_id = p.id ORDER BY n.id) AS enrollments,
 			ARRAY(SELECT v.id FROM voucher_requests v JOIN clients vc ON vc.id = v.client_id
 			      WHERE vc.person_id = $1 AND v.provider_id = p.id ORDER BY v.id) AS requests,
+			ARRAY(SELECT d.id FROM reviewer_decisions d JOIN voucher_requests v ON v.id = d.voucher_request_id
+			      JOIN clients vc ON vc.id = v.client_id WHERE vc.person_id = $1 AND v.provider_id = p.id ORDER BY d.id) AS reviews,
+			ARRAY(SELECT st.id FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS staff,
 			ARRAY(SELECT cp.id FROM care_plans cp JOIN clients x ON x.id = cp.client_id
 			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY cp.id) AS care_plans,
 			ARRAY(SELECT g.id FROM gpra_interviews g JOIN clients x ON x.id = g.client_id
@@ -419,7 +427,7 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int6
 
 // agencyMarks reads every agency but reader and owner with what names it
 // whatever the person's records come to hold: its code and id, name,
-// street, contact, NPI, tax id and phone, its staff's whole names, and its
+// street, contact, NPI, tax id and phone, its staff's whole names and ids, and its
 // authorization and claim numbers for the person (a text quoting one was
 // written after it existed); own are the names that name the reader or
 // the owner too. Not a staff member's surname or given name alone, which
@@ -443,7 +451,8 @@ func agencyMarks(ctx context.Context, ext pg.Ext, personID, reader, owner int64,
 			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS auth_numbers,
 			ARRAY[]::text[] AS surnames, ARRAY[]::text[] AS given_names, ARRAY[]::text[] AS own,
 			ARRAY[]::bigint[] AS clients, ARRAY[]::bigint[] AS authorizations, ARRAY[]::bigint[] AS enrollments,
-			ARRAY[]::bigint[] AS requests, ARRAY[]::bigint[] AS care_plans, ARRAY[]::bigint[] AS interviews,
+			ARRAY[]::bigint[] AS requests, ARRAY[]::bigint[] AS reviews, ARRAY[]::bigint[] AS care_plans, ARRAY[]::bigint[] AS interviews,
+			ARRAY(SELECT st.id FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS staff,
 			ARRAY[]::bigint[] AS consents, ARRAY[]::bigint[] AS claims,
 			ARRAY(SELECT cl.claim_number FROM claims cl JOIN clients x ON x.id = cl.client_id
 			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY cl.id) AS claim_numbers
@@ -658,6 +667,9 @@ func (o agencyWords) idWords() []idWord {
 		{[]string{"client", "clients", "client record", "client records"}, o.Clients, adjudication.RecordsEnrollments},
 		{[]string{"request", "requests", "voucher request", "voucher requests", "voucher", "vouchers", "vr"}, o.Requests,
 			adjudication.RecordsAuthorizations},
+		{[]string{"review", "reviews", "decision", "decisions"}, o.Reviews, adjudication.RecordsAuthorizations},
+		// Its staff serve the person there, as its records of the person do.
+		{[]string{"staff", "staff member", "staff members", "staffer", "staffers"}, o.Staff, adjudication.RecordsEnrollments},
 		{[]string{"care plan", "care plans", "plan", "plans", "careplan", "careplans"}, o.CarePlans, recordsCarePlans},
 		{[]string{"gpra", "gpra interview", "gpra interviews", "interview", "interviews"}, o.Interviews, adjudication.RecordsGPRAInterviews},
 		{[]string{"consent", "consents"}, o.Consents, recordsConsents},
@@ -750,6 +762,7 @@ func (o agencyWords) namesRead(t *reading) bool {
 type reading struct {
 	text, lower, words, compacted, asWritten string
 	sentences                                []sentenceRead
+	clauses                                  []string // its sentences' clauses (at , ; : ( )), folded as words is
 	emailLocals                              []string // compacted
 	bare                                     *reading // possessives dropped; nil when it has none
 }
@@ -772,6 +785,9 @@ func foldText(text string) *reading {
 	t.words = short(t.lower)
 	for _, s := range sentences(text) {
 		t.sentences = append(t.sentences, sentenceRead{raw: s, words: short(plain(s, true)), asWritten: plain(s, false)})
+		for _, c := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",;:()", r) }) {
+			t.clauses = append(t.clauses, short(plain(c, true)))
+		}
 	}
 	for _, m := range emailLocal.FindAllStringSubmatch(norm.NFKC.String(text), -1) {
 		t.emailLocals = append(t.emailLocals, compact(m[1]))
@@ -834,8 +850,10 @@ func (o agencyWords) namesAsWritten(t *reading) bool {
 			return true
 		}
 		// A name or street of three words or more without its last
-		// ("Hartford Recovery", "45 Asylum"): a black-box pass.
-		if w.lessLast != "" && containsWord(words, w.lessLast) {
+		// ("Hartford Recovery", "45 Asylum"): a black-box pass. Within a
+		// clause: "moved to Hartford; recovery is going well" names no
+		// one (refused until a reviewer black-box pass).
+		if w.lessLast != "" && slices.ContainsFunc(t.clauses, func(c string) bool { return containsWord(c, w.lessLast) }) {
 			return true
 		}
 		// Run together, as in a handle or a domain: long enough that

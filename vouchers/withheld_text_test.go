@@ -55,11 +55,20 @@ func TestAgencyNamedByASurname(t *testing.T) {
 // An agency named by its id as the API's fields write it, and its
 // authorizations for the person by their ids: only "provider 2" was
 // matched, and a reviewer copying "source_provider_id: 2" from a trace got
-// it through (a black-box pass).
+// it through (a black-box pass). Its staff and its requests' reviews by
+// their ids too ("assigned_staff_id 1", "see review #33": a reviewer pass).
 func TestAgencyNamedByItsIDs(t *testing.T) {
 	o := agencyWords{ID: 2, Code: "BCS", Authorizations: []int64{17}, Enrollments: []int64{60}, Clients: []int64{62},
-		Requests: []int64{12}}
+		Requests: []int64{12}, Reviews: []int64{33}, Staff: []int64{5}}
 	for text, want := range map[string]bool{
+		"assigned_staff_id 5 already drives her":     true,
+		"staff #5 at the other site":                 true,
+		"staff member 5 asked":                       true,
+		"see review #33":                             true,
+		"per decision 33":                            true,
+		"staff 6 drives her":                         false,
+		"see review 34":                              false,
+		"5 staff drive her":                          false,
 		"enrollments 60 and 61 overlap":              true,
 		"client record 62 is the same person":        true,
 		"authorizations 17 and 18 cover this":        true,
@@ -176,6 +185,26 @@ func TestAgencyNamedByItsStreet(t *testing.T) {
 	}
 	o.Own = []string{"12 Asylum Street"}
 	assert.False(t, o.names("the office on Asylum St"), "the reader's own street")
+}
+
+// A name less its last word names the agency within a clause only: "moved
+// to Hartford; recovery is going well" was refused for Hartford Recovery
+// Alliance (a reviewer black-box pass).
+func TestAgencyNameLessItsLastWordWithinAClause(t *testing.T) {
+	o := agencyWords{ID: 1, Code: "HRA", Name: "Hartford Recovery Alliance", Street: "45 Asylum Street", City: "Hartford",
+		Words: []string{"Hartford Recovery Alliance", "45 Asylum Street"}}
+	for text, want := range map[string]bool{
+		"Held by Hartford Recovery already.":                    true,
+		"hartford recovery holds it":                            true,
+		"Served at 45 Asylum, second floor":                     true,
+		"The client moved to Hartford; recovery is going well":  false,
+		"She moved to Hartford. Recovery coach to confirm":      false,
+		"Moved to Hartford, recovery going well":                false,
+		"Lives in Hartford (recovery housing waitlist)":         false,
+		"Held by Hartford Recovery Alliance; recovery is going": true,
+	} {
+		assert.Equal(t, want, o.names(text), "%q", text)
+	}
 }
 
 // A word of the agency's name, or its city, said as an agency is ("the
