@@ -68,7 +68,7 @@ func (r *Reader) Index() int { return r.index }
 // error reading can continue unless the delimiters could not be
 // established, or data that is not padding followed an IEA.
 //
-// Layout is not data: line breaks between segments, and anywhere when the
+// Layout is not data: line breaks and blanks between segments, line breaks anywhere when the
 // segment terminator is not itself a line break (a file wrapped at a fixed
 // width); a UTF-8 byte order mark before the first ISA; blanks, line
 // breaks, Ctrl-Z and NULs after an IEA.
@@ -96,9 +96,12 @@ func (r *Reader) next() (Segment, error) {
 			r.offset += int64(len(byteOrderMark))
 		}
 	}
-	// Line breaks between segments are layout, not data; so is the
-	// padding some payers' systems leave after an interchange's IEA:
-	// blanks, a DOS end-of-file (Ctrl-Z) or NULs filling a record.
+	// Line breaks and blanks between segments are layout, not data (a
+	// translator's "~  " or "~\t" was refused as a segment with no
+	// identifier: a finance black-box pass; no segment identifier starts
+	// with one, and neither is a separator ISA16 or ISA11 may be); so is
+	// the padding some payers' systems leave after an interchange's IEA:
+	// a DOS end-of-file (Ctrl-Z) or NULs filling a record.
 	for {
 		b, err := r.br.ReadByte()
 		if err != nil {
@@ -107,7 +110,7 @@ func (r *Reader) next() (Segment, error) {
 			}
 			return Segment{}, err // io.EOF at the end
 		}
-		if b != '\r' && b != '\n' && !(r.afterIEA && (b == ' ' || b == '\t' || b == 0x1A || b == 0)) {
+		if b != '\r' && b != '\n' && b != ' ' && b != '\t' && !(r.afterIEA && (b == 0x1A || b == 0)) {
 			r.br.UnreadByte() //nolint:errcheck // cannot fail right after ReadByte
 			break
 		}

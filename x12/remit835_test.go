@@ -333,7 +333,8 @@ func wrapAt(s string, n int, brk string) string {
 // Layouts payers send that carry the same file: wrapped at a fixed width
 // (line breaks inside segments, the ISA's own included, when the segment
 // terminator is not a line break), a UTF-8 byte order mark, and padding
-// after the IEA (blanks, line breaks, a DOS Ctrl-Z, NULs). A black-box
+// after the IEA (blanks, line breaks, a DOS Ctrl-Z, NULs), blanks between
+// segments. A black-box
 // pass had each refused: the 80-column file as "ISA09/ISA10 ... is not a
 // date", the BOM as "does not start with an ISA segment" and the padding
 // as "segment 27 is not terminated" in a file of 26 segments.
@@ -356,6 +357,13 @@ func TestRemittanceLayouts(t *testing.T) {
 		"Ctrl-Z after the IEA":                full + "\x1a",
 		"NULs after the IEA":                  full + strings.Repeat("\x00", 200),
 		"all of them":                         "\xEF\xBB\xBF" + wrapAt(flat, 80, "\r\n") + "   \x1a\x00\x00",
+		// Blanks between segments and before the ISA (a finance
+		// black-box pass had "~  " refused as a segment with no
+		// identifier).
+		"blanks after each terminator": strings.ReplaceAll(full, "~\n", "~  \n"),
+		"a tab after each terminator":  strings.ReplaceAll(full, "~\n", "~\t"),
+		"blanks on one line":           strings.ReplaceAll(full, "~\n", "~ "),
+		"blanks before the ISA":        " \n  " + full,
 	} {
 		t.Run(name, func(t *testing.T) {
 			got, err := readAllRemits(t, s)
