@@ -338,8 +338,9 @@ func (im *importer) file(env x12.Envelope) error {
 		ORDER BY id LIMIT 1`, env.SenderID, env.ISAControl)
 	if err == nil {
 		return rss.Coded(rss.ErrConflict, "interchange_imported",
-			"interchange %09d from %s was imported already, as payer file %d on %s, though with other bytes (line endings or separators may differ); "+
-				"an interchange control number names one interchange: if the payer sent new contents under it, ask the payer for a new interchange",
+			"an interchange %09d from %s was imported already, as payer file %d on %s, with other bytes (the same interchange with other "+
+				"line endings or separators, or other contents under its control number); an interchange control number names one "+
+				"interchange: if the payer sent new contents under it, ask the payer for a new interchange",
 			env.ISAControl, env.SenderID, earlier.ID, earlier.ImportedAt.UTC().Format("2006-01-02"))
 	}
 	if !errors.Is(err, pg.ErrNoRows) {
