@@ -1125,12 +1125,19 @@ func TestStaffEmploymentKeepsTheirPaidLines(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
 	claim := itID(t, r)
+	r = e.post(keyHRA, "/v1/claims", e.riveraClaim("EMP-2", cmLine(day(-8), 2, "30.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	path := itPath("/v1/staff/%d", okafor)
 	itNothingWritten(t, e, func() {
 		for _, body := range []map[string]any{{"employment_end": day(-6)}, {"employment_start": day(-4)}} {
 			p := requireProblem(t, e.patch(keyHRA, path, body), http.StatusConflict, "claims_outside_employment")
 			assert.Contains(t, p["detail"], "claim EMP-1 line 1 (", "the refusal names the lines, as the others over paid lines do")
 		}
+		// In day order, as the first ten are named (they were the lowest
+		// claim ids: an operations pass).
+		p := requireProblem(t, e.patch(keyHRA, path, map[string]any{"employment_start": day(-4)}), http.StatusConflict, "claims_outside_employment")
+		detail := p["detail"].(string)
+		assert.Less(t, strings.Index(detail, "claim EMP-2"), strings.Index(detail, "claim EMP-1"), "%s", detail)
 	})
 	r = e.patch(keyHRA, path, map[string]any{"employment_end": day(-5)})
 	require.Equal(t, http.StatusOK, r.Status, "the last day they rendered: %s", r.Body)

@@ -25,8 +25,9 @@ type RenderedLine struct {
 }
 
 // PaidLinesRenderedBy lists the agency's lines that stand paid (counted)
-// rendered by one of staff on or after from (any day when zero), in claim
-// and line order: a
+// rendered by one of staff on or after from (any day when zero), in day
+// order, then claim and line (a refusal names the first ten, which were
+// the lowest claim ids, not the earliest days: an operations pass): a
 // credential withdrawn as of a day is refused while a line its holder (or
 // one it supervised) was paid for on those days stands on it, as a
 // departure is (staff.RejectRecord). The caller holds the agency's intake
@@ -37,7 +38,7 @@ func PaidLinesRenderedBy(ctx context.Context, ext pg.Ext, providerID int64, staf
 			l.service_code, l.date_of_service, k.date_of_birth AS client_born
 		FROM claims c JOIN claim_lines l ON l.claim_id = c.id JOIN clients k ON k.id = c.client_id
 		WHERE c.provider_id = $1 AND c.rendering_staff_id = ANY($2) AND l.counted AND ($3::date IS NULL OR l.date_of_service >= $3)
-		ORDER BY c.id, l.line_number`, providerID, pq.Array(staff), from); err != nil {
+		ORDER BY l.date_of_service, c.id, l.line_number`, providerID, pq.Array(staff), from); err != nil {
 		return nil, fmt.Errorf("paid lines rendered: %w", err)
 	}
 	return out, nil
