@@ -798,6 +798,10 @@ func TestStaffBadInputWritesNothing(t *testing.T) {
 			422, "valid_from", "out_of_range"},
 		{"credential for 200 years", http.MethodPost, credPath, map[string]any{"type": "CADC", "issuer": "IBADCC", "valid_from": day(-1),
 			"valid_to": "2226-01-01"}, 422, "valid_to", "out_of_range"},
+		// A day past a hundred calendar years (100 × 366 days let it
+		// through: an operations pass).
+		{"credential for 100 years and a day", http.MethodPost, credPath, map[string]any{"type": "CADC", "issuer": "IBADCC",
+			"valid_from": "2020-01-01", "valid_to": "2120-01-02"}, 422, "valid_to", "out_of_range"},
 		{"no issuer", http.MethodPost, credPath, map[string]any{"type": "CADC", "valid_from": day(-1)}, 422, "issuer", "required"},
 		{"check in the future", http.MethodPost, itPath("/v1/staff/%d/background-checks", okafor), map[string]any{"checked_on": day(5),
 			"result": "passed", "agency": "DCF"}, 422, "checked_on", "in_future"},

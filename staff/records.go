@@ -99,7 +99,9 @@ func (s *Service) AddCredential(ctx context.Context, staffID int64, n NewCredent
 		switch {
 		case n.ValidTo.Before(n.ValidFrom):
 			v.Add("valid_to", "before_start", "valid_to is before valid_from")
-		case n.ValidTo.After(n.ValidFrom.AddDays(maxCredentialYrs * 366)):
+		// Calendar years: 100 × 366 days let 2120-03-16 through for a
+		// credential from 2020-01-01 (an operations pass).
+		case n.ValidTo.After(rss.Date{Time: n.ValidFrom.AddDate(maxCredentialYrs, 0, 0)}):
 			v.Add("valid_to", "out_of_range", "valid_to is more than %d years after valid_from", maxCredentialYrs)
 		}
 	}
