@@ -193,6 +193,10 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 	}{
 		{"rate zero", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "0.00", "effective_from": day(1), "reason": "x"}, 422, "validation_failed", "rate"},
 		{"rate negative", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "-1.00", "effective_from": day(1), "reason": "x"}, 422, "validation_failed", "rate"},
+		// Required: left out it read as zero (out_of_range), null as a
+		// wrong type on the body (an operations pass).
+		{"rate left out", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"effective_from": day(1), "reason": "x"}, 422, "validation_failed", "rate"},
+		{"rate null", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": nil, "effective_from": day(1), "reason": "x"}, 422, "validation_failed", "rate"},
 		{"rate without reason", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "1.00", "effective_from": day(1)}, 422, "validation_failed", "reason"},
 		{"rate without date", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "1.00", "reason": "x"}, 422, "validation_failed", "effective_from"},
 		{"rate dated a century back", http.MethodPost, "/v1/reference/services/ATR-TR/rates", map[string]any{"rate": "1.00", "effective_from": "1900-01-01", "reason": "x"}, 422, "validation_failed", "effective_from"},
@@ -274,6 +278,9 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 			})
 		})
 	}
+	p := requireProblem(t, e.post(keyAdmin, "/v1/reference/services/ATR-TR/rates", map[string]any{"effective_from": day(1), "reason": "x"}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "required", itFieldCode(p, "rate"))
 	r := e.post(keyAdmin, "/v1/reference/services", newServiceBody("EMP-WFD", "EMP\u202eXYZ\u001b[31m"))
 	assert.NotContains(t, string(r.Body), "\u202e", "a program code that is none is not quoted back")
 	assert.NotContains(t, string(r.Body), `\u001b`)

@@ -422,7 +422,7 @@ func (k *Console) addRate(c *gin.Context) {
 		v.Fields = append(v.Fields, ve.Fields...)
 	}
 	if err := v.Err(); err == nil {
-		n := registry.NewRate{Rate: rate, EffectiveFrom: from, Reason: reason, Corrects: corrects}
+		n := registry.NewRate{Rate: &rate, EffectiveFrom: from, Reason: reason, Corrects: corrects}
 		_, err = access.FormOnce(c.Request.Context(), once, "/console/reference/services/"+code+"/rates",
 			[]string{rate.String(), from.String(), reason, c.PostForm("corrects")}, func(r vouchers.ServiceRate) int64 { return r.ID },
 			func(ctx context.Context) (vouchers.ServiceRate, error) { return k.cfg.Registry.AddRate(ctx, code, n) })

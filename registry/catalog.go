@@ -72,9 +72,11 @@ type NewService struct {
 
 // NewRate is a rate change with the day it takes effect.
 type NewRate struct {
-	Rate          rss.Money `json:"rate"`
-	EffectiveFrom rss.Date  `json:"effective_from"`
-	Reason        string    `json:"reason"`
+	// Rate is required: left out it read as zero, out_of_range, and null
+	// as a wrong type on the body (an operations pass).
+	Rate          *rss.Money `json:"rate"`
+	EffectiveFrom rss.Date   `json:"effective_from"`
+	Reason        string     `json:"reason"`
 	// Corrects names the rate in force this replaces, of the same service
 	// and day (effective_from may then be left out): a rate entered wrong,
 	// replaced rather than left to price the day.
@@ -381,7 +383,7 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 				n.ProgramCode, role, n.Qualification)
 		}
 		// The first rate is part of the entry: one write, one event.
-		if _, err := insertRate(ctx, tx, n.Code, NewRate{Rate: n.Rate, EffectiveFrom: n.EffectiveFrom, Reason: "initial rate"}, a); err != nil {
+		if _, err := insertRate(ctx, tx, n.Code, NewRate{Rate: &n.Rate, EffectiveFrom: n.EffectiveFrom, Reason: "initial rate"}, a); err != nil {
 			return err
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "service", EntityID: n.Code, Outcome: "reference_data"}); err != nil {
@@ -424,7 +426,9 @@ func (s *Service) AddRate(ctx context.Context, service string, n NewRate) (vouch
 		return vouchers.ServiceRate{}, err
 	}
 	v := &rss.ValidationError{}
-	if !validAmount(n.Rate) {
+	if n.Rate == nil {
+		v.Add("rate", "required", "rate is required: the amount per unit, written with two decimals")
+	} else if !validAmount(*n.Rate) {
 		v.Add("rate", "out_of_range", "rate must be more than zero and at most %s, written with two decimals", maxAmount.StringFixed(2))
 	}
 	if n.Corrects != nil && *n.Corrects <= 0 {
