@@ -22,8 +22,9 @@ type ExtractTotals struct {
 
 // The enrollments open at some time in [$1, $2] ($4 provider, $5 program).
 // The range's figures are utilization's, narrowed to the enrollment's
-// authorizations: units authorized of those not voided starting in the
-// range, units used and paid of their counted lines by date of service in
+// authorizations: units authorized of those starting in the range (a
+// voided one by the units it used, one a deactivation cut to nothing by
+// none: migration 00087), units used and paid of their counted lines by date of service in
 // the range. The rest is the record as it stands today ($3): discharge,
 // GPRA statuses (as the client's GPRA schedule shows them; null for a
 // program without GPRA), the latest employment stage in force and the

@@ -60,10 +60,10 @@ type rsvpFigures struct {
 // the period of its date, with a family outcome when its reason is one of
 // RSVP's own (reunified, custody retained, placement continued, parental
 // rights terminated and any the MSC adds), positive as the reason says
-// (discharge_reasons.outcome); a screen in the period its date falls in,
-// whether or not its enrollment was still open then (a discharge may be
-// dated back before screens already recorded: they were given all the
-// same). The screens are counted per period and provider in one pass over
+// (discharge_reasons.outcome); a screen in the period its date falls in
+// (the schema keeps every screen within its enrollment's stay: a discharge
+// dated before one is refused, migrations 00039 and 00081). The screens
+// are counted per period and provider in one pass over
 // those of the range, a screen's period its date truncated to the unit
 // (the first period starts at $1, so a date truncated before it belongs to
 // it), and joined to the enrollments' counts by period and provider.
