@@ -239,6 +239,10 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 		{"program window inverted", http.MethodPost, "/v1/reference/programs",
 			withField(withField(newProgramBody("PEER"), "gpra_followup_open_days", 240), "gpra_followup_close_days", 150), 422, "validation_failed", "gpra_followup_close_days"},
 		{"patch program window inverted", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"gpra_followup_open_days": 300}, 422, "validation_failed", "gpra_followup_close_days"},
+		// A program without GPRA too, as its creation is held (an
+		// operations pass: the schema holds GPRA programs only).
+		{"patch window inverted without GPRA", http.MethodPatch, "/v1/reference/programs/EMP",
+			map[string]any{"gpra_followup_open_days": 300, "gpra_followup_close_days": 100}, 422, "validation_failed", "gpra_followup_close_days"},
 		{"patch program required rule", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"disabled_rules": []string{"V02"}}, 422, "validation_failed", "disabled_rules"},
 		// The staff rules the claims judge every line by (C06): switched
 		// off, they granted authorizations no claim could be paid on (an

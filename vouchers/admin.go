@@ -346,6 +346,20 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 				return err
 			}
 		}
+		// A window that opens after it closes is refused whether or not
+		// the program requires GPRA yet, as a new program's is (the
+		// schema holds it for GPRA programs only: a PATCH of a program
+		// without GPRA took one, an operations pass).
+		open, closes := cur.GPRAFollowupOpenDays, cur.GPRAFollowupCloseDays
+		if p.GPRAFollowupOpenDays.Set {
+			open = p.GPRAFollowupOpenDays.Ptr()
+		}
+		if p.GPRAFollowupCloseDays.Set {
+			closes = p.GPRAFollowupCloseDays.Ptr()
+		}
+		if open != nil && closes != nil && *closes <= *open {
+			return rss.Invalid("gpra_followup_close_days", "out_of_range", "the follow-up window closes after it opens")
+		}
 		// updated_at moves with every change, one of the caps or the areas
 		// alone too (a black-box pass read the seed's time after a cap
 		// was lowered).
