@@ -316,6 +316,15 @@ func TestBatchCloseExpectNamesEveryTotal(t *testing.T) {
 			})
 		})
 	}
+	// null named in any case, as the decoder matches it (a re-check closed
+	// a batch with "Expect": null).
+	for _, name := range []string{"Expect", "EXPECT"} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "payment_register",
+				"through_date": day(0), name: nil}), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "required", itFieldCode(p, "expect"), name)
+		})
+	}
 	r = e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "payment_register", "through_date": day(0),
 		"expect": map[string]any{"claim_count": 1, "line_count": 1, "units": 1, "billed": "15.00", "paid": "15.00"}})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)

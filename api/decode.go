@@ -35,14 +35,19 @@ func decode(c *gin.Context, v any) bool {
 
 // memberIsNull reports whether the body, a JSON object that decoded,
 // gives the member name as null, which decoding reads as the member left
-// out.
+// out. Its name in any case, as encoding/json matches it ("Expect": null
+// closed a batch unchecked: a re-check).
 func memberIsNull(body []byte, name string) bool {
 	var members map[string]json.RawMessage
 	if json.Unmarshal(body, &members) != nil {
 		return false
 	}
-	raw, ok := members[name]
-	return ok && bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
+	for k, raw := range members {
+		if strings.EqualFold(k, name) && bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			return true
+		}
+	}
+	return false
 }
 
 // utf8Charset reports whether a media type's parameters declare UTF-8 (or
