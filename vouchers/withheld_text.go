@@ -338,8 +338,12 @@ type agencyWords struct {
 	Enrollments    pq.Int64Array `db:"enrollments"`
 	Requests       pq.Int64Array `db:"requests"` // its voucher requests for the person
 	// Reviews are the reviewer's decisions on those requests, and Staff
-	// its staff's ids ("see review #33", "assigned_staff_id 1" got through
-	// a reviewer black-box pass where "provider 1" was refused).
+	// the ids of its staff on its records of the person (assigned to a
+	// stay, named on a request or rendering a claim): "see review #33",
+	// "assigned_staff_id 1" got through a reviewer black-box pass where
+	// "provider 1" was refused. Not every staff member's: "staff 21 hours
+	// late" was refused for a staff id serving no one of the person (a
+	// re-check).
 	Reviews pq.Int64Array `db:"reviews"`
 	Staff   pq.Int64Array `db:"staff"`
 	// Its care plans, GPRA interviews, consents and claims for the
@@ -406,7 +410,12 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int6
 			      WHERE vc.person_id = $1 AND v.provider_id = p.id ORDER BY v.id) AS requests,
 			ARRAY(SELECT d.id FROM reviewer_decisions d JOIN voucher_requests v ON v.id = d.voucher_request_id
 			      JOIN clients vc ON vc.id = v.client_id WHERE vc.person_id = $1 AND v.provider_id = p.id ORDER BY d.id) AS reviews,
-			ARRAY(SELECT st.id FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS staff,
+			ARRAY(SELECT n.assigned_staff_id FROM enrollments n WHERE n.person_id = $1 AND n.provider_id = p.id
+			        AND n.assigned_staff_id IS NOT NULL
+			      UNION SELECT v.staff_id FROM voucher_requests v JOIN clients vc ON vc.id = v.client_id
+			      WHERE vc.person_id = $1 AND v.provider_id = p.id AND v.staff_id IS NOT NULL
+			      UNION SELECT cl.rendering_staff_id FROM claims cl JOIN clients x ON x.id = cl.client_id
+			      WHERE x.person_id = $1 AND x.provider_id = p.id AND cl.rendering_staff_id IS NOT NULL ORDER BY 1) AS staff,
 			ARRAY(SELECT cp.id FROM care_plans cp JOIN clients x ON x.id = cp.client_id
 			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY cp.id) AS care_plans,
 			ARRAY(SELECT g.id FROM gpra_interviews g JOIN clients x ON x.id = g.client_id
@@ -427,7 +436,7 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int6
 
 // agencyMarks reads every agency but reader and owner with what names it
 // whatever the person's records come to hold: its code and id, name,
-// street, contact, NPI, tax id and phone, its staff's whole names and ids, and its
+// street, contact, NPI, tax id and phone, its staff's whole names, and its
 // authorization and claim numbers for the person (a text quoting one was
 // written after it existed); own are the names that name the reader or
 // the owner too. Not a staff member's surname or given name alone, which
@@ -452,7 +461,7 @@ func agencyMarks(ctx context.Context, ext pg.Ext, personID, reader, owner int64,
 			ARRAY[]::text[] AS surnames, ARRAY[]::text[] AS given_names, ARRAY[]::text[] AS own,
 			ARRAY[]::bigint[] AS clients, ARRAY[]::bigint[] AS authorizations, ARRAY[]::bigint[] AS enrollments,
 			ARRAY[]::bigint[] AS requests, ARRAY[]::bigint[] AS reviews, ARRAY[]::bigint[] AS care_plans, ARRAY[]::bigint[] AS interviews,
-			ARRAY(SELECT st.id FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS staff,
+			ARRAY[]::bigint[] AS staff,
 			ARRAY[]::bigint[] AS consents, ARRAY[]::bigint[] AS claims,
 			ARRAY(SELECT cl.claim_number FROM claims cl JOIN clients x ON x.id = cl.client_id
 			      WHERE x.person_id = $1 AND x.provider_id = p.id ORDER BY cl.id) AS claim_numbers
@@ -1221,7 +1230,9 @@ func containsIDWord(words string, nouns []string, id int64) bool {
 			}
 			for ; j < len(toks); j++ {
 				t := toks[j]
-				if t == want {
+				// Its digits less leading zeros ("staff #021" got through
+				// where "staff #21" was refused: a re-check).
+				if t == want || (strings.TrimLeft(t, "0") == want && strings.Trim(t, "0123456789") == "") {
 					return true
 				}
 				if !idListWords[t] && strings.TrimLeft(t, "0123456789") != "" {

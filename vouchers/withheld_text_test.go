@@ -67,6 +67,9 @@ func TestAgencyNamedByItsIDs(t *testing.T) {
 		"see review #33":                             true,
 		"per decision 33":                            true,
 		"staff 6 drives her":                         false,
+		"staff #05 at the other site":                true, // its digits less leading zeros (a re-check)
+		"see review 0033":                            true,
+		"client 0062 is the same person":             true,
 		"see review 34":                              false,
 		"5 staff drive her":                          false,
 		"enrollments 60 and 61 overlap":              true,
