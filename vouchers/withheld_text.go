@@ -510,8 +510,15 @@ func foldOwn(own []string) *ownFolds {
 
 // foldedWord is one of an agency's Words as names compares it: plain,
 // lower, with streets' short forms; that less its last word when it has
-// three or more; its letters and digits alone.
-type foldedWord struct{ short, lessLast, compact string }
+// three or more; its letters and digits alone. Punctuated: the word holds
+// what ends a clause or a sentence itself ("St. Mary's Recovery Center",
+// "200 St. Ronan Street", "Castillo, Mary A."), so it is matched less its
+// last word over the whole text, not clause by clause (a review found
+// each passing once clauses were read apart).
+type foldedWord struct {
+	short, lessLast, compact string
+	punctuated               bool
+}
 
 // fold folds the agency's words once for the texts read against it, with
 // own, the Own names folded once for every agency.
@@ -523,7 +530,7 @@ func (o *agencyWords) fold(own *ownFolds) {
 func foldWords(words []string) []foldedWord {
 	out := make([]foldedWord, 0, len(words))
 	for _, w := range words {
-		f := foldedWord{short: short(plain(w, true)), compact: compact(w)}
+		f := foldedWord{short: short(plain(w, true)), compact: compact(w), punctuated: strings.ContainsAny(w, ".,;:()!?")}
 		if fs := strings.Fields(f.short); len(fs) >= 3 {
 			f.lessLast = strings.Join(fs[:len(fs)-1], " ")
 		}
@@ -862,7 +869,8 @@ func (o agencyWords) namesAsWritten(t *reading) bool {
 		// ("Hartford Recovery", "45 Asylum"): a black-box pass. Within a
 		// clause: "moved to Hartford; recovery is going well" names no
 		// one (refused until a reviewer black-box pass).
-		if w.lessLast != "" && slices.ContainsFunc(t.clauses, func(c string) bool { return containsWord(c, w.lessLast) }) {
+		if w.lessLast != "" && (w.punctuated && containsWord(words, w.lessLast) ||
+			slices.ContainsFunc(t.clauses, func(c string) bool { return containsWord(c, w.lessLast) })) {
 			return true
 		}
 		// Run together, as in a handle or a domain: long enough that

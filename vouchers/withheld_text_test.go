@@ -210,6 +210,31 @@ func TestAgencyNameLessItsLastWordWithinAClause(t *testing.T) {
 	}
 }
 
+// A name or street that holds a clause's or a sentence's end itself is
+// matched less its last word over the whole text: read clause by clause,
+// each of these passed (a review).
+func TestNameLessItsLastWordAcrossItsOwnPunctuation(t *testing.T) {
+	own := []string{"Hartford Recovery Alliance", "45 Asylum Street", "Grace Okafor", "Case Management"}
+	smr := agencyWords{ID: 9, Code: "SMR", Name: "St. Mary's Recovery Center", Street: "200 St. Ronan Street", City: "New Haven",
+		Places: []string{"Hartford", "Bridgeport", "New Haven"},
+		Words:  []string{"St. Mary's Recovery Center", "200 St. Ronan Street"}, Own: own}
+	mlk := agencyWords{ID: 8, Code: "NVR", Name: "Naugatuck Valley Recovery", Street: "1 Dr. Martin Luther King Jr. Blvd",
+		City: "Waterbury", Words: []string{"Naugatuck Valley Recovery", "1 Dr. Martin Luther King Jr. Blvd"}, Own: own}
+	contact := agencyWords{ID: 4, Code: "VRS", Name: "Valley Recovery Supports", City: "Ansonia",
+		Words: []string{"Valley Recovery Supports", "Castillo, Mary A."}, Surnames: []string{"A."}, Own: own}
+	for _, tc := range []struct {
+		o    agencyWords
+		text string
+	}{
+		{smr, "She goes to St. Mary's Recovery on Tuesdays."},
+		{smr, "Drop-off is at 200 St. Ronan, second floor."},
+		{mlk, "Rides to 1 Dr. Martin Luther King Jr. each week."},
+		{contact, "Call Castillo, Mary to confirm the rides."},
+	} {
+		assert.True(t, tc.o.names(tc.text), "%q", tc.text)
+	}
+}
+
 // A word of the agency's name, or its city, said as an agency is ("the
 // Hartford agency", "Hartford's team", "a provider in Hartford", "the
 // Hartford-based program") names it; the word alone (a city the person
