@@ -301,6 +301,14 @@ func TestReviewerNoteMayNotNameAnUnconsentedAgency(t *testing.T) {
 		p := requireProblem(t, decide(id, note), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Contains(t, itMustJSON(p), "names_another_agency", note)
 	}
+	// Its contact kept "Last, First M.": the surname is before the comma,
+	// not the initial (a re-check read "J." and let "Ms. Pemberton" through).
+	_, err := e.db.Exec(`UPDATE providers SET contact_name = 'Pemberton, Alice J.' WHERE id = $1`, e.demo.Providers["HRA"])
+	require.NoError(t, err)
+	for _, note := range []string{"Ask Ms. Pemberton to call.", "Alice Pemberton called about it."} {
+		p := requireProblem(t, decide(id, note), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Contains(t, itMustJSON(p), "names_another_agency", note)
+	}
 	got := e.get(keyBCS, itPath("/v1/voucher-requests/%d", id)).JSON(t)
 	assert.Equal(t, "pended", got["decision"], "a refused decision decides nothing")
 	assert.Nil(t, got["review"])

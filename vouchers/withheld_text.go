@@ -388,7 +388,12 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int6
 			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS numbers,
 			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS auth_numbers,
 			ARRAY(SELECT st.last_name FROM staff st WHERE st.provider_id = p.id
-			      UNION SELECT y.x FROM (SELECT substring(p.contact_name FROM '(\S+)\s*$') AS x) y WHERE y.x IS NOT NULL
+			      -- its contact's: the last word, or before a comma when
+			      -- kept "Last, First M." (its "J." was read as the surname,
+			      -- and "Ms. Pemberton called" got through: a re-check)
+			      UNION SELECT y.x FROM (SELECT CASE WHEN p.contact_name LIKE '%,%' THEN btrim(split_part(p.contact_name, ',', 1))
+			                                       ELSE substring(p.contact_name FROM '(\S+)\s*$') END AS x) y
+			            WHERE y.x IS NOT NULL AND y.x <> ''
 			      ORDER BY 1) AS surnames,
 			ARRAY(SELECT st.first_name || ' ' || left(st.last_name, 1) FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS given_names,
 			-- The reader's own names (its staff's, its contact's, its
