@@ -34,12 +34,14 @@ func TestServicePatchNamesTheField(t *testing.T) {
 		}
 	})
 	// A program's rule is said whole (it was clipped at 100 bytes, as
-	// quoted input is: a re-check).
+	// quoted input is: a re-check), with the days it would take (checked
+	// before the schema's constraint since the twenty-ninth stop, GPRA or
+	// not).
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
 			Body: map[string]any{"gpra_followup_open_days": 300, "reason": "x"}}), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "out_of_range", itFieldCode(p, "gpra_followup_close_days"))
-		assert.Contains(t, itMustJSON(p), "(gpra_followup_close_days more than gpra_followup_open_days), and its follow-up and discharge windows are set")
+		assert.Contains(t, itMustJSON(p), "(gpra_followup_close_days more than gpra_followup_open_days): it would open on day 300 and close on day 240")
 	})
 	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/MHW-RA", Key: keyAdmin, Body: map[string]any{"procedure_qualifier": "HC"}})
 	assert.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)

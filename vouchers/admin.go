@@ -358,7 +358,9 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 			closes = p.GPRAFollowupCloseDays.Ptr()
 		}
 		if open != nil && closes != nil && *closes <= *open {
-			return rss.Invalid("gpra_followup_close_days", "out_of_range", "the follow-up window closes after it opens")
+			return rss.Invalid("gpra_followup_close_days", "out_of_range",
+				"the follow-up window closes after it opens (gpra_followup_close_days more than gpra_followup_open_days): it would open on day %d and close on day %d",
+				*open, *closes)
 		}
 		// updated_at moves with every change, one of the caps or the areas
 		// alone too (a black-box pass read the seed's time after a cap
