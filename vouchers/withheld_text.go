@@ -1493,6 +1493,18 @@ func latinLookalike(r rune) rune {
 	if l, ok := lookalikes[r]; ok {
 		return l
 	}
+	// A decimal digit of another script is its ASCII digit ("staff ٢٣"
+	// got through where "staff 23" was refused: a re-check). Unicode
+	// keeps each script's digits in runs of ten from zero, so a digit's
+	// value is its distance from its run's start, mod ten; compatibility
+	// forms (fullwidth, mathematical) are folded before this (NFKD).
+	if unicode.IsDigit(r) {
+		start := r
+		for unicode.IsDigit(start - 1) {
+			start--
+		}
+		return '0' + (r-start)%10
+	}
 	return r
 }
 

@@ -68,6 +68,10 @@ func TestAgencyNamedByItsIDs(t *testing.T) {
 		"per decision 33":                            true,
 		"staff 6 drives her":                         false,
 		"staff #05 at the other site":                true, // its digits less leading zeros (a re-check)
+		"staff ٥ at the other site":                  true, // Arabic-Indic digits (the last re-check)
+		"staff ۵ drives her":                         true, // Extended Arabic-Indic
+		"see review ३३":                              true, // Devanagari
+		"staff ٦ drives her":                         false,
 		"see review 0033":                            true,
 		"client 0062 is the same person":             true,
 		"see review 34":                              false,
