@@ -42,6 +42,8 @@ func (s *Service) CheckMSCText(ctx context.Context, tx *sqlx.Tx, clientID, reade
 	if err != nil || len(others) == 0 {
 		return err
 	}
+	foldAgencies(others, foldOwn(others[0].Own)) // the same own names on every row
+	read := readText(text)
 	// The agency reads it for treatment, its reads' purpose unless it says another.
 	consenting, err := consentingAgencies(ctx, tx, personID, reader, s.Today(), access.DefaultPurpose(access.RoleProvider))
 	if err != nil {
@@ -67,7 +69,7 @@ func (s *Service) CheckMSCText(ctx context.Context, tx *sqlx.Tx, clientID, reade
 		// reviewer sees what to reword ("its enrollments" alone said
 		// nothing of the claim number that matched: a re-check).
 		var hidden []string
-		for _, k := range o.quotes(text) {
+		for _, k := range o.quotesRead(read) {
 			if !slices.Contains(consenting[o.ID], k) {
 				hidden = append(hidden, k)
 			}
@@ -235,9 +237,7 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 		return nil, err
 	}
 	own := foldOwn(others[0].Own) // the same names on every row
-	for i := range others {
-		others[i].fold(own)
-	}
+	foldAgencies(others, own)
 	v, err := personView(ctx, ext, a, personID, today)
 	if err != nil {
 		return nil, err
@@ -254,9 +254,7 @@ func showTexts(ctx context.Context, ext pg.Ext, a access.Actor, clientID int64, 
 			return nil, err
 		}
 		marks = slices.DeleteFunc(marks, func(m agencyWords) bool { return inForce(m.ID) })
-		for i := range marks {
-			marks[i].fold(own)
-		}
+		foldAgencies(marks, own)
 	}
 	var shown []disclosed
 	for _, t := range texts {
@@ -530,6 +528,14 @@ type foldedWord struct {
 func (o *agencyWords) fold(own *ownFolds) {
 	o.ownFolded = own
 	o.wordsFolded = foldWords(o.Words)
+}
+
+// foldAgencies folds each agency's words, with own, the reader's and the
+// owner's names folded once for them all.
+func foldAgencies(as []agencyWords, own *ownFolds) {
+	for i := range as {
+		as[i].fold(own)
+	}
 }
 
 func foldWords(words []string) []foldedWord {
