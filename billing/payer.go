@@ -55,6 +55,7 @@ const (
 	UnmatchedUnknownPayee  = "unknown_payee"        // 277CA/835: the CLM01 was sent, by no agency the payer names as payee
 	UnmatchedUnbalanced    = "lines_out_of_balance" // 835: the claim's SVCs do not add up to its CLP (Σ SVC02 ≠ CLP03, Σ SVC03 − claim CAS ≠ CLP04)
 	UnmatchedVoidPaid      = "void_paid"            // 835: money paid on a void's loop (frequency 8), which a payer answers by reversing the original
+	UnmatchedVoidDenied    = "void_denied"          // 835: a claim of a void's own paying nothing: the payer turned the void away (payer_loop_rejected)
 )
 
 // PayerFile is one imported payer file and what it posted.
@@ -1260,6 +1261,16 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		// reconciliation's paid, only an unexplained difference showing
 		// it (a finance black-box pass). Kept aside for finance to chase.
 		reason = UnmatchedVoidPaid
+	case l.Frequency == "8":
+		// Nor by a claim of the void's own paying nothing (CLP02 4, the
+		// charge adjusted away): that is the payer turning the void away,
+		// the original's payment standing. Kept aside, the void's loop
+		// reads rejected (payer_loop_rejected, migration 00104), as a
+		// 277CA's rejection reads it, and the agency sends it again.
+		// Posted, its positive charge and CAS met the void's negative
+		// billed and the reconciliation read twice the void unexplained,
+		// and the resend was refused (a white-box review).
+		reason = UnmatchedVoidDenied
 	default:
 		cur, err := im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part)
 		if err != nil {

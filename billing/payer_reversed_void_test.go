@@ -235,3 +235,62 @@ func TestReplacementDoesNotVoidALoopThePayerReversed(t *testing.T) {
 	assert.Equal(t, loops[1].Charge, tt.Replaced.String(), "the loop the payer took back counts replaced")
 	requireIdentity(t, tt)
 }
+
+// A payer that turns a void away in its 835 (a claim of the void's own,
+// CLP02 4, paying nothing, the charge adjusted away) rather than in its
+// 277CA has not taken the original back: the void is kept aside as
+// void_denied and its loop reads turned away, as a 277CA rejection reads
+// it, so the reconciliation counts its -29.00 as rejected and the agency
+// sends the void again. Posted as the void's answer, the batch read
+// unexplained -58.00 (the void's negative billed against the payer's
+// positive charge and adjustment) and the resend was refused
+// void_not_rejected, leaving the original's payment at the payer (a
+// white-box review).
+func TestVoidDeniedInThe835IsTurnedAway(t *testing.T) {
+	for _, status := range []string{"4", "1"} {
+		t.Run("CLP02 "+status, func(t *testing.T) {
+			rw := newReversedWorld(t, "VDD-A") // A paid 29.00, PCN-A
+			w, sim := rw.world, rw.sim
+			dubois := w.demo.Clients["Dubois"]
+			v := w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "VDD-A-V", ClientID: dubois,
+				Frequency: billing.FreqVoid, OriginalClaimID: &rw.a.ID})
+			b2, sent2 := rw.close()
+			void := sent2.claim(t, "VDD-A-V")
+			require.Equal(t, "8", void.Freq)
+			void.Charge = strings.TrimPrefix(void.Charge, "-")
+			for i := range void.Lines {
+				void.Lines[i].Charge = strings.TrimPrefix(void.Lines[i].Charge, "-")
+			}
+			f := w.importFile(sim.file835(remit{NPI: void.NPI, Trace: "VDD-EFT2", Claims: []clp{{CLM: void, Status: status, CCN: "PCN-V",
+				NoLines: true, Claim: []cas{{Group: "CO", CARC: "129", Amount: dec(strings.TrimPrefix(void.Charge, "-"))}}}}}))
+			require.Equal(t, 1, f.Summary.Unmatched, "%+v", f.Summary)
+			d, err := w.b.PayerFile(w.finance(), f.ID)
+			require.NoError(t, err)
+			require.NotEmpty(t, d.Unmatched)
+			assert.Equal(t, billing.UnmatchedVoidDenied, d.Unmatched[0].Reason)
+			assert.Equal(t, billing.PayerRejected, w.payerOf(v.ID).Status)
+			assert.Equal(t, billing.PayerPaid, w.payerOf(rw.a.ID).Status, "A is still paid at the payer")
+
+			rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b2.ID})
+			require.NoError(t, err)
+			tt := rec.Totals
+			requireIdentity(t, tt)
+			assert.Equal(t, "-29.00", tt.Rejected.String(), "the turned-away void, billed negative")
+			assert.Equal(t, "0.00", tt.Unexplained.String())
+			assert.Equal(t, "0.00", tt.AdjustmentTotal.String(), "the denial's CAS is the kept-aside item's, not the batch's")
+
+			// The agency sends the void again; the next batch voids A
+			// under the payer's number for it.
+			r, created, err := w.b.Submit(w.ecra(), billing.NewResend("VDD-A-V2", dubois, v.ID))
+			require.NoError(t, err, "a void the payer denied is sent again")
+			require.True(t, created)
+			b3, sent3 := rw.close()
+			assert.Equal(t, 1, b3.ClaimCount)
+			assert.Equal(t, "-29.00", b3.Billed.String())
+			again := sent3.claim(t, "VDD-A-V2")
+			assert.Equal(t, "8", again.Freq)
+			assert.Equal(t, "PCN-A", again.F8)
+			assert.Equal(t, v.ID, *r.OriginalClaimID)
+		})
+	}
+}

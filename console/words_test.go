@@ -70,7 +70,7 @@ func TestExplainTrace(t *testing.T) {
 func TestEveryUnmatchedReasonReadsInWords(t *testing.T) {
 	for _, r := range []string{billing.UnmatchedBatch, billing.UnmatchedClaim, billing.UnmatchedLine, billing.UnmatchedClaimLine,
 		billing.UnmatchedNothingToUndo, billing.UnmatchedAlreadyPosted, billing.UnmatchedKeptAside, billing.UnmatchedOtherClaim,
-		billing.UnmatchedPayee, billing.UnmatchedUnknownPayee, billing.UnmatchedUnbalanced, billing.UnmatchedVoidPaid} {
+		billing.UnmatchedPayee, billing.UnmatchedUnknownPayee, billing.UnmatchedUnbalanced, billing.UnmatchedVoidPaid, billing.UnmatchedVoidDenied} {
 		assert.NotEqual(t, words(r), unmatchedWords(r), r)
 	}
 	assert.NotContains(t, unmatchedWords(billing.UnmatchedNothingToUndo), "never posted", "a repeated reversal's payment was posted")
