@@ -430,3 +430,46 @@ func TestGPRAWithdrawalReasonNamesNoOtherAgency(t *testing.T) {
 	r = e.post(keyAdmin, itPath("/v1/gpra-interviews/%d/withdraw", intake), map[string]any{"reason": "keyed on the wrong day"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
+
+// An admin's reason for withdrawing an agency's GPRA interview is read by
+// the agency as the MSC's other texts are: under the consent that let it
+// name another agency, the read is a disclosure in the person's
+// accounting, and once that consent is revoked the reason is withheld.
+// Checked only when written, HRA read BCS's name after BCS revoked its
+// consent, and the read under it was accounted nowhere (a white-box
+// review); an admin's discharge note was withheld already.
+func TestGPRAWithdrawalReasonIsReadAsTheMSCsOtherTexts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	atr := itATRClient(t, e, day(-10))
+	bcsClient := registerAt(t, e, keyBCS, atr.Client, "bridgeport")
+	consent := consentTo(t, e, keyBCS, bcsClient, "HRA")
+	bcsName := agencyName(t, e, "BCS")
+	r := e.post(keyAdmin, itPath("/v1/gpra-interviews/%d/withdraw", atr.Intake),
+		map[string]any{"reason": "Keyed from the " + bcsName + " file by mistake"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	withdrawn := func() string {
+		got := e.get(keyHRA, itPath("/v1/clients/%d/gpra-interviews/withdrawn", atr.Client))
+		require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+		return string(got.Body)
+	}
+	disclosed := func() int {
+		return e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND client_id = $1 AND recipient = 'provider:' || $2`,
+			bcsClient, e.demo.Providers["HRA"])
+	}
+	before := disclosed()
+	require.Contains(t, withdrawn(), bcsName, "under the consent HRA reads the reason as written")
+	assert.Equal(t, before+1, disclosed(), "the read under BCS's consent is in the person's accounting")
+	// The MSC reads it as written, and accounts nothing to HRA.
+	r = e.get(keyAdmin, itPath("/v1/clients/%d/gpra-interviews/withdrawn", atr.Client))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Contains(t, string(r.Body), bcsName)
+	assert.Equal(t, before+1, disclosed())
+
+	r = e.post(keyBCS, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "client asked"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	body := withdrawn()
+	assert.NotContains(t, body, bcsName, "the consent revoked, the reason naming BCS is withheld")
+	assert.Contains(t, body, "withheld: the MSC reviews this")
+}

@@ -33,6 +33,9 @@ type ArchivedInterview struct {
 	Cause              string    `json:"cause" db:"cause"`
 	Reason             *string   `json:"reason" db:"reason"`
 	ArchivedAt         time.Time `json:"archived_at" db:"archived_at"`
+	// ByMSC: the reason is the MSC's (an admin withdrew it), which a
+	// provider reads as the MSC's other texts are (showTexts).
+	ByMSC bool `json:"-" db:"by_msc"`
 }
 
 const archivedInterviewColumns = `id, interview_id, enrollment_id, client_id, provider_id, kind, instrument, status, interview_date,
@@ -231,7 +234,13 @@ func (s *Service) releaseWithdrawnIntake(ctx context.Context, tx *sqlx.Tx, a acc
 // ArchivedInterviews lists the client's GPRA interviews no longer in force,
 // oldest first: withdrawn ones and not-conducted records a completed
 // interview replaced. A client record is one agency's, so a provider sees
-// its own agency's alone; the MSC roles see any client's.
+// its own agency's alone; the MSC roles see any client's. An admin's
+// reason for a withdrawal is read as the MSC's other texts are
+// (showTexts): one naming an agency under a consent revoked or expired
+// since is withheld, and one read under a consent in force is a
+// disclosure in the person's accounting. Checked only when written, the
+// agency read the other agency's name after its consent was revoked, and
+// the read was accounted nowhere (a white-box review).
 func (s *Service) ArchivedInterviews(ctx context.Context, clientID int64) ([]ArchivedInterview, error) {
 	a, err := access.ActorFrom(ctx)
 	if err != nil {
@@ -242,12 +251,23 @@ func (s *Service) ArchivedInterviews(ctx context.Context, clientID int64) ([]Arc
 		if err := canSeeClient(ctx, tx, a, clientID); err != nil {
 			return err
 		}
-		if err := tx.SelectContext(ctx, &out, `SELECT `+archivedInterviewColumns+` FROM gpra_interview_archive
-			WHERE client_id = $1 ORDER BY id`, clientID); err != nil {
+		if err := tx.SelectContext(ctx, &out, `SELECT `+archivedInterviewColumns+`,
+				EXISTS (SELECT 1 FROM api_keys k WHERE k.id = archived_by AND k.role <> 'provider') AS by_msc
+			FROM gpra_interview_archive WHERE client_id = $1 ORDER BY id`, clientID); err != nil {
 			return fmt.Errorf("archived GPRA interviews: %w", err)
 		}
-		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "gpra_interview_archive", EntityID: access.ID(clientID),
-			ClientID: clientID})
+		var texts []*string
+		for i := range out {
+			if out[i].ByMSC {
+				texts = append(texts, out[i].Reason)
+			}
+		}
+		shown, err := showTexts(ctx, tx, a, clientID, s.Today(), "gpra_interview_archive", access.ID(clientID), texts...)
+		if err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, append(shown, access.Event{Action: "read", EntityType: "gpra_interview_archive",
+			EntityID: access.ID(clientID), ClientID: clientID})...)
 	})
 	return out, err
 }
