@@ -94,7 +94,7 @@ func Open(db *sqlx.DB, o Options) *Server {
 		Billing:     b,
 		Staff:       st,
 		Registry:    reg,
-		Outcomes:    outcomes.New(db, o.Now, o.Location, v.CheckMSCText),
+		Outcomes:    outcomes.New(db, o.Now, o.Location, v),
 		Reports:     rep,
 		Keys:        keys,
 		Console:     con,

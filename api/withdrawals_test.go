@@ -473,3 +473,43 @@ func TestGPRAWithdrawalReasonIsReadAsTheMSCsOtherTexts(t *testing.T) {
 	assert.NotContains(t, body, bcsName, "the consent revoked, the reason naming BCS is withheld")
 	assert.Contains(t, body, "withheld: the MSC reviews this")
 }
+
+// So is an admin's reason for withdrawing a drug screen or a stage change,
+// read in the enrollment's withdrawn records (checked only when written
+// until the GPRA archive's alike was found by a white-box review).
+func TestProgramRecordWithdrawalReasonIsReadAsTheMSCsOtherTexts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reyes := e.demo.Clients["Reyes"]
+	ecraClient := registerAt(t, e, keyECRA, reyes, "norwich")
+	consent := consentTo(t, e, keyECRA, ecraClient, "BCS")
+	ecraName := agencyName(t, e, "ECRA")
+	rsvp := enrollmentOf(e, reyes, "RSVP")
+	screens := itItems(t, e.get(keyBCS, itPath("/v1/enrollments/%d/drug-screens", rsvp)))
+	require.NotEmpty(t, screens)
+	r := e.post(keyAdmin, itPath("/v1/drug-screens/%d/withdraw", int64(screens[0]["id"].(float64))),
+		map[string]any{"reason": "The " + ecraName + " lab result, keyed here by mistake"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	withdrawn := func() string {
+		got := e.get(keyBCS, itPath("/v1/enrollments/%d/withdrawn-records", rsvp))
+		require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+		return string(got.Body)
+	}
+	disclosed := func() int {
+		return e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND client_id = $1 AND recipient = 'provider:' || $2`,
+			ecraClient, e.demo.Providers["BCS"])
+	}
+	before := disclosed()
+	require.Contains(t, withdrawn(), ecraName, "under the consent BCS reads the reason as written")
+	assert.Equal(t, before+1, disclosed(), "the read under ECRA's consent is in the person's accounting")
+
+	r = e.post(keyECRA, itPath("/v1/consents/%d/revoke", consent), map[string]any{"reason": "client asked"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	body := withdrawn()
+	assert.NotContains(t, body, ecraName, "the consent revoked, the reason naming ECRA is withheld")
+	assert.Contains(t, body, "withheld: the MSC reviews this")
+	r = e.get(keyReviewer, itPath("/v1/enrollments/%d/withdrawn-records", rsvp))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Contains(t, string(r.Body), ecraName, "the MSC reads it as written")
+}

@@ -26,30 +26,37 @@ const (
 // Service is the outcomes domain. Its methods take the actor from ctx and
 // own their transactions.
 type Service struct {
-	db        *sqlx.DB
-	ids       *pg.Idempotency
-	now       func() time.Time
-	loc       *time.Location
-	checkText TextCheck
+	db    *sqlx.DB
+	ids   *pg.Idempotency
+	now   func() time.Time
+	loc   *time.Location
+	texts MSCTexts
 }
 
-// TextCheck refuses, in tx, text an MSC user writes that the agency
-// reader will read word for word when it tells the reader that the
-// client's person is known to an agency whose consent does not name the
-// reader (42 CFR Part 2): a 422 names_another_agency on field. The
-// vouchers domain keeps the consents and the agencies' words, and the
-// wiring passes its check (vouchers.Service.CheckMSCText), as this package
-// imports none of the other domains.
-type TextCheck func(ctx context.Context, tx *sqlx.Tx, clientID, reader int64, field, text string) error
+// MSCTexts guards text an MSC user writes that an agency reads word for
+// word (a withdrawal's reason) under 42 CFR Part 2. The vouchers domain
+// keeps the consents and the agencies' words, and the wiring passes it
+// (vouchers.Service), as this package imports none of the other domains.
+type MSCTexts interface {
+	// CheckMSCText refuses, in tx, text that tells the reader agency
+	// that the client's person is known to an agency whose consent does
+	// not name it: a 422 names_another_agency on field.
+	CheckMSCText(ctx context.Context, tx *sqlx.Tx, clientID, reader int64, field, text string) error
+	// ShowMSCTexts prepares such texts of the client's for the actor of
+	// ctx to read today: one naming an agency whose consent is no longer
+	// in force is withheld in place, and the disclosures of those read
+	// under a consent are returned to be recorded.
+	ShowMSCTexts(ctx context.Context, tx *sqlx.Tx, clientID int64, entity, entityID string, texts ...*string) ([]access.Event, error)
+}
 
 // New returns a Service over db; now is the clock, loc the time zone
-// whose calendar says what "today" is, and checkText the check of what an
+// whose calendar says what "today" is, and texts the guard of what an
 // admin writes that the agency reads (a withdrawal's reason).
-func New(db *sqlx.DB, now func() time.Time, loc *time.Location, checkText TextCheck) *Service {
+func New(db *sqlx.DB, now func() time.Time, loc *time.Location, texts MSCTexts) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Service{db: db, ids: pg.NewIdempotency(db), now: now, loc: loc, checkText: checkText}
+	return &Service{db: db, ids: pg.NewIdempotency(db), now: now, loc: loc, texts: texts}
 }
 
 // today is the civil date now in the service's time zone.

@@ -38,6 +38,8 @@ type ArchivedRecord struct {
 	RecordedAt   time.Time       `json:"recorded_at" db:"recorded_at"`
 	Reason       string          `json:"reason" db:"reason"`
 	ArchivedAt   time.Time       `json:"archived_at" db:"archived_at"`
+	// ByMSC: the reason is the MSC's (an admin withdrew the record).
+	ByMSC bool `json:"-" db:"by_msc"`
 }
 
 const archivedColumns = `id, record_kind, record_id, enrollment_id, record, recorded_at, reason, archived_at`
@@ -155,7 +157,7 @@ func (s *Service) withdraw(ctx context.Context, id int64, reason string, w withd
 		// person, with no consent naming the reader: a Part 2 black-box
 		// pass). The agency's own words are its own.
 		if !a.IsProvider() {
-			if err := s.checkText(ctx, tx, e.ClientID, e.ProviderID, "reason", reason); err != nil {
+			if err := s.texts.CheckMSCText(ctx, tx, e.ClientID, e.ProviderID, "reason", reason); err != nil {
 				return err
 			}
 		}
@@ -176,15 +178,39 @@ func (s *Service) withdraw(ctx context.Context, id int64, reason string, w withd
 }
 
 // ArchivedRecords lists an enrollment's withdrawn drug screens and stage
-// changes, oldest first, to whoever may read its records (readRecords).
+// changes, oldest first, to whoever may read its records (readRecords). An
+// admin's reason reads to a provider as the MSC's other texts do
+// (MSCTexts.ShowMSCTexts): withheld once the consent that let it name
+// another agency is no longer in force, and a disclosure when read under
+// it. Checked only when written, the agency read the other agency's name
+// after the revocation (a gap written down at the twenty-ninth stop, the
+// GPRA archive's alike found by a white-box review).
 func (s *Service) ArchivedRecords(ctx context.Context, enrollmentID int64) ([]ArchivedRecord, error) {
 	out := []ArchivedRecord{}
 	err := s.readRecords(ctx, enrollmentID, anyProgram, "withdrawn_records", func(ctx context.Context, tx *sqlx.Tx) error {
-		if err := tx.SelectContext(ctx, &out, `SELECT `+archivedColumns+` FROM outcome_record_archive WHERE enrollment_id = $1 ORDER BY id`,
-			enrollmentID); err != nil {
+		if err := tx.SelectContext(ctx, &out, `SELECT `+archivedColumns+`,
+				EXISTS (SELECT 1 FROM api_keys k WHERE k.id = archived_by AND k.role <> 'provider') AS by_msc
+			FROM outcome_record_archive WHERE enrollment_id = $1 ORDER BY id`, enrollmentID); err != nil {
 			return fmt.Errorf("withdrawn records: %w", err)
 		}
-		return nil
+		var texts []*string
+		var client int64
+		for i := range out {
+			if out[i].ByMSC {
+				texts = append(texts, &out[i].Reason)
+			}
+		}
+		if len(texts) == 0 {
+			return nil
+		}
+		if err := tx.GetContext(ctx, &client, `SELECT client_id FROM enrollments WHERE id = $1`, enrollmentID); err != nil {
+			return fmt.Errorf("withdrawn records' client: %w", err)
+		}
+		shown, err := s.texts.ShowMSCTexts(ctx, tx, client, "withdrawn_records", access.ID(enrollmentID), texts...)
+		if err != nil {
+			return err
+		}
+		return access.Record(ctx, tx, shown...)
 	})
 	return out, err
 }

@@ -84,6 +84,21 @@ func (s *Service) CheckMSCText(ctx context.Context, tx *sqlx.Tx, clientID, reade
 	return nil
 }
 
+// ShowMSCTexts prepares MSC-written texts about the client, kept by
+// another domain (outcomes: an admin's withdrawal reason), for the actor
+// of ctx to read today (showTexts), in that domain's transaction tx: a
+// text naming an agency whose consent is no longer in force is withheld
+// in place, and the disclosures of those read under a consent are
+// returned for the caller to record with its read.
+func (s *Service) ShowMSCTexts(ctx context.Context, tx *sqlx.Tx, clientID int64, entity, entityID string,
+	texts ...*string) ([]access.Event, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return showTexts(ctx, tx, a, clientID, s.Today(), entity, entityID, texts...)
+}
+
 // mentionsAnotherAgency reports whether text speaks of another agency
 // without naming it: "another provider", "other agencies", "a different
 // organization", "an outside vendor's"; or says the person is served
