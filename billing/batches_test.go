@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -535,4 +536,23 @@ func TestCSVClaimNumbersAreText(t *testing.T) {
 	assert.Equal(t, []string{"'-F-1", "TOTAL IN FILE", "TOTAL"}, field(w.advice(medicaid.ID, "ECRA", "csv"), "claim_number"))
 	assert.Equal(t, []string{"-F-2"}, field(w.export(register.ID), "claim_number"))
 	assert.Contains(t, string(w.export(medicaid.ID)), "CLM*-F-1*")
+}
+
+// A batch's totals hold any count of lines at the largest charge a line
+// takes: a register bills each line's charge, and at numeric(14,2) about
+// ten thousand such lines overflowed batches.billed and the close failed
+// as a 500 (a white-box review). line_count is an integer, so the columns
+// need the digits of its largest value times the largest charge.
+func TestBatchTotalsHoldAnyCountOfTheLargestLines(t *testing.T) {
+	w := newWorld(t)
+	largest := decimal.NewFromInt(math.MaxInt32).Mul(decimal.RequireFromString("99999999.99"))
+	need := len(largest.Truncate(0).String())
+	for _, col := range []struct{ table, column string }{
+		{"batches", "billed"}, {"batches", "paid"}, {"batch_providers", "billed"}, {"batch_providers", "paid"}} {
+		var precision, scale int
+		require.NoError(t, w.db.QueryRowContext(t.Context(), `SELECT numeric_precision, numeric_scale FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`, col.table, col.column).Scan(&precision, &scale))
+		assert.Equal(t, 2, scale, "%s.%s", col.table, col.column)
+		assert.GreaterOrEqual(t, precision-scale, need, "%s.%s holds %s", col.table, col.column, largest)
+	}
 }
