@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // An agency registering, under another name, a person it already holds a
@@ -56,4 +57,43 @@ func TestRegistrationReadsAlikeKnownOrNot(t *testing.T) {
 		assert.Equal(t, alone, known, "%s: known or not, the same answer", name)
 		assert.Equal(t, http.StatusCreated, known, name)
 	}
+}
+
+// A person is matched by the letters and digits of the name, case folded:
+// each agency writes an apostrophe, a hyphen or a space its own way, and
+// "O'Brien" and "OBrien", "Garcia-Lopez" and "Garcia Lopez", "Mary Ann"
+// and "Maryann" made two persons, each with caps of its own, and the
+// agency's own second spelling a second record (a clients black-box
+// pass). Names that differ in a letter stay apart.
+func TestRegistrationMatchesANameHoweverPunctuated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	person := func(id int64) int64 {
+		t.Helper()
+		return int64(e.count(`SELECT person_id FROM clients WHERE id = $1`, id))
+	}
+	register := func(key, first, last string) (int, int64) {
+		t.Helper()
+		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1990-03-07",
+			"gender": "U", "catchment_area": "bridgeport"})
+		require.Contains(t, []int{http.StatusOK, http.StatusCreated}, r.Status, "%s", r.Body)
+		return r.Status, itID(t, r)
+	}
+	for _, tc := range []struct{ first, last, first2, last2 string }{
+		{"Sean", "O'Brienfour", "Sean", "OBrienfour"},
+		{"Ana", "Garcia-Lopezfive", "Ana", "Garcia Lopezfive"},
+		{"Mary Ann", "Tenth", "Maryann", "Tenth"},
+		{"J.R.", "Eleventh", "JR", "ELEVENTH"},
+	} {
+		_, atBCS := register(keyBCS, tc.first, tc.last)
+		status, atHRA := register(keyHRA, tc.first2, tc.last2)
+		assert.Equal(t, http.StatusCreated, status, "a new record for HRA, as for a stranger")
+		assert.Equal(t, person(atBCS), person(atHRA), "%s %s and %s %s are one person", tc.first, tc.last, tc.first2, tc.last2)
+		status, again := register(keyHRA, tc.first, tc.last)
+		assert.Equal(t, http.StatusOK, status, "HRA's own record under the other spelling")
+		assert.Equal(t, atHRA, again)
+	}
+	_, a := register(keyBCS, "Lee", "Obrien")
+	_, b := register(keyHRA, "Lee", "Obrian")
+	assert.NotEqual(t, person(a), person(b), "a letter apart is another person")
 }

@@ -183,7 +183,7 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 		// Serialise registrations of one identity (by name and birth date,
 		// and by Medicaid ID), so agencies registering a person at once
 		// join one person, and one agency never makes two records of them.
-		keys := []string{"client:" + strings.ToLower(n.LastName) + "|" + strings.ToLower(n.FirstName) + "|" + n.DateOfBirth.String()}
+		keys := []string{"client:" + personNameKey(n.LastName) + "|" + personNameKey(n.FirstName) + "|" + n.DateOfBirth.String()}
 		if n.MedicaidID != nil {
 			keys = append(keys, "medicaid:"+*n.MedicaidID)
 		}
@@ -197,7 +197,8 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 		var own []Client
 		if err := tx.SelectContext(ctx, &own, `SELECT `+clientColumns+` FROM clients c
 			WHERE c.provider_id = $5 AND (($1::text IS NOT NULL AND c.medicaid_id = $1)
-			   OR (lower(c.last_name) = lower($2) AND lower(c.first_name) = lower($3) AND c.date_of_birth = $4))
+			   OR (person_name_key(c.last_name) = person_name_key($2) AND person_name_key(c.first_name) = person_name_key($3)
+			       AND c.date_of_birth = $4))
 			ORDER BY (c.medicaid_id = $1) DESC NULLS LAST, c.id LIMIT 2`,
 			n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth, a.ProviderID); err != nil {
 			return fmt.Errorf("match own client: %w", err)
@@ -303,9 +304,24 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 	return reg, err
 }
 
+// personNameKey is a name as a registration matches it, as the schema's
+// person_name_key (migration 00106) folds it: its letters and digits, case
+// folded, so "O'Brien" is "OBrien" and "Mary Ann" is "Maryann" (each
+// agency writes the apostrophe, hyphen or space its own way; compared with
+// their case folded only, they made two persons: a black-box pass).
+func personNameKey(name string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, name)
+}
+
 // matchPerson finds the person another agency's record already names:
-// the same Medicaid ID and date of birth, else the same name and date of
-// birth where no record of that person carries another Medicaid ID. It
+// the same Medicaid ID and date of birth, else the same name
+// (personNameKey) and date of birth where no record of that person
+// carries another Medicaid ID. It
 // returns 0 for someone new. A Medicaid ID held by a person born on another
 // day starts a new person: the conflict is the MSC's to resolve, and no
 // answer to the registering agency may show it.
@@ -322,7 +338,7 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int6
 	err := tx.SelectContext(ctx, &ids, `SELECT c.person_id FROM clients c
 		WHERE c.date_of_birth = $4 AND (
 		      ($1::text IS NOT NULL AND c.medicaid_id = $1)
-		   OR (lower(c.last_name) = lower($2) AND lower(c.first_name) = lower($3)
+		   OR (person_name_key(c.last_name) = person_name_key($2) AND person_name_key(c.first_name) = person_name_key($3)
 		       AND ($1::text IS NULL OR NOT EXISTS (
 		           SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.medicaid_id <> $1))))
 		  AND NOT EXISTS (SELECT 1 FROM clients h WHERE h.person_id = c.person_id AND h.provider_id = $5)
