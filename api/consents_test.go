@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"rss"
 )
 
 // Ten POSTs of one consent at once (each its own Idempotency-Key, as two
@@ -351,4 +354,29 @@ func TestAgencyDirectoryNamesAConsentsRecipient(t *testing.T) {
 		"recipient_provider_id": found["id"], "recipient_name": found["name"], "purposes": []string{"treatment"},
 		"information": "enrollment", "records": []string{"enrollments"}, "signed_on": day(0), "expires_on": day(90)})
 	assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}
+
+// A consent runs at most ten years after its signing: a year mistyped
+// (2999 for 2027) kept a disclosure in force for centuries past the day
+// the person signed for (a clients black-box pass). Ten years to the day
+// is taken.
+func TestConsentExpiryIsAtMostTenYearsAfterSigning(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kim := e.demo.Clients["Kim/HRA"]
+	signed := rss.MustDate(day(-1))
+	consent := func(expires string) resp {
+		return e.post(keyHRA, "/v1/consents", map[string]any{"client_id": kim, "recipient_type": "provider",
+			"recipient_provider_id": e.demo.Providers["BCS"], "recipient_name": "BCS", "purposes": []string{"treatment"},
+			"information": "all", "signed_on": signed.String(), "expires_on": expires})
+	}
+	for _, expires := range []string{"2999-01-01", rss.NewDate(signed.AddDate(10, 0, 1)).String()} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, consent(expires), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "out_of_range", itFieldCode(p, "expires_on"), "%v", p)
+			assert.Contains(t, fmt.Sprint(p["errors"]), "at most 10 years")
+		})
+	}
+	r := consent(rss.NewDate(signed.AddDate(10, 0, 0)).String())
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 }

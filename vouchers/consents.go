@@ -162,8 +162,17 @@ func (n *NewConsent) validate(today rss.Date) error {
 	if !n.ExpiresOn.IsZero() && !n.SignedOn.IsZero() && n.ExpiresOn.Before(n.SignedOn) {
 		v.Add("expires_on", "before_start", "expires_on is before signed_on")
 	}
+	// A year mistyped (2927 for 2027) kept a disclosure in force for
+	// centuries past the day the person signed for (a clients black-box
+	// pass); a consent meant to run longer is signed again.
+	if last := rss.NewDate(n.SignedOn.AddDate(maxConsentYears, 0, 0)); !n.ExpiresOn.IsZero() && !n.SignedOn.IsZero() && n.ExpiresOn.After(last) {
+		v.Add("expires_on", "out_of_range", "expires_on may be at most %d years after signed_on (%s)", maxConsentYears, last)
+	}
 	return v.Err()
 }
+
+// maxConsentYears is how long after its signing a consent may run.
+const maxConsentYears = 10
 
 const consentColumns = `id, client_id, disclosing_provider_id, recipient_type, recipient_provider_id, recipient_name, payer_route,
 	purposes, information, records, expires_on, expiry_event, signed_on, revoked_at, revocation_reason, created_at`
