@@ -175,6 +175,36 @@ func TestRegistrationRefusesAMedicaidIDOnAnotherClientsSpan(t *testing.T) {
 	assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 }
 
+// The agency re-sending its own client with the Medicaid ID an earlier
+// span of the record held is answered with the record (200), not 409
+// client_identity_conflict "another Medicaid ID": the same ID under
+// another name found that very record as its holder (a clients black-box
+// pass). An ID the record never held is still the conflict.
+func TestReRegistrationWithTheRecordsEarlierMedicaidID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client := func(medicaid string) map[string]any {
+		return map[string]any{"first_name": "Eli", "last_name": "Spanfix", "date_of_birth": "1975-05-05", "catchment_area": "hartford",
+			"medicaid_id": medicaid}
+	}
+	r := e.post(keyHRA, "/v1/clients", client("CT70000001"))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	id := itID(t, r)
+	spans := itItems(t, e.get(keyHRA, itPath("/v1/clients/%d/eligibility", id)))
+	require.Len(t, spans, 1)
+	r = e.post(keyHRA, itPath("/v1/clients/%d/eligibility/%d/end", id, int64(spans[0]["id"].(float64))), map[string]any{"end_date": day(0)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/clients/%d/eligibility", id), map[string]any{"medicaid_id": "CT70000002", "start_date": day(1)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+
+	before := e.count(`SELECT count(*) FROM clients`)
+	r = e.post(keyHRA, "/v1/clients", client("CT70000001"))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, id, itID(t, r))
+	assert.Equal(t, before, e.count(`SELECT count(*) FROM clients`), "no second record")
+	requireProblem(t, e.post(keyHRA, "/v1/clients", client("CT70000003")), http.StatusConflict, "client_identity_conflict")
+}
+
 // A reactivation takes its agency's intake lock alone before it holds any
 // of the agency's authorizations, so a claim under way (which holds the
 // lock shared, then its authorizations) is judged wholly before it or

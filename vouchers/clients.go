@@ -211,8 +211,20 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 					"client %d of this agency already has this Medicaid ID with another date of birth", out.ID)
 			}
 			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID != *n.MedicaidID {
-				return rss.OnFile("client", out.ID, "client_identity_conflict",
-					"client %d of this agency has this name and date of birth and another Medicaid ID", out.ID)
+				// An ID the record held on an earlier span is the record's
+				// own: the agency's roster sent from before the ID moved on
+				// read "another Medicaid ID", while the same ID under
+				// another name found this very record (a clients black-box
+				// pass).
+				var earlier bool
+				if err := tx.GetContext(ctx, &earlier, `SELECT EXISTS (SELECT 1 FROM client_eligibility
+					WHERE client_id = $1 AND medicaid_id = $2)`, out.ID, *n.MedicaidID); err != nil {
+					return fmt.Errorf("medicaid id on the record's spans: %w", err)
+				}
+				if !earlier {
+					return rss.OnFile("client", out.ID, "client_identity_conflict",
+						"client %d of this agency has this name and date of birth and another Medicaid ID", out.ID)
+				}
 			}
 			// A Medicaid ID the record lacks is not written here: the 200
 			// answers the record as it is, and an ID reaches a record as
