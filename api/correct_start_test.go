@@ -143,6 +143,9 @@ func TestCorrectedStartKeepsTheLengthOfService(t *testing.T) {
 			http.StatusConflict, "past_length_of_service")
 		assert.Contains(t, p["detail"], v["authorization_number"].(string))
 		assert.Contains(t, p["detail"], day(249))
+		// The MSC voids an authorization; it has no way to end one alone (a
+		// lifecycle pass read "ends or voids").
+		assert.Contains(t, p["detail"], "the MSC voids them first")
 	})
 	r = e.post(keyHRA, path, map[string]any{"start_date": day(3), "reason": "came two days early"})
 	require.Equal(t, http.StatusOK, r.Status, "still a stay of its own: %s", r.Body)

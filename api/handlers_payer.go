@@ -21,7 +21,7 @@ func (s *Server) importPayerFile(c *gin.Context) {
 		case "application/edi-x12", "text/plain", "application/octet-stream":
 		default:
 			problem(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type",
-				"send the X12 file as application/edi-x12")
+				"send the X12 file as its raw bytes, typed application/edi-x12, text/plain or application/octet-stream (or untyped)")
 			return
 		}
 		// X12's character sets are ASCII: a file declared in UTF-16 was

@@ -96,8 +96,10 @@ func TestPayerFilesAPI(t *testing.T) {
 		assert.Contains(t, errs[0].(map[string]any)["message"], "segment 24 (SE)")
 		requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/payer-files", Key: keyFinance, Body: "not an x12 file",
 			Header: map[string]string{"Content-Type": "text/plain"}}), http.StatusUnprocessableEntity, "validation_failed")
-		requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/payer-files", Key: keyFinance, Body: map[string]any{"x": 1}}),
+		p = requireProblem(t, e.do(req{Method: http.MethodPost, Path: "/v1/payer-files", Key: keyFinance, Body: map[string]any{"x": 1}}),
 			http.StatusUnsupportedMediaType, "unsupported_media_type")
+		// It names every type taken, not one (a payer pass).
+		assert.Contains(t, p["detail"], "text/plain")
 		// Declared in a charset X12 is not written in, refused before it
 		// is read (a payer pass: read, and refused as no ISA segment);
 		// US-ASCII and UTF-8 are read.

@@ -222,6 +222,6 @@ func pastLengthOfService(ctx context.Context, tx *sqlx.Tx, e *Enrollment, prog P
 	}
 	return rss.Coded(rss.ErrConflict, "past_length_of_service",
 		"from %s the stay's day %d is %s, and these authorizations run past it, granted without that limit judged: %s; "+
-			"the MSC ends or voids them first, or the start is corrected to a later day",
+			"the MSC voids them first (POST /v1/authorizations/{id}/void), or the start is corrected to a later day",
 		began, *prog.LOSMaxDays, limit, strings.Join(past, ", "))
 }
