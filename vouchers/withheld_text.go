@@ -1130,7 +1130,13 @@ var (
 		"organisation": true, "org": true, "team": true, "vendor": true, "nonprofit": true, "nonprofits": true, "charity": true, "charities": true}
 	placeNouns = map[string]bool{"program": true, "programs": true, "programme": true, "folks": true, "people": true,
 		"staff": true, "site": true, "group": true, "center": true, "centre": true, "shop": true, "authorization": true,
-		"authorizations": true, "auth": true}
+		"authorizations": true, "auth": true, "auths": true,
+		// rss's own words for an agency's records, as a reviewer says
+		// them ("a duplicate of the Bridgeport voucher", "the Bridgeport
+		// PA" passed where "the Bridgeport authorization" was refused: a
+		// clients black-box pass).
+		"voucher": true, "vouchers": true, "pa": true, "pas": true, "request": true, "requests": true,
+		"enrollment": true, "enrollments": true, "claim": true, "claims": true}
 )
 
 // commonNameWords are words many agencies' names share, which name none of
