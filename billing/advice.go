@@ -106,6 +106,11 @@ type AdviceTotals struct {
 	Paid     rss.Money    `json:"paid"`
 	Adjusted rss.Money    `json:"adjusted"`
 	InFile   AdviceInFile `json:"in_file"`
+	// PayerPaid is what Medicaid paid the claims listed (each claim's
+	// payer block's paid), absent until it has answered one: a claim
+	// paid as a whole (no SVC) has no line's payer_paid, and the CSV
+	// showed Medicaid's payment nowhere (a payer black-box pass).
+	PayerPaid *rss.Money `json:"payer_paid,omitempty"`
 }
 
 // AdviceInFile sums the lines of an advice its batch's file carried.
@@ -182,6 +187,7 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 	var totals AdviceTotals
 	billed, paid := decimal.Zero, decimal.Zero
 	fileBilled, filePaid := decimal.Zero, decimal.Zero
+	medicaidPaid, payerAnswered := decimal.Zero, false
 	// Medicaid's answers are read for a chunk of claims at a time, so the
 	// advice stays streamed: an 837P batch's claims wait in pending until
 	// the chunk is full.
@@ -204,6 +210,7 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 				if c.Payer == nil {
 					continue
 				}
+				medicaidPaid, payerAnswered = medicaidPaid.Add(c.Payer.Paid.Decimal), true
 				for i := range c.Lines {
 					// The line's own loop's state: a claim partly rejected
 					// has lines of each kind.
@@ -309,6 +316,10 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 	}
 	totals.Billed, totals.Paid, totals.Adjusted = rss.NewMoney(billed), rss.NewMoney(paid), rss.NewMoney(billed.Sub(paid))
 	totals.InFile.Billed, totals.InFile.Paid = rss.NewMoney(fileBilled), rss.NewMoney(filePaid)
+	if payerAnswered {
+		m := rss.NewMoney(medicaidPaid)
+		totals.PayerPaid = &m
+	}
 	if err := out.finish(totals); err != nil {
 		return err
 	}
@@ -369,7 +380,8 @@ func (j *jsonAdvice) finish(t AdviceTotals) error {
 
 var adviceHeader = []string{"batch_id", "provider_id", "provider_npi", "claim_id", "claim_number", "frequency", "client_id",
 	"line_number", "service_code", "date_of_service", "units", "units_allowed", "billed", "allowed", "paid", "status",
-	"adjustments", "remarks", "reasons", "payer_status", "payer_paid", "payer_adjustments", "payer_remarks", "in_file"}
+	"adjustments", "remarks", "reasons", "payer_status", "payer_paid", "payer_adjustments", "payer_remarks", "in_file",
+	"payer_claim_paid"}
 
 type csvAdvice struct {
 	w   *csv.Writer
@@ -391,7 +403,13 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 	if c.err != nil {
 		return c.err
 	}
-	for _, l := range cl.Lines {
+	for i, l := range cl.Lines {
+		// What Medicaid paid the claim, on its first row: a claim paid
+		// as a whole has no line's payer_paid (a payer black-box pass).
+		claimPaid := ""
+		if i == 0 && cl.Payer != nil {
+			claimPaid = cl.Payer.Paid.String()
+		}
 		// The line's own loop's state: a claim partly rejected has lines
 		// of each kind.
 		var adj, remarks, reasons []string
@@ -407,7 +425,7 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 			strconv.Itoa(l.LineNumber), l.ServiceCode, l.DateOfService.String(), strconv.Itoa(l.Units), strconv.Itoa(l.UnitsAllowed),
 			l.Billed.String(), l.Allowed.String(), l.Paid.String(), l.Status, strings.Join(adj, "; "), strings.Join(remarks, "; "),
 			strings.Join(reasons, " | "), l.PayerStatus, payerPaid(l.PayerPaid), payerCAS(l.PayerAdjustments), strings.Join(l.PayerRemarks, "; "),
-			strconv.FormatBool(l.InFile))
+			strconv.FormatBool(l.InFile), claimPaid)
 		if c.err = c.w.Write(c.row); c.err != nil {
 			return c.err
 		}
@@ -423,11 +441,11 @@ func (c *csvAdvice) finish(t AdviceTotals) error {
 	// provider), then every line listed, last as it always was.
 	c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL IN FILE", "", "",
 		strconv.Itoa(t.InFile.Lines), "", "", "", "", t.InFile.Billed.String(), "", t.InFile.Paid.String(), "", "", "", "", "", "",
-		"", "", "true"})
+		"", "", "true", ""})
 	if c.err == nil {
 		c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL", "", "",
 			strconv.Itoa(t.Lines), "", "", "", "", t.Billed.String(), "", t.Paid.String(), "", "adjusted " + t.Adjusted.String(), "", "", "", "",
-			"", "", ""})
+			"", "", "", payerPaid(t.PayerPaid)})
 	}
 	c.w.Flush()
 	if c.err == nil {

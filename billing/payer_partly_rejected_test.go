@@ -1,8 +1,11 @@
 package billing_test
 
 import (
+	stdcsv "encoding/csv"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -78,7 +81,33 @@ func TestPayerPartlyRejectedClaim(t *testing.T) {
 	csv := string(w.advice(b.ID, "ECRA", "csv"))
 	assert.NotContains(t, csv, ",partly_rejected,", "each line reads its own loop's state")
 	assert.Contains(t, csv, fmt.Sprintf(",%s,", billing.PayerRejected))
-	assert.Contains(t, csv, fmt.Sprintf(",%s,,,,true\n", billing.PayerPaid), "the paid loop's lines, no amount itemized")
+	assert.Contains(t, csv, fmt.Sprintf(",%s,,,,true,", billing.PayerPaid), "the paid loop's lines, no amount itemized")
+
+	// What Medicaid paid the claim as a whole is in the advice all the
+	// same: the CSV showed it nowhere (a payer black-box pass). On the
+	// claim's first row and in the TOTAL row; the JSON totals too.
+	r := stdcsv.NewReader(strings.NewReader(csv))
+	r.FieldsPerRecord = -1 // the notice is one field
+	rows, err := r.ReadAll()
+	require.NoError(t, err)
+	col := slices.Index(rows[1], "payer_claim_paid")
+	require.GreaterOrEqual(t, col, 0)
+	var claimPaid []string
+	for _, row := range rows[2:] {
+		claimPaid = append(claimPaid, row[col])
+	}
+	want := make([]string, 55+2)
+	want[0], want[len(want)-1] = first.Charge, first.Charge
+	assert.Equal(t, want, claimPaid, "the claim's payment on its first row, the total on TOTAL")
+	var totals struct {
+		Totals struct {
+			Paid      string  `json:"paid"`
+			PayerPaid *string `json:"payer_paid"`
+		} `json:"totals"`
+	}
+	require.NoError(t, json.Unmarshal(w.advice(b.ID, "ECRA", "json"), &totals))
+	require.NotNil(t, totals.Totals.PayerPaid)
+	assert.Equal(t, first.Charge, *totals.Totals.PayerPaid)
 }
 
 // An 835 whose SVC names a line of another claim (REF*6R) pays its own loop
