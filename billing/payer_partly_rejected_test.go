@@ -184,3 +184,29 @@ func TestPayerPartlyReversedClaim(t *testing.T) {
 	assert.Equal(t, billing.PayerPaid, p.Status, "paid again")
 	assert.Empty(t, p.ReversedLines)
 }
+
+// A claim sent in two loops, one paid and one denied, names the paying
+// loop's claim control number at claim level, whichever loop came last:
+// it read the denied one's, which the agency quoted to the payer about
+// the payment (a payer black-box pass). Each loop keeps its own.
+func TestPayerClaimNumberIsThePayingLoops(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	var lines []billing.NewLine
+	for i := range 51 { // two loops: 50 lines and 1
+		lines = append(lines, line("MHW-RA", day(-28+i/2), 1+i%2, []string{"7.25", "14.50"}[i%2]))
+	}
+	c := w.submitAs(w.ecra(), w.mhwClaim("PN-A", "Dubois", "Kowalski", []string{"F33.1"}, lines...))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	first, second := sent.claim(t, "PN-A-1"), sent.claim(t, "PN-A-2")
+	w.importFile(newPayerSim().file835(remit{NPI: first.NPI, Trace: "PN-EFT1", Claims: []clp{
+		{CLM: first, Status: "1", CCN: "PCN-PAID", NoLines: true},
+		{CLM: second, Status: "4", CCN: "PCN-DENIED", NoLines: true, Claim: []cas{{"CO", "16", dec(second.Charge)}}}}}))
+	p := w.payerOf(c.ID)
+	require.NotNil(t, p.PayerCCN)
+	assert.Equal(t, "PCN-PAID", *p.PayerCCN)
+	require.Len(t, p.Loops, 2)
+	assert.Equal(t, "PCN-DENIED", *p.Loops[1].PayerCCN)
+}

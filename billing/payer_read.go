@@ -543,6 +543,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 	}
 	type agg struct {
 		posted, ever, rejected, accepted bool
+		ccnPaid                          bool // PayerCCN is a loop's paying money
 		loops, rejectedLoops             int
 		reversedLoops                    int
 		unpaid                           []string // the states of its loops posted that paid nothing
@@ -618,7 +619,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 				a.p.PayerCCN = l.AckCCN
 			}
 		}
-		if l.PostedCCN != nil && len(l.PostingIDs) == 0 {
+		if l.PostedCCN != nil && len(l.PostingIDs) == 0 && !a.ccnPaid {
 			a.p.PayerCCN = l.PostedCCN // reversed: its payment's number, as the loop's
 		}
 		if l.Rejected {
@@ -632,8 +633,12 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			a.postings = append(a.postings, l.PostingIDs...)
 			a.p.Paid = rss.NewMoney(a.p.Paid.Add(l.Paid.Decimal))
 			a.p.PatientResp = rss.NewMoney(a.p.PatientResp.Add(l.PatientResp.Decimal))
-			if l.PayerCCN != nil {
-				a.p.PayerCCN = l.PayerCCN
+			// The claim's number is a paying loop's where it has one: a
+			// claim sent in two loops, one paid and one denied, read the
+			// denied one's, which the agency quoted to the payer about
+			// the payment (a payer black-box pass).
+			if pays := l.Paid != nil && l.Paid.IsPositive(); l.PayerCCN != nil && (pays || !a.ccnPaid) {
+				a.p.PayerCCN, a.ccnPaid = l.PayerCCN, pays
 			}
 			a.p.Remarks = append(a.p.Remarks, l.Remarks...)
 		}
