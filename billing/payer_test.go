@@ -127,10 +127,11 @@ func TestPayerRoundTrip(t *testing.T) {
 			Remarks: map[string]string{pl[1].Ref: "N130"}},
 		{CLM: sent.claim(t, "RT-DENY"), Status: "4", CCN: ccn("RT-DENY"), Claim: []cas{{"CO", "96", dec("14.50")}}, NoLines: true},
 	}, PLB: []plb{{NPI: sent.claim(t, "RT-PAID").NPI, Reason: "WO", Ref: "OLD1", Amount: dec("5.00")}}}
-	hvrPay := remit{NPI: sent.claim(t, "RT-HVR").NPI, Trace: "EFT0002", Claims: []clp{{CLM: sent.claim(t, "RT-HVR"), Status: "1", CCN: ccn("RT-HVR")}}}
+	hvrPay := remit{NPI: sent.claim(t, "RT-HVR").NPI, Trace: "EFT0002", Claims: []clp{{CLM: sent.claim(t, "RT-HVR"), Status: "1", CCN: ccn("RT-HVR")}},
+		PLB: []plb{{NPI: sent.claim(t, "RT-HVR").NPI, Reason: "L6", Ref: "INT1", Amount: dec("-1.25")}}} // interest paid
 	body835 := sim.file835(ecra, hvrPay)
 	f835 := w.importFile(body835)
-	assert.Equal(t, "items 4 matched 4 unmatched 0 accepted 0 rejected 0 payments 2 total 156.50 paid 161.50 posted 161.50 plb 5.00", summary(f835))
+	assert.Equal(t, "items 4 matched 4 unmatched 0 accepted 0 rejected 0 payments 2 total 157.75 paid 161.50 posted 161.50 plb 3.75", summary(f835))
 	assert.True(t, f835.Summary.Paid.Equal(f835.Summary.Total.Add(f835.Summary.ProviderAdjustments.Decimal)), "Σ posted = BPR02 + Σ PLB")
 	// Every import is audited, and every claim it posted, with the claim's client.
 	var audited []string
@@ -199,8 +200,9 @@ func TestPayerRoundTrip(t *testing.T) {
 	csvAdvice := string(w.advice(b1.ID, "ECRA", "csv"))
 	// Medicaid's own adjustments and remarks per line, beside rss's (the
 	// CSV carried only its status and amount; a black-box pass).
-	assert.Contains(t, csvAdvice, ",paid,50.00,CO-45 8.00,,true\n")
-	assert.Contains(t, csvAdvice, ",paid,24.50,PR-2 4.50,N130,true\n")
+	// Last, what Medicaid paid the claim, on its first row only.
+	assert.Contains(t, csvAdvice, ",paid,50.00,CO-45 8.00,,true,74.50\n")
+	assert.Contains(t, csvAdvice, ",paid,24.50,PR-2 4.50,N130,true,\n")
 	require.Len(t, byNumber["RT-PART"].Lines[1].PayerAdjustments, 1)
 	assert.Equal(t, "PR", byNumber["RT-PART"].Lines[1].PayerAdjustments[0].Group)
 	assert.Equal(t, []string{"N130"}, byNumber["RT-PART"].Lines[1].PayerRemarks)
@@ -229,8 +231,14 @@ func TestPayerRoundTrip(t *testing.T) {
 	assert.Equal(t, "217.50", rec.Totals.Billed.String())
 	assert.Equal(t, "161.50", rec.Totals.Paid.String())
 	assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
-	require.Len(t, rec.ProviderAdjustments, 1)
+	require.Len(t, rec.ProviderAdjustments, 2)
 	assert.Equal(t, "5.00", rec.ProviderAdjustments[0].Amount.String())
+	assert.Equal(t, "-1.25", rec.ProviderAdjustments[1].Amount.String())
+	// Summed for finance to match the deposits (a payer pass added them by hand).
+	assert.Equal(t, "3.75", rec.ProviderAdjustmentTotal.String())
+	var recCSV bytes.Buffer
+	require.NoError(t, rec.WriteCSV(&recCSV))
+	assert.Contains(t, recCSV.String(), "\nprovider_adjustment_total,,,,,,,,,,,3.75,")
 	assert.Empty(t, rec.Unmatched)
 	assert.Empty(t, rec.Unanswered)
 

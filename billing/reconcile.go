@@ -56,9 +56,13 @@ type Reconciliation struct {
 	Rows                []ReconcileRow            `json:"rows"`
 	Totals              ReconcileRow              `json:"totals"`
 	ProviderAdjustments []PayerProviderAdjustment `json:"provider_adjustments"`
-	Unmatched           []UnmatchedItem           `json:"unmatched"`
-	Unanswered          []UnansweredClaim         `json:"unanswered"`
-	SupersededPaid      []SupersededPaid          `json:"superseded_paid"`
+	// ProviderAdjustmentTotal sums ProviderAdjustments (PLB amounts, as
+	// the payer signs them: positive reduces its payment): finance added
+	// them up by hand to match the deposits (a payer black-box pass).
+	ProviderAdjustmentTotal rss.Money         `json:"provider_adjustment_total"`
+	Unmatched               []UnmatchedItem   `json:"unmatched"`
+	Unanswered              []UnansweredClaim `json:"unanswered"`
+	SupersededPaid          []SupersededPaid  `json:"superseded_paid"`
 }
 
 // ReconcileRow is one batch and provider (totals: batch and provider 0).
@@ -351,6 +355,11 @@ func (s *Service) Reconcile(ctx context.Context, f ReconcileFilter) (Reconciliat
 	if out.ProviderAdjustments == nil {
 		out.ProviderAdjustments = []PayerProviderAdjustment{}
 	}
+	plb := decimal.Zero
+	for _, a := range out.ProviderAdjustments {
+		plb = plb.Add(a.Amount.Decimal)
+	}
+	out.ProviderAdjustmentTotal = rss.NewMoney(plb)
 	type key struct{ b, p int64 }
 	byRow := map[key][]CARCAdjustment{}
 	totalAdj := map[[2]string]decimal.Decimal{}
@@ -489,6 +498,7 @@ func (r *Reconciliation) WriteCSV(w io.Writer) error {
 		rec[23], rec[24] = rss.CSVText(a.ProviderRef), fiscal
 		_ = cw.Write(rec)
 	}
+	_ = cw.Write(item("provider_adjustment_total", "", "", r.ProviderAdjustmentTotal.String(), "", ""))
 	for _, u := range r.Unmatched {
 		amount := ""
 		if u.Amount != nil {
