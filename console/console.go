@@ -100,7 +100,11 @@ const (
 	// session (double submit): another site cannot make a browser sign in
 	// with the attacker's key.
 	preCookie = "rss_console_pre"
-	basePath  = "/console"
+	// revokedCookie says this browser's last session ended with its key's
+	// revocation, until a sign-in (session). It only words the sign-in
+	// form.
+	revokedCookie = "rss_console_revoked"
+	basePath      = "/console"
 	// maxForm caps a form's body: the largest is a note of 4,000 characters.
 	maxForm = 64 << 10
 	// maxMultipartMemory is gin's default: parts past it go to temporary files.
@@ -322,6 +326,19 @@ func (k *Console) session() gin.HandlerFunc {
 			if token != "" {
 				k.clearCookie(c, sessionCookie)
 			}
+			// The session's row goes with the first request that finds its
+			// key revoked, so the browser keeps the word: the sign-in then
+			// says the key was revoked, and a form posted after it (that
+			// very revocation sent again from Back) is not told that
+			// nothing was recorded. An admin revoking its own key met a
+			// silent sign-in form, and the revocation sent again read
+			// "nothing was recorded" (a console black-box pass).
+			revoked := errors.Is(err, access.ErrSessionKeyRevoked)
+			if revoked {
+				k.setCookie(c, revokedCookie, "1", int(k.cfg.Sessions.Absolute.Seconds()))
+			} else if v, _ := c.Cookie(revokedCookie); v != "" {
+				revoked = true
+			}
 			// Back to the page once signed in: the link followed, or for a
 			// form posted after the session ended the page it came from,
 			// saying nothing was recorded (a black-box pass lost a
@@ -333,8 +350,7 @@ func (k *Console) session() gin.HandlerFunc {
 					return
 				}
 				next := returnTo(formPage(c.Request.URL.Path))
-				k.page(c, http.StatusUnauthorized, "signin", "Sign in", signInView{CSRF: pre, Next: next, Lapsed: true,
-					Revoked: errors.Is(err, access.ErrSessionKeyRevoked)})
+				k.page(c, http.StatusUnauthorized, "signin", "Sign in", signInView{CSRF: pre, Next: next, Lapsed: true, Revoked: revoked})
 				c.Abort()
 				return
 			}
@@ -463,7 +479,7 @@ func (k *Console) csrf() gin.HandlerFunc {
 		}
 		s := sessionOf(c)
 		if !sameToken(c.PostForm("csrf"), s.CSRF) {
-			k.page(c, http.StatusForbidden, "error", "Refused", errorView{Message: "This form has expired or did not come from the console. Go back, reload the page and send it again."})
+			k.staleForm(c)
 			c.Abort()
 			return
 		}

@@ -52,7 +52,8 @@ func (k *Console) signInForm(c *gin.Context) {
 	if !ok {
 		return
 	}
-	k.page(c, http.StatusOK, "signin", "Sign in", signInView{CSRF: pre, Next: returnTo(c.Query("next"))})
+	revoked, _ := c.Cookie(revokedCookie)
+	k.page(c, http.StatusOK, "signin", "Sign in", signInView{CSRF: pre, Next: returnTo(c.Query("next")), KeyRevoked: revoked != ""})
 }
 
 // signInToken sets a new sign-in token, signed by rss, in the form's
@@ -77,6 +78,9 @@ type signInView struct {
 	// Lapsed: a form was posted after the session ended; nothing of it
 	// was recorded. Revoked: the session ended with its key's revocation.
 	Lapsed, Revoked bool
+	// KeyRevoked: the browser's last session ended with its key's
+	// revocation (revokedCookie), its own admin's revocation among them.
+	KeyRevoked bool
 }
 
 // returnTo is next when it is a console page to send a browser back to
@@ -184,6 +188,7 @@ func (k *Console) signIn(c *gin.Context) {
 	// session's: another user signing in read "Rate added." about an
 	// admin's action (a console black-box pass).
 	k.clearCookie(c, doneCookie)
+	k.clearCookie(c, revokedCookie)
 	// A session cookie (no Max-Age): closing the browser forgets it; the
 	// server ends it anyway at the idle or absolute timeout.
 	k.setCookie(c, sessionCookie, s.Token, 0)

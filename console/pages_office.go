@@ -141,13 +141,25 @@ func (k *Console) createBatch(c *gin.Context) {
 			err = rss.Coded(rss.ErrConflict, "form_already_sent", "this close form was sent before with other totals; preview the batch again")
 		}
 		// What closing would take changed since the preview: the preview
-		// again, as it stands now, with why above it.
+		// again, as it stands now, with why above it. Nothing left to take
+		// is mostly another close of the same lines, from another preview
+		// (another tab, another finance officer): it was a bare "Conflict"
+		// page saying no payable lines wait, which did not tell whether
+		// the money went out (a console black-box pass). The billing
+		// service names no batch by the claims it took, so the page
+		// links the closed batches.
 		var ce *rss.CodedError
-		if errors.As(err, &ce) && ce.Code == "preview_changed" {
+		if errors.As(err, &ce) && (ce.Code == "preview_changed" || ce.Code == "nothing_to_batch") {
+			problem := &errorView{Message: "Nothing was closed: claims changed since the preview. This is what closing would take now."}
+			if ce.Code == "nothing_to_batch" {
+				problem = &errorView{Back: basePath + "/batches", Message: "Nothing was closed by this form: what its preview showed " +
+					"waits for a batch no longer. Another close took it meanwhile (from another preview: another tab, or another " +
+					"finance officer), unless its claims changed; the batch that took it is among the closed batches. This is what " +
+					"closing would take now."}
+			}
 			n.Expect = nil
 			if p, perr := k.cfg.Billing.PreviewBatch(c.Request.Context(), n); perr == nil {
-				v, herr := k.withHolds(c.Request.Context(), previewView{BatchPreview: p, Once: randomToken(),
-					Problem: &errorView{Message: "Nothing was closed: claims changed since the preview. This is what closing would take now."}})
+				v, herr := k.withHolds(c.Request.Context(), previewView{BatchPreview: p, Once: randomToken(), Problem: problem})
 				if herr == nil {
 					k.page(c, http.StatusConflict, "preview", "Batch preview", v)
 					return
