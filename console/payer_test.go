@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -22,6 +23,7 @@ import (
 	"rss/api"
 	"rss/fixtures"
 	"rss/pg/pgtest"
+	"rss/x12"
 	"rss/x12/x12test"
 )
 
@@ -452,4 +454,31 @@ func TestHeldClaimsAreNamedOnThePreviewAndTheClaim(t *testing.T) {
 	p = fin.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	assert.NotContains(t, p.Body, `id="held-claims"`)
+}
+
+// The reconciliation page sums the provider-level adjustments it lists
+// (interest paid negative), as finance matches them to the deposits: it
+// added them up by hand (a payer black-box pass).
+func TestReconciliationSumsTheProviderAdjustments(t *testing.T) {
+	w := newWorld(t)
+	r := w.medicaidBatch(t)
+	req, err := http.NewRequest(http.MethodGet, w.srv.URL+"/v1/batches/"+r.batch+"/file", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+keyFinance)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	file := read(t, resp)
+	require.Equal(t, http.StatusOK, file.Status, file.Body)
+	var npi string
+	require.NoError(t, w.db.GetContext(t.Context(), &npi, `SELECT npi FROM providers WHERE id = $1`, w.demo.Providers["ECRA"]))
+	answers, err := x12test.Answer([]byte(file.Body), x12test.Scenario{Outcomes: map[string]x12test.Outcome{r.deniedN: {Deny: "96"}},
+		PLB: []x12.ProviderAdjustment{{Provider: npi, Reason: "WO", Reference: "OLD1", Amount: decimal.RequireFromString("5.00")},
+			{Provider: npi, Reason: "L6", Reference: "INT1", Amount: decimal.RequireFromString("-1.25")}}})
+	require.NoError(t, err)
+	u := w.user()
+	csrf := u.signIn(keyFinance).csrf(t)
+	require.Equal(t, http.StatusSeeOther, u.upload(csrf, answers.Remit835).Status)
+	p := u.get("/console/reconciliation?batch=" + r.batch)
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Contains(t, p.Body, `id="plb-total">3.75<`)
 }
