@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -293,4 +294,48 @@ func TestVoidDeniedInThe835IsTurnedAway(t *testing.T) {
 			assert.Equal(t, v.ID, *r.OriginalClaimID)
 		})
 	}
+}
+
+// A void the payer denied in an 835 imported before migration 00104 was
+// posted as the void's answer; the migration marks it void_denied as the
+// importer now keeps it, so it too reads turned away, reconciles and is
+// sent again (a review of the change: the fix did nothing for them). The
+// row is made as the earlier importer wrote it, and the migration's Up
+// run again over it.
+func TestVoidDeniedBeforeMigration00104IsTurnedAwayToo(t *testing.T) {
+	rw := newReversedWorld(t, "VDM-A")
+	w, sim := rw.world, rw.sim
+	dubois := w.demo.Clients["Dubois"]
+	v := w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "VDM-A-V", ClientID: dubois,
+		Frequency: billing.FreqVoid, OriginalClaimID: &rw.a.ID})
+	b2, sent2 := rw.close()
+	void := sent2.claim(t, "VDM-A-V")
+	void.Charge = strings.TrimPrefix(void.Charge, "-")
+	for i := range void.Lines {
+		void.Lines[i].Charge = strings.TrimPrefix(void.Lines[i].Charge, "-")
+	}
+	w.importFile(sim.file835(remit{NPI: void.NPI, Trace: "VDM-EFT2", Claims: []clp{{CLM: void, Status: "4", CCN: "PCN-V",
+		NoLines: true, Claim: []cas{{Group: "CO", CARC: "129", Amount: dec(void.Charge)}}}}}))
+	_, err := w.db.ExecContext(t.Context(), `ALTER TABLE payer_claim_payments DISABLE TRIGGER payer_claim_payments_immutable;
+		UPDATE payer_claim_payments SET unmatched_reason = NULL WHERE unmatched_reason = 'void_denied';
+		ALTER TABLE payer_claim_payments ENABLE TRIGGER payer_claim_payments_immutable;`)
+	require.NoError(t, err)
+	require.Equal(t, billing.PayerDenied, w.payerOf(v.ID).Status, "as the earlier importer left it")
+
+	up, err := os.ReadFile("../pg/migrations/00104_void_denied_turned_away.sql")
+	require.NoError(t, err)
+	body := string(up)
+	body = body[strings.Index(body, "-- +goose Up"):strings.Index(body, "-- +goose Down")]
+	_, err = w.db.ExecContext(t.Context(), body)
+	require.NoError(t, err)
+
+	assert.Equal(t, billing.PayerRejected, w.payerOf(v.ID).Status)
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b2.ID})
+	require.NoError(t, err)
+	requireIdentity(t, rec.Totals)
+	assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
+	assert.Equal(t, "-29.00", rec.Totals.Rejected.String())
+	_, created, err := w.b.Submit(w.ecra(), billing.NewResend("VDM-A-V2", dubois, v.ID))
+	require.NoError(t, err)
+	assert.True(t, created)
 }

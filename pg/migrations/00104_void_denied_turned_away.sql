@@ -6,8 +6,22 @@
 -- void) and the agency could not send the void again (a white-box review).
 -- Its loop now reads rejected while nothing is posted to it, whatever a
 -- 277CA said before the denial.
+--
+-- Such denials imported before this migration were posted as the void's
+-- answer: they are marked void_denied as the importer now keeps them (a
+-- review of the change found the fix did nothing for them). Only those
+-- standing: one the payer has since reversed is left as it was. Their 835
+-- lines stay as recorded, as a kept-aside claim's are.
 
 -- +goose Up
+ALTER TABLE payer_claim_payments DISABLE TRIGGER payer_claim_payments_immutable;
+UPDATE payer_claim_payments p SET unmatched_reason = 'void_denied'
+FROM batch_x12_claims x
+WHERE x.batch_id = p.batch_id AND x.claim_id = p.claim_id AND x.part = p.part AND x.frequency = '8'
+  AND p.unmatched_reason IS NULL AND NOT p.reversal AND p.paid <= 0
+  AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id);
+ALTER TABLE payer_claim_payments ENABLE TRIGGER payer_claim_payments_immutable;
+
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION payer_loop_rejected(b bigint, c bigint, p integer) RETURNS boolean
 LANGUAGE sql STABLE AS $$
@@ -25,6 +39,10 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
+-- The earlier importer posted these; read so again by the earlier function.
+ALTER TABLE payer_claim_payments DISABLE TRIGGER payer_claim_payments_immutable;
+UPDATE payer_claim_payments SET unmatched_reason = NULL WHERE unmatched_reason = 'void_denied';
+ALTER TABLE payer_claim_payments ENABLE TRIGGER payer_claim_payments_immutable;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION payer_loop_rejected(b bigint, c bigint, p integer) RETURNS boolean
 LANGUAGE sql STABLE AS $$
