@@ -911,7 +911,7 @@ func (o agencyWords) namesAsWritten(t *reading) bool {
 	if o.namedByStreet(words) {
 		return true
 	}
-	if o.namedAsAnAgency(lower, asWritten) {
+	if o.namedAsAnAgency(lower, asWritten) || o.namedByRecord(t.clauses) {
 		return true
 	}
 	for _, pr := range o.Programs {
@@ -1130,13 +1130,16 @@ var (
 		"organisation": true, "org": true, "team": true, "vendor": true, "nonprofit": true, "nonprofits": true, "charity": true, "charities": true}
 	placeNouns = map[string]bool{"program": true, "programs": true, "programme": true, "folks": true, "people": true,
 		"staff": true, "site": true, "group": true, "center": true, "centre": true, "shop": true, "authorization": true,
-		"authorizations": true, "auth": true, "auths": true,
-		// rss's own words for an agency's records, as a reviewer says
-		// them ("a duplicate of the Bridgeport voucher", "the Bridgeport
-		// PA" passed where "the Bridgeport authorization" was refused: a
-		// clients black-box pass).
-		"voucher": true, "vouchers": true, "pa": true, "pas": true, "request": true, "requests": true,
-		"enrollment": true, "enrollments": true, "claim": true, "claims": true}
+		"authorizations": true, "auth": true, "auths": true}
+	// recordNouns are rss's own words for an agency's records, as a
+	// reviewer says them ("a duplicate of the Bridgeport voucher", "the
+	// Bridgeport PA" passed where "the Bridgeport authorization" was
+	// refused: a clients black-box pass). Read right after the word within
+	// a clause only, and not their plurals "requests" and "claims", which
+	// are as often verbs: "Moved to Hartford. Request approved", "a client
+	// in Hartford requests rides" name no agency (a review of the change).
+	recordNouns = map[string]bool{"voucher": true, "vouchers": true, "pa": true, "pas": true, "request": true,
+		"enrollment": true, "enrollments": true, "claim": true}
 )
 
 // commonNameWords are words many agencies' names share, which name none of
@@ -1147,6 +1150,43 @@ var commonNameWords = map[string]bool{"recovery": true, "community": true, "supp
 	"counseling": true, "connecticut": true, "inc": true, "llc": true, "corp": true, "the": true, "and": true,
 	"for": true, "of": true, "agency": true, "program": true, "group": true, "east": true, "west": true,
 	"north": true, "south": true, "new": true, "eastern": true, "western": true, "northern": true, "southern": true}
+
+// nameMarks are the words of the agency's name and city that mark it said
+// as an agency (namedAsAnAgency): four letters or more, none of the
+// words many names share nor a word of the reader's own names.
+func (o agencyWords) nameMarks() map[string]bool {
+	own := o.own().words
+	marks := map[string]bool{}
+	for _, w := range strings.Fields(plain(o.Name+" "+o.City, true)) {
+		if utf8.RuneCountInString(w) >= 4 && !commonNameWords[w] && !own[w] {
+			marks[w] = true
+		}
+	}
+	return marks
+}
+
+// namedByRecord reports whether a clause holds a word of the agency's
+// name or city (nameMarks) right before one of recordNouns ("the
+// Bridgeport voucher", "Bridgeport's PA").
+func (o agencyWords) namedByRecord(clauses []string) bool {
+	marks := o.nameMarks()
+	for _, c := range clauses {
+		toks := strings.Fields(c)
+		for i, t := range toks {
+			if !marks[t] {
+				continue
+			}
+			next := i + 1
+			if next < len(toks) && (toks[next] == "s" || toks[next] == "based") {
+				next++
+			}
+			if next < len(toks) && recordNouns[toks[next]] {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // namedAsAnAgency reports whether text (plain, lower; not short, whose
 // "w" for "west" would read as a word) holds a word of the agency's name
@@ -1162,17 +1202,11 @@ var commonNameWords = map[string]bool{"recovery": true, "community": true, "supp
 // staff's, the catalog's) names the reader too: neither is refused. A
 // Part 2 black-box pass and its re-check found each wording.
 func (o agencyWords) namedAsAnAgency(text, asWritten string) bool {
-	own := o.own().words
 	city := map[string]bool{}
 	for _, w := range strings.Fields(plain(strings.Join(append([]string{o.City}, o.Places...), " "), true)) {
 		city[w] = true
 	}
-	marks := map[string]bool{}
-	for _, w := range strings.Fields(plain(o.Name+" "+o.City, true)) {
-		if utf8.RuneCountInString(w) >= 4 && !commonNameWords[w] && !own[w] {
-			marks[w] = true
-		}
-	}
+	marks := o.nameMarks()
 	toks := strings.Fields(text)
 	at := func(i int) string {
 		if i < 0 || i >= len(toks) {
