@@ -97,3 +97,31 @@ func TestRegistrationMatchesANameHoweverPunctuated(t *testing.T) {
 	_, b := register(keyHRA, "Lee", "Obrian")
 	assert.NotEqual(t, person(a), person(b), "a letter apart is another person")
 }
+
+// An agency holding two records whose names now fold to one (registered
+// as "O'Brien" and "OBrien" before migration 00106 matched them) is
+// answered, re-sending one, with the record spelled as sent: it was the
+// lower id whichever was sent (a review of the change).
+func TestReRegistrationAnswersTheRecordSpelledAsSent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	register := func(last string) (int, int64) {
+		t.Helper()
+		r := e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Sean", "last_name": last, "date_of_birth": "1990-03-07",
+			"gender": "U", "catchment_area": "hartford"})
+		require.Contains(t, []int{http.StatusOK, http.StatusCreated}, r.Status, "%s", r.Body)
+		return r.Status, itID(t, r)
+	}
+	_, first := register("O'Brienrs")
+	// The second record "OBrienrs" made before migration 00106.
+	var second int64
+	require.NoError(t, e.db.GetContext(t.Context(), &second, `WITH p AS (INSERT INTO persons DEFAULT VALUES RETURNING id)
+		INSERT INTO clients (person_id, provider_id, first_name, last_name, date_of_birth, gender, catchment_area, substance_use_status)
+		SELECT p.id, c.provider_id, c.first_name, 'OBrienrs', c.date_of_birth, c.gender, c.catchment_area, c.substance_use_status
+		FROM clients c, p WHERE c.id = $1 RETURNING id`, first))
+	for last, want := range map[string]int64{"OBrienrs": second, "O'Brienrs": first, "obrienrs": second} {
+		status, got := register(last)
+		assert.Equal(t, http.StatusOK, status, last)
+		assert.Equal(t, want, got, "%s: the record spelled as sent", last)
+	}
+}

@@ -199,12 +199,15 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 			WHERE c.provider_id = $5 AND (($1::text IS NOT NULL AND c.medicaid_id = $1)
 			   OR (person_name_key(c.last_name) = person_name_key($2) AND person_name_key(c.first_name) = person_name_key($3)
 			       AND c.date_of_birth = $4))
-			ORDER BY (c.medicaid_id = $1) DESC NULLS LAST, c.id LIMIT 2`,
+			ORDER BY (c.medicaid_id = $1) DESC NULLS LAST, (lower(c.last_name) = lower($2) AND lower(c.first_name) = lower($3)) DESC, c.id
+			LIMIT 2`,
 			n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth, a.ProviderID); err != nil {
 			return fmt.Errorf("match own client: %w", err)
 		}
 		if len(own) > 0 {
-			// The agency's own record: nothing here is news to it.
+			// The agency's own record: nothing here is news to it. Of two
+			// that fold to one name (registered as "O'Brien" and "OBrien"
+			// before migration 00106), the one spelled as sent (a review).
 			*out = own[0]
 			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID == *n.MedicaidID && !out.DateOfBirth.Equal(n.DateOfBirth) {
 				return rss.OnFile("client", out.ID, "medicaid_id_in_use",
