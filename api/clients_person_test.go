@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -123,5 +124,51 @@ func TestReRegistrationAnswersTheRecordSpelledAsSent(t *testing.T) {
 		status, got := register(last)
 		assert.Equal(t, http.StatusOK, status, last)
 		assert.Equal(t, want, got, "%s: the record spelled as sent", last)
+	}
+}
+
+// A name holds a letter: "." or "-" for a name not known named no one,
+// and with names matched by their letters and digits every such name
+// matched every other of a birth date, two agencies' strangers one
+// person (a clients re-check). Refused, it writes nothing.
+func TestRegistrationNameHoldsALetter(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, name := range [][2]string{{".", "Nakamura"}, {"Sean", "-"}, {"?", "!"}, {"Lee", "123"}} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyHRA, "/v1/clients", map[string]any{"first_name": name[0], "last_name": name[1],
+				"date_of_birth": "1990-03-07", "catchment_area": "hartford"}), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Contains(t, fmt.Sprint(p["errors"]), "must hold a letter", "%v", name)
+		})
+	}
+}
+
+// Another agency registering the person with a Medicaid ID an earlier
+// span of the first agency's record held joins that person, as one with
+// the ID on file does: it made a person of its own, caps and duplicate
+// checks not shared (a clients re-check).
+func TestRegistrationMatchesAMedicaidIDOfAnEarlierSpan(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := func(first, medicaid string) map[string]any {
+		return map[string]any{"first_name": first, "last_name": "Okonkwo", "date_of_birth": "1981-02-03", "catchment_area": "hartford",
+			"medicaid_id": medicaid}
+	}
+	r := e.post(keyHRA, "/v1/clients", body("Nia", "CT71000001"))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	atHRA := itID(t, r)
+	spans := itItems(t, e.get(keyHRA, itPath("/v1/clients/%d/eligibility", atHRA)))
+	require.Len(t, spans, 1)
+	r = e.post(keyHRA, itPath("/v1/clients/%d/eligibility/%d/end", atHRA, int64(spans[0]["id"].(float64))), map[string]any{"end_date": day(0)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/clients/%d/eligibility", atHRA), map[string]any{"medicaid_id": "CT71000002", "start_date": day(1)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+
+	person := func(id int64) int { return e.count(`SELECT person_id FROM clients WHERE id = $1`, id) }
+	// By name and the old ID, and by the old ID under another first name.
+	for key, first := range map[string]string{keyBCS: "Nia", keyECRA: "Niamh"} {
+		r = e.post(key, "/v1/clients", body(first, "CT71000001"))
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		assert.Equal(t, person(atHRA), person(itID(t, r)), "%s: the person whose earlier span held the ID", first)
 	}
 }

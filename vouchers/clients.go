@@ -336,7 +336,12 @@ func personNameKey(name string) string {
 // matchPerson finds the person another agency's record already names:
 // the same Medicaid ID and date of birth, else the same name
 // (personNameKey) and date of birth where no record of that person
-// carries another Medicaid ID. It
+// carries another Medicaid ID. An ID a record held on an earlier
+// eligibility span is its person's as much as the one on file: the
+// person whose ID had moved on was registered by a second agency with
+// the old one as a person of their own, caps and duplicates not shared
+// (a clients re-check), where the agency's own re-registration with it
+// found its record. It
 // returns 0 for someone new. A Medicaid ID held by a person born on another
 // day starts a new person: the conflict is the MSC's to resolve, and no
 // answer to the registering agency may show it.
@@ -352,10 +357,12 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int6
 	var ids []int64
 	err := tx.SelectContext(ctx, &ids, `SELECT c.person_id FROM clients c
 		WHERE c.date_of_birth = $4 AND (
-		      ($1::text IS NOT NULL AND c.medicaid_id = $1)
+		      ($1::text IS NOT NULL AND (c.medicaid_id = $1
+		           OR EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = c.id AND g.medicaid_id = $1)))
 		   OR (person_name_key(c.last_name) = person_name_key($2) AND person_name_key(c.first_name) = person_name_key($3)
 		       AND ($1::text IS NULL OR NOT EXISTS (
-		           SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.medicaid_id <> $1))))
+		           SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.medicaid_id <> $1
+		             AND NOT EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = o.id AND g.medicaid_id = $1)))))
 		  AND NOT EXISTS (SELECT 1 FROM clients h WHERE h.person_id = c.person_id AND h.provider_id = $5)
 		ORDER BY (c.medicaid_id = $1) DESC NULLS LAST, c.person_id LIMIT 1`,
 		n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth, providerID)

@@ -54,6 +54,15 @@ func checkName(v *rss.ValidationError, field, s string, el x12.Element) {
 		v.Add(field, "required", "%s is required", field)
 		return
 	}
+	// A name holds a letter: one of punctuation alone ("." or "-" for a
+	// name not known) named no one, and since names match by their
+	// letters and digits (personNameKey) every such name matched every
+	// other of that birth date, two agencies' strangers made one person
+	// (a clients re-check).
+	if !strings.ContainsFunc(s, unicode.IsLetter) {
+		v.Add(field, "invalid_format", "%s must hold a letter", field)
+		return
+	}
 	checkElement(v, field, s, el)
 }
 

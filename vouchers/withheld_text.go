@@ -1171,7 +1171,9 @@ func (o agencyWords) nameMarks() map[string]bool {
 func (o agencyWords) namedByRecord(clauses []string) bool {
 	marks := o.nameMarks()
 	for _, c := range clauses {
-		toks := strings.Fields(c)
+		// Its letters dotted or spaced too ("the Hartford P.A.", a
+		// re-check).
+		toks := strings.Fields(joinLetters(c))
 		for i, t := range toks {
 			if !marks[t] {
 				continue

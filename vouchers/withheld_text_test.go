@@ -272,6 +272,9 @@ func TestAgencyNamedByAWordOfItsNameAsAnAgency(t *testing.T) {
 		// rss's own words for the records (a clients black-box pass).
 		"Duplicate of the Hartford voucher": true,
 		"Duplicate of the Hartford PA":      true,
+		"Duplicate of the Hartford P.A.":    true,
+		"the Hartford P A overlaps":         true,
+		"lives in Hartford, PA":             false,
 		"the Hartford request overlaps":     true,
 		"Hartford's enrollment ends Friday": true,
 		"the Hartford claim was paid":       true,
