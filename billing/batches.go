@@ -497,6 +497,24 @@ const takenBackY = `(EXISTS (SELECT 1 FROM payer_claim_payments q WHERE q.batch_
 	AND NOT EXISTS (SELECT 1 FROM payer_claim_payments p WHERE p.batch_id = y.batch_id AND p.claim_id = y.claim_id AND p.part = y.part
 		AND p.unmatched_reason IS NULL AND NOT p.reversal AND ` + standsP + `))`
 
+// rootLineSQL selects (line_id, claim_id) the line a reversal line l's
+// reversed line takes back at the payer: that line, or, where it is a
+// void's (a resend reverses the rejected void's lines), the line that
+// void reversed, and so on down the resends. A resend read only the void
+// it resends: it sent the REF*F8 that void carried though the payer had
+// since reversed the original and paid it again under a new number, and
+// a resend of a resend never saw the payer take the original back
+// itself, and voided it again (a payer re-check and a review).
+const rootLineSQL = `WITH RECURSIVE up (line_id, claim_id, frequency, depth) AS (
+			SELECT r.id, r.claim_id, rc.frequency, 0 FROM claim_lines r JOIN claims rc ON rc.id = r.claim_id WHERE r.id = l.reverses_line_id
+			UNION ALL
+			SELECT r.id, r.claim_id, rc.frequency, up.depth + 1 FROM up
+			JOIN claim_lines v ON v.id = up.line_id
+			JOIN claim_lines r ON r.id = v.reverses_line_id
+			JOIN claims rc ON rc.id = r.claim_id
+			WHERE up.frequency = '8')
+		SELECT line_id, claim_id FROM up ORDER BY depth DESC LIMIT 1`
+
 // loopsQuery takes the billable lines of the other locked claims ($1), a
 // claim at a time, and for an 837P ($2 the route) assigns each line the
 // CLM loop that carries it ($3 lines at most to a loop):
@@ -559,12 +577,14 @@ const loopsQuery = `
 			SELECT l.id AS line_id, l.service_code, l.date_of_service, l.line_number, l.units_allowed, l.paid, l.charge,
 			       l.status = 'reversal' AS rev,
 			       ox.batch_id AS o_batch, ox.part AS o_part,
-			       CASE WHEN ox.rejected AND ox.frequency <> '1' THEN ox.original_ref
+			       CASE WHEN ox.rejected AND ox.frequency = '8' THEN COALESCE(rx.line_ccn, rx.ccn, ox.original_ref)
+			            WHEN ox.rejected AND ox.frequency <> '1' THEN ox.original_ref
 			            ELSE COALESCE(ox.line_ccn, ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
 			       COALESCE(ox.rejected AND ox.frequency = '1', false) OR (c.frequency = '8' AND COALESCE(gx.taken_back, false)) AS o_unsent,
 			       c.frequency = '7' AND COALESCE(gx.taken_back, false) AS o_gone
 			FROM claim_lines l
 			LEFT JOIN claims o ON o.id = c.original_claim_id
+			LEFT JOIN LATERAL (` + rootLineSQL + `) rt ON l.reverses_line_id IS NOT NULL
 			LEFT JOIN LATERAL (
 				SELECT x.batch_id, x.part, x.clm01, x.frequency, x.original_ref,
 				       payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
@@ -582,16 +602,28 @@ const loopsQuery = `
 				JOIN batch_x12_claims x ON x.batch_id = ob.batch_id AND x.claim_id = ob.claim_id
 				WHERE ob.claim_id = c.original_claim_id AND ob.lines > 0 AND l.reverses_line_id = ANY (x.line_ids)) ox
 				ON l.reverses_line_id IS NOT NULL
+			-- A resend's REF*F8: the payer's number for the original's loop
+			-- as it stands now (its latest payment's, its line's where the
+			-- payer split it), as a first void's is, else what the rejected
+			-- void carried.
+			LEFT JOIN LATERAL (
+				SELECT (SELECT p.payer_ccn FROM payer_claim_payments p
+				        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND NOT p.reversal
+				          AND p.unmatched_reason IS NULL AND p.payer_ccn IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS ccn,
+				       (SELECT cp.payer_ccn FROM payer_line_payments lp JOIN payer_current_postings cp ON cp.id = lp.claim_payment_id
+				        WHERE lp.line_id = rt.line_id AND cp.batch_id = x.batch_id AND cp.claim_id = x.claim_id
+				          AND cp.part = x.part AND cp.payer_ccn IS NOT NULL ORDER BY cp.id DESC LIMIT 1) AS line_ccn
+				FROM batch_claims ob
+				JOIN batch_x12_claims x ON x.batch_id = ob.batch_id AND x.claim_id = ob.claim_id
+				WHERE ob.claim_id = rt.claim_id AND ob.lines > 0 AND rt.line_id = ANY (x.line_ids)) rx
+				ON o.frequency = '8' AND l.reverses_line_id IS NOT NULL
 			-- The loop a void's line takes back at the payer: the
-			-- original's, or for a resend (a void of a void) the loop
-			-- of the line the rejected void's line reversed.
+			-- original's, through any resends (rootLineSQL).
 			LEFT JOIN LATERAL (
 				SELECT ` + takenBackY + ` AS taken_back
 				FROM batch_claims yb
 				JOIN batch_x12_claims y ON y.batch_id = yb.batch_id AND y.claim_id = yb.claim_id
-				WHERE yb.claim_id = CASE WHEN o.frequency = '8' THEN o.original_claim_id ELSE o.id END AND yb.lines > 0
-				  AND (CASE WHEN o.frequency = '8' THEN (SELECT v.reverses_line_id FROM claim_lines v WHERE v.id = l.reverses_line_id)
-				            ELSE l.reverses_line_id END) = ANY (y.line_ids)) gx
+				WHERE yb.claim_id = rt.claim_id AND yb.lines > 0 AND rt.line_id = ANY (y.line_ids)) gx
 				ON c.frequency IN ('7', '8') AND l.reverses_line_id IS NOT NULL
 			WHERE l.claim_id = c.id AND l.billable),
 		chunked AS (

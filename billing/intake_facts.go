@@ -442,15 +442,17 @@ const (
 	// rejectedVoidLinesQuery: the lines of a void (only a resend names
 	// one) that its batch sent in a CLM loop the payer turned away, nothing
 	// posted to it since, each with whether the payer has since taken
-	// back the original's loop it voids itself (takenBackY). Read after
+	// back the original's loop it voids itself (takenBackY), through any
+	// resends before it (rootLineSQL). Read after
 	// batchedQuery, under the same locks.
 	rejectedVoidLinesQuery = `SELECT l.id, COALESCE(g.taken_back, false) AS taken_back FROM claim_lines l
 		JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1 AND c.frequency = '8'
 		JOIN batch_claims b ON b.claim_id = l.claim_id AND b.lines > 0
 		JOIN batch_x12_claims x ON x.batch_id = b.batch_id AND x.claim_id = l.claim_id AND l.id = ANY (x.line_ids)
+		LEFT JOIN LATERAL (` + rootLineSQL + `) rt ON true
 		LEFT JOIN LATERAL (SELECT ` + takenBackY + ` AS taken_back FROM batch_claims yb
 			JOIN batch_x12_claims y ON y.batch_id = yb.batch_id AND y.claim_id = yb.claim_id
-			WHERE yb.claim_id = c.original_claim_id AND yb.lines > 0 AND l.reverses_line_id = ANY (y.line_ids)) g ON true
+			WHERE yb.claim_id = rt.claim_id AND yb.lines > 0 AND rt.line_id = ANY (y.line_ids)) g ON true
 		WHERE l.claim_id = ANY($2) AND l.billable AND payer_loop_rejected(x.batch_id, x.claim_id, x.part)`
 )
 

@@ -339,3 +339,65 @@ func TestVoidDeniedBeforeMigration00104IsTurnedAwayToo(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, created)
 }
+
+// denyVoid has the payer deny, in an 835, the void loop clm01 of sent (a
+// claim of the void's own, CLP02 4, the charge adjusted away, CO-129).
+func (rw *reversedWorld) denyVoid(sent sent837, clm01, trace string) {
+	rw.t.Helper()
+	void := sent.claim(rw.t, clm01)
+	require.Equal(rw.t, "8", void.Freq)
+	void.Charge = strings.TrimPrefix(void.Charge, "-")
+	for i := range void.Lines {
+		void.Lines[i].Charge = strings.TrimPrefix(void.Lines[i].Charge, "-")
+	}
+	rw.importFile(rw.sim.file835(remit{NPI: void.NPI, Trace: trace, Claims: []clp{{CLM: void, Status: "4", CCN: "PCN-" + clm01,
+		NoLines: true, Claim: []cas{{Group: "CO", CARC: "129", Amount: dec(void.Charge)}}}}}))
+}
+
+// A resend's resend reads the original's loop, not only the void it
+// resends: the void denied, its resend denied too, and the payer then
+// taking A back itself, a further resend is refused nothing_to_void, as a
+// first resend is. Read one void back, it was taken and sent, REF*F8
+// PCN-A, asking the payer to take back a payment it had taken back (a
+// review and a payer re-check).
+func TestResendOfADeniedResendAfterThePayerReversedTheOriginal(t *testing.T) {
+	rw := newReversedWorld(t, "RRD-A") // A paid 29.00, PCN-A
+	dubois := rw.demo.Clients["Dubois"]
+	v := rw.submitAs(rw.ecra(), billing.NewClaim{ClaimNumber: "RRD-A-V", ClientID: dubois,
+		Frequency: billing.FreqVoid, OriginalClaimID: &rw.a.ID})
+	_, sent2 := rw.close()
+	rw.denyVoid(sent2, "RRD-A-V", "RRD-EFT2")
+	v2, created, err := rw.b.Submit(rw.ecra(), billing.NewResend("RRD-A-V2", dubois, v.ID))
+	require.NoError(t, err)
+	require.True(t, created)
+	_, sent3 := rw.close()
+	require.Equal(t, "PCN-A", sent3.claim(t, "RRD-A-V2").F8)
+	rw.denyVoid(sent3, "RRD-A-V2", "RRD-EFT3")
+	require.Equal(t, billing.PayerRejected, rw.payerOf(v2.ID).Status, "the resend denied in turn")
+
+	rw.reverseA() // nothing of A is on the payer's books
+	_, _, err = rw.b.Submit(rw.ecra(), billing.NewResend("RRD-A-V3", dubois, v2.ID))
+	assert.Equal(t, "nothing_to_void", codeOf(err), "%v", err)
+}
+
+// A resend names the payer's number for the original as it stands: the
+// void denied, the payer reversed A and paid it again under a new number
+// (PCN-AC), and the resend went out REF*F8 PCN-A, the payment reversed,
+// leaving the one that stands paid for a service rss had voided (a payer
+// re-check). As a first void names the latest payment.
+func TestResendNamesThePaymentThatStands(t *testing.T) {
+	rw := newReversedWorld(t, "RNS-A")
+	dubois := rw.demo.Clients["Dubois"]
+	v := rw.submitAs(rw.ecra(), billing.NewClaim{ClaimNumber: "RNS-A-V", ClientID: dubois,
+		Frequency: billing.FreqVoid, OriginalClaimID: &rw.a.ID})
+	_, sent2 := rw.close()
+	rw.denyVoid(sent2, "RNS-A-V", "RNS-EFT2")
+	a := rw.sent1.claim(t, "RNS-A")
+	rw.importFile(rw.sim.file835(remit{NPI: a.NPI, Trace: "RNS-EFT3", Claims: []clp{
+		{CLM: a, Status: "22", CCN: "PCN-A"}, {CLM: a, Status: "1", CCN: "PCN-AC"}}}))
+	require.Equal(t, billing.PayerPaid, rw.payerOf(rw.a.ID).Status)
+	_, _, err := rw.b.Submit(rw.ecra(), billing.NewResend("RNS-A-V2", dubois, v.ID))
+	require.NoError(t, err)
+	_, sent3 := rw.close()
+	assert.Equal(t, "PCN-AC", sent3.claim(t, "RNS-A-V2").F8, "the payment that stands")
+}
