@@ -482,3 +482,48 @@ func TestReconciliationSumsTheProviderAdjustments(t *testing.T) {
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	assert.Contains(t, p.Body, `id="plb-total">3.75<`)
 }
+
+// A claim sent in several CLM loops shows each part as Medicaid answered
+// it: one paid and one denied read only the claim's answer, with nothing
+// to say which part was denied (a payer re-check).
+func TestClaimPageShowsEachPartsAnswer(t *testing.T) {
+	w := newWorld(t)
+	_, err := w.db.ExecContext(t.Context(), `UPDATE programs SET retro_limit_days = 400 WHERE code = 'MHW'`)
+	require.NoError(t, err)
+	status, v := w.api(http.MethodPost, keyECRA, "/v1/voucher-requests", map[string]any{"client_id": w.demo.Clients["Dubois"],
+		"service_code": "MHW-RA", "units": 100, "start_date": day(-30), "end_date": day(30)})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	var lines []map[string]any
+	for i := range 51 { // two loops: 50 lines and 1
+		lines = append(lines, map[string]any{"service_code": "MHW-RA", "date_of_service": day(-28 + i/2), "units": 1 + i%2,
+			"charge": []string{"7.25", "14.50"}[i%2]})
+	}
+	status, v = w.api(http.MethodPost, keyECRA, "/v1/claims", map[string]any{"claim_number": "PARTS", "client_id": w.demo.Clients["Dubois"],
+		"rendering_staff_id": w.demo.Staff["Kowalski"], "place_of_service": "12", "diagnoses": []string{"F33.1"}, "lines": lines})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	id := strconv.FormatInt(int64(v["id"].(float64)), 10)
+	status, v = w.api(http.MethodPost, keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	req, err := http.NewRequest(http.MethodGet, w.srv.URL+"/v1/batches/"+strconv.FormatInt(int64(v["id"].(float64)), 10)+"/file", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+keyFinance)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	file := read(t, resp)
+	require.Equal(t, http.StatusOK, file.Status, file.Body)
+	answers, err := x12test.Answer([]byte(file.Body), x12test.Scenario{Outcomes: map[string]x12test.Outcome{"PARTS-2": {Deny: "96"}}})
+	require.NoError(t, err)
+	u := w.user()
+	csrf := u.signIn(keyFinance).csrf(t)
+	require.Equal(t, http.StatusSeeOther, u.upload(csrf, answers.Remit835).Status)
+
+	ecra := w.user()
+	ecra.signIn(keyECRA)
+	p := ecra.get("/console/claims/" + id)
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	require.Contains(t, p.Body, `id="payer-loops"`)
+	loops := p.Body[strings.Index(p.Body, `id="payer-loops"`):]
+	loops = loops[:strings.Index(loops, "</table>")]
+	assert.Regexp(t, `<td>1</td><td>PARTS-1</td><td>paid</td><td class="num">[0-9.]+</td>`, loops)
+	assert.Regexp(t, `<td>2</td><td>PARTS-2</td><td>denied</td><td class="num">0.00</td>`, loops)
+}
