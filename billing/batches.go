@@ -603,13 +603,20 @@ const loopsQuery = `
 				WHERE ob.claim_id = c.original_claim_id AND ob.lines > 0 AND l.reverses_line_id = ANY (x.line_ids)) ox
 				ON l.reverses_line_id IS NOT NULL
 			-- A resend's REF*F8: the payer's number for the original's loop
-			-- as it stands now (its latest payment's, its line's where the
-			-- payer split it), as a first void's is, else what the rejected
-			-- void carried.
+			-- as it stands now, as a first void's is: the standing posting
+			-- that carries its line, or, for a loop the payer answered as a
+			-- whole (no SVC), its latest payment's; else what the rejected
+			-- void carried. Not the latest payment of a loop answered line
+			-- by line: a loop the payer split named the other part's
+			-- number for lines it never held (a review).
 			LEFT JOIN LATERAL (
 				SELECT (SELECT p.payer_ccn FROM payer_claim_payments p
 				        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND NOT p.reversal
-				          AND p.unmatched_reason IS NULL AND p.payer_ccn IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS ccn,
+				          AND p.unmatched_reason IS NULL AND p.payer_ccn IS NOT NULL
+				          AND NOT EXISTS (SELECT 1 FROM payer_claim_payments w JOIN payer_line_payments wl ON wl.claim_payment_id = w.id
+				                          WHERE w.batch_id = x.batch_id AND w.claim_id = x.claim_id AND w.part = x.part
+				                            AND NOT w.reversal AND w.unmatched_reason IS NULL)
+				        ORDER BY p.id DESC LIMIT 1) AS ccn,
 				       (SELECT cp.payer_ccn FROM payer_line_payments lp JOIN payer_current_postings cp ON cp.id = lp.claim_payment_id
 				        WHERE lp.line_id = rt.line_id AND cp.batch_id = x.batch_id AND cp.claim_id = x.claim_id
 				          AND cp.part = x.part AND cp.payer_ccn IS NOT NULL ORDER BY cp.id DESC LIMIT 1) AS line_ccn

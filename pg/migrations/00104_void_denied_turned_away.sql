@@ -10,7 +10,8 @@
 -- Such denials imported before this migration were posted as the void's
 -- answer: they are marked void_denied as the importer now keeps them (a
 -- review of the change found the fix did nothing for them). Only those
--- standing: one the payer has since reversed is left as it was. Their 835
+-- standing (payer_current_postings: one the payer has since reversed, by
+-- name or by a whole reversal after it, is left as it was). Their 835
 -- lines stay as recorded, as a kept-aside claim's are.
 
 -- +goose Up
@@ -19,7 +20,7 @@ UPDATE payer_claim_payments p SET unmatched_reason = 'void_denied'
 FROM batch_x12_claims x
 WHERE x.batch_id = p.batch_id AND x.claim_id = p.claim_id AND x.part = p.part AND x.frequency = '8'
   AND p.unmatched_reason IS NULL AND NOT p.reversal AND p.paid <= 0
-  AND NOT EXISTS (SELECT 1 FROM payer_claim_payments r WHERE r.reverses_id = p.id);
+  AND p.id IN (SELECT id FROM payer_current_postings);
 ALTER TABLE payer_claim_payments ENABLE TRIGGER payer_claim_payments_immutable;
 
 -- +goose StatementBegin
