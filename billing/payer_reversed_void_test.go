@@ -401,3 +401,35 @@ func TestResendNamesThePaymentThatStands(t *testing.T) {
 	_, sent3 := rw.close()
 	assert.Equal(t, "PCN-AC", sent3.claim(t, "RNS-A-V2").F8, "the payment that stands")
 }
+
+// A resend of a resend that closes unsent (the payer took the original
+// back itself before its batch) has the original's loop read replaced,
+// as a first resend closed unsent does: only the first was read, and the
+// loop read open for good, money awaited that the payer had taken back
+// (a re-check).
+func TestResendOfAResendClosedUnsentReplacesTheOriginal(t *testing.T) {
+	rw := newReversedWorld(t, "RRU-A")
+	dubois := rw.demo.Clients["Dubois"]
+	v := rw.submitAs(rw.ecra(), billing.NewClaim{ClaimNumber: "RRU-A-V", ClientID: dubois,
+		Frequency: billing.FreqVoid, OriginalClaimID: &rw.a.ID})
+	_, sent2 := rw.close()
+	rw.denyVoid(sent2, "RRU-A-V", "RRU-EFT2")
+	v2, _, err := rw.b.Submit(rw.ecra(), billing.NewResend("RRU-A-V2", dubois, v.ID))
+	require.NoError(t, err)
+	_, sent3 := rw.close()
+	rw.denyVoid(sent3, "RRU-A-V2", "RRU-EFT3")
+	_, _, err = rw.b.Submit(rw.ecra(), billing.NewResend("RRU-A-V3", dubois, v2.ID))
+	require.NoError(t, err)
+	rw.reverseA()
+	// The next batch has something else to send; the third void closes unsent.
+	rw.submitAs(rw.ecra(), rw.mhwClaim("RRU-B", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-8), 2, "14.50")))
+	_, sent4 := rw.close()
+	for _, c := range sent4.Claims {
+		assert.NotEqual(t, "RRU-A-V3", c.CLM01, "nothing of A is on the payer's books")
+	}
+	rec, err := rw.b.Reconcile(rw.finance(), billing.ReconcileFilter{BatchID: rw.b1.ID})
+	require.NoError(t, err)
+	requireIdentity(t, rec.Totals)
+	assert.Equal(t, "0.00", rec.Totals.Open.String(), "A's loop is replaced, not awaited")
+	assert.Equal(t, 1, rec.Totals.ReplacedClaims)
+}

@@ -164,10 +164,18 @@ const reconcileLoops = `
 		       -- unsent (the payer had taken the loop back itself) does,
 		       -- as the void closed unsent would have: the loop read open
 		       -- for good (a black-box re-check).
-		       OR (x.frequency <> '8' AND EXISTS (SELECT 1 FROM claim_lines vl
-		               JOIN claim_lines sl ON sl.reverses_line_id = vl.id
+		       -- So does a resend of a resend closed unsent, at any depth:
+		       -- only the first resend was read, and the loop read open
+		       -- for good after the second closed unsent (a re-check).
+		       OR (x.frequency <> '8' AND EXISTS (
+		               WITH RECURSIVE sends (id, depth) AS (
+		                   SELECT vl.id, 0 FROM claim_lines vl WHERE vl.reverses_line_id = ANY (x.line_ids)
+		                   UNION ALL
+		                   SELECT sl.id, s.depth + 1 FROM sends s JOIN claim_lines sl ON sl.reverses_line_id = s.id)
+		               SELECT 1 FROM sends s
+		               JOIN claim_lines sl ON sl.id = s.id
 		               JOIN batch_claims sb ON sb.claim_id = sl.claim_id AND sb.lines > 0 AND sb.batch_id > x.batch_id
-		               WHERE vl.reverses_line_id = ANY (x.line_ids)
+		               WHERE s.depth > 0
 		                 AND NOT EXISTS (SELECT 1 FROM batch_x12_claims v WHERE v.batch_id = sb.batch_id
 		                                 AND v.claim_id = sl.claim_id AND sl.id = ANY (v.line_ids)))) AS replaced
 		FROM batch_x12_claims x
