@@ -1166,29 +1166,58 @@ func (o agencyWords) nameMarks() map[string]bool {
 }
 
 // namedByRecord reports whether a clause holds a word of the agency's
-// name or city (nameMarks) right before one of recordNouns ("the
-// Bridgeport voucher", "Bridgeport's PA").
+// name or city (nameMarks) before one of recordNouns, right after it or
+// one word on ("the Bridgeport voucher", "Bridgeport's PA", "Hartford's
+// current PA", "the Bridgeport ATR voucher": a re-check found the word
+// between let through), the word between no function word ("Hartford and
+// voucher ..." names no record); or before a plural of recordPlurals
+// said as the agency's ("the Hartford claims", "Hartford's requests"),
+// not as a verb ("a client in Hartford requests rides": a review).
 func (o agencyWords) namedByRecord(clauses []string) bool {
 	marks := o.nameMarks()
 	for _, c := range clauses {
 		// Its letters dotted or spaced too ("the Hartford P.A.", a
 		// re-check).
 		toks := strings.Fields(joinLetters(c))
+		at := func(i int) string {
+			if i < 0 || i >= len(toks) {
+				return ""
+			}
+			return toks[i]
+		}
 		for i, t := range toks {
 			if !marks[t] {
 				continue
 			}
-			next := i + 1
-			if next < len(toks) && (toks[next] == "s" || toks[next] == "based") {
-				next++
+			next, owned := i+1, determiners[at(i-1)]
+			if at(next) == "s" || at(next) == "based" {
+				next, owned = next+1, owned || at(next) == "s"
 			}
-			if next < len(toks) && recordNouns[toks[next]] {
+			if recordNouns[at(next)] || (recordNouns[at(next+1)] && at(next) != "" && !functionWords[at(next)]) {
+				return true
+			}
+			if owned && (recordPlurals[at(next)] || (recordPlurals[at(next+1)] && at(next) != "" && !functionWords[at(next)])) {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+var (
+	// recordPlurals are recordNouns' plurals that are verbs too.
+	recordPlurals = map[string]bool{"requests": true, "claims": true}
+	// determiners before a name word say what follows is its noun ("the
+	// Hartford claims", not "in Hartford claims").
+	determiners = map[string]bool{"the": true, "their": true, "its": true, "his": true, "her": true, "those": true,
+		"these": true, "all": true, "any": true, "other": true}
+	// functionWords are words that join a clause's parts, never a noun's
+	// adjective ("moved to Hartford and voucher approved").
+	functionWords = map[string]bool{"and": true, "or": true, "but": true, "for": true, "to": true, "with": true, "in": true,
+		"on": true, "at": true, "of": true, "by": true, "from": true, "so": true, "then": true, "than": true, "as": true,
+		"if": true, "via": true, "is": true, "was": true, "are": true, "were": true, "has": true, "had": true, "no": true,
+		"not": true, "a": true, "an": true, "the": true, "this": true, "that": true, "per": true}
+)
 
 // namedAsAnAgency reports whether text (plain, lower; not short, whose
 // "w" for "west" would read as a word) holds a word of the agency's name

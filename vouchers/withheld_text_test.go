@@ -275,11 +275,21 @@ func TestAgencyNamedByAWordOfItsNameAsAnAgency(t *testing.T) {
 		"Duplicate of the Hartford P.A.":    true,
 		"the Hartford P A overlaps":         true,
 		"lives in Hartford, PA":             false,
-		"the Hartford request overlaps":     true,
-		"Hartford's enrollment ends Friday": true,
-		"the Hartford claim was paid":       true,
-		"a voucher for rides to Hartford":   false,
-		"requests rides to Hartford":        false,
+		// One word between, and the plurals said as the agency's (a
+		// re-check and a review).
+		"Hartford's current PA overlaps":          true,
+		"the Hartford ATR voucher":                true,
+		"per the Hartford pending request":        true,
+		"the Hartford claims were paid":           true,
+		"Hartford's claims were paid":             true,
+		"overlaps the Hartford requests":          true,
+		"moved to Hartford and voucher approved":  false,
+		"client from Hartford now requests rides": false,
+		"the Hartford request overlaps":           true,
+		"Hartford's enrollment ends Friday":       true,
+		"the Hartford claim was paid":             true,
+		"a voucher for rides to Hartford":         false,
+		"requests rides to Hartford":              false,
 		// Within a clause, and not the plurals that are verbs too (a
 		// review of the change).
 		"Client living in Hartford requests two more rides":      false,
