@@ -355,14 +355,22 @@ func personNameKey(name string) string {
 // pass).
 func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int64) (int64, error) {
 	var ids []int64
-	err := tx.SelectContext(ctx, &ids, `SELECT c.person_id FROM clients c
-		WHERE c.date_of_birth = $4 AND (
-		      ($1::text IS NOT NULL AND (c.medicaid_id = $1
-		           OR EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = c.id AND g.medicaid_id = $1)))
-		   OR (person_name_key(c.last_name) = person_name_key($2) AND person_name_key(c.first_name) = person_name_key($3)
-		       AND ($1::text IS NULL OR NOT EXISTS (
-		           SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.medicaid_id <> $1
-		             AND NOT EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = o.id AND g.medicaid_id = $1)))))
+	// The candidates are read by index each (the Medicaid ID on file, on a
+	// span, the name's key), then joined: one OR over clients scanned the
+	// identity index by birth date (a review).
+	err := tx.SelectContext(ctx, &ids, `WITH cand (id) AS (
+			SELECT c.id FROM clients c WHERE $1::text IS NOT NULL AND c.medicaid_id = $1
+			UNION
+			SELECT g.client_id FROM client_eligibility g WHERE $1::text IS NOT NULL AND g.medicaid_id = $1
+			UNION
+			SELECT c.id FROM clients c
+			WHERE person_name_key(c.last_name) = person_name_key($2) AND person_name_key(c.first_name) = person_name_key($3)
+			  AND c.date_of_birth = $4
+			  AND ($1::text IS NULL OR NOT EXISTS (
+			      SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.medicaid_id <> $1
+			        AND NOT EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = o.id AND g.medicaid_id = $1))))
+		SELECT c.person_id FROM cand JOIN clients c ON c.id = cand.id
+		WHERE c.date_of_birth = $4
 		  AND NOT EXISTS (SELECT 1 FROM clients h WHERE h.person_id = c.person_id AND h.provider_id = $5)
 		ORDER BY (c.medicaid_id = $1) DESC NULLS LAST, c.person_id LIMIT 1`,
 		n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth, providerID)
