@@ -447,9 +447,12 @@ func (o *original) resendable() error {
 				return nil
 			}
 		}
+		// Not named by the void's original: for a resend of a resend that
+		// is the void before it, not the claim the payer reversed (a
+		// re-check).
 		return rss.Coded(rss.ErrConflict, "nothing_to_void",
-			"void %d was rejected, but the payer has since reversed the payment of claim %d itself: nothing of it is on the payer's "+
-				"books to void, so nothing is sent again", o.ID, *o.OriginalClaimID)
+			"void %d was rejected, but the payer has since reversed itself the payment of the claim it voids: nothing of it is on "+
+				"the payer's books to void, so nothing is sent again", o.ID)
 	}
 	for i := range o.lines {
 		if o.lines[i].Batched {
