@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -166,10 +167,7 @@ func TestPaymentOnAVoidIsKeptAside(t *testing.T) {
 	b2, sent2 := rw.close()
 	paidVoid := sent2.claim(t, "VDP-A-V")
 	require.Equal(t, "8", paidVoid.Freq)
-	paidVoid.Charge = strings.TrimPrefix(paidVoid.Charge, "-")
-	for i := range paidVoid.Lines {
-		paidVoid.Lines[i].Charge = strings.TrimPrefix(paidVoid.Lines[i].Charge, "-")
-	}
+	paidVoid = answeredAs(t, paidVoid)
 	f := w.importFile(sim.file835(remit{NPI: paidVoid.NPI, Trace: "VDP-EFT2", Claims: []clp{{CLM: paidVoid, Status: "1", CCN: "PCN-V"}}}))
 	require.Equal(t, 1, f.Summary.Unmatched, "%+v", f.Summary)
 	d, err := w.b.PayerFile(w.finance(), f.ID)
@@ -258,10 +256,7 @@ func TestVoidDeniedInThe835IsTurnedAway(t *testing.T) {
 			b2, sent2 := rw.close()
 			void := sent2.claim(t, "VDD-A-V")
 			require.Equal(t, "8", void.Freq)
-			void.Charge = strings.TrimPrefix(void.Charge, "-")
-			for i := range void.Lines {
-				void.Lines[i].Charge = strings.TrimPrefix(void.Lines[i].Charge, "-")
-			}
+			void = answeredAs(t, void)
 			f := w.importFile(sim.file835(remit{NPI: void.NPI, Trace: "VDD-EFT2", Claims: []clp{{CLM: void, Status: status, CCN: "PCN-V",
 				NoLines: true, Claim: []cas{{Group: "CO", CARC: "129", Amount: dec(strings.TrimPrefix(void.Charge, "-"))}}}}}))
 			require.Equal(t, 1, f.Summary.Unmatched, "%+v", f.Summary)
@@ -310,10 +305,7 @@ func TestVoidDeniedBeforeMigration00104IsTurnedAwayToo(t *testing.T) {
 		Frequency: billing.FreqVoid, OriginalClaimID: &rw.a.ID})
 	b2, sent2 := rw.close()
 	void := sent2.claim(t, "VDM-A-V")
-	void.Charge = strings.TrimPrefix(void.Charge, "-")
-	for i := range void.Lines {
-		void.Lines[i].Charge = strings.TrimPrefix(void.Lines[i].Charge, "-")
-	}
+	void = answeredAs(t, void)
 	w.importFile(sim.file835(remit{NPI: void.NPI, Trace: "VDM-EFT2", Claims: []clp{{CLM: void, Status: "4", CCN: "PCN-V",
 		NoLines: true, Claim: []cas{{Group: "CO", CARC: "129", Amount: dec(void.Charge)}}}}}))
 	_, err := w.db.ExecContext(t.Context(), `ALTER TABLE payer_claim_payments DISABLE TRIGGER payer_claim_payments_immutable;
@@ -344,12 +336,8 @@ func TestVoidDeniedBeforeMigration00104IsTurnedAwayToo(t *testing.T) {
 // claim of the void's own, CLP02 4, the charge adjusted away, CO-129).
 func (rw *reversedWorld) denyVoid(sent sent837, clm01, trace string) {
 	rw.t.Helper()
-	void := sent.claim(rw.t, clm01)
+	void := answeredAs(rw.t, sent.claim(rw.t, clm01))
 	require.Equal(rw.t, "8", void.Freq)
-	void.Charge = strings.TrimPrefix(void.Charge, "-")
-	for i := range void.Lines {
-		void.Lines[i].Charge = strings.TrimPrefix(void.Lines[i].Charge, "-")
-	}
 	rw.importFile(rw.sim.file835(remit{NPI: void.NPI, Trace: trace, Claims: []clp{{CLM: void, Status: "4", CCN: "PCN-" + clm01,
 		NoLines: true, Claim: []cas{{Group: "CO", CARC: "129", Amount: dec(void.Charge)}}}}}))
 }
@@ -432,4 +420,17 @@ func TestResendOfAResendClosedUnsentReplacesTheOriginal(t *testing.T) {
 	requireIdentity(t, rec.Totals)
 	assert.Equal(t, "0.00", rec.Totals.Open.String(), "A's loop is replaced, not awaited")
 	assert.Equal(t, 1, rec.Totals.ReplacedClaims)
+}
+
+// answeredAs is void loop c as a payer's 835 answers it: its charges as
+// amounts, positive (rss sends a void's negative; a CLP that is no
+// reversal carries none).
+func answeredAs(t *testing.T, c sentCLM) sentCLM {
+	t.Helper()
+	c.Charge = strings.TrimPrefix(c.Charge, "-")
+	c.Lines = slices.Clone(c.Lines)
+	for i := range c.Lines {
+		c.Lines[i].Charge = strings.TrimPrefix(c.Lines[i].Charge, "-")
+	}
+	return c
 }

@@ -63,17 +63,24 @@ func (w *world) medicaidBatch(t *testing.T) medicaidRound {
 	status, v = w.api(http.MethodPost, keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
 	require.Equal(t, http.StatusCreated, status, "%v", v)
 	r.batch = strconv.FormatInt(int64(v["id"].(float64)), 10)
-	req, err := http.NewRequest(http.MethodGet, w.srv.URL+"/v1/batches/"+r.batch+"/file", nil)
+	file := w.batchFile(t, r.batch)
+	r.answers, err = x12test.Answer([]byte(file.Body), x12test.Scenario{Outcomes: map[string]x12test.Outcome{r.deniedN: {Deny: "96"}}})
+	require.NoError(t, err)
+	require.NotNil(t, r.answers.Remit835)
+	return r
+}
+
+// batchFile is batch id's file as finance downloads it from the API.
+func (w *world) batchFile(t *testing.T, id string) page {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, w.srv.URL+"/v1/batches/"+id+"/file", nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+keyFinance)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	file := read(t, resp)
 	require.Equal(t, http.StatusOK, file.Status, file.Body)
-	r.answers, err = x12test.Answer([]byte(file.Body), x12test.Scenario{Outcomes: map[string]x12test.Outcome{r.deniedN: {Deny: "96"}}})
-	require.NoError(t, err)
-	require.NotNil(t, r.answers.Remit835)
-	return r
+	return file
 }
 
 // upload posts a file through the console's upload form.
@@ -462,13 +469,7 @@ func TestHeldClaimsAreNamedOnThePreviewAndTheClaim(t *testing.T) {
 func TestReconciliationSumsTheProviderAdjustments(t *testing.T) {
 	w := newWorld(t)
 	r := w.medicaidBatch(t)
-	req, err := http.NewRequest(http.MethodGet, w.srv.URL+"/v1/batches/"+r.batch+"/file", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+keyFinance)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	file := read(t, resp)
-	require.Equal(t, http.StatusOK, file.Status, file.Body)
+	file := w.batchFile(t, r.batch)
 	var npi string
 	require.NoError(t, w.db.GetContext(t.Context(), &npi, `SELECT npi FROM providers WHERE id = $1`, w.demo.Providers["ECRA"]))
 	answers, err := x12test.Answer([]byte(file.Body), x12test.Scenario{Outcomes: map[string]x12test.Outcome{r.deniedN: {Deny: "96"}},
@@ -504,13 +505,7 @@ func TestClaimPageShowsEachPartsAnswer(t *testing.T) {
 	id := strconv.FormatInt(int64(v["id"].(float64)), 10)
 	status, v = w.api(http.MethodPost, keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
 	require.Equal(t, http.StatusCreated, status, "%v", v)
-	req, err := http.NewRequest(http.MethodGet, w.srv.URL+"/v1/batches/"+strconv.FormatInt(int64(v["id"].(float64)), 10)+"/file", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+keyFinance)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	file := read(t, resp)
-	require.Equal(t, http.StatusOK, file.Status, file.Body)
+	file := w.batchFile(t, strconv.FormatInt(int64(v["id"].(float64)), 10))
 	answers, err := x12test.Answer([]byte(file.Body), x12test.Scenario{Outcomes: map[string]x12test.Outcome{"PARTS-2": {Deny: "96"}}})
 	require.NoError(t, err)
 	u := w.user()
