@@ -805,8 +805,14 @@ type reading struct {
 	text, lower, words, compacted, asWritten string
 	sentences                                []sentenceRead
 	clauses                                  []string // its sentences' clauses (at , ; : ( )), folded as words is
-	emailLocals                              []string // compacted
-	bare                                     *reading // possessives dropped; nil when it has none
+	// phrases are its sentences' parts at , ; : and line breaks, not
+	// brackets, folded as words is: what namedByRecord reads a name
+	// word's record in ("Hartford (PA) overlaps" got through read by
+	// clauses, and "lives in Hartford\n\nVoucher denied" was refused read
+	// by sentences: a re-check).
+	phrases     []string
+	emailLocals []string // compacted
+	bare        *reading // possessives dropped; nil when it has none
 }
 
 // sentenceRead is a sentence of a text (sentences) as written, its plain
@@ -829,6 +835,9 @@ func foldText(text string) *reading {
 		t.sentences = append(t.sentences, sentenceRead{raw: s, words: short(plain(s, true)), asWritten: plain(s, false)})
 		for _, c := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",;:()", r) }) {
 			t.clauses = append(t.clauses, short(plain(c, true)))
+		}
+		for _, c := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",;:\n\r\u2028\u2029", r) }) {
+			t.phrases = append(t.phrases, short(plain(c, true)))
 		}
 	}
 	for _, m := range emailLocal.FindAllStringSubmatch(norm.NFKC.String(text), -1) {
@@ -911,7 +920,7 @@ func (o agencyWords) namesAsWritten(t *reading) bool {
 	if o.namedByStreet(words) {
 		return true
 	}
-	if o.namedAsAnAgency(lower, asWritten) || o.namedByRecord(t.clauses) {
+	if o.namedAsAnAgency(lower, asWritten) || o.namedByRecord(t.phrases) {
 		return true
 	}
 	for _, pr := range o.Programs {
@@ -1139,7 +1148,8 @@ var (
 	// are as often verbs: "Moved to Hartford. Request approved", "a client
 	// in Hartford requests rides" name no agency (a review of the change).
 	recordNouns = map[string]bool{"voucher": true, "vouchers": true, "pa": true, "pas": true, "request": true,
-		"enrollment": true, "enrollments": true, "claim": true}
+		"enrollment": true, "enrollments": true, "claim": true, "authorization": true, "authorizations": true, "auth": true,
+		"auths": true}
 )
 
 // commonNameWords are words many agencies' names share, which name none of
@@ -1165,17 +1175,20 @@ func (o agencyWords) nameMarks() map[string]bool {
 	return marks
 }
 
-// namedByRecord reports whether a clause holds a word of the agency's
-// name or city (nameMarks) before one of recordNouns, right after it or
-// one word on ("the Bridgeport voucher", "Bridgeport's PA", "Hartford's
-// current PA", "the Bridgeport ATR voucher": a re-check found the word
-// between let through), the word between no function word ("Hartford and
-// voucher ..." names no record); or before a plural of recordPlurals
-// said as the agency's ("the Hartford claims", "Hartford's requests"),
-// not as a verb ("a client in Hartford requests rides": a review).
-func (o agencyWords) namedByRecord(clauses []string) bool {
+// namedByRecord reports whether a phrase (reading.phrases) holds a word
+// of the agency's name or city (nameMarks) before one of recordNouns:
+// right after it ("the Bridgeport voucher", "Bridgeport's PA"), or, said
+// as the agency's (after a determiner or with a possessive), up to two
+// words on, none a function word ("Hartford's current PA", "the
+// Bridgeport ATR voucher", "Hartford's ATR-TR voucher": a re-check found
+// the words between let through; "a client in Hartford needs voucher
+// for rides" is the client's, a later re-check); or before a plural of
+// recordPlurals said as the agency's ("the Hartford claims",
+// "Hartford's requests"), not as a verb ("a client in Hartford requests
+// rides": a review).
+func (o agencyWords) namedByRecord(phrases []string) bool {
 	marks := o.nameMarks()
-	for _, c := range clauses {
+	for _, c := range phrases {
 		// Its letters dotted or spaced too ("the Hartford P.A.", a
 		// re-check).
 		toks := strings.Fields(joinLetters(c))
@@ -1193,11 +1206,16 @@ func (o agencyWords) namedByRecord(clauses []string) bool {
 			if at(next) == "s" || at(next) == "based" {
 				next, owned = next+1, owned || at(next) == "s"
 			}
-			if recordNouns[at(next)] || (recordNouns[at(next+1)] && at(next) != "" && !functionWords[at(next)]) {
+			if recordNouns[at(next)] {
 				return true
 			}
-			if owned && (recordPlurals[at(next)] || (recordPlurals[at(next+1)] && at(next) != "" && !functionWords[at(next)])) {
-				return true
+			if !owned {
+				continue
+			}
+			for j := next; j <= next+2 && at(j) != "" && !functionWords[at(j)]; j++ {
+				if recordNouns[at(j)] || recordPlurals[at(j)] {
+					return true
+				}
 			}
 		}
 	}

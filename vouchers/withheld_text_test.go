@@ -285,11 +285,21 @@ func TestAgencyNamedByAWordOfItsNameAsAnAgency(t *testing.T) {
 		"overlaps the Hartford requests":          true,
 		"moved to Hartford and voucher approved":  false,
 		"client from Hartford now requests rides": false,
-		"the Hartford request overlaps":           true,
-		"Hartford's enrollment ends Friday":       true,
-		"the Hartford claim was paid":             true,
-		"a voucher for rides to Hartford":         false,
-		"requests rides to Hartford":              false,
+		// Brackets, line breaks, two words between, a verb between (a
+		// third re-check).
+		"Hartford (PA) overlaps":                                        true,
+		"Hartford's current authorization overlaps":                     true,
+		"Hartford's ATR authorization":                                  true,
+		"Hartford's ATR-TR voucher overlaps":                            true,
+		"Client lives in Hartford\n\nVoucher denied: rides are covered": false,
+		"Client in Hartford needs voucher for rides":                    false,
+		"Travel to Hartford requires PA extension":                      false,
+		"Hartford Hospital request approved":                            false,
+		"the Hartford request overlaps":                                 true,
+		"Hartford's enrollment ends Friday":                             true,
+		"the Hartford claim was paid":                                   true,
+		"a voucher for rides to Hartford":                               false,
+		"requests rides to Hartford":                                    false,
 		// Within a clause, and not the plurals that are verbs too (a
 		// review of the change).
 		"Client living in Hartford requests two more rides":      false,
