@@ -805,15 +805,24 @@ type reading struct {
 	text, lower, words, compacted, asWritten string
 	sentences                                []sentenceRead
 	clauses                                  []string // its sentences' clauses (at , ; : ( )), folded as words is
-	// phrases are its sentences' parts at , ; : and line breaks, not
-	// brackets, folded as words is: what namedByRecord reads a name
-	// word's record in ("Hartford (PA) overlaps" got through read by
-	// clauses, and "lives in Hartford\n\nVoucher denied" was refused read
-	// by sentences: a re-check).
+	// phrases are its sentences' parts at , ; : a blank line, a spaced
+	// dash or an ellipsis, not brackets nor a line wrapped, folded as
+	// words is: what namedByRecord reads a name word's record in
+	// ("Hartford (PA) overlaps" got through read by clauses, "lives in
+	// Hartford\n\nVoucher denied" was refused read by sentences, and
+	// "the Hartford\nvoucher" got through when any line break ended a
+	// phrase: re-checks).
 	phrases     []string
 	emailLocals []string // compacted
 	bare        *reading // possessives dropped; nil when it has none
 }
+
+// blankLine and phraseBreaks end a phrase (reading.phrases) as , ; : do.
+var (
+	lineEnds     = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u2028", "\n")
+	blankLine    = regexp.MustCompile(`\n[ \t]*\n`)
+	phraseBreaks = strings.NewReplacer(" - ", ";", " \u2013 ", ";", "\u2014", ";", "...", ";", "\u2026", ";")
+)
 
 // sentenceRead is a sentence of a text (sentences) as written, its plain
 // lower words with streets' short forms, and its plain words in their case.
@@ -836,7 +845,9 @@ func foldText(text string) *reading {
 		for _, c := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",;:()", r) }) {
 			t.clauses = append(t.clauses, short(plain(c, true)))
 		}
-		for _, c := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",;:\n\r\u2028\u2029", r) }) {
+		for _, c := range strings.FieldsFunc(phraseBreaks.Replace(blankLine.ReplaceAllString(lineEnds.Replace(s), ";")), func(r rune) bool {
+			return strings.ContainsRune(",;:\u2029", r)
+		}) {
 			t.phrases = append(t.phrases, short(plain(c, true)))
 		}
 	}
@@ -1212,8 +1223,13 @@ func (o agencyWords) namedByRecord(phrases []string) bool {
 			if !owned {
 				continue
 			}
+			// The plurals right after only: "the Hartford clinic
+			// requests a ride plan" is the clinic's verb (a re-check).
+			if recordPlurals[at(next)] {
+				return true
+			}
 			for j := next; j <= next+2 && at(j) != "" && !functionWords[at(j)]; j++ {
-				if recordNouns[at(j)] || recordPlurals[at(j)] {
+				if recordNouns[at(j)] {
 					return true
 				}
 			}
@@ -1227,8 +1243,10 @@ var (
 	recordPlurals = map[string]bool{"requests": true, "claims": true}
 	// determiners before a name word say what follows is its noun ("the
 	// Hartford claims", not "in Hartford claims").
-	determiners = map[string]bool{"the": true, "their": true, "its": true, "his": true, "her": true, "those": true,
-		"these": true, "all": true, "any": true, "other": true}
+	// Not "her" nor "his", which are as often the client's ("her
+	// Hartford housing voucher": a re-check).
+	determiners = map[string]bool{"the": true, "their": true, "its": true, "those": true, "these": true, "all": true,
+		"any": true, "other": true}
 	// functionWords are words that join a clause's parts, never a noun's
 	// adjective ("moved to Hartford and voucher approved").
 	functionWords = map[string]bool{"and": true, "or": true, "but": true, "for": true, "to": true, "with": true, "in": true,

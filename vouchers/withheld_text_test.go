@@ -295,11 +295,22 @@ func TestAgencyNamedByAWordOfItsNameAsAnAgency(t *testing.T) {
 		"Client in Hartford needs voucher for rides":                    false,
 		"Travel to Hartford requires PA extension":                      false,
 		"Hartford Hospital request approved":                            false,
-		"the Hartford request overlaps":                                 true,
-		"Hartford's enrollment ends Friday":                             true,
-		"the Hartford claim was paid":                                   true,
-		"a voucher for rides to Hartford":                               false,
-		"requests rides to Hartford":                                    false,
+		// A line wrapped is no break; a blank line, a spaced dash and an
+		// ellipsis are; "her" is the client's (a fourth re-check).
+		"Denied: the dates overlap the existing Hartford\nvoucher for this client": true,
+		"the current Hartford\r\nPA overlaps":                                      true,
+		"Hartford's\rvoucher":                                                      true,
+		"Client lives in Hartford\r\n\r\nVoucher denied: rides are covered":        false,
+		"Lives in Hartford - voucher denied":                                       false,
+		"Lives in Hartford \u2014 voucher denied":                                  false,
+		"Moved to Hartford... voucher denied":                                      false,
+		"Her Hartford housing voucher was renewed":                                 false,
+		"The Hartford clinic requests a ride plan":                                 false,
+		"the Hartford request overlaps":                                            true,
+		"Hartford's enrollment ends Friday":                                        true,
+		"the Hartford claim was paid":                                              true,
+		"a voucher for rides to Hartford":                                          false,
+		"requests rides to Hartford":                                               false,
 		// Within a clause, and not the plurals that are verbs too (a
 		// review of the change).
 		"Client living in Hartford requests two more rides":      false,
