@@ -343,6 +343,9 @@ type agencyWords struct {
 	// (fold); nil, they are folded at each reading.
 	ownFolded   *ownFolds
 	wordsFolded []foldedWord
+	// marksFolded is nameMarks once for all the texts (fold): two rules
+	// read it for each text.
+	marksFolded map[string]bool
 	Clients     pq.Int64Array `db:"clients"` // its records of the person
 	// Authorizations are the ids of its authorizations for the person,
 	// named as "authorization 12" (their numbers are among Numbers), and
@@ -543,6 +546,7 @@ type foldedWord struct {
 func (o *agencyWords) fold(own *ownFolds) {
 	o.ownFolded = own
 	o.wordsFolded = foldWords(o.Words)
+	o.marksFolded = o.nameMarks()
 }
 
 // foldAgencies folds each agency's words, with own, the reader's and the
@@ -1176,6 +1180,9 @@ var commonNameWords = map[string]bool{"recovery": true, "community": true, "supp
 // as an agency (namedAsAnAgency): four letters or more, none of the
 // words many names share nor a word of the reader's own names.
 func (o agencyWords) nameMarks() map[string]bool {
+	if o.marksFolded != nil {
+		return o.marksFolded
+	}
 	own := o.own().words
 	marks := map[string]bool{}
 	for _, w := range strings.Fields(plain(o.Name+" "+o.City, true)) {
