@@ -144,7 +144,7 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		return rss.Invalid("format", "invalid_value", "format must be json or csv")
 	}
 	if !a.SeesProvider(providerID) {
-		return fmt.Errorf("%w: batch %d has no advice for provider %d", rss.ErrNotFound, batchID, providerID)
+		return fmt.Errorf("%w: remittance advice of batch %d for provider %d", rss.ErrNotFound, batchID, providerID)
 	}
 	b, err := getBatch(ctx, s.db, batchID)
 	if err != nil {
@@ -158,7 +158,7 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		FROM providers p LEFT JOIN batch_providers bp ON bp.batch_id = $2 AND bp.provider_id = p.id
 		WHERE p.id = $1 AND EXISTS (SELECT 1 FROM batch_claims WHERE batch_id = $2 AND provider_id = p.id)`, providerID, batchID)
 	if errors.Is(err, pg.ErrNoRows) {
-		return fmt.Errorf("%w: batch %d has no advice for provider %d", rss.ErrNotFound, batchID, providerID)
+		return fmt.Errorf("%w: remittance advice of batch %d for provider %d", rss.ErrNotFound, batchID, providerID)
 	}
 	if err != nil {
 		return err
@@ -324,8 +324,10 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		return err
 	}
 	_ = tx.Rollback() // read-only: released before the audit takes a connection
-	return access.Record(ctx, s.db, access.Event{Action: "export", EntityType: "remittance_advice",
-		EntityID: access.ID(batchID) + "/" + access.ID(providerID), Outcome: format})
+	return s.recordDownload(ctx, access.Event{Action: "export", EntityType: "remittance_advice",
+		EntityID: access.ID(batchID) + "/" + access.ID(providerID), Outcome: format},
+		`SELECT bc.claim_id AS entity_id, c.client_id FROM batch_claims bc JOIN claims c ON c.id = bc.claim_id
+		WHERE bc.batch_id = $1 AND bc.provider_id = $2`, batchID, providerID)
 }
 
 type adviceWriter interface {

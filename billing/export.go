@@ -72,8 +72,26 @@ func (s *Service) Export(ctx context.Context, batchID int64, w io.Writer, progre
 	if err != nil {
 		return b, fileError(b.ID, err)
 	}
-	return b, access.Record(ctx, s.db, access.Event{Action: "export", EntityType: "batch",
-		EntityID: access.ID(batchID), Outcome: FileKind(b.PayerRoute)})
+	return b, s.recordDownload(ctx, access.Event{Action: "export", EntityType: "batch",
+		EntityID: access.ID(batchID), Outcome: FileKind(b.PayerRoute)},
+		`SELECT bc.claim_id AS entity_id, c.client_id FROM batch_claims bc JOIN claims c ON c.id = bc.claim_id
+		WHERE bc.batch_id = $1`, batchID)
+}
+
+// recordDownload audits a download of client records: the export event
+// (what was taken, in which form), and in the same transaction a read set
+// of the same entity type listing each claim it carried under its client
+// (query: one entity_id, client_id row a claim), as a client-level report
+// is audited. The export event alone named no client, and "who saw this
+// person's records" never found an 837P's names, dates of birth and
+// Medicaid IDs taken by finance (a black-box pass).
+func (s *Service) recordDownload(ctx context.Context, export access.Event, query string, args ...any) error {
+	return s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := access.Record(ctx, tx, export); err != nil {
+			return err
+		}
+		return access.RecordReads(ctx, tx, export.EntityType, query, args...)
+	})
 }
 
 // fileError reports a file that cannot be written as a conflict naming the
