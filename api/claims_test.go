@@ -211,6 +211,16 @@ func TestClaimsRolesAndVisibility(t *testing.T) {
 	assert.Empty(t, list.JSON(t)["items"], "lists never show another agency's claims")
 	for _, key := range []string{keyReviewer, keyFinance, keyAdmin} {
 		requireProblem(t, e.post(key, "/v1/claims", e.riveraClaim("R-1", cmLine(day(-3), 2, "30.00"))), 403, "forbidden")
+		// A role that submits no claims is refused before the claim is
+		// looked up: an unknown id answered 404 and a known one 403 (a
+		// black-box pass).
+		for _, p := range []string{path, "/v1/claims/999999"} {
+			for _, verb := range []string{"/void", "/resend"} {
+				itNothingWritten(t, e, func() {
+					requireProblem(t, e.post(key, p+verb, map[string]any{"claim_number": "R-1-V"}), 403, "forbidden")
+				})
+			}
+		}
 	}
 	requireProblem(t, e.post(keyHRA, "/v1/batches", map[string]any{"payer_route": "payment_register", "through_date": day(0)}), 403, "forbidden")
 

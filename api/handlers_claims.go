@@ -420,9 +420,9 @@ func (s *Server) claimOnClaim(c *gin.Context, build func(number string, client, 
 	if !decode(c, &body) {
 		return
 	}
-	client := s.b.ClientOf(c.Request.Context(), id)
-	if client == 0 {
-		problem(c, http.StatusNotFound, "not_found", "Not found", "no such claim")
+	client, err := s.b.ClientOf(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	n := build(body.ClaimNumber, client, id)

@@ -248,19 +248,27 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// ClientOf returns the client of a claim the actor may see (0 when none),
-// so a void by claim id can be built without the caller naming the client.
-func (s *Service) ClientOf(ctx context.Context, claimID int64) int64 {
-	a, err := access.ActorFrom(ctx)
+// ClientOf returns the client of a claim the actor may void or resend, so
+// a void by claim id can be built without the caller naming the client. A
+// role that submits no claims is refused before the claim is looked up,
+// as every other write refuses it (a black-box pass: an MSC key had a 404
+// for an unknown id and a 403 for a known one); a claim the actor may not
+// see is not found, exactly as one that does not exist.
+func (s *Service) ClientOf(ctx context.Context, claimID int64) (int64, error) {
+	a, err := access.Require(ctx, access.RoleProvider)
 	if err != nil {
-		return 0
+		return 0, err
 	}
 	var row struct {
 		Client   int64 `db:"client_id"`
 		Provider int64 `db:"provider_id"`
 	}
-	if err := s.db.GetContext(ctx, &row, `SELECT client_id, provider_id FROM claims WHERE id = $1`, claimID); err != nil || !a.SeesProvider(row.Provider) {
-		return 0
+	err = s.db.GetContext(ctx, &row, `SELECT client_id, provider_id FROM claims WHERE id = $1`, claimID)
+	if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(row.Provider)) {
+		return 0, fmt.Errorf("%w: no such claim", rss.ErrNotFound)
 	}
-	return row.Client
+	if err != nil {
+		return 0, fmt.Errorf("claim's client: %w", err)
+	}
+	return row.Client, nil
 }
