@@ -894,6 +894,10 @@ func TestAPIKeysCreateAuthenticateRevoke(t *testing.T) {
 	id := itID(t, r)
 	assert.Equal(t, "provider", nk["role"])
 	assert.Equal(t, 1, itAudit(e.env, "create", "api_key", itStr(id)))
+	var outcome string
+	require.NoError(t, e.db.GetContext(t.Context(), &outcome, `SELECT outcome FROM audit_events
+		WHERE action = 'create' AND entity_type = 'api_key' AND entity_id = $1`, itStr(id)))
+	assert.Equal(t, fmt.Sprintf("provider:%d", e.demo.Providers["BCS"]), outcome, "the event says what the key was given")
 
 	// Hashed at rest: the secret appears nowhere in the row; its SHA-256 does.
 	_, secret, ok := strings.Cut(strings.TrimPrefix(key, "rss_"), "_")

@@ -30,7 +30,14 @@ func (s *Service) CreateAPIKey(ctx context.Context, role access.Role, providerID
 		if out, err = access.CreateKey(ctx, tx, role, providerID, label); err != nil {
 			return err
 		}
-		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "api_key", EntityID: access.ID(out.ID)})
+		// What the key was given is the event's outcome: its role, and a
+		// provider key's agency (a black-box pass found the log silent on
+		// both).
+		outcome := string(role)
+		if providerID != 0 {
+			outcome += ":" + access.ID(providerID)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "api_key", EntityID: access.ID(out.ID), Outcome: outcome})
 	})
 	return out, err
 }
