@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"mime"
 	"net/http"
 	"net/url"
@@ -48,8 +49,15 @@ func (s *Server) report(build func(*reports.Service, context.Context, url.Values
 				return
 			}
 			// The answer has begun: cut it short so the client sees a
-			// broken body, not a short report.
-			_ = c.Error(err)
+			// broken body, not a short report. Its cause is logged first
+			// (an error, or the client's leaving): it went into c.Errors,
+			// which nothing reads (a white-box review).
+			if errors.Is(c.Request.Context().Err(), context.Canceled) {
+				logger(c).InfoContext(c.Request.Context(), "report cut short: the client went away", "request_id", requestID(c),
+					"route", c.FullPath())
+			} else {
+				logFailure(c.Request.Context(), logger(c), requestID(c), c.FullPath(), Problem{Status: http.StatusInternalServerError}, err)
+			}
 			panic(http.ErrAbortHandler)
 		}
 	}

@@ -112,8 +112,29 @@ func observe(m *metrics, log *slog.Logger) gin.HandlerFunc {
 		c.Set(ctxLogger, log)
 		c.Set(ctxCutting, &m.cutting)
 		m.inFlight.Add(1)
+		// Deferred, so that an answer cut short (http.ErrAbortHandler,
+		// which net/http swallows) is still counted, logged and taken out
+		// of flight: a report cut off mid-stream left no line, no count,
+		// and the in-flight gauge one higher for good (a white-box review).
+		cut := true
+		defer func() {
+			m.inFlight.Add(-1)
+			if cut {
+				r := recover()
+				m.finish(c, log, start, true)
+				panic(r)
+			}
+		}()
 		c.Next()
-		m.inFlight.Add(-1)
+		cut = false
+		m.finish(c, log, start, false)
+	}
+}
+
+// finish counts and logs one request; cut says its answer was cut short
+// after it began (the log line says so, and the status is what was sent).
+func (m *metrics) finish(c *gin.Context, log *slog.Logger, start time.Time, cut bool) {
+	{
 		route := c.FullPath()
 		if route == "" {
 			route = "unmatched"
@@ -139,6 +160,9 @@ func observe(m *metrics, log *slog.Logger) gin.HandlerFunc {
 		}
 		if c.GetHeader("Idempotent-Replayed") != "" || c.Writer.Header().Get("Idempotent-Replayed") != "" {
 			attrs = append(attrs, "replayed", true)
+		}
+		if cut {
+			attrs = append(attrs, "cut_short", true)
 		}
 		log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", slogAttrs(attrs)...)
 	}
