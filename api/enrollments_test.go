@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rss"
+	"rss/access"
 	"rss/fixtures"
 )
 
@@ -1598,4 +1599,45 @@ func TestVoucherRequestFindsTheStayOfItsDays(t *testing.T) {
 	assert.Equal(t, float64(c.Enrollment), v["enrollment_id"], "the stay of its days")
 	v = itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 8, 0, 9)
 	assert.Equal(t, float64(again), v["enrollment_id"], "the open stay")
+}
+
+// An agency no agreement covers can be given no voucher (SPEC §5), so it
+// takes no one in on such a day and is given no primary case manager
+// designation: LAS, its agreement lapsed, enrolled a client as primary
+// case manager, and the contracted agency's case management requests
+// were then denied for it, never reaching a reviewer (an outcomes
+// black-box pass). A stay on a day its agreement covered is still taken.
+func TestAnAgencyOutOfAgreementTakesNoOneIn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	keyLAS := fixtures.Key(access.RoleProvider, "LAS")
+	var who struct {
+		First string   `db:"first_name"`
+		Last  string   `db:"last_name"`
+		Born  rss.Date `db:"date_of_birth"`
+	}
+	require.NoError(t, e.db.GetContext(t.Context(), &who, `SELECT first_name, last_name, date_of_birth FROM clients WHERE id = $1`,
+		e.demo.Clients["Moreau/HRA"]))
+	r := e.post(keyLAS, "/v1/clients", map[string]any{"first_name": who.First, "last_name": who.Last,
+		"date_of_birth": who.Born.String(), "catchment_area": "stamford"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	las := itID(t, r)
+	enroll := func(start string, primary bool) resp {
+		return e.post(keyLAS, "/v1/enrollments", map[string]any{"client_id": las, "program_code": "ATR", "start_date": start,
+			"primary_case_manager": primary})
+	}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, enroll(day(0), true), http.StatusConflict, "no_agreement")
+		assert.Contains(t, p["detail"], day(0))
+	})
+	r = enroll(day(-40), false)
+	require.Equal(t, http.StatusCreated, r.Status, "a day the agreement covered: %s", r.Body)
+	lasEnr := itID(t, r)
+
+	hraEnr := enrollmentOf(e, e.demo.Clients["Moreau/HRA"], "ATR")
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hraEnr),
+			map[string]any{"to_enrollment_id": lasEnr, "reason": "client moved"}), http.StatusConflict, "no_agreement")
+	})
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND primary_case_manager`, hraEnr))
 }

@@ -199,8 +199,9 @@ func TestRegistryRenewLapsedAgreement(t *testing.T) {
 	las := e.demo.Providers["LAS"]
 	lasKey := lasProviderKey()
 	client := itNewClient(t, e, lasKey, "hartford")
+	// Taken in on a day its agreement covered: none starts in the lapse.
 	r := e.post(lasKey, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "primary_case_manager": true,
-		"start_date": day(0)})
+		"start_date": day(-40)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	r = e.post(lasKey, "/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc",
 		"recipient_name": "Management Services Contractor", "purposes": []string{"payment"},

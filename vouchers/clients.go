@@ -822,6 +822,12 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 			return rss.Coded(rss.ErrConflict, "provider_deactivated", "the agency is out of service %s: no enrollment starts on %s",
 				from, n.StartDate)
 		}
+		if gap, err := uncovered(ctx, tx, a.ProviderID, n.StartDate); err != nil {
+			return err
+		} else if gap {
+			return rss.Coded(rss.ErrConflict, "no_agreement",
+				"no agreement of the agency covers %s: no enrollment starts on a day it is not under agreement (the MSC records the renewal first)", n.StartDate)
+		}
 		if n.AssignedStaffID != nil {
 			// The program's caseload caps name the roles that may carry
 			// its enrollments, as a reassignment checks (a program with no
@@ -1186,6 +1192,22 @@ func agencyDelivers(ctx context.Context, tx *sqlx.Tx, providerID int64, program 
 		return rss.Invalid("program_code", "not_offered", "this agency is not enrolled to deliver %s", program)
 	}
 	return nil
+}
+
+// uncovered reports whether no agreement period of the agency covers day:
+// it can be given no voucher then (SPEC §5: agreement missing or not
+// active, deny), so it takes no one in and holds no primary case manager
+// designation. An agency whose agreement had lapsed enrolled a client as
+// primary case manager, and every case management request of the agency
+// under agreement was then denied for it, never reaching a reviewer (an
+// outcomes black-box pass).
+func uncovered(ctx context.Context, tx *sqlx.Tx, providerID int64, day rss.Date) (bool, error) {
+	var covered bool
+	if err := tx.GetContext(ctx, &covered, `SELECT EXISTS (SELECT 1 FROM provider_agreements
+		WHERE provider_id = $1 AND start_date <= $2 AND (end_date IS NULL OR end_date >= $2))`, providerID, day); err != nil {
+		return false, fmt.Errorf("agreement in force: %w", err)
+	}
+	return !covered, nil
 }
 
 // outOfService reports whether the agency is out of service on day (its

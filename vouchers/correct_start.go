@@ -154,6 +154,12 @@ func (s *Service) judgeNewStart(ctx context.Context, tx *sqlx.Tx, e *Enrollment,
 		return rss.Coded(rss.ErrConflict, "provider_deactivated", "the agency is out of service %s: no enrollment starts on %s",
 			from, on)
 	}
+	if gap, err := uncovered(ctx, tx, e.ProviderID, on); err != nil {
+		return err
+	} else if gap {
+		return rss.Coded(rss.ErrConflict, "no_agreement",
+			"no agreement of the agency covers %s: no enrollment starts on a day it is not under agreement", on)
+	}
 	if f.Employed != nil && !*f.Employed {
 		return rss.Coded(rss.ErrConflict, "staff_not_employed",
 			"staff %d, assigned to enrollment %d, is not employed by the agency on %s (reassign the enrollment first)",

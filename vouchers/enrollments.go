@@ -356,6 +356,12 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 			return rss.Coded(rss.ErrConflict, "provider_deactivated",
 				"the receiving agency is out of service %s: the designation stays where it is", from)
 		}
+		if gap, err := uncovered(ctx, tx, dst.ProviderID, s.Today()); err != nil {
+			return err
+		} else if gap {
+			return rss.Coded(rss.ErrConflict, "no_agreement",
+				"no agreement of the receiving agency covers today: the designation stays where it is")
+		}
 		wasPrimary := dst.PrimaryCaseManager
 		var changed []Enrollment
 		if err := tx.SelectContext(ctx, &changed, `UPDATE enrollments e SET primary_case_manager = (e.id = $3)
@@ -480,6 +486,11 @@ func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string)
 		} else if out {
 			return rss.Coded(rss.ErrConflict, "provider_deactivated",
 				"the enrollment's agency is out of service %s: it cannot be designated", from)
+		}
+		if gap, err := uncovered(ctx, tx, e.ProviderID, s.Today()); err != nil {
+			return err
+		} else if gap {
+			return rss.Coded(rss.ErrConflict, "no_agreement", "no agreement of the enrollment's agency covers today: it cannot be designated")
 		}
 		if err := s.CheckMSCText(ctx, tx, e.ClientID, e.ProviderID, "reason", reason); err != nil {
 			return err
