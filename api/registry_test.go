@@ -88,6 +88,17 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 		{"bad code", http.MethodPost, "/v1/reference/providers", newProviderBody("nh rn", goodNPI), 422, "validation_failed", "code"},
 		{"NPI taken", http.MethodPost, "/v1/reference/providers", newProviderBody("NHRN", "1234567893"), 409, "provider_npi_taken", ""},
 		{"code taken", http.MethodPost, "/v1/reference/providers", newProviderBody("HRA", goodNPI), 409, "provider_code_taken", ""},
+		// A name a consent form would read as another agency's (its name,
+		// case, punctuation and a corporate suffix aside, or its code):
+		// a form was taken for either agency (an operations black-box pass).
+		{"name taken", http.MethodPost, "/v1/reference/providers",
+			itWith(newProviderBody("NHRN", goodNPI), "name", "Hartford Recovery Alliance"), 409, "provider_name_taken", ""},
+		{"name taken but for a suffix", http.MethodPost, "/v1/reference/providers",
+			itWith(newProviderBody("NHRN", goodNPI), "name", "the HARTFORD recovery alliance, Inc."), 409, "provider_name_taken", ""},
+		{"named by another's code", http.MethodPost, "/v1/reference/providers",
+			itWith(newProviderBody("NHRN", goodNPI), "name", "H.R.A."), 409, "provider_name_taken", ""},
+		{"patch to another's name", http.MethodPatch, itPath("/v1/reference/providers/%d", hra),
+			map[string]any{"name": "Bridgeport Community Supports, LLC", "reason": "renamed"}, 409, "provider_name_taken", ""},
 		{"unknown service", http.MethodPost, "/v1/reference/providers", func() map[string]any {
 			b := newProviderBody("NHRN", goodNPI)
 			b["programs"], b["services"] = []string{"ATR"}, []string{"ATR-XX"}
@@ -153,6 +164,9 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 			})
 		})
 	}
+	// An agency's own name, spelt anew, is its own.
+	r := e.patch(keyAdmin, itPath("/v1/reference/providers/%d", hra), map[string]any{"name": "Hartford Recovery Alliance, Inc.", "reason": "incorporated"})
+	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
 
 // Every registry write is the admin's: provider, reviewer and finance keys

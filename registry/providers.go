@@ -220,6 +220,9 @@ func (s *Service) CreateProvider(ctx context.Context, n NewProvider) (vouchers.P
 	}
 	var out vouchers.Provider
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := agencyNameFree(ctx, tx, 0, n.Code, strings.TrimSpace(n.Name)); err != nil {
+			return err
+		}
 		var id int64
 		err := tx.GetContext(ctx, &id, `INSERT INTO providers (code, name, npi, tax_id, address_line1, address_line2, city, state, zip,
 				contact_name, contact_phone, contact_email)
@@ -396,6 +399,11 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, p ProviderPatch)
 		if err != nil {
 			return err
 		}
+		if p.Name.Set && !p.Name.Null {
+			if err := agencyNameFree(ctx, tx, id, was.Code, strings.TrimSpace(p.Name.Value)); err != nil {
+				return err
+			}
+		}
 		if len(sets) > 0 {
 			_, err := tx.ExecContext(ctx, `UPDATE providers SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...)
 			if pg.IsViolation(err, pg.CodeUniqueViolation, "providers_npi_unique") {
@@ -445,6 +453,35 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// agencyNameFree refuses a name (or code) by which a consent form would
+// name another agency as well (vouchers.NamesAgency, as the consent's
+// recipient check reads it): with two agencies of one name a form was
+// taken for either id, and the directory and the console's key form listed
+// both alike, so a consent or a key could open a person's records to an
+// agency the client never named (an operations black-box pass). Agencies
+// are few and read whole; the names are checked under one lock, so two
+// admins naming two agencies alike at once are taken one after the other.
+// id is the agency renamed, 0 for a new one.
+func agencyNameFree(ctx context.Context, tx *sqlx.Tx, id int64, code, name string) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('rss provider names'))`); err != nil {
+		return fmt.Errorf("provider names lock: %w", err)
+	}
+	var others []struct {
+		Code string `db:"code"`
+		Name string `db:"name"`
+	}
+	if err := tx.SelectContext(ctx, &others, `SELECT code, name FROM providers WHERE id <> $1`, id); err != nil {
+		return fmt.Errorf("provider names: %w", err)
+	}
+	for _, o := range others {
+		if vouchers.NamesAgency(name, o.Code, o.Name) || vouchers.NamesAgency(o.Name, code, name) {
+			return rss.Coded(rss.ErrConflict, "provider_name_taken",
+				"another agency (%s, %s) has this name as a consent form reads it (case, punctuation and a corporate suffix aside), or is named by this agency's code", o.Code, o.Name)
+		}
+	}
+	return nil
 }
 
 // lockProvider locks the provider's row (agreements and enrollment change

@@ -291,7 +291,7 @@ func recipientNamed(ctx context.Context, tx *sqlx.Tx, providerID int64, name str
 	if err != nil {
 		return fmt.Errorf("recipient agency: %w", err)
 	}
-	if compact(name) == compact(p.Code) || agencyName(name) == agencyName(p.Name) {
+	if NamesAgency(name, p.Code, p.Name) {
 		return nil
 	}
 	return rss.Invalid("recipient_name", "recipient_mismatch",
@@ -313,6 +313,14 @@ func agencyName(s string) string {
 		w = w[:len(w)-1]
 	}
 	return strings.Join(w, " ")
+}
+
+// NamesAgency reports whether text, as a signed consent form names its
+// recipient, names the agency of code and name (recipientNamed's test).
+// The registry holds every agency's name to it, so that a name resolves to
+// one agency.
+func NamesAgency(text, code, name string) bool {
+	return compact(text) == compact(code) || agencyName(text) == agencyName(name)
 }
 
 var corporateForms = []string{"inc", "incorporated", "llc", "corp", "corporation", "co", "company", "ltd", "limited", "lp", "llp",
