@@ -918,3 +918,30 @@ func TestReportEmploymentMovementDischarged(t *testing.T) {
 	}
 	assert.Equal(t, float64(1), rep.Totals["enrollments"])
 }
+
+// A specialist who has left carries no one: from the day after the
+// departure their open enrollments are unassigned until reassigned, and
+// count against no cap. The report kept counting a departed specialist's
+// clients for months and none as unassigned (an outcomes black-box pass).
+func TestReportCaseloadOfADepartedSpecialistIsUnassigned(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	petrov := e.demo.Staff["Petrov"]
+	path := func(asOf string) string {
+		return fmt.Sprintf("/v1/reports/caseload?provider_id=%d&program=RCM&as_of=%s", hra, asOf)
+	}
+	before := itGetReport(t, e, keyReviewer, path(day(1)))
+	carried := itNum(t, caseRow(t, before, petrov), "open_enrollments")
+	require.Positive(t, carried)
+	unassigned := before.Totals["unassigned"].(float64)
+
+	r := e.patch(keyHRA, itPath("/v1/staff/%d", petrov), map[string]any{"employment_end": day(0), "reason": "left"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	today := itGetReport(t, e, keyReviewer, path(day(0)))
+	assert.Equal(t, carried, itNum(t, caseRow(t, today, petrov), "open_enrollments"), "the last day employed, they still carry them")
+	after := itGetReport(t, e, keyReviewer, path(day(1)))
+	assert.Nil(t, caseRow(t, after, petrov), "gone, they carry no one: %v", after.Rows)
+	assert.Equal(t, unassigned+float64(carried), after.Totals["unassigned"])
+	assert.Equal(t, before.Totals["open_enrollments"], after.Totals["open_enrollments"])
+}

@@ -59,9 +59,18 @@ WITH open AS (
                        WHERE r.enrollment_id = e.id ORDER BY r.id LIMIT 1) f ON true
     WHERE e.start_date <= $1 AND (e.discharge_date IS NULL OR e.discharge_date > $1)
       AND ($3::bigint IS NULL OR e.provider_id = $3) AND ($4::text IS NULL OR e.program_code = $4)
+), carried AS (
+    -- A specialist not employed on $1 (gone, or not yet started) carries
+    -- no one that day: the enrollment is unassigned until reassigned. A
+    -- departure counted the clients against the cap of someone gone for
+    -- months, and none as unassigned (an outcomes black-box pass).
+    SELECT o.provider_id, o.program_code,
+           CASE WHEN (st.employment_start IS NULL OR st.employment_start <= $1)
+                 AND (st.employment_end IS NULL OR st.employment_end >= $1) THEN o.staff_id END AS staff_id
+    FROM open o LEFT JOIN staff st ON st.id = o.staff_id
 ), counted AS (
     SELECT o.provider_id, o.staff_id, o.program_code, count(*) AS open_enrollments
-    FROM open o GROUP BY 1, 2, 3
+    FROM carried o GROUP BY 1, 2, 3
 ), rows AS (
     SELECT c.provider_id, c.staff_id, st.first_name || ' ' || st.last_name AS staff_name, r.role AS staff_role,
            c.program_code, c.open_enrollments, cap.cap,
@@ -88,8 +97,8 @@ var caseloadColumns = []string{"as_of", "provider_id", "staff_id", "staff_name",
 // Caseload checks q and returns the caseload report as of a date (as_of,
 // today when absent): per provider x specialist x program, the open
 // enrollments assigned, the cap for the specialist's role and whether the
-// caseload is over it. Enrollments with no specialist are one row with no
-// staff.
+// caseload is over it. Enrollments with no specialist, or one not
+// employed on the day, are one row with no staff.
 func (s *Service) Caseload(ctx context.Context, q url.Values) (*Report, error) {
 	a, err := access.Require(ctx, access.RoleProvider, access.RoleReviewer, access.RoleFinance, access.RoleAdmin)
 	if err != nil {
