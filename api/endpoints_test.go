@@ -378,6 +378,14 @@ func TestGPRAScheduleFollowUpAndRate(t *testing.T) {
 	assert.Equal(t, "completed", intake.Status)
 	require.NotNil(t, intake.Interview)
 	assert.Equal(t, float64(a.Intake), intake.Interview["id"])
+	// A completed intake counts in its window until the follow-up window
+	// opens, as its withdrawal reads it (the schedule read "open" with no
+	// close: an outcomes black-box pass).
+	require.NotNil(t, intake.WindowCloses)
+	assert.Equal(t, day(-200+149), *intake.WindowCloses)
+	assert.Equal(t, "closed", intake.Window)
+	requireProblem(t, e.post(keyHRA, itPath("/v1/gpra-interviews/%d/withdraw", a.Intake), map[string]any{"reason": "keyed wrong"}),
+		http.StatusConflict, "window_closed")
 	assert.Equal(t, "follow_up", fu.Kind)
 	require.NotNil(t, fu.WindowOpens)
 	require.NotNil(t, fu.WindowCloses)

@@ -489,6 +489,15 @@ func buildSchedule(ep stay, ivs []Interview, today rss.Date) EpisodeSchedule {
 	// extract called it missing (a GPRA black-box pass). It may still be
 	// recorded, dated within the stay.
 	intake := ScheduleItem{Kind: "intake", DueDate: ep.OpenedOn, WindowOpens: ep.OpenedOn, WindowCloses: ep.ClosedOn, Interview: byKind["intake"]}
+	// A completed intake counts in its window until the follow-up window
+	// it opened opens, as the withdrawal reads it (gpra_withdraw.go): the
+	// schedule read "open" with no close while a withdrawal was refused
+	// window_closed (an outcomes black-box pass).
+	if in := byKind["intake"]; in != nil && in.Status == "completed" {
+		if last := in.InterviewDate.AddDays(*ep.FollowupOpenDays - 1); intake.WindowCloses.IsZero() || last.Before(intake.WindowCloses) {
+			intake.WindowCloses = last
+		}
+	}
 	intake.Window = windowState(intake, today)
 	intake.Status = itemStatus(intake, today)
 	sch.Interviews = append(sch.Interviews, intake)
