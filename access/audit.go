@@ -131,6 +131,11 @@ const (
 	ReportStateExtract = "state_extract"
 )
 
+// ReportLengthOfService is the length-of-service report's read of the
+// enrollments it lists, one row each: a read within the MSC (or of the
+// agency's own), no disclosure.
+const ReportLengthOfService = "length_of_service_report"
+
 var reportRecipients = map[string]string{ReportRCMMonthly: "dcf", ReportStateExtract: "state"}
 
 // Disclosures reads the disclosures recorded for any of the client

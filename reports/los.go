@@ -74,6 +74,14 @@ SELECT $3::date::text AS as_of, enrollment_id, provider_id, program_code, start_
        days, max_days, coalesce(days > max_days, false) AS past_max, greatest(days - coalesce(max_days, days), 0) AS days_past_max
 FROM rows ORDER BY provider_id, program_code, enrollment_id`
 
+// losReads lists the enrollments the report shows, each with its client:
+// a row is an enrollment's record (its id, agency, program, start and
+// discharge), which GET /v1/enrollments/{id} audits as a read of the
+// client's record, and the report read every enrollment of the state with
+// nothing recorded (a white-box review).
+const losReads = losBase + `
+SELECT r.enrollment_id AS entity_id, x.client_id FROM rows r JOIN enrollments x ON x.id = r.enrollment_id`
+
 // losColumns are a row's: an enrollment's length of service as of a date
 // against its program's maximum (max_days null for a program without one).
 var losColumns = []column{{"as_of", kDate, true}, {"enrollment_id", kInt, false}, {"provider_id", kInt, false},
@@ -120,6 +128,7 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 	return &Report{
 		Name: "length-of-service", Filter: f, s: s,
 		query: losQuery, args: args, columns: losColumns,
+		reads: &reads{entity: access.ReportLengthOfService, query: losReads},
 		tally: func(v values) error {
 			t.Enrollments++
 			days += v.int(8)
