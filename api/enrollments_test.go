@@ -1641,3 +1641,25 @@ func TestAnAgencyOutOfAgreementTakesNoOneIn(t *testing.T) {
 	})
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND primary_case_manager`, hraEnr))
 }
+
+// The last day rss's books held a discharged stay is the MSC's to read, as
+// the README says (no answer carried it: an outcomes black-box pass); the
+// agency reads its enrollment without it, as without the episode.
+func TestDischargedEnrollmentShowsHeldThroughToTheMSC(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": day(-20)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	path := itPath("/v1/enrollments/%d", itID(t, r))
+	assert.NotContains(t, e.get(keyReviewer, path).JSON(t), "held_through", "an open stay is held on")
+	r = e.post(keyHRA, path+"/discharge", map[string]any{"discharge_date": day(-10), "reason_code": "moved"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.NotContains(t, r.JSON(t), "held_through")
+	var held string
+	require.NoError(t, e.db.GetContext(t.Context(), &held, `SELECT held_through::text FROM enrollments WHERE id = $1`, itID(t, r)))
+	for _, key := range []string{keyReviewer, keyAdmin} {
+		assert.Equal(t, held, e.get(key, path).JSON(t)["held_through"])
+	}
+	assert.NotContains(t, e.get(keyHRA, path).JSON(t), "held_through")
+}

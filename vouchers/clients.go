@@ -612,6 +612,12 @@ type Enrollment struct {
 	// (showDischarge); NULL (a discharge loaded directly) is read as the
 	// MSC's.
 	DischargedByRole *string `json:"-" db:"discharged_by_role"`
+	// HeldThrough is the last day rss's books held the stay (migration
+	// 00102: a discharge dated back held it to the day before it was
+	// recorded), which the voucher rules and the length of service read;
+	// null while open. MSC roles only, as the episode is: documented for
+	// the MSC and carried by no answer (an outcomes black-box pass).
+	HeldThrough *rss.Date `json:"held_through,omitempty" db:"held_through"`
 
 	// History is what changed the enrollment's staff and designation,
 	// oldest first, on a read of the one enrollment (a black-box pass
@@ -728,7 +734,7 @@ var referralChannels = referralSources[:4]
 
 const enrollmentColumns = `e.id, e.client_id, e.person_id, e.program_code, e.provider_id, e.episode_id, e.assigned_staff_id,
 	e.primary_case_manager, e.start_date, e.planned_end_date, e.discharge_date, e.discharge_reason, e.discharge_reason_code,
-	e.discharged_by_role, e.referral_source, e.created_at`
+	e.discharged_by_role, e.referral_source, e.created_at, e.held_through`
 
 // CreateEnrollment enrolls a client, opening the person's episode in the
 // program when none is open. The episode is the person's across agencies
@@ -946,7 +952,7 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 // shownTo hides the shared episode from provider keys (see CreateEnrollment).
 func (e *Enrollment) shownTo(a access.Actor) {
 	if a.IsProvider() {
-		e.EpisodeID = 0
+		e.EpisodeID, e.HeldThrough = 0, nil
 	}
 }
 
