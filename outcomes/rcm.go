@@ -90,7 +90,7 @@ func (n *NewMonthlyProgress) validate(today rss.Date) (rss.Date, error) {
 	case n.Month == "":
 		v.Add("month", "required", "month is required (YYYY-MM)")
 	case !ok:
-		v.Add("month", "invalid_format", "month must be YYYY-MM")
+		v.Add("month", "invalid_format", "month must be YYYY-MM, a year from 1900 and a month from 01 to 12")
 	case month.After(monthOf(today)):
 		v.Add("month", "in_future", "month cannot be in the future")
 	}
