@@ -626,3 +626,29 @@ func TestGPRAIntakeWaitsForADischargeUnderWay(t *testing.T) {
 	assert.Equal(t, "after_discharge", itFieldCode(p, "interview_date"), "%v", p)
 	assert.Zero(t, e.count(`SELECT count(*) FROM gpra_interviews WHERE enrollment_id = $1`, enr))
 }
+
+// One screen of a kind a day for the person at the agency: a discharge and
+// a readmission the same day give two enrollments that both cover it, and
+// a positive and a negative random screen of one day were both recorded
+// and counted (an outcomes black-box pass).
+func TestOneScreenOfAKindADayAcrossASameDayReadmission(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reyes := enrollmentOf(e, e.demo.Clients["Reyes"], "RSVP") // BCS, started day(-14)
+	r := e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", reyes), map[string]any{"discharge_date": day(-1), "reason": "moved"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": e.demo.Clients["Reyes"], "program_code": "RSVP", "start_date": day(-1),
+		"assigned_staff_id": e.count(`SELECT assigned_staff_id FROM enrollments WHERE id = $1`, reyes)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	again := itID(t, r)
+	screen := map[string]any{"date": day(-1), "kind": "random", "result": "negative"}
+	r = e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", reyes), screen)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", again),
+			map[string]any{"date": day(-1), "kind": "random", "result": "positive"}), http.StatusConflict, "screen_exists")
+		assert.Contains(t, p["detail"], itStr(reyes))
+	})
+	r = e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", again), map[string]any{"date": day(-1), "kind": "scheduled", "result": "negative"})
+	assert.Equal(t, http.StatusCreated, r.Status, "another kind that day: %s", r.Body)
+}

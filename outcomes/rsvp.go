@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"rss"
 	"rss/access"
@@ -75,6 +76,28 @@ func (s *Service) RecordDrugScreen(ctx context.Context, id int64, n NewDrugScree
 		}
 		if err := e.checkDay("date", n.Date); err != nil {
 			return err
+		}
+		// One screen of a kind a day for the person at the agency, not
+		// for each enrollment: a discharge and a readmission the same day
+		// give two enrollments that both cover it, and two random screens
+		// of one day, one positive and one negative, were both counted by
+		// the outcomes report (an outcomes black-box pass). The agency's
+		// enrollments of the client in the program are locked first, so
+		// two screens sent to the two at once are taken one after the
+		// other.
+		var stays, other []int64
+		if err := tx.SelectContext(ctx, &stays, `SELECT id FROM enrollments WHERE client_id = $1 AND provider_id = $2
+			AND program_code = $3 AND id <> $4 ORDER BY id FOR NO KEY UPDATE`, e.ClientID, e.ProviderID, e.ProgramCode, id); err != nil {
+			return fmt.Errorf("the agency's stays: %w", err)
+		}
+		if err := tx.SelectContext(ctx, &other, `SELECT enrollment_id FROM rsvp_drug_screens
+			WHERE enrollment_id = ANY($1) AND screen_date = $2 AND kind = $3 ORDER BY enrollment_id`,
+			pq.Array(stays), n.Date, n.Kind); err != nil {
+			return fmt.Errorf("screens of the day: %w", err)
+		}
+		if len(other) > 0 {
+			return rss.Coded(rss.ErrConflict, "screen_exists", "the client's enrollment %d with the agency already has a %s screen on %s",
+				other[0], n.Kind, n.Date)
 		}
 		err = tx.GetContext(ctx, &out, `INSERT INTO rsvp_drug_screens (enrollment_id, screen_date, kind, result, actor_key_id)
 			VALUES ($1, $2, $3, $4, $5) RETURNING `+screenColumns, id, n.Date, n.Kind, n.Result, a.KeyID)
