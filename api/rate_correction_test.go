@@ -153,7 +153,9 @@ func TestPendedRequestRateToldByItsID(t *testing.T) {
 	}
 
 	// The typo corrected, then a rate dated back over the start: the
-	// grant takes the rate in force on the start now.
+	// grant takes the correction, not the rate dated back since (it took
+	// the rate in force on the start now until an operations pass saw a
+	// corrected typo granted at a rate dated back).
 	typo := rate(map[string]any{"rate": "1200.00", "effective_from": day(-30), "reason": "uplift"})
 	first := itVoucher(t, e, keyHRA, itATRClient(t, e, day(-40)).Client, "ATR-TR", 5, -28, 10)
 	require.Equal(t, "pended", first["decision"], "retro: %v", first)
@@ -170,6 +172,73 @@ func TestPendedRequestRateToldByItsID(t *testing.T) {
 	twin := rate(map[string]any{"rate": "13.00", "effective_from": day(-17), "reason": "same again"})
 	rate(map[string]any{"rate": "17.00", "effective_from": day(-17), "reason": "typo", "corrects": twin})
 
-	assert.Equal(t, "14.00", approve(first), "the typo it was priced at never held")
+	assert.Equal(t, "12.00", approve(first), "the typo it was priced at never held; its correction did")
 	assert.Equal(t, "13.00", approve(second), "the rate it was priced at was never corrected")
+}
+
+// A pended request priced at a typo is granted at the typo's correction,
+// not at a rate dated back over its start after it was sent (an
+// operations black-box pass: a 15.00 typo corrected to 14.00 granted the
+// 16.00 dated back since). The correction says what the typo should have
+// been; the rate dated back was not in force when the request was priced,
+// and reprices nothing sent before it, corrected typo or not. Whichever
+// came first, the correction or the rate dated back, and whatever the
+// amount of the rate dated back (the typo's own included), the grant is
+// the last correction of the rate the request was priced at.
+func TestPendedRequestGrantedAtTheCorrectionNotARateDatedBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const path = "/v1/reference/services/ATR-TR/rates"
+	rate := func(body map[string]any) int64 {
+		t.Helper()
+		r := e.post(keyAdmin, path, body)
+		require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+		return itID(t, r)
+	}
+	pended := func(start int, price string) map[string]any {
+		t.Helper()
+		v := itVoucher(t, e, keyHRA, itATRClient(t, e, day(-60)).Client, "ATR-TR", 5, start, 10)
+		require.Equal(t, "pended", v["decision"], "retro: %v", v)
+		require.Equal(t, price, v["rate"])
+		return v
+	}
+	decide := func(v map[string]any, body map[string]any) string {
+		t.Helper()
+		r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), body)
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		d := r.JSON(t)
+		require.Contains(t, []any{"approved", "partial"}, d["decision"], "%v", d)
+		auth := e.get(keyHRA, itPath("/v1/authorizations/%d", itNum(t, d, "authorization_id"))).JSON(t)
+		assert.Equal(t, d["granted_rate"], auth["rate"], "the authorization carries the granted rate")
+		return d["granted_rate"].(string)
+	}
+	approve := map[string]any{"action": "approve", "note": "retro ok"}
+
+	// The report: the rate dated back, then the typo corrected.
+	typo := rate(map[string]any{"rate": "15.00", "effective_from": day(-50), "reason": "uplift"})
+	reported := pended(-48, "15.00")
+	rate(map[string]any{"rate": "16.00", "effective_from": day(-49), "reason": "late contract"})
+	rate(map[string]any{"rate": "14.00", "effective_from": day(-50), "reason": "typo", "corrects": typo})
+
+	// The rate dated back of the typo's amount: the rate in force on the
+	// start reads as the price, and the typo is corrected all the same.
+	typo = rate(map[string]any{"rate": "25.00", "effective_from": day(-40), "reason": "uplift"})
+	twin := pended(-38, "25.00")
+	rate(map[string]any{"rate": "25.00", "effective_from": day(-39), "reason": "late contract"})
+	rate(map[string]any{"rate": "24.00", "effective_from": day(-40), "reason": "typo", "corrects": typo})
+
+	// The correction corrected in its turn, then a rate dated back; the
+	// reviewer's approve_modified keeping the start prices it the same.
+	typo = rate(map[string]any{"rate": "35.00", "effective_from": day(-30), "reason": "uplift"})
+	chain := pended(-28, "35.00")
+	fix := rate(map[string]any{"rate": "33.00", "effective_from": day(-30), "reason": "typo", "corrects": typo})
+	rate(map[string]any{"rate": "34.00", "effective_from": day(-30), "reason": "typo again", "corrects": fix})
+	rate(map[string]any{"rate": "36.00", "effective_from": day(-29), "reason": "late contract"})
+
+	assert.Equal(t, "14.00", decide(reported, approve), "the correction, not the 16.00 dated back")
+	assert.Equal(t, "24.00", decide(twin, approve), "the correction, not the typo's amount dated back")
+	assert.Equal(t, "34.00", decide(chain, map[string]any{"action": "approve_modified", "note": "fewer",
+		"units": 3, "start_date": day(-28), "end_date": day(10)}), "the last correction")
+	got := e.get(keyHRA, itPath("/v1/voucher-requests/%d", itNum(t, reported, "id"))).JSON(t)
+	assert.Equal(t, []any{"15.00", "14.00"}, []any{got["rate"], got["granted_rate"]}, "submitted at the typo, granted at its correction")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -391,21 +392,26 @@ func (r ServiceRates) InForce(d rss.Date) (ServiceRate, bool) {
 	return out, found
 }
 
-// corrected says a request priced at price on start, at the rate pricedID
-// (nil for requests priced before migration 00103), was priced at a rate
-// entered wrong: that rate was corrected since. A rate dated back over a
-// start since corrects nothing, and leaves a request's price as it was
-// (README, rates). The history is every rate, corrected ones too, oldest
-// first.
+// correction is the rate that replaced the one a request priced at price
+// on start, at the rate pricedID (nil for requests priced before migration
+// 00103), was priced at, and false when that rate was never corrected: a
+// rate entered wrong, whose correction says what it should have been. A
+// rate dated back over a start since corrects nothing, and leaves a
+// request's price as it was (README, rates). The history is every rate,
+// corrected ones too, oldest first.
 //
 // By id: told by amount, a typo corrected and another rate then dated
 // back over the start kept the typo, and a rate never corrected read as
 // corrected because another of its amount had been (an operations
-// black-box pass). A request without the id is told as before, by the
-// amounts of the chain of corrections of the rate in force on start now
-// (ids and amounts, not the times rates were set: the server's clock and
-// the database's are two).
-func (r ServiceRates) corrected(start rss.Date, price rss.Money, pricedID *int64) bool {
+// black-box pass). The replacement is the last of the chain of
+// corrections from that rate, not the rate in force on the start now: a
+// 15.00 typo corrected to 14.00 granted the 16.00 dated back over the
+// start after the request was sent (an operations black-box pass). A
+// request without the id is told as before, by the amounts of the chain
+// of corrections of the rate in force on start now, and replaced by that
+// rate (ids and amounts, not the times rates were set: the server's clock
+// and the database's are two).
+func (r ServiceRates) correction(start rss.Date, price rss.Money, pricedID *int64) (rss.Money, bool) {
 	byID := make(map[int64]*ServiceRate, len(r))
 	var cur *ServiceRate
 	for i := range r {
@@ -417,14 +423,40 @@ func (r ServiceRates) corrected(start rss.Date, price rss.Money, pricedID *int64
 	}
 	if pricedID != nil {
 		x := byID[*pricedID]
-		return x != nil && x.CorrectedBy != nil
+		if x == nil || x.CorrectedBy == nil {
+			return rss.Money{}, false
+		}
+		// A rate is corrected once (a unique index), so the chain ends;
+		// the bound guards a history read wrong all the same.
+		for n := 0; x.CorrectedBy != nil && n < len(r); n++ {
+			next := byID[*x.CorrectedBy]
+			if next == nil {
+				break
+			}
+			x = next
+		}
+		return x.Rate, true
 	}
 	for x := cur; x != nil && x.Corrects != nil; {
 		if x = byID[*x.Corrects]; x != nil && x.Rate.Equal(price.Decimal) {
-			return true
+			return cur.Rate, true
 		}
 	}
-	return false
+	return rss.Money{}, false
+}
+
+// mayBeCorrected says the history is worth reading for a request priced
+// at price, at the rate pricedID: r are the rates in force (corrected ones
+// left out, as Service.Rates lists them) and now, when ok, the one on the
+// request's start. By id, the rate it was priced at is in force no more;
+// without the id, the rate on its start is of another amount. A rate
+// dated back over the start since, of the typo's amount or another, does
+// not hide a correction (an operations black-box pass).
+func (r ServiceRates) mayBeCorrected(price rss.Money, pricedID *int64, now rss.Money, ok bool) bool {
+	if pricedID != nil {
+		return !slices.ContainsFunc(r, func(x ServiceRate) bool { return x.ID == *pricedID })
+	}
+	return ok && !now.Equal(price.Decimal)
 }
 
 // Agreement is one period of a provider's agreement with the MSC.

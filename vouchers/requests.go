@@ -1298,21 +1298,25 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	// Except a rate corrected since: the rate the request was priced at was
 	// entered wrong (a correction says it never held), and an approval
 	// made after the admin said so granted it, a claim then paying
-	// 14,800.00 for 148.00 of service (a black-box pass). It is priced at
-	// the rate in force on its start now.
+	// 14,800.00 for 148.00 of service (a black-box pass). It is granted at
+	// the correction, not at the rate in force on its start now, which may
+	// be one dated back since (an operations black-box pass granted 16.00
+	// for a 15.00 typo corrected to 14.00).
 	g.rate = vr.Rate
-	if rate, ok := sn.ref.Services[vr.ServiceCode].Rates.On(g.start); !g.start.Equal(vr.StartDate) {
+	rates := sn.ref.Services[vr.ServiceCode].Rates
+	rate, ok := rates.On(g.start)
+	if !g.start.Equal(vr.StartDate) {
 		if !ok {
 			return asMade, none, rss.Invalid("start_date", "no_rate_in_force", "service %s has no rate in force on %s", vr.ServiceCode, g.start)
 		}
 		g.rate = rate
-	} else if ok && !rate.Equal(vr.Rate.Decimal) {
+	} else if rates.mayBeCorrected(vr.Rate, vr.PricedRateID, rate, ok) {
 		history, err := LoadRateHistory(ctx, tx, vr.ServiceCode)
 		if err != nil {
 			return asMade, none, err
 		}
-		if history.corrected(vr.StartDate, vr.Rate, vr.PricedRateID) {
-			g.rate = rate
+		if fixed, ok := history.correction(vr.StartDate, vr.Rate, vr.PricedRateID); ok {
+			g.rate = fixed
 		}
 	}
 	granted := *sn.facts
