@@ -1399,3 +1399,32 @@ func TestStaffBornOnTheFirstOf1900IsRefusedByField(t *testing.T) {
 		Body: map[string]any{"date_of_birth": "1900-01-01"}}), http.StatusUnprocessableEntity, "validation_failed")
 	assert.Equal(t, "date_of_birth", p["errors"].([]any)[0].(map[string]any)["field"], "%v", p)
 }
+
+// A second hire is the same person when the names' letters and digits
+// match, case folded, as a client's registration matches them (migration
+// 00106's person_name_key): compared as typed, letter case aside, "Mary
+// Ann O Brien" and "Mary-Ann O'Brien" of one birth date became two open
+// records at one agency (a staff black-box pass). A rename into such a
+// twin is the same 409; another birth date is another person.
+func TestStaffHireTwiceUnderAnotherSpelling(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	path := itPath("/v1/providers/%d/staff", hra)
+	mary := staffHire(t, e, keyHRA, hra, map[string]any{"first_name": "Mary Ann", "last_name": "O Brien", "date_of_birth": "1988-07-09"})
+	for _, name := range [][2]string{{"Mary-Ann", "O'Brien"}, {"MARYANN", "obrien"}, {"Mary  Ann", "O. Brien"}} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyHRA, path, map[string]any{"first_name": name[0], "last_name": name[1], "role": "case_manager",
+				"date_of_birth": "1988-07-09", "employment_start": day(0)}), http.StatusConflict, "staff_exists")
+			assert.Equal(t, map[string]any{"type": "staff", "id": float64(mary)}, p["existing"], "%v", name)
+		})
+	}
+	other := staffHire(t, e, keyHRA, hra, map[string]any{"first_name": "Mary-Ann", "last_name": "O'Brien", "date_of_birth": "1989-07-09"})
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.do(req{Method: http.MethodPatch, Path: itPath("/v1/staff/%d", other), Key: keyHRA,
+			Body: map[string]any{"date_of_birth": "1988-07-09"}}), http.StatusConflict, "staff_exists")
+		assert.Equal(t, map[string]any{"type": "staff", "id": float64(mary)}, p["existing"])
+	})
+	// Other letters are another name.
+	staffHire(t, e, keyHRA, hra, map[string]any{"first_name": "Mary Anne", "last_name": "O'Brien", "date_of_birth": "1988-07-09"})
+}

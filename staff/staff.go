@@ -433,19 +433,24 @@ func sameSupervisor(a, b *int64) bool {
 }
 
 // checkNotOnFile refuses a second hire of someone the agency employs:
-// the same name (letter case aside) and date of birth, employed on a day
-// this record is too. A double submit (two requests, two Idempotency-Keys)
-// made two staff members of one person, their caseload and records split
-// between them. Someone who left may be hired again as a new record, and
-// the two records' employments need only not overlap: the closed one stays
-// correctable, and a past employment may be keyed after the rehire (only
-// the open record's start was compared, and both were refused
-// staff_exists, a review). The caller holds the agency's lock, so two
-// hires at once see each other.
+// the same name and date of birth, employed on a day this record is too.
+// A double submit (two requests, two Idempotency-Keys) made two staff
+// members of one person, their caseload and records split between them.
+// Names are compared as a client's registration matches them, by their
+// letters and digits, case folded (the schema's person_name_key,
+// migration 00106): compared as typed, letter case aside, "Mary Ann O
+// Brien" and "Mary-Ann O'Brien" of one birth date were two open records at
+// one agency (a staff black-box pass). Someone who left may be hired again
+// as a new record, and the two records' employments need only not
+// overlap: the closed one stays correctable, and a past employment may be
+// keyed after the rehire (only the open record's start was compared, and
+// both were refused staff_exists, a review). The caller holds the
+// agency's lock, so two hires at once see each other.
 func checkNotOnFile(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
 	var id int64
-	err := tx.GetContext(ctx, &id, `SELECT id FROM staff WHERE provider_id = $1 AND lower(first_name) = lower($2)
-			AND lower(last_name) = lower($3) AND date_of_birth = $4 AND (employment_end IS NULL OR employment_end >= $5)
+	err := tx.GetContext(ctx, &id, `SELECT id FROM staff WHERE provider_id = $1
+			AND person_name_key(first_name) = person_name_key($2) AND person_name_key(last_name) = person_name_key($3)
+			AND date_of_birth = $4 AND (employment_end IS NULL OR employment_end >= $5)
 			AND ($7::date IS NULL OR employment_start <= $7) AND id <> $6
 		ORDER BY id LIMIT 1`, r.ProviderID, r.FirstName, r.LastName, r.DateOfBirth, r.EmploymentStart, r.ID, nullDate(r.EmploymentEnd))
 	if errors.Is(err, pg.ErrNoRows) {
