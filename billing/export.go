@@ -74,8 +74,12 @@ func (s *Service) Export(ctx context.Context, batchID int64, w io.Writer, progre
 	}
 	return b, s.recordDownload(ctx, access.Event{Action: "export", EntityType: "batch",
 		EntityID: access.ID(batchID), Outcome: FileKind(b.PayerRoute)},
+		// The claims the file carried: a claim the batch reports for its
+		// denials alone (its advice's) is not in the file, nor, on an 837P,
+		// a reversal closed unsent (a re-check found the denied listed).
 		`SELECT bc.claim_id AS entity_id, c.client_id FROM batch_claims bc JOIN claims c ON c.id = bc.claim_id
-		WHERE bc.batch_id = $1`, batchID)
+		WHERE bc.batch_id = $1 AND bc.lines > 0 AND ($2 <> '`+RouteMedicaid837P+`' OR EXISTS (
+			SELECT 1 FROM batch_x12_claims x WHERE x.batch_id = bc.batch_id AND x.claim_id = bc.claim_id))`, batchID, b.PayerRoute)
 }
 
 // recordDownload audits a download of client records: the export event

@@ -21,6 +21,10 @@ func TestDownloadsAreListedUnderTheirClients(t *testing.T) {
 	w.mhwAuthorize(w.ecra(), "Dubois", 40, day(-30), day(30))
 	c := w.submitAs(w.ecra(), w.mhwClaim("E-AUD", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-6), 4, "40.00")))
 	require.Equal(t, "paid", c.Status)
+	// Denied whole: the batch reports it on the advice, its file carries
+	// nothing of it (a re-check found the file's read listing it).
+	denied := w.submitAs(w.ecra(), w.mhwClaim("E-AUD-D", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-40), 4, "40.00")))
+	require.Equal(t, "denied", denied.Status)
 	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
 	require.NoError(t, err)
 	w.export(b.ID)
@@ -34,8 +38,8 @@ func TestDownloadsAreListedUnderTheirClients(t *testing.T) {
 	var got []record
 	require.NoError(t, w.db.SelectContext(t.Context(), &got, `SELECT action, entity_type, entity_id
 		FROM audit_client_records($1) WHERE action = 'read' AND entity_type IN ('batch', 'remittance_advice') ORDER BY event_id`, c.ClientID))
-	claim := strconv.FormatInt(c.ID, 10)
-	assert.Equal(t, []record{{"read", "batch", claim}, {"read", "remittance_advice", claim}}, got)
+	claim, other := strconv.FormatInt(c.ID, 10), strconv.FormatInt(denied.ID, 10)
+	assert.Equal(t, []record{{"read", "batch", claim}, {"read", "remittance_advice", claim}, {"read", "remittance_advice", other}}, got)
 
 	// The export events stand as they were: what was downloaded, in which form.
 	var exports []string
