@@ -224,6 +224,10 @@ const maxPathParam = 255
 // invalid UTF-8 in text with an error, not an empty result): in a path
 // parameter (404, as an id that does not exist), a query parameter (422
 // naming it) or a POST's Idempotency-Key (400).
+// maxQueryPairs is how many name=value pairs net/url reads in a query
+// (its default limit, GODEBUG urlmaxqueryparams); past it, it reads none.
+const maxQueryPairs = 10000
+
 func wellFormed() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		for _, p := range c.Params {
@@ -235,6 +239,13 @@ func wellFormed() gin.HandlerFunc {
 		// URL.Query drops a pair it cannot read ("a;b", "%zz") without a
 		// word, so a filter written with a semicolon or a bad escape would
 		// vanish and the list or report would answer unfiltered.
+		// Past maxQueryPairs pairs Go reads none: that is said as such,
+		// not as a malformed query (a re-check).
+		if strings.Count(c.Request.URL.RawQuery, "&") >= maxQueryPairs {
+			problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",
+				rss.FieldError{Field: "query", Code: "too_many", Message: "the query string holds more than " + strconv.Itoa(maxQueryPairs) + " parameters"})
+			return
+		}
 		q, err := url.ParseQuery(c.Request.URL.RawQuery)
 		if err != nil {
 			problem(c, http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "invalid query parameter",

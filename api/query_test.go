@@ -74,6 +74,11 @@ func TestListsRefuseUnknownQueryParameters(t *testing.T) {
 			require.Len(t, errs, 101)
 			assert.Equal(t, "too_many_errors", errs[100].(map[string]any)["code"])
 			assert.Less(t, len(errs[0].(map[string]any)["field"].(string)), 110, "a name is clipped")
+			// Past the 10,000 pairs net/url reads, said as such (it read as a
+			// malformed query: a re-check).
+			p = requireProblem(t, e.get(tc.key, tc.path+"?"+tc.known+strings.Repeat("&x=1", 10000)), http.StatusUnprocessableEntity,
+				"validation_failed")
+			assert.Equal(t, "too_many", itFieldCode(p, "query"))
 		})
 	}
 }
