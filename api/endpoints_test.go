@@ -478,6 +478,11 @@ func TestCarePlansCreateGetListClose(t *testing.T) {
 		{map[string]any{"program_code": "RSVP", "services": []map[string]any{{"service_code": "RSVP-DS"}}}, "program_code", "not_offered"},
 		{map[string]any{"start_date": "1901-01-01"}, "start_date", "before_birth"},
 		{map[string]any{"start_date": day(400)}, "start_date", "out_of_range"},
+		// An end at most as far ahead as an enrollment's planned end, 1,098
+		// days after the start: one in 2999, a year mistyped, was taken (a
+		// black-box pass).
+		{map[string]any{"end_date": "2999-12-31"}, "end_date", "out_of_range"},
+		{map[string]any{"end_date": day(1099)}, "end_date", "out_of_range"},
 	} {
 		body := map[string]any{"client_id": a.Client, "program_code": "ATR", "kind": "rss_care_plan",
 			"start_date": day(0), "services": []map[string]any{{"service_code": "ATR-LS"}}}

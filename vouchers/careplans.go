@@ -72,6 +72,13 @@ func (s *Service) CreateCarePlan(ctx context.Context, n NewCarePlan) (CarePlan, 
 	if !n.EndDate.IsZero() && n.EndDate.Before(n.StartDate) {
 		v.Add("end_date", "before_start", "end_date is before start_date")
 	}
+	// An end at most as far ahead as an enrollment's planned end: a plan
+	// ending in 2999, a year mistyped, was taken and would have covered
+	// the service's vouchers for centuries (a black-box pass). A plan
+	// meant to run longer is replaced by a new one, as it is renewed.
+	if latest := n.StartDate.AddDays(maxEligibilityEndDays); !n.StartDate.IsZero() && n.EndDate.After(latest) {
+		v.Add("end_date", "out_of_range", "end_date is at most %d days after start_date (%s)", maxEligibilityEndDays, latest)
+	}
 	if len(n.Services) == 0 {
 		v.Add("services", "required", "a plan lists at least one service")
 	}
