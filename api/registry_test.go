@@ -134,6 +134,13 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 			map[string]any{"start_date": day(400), "end_date": day(399)}, 422, "validation_failed", "end_date"},
 		{"agreement in 2999", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
 			map[string]any{"start_date": "2999-12-31"}, 422, "validation_failed", "start_date"},
+		// Its end too, at most ten years ahead; one with no set end is null
+		// (a black-box pass took an end in 2999 on all three).
+		{"agreement ending in 2999", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
+			map[string]any{"start_date": day(400), "end_date": "2999-12-31"}, 422, "validation_failed", "end_date"},
+		{"first agreement ending in 2999", http.MethodPost, "/v1/reference/providers",
+			itWith(newProviderBody("NHRN", goodNPI), "agreement", map[string]any{"start_date": day(0), "end_date": "2999-12-31"}),
+			422, "validation_failed", "agreement.end_date"},
 		// A note that shows nothing is none (a black-box pass stored one).
 		{"agreement note of spaces", http.MethodPost, itPath("/v1/reference/providers/%d/agreements", hra),
 			map[string]any{"start_date": day(400), "note": "   ​"}, 422, "validation_failed", "note"},
@@ -494,6 +501,11 @@ func TestRegistryEndAnAgreement(t *testing.T) {
 		p := requireProblem(t, e.patch(keyAdmin, path, map[string]any{"end_date": "2000-01-01"}), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, []string{"end_date"}, itFieldErrors(t, p))
 		requireProblem(t, e.patch(keyAdmin, path, map[string]any{}), http.StatusUnprocessableEntity, "validation_failed")
+		// At most ten years ahead, as a new period's end (a black-box pass
+		// moved one to 2999).
+		p = requireProblem(t, e.patch(keyAdmin, itPath("/v1/reference/providers/%d/agreements/%d", hra, itID(t, r)),
+			map[string]any{"end_date": "2999-12-31"}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "out_of_range", itFieldCode(p, "end_date"), "%v", p)
 		requireProblem(t, e.patch(keyAdmin, itPath("/v1/reference/providers/%d/agreements/%d", e.demo.Providers["BCS"], agreement),
 			map[string]any{"note": "x"}), http.StatusNotFound, "not_found")
 		requireProblem(t, e.patch(keyAdmin, itPath("/v1/reference/providers/%d/agreements/999999", hra),

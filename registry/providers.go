@@ -188,8 +188,25 @@ func checkAgreement(v *rss.ValidationError, prefix string, a *NewAgreement, toda
 	}
 	if !a.EndDate.IsZero() && a.EndDate.Before(a.StartDate) {
 		v.Add(prefix+"end_date", "before_start", "end_date is before start_date")
+	} else if last := lastAgreementEnd(today); a.EndDate.After(last) {
+		v.Add(prefix+"end_date", "out_of_range", "end_date is at most %d years after today (%s); an agreement with no set end has end_date null",
+			maxAgreementYearsAhead, last)
 	}
 	checkFreeText(v, prefix+"note", a.Note)
+}
+
+// maxAgreementYearsAhead is how far ahead an agreement period may end, as
+// a consent may run ten years: an end in 2999, a year mistyped, was taken
+// on a new period, an agency's first and a period's PATCH, while the start
+// was held to two years ahead (a black-box pass). It counts from today,
+// not the start, so a period open longer than that can still be ended. A
+// period with no set end is open-ended (end_date null); a renewal is a
+// new period.
+const maxAgreementYearsAhead = 10
+
+// lastAgreementEnd is the latest day an agreement period may end.
+func lastAgreementEnd(today rss.Date) rss.Date {
+	return rss.NewDate(today.AddDate(maxAgreementYearsAhead, 0, 0))
 }
 
 // CreateProvider registers an agency (admin).
@@ -715,6 +732,10 @@ func (s *Service) UpdateAgreement(ctx context.Context, providerID, agreementID i
 			if !p.EndDate.Null {
 				if p.EndDate.Value.Before(start) {
 					return rss.Invalid("end_date", "before_start", "end_date is before the period's start %s", start)
+				}
+				if last := lastAgreementEnd(s.Today()); p.EndDate.Value.After(last) {
+					return rss.Invalid("end_date", "out_of_range", "end_date is at most %d years after today (%s); "+
+						"null leaves the period with no set end", maxAgreementYearsAhead, last)
 				}
 				end = p.EndDate.Value
 			}
