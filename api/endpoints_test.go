@@ -1348,3 +1348,31 @@ func TestMetricsCountReviewersDecisions(t *testing.T) {
 	assert.Contains(t, string(r.Body), `rss_voucher_reviews_total{decision="denied"} 1`)
 	assert.Contains(t, string(r.Body), `rss_voucher_decisions_total{decision="pended"} 1`)
 }
+
+// A voucher request's enrollment_id names the client's enrollment in the
+// request's program: the client's RCM enrollment named on an ATR request
+// was stored and denied for reasons that were not so, no enrollment in
+// ATR and no intake with both on file (a black-box pass). It is bad
+// input, refused before anything is written; the ATR enrollment named is
+// taken.
+func TestVoucherRequestNamesAnEnrollmentOfItsProgram(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-5))
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": a.Client, "program_code": "RCM", "start_date": day(-5),
+		"referral_source": "samss_meeting"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	rcm := itID(t, r)
+	body := map[string]any{"client_id": a.Client, "service_code": "ATR-TR", "units": 5, "start_date": day(0), "end_date": day(20),
+		"enrollment_id": rcm}
+	itNothingWritten(t, e, func() {
+		for _, b := range []map[string]any{body, itWith(body, "program_code", "ATR")} {
+			p := requireProblem(t, e.post(keyHRA, "/v1/voucher-requests", b), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "wrong_program", itFieldCode(p, "enrollment_id"), "%v", p)
+		}
+	})
+	v := e.post(keyHRA, "/v1/voucher-requests", itWith(body, "enrollment_id", a.Enrollment))
+	require.Equal(t, http.StatusCreated, v.Status, "%s", v.Body)
+	assert.Equal(t, "approved", v.JSON(t)["decision"], "%s", v.Body)
+	assert.Equal(t, float64(a.Enrollment), v.JSON(t)["enrollment_id"])
+}

@@ -540,6 +540,16 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		if err := json.Unmarshal(lk.Enrollment, &e); err != nil {
 			return nil, fmt.Errorf("decode enrollment: %w", err)
 		}
+		// The enrollment named is one in the request's program: the
+		// client's RCM enrollment named on an ATR request was judged as
+		// the request's, and the request stored and denied for no ATR
+		// enrollment and no intake with both on file (a black-box pass).
+		// Left out, the request's program picks it (lockStatement).
+		if e.ProgramCode != n.ProgramCode {
+			return nil, rss.Invalid("enrollment_id", "wrong_program",
+				"enrollment %d is in %s, not %s, the program of the request; name the client's %s enrollment, or leave enrollment_id out",
+				e.ID, e.ProgramCode, n.ProgramCode, n.ProgramCode)
+		}
 		sn.enrollment = e.enrollment()
 		f.Enrollment = RuleEnrollment(sn.enrollment)
 		episode = e.EpisodeID
