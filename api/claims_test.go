@@ -557,6 +557,56 @@ func TestVoidRemittanceBillsItsLinesNegative(t *testing.T) {
 	}
 }
 
+// A void carries only what identifies the original: it takes the rendering
+// staff, place of service and diagnoses from the claim it voids, so sent
+// with its own (an unknown staff member, place of service 00, a diagnosis
+// twice, or values as good as the original's) it is refused, nothing
+// written, where it was taken and they were dropped unseen (a black-box
+// pass). A void on file sent again, in any form that names the same
+// original (lines [] for none, or through .../void), is the void on file,
+// 200 as openapi promises: it read 409 claim_number_reused, as if another
+// claim held its number.
+func TestVoidCarriesOnlyWhatNamesTheOriginal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	r := e.post(keyHRA, "/v1/claims", e.riveraClaim("VO-1", cmLine(day(-3), 2, "30.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	orig := itID(t, r)
+	void := map[string]any{"claim_number": "VO-1V", "client_id": e.demo.Clients["Rivera"], "frequency": "8", "original_claim_id": orig}
+	itNothingWritten(t, e, func() {
+		for _, c := range []struct {
+			field string
+			value any
+		}{
+			{"rendering_staff_id", 999999},
+			{"rendering_staff_id", e.demo.Staff["Okafor"]},
+			{"place_of_service", "00"},
+			{"place_of_service", "11"},
+			{"diagnoses", []string{"F10.20", "F1020"}},
+			{"diagnoses", []string{"not a code"}},
+		} {
+			p := requireProblem(t, e.post(keyHRA, "/v1/claims", itWith(void, c.field, c.value)), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "not_allowed", itFieldCode(p, c.field), "%s %v: %v", c.field, c.value, p)
+		}
+	})
+	r = e.post(keyHRA, "/v1/claims", itWith(void, "lines", []any{}))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	id := itID(t, r)
+	for _, again := range []resp{
+		e.post(keyHRA, "/v1/claims", void),
+		e.post(keyHRA, "/v1/claims", itWith(void, "diagnoses", []any{})),
+		e.post(keyHRA, "/v1/claims", itWith(void, "lines", []any{})),
+		e.post(keyHRA, itPath("/v1/claims/%d/void", orig), map[string]any{"claim_number": "VO-1V"}),
+	} {
+		require.Equal(t, http.StatusOK, again.Status, "%s", again.Body)
+		assert.Equal(t, id, itID(t, again))
+	}
+	// Another claim's number is still another claim's.
+	p := requireProblem(t, e.post(keyHRA, "/v1/claims", itWith(void, "claim_number", "VO-1")), http.StatusConflict, "claim_number_reused")
+	assert.Contains(t, p["detail"], "is claim")
+}
+
 // A claims list filtered by days of service lists the claims with a
 // service in the range, not those whose first and last days span it with
 // none inside; a void's days are those of the lines it takes back (its

@@ -111,14 +111,21 @@ func decide(f *facts, in *submission) *decided {
 		}
 		if prev, ok := f.existing[n.ClaimNumber]; ok {
 			switch {
-			case prev.Hash == hex.EncodeToString(hashes[i]) || (len(n.Diagnoses) == 0 && prev.Hash == hex.EncodeToString(n.emptyDiagnosesHash())):
+			case prev.Hash == hex.EncodeToString(hashes[i]) || (len(n.Diagnoses) == 0 && prev.Hash == hex.EncodeToString(n.emptyDiagnosesHash())),
+				prev.sameVoid(n):
 				d.out[i] = Outcome{Claim: &Claim{ID: prev.ID}}
 				d.onFile = append(d.onFile, i)
-			case n.Frequency != FreqOriginal:
+			case n.Frequency != FreqOriginal && prev.ID == *n.OriginalClaimID:
 				// A void or replacement reusing its original's number: the
 				// advice to replace it is what it is doing already.
 				d.out[i].Err = rss.OnFile("claim", prev.ID, "claim_number_reused",
-					"claim_number %s is claim %d's; a void or replacement takes a number of its own", n.ClaimNumber, prev.ID)
+					"claim_number %s is claim %d's, the claim it names; a void or replacement takes a number of its own", n.ClaimNumber, prev.ID)
+			case n.Frequency != FreqOriginal:
+				// Another claim's number: it was told it reused its
+				// original's, naming a claim that was not (a black-box
+				// pass sent a void again under its own number).
+				d.out[i].Err = rss.OnFile("claim", prev.ID, "claim_number_reused",
+					"claim_number %s was already used for a different claim (id %d); a void or replacement takes a number of its own", n.ClaimNumber, prev.ID)
 			default:
 				d.out[i].Err = rss.OnFile("claim", prev.ID, "claim_number_reused",
 					"claim_number %s was already used for a different claim (id %d); use a new number, or frequency 7 to replace it", n.ClaimNumber, prev.ID)

@@ -83,6 +83,23 @@ type servedClient struct {
 type existingClaim struct {
 	ID   int64  `json:"id"`
 	Hash string `json:"hash"`
+	// What names a void: its client and the claim it voids (sameVoid).
+	ClientID  int64  `json:"client_id"`
+	Frequency string `json:"frequency"`
+	Original  *int64 `json:"original_claim_id"`
+}
+
+// sameVoid reports whether n, a void, is the void e on file: a void is
+// what it voids (its lines, staff, place of service and diagnoses are the
+// original's), so one that names the same client and original under the
+// number is the same claim whatever form it was sent in. A void taken in
+// another form (its lines [] for none, or before the fields a void does
+// not carry were refused) and sent again read 409 claim_number_reused, as
+// if another claim held its number, where openapi promises 200 (a
+// black-box pass).
+func (e existingClaim) sameVoid(n *NewClaim) bool {
+	return n.Frequency == FreqVoid && e.Frequency == FreqVoid && e.ClientID == n.ClientID &&
+		e.Original != nil && n.OriginalClaimID != nil && *e.Original == *n.OriginalClaimID
 }
 
 type original struct {
@@ -595,7 +612,8 @@ func sortedKeys(m map[int64]bool) []int64 {
 var factsQuery = `SELECT
 	(SELECT version FROM reference_version WHERE id = 1) AS ref_version,
 	COALESCE((SELECT json_agg(x.j) FROM unnest($2::text[]) AS n(number), LATERAL (
-	          SELECT json_build_object('number', c.claim_number, 'id', c.id, 'hash', encode(c.request_hash, 'hex')) AS j
+	          SELECT json_build_object('number', c.claim_number, 'id', c.id, 'hash', encode(c.request_hash, 'hex'),
+	                 'client_id', c.client_id, 'frequency', c.frequency, 'original_claim_id', c.original_claim_id) AS j
 	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = n.number LIMIT 1) x), '[]') AS existing,
 	COALESCE((SELECT json_agg(x.j) FROM unnest($3::bigint[]) AS k(id), LATERAL (
 	          SELECT json_build_object('id', c.id, 'date_of_birth', c.date_of_birth, 'medicaid_id', c.medicaid_id,
