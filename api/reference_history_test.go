@@ -196,7 +196,7 @@ func TestHistoryStartsWithTheRecordsCreation(t *testing.T) {
 	assert.NotNil(t, p["actor_key_id"], "the MSC sees its own key")
 	// Its sets and first agreement period as created are in its history
 	// too (an operations pass found only the row's columns).
-	body := newProviderBody("HIS2", "1677889903")
+	body := itWith(newProviderBody("HIS2", "1677889903"), "name", "Hartford Street Recovery Network") // a name of its own
 	body["programs"], body["services"], body["catchment_areas"] = []string{"ATR"}, []string{"ATR-TR"}, []string{"hartford"}
 	body["agreement"] = map[string]any{"start_date": day(-30), "note": "first"}
 	r = e.post(keyAdmin, "/v1/reference/providers", body)
