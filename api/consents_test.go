@@ -326,6 +326,17 @@ func TestConsentRecipientNameMatchesTheAgencyItOpensTo(t *testing.T) {
 		r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", itID(t, r)), map[string]any{"reason": "test"})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	}
+	// A form that reads as two agencies' opens nothing: an agency named as
+	// BCS's code before the registry held names apart (set here in the
+	// table, as the registry now refuses it) made "BCS" read as either.
+	_, err := e.db.ExecContext(t.Context(), `UPDATE providers SET name = 'BCS' WHERE code = 'LAS'`)
+	require.NoError(t, err)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, consent("BCS"), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "recipient_ambiguous", itFieldCode(p, "recipient_name"))
+	})
+	r := consent("Bridgeport Community Supports")
+	assert.Equal(t, http.StatusCreated, r.Status, "its full name reads as BCS alone: %s", r.Body)
 }
 
 // Any role reads the directory of agencies, so a provider names a consent's

@@ -97,6 +97,15 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 			itWith(newProviderBody("NHRN", goodNPI), "name", "the HARTFORD recovery alliance, Inc."), 409, "provider_name_taken", ""},
 		{"named by another's code", http.MethodPost, "/v1/reference/providers",
 			itWith(newProviderBody("NHRN", goodNPI), "name", "H.R.A."), 409, "provider_name_taken", ""},
+		// Read as the registry reads names: a leading "the", "and", a
+		// corporate form however punctuated, spaces run together, another's
+		// code with a suffix (a re-check took each).
+		{"another's code with a suffix", http.MethodPost, "/v1/reference/providers",
+			itWith(newProviderBody("NHRN", goodNPI), "name", "The HRA"), 409, "provider_name_taken", ""},
+		{"a suffix punctuated", http.MethodPost, "/v1/reference/providers",
+			itWith(newProviderBody("NHRN", goodNPI), "name", "Hartford Recovery Alliance, L.L.C."), 409, "provider_name_taken", ""},
+		{"run together", http.MethodPost, "/v1/reference/providers",
+			itWith(newProviderBody("NHRN", goodNPI), "name", "HartfordRecoveryAlliance"), 409, "provider_name_taken", ""},
 		{"patch to another's name", http.MethodPatch, itPath("/v1/reference/providers/%d", hra),
 			map[string]any{"name": "Bridgeport Community Supports, LLC", "reason": "renamed"}, 409, "provider_name_taken", ""},
 		{"unknown service", http.MethodPost, "/v1/reference/providers", func() map[string]any {

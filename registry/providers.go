@@ -492,8 +492,11 @@ func agencyNameFree(ctx context.Context, tx *sqlx.Tx, id int64, code, name strin
 	if err := tx.SelectContext(ctx, &others, `SELECT code, name FROM providers WHERE id <> $1`, id); err != nil {
 		return fmt.Errorf("provider names: %w", err)
 	}
+	key, codeKey := vouchers.AgencyNameKey(name), vouchers.AgencyNameKey(code)
 	for _, o := range others {
-		if vouchers.NamesAgency(name, o.Code, o.Name) || vouchers.NamesAgency(o.Name, code, name) {
+		theirs := vouchers.AgencyNameKey(o.Name)
+		if vouchers.NamesAgency(name, o.Code, o.Name) || vouchers.NamesAgency(o.Name, code, name) ||
+			key == theirs || key == vouchers.AgencyNameKey(o.Code) || theirs == codeKey {
 			return rss.Coded(rss.ErrConflict, "provider_name_taken",
 				"another agency (%s, %s) has this name as a consent form reads it (case, punctuation and a corporate suffix aside), or is named by this agency's code", o.Code, o.Name)
 		}

@@ -292,6 +292,24 @@ func recipientNamed(ctx context.Context, tx *sqlx.Tx, providerID int64, name str
 		return fmt.Errorf("recipient agency: %w", err)
 	}
 	if NamesAgency(name, p.Code, p.Name) {
+		// And no other agency: a form that reads as two agencies' (agencies
+		// registered before names were held apart, an agency named as
+		// another's code) opens the records to whichever id was keyed.
+		var others []struct {
+			ID   int64  `db:"id"`
+			Code string `db:"code"`
+			Name string `db:"name"`
+		}
+		if err := tx.SelectContext(ctx, &others, `SELECT id, code, name FROM providers WHERE id <> $1 ORDER BY id`, providerID); err != nil {
+			return fmt.Errorf("agencies: %w", err)
+		}
+		for _, o := range others {
+			if NamesAgency(name, o.Code, o.Name) {
+				return rss.Invalid("recipient_name", "recipient_ambiguous",
+					"recipient_name names provider %d (%s, %s) as well as provider %d: the MSC tells the two apart in the registry before the form is keyed",
+					o.ID, o.Name, o.Code, providerID)
+			}
+		}
 		return nil
 	}
 	return rss.Invalid("recipient_name", "recipient_mismatch",
@@ -313,6 +331,34 @@ func agencyName(s string) string {
 		w = w[:len(w)-1]
 	}
 	return strings.Join(w, " ")
+}
+
+// AgencyNameKey is how the registry tells agencies' names and codes apart:
+// their letters and digits, case folded, a leading "the", the word "and"
+// and a trailing corporate form aside however it is punctuated ("L.L.C."),
+// so that no two agencies read alike to whoever keys or reads a form: "The
+// HRA", "BCS Co", "Hartford Recovery Alliance, L.L.C." and
+// "HartfordRecoveryAlliance" were taken beside HRA, BCS and "Hartford
+// Recovery Alliance" (a re-check). Coarser than NamesAgency, as a
+// registry's refusal may be.
+func AgencyNameKey(s string) string {
+	w := strings.Fields(plain(s, true))
+	if len(w) > 1 && w[0] == "the" {
+		w = w[1:]
+	}
+	if kept := slices.DeleteFunc(slices.Clone(w), func(x string) bool { return x == "and" }); len(kept) > 0 {
+		w = kept
+	}
+	k := compact(strings.Join(w, ""))
+	for trimmed := true; trimmed; {
+		trimmed = false
+		for _, f := range corporateForms {
+			if len(k) > len(f)+1 && strings.HasSuffix(k, f) {
+				k, trimmed = strings.TrimSuffix(k, f), true
+			}
+		}
+	}
+	return k
 }
 
 // NamesAgency reports whether text, as a signed consent form names its

@@ -1,0 +1,32 @@
+package vouchers
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// The registry reads two names alike when a form keyed from either could
+// be read as the other (a re-check of the name check took each of these).
+func TestAgencyNameKeyReadsLookAlikesAlike(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{"Hartford Recovery Alliance", "Hartford Recovery Alliance, L.L.C.", true},
+		{"Hartford Recovery Alliance", "The HARTFORD recovery alliance, Inc.", true},
+		{"Hartford Recovery Alliance", "HartfordRecoveryAlliance", true},
+		{"Smith & Jones Recovery", "Smith and Jones Recovery", true},
+		{"HRA", "The HRA", true},
+		{"BCS", "BCS Co", true},
+		{"PWE", "P W E Inc", true},
+		{"NHR", "N.H.-R.", true},
+		{"Hartford Recovery Alliance", "Hartford Recovery Services", false},
+		{"The Anderson Group", "Anderson Group", true},
+		{"Anderson Group", "Son Group", false},
+		{"The", "the", true}, // a name of one word keeps it
+	} {
+		assert.Equal(t, c.same, AgencyNameKey(c.a) == AgencyNameKey(c.b), "%q / %q: %q %q", c.a, c.b, AgencyNameKey(c.a), AgencyNameKey(c.b))
+	}
+	assert.Equal(t, "the", AgencyNameKey("The"))
+}
