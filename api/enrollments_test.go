@@ -1640,6 +1640,17 @@ func TestAnAgencyOutOfAgreementTakesNoOneIn(t *testing.T) {
 			map[string]any{"to_enrollment_id": lasEnr, "reason": "client moved"}), http.StatusConflict, "no_agreement")
 	})
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND primary_case_manager`, hraEnr))
+
+	// Nor does it take the designation by a stay dated back to a day its
+	// agreement covered (a re-check): the stay is taken, the flag not.
+	lou := itNewClient(t, e, keyLAS, "stamford")
+	back := func(primary bool) resp {
+		return e.post(keyLAS, "/v1/enrollments", map[string]any{"client_id": lou, "program_code": "ATR", "start_date": day(-40),
+			"primary_case_manager": primary})
+	}
+	itNothingWritten(t, e, func() { requireProblem(t, back(true), http.StatusConflict, "no_agreement") })
+	r = back(false)
+	assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 }
 
 // The last day rss's books held a discharged stay is the MSC's to read, as

@@ -229,8 +229,9 @@ func TestRegistryRenewLapsedAgreement(t *testing.T) {
 	las := e.demo.Providers["LAS"]
 	lasKey := lasProviderKey()
 	client := itNewClient(t, e, lasKey, "hartford")
-	// Taken in on a day its agreement covered: none starts in the lapse.
-	r := e.post(lasKey, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "primary_case_manager": true,
+	// Taken in on a day its agreement covered: none starts in the lapse,
+	// and it takes no primary case manager designation while lapsed.
+	r := e.post(lasKey, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "primary_case_manager": false,
 		"start_date": day(-40)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	r = e.post(lasKey, "/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc",

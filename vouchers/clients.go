@@ -834,6 +834,11 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 			return rss.Coded(rss.ErrConflict, "no_agreement",
 				"no agreement of the agency covers %s: no enrollment starts on a day it is not under agreement (the MSC records the renewal first)", n.StartDate)
 		}
+		if n.PrimaryCaseManager {
+			if err := mayHoldDesignation(ctx, tx, a.ProviderID, n.StartDate, s.Today()); err != nil {
+				return err
+			}
+		}
 		if n.AssignedStaffID != nil {
 			// The program's caseload caps name the roles that may carry
 			// its enrollments, as a reassignment checks (a program with no
@@ -1214,6 +1219,32 @@ func uncovered(ctx context.Context, tx *sqlx.Tx, providerID int64, day rss.Date)
 		return false, fmt.Errorf("agreement in force: %w", err)
 	}
 	return !covered, nil
+}
+
+// mayHoldDesignation refuses the primary case manager designation to a
+// stay of the agency begun by today (start) while it is out of service or
+// under no agreement today, as a designation or a transfer to it is: a
+// lapsed agency enrolled a client dated back to a day its agreement
+// covered, flagged primary, and the agency under agreement was denied
+// NOT_PRIMARY_CASE_MANAGER (a re-check). A stay starting later is judged
+// on its start day, as its enrollment is.
+func mayHoldDesignation(ctx context.Context, tx *sqlx.Tx, providerID int64, start, today rss.Date) error {
+	if start.After(today) {
+		return nil
+	}
+	if from, out, err := outOfService(ctx, tx, providerID, today); err != nil {
+		return err
+	} else if out {
+		return rss.Coded(rss.ErrConflict, "provider_deactivated",
+			"the agency is out of service %s: it takes no primary case manager designation (enroll without primary_case_manager)", from)
+	}
+	if gap, err := uncovered(ctx, tx, providerID, today); err != nil {
+		return err
+	} else if gap {
+		return rss.Coded(rss.ErrConflict, "no_agreement",
+			"no agreement of the agency covers today: it takes no primary case manager designation (enroll without primary_case_manager)")
+	}
+	return nil
 }
 
 // outOfService reports whether the agency is out of service on day (its

@@ -160,6 +160,11 @@ func (s *Service) judgeNewStart(ctx context.Context, tx *sqlx.Tx, e *Enrollment,
 		return rss.Coded(rss.ErrConflict, "no_agreement",
 			"no agreement of the agency covers %s: no enrollment starts on a day it is not under agreement", on)
 	}
+	if e.PrimaryCaseManager {
+		if err := mayHoldDesignation(ctx, tx, e.ProviderID, on, s.Today()); err != nil {
+			return err
+		}
+	}
 	if f.Employed != nil && !*f.Employed {
 		return rss.Coded(rss.ErrConflict, "staff_not_employed",
 			"staff %d, assigned to enrollment %d, is not employed by the agency on %s (reassign the enrollment first)",
