@@ -574,23 +574,28 @@ func TestVoidCarriesOnlyWhatNamesTheOriginal(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	orig := itID(t, r)
 	void := map[string]any{"claim_number": "VO-1V", "client_id": e.demo.Clients["Rivera"], "frequency": "8", "original_claim_id": orig}
+	// What a void repeats of its original may be left out or sent as the
+	// original has it, never otherwise (an unknown staff member, place of
+	// service 00, a diagnosis twice were taken and dropped unseen).
 	itNothingWritten(t, e, func() {
 		for _, c := range []struct {
 			field string
 			value any
 		}{
 			{"rendering_staff_id", 999999},
-			{"rendering_staff_id", e.demo.Staff["Okafor"]},
+			{"rendering_staff_id", e.demo.Staff["Petrov"]},
 			{"place_of_service", "00"},
-			{"place_of_service", "11"},
+			{"place_of_service", "12"},
 			{"diagnoses", []string{"F10.20", "F1020"}},
 			{"diagnoses", []string{"not a code"}},
 		} {
 			p := requireProblem(t, e.post(keyHRA, "/v1/claims", itWith(void, c.field, c.value)), http.StatusUnprocessableEntity, "validation_failed")
-			assert.Equal(t, "not_allowed", itFieldCode(p, c.field), "%s %v: %v", c.field, c.value, p)
+			assert.Equal(t, "not_the_original", itFieldCode(p, c.field), "%s %v: %v", c.field, c.value, p)
 		}
 	})
-	r = e.post(keyHRA, "/v1/claims", itWith(void, "lines", []any{}))
+	// A system that voids by sending the claim again, frequency 8, sends
+	// the original's own: taken.
+	r = e.post(keyHRA, "/v1/claims", itWith(itWith(itWith(void, "lines", []any{}), "rendering_staff_id", e.demo.Staff["Okafor"]), "place_of_service", "11"))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	id := itID(t, r)
 	for _, again := range []resp{

@@ -124,24 +124,21 @@ func (n *NewClaim) validate(today rss.Date) error {
 	if n.Frequency == FreqVoid {
 		// A void carries only what names the claim it voids: it reverses
 		// the original's lines and repeats its rendering staff, place of
-		// service and diagnoses. Sent with its own (an unknown staff
-		// member, place of service 00, a diagnosis twice), it was taken
-		// and they were dropped unseen (a black-box pass).
+		// service and diagnoses, which it may leave out or send as the
+		// original has them (a system that voids by sending the claim
+		// again with frequency 8), never otherwise (decide: 422
+		// not_the_original). Sent with its own (an unknown staff member,
+		// place of service 00, a diagnosis twice), it was taken and they
+		// were dropped unseen (a black-box pass).
 		if len(n.Lines) > 0 {
 			v.Add("lines", "not_allowed", "a void (frequency 8) carries no lines: it reverses the original's")
 		}
-		if n.RenderingStaffID != 0 {
-			v.Add("rendering_staff_id", "not_allowed", "a void (frequency 8) takes its rendering staff from the claim it voids: leave rendering_staff_id out")
-		}
-		if n.PlaceOfService != "" {
-			v.Add("place_of_service", "not_allowed", "a void (frequency 8) takes its place of service from the claim it voids: leave place_of_service out")
-		}
-		if len(n.Diagnoses) > 0 {
-			v.Add("diagnoses", "not_allowed", "a void (frequency 8) takes its diagnoses from the claim it voids: leave diagnoses out")
-		}
 		// None written as [] is none left out: the void hashes the same
 		// either way, so one sent again in the other form is the same.
-		n.Lines, n.Diagnoses = nil, nil
+		n.Lines = nil
+		if len(n.Diagnoses) == 0 {
+			n.Diagnoses = nil
+		}
 		return v.Err()
 	}
 	v.RequireID("rendering_staff_id", n.RenderingStaffID)

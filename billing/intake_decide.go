@@ -234,7 +234,10 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 		c.RenderingStaffID = &staffID
 	} else {
 		// A void repeats the original's claim-level data (the 837P void
-		// claim carries them).
+		// claim carries them): sent, they are the original's.
+		if err := sameAsOriginal(n, orig); err != nil {
+			return nil, err
+		}
 		program = orig.ProgramCode
 		c.PlaceOfService, c.Diagnoses, c.RenderingStaffID = orig.PlaceOfService, orig.Diagnoses, orig.RenderingStaffID
 	}
@@ -527,4 +530,24 @@ func reverseAdjustments(raw json.RawMessage) []Adjustment {
 		adj = []Adjustment{}
 	}
 	return adj
+}
+
+// sameAsOriginal refuses a void whose rendering staff, place of service or
+// diagnoses, sent, are not the original's: the void takes the original's,
+// and one sent with its own (an unknown staff member, place of service
+// 00, a diagnosis twice) was taken with them dropped unseen (a black-box
+// pass).
+func sameAsOriginal(n *NewClaim, orig *original) error {
+	v := &rss.ValidationError{}
+	if n.RenderingStaffID != 0 && (orig.RenderingStaffID == nil || *orig.RenderingStaffID != n.RenderingStaffID) {
+		v.Add("rendering_staff_id", "not_the_original", "a void takes the rendering staff of claim %d: leave rendering_staff_id out or send the original's", orig.ID)
+	}
+	if n.PlaceOfService != "" && n.PlaceOfService != orig.PlaceOfService {
+		v.Add("place_of_service", "not_the_original", "a void takes the place of service of claim %d (%s): leave place_of_service out or send the original's",
+			orig.ID, orig.PlaceOfService)
+	}
+	if len(n.Diagnoses) > 0 && !slices.Equal(n.Diagnoses, orig.Diagnoses) {
+		v.Add("diagnoses", "not_the_original", "a void takes the diagnoses of claim %d: leave diagnoses out or send the original's, in its order", orig.ID)
+	}
+	return v.Err()
 }
