@@ -570,7 +570,7 @@ func TestVoidCarriesOnlyWhatNamesTheOriginal(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.authorizeRivera(40)
-	r := e.post(keyHRA, "/v1/claims", e.riveraClaim("VO-1", cmLine(day(-3), 2, "30.00")))
+	r := e.post(keyHRA, "/v1/claims", itWith(e.riveraClaim("VO-1", cmLine(day(-3), 2, "30.00")), "diagnoses", []string{"F11.20", "Z59.00"}))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	orig := itID(t, r)
 	void := map[string]any{"claim_number": "VO-1V", "client_id": e.demo.Clients["Rivera"], "frequency": "8", "original_claim_id": orig}
@@ -587,6 +587,7 @@ func TestVoidCarriesOnlyWhatNamesTheOriginal(t *testing.T) {
 			{"place_of_service", "00"},
 			{"place_of_service", "12"},
 			{"diagnoses", []string{"F10.20", "F1020"}},
+			{"diagnoses", []string{"Z59.00", "F11.20"}},
 			{"diagnoses", []string{"not a code"}},
 		} {
 			p := requireProblem(t, e.post(keyHRA, "/v1/claims", itWith(void, c.field, c.value)), http.StatusUnprocessableEntity, "validation_failed")
@@ -595,9 +596,19 @@ func TestVoidCarriesOnlyWhatNamesTheOriginal(t *testing.T) {
 	})
 	// A system that voids by sending the claim again, frequency 8, sends
 	// the original's own: taken.
-	r = e.post(keyHRA, "/v1/claims", itWith(itWith(itWith(void, "lines", []any{}), "rendering_staff_id", e.demo.Staff["Okafor"]), "place_of_service", "11"))
+	// Its diagnoses are read as any claim's are, dots optional and case
+	// aside ("F11.20" read as another code: a re-check).
+	r = e.post(keyHRA, "/v1/claims", itWith(itWith(itWith(itWith(void, "lines", []any{}), "rendering_staff_id", e.demo.Staff["Okafor"]),
+		"place_of_service", "11"), "diagnoses", []string{"f11.20", "Z5900"}))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	id := itID(t, r)
+	// Sent again, it is still held to its original: another staff member
+	// on the retry was answered 200 (a re-check).
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyHRA, "/v1/claims", itWith(void, "rendering_staff_id", e.demo.Staff["Petrov"])),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "not_the_original", itFieldCode(p, "rendering_staff_id"))
+	})
 	for _, again := range []resp{
 		e.post(keyHRA, "/v1/claims", void),
 		e.post(keyHRA, "/v1/claims", itWith(void, "diagnoses", []any{})),

@@ -139,6 +139,12 @@ func (n *NewClaim) validate(today rss.Date) error {
 		if len(n.Diagnoses) == 0 {
 			n.Diagnoses = nil
 		}
+		// Read as any claim's are (dots optional, case aside), to compare
+		// with the original's as stored: "F11.20" read as another code (a
+		// re-check).
+		for i := range n.Diagnoses {
+			n.Diagnoses[i] = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(n.Diagnoses[i]), ".", ""))
+		}
 		return v.Err()
 	}
 	v.RequireID("rendering_staff_id", n.RenderingStaffID)

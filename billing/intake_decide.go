@@ -110,6 +110,18 @@ func decide(f *facts, in *submission) *decided {
 			seen[n.ClaimNumber] = i
 		}
 		if prev, ok := f.existing[n.ClaimNumber]; ok {
+			// A void sent again is the void on file only with what it
+			// repeats of its original as the original has it: another
+			// staff member on the retry was answered 200, the same body
+			// sent first 422 (a re-check).
+			if prev.sameVoid(n) {
+				if orig := f.originals[*n.OriginalClaimID]; orig != nil {
+					if err := sameAsOriginal(n, orig); err != nil {
+						d.out[i].Err = err
+						continue
+					}
+				}
+			}
 			switch {
 			case prev.Hash == hex.EncodeToString(hashes[i]) || (len(n.Diagnoses) == 0 && prev.Hash == hex.EncodeToString(n.emptyDiagnosesHash())),
 				prev.sameVoid(n):
