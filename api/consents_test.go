@@ -320,7 +320,7 @@ func TestConsentRecipientNameMatchesTheAgencyItOpensTo(t *testing.T) {
 		})
 	}
 	for _, name := range []string{"bcs", "Bridgeport Community Supports, Inc.", "BRIDGEPORT  COMMUNITY\u00a0SUPPORTS",
-		"The Bridgeport Community Supports LLC"} {
+		"The Bridgeport Community Supports LLC", "Bridgeport Community Supports, L.L.C.", "B.C.S."} {
 		r := consent(name)
 		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", name, r.Body)
 		r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", itID(t, r)), map[string]any{"reason": "test"})

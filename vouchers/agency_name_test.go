@@ -25,6 +25,11 @@ func TestAgencyNameKeyReadsLookAlikesAlike(t *testing.T) {
 		{"The Anderson Group", "Anderson Group", true},
 		{"Anderson Group", "Son Group", false},
 		{"The", "the", true}, // a name of one word keeps it
+		{"Recovery Mexi", "Recovery Mexico", false}, // a corporate form is a word of its own
+		{"Hartford Recovery Alliance", "Hartford Recovery Alliance L.P.", true},
+		{"Hartford Recovery Alliance", "Hartford Recovery Alliance, P.L.L.C.", true},
+		{"HRA", "H-R-A", true},
+		{"T31", "T-31", true},
 	} {
 		assert.Equal(t, c.same, AgencyNameKey(c.a) == AgencyNameKey(c.b), "%q / %q: %q %q", c.a, c.b, AgencyNameKey(c.a), AgencyNameKey(c.b))
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -335,30 +336,34 @@ func agencyName(s string) string {
 
 // AgencyNameKey is how the registry tells agencies' names and codes apart:
 // their letters and digits, case folded, a leading "the", the word "and"
-// and a trailing corporate form aside however it is punctuated ("L.L.C."),
-// so that no two agencies read alike to whoever keys or reads a form: "The
-// HRA", "BCS Co", "Hartford Recovery Alliance, L.L.C." and
-// "HartfordRecoveryAlliance" were taken beside HRA, BCS and "Hartford
-// Recovery Alliance" (a re-check). Coarser than NamesAgency, as a
-// registry's refusal may be.
+// and trailing corporate forms aside, letters written apart read as one
+// word ("L.L.C.", "P W E"), so that no two agencies read alike to whoever
+// keys or reads a form: "The HRA", "BCS Co", "Hartford Recovery Alliance,
+// L.L.C." and "HartfordRecoveryAlliance" were taken beside HRA, BCS and
+// "Hartford Recovery Alliance" (a re-check). A consent's recipient_name
+// is read the same way (NamesAgency).
 func AgencyNameKey(s string) string {
-	w := strings.Fields(plain(s, true))
+	var w []string
+	apart := false // the last word is letters written apart
+	for _, x := range strings.Fields(plain(s, true)) {
+		// Single letters in a row are one word: "l l c", "n h r".
+		single := utf8.RuneCountInString(x) == 1
+		if single && apart {
+			w[len(w)-1] += x
+			continue
+		}
+		w, apart = append(w, x), single
+	}
 	if len(w) > 1 && w[0] == "the" {
 		w = w[1:]
 	}
 	if kept := slices.DeleteFunc(slices.Clone(w), func(x string) bool { return x == "and" }); len(kept) > 0 {
 		w = kept
 	}
-	k := compact(strings.Join(w, ""))
-	for trimmed := true; trimmed; {
-		trimmed = false
-		for _, f := range corporateForms {
-			if len(k) > len(f)+1 && strings.HasSuffix(k, f) {
-				k, trimmed = strings.TrimSuffix(k, f), true
-			}
-		}
+	for len(w) > 1 && slices.Contains(corporateForms, w[len(w)-1]) {
+		w = w[:len(w)-1]
 	}
-	return k
+	return compact(strings.Join(w, ""))
 }
 
 // NamesAgency reports whether text, as a signed consent form names its
@@ -366,7 +371,9 @@ func AgencyNameKey(s string) string {
 // The registry holds every agency's name to it, so that a name resolves to
 // one agency.
 func NamesAgency(text, code, name string) bool {
-	return compact(text) == compact(code) || agencyName(text) == agencyName(name)
+	key := AgencyNameKey(text)
+	return compact(text) == compact(code) || agencyName(text) == agencyName(name) ||
+		key == AgencyNameKey(name) || key == AgencyNameKey(code)
 }
 
 var corporateForms = []string{"inc", "incorporated", "llc", "corp", "corporation", "co", "company", "ltd", "limited", "lp", "llp",
