@@ -24,7 +24,7 @@ func TestAgencyNameKeyReadsLookAlikesAlike(t *testing.T) {
 		{"Hartford Recovery Alliance", "Hartford Recovery Services", false},
 		{"The Anderson Group", "Anderson Group", true},
 		{"Anderson Group", "Son Group", false},
-		{"The", "the", true}, // a name of one word keeps it
+		{"The", "the", true},                        // a name of one word keeps it
 		{"Recovery Mexi", "Recovery Mexico", false}, // a corporate form is a word of its own
 		{"Hartford Recovery Alliance", "Hartford Recovery Alliance L.P.", true},
 		{"Hartford Recovery Alliance", "Hartford Recovery Alliance, P.L.L.C.", true},
