@@ -649,6 +649,35 @@ func TestOneScreenOfAKindADayAcrossASameDayReadmission(t *testing.T) {
 			map[string]any{"date": day(-1), "kind": "random", "result": "positive"}), http.StatusConflict, "screen_exists")
 		assert.Contains(t, p["detail"], itStr(reyes))
 	})
-	r = e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", again), map[string]any{"date": day(-1), "kind": "scheduled", "result": "negative"})
-	assert.Equal(t, http.StatusCreated, r.Status, "another kind that day: %s", r.Body)
+	// Another kind that day, sent at once to the two: one is taken and the
+	// others are told of it (each enrollment's lock waited for the
+	// other's, and the loser read concurrent_change: a re-check).
+	statuses := make([]int, 8)
+	codes := make([]string, 8)
+	var wg sync.WaitGroup
+	for k := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			to := reyes
+			if k%2 == 1 {
+				to = again
+			}
+			r := e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", to), map[string]any{"date": day(-1), "kind": "scheduled", "result": "negative"})
+			statuses[k] = r.Status
+			if r.Status != http.StatusCreated {
+				codes[k], _ = r.JSON(t)["code"].(string)
+			}
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for k, st := range statuses {
+		if st == http.StatusCreated {
+			created++
+			continue
+		}
+		assert.Equal(t, "screen_exists", codes[k], "statuses %v codes %v", statuses, codes)
+	}
+	assert.Equal(t, 1, created, "statuses %v", statuses)
 }

@@ -70,9 +70,23 @@ func (s *Service) RecordDrugScreen(ctx context.Context, id int64, n NewDrugScree
 	}
 	var out DrugScreen
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		e, err := enrollmentFor(ctx, tx, a, id, ProgramRSVP, shareLock)
+		e, err := enrollmentFor(ctx, tx, a, id, ProgramRSVP, readOnly)
 		if err != nil {
 			return err
+		}
+		// The agency's enrollments of the client in the program, this one
+		// among them, are locked in id order before anything is read of
+		// them (a discharge waits, as under the share lock taken before):
+		// two screens sent at once to the two enrollments of a same-day
+		// readmission each held its own and waited for the other's, and
+		// one was answered concurrent_change (a re-check).
+		var stays, other []int64
+		if err := tx.SelectContext(ctx, &stays, `SELECT id FROM enrollments WHERE client_id = $1 AND provider_id = $2
+			AND program_code = $3 ORDER BY id FOR NO KEY UPDATE`, e.ClientID, e.ProviderID, e.ProgramCode); err != nil {
+			return fmt.Errorf("the agency's stays: %w", err)
+		}
+		if e, err = enrollmentFor(ctx, tx, a, id, ProgramRSVP, readOnly); err != nil {
+			return err // read again under the lock: discharged meanwhile
 		}
 		if err := e.checkDay("date", n.Date); err != nil {
 			return err
@@ -81,18 +95,11 @@ func (s *Service) RecordDrugScreen(ctx context.Context, id int64, n NewDrugScree
 		// for each enrollment: a discharge and a readmission the same day
 		// give two enrollments that both cover it, and two random screens
 		// of one day, one positive and one negative, were both counted by
-		// the outcomes report (an outcomes black-box pass). The agency's
-		// enrollments of the client in the program are locked first, so
-		// two screens sent to the two at once are taken one after the
-		// other.
-		var stays, other []int64
-		if err := tx.SelectContext(ctx, &stays, `SELECT id FROM enrollments WHERE client_id = $1 AND provider_id = $2
-			AND program_code = $3 AND id <> $4 ORDER BY id FOR NO KEY UPDATE`, e.ClientID, e.ProviderID, e.ProgramCode, id); err != nil {
-			return fmt.Errorf("the agency's stays: %w", err)
-		}
+		// the outcomes report (an outcomes black-box pass). The lock above
+		// takes two screens sent to the two at once one after the other.
 		if err := tx.SelectContext(ctx, &other, `SELECT enrollment_id FROM rsvp_drug_screens
-			WHERE enrollment_id = ANY($1) AND screen_date = $2 AND kind = $3 ORDER BY enrollment_id`,
-			pq.Array(stays), n.Date, n.Kind); err != nil {
+			WHERE enrollment_id = ANY($1) AND enrollment_id <> $4 AND screen_date = $2 AND kind = $3 ORDER BY enrollment_id`,
+			pq.Array(stays), n.Date, n.Kind, id); err != nil {
 			return fmt.Errorf("screens of the day: %w", err)
 		}
 		if len(other) > 0 {

@@ -835,7 +835,7 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 				"no agreement of the agency covers %s: no enrollment starts on a day it is not under agreement (the MSC records the renewal first)", n.StartDate)
 		}
 		if n.PrimaryCaseManager {
-			if err := mayHoldDesignation(ctx, tx, a.ProviderID, n.StartDate, s.Today()); err != nil {
+			if err := mayHoldDesignation(ctx, tx, a.ProviderID, n.StartDate, s.Today(), "enroll without primary_case_manager"); err != nil {
 				return err
 			}
 		}
@@ -1228,7 +1228,7 @@ func uncovered(ctx context.Context, tx *sqlx.Tx, providerID int64, day rss.Date)
 // covered, flagged primary, and the agency under agreement was denied
 // NOT_PRIMARY_CASE_MANAGER (a re-check). A stay starting later is judged
 // on its start day, as its enrollment is.
-func mayHoldDesignation(ctx context.Context, tx *sqlx.Tx, providerID int64, start, today rss.Date) error {
+func mayHoldDesignation(ctx context.Context, tx *sqlx.Tx, providerID int64, start, today rss.Date, hint string) error {
 	if start.After(today) {
 		return nil
 	}
@@ -1236,13 +1236,13 @@ func mayHoldDesignation(ctx context.Context, tx *sqlx.Tx, providerID int64, star
 		return err
 	} else if out {
 		return rss.Coded(rss.ErrConflict, "provider_deactivated",
-			"the agency is out of service %s: it takes no primary case manager designation (enroll without primary_case_manager)", from)
+			"the agency is out of service %s: it takes no primary case manager designation (%s)", from, hint)
 	}
 	if gap, err := uncovered(ctx, tx, providerID, today); err != nil {
 		return err
 	} else if gap {
 		return rss.Coded(rss.ErrConflict, "no_agreement",
-			"no agreement of the agency covers today: it takes no primary case manager designation (enroll without primary_case_manager)")
+			"no agreement of the agency covers today: it takes no primary case manager designation (%s)", hint)
 	}
 	return nil
 }

@@ -161,7 +161,8 @@ func (s *Service) judgeNewStart(ctx context.Context, tx *sqlx.Tx, e *Enrollment,
 			"no agreement of the agency covers %s: no enrollment starts on a day it is not under agreement", on)
 	}
 	if e.PrimaryCaseManager {
-		if err := mayHoldDesignation(ctx, tx, e.ProviderID, on, s.Today()); err != nil {
+		if err := mayHoldDesignation(ctx, tx, e.ProviderID, on, s.Today(),
+			"the enrollment holds it: correct its start to a day ahead, or the MSC transfers the designation first"); err != nil {
 			return err
 		}
 	}
