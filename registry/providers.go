@@ -495,8 +495,10 @@ func agencyNameFree(ctx context.Context, tx *sqlx.Tx, id int64, code, name strin
 	key, codeKey := vouchers.AgencyNameKey(name), vouchers.AgencyNameKey(code)
 	for _, o := range others {
 		// A code is read as a form reads it too: "H-R-A" beside HRA made
-		// every form naming HRA by its code ambiguous (a re-check).
-		if codeKey == vouchers.AgencyNameKey(o.Code) {
+		// every form naming HRA by its code ambiguous (a re-check). Only a
+		// new agency's: a code is permanent, and two registered alike
+		// before this could never be renamed (a review).
+		if id == 0 && codeKey == vouchers.AgencyNameKey(o.Code) {
 			return rss.Coded(rss.ErrConflict, "provider_code_taken", "a provider's code (%s) reads as %s on a consent form", o.Code, code)
 		}
 		theirs := vouchers.AgencyNameKey(o.Name)
