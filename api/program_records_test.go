@@ -634,15 +634,9 @@ func TestGPRAIntakeWaitsForADischargeUnderWay(t *testing.T) {
 func TestOneScreenOfAKindADayAcrossASameDayReadmission(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	reyes := enrollmentOf(e, e.demo.Clients["Reyes"], "RSVP") // BCS, started day(-14)
-	r := e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", reyes), map[string]any{"discharge_date": day(-1), "reason": "moved"})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	r = e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": e.demo.Clients["Reyes"], "program_code": "RSVP", "start_date": day(-1),
-		"assigned_staff_id": e.count(`SELECT assigned_staff_id FROM enrollments WHERE id = $1`, reyes)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	again := itID(t, r)
+	reyes, again := reyesReadmittedYesterday(t, e)
 	screen := map[string]any{"date": day(-1), "kind": "random", "result": "negative"}
-	r = e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", reyes), screen)
+	r := e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", reyes), screen)
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", again),
@@ -680,4 +674,18 @@ func TestOneScreenOfAKindADayAcrossASameDayReadmission(t *testing.T) {
 		assert.Equal(t, "screen_exists", codes[k], "statuses %v codes %v", statuses, codes)
 	}
 	assert.Equal(t, 1, created, "statuses %v", statuses)
+}
+
+// reyesReadmittedYesterday discharges Reyes's RSVP stay at BCS (begun day
+// -14) yesterday and enrolls them again the same day: two enrollments of
+// the agency cover yesterday.
+func reyesReadmittedYesterday(t *testing.T, e *env) (reyes, again int64) {
+	t.Helper()
+	reyes = enrollmentOf(e, e.demo.Clients["Reyes"], "RSVP")
+	r := e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", reyes), map[string]any{"discharge_date": day(-1), "reason": "moved"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": e.demo.Clients["Reyes"], "program_code": "RSVP", "start_date": day(-1),
+		"assigned_staff_id": e.count(`SELECT assigned_staff_id FROM enrollments WHERE id = $1`, reyes)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	return reyes, itID(t, r)
 }

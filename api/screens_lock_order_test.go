@@ -22,13 +22,7 @@ import (
 func TestScreensOnBothStaysTakeOneLockOrder(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	reyes := enrollmentOf(e, e.demo.Clients["Reyes"], "RSVP") // BCS, started day(-14)
-	r := e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", reyes), map[string]any{"discharge_date": day(-1), "reason": "moved"})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	r = e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": e.demo.Clients["Reyes"], "program_code": "RSVP", "start_date": day(-1),
-		"assigned_staff_id": e.count(`SELECT assigned_staff_id FROM enrollments WHERE id = $1`, reyes)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	again := itID(t, r)
+	reyes, again := reyesReadmittedYesterday(t, e)
 
 	hold, err := e.db.BeginTxx(t.Context(), nil)
 	require.NoError(t, err)
