@@ -618,6 +618,38 @@ func TestVoidCarriesOnlyWhatNamesTheOriginal(t *testing.T) {
 		require.Equal(t, http.StatusOK, again.Status, "%s", again.Body)
 		assert.Equal(t, id, itID(t, again))
 	}
+	// Twice in one bulk, in two forms: the second is the first (it read
+	// 409 "sent at the same time"); after a copy refused, the good one is
+	// judged on its own (a re-check).
+	bulk := func(claims ...map[string]any) []map[string]any {
+		t.Helper()
+		r := e.post(keyHRA, "/v1/claims/bulk", map[string]any{"claims": claims})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var out []map[string]any
+		for _, res := range r.JSON(t)["results"].([]any) {
+			out = append(out, res.(map[string]any))
+		}
+		return out
+	}
+	for k, pair := range [][2]map[string]any{
+		{itWith(void, "diagnoses", []string{"F11.20", "Z59.00"}), void},
+		{itWith(void, "rendering_staff_id", e.demo.Staff["Petrov"]), void},
+	} {
+		r := e.post(keyHRA, "/v1/claims", itWith(e.riveraClaim(fmt.Sprintf("VO-B%d", k), cmLine(day(-4-k), 1, "15.00")), "diagnoses", []string{"F11.20", "Z59.00"}))
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		first, second := itWith(pair[0], "original_claim_id", itID(t, r)), itWith(pair[1], "original_claim_id", itID(t, r))
+		first, second = itWith(first, "claim_number", fmt.Sprintf("VO-B%dV", k)), itWith(second, "claim_number", fmt.Sprintf("VO-B%dV", k))
+		res := bulk(first, second)
+		require.Len(t, res, 2)
+		if k == 0 {
+			assert.Equal(t, float64(http.StatusCreated), res[0]["status"], "%v", res)
+			assert.Equal(t, float64(http.StatusOK), res[1]["status"], "%v", res)
+			assert.Equal(t, res[0]["claim"].(map[string]any)["id"], res[1]["claim"].(map[string]any)["id"])
+		} else {
+			assert.Equal(t, float64(http.StatusUnprocessableEntity), res[0]["status"], "%v", res)
+			assert.Equal(t, float64(http.StatusCreated), res[1]["status"], "%v", res)
+		}
+	}
 	// Another claim's number is still another claim's.
 	p := requireProblem(t, e.post(keyHRA, "/v1/claims", itWith(void, "claim_number", "VO-1")), http.StatusConflict, "claim_number_reused")
 	assert.Contains(t, p["detail"], "is claim")

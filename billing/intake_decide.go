@@ -101,7 +101,25 @@ func decide(f *facts, in *submission) *decided {
 			// request group commit judged with another of the agency's
 			// (it read "in this request" to a single POST: an integration
 			// pass).
-			if !onFile {
+			// The same void in another form (what it repeats of its
+			// original left out on one and sent on the other, lines [] or
+			// none) is the first's answer when it was taken, held to its
+			// original as any void is, and judged on its own when the
+			// first was refused: it read 409 "sent at the same time" (a
+			// re-check).
+			if first := &in.claims[j]; !onFile && sameVoidOf(first, n) {
+				if orig := f.originals[*n.OriginalClaimID]; orig != nil {
+					if err := sameAsOriginal(n, orig); err != nil {
+						d.out[i].Err = err
+						continue
+					}
+				}
+				if d.out[j].Err == nil {
+					d.out[i] = Outcome{Claim: d.out[j].Claim}
+					continue
+				}
+				seen[n.ClaimNumber] = i
+			} else if !onFile {
 				d.out[i].Err = rss.Coded(rss.ErrConflict, "claim_number_reused",
 					"claim_number %s is taken by another claim sent at the same time (in this bulk, or another request of the agency's judged with it); use a new number, or, to correct that claim, frequency 7 with its id (GET /v1/claims?claim_number= finds it)", n.ClaimNumber)
 				continue
@@ -562,4 +580,11 @@ func sameAsOriginal(n *NewClaim, orig *original) error {
 		v.Add("diagnoses", "not_the_original", "a void takes the diagnoses of claim %d: leave diagnoses out or send the original's, in its order", orig.ID)
 	}
 	return v.Err()
+}
+
+// sameVoidOf reports whether a and b are one void: both frequency 8, of one
+// client, naming one original (existingClaim.sameVoid, of two sent at once).
+func sameVoidOf(a, b *NewClaim) bool {
+	return a.Frequency == FreqVoid && b.Frequency == FreqVoid && a.ClientID == b.ClientID &&
+		a.OriginalClaimID != nil && b.OriginalClaimID != nil && *a.OriginalClaimID == *b.OriginalClaimID
 }
