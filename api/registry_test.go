@@ -89,6 +89,9 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 		{"NPI taken", http.MethodPost, "/v1/reference/providers", newProviderBody("NHRN", "1234567893"), 409, "provider_npi_taken", ""},
 		{"code taken", http.MethodPost, "/v1/reference/providers", newProviderBody("HRA", goodNPI), 409, "provider_code_taken", ""},
 		{"code read alike", http.MethodPost, "/v1/reference/providers", newProviderBody("H-R-A", goodNPI), 409, "provider_code_taken", ""},
+		{"code of another's with a corporate form run on", http.MethodPost, "/v1/reference/providers", newProviderBody("HRAINC", goodNPI), 409,
+			"provider_code_taken", ""},
+		{"code of dashes", http.MethodPost, "/v1/reference/providers", newProviderBody("--", goodNPI), 422, "validation_failed", "code"},
 		// A name a consent form would read as another agency's (its name,
 		// case, punctuation and a corporate suffix aside, or its code):
 		// a form was taken for either agency (an operations black-box pass).

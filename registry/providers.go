@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -216,7 +217,7 @@ func (s *Service) CreateProvider(ctx context.Context, n NewProvider) (vouchers.P
 	}
 	v := &rss.ValidationError{}
 	checkIdentity(v, []fieldCheck{
-		{field: "code", value: n.Code, ok: providerCodeFormat.MatchString, code: "invalid_format", msg: "code must be 2-20 capital letters, digits or dashes"},
+		{field: "code", value: n.Code, ok: providerCode, code: "invalid_format", msg: "code must be 2-20 capital letters, digits or dashes, a letter or digit among them"},
 		orgName("name", n.Name), npiCheck("npi", n.NPI), taxCheck("tax_id", n.TaxID), addressLine("address_line1", n.AddressLine1),
 		cityName("city", n.City), stateCheck("state", n.State), zipCheck("zip", n.Zip), personName("contact_name", n.ContactName),
 		phoneCheck("contact_phone", n.ContactPhone), emailCheck("contact_email", n.ContactEmail),
@@ -498,12 +499,16 @@ func agencyNameFree(ctx context.Context, tx *sqlx.Tx, id int64, code, name strin
 		// every form naming HRA by its code ambiguous (a re-check). Only a
 		// new agency's: a code is permanent, and two registered alike
 		// before this could never be renamed (a review).
-		if id == 0 && codeKey == vouchers.AgencyNameKey(o.Code) {
-			return rss.Coded(rss.ErrConflict, "provider_code_taken", "a provider's code (%s) reads as %s on a consent form", o.Code, code)
+		if id == 0 {
+			for _, r := range vouchers.CodeReadings(code) {
+				if r == vouchers.AgencyNameKey(o.Code) || r == vouchers.AgencyNameKey(o.Name) {
+					return rss.Coded(rss.ErrConflict, "provider_code_taken", "another agency (%s, %s) reads as %s on a consent form", o.Code, o.Name, code)
+				}
+			}
 		}
 		theirs := vouchers.AgencyNameKey(o.Name)
 		if vouchers.NamesAgency(name, o.Code, o.Name) || vouchers.NamesAgency(o.Name, code, name) ||
-			key == theirs || key == vouchers.AgencyNameKey(o.Code) || theirs == codeKey {
+			key == theirs || key == vouchers.AgencyNameKey(o.Code) || slices.Contains(vouchers.CodeReadings(o.Code), key) || theirs == codeKey {
 			return rss.Coded(rss.ErrConflict, "provider_name_taken",
 				"another agency (%s, %s) has this name as a consent form reads it (case, punctuation and a corporate suffix aside), or is named by this agency's code", o.Code, o.Name)
 		}
@@ -1145,4 +1150,11 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 		return err
 	})
 	return out, err
+}
+
+// providerCode is a code of the registry's form holding a letter or digit:
+// "--" was registered, and a consent form naming "-" read as that agency
+// (a re-check).
+func providerCode(s string) bool {
+	return providerCodeFormat.MatchString(s) && strings.ContainsAny(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 }

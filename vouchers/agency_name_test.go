@@ -34,4 +34,6 @@ func TestAgencyNameKeyReadsLookAlikesAlike(t *testing.T) {
 		assert.Equal(t, c.same, AgencyNameKey(c.a) == AgencyNameKey(c.b), "%q / %q: %q %q", c.a, c.b, AgencyNameKey(c.a), AgencyNameKey(c.b))
 	}
 	assert.Equal(t, "the", AgencyNameKey("The"))
+	assert.False(t, NamesAgency("-", "--", "Dashes"), "no letter or digit names no one")
+	assert.Contains(t, CodeReadings("HRAINC"), "hra")
 }

@@ -372,8 +372,26 @@ func AgencyNameKey(s string) string {
 // one agency.
 func NamesAgency(text, code, name string) bool {
 	key := AgencyNameKey(text)
+	if key == "" {
+		return false // no letter or digit names no one
+	}
 	return compact(text) == compact(code) || agencyName(text) == agencyName(name) ||
 		key == AgencyNameKey(name) || key == AgencyNameKey(code)
+}
+
+// CodeReadings are the keys a code may be read as on a form: its letters
+// and digits, and those short of a corporate form run on ("HRAINC" is HRA
+// Inc): a code registered so made every form naming "HRA Inc" read as two
+// agencies (a re-check).
+func CodeReadings(code string) []string {
+	k := compact(code)
+	out := []string{k}
+	for _, f := range corporateForms {
+		if len(k) > len(f)+1 && strings.HasSuffix(k, f) {
+			out = append(out, strings.TrimSuffix(k, f))
+		}
+	}
+	return out
 }
 
 var corporateForms = []string{"inc", "incorporated", "llc", "corp", "corporation", "co", "company", "ltd", "limited", "lp", "llp",
