@@ -22,3 +22,16 @@ func TestRenameOfAnAgencyWhoseCodeReadsAsAnothers(t *testing.T) {
 		map[string]any{"name": "Hartford Recovery Alliance, Inc.", "reason": "incorporated"})
 	assert.Equal(t, http.StatusOK, r.Status, "a rename says nothing of the codes: %s", r.Body)
 }
+
+// A code read as another's either way round: "ZZQ" after "ZZQCO" (ZZQ Co)
+// was taken, and a form naming "ZZQ Co" read as both (a re-check).
+func TestCodeReadAsAnothersEitherWayRound(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyAdmin, "/v1/reference/providers", itWith(newProviderBody("ZZQCO", goodNPI), "name", "Quartz Recovery Cooperative"))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyAdmin, "/v1/reference/providers", itWith(newProviderBody("ZZQ", "1234567893"), "name", "Zeta Recovery")),
+			http.StatusConflict, "provider_code_taken")
+	})
+}

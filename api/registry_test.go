@@ -91,6 +91,8 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 		{"code read alike", http.MethodPost, "/v1/reference/providers", newProviderBody("H-R-A", goodNPI), 409, "provider_code_taken", ""},
 		{"code of another's with a corporate form run on", http.MethodPost, "/v1/reference/providers", newProviderBody("HRAINC", goodNPI), 409,
 			"provider_code_taken", ""},
+		{"another's code with the run on before it", http.MethodPost, "/v1/reference/providers", newProviderBody("THE-BCS", goodNPI), 409,
+			"provider_code_taken", ""},
 		{"code of dashes", http.MethodPost, "/v1/reference/providers", newProviderBody("--", goodNPI), 422, "validation_failed", "code"},
 		// A name a consent form would read as another agency's (its name,
 		// case, punctuation and a corporate suffix aside, or its code):

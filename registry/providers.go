@@ -499,9 +499,14 @@ func agencyNameFree(ctx context.Context, tx *sqlx.Tx, id int64, code, name strin
 		// every form naming HRA by its code ambiguous (a re-check). Only a
 		// new agency's: a code is permanent, and two registered alike
 		// before this could never be renamed (a review).
+		// Every reading of the new code against every reading of the
+		// other's code and name, either way round ("THE-BCS" beside BCS,
+		// "RMX" beside "RMXCO": a re-check).
 		if id == 0 {
-			for _, r := range vouchers.CodeReadings(code) {
-				if r == vouchers.AgencyNameKey(o.Code) || r == vouchers.AgencyNameKey(o.Name) {
+			mine := append(vouchers.CodeReadings(code), codeKey)
+			theirs := append(vouchers.CodeReadings(o.Code), vouchers.AgencyNameKey(o.Code), vouchers.AgencyNameKey(o.Name))
+			for _, r := range mine {
+				if slices.Contains(theirs, r) {
 					return rss.Coded(rss.ErrConflict, "provider_code_taken", "another agency (%s, %s) reads as %s on a consent form", o.Code, o.Name, code)
 				}
 			}
