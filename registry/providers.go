@@ -511,9 +511,10 @@ func agencyNameFree(ctx context.Context, tx *sqlx.Tx, id int64, code, name strin
 				}
 			}
 		}
-		theirs := vouchers.AgencyNameKey(o.Name)
+		// NamesAgency reads both ways round with the registry's key; a code
+		// with a corporate form run on is read here too.
 		if vouchers.NamesAgency(name, o.Code, o.Name) || vouchers.NamesAgency(o.Name, code, name) ||
-			key == theirs || key == vouchers.AgencyNameKey(o.Code) || slices.Contains(vouchers.CodeReadings(o.Code), key) || theirs == codeKey {
+			slices.Contains(vouchers.CodeReadings(o.Code), key) {
 			return rss.Coded(rss.ErrConflict, "provider_name_taken",
 				"another agency (%s, %s) has this name as a consent form reads it (case, punctuation and a corporate suffix aside), or is named by this agency's code", o.Code, o.Name)
 		}
