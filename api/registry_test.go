@@ -93,6 +93,8 @@ func TestRegistryProviderBadInputWritesNothing(t *testing.T) {
 			"provider_code_taken", ""},
 		{"another's code with the run on before it", http.MethodPost, "/v1/reference/providers", newProviderBody("THE-BCS", goodNPI), 409,
 			"provider_code_taken", ""},
+		{"name of dots", http.MethodPost, "/v1/reference/providers", itWith(newProviderBody("NHRN", goodNPI), "name", "..."), 422,
+			"validation_failed", "name"},
 		{"code of dashes", http.MethodPost, "/v1/reference/providers", newProviderBody("--", goodNPI), 422, "validation_failed", "code"},
 		// A name a consent form would read as another agency's (its name,
 		// case, punctuation and a corporate suffix aside, or its code):

@@ -87,6 +87,9 @@ type fieldCheck struct {
 	el    *x12.Element // the 837P element the value is written to, if any
 	max   int          // free text's most characters, when not maxFreeText
 	line  bool         // one line: no tab or line break (a name)
+	// named: the value names an agency, so it holds a letter or digit
+	// ("..." was registered, and no consent form could name it by name).
+	named bool
 }
 
 // maxFreeText bounds the registry's free text (names of programs, services
@@ -106,6 +109,8 @@ func checkIdentity(v *rss.ValidationError, checks []fieldCheck) {
 		switch {
 		case blank(c.value):
 			v.Add(c.field, "required", "%s is required", c.field)
+		case c.named && vouchers.AgencyNameKey(c.value) == "":
+			v.Add(c.field, "invalid_format", "%s must hold a letter or digit", c.field)
 		case c.el != nil:
 			vouchers.CheckElement(v, c.field, strings.TrimSpace(c.value), *c.el)
 		case c.ok != nil:
@@ -168,8 +173,10 @@ var (
 	oneLine = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, line: true} }
 	// A person's name, as the contact is: the 4,000 characters of free
 	// text let a 3,999-character name in (a black-box pass).
-	personName  = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, max: maxPersonName} }
-	orgName     = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.OrganizationName} }
+	personName = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, max: maxPersonName} }
+	orgName    = func(f, val string) fieldCheck {
+		return fieldCheck{field: f, value: val, el: &x12.OrganizationName, named: true}
+	}
 	addressLine = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.AddressLine} }
 	cityName    = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.City} }
 )
