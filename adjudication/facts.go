@@ -230,6 +230,19 @@ func uncovered(periods []Period, from, to time.Time) (time.Time, bool) {
 	}
 }
 
+// StandsOn reports whether the agency may be given a voucher for day by
+// its agreements and service alone (V02's reading of one day): an
+// agreement covers it, and no deactivation or suspension holds it.
+func (p *Provider) StandsOn(day time.Time) bool {
+	if !p.DeactivatedOn.IsZero() && !p.DeactivatedOn.After(day) {
+		return false
+	}
+	if _, out := p.Suspended(day, day); out {
+		return false
+	}
+	return p.AgreementCovers(day, day)
+}
+
 // HasAgreement reports whether any agreement is on file.
 func (p *Provider) HasAgreement() bool { return len(p.Agreements) > 0 || !p.AgreementStart.IsZero() }
 
@@ -333,6 +346,13 @@ type Enrollment struct {
 	Discharge          time.Time `json:"discharge"`
 	PrimaryCaseManager bool      `json:"primary_case_manager"`
 	AssignedStaffID    int64     `json:"assigned_staff_id,omitempty"`
+	// Lapsed is said of another agency's enrollment: no agreement of that
+	// agency covered the request's first day, or it was out of service
+	// then. Its designation does not stand (V10): it can be given no
+	// voucher, and the agency under agreement was denied on it with no
+	// reviewer seeing it (a re-check). Facts stored before it was read
+	// replay as they were.
+	Lapsed bool `json:"lapsed,omitempty"`
 }
 
 // StayBegan is the day a length of service counts from: the unbroken

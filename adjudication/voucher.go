@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.17"
+const VoucherRuleSetVersion = "voucher-2026.12.18"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -281,7 +281,7 @@ var voucherRules = []voucherRule{
 			return pass
 		}},
 	{id: "V10", code: CodeNotPrimaryCaseManager, action: ActionDeny,
-		facts:   []string{"service.requires_primary_case_manager", "enrollment.primary_case_manager", "other_enrollments"},
+		facts:   []string{"service.requires_primary_case_manager", "enrollment.primary_case_manager", "other_enrollments", "request.start"},
 		applies: func(f *VoucherFacts) bool { return f.Service.RequiresPrimaryCaseManager },
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			if f.Enrollment == nil || !f.Enrollment.PrimaryCaseManager {
@@ -290,11 +290,14 @@ var voucherRules = []voucherRule{
 			// Each agency designates on its own record; when two claim the
 			// client, the designation made first stands, on a stay begun by
 			// the request's first day: one entered to start months ahead
-			// outranked the agency serving the client now (a re-check).
+			// outranked the agency serving the client now (a re-check). One
+			// held by an agency under no agreement or out of service that
+			// day stands for nothing: the agency under agreement was denied
+			// on it until the MSC moved it (a re-check).
 			for i := range f.OtherEnrollments {
 				o := &f.OtherEnrollments[i]
 				if o.ProviderID != f.Request.ProviderID && o.PrimaryCaseManager && o.Discharge.IsZero() && o.ID < f.Enrollment.ID &&
-					!o.Start.After(f.Request.Start) {
+					!o.Start.After(f.Request.Start) && !o.Lapsed {
 					return outcome{fired: true, detail: "enrollment " + strconv.FormatInt(o.ID, 10) + " of provider " +
 						strconv.FormatInt(o.ProviderID, 10) + " was designated primary first", source: o.ProviderID}
 				}

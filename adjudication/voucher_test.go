@@ -553,6 +553,21 @@ func TestRuleV10NotPrimaryCaseManager(t *testing.T) {
 			f.OtherEnrollments = []Enrollment{{ID: 9000, ProviderID: otherProvID, ProgramCode: "ATR", EpisodeID: episodeID,
 				Start: spanStart, PrimaryCaseManager: true}}
 		}, result: ResultFired, decision: Denied},
+		// A designation held by an agency under no agreement, or out of
+		// service, on the span's first day does not stand: it can be given
+		// no voucher, and the agency under agreement was denied with no
+		// reviewer seeing it (a re-check).
+		{name: "another agency's earlier primary has lapsed", mutate: func(f *VoucherFacts) {
+			f.OtherEnrollments = []Enrollment{{ID: 9000, ProviderID: otherProvID, ProgramCode: "ATR", EpisodeID: episodeID,
+				Start: day(2026, time.January, 2), PrimaryCaseManager: true, Lapsed: true}}
+		}, result: ResultPassed, decision: Approved},
+		{name: "a lapsed holder set aside, the next designation stands", mutate: func(f *VoucherFacts) {
+			f.OtherEnrollments = []Enrollment{
+				{ID: 8999, ProviderID: otherProvID, ProgramCode: "ATR", EpisodeID: episodeID,
+					Start: day(2026, time.January, 2), PrimaryCaseManager: true, Lapsed: true},
+				{ID: 9000, ProviderID: otherProvID + 1, ProgramCode: "ATR", EpisodeID: episodeID,
+					Start: day(2026, time.January, 2), PrimaryCaseManager: true}}
+		}, result: ResultFired, decision: Denied, detail: "enrollment 9000", check: sourced(otherProvID + 1)},
 	})
 }
 

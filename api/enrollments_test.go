@@ -1674,3 +1674,47 @@ func TestDischargedEnrollmentShowsHeldThroughToTheMSC(t *testing.T) {
 	}
 	assert.NotContains(t, e.get(keyHRA, path).JSON(t), "held_through")
 }
+
+// A designation held by an agency no agreement covers, or out of service,
+// stands for nothing (V10): HRA held Moreau's, BCS had flagged its own
+// stay too, and once HRA was deactivated BCS's case management was still
+// denied NOT_PRIMARY_CASE_MANAGER, never reaching a reviewer, until the
+// MSC moved the designation (a re-check). The MSC's designation and
+// transfer read the holder as the rules do; back in service, HRA's
+// designation, made first, stands again.
+func TestALapsedAgencysDesignationStandsForNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	bcsEnr := enrollmentOf(e, e.demo.Clients["Moreau/BCS"], "ATR")
+	hraEnr := enrollmentOf(e, e.demo.Clients["Moreau/HRA"], "ATR")
+	// BCS's own record says it is the primary case manager too (an agency
+	// enrolling with primary_case_manager while another holds it).
+	_, err := e.db.ExecContext(t.Context(), `UPDATE enrollments SET primary_case_manager = true WHERE id = $1`, bcsEnr)
+	require.NoError(t, err)
+	// The codes as the MSC reads them: BCS, with no consent of HRA's
+	// naming enrollments, reads CONFLICT_ON_FILE in its place.
+	codes := func() []any {
+		v := itVoucher(t, e, keyBCS, e.demo.Clients["Moreau/BCS"], "ATR-CM", 8, 0, 20)
+		r := e.get(keyReviewer, itPath("/v1/voucher-requests/%d", itNum(t, v, "id")))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		c, _ := r.JSON(t)["reason_codes"].([]any)
+		return c
+	}
+	require.Contains(t, codes(), "NOT_PRIMARY_CASE_MANAGER", "HRA's designation came first")
+	requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/designate-primary", bcsEnr), map[string]any{"reason": "x"}),
+		http.StatusConflict, "primary_held")
+
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "agreement not renewed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.NotContains(t, codes(), "NOT_PRIMARY_CASE_MANAGER", "a deactivated agency's designation stands for nothing")
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/designate-primary", bcsEnr), map[string]any{"reason": "x"}),
+			http.StatusConflict, "already_primary")
+	})
+
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "renewed", "in_error": true})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Contains(t, codes(), "NOT_PRIMARY_CASE_MANAGER", "back in service, the designation made first stands again")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND primary_case_manager`, hraEnr), "nothing moved it")
+}

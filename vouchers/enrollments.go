@@ -299,8 +299,12 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 		// and a transfer "from" either took it from the agency that held
 		// it, whose enrollment kept no history of it (an enrollment
 		// black-box pass).
+		lapsed, err := lapsedAgencies(ctx, tx, open, s.Today())
+		if err != nil {
+			return err
+		}
 		if src.PrimaryCaseManager {
-			if o := outrankedBy(*src, open, s.Today()); o != nil {
+			if o := outrankedBy(*src, open, s.Today(), lapsed); o != nil {
 				return rss.Coded(rss.ErrConflict, "not_primary",
 					"enrollment %d does not hold the primary case manager designation: enrollment %d, designated first, does; transfer from it", id, o.ID)
 			}
@@ -400,17 +404,47 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 
 // outrankedBy returns the open enrollment whose designation the rules
 // read before e's own flag (V10: the first designation among the open
-// stays begun by today; any open one's, when e is discharged), if any:
-// another agency's, since one agency's stays are one stay to the rules.
-func outrankedBy(e Enrollment, open []Enrollment, today rss.Date) *Enrollment {
+// stays begun by today of agencies standing today; any such open one's,
+// when e is discharged), if any: another agency's, since one agency's
+// stays are one stay to the rules. lapsed holds the agencies under no
+// agreement or out of service today (lapsedAgencies), whose designations
+// stand for nothing.
+func outrankedBy(e Enrollment, open []Enrollment, today rss.Date, lapsed map[int64]bool) *Enrollment {
 	for i := range open {
 		o := &open[i]
-		if o.ID != e.ID && o.ProviderID != e.ProviderID && o.PrimaryCaseManager &&
+		if o.ID != e.ID && o.ProviderID != e.ProviderID && o.PrimaryCaseManager && !lapsed[o.ProviderID] &&
 			(!e.DischargeDate.IsZero() || (o.ID < e.ID && !o.StartDate.After(today))) {
 			return o
 		}
 	}
 	return nil
+}
+
+// lapsedAgencies returns the agencies of the flagged enrollments of open
+// that no agreement covers, or that are out of service, on day: V10 sets
+// their designations aside, and so do a transfer and a designation, which
+// name the holder the rules read.
+func lapsedAgencies(ctx context.Context, tx *sqlx.Tx, open []Enrollment, day rss.Date) (map[int64]bool, error) {
+	lapsed := map[int64]bool{}
+	for _, o := range open {
+		if !o.PrimaryCaseManager {
+			continue
+		}
+		if _, seen := lapsed[o.ProviderID]; seen {
+			continue
+		}
+		_, out, err := outOfService(ctx, tx, o.ProviderID, day)
+		if err != nil {
+			return nil, err
+		}
+		if !out {
+			if out, err = uncovered(ctx, tx, o.ProviderID, day); err != nil {
+				return nil, err
+			}
+		}
+		lapsed[o.ProviderID] = out
+	}
+	return lapsed, nil
 }
 
 // DesignatePrimary makes open enrollment id its person's primary case
@@ -460,7 +494,11 @@ func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string)
 		// black-box pass); the holder is named, as where the flag is unset.
 		// The holder named is the one the rules read (outrankedBy), not
 		// merely the first flagged: one not yet begun outranks nothing.
-		holder := outrankedBy(e, open, s.Today())
+		lapsed, err := lapsedAgencies(ctx, tx, open, s.Today())
+		if err != nil {
+			return err
+		}
+		holder := outrankedBy(e, open, s.Today(), lapsed)
 		if e.PrimaryCaseManager && holder == nil {
 			return rss.Coded(rss.ErrConflict, "already_primary", "enrollment %d holds the primary case manager designation", id)
 		}

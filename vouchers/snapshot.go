@@ -768,7 +768,14 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		f.Authorizations[i] = a
 	}
 	for i := range others {
-		f.OtherEnrollments = append(f.OtherEnrollments, *RuleEnrollment(others[i].enrollment()))
+		o := RuleEnrollment(others[i].enrollment())
+		// Whether its agency stood on the request's first day (from the
+		// reference data, as the authorizations' suspensions are): a
+		// lapsed agency's designation does not stand (V10).
+		if p, ok := ref.RuleProvider(o.ProviderID); ok {
+			o.Lapsed = !p.StandsOn(f.Request.Start)
+		}
+		f.OtherEnrollments = append(f.OtherEnrollments, *o)
 	}
 	f.EpisodeDollarsAuthorized = decimal.Zero
 	if sn.enrollment != nil {
