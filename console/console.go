@@ -955,8 +955,12 @@ var funcs = template.FuncMap{
 	// billed is what a claim line bills, as the remittance shows it: a
 	// reversal takes its charge back (a void's page showed 120.00 billed
 	// in one table and -120.00 in the next: a black-box pass).
+	// A void claim and its reversal lines bill a negative amount, as the
+	// remittance and the batch figures count them: the claims list showed
+	// a void's charge as sent (positive) beside its page's negative one (a
+	// console black-box pass).
 	"billed": func(charge rss.Money, status string) string {
-		if status == "reversal" {
+		if status == "reversal" || status == "void" {
 			return charge.Neg().StringFixed(2)
 		}
 		return charge.StringFixed(2)
@@ -964,6 +968,7 @@ var funcs = template.FuncMap{
 	"roles":       func() []string { return []string{"provider", "reviewer", "finance", "admin"} },
 	"reason":      reasonText,
 	"words":       words,
+	"route":       routeWords,
 	"fieldAttrs":  fieldAttrs,
 	"fieldErrID":  fieldErrID,
 	"resultWords": resultWords,

@@ -253,6 +253,13 @@ func TestPayerFilesScreens(t *testing.T) {
 	rec = f.get("/console/reconciliation?batch=" + r.batch)
 	require.Equal(t, http.StatusOK, rec.Status, rec.Body)
 	assert.Regexp(t, `id="superseded">.*MCD-1</a>.*voided by.*14\.50`, strings.ReplaceAll(rec.Body, "\n", " "))
+	// The claims list bills the void as its page and the remittance do
+	// (negative; it read 14.50 there beside -14.50 on its page: a console
+	// black-box pass), and says whose claim each row is.
+	ecraID := strconv.FormatInt(w.demo.Providers["ECRA"], 10)
+	list = f.get("/console/claims?status=void")
+	require.Equal(t, http.StatusOK, list.Status, list.Body)
+	assert.Regexp(t, `MCD-1-V</a></td><td>`+ecraID+`</td>.*<td class="num">-14\.50</td><td class="num">-14\.50</td>`, list.Body)
 
 	// By provider and dates: the same batch, ECRA's row.
 	ecra := strconv.FormatInt(w.demo.Providers["ECRA"], 10)

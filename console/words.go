@@ -24,6 +24,19 @@ func reasonText(code string) string {
 // "approve modified".
 func words(code string) string { return strings.ReplaceAll(code, "_", " ") }
 
+// routeWords names a payer route as the batch form offers it ("medicaid
+// 837p" on the pages beside "Medicaid 837P" in the form: a console
+// black-box pass).
+func routeWords(route string) string {
+	switch route {
+	case billing.RouteMedicaid837P:
+		return "Medicaid 837P"
+	case billing.RoutePaymentRegister:
+		return "Payment register"
+	}
+	return words(route)
+}
+
 // unmatchedWords says why an item of a payer file posted nothing.
 func unmatchedWords(reason string) string {
 	switch reason {

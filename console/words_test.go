@@ -75,3 +75,11 @@ func TestEveryUnmatchedReasonReadsInWords(t *testing.T) {
 	}
 	assert.NotContains(t, unmatchedWords(billing.UnmatchedNothingToUndo), "never posted", "a repeated reversal's payment was posted")
 }
+
+// A payer route reads on the pages as the batch form offers it.
+func TestRouteWords(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "Medicaid 837P", routeWords(billing.RouteMedicaid837P))
+	assert.Equal(t, "Payment register", routeWords(billing.RoutePaymentRegister))
+	assert.Equal(t, "some route", routeWords("some_route"))
+}
