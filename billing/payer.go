@@ -535,6 +535,15 @@ func payeeMatchSQL(bp, npi, tin string) string {
 			AND (` + npi + ` = '' OR pi.npi = ` + npi + `) AND (` + tin + ` = '' OR translate(pi.tax_id, '-', '') = ` + tin + `)))`
 }
 
+// payeeProviderSQL is the one agency the payee the parameters npi and tin
+// name is, by payeeMatchSQL: NULL when they name nothing, no agency, or
+// more than one.
+func payeeProviderSQL(npi, tin string) string {
+	return `(SELECT min(bp.provider_id) FROM batch_providers bp
+		WHERE (` + npi + ` <> '' OR ` + tin + ` <> '') AND ` + payeeMatchSQL("bp", npi, tin) + `
+		HAVING count(DISTINCT bp.provider_id) = 1)`
+}
+
 // findLoop matches a CLM01 as the payer echoes it (277CA TRN02, 835
 // CLP01) to the loop we sent with it, for the billing provider the payer
 // names (by NPI or tax id). Claim numbers are unique per provider only, so
@@ -692,14 +701,16 @@ func (im *importer) post835(rem x12.Remittance) error {
 		// payment's BPR02), so it is the payee's, whatever PLB01 names: read
 		// by PLB01's NPI, a PLB naming another agency charged that agency's
 		// reconciliation for money taken from this one's payment (a
-		// black-box pass). A payee named by tax id is the one agency
-		// holding it; PLB01 is the agency only when the payee names none.
+		// black-box pass). The payee is read as the payment's claims are
+		// (payeeProviderSQL): read by the agencies' NPI and tax id today,
+		// a payment under the NPI an agency's claims went out with, changed
+		// since, posted its claims to the agency and charged its PLB to
+		// nobody, or to the agency holding that NPI now (a review). PLB01
+		// is the agency only when the payee names none.
 		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_provider_adjustments (payment_id, seq, provider_ref, provider_id, fiscal_date,
 				reason, reference, amount)
-			VALUES ($1, $2, $3, CASE
-				WHEN $8 <> '' THEN (SELECT id FROM providers WHERE npi = $8 ORDER BY id LIMIT 1)
-				WHEN $9 <> '' THEN (SELECT min(id) FROM providers WHERE translate(tax_id, '-', '') = $9 HAVING count(*) = 1)
-				ELSE (SELECT id FROM providers WHERE npi = $3 ORDER BY id LIMIT 1) END, $4, $5, NULLIF($6, ''), $7)`,
+			VALUES ($1, $2, $3, CASE WHEN $8 <> '' OR $9 <> '' THEN `+payeeProviderSQL("$8", "$9")+`
+				ELSE `+payeeProviderSQL("$3", "''")+` END, $4, $5, NULLIF($6, ''), $7)`,
 			paymentID, i+1, plb.Provider, fiscal, plb.Reason, plb.Reference, amount, who.npi, who.tin); err != nil {
 			return fmt.Errorf("record PLB: %w", err)
 		}

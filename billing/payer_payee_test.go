@@ -91,6 +91,46 @@ func TestPayerAdjustmentIsThePayees(t *testing.T) {
 	}
 }
 
+// A PLB is the payee's as the payment's claims read it: under the NPI an
+// agency's claims went out with, changed since, the payment posts to the
+// agency's claims (TestPayerPayeeUnderTheAgencysNewNPI), and its PLB was
+// read by the agencies' NPI today, charged to nobody, or to the agency
+// holding that NPI now (a review).
+func TestPayerAdjustmentUnderTheAgencysFormerNPI(t *testing.T) {
+	const newNPI = "1992753883"
+	for _, tc := range []struct {
+		name string
+		// heldBy is the agency holding ECRA's former NPI now: "" none.
+		heldBy string
+	}{
+		{name: "nobody holds the former NPI", heldBy: ""},
+		{name: "another agency holds the former NPI", heldBy: "HVR"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, e1, _, b, ecra, _ := twoPayees(t, "W-1")
+			oldNPI := ecra.NPI
+			_, err := w.db.ExecContext(t.Context(), `UPDATE providers SET npi = $1 WHERE id = $2`, newNPI, e1.ProviderID)
+			require.NoError(t, err)
+			if tc.heldBy != "" {
+				_, err = w.db.ExecContext(t.Context(), `UPDATE providers SET npi = $1 WHERE id = $2`, oldNPI, w.demo.Providers[tc.heldBy])
+				require.NoError(t, err)
+			}
+			f := w.importFile(newPayerSim().file835(remit{NPI: oldNPI, Trace: "EFT-W1", Claims: []clp{{CLM: ecra, Status: "1", CCN: "PCN-W1"}},
+				PLB: []plb{{NPI: oldNPI, Reason: "WO", Ref: "OVP1", Amount: dec("5.00")}}}))
+			require.Equal(t, 1, f.Summary.Matched, "the payment posts to ECRA's claim")
+			require.Equal(t, billing.PayerPaid, w.payerOf(e1.ID).Status)
+			rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID, ProviderID: w.demo.Providers["ECRA"]})
+			require.NoError(t, err)
+			assert.Len(t, rec.ProviderAdjustments, 1, "the 5.00 withheld from ECRA's payment is ECRA's")
+			if tc.heldBy != "" {
+				rec, err = w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID, ProviderID: w.demo.Providers[tc.heldBy]})
+				require.NoError(t, err)
+				assert.Empty(t, rec.ProviderAdjustments, "%s is not charged ECRA's recovery", tc.heldBy)
+			}
+		})
+	}
+}
+
 // A payee named by tax id (835 N1*PE FI, 277CA NM1*85 FI) is the agency
 // holding that tax id: HVR's payment and acknowledgment of its claim 2001
 // answer HVR's loop, never ECRA's claim of the same number (a black-box
