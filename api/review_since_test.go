@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -334,6 +335,82 @@ func TestDischargeReleasesACapException(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, c.Episode))
 	assert.Equal(t, "4000.00", cap, "the program's cap again: the second and third voided, the first ended")
+	assert.Equal(t, 1, itAudit(e, "cap_released", "episode", itStr(c.Episode)))
+}
+
+// An agency's reactivation that voids or ends an authorization lets a
+// raised cap fall back as a reviewer's void and a discharge do: the grant
+// a reviewer's exception was made for, voided as lying in the agency's
+// suspension, left the cap raised for later grants, any agency's,
+// unreviewed (a review).
+func TestReactivationReleasesACapException(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	brown := e.demo.Clients["Brown"]
+	v := itVoucher(t, e, keyHRA, brown, "ATR-CM", 40, 0, 29)
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	require.Contains(t, v["reason_codes"], "EPISODE_DOLLAR_CAP_EXCEEDED")
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")),
+		map[string]any{"action": "approve", "note": "exception granted: housing transition"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	auth := itNum(t, r.JSON(t), "authorization_id")
+	episode := int64(e.count(`SELECT episode_id FROM authorizations WHERE id = $1`, auth))
+	capNow := func() string {
+		var cap string
+		require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, episode))
+		return cap
+	}
+	require.NotEqual(t, "4000.00", capNow(), "the exception raised the cap")
+
+	hra := e.demo.Providers["HRA"]
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "audit hold", "effective_on": day(0)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	ie.clock.Advance(31 * 24 * time.Hour)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "hold lifted", "in_error": false})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, "void", itAuth(t, e, keyReviewer, auth)["status"], "its days all lay in the suspension")
+	assert.Equal(t, "4000.00", capNow(), "the program's cap again")
+	assert.Equal(t, 1, itAudit(e, "cap_released", "episode", itStr(episode)))
+}
+
+// A reactivation's release reads the authorizations it gives back with
+// their spans again: read under the deactivation still in force, they
+// held only their used units, and the cap raised for one of them fell
+// with the void of another.
+func TestReactivationKeepsTheCapOfWhatItGivesBack(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	c := itATRClient(t, e, day(-30))
+	// 2 × 1,440.00 after the suspension, 240.00 within it.
+	ids := itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, 40, 69}, itGrant{"ATR-CM", 96, 70, 99}, itGrant{"ATR-TR", 20, 0, 29})
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, 100, 129) // 1,440.00 more: 560.00 over
+	require.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, v["reason_codes"])
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "exception"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	capNow := func() string {
+		var cap string
+		require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, c.Episode))
+		return cap
+	}
+	require.Equal(t, "4560.00", capNow())
+
+	hra := e.demo.Providers["HRA"]
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "audit hold", "effective_on": day(0)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	ie.clock.Advance(31 * 24 * time.Hour)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "hold lifted", "in_error": false})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var ended []float64
+	for _, x := range r.JSON(t)["authorizations_ended"].([]any) {
+		if x := x.(map[string]any); x["client_id"] == float64(c.Client) {
+			ended = append(ended, x["id"].(float64))
+		}
+	}
+	require.Equal(t, []float64{float64(ids[2])}, ended, "the grant within the suspension alone: %s", r.Body)
+	require.Equal(t, "void", itAuth(t, e, keyReviewer, ids[2])["status"])
+	assert.Equal(t, "4320.00", capNow(), "what the three given back hold, not the program's cap")
 	assert.Equal(t, 1, itAudit(e, "cap_released", "episode", itStr(c.Episode)))
 }
 

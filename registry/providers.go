@@ -1001,6 +1001,11 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 			providerID); err != nil {
 			return err
 		}
+		// With the deactivation lifted, so that those given back hold
+		// their spans again (vouchers.ReleaseNotGivenBack).
+		if err := s.v.ReleaseNotGivenBack(ctx, tx, ended); err != nil {
+			return err
+		}
 		// The days it was out of service stay so (a black-box pass found a
 		// line for one, denied during the deactivation, paid after it),
 		// unless the deactivation was made in error; one that had not yet

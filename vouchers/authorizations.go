@@ -171,25 +171,48 @@ func (s *Service) VoidAuthorization(ctx context.Context, id int64, reason string
 			if err != nil {
 				return out, err
 			}
-			// What an exception raised (the dollar cap, the service's unit
-			// maximum) falls back with the void.
-			var events []access.Event
-			if released, err := ledger.ReleaseEpisodeCap(ctx, tx, cur.EpisodeID, s.Today()); err != nil {
-				return out, err
-			} else if released {
-				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(cur.EpisodeID)})
-			}
-			if released, err := ledger.ReleaseEpisodeUnits(ctx, tx, cur.EpisodeID, cur.ServiceCode, s.Today()); err != nil {
-				return out, err
-			} else if released {
-				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(cur.EpisodeID),
-					Outcome: cur.ServiceCode})
-			}
-			if len(events) == 0 {
-				return out, nil
-			}
-			return out, access.Record(ctx, tx, events...)
+			return out, s.releaseAfterEnd(ctx, tx, []Authorization{*cur})
 		})
+}
+
+// releaseAfterEnd lets what an exception raised (the episode's dollar cap,
+// a service's unit maximum) fall back once the authorizations ended or
+// voided hold less of their episodes: to what the episodes' authorizations
+// hold now (ledger.ReleaseEpisodeCap, ReleaseEpisodeUnits), each fall
+// audited as cap_released. An exception covers the grant it was made for;
+// a cap left raised for a grant voided or ended let later grants, another
+// agency's among them, pass the program's cap unreviewed (black-box
+// passes, a review). A reviewer's void, a discharge and an agency's
+// reactivation run it. The caller holds the episodes locked, and the
+// authorizations that stand read with their spans as they will run.
+func (s *Service) releaseAfterEnd(ctx context.Context, tx *sqlx.Tx, ended []Authorization) error {
+	type held struct {
+		episode int64
+		service string
+	}
+	today := s.Today()
+	done := map[held]bool{}
+	var events []access.Event
+	for _, x := range ended {
+		if ep := (held{episode: x.EpisodeID}); !done[ep] {
+			done[ep] = true
+			if fell, err := ledger.ReleaseEpisodeCap(ctx, tx, x.EpisodeID, today); err != nil {
+				return err
+			} else if fell {
+				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(x.EpisodeID)})
+			}
+		}
+		if sv := (held{episode: x.EpisodeID, service: x.ServiceCode}); !done[sv] {
+			done[sv] = true
+			if fell, err := ledger.ReleaseEpisodeUnits(ctx, tx, x.EpisodeID, x.ServiceCode, today); err != nil {
+				return err
+			} else if fell {
+				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(x.EpisodeID),
+					Outcome: x.ServiceCode})
+			}
+		}
+	}
+	return access.Record(ctx, tx, events...)
 }
 
 // ReactivateAuthorization reactivates an inactive authorization (reviewer):
@@ -408,29 +431,15 @@ func (s *Service) endAuthorizations(ctx context.Context, tx *sqlx.Tx, a access.A
 		}
 		events[i] = access.Event{Action: action, EntityType: "authorization", EntityID: access.ID(ended[i].ID), ClientID: ended[i].ClientID}
 	}
-	// What an exception raised falls back with them, as with a reviewer's
-	// void (VoidAuthorization): a discharge voided the grant a raised cap
-	// was made for, the cap stayed raised, and later grants, another
-	// agency's among them, passed the program's cap unreviewed (an
-	// enrollment black-box pass). EndAtDischarge holds their episodes.
-	released := map[int64]bool{}
-	for _, x := range ended {
-		if !released[x.EpisodeID] {
-			released[x.EpisodeID] = true
-			if fell, err := ledger.ReleaseEpisodeCap(ctx, tx, x.EpisodeID, s.Today()); err != nil {
-				return err
-			} else if fell {
-				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(x.EpisodeID)})
-			}
-		}
-		if fell, err := ledger.ReleaseEpisodeUnits(ctx, tx, x.EpisodeID, x.ServiceCode, s.Today()); err != nil {
-			return err
-		} else if fell {
-			events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(x.EpisodeID),
-				Outcome: x.ServiceCode})
-		}
+	if err := access.Record(ctx, tx, events...); err != nil {
+		return err
 	}
-	return access.Record(ctx, tx, events...)
+	// What an exception raised falls back with them, as with a reviewer's
+	// void: a discharge voided the grant a raised cap was made for, the
+	// cap stayed raised, and later grants, another agency's among them,
+	// passed the program's cap unreviewed (an enrollment black-box pass).
+	// EndAtDischarge holds their episodes.
+	return s.releaseAfterEnd(ctx, tx, ended)
 }
 
 // AuthorizationEnded is one of an agency's authorizations its reactivation
@@ -448,6 +457,8 @@ type AuthorizationEnded struct {
 	// Note says why when no rule could be run: a request for its units
 	// could not be made as granted today.
 	Note string `json:"note,omitempty"`
+	// auth is the authorization as ended, for ReleaseNotGivenBack.
+	auth Authorization
 }
 
 // ReturnAuthorizations decides, for an agency being reactivated, which of
@@ -474,7 +485,8 @@ type AuthorizationEnded struct {
 // back either: the suspension keeps those days out of service, and given
 // back it read units left and counted again in the reports (a black-box
 // pass). The caller holds the provider locked, its deactivation still in
-// force, and lifts it after.
+// force, lifts it after, and then lets what exceptions raised for those
+// not given back fall (ReleaseNotGivenBack).
 func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, providerID int64, deactivatedOn, resumes rss.Date) ([]AuthorizationEnded, error) {
 	a, err := access.Require(ctx, access.RoleAdmin)
 	if err != nil {
@@ -599,10 +611,30 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			status, action, cur.EndDate = AuthVoid, ledger.EventVoid, c.End
 		}
 		ended = append(ended, AuthorizationEnded{ID: cur.ID, Number: cur.Number, ClientID: cur.ClientID, Status: status,
-			EndDate: cur.EndDate, UnitsUnused: cur.UnitsAuthorized - cur.UnitsUsed, ReasonCodes: codes, Note: note})
+			EndDate: cur.EndDate, UnitsUnused: cur.UnitsAuthorized - cur.UnitsUsed, ReasonCodes: codes, Note: note, auth: cur})
 		events = append(events, access.Event{Action: action, EntityType: "authorization", EntityID: access.ID(cur.ID), ClientID: cur.ClientID})
 	}
 	return ended, access.Record(ctx, tx, events...)
+}
+
+// ReleaseNotGivenBack lets what an exception raised fall back for the
+// authorizations an agency's reactivation did not give back
+// (ReturnAuthorizations), as a reviewer's void or a discharge does: the
+// grant a reviewer's exception was made for, voided or ended so, left the
+// cap raised for later grants unreviewed (a review). The caller runs it in
+// ReturnAuthorizations' transaction, which holds the episodes, once the
+// agency's deactivation is lifted: under it the authorizations given back
+// still read cut, holding only their used units, and the cap raised for
+// one of them fell with the void of another.
+func (s *Service) ReleaseNotGivenBack(ctx context.Context, tx *sqlx.Tx, ended []AuthorizationEnded) error {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return err
+	}
+	auths := make([]Authorization, len(ended))
+	for i := range ended {
+		auths[i] = ended[i].auth
+	}
+	return s.releaseAfterEnd(ctx, tx, auths)
 }
 
 // overlapExcepted reports whether the overlap with other agencies' days
