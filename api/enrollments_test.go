@@ -1718,3 +1718,18 @@ func TestALapsedAgencysDesignationStandsForNothing(t *testing.T) {
 	assert.Contains(t, codes(), "NOT_PRIMARY_CASE_MANAGER", "back in service, the designation made first stands again")
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE id = $1 AND primary_case_manager`, hraEnr), "nothing moved it")
 }
+
+// The referral channels an RCM enrollment names are listed whole: the
+// last was cut at 100 bytes, "regional_clinical_program_direc…", the one
+// value a user needed to copy (a contract pass).
+func TestReferralChannelsAreListedWhole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.demo.Clients["Moreau/HRA"]
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "RCM",
+			"start_date": day(0), "referral_source": "self"}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Contains(t, fmt.Sprint(p["errors"]), "regional_clinical_program_director")
+		assert.NotContains(t, fmt.Sprint(p["errors"]), "…")
+	})
+}

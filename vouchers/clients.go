@@ -787,8 +787,12 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 			return rss.Invalid("referral_source", "required", "%s enrollments record the referral source", prog.Code)
 		}
 		if prog.ReferralSourceRequired && !contains(referralChannels, *n.ReferralSource) {
-			return rss.Invalid("referral_source", "invalid_value", "%s enrollments are referred by one of %s", prog.Code,
-				strings.Join(referralChannels, ", "))
+			// The channels are ours, not the caller's: written into the
+			// message, not quoted (a quoted argument is cut at 100 bytes,
+			// and the last channel read "regional_clinical_program_direc…":
+			// a contract pass).
+			return rss.Invalid("referral_source", "invalid_value", "%s enrollments are referred by one of "+
+				strings.Join(referralChannels, ", "), prog.Code)
 		}
 		var born rss.Date
 		if err := tx.GetContext(ctx, &born, `SELECT date_of_birth FROM clients WHERE id = $1`, n.ClientID); err != nil {

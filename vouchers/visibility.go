@@ -209,7 +209,7 @@ func (s *Service) AuditEvents(ctx context.Context, q AuditQuery, p Page) (List[a
 	case len(q.EntityID) > 255:
 		v.Add("entity_id", "too_long", "entity_id must be at most 255 characters")
 	case q.EntityID != "" && q.EntityType == "":
-		v.Add("entity_id", "requires_entity_type", "entity_id names a record of an entity_type: give both")
+		v.Add("entity_id", "pair_required", "entity_id names a record of an entity_type: give both")
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
 		v.Add("to", "before_from", "to is before from")
