@@ -121,3 +121,102 @@ func TestReRegistrationWithAMedicaidIDWritesNothing(t *testing.T) {
 	assert.Nil(t, got["medicaid_id"])
 	assert.Empty(t, itItems(t, e.get(keyHRA, itPath("/v1/clients/%d/eligibility", id))))
 }
+
+// A client's catchment area, gender and substance use status are
+// corrected by PATCH as the address is (a black-box pass: the denial
+// CATCHMENT_AREA_NOT_SERVED_BY_AGENCY tells the agency to correct the area,
+// and PATCH refused it, for the admin too). Each is checked as at
+// registration; the audit event names the fields changed, never their
+// values; a value sent unchanged changes nothing. A move is a fact going
+// forward: the next request is judged on the new area, a decision made
+// keeps the area it stored and replays from it.
+func TestClientAreaGenderAndSubstanceUseCorrected(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-10))
+	path := itPath("/v1/clients/%d", c.Client)
+	hra := itPath("/v1/reference/providers/%d", e.demo.Providers["HRA"])
+	var areas []string
+	for _, a := range e.get(keyAdmin, hra).JSON(t)["catchment_areas"].([]any) {
+		if a != "hartford" {
+			areas = append(areas, a.(string))
+		}
+	}
+	r := e.patch(keyAdmin, hra, map[string]any{"catchment_areas": areas, "reason": "Hartford moves to another agency"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	denied := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 4, 0, 20)
+	require.Equal(t, "denied", denied["decision"], "%v", denied)
+	require.Contains(t, denied["reason_codes"], "CATCHMENT_AREA_NOT_SERVED_BY_AGENCY")
+
+	r = e.patch(keyHRA, path, map[string]any{"catchment_area": "meriden", "gender": "M", "substance_use_status": "in_recovery"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := e.get(keyHRA, path).JSON(t)
+	assert.Equal(t, "meriden", got["catchment_area"])
+	assert.Equal(t, "M", got["gender"])
+	assert.Equal(t, "in_recovery", got["substance_use_status"])
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'update' AND entity_type = 'client'
+		AND entity_id = $1 AND outcome = 'catchment_area,gender,substance_use_status'`, itStr(c.Client)),
+		"the event names what changed, and no value")
+
+	approved := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 4, 0, 20)
+	assert.Equal(t, "approved", approved["decision"], "judged on the area on file now: %v", approved)
+	r = e.get(keyReviewer, itPath("/v1/voucher-requests/%d/replay", itNum(t, denied, "id")))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "denied", r.JSON(t)["replayed"].(map[string]any)["decision"], "replayed from the area it stored: %s", r.Body)
+	assert.Equal(t, true, r.JSON(t)["rules_decision_same"])
+	assert.Equal(t, "hartford", itText(e, `SELECT facts -> 'client' ->> 'catchment_area' FROM voucher_requests WHERE id = $1`,
+		itNum(t, denied, "id")))
+
+	// The same values again, a field at a time or all at once, change
+	// nothing and name no change.
+	updates := itAudit(e, "update", "client", itStr(c.Client))
+	row := itText(e, `SELECT c::text FROM clients c WHERE id = $1`, c.Client)
+	for _, body := range []map[string]any{{"catchment_area": "meriden"}, {"gender": "M", "substance_use_status": "in_recovery"}} {
+		r = e.patch(keyHRA, path, body)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Equal(t, "meriden", r.JSON(t)["catchment_area"])
+	}
+	assert.Equal(t, updates, itAudit(e, "update", "client", itStr(c.Client)), "an unchanged value is no change")
+	assert.Equal(t, row, itText(e, `SELECT c::text FROM clients c WHERE id = $1`, c.Client))
+	// One changed beside one unchanged: only the one is named.
+	r = e.patch(keyHRA, path, map[string]any{"gender": "M", "substance_use_status": "active"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'update' AND entity_type = 'client'
+		AND entity_id = $1 AND outcome = 'substance_use_status'`, itStr(c.Client)))
+
+	itNothingWritten(t, e, func() {
+		for body, want := range map[string][2]string{
+			`{"catchment_area":"atlantis"}`:            {"catchment_area", "unknown_id"},
+			`{"catchment_area":"Meriden"}`:             {"catchment_area", "unknown_id"},
+			`{"catchment_area":" meriden"}`:            {"catchment_area", "unknown_id"},
+			`{"catchment_area":""}`:                    {"catchment_area", "required"},
+			`{"catchment_area":null}`:                  {"catchment_area", "not_allowed"},
+			`{"gender":"X"}`:                           {"gender", "invalid_value"},
+			`{"gender":""}`:                            {"gender", "required"},
+			`{"gender":null}`:                          {"gender", "not_allowed"},
+			`{"substance_use_status":"sober"}`:         {"substance_use_status", "invalid_value"},
+			`{"substance_use_status":null}`:            {"substance_use_status", "not_allowed"},
+			`{"catchment_area":"meriden","zip":"123"}`: {"zip", "invalid_format"},
+		} {
+			p := requireProblem(t, e.patch(keyHRA, path, body), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, []string{want[0]}, itFieldErrors(t, p), body)
+			assert.Equal(t, want[1], itFieldCode(p, want[0]), body)
+		}
+		requireProblem(t, e.patch(keyBCS, path, map[string]any{"catchment_area": "bridgeport"}), http.StatusNotFound, "not_found")
+		requireProblem(t, e.patch(keyBCS, itPath("/v1/clients/%d", 999999), map[string]any{"catchment_area": "bridgeport"}),
+			http.StatusNotFound, "not_found")
+		requireProblem(t, e.patch(keyReviewer, path, map[string]any{"gender": "F"}), http.StatusForbidden, "forbidden")
+	})
+
+	r = e.patch(keyAdmin, path, map[string]any{"catchment_area": "bridgeport"})
+	require.Equal(t, http.StatusOK, r.Status, "the MSC corrects any record: %s", r.Body)
+	assert.Equal(t, "bridgeport", r.JSON(t)["catchment_area"])
+}
+
+// itText returns a single text value from the database.
+func itText(e *env, q string, args ...any) string {
+	e.t.Helper()
+	var s string
+	require.NoError(e.t, e.db.GetContext(e.t.Context(), &s, q, args...))
+	return s
+}

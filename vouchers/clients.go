@@ -92,7 +92,7 @@ func (n *NewClient) validate(today rss.Date) error {
 	}
 	// Left out, they take their defaults; sent empty, they are refused as
 	// every other optional field is ("" was stored as the default).
-	optionalOneOf(v, "gender", &n.Gender, []string{"F", "M", "U"}, "U")
+	optionalOneOf(v, "gender", &n.Gender, genders, "U")
 	if n.MedicaidID != nil {
 		*n.MedicaidID = strings.ToUpper(strings.TrimSpace(*n.MedicaidID))
 		if *n.MedicaidID == "" {
@@ -103,12 +103,8 @@ func (n *NewClient) validate(today rss.Date) error {
 			v.Add("medicaid_id", "invalid_format", "medicaid_id must be 6-20 letters or digits")
 		}
 	}
-	if n.CatchmentArea == "" {
-		v.Add("catchment_area", "required", "catchment_area is required")
-	} else if len(n.CatchmentArea) > maxCodeLen {
-		v.Add("catchment_area", "too_long", "catchment_area must be at most %d characters", maxCodeLen)
-	}
-	optionalOneOf(v, "substance_use_status", &n.SubstanceUseStatus, []string{"active", "in_recovery", "unknown"}, "unknown")
+	checkAreaCode(v, n.CatchmentArea)
+	optionalOneOf(v, "substance_use_status", &n.SubstanceUseStatus, substanceUseStatuses, "unknown")
 	checkAddress(v, "address_line1", n.AddressLine1, x12.AddressLine)
 	checkAddress(v, "city", n.City, x12.City)
 	if n.State != nil && !x12.StateCode(*n.State) {
@@ -120,17 +116,53 @@ func (n *NewClient) validate(today rss.Date) error {
 	return v.Err()
 }
 
+// What a client's gender and substance use status may be, at registration
+// and in a correction alike.
+var (
+	genders              = []string{"F", "M", "U"}
+	substanceUseStatuses = []string{"active", "in_recovery", "unknown"}
+)
+
 // optionalOneOf checks an optional field that must be one of set: left out
 // (nil), it is given def; sent empty, it is refused.
 func optionalOneOf(v *rss.ValidationError, field string, p **string, set []string, def string) {
-	switch {
-	case *p == nil:
+	if *p == nil {
 		*p = &def
-	case **p == "":
+		return
+	}
+	checkOneOf(v, field, **p, set)
+}
+
+// checkOneOf checks a value sent that must be one of set.
+func checkOneOf(v *rss.ValidationError, field, x string, set []string) {
+	switch {
+	case x == "":
 		v.Add(field, "required", "%s may be left out, but not empty", field)
-	case !contains(set, **p):
+	case !contains(set, x):
 		v.Add(field, "invalid_value", "%s must be %s or %s", field, strings.Join(set[:len(set)-1], ", "), set[len(set)-1])
 	}
+}
+
+// checkAreaCode checks a client's catchment area as sent (knownArea reads
+// whether it is one): a code, taken as it is, as the rules compare it.
+func checkAreaCode(v *rss.ValidationError, area string) {
+	if area == "" {
+		v.Add("catchment_area", "required", "catchment_area is required")
+	} else if len(area) > maxCodeLen {
+		v.Add("catchment_area", "too_long", "catchment_area must be at most %d characters", maxCodeLen)
+	}
+}
+
+// knownArea refuses a catchment area that is not one (422 unknown_id).
+func knownArea(ctx context.Context, tx *sqlx.Tx, area string) error {
+	var ok bool
+	if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM catchment_areas WHERE code = $1)`, area); err != nil {
+		return fmt.Errorf("catchment area: %w", err)
+	}
+	if !ok {
+		return rss.Invalid("catchment_area", "unknown_id", "no catchment area %q", area)
+	}
+	return nil
 }
 
 const clientColumns = `c.id, c.person_id, c.provider_id, c.first_name, c.last_name, c.date_of_birth, c.gender, c.medicaid_id,
@@ -173,12 +205,8 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 		// What the request answers, and a retry replays, is what the
 		// caller may see.
 		defer reg.shownTo(a)
-		var ok bool
-		if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM catchment_areas WHERE code = $1)`, n.CatchmentArea); err != nil {
+		if err := knownArea(ctx, tx, n.CatchmentArea); err != nil {
 			return err
-		}
-		if !ok {
-			return rss.Invalid("catchment_area", "unknown_id", "no catchment area %q", n.CatchmentArea)
 		}
 		// Serialise registrations of one identity (by name and birth date,
 		// and by Medicaid ID), so agencies registering a person at once
@@ -417,42 +445,67 @@ func canSeeClient(ctx context.Context, ext pg.Ext, a access.Actor, clientID int6
 
 // ClientPatch corrects a client record's address, the 837P subscriber's
 // (a Medicaid claim without it is denied 16/MA37, whose next step is to
-// record it: there was no way to). A field set changes, left out stays;
-// none is cleared. Names, date of birth and the Medicaid id are not here:
-// they identify the person (eligibility spans carry Medicaid ids).
+// record it: there was no way to), and its catchment area, gender and
+// substance use status (a denial CATCHMENT_AREA_NOT_SERVED_BY_AGENCY tells
+// the agency to correct the area, and none of them could be: a black-box
+// pass). A field set changes, left out stays; none is cleared. Names, date
+// of birth and the Medicaid id are not here: they identify the person
+// (eligibility spans carry Medicaid ids).
 type ClientPatch struct {
-	AddressLine1 rss.Optional[string] `json:"address_line1"`
-	City         rss.Optional[string] `json:"city"`
-	State        rss.Optional[string] `json:"state"`
-	Zip          rss.Optional[string] `json:"zip"`
+	AddressLine1       rss.Optional[string] `json:"address_line1"`
+	City               rss.Optional[string] `json:"city"`
+	State              rss.Optional[string] `json:"state"`
+	Zip                rss.Optional[string] `json:"zip"`
+	CatchmentArea      rss.Optional[string] `json:"catchment_area"`
+	Gender             rss.Optional[string] `json:"gender"`
+	SubstanceUseStatus rss.Optional[string] `json:"substance_use_status"`
 }
 
 // UpdateClient applies p to the agency's own client record (provider keys)
-// or any record (admin), and records the change.
+// or any record (admin), and records the change: the audit event's outcome
+// names the fields changed, never their values (the area, gender and
+// substance use status are the client's). A value sent as it is on file
+// changes nothing, and a patch that changes nothing writes no update (the
+// record it answers is an audited read). A catchment area changed is the
+// client's from then on: decisions made keep the area their facts stored
+// and replay from it.
 func (s *Service) UpdateClient(ctx context.Context, id int64, p ClientPatch) (Client, error) {
 	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
 	if err != nil {
 		return Client{}, err
 	}
 	v := &rss.ValidationError{}
-	sets, args := []string{}, []any{id}
+	type field struct {
+		col   string
+		value string
+		now   func(*Client) *string // the value on file
+	}
+	var fields []field
 	for _, f := range []struct {
 		col   string
 		o     rss.Optional[string]
 		check func(*string)
+		now   func(*Client) *string
 	}{
-		{"address_line1", p.AddressLine1, func(x *string) { checkAddress(v, "address_line1", x, x12.AddressLine) }},
-		{"city", p.City, func(x *string) { checkAddress(v, "city", x, x12.City) }},
+		{"address_line1", p.AddressLine1, func(x *string) { checkAddress(v, "address_line1", x, x12.AddressLine) },
+			func(c *Client) *string { return c.AddressLine1 }},
+		{"city", p.City, func(x *string) { checkAddress(v, "city", x, x12.City) }, func(c *Client) *string { return c.City }},
 		{"state", p.State, func(x *string) {
 			if *x = strings.TrimSpace(*x); !x12.StateCode(*x) {
 				v.Add("state", "invalid_format", stateMessage)
 			}
-		}},
+		}, func(c *Client) *string { return c.State }},
 		{"zip", p.Zip, func(x *string) {
 			if *x = strings.TrimSpace(*x); !x12.ZIPCode(*x) {
 				v.Add("zip", "invalid_format", zipMessage)
 			}
-		}},
+		}, func(c *Client) *string { return c.Zip }},
+		// As at registration: the area is a code, as sent (whether it is
+		// one is read in the transaction), the others one of their sets.
+		{"catchment_area", p.CatchmentArea, func(x *string) { checkAreaCode(v, *x) }, func(c *Client) *string { return &c.CatchmentArea }},
+		{"gender", p.Gender, func(x *string) { checkOneOf(v, "gender", *x, genders) }, func(c *Client) *string { return &c.Gender }},
+		{"substance_use_status", p.SubstanceUseStatus, func(x *string) { checkOneOf(v, "substance_use_status", *x, substanceUseStatuses) },
+			func(c *Client) *string { return &c.SubstanceUseStatus }},
 	} {
 		if !f.o.Set {
 			continue
@@ -460,18 +513,18 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, p ClientPatch) (Cl
 		// Corrected, never cleared: a Medicaid claim found payable was
 		// judged on the address, and the 837P its batch writes must carry
 		// it (an address cleared after the claim went out with no N3/N4; a
-		// black-box pass).
+		// black-box pass); the rest are required at registration.
 		if f.o.Null {
 			v.Add(f.col, "not_allowed", "%s is corrected, not cleared: send the right value", f.col)
 			continue
 		}
 		x := f.o.Value
 		f.check(&x)
-		args = append(args, x)
-		sets = append(sets, fmt.Sprintf("%s = $%d", f.col, len(args)))
+		fields = append(fields, field{f.col, x, f.now})
 	}
-	if !p.AddressLine1.Set && !p.City.Set && !p.State.Set && !p.Zip.Set {
-		v.Add("body", "empty_patch", "nothing to change: address_line1, city, state and zip may be set")
+	if len(fields) == 0 && v.Err() == nil {
+		v.Add("body", "empty_patch",
+			"nothing to change: address_line1, city, state, zip, catchment_area, gender and substance_use_status may be set")
 	}
 	if err := v.Err(); err != nil {
 		return Client{}, err
@@ -481,11 +534,36 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, p ClientPatch) (Cl
 		if err := canWriteClient(ctx, tx, a, id); err != nil {
 			return err
 		}
+		if p.CatchmentArea.Set {
+			if err := knownArea(ctx, tx, p.CatchmentArea.Value); err != nil {
+				return err
+			}
+		}
+		// Held while compared, so two corrections at once each compare
+		// with what the other wrote; NO KEY, as the UPDATE itself takes,
+		// leaves the records naming the client free to be written.
+		if err := tx.GetContext(ctx, &out, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1 FOR NO KEY UPDATE`, id); err != nil {
+			return fmt.Errorf("lock client: %w", err)
+		}
+		sets, args, changed := []string{}, []any{id}, []string{}
+		for _, f := range fields {
+			if now := f.now(&out); now != nil && *now == f.value {
+				continue
+			}
+			args = append(args, f.value)
+			sets = append(sets, fmt.Sprintf("%s = $%d", f.col, len(args)))
+			changed = append(changed, f.col)
+		}
+		if len(changed) == 0 {
+			return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "client", EntityID: access.ID(id), ClientID: id,
+				Outcome: "unchanged"})
+		}
 		if err := tx.GetContext(ctx, &out, `UPDATE clients c SET `+strings.Join(sets, ", ")+` WHERE c.id = $1 RETURNING `+clientColumns,
 			args...); err != nil {
 			return fmt.Errorf("update client: %w", err)
 		}
-		return access.Record(ctx, tx, access.Event{Action: "update", EntityType: "client", EntityID: access.ID(id), ClientID: id})
+		return access.Record(ctx, tx, access.Event{Action: "update", EntityType: "client", EntityID: access.ID(id), ClientID: id,
+			Outcome: strings.Join(changed, ",")})
 	})
 	out.shownTo(a)
 	return out, err
