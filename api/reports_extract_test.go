@@ -275,3 +275,23 @@ func TestReportsLeaveOutAnAuthorizationCutToNothing(t *testing.T) {
 	assert.Equal(t, int64(5), u)
 	assert.Equal(t, int64(5), x)
 }
+
+// The extract carries a client's catchment area as the record stands when
+// it is run, as it carries the rest of the record: a client whose area
+// was corrected (or who moved) reads the new area on every row, the stays
+// before the change included (the state's system holds the client's area
+// now; a black-box pass found the area could not be corrected at all).
+func TestReportStateExtractReadsTheAreaOnFile(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-20))
+	path := fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-30), day(0))
+	row := extractRow(t, itGetReport(t, e, keyHRA, path), a.Enrollment)
+	require.NotNil(t, row)
+	assert.Equal(t, "hartford", row["catchment_area"])
+	r := e.patch(keyHRA, itPath("/v1/clients/%d", a.Client), map[string]any{"catchment_area": "meriden"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	row = extractRow(t, itGetReport(t, e, keyHRA, path), a.Enrollment)
+	require.NotNil(t, row)
+	assert.Equal(t, "meriden", row["catchment_area"])
+}
