@@ -1003,12 +1003,28 @@ func (im *importer) ccnSeen(ccn string, who payee, paymentID int64) (ccnOnFile, 
 // (REF*6R) none of the parts posted in the payment did, or, itemizing none,
 // says so (MOA or MIA remark MA15, "claim separated to expedite
 // handling"). A CLP repeating a part's lines, MA15 or not, or paid again
-// in another payment, is a second payment and kept aside. A black-box pass found the second part
+// in another payment, is a second payment and kept aside; so is one
+// laterPart refuses while a part from another payment stands. A black-box pass found the second part
 // of a split claim kept aside as already posted: the claim read half paid,
 // its lines 0.00, and the reconciliation's difference unexplained.
 func (im *importer) splitPart(paymentID int64, cur *posting, l *sentLoop, c *x12.ClaimPayment) (bool, error) {
 	if cur.PaymentID != paymentID {
 		return im.laterPart(cur, l, c)
+	}
+	// A part standing from another payment holds its lines whichever part
+	// this payment posted last: compared with this payment's parts alone,
+	// a CLP repeating the earlier 835's line (or saying MA15 beside it)
+	// was posted as one more part, the line paid twice (a review).
+	var earlier bool
+	if err := im.tx.GetContext(im.ctx, &earlier, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments p
+			WHERE p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3 AND p.payment_id <> $4 AND p.unmatched_reason IS NULL
+			  AND NOT p.reversal AND `+standsP+`)`, cur.BatchID, cur.ClaimID, cur.Part, paymentID); err != nil {
+		return false, err
+	}
+	if earlier {
+		if ok, err := im.laterPart(cur, l, c); err != nil || !ok {
+			return false, err
+		}
 	}
 	// A part that itemizes nothing is one by its MA15 alone; one that
 	// itemizes lines is one only if no other part did: MA15 beside a line

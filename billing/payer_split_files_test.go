@@ -101,6 +101,51 @@ func TestPayerSplitClaimPaidAcrossFiles(t *testing.T) {
 	assert.Equal(t, "0.00", rec.Rows[0].Unexplained.String())
 }
 
+// A claim paid in parts across two 835s: the first pays line 1; the
+// second pays line 2 (a further part) and then, in the same payment, line
+// 1 again under a third number, or a CLP itemizing no line that says MA15.
+// Either is a second payment, kept aside: the third CLP was compared only
+// with the parts of its own payment (the loop's current posting being the
+// line-2 part), never with the first 835's, and line 1 read paid twice,
+// the claim 72.50 of 43.50 (a review).
+func TestPayerSplitPartRepeatingAnEarlierFilesPartIsKeptAside(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		again func(whole sentCLM) clp
+	}{
+		{"line 1 again", func(whole sentCLM) clp { return clp{CLM: linePart(whole, 0), Status: "1", CCN: "ICN-RP-C"} }},
+		{"MA15 itemizing no line", func(whole sentCLM) clp {
+			return clp{CLM: linePart(whole, 0), Status: "1", CCN: "ICN-RP-C", NoLines: true, MOA: "MA15"}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, c, b, whole := twoLineClaimSent(t, "SPF-RP")
+			sim := newPayerSim()
+			w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPF-RP-EFT1", Claims: []clp{
+				{CLM: linePart(whole, 0), Status: "1", CCN: "ICN-RP-A"}}}))
+			require.Equal(t, "29.00", w.payerOf(c.ID).Paid.String())
+
+			f := w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPF-RP-EFT2", Claims: []clp{
+				{CLM: linePart(whole, 1), Status: "1", CCN: "ICN-RP-B"}, tc.again(whole)}}))
+			assert.Equal(t, 1, f.Summary.Unmatched, "line 1 paid again is a second payment, kept aside")
+			assert.Equal(t, "14.50", f.Summary.Posted.String())
+			d, err := w.b.PayerFile(w.finance(), f.ID)
+			require.NoError(t, err)
+			if assert.Len(t, d.Unmatched, 1) {
+				assert.Equal(t, billing.UnmatchedAlreadyPosted, d.Unmatched[0].Reason)
+			}
+			p := w.payerOf(c.ID)
+			assert.Equal(t, "43.50", p.Paid.String(), "the claim is paid 29.00 + 14.50, not line 1 twice")
+			assert.Equal(t, "29.00", p.LinesPaid[c.Lines[0].ID].String())
+			rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+			require.NoError(t, err)
+			require.Len(t, rec.Rows, 1)
+			assert.Equal(t, "43.50", rec.Rows[0].Paid.String())
+			assert.Equal(t, "0.00", rec.Rows[0].Unexplained.String())
+		})
+	}
+}
+
 // A claim whose lines disagree with it (its SVCs' charges do not add up to
 // CLP03, so their payments less the claim-level CAS do not make CLP04) is
 // kept aside as lines_out_of_balance, listed for finance, while the rest

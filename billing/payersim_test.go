@@ -214,6 +214,7 @@ type clp struct {
 	NoLines bool              // a claim denied at claim level, no 2110
 	Resp    string            // CLP05 patient responsibility, "" for none
 	F8      string            // REF*F8: the original claim's payer claim control number
+	MOA     string            // MOA03: a claim remark (MA15, the claim split), "" for none
 }
 
 func sum(cs []cas) decimal.Decimal {
@@ -250,6 +251,9 @@ func (c clp) segments() []string {
 	segs := []string{fmt.Sprintf("CLP*%s*%s*%s*%s*%s*MC*%s*11*%s", c.CLM.CLM01, c.Status, amt(charge), amt(paid), c.Resp, c.CCN, freq)}
 	segs = append(segs, casSegs(c.Claim, sign)...)
 	segs = append(segs, "NM1*QC*1*"+c.CLM.Last+"*"+c.CLM.First+"****MI*"+c.CLM.MemberID)
+	if c.MOA != "" {
+		segs = append(segs, "MOA***"+c.MOA)
+	}
 	if c.F8 != "" {
 		segs = append(segs, "REF*F8*"+c.F8)
 	}
