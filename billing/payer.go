@@ -871,6 +871,23 @@ func (im *importer) paidInFile(ccn string, who payee) bool {
 	return false
 }
 
+// mirroredInFile reports whether a payment (not a reversal) of this file
+// to the payee who carrying ccn is of the amount back, the amount a
+// reversal of it takes back.
+func (im *importer) mirroredInFile(ccn string, who payee, back decimal.Decimal) bool {
+	for _, p := range im.payments {
+		if p.who != who {
+			continue
+		}
+		for _, c := range p.claims {
+			if c.Status != x12.ClaimReversal && c.PayerControl == ccn && c.Paid.Equal(back) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // standsP is the condition that posting p is not undone: no reversal
 // names it, and no reversal of a whole split payment (reverses_whole,
 // migration 00058) names another posting of its loop made after it (the
@@ -1142,8 +1159,17 @@ func (im *importer) reversalTarget(paymentID int64, who payee, c *x12.ClaimPayme
 		// A payment of this file carries the CLP07: the reversal names
 		// it, posted after the reversals (the loop's current posting, or
 		// an earlier payment of that number undone already, is another
-		// payment).
+		// payment). Unless none of them is of the amount the reversal
+		// takes back and its REF*F8 names a posting that stands: a payer
+		// numbering each adjustment sends the reversal and its correction
+		// under the adjustment's number, and waiting on the correction
+		// kept both aside, the original standing (a review).
 		if mayDefer && im.paidInFile(ccn, who) {
+			if f8 := originalRef(c); f8 != "" && f8 != ccn && !im.mirroredInFile(ccn, who, c.Paid.Neg()) {
+				if target, err = byNumber(f8); err != nil || target != nil {
+					return target, f8, "", "", err
+				}
+			}
 			return nil, "", "", ccn, nil
 		}
 		if seen.known || seen.reversal {

@@ -429,3 +429,38 @@ func TestPayerReversalWhoseF8NamesAPaymentNotStanding(t *testing.T) {
 	assert.Equal(t, billing.PayerPaid, p.Status, "the correction stands")
 	assert.Equal(t, "20.00", p.Paid.String())
 }
+
+// A payer that numbers each adjustment may send the reversal and its
+// correction both under the adjustment's new number (CLP07), the reversal
+// naming the original in REF*F8. The original stands, so REF*F8 names what
+// the reversal takes back, in either order: the reversal waited for the
+// correction (its CLP07 paid in the file), the correction met the original
+// standing and was kept aside, the reversal beside it, and the claim read
+// 43.50 paid where the payer's net was 29.00 (a review).
+func TestPayerReversalAndCorrectionUnderOneNewNumber(t *testing.T) {
+	for _, correctionFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("correction first %v", correctionFirst), func(t *testing.T) {
+			w, c, b, whole := twoLineClaimSent(t, "ADJ-1")
+			sim := newPayerSim()
+			w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "ADJ-EFT1", Claims: []clp{{CLM: whole, Status: "1", CCN: "ICN-ORIG"}}}))
+			require.Equal(t, "43.50", w.payerOf(c.ID).Paid.String())
+
+			claims := []clp{
+				{CLM: whole, Status: "22", CCN: "ICN-ADJ1", F8: "ICN-ORIG"},
+				{CLM: whole, Status: "1", CCN: "ICN-ADJ1", Lines: map[string][]cas{whole.Lines[1].Ref: {{"CO", "45", dec("14.50")}}}}}
+			if correctionFirst {
+				claims[0], claims[1] = claims[1], claims[0]
+			}
+			f := w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "ADJ-EFT2", Claims: claims}))
+			assert.Empty(t, w.reasons(f.ID))
+			p := w.payerOf(c.ID)
+			assert.Equal(t, billing.PayerPaid, p.Status)
+			assert.Equal(t, "29.00", p.Paid.String(), "the original taken back, the correction paid")
+			rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+			require.NoError(t, err)
+			require.Len(t, rec.Rows, 1)
+			assert.Equal(t, "29.00", rec.Rows[0].Paid.String())
+			assert.Equal(t, "0.00", rec.Rows[0].Unexplained.String())
+		})
+	}
+}
