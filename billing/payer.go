@@ -397,7 +397,8 @@ var maxStored = decimal.New(1, 12)
 
 // post999 records each transaction set the 999 acknowledges, matched to
 // the batch whose functional group (GS06) it answers. A group rejected
-// whole without a word on its sets rejects every set the batch sent.
+// whole without a word on its sets rejects every set the batch sent, and
+// the sets its AK2 loops leave out take the group's verdict.
 // A set's acknowledgment is the one the payer made last (its group's
 // GS04/GS05), not the one imported last: an older 999 read late turned an
 // accepted set, and its claims, back to rejected (a re-check). A 999 dated
@@ -431,14 +432,29 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 	sets := ack.Sets
 	// A group answered whole, without a word on its sets, answers every set
 	// the batch sent: accepted (AK9*A with no AK2 was recorded as nothing)
-	// or rejected.
+	// or rejected. So does a group whose AK2 loops name some of its sets
+	// for the sets they leave out, when those are as many as AK903 counts
+	// beyond the loops (fewer counted: a payer answering some sets again,
+	// which it names): AK9*R with one AK2 left the other set's claims with
+	// no answer, and the sets a partial verdict's AK2 loops leave out are
+	// the ones it accepted, never IK5 "P", which read as rejected (a
+	// review).
+	var unnamed []int64
+	for _, c := range controls {
+		if !slices.ContainsFunc(ack.Sets, func(set x12.SetAck) bool {
+			st, ok := x12.ControlNumber(set.Control)
+			return ok && set.SetID == "837" && st == c
+		}) {
+			unnamed = append(unnamed, c)
+		}
+	}
+	if len(ack.Sets) == 0 || len(unnamed) == ack.SetsReceived-len(ack.Sets) {
+		for _, c := range unnamed {
+			sets = append(sets, x12.SetAck{SetID: "837", Control: fmt.Sprintf("%04d", c), Status: ack.UnnamedSetStatus(), Errors: ack.GroupErrors}) // as ST02 went out
+		}
+	}
 	if len(sets) == 0 {
-		for _, c := range controls {
-			sets = append(sets, x12.SetAck{SetID: "837", Control: fmt.Sprintf("%04d", c), Status: ack.GroupStatus, Errors: ack.GroupErrors}) // as ST02 went out
-		}
-		if len(sets) == 0 {
-			sets = append(sets, x12.SetAck{SetID: ack.GroupID, Status: ack.GroupStatus, Errors: ack.GroupErrors})
-		}
+		sets = append(sets, x12.SetAck{SetID: ack.GroupID, Status: ack.UnnamedSetStatus(), Errors: ack.GroupErrors})
 	}
 	posted := false
 	for _, set := range sets {

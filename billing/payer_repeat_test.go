@@ -277,6 +277,76 @@ func TestPayer999CodesAreTheClaimsOwnSet(t *testing.T) {
 	}
 }
 
+// threeClaimsInTwoSets bills three claims, two to a transaction set, and
+// reads the 837P as the payer received it.
+func threeClaimsInTwoSets(t *testing.T, prefix string) (*world, map[string]int64, sent837) {
+	t.Helper()
+	w := newWorld(t)
+	w.b.SetClaimsPerSet(2)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	ids := map[string]int64{}
+	for i := range 3 {
+		n := fmt.Sprintf("%s-%d", prefix, i+1)
+		ids[n] = w.submitAs(w.ecra(), w.mhwClaim(n, "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10+i), 4, "29.00"))).ID
+	}
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	require.Len(t, sent.STs, 2)
+	return w, ids, sent
+}
+
+// A 999 whose group verdict is partial (AK9*P*2*2*1) while its AK2 loops
+// do not name every set it rejected cannot say which sets it accepted: it
+// is refused whole. Read with no AK2 loop, every set was answered IK5 "P",
+// which reads as rejected: every claim of both sets read rejected though
+// the payer held one set's (a review).
+func TestPayer999PartialVerdictNotNamingItsRejectedSetsIsRefused(t *testing.T) {
+	w, _, sent := threeClaimsInTwoSets(t, "P999")
+	_, err := w.b.ImportPayerFile(w.finance(), newPayerSim().wrap("FA", "999", "005010X231A1", []string{"AK1*HC*" + sent.GS + "*005010X222A1",
+		"AK9*P*2*2*1"}))
+	require.ErrorIs(t, err, rss.ErrInvalid)
+	assert.Contains(t, err.Error(), "AK901 P")
+	assert.Zero(t, w.payerRows(), "nothing recorded")
+}
+
+// The sets of a group no AK2 loop names take the group's verdict: a
+// rejected group (AK9*R, AK904 0) with an AK2 for its first set alone
+// rejects the second too (its claims read no answer at all, a review), and
+// a partial one whose AK2 loops name every set it rejected accepted the
+// others.
+func TestPayer999GroupVerdictAnswersTheSetsNoAK2Names(t *testing.T) {
+	for _, tc := range []struct {
+		name, ak9     string
+		otherRejected bool
+	}{
+		{"rejected group", "AK9*R*2*2*0", true},
+		{"partial group", "AK9*P*2*2*1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, ids, sent := threeClaimsInTwoSets(t, "G999")
+			f, err := w.b.ImportPayerFile(w.finance(), newPayerSim().wrap("FA", "999", "005010X231A1", []string{"AK1*HC*" + sent.GS + "*005010X222A1",
+				"AK2*837*" + sent.STs[0] + "*005010X222A1", "IK5*R*5", tc.ak9}))
+			require.NoError(t, err)
+			assert.Equal(t, 2, f.Summary.Items, "both sets answered")
+			for _, c := range sent.Claims {
+				p := w.payerOf(ids[c.CLM01])
+				if c.ST == sent.STs[0] || tc.otherRejected {
+					if assert.NotNil(t, p, "%s (set %s)", c.CLM01, c.ST) {
+						assert.Equal(t, billing.PayerRejected, p.Status, "%s (set %s)", c.CLM01, c.ST)
+					}
+					continue
+				}
+				assert.True(t, p == nil || p.Status != billing.PayerRejected, "%s (set %s), accepted: %+v", c.CLM01, c.ST, p)
+			}
+			if !tc.otherRejected {
+				assert.Equal(t, 1, f.Summary.Accepted, "%+v", f.Summary)
+				assert.Equal(t, 1, f.Summary.Rejected, "%+v", f.Summary)
+			}
+		})
+	}
+}
+
 // A download, an advice and a reconciliation each need one connection at a
 // time: each held its read while the audit (and the advice's Medicaid
 // answers) took a second, so with every connection of the pool held by one

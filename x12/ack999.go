@@ -32,6 +32,19 @@ func (a FunctionalAck) GroupAccepted() bool {
 	return a.GroupStatus == "A" || a.GroupStatus == "E" || a.GroupStatus == "P"
 }
 
+// UnnamedSetStatus is the IK501 AK9 gives the sets of the group no AK2
+// loop names: AK901 itself for a whole verdict (A and E accept every set,
+// R, M, W and X reject every set), A for a partial one (P), whose AK2
+// loops name every set it rejected (the reader refuses one that does not).
+// Never P, which IK501 does not hold and SetAck.Accepted reads as a
+// rejection.
+func (a FunctionalAck) UnnamedSetStatus() string {
+	if a.GroupStatus == "P" {
+		return "A"
+	}
+	return a.GroupStatus
+}
+
 // SetAck is one AK2 loop: the answer about one of our transaction sets.
 type SetAck struct {
 	SetID   string // AK201: 837
@@ -261,8 +274,18 @@ func (p *ackParser) ak9(s Segment, fail func(string, ...any) error) error {
 	if accepted > acc {
 		return fail("AK904 says %d sets accepted, the AK2 loops accept %d", acc, accepted)
 	}
-	if rejected := len(p.ack.Sets) - accepted; rejected > rec-acc {
+	rejected := len(p.ack.Sets) - accepted
+	if rejected > rec-acc {
 		return fail("AK9 says %d sets rejected, the AK2 loops reject %d", rec-acc, rejected)
+	}
+	// A partial verdict tells which sets it accepted only through AK2
+	// loops naming every set it rejected (the rest were accepted): read
+	// without them, every set was taken as rejected, one the payer held
+	// among them (a review). A whole verdict (A, E, R...) answers the sets
+	// no AK2 names alike (UnnamedSetStatus).
+	if s.Element(1) == "P" && rejected < rec-acc {
+		return fail("AK901 P accepts part of the group, but the AK2 loops name %d of the %d sets it rejected: which it accepted cannot be told",
+			rejected, rec-acc)
 	}
 	p.ack.GroupStatus, p.ack.SetsIncluded, p.ack.SetsReceived, p.ack.SetsAccepted = s.Element(1), inc, rec, acc
 	p.ack.GroupErrors = appendNonEmpty(nil, s.Elements[4:]...)

@@ -71,6 +71,11 @@ func TestFunctionalAckRefused(t *testing.T) {
 		{"AK9 accepts the group, some sets rejected", "AK9*P*2*2*1", "AK9*A*2*2*1", 12, "AK9", "AK901 A accepts the group, but AK904 accepts 1 of the 2"},
 		{"AK9 partial, every set accepted", "AK9*P*2*2*1", "AK9*P*2*2*2", 12, "AK9", "AK901 P accepts part of the group"},
 		{"AK9 rejects the group, a set accepted", "AK9*P*2*2*1", "AK9*R*2*2*1", 12, "AK9", "AK901 R rejects the group"},
+		// Which sets a partial verdict accepted is told only by AK2 loops
+		// naming every set it rejected (with none, every set was read
+		// rejected: a review).
+		{"AK9 partial, the rejected set not named", "AK2*837*0014*005010X222A1~\r\nIK3*NM1*8*2010*8~\r\nCTX*CLM01:RSS-2003~\r\nIK4*9*67*7*MC555~\r\nIK5*R*5~\r\n", "",
+			7, "AK9", "AK901 P accepts part of the group, but the AK2 loops name 0 of the 1 sets it rejected"},
 		{"AK9 counts inconsistent", "AK9*P*2*2*1", "AK9*P*1*2*1", 12, "AK9", "do not add up"},
 		{"AK9 unknown code", "AK9*P*", "AK9*Q*", 12, "AK9", "AK901"},
 		{"IK5 unknown code", "IK5*R*5", "IK5*Q*5", 11, "IK5", "IK501"},
