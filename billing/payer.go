@@ -43,7 +43,7 @@ const (
 // Reasons an item of a payer file matched nothing of ours, or was kept
 // without posting.
 const (
-	UnmatchedBatch         = "unknown_batch"        // 999: no batch sent that group and set
+	UnmatchedBatch         = "unknown_batch"        // 999: no batch sent that group and set; 277CA: a rejection above the claims whose 2200B TRN02 names no batch
 	UnmatchedClaim         = "unknown_claim"        // 277CA/835: no CLM loop sent with that CLM01
 	UnmatchedLine          = "unknown_line"         // 835: REF*6R names no line of the matched loop
 	UnmatchedClaimLine     = "claim_unmatched"      // 835: the line's claim did not match
@@ -657,6 +657,140 @@ func (im *importer) post277(ack x12.ClaimAck) error {
 			reported); err != nil {
 			return fmt.Errorf("record 277CA claim: %w", err)
 		}
+	}
+	// A rejection above the claims carries no 2000D per claim (the 277CA
+	// guide): a billing provider's STC of a rejection category with no
+	// claim under it rejects that provider's claims, an information
+	// receiver's with no provider under it every claim of the 837 its
+	// TRN02 names. Read for its claims alone, such a file recorded nothing
+	// and the batch's claims waited for an answer that had come (a review).
+	claimsUnder, providersUnder := map[int]bool{}, map[int]bool{}
+	for _, c := range ack.Claims {
+		claimsUnder[c.Provider] = true
+	}
+	for _, p := range ack.Providers {
+		providersUnder[p.Receiver] = true
+	}
+	for i, p := range ack.Providers {
+		if !claimsUnder[i] && rejects(p.Statuses) && p.Receiver >= 0 && p.Receiver < len(ack.Receivers) {
+			who := payeeOf(p.Party)
+			if err := im.rejectAbove(ack.Receivers[p.Receiver].Trace, &who, p.Statuses, p.RejectedAmount, reported); err != nil {
+				return err
+			}
+		}
+	}
+	for i, r := range ack.Receivers {
+		if !providersUnder[i] && rejects(r.Statuses) {
+			if err := im.rejectAbove(r.Trace, nil, r.Statuses, r.RejectedAmount, reported); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// rejects reports whether an STC of a 277CA level says the payer rejected
+// what it covers.
+func rejects(sts []x12.Status) bool {
+	for _, st := range sts {
+		for _, sc := range st.Codes {
+			if sc.Rejected() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rejectAbove records a 277CA rejection made above the claims as each
+// claim's: every loop of the batch trace names (2200B TRN02, our 837's
+// BHT03, "RSS" and the batch id), or of it for the payee who only (a
+// provider-level rejection, who matched as findLoop matches it). A batch
+// that trace does not name, a payee of none of its loops, or one naming
+// no agency alone is kept as one unmatched item (its reference the trace,
+// its amount what the payer says it rejected), so the file does not read
+// empty.
+func (im *importer) rejectAbove(trace string, who *payee, sts []x12.Status, rejected decimal.Decimal, reported time.Time) error {
+	codes := []string{}
+	for _, st := range sts {
+		for _, sc := range st.Codes {
+			codes = append(codes, statusCode(sc))
+		}
+	}
+	var loops []struct {
+		sentLoop
+		ProviderID int64  `db:"provider_id"`
+		NPI        string `db:"npi"`
+	}
+	reason := UnmatchedBatch
+	var batchID int64
+	if id, err := strconv.ParseInt(strings.TrimPrefix(trace, "RSS"), 10, 64); err == nil && strings.HasPrefix(trace, "RSS") {
+		err := im.tx.GetContext(im.ctx, &batchID, `SELECT id FROM batches WHERE id = $1 AND payer_route = '`+RouteMedicaid837P+`'`, id)
+		if err != nil && !errors.Is(err, pg.ErrNoRows) {
+			return fmt.Errorf("277CA rejection of a batch: %w", err)
+		}
+	}
+	npi, tin := "", ""
+	if who != nil {
+		npi, tin = who.npi, who.tin
+	}
+	switch {
+	case batchID == 0:
+	case who != nil && npi == "" && tin == "":
+		reason = UnmatchedPayee // XV, the plan's own number: no agency of ours
+	default:
+		if err := im.tx.SelectContext(im.ctx, &loops, `
+			SELECT x.batch_id, x.claim_id, x.part, c.client_id, x.line_ids, x.frequency, x.provider_id, COALESCE(bp.npi, '') AS npi
+			FROM batch_x12_claims x
+			JOIN batch_providers bp ON bp.batch_id = x.batch_id AND bp.provider_id = x.provider_id
+			JOIN claims c ON c.id = x.claim_id
+			WHERE x.batch_id = $1 AND `+payeeMatchSQL("bp", "$2", "$3")+`
+			ORDER BY x.provider_id, x.claim_id, x.part`, batchID, npi, tin); err != nil {
+			return fmt.Errorf("277CA rejection of a batch: %w", err)
+		}
+		if who != nil {
+			reason = UnmatchedUnknownPayee
+		}
+		// A payee named by a tax id two agencies of the batch share names
+		// neither alone, as findLoop reads it.
+		for _, l := range loops {
+			if who != nil && l.ProviderID != loops[0].ProviderID {
+				loops, reason = nil, UnmatchedPayee
+				break
+			}
+		}
+	}
+	if len(loops) == 0 {
+		// What the payer says it rejected (AMT*YY), else its STC04; none
+		// when it says neither.
+		if rejected.IsZero() && len(sts) > 0 {
+			rejected = sts[0].Amount
+		}
+		var amount any
+		if !rejected.IsZero() {
+			d, err := cents(rejected, "the 277CA's rejected amount (AMT*YY or STC04)")
+			if err != nil {
+				return err
+			}
+			amount = d
+		}
+		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_claim_statuses (file_id, seq, clm01, provider_npi, accepted, statuses,
+				charge, unmatched_reason, reported_at)
+			VALUES ($1, $2, $3, NULLIF($4, ''), false, $5, $6, $7, $8)`,
+			im.fileID, im.next(), trace, npi, pq.StringArray(codes), amount, reason, reported); err != nil {
+			return fmt.Errorf("record 277CA rejection: %w", err)
+		}
+		return nil
+	}
+	for _, l := range loops {
+		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_claim_statuses (file_id, seq, clm01, provider_npi, batch_id, claim_id, part,
+				accepted, statuses, reported_at)
+			SELECT $1, $2, x.clm01, NULLIF($3, ''), x.batch_id, x.claim_id, x.part, false, $7, $8
+			FROM batch_x12_claims x WHERE x.batch_id = $4 AND x.claim_id = $5 AND x.part = $6`,
+			im.fileID, im.next(), l.NPI, l.BatchID, l.ClaimID, l.Part, pq.StringArray(codes), reported); err != nil {
+			return fmt.Errorf("record 277CA rejection: %w", err)
+		}
+		im.events = append(im.events, access.Event{Action: "post", EntityType: "claim", EntityID: access.ID(l.ClaimID), ClientID: l.ClientID})
 	}
 	return nil
 }

@@ -630,3 +630,77 @@ func TestPayerPostingProperty(t *testing.T) {
 		assert.Equal(t, tot.Difference.String(), rss.NewMoney(tot.Rejected.Add(tot.Open.Decimal).Add(tot.Replaced.Decimal)).String(), msg)
 	}
 }
+
+// A 277CA may reject above the claims, sending no 2000D for them (the
+// 277CA guide): at the billing provider (2200C STC of a rejection
+// category, HL04 0) it rejects the claims the batch sent for that
+// provider; at the information receiver (2200B STC03 U, no 2000C) every
+// claim of the batch its TRN02 names (our 837's BHT03). Read for its 2000D
+// loops alone, such a file was recorded with no item: the claims read no
+// answer, the reconciliation counted nothing rejected, and the batch's
+// money was chased as awaiting payment (a review).
+func TestPayer277CARejectionAboveTheClaims(t *testing.T) {
+	for _, level := range []string{"provider", "receiver"} {
+		t.Run(level, func(t *testing.T) {
+			w, c, b, whole := twoLineClaimSent(t, "LVL-"+level)
+			sent := readSent(t, w.export(b.ID))
+			sim := newPayerSim()
+			w.importFile(sim.file999(sent, nil))
+			var body []byte
+			if level == "provider" {
+				body = sim.file277Level(sent, "STC*A1:19:PR*"+sim.date+"*WQ*"+whole.Charge, "STC*A3:562:85*"+sim.date+"*U*"+whole.Charge, whole.NPI)
+			} else {
+				body = sim.file277Level(sent, "STC*A3:24:41*"+sim.date+"*U*"+whole.Charge, "", "")
+			}
+			f := w.importFile(body)
+			assert.Equal(t, 1, f.Summary.Rejected, "the claim the payer rejected is counted: %+v", f.Summary)
+			assert.Zero(t, f.Summary.Unmatched, "%+v", f.Summary)
+			p := w.payerOf(c.ID)
+			if assert.NotNil(t, p, "the claim reads the payer's rejection") {
+				assert.Equal(t, billing.PayerRejected, p.Status)
+				assert.NotEmpty(t, p.StatusCodes, "with the codes of the level that rejected it")
+			}
+			rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+			require.NoError(t, err)
+			require.Len(t, rec.Rows, 1)
+			assert.Equal(t, 1, rec.Rows[0].RejectedClaims)
+			assert.Equal(t, "43.50", rec.Rows[0].Rejected.String())
+		})
+	}
+}
+
+// A provider-level rejection rejects the claims of the provider it names
+// alone; one the payer names by nothing rss holds, or for a batch its
+// TRN02 does not name, rejects nothing and is listed for finance
+// (unknown_payee, unknown_batch), so the file does not read empty.
+func TestPayer277CARejectionAboveTheClaimsIsItsOwn(t *testing.T) {
+	w, e1, h1, b, ecra, _ := twoPayees(t, "LVL-2")
+	sent := readSent(t, w.export(b.ID))
+	sim := newPayerSim()
+	status := func(id int64) string { // "" before any answer
+		if p := w.payerOf(id); p != nil {
+			return p.Status
+		}
+		return ""
+	}
+	for _, tc := range []struct {
+		name, npi, trace, reason string
+	}{
+		{"another provider's NPI", "1999999992", sent.BHT, billing.UnmatchedUnknownPayee},
+		{"another batch", ecra.NPI, "RSS999999", billing.UnmatchedBatch},
+		{"no batch of ours", ecra.NPI, "X12REF", billing.UnmatchedBatch},
+	} {
+		s := sent
+		s.BHT = tc.trace
+		f := w.importFile(sim.file277Level(s, "STC*A1:19:PR*"+sim.date+"*WQ*58.00", "STC*A3:562:85*"+sim.date+"*U*29.00", tc.npi))
+		assert.Equal(t, 1, f.Summary.Unmatched, "%s: %+v", tc.name, f.Summary)
+		assert.Zero(t, f.Summary.Rejected, tc.name)
+		assert.Equal(t, []string{"claim_status " + tc.trace + " " + tc.reason}, w.reasons(f.ID), tc.name)
+		assert.Empty(t, status(e1.ID), tc.name)
+		assert.Empty(t, status(h1.ID), tc.name)
+	}
+	f := w.importFile(sim.file277Level(sent, "STC*A1:19:PR*"+sim.date+"*WQ*58.00", "STC*A3:562:85*"+sim.date+"*U*29.00", ecra.NPI))
+	assert.Equal(t, 1, f.Summary.Rejected, "%+v", f.Summary)
+	assert.Equal(t, billing.PayerRejected, status(e1.ID), "ECRA's claim, of the provider rejected")
+	assert.Empty(t, status(h1.ID), "HVR's claim, of another provider, is not answered")
+}

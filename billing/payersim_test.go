@@ -36,6 +36,7 @@ type sentSV1 struct {
 // sent837 is an 837P interchange as the payer reads it.
 type sent837 struct {
 	GS     string
+	BHT    string // BHT03 of the first set: the batch's reference, "RSS" + its id
 	STs    []string
 	Claims []sentCLM
 }
@@ -70,6 +71,10 @@ func readSent(t *testing.T, file []byte) sent837 {
 			out.GS = s.Element(6)
 		case "ST":
 			out.STs = append(out.STs, s.Element(2))
+		case "BHT":
+			if out.BHT == "" {
+				out.BHT = s.Element(3)
+			}
 		case "HL":
 			cur, ln = nil, nil
 		case "NM1":
@@ -167,7 +172,7 @@ func (p *payerSim) file999(s sent837, reject map[string]bool) []byte {
 func (p *payerSim) file277(s sent837, reject map[string]string, ccn func(string) string) []byte {
 	body := []string{"BHT*0085*08*277CA" + fmt.Sprint(p.control+1) + "*" + p.date + "*1200*TH",
 		"HL*1**20*1", "NM1*PR*2*CT MEDICAID*****PI*CTMCD", "TRN*1*CA" + fmt.Sprint(p.control+1), "DTP*050*D8*" + p.date,
-		"DTP*009*D8*" + p.date, "HL*2*1*21*1", "NM1*41*2*RSS MSC*****46*RSSMSC01", "TRN*2*BATCH" + s.GS}
+		"DTP*009*D8*" + p.date, "HL*2*1*21*1", "NM1*41*2*RSS MSC*****46*RSSMSC01", "TRN*2*" + s.BHT}
 	total := decimal.Zero
 	byNPI := map[string]decimal.Decimal{}
 	for _, c := range s.Claims {
@@ -194,6 +199,35 @@ func (p *payerSim) file277(s sent837, reject map[string]string, ccn func(string)
 		}
 		body = append(body, "DTP*472*D8*"+c.Lines[0].DOS)
 	}
+	return p.wrap("HN", "277", "005010X214", body)
+}
+
+// file277Level writes a 277CA that answers the 837P above its claims: the
+// information receiver's STC (2200B, TRN02 the 837's BHT03) and, unless
+// provider is "", the billing provider npi's loop (2000C, HL04 0: no claim
+// under it) with the STC given. Per the 277CA guide (005010X214: 2200B
+// STC03 U, the whole transaction rejected; 2000C HL04 0, a provider-level
+// error rejecting that provider's claims) no 2000D goes with claims so
+// rejected.
+func (p *payerSim) file277Level(s sent837, receiver, provider, npi string) []byte {
+	all, mine, n := decimal.Zero, decimal.Zero, 0
+	for _, c := range s.Claims {
+		all = all.Add(decimal.RequireFromString(c.Charge))
+		if c.NPI == npi {
+			mine, n = mine.Add(decimal.RequireFromString(c.Charge)), n+1
+		}
+	}
+	body := []string{"BHT*0085*08*277CALVL" + fmt.Sprint(p.control+1) + "*" + p.date + "*1200*TH",
+		"HL*1**20*1", "NM1*PR*2*CT MEDICAID*****PI*CTMCD", "TRN*1*CALVL" + fmt.Sprint(p.control+1), "DTP*050*D8*" + p.date,
+		"DTP*009*D8*" + p.date}
+	if provider == "" {
+		body = append(body, "HL*2*1*21*0", "NM1*41*2*RSS MSC*****46*RSSMSC01", "TRN*2*"+s.BHT, receiver,
+			fmt.Sprintf("QTY*AA*%d", len(s.Claims)), "AMT*YY*"+amt(all))
+		return p.wrap("HN", "277", "005010X214", body)
+	}
+	body = append(body, "HL*2*1*21*1", "NM1*41*2*RSS MSC*****46*RSSMSC01", "TRN*2*"+s.BHT, receiver,
+		fmt.Sprintf("QTY*90*%d", len(s.Claims)-n), "AMT*YU*"+amt(all.Sub(mine)),
+		"HL*3*2*19*0", "NM1*85*2*AGENCY*****XX*"+npi, "TRN*1*0", provider, fmt.Sprintf("QTY*QC*%d", n), "AMT*YY*"+amt(mine))
 	return p.wrap("HN", "277", "005010X214", body)
 }
 
