@@ -172,3 +172,219 @@ func TestRegistrationMatchesAMedicaidIDOfAnEarlierSpan(t *testing.T) {
 		assert.Equal(t, person(atHRA), person(itID(t, r)), "%s: the person whose earlier span held the ID", first)
 	}
 }
+
+// itATRAt makes client ready for ATR vouchers at the agency of key, as
+// itATRClient does for HRA: an ATR enrollment from start (primary case
+// manager as asked, staff assigned), a payment consent to the MSC, the intake GPRA on
+// start and a care plan with case management and transportation. It
+// returns the enrollment.
+func itATRAt(t *testing.T, e *env, key string, client, staff int64, start string, primary bool) int64 {
+	t.Helper()
+	r := e.post(key, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "assigned_staff_id": staff,
+		"primary_case_manager": primary, "start_date": start})
+	require.Equal(t, http.StatusCreated, r.Status, "enrollment: %s", r.Body)
+	enr := itID(t, r)
+	r = e.post(key, "/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc",
+		"recipient_name": "Management Services Contractor", "purposes": []string{"payment"},
+		"information": "enrollment and services", "signed_on": start, "expires_on": day(365)})
+	require.Equal(t, http.StatusCreated, r.Status, "consent: %s", r.Body)
+	r = e.post(key, "/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake",
+		"instrument": "SUPRT-2025", "status": "completed", "interview_date": start})
+	require.Equal(t, http.StatusCreated, r.Status, "intake: %s", r.Body)
+	r = e.post(key, "/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan",
+		"start_date": start, "end_date": day(300), "services": []map[string]any{{"service_code": "ATR-CM"}, {"service_code": "ATR-TR"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "care plan: %s", r.Body)
+	return enr
+}
+
+// A Medicaid ID mistyped into another person's, born the same day, joined
+// BCS's record of Bob to HRA's person Ann for good: the two shared
+// episodes, caps, the duplicate-service check and the primary case
+// manager designation, Bob's requests were pended and denied
+// CONFLICT_ON_FILE for Ann's care, and BCS's correction of the ID left
+// them joined (a clients black-box pass). The MSC separates the record:
+// Bob's stay, with its interview and authorization, leaves Ann's episode
+// for one of his own, and his requests are judged as a stranger's; Ann's
+// episode, caps and authorizations are as they were, BCS reads its record
+// as before, and a later registration by the mistyped ID does not join
+// Bob's person.
+func TestSeparateARecordJoinedByAMistypedMedicaidID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	register := func(key, first, last, medicaid string) int64 {
+		t.Helper()
+		body := map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1982-08-08", "catchment_area": "bridgeport"}
+		if medicaid != "" {
+			body["medicaid_id"] = medicaid
+		}
+		r := e.post(key, "/v1/clients", body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	person := func(id int64) int { return e.count(`SELECT person_id FROM clients WHERE id = $1`, id) }
+	ann := register(keyHRA, "Ann", "Alpha", "ALPHA0001")
+	bob := register(keyBCS, "Bob", "Beta", "ALPHA0001")
+	require.Equal(t, person(ann), person(bob), "joined by the mistyped ID")
+
+	annStay := itATRAt(t, e, keyHRA, ann, e.demo.Staff["Okafor"], day(-30), true)
+	annTR := itVoucher(t, e, keyHRA, ann, "ATR-TR", 10, 0, 30)
+	require.Equal(t, "approved", annTR["decision"], "%v", annTR)
+	bobStay := itATRAt(t, e, keyBCS, bob, e.demo.Staff["Ibrahim"], day(-10), true)
+	annEpisode := e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, annStay)
+	require.Equal(t, annEpisode, e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, bobStay), "one episode")
+	bobTR := itVoucher(t, e, keyBCS, bob, "ATR-TR", 10, 35, 45)
+	require.Equal(t, "approved", bobTR["decision"], "days Ann's authorization leaves: %v", bobTR)
+	pended := itVoucher(t, e, keyBCS, bob, "ATR-TR", 10, 1, 30)
+	require.Equal(t, "pended", pended["decision"])
+	require.Equal(t, []string{"CONFLICT_ON_FILE"}, reasonCodes(pended), "Ann's authorization, another agency's record")
+	denied := itVoucher(t, e, keyBCS, bob, "ATR-CM", 10, 1, 30)
+	require.Equal(t, "denied", denied["decision"])
+	require.Equal(t, []string{"CONFLICT_ON_FILE"}, reasonCodes(denied), "Ann's designation, another agency's record")
+
+	path := itPath("/v1/clients/%d/separate", bob)
+	// Not before the ID is corrected: a registration would join them again.
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "Bob is not Ann"}), http.StatusConflict, "medicaid_id_shared")
+	})
+	spans := itItems(t, e.get(keyBCS, itPath("/v1/clients/%d/eligibility", bob)))
+	require.Len(t, spans, 1)
+	r := e.post(keyBCS, itPath("/v1/clients/%d/eligibility/%d/end", bob, int64(spans[0]["id"].(float64))), map[string]any{"end_date": day(0)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyBCS, itPath("/v1/clients/%d/eligibility", bob), map[string]any{"medicaid_id": "BETA00002", "start_date": day(1)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, person(ann), person(bob), "the correction alone leaves them joined")
+
+	// Refused, writing nothing: another role, no reason.
+	itNothingWritten(t, e, func() {
+		for _, key := range []string{keyBCS, keyHRA, keyReviewer, keyFinance} {
+			requireProblem(t, e.post(key, path, map[string]any{"reason": "Bob is not Ann"}), http.StatusForbidden, "forbidden")
+		}
+		p := requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": " "}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "required", itFieldCode(p, "reason"))
+		requireProblem(t, e.post(keyAdmin, "/v1/clients/999999/separate", map[string]any{"reason": "x"}), http.StatusNotFound, "not_found")
+	})
+
+	// What Ann's side holds, and what BCS reads of its own record.
+	annRows := func() string {
+		var s string
+		require.NoError(t, e.db.GetContext(t.Context(), &s, `SELECT concat_ws('|',
+			(SELECT row(e.*)::text FROM episodes e WHERE e.id = $1),
+			(SELECT string_agg(row(a.*)::text, ';' ORDER BY a.id) FROM authorizations a WHERE a.client_id = $2),
+			(SELECT string_agg(row(x.*)::text, ';' ORDER BY x.id) FROM enrollments x WHERE x.client_id = $2),
+			(SELECT count(*) FROM episode_cap_raises WHERE episode_id = $1), (SELECT count(*) FROM episode_unit_maxima WHERE episode_id = $1))`,
+			annEpisode, ann))
+		return s
+	}
+	bcsReads := func() []string {
+		var out []string
+		for _, p := range []string{itPath("/v1/clients/%d", bob), itPath("/v1/clients/%d/enrollments", bob),
+			itPath("/v1/enrollments/%d", bobStay), itPath("/v1/authorizations/%d", itNum(t, bobTR, "authorization_id"))} {
+			r := e.get(keyBCS, p)
+			require.Equal(t, http.StatusOK, r.Status, "%s: %s", p, r.Body)
+			out = append(out, string(r.Body))
+		}
+		return out
+	}
+	annBefore, bcsBefore := annRows(), bcsReads()
+	disclosures := e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose'`)
+
+	r = e.post(keyAdmin, path, map[string]any{"reason": "Bob Beta is not Ann Alpha: BCS keyed her Medicaid ID"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := r.JSON(t)
+	assert.Equal(t, float64(bob), got["id"])
+	assert.NotEqual(t, float64(person(ann)), got["person_id"], "a person of its own")
+	assert.Equal(t, float64(person(bob)), got["person_id"])
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM clients WHERE person_id = $1`, person(bob)))
+
+	bobEpisode := e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, bobStay)
+	assert.NotEqual(t, annEpisode, bobEpisode, "Bob's stay leaves Ann's episode")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND person_id = $2 AND opened_on = $3 AND closed_on IS NULL
+		AND dollar_cap = (SELECT episode_dollar_cap FROM programs WHERE code = 'ATR')`, bobEpisode, person(bob), day(-10)),
+		"opened as his stay would have opened it alone")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM gpra_interviews WHERE client_id = $1 AND episode_id = $2`, bob, bobEpisode),
+		"his intake with his stay")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM authorizations WHERE client_id = $1 AND episode_id = $2 AND person_id = $3`,
+		bob, bobEpisode, person(bob)), "his authorization with his stay")
+	assert.Equal(t, annBefore, annRows(), "Ann's episode, caps, stays and authorizations as they were")
+	assert.Equal(t, bcsBefore, bcsReads(), "BCS reads its record as before")
+	assert.Equal(t, 1, itAudit(e, "separate", "client", itStr(bob)))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM client_separations WHERE client_id = $1 AND reason LIKE 'Bob Beta is not%'
+		AND medicaid_ids = '{ALPHA0001}'`, bob))
+	assert.Equal(t, disclosures, e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose'`), "nothing told to any agency")
+
+	// Bob's requests are a stranger's now.
+	for _, svc := range []string{"ATR-TR", "ATR-CM"} {
+		v := itVoucher(t, e, keyBCS, bob, svc, 10, 1, 30)
+		assert.Equal(t, "approved", v["decision"], "%s: %v", svc, v)
+	}
+	again := itVoucher(t, e, keyHRA, ann, "ATR-CM", 10, 1, 30)
+	assert.Equal(t, "approved", again["decision"], "Ann's designation is hers: %v", again)
+
+	// Separated, it is its person's only record.
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "again"}), http.StatusConflict, "nothing_to_separate")
+		requireProblem(t, e.post(keyAdmin, itPath("/v1/clients/%d/separate", ann), map[string]any{"reason": "x"}),
+			http.StatusConflict, "nothing_to_separate")
+	})
+
+	// Later registrations: Bob by his own ID joins Bob; an agency holding
+	// Ann's person already, registering another name with the mistyped ID,
+	// is not joined to Bob by the span that ID was corrected on.
+	assert.Equal(t, person(bob), person(register(keyPWE, "Bob", "Beta", "BETA00002")))
+	ecraAnn := register(keyECRA, "Ann", "Alpha", "")
+	require.Equal(t, person(ann), person(ecraAnn))
+	other := register(keyECRA, "Bobby", "Betamax", "ALPHA0001")
+	assert.NotEqual(t, person(bob), person(other), "the mistyped ID is no longer Bob's")
+}
+
+// A separation is refused, writing nothing, where what the record shares
+// cannot be divided: its claims (their lines never change episode but in
+// a merge), a reviewer's exception raised in the shared episode for its
+// agency or in a service it holds there, and a primary case manager
+// designation transferred between it and another record of the person.
+func TestSeparateRefusesWhatCannotBeDivided(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	separate := func(client int64, code string) {
+		t.Helper()
+		itNothingWritten(t, e, func() {
+			requireProblem(t, e.post(keyAdmin, itPath("/v1/clients/%d/separate", client), map[string]any{"reason": "two people"}),
+				http.StatusConflict, code)
+		})
+	}
+
+	// Rivera's HRA record, billed, joined by BCS's registration by name.
+	rivera := e.demo.Clients["Rivera"]
+	c := e.get(keyAdmin, itPath("/v1/clients/%d", rivera)).JSON(t)
+	r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": c["first_name"], "last_name": c["last_name"],
+		"date_of_birth": c["date_of_birth"], "catchment_area": c["catchment_area"]})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, c["person_id"], e.get(keyAdmin, itPath("/v1/clients/%d", itID(t, r))).JSON(t)["person_id"])
+	e.authorizeRivera(40)
+	r = e.post(keyHRA, "/v1/claims", e.riveraClaim("SEP-1", cmLine(day(-2), 2, "30.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	separate(rivera, "claims_on_record")
+
+	// Kim: HRA's and BCS's stays share episode.
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	episode := e.count(`SELECT episode_id FROM enrollments WHERE client_id = $1`, kimBCS)
+	require.Equal(t, episode, e.count(`SELECT episode_id FROM enrollments WHERE client_id = $1`, kimHRA))
+	_, err := e.db.Exec(`INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after)
+		SELECT id, $2, dollar_cap, dollar_cap + 1 FROM episodes WHERE id = $1`, episode, e.demo.Providers["BCS"])
+	require.NoError(t, err)
+	separate(kimBCS, "raised_for_record")
+	_, err = e.db.Exec(`DELETE FROM episode_cap_raises WHERE episode_id = $1`, episode)
+	require.NoError(t, err)
+	_, err = e.db.Exec(`INSERT INTO episode_unit_maxima (episode_id, service_code, max_units, raised_at)
+		SELECT episode_id, service_code, 9999, now() FROM authorizations WHERE client_id = $1 LIMIT 1`, kimHRA)
+	require.NoError(t, err)
+	separate(kimHRA, "raised_for_record")
+
+	// Moreau: HRA's designation transferred to BCS's stay.
+	moreauHRA, moreauBCS := e.demo.Clients["Moreau/HRA"], e.demo.Clients["Moreau/BCS"]
+	r = e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", enrollmentOf(e, moreauHRA, "ATR")),
+		map[string]any{"to_enrollment_id": enrollmentOf(e, moreauBCS, "ATR"), "reason": "the client moved to Bridgeport"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	separate(moreauBCS, "designation_transferred")
+	separate(moreauHRA, "designation_transferred")
+}

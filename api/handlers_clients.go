@@ -307,3 +307,7 @@ func (s *Server) closeCarePlan(c *gin.Context) {
 	}
 	post(c, okJSON[vouchers.CarePlan], func(ctx context.Context) (vouchers.CarePlan, error) { return s.v.CloseCarePlan(ctx, id) })
 }
+
+func (s *Server) separateClient(c *gin.Context) {
+	postReason(c, "client_id", s.v.Separate)
+}

@@ -209,6 +209,7 @@ func New(cfg Config) *Server {
 	v1.GET("/clients/:client_id/eligibility", s.clientEligibility)
 	postRoute("/clients/:client_id/eligibility", s.addEligibility)
 	postRoute("/clients/:client_id/eligibility/:span_id/end", s.endEligibility)
+	postRoute("/clients/:client_id/separate", s.separateClient)
 
 	postRoute("/enrollments", s.createEnrollment)
 	v1.GET("/enrollments/:enrollment_id", s.getEnrollment)

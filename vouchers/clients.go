@@ -381,6 +381,11 @@ func personNameKey(name string) string {
 // the second record of the agency broke clients_one_record_per_agency, a
 // 500 that told the agency another one had linked the two (a black-box
 // pass).
+//
+// A span's ID that joined a record to the person the MSC separated it from
+// (client_separations.medicaid_ids) is not read as the record's: kept, a
+// later registration giving the mistyped ID could join the separated
+// record's person again.
 func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int64) (int64, error) {
 	var ids []int64
 	// The candidates are read by index each (the Medicaid ID on file, on a
@@ -389,14 +394,15 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int6
 	err := tx.SelectContext(ctx, &ids, `WITH cand (id) AS (
 			SELECT c.id FROM clients c WHERE $1::text IS NOT NULL AND c.medicaid_id = $1
 			UNION
-			SELECT g.client_id FROM client_eligibility g WHERE $1::text IS NOT NULL AND g.medicaid_id = $1
+			SELECT g.client_id FROM client_eligibility g WHERE $1::text IS NOT NULL AND g.medicaid_id = $1 AND NOT `+separatedSpan+`
 			UNION
 			SELECT c.id FROM clients c
 			WHERE person_name_key(c.last_name) = person_name_key($2) AND person_name_key(c.first_name) = person_name_key($3)
 			  AND c.date_of_birth = $4
 			  AND ($1::text IS NULL OR NOT EXISTS (
 			      SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.medicaid_id <> $1
-			        AND NOT EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = o.id AND g.medicaid_id = $1))))
+			        AND NOT EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = o.id AND g.medicaid_id = $1
+			                        AND NOT `+separatedSpan+`))))
 		SELECT c.person_id FROM cand JOIN clients c ON c.id = cand.id
 		WHERE c.date_of_birth = $4
 		  AND NOT EXISTS (SELECT 1 FROM clients h WHERE h.person_id = c.person_id AND h.provider_id = $5)
@@ -410,6 +416,10 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int6
 	}
 	return ids[0], nil
 }
+
+// separatedSpan is whether eligibility span g holds an ID its record was
+// separated from (Separate).
+const separatedSpan = `EXISTS (SELECT 1 FROM client_separations x WHERE x.client_id = g.client_id AND g.medicaid_id = ANY (x.medicaid_ids))`
 
 func clientError(err error) error {
 	if pg.IsViolation(err, pg.CodeUniqueViolation, "clients_medicaid_id_unique") {
@@ -1010,8 +1020,12 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		if !errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("open enrollment: %w", err)
 		}
+		// Held (FOR KEY SHARE) so a separation of the record under way
+		// (Separate) is waited for and its new person read: read stale,
+		// the stay named the person the record had left (a foreign key's
+		// 500).
 		var personID int64
-		if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1`, n.ClientID); err != nil {
+		if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1 FOR KEY SHARE`, n.ClientID); err != nil {
 			return err
 		}
 		episodeID, err := ledger.OpenEpisode(ctx, tx, personID, n.ProgramCode, n.StartDate, prog.EpisodeDollarCap, s.Today(), s.now())

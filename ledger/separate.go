@@ -1,0 +1,268 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"rss"
+	"rss/pg"
+)
+
+// Separation is a client record leaving its person for a new one of its
+// own (vouchers' Separate): a record joined to another human's person by a
+// mistyped Medicaid ID, or by a name and birth date two people share.
+type Separation struct {
+	ClientID   int64
+	ProviderID int64 // the record's agency
+	From, To   int64 // the person it leaves, and its new person (inserted by the caller)
+	Today      rss.Date
+	At         time.Time
+}
+
+// LockSeparation takes what a separation of the record changes, before
+// any row of it: the life of each episode of the record's stays
+// (LockEpisodeLife, by program), then, alone, the intake lock of every
+// agency with a stay or an authorization in those episodes, in provider
+// order: the order a merging enrollment takes them in (OpenEpisode,
+// mergeEpisodes), so a claim or a voucher request in flight for any of
+// them is waited for whole, and one that comes after reads the record
+// separated. The caller locks the record's row after it.
+func LockSeparation(ctx context.Context, ext pg.Ext, clientID int64) error {
+	var programs []struct {
+		Person  int64  `db:"person_id"`
+		Program string `db:"program_code"`
+	}
+	if err := sqlx.SelectContext(ctx, ext, &programs, `SELECT DISTINCT person_id, program_code FROM enrollments
+		WHERE client_id = $1 ORDER BY program_code, person_id`, clientID); err != nil {
+		return fmt.Errorf("separation locks: %w", err)
+	}
+	for _, p := range programs {
+		if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+episodeLifeKey("$1", "$2")+`)`, p.Person, p.Program); err != nil {
+			return fmt.Errorf("separation locks: %w", err)
+		}
+	}
+	var agencies []int64
+	if err := sqlx.SelectContext(ctx, ext, &agencies, `WITH ep AS (SELECT DISTINCT episode_id FROM enrollments WHERE client_id = $1)
+		SELECT provider_id FROM enrollments WHERE episode_id IN (SELECT episode_id FROM ep)
+		UNION SELECT provider_id FROM authorizations WHERE episode_id IN (SELECT episode_id FROM ep)
+		UNION SELECT provider_id FROM clients WHERE id = $1 ORDER BY 1`, clientID); err != nil {
+		return fmt.Errorf("separation locks: %w", err)
+	}
+	for _, p := range agencies {
+		if err := pg.LockIntakeAlone(ctx, ext, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Separate moves the record's stays out of the person's episodes into
+// episodes of the new person, as OpenEpisode would have opened them had
+// the record been registered a stranger, and the record itself with them.
+// The caller holds LockSeparation and the record's row.
+//
+//   - An episode holding only the record's stays moves whole, its caps,
+//     raises, unit maxima and merges with it: all of it is the record's.
+//   - From an episode shared with another record, each unbroken run of
+//     the record's stays in a program (each begun by the day after the
+//     last of the run ended) opens a new episode on its first day, closed
+//     on its last discharge once all are discharged, with the program's
+//     dollar cap as it stood when the run's first stay was enrolled
+//     (program_cap_then); the stays take their GPRA interviews and
+//     authorizations with them. The shared episode keeps the other records'
+//     stays, opens on the first of them, closes on their last discharge
+//     when none is open, and a cap or unit maximum an exception raised
+//     falls back to what it then holds (ReleaseEpisodeCap,
+//     ReleaseEpisodeUnits), as after a void: the room the record's grants
+//     took is no exception's to keep. The new episode's limits rise to what
+//     the record's authorizations hold (raiseToHoldings), as a merge's do:
+//     each was granted within the shared episode's.
+//
+// Refused (409, nothing written): a claim of the record (claim lines never
+// change episode but in a merge, migration 00092; claims_on_record); a
+// dollar-cap exception of a shared episode raised for the record's agency,
+// or a raised unit maximum of a shared episode in a service the record
+// holds authorizations of there (the exception was a reviewer's decision on
+// the two people's figures together and cannot be divided:
+// raised_for_record).
+//
+// The record, its stays, their interviews and its authorizations name the
+// person together (composite keys), so they move in one statement, the
+// schema checking them at its end.
+func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
+	var claimed bool
+	if err := sqlx.GetContext(ctx, ext, &claimed, `SELECT EXISTS (SELECT 1 FROM claims WHERE client_id = $1)`, s.ClientID); err != nil {
+		return fmt.Errorf("separate: %w", err)
+	}
+	if claimed {
+		return rss.Coded(rss.ErrConflict, "claims_on_record",
+			"client %d has claims: their lines stay in the episodes they were paid in, so the record cannot be separated", s.ClientID)
+	}
+	var episodes []int64
+	if err := sqlx.SelectContext(ctx, ext, &episodes, `SELECT DISTINCT episode_id FROM enrollments WHERE client_id = $1 ORDER BY 1`,
+		s.ClientID); err != nil {
+		return fmt.Errorf("separate: %w", err)
+	}
+	// The rows claims intake and a voucher decision lock, in their order
+	// (LockForClaimsSQL, then the episodes), then the record's stays.
+	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM authorizations a JOIN episodes e ON e.id = a.episode_id
+		WHERE a.episode_id = ANY($1) ORDER BY a.id FOR UPDATE OF a, e`, pq.Array(episodes)); err != nil {
+		return fmt.Errorf("separate: %w", err)
+	}
+	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM episodes WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pq.Array(episodes)); err != nil {
+		return fmt.Errorf("separate: %w", err)
+	}
+	var stays []struct {
+		ID        int64      `db:"id"`
+		Episode   int64      `db:"episode_id"`
+		Program   string     `db:"program_code"`
+		Start     rss.Date   `db:"start_date"`
+		Discharge *rss.Date  `db:"discharge_date"`
+		Cap       *rss.Money `db:"cap"`
+		Shared    bool       `db:"shared"`
+	}
+	if err := sqlx.SelectContext(ctx, ext, &stays, `SELECT e.id, e.episode_id, e.program_code, e.start_date, e.discharge_date,
+			CASE WHEN e.cap_recorded THEN e.program_cap_then ELSE p.episode_dollar_cap END AS cap,
+			EXISTS (SELECT 1 FROM enrollments o WHERE o.episode_id = e.episode_id AND o.client_id <> e.client_id) AS shared
+		FROM enrollments e JOIN programs p ON p.code = e.program_code
+		WHERE e.client_id = $1 ORDER BY e.program_code, e.start_date, e.id FOR UPDATE OF e`, s.ClientID); err != nil {
+		return fmt.Errorf("separate: %w", err)
+	}
+	var shared, whole []int64
+	for _, st := range stays {
+		if st.Shared && !contains(shared, st.Episode) {
+			shared = append(shared, st.Episode)
+		} else if !st.Shared && !contains(whole, st.Episode) {
+			whole = append(whole, st.Episode)
+		}
+	}
+	var raised string
+	if err := sqlx.GetContext(ctx, ext, &raised, `SELECT COALESCE((SELECT 'the dollar cap of episode ' || r.episode_id
+			FROM episode_cap_raises r WHERE r.episode_id = ANY($1) AND r.provider_id = $2 ORDER BY r.id LIMIT 1),
+		(SELECT 'the ' || m.service_code || ' unit maximum of episode ' || m.episode_id FROM episode_unit_maxima m
+			WHERE m.episode_id = ANY($1) AND EXISTS (SELECT 1 FROM authorizations a
+				WHERE a.episode_id = m.episode_id AND a.client_id = $3 AND a.service_code = m.service_code)
+			ORDER BY m.episode_id, m.service_code LIMIT 1), '')`, pq.Array(shared), s.ProviderID, s.ClientID); err != nil {
+		return fmt.Errorf("separate: %w", err)
+	}
+	if raised != "" {
+		return rss.Coded(rss.ErrConflict, "raised_for_record",
+			"a reviewer's exception raised %s, which the record shares with another, for grants that may be the record's: "+
+				"it cannot be divided; void the record's authorizations there first", raised)
+	}
+
+	// Each run of the record's stays in shared episodes opens one new
+	// episode, as the stays would have opened and reopened it alone.
+	moveTo := map[int64]int64{} // stay -> its new episode
+	type run struct {
+		program     string
+		first, last rss.Date
+		open        bool
+		cap         *rss.Money
+		stays       []int64
+	}
+	var runs []*run
+	var cur *run
+	for _, st := range stays {
+		if !st.Shared {
+			continue
+		}
+		if cur == nil || cur.program != st.Program || (!cur.open && st.Start.After(cur.last.AddDays(1))) {
+			cur = &run{program: st.Program, first: st.Start, last: st.Start, cap: st.Cap}
+			runs = append(runs, cur)
+		}
+		cur.stays = append(cur.stays, st.ID)
+		switch {
+		case st.Discharge == nil:
+			cur.open = true
+		case st.Discharge.After(cur.last):
+			cur.last = *st.Discharge
+		}
+	}
+	var opened []int64
+	for _, r := range runs {
+		var c, closed any
+		if r.cap != nil {
+			c = r.cap.StringFixed(2)
+		}
+		if !r.open {
+			closed = r.last
+		}
+		var id int64
+		if err := sqlx.GetContext(ctx, ext, &id, `INSERT INTO episodes (person_id, program_code, opened_on, closed_on, dollar_cap)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, s.To, r.program, r.first, closed, c); err != nil {
+			return fmt.Errorf("separate (new episode): %w", err)
+		}
+		opened = append(opened, id)
+		for _, st := range r.stays {
+			moveTo[st] = id
+		}
+	}
+	ids, to := make([]int64, 0, len(stays)), make([]int64, 0, len(stays))
+	for _, st := range stays {
+		ids = append(ids, st.ID)
+		if e, ok := moveTo[st.ID]; ok {
+			to = append(to, e)
+		} else {
+			to = append(to, st.Episode)
+		}
+	}
+	if _, err := ext.ExecContext(ctx, `WITH m (stay, episode) AS (SELECT * FROM unnest($2::bigint[], $3::bigint[])),
+		record AS (UPDATE clients SET person_id = $4 WHERE id = $1 RETURNING id),
+		whole AS (UPDATE episodes SET person_id = $4 WHERE id = ANY($5) RETURNING id),
+		merges AS (UPDATE episode_merges SET person_id = $4 WHERE into_id = ANY($5) RETURNING id),
+		stays AS (UPDATE enrollments e SET person_id = $4, episode_id = m.episode FROM m WHERE e.id = m.stay RETURNING e.id),
+		interviews AS (UPDATE gpra_interviews g SET episode_id = m.episode FROM m WHERE g.enrollment_id = m.stay AND g.episode_id <> m.episode
+			RETURNING g.id)
+		UPDATE authorizations a SET person_id = $4, episode_id = m.episode FROM m WHERE a.enrollment_id = m.stay`,
+		s.ClientID, pq.Array(ids), pq.Array(to), s.To, pq.Array(whole)); err != nil {
+		return fmt.Errorf("separate (move): %w", err)
+	}
+	// What the shared episodes keep: the other records' stays, from the
+	// first of them, closed on the last discharge when none is open, and
+	// no exception's room the record's grants took.
+	for _, ep := range shared {
+		if err := openOnFirstStay(ctx, ext, ep); err != nil {
+			return err
+		}
+		if _, err := ext.ExecContext(ctx, `UPDATE episodes SET closed_on = GREATEST(opened_on,
+				(SELECT max(discharge_date) FROM enrollments WHERE episode_id = $1)) WHERE id = $1
+			AND NOT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1 AND discharge_date IS NULL)`, ep); err != nil {
+			return fmt.Errorf("separate (close): %w", err)
+		}
+		if _, err := ReleaseEpisodeCap(ctx, ext, ep, s.Today); err != nil {
+			return err
+		}
+		var services []string
+		if err := sqlx.SelectContext(ctx, ext, &services, `SELECT service_code FROM episode_unit_maxima WHERE episode_id = $1 ORDER BY 1`,
+			ep); err != nil {
+			return fmt.Errorf("separate (unit maxima): %w", err)
+		}
+		for _, svc := range services {
+			if _, err := ReleaseEpisodeUnits(ctx, ext, ep, svc, s.Today); err != nil {
+				return err
+			}
+		}
+	}
+	sort.Slice(opened, func(i, j int) bool { return opened[i] < opened[j] })
+	for _, ep := range opened {
+		if err := raiseToHoldings(ctx, ext, ep, s.ProviderID, s.Today, s.At); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func contains(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
