@@ -392,8 +392,13 @@ type Consent struct {
 	RecipientType        string    `json:"recipient_type"`
 	Purposes             []string  `json:"purposes"`
 	SignedOn             time.Time `json:"signed_on"`
-	ExpiresOn            time.Time `json:"expires_on"`
-	Revoked              bool      `json:"revoked"`
+	// ExpiresOn is the last day the consent discloses: its date, the day
+	// before its expiry event as recorded, or ten years after its signing
+	// for one with an event alone (vouchers reads it as every read of a
+	// consent in force does; decided before migration 00109, the form's
+	// date, none for an event).
+	ExpiresOn time.Time `json:"expires_on"`
+	Revoked   bool      `json:"revoked"`
 }
 
 // GPRA is the state of the episode's GPRA interviews: the stay's own, and

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rss"
+	"rss/fixtures"
 )
 
 // Ten POSTs of one consent at once (each its own Idempotency-Key, as two
@@ -390,4 +391,130 @@ func TestConsentExpiryIsAtMostTenYearsAfterSigning(t *testing.T) {
 	}
 	r := consent(rss.NewDate(signed.AddDate(10, 0, 0)).String())
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}
+
+// A consent given an expiry event alone ends when the event happens: the
+// disclosing agency (or the MSC) records the day, and from that day the
+// consent is expired and discloses nothing; and it lapses at the latest
+// ten years after its signing, as a dated one is bounded. One with only an
+// event stayed active for good, disclosing after the event, past the ten
+// years a date may run (a black-box pass).
+func TestConsentEndsOnItsRecordedExpiryEvent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
+	hra := float64(e.demo.Providers["HRA"])
+	kimsConsentsToBCS(t, e, "treatment") // the demo's dated consent, revoked
+	hraSeen := func() bool {
+		t.Helper()
+		r := e.get(keyBCS, itPath("/v1/clients/%d/enrollments", kimBCS))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		return slices.ContainsFunc(itItems(t, r), func(it map[string]any) bool { return it["provider_id"] == hra })
+	}
+	consent := func(signed, event string, expires any) int64 {
+		t.Helper()
+		body := map[string]any{"client_id": kimHRA, "recipient_type": "provider", "recipient_provider_id": e.demo.Providers["BCS"],
+			"recipient_name": "BCS", "purposes": []string{"treatment"}, "information": "enrollment", "signed_on": signed, "expiry_event": event}
+		if expires != nil {
+			body["expires_on"] = expires
+		}
+		r := e.post(keyHRA, "/v1/consents", body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	expire := func(key string, id int64, body map[string]any) resp {
+		return e.post(key, itPath("/v1/consents/%d/expire", id), body)
+	}
+	status := func(id int64) map[string]any {
+		t.Helper()
+		for _, c := range itItems(t, e.get(keyHRA, itPath("/v1/clients/%d/consents", kimHRA))) {
+			if c["id"] == float64(id) {
+				return c
+			}
+		}
+		t.Fatalf("consent %d not listed", id)
+		return nil
+	}
+	id := consent(day(-30), "upon discharge from HRA's ATR program", nil)
+	require.True(t, hraSeen(), "in force until the event")
+	assert.Equal(t, "active", status(id)["status"])
+	assert.Nil(t, status(id)["expired_on"])
+
+	for _, c := range []struct {
+		body        map[string]any
+		field, code string
+	}{
+		{map[string]any{"reason": "discharged"}, "expired_on", "required"},
+		{map[string]any{"expired_on": day(0)}, "reason", "required"},
+		{map[string]any{"expired_on": day(1), "reason": "discharged"}, "expired_on", "in_future"},
+		{map[string]any{"expired_on": day(-31), "reason": "discharged"}, "expired_on", "before_start"},
+	} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, expire(keyHRA, id, c.body), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, c.code, itFieldCode(p, c.field), "%v", p)
+		})
+	}
+	ok := map[string]any{"expired_on": day(-2), "reason": "discharged from ATR"}
+	itNothingWritten(t, e, func() {
+		itSameNotFound(t, expire(keyBCS, id, ok), expire(keyBCS, 987654, ok), id, 987654)
+	})
+
+	r := expire(keyHRA, id, ok)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := r.JSON(t)
+	assert.Equal(t, "expired", got["status"])
+	assert.Equal(t, day(-2), got["expired_on"])
+	assert.Equal(t, "discharged from ATR", got["expiry_reason"])
+	assert.Nil(t, got["revoked_at"], "an event is no revocation")
+	assert.Equal(t, "expired", status(id)["status"])
+	assert.False(t, hraSeen(), "it discloses nothing from the day of the event")
+	assert.Equal(t, 1, itAudit(e, "expire", "consent", itStr(id)))
+	itNothingWritten(t, e, func() {
+		requireProblem(t, expire(keyHRA, id, ok), http.StatusConflict, "already_expired")
+	})
+
+	// A form with a date and no event ends on its date or by revocation;
+	// a revoked one has ended already.
+	dated := itFixtureID(t, e, `SELECT id FROM consents WHERE client_id = $1 AND expiry_event IS NULL AND revoked_at IS NULL
+		ORDER BY id LIMIT 1`, kimHRA)
+	revoked := consent(day(-20), "end of treatment", nil)
+	r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", revoked), map[string]any{"reason": "client revoked"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, expire(keyHRA, dated, ok), http.StatusConflict, "no_expiry_event")
+		requireProblem(t, expire(keyHRA, revoked, ok), http.StatusConflict, "already_revoked")
+	})
+
+	// Ten years after its signing an event-only consent has lapsed, as a
+	// dated one may run no longer; to the day, it stands.
+	lapsed := consent(rss.NewDate(fixtures.TestToday.AddDate(-10, 0, -1)).String(), "end of treatment", nil)
+	assert.Equal(t, "expired", status(lapsed)["status"])
+	assert.False(t, hraSeen(), "a lapsed consent discloses nothing")
+	itNothingWritten(t, e, func() {
+		requireProblem(t, expire(keyHRA, lapsed, map[string]any{"expired_on": day(0), "reason": "x"}), http.StatusConflict, "already_expired")
+	})
+	standing := consent(rss.NewDate(fixtures.TestToday.AddDate(-10, 0, 0)).String(), "end of treatment", nil)
+	assert.Equal(t, "active", status(standing)["status"])
+	assert.True(t, hraSeen())
+}
+
+// The MSC records a payment consent's event as the agency does: expired,
+// it no longer lets the agency's voucher requests through (V06).
+func TestMSCRecordsAConsentsExpiryEvent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-5))
+	r := e.post(keyHRA, itPath("/v1/consents/%d/revoke", a.Consent), map[string]any{"reason": "replaced"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/consents", map[string]any{"client_id": a.Client, "recipient_type": "msc", "recipient_name": "MSC",
+		"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-5), "expiry_event": "end of treatment"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	id := itID(t, r)
+	v := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 10, 0, 29)
+	require.NotContains(t, v["reason_codes"], "PART2_CONSENT_MISSING")
+	r = e.post(keyReviewer, itPath("/v1/consents/%d/expire", id), map[string]any{"expired_on": day(0), "reason": "treatment ended"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "expired", r.JSON(t)["status"])
+	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 10, 0, 29)
+	assert.Contains(t, v["reason_codes"], "PART2_CONSENT_MISSING")
 }

@@ -254,6 +254,18 @@ func (s *Server) revokeConsent(c *gin.Context) {
 	postReason(c, "consent_id", s.v.RevokeConsent)
 }
 
+func (s *Server) expireConsent(c *gin.Context) {
+	id, ok := pathID(c, "consent_id")
+	if !ok {
+		return
+	}
+	var body vouchers.ConsentExpiry
+	if !decode(c, &body) {
+		return
+	}
+	post(c, okJSON[vouchers.Consent], func(ctx context.Context) (vouchers.Consent, error) { return s.v.ExpireConsent(ctx, id, body) })
+}
+
 func (s *Server) recordInterview(c *gin.Context) {
 	var n vouchers.NewInterview
 	if !decode(c, &n) {

@@ -118,6 +118,14 @@ func itRoleRows() []itRoleRow {
 			a := itATRClient(t, e, day(-5))
 			return req{Method: http.MethodPost, Path: itPath("/v1/consents/%d/revoke", a.Consent), Body: map[string]any{"reason": "asked"}}
 		}, want: itOnly(200, access.RoleProvider, access.RoleAdmin)},
+		{name: "record a consent's expiry event", setup: func(t *testing.T, e *env) req {
+			r := e.post(keyHRA, "/v1/consents", map[string]any{"client_id": rivera(e), "recipient_type": "msc", "recipient_name": "MSC",
+				"purposes": []string{"payment"}, "information": "claims of " + t.Name(), "signed_on": day(-3),
+				"expiry_event": "end of treatment"})
+			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+			return req{Method: http.MethodPost, Path: itPath("/v1/consents/%d/expire", itID(t, r)),
+				Body: map[string]any{"expired_on": day(0), "reason": "treatment ended"}}
+		}, want: itAll(200)},
 		{name: "record GPRA interview", setup: func(t *testing.T, e *env) req {
 			c := itNewClient(t, e, keyHRA, "hartford")
 			r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "ATR", "start_date": day(-1)})

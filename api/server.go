@@ -233,6 +233,7 @@ func New(cfg Config) *Server {
 
 	postRoute("/consents", s.createConsent)
 	postRoute("/consents/:consent_id/revoke", s.revokeConsent)
+	postRoute("/consents/:consent_id/expire", s.expireConsent)
 
 	postRoute("/gpra-interviews", s.recordInterview)
 	postRoute("/gpra-interviews/:interview_id/withdraw", s.withdrawInterview)

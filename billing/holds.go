@@ -46,8 +46,7 @@ var payerConsentHold = Hold{Code: HoldPayerConsentMissing,
 func payerConsentMissing(today string) string {
 	return strings.ReplaceAll(`(c.frequency <> '8' AND c.status NOT IN ('voided', 'replaced') AND NOT EXISTS (SELECT 1 FROM consents k
 		WHERE k.client_id = c.client_id AND k.disclosing_provider_id = c.provider_id AND k.recipient_type = 'payer'
-		  AND k.payer_route = '`+RouteMedicaid837P+`' AND 'payment' = ANY(k.purposes) AND k.revoked_at IS NULL AND k.signed_on <= TODAY
-		  AND (k.expires_on IS NULL OR k.expires_on >= TODAY)))`, "TODAY", today)
+		  AND k.payer_route = '`+RouteMedicaid837P+`' AND 'payment' = ANY(k.purposes) AND `+vouchers.ConsentInForce("k", "TODAY")+`))`, "TODAY", today)
 }
 
 // heldQuery lists the claims of the 837P route with payable lines no batch

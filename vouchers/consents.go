@@ -35,8 +35,15 @@ type Consent struct {
 	SignedOn             rss.Date       `json:"signed_on" db:"signed_on"`
 	RevokedAt            *time.Time     `json:"revoked_at" db:"revoked_at"`
 	RevocationReason     *string        `json:"revocation_reason" db:"revocation_reason"`
-	CreatedAt            time.Time      `json:"created_at" db:"created_at"`
-	Status               string         `json:"status" db:"-"`
+	// ExpiredOn is the day the expiry event happened, as recorded by the
+	// agency or the MSC (ExpireConsent), with why.
+	ExpiredOn    rss.Date  `json:"expired_on" db:"expired_on"`
+	ExpiryReason *string   `json:"expiry_reason" db:"expiry_reason"`
+	CreatedAt    time.Time `json:"created_at" db:"created_at"`
+	// InForceThrough is the last day the consent discloses (migration
+	// 00109): every reading of its status and of a consent in force reads it.
+	InForceThrough rss.Date `json:"-" db:"in_force_through"`
+	Status         string   `json:"status" db:"-"`
 }
 
 // NewConsent records a consent signed by the client.
@@ -166,23 +173,47 @@ func (n *NewConsent) validate(today rss.Date) error {
 	// A year mistyped (2927 for 2027) kept a disclosure in force for
 	// centuries past the day the person signed for (a clients black-box
 	// pass); a consent meant to run longer is signed again.
-	if last := rss.NewDate(n.SignedOn.AddDate(maxConsentYears, 0, 0)); !n.ExpiresOn.IsZero() && !n.SignedOn.IsZero() && n.ExpiresOn.After(last) {
+	if last := lastConsentDay(n.SignedOn); !n.ExpiresOn.IsZero() && !n.SignedOn.IsZero() && n.ExpiresOn.After(last) {
 		v.Add("expires_on", "out_of_range", "expires_on may be at most %d years after signed_on (%s)", maxConsentYears, last)
 	}
 	return v.Err()
 }
 
-// maxConsentYears is how long after its signing a consent may run.
+// maxConsentYears is how long after its signing a consent may run: a
+// dated one is refused past it, an event-only one lapses then (migration
+// 00109's in_force_through).
 const maxConsentYears = 10
 
+// lastConsentDay is the last day a consent signed on signed may run, read
+// as the database reads signed_on + 10 years: a consent signed on 29
+// February may run to the 28th ten years on, not to 1 March.
+func lastConsentDay(signed rss.Date) rss.Date {
+	t := signed.AddDate(maxConsentYears, 0, 0)
+	if t.Day() != signed.Day() {
+		t = t.AddDate(0, 0, -t.Day())
+	}
+	return rss.NewDate(t)
+}
+
+// ConsentInForce is the SQL condition that consent k (an alias of
+// consents) discloses on day: signed by then, not revoked, and not past
+// its last day (in_force_through: its date, its recorded event, its ten
+// years). Every read of a consent in force goes through it; an event-only
+// consent stayed in force after its event where each read its date alone
+// (a black-box pass).
+func ConsentInForce(k, day string) string {
+	return `(` + k + `.revoked_at IS NULL AND ` + k + `.signed_on <= ` + day + ` AND ` + k + `.in_force_through >= ` + day + `)`
+}
+
 const consentColumns = `id, client_id, disclosing_provider_id, recipient_type, recipient_provider_id, recipient_name, payer_route,
-	purposes, information, records, expires_on, expiry_event, signed_on, revoked_at, revocation_reason, created_at`
+	purposes, information, records, expires_on, expiry_event, signed_on, revoked_at, revocation_reason, expired_on, expiry_reason,
+	created_at, in_force_through`
 
 func (c *Consent) setStatus(today rss.Date) {
 	switch {
 	case c.RevokedAt != nil:
 		c.Status = "revoked"
-	case !c.ExpiresOn.IsZero() && c.ExpiresOn.Before(today):
+	case c.InForceThrough.Before(today):
 		c.Status = "expired"
 	default:
 		c.Status = "active"
@@ -450,6 +481,82 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 	return out, err
 }
 
+// ConsentExpiry records that the event a consent ends on happened.
+type ConsentExpiry struct {
+	ExpiredOn rss.Date `json:"expired_on"`
+	Reason    string   `json:"reason"`
+}
+
+// ExpireConsent records that the event a consent names as its expiry
+// (expiry_event) happened on e.ExpiredOn: from that day the consent is
+// expired and discloses nothing, as one past its date. rss does not read
+// the event, so a consent given only an event stayed in force after it and
+// the only way to end it was a revocation the client never made (a
+// black-box pass). The disclosing agency records it, and the MSC's roles,
+// who learn of a discharge or the end of treatment as often as the agency.
+func (s *Service) ExpireConsent(ctx context.Context, id int64, e ConsentExpiry) (Consent, error) {
+	a, err := access.Require(ctx, access.RoleProvider, access.RoleReviewer, access.RoleFinance, access.RoleAdmin)
+	if err != nil {
+		return Consent{}, err
+	}
+	today := s.Today()
+	v := &rss.ValidationError{}
+	if e.ExpiredOn.IsZero() {
+		v.Add("expired_on", "required", "expired_on (the day the expiry event happened) is required")
+	} else if e.ExpiredOn.After(today) {
+		v.Add("expired_on", "in_future", "expired_on cannot be in the future: an event is recorded once it has happened")
+	}
+	requireReason(v, e.Reason, "reason is required: what happened")
+	if err := v.Err(); err != nil {
+		return Consent{}, err
+	}
+	var out Consent
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &out, `SELECT `+consentColumns+` FROM consents WHERE id = $1 FOR UPDATE`, id)
+		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(out.DisclosingProviderID)) {
+			return fmt.Errorf("%w: consent %d", rss.ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		out.setStatus(today)
+		switch {
+		case out.RevokedAt != nil:
+			return rss.Coded(rss.ErrConflict, "already_revoked", "consent %d was revoked at %s", id, out.RevokedAt.Format(time.RFC3339))
+		case !out.ExpiredOn.IsZero():
+			return rss.Coded(rss.ErrConflict, "already_expired", "consent %d's expiry event was recorded as of %s", id, out.ExpiredOn)
+		case out.Status == "expired":
+			return rss.Coded(rss.ErrConflict, "already_expired", "consent %d expired after %s", id, out.InForceThrough)
+		case out.ExpiryEvent == nil:
+			return rss.Coded(rss.ErrConflict, "no_expiry_event",
+				"consent %d names no expiry event: it ends on its expires_on %s, or is revoked (POST /v1/consents/%d/revoke)", id, out.ExpiresOn, id)
+		}
+		if e.ExpiredOn.Before(out.SignedOn) {
+			return rss.Invalid("expired_on", "before_start", "expired_on is before the consent's signed_on %s", out.SignedOn)
+		}
+		// The agency reads the MSC's reason word for word, as a revocation's.
+		if !a.IsProvider() {
+			if err := s.CheckMSCText(ctx, tx, out.ClientID, out.DisclosingProviderID, "reason", e.Reason); err != nil {
+				return err
+			}
+		}
+		// A batch of the payer being closed judged the consent when it
+		// picked its claims: the expiry follows it, as a revocation does.
+		if out.RecipientType == "payer" && out.PayerRoute != nil {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(`+pg.BatchLockKey+`)`, *out.PayerRoute); err != nil {
+				return err
+			}
+		}
+		if err := tx.GetContext(ctx, &out, `UPDATE consents SET expired_on = $2, expiry_reason = $3 WHERE id = $1
+			RETURNING `+consentColumns, id, e.ExpiredOn, e.Reason); err != nil {
+			return err
+		}
+		out.setStatus(today)
+		return access.Record(ctx, tx, access.Event{Action: "expire", EntityType: "consent", EntityID: access.ID(id), ClientID: out.ClientID})
+	})
+	return out, err
+}
+
 // ClientConsents lists the consents of the client's person the actor may
 // see: a provider sees its own agency's and those of an agency whose
 // current consent names it, and nothing of another agency's once that
@@ -474,7 +581,7 @@ func (s *Service) ClientConsents(ctx context.Context, clientID int64) ([]Consent
 			if a.IsProvider() && c.DisclosingProviderID == a.ProviderID {
 				return nil, nil
 			}
-			return showTexts(ctx, ext, a, c.ClientID, today, recordsConsents, access.ID(c.ID), c.RevocationReason)
+			return showTexts(ctx, ext, a, c.ClientID, today, recordsConsents, access.ID(c.ID), c.RevocationReason, c.ExpiryReason)
 		})
 	today := s.Today()
 	for i := range out {

@@ -241,7 +241,7 @@ var factsStatement = `WITH me AS (
 		` + EligibilityJSON("$1") + ` AS eligibility,
 		COALESCE((SELECT json_object_agg(p, records) FROM consenting), '{}') AS consenting,
 		COALESCE((SELECT json_agg(json_build_object('disclosing_provider_id', k.disclosing_provider_id, 'recipient_type', k.recipient_type,
-		          'purposes', k.purposes, 'signed_on', k.signed_on, 'expires_on', k.expires_on, 'revoked', k.revoked_at IS NOT NULL) ORDER BY k.id)
+		          'purposes', k.purposes, 'signed_on', k.signed_on, 'expires_on', k.in_force_through, 'revoked', k.revoked_at IS NOT NULL) ORDER BY k.id)
 		          FROM consents k WHERE k.client_id = $1), '[]') AS consents,
 		(SELECT json_build_object('date', interview_date, 'provider_id', provider_id,
 		        'close_days', (SELECT x.gpra_followup_close_days FROM enrollments x WHERE x.id = gpra_interviews.enrollment_id))
@@ -361,8 +361,7 @@ func consentingSQL(person, recipient, today, purpose string) string {
 		JOIN clients o ON o.id = k.client_id
 		CROSS JOIN LATERAL unnest(k.records) AS r(kind)
 		WHERE o.person_id = ` + person + ` AND k.recipient_type = 'provider' AND k.recipient_provider_id = ` + recipient + `
-		  AND k.disclosing_provider_id <> ` + recipient + ` AND k.revoked_at IS NULL AND k.signed_on <= ` + today + `
-		  AND (k.expires_on IS NULL OR k.expires_on >= ` + today + `)
+		  AND k.disclosing_provider_id <> ` + recipient + ` AND ` + ConsentInForce("k", today) + `
 		  AND (` + purpose + `::text = ANY (k.purposes) OR (` + purpose + `::text IN ('treatment', 'care_coordination')
 		       AND k.purposes && ARRAY['treatment', 'care_coordination']))
 		GROUP BY k.disclosing_provider_id`

@@ -163,10 +163,15 @@ func TestConsentStatus(t *testing.T) {
 		c    Consent
 		want string
 	}{
-		{name: "current", c: Consent{ExpiresOn: today}, want: "active"},
-		{name: "expires by event only", c: Consent{ExpiryEvent: ptr("discharge")}, want: "active"},
-		{name: "expired yesterday", c: Consent{ExpiresOn: today.AddDays(-1)}, want: "expired"},
-		{name: "revoked outranks expired", c: Consent{ExpiresOn: today.AddDays(-1), RevokedAt: &now}, want: "revoked"},
+		// The status reads in_force_through, as the database reads the
+		// consent's date, recorded event and ten years (migration 00109).
+		{name: "current", c: Consent{ExpiresOn: today, InForceThrough: today}, want: "active"},
+		{name: "expires by event only", c: Consent{ExpiryEvent: ptr("discharge"), InForceThrough: today.AddDays(3000)}, want: "active"},
+		{name: "event recorded today", c: Consent{ExpiryEvent: ptr("discharge"), ExpiredOn: today, InForceThrough: today.AddDays(-1)},
+			want: "expired"},
+		{name: "expired yesterday", c: Consent{ExpiresOn: today.AddDays(-1), InForceThrough: today.AddDays(-1)}, want: "expired"},
+		{name: "revoked outranks expired", c: Consent{ExpiresOn: today.AddDays(-1), InForceThrough: today.AddDays(-1), RevokedAt: &now},
+			want: "revoked"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.c.setStatus(today)
@@ -203,4 +208,14 @@ func TestCharacterRefusalSaysWhatIsAllowed(t *testing.T) {
 	msg := ve.Fields[0].Message
 	assert.NotContains(t, msg, "…", "%s", msg)
 	assert.True(t, strings.HasSuffix(msg, ")"), "%s", msg)
+}
+
+// A consent's ten years end where the database's signed_on + 10 years
+// does (migration 00109's in_force_through): one signed on 29 February
+// runs to the 28th, not to 1 March.
+func TestLastConsentDayReadsAsTheDatabase(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "2036-12-01", lastConsentDay(rss.MustDate("2026-12-01")).String())
+	assert.Equal(t, "2034-02-28", lastConsentDay(rss.MustDate("2024-02-29")).String())
+	assert.Equal(t, "2036-02-28", lastConsentDay(rss.MustDate("2026-02-28")).String())
 }
