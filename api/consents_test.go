@@ -518,3 +518,66 @@ func TestMSCRecordsAConsentsExpiryEvent(t *testing.T) {
 	v = itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 10, 0, 29)
 	assert.Contains(t, v["reason_codes"], "PART2_CONSENT_MISSING")
 }
+
+// One signed form keyed again is the same consent however it was typed:
+// the recipient as the recipient check reads it (a provider by its id, a
+// name as the registry reads names) and the form's free text with its
+// case and white space folded. "BCS", "bcs" and "Bridgeport Community
+// Supports L.L.C.", or information "x" and "x ", made live copies of one
+// form, and revoking one left the others disclosing (a black-box pass).
+// Sent at once, one is recorded. Free text is stored trimmed.
+func TestReKeyedConsentIsTheSameForm(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rivera := e.demo.Clients["Rivera"]
+	base := map[string]any{"client_id": rivera, "recipient_type": "provider", "recipient_provider_id": e.demo.Providers["BCS"],
+		"recipient_name": "BCS", "purposes": []string{"treatment"}, "information": "Enrollment status", "records": []string{"enrollments"},
+		"expiry_event": "Upon discharge from ATR", "expires_on": day(60), "signed_on": day(-1)}
+	r := e.post(keyHRA, "/v1/consents", itWith(base, "information", "  Enrollment status \t"))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	id := itID(t, r)
+	assert.Equal(t, "Enrollment status", r.JSON(t)["information"], "stored trimmed")
+	assert.Equal(t, "Upon discharge from ATR", r.JSON(t)["expiry_event"])
+	for _, c := range []struct{ field, value string }{
+		{"recipient_name", "bcs"},
+		{"recipient_name", "bridgeport community supports"},
+		{"recipient_name", "Bridgeport  Community   Supports L.L.C."},
+		{"information", "Enrollment status "},
+		{"information", "ENROLLMENT\n  status"},
+		{"expiry_event", " upon  discharge from atr"},
+	} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyHRA, "/v1/consents", itWith(base, c.field, c.value)), http.StatusConflict, "consent_exists")
+			assert.Equal(t, map[string]any{"type": "consent", "id": float64(id)}, p["existing"], "%s %q names the live one", c.field, c.value)
+		})
+	}
+	// To the MSC, the name is read as the registry reads names.
+	msc := map[string]any{"client_id": rivera, "recipient_type": "msc", "recipient_name": "Acme Services Contractor, Inc.",
+		"purposes": []string{"payment"}, "information": "claims", "expires_on": day(60), "signed_on": day(-1)}
+	r = e.post(keyHRA, "/v1/consents", msc)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	requireProblem(t, e.post(keyHRA, "/v1/consents", itWith(msc, "recipient_name", "the ACME services contractor")),
+		http.StatusConflict, "consent_exists")
+
+	// Re-keyed copies sent at the same moment: one is recorded.
+	other := itWith(base, "information", "care plans")
+	names := []string{"BCS", "bcs", "B.C.S.", "Bridgeport Community Supports", "bridgeport community supports, inc.", "The BCS"}
+	statuses := make([]int, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = e.do(req{Method: http.MethodPost, Path: "/v1/consents", Key: keyHRA, Body: itWith(other, "recipient_name", n)}).Status
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, s := range statuses {
+		assert.Contains(t, []int{http.StatusCreated, http.StatusConflict}, s)
+		if s == http.StatusCreated {
+			created++
+		}
+	}
+	assert.Equal(t, 1, created, "%v", statuses)
+}

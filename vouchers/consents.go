@@ -230,6 +230,14 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 	if err := n.validate(today); err != nil {
 		return Consent{}, err
 	}
+	// The form's words are kept as signed, white space around them aside
+	// (a black-box pass stored "x " beside "x").
+	n.Information = strings.TrimSpace(n.Information)
+	if n.ExpiryEvent != nil {
+		event := strings.TrimSpace(*n.ExpiryEvent)
+		n.ExpiryEvent = &event
+	}
+	key := consentFormKey(n.RecipientType, n.RecipientName, n.Information, n.ExpiryEvent)
 	// One form lists its purposes in one order (migration 00033 holds one
 	// live row per form).
 	purposes := slices.Compact(slices.Sorted(slices.Values(n.Purposes)))
@@ -266,28 +274,36 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 			return rss.Invalid("signed_on", "out_of_range", "signed_on is before the client's date of birth")
 		}
 		// The live copy of the same form, named so the agency knows which one
-		// stands (consents_one_live_copy below still decides a race).
-		var same int64
-		err := tx.GetContext(ctx, &same, `SELECT id FROM consents WHERE revoked_at IS NULL AND client_id = $1
-			AND disclosing_provider_id = $2 AND recipient_type = $3 AND recipient_provider_id IS NOT DISTINCT FROM $4
-			AND recipient_name IS NOT DISTINCT FROM $5 AND purposes = $6 AND information IS NOT DISTINCT FROM $7
-			AND expires_on IS NOT DISTINCT FROM $8 AND expiry_event IS NOT DISTINCT FROM $9 AND signed_on = $10
-			AND records IS NOT DISTINCT FROM $11 AND payer_route IS NOT DISTINCT FROM $12
-			ORDER BY id LIMIT 1`,
-			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(purposes),
-			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn, records, n.PayerRoute)
-		if err == nil {
-			return rss.OnFile("consent", same, "consent_exists", "client %d's consent with these recipient, purposes, information, "+
-				"records, expiry and signature date is already recorded and not revoked: consent %d", n.ClientID, same)
+		// stands (consents_one_live_copy below still decides a race). The
+		// text is compared as folded (consentFormKey), rows recorded before
+		// form_key was kept (migration 00109) as well.
+		var alike []struct {
+			ID            int64   `db:"id"`
+			RecipientName string  `db:"recipient_name"`
+			Information   string  `db:"information"`
+			ExpiryEvent   *string `db:"expiry_event"`
 		}
-		if !errors.Is(err, pg.ErrNoRows) {
+		if err := tx.SelectContext(ctx, &alike, `SELECT id, recipient_name, information, expiry_event FROM consents
+			WHERE revoked_at IS NULL AND client_id = $1 AND disclosing_provider_id = $2 AND recipient_type = $3
+			AND recipient_provider_id IS NOT DISTINCT FROM $4 AND purposes = $5 AND expires_on IS NOT DISTINCT FROM $6
+			AND signed_on = $7 AND records IS NOT DISTINCT FROM $8 AND payer_route IS NOT DISTINCT FROM $9
+			ORDER BY id`,
+			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, pq.Array(purposes), n.ExpiresOn, n.SignedOn, records,
+			n.PayerRoute); err != nil {
 			return fmt.Errorf("same consent: %w", err)
 		}
-		err = tx.GetContext(ctx, &out, `INSERT INTO consents (client_id, disclosing_provider_id, recipient_type,
-				recipient_provider_id, recipient_name, purposes, information, expires_on, expiry_event, signed_on, records, payer_route)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+consentColumns,
+		for _, c := range alike {
+			if consentFormKey(n.RecipientType, c.RecipientName, c.Information, c.ExpiryEvent) == key {
+				return rss.OnFile("consent", c.ID, "consent_exists", "client %d's consent with these recipient, purposes, information, "+
+					"records, expiry and signature date is already recorded and not revoked: consent %d", n.ClientID, c.ID)
+			}
+		}
+		err := tx.GetContext(ctx, &out, `INSERT INTO consents (client_id, disclosing_provider_id, recipient_type,
+				recipient_provider_id, recipient_name, purposes, information, expires_on, expiry_event, signed_on, records, payer_route,
+				form_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING `+consentColumns,
 			n.ClientID, a.ProviderID, n.RecipientType, n.RecipientProviderID, n.RecipientName, pq.Array(purposes),
-			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn, records, n.PayerRoute)
+			n.Information, n.ExpiresOn, n.ExpiryEvent, n.SignedOn, records, n.PayerRoute, key)
 		if pg.IsViolation(err, pg.CodeForeignKeyViolation, "consents_recipient_provider_fkey") {
 			return rss.Invalid("recipient_provider_id", "unknown_id", "no provider %d", *n.RecipientProviderID)
 		}
@@ -302,6 +318,35 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "consent", EntityID: access.ID(out.ID), ClientID: n.ClientID})
 	})
 	return out, err
+}
+
+// consentFormKey is a consent form as one signed form is told from
+// another (with its client, agencies, purposes, records and dates): the
+// recipient as the recipient check reads it, an agency by its id (beside
+// this key) and a name as the registry reads names (AgencyNameKey), and
+// the free text with white space around it trimmed, case folded and runs
+// of white space read as one. The same form keyed again as "bcs",
+// "Bridgeport Community Supports L.L.C." or with "x " for "x" was recorded
+// as another, each copy disclosing until revoked (a black-box pass).
+func consentFormKey(recipientType, recipientName, information string, event *string) string {
+	recipient := ""
+	if recipientType != "provider" {
+		if recipient = AgencyNameKey(recipientName); recipient == "" {
+			recipient = foldFormText(recipientName) // no letter or digit: its text
+		}
+	}
+	e := ""
+	if event != nil {
+		e = foldFormText(*event) // never empty: a blank event is refused
+	}
+	// A line break never survives the folding, so the parts stay apart.
+	return recipient + "\n" + foldFormText(information) + "\n" + e
+}
+
+// foldFormText reads a form's free text as the same words however typed:
+// case folded, white space around trimmed and inside read as one space.
+func foldFormText(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
 }
 
 // recipientNamed refuses a consent whose form names another agency than the

@@ -219,3 +219,18 @@ func TestLastConsentDayReadsAsTheDatabase(t *testing.T) {
 	assert.Equal(t, "2034-02-28", lastConsentDay(rss.MustDate("2024-02-29")).String())
 	assert.Equal(t, "2036-02-28", lastConsentDay(rss.MustDate("2026-02-28")).String())
 }
+
+// One form keyed twice reads as one (a black-box pass recorded "BCS" and
+// "bcs", "x" and "x ", as two): an agency recipient by its id alone, a name
+// as the registry reads names, free text folded.
+func TestConsentFormKey(t *testing.T) {
+	t.Parallel()
+	event := func(s string) *string { return &s }
+	same := func(a, b string) { assert.Equal(t, a, b) }
+	same(consentFormKey("provider", "BCS", "x", nil), consentFormKey("provider", "Bridgeport Community Supports L.L.C.", " X\t", nil))
+	same(consentFormKey("msc", "MSC", "Claims  and\nplans", event("Upon discharge")),
+		consentFormKey("msc", "the M.S.C., Inc.", "claims and plans ", event(" upon   DISCHARGE")))
+	assert.NotEqual(t, consentFormKey("msc", "MSC", "x", nil), consentFormKey("msc", "Management Services Contractor", "x", nil))
+	assert.NotEqual(t, consentFormKey("provider", "BCS", "x", nil), consentFormKey("provider", "BCS", "x", event("discharge")))
+	assert.NotEqual(t, consentFormKey("provider", "BCS", "x y", nil), consentFormKey("provider", "BCS", "xy", nil))
+}
