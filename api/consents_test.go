@@ -208,10 +208,12 @@ func TestConsentRecordsAreChecked(t *testing.T) {
 	e := newEnv(t)
 	kim := e.demo.Clients["Kim/HRA"]
 	consent := func(recipient string, records any) resp {
-		body := map[string]any{"client_id": kim, "recipient_type": recipient, "recipient_name": "BCS", "purposes": []string{"treatment"},
+		// A form to the MSC names the MSC, not an agency (422 recipient_mismatch).
+		body := map[string]any{"client_id": kim, "recipient_type": recipient, "recipient_name": "MSC", "purposes": []string{"treatment"},
 			"information": "all", "signed_on": day(-2), "expiry_event": "discharge"}
 		if recipient == "provider" {
 			body["recipient_provider_id"] = e.demo.Providers["BCS"]
+			body["recipient_name"] = "BCS"
 		}
 		if records != nil {
 			body["records"] = records
@@ -580,4 +582,27 @@ func TestReKeyedConsentIsTheSameForm(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, created, "%v", statuses)
+}
+
+// A consent to the MSC whose form names an agency of the directory is
+// another's form: "Bridgeport Community Supports" as the MSC's name was
+// taken and let V06 pass (a black-box pass). The MSC's own names pass.
+func TestMSCConsentNamingAnAgencyIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	consent := func(name string) resp {
+		return e.post(keyHRA, "/v1/consents", map[string]any{"client_id": e.demo.Clients["Rivera"], "recipient_type": "msc",
+			"recipient_name": name, "purposes": []string{"payment"}, "information": "claims of " + name, "signed_on": day(-1),
+			"expires_on": day(60)})
+	}
+	for _, name := range []string{"Bridgeport Community Supports", "bcs", "The Hartford Recovery Alliance, LLC"} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, consent(name), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "recipient_mismatch", itFieldCode(p, "recipient_name"), "%s: %v", name, p)
+		})
+	}
+	for _, name := range []string{"MSC", "Management Services Contractor"} {
+		r := consent(name)
+		assert.Equal(t, http.StatusCreated, r.Status, "%s: %s", name, r.Body)
+	}
 }

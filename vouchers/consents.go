@@ -266,6 +266,11 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 				return err
 			}
 		}
+		if n.RecipientType == "msc" {
+			if err := mscNamed(ctx, tx, n.RecipientName); err != nil {
+				return err
+			}
+		}
 		var born rss.Date
 		if err := tx.GetContext(ctx, &born, `SELECT date_of_birth FROM clients WHERE id = $1`, n.ClientID); err != nil {
 			return fmt.Errorf("client's birth: %w", err)
@@ -392,6 +397,30 @@ func recipientNamed(ctx context.Context, tx *sqlx.Tx, providerID int64, name str
 	return rss.Invalid("recipient_name", "recipient_mismatch",
 		"recipient_name does not name provider %d (%s, %s), whom recipient_provider_id names: the form and the id must name one agency",
 		providerID, p.Name, p.Code)
+}
+
+// mscNamed refuses a consent to the MSC whose form names an agency of the
+// directory, as the recipient check reads names (NamesAgency): a form
+// naming "Bridgeport Community Supports" was taken as the MSC's payment
+// consent rule V06 requires (a black-box pass). The MSC is no agency of
+// the directory, so its own names pass.
+func mscNamed(ctx context.Context, tx *sqlx.Tx, name string) error {
+	var agencies []struct {
+		ID   int64  `db:"id"`
+		Code string `db:"code"`
+		Name string `db:"name"`
+	}
+	if err := tx.SelectContext(ctx, &agencies, `SELECT id, code, name FROM providers ORDER BY id`); err != nil {
+		return fmt.Errorf("agencies: %w", err)
+	}
+	for _, o := range agencies {
+		if NamesAgency(name, o.Code, o.Name) {
+			return rss.Invalid("recipient_name", "recipient_mismatch",
+				"recipient_name names provider %d (%s, %s), an agency, not the MSC: a consent to an agency is recipient_type provider "+
+					"with its recipient_provider_id", o.ID, o.Name, o.Code)
+		}
+	}
+	return nil
 }
 
 // agencyName is an agency's name as compared: its words folded (plain),
