@@ -174,7 +174,10 @@ func (n *NewConsent) validate(today rss.Date) error {
 	// centuries past the day the person signed for (a clients black-box
 	// pass); a consent meant to run longer is signed again.
 	if last := lastConsentDay(n.SignedOn); !n.ExpiresOn.IsZero() && !n.SignedOn.IsZero() && n.ExpiresOn.After(last) {
-		v.Add("expires_on", "out_of_range", "expires_on may be at most %d years after signed_on (%s)", maxConsentYears, last)
+		// The signing day named beside the latest expiry: "(2036-12-01)"
+		// alone read as the signing day (a black-box pass).
+		v.Add("expires_on", "out_of_range", "expires_on may be at most %d years after signed_on %s (latest %s)", maxConsentYears,
+			n.SignedOn, last)
 	}
 	return v.Err()
 }
