@@ -18,6 +18,21 @@ func within(d, from, to time.Time) bool {
 // overlaps reports whether [a1, a2] and [b1, b2] share a day.
 func overlaps(a1, a2, b1, b2 time.Time) bool { return !a2.Before(b1) && !b2.Before(a1) }
 
+// later and earlier are the later and the earlier of two days.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
 // overlapsBeyond reports whether [a1, a2] and [b1, b2] share a day none of
 // out holds.
 func overlapsBeyond(a1, a2, b1, b2 time.Time, out []Period) bool {

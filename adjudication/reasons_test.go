@@ -193,6 +193,7 @@ var voucherProducers = map[string]func() *VoucherFacts{
 		f := approvedATR()
 		f.Service.Unit = "day"
 		f.Request.End = addDays(f.Request.Start, 9)
+		ownAfterSpan(f) // the request alone: ours over the days would leave none
 		return f
 	},
 	CodeSpanPastBackgroundCheck: func() *VoucherFacts {

@@ -544,18 +544,44 @@ var voucherRules = []voucherRule{
 		}},
 	// The units a span can hold, after every cut above: 30 days of
 	// transitional housing were granted over 7 days (a black-box pass), and
-	// a cut span kept the units asked for the whole.
+	// a cut span kept the units asked for the whole. The agency's own
+	// authorizations of the service over the same days hold their share
+	// of them, as they count toward the per-voucher maximum (V38), each at
+	// most what the days it shares hold: three 10-night vouchers over one
+	// 10 days were each granted whole, and five 24-hour requests for one
+	// day 80 hours, units no claim could bill (C00) that held the
+	// episode's caps (a black-box pass). A request they leave nothing is
+	// denied, as V38 denies one at the maximum.
 	{id: "V27", code: CodeUnitsOverSpanDays, action: ActionReduce,
-		facts:   []string{"request.units", "request.start", "request.end", "service.unit"},
+		facts:   []string{"request.units", "request.start", "request.end", "service.unit", "authorizations"},
 		applies: func(f *VoucherFacts) bool { return f.Service.UnitsPerDay() > 0 },
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			days := daysInclusive(g.start, g.end)
-			if most := days * f.Service.UnitsPerDay(); days > 0 && g.units > most {
-				asked := g.units
+			most := days * f.Service.UnitsPerDay()
+			if days <= 0 {
+				return pass
+			}
+			held, seen := ownOverlapping(f, g.start, g.end, f.Service.UnitsPerDay())
+			if g.units <= most-held {
+				return pass
+			}
+			asked := g.units
+			if held == 0 {
 				g.units = most
 				return fire(count(asked, "unit") + " of " + f.Service.Unit + " over " + count(days, "day") + " reduced to " + strconv.Itoa(most))
 			}
-			return pass
+			verb := " hold "
+			if !strings.HasPrefix(seen, "authorizations ") {
+				verb = " holds "
+			}
+			saw := count(asked, "unit") + " of " + f.Service.Unit + " over " + count(days, "day") + ": this agency's " + seen +
+				" over the same days" + verb + count(held, "unit") + " of the " + strconv.Itoa(most) + " the days hold"
+			if held >= most {
+				g.units = 0
+				return outcome{fired: true, action: ActionDeny, detail: saw + "; none left"}
+			}
+			g.units = most - held
+			return fire(saw + "; " + count(asked, "unit") + " reduced to " + strconv.Itoa(g.units))
 		}},
 	// The agency's own live authorizations of the service that share a day
 	// with the span count toward the per-voucher maximum, as one voucher:
@@ -571,7 +597,7 @@ var voucherRules = []voucherRule{
 		facts:   []string{"authorizations", "service.per_voucher_max", "request.units", "request.start", "request.end"},
 		applies: func(f *VoucherFacts) bool { return f.Service.PerVoucherMax > 0 },
 		eval: func(f *VoucherFacts, g *grant) outcome {
-			held, seen := ownOverlapping(f, g.start, g.end)
+			held, seen := ownOverlapping(f, g.start, g.end, 0)
 			left := f.Service.PerVoucherMax - held
 			if held == 0 || g.units <= left {
 				return pass
@@ -816,18 +842,24 @@ func init() {
 
 // ownOverlapping totals the units of the requesting agency's own live
 // authorizations of the service whose spans share a day with start..end
-// (V38), and names them ("authorization X (from..to, n units)", joined).
-// A live one counts all it authorizes, used or not: its unused units may
-// still be billed on any of its days, past ones included within the
-// filing limit, and its used ones were.
-func ownOverlapping(f *VoucherFacts, start, end time.Time) (units int, names string) {
+// (V38, V27), and names them ("authorization X (from..to, n units)",
+// joined). A live one counts all it authorizes, used or not: its unused
+// units may still be billed on any of its days, past ones included within
+// the filing limit, and its used ones were. With perDay set (V27: what a
+// day holds), one counts at most what the days it shares hold: its units
+// past them fall on its other days.
+func ownOverlapping(f *VoucherFacts, start, end time.Time, perDay int) (units int, names string) {
 	var seen []string
 	for i := range f.Authorizations {
 		a := &f.Authorizations[i]
 		if a.ProviderID != f.Request.ProviderID || a.ServiceCode != f.Service.Code || !a.Live() || !overlaps(a.Start, a.End, start, end) {
 			continue
 		}
-		units += a.UnitsAuthorized
+		n := a.UnitsAuthorized
+		if perDay > 0 {
+			n = min(n, daysInclusive(later(a.Start, start), earlier(a.End, end))*perDay)
+		}
+		units += n
 		seen = append(seen, a.Number+" ("+formatDate(a.Start)+".."+formatDate(a.End)+", "+strconv.Itoa(a.UnitsAuthorized)+" units)")
 	}
 	word := "authorization "

@@ -443,14 +443,31 @@ func TestRuleV28SpanPastQualification(t *testing.T) {
 
 func TestRuleV27UnitsOverSpanDays(t *testing.T) {
 	t.Parallel()
+	// The request alone: the fixture's own ATR-CM voucher is moved past
+	// the span (the cases below with one of ours add it back).
 	counted := func(unit string, days int) func(*VoucherFacts) {
 		return func(f *VoucherFacts) {
 			f.Service.Unit = unit
 			f.Request.End = addDays(f.Request.Start, days-1)
+			ownAfterSpan(f)
 		}
 	}
 	units := func(n int) func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
 		return func(t *testing.T, _ *VoucherFacts, d VoucherDecision) { assert.Equal(t, n, d.Units) }
+	}
+	// ours adds the agency's own authorization of the service, n units
+	// from the span's first day over days days, after counted.
+	ours := func(unit string, days, asked, n, over int, edit func(a *Authorization)) func(*VoucherFacts) {
+		return func(f *VoucherFacts) {
+			counted(unit, days)(f)
+			f.Request.Units = asked
+			a := Authorization{ID: 41, Number: "ATR-2026-000041", ProviderID: provID, ServiceCode: f.Service.Code, EpisodeID: episodeID,
+				Start: f.Request.Start, End: addDays(f.Request.Start, over-1), UnitsAuthorized: n, Rate: f.Service.Rate}
+			if edit != nil {
+				edit(&a)
+			}
+			f.Authorizations = append(f.Authorizations, a)
+		}
 	}
 	runRule(t, "V27", CodeUnitsOverSpanDays, []ruleCase{
 		{name: "a unit not counted by time", mutate: counted("trip", 7), result: ResultNotApplicable, decision: Approved},
@@ -466,6 +483,36 @@ func TestRuleV27UnitsOverSpanDays(t *testing.T) {
 			st.EmployedTo = addDays(f.Request.Start, 2)
 			f.Staff = &st
 		}, result: ResultFired, decision: Partial, check: units(3)},
+		// The agency's own live authorizations over the same days hold
+		// their units of what the days hold: three 10-night vouchers over
+		// one 10 days were each granted whole, and five 24-hour requests
+		// for one day 80 hours (a black-box pass).
+		{name: "10 nights again over the same 10 days", mutate: ours("day", 10, 10, 10, 10, nil),
+			result: ResultFired, decision: Denied, action: ActionDeny,
+			detail: "this agency's authorization ATR-2026-000041 (" + formatDate(spanStart) + ".." + formatDate(addDays(spanStart, 9)) +
+				", 10 units) over the same days holds 10 units of the 10 the days hold; none left"},
+		{name: "24 hours again on one day", mutate: ours("hour", 1, 24, 24, 1, nil),
+			result: ResultFired, decision: Denied, action: ActionDeny, check: units(0)},
+		{name: "16 hours of ours on the day leave 8", mutate: ours("hour", 1, 24, 16, 1, nil),
+			result: ResultFired, decision: Partial, detail: "24 units reduced to 8", check: units(8)},
+		{name: "ours leaves room for what was asked", mutate: ours("hour", 1, 8, 16, 1, nil),
+			result: ResultPassed, decision: Approved, check: units(8)},
+		// One of ours counts at most what the days it shares hold: 30
+		// nights over 30 days sharing the span's first 2 hold 2 of them.
+		{name: "ours shares two of the span's days", mutate: ours("day", 10, 10, 30, 30, func(a *Authorization) {
+			a.Start, a.End = addDays(spanStart, -28), addDays(spanStart, 1)
+		}), result: ResultFired, decision: Partial, detail: "10 units reduced to 8", check: units(8)},
+		{name: "ours ended the day before the span", mutate: ours("day", 10, 10, 10, 10, func(a *Authorization) {
+			a.Start, a.End = addDays(spanStart, -10), addDays(spanStart, -1)
+		}), result: ResultPassed, decision: Approved, check: units(10)},
+		{name: "ours inactive, nothing used", mutate: ours("day", 10, 10, 10, 10, func(a *Authorization) { a.Inactive = true }),
+			result: ResultPassed, decision: Approved, check: units(10)},
+		{name: "ours for another service", mutate: ours("day", 10, 10, 10, 10, func(a *Authorization) { a.ServiceCode = "ATR-TR" }),
+			result: ResultPassed, decision: Approved, check: units(10)},
+		// Another agency's is V34's (a pend, under its consent), never
+		// read here.
+		{name: "another agency's", mutate: ours("day", 10, 10, 10, 10, func(a *Authorization) { a.ProviderID = otherProvID }),
+			result: ResultPassed, decision: Pended},
 	})
 }
 

@@ -78,3 +78,51 @@ func TestOwnOverlapHeldToVoucherMax(t *testing.T) {
 	assert.Contains(t, string(cat.Body), `"OWN_AUTHORIZATION_OVERLAP"`)
 	assert.Contains(t, string(cat.Body), `"OWN_AUTHORIZATION_AT_VOUCHER_MAX"`)
 }
+
+// TestOwnVouchersHeldToWhatTheDaysHold: the agency's own vouchers of a
+// service counted by the hour hold their units of what the days hold. A
+// black-box pass was granted three 24-hour child-care vouchers for one day
+// and a fourth cut to 8 (80 hours), where one request for 80 hours of that
+// day was cut to 24 (V27). A pended one the rules now leave no hours is
+// nothing to grant, the rule named.
+func TestOwnVouchersHeldToWhatTheDaysHold(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-40))
+	r := e.post(keyHRA, "/v1/care-plans", map[string]any{"client_id": a.Client, "program_code": "ATR", "kind": "rss_care_plan",
+		"start_date": day(-40), "end_date": day(300), "services": []map[string]any{{"service_code": "ATR-CM"}, {"service_code": "ATR-CC"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "care plan: %s", r.Body)
+
+	first := itVoucher(t, e, keyHRA, a.Client, "ATR-CC", 16, 3, 3)
+	require.Equal(t, "approved", first["decision"], "%v", first["reason_codes"])
+	second := itVoucher(t, e, keyHRA, a.Client, "ATR-CC", 24, 3, 3)
+	assert.Equal(t, "partial", second["decision"], "%v", second["reason_codes"])
+	assert.Equal(t, []any{"UNITS_OVER_SPAN_DAYS"}, second["reason_codes"])
+	assert.Equal(t, float64(8), second["units_granted"])
+	before := e.count(`SELECT count(*) FROM authorizations`)
+	third := itVoucher(t, e, keyHRA, a.Client, "ATR-CC", 24, 3, 3)
+	assert.Equal(t, "denied", third["decision"], "%v", third["reason_codes"])
+	assert.Equal(t, []any{"UNITS_OVER_SPAN_DAYS"}, third["reason_codes"])
+	assert.Nil(t, third["units_granted"])
+	assert.Equal(t, before, e.count(`SELECT count(*) FROM authorizations`))
+	assert.Equal(t, 24, e.count(`SELECT COALESCE(sum(units_authorized), 0) FROM authorizations
+		WHERE client_id = $1 AND service_code = 'ATR-CC' AND voided_at IS NULL`, a.Client), "the day holds 24 hours")
+
+	// Two retro requests for one past day pend; once one is approved the
+	// other has no hours left.
+	p1 := itVoucher(t, e, keyHRA, a.Client, "ATR-CC", 24, -20, -20)
+	p2 := itVoucher(t, e, keyHRA, a.Client, "ATR-CC", 24, -20, -20)
+	for _, v := range []map[string]any{p1, p2} {
+		require.Equal(t, "pended", v["decision"], "%v", v["reason_codes"])
+	}
+	decide := func(v map[string]any) resp {
+		return e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")),
+			map[string]any{"action": "approve", "note": "late paperwork accepted"})
+	}
+	r = decide(p1)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, decide(p2), http.StatusConflict, "nothing_to_grant")
+		assert.Equal(t, []any{"UNITS_OVER_SPAN_DAYS"}, p["reasons"])
+	})
+}

@@ -1247,12 +1247,14 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	// approval of such a request was a 500 on the decision's CHECK: a
 	// black-box pass).
 	if ceiling.EndDate.Before(ceiling.StartDate) || units <= 0 {
-		// A deny rule besides the per-voucher maximum (which is the limit
-		// leaving nothing) refuses the grant whatever is left: answered as
-		// one, with its codes, not as "nothing to grant" with none (a
-		// reviewer's approval after the client's consent was revoked: a
-		// voucher black-box pass).
-		if denied, why := deniedHits(limits); slices.ContainsFunc(denied, func(c string) bool { return c != adjudication.CodeOwnAuthorizationAtMax }) {
+		// A deny rule besides the per-voucher maximum and the days' hold
+		// (which are the limits leaving nothing) refuses the grant whatever
+		// is left: answered as one, with its codes, not as "nothing to
+		// grant" with none (a reviewer's approval after the client's
+		// consent was revoked: a voucher black-box pass).
+		if denied, why := deniedHits(limits); slices.ContainsFunc(denied, func(c string) bool {
+			return c != adjudication.CodeOwnAuthorizationAtMax && c != adjudication.CodeUnitsOverSpanDays
+		}) {
 			return asMade, none, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
 				Message: "the rules now deny this request, so it cannot be approved: " + strings.Join(why, "; ") + "; deny it instead"}
 		}
