@@ -110,11 +110,20 @@ type Ceiling struct {
 
 // Basis flags mark what kind of fact a rule judges the client on. A rule
 // with a clinical basis is waived for zero-reject programs (SPEC §2, EMP):
-// employment is never refused or pended for symptoms, substance use, work
-// readiness or the lack of a clinical provider.
+// employment is never refused, pended or cut for symptoms, substance use,
+// work readiness or the lack of a clinical provider.
 type basis uint8
 
 const basisClinical basis = 1
+
+// waived reports whether rule r is waived for the request: the one place
+// that says a clinical rule (the care-plan rules, V29 and V36) does not
+// apply to a zero-reject program. Asked of V36 alone, the care plan's end
+// still cut an employment voucher's span (V29), so recording a plan lost
+// the agency days granted whole without one (a black-box pass).
+func waived(f *VoucherFacts, r *voucherRule) bool {
+	return f.Program.ZeroReject && r.basis&basisClinical != 0
+}
 
 // grant is the span and units the request would get, narrowed by reductions.
 type grant struct {
@@ -519,7 +528,7 @@ var voucherRules = []voucherRule{
 	// the first day alone, and a plan ending six days in approved eleven
 	// weeks, where the same later days asked alone pended (a black-box
 	// pass). Plans that follow one another without a gap count as one.
-	{id: "V29", code: CodeSpanPastCarePlan, action: ActionReduce,
+	{id: "V29", code: CodeSpanPastCarePlan, action: ActionReduce, basis: basisClinical,
 		facts:   []string{"care_plans", "service.code", "request.start", "request.end"},
 		applies: func(f *VoucherFacts) bool { return f.Program.CarePlanRequired },
 		eval: func(f *VoucherFacts, g *grant) outcome {
@@ -1098,8 +1107,9 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 			t.Result = ResultNotApplicable
 			continue
 		}
+		// A waived rule is read, its finding traced, but cuts nothing.
 		at := &g
-		if f.GivenBack && r.action == ActionReduce {
+		if (f.GivenBack && r.action == ActionReduce) || waived(f, r) {
 			scratch := g
 			at = &scratch
 		}
@@ -1116,7 +1126,7 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 			code = o.code
 		}
 		t.Action, t.Code, t.Detail, t.Source, t.Sources = action, code, o.detail, o.source, o.sources
-		if f.Program.ZeroReject && r.basis&basisClinical != 0 && (action == ActionDeny || action == ActionPend) {
+		if waived(f, r) && action != ActionGrant {
 			t.Result = ResultWaived
 			continue
 		}

@@ -361,6 +361,15 @@ func TestRuleV29SpanPastCarePlan(t *testing.T) {
 		{name: "a plan begins inside the span and ends before it", mutate: func(f *VoucherFacts) {
 			f.CarePlans[0].Start, f.CarePlans[0].End = addDays(spanStart, 2), addDays(spanEnd, -3)
 		}, result: ResultFired, decision: Pended, detail: "after " + formatDate(addDays(spanEnd, -3)) + "; span cut there"},
+		// Where the care-plan rules are waived (zero reject), the plan's
+		// end cuts nothing: recorded, a plan shortened an employment
+		// voucher granted whole without one (a black-box pass).
+		{name: "EMP zero reject waives it", base: approvedEMP, mutate: func(f *VoucherFacts) {
+			f.Program.CarePlanRequired = true
+			p := carePlan(PlanRSSCare, "EMP", "EMP-IPS")
+			p.End = addDays(spanEnd, -3)
+			f.CarePlans = append(f.CarePlans, p)
+		}, result: ResultWaived, decision: Approved, detail: "span cut there", check: span(spanEnd)},
 	})
 }
 
