@@ -169,14 +169,23 @@ type voucherRule struct {
 // grant the later rules judge), then pends, then the granting rule. Every
 // rule is evaluated so the trace is complete.
 var voucherRules = []voucherRule{
+	// The catalog offers a service on the days before it was retired, as
+	// claims read it (Service.OfferedOn, C01): judged by its active flag,
+	// a service retired from tomorrow was refused a voucher for today,
+	// its last day offered, whose claims still pay (a black-box pass). A
+	// span running past the retirement is refused as one past an agency's
+	// withdrawal is (V03): the agency asks for the days before it.
 	{id: "V01", code: CodeServiceNotInCatalog, action: ActionDeny, required: true,
-		facts: []string{"request.program_code", "service.program_code", "service.active"},
+		facts: []string{"request.program_code", "service.program_code", "service.active", "service.retired_on", "request.end"},
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			if f.Service.ProgramCode != f.Request.ProgramCode {
 				return fire("service " + f.Service.Code + " belongs to " + f.Service.ProgramCode + ", not " + f.Request.ProgramCode)
 			}
-			if !f.Service.Active {
-				return fire("service " + f.Service.Code + " is no longer offered")
+			if !f.Service.OfferedOn(f.Request.End) {
+				if f.Service.RetiredOn.IsZero() {
+					return fire("service " + f.Service.Code + " is no longer offered")
+				}
+				return fire("service " + f.Service.Code + " is retired from the catalog, not offered from " + formatDate(f.Service.RetiredOn))
 			}
 			return pass
 		}},

@@ -116,11 +116,26 @@ func TestBuildersAreApproved(t *testing.T) {
 
 func TestRuleV01ServiceNotInCatalog(t *testing.T) {
 	t.Parallel()
+	// retired takes the service out of use from day on, the span ending end.
+	retired := func(day, end time.Time) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) { f.Service.Active, f.Service.RetiredOn, f.Request.End = false, day, end }
+	}
 	runRule(t, "V01", CodeServiceNotInCatalog, []ruleCase{
 		{name: "service of another program", mutate: func(f *VoucherFacts) { f.Service.ProgramCode = "RCM" },
 			result: ResultFired, decision: Denied, detail: "belongs to RCM"},
 		{name: "service withdrawn from the catalog", mutate: func(f *VoucherFacts) { f.Service.Active = false },
 			result: ResultFired, decision: Denied, detail: "no longer offered"},
+		// Retired from tomorrow, today is its last day offered, as claims
+		// read it (C01): a span wholly on it was refused though its claims
+		// would pay (a black-box pass).
+		{name: "retired from tomorrow, a span of today", mutate: retired(addDays(spanStart, 1), spanStart),
+			result: ResultPassed, decision: Approved, check: grants(40, spanStart, spanStart)},
+		{name: "retired from the day after the span", mutate: retired(addDays(spanEnd, 1), spanEnd),
+			result: ResultPassed, decision: Approved},
+		{name: "retired inside the span", mutate: retired(addDays(spanStart, 10), spanEnd),
+			result: ResultFired, decision: Denied, detail: "not offered from " + formatDate(addDays(spanStart, 10))},
+		{name: "retired from the span's first day", mutate: retired(spanStart, spanEnd),
+			result: ResultFired, decision: Denied, detail: "not offered from " + formatDate(spanStart)},
 		{name: "active service of the program", result: ResultPassed, decision: Approved},
 	})
 }
