@@ -610,7 +610,7 @@ var voucherRules = []voucherRule{
 	// maximum leaves beside them, and a request it leaves nothing is
 	// denied (a reduce rule's limit, which no reviewer lifts: SPEC §5).
 	// Another agency's authorizations are V34's; a void or inactive one
-	// draws no claims and counts for nothing here.
+	// draws no more claims and counts the units it used (ownOverlapping).
 	{id: "V38", code: CodeOwnAuthorizationOverlap, action: ActionReduce,
 		facts:   []string{"authorizations", "service.per_voucher_max", "request.units", "request.start", "request.end"},
 		applies: func(f *VoucherFacts) bool { return f.Service.PerVoucherMax > 0 },
@@ -858,27 +858,39 @@ func init() {
 	}
 }
 
-// ownOverlapping totals the units of the requesting agency's own live
+// ownOverlapping totals the units of the requesting agency's own
 // authorizations of the service whose spans share a day with start..end
 // (V38, V27), and names them ("authorization X (from..to, n units)",
 // joined). A live one counts all it authorizes, used or not: its unused
 // units may still be billed on any of its days, past ones included within
-// the filing limit, and its used ones were. With perDay set (V27: what a
-// day holds), one counts at most what the days it shares hold: its units
-// past them fall on its other days.
+// the filing limit, and its used ones were. A void or inactive one counts
+// the units it used, delivered on its days: uncounted, a void and a new
+// voucher over the same days held 10 units delivered beside the
+// per-voucher maximum (a black-box pass). With perDay set (V27: what a day
+// holds), one counts at most what the days it shares hold: its units past
+// them fall on its other days.
 func ownOverlapping(f *VoucherFacts, start, end time.Time, perDay int) (units int, names string) {
 	var seen []string
 	for i := range f.Authorizations {
 		a := &f.Authorizations[i]
-		if a.ProviderID != f.Request.ProviderID || a.ServiceCode != f.Service.Code || !a.Live() || !overlaps(a.Start, a.End, start, end) {
+		if a.ProviderID != f.Request.ProviderID || a.ServiceCode != f.Service.Code || !overlaps(a.Start, a.End, start, end) {
 			continue
 		}
-		n := a.UnitsAuthorized
+		n, what := a.UnitsAuthorized, strconv.Itoa(a.UnitsAuthorized)+" units"
+		switch {
+		case a.Live():
+		case a.UnitsUsed == 0:
+			continue
+		case a.Void:
+			n, what = a.UnitsUsed, strconv.Itoa(a.UnitsUsed)+" units used, void"
+		default:
+			n, what = a.UnitsUsed, strconv.Itoa(a.UnitsUsed)+" units used, inactive"
+		}
 		if perDay > 0 {
 			n = min(n, daysInclusive(later(a.Start, start), earlier(a.End, end))*perDay)
 		}
 		units += n
-		seen = append(seen, a.Number+" ("+formatDate(a.Start)+".."+formatDate(a.End)+", "+strconv.Itoa(a.UnitsAuthorized)+" units)")
+		seen = append(seen, a.Number+" ("+formatDate(a.Start)+".."+formatDate(a.End)+", "+what+")")
 	}
 	word := "authorization "
 	if len(seen) > 1 {

@@ -531,6 +531,9 @@ func TestRuleV27UnitsOverSpanDays(t *testing.T) {
 		}), result: ResultPassed, decision: Approved, check: units(10)},
 		{name: "ours inactive, nothing used", mutate: ours("day", 10, 10, 10, 10, func(a *Authorization) { a.Inactive = true }),
 			result: ResultPassed, decision: Approved, check: units(10)},
+		// A void one's used nights were delivered on its days.
+		{name: "ours voided after 4 nights", mutate: ours("day", 10, 10, 10, 10, func(a *Authorization) { a.Void, a.UnitsUsed = true, 4 }),
+			result: ResultFired, decision: Partial, detail: "10 units reduced to 6", check: units(6)},
 		{name: "ours for another service", mutate: ours("day", 10, 10, 10, 10, func(a *Authorization) { a.ServiceCode = "ATR-TR" }),
 			result: ResultPassed, decision: Approved, check: units(10)},
 		// Another agency's is V34's (a pend, under its consent), never
@@ -843,12 +846,21 @@ func TestRuleV38OwnAuthorizationOverlap(t *testing.T) {
 		{name: "ours starts the day after the span", base: approvedEMP,
 			mutate: asks(160, own(160, func(a *Authorization) { a.Start, a.End = addDays(spanEnd, 1), addDays(spanEnd, 30) })),
 			result: ResultPassed, decision: Approved},
-		// A void or inactive one draws no claims: it holds nothing of a
-		// voucher's days.
-		{name: "ours voided", base: approvedEMP, mutate: asks(160, own(160, func(a *Authorization) { a.Void, a.UnitsUsed = true, 30 })),
+		// A void or inactive one draws no more claims, but the units it
+		// used were delivered on its days: void and granted again, a
+		// voucher's days held 10 delivered and 96 authorized of a
+		// per-voucher maximum of 96 (a black-box pass).
+		{name: "ours voided after 30 were used", base: approvedEMP,
+			mutate: asks(160, own(160, func(a *Authorization) { a.Void, a.UnitsUsed = true, 30 })),
+			result: ResultFired, decision: Partial, check: grants(130, spanStart, spanEnd),
+			detail: "EMP-2026-000031 (" + formatDate(spanStart) + ".." + formatDate(spanEnd) + ", 30 units used, void) over the same days holds 30 units"},
+		{name: "ours voided unused", base: approvedEMP, mutate: asks(160, own(160, func(a *Authorization) { a.Void = true })),
 			result: ResultPassed, decision: Approved},
 		{name: "ours inactive", base: approvedEMP, mutate: asks(160, own(160, func(a *Authorization) { a.Inactive = true })),
 			result: ResultPassed, decision: Approved},
+		{name: "ours inactive after 50 were used", base: approvedEMP,
+			mutate: asks(160, own(160, func(a *Authorization) { a.Inactive, a.UnitsUsed = true, 50 })),
+			result: ResultFired, decision: Partial, detail: "50 units used, inactive", check: grants(110, spanStart, spanEnd)},
 		{name: "ours for another service", base: approvedEMP,
 			mutate: asks(160, own(160, func(a *Authorization) { a.ServiceCode = "EMP-SED" })),
 			result: ResultPassed, decision: Approved},

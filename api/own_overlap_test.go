@@ -126,3 +126,31 @@ func TestOwnVouchersHeldToWhatTheDaysHold(t *testing.T) {
 		assert.Equal(t, []any{"UNITS_OVER_SPAN_DAYS"}, p["reasons"])
 	})
 }
+
+// TestVoidedUsedUnitsHeldToVoucherMax: the units a voided authorization
+// used were delivered on its days and still count toward the per-voucher
+// maximum over them (V38). A black-box pass had 10 units paid on a
+// voucher, voided it and was granted a full new one over the same days:
+// 10 delivered beside 96 authorized of a maximum of 96.
+func TestVoidedUsedUnitsHeldToVoucherMax(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := itATRClient(t, e, day(-10))
+	first := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 40, 0, 59)
+	require.Equal(t, "approved", first["decision"], "%v", first["reason_codes"])
+	r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "VOIDHELD-1", "client_id": a.Client,
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-CM", "date_of_service": day(0), "units": 10, "charge": "150.00",
+			"authorization_number": first["authorization_number"]}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, 10, e.count(`SELECT units_used FROM authorizations WHERE number = $1`, first["authorization_number"]))
+	var auth int64
+	require.NoError(t, e.db.Get(&auth, `SELECT id FROM authorizations WHERE number = $1`, first["authorization_number"]))
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", auth), map[string]any{"reason": "wrong span"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	again := itVoucher(t, e, keyHRA, a.Client, "ATR-CM", 96, 0, 59)
+	assert.Equal(t, "partial", again["decision"], "%v", again["reason_codes"])
+	assert.Equal(t, []any{"OWN_AUTHORIZATION_OVERLAP"}, again["reason_codes"])
+	assert.Equal(t, float64(86), again["units_granted"], "96 less the 10 delivered on the void one's days")
+}
