@@ -887,6 +887,31 @@ func TestMissingOrEmptyReadsRequired(t *testing.T) {
 	}
 }
 
+// A voucher request's units given as 0 are out of range, as -1 is; only
+// units left out or null are required (0 read "units is required": a
+// black-box pass). Nothing is written.
+func TestVoucherUnitsZeroIsOutOfRange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := map[string]any{"client_id": e.demo.Clients["Rivera"], "service_code": "ATR-CM", "start_date": day(0), "end_date": day(10)}
+	for _, c := range []struct {
+		name  string
+		units any
+		code  string
+	}{
+		{"zero", 0, "out_of_range"}, {"negative", -1, "out_of_range"}, {"past the bound", 100001, "out_of_range"},
+		{"null", nil, "required"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.post(keyHRA, "/v1/voucher-requests", itWith(body, "units", c.units)),
+					http.StatusUnprocessableEntity, "validation_failed")
+				assert.Equal(t, c.code, itFieldCode(p, "units"), "%v", p)
+			})
+		})
+	}
+}
+
 // Valid JSON nested past the decoder's depth is said to be so, not "not
 // valid JSON" (a black-box pass).
 func TestBodyNestedTooDeep(t *testing.T) {

@@ -76,7 +76,7 @@ func guardRaces() []guardRace {
 			},
 			guard: func(t *testing.T, w *world) (context.Context, func(ctx context.Context) error) {
 				dubois := w.demo.Clients["Dubois"]
-				vr, err := w.v.Submit(w.ecra(), vouchers.NewVoucherRequest{ClientID: dubois, ServiceCode: "MHW-RA", Units: 40,
+				vr, err := w.v.Submit(w.ecra(), vouchers.NewVoucherRequest{ClientID: dubois, ServiceCode: "MHW-RA", Units: ptr(40),
 					StartDate: day(-10), EndDate: day(20)})
 				require.NoError(t, err)
 				require.Equal(t, "approved", vr.Decision, "%+v", vr.Reasons)
@@ -234,7 +234,7 @@ func TestConsentRevocationAndBatchCloseNeverPass(t *testing.T) {
 func TestVoucherGrantAndDeactivationNeverPass(t *testing.T) {
 	t.Parallel()
 	voucher := func(w *world, ctx context.Context) (vouchers.VoucherRequest, error) {
-		return w.v.Submit(ctx, vouchers.NewVoucherRequest{ClientID: w.demo.Clients["Rivera"], ServiceCode: "ATR-CM", Units: 8,
+		return w.v.Submit(ctx, vouchers.NewVoucherRequest{ClientID: w.demo.Clients["Rivera"], ServiceCode: "ATR-CM", Units: ptr(8),
 			StartDate: day(2), EndDate: day(30)})
 	}
 	deactivate := func(w *world, ctx context.Context) error {
@@ -278,7 +278,7 @@ func TestVoucherGrantAndDeactivationNeverPass(t *testing.T) {
 		// request refused for a service that does not exist reads it), as
 		// a running server has it.
 		_, err := w.v.Submit(w.hra(), vouchers.NewVoucherRequest{ClientID: w.demo.Clients["Rivera"], ServiceCode: "NO-SUCH",
-			Units: 1, StartDate: day(2), EndDate: day(3)})
+			Units: ptr(1), StartDate: day(2), EndDate: day(3)})
 		require.ErrorIs(t, err, rss.ErrInvalid)
 		tx, err := w.db.BeginTxx(t.Context(), nil)
 		require.NoError(t, err)
@@ -321,7 +321,7 @@ func TestDepartureAndVoucherRequestsNamingTheMemberDoNotDeadlock(t *testing.T) {
 		errs := make(chan error, 4)
 		for range 3 {
 			go func() {
-				_, err := w.v.Submit(w.hra(), vouchers.NewVoucherRequest{ClientID: w.demo.Clients["Rivera"], ServiceCode: "ATR-CM", Units: 1,
+				_, err := w.v.Submit(w.hra(), vouchers.NewVoucherRequest{ClientID: w.demo.Clients["Rivera"], ServiceCode: "ATR-CM", Units: ptr(1),
 					StaffID: &okafor, StartDate: day(1), EndDate: day(20)})
 				errs <- err
 			}()

@@ -54,7 +54,7 @@ func (w *world) hra() context.Context { return w.as(access.RoleProvider, "HRA") 
 func (w *world) authorize(client, service string, units int, start, end rss.Date) vouchers.Authorization {
 	w.t.Helper()
 	vr, err := w.v.Submit(w.hra(), vouchers.NewVoucherRequest{ClientID: w.demo.Clients[client], ServiceCode: service,
-		Units: units, StartDate: start, EndDate: end})
+		Units: &units, StartDate: start, EndDate: end})
 	require.NoError(w.t, err)
 	require.Contains(w.t, []string{"approved", "partial"}, vr.Decision, "reasons: %+v", vr.Reasons)
 	require.NotNil(w.t, vr.AuthorizationID)

@@ -170,5 +170,5 @@ func TestDollarCapDeniesWith119(t *testing.T) {
 }
 
 func vouchersRequest(w *world, client, service string, units int, start, end rss.Date) vouchers.NewVoucherRequest {
-	return vouchers.NewVoucherRequest{ClientID: w.demo.Clients[client], ServiceCode: service, Units: units, StartDate: start, EndDate: end}
+	return vouchers.NewVoucherRequest{ClientID: w.demo.Clients[client], ServiceCode: service, Units: &units, StartDate: start, EndDate: end}
 }

@@ -318,7 +318,7 @@ func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Author
 		return d, 0, start, fmt.Errorf("the granted request's staff: %w", err)
 	}
 	n := NewVoucherRequest{ClientID: cur.ClientID, ProgramCode: cur.ProgramCode, ServiceCode: cur.ServiceCode,
-		EnrollmentID: &enrollment, StaffID: staff, Units: left, StartDate: start, EndDate: end}
+		EnrollmentID: &enrollment, StaffID: staff, Units: &left, StartDate: start, EndDate: end}
 	sn, err := s.takeSnapshot(ctx, tx, cur.ProviderID, &n)
 	var ve *rss.ValidationError
 	if errors.As(err, &ve) {

@@ -23,15 +23,25 @@ import (
 
 // NewVoucherRequest asks for units of one service for one client over a span.
 type NewVoucherRequest struct {
-	ClientID     int64    `json:"client_id"`
-	ProgramCode  string   `json:"program_code"`
-	ServiceCode  string   `json:"service_code"`
-	EnrollmentID *int64   `json:"enrollment_id"`
-	StaffID      *int64   `json:"staff_id"`
-	Units        int      `json:"units"`
-	StartDate    rss.Date `json:"start_date"`
-	EndDate      rss.Date `json:"end_date"`
-	Note         *string  `json:"note"`
+	ClientID     int64  `json:"client_id"`
+	ProgramCode  string `json:"program_code"`
+	ServiceCode  string `json:"service_code"`
+	EnrollmentID *int64 `json:"enrollment_id"`
+	StaffID      *int64 `json:"staff_id"`
+	// Units is nil when left out or null (required); 0 given is out of
+	// range, as -1 is (it read "units is required": a black-box pass).
+	Units     *int     `json:"units"`
+	StartDate rss.Date `json:"start_date"`
+	EndDate   rss.Date `json:"end_date"`
+	Note      *string  `json:"note"`
+}
+
+// units is the units asked for (0 when left out, which validate refuses).
+func (n *NewVoucherRequest) units() int {
+	if n.Units == nil {
+		return 0
+	}
+	return *n.Units
 }
 
 // Input bounds: far above any real request, low enough to refuse nonsense.
@@ -56,14 +66,13 @@ func (n *NewVoucherRequest) validate(today rss.Date) error {
 		v.Add("service_code", "required", "service_code is required")
 	}
 	switch {
-	case n.Units == 0:
-		// Not given (or 0, which is none), as an id of 0 is: a missing
-		// units read out_of_range where a missing text reads required (a
-		// new-user pass).
+	case n.Units == nil:
+		// Not given: a missing units read out_of_range where a missing
+		// text reads required (a new-user pass).
 		v.Add("units", "required", "units is required: a positive whole number")
-	case n.Units < 0:
+	case *n.Units <= 0:
 		v.Add("units", "out_of_range", "units must be a positive whole number")
-	case n.Units > maxUnits:
+	case *n.Units > maxUnits:
 		v.Add("units", "out_of_range", "units must not exceed %d", maxUnits)
 	}
 	if n.StartDate.IsZero() {
@@ -452,7 +461,7 @@ func (s *Service) storeDecision(ctx context.Context, tx *sqlx.Tx, a access.Actor
 	}
 	var out VoucherRequest
 	err = st.GetContext(ctx, &out,
-		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.Units, rss.NewMoney(facts.Service.Rate), n.StartDate, n.EndDate,
+		a.ProviderID, n.ClientID, enrollmentID, n.ProgramCode, svc.Code, staffID, n.units(), rss.NewMoney(facts.Service.Rate), n.StartDate, n.EndDate,
 		n.Note, string(d.Decision), units, gStart, gEnd, pq.Array(codes), string(hits), string(trace), string(factsJSON), d.RuleSetVersion,
 		a.KeyID, now, decidedAt, ceilUnits, ceilStart, ceilEnd,
 		person, episode, enrollment, string(a.Role), a.RequestID, a.Purpose, s.Today(), sn.rateID)
@@ -1195,7 +1204,7 @@ type grantDecision struct {
 func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, r Review) (adjudication.VoucherDecision, grantDecision, error) {
 	var none grantDecision
 	n := NewVoucherRequest{ClientID: vr.ClientID, ProgramCode: vr.ProgramCode, ServiceCode: vr.ServiceCode,
-		EnrollmentID: vr.EnrollmentID, StaffID: vr.StaffID, Units: vr.UnitsRequested, StartDate: vr.StartDate, EndDate: vr.EndDate}
+		EnrollmentID: vr.EnrollmentID, StaffID: vr.StaffID, Units: &vr.UnitsRequested, StartDate: vr.StartDate, EndDate: vr.EndDate}
 	// What the agency's own request may see: its reads' purpose.
 	sn, err := s.takeSnapshot(ctx, tx, vr.ProviderID, &n)
 	var ve *rss.ValidationError

@@ -526,7 +526,7 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 	sn := &snapshot{ref: ref, rateID: rate.ID, facts: &adjudication.VoucherFacts{
 		Today: today.Time,
 		Request: adjudication.VoucherRequest{ProviderID: providerID, ProgramCode: n.ProgramCode, ServiceCode: n.ServiceCode,
-			Units: n.Units, Start: n.StartDate.Time, End: n.EndDate.Time},
+			Units: n.units(), Start: n.StartDate.Time, End: n.EndDate.Time},
 		Program: prog, Service: svc, Settings: ref.Settings,
 	}}
 	f := sn.facts

@@ -92,7 +92,7 @@ func TestVoucherRequestAndReviewValidate(t *testing.T) {
 	t.Parallel()
 	start := rss.MustDate("2026-12-01")
 	req := func() NewVoucherRequest {
-		return NewVoucherRequest{ClientID: 1, ServiceCode: "ATR-CM", Units: 10, StartDate: start, EndDate: start.AddDays(29)}
+		return NewVoucherRequest{ClientID: 1, ServiceCode: "ATR-CM", Units: ptr(10), StartDate: start, EndDate: start.AddDays(29)}
 	}
 	for _, tc := range []struct {
 		name  string
@@ -100,8 +100,9 @@ func TestVoucherRequestAndReviewValidate(t *testing.T) {
 		field string
 	}{
 		{name: "valid", edit: func(*NewVoucherRequest) {}},
-		{name: "zero units", edit: func(n *NewVoucherRequest) { n.Units = 0 }, field: "units"},
-		{name: "absurd units", edit: func(n *NewVoucherRequest) { n.Units = maxUnits + 1 }, field: "units"},
+		{name: "units left out", edit: func(n *NewVoucherRequest) { n.Units = nil }, field: "units"},
+		{name: "zero units", edit: func(n *NewVoucherRequest) { n.Units = ptr(0) }, field: "units"},
+		{name: "absurd units", edit: func(n *NewVoucherRequest) { n.Units = ptr(maxUnits + 1) }, field: "units"},
 		{name: "end before start", edit: func(n *NewVoucherRequest) { n.EndDate = start.AddDays(-1) }, field: "end_date"},
 		{name: "a span of a year and a day", edit: func(n *NewVoucherRequest) { n.EndDate = start.AddDays(maxSpanDays) }, field: "end_date"},
 		{name: "a note of 4,000 characters outside ASCII", edit: func(n *NewVoucherRequest) { n.Note = ptr(strings.Repeat("é", maxNoteLen)) }},
