@@ -407,6 +407,12 @@ func TestPayerImportRefusals(t *testing.T) {
 		// "claim 1 of the set", a black-box pass could not tell which of
 		// the file's sets was meant.
 		{"a quantity rss does not keep", "segment 31 (SVC): SVC05 has more than three decimals", twoSets(t, sim, "**1~", "**1.2345~")},
+		// A notification (BPR01 H) or non-payment data (BPR04 NON) moves
+		// no money: one with an amount posted its claims paid (a black-box
+		// pass).
+		{"a notification paying", "segment 20 (BPR): BPR02 is 10.00, but BPR01 H", twoSets(t, sim, "BPR*I*", "BPR*H*")},
+		{"non-payment data paying", "segment 20 (BPR): BPR02 is 10.00, but BPR04 NON",
+			twoSets(t, sim, "*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*", "*NON************")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := w.b.ImportPayerFile(w.finance(), tc.body)

@@ -395,6 +395,17 @@ func (p *remitParser) bpr(s Segment, fail func(string, ...any) error) error {
 	if total.IsNegative() {
 		return fail("BPR02 is negative: it is the amount, never signed; a debit says so in BPR03 (D)")
 	}
+	// H (notification only) and NON (non-payment data) say no money moves:
+	// the guide uses them only when BPR02 is zero, remittance without a
+	// payment. One with an amount was posted as Medicaid's payment (a
+	// black-box pass); which of the two the payer meant is the payer's to
+	// say.
+	switch {
+	case s.Element(1) == "H" && !total.IsZero():
+		return fail("BPR02 is %s, but BPR01 H (notification only) moves no money: BPR02 must be zero", total.StringFixed(2))
+	case s.Element(4) == "NON" && !total.IsZero():
+		return fail("BPR02 is %s, but BPR04 NON (non-payment data) moves no money: BPR02 must be zero", total.StringFixed(2))
+	}
 	p.rem.Handling, p.rem.TotalPaid, p.rem.CreditDebit, p.rem.Method = s.Element(1), total, s.Element(3), s.Element(4)
 	p.rem.PaymentDate = parseDate(s.Element(16))
 	p.loop, p.rank = r835Header, 0

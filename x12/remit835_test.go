@@ -188,6 +188,28 @@ func TestRemittancePayerQuirks(t *testing.T) {
 	assert.Equal(t, rems, again)
 }
 
+// A notification (BPR01 H, BPR04 NON, BPR02 zero) is remittance without
+// money: its claims are the payer's adjudication all the same, here a
+// payment of 160.00 the payer recovers whole in a PLB (WO), so nothing
+// moves.
+func TestRemittanceNotificationOnly(t *testing.T) {
+	s := readTestdata(t, "835_paid_full.x12")
+	s = edit(t, s, "BPR*I*160.00*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20240322",
+		"BPR*H*0*C*NON************20240322")
+	s = edit(t, s, "SE*22*", "PLB*1234567893*20241231*WO:PCN0000009*160.00~\nSE*23*")
+	rems, err := readAllRemits(t, s)
+	require.NoError(t, err)
+	require.Len(t, rems, 1)
+	r := rems[0]
+	assert.Equal(t, "H", r.Handling)
+	assert.Equal(t, "NON", r.Method)
+	decEq(t, "0", r.SignedTotal())
+	require.Len(t, r.Claims, 1)
+	decEq(t, "160.00", r.Claims[0].Paid)
+	require.Len(t, r.Adjustments, 1)
+	decEq(t, "160.00", r.Adjustments[0].Amount)
+}
+
 func TestRemittanceSeveralSets(t *testing.T) {
 	s := readTestdata(t, "835_paid_full.x12")
 	start, end := strings.Index(s, "ST*835"), strings.Index(s, "GE*1*101")
@@ -228,6 +250,13 @@ func TestRemittanceRefused(t *testing.T) {
 		{"unbalanced claim", full, "CLP*RSS-1001*1*160.00*160.00", "CLP*RSS-1001*1*160.00*150.00", 14, "CLP", "claim 1 does not balance", "", ""},
 		{"unbalanced line", mixed, "SVC*HC:H0038*80.00*60.00", "SVC*HC:H0038*80.00*65.00", 25, "SVC", "claim 2 line 2 does not balance", "", ""},
 		{"unbalanced payment", mixed, "BPR*I*226.50*", "BPR*I*228.00*", 4, "BPR", "Σ CLP04 − Σ PLB = 226.50, BPR02 is 228.00", "", ""},
+		// BPR01 H (notification only) and BPR04 NON (non-payment data)
+		// move no money: one paying was posted as Medicaid's payment (a
+		// black-box pass).
+		{"notification only paying", full, "BPR*I*160.00*", "BPR*H*160.00*", 4, "BPR", "BPR02 is 160.00, but BPR01 H (notification only)", "", ""},
+		{"non-payment data paying", full, "BPR*I*160.00*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*",
+			"BPR*I*160.00*C*NON************", 4, "BPR", "BPR02 is 160.00, but BPR04 NON (non-payment data)", "", ""},
+		{"notification only taking back", reversal, "BPR*I*60.00*C*", "BPR*H*60.00*C*", 4, "BPR", "BPR01 H", "", ""},
 		{"CAS amount missing", mixed, "CAS*CO*45*30.00~", "CAS*CO*45~", 22, "CAS", "CAS03 is required", "", ""},
 		{"CAS second amount missing", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*30.00**253~", 22, "CAS", "CAS06: reason 253 has no amount", "", ""},
 		{"CAS amount without reason", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*30.00***5.00~", 22, "CAS", "amount without its reason", "", ""},
