@@ -1,6 +1,7 @@
 package x12
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -192,6 +193,94 @@ var (
 	rank835Line   = map[string]int{"SVC": 0, "DTM": 1, "CAS": 2, "REF": 3, "AMT": 4, "QTY": 5, "LQ": 6}
 )
 
+// maxUse835 is the guide's maximum use of a segment in one instance of its
+// loop (005010X221A1, as pyx12's map of it reads), where the guide bounds
+// it: by the loop, the segment and, where the guide tells segments of one
+// identifier apart by their qualifier (element 01), the qualifiers of
+// each ("" for any). The segment that starts a loop is once by
+// construction; a segment or qualifier not listed repeats freely (PER*BL,
+// the payee's REFs, PLB, and qualifiers outside the guide's lists, which
+// payers send). A second TRN and a second REF*6R were refused each by a
+// check of its own, while a second N3, DTM*405 or NM1*QC was taken (a
+// black-box pass).
+var maxUse835 = []struct {
+	loop  int
+	id    string
+	quals string
+	max   int
+	name  string
+}{
+	{r835Header, "TRN", "", 1, "reassociation trace number"},
+	{r835Header, "CUR", "", 1, "foreign currency information"},
+	{r835Header, "REF", "EV", 1, "receiver identification"},
+	{r835Header, "REF", "F2", 1, "version identification"},
+	{r835Header, "DTM", "405", 1, "production date"},
+	{r835Payer, "N3", "", 1, "payer address"},
+	{r835Payer, "N4", "", 1, "payer city, state, ZIP code"},
+	{r835Payer, "REF", "2U EO HI NF", 4, "additional payer identification"},
+	{r835Payer, "PER", "CX", 1, "payer business contact information"},
+	{r835Payer, "PER", "IC", 1, "payer web site"},
+	{r835Payee, "N3", "", 1, "payee address"},
+	{r835Payee, "N4", "", 1, "payee city, state, ZIP code"},
+	{r835Payee, "RDM", "", 1, "remittance delivery method"},
+	{r835LX, "TS3", "", 1, "provider summary information"},
+	{r835LX, "TS2", "", 1, "provider supplemental summary information"},
+	{r835Claim, "CAS", "", 99, "claim adjustment"},
+	{r835Claim, "NM1", "QC", 1, "patient name"},
+	{r835Claim, "NM1", "IL", 1, "insured name"},
+	{r835Claim, "NM1", "74", 1, "corrected patient/insured name"},
+	{r835Claim, "NM1", "82", 1, "service provider name"},
+	{r835Claim, "NM1", "TT", 1, "crossover carrier name"},
+	{r835Claim, "NM1", "PR", 1, "corrected priority payer name"},
+	{r835Claim, "NM1", "GB", 1, "other subscriber name"},
+	{r835Claim, "MIA", "", 1, "inpatient adjudication information"},
+	{r835Claim, "MOA", "", 1, "outpatient adjudication information"},
+	{r835Claim, "REF", "1L 1W 28 6P 9A 9C BB CE EA F8 G1 G3 IG SY", 5, "other claim related identification"},
+	{r835Claim, "REF", "0B 1A 1B 1C 1D 1G 1H 1J D3 G2 LU", 10, "rendering provider identification"},
+	{r835Claim, "DTM", "232", 1, "statement from date"},
+	{r835Claim, "DTM", "233", 1, "statement to date"},
+	{r835Claim, "DTM", "036", 1, "coverage expiration date"},
+	{r835Claim, "DTM", "050", 1, "claim received date"},
+	{r835Claim, "PER", "CX", 2, "claim contact information"},
+	{r835Claim, "AMT", "", 13, "claim supplemental information"},
+	{r835Claim, "QTY", "", 14, "claim supplemental information quantity"},
+	{r835Line, "DTM", "472", 1, "service date"},
+	{r835Line, "DTM", "150", 1, "service period start"},
+	{r835Line, "DTM", "151", 1, "service period end"},
+	{r835Line, "CAS", "", 99, "service adjustment"},
+	{r835Line, "REF", "1S APC BB E9 G1 G3 LU RB", 8, "service identification"},
+	{r835Line, "REF", "6R", 1, "line item control number"},
+	{r835Line, "REF", "0B 1A 1B 1C 1D 1G 1H 1J D3 G2 HPI SY TJ", 10, "rendering provider information"},
+	{r835Line, "REF", "0K", 5, "health care policy identification"},
+	{r835Line, "AMT", "", 9, "service supplemental amount"},
+	{r835Line, "QTY", "", 6, "service supplemental quantity"},
+	{r835Line, "LQ", "", 99, "health care remark codes"},
+}
+
+// useKey finds a segment's row of maxUse835: its loop, identifier and
+// qualifier ("" for a row of any qualifier).
+type useKey struct {
+	loop     int
+	id, qual string
+}
+
+var maxUseIndex = func() map[useKey]int {
+	m := map[useKey]int{}
+	for i, u := range maxUse835 {
+		if u.quals == "" {
+			m[useKey{u.loop, u.id, ""}] = i
+		}
+		for _, q := range strings.Fields(u.quals) {
+			m[useKey{u.loop, u.id, q}] = i
+		}
+	}
+	return m
+}()
+
+// loopNames835 names the loops in the reader's messages.
+var loopNames835 = map[int]string{r835Header: "the header", r835Payer: "loop 1000A", r835Payee: "loop 1000B", r835LX: "loop 2000",
+	r835Claim: "loop 2100", r835Line: "loop 2110", r835PLB: "the trailer"}
+
 var spec835 = map[string]segSpec{
 	"BPR": spec("ID1-2 M1-18 ID1-1 ID3-3 id1-10 id2-2 an3-12 id1-3 an1-35 an1-10 an1-9 id2-2 an3-12 id1-3 an1-35 DT8-8 id2-2 id2-2 an3-12 id1-3 an1-35"),
 	"TRN": spec("ID1-2 AN1-50 AN10-10 an1-50"),
@@ -249,6 +338,7 @@ type remitParser struct {
 	payerAt    int             // position of the N1*PR
 	payerSeen  map[string]bool // N3, N4, PER*BL of loop 1000A
 	hasPatient []bool          // each claim's NM1*QC
+	used       map[int]int     // uses of maxUse835's segments in the current loop
 	claim      *ClaimPayment
 	line       *LinePayment
 	// The BPR's position, so that an unbalanced payment is reported where
@@ -256,13 +346,60 @@ type remitParser struct {
 	bprAt int
 }
 
+// enter starts an instance of loop: its order and its segments' uses
+// count afresh.
+func (p *remitParser) enter(loop int) {
+	p.loop, p.rank = loop, 0
+	clear(p.used)
+}
+
+// order checks a segment of the current loop (not the one that starts it)
+// against the loop's order and the guide's maximum use.
 func (p *remitParser) order(s Segment, at int, ranks map[string]int) error {
 	k := ranks[s.ID]
 	if k < p.rank {
 		return p.in.fail(at, s.ID, "%s is out of order in its loop", s.ID)
 	}
 	p.rank = k
+	i, ok := maxUseIndex[useKey{p.loop, s.ID, s.Element(1)}]
+	if !ok {
+		if i, ok = maxUseIndex[useKey{p.loop, s.ID, ""}]; !ok {
+			return nil
+		}
+	}
+	if p.used == nil {
+		p.used = map[int]int{}
+	}
+	p.used[i]++
+	if n, u := p.used[i], maxUse835[i]; n > u.max {
+		name := s.ID
+		if u.quals != "" && !strings.Contains(u.quals, " ") {
+			name += "*" + u.quals
+		}
+		times := "once"
+		if u.max > 1 {
+			times = fmt.Sprintf("at most %d times", u.max)
+		}
+		return p.in.fail(at, s.ID, "a %s %s (%s) in %s: 005010X221A1 uses it %s", ordinal(n), name, u.name, loopNames835[p.loop], times)
+	}
 	return nil
+}
+
+// ordinal is n as "second", "3rd", "11th", ...
+func ordinal(n int) string {
+	switch {
+	case n == 2:
+		return "second"
+	case n%100 >= 11 && n%100 <= 13:
+		return fmt.Sprintf("%dth", n)
+	case n%10 == 1:
+		return fmt.Sprintf("%dst", n)
+	case n%10 == 2:
+		return fmt.Sprintf("%dnd", n)
+	case n%10 == 3:
+		return fmt.Sprintf("%drd", n)
+	}
+	return fmt.Sprintf("%dth", n)
 }
 
 func (p *remitParser) segment(s Segment, at int) error {
@@ -286,9 +423,6 @@ func (p *remitParser) segment(s Segment, at int) error {
 			if p.rem.Trace == "" && s.ID != "TRN" {
 				return fail("TRN must follow BPR")
 			}
-			if s.ID == "TRN" && p.rem.Trace != "" {
-				return fail("a second TRN")
-			}
 			if err := p.order(s, at, rank835Header); err != nil {
 				return err
 			}
@@ -300,7 +434,8 @@ func (p *remitParser) segment(s Segment, at int) error {
 		if s.ID != "N1" || s.Element(1) != "PR" {
 			return fail("loop 1000A (N1*PR, the payer) must follow the header, not %s", s.ID)
 		}
-		p.loop, p.rank, p.payerAt, p.payerSeen = r835Payer, 0, at, map[string]bool{}
+		p.enter(r835Payer)
+		p.payerAt, p.payerSeen = at, map[string]bool{}
 		return p.party(s, at, fail)
 	case r835Payer, r835Payee:
 		if _, ok := rank835Party[s.ID]; ok && s.ID != "N1" && !(p.loop == r835Payer && s.ID == "RDM") {
@@ -318,7 +453,7 @@ func (p *remitParser) segment(s Segment, at int) error {
 					return p.in.fail(p.payerAt, "N1", "loop 1000A (the payer) has no %s", need)
 				}
 			}
-			p.loop, p.rank = r835Payee, 0
+			p.enter(r835Payee)
 			return p.party(s, at, fail)
 		}
 		return p.afterClaims(s, at, fail)
@@ -369,12 +504,12 @@ func (p *remitParser) afterClaims(s Segment, at int, fail func(string, ...any) e
 		if p.loop == r835Payee && !p.sawPayee {
 			return fail("LX before the payee")
 		}
-		p.loop, p.rank = r835LX, 0
+		p.enter(r835LX)
 		return nil
 	case s.ID == "CLP" && (p.loop == r835Claim || p.loop == r835Line):
 		return p.clp(s, at, fail)
 	case s.ID == "PLB":
-		p.loop = r835PLB
+		p.enter(r835PLB)
 		return p.plb(s, fail)
 	case s.ID == "CLP":
 		return fail("CLP must be inside a loop 2000 (LX)")
@@ -408,7 +543,7 @@ func (p *remitParser) bpr(s Segment, fail func(string, ...any) error) error {
 	}
 	p.rem.Handling, p.rem.TotalPaid, p.rem.CreditDebit, p.rem.Method = s.Element(1), total, s.Element(3), s.Element(4)
 	p.rem.PaymentDate = parseDate(s.Element(16))
-	p.loop, p.rank = r835Header, 0
+	p.enter(r835Header)
 	return nil
 }
 
@@ -492,7 +627,7 @@ func (p *remitParser) clp(s Segment, at int, fail func(string, ...any) error) er
 	})
 	p.claim, p.line = &p.rem.Claims[len(p.rem.Claims)-1], nil
 	p.hasPatient = append(p.hasPatient, false)
-	p.loop, p.rank = r835Claim, 0
+	p.enter(r835Claim)
 	return nil
 }
 
@@ -578,7 +713,7 @@ func (p *remitParser) svc(s Segment, at int, fail func(string, ...any) error) er
 	}
 	p.claim.Lines = append(p.claim.Lines, ln)
 	p.line = &p.claim.Lines[len(p.claim.Lines)-1]
-	p.loop, p.rank = r835Line, 0
+	p.enter(r835Line)
 	return nil
 }
 
@@ -618,9 +753,6 @@ func (p *remitParser) lineSeg(s Segment, at int, fail func(string, ...any) error
 		return err
 	case "REF":
 		if s.Element(1) == "6R" {
-			if ln.ControlNumber != "" {
-				return fail("a second REF*6R in one service line")
-			}
 			ln.ControlNumber = s.Element(2)
 		} else {
 			ln.Refs = append(ln.Refs, Ref{s.Element(1), s.Element(2)})

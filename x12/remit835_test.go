@@ -188,6 +188,26 @@ func TestRemittancePayerQuirks(t *testing.T) {
 	assert.Equal(t, rems, again)
 }
 
+// Segments within their maximum use read: a per-loop count, not per file
+// (each claim its NM1*QC, each line its REF*6R), and segments the guide
+// repeats (PER*BL, the payee's REFs, claim REFs up to five, CAS) repeat.
+func TestRemittanceWithinMaximumUse(t *testing.T) {
+	s := readTestdata(t, "835_paid_full.x12")
+	s = edit(t, s, "PER*BL*PROVIDER SERVICES*TE*5035550199~", "PER*BL*PROVIDER SERVICES*TE*5035550199~\nPER*BL*EDI DESK*TE*5035550100~")
+	s = edit(t, s, "REF*TJ*931000001~", "REF*TJ*931000001~\nREF*PQ*A1~\nREF*PQ*A2~")
+	s = edit(t, s, "DTM*232*20240301~", "REF*EA*1~\nREF*EA*2~\nREF*G1*3~\nREF*F8*4~\nREF*1L*5~\nREF*LU*6~\nDTM*232*20240301~")
+	s = edit(t, s, "SE*22*", "SE*31*")
+	rems, err := readAllRemits(t, s)
+	require.NoError(t, err)
+	require.Len(t, rems[0].Claims, 1)
+	assert.Len(t, rems[0].Claims[0].Refs, 6)
+	assert.Len(t, rems[0].PayeeRefs, 3)
+	_, err = readAllRemits(t, readTestdata(t, "835_quirks.x12"))
+	require.NoError(t, err, "two CAS of one group in a claim")
+	_, err = readAllRemits(t, readTestdata(t, "835_mixed.x12"))
+	require.NoError(t, err, "an NM1*QC per claim")
+}
+
 // A notification (BPR01 H, BPR04 NON, BPR02 zero) is remittance without
 // money: its claims are the payer's adjudication all the same, here a
 // payment of 160.00 the payer recovers whole in a PLB (WO), so nothing
@@ -308,7 +328,17 @@ func TestRemittanceRefused(t *testing.T) {
 		{"not an 835", full, "GS*HP*", "GS*HN*", 2, "GS", "GS01 is \"HN\", want HP", "", ""},
 		{"segment outside a set", full, "GE*1*101~", "LX*1~\nGE*1*101~", 25, "LX", "outside a transaction set", "", ""},
 		{"unknown segment", full, "PER*BL*", "XYZ*BL*", 10, "XYZ", "not a segment of the 835", "", ""},
-		{"second TRN", full, "DTM*405*", "TRN*1*EFT0009*1512345678~\nDTM*405*", 6, "TRN", "a second TRN", "", ""},
+		{"second TRN", full, "DTM*405*", "TRN*1*EFT0009*1512345678~\nDTM*405*", 6, "TRN", "a second TRN", "SE*22*", "SE*23*"},
+		// Every segment is held to the guide's maximum use in its loop, as
+		// TRN and REF*6R were alone: a second N3, DTM*405 or NM1*QC was
+		// taken (a black-box pass).
+		{"second payer address", full, "N3*500 SUMMER ST NE~", "N3*500 SUMMER ST NE~\nN3*PO BOX 1~", 9, "N3", "a second N3 (payer address) in loop 1000A", "SE*22*", "SE*23*"},
+		{"second production date", full, "DTM*405*20240320~", "DTM*405*20240320~\nDTM*405*20240321~", 7, "DTM", "a second DTM*405 (production date) in the header", "SE*22*", "SE*23*"},
+		{"second patient", full, "NM1*QC*1*DOE*JANE****MI*MC1234567~", "NM1*QC*1*DOE*JANE****MI*MC1234567~\nNM1*QC*1*DOE*JOHN****MI*MC1234568~", 16, "NM1", "a second NM1*QC (patient name) in loop 2100", "SE*22*", "SE*23*"},
+		{"second statement from date", full, "DTM*232*20240301~", "DTM*232*20240301~\nDTM*232*20240302~", 17, "DTM", "a second DTM*232", "SE*22*", "SE*23*"},
+		{"second line item control number", full, "REF*6R*L1001-1~", "REF*6R*L1001-1~\nREF*6R*L1001-2~", 21, "REF", "a second REF*6R (line item control number) in loop 2110", "SE*22*", "SE*23*"},
+		{"sixth other claim identification", full, "DTM*232*20240301~", "REF*EA*1~\nREF*EA*2~\nREF*G1*3~\nREF*F8*4~\nREF*1L*5~\nREF*EA*6~\nDTM*232*20240301~",
+			21, "REF", "a 6th REF (other claim related identification) in loop 2100: 005010X221A1 uses it at most 5 times", "SE*22*", "SE*28*"},
 		{"bad procedure", full, "SVC*HC:S5125*", "SVC*ZZ:S5125*", 18, "SVC", "not a procedure composite", "", ""},
 		{"empty input", "", "", "", 1, "", "no interchange", "", ""},
 		{"payer without contact", full, "PER*BL*PROVIDER SERVICES*TE*5035550199~\n", "", 7, "N1", "loop 1000A (the payer) has no PER*BL", "", ""},
