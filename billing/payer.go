@@ -176,7 +176,7 @@ func detectPayerFile(body []byte) (string, error) {
 			return "", rss.Invalid("body", "invalid_x12", "the file holds no X12 segment: send the payer's X12 file (999, 277CA or 835)")
 		}
 		if errors.Is(err, io.EOF) {
-			return "", rss.Invalid("body", "invalid_x12", "segment %d: the file ends before any transaction set (ST)", rd.Index())
+			return "", envelopeError(rd.Index()+1, "", "the file ends before any transaction set (ST)")
 		}
 		if err != nil {
 			return "", readError(err, rd.Index())
@@ -192,7 +192,8 @@ func detectPayerFile(body []byte) (string, error) {
 		case "835":
 			return PayerFile835, nil
 		}
-		return "", rss.Invalid("body", "unsupported_kind", "segment %d (ST): ST01 %q is not a 999, 277 or 835", rd.Index(), seg.Element(1))
+		re := &x12.ReadError{Segment: rd.Index(), SegmentID: "ST", Reason: fmt.Sprintf("ST01 %q is not a 999, 277 or 835", seg.Element(1))}
+		return "", rss.Invalid("body", "unsupported_kind", "%s", re.Error())
 	}
 }
 
@@ -211,6 +212,15 @@ func readError(err error, at int) error {
 		return &rss.ValidationError{Fields: []rss.FieldError{{Field: "body", Code: "invalid_x12", Message: msg}}}
 	}
 	return err
+}
+
+// envelopeError is a fault of the file's envelope found outside the
+// readers, worded as theirs are ("x12: invalid input: segment N (ID):"):
+// without it, "the file is addressed to ..." or "segment 1: the file ends
+// ..." read as other errors than the readers' (a black-box pass). pos is
+// the segment's position, or for the end of input the one after the last.
+func envelopeError(pos int, id, format string, args ...any) error {
+	return readError(&x12.ReadError{Segment: pos, SegmentID: id, Reason: fmt.Sprintf(format, args...)}, pos)
 }
 
 // importer records one file's sets as the reader delivers them.
@@ -238,7 +248,7 @@ type importer struct {
 // Black-box passes imported each.
 func (im *importer) addressed(env x12.Envelope) error {
 	if env.ReceiverQual != im.us.SenderQual || env.ReceiverID != im.us.SenderID {
-		return rss.Invalid("body", "invalid_x12", "the file is addressed to %s:%s, not to rss (%s:%s)",
+		return envelopeError(env.ISAPosition, "ISA", "the file is addressed to %s:%s, not to rss (%s:%s)",
 			env.ReceiverQual, env.ReceiverID, im.us.SenderQual, im.us.SenderID)
 	}
 	// From the payer: the interchange and application the 837P went to
@@ -246,15 +256,15 @@ func (im *importer) addressed(env x12.Envelope) error {
 	// an 835 from another sender to claims sent to Medicaid, and a 999
 	// from another marked a batch's set accepted.
 	if env.SenderQual != im.us.ReceiverQual || env.SenderID != im.us.ReceiverID {
-		return rss.Invalid("body", "invalid_x12", "the file is from %s:%s (ISA05, ISA06), not from the payer rss sends to (%s:%s)",
+		return envelopeError(env.ISAPosition, "ISA", "the file is from %s:%s (ISA05, ISA06), not from the payer rss sends to (%s:%s)",
 			env.SenderQual, env.SenderID, im.us.ReceiverQual, im.us.ReceiverID)
 	}
 	if env.AppSender != im.us.AppReceiver || env.AppReceiver != im.us.AppSender {
-		return rss.Invalid("body", "invalid_x12", "the file's functional group is from %s to %s (GS02, GS03), not from %s to %s as rss exchanges them",
+		return envelopeError(env.GSPosition, "GS", "the file's functional group is from %s to %s (GS02, GS03), not from %s to %s as rss exchanges them",
 			env.AppSender, env.AppReceiver, im.us.AppReceiver, im.us.AppSender)
 	}
 	if im.us.Usage != "" && env.Usage != im.us.Usage {
-		return rss.Invalid("body", "invalid_x12", "the file's usage (ISA15) is %s, rss sends %s files", env.Usage, im.us.Usage)
+		return envelopeError(env.ISAPosition, "ISA", "the file's usage (ISA15) is %s, rss sends %s files", env.Usage, im.us.Usage)
 	}
 	return nil
 }
@@ -287,20 +297,20 @@ func readSets[S any](im *importer, next func() (S, error), envelope func(S) x12.
 		if len(sets) > 0 {
 			first, env := envelope(sets[0]), envelope(set)
 			if env.Interchange != first.Interchange || env.ISAControl != first.ISAControl || env.SenderID != first.SenderID {
-				return rss.Invalid("body", "invalid_x12", "the file holds a second interchange (ISA13 %09d after %09d, at segment %d); "+
-					"import each interchange as a file of its own", env.ISAControl, first.ISAControl, env.Position)
+				return envelopeError(env.ISAPosition, "ISA", "the file holds a second interchange (ISA13 %09d after %09d); "+
+					"import each interchange as a file of its own", env.ISAControl, first.ISAControl)
 			}
 			if env.Group != first.Group || env.GSControl != first.GSControl {
-				return rss.Invalid("body", "invalid_x12", "the file holds a second functional group (GS06 %d after %d, at segment %d); "+
-					"import each group as a file of its own", env.GSControl, first.GSControl, env.Position)
+				return envelopeError(env.GSPosition, "GS", "the file holds a second functional group (GS06 %d after %d); "+
+					"import each group as a file of its own", env.GSControl, first.GSControl)
 			}
 		}
 		// A set's control number is unique in its group (X12): a set
 		// repeated in one group was recorded twice (a black-box pass).
 		for _, prev := range sets {
 			if p, env := envelope(prev), envelope(set); p.Group == env.Group && p.STControl == env.STControl {
-				return rss.Invalid("body", "invalid_x12", "the group repeats transaction set %s (at segment %d); a set's ST02 is unique in its group",
-					env.STControl, env.Position)
+				return envelopeError(env.Position, "ST", "the group repeats transaction set %s; a set's ST02 is unique in its group",
+					env.STControl)
 			}
 		}
 		sets = append(sets, set)

@@ -125,19 +125,25 @@ func oneClaimSent(t *testing.T, number string) (*world, billing.Batch, sent837) 
 func TestPayerFileNotAddressedToUsIsRefused(t *testing.T) {
 	w, _, sent := oneClaimSent(t, "ADDR-1")
 	file := string(newPayerSim().file999(sent, nil))
-	for name, bad := range map[string]string{
-		"another receiver":    strings.Replace(file, "*ZZ*RSSMSC         *", "*ZZ*SOMEONEELSE    *", 1),
-		"production usage":    strings.Replace(file, "*0*T*:~", "*0*P*:~", 1),
-		"another sender":      strings.Replace(file, "*ZZ*CTMEDICAID     *", "*ZZ*OTHERPAYER     *", 1),
-		"another GS sender":   strings.Replace(file, "GS*FA*CTMEDICAID*RSSMSC*", "GS*FA*OTHERPAYER*RSSMSC*", 1),
-		"another GS receiver": strings.Replace(file, "GS*FA*CTMEDICAID*RSSMSC*", "GS*FA*CTMEDICAID*SOMEONEELSE*", 1),
-		"another 835's sender": strings.Replace(string(newPayerSim().file835(remit{NPI: sent.claim(t, "ADDR-1").NPI, Trace: "ADDR-EFT",
+	// Each is worded as the readers word theirs, naming the segment (it
+	// read "the file is addressed to ...", no position, no "x12: invalid
+	// input": a black-box pass).
+	for name, tc := range map[string]struct{ bad, want string }{
+		"another receiver":    {strings.Replace(file, "*ZZ*RSSMSC         *", "*ZZ*SOMEONEELSE    *", 1), "segment 1 (ISA): the file is addressed to"},
+		"production usage":    {strings.Replace(file, "*0*T*:~", "*0*P*:~", 1), "segment 1 (ISA): the file's usage (ISA15)"},
+		"another sender":      {strings.Replace(file, "*ZZ*CTMEDICAID     *", "*ZZ*OTHERPAYER     *", 1), "segment 1 (ISA): the file is from"},
+		"another GS sender":   {strings.Replace(file, "GS*FA*CTMEDICAID*RSSMSC*", "GS*FA*OTHERPAYER*RSSMSC*", 1), "segment 2 (GS): the file's functional group"},
+		"another GS receiver": {strings.Replace(file, "GS*FA*CTMEDICAID*RSSMSC*", "GS*FA*CTMEDICAID*SOMEONEELSE*", 1), "segment 2 (GS): the file's functional group"},
+		"another 835's sender": {strings.Replace(string(newPayerSim().file835(remit{NPI: sent.claim(t, "ADDR-1").NPI, Trace: "ADDR-EFT",
 			Claims: []clp{{CLM: sent.claim(t, "ADDR-1"), Status: "1", CCN: "PCN-A"}}})), "*ZZ*CTMEDICAID     *", "*ZZ*OTHERPAYER     *", 1),
+			"segment 1 (ISA): the file is from"},
 	} {
+		bad := tc.bad
 		require.NotContains(t, []string{file, ""}, bad, name)
 		require.True(t, strings.Contains(bad, "OTHERPAYER") || strings.Contains(bad, "SOMEONEELSE") || strings.Contains(bad, "*0*P*:~"), name)
 		_, err := w.b.ImportPayerFile(w.finance(), []byte(bad))
 		require.ErrorIs(t, err, rss.ErrInvalid, name)
+		assert.Contains(t, err.Error(), "x12: invalid input: "+tc.want, name)
 	}
 	assert.Zero(t, w.payerRows(), "nothing recorded")
 	w.importFile([]byte(file))
@@ -154,7 +160,7 @@ func TestPayerFileOfTwoInterchangesIsRefused(t *testing.T) {
 	require.NotEqual(t, file, second)
 	_, err := w.b.ImportPayerFile(w.finance(), []byte(file+second))
 	require.ErrorIs(t, err, rss.ErrInvalid)
-	assert.Contains(t, err.Error(), "second interchange")
+	assert.Contains(t, err.Error(), "x12: invalid input: segment 11 (ISA): the file holds a second interchange", "named at its ISA")
 	assert.Zero(t, w.payerRows(), "nothing recorded")
 	// Two functional groups in one interchange: the same (a black-box pass
 	// found the second group's sets recorded under the first's GS06).
@@ -166,7 +172,7 @@ func TestPayerFileOfTwoInterchangesIsRefused(t *testing.T) {
 	require.Contains(t, twoGroups, "*702*X*")
 	_, err = w.b.ImportPayerFile(w.finance(), []byte(twoGroups))
 	require.ErrorIs(t, err, rss.ErrInvalid)
-	assert.Contains(t, err.Error(), "second functional group")
+	assert.Contains(t, err.Error(), "x12: invalid input: segment 10 (GS): the file holds a second functional group", "named at its GS")
 	assert.Zero(t, w.payerRows(), "nothing recorded")
 	w.importFile([]byte(second))
 }
@@ -193,7 +199,7 @@ func TestPayerFileRepeatingAnInterchangeIsRefused(t *testing.T) {
 	twoSets := strings.Replace(strings.Replace(file, st, st+st, 1), "GE*1*", "GE*2*", 1)
 	_, err = w.b.ImportPayerFile(w.finance(), []byte(twoSets))
 	require.ErrorIs(t, err, rss.ErrInvalid)
-	assert.Contains(t, err.Error(), "repeats transaction set")
+	assert.Contains(t, err.Error(), "x12: invalid input: segment 9 (ST): the group repeats transaction set")
 	assert.Zero(t, w.payerRows(), "nothing recorded")
 }
 

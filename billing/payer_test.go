@@ -397,7 +397,11 @@ func TestPayerImportRefusals(t *testing.T) {
 		{"empty", "", []byte("  \n")},
 		{"not x12", "segment", []byte("hello world")},
 		{"bad SE count", "segment 8 (SE)", bad},
-		{"an 837P", "ST01", readable837()},
+		{"an 837P", "x12: invalid input: segment 3 (ST): ST01", readable837()},
+		// Worded as the readers word theirs (it lacked "x12: invalid
+		// input": a black-box pass), at the end of input as they name it.
+		{"an ISA alone", "x12: invalid input: segment 2: the file ends before any transaction set (ST)",
+			[]byte("ISA*00*          *00*          *ZZ*CTMEDICAID     *ZZ*RSSMSC         *260602*1200*^*00501*000000001*0*T*:~")},
 		{"truncated", "segment", good[:len(good)-30]},
 		{"an amount no column holds", "segment 4 (BPR): BPR02 is a monetary amount of a trillion or more", sim.file835(remit{NPI: "1234567893", Trace: "BIG", Claims: []clp{{Status: "1", CCN: "C1",
 			CLM: sentCLM{CLM01: "BIG-1", Charge: "10000000000000.00", Freq: "1", Last: "X", First: "Y", MemberID: "Z1",

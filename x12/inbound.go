@@ -54,6 +54,10 @@ type Envelope struct {
 	SetID                    string    // ST01: 999, 277 or 835
 	STControl                string    // ST02 = SE02, as sent
 	Position                 int       // 1-based segment index of the ST in the file
+	// ISAPosition and GSPosition are the segment indexes of the set's ISA
+	// and GS, so that what the caller refuses of them is said where it
+	// was written.
+	ISAPosition, GSPosition int
 	// Interchange and Group count the interchanges of the input and the
 	// groups of the interchange, from 1: a second interchange repeating
 	// the first's control numbers is still a second one.
@@ -325,7 +329,7 @@ func (in *inbound) isa(s Segment, at int) error {
 	in.env = Envelope{
 		SenderQual: s.Element(5), SenderID: strings.TrimRight(s.Element(6), " "),
 		ReceiverQual: s.Element(7), ReceiverID: strings.TrimRight(s.Element(8), " "),
-		ISAControl: n, Usage: s.Element(15),
+		ISAControl: n, Usage: s.Element(15), ISAPosition: at,
 	}
 	in.inISA, in.isaGroups = true, 0
 	in.interchges++
@@ -352,7 +356,7 @@ func (in *inbound) gs(s Segment, at int) error {
 	}
 	n, _ := strconv.ParseInt(s.Element(6), 10, 64)
 	in.env.FunctionalID, in.env.AppSender, in.env.AppReceiver = s.Element(1), s.Element(2), s.Element(3)
-	in.env.Created, in.env.GSControl, in.env.Version = created, n, s.Element(8)
+	in.env.Created, in.env.GSControl, in.env.Version, in.env.GSPosition = created, n, s.Element(8), at
 	in.inGS, in.gsSets = true, 0
 	in.isaGroups++
 	in.env.Group = in.isaGroups
@@ -462,7 +466,17 @@ func (e elemSpec) check(v string) string {
 	case "R", "M":
 		d, err := parseAmount(v)
 		if err != nil {
-			return "is not a decimal number"
+			// A number of more digits than an R holds is said to be one:
+			// a 20-digit BPR02 read "is not a decimal number" (a black-box
+			// pass).
+			digits, whole, ok := amountShape(v)
+			switch {
+			case !ok:
+				return "is not a decimal number"
+			case e.typ == "M" && whole >= 13:
+				return "is a monetary amount of a trillion or more"
+			}
+			return fmt.Sprintf("has length %d, want %d to %d", digits, e.min, e.max)
 		}
 		// Nor a trillion dollars: the guide's 18 digits allow it, no claim
 		// or payment comes near it, and what rss keeps of a payer's amounts
@@ -497,6 +511,17 @@ func (e elemSpec) check(v string) string {
 		return fmt.Sprintf("has length %d, want %d to %d", n, e.min, e.max)
 	}
 	return ""
+}
+
+// amountShape reads v as an optionally signed decimal number of any
+// length: its digits, and those of its whole part without leading zeros.
+func amountShape(v string) (digits, whole int, ok bool) {
+	v = strings.TrimPrefix(v, "-")
+	w, frac, _ := strings.Cut(v, ".")
+	if (w != "" && !allDigits(w)) || (frac != "" && !allDigits(frac)) || w+frac == "" {
+		return 0, 0, false
+	}
+	return len(w) + len(frac), len(strings.TrimLeft(w, "0")), true
 }
 
 // FirstYear and LastYear bound the dates the readers take. A payer's

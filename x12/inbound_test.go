@@ -108,7 +108,7 @@ func TestEnvelopeOfAnswer(t *testing.T) {
 		SenderQual: "ZZ", SenderID: "STATEMCD", ReceiverQual: "ZZ", ReceiverID: "RSSMSO01",
 		ISAControl: 101, Usage: "P", FunctionalID: "HP", AppSender: "STATEMCD", AppReceiver: "RSSMSO01",
 		Created: time.Date(2024, 3, 20, 9, 0, 0, 0, time.UTC), GSControl: 101, Version: Version835,
-		SetID: "835", STControl: "0001", Position: 3, Interchange: 1, Group: 1,
+		SetID: "835", STControl: "0001", Position: 3, ISAPosition: 1, GSPosition: 2, Interchange: 1, Group: 1,
 	}, rems[0].Envelope)
 }
 

@@ -353,6 +353,11 @@ func TestRemittanceRefused(t *testing.T) {
 		// Nor a trillion dollars, refused where it is (the importer said
 		// "claim <its number> CLP03 is too large").
 		{"payment of a trillion", mixed, "BPR*I*226.50*", "BPR*I*1000000000000*", 4, "BPR", "BPR02 is a monetary amount of a trillion or more", "", ""},
+		// Of more digits than an R holds, too: it read "is not a decimal
+		// number" (a black-box pass).
+		{"payment of 20 digits", mixed, "BPR*I*226.50*", "BPR*I*99999999999999999999.00*", 4, "BPR", "BPR02 is a monetary amount of a trillion or more", "", ""},
+		{"quantity of 19 digits", full, "SVC*HC:S5125*80.00*80.00**4", "SVC*HC:S5125*80.00*80.00**1234567890123456789", 18, "SVC", "SVC05 has length 19, want 1 to 15", "", ""},
+		{"amount of two points", full, "SVC*HC:S5125*80.00*80.00**4", "SVC*HC:S5125*80.00*80.00**4.0.0", 18, "SVC", "SVC05 is not a decimal number", "", ""},
 		{"CAS amount of minus a trillion", mixed, "CAS*CO*45*30.00~", "CAS*CO*45*-1000000000000.00~", 22, "CAS", "CAS03 is a monetary amount of a trillion or more", "", ""},
 		// A reason code in lower case is no CARC: the importer refused it
 		// after the reader, naming only "claim 1 of the set" (a black-box
