@@ -383,7 +383,7 @@ func (j *jsonAdvice) finish(t AdviceTotals) error {
 var adviceHeader = []string{"batch_id", "provider_id", "provider_npi", "claim_id", "claim_number", "frequency", "client_id",
 	"line_number", "service_code", "date_of_service", "units", "units_allowed", "billed", "allowed", "paid", "status",
 	"adjustments", "remarks", "reasons", "payer_status", "payer_paid", "payer_adjustments", "payer_remarks", "in_file",
-	"payer_claim_paid"}
+	"payer_claim_paid", "payer_claim_adjustments", "payer_claim_remarks"}
 
 type csvAdvice struct {
 	w   *csv.Writer
@@ -406,11 +406,14 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 		return c.err
 	}
 	for i, l := range cl.Lines {
-		// What Medicaid paid the claim, on its first row: a claim paid
-		// as a whole has no line's payer_paid (a payer black-box pass).
-		claimPaid := ""
+		// What Medicaid paid the claim, and why not all of it at claim
+		// level, on its first row: a claim paid or denied as a whole has
+		// no line's payer_paid nor CAS (payer black-box passes). Appended
+		// after the columns programs already read.
+		claimPaid, claimCAS, claimRemarks := "", "", ""
 		if i == 0 && cl.Payer != nil {
 			claimPaid = cl.Payer.Paid.String()
+			claimCAS, claimRemarks = payerCAS(cl.Payer.ClaimAdjustments), strings.Join(cl.Payer.ClaimRemarks, "; ")
 		}
 		// The line's own loop's state: a claim partly rejected has lines
 		// of each kind.
@@ -427,7 +430,7 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 			strconv.Itoa(l.LineNumber), l.ServiceCode, l.DateOfService.String(), strconv.Itoa(l.Units), strconv.Itoa(l.UnitsAllowed),
 			l.Billed.String(), l.Allowed.String(), l.Paid.String(), l.Status, strings.Join(adj, "; "), strings.Join(remarks, "; "),
 			strings.Join(reasons, " | "), l.PayerStatus, payerPaid(l.PayerPaid), payerCAS(l.PayerAdjustments), strings.Join(l.PayerRemarks, "; "),
-			strconv.FormatBool(l.InFile), claimPaid)
+			strconv.FormatBool(l.InFile), claimPaid, claimCAS, claimRemarks)
 		if c.err = c.w.Write(c.row); c.err != nil {
 			return c.err
 		}
@@ -443,11 +446,11 @@ func (c *csvAdvice) finish(t AdviceTotals) error {
 	// provider), then every line listed, last as it always was.
 	c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL IN FILE", "", "",
 		strconv.Itoa(t.InFile.Lines), "", "", "", "", t.InFile.Billed.String(), "", t.InFile.Paid.String(), "", "", "", "", "", "",
-		"", "", "true", ""})
+		"", "", "true", "", "", ""})
 	if c.err == nil {
 		c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL", "", "",
 			strconv.Itoa(t.Lines), "", "", "", "", t.Billed.String(), "", t.Paid.String(), "", "adjusted " + t.Adjusted.String(), "", "", "", "",
-			"", "", "", payerPaid(t.PayerPaid)})
+			"", "", "", payerPaid(t.PayerPaid), "", ""})
 	}
 	c.w.Flush()
 	if c.err == nil {

@@ -447,6 +447,13 @@ type ClaimPayer struct {
 	// Remarks only.
 	LineAdjustments map[int64][]PayerAdjustment `json:"-"`
 	LineRemarks     map[int64][]string          `json:"-"`
+	// ClaimAdjustments and ClaimRemarks are those of Adjustments and
+	// Remarks the payer gave the claim itself (CAS and MOA/MIA of loop
+	// 2100), for the remittance advice's CSV, which carries the lines'
+	// apart: a claim denied at claim level read there with no reason (a
+	// payer black-box pass).
+	ClaimAdjustments []PayerAdjustment `json:"-"`
+	ClaimRemarks     []string          `json:"-"`
 	// Loops is the answer per CLM loop, in the order sent: a claim of more
 	// than 50 lines goes out in several, each with its own CLM01, state and
 	// payer's claim control number (the one PayerCCN shows was an arbitrary
@@ -641,6 +648,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 				a.p.PayerCCN, a.ccnPaid = l.PayerCCN, pays
 			}
 			a.p.Remarks = append(a.p.Remarks, l.Remarks...)
+			a.p.ClaimRemarks = append(a.p.ClaimRemarks, l.Remarks...)
 		}
 	}
 	var postings []int64
@@ -692,6 +700,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 	for _, cp := range cps {
 		p := out[postingClaim[cp.ID]]
 		p.Adjustments = append(p.Adjustments, cp.Adjustments...)
+		p.ClaimAdjustments = append(p.ClaimAdjustments, cp.Adjustments...)
 		// An itemized posting pays each of its loop's lines what its SVC
 		// says, nothing where it has none; one paid as a whole itemizes no
 		// line (its lines read 0.00 paid in the advice: a black-box pass).
