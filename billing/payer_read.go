@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -480,6 +481,7 @@ const payerLoopQuery = `
 	SELECT x.claim_id, x.part, x.batch_id, x.clm01, x.line_ids, payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
 	       s.accepted AS ack_accepted, s.statuses AS ack_statuses, s.payer_ccn AS ack_ccn,
 	       cp.ids AS posting_ids, cp.paid, cp.patient_resp, cp.payer_ccn, cp.clp02s,
+	       vd.id AS denial_id, vd.status_code AS denial_clp02, vd.payer_ccn AS denial_ccn, vd.remarks AS denial_remarks,
 	       (SELECT p.payer_ccn FROM payer_claim_payments p
 	        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND NOT p.reversal
 	          AND p.unmatched_reason IS NULL AND p.payer_ccn IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS posted_ccn,
@@ -511,6 +513,11 @@ const payerLoopQuery = `
 	                     AND p.unmatched_reason IS NULL AND NOT p.reversal
 	                     AND ` + standsP + `
 	                   HAVING count(*) > 0) cp ON true
+	-- The latest 835 answer that turned a void's loop away (void_denied):
+	-- while the loop reads rejected by it, it is the payer's word.
+	LEFT JOIN LATERAL (SELECT d.id, d.status_code, d.payer_ccn, d.remarks FROM payer_claim_payments d
+	                   WHERE d.batch_id = x.batch_id AND d.claim_id = x.claim_id AND d.part = x.part
+	                     AND d.unmatched_reason = '` + UnmatchedVoidDenied + `' ORDER BY d.id DESC LIMIT 1) vd ON true
 	WHERE bc.claim_id = ANY ($1) AND bc.lines > 0
 	ORDER BY x.claim_id, x.batch_id, x.part`
 
@@ -535,6 +542,12 @@ type payerLoop struct {
 	Remarks    pq.StringArray `db:"remarks"`
 	EverPosted bool           `db:"ever_posted"`
 	SetCodes   pq.StringArray `db:"set_codes"`
+	// The latest void_denied answer to the loop (a void the payer denied
+	// in its 835), nil when none.
+	DenialID      *int64         `db:"denial_id"`
+	DenialCLP02   *string        `db:"denial_clp02"`
+	DenialCCN     *string        `db:"denial_ccn"`
+	DenialRemarks pq.StringArray `db:"denial_remarks"`
 }
 
 // payerAnswers derives the payer block of each claim of ids that the
@@ -558,6 +571,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		postings                         []int64
 	}
 	postingLines := map[int64][]int64{}
+	denials := map[int64]int64{} // void_denied answers shown, by claim payment id: their claim
 	per := map[int64]*agg{}
 	var order []int64
 	for _, l := range loops {
@@ -571,6 +585,11 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		}
 		a.ever = a.ever || l.EverPosted
 		a.loops++
+		// A void the payer denied in its 835 is turned away by that answer,
+		// whatever the 999 or 277CA said before it: its reasons are the
+		// 835's (CLP02, CAS, remarks, CLP07). It read "IK5:A", the 999
+		// that accepted its set, and nothing more (a payer black-box pass).
+		denied := l.Rejected && l.DenialID != nil
 		state := ""
 		switch {
 		case len(l.PostingIDs) > 0 && l.Paid.IsPositive():
@@ -601,6 +620,9 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 				loop.PayerCCN = l.PayerCCN
 			}
 		}
+		if denied && l.DenialCCN != nil {
+			loop.PayerCCN = l.DenialCCN
+		}
 		a.p.Loops = append(a.p.Loops, loop)
 		switch state {
 		case PayerRejected:
@@ -619,7 +641,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			// payer's latest word; once a payment was posted they are
 			// history, and a late 277CA rejection's A3 beside "paid" read
 			// as the current answer (a black-box pass).
-			if !l.EverPosted {
+			if !l.EverPosted && !denied {
 				a.p.StatusCodes = append(a.p.StatusCodes, l.AckStatuses...)
 			}
 			if a.p.PayerCCN == nil {
@@ -631,9 +653,20 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		}
 		if l.Rejected {
 			a.rejected = true
-			if l.AckAccepted == nil {
+			if l.AckAccepted == nil && !denied {
 				a.p.StatusCodes = append(a.p.StatusCodes, l.SetCodes...)
 			}
+		}
+		if denied {
+			if l.DenialCLP02 != nil {
+				a.p.StatusCodes = append(a.p.StatusCodes, "CLP02:"+*l.DenialCLP02)
+			}
+			a.p.Remarks = append(a.p.Remarks, l.DenialRemarks...)
+			a.p.ClaimRemarks = append(a.p.ClaimRemarks, l.DenialRemarks...)
+			if l.DenialCCN != nil && !a.ccnPaid {
+				a.p.PayerCCN = l.DenialCCN
+			}
+			denials[*l.DenialID] = l.ClaimID
 		}
 		if len(l.PostingIDs) > 0 {
 			a.posted = true
@@ -686,6 +719,27 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			postingClaim[p] = id
 		}
 		out[id] = &a.p
+	}
+	// The denials' CAS, at claim level and on any line they itemize.
+	var dps []PayerClaimPayment
+	for id := range denials {
+		dps = append(dps, PayerClaimPayment{ID: id})
+	}
+	slices.SortFunc(dps, func(x, y PayerClaimPayment) int { return cmp.Compare(x.ID, y.ID) })
+	if err := attachClaimPayments(ctx, ext, dps); err != nil {
+		return nil, err
+	}
+	for _, dp := range dps {
+		p := out[denials[dp.ID]]
+		if p == nil {
+			continue
+		}
+		p.Adjustments = append(p.Adjustments, dp.Adjustments...)
+		p.ClaimAdjustments = append(p.ClaimAdjustments, dp.Adjustments...)
+		for _, l := range dp.Lines {
+			p.Adjustments = append(p.Adjustments, l.Adjustments...)
+			p.Remarks = append(p.Remarks, l.Remarks...)
+		}
 	}
 	if len(postings) == 0 {
 		return out, nil

@@ -257,8 +257,9 @@ func TestVoidDeniedInThe835IsTurnedAway(t *testing.T) {
 			void := sent2.claim(t, "VDD-A-V")
 			require.Equal(t, "8", void.Freq)
 			void = answeredAs(t, void)
+			w.importFile(sim.file999(sent2, nil))
 			f := w.importFile(sim.file835(remit{NPI: void.NPI, Trace: "VDD-EFT2", Claims: []clp{{CLM: void, Status: status, CCN: "PCN-V",
-				NoLines: true, Claim: []cas{{Group: "CO", CARC: "129", Amount: dec(strings.TrimPrefix(void.Charge, "-"))}}}}}))
+				NoLines: true, MOA: "N130", Claim: []cas{{Group: "CO", CARC: "129", Amount: dec(strings.TrimPrefix(void.Charge, "-"))}}}}}))
 			require.Equal(t, 1, f.Summary.Unmatched, "%+v", f.Summary)
 			d, err := w.b.PayerFile(w.finance(), f.ID)
 			require.NoError(t, err)
@@ -266,6 +267,22 @@ func TestVoidDeniedInThe835IsTurnedAway(t *testing.T) {
 			assert.Equal(t, billing.UnmatchedVoidDenied, d.Unmatched[0].Reason)
 			assert.Equal(t, billing.PayerRejected, w.payerOf(v.ID).Status)
 			assert.Equal(t, billing.PayerPaid, w.payerOf(rw.a.ID).Status, "A is still paid at the payer")
+			// Why, as the 835 said it: its CLP02, CAS and remarks, and the
+			// payer's number for the denial; it read "IK5:A", the 999 that
+			// accepted the void's set, and nothing more (a payer black-box
+			// pass).
+			p := w.payerOf(v.ID)
+			assert.Equal(t, []string{"CLP02:" + status}, p.StatusCodes)
+			assert.Equal(t, []string{"CO-129 " + strings.TrimPrefix(void.Charge, "-")}, adjustments(p))
+			assert.Equal(t, []string{"N130"}, p.Remarks)
+			require.NotNil(t, p.PayerCCN)
+			assert.Equal(t, "PCN-V", *p.PayerCCN)
+			require.Len(t, p.Loops, 1)
+			assert.Equal(t, billing.PayerRejected, p.Loops[0].Status)
+			require.NotNil(t, p.Loops[0].PayerCCN)
+			assert.Equal(t, "PCN-V", *p.Loops[0].PayerCCN)
+			assert.Nil(t, p.Loops[0].Paid, "nothing posted")
+			assert.Equal(t, "0.00", p.Paid.String())
 
 			rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b2.ID})
 			require.NoError(t, err)
