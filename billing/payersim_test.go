@@ -245,11 +245,10 @@ type clp struct {
 	Claim   []cas             // claim-level CAS
 	Lines   map[string][]cas  // line CAS by REF*6R
 	Remarks map[string]string // LQ*HE by REF*6R
-	MOA     string            // claim-level remark code (MOA03), "" for none
+	MOA     string            // MOA03: a claim-level remark (MA15, the claim split), "" for none
 	NoLines bool              // a claim denied at claim level, no 2110
 	Resp    string            // CLP05 patient responsibility, "" for none
 	F8      string            // REF*F8: the original claim's payer claim control number
-	MOA     string            // MOA03: a claim remark (MA15, the claim split), "" for none
 }
 
 func sum(cs []cas) decimal.Decimal {
