@@ -79,7 +79,7 @@ var voucherReasons = []Reason{
 		Text:     "The provider has no recovery support services agreement in force over the span requested.",
 		NextStep: "Contact the MSC provider relations team to renew the agreement; request only dates it covers."},
 	{Code: CodeProviderDeactivated, Action: ActionDeny,
-		Text:     "The MSC has deactivated the provider, or had it out of service on days of the span requested: it receives no voucher for days it is out of service.",
+		Text:     "The MSC has deactivated the provider, or had it out of service on days of the span requested: a deactivated agency receives no new voucher, also while the deactivation's first day is ahead, and one back in service none for days it was out.",
 		NextStep: "Refer the client to an active provider, or, for an agency back in service, request only the days after its return; contact MSC provider relations about the deactivation."},
 	{Code: CodeProviderNotEnrolled, Action: ActionDeny,
 		Text:     "The provider is not enrolled to deliver this program or service.",

@@ -47,6 +47,13 @@ func TestDeactivatedProviderIsDenied(t *testing.T) {
 	h, ok := findHit(d.Hits, CodeProviderDeactivated)
 	assert.True(t, ok, "hits %v", d.Hits)
 	assert.Equal(t, ActionDeny, h.Action)
+	// Its detail says the deactivation is ahead and refuses new vouchers
+	// now, not that the agency was out on the span's days.
+	assert.Contains(t, h.Detail, "deactivated from "+formatDate(f.Provider.DeactivatedOn)+": no new voucher")
+
+	f.Provider.DeactivatedOn = f.Today
+	h, _ = findHit(DecideVoucher(f).Hits, CodeProviderDeactivated)
+	assert.Equal(t, "provider deactivated on "+formatDate(f.Today), h.Detail)
 }
 
 // A program's rule set switches rules off; the rules that hold the

@@ -195,8 +195,14 @@ var voucherRules = []voucherRule{
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			p := &f.Provider
 			if !p.DeactivatedOn.IsZero() {
-				return outcome{fired: true, action: ActionDeny, code: CodeProviderDeactivated,
-					detail: "provider deactivated on " + formatDate(p.DeactivatedOn)}
+				// A deactivation dated ahead refuses new vouchers now, for
+				// days before it too; "deactivated on" a day after the span
+				// read as a refusal for days it serves (a black-box pass).
+				detail := "provider deactivated on " + formatDate(p.DeactivatedOn)
+				if p.DeactivatedOn.After(f.Today) {
+					detail = "provider deactivated from " + formatDate(p.DeactivatedOn) + ": no new voucher from the day it was recorded"
+				}
+				return outcome{fired: true, action: ActionDeny, code: CodeProviderDeactivated, detail: detail}
 			}
 			if x, ok := p.Suspended(f.Request.Start, f.Request.End); ok {
 				return outcome{fired: true, action: ActionDeny, code: CodeProviderDeactivated,
