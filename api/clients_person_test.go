@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -387,4 +389,102 @@ func TestSeparateRefusesWhatCannotBeDivided(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	separate(moreauBCS, "designation_transferred")
 	separate(moreauHRA, "designation_transferred")
+}
+
+// twinsJoined registers Ann at HRA and Bob at BCS, born the same day, Bob
+// with Ann's Medicaid ID mistyped (one person), and corrects Bob's ID, as
+// the separation asks first. Ann's ATR stay is open from day -30; Bob's
+// ran day -20..-10 in her episode.
+func twinsJoined(t *testing.T, e *env) (ann, bob int64) {
+	t.Helper()
+	register := func(key, first string) int64 {
+		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": "Twin", "date_of_birth": "1980-04-04",
+			"catchment_area": "bridgeport", "medicaid_id": "TWIN00001"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	ann, bob = register(keyHRA, "Ann"), register(keyBCS, "Bob")
+	require.Equal(t, e.count(`SELECT person_id FROM clients WHERE id = $1`, ann), e.count(`SELECT person_id FROM clients WHERE id = $1`, bob))
+	spans := itItems(t, e.get(keyBCS, itPath("/v1/clients/%d/eligibility", bob)))
+	require.Len(t, spans, 1)
+	r := e.post(keyBCS, itPath("/v1/clients/%d/eligibility/%d/end", bob, int64(spans[0]["id"].(float64))), map[string]any{"end_date": day(0)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyBCS, itPath("/v1/clients/%d/eligibility", bob), map[string]any{"medicaid_id": "TWIN00002", "start_date": day(1)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	itATRAt(t, e, keyHRA, ann, e.demo.Staff["Okafor"], day(-30), true)
+	stay := itATRAt(t, e, keyBCS, bob, e.demo.Staff["Ibrahim"], day(-20), false)
+	r = e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", stay), map[string]any{"discharge_date": day(-10), "reason_code": "goals_met"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	return ann, bob
+}
+
+// A readmission takes the person's episode life lock before it holds the
+// record, the order a separation takes them in: the record's row first,
+// a readmission and a separation of one record at once deadlocked (a
+// review). Here the life lock is held open so both queue on it, the
+// separation first; the readmission must not hold the record's row while
+// it waits, and both are answered.
+func TestSeparationAndReadmissionTakeOneLockOrder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	_, bob := twinsJoined(t, e)
+	person := e.count(`SELECT person_id FROM clients WHERE id = $1`, bob)
+
+	life, err := e.db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	defer func() { _ = life.Rollback() }()
+	_, err = life.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('episode:' || $1::text || ':' || 'ATR'))`, person)
+	require.NoError(t, err)
+	waiters := func() int {
+		return e.count(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
+	}
+	sep := make(chan resp, 1)
+	go func() {
+		sep <- e.post(keyAdmin, itPath("/v1/clients/%d/separate", bob), map[string]any{"reason": "two people of one name"})
+	}()
+	require.Eventually(t, func() bool { return waiters() == 1 }, 30*time.Second, 10*time.Millisecond)
+	enr := make(chan resp, 1)
+	go func() {
+		enr <- e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": bob, "program_code": "ATR",
+			"assigned_staff_id": e.demo.Staff["Ibrahim"], "start_date": day(-5)})
+	}()
+	require.Eventually(t, func() bool { return waiters() == 2 }, 30*time.Second, 10*time.Millisecond)
+	var id int64
+	rowFree := life.GetContext(ctx, &id, `SELECT id FROM clients WHERE id = $1 FOR UPDATE NOWAIT`, bob)
+	require.NoError(t, life.Rollback())
+	assert.NoError(t, rowFree, "the readmission waits for the life lock without holding the record")
+	for _, ch := range []chan resp{sep, enr} {
+		select {
+		case r := <-ch:
+			assert.Less(t, r.Status, 300, "%s", r.Body)
+		case <-time.After(60 * time.Second):
+			t.Fatal("no answer")
+		}
+	}
+	// The readmission followed the record to its new person.
+	assert.Equal(t, 0, e.count(`SELECT count(*) FROM enrollments e JOIN clients c ON c.id = e.client_id
+		WHERE e.client_id = $1 AND e.person_id <> c.person_id`, bob))
+}
+
+// Two people of one name and birth date, registered without Medicaid IDs,
+// are one person at registration; the separation parts them with no
+// Medicaid ID to set aside (it wrote NULL where the table keeps an empty
+// list, a 500: a review).
+func TestSeparateRecordsJoinedByNameAlone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	register := func(key string) int64 {
+		r := e.post(key, "/v1/clients", map[string]any{"first_name": "Sam", "last_name": "Twin", "date_of_birth": "1980-04-04",
+			"catchment_area": "bridgeport"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	ann, bob := register(keyHRA), register(keyBCS)
+	require.Equal(t, e.count(`SELECT person_id FROM clients WHERE id = $1`, ann), e.count(`SELECT person_id FROM clients WHERE id = $1`, bob))
+	r := e.post(keyAdmin, itPath("/v1/clients/%d/separate", bob), map[string]any{"reason": "two people of one name"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.NotEqual(t, e.count(`SELECT person_id FROM clients WHERE id = $1`, ann), e.count(`SELECT person_id FROM clients WHERE id = $1`, bob))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM client_separations WHERE client_id = $1 AND medicaid_ids = '{}'`, bob))
 }

@@ -423,6 +423,17 @@ func LockEpisodeLife(ctx context.Context, ext pg.Ext, episodeID int64) error {
 	return nil
 }
 
+// LockPersonEpisodeLife takes the episode life lock (LockEpisodeLife) of
+// the person's episode in program, open or not yet opened: an enrollment
+// takes it before it holds the client record a separation locks
+// (vouchers' lockPersonLife, LockSeparation).
+func LockPersonEpisodeLife(ctx context.Context, ext pg.Ext, personID int64, program string) error {
+	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+episodeLifeKey("$1", "$2")+`)`, personID, program); err != nil {
+		return fmt.Errorf("episode lock: %w", err)
+	}
+	return nil
+}
+
 // LockStayLife takes the episode life lock (LockEpisodeLife) of the stay
 // enrollmentID, by its person and program, which never change, before the
 // caller locks the stay's row: taken after the row, a discharge held the

@@ -1020,12 +1020,8 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		if !errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("open enrollment: %w", err)
 		}
-		// Held (FOR KEY SHARE) so a separation of the record under way
-		// (Separate) is waited for and its new person read: read stale,
-		// the stay named the person the record had left (a foreign key's
-		// 500).
-		var personID int64
-		if err := tx.GetContext(ctx, &personID, `SELECT person_id FROM clients WHERE id = $1 FOR KEY SHARE`, n.ClientID); err != nil {
+		personID, err := lockPersonLife(ctx, tx, n.ClientID, n.ProgramCode)
+		if err != nil {
 			return err
 		}
 		episodeID, err := ledger.OpenEpisode(ctx, tx, personID, n.ProgramCode, n.StartDate, prog.EpisodeDollarCap, s.Today(), s.now())
@@ -1299,6 +1295,37 @@ func agencyDelivers(ctx context.Context, tx *sqlx.Tx, providerID int64, program 
 		return rss.Invalid("program_code", "not_offered", "this agency is not enrolled to deliver %s", program)
 	}
 	return nil
+}
+
+// lockPersonLife returns the person of client record id, holding the
+// record (FOR KEY SHARE) so a separation of it (Separate) is waited for
+// and its new person read: read stale, a stay named the person the record
+// had left (a foreign key's 500). The life lock of the person's episode
+// in program comes first, the order a separation takes them in
+// (ledger.LockSeparation, then the record's row): the record's row first,
+// a readmission and a separation of the record at once deadlocked (a
+// review). A separation that moved the record meanwhile is followed to
+// its new person.
+func lockPersonLife(ctx context.Context, tx *sqlx.Tx, id int64, program string) (int64, error) {
+	var person int64
+	if err := tx.GetContext(ctx, &person, `SELECT person_id FROM clients WHERE id = $1`, id); err != nil {
+		return 0, err
+	}
+	for range 3 {
+		if err := ledger.LockPersonEpisodeLife(ctx, tx, person, program); err != nil {
+			return 0, err
+		}
+		var now int64
+		if err := tx.GetContext(ctx, &now, `SELECT person_id FROM clients WHERE id = $1 FOR KEY SHARE`, id); err != nil {
+			return 0, err
+		}
+		if now == person {
+			return person, nil
+		}
+		person = now
+	}
+	return 0, rss.Coded(rss.ErrConflict, "concurrent_change",
+		"the client's record was separated from its person while this was sent and nothing was written; send it again")
 }
 
 // uncovered reports whether no agreement period of the agency covers day:

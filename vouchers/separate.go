@@ -88,7 +88,7 @@ func (s *Service) Separate(ctx context.Context, id int64, reason string) (Client
 		}
 		// The earlier IDs the record shares with the person it leaves:
 		// they joined the two, and stop matching the record (matchPerson).
-		var joined []string
+		joined := []string{} // none (joined by name and birth date): an empty array, never NULL
 		if err := tx.SelectContext(ctx, &joined, `SELECT DISTINCT g.medicaid_id FROM client_eligibility g
 			WHERE g.client_id = $1 AND g.medicaid_id IS DISTINCT FROM $3
 			  AND (EXISTS (SELECT 1 FROM clients o WHERE o.person_id = $2 AND o.id <> $1 AND o.medicaid_id = g.medicaid_id)
