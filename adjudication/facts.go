@@ -347,8 +347,7 @@ type Enrollment struct {
 	PrimaryCaseManager bool      `json:"primary_case_manager"`
 	AssignedStaffID    int64     `json:"assigned_staff_id,omitempty"`
 	// Lapsed is said of another agency's enrollment: no agreement of that
-	// agency covered the request's first day, or it was out of service
-	// then. Its designation does not stand (V10): it can be given no
+	// agency covers today, or it is out of service today. Its designation does not stand (V10): it can be given no
 	// voucher, and the agency under agreement was denied on it with no
 	// reviewer seeing it (a re-check). Facts stored before it was read
 	// replay as they were.

@@ -305,7 +305,7 @@ var voucherRules = []voucherRule{
 			return pass
 		}},
 	{id: "V10", code: CodeNotPrimaryCaseManager, action: ActionDeny,
-		facts:   []string{"service.requires_primary_case_manager", "enrollment.primary_case_manager", "other_enrollments", "request.start"},
+		facts:   []string{"service.requires_primary_case_manager", "enrollment.primary_case_manager", "other_enrollments", "request.start", "today"},
 		applies: func(f *VoucherFacts) bool { return f.Service.RequiresPrimaryCaseManager },
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			if f.Enrollment == nil || !f.Enrollment.PrimaryCaseManager {
@@ -315,8 +315,8 @@ var voucherRules = []voucherRule{
 			// client, the designation made first stands, on a stay begun by
 			// the request's first day: one entered to start months ahead
 			// outranked the agency serving the client now (a re-check). One
-			// held by an agency under no agreement or out of service that
-			// day stands for nothing: the agency under agreement was denied
+			// held by an agency under no agreement or out of service today
+			// (Lapsed) stands for nothing: the agency under agreement was denied
 			// on it until the MSC moved it (a re-check).
 			for i := range f.OtherEnrollments {
 				o := &f.OtherEnrollments[i]

@@ -1694,13 +1694,14 @@ func TestALapsedAgencysDesignationStandsForNothing(t *testing.T) {
 	require.NoError(t, err)
 	// The codes as the MSC reads them: BCS, with no consent of HRA's
 	// naming enrollments, reads CONFLICT_ON_FILE in its place.
-	codes := func() []any {
-		v := itVoucher(t, e, keyBCS, e.demo.Clients["Moreau/BCS"], "ATR-CM", 8, 0, 20)
+	codesFrom := func(from int) []any {
+		v := itVoucher(t, e, keyBCS, e.demo.Clients["Moreau/BCS"], "ATR-CM", 8, from, 20)
 		r := e.get(keyReviewer, itPath("/v1/voucher-requests/%d", itNum(t, v, "id")))
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		c, _ := r.JSON(t)["reason_codes"].([]any)
 		return c
 	}
+	codes := func() []any { return codesFrom(0) }
 	require.Contains(t, codes(), "NOT_PRIMARY_CASE_MANAGER", "HRA's designation came first")
 	requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/designate-primary", bcsEnr), map[string]any{"reason": "x"}),
 		http.StatusConflict, "primary_held")
@@ -1708,6 +1709,10 @@ func TestALapsedAgencysDesignationStandsForNothing(t *testing.T) {
 	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "agreement not renewed"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.NotContains(t, codes(), "NOT_PRIMARY_CASE_MANAGER", "a deactivated agency's designation stands for nothing")
+	// Judged today, not on the request's first day: a span begun before
+	// the deactivation reads alike, so moving the start tells BCS nothing
+	// of the day HRA's service ended (a Part 2 re-check).
+	assert.NotContains(t, codesFrom(-5), "NOT_PRIMARY_CASE_MANAGER", "a span begun before the deactivation")
 	itNothingWritten(t, e, func() {
 		requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/designate-primary", bcsEnr), map[string]any{"reason": "x"}),
 			http.StatusConflict, "already_primary")

@@ -768,11 +768,15 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 	}
 	for i := range others {
 		o := RuleEnrollment(others[i].enrollment())
-		// Whether its agency stood on the request's first day (from the
-		// reference data, as the authorizations' suspensions are): a
-		// lapsed agency's designation does not stand (V10).
+		// Whether its agency stands today (from the reference data, as the
+		// authorizations' suspensions are): a lapsed agency's designation
+		// does not stand (V10). Today, not the request's first day, as a
+		// transfer and a designation read it: judged on the first day, a
+		// provider moving its request's start learned the day another
+		// agency's agreement or service ended, and so which agency held
+		// the person's designation (a re-check).
 		if p, ok := ref.RuleProvider(o.ProviderID); ok {
-			o.Lapsed = !p.StandsOn(f.Request.Start)
+			o.Lapsed = !p.StandsOn(f.Today)
 		}
 		f.OtherEnrollments = append(f.OtherEnrollments, *o)
 	}
