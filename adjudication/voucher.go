@@ -873,8 +873,12 @@ func init() {
 // the units it used, delivered on its days: uncounted, a void and a new
 // voucher over the same days held 10 units delivered beside the
 // per-voucher maximum (a black-box pass). With perDay set (V27: what a day
-// holds), one counts at most what the days it shares hold: its units past
-// them fall on its other days.
+// holds), one counts what it may hold of the days it shares: its unused
+// units, at most what those days hold, and its used ones only as many as
+// the shared days up to today hold, since no claim is for a day ahead
+// (units used on its other days fall there: an exhausted voucher's nights,
+// all billed before a top-up's span, read as holding that span's nights,
+// and a void's one night billed before a new span cut it: a re-check).
 func ownOverlapping(f *VoucherFacts, start, end time.Time, perDay int) (units int, names string) {
 	var seen []string
 	for i := range f.Authorizations {
@@ -893,7 +897,19 @@ func ownOverlapping(f *VoucherFacts, start, end time.Time, perDay int) (units in
 			n, what = a.UnitsUsed, strconv.Itoa(a.UnitsUsed)+" units used, inactive"
 		}
 		if perDay > 0 {
-			n = min(n, daysInclusive(later(a.Start, start), earlier(a.End, end))*perDay)
+			from, to := later(a.Start, start), earlier(a.End, end)
+			unused := 0
+			if a.Live() {
+				unused = max(a.UnitsAuthorized-a.UnitsUsed, 0)
+			}
+			used := 0
+			if past := earlier(to, f.Today); !past.Before(from) {
+				used = min(a.UnitsUsed, daysInclusive(from, past)*perDay)
+			}
+			n = min(unused+used, daysInclusive(from, to)*perDay)
+			if n == 0 {
+				continue
+			}
 		}
 		units += n
 		seen = append(seen, a.Number+" ("+formatDate(a.Start)+".."+formatDate(a.End)+", "+what+")")

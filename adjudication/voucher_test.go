@@ -532,8 +532,27 @@ func TestRuleV27UnitsOverSpanDays(t *testing.T) {
 		{name: "ours inactive, nothing used", mutate: ours("day", 10, 10, 10, 10, func(a *Authorization) { a.Inactive = true }),
 			result: ResultPassed, decision: Approved, check: units(10)},
 		// A void one's used nights were delivered on its days.
-		{name: "ours voided after 4 nights", mutate: ours("day", 10, 10, 10, 10, func(a *Authorization) { a.Void, a.UnitsUsed = true, 4 }),
-			result: ResultFired, decision: Partial, detail: "10 units reduced to 6", check: units(6)},
+		// (Six of the shared days past, so the four may have fallen on them.)
+		{name: "ours voided after 4 nights", mutate: func(f *VoucherFacts) {
+			ours("day", 10, 10, 10, 10, func(a *Authorization) { a.Void, a.UnitsUsed = true, 4 })(f)
+			f.Today = addDays(f.Request.Start, 5)
+		}, result: ResultFired, decision: Partial, detail: "10 units reduced to 6", check: units(6)},
+		// Used units fall on days up to today: none of a span ahead's days
+		// (an exhausted voucher's nights, all billed before a top-up's
+		// span, held its nights, and a void's night billed before a new
+		// span cut it: a re-check).
+		{name: "ours exhausted before a span ahead", mutate: func(f *VoucherFacts) {
+			ours("day", 10, 10, 14, 30, func(a *Authorization) { a.UnitsUsed = 14; a.Start = addDays(a.Start, -14) })(f)
+			f.Today = addDays(f.Request.Start, -1)
+		}, result: ResultPassed, decision: Approved, check: units(10)},
+		{name: "ours voided after a night before a span ahead", mutate: func(f *VoucherFacts) {
+			ours("day", 10, 10, 10, 20, func(a *Authorization) { a.Void, a.UnitsUsed, a.Start = true, 1, addDays(a.Start, -5) })(f)
+			f.Today = addDays(f.Request.Start, -1)
+		}, result: ResultPassed, decision: Approved, check: units(10)},
+		{name: "ours part used, its rest over a span ahead", mutate: func(f *VoucherFacts) {
+			ours("day", 10, 10, 14, 30, func(a *Authorization) { a.UnitsUsed = 10; a.Start = addDays(a.Start, -14) })(f)
+			f.Today = addDays(f.Request.Start, -1)
+		}, result: ResultFired, decision: Partial, detail: "10 units reduced to 6", check: units(6)},
 		{name: "ours for another service", mutate: ours("day", 10, 10, 10, 10, func(a *Authorization) { a.ServiceCode = "ATR-TR" }),
 			result: ResultPassed, decision: Approved, check: units(10)},
 		// Another agency's is V34's (a pend, under its consent), never
