@@ -340,10 +340,13 @@ func TestSeparateARecordJoinedByAMistypedMedicaidID(t *testing.T) {
 }
 
 // A separation is refused, writing nothing, where what the record shares
-// cannot be divided: its claims (their lines never change episode but in
-// a merge), a reviewer's exception raised in the shared episode for its
-// agency or in a service it holds there, and a primary case manager
-// designation transferred between it and another record of the person.
+// cannot be divided: its claim lines in a shared episode (they never
+// change episode but in a merge), a reviewer's exception raised in the
+// shared episode for its agency or in a service it holds there. A claim
+// with no line in a shared episode, and a primary case manager
+// designation transferred between it and another record of the person,
+// hold nothing back (refused, a denied claim or a transfer back kept the
+// two joined for good: a re-check).
 func TestSeparateRefusesWhatCannotBeDivided(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -361,7 +364,9 @@ func TestSeparateRefusesWhatCannotBeDivided(t *testing.T) {
 	r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": c["first_name"], "last_name": c["last_name"],
 		"date_of_birth": c["date_of_birth"], "catchment_area": c["catchment_area"]})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	require.Equal(t, c["person_id"], e.get(keyAdmin, itPath("/v1/clients/%d", itID(t, r))).JSON(t)["person_id"])
+	bcsRivera := itID(t, r)
+	require.Equal(t, c["person_id"], e.get(keyAdmin, itPath("/v1/clients/%d", bcsRivera)).JSON(t)["person_id"])
+	itATRAt(t, e, keyBCS, bcsRivera, e.demo.Staff["Ibrahim"], day(-3), false) // the episode is shared
 	e.authorizeRivera(40)
 	r = e.post(keyHRA, "/v1/claims", e.riveraClaim("SEP-1", cmLine(day(-2), 2, "30.00")))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
@@ -382,13 +387,23 @@ func TestSeparateRefusesWhatCannotBeDivided(t *testing.T) {
 	require.NoError(t, err)
 	separate(kimHRA, "raised_for_record")
 
-	// Moreau: HRA's designation transferred to BCS's stay.
+	// Moreau: HRA's designation transferred to BCS's stay, and a claim of
+	// BCS's denied with no authorization: neither holds the record back.
 	moreauHRA, moreauBCS := e.demo.Clients["Moreau/HRA"], e.demo.Clients["Moreau/BCS"]
 	r = e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", enrollmentOf(e, moreauHRA, "ATR")),
 		map[string]any{"to_enrollment_id": enrollmentOf(e, moreauBCS, "ATR"), "reason": "the client moved to Bridgeport"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	separate(moreauBCS, "designation_transferred")
-	separate(moreauHRA, "designation_transferred")
+	r = e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": "SEP-DENIED", "client_id": moreauBCS,
+		"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11",
+		"lines": []map[string]any{{"service_code": "ATR-CM", "date_of_service": day(-2), "units": 1, "charge": "15.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, 0, e.count(`SELECT count(*) FROM claim_lines WHERE client_id = $1 AND episode_id IS NOT NULL`, moreauBCS))
+	r = e.post(keyAdmin, itPath("/v1/clients/%d/separate", moreauBCS), map[string]any{"reason": "two people"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.NotEqual(t, e.count(`SELECT person_id FROM clients WHERE id = $1`, moreauHRA),
+		e.count(`SELECT person_id FROM clients WHERE id = $1`, moreauBCS))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE client_id = $1 AND primary_case_manager`, moreauBCS),
+		"the designation stays where the transfer put it")
 }
 
 // twinsJoined registers Ann at HRA and Bob at BCS, born the same day, Bob
@@ -487,4 +502,31 @@ func TestSeparateRecordsJoinedByNameAlone(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.NotEqual(t, e.count(`SELECT person_id FROM clients WHERE id = $1`, ann), e.count(`SELECT person_id FROM clients WHERE id = $1`, bob))
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM client_separations WHERE client_id = $1 AND medicaid_ids = '{}'`, bob))
+}
+
+// A record whose episodes it shares with no other record takes them whole
+// to its new person, claims and all: its lines stay in the episode they
+// were counted in, and the episode's caps and use go with it.
+func TestSeparateMovesAnEpisodeOfItsOwnWhole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rivera := e.demo.Clients["Rivera"]
+	c := e.get(keyAdmin, itPath("/v1/clients/%d", rivera)).JSON(t)
+	r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": c["first_name"], "last_name": c["last_name"],
+		"date_of_birth": c["date_of_birth"], "catchment_area": c["catchment_area"]})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	e.authorizeRivera(40)
+	r = e.post(keyHRA, "/v1/claims", e.riveraClaim("SEP-W", cmLine(day(-2), 2, "30.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	episode := e.count(`SELECT episode_id FROM enrollments WHERE client_id = $1`, rivera)
+	lines := e.count(`SELECT count(*) FROM claim_lines WHERE client_id = $1 AND episode_id = $2`, rivera, episode)
+	require.Positive(t, lines)
+
+	r = e.post(keyAdmin, itPath("/v1/clients/%d/separate", rivera), map[string]any{"reason": "two people of one name"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	person := e.count(`SELECT person_id FROM clients WHERE id = $1`, rivera)
+	assert.Equal(t, person, e.count(`SELECT person_id FROM episodes WHERE id = $1`, episode), "the episode went whole")
+	assert.Equal(t, lines, e.count(`SELECT count(*) FROM claim_lines WHERE client_id = $1 AND episode_id = $2`, rivera, episode))
+	assert.Equal(t, 0, e.count(`SELECT count(*) FROM authorizations WHERE client_id = $1 AND (person_id <> $2 OR episode_id <> $3)`,
+		rivera, person, episode))
 }

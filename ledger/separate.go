@@ -83,8 +83,9 @@ func LockSeparation(ctx context.Context, ext pg.Ext, clientID int64) error {
 //     the record's authorizations hold (raiseToHoldings), as a merge's do:
 //     each was granted within the shared episode's.
 //
-// Refused (409, nothing written): a claim of the record (claim lines never
-// change episode but in a merge, migration 00092; claims_on_record); a
+// Refused (409, nothing written): a claim line of the record in an
+// episode it shares (claim lines never change episode but in a merge,
+// migration 00092; claims_on_record); a
 // dollar-cap exception of a shared episode raised for the record's agency,
 // or a raised unit maximum of a shared episode in a service the record
 // holds authorizations of there (the exception was a reviewer's decision on
@@ -95,14 +96,6 @@ func LockSeparation(ctx context.Context, ext pg.Ext, clientID int64) error {
 // person together (composite keys), so they move in one statement, the
 // schema checking them at its end.
 func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
-	var claimed bool
-	if err := sqlx.GetContext(ctx, ext, &claimed, `SELECT EXISTS (SELECT 1 FROM claims WHERE client_id = $1)`, s.ClientID); err != nil {
-		return fmt.Errorf("separate: %w", err)
-	}
-	if claimed {
-		return rss.Coded(rss.ErrConflict, "claims_on_record",
-			"client %d has claims: their lines stay in the episodes they were paid in, so the record cannot be separated", s.ClientID)
-	}
 	var episodes []int64
 	if err := sqlx.SelectContext(ctx, ext, &episodes, `SELECT DISTINCT episode_id FROM enrollments WHERE client_id = $1 ORDER BY 1`,
 		s.ClientID); err != nil {
@@ -140,6 +133,21 @@ func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
 		} else if !st.Shared && !contains(whole, st.Episode) {
 			whole = append(whole, st.Episode)
 		}
+	}
+	// Claim lines never change episode but in a merge (migration 00092):
+	// only the record's lines in an episode it shares hold it back. A
+	// claim denied with no authorization names none, and an episode that
+	// moves whole keeps its lines: any claim of the record refused it, a
+	// denied claim keyed by mistake for good (a re-check).
+	var claimed *int64
+	if err := sqlx.GetContext(ctx, ext, &claimed, `SELECT min(l.claim_id) FROM claim_lines l
+		WHERE l.client_id = $1 AND l.episode_id = ANY($2)`, s.ClientID, pq.Array(shared)); err != nil {
+		return fmt.Errorf("separate: %w", err)
+	}
+	if claimed != nil {
+		return rss.Coded(rss.ErrConflict, "claims_on_record",
+			"claim %d of client %d has lines in an episode the record shares with another: they stay in the episode they were "+
+				"counted in, so the record cannot be separated", *claimed, s.ClientID)
 	}
 	var raised string
 	if err := sqlx.GetContext(ctx, ext, &raised, `SELECT COALESCE((SELECT 'the dollar cap of episode ' || r.episode_id

@@ -31,10 +31,8 @@ import (
 // (nothing_to_separate); a record whose Medicaid ID on file another record
 // of the person holds on file (medicaid_id_shared: the registration would
 // join them again; correct it first, ending its span and recording the
-// right one); a primary case manager designation transferred between the
-// record's stays and another record's (designation_transferred: the
-// person's designation would be divided; transfer it back first); and
-// what ledger.Separate refuses (claims_on_record, raised_for_record).
+// right one); and what ledger.Separate refuses (claims_on_record,
+// raised_for_record).
 func (s *Service) Separate(ctx context.Context, id int64, reason string) (Client, error) {
 	a, err := access.Require(ctx, access.RoleAdmin)
 	if err != nil {
@@ -64,16 +62,19 @@ func (s *Service) Separate(ctx context.Context, id int64, reason string) (Client
 		var o struct {
 			Others   int    `db:"others"`
 			SharedID *int64 `db:"shared_id"`
-			Transfer *int64 `db:"transfer"`
 		}
 		if err := tx.GetContext(ctx, &o, `SELECT
 				(SELECT count(*) FROM clients WHERE person_id = $2 AND id <> $1) AS others,
-				(SELECT min(o.id) FROM clients o WHERE o.person_id = $2 AND o.id <> $1 AND o.medicaid_id = $3) AS shared_id,
-				(SELECT min(t.id) FROM primary_case_manager_transfers t
-				   JOIN enrollments f ON f.id = t.from_enrollment_id JOIN enrollments d ON d.id = t.to_enrollment_id
-				  WHERE (f.client_id = $1) <> (d.client_id = $1)) AS transfer`, id, c.PersonID, c.MedicaidID); err != nil {
+				(SELECT min(o.id) FROM clients o WHERE o.person_id = $2 AND o.id <> $1 AND o.medicaid_id = $3) AS shared_id`,
+			id, c.PersonID, c.MedicaidID); err != nil {
 			return fmt.Errorf("separate: %w", err)
 		}
+		// A primary case manager designation moved between the record's
+		// stays and another record's stays where it is: each person's
+		// stays keep their flags, and one left with none is designated
+		// anew by the MSC (designate-primary). Refused, as it was, a
+		// transfer back did not clear it, and the record stayed joined
+		// for good (a re-check).
 		switch {
 		case o.Others == 0:
 			return rss.Coded(rss.ErrConflict, "nothing_to_separate", "client %d is its person's only record", id)
@@ -81,10 +82,6 @@ func (s *Service) Separate(ctx context.Context, id int64, reason string) (Client
 			return rss.Coded(rss.ErrConflict, "medicaid_id_shared",
 				"client %d holds the Medicaid ID on file that client %d of its person holds: a registration would join them again; "+
 					"correct the record's ID first (end its eligibility span and record the right one)", id, *o.SharedID)
-		case o.Transfer != nil:
-			return rss.Coded(rss.ErrConflict, "designation_transferred",
-				"primary case manager transfer %d moved the designation between this record's enrollment and another record's: "+
-					"transfer it back, or designate anew once separated, first", *o.Transfer)
 		}
 		// The earlier IDs the record shares with the person it leaves:
 		// they joined the two, and stop matching the record (matchPerson).
