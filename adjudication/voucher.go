@@ -886,15 +886,15 @@ func ownOverlapping(f *VoucherFacts, start, end time.Time, perDay int) (units in
 		if a.ProviderID != f.Request.ProviderID || a.ServiceCode != f.Service.Code || !overlaps(a.Start, a.End, start, end) {
 			continue
 		}
-		n, what := a.UnitsAuthorized, strconv.Itoa(a.UnitsAuthorized)+" units"
+		n, what := a.UnitsAuthorized, count(a.UnitsAuthorized, "unit")
 		switch {
 		case a.Live():
 		case a.UnitsUsed == 0:
 			continue
 		case a.Void:
-			n, what = a.UnitsUsed, strconv.Itoa(a.UnitsUsed)+" units used, void"
+			n, what = a.UnitsUsed, count(a.UnitsUsed, "unit")+" used, void"
 		default:
-			n, what = a.UnitsUsed, strconv.Itoa(a.UnitsUsed)+" units used, inactive"
+			n, what = a.UnitsUsed, count(a.UnitsUsed, "unit")+" used, inactive"
 		}
 		if perDay > 0 {
 			from, to := later(a.Start, start), earlier(a.End, end)
