@@ -519,34 +519,14 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 	}
 	var out Consent
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &out, `SELECT `+consentColumns+` FROM consents WHERE id = $1 FOR UPDATE`, id)
-		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(out.DisclosingProviderID)) {
-			return fmt.Errorf("%w: consent %d", rss.ErrNotFound, id)
-		}
-		if err != nil {
+		if err := lockConsent(ctx, tx, a, id, &out); err != nil {
 			return err
 		}
 		if out.RevokedAt != nil {
 			return rss.Coded(rss.ErrConflict, "already_revoked", "consent %d was revoked at %s", id, out.RevokedAt.Format(time.RFC3339))
 		}
-		// The agency reads an admin's reason word for word among its
-		// consents (one named another agency, its code and authorization
-		// number, with no consent naming the reader: a Part 2 black-box
-		// pass). The agency's own words are its own.
-		if !a.IsProvider() {
-			if err := s.CheckMSCText(ctx, tx, out.ClientID, out.DisclosingProviderID, "reason", reason); err != nil {
-				return err
-			}
-		}
-		// A consent to a payer waits for a batch of that payer's route
-		// being closed, which judged the consent when it picked its claims
-		// and sends them whatever happens meanwhile; a close waits for this
-		// revocation and then reads it. The time of the revocation is read
-		// after the wait, so it follows every batch the consent let out.
-		if out.RecipientType == "payer" && out.PayerRoute != nil {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(`+pg.BatchLockKey+`)`, *out.PayerRoute); err != nil {
-				return err
-			}
+		if err := s.endingConsent(ctx, tx, a, &out, reason); err != nil {
+			return err
 		}
 		if err := tx.GetContext(ctx, &out, `UPDATE consents SET revoked_at = $2, revocation_reason = $3 WHERE id = $1
 			RETURNING `+consentColumns, id, s.now(), reason); err != nil {
@@ -556,6 +536,40 @@ func (s *Service) RevokeConsent(ctx context.Context, id int64, reason string) (C
 		return access.Record(ctx, tx, access.Event{Action: "revoke", EntityType: "consent", EntityID: access.ID(id), ClientID: out.ClientID})
 	})
 	return out, err
+}
+
+// lockConsent reads consent id into c, held for update, as actor a may
+// reach it: another agency's is not found, as one that does not exist.
+func lockConsent(ctx context.Context, tx *sqlx.Tx, a access.Actor, id int64, c *Consent) error {
+	err := tx.GetContext(ctx, c, `SELECT `+consentColumns+` FROM consents WHERE id = $1 FOR UPDATE`, id)
+	if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(c.DisclosingProviderID)) {
+		return fmt.Errorf("%w: consent %d", rss.ErrNotFound, id)
+	}
+	return err
+}
+
+// endingConsent checks and orders what ends consent c (a revocation, an
+// expiry event recorded) before it is written. The agency reads an MSC
+// role's reason word for word among its consents (an admin's named
+// another agency, its code and authorization number, with no consent
+// naming the reader: a Part 2 black-box pass); the agency's own words are
+// its own. A consent to a payer waits for a batch of that payer's route
+// being closed, which judged the consent when it picked its claims and
+// sends them whatever happens meanwhile; a close waits for this end and
+// then reads it, so the end's time follows every batch the consent let
+// out.
+func (s *Service) endingConsent(ctx context.Context, tx *sqlx.Tx, a access.Actor, c *Consent, reason string) error {
+	if !a.IsProvider() {
+		if err := s.CheckMSCText(ctx, tx, c.ClientID, c.DisclosingProviderID, "reason", reason); err != nil {
+			return err
+		}
+	}
+	if c.RecipientType == "payer" && c.PayerRoute != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(`+pg.BatchLockKey+`)`, *c.PayerRoute); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ConsentExpiry records that the event a consent ends on happened.
@@ -589,11 +603,7 @@ func (s *Service) ExpireConsent(ctx context.Context, id int64, e ConsentExpiry) 
 	}
 	var out Consent
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &out, `SELECT `+consentColumns+` FROM consents WHERE id = $1 FOR UPDATE`, id)
-		if errors.Is(err, pg.ErrNoRows) || (err == nil && !a.SeesProvider(out.DisclosingProviderID)) {
-			return fmt.Errorf("%w: consent %d", rss.ErrNotFound, id)
-		}
-		if err != nil {
+		if err := lockConsent(ctx, tx, a, id, &out); err != nil {
 			return err
 		}
 		out.setStatus(today)
@@ -611,18 +621,8 @@ func (s *Service) ExpireConsent(ctx context.Context, id int64, e ConsentExpiry) 
 		if e.ExpiredOn.Before(out.SignedOn) {
 			return rss.Invalid("expired_on", "before_start", "expired_on is before the consent's signed_on %s", out.SignedOn)
 		}
-		// The agency reads the MSC's reason word for word, as a revocation's.
-		if !a.IsProvider() {
-			if err := s.CheckMSCText(ctx, tx, out.ClientID, out.DisclosingProviderID, "reason", e.Reason); err != nil {
-				return err
-			}
-		}
-		// A batch of the payer being closed judged the consent when it
-		// picked its claims: the expiry follows it, as a revocation does.
-		if out.RecipientType == "payer" && out.PayerRoute != nil {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(`+pg.BatchLockKey+`)`, *out.PayerRoute); err != nil {
-				return err
-			}
+		if err := s.endingConsent(ctx, tx, a, &out, e.Reason); err != nil {
+			return err
 		}
 		if err := tx.GetContext(ctx, &out, `UPDATE consents SET expired_on = $2, expiry_reason = $3 WHERE id = $1
 			RETURNING `+consentColumns, id, e.ExpiredOn, e.Reason); err != nil {
