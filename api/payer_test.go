@@ -139,10 +139,18 @@ func TestPayerFilesAPI(t *testing.T) {
 	check(oaCall{name: "payer files by kind", method: http.MethodGet, path: "/v1/payer-files?kind=835", key: keyAdmin, want: http.StatusOK})
 	check(oaCall{name: "payer files bad kind", method: http.MethodGet, path: "/v1/payer-files?kind=837", key: keyAdmin,
 		want: http.StatusUnprocessableEntity, badRequest: true})
+	claimReads := func() int {
+		return e.count(`SELECT count(*) FROM audit_client_records($1) WHERE action = 'read' AND entity_type = 'claim'
+			AND entity_id = $2`, e.demo.Clients["Dubois"], itStr(claimID))
+	}
+	readsBefore := claimReads()
 	w = check(oaCall{name: "payer file", method: http.MethodGet, path: fmt.Sprintf("/v1/payer-files/%d", fileID), key: keyFinance, want: http.StatusOK})
 	sts := w.JSON(t)["claim_statuses"].([]any)
 	require.Len(t, sts, 1)
 	assert.Equal(t, float64(claimID), sts[0].(map[string]any)["claim_id"])
+	// The read is listed under the client of each claim the file answered
+	// (it named none: a reports black-box pass).
+	assert.Equal(t, readsBefore+1, claimReads())
 	check(oaCall{name: "payer file missing", method: http.MethodGet, path: "/v1/payer-files/99999", key: keyFinance, want: http.StatusNotFound})
 	requireProblem(t, e.get(keyECRA, "/v1/payer-files"), http.StatusForbidden, "forbidden")
 	requireProblem(t, e.get(keyECRA, fmt.Sprintf("/v1/payer-files/%d", fileID)), http.StatusForbidden, "forbidden")

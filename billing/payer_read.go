@@ -291,7 +291,19 @@ func (s *Service) PayerFile(ctx context.Context, id int64) (PayerFileDetail, err
 		if d.Unmatched == nil {
 			d.Unmatched = []UnmatchedItem{}
 		}
-		return access.Record(ctx, tx, access.Event{Action: "read", EntityType: "payer_file", EntityID: access.ID(id)})
+		if err := access.Record(ctx, tx, access.Event{Action: "read", EntityType: "payer_file", EntityID: access.ID(id)}); err != nil {
+			return err
+		}
+		// The file shows each claim it answered (its status, payment,
+		// adjustments and the payer's claim number), as the claim's own
+		// page does: a read set lists them under their clients, as a
+		// batch file's download does (the file's read named no client: a
+		// reports black-box pass).
+		return access.RecordReads(ctx, tx, "claim", `SELECT s.claim_id AS entity_id, c.client_id
+			FROM payer_claim_statuses s JOIN claims c ON c.id = s.claim_id WHERE s.file_id = $1
+			UNION
+			SELECT cp.claim_id, c.client_id FROM payer_claim_payments cp JOIN payer_payments p ON p.id = cp.payment_id
+			JOIN claims c ON c.id = cp.claim_id WHERE p.file_id = $1`, id)
 	})
 	return d, err
 }
