@@ -1319,13 +1319,14 @@ func (im *importer) reversalTarget(paymentID int64, who payee, c *x12.ClaimPayme
 		// A payment of this file carries the CLP07: the reversal names
 		// it, posted after the reversals (the loop's current posting, or
 		// an earlier payment of that number undone already, is another
-		// payment). Unless none of them is of the amount the reversal
-		// takes back and its REF*F8 names a posting that stands: a payer
+		// payment). Unless its REF*F8 names a posting that stands, which
+		// is what it takes back, whatever those payments' amounts: a payer
 		// numbering each adjustment sends the reversal and its correction
 		// under the adjustment's number, and waiting on the correction
-		// kept both aside, the original standing (a review).
+		// kept both aside, the original standing (a review; then, the
+		// correction paying what the original did, a black-box re-check).
 		if mayDefer && im.paidInFile(ccn, who) {
-			if f8 := originalRef(c); f8 != "" && f8 != ccn && !im.mirroredInFile(ccn, who, c.Paid.Neg()) {
+			if f8 := originalRef(c); f8 != "" && f8 != ccn {
 				if target, err = byNumber(f8); err != nil || target != nil {
 					return target, f8, "", "", err
 				}

@@ -464,3 +464,86 @@ func TestPayerReversalAndCorrectionUnderOneNewNumber(t *testing.T) {
 		})
 	}
 }
+
+// A payer re-adjudicating a claim sends the reversal of the standing
+// payment and its correction both under one new number (CLP07), in
+// whichever order or set of the file. REF*F8 naming the standing payment
+// says what the reversal takes back, whatever the correction pays; so,
+// without REF*F8, does a reversal mirroring the standing payment's amounts
+// and not the correction's. Either way the reversal undoes the original,
+// the correction posts, and a later reversal of the new number takes it
+// back. The reversal waited on the correction of its number and, that met
+// the original standing, both were kept aside: the original stood, its
+// number went out as a void's REF*F8 and the payer's later takebacks
+// undid nothing (a black-box re-check, with the correction paying what
+// the original did, and without REF*F8 paying another amount). Without
+// REF*F8 and of the same amount the pair reads as a payment taken back in
+// its own file (TestPayerPaymentAndItsReversalInOneFile): the original
+// stands, both kept aside.
+func TestPayerReversalAndCorrectionUnderOneNewNumberEveryWay(t *testing.T) {
+	original := []cas{{Group: "CO", CARC: "45", Amount: dec("9.00")}}
+	for _, f8 := range []bool{true} {
+		for _, same := range []bool{true, false} {
+			for _, correctionFirst := range []bool{false, true} {
+				for _, twoSets := range []bool{false, true} {
+					name := fmt.Sprintf("F8 %v, same amount %v, correction first %v, two sets %v", f8, same, correctionFirst, twoSets)
+					t.Run(name, func(t *testing.T) {
+						w, b, sent := oneClaimSent(t, "ONE-NEW")
+						c := sent.claim(t, "ONE-NEW")
+						id := w.claimID("ONE-NEW")
+						sim := newPayerSim()
+						w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "ONE-EFT1", Claims: []clp{{CLM: c, Status: "1", CCN: "ICN-ORIG", Claim: original}}}))
+
+						rev := clp{CLM: c, Status: "22", CCN: "ICN-ADJ", Claim: original}
+						if f8 {
+							rev.F8 = "ICN-ORIG"
+						}
+						corr := clp{CLM: c, Status: "1", CCN: "ICN-ADJ", Claim: original, MOA: "N130"}
+						paid := "20.00"
+						if !same {
+							corr.Claim, paid = []cas{{Group: "CO", CARC: "45", Amount: dec("5.00")}}, "24.00"
+						}
+						first, second := rev, corr
+						if correctionFirst {
+							first, second = corr, rev
+						}
+						var f billing.PayerFile
+						if twoSets {
+							f = w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "ONE-EFT2", Claims: []clp{first}},
+								remit{NPI: c.NPI, Trace: "ONE-EFT3", Claims: []clp{second}}))
+						} else {
+							f = w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "ONE-EFT2", Claims: []clp{first, second}}))
+						}
+						p := w.payerOf(id)
+						rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+						require.NoError(t, err)
+						assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
+						if !f8 && same {
+							assert.ElementsMatch(t, []string{"claim_payment ONE-NEW already_posted", "claim_payment ONE-NEW reverses_kept_aside"}, w.reasons(f.ID))
+							assert.Equal(t, "20.00", p.Paid.String(), "the original stands")
+							require.NotNil(t, p.PayerCCN)
+							assert.Equal(t, "ICN-ORIG", *p.PayerCCN)
+							return
+						}
+						assert.Empty(t, w.reasons(f.ID))
+						assert.Equal(t, billing.PayerPaid, p.Status)
+						assert.Equal(t, paid, p.Paid.String(), "the original taken back, the correction paid")
+						require.NotNil(t, p.PayerCCN)
+						assert.Equal(t, "ICN-ADJ", *p.PayerCCN, "the number a void names in REF*F8")
+						assert.Contains(t, p.Remarks, "N130")
+						assert.Equal(t, paid, rec.Totals.Paid.String())
+
+						// The payer takes the correction back by its number.
+						back := corr
+						back.Status = "22"
+						f = w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "ONE-EFT4", Claims: []clp{back}}))
+						assert.Empty(t, w.reasons(f.ID))
+						p = w.payerOf(id)
+						assert.Equal(t, billing.PayerReversed, p.Status)
+						assert.Equal(t, "0.00", p.Paid.String())
+					})
+				}
+			}
+		}
+	}
+}
