@@ -1048,6 +1048,25 @@ func (im *importer) mirroredInFile(ccn string, who payee, back decimal.Decimal) 
 	return false
 }
 
+// mirroredStanding is the current posting of loop l when reversal c
+// takes back exactly what it stands for: CLP03 and CLP04 the negated
+// charge and payment of its standing parts (one posting, however split).
+func (im *importer) mirroredStanding(l *sentLoop, c *x12.ClaimPayment) (*posting, error) {
+	var sum struct {
+		Charge decimal.NullDecimal `db:"charge"`
+		Paid   decimal.NullDecimal `db:"paid"`
+	}
+	if err := im.tx.GetContext(im.ctx, &sum, `SELECT sum(p.charge) AS charge, sum(p.paid) AS paid FROM payer_claim_payments p
+		WHERE p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3 AND p.unmatched_reason IS NULL AND NOT p.reversal
+		  AND `+standsP, l.BatchID, l.ClaimID, l.Part); err != nil {
+		return nil, fmt.Errorf("standing posting: %w", err)
+	}
+	if !sum.Charge.Valid || !sum.Charge.Decimal.Equal(c.Charge.Neg()) || !sum.Paid.Decimal.Equal(c.Paid.Neg()) {
+		return nil, nil
+	}
+	return im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part)
+}
+
 // standsP is the condition that posting p is not undone: no reversal
 // names it, and no reversal of a whole split payment (reverses_whole,
 // migration 00058) names another posting of its loop made after it (the
@@ -1325,10 +1344,19 @@ func (im *importer) reversalTarget(paymentID int64, who payee, c *x12.ClaimPayme
 		// under the adjustment's number, and waiting on the correction
 		// kept both aside, the original standing (a review; then, the
 		// correction paying what the original did, a black-box re-check).
+		// Without REF*F8, a reversal mirroring the loop's standing
+		// posting and none of those payments takes back that posting, the
+		// one their correction replaces (a black-box re-check found both
+		// kept aside, the old amount and number standing); one mirroring
+		// such a payment too is read as the payer taking that payment back.
 		if mayDefer && im.paidInFile(ccn, who) {
 			if f8 := originalRef(c); f8 != "" && f8 != ccn {
 				if target, err = byNumber(f8); err != nil || target != nil {
 					return target, f8, "", "", err
+				}
+			} else if l != nil && !im.mirroredInFile(ccn, who, c.Paid.Neg()) {
+				if target, err = im.mirroredStanding(l, c); err != nil || target != nil {
+					return target, "", "", "", err
 				}
 			}
 			return nil, "", "", ccn, nil

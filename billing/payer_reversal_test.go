@@ -482,7 +482,7 @@ func TestPayerReversalAndCorrectionUnderOneNewNumber(t *testing.T) {
 // stands, both kept aside.
 func TestPayerReversalAndCorrectionUnderOneNewNumberEveryWay(t *testing.T) {
 	original := []cas{{Group: "CO", CARC: "45", Amount: dec("9.00")}}
-	for _, f8 := range []bool{true} {
+	for _, f8 := range []bool{true, false} {
 		for _, same := range []bool{true, false} {
 			for _, correctionFirst := range []bool{false, true} {
 				for _, twoSets := range []bool{false, true} {
