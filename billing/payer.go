@@ -581,17 +581,7 @@ func payeeProviderSQL(npi, tin string) string {
 // gone out twice for one provider, the latest batch's loop is the one
 // being answered. It returns the reason when nothing matched.
 func (im *importer) findLoop(clm01 string, who payee) (*sentLoop, string, error) {
-	var ls []struct {
-		sentLoop
-		ProviderID int64 `db:"provider_id"`
-	}
-	err := im.tx.SelectContext(im.ctx, &ls, `
-		SELECT x.batch_id, x.claim_id, x.part, c.client_id, x.line_ids, x.frequency, x.provider_id
-		FROM batch_x12_claims x
-		JOIN batch_providers bp ON bp.batch_id = x.batch_id AND bp.provider_id = x.provider_id
-		JOIN claims c ON c.id = x.claim_id
-		WHERE x.clm01 = $1 AND `+payeeMatchSQL("bp", "$2", "$3")+`
-		ORDER BY x.batch_id DESC`, clm01, who.npi, who.tin)
+	ls, err := im.payeeLoops(clm01, who)
 	if err != nil {
 		return nil, "", err
 	}
@@ -615,6 +605,46 @@ func (im *importer) findLoop(clm01 string, who payee) (*sentLoop, string, error)
 		}
 	}
 	return &ls[0].sentLoop, "", nil
+}
+
+// agencyLoop is a loop sent with its agency.
+type agencyLoop struct {
+	sentLoop
+	ProviderID int64 `db:"provider_id"`
+}
+
+// payeeLoops are the loops sent with clm01 for the payee who, latest batch
+// first (findLoop).
+func (im *importer) payeeLoops(clm01 string, who payee) ([]agencyLoop, error) {
+	var ls []agencyLoop
+	err := im.tx.SelectContext(im.ctx, &ls, `
+		SELECT x.batch_id, x.claim_id, x.part, c.client_id, x.line_ids, x.frequency, x.provider_id
+		FROM batch_x12_claims x
+		JOIN batch_providers bp ON bp.batch_id = x.batch_id AND bp.provider_id = x.provider_id
+		JOIN claims c ON c.id = x.claim_id
+		WHERE x.clm01 = $1 AND `+payeeMatchSQL("bp", "$2", "$3")+`
+		ORDER BY x.batch_id DESC`, clm01, who.npi, who.tin)
+	return ls, err
+}
+
+// claimsAgency is the one agency every claim of a payment to who matched,
+// as findLoop matches them; 0 when one matched none, or they matched
+// several agencies, or the payment has no claim.
+func (im *importer) claimsAgency(claims []x12.ClaimPayment, who payee) (int64, error) {
+	agency := int64(0)
+	for _, c := range claims {
+		ls, err := im.payeeLoops(c.ClaimID, who)
+		if err != nil || len(ls) == 0 {
+			return 0, err
+		}
+		for _, l := range ls {
+			if agency != 0 && l.ProviderID != agency {
+				return 0, nil
+			}
+			agency = l.ProviderID
+		}
+	}
+	return agency, nil
 }
 
 func (im *importer) loopOf(batchID, claimID int64, part int) (*sentLoop, error) {
@@ -848,6 +878,12 @@ func (im *importer) post835(rem x12.Remittance) error {
 		return fmt.Errorf("record 835 payment: %w", err)
 	}
 	im.payments = append(im.payments, pendingPayment{id: paymentID, who: who, claims: rem.Claims})
+	var agency int64
+	if len(rem.Adjustments) > 0 {
+		if agency, err = im.claimsAgency(rem.Claims, who); err != nil {
+			return fmt.Errorf("record PLB: %w", err)
+		}
+	}
 	for i, plb := range rem.Adjustments {
 		amount, err := cents(plb.Amount, "PLB amount")
 		if err != nil {
@@ -865,13 +901,18 @@ func (im *importer) post835(rem x12.Remittance) error {
 		// (payeeProviderSQL): read by the agencies' NPI and tax id today,
 		// a payment under the NPI an agency's claims went out with, changed
 		// since, posted its claims to the agency and charged its PLB to
-		// nobody, or to the agency holding that NPI now (a review). PLB01
-		// is the agency only when the payee names none.
+		// nobody, or to the agency holding that NPI now (a review). A payee
+		// that names several agencies (an NPI one agency had and another
+		// took since, each billing under it) is the one every claim of the
+		// payment matched, where the PLB was charged to nobody and each
+		// agency's reconciliation missed what was withheld from its
+		// payment (a black-box re-check). PLB01 is the agency only when
+		// the payee names none.
 		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_provider_adjustments (payment_id, seq, provider_ref, provider_id, fiscal_date,
 				reason, reference, amount)
-			VALUES ($1, $2, $3, CASE WHEN $8 <> '' OR $9 <> '' THEN `+payeeProviderSQL("$8", "$9")+`
+			VALUES ($1, $2, $3, CASE WHEN $8 <> '' OR $9 <> '' THEN COALESCE(`+payeeProviderSQL("$8", "$9")+`, NULLIF($10::bigint, 0))
 				ELSE `+payeeProviderSQL("$3", "''")+` END, $4, $5, NULLIF($6, ''), $7)`,
-			paymentID, i+1, plb.Provider, fiscal, plb.Reason, plb.Reference, amount, who.npi, who.tin); err != nil {
+			paymentID, i+1, plb.Provider, fiscal, plb.Reason, plb.Reference, amount, who.npi, who.tin, agency); err != nil {
 			return fmt.Errorf("record PLB: %w", err)
 		}
 	}

@@ -273,3 +273,59 @@ func TestPayerPayeeUnderTheAgencysNewNPI(t *testing.T) {
 	f = w.importFile(sim.file835(remit{NPI: "1234567893", Trace: "EFT-N3", Claims: []clp{{CLM: ecra, Status: "22", CCN: "PCN-N"}}}))
 	assert.Equal(t, 0, f.Summary.Matched)
 }
+
+// A PLB whose payee NPI went out for two agencies (one agency's former
+// NPI, taken by another since, each with a batch frozen under it) names
+// neither by itself; when every claim of its payment matched one agency,
+// it is that agency's, as those claims are. It was charged to nobody, so
+// each agency's reconciliation missed the money withheld from its
+// payment (a black-box re-check). A payment of both agencies' claims, or
+// of none, still names nobody.
+func TestPayerAdjustmentOfAnNPITwoAgenciesHeldIsThePaymentsClaims(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+	w.mhwAuthorize(w.hvr(), "Yilmaz", 100, day(-30), day(30))
+	ecraID, hvrID := w.demo.Providers["ECRA"], w.demo.Providers["HVR"]
+	w.submitAs(w.ecra(), w.mhwClaim("NPI2-E1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	w.submitAs(w.ecra(), w.mhwClaim("NPI2-E2", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-9), 4, "29.00")))
+	w.submitAs(w.hvr(), w.mhwClaim("NPI2-H1", "Yilmaz", "Brandt", []string{"F20.9"}, line("MHW-RA", day(-10), 4, "29.00")))
+	sent1 := readSent(t, w.export(w.batch(billing.RouteMedicaid837P, day(0)).ID))
+	e1, e2 := sent1.claim(t, "NPI2-E1"), sent1.claim(t, "NPI2-E2")
+	shared := e1.NPI
+
+	// ECRA's NPI changes; HVR takes ECRA's former one and bills under it.
+	_, err := w.db.ExecContext(t.Context(), `UPDATE providers SET npi = '1992753883' WHERE id = $1`, ecraID)
+	require.NoError(t, err)
+	_, err = w.db.ExecContext(t.Context(), `UPDATE providers SET npi = $1 WHERE id = $2`, shared, hvrID)
+	require.NoError(t, err)
+	w.submitAs(w.hvr(), w.mhwClaim("NPI2-H2", "Yilmaz", "Brandt", []string{"F20.9"}, line("MHW-RA", day(-8), 4, "29.00")))
+	sent2 := readSent(t, w.export(w.batch(billing.RouteMedicaid837P, day(0)).ID))
+	h2 := sent2.claim(t, "NPI2-H2")
+	require.Equal(t, shared, h2.NPI)
+	h1 := sent1.claim(t, "NPI2-H1")
+	h1.NPI = shared
+
+	withheld := func(ref string) []plb { return []plb{{NPI: shared, Reason: "WO", Ref: ref, Amount: dec("1.00")}} }
+	w.importFile(newPayerSim().file835(
+		remit{NPI: shared, Trace: "NPI2-EFT1", Claims: []clp{{CLM: e1, Status: "1", CCN: "PCN-E1"}}, PLB: withheld("ECRA")},
+		remit{NPI: shared, Trace: "NPI2-EFT2", Claims: []clp{{CLM: h2, Status: "1", CCN: "PCN-H2"}}, PLB: withheld("HVR")},
+		remit{NPI: shared, Trace: "NPI2-EFT3", PLB: withheld("NONE")},
+		remit{NPI: shared, Trace: "NPI2-EFT4", Claims: []clp{{CLM: e2, Status: "1", CCN: "PCN-E2"}, {CLM: h1, Status: "1", CCN: "PCN-H1"}},
+			PLB: withheld("BOTH")}))
+	for _, n := range []string{"NPI2-E1", "NPI2-E2", "NPI2-H1", "NPI2-H2"} {
+		require.Equal(t, billing.PayerPaid, w.payerOf(w.claimID(n)).Status, n)
+	}
+	var rows []struct {
+		Reference  string `db:"reference"`
+		ProviderID *int64 `db:"provider_id"`
+	}
+	require.NoError(t, w.db.SelectContext(t.Context(), &rows, `SELECT reference, provider_id FROM payer_provider_adjustments`))
+	got := map[string]*int64{}
+	for _, r := range rows {
+		got[r.Reference] = r.ProviderID
+	}
+	require.Len(t, got, 4)
+	for ref, want := range map[string]*int64{"ECRA": &ecraID, "HVR": &hvrID, "NONE": nil, "BOTH": nil} {
+		assert.Equal(t, want, got[ref], ref)
+	}
+}
