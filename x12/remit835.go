@@ -517,6 +517,11 @@ func (p *remitParser) afterClaims(s Segment, at int, fail func(string, ...any) e
 	return fail("%s is not expected here (loop order)", s.ID)
 }
 
+// signed reports whether an amount carries a minus sign, zero included:
+// where the guide allows no sign, -0.00 is refused as -14.50 is (a
+// black-box re-check imported BPR02 -0.00 and -0).
+func signed(v string) bool { return strings.HasPrefix(v, "-") }
+
 func (p *remitParser) bpr(s Segment, fail func(string, ...any) error) error {
 	switch {
 	case !codesBPR01[s.Element(1)]:
@@ -527,8 +532,8 @@ func (p *remitParser) bpr(s Segment, fail func(string, ...any) error) error {
 		return fail("BPR04 %q is not a payment method code", s.Element(4))
 	}
 	total := decimalOf(s.Element(2))
-	if total.IsNegative() {
-		return fail("BPR02 is negative: it is the amount, never signed; a debit says so in BPR03 (D)")
+	if signed(s.Element(2)) {
+		return fail("BPR02 is signed: it is the amount, never signed; a debit says so in BPR03 (D)")
 	}
 	// H (notification only) and NON (non-payment data) say no money moves:
 	// the guide uses them only when BPR02 is zero, remittance without a
@@ -614,7 +619,7 @@ func (p *remitParser) clp(s Segment, at int, fail func(string, ...any) error) er
 	switch {
 	case status == ClaimReversal && (charge.IsPositive() || paid.IsPositive()):
 		return fail("CLP02 22 is a reversal: CLP03 and CLP04 carry the amounts it takes back, negative, not positive")
-	case status != ClaimReversal && (charge.IsNegative() || paid.IsNegative()):
+	case status != ClaimReversal && (signed(s.Element(3)) || signed(s.Element(4))):
 		return fail("CLP02 %s is not a reversal: CLP03 and CLP04 may not be negative (a payment is taken back with CLP02 22)", status)
 	case status == ClaimDenied && !paid.IsZero():
 		return fail("CLP02 4 is a denial: CLP04 must be zero")
@@ -695,7 +700,7 @@ func (p *remitParser) svc(s Segment, at int, fail func(string, ...any) error) er
 		switch status := p.claim.Status; {
 		case status == ClaimReversal && (ln.Charge.IsPositive() || ln.Paid.IsPositive()):
 			return fail("SVC of a reversal (CLP02 22): SVC02 and SVC03 carry the amounts it takes back, negative, not positive")
-		case status != ClaimReversal && (ln.Charge.IsNegative() || ln.Paid.IsNegative()):
+		case status != ClaimReversal && (signed(s.Element(2)) || signed(s.Element(3))):
 			return fail("SVC of CLP02 %s: SVC02 and SVC03 may not be negative (a payment is taken back with CLP02 22)", status)
 		case status == ClaimDenied && !ln.Paid.IsZero():
 			return fail("SVC of a denial (CLP02 4): SVC03 must be zero")

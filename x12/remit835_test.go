@@ -292,6 +292,11 @@ func TestRemittanceRefused(t *testing.T) {
 		// And a line's take its claim's (a re-check: a payment's line of
 		// −29.00 and a denial's line paying showed on the advice).
 		{"payment's line negative", full, "SVC*HC:S5125*80.00*80.00**4", "SVC*HC:S5125*-80.00*-80.00**4", 18, "SVC", "may not be negative", "", ""},
+		// Nor is a zero signed where no sign is allowed: BPR02 -0.00 and a
+		// payment's -0 were taken (a black-box re-check).
+		{"payment of minus zero", full, "BPR*I*160.00*", "BPR*I*-0.00*", 4, "BPR", "BPR02 is signed", "", ""},
+		{"denial paying minus zero", mixed, "CLP*RSS-2003*4*75.00*0*", "CLP*RSS-2003*4*75.00*-0*", 30, "CLP", "CLP02 4 is not a reversal", "", ""},
+		{"payment's line paying minus zero", full, "SVC*HC:S5125*80.00*80.00**4", "SVC*HC:S5125*80.00*-0.00**4", 18, "SVC", "may not be negative", "", ""},
 		{"reversal's line positive", reversal, "SVC*HC:S5125*-80.00*-80.00**-4", "SVC*HC:S5125*80.00*80.00**-4", 14, "SVC", "negative, not positive", "", ""},
 		{"unknown CLP02", full, "CLP*RSS-1001*1*", "CLP*RSS-1001*9*", 14, "CLP", "CLP02 \"9\" is not a claim status code", "", ""},
 		{"CLP charge not a number", full, "CLP*RSS-1001*1*160.00", "CLP*RSS-1001*1*1G0.00", 14, "CLP", "CLP03 is not a decimal", "", ""},
