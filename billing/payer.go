@@ -467,7 +467,14 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 		sets = append(sets, x12.SetAck{SetID: ack.GroupID, Status: ack.UnnamedSetStatus(), Errors: ack.GroupErrors})
 	}
 	posted := false
-	for _, set := range sets {
+	for i, set := range sets {
+		// A set no AK2 names is answered by AK9: its code is the group's,
+		// as the file held it (AK9:R), where "R" read as IK5:R on its
+		// claims, a code the 999 never carried (a black-box re-check).
+		code := set.Status
+		if i >= len(ack.Sets) {
+			code = "AK9:" + ack.GroupStatus
+		}
 		st, ok := x12.ControlNumber(set.Control)
 		var stv, batch, reason any = nil, nil, UnmatchedBatch
 		if ok {
@@ -499,7 +506,7 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 		}
 		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_set_acks (file_id, seq, group_control, set_control, st_control, batch_id,
 				code, accepted, errors, claim_errors, unmatched_reason, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			im.fileID, im.next(), ack.GroupControl, set.Control, stv, batch, set.Status, set.Accepted() && ack.GroupAccepted(),
+			im.fileID, im.next(), ack.GroupControl, set.Control, stv, batch, code, set.Accepted() && ack.GroupAccepted(),
 			pq.StringArray(codes), string(byClaim), reason, reported); err != nil {
 			return fmt.Errorf("record 999 set: %w", err)
 		}

@@ -506,7 +506,8 @@ const payerLoopQuery = `
 	       -- told apart by its number, and finance reads them on the file
 	       -- (a payer black-box re-check found another agency's claim
 	       -- numbered alike read them).
-	       (SELECT ARRAY['IK5:' || a.code] || a.errors || CASE WHEN a.claim_errors ? x.clm01
+	       -- A set no AK2 named holds AK9's code whole (AK9:R).
+	       (SELECT ARRAY[CASE WHEN a.code LIKE 'AK9:%' THEN a.code ELSE 'IK5:' || a.code END] || a.errors || CASE WHEN a.claim_errors ? x.clm01
 	                   AND NOT EXISTS (SELECT 1 FROM batch_x12_claims y WHERE y.batch_id = x.batch_id AND y.clm01 = x.clm01
 	                                   AND (y.claim_id, y.part) <> (x.claim_id, x.part)
 	                                   AND payer_loop_set(y.batch_id, y.claim_id, y.part) = a.st_control)

@@ -353,6 +353,48 @@ func TestPayer999GroupVerdictAnswersTheSetsNoAK2Names(t *testing.T) {
 	}
 }
 
+// A set no AK2 names takes its group's verdict, and shows the code the
+// file held for it, AK9's: a group rejected whole read "IK5:R" on its
+// claims and the file's page, a code the 999 never carried, and finance
+// looked for an IK5 there was none of (a black-box re-check). A set an
+// AK2 names keeps its IK5.
+func TestPayer999SetNoAK2NamesShowsTheGroupsCode(t *testing.T) {
+	t.Run("group rejected whole", func(t *testing.T) {
+		w, _, sent := oneClaimSent(t, "AK9-1")
+		f, err := w.b.ImportPayerFile(w.finance(), newPayerSim().wrap("FA", "999", "005010X231A1", []string{
+			"AK1*HC*" + sent.GS + "*005010X222A1", "AK9*R*1*1*0"}))
+		require.NoError(t, err)
+		p := w.payerOf(w.claimID("AK9-1"))
+		require.NotNil(t, p)
+		assert.Equal(t, billing.PayerRejected, p.Status)
+		assert.Equal(t, []string{"AK9:R"}, p.StatusCodes)
+		d, err := w.b.PayerFile(w.finance(), f.ID)
+		require.NoError(t, err)
+		require.Len(t, d.SetAcks, 1)
+		assert.Equal(t, "AK9:R", d.SetAcks[0].Code)
+	})
+	t.Run("one set named", func(t *testing.T) {
+		w, ids, sent := threeClaimsInTwoSets(t, "AK9N")
+		f, err := w.b.ImportPayerFile(w.finance(), newPayerSim().wrap("FA", "999", "005010X231A1", []string{"AK1*HC*" + sent.GS + "*005010X222A1",
+			"AK2*837*" + sent.STs[0] + "*005010X222A1", "IK5*R*5", "AK9*R*2*2*0"}))
+		require.NoError(t, err)
+		for _, c := range sent.Claims {
+			want := []string{"AK9:R"}
+			if c.ST == sent.STs[0] {
+				want = []string{"IK5:R", "5"}
+			}
+			assert.Equal(t, want, w.payerOf(ids[c.CLM01]).StatusCodes, "%s (set %s)", c.CLM01, c.ST)
+		}
+		d, err := w.b.PayerFile(w.finance(), f.ID)
+		require.NoError(t, err)
+		var codes []string
+		for _, a := range d.SetAcks {
+			codes = append(codes, a.Code)
+		}
+		assert.Equal(t, []string{"R", "AK9:R"}, codes)
+	})
+}
+
 // A download, an advice and a reconciliation each need one connection at a
 // time: each held its read while the audit (and the advice's Medicaid
 // answers) took a second, so with every connection of the pool held by one
