@@ -941,8 +941,9 @@ type pendingPayment struct {
 // was kept aside, and the reversal then left the claim reversed and open
 // though the payer had paid it again (black-box passes: in one set, then
 // in two sets of one file). A reversal that finds nothing to undo while a
-// payment of the file carries its CLP07 waits for that payment: the
-// payments its CLP07 names are posted, then it, then the other payments.
+// payment of the file carries its CLP07 (or the REF*F8 it reads first:
+// reversalTarget) waits for that payment: the payments it names are
+// posted, then it, each waiting reversal in turn, then the other payments.
 // The payer may take back in one file the very payment it makes there
 // (the two netted in BPR02): posted first, the reversal undid nothing and
 // the payment stood, the claim reading paid for money the agency did not
@@ -961,6 +962,7 @@ func (im *importer) postClaimPayments() error {
 	}
 	var waiting, payments []claimAt
 	named := map[ccnOf][]decimal.Decimal{} // what the waiting reversals of each CLP07 take back
+	waitOn := map[claimAt]string{}         // the number each waiting reversal waits on
 	for k := range im.payments {
 		p := &im.payments[k]
 		for i := range p.claims {
@@ -974,6 +976,7 @@ func (im *importer) postClaimPayments() error {
 			}
 			if wait != "" {
 				waiting = append(waiting, claimAt{p, i})
+				waitOn[claimAt{p, i}] = wait
 				k := ccnOf{p.who, wait}
 				named[k] = append(named[k], p.claims[i].Paid.Neg())
 			}
@@ -1038,12 +1041,27 @@ func (im *importer) postClaimPayments() error {
 		}
 		chosen[c] = true
 	}
+	// Each waiting reversal is posted right after the payments it names,
+	// in file order: a chain of re-adjudications (a reversal naming by
+	// REF*F8 the correction of the one before) undoes each correction
+	// before the next posts; all corrections posted first, the second met
+	// the first standing and was kept aside (a black-box re-check).
 	isNamed := func(c claimAt) bool { return chosen[c] }
-	if err := post(payments, isNamed); err != nil {
-		return err
-	}
-	if err := post(waiting, func(claimAt) bool { return true }); err != nil {
-		return err
+	posted := map[claimAt]bool{}
+	for _, r := range waiting {
+		k := ccnOf{r.p.who, waitOn[r]}
+		if err := post(payments, func(c claimAt) bool {
+			if !chosen[c] || posted[c] || (ccnOf{c.p.who, c.p.claims[c.i].PayerControl}) != k {
+				return false
+			}
+			posted[c] = true
+			return true
+		}); err != nil {
+			return err
+		}
+		if err := post([]claimAt{r}, func(claimAt) bool { return true }); err != nil {
+			return err
+		}
 	}
 	return post(payments, func(c claimAt) bool { return !isNamed(c) })
 }
@@ -1397,10 +1415,18 @@ func (im *importer) reversalTarget(paymentID int64, who payee, c *x12.ClaimPayme
 		// one their correction replaces (a black-box re-check found both
 		// kept aside, the old amount and number standing); one mirroring
 		// such a payment too is read as the payer taking that payment back.
+		// A REF*F8 naming no standing posting but a payment of this file
+		// (the payer re-adjudicating twice in one file, each reversal
+		// under the new number) waits for that payment, which it then
+		// undoes: waiting on its own number undid the second correction,
+		// the first standing (a black-box re-check).
 		if mayDefer && im.paidInFile(ccn, who) {
 			if f8 := originalRef(c); f8 != "" && f8 != ccn {
 				if target, err = byNumber(f8); err != nil || target != nil {
 					return target, f8, "", "", err
+				}
+				if im.paidInFile(f8, who) {
+					return nil, "", "", f8, nil
 				}
 			} else if l != nil && !im.mirroredInFile(ccn, who, c.Paid.Neg()) {
 				if target, err = im.mirroredStanding(l, c); err != nil || target != nil {

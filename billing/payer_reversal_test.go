@@ -547,3 +547,53 @@ func TestPayerReversalAndCorrectionUnderOneNewNumberEveryWay(t *testing.T) {
 		}
 	}
 }
+
+// A payer re-adjudicating a claim more than once in one 835 sends each
+// reversal under the new number with REF*F8 naming the adjustment it takes
+// back, a payment of the same file: each reversal waits for that payment,
+// then undoes it, so the chain posts in order and the last correction
+// stands. The second reversal waited on its own correction instead,
+// undid it and left the first correction standing (a black-box re-check:
+// the claim read the reversed number and amount, the reconciliation the
+// correction's).
+func TestPayerReAdjudicatedTwiceInOneFileEachUnderANewNumber(t *testing.T) {
+	adj := func(a string) []cas { return []cas{{Group: "CO", CARC: "45", Amount: dec(a)}} }
+	for _, steps := range []int{2, 3} {
+		t.Run(fmt.Sprintf("%d re-adjudications", steps), func(t *testing.T) {
+			w, b, sent := oneClaimSent(t, "TWICE")
+			c := sent.claim(t, "TWICE")
+			id := w.claimID("TWICE")
+			sim := newPayerSim()
+			w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "TWICE-EFT1", Claims: []clp{{CLM: c, Status: "1", CCN: "ICN-ORIG"}}}))
+
+			var claims []clp
+			prev, prevCAS := "ICN-ORIG", []cas(nil)
+			var last clp
+			for i := 1; i <= steps; i++ {
+				ccn := fmt.Sprintf("ICN-ADJ%d", i)
+				corr := clp{CLM: c, Status: "1", CCN: ccn, Claim: adj(fmt.Sprintf("%d.00", i+2))}
+				claims = append(claims, clp{CLM: c, Status: "22", CCN: ccn, F8: prev, Claim: prevCAS}, corr)
+				prev, prevCAS, last = ccn, corr.Claim, corr
+			}
+			f := w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "TWICE-EFT2", Claims: claims}))
+			assert.Empty(t, w.reasons(f.ID))
+			_, want := last.amounts()
+			p := w.payerOf(id)
+			assert.Equal(t, billing.PayerPaid, p.Status)
+			assert.Equal(t, want.StringFixed(2), p.Paid.String(), "the last correction stands")
+			require.NotNil(t, p.PayerCCN)
+			assert.Equal(t, prev, *p.PayerCCN)
+			rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+			require.NoError(t, err)
+			assert.Equal(t, want.StringFixed(2), rec.Totals.Paid.String())
+			assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
+
+			// The payer takes the last correction back by its number.
+			back := last
+			back.Status = "22"
+			f = w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "TWICE-EFT3", Claims: []clp{back}}))
+			assert.Empty(t, w.reasons(f.ID))
+			assert.Equal(t, billing.PayerReversed, w.payerOf(id).Status)
+		})
+	}
+}
