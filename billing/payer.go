@@ -43,19 +43,20 @@ const (
 // Reasons an item of a payer file matched nothing of ours, or was kept
 // without posting.
 const (
-	UnmatchedBatch         = "unknown_batch"        // 999: no batch sent that group and set; 277CA: a rejection above the claims whose 2200B TRN02 names no batch
-	UnmatchedClaim         = "unknown_claim"        // 277CA/835: no CLM loop sent with that CLM01
-	UnmatchedLine          = "unknown_line"         // 835: REF*6R names no line of the matched loop
-	UnmatchedClaimLine     = "claim_unmatched"      // 835: the line's claim did not match
-	UnmatchedNothingToUndo = "nothing_to_reverse"   // 835: a reversal of no current posting
-	UnmatchedAlreadyPosted = "already_posted"       // 835: a second payment of a loop not reversed first
-	UnmatchedKeptAside     = "reverses_kept_aside"  // 835: a reversal of a second payment kept, not posted
-	UnmatchedOtherClaim    = "reverses_other_claim" // 835: a reversal whose CLP07 names a payment of a claim its CLP01 does not name
-	UnmatchedPayee         = "ambiguous_payee"      // 277CA/835: agencies share the CLM01 and the payer names none of them alone
-	UnmatchedUnknownPayee  = "unknown_payee"        // 277CA/835: the CLM01 was sent, by no agency the payer names as payee
-	UnmatchedUnbalanced    = "lines_out_of_balance" // 835: the claim's SVCs do not add up to its CLP (Σ SVC02 ≠ CLP03, Σ SVC03 − claim CAS ≠ CLP04)
-	UnmatchedVoidPaid      = "void_paid"            // 835: money paid on a void's loop (frequency 8), which a payer answers by reversing the original
-	UnmatchedVoidDenied    = "void_denied"          // 835: a claim of a void's own paying nothing: the payer turned the void away (payer_loop_rejected)
+	UnmatchedBatch            = "unknown_batch"            // 999: no batch sent that group and set; 277CA: a rejection above the claims whose 2200B TRN02 names no batch
+	UnmatchedClaim            = "unknown_claim"            // 277CA/835: no CLM loop sent with that CLM01
+	UnmatchedLine             = "unknown_line"             // 835: REF*6R names no line of the matched loop
+	UnmatchedClaimLine        = "claim_unmatched"          // 835: the line's claim did not match
+	UnmatchedNothingToUndo    = "nothing_to_reverse"       // 835: a reversal of no current posting
+	UnmatchedAlreadyPosted    = "already_posted"           // 835: a second payment of a loop not reversed first
+	UnmatchedKeptAside        = "reverses_kept_aside"      // 835: a reversal of a second payment kept, not posted
+	UnmatchedOtherClaim       = "reverses_other_claim"     // 835: a reversal whose CLP07 names a payment of a claim its CLP01 does not name
+	UnmatchedPayee            = "ambiguous_payee"          // 277CA/835: agencies share the CLM01 and the payer names none of them alone
+	UnmatchedUnknownPayee     = "unknown_payee"            // 277CA/835: the CLM01 was sent, by no agency the payer names as payee
+	UnmatchedUnbalanced       = "lines_out_of_balance"     // 835: the claim's SVCs do not add up to its CLP (Σ SVC02 ≠ CLP03, Σ SVC03 − claim CAS ≠ CLP04)
+	UnmatchedVoidPaid         = "void_paid"                // 835: money paid on a void's loop (frequency 8), which a payer answers by reversing the original
+	UnmatchedVoidDenied       = "void_denied"              // 835: a claim of a void's own paying nothing: the payer turned the void away (payer_loop_rejected)
+	UnmatchedReversalMismatch = "reversal_amount_mismatch" // 835: a reversal whose CLP03/CLP04 do not mirror (negated) the posting it would undo
 )
 
 // PayerFile is one imported payer file and what it posted.
@@ -1133,6 +1134,26 @@ func (im *importer) mirroredStanding(l *sentLoop, c *x12.ClaimPayment) (*posting
 	return im.current("p.batch_id = $1 AND p.claim_id = $2 AND p.part = $3", l.BatchID, l.ClaimID, l.Part)
 }
 
+// mirrors reports whether a reversal of charge and paid (negative) takes
+// back exactly the posting id, or with whole every part of its loop that
+// stands (splitTarget).
+func (im *importer) mirrors(id int64, whole bool, charge, paid decimal.Decimal) (bool, error) {
+	where := `p.id = $1`
+	if whole {
+		where = `(p.batch_id, p.claim_id, p.part) = (SELECT batch_id, claim_id, part FROM payer_claim_payments WHERE id = $1)
+		  AND p.unmatched_reason IS NULL AND NOT p.reversal AND ` + standsP
+	}
+	var sum struct {
+		Charge decimal.NullDecimal `db:"charge"`
+		Paid   decimal.NullDecimal `db:"paid"`
+	}
+	if err := im.tx.GetContext(im.ctx, &sum, `SELECT sum(p.charge) AS charge, sum(p.paid) AS paid FROM payer_claim_payments p WHERE `+where,
+		id); err != nil {
+		return false, fmt.Errorf("reversed posting: %w", err)
+	}
+	return sum.Charge.Decimal.Equal(charge.Neg()) && sum.Paid.Decimal.Equal(paid.Neg()), nil
+}
+
 // standsP is the condition that posting p is not undone: no reversal
 // names it, and no reversal of a whole split payment (reverses_whole,
 // migration 00058) names another posting of its loop made after it (the
@@ -1157,10 +1178,9 @@ const currentPostingQuery = `
 // one payment or across payments: the loop's postings that stand): the
 // part of that amount, latest first, when it is not also their sum; else
 // every part (whole), as the payer mostly takes a split claim back with
-// one CLP, and as a reversal whose amount mirrors nothing undoes the
-// whole posting it names (the parts are one posting; the latest part
-// alone left the claim reading more paid than the payer's net, a
-// black-box re-check). A target not split is undone alone. A part the
+// one CLP (the parts are one posting; the latest part alone left the
+// claim reading more paid than the payer's net, a black-box re-check); a
+// reversal of an amount that mirrors nothing is then kept aside (mirrors). A target not split is undone alone. A part the
 // reversal's CLP07 (ccn: or the REF*F8 that found the target) names
 // alone, of the amount it takes back, is the one undone: parts paid across 835s each carry their own number, and
 // choosing by amount alone took back the latest part of it, another line's
@@ -1560,6 +1580,18 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		id, all, err := im.splitTarget(target, paid, by)
 		if err != nil {
 			return "", err
+		}
+		// A reversal takes back what the posting it undoes paid: one
+		// whose CLP03 and CLP04 do not mirror it is the payer's to
+		// explain, kept aside and undoing nothing. Taken, a −20.00
+		// reversal undid a 29.00 payment and the 9.00 showed nowhere, the
+		// claim and advice reading one amount and the reconciliation
+		// another (a black-box re-check).
+		if mirrors, err := im.mirrors(id, all, charge, paid); err != nil {
+			return "", err
+		} else if !mirrors {
+			reason = UnmatchedReversalMismatch
+			break
 		}
 		reverses, whole = id, all
 		if l == nil || l.BatchID != target.BatchID || l.ClaimID != target.ClaimID || l.Part != target.Part {

@@ -555,7 +555,10 @@ func TestPayerCorrectionBeforeItsReversalInTwoSets(t *testing.T) {
 // same file is posted. It undid the latest part only: the claim read half
 // paid and the correction was kept aside as a second payment (a
 // black-box pass). One part taken back by its own amount undoes that part
-// alone.
+// alone. One of an amount neither a part's nor their sum is kept aside
+// (reversal_amount_mismatch) and undoes nothing: it undid the whole
+// posting, the 835's amounts and the reconciliation apart (a black-box
+// re-check).
 func TestPayerSplitClaimReversedWhole(t *testing.T) {
 	w := newWorld(t)
 	w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
@@ -586,10 +589,11 @@ func TestPayerSplitClaimReversedWhole(t *testing.T) {
 		{CLM: one, Status: "1", CCN: "ICN-SPW1C", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("1.50")}}},
 		{CLM: part(two, 0), Status: "22", CCN: "ICN-SPW2"},
 		// An amount that is neither a part's nor their sum (the first
-		// part's line with the second's CAS): the whole posting is undone.
+		// part's line with the second's CAS): kept aside, nothing undone.
 		{CLM: part(three, 0), Status: "22", CCN: "ICN-SPW3", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("9.00")}}},
 	}}))
-	assert.Zero(t, f.Summary.Unmatched, "the reversals undo what they name and the correction is posted")
+	assert.Equal(t, []string{"claim_payment SPW-3 reversal_amount_mismatch"}, w.reasons(f.ID),
+		"the other reversals undo what they name and the correction is posted")
 	p := w.payerOf(c.ID)
 	assert.Equal(t, billing.PayerPaid, p.Status)
 	assert.Equal(t, "42.00", p.Paid.String(), "the correction alone stands")
@@ -598,12 +602,12 @@ func TestPayerSplitClaimReversedWhole(t *testing.T) {
 	assert.Equal(t, "14.50", q.LinesPaid[d.Lines[1].ID].String())
 	assert.Equal(t, "0.00", q.LinesPaid[d.Lines[0].ID].String(), "the first part's line was taken back")
 	r := w.payerOf(e.ID)
-	assert.Equal(t, billing.PayerReversed, r.Status, "both parts undone")
-	assert.Equal(t, "0.00", r.Paid.String())
+	assert.Equal(t, billing.PayerPaid, r.Status, "both parts stand")
+	assert.Equal(t, "43.50", r.Paid.String())
 	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
 	require.NoError(t, err)
 	require.Len(t, rec.Rows, 1)
-	assert.Equal(t, "80.00", rec.Rows[0].Paid.String(), "every posting, reversals included: 42.00, 43.50 - 29.00, 43.50 - 20.00")
+	assert.Equal(t, "100.00", rec.Rows[0].Paid.String(), "every posting, reversals included: 42.00, 43.50 - 29.00, 43.50")
 }
 
 // A claim's 277CA status is the one the payer made last, whatever order

@@ -597,3 +597,31 @@ func TestPayerReAdjudicatedTwiceInOneFileEachUnderANewNumber(t *testing.T) {
 		})
 	}
 }
+
+// A reversal takes back what the posting it undoes paid: CLP03 and CLP04
+// that do not mirror that posting (negated) are the payer's to explain,
+// so the reversal is kept aside and undoes nothing. Taken, a −20.00
+// reversal undid a 29.00 payment and the claim and advice read the
+// correction while the reconciliation counted the original, the 9.00
+// nowhere (a black-box re-check).
+func TestPayerReversalNotMirroringWhatItUndoesIsKeptAside(t *testing.T) {
+	for _, f8 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("F8 %v", f8), func(t *testing.T) {
+			w, _, sent := oneClaimSent(t, "MISMATCH")
+			c := sent.claim(t, "MISMATCH")
+			id := w.claimID("MISMATCH")
+			sim := newPayerSim()
+			w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "MIS-EFT1", Claims: []clp{{CLM: c, Status: "1", CCN: "ICN-ORIG"}}}))
+
+			rev := clp{CLM: c, Status: "22", CCN: "ICN-ORIG", Claim: []cas{{Group: "CO", CARC: "45", Amount: dec("9.00")}}}
+			if f8 {
+				rev.CCN, rev.F8 = "ICN-ADJ", "ICN-ORIG"
+			}
+			f := w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "MIS-EFT2", Claims: []clp{rev}}))
+			assert.Equal(t, []string{"claim_payment MISMATCH reversal_amount_mismatch"}, w.reasons(f.ID))
+			p := w.payerOf(id)
+			assert.Equal(t, billing.PayerPaid, p.Status)
+			assert.Equal(t, "29.00", p.Paid.String(), "the original stands")
+		})
+	}
+}
