@@ -3,7 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -128,9 +128,9 @@ func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
 	}
 	var shared, whole []int64
 	for _, st := range stays {
-		if st.Shared && !contains(shared, st.Episode) {
+		if st.Shared && !slices.Contains(shared, st.Episode) {
 			shared = append(shared, st.Episode)
-		} else if !st.Shared && !contains(whole, st.Episode) {
+		} else if !st.Shared && !slices.Contains(whole, st.Episode) {
 			whole = append(whole, st.Episode)
 		}
 	}
@@ -257,20 +257,11 @@ func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
 			}
 		}
 	}
-	sort.Slice(opened, func(i, j int) bool { return opened[i] < opened[j] })
+	slices.Sort(opened)
 	for _, ep := range opened {
 		if err := raiseToHoldings(ctx, ext, ep, s.ProviderID, s.Today, s.At); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func contains(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }

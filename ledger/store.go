@@ -460,8 +460,8 @@ func LockStayLife(ctx context.Context, ext pg.Ext, enrollmentID int64) error {
 // episode's limits to what its authorizations hold on today
 // (raiseToHoldings).
 func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string, on rss.Date, dollarCap *rss.Money, today rss.Date, at time.Time) (int64, error) {
-	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+episodeLifeKey("$1", "$2")+`)`, personID, program); err != nil {
-		return 0, fmt.Errorf("episode: %w", err)
+	if err := LockPersonEpisodeLife(ctx, ext, personID, program); err != nil {
+		return 0, err
 	}
 	// A stay begun by the day after an episode's last stay ended (a
 	// same-day readmission, a transfer the next day) is the same stay,
