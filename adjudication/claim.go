@@ -10,7 +10,7 @@ import (
 )
 
 // ClaimRuleSetVersion is stored with every adjudicated claim line.
-const ClaimRuleSetVersion = "claim-2026.12.11"
+const ClaimRuleSetVersion = "claim-2026.12.12"
 
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).
@@ -138,7 +138,14 @@ type LineFacts struct {
 	// DayUnitsCounted is what the client's counted lines of the service
 	// on the line's date hold already, the submission's earlier lines
 	// included: a day holds its units once, however they are split.
-	DayUnitsCounted    int             `json:"day_units_counted"`
+	DayUnitsCounted int `json:"day_units_counted"`
+	// DayMinutesCounted is what the client's counted lines of every
+	// service counted by time (Service.MinutesPerUnit) hold of the line's
+	// date, in minutes, the submission's earlier lines included: 24 hours
+	// of case management, 12 of life skills and 24 of child care for one
+	// client on one date were each within their own service's day and
+	// all paid (a claims black-box pass).
+	DayMinutesCounted  int             `json:"day_minutes_counted"`
 	EpisodeDollarsPaid decimal.Decimal `json:"episode_dollars_paid"`
 	// EpisodeUnitsHeld is what the episode's authorizations of the service
 	// hold (Authorization.Holds, every agency's) besides this one's unused
@@ -309,7 +316,7 @@ type lineRule struct {
 // lineDenials run in order; the first that fires sets the line's CARC,
 // every one is traced.
 var lineDenials = []lineRule{
-	{id: "C00", code: CodeClaimInvalidUnits, facts: []string{"line.units", "service.unit", "day_units_counted", "duplicate"},
+	{id: "C00", code: CodeClaimInvalidUnits, facts: []string{"line.units", "service.unit", "day_units_counted", "day_minutes_counted", "duplicate"},
 		eval: func(f *LineFacts) (string, string) {
 			if f.Line.Units <= 0 {
 				return CodeClaimInvalidUnits, count(f.Line.Units, "unit")
@@ -327,6 +334,13 @@ var lineDenials = []lineRule{
 			if most > 0 && !f.Duplicate && f.Line.Units+f.DayUnitsCounted > most {
 				return CodeClaimInvalidUnits, count(f.Line.Units, "unit") + " of " + f.Service.Unit + " on a date already billed " +
 					strconv.Itoa(f.DayUnitsCounted) + "; a day holds " + strconv.Itoa(most)
+			}
+			// And the client's day across the services counted by time:
+			// one person is given no more than 24 hours of services on a
+			// date, whichever services they are.
+			if m := f.Service.MinutesPerUnit(); m > 0 && !f.Duplicate && f.Line.Units*m+f.DayMinutesCounted > DayMinutes {
+				return CodeClaimInvalidUnits, count(f.Line.Units, "unit") + " of " + f.Service.Unit + " on a date the client's services counted by time already hold " +
+					hoursOf(f.DayMinutesCounted) + "; a day holds 24 hours"
 			}
 			return "", ""
 		}},

@@ -120,6 +120,25 @@ func TestDecideLineDenials(t *testing.T) {
 			status: LinePaid, units: 4, paid: "60.00", fullRule: true},
 		{name: "16/M53 97 quarter hours on one date", mutate: func(f *LineFacts) { f.Service.Unit = "15min"; f.Line.Units = 97 },
 			status: LineDenied, paid: "0", adjs: []adj{{CodeClaimInvalidUnits, "16", "M53", "60.00", 97}}, detail: "a day holds 96"},
+		// And the client's day across the services counted by time: 24
+		// hours of one and 12 of another for one client on one date were
+		// both paid (a claims black-box pass).
+		{name: "16/M53 four hours on a date whose other services hold 21 hours", mutate: func(f *LineFacts) {
+			f.Service.Unit, f.DayMinutesCounted = "hour", 21*60
+		}, status: LineDenied, paid: "0", adjs: denied(CodeClaimInvalidUnits, "16", "M53"),
+			detail: "4 units of hour on a date the client's services counted by time already hold 21 hours; a day holds 24 hours"},
+		{name: "four quarter hours filling the day's last hour", mutate: func(f *LineFacts) {
+			f.Service.Unit, f.DayMinutesCounted = "15min", 23*60
+		}, status: LinePaid, units: 4, paid: "60.00", fullRule: true},
+		{name: "16/M53 four quarter hours one minute short", mutate: func(f *LineFacts) {
+			f.Service.Unit, f.DayMinutesCounted = "15min", 23*60+1
+		}, status: LineDenied, paid: "0", adjs: denied(CodeClaimInvalidUnits, "16", "M53"), detail: "already hold 23 hours 1 minute"},
+		{name: "a duplicate is C07's, not the day's", mutate: func(f *LineFacts) {
+			f.Service.Unit, f.DayMinutesCounted, f.Duplicate = "hour", 24*60, true
+		}, status: LineDenied, paid: "0", adjs: denied(CodeClaimDuplicate, "18", ""), hits: []string{CodeClaimDuplicate}},
+		{name: "a day's stay takes no hours", mutate: func(f *LineFacts) {
+			f.Service.Unit, f.Line.Units, f.Line.Charge, f.DayMinutesCounted = "day", 1, dec("15.00"), 24*60
+		}, status: LinePaid, units: 1, paid: "15.00", fullRule: true},
 		{name: "16/M76 MHW without a diagnosis", base: paidMHWLine, mutate: func(f *LineFacts) { f.Diagnoses = 0 },
 			status: LineDenied, paid: "0", adjs: []adj{{CodeClaimInfoMissing, "16", "M76", "21.75", 3}}, hits: []string{CodeClaimInfoMissing}},
 		{name: "ATR needs no diagnosis", mutate: func(f *LineFacts) { f.Diagnoses = 0 },

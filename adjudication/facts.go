@@ -78,16 +78,33 @@ type Service struct {
 	RetiredOn time.Time `json:"retired_on,omitzero"`
 }
 
+// DayMinutes is what one day holds of a client's time: the counted lines of
+// the services counted by time (MinutesPerUnit) on one date hold no more
+// together (C00).
+const DayMinutes = 24 * 60
+
+// MinutesPerUnit is how much of a day one unit of the service takes, for a
+// service counted by time (an hour, a quarter hour); 0 for one counted
+// otherwise (a day's stay, a trip, a test) or not known, which takes no
+// hours of the client's day.
+func (s *Service) MinutesPerUnit() int {
+	switch s.Unit {
+	case "hour":
+		return 60
+	case "15min":
+		return 15
+	}
+	return 0
+}
+
 // UnitsPerDay is the most units of the service one day holds, 0 when its
 // unit has no such bound (a trip, a test) or is not known.
 func (s *Service) UnitsPerDay() int {
-	switch s.Unit {
-	case "day":
+	if s.Unit == "day" {
 		return 1
-	case "hour":
-		return 24
-	case "15min":
-		return 96
+	}
+	if m := s.MinutesPerUnit(); m > 0 {
+		return DayMinutes / m
 	}
 	return 0
 }

@@ -219,6 +219,18 @@ func count(n int, thing string) string {
 	return strconv.Itoa(n) + " " + thing + "s"
 }
 
+// hoursOf is a span of minutes in words: "22 hours 30 minutes", "45 minutes".
+func hoursOf(minutes int) string {
+	h, m := minutes/60, minutes%60
+	switch {
+	case h == 0:
+		return count(m, "minute")
+	case m == 0:
+		return count(h, "hour")
+	}
+	return count(h, "hour") + " " + count(m, "minute")
+}
+
 // QualificationText is a reason Qualified or MayRender gave, in words
 // with its code after them ("... (no_qualifying_path)"), and the records
 // waiting for verification it names kept: a provider read the bare code

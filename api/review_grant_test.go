@@ -281,3 +281,60 @@ func TestDayUnitsFitTheirDayAcrossLinesAndClaims(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, []string{"", ""}, codes(claim("DAY-E", 45, 44)), "the void gave 90 back")
 }
+
+// And a client's day holds 24 hours across the services counted by time:
+// 24 hours of case management, 12 of life skills and 24 of child care for
+// one client on one date were each within their own service's day and
+// all paid (a claims black-box pass). A day's stay or a trip takes none of
+// the hours, and a void gives its hours back.
+func TestClientsDayHoldsTwentyFourHoursAcrossServices(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	r := e.post(keyHRA, "/v1/care-plans", map[string]any{"client_id": c.Client, "program_code": "ATR", "kind": "rss_care_plan",
+		"start_date": day(-10), "end_date": day(90), "services": []map[string]any{{"service_code": "ATR-LS"}, {"service_code": "ATR-CC"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, -10, 9}, itGrant{"ATR-LS", 48, -10, 9}, itGrant{"ATR-CC", 80, -10, 9})
+	rates := map[string]int{"ATR-CM": 15, "ATR-LS": 25, "ATR-CC": 10} // charges at most the fee: LS 12.50 a unit
+	claim := func(number, service string, dos string, units int) map[string]any {
+		t.Helper()
+		charge := fmt.Sprintf("%d.00", rates[service]*units)
+		if service == "ATR-LS" {
+			charge = fmt.Sprintf("%d.%02d", units*1250/100, units*1250%100)
+		}
+		r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": c.Client,
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11", "lines": []map[string]any{
+				{"service_code": service, "date_of_service": dos, "units": units, "charge": charge}}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return r.JSON(t)
+	}
+	code := func(m map[string]any) string {
+		t.Helper()
+		l := m["lines"].([]any)[0].(map[string]any)
+		adj, _ := l["adjustments"].([]any)
+		if len(adj) == 0 {
+			assert.Equal(t, "paid", l["status"], "%v", l)
+			return ""
+		}
+		return adj[len(adj)-1].(map[string]any)["code"].(string)
+	}
+	// Yesterday: 10 hours of case management and 14 of child care fill it.
+	a := claim("HRS-A", "ATR-CM", day(-1), 40)
+	assert.Equal(t, "", code(a))
+	assert.Equal(t, "", code(claim("HRS-B", "ATR-CC", day(-1), 14)))
+	ls := claim("HRS-C", "ATR-LS", day(-1), 1)
+	assert.Equal(t, "CLAIM_INVALID_UNITS", code(ls), "a quarter hour past the day")
+	hit := ls["lines"].([]any)[0].(map[string]any)
+	assert.Equal(t, "0.00", hit["paid"])
+
+	// The day before: 12 + 10 + 2 hours is the day exactly; one more is not.
+	assert.Equal(t, "", code(claim("HRS-D", "ATR-CM", day(-2), 48)))
+	assert.Equal(t, "", code(claim("HRS-E", "ATR-LS", day(-2), 40)))
+	assert.Equal(t, "", code(claim("HRS-F", "ATR-CC", day(-2), 2)))
+	assert.Equal(t, "CLAIM_INVALID_UNITS", code(claim("HRS-G", "ATR-CC", day(-2), 1)))
+
+	// A void gives its 10 hours back to yesterday.
+	r = e.post(keyHRA, itPath("/v1/claims/%d/void", itNum(t, a, "id")), map[string]any{"claim_number": "HRS-A-V"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "", code(claim("HRS-H", "ATR-LS", day(-1), 8)), "the void gave its hours back")
+}

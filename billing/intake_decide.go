@@ -70,7 +70,7 @@ func decide(f *facts, in *submission) *decided {
 	for id := range f.clients {
 		served[id] = true
 	}
-	book := ledger.NewBook(in.actor.ProviderID, in.today, f.held, served, f.counted).WithDays(f.days)
+	book := ledger.NewBook(in.actor.ProviderID, in.today, f.held, served, f.counted).WithDays(f.days).WithDayMinutes(f.minutes, f.ref.minutesPerUnit)
 	if f.holdings != nil {
 		book.WithHoldings(f.holdings)
 	}

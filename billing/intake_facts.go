@@ -63,6 +63,9 @@ type facts struct {
 	held        []ledger.Held      // the clients' authorizations with the agency (void ones too), locked
 	counted     []ledger.Key       // counted lines the submission's lines repeat
 	days        map[ledger.Day]int // the units the counted lines of its lines' days hold
+	// minutes are the minutes the counted lines of the services counted by
+	// time hold of its lines' clients' dates (C00's day across services).
+	minutes map[ledger.ClientDay]int
 	// holdings are what the locked authorizations' episodes hold of each
 	// service, every agency's (ledger.EpisodeHoldingsSQL).
 	holdings ledger.Holdings
@@ -525,20 +528,27 @@ func (f *facts) decode(existing, clients, enrollments, counted, stems, parts *[]
 		f.enrollments[es[i].ClientID] = append(f.enrollments[es[i].ClientID], *vouchers.RuleEnrollment(&es[i]))
 	}
 	var ks []struct {
-		Client  int64    `json:"c"`
-		Service string   `json:"s"`
-		DOS     rss.Date `json:"d"`
-		Sum     int      `json:"n"`
-		Units   []int    `json:"u"`
+		Client int64    `json:"c"`
+		DOS    rss.Date `json:"d"`
+		// Services are the day's counted lines by service: their units,
+		// and those the submission's lines of the service repeat.
+		Services []struct {
+			Code  string `json:"s"`
+			Sum   int    `json:"n"`
+			Units []int  `json:"u"`
+		} `json:"l"`
 	}
 	if err := json.Unmarshal(*counted, &ks); err != nil {
 		return fmt.Errorf("decode counted lines: %w", err)
 	}
-	f.counted, f.days = nil, make(map[ledger.Day]int, len(ks))
+	f.counted, f.days, f.minutes = nil, make(map[ledger.Day]int, len(ks)), make(map[ledger.ClientDay]int, len(ks))
 	for _, k := range ks {
-		f.days[ledger.Day{Client: k.Client, Service: k.Service, DOS: k.DOS.Time}] = k.Sum
-		for _, u := range k.Units {
-			f.counted = append(f.counted, ledger.Key{Client: k.Client, Service: k.Service, DOS: k.DOS.Time, Units: u})
+		for _, s := range k.Services {
+			f.days[ledger.Day{Client: k.Client, Service: s.Code, DOS: k.DOS.Time}] = s.Sum
+			f.minutes[ledger.ClientDay{Client: k.Client, DOS: k.DOS.Time}] += s.Sum * f.ref.minutesPerUnit(s.Code)
+			for _, u := range s.Units {
+				f.counted = append(f.counted, ledger.Key{Client: k.Client, Service: s.Code, DOS: k.DOS.Time, Units: u})
+			}
 		}
 	}
 	var ss, ps []numberedClaim
@@ -585,10 +595,11 @@ func sortedKeys(m map[int64]bool) []int64 {
 
 // factsQuery reads, after the locks, every fact a submission needs beyond
 // the ledger: the reference version, the claims already on file under its
-// numbers, the clients the agency serves with their enrollments, the
-// units the counted lines of each of its lines' days hold (a day holds its
-// units once, however lines split them) and those of them its lines
-// repeat (duplicates); snapshot adds the claims on file
+// numbers, the clients the agency serves with their enrollments, and the
+// counted lines of each client's date its lines name: what they hold of a
+// service's day (a day holds its units once, however lines split them), of
+// the client's day across the services counted by time (24 hours), and
+// the lines they repeat (duplicates); snapshot adds the claims on file
 // that a number of it is a part of or that are numbered as its parts
 // (stemsSQL, partsSQL; partsFree). Each is looked up key by key, so its
 // cost follows the submission, not the size of a table or of a client's
@@ -605,10 +616,14 @@ func sortedKeys(m map[int64]bool) []int64 {
 // table (130 ms a request at 100,000 lines). The claim lookup ends in
 // LIMIT 1 and the counted lines' in an aggregate, which keeps each a
 // subquery of its own, run key by key on its unique index
-// (claims_number_unique; claim_lines_no_duplicate's leading columns, a
-// day's few lines). One scan a day, not one for the duplicates and one for
-// the day's units: the two cost the bulk bench 40% more of PostgreSQL's
-// time a request.
+// (claims_number_unique; claim_lines_no_duplicate's leading columns,
+// client, agency and date since migration 00111, a day's few lines). One
+// scan a client's day, not one for the duplicates and one for the day's
+// units: the two cost the bulk bench 40% more of PostgreSQL's time a
+// request; nor one a service counted by time for the day across services,
+// which cost it half as much again (December 2026). A line's key is its
+// service and units in one text (a service code holds no space:
+// services_code_format).
 var factsQuery = `SELECT
 	(SELECT version FROM reference_version WHERE id = 1) AS ref_version,
 	COALESCE((SELECT json_agg(x.j) FROM unnest($2::text[]) AS n(number), LATERAL (
@@ -627,13 +642,15 @@ var factsQuery = `SELECT
 	                 'planned_end_date', e.planned_end_date, 'discharge_date', e.discharge_date,
 	                 'primary_case_manager', e.primary_case_manager, 'assigned_staff_id', e.assigned_staff_id) AS j
 	          FROM enrollments e WHERE e.client_id = k.id AND e.provider_id = $1) x), '[]') AS enrollments,
-	COALESCE((SELECT json_agg(json_build_object('c', k.client, 's', k.service, 'd', k.dos, 'n', x.n, 'u', x.dups))
-	          FROM (SELECT client, service, dos, array_agg(units) AS units
-	                FROM unnest($4::bigint[], $5::text[], $6::date[], $7::int[]) AS u(client, service, dos, units) GROUP BY 1, 2, 3) k,
-	          LATERAL (SELECT sum(l.units) AS n, array_agg(l.units) FILTER (WHERE l.units = ANY (k.units)) AS dups
-	           FROM claim_lines l WHERE l.counted AND l.client_id = k.client AND l.provider_id = $1
-	           AND l.service_code = k.service AND l.date_of_service = k.dos) x
-	          WHERE x.n IS NOT NULL), '[]') AS counted,
+	COALESCE((SELECT json_agg(json_build_object('c', k.client, 'd', k.dos, 'l', x.l))
+	          FROM (SELECT client, dos, array_agg(service || ' ' || units) AS keys
+	                FROM unnest($4::bigint[], $5::text[], $6::date[], $7::int[]) AS u(client, service, dos, units) GROUP BY 1, 2) k,
+	          LATERAL (SELECT json_agg(json_build_object('s', g.s, 'n', g.n, 'u', g.dups)) AS l
+	           FROM (SELECT l.service_code AS s, sum(l.units) AS n,
+	                        array_agg(l.units) FILTER (WHERE l.service_code || ' ' || l.units = ANY (k.keys)) AS dups
+	                 FROM claim_lines l WHERE l.counted AND l.client_id = k.client AND l.provider_id = $1
+	                 AND l.date_of_service = k.dos GROUP BY 1) g) x
+	          WHERE x.l IS NOT NULL), '[]') AS counted,
 	` + ledger.EpisodeHoldingsSQL("$1", "$3::bigint[]", "$8::date") + ` AS holdings`
 
 // noClaims stands for the stems or parts of a submission that has none.

@@ -25,6 +25,13 @@ type reference struct {
 	settings  adjudication.Settings
 }
 
+// minutesPerUnit is a service's minutes a unit of a client's day (0 for a
+// service not counted by time, or not in the catalog).
+func (r *reference) minutesPerUnit(code string) int {
+	s := r.services[code]
+	return s.MinutesPerUnit()
+}
+
 type referenceCache struct {
 	mu  sync.Mutex
 	ref *reference

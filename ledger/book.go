@@ -37,6 +37,13 @@ type Day struct {
 	DOS     time.Time
 }
 
+// ClientDay is one client's date: the counted lines of the services counted
+// by time hold no more of it together than the day's hours (C00).
+type ClientDay struct {
+	Client int64
+	DOS    time.Time
+}
+
 // Entry is what a stored line holds on the ledger, for release.
 type Entry struct {
 	Key             Key
@@ -64,10 +71,15 @@ type Book struct {
 	auths    map[int64][]adjudication.Authorization // by client
 	episodes map[int64]*episode
 	counted  map[Key]bool
-	days     map[Day]int               // units of the counted lines, by client, service and date
-	units    map[int64]int             // change of units_used, by authorization
-	paid     map[int64]decimal.Decimal // change of dollars_paid, by authorization
-	served   map[int64]time.Time       // latest date of service claimed, by authorization
+	days     map[Day]int // units of the counted lines, by client, service and date
+	// minutes are the minutes the counted lines of the services counted by
+	// time hold, by client and date; perUnit is a service's minutes a unit
+	// (adjudication.Service.MinutesPerUnit), for a released line's.
+	minutes map[ClientDay]int
+	perUnit func(service string) int
+	units   map[int64]int             // change of units_used, by authorization
+	paid    map[int64]decimal.Decimal // change of dollars_paid, by authorization
+	served  map[int64]time.Time       // latest date of service claimed, by authorization
 	// holdings are what the episodes' authorizations hold of each
 	// service and its maximum there (WithHoldings), as they stood when the
 	// submission began; mine are this book's authorizations by episode and
@@ -123,7 +135,18 @@ func NewBook(provider int64, today rss.Date, held []Held, clients map[int64]bool
 	for _, k := range counted {
 		b.counted[k] = true
 	}
-	b.days = map[Day]int{}
+	b.days, b.minutes = map[Day]int{}, map[ClientDay]int{}
+	return b
+}
+
+// WithDayMinutes gives the book the minutes the counted lines of the
+// services counted by time hold of each client's date, as the submission
+// begins, and each service's minutes a unit.
+func (b *Book) WithDayMinutes(m map[ClientDay]int, perUnit func(service string) int) *Book {
+	for d, n := range m {
+		b.minutes[d] = n
+	}
+	b.perUnit = perUnit
 	return b
 }
 
@@ -211,6 +234,7 @@ func (b *Book) Draw(client int64, f *adjudication.LineFacts) {
 		l.Units)
 	f.Duplicate = b.counted[Key{client, l.ServiceCode, l.DateOfService, l.Units}]
 	f.DayUnitsCounted = b.days[Day{client, l.ServiceCode, l.DateOfService}]
+	f.DayMinutesCounted = b.minutes[ClientDay{client, l.DateOfService}]
 	if f.Authorization == nil {
 		if !f.AuthorizationMismatch {
 			f.NotLive = adjudication.NotLive(b.auths[client], b.provider, l.ServiceCode, l.DateOfService, l.AuthorizationNumber)
@@ -261,6 +285,7 @@ func (b *Book) Claim(client int64, f *adjudication.LineFacts, d *adjudication.Li
 	}
 	b.counted[Key{client, f.Line.ServiceCode, f.Line.DateOfService, f.Line.Units}] = true
 	b.days[Day{client, f.Line.ServiceCode, f.Line.DateOfService}] += f.Line.Units
+	b.minutes[ClientDay{client, f.Line.DateOfService}] += f.Line.Units * f.Service.MinutesPerUnit()
 	return true
 }
 
@@ -286,6 +311,9 @@ func (b *Book) Release(e *Entry) {
 		}
 	}
 	b.days[Day{e.Key.Client, e.Key.Service, e.Key.DOS}] -= e.Key.Units // a counted line's (the caller's)
+	if b.perUnit != nil {
+		b.minutes[ClientDay{e.Key.Client, e.Key.DOS}] -= e.Key.Units * b.perUnit(e.Key.Service)
+	}
 	delete(b.counted, e.Key)
 }
 

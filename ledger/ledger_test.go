@@ -649,3 +649,34 @@ func TestBookHoldsADaysUnitsOnce(t *testing.T) {
 	b.Release(&ledger.Entry{Key: ledger.Key{Client: clientID, Service: "ATR-CM", DOS: april(5), Units: 40}})
 	assert.Equal(t, "paid", decide(april(5), 39).Status, "a released line gives its units back")
 }
+
+// A client's day holds 24 hours across the services counted by time: the
+// book starts from what the day's counted lines of other services hold,
+// counts each line it claims, and gives a released line's hours back.
+func TestBookHoldsTheClientsDayAcrossServices(t *testing.T) {
+	t.Parallel()
+	perUnit := func(service string) int { return map[string]int{"ATR-CM": 15, "ATR-CC": 60}[service] }
+	b := book(nil, held(authID, 96, 0, "", "0.00")).
+		WithDayMinutes(map[ledger.ClientDay]int{{Client: clientID, DOS: april(9)}: 22 * 60}, perUnit)
+	quarterHours := func(dos time.Time, units int) outcome {
+		f := lineFacts(dos, units, fmt.Sprintf("%d.00", 15*units))
+		f.Service.Unit = "15min"
+		b.Draw(clientID, &f)
+		d := adjudication.DecideLine(&f)
+		o := outcome{status: d.Status, allowed: d.UnitsAllowed, paid: d.Paid.StringFixed(2), counted: b.Claim(clientID, &f, &d)}
+		for _, a := range d.Adjustments {
+			o.carcs = append(o.carcs, a.CARC+a.RARC)
+		}
+		return o
+	}
+	assert.Equal(t, outcome{status: adjudication.LineDenied, paid: "0.00", carcs: []string{"16M53"}}, quarterHours(april(9), 9),
+		"two hours and a quarter past 22 hours")
+	assert.Equal(t, outcome{status: adjudication.LinePaid, allowed: 8, paid: "120.00", counted: true}, quarterHours(april(9), 8), "the day's last two hours")
+	assert.Equal(t, outcome{status: adjudication.LineDenied, paid: "0.00", carcs: []string{"16M53"}}, quarterHours(april(9), 1), "the day is full")
+	assert.Equal(t, outcome{status: adjudication.LinePaid, allowed: 4, paid: "60.00", counted: true}, quarterHours(april(8), 4), "another day")
+
+	// Released, a line of child care dated that day gives its hour back.
+	id := int64(authID)
+	b.Release(&ledger.Entry{Key: ledger.Key{Client: clientID, Service: "ATR-CC", DOS: april(9), Units: 1}, AuthorizationID: &id})
+	assert.Equal(t, outcome{status: adjudication.LinePaid, allowed: 4, paid: "60.00", counted: true}, quarterHours(april(9), 4), "the hour given back")
+}
