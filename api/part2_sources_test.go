@@ -517,3 +517,65 @@ func bcsStaysBesideHRAs(t *testing.T, e *env) (hra itATR, stranger, known int64,
 	}
 	return hra, stranger, known, stays
 }
+
+// An agency reads its own stays in the GPRA schedule in the order they
+// began, never by the person's episode: episode ids are handed out as
+// episodes open, so BCS's EMP stay, which joined the EMP episode HRA
+// opened before BCS enrolled the person, sorted before BCS's own ATR stay
+// entered first, where a stranger's read in the order entered (a Part 2
+// white-box review). SPEC §7 makes ATR the only GPRA program; the schedule
+// is written for any program with gpra_required, so EMP is given it here.
+func TestGPRAScheduleOrderSaysNothingOfAnotherAgencysEpisode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, q := range []string{
+		`UPDATE programs SET gpra_required = true, gpra_followup_open_days = 150, gpra_followup_close_days = 240,
+			gpra_discharge_days = 30 WHERE code = 'EMP'`,
+		fmt.Sprintf(`INSERT INTO provider_programs (provider_id, program_code) VALUES (%d, 'EMP'), (%d, 'EMP') ON CONFLICT DO NOTHING`,
+			e.demo.Providers["HRA"], e.demo.Providers["BCS"]),
+	} {
+		_, err := e.db.Exec(q)
+		require.NoError(t, err)
+	}
+	register := func(key, first, last, area string) int64 {
+		t.Helper()
+		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1983-02-14",
+			"catchment_area": area, "gender": "U"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	enroll := func(key string, client int64, program string, start int) int64 {
+		t.Helper()
+		r := e.post(key, "/v1/enrollments", map[string]any{"client_id": client, "program_code": program, "start_date": day(start)})
+		require.Equal(t, http.StatusCreated, r.Status, "enroll %s: %s", program, r.Body)
+		return itID(t, r)
+	}
+	order := func(client int64) []int64 {
+		t.Helper()
+		r := e.get(keyBCS, itPath("/v1/clients/%d/gpra-schedule", client))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var body struct {
+			Episodes []struct {
+				EnrollmentID int64 `json:"enrollment_id"`
+			} `json:"episodes"`
+		}
+		r.Into(t, &body)
+		var ids []int64
+		for _, s := range body.Episodes {
+			ids = append(ids, s.EnrollmentID)
+		}
+		return ids
+	}
+	enroll(keyHRA, register(keyHRA, "Olive", "Twoprograms", "hartford"), "EMP", -30) // HRA's EMP episode opens first
+
+	known := register(keyBCS, "Olive", "Twoprograms", "bridgeport")
+	stranger := register(keyBCS, "Nobody", "Twostranger", "bridgeport")
+	entered := map[int64][]int64{}
+	for _, c := range []int64{known, stranger} {
+		atr := enroll(keyBCS, c, "ATR", -20) // a new ATR episode
+		emp := enroll(keyBCS, c, "EMP", -10) // the stranger's opens one; the known person's joins HRA's
+		entered[c] = []int64{atr, emp}
+	}
+	require.Equal(t, entered[stranger], order(stranger), "a stranger's stays read in the order they began")
+	assert.Equal(t, entered[known], order(known), "the person HRA serves reads alike")
+}

@@ -437,9 +437,16 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 			return err
 		}
 		var eps []stay
+		// An agency's stays read in the order they began, never by the
+		// person's episode: episode ids are handed out as episodes open,
+		// so a stay that joined an episode another agency opened sorted
+		// before the agency's own earlier one, where a stranger's read in
+		// the order entered (a Part 2 white-box review). The MSC reads
+		// them grouped by episode.
 		if err := tx.SelectContext(ctx, &eps, stays+`
 			WHERE e.person_id = $1 AND ($2::bigint[] IS NULL OR e.provider_id = ANY($2))
-			ORDER BY e.episode_id, e.provider_id, e.start_date, e.id`, v.personID, v.arg(recordsGPRA)); err != nil {
+			ORDER BY CASE WHEN $3 THEN 0 ELSE e.episode_id END, CASE WHEN $3 THEN 0 ELSE e.provider_id END, e.start_date, e.id`,
+			v.personID, v.arg(recordsGPRA), a.IsProvider()); err != nil {
 			return err
 		}
 		var shown, stayed []disclosed

@@ -46,6 +46,10 @@ func TestFactsShownToAProvider(t *testing.T) {
 		assert.JSONEq(t, `"`+WithheldFact+`"`, string(got[k]), "%s reads withheld, not as none", k)
 	}
 	assert.Contains(t, got, "enrollment", "the requester's own facts stay")
+	var enrollment map[string]any
+	require.NoError(t, json.Unmarshal(got["enrollment"], &enrollment))
+	assert.EqualValues(t, 1, enrollment["id"], "the agency's enrollment reads as its own")
+	assert.NotContains(t, enrollment, "episode_id", "but not the episode it joined: another agency may have opened it")
 	assert.Contains(t, got, "today")
 	assert.NotContains(t, string(shown), "A-000000")
 	assert.Equal(t, raw, v.FactsRaw, "the stored snapshot is not changed")

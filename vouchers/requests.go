@@ -578,6 +578,21 @@ func (v *VoucherRequest) Facts() ([]byte, error) {
 	for _, k := range personFacts {
 		facts[k] = withheldFactJSON
 	}
+	// The agency's enrollment is its own but for the episode it joined:
+	// an old episode id on a new enrollment says another agency opened
+	// the episode (the API withholds it; no rule names it, so no page
+	// printed it, but the copy carried it: a Part 2 white-box review).
+	if raw, ok := facts["enrollment"]; ok && string(raw) != "null" {
+		var e map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, fmt.Errorf("decode enrollment fact: %w", err)
+		}
+		delete(e, "episode_id")
+		var err error
+		if facts["enrollment"], err = json.Marshal(e); err != nil {
+			return nil, err
+		}
+	}
 	if raw, ok := facts["program"]; ok {
 		p, err := v.ownProgram(raw, string(facts["gpra"]) == string(withheldFactJSON))
 		if err != nil {
