@@ -638,21 +638,36 @@ const loopsQuery = `
 			FROM base b),
 		grouped AS (
 			SELECT x.*, CASE WHEN NOT rev THEN chunk + 1 END AS q,
-			       CASE WHEN rev AND NOT o_unsent THEN dense_rank() OVER (PARTITION BY rev, o_unsent ORDER BY o_batch, o_part, o_ref, chunk) END AS g
+			       CASE WHEN rev AND NOT o_unsent THEN dense_rank() OVER (PARTITION BY rev, o_unsent ORDER BY o_batch, o_part, o_ref, chunk) END AS g,
+			       CASE WHEN rev AND NOT o_unsent THEN dense_rank() OVER (PARTITION BY rev, o_unsent, o_batch, o_part ORDER BY o_ref, chunk) END AS g_in_part
 			FROM chunked x),
 		counted AS (
 			SELECT y.*, COALESCE(max(q) OVER (), 0) AS n
 			FROM grouped y),
-		-- A replacement voids the original's loops beyond its own, but
-		-- one the payer took back itself (o_gone) is off its books: closed
-		-- unsent, as a void's is, and the voids after it numbered on (a
-		-- black-box pass found the void sent, and the loop awaited).
+		-- A replacement's k-th loop replaces the original's k-th loop as
+		-- sent (o_part; an original's lines are in one batch), the first
+		-- payer claim of it where the payer split it: paired by position,
+		-- not with the k-th loop still on the payer's books. A loop the
+		-- payer turned away has no standing group (g), so the
+		-- replacement's loop in its place goes as a new claim. Paired with
+		-- the standing loops in order, a replacement of a claim whose
+		-- first loop was rejected and second paid replaced the paid loop
+		-- with the rejected services and billed the paid ones again as new
+		-- (a black-box pass).
+		paired AS (
+			SELECT v.*, COALESCE(c.frequency = '7' AND g_in_part = 1 AND o_part <= n, false) AS replaced
+			FROM counted v),
+		-- A replacement voids the original's other loops the payer holds,
+		-- but one the payer took back itself (o_gone) is off its books:
+		-- closed unsent, as a void's is, and the voids after it numbered
+		-- on (a black-box pass found the void sent, and the loop awaited).
 		renumbered AS (
 			SELECT v.*, CASE
-				WHEN g IS NULL OR g <= n THEN g
+				WHEN g IS NULL THEN NULL
+				WHEN replaced THEN o_part
 				WHEN o_gone THEN NULL
-				ELSE n + dense_rank() OVER (PARTITION BY rev AND g > n AND NOT o_gone ORDER BY g) END AS k
-			FROM counted v),
+				ELSE n + dense_rank() OVER (PARTITION BY g IS NOT NULL AND NOT replaced AND NOT o_gone ORDER BY g) END AS k
+			FROM paired v),
 		placed AS (
 			SELECT z.*, COALESCE(max(k) OVER (), 0) AS m, CASE
 				WHEN $2 <> 'medicaid_837p' THEN NULL
@@ -663,7 +678,7 @@ const loopsQuery = `
 		       CASE WHEN p.part IS NULL THEN NULL
 		            WHEN c.frequency = '1' OR (c.frequency = '7' AND min(p.m) = 0) THEN '1'
 		            WHEN c.frequency = '8' THEN '8'
-		            WHEN p.part <= min(p.n) AND p.part <= min(p.m) THEN '7'
+		            WHEN p.part <= min(p.n) AND EXISTS (SELECT 1 FROM placed r WHERE r.replaced AND r.k = p.part) THEN '7'
 		            WHEN p.part <= min(p.n) THEN '1'
 		            ELSE '8' END,
 		       CASE c.frequency WHEN '1' THEN min(p.n) WHEN '8' THEN min(p.m) ELSE GREATEST(min(p.n), min(p.m)) END,
