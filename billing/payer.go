@@ -135,7 +135,11 @@ func (s *Service) ImportPayerFile(ctx context.Context, body []byte) (PayerFile, 
 				return err
 			}
 		}
-		im := &importer{ctx: ctx, tx: tx, kind: kind, sha: digest, size: int64(len(body)), keyID: a.KeyID, now: s.now(), us: s.parties}
+		known, err := usedParties(ctx, tx, s.parties)
+		if err != nil {
+			return err
+		}
+		im := &importer{ctx: ctx, tx: tx, kind: kind, sha: digest, size: int64(len(body)), keyID: a.KeyID, now: s.now(), known: known}
 		switch kind {
 		case PayerFile999:
 			err = readSets(im, x12.NewFunctionalAckReader(bytes.NewReader(body)).Next, func(f x12.FunctionalAck) x12.Envelope { return f.Envelope }, im.post999)
@@ -146,6 +150,9 @@ func (s *Service) ImportPayerFile(ctx context.Context, body []byte) (PayerFile, 
 			if err == nil {
 				err = im.postClaimPayments()
 			}
+		}
+		if err == nil {
+			err = im.answersAsSent()
 		}
 		if err != nil {
 			return err
@@ -236,36 +243,171 @@ type importer struct {
 	fileID int64
 	seq    int
 	events []access.Event
-	us     Parties // who the payer's files are addressed to
+	// known are the parties a payer file may be addressed as (usedParties)
+	// and env the file's envelope, its sets' one interchange and group.
+	known []addressee
+	env   x12.Envelope
 	// payments are the file's 835 payments, recorded; their claims are
 	// posted once every set was read (postClaimPayments).
 	payments []pendingPayment
 }
 
-// addressed refuses a set not addressed to us: another receiver (ISA07,
-// ISA08 not our ISA05, ISA06), another sender than the payer we send to,
-// another functional group's parties (GS02, GS03) or the other usage
-// (ISA15: a production file answering test batches, or the reverse).
-// Black-box passes imported each.
-func (im *importer) addressed(env x12.Envelope) error {
-	if env.ReceiverQual != im.us.SenderQual || env.ReceiverID != im.us.SenderID {
-		return envelopeError(env.ISAPosition, "ISA", "the file is addressed to %s:%s, not to rss (%s:%s)",
-			env.ReceiverQual, env.ReceiverID, im.us.SenderQual, im.us.SenderID)
+// addressee is who a payer file is addressed as: an 837P's interchange
+// and group parties and usage (Parties), as the payer's answers mirror
+// them (its receiver their sender).
+type addressee struct {
+	SenderQual   string `db:"sender_qual"`
+	SenderID     string `db:"sender_id"`
+	ReceiverQual string `db:"receiver_qual"`
+	ReceiverID   string `db:"receiver_id"`
+	AppSender    string `db:"app_sender"`
+	AppReceiver  string `db:"app_receiver"`
+	Usage        string `db:"usage"`
+}
+
+func (p Parties) addressee() addressee {
+	return addressee{SenderQual: p.SenderQual, SenderID: p.SenderID, ReceiverQual: p.ReceiverQual, ReceiverID: p.ReceiverID,
+		AppSender: p.AppSender, AppReceiver: p.AppReceiver, Usage: p.Usage}
+}
+
+// addresseeSQL reads an addressee from a batch's frozen parties (b).
+const addresseeSQL = `b.x12_parties->>'sender_qual' AS sender_qual, b.x12_parties->>'sender_id' AS sender_id,
+	b.x12_parties->>'receiver_qual' AS receiver_qual, b.x12_parties->>'receiver_id' AS receiver_id,
+	b.x12_parties->>'app_sender' AS app_sender, b.x12_parties->>'app_receiver' AS app_receiver,
+	COALESCE(b.x12_parties->>'usage', '') AS usage`
+
+// usedParties are the party sets rss has exchanged files as: today's
+// settings and every set frozen into an 837P batch. A payer file
+// addressed as none of them is not for rss. Judged against today's
+// settings alone, every answer to a batch sent before the MSC's sender id
+// (or usage) changed was refused, and one addressed to the new id was
+// matched to a batch sent under the old (a black-box pass).
+func usedParties(ctx context.Context, tx *sqlx.Tx, today Parties) ([]addressee, error) {
+	var frozen []addressee
+	if err := tx.SelectContext(ctx, &frozen, `SELECT DISTINCT `+addresseeSQL+` FROM batches b
+		WHERE b.payer_route = '`+RouteMedicaid837P+`' AND b.x12_parties IS NOT NULL`); err != nil {
+		return nil, fmt.Errorf("parties used: %w", err)
 	}
+	known := []addressee{today.addressee()}
+	for _, p := range frozen {
+		if !slices.Contains(known, p) {
+			known = append(known, p)
+		}
+	}
+	return known, nil
+}
+
+// mirrors reports whether env is addressed as the payer answers a file
+// sent as p: to p's interchange sender, from its receiver, the group the
+// other way round, of its usage (any, for an unknown usage).
+func (p addressee) mirrors(env x12.Envelope) bool {
+	return env.ReceiverQual == p.SenderQual && env.ReceiverID == p.SenderID && env.SenderQual == p.ReceiverQual &&
+		env.SenderID == p.ReceiverID && env.AppSender == p.AppReceiver && env.AppReceiver == p.AppSender && p.sameUsage(env)
+}
+
+func (p addressee) sameUsage(env x12.Envelope) bool { return p.Usage == "" || env.Usage == p.Usage }
+
+// String names p as an 837P sent as p goes out, for finance.
+func (p addressee) String() string {
+	return fmt.Sprintf("from %s:%s to %s:%s (GS02 %s, GS03 %s), usage %s", p.SenderQual, p.SenderID, p.ReceiverQual, p.ReceiverID,
+		p.AppSender, p.AppReceiver, p.Usage)
+}
+
+// addressed refuses a set not addressed as rss has ever sent (usedParties):
+// another receiver (ISA07, ISA08 not a sender's ISA05, ISA06), another
+// sender than the payer sent to, another functional group's parties (GS02,
+// GS03) or another usage (ISA15). Black-box passes imported each. Each
+// test narrows the party sets the next is read against, so the fault
+// named is the first that rules out every one. Whether the file answers
+// its batches as they went out is answersAsSent's, once they are known.
+func (im *importer) addressed(env x12.Envelope) error {
+	known := im.known
+	keep := func(fit func(addressee) bool) []addressee {
+		var out []addressee
+		for _, p := range known {
+			if fit(p) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	list := func(name func(addressee) string) string {
+		var names []string
+		for _, p := range known {
+			if n := name(p); !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+		return strings.Join(names, " or ")
+	}
+	k := keep(func(p addressee) bool { return env.ReceiverQual == p.SenderQual && env.ReceiverID == p.SenderID })
+	if len(k) == 0 {
+		return envelopeError(env.ISAPosition, "ISA", "the file is addressed to %s:%s, not to rss (%s)",
+			env.ReceiverQual, env.ReceiverID, list(func(p addressee) string { return p.SenderQual + ":" + p.SenderID }))
+	}
+	known = k
 	// From the payer: the interchange and application the 837P went to
 	// (its ISA07/ISA08 and GS03) send its answers; a black-box pass posted
 	// an 835 from another sender to claims sent to Medicaid, and a 999
 	// from another marked a batch's set accepted.
-	if env.SenderQual != im.us.ReceiverQual || env.SenderID != im.us.ReceiverID {
-		return envelopeError(env.ISAPosition, "ISA", "the file is from %s:%s (ISA05, ISA06), not from the payer rss sends to (%s:%s)",
-			env.SenderQual, env.SenderID, im.us.ReceiverQual, im.us.ReceiverID)
+	k = keep(func(p addressee) bool { return env.SenderQual == p.ReceiverQual && env.SenderID == p.ReceiverID })
+	if len(k) == 0 {
+		return envelopeError(env.ISAPosition, "ISA", "the file is from %s:%s (ISA05, ISA06), not from the payer rss sends to (%s)",
+			env.SenderQual, env.SenderID, list(func(p addressee) string { return p.ReceiverQual + ":" + p.ReceiverID }))
 	}
-	if env.AppSender != im.us.AppReceiver || env.AppReceiver != im.us.AppSender {
-		return envelopeError(env.GSPosition, "GS", "the file's functional group is from %s to %s (GS02, GS03), not from %s to %s as rss exchanges them",
-			env.AppSender, env.AppReceiver, im.us.AppReceiver, im.us.AppSender)
+	known = k
+	k = keep(func(p addressee) bool { return env.AppSender == p.AppReceiver && env.AppReceiver == p.AppSender })
+	if len(k) == 0 {
+		return envelopeError(env.GSPosition, "GS", "the file's functional group is from %s to %s (GS02, GS03), not %s as rss exchanges them",
+			env.AppSender, env.AppReceiver, list(func(p addressee) string { return "from " + p.AppReceiver + " to " + p.AppSender }))
 	}
-	if im.us.Usage != "" && env.Usage != im.us.Usage {
-		return envelopeError(env.ISAPosition, "ISA", "the file's usage (ISA15) is %s, rss sends %s files", env.Usage, im.us.Usage)
+	known = k
+	if k := keep(func(p addressee) bool { return p.sameUsage(env) }); len(k) == 0 {
+		return envelopeError(env.ISAPosition, "ISA", "the file's usage (ISA15) is %s, rss sends %s files", env.Usage,
+			list(func(p addressee) string { return p.Usage }))
+	}
+	return nil
+}
+
+// answersAsSent refuses a file that answers a batch other than as it went
+// out. A 999 or a 277CA answers the interchange the payer received: it
+// comes addressed as the batch's frozen parties (interchange, group and
+// usage), and one addressed otherwise is not the payer's answer to it,
+// however its control numbers or claim numbers match. An 835 pays a payee
+// and the payer routes it by its enrolment, not by the interchange a claim
+// came in, so an MSC whose sender id changed is paid for claims sent under
+// the old id under the new: an 835 is taken addressed as any party set rss
+// has used (addressed), but not across usages, so a test payment never
+// posts to a claim sent in production, nor the reverse.
+func (im *importer) answersAsSent() error {
+	if im.fileID == 0 {
+		return nil
+	}
+	var answered []struct {
+		addressee
+		ID int64 `db:"id"`
+	}
+	if err := im.tx.SelectContext(im.ctx, &answered, `SELECT b.id, `+addresseeSQL+` FROM batches b WHERE b.id IN (
+			SELECT batch_id FROM payer_set_acks WHERE file_id = $1
+			UNION SELECT batch_id FROM payer_claim_statuses WHERE file_id = $1
+			UNION SELECT c.batch_id FROM payer_payments p JOIN payer_claim_payments c ON c.payment_id = p.id WHERE p.file_id = $1)
+		ORDER BY b.id`, im.fileID); err != nil {
+		return fmt.Errorf("batches answered: %w", err)
+	}
+	env := im.env
+	for _, b := range answered {
+		if im.kind == PayerFile835 {
+			if !b.sameUsage(env) {
+				return envelopeError(env.ISAPosition, "ISA", "the file's usage (ISA15) is %s, and it pays claims of batch %d, sent with usage %s",
+					env.Usage, b.ID, b.Usage)
+			}
+			continue
+		}
+		if !b.mirrors(env) {
+			return envelopeError(env.ISAPosition, "ISA", "the file answers batch %d, which went out %s, but it is addressed to %s:%s "+
+				"from %s:%s (GS02 %s, GS03 %s), usage %s: the payer answers a batch to the parties it received it from", b.ID, b.addressee,
+				env.ReceiverQual, env.ReceiverID, env.SenderQual, env.SenderID, env.AppSender, env.AppReceiver, env.Usage)
+		}
 	}
 	return nil
 }
@@ -334,6 +476,7 @@ func (im *importer) file(env x12.Envelope) error {
 	if im.fileID != 0 {
 		return nil
 	}
+	im.env = env
 	// An interchange control number names one interchange of its sender
 	// (X12's duplicate-interchange check, TA1 025): the same interchange
 	// sent again with other bytes (its line endings or separators changed)

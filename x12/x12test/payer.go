@@ -100,6 +100,7 @@ type provider837 struct {
 
 type file837 struct {
 	senderQual, senderID, receiverQual, receiverID string
+	appSender, appReceiver                         string // GS02, GS03
 	usage                                          string // ISA15, echoed: a test file is answered by test files
 	created                                        time.Time
 	gsControl                                      string
@@ -205,7 +206,7 @@ func read837(in []byte) (*file837, error) {
 			if f.gsControl != "" {
 				return nil, errors.New("x12test: the 837P has several functional groups; rss writes one per file and the payer answers one")
 			}
-			f.gsControl = s.Element(6)
+			f.gsControl, f.appSender, f.appReceiver = s.Element(6), s.Element(2), s.Element(3)
 			f.created, _ = time.Parse("200601021504", s.Element(4)+s.Element(5)[:4])
 		case "ST":
 			set, pos = s.Element(2), 1
@@ -295,7 +296,9 @@ func (f *file837) open(o *out, sc Scenario, ctl int64, functional, version strin
 	d := sc.Date
 	o.b.WriteString(fmt.Sprintf("ISA*00*          *00*          *%s*%s*%s*%s*%s*%s*^*00501*%09d*0*%s*:~\n",
 		f.receiverQual, pad(f.receiverID), f.senderQual, pad(f.senderID), d.Format("060102"), d.Format("1504"), ctl, f.usage))
-	o.seg("GS", functional, f.receiverID, f.senderID, d.Format("20060102"), d.Format("1504"), strconv.FormatInt(ctl, 10), "X", version)
+	// The group answers the 837P's group (its GS03 to its GS02), which
+	// need not carry the interchange's ids.
+	o.seg("GS", functional, f.appReceiver, f.appSender, d.Format("20060102"), d.Format("1504"), strconv.FormatInt(ctl, 10), "X", version)
 }
 
 func (o *out) st(id, ctl, version string) {
