@@ -170,3 +170,38 @@ func withStdin(t *testing.T, text string) {
 	os.Stdin = f
 	t.Cleanup(func() { os.Stdin = stdin; f.Close() })
 }
+
+// `rss x12 import` judges a file as POST /v1/payer-files does: addressed
+// as the configured RSS_X12_* parties or as a batch went out. It judged
+// every file against the demo parties whatever the configuration, so a
+// file addressed to the MSC's configured id was refused (a fix helper
+// found it beside a black-box pass's finding on payer-file addressing).
+func TestX12ImportTakesTheConfiguredParties(t *testing.T) {
+	b, fin, bt := closedMedicaidBatch(t) // sent as RSSMSC, test usage
+	ctx := t.Context()
+	t.Setenv("RSS_X12_SENDER_ID", "CLISENDER")
+	t.Setenv("RSS_X12_USAGE", "P")
+	var file bytes.Buffer
+	_, err := b.Export(fin, bt.ID, &file, nil)
+	require.NoError(t, err)
+	ans, err := x12test.Answer(file.Bytes(), x12test.Scenario{Control: 960})
+	require.NoError(t, err)
+	dir := t.TempDir()
+	// The batch's 999, addressed as the batch went out.
+	asSent := filepath.Join(dir, "sent.999")
+	require.NoError(t, os.WriteFile(asSent, ans.Ack999, 0o600))
+	// A 999 of a group rss never sent, addressed as rss is configured now.
+	now := bytes.Replace(ans.Ack999, []byte("*ZZ*RSSMSC         *"), []byte("*ZZ*CLISENDER      *"), 1)
+	now = bytes.Replace(now, []byte("*0*T*:~"), []byte("*0*P*:~"), 1)
+	now = regexp.MustCompile(`AK1\*HC\*[0-9]+\*`).ReplaceAll(now, []byte("AK1*HC*987654*"))
+	now = regexp.MustCompile(`(ISA\*(?:[^*]*\*){12})[0-9]{9}`).ReplaceAll(now, []byte("${1}000000961"))
+	now = regexp.MustCompile(`(IEA\*[0-9]+\*)[0-9]{9}`).ReplaceAll(now, []byte("${1}000000961"))
+	require.Contains(t, string(now), "CLISENDER")
+	configured := filepath.Join(dir, "now.999")
+	require.NoError(t, os.WriteFile(configured, now, 0o600))
+	for path, want := range map[string]string{asSent: "1 matched, 0 unmatched", configured: "0 matched, 1 unmatched"} {
+		var out, errOut bytes.Buffer
+		require.NoError(t, run(ctx, []string{"x12", "import", path}, &out, &errOut), "%s: %s %s", path, out.String(), errOut.String())
+		assert.Contains(t, out.String(), want, path)
+	}
+}
