@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.18"
+const VoucherRuleSetVersion = "voucher-2026.12.19"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -934,11 +934,13 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 	}
 	for i := range f.Authorizations {
 		a := &f.Authorizations[i]
-		// Void and inactive ones count by the units they used; one that
-		// holds nothing of the totals (voided unused) is no source: named,
-		// it withheld a reason the provider's own records explained, which
+		// Each counts as the totals count it for the requesting agency
+		// (Holds): another agency's ended one by all its units until its
+		// claims are due, a void one by the units it used. One that holds
+		// nothing of the totals (voided unused) is no source: named, it
+		// withheld a reason the provider's own records explained, which
 		// told it another agency knew the person (a black-box pass).
-		if a.EpisodeID != f.Enrollment.EpisodeID || (service != "" && a.ServiceCode != service) || a.Holds(f.Today) == 0 {
+		if a.EpisodeID != f.Enrollment.EpisodeID || (service != "" && a.ServiceCode != service) || a.Holds(f.Today, f.Request.ProviderID) == 0 {
 			continue
 		}
 		by := a.ProviderID
@@ -1003,8 +1005,8 @@ func ownInEpisode(f *VoucherFacts, service string) (units int, dollars decimal.D
 			keptBy(f, a) != 0 {
 			continue
 		}
-		units += a.Holds(f.Today)
-		dollars = dollars.Add(a.HoldsDollars(f.Today))
+		units += a.Holds(f.Today, f.Request.ProviderID)
+		dollars = dollars.Add(a.HoldsDollars(f.Today, f.Request.ProviderID))
 	}
 	return units, dollars
 }

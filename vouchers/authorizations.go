@@ -361,7 +361,8 @@ func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Author
 		patch(&f)
 		// The episode's totals are sums over the authorizations as patched.
 		if sn.enrollment != nil {
-			f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, sn.enrollment.EpisodeID, cur.ServiceCode, f.Today)
+			f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, sn.enrollment.EpisodeID, cur.ServiceCode,
+				f.Today, f.Request.ProviderID)
 		}
 	}
 	return adjudication.DecideVoucher(&f), left, start, nil
