@@ -369,6 +369,33 @@ type Enrollment struct {
 	// reviewer seeing it (a re-check). Facts stored before it was read
 	// replay as they were.
 	Lapsed bool `json:"lapsed,omitempty"`
+	// DesignatedAs and DesignatedFrom are said of another agency's
+	// enrollment flagged primary case manager that continues its agency's
+	// unbroken stay (the stay's first day as a length of service counts
+	// it) from an enrollment designated before it: the designation is the
+	// stay's, and ranks (V10) as that enrollment's, from its start. Zero
+	// when the enrollment's own (facts stored before they were read too).
+	DesignatedAs   int64     `json:"designated_as,omitempty"`
+	DesignatedFrom time.Time `json:"designated_from,omitzero"`
+}
+
+// DesignationRank is the enrollment's place among primary case manager
+// designations, the first standing (V10): the id of the enrollment its
+// stay's designation was first made on (DesignatedAs), else its own.
+func (e *Enrollment) DesignationRank() int64 {
+	if e.DesignatedAs != 0 && e.DesignatedAs < e.ID {
+		return e.DesignatedAs
+	}
+	return e.ID
+}
+
+// DesignationBegan is the first day of the stay its designation ranks
+// from (DesignatedFrom), else the enrollment's start.
+func (e *Enrollment) DesignationBegan() time.Time {
+	if !e.DesignatedFrom.IsZero() && e.DesignatedFrom.Before(e.Start) {
+		return e.DesignatedFrom
+	}
+	return e.Start
 }
 
 // StayBegan is the day a length of service counts from: the unbroken
@@ -750,10 +777,20 @@ type VoucherFacts struct {
 	// OtherEnrollments are the other agencies' enrollments in the same
 	// episode: the MSC's to judge (primary case manager), never shown.
 	OtherEnrollments []Enrollment `json:"other_enrollments,omitempty"`
-	Consents         []Consent    `json:"consents"`
-	GPRA             GPRA         `json:"gpra"`
-	Staff            *Staff       `json:"staff,omitempty"`
-	CarePlans        []CarePlan   `json:"care_plans"`
+	// DesignatedAs is the rank of the request's enrollment's primary case
+	// manager designation (V10) when its agency's unbroken stay holds one
+	// made before it (Enrollment.DesignatedAs): a readmission the same day
+	// or the next ranked as a new designation, after another agency's flag
+	// set in the meantime, and that agency became primary case manager with
+	// no MSC transfer (a GPRA black-box pass). Whether the stay kept it
+	// reads the MSC's transfers and designations to other agencies since,
+	// so it is a fact of the person, never shown to the agency, and not a
+	// field of Enrollment. Zero: the enrollment's own id.
+	DesignatedAs int64      `json:"designated_as,omitempty"`
+	Consents     []Consent  `json:"consents"`
+	GPRA         GPRA       `json:"gpra"`
+	Staff        *Staff     `json:"staff,omitempty"`
+	CarePlans    []CarePlan `json:"care_plans"`
 	// Authorizations are the person's authorizations in the program, void
 	// and inactive ones included (they hold the units they used).
 	Authorizations []Authorization `json:"authorizations"`

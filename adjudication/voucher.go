@@ -305,7 +305,8 @@ var voucherRules = []voucherRule{
 			return pass
 		}},
 	{id: "V10", code: CodeNotPrimaryCaseManager, action: ActionDeny,
-		facts:   []string{"service.requires_primary_case_manager", "enrollment.primary_case_manager", "other_enrollments", "request.start", "today"},
+		facts: []string{"service.requires_primary_case_manager", "enrollment.primary_case_manager", "designated_as", "other_enrollments",
+			"request.start", "today"},
 		applies: func(f *VoucherFacts) bool { return f.Service.RequiresPrimaryCaseManager },
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			if f.Enrollment == nil || !f.Enrollment.PrimaryCaseManager {
@@ -317,11 +318,19 @@ var voucherRules = []voucherRule{
 			// outranked the agency serving the client now (a re-check). One
 			// held by an agency under no agreement or out of service today
 			// (Lapsed) stands for nothing: the agency under agreement was denied
-			// on it until the MSC moved it (a re-check).
+			// on it until the MSC moved it (a re-check). A designation is its
+			// agency's unbroken stay's, ranked from the stay's first
+			// designated enrollment (DesignationRank, DesignatedAs): a
+			// readmission the same day ranked as new, and handed the
+			// designation to the agency it had outranked (a black-box pass).
+			mine := f.Enrollment.ID
+			if f.DesignatedAs != 0 && f.DesignatedAs < mine {
+				mine = f.DesignatedAs
+			}
 			for i := range f.OtherEnrollments {
 				o := &f.OtherEnrollments[i]
-				if o.ProviderID != f.Request.ProviderID && o.PrimaryCaseManager && o.Discharge.IsZero() && o.ID < f.Enrollment.ID &&
-					!o.Start.After(f.Request.Start) && !o.Lapsed {
+				if o.ProviderID != f.Request.ProviderID && o.PrimaryCaseManager && o.Discharge.IsZero() && o.DesignationRank() < mine &&
+					!o.DesignationBegan().After(f.Request.Start) && !o.Lapsed {
 					return outcome{fired: true, detail: "enrollment " + strconv.FormatInt(o.ID, 10) + " of provider " +
 						strconv.FormatInt(o.ProviderID, 10) + " was designated primary first", source: o.ProviderID}
 				}

@@ -661,6 +661,22 @@ func TestRuleV10NotPrimaryCaseManager(t *testing.T) {
 				{ID: 9000, ProviderID: otherProvID + 1, ProgramCode: "ATR", EpisodeID: episodeID,
 					Start: day(2026, time.January, 2), PrimaryCaseManager: true}}
 		}, result: ResultFired, decision: Denied, detail: "enrollment 9000", check: sourced(otherProvID + 1)},
+		// A designation is its agency's unbroken stay's, ranked from the
+		// stay's first designated enrollment: readmitted the same day, the
+		// agency whose flag came first kept it (a black-box pass).
+		{name: "the request's stay was designated before another agency's", mutate: func(f *VoucherFacts) {
+			f.DesignatedAs = 8000
+			f.OtherEnrollments = []Enrollment{{ID: 9000, ProviderID: otherProvID, ProgramCode: "ATR", EpisodeID: episodeID,
+				Start: day(2026, time.January, 2), PrimaryCaseManager: true}}
+		}, result: ResultPassed, decision: Approved},
+		{name: "another agency's stay was designated before the request's", mutate: func(f *VoucherFacts) {
+			f.OtherEnrollments = []Enrollment{{ID: 9100, ProviderID: otherProvID, ProgramCode: "ATR", EpisodeID: episodeID,
+				Start: day(2026, time.January, 2), PrimaryCaseManager: true, DesignatedAs: 8000}}
+		}, result: ResultFired, decision: Denied, detail: "enrollment 9100", check: sourced(otherProvID)},
+		{name: "another agency's readmission begins after the span starts, its stay before", mutate: func(f *VoucherFacts) {
+			f.OtherEnrollments = []Enrollment{{ID: 9100, ProviderID: otherProvID, ProgramCode: "ATR", EpisodeID: episodeID,
+				Start: addDays(spanStart, 1), PrimaryCaseManager: true, DesignatedAs: 8000, DesignatedFrom: day(2026, time.January, 2)}}
+		}, result: ResultFired, decision: Denied},
 	})
 }
 

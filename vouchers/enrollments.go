@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"rss"
 	"rss/access"
@@ -303,8 +304,12 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 		if err != nil {
 			return err
 		}
+		ranks, err := designationRanks(ctx, tx, append([]Enrollment{*src}, open...)...)
+		if err != nil {
+			return err
+		}
 		if src.PrimaryCaseManager {
-			if o := outrankedBy(*src, open, s.Today(), lapsed); o != nil {
+			if o := outrankedBy(*src, open, s.Today(), lapsed, ranks); o != nil {
 				return rss.Coded(rss.ErrConflict, "not_primary",
 					"enrollment %d does not hold the primary case manager designation: enrollment %d, designated first, does; transfer from it", id, o.ID)
 			}
@@ -408,16 +413,91 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 // when e is discharged), if any: another agency's, since one agency's
 // stays are one stay to the rules. lapsed holds the agencies under no
 // agreement or out of service today (lapsedAgencies), whose designations
-// stand for nothing.
-func outrankedBy(e Enrollment, open []Enrollment, today rss.Date, lapsed map[int64]bool) *Enrollment {
+// stand for nothing. ranks holds the designations that rank from an
+// earlier enrollment of their agency's unbroken stay (designationRanks),
+// as V10 reads them: a same-day readmission ranked as new, and a transfer
+// from the agency it had outranked went through (a black-box pass).
+func outrankedBy(e Enrollment, open []Enrollment, today rss.Date, lapsed map[int64]bool, ranks designations) *Enrollment {
 	for i := range open {
 		o := &open[i]
 		if o.ID != e.ID && o.ProviderID != e.ProviderID && o.PrimaryCaseManager && !lapsed[o.ProviderID] &&
-			(!e.DischargeDate.IsZero() || (o.ID < e.ID && !o.StartDate.After(today))) {
+			(!e.DischargeDate.IsZero() || (ranks.of(o) < ranks.of(&e) && !ranks.from(o).After(today))) {
 			return o
 		}
 	}
 	return nil
+}
+
+// firstDesignated returns the flagged enrollment of open other than id
+// whose designation ranks first (ranks), if any: the holder a designation
+// refused primary_held names. The first by id named a flag that a
+// readmitted stay's designation outranks, from which a transfer is then
+// refused not_primary.
+func firstDesignated(open []Enrollment, id int64, ranks designations) *Enrollment {
+	var first *Enrollment
+	for i := range open {
+		o := &open[i]
+		if o.PrimaryCaseManager && o.ID != id && (first == nil || ranks.of(o) < ranks.of(first)) {
+			first = o
+		}
+	}
+	return first
+}
+
+// designation is where a flagged enrollment's primary case manager
+// designation ranks from when its agency's unbroken stay held it first on
+// an earlier enrollment (designationSQL): that enrollment (As) and the
+// stay's first designated day (From).
+type designation struct {
+	ID   int64    `json:"id"`
+	As   int64    `json:"as"`
+	From rss.Date `json:"from"`
+}
+
+// designations holds, by enrollment, the designations that rank from an
+// earlier enrollment of their stay (designationRanks).
+type designations map[int64]designation
+
+// of is e's designation's rank: its stay's first designated enrollment, or
+// its own id.
+func (ds designations) of(e *Enrollment) int64 {
+	if d, ok := ds[e.ID]; ok {
+		return d.As
+	}
+	return e.ID
+}
+
+// from is the first day of the stay e's designation ranks from.
+func (ds designations) from(e *Enrollment) rss.Date {
+	if d, ok := ds[e.ID]; ok && d.From.Before(e.StartDate) {
+		return d.From
+	}
+	return e.StartDate
+}
+
+// designationRanks reads the designations of enrollments that rank from
+// an earlier enrollment of their stay (designationSQL), by enrollment.
+func designationRanks(ctx context.Context, tx *sqlx.Tx, enrollments ...Enrollment) (designations, error) {
+	ids := make([]int64, 0, len(enrollments))
+	for _, e := range enrollments {
+		if e.PrimaryCaseManager {
+			ids = append(ids, e.ID)
+		}
+	}
+	out := designations{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []designation
+	if err := tx.SelectContext(ctx, &rows, `SELECT x.id, r.designated_as AS "as", r.designated_from AS "from"
+		FROM enrollments x CROSS JOIN LATERAL (`+designationSQL+`) r
+		WHERE x.id = ANY ($1) AND x.primary_case_manager AND r.designated_as < x.id`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("designations: %w", err)
+	}
+	for _, d := range rows {
+		out[d.ID] = d
+	}
+	return out, nil
 }
 
 // lapsedAgencies returns the agencies of the flagged enrollments of open
@@ -498,12 +578,16 @@ func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string)
 		if err != nil {
 			return err
 		}
-		holder := outrankedBy(e, open, s.Today(), lapsed)
+		ranks, err := designationRanks(ctx, tx, open...)
+		if err != nil {
+			return err
+		}
+		holder := outrankedBy(e, open, s.Today(), lapsed, ranks)
 		if e.PrimaryCaseManager && holder == nil {
 			return rss.Coded(rss.ErrConflict, "already_primary", "enrollment %d holds the primary case manager designation", id)
 		}
-		if h := slices.IndexFunc(open, func(o Enrollment) bool { return o.PrimaryCaseManager && o.ID != id }); holder == nil && h >= 0 {
-			holder = &open[h]
+		if holder == nil {
+			holder = firstDesignated(open, id, ranks)
 		}
 		if holder != nil {
 			return rss.Coded(rss.ErrConflict, "primary_held", "enrollment %d holds the %s primary case manager designation of the person: "+

@@ -26,21 +26,54 @@ func TestOutrankedBy(t *testing.T) {
 	mine := enr(12, 3, true, "2026-06-10")
 	own := enr(13, 3, true, "2026-05-01")
 	open := []Enrollment{own, ahead, begun, mine}
-	if got := outrankedBy(mine, open, today, nil); assert.NotNil(t, got) {
+	if got := outrankedBy(mine, open, today, nil, nil); assert.NotNil(t, got) {
 		assert.Equal(t, int64(11), got.ID, "the stay begun, not the first flagged")
 	}
-	assert.Nil(t, outrankedBy(begun, open, today, nil), "made before it: only the one not begun, which outranks nothing")
-	assert.Nil(t, outrankedBy(enr(8, 3, true, "2026-01-01"), open, today, nil), "made first")
+	assert.Nil(t, outrankedBy(begun, open, today, nil, nil), "made before it: only the one not begun, which outranks nothing")
+	assert.Nil(t, outrankedBy(enr(8, 3, true, "2026-01-01"), open, today, nil, nil), "made first")
 	discharged := mine
 	discharged.DischargeDate = today
-	if got := outrankedBy(discharged, []Enrollment{ahead}, today, nil); assert.NotNil(t, got) {
+	if got := outrankedBy(discharged, []Enrollment{ahead}, today, nil, nil); assert.NotNil(t, got) {
 		assert.Equal(t, int64(10), got.ID, "a discharged stay is outranked by any other agency's open one")
 	}
-	assert.Nil(t, outrankedBy(mine, []Enrollment{own, mine}, today, nil), "its own agency's stays are one stay")
+	assert.Nil(t, outrankedBy(mine, []Enrollment{own, mine}, today, nil, nil), "its own agency's stays are one stay")
 	// A lapsed agency's designation stands for nothing (V10).
-	assert.Nil(t, outrankedBy(mine, open, today, map[int64]bool{2: true}), "the one begun is of a lapsed agency")
-	assert.Nil(t, outrankedBy(discharged, []Enrollment{ahead}, today, map[int64]bool{1: true}), "nor does it outrank a discharged stay")
-	if got := outrankedBy(mine, open, today, map[int64]bool{2: false}); assert.NotNil(t, got) {
+	assert.Nil(t, outrankedBy(mine, open, today, map[int64]bool{2: true}, nil), "the one begun is of a lapsed agency")
+	assert.Nil(t, outrankedBy(discharged, []Enrollment{ahead}, today, map[int64]bool{1: true}, nil), "nor does it outrank a discharged stay")
+	if got := outrankedBy(mine, open, today, map[int64]bool{2: false}, nil); assert.NotNil(t, got) {
 		assert.Equal(t, int64(11), got.ID, "an agency standing today")
 	}
+	// A designation ranks from its agency's unbroken stay's first
+	// designated enrollment (designationRanks): readmitted the same day,
+	// an agency kept the rank its stay held, and the one it had outranked
+	// did not become the holder (a black-box pass).
+	readmitted := designations{12: {ID: 12, As: 9, From: rss.MustDate("2026-01-01")}}
+	assert.Nil(t, outrankedBy(mine, open, today, nil, readmitted), "the stay's designation came first")
+	if got := outrankedBy(begun, open, today, nil, readmitted); assert.NotNil(t, got) {
+		assert.Equal(t, int64(12), got.ID, "and outranks the one it came before")
+	}
+	// A stay begun, though its readmitted enrollment begins ahead.
+	continued := designations{10: {ID: 10, As: 7, From: rss.MustDate("2026-05-01")}}
+	if got := outrankedBy(begun, open, today, nil, continued); assert.NotNil(t, got) {
+		assert.Equal(t, int64(10), got.ID, "the stay it continues has begun")
+	}
+}
+
+// A designation refused primary_held names the first designation as the
+// rules rank them: a readmitted stay's from its first designated
+// enrollment, not the first flag by id.
+func TestFirstDesignated(t *testing.T) {
+	t.Parallel()
+	open := []Enrollment{{ID: 20, ProviderID: 2, PrimaryCaseManager: true}, {ID: 21, ProviderID: 1, PrimaryCaseManager: true},
+		{ID: 22, ProviderID: 3}}
+	if got := firstDesignated(open, 22, nil); assert.NotNil(t, got) {
+		assert.Equal(t, int64(20), got.ID)
+	}
+	if got := firstDesignated(open, 22, designations{21: {ID: 21, As: 15}}); assert.NotNil(t, got) {
+		assert.Equal(t, int64(21), got.ID, "its stay's designation came first")
+	}
+	if got := firstDesignated(open, 20, designations{21: {ID: 21, As: 15}}); assert.NotNil(t, got) {
+		assert.Equal(t, int64(21), got.ID)
+	}
+	assert.Nil(t, firstDesignated(open[1:], 21, nil), "no other flagged")
 }

@@ -265,7 +265,11 @@ var factsStatement = `WITH me AS (
 		EXISTS (SELECT 1 FROM voucher_requests v JOIN programs p ON p.code = v.program_code
 		        WHERE v.client_id = $1 AND p.clinical AND v.decision = 'pended') AS pended_clinical,
 		` + stayStartSQL + ` AS stay_start,
-		` + capsStayStartSQL + ` AS caps_stay_start`
+		` + capsStayStartSQL + ` AS caps_stay_start,
+		COALESCE((SELECT json_agg(json_build_object('id', x.id, 'as', r.designated_as, 'from', r.designated_from))
+		          FROM enrollments x CROSS JOIN LATERAL (` + designationSQL + `) r
+		          WHERE x.primary_case_manager AND (x.id = $7 OR (x.episode_id = $5 AND x.provider_id <> $2 AND x.discharge_date IS NULL))
+		            AND r.designated_as < x.id), '[]') AS designations`
 
 // stayStartSQL is the first day of the agency's unbroken stay in the
 // program the request's enrollment ($7) belongs to: its own enrollments of
@@ -293,6 +297,38 @@ const stayStartSQL = `(SELECT max(s.start_date) FROM (
 		  AND o.start_date <= (SELECT e.start_date FROM enrollments e WHERE e.id = $7)
 		WINDOW w AS (ORDER BY o.start_date, o.id)) s
 	WHERE s.begins)`
+
+// designationSQL selects, for an enrollment x flagged primary case
+// manager (a LATERAL subquery over an outer enrollments x), the rank of
+// its designation as V10 reads it: designated_as, the id of the first
+// enrollment the designation was made on in x's agency's unbroken stay
+// (stayStartSQL, the one reading of an unbroken stay: the same the length
+// of service, the GPRA intake and the episode caps go by), and
+// designated_from, that stay's first designated day. A readmission the
+// same day or the next ranked as a new designation, after another
+// agency's flag set in the meantime, and that agency became primary case
+// manager with no MSC transfer (a GPRA black-box pass): the designation
+// is the stay's. Only the flagged run that ends at x lends its rank (a
+// stay enrolled once without the flag did not hold it then, and its
+// readmission ranks as new), and only an enrollment designated (enrolled
+// flagged, or designated or transferred to by the MSC) after the MSC last
+// moved the person's designation to another agency: the MSC's move
+// stands, and a flag a transfer left on a closed stay lends nothing (the
+// person's other agencies' enrollments are reached through their client
+// records, which are indexed by person). x itself always counts, so
+// designated_as is at most x's id.
+var designationSQL = `SELECT min(d.id) AS designated_as, min(d.start_date) AS designated_from FROM enrollments d
+	WHERE d.client_id = x.client_id AND d.provider_id = x.provider_id AND d.program_code = x.program_code AND d.primary_case_manager
+	  AND d.start_date >= ` + strings.NewReplacer("$1", "x.client_id", "$2", "x.provider_id", "$3", "x.program_code", "$7", "x.id").Replace(stayStartSQL) + `
+	  AND (d.start_date, d.id) <= (x.start_date, x.id)
+	  AND (d.id = x.id OR (
+	    NOT EXISTS (SELECT 1 FROM enrollments u
+	                WHERE u.client_id = x.client_id AND u.provider_id = x.provider_id AND u.program_code = x.program_code
+	                  AND NOT u.primary_case_manager AND (u.start_date, u.id) > (d.start_date, d.id) AND (u.start_date, u.id) < (x.start_date, x.id))
+	    AND NOT EXISTS (SELECT 1 FROM clients c JOIN enrollments te ON te.client_id = c.id JOIN primary_case_manager_transfers t ON t.to_enrollment_id = te.id
+	                WHERE c.person_id = x.person_id AND c.provider_id <> x.provider_id AND te.program_code = x.program_code
+	                  AND t.transferred_at > greatest(d.created_at,
+	                      (SELECT max(t2.transferred_at) FROM primary_case_manager_transfers t2 WHERE t2.to_enrollment_id = d.id)))))`
 
 // capsStayStartSQL is stayStartSQL by the enrollments' dates alone, as
 // the person's episode runs (ledger.OpenEpisode): the day an agency's
@@ -657,6 +693,7 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		PendedClinical bool     `db:"pended_clinical"`
 		StayStart      rss.Date `db:"stay_start"`
 		CapsStayStart  rss.Date `db:"caps_stay_start"`
+		Designations   []byte   `db:"designations"`
 	}
 	facts, err := s.stmts.In(ctx, tx, factsStatement)
 	if err != nil {
@@ -702,12 +739,13 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 	}
 	var auths []ledger.Authorization
 	var others []enrollmentJSON
+	var designated []designation
 	var spans []EligibilitySpan
 	for _, d := range []struct {
 		raw []byte
 		v   any
 	}{{q.Client, &c}, {q.Eligibility, &spans}, {q.Consenting, &sn.consenting}, {q.GPRACounted, &sn.gpraCounted}, {q.Consents, &consents}, {q.CarePlans, &plans},
-		{q.Authorizations, &auths}, {q.Others, &others}} {
+		{q.Authorizations, &auths}, {q.Others, &others}, {q.Designations, &designated}} {
 		if err := json.Unmarshal(d.raw, d.v); err != nil {
 			return nil, fmt.Errorf("decode voucher facts: %w", err)
 		}
@@ -778,7 +816,20 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		if p, ok := ref.RuleProvider(o.ProviderID); ok {
 			o.Lapsed = !p.StandsOn(f.Today)
 		}
+		if i := slices.IndexFunc(designated, func(d designation) bool { return d.ID == o.ID }); i >= 0 {
+			o.DesignatedAs = designated[i].As
+			if designated[i].From.Time.Before(o.Start) {
+				o.DesignatedFrom = designated[i].From.Time
+			}
+		}
 		f.OtherEnrollments = append(f.OtherEnrollments, *o)
+	}
+	// The request's enrollment's rank is a fact of the person, not of the
+	// agency's enrollment (VoucherFacts.DesignatedAs).
+	if f.Enrollment != nil {
+		if i := slices.IndexFunc(designated, func(d designation) bool { return d.ID == f.Enrollment.ID }); i >= 0 {
+			f.DesignatedAs = designated[i].As
+		}
 	}
 	f.EpisodeDollarsAuthorized = decimal.Zero
 	if sn.enrollment != nil {
