@@ -39,8 +39,10 @@ const (
 
 var claimReasons = []Reason{
 	{Code: CodeClaimInvalidUnits, Action: ActionDeny, CARC: "16", RARC: "M53",
-		Text:     "The line's units of service are missing or invalid: none, or more than its one date of service holds, alone or with the client's lines of the service already billed for that date.",
-		NextStep: "Bill each date of service on a line of its own, in whole units greater than zero and no more than the day holds for the service's unit (1 a day, 24 hours, 96 quarter hours)."},
+		Text: "The line's units of service are missing or invalid: none, or more than its one date of service holds, alone or with the client's lines of the service already billed for that date, " +
+			"or, for a service counted by the hour or quarter hour, more than the 24 hours the client's day holds with the lines of every such service already billed for that date.",
+		NextStep: "Bill each date of service on a line of its own, in whole units greater than zero and no more than the day holds for the service's unit (1 a day, 24 hours, 96 quarter hours), " +
+			"and no more hours of services counted by time for one client on one date than 24 together; void or replace a line billed in error to give its hours back."},
 	{Code: CodeClaimServiceNotCovered, Action: ActionDeny, CARC: "96", RARC: "N130",
 		Text:     "Non-covered charge: the service is not covered by the program (not in its catalog, or retired from it on or before the date of service).",
 		NextStep: "Bill only services in the program's catalog on the date of service."},

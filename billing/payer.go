@@ -363,7 +363,7 @@ func (im *importer) addressed(env x12.Envelope) error {
 	}
 	known = k
 	if k := keep(func(p addressee) bool { return p.sameUsage(env) }); len(k) == 0 {
-		return envelopeError(env.ISAPosition, "ISA", "the file's usage (ISA15) is %s, rss sends %s files", env.Usage,
+		return envelopeError(env.ISAPosition, "ISA", "the file's usage (ISA15) is %s; rss exchanged files addressed so with usage %s only", env.Usage,
 			list(func(p addressee) string { return p.Usage }))
 	}
 	return nil

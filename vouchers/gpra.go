@@ -442,10 +442,10 @@ func (s *Service) Schedule(ctx context.Context, clientID int64) ([]EpisodeSchedu
 		// so a stay that joined an episode another agency opened sorted
 		// before the agency's own earlier one, where a stranger's read in
 		// the order entered (a Part 2 white-box review). The MSC reads
-		// them grouped by episode.
+		// them grouped by episode, each episode's in the order they began.
 		if err := tx.SelectContext(ctx, &eps, stays+`
 			WHERE e.person_id = $1 AND ($2::bigint[] IS NULL OR e.provider_id = ANY($2))
-			ORDER BY CASE WHEN $3 THEN 0 ELSE e.episode_id END, CASE WHEN $3 THEN 0 ELSE e.provider_id END, e.start_date, e.id`,
+			ORDER BY CASE WHEN $3 THEN 0 ELSE e.episode_id END, e.start_date, e.provider_id, e.id`,
 			v.personID, v.arg(recordsGPRA), a.IsProvider()); err != nil {
 			return err
 		}
