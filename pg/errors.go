@@ -29,6 +29,14 @@ var unavailableCodes = map[pqerror.Code]bool{
 	// server): an outage to wait out, not a fault of the request; it was a
 	// 500 on every request while /readyz said 503 (a black-box pass).
 	pqerror.InvalidCatalogName: true,
+	// 55P03 and 57014: a lock_timeout or statement_timeout an operator set
+	// on the database or role ran out, or an administrator cancelled the
+	// statement (pg_cancel_backend). The transaction was rolled back whole
+	// and the request may be sent again; they were 500s logged at ERROR (an
+	// on-call black-box pass). A caller that left cancels its own statement
+	// too, and its answer is never read.
+	pqerror.LockNotAvailable: true,
+	pqerror.QueryCanceled:    true,
 }
 
 // IsUnavailable reports whether err means the database could not be

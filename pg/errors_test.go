@@ -41,6 +41,10 @@ func TestIsUnavailable(t *testing.T) {
 		{"connection failure", &pq.Error{Code: "08006"}, true},
 		{"connection does not exist", &pq.Error{Code: "08003"}, true},
 		{"database dropped or renamed", &pq.Error{Code: "3D000"}, true},
+		// An operator's lock_timeout or statement_timeout, or a statement
+		// an administrator cancelled: 500s (an on-call black-box pass).
+		{"lock timeout", &pq.Error{Code: "55P03"}, true},
+		{"statement timeout or cancelled", fmt.Errorf("claim facts: %w", &pq.Error{Code: "57014"}), true},
 		// A database that takes no connections (ALLOW_CONNECTIONS false)
 		// and a role that may no longer log in: 500s, and /readyz said
 		// "not migrated" (an on-call black-box pass).
@@ -51,7 +55,6 @@ func TestIsUnavailable(t *testing.T) {
 		{"joined hosts", errors.Join(dial, dial), true},
 		{"unique violation", &pq.Error{Code: "23505", Constraint: "x"}, false},
 		{"serialization failure", &pq.Error{Code: "40001"}, false},
-		{"query canceled", &pq.Error{Code: "57014"}, false},
 		{"disk full", &pq.Error{Code: "53100"}, false},
 		{"no rows", stdsql.ErrNoRows, false},
 		{"context canceled", context.Canceled, false},
