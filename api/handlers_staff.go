@@ -83,7 +83,7 @@ func (s *Server) addBackgroundCheck(c *gin.Context) {
 	if !decode(c, &n) {
 		return
 	}
-	post(c, createdJSON[vouchers.BackgroundCheck], func(ctx context.Context) (vouchers.BackgroundCheck, error) {
+	post(c, createdJSON[staff.CheckRecorded], func(ctx context.Context) (staff.CheckRecorded, error) {
 		return s.st.AddBackgroundCheck(ctx, id, n)
 	})
 }

@@ -307,44 +307,68 @@ func TestCredentialWithdrawnAsOfADay(t *testing.T) {
 		map[string]any{"reason": "x", "effective_on": day(-1)}), http.StatusConflict, "not_verified")
 }
 
-// A credential is not withdrawn from under a paid line it qualified: the
-// withdrawal is refused (409 claims_after_withdrawal, naming the line)
-// as a departure over paid lines is, until the agency voids or replaces
-// the claim or the withdrawal starts after it. Taken, the paid line went
-// out in the next batch while the same service sent after was denied 185
-// (an operations black-box pass). A withdrawal after the line is taken.
-func TestCredentialNotWithdrawnFromUnderAPaidLine(t *testing.T) {
+// A credential withdrawn for cause is withdrawn from its true day, paid
+// lines or not: a licence revoked from before a paid line was refused 409
+// claims_after_withdrawal until the department dated the revocation after
+// the line, and meanwhile the credential went on qualifying its holder
+// (the operations black-box pass that found the same of a failed
+// background check). Taken, the paid line it leaves unqualified stays
+// paid (a record claws nothing back), listed in the answer and audited
+// for the agency or the MSC to void or recoup; a line of staff it
+// supervises is listed with who rendered it.
+func TestCredentialWithdrawnOverAPaidLineListsIt(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	okafor := e.demo.Staff["Okafor"]
 	e.authorizeRivera(40)
 	l := itLine(t, e.post(keyHRA, "/v1/claims", e.riveraClaim("CW-1", cmLine(day(-3), 4, "60.00"))))
 	require.Equal(t, "paid", l["status"])
+	var claim int64
+	require.NoError(t, e.db.GetContext(t.Context(), &claim, `SELECT id FROM claims WHERE claim_number = 'CW-1'`))
 	var cadc int64
 	require.NoError(t, e.db.GetContext(t.Context(), &cadc, `SELECT id FROM staff_credentials WHERE staff_id = $1 AND type = 'CADC'
-		AND verification_status = 'verified'`, e.demo.Staff["Okafor"]))
+		AND verification_status = 'verified'`, okafor))
 	path := itPath("/v1/staff-records/credentials/%d/reject", cadc)
-	itNothingWritten(t, e, func() {
-		p := requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "suspended by IBADCC", "effective_on": day(-5)}),
-			http.StatusConflict, "claims_after_withdrawal")
-		assert.Contains(t, p["detail"], "claim CW-1 line 1")
-		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "never valid"}), http.StatusConflict, "claims_after_withdrawal")
-	})
-	r := e.post(keyAdmin, path, map[string]any{"reason": "suspended by IBADCC from today", "effective_on": day(-2)})
+
+	r := e.post(keyAdmin, path, map[string]any{"reason": "suspended by IBADCC", "effective_on": day(-5)})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-	assert.Equal(t, day(-2), r.JSON(t)["withdrawn_on"])
+	assert.Equal(t, day(-5), r.JSON(t)["withdrawn_on"])
+	assert.Equal(t, []any{map[string]any{"claim_id": float64(claim), "claim_number": "CW-1", "line_number": float64(1),
+		"staff_id": float64(okafor), "service_code": "ATR-CM", "date_of_service": day(-3)}}, r.JSON(t)["paid_lines_unqualified"])
+	assert.Equal(t, 1, itAudit(e, "left_unqualified", "claim", itStr(claim)))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM claim_lines WHERE claim_id = $1 AND status = 'paid' AND counted`, claim),
+		"the paid line is not changed by the record")
+	late := itLine(t, e.post(keyHRA, "/v1/claims", e.riveraClaim("CW-2", cmLine(day(-2), 2, "30.00"))))
+	assert.Equal(t, "denied", late["status"], "from its day on: %v", late)
+	assert.Contains(t, fmt.Sprint(late["adjustments"]), "185")
 
 	// The board's letter dates it earlier: the withdrawal moves to an
-	// earlier day, held to the paid lines as the first (it was refused
-	// already_reviewed, and the days between kept qualifying: a black-box
-	// pass). It never moves later.
+	// earlier day (it was refused already_reviewed, and the days between
+	// kept qualifying: a black-box pass), listing what it adds, here
+	// nothing. It never moves later.
 	itNothingWritten(t, e, func() {
-		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "later", "effective_on": day(-1)}), http.StatusConflict, "already_withdrawn")
-		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "again", "effective_on": day(-2)}), http.StatusConflict, "already_withdrawn")
-		p := requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "board letter", "effective_on": day(-4)}),
-			http.StatusConflict, "claims_after_withdrawal")
-		assert.Contains(t, p["detail"], "claim CW-1 line 1")
-		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "never valid"}), http.StatusConflict, "claims_after_withdrawal")
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "later", "effective_on": day(-4)}), http.StatusConflict, "already_withdrawn")
+		requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "again", "effective_on": day(-5)}), http.StatusConflict, "already_withdrawn")
 	})
+	r = e.post(keyAdmin, path, map[string]any{"reason": "board letter", "effective_on": day(-6)})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, []any{}, r.JSON(t)["paid_lines_unqualified"])
+	assert.Equal(t, 1, itAudit(e, "left_unqualified", "claim", itStr(claim)), "listed once, by the record that left it unqualified")
+
+	// The lead's licence withdrawn whole leaves the junior's line under
+	// the lead's supervision unqualified: listed with the junior's id.
+	lead, junior := supervisedBachelor(t, e)
+	c := e.riveraClaim("CW-3", cmLine(day(-1), 2, "30.00"))
+	c["rendering_staff_id"] = junior
+	require.Equal(t, "paid", itLine(t, e.post(keyHRA, "/v1/claims", c))["status"])
+	var leadCADC int64
+	require.NoError(t, e.db.GetContext(t.Context(), &leadCADC, `SELECT id FROM staff_credentials WHERE staff_id = $1`, lead))
+	r = e.post(keyAdmin, itPath("/v1/staff-records/credentials/%d/reject", leadCADC), map[string]any{"reason": "certificate found false"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	lines, _ := r.JSON(t)["paid_lines_unqualified"].([]any)
+	require.Len(t, lines, 1, "%s", r.Body)
+	assert.Equal(t, "CW-3", lines[0].(map[string]any)["claim_number"])
+	assert.Equal(t, float64(junior), lines[0].(map[string]any)["staff_id"])
 }
 
 // supervisedBachelor hires at HRA a CADC lead and a junior with a
@@ -502,47 +526,85 @@ func TestSupervisionBySomeoneWhoLeftSince(t *testing.T) {
 	assert.Equal(t, "no_supervisor", itFieldCode(p, "supervisor_since"))
 }
 
-// A background check that cleared a paid line to a minor is not rejected
-// from under it, and a staff member's date of birth is not changed to make
-// them too young for a line already paid: each left the line paid while
-// the same service sent after was denied 185 (a re-check of an operations
-// black-box pass).
-func TestMinorsLineAndAgeNotTakenFromUnderAPaidLine(t *testing.T) {
+// Adverse news about someone who may serve minors is recorded with its
+// true date, paid lines or not: a failed background check dated before a
+// paid line to a minor was refused 409 claims_no_longer_qualified to the
+// agency and to the department alike, the passed check it contradicts
+// could not be withdrawn (claims_after_withdrawal), and the staff member
+// went on clearing minors' vouchers and claims until the agency voided its
+// own claims or the failure was recorded with a false date (an operations
+// black-box pass). Taken, it denies what comes after (V12, C06); the paid
+// line it leaves unqualified stays paid, listed in the answer (the
+// agency's own claims) and audited, for the agency or the MSC to void or
+// recoup.
+func TestFailedCheckOverAMinorsPaidLineIsTakenAndListed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	okafor, nguyen := e.demo.Staff["Okafor"], e.demo.Clients["Nguyen"]
+	itMinorsPaidLine(t, e, "MIN-1")
+	var claim int64
+	require.NoError(t, e.db.GetContext(t.Context(), &claim, `SELECT id FROM claims WHERE claim_number = 'MIN-1'`))
+	listed := []any{map[string]any{"claim_id": float64(claim), "claim_number": "MIN-1", "line_number": float64(1),
+		"staff_id": float64(okafor), "service_code": "ATR-TR", "date_of_service": day(-1)}}
+
+	r := e.post(keyHRA, itPath("/v1/staff/%d/background-checks", okafor), map[string]any{"checked_on": day(-3), "result": "failed",
+		"agency": "CT State Police"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	got := r.JSON(t)
+	assert.Equal(t, day(-3), got["checked_on"], "its true day")
+	assert.Equal(t, "pending", got["verification_status"])
+	assert.Equal(t, listed, got["paid_lines_unqualified"])
+	assert.Equal(t, 1, itAudit(e, "left_unqualified", "claim", itStr(claim)))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM claim_lines WHERE claim_id = $1 AND status = 'paid' AND counted`, claim),
+		"the paid line is not changed by the record")
+
+	// From now on the minor is not served by Okafor.
+	v := itVoucher(t, e, keyHRA, nguyen, "ATR-CM", 10, 0, 20)
+	assert.Equal(t, "denied", v["decision"])
+	assert.Contains(t, v["reason_codes"], "BACKGROUND_CHECK_MISSING")
+	l := itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "MIN-2", "client_id": nguyen, "rendering_staff_id": okafor,
+		"place_of_service": "99", "lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(0), "units": 1, "charge": "12.00"}}}))
+	assert.Equal(t, "denied", l["status"], "%v", l)
+	assert.Contains(t, fmt.Sprint(l["adjustments"]), "185")
+
+	// The department enters it from the police report: taken, nothing
+	// more to list (the line failed already).
+	r = e.post(keyAdmin, itPath("/v1/staff/%d/background-checks", okafor), map[string]any{"checked_on": day(-3), "result": "failed",
+		"agency": "CT State Police", "document_reference": "SP report 5531"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, []any{}, r.JSON(t)["paid_lines_unqualified"])
+	assert.Equal(t, 1, itAudit(e, "left_unqualified", "claim", itStr(claim)))
+	// A passed check lists nothing either.
+	r = e.post(keyAdmin, itPath("/v1/staff/%d/background-checks", e.demo.Staff["Baptiste"]), map[string]any{"checked_on": day(-3),
+		"result": "passed", "agency": "CT State Police", "document_reference": "SP report 5532"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, []any{}, r.JSON(t)["paid_lines_unqualified"])
+}
+
+// The department withdraws a passed check that cleared a paid line to a
+// minor (another person's record, or superseded by a failure): taken and
+// listed as a failed check is (it was refused claims_after_withdrawal: the
+// operations black-box pass above). A staff member's date of birth, the
+// agency's own correction, is still not changed to make them too young
+// for a line already paid: it left the line paid while the same service
+// sent after was denied 185 (a re-check of an operations black-box pass).
+func TestMinorsLineCheckWithdrawnAgeNotTaken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	okafor := e.demo.Staff["Okafor"]
 	itMinorsPaidLine(t, e, "MIN-1")
-	var check int64
+	var claim, check int64
+	require.NoError(t, e.db.GetContext(t.Context(), &claim, `SELECT id FROM claims WHERE claim_number = 'MIN-1'`))
 	require.NoError(t, e.db.GetContext(t.Context(), &check, `SELECT id FROM background_checks WHERE staff_id = $1
 		AND verification_status = 'verified' AND result = 'passed'`, okafor))
-	itNothingWritten(t, e, func() {
-		p := requireProblem(t, e.post(keyAdmin, itPath("/v1/staff-records/background-checks/%d/reject", check),
-			map[string]any{"reason": "another person's record"}), http.StatusConflict, "claims_after_withdrawal")
-		assert.Contains(t, p["detail"], "claim MIN-1 line 1")
-	})
-	// Nor is a failed check dated before the line reported over it, by the
-	// agency (it counts while pending) or entered verified by the
-	// department: each was taken, and the next batch paid the line the
-	// same service sent after was denied 185 (a re-check).
-	itNothingWritten(t, e, func() {
-		for _, c := range []struct {
-			key  string
-			body map[string]any
-		}{
-			{keyHRA, map[string]any{"checked_on": day(-3), "result": "failed", "agency": "DCF background unit"}},
-			{keyAdmin, map[string]any{"checked_on": day(-3), "result": "failed", "agency": "DCF background unit", "document_reference": "DCF letter"}},
-		} {
-			p := requireProblem(t, e.post(c.key, itPath("/v1/staff/%d/background-checks", okafor), c.body), http.StatusConflict,
-				"claims_no_longer_qualified")
-			assert.Contains(t, p["detail"], "claim MIN-1 line 1")
-		}
-	})
-	// One dated after the line takes nothing from it: reported and verified.
-	r := e.post(keyHRA, itPath("/v1/staff/%d/background-checks", okafor), map[string]any{"checked_on": day(0),
-		"result": "failed", "agency": "DCF background unit"})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	r = e.post(keyAdmin, itPath("/v1/staff-records/background-checks/%d/verify", itID(t, r)), map[string]any{"document_reference": "DCF letter"})
+	r := e.post(keyAdmin, itPath("/v1/staff-records/background-checks/%d/reject", check), map[string]any{"reason": "superseded by failed check"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "rejected", r.JSON(t)["verification_status"])
+	assert.Equal(t, []any{map[string]any{"claim_id": float64(claim), "claim_number": "MIN-1", "line_number": float64(1),
+		"staff_id": float64(okafor), "service_code": "ATR-TR", "date_of_service": day(-1)}}, r.JSON(t)["paid_lines_unqualified"])
+	assert.Equal(t, 1, itAudit(e, "left_unqualified", "claim", itStr(claim)))
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Nguyen"], "ATR-CM", 10, 0, 20)
+	assert.Contains(t, v["reason_codes"], "BACKGROUND_CHECK_MISSING")
 
 	// A recovery assistant hired at 19 with what the role needs, a line paid.
 	ra := staffHire(t, e, keyAdmin, e.demo.Providers["ECRA"], map[string]any{"last_name": "Young", "role": "recovery_assistant",
@@ -553,9 +615,9 @@ func TestMinorsLineAndAgeNotTakenFromUnderAPaidLine(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	}
 	e.mhwReady(100)
-	claim := e.duboisClaim("RA-AGE-1", raLine(day(-3), 2, "14.50"))
-	claim["rendering_staff_id"] = ra
-	l := itLine(t, e.post(keyECRA, "/v1/claims", claim))
+	claimRA := e.duboisClaim("RA-AGE-1", raLine(day(-3), 2, "14.50"))
+	claimRA["rendering_staff_id"] = ra
+	l := itLine(t, e.post(keyECRA, "/v1/claims", claimRA))
 	require.Equal(t, "paid", l["status"], "%v", l)
 	itNothingWritten(t, e, func() {
 		requireProblem(t, e.patch(keyECRA, itPath("/v1/staff/%d", ra),

@@ -128,8 +128,28 @@ func (s *Service) AddCredential(ctx context.Context, staffID int64, n NewCredent
 	return out, err
 }
 
+// CheckRecorded is a background check as stored, with the paid claim
+// lines it left unqualified (a failed check over a minor's line).
+type CheckRecorded struct {
+	vouchers.BackgroundCheck
+	PaidLinesUnqualified []UnqualifiedLine `json:"paid_lines_unqualified" db:"-"`
+}
+
+// UnqualifiedLine is a paid claim line of the staff member's agency that a
+// record of adverse news left unqualified: the line stays paid (a record
+// claws no money back), named for the agency or the MSC to void or recoup.
+// StaffID is who rendered it: the member, or staff they supervise.
+type UnqualifiedLine struct {
+	ClaimID       int64    `json:"claim_id"`
+	ClaimNumber   string   `json:"claim_number"`
+	LineNumber    int      `json:"line_number"`
+	StaffID       int64    `json:"staff_id"`
+	ServiceCode   string   `json:"service_code"`
+	DateOfService rss.Date `json:"date_of_service"`
+}
+
 // AddBackgroundCheck records a background check for a staff member.
-func (s *Service) AddBackgroundCheck(ctx context.Context, staffID int64, n NewBackgroundCheck) (vouchers.BackgroundCheck, error) {
+func (s *Service) AddBackgroundCheck(ctx context.Context, staffID int64, n NewBackgroundCheck) (CheckRecorded, error) {
 	v := &rss.ValidationError{}
 	n.Agency = strings.TrimSpace(n.Agency)
 	switch {
@@ -142,11 +162,10 @@ func (s *Service) AddBackgroundCheck(ctx context.Context, staffID int64, n NewBa
 		v.Add("result", "invalid_value", "result must be passed or failed")
 	}
 	text(v, "agency", n.Agency, true)
-	var out vouchers.BackgroundCheck
+	out := CheckRecorded{PaidLinesUnqualified: []UnqualifiedLine{}}
 	var guard *heldTo
 	if n.Result == "failed" {
-		guard = &heldTo{code: "claims_no_longer_qualified",
-			advice: "void or replace those claims first; a check that is not this staff member's is not reported"}
+		guard = &heldTo{listed: &out.PaidLinesUnqualified}
 	}
 	err := addRecord(ctx, s, staffID, KindBackgroundCheck, n.Verify, v, guard, func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error) {
 		if err := checkLived(ctx, tx, staffID, "checked_on", n.CheckedOn, 0); err != nil {
@@ -288,10 +307,12 @@ func (st submission) values(first int) string {
 // addRecord is the common frame of the three submissions: role and agency,
 // the staff member locked, the insert, the audit event, the answer. A
 // record that can take a qualification away (a failed background check,
-// which counts from the day it is reported) is held to the paid lines
-// (guard: holdPaidLines), as its verification is: reported over a paid
-// line to a minor, it was taken, and the same line sent after was denied
-// 185 while the next batch paid the first (a re-check).
+// which counts from the day it is reported) lists the paid lines it
+// leaves unqualified (guard: holdPaidLines, then listLeft), as its
+// verification does. It is taken with its true date whatever they are:
+// refused over a paid line to a minor, neither the agency nor the
+// department could record the failure, and the member went on clearing
+// minors' vouchers and claims (an operations black-box pass).
 func addRecord[T any](ctx context.Context, s *Service, staffID int64, kind string, ver Verify, v *rss.ValidationError, guard *heldTo,
 	insert func(ctx context.Context, tx *sqlx.Tx, st submission) (int64, error), out *T) error {
 	a, err := access.Require(ctx, access.RoleProvider, access.RoleAdmin)
@@ -338,7 +359,7 @@ func addRecord[T any](ctx context.Context, s *Service, staffID int64, kind strin
 			return constraintError(err)
 		}
 		if held != nil {
-			if err := held.check(ctx, tx, guard.code, guard.advice); err != nil {
+			if err := held.listLeft(ctx, tx, k.entity, id, guard.listed); err != nil {
 				return err
 			}
 		}
@@ -361,6 +382,9 @@ type Reviewed struct {
 	// WithdrawnOn is a credential's withdrawal day (RejectRecord).
 	WithdrawnOn *rss.Date `json:"withdrawn_on,omitempty" db:"withdrawn_on"`
 	vouchers.Verification
+	// PaidLinesUnqualified are the paid lines the review left unqualified
+	// (a withdrawal, a failed check verified), empty when none.
+	PaidLinesUnqualified []UnqualifiedLine `json:"paid_lines_unqualified" db:"-"`
 }
 
 // VerifyRecord marks a pending record verified (admin only): who (the key),
@@ -377,22 +401,24 @@ func (s *Service) VerifyRecord(ctx context.Context, kind string, id int64, docum
 	}, `verification_status = 'verified', document_reference = $4, rejection_reason = NULL`, ref, nil,
 		func(string, *rss.Date) *heldTo {
 			// A failed background check, verified, counts against its
-			// holder from its day: over a paid line to a minor it was
-			// taken, and the same line sent after was denied 185 (a
-			// re-check). Only a background check can fail.
+			// holder from its day (a reported one counts already, so
+			// this lists nothing unless it was on file from before
+			// reports counted): the lines it leaves unqualified are
+			// listed. Only a background check can fail.
 			if kind != KindBackgroundCheck {
 				return nil
 			}
-			return &heldTo{code: "claims_no_longer_qualified",
-				advice: "void or replace those claims first, or reject the record if it is not this staff member's"}
+			return &heldTo{}
 		})
 }
 
-// heldTo says which paid lines a change is held to (holdPaidLines: from
-// which day) and how it is refused.
+// heldTo says which paid lines a record of adverse news is read against
+// (holdPaidLines: from which day) and, for a submission, where in its
+// answer the ones it leaves unqualified go (a review puts them in
+// Reviewed's own field).
 type heldTo struct {
-	from         rss.Date
-	code, advice string
+	from   rss.Date
+	listed *[]UnqualifiedLine
 }
 
 // RejectRecord rejects a record with a reason (admin only). A pending
@@ -400,7 +426,9 @@ type heldTo struct {
 // revoked, a document found false), keeping the document it was verified
 // against. From then on it counts for nothing, or, for a credential
 // withdrawn as of a day (effectiveOn, not after today), for nothing from
-// that day: the days before keep it.
+// that day: the days before keep it. A withdrawal is adverse news, taken
+// over paid lines as a failed check is: the answer lists the ones it
+// leaves unqualified.
 func (s *Service) RejectRecord(ctx context.Context, kind string, id int64, reason string, effectiveOn rss.Date) (Reviewed, error) {
 	return s.reject(ctx, kind, id, reason, effectiveOn, false)
 }
@@ -442,9 +470,9 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 		// A credential withdrawn as of a day is withdrawn again from an
 		// earlier day, or whole, when the department learns the licence
 		// went earlier: refused, the days between kept qualifying and a
-		// line of them was paid (a black-box pass). Held to the paid lines
-		// as the first withdrawal is; never moved later (that gives days
-		// back, a verification's to do).
+		// line of them was paid (a black-box pass). It lists the paid lines
+		// it leaves unqualified as the first withdrawal does; never moved
+		// later (that gives days back, a verification's to do).
 		if cur == vouchers.VerificationRejected && was != nil && !pendingOnly {
 			if !effectiveOn.IsZero() && !effectiveOn.Before(*was) {
 				return rss.Coded(rss.ErrConflict, "already_withdrawn",
@@ -467,34 +495,40 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 		if was != vouchers.VerificationVerified && withdrawnOn == nil {
 			return nil // a record never verified qualified no one
 		}
-		advice := "void or replace those claims first"
-		if kind == KindCredential {
-			// A later day, not after today: a line paid for today leaves
-			// only the void, or the withdrawal tomorrow (the advice named
-			// a later day the same endpoint refused: a black-box pass).
-			advice += ", or withdraw it as of a day after the last of them (not after today)"
-		}
-		return &heldTo{from: effectiveOn, code: "claims_after_withdrawal", advice: advice}
+		// Taken from its true day, paid lines or not: refused (409
+		// claims_after_withdrawal) until the agency voided its claims,
+		// a licence revoked or a passed check found false kept
+		// qualifying, or was withdrawn from a false later day (an
+		// operations black-box pass). The lines are listed instead.
+		return &heldTo{from: effectiveOn}
 	})
 }
 
-// paidLines is what a change to staff records is held to: the lines that
-// stand paid for services a staff member, or staff they supervise,
+// paidLines is what a change to staff records is read against: the lines
+// that stand paid for services a staff member, or staff they supervise,
 // rendered (from a day on, any day when zero), and which of them already
-// failed the claim rules before the change. A withdrawn credential, a
-// failed background check (reported or verified), a role, supervisor,
-// date of birth or employment changed: each was taken over a paid line it
-// left unqualified, the next batch paid the line and the same service
-// sent after was denied 185 (operations black-box passes). Judged by what
-// the change takes away, not by the lines' state after it: a line that
-// failed already (a failed check reported earlier) refused every later
-// change of the member, a departure after every line and the same role
-// sent again among them (a re-check).
+// failed the claim rules before the change. Judged by what the change
+// takes away, not by the lines' state after it: a line that failed
+// already (a failed check reported earlier) refused every later change of
+// the member, a departure after every line and the same role sent again
+// among them (a re-check).
+//
+// Two kinds of change meet them. The agency's own corrections of a staff
+// member (role, supervisor, date of birth, employment dates) are refused
+// over a line they would leave unqualified (check, 409): each was taken,
+// the next batch paid the line and the same service sent after was denied
+// 185 (operations black-box passes), and a correction made by mistake
+// must not unqualify what was paid. Adverse news (a failed background
+// check reported or verified, the department's withdrawal of a verified
+// record) is true whatever was paid: it is taken from its own day, and
+// listLeft names and audits the lines it leaves unqualified, which stay
+// paid for the agency or the MSC to void or recoup (refused, the news
+// could not be recorded and the member kept qualifying: a black-box pass).
 //
 // holdPaidLines takes the agency's intake lock alone, which waits for
-// claims in flight and holds new ones until the change commits, and reads
-// the lines and their state before the change; check, once the change is
-// written in tx, refuses (409 code) the lines it left unqualified.
+// claims in flight and holds new ones until the change commits (so the
+// list is whole and every later claim sees the change), and reads the
+// lines and their state before the change.
 type paidLines struct {
 	provider int64
 	lines    []billing.RenderedLine
@@ -547,15 +581,15 @@ func (g *paidLines) failing(ctx context.Context, tx *sqlx.Tx) ([]billing.Rendere
 	return out, nil
 }
 
-// check refuses the change written in tx since holdPaidLines when it left
-// a held line unqualified that qualified before.
-func (g *paidLines) check(ctx context.Context, tx *sqlx.Tx, code, advice string) error {
+// left lists the held lines the change written in tx since holdPaidLines
+// left unqualified that qualified before.
+func (g *paidLines) left(ctx context.Context, tx *sqlx.Tx) ([]billing.RenderedLine, error) {
 	if len(g.lines) == 0 {
-		return nil
+		return nil, nil
 	}
 	now, err := g.failing(ctx, tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var left []billing.RenderedLine
 	for _, l := range now {
@@ -563,7 +597,40 @@ func (g *paidLines) check(ctx context.Context, tx *sqlx.Tx, code, advice string)
 			left = append(left, l)
 		}
 	}
+	return left, nil
+}
+
+// check refuses the change written in tx since holdPaidLines when it left
+// a held line unqualified that qualified before.
+func (g *paidLines) check(ctx context.Context, tx *sqlx.Tx, code, advice string) error {
+	left, err := g.left(ctx, tx)
+	if err != nil {
+		return err
+	}
 	return paidLinesConflict(left, code, "paid claim lines would no longer qualify", advice)
+}
+
+// listLeft puts in out the held lines the record (entity id) written in
+// tx left unqualified, and audits each (left_unqualified, on its claim and
+// client, the line and the record in its outcome), so the MSC finds them
+// in the audit log as the agency finds them in the answer. They are the
+// agency's own lines: holdPaidLines reads none of another agency's.
+func (g *paidLines) listLeft(ctx context.Context, tx *sqlx.Tx, entity string, id int64, out *[]UnqualifiedLine) error {
+	left, err := g.left(ctx, tx)
+	if err != nil {
+		return err
+	}
+	list := make([]UnqualifiedLine, 0, len(left))
+	events := make([]access.Event, 0, len(left))
+	for _, l := range left {
+		list = append(list, UnqualifiedLine{ClaimID: l.ClaimID, ClaimNumber: l.ClaimNumber, LineNumber: l.LineNumber, StaffID: l.StaffID,
+			ServiceCode: l.ServiceCode, DateOfService: l.DateOfService})
+		events = append(events, access.Event{Action: "left_unqualified", EntityType: "claim", EntityID: access.ID(l.ClaimID),
+			ClientID: l.ClientID, Outcome: fmt.Sprintf("line %d (%s on %s, staff %d) left unqualified by %s %d",
+				l.LineNumber, l.ServiceCode, l.DateOfService, l.StaffID, entity, id)})
+	}
+	*out = list
+	return access.Record(ctx, tx, events...)
 }
 
 // outsideEmployment refuses new employment dates of r (as the UPDATE will
@@ -675,8 +742,9 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 		if err := tx.GetContext(ctx, &out, q, args...); err != nil {
 			return constraintError(err)
 		}
+		out.PaidLinesUnqualified = []UnqualifiedLine{}
 		if held != nil {
-			if err := held.check(ctx, tx, h.code, h.advice); err != nil {
+			if err := held.listLeft(ctx, tx, k.entity, id, &out.PaidLinesUnqualified); err != nil {
 				return err
 			}
 		}
