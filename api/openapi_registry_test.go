@@ -60,6 +60,10 @@ func TestOpenAPIRegistryResponsesMatch(t *testing.T) {
 	check(oaCall{name: "create program again", method: http.MethodPost, path: "/v1/reference/programs", key: keyAdmin, body: prog, want: http.StatusConflict})
 	check(oaCall{name: "patch program rules", method: http.MethodPatch, path: "/v1/reference/programs/OAP", key: keyAdmin,
 		body: map[string]any{"disabled_rules": []string{}, "catchment_areas": []string{"hartford"}}, want: http.StatusOK})
+	check(oaCall{name: "patch program cap", method: http.MethodPatch, path: "/v1/reference/programs/OAP", key: keyAdmin,
+		body: map[string]any{"episode_dollar_cap": "3000.00"}, want: http.StatusOK})
+	check(oaCall{name: "lift program cap", method: http.MethodPatch, path: "/v1/reference/programs/OAP", key: keyAdmin,
+		body: map[string]any{"episode_dollar_cap": nil}, want: http.StatusOK})
 	svc := newServiceBody("OAP-X", "OAP")
 	svc["modifiers"], svc["per_episode_max"] = []string{"U1"}, 40
 	check(oaCall{name: "create service", method: http.MethodPost, path: "/v1/reference/services", key: keyAdmin, body: svc, want: http.StatusCreated})

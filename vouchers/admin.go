@@ -414,6 +414,18 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		if err != nil {
 			return err
 		}
+		// An open episode keeps its cap (copied on opening, raised only
+		// by a reviewer's exception): an admin who lifted a cap read it
+		// lifted while requests of open episodes pended against the old
+		// one (an operations black-box pass). The answer says how many.
+		if p.EpisodeDollarCap.Set {
+			var n int
+			if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM episodes WHERE program_code = $1 AND closed_on IS NULL
+				AND dollar_cap IS DISTINCT FROM $2::numeric`, code, out.EpisodeDollarCap); err != nil {
+				return fmt.Errorf("open episodes keeping their cap: %w", err)
+			}
+			out.OpenEpisodesKeepingCap = &n
+		}
 		return access.RecordSetChange(ctx, tx, access.ChangesOfPrograms, code, "caseload_caps", cur.CaseloadCaps, out.CaseloadCaps)
 	})
 	return out, err

@@ -49,6 +49,11 @@ type Program struct {
 	// DisabledRules are the voucher rules the program switches off.
 	DisabledRules pq.StringArray `json:"disabled_rules" db:"disabled_rules"`
 	UpdatedAt     time.Time      `json:"updated_at" db:"updated_at"`
+	// OpenEpisodesKeepingCap is, in the answer to a change of
+	// episode_dollar_cap only, how many open episodes keep a cap other
+	// than the new one (the cap they opened with, or a reviewer's raise):
+	// the change applies to episodes opened after it.
+	OpenEpisodesKeepingCap *int `json:"open_episodes_keeping_cap,omitempty" db:"-"`
 }
 
 // CatalogService is one entry of the service catalog.
