@@ -371,6 +371,38 @@ func TestCredentialWithdrawnOverAPaidLineListsIt(t *testing.T) {
 	assert.Equal(t, float64(junior), lines[0].(map[string]any)["staff_id"])
 }
 
+// A credential is withdrawn as of a day it covered: one "withdrawn as of"
+// a day before its own valid_from was taken, reading withdrawn_on
+// 2020-01-01 on a credential valid from 2028 (an operations black-box
+// pass). On or before valid_from the withdrawal covers no day: refused
+// (422 out_of_range on effective_on, nothing written), the record is
+// rejected whole instead, as a withdrawal moved earlier past it is.
+func TestCredentialNotWithdrawnBeforeItIsValid(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyAdmin, itPath("/v1/staff/%d/credentials", e.demo.Staff["Okafor"]), map[string]any{"type": "LPC",
+		"issuer": "Board of Counselors", "valid_from": day(-10), "document_reference": "licence copy"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	path := itPath("/v1/staff-records/credentials/%d/reject", itID(t, r))
+	refused := func(on string) {
+		t.Helper()
+		p := requireProblem(t, e.post(keyAdmin, path, map[string]any{"reason": "revoked", "effective_on": on}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "out_of_range", itFieldCode(p, "effective_on"), "%v", p)
+	}
+	itNothingWritten(t, e, func() {
+		refused("2020-01-01")
+		refused(day(-10))
+	})
+	r = e.post(keyAdmin, path, map[string]any{"reason": "revoked", "effective_on": day(-9)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, day(-9), r.JSON(t)["withdrawn_on"])
+	itNothingWritten(t, e, func() { refused(day(-10)) })
+	r = e.post(keyAdmin, path, map[string]any{"reason": "revoked from its first day"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Nil(t, r.JSON(t)["withdrawn_on"], "rejected whole")
+}
+
 // supervisedBachelor hires at HRA a CADC lead and a junior with a
 // bachelor's degree whom the lead supervises from hire: qualified for ATR
 // case management by the supervision alone.

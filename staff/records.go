@@ -393,9 +393,9 @@ func (s *Service) VerifyRecord(ctx context.Context, kind string, id int64, docum
 	ref := strings.TrimSpace(documentReference)
 	v := &rss.ValidationError{}
 	text(v, "document_reference", ref, true)
-	return s.review(ctx, kind, id, v, "verify", func(cur string, _ *rss.Date) error {
-		if cur != vouchers.VerificationPending {
-			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is %s; only a pending record is verified", cur)
+	return s.review(ctx, kind, id, v, "verify", func(cur reviewing) error {
+		if cur.Status != vouchers.VerificationPending {
+			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is %s; only a pending record is verified", cur.Status)
 		}
 		return nil
 	}, `verification_status = 'verified', document_reference = $4, rejection_reason = NULL`, ref, nil,
@@ -466,7 +466,20 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 	if kind == KindCredential && withdrawn == nil {
 		set += `, withdrawn_on = NULL` // rejected whole, a withdrawal as of a day included
 	}
-	return s.review(ctx, kind, id, v, "reject", func(cur string, was *rss.Date) error {
+	return s.review(ctx, kind, id, v, "reject", func(r reviewing) error {
+		cur, was := r.Status, r.Withdrawn
+		// Withdrawn as of a day it covered: on or before its valid_from
+		// the withdrawal covers no day, and one "as of" 2020-01-01 read
+		// so on a credential valid from 2028 (an operations black-box
+		// pass). That is the whole record's rejection, said as such.
+		coversADay := func() error {
+			if r.ValidFrom != nil && !effectiveOn.IsZero() && !effectiveOn.After(*r.ValidFrom) {
+				return rss.Invalid("effective_on", "out_of_range",
+					"effective_on %s is not after the credential's valid_from %s: the withdrawal would cover no day; reject it whole, without effective_on",
+					effectiveOn, *r.ValidFrom)
+			}
+			return nil
+		}
 		// A credential withdrawn as of a day is withdrawn again from an
 		// earlier day, or whole, when the department learns the licence
 		// went earlier: refused, the days between kept qualifying and a
@@ -478,7 +491,7 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 				return rss.Coded(rss.ErrConflict, "already_withdrawn",
 					"the credential is withdrawn from %s: a withdrawal moves only to an earlier day (or the whole record, without effective_on)", *was)
 			}
-			return nil
+			return coversADay()
 		}
 		if cur == vouchers.VerificationRejected {
 			return rss.Coded(rss.ErrConflict, "already_reviewed", "the record is already rejected")
@@ -490,7 +503,7 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 		if withdrawn != nil && cur != vouchers.VerificationVerified {
 			return rss.Coded(rss.ErrConflict, "not_verified", "the credential is %s: only a verified one is withdrawn as of a day; reject it without effective_on", cur)
 		}
-		return nil
+		return coversADay()
 	}, set, reason, withdrawn, func(was string, withdrawnOn *rss.Date) *heldTo {
 		if was != vouchers.VerificationVerified && withdrawnOn == nil {
 			return nil // a record never verified qualified no one
@@ -687,8 +700,17 @@ func (s *Service) RecordVerification(ctx context.Context, kind string, id int64)
 	return out, err
 }
 
+// reviewing is a record's state as a review finds it (locked).
+type reviewing struct {
+	Status    string    `db:"verification_status"`
+	StaffID   int64     `db:"staff_id"`
+	Withdrawn *rss.Date `db:"withdrawn_on"` // a credential's, null for the other kinds
+	ValidFrom *rss.Date `db:"valid_from"`   // likewise
+	Reason    *string   `db:"rejection_reason"`
+}
+
 func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.ValidationError, action string,
-	allowed func(cur string, withdrawn *rss.Date) error, set string, arg string, withdrawnOn any,
+	allowed func(cur reviewing) error, set string, arg string, withdrawnOn any,
 	guard func(was string, withdrawn *rss.Date) *heldTo) (Reviewed, error) {
 	a, err := access.Require(ctx, access.RoleAdmin)
 	if err != nil {
@@ -703,17 +725,12 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 	}
 	out := Reviewed{Kind: kind}
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		var cur struct {
-			Status    string    `db:"verification_status"`
-			StaffID   int64     `db:"staff_id"`
-			Withdrawn *rss.Date `db:"withdrawn_on"`
-			Reason    *string   `db:"rejection_reason"`
-		}
-		withdrawnCol := "NULL::date"
+		var cur reviewing
+		dates := "NULL::date AS withdrawn_on, NULL::date AS valid_from"
 		if kind == KindCredential {
-			withdrawnCol = "withdrawn_on"
+			dates = "withdrawn_on, valid_from"
 		}
-		err := tx.GetContext(ctx, &cur, `SELECT verification_status, staff_id, `+withdrawnCol+` AS withdrawn_on, rejection_reason FROM `+k.table+`
+		err := tx.GetContext(ctx, &cur, `SELECT verification_status, staff_id, `+dates+`, rejection_reason FROM `+k.table+`
 			WHERE id = $1 FOR UPDATE`, id)
 		if errors.Is(err, pg.ErrNoRows) {
 			return fmt.Errorf("%w: %s %d", rss.ErrNotFound, k.entity, id)
@@ -721,7 +738,7 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 		if err != nil {
 			return err
 		}
-		if err := allowed(cur.Status, cur.Withdrawn); err != nil {
+		if err := allowed(cur); err != nil {
 			return err
 		}
 		var held *paidLines
