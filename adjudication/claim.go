@@ -150,16 +150,13 @@ type LineFacts struct {
 	DayMinutesCounted  int             `json:"day_minutes_counted"`
 	EpisodeDollarsPaid decimal.Decimal `json:"episode_dollars_paid"`
 	// EpisodeUnitsHeld is what the episode's authorizations of the service
-	// hold (Authorization.Holds, every agency's, as the billing agency
-	// counts them) besides this one's unused units, its used ones
-	// included; set when the service has an episode maximum.
-	// EpisodeUnitMax is that maximum when a reviewer's exception raised it
-	// past the service's (zero otherwise). A line is paid only within what
-	// the maximum leaves: the units of an authorization that lapsed may
-	// have been granted to its own agency since (another agency's request
-	// pends until its claims are due, and a reviewer's approval raises the
-	// maximum past them), and it may be billed, or revived by late lines
-	// for its live days, all the same.
+	// hold (Authorization.Holds, every agency's) besides this one's unused
+	// units, its used ones included; set when the service has an episode
+	// maximum. EpisodeUnitMax is that maximum when a reviewer's exception
+	// raised it past the service's (zero otherwise). A line is paid only
+	// within what the maximum leaves: the units of an authorization that
+	// lapsed may have been granted to others since, and it may be billed,
+	// or revived by late lines for its live days, all the same.
 	EpisodeUnitsHeld *int     `json:"episode_units_held,omitempty"`
 	EpisodeUnitMax   int      `json:"episode_unit_max,omitempty"`
 	Settings         Settings `json:"settings"`

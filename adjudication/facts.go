@@ -628,8 +628,7 @@ type Authorization struct {
 	Suspended []Period `json:"suspended,omitempty"`
 	// Inactive: its program's days without a claim have passed (until a
 	// reviewer reactivates it). Like a void one it draws no claims and
-	// holds only the units it used for its own agency (for every other
-	// until its claims are due: Holds).
+	// holds only the units it used.
 	Inactive bool `json:"inactive,omitempty"`
 	// LastActivity and IdleDays say which dates of service it covers once
 	// its program inactivates authorizations: it goes inactive IdleDays
@@ -650,14 +649,6 @@ type Authorization struct {
 	// is the last day it holds all its units after its end: its claims'
 	// due day, or the day before it goes inactive. Zero for others.
 	HeldThrough time.Time `json:"held_through,omitzero"`
-	// HeldForOthersThrough is the last day it holds all its units of the
-	// episode's caps for every agency but its own, whether it ended by its
-	// end date or a discharge or went inactive: its claims' due day (its
-	// last day plus its program's filing limit), a late claim for a day it
-	// covered being still to come. Zero for a void one (nothing can be
-	// billed on it), one whose span was cut to nothing, and in facts
-	// stored before it was kept (read as before). See Holds.
-	HeldForOthersThrough time.Time `json:"held_for_others_through,omitzero"`
 	// Paid is what its counted lines were paid: what it holds of the
 	// episode's dollar cap for the units it used, as the claims' own cap
 	// counts it (a line charged under the fee pays less than rate × units).
@@ -669,57 +660,32 @@ type Authorization struct {
 // inactive.
 func (a *Authorization) Live() bool { return !a.Void && !a.Inactive }
 
-// OthersView is the viewer of Holds that is no agency: the MSC's reviewer,
-// for whom every authorization is another agency's (what any agency's
-// grant must leave room for).
-const OthersView int64 = 0
-
-// Holds is what the authorization holds of its episode's caps on today, as
-// the agency viewer (OthersView for the MSC) counts it.
-//
-// For its own agency: all it authorizes while it runs (a retro grant
-// through HeldThrough), and once it has lapsed, been voided or gone
-// inactive only the units it used (the rest will most likely not be
-// billed by it; used units stay used), so the agency's own next voucher
-// is not cut by units it can no longer use.
-//
-// For every other agency, all it authorizes until its claims are due
-// (HeldForOthersThrough) unless void: an agency's late claim for a day it
-// covered may still come within the filing limit. Freed at its end, the
-// room was granted to another agency, and the late line was denied 119
-// though its own authorization had units left, which told the holder that
-// another agency held the person's room (a claims black-box pass; 42 CFR
-// Part 2). Another agency's request in that room is pended as any
-// request a record of another agency's stands against (CONFLICT_ON_FILE).
-func (a *Authorization) Holds(today time.Time, viewer int64) int {
+// Holds is what the authorization holds of its episode's caps on today:
+// all it authorizes while it runs (a retro grant through HeldThrough), and
+// once it has lapsed, been voided or gone inactive only the units it used
+// (the rest will most likely not be billed; used units stay used).
+func (a *Authorization) Holds(today time.Time) int {
 	// A span its agency's deactivation cut to nothing (it would only have
 	// started from the deactivation's day) never runs: it held all its
 	// units on the day before that day, while reading expired.
-	if a.End.Before(a.Start) {
-		return a.UnitsUsed
-	}
-	if viewer != a.ProviderID && !a.Void && !a.HeldForOthersThrough.Before(today) {
-		return a.UnitsAuthorized
-	}
-	if !a.Live() || (a.End.Before(today) && a.HeldThrough.Before(today)) {
+	if !a.Live() || a.End.Before(a.Start) || (a.End.Before(today) && a.HeldThrough.Before(today)) {
 		return a.UnitsUsed
 	}
 	return a.UnitsAuthorized
 }
 
 // HoldsDollars is what the authorization holds of its episode's dollar cap
-// on today, as viewer counts it: what it was paid, and its unused units
-// that still hold (Holds) at its rate. Valued at rate × units used, an
-// authorization whose line was charged under the fee read "0.00 left"
-// where the claims' cap (C10, from the dollars paid) still had 50.00, and
-// a reviewer's exception raised the cap past what the grant needed (a
-// black-box pass).
-func (a *Authorization) HoldsDollars(today time.Time, viewer int64) decimal.Decimal {
+// on today: what it was paid, and its unused units that still hold
+// (Holds) at its rate. Valued at rate × units used, an authorization whose
+// line was charged under the fee read "0.00 left" where the claims' cap
+// (C10, from the dollars paid) still had 50.00, and a reviewer's exception
+// raised the cap past what the grant needed (a black-box pass).
+func (a *Authorization) HoldsDollars(today time.Time) decimal.Decimal {
 	paid := Amount(a.Rate, a.UnitsUsed)
 	if a.Paid.Valid {
 		paid = a.Paid.Decimal
 	}
-	return paid.Add(Amount(a.Rate, a.Holds(today, viewer)-a.UnitsUsed))
+	return paid.Add(Amount(a.Rate, a.Holds(today)-a.UnitsUsed))
 }
 
 // LiveOn reports whether a line dated dos may draw on it: it is not void,

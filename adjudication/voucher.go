@@ -943,13 +943,11 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 	}
 	for i := range f.Authorizations {
 		a := &f.Authorizations[i]
-		// Each counts as the totals count it for the requesting agency
-		// (Holds): another agency's ended one by all its units until its
-		// claims are due, a void one by the units it used. One that holds
-		// nothing of the totals (voided unused) is no source: named, it
-		// withheld a reason the provider's own records explained, which
+		// Void and inactive ones count by the units they used; one that
+		// holds nothing of the totals (voided unused) is no source: named,
+		// it withheld a reason the provider's own records explained, which
 		// told it another agency knew the person (a black-box pass).
-		if a.EpisodeID != f.Enrollment.EpisodeID || (service != "" && a.ServiceCode != service) || a.Holds(f.Today, f.Request.ProviderID) == 0 {
+		if a.EpisodeID != f.Enrollment.EpisodeID || (service != "" && a.ServiceCode != service) || a.Holds(f.Today) == 0 {
 			continue
 		}
 		by := a.ProviderID
@@ -1014,8 +1012,8 @@ func ownInEpisode(f *VoucherFacts, service string) (units int, dollars decimal.D
 			keptBy(f, a) != 0 {
 			continue
 		}
-		units += a.Holds(f.Today, f.Request.ProviderID)
-		dollars = dollars.Add(a.HoldsDollars(f.Today, f.Request.ProviderID))
+		units += a.Holds(f.Today)
+		dollars = dollars.Add(a.HoldsDollars(f.Today))
 	}
 	return units, dollars
 }

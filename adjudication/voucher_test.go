@@ -1018,16 +1018,6 @@ func TestRuleV32EpisodeUnitsExceeded(t *testing.T) {
 			f.Authorizations[1].UnitsAuthorized = 150
 			f.Authorizations[2].ServiceCode, f.Authorizations[2].UnitsAuthorized, f.Authorizations[2].UnitsUsed = "ATR-TR", 28, 28
 		}, result: ResultFired, decision: Pended, detail: "40 units asked, 22 left of 200", check: sourced(thirdProvID)},
-		// Another agency's authorization that ended with its units unused
-		// holds them all until its claims are due: its late lines may
-		// still come, so the reason is its record (CONFLICT_ON_FILE to an
-		// agency without its consent), not one of no one's.
-		{name: "another agency's ended authorization, its claims not yet due", mutate: func(f *VoucherFacts) {
-			transport(178, 40)(f)
-			f.Authorizations[1].UnitsAuthorized = 150
-			a := &f.Authorizations[2]
-			a.ServiceCode, a.UnitsAuthorized, a.UnitsUsed, a.End, a.HeldForOthersThrough = "ATR-TR", 28, 0, addDays(today, -1), addDays(today, 89)
-		}, result: ResultFired, decision: Pended, detail: "40 units asked, 22 left of 200", check: sourced(thirdProvID)},
 	})
 }
 

@@ -728,13 +728,7 @@ func TestReactivationOfDayUnitsHeldToTheCap(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	var cap string
 	require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = (SELECT episode_id FROM authorizations WHERE id = $1)`, th))
-	// As the MSC counts what the episode holds (what any agency's grant
-	// must leave room for): Brown's inactive ATR-CM holds its 750.00
-	// unused until its claims are due, HRA's live days of it being still
-	// billable late, so the raise leaves room for those lines beside the
-	// units given back (HRA's own next request may take that room
-	// instead, as it may an ended authorization's of its own).
-	assert.Equal(t, "5780.00", cap, "raised to what the episode holds: 3,150.00 + 1,880.00 + 750.00")
+	assert.Equal(t, "5030.00", cap, "raised to what the episode holds: 3,150.00 + 1,880.00")
 	assert.Equal(t, 1, itAudit(e, "cap_exception", "episode", ""), "the exception recorded")
 }
 

@@ -170,11 +170,10 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 	// A retro grant, issued after its last day, is there to be
 	// billed after it: it holds all its units of the episode's caps until
 	// its claims are due (or it goes inactive), where an authorization
-	// that ran frees its unused ones at its end for its own agency (for
-	// every other it holds them until then all the same, below). Freed at
-	// once, six past days of 8 units each were approved against a maximum
-	// of 40, their last line denied at the cap (a black-box pass).
-	// retroHeldSQL says the same for claims intake's sums.
+	// that ran frees its unused ones at its end. Freed at once, six past
+	// days of 8 units each were approved against a maximum of 40, their
+	// last line denied at the cap (a black-box pass). retroHeldSQL says
+	// the same for claims intake's sums.
 	// (A span that ran to the day it was issued is no retro grant, nor
 	// one a discharge cut to that day. One a discharge dated before its
 	// issue day cut reads as one: it holds its units until its claims are
@@ -184,13 +183,6 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 		if idle := a.inactiveOn(); !idle.IsZero() && !idle.After(a.ClaimsDueBy) {
 			r.HeldThrough = idle.AddDays(-1).Time
 		}
-	}
-	// For every agency but its own, one not void holds all its units until
-	// its claims are due, however it ended (adjudication.Authorization.Holds;
-	// HeldSQL says the same in SQL). A span cut to nothing never ran: no
-	// day of it is billed.
-	if a.VoidedAt == nil && !a.EndDate.Before(a.StartDate) && !a.ClaimsDueBy.IsZero() {
-		r.HeldForOthersThrough = a.ClaimsDueBy.Time
 	}
 	return r
 }

@@ -100,8 +100,7 @@ type EpisodeService struct {
 }
 
 // Holding is what the authorizations of an episode hold of one service
-// (adjudication.Authorization.Holds, every agency's, as the book's agency
-// counts them: HeldSQL), the units they used,
+// (adjudication.Authorization.Holds, every agency's), the units they used,
 // and the episode's maximum of it when a reviewer's exception raised it
 // past the service's (zero otherwise).
 type Holding struct {
@@ -169,7 +168,7 @@ func (b *Book) WithHoldings(h Holdings) *Book {
 			a := &b.auths[client][i]
 			k := EpisodeService{a.EpisodeID, a.ServiceCode}
 			b.mine[k] = append(b.mine[k], a)
-			b.began[a.ID], b.beganUsed[a.ID] = a.Holds(b.today, b.provider), a.UnitsUsed
+			b.began[a.ID], b.beganUsed[a.ID] = a.Holds(b.today), a.UnitsUsed
 		}
 	}
 	return b
@@ -188,15 +187,11 @@ func (b *Book) Unknown() []int64 {
 }
 
 // heldBesides is what counts against the episode's maximum of a's service
-// besides the line, as the book's agency counts it (its own authorizations
-// as it does, another agency's ended one by all its units until its claims
-// are due: Authorization.Holds). For an authorization that no longer holds
-// its unused units (inactive, ended, expired), what the episode's
-// authorizations hold less a's unused units: the reservations granted into
-// its room since stand against its late lines (its own agency's: another
-// agency's request there pends until its claims are due). For one that
-// holds them (its units set aside when it was granted), the units used in
-// the episode: the maximum is never paid
+// besides the line. For an authorization that no longer holds its unused
+// units (inactive, ended, expired), what the episode's authorizations hold
+// less a's unused units: the others' reservations stand against its late
+// lines. For one that holds them (its units set aside when it was
+// granted), the units used in the episode: the maximum is never paid
 // past, and when it was granted twice over (a lapsed authorization's room
 // given to new vouchers, then the lapsed one revived by late lines) the
 // lines are paid in turn until it is reached, not each live authorization
@@ -210,12 +205,12 @@ func (b *Book) heldBesides(a *adjudication.Authorization) (held *int, max int) {
 		return nil, 0
 	}
 	var v int
-	if a.Holds(b.today, b.provider) < a.UnitsAuthorized {
+	if a.Holds(b.today) < a.UnitsAuthorized {
 		v = h.Held
 		for _, m := range b.mine[k] {
 			v -= b.began[m.ID]
 			if m.ID != a.ID {
-				v += m.Holds(b.today, b.provider)
+				v += m.Holds(b.today)
 			}
 		}
 		v += a.UnitsUsed

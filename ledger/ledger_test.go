@@ -279,50 +279,28 @@ func TestBookLeavesOutClientsNotServed(t *testing.T) {
 	assert.Nil(t, f.Authorization)
 }
 
-// For its own agency a lapsed, void or inactive authorization holds only
-// the units it used; a running one all it authorizes. For another agency
-// (and the MSC) the lapsed and inactive ones hold all theirs until their
-// claims are due; a void one what it used. Voucher requests (as the
-// requesting agency counts) and the reviewer's cap exception (as the MSC
-// counts) both count with this.
+// A lapsed, void or inactive authorization holds only the units it used; a
+// running one all it authorizes. Voucher requests and the reviewer's
+// cap exception both count with this.
 func TestEpisodeTotalsCountALapsedAuthorizationsUsedUnits(t *testing.T) {
 	t.Parallel()
 	today := day(2026, time.April, 10)
-	due := func(end time.Time) time.Time { return end.AddDate(0, 0, 90) }
-	auth := func(id int64, service string, episode int64, end time.Time, units, used int, rate string) adjudication.Authorization {
-		return adjudication.Authorization{ID: id, ProviderID: provID, ServiceCode: service, EpisodeID: episode, End: end, UnitsAuthorized: units,
-			UnitsUsed: used, Rate: dec(rate), HeldForOthersThrough: due(end)}
-	}
 	auths := []adjudication.Authorization{
-		auth(1, "ATR-CM", episodeID, day(2026, time.April, 30), 40, 5, "15.00"),
-		auth(2, "ATR-CM", episodeID, day(2026, time.April, 9), 40, 7, "15.00"),
-		auth(3, "ATR-CM", episodeID, day(2026, time.April, 30), 40, 3, "15.00"),
-		auth(4, "ATR-TR", episodeID, day(2026, time.April, 10), 10, 1, "12.50"),
-		auth(5, "ATR-CM", episodeID+1, day(2026, time.April, 30), 99, 0, "15.00"),
-		auth(6, "ATR-CM", episodeID, day(2026, time.April, 30), 40, 2, "15.00"),
-		auth(7, "ATR-CM", episodeID, day(2026, time.January, 9), 40, 4, "15.00"), // its claims due April 9th
+		{ID: 1, ServiceCode: "ATR-CM", EpisodeID: episodeID, End: day(2026, time.April, 30), UnitsAuthorized: 40, UnitsUsed: 5, Rate: dec("15.00")},
+		{ID: 2, ServiceCode: "ATR-CM", EpisodeID: episodeID, End: day(2026, time.April, 9), UnitsAuthorized: 40, UnitsUsed: 7, Rate: dec("15.00")},
+		{ID: 3, ServiceCode: "ATR-CM", EpisodeID: episodeID, End: day(2026, time.April, 30), UnitsAuthorized: 40, UnitsUsed: 3, Rate: dec("15.00"), Void: true},
+		{ID: 4, ServiceCode: "ATR-TR", EpisodeID: episodeID, End: day(2026, time.April, 10), UnitsAuthorized: 10, UnitsUsed: 1, Rate: dec("12.50")},
+		{ID: 5, ServiceCode: "ATR-CM", EpisodeID: episodeID + 1, End: day(2026, time.April, 30), UnitsAuthorized: 99, Rate: dec("15.00")},
+		{ID: 6, ServiceCode: "ATR-CM", EpisodeID: episodeID, End: day(2026, time.April, 30), UnitsAuthorized: 40, UnitsUsed: 2, Rate: dec("15.00"), Inactive: true},
 	}
-	auths[2].Void, auths[2].HeldForOthersThrough = true, time.Time{} // as Rule leaves a void one
-	auths[5].Inactive = true
-	assert.Equal(t, 40, ledger.UnitsCounted(&auths[0], today, provID))
-	assert.Equal(t, 7, ledger.UnitsCounted(&auths[1], today, provID), "lapsed yesterday")
-	assert.Equal(t, 3, ledger.UnitsCounted(&auths[2], today, provID), "void: the units it used")
-	assert.Equal(t, 2, ledger.UnitsCounted(&auths[5], today, provID), "inactive: the units it used")
-	assert.Equal(t, 10, ledger.UnitsCounted(&auths[3], today, provID), "ends today: still running")
-	assert.Equal(t, 4, ledger.UnitsCounted(&auths[6], today, provID), "its claims due")
-	units, dollars := ledger.EpisodeTotals(auths, episodeID, "ATR-CM", today, provID)
-	assert.Equal(t, 56, units)
-	assert.Equal(t, "965.00", dollars.StringFixed(2), "600 + 105 + 45 + 125 + 30 + 60")
-
-	for _, viewer := range []int64{provID + 1, adjudication.OthersView} {
-		assert.Equal(t, 40, ledger.UnitsCounted(&auths[1], today, viewer), "lapsed yesterday, its claims not yet due")
-		assert.Equal(t, 3, ledger.UnitsCounted(&auths[2], today, viewer), "void: the units it used")
-		assert.Equal(t, 40, ledger.UnitsCounted(&auths[5], today, viewer), "inactive, its claims not yet due")
-		assert.Equal(t, 4, ledger.UnitsCounted(&auths[6], today, viewer), "its claims due")
-		units, dollars := ledger.EpisodeTotals(auths, episodeID, "ATR-CM", today, viewer)
-		assert.Equal(t, 127, units, "40 + 40 + 3 + 40 + 4")
-		assert.Equal(t, "2030.00", dollars.StringFixed(2), "600 + 600 + 45 + 125 + 600 + 60")
-	}
+	assert.Equal(t, 40, ledger.UnitsCounted(&auths[0], today))
+	assert.Equal(t, 7, ledger.UnitsCounted(&auths[1], today), "lapsed yesterday")
+	assert.Equal(t, 3, ledger.UnitsCounted(&auths[2], today), "void: the units it used")
+	assert.Equal(t, 2, ledger.UnitsCounted(&auths[5], today), "inactive: the units it used")
+	assert.Equal(t, 10, ledger.UnitsCounted(&auths[3], today), "ends today: still running")
+	units, dollars := ledger.EpisodeTotals(auths, episodeID, "ATR-CM", today)
+	assert.Equal(t, 52, units)
+	assert.Equal(t, "905.00", dollars.StringFixed(2), "600 + 105 + 45 + 125 + 30")
 }
 
 // What an authorization holds of the dollar cap is what it was paid, when
@@ -341,19 +319,19 @@ func TestEpisodeDollarsCountWhatWasPaid(t *testing.T) {
 		// Not read (facts stored before it was): rate × units used.
 		{ID: 4, ServiceCode: "ATR-TR", EpisodeID: episodeID, End: day(2026, time.April, 1), UnitsAuthorized: 10, UnitsUsed: 2, Rate: dec("12.00")},
 	}
-	_, dollars := ledger.EpisodeTotals(auths, episodeID, "ATR-TR", today, provID)
+	_, dollars := ledger.EpisodeTotals(auths, episodeID, "ATR-TR", today)
 	assert.Equal(t, "354.00", dollars.StringFixed(2), "200 + 50 + 60 + 20 + 24")
 }
 
 // A retro grant (issued after its last day) holds all its units
 // through the day its claims are due, or the day before it goes inactive;
-// one that ran frees its unused units at its end (for its own agency).
+// one that ran frees its unused units at its end.
 func TestRetroGrantHoldsUntilItsClaimsAreDue(t *testing.T) {
 	t.Parallel()
 	d := func(s string) rss.Date { return rss.MustDate(s) }
 	idle := 30
 	auth := func(issued string, idleDays *int) ledger.Authorization {
-		return ledger.Authorization{ID: 1, ProviderID: provID, ServiceCode: "ATR-TR", StartDate: d("2026-03-01"), EndDate: d("2026-03-05"),
+		return ledger.Authorization{ID: 1, ServiceCode: "ATR-TR", StartDate: d("2026-03-01"), EndDate: d("2026-03-05"),
 			IssuedOn: d(issued), UnitsAuthorized: 10, UnitsUsed: 2, ClaimsDueBy: d("2026-06-03"), InactivateAfterDays: idleDays}
 	}
 	for _, tc := range []struct {
@@ -372,53 +350,7 @@ func TestRetroGrantHoldsUntilItsClaimsAreDue(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			today := d(tc.today)
 			r := tc.a.Rule(today)
-			assert.Equal(t, tc.counts, ledger.UnitsCounted(&r, today.Time, provID))
-		})
-	}
-}
-
-// The one converter gives every authorization not void, whose span was not
-// cut to nothing, its claims' due day as the last day it holds all its
-// units for other agencies; UnitsCounted reads it for them and not for its
-// own agency.
-func TestRuleHoldsForOthersUntilItsClaimsAreDue(t *testing.T) {
-	t.Parallel()
-	d := func(s string) rss.Date { return rss.MustDate(s) }
-	voided := day(2026, time.March, 20)
-	base := func() ledger.Authorization {
-		return ledger.Authorization{ID: 1, ProviderID: provID, ServiceCode: "ATR-TR", StartDate: d("2026-03-01"), EndDate: d("2026-03-31"),
-			IssuedOn: d("2026-03-01"), UnitsAuthorized: 10, UnitsUsed: 2, ClaimsDueBy: d("2026-06-29")}
-	}
-	for _, tc := range []struct {
-		name    string
-		edit    func(a *ledger.Authorization)
-		through string // "" for none
-		today   string
-		own     int
-		others  int
-	}{
-		{"ended, its claims not yet due", nil, "2026-06-29", "2026-04-10", 2, 10},
-		{"ended, its claims due today", nil, "2026-06-29", "2026-06-29", 2, 10},
-		{"ended, its claims due yesterday", nil, "2026-06-29", "2026-06-30", 2, 2},
-		{"void", func(a *ledger.Authorization) { a.VoidedAt = &voided }, "", "2026-04-10", 2, 2},
-		{"cut to nothing", func(a *ledger.Authorization) { a.EndDate = d("2026-02-28") }, "", "2026-04-10", 2, 2},
-		{"no due day read", func(a *ledger.Authorization) { a.ClaimsDueBy = rss.Date{} }, "", "2026-04-10", 2, 2},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			a := base()
-			if tc.edit != nil {
-				tc.edit(&a)
-			}
-			today := d(tc.today)
-			r := a.Rule(today)
-			if tc.through == "" {
-				assert.True(t, r.HeldForOthersThrough.IsZero())
-			} else {
-				assert.Equal(t, d(tc.through).Time, r.HeldForOthersThrough)
-			}
-			assert.Equal(t, tc.own, ledger.UnitsCounted(&r, today.Time, provID))
-			assert.Equal(t, tc.others, ledger.UnitsCounted(&r, today.Time, provID+1))
-			assert.Equal(t, tc.others, ledger.UnitsCounted(&r, today.Time, adjudication.OthersView))
+			assert.Equal(t, tc.counts, ledger.UnitsCounted(&r, today.Time))
 		})
 	}
 }

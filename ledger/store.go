@@ -65,28 +65,6 @@ func retroHeldSQL(today string) string {
 		AND NOT coalesce(` + inactiveSQL(today) + `, false))`
 }
 
-// heldForOthersSQL is Authorization.Rule's HeldForOthersThrough in SQL:
-// for an agency (the expression viewer; 0, adjudication.OthersView, for
-// the MSC) other than its own, authorization a not void, whose span was
-// not cut to nothing, holds all its units through claimsDueBy.
-func heldForOthersSQL(viewer, today string) string {
-	return `(a.provider_id <> ` + viewer + ` AND a.voided_at IS NULL AND ` + effectiveEnd + ` >= a.start_date
-		AND ` + today + ` <= ` + claimsDueBy + `)`
-}
-
-// HeldSQL is adjudication.Authorization.Holds in SQL, for a sum of what
-// authorizations hold: the units authorization a holds of its episode's
-// caps on the date the expression today yields, as the agency the
-// expression viewer names counts them (0, adjudication.OthersView, for
-// the MSC). All it authorizes while active (StatusSQL), as a retro grant
-// (retroHeldSQL) or, for another agency, until its claims are due
-// (heldForOthersSQL); its used units otherwise. The ledger's tests hold
-// the two to the same answers.
-func HeldSQL(viewer, today string) string {
-	return `CASE WHEN ` + StatusSQL(today) + ` = 'active' OR ` + retroHeldSQL(today) + ` OR ` + heldForOthersSQL(viewer, today) + `
-		THEN a.units_authorized ELSE a.units_used END`
-}
-
 // StatusSQL is Authorization.StatusOn in SQL, for a list filtered by
 // status: the status of authorization a on the date the expression today
 // yields. The API tests hold the two to the same answers.
@@ -187,14 +165,17 @@ func OfPerson(ctx context.Context, ext pg.Ext, personID int64, program string) (
 // EpisodeHoldingsSQL is an expression: the JSON array of what the
 // authorizations of the episodes of the clients' (an array expression)
 // authorizations with the provider hold of each service on today
-// ({"e", "s", "held", "used", "max"}: Authorization.Holds summed as the
-// provider counts them, HeldSQL, the units used, and the maximum a
-// reviewer's exception raised), every agency's, for claims intake's facts.
+// ({"e", "s", "held", "used", "max"}: Authorization.Holds summed, the units
+// used, and the maximum a reviewer's exception raised), every agency's,
+// for claims intake's facts. An authorization holds its units
+// while active (StatusSQL), or as a retro grant (retroHeldSQL), its used
+// units otherwise.
 func EpisodeHoldingsSQL(provider, clients, today string) string {
 	return `COALESCE((SELECT json_agg(json_build_object('e', h.episode_id, 's', h.service_code, 'held', h.held, 'used', h.used,
 		                                          'max', m.max_units))
 		FROM (SELECT a.episode_id, a.service_code, sum(a.units_used) AS used,
-		             sum(` + HeldSQL(provider, today) + `) AS held
+		             sum(CASE WHEN ` + StatusSQL(today) + ` = 'active' OR ` + retroHeldSQL(today) + `
+		                      THEN a.units_authorized ELSE a.units_used END) AS held
 		      FROM authorizations a
 		      WHERE a.episode_id IN (SELECT k.episode_id FROM authorizations k WHERE k.client_id = ANY (` + clients + `)
 		                             AND k.provider_id = ` + provider + `)
@@ -225,11 +206,7 @@ func RaiseEpisodeUnits(ctx context.Context, ext pg.Ext, episodeID int64, service
 
 // serviceUnitsHeld is what the episode's authorizations of the service
 // hold toward its maximum (UnitsCounted), grant (0 for none) counted in
-// full, as the MSC counts them (OthersView): what any agency's grant must
-// leave room for, an ended authorization's unused units among them until
-// its claims are due. Raised past its used units only, an exception
-// granted over an ended authorization's room left none for its late
-// lines, denied 119 though it had units left.
+// full: a grant whose span has ended holds only the units it used.
 func serviceUnitsHeld(ctx context.Context, ext pg.Ext, episodeID int64, service string, grant int64, today rss.Date) (int, error) {
 	var rows []Authorization
 	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
@@ -239,9 +216,9 @@ func serviceUnitsHeld(ctx context.Context, ext pg.Ext, episodeID int64, service 
 	held := 0
 	for i := range rows {
 		r := rows[i].Rule(today)
-		held += UnitsCounted(&r, today.Time, adjudication.OthersView)
+		held += UnitsCounted(&r, today.Time)
 		if rows[i].ID == grant {
-			held += r.UnitsAuthorized - r.Holds(today.Time, adjudication.OthersView)
+			held += r.UnitsAuthorized - r.Holds(today.Time)
 		}
 	}
 	return held, nil
@@ -332,7 +309,7 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	var provider int64
 	for i := range auths {
 		if a := &auths[i]; rows[i].ID == grant {
-			total = total.Add(adjudication.Amount(a.Rate, a.UnitsAuthorized-a.Holds(today.Time, adjudication.OthersView)))
+			total = total.Add(adjudication.Amount(a.Rate, a.UnitsAuthorized-a.Holds(today.Time)))
 			provider = a.ProviderID
 		}
 	}
@@ -372,8 +349,7 @@ func RaisedByOthersSQL(episode, provider string) string {
 }
 
 // episodeHeld reads the episode's authorizations, as stored and as the
-// rules see them, and the dollars they hold (EpisodeTotals) as the MSC
-// counts them (OthersView; serviceUnitsHeld says why).
+// rules see them, and the dollars they hold (EpisodeTotals).
 func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Date) ([]Authorization, []adjudication.Authorization, decimal.Decimal, error) {
 	var rows []Authorization
 	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
@@ -384,7 +360,7 @@ func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Dat
 	for i := range rows {
 		auths[i] = rows[i].Rule(today)
 	}
-	_, total := EpisodeTotals(auths, episodeID, "", today.Time, adjudication.OthersView)
+	_, total := EpisodeTotals(auths, episodeID, "", today.Time)
 	return rows, auths, total, nil
 }
 

@@ -361,8 +361,7 @@ func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Author
 		patch(&f)
 		// The episode's totals are sums over the authorizations as patched.
 		if sn.enrollment != nil {
-			f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, sn.enrollment.EpisodeID, cur.ServiceCode,
-				f.Today, f.Request.ProviderID)
+			f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, sn.enrollment.EpisodeID, cur.ServiceCode, f.Today)
 		}
 	}
 	return adjudication.DecideVoucher(&f), left, start, nil

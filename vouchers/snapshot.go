@@ -833,11 +833,7 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 	}
 	f.EpisodeDollarsAuthorized = decimal.Zero
 	if sn.enrollment != nil {
-		// As the requesting agency counts them: another agency's ended
-		// authorization by all its units until its claims are due, its own
-		// by the units it used (adjudication.Authorization.Holds).
-		f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, sn.enrollment.EpisodeID, n.ServiceCode,
-			f.Today, providerID)
+		f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, sn.enrollment.EpisodeID, n.ServiceCode, f.Today)
 	}
 	f.HasClinicalEnrollment, f.PendedClinicalRequest = q.Clinical, q.PendedClinical
 	if f.Enrollment != nil && !q.StayStart.IsZero() && q.StayStart.Time.Before(f.Enrollment.Start) {
