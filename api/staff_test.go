@@ -401,6 +401,16 @@ func TestCredentialNotWithdrawnBeforeItIsValid(t *testing.T) {
 	r = e.post(keyAdmin, path, map[string]any{"reason": "revoked from its first day"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Nil(t, r.JSON(t)["withdrawn_on"], "rejected whole")
+
+	// Nor as of a day after its valid_to: a lapsed credential read
+	// "rejected, withdrawn from" a day it never covered (a re-check).
+	r = e.post(keyAdmin, itPath("/v1/staff/%d/credentials", e.demo.Staff["Okafor"]), map[string]any{"type": "LPC",
+		"issuer": "Board of Counselors", "valid_from": day(-30), "valid_to": day(-5), "document_reference": "licence copy"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	path = itPath("/v1/staff-records/credentials/%d/reject", itID(t, r))
+	itNothingWritten(t, e, func() { refused(day(-4)) })
+	r = e.post(keyAdmin, path, map[string]any{"reason": "revoked", "effective_on": day(-5)})
+	require.Equal(t, http.StatusOK, r.Status, "its last day is a day it covered: %s", r.Body)
 }
 
 // supervisedBachelor hires at HRA a CADC lead and a junior with a

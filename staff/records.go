@@ -472,11 +472,18 @@ func (s *Service) reject(ctx context.Context, kind string, id int64, reason stri
 		// the withdrawal covers no day, and one "as of" 2020-01-01 read
 		// so on a credential valid from 2028 (an operations black-box
 		// pass). That is the whole record's rejection, said as such.
+		// After its valid_to likewise: a lapsed CADC read "rejected,
+		// withdrawn from" a day it never covered (a re-check).
 		coversADay := func() error {
 			if r.ValidFrom != nil && !effectiveOn.IsZero() && !effectiveOn.After(*r.ValidFrom) {
 				return rss.Invalid("effective_on", "out_of_range",
 					"effective_on %s is not after the credential's valid_from %s: the withdrawal would cover no day; reject it whole, without effective_on",
 					effectiveOn, *r.ValidFrom)
+			}
+			if r.ValidTo != nil && !effectiveOn.IsZero() && effectiveOn.After(*r.ValidTo) {
+				return rss.Invalid("effective_on", "out_of_range",
+					"effective_on %s is after the credential's valid_to %s: it had lapsed and the withdrawal would cover no day",
+					effectiveOn, *r.ValidTo)
 			}
 			return nil
 		}
@@ -706,6 +713,7 @@ type reviewing struct {
 	StaffID   int64     `db:"staff_id"`
 	Withdrawn *rss.Date `db:"withdrawn_on"` // a credential's, null for the other kinds
 	ValidFrom *rss.Date `db:"valid_from"`   // likewise
+	ValidTo   *rss.Date `db:"valid_to"`     // likewise (null: no end)
 	Reason    *string   `db:"rejection_reason"`
 }
 
@@ -726,9 +734,9 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 	out := Reviewed{Kind: kind}
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		var cur reviewing
-		dates := "NULL::date AS withdrawn_on, NULL::date AS valid_from"
+		dates := "NULL::date AS withdrawn_on, NULL::date AS valid_from, NULL::date AS valid_to"
 		if kind == KindCredential {
-			dates = "withdrawn_on, valid_from"
+			dates = "withdrawn_on, valid_from, valid_to"
 		}
 		err := tx.GetContext(ctx, &cur, `SELECT verification_status, staff_id, `+dates+`, rejection_reason FROM `+k.table+`
 			WHERE id = $1 FOR UPDATE`, id)
