@@ -715,8 +715,16 @@ func (k *Console) fail(c *gin.Context, err error) {
 		if k.cfg.LogText != nil {
 			why = k.cfg.LogText(err)
 		}
-		k.cfg.Logger.Error("console request failed", "request_id", c.Writer.Header().Get("X-Request-Id"), "route", c.FullPath(),
-			"status", status, "error", why)
+		// An unavailable database is an outage to wait out, logged at
+		// WARN as the API logs it: at ERROR, a console page paged the
+		// engineer on call for an operator's lock timeout the API's own
+		// routes answered alike at WARN (a re-check).
+		level := slog.LevelError
+		if status == http.StatusServiceUnavailable {
+			level = slog.LevelWarn
+		}
+		k.cfg.Logger.Log(c.Request.Context(), level, "console request failed", "request_id", c.Writer.Header().Get("X-Request-Id"),
+			"route", c.FullPath(), "status", status, "error", why)
 	}
 	title := http.StatusText(status)
 	v := errorView{Message: msg, Fields: fields}

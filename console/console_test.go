@@ -1017,7 +1017,8 @@ func TestUtilizationChartShowsEverySixMonths(t *testing.T) {
 // with Retry-After, not a 500 with an ERROR line (a black-box pass).
 func TestDatabaseGoneIsUnavailable(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	var lines syncLines
+	w := newWorldWith(t, api.Options{Logger: slog.New(slog.NewJSONHandler(&lines, nil))})
 	u := w.user()
 	u.signIn(keyHRA)
 	var name string
@@ -1040,6 +1041,11 @@ func TestDatabaseGoneIsUnavailable(t *testing.T) {
 	assert.NotEmpty(t, r.Header.Get("Retry-After"))
 	status, p := w.api(http.MethodGet, keyHRA, "/v1/clients", nil)
 	assert.Equal(t, http.StatusServiceUnavailable, status, "%v", p)
+	// Logged at WARN by the console as by the API: an ERROR line paged the
+	// engineer on call for an outage the API's routes logged as a warning
+	// (a re-check).
+	assert.Contains(t, lines.String(), `"msg":"console request failed"`)
+	assert.NotContains(t, lines.String(), `"level":"ERROR"`, "%s", lines.String())
 }
 
 // Another reviewer's take reads until when it lapses (it read "until the
