@@ -226,6 +226,19 @@ func apikey(ctx context.Context, cfg config, args []string, out, errOut io.Write
 	return nil
 }
 
+// poolBeyondServer says, for the log, when a pool of conns connections is
+// more than the database server lets in at all: RSS_DB_MAX_CONNS=100000
+// was taken without a word (an on-call pass), and such a pool fails on
+// "too many clients" (503s) long before it is full. A warning, not a
+// refusal: the server's limit may be raised without restarting rss.
+func poolBeyondServer(ctx context.Context, db *sqlx.DB, conns int) string {
+	var most int
+	if err := db.GetContext(ctx, &most, `SELECT setting::int FROM pg_settings WHERE name = 'max_connections'`); err != nil || conns <= most {
+		return ""
+	}
+	return fmt.Sprintf("RSS_DB_MAX_CONNS=%d is more than the database server's max_connections (%d): requests past it will be answered 503", conns, most)
+}
+
 func serve(ctx context.Context, cfg config, out io.Writer) error {
 	// The port is bound before the database is touched: a start that
 	// cannot serve (the port taken by the running server, a host that
@@ -244,6 +257,9 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	defer db.Close()
 	if err := pg.Migrate(ctx, db); err != nil {
 		return err
+	}
+	if warn := poolBeyondServer(ctx, db, cfg.DBMaxConns); warn != "" {
+		slog.Warn(warn)
 	}
 	keys := access.NewKeys(db, cfg.KeyCacheTTL, time.Now)
 	// Revocations made by other processes reach this one through

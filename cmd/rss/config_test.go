@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -34,6 +35,20 @@ func TestConfigRefusesWhatWouldFailLater(t *testing.T) {
 	}
 	_, err := loadConfig()
 	assert.NoError(t, err, "the defaults hold")
+}
+
+// A key cache of a century was taken (an on-call pass): a key revoked in
+// another process while this one's listener was down stayed usable here
+// for as long. The TTL is bounded at an hour, the bound itself taken.
+func TestConfigKeyCacheTTLIsBounded(t *testing.T) {
+	t.Setenv("RSS_KEY_CACHE_TTL", "876000h")
+	_, err := loadConfig()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "RSS_KEY_CACHE_TTL must be a duration from 0 (no cache) to 1h0m0s")
+	t.Setenv("RSS_KEY_CACHE_TTL", "1h")
+	c, err := loadConfig()
+	require.NoError(t, err)
+	assert.Equal(t, time.Hour, c.KeyCacheTTL)
 }
 
 // RSS_SECURE_COOKIES takes true and false in any case (TRUE was refused,

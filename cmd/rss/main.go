@@ -295,6 +295,10 @@ func loadZone(name, tz, localtime string) (*time.Location, error) {
 	return loc, nil
 }
 
+// maxKeyCacheTTL bounds RSS_KEY_CACHE_TTL: a revocation made in another
+// process is seen here within it while the listener is down.
+const maxKeyCacheTTL = time.Hour
+
 func loadConfig() (config, error) {
 	c := config{
 		DatabaseURL: env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rss?sslmode=disable"),
@@ -340,8 +344,11 @@ func loadConfig() (config, error) {
 		return c, errors.New("RSS_DB_MAX_CONNS must be an integer of at least 2 (a client-level report audits its reads on a second connection)")
 	}
 	c.DBMaxConns = conns
-	if c.KeyCacheTTL, err = time.ParseDuration(env("RSS_KEY_CACHE_TTL", "10s")); err != nil || c.KeyCacheTTL < 0 {
-		return c, fmt.Errorf("RSS_KEY_CACHE_TTL must be a duration of 0 or more (0: no cache), like 10s")
+	// The TTL is how long a key revoked in another process stays usable
+	// here while the notification listener is down: a 100-year TTL was
+	// taken (an on-call pass), and with it such a revocation never took.
+	if c.KeyCacheTTL, err = time.ParseDuration(env("RSS_KEY_CACHE_TTL", "10s")); err != nil || c.KeyCacheTTL < 0 || c.KeyCacheTTL > maxKeyCacheTTL {
+		return c, fmt.Errorf("RSS_KEY_CACHE_TTL must be a duration from 0 (no cache) to %s, like 10s", maxKeyCacheTTL)
 	}
 	// A shutdown of no time at all dropped every request in flight on
 	// SIGTERM (a black-box pass set 0).

@@ -234,3 +234,16 @@ func TestSecondSignalEndsADrainingServer(t *testing.T) {
 		t.Fatal("the second signal did not end the server (its shutdown waits 10m)")
 	}
 }
+
+// A pool larger than the database server lets in is said at start (an
+// on-call pass set RSS_DB_MAX_CONNS=100000 without a word); one within it
+// says nothing.
+func TestServeSaysAPoolBeyondTheServer(t *testing.T) {
+	db, _ := pgtest.NewDBURL(t)
+	var most int
+	require.NoError(t, db.Get(&most, `SHOW max_connections`))
+	assert.Empty(t, poolBeyondServer(t.Context(), db, most))
+	warn := poolBeyondServer(t.Context(), db, 100000)
+	assert.Contains(t, warn, "RSS_DB_MAX_CONNS=100000")
+	assert.Contains(t, warn, fmt.Sprintf("max_connections (%d)", most))
+}
