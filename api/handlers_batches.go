@@ -168,3 +168,18 @@ func (s *Server) listHolds(c *gin.Context) {
 	out, err := s.b.Holds(c.Request.Context(), claim, p)
 	respond(c, http.StatusOK, out, err)
 }
+
+// providerRemittances lists the batches that report an agency's claims,
+// newest first, each with the agency's totals: the list a provider picks
+// its remittance advice from. A provider may not list batches, and a claim
+// the rules denied whole names no batch (none took its lines), so an
+// agency whose claims in a batch were all denied had no way to the advice
+// that reports them; the console had this list (a new-user pass).
+func (s *Server) providerRemittances(c *gin.Context) {
+	id, ok := pathID(c, "provider_id")
+	if !ok || !knownQuery(c) {
+		return
+	}
+	out, err := s.b.ProviderBatches(c.Request.Context(), id)
+	respond(c, http.StatusOK, items(out), err)
+}
