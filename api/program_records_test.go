@@ -174,7 +174,7 @@ func TestRCMMonthlyProgress(t *testing.T) {
 	murphy := enrollmentOf(e, e.demo.Clients["Murphy"], "RCM") // started day(-260)
 	torres := enrollmentOf(e, e.demo.Clients["Torres"], "RCM") // started day(-10), this month
 	path := itPath("/v1/enrollments/%d/monthly-progress", murphy)
-	month := testMonth(0)
+	month := testMonth(-3)
 
 	demo := itItems(t, e.get(keyHRA, path))
 	require.Len(t, demo, 2, "the demo records")
@@ -201,7 +201,11 @@ func TestRCMMonthlyProgress(t *testing.T) {
 	assert.Equal(t, 1, itAudit(e, "create", "rcm_monthly_progress", itStr(id)))
 
 	t.Run("a month without contact or goals, by an admin", func(t *testing.T) {
-		r := e.post(keyAdmin, itPath("/v1/enrollments/%d/monthly-progress", torres), map[string]any{"month": month, "treatment_status": "referred"})
+		// This month, under way, is recorded once the stay has ended in
+		// it (below: before that it is refused month_not_ended).
+		r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", torres), map[string]any{"discharge_date": day(0), "reason_code": "completed"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		r = e.post(keyAdmin, itPath("/v1/enrollments/%d/monthly-progress", torres), map[string]any{"month": testMonth(0), "treatment_status": "referred"})
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 		out := r.JSON(t)
 		assert.Equal(t, []any{}, out["contacts"])
@@ -217,7 +221,7 @@ func TestRCMMonthlyProgress(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 		itNothingWritten(t, e, func() {
 			p := requireProblem(t, e.post(keyHRA, itPath("/v1/enrollments/%d/monthly-progress", itID(t, r)),
-				map[string]any{"month": month, "treatment_status": "referred"}), http.StatusUnprocessableEntity, "validation_failed")
+				map[string]any{"month": testMonth(0), "treatment_status": "referred"}), http.StatusUnprocessableEntity, "validation_failed")
 			assert.Equal(t, "not_started", itFieldCode(p, "month"), "%v", p)
 		})
 	})
@@ -225,7 +229,7 @@ func TestRCMMonthlyProgress(t *testing.T) {
 		before := itAudit(e, "read", "rcm_monthly_progress", itStr(murphy))
 		l := itItems(t, e.get(keyReviewer, path))
 		require.Len(t, l, 3)
-		assert.Equal(t, month, l[2]["month"])
+		assert.Equal(t, month, l[0]["month"], "by month")
 		assert.Equal(t, before+1, itAudit(e, "read", "rcm_monthly_progress", itStr(murphy)))
 		requireProblem(t, e.get(keyBCS, path), http.StatusNotFound, "not_found")
 		requireProblem(t, e.get(keyBCS, itPath("/v1/enrollments/%d/monthly-progress", enrollmentOf(e, e.demo.Clients["Reyes"], "RSVP"))),
@@ -246,6 +250,11 @@ func TestRCMMonthlyProgress(t *testing.T) {
 			status: 409, code: "month_recorded"},
 		{name: "a month before the start", key: keyHRA, path: torresPath, body: ok(nil), status: 422, code: "validation_failed", field: "month",
 			fieldCode: "before_start"},
+		// The record is the month's contacts and its treatment status at
+		// the end: taken on the 6th with none, the true one could never be
+		// made (a new-user pass).
+		{name: "this month, under way", key: keyHRA, path: path, body: ok(map[string]any{"month": testMonth(0)}), status: 422,
+			code: "validation_failed", field: "month", fieldCode: "month_not_ended"},
 		{name: "next month", key: keyHRA, path: path, body: ok(map[string]any{"month": testMonth(1)}), status: 422, code: "validation_failed",
 			field: "month", fieldCode: "in_future"},
 		{name: "month 13", key: keyHRA, path: path, body: ok(map[string]any{"month": "2026-13"}), status: 422, code: "validation_failed",
@@ -395,10 +404,10 @@ func TestProgramRecordsMatchOpenAPI(t *testing.T) {
 	check(oaCall{name: "stage wrong program", method: http.MethodGet, path: itPath("/v1/enrollments/%d/employment-stages", murphy), key: keyHRA,
 		want: http.StatusConflict})
 	check(oaCall{name: "record month", method: http.MethodPost, path: itPath("/v1/enrollments/%d/monthly-progress", murphy), key: keyHRA,
-		body: map[string]any{"month": testMonth(0), "treatment_status": "engaged", "contacts": []map[string]any{{"kind": "video", "count": 2}},
+		body: map[string]any{"month": testMonth(-3), "treatment_status": "engaged", "contacts": []map[string]any{{"kind": "video", "count": 2}},
 			"goals": []map[string]any{{"goal": "Housing", "status": "revised"}}}, want: http.StatusCreated})
 	check(oaCall{name: "month again", method: http.MethodPost, path: itPath("/v1/enrollments/%d/monthly-progress", murphy), key: keyHRA,
-		body: map[string]any{"month": testMonth(0), "treatment_status": "engaged"}, want: http.StatusConflict})
+		body: map[string]any{"month": testMonth(-3), "treatment_status": "engaged"}, want: http.StatusConflict})
 	check(oaCall{name: "months", method: http.MethodGet, path: itPath("/v1/enrollments/%d/monthly-progress", murphy), key: keyReviewer,
 		want: http.StatusOK})
 	check(oaCall{name: "record screen", method: http.MethodPost, path: itPath("/v1/enrollments/%d/drug-screens", reyes), key: keyBCS,

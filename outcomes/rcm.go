@@ -141,7 +141,8 @@ func (n *NewMonthlyProgress) validate(today rss.Date) (rss.Date, error) {
 }
 
 // RecordMonthlyProgress records an RCM enrollment's progress for a month
-// the enrollment was open in, up to the current month. A month already
+// the enrollment was open in that has ended (the current one once the
+// enrollment is discharged in it). A month already
 // recorded is a conflict (month_recorded): the record DCF was sent stays
 // as it was.
 func (s *Service) RecordMonthlyProgress(ctx context.Context, id int64, n NewMonthlyProgress) (MonthlyProgress, error) {
@@ -171,6 +172,16 @@ func (s *Service) RecordMonthlyProgress(ctx context.Context, id int64, n NewMont
 		}
 		if !e.DischargeDate.IsZero() && month.After(monthOf(e.DischargeDate)) {
 			return rss.Invalid("month", "after_discharge", "month is after the enrollment's discharge (%s)", e.DischargeDate)
+		}
+		// The record is the month's contacts and the treatment status at
+		// its end, sent to DCF once and never rewritten: a month still
+		// under way has neither, so it is recorded once it has ended, or
+		// once the stay has (a discharge in it, today or before). Taken
+		// on the 6th with no contacts, December's true record could never
+		// be made (a new-user pass).
+		if month.Equal(monthOf(s.today())) && (e.DischargeDate.IsZero() || e.DischargeDate.After(s.today())) {
+			return rss.Invalid("month", "month_not_ended", "%s has not ended: record it from %s, or once the enrollment is discharged",
+				n.Month, rss.NewDate(monthOf(s.today()).Time.AddDate(0, 1, 0)))
 		}
 		err = tx.GetContext(ctx, &out, `INSERT INTO rcm_monthly_progress (enrollment_id, month, treatment_status, actor_key_id)
 			VALUES ($1, $2, $3, $4) RETURNING id, enrollment_id, month, treatment_status, created_at`, id, month, n.TreatmentStatus, a.KeyID)
