@@ -29,11 +29,15 @@ const keyScheme = "rss_"
 
 // NewKey is a freshly minted key; Secret is shown once and never stored.
 type NewKey struct {
-	ID     int64  `json:"id"`
-	Key    string `json:"key"`
-	Role   Role   `json:"role"`
-	Label  string `json:"label"`
-	Prefix string `json:"prefix"`
+	ID    int64  `json:"id"`
+	Key   string `json:"key"`
+	Role  Role   `json:"role"`
+	Label string `json:"label"`
+	// ProviderID is the agency a provider key is bound to (null for the
+	// MSC roles): the answer said nothing of it, so whoever minted the
+	// secret could not see which agency it opens (a new-user pass).
+	ProviderID *int64 `json:"provider_id"`
+	Prefix     string `json:"prefix"`
 }
 
 const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -94,7 +98,11 @@ func insertKey(ctx context.Context, ext pg.Ext, role Role, providerID int64, lab
 	if err != nil {
 		return NewKey{}, fmt.Errorf("create key: %w", err)
 	}
-	return NewKey{ID: id, Key: keyScheme + prefix + "_" + secret, Role: role, Label: label, Prefix: prefix}, nil
+	k := NewKey{ID: id, Key: keyScheme + prefix + "_" + secret, Role: role, Label: label, Prefix: prefix}
+	if providerID != 0 {
+		k.ProviderID = &providerID
+	}
+	return k, nil
 }
 
 // Revoked reports which of keys (whole keys, as `rss demo-keys` prints the

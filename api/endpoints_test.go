@@ -906,6 +906,7 @@ func TestAPIKeysCreateAuthenticateRevoke(t *testing.T) {
 	key := nk["key"].(string)
 	id := itID(t, r)
 	assert.Equal(t, "provider", nk["role"])
+	assert.EqualValues(t, e.demo.Providers["BCS"], nk["provider_id"], "the answer says which agency the secret opens (a new-user pass)")
 	assert.Equal(t, 1, itAudit(e.env, "create", "api_key", itStr(id)))
 	var outcome string
 	require.NoError(t, e.db.GetContext(t.Context(), &outcome, `SELECT outcome FROM audit_events

@@ -209,6 +209,12 @@ func apikey(ctx context.Context, cfg config, args []string, out, errOut io.Write
 	if *label == "" {
 		return errors.New("-label is required")
 	}
+	// Said in the command's own words: the API's refusal named
+	// provider_id, a field the command line does not have (a new-user
+	// pass).
+	if (*role == string(access.RoleProvider)) != (*provider != 0) {
+		return errors.New("-provider ID is required for a provider key, and only for one (the agency the key opens)")
+	}
 	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
@@ -222,7 +228,11 @@ func apikey(ctx context.Context, cfg config, args []string, out, errOut io.Write
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "created %s key %d (%s); it is shown only once:\n%s\n", k.Role, k.ID, k.Label, k.Key)
+	whose := ""
+	if k.ProviderID != nil {
+		whose = fmt.Sprintf(" for provider %d", *k.ProviderID)
+	}
+	fmt.Fprintf(out, "created %s key %d%s (%s); it is shown only once:\n%s\n", k.Role, k.ID, whose, k.Label, k.Key)
 	return nil
 }
 

@@ -96,6 +96,13 @@ func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
 	for _, bad := range []string{"\u200b", "a\x1bb", "evil\u202eabc"} {
 		assert.Error(t, cmd("apikey", "create", "-role", "admin", "-label", bad), "%q", bad)
 	}
+	// In the command's own words: the API's refusal named provider_id, a
+	// field the command line does not have (a new-user pass).
+	for _, c := range [][]string{{"-role", "provider", "-label", "x"}, {"-role", "admin", "-provider", "1", "-label", "x"}} {
+		err := cmd(append([]string{"apikey", "create"}, c...)...)
+		require.Error(t, err, "%v", c)
+		assert.Contains(t, err.Error(), "-provider ID is required for a provider key, and only for one", "%v", c)
+	}
 	assert.Zero(t, count("api_keys"))
 	require.NoError(t, cmd("apikey", "create", "-role", "admin", "-label", "first admin"))
 	assert.Equal(t, 1, count("api_keys"))
