@@ -336,6 +336,11 @@ type agencyWords struct {
 	// manager Grace") or before an initial ("Erik L."): both got through
 	// a reviewer black-box pass, where a given name alone is everyone's.
 	GivenNames pq.StringArray `db:"given_names"`
+	// GivenIDs are the staff ids of GivenNames, in their order: the given
+	// name of one who serves the person (Staff) is matched alone too ("ask
+	// Yusuf" reached the agency where "Ibrahim" was refused; in a small
+	// agency a first name is the worker: a lifecycle black-box pass).
+	GivenIDs pq.Int64Array `db:"given_ids"`
 	// Own are the reader's own names, whose words no surname matches on.
 	Own pq.StringArray `db:"own"`
 	// ownFolded is Own folded once for every agency read for the same
@@ -412,6 +417,7 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int6
 			            WHERE y.x IS NOT NULL AND y.x <> ''
 			      ORDER BY 1) AS surnames,
 			ARRAY(SELECT st.first_name || ' ' || left(st.last_name, 1) FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS given_names,
+			ARRAY(SELECT st.id FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS given_ids,
 			-- The reader's own names (its staff's, its contact's, its
 			-- record of the person's): a surname that is one of them
 			-- names the reader as well (the demo's HRA has a Whitfield,
@@ -947,7 +953,7 @@ func (o agencyWords) namesAsWritten(t *reading) bool {
 	if o.namedBySurname(t) {
 		return true
 	}
-	if o.namedByGivenName(words) {
+	if o.namedByGivenName(words, t.asWritten) {
 		return true
 	}
 	for _, n := range o.Numbers {
@@ -1464,20 +1470,29 @@ var staffRoleWords = map[string]bool{"manager": true, "specialist": true, "coach
 
 // namedByGivenName reports whether the plain words name one of the
 // agency's staff by the given name after a role word or with the
-// surname's initial, unless a staff member of the reader's has that given
-// name too (Own).
-func (o agencyWords) namedByGivenName(words string) bool {
+// surname's initial, or for one who serves the person alone as a name is
+// written, with its capital (asWritten, the plain text with case kept: in
+// lower case "will" and "hope" are words, as a surname's are), unless a
+// staff member of the reader's has that given name too (Own).
+func (o agencyWords) namedByGivenName(words, asWritten string) bool {
 	if len(o.GivenNames) == 0 {
 		return false
 	}
 	mine := o.own().given
 	toks := strings.Fields(words)
-	for _, gn := range o.GivenNames {
+	for k, gn := range o.GivenNames {
 		f := strings.Fields(plain(gn, true))
 		if len(f) != 2 || utf8.RuneCountInString(f[0]) < 2 || mine[f[0]] {
 			continue
 		}
 		given, initial := f[0], f[1]
+		if k < len(o.GivenIDs) && slices.Contains(o.Staff, o.GivenIDs[k]) {
+			for _, w := range strings.Fields(asWritten) {
+				if first, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(first) && compact(w) == compact(given) {
+					return true
+				}
+			}
+		}
 		for i, t := range toks {
 			if t != given {
 				continue

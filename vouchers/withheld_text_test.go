@@ -414,6 +414,25 @@ func TestAgencyNamedByAGivenNameOrALookalike(t *testing.T) {
 	} {
 		assert.Equal(t, want, o.names(text), "%q", text)
 	}
+	// The given name of one who serves the person is matched alone: "ask
+	// Yusuf" reached the agency where "Ibrahim" was refused (a lifecycle
+	// black-box pass); another staff member's given name alone is still
+	// everyone's, and the reader's own names none.
+	serving := agencyWords{ID: 2, Code: "BCS", Words: []string{"Bridgeport Community Supports", "Yusuf Ibrahim", "Amara Osei"},
+		GivenNames: []string{"Yusuf I", "Amara O", "Grace W"}, GivenIDs: []int64{23, 24, 25}, Staff: []int64{23, 25},
+		Own: []string{"Grace Okafor"}}
+	for text, want := range map[string]bool{
+		"ask Yusuf":          true,
+		"Yusuf will call":    true,
+		"ask yusuf":          false, // in lower case a given name is a word ("will", "hope")
+		"ask Amara":          false, // not on the person's records
+		"Grace will call":    false, // the reader's own Grace
+		"Yusufzai Road":      false,
+		"case manager Amara": true, // after a role word, as before
+		"no one named here":  false,
+	} {
+		assert.Equal(t, want, serving.names(text), "%q", text)
+	}
 	for text, want := range map[string]bool{
 		"another provider already holds trips for these dates":       true,
 		"duplicate of another agency voucher":                        true,
