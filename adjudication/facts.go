@@ -379,25 +379,6 @@ type Enrollment struct {
 	DesignatedFrom time.Time `json:"designated_from,omitzero"`
 }
 
-// DesignationRank is the enrollment's place among primary case manager
-// designations, the first standing (V10): the id of the enrollment its
-// stay's designation was first made on (DesignatedAs), else its own.
-func (e *Enrollment) DesignationRank() int64 {
-	if e.DesignatedAs != 0 && e.DesignatedAs < e.ID {
-		return e.DesignatedAs
-	}
-	return e.ID
-}
-
-// DesignationBegan is the first day of the stay its designation ranks
-// from (DesignatedFrom), else the enrollment's start.
-func (e *Enrollment) DesignationBegan() time.Time {
-	if !e.DesignatedFrom.IsZero() && e.DesignatedFrom.Before(e.Start) {
-		return e.DesignatedFrom
-	}
-	return e.Start
-}
-
 // StayBegan is the day a length of service counts from: the unbroken
 // stay's first day, or the enrollment's.
 func (e *Enrollment) StayBegan() time.Time {

@@ -320,17 +320,14 @@ var voucherRules = []voucherRule{
 			// (Lapsed) stands for nothing: the agency under agreement was denied
 			// on it until the MSC moved it (a re-check). A designation is its
 			// agency's unbroken stay's, ranked from the stay's first
-			// designated enrollment (DesignationRank, DesignatedAs): a
+			// designated enrollment (Designation, DesignatedAs): a
 			// readmission the same day ranked as new, and handed the
 			// designation to the agency it had outranked (a black-box pass).
-			mine := f.Enrollment.ID
-			if f.DesignatedAs != 0 && f.DesignatedAs < mine {
-				mine = f.DesignatedAs
-			}
+			mine := Designation{ID: f.Enrollment.ID, Start: f.Enrollment.Start, As: f.DesignatedAs}
 			for i := range f.OtherEnrollments {
 				o := &f.OtherEnrollments[i]
-				if o.ProviderID != f.Request.ProviderID && o.PrimaryCaseManager && o.Discharge.IsZero() && o.DesignationRank() < mine &&
-					!o.DesignationBegan().After(f.Request.Start) && !o.Lapsed {
+				if o.ProviderID != f.Request.ProviderID && o.PrimaryCaseManager && o.Discharge.IsZero() &&
+					o.Designation().Outranks(mine, f.Request.Start) && !o.Lapsed {
 					return outcome{fired: true, detail: "enrollment " + strconv.FormatInt(o.ID, 10) + " of provider " +
 						strconv.FormatInt(o.ProviderID, 10) + " was designated primary first", source: o.ProviderID}
 				}

@@ -13,6 +13,7 @@ import (
 
 	"rss"
 	"rss/access"
+	"rss/adjudication"
 	"rss/ledger"
 	"rss/pg"
 )
@@ -421,7 +422,7 @@ func outrankedBy(e Enrollment, open []Enrollment, today rss.Date, lapsed map[int
 	for i := range open {
 		o := &open[i]
 		if o.ID != e.ID && o.ProviderID != e.ProviderID && o.PrimaryCaseManager && !lapsed[o.ProviderID] &&
-			(!e.DischargeDate.IsZero() || (ranks.of(o) < ranks.of(&e) && !ranks.from(o).After(today))) {
+			(!e.DischargeDate.IsZero() || ranks.of(o).Outranks(ranks.of(&e), today.Time)) {
 			return o
 		}
 	}
@@ -437,7 +438,7 @@ func firstDesignated(open []Enrollment, id int64, ranks designations) *Enrollmen
 	var first *Enrollment
 	for i := range open {
 		o := &open[i]
-		if o.PrimaryCaseManager && o.ID != id && (first == nil || ranks.of(o) < ranks.of(first)) {
+		if o.PrimaryCaseManager && o.ID != id && (first == nil || ranks.of(o).Rank() < ranks.of(first).Rank()) {
 			first = o
 		}
 	}
@@ -458,25 +459,19 @@ type designation struct {
 // earlier enrollment of their stay (designationRanks).
 type designations map[int64]designation
 
-// of is e's designation's rank: its stay's first designated enrollment, or
-// its own id.
-func (ds designations) of(e *Enrollment) int64 {
-	if d, ok := ds[e.ID]; ok {
-		return d.As
+// of is e's designation as the rules rank it (adjudication.Designation):
+// from its stay's first designated enrollment, or its own.
+func (ds designations) of(e *Enrollment) adjudication.Designation {
+	d := adjudication.Designation{ID: e.ID, Start: e.StartDate.Time}
+	if r, ok := ds[e.ID]; ok {
+		d.As, d.From = r.As, r.From.Time
 	}
-	return e.ID
-}
-
-// from is the first day of the stay e's designation ranks from.
-func (ds designations) from(e *Enrollment) rss.Date {
-	if d, ok := ds[e.ID]; ok && d.From.Before(e.StartDate) {
-		return d.From
-	}
-	return e.StartDate
+	return d
 }
 
 // designationRanks reads the designations of enrollments that rank from
-// an earlier enrollment of their stay (designationSQL), by enrollment.
+// an earlier enrollment of their stay (lentDesignationsSQL, as the rules'
+// facts read them), by enrollment.
 func designationRanks(ctx context.Context, tx *sqlx.Tx, enrollments ...Enrollment) (designations, error) {
 	ids := make([]int64, 0, len(enrollments))
 	for _, e := range enrollments {
@@ -489,9 +484,7 @@ func designationRanks(ctx context.Context, tx *sqlx.Tx, enrollments ...Enrollmen
 		return out, nil
 	}
 	var rows []designation
-	if err := tx.SelectContext(ctx, &rows, `SELECT x.id, r.designated_as AS "as", r.designated_from AS "from"
-		FROM enrollments x CROSS JOIN LATERAL (`+designationSQL+`) r
-		WHERE x.id = ANY ($1) AND x.primary_case_manager AND r.designated_as < x.id`, pq.Array(ids)); err != nil {
+	if err := tx.SelectContext(ctx, &rows, lentDesignationsSQL("x.id = ANY ($1)"), pq.Array(ids)); err != nil {
 		return nil, fmt.Errorf("designations: %w", err)
 	}
 	for _, d := range rows {

@@ -266,10 +266,8 @@ var factsStatement = `WITH me AS (
 		        WHERE v.client_id = $1 AND p.clinical AND v.decision = 'pended') AS pended_clinical,
 		` + stayStartSQL + ` AS stay_start,
 		` + capsStayStartSQL + ` AS caps_stay_start,
-		COALESCE((SELECT json_agg(json_build_object('id', x.id, 'as', r.designated_as, 'from', r.designated_from))
-		          FROM enrollments x CROSS JOIN LATERAL (` + designationSQL + `) r
-		          WHERE x.primary_case_manager AND (x.id = $7 OR (x.episode_id = $5 AND x.provider_id <> $2 AND x.discharge_date IS NULL))
-		            AND r.designated_as < x.id), '[]') AS designations`
+		COALESCE((SELECT json_agg(r) FROM (` + lentDesignationsSQL("x.id = $7 OR (x.episode_id = $5 AND x.provider_id <> $2 AND x.discharge_date IS NULL)") +
+	`) r), '[]') AS designations`
 
 // stayStartSQL is the first day of the agency's unbroken stay in the
 // program the request's enrollment ($7) belongs to: its own enrollments of
@@ -316,7 +314,8 @@ const stayStartSQL = `(SELECT max(s.start_date) FROM (
 // stands, and a flag a transfer left on a closed stay lends nothing (the
 // person's other agencies' enrollments are reached through their client
 // records, which are indexed by person). x itself always counts, so
-// designated_as is at most x's id.
+// designated_as is at most x's id. What it reads is ranked by
+// adjudication.Designation, the one Go reading of the rank.
 var designationSQL = `SELECT min(d.id) AS designated_as, min(d.start_date) AS designated_from FROM enrollments d
 	WHERE d.client_id = x.client_id AND d.provider_id = x.provider_id AND d.program_code = x.program_code AND d.primary_case_manager
 	  AND d.start_date >= ` + strings.NewReplacer("$1", "x.client_id", "$2", "x.provider_id", "$3", "x.program_code", "$7", "x.id").Replace(stayStartSQL) + `
@@ -329,6 +328,17 @@ var designationSQL = `SELECT min(d.id) AS designated_as, min(d.start_date) AS de
 	                WHERE c.person_id = x.person_id AND c.provider_id <> x.provider_id AND te.program_code = x.program_code
 	                  AND t.transferred_at > greatest(d.created_at,
 	                      (SELECT max(t2.transferred_at) FROM primary_case_manager_transfers t2 WHERE t2.to_enrollment_id = d.id)))))`
+
+// lentDesignationsSQL selects (id, "as", "from") the enrollments x
+// flagged primary case manager, of those where selects, whose designation
+// ranks from an earlier enrollment of their stay (designationSQL): the
+// rules' facts and a transfer's or a designation's check read them by the
+// one statement, and adjudication.Designation ranks them.
+func lentDesignationsSQL(where string) string {
+	return `SELECT x.id, r.designated_as AS "as", r.designated_from AS "from"
+		FROM enrollments x CROSS JOIN LATERAL (` + designationSQL + `) r
+		WHERE x.primary_case_manager AND r.designated_as < x.id AND (` + where + `)`
+}
 
 // capsStayStartSQL is stayStartSQL by the enrollments' dates alone, as
 // the person's episode runs (ledger.OpenEpisode): the day an agency's
