@@ -186,3 +186,44 @@ func TestAReadmissionTakesNoDesignationItsStayDidNotHold(t *testing.T) {
 		bcsHolds(t, dc)
 	})
 }
+
+// A transfer refused not_primary names the enrollment that holds the
+// designation as the rules rank it. After a readmission kept its stay's
+// rank, a transfer from the agency's discharged enrollment named the other
+// agency's, and a transfer from that one named the readmission: the
+// reviewer was sent round (a re-check). The discharged enrollment's refusal
+// names its own agency's readmission, and says it is the same stay's.
+func TestATransferFromAReadmittedStaysDischargedEnrollmentNamesTheReadmission(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, c := range []struct {
+		name    string
+		out, in int
+	}{{"the same day", 0, 0}, {"the next day", -1, 0}} {
+		t.Run(c.name, func(t *testing.T) {
+			dc := newDesignationCase(t, e, true, true)
+			again := readmitATR(t, e, dc.hra, c.out, c.in)
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", dc.hra.Enrollment),
+					map[string]any{"to_enrollment_id": dc.bcsEnr, "reason": "move it"}), http.StatusConflict, "not_primary")
+				assert.Contains(t, p["detail"], fmt.Sprintf("enrollment %d, this agency's readmission of the same stay, holds it: transfer from it", again))
+				assert.NotContains(t, p["detail"], fmt.Sprintf("enrollment %d,", dc.bcsEnr))
+			})
+			// Following the refusal works: the readmission transfers it.
+			r := e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", again),
+				map[string]any{"to_enrollment_id": dc.bcsEnr, "reason": "per the client's choice"})
+			assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		})
+	}
+	// After a break the readmission's designation is new, and the other
+	// agency's, made in between, is the one named.
+	t.Run("after a two-day break", func(t *testing.T) {
+		dc := newDesignationCase(t, e, true, true)
+		readmitATR(t, e, dc.hra, -2, 0)
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", dc.hra.Enrollment),
+				map[string]any{"to_enrollment_id": dc.bcsEnr, "reason": "move it"}), http.StatusConflict, "not_primary")
+			assert.Contains(t, p["detail"], fmt.Sprintf("enrollment %d, designated first, does; transfer from it", dc.bcsEnr))
+		})
+	})
+}

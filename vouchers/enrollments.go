@@ -311,8 +311,20 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 		}
 		if src.PrimaryCaseManager {
 			if o := outrankedBy(*src, open, s.Today(), lapsed, ranks); o != nil {
+				// The refusal names the holder as the rules rank it, of
+				// any agency: after a readmission kept its stay's rank, the
+				// agency's discharged enrollment named the other agency's
+				// flag, and that one the readmission (a re-check).
+				h := designationHolder(open, s.Today(), lapsed, ranks)
+				if h == nil {
+					h = o
+				}
+				if sameStay(*src, *h, ranks) {
+					return rss.Coded(rss.ErrConflict, "not_primary", "enrollment %d does not hold the primary case manager designation: "+
+						"enrollment %d, this agency's readmission of the same stay, holds it: transfer from it", id, h.ID)
+				}
 				return rss.Coded(rss.ErrConflict, "not_primary",
-					"enrollment %d does not hold the primary case manager designation: enrollment %d, designated first, does; transfer from it", id, o.ID)
+					"enrollment %d does not hold the primary case manager designation: enrollment %d, designated first, does; transfer from it", id, h.ID)
 			}
 		}
 		if !src.PrimaryCaseManager {
@@ -443,6 +455,38 @@ func firstDesignated(open []Enrollment, id int64, ranks designations) *Enrollmen
 		}
 	}
 	return first
+}
+
+// designationHolder returns the open enrollment whose designation the
+// rules read as the person's (V10), of any agency: the first designation
+// (ranks) among the flagged open stays begun by today of agencies standing
+// today (lapsed, as outrankedBy reads it); nil when none stands.
+func designationHolder(open []Enrollment, today rss.Date, lapsed map[int64]bool, ranks designations) *Enrollment {
+	var h *Enrollment
+	for i := range open {
+		o := &open[i]
+		if !o.PrimaryCaseManager || !o.DischargeDate.IsZero() || lapsed[o.ProviderID] || ranks.of(o).Began().After(today.Time) {
+			continue
+		}
+		if h == nil || ranks.of(o).Rank() < ranks.of(h).Rank() {
+			h = o
+		}
+	}
+	return h
+}
+
+// sameStay reports whether discharged enrollment e is of the unbroken
+// stay a later enrollment h of its agency continues, h holding the stay's
+// designation (ranks): h ranks from an earlier enrollment of the stay, and
+// e began between the stay's first designated day and h's start. A stay's
+// enrollments follow one another with no break, so one begun within them
+// is one of them.
+func sameStay(e, h Enrollment, ranks designations) bool {
+	if e.DischargeDate.IsZero() || h.ID == e.ID || h.ProviderID != e.ProviderID {
+		return false
+	}
+	d := ranks.of(&h)
+	return d.Rank() < h.ID && !e.StartDate.Time.Before(d.Began()) && !e.StartDate.After(h.StartDate)
 }
 
 // designation is where a flagged enrollment's primary case manager

@@ -77,3 +77,44 @@ func TestFirstDesignated(t *testing.T) {
 	}
 	assert.Nil(t, firstDesignated(open[1:], 21, nil), "no other flagged")
 }
+
+// A transfer refused not_primary names the holder the rules read, of any
+// agency (designationHolder), and says so when it is the readmission of
+// the discharged sender's own stay (sameStay): after a readmission kept
+// the stay's rank, the discharged enrollment named the other agency's
+// flag, which named the readmission (a re-check).
+func TestDesignationHolder(t *testing.T) {
+	t.Parallel()
+	today := rss.MustDate("2026-06-15")
+	enr := func(id, provider int64, start string) Enrollment {
+		return Enrollment{ID: id, ProviderID: provider, PrimaryCaseManager: true, StartDate: rss.MustDate(start)}
+	}
+	// HRA (1) designated on 9 from January 1, discharged today; BCS (2)
+	// flagged 11; HRA readmitted today on 12.
+	first := enr(9, 1, "2026-01-01")
+	first.DischargeDate = today
+	bcs, again := enr(11, 2, "2026-06-01"), enr(12, 1, "2026-06-15")
+	open := []Enrollment{bcs, again}
+	kept := designations{12: {ID: 12, As: 9, From: rss.MustDate("2026-01-01")}}
+	if got := designationHolder(open, today, nil, kept); assert.NotNil(t, got) {
+		assert.Equal(t, int64(12), got.ID, "the readmission keeps the stay's rank")
+		assert.True(t, sameStay(first, *got, kept), "of the discharged sender's stay")
+		assert.False(t, sameStay(bcs, *got, kept), "another agency's")
+	}
+	if got := designationHolder(open, today, nil, nil); assert.NotNil(t, got) {
+		assert.Equal(t, int64(11), got.ID, "after a break the readmission's rank is new")
+		assert.False(t, sameStay(first, *got, nil))
+	}
+	assert.False(t, sameStay(first, again, nil), "a new stay of the agency is not the same stay")
+	if got := designationHolder(open, today, map[int64]bool{1: true}, kept); assert.NotNil(t, got) {
+		assert.Equal(t, int64(11), got.ID, "a lapsed agency's designation stands for nothing")
+	}
+	ahead := enr(8, 3, "2026-07-01")
+	if got := designationHolder(append(open, ahead), today, nil, kept); assert.NotNil(t, got) {
+		assert.Equal(t, int64(12), got.ID, "a stay not begun holds nothing")
+	}
+	earlier := enr(5, 1, "2025-01-01")
+	earlier.DischargeDate = rss.MustDate("2025-03-01")
+	assert.False(t, sameStay(earlier, again, kept), "a stay before the one the readmission continues")
+	assert.Nil(t, designationHolder(nil, today, nil, nil))
+}
