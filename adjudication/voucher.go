@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.19"
+const VoucherRuleSetVersion = "voucher-2026.12.20"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -306,7 +306,7 @@ var voucherRules = []voucherRule{
 		}},
 	{id: "V10", code: CodeNotPrimaryCaseManager, action: ActionDeny,
 		facts: []string{"service.requires_primary_case_manager", "enrollment.primary_case_manager", "designated_as", "other_enrollments",
-			"request.start", "today"},
+			"today"},
 		applies: func(f *VoucherFacts) bool { return f.Service.RequiresPrimaryCaseManager },
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			if f.Enrollment == nil || !f.Enrollment.PrimaryCaseManager {
@@ -314,8 +314,13 @@ var voucherRules = []voucherRule{
 			}
 			// Each agency designates on its own record; when two claim the
 			// client, the designation made first stands, on a stay begun by
-			// the request's first day: one entered to start months ahead
-			// outranked the agency serving the client now (a re-check). One
+			// today: one entered to start months ahead outranked the agency
+			// serving the client now (a re-check). Today, not the request's
+			// first day: judged on that day, a request begun before another
+			// agency's stay was granted over it (sixty days of case
+			// management to the agency not primary, paid on days the other
+			// held the designation), and moving the start told the agency
+			// the day the other's stay began (a new-user pass). One
 			// held by an agency under no agreement or out of service today
 			// (Lapsed) stands for nothing: the agency under agreement was denied
 			// on it until the MSC moved it (a re-check). A designation is its
@@ -327,7 +332,7 @@ var voucherRules = []voucherRule{
 			for i := range f.OtherEnrollments {
 				o := &f.OtherEnrollments[i]
 				if o.ProviderID != f.Request.ProviderID && o.PrimaryCaseManager && o.Discharge.IsZero() &&
-					o.Designation().Outranks(mine, f.Request.Start) && !o.Lapsed {
+					o.Designation().Outranks(mine, f.Today) && !o.Lapsed {
 					return outcome{fired: true, detail: "enrollment " + strconv.FormatInt(o.ID, 10) + " of provider " +
 						strconv.FormatInt(o.ProviderID, 10) + " was designated primary first", source: o.ProviderID}
 				}

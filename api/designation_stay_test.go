@@ -227,3 +227,51 @@ func TestATransferFromAReadmittedStaysDischargedEnrollmentNamesTheReadmission(t 
 		})
 	})
 }
+
+// Another agency's earlier designation counts on a stay begun by today,
+// not by the request's first day (voucher-2026.12.20). Read on the
+// request's first day, a request of the agency not primary begun before
+// the other's stay was granted over it: sixty days of case management,
+// paid on days the other held the designation; and moving the start
+// across that stay's first day flipped the answer, telling the agency the
+// day another agency's stay began (a new-user pass). The answer is now one
+// for every start, and for the MSC NOT_PRIMARY_CASE_MANAGER naming the
+// holder.
+func TestADesignationIsJudgedTodayNotOnTheRequestsStart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// HRA designated first; its stay began five days ago. BCS enrolled the
+	// same person as primary after it, its stay keyed from thirty days ago.
+	c := designationCase{hra: itATRClient(t, e, day(-5))}
+	c.bcs = itRegisterAs(t, e, keyBCS, identityOf(t, e, c.hra.Client))
+	staff := itFixtureID(t, e, `SELECT min(id) FROM staff WHERE provider_id = $1 AND role = 'case_manager'`, e.demo.Providers["BCS"])
+	r := e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": c.bcs, "program_code": "ATR", "start_date": day(-30),
+		"assigned_staff_id": staff, "primary_case_manager": true})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	for _, b := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/v1/gpra-interviews", map[string]any{"client_id": c.bcs, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
+			"interview_date": day(-25)}},
+		{"/v1/consents", map[string]any{"client_id": c.bcs, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
+			"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-25), "expires_on": day(365)}},
+		{"/v1/care-plans", map[string]any{"client_id": c.bcs, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-25),
+			"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-CM"}}}},
+	} {
+		r := e.post(keyBCS, b.path, b.body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
+	}
+	for _, from := range []int{-20, -6, -5, 0} {
+		t.Run(fmt.Sprintf("from day %d", from), func(t *testing.T) {
+			answer := itVoucher(t, e, keyBCS, c.bcs, "ATR-CM", 10, from, from+40)
+			assert.Equal(t, "denied", answer["decision"], "%v", answer["reason_codes"])
+			assert.Contains(t, answer["reason_codes"], "CONFLICT_ON_FILE", "withheld from BCS, whatever the start")
+			assert.NotContains(t, answer["reason_codes"], "NOT_PRIMARY_CASE_MANAGER")
+			r := e.get(keyReviewer, itPath("/v1/voucher-requests/%d", itNum(t, answer, "id")))
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			assert.Contains(t, r.JSON(t)["reason_codes"], "NOT_PRIMARY_CASE_MANAGER")
+		})
+	}
+	assert.Zero(t, e.count(`SELECT count(*) FROM authorizations WHERE client_id = $1`, c.bcs), "nothing granted to BCS")
+}
