@@ -226,24 +226,41 @@ type ReviewerDecision struct {
 	// on the facts when it was decided, past the request's own reasons:
 	// a staff member's departure recorded while it waited cut the grant
 	// and the answer said nothing of why (a black-box pass). Only rules
-	// on the request's own records (no other agency's) are listed.
+	// on the request's own records (no other agency's) are listed for the
+	// agency; the MSC's read lists after them the cap and duplicate rules
+	// the approval lifted as the re-check found them, where the request's
+	// own reasons do not say as much (acknowledged since it pended: a
+	// black-box pass read an empty list where the re-check had found a
+	// third agency's authorization over the days).
 	Reasons    []ReasonView `json:"reasons" db:"-"`
 	RecheckRaw []byte       `json:"-" db:"recheck_hits"`
+	// agencyReasons is how many of Reasons the agency reads (shownTo).
+	agencyReasons int
 }
 
 // limits sets r.Reasons from the stored re-check: its reduce hits drawn
-// from no other agency's records and not among the request's own codes.
-func (r *ReviewerDecision) limits(own []string) error {
+// from no other agency's records and not among the request's own codes,
+// then the pendedSince hits it lifted that no reason of the request
+// (pended) reads the same, code and detail: what fired since it pended.
+func (r *ReviewerDecision) limits(own []string, pended []ReasonView) error {
 	var hits []adjudication.Hit
 	if err := json.Unmarshal(r.RecheckRaw, &hits); err != nil {
 		return fmt.Errorf("decode re-check hits: %w", err)
 	}
 	r.Reasons = []ReasonView{}
+	var lifted []ReasonView
 	for _, h := range hits {
-		if h.Action == adjudication.ActionReduce && h.Source == 0 && len(h.Sources) == 0 && !contains(own, h.Code) {
+		switch {
+		case h.Action == adjudication.ActionReduce && h.Source == 0 && len(h.Sources) == 0 && !contains(own, h.Code):
 			r.Reasons = append(r.Reasons, reasonView(h))
+		case slices.Contains(pendedSince, h.Code) && !slices.ContainsFunc(pended, func(p ReasonView) bool {
+			return p.Code == h.Code && p.Detail == h.Detail
+		}):
+			lifted = append(lifted, reasonView(h))
 		}
 	}
+	r.agencyReasons = len(r.Reasons)
+	r.Reasons = append(r.Reasons, lifted...)
 	return nil
 }
 
@@ -502,6 +519,7 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 	}
 	if v.Review != nil {
 		v.Review.ReviewerKeyID = 0
+		v.Review.Reasons = v.Review.Reasons[:v.Review.agencyReasons]
 		v.noteShown, err = showTexts(ctx, ext, a, v.ClientID, today, "voucher_request", access.ID(v.ID), &v.Review.Note)
 	}
 	return err
@@ -749,7 +767,7 @@ func getRequest(ctx context.Context, ext pg.Ext, id int64) (VoucherRequest, erro
 		recheck_hits FROM reviewer_decisions WHERE voucher_request_id = $1`, id)
 	if err == nil {
 		v.Review = &rd
-		if err := rd.limits(v.ReasonCodes); err != nil {
+		if err := rd.limits(v.ReasonCodes, v.Reasons); err != nil {
 			return v, err
 		}
 	} else if !errors.Is(err, pg.ErrNoRows) {
@@ -1379,6 +1397,15 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 	// black-box pass approved a request pended "600.00 asked, 460.00 left"
 	// when 10.00 was left, and the cap was raised 590.00, not 140.00.
 	grown := capsGrown(vr.FactsRaw, sn.facts)
+	// So is a duplicate the request pended for, when an authorization the
+	// reviewer was not shown overlaps the grant now: a third agency's
+	// granted the same days while the request waited was taken as lifted,
+	// and three agencies held one service with no reviewer told of the
+	// third (a black-box pass).
+	if slices.ContainsFunc(d.Hits, func(h adjudication.Hit) bool { return h.Code == adjudication.CodeDuplicateOtherProvider }) &&
+		duplicateGrown(vr, &granted) {
+		grown[adjudication.CodeDuplicateOtherProvider] = true
+	}
 	since, sinceWhy := guardHits(d, func(code string) bool {
 		return (contains(vr.ReasonCodes, code) && !grown[code]) || slices.Contains(r.Acknowledge, code)
 	})
@@ -1409,10 +1436,10 @@ func capsGrown(stored []byte, now *adjudication.VoucherFacts) map[string]bool {
 		Units   *int             `json:"episode_units_authorized"`
 		Dollars *decimal.Decimal `json:"episode_dollars_authorized"`
 	}
-	if json.Unmarshal(stored, &then) != nil {
-		return nil
-	}
 	grown := map[string]bool{}
+	if json.Unmarshal(stored, &then) != nil {
+		return grown
+	}
 	if then.Units != nil && now.EpisodeUnitsAuthorized > *then.Units {
 		grown[adjudication.CodeEpisodeUnitsExceeded] = true
 	}
@@ -1420,6 +1447,46 @@ func capsGrown(stored []byte, now *adjudication.VoucherFacts) map[string]bool {
 		grown[adjudication.CodeEpisodeDollarsExceeded] = true
 	}
 	return grown
+}
+
+// duplicateGrown reports whether the duplicate rule fires on the grant
+// (facts now) for an authorization the reviewer was not shown when vr
+// pended for it: one of an agency its pended reason did not name, or one
+// its named agencies were granted since (not in its stored facts). The
+// rule is run again without the authorizations the pended reason covered
+// and must not fire, as an agency's reactivation reads a reviewer's lifted
+// overlap (overlapExcepted). A request stored without its facts (the
+// demo's) names none.
+func duplicateGrown(vr *VoucherRequest, now *adjudication.VoucherFacts) bool {
+	named := map[int64]bool{}
+	for _, r := range vr.Reasons {
+		if r.Code == adjudication.CodeDuplicateOtherProvider {
+			for _, p := range append([]int64{r.Source}, r.Sources...) {
+				named[p] = p != 0
+			}
+		}
+	}
+	var then struct {
+		Today          time.Time                    `json:"today"`
+		Authorizations []adjudication.Authorization `json:"authorizations"`
+	}
+	if len(named) == 0 || json.Unmarshal(vr.FactsRaw, &then) != nil || then.Today.IsZero() {
+		return false
+	}
+	shown := map[int64]bool{}
+	for _, a := range then.Authorizations {
+		shown[a.ID] = named[a.ProviderID]
+	}
+	f := *now
+	f.Authorizations = make([]adjudication.Authorization, 0, len(now.Authorizations))
+	for _, a := range now.Authorizations {
+		if !shown[a.ID] {
+			f.Authorizations = append(f.Authorizations, a)
+		}
+	}
+	return slices.ContainsFunc(adjudication.DecideVoucher(&f).Hits, func(h adjudication.Hit) bool {
+		return h.Code == adjudication.CodeDuplicateOtherProvider
+	})
 }
 
 // deniedHits are the codes of the deny rules that fired in d and, for a
