@@ -625,11 +625,12 @@ func TestReactivationHeldToTheEpisodesLimits(t *testing.T) {
 	require.Equal(t, "inactive", itAuth(t, e, keyReviewer, firstAuth)["status"])
 
 	// Requests fill the episode's 40 ATR-DT units while it is inactive,
-	// each over its own days (over the same days they would share one
-	// per-voucher maximum, V38).
+	// each over its own days after the first's (over the same days they
+	// would share one per-voucher maximum, V38, which its reactivation is
+	// held to as well).
 	full := false
 	for i := 0; i < 6 && !full; i++ {
-		v := itVoucher(t, e, keyHRA, kim, "ATR-DT", 8, 4+9*i, 12+9*i)
+		v := itVoucher(t, e, keyHRA, kim, "ATR-DT", 8, 31+9*i, 39+9*i)
 		if v["decision"] != "approved" {
 			assert.Contains(t, v["reason_codes"], "EPISODE_UNITS_EXCEEDED", "%v", v)
 			full = true
@@ -673,8 +674,8 @@ func TestReactivationJudgesEveryUnitItGivesBack(t *testing.T) {
 	ie.clock.Advance(4 * 24 * time.Hour)
 	require.Equal(t, "inactive", itAuth(t, e, keyReviewer, firstAuth)["status"])
 	patch("/v1/reference/services/ATR-DT", map[string]any{"per_voucher_max": 2})
-	for i := range 3 { // each over its own days (V38)
-		v := itVoucher(t, e, keyHRA, kim, "ATR-DT", 2, 4+9*i, 12+9*i)
+	for i := range 3 { // each over its own days after the first's (V38)
+		v := itVoucher(t, e, keyHRA, kim, "ATR-DT", 2, 31+9*i, 39+9*i)
 		require.Equal(t, "approved", v["decision"], "%v", v)
 	}
 	// 6 of the episode's 10 are held: the 8 it would give back do not fit,

@@ -256,13 +256,17 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 // refuses the reactivation (409 limits_exceeded) unless the reviewer
 // acknowledges it, as an approval's does (a black-box pass paid 19 units in
 // an episode whose maximum is 10, and authorized 42 ATR-DT units of 40 at
-// two agencies, with no review). It reports whether an acknowledged dollar
-// cap is to be raised. The caller holds the episode locked.
+// two agencies, with no review). What a deny rule refuses that request, or
+// the agency's own other authorizations over its days hold of the
+// per-voucher maximum (ownStacking), refuses it whatever is acknowledged.
+// It reports whether an acknowledged dollar cap is to be raised. The
+// caller holds the episode locked.
 func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Authorization, acknowledge []string) (bool, error) {
-	d, left, start, err := s.judgeUnusedUnits(ctx, tx, cur, rss.Date{}, cur.EndDate, nil)
+	f, episode, left, start, err := s.unusedUnitsFacts(ctx, tx, cur, rss.Date{}, cur.EndDate)
 	if err != nil || left == 0 {
 		return false, err
 	}
+	d := decideGivenBack(f, episode, cur.ServiceCode, nil)
 	// What a deny rule refuses a request for these units, it refuses their
 	// return: they are granted again (the staff member has left; the
 	// payment consent was revoked, which stops new grants though claims
@@ -273,6 +277,21 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 		return false, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
 			Message: "the rules now deny a request for this authorization's unused units, so it cannot be reactivated: " +
 				strings.Join(why, "; ") + "; leave it inactive"}
+	}
+	// Nor are they given back, acknowledged or not, past the agency's own
+	// authorizations of the service over its days: a request for them
+	// would be cut or denied by the per-voucher maximum those hold, a
+	// reduce rule's limit no reviewer lifts (SPEC §5). A black-box pass
+	// reactivated 90 nights beside the 30-night voucher the agency was
+	// granted for the same days while this one was inactive, the reviewer
+	// told of the caps only.
+	if codes, why := ownStacking(f, cur); len(codes) > 0 {
+		return false, &rss.CodedError{Kind: rss.ErrConflict, Code: "own_authorization_overlap", Reasons: codes,
+			Message: fmt.Sprintf("reactivating gives back %d units from %s over days the agency's own authorizations of %s "+
+				"already hold, and a request for them would be cut or denied: %s; no reviewer lifts a per-voucher maximum: "+
+				"void the agency's other authorization over those days if it is unused, or let it run and have the agency "+
+				"request a voucher for the days after it; else leave this one inactive",
+				left, start, cur.ServiceCode, strings.Join(why, "; "))}
 	}
 	acknowledged := func(code string) bool { return slices.Contains(acknowledge, code) }
 	over, why := guardHits(d, acknowledged)
@@ -288,6 +307,53 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 	return raise, nil
 }
 
+// ownStacking names the limits the agency's own other authorizations of
+// cur's service make the request of f (unusedUnitsFacts: cur's unused
+// units, from today to its end) meet: the per-voucher maximum they hold over its days (V38) and,
+// for a service counted by the day, hour or quarter hour, the units
+// those days hold (V27). The units asked are what one voucher may carry
+// (a request for more is cut to it first, V22), the span is cur's whole
+// (GivenBack), and cur itself, whose units are asked for, is left out.
+// A hit counts when it is not the same without the agency's other
+// authorizations: cur's own units past what its days hold come back
+// whole, as judgeUnusedUnits judges them, while what the others add is
+// the stack a request would be refused. An inactive authorization holds
+// only its used units of the maximum (V38), so the agency may be granted
+// a full voucher over its days while it is inactive; given back beside
+// it, both stood over the same days past the maximum (a black-box pass).
+func ownStacking(f adjudication.VoucherFacts, cur *Authorization) (codes, why []string) {
+	if most := f.Service.PerVoucherMax; most > 0 {
+		f.Request.Units = min(f.Request.Units, most)
+	}
+	judge := func(keep func(a adjudication.Authorization) bool) []adjudication.Hit {
+		g := f
+		g.Authorizations = make([]adjudication.Authorization, 0, len(f.Authorizations))
+		for _, a := range f.Authorizations {
+			if a.ID != cur.ID && keep(a) {
+				g.Authorizations = append(g.Authorizations, a)
+			}
+		}
+		return adjudication.DecideVoucher(&g).Hits
+	}
+	stacked := judge(func(adjudication.Authorization) bool { return true })
+	alone := judge(func(a adjudication.Authorization) bool {
+		return a.ProviderID != cur.ProviderID || a.ServiceCode != cur.ServiceCode
+	})
+	for _, h := range stacked {
+		switch h.Code {
+		case adjudication.CodeOwnAuthorizationOverlap, adjudication.CodeOwnAuthorizationAtMax, adjudication.CodeUnitsOverSpanDays:
+		default:
+			continue
+		}
+		if slices.ContainsFunc(alone, func(o adjudication.Hit) bool { return o.Code == h.Code && o.Detail == h.Detail }) {
+			continue
+		}
+		codes = append(codes, h.Code)
+		why = append(why, h.Code+" ("+h.Detail+")")
+	}
+	return codes, why
+}
+
 // judgeUnusedUnits decides a request for the unused units of cur from
 // from (zero: today; never before its start) to end, with the
 // authorization's rate, no per-voucher maximum and no cut to the days
@@ -295,41 +361,18 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 // nothing is decided, when there is nothing to give back.
 func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Authorization, from, end rss.Date,
 	patch func(f *adjudication.VoucherFacts)) (d adjudication.VoucherDecision, left int, start rss.Date, err error) {
-	left = cur.UnitsAuthorized - cur.UnitsUsed
-	start = s.Today()
-	if !from.IsZero() {
-		start = from
+	f, episode, left, start, err := s.unusedUnitsFacts(ctx, tx, cur, from, end)
+	if err != nil || left == 0 {
+		return d, left, start, err
 	}
-	if cur.StartDate.After(start) {
-		start = cur.StartDate
-	}
-	if left <= 0 || end.Before(start) {
-		return d, 0, start, nil
-	}
-	enrollment := cur.EnrollmentID
-	// The request for its units names the staff member the granted request
-	// named, as the agency asking again would: judged by the enrollment's
-	// assigned staff instead, a reactivation ended a live authorization as
-	// STAFF_NOT_QUALIFIED where the same request was approved at once (an
-	// operations black-box pass). One that named none is judged by the
-	// enrollment's, as it was granted.
-	var staff *int64
-	if err := tx.GetContext(ctx, &staff, `SELECT staff_id FROM voucher_requests WHERE id = $1`, cur.VoucherRequestID); err != nil {
-		return d, 0, start, fmt.Errorf("the granted request's staff: %w", err)
-	}
-	n := NewVoucherRequest{ClientID: cur.ClientID, ProgramCode: cur.ProgramCode, ServiceCode: cur.ServiceCode,
-		EnrollmentID: &enrollment, StaffID: staff, Units: &left, StartDate: start, EndDate: end}
-	sn, err := s.takeSnapshot(ctx, tx, cur.ProviderID, &n)
-	var ve *rss.ValidationError
-	if errors.As(err, &ve) {
-		return d, 0, start, rss.Coded(rss.ErrConflict, "reactivation_outdated",
-			"the authorization's units can no longer be given back as granted (%s); leave it inactive and request a voucher", ve.Error())
-	}
-	if err != nil {
-		return d, 0, start, err
-	}
-	f := *sn.facts
-	f.Service.Rate = cur.Rate.Decimal // its units are worth what it was granted at
+	return decideGivenBack(f, episode, cur.ServiceCode, patch), left, start, nil
+}
+
+// decideGivenBack decides the request of f (unusedUnitsFacts) with no
+// per-voucher maximum and no cut to the days left, on facts patch may
+// amend (nil: as read), the episode's totals summed again over the
+// authorizations as patched.
+func decideGivenBack(f adjudication.VoucherFacts, episode int64, service string, patch func(f *adjudication.VoucherFacts)) adjudication.VoucherDecision {
 	// All of them come back, however many a voucher may carry today: cut
 	// to the per-voucher maximum first, the caps judged fewer units than
 	// were given back (a black-box pass reactivated 90 units judged as 30,
@@ -342,11 +385,67 @@ func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Author
 	// the units that fit would make one authorization count differently
 	// from every other; cut, a black-box pass gave back 90 day units judged
 	// as 30, and the episode held 5,080.00 of a 4,000.00 cap with no
-	// exception recorded.
+	// exception recorded. (What the agency's own other authorizations hold
+	// of those limits is judged apart: ownStacking.)
 	f.Service.Unit = ""
-	// Nor to the span a reduction would cut (a staff member's departure,
-	// a care plan's end): it comes back whole, so the guards judge it
-	// whole.
+	if patch != nil {
+		patch(&f)
+		// The episode's totals are sums over the authorizations as patched.
+		if episode != 0 {
+			f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, episode, service, f.Today)
+		}
+	}
+	return adjudication.DecideVoucher(&f)
+}
+
+// unusedUnitsFacts are the facts of a request for the unused units of cur
+// from from (zero: today; never before its start) to end, as
+// judgeUnusedUnits judges them before it sets the per-voucher maximum and
+// the days aside: the authorization's rate, given back whole
+// (VoucherFacts.GivenBack), under the episode maximum it was granted
+// under. episode is the request's episode (0 when it has no enrollment).
+// left is 0, and the facts are not read, when there is nothing to give
+// back.
+func (s *Service) unusedUnitsFacts(ctx context.Context, tx *sqlx.Tx, cur *Authorization, from, end rss.Date) (
+	f adjudication.VoucherFacts, episode int64, left int, start rss.Date, err error) {
+	left = cur.UnitsAuthorized - cur.UnitsUsed
+	start = s.Today()
+	if !from.IsZero() {
+		start = from
+	}
+	if cur.StartDate.After(start) {
+		start = cur.StartDate
+	}
+	if left <= 0 || end.Before(start) {
+		return f, 0, 0, start, nil
+	}
+	enrollment := cur.EnrollmentID
+	// The request for its units names the staff member the granted request
+	// named, as the agency asking again would: judged by the enrollment's
+	// assigned staff instead, a reactivation ended a live authorization as
+	// STAFF_NOT_QUALIFIED where the same request was approved at once (an
+	// operations black-box pass). One that named none is judged by the
+	// enrollment's, as it was granted.
+	var staff *int64
+	if err := tx.GetContext(ctx, &staff, `SELECT staff_id FROM voucher_requests WHERE id = $1`, cur.VoucherRequestID); err != nil {
+		return f, 0, 0, start, fmt.Errorf("the granted request's staff: %w", err)
+	}
+	n := NewVoucherRequest{ClientID: cur.ClientID, ProgramCode: cur.ProgramCode, ServiceCode: cur.ServiceCode,
+		EnrollmentID: &enrollment, StaffID: staff, Units: &left, StartDate: start, EndDate: end}
+	sn, err := s.takeSnapshot(ctx, tx, cur.ProviderID, &n)
+	var ve *rss.ValidationError
+	if errors.As(err, &ve) {
+		return f, 0, 0, start, rss.Coded(rss.ErrConflict, "reactivation_outdated",
+			"the authorization's units can no longer be given back as granted (%s); leave it inactive and request a voucher", ve.Error())
+	}
+	if err != nil {
+		return f, 0, 0, start, err
+	}
+	f = *sn.facts
+	f.Service.Rate = cur.Rate.Decimal // its units are worth what it was granted at
+	// Not cut to the span a reduction would cut (a staff member's
+	// departure, a care plan's end): it comes back whole, so the guards
+	// judge it whole.
 	f.GivenBack = true
 	// Judged against the episode unit maximum it was granted under when
 	// the MSC has lowered the service's since, as claims intake holds its
@@ -357,14 +456,10 @@ func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Author
 	if then := cur.EpisodeMaxThen; then != nil && f.Service.PerEpisodeMax > 0 {
 		f.Service.PerEpisodeMax = max(f.Service.PerEpisodeMax, *then)
 	}
-	if patch != nil {
-		patch(&f)
-		// The episode's totals are sums over the authorizations as patched.
-		if sn.enrollment != nil {
-			f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, sn.enrollment.EpisodeID, cur.ServiceCode, f.Today)
-		}
+	if sn.enrollment != nil {
+		episode = sn.enrollment.EpisodeID
 	}
-	return adjudication.DecideVoucher(&f), left, start, nil
+	return f, episode, left, start, nil
 }
 
 // changeAuthorization runs a lifecycle change of one authorization under
