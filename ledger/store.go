@@ -65,6 +65,17 @@ func retroHeldSQL(today string) string {
 		AND NOT coalesce(` + inactiveSQL(today) + `, false))`
 }
 
+// HeldSQL is adjudication.Authorization.Holds of Authorization.Rule in
+// SQL, for a sum of what authorizations hold: the units authorization a
+// holds of its episode's caps on the date the expression today yields,
+// all it authorizes while active (StatusSQL) or held (retroHeldSQL), the
+// units it used otherwise. The ledger's tests hold the two to the same
+// answers.
+func HeldSQL(today string) string {
+	return `CASE WHEN ` + StatusSQL(today) + ` = 'active' OR ` + retroHeldSQL(today) + `
+		THEN a.units_authorized ELSE a.units_used END`
+}
+
 // StatusSQL is Authorization.StatusOn in SQL, for a list filtered by
 // status: the status of authorization a on the date the expression today
 // yields. The API tests hold the two to the same answers.
@@ -174,8 +185,7 @@ func EpisodeHoldingsSQL(provider, clients, today string) string {
 	return `COALESCE((SELECT json_agg(json_build_object('e', h.episode_id, 's', h.service_code, 'held', h.held, 'used', h.used,
 		                                          'max', m.max_units))
 		FROM (SELECT a.episode_id, a.service_code, sum(a.units_used) AS used,
-		             sum(CASE WHEN ` + StatusSQL(today) + ` = 'active' OR ` + retroHeldSQL(today) + `
-		                      THEN a.units_authorized ELSE a.units_used END) AS held
+		             sum(` + HeldSQL(today) + `) AS held
 		      FROM authorizations a
 		      WHERE a.episode_id IN (SELECT k.episode_id FROM authorizations k WHERE k.client_id = ANY (` + clients + `)
 		                             AND k.provider_id = ` + provider + `)
