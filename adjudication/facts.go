@@ -626,9 +626,12 @@ type Authorization struct {
 	// granted (0 when it had none): its lines are paid within it though
 	// the maximum was lowered since (C10U). Not a voucher rule's fact.
 	EpisodeMaxThen int `json:"-"`
-	// HeldThrough, for a retro grant (issued once its span had passed),
-	// is the last day it holds all its units after its end: its claims'
-	// due day, or the day before it goes inactive. Zero for others.
+	// HeldThrough, for one whose span has ended, is the last day it holds
+	// all its units after its end: its claims' due day (a late claim for
+	// a day it covered may come until then), or the day before it goes
+	// inactive. Zero for others: void, cut to nothing, still running, or
+	// in facts stored before the thirty-fourth stop for one that ran (a
+	// retro grant, issued once its span had passed, carried it before).
 	HeldThrough time.Time `json:"held_through,omitzero"`
 	// Paid is what its counted lines were paid: what it holds of the
 	// episode's dollar cap for the units it used, as the claims' own cap
@@ -641,10 +644,11 @@ type Authorization struct {
 // inactive.
 func (a *Authorization) Live() bool { return !a.Void && !a.Inactive }
 
-// Holds is what the authorization holds of its episode's caps on today:
-// all it authorizes while it runs (a retro grant through HeldThrough), and
-// once it has lapsed, been voided or gone inactive only the units it used
-// (the rest will most likely not be billed; used units stay used).
+// Holds is what the authorization holds of its episode's caps on today,
+// one count whoever reads it: all it authorizes while it runs and, once
+// ended, through HeldThrough (its late claims may still come); once
+// voided, gone inactive, or past HeldThrough only the units it used (the
+// rest will most likely not be billed; used units stay used).
 func (a *Authorization) Holds(today time.Time) int {
 	// A span its agency's deactivation cut to nothing (it would only have
 	// started from the deactivation's day) never runs: it held all its

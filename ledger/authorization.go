@@ -167,18 +167,28 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 		r.EpisodeMaxThen = *a.EpisodeMaxThen
 	}
 	r.Paid = decimal.NullDecimal{Decimal: a.DollarsPaid.Decimal, Valid: true}
-	// A retro grant, issued after its last day, is there to be
-	// billed after it: it holds all its units of the episode's caps until
-	// its claims are due (or it goes inactive), where an authorization
-	// that ran frees its unused ones at its end. Freed at once, six past
+	// An authorization whose span has ended (its end date passed, a
+	// discharge cut it, its agency's deactivation did) holds all its units
+	// of the episode's caps until its claims are due (claims_due_by: its
+	// last day plus its program's filing limit) or it goes inactive,
+	// whichever comes first, for every reader alike: its own agency's next
+	// voucher, another agency's, the reviewer's exception, claims intake
+	// (endedHeldSQL says the same for its sums). A late claim for a day it
+	// covered may come until then. Freed at its end, another agency was
+	// granted the room, and the holder's late line was denied 119 where a
+	// stranger's identical one was paid, which told it another agency
+	// served the person (a claims black-box pass; 42 CFR Part 2); and the
+	// caps were granted twice over while late claims could arrive. Read
+	// one way by its own agency and another by the rest (tried at the
+	// thirty-third stop), the same units were counted twice: its agency's
+	// next grant took the room its own view freed. A retro grant, issued
+	// after its last day, was the first held so: freed at once, six past
 	// days of 8 units each were approved against a maximum of 40, their
-	// last line denied at the cap (a black-box pass). retroHeldSQL says
-	// the same for claims intake's sums.
-	// (A span that ran to the day it was issued is no retro grant, nor
-	// one a discharge cut to that day. One a discharge dated before its
-	// issue day cut reads as one: it holds its units until its claims are
-	// due, which pends requests in that room and never pays past it.)
-	if !a.IssuedOn.IsZero() && a.IssuedOn.After(a.EndDate) && !a.EndDate.Before(a.StartDate) && !a.ClaimsDueBy.IsZero() {
+	// last line denied at the cap (a black-box pass). A void one frees its
+	// unused units at once (nothing draws on it); a span cut to nothing
+	// never ran. Set only once it has ended: Holds reads it no earlier,
+	// and a running one's stored facts stay as they were.
+	if a.VoidedAt == nil && a.EndDate.Before(today) && !a.EndDate.Before(a.StartDate) && !a.ClaimsDueBy.IsZero() {
 		r.HeldThrough = a.ClaimsDueBy.Time
 		if idle := a.inactiveOn(); !idle.IsZero() && !idle.After(a.ClaimsDueBy) {
 			r.HeldThrough = idle.AddDays(-1).Time

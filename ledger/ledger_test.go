@@ -325,7 +325,8 @@ func TestEpisodeDollarsCountWhatWasPaid(t *testing.T) {
 
 // A retro grant (issued after its last day) holds all its units
 // through the day its claims are due, or the day before it goes inactive;
-// one that ran frees its unused units at its end.
+// so, since the thirty-fourth stop, does one that ran (it freed its unused
+// units at its end: TestEndedAuthorizationHoldsUntilItsClaimsAreDue).
 func TestRetroGrantHoldsUntilItsClaimsAreDue(t *testing.T) {
 	t.Parallel()
 	d := func(s string) rss.Date { return rss.MustDate(s) }
@@ -340,8 +341,9 @@ func TestRetroGrantHoldsUntilItsClaimsAreDue(t *testing.T) {
 		today  string
 		counts int
 	}{
-		{"issued before its end, after it", auth("2026-03-04", nil), "2026-03-06", 2},
-		{"issued on its last day, the day after", auth("2026-03-05", nil), "2026-03-06", 2},
+		{"issued before its end, after it", auth("2026-03-04", nil), "2026-03-06", 10},
+		{"issued on its last day, the day after", auth("2026-03-05", nil), "2026-03-06", 10},
+		{"issued before its end, the day after its claims are due", auth("2026-03-04", nil), "2026-06-04", 2},
 		{"retro, its claims' due day", auth("2026-03-10", nil), "2026-06-03", 10},
 		{"retro, the day after", auth("2026-03-10", nil), "2026-06-04", 2},
 		{"retro, idle 30 days from its issue: its last active day", auth("2026-03-10", &idle), "2026-04-09", 10},
@@ -524,7 +526,9 @@ func TestBookJudgesInactivityOnTheDateOfService(t *testing.T) {
 }
 
 // A line billed on an authorization that no longer holds its unused units
-// (here expired: its span ended before the claim arrived) is paid only
+// (here one gone inactive after its last line, March 25th, then expired:
+// an ended one whose claims are not yet due holds them,
+// TestBookPaysALateLineOnAnEndedAuthorizationItsUnits) is paid only
 // within what the episode's unit maximum has left, since voucher requests
 // may have been granted those units meanwhile: a black-box pass was paid
 // 230 units in an episode whose maximum is 200 through an inactive
@@ -532,9 +536,11 @@ func TestBookJudgesInactivityOnTheDateOfService(t *testing.T) {
 // were set aside when it was granted; its lines meet no such check.
 func TestBookHoldsALateLineToTheEpisodeMaximum(t *testing.T) {
 	t.Parallel()
+	idle := 3
 	expired := func(used int) ledger.Held {
 		h := held(authID, 40, used, "", "0.00")
-		h.EndDate = rss.NewDate(day(2026, time.March, 31))
+		h.EndDate, h.ClaimsDueBy = rss.NewDate(day(2026, time.March, 31)), rss.NewDate(day(2026, time.June, 29))
+		h.InactivateAfterDays, h.LastServiceOn = &idle, rss.NewDate(day(2026, time.March, 25)) // inactive from March 29th
 		return h
 	}
 	march := func(d int) time.Time { return day(2026, time.March, d) }

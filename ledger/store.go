@@ -55,24 +55,24 @@ const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_i
 	` + inactivitySince + ` AS inactivity_since, a.created_at,
 	a.episode_max_then, ` + claimsDueBy + ` AS claims_due_by, a.dollars_paid`
 
-// retroHeldSQL is Authorization.Rule's HeldThrough in SQL, for a sum of
-// what authorizations hold: a retro grant (issued after its last day) not
-// void holds all its units through claimsDueBy unless it goes inactive
-// first.
-func retroHeldSQL(today string) string {
-	return `(a.voided_at IS NULL AND a.issued_on > ` + effectiveEnd + `
-		AND ` + effectiveEnd + ` >= a.start_date AND ` + today + ` <= ` + claimsDueBy + `
+// endedHeldSQL is Authorization.Rule's HeldThrough in SQL, for a sum of
+// what authorizations hold: one not void whose span ran (an end date, a
+// discharge's or its agency's deactivation's cut, effectiveEnd, not before
+// its start) holds all its units through claimsDueBy unless it goes
+// inactive first. (While it runs its status says the same.)
+func endedHeldSQL(today string) string {
+	return `(a.voided_at IS NULL AND ` + effectiveEnd + ` >= a.start_date AND ` + today + ` <= ` + claimsDueBy + `
 		AND NOT coalesce(` + inactiveSQL(today) + `, false))`
 }
 
 // HeldSQL is adjudication.Authorization.Holds of Authorization.Rule in
 // SQL, for a sum of what authorizations hold: the units authorization a
 // holds of its episode's caps on the date the expression today yields,
-// all it authorizes while active (StatusSQL) or held (retroHeldSQL), the
-// units it used otherwise. The ledger's tests hold the two to the same
-// answers.
+// all it authorizes while active (StatusSQL) or, once ended, until its
+// claims are due (endedHeldSQL), the units it used otherwise. The
+// ledger's tests hold the two to the same answers.
 func HeldSQL(today string) string {
-	return `CASE WHEN ` + StatusSQL(today) + ` = 'active' OR ` + retroHeldSQL(today) + `
+	return `CASE WHEN ` + StatusSQL(today) + ` = 'active' OR ` + endedHeldSQL(today) + `
 		THEN a.units_authorized ELSE a.units_used END`
 }
 
@@ -178,9 +178,8 @@ func OfPerson(ctx context.Context, ext pg.Ext, personID int64, program string) (
 // authorizations with the provider hold of each service on today
 // ({"e", "s", "held", "used", "max"}: Authorization.Holds summed, the units
 // used, and the maximum a reviewer's exception raised), every agency's,
-// for claims intake's facts. An authorization holds its units
-// while active (StatusSQL), or as a retro grant (retroHeldSQL), its used
-// units otherwise.
+// for claims intake's facts, each authorization counted as HeldSQL
+// counts it.
 func EpisodeHoldingsSQL(provider, clients, today string) string {
 	return `COALESCE((SELECT json_agg(json_build_object('e', h.episode_id, 's', h.service_code, 'held', h.held, 'used', h.used,
 		                                          'max', m.max_units))
