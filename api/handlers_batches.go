@@ -157,7 +157,7 @@ func (s *Server) batchAdvice(c *gin.Context) {
 }
 
 func (s *Server) listHolds(c *gin.Context) {
-	p, ok := page(c, "claim_id")
+	p, ok := page(c, "claim_id", "payer_route")
 	if !ok {
 		return
 	}
@@ -165,7 +165,7 @@ func (s *Server) listHolds(c *gin.Context) {
 	if !ok {
 		return
 	}
-	out, err := s.b.Holds(c.Request.Context(), claim, p)
+	out, err := s.b.Holds(c.Request.Context(), claim, c.Query("payer_route"), p)
 	respond(c, http.StatusOK, out, err)
 }
 

@@ -334,7 +334,7 @@ func TestCredentialWithdrawnOverAPaidLineListsIt(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, day(-5), r.JSON(t)["withdrawn_on"])
 	assert.Equal(t, []any{map[string]any{"claim_id": float64(claim), "claim_number": "CW-1", "line_number": float64(1),
-		"staff_id": float64(okafor), "service_code": "ATR-CM", "date_of_service": day(-3)}}, r.JSON(t)["paid_lines_unqualified"])
+		"staff_id": float64(okafor), "service_code": "ATR-CM", "date_of_service": day(-3), "held": true}}, r.JSON(t)["paid_lines_unqualified"])
 	assert.Equal(t, 1, itAudit(e, "left_unqualified", "claim", itStr(claim)))
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM claim_lines WHERE claim_id = $1 AND status = 'paid' AND counted`, claim),
 		"the paid line is not changed by the record")
@@ -587,7 +587,7 @@ func TestFailedCheckOverAMinorsPaidLineIsTakenAndListed(t *testing.T) {
 	var claim int64
 	require.NoError(t, e.db.GetContext(t.Context(), &claim, `SELECT id FROM claims WHERE claim_number = 'MIN-1'`))
 	listed := []any{map[string]any{"claim_id": float64(claim), "claim_number": "MIN-1", "line_number": float64(1),
-		"staff_id": float64(okafor), "service_code": "ATR-TR", "date_of_service": day(-1)}}
+		"staff_id": float64(okafor), "service_code": "ATR-TR", "date_of_service": day(-1), "held": true}}
 
 	r := e.post(keyHRA, itPath("/v1/staff/%d/background-checks", okafor), map[string]any{"checked_on": day(-3), "result": "failed",
 		"agency": "CT State Police"})
@@ -643,7 +643,7 @@ func TestMinorsLineCheckWithdrawnAgeNotTaken(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, "rejected", r.JSON(t)["verification_status"])
 	assert.Equal(t, []any{map[string]any{"claim_id": float64(claim), "claim_number": "MIN-1", "line_number": float64(1),
-		"staff_id": float64(okafor), "service_code": "ATR-TR", "date_of_service": day(-1)}}, r.JSON(t)["paid_lines_unqualified"])
+		"staff_id": float64(okafor), "service_code": "ATR-TR", "date_of_service": day(-1), "held": true}}, r.JSON(t)["paid_lines_unqualified"])
 	assert.Equal(t, 1, itAudit(e, "left_unqualified", "claim", itStr(claim)))
 	v := itVoucher(t, e, keyHRA, e.demo.Clients["Nguyen"], "ATR-CM", 10, 0, 20)
 	assert.Contains(t, v["reason_codes"], "BACKGROUND_CHECK_MISSING")

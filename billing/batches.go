@@ -420,7 +420,7 @@ func batchWriteError(err error) error {
 	switch {
 	case string(pe.Code) == pg.CodeDeadlock || string(pe.Code) == pg.CodeSerialization ||
 		pe.Constraint == "batch_lines_line_fkey" || pe.Constraint == "batch_claims_lines_once" ||
-		pe.Constraint == "batch_claims_take_whole_claims":
+		pe.Constraint == "batch_claims_take_whole_claims" || pe.Constraint == "batch_claims_not_held":
 		return rss.Coded(rss.ErrConflict, "batch_conflict", "claims changed while the batch was being closed; nothing was written, close it again")
 	}
 	return err
@@ -429,7 +429,7 @@ func batchWriteError(err error) error {
 // lockClaimsQuery finds the claims a batch takes (every payable line not
 // yet batched on or before the through-date, the claim's other payable
 // lines too; for an 837P only claims whose client consents to disclosure
-// to the payer on $3, today) and the route's claims with nothing to pay
+// to the payer on $3, today; no claim a hold keeps out) and the route's claims with nothing to pay
 // that have not been reported yet, and locks them in id order. A claim's
 // lines are batched together, so what waits is found per claim: the
 // billable lines' dates come from their index alone, and a claim a batch
@@ -440,7 +440,9 @@ var lockClaimsQuery = waitingClaims + `,
 
 // waitingClaims is the CTE "waiting": the claims a batch of route $1
 // through $2 would take today ($3), unlocked (lockClaimsQuery locks them;
-// the preview only counts them).
+// the preview only counts them). A claim an open hold keeps out
+// (heldClaimsSQL: paid lines a staff record of adverse news left
+// unqualified) waits on either route.
 var waitingClaims = `
 	WITH waiting AS (
 		SELECT c.id FROM (
@@ -450,6 +452,7 @@ var waitingClaims = `
 		WHERE w.last <= $2 AND p.payer_route = $1
 		  AND NOT EXISTS (SELECT 1 FROM batch_claims b WHERE b.claim_id = w.claim_id AND b.lines > 0)
 		  AND ($1 <> '` + RouteMedicaid837P + `' OR NOT ` + payerConsentMissing("$3::date") + `)
+		  AND w.claim_id NOT IN (` + heldClaimsSQL + `)
 		UNION
 		SELECT c.id FROM claims c
 		WHERE c.status IN ('denied', 'void') AND c.last_service_date <= $2

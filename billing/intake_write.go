@@ -180,6 +180,15 @@ func (s *Service) writeAll(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *
 		l := &byID[lineClaims[i]].Lines[lineNumbers[i]-1]
 		l.ID, l.ClaimID = id, lineClaims[i]
 	}
+	if len(d.superseded) > 0 {
+		ids := make(map[string]int64, len(d.claims))
+		for _, r := range d.claims {
+			ids[r.claim.ClaimNumber] = r.claim.ID
+		}
+		if err := releaseSuperseded(ctx, tx, a, d, ids); err != nil {
+			return err
+		}
+	}
 	// The adjustments are shown with their text, which is not stored.
 	for _, r := range d.claims {
 		for j := range r.claim.Lines {

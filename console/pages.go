@@ -719,10 +719,10 @@ func (k *Console) claim(c *gin.Context) {
 		k.fail(c, err)
 		return
 	}
-	// Whether it is held out of 837P batches, and why: a paid claim read
-	// paid and nothing more while it waited for a consent (a console
-	// black-box pass).
-	held, err := k.cfg.Billing.Holds(c.Request.Context(), id, k.first())
+	// Whether it is held out of batches, and why: a paid claim read paid
+	// and nothing more while it waited for a consent (a console black-box
+	// pass). Every hold is shown, a staff record's and a consent's.
+	held, err := k.cfg.Billing.Holds(c.Request.Context(), id, "", k.first())
 	if err != nil {
 		k.fail(c, err)
 		return

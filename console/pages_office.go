@@ -65,21 +65,20 @@ type previewView struct {
 	// Once is the close form's one-time token: the form sent twice closes
 	// one batch and shows it (access.FormOnce).
 	Once string
-	// Held are the claims held out of 837P batches today (a page of them,
-	// More when there are others): payable, waiting, and no close takes
-	// them. The preview said "Nothing waits for a batch." with such a
-	// claim waiting, and no console page named holds (a console
-	// black-box pass).
+	// Held are the claims of the route held out of batches today (a page
+	// of them, More when there are others): payable, waiting, and no close
+	// takes them. The preview said "Nothing waits for a batch." with such
+	// a claim waiting, and no console page named holds (a console
+	// black-box pass). On either route a staff record of adverse news
+	// holds the claims it left unqualified; on an 837P so does a missing
+	// payer consent.
 	Held []billing.HeldClaim
 	More bool
 }
 
-// withHolds adds to the preview the claims an 837P close leaves held.
+// withHolds adds to the preview the claims a close of its route leaves held.
 func (k *Console) withHolds(ctx context.Context, v previewView) (previewView, error) {
-	if v.PayerRoute != billing.RouteMedicaid837P {
-		return v, nil
-	}
-	held, err := k.cfg.Billing.Holds(ctx, 0, vouchers.Page{Limit: heldShown})
+	held, err := k.cfg.Billing.Holds(ctx, 0, v.PayerRoute, vouchers.Page{Limit: heldShown})
 	if err != nil {
 		return v, err
 	}

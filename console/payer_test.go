@@ -462,12 +462,56 @@ func TestHeldClaimsAreNamedOnThePreviewAndTheClaim(t *testing.T) {
 	p = agency.get("/console/claims/" + claim)
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	assert.Contains(t, p.Body, `id="claim-held"`)
-	assert.Contains(t, p.Body, "Held out of 837P batches: 1 payable line(s) wait.")
+	assert.Contains(t, p.Body, "Held out of batches (Medicaid 837P): 1 payable line(s) wait.")
 
 	// A register preview names no 837P hold.
 	p = fin.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	assert.NotContains(t, p.Body, `id="held-claims"`)
+}
+
+// A claim held out of batches for a staff record of adverse news (a
+// failed background check over a minor's paid line) is named on the
+// register's preview and on its claim page, with the record and what
+// lifts it; held for a consent too, an 837P claim's page shows both.
+func TestStaffRecordHoldIsNamedOnThePreviewAndTheClaim(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	nguyen, okafor := w.demo.Clients["Nguyen"], w.demo.Staff["Okafor"]
+	status, v := w.api(http.MethodPost, keyHRA, "/v1/voucher-requests", map[string]any{"client_id": nguyen,
+		"service_code": "ATR-TR", "units": 2, "start_date": day(-5), "end_date": day(10)})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	status, v = w.api(http.MethodPost, keyHRA, "/v1/claims", map[string]any{"claim_number": "UQ-1", "client_id": nguyen,
+		"rendering_staff_id": okafor, "place_of_service": "99",
+		"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+	require.Equal(t, "paid", v["status"], "%v", v)
+	claim := strconv.FormatInt(int64(v["id"].(float64)), 10)
+	status, v = w.api(http.MethodPost, keyHRA, "/v1/staff/"+strconv.FormatInt(okafor, 10)+"/background-checks",
+		map[string]any{"checked_on": day(-3), "result": "failed", "agency": "CT State Police"})
+	require.Equal(t, http.StatusCreated, status, "%v", v)
+
+	fin := w.user()
+	fin.signIn(keyFinance)
+	p := fin.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Contains(t, p.Body, `id="nothing-to-close"`)
+	assert.Contains(t, p.Body, "Held out of Payment register batches")
+	assert.Contains(t, p.Body, `href="/console/claims/`+claim+`">UQ-1</a>`)
+	assert.Contains(t, p.Body, `class="hold-rendered_unqualified"`)
+	assert.Contains(t, p.Body, "background check")
+	p = fin.get("/console/batches/preview?payer_route=medicaid_837p&through_date=" + day(0))
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.NotContains(t, p.Body, "UQ-1", "an 837P preview names the register's hold nowhere")
+
+	agency := w.user()
+	agency.signIn(keyHRA)
+	p = agency.get("/console/claims/" + claim)
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Contains(t, p.Body, "Held out of batches (Payment register): 1 payable line(s) wait.")
+	assert.Contains(t, p.Body, `class="hold-rendered_unqualified"`)
+	assert.Contains(t, p.Body, "voids the claim")
 }
 
 // The reconciliation page sums the provider-level adjustments it lists

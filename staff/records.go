@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -138,7 +139,10 @@ type CheckRecorded struct {
 // UnqualifiedLine is a paid claim line of the staff member's agency that a
 // record of adverse news left unqualified: the line stays paid (a record
 // claws no money back), named for the agency or the MSC to void or recoup.
-// StaffID is who rendered it: the member, or staff they supervise.
+// StaffID is who rendered it: the member, or staff they supervise. Held
+// says its claim is now held out of batches (billing.HoldRendered) until
+// a void, a replacement or the MSC releases it; false when a batch took
+// the claim already (the payer or the agency has it: it is past holding).
 type UnqualifiedLine struct {
 	ClaimID       int64    `json:"claim_id"`
 	ClaimNumber   string   `json:"claim_number"`
@@ -146,6 +150,7 @@ type UnqualifiedLine struct {
 	StaffID       int64    `json:"staff_id"`
 	ServiceCode   string   `json:"service_code"`
 	DateOfService rss.Date `json:"date_of_service"`
+	Held          bool     `json:"held"`
 }
 
 // AddBackgroundCheck records a background check for a staff member.
@@ -359,7 +364,7 @@ func addRecord[T any](ctx context.Context, s *Service, staffID int64, kind strin
 			return constraintError(err)
 		}
 		if held != nil {
-			if err := held.listLeft(ctx, tx, k.entity, id, guard.listed); err != nil {
+			if err := held.listLeft(ctx, tx, s.now(), k.entity, id, guard.listed); err != nil {
 				return err
 			}
 		}
@@ -634,9 +639,24 @@ func (g *paidLines) check(ctx context.Context, tx *sqlx.Tx, code, advice string)
 // tx left unqualified, and audits each (left_unqualified, on its claim and
 // client, the line and the record in its outcome), so the MSC finds them
 // in the audit log as the agency finds them in the answer. They are the
-// agency's own lines: holdPaidLines reads none of another agency's.
-func (g *paidLines) listLeft(ctx context.Context, tx *sqlx.Tx, entity string, id int64, out *[]UnqualifiedLine) error {
+// agency's own lines: holdPaidLines reads none of another agency's. Their
+// claims no batch took yet are held out of batches (billing.HoldRendered,
+// at the time at): listed and audited only, a re-check found the next
+// register batch paying 25 of 29 of them.
+func (g *paidLines) listLeft(ctx context.Context, tx *sqlx.Tx, at time.Time, entity string, id int64, out *[]UnqualifiedLine) error {
 	left, err := g.left(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var claims []int64
+	seen := map[int64]bool{}
+	for _, l := range left {
+		if !seen[l.ClaimID] {
+			seen[l.ClaimID] = true
+			claims = append(claims, l.ClaimID)
+		}
+	}
+	held, err := billing.HoldRendered(ctx, tx, at, entity, id, claims)
 	if err != nil {
 		return err
 	}
@@ -644,7 +664,7 @@ func (g *paidLines) listLeft(ctx context.Context, tx *sqlx.Tx, entity string, id
 	events := make([]access.Event, 0, len(left))
 	for _, l := range left {
 		list = append(list, UnqualifiedLine{ClaimID: l.ClaimID, ClaimNumber: l.ClaimNumber, LineNumber: l.LineNumber, StaffID: l.StaffID,
-			ServiceCode: l.ServiceCode, DateOfService: l.DateOfService})
+			ServiceCode: l.ServiceCode, DateOfService: l.DateOfService, Held: held[l.ClaimID]})
 		events = append(events, access.Event{Action: "left_unqualified", EntityType: "claim", EntityID: access.ID(l.ClaimID),
 			ClientID: l.ClientID, Outcome: fmt.Sprintf("line %d (%s on %s, staff %d) left unqualified by %s %d",
 				l.LineNumber, l.ServiceCode, l.DateOfService, l.StaffID, entity, id)})
@@ -769,7 +789,7 @@ func (s *Service) review(ctx context.Context, kind string, id int64, v *rss.Vali
 		}
 		out.PaidLinesUnqualified = []UnqualifiedLine{}
 		if held != nil {
-			if err := held.listLeft(ctx, tx, k.entity, id, &out.PaidLinesUnqualified); err != nil {
+			if err := held.listLeft(ctx, tx, s.now(), k.entity, id, &out.PaidLinesUnqualified); err != nil {
 				return err
 			}
 		}
