@@ -183,3 +183,10 @@ func (s *Server) providerRemittances(c *gin.Context) {
 	out, err := s.b.ProviderBatches(c.Request.Context(), id)
 	respond(c, http.StatusOK, items(out), err)
 }
+
+// releaseHold is the MSC's release of a claim held out of batches for a
+// staff record of adverse news (its reason required): the claim goes into
+// the next batch.
+func (s *Server) releaseHold(c *gin.Context) {
+	postReason(c, "claim_id", s.b.ReleaseHold)
+}

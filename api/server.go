@@ -287,6 +287,7 @@ func New(cfg Config) *Server {
 	v1.GET("/batches/:batch_id/remittance/:provider_id", unhurried(), s.batchAdvice)
 	v1.GET("/batch-holds", s.listHolds)
 	v1.GET("/providers/:provider_id/remittances", s.providerRemittances)
+	postRoute("/batch-holds/:claim_id/release", s.releaseHold)
 
 	// The payer's answers (999, 277CA, 835): a file is a raw X12 body, as
 	// large as a bulk of claims may be.
