@@ -754,15 +754,47 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			p.Remarks = append(p.Remarks, l.Remarks...)
 		}
 	}
-	if len(postings) == 0 {
-		return out, nil
+	if len(postings) > 0 {
+		if err := attachPostings(ctx, ext, out, postings, postingClaim, postingLines); err != nil {
+			return nil, err
+		}
 	}
+	// Each remark code once, in the order the payer gave them: a loop the
+	// payer split into claims of its own (MA15 on each CLP) read
+	// ["MA15","MA15"] (a payer black-box pass). Adjustments are amounts
+	// and stay as the postings carry them.
+	for _, p := range out {
+		p.Remarks, p.ClaimRemarks = distinct(p.Remarks), distinct(p.ClaimRemarks)
+		for id, r := range p.LineRemarks {
+			p.LineRemarks[id] = distinct(r)
+		}
+	}
+	return out, nil
+}
+
+// distinct is s with each value once, first occurrences kept in order.
+func distinct(s []string) []string {
+	seen := make(map[string]bool, len(s))
+	out := make([]string, 0, len(s))
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// attachPostings adds the CAS, remarks and line payments of the current
+// postings to the payer blocks of out, by the claim each posting is of.
+func attachPostings(ctx context.Context, ext pg.Ext, out map[int64]*ClaimPayer, postings []int64,
+	postingClaim map[int64]int64, postingLines map[int64][]int64) error {
 	var cps []PayerClaimPayment
 	for _, p := range postings {
 		cps = append(cps, PayerClaimPayment{ID: p})
 	}
 	if err := attachClaimPayments(ctx, ext, cps); err != nil {
-		return nil, err
+		return err
 	}
 	for _, cp := range cps {
 		p := out[postingClaim[cp.ID]]
@@ -800,5 +832,5 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			p.LineRemarks[*l.LineID] = append(p.LineRemarks[*l.LineID], l.Remarks...)
 		}
 	}
-	return out, nil
+	return nil
 }

@@ -393,3 +393,21 @@ func TestUnmatchedClaimStatusIsBilledNotPaid(t *testing.T) {
 	}
 	assert.True(t, found)
 }
+
+// A claim the payer split into two claims of its own (two CLPs of one
+// CLP01, each with MOA MA15) reads each remark code once, in the order the
+// payer gave them: the payer block listed MA15 twice, once per part (a
+// payer black-box pass), where its adjustments are the parts' own.
+func TestPayerSplitClaimReadsEachRemarkOnce(t *testing.T) {
+	w, c, _, whole := twoLineClaimSent(t, "SPF-RM")
+	sim := newPayerSim()
+	w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SPF-RM-EFT1", Claims: []clp{
+		{CLM: linePart(whole, 0), Status: "1", CCN: "ICN-RM-A", MOA: "MA15", Remarks: map[string]string{whole.Lines[0].Ref: "N130"}},
+		{CLM: linePart(whole, 1), Status: "1", CCN: "ICN-RM-B", MOA: "MA15", Remarks: map[string]string{whole.Lines[1].Ref: "N130"}}}}))
+	p := w.payerOf(c.ID)
+	require.NotNil(t, p)
+	assert.Equal(t, "43.50", p.Paid.String(), "both parts")
+	assert.Equal(t, []string{"MA15", "N130"}, p.Remarks)
+	assert.Equal(t, []string{"MA15"}, p.ClaimRemarks, "the advice CSV's claim remarks")
+	assert.Equal(t, []string{"N130"}, p.LineRemarks[c.Lines[0].ID], "each line its own")
+}
