@@ -532,7 +532,7 @@ const rootLineSQL = `WITH RECURSIVE up (line_id, claim_id, frequency, depth) AS 
 //     of loops that are replaced are closed with the batch but not sent:
 //     the payer reverses a replaced claim itself.
 //   - a loop the payer turned away before adjudicating it (277CA or 999
-//     rejected, nothing posted since: payer_loop_rejected) is not on the
+//     rejected, nothing posted since: loopRejectedX) is not on the
 //     payer's books: its reversals are closed but not sent, so a void of
 //     it sends nothing and a replacement of it goes as a new claim
 //     (frequency 1) under its own claim number. Unless it was itself a
@@ -590,7 +590,7 @@ const loopsQuery = `
 			LEFT JOIN LATERAL (` + rootLineSQL + `) rt ON l.reverses_line_id IS NOT NULL
 			LEFT JOIN LATERAL (
 				SELECT x.batch_id, x.part, x.clm01, x.frequency, x.original_ref,
-				       payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
+				       ` + loopRejectedX + ` AS rejected,
 				       COALESCE(
 				           (SELECT p.payer_ccn FROM payer_claim_payments p
 				            WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND NOT p.reversal

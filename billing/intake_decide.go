@@ -474,7 +474,8 @@ func (d *decided) addReversals(c *Claim, reversals []originalLine) {
 }
 
 // resendable refuses a resend of void o unless a batch sent it and the
-// payer turned away a loop of it (its lines Rejected): a void waiting for
+// payer turned away a loop of it (its lines Rejected: a 999 or 277CA
+// rejection, or an 835 denying or paying the void): a void waiting for
 // its batch goes out in it, and one the payer took, or has not answered,
 // is on the payer's books or may still be. Nor when the payer has since
 // taken back itself every loop the rejected ones voided: nothing is on
@@ -497,7 +498,8 @@ func (o *original) resendable() error {
 	for i := range o.lines {
 		if o.lines[i].Batched {
 			return rss.Coded(rss.ErrConflict, "void_not_rejected",
-				"void %d went to the payer and was not turned away (no 999 or 277CA rejection of its loop, or a payment posted since): "+
+				"void %d went to the payer and was not turned away (no 999 or 277CA rejection of its loop, nor an 835 denying it or "+
+					"paying it instead of reversing the original, or a payment posted since): "+
 					"only a void the payer rejected is sent again", o.ID)
 		}
 	}

@@ -133,7 +133,7 @@ type originalLine struct {
 	Billable bool `db:"billable"`
 	Batched  bool `db:"-"`
 	// Rejected: a line of a void that went out in a CLM loop the payer
-	// turned away (payer_loop_rejected), which a resend sends again.
+	// turned away (loopRejectedX), which a resend sends again.
 	Rejected bool `db:"-"`
 	// TakenBack: a Rejected line whose original's loop the payer has since
 	// taken back itself (takenBackY): nothing of it is left to void.
@@ -473,7 +473,7 @@ const (
 		LEFT JOIN LATERAL (SELECT ` + takenBackY + ` AS taken_back FROM batch_claims yb
 			JOIN batch_x12_claims y ON y.batch_id = yb.batch_id AND y.claim_id = yb.claim_id
 			WHERE yb.claim_id = rt.claim_id AND yb.lines > 0 AND rt.line_id = ANY (y.line_ids)) g ON true
-		WHERE l.claim_id = ANY($2) AND l.billable AND payer_loop_rejected(x.batch_id, x.claim_id, x.part)`
+		WHERE l.claim_id = ANY($2) AND l.billable AND ` + loopRejectedX
 )
 
 // bind puts literal arguments in the place of a statement's $1, $2, ...

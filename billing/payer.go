@@ -54,7 +54,7 @@ const (
 	UnmatchedPayee            = "ambiguous_payee"          // 277CA/835: agencies share the CLM01 and the payer names none of them alone
 	UnmatchedUnknownPayee     = "unknown_payee"            // 277CA/835: the CLM01 was sent, by no agency the payer names as payee
 	UnmatchedUnbalanced       = "lines_out_of_balance"     // 835: the claim's SVCs do not add up to its CLP (Σ SVC02 ≠ CLP03, Σ SVC03 − claim CAS ≠ CLP04)
-	UnmatchedVoidPaid         = "void_paid"                // 835: money paid on a void's loop (frequency 8), which a payer answers by reversing the original
+	UnmatchedVoidPaid         = "void_paid"                // 835: money paid on a void's loop (frequency 8), which a payer answers by reversing the original: the void turned away (loopRejectedX)
 	UnmatchedVoidDenied       = "void_denied"              // 835: a claim of a void's own paying nothing: the payer turned the void away (payer_loop_rejected)
 	UnmatchedReversalMismatch = "reversal_amount_mismatch" // 835: a reversal whose CLP03/CLP04 do not mirror (negated) the posting it would undo
 )
@@ -1751,6 +1751,11 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		// as paid, the void reading paid to the agency and counted in the
 		// reconciliation's paid, only an unexplained difference showing
 		// it (a finance black-box pass). Kept aside for finance to chase.
+		// Nor has the payer taken the void: the original's payment
+		// stands, so the void's loop reads turned away (loopRejectedX) and
+		// its agency sends it again, as after void_denied below; it read
+		// no answer at all and its resend was refused (a payer black-box
+		// pass).
 		reason = UnmatchedVoidPaid
 	case l.Frequency == "8":
 		// Nor by a claim of the void's own paying nothing (CLP02 4, the

@@ -405,6 +405,15 @@ const (
 	// while its other loops stand paid or denied. Such a claim read
 	// "paid", the money taken back shown only in payer.loops (a known gap).
 	PayerPartlyReversed = "partly_reversed"
+	// PayerVoidPaid: the payer answered a void's loop with a payment (a
+	// claim of the void's own paying money, kept aside as void_paid)
+	// rather than by reversing the original's payment, which stands. The
+	// void is turned away as much as a denied one is (its lines are
+	// rejected_lines, sent again by a resend), and what the payer paid on
+	// it is shown in void_paid, never in paid: it is the payer's money,
+	// not the agency's. It read no answer at all, and the resend was
+	// refused (a payer black-box pass).
+	PayerVoidPaid = "void_paid"
 )
 
 // unpaidState is the state of a loop whose current posting paid nothing,
@@ -441,6 +450,9 @@ type ClaimPayer struct {
 	StatusCodes []string          `json:"status_codes"`
 	Adjustments []PayerAdjustment `json:"adjustments"`
 	Remarks     []string          `json:"remarks"`
+	// VoidPaid is what the payer paid on the claim's void loops it
+	// answered with a payment (PayerVoidPaid): nil otherwise.
+	VoidPaid *VoidPayment `json:"void_paid"`
 	// RejectedLines are the ids of the lines whose CLM loop the payer
 	// turned away: the ones to correct and send again.
 	RejectedLines []int64 `json:"rejected_lines"`
@@ -474,6 +486,14 @@ type ClaimPayer struct {
 	Loops []PayerLoopAnswer `json:"loops"`
 }
 
+// VoidPayment is the payer's charge and payment (CLP03, CLP04) on a void
+// it paid rather than reversing the original: kept aside for finance
+// (void_paid), owed back to the payer, never posted.
+type VoidPayment struct {
+	Charge rss.Money `json:"charge"`
+	Paid   rss.Money `json:"paid"`
+}
+
 // PayerLoopAnswer is the payer's answer about one CLM loop of a claim.
 type PayerLoopAnswer struct {
 	Part     int        `json:"part"`
@@ -483,6 +503,24 @@ type PayerLoopAnswer struct {
 	PayerCCN *string    `json:"payer_claim_control_number"`
 }
 
+// loopRejectedX is whether the payer turned CLM loop x away, nothing
+// posted to it since: payer_loop_rejected (a 999 or 277CA rejection, or
+// an 835 denying a void: void_denied, migration 00104), or an 835 paying
+// a void (void_paid) instead of reversing the original's payment. Such a
+// void is no more taken than a denied one (the original's payment stands,
+// and the payer paid the void besides, kept aside for finance), so it
+// reads rejected in the reconciliation and its agency sends it again. It
+// read no answer at all, its resend refused void_not_rejected: a dead
+// end, Medicaid keeping both payments for a service rss voided (a payer
+// black-box pass). Read here rather than in payer_loop_rejected, which
+// would need a migration: every query asking whether a loop was turned
+// away asks it through this, not the function alone.
+const loopRejectedX = `(payer_loop_rejected(x.batch_id, x.claim_id, x.part)
+	OR (EXISTS (SELECT 1 FROM payer_claim_payments vp WHERE vp.batch_id = x.batch_id AND vp.claim_id = x.claim_id
+	            AND vp.part = x.part AND vp.unmatched_reason = '` + UnmatchedVoidPaid + `')
+	    AND NOT EXISTS (SELECT 1 FROM payer_claim_payments vp WHERE vp.batch_id = x.batch_id AND vp.claim_id = x.claim_id
+	                    AND vp.part = x.part AND vp.unmatched_reason IS NULL)))`
+
 // payerLoopQuery is every CLM loop of the claims $1 (found through the
 // one batch that took each claim's lines, by its unique index: loops have
 // no index by claim) with the payer's latest word on it: the latest 277CA status, the current posting (every posting of the loop that stands: the parts
@@ -490,10 +528,11 @@ type PayerLoopAnswer struct {
 // anything was ever posted, and whether it was turned away before
 // adjudication.
 const payerLoopQuery = `
-	SELECT x.claim_id, x.part, x.batch_id, x.clm01, x.line_ids, payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
+	SELECT x.claim_id, x.part, x.batch_id, x.clm01, x.line_ids, ` + loopRejectedX + ` AS rejected,
 	       s.accepted AS ack_accepted, s.statuses AS ack_statuses, s.payer_ccn AS ack_ccn,
 	       cp.ids AS posting_ids, cp.paid, cp.patient_resp, cp.payer_ccn, cp.clp02s,
-	       vd.id AS denial_id, vd.status_code AS denial_clp02, vd.payer_ccn AS denial_ccn, vd.remarks AS denial_remarks,
+	       vd.id AS denial_id, vd.unmatched_reason AS denial_reason, vd.status_code AS denial_clp02, vd.payer_ccn AS denial_ccn,
+	       vd.remarks AS denial_remarks, vd.charge AS denial_charge, vd.paid AS denial_paid,
 	       (SELECT p.payer_ccn FROM payer_claim_payments p
 	        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND NOT p.reversal
 	          AND p.unmatched_reason IS NULL AND p.payer_ccn IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS posted_ccn,
@@ -526,11 +565,14 @@ const payerLoopQuery = `
 	                     AND p.unmatched_reason IS NULL AND NOT p.reversal
 	                     AND ` + standsP + `
 	                   HAVING count(*) > 0) cp ON true
-	-- The latest 835 answer that turned a void's loop away (void_denied):
-	-- while the loop reads rejected by it, it is the payer's word.
-	LEFT JOIN LATERAL (SELECT d.id, d.status_code, d.payer_ccn, d.remarks FROM payer_claim_payments d
+	-- The latest 835 answer that turned a void's loop away (void_denied,
+	-- void_paid): while the loop reads rejected by it, it is the payer's
+	-- word.
+	LEFT JOIN LATERAL (SELECT d.id, d.unmatched_reason, d.status_code, d.payer_ccn, d.remarks, d.charge, d.paid
+	                   FROM payer_claim_payments d
 	                   WHERE d.batch_id = x.batch_id AND d.claim_id = x.claim_id AND d.part = x.part
-	                     AND d.unmatched_reason = '` + UnmatchedVoidDenied + `' ORDER BY d.id DESC LIMIT 1) vd ON true
+	                     AND d.unmatched_reason IN ('` + UnmatchedVoidDenied + `', '` + UnmatchedVoidPaid + `')
+	                   ORDER BY d.id DESC LIMIT 1) vd ON true
 	WHERE bc.claim_id = ANY ($1) AND bc.lines > 0
 	ORDER BY x.claim_id, x.batch_id, x.part`
 
@@ -555,12 +597,15 @@ type payerLoop struct {
 	Remarks    pq.StringArray `db:"remarks"`
 	EverPosted bool           `db:"ever_posted"`
 	SetCodes   pq.StringArray `db:"set_codes"`
-	// The latest void_denied answer to the loop (a void the payer denied
-	// in its 835), nil when none.
+	// The latest 835 answer that turned the void's loop away (a void the
+	// payer denied, void_denied, or paid, void_paid), nil when none.
 	DenialID      *int64         `db:"denial_id"`
+	DenialReason  *string        `db:"denial_reason"`
 	DenialCLP02   *string        `db:"denial_clp02"`
 	DenialCCN     *string        `db:"denial_ccn"`
 	DenialRemarks pq.StringArray `db:"denial_remarks"`
+	DenialCharge  *rss.Money     `db:"denial_charge"`
+	DenialPaid    *rss.Money     `db:"denial_paid"`
 }
 
 // payerAnswers derives the payer block of each claim of ids that the
@@ -576,6 +621,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 	}
 	type agg struct {
 		posted, ever, rejected, accepted bool
+		voidPaid                         bool // a loop turned away by a payment of the void
 		ccnPaid                          bool // PayerCCN is a loop's paying money
 		loops, rejectedLoops             int
 		reversedLoops                    int
@@ -584,7 +630,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		postings                         []int64
 	}
 	postingLines := map[int64][]int64{}
-	denials := map[int64]int64{} // void_denied answers shown, by claim payment id: their claim
+	denials := map[int64]int64{} // void_denied and void_paid answers shown, by claim payment id: their claim
 	per := map[int64]*agg{}
 	var order []int64
 	for _, l := range loops {
@@ -602,7 +648,10 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		// whatever the 999 or 277CA said before it: its reasons are the
 		// 835's (CLP02, CAS, remarks, CLP07). It read "IK5:A", the 999
 		// that accepted its set, and nothing more (a payer black-box pass).
+		// So is a void the payer paid (void_paid), its payment standing
+		// beside the original's.
 		denied := l.Rejected && l.DenialID != nil
+		voidPaid := denied && l.DenialReason != nil && *l.DenialReason == UnmatchedVoidPaid
 		state := ""
 		switch {
 		case len(l.PostingIDs) > 0 && l.Paid.IsPositive():
@@ -612,6 +661,8 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			a.unpaid = append(a.unpaid, state)
 		case l.EverPosted:
 			state = PayerReversed
+		case voidPaid:
+			state = PayerVoidPaid
 		case l.Rejected:
 			state = PayerRejected
 		case l.AckAccepted != nil && *l.AckAccepted:
@@ -638,7 +689,7 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 		}
 		a.p.Loops = append(a.p.Loops, loop)
 		switch state {
-		case PayerRejected:
+		case PayerRejected, PayerVoidPaid:
 			a.rejectedLoops++
 			a.p.RejectedLines = append(a.p.RejectedLines, l.LineIDs...)
 		case PayerReversed:
@@ -681,6 +732,18 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			}
 			denials[*l.DenialID] = l.ClaimID
 		}
+		if voidPaid {
+			a.voidPaid = true
+			if a.p.VoidPaid == nil {
+				a.p.VoidPaid = &VoidPayment{Charge: rss.NewMoney(decimal.Zero), Paid: rss.NewMoney(decimal.Zero)}
+			}
+			if l.DenialCharge != nil {
+				a.p.VoidPaid.Charge = rss.NewMoney(a.p.VoidPaid.Charge.Add(l.DenialCharge.Decimal))
+			}
+			if l.DenialPaid != nil {
+				a.p.VoidPaid.Paid = rss.NewMoney(a.p.VoidPaid.Paid.Add(l.DenialPaid.Decimal))
+			}
+		}
 		if len(l.PostingIDs) > 0 {
 			a.posted = true
 			a.postings = append(a.postings, l.PostingIDs...)
@@ -720,6 +783,10 @@ func payerAnswers(ctx context.Context, ext pg.Ext, ids []int64) (map[int64]*Clai
 			}
 		case a.ever:
 			a.p.Status = PayerReversed
+		case a.voidPaid:
+			// Turned away, no loop answered otherwise, one by a payment
+			// of the void: that payment is what the agency must hear of.
+			a.p.Status = PayerVoidPaid
 		case a.rejected:
 			a.p.Status = PayerRejected
 		case a.accepted:

@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"encoding/json"
 	"os"
 	"slices"
 	"strings"
@@ -182,6 +183,127 @@ func TestPaymentOnAVoidIsKeptAside(t *testing.T) {
 	require.Len(t, rec.Rows, 1)
 	assert.Equal(t, "0.00", rec.Rows[0].Paid.String(), "nothing of the void is paid money")
 	assert.Equal(t, 0, rec.Rows[0].PaidClaims)
+}
+
+// A void the payer answers with a payment (a claim of the void's own,
+// CLP02 1, paying 29.00 under a number of its own) has not taken the
+// original back: A's 29.00 stands and the payer paid 29.00 more. The
+// payment stays kept aside (void_paid), never posted; the void reads the
+// payer's answer (void_paid, with the CLP's amounts and CLP07) and is sent
+// again as a void the payer turned away is, REF*F8 A's number. It read no
+// answer at all (payer null, the advice's payer_status empty) and its
+// resend was refused void_not_rejected: a dead end, Medicaid keeping 58.00
+// for a service rss voided (a payer black-box pass).
+func TestVoidPaidInThe835ReadsOnTheVoidAndIsSentAgain(t *testing.T) {
+	rw := newReversedWorld(t, "VPS-A") // A paid 29.00, PCN-A
+	w, sim := rw.world, rw.sim
+	dubois := w.demo.Clients["Dubois"]
+	v := w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "VPS-A-V", ClientID: dubois,
+		Frequency: billing.FreqVoid, OriginalClaimID: &rw.a.ID})
+	b2, sent2 := rw.close()
+	void := sent2.claim(t, "VPS-A-V")
+	require.Equal(t, "8", void.Freq)
+	require.Equal(t, "PCN-A", void.F8)
+	void = answeredAs(t, void)
+	w.importFile(sim.file999(sent2, nil))
+	f := w.importFile(sim.file835(remit{NPI: void.NPI, Trace: "VPS-EFT2", Claims: []clp{{CLM: void, Status: "1", CCN: "PCN-VP", MOA: "MA01"}}}))
+	require.Equal(t, 1, f.Summary.Unmatched, "%+v", f.Summary)
+	assert.Equal(t, "0.00", f.Summary.Posted.String(), "nothing posted")
+	d, err := w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, d.Unmatched)
+	assert.Equal(t, billing.UnmatchedVoidPaid, d.Unmatched[0].Reason)
+
+	// The void reads the payer's answer: paid, not reversed.
+	var voidLines []int64
+	for _, l := range v.Lines {
+		voidLines = append(voidLines, l.ID)
+	}
+	if p := w.payerOf(v.ID); assert.NotNil(t, p, "the payer's answer shows on the void") {
+		assert.Equal(t, billing.PayerVoidPaid, p.Status)
+		assert.Equal(t, "0.00", p.Paid.String(), "nothing posted: not money the agency is owed")
+		require.NotNil(t, p.PayerCCN)
+		assert.Equal(t, "PCN-VP", *p.PayerCCN, "the payer's number for its payment of the void")
+		assert.Equal(t, []string{"CLP02:1"}, p.StatusCodes)
+		assert.Equal(t, []string{"MA01"}, p.Remarks)
+		assert.Equal(t, voidLines, p.RejectedLines, "the lines to send again")
+		require.Len(t, p.Loops, 1)
+		assert.Equal(t, billing.PayerVoidPaid, p.Loops[0].Status)
+		assert.Nil(t, p.Loops[0].Paid, "nothing posted")
+		require.NotNil(t, p.Loops[0].PayerCCN)
+		assert.Equal(t, "PCN-VP", *p.Loops[0].PayerCCN)
+		raw, err := json.Marshal(p)
+		require.NoError(t, err)
+		var block map[string]any
+		require.NoError(t, json.Unmarshal(raw, &block))
+		assert.Equal(t, map[string]any{"charge": "29.00", "paid": "29.00"}, block["void_paid"], "the CLP's amounts: %s", raw)
+	}
+	a := w.payerOf(rw.a.ID)
+	assert.Equal(t, billing.PayerPaid, a.Status, "A is still paid at the payer")
+	assert.Equal(t, "29.00", a.Paid.String())
+
+	// The advice says so on the void's lines; Medicaid's paid counts none of it.
+	var advice struct {
+		Totals struct {
+			PayerPaid *string `json:"payer_paid"`
+		} `json:"totals"`
+		Claims []struct {
+			ClaimNumber string `json:"claim_number"`
+			Lines       []struct {
+				PayerStatus string `json:"payer_status"`
+			} `json:"lines"`
+		} `json:"claims"`
+	}
+	require.NoError(t, json.Unmarshal(w.advice(b2.ID, "ECRA", "json"), &advice))
+	require.Len(t, advice.Claims, 1)
+	require.NotEmpty(t, advice.Claims[0].Lines)
+	for _, l := range advice.Claims[0].Lines {
+		assert.Equal(t, billing.PayerVoidPaid, l.PayerStatus)
+	}
+	if assert.NotNil(t, advice.Totals.PayerPaid) {
+		assert.Equal(t, "0.00", *advice.Totals.PayerPaid)
+	}
+
+	// Finance: the payment is unmatched void_paid, none of it paid money;
+	// the void, answered, is turned away (rejected), not awaited.
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b2.ID})
+	require.NoError(t, err)
+	tt := rec.Totals
+	requireIdentity(t, tt)
+	assert.Equal(t, []string{"0.00", "-29.00", "0.00", "0.00", "0.00"},
+		[]string{tt.Paid.String(), tt.Rejected.String(), tt.Open.String(), tt.Replaced.String(), tt.Unexplained.String()},
+		"paid, rejected, open, replaced, unexplained")
+	assert.Equal(t, 0, tt.PaidClaims)
+	assert.Equal(t, 1, tt.RejectedClaims)
+	require.Len(t, rec.Unmatched, 1)
+	assert.Equal(t, billing.UnmatchedVoidPaid, rec.Unmatched[0].Reason)
+	require.NotNil(t, rec.Unmatched[0].Amount)
+	assert.Equal(t, "29.00", rec.Unmatched[0].Amount.String())
+	all, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{From: day(-1), To: day(1)})
+	require.NoError(t, err)
+	requireIdentity(t, all.Totals)
+	require.Len(t, all.SupersededPaid, 1)
+	assert.Equal(t, rw.a.ID, all.SupersededPaid[0].ClaimID, "A's payment stands on a claim rss voided")
+
+	// The agency sends the void again; the next batch voids A under the
+	// payer's number for it, not the payment of the void.
+	r, created, err := w.b.Submit(w.ecra(), billing.NewResend("VPS-A-V2", dubois, v.ID))
+	require.NoError(t, err, "a void the payer paid is sent again")
+	require.True(t, created)
+	assert.Equal(t, v.ID, *r.OriginalClaimID)
+	b3, sent3 := rw.close()
+	assert.Equal(t, 1, b3.ClaimCount)
+	assert.Equal(t, "-29.00", b3.Billed.String())
+	again := sent3.claim(t, "VPS-A-V2")
+	assert.Equal(t, "8", again.Freq)
+	assert.Equal(t, "PCN-A", again.F8)
+	rec, err = w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b2.ID})
+	require.NoError(t, err)
+	requireIdentity(t, rec.Totals)
+	assert.Equal(t, []string{"0.00", "0.00", "-29.00"},
+		[]string{rec.Totals.Rejected.String(), rec.Totals.Open.String(), rec.Totals.Replaced.String()},
+		"the paid void is replaced by its resend")
+	require.Len(t, rec.Unmatched, 1, "the payment of the void stays listed for finance")
 }
 
 // A replacement with fewer loops than its original voids the original's

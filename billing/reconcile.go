@@ -142,7 +142,7 @@ const reconcileLoops = `
 		       (CASE WHEN x.frequency = '8' THEN -1 ELSE 1 END) *
 		       (SELECT COALESCE(sum(CASE WHEN x.legacy_sv1 THEN l.charge ELSE abs(l.paid) END), 0)
 		        FROM claim_lines l WHERE l.id = ANY (x.line_ids)) AS billed,
-		       payer_loop_rejected(x.batch_id, x.claim_id, x.part) AS rejected,
+		       ` + loopRejectedX + ` AS rejected,
 		       (SELECT s.accepted FROM payer_claim_statuses s WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id
 		          AND s.part = x.part ORDER BY s.reported_at DESC, s.id DESC LIMIT 1) AS ack,
 		       (SELECT sum(p.paid) FROM payer_claim_payments p
