@@ -271,7 +271,10 @@ func TestTransferPrimaryCaseManager(t *testing.T) {
 	assert.NotContains(t, codes(keyBCS, e.demo.Clients["Moreau/BCS"]), "NOT_PRIMARY_CASE_MANAGER")
 	assert.Contains(t, codes(keyHRA, e.demo.Clients["Moreau/HRA"]), "NOT_PRIMARY_CASE_MANAGER")
 	// And HRA no longer holds it to give away.
-	requireProblem(t, e.post(keyAdmin, path, map[string]any{"to_provider_id": bcs, "reason": "again"}), http.StatusConflict, "not_primary")
+	p := requireProblem(t, e.post(keyAdmin, path, map[string]any{"to_provider_id": bcs, "reason": "again"}), http.StatusConflict, "not_primary")
+	// Naming the holder, as an outranked sender's refusal does (a re-check
+	// read only who did not hold it).
+	assert.Contains(t, p["detail"], fmt.Sprintf("enrollment %d does; transfer from it", bcsEnr))
 
 	// What an HRA key reads of its own enrollment says nothing of BCS:
 	// not the transfer either, which the MSC's roles read with its reason.

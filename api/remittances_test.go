@@ -53,6 +53,7 @@ func TestAnAgencyListsTheBatchesThatReportItsClaims(t *testing.T) {
 	requireProblem(t, e.get(keyHRA, path), http.StatusNotFound, "not_found")
 	requireProblem(t, e.get(keyHRA, "/v1/providers/999999/remittances"), http.StatusNotFound, "not_found")
 	assert.Len(t, e.get(keyFinance, path).JSON(t)["items"], 1)
+	requireProblem(t, e.get(keyFinance, "/v1/providers/999999/remittances"), http.StatusNotFound, "not_found")
 	requireProblem(t, e.get(keyReviewer, path), http.StatusForbidden, "forbidden")
 	p := requireProblem(t, e.get(keyBCS, path+"?page=2"), http.StatusUnprocessableEntity, "validation_failed")
 	assert.Equal(t, "unknown_parameter", itFieldCode(p, "page"))

@@ -35,6 +35,15 @@ func (s *Service) ProviderBatches(ctx context.Context, providerID int64) ([]Prov
 	if !a.SeesProvider(providerID) {
 		return nil, fmt.Errorf("%w: provider %d", rss.ErrNotFound, providerID)
 	}
+	// An agency that does not exist is not found for the MSC either: it
+	// read as one with no batch (a re-check).
+	var known bool
+	if err := s.db.GetContext(ctx, &known, `SELECT EXISTS (SELECT 1 FROM providers WHERE id = $1)`, providerID); err != nil {
+		return nil, fmt.Errorf("provider batches: %w", err)
+	}
+	if !known {
+		return nil, fmt.Errorf("%w: provider %d", rss.ErrNotFound, providerID)
+	}
 	out := []ProviderBatch{}
 	// Batches are few and batch_claims is large: probe it per batch by its
 	// (batch_id, provider_id) index rather than scan it by provider.

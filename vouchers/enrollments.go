@@ -335,6 +335,12 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 				return rss.Coded(rss.ErrConflict, "not_primary", "enrollment %d does not hold the primary case manager designation, "+
 					"and no open %s enrollment of the person does: designate one (POST /v1/enrollments/{id}/designate-primary)", id, from.ProgramCode)
 			}
+			// Named, as the refusal of an outranked sender names it: the
+			// reviewer was told only who does not hold it (a re-check).
+			if h := designationHolder(open, s.Today(), lapsed, ranks); h != nil {
+				return rss.Coded(rss.ErrConflict, "not_primary",
+					"enrollment %d does not hold the primary case manager designation: enrollment %d does; transfer from it", id, h.ID)
+			}
 			return rss.Coded(rss.ErrConflict, "not_primary", "enrollment %d does not hold the primary case manager designation", id)
 		}
 		if dst == nil {
