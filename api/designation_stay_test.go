@@ -21,13 +21,21 @@ type designationCase struct {
 
 func newDesignationCase(t *testing.T, e *env, known, bcsFlagged bool) designationCase {
 	t.Helper()
-	c := designationCase{hra: itATRClient(t, e, day(-20))}
+	return newDesignationCaseAt(t, e, -20, -10, -10, known, bcsFlagged)
+}
+
+// newDesignationCaseAt is newDesignationCase with HRA's stay from day
+// hraFrom, BCS's from bcsFrom (enrolled after HRA's whatever its day) and
+// BCS's intake, consent and care plan dated recordsOn.
+func newDesignationCaseAt(t *testing.T, e *env, hraFrom, bcsFrom, recordsOn int, known, bcsFlagged bool) designationCase {
+	t.Helper()
+	c := designationCase{hra: itATRClient(t, e, day(hraFrom))}
 	if !known {
 		return c
 	}
 	c.bcs = itRegisterAs(t, e, keyBCS, identityOf(t, e, c.hra.Client))
 	staff := itFixtureID(t, e, `SELECT min(id) FROM staff WHERE provider_id = $1 AND role = 'case_manager'`, e.demo.Providers["BCS"])
-	r := e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": c.bcs, "program_code": "ATR", "start_date": day(-10),
+	r := e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": c.bcs, "program_code": "ATR", "start_date": day(bcsFrom),
 		"assigned_staff_id": staff, "primary_case_manager": bcsFlagged})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	c.bcsEnr = itID(t, r)
@@ -36,10 +44,10 @@ func newDesignationCase(t *testing.T, e *env, known, bcsFlagged bool) designatio
 		body map[string]any
 	}{
 		{"/v1/gpra-interviews", map[string]any{"client_id": c.bcs, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
-			"interview_date": day(-10)}},
+			"interview_date": day(recordsOn)}},
 		{"/v1/consents", map[string]any{"client_id": c.bcs, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
-			"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-10), "expires_on": day(365)}},
-		{"/v1/care-plans", map[string]any{"client_id": c.bcs, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-10),
+			"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(recordsOn), "expires_on": day(365)}},
+		{"/v1/care-plans", map[string]any{"client_id": c.bcs, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(recordsOn),
 			"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-CM"}}}},
 	} {
 		r := e.post(keyBCS, b.path, b.body)
@@ -242,26 +250,7 @@ func TestADesignationIsJudgedTodayNotOnTheRequestsStart(t *testing.T) {
 	e := newEnv(t)
 	// HRA designated first; its stay began five days ago. BCS enrolled the
 	// same person as primary after it, its stay keyed from thirty days ago.
-	c := designationCase{hra: itATRClient(t, e, day(-5))}
-	c.bcs = itRegisterAs(t, e, keyBCS, identityOf(t, e, c.hra.Client))
-	staff := itFixtureID(t, e, `SELECT min(id) FROM staff WHERE provider_id = $1 AND role = 'case_manager'`, e.demo.Providers["BCS"])
-	r := e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": c.bcs, "program_code": "ATR", "start_date": day(-30),
-		"assigned_staff_id": staff, "primary_case_manager": true})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	for _, b := range []struct {
-		path string
-		body map[string]any
-	}{
-		{"/v1/gpra-interviews", map[string]any{"client_id": c.bcs, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
-			"interview_date": day(-25)}},
-		{"/v1/consents", map[string]any{"client_id": c.bcs, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
-			"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-25), "expires_on": day(365)}},
-		{"/v1/care-plans", map[string]any{"client_id": c.bcs, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-25),
-			"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-CM"}}}},
-	} {
-		r := e.post(keyBCS, b.path, b.body)
-		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
-	}
+	c := newDesignationCaseAt(t, e, -5, -30, -25, true, true)
 	for _, from := range []int{-20, -6, -5, 0} {
 		t.Run(fmt.Sprintf("from day %d", from), func(t *testing.T) {
 			answer := itVoucher(t, e, keyBCS, c.bcs, "ATR-CM", 10, from, from+40)
