@@ -17,6 +17,12 @@ import (
 	"rss/pg/pgtest"
 )
 
+func TestKeyArgIsNullWithoutAKey(t *testing.T) {
+	t.Parallel()
+	assert.Nil(t, access.Actor{Role: access.RoleAdmin}.KeyArg(), "an actor with no key writes NULL, not key 0")
+	assert.Equal(t, int64(7), access.Actor{KeyID: 7}.KeyArg())
+}
+
 func TestRequireAndPurposes(t *testing.T) {
 	t.Parallel()
 	_, err := access.ActorFrom(context.Background())

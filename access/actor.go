@@ -38,6 +38,16 @@ type Actor struct {
 	Purpose string
 }
 
+// KeyArg is the actor's key id as a query argument for a nullable
+// actor-key column: NULL for an actor with no key (the CLI, a job), never a
+// zero that names no key.
+func (a Actor) KeyArg() any {
+	if a.KeyID == 0 {
+		return nil
+	}
+	return a.KeyID
+}
+
 // IdempotencyScope is whose Idempotency-Keys the actor's are among: an
 // agency's API keys share its (a retry sent with the key that replaced a
 // revoked one is the same request: granted twice, a black-box pass), and

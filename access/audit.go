@@ -84,10 +84,8 @@ func Record(ctx context.Context, ext pg.Ext, events ...Event) error {
 			purposes[i] = a.Purpose
 		}
 	}
-	var keyID, providerID any
-	if a.KeyID != 0 {
-		keyID = a.KeyID
-	}
+	keyID := a.KeyArg()
+	var providerID any
 	if a.ProviderID != 0 {
 		providerID = a.ProviderID
 	}
@@ -198,10 +196,8 @@ func RecordReads(ctx context.Context, ext pg.Ext, entityType, query string, args
 	if err != nil {
 		return err
 	}
-	var keyID, providerID any
-	if a.KeyID != 0 {
-		keyID = a.KeyID
-	}
+	keyID := a.KeyArg()
+	var providerID any
 	if a.ProviderID != 0 {
 		providerID = a.ProviderID
 	}

@@ -134,10 +134,7 @@ func HoldRendered(ctx context.Context, ext pg.Ext, at time.Time, recordType stri
 			return nil, fmt.Errorf("batch lock: %w", err)
 		}
 	}
-	var key any
-	if a.KeyID != 0 {
-		key = a.KeyID
-	}
+	key := a.KeyArg()
 	var rows []struct {
 		ClaimID  int64 `db:"id"`
 		ClientID int64 `db:"client_id"`
@@ -205,10 +202,7 @@ func (s *Service) ReleaseHold(ctx context.Context, claimID int64, reason string)
 		if err != nil {
 			return err
 		}
-		var key any
-		if a.KeyID != 0 {
-			key = a.KeyID
-		}
+		key := a.KeyArg()
 		err = tx.GetContext(ctx, &out, `UPDATE claim_holds SET released_at = $3, released_by_key_id = $4, release_reason = $5
 			WHERE claim_id = $1 AND code = $2 AND released_at IS NULL RETURNING `+claimHoldColumns,
 			claimID, HoldRenderedUnqualified, s.now(), key, reason)
@@ -249,10 +243,7 @@ func releaseSuperseded(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *deci
 	for i, x := range d.superseded {
 		orig[i], status[i], by[i] = x.original, x.status, ids[x.by]
 	}
-	var key any
-	if a.KeyID != 0 {
-		key = a.KeyID
-	}
+	key := a.KeyArg()
 	var rows []struct {
 		ClaimID  int64  `db:"claim_id"`
 		ClientID int64  `db:"client_id"`
