@@ -1162,7 +1162,24 @@ func TestOperationalEndpoints(t *testing.T) {
 	r = e.do(req{Method: http.MethodGet, Path: "/v1/clients/0", Key: keyHRA, Header: map[string]string{"X-Request-Id": "bad id with spaces"}})
 	assert.NotEqual(t, "bad id with spaces", r.Header.Get("X-Request-Id"))
 	assert.Equal(t, r.Header.Get("X-Request-Id"), r.JSON(t)["request_id"], "the problem carries the request id")
-	requireProblem(t, e.do(req{Method: http.MethodDelete, Path: "/v1/clients/1", Key: keyHRA}), http.StatusMethodNotAllowed, "method_not_allowed")
+	r = e.do(req{Method: http.MethodDelete, Path: "/v1/clients/1", Key: keyHRA})
+	p = requireProblem(t, r, http.StatusMethodNotAllowed, "method_not_allowed")
+	assert.Contains(t, r.Header.Get("Allow"), "GET")
+	assert.Contains(t, p["detail"], "accepts GET", "the 405 says what the route accepts, as its Allow header does")
+}
+
+// An agency's staff are hired at /v1/providers/{id}/staff and listed there
+// too (a new agency's black-box pass read a 405 where it hired them), as at
+// /v1/reference/providers/{id}/staff: one listing, one gate.
+func TestStaffListedWhereHired(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ref := e.get(keyHRA, itPath("/v1/reference/providers/%d/staff", e.demo.Providers["HRA"]))
+	require.Equal(t, http.StatusOK, ref.Status, "body: %s", ref.Body)
+	r := e.get(keyHRA, itPath("/v1/providers/%d/staff", e.demo.Providers["HRA"]))
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.JSONEq(t, string(ref.Body), string(r.Body))
+	requireProblem(t, e.get(keyHRA, itPath("/v1/providers/%d/staff", e.demo.Providers["BCS"])), http.StatusNotFound, "not_found")
 }
 
 // A GPRA interview is of the agency's part of the episode: an intake before

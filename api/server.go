@@ -130,7 +130,13 @@ func New(cfg Config) *Server {
 			return
 		}
 		setNoStore(c)
-		problem(c, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed", "this route does not accept "+c.Request.Method)
+		// gin has set Allow (RFC 9110 §15.5.6); the detail says it in words
+		// for a caller reading only the body.
+		detail := "this route does not accept " + c.Request.Method
+		if allow := c.Writer.Header().Get("Allow"); allow != "" {
+			detail += "; it accepts " + allow
+		}
+		problem(c, http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed", detail)
 	})
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
@@ -187,6 +193,7 @@ func New(cfg Config) *Server {
 	ref.GET("/settings/:key/history", s.settingHistory)
 
 	postRoute("/providers/:provider_id/staff", s.createStaff)
+	v1.GET("/providers/:provider_id/staff", s.listStaff) // where staff are hired, as under /reference
 	v1.GET("/staff/:staff_id", s.getStaff)
 	v1.GET("/staff/:staff_id/history", s.staffHistory)
 	v1.PATCH("/staff/:staff_id", small, s.patchStaff)
