@@ -217,14 +217,14 @@ func (s *Server) revokeAPIKey(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if c.Request.ContentLength > 0 {
-		var body struct{}
-		if !decode(c, &body) {
-			return
-		}
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if c.Request.ContentLength > 0 && !decode(c, &body) {
+		return
 	}
 	post(c, okJSON[vouchers.RevokedKey], func(ctx context.Context) (vouchers.RevokedKey, error) {
-		out, err := s.v.RevokeAPIKey(ctx, id)
+		out, err := s.v.RevokeAPIKey(ctx, id, body.Reason)
 		if err == nil {
 			// The revocation has committed: drop the key now, not before,
 			// or a request in between would cache it as it was again.

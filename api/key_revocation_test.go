@@ -33,6 +33,11 @@ func TestRevokedKeyRefusedAtOnce(t *testing.T) {
 	key, id := r.JSON(t)["key"].(string), itID(t, r)
 	require.Equal(t, http.StatusOK, e.get(key, "/v1/batches").Status, "the key works and is now cached")
 
+	// A reason of two lines is refused and revokes nothing.
+	r = e.post(keyAdmin, itPath("/v1/api-keys/%d/revoke", id), map[string]any{"reason": "left\nthe agency"})
+	require.Equal(t, "invalid_character", itFieldCode(requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed"), "reason"))
+	require.Equal(t, http.StatusOK, e.get(key, "/v1/batches").Status, "a refused revocation leaves the key working")
+
 	r = e.post(keyAdmin, itPath("/v1/api-keys/%d/revoke", id), nil)
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	requireProblem(t, e.get(key, "/v1/batches"), http.StatusUnauthorized, "unauthorized")

@@ -756,7 +756,7 @@ func (k *Console) revokeKey(c *gin.Context) {
 	if !ok {
 		return
 	}
-	_, err := k.cfg.Vouchers.RevokeAPIKey(c.Request.Context(), id)
+	_, err := k.cfg.Vouchers.RevokeAPIKey(c.Request.Context(), id, "")
 	// Revoked already (the form sent twice, a double click): what it asks
 	// stands, so it reads as done; it read "The key was not revoked" (a
 	// black-box pass).

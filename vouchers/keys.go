@@ -2,6 +2,7 @@ package vouchers
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -51,8 +52,16 @@ type RevokedKey struct {
 // RevokeAPIKey revokes a key (admin only). Once it returns, the revocation
 // has committed: the caller drops the key from its cache then (earlier, a
 // request in between could cache the key as it was again).
-func (s *Service) RevokeAPIKey(ctx context.Context, id int64) (RevokedKey, error) {
+// reason, which may be empty (a revocation needs none to be safe: a key
+// thought leaked is revoked first and explained after), is one line kept as
+// the audit event's outcome: the key list says when, the audit log why.
+func (s *Service) RevokeAPIKey(ctx context.Context, id int64, reason string) (RevokedKey, error) {
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return RevokedKey{}, err
+	}
+	v := &rss.ValidationError{}
+	CheckOneLine(v, "reason", reason, maxReasonLen)
+	if err := v.Err(); err != nil {
 		return RevokedKey{}, err
 	}
 	out := RevokedKey{ID: id, Revoked: true}
@@ -60,7 +69,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, id int64) (RevokedKey, error
 		if err := access.RevokeKey(ctx, tx, id, s.now()); err != nil {
 			return err
 		}
-		return access.Record(ctx, tx, access.Event{Action: "revoke", EntityType: "api_key", EntityID: access.ID(id)})
+		return access.Record(ctx, tx, access.Event{Action: "revoke", EntityType: "api_key", EntityID: access.ID(id), Outcome: strings.TrimSpace(reason)})
 	})
 	if err != nil {
 		return RevokedKey{}, err
