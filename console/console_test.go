@@ -1132,6 +1132,25 @@ func TestMintFormSentTwiceMintsOnce(t *testing.T) {
 	assert.NotEqual(t, form.Get("once"), r.hidden().Get("once"), "the form again carries a fresh token")
 }
 
+// A provider key's notice names the agency it opens by name, as the list
+// does (a new agency's pass read only the role and label, and the id in the
+// list below).
+func TestMintedKeyNamesItsAgency(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.user()
+	a.signIn(keyAdmin)
+	form := a.get("/console/keys").hidden()
+	form.Set("role", "provider")
+	form.Set("provider_id", strconv.FormatInt(w.demo.Providers["HRA"], 10))
+	form.Set("label", "intake desk")
+	r := a.post("/console/keys", form)
+	require.Equal(t, http.StatusCreated, r.Status, r.Body)
+	notice := r.Body[strings.Index(r.Body, `id="new-key"`):]
+	notice = notice[:strings.Index(notice, "</div>")]
+	assert.Contains(t, notice, "Hartford Recovery Alliance")
+}
+
 // A batch that takes money back (a batched claim replaced by a smaller
 // one) previews negative units, and the preview's close form closes it:
 // the form's units were refused as "the preview's totals are missing"
