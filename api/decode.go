@@ -102,6 +102,13 @@ func decodeScanned(c *gin.Context, v any, scan func([]byte) *textProblem) (body 
 		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "the request body is empty")
 		return nil, false, nil
 	}
+	// A body that is null is no object: encoding/json reads it into a
+	// struct as {}, and a care plan closed on it (a hostile-input pass).
+	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) && reflect.Indirect(reflect.ValueOf(v)).Kind() == reflect.Struct {
+		writeProblem(c, Problem{Status: http.StatusBadRequest, Code: "wrong_type", Title: "Wrong type", Detail: "a field has the wrong type",
+			Errors: []rss.FieldError{{Field: "body", Code: "wrong_type", Message: "must be an object"}}})
+		return nil, false, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -219,7 +226,12 @@ func decodeError(err error, body []byte, v any) Problem {
 			rss.FieldError{Field: field, Code: "out_of_range", Message: err.Error()})
 	case errors.Is(err, rss.ErrInvalid):
 		// A typed value (date, money) refused its own text. encoding/json
-		// does not say which field held it, so find it.
+		// does not say which field held it, so find it. One sent as null
+		// was not given: required, as a null whole number or date reads.
+		if field, ok := findInBody(body, reflect.TypeOf(v), refusedNull, func(string) bool { return true }); ok {
+			return p(http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "one or more fields are invalid",
+				rss.FieldError{Field: field, Code: "required", Message: lastName(field) + " is required"})
+		}
 		field := badValuePath(body, reflect.TypeOf(v))
 		if field == "" {
 			field = "body"
@@ -332,10 +344,17 @@ func findInBody(body []byte, t reflect.Type, wrong func(any, reflect.Type) bool,
 }
 
 func findValue(val any, t reflect.Type, path string, wrong func(any, reflect.Type) bool, keep func(string) bool) (string, bool) {
+	nullable := t.Kind() == reflect.Pointer
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if val == nil {
+		// null sets a pointer to nil and leaves other fields as they were,
+		// but a value's own UnmarshalJSON is called with it and may refuse
+		// it (money: a null charge read "body", a hostile-input pass).
+		if !nullable && reflect.PointerTo(t).Implements(unmarshalerType) && wrong(nil, t) {
+			return path, keep(path)
+		}
 		return "", false
 	}
 	// A PATCH field (rss.Optional) is its value's type seen through: its
@@ -403,6 +422,21 @@ func findValue(val any, t reflect.Type, path string, wrong func(any, reflect.Typ
 }
 
 // refused reports whether a type with its own UnmarshalJSON refuses val.
+// refusedNull reports whether val is a null that type t's UnmarshalJSON
+// refuses.
+func refusedNull(val any, t reflect.Type) bool {
+	return val == nil && refused(nil, t)
+}
+
+// lastName is the last member name of a path ("charge" of
+// "lines[1].charge").
+func lastName(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		path = path[i+1:]
+	}
+	return indexRe.ReplaceAllString(path, "")
+}
+
 func refused(val any, t reflect.Type) bool {
 	if !reflect.PointerTo(t).Implements(unmarshalerType) {
 		return false

@@ -200,7 +200,11 @@ func (n *NewClaim) validate(today rss.Date) error {
 		case l.Units < 0 || l.Units > maxLineUnits:
 			v.Add(f+".units", "out_of_range", "units must be a whole number from 1 to %d", maxLineUnits)
 		}
-		if !l.Charge.IsPositive() || l.Charge.GreaterThan(maxCharge.Decimal) || !l.Charge.Equal(l.Charge.Round(2)) {
+		switch {
+		case l.Charge.IsZero():
+			// Not given, or none: as a line's units.
+			v.Add(f+".charge", "required", "charge is required: more than zero and at most %s, written with two decimals", maxCharge)
+		case !l.Charge.IsPositive() || l.Charge.GreaterThan(maxCharge.Decimal) || !l.Charge.Equal(l.Charge.Round(2)):
 			v.Add(f+".charge", "out_of_range", "charge must be more than zero and at most %s, written with two decimals", maxCharge)
 		}
 		total = total.Add(l.Charge.Decimal)
