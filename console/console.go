@@ -375,28 +375,48 @@ func (k *Console) session() gin.HandlerFunc {
 	}
 }
 
-// formTooBig answers a form cut short by its size limit as too large and
-// reports whether it was: it has lost its token with the rest, and read as
-// a forged form the sign-in said it "expired" (a black-box pass).
+// formUnread answers a form the console cannot read and reports whether
+// it was one: cut short by its size limit (413: it has lost its token with
+// the rest, and read as a forged form the sign-in said it "expired", a
+// black-box pass), not a form at all (415: a JSON or text body read as a
+// stale form, "a page of an earlier session"), or a form whose encoding is
+// broken (400: a field badly percent-encoded was dropped and the rest acted
+// on, a console black-box pass). Nothing is recorded for any of them.
 // (ParseMultipartForm alone reports a urlencoded body's error as "not
 // multipart".)
-func (k *Console) formTooBig(c *gin.Context) bool {
+func (k *Console) formUnread(c *gin.Context) bool {
 	var tooBig *http.MaxBytesError
 	err := c.Request.ParseForm()
 	if err == nil {
-		err = c.Request.ParseMultipartForm(maxMultipartMemory)
+		if err = c.Request.ParseMultipartForm(maxMultipartMemory); errors.Is(err, http.ErrNotMultipart) {
+			err = nil
+		}
 	}
-	if !errors.As(err, &tooBig) {
+	switch {
+	case errors.As(err, &tooBig):
+		msg := "The form is larger than the console accepts. Shorten what you typed and send it again."
+		// A file sent with no length said is cut here, not by refuseLarger:
+		// it read "Shorten what you typed" (a console black-box pass).
+		if strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+			msg = "The file is larger than rss accepts (" + sizeText(tooBig.Limit) + ")."
+		}
+		k.page(c, http.StatusRequestEntityTooLarge, "error", "Too large", errorView{Message: msg})
+	case err != nil:
+		k.page(c, http.StatusBadRequest, "error", "Bad request",
+			errorView{Message: "The form could not be read (it is not encoded as a browser encodes a form); nothing was recorded."})
+	case c.Request.ContentLength != 0 && !formType(c.ContentType()):
+		k.page(c, http.StatusUnsupportedMediaType, "error", http.StatusText(http.StatusUnsupportedMediaType),
+			errorView{Message: "The console reads forms (" + c.ContentType() + " was sent); nothing was recorded."})
+	default:
 		return false
 	}
-	msg := "The form is larger than the console accepts. Shorten what you typed and send it again."
-	// A file sent with no length said is cut here, not by refuseLarger:
-	// it read "Shorten what you typed" (a console black-box pass).
-	if strings.HasPrefix(c.ContentType(), "multipart/form-data") {
-		msg = "The file is larger than rss accepts (" + sizeText(tooBig.Limit) + ")."
-	}
-	k.page(c, http.StatusRequestEntityTooLarge, "error", "Too large", errorView{Message: msg})
 	return true
+}
+
+// formType reports whether a media type is one a browser's form is sent
+// as.
+func formType(mt string) bool {
+	return mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data"
 }
 
 // sameOrigin refuses a POST the browser says came from another origin:
@@ -472,8 +492,9 @@ func (k *Console) csrf() gin.HandlerFunc {
 			return
 		}
 		// A form cut short by its size limit has lost its token with the
-		// rest: it is answered as too large, not as a forged form.
-		if k.formTooBig(c) {
+		// rest, and a body that is no form has none: each is answered as
+		// what it is, not as a forged form.
+		if k.formUnread(c) {
 			c.Abort()
 			return
 		}

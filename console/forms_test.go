@@ -206,6 +206,44 @@ func TestFormSentCompressedIsRefused(t *testing.T) {
 	assert.Equal(t, keys, w.count(t, "api_keys"))
 }
 
+// A form the console cannot read is refused whole: a field badly
+// percent-encoded was dropped and the rest acted on (a key minted without
+// its label's intent, a note read as missing), and a body posted as JSON
+// or text with a valid token read "a page of an earlier session" (a
+// console black-box pass). Nothing is recorded.
+func TestFormUnreadableIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.user()
+	a.signIn(keyAdmin)
+	form := a.get("/console/keys").hidden()
+	csrf := form.Get("csrf")
+	post := func(contentType, body string) page {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/console/keys", strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", contentType)
+		r, err := a.c.Do(req)
+		require.NoError(t, err)
+		return read(t, r)
+	}
+	keys := w.count(t, "api_keys")
+	form.Set("role", "reviewer")
+	form.Set("label", "night desk")
+	good := form.Encode()
+	r := post("application/x-www-form-urlencoded", good+"&x=%zz")
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, "nothing was recorded")
+	r = post("application/json", `{"csrf":"`+csrf+`","role":"reviewer","label":"night desk"}`)
+	assert.Equal(t, http.StatusUnsupportedMediaType, r.Status)
+	assert.False(t, strings.Contains(r.Body, "earlier session"), "a JSON body is no stale form")
+	r = post("text/plain", good)
+	assert.Equal(t, http.StatusUnsupportedMediaType, r.Status)
+	assert.Equal(t, keys, w.count(t, "api_keys"), "nothing minted")
+	r = post("application/x-www-form-urlencoded", good)
+	assert.Equal(t, http.StatusCreated, r.Status, "the same form well encoded mints")
+}
+
 // The rate history shows each rate's id and which corrects which: the
 // console told the admin to correct a rate "with that rate's id" and
 // showed no id, and a corrected rate read as a second rate of its day (a

@@ -124,7 +124,7 @@ func formPage(p string) string {
 // signIn turns an API key into a session. The key is checked exactly as
 // the API checks a bearer key; a wrong key says no more than "not valid".
 func (k *Console) signIn(c *gin.Context) {
-	if k.formTooBig(c) {
+	if k.formUnread(c) {
 		return
 	}
 	// The form's token and its cookie must match, and rss must have
