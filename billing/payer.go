@@ -1241,23 +1241,6 @@ func (im *importer) paidInFile(ccn string, who payee) bool {
 	return false
 }
 
-// mirroredInFile reports whether a payment (not a reversal) of this file
-// to the payee who carrying ccn is of the amount back, the amount a
-// reversal of it takes back.
-func (im *importer) mirroredInFile(ccn string, who payee, back decimal.Decimal) bool {
-	for _, p := range im.payments {
-		if p.who != who {
-			continue
-		}
-		for _, c := range p.claims {
-			if c.Status != x12.ClaimReversal && c.PayerControl == ccn && c.Paid.Equal(back) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // mirroredStanding is the current posting of loop l when reversal c
 // takes back exactly what it stands for: CLP03 and CLP04 the negated
 // charge and payment of its standing parts (one posting, however split).
@@ -1574,10 +1557,19 @@ func (im *importer) reversalTarget(paymentID int64, who payee, c *x12.ClaimPayme
 		// kept both aside, the original standing (a review; then, the
 		// correction paying what the original did, a black-box re-check).
 		// Without REF*F8, a reversal mirroring the loop's standing
-		// posting and none of those payments takes back that posting, the
-		// one their correction replaces (a black-box re-check found both
-		// kept aside, the old amount and number standing); one mirroring
-		// such a payment too is read as the payer taking that payment back.
+		// posting (CLP03 and CLP04 its amounts negated) takes back that
+		// posting, the one their correction replaces, whatever the
+		// correction pays (a black-box re-check found both kept aside, the
+		// old amount and number standing). So it does when the correction
+		// pays what the original did: read as the payer paying and taking
+		// back a second payment in one file, both were kept aside, the
+		// original stood, and the payer's later takeback of the new number
+		// undid nothing, the claim keeping money the payer had taken back
+		// (a re-check, medium). Paying a claim that stands again only to
+		// take it back in the same 835 is no payer's practice; a
+		// re-adjudication under a new number is. A reversal mirroring no
+		// standing posting (another amount, or one of several parts) still
+		// waits on its number and is kept aside with it.
 		// A REF*F8 naming no standing posting but a payment of this file
 		// (the payer re-adjudicating twice in one file, each reversal
 		// under the new number) waits for that payment, which it then
@@ -1591,7 +1583,7 @@ func (im *importer) reversalTarget(paymentID int64, who payee, c *x12.ClaimPayme
 				if im.paidInFile(f8, who) {
 					return nil, "", "", f8, nil
 				}
-			} else if l != nil && !im.mirroredInFile(ccn, who, c.Paid.Neg()) {
+			} else if l != nil {
 				if target, err = im.mirroredStanding(l, c); err != nil || target != nil {
 					return target, "", "", "", err
 				}

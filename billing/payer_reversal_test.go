@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -81,9 +82,13 @@ func TestPayerClaimOfTheWrongSignIsRefused(t *testing.T) {
 // took that very payment back, CLP07 the same, BPR02 0.00) leave the claim
 // reversed, whichever the file lists first: the file's reversals went
 // first, found nothing to undo (nothing_to_reverse) and the payment stood,
-// the claim reading paid (a black-box pass). A second payment of a claim
-// paid before, taken back in the same file, is still kept aside with its
-// reversal, the first payment standing.
+// the claim reading paid (a black-box pass). For a claim paid before, the
+// same pair under a new number, the reversal mirroring the payment that
+// stands, is the payer's re-adjudication: the reversal undoes the first
+// payment and the other stands under the new number (it was read as a
+// second payment taken back, both kept aside, and a later takeback of the
+// new number undid nothing: a re-check;
+// TestPayerReversalAndCorrectionAtTheOriginalsAmountWithoutF8).
 func TestPayerPaymentAndItsReversalInOneFile(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
@@ -110,19 +115,19 @@ func TestPayerPaymentAndItsReversalInOneFile(t *testing.T) {
 			assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
 		})
 	}
-	t.Run("a second payment taken back", func(t *testing.T) {
+	t.Run("a payment and a reversal under a new number", func(t *testing.T) {
 		w, _, sent := oneClaimSent(t, "NET-2")
 		c := sent.claim(t, "NET-2")
 		sim := newPayerSim()
 		w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "NET-EFT1", Claims: []clp{{CLM: c, Status: "1", CCN: "PCN-N2"}}}))
 		f := w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "NET-EFT2", Claims: []clp{
 			{CLM: c, Status: "22", CCN: "PCN-N2B"}, {CLM: c, Status: "1", CCN: "PCN-N2B"}}}))
-		assert.ElementsMatch(t, []string{"claim_payment NET-2 already_posted", "claim_payment NET-2 reverses_kept_aside"}, w.reasons(f.ID))
+		assert.Empty(t, w.reasons(f.ID))
 		p := w.payerOf(w.claimID("NET-2"))
-		assert.Equal(t, billing.PayerPaid, p.Status, "the first payment stands")
+		assert.Equal(t, billing.PayerPaid, p.Status, "the correction stands")
 		assert.Equal(t, "29.00", p.Paid.String())
 		require.NotNil(t, p.PayerCCN)
-		assert.Equal(t, "PCN-N2", *p.PayerCCN)
+		assert.Equal(t, "PCN-N2B", *p.PayerCCN)
 	})
 }
 
@@ -476,10 +481,9 @@ func TestPayerReversalAndCorrectionUnderOneNewNumber(t *testing.T) {
 // the original standing, both were kept aside: the original stood, its
 // number went out as a void's REF*F8 and the payer's later takebacks
 // undid nothing (a black-box re-check, with the correction paying what
-// the original did, and without REF*F8 paying another amount). Without
-// REF*F8 and of the same amount the pair reads as a payment taken back in
-// its own file (TestPayerPaymentAndItsReversalInOneFile): the original
-// stands, both kept aside.
+// the original did, and without REF*F8 paying another amount; then a
+// re-check without REF*F8 and of the same amount, where the pair was read
+// as a second payment taken back in its own file).
 func TestPayerReversalAndCorrectionUnderOneNewNumberEveryWay(t *testing.T) {
 	original := []cas{{Group: "CO", CARC: "45", Amount: dec("9.00")}}
 	for _, f8 := range []bool{true, false} {
@@ -518,13 +522,6 @@ func TestPayerReversalAndCorrectionUnderOneNewNumberEveryWay(t *testing.T) {
 						rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
 						require.NoError(t, err)
 						assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
-						if !f8 && same {
-							assert.ElementsMatch(t, []string{"claim_payment ONE-NEW already_posted", "claim_payment ONE-NEW reverses_kept_aside"}, w.reasons(f.ID))
-							assert.Equal(t, "20.00", p.Paid.String(), "the original stands")
-							require.NotNil(t, p.PayerCCN)
-							assert.Equal(t, "ICN-ORIG", *p.PayerCCN)
-							return
-						}
 						assert.Empty(t, w.reasons(f.ID))
 						assert.Equal(t, billing.PayerPaid, p.Status)
 						assert.Equal(t, paid, p.Paid.String(), "the original taken back, the correction paid")
@@ -624,4 +621,135 @@ func TestPayerReversalNotMirroringWhatItUndoesIsKeptAside(t *testing.T) {
 			assert.Equal(t, "29.00", p.Paid.String(), "the original stands")
 		})
 	}
+}
+
+// fileBalances checks that a file's claim payments are all accounted for:
+// what it posted and what it kept aside add up to BPR02 plus its PLBs
+// (Σ posted + unmatched − PLB = Σ BPR02).
+func (w *world) fileBalances(f billing.PayerFile) {
+	w.t.Helper()
+	d, err := w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(w.t, err)
+	aside := decimal.Zero
+	for _, u := range d.Unmatched {
+		if u.Kind == "claim_payment" && u.Amount != nil {
+			aside = aside.Add(u.Amount.Decimal)
+		}
+	}
+	got := f.Summary.Posted.Add(aside).Sub(f.Summary.ProviderAdjustments.Decimal)
+	assert.True(w.t, got.Equal(f.Summary.Total.Decimal), "posted %s + aside %s − PLB %s = BPR02 %s",
+		f.Summary.Posted, aside, f.Summary.ProviderAdjustments, f.Summary.Total)
+}
+
+// A payer re-adjudicating a claim it paid in an earlier 835 sends, without
+// REF*F8, the reversal of the original (CLP03 and CLP04 its standing
+// posting's, negated) and the correction, at the original's amount, both
+// under one new number: the reversal undoes the original and the
+// correction stands under the new number, so the payer's later takeback
+// of that number undoes it. Read as a second payment taken back in its own
+// file, both were kept aside and the original stood, and the later
+// takeback undid nothing: the claim kept money the payer had taken back
+// until finance read the unmatched list (a re-check, medium).
+func TestPayerReversalAndCorrectionAtTheOriginalsAmountWithoutF8(t *testing.T) {
+	for _, correctionFirst := range []bool{false, true} {
+		for _, twoSets := range []bool{false, true} {
+			t.Run(fmt.Sprintf("correction first %v, two sets %v", correctionFirst, twoSets), func(t *testing.T) {
+				w, b, sent := oneClaimSent(t, "NOF8")
+				c := sent.claim(t, "NOF8")
+				id := w.claimID("NOF8")
+				sim := newPayerSim()
+				check := func(f billing.PayerFile, status, paid, ccn, why string) {
+					t.Helper()
+					w.fileBalances(f)
+					p := w.payerOf(id)
+					assert.Equal(t, status, p.Status, why)
+					assert.Equal(t, paid, p.Paid.String(), why)
+					if ccn != "" {
+						require.NotNil(t, p.PayerCCN, why)
+						assert.Equal(t, ccn, *p.PayerCCN, why)
+					}
+					rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+					require.NoError(t, err)
+					assert.Equal(t, paid, rec.Totals.Paid.String(), why)
+					assert.Equal(t, "0.00", rec.Totals.Unexplained.String(), why)
+					requireIdentity(t, rec.Totals)
+				}
+
+				f := w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "NOF8-EFT1", Claims: []clp{{CLM: c, Status: "1", CCN: "N1"}}}))
+				assert.Empty(t, w.reasons(f.ID))
+				check(f, billing.PayerPaid, "29.00", "N1", "the original paid")
+
+				rev := clp{CLM: c, Status: "22", CCN: "N2"}
+				corr := clp{CLM: c, Status: "1", CCN: "N2", MOA: "N130"}
+				first, second := rev, corr
+				if correctionFirst {
+					first, second = corr, rev
+				}
+				if twoSets {
+					f = w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "NOF8-EFT2", Claims: []clp{first}},
+						remit{NPI: c.NPI, Trace: "NOF8-EFT3", Claims: []clp{second}}))
+				} else {
+					f = w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "NOF8-EFT2", Claims: []clp{first, second}}))
+				}
+				assert.Empty(t, w.reasons(f.ID), "nothing kept aside")
+				assert.Equal(t, 2, f.Summary.Matched)
+				check(f, billing.PayerPaid, "29.00", "N2", "the original taken back, the correction standing under the new number")
+				assert.Contains(t, w.payerOf(id).Remarks, "N130", "the correction's remark")
+
+				f = w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "NOF8-EFT4", Claims: []clp{{CLM: c, Status: "22", CCN: "N2"}}}))
+				assert.Empty(t, w.reasons(f.ID), "the takeback of the new number undoes the correction")
+				check(f, billing.PayerReversed, "0.00", "", "the payer took the money back")
+			})
+		}
+	}
+}
+
+// Where a reversal under a new number without REF*F8 cannot be told to
+// take back the standing posting, it stays kept aside with the payment of
+// its number, the original standing: one that does not mirror the standing
+// posting's amounts, or one mirroring either of two standing parts of a
+// claim the payer split across 835s.
+func TestPayerReversalAndCorrectionWithoutF8AmbiguousStaysAside(t *testing.T) {
+	t.Run("not mirroring the standing posting", func(t *testing.T) {
+		w, b, sent := oneClaimSent(t, "AMB-1")
+		c := sent.claim(t, "AMB-1")
+		sim := newPayerSim()
+		w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "AMB1-EFT1", Claims: []clp{{CLM: c, Status: "1", CCN: "N1"}}}))
+		less := []cas{{Group: "CO", CARC: "45", Amount: dec("9.00")}}
+		f := w.importFile(sim.file835(remit{NPI: c.NPI, Trace: "AMB1-EFT2", Claims: []clp{
+			{CLM: c, Status: "22", CCN: "N2", Claim: less}, {CLM: c, Status: "1", CCN: "N2", Claim: less}}}))
+		assert.ElementsMatch(t, []string{"claim_payment AMB-1 already_posted", "claim_payment AMB-1 reverses_kept_aside"}, w.reasons(f.ID))
+		w.fileBalances(f)
+		p := w.payerOf(w.claimID("AMB-1"))
+		assert.Equal(t, billing.PayerPaid, p.Status)
+		assert.Equal(t, "29.00", p.Paid.String(), "the original stands")
+		require.NotNil(t, p.PayerCCN)
+		assert.Equal(t, "N1", *p.PayerCCN)
+		rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+		require.NoError(t, err)
+		requireIdentity(t, rec.Totals)
+	})
+	t.Run("two standing parts of one amount", func(t *testing.T) {
+		w := newWorld(t)
+		w.mhwAuthorize(w.ecra(), "Dubois", 100, day(-30), day(30))
+		w.submitAs(w.ecra(), w.mhwClaim("AMB-2", "Dubois", "Kowalski", []string{"F33.1"},
+			line("MHW-RA", day(-10), 2, "14.50"), line("MHW-RA", day(-9), 2, "14.50")))
+		b := w.batch(billing.RouteMedicaid837P, day(0))
+		whole := readSent(t, w.export(b.ID)).claim(t, "AMB-2")
+		sim := newPayerSim()
+		w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "AMB2-EFT1", Claims: []clp{{CLM: linePart(whole, 0), Status: "1", CCN: "N1A"}}}))
+		w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "AMB2-EFT2", Claims: []clp{{CLM: linePart(whole, 1), Status: "1", CCN: "N1B"}}}))
+		id := w.claimID("AMB-2")
+		require.Equal(t, "29.00", w.payerOf(id).Paid.String(), "paid in two parts")
+		f := w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "AMB2-EFT3", Claims: []clp{
+			{CLM: linePart(whole, 0), Status: "22", CCN: "N2"}, {CLM: linePart(whole, 0), Status: "1", CCN: "N2"}}}))
+		assert.ElementsMatch(t, []string{"claim_payment AMB-2 already_posted", "claim_payment AMB-2 reverses_kept_aside"}, w.reasons(f.ID))
+		w.fileBalances(f)
+		p := w.payerOf(id)
+		assert.Equal(t, billing.PayerPaid, p.Status)
+		assert.Equal(t, "29.00", p.Paid.String(), "both parts stand")
+		rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+		require.NoError(t, err)
+		requireIdentity(t, rec.Totals)
+	})
 }
