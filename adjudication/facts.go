@@ -13,7 +13,11 @@ type ProgramCap struct {
 	Has bool            `json:"has_dollar_cap"`
 	Cap decimal.Decimal `json:"episode_dollar_cap"`
 	// By is the other agency whose record the episode's cap is
-	// (AgencyCap's): the one that opened it, or raised it.
+	// (AgencyCap's): the one that opened it, or raised it. 0 where the
+	// episode's cap is the agency's own history, raised by its own
+	// exception to what every agency's authorizations held: only the
+	// totals are another's record then (the own cap, OwnDollarCap, is
+	// the agency's alone).
 	By int64 `json:"by,omitempty"`
 	// OwnRaised (AgencyCap's): a reviewer's exception for the requesting
 	// agency raised the episode's cap during its stay and still stands,
@@ -36,7 +40,9 @@ type Program struct {
 	// by which its own authorizations are judged (V33): the program's cap
 	// today when another agency opened the episode, the cap before the
 	// first standing raise of another agency's exception when it opened
-	// it. Where it differs from the episode's cap, the cap is that
+	// it; the cap before its own first standing raise when it opened an
+	// episode another agency's stay shares and its own exception raised
+	// it (By 0). Where it differs from the episode's cap, the cap is that
 	// agency's (By) record, so the cap tells the agency nothing a
 	// stranger's request would not (42 CFR Part 2). Nil: the agency's
 	// own records are judged by the episode's cap.

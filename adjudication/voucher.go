@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.20"
+const VoucherRuleSetVersion = "voucher-2026.12.21"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -730,8 +730,17 @@ var voucherRules = []voucherRule{
 			// reason quotes it. Judged in clear by either cap, a person known elsewhere
 			// read apart from a stranger ("0.00 left of 300.00" where a
 			// stranger's episode, raised by the reviewer's exception, read
-			// 480.00: a re-check of a Part 2 black-box pass).
-			if o := f.Program.AgencyCap; o != nil && (c.Has != f.Program.HasDollarCap || !c.Cap.Equal(f.Program.EpisodeDollarCap)) {
+			// 480.00: a re-check of a Part 2 black-box pass). But the
+			// agency's own authorizations alone past the cap its own
+			// standing exception raised read in clear, as a stranger's
+			// past the cap its exception raised do: that cap is the
+			// agency's own history, and withheld, a person another agency
+			// serves read CONFLICT_ON_FILE where a stranger read the cap
+			// (a black-box pass of the thirty-fourth stop). A cap with no
+			// By is the agency's own history raised by others' dollars:
+			// only the episode's totals are another's record there.
+			if o := f.Program.AgencyCap; o != nil && o.By != 0 && !(ownFires && o.OwnRaised) &&
+				(c.Has != f.Program.HasDollarCap || !c.Cap.Equal(f.Program.EpisodeDollarCap)) {
 				if !ownFires && !allFires {
 					return pass
 				}

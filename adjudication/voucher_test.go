@@ -1151,6 +1151,31 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 			ownAfterSpan(f)
 			f.Program.AgencyCap = &ProgramCap{Has: true, Cap: dec("4000.00"), By: otherProvID}
 		}, result: ResultFired, decision: Pended, detail: "by this agency's authorizations alone", check: noSource},
+		// Our own exception raised the cap to what every agency's
+		// authorizations held, another's among them: our own cap is
+		// raised to what ours hold, and ours alone past it read in clear,
+		// as a stranger's past its own exception's cap do (withheld, a
+		// black-box pass of the thirty-fourth stop told them apart).
+		{name: "our own exception raised a shared episode's cap, ours over our own", mutate: func(f *VoucherFacts) {
+			authorized("4190.00", 40)(f)
+			f.Authorizations[0].UnitsAuthorized = 250 // ours hold 3990.00
+			ownAfterSpan(f)
+			f.Program.EpisodeDollarCap = dec("4190.00")
+			f.Program.AgencyCap = &ProgramCap{Has: true, Cap: dec("3000.00"), OwnRaised: true}
+		}, result: ResultFired, decision: Pended, detail: "600.00 asked, 0.00 left of 3990.00 by this agency's authorizations alone",
+			check: noSource},
+		{name: "our own exception raised a shared episode's cap, the totals over it", mutate: func(f *VoucherFacts) {
+			authorized("3400.01", 40)(f)
+			f.Program.AgencyCap = &ProgramCap{Has: true, Cap: dec("3500.00"), OwnRaised: true}
+		}, result: ResultFired, decision: Pended, detail: "600.00 asked, 599.99 left of 4000.00", check: sourced(thirdProvID)},
+		{name: "episode opened elsewhere, our own exception standing, ours over our own", mutate: func(f *VoucherFacts) {
+			authorized("4190.00", 40)(f)
+			f.Authorizations[0].UnitsAuthorized = 250
+			ownAfterSpan(f)
+			f.Program.EpisodeDollarCap = dec("4190.00")
+			f.Program.AgencyCap = &ProgramCap{Has: true, Cap: dec("3000.00"), By: otherProvID, OwnRaised: true}
+		}, result: ResultFired, decision: Pended, detail: "600.00 asked, 0.00 left of 3990.00 by this agency's authorizations alone",
+			check: noSource},
 	})
 }
 

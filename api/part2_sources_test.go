@@ -579,3 +579,76 @@ func TestGPRAScheduleOrderSaysNothingOfAnotherAgencysEpisode(t *testing.T) {
 	require.Equal(t, entered[stranger], order(stranger), "a stranger's stays read in the order they began")
 	assert.Equal(t, entered[known], order(known), "the person HRA serves reads alike")
 }
+
+// An agency's own exception raised the cap of an episode another agency
+// shares and holds a grant in, to what every agency's authorizations held.
+// BCS opened the episode and HRA (with no consent naming BCS) joined it,
+// or HRA opened it and BCS joined; a reviewer's exception then raised the
+// cap for BCS's grant past it, HRA's 60.00 among what the episode held.
+// BCS's next request past its own raised cap read CONFLICT_ON_FILE, the
+// episode's raised cap counting HRA's dollars, where a stranger's, with
+// the same history and the same exception, read the cap in clear (a
+// black-box pass of the thirty-fourth stop; HRA opening it, a known gap
+// since the seventeenth). The cap BCS's own records read is its own:
+// raised to what its own authorizations hold.
+func TestOwnCapExceptionInASharedEpisodeReadsAsAStrangers(t *testing.T) {
+	t.Parallel()
+	for _, hraOpens := range []bool{false, true} {
+		t.Run(fmt.Sprintf("HRA opens %v", hraOpens), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+				Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			register := func(key, first, last string) int64 {
+				r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1988-03-04",
+					"catchment_area": "bridgeport", "gender": "U"})
+				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+				return itID(t, r)
+			}
+			var hraAuth int64
+			hra := func() {
+				atHRA := register(keyHRA, "Vera", "Owncase") // the same person
+				itATRReady(t, e, keyHRA, atHRA, nil)
+				h := itVoucher(t, e, keyHRA, atHRA, "ATR-TR", 5, 60, 70) // 60.00, within the cap, on days of its own
+				require.Equal(t, "approved", h["decision"], "%v", h)
+				hraAuth = itNum(t, h, "authorization_id")
+			}
+			if hraOpens {
+				hra()
+			}
+			known, stranger := register(keyBCS, "Vera", "Owncase"), register(keyBCS, "Nobody", "Itstranger")
+			itATRReady(t, e, keyBCS, known, nil)
+			itATRReady(t, e, keyBCS, stranger, nil)
+			if !hraOpens {
+				hra()
+			}
+
+			ask := func(client int64) map[string]any {
+				v := itVoucher(t, e, keyBCS, client, "ATR-TR", 30, 0, 29) // 360.00, past the cap by BCS's own alone
+				require.Equal(t, "pended", v["decision"], "%v", v)
+				r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve",
+					"note": "an exception", "acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
+				require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+				return itVoucher(t, e, keyBCS, client, "ATR-TR", 5, 30, 40) // 60.00 past the raised cap
+			}
+			s, k := ask(stranger), ask(known)
+			assert.Equal(t, "pended", s["decision"], "%v", s)
+			assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, s["reason_codes"], "%v", s)
+			for _, f := range []string{"decision", "reason_codes", "reasons", "units_granted"} {
+				assert.Equal(t, s[f], k[f], f)
+			}
+			assert.NotContains(t, fmt.Sprint(k), "420.00", "the episode's cap, HRA's dollars in it, is not quoted")
+
+			// HRA's void lets the episode's cap fall back to what is held;
+			// what BCS reads of its own cap is its own records' alone.
+			r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", hraAuth), map[string]any{"reason": "issued in error"})
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			s, k = itVoucher(t, e, keyBCS, stranger, "ATR-TR", 5, 41, 50), itVoucher(t, e, keyBCS, known, "ATR-TR", 5, 41, 50)
+			assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, s["reason_codes"], "%v", s)
+			for _, f := range []string{"decision", "reason_codes", "reasons", "units_granted"} {
+				assert.Equal(t, s[f], k[f], "after HRA's void: %s", f)
+			}
+		})
+	}
+}

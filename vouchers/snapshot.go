@@ -217,8 +217,8 @@ var lockStatement = `WITH intake AS (SELECT pg_advisory_xact_lock_shared(` + pg.
 	               'keeper', (array_agg(o.provider_id ORDER BY o.id) FILTER (WHERE o.provider_id <> $2))[1])
 	        FROM enrollments o WHERE o.episode_id = (SELECT episode_id FROM enr)) AS episode_opener,
 	       (SELECT json_build_object('cap', e.program_cap_then::text, 'recorded', e.cap_recorded) FROM enr e) AS joined_cap,
-	       EXISTS (SELECT 1 FROM episode_cap_raises r, enr e WHERE r.episode_id = e.episode_id AND r.provider_id = $2
-	               AND r.raised_at >= e.created_at AND (SELECT dollar_cap FROM locked) > r.cap_before) AS own_raised,
+	       (SELECT min(r.cap_before) FROM episode_cap_raises r, enr e WHERE r.episode_id = e.episode_id AND r.provider_id = $2
+	               AND r.raised_at >= e.created_at AND (SELECT dollar_cap FROM locked) > r.cap_before) AS own_cap_before,
 	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
 	       (SELECT intake_lock FROM intake) AS intake_lock,
 	       k.*, o.*
@@ -514,11 +514,12 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		// agency (ledger.RaisedByOthersSQL).
 		OthersCapBefore *rss.Money `db:"others_cap_before"`
 		OthersRaisedBy  *int64     `db:"others_raised_by"`
-		// OwnRaised: an exception of the agency's own raised the episode's
-		// cap during the request's stay, and the raise still stands.
-		OwnRaised  bool   `db:"own_raised"`
-		PlanMode   string `db:"plan_cache_mode"`
-		IntakeLock string `db:"intake_lock"`
+		// OwnCapBefore, when an exception of the agency's own raised the
+		// episode's cap during the request's stay and the raise still
+		// stands: the cap before the first such raise.
+		OwnCapBefore *rss.Money `db:"own_cap_before"`
+		PlanMode     string     `db:"plan_cache_mode"`
+		IntakeLock   string     `db:"intake_lock"`
 		pg.StoredAnswer
 	}
 	var ref *Reference
@@ -655,9 +656,21 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 			f.Program.AgencyCap = &own
 		case lk.OthersCapBefore != nil && lk.OthersRaisedBy != nil:
 			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: lk.OthersCapBefore.Decimal, By: *lk.OthersRaisedBy}
+		case lk.OwnCapBefore != nil && opener.Keeper != nil:
+			// The agency's own exception raised the cap of an episode
+			// another agency's stay shares: the raise went to what every
+			// agency's authorizations held, the other's among them, while
+			// a stranger's episode rose to what the agency's own held.
+			// Judged by the episode's, the agency's next request past its
+			// own raised cap read CONFLICT_ON_FILE where a stranger's read
+			// the cap in clear (a black-box pass of the thirty-fourth
+			// stop). Its own cap is the one before its raise, raised to
+			// what its own authorizations hold (OwnDollarCap): the cap is
+			// its own history, no other agency's record (no By).
+			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: lk.OwnCapBefore.Decimal}
 		}
 		if f.Program.AgencyCap != nil {
-			f.Program.AgencyCap.OwnRaised = lk.OwnRaised
+			f.Program.AgencyCap.OwnRaised = lk.OwnCapBefore != nil
 		}
 		f.Program.HasDollarCap = lk.Cap != nil
 		if lk.Cap != nil {
