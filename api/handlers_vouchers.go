@@ -147,6 +147,10 @@ func (s *Server) voidAuthorization(c *gin.Context) {
 	postReason(c, "authorization_id", s.v.VoidAuthorization)
 }
 
+func (s *Server) endHeldAuthorization(c *gin.Context) {
+	postReason(c, "authorization_id", s.v.EndHeldAuthorization)
+}
+
 func (s *Server) reactivateAuthorization(c *gin.Context) {
 	id, ok := pathID(c, "authorization_id")
 	if !ok {

@@ -540,9 +540,10 @@ func TestRegistryEndAnAgreement(t *testing.T) {
 // deactivation: they read expired and no longer hold the person's caps or
 // pend another agency's request as a duplicate (they read active with all
 // their units, a black-box pass). A reactivation gives each its span back
-// where a request for its unused units would be granted today, and ends it
-// where it would not: here another agency was granted the same service
-// over the same days meanwhile, and both used to come back active.
+// where a request for its unused units would be granted today, and holds
+// it for a reviewer, kept cut, where it would not: here another agency was
+// granted the same service over the same days meanwhile, and both used to
+// come back active.
 func TestDeactivatedAgencysAuthorizationsEnd(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -578,23 +579,24 @@ func TestDeactivatedAgencysAuthorizationsEnd(t *testing.T) {
 
 	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "reinstated"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	ended := r.JSON(t)["authorizations_ended"].([]any)
-	require.Len(t, ended, 1, "%s", r.Body)
-	got := ended[0].(map[string]any)
+	assert.Empty(t, r.JSON(t)["authorizations_ended"], "%s", r.Body)
+	held := r.JSON(t)["authorizations_held"].([]any)
+	require.Len(t, held, 1, "%s", r.Body)
+	got := held[0].(map[string]any)
 	assert.Equal(t, float64(kimTR), got["id"])
-	assert.Equal(t, "ended", got["status"])
+	assert.Equal(t, "pending_review", got["status"])
 	assert.Equal(t, day(-1), got["end_date"])
 	assert.Contains(t, got["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
 	kim := itAuth(t, e, keyReviewer, kimTR)
-	assert.Equal(t, day(-1), kim["end_date"], "not given back: BCS holds those days now")
-	assert.Equal(t, "expired", kim["status"])
-	assert.False(t, pends(), "HRA's ended authorization pends nothing")
+	assert.Equal(t, day(-1), kim["end_date"], "not given back: BCS holds those days now; kept cut for a reviewer")
+	assert.Equal(t, "pending_review", kim["status"])
+	assert.False(t, pends(), "HRA's held authorization pends nothing")
 
-	// HRA reads the end in its history, and nothing in it names BCS or the
-	// rule that said another agency serves the person.
+	// HRA reads the hold in its history, and nothing in it names BCS or
+	// the rule that said another agency serves the person.
 	r = e.get(keyHRA, itPath("/v1/authorizations/%d", kimTR))
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	assert.Contains(t, string(r.Body), "not given back at the agency's reactivation")
+	assert.Contains(t, string(r.Body), "held for review at the agency's reactivation")
 	assert.NotContains(t, string(r.Body), "DUPLICATE")
 	assert.NotContains(t, string(r.Body), "BCS")
 
@@ -748,15 +750,15 @@ func TestReactivationJudgesTheAuthorizationsInTurn(t *testing.T) {
 
 	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "reinstated"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	ended := r.JSON(t)["authorizations_ended"].([]any)
-	require.Len(t, ended, 1, "%s", r.Body)
-	got := ended[0].(map[string]any)
+	held := r.JSON(t)["authorizations_held"].([]any)
+	require.Len(t, held, 1, "%s", r.Body)
+	got := held[0].(map[string]any)
 	assert.Equal(t, float64(second), got["id"])
-	assert.Equal(t, "void", got["status"], "it would only have started after the deactivation's day")
-	assert.Equal(t, day(40), got["end_date"], "a voided one keeps its span")
+	assert.Equal(t, "pending_review", got["status"], "held for a reviewer, not voided by the rules")
+	assert.Equal(t, day(0), got["end_date"], "kept cut as the deactivation cut it")
 	assert.Contains(t, got["reason_codes"], "EPISODE_UNITS_EXCEEDED")
 	assert.Equal(t, day(20), itAuth(t, e, keyReviewer, first)["end_date"], "the first comes back whole")
-	assert.Equal(t, "void", itAuth(t, e, keyReviewer, second)["status"])
+	assert.Equal(t, "pending_review", itAuth(t, e, keyReviewer, second)["status"])
 }
 
 // A provider's and a staff member's records keep what each change replaced
@@ -973,7 +975,7 @@ func TestInErrorReactivationJudgesWhatWasGrantedMeanwhile(t *testing.T) {
 	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
 	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "mistake", "in_error": true})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	ended, _ := r.JSON(t)["authorizations_ended"].([]any)
+	ended, _ := r.JSON(t)["authorizations_held"].([]any)
 	require.Len(t, ended, 1, "%s", r.Body)
 	assert.Contains(t, ended[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
 	// The agency's history says the deactivation was undone as made in
@@ -1001,12 +1003,12 @@ func TestInErrorReactivationJudgesThePastDaysItGivesBack(t *testing.T) {
 	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
 	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "mistake", "in_error": true})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	ended, _ := r.JSON(t)["authorizations_ended"].([]any)
+	ended, _ := r.JSON(t)["authorizations_held"].([]any)
 	require.Len(t, ended, 1, "%s", r.Body)
 	got := ended[0].(map[string]any)
 	assert.Equal(t, float64(itNum(t, held, "authorization_id")), got["id"])
 	assert.Contains(t, got["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
-	assert.Equal(t, day(-5), itAuth(t, e, keyReviewer, itNum(t, held, "authorization_id"))["end_date"], "ends the day before the deactivation")
+	assert.Equal(t, day(-5), itAuth(t, e, keyReviewer, itNum(t, held, "authorization_id"))["end_date"], "kept cut the day before the deactivation")
 }
 
 // A reviewer's lifted overlap covers the authorizations the reviewer saw,
@@ -1029,7 +1031,7 @@ func TestReactivationExceptionCoversWhatTheReviewerSaw(t *testing.T) {
 	require.Equal(t, "approved", meanwhile["decision"], "granted while BCS is out: %v", meanwhile)
 	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "mistake", "in_error": true})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	ended, _ := r.JSON(t)["authorizations_ended"].([]any)
+	ended, _ := r.JSON(t)["authorizations_held"].([]any)
 	require.Len(t, ended, 1, "%s", r.Body)
 	assert.Contains(t, ended[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
 }
@@ -1164,7 +1166,7 @@ func TestReactivationJudgesTheWholeSpanItGivesBack(t *testing.T) {
 	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
 	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "mistake", "in_error": true})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	ended, _ := r.JSON(t)["authorizations_ended"].([]any)
+	ended, _ := r.JSON(t)["authorizations_held"].([]any)
 	require.Len(t, ended, 1, "%s", r.Body)
 	assert.Contains(t, ended[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER", "%s", r.Body)
 	got := itAuth(t, e, keyAdmin, itNum(t, first, "authorization_id"))

@@ -277,6 +277,7 @@ func New(cfg Config) *Server {
 	v1.GET("/authorizations/:authorization_id", s.getAuthorization)
 	postRoute("/authorizations/:authorization_id/void", s.voidAuthorization)
 	postRoute("/authorizations/:authorization_id/reactivate", s.reactivateAuthorization)
+	postRoute("/authorizations/:authorization_id/end", s.endHeldAuthorization)
 
 	postRoute("/claims", s.submitClaim)
 	v1.POST("/claims/bulk", unhurried(), limitBody(cfg.MaxBulkBody), idempotent(ids), s.submitClaimsBulk)

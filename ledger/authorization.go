@@ -3,6 +3,7 @@ package ledger
 import (
 	"time"
 
+	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
 	"rss"
@@ -63,6 +64,16 @@ type Authorization struct {
 	// DollarsPaid is what its counted lines were paid (migration 00090):
 	// what it holds of the episode's dollar cap for the units it used.
 	DollarsPaid rss.Money `json:"dollars_paid" db:"dollars_paid"`
+	// HeldFrom is the first day its agency's reactivation held it out
+	// for review (migration 00114; zero when not held): it reads cut
+	// the day before, as the deactivation cut it, until a reviewer gives
+	// it back, judged from HeldJudgedFrom, or ends it. Not shown: its
+	// status says it. HeldReasons are the rules that fired, shown to the
+	// MSC only (review_reasons; they may be drawn from another agency's
+	// records).
+	HeldFrom       rss.Date       `json:"-" db:"held_from"`
+	HeldJudgedFrom rss.Date       `json:"-" db:"held_judged_from"`
+	HeldReasons    pq.StringArray `json:"review_reasons,omitempty" db:"held_reasons"`
 	// Events are its lifecycle changes, oldest first (one authorization's
 	// read only).
 	// Present, [] when there are none, on that read (a black-box pass
@@ -78,10 +89,15 @@ const (
 	StatusExhausted = "exhausted"
 	StatusExpired   = "expired"
 	StatusVoid      = "void"
+	// StatusPendingReview is one its agency's reactivation held for a
+	// reviewer (Hold): what a voucher request meets for many reasons, a
+	// pend, where an automatic end told the agency another's records
+	// stood in the way.
+	StatusPendingReview = "pending_review"
 )
 
 // Statuses are the statuses an authorization may have, for a filter.
-var Statuses = []string{StatusActive, StatusInactive, StatusExhausted, StatusExpired, StatusVoid}
+var Statuses = []string{StatusActive, StatusInactive, StatusExhausted, StatusExpired, StatusVoid, StatusPendingReview}
 
 // LastActivity is the day its inactivity is counted from: the latest of its
 // start, its last counted date of service, its last reactivation and the
@@ -112,12 +128,14 @@ func (a *Authorization) inactiveOn() rss.Date {
 
 // StatusOn is the authorization's status on today, the one place it is
 // decided (StatusSQL says the same in SQL for a list's filter): void, then
-// exhausted, then expired, then inactive, else active. Nothing stores a
+// pending review, then exhausted, then expired, then inactive, else active. Nothing stores a
 // status: it is always current when read.
 func (a *Authorization) StatusOn(today rss.Date) string {
 	switch {
 	case a.VoidedAt != nil:
 		return StatusVoid
+	case !a.HeldFrom.IsZero():
+		return StatusPendingReview
 	case a.UnitsUsed >= a.UnitsAuthorized:
 		return StatusExhausted
 	case a.EndDate.Before(today), a.EndDate.Before(a.StartDate):
@@ -214,4 +232,5 @@ const (
 	EventVoid       = "void"
 	EventEnd        = "end"
 	EventReactivate = "reactivate"
+	EventHold       = "hold"
 )

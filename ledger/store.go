@@ -41,8 +41,10 @@ func inactiveSQL(today string) string {
 // counting toward the person's caps and the duplicate rule there, where
 // they read active with all their units and kept other agencies' requests
 // pending (a black-box pass). Derived when read, like the status, so a
-// reactivation of the agency gives them back their span.
-const effectiveEnd = `LEAST(a.end_date, (SELECT p.deactivated_on - 1 FROM providers p WHERE p.id = a.provider_id))`
+// reactivation of the agency gives them back their span. One its
+// agency's reactivation held for review stays cut so (held_from, the
+// deactivation's first day; migration 00114) until a reviewer decides.
+const effectiveEnd = `LEAST(a.end_date, a.held_from - 1, (SELECT p.deactivated_on - 1 FROM providers p WHERE p.id = a.provider_id))`
 
 // claimsDueBy is the last day a claim for authorization a's last day is
 // received in time: its last day plus its program's filing limit (C03).
@@ -53,7 +55,8 @@ const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_i
 	a.voided_at, a.void_reason,
 	a.last_service_on, a.reactivated_on, a.issued_on, ` + inactivateAfter + ` AS inactivate_after_days,
 	` + inactivitySince + ` AS inactivity_since, a.created_at,
-	a.episode_max_then, ` + claimsDueBy + ` AS claims_due_by, a.dollars_paid`
+	a.episode_max_then, ` + claimsDueBy + ` AS claims_due_by, a.dollars_paid, a.held_from, a.held_judged_from,
+	coalesce(a.held_reasons, '{}') AS held_reasons`
 
 // endedHeldSQL is Authorization.Rule's HeldThrough in SQL, for a sum of
 // what authorizations hold: one not void whose span ran (an end date, a
@@ -81,6 +84,7 @@ func HeldSQL(today string) string {
 // yields. The API tests hold the two to the same answers.
 func StatusSQL(today string) string {
 	return `CASE WHEN a.voided_at IS NOT NULL THEN 'void'
+		WHEN a.held_from IS NOT NULL THEN 'pending_review'
 		WHEN a.units_used >= a.units_authorized THEN 'exhausted'
 		WHEN ` + effectiveEnd + ` < ` + today + ` OR ` + effectiveEnd + ` < a.start_date THEN 'expired'
 		WHEN ` + inactiveSQL(today) + ` THEN 'inactive'
@@ -955,7 +959,8 @@ func Lock(ctx context.Context, ext pg.Ext, id int64) (Authorization, error) {
 // stop counting toward the episode's caps and the duplicate rule.
 func Void(ctx context.Context, ext pg.Ext, id int64, reason string, at time.Time, by By) (Authorization, error) {
 	var a Authorization
-	err := sqlx.GetContext(ctx, ext, &a, `UPDATE authorizations a SET voided_at = $2, void_reason = $3
+	err := sqlx.GetContext(ctx, ext, &a, `UPDATE authorizations a SET voided_at = $2, void_reason = $3,
+			held_from = NULL, held_judged_from = NULL, held_reasons = NULL
 		WHERE a.id = $1 AND a.voided_at IS NULL RETURNING `+columns, id, at, reason)
 	if errors.Is(err, pg.ErrNoRows) {
 		return a, rss.Coded(rss.ErrConflict, "already_void", "authorization %d is already void", id)
@@ -973,6 +978,50 @@ func Reactivate(ctx context.Context, ext pg.Ext, id int64, reason string, on rss
 	if err := sqlx.GetContext(ctx, ext, &a, `UPDATE authorizations a SET reactivated_on = $2
 		WHERE a.id = $1 RETURNING `+columns, id, on); err != nil {
 		return a, fmt.Errorf("reactivate authorization: %w", err)
+	}
+	return a, addEvent(ctx, ext, id, Event{Action: EventReactivate, Reason: reason}, at, by)
+}
+
+// HoldEvent is the reason a hold writes in the authorization's history,
+// which its agency reads: it names no rule and no record, since the rules
+// that fired may be drawn from another agency's (42 CFR Part 2), and a
+// hold for the agency's own is worded the same.
+func HoldEvent(on rss.Date, units int, from rss.Date) string {
+	return fmt.Sprintf("held for review at the agency's reactivation on %s: its %d unused units from %s are given back "+
+		"or it is ended by a reviewer", on, units, from)
+}
+
+// Hold keeps a locked authorization, cut by its agency's deactivation,
+// cut from day from (the deactivation's first) for a reviewer to decide,
+// who judges it from judged (GiveBack), with the rules that fired
+// (reasons, the MSC's to read) and the event its agency reads. a is
+// updated to the authorization as it now is. One held already stays held,
+// its days held widened to from and judged (a second deactivation), with
+// no event (event empty).
+func Hold(ctx context.Context, ext pg.Ext, a *Authorization, from, judged rss.Date, reasons []string, event string, at time.Time, by By) error {
+	if err := sqlx.GetContext(ctx, ext, a, `UPDATE authorizations a SET held_from = LEAST(a.held_from, $2),
+			held_judged_from = LEAST(a.held_judged_from, $3),
+			held_reasons = ARRAY(SELECT DISTINCT r FROM unnest(coalesce(a.held_reasons, '{}') || $4::text[]) r ORDER BY r)
+		WHERE a.id = $1 AND a.voided_at IS NULL RETURNING `+columns, a.ID, from, judged, pq.Array(reasons)); err != nil {
+		return fmt.Errorf("hold authorization %d: %w", a.ID, err)
+	}
+	if event == "" { // held already: its history says so
+		return nil
+	}
+	return addEvent(ctx, ext, a.ID, Event{Action: EventHold, Reason: event}, at, by)
+}
+
+// GiveBack ends the hold of a locked authorization (Hold): its span runs
+// again to its end, and its inactivity counts afresh from on, the days
+// held having been no days its agency could bill (from its start, when
+// it begins today or later: authorizations_reactivated_after_start). The
+// caller has judged it.
+func GiveBack(ctx context.Context, ext pg.Ext, id int64, reason string, on rss.Date, at time.Time, by By) (Authorization, error) {
+	var a Authorization
+	if err := sqlx.GetContext(ctx, ext, &a, `UPDATE authorizations a SET held_from = NULL, held_judged_from = NULL,
+			held_reasons = NULL, reactivated_on = CASE WHEN $2 > a.start_date THEN $2 ELSE a.reactivated_on END
+		WHERE a.id = $1 AND a.held_from IS NOT NULL RETURNING `+columns, id, on); err != nil {
+		return a, fmt.Errorf("give back authorization %d: %w", id, err)
 	}
 	return a, addEvent(ctx, ext, id, Event{Action: EventReactivate, Reason: reason}, at, by)
 }
@@ -1016,7 +1065,11 @@ func EndAtDischarge(ctx context.Context, ext pg.Ext, d Discharged, at time.Time,
 
 // End ends a locked authorization on day on, with its event: its end_date
 // becomes on, or, when it would only have started after on (it never
-// ran), it is voided. a is updated to the authorization as it now is.
+// ran), it is voided. a is updated to the authorization as it now is. One
+// held for review (Hold) stays held while the end leaves days the hold
+// judges (a discharge after the day it is judged from): given back with
+// the end, those days came back to its agency unreviewed.
+
 func End(ctx context.Context, ext pg.Ext, a *Authorization, on rss.Date, reason string, at time.Time, by By) error {
 	var err error
 	if a.StartDate.After(on) {
@@ -1031,7 +1084,11 @@ func End(ctx context.Context, ext pg.Ext, a *Authorization, on rss.Date, reason 
 		if err = sqlx.GetContext(ctx, ext, &before, `SELECT end_date FROM authorizations WHERE id = $1`, a.ID); err != nil {
 			return fmt.Errorf("end authorization %d: %w", a.ID, err)
 		}
-		err = sqlx.GetContext(ctx, ext, a, `UPDATE authorizations a SET end_date = $2 WHERE a.id = $1 RETURNING `+columns, a.ID, on)
+		err = sqlx.GetContext(ctx, ext, a, `UPDATE authorizations a SET end_date = $2,
+			held_from = CASE WHEN $2 < a.held_judged_from THEN NULL ELSE a.held_from END,
+			held_judged_from = CASE WHEN $2 < a.held_judged_from THEN NULL ELSE a.held_judged_from END,
+			held_reasons = CASE WHEN $2 < a.held_judged_from THEN NULL ELSE a.held_reasons END
+		WHERE a.id = $1 RETURNING `+columns, a.ID, on)
 		if err == nil {
 			err = addEvent(ctx, ext, a.ID, Event{Action: EventEnd, Reason: reason, EndBefore: before, EndAfter: on}, at, by)
 		}

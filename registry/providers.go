@@ -913,10 +913,14 @@ type ReactivationRequest struct {
 }
 
 // Reactivation is a provider put back in service, with the authorizations
-// its reactivation did not give back (vouchers.ReturnAuthorizations).
+// its reactivation did not give back (vouchers.ReturnAuthorizations):
+// ended (their days out of service, or no longer to be requested as
+// granted) or held for a reviewer (the rules guarding what was granted
+// meanwhile fired).
 type Reactivation struct {
 	vouchers.Provider
 	AuthorizationsEnded []vouchers.AuthorizationEnded `json:"authorizations_ended"`
+	AuthorizationsHeld  []vouchers.AuthorizationEnded `json:"authorizations_held"`
 }
 
 // Reactivate puts a deactivated provider back in service (admin). The
@@ -981,7 +985,7 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 		if !inError && was.On.Before(s.Today()) {
 			resumes = s.Today()
 		}
-		ended, err := s.v.ReturnAuthorizations(ctx, tx, providerID, *was.On, resumes)
+		ended, held, err := s.v.ReturnAuthorizations(ctx, tx, providerID, *was.On, resumes)
 		if err != nil {
 			return err
 		}
@@ -1040,9 +1044,12 @@ func (s *Service) Reactivate(ctx context.Context, providerID int64, r Reactivati
 			return err
 		}
 		out.Provider, err = vouchers.LoadProvider(ctx, tx, providerID)
-		out.AuthorizationsEnded = ended
+		out.AuthorizationsEnded, out.AuthorizationsHeld = ended, held
 		if out.AuthorizationsEnded == nil {
 			out.AuthorizationsEnded = []vouchers.AuthorizationEnded{}
+		}
+		if out.AuthorizationsHeld == nil {
+			out.AuthorizationsHeld = []vouchers.AuthorizationEnded{}
 		}
 		return err
 	})
@@ -1121,14 +1128,16 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 		if err := ledger.LockOfProviderWithin(ctx, tx, providerID, sus.First, sus.Last); err != nil {
 			return err
 		}
+		// One held for review (migration 00114) covers no day from its
+		// hold: the reviewer judges those when giving it back.
 		var served []string
 		if err := tx.SelectContext(ctx, &served, `SELECT DISTINCT o.number FROM authorizations a
 			JOIN clients ac ON ac.id = a.client_id
 			JOIN clients oc ON oc.person_id = ac.person_id
 			JOIN authorizations o ON o.client_id = oc.id AND o.service_code = a.service_code AND o.provider_id <> a.provider_id
 			WHERE a.provider_id = $1 AND a.voided_at IS NULL AND o.voided_at IS NULL
-			  AND a.start_date <= $3 AND a.end_date >= $2
-			  AND o.start_date <= LEAST(a.end_date, $3) AND o.end_date >= GREATEST(a.start_date, $2)
+			  AND a.start_date <= $3 AND LEAST(a.end_date, a.held_from - 1) >= $2
+			  AND o.start_date <= LEAST(a.end_date, a.held_from - 1, $3) AND o.end_date >= GREATEST(a.start_date, $2)
 			ORDER BY 1`, providerID, sus.First, sus.Last); err != nil {
 			return fmt.Errorf("days served by others: %w", err)
 		}

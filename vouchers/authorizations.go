@@ -29,13 +29,17 @@ const (
 	AuthExhausted = ledger.StatusExhausted
 	AuthExpired   = ledger.StatusExpired
 	AuthVoid      = ledger.StatusVoid
+	AuthPending   = ledger.StatusPendingReview
 )
 
-// hideEpisode hides the person's shared episode, and which MSC keys
-// changed the authorization, from provider keys.
+// hideEpisode hides the person's shared episode, which MSC keys changed
+// the authorization, and why it is held for review, from provider keys.
 func hideEpisode(x *Authorization, a access.Actor) {
 	if a.IsProvider() {
 		x.EpisodeID = 0
+		// The rules a hold for review fired may be drawn from another
+		// agency's records (42 CFR Part 2): the agency reads its status.
+		x.HeldReasons = nil
 		for i := range x.Events {
 			x.Events[i].ActorKeyID = nil
 		}
@@ -217,7 +221,13 @@ func (s *Service) releaseAfterEnd(ctx context.Context, tx *sqlx.Tx, ended []Auth
 
 // ReactivateAuthorization reactivates an inactive authorization (reviewer):
 // it counts again and draws claims, and its days without a claim are
-// counted afresh from today.
+// counted afresh from today. One its agency's reactivation held for review
+// (pending_review, ReturnAuthorizations) is given back so: its span runs
+// to its end again, once a request for its unused units from the day the
+// hold judges from passes the rules on the facts of the day, as an
+// inactive one's from today must (limitsOnReactivation), what fires
+// refusing it unless acknowledged. The reviewer ends it instead with
+// EndHeldAuthorization.
 func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason string, acknowledge []string) (Authorization, error) {
 	if _, err := access.Require(ctx, access.RoleReviewer); err != nil {
 		return Authorization{}, err
@@ -228,14 +238,38 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 	}
 	return s.changeAuthorization(ctx, id, reason, []access.Role{access.RoleReviewer}, ledger.EventReactivate,
 		func(ctx context.Context, tx *sqlx.Tx, cur *Authorization, by ledger.By) (Authorization, error) {
-			if st := cur.StatusOn(s.Today()); st != AuthInactive {
+			var raise bool
+			var err error
+			switch st := cur.StatusOn(s.Today()); st {
+			case AuthInactive:
+				raise, err = s.limitsOnReactivation(ctx, tx, cur, rss.Date{}, cur.EndDate, nil, acknowledge, "leave it inactive")
+			case AuthPending:
+				// Judged over its own span, not the cut one it reads, and
+				// holding only its used units, as the reactivation judged
+				// it: the units asked for are its unused ones.
+				whole := *cur
+				if err := tx.GetContext(ctx, &whole.EndDate, `SELECT end_date FROM authorizations WHERE id = $1`, id); err != nil {
+					return Authorization{}, err
+				}
+				raise, err = s.limitsOnReactivation(ctx, tx, &whole, cur.HeldJudgedFrom, whole.EndDate, func(f *adjudication.VoucherFacts) {
+					for i := range f.Authorizations {
+						if f.Authorizations[i].ID == id {
+							f.Authorizations[i].Inactive = true
+						}
+					}
+				}, acknowledge, "end it (POST /v1/authorizations/{id}/end)")
+			default:
 				return Authorization{}, rss.Coded(rss.ErrConflict, "not_inactive", "authorization %d is %s, not inactive", id, st)
 			}
-			raise, err := s.limitsOnReactivation(ctx, tx, cur, acknowledge)
 			if err != nil {
 				return Authorization{}, err
 			}
-			out, err := ledger.Reactivate(ctx, tx, id, reason, s.Today(), s.now(), by)
+			var out Authorization
+			if cur.StatusOn(s.Today()) == AuthPending {
+				out, err = ledger.GiveBack(ctx, tx, id, reason, s.Today(), s.now(), by)
+			} else {
+				out, err = ledger.Reactivate(ctx, tx, id, reason, s.Today(), s.now(), by)
+			}
 			if err != nil {
 				return out, err
 			}
@@ -243,6 +277,26 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 				return out, err
 			}
 			return out, raiseEpisodeCap(ctx, tx, cur.EpisodeID, id, s.Today())
+		})
+}
+
+// EndHeldAuthorization ends an authorization its agency's reactivation
+// held for review (reviewer): the day before the deactivation took
+// effect, as a discharge ends one, voided when it would only have started
+// from then; its used days stay billable within the filing limit, and
+// what an exception raised for it falls back (releaseAfterEnd). The
+// agency reads the reviewer's reason in its history.
+func (s *Service) EndHeldAuthorization(ctx context.Context, id int64, reason string) (Authorization, error) {
+	return s.changeAuthorization(ctx, id, reason, []access.Role{access.RoleReviewer}, ledger.EventEnd,
+		func(ctx context.Context, tx *sqlx.Tx, cur *Authorization, by ledger.By) (Authorization, error) {
+			if st := cur.StatusOn(s.Today()); st != AuthPending {
+				return Authorization{}, rss.Coded(rss.ErrConflict, "not_pending_review", "authorization %d is %s, not pending_review", id, st)
+			}
+			out := *cur
+			if err := ledger.End(ctx, tx, &out, cur.HeldFrom.AddDays(-1), reason, s.now(), by); err != nil {
+				return out, err
+			}
+			return out, s.releaseAfterEnd(ctx, tx, []Authorization{out})
 		})
 }
 
@@ -260,23 +314,29 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 // the agency's own other authorizations over its days hold of the
 // per-voucher maximum (ownStacking), refuses it whatever is acknowledged.
 // It reports whether an acknowledged dollar cap is to be raised. The
-// caller holds the episode locked.
-func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Authorization, acknowledge []string) (bool, error) {
-	f, episode, left, start, err := s.unusedUnitsFacts(ctx, tx, cur, rss.Date{}, cur.EndDate)
+// request runs from from (zero: today) to end, on facts patch may amend
+// (nil: as read; one held for review is judged holding only its used
+// units, and no deny rule refuses it: ReactivateAuthorization); otherwise
+// tells the reviewer what else to do. The caller holds the episode locked.
+func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Authorization, from, end rss.Date,
+	patch func(f *adjudication.VoucherFacts), acknowledge []string, otherwise string) (bool, error) {
+	f, episode, left, start, err := s.unusedUnitsFacts(ctx, tx, cur, from, end)
 	if err != nil || left == 0 {
 		return false, err
 	}
-	d := decideGivenBack(f, episode, cur.ServiceCode, nil)
+	d := decideGivenBack(f, episode, cur.ServiceCode, patch)
 	// What a deny rule refuses a request for these units, it refuses their
 	// return: they are granted again (the staff member has left; the
 	// payment consent was revoked, which stops new grants though claims
 	// under a live authorization stay payable). An agency's reactivation
 	// differs: it gives back live authorizations its deactivation took,
 	// and ends none for a deny rule (ReturnAuthorizations).
-	if denied, why := deniedHits(d); len(denied) > 0 {
+	// One held at its agency's reactivation is that reactivation's to
+	// finish: a deny rule alone did not hold it and does not keep it.
+	if denied, why := deniedHits(d); len(denied) > 0 && patch == nil {
 		return false, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
 			Message: "the rules now deny a request for this authorization's unused units, so it cannot be reactivated: " +
-				strings.Join(why, "; ") + "; leave it inactive"}
+				strings.Join(why, "; ") + "; " + otherwise}
 	}
 	// Nor are they given back, acknowledged or not, past the agency's own
 	// authorizations of the service over its days: a request for them
@@ -290,8 +350,8 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 			Message: fmt.Sprintf("reactivating gives back %d units from %s over days the agency's own authorizations of %s "+
 				"already hold, and a request for them would be cut or denied: %s; no reviewer lifts a per-voucher maximum: "+
 				"void the agency's other authorization over those days if it is unused, or let it run and have the agency "+
-				"request a voucher for the days after it; else leave this one inactive",
-				left, start, cur.ServiceCode, strings.Join(why, "; "))}
+				"request a voucher for the days after it; else %s",
+				left, start, cur.ServiceCode, strings.Join(why, "; "), otherwise)}
 	}
 	acknowledged := func(code string) bool { return slices.Contains(acknowledge, code) }
 	over, why := guardHits(d, acknowledged)
@@ -302,7 +362,7 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 		return false, &rss.CodedError{Kind: rss.ErrConflict, Code: "limits_exceeded", Reasons: over,
 			Message: fmt.Sprintf("reactivating gives back %d units from %s, and these rules fire on them: %s; "+
 				"to reactivate it as an exception do it again with them in acknowledge (an acknowledged %s raises the episode's cap), "+
-				"or leave it inactive", left, start, strings.Join(why, "; "), adjudication.CodeEpisodeDollarsExceeded)}
+				"or %s", left, start, strings.Join(why, "; "), adjudication.CodeEpisodeDollarsExceeded, otherwise)}
 	}
 	return raise, nil
 }
@@ -505,7 +565,11 @@ func (s *Service) changeAuthorization(ctx context.Context, id int64, reason stri
 			return err
 		}
 		out.Derive(s.Today())
-		return access.Record(ctx, tx, access.Event{Action: action, EntityType: "authorization", EntityID: access.ID(id), ClientID: out.ClientID})
+		did := action
+		if did == ledger.EventEnd && out.VoidedAt != nil { // an end before it began voids it (ledger.End)
+			did = ledger.EventVoid
+		}
+		return access.Record(ctx, tx, access.Event{Action: did, EntityType: "authorization", EntityID: access.ID(id), ClientID: out.ClientID})
 	})
 	return out, err
 }
@@ -582,36 +646,52 @@ type AuthorizationEnded struct {
 // pass). The caller holds the provider locked, its deactivation still in
 // force, lifts it after, and then lets what exceptions raised for those
 // not given back fall (ReleaseNotGivenBack).
-func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, providerID int64, deactivatedOn, resumes rss.Date) ([]AuthorizationEnded, error) {
+func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, providerID int64, deactivatedOn, resumes rss.Date) (
+	ended, held []AuthorizationEnded, err error) {
 	a, err := access.Require(ctx, access.RoleAdmin)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	by := ledger.By{KeyID: a.KeyID, Role: string(a.Role)}
 	var cut []struct {
-		ID  int64    `db:"id"`
-		End rss.Date `db:"end_date"`
+		ID   int64    `db:"id"`
+		End  rss.Date `db:"end_date"`
+		Held bool     `db:"held"`
 	}
-	if err := tx.SelectContext(ctx, &cut, `SELECT id, end_date FROM authorizations
+	if err := tx.SelectContext(ctx, &cut, `SELECT id, end_date, held_from IS NOT NULL AS held FROM authorizations
 		WHERE provider_id = $1 AND voided_at IS NULL AND end_date >= $2 ORDER BY id`, providerID, deactivatedOn); err != nil {
-		return nil, fmt.Errorf("authorizations the deactivation cut: %w", err)
+		return nil, nil, fmt.Errorf("authorizations the deactivation cut: %w", err)
 	}
 	ids := make([]int64, len(cut))
 	for i, c := range cut {
 		ids[i] = c.ID
 	}
 	if err := ledger.LockAll(ctx, tx, ids); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	today, cutOn := s.Today(), deactivatedOn.AddDays(-1)
 	back := map[int64]adjudication.Authorization{} // given back so far, with their spans
-	var ended []AuthorizationEnded
 	var events []access.Event
 	for _, c := range cut {
 		// Held with its episode by LockAll above.
 		cur, err := ledger.Lock(ctx, tx, c.ID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if c.Held {
+			// Held for review at an earlier reactivation: it stays held, a
+			// reviewer's to decide, over the days this deactivation cut too
+			// (given back by this one, they came back unreviewed).
+			judged := resumes
+			if cur.StartDate.After(judged) {
+				judged = cur.StartDate
+			}
+			if err := ledger.Hold(ctx, tx, &cur, deactivatedOn, judged, nil, "", s.now(), by); err != nil {
+				return nil, nil, err
+			}
+			held = append(held, AuthorizationEnded{ID: cur.ID, Number: cur.Number, ClientID: cur.ClientID, Status: AuthPending,
+				EndDate: cur.EndDate, UnitsUnused: cur.UnitsAuthorized - cur.UnitsUsed, ReasonCodes: cur.HeldReasons, auth: cur})
+			continue
 		}
 		whole := cur
 		whole.EndDate = c.End
@@ -657,7 +737,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			// today: they do not come back unjudged.
 			note = outdated.Message
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		case left == 0:
 			back[c.ID] = whole.Rule(today)
 			continue
@@ -672,7 +752,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			if slices.Contains(over, adjudication.CodeDuplicateOtherProvider) {
 				excepted, err := s.overlapExcepted(ctx, tx, &cur, resumes, c.End, asStands)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				if excepted {
 					over = slices.DeleteFunc(over, func(code string) bool { return code == adjudication.CodeDuplicateOtherProvider })
@@ -682,6 +762,27 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 				back[c.ID] = whole.Rule(today)
 				continue
 			}
+			// Held for review, not ended: what fired may be drawn from
+			// another agency's records (its authorization over the same
+			// days, the caps its grants fill), and ended so, voided when
+			// it had not begun, where a stranger's with the same history
+			// was given back, the agency read void beside active: a
+			// 42 CFR Part 2 signal (an operations black-box pass). Given
+			// back instead, two agencies held the same days past the caps
+			// with no reviewer. A hold is what a request meets for many
+			// reasons, its own caps among them, as a pend is: kept cut, it
+			// reads pending_review to the agency with no rule named, and a
+			// reviewer gives it back, judged on the facts of that day, or
+			// ends it (GiveBackAuthorization, EndHeldAuthorization).
+			if err := ledger.Hold(ctx, tx, &cur, deactivatedOn, judgedFrom, codes,
+				ledger.HoldEvent(today, cur.UnitsAuthorized-cur.UnitsUsed, judgedFrom), s.now(), by); err != nil {
+				return nil, nil, err
+			}
+			held = append(held, AuthorizationEnded{ID: cur.ID, Number: cur.Number, ClientID: cur.ClientID, Status: AuthPending,
+				EndDate: cur.EndDate, UnitsUnused: cur.UnitsAuthorized - cur.UnitsUsed, ReasonCodes: codes, auth: cur})
+			events = append(events, access.Event{Action: ledger.EventHold, EntityType: "authorization", EntityID: access.ID(cur.ID),
+				ClientID: cur.ClientID})
+			continue
 		}
 		// The agency reads the reason in its authorization's history: it
 		// names no rule, since one could say another agency serves the
@@ -697,7 +798,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 		}
 		cur.EndDate = c.End
 		if err := ledger.End(ctx, tx, &cur, cutOn, reason, s.now(), by); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		status, action := "ended", ledger.EventEnd
 		if cur.VoidedAt != nil {
@@ -709,7 +810,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			EndDate: cur.EndDate, UnitsUnused: cur.UnitsAuthorized - cur.UnitsUsed, ReasonCodes: codes, Note: note, auth: cur})
 		events = append(events, access.Event{Action: action, EntityType: "authorization", EntityID: access.ID(cur.ID), ClientID: cur.ClientID})
 	}
-	return ended, access.Record(ctx, tx, events...)
+	return ended, held, access.Record(ctx, tx, events...)
 }
 
 // ReleaseNotGivenBack lets what an exception raised fall back for the

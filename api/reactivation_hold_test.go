@@ -1,0 +1,142 @@
+package api_test
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// heldReading is what an agency reads of one of its authorizations: the
+// fields that could tell it why (status, the codes and texts it carries).
+func heldReading(t *testing.T, got map[string]any) map[string]any {
+	t.Helper()
+	events, _ := got["events"].([]any)
+	var reasons []any
+	for _, ev := range events {
+		reasons = append(reasons, ev.(map[string]any)["reason"])
+	}
+	return map[string]any{"status": got["status"], "void_reason": got["void_reason"], "events": reasons,
+		"units_remaining": got["units_remaining"]}
+}
+
+// An agency's reactivation in error judged each authorization its
+// deactivation cut as a request for its unused units, and ended (voided,
+// when it had not begun) one whose only hits came from another agency's
+// records, where a stranger's with the same history at the agency was
+// given back: the agency read void where the stranger's read active, a
+// 42 CFR Part 2 signal (README, left from the twenty-third stop). It is
+// held for review instead, kept cut, and the agency reads no rule and no
+// trace of the other agency; a reviewer lists it, gives it back once the
+// rules pass on the facts of the day, or ends it.
+func TestReactivationHoldsForReviewWhatAnotherAgencysRecordsBlock(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra, bcs := e.demo.Providers["HRA"], e.demo.Providers["BCS"]
+	shared := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 27)
+	require.Equal(t, "approved", shared["decision"], "%v", shared)
+	stranger := itVoucher(t, e, keyHRA, e.demo.Clients["Rivera"], "ATR-DT", 4, 0, 27)
+	require.Equal(t, "approved", stranger["decision"], "%v", stranger)
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "closing"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	meanwhile := kimOnDTAtBCS(t, e, 0, 27)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "mistake", "in_error": true})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Empty(t, r.JSON(t)["authorizations_ended"], "nothing is ended by the rules alone: %s", r.Body)
+	held, _ := r.JSON(t)["authorizations_held"].([]any)
+	require.Len(t, held, 1, "%s", r.Body)
+	sharedAuth := itNum(t, shared, "authorization_id")
+	assert.Equal(t, float64(sharedAuth), held[0].(map[string]any)["id"])
+	assert.Equal(t, "pending_review", held[0].(map[string]any)["status"])
+	assert.Contains(t, held[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER", "the admin's answer names the rule")
+
+	// What the agency reads: not void; held for review, with no rule and
+	// nothing of BCS.
+	got := itAuth(t, e, keyHRA, sharedAuth)
+	assert.Equal(t, "pending_review", got["status"], "%v", got)
+	assert.Nil(t, got["voided_at"], "%v", got)
+	body := itMustJSON(got)
+	for _, leak := range []string{"DUPLICATE", "BCS", "Bridgeport Community", strconv.FormatInt(bcs, 10) + ","} {
+		assert.NotContains(t, body, leak, "the agency's read names nothing of the other agency")
+	}
+	assert.Equal(t, "active", itAuth(t, e, keyHRA, itNum(t, stranger, "authorization_id"))["status"])
+
+	// The reviewer lists it, and cannot give it back while BCS holds the days.
+	r = e.get(keyReviewer, "/v1/authorizations?status=pending_review")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	items := itItems(t, r)
+	require.Len(t, items, 1, "%s", r.Body)
+	assert.Equal(t, float64(sharedAuth), items[0]["id"])
+	assert.Contains(t, items[0]["review_reasons"], "DUPLICATE_SERVICE_OTHER_PROVIDER", "%v", items[0])
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, itPath("/v1/authorizations/%d/reactivate", sharedAuth), map[string]any{"reason": "give back"}),
+			http.StatusConflict, "limits_exceeded")
+		assert.Contains(t, p["reasons"], "DUPLICATE_SERVICE_OTHER_PROVIDER", "%v", p)
+	})
+	requireProblem(t, e.post(keyHRA, itPath("/v1/authorizations/%d/reactivate", sharedAuth), map[string]any{"reason": "mine"}),
+		http.StatusForbidden, "forbidden")
+	// Once BCS's is voided, the rules pass on the facts of the day: given
+	// back whole, audited.
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", itNum(t, meanwhile, "authorization_id")), map[string]any{"reason": "granted while HRA was out in error"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/reactivate", sharedAuth), map[string]any{"reason": "the agency keeps the days"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got = itAuth(t, e, keyHRA, sharedAuth)
+	assert.Equal(t, "active", got["status"], "%v", got)
+	assert.Equal(t, day(27), got["end_date"], "%v", got)
+	assert.Equal(t, float64(4), got["units_remaining"], "%v", got)
+	assert.Equal(t, 1, itAudit(e, "reactivate", "authorization", strconv.FormatInt(sharedAuth, 10)))
+	r = e.get(keyReviewer, "/v1/authorizations?status=pending_review")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Empty(t, itItems(t, r), "the hold is decided")
+}
+
+// A held authorization that ran before the deactivation is ended by the
+// reviewer the day before it took effect, its used days still billable,
+// audited; one given back or ended is decided once.
+func TestReviewerEndsAHeldAuthorization(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, -6, 10)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	auth := itNum(t, v, "authorization_id")
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "mistaken", "effective_on": day(-4)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	meanwhile := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 3, -4, -1)
+	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "mistake", "in_error": true})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Len(t, r.JSON(t)["authorizations_held"], 1, "%s", r.Body)
+	got := itAuth(t, e, keyHRA, auth)
+	assert.Equal(t, "pending_review", got["status"], "%v", got)
+	assert.Equal(t, day(-5), got["end_date"], "kept cut: %v", got)
+
+	for _, key := range []string{keyHRA, keyFinance} {
+		requireProblem(t, e.post(key, itPath("/v1/authorizations/%d/end", auth), map[string]any{"reason": "x"}), http.StatusForbidden, "forbidden")
+	}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, itPath("/v1/authorizations/%d/end", auth), map[string]any{"reason": " "}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "required", itFieldCode(p, "reason"), "%v", p)
+	})
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/end", auth), map[string]any{"reason": "the days are not given back"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got = r.JSON(t)
+	assert.Equal(t, "expired", got["status"], "%v", got)
+	assert.Equal(t, day(-5), got["end_date"], "%v", got)
+	assert.Nil(t, got["voided_at"], "it ran: ended, not voided")
+	assert.Equal(t, float64(0), got["units_used"], "%v", got)
+	assert.Equal(t, 1, itAudit(e, "end", "authorization", strconv.FormatInt(auth, 10)))
+	requireProblem(t, e.post(keyReviewer, itPath("/v1/authorizations/%d/end", auth), map[string]any{"reason": "again"}),
+		http.StatusConflict, "not_pending_review")
+	requireProblem(t, e.post(keyReviewer, itPath("/v1/authorizations/%d/reactivate", auth), map[string]any{"reason": "again"}),
+		http.StatusConflict, "not_inactive")
+	// The reviewer's end is the agency's to read, naming no rule either.
+	assert.NotContains(t, itMustJSON(itAuth(t, e, keyHRA, auth)), "DUPLICATE")
+}
