@@ -65,7 +65,7 @@ type Authorization struct {
 	// what it holds of the episode's dollar cap for the units it used.
 	DollarsPaid rss.Money `json:"dollars_paid" db:"dollars_paid"`
 	// HeldFrom is the first day its agency's reactivation held it out
-	// for review (migration 00114; zero when not held): it reads cut
+	// for review (migration 00113; zero when not held): it reads cut
 	// the day before, as the deactivation cut it, until a reviewer gives
 	// it back, judged from HeldJudgedFrom, or ends it. Not shown: its
 	// status says it. HeldReasons are the rules that fired, shown to the

@@ -43,7 +43,7 @@ func inactiveSQL(today string) string {
 // pending (a black-box pass). Derived when read, like the status, so a
 // reactivation of the agency gives them back their span. One its
 // agency's reactivation held for review stays cut so (held_from, the
-// deactivation's first day; migration 00114) until a reviewer decides.
+// deactivation's first day; migration 00113) until a reviewer decides.
 const effectiveEnd = `LEAST(a.end_date, a.held_from - 1, (SELECT p.deactivated_on - 1 FROM providers p WHERE p.id = a.provider_id))`
 
 // claimsDueBy is the last day a claim for authorization a's last day is

@@ -1128,7 +1128,7 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 		if err := ledger.LockOfProviderWithin(ctx, tx, providerID, sus.First, sus.Last); err != nil {
 			return err
 		}
-		// One held for review (migration 00114) covers no day from its
+		// One held for review (migration 00113) covers no day from its
 		// hold: the reviewer judges those when giving it back.
 		var served []string
 		if err := tx.SelectContext(ctx, &served, `SELECT DISTINCT o.number FROM authorizations a
