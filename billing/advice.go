@@ -60,6 +60,12 @@ type AdviceLine struct {
 	// reversals of loops a replacement replaces (the payer reverses those
 	// itself) nor of loops the payer rejected, nor a denied line reported.
 	InFile bool `json:"in_file"`
+	// BilledInFile is what the batch's file billed for a line it carried:
+	// the charge on a register, on an 837P the SV102, what was found
+	// payable. The in-file rows add up to totals.in_file.billed by it; by
+	// billed, the agency's charge, they did not (a claims black-box pass).
+	// Absent for a line the file did not carry.
+	BilledInFile *rss.Money `json:"billed_in_file,omitempty"`
 	// PayerStatus is the state of the CLM loop that carried the line
 	// (paid, denied, reversed, rejected, accepted), "not_sent" for a line
 	// the file did not carry; absent until Medicaid has answered the claim.
@@ -258,9 +264,9 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 		if r.Status == "reversal" {
 			charge = charge.Neg()
 		}
-		cur.Lines = append(cur.Lines, AdviceLine{LineID: r.LineID, LineNumber: r.LineNumber, ServiceCode: r.ServiceCode, DateOfService: r.DOS,
+		al := AdviceLine{LineID: r.LineID, LineNumber: r.LineNumber, ServiceCode: r.ServiceCode, DateOfService: r.DOS,
 			Units: r.Units, UnitsAllowed: r.UnitsAllowed, Billed: rss.NewMoney(charge), Allowed: rss.NewMoney(r.Allowed),
-			Paid: rss.NewMoney(r.Paid), Status: r.Status, Adjustments: adj, InFile: r.InFile})
+			Paid: rss.NewMoney(r.Paid), Status: r.Status, Adjustments: adj, InFile: r.InFile}
 		totals.Lines++
 		billed, paid = billed.Add(charge), paid.Add(r.Paid)
 		if r.InFile {
@@ -272,9 +278,12 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 			if b.PayerRoute == RouteMedicaid837P {
 				inFile = r.Paid
 			}
+			m := rss.NewMoney(inFile)
+			al.BilledInFile = &m
 			totals.InFile.Lines++
 			fileBilled, filePaid = fileBilled.Add(inFile), filePaid.Add(r.Paid)
 		}
+		cur.Lines = append(cur.Lines, al)
 		return nil
 	}
 	for {
@@ -383,7 +392,7 @@ func (j *jsonAdvice) finish(t AdviceTotals) error {
 var adviceHeader = []string{"batch_id", "provider_id", "provider_npi", "claim_id", "claim_number", "frequency", "client_id",
 	"line_number", "service_code", "date_of_service", "units", "units_allowed", "billed", "allowed", "paid", "status",
 	"adjustments", "remarks", "reasons", "payer_status", "payer_paid", "payer_adjustments", "payer_remarks", "in_file",
-	"payer_claim_paid", "payer_claim_adjustments", "payer_claim_remarks"}
+	"payer_claim_paid", "payer_claim_adjustments", "payer_claim_remarks", "billed_in_file"}
 
 type csvAdvice struct {
 	w   *csv.Writer
@@ -429,8 +438,8 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 			strconv.FormatInt(cl.ClaimID, 10), rss.CSVText(cl.ClaimNumber), cl.Frequency, strconv.FormatInt(cl.ClientID, 10),
 			strconv.Itoa(l.LineNumber), l.ServiceCode, l.DateOfService.String(), strconv.Itoa(l.Units), strconv.Itoa(l.UnitsAllowed),
 			l.Billed.String(), l.Allowed.String(), l.Paid.String(), l.Status, strings.Join(adj, "; "), strings.Join(remarks, "; "),
-			strings.Join(reasons, " | "), l.PayerStatus, payerPaid(l.PayerPaid), payerCAS(l.PayerAdjustments), strings.Join(l.PayerRemarks, "; "),
-			strconv.FormatBool(l.InFile), claimPaid, claimCAS, claimRemarks)
+			strings.Join(reasons, " | "), l.PayerStatus, moneyOrEmpty(l.PayerPaid), payerCAS(l.PayerAdjustments), strings.Join(l.PayerRemarks, "; "),
+			strconv.FormatBool(l.InFile), claimPaid, claimCAS, claimRemarks, moneyOrEmpty(l.BilledInFile))
 		if c.err = c.w.Write(c.row); c.err != nil {
 			return c.err
 		}
@@ -446,11 +455,11 @@ func (c *csvAdvice) finish(t AdviceTotals) error {
 	// provider), then every line listed, last as it always was.
 	c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL IN FILE", "", "",
 		strconv.Itoa(t.InFile.Lines), "", "", "", "", t.InFile.Billed.String(), "", t.InFile.Paid.String(), "", "", "", "", "", "",
-		"", "", "true", "", "", ""})
+		"", "", "true", "", "", "", t.InFile.Billed.String()})
 	if c.err == nil {
 		c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL", "", "",
 			strconv.Itoa(t.Lines), "", "", "", "", t.Billed.String(), "", t.Paid.String(), "", "adjusted " + t.Adjusted.String(), "", "", "", "",
-			"", "", "", payerPaid(t.PayerPaid), "", ""})
+			"", "", "", moneyOrEmpty(t.PayerPaid), "", "", ""})
 	}
 	c.w.Flush()
 	if c.err == nil {
@@ -465,7 +474,8 @@ const adviceChunk = 500
 // adviceFetch is how many lines one FETCH of the advice's cursor reads.
 const adviceFetch = 5000
 
-func payerPaid(m *rss.Money) string {
+// moneyOrEmpty is an amount that may be absent as a CSV cell.
+func moneyOrEmpty(m *rss.Money) string {
 	if m == nil {
 		return ""
 	}

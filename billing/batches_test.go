@@ -125,6 +125,23 @@ func TestAdviceInFileBillsWhatTheFileBilled(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &ra))
 	assert.Equal(t, "54.50", ra.Totals.Billed.StringFixed(2), "the advice's lines are as the agency billed them")
 	assert.Equal(t, "43.50", ra.Totals.InFile.Billed.StringFixed(2))
+	// The CSV's in-file rows add up to its TOTAL IN FILE row too.
+	cr := csv.NewReader(bytes.NewReader(w.advice(b.ID, "ECRA", "csv")))
+	cr.FieldsPerRecord = -1 // the Part 2 notice is a row of its own
+	rows, err := cr.ReadAll()
+	require.NoError(t, err)
+	col := slices.Index(rows[1], "billed_in_file")
+	require.GreaterOrEqual(t, col, 0, "a billed_in_file column")
+	sum := decimal.Zero
+	for _, r := range rows[2:] {
+		switch {
+		case r[4] == "TOTAL IN FILE":
+			assert.Equal(t, sum.StringFixed(2), r[col])
+		case r[4] != "TOTAL" && r[slices.Index(rows[1], "in_file")] == "true":
+			sum = sum.Add(decimal.RequireFromString(r[col]))
+		}
+	}
+	assert.Equal(t, "43.50", sum.StringFixed(2))
 }
 
 // TestBatchFiles builds the fixture batches the goldens cover: one provider
@@ -453,12 +470,19 @@ func assertAdviceBalances(t *testing.T, raw []byte, claims int, b billing.Batch,
 		for _, l := range c.Lines {
 			if l.InFile {
 				fileLines, filePaid = fileLines+1, filePaid.Add(l.Paid.Decimal)
-				// An 837P bills what was found payable, a register the charge.
+				// An 837P bills what was found payable, a register the
+				// charge; each line says what (its rows did not add up to
+				// the total under them, a claims black-box pass).
+				want := l.Billed
 				if b.PayerRoute == billing.RouteMedicaid837P {
-					fileBilled = fileBilled.Add(l.Paid.Decimal)
-				} else {
-					fileBilled = fileBilled.Add(l.Billed.Decimal)
+					want = l.Paid
 				}
+				if assert.NotNil(t, l.BilledInFile, "claim %s line %d", c.ClaimNumber, l.LineNumber) {
+					assert.Equal(t, want.StringFixed(2), l.BilledInFile.StringFixed(2), "claim %s line %d", c.ClaimNumber, l.LineNumber)
+					fileBilled = fileBilled.Add(l.BilledInFile.Decimal)
+				}
+			} else {
+				assert.Nil(t, l.BilledInFile, "claim %s line %d is not in the file", c.ClaimNumber, l.LineNumber)
 			}
 			if b.PayerRoute == billing.RouteMedicaid837P && l.Status == "reversal" && c.Frequency == billing.FreqReplacement {
 				assert.False(t, l.InFile, "claim %s line %d: a replaced loop's reversal is closed, not sent", c.ClaimNumber, l.LineNumber)

@@ -90,7 +90,7 @@ func TestPayerAdviceCSVCarriesClaimLevelReasons(t *testing.T) {
 	head := rows[1]
 	// The columns before stay where they were: appended, not inserted.
 	require.Equal(t, "payer_claim_paid", head[24])
-	require.Equal(t, []string{"payer_claim_adjustments", "payer_claim_remarks"}, head[25:])
+	require.Equal(t, []string{"payer_claim_adjustments", "payer_claim_remarks"}, head[25:27])
 	col := func(name string) int { return slices.Index(head, name) }
 	byClaim := map[string][][]string{}
 	for _, row := range rows[2:] {
