@@ -92,7 +92,7 @@ func TestClaimRefusalsNameTheRule(t *testing.T) {
 		{"charge past a line's largest", w.claim("R-1", "Rivera", "Okafor", line("ATR-CM", day(-2), 1, "100000000.00")),
 			"lines[0].charge", "out_of_range", "at most 99999999.99"},
 		{"charge of zero", w.claim("R-2", "Rivera", "Okafor", line("ATR-CM", day(-2), 1, "0.00")),
-			"lines[0].charge", "out_of_range", "more than zero"},
+			"lines[0].charge", "required", "more than zero"}, // none given reads required, as a line's units do
 		{"no place of service", func() billing.NewClaim {
 			c := w.claim("R-3", "Rivera", "Okafor", line("ATR-CM", day(-2), 1, "15.00"))
 			c.PlaceOfService = ""
