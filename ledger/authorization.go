@@ -171,12 +171,25 @@ func (a *Authorization) Derive(today rss.Date) {
 	}
 }
 
+// idleOn reports whether the authorization has gone inactive by today, as
+// the caps read it (HeldSQL): one held for review reads pending_review,
+// not inactive, but its idleness frees its room all the same (a hold
+// beginning later, its authorization idle meanwhile, counted all its units
+// in Go and its used units in SQL: a white-box review).
+func (a *Authorization) idleOn(today rss.Date) bool {
+	if a.HeldFrom.IsZero() || a.VoidedAt != nil {
+		return a.StatusOn(today) == StatusInactive
+	}
+	on := a.inactiveOn()
+	return !on.IsZero() && !today.Before(on)
+}
+
 // Rule converts to the adjudicator's view on today; it is the one converter
 // of an authorization, for voucher requests and claims alike.
 func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 	r := adjudication.Authorization{ID: a.ID, Number: a.Number, ProviderID: a.ProviderID, ServiceCode: a.ServiceCode,
 		EpisodeID: a.EpisodeID, EnrollmentID: a.EnrollmentID, Start: a.StartDate.Time, End: a.EndDate.Time, UnitsAuthorized: a.UnitsAuthorized,
-		UnitsUsed: a.UnitsUsed, Rate: a.Rate.Decimal, Void: a.VoidedAt != nil, Inactive: a.StatusOn(today) == StatusInactive,
+		UnitsUsed: a.UnitsUsed, Rate: a.Rate.Decimal, Void: a.VoidedAt != nil, Inactive: a.idleOn(today),
 		LastActivity: a.LastActivity().Time}
 	if a.InactivateAfterDays != nil {
 		r.IdleDays, r.IdleSince = *a.InactivateAfterDays, a.InactivitySince.Time

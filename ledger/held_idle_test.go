@@ -12,14 +12,14 @@ import (
 	"rss/pg/pgtest"
 )
 
-// Review (da9fe84): one held for review (migration 00113) whose hold
+// One held for review (migration 00113) whose hold
 // begins in the future (a deactivation set for a later day, undone before
 // it) and that has gone idle meanwhile holds its used units in SQL
 // (HeldSQL: not active, and NOT inactive fails) but all its units in Go
 // (Rule reads Inactive only from StatusOn, which says pending_review, and
 // its cut end is not yet past): claims intake and the voucher rules count
 // the episode's caps differently.
-func TestWBRHeldAndIdleHoldsTheSameInGoAndSQL(t *testing.T) {
+func TestHeldAndIdleHoldsTheSameInGoAndSQL(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDB(t)
 	ctx := t.Context()
