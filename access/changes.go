@@ -13,8 +13,8 @@ import (
 )
 
 // Change is one change to a record of reference data (migrations 00061,
-// 00070 keep them: a provider, a staff member, a program, a service, a
-// setting, a catchment area): the columns or sets it changed, before and
+// 00070, 00116 keep them: a provider, a staff member, a program, a service,
+// a setting, a catchment area, a discharge reason, a GPRA instrument): the columns or sets it changed, before and
 // after, when, why when the writer said, and who made it, read from the
 // audit event its transaction wrote for the record (none for a change made
 // outside the API, by hand in SQL).
@@ -32,12 +32,14 @@ type Change struct {
 // Change tables: the rows whose changes are kept. Providers and staff are
 // named by id, the rest by code (or key).
 const (
-	ChangesOfProviders      = "providers"
-	ChangesOfStaff          = "staff"
-	ChangesOfPrograms       = "programs"
-	ChangesOfServices       = "services"
-	ChangesOfSettings       = "settings"
-	ChangesOfCatchmentAreas = "catchment_areas"
+	ChangesOfProviders        = "providers"
+	ChangesOfStaff            = "staff"
+	ChangesOfPrograms         = "programs"
+	ChangesOfServices         = "services"
+	ChangesOfSettings         = "settings"
+	ChangesOfCatchmentAreas   = "catchment_areas"
+	ChangesOfDischargeReasons = "discharge_reasons"
+	ChangesOfGPRAInstruments  = "gpra_instruments"
 )
 
 // ChangeReason is the reason the transaction's changes are made for: the
@@ -92,7 +94,8 @@ func Changes(ctx context.Context, ext pg.Ext, a Actor, table, entity string, rel
 }
 
 // ChangesByKey lists the changes to the row of table (ChangesOfPrograms,
-// ChangesOfServices, ChangesOfSettings, ChangesOfCatchmentAreas) named
+// ChangesOfServices, ChangesOfSettings, ChangesOfCatchmentAreas,
+// ChangesOfDischargeReasons, ChangesOfGPRAInstruments) named
 // key, as Changes does.
 func ChangesByKey(ctx context.Context, ext pg.Ext, a Actor, table, entity string, related []string, key string) ([]Change, error) {
 	return changes(ctx, ext, a, table, entity, related, key, "c.row_key = $2")

@@ -53,10 +53,21 @@ func (s *Server) designatePrimary(c *gin.Context) {
 }
 
 func (s *Server) listDischargeReasons(c *gin.Context) {
-	if !knownQuery(c, "program_code") {
+	if !knownQuery(c, "program_code", "include_retired") {
 		return
 	}
-	out, err := s.v.DischargeReasons(c.Request.Context(), c.Query("program_code"))
+	// The reasons in use, for choosing; the retired too when asked (what
+	// older discharges carry, for an admin restoring one).
+	var retired bool
+	switch v := c.Query("include_retired"); v {
+	case "", "false":
+	case "true":
+		retired = true
+	default:
+		fail(c, rss.Invalid("include_retired", "invalid_value", "include_retired must be true or false"))
+		return
+	}
+	out, err := s.v.DischargeReasons(c.Request.Context(), c.Query("program_code"), retired)
 	respond(c, http.StatusOK, items(out), err)
 }
 

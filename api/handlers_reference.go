@@ -209,3 +209,19 @@ func (s *Server) catchmentAreaHistory(c *gin.Context) {
 	out, err := s.r.CatchmentAreaHistory(c.Request.Context(), c.Param("code"))
 	respond(c, http.StatusOK, items(out), err)
 }
+
+func (s *Server) dischargeReasonHistory(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.r.DischargeReasonHistory(c.Request.Context(), c.Param("code"))
+	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) instrumentHistory(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.r.InstrumentHistory(c.Request.Context(), c.Param("code"))
+	respond(c, http.StatusOK, items(out), err)
+}

@@ -202,3 +202,41 @@ func (s *Server) patchCatchmentArea(c *gin.Context) {
 	out, err := s.r.UpdateCatchmentArea(c.Request.Context(), c.Param("code"), p)
 	respond(c, http.StatusOK, out, err)
 }
+
+func (s *Server) createDischargeReason(c *gin.Context) {
+	var n registry.NewDischargeReason
+	if !decode(c, &n) {
+		return
+	}
+	post(c, createdJSON[vouchers.DischargeReason], func(ctx context.Context) (vouchers.DischargeReason, error) {
+		return s.r.CreateDischargeReason(ctx, n)
+	})
+}
+
+func (s *Server) patchDischargeReason(c *gin.Context) {
+	var p registry.DischargeReasonPatch
+	if !decode(c, &p) {
+		return
+	}
+	out, err := s.r.UpdateDischargeReason(c.Request.Context(), c.Param("code"), p)
+	respond(c, http.StatusOK, out, err)
+}
+
+func (s *Server) createInstrument(c *gin.Context) {
+	var n registry.NewInstrument
+	if !decode(c, &n) {
+		return
+	}
+	post(c, createdJSON[vouchers.Instrument], func(ctx context.Context) (vouchers.Instrument, error) {
+		return s.r.CreateInstrument(ctx, n)
+	})
+}
+
+func (s *Server) patchInstrument(c *gin.Context) {
+	var p registry.InstrumentPatch
+	if !decode(c, &p) {
+		return
+	}
+	out, err := s.r.UpdateInstrument(c.Request.Context(), c.Param("code"), p)
+	respond(c, http.StatusOK, out, err)
+}

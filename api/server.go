@@ -187,6 +187,15 @@ func New(cfg Config) *Server {
 	ref.GET("/catchment-areas/:code/history", s.catchmentAreaHistory)
 	ref.GET("/settings", s.listSettings)
 	ref.GET("/gpra-instruments", s.listInstruments)
+	refPost("/gpra-instruments", s.createInstrument)
+	ref.PATCH("/gpra-instruments/:code", small, s.patchInstrument)
+	ref.GET("/gpra-instruments/:code/history", s.instrumentHistory)
+	// Discharge reasons are listed for choosing at /v1/discharge-reasons
+	// (every role); the admin writes them here, with the rest of the
+	// reference data.
+	refPost("/discharge-reasons", s.createDischargeReason)
+	ref.PATCH("/discharge-reasons/:code", small, s.patchDischargeReason)
+	ref.GET("/discharge-reasons/:code/history", s.dischargeReasonHistory)
 	ref.GET("/staff-roles", s.listStaffRoles)
 	ref.GET("/credential-types", s.listCredentialTypes)
 	ref.PATCH("/settings/:key", small, s.patchSetting)

@@ -33,8 +33,10 @@ type DischargeReason struct {
 }
 
 // DischargeReasons lists the discharge reason codes, those of program (and
-// the generic ones) when program is given.
-func (s *Service) DischargeReasons(ctx context.Context, program string) ([]DischargeReason, error) {
+// the generic ones) when program is given: those in use, for choosing,
+// and the retired too when retired is true (what older discharges carry,
+// for an admin restoring one). The MSC's admin writes them (registry).
+func (s *Service) DischargeReasons(ctx context.Context, program string, retired bool) ([]DischargeReason, error) {
 	if _, err := access.ActorFrom(ctx); err != nil {
 		return nil, err
 	}
@@ -51,8 +53,8 @@ func (s *Service) DischargeReasons(ctx context.Context, program string) ([]Disch
 			}
 		}
 		return tx.SelectContext(ctx, &out, `SELECT code, name, program_code, outcome, active FROM discharge_reasons
-			WHERE $1 = '' OR program_code IS NULL OR program_code = $1
-			ORDER BY program_code NULLS FIRST, code`, program)
+			WHERE ($1 = '' OR program_code IS NULL OR program_code = $1) AND (active OR $2)
+			ORDER BY program_code NULLS FIRST, code`, program, retired)
 	})
 	return out, err
 }

@@ -223,12 +223,15 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		if err != nil {
 			return err
 		}
-		var instOK bool
-		if err := tx.GetContext(ctx, &instOK, `SELECT EXISTS (SELECT 1 FROM gpra_instruments WHERE code = $1
-			AND active_from <= $2 AND (active_to IS NULL OR active_to >= $2))`, n.Instrument, n.InterviewDate); err != nil {
+		// The instrument's row is held (FOR SHARE) until the interview
+		// commits: an admin narrowing its span meanwhile waits, then sees
+		// the interview (registry.UpdateInstrument, migration 00116).
+		var inst []string
+		if err := tx.SelectContext(ctx, &inst, `SELECT code FROM gpra_instruments WHERE code = $1
+			AND active_from <= $2 AND (active_to IS NULL OR active_to >= $2) FOR SHARE`, n.Instrument, n.InterviewDate); err != nil {
 			return err
 		}
-		if !instOK {
+		if len(inst) == 0 {
 			return rss.Invalid("instrument", "unknown_id", "instrument %q is not in use on %s", n.Instrument, n.InterviewDate)
 		}
 		// The stay's intake: a follow-up and a discharge interview follow
@@ -569,6 +572,25 @@ type Instrument struct {
 	Name       string   `json:"name" db:"name"`
 	ActiveFrom rss.Date `json:"active_from" db:"active_from"`
 	ActiveTo   rss.Date `json:"active_to" db:"active_to"`
+}
+
+// InterviewOutside is the last day, of the interviews on file recorded on
+// instrument, outside the span from..to (to zero: open), and how many are:
+// none (ok false) when the span holds them all (a retirement date holds
+// them from that last day on). The registry asks it
+// before it dates an instrument (gpra_interviews is this package's).
+// Withdrawn interviews are not on file and not counted.
+func InterviewOutside(ctx context.Context, ext pg.Ext, instrument string, from, to rss.Date) (last rss.Date, n int, ok bool, err error) {
+	var r struct {
+		Last rss.Date `db:"last"`
+		N     int      `db:"n"`
+	}
+	err = sqlx.GetContext(ctx, ext, &r, `SELECT max(interview_date) AS last, count(*) AS n FROM gpra_interviews
+		WHERE instrument = $1 AND (interview_date < $2 OR interview_date > $3::date)`, instrument, from, to)
+	if err != nil {
+		return rss.Date{}, 0, false, fmt.Errorf("interviews outside: %w", err)
+	}
+	return r.Last, r.N, r.N > 0, nil
 }
 
 // Instruments lists the GPRA instrument versions.

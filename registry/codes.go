@@ -1,0 +1,428 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"rss"
+	"rss/access"
+	"rss/pg"
+	"rss/vouchers"
+)
+
+// Discharge reasons and GPRA instrument versions are reference data the
+// MSC's admin keeps through the API: a new SAMHSA instrument, a retirement
+// date for one, or a new discharge reason needed a software release. The
+// registry owns their writes, as it owns every other reference table's
+// (one writer a table, its audit and history in the same transaction);
+// vouchers keeps reading them where it judges a discharge or an interview
+// (checkDischargeReason, RecordInterview) and where it lists them, as it
+// reads the catchment areas the registry writes. The one fact of vouchers'
+// own tables a write here needs, the interviews an instrument's span must
+// hold, is asked of vouchers (InterviewOutside).
+
+var (
+	// The formats the schema holds (discharge_reasons_code_format,
+	// migration 00022; gpra_instruments_code_format, migration 00116).
+	dischargeReasonCodeFormat = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
+	instrumentCodeFormat      = regexp.MustCompile(`^[A-Z][A-Z0-9-]{1,19}$`)
+	dischargeOutcomes         = []string{"completed", "positive", "neutral", "negative"}
+)
+
+// NewDischargeReason is a discharge reason: generic (program_code left out
+// or null, for every program) or a program's own; outcome groups it for
+// the reports.
+type NewDischargeReason struct {
+	Code        string  `json:"code"`
+	Name        string  `json:"name"`
+	ProgramCode *string `json:"program_code"`
+	Outcome     string  `json:"outcome"`
+}
+
+// DischargeReasonPatch renames a reason or retires (active false) or
+// restores it. Its program and outcome stay as created: the reports group
+// the discharges already made by them.
+type DischargeReasonPatch struct {
+	Name   rss.Optional[string] `json:"name"`
+	Active rss.Optional[bool]   `json:"active"`
+	// Reason is why, kept with the change in the reason's history.
+	Reason rss.Optional[string] `json:"reason"`
+}
+
+func loadDischargeReason(ctx context.Context, ext pg.Ext, code string, lock bool) (vouchers.DischargeReason, error) {
+	q := `SELECT code, name, program_code, outcome, active FROM discharge_reasons WHERE code = $1`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	var out vouchers.DischargeReason
+	err := sqlx.GetContext(ctx, ext, &out, q, code)
+	if errors.Is(err, pg.ErrNoRows) {
+		return out, fmt.Errorf("%w: discharge reason %q", rss.ErrNotFound, code)
+	}
+	return out, err
+}
+
+// dischargeNameFree refuses a name that reads (areaNameKey) as another
+// reason's offered beside it: two generic ones, a generic one and a
+// program's, or two of one program. A discharge is coded by choosing a
+// name from the list; two that read alike are a coin toss.
+func dischargeNameFree(ctx context.Context, tx *sqlx.Tx, code string, program *string, name string) error {
+	var others []vouchers.DischargeReason
+	if err := tx.SelectContext(ctx, &others, `SELECT code, name, program_code, outcome, active FROM discharge_reasons
+		WHERE code <> $1 AND ($2::text IS NULL OR program_code IS NULL OR program_code = $2)`, code, program); err != nil {
+		return err
+	}
+	key := areaNameKey(name)
+	for _, o := range others {
+		if areaNameKey(o.Name) == key {
+			return rss.Coded(rss.ErrConflict, "discharge_reason_name_taken", "another discharge reason offered beside it (%s) has this name, as it reads", o.Code)
+		}
+	}
+	return nil
+}
+
+// CreateDischargeReason adds a discharge reason (admin).
+func (s *Service) CreateDischargeReason(ctx context.Context, n NewDischargeReason) (vouchers.DischargeReason, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.DischargeReason{}, err
+	}
+	v := &rss.ValidationError{}
+	if !dischargeReasonCodeFormat.MatchString(n.Code) {
+		v.Add("code", "invalid_format", "code must be 2 to 40 lower-case letters, digits and underscores, a letter first")
+	}
+	checkIdentity(v, []fieldCheck{oneLine("name", n.Name)})
+	if n.Outcome == "" {
+		v.Add("outcome", "required", "outcome is required: one of %s", strings.Join(dischargeOutcomes, ", "))
+	} else {
+		oneOf(v, "outcome", n.Outcome, dischargeOutcomes)
+	}
+	if n.ProgramCode != nil && !programCodeFormat.MatchString(*n.ProgramCode) {
+		v.Add("program_code", "invalid_format", "program_code must be null (every program) or a program's code: "+
+			"2 to 10 capital letters and digits, a letter first")
+	}
+	if err := v.Err(); err != nil {
+		return vouchers.DischargeReason{}, err
+	}
+	var out vouchers.DischargeReason
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if n.ProgramCode != nil {
+			var known bool
+			if err := tx.GetContext(ctx, &known, `SELECT EXISTS (SELECT 1 FROM programs WHERE code = $1)`, *n.ProgramCode); err != nil {
+				return err
+			}
+			if !known {
+				return rss.Invalid("program_code", "unknown_id", "no program %s", *n.ProgramCode)
+			}
+		}
+		if err := dischargeNameFree(ctx, tx, n.Code, n.ProgramCode, n.Name); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO discharge_reasons (code, name, program_code, outcome) VALUES ($1, $2, $3, $4)`,
+			n.Code, strings.TrimSpace(n.Name), n.ProgramCode, n.Outcome)
+		switch {
+		case pg.IsViolation(err, pg.CodeUniqueViolation, "discharge_reasons_pkey"):
+			return rss.Coded(rss.ErrConflict, "discharge_reason_exists", "discharge reason %s exists", n.Code)
+		case err != nil:
+			return constraintError(err)
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "discharge_reason", EntityID: n.Code,
+			Outcome: "reference_data"}); err != nil {
+			return err
+		}
+		out, err = loadDischargeReason(ctx, tx, n.Code, false)
+		return err
+	})
+	return out, err
+}
+
+// UpdateDischargeReason applies an admin's patch to a discharge reason. A
+// retired one is refused for a new discharge (checkDischargeReason) and no
+// longer listed for choosing; the discharges that carry it keep it, and
+// the reports read it still.
+func (s *Service) UpdateDischargeReason(ctx context.Context, code string, p DischargeReasonPatch) (vouchers.DischargeReason, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.DischargeReason{}, err
+	}
+	v := &rss.ValidationError{}
+	if p.Name.Set && (p.Name.Null || blank(p.Name.Value)) {
+		v.Add("name", "required", "name cannot be blank")
+	} else if p.Name.Set {
+		checkIdentity(v, []fieldCheck{oneLine("name", p.Name.Value)})
+	}
+	if p.Active.Set && p.Active.Null {
+		v.Add("active", "required", "active cannot be null: false retires the reason, true restores it")
+	}
+	if !p.Name.Set && !p.Active.Set {
+		v.Add("body", "empty_patch", "nothing to change")
+	}
+	reason := vouchers.ChangeReason(v, p.Reason)
+	if err := v.Err(); err != nil {
+		return vouchers.DischargeReason{}, err
+	}
+	var out vouchers.DischargeReason
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := access.ChangeReason(ctx, tx, reason); err != nil {
+			return err
+		}
+		was, err := loadDischargeReason(ctx, tx, code, true)
+		if err != nil {
+			return err
+		}
+		// other codes a discharge sent with a note alone (what clients
+		// sent before codes): retired, every such discharge is refused.
+		if p.Active.Set && !p.Active.Value && code == vouchers.DischargeReasonOther {
+			return rss.Coded(rss.ErrConflict, "discharge_reason_required",
+				"%s codes a discharge sent with a note and no reason_code; it stays in use", code)
+		}
+		name := was.Name
+		if p.Name.Set {
+			name = strings.TrimSpace(p.Name.Value)
+			if err := dischargeNameFree(ctx, tx, code, was.ProgramCode, name); err != nil {
+				return err
+			}
+		}
+		active := was.Active
+		if p.Active.Set {
+			active = p.Active.Value
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE discharge_reasons SET name = $2, active = $3 WHERE code = $1`, code, name, active); err != nil {
+			return constraintError(err)
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "discharge_reason", EntityID: code,
+			Outcome: "reference_data"}); err != nil {
+			return err
+		}
+		out, err = loadDischargeReason(ctx, tx, code, false)
+		return err
+	})
+	return out, err
+}
+
+// DischargeReasonHistory lists the changes to a discharge reason, oldest
+// first (every role, as the reasons are read): as created, then each
+// change before and after, when, why when given, and by whom.
+func (s *Service) DischargeReasonHistory(ctx context.Context, code string) ([]access.Change, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []access.Change
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if _, err := loadDischargeReason(ctx, tx, code, false); err != nil {
+			return err
+		}
+		out, err = access.ChangesByKey(ctx, tx, a, access.ChangesOfDischargeReasons, "discharge_reason", nil, code)
+		return err
+	})
+	return out, err
+}
+
+// NewInstrument is a GPRA instrument version: in use from active_from,
+// through active_to when it is known (null: until retired). An interview
+// names its instrument, which must be in use on the interview's day.
+type NewInstrument struct {
+	Code       string   `json:"code"`
+	Name       string   `json:"name"`
+	ActiveFrom rss.Date `json:"active_from"`
+	ActiveTo   rss.Date `json:"active_to"`
+}
+
+// InstrumentPatch renames an instrument or dates its retirement
+// (active_to; null: in use again with no end). Its first day stays: the
+// interviews recorded on it were judged by it.
+type InstrumentPatch struct {
+	Name     rss.Optional[string]   `json:"name"`
+	ActiveTo rss.Optional[rss.Date] `json:"active_to"`
+	// Reason is why, kept with the change in the instrument's history.
+	Reason rss.Optional[string] `json:"reason"`
+}
+
+func loadInstrument(ctx context.Context, ext pg.Ext, code string, lock bool) (vouchers.Instrument, error) {
+	q := `SELECT code, name, active_from, active_to FROM gpra_instruments WHERE code = $1`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	var out vouchers.Instrument
+	err := sqlx.GetContext(ctx, ext, &out, q, code)
+	if errors.Is(err, pg.ErrNoRows) {
+		return out, fmt.Errorf("%w: GPRA instrument %q", rss.ErrNotFound, code)
+	}
+	return out, err
+}
+
+// instrumentNameFree refuses a name another instrument's reads as
+// (areaNameKey): an agency chooses the version by it.
+func instrumentNameFree(ctx context.Context, tx *sqlx.Tx, code, name string) error {
+	var others []vouchers.Instrument
+	if err := tx.SelectContext(ctx, &others, `SELECT code, name, active_from, active_to FROM gpra_instruments WHERE code <> $1`, code); err != nil {
+		return err
+	}
+	key := areaNameKey(name)
+	for _, o := range others {
+		if areaNameKey(o.Name) == key {
+			return rss.Coded(rss.ErrConflict, "instrument_name_taken", "another GPRA instrument (%s) has this name, as it reads", o.Code)
+		}
+	}
+	return nil
+}
+
+// spanError is the schema's refusal of a span that would leave an
+// interview outside (gpra_instruments_span_kept, migration 00116), said as
+// the registry's own check says it.
+func spanError(err error, code string) error {
+	if pg.IsViolation(err, pg.CodeCheckViolation, "gpra_instruments_span_kept") {
+		return rss.Coded(rss.ErrConflict, "instrument_in_use", "an interview recorded on %s would fall outside its span", code)
+	}
+	return constraintError(err)
+}
+
+// CreateInstrument adds a GPRA instrument version (admin).
+func (s *Service) CreateInstrument(ctx context.Context, n NewInstrument) (vouchers.Instrument, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.Instrument{}, err
+	}
+	v := &rss.ValidationError{}
+	if !instrumentCodeFormat.MatchString(n.Code) {
+		v.Add("code", "invalid_format", "code must be 2 to 20 capital letters, digits and dashes, a letter first (SUPRT-2025)")
+	}
+	checkIdentity(v, []fieldCheck{oneLine("name", n.Name)})
+	if n.ActiveFrom.IsZero() {
+		v.Add("active_from", "required", "active_from is required: the first day the instrument is in use")
+	} else {
+		dateWithin(v, "active_from", n.ActiveFrom, s.Today(), 25, 5)
+	}
+	if !n.ActiveTo.IsZero() {
+		dateWithin(v, "active_to", n.ActiveTo, s.Today(), 25, 5)
+		if !n.ActiveFrom.IsZero() && n.ActiveTo.Before(n.ActiveFrom) {
+			v.Add("active_to", "out_of_range", "active_to must be on or after active_from")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return vouchers.Instrument{}, err
+	}
+	var out vouchers.Instrument
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := instrumentNameFree(ctx, tx, n.Code, n.Name); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO gpra_instruments (code, name, active_from, active_to) VALUES ($1, $2, $3, $4)`,
+			n.Code, strings.TrimSpace(n.Name), n.ActiveFrom, n.ActiveTo)
+		switch {
+		case pg.IsViolation(err, pg.CodeUniqueViolation, "gpra_instruments_pkey"):
+			return rss.Coded(rss.ErrConflict, "instrument_exists", "GPRA instrument %s exists", n.Code)
+		case err != nil:
+			return constraintError(err)
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "create", EntityType: "gpra_instrument", EntityID: n.Code,
+			Outcome: "reference_data"}); err != nil {
+			return err
+		}
+		out, err = loadInstrument(ctx, tx, n.Code, false)
+		return err
+	})
+	return out, err
+}
+
+// UpdateInstrument applies an admin's patch to a GPRA instrument. A
+// retirement date is refused (409) where an interview already recorded on
+// the instrument is dated after it: it would be on file on an instrument
+// not in use on its day, as RecordInterview refuses one. The row is locked
+// first; an interview being recorded holds it (FOR SHARE) until it
+// commits, so the count below sees it.
+func (s *Service) UpdateInstrument(ctx context.Context, code string, p InstrumentPatch) (vouchers.Instrument, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.Instrument{}, err
+	}
+	v := &rss.ValidationError{}
+	if p.Name.Set && (p.Name.Null || blank(p.Name.Value)) {
+		v.Add("name", "required", "name cannot be blank")
+	} else if p.Name.Set {
+		checkIdentity(v, []fieldCheck{oneLine("name", p.Name.Value)})
+	}
+	if p.ActiveTo.Set && !p.ActiveTo.Null {
+		dateWithin(v, "active_to", p.ActiveTo.Value, s.Today(), 25, 5)
+	}
+	if !p.Name.Set && !p.ActiveTo.Set {
+		v.Add("body", "empty_patch", "nothing to change")
+	}
+	reason := vouchers.ChangeReason(v, p.Reason)
+	if err := v.Err(); err != nil {
+		return vouchers.Instrument{}, err
+	}
+	var out vouchers.Instrument
+	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if err := access.ChangeReason(ctx, tx, reason); err != nil {
+			return err
+		}
+		was, err := loadInstrument(ctx, tx, code, true)
+		if err != nil {
+			return err
+		}
+		name, to := was.Name, was.ActiveTo
+		if p.Name.Set {
+			name = strings.TrimSpace(p.Name.Value)
+			if err := instrumentNameFree(ctx, tx, code, name); err != nil {
+				return err
+			}
+		}
+		if p.ActiveTo.Set {
+			to = p.ActiveTo.Value // zero for null: no end
+			if !to.IsZero() && to.Before(was.ActiveFrom) {
+				return rss.Invalid("active_to", "out_of_range", "active_to must be on or after active_from (%s)", was.ActiveFrom)
+			}
+			last, n, outside, err := vouchers.InterviewOutside(ctx, tx, code, was.ActiveFrom, to)
+			if err != nil {
+				return err
+			}
+			switch {
+			case outside && to.IsZero(): // dated before its first day, by hand
+				return rss.Coded(rss.ErrConflict, "instrument_in_use",
+					"%s has %s dated before its first day (%s)", code, interviews(n), was.ActiveFrom)
+			case outside:
+				return rss.Coded(rss.ErrConflict, "instrument_in_use",
+					"%s has %s dated after %s, the last on %s: its active_to can be that day or later",
+					code, interviews(n), to, last)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE gpra_instruments SET name = $2, active_to = $3 WHERE code = $1`, code, name, to); err != nil {
+			return spanError(err, code)
+		}
+		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "gpra_instrument", EntityID: code,
+			Outcome: "reference_data"}); err != nil {
+			return err
+		}
+		out, err = loadInstrument(ctx, tx, code, false)
+		return err
+	})
+	return out, err
+}
+
+func interviews(n int) string {
+	if n == 1 {
+		return "a GPRA interview"
+	}
+	return fmt.Sprintf("%d GPRA interviews", n)
+}
+
+// InstrumentHistory lists the changes to a GPRA instrument, oldest first
+// (every role, as the instruments are read).
+func (s *Service) InstrumentHistory(ctx context.Context, code string) ([]access.Change, error) {
+	a, err := access.ActorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []access.Change
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		if _, err := loadInstrument(ctx, tx, code, false); err != nil {
+			return err
+		}
+		out, err = access.ChangesByKey(ctx, tx, a, access.ChangesOfGPRAInstruments, "gpra_instrument", nil, code)
+		return err
+	})
+	return out, err
+}
