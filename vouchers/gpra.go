@@ -583,7 +583,7 @@ type Instrument struct {
 func InterviewOutside(ctx context.Context, ext pg.Ext, instrument string, from, to rss.Date) (last rss.Date, n int, ok bool, err error) {
 	var r struct {
 		Last rss.Date `db:"last"`
-		N     int      `db:"n"`
+		N    int      `db:"n"`
 	}
 	err = sqlx.GetContext(ctx, ext, &r, `SELECT max(interview_date) AS last, count(*) AS n FROM gpra_interviews
 		WHERE instrument = $1 AND (interview_date < $2 OR interview_date > $3::date)`, instrument, from, to)
