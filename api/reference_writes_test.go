@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -241,4 +243,40 @@ func TestGPRAInstrumentWritesRefused(t *testing.T) {
 			})
 		})
 	}
+}
+
+// The discharge-reason and instrument writes hold to the document,
+// successes and refusals alike. (Their histories are the shared
+// RecordChangeList, whose before and after are open objects the
+// undocumented-field check cannot read; TestDischargeReasonWrites and
+// TestGPRAInstrumentWrites read them.)
+func TestOpenAPIReferenceCodesMatch(t *testing.T) {
+	t.Parallel()
+	doc := oaDoc(t)
+	router, err := gorillamux.NewRouter(doc)
+	require.NoError(t, err)
+	e := newEnv(t)
+	check := func(c oaCall) { t.Helper(); oaValidate(t, e, doc, router, c) }
+	reason := map[string]any{"code": "stepped_down", "name": "Stepped down", "program_code": nil, "outcome": "positive"}
+	check(oaCall{name: "create reason", method: http.MethodPost, path: "/v1/reference/discharge-reasons", key: keyAdmin, body: reason, want: http.StatusCreated})
+	check(oaCall{name: "create reason again", method: http.MethodPost, path: "/v1/reference/discharge-reasons", key: keyAdmin, body: reason, want: http.StatusConflict})
+	check(oaCall{name: "create reason as a provider", method: http.MethodPost, path: "/v1/reference/discharge-reasons", key: keyHRA, body: reason, want: http.StatusForbidden})
+	check(oaCall{name: "retire reason", method: http.MethodPatch, path: "/v1/reference/discharge-reasons/stepped_down", key: keyAdmin,
+		body: map[string]any{"active": false, "reason": "dropped"}, want: http.StatusOK})
+	check(oaCall{name: "retire other", method: http.MethodPatch, path: "/v1/reference/discharge-reasons/other", key: keyAdmin,
+		body: map[string]any{"active": false}, want: http.StatusConflict})
+	check(oaCall{name: "retire unknown", method: http.MethodPatch, path: "/v1/reference/discharge-reasons/graduated", key: keyAdmin,
+		body: map[string]any{"active": false}, want: http.StatusNotFound})
+	check(oaCall{name: "reasons with the retired", method: http.MethodGet, path: "/v1/discharge-reasons?include_retired=true", key: keyBCS, want: http.StatusOK})
+
+	inst := map[string]any{"code": "SUPRT-2026", "name": "SAMHSA SUPRT-C (2026)", "active_from": day(10), "active_to": nil}
+	check(oaCall{name: "create instrument", method: http.MethodPost, path: "/v1/reference/gpra-instruments", key: keyAdmin, body: inst, want: http.StatusCreated})
+	check(oaCall{name: "create instrument again", method: http.MethodPost, path: "/v1/reference/gpra-instruments", key: keyAdmin, body: inst, want: http.StatusConflict})
+	check(oaCall{name: "create instrument as finance", method: http.MethodPost, path: "/v1/reference/gpra-instruments", key: keyFinance, body: inst, want: http.StatusForbidden})
+	check(oaCall{name: "create instrument, no first day", method: http.MethodPost, path: "/v1/reference/gpra-instruments", key: keyAdmin,
+		body: map[string]any{"code": "SUPRT-2027", "name": "S"}, badRequest: true, want: http.StatusUnprocessableEntity})
+	check(oaCall{name: "date instrument", method: http.MethodPatch, path: "/v1/reference/gpra-instruments/SUPRT-2026", key: keyAdmin,
+		body: map[string]any{"active_to": day(400)}, want: http.StatusOK})
+	check(oaCall{name: "retire instrument in use", method: http.MethodPatch, path: "/v1/reference/gpra-instruments/SUPRT-2025", key: keyAdmin,
+		body: map[string]any{"active_to": "2025-12-31"}, want: http.StatusConflict})
 }
