@@ -33,10 +33,15 @@ func TestDischargeReasonWrites(t *testing.T) {
 	assert.Equal(t, map[string]any{"code": "stepped_down", "name": "Stepped down to a lower level of support", "program_code": nil,
 		"outcome": "positive", "active": true}, r.JSON(t))
 	assert.Equal(t, 1, itAudit(e, "create", "discharge_reason", "stepped_down"))
-	r = e.post(keyAdmin, "/v1/reference/discharge-reasons", map[string]any{"code": "rsvp_kinship_care",
-		"name": "Children placed with kin", "program_code": "RSVP", "outcome": "neutral"})
+	kin := req{Method: http.MethodPost, Path: "/v1/reference/discharge-reasons", Key: keyAdmin, IdemKey: "kinship-1",
+		Body: map[string]any{"code": "rsvp_kinship_care", "name": "Children placed with kin", "program_code": "RSVP", "outcome": "neutral"}}
+	r = e.do(kin)
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, "RSVP", r.JSON(t)["program_code"])
+	again := e.do(kin)
+	require.Equal(t, http.StatusCreated, again.Status, "a POST sent twice is answered as the first: %s", again.Body)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, 1, itAudit(e, "create", "discharge_reason", "rsvp_kinship_care"))
 	assert.Contains(t, itCodes(itItems(t, e.get(keyBCS, "/v1/discharge-reasons?program_code=RSVP"))), "rsvp_kinship_care")
 	assert.NotContains(t, itCodes(itItems(t, e.get(keyHRA, "/v1/discharge-reasons?program_code=ATR"))), "rsvp_kinship_care")
 	assert.Contains(t, itCodes(itItems(t, e.get(keyHRA, "/v1/discharge-reasons?program_code=ATR"))), "stepped_down")
