@@ -13,7 +13,7 @@ import (
 )
 
 // Change is one change to a record of reference data (migrations 00061,
-// 00070, 00116 keep them: a provider, a staff member, a program, a service,
+// 00070, 00115 keep them: a provider, a staff member, a program, a service,
 // a setting, a catchment area, a discharge reason, a GPRA instrument): the columns or sets it changed, before and
 // after, when, why when the writer said, and who made it, read from the
 // audit event its transaction wrote for the record (none for a change made

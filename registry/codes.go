@@ -28,7 +28,7 @@ import (
 
 var (
 	// The formats the schema holds (discharge_reasons_code_format,
-	// migration 00022; gpra_instruments_code_format, migration 00116).
+	// migration 00022; gpra_instruments_code_format, migration 00115).
 	dischargeReasonCodeFormat = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
 	instrumentCodeFormat      = regexp.MustCompile(`^[A-Z][A-Z0-9-]{1,19}$`)
 	dischargeOutcomes         = []string{"completed", "positive", "neutral", "negative"}
@@ -272,7 +272,7 @@ func instrumentNameFree(ctx context.Context, tx *sqlx.Tx, code, name string) err
 }
 
 // spanError is the schema's refusal of a span that would leave an
-// interview outside (gpra_instruments_span_kept, migration 00116), said as
+// interview outside (gpra_instruments_span_kept, migration 00115), said as
 // the registry's own check says it.
 func spanError(err error, code string) error {
 	if pg.IsViolation(err, pg.CodeCheckViolation, "gpra_instruments_span_kept") {

@@ -225,7 +225,7 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		}
 		// The instrument's row is held (FOR SHARE) until the interview
 		// commits: an admin narrowing its span meanwhile waits, then sees
-		// the interview (registry.UpdateInstrument, migration 00116).
+		// the interview (registry.UpdateInstrument, migration 00115).
 		var inst []string
 		if err := tx.SelectContext(ctx, &inst, `SELECT code FROM gpra_instruments WHERE code = $1
 			AND active_from <= $2 AND (active_to IS NULL OR active_to >= $2) FOR SHARE`, n.Instrument, n.InterviewDate); err != nil {
