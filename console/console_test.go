@@ -570,9 +570,9 @@ func TestEveryScreenRenders(t *testing.T) {
 	w := newWorld(t)
 	id := w.pended()
 	screens := map[string][]string{
-		keyReviewer: {"/console/", "/console/queue", "/console/queue?program=ATR&min_age=0", "/console/requests/" + strconv.FormatInt(id, 10), "/console/charts"},
+		keyReviewer: {"/console/", "/console/queue", "/console/queue?program=ATR&min_age=0", "/console/authorizations?status=pending_review", "/console/requests/" + strconv.FormatInt(id, 10), "/console/charts"},
 		keyHRA: {"/console/", "/console/clients", "/console/clients/" + strconv.FormatInt(w.demo.Clients["Johnson"], 10), "/console/authorizations",
-			"/console/authorizations?status=active", "/console/claims", "/console/remittance", "/console/charts"},
+			"/console/authorizations?status=active", "/console/authorizations?status=pending_review", "/console/claims", "/console/remittance", "/console/charts"},
 		keyFinance: {"/console/", "/console/batches", "/console/batches/preview?payer_route=payment_register&through_date=" + day(0), "/console/claims", "/console/charts",
 			"/console/payer-files", "/console/reconciliation", "/console/reconciliation?from=" + day(-7) + "&to=" + day(0)},
 		keyAdmin: {"/console/", "/console/reference", "/console/reference/services/ATR-CM", "/console/verification", "/console/keys", "/console/queue", "/console/charts", "/console/payer-files"},
