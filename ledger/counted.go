@@ -32,3 +32,18 @@ func EpisodeTotals(auths []adjudication.Authorization, episodeID int64, service 
 	}
 	return units, dollars
 }
+
+// AgencyDollars is EpisodeTotals' dollars of the agency provider's
+// authorizations alone: what its own hold of the episode's dollar cap,
+// counted as the episode's total counts them. An exception of its own
+// raises its own cap to it (episode_cap_raises.own_after, RaiseEpisodeCap)
+// and its own void lowers that cap back to it (ReleaseEpisodeCap).
+func AgencyDollars(auths []adjudication.Authorization, episodeID, provider int64, today time.Time) decimal.Decimal {
+	dollars := decimal.Zero
+	for i := range auths {
+		if a := &auths[i]; a.EpisodeID == episodeID && a.ProviderID == provider {
+			dollars = dollars.Add(a.HoldsDollars(today))
+		}
+	}
+	return dollars
+}

@@ -320,12 +320,23 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	// the reviewer approved it for, billed within the filing limit, were
 	// denied at the cap (a black-box pass).
 	var provider int64
+	var rest decimal.Decimal
 	for i := range auths {
 		if a := &auths[i]; rows[i].ID == grant {
-			total = total.Add(adjudication.Amount(a.Rate, a.UnitsAuthorized-a.Holds(today.Time)))
+			rest = adjudication.Amount(a.Rate, a.UnitsAuthorized-a.Holds(today.Time))
+			total = total.Add(rest)
 			provider = a.ProviderID
 		}
 	}
+	// What the agency's own authorizations hold, the grant counted in
+	// full as in the total: its own cap (own_after, migration 00114), kept
+	// where the raise put it until its own void lowers it. A stranger's
+	// episode cap stays so; read from its holdings today instead, the own
+	// cap of an agency another agency's stay shares followed them down (a
+	// line paid under the fee) and its next request pended where a
+	// stranger's was approved (42 CFR Part 2). With no other agency in the
+	// episode it is the cap after (the tests hold it so).
+	own := AgencyDollars(auths, episodeID, provider, today.Time).Add(rest)
 	// dollar_cap is NUMERIC(12,2): a total past it (a rate near the largest
 	// amount times a few units) is the reviewer's to cut down, not a failed
 	// statement.
@@ -338,8 +349,9 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	// raise of another agency's is its record (RaisedByOthersSQL).
 	res, err := ext.ExecContext(ctx, `WITH before AS (SELECT dollar_cap FROM episodes WHERE id = $1),
 		raised AS (UPDATE episodes SET dollar_cap = $2 WHERE id = $1 AND dollar_cap IS NOT NULL AND dollar_cap < $2 RETURNING id)
-		INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after)
-		SELECT $1, $3, b.dollar_cap, $2 FROM before b, raised`, episodeID, total.StringFixed(2), provider)
+		INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after, own_after)
+		SELECT $1, $3, b.dollar_cap, $2, GREATEST(b.dollar_cap, $4::numeric) FROM before b, raised`,
+		episodeID, total.StringFixed(2), provider, own.StringFixed(2))
 	if err != nil {
 		return false, fmt.Errorf("raise episode cap: %w", err)
 	}
@@ -384,7 +396,23 @@ func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Dat
 // grants, another agency's among them, passed the program's cap with no
 // reviewer (a black-box pass). It reports whether the cap fell. The
 // caller holds the episode locked.
-func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Date) (bool, error) {
+//
+// The own cap of the agency provider, whose authorizations were voided or
+// ended (own_after of its raises, RaiseEpisodeCap), falls alike: to what
+// its own authorizations hold now, never below the cap before its raise,
+// as a stranger's episode cap would. Another agency's stays as it was: a
+// stranger's cap moves with no other agency's void.
+func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int64, today rss.Date) (bool, error) {
+	_, auths, held, err := episodeHeld(ctx, ext, episodeID, today)
+	if err != nil {
+		return false, fmt.Errorf("release episode cap: %w", err)
+	}
+	own := AgencyDollars(auths, episodeID, provider, today.Time)
+	if _, err := ext.ExecContext(ctx, `UPDATE episode_cap_raises SET own_after = GREATEST(cap_before, $3::numeric)
+		WHERE episode_id = $1 AND provider_id = $2 AND own_after > GREATEST(cap_before, $3::numeric)`,
+		episodeID, provider, own.StringFixed(2)); err != nil {
+		return false, fmt.Errorf("release episode cap: %w", err)
+	}
 	// Down to the cap it opened with at most (migration 00080), not the
 	// program's today: that cut an episode opened under a higher program
 	// cap, never raised, to the lower one (a re-check).
@@ -397,10 +425,6 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID int64, today r
 	}
 	if !caps.Episode.Valid || !caps.Program.Valid || !caps.Episode.Decimal.GreaterThan(caps.Program.Decimal) {
 		return false, nil
-	}
-	_, _, held, err := episodeHeld(ctx, ext, episodeID, today)
-	if err != nil {
-		return false, fmt.Errorf("release episode cap: %w", err)
 	}
 	target := decimal.Max(held, caps.Program.Decimal)
 	res, err := ext.ExecContext(ctx, `UPDATE episodes SET dollar_cap = GREATEST($2::numeric, dollars_paid)
@@ -641,10 +665,12 @@ func raiseToHoldings(ctx context.Context, ext pg.Ext, episodeID, by int64, today
 	if by == 0 {
 		return nil
 	}
-	_, _, total, err := episodeHeld(ctx, ext, episodeID, today)
+	_, auths, total, err := episodeHeld(ctx, ext, episodeID, today)
 	if err != nil {
 		return fmt.Errorf("merge episodes (limits): %w", err)
 	}
+	// by's own cap, as RaiseEpisodeCap keeps it: what its own hold.
+	own := AgencyDollars(auths, episodeID, by, today.Time)
 	if total.GreaterThan(maxEpisodeCap.Decimal) {
 		// Past what the ledger records: left for the MSC (claims are cut
 		// at the cap, as for any episode there).
@@ -652,8 +678,9 @@ func raiseToHoldings(ctx context.Context, ext pg.Ext, episodeID, by int64, today
 	}
 	if _, err := ext.ExecContext(ctx, `WITH before AS (SELECT dollar_cap FROM episodes WHERE id = $1),
 		raised AS (UPDATE episodes SET dollar_cap = $2 WHERE id = $1 AND dollar_cap IS NOT NULL AND dollar_cap < $2 RETURNING id)
-		INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after)
-		SELECT $1, $3, b.dollar_cap, $2 FROM before b, raised`, episodeID, total.StringFixed(2), by); err != nil {
+		INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after, own_after)
+		SELECT $1, $3, b.dollar_cap, $2, GREATEST(b.dollar_cap, $4::numeric) FROM before b, raised`,
+		episodeID, total.StringFixed(2), by, own.StringFixed(2)); err != nil {
 		return fmt.Errorf("merge episodes (limits): %w", err)
 	}
 	return nil

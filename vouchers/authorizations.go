@@ -191,16 +191,17 @@ func (s *Service) VoidAuthorization(ctx context.Context, id int64, reason string
 // authorizations that stand read with their spans as they will run.
 func (s *Service) releaseAfterEnd(ctx context.Context, tx *sqlx.Tx, ended []Authorization) error {
 	type held struct {
-		episode int64
-		service string
+		episode  int64
+		provider int64 // the dollar cap's: whose own cap falls too
+		service  string
 	}
 	today := s.Today()
 	done := map[held]bool{}
 	var events []access.Event
 	for _, x := range ended {
-		if ep := (held{episode: x.EpisodeID}); !done[ep] {
+		if ep := (held{episode: x.EpisodeID, provider: x.ProviderID}); !done[ep] {
 			done[ep] = true
-			if fell, err := ledger.ReleaseEpisodeCap(ctx, tx, x.EpisodeID, today); err != nil {
+			if fell, err := ledger.ReleaseEpisodeCap(ctx, tx, x.EpisodeID, x.ProviderID, today); err != nil {
 				return err
 			} else if fell {
 				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(x.EpisodeID)})

@@ -217,8 +217,12 @@ var lockStatement = `WITH intake AS (SELECT pg_advisory_xact_lock_shared(` + pg.
 	               'keeper', (array_agg(o.provider_id ORDER BY o.id) FILTER (WHERE o.provider_id <> $2))[1])
 	        FROM enrollments o WHERE o.episode_id = (SELECT episode_id FROM enr)) AS episode_opener,
 	       (SELECT json_build_object('cap', e.program_cap_then::text, 'recorded', e.cap_recorded) FROM enr e) AS joined_cap,
-	       (SELECT min(r.cap_before) FROM episode_cap_raises r, enr e WHERE r.episode_id = e.episode_id AND r.provider_id = $2
-	               AND r.raised_at >= e.created_at AND (SELECT dollar_cap FROM locked) > r.cap_before) AS own_cap_before,
+	       (SELECT json_build_object('cap', coalesce(max(r.own_after), min(r.cap_before))::text,
+	                                 'raised', bool_or(r.own_after > r.cap_before OR (SELECT dollar_cap FROM locked) > r.cap_before))
+	        FROM episode_cap_raises r, enr e WHERE r.episode_id = e.episode_id AND r.provider_id = $2
+	               AND r.raised_at >= e.created_at
+	               AND (r.own_after IS NOT NULL OR (SELECT dollar_cap FROM locked) > r.cap_before)
+	        HAVING count(*) > 0) AS own_cap,
 	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
 	       (SELECT intake_lock FROM intake) AS intake_lock,
 	       k.*, o.*
@@ -514,12 +518,19 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		// agency (ledger.RaisedByOthersSQL).
 		OthersCapBefore *rss.Money `db:"others_cap_before"`
 		OthersRaisedBy  *int64     `db:"others_raised_by"`
-		// OwnCapBefore, when an exception of the agency's own raised the
-		// episode's cap during the request's stay and the raise still
-		// stands: the cap before the first such raise.
-		OwnCapBefore *rss.Money `db:"own_cap_before"`
-		PlanMode     string     `db:"plan_cache_mode"`
-		IntakeLock   string     `db:"intake_lock"`
+		// OwnCap, when an exception of the agency's own raised the
+		// episode's cap during the request's stay: {"cap", "raised"},
+		// the agency's own cap, where its raises left it (own_after,
+		// migration 00114: what its own authorizations held at the
+		// raise, lowered by its own void alone, ledger.ReleaseEpisodeCap),
+		// and whether its exception still stands (its own cap past the
+		// cap before, or the episode's, as before own_after was kept). A
+		// raise recorded before own_after was kept counts while the
+		// episode's cap stands above the cap before it, and reads that cap
+		// (raised to what the agency holds, OwnDollarCap).
+		OwnCap     []byte `db:"own_cap"`
+		PlanMode   string `db:"plan_cache_mode"`
+		IntakeLock string `db:"intake_lock"`
 		pg.StoredAnswer
 	}
 	var ref *Reference
@@ -626,6 +637,15 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 				return nil, fmt.Errorf("decode episode opener: %w", err)
 			}
 		}
+		var ownCap struct {
+			Cap    *rss.Money `json:"cap"`
+			Raised bool       `json:"raised"`
+		}
+		if len(lk.OwnCap) > 0 {
+			if err := json.Unmarshal(lk.OwnCap, &ownCap); err != nil {
+				return nil, fmt.Errorf("decode own cap: %w", err)
+			}
+		}
 		by := opener.Provider
 		if by == providerID && opener.Keeper != nil {
 			by = *opener.Keeper
@@ -656,7 +676,7 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 			f.Program.AgencyCap = &own
 		case lk.OthersCapBefore != nil && lk.OthersRaisedBy != nil:
 			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: lk.OthersCapBefore.Decimal, By: *lk.OthersRaisedBy}
-		case lk.OwnCapBefore != nil && opener.Keeper != nil:
+		case ownCap.Cap != nil && opener.Keeper != nil:
 			// The agency's own exception raised the cap of an episode
 			// another agency's stay shares: the raise went to what every
 			// agency's authorizations held, the other's among them, while
@@ -664,13 +684,18 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 			// Judged by the episode's, the agency's next request past its
 			// own raised cap read CONFLICT_ON_FILE where a stranger's read
 			// the cap in clear (a black-box pass of the thirty-fourth
-			// stop). Its own cap is the one before its raise, raised to
-			// what its own authorizations hold (OwnDollarCap): the cap is
-			// its own history, no other agency's record (no By).
-			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: lk.OwnCapBefore.Decimal}
+			// stop). Its own cap is where its raise put it, what its own
+			// authorizations held then (own_after), as a stranger's
+			// episode cap stays where its exception put it until its own
+			// void lowers it; raised further only where its own hold more
+			// (OwnDollarCap). Read from what they hold today, it followed
+			// them down (a line paid under the fee) and the next request
+			// pended where a stranger's was approved (a review). The cap
+			// is its own history, no other agency's record (no By).
+			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: ownCap.Cap.Decimal}
 		}
 		if f.Program.AgencyCap != nil {
-			f.Program.AgencyCap.OwnRaised = lk.OwnCapBefore != nil
+			f.Program.AgencyCap.OwnRaised = ownCap.Raised
 		}
 		f.Program.HasDollarCap = lk.Cap != nil
 		if lk.Cap != nil {

@@ -1,0 +1,172 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// ownCapCase is one person BCS serves with another agency (HRA) beside it
+// in the episode and one stranger BCS alone serves, both at a program
+// dollar cap of 300.00 where HRA's authorization holds 60.00.
+type ownCapCase struct {
+	e                *env
+	known, stranger  int64
+	hraAuthorization int64
+}
+
+func newOwnCapCase(t *testing.T) *ownCapCase {
+	e := newEnv(t)
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	register := func(key, first, last string) int64 {
+		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1988-03-04",
+			"catchment_area": "bridgeport", "gender": "U"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	c := &ownCapCase{e: e, known: register(keyBCS, "Vera", "Owncase"), stranger: register(keyBCS, "Nobody", "Itstranger")}
+	itATRReady(t, e, keyBCS, c.known, nil)
+	itATRReady(t, e, keyBCS, c.stranger, nil)
+	atHRA := register(keyHRA, "Vera", "Owncase") // the same person, joins BCS's episode
+	itATRReady(t, e, keyHRA, atHRA, nil)
+	h := itVoucher(t, e, keyHRA, atHRA, "ATR-TR", 5, 60, 70) // 60.00
+	require.Equal(t, "approved", h["decision"], "%v", h)
+	c.hraAuthorization = itFixtureID(t, e, `SELECT id FROM authorizations WHERE voucher_request_id = $1`, itNum(t, h, "id"))
+	return c
+}
+
+// except has a reviewer approve BCS's 360.00 for client past the cap by
+// its own alone: the exception raises the cap. It returns the
+// authorization's id.
+func (c *ownCapCase) except(t *testing.T, client int64) int64 {
+	v := itVoucher(t, c.e, keyBCS, client, "ATR-TR", 30, 0, 29)
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	r := c.e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve",
+		"note": "an exception", "acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	return itFixtureID(t, c.e, `SELECT id FROM authorizations WHERE voucher_request_id = $1`, itNum(t, v, "id"))
+}
+
+// underFee pays one line of five units at 0.05 on the authorization: what
+// it holds falls from 360.00 to 300.05.
+func (c *ownCapCase) underFee(t *testing.T, client, authorization int64, claim string) {
+	var number string
+	require.NoError(t, c.e.db.GetContext(t.Context(), &number, `SELECT number FROM authorizations WHERE id = $1`, authorization))
+	r := c.e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": claim, "client_id": client,
+		"rendering_staff_id": c.e.demo.Staff["Ibrahim"], "place_of_service": "11", "lines": []map[string]any{{"service_code": "ATR-TR",
+			"date_of_service": day(0), "units": 5, "charge": "0.05", "authorization_number": number}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+}
+
+func (c *ownCapCase) void(t *testing.T, authorization int64) {
+	r := c.e.post(keyReviewer, itPath("/v1/authorizations/%d/void", authorization), map[string]any{"reason": "issued in error"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
+
+// ownAfter is what BCS's raises of the client's episode keep as its own
+// cap, with the episode's cap after them (migration 00114).
+func (c *ownCapCase) ownAfter(t *testing.T, authorization int64) (own, after string) {
+	var row struct {
+		Own   string `db:"own_after"`
+		After string `db:"cap_after"`
+	}
+	require.NoError(t, c.e.db.GetContext(t.Context(), &row, `SELECT r.own_after::text, r.cap_after::text FROM episode_cap_raises r
+		JOIN authorizations a ON a.episode_id = r.episode_id AND a.provider_id = r.provider_id WHERE a.id = $1`, authorization))
+	return row.Own, row.After
+}
+
+func assertSameAnswer(t *testing.T, stranger, known map[string]any) {
+	t.Helper()
+	for _, f := range []string{"decision", "reason_codes", "reasons", "units_granted"} {
+		assert.Equal(t, stranger[f], known[f], f)
+	}
+}
+
+// After its own exception in an episode another agency shares, BCS's own
+// cap stays where the exception raised it (what its own authorizations
+// held then), as a stranger's episode cap does; it is not read from what
+// they hold today. A line paid under the fee lowers both holdings alike:
+// read from today's holdings, the known person's own cap fell with them,
+// and its next request was pended "0.00 left of 300.05 by this agency's
+// authorizations alone" where the stranger's fitted under its raised cap
+// and was approved: whether another agency serves the person changed the
+// decision (42 CFR Part 2).
+func TestOwnCapStaysWhereItsExceptionRaisedIt(t *testing.T) {
+	t.Parallel()
+	c := newOwnCapCase(t)
+	ask := func(client int64, n int) map[string]any {
+		a := c.except(t, client)
+		c.underFee(t, client, a, fmt.Sprintf("UNDER-%d", n))
+		return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 4, 30, 40) // 48.00
+	}
+	s, k := ask(c.stranger, 1), ask(c.known, 2)
+	assert.Equal(t, "approved", s["decision"], "%v", s)
+	assertSameAnswer(t, s, k)
+}
+
+// The own cap a raise keeps is what the agency's own authorizations hold,
+// the grant in full: with no other agency in the episode, the episode's
+// cap after the raise; beside HRA's 60.00, its own 360.00 of the 420.00.
+func TestOwnCapKeptAtTheRaise(t *testing.T) {
+	t.Parallel()
+	c := newOwnCapCase(t)
+	own, after := c.ownAfter(t, c.except(t, c.stranger))
+	assert.Equal(t, "360.00", own)
+	assert.Equal(t, after, own, "a stranger's own cap is its episode's")
+	own, after = c.ownAfter(t, c.except(t, c.known))
+	assert.Equal(t, "360.00", own)
+	assert.Equal(t, "420.00", after)
+}
+
+// Another agency's void after the exception leaves the agency's own cap
+// where the exception raised it: HRA's authorization voided once BCS's
+// holdings fell, BCS's next request past its own reads the cap the
+// stranger's does (360.00), not what BCS held at HRA's void (300.05).
+func TestOwnCapStaysThroughAnotherAgencysVoid(t *testing.T) {
+	t.Parallel()
+	c := newOwnCapCase(t)
+	ask := func(client int64, n int) map[string]any {
+		a := c.except(t, client)
+		c.underFee(t, client, a, fmt.Sprintf("UNDER-%d", n))
+		if client == c.known {
+			c.void(t, c.hraAuthorization)
+			own, _ := c.ownAfter(t, a)
+			assert.Equal(t, "360.00", own, "HRA's void leaves BCS's own cap")
+		}
+		return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 6, 30, 40) // 72.00, past 360.00 by its own alone
+	}
+	s, k := ask(c.stranger, 1), ask(c.known, 2)
+	require.Equal(t, "pended", s["decision"], "%v", s)
+	assert.Contains(t, fmt.Sprint(s["reasons"]), "59.95 left of 360.00 by this agency's authorizations alone")
+	assertSameAnswer(t, s, k)
+}
+
+// The agency's own void of the authorization its exception was for
+// lowers its own cap as it lowers a stranger's episode cap: back to the
+// cap before (300.00), read alike with another agency in the episode or
+// none.
+func TestOwnCapFallsWithItsOwnVoid(t *testing.T) {
+	t.Parallel()
+	c := newOwnCapCase(t)
+	ask := func(client int64) map[string]any {
+		a := c.except(t, client)
+		c.void(t, a)
+		own, _ := c.ownAfter(t, a)
+		assert.Equal(t, "300.00", own, "its own void lowers its own cap")
+		return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 30, 30, 40) // 360.00 again
+	}
+	s, k := ask(c.stranger), ask(c.known)
+	require.Equal(t, "pended", s["decision"], "%v", s)
+	assert.Contains(t, fmt.Sprint(s["reasons"]), "300.00 left of 300.00 by this agency's authorizations alone")
+	assertSameAnswer(t, s, k)
+	// Under it, both are approved alike.
+	s, k = itVoucher(t, c.e, keyBCS, c.stranger, "ATR-TR", 20, 45, 50), itVoucher(t, c.e, keyBCS, c.known, "ATR-TR", 20, 45, 50)
+	assert.Equal(t, "approved", s["decision"], "%v", s)
+	assertSameAnswer(t, s, k)
+}
