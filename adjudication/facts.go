@@ -21,8 +21,8 @@ type ProgramCap struct {
 	By int64 `json:"by,omitempty"`
 	// OwnRaised (AgencyCap's): a reviewer's exception for the requesting
 	// agency raised the episode's cap during its stay and still stands,
-	// so its own episode's cap would have risen to what its own
-	// authorizations hold (OwnDollarCap).
+	// so its own episode's cap rises to what its own authorizations hold
+	// where they hold more than Cap (OwnDollarCap).
 	OwnRaised bool `json:"own_raised,omitempty"`
 }
 
@@ -40,9 +40,11 @@ type Program struct {
 	// by which its own authorizations are judged (V33): the program's cap
 	// today when another agency opened the episode, the cap before the
 	// first standing raise of another agency's exception when it opened
-	// it; the cap before its own first standing raise when it opened an
-	// episode another agency's stay shares and its own exception raised
-	// it (By 0). Where it differs from the episode's cap, the cap is that
+	// it; its own cap where its own exception raised it, what its own
+	// authorizations held at the raise (lowered by its own void alone;
+	// the cap before its first standing raise, for a raise recorded
+	// before that was kept), when it opened an episode another agency's
+	// stay shares and its own exception raised it (By 0). Where it differs from the episode's cap, the cap is that
 	// agency's (By) record, so the cap tells the agency nothing a
 	// stranger's request would not (42 CFR Part 2). Nil: the agency's
 	// own records are judged by the episode's cap.

@@ -986,12 +986,12 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 //
 // An exception of the agency's own that raised the episode's cap raises
 // its own cap too, as it would have raised its own episode's: to what its
-// authorizations hold (an exception raises a cap to what is authorized,
-// and a void lets it fall back no lower than that, ledger.RaiseEpisodeCap
-// and ReleaseEpisodeCap). Judged by the cap of its day alone, its next
-// request over it read CONFLICT_ON_FILE where a stranger's, in an episode
-// its own exception raised, read the raised cap (a known gap of the
-// sixteenth stop).
+// authorizations held at the raise, kept there (the facts' Cap) until its
+// own void lowers it, as a stranger's episode cap is (ledger.RaiseEpisodeCap
+// and ReleaseEpisodeCap), and to what they hold where that is more. Judged
+// by the cap of its day alone, its next request over it read
+// CONFLICT_ON_FILE where a stranger's, in an episode its own exception
+// raised, read the raised cap (a known gap of the sixteenth stop).
 func OwnDollarCap(f *VoucherFacts) ProgramCap {
 	if o := f.Program.AgencyCap; o != nil {
 		c := *o
