@@ -147,28 +147,6 @@ func TestOwnCapStaysThroughAnotherAgencysVoid(t *testing.T) {
 	assertSameAnswer(t, s, k)
 }
 
-// Another agency's void lowers the episode's cap to what its
-// authorizations then hold, but never below the room an agency's own
-// standing exception gave it (its own_after): after a line paid under the
-// fee, HRA's void cut the episode to 300.05, and BCS's next 48.00, inside
-// its own kept cap of 360.00, pended on the episode's total where the
-// stranger's was approved (a fix helper's probe; 42 CFR Part 2).
-func TestAnotherAgencysVoidLeavesTheRoomAnExceptionGave(t *testing.T) {
-	t.Parallel()
-	c := newOwnCapCase(t)
-	ask := func(client int64, n int) map[string]any {
-		a := c.except(t, client)
-		c.underFee(t, client, a, fmt.Sprintf("UNDER-%d", n))
-		if client == c.known {
-			c.void(t, c.hraAuthorization)
-		}
-		return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 4, 30, 40) // 48.00
-	}
-	s, k := ask(c.stranger, 1), ask(c.known, 2)
-	require.Equal(t, "approved", s["decision"], "%v", s)
-	assertSameAnswer(t, s, k)
-}
-
 // The agency's own void of the authorization its exception was for
 // lowers its own cap as it lowers a stranger's episode cap: back to the
 // cap before (300.00), read alike with another agency in the episode or

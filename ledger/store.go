@@ -426,23 +426,7 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 	if !caps.Episode.Valid || !caps.Program.Valid || !caps.Episode.Decimal.GreaterThan(caps.Program.Decimal) {
 		return false, nil
 	}
-	// Nor below the room another agency's standing exception gave it
-	// (own_after of a raise the episode's cap still stands above): cut to
-	// what is held, after that agency's line paid under the fee, its next
-	// request inside its own kept cap pended on the episode's total where
-	// a stranger's, whose episode no other agency's void lowers, was
-	// approved (42 CFR Part 2). The voiding agency's own raises were
-	// lowered above and fall back to what it holds, as a stranger's do.
-	var others decimal.NullDecimal
-	if err := sqlx.GetContext(ctx, ext, &others, `SELECT max(own_after) FROM episode_cap_raises
-		WHERE episode_id = $1 AND provider_id <> $2 AND own_after IS NOT NULL AND cap_before < $3::numeric`,
-		episodeID, provider, caps.Episode.Decimal.StringFixed(2)); err != nil {
-		return false, fmt.Errorf("release episode cap: %w", err)
-	}
 	target := decimal.Max(held, caps.Program.Decimal)
-	if others.Valid {
-		target = decimal.Max(target, others.Decimal)
-	}
 	res, err := ext.ExecContext(ctx, `UPDATE episodes SET dollar_cap = GREATEST($2::numeric, dollars_paid)
 		WHERE id = $1 AND dollar_cap > GREATEST($2::numeric, dollars_paid)`, episodeID, target.StringFixed(2))
 	if err != nil {
