@@ -170,3 +170,26 @@ func TestOwnCapFallsWithItsOwnVoid(t *testing.T) {
 	assert.Equal(t, "approved", s["decision"], "%v", s)
 	assertSameAnswer(t, s, k)
 }
+
+// The room a reviewer's exception gave BCS's grant is BCS's: another
+// agency whose void would have left it (a floor at BCS's own_after in
+// ledger.ReleaseEpisodeCap, tried and taken back: a white-box review)
+// must not take it with no reviewer. BCS's 360.00 exception raised the episode (program cap
+// 300.00) to 420.00; a line paid under the fee leaves BCS holding 300.05;
+// HRA's void of its 60.00 leaves the cap at 360.00. HRA's next 48.00
+// would take the episode to 348.05, past the program's cap and into the
+// room approved for BCS's grant alone: it must pend, as it did when the
+// void lowered the cap to what was held (300.05).
+func TestAnotherAgencyTakesNoRoomOfAnExceptionNotItsOwn(t *testing.T) {
+	t.Parallel()
+	c := newOwnCapCase(t)
+	a := c.except(t, c.known)
+	c.underFee(t, c.known, a, "UNDER-1")
+	c.void(t, c.hraAuthorization)
+	var atHRA int64
+	require.NoError(t, c.e.db.GetContext(t.Context(), &atHRA, `SELECT client_id FROM authorizations WHERE id = $1`, c.hraAuthorization))
+	h := itVoucher(t, c.e, keyHRA, atHRA, "ATR-TR", 4, 60, 70) // 48.00
+	assert.Equal(t, "pended", h["decision"], "HRA's unreviewed grant passes the program cap on BCS's exception: %v", h)
+	// The episode's total is BCS's record to HRA: the reason names a source.
+	assert.Contains(t, h["reason_codes"], "CONFLICT_ON_FILE")
+}
