@@ -1,7 +1,10 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/routers/gorillamux"
@@ -284,4 +287,37 @@ func TestOpenAPIReferenceCodesMatch(t *testing.T) {
 		body: map[string]any{"active_to": day(400)}, want: http.StatusOK})
 	check(oaCall{name: "retire instrument in use", method: http.MethodPatch, path: "/v1/reference/gpra-instruments/SUPRT-2025", key: keyAdmin,
 		body: map[string]any{"active_to": "2025-12-31"}, want: http.StatusConflict})
+}
+
+// Two admins naming two new reasons (or instruments) alike at the same
+// moment get one of them: each checked the other's name before either
+// had committed, and both stood, a provider's list offering one name
+// twice under two outcomes (a black-box pass: 4 rounds in 6).
+func TestReferenceNamesTakenOnceUnderARace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for round := range 6 {
+		for _, w := range []struct{ path, code string }{
+			{"/v1/reference/discharge-reasons", "raced_%d_%d"},
+			{"/v1/reference/gpra-instruments", "RACED-%d-%d"},
+		} {
+			name := fmt.Sprintf("Raced name %d", round)
+			status := make([]int, 2)
+			var wg sync.WaitGroup
+			for i := range 2 {
+				wg.Go(func() {
+					body := map[string]any{"code": fmt.Sprintf(w.code, round, i), "name": name}
+					if w.code == "raced_%d_%d" {
+						body["outcome"] = "neutral"
+					} else {
+						body["active_from"] = day(0)
+					}
+					status[i] = e.post(keyAdmin, w.path, body).Status
+				})
+			}
+			wg.Wait()
+			slices.Sort(status)
+			assert.Equal(t, []int{http.StatusCreated, http.StatusConflict}, status, "%s round %d", w.path, round)
+		}
+	}
 }

@@ -67,11 +67,27 @@ func loadDischargeReason(ctx context.Context, ext pg.Ext, code string, lock bool
 	return out, err
 }
 
+// lockNames takes, until the transaction ends, the lock under which the
+// names of table's rows are checked and written: two admins' names that
+// read alike, checked at the same moment, each passed before the other
+// had committed and both stood (a black-box pass). Under READ COMMITTED
+// the check after the lock reads what the first writer committed. Admin
+// writes are rare; they wait in turn.
+func lockNames(ctx context.Context, tx *sqlx.Tx, table string) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('names:' || $1::text))`, table); err != nil {
+		return fmt.Errorf("name lock: %w", err)
+	}
+	return nil
+}
+
 // dischargeNameFree refuses a name that reads (areaNameKey) as another
 // reason's offered beside it: two generic ones, a generic one and a
 // program's, or two of one program. A discharge is coded by choosing a
 // name from the list; two that read alike are a coin toss.
 func dischargeNameFree(ctx context.Context, tx *sqlx.Tx, code string, program *string, name string) error {
+	if err := lockNames(ctx, tx, "discharge_reasons"); err != nil {
+		return err
+	}
 	var others []vouchers.DischargeReason
 	if err := tx.SelectContext(ctx, &others, `SELECT code, name, program_code, outcome, active FROM discharge_reasons
 		WHERE code <> $1 AND ($2::text IS NULL OR program_code IS NULL OR program_code = $2)`, code, program); err != nil {
@@ -258,6 +274,9 @@ func loadInstrument(ctx context.Context, ext pg.Ext, code string, lock bool) (vo
 // instrumentNameFree refuses a name another instrument's reads as
 // (areaNameKey): an agency chooses the version by it.
 func instrumentNameFree(ctx context.Context, tx *sqlx.Tx, code, name string) error {
+	if err := lockNames(ctx, tx, "gpra_instruments"); err != nil {
+		return err
+	}
 	var others []vouchers.Instrument
 	if err := tx.SelectContext(ctx, &others, `SELECT code, name, active_from, active_to FROM gpra_instruments WHERE code <> $1`, code); err != nil {
 		return err
