@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -300,17 +301,26 @@ func TestReferenceNamesTakenOnceUnderARace(t *testing.T) {
 		for _, w := range []struct{ path, code string }{
 			{"/v1/reference/discharge-reasons", "raced_%d_%d"},
 			{"/v1/reference/gpra-instruments", "RACED-%d-%d"},
+			{"/v1/reference/catchment-areas", "raced_%c_%c"},
 		} {
-			name := fmt.Sprintf("Raced name %d", round)
+			// Look-alike, not equal: the unique index on the lower-cased
+			// name (areas) holds only equal ones.
+			name := fmt.Sprintf("Raced  name %d", round)
 			status := make([]int, 2)
 			var wg sync.WaitGroup
 			for i := range 2 {
 				wg.Go(func() {
 					body := map[string]any{"code": fmt.Sprintf(w.code, round, i), "name": name}
-					if w.code == "raced_%d_%d" {
+					switch w.code {
+					case "raced_%d_%d":
 						body["outcome"] = "neutral"
-					} else {
+					case "RACED-%d-%d":
 						body["active_from"] = day(0)
+					default:
+						body["code"] = fmt.Sprintf(w.code, 'a'+round, 'a'+i)
+					}
+					if i == 1 {
+						body["name"] = strings.ToUpper(name[:1]) + strings.ToLower(strings.Join(strings.Fields(name[1:]), " "))
 					}
 					status[i] = e.post(keyAdmin, w.path, body).Status
 				})

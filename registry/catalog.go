@@ -552,10 +552,14 @@ func areaNameKey(name string) string {
 }
 
 // areaNameFree refuses a name another area's reads as (areaNameKey). The
-// areas are few, read whole; an area being written is locked by the
-// unique index for a concurrent write of the same lower-cased name only,
-// and two writes of look-alike names at once are the MSC's own race.
+// areas are few, read whole, under the names' lock (lockNames): the unique
+// index held only a concurrent write of the same lower-cased name, and two
+// look-alike names written at once both stood, as raced discharge reasons'
+// did (a black-box pass).
 func areaNameFree(ctx context.Context, tx *sqlx.Tx, code, name string) error {
+	if err := lockNames(ctx, tx, "catchment_areas"); err != nil {
+		return err
+	}
 	var areas []struct {
 		Code string `db:"code"`
 		Name string `db:"name"`

@@ -490,8 +490,8 @@ func nonNil(s []string) []string {
 // admins naming two agencies alike at once are taken one after the other.
 // id is the agency renamed, 0 for a new one.
 func agencyNameFree(ctx context.Context, tx *sqlx.Tx, id int64, code, name string) error {
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('rss provider names'))`); err != nil {
-		return fmt.Errorf("provider names lock: %w", err)
+	if err := lockNames(ctx, tx, "providers"); err != nil {
+		return err
 	}
 	var others []struct {
 		Code string `db:"code"`
