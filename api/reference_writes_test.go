@@ -331,3 +331,19 @@ func TestReferenceNamesTakenOnceUnderARace(t *testing.T) {
 		}
 	}
 }
+
+// A new reason named as a retired one reads is refused with the way back:
+// restore the retired one ("offered beside it" misread: a retired reason
+// is offered nowhere, a black-box pass).
+func TestDischargeReasonNamedAsARetiredOne(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyAdmin, "/v1/reference/discharge-reasons", map[string]any{"code": "moved_away", "name": "Moved away", "outcome": "neutral"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/discharge-reasons/moved_away", Key: keyAdmin, Body: map[string]any{"active": false}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	p := requireProblem(t, e.post(keyAdmin, "/v1/reference/discharge-reasons", map[string]any{"code": "relocated", "name": "moved  AWAY",
+		"outcome": "neutral"}), http.StatusConflict, "discharge_reason_name_taken")
+	assert.Contains(t, p["detail"], "a retired discharge reason (moved_away)")
+	assert.Contains(t, p["detail"], "restore it instead")
+}

@@ -96,6 +96,13 @@ func dischargeNameFree(ctx context.Context, tx *sqlx.Tx, code string, program *s
 	key := areaNameKey(name)
 	for _, o := range others {
 		if areaNameKey(o.Name) == key {
+			// A retired one keeps its name: restoring it is the way back
+			// to the name (said so: "offered beside it" misread, a
+			// black-box pass).
+			if !o.Active {
+				return rss.Coded(rss.ErrConflict, "discharge_reason_name_taken",
+					"a retired discharge reason (%s) has this name, as it reads: restore it instead", o.Code)
+			}
 			return rss.Coded(rss.ErrConflict, "discharge_reason_name_taken", "another discharge reason offered beside it (%s) has this name, as it reads", o.Code)
 		}
 	}
