@@ -347,3 +347,20 @@ func TestDischargeReasonNamedAsARetiredOne(t *testing.T) {
 	assert.Contains(t, p["detail"], "a retired discharge reason (moved_away)")
 	assert.Contains(t, p["detail"], "restore it instead")
 }
+
+// Labels that differ by punctuation alone read alike: "Stepped-down to
+// outpatient care." stood beside "Stepped down to outpatient care" (a
+// black-box pass).
+func TestReferenceLabelsAlikeButForPunctuation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyAdmin, "/v1/reference/discharge-reasons", map[string]any{"code": "stepped_down", "name": "Stepped down to outpatient care",
+		"outcome": "positive"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	requireProblem(t, e.post(keyAdmin, "/v1/reference/discharge-reasons", map[string]any{"code": "stepped_down_2",
+		"name": "Stepped-down to outpatient care.", "outcome": "positive"}), http.StatusConflict, "discharge_reason_name_taken")
+	r = e.post(keyAdmin, "/v1/reference/gpra-instruments", map[string]any{"code": "SUPRT-2027", "name": "SAMHSA SUPRT-C (2027)", "active_from": day(0)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	requireProblem(t, e.post(keyAdmin, "/v1/reference/gpra-instruments", map[string]any{"code": "SUPRT-2027B", "name": "SAMHSA SUPRT C 2027",
+		"active_from": day(0)}), http.StatusConflict, "instrument_name_taken")
+}

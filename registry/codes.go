@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/jmoiron/sqlx"
 
@@ -67,6 +68,19 @@ func loadDischargeReason(ctx context.Context, ext pg.Ext, code string, lock bool
 	return out, err
 }
 
+// labelKey is a pick list's label as a reader tells labels apart: as an
+// area's name (areaNameKey), and punctuation read as a space, so
+// "Stepped-down to outpatient care." is "Stepped down to outpatient care"
+// (both stood as two reasons: a black-box pass).
+func labelKey(name string) string {
+	return areaNameKey(strings.Map(func(r rune) rune {
+		if unicode.IsPunct(r) {
+			return ' '
+		}
+		return r
+	}, name))
+}
+
 // lockNames takes, until the transaction ends, the lock under which the
 // names of table's rows are checked and written: two admins' names that
 // read alike, checked at the same moment, each passed before the other
@@ -93,9 +107,9 @@ func dischargeNameFree(ctx context.Context, tx *sqlx.Tx, code string, program *s
 		WHERE code <> $1 AND ($2::text IS NULL OR program_code IS NULL OR program_code = $2)`, code, program); err != nil {
 		return err
 	}
-	key := areaNameKey(name)
+	key := labelKey(name)
 	for _, o := range others {
-		if areaNameKey(o.Name) == key {
+		if labelKey(o.Name) == key {
 			// A retired one keeps its name: restoring it is the way back
 			// to the name (said so: "offered beside it" misread, a
 			// black-box pass).
@@ -288,9 +302,9 @@ func instrumentNameFree(ctx context.Context, tx *sqlx.Tx, code, name string) err
 	if err := tx.SelectContext(ctx, &others, `SELECT code, name, active_from, active_to FROM gpra_instruments WHERE code <> $1`, code); err != nil {
 		return err
 	}
-	key := areaNameKey(name)
+	key := labelKey(name)
 	for _, o := range others {
-		if areaNameKey(o.Name) == key {
+		if labelKey(o.Name) == key {
 			return rss.Coded(rss.ErrConflict, "instrument_name_taken", "another GPRA instrument (%s) has this name, as it reads", o.Code)
 		}
 	}
