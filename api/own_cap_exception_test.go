@@ -20,15 +20,8 @@ type ownCapCase struct {
 
 func newOwnCapCase(t *testing.T) *ownCapCase {
 	e := newEnv(t)
-	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
-		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	register := func(key, first, last string) int64 {
-		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1988-03-04",
-			"catchment_area": "bridgeport", "gender": "U"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		return itID(t, r)
-	}
+	itATRCapAt300(t, e)
+	register := func(key, first, last string) int64 { return itRegisterBorn(t, e, key, first, last, "1988-03-04") }
 	c := &ownCapCase{e: e, known: register(keyBCS, "Vera", "Owncase"), stranger: register(keyBCS, "Nobody", "Itstranger")}
 	itATRReady(t, e, keyBCS, c.known, nil)
 	itATRReady(t, e, keyBCS, c.stranger, nil)

@@ -19,32 +19,9 @@ import (
 func TestOwnCapExceptionOutlivesAReactivation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
-		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	register := func(key, first, last string) int64 {
-		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1977-07-07",
-			"catchment_area": "bridgeport", "gender": "U"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		return itID(t, r)
-	}
-	ready := func(key string, client int64) { // enrolled, interviewed, consenting, planned for ATR-TR and ATR-DT
-		for _, b := range []struct {
-			path string
-			body map[string]any
-		}{
-			{"/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(-10)}},
-			{"/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
-				"interview_date": day(-10)}},
-			{"/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
-				"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-10), "expires_on": day(365)}},
-			{"/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-10),
-				"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}, {"service_code": "ATR-DT"}}}},
-		} {
-			r := e.post(key, b.path, b.body)
-			require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
-		}
-	}
+	itATRCapAt300(t, e)
+	register := func(key, first, last string) int64 { return itRegisterBorn(t, e, key, first, last, "1977-07-07") }
+	ready := func(key string, client int64) { itATRReadyFor(t, e, key, client, nil, "ATR-TR", "ATR-DT") }
 	known, stranger := register(keyHRA, "Lior", "Anselm"), register(keyHRA, "Mika", "Brandauer")
 	ready(keyHRA, known)
 	ready(keyHRA, stranger)
@@ -65,7 +42,7 @@ func TestOwnCapExceptionOutlivesAReactivation(t *testing.T) {
 		excepted[client] = float64(itNum(t, r.JSON(t), "authorization_id"))
 	}
 	hra := e.demo.Providers["HRA"]
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "closing", "effective_on": day(1)})
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "closing", "effective_on": day(1)})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "mistake", "in_error": true})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)

@@ -217,6 +217,16 @@ func TestVoucherRulesReadConsentsForTreatmentWhateverTheHeader(t *testing.T) {
 // consent to the MSC and a care plan listing ATR-TR.
 func itATRReady(t *testing.T, e *env, key string, client int64, staff any) {
 	t.Helper()
+	itATRReadyFor(t, e, key, client, staff, "ATR-TR")
+}
+
+// itATRReadyFor is itATRReady with a care plan listing services.
+func itATRReadyFor(t *testing.T, e *env, key string, client int64, staff any, services ...string) {
+	t.Helper()
+	planned := make([]map[string]any, len(services))
+	for i, code := range services {
+		planned[i] = map[string]any{"service_code": code}
+	}
 	enroll := map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(-10)}
 	if staff != nil {
 		enroll["assigned_staff_id"], enroll["primary_case_manager"] = staff, true
@@ -231,11 +241,31 @@ func itATRReady(t *testing.T, e *env, key string, client int64, staff any) {
 		{"/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
 			"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-10), "expires_on": day(365)}},
 		{"/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-10),
-			"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}}},
+			"end_date": day(300), "services": planned}},
 	} {
 		r := e.post(key, b.path, b.body)
 		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
 	}
+}
+
+// itATRCapAt300 sets the ATR program's episode dollar cap to 300.00, for
+// a few vouchers to reach it.
+func itATRCapAt300(t *testing.T, e *env) {
+	t.Helper()
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
+
+// itRegisterBorn registers at key's agency a client of that name and date
+// of birth in Bridgeport: a second agency's registration of the same name
+// and birth is the same person.
+func itRegisterBorn(t *testing.T, e *env, key, first, last, born string) int64 {
+	t.Helper()
+	r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": born,
+		"catchment_area": "bridgeport", "gender": "U"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	return itID(t, r)
 }
 
 // itBCSStrangerAndKnown registers at BCS, ready for ATR-TR vouchers
@@ -269,15 +299,8 @@ func itBCSStrangerAndKnownAs(t *testing.T, e *env, person identity, staff any) (
 func TestEpisodeCapRaisedForAnotherAgencyIsItsRecord(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
-		Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	register := func(key, first, last string) int64 {
-		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1988-03-04",
-			"catchment_area": "bridgeport", "gender": "U"})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		return itID(t, r)
-	}
+	itATRCapAt300(t, e)
+	register := func(key, first, last string) int64 { return itRegisterBorn(t, e, key, first, last, "1988-03-04") }
 	known, stranger := register(keyBCS, "Vera", "Mirrorcase"), register(keyBCS, "Nobody", "Itstranger")
 	itATRReady(t, e, keyBCS, known, nil) // BCS opens the episode
 	itATRReady(t, e, keyBCS, stranger, nil)
@@ -285,7 +308,7 @@ func TestEpisodeCapRaisedForAnotherAgencyIsItsRecord(t *testing.T) {
 	itATRReady(t, e, keyHRA, atHRA, e.demo.Staff["Okafor"])
 	v := itVoucher(t, e, keyHRA, atHRA, "ATR-TR", 26, 0, 29) // 312.00
 	require.Equal(t, "pended", v["decision"], "%v", v)
-	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve",
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve",
 		"note": "an exception", "acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 
@@ -597,15 +620,8 @@ func TestOwnCapExceptionInASharedEpisodeReadsAsAStrangers(t *testing.T) {
 		t.Run(fmt.Sprintf("HRA opens %v", hraOpens), func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
-				Body: map[string]any{"episode_dollar_cap": "300.00", "reason": "the state's new cap"}})
-			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-			register := func(key, first, last string) int64 {
-				r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1988-03-04",
-					"catchment_area": "bridgeport", "gender": "U"})
-				require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-				return itID(t, r)
-			}
+			itATRCapAt300(t, e)
+			register := func(key, first, last string) int64 { return itRegisterBorn(t, e, key, first, last, "1988-03-04") }
 			var hraAuth int64
 			hra := func() {
 				atHRA := register(keyHRA, "Vera", "Owncase") // the same person
@@ -642,7 +658,7 @@ func TestOwnCapExceptionInASharedEpisodeReadsAsAStrangers(t *testing.T) {
 
 			// HRA's void lets the episode's cap fall back to what is held;
 			// what BCS reads of its own cap is its own records' alone.
-			r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", hraAuth), map[string]any{"reason": "issued in error"})
+			r := e.post(keyReviewer, itPath("/v1/authorizations/%d/void", hraAuth), map[string]any{"reason": "issued in error"})
 			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 			s, k = itVoucher(t, e, keyBCS, stranger, "ATR-TR", 5, 41, 50), itVoucher(t, e, keyBCS, known, "ATR-TR", 5, 41, 50)
 			assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, s["reason_codes"], "%v", s)
