@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -363,4 +364,41 @@ func TestReferenceLabelsAlikeButForPunctuation(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	requireProblem(t, e.post(keyAdmin, "/v1/reference/gpra-instruments", map[string]any{"code": "SUPRT-2027B", "name": "SAMHSA SUPRT C 2027",
 		"active_from": day(0)}), http.StatusConflict, "instrument_name_taken")
+}
+
+// A reference row's name (a program, service, catchment area, discharge
+// reason or GPRA instrument) is a label read in lists and pickers: at most
+// 200 characters, as a contact's name is. The 4,000 characters of free
+// text let a 4,000-character reason's name in (a black-box pass of the
+// reference writes). The bound holds on a rename too; nothing is written.
+func TestReferenceNamesAreLabels(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	long, most := strings.Repeat("n", 201), strings.Repeat("m", 200)
+	withField := func(b map[string]any, k string, v any) map[string]any {
+		c := maps.Clone(b)
+		c[k] = v
+		return c
+	}
+	creates := []struct {
+		path, code, table string
+		body              map[string]any
+	}{
+		{"/v1/reference/programs", "LONGP", "programs", newProgramBody("LONGP")},
+		{"/v1/reference/services", "ATR-LONG", "services", newServiceBody("ATR-LONG", "ATR")},
+		{"/v1/reference/catchment-areas", "longarea", "catchment_areas", map[string]any{"code": "longarea"}},
+		{"/v1/reference/discharge-reasons", "long_reason", "discharge_reasons", map[string]any{"code": "long_reason", "outcome": "neutral"}},
+		{"/v1/reference/gpra-instruments", "LONG-2026", "gpra_instruments", map[string]any{"code": "LONG-2026", "active_from": day(-10)}},
+	}
+	for _, c := range creates {
+		p := requireProblem(t, e.post(keyAdmin, c.path, withField(c.body, "name", long)), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "too_long", itFieldCode(p, "name"), "%s: %v", c.path, p)
+		var n int
+		require.NoError(t, e.db.GetContext(t.Context(), &n, `SELECT count(*) FROM `+c.table+` WHERE code = $1`, c.code))
+		assert.Zero(t, n, "%s: nothing written", c.path)
+		r := e.post(keyAdmin, c.path, withField(c.body, "name", most))
+		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", c.path, r.Body)
+		p = requireProblem(t, e.patch(keyAdmin, c.path+"/"+c.code, map[string]any{"name": long, "reason": "renamed"}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "too_long", itFieldCode(p, "name"), "%s rename: %v", c.path, p)
+	}
 }

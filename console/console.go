@@ -122,6 +122,8 @@ const (
 	maxRateReason   = 4000
 	maxReference    = 200
 	maxRejectReason = 1000
+	// maxRevokeReason is the API's bound on a key revocation's reason.
+	maxRevokeReason = 500
 	maxSearch       = 200
 )
 

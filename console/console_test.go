@@ -1468,3 +1468,36 @@ func TestConsolePageOfAClientGoneIsNoFailure(t *testing.T) {
 	assert.NotContains(t, lines.String(), `"level":"ERROR"`)
 	assert.Contains(t, lines.String(), "request abandoned by the client")
 }
+
+// The console's revocation takes the reason the API's does, kept in the
+// audit log's outcome; one the API would refuse (a line break, past 500
+// characters) is refused on the keys page and the key stays active (the
+// form sent none: a console black-box pass).
+func TestConsoleRevocationKeepsItsReason(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	mint := func(label string) string {
+		status, k := w.api(http.MethodPost, keyAdmin, "/v1/api-keys", map[string]any{"role": "finance", "label": label})
+		require.Equal(t, http.StatusCreated, status)
+		return strconv.FormatInt(int64(k["id"].(float64)), 10)
+	}
+	admin := w.user()
+	csrf := admin.signIn(keyAdmin).csrf(t)
+	id := mint("leaver")
+	r := admin.post("/console/keys/"+id+"/revoke", url.Values{"csrf": {csrf}, "reason": {"  staff member left  "}})
+	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)
+	var outcome string
+	require.NoError(t, w.db.Get(&outcome, `SELECT outcome FROM audit_events WHERE action = 'revoke' AND entity_type = 'api_key' AND entity_id = $1`, id))
+	assert.Equal(t, "staff member left", outcome)
+
+	kept := mint("kept")
+	for _, bad := range []string{"two\nlines", strings.Repeat("x", 501)} {
+		r = admin.post("/console/keys/"+kept+"/revoke", url.Values{"csrf": {csrf}, "reason": {bad}})
+		assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "body: %s", r.Body)
+		assert.Contains(t, r.Body, `id="revoke-problem"`)
+		assert.Regexp(t, `one line|at most 500 characters`, r.Body, "the field's refusal is shown")
+	}
+	var revoked bool
+	require.NoError(t, w.db.Get(&revoked, `SELECT revoked_at IS NOT NULL FROM api_keys WHERE id = $1`, kept))
+	assert.False(t, revoked, "a refused reason revokes nothing")
+}

@@ -756,7 +756,13 @@ func (k *Console) revokeKey(c *gin.Context) {
 	if !ok {
 		return
 	}
-	_, err := k.cfg.Vouchers.RevokeAPIKey(c.Request.Context(), id, "")
+	// The reason the API's revocation takes, kept in the audit log: the
+	// form sent none, so a key revoked in the console said nothing of why
+	// (a console black-box pass).
+	reason, err := typed("reason", "reason", c.PostForm("reason"), maxRevokeReason, false)
+	if err == nil {
+		_, err = k.cfg.Vouchers.RevokeAPIKey(c.Request.Context(), id, reason)
+	}
 	// Revoked already (the form sent twice, a double click): what it asks
 	// stands, so it reads as done; it read "The key was not revoked" (a
 	// black-box pass).

@@ -169,8 +169,12 @@ var (
 			code: "invalid_format", msg: "contact_email must be an email address of at most 254 characters"}
 	}
 	anyText = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val} }
-	// oneLine is the name of a program, service or area: free text on one line.
-	oneLine = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, line: true} }
+	// oneLine is a reference row's name (a program's, service's, area's,
+	// discharge reason's, instrument's): a label on one line
+	// (vouchers.MaxLabelName).
+	oneLine = func(f, val string) fieldCheck {
+		return fieldCheck{field: f, value: val, line: true, max: vouchers.MaxLabelName}
+	}
 	// A person's name, as the contact is: the 4,000 characters of free
 	// text let a 3,999-character name in (a black-box pass).
 	personName = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, max: maxPersonName} }

@@ -550,7 +550,7 @@ func checkCatalogName(v *rss.ValidationError, name string) {
 		v.Add("name", "required", "name cannot be blank")
 		return
 	}
-	CheckOneLine(v, "name", name, maxFreeText)
+	CheckOneLine(v, "name", name, MaxLabelName)
 }
 
 // UpdateSetting changes one system threshold; reason (optional) is kept

@@ -24,6 +24,12 @@ const (
 	maxReasonLen = 500
 )
 
+// MaxLabelName bounds a reference row's name (a program's, service's,
+// catchment area's, discharge reason's, GPRA instrument's): a label read in
+// lists and pickers, where the free text's 4,000 characters let a
+// 4,000-character reason's name in (a black-box pass).
+const MaxLabelName = 200
+
 // checkElement adds a field error when s cannot be written to element el.
 func checkElement(v *rss.ValidationError, field, s string, el x12.Element) {
 	err := el.Check(s)
