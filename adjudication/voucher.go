@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.21"
+const VoucherRuleSetVersion = "voucher-2026.12.22"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -723,27 +723,31 @@ var voucherRules = []voucherRule{
 				return cost.StringFixed(2) + " asked, " + decimal.Max(left, decimal.Zero).StringFixed(2) + " left of " +
 					f.Program.EpisodeDollarCap.StringFixed(2)
 			}
-			// An episode whose cap is not the one the agency's own episode
-			// would carry (another agency opened it under another program
-			// cap, or another agency's exception raised it) holds that
-			// agency's record in its cap: whichever way the rule fires, the
-			// reason quotes it. Judged in clear by either cap, a person known elsewhere
-			// read apart from a stranger ("0.00 left of 300.00" where a
-			// stranger's episode, raised by the reviewer's exception, read
-			// 480.00: a re-check of a Part 2 black-box pass). But the
-			// agency's own authorizations alone past the cap its own
-			// standing exception raised read in clear, as a stranger's
-			// past the cap its exception raised do: that cap is the
-			// agency's own history, and withheld, a person another agency
+			// The agency's own authorizations alone past its own cap are
+			// its own records' reason, read in clear as a stranger's
+			// past its episode's cap are, whoever opened or raised the
+			// episode: that cap is the agency's own history (the program's
+			// cap the day its stay began, or where its own standing
+			// exception raised it). Withheld, a person another agency
 			// serves read CONFLICT_ON_FILE where a stranger read the cap
-			// (a black-box pass of the thirty-fourth stop). A cap with no
-			// By is the agency's own history raised by others' dollars:
-			// only the episode's totals are another's record there.
-			if o := f.Program.AgencyCap; o != nil && o.By != 0 && !(ownFires && o.OwnRaised) &&
+			// (black-box passes of the thirty-fourth stop, for its own
+			// exception, and of the thirty-sixth, for another agency's).
+			if ownFires {
+				return fire(ownDetail())
+			}
+			// Past the episode's total alone: where the episode's cap is
+			// not the one the agency's own episode would carry (another
+			// agency opened it under another program cap, or another
+			// agency's exception raised it), the cap is that agency's
+			// record, named as a source beside the agencies whose
+			// authorizations count: judged in clear by it, a person known
+			// elsewhere read apart from a stranger ("0.00 left of 300.00"
+			// where a stranger's episode, raised by the reviewer's
+			// exception, read 480.00: a re-check of a Part 2 black-box
+			// pass). A cap with no By is the agency's own history raised
+			// by others' dollars: only the totals are another's record.
+			if o := f.Program.AgencyCap; allFires && o != nil && o.By != 0 &&
 				(c.Has != f.Program.HasDollarCap || !c.Cap.Equal(f.Program.EpisodeDollarCap)) {
-				if !ownFires && !allFires {
-					return pass
-				}
 				source, sources := othersInEpisode(f, "")
 				if source != o.By && !slices.Contains(sources, o.By) {
 					if source == 0 {
@@ -755,14 +759,7 @@ var voucherRules = []voucherRule{
 						sources = append(sources, o.By)
 					}
 				}
-				detail := ownDetail()
-				if allFires {
-					detail = allDetail()
-				}
-				return outcome{fired: true, source: source, sources: sources, detail: detail}
-			}
-			if ownFires {
-				return fire(ownDetail())
+				return outcome{fired: true, source: source, sources: sources, detail: allDetail()}
 			}
 			if allFires {
 				source, sources := othersInEpisode(f, "")

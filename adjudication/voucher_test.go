@@ -1120,9 +1120,13 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 			check: noSource},
 		// An episode another agency opened keeps the cap of its day (a Part
 		// 2 black-box pass read it in clear): the agency's own records are
-		// judged by today's too, and a cap not today's is the opener's
-		// record, whichever way the rule fires (judged in clear by today's,
-		// a re-check told a known person from a stranger).
+		// judged by the cap of the day its own stay began, and a cap not
+		// that one is the opener's record when the episode's total fires
+		// (judged in clear by today's, a re-check told a known person from
+		// a stranger). The agency's own alone past its own cap read in
+		// clear, as a stranger's past its episode's do (sourced to the
+		// opener, a person known elsewhere read CONFLICT_ON_FILE: a
+		// lifecycle black-box pass of the thirty-sixth stop).
 		{name: "episode opened elsewhere under a lower cap", mutate: func(f *VoucherFacts) {
 			authorized("0.00", 40)(f)
 			f.Authorizations = f.Authorizations[:2]
@@ -1134,7 +1138,7 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 			f.Authorizations = f.Authorizations[:2]
 			ownAfterSpan(f)
 			f.Program.AgencyCap = &ProgramCap{Has: true, Cap: dec("300.00"), By: otherProvID}
-		}, result: ResultFired, decision: Pended, detail: "by this agency's authorizations alone", check: sourced(otherProvID)},
+		}, result: ResultFired, decision: Pended, detail: "by this agency's authorizations alone", check: noSource},
 		{name: "episode opened elsewhere under today's cap", mutate: func(f *VoucherFacts) {
 			authorized("3400.01", 40)(f)
 			f.Authorizations = f.Authorizations[:2]
@@ -1143,7 +1147,7 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 		{name: "episode opened elsewhere with no cap, the program's now 1.00", base: approvedRCM, mutate: func(f *VoucherFacts) {
 			f.EpisodeDollarsAuthorized = dec("0.00")
 			f.Program.AgencyCap = &ProgramCap{Has: true, Cap: dec("1.00"), By: otherProvID}
-		}, result: ResultFired, decision: Pended, detail: "by this agency's authorizations alone", check: sourced(otherProvID)},
+		}, result: ResultFired, decision: Pended, detail: "by this agency's authorizations alone", check: noSource},
 		{name: "episode opened elsewhere under today's cap, our own over it", mutate: func(f *VoucherFacts) {
 			authorized("4190.00", 40)(f)
 			f.Authorizations[0].UnitsAuthorized = 250

@@ -186,3 +186,28 @@ func TestAnotherAgencyTakesNoRoomOfAnExceptionNotItsOwn(t *testing.T) {
 	// The episode's total is BCS's record to HRA: the reason names a source.
 	assert.Contains(t, h["reason_codes"], "CONFLICT_ON_FILE")
 }
+
+// Another agency's exception that raised the episode's cap leaves the
+// agency's own cap its own: a request its own authorizations take past
+// that cap alone reads the cap in clear, as a stranger's does. HRA holds
+// 60.00 of a person BCS also serves and 60.00 of a stranger; a reviewer's
+// exception for BCS raised the shared episode's cap to 420.00; HRA's next
+// 300.00 passes 300.00 by its own alone. It read CONFLICT_ON_FILE, the
+// reason sourced to BCS's raise, where the stranger's read
+// EPISODE_DOLLAR_CAP_EXCEEDED (a lifecycle black-box pass, 42 CFR Part 2).
+func TestAnotherAgencysRaiseLeavesTheOwnReasonInClear(t *testing.T) {
+	t.Parallel()
+	c := newOwnCapCase(t)
+	c.except(t, c.known)
+	var atHRA int64
+	require.NoError(t, c.e.db.GetContext(t.Context(), &atHRA, `SELECT client_id FROM authorizations WHERE id = $1`, c.hraAuthorization))
+	stranger := itRegisterBorn(t, c.e, keyHRA, "Only", "Athra", "1979-05-06")
+	itATRReady(t, c.e, keyHRA, stranger, nil)
+	require.Equal(t, "approved", itVoucher(t, c.e, keyHRA, stranger, "ATR-TR", 5, 60, 70)["decision"]) // 60.00
+	s := itVoucher(t, c.e, keyHRA, stranger, "ATR-TR", 25, 71, 90) // 300.00
+	k := itVoucher(t, c.e, keyHRA, atHRA, "ATR-TR", 25, 71, 90)
+	require.Equal(t, "pended", s["decision"], "%v", s)
+	assert.Contains(t, s["reason_codes"], "EPISODE_DOLLAR_CAP_EXCEEDED")
+	assert.Contains(t, fmt.Sprint(s["reasons"]), "300.00 asked, 240.00 left of 300.00 by this agency's authorizations alone")
+	assertSameAnswer(t, s, k)
+}
