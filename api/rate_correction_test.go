@@ -34,6 +34,12 @@ func TestRateCorrectedTheSameDay(t *testing.T) {
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "unknown_id", itFieldCode(p, "corrects"), "another service's rate")
 		requireProblem(t, e.post(keyHRA, path, map[string]any{"rate": "12.00", "reason": "typo", "corrects": typo}), http.StatusForbidden, "forbidden")
+		// A correction to the amount on file changes nothing and would
+		// spend the rate's one correction (it was taken: a new-user
+		// black-box pass).
+		p = requireProblem(t, e.post(keyAdmin, path, map[string]any{"rate": "1200.00", "reason": "typo", "corrects": typo}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "unchanged", itFieldCode(p, "rate"))
 	})
 
 	r = e.post(keyAdmin, path, map[string]any{"rate": "12.00", "reason": "typo: meant 12.00", "corrects": typo})

@@ -402,3 +402,28 @@ func TestReferenceNamesAreLabels(t *testing.T) {
 		assert.Equal(t, "too_long", itFieldCode(p, "name"), "%s rename: %v", c.path, p)
 	}
 }
+
+// A catchment area's and a service's code is at most 40 characters, the
+// bound every request naming one holds it to (a client's area, a voucher
+// request's service): an area of 41 was created and held no client ever,
+// one of 300 could not be read or renamed by its path (a new-user
+// black-box pass). Nothing is written.
+func TestReferenceCodesFitWhereTheyAreNamed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	area, service := strings.Repeat("a", 41), "ATR-"+strings.Repeat("X", 37)
+	p := requireProblem(t, e.post(keyAdmin, "/v1/reference/catchment-areas", map[string]any{"code": area, "name": "Forty One"}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "too_long", itFieldCode(p, "code"), "%v", p)
+	b := newServiceBody(service, "ATR")
+	p = requireProblem(t, e.post(keyAdmin, "/v1/reference/services", b), http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "too_long", itFieldCode(p, "code"), "%v", p)
+	var n int
+	require.NoError(t, e.db.GetContext(t.Context(), &n, `SELECT (SELECT count(*) FROM catchment_areas WHERE code = $1) +
+		(SELECT count(*) FROM services WHERE code = $2)`, area, service))
+	assert.Zero(t, n, "nothing written")
+	r := e.post(keyAdmin, "/v1/reference/catchment-areas", map[string]any{"code": area[:40], "name": "Forty"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, "/v1/reference/services", newServiceBody(service[:40], "ATR"))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}

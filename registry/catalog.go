@@ -266,9 +266,7 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 		return vouchers.CatalogService{}, err
 	}
 	v := &rss.ValidationError{}
-	if !serviceCodeFormat.MatchString(n.Code) {
-		v.Add("code", "invalid_format", "code must look like PROGRAM-SERVICE: capital letters and digits around one dash")
-	}
+	checkNamedCode(v, n.Code, serviceCodeFormat, "code must look like PROGRAM-SERVICE: capital letters and digits around one dash")
 	switch {
 	case blank(n.ProgramCode):
 		v.Add("program_code", "required", "program_code is required")
@@ -456,18 +454,28 @@ func (s *Service) AddRate(ctx context.Context, service string, n NewRate) (vouch
 			return err
 		}
 		if n.Corrects != nil {
-			var day rss.Date
-			err := tx.GetContext(ctx, &day, `SELECT effective_from FROM service_rates WHERE id = $1 AND service_code = $2`, *n.Corrects, service)
+			var was struct {
+				Day  rss.Date  `db:"effective_from"`
+				Rate rss.Money `db:"rate"`
+			}
+			err := tx.GetContext(ctx, &was, `SELECT effective_from, rate FROM service_rates WHERE id = $1 AND service_code = $2`, *n.Corrects, service)
 			if errors.Is(err, pg.ErrNoRows) {
 				return rss.Invalid("corrects", "unknown_id", "service %s has no rate %d", service, *n.Corrects)
 			}
 			if err != nil {
 				return err
 			}
-			if !n.EffectiveFrom.IsZero() && !n.EffectiveFrom.Equal(day) {
-				return rss.Invalid("effective_from", "invalid_value", "a correction is of the same day as the rate it replaces (%s)", day)
+			if !n.EffectiveFrom.IsZero() && !n.EffectiveFrom.Equal(was.Day) {
+				return rss.Invalid("effective_from", "invalid_value", "a correction is of the same day as the rate it replaces (%s)", was.Day)
 			}
-			n.EffectiveFrom = day
+			// The amount on file again changes nothing, and a rate is
+			// corrected once: taken, it spent that correction and read
+			// in the history as if the amount had been a typo (a new-user
+			// black-box pass).
+			if n.Rate.Equal(was.Rate.Decimal) {
+				return rss.Invalid("rate", "unchanged", "rate %d is %s already: a correction changes the amount", *n.Corrects, was.Rate.StringFixed(2))
+			}
+			n.EffectiveFrom = was.Day
 		}
 		id, err := insertRate(ctx, tx, service, n, a)
 		if err != nil {
@@ -639,9 +647,7 @@ func (s *Service) CreateCatchmentArea(ctx context.Context, n NewCatchmentArea) (
 		return AreaWithPrograms{}, err
 	}
 	v := &rss.ValidationError{}
-	if !areaCodeFormat.MatchString(n.Code) {
-		v.Add("code", "invalid_format", "code must be lower-case letters and underscores")
-	}
+	checkNamedCode(v, n.Code, areaCodeFormat, "code must be lower-case letters and underscores")
 	checkIdentity(v, []fieldCheck{oneLine("name", n.Name)})
 	if err := v.Err(); err != nil {
 		return AreaWithPrograms{}, err

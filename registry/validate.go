@@ -26,6 +26,23 @@ var (
 	modifierFormat     = regexp.MustCompile(`^[A-Z0-9]{2}$`)
 )
 
+// maxNamedCode bounds a service's and a catchment area's code to what every
+// request naming one takes (a voucher request's service, a client's area:
+// 40): an area of 41 characters was created and could hold no client, one
+// of 300 could not be read or renamed by its path (a new-user black-box
+// pass).
+const maxNamedCode = 40
+
+// checkNamedCode adds code's error: its format, then its length.
+func checkNamedCode(v *rss.ValidationError, code string, format *regexp.Regexp, formatMsg string) {
+	switch {
+	case len(code) > maxNamedCode:
+		v.Add("code", "too_long", "code must be at most %d characters", maxNamedCode)
+	case !format.MatchString(code):
+		v.Add("code", "invalid_format", "%s", formatMsg)
+	}
+}
+
 // The identity an 837P carries for the agency is a real one: a state or
 // territory USPS knows, a ZIP code other than 00000 (x12.StateCode,
 // x12.ZIPCode), an EIN with a prefix the IRS assigns (a black-box pass
