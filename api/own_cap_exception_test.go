@@ -204,7 +204,7 @@ func TestAnotherAgencysRaiseLeavesTheOwnReasonInClear(t *testing.T) {
 	stranger := itRegisterBorn(t, c.e, keyHRA, "Only", "Athra", "1979-05-06")
 	itATRReady(t, c.e, keyHRA, stranger, nil)
 	require.Equal(t, "approved", itVoucher(t, c.e, keyHRA, stranger, "ATR-TR", 5, 60, 70)["decision"]) // 60.00
-	s := itVoucher(t, c.e, keyHRA, stranger, "ATR-TR", 25, 71, 90) // 300.00
+	s := itVoucher(t, c.e, keyHRA, stranger, "ATR-TR", 25, 71, 90)                                     // 300.00
 	k := itVoucher(t, c.e, keyHRA, atHRA, "ATR-TR", 25, 71, 90)
 	require.Equal(t, "pended", s["decision"], "%v", s)
 	assert.Contains(t, s["reason_codes"], "EPISODE_DOLLAR_CAP_EXCEEDED")
