@@ -542,9 +542,11 @@ func quantity(d decimal.Decimal, what string) (any, error) {
 }
 
 // at names an element of the segment at position pos as the readers'
-// errors do (x12.ReadError), never by a value the file carries.
+// errors do (x12.ReadError: "x12: invalid input: segment N (ID):", which
+// three of the import's own refusals lacked, a payer black-box pass),
+// never by a value the file carries.
 func at(pos int, id, element string) string {
-	return fmt.Sprintf("segment %d (%s): %s", pos, id, element)
+	return fmt.Sprintf("x12: invalid input: segment %d (%s): %s", pos, id, element)
 }
 
 var maxStored = decimal.New(1, 12)
@@ -580,8 +582,8 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 	// claiming two sets of a one-set batch). Fewer is a payer answering
 	// some of the sets again.
 	if batchID != 0 && ack.SetsIncluded > len(controls) {
-		return rss.Invalid("body", "invalid_x12", "the 999 counts %d transaction sets (AK902) in group %d, which sent %d: it answers another group",
-			ack.SetsIncluded, ack.GroupControl, len(controls))
+		return rss.Invalid("body", "invalid_x12", "%s counts %d transaction sets in group %d, which sent %d: the 999 answers another group",
+			at(ack.AK9Position, "AK9", "AK902"), ack.SetsIncluded, ack.GroupControl, len(controls))
 	}
 	sets := ack.Sets
 	// A group answered whole, without a word on its sets, answers every set

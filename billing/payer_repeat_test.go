@@ -257,7 +257,7 @@ func TestPayer999CodesAreTheClaimsOwnSet(t *testing.T) {
 	_, err = w.b.ImportPayerFile(w.finance(), sim.wrap("FA", "999", "005010X231A1", []string{"AK1*HC*" + sent.GS + "*005010X222A1",
 		"AK2*837*" + st1 + "*005010X222A1", "IK5*A", "AK9*A*3*3*3"}))
 	require.ErrorIs(t, err, rss.ErrInvalid)
-	assert.Contains(t, err.Error(), "AK902")
+	assert.Contains(t, err.Error(), "x12: invalid input: segment 7 (AK9): AK902 counts 3 transaction sets")
 	assert.Zero(t, w.payerRows(), "nothing recorded")
 	w.importFile(sim.wrap("FA", "999", "005010X231A1", []string{"AK1*HC*" + sent.GS + "*005010X222A1",
 		"AK2*837*" + st1 + "*005010X222A1", "IK3*NM1*8*2010*8", "IK4*9*67*7", "IK5*R*5",

@@ -413,7 +413,7 @@ func TestPayerImportRefusals(t *testing.T) {
 		// valid X12, is refused where it was written, in its set; named as
 		// "claim 1 of the set", a black-box pass could not tell which of
 		// the file's sets was meant.
-		{"a quantity rss does not keep", "segment 31 (SVC): SVC05 has more than three decimals", twoSets(t, sim, "**1~", "**1.2345~")},
+		{"a quantity rss does not keep", "x12: invalid input: segment 31 (SVC): SVC05 has more than three decimals", twoSets(t, sim, "**1~", "**1.2345~")},
 		// A notification (BPR01 H) or non-payment data (BPR04 NON) moves
 		// no money: one with an amount posted its claims paid (a black-box
 		// pass).

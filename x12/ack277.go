@@ -276,6 +276,10 @@ func (p *claimAckParser) hl(s Segment, at int, fail func(string, ...any) error) 
 	if !ok {
 		return fail("HL03 %q is not a 277CA level (20, 21, 19, PT)", lvl)
 	}
+	// Every level but the patient's has children, and says so.
+	if lvl != "PT" && s.Element(4) == "" {
+		return fail("HL04 is required in loop %s", hl277Name[lvl])
+	}
 	if s.Element(2) != p.last[parent] || parent != "" && s.Element(2) == "" {
 		return fail("HL02 does not name the enclosing HL of level %s", parent)
 	}
@@ -324,6 +328,17 @@ func (p *claimAckParser) close(at int, id string) error {
 	for _, n := range need277[p.level] {
 		if !p.seen[n] {
 			return p.in.fail(p.hlAt, "HL", "loop %s has no %s", hl277Name[p.level], n)
+		}
+	}
+	// 2200A carries both of the source's dates (the guide requires each).
+	if p.level == "20" {
+		for _, d := range []struct {
+			q  string
+			at time.Time
+		}{{"050 (received)", p.ack.Received}, {"009 (processed)", p.ack.Processed}} {
+			if d.at.IsZero() {
+				return p.in.fail(p.hlAt, "HL", "loop %s has no DTP*%s", hl277Name[p.level], d.q)
+			}
 		}
 	}
 	if p.level == "PT" {
@@ -396,7 +411,7 @@ func (p *claimAckParser) levelSeg(s Segment, fail func(string, ...any) error) er
 			p.ack.Claims[p.claim].ClaimID = s.Element(2)
 		}
 	case "STC":
-		st, err := p.stc(s, fail)
+		st, err := p.stc(s, map[string]string{"21": "2200B", "19": "2200C", "PT": "2200D"}[p.level], fail)
 		if err != nil {
 			return err
 		}
@@ -489,8 +504,20 @@ func (p *claimAckParser) totals(s Segment, fail func(string, ...any) error) erro
 	return nil
 }
 
-func (p *claimAckParser) stc(s Segment, fail func(string, ...any) error) (Status, error) {
+// stc277Required are the STC elements each loop's guide requires beside
+// STC01 (the segment's spec holds the rest optional, as one spec serves
+// every loop): taken without them, a claim's status read a charge of 0.00
+// the payer never sent (a payer black-box pass).
+var stc277Required = map[string][]int{"2200B": {2, 3, 4}, "2200C": {3, 4}, "2200D": {2, 3, 4}, "2220D": {2, 3}}
+
+// stc reads an STC of loop (stc277Required's keys).
+func (p *claimAckParser) stc(s Segment, loop string, fail func(string, ...any) error) (Status, error) {
 	st := Status{Date: parseDate(s.Element(2)), Action: s.Element(3), Amount: decimalOf(s.Element(4)), Message: s.Element(12)}
+	for _, n := range stc277Required[loop] {
+		if s.Element(n) == "" {
+			return st, fail("STC%02d is required in loop %s", n, loop)
+		}
+	}
 	for i, n := range []int{1, 10, 11} {
 		el := s.Element(n)
 		if el == "" {
@@ -593,7 +620,7 @@ func (p *claimAckParser) lineSeg(s Segment, at int, fail func(string, ...any) er
 		if len(ln.Statuses) == 1 {
 			return fail("a 2220D line carries one STC")
 		}
-		st, err := p.stc(s, fail)
+		st, err := p.stc(s, "2220D", fail)
 		if err != nil {
 			return err
 		}

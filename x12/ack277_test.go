@@ -149,6 +149,19 @@ func TestClaimAckRefused(t *testing.T) {
 		{"source date qualifier", "DTP*050*", "DTP*472*", 8, "DTP", "not 050 (received) or 009"},
 		{"two STC on a line", "STC*A2:20*20240306*U~\nREF*FJ*L2002-1~", "STC*A2:20*20240306*U~\nSTC*A2:20*20240306*U~\nREF*FJ*L2002-1~", 41, "STC", "one STC"},
 		{"claim without service date", "DTP*472*D8*20240305~\n", "", 26, "HL", "no DTP"},
+		// The elements the guide requires of each loop's STC, HL and the
+		// source's dates: taken without them, a claim's status read a
+		// charge of 0.00 the payer never sent (a payer black-box pass).
+		{"claim STC without charge", "STC*A2:20:PR*20240306*WQ*100.00~", "STC*A2:20:PR*20240306*WQ~", 29, "STC", "STC04 is required in loop 2200D"},
+		{"claim STC without date", "STC*A2:20:PR*20240306*WQ*100.00~", "STC*A2:20:PR**WQ*100.00~", 29, "STC", "STC02 is required in loop 2200D"},
+		{"claim STC without action", "STC*A2:20:PR*20240306*WQ*100.00~", "STC*A2:20:PR*20240306**100.00~", 29, "STC", "STC03 is required in loop 2200D"},
+		{"receiver STC without charge", "STC*A1:19:PR*20240306*WQ*575.00~", "STC*A1:19:PR*20240306*WQ~", 13, "STC", "STC04 is required in loop 2200B"},
+		{"provider STC without action", "STC*A1:19:PR**WQ*375.00~", "STC*A1:19:PR***375.00~", 21, "STC", "STC03 is required in loop 2200C"},
+		{"line STC without date", "STC*A2:20*20240306*U~\nREF*FJ*L2002-1~", "STC*A2:20**U~\nREF*FJ*L2002-1~", 40, "STC", "STC02 is required in loop 2220D"},
+		{"source HL without HL04", "HL*1**20*1~", "HL*1**20~", 5, "HL", "HL04 is required in loop 2000A"},
+		{"provider HL without HL04", "HL*3*2*19*1~", "HL*3*2*19~", 18, "HL", "HL04 is required in loop 2000C"},
+		{"source without received date", "DTP*050*D8*20240305~\n", "", 5, "HL", "loop 2000A information source has no DTP*050"},
+		{"source without process date", "DTP*009*D8*20240306~\n", "", 5, "HL", "loop 2000A information source has no DTP*009"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := readAllClaimAcks(t, edit(t, ca, tc.old, tc.new))

@@ -24,6 +24,9 @@ type FunctionalAck struct {
 	SetsReceived int      // AK903
 	SetsAccepted int      // AK904
 	GroupErrors  []string // AK905-AK909 functional group syntax error codes
+	// AK9Position is the AK9's segment position in the file, so a
+	// refusal of its counts names it as the readers name theirs.
+	AK9Position int
 }
 
 // GroupAccepted reports whether AK901 accepted the group, possibly with
@@ -123,7 +126,7 @@ func (r *FunctionalAckReader) Next() (FunctionalAck, error) {
 }
 
 var spec999 = map[string]segSpec{
-	"AK1": spec("ID1-2 N1-9 an1-12"),
+	"AK1": spec("ID1-2 N1-9 AN1-12"), // AK103 required: the group is matched by its version
 	"AK2": spec("ID3-3 AN4-9 an1-35"),
 	// IK303 is AN 1-4 in the guide ("2010"), but front ends commonly send
 	// the full loop name ("2010BA"): both are read.
@@ -189,6 +192,7 @@ func (p *ackParser) segment(s Segment, at int) error {
 		p.ack.Sets = append(p.ack.Sets, SetAck{SetID: s.Element(1), Control: s.Element(2), Version: s.Element(3)})
 		p.set, p.issue, p.state = &p.ack.Sets[len(p.ack.Sets)-1], nil, a999Set
 	case p.state == a999Group && s.ID == "AK9":
+		p.ack.AK9Position = at
 		return p.ak9(s, fail)
 	case p.state == a999Set && s.ID == "IK3":
 		pos, _ := strconv.Atoi(s.Element(2))

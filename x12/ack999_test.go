@@ -86,6 +86,9 @@ func TestFunctionalAckRefused(t *testing.T) {
 		{"IK3 position not a number", "IK3*NM1*8*", "IK3*NM1*A*", 8, "IK3", "IK302 is not an integer"},
 		{"bad SE count", "SE*11*", "SE*12*", 13, "SE", "SE01 is 12"},
 		{"no AK9", "AK9*P*2*2*1~\r\nSE*11*", "SE*10*", 12, "SE", "ends before its AK9"},
+		// AK103, the version the group was sent under, is required: the
+		// set is matched by it (a payer black-box pass).
+		{"AK1 without version", "AK1*HC*7*005010X222A1~", "AK1*HC*7~", 4, "AK1", "AK103 is required"},
 		{"ST of a 997", "ST*999*0002*005010X231A1", "ST*997*0002*005010X231A1", 3, "ST", "ST01 is \"997\", this reader reads 999"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
