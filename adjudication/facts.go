@@ -648,6 +648,27 @@ type Authorization struct {
 	Paid decimal.NullDecimal `json:"dollars_paid"`
 }
 
+// KeptOwnCap is an agency's own dollar cap in an episode where a reviewer's
+// exception for its grant raised the episode's cap and still stands: what
+// its own authorizations held at the raise (episode_cap_raises.own_after,
+// past the cap before; lowered by its own void or discharge alone).
+type KeptOwnCap struct {
+	ProviderID int64           `json:"provider_id"`
+	Cap        decimal.Decimal `json:"cap"`
+}
+
+// RoomKept is the room of the episode's dollar cap the agency's standing
+// exception keeps for its own grants: its own cap past what its own
+// authorizations hold today (held, counted as the episode's total counts
+// them), none where they hold it all. A stranger's episode cap keeps that
+// room for the stranger whatever another agency does; the episode's cap
+// keeps it for the agency alone, so no other agency's void lowers it away
+// (ledger.ReleaseEpisodeCap) and no other agency's unreviewed grant takes
+// it (V33).
+func RoomKept(own, held decimal.Decimal) decimal.Decimal {
+	return decimal.Max(own.Sub(held), decimal.Zero)
+}
+
 // Live reports whether its unused units count today: neither void nor
 // inactive.
 func (a *Authorization) Live() bool { return !a.Void && !a.Inactive }
@@ -758,6 +779,12 @@ type VoucherFacts struct {
 	// authorization in the episode.
 	EpisodeUnitsAuthorized   int             `json:"episode_units_authorized"`
 	EpisodeDollarsAuthorized decimal.Decimal `json:"episode_dollars_authorized"`
+	// OthersOwnCaps are the own caps of the other agencies in the episode
+	// whose reviewer's exception still stands (KeptOwnCap): the room each
+	// keeps past what its own authorizations hold is taken from the
+	// episode's cap for the requester (V33). Each is that agency's record:
+	// the MSC's to read, never shown to a provider.
+	OthersOwnCaps []KeptOwnCap `json:"others_own_caps"`
 	// Caseload counts the assigned staff's other open enrollments in the program.
 	Caseload int `json:"caseload"`
 	// Clinical context: recorded so the trace shows the zero-reject rule was honoured.

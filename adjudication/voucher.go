@@ -704,7 +704,7 @@ var voucherRules = []voucherRule{
 			return pass
 		}},
 	{id: "V33", code: CodeEpisodeDollarsExceeded, action: ActionPend,
-		facts:   []string{"episode_dollars_authorized", "program.episode_dollar_cap", "service.rate", "request.units"},
+		facts:   []string{"episode_dollars_authorized", "others_own_caps", "program.episode_dollar_cap", "service.rate", "request.units"},
 		applies: func(f *VoucherFacts) bool { return f.Program.HasDollarCap || OwnDollarCap(f).Has },
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			cost := Amount(f.Service.Rate, g.units)
@@ -717,11 +717,26 @@ var voucherRules = []voucherRule{
 				return cost.StringFixed(2) + " asked, " + decimal.Max(c.Cap.Sub(own), decimal.Zero).StringFixed(2) +
 					" left of " + c.Cap.StringFixed(2) + " by this agency's authorizations alone"
 			}
-			allFires := f.Program.HasDollarCap && f.EpisodeDollarsAuthorized.Add(cost).GreaterThan(f.Program.EpisodeDollarCap)
+			// The room other agencies' standing exceptions keep is taken:
+			// left in the cap when another agency's void lowered it (a
+			// stranger's cap keeps its exception's room whatever others
+			// do), it would otherwise be anyone's to take unreviewed, past
+			// the program's cap. The detail counts it as taken and never
+			// quotes it; its agencies are the reason's sources.
+			kept, keepers := othersRoom(f)
+			taken := f.EpisodeDollarsAuthorized.Add(kept)
+			allFires := f.Program.HasDollarCap && taken.Add(cost).GreaterThan(f.Program.EpisodeDollarCap)
 			allDetail := func() string {
-				left := f.Program.EpisodeDollarCap.Sub(f.EpisodeDollarsAuthorized)
+				left := f.Program.EpisodeDollarCap.Sub(taken)
 				return cost.StringFixed(2) + " asked, " + decimal.Max(left, decimal.Zero).StringFixed(2) + " left of " +
 					f.Program.EpisodeDollarCap.StringFixed(2)
+			}
+			totalsSources := func() (int64, []int64) {
+				source, sources := othersInEpisode(f, "")
+				for _, p := range keepers {
+					source, sources = addSource(source, sources, p)
+				}
+				return source, sources
 			}
 			// The agency's own authorizations alone past its own cap are
 			// its own records' reason, read in clear as a stranger's
@@ -748,21 +763,12 @@ var voucherRules = []voucherRule{
 			// by others' dollars: only the totals are another's record.
 			if o := f.Program.AgencyCap; allFires && o != nil && o.By != 0 &&
 				(c.Has != f.Program.HasDollarCap || !c.Cap.Equal(f.Program.EpisodeDollarCap)) {
-				source, sources := othersInEpisode(f, "")
-				if source != o.By && !slices.Contains(sources, o.By) {
-					if source == 0 {
-						source = o.By
-					} else {
-						if sources == nil {
-							sources = []int64{source}
-						}
-						sources = append(sources, o.By)
-					}
-				}
+				source, sources := totalsSources()
+				source, sources = addSource(source, sources, o.By)
 				return outcome{fired: true, source: source, sources: sources, detail: allDetail()}
 			}
 			if allFires {
-				source, sources := othersInEpisode(f, "")
+				source, sources := totalsSources()
 				return outcome{fired: true, source: source, sources: sources, detail: allDetail()}
 			}
 			return pass
@@ -975,6 +981,51 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 		return all[0], nil
 	}
 	return all[0], all
+}
+
+// addSource names agency p among a reason's sources (source first, sources
+// listing them all once there is more than one), once.
+func addSource(source int64, sources []int64, p int64) (int64, []int64) {
+	switch {
+	case p == 0 || p == source || slices.Contains(sources, p):
+	case source == 0:
+		source = p
+	case sources == nil:
+		sources = []int64{source, p}
+	default:
+		sources = append(sources, p)
+	}
+	return source, sources
+}
+
+// othersRoom sums the room the other agencies' standing exceptions keep in
+// the request's episode (RoomKept: each one's own cap past what its own
+// authorizations in the episode hold, counted as the totals count them),
+// and names each agency that keeps any. The requester's own room is its
+// own to use, so its own kept cap is never counted (the facts hold only
+// the others').
+func othersRoom(f *VoucherFacts) (decimal.Decimal, []int64) {
+	kept := decimal.Zero
+	if f.Enrollment == nil {
+		return kept, nil
+	}
+	var keepers []int64
+	for _, c := range f.OthersOwnCaps {
+		if c.ProviderID == f.Request.ProviderID {
+			continue
+		}
+		held := decimal.Zero
+		for i := range f.Authorizations {
+			if a := &f.Authorizations[i]; a.EpisodeID == f.Enrollment.EpisodeID && a.ProviderID == c.ProviderID {
+				held = held.Add(a.HoldsDollars(f.Today))
+			}
+		}
+		if room := RoomKept(c.Cap, held); room.IsPositive() {
+			kept = kept.Add(room)
+			keepers = append(keepers, c.ProviderID)
+		}
+	}
+	return kept, keepers
 }
 
 // OwnDollarCap is the cap the agency's own authorizations are judged by

@@ -1183,6 +1183,53 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 	})
 }
 
+// The room another agency's standing exception keeps in the episode's
+// cap (its own cap past what its own authorizations hold) is taken for the
+// requester: a grant into it passed the program's cap on that agency's
+// exception with no reviewer (a white-box review). The reason is that
+// agency's record, named as a source whether or not its authorizations
+// hold anything; the requester's own room is its own.
+func TestRuleV33KeepsAnotherAgencysRoom(t *testing.T) {
+	t.Parallel()
+	// The third agency's authorization holds 200.00 (8 × 25.00).
+	kept := func(authorized string, caps ...KeptOwnCap) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			f.EpisodeDollarsAuthorized = dec(authorized)
+			f.OthersOwnCaps = caps
+		}
+	}
+	runRule(t, "V33", CodeEpisodeDollarsExceeded, []ruleCase{
+		{name: "another agency's room taken by a cent", mutate: kept("3340.00", KeptOwnCap{ProviderID: thirdProvID, Cap: dec("260.01")}),
+			result: ResultFired, decision: Pended, detail: "600.00 asked, 599.99 left of 4000.00", check: sourced(thirdProvID)},
+		{name: "another agency's room left whole", mutate: kept("3340.00", KeptOwnCap{ProviderID: thirdProvID, Cap: dec("260.00")}),
+			result: ResultPassed, decision: Approved},
+		{name: "another agency holding all its own cap keeps no room",
+			mutate: kept("3400.00", KeptOwnCap{ProviderID: thirdProvID, Cap: dec("150.00")}), result: ResultPassed, decision: Approved},
+		{name: "two agencies' rooms together", mutate: kept("3340.00", KeptOwnCap{ProviderID: thirdProvID, Cap: dec("230.00")},
+			KeptOwnCap{ProviderID: otherProvID, Cap: dec("30.01")}),
+			result: ResultFired, decision: Pended, detail: "600.00 asked, 599.99 left of 4000.00",
+			check: func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+				require.Len(t, d.Hits, 1)
+				assert.Equal(t, thirdProvID, d.Hits[0].Source)
+				assert.Equal(t, []int64{thirdProvID, otherProvID}, d.Hits[0].Sources, "the agency holding nothing is named too")
+			}},
+		{name: "the room of an agency holding nothing", mutate: func(f *VoucherFacts) {
+			kept("3340.00", KeptOwnCap{ProviderID: otherProvID, Cap: dec("60.01")})(f)
+			f.Authorizations = f.Authorizations[:2]
+		}, result: ResultFired, decision: Pended, check: sourced(otherProvID)},
+		{name: "our own room is ours", mutate: kept("3400.00", KeptOwnCap{ProviderID: provID, Cap: dec("9000.00")}),
+			result: ResultPassed, decision: Approved},
+		{name: "episode opened elsewhere under a higher cap, another agency's room taken", mutate: func(f *VoucherFacts) {
+			kept("3340.00", KeptOwnCap{ProviderID: thirdProvID, Cap: dec("260.01")})(f)
+			f.Program.AgencyCap = &ProgramCap{Has: true, Cap: dec("5000.00"), By: otherProvID}
+		}, result: ResultFired, decision: Pended, detail: "600.00 asked, 599.99 left of 4000.00",
+			check: func(t *testing.T, _ *VoucherFacts, d VoucherDecision) {
+				require.Len(t, d.Hits, 1)
+				assert.ElementsMatch(t, []int64{thirdProvID, otherProvID}, d.Hits[0].Sources)
+			}},
+	})
+}
+
 func TestRuleV34DuplicateOtherProvider(t *testing.T) {
 	t.Parallel()
 	// other is another agency's live ATR-CM authorization over the span.
