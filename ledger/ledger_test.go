@@ -323,6 +323,35 @@ func TestEpisodeDollarsCountWhatWasPaid(t *testing.T) {
 	assert.Equal(t, "354.00", dollars.StringFixed(2), "200 + 50 + 60 + 20 + 24")
 }
 
+// The room an episode's cap keeps for the standing exceptions: each
+// agency's own cap past what its own authorizations hold (a line paid
+// under the fee lowers that), none where they hold it all, a grant
+// counted in full for its agency. The scenario of the README: BCS's own
+// cap 360.00, a line of its 360.00 grant paid 0.05 for five units.
+func TestRoomKeptIsEachOwnCapPastItsHoldings(t *testing.T) {
+	t.Parallel()
+	today := day(2026, time.April, 10)
+	const bcs, hra, third int64 = 1, 2, 3
+	auths := []adjudication.Authorization{
+		{ID: 1, ProviderID: bcs, EpisodeID: episodeID, End: day(2026, time.May, 1), UnitsAuthorized: 30, UnitsUsed: 5, Rate: dec("12.00"),
+			Paid: decimal.NullDecimal{Decimal: dec("0.05"), Valid: true}}, // 0.05 + 25 × 12.00 = 300.05
+		{ID: 2, ProviderID: hra, EpisodeID: episodeID, End: day(2026, time.May, 1), UnitsAuthorized: 5, Rate: dec("12.00")}, // 60.00
+		{ID: 3, ProviderID: third, EpisodeID: episodeID + 1, End: day(2026, time.May, 1), UnitsAuthorized: 50, Rate: dec("12.00")},
+	}
+	kept := func(caps ...adjudication.KeptOwnCap) string {
+		return ledger.RoomKept(caps, auths, episodeID, today, 0, decimal.Zero).StringFixed(2)
+	}
+	bcsCap := adjudication.KeptOwnCap{ProviderID: bcs, Cap: dec("360.00")}
+	assert.Equal(t, "0.00", kept(), "no standing exception keeps none")
+	assert.Equal(t, "59.95", kept(bcsCap))
+	assert.Equal(t, "59.95", kept(bcsCap, adjudication.KeptOwnCap{ProviderID: hra, Cap: dec("50.00")}), "HRA holds past its own cap")
+	assert.Equal(t, "69.95", kept(bcsCap, adjudication.KeptOwnCap{ProviderID: hra, Cap: dec("70.00")}), "two agencies' rooms")
+	assert.Equal(t, "100.00", kept(adjudication.KeptOwnCap{ProviderID: third, Cap: dec("100.00")}),
+		"its authorizations in another episode hold none of this one")
+	assert.Equal(t, "0.00", ledger.RoomKept([]adjudication.KeptOwnCap{bcsCap}, auths, episodeID, today, bcs, dec("59.95")).StringFixed(2),
+		"a grant of its own counted in full")
+}
+
 // A retro grant (issued after its last day) holds all its units
 // through the day its claims are due, or the day before it goes inactive;
 // so, since the thirty-fourth stop, does one that ran (it freed its unused

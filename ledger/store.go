@@ -337,6 +337,17 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	// stranger's was approved (42 CFR Part 2). With no other agency in the
 	// episode it is the cap after (the tests hold it so).
 	own := AgencyDollars(auths, episodeID, provider, today.Time).Add(rest)
+	// The room other standing exceptions keep stays beside the grant: a
+	// reviewer's exception for one agency raised the cap to what was held
+	// alone, and its grant took the room of another's exception, whose
+	// next request inside its own cap then pended where a stranger's was
+	// approved (42 CFR Part 2). The raise recorded here keeps the grantee
+	// none (its own cap is what its own hold, the grant in full).
+	kept, err := keptOwnCaps(ctx, ext, episodeID)
+	if err != nil {
+		return false, fmt.Errorf("raise episode cap: %w", err)
+	}
+	total = total.Add(RoomKept(kept, auths, episodeID, today.Time, provider, rest))
 	// dollar_cap is NUMERIC(12,2): a total past it (a rate near the largest
 	// amount times a few units) is the reviewer's to cut down, not a failed
 	// statement.
@@ -373,6 +384,56 @@ func RaisedByOthersSQL(episode, provider string) string {
 		ORDER BY r.cap_before, r.id LIMIT 1`
 }
 
+// KeptOwnCapsSQL is the rows (provider_id, cap) of the own caps kept in
+// the episode the expression episode names (adjudication.KeptOwnCap), of
+// every agency but the one the expression except names: the highest
+// own_after of each agency's raises that still stand (own_after past the
+// cap before; its own void or discharge lowers it, ReleaseEpisodeCap), in
+// provider order. One lookup of the raises by episode
+// (episode_cap_raises_episode_idx).
+func KeptOwnCapsSQL(episode, except string) string {
+	return `SELECT r.provider_id, max(r.own_after) AS cap FROM episode_cap_raises r
+		WHERE r.episode_id = ` + episode + ` AND r.provider_id <> ` + except + ` AND r.own_after > r.cap_before
+		GROUP BY r.provider_id ORDER BY r.provider_id`
+}
+
+// keptOwnCaps reads every agency's own cap kept in the episode
+// (KeptOwnCapsSQL).
+func keptOwnCaps(ctx context.Context, ext pg.Ext, episodeID int64) ([]adjudication.KeptOwnCap, error) {
+	var rows []struct {
+		Provider int64           `db:"provider_id"`
+		Cap      decimal.Decimal `db:"cap"`
+	}
+	if err := sqlx.SelectContext(ctx, ext, &rows, KeptOwnCapsSQL("$1", "0"), episodeID); err != nil {
+		return nil, err
+	}
+	caps := make([]adjudication.KeptOwnCap, len(rows))
+	for i, r := range rows {
+		caps[i] = adjudication.KeptOwnCap{ProviderID: r.Provider, Cap: r.Cap}
+	}
+	return caps, nil
+}
+
+// RoomKept sums the room the episode's cap keeps for the agencies whose
+// own exception's raise stands (adjudication.RoomKept: each one's own cap
+// past what its own authorizations hold, AgencyDollars, plus extra for
+// the agency grantee's, a grant counted in full). The episode's cap holds
+// it beside what is held: a stranger's episode cap keeps the room of its
+// exception whatever another agency does, and the voucher rules keep it
+// from every other agency's grant (V33).
+func RoomKept(caps []adjudication.KeptOwnCap, auths []adjudication.Authorization, episodeID int64, today time.Time,
+	grantee int64, extra decimal.Decimal) decimal.Decimal {
+	kept := decimal.Zero
+	for _, c := range caps {
+		held := AgencyDollars(auths, episodeID, c.ProviderID, today)
+		if c.ProviderID == grantee {
+			held = held.Add(extra)
+		}
+		kept = kept.Add(adjudication.RoomKept(c.Cap, held))
+	}
+	return kept
+}
+
 // episodeHeld reads the episode's authorizations, as stored and as the
 // rules see them, and the dollars they hold (EpisodeTotals).
 func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Date) ([]Authorization, []adjudication.Authorization, decimal.Decimal, error) {
@@ -390,18 +451,26 @@ func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Dat
 }
 
 // ReleaseEpisodeCap lowers a cap an exception raised once the episode's
-// authorizations hold less (a void): to what they hold now, never below
-// the cap the episode opened with nor what it has paid. An exception covers the
-// grant it was made for; the room a void freed under it stayed, and later
-// grants, another agency's among them, passed the program's cap with no
-// reviewer (a black-box pass). It reports whether the cap fell. The
-// caller holds the episode locked.
+// authorizations hold less (a void): to what they hold now and the room
+// the standing exceptions keep (RoomKept), never below the cap the episode
+// opened with nor what it has paid. An exception covers the grant it was
+// made for; the room a void freed under it stayed, and later grants,
+// another agency's among them, passed the program's cap with no reviewer
+// (a black-box pass). It reports whether the cap fell. The caller holds
+// the episode locked.
 //
 // The own cap of the agency provider, whose authorizations were voided or
 // ended (own_after of its raises, RaiseEpisodeCap), falls alike: to what
 // its own authorizations hold now, never below the cap before its raise,
-// as a stranger's episode cap would. Another agency's stays as it was: a
-// stranger's cap moves with no other agency's void.
+// as a stranger's episode cap would, and the room it kept with it.
+// Another agency's stays as it was, and so does its room in the cap: a
+// stranger's cap moves with no other agency's void. Lowered to what was
+// held alone, another agency's void took the room of an exception whose
+// agency's holdings had fallen (a line paid under the fee), and its next
+// request inside its own cap pended where a stranger's was approved (42
+// CFR Part 2); kept as the cap's floor for anyone, the agency whose void
+// it was took it unreviewed. The voucher rules keep it the excepted
+// agency's alone (V33).
 func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int64, today rss.Date) (bool, error) {
 	_, auths, held, err := episodeHeld(ctx, ext, episodeID, today)
 	if err != nil {
@@ -426,7 +495,11 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 	if !caps.Episode.Valid || !caps.Program.Valid || !caps.Episode.Decimal.GreaterThan(caps.Program.Decimal) {
 		return false, nil
 	}
-	target := decimal.Max(held, caps.Program.Decimal)
+	kept, err := keptOwnCaps(ctx, ext, episodeID)
+	if err != nil {
+		return false, fmt.Errorf("release episode cap: %w", err)
+	}
+	target := decimal.Max(held.Add(RoomKept(kept, auths, episodeID, today.Time, 0, decimal.Zero)), caps.Program.Decimal)
 	res, err := ext.ExecContext(ctx, `UPDATE episodes SET dollar_cap = GREATEST($2::numeric, dollars_paid)
 		WHERE id = $1 AND dollar_cap > GREATEST($2::numeric, dollars_paid)`, episodeID, target.StringFixed(2))
 	if err != nil {
@@ -669,8 +742,14 @@ func raiseToHoldings(ctx context.Context, ext pg.Ext, episodeID, by int64, today
 	if err != nil {
 		return fmt.Errorf("merge episodes (limits): %w", err)
 	}
-	// by's own cap, as RaiseEpisodeCap keeps it: what its own hold.
+	// by's own cap, as RaiseEpisodeCap keeps it: what its own hold; the
+	// room the merged episodes' standing exceptions kept stays beside it.
 	own := AgencyDollars(auths, episodeID, by, today.Time)
+	kept, err := keptOwnCaps(ctx, ext, episodeID)
+	if err != nil {
+		return fmt.Errorf("merge episodes (limits): %w", err)
+	}
+	total = total.Add(RoomKept(kept, auths, episodeID, today.Time, 0, decimal.Zero))
 	if total.GreaterThan(maxEpisodeCap.Decimal) {
 		// Past what the ledger records: left for the MSC (claims are cut
 		// at the cap, as for any episode there).

@@ -26,6 +26,7 @@ func personFactsSample(t testing.TB) []byte {
 	}
 	f.OtherEnrollments = []adjudication.Enrollment{{ID: 2, ProviderID: 2, EpisodeID: 9, Start: day}, {ID: 3, ProviderID: 3, EpisodeID: 9, Start: day}}
 	f.EpisodeUnitsAuthorized = 480
+	f.OthersOwnCaps = []adjudication.KeptOwnCap{{ProviderID: 2, Cap: decimal.RequireFromString("4321.09")}}
 	raw, err := json.Marshal(f)
 	require.NoError(t, err)
 	return raw
@@ -52,6 +53,7 @@ func TestFactsShownToAProvider(t *testing.T) {
 	assert.NotContains(t, enrollment, "episode_id", "but not the episode it joined: another agency may have opened it")
 	assert.Contains(t, got, "today")
 	assert.NotContains(t, string(shown), "A-000000")
+	assert.NotContains(t, string(shown), "4321.09", "another agency's kept own cap")
 	assert.Equal(t, raw, v.FactsRaw, "the stored snapshot is not changed")
 
 	none, err := (&VoucherRequest{personHidden: true}).Facts()

@@ -545,8 +545,11 @@ var (
 	// provider's copy goes without them, even under a consent, since they
 	// also carry the episode id only the MSC sees. The rank of the
 	// request's own designation is the person's too: whether its stay kept
-	// it reads the MSC's moves of the designation to other agencies.
-	personFacts = []string{"authorizations", "other_enrollments", "episode_units_authorized", "episode_dollars_authorized", "designated_as"}
+	// it reads the MSC's moves of the designation to other agencies. So
+	// are the own caps other agencies' exceptions keep in the episode
+	// (others_own_caps): each says another agency serves the person.
+	personFacts = []string{"authorizations", "other_enrollments", "episode_units_authorized", "episode_dollars_authorized", "designated_as",
+		"others_own_caps"}
 	// sourcedFacts are the requester's own or another agency's, as each
 	// says (gpraOwn): the GPRA interviews counted are the stay's own or a
 	// consenting agency's. A provider's copy keeps one only when it is

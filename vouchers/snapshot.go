@@ -223,6 +223,8 @@ var lockStatement = `WITH intake AS (SELECT pg_advisory_xact_lock_shared(` + pg.
 	               AND r.raised_at >= e.created_at
 	               AND (r.own_after IS NOT NULL OR (SELECT dollar_cap FROM locked) > r.cap_before)
 	        HAVING count(*) > 0) AS own_cap,
+	       (SELECT json_agg(json_build_object('provider_id', x.provider_id, 'cap', x.cap::text) ORDER BY x.provider_id)
+	        FROM (` + ledger.KeptOwnCapsSQL("(SELECT episode_id FROM enr)", "$2") + `) x) AS others_own_caps,
 	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
 	       (SELECT intake_lock FROM intake) AS intake_lock,
 	       k.*, o.*
@@ -528,9 +530,13 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		// raise recorded before own_after was kept counts while the
 		// episode's cap stands above the cap before it, and reads that cap
 		// (raised to what the agency holds, OwnDollarCap).
-		OwnCap     []byte `db:"own_cap"`
-		PlanMode   string `db:"plan_cache_mode"`
-		IntakeLock string `db:"intake_lock"`
+		OwnCap []byte `db:"own_cap"`
+		// OthersOwnCaps are the other agencies' own caps kept in the
+		// episode (ledger.KeptOwnCapsSQL): the room each keeps is taken
+		// from the episode's cap for this agency (V33).
+		OthersOwnCaps []byte `db:"others_own_caps"`
+		PlanMode      string `db:"plan_cache_mode"`
+		IntakeLock    string `db:"intake_lock"`
 		pg.StoredAnswer
 	}
 	var ref *Reference
@@ -700,6 +706,11 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		f.Program.HasDollarCap = lk.Cap != nil
 		if lk.Cap != nil {
 			f.Program.EpisodeDollarCap = lk.Cap.Decimal
+		}
+		if len(lk.OthersOwnCaps) > 0 {
+			if err := json.Unmarshal(lk.OthersOwnCaps, &f.OthersOwnCaps); err != nil {
+				return nil, fmt.Errorf("decode others' own caps: %w", err)
+			}
 		}
 	} else if n.EnrollmentID != nil {
 		return nil, rss.Invalid("enrollment_id", "unknown_id", "no enrollment %d of this client with this agency", *n.EnrollmentID)
