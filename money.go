@@ -87,9 +87,47 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	}
 	cents, ok := ParseCents(b[1 : len(b)-1])
 	if !ok {
+		// Well formed but past twelve dollar digits: said so (it read
+		// as malformed, a payer black-box pass). Only the form is read
+		// here, so the value's overflow past sixteen digits is no matter.
+		if _, ok := parseCents(b[1:len(b)-1], len(b)); ok {
+			return errMoneyTooLarge
+		}
 		return errMoneyText
 	}
 	*m = Money{decimal.New(cents, -2)}
+	return nil
+}
+
+// Total is a sum of amounts on the wire, a batch's totals (numeric(20,2))
+// echoed from its preview: Money's form with up to sixteen dollar digits
+// (a sum of the largest charges a line takes). As Money, a preview of a
+// trillion dollars or more could not be echoed in a close's expect (a
+// payer black-box pass).
+type Total struct{ Money }
+
+// maxTotalDigits bounds a Total's dollar digits: cents of sixteen digits
+// and two decimals fit an int64.
+const maxTotalDigits = 16
+
+// ParseTotal reads a Total a form carries, as ParseAmount reads an amount.
+func ParseTotal(s string) (Total, error) {
+	cents, ok := parseCents([]byte(s), maxTotalDigits)
+	if !ok {
+		return Total{}, fmt.Errorf("%w: total %q is not dollars with two decimals, like \"40.00\"", ErrInvalid, s)
+	}
+	return Total{Money{decimal.New(cents, -2)}}, nil
+}
+
+func (t *Total) UnmarshalJSON(b []byte) error {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return errMoneyText
+	}
+	cents, ok := parseCents(b[1:len(b)-1], maxTotalDigits)
+	if !ok {
+		return errMoneyText
+	}
+	*t = Total{Money{decimal.New(cents, -2)}}
 	return nil
 }
 
@@ -105,6 +143,8 @@ func ParseAmount(s string) (Money, error) {
 	return Money{decimal.New(cents, -2)}, nil
 }
 
+var errMoneyTooLarge = fmt.Errorf("%w: amount must be at most 999999999999.99", ErrInvalid)
+
 var errMoneyText = fmt.Errorf("%w: amount must be a string of dollars, a point and two decimals, with no leading zero, like \"40.00\" or \"0.50\"", ErrInvalid)
 
 // ParseCents reads the one form amounts take on the wire, -?[0-9]{1,12}
@@ -113,7 +153,11 @@ var errMoneyText = fmt.Errorf("%w: amount must be a string of dollars, a point a
 // decimal.NewFromString did, at a fraction of the cost: a bulk intake reads
 // ten thousand amounts, a batch's 837P a million. The decimal it gives
 // (cents, exponent -2) is the one NewFromString gave.
-func ParseCents(s []byte) (int64, bool) {
+func ParseCents(s []byte) (int64, bool) { return parseCents(s, 12) }
+
+// parseCents is ParseCents with up to maxDigits dollar digits (its value
+// fits an int64 up to 16).
+func parseCents(s []byte, maxDigits int) (int64, bool) {
 	neg := len(s) > 0 && s[0] == '-'
 	if neg {
 		s = s[1:]
@@ -122,7 +166,7 @@ func ParseCents(s []byte) (int64, bool) {
 	// No leading zero but the one of an amount under a dollar: "015.00"
 	// is a fixed-width export mapped wrong more often than fifteen
 	// dollars (a black-box pass found it taken).
-	if n < 1 || n > 12 || s[n] != '.' || (n > 1 && s[0] == '0') {
+	if n < 1 || n > maxDigits || s[n] != '.' || (n > 1 && s[0] == '0') {
 		return 0, false
 	}
 	var v int64

@@ -77,3 +77,35 @@ func TestMoneyFormatsWithTwoDecimals(t *testing.T) {
 		t.Errorf("%%.1f: got %q", got)
 	}
 }
+
+// A well-formed amount past twelve dollar digits is said to be too large,
+// not malformed (it read "must be a string of dollars, a point and two
+// decimals": a payer black-box pass).
+func TestMoneyTooLargeSaysSo(t *testing.T) {
+	t.Parallel()
+	var m Money
+	err := m.UnmarshalJSON([]byte(`"1234567890123.00"`))
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "at most 999999999999.99")
+	err = m.UnmarshalJSON([]byte(`"12345678901234567890.00"`))
+	assert.Contains(t, err.Error(), "at most 999999999999.99", "twenty digits")
+	err = m.UnmarshalJSON([]byte(`"12a4567890123.00"`))
+	assert.Contains(t, err.Error(), "a point and two decimals")
+}
+
+// A Total is a sum of amounts echoed back (a batch's preview totals,
+// numeric(20,2)): Money's form, up to sixteen dollar digits, so a preview
+// of more than a trillion dollars can be echoed in a close's expect (it
+// was refused as a malformed amount: a payer black-box pass).
+func TestTotalUnmarshalJSON(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"0.00", "-12.34", "999999999999.99", "1000000000000.00", "-9999999999999999.99"} {
+		var tot Total
+		require.NoError(t, tot.UnmarshalJSON([]byte(`"`+s+`"`)), s)
+		assert.Equal(t, s, tot.StringFixed(2))
+	}
+	for _, s := range []string{`"10000000000000000.00"`, `"1.0"`, `"01.00"`, `12.00`} {
+		var tot Total
+		require.ErrorIs(t, tot.UnmarshalJSON([]byte(s)), ErrInvalid, s)
+	}
+}

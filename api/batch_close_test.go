@@ -265,6 +265,12 @@ func TestBatchCloseExpectsANegativePreview(t *testing.T) {
 		other = maps.Clone(expect)
 		other["units"] = -3
 		requireProblem(t, closeWith(other), http.StatusConflict, "preview_changed")
+		// A total as large as a preview can show, a trillion dollars or
+		// more, is read and compared (it was refused as a malformed
+		// amount: a payer black-box pass).
+		other = maps.Clone(expect)
+		other["billed"] = "-1000000000000.00"
+		requireProblem(t, closeWith(other), http.StatusConflict, "preview_changed")
 	})
 	r = closeWith(expect)
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)

@@ -152,21 +152,24 @@ type NewBatch struct {
 // preview_changed, "preview it again", which previewing again could never
 // mend (a black-box pass).
 type ExpectedTotals struct {
-	ClaimCount *int       `json:"claim_count"`
-	LineCount  *int       `json:"line_count"`
-	Units      *int64     `json:"units"`
-	Billed     *rss.Money `json:"billed"`
-	Paid       *rss.Money `json:"paid"`
+	ClaimCount *int   `json:"claim_count"`
+	LineCount  *int   `json:"line_count"`
+	Units      *int64 `json:"units"`
+	// Billed and Paid are Totals: a preview of a trillion dollars or more
+	// shows an amount past Money's twelve digits (a payer black-box pass).
+	Billed *rss.Total `json:"billed"`
+	Paid   *rss.Total `json:"paid"`
 }
 
 // Expecting is the expect that closes exactly the totals t.
 func Expecting(t BatchTotals) *ExpectedTotals {
-	return &ExpectedTotals{ClaimCount: &t.ClaimCount, LineCount: &t.LineCount, Units: &t.Units, Billed: &t.Billed, Paid: &t.Paid}
+	return &ExpectedTotals{ClaimCount: &t.ClaimCount, LineCount: &t.LineCount, Units: &t.Units, Billed: &rss.Total{Money: t.Billed},
+		Paid: &rss.Total{Money: t.Paid}}
 }
 
 // totals are the expected totals, once checkNewBatch has found them all given.
 func (e ExpectedTotals) totals() BatchTotals {
-	return BatchTotals{ClaimCount: *e.ClaimCount, LineCount: *e.LineCount, Units: *e.Units, Billed: *e.Billed, Paid: *e.Paid}
+	return BatchTotals{ClaimCount: *e.ClaimCount, LineCount: *e.LineCount, Units: *e.Units, Billed: e.Billed.Money, Paid: e.Paid.Money}
 }
 
 // BatchTotals are a batch's counts and amounts, as a preview shows them.

@@ -200,11 +200,11 @@ func expectedTotals(c *gin.Context) (*billing.ExpectedTotals, error) {
 		field string
 		to    *rss.Money
 	}{{"expect_billed", &t.Billed}, {"expect_paid", &t.Paid}} {
-		m, err := rss.ParseAmount(c.PostForm(f.field))
+		m, err := rss.ParseTotal(c.PostForm(f.field))
 		if err != nil {
 			return nil, totalsUnreadable(c, f.field)
 		}
-		*f.to = m
+		*f.to = m.Money
 	}
 	return billing.Expecting(t), nil
 }
