@@ -58,6 +58,16 @@ func (c *ownCapCase) underFee(t *testing.T, client, authorization int64, claim s
 	require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
 }
 
+// exceptedUnderFee is BCS's exception for client (except) with a line of
+// it paid under the fee (underFee, claim UNDER-n): what its own
+// authorizations hold falls below its kept cap. It returns the
+// authorization's id.
+func (c *ownCapCase) exceptedUnderFee(t *testing.T, client int64, n int) int64 {
+	a := c.except(t, client)
+	c.underFee(t, client, a, fmt.Sprintf("UNDER-%d", n))
+	return a
+}
+
 func (c *ownCapCase) void(t *testing.T, authorization int64) {
 	r := c.e.post(keyReviewer, itPath("/v1/authorizations/%d/void", authorization), map[string]any{"reason": "issued in error"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
@@ -95,8 +105,7 @@ func TestOwnCapStaysWhereItsExceptionRaisedIt(t *testing.T) {
 	t.Parallel()
 	c := newOwnCapCase(t)
 	ask := func(client int64, n int) map[string]any {
-		a := c.except(t, client)
-		c.underFee(t, client, a, fmt.Sprintf("UNDER-%d", n))
+		c.exceptedUnderFee(t, client, n)
 		return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 4, 30, 40) // 48.00
 	}
 	s, k := ask(c.stranger, 1), ask(c.known, 2)
@@ -126,8 +135,7 @@ func TestOwnCapStaysThroughAnotherAgencysVoid(t *testing.T) {
 	t.Parallel()
 	c := newOwnCapCase(t)
 	ask := func(client int64, n int) map[string]any {
-		a := c.except(t, client)
-		c.underFee(t, client, a, fmt.Sprintf("UNDER-%d", n))
+		a := c.exceptedUnderFee(t, client, n)
 		if client == c.known {
 			c.void(t, c.hraAuthorization)
 			own, _ := c.ownAfter(t, a)

@@ -51,8 +51,7 @@ func TestAnotherAgencysEndLeavesTheExceptedAgencyItsRoom(t *testing.T) {
 			t.Parallel()
 			c := newOwnCapCase(t)
 			ask := func(client int64, n int) map[string]any {
-				a := c.except(t, client)
-				c.underFee(t, client, a, fmt.Sprintf("UNDER-%d", n))
+				a := c.exceptedUnderFee(t, client, n)
 				if client == c.known {
 					c.endHRA(t, how)
 					assert.Equal(t, "360.00", c.episodeCap(t, a), "held 300.05 and BCS's room of 59.95")
@@ -96,8 +95,7 @@ func TestAReviewersExceptionForAnotherAgencyKeepsTheRoom(t *testing.T) {
 	t.Parallel()
 	c := newOwnCapCase(t)
 	ask := func(client int64, n int) map[string]any {
-		a := c.except(t, client)
-		c.underFee(t, client, a, fmt.Sprintf("UNDER-%d", n))
+		a := c.exceptedUnderFee(t, client, n)
 		if client == c.known {
 			c.void(t, c.hraAuthorization)
 			h := itVoucher(t, c.e, keyHRA, c.atHRA, "ATR-TR", 4, 60, 70) // 48.00
