@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -85,4 +86,53 @@ func TestReviewASecondExceptionKeepsWhatItsOwnHold(t *testing.T) {
 	require.Equal(t, "pended", s["decision"], "%v", s)
 	assert.Contains(t, fmt.Sprint(s["reasons"]), "12.00 asked, 0.00 left of 408.05 by this agency's authorizations alone")
 	assertSameAnswer(t, s, k)
+}
+
+// The room other agencies' standing exceptions keep (others_own_caps) is
+// read in the statement that takes the agency's intake lock and the
+// episode's lock (vouchers' lockStatement): under READ COMMITTED the
+// statement reads episode_cap_raises as of its start, before it waited,
+// while the episode's cap (the row it locks) and the authorizations (the
+// facts statement after it) are read as they are once the lock is held.
+// HRA's request waits behind a writer holding HRA's intake lock alone (a
+// staff record's change, an agreement's, a deactivation); meanwhile a
+// reviewer's exception for BCS raises the cap to 420.00 and a line paid
+// under the fee leaves BCS 59.95 of room. Read then, the room is missing
+// and HRA's 48.00 is approved into it with no reviewer, past the program's
+// cap on BCS's exception; read under the lock, it pends, as
+// TestAnotherAgencyTakesNoRoomOfAStandingException holds without the race.
+func TestReviewRoomsReadUnderTheLock(t *testing.T) {
+	t.Parallel()
+	c := newOwnCapCase(t)
+	ctx := t.Context()
+	v := itVoucher(t, c.e, keyBCS, c.known, "ATR-TR", 30, 0, 29) // 360.00, pended
+	require.Equal(t, "pended", v["decision"], "%v", v)
+
+	holder, err := c.e.db.BeginTxx(ctx, nil)
+	require.NoError(t, err)
+	defer holder.Rollback() //nolint:errcheck
+	_, err = holder.ExecContext(ctx, `SELECT pg_advisory_xact_lock(agency_intake_lock_key($1))`, c.e.demo.Providers["HRA"])
+	require.NoError(t, err)
+
+	answer := make(chan resp, 1)
+	go func() {
+		answer <- c.e.post(keyHRA, "/v1/voucher-requests", map[string]any{"client_id": c.atHRA, "service_code": "ATR-TR", "units": 4,
+			"start_date": day(60), "end_date": day(70)}) // 48.00
+	}()
+	require.Eventually(t, func() bool {
+		var waiting int
+		require.NoError(t, c.e.db.GetContext(ctx, &waiting, `SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+			WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`))
+		return waiting > 0
+	}, 30*time.Second, 20*time.Millisecond, "HRA's request waits for its intake lock")
+
+	a := c.approveException(t, v)
+	c.underFee(t, c.known, a, "UNDER-RACE")
+	require.Equal(t, "420.00", c.episodeCap(t, a))
+	require.NoError(t, holder.Commit())
+
+	r := <-answer
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	h := r.JSON(t)
+	assert.Equal(t, "pended", h["decision"], "HRA's unreviewed grant takes BCS's room: %v", h)
 }
