@@ -136,3 +136,43 @@ func TestReviewRoomsReadUnderTheLock(t *testing.T) {
 	h := r.JSON(t)
 	assert.Equal(t, "pended", h["decision"], "HRA's unreviewed grant takes BCS's room: %v", h)
 }
+
+// Another agency's exception on top of the agency's own leaves the
+// agency's own cap where its own exception put it. BCS's 360.00 exception
+// raised the episode to 420.00 and a line paid under the fee leaves BCS
+// 300.05; a reviewer approves HRA's 48.00 into BCS's room, and the cap
+// rises to 468.00, BCS's room kept beside it (ledger.RaiseEpisodeCap).
+// The snapshot then judges BCS's own by the cap before HRA's raise
+// (420.00, the second case of its switch, ahead of own_after 360.00), so
+// BCS's 72.00, past its own 360.00 by its own alone, passes the own check
+// and meets the episode's total: CONFLICT_ON_FILE, sourced to HRA, where
+// the stranger's reads "72.00 asked, 59.95 left of 360.00 by this agency's
+// authorizations alone" (42 CFR Part 2). TestAReviewersExceptionForAnother-
+// AgencyKeepsTheRoom voids HRA's first, so the cap before HRA's raise is
+// 360.00 and the two coincide. BCS's 132.00, past 420.00 alone, reads
+// "119.95 left of 420.00 by this agency's authorizations alone" in clear:
+// 420.00 is BCS's 360.00 and HRA's 60.00 at BCS's raise, another agency's
+// dollars quoted to BCS (withheld before voucher-2026.12.22).
+func TestReviewAnotherAgencysExceptionLeavesTheOwnCap(t *testing.T) {
+	t.Parallel()
+	c := newOwnCapCase(t)
+	ask := func(client int64, n int) []map[string]any {
+		a := c.except(t, client)
+		c.underFee(t, client, a, fmt.Sprintf("UNDER-%d", n))
+		if client == c.known {
+			c.approveException(t, itVoucher(t, c.e, keyHRA, c.atHRA, "ATR-TR", 4, 71, 80)) // 48.00 into BCS's room
+			require.Equal(t, "468.00", c.episodeCap(t, a))
+		}
+		// 72.00 and 132.00, each pended (nothing granted between them).
+		return []map[string]any{itVoucher(t, c.e, keyBCS, client, "ATR-TR", 6, 30, 40), itVoucher(t, c.e, keyBCS, client, "ATR-TR", 11, 30, 40)}
+	}
+	s, k := ask(c.stranger, 1), ask(c.known, 2)
+	require.Equal(t, "pended", s[0]["decision"], "%v", s[0])
+	assert.Contains(t, fmt.Sprint(s[0]["reasons"]), "72.00 asked, 59.95 left of 360.00 by this agency's authorizations alone")
+	assertSameAnswer(t, s[0], k[0])
+	// Past 420.00 by its own alone, the own reason is read in clear
+	// (voucher-2026.12.22) quoting 420.00, the cap with HRA's 60.00 in it.
+	assert.Contains(t, fmt.Sprint(s[1]["reasons"]), "132.00 asked, 59.95 left of 360.00 by this agency's authorizations alone")
+	assert.NotContains(t, fmt.Sprint(k[1]), "420.00", "the cap before HRA's raise holds HRA's dollars")
+	assertSameAnswer(t, s[1], k[1])
+}
