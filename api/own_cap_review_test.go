@@ -176,3 +176,44 @@ func TestReviewAnotherAgencysExceptionLeavesTheOwnCap(t *testing.T) {
 	assert.NotContains(t, fmt.Sprint(k[1]), "420.00", "the cap before HRA's raise holds HRA's dollars")
 	assertSameAnswer(t, s[1], k[1])
 }
+
+// The room HRA's own exception freed is taken by BCS past the own cap its
+// exception gave it. BCS's 360.00 exception (room 59.95 once a line is
+// paid under the fee); a reviewer approves HRA's 48.00 into that room (the
+// cap to 468.00, HRA's raise kept with the cap before it, 420.00); HRA's
+// line paid under the fee frees 47.96 of HRA's grant. BCS's own are then
+// judged by 420.00 (the cap before HRA's raise) where its own exception
+// gave it 360.00, and the episode's cap has the 47.96 beside BCS's room:
+// BCS's 96.00 (its own to 396.05) is approved with no reviewer, past the
+// 360.00 a reviewer approved for BCS, where the stranger's pends "96.00
+// asked, 59.95 left of 360.00 by this agency's authorizations alone".
+func TestReviewAnotherAgencysExceptionIsNoRoomForTheFirst(t *testing.T) {
+	t.Parallel()
+	c := newOwnCapCase(t)
+	ask := func(client int64, n int) map[string]any {
+		a := c.except(t, client)
+		c.underFee(t, client, a, fmt.Sprintf("UNDER-%d", n))
+		if client == c.known {
+			v := itVoucher(t, c.e, keyHRA, c.atHRA, "ATR-TR", 4, 0, 3) // 48.00 into BCS's room, beside BCS's days
+			require.Equal(t, "pended", v["decision"], "%v", v)
+			r := c.e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve",
+				"note": "an exception for HRA", "acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED", "DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			h := itFixtureID(t, c.e, `SELECT id FROM authorizations WHERE voucher_request_id = $1`, itNum(t, v, "id"))
+			require.Equal(t, "468.00", c.episodeCap(t, a))
+			var number string
+			require.NoError(t, c.e.db.GetContext(t.Context(), &number, `SELECT number FROM authorizations WHERE id = $1`, h))
+			r = c.e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "HRA-UNDER", "client_id": c.atHRA,
+				"rendering_staff_id": c.e.demo.Staff["Okafor"], "place_of_service": "11", "lines": []map[string]any{{"service_code": "ATR-TR",
+					"date_of_service": day(0), "units": 4, "charge": "0.04", "authorization_number": number}}})
+			require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+			require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body) // HRA's grant holds 0.04: 47.96 freed
+		}
+		return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 8, 30, 40) // 96.00
+	}
+	s, k := ask(c.stranger, 1), ask(c.known, 2)
+	require.Equal(t, "pended", s["decision"], "%v", s)
+	assert.Contains(t, fmt.Sprint(s["reasons"]), "96.00 asked, 59.95 left of 360.00 by this agency's authorizations alone")
+	assert.Equal(t, "pended", k["decision"], "BCS's grant passes its own 360.00 with no reviewer: %v", k)
+	assertSameAnswer(t, s, k)
+}
