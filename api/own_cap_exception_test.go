@@ -19,15 +19,28 @@ type ownCapCase struct {
 	hraAuthorization int64
 }
 
-func newOwnCapCase(t *testing.T) *ownCapCase {
+func newOwnCapCase(t *testing.T) *ownCapCase { return newOwnCapCaseOpened(t, true) }
+
+// newOwnCapCaseOpened is the case with BCS opening the person's episode
+// (HRA joins it), or, bcsOpens false, joining the one HRA opened.
+func newOwnCapCaseOpened(t *testing.T, bcsOpens bool) *ownCapCase {
 	e := newEnv(t)
 	itATRCapAt300(t, e)
 	register := func(key, first, last string) int64 { return itRegisterBorn(t, e, key, first, last, "1988-03-04") }
-	c := &ownCapCase{e: e, known: register(keyBCS, "Vera", "Owncase"), stranger: register(keyBCS, "Nobody", "Itstranger")}
+	c := &ownCapCase{e: e}
+	atHRA := func() {
+		c.atHRA = register(keyHRA, "Vera", "Owncase") // the same person
+		itATRReady(t, e, keyHRA, c.atHRA, nil)
+	}
+	if !bcsOpens {
+		atHRA()
+	}
+	c.known, c.stranger = register(keyBCS, "Vera", "Owncase"), register(keyBCS, "Nobody", "Itstranger")
 	itATRReady(t, e, keyBCS, c.known, nil)
 	itATRReady(t, e, keyBCS, c.stranger, nil)
-	c.atHRA = register(keyHRA, "Vera", "Owncase") // the same person, joins BCS's episode
-	itATRReady(t, e, keyHRA, c.atHRA, nil)
+	if bcsOpens {
+		atHRA()
+	}
 	h := itVoucher(t, e, keyHRA, c.atHRA, "ATR-TR", 5, 60, 70) // 60.00
 	require.Equal(t, "approved", h["decision"], "%v", h)
 	c.hraAuthorization = itFixtureID(t, e, `SELECT id FROM authorizations WHERE voucher_request_id = $1`, itNum(t, h, "id"))
@@ -110,6 +123,29 @@ func TestOwnCapStaysWhereItsExceptionRaisedIt(t *testing.T) {
 	}
 	s, k := ask(c.stranger, 1), ask(c.known, 2)
 	assert.Equal(t, "approved", s["decision"], "%v", s)
+	assertSameAnswer(t, s, k)
+}
+
+// BCS joined the episode HRA opened: its own exception's kept cap is its
+// own cap as the opener's is. The joiner's own cap was the program's cap of
+// its day raised to what it held today, so a line paid under the fee
+// lowered it and BCS's next request, inside its exception's room, pended
+// "… left of 300.05 by this agency's authorizations alone" where the
+// stranger's was approved (a re-check of the thirty-sixth stop; 42 CFR
+// Part 2).
+func TestOwnCapOfAJoinerStaysWhereItsExceptionRaisedIt(t *testing.T) {
+	t.Parallel()
+	c := newOwnCapCaseOpened(t, false)
+	ask := func(client int64, n int) map[string]any {
+		c.exceptedUnderFee(t, client, n)
+		return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 4, 30, 40) // 48.00
+	}
+	s, k := ask(c.stranger, 1), ask(c.known, 2)
+	assert.Equal(t, "approved", s["decision"], "%v", s)
+	assertSameAnswer(t, s, k)
+	// Past its kept cap, both read it alike.
+	s, k = itVoucher(t, c.e, keyBCS, c.stranger, "ATR-TR", 2, 41, 45), itVoucher(t, c.e, keyBCS, c.known, "ATR-TR", 2, 41, 45)
+	assert.Equal(t, "pended", s["decision"], "%v", s)
 	assertSameAnswer(t, s, k)
 }
 

@@ -679,6 +679,16 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 					own.Cap = joined.Cap.Decimal
 				}
 			}
+			// Its own standing exception keeps its own cap where the raise
+			// put it (own_after), as the opener's does (below): read only
+			// from what its authorizations held today (OwnDollarCap), a
+			// line paid under the fee lowered it, and the joiner's next
+			// request inside its exception's room pended, and its
+			// reactivation held the exception, where a stranger's did not
+			// (a re-check of the thirty-sixth stop; 42 CFR Part 2).
+			if own.Has && ownCap.Cap != nil && ownCap.Raised && ownCap.Cap.GreaterThan(own.Cap) {
+				own.Cap = ownCap.Cap.Decimal
+			}
 			f.Program.AgencyCap = &own
 		case lk.OthersCapBefore != nil && lk.OthersRaisedBy != nil:
 			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: lk.OthersCapBefore.Decimal, By: *lk.OthersRaisedBy}
