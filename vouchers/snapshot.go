@@ -223,8 +223,6 @@ var lockStatement = `WITH intake AS (SELECT pg_advisory_xact_lock_shared(` + pg.
 	               AND r.raised_at >= e.created_at
 	               AND (r.own_after IS NOT NULL OR (SELECT dollar_cap FROM locked) > r.cap_before)
 	        HAVING count(*) > 0) AS own_cap,
-	       (SELECT json_agg(json_build_object('provider_id', x.provider_id, 'cap', x.cap::text) ORDER BY x.provider_id)
-	        FROM (` + ledger.KeptOwnCapsSQL("(SELECT episode_id FROM enr)", "$2") + `) x) AS others_own_caps,
 	       set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_cache_mode,
 	       (SELECT intake_lock FROM intake) AS intake_lock,
 	       k.*, o.*
@@ -273,7 +271,9 @@ var factsStatement = `WITH me AS (
 		` + stayStartSQL + ` AS stay_start,
 		` + capsStayStartSQL + ` AS caps_stay_start,
 		COALESCE((SELECT json_agg(r) FROM (` + lentDesignationsSQL("x.id = $7 OR (x.episode_id = $5 AND x.provider_id <> $2 AND x.discharge_date IS NULL)") +
-	`) r), '[]') AS designations`
+	`) r), '[]') AS designations,
+		(SELECT json_agg(json_build_object('provider_id', x.provider_id, 'cap', x.cap::text) ORDER BY x.provider_id)
+		 FROM (` + ledger.KeptOwnCapsSQL("$5", "$2") + `) x) AS others_own_caps`
 
 // stayStartSQL is the first day of the agency's unbroken stay in the
 // program the request's enrollment ($7) belongs to: its own enrollments of
@@ -531,12 +531,8 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		// episode's cap stands above the cap before it, and reads that cap
 		// (raised to what the agency holds, OwnDollarCap).
 		OwnCap []byte `db:"own_cap"`
-		// OthersOwnCaps are the other agencies' own caps kept in the
-		// episode (ledger.KeptOwnCapsSQL): the room each keeps is taken
-		// from the episode's cap for this agency (V33).
-		OthersOwnCaps []byte `db:"others_own_caps"`
-		PlanMode      string `db:"plan_cache_mode"`
-		IntakeLock    string `db:"intake_lock"`
+		PlanMode   string `db:"plan_cache_mode"`
+		IntakeLock string `db:"intake_lock"`
 		pg.StoredAnswer
 	}
 	var ref *Reference
@@ -690,9 +686,8 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 				own.Cap = ownCap.Cap.Decimal
 			}
 			f.Program.AgencyCap = &own
-		case lk.OthersCapBefore != nil && lk.OthersRaisedBy != nil:
-			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: lk.OthersCapBefore.Decimal, By: *lk.OthersRaisedBy}
-		case ownCap.Cap != nil && opener.Keeper != nil:
+		case ownCap.Cap != nil && ownCap.Raised && opener.Keeper != nil,
+			ownCap.Cap != nil && opener.Keeper != nil && (lk.OthersCapBefore == nil || lk.OthersRaisedBy == nil):
 			// The agency's own exception raised the cap of an episode
 			// another agency's stay shares: the raise went to what every
 			// agency's authorizations held, the other's among them, while
@@ -707,8 +702,16 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 			// (OwnDollarCap). Read from what they hold today, it followed
 			// them down (a line paid under the fee) and the next request
 			// pended where a stranger's was approved (a review). The cap
-			// is its own history, no other agency's record (no By).
+			// is its own history, no other agency's record (no By). A
+			// standing own exception comes before another agency's later
+			// raise: judged by the cap before that raise, which the
+			// agency's own raise had taken to every agency's dollars, its
+			// own reason quoted the other agency's dollars in clear ("…
+			// left of 420.00" where a stranger's read 360.00: a white-box
+			// review of the thirty-sixth stop).
 			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: ownCap.Cap.Decimal}
+		case lk.OthersCapBefore != nil && lk.OthersRaisedBy != nil:
+			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: lk.OthersCapBefore.Decimal, By: *lk.OthersRaisedBy}
 		}
 		if f.Program.AgencyCap != nil {
 			f.Program.AgencyCap.OwnRaised = ownCap.Raised
@@ -716,11 +719,6 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		f.Program.HasDollarCap = lk.Cap != nil
 		if lk.Cap != nil {
 			f.Program.EpisodeDollarCap = lk.Cap.Decimal
-		}
-		if len(lk.OthersOwnCaps) > 0 {
-			if err := json.Unmarshal(lk.OthersOwnCaps, &f.OthersOwnCaps); err != nil {
-				return nil, fmt.Errorf("decode others' own caps: %w", err)
-			}
 		}
 	} else if n.EnrollmentID != nil {
 		return nil, rss.Invalid("enrollment_id", "unknown_id", "no enrollment %d of this client with this agency", *n.EnrollmentID)
@@ -763,6 +761,15 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		StayStart      rss.Date `db:"stay_start"`
 		CapsStayStart  rss.Date `db:"caps_stay_start"`
 		Designations   []byte   `db:"designations"`
+		// OthersOwnCaps are the other agencies' own caps kept in the
+		// episode (ledger.KeptOwnCapsSQL): the room each keeps is taken
+		// from the episode's cap for this agency (V33). Read here, after
+		// the lock statement has waited for the episode's and the
+		// agencies' locks: read in it, as of its start, an exception
+		// approved and a line paid under the fee while the request
+		// waited were not seen, and the request was approved into that
+		// room (a white-box review of the thirty-sixth stop).
+		OthersOwnCaps []byte `db:"others_own_caps"`
 	}
 	facts, err := s.stmts.In(ctx, tx, factsStatement)
 	if err != nil {
@@ -817,6 +824,11 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		{q.Authorizations, &auths}, {q.Others, &others}, {q.Designations, &designated}} {
 		if err := json.Unmarshal(d.raw, d.v); err != nil {
 			return nil, fmt.Errorf("decode voucher facts: %w", err)
+		}
+	}
+	if len(q.OthersOwnCaps) > 0 {
+		if err := json.Unmarshal(q.OthersOwnCaps, &f.OthersOwnCaps); err != nil {
+			return nil, fmt.Errorf("decode others' own caps: %w", err)
 		}
 	}
 	sn.client = Client{ID: c.ID, PersonID: c.PersonID, ProviderID: providerID, DateOfBirth: c.DateOfBirth, MedicaidID: c.MedicaidID,
