@@ -127,7 +127,8 @@ func TestDischargeReasonWritesRefused(t *testing.T) {
 		{"patch blank name", keyAdmin, http.MethodPatch, "/v1/reference/discharge-reasons/moved", map[string]any{"name": ""}, 422, "validation_failed", "name"},
 		{"patch name with a tab", keyAdmin, http.MethodPatch, "/v1/reference/discharge-reasons/moved", map[string]any{"name": "Moved\taway"}, 422, "validation_failed", "name"},
 		{"patch active null", keyAdmin, http.MethodPatch, "/v1/reference/discharge-reasons/moved", map[string]any{"active": nil}, 422, "validation_failed", "active"},
-		{"patch outcome", keyAdmin, http.MethodPatch, "/v1/reference/discharge-reasons/moved", map[string]any{"outcome": "negative"}, 400, "unknown_field", ""},
+		{"patch outcome without a reason", keyAdmin, http.MethodPatch, "/v1/reference/discharge-reasons/moved", map[string]any{"outcome": "negative"}, 422, "validation_failed", "reason"},
+		{"patch program", keyAdmin, http.MethodPatch, "/v1/reference/discharge-reasons/moved", map[string]any{"program_code": "ATR"}, 400, "unknown_field", ""},
 		// other codes a discharge sent with a note alone: retired, every
 		// such discharge would be refused.
 		{"retire other", keyAdmin, http.MethodPatch, "/v1/reference/discharge-reasons/other", map[string]any{"active": false}, 409, "discharge_reason_required", ""},
@@ -241,7 +242,9 @@ func TestGPRAInstrumentWritesRefused(t *testing.T) {
 		{"patch unknown", keyAdmin, http.MethodPatch, path + "/GPRA-1999", map[string]any{"active_to": day(30)}, 404, "not_found", ""},
 		{"patch nothing", keyAdmin, http.MethodPatch, path + "/SUPRT-2025", map[string]any{}, 422, "validation_failed", "body"},
 		{"patch blank name", keyAdmin, http.MethodPatch, path + "/SUPRT-2025", map[string]any{"name": " "}, 422, "validation_failed", "name"},
-		{"patch first day", keyAdmin, http.MethodPatch, path + "/SUPRT-2025", map[string]any{"active_from": day(0)}, 400, "unknown_field", ""},
+		// The demo's interviews were on SUPRT-2025 from its start.
+		{"patch first day past an interview", keyAdmin, http.MethodPatch, path + "/SUPRT-2025", map[string]any{"active_from": day(0)}, 409, "instrument_in_use", ""},
+		{"patch first day null", keyAdmin, http.MethodPatch, path + "/SUPRT-2025", map[string]any{"active_from": nil}, 422, "validation_failed", "active_from"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -25,7 +25,7 @@ import (
 // (checkDischargeReason, RecordInterview) and where it lists them, as it
 // reads the catchment areas the registry writes. The one fact of vouchers'
 // own tables a write here needs, the interviews an instrument's span must
-// hold, is asked of vouchers (InterviewOutside).
+// hold, is asked of vouchers (InterviewsOutside).
 
 var (
 	// The formats the schema holds (discharge_reasons_code_format,
@@ -45,12 +45,18 @@ type NewDischargeReason struct {
 	Outcome     string  `json:"outcome"`
 }
 
-// DischargeReasonPatch renames a reason or retires (active false) or
-// restores it. Its program and outcome stay as created: the reports group
-// the discharges already made by them.
+// DischargeReasonPatch renames a reason, retires (active false) or
+// restores it, or corrects its outcome. The outcome is a label the reports
+// read through the reason for every discharge made with it, so a
+// correction mends a typo for them all, those made before it included; it
+// takes a reason, since it changes figures already reported. The program
+// stays as created: a generic reason is carried by discharges of every
+// program, and made one program's, the others' would carry a reason their
+// program may not take (checkDischargeReason's wrong_program).
 type DischargeReasonPatch struct {
-	Name   rss.Optional[string] `json:"name"`
-	Active rss.Optional[bool]   `json:"active"`
+	Name    rss.Optional[string] `json:"name"`
+	Active  rss.Optional[bool]   `json:"active"`
+	Outcome rss.Optional[string] `json:"outcome"`
 	// Reason is why, kept with the change in the reason's history.
 	Reason rss.Optional[string] `json:"reason"`
 }
@@ -180,7 +186,7 @@ func (s *Service) CreateDischargeReason(ctx context.Context, n NewDischargeReaso
 // UpdateDischargeReason applies an admin's patch to a discharge reason. A
 // retired one is refused for a new discharge (checkDischargeReason) and no
 // longer listed for choosing; the discharges that carry it keep it, and
-// the reports read it still.
+// the reports read it still, with its outcome as corrected last.
 func (s *Service) UpdateDischargeReason(ctx context.Context, code string, p DischargeReasonPatch) (vouchers.DischargeReason, error) {
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
 		return vouchers.DischargeReason{}, err
@@ -194,7 +200,17 @@ func (s *Service) UpdateDischargeReason(ctx context.Context, code string, p Disc
 	if p.Active.Set && p.Active.Null {
 		v.Add("active", "required", "active cannot be null: false retires the reason, true restores it")
 	}
-	if !p.Name.Set && !p.Active.Set {
+	if p.Outcome.Set {
+		if p.Outcome.Null {
+			v.Add("outcome", "required", "outcome cannot be null: one of %s", strings.Join(dischargeOutcomes, ", "))
+		} else {
+			oneOf(v, "outcome", p.Outcome.Value, dischargeOutcomes)
+		}
+		if !p.Reason.Set || p.Reason.Null {
+			v.Add("reason", "required", "reason is required with outcome: a correction changes how the reports count every discharge made with it")
+		}
+	}
+	if !p.Name.Set && !p.Active.Set && !p.Outcome.Set {
 		v.Add("body", "empty_patch", "nothing to change")
 	}
 	reason := vouchers.ChangeReason(v, p.Reason)
@@ -223,11 +239,15 @@ func (s *Service) UpdateDischargeReason(ctx context.Context, code string, p Disc
 				return err
 			}
 		}
-		active := was.Active
+		active, outcome := was.Active, was.Outcome
 		if p.Active.Set {
 			active = p.Active.Value
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE discharge_reasons SET name = $2, active = $3 WHERE code = $1`, code, name, active); err != nil {
+		if p.Outcome.Set {
+			outcome = p.Outcome.Value
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE discharge_reasons SET name = $2, active = $3, outcome = $4 WHERE code = $1`,
+			code, name, active, outcome); err != nil {
 			return constraintError(err)
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "discharge_reason", EntityID: code,
@@ -269,12 +289,14 @@ type NewInstrument struct {
 	ActiveTo   rss.Date `json:"active_to"`
 }
 
-// InstrumentPatch renames an instrument or dates its retirement
-// (active_to; null: in use again with no end). Its first day stays: the
-// interviews recorded on it were judged by it.
+// InstrumentPatch renames an instrument, corrects its first day
+// (active_from) or dates its retirement (active_to; null: in use again
+// with no end). Either end is held to the interviews on file on it: each
+// was taken on a day the instrument was in use, and stays so.
 type InstrumentPatch struct {
-	Name     rss.Optional[string]   `json:"name"`
-	ActiveTo rss.Optional[rss.Date] `json:"active_to"`
+	Name       rss.Optional[string]   `json:"name"`
+	ActiveFrom rss.Optional[rss.Date] `json:"active_from"`
+	ActiveTo   rss.Optional[rss.Date] `json:"active_to"`
 	// Reason is why, kept with the change in the instrument's history.
 	Reason rss.Optional[string] `json:"reason"`
 }
@@ -368,12 +390,12 @@ func (s *Service) CreateInstrument(ctx context.Context, n NewInstrument) (vouche
 	return out, err
 }
 
-// UpdateInstrument applies an admin's patch to a GPRA instrument. A
-// retirement date is refused (409) where an interview already recorded on
-// the instrument is dated after it: it would be on file on an instrument
-// not in use on its day, as RecordInterview refuses one. The row is locked
-// first; an interview being recorded holds it (FOR SHARE) until it
-// commits, so the count below sees it.
+// UpdateInstrument applies an admin's patch to a GPRA instrument. A first
+// day after, or a retirement date before, an interview already recorded on
+// the instrument is refused (409): the interview would be on file on an
+// instrument not in use on its day, as RecordInterview refuses one. The
+// row is locked first; an interview being recorded holds it (FOR SHARE)
+// until it commits, so the count below sees it.
 func (s *Service) UpdateInstrument(ctx context.Context, code string, p InstrumentPatch) (vouchers.Instrument, error) {
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
 		return vouchers.Instrument{}, err
@@ -384,10 +406,15 @@ func (s *Service) UpdateInstrument(ctx context.Context, code string, p Instrumen
 	} else if p.Name.Set {
 		checkIdentity(v, []fieldCheck{oneLine("name", p.Name.Value)})
 	}
+	if p.ActiveFrom.Set && p.ActiveFrom.Null {
+		v.Add("active_from", "required", "active_from cannot be null: it is the first day the instrument is in use")
+	} else if p.ActiveFrom.Set {
+		dateWithin(v, "active_from", p.ActiveFrom.Value, s.Today(), 25, 5)
+	}
 	if p.ActiveTo.Set && !p.ActiveTo.Null {
 		dateWithin(v, "active_to", p.ActiveTo.Value, s.Today(), 25, 5)
 	}
-	if !p.Name.Set && !p.ActiveTo.Set {
+	if !p.Name.Set && !p.ActiveFrom.Set && !p.ActiveTo.Set {
 		v.Add("body", "empty_patch", "nothing to change")
 	}
 	reason := vouchers.ChangeReason(v, p.Reason)
@@ -403,33 +430,33 @@ func (s *Service) UpdateInstrument(ctx context.Context, code string, p Instrumen
 		if err != nil {
 			return err
 		}
-		name, to := was.Name, was.ActiveTo
+		name, from, to := was.Name, was.ActiveFrom, was.ActiveTo
 		if p.Name.Set {
 			name = strings.TrimSpace(p.Name.Value)
 			if err := instrumentNameFree(ctx, tx, code, name); err != nil {
 				return err
 			}
 		}
+		if p.ActiveFrom.Set {
+			from = p.ActiveFrom.Value
+		}
 		if p.ActiveTo.Set {
 			to = p.ActiveTo.Value // zero for null: no end
-			if !to.IsZero() && to.Before(was.ActiveFrom) {
-				return rss.Invalid("active_to", "out_of_range", "active_to must be on or after active_from (%s)", was.ActiveFrom)
-			}
-			last, n, outside, err := vouchers.InterviewOutside(ctx, tx, code, was.ActiveFrom, to)
-			if err != nil {
+		}
+		switch {
+		case to.IsZero() || !to.Before(from):
+		case p.ActiveTo.Set:
+			return rss.Invalid("active_to", "out_of_range", "active_to must be on or after active_from (%s)", from)
+		default:
+			return rss.Invalid("active_from", "out_of_range", "active_from must be on or before active_to (%s)", to)
+		}
+		if p.ActiveFrom.Set || p.ActiveTo.Set {
+			if err := spanHoldsInterviews(ctx, tx, code, from, to); err != nil {
 				return err
 			}
-			switch {
-			case outside && to.IsZero(): // dated before its first day, by hand
-				return rss.Coded(rss.ErrConflict, "instrument_in_use",
-					"%s has %s dated before its first day (%s)", code, interviews(n), was.ActiveFrom)
-			case outside:
-				return rss.Coded(rss.ErrConflict, "instrument_in_use",
-					"%s has %s dated after %s, the last on %s: its active_to can be that day or later",
-					code, interviews(n), to, last)
-			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE gpra_instruments SET name = $2, active_to = $3 WHERE code = $1`, code, name, to); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE gpra_instruments SET name = $2, active_from = $3, active_to = $4 WHERE code = $1`,
+			code, name, from, to); err != nil {
 			return spanError(err, code)
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "update", EntityType: "gpra_instrument", EntityID: code,
@@ -440,6 +467,29 @@ func (s *Service) UpdateInstrument(ctx context.Context, code string, p Instrumen
 		return err
 	})
 	return out, err
+}
+
+// spanHoldsInterviews refuses a span from..to (to zero: open) that leaves
+// out an interview on file on the instrument, naming each end at fault and
+// the day it can move to.
+func spanHoldsInterviews(ctx context.Context, tx *sqlx.Tx, code string, from, to rss.Date) error {
+	o, err := vouchers.InterviewsOutside(ctx, tx, code, from, to)
+	if err != nil {
+		return err
+	}
+	var why []string
+	if o.Before > 0 {
+		why = append(why, fmt.Sprintf("%s dated before %s, the first on %s: its active_from can be that day or earlier",
+			interviews(o.Before), from, o.First))
+	}
+	if o.After > 0 {
+		why = append(why, fmt.Sprintf("%s dated after %s, the last on %s: its active_to can be that day or later",
+			interviews(o.After), to, o.Last))
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return rss.Coded(rss.ErrConflict, "instrument_in_use", "%s has %s", code, strings.Join(why, "; and "))
 }
 
 func interviews(n int) string {

@@ -574,23 +574,33 @@ type Instrument struct {
 	ActiveTo   rss.Date `json:"active_to" db:"active_to"`
 }
 
-// InterviewOutside is the last day, of the interviews on file recorded on
-// instrument, outside the span from..to (to zero: open), and how many are:
-// none (ok false) when the span holds them all (a retirement date holds
-// them from that last day on). The registry asks it
+// Outside is what of the interviews on file on an instrument a span
+// leaves out: how many fall before its first day, the earliest of them,
+// how many after its last, and the latest of those.
+type Outside struct {
+	Before int      `db:"before"`
+	First  rss.Date `db:"first"`
+	After  int      `db:"after"`
+	Last   rss.Date `db:"last"`
+}
+
+// InterviewsOutside is what of the interviews on file recorded on
+// instrument falls outside the span from..to (to zero: open): none when
+// the span holds them all (a first day holds them up to the earliest one
+// left out, a retirement date from the latest). The registry asks it
 // before it dates an instrument (gpra_interviews is this package's).
 // Withdrawn interviews are not on file and not counted.
-func InterviewOutside(ctx context.Context, ext pg.Ext, instrument string, from, to rss.Date) (last rss.Date, n int, ok bool, err error) {
-	var r struct {
-		Last rss.Date `db:"last"`
-		N    int      `db:"n"`
-	}
-	err = sqlx.GetContext(ctx, ext, &r, `SELECT max(interview_date) AS last, count(*) AS n FROM gpra_interviews
-		WHERE instrument = $1 AND (interview_date < $2 OR interview_date > $3::date)`, instrument, from, to)
+func InterviewsOutside(ctx context.Context, ext pg.Ext, instrument string, from, to rss.Date) (Outside, error) {
+	var o Outside
+	err := sqlx.GetContext(ctx, ext, &o, `SELECT count(*) FILTER (WHERE interview_date < $2) AS before,
+			min(interview_date) FILTER (WHERE interview_date < $2) AS first,
+			count(*) FILTER (WHERE interview_date > $3::date) AS after,
+			max(interview_date) FILTER (WHERE interview_date > $3::date) AS last
+		FROM gpra_interviews WHERE instrument = $1`, instrument, from, to)
 	if err != nil {
-		return rss.Date{}, 0, false, fmt.Errorf("interviews outside: %w", err)
+		return Outside{}, fmt.Errorf("interviews outside: %w", err)
 	}
-	return r.Last, r.N, r.N > 0, nil
+	return o, nil
 }
 
 // Instruments lists the GPRA instrument versions.
