@@ -160,7 +160,8 @@ var (
 		return fieldCheck{field: f, value: val, ok: x12.ZIPCode, code: "invalid_format", msg: "zip must be a ZIP code: 5 or 9 digits, not 00000"}
 	}
 	phoneCheck = func(f, val string) fieldCheck {
-		return fieldCheck{field: f, value: val, ok: phoneFormat.MatchString, code: "invalid_format", msg: "contact_phone must be 10 digits"}
+		return fieldCheck{field: f, value: val, ok: phoneValid, code: "invalid_format",
+			msg: "contact_phone must be a ten-digit North American number: an area code not starting with 0 or 1, not one digit repeated"}
 	}
 	// An address is at most 254 characters (RFC 5321's path less its
 	// brackets): a 3,006-character one passed the format (a black-box pass).
