@@ -117,6 +117,14 @@ func (s *Server) listCatchmentAreas(c *gin.Context) {
 	respond(c, http.StatusOK, items(out), err)
 }
 
+func (s *Server) getCatchmentArea(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.v.CatchmentAreaByCode(c.Request.Context(), c.Param("code"))
+	respond(c, http.StatusOK, out, err)
+}
+
 func (s *Server) listSettings(c *gin.Context) {
 	if !knownQuery(c) {
 		return
@@ -160,6 +168,14 @@ func (s *Server) listInstruments(c *gin.Context) {
 	}
 	out, err := s.v.Instruments(c.Request.Context())
 	respond(c, http.StatusOK, items(out), err)
+}
+
+func (s *Server) getInstrument(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.v.InstrumentByCode(c.Request.Context(), c.Param("code"))
+	respond(c, http.StatusOK, out, err)
 }
 
 func (s *Server) listStaffRoles(c *gin.Context) {

@@ -183,16 +183,20 @@ func New(cfg Config) *Server {
 	ref.GET("/services/:code/rates", s.listRates)
 	refPost("/services/:code/rates", s.addRate)
 	refPost("/catchment-areas", s.createCatchmentArea)
+	ref.GET("/catchment-areas/:code", s.getCatchmentArea)
 	ref.PATCH("/catchment-areas/:code", small, s.patchCatchmentArea)
 	ref.GET("/catchment-areas/:code/history", s.catchmentAreaHistory)
 	ref.GET("/settings", s.listSettings)
 	ref.GET("/gpra-instruments", s.listInstruments)
 	refPost("/gpra-instruments", s.createInstrument)
+	ref.GET("/gpra-instruments/:code", s.getInstrument)
 	ref.PATCH("/gpra-instruments/:code", small, s.patchInstrument)
 	ref.GET("/gpra-instruments/:code/history", s.instrumentHistory)
 	// Discharge reasons are listed for choosing at /v1/discharge-reasons
 	// (every role); the admin writes them here, with the rest of the
-	// reference data.
+	// reference data, and reads the same list where it writes (a new
+	// user's black-box pass read a 405 here).
+	ref.GET("/discharge-reasons", s.listDischargeReasons)
 	refPost("/discharge-reasons", s.createDischargeReason)
 	ref.PATCH("/discharge-reasons/:code", small, s.patchDischargeReason)
 	ref.GET("/discharge-reasons/:code/history", s.dischargeReasonHistory)

@@ -614,3 +614,17 @@ func (s *Service) Instruments(ctx context.Context) ([]Instrument, error) {
 	}
 	return out, nil
 }
+
+// InstrumentByCode reads one GPRA instrument version, as Instruments lists
+// it: where the admin patches it (every role reads it, as the list).
+func (s *Service) InstrumentByCode(ctx context.Context, code string) (Instrument, error) {
+	var out Instrument
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return out, err
+	}
+	err := s.db.GetContext(ctx, &out, `SELECT code, name, active_from, active_to FROM gpra_instruments WHERE code = $1`, code)
+	if errors.Is(err, pg.ErrNoRows) {
+		return out, fmt.Errorf("%w: GPRA instrument %q", rss.ErrNotFound, code)
+	}
+	return out, err
+}

@@ -962,18 +962,36 @@ func (s *Service) StaffOf(ctx context.Context, providerID int64) ([]*Staff, erro
 	return out, nil
 }
 
+// catchmentAreaSelect reads areas with the programs serving each; $1 is
+// one area's code, or null for all.
+const catchmentAreaSelect = `SELECT a.code, a.name, ARRAY(SELECT l.program_code FROM program_catchment_areas l
+		WHERE l.area_code = a.code ORDER BY l.program_code) AS programs
+	FROM catchment_areas a WHERE $1::text IS NULL OR a.code = $1 ORDER BY a.code`
+
 // CatchmentAreas lists the areas.
 func (s *Service) CatchmentAreas(ctx context.Context) ([]CatchmentArea, error) {
 	if _, err := access.ActorFrom(ctx); err != nil {
 		return nil, err
 	}
 	var out []CatchmentArea
-	if err := s.db.SelectContext(ctx, &out, `SELECT a.code, a.name, ARRAY(SELECT l.program_code FROM program_catchment_areas l
-			WHERE l.area_code = a.code ORDER BY l.program_code) AS programs
-		FROM catchment_areas a ORDER BY a.code`); err != nil {
+	if err := s.db.SelectContext(ctx, &out, catchmentAreaSelect, nil); err != nil {
 		return nil, fmt.Errorf("list catchment areas: %w", err)
 	}
 	return out, nil
+}
+
+// CatchmentAreaByCode reads one area, as CatchmentAreas lists it: where the
+// admin patches it (every role reads it, as the list).
+func (s *Service) CatchmentAreaByCode(ctx context.Context, code string) (CatchmentArea, error) {
+	var out CatchmentArea
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return out, err
+	}
+	err := s.db.GetContext(ctx, &out, catchmentAreaSelect, code)
+	if errors.Is(err, pg.ErrNoRows) {
+		return out, fmt.Errorf("%w: catchment area %q", rss.ErrNotFound, code)
+	}
+	return out, err
 }
 
 // Settings lists the system thresholds.
