@@ -164,3 +164,159 @@ func TestHeldCutToNothingIsNotReportedAuthorized(t *testing.T) {
 	rep := itGetReport(t, e, keyFinance, fmt.Sprintf("/v1/reports/utilization?provider_id=%d&service=ATR-DT&from=%s&to=%s", hra, day(1), day(1)))
 	assert.Equal(t, int64(0), itNum(t, rep.Totals, "units_authorized"), "a hold that cut it to nothing leaves nothing authorized")
 }
+
+// heldOverSuspension holds Kim's ATR-DT at HRA for review over a
+// suspension: HRA's authorization runs from day -6 to day 10, HRA is out
+// from day -4, BCS is granted the same service from day -4 to day -1
+// (over the days the suspension keeps) and from day 0 to day 5 (over the
+// days HRA's ordinary reactivation judges), and HRA is reactivated
+// without in_error. It returns HRA's authorization, BCS's over the
+// suspension and the suspension's lift path.
+func heldOverSuspension(t *testing.T, e *env) (auth int64, overSuspension map[string]any, lift string) {
+	t.Helper()
+	hra := e.demo.Providers["HRA"]
+	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, -6, 10)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	auth = itNum(t, v, "authorization_id")
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "site audit", "effective_on": day(-4)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	overSuspension = itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 3, -4, -1)
+	require.Equal(t, "approved", overSuspension["decision"], "%v", overSuspension)
+	fromToday := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 3, 0, 5)
+	require.Equal(t, "approved", fromToday["decision"], "%v", fromToday)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "audit closed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	held, _ := r.JSON(t)["authorizations_held"].([]any)
+	require.Len(t, held, 1, "%s", r.Body)
+	require.Equal(t, float64(auth), held[0].(map[string]any)["id"])
+	sus := r.JSON(t)["suspensions"].([]any)
+	sid := itNum(t, sus[len(sus)-1].(map[string]any), "id")
+	return auth, overSuspension, itPath("/v1/reference/providers/%d/suspensions/%d/lift", hra, sid)
+}
+
+// A lift puts the suspension's days back in service; a held authorization
+// covering them is judged over them too before it gets them. The hold
+// judged from the reactivation's day only, so after the lift a discharge
+// dated before that day released it with no reviewer, and its days in
+// the suspension, which BCS had been granted meanwhile, were paid to both
+// agencies; a reviewer giving it back was told of BCS's overlap from
+// today on only, and gave back the suspension's days over BCS's unseen
+// (black-box pass, F1 and F1b).
+func TestLiftedSuspensionDaysAreJudgedBeforeAHeldAuthorizationGetsThem(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	auth, overSuspension, lift := heldOverSuspension(t, e)
+	r := e.post(keyAdmin, lift, map[string]any{"reason": "should have been in error"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	number := itAuth(t, e, keyReviewer, itNum(t, overSuspension, "authorization_id"))["number"].(string)
+	// The agency reads the hold as it now stands, as a stranger's would
+	// read: nothing of BCS, no rule.
+	got := itAuth(t, e, keyHRA, auth)
+	assert.Equal(t, "pending_review", got["status"], "%v", got)
+	events := got["events"].([]any)
+	assert.Equal(t, "held for review at the lift of the agency's suspension on "+day(0)+": its 4 unused units from "+day(-4)+
+		" are given back or it is ended by a reviewer", events[len(events)-1].(map[string]any)["reason"])
+	for _, leak := range []string{"DUPLICATE", "BCS", number} {
+		assert.NotContains(t, itMustJSON(got), leak)
+	}
+
+	// The reviewer is told of BCS's authorization over the days the lift
+	// put back in service.
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, itPath("/v1/authorizations/%d/reactivate", auth), map[string]any{"reason": "give back"}),
+			http.StatusConflict, "limits_exceeded")
+		assert.Contains(t, p["detail"], number, "the overlap over the suspension's days is named: %v", p)
+		assert.Contains(t, p["detail"], "from "+day(-4), "%v", p)
+	})
+
+	// A discharge dated in the suspension leaves it held: no reviewer has
+	// given those days back.
+	enr := itFixtureID(t, e, `SELECT enrollment_id FROM authorizations WHERE id = $1`, auth)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": day(-1), "reason": "moved away"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got = itAuth(t, e, keyHRA, auth)
+	assert.Equal(t, "pending_review", got["status"], "%v", got)
+	assert.Equal(t, day(-5), got["end_date"], "kept cut: %v", got)
+	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "LIFT-HELD-1", "client_id": e.demo.Clients["Kim/HRA"],
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-DT", "date_of_service": day(-2), "units": 1, "charge": "10.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "denied", r.JSON(t)["status"], "a held day bills nothing: %s", r.Body)
+	r = e.get(keyReviewer, "/v1/authorizations?status=pending_review")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Len(t, itItems(t, r), 1, "still the reviewer's: %s", r.Body)
+
+	// Given back, what is judged is what comes back: its days from the
+	// suspension's first to the discharge.
+	p := requireProblem(t, e.post(keyReviewer, itPath("/v1/authorizations/%d/reactivate", auth), map[string]any{"reason": "give back"}),
+		http.StatusConflict, "limits_exceeded")
+	assert.Contains(t, p["detail"], number, "%v", p)
+}
+
+// One kept held at a later reactivation tells its agency the hold as it
+// now stands: it kept its first hold's text, with figures since changed (a
+// claim voided, the units unused grown), F6 of a black-box pass.
+func TestHoldKeptAtALaterReactivationReadsItsFigures(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, -6, 27)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	auth := itNum(t, v, "authorization_id")
+	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "HOLD-TEXT-1", "client_id": e.demo.Clients["Kim/HRA"],
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-DT", "date_of_service": day(-5), "units": 1, "charge": "10.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+	claim := itID(t, r)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "site audit", "effective_on": day(-4)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 3, -4, 27)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "audit closed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Len(t, r.JSON(t)["authorizations_held"], 1, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/claims/%d/void", claim), map[string]any{"claim_number": "HOLD-TEXT-1-V"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	undoDeactivation(t, e, hra, 1, "contract review", "review complete", false)
+
+	var holds []string
+	for _, ev := range itAuth(t, e, keyHRA, auth)["events"].([]any) {
+		if ev := ev.(map[string]any); ev["action"] == "hold" {
+			holds = append(holds, ev["reason"].(string))
+		}
+	}
+	require.Len(t, holds, 2, "%v", holds)
+	assert.Contains(t, holds[0], "its 3 unused units from "+day(0))
+	assert.Contains(t, holds[1], "its 4 unused units from "+day(0), "the hold as it stands")
+}
+
+// A discharge dated in the days a hold keeps cut, before those it judges,
+// ends the held authorization where the hold cut it: those days are not
+// given back by the end, unreviewed, to come back in service at a lift.
+func TestDischargeOfAHeldAuthorizationKeepsItsCut(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	auth, _, lift := heldOverSuspension(t, e)
+	enr := itFixtureID(t, e, `SELECT enrollment_id FROM authorizations WHERE id = $1`, auth)
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", enr), map[string]any{"discharge_date": day(-2), "reason": "moved away"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := itAuth(t, e, keyHRA, auth)
+	assert.Equal(t, "expired", got["status"], "%v", got)
+	assert.Equal(t, day(-5), got["end_date"], "the hold's cut stands: %v", got)
+	events := got["events"].([]any)
+	assert.Equal(t, "enrollment "+itStr(enr)+" discharged on "+day(-2)+"; its days from "+day(-4)+" were held for review, not given back",
+		events[len(events)-1].(map[string]any)["reason"])
+	r = e.post(keyAdmin, lift, map[string]any{"reason": "should have been in error"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "LIFT-HELD-2", "client_id": e.demo.Clients["Kim/HRA"],
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-DT", "date_of_service": day(-3), "units": 1, "charge": "10.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "denied", r.JSON(t)["status"], "no reviewer gave the day back: %s", r.Body)
+}

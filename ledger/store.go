@@ -1,9 +1,11 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -1091,30 +1093,63 @@ func Reactivate(ctx context.Context, ext pg.Ext, id int64, reason string, on rss
 // HoldEvent is the reason a hold writes in the authorization's history,
 // which its agency reads: it names no rule and no record, since the rules
 // that fired may be drawn from another agency's (42 CFR Part 2), and a
-// hold for the agency's own is worded the same.
-func HoldEvent(on rss.Date, units int, from rss.Date) string {
-	return fmt.Sprintf("held for review at the agency's reactivation on %s: its %d unused units from %s are given back "+
-		"or it is ended by a reviewer", on, units, from)
+// hold for the agency's own is worded the same. by says what held it
+// ("the agency's reactivation on 2026-12-06").
+func HoldEvent(by string, units int, from rss.Date) string {
+	return fmt.Sprintf("held for review at %s: its %d unused units from %s are given back "+
+		"or it is ended by a reviewer", by, units, from)
 }
+
+// ReactivationHold is HoldEvent's by for the agency's reactivation on day on.
+func ReactivationHold(on rss.Date) string { return "the agency's reactivation on " + on.String() }
 
 // Hold keeps a locked authorization, cut by its agency's deactivation,
 // cut from day from (the deactivation's first) for a reviewer to decide,
 // who judges it from judged (GiveBack), with the rules that fired
-// (reasons, the MSC's to read) and the event its agency reads. a is
-// updated to the authorization as it now is. One held already stays held,
-// its days held widened to from and judged (a second deactivation), with
-// no event (event empty).
-func Hold(ctx context.Context, ext pg.Ext, a *Authorization, from, judged rss.Date, reasons []string, event string, at time.Time, by By) error {
+// (reasons, the MSC's to read), and tells its agency in its history
+// (HoldEvent, heldBy saying what held it). a is updated to the
+// authorization as it now is. One held already stays held, its days held
+// widened to from and judged (a second deactivation), and its history
+// tells the hold as it now stands: it kept its first hold's text, with
+// figures since changed (a black-box pass).
+func Hold(ctx context.Context, ext pg.Ext, a *Authorization, from, judged rss.Date, reasons []string, heldBy string, at time.Time, by By) error {
 	if err := sqlx.GetContext(ctx, ext, a, `UPDATE authorizations a SET held_from = LEAST(a.held_from, $2),
 			held_judged_from = LEAST(a.held_judged_from, $3),
 			held_reasons = ARRAY(SELECT DISTINCT r FROM unnest(coalesce(a.held_reasons, '{}') || $4::text[]) r ORDER BY r)
 		WHERE a.id = $1 AND a.voided_at IS NULL RETURNING `+columns, a.ID, from, judged, pq.Array(reasons)); err != nil {
 		return fmt.Errorf("hold authorization %d: %w", a.ID, err)
 	}
-	if event == "" { // held already: its history says so
-		return nil
+	return addEvent(ctx, ext, a.ID, Event{Action: EventHold, Reason: HoldEvent(heldBy, a.UnitsAuthorized-a.UnitsUsed, a.HeldJudgedFrom)}, at, by)
+}
+
+// HoldOverLifted judges the provider's authorizations held for review
+// over the days first..last a lift of its suspension puts back in service
+// (migration 00113): each held one whose hold cuts a day of them it
+// covers is judged from the first of them (GiveBack), as an in_error
+// reactivation would have judged it, and its history tells its agency
+// (HoldEvent, heldBy). Judged from the reactivation's day only, a
+// discharge dated before that day released the hold with no reviewer (End)
+// and a reviewer's give-back was told nothing of the suspension's days:
+// the days another agency was granted while the agency was out came back
+// to both (a black-box pass). It returns them as they now are; the caller
+// holds them locked (LockOfProviderWithin).
+func HoldOverLifted(ctx context.Context, ext pg.Ext, provider int64, first, last rss.Date, heldBy string, at time.Time, by By) (
+	[]Authorization, error) {
+	var held []Authorization
+	if err := sqlx.SelectContext(ctx, ext, &held, `UPDATE authorizations a SET held_judged_from = GREATEST(a.held_from, $2, a.start_date)
+		WHERE a.provider_id = $1 AND a.held_from IS NOT NULL AND a.voided_at IS NULL
+		  AND a.held_from <= $3 AND a.start_date <= $3 AND a.held_judged_from > GREATEST(a.held_from, $2, a.start_date)
+		RETURNING `+columns, provider, first, last); err != nil {
+		return nil, fmt.Errorf("hold over the days lifted: %w", err)
 	}
-	return addEvent(ctx, ext, a.ID, Event{Action: EventHold, Reason: event}, at, by)
+	slices.SortFunc(held, func(x, y Authorization) int { return cmp.Compare(x.ID, y.ID) })
+	for _, a := range held {
+		if err := addEvent(ctx, ext, a.ID, Event{Action: EventHold,
+			Reason: HoldEvent(heldBy, a.UnitsAuthorized-a.UnitsUsed, a.HeldJudgedFrom)}, at, by); err != nil {
+			return nil, err
+		}
+	}
+	return held, nil
 }
 
 // GiveBack ends the hold of a locked authorization (Hold): its span runs
@@ -1174,12 +1209,21 @@ func EndAtDischarge(ctx context.Context, ext pg.Ext, d Discharged, at time.Time,
 // ran), it is voided. a is updated to the authorization as it now is. One
 // held for review (Hold) stays held while the end leaves days the hold
 // judges (a discharge after the day it is judged from): given back with
-// the end, those days came back to its agency unreviewed.
-
+// the end, those days came back to its agency unreviewed. One the end
+// leaves none of those days ends where the hold cut it, the day before
+// held_from, if on is later: the days the hold kept cut are a reviewer's
+// to give back, not an end's (a discharge dated in a suspension gave them
+// back, and a lift of the suspension put them in service: a black-box
+// pass).
 func End(ctx context.Context, ext pg.Ext, a *Authorization, on rss.Date, reason string, at time.Time, by By) error {
 	var err error
+	never := ", before the authorization started"
+	if !a.HeldFrom.IsZero() && on.Before(a.HeldJudgedFrom) && !on.Before(a.HeldFrom) {
+		reason += fmt.Sprintf("; its days from %s were held for review, not given back", a.HeldFrom)
+		on, never = a.HeldFrom.AddDays(-1), ""
+	}
 	if a.StartDate.After(on) {
-		*a, err = Void(ctx, ext, a.ID, reason+", before the authorization started", at, by)
+		*a, err = Void(ctx, ext, a.ID, reason+never, at, by)
 	} else {
 		// The event's end before is the authorization's own, as stored: a
 		// deactivation in force cuts the end a read gives (effectiveEnd),

@@ -1090,7 +1090,8 @@ type LiftRequest struct {
 // it): the admin voids one of the two first. The period is kept, marked
 // lifted with the reason.
 func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID int64, r LiftRequest) (vouchers.Provider, error) {
-	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+	admin, err := access.Require(ctx, access.RoleAdmin)
+	if err != nil {
 		return vouchers.Provider{}, err
 	}
 	v := &rss.ValidationError{}
@@ -1099,7 +1100,7 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 		return vouchers.Provider{}, err
 	}
 	var out vouchers.Provider
-	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := lockProvider(ctx, tx, providerID); err != nil {
 			return err
 		}
@@ -1134,7 +1135,8 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 			return err
 		}
 		// One held for review (migration 00113) covers no day from its
-		// hold: the reviewer judges those when giving it back.
+		// hold: the reviewer judges those when giving it back, the days
+		// lifted among them (HoldOverLifted, below).
 		var served []string
 		if err := tx.SelectContext(ctx, &served, `SELECT DISTINCT o.number FROM authorizations a
 			JOIN clients ac ON ac.id = a.client_id
@@ -1174,8 +1176,26 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 		if err := access.RecordSetChange(ctx, tx, access.ChangesOfProviders, access.ID(providerID), "suspension", before, after); err != nil {
 			return err
 		}
-		if err := access.Record(ctx, tx, access.Event{Action: "lift", EntityType: "provider_suspension", EntityID: access.ID(suspensionID),
-			Outcome: fmt.Sprintf("provider %d out of service %s..%s: lifted: %s", providerID, sus.First, sus.Last, reason)}); err != nil {
+		// An authorization held for review over the days is judged over
+		// them too before it gets them, as an in_error reactivation would
+		// have judged it: judged from the reactivation's day only, a
+		// discharge dated before that day released the hold with no
+		// reviewer, and a reviewer giving it back was told of another
+		// agency's authorization from that day on only; the days it was
+		// granted while the agency was out were paid to both (a
+		// black-box pass).
+		held, err := ledger.HoldOverLifted(ctx, tx, providerID, sus.First, sus.Last,
+			"the lift of the agency's suspension on "+s.Today().String(), now, ledger.By{KeyID: admin.KeyID, Role: string(admin.Role)})
+		if err != nil {
+			return err
+		}
+		events := []access.Event{{Action: "lift", EntityType: "provider_suspension", EntityID: access.ID(suspensionID),
+			Outcome: fmt.Sprintf("provider %d out of service %s..%s: lifted: %s", providerID, sus.First, sus.Last, reason)}}
+		for _, h := range held {
+			events = append(events, access.Event{Action: ledger.EventHold, EntityType: "authorization", EntityID: access.ID(h.ID),
+				ClientID: h.ClientID})
+		}
+		if err := access.Record(ctx, tx, events...); err != nil {
 			return err
 		}
 		out, err = vouchers.LoadProvider(ctx, tx, providerID)

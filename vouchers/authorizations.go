@@ -687,11 +687,13 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			if cur.StartDate.After(judged) {
 				judged = cur.StartDate
 			}
-			if err := ledger.Hold(ctx, tx, &cur, deactivatedOn, judged, nil, "", s.now(), by); err != nil {
+			if err := ledger.Hold(ctx, tx, &cur, deactivatedOn, judged, nil, ledger.ReactivationHold(today), s.now(), by); err != nil {
 				return nil, nil, err
 			}
 			held = append(held, AuthorizationEnded{ID: cur.ID, Number: cur.Number, ClientID: cur.ClientID, Status: AuthPending,
 				EndDate: cur.EndDate, UnitsUnused: cur.UnitsAuthorized - cur.UnitsUsed, ReasonCodes: cur.HeldReasons, auth: cur})
+			events = append(events, access.Event{Action: ledger.EventHold, EntityType: "authorization", EntityID: access.ID(cur.ID),
+				ClientID: cur.ClientID})
 			continue
 		}
 		whole := cur
@@ -775,8 +777,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			// reads pending_review to the agency with no rule named, and a
 			// reviewer gives it back, judged on the facts of that day, or
 			// ends it (GiveBackAuthorization, EndHeldAuthorization).
-			if err := ledger.Hold(ctx, tx, &cur, deactivatedOn, judgedFrom, codes,
-				ledger.HoldEvent(today, cur.UnitsAuthorized-cur.UnitsUsed, judgedFrom), s.now(), by); err != nil {
+			if err := ledger.Hold(ctx, tx, &cur, deactivatedOn, judgedFrom, codes, ledger.ReactivationHold(today), s.now(), by); err != nil {
 				return nil, nil, err
 			}
 			held = append(held, AuthorizationEnded{ID: cur.ID, Number: cur.Number, ClientID: cur.ClientID, Status: AuthPending,
