@@ -370,6 +370,11 @@ func TestReactivationKeepsTheSuspension(t *testing.T) {
 		} else {
 			assert.Contains(t, endedIDs, short["authorization_id"], "its days lie in the suspension: not given back (a black-box pass)")
 			assert.Equal(t, "void", shortAuth["status"], "%v", shortAuth)
+			// Its days, from its start, were out of service: it read "its
+			// days from D were out of service, before the authorization
+			// started", D its start (a black-box pass).
+			assert.Equal(t, fmt.Sprintf("not given back at the agency's reactivation on %s: its days, from its start on %s, were out of service",
+				day(0), day(-2)), shortAuth["void_reason"])
 		}
 		p := e.get(keyHRA, itPath("/v1/reference/providers/%d", hra)).JSON(t)
 		assert.Equal(t, "paid", claim("SUSP-3", day(-3)), "a day before the deactivation")

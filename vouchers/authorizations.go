@@ -794,12 +794,27 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 		// judged (a black-box pass).
 		reason := fmt.Sprintf("not given back at the agency's reactivation on %s: a request for its %d unused units "+
 			"from %s would not be granted; request them again", today, cur.UnitsAuthorized-cur.UnitsUsed, judgedFrom)
-		if suspended {
+		begun := !cur.StartDate.After(cutOn)
+		switch {
+		case suspended && begun:
 			reason = fmt.Sprintf("not given back at the agency's reactivation on %s: its days from %s were out of service",
 				today, deactivatedOn)
+		case suspended:
+			reason = fmt.Sprintf("not given back at the agency's reactivation on %s: its days, from its start on %s, were out of service",
+				today, cur.StartDate)
 		}
 		cur.EndDate = c.End
-		if err := ledger.End(ctx, tx, &cur, cutOn, reason, s.now(), by); err != nil {
+		if begun {
+			err = ledger.End(ctx, tx, &cur, cutOn, reason, s.now(), by)
+		} else {
+			// Voided as End voids one that would only have started after
+			// its end, in words of its own: End's "…, before the
+			// authorization started" read "its days from D were out of
+			// service, before the authorization started", D its start (a
+			// black-box pass).
+			cur, err = ledger.Void(ctx, tx, cur.ID, reason, s.now(), by)
+		}
+		if err != nil {
 			return nil, nil, err
 		}
 		status, action := "ended", ledger.EventEnd
