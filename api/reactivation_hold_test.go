@@ -256,6 +256,51 @@ func TestLiftedSuspensionDaysAreJudgedBeforeAHeldAuthorizationGetsThem(t *testin
 	assert.Contains(t, p["detail"], number, "%v", p)
 }
 
+// A reviewer's give-back with an overlap acknowledged is an exception, as
+// an approval's is (SPEC §5): the agency's next deactivation undone does
+// not hold the authorization again for the overlap the reviewer lifted,
+// nor, at the other agency's, the authorization it was given back beside
+// (a black-box pass found it held again, four times, and the agency's
+// claims for its days denied until a reviewer decided a second time, F2).
+func TestReactivationKeepsTheOverlapAReviewersGiveBackLifted(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra, bcs := e.demo.Providers["HRA"], e.demo.Providers["BCS"]
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 27)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	auth := itNum(t, v, "authorization_id")
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "contract review", "effective_on": day(1)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	meanwhile := itNum(t, kimOnDTAtBCS(t, e, 1, 27), "authorization_id")
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "review complete"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Len(t, r.JSON(t)["authorizations_held"], 1, "%s", r.Body)
+	give := itPath("/v1/authorizations/%d/reactivate", auth)
+	requireProblem(t, e.post(keyReviewer, give, map[string]any{"reason": "give back"}), http.StatusConflict, "limits_exceeded")
+	r = e.post(keyReviewer, give, map[string]any{"reason": "given back as an exception", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	// Kept as the pair lifted, as written.
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM authorization_overlap_exceptions WHERE authorization_id = $1 AND other_id = $2`,
+		auth, meanwhile))
+	for _, q := range []string{`UPDATE authorization_overlap_exceptions SET other_id = authorization_id`,
+		`DELETE FROM authorization_overlap_exceptions`, `TRUNCATE authorization_overlap_exceptions`} {
+		_, err := e.db.ExecContext(t.Context(), q)
+		assert.ErrorContains(t, err, "append-only", q)
+	}
+
+	for _, agency := range []int64{bcs, hra} {
+		undoDeactivation(t, e, agency, -3, "audit", "audit closed", false)
+		for _, id := range []int64{auth, meanwhile} {
+			got := itAuth(t, e, keyReviewer, id)
+			assert.Equal(t, "active", got["status"], "after provider %d's reactivation: %v", agency, got)
+			assert.Equal(t, day(27), got["end_date"], "%v", got)
+		}
+	}
+	r = e.get(keyReviewer, "/v1/authorizations?status=pending_review")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Empty(t, itItems(t, r), "nothing held again: %s", r.Body)
+}
+
 // One kept held at a later reactivation tells its agency the hold as it
 // now stands: it kept its first hold's text, with figures since changed (a
 // claim voided, the units unused grown), F6 of a black-box pass.

@@ -1167,6 +1167,34 @@ func GiveBack(ctx context.Context, ext pg.Ext, id int64, reason string, on rss.D
 	return a, addEvent(ctx, ext, id, Event{Action: EventReactivate, Reason: reason}, at, by)
 }
 
+// ExceptOverlaps keeps a reviewer's give-back of authorization id with
+// the duplicate-service rule acknowledged (migration 00117): the other
+// agencies' authorizations others it was given back over, an exception,
+// as an approval's is, that their agencies' next reactivations read
+// (OverlapsExcepted). A pair kept already stays as it was.
+func ExceptOverlaps(ctx context.Context, ext pg.Ext, id int64, others []int64, at time.Time) error {
+	if len(others) == 0 {
+		return nil
+	}
+	if _, err := ext.ExecContext(ctx, `INSERT INTO authorization_overlap_exceptions (authorization_id, other_id, created_at)
+		SELECT $1, o, $3 FROM unnest($2::bigint[]) o ON CONFLICT DO NOTHING`, id, pq.Array(others), at); err != nil {
+		return fmt.Errorf("keep the overlaps excepted: %w", err)
+	}
+	return nil
+}
+
+// OverlapsExcepted are the authorizations a reviewer's give-back lifted
+// authorization id's overlap with (ExceptOverlaps), on either side: id
+// given back over them, or they over id.
+func OverlapsExcepted(ctx context.Context, ext pg.Ext, id int64) ([]int64, error) {
+	var out []int64
+	if err := sqlx.SelectContext(ctx, ext, &out, `SELECT other_id FROM authorization_overlap_exceptions WHERE authorization_id = $1
+		UNION SELECT authorization_id FROM authorization_overlap_exceptions WHERE other_id = $1 ORDER BY 1`, id); err != nil {
+		return nil, fmt.Errorf("overlaps excepted: %w", err)
+	}
+	return out, nil
+}
+
 // Discharged is an enrollment's discharge, as the ledger needs it.
 type Discharged struct {
 	EnrollmentID int64

@@ -240,10 +240,11 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 	return s.changeAuthorization(ctx, id, reason, []access.Role{access.RoleReviewer}, ledger.EventReactivate,
 		func(ctx context.Context, tx *sqlx.Tx, cur *Authorization, by ledger.By) (Authorization, error) {
 			var raise bool
+			var excepted []int64
 			var err error
 			switch st := cur.StatusOn(s.Today()); st {
 			case AuthInactive:
-				raise, err = s.limitsOnReactivation(ctx, tx, cur, rss.Date{}, cur.EndDate, nil, acknowledge, "leave it inactive")
+				raise, excepted, err = s.limitsOnReactivation(ctx, tx, cur, rss.Date{}, cur.EndDate, nil, acknowledge, "leave it inactive")
 			case AuthPending:
 				// Judged over its own span, not the cut one it reads, and
 				// holding only its used units, as the reactivation judged
@@ -252,7 +253,7 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 				if err := tx.GetContext(ctx, &whole.EndDate, `SELECT end_date FROM authorizations WHERE id = $1`, id); err != nil {
 					return Authorization{}, err
 				}
-				raise, err = s.limitsOnReactivation(ctx, tx, &whole, cur.HeldJudgedFrom, whole.EndDate, func(f *adjudication.VoucherFacts) {
+				raise, excepted, err = s.limitsOnReactivation(ctx, tx, &whole, cur.HeldJudgedFrom, whole.EndDate, func(f *adjudication.VoucherFacts) {
 					for i := range f.Authorizations {
 						if f.Authorizations[i].ID == id {
 							f.Authorizations[i].Inactive = true
@@ -272,6 +273,14 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 				out, err = ledger.Reactivate(ctx, tx, id, reason, s.Today(), s.now(), by)
 			}
 			if err != nil {
+				return out, err
+			}
+			// The overlap acknowledged stands, as an approval's does: the
+			// agencies' next reactivations read it (overlapExcepted). Kept
+			// nowhere, it was judged again there, and the authorization
+			// held again for the overlap the reviewer had lifted (a
+			// black-box pass).
+			if err := ledger.ExceptOverlaps(ctx, tx, id, excepted, s.now()); err != nil {
 				return out, err
 			}
 			if err := s.raiseEpisodeUnits(ctx, tx, cur.EpisodeID, cur.ServiceCode, id); err != nil || !raise {
@@ -314,18 +323,20 @@ func (s *Service) EndHeldAuthorization(ctx context.Context, id int64, reason str
 // two agencies, with no review). What a deny rule refuses that request, or
 // the agency's own other authorizations over its days hold of the
 // per-voucher maximum (ownStacking), refuses it whatever is acknowledged.
-// It reports whether an acknowledged dollar cap is to be raised. The
+// It reports whether an acknowledged dollar cap is to be raised, and the
+// other agencies' authorizations an acknowledged overlap lifts (excepted,
+// for ledger.ExceptOverlaps). The
 // request runs from from (zero: today) to end, on facts patch may amend
 // (nil: as read; one held for review is judged holding only its used
 // units, and no deny rule refuses it: ReactivateAuthorization); otherwise
 // tells the reviewer what else to do. The caller holds the episode locked.
 func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Authorization, from, end rss.Date,
-	patch func(f *adjudication.VoucherFacts), acknowledge []string, otherwise string) (bool, error) {
+	patch func(f *adjudication.VoucherFacts), acknowledge []string, otherwise string) (raise bool, excepted []int64, err error) {
 	f, episode, left, start, err := s.unusedUnitsFacts(ctx, tx, cur, from, end)
 	if err != nil || left == 0 {
-		return false, err
+		return false, nil, err
 	}
-	d := decideGivenBack(f, episode, cur.ServiceCode, patch)
+	d, judged := decideGivenBack(f, episode, cur.ServiceCode, patch)
 	// What a deny rule refuses a request for these units, it refuses their
 	// return: they are granted again (the staff member has left; the
 	// payment consent was revoked, which stops new grants though claims
@@ -335,7 +346,7 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 	// One held at its agency's reactivation is that reactivation's to
 	// finish: a deny rule alone did not hold it and does not keep it.
 	if denied, why := deniedHits(d); len(denied) > 0 && patch == nil {
-		return false, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
+		return false, nil, &rss.CodedError{Kind: rss.ErrConflict, Code: "denied_by_rules", Reasons: denied,
 			Message: "the rules now deny a request for this authorization's unused units, so it cannot be reactivated: " +
 				strings.Join(why, "; ") + "; " + otherwise}
 	}
@@ -347,7 +358,7 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 	// granted for the same days while this one was inactive, the reviewer
 	// told of the caps only.
 	if codes, why := ownStacking(f, cur); len(codes) > 0 {
-		return false, &rss.CodedError{Kind: rss.ErrConflict, Code: "own_authorization_overlap", Reasons: codes,
+		return false, nil, &rss.CodedError{Kind: rss.ErrConflict, Code: "own_authorization_overlap", Reasons: codes,
 			Message: fmt.Sprintf("reactivating gives back %d units from %s over days the agency's own authorizations of %s "+
 				"already hold, and a request for them would be cut or denied: %s; no reviewer lifts a per-voucher maximum: "+
 				"void the agency's other authorization over those days if it is unused, or let it run and have the agency "+
@@ -356,16 +367,19 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 	}
 	acknowledged := func(code string) bool { return slices.Contains(acknowledge, code) }
 	over, why := guardHits(d, acknowledged)
-	raise := slices.ContainsFunc(d.Hits, func(h adjudication.Hit) bool {
+	raise = slices.ContainsFunc(d.Hits, func(h adjudication.Hit) bool {
 		return h.Code == adjudication.CodeEpisodeDollarsExceeded && acknowledged(h.Code)
 	})
 	if len(over) > 0 {
-		return false, &rss.CodedError{Kind: rss.ErrConflict, Code: "limits_exceeded", Reasons: over,
+		return false, nil, &rss.CodedError{Kind: rss.ErrConflict, Code: "limits_exceeded", Reasons: over,
 			Message: fmt.Sprintf("reactivating gives back %d units from %s, and these rules fire on them: %s; "+
 				"to reactivate it as an exception do it again with them in acknowledge (an acknowledged %s raises the episode's cap), "+
 				"or %s", left, start, strings.Join(why, "; "), adjudication.CodeEpisodeDollarsExceeded, otherwise)}
 	}
-	return raise, nil
+	if slices.ContainsFunc(d.Hits, func(h adjudication.Hit) bool { return h.Code == adjudication.CodeDuplicateOtherProvider }) {
+		excepted = overlappedBy(judged, cur.ProviderID)
+	}
+	return raise, excepted, nil
 }
 
 // ownStacking names the limits the agency's own other authorizations of
@@ -426,14 +440,16 @@ func (s *Service) judgeUnusedUnits(ctx context.Context, tx *sqlx.Tx, cur *Author
 	if err != nil || left == 0 {
 		return d, left, start, err
 	}
-	return decideGivenBack(f, episode, cur.ServiceCode, patch), left, start, nil
+	d, _ = decideGivenBack(f, episode, cur.ServiceCode, patch)
+	return d, left, start, nil
 }
 
 // decideGivenBack decides the request of f (unusedUnitsFacts) with no
 // per-voucher maximum and no cut to the days left, on facts patch may
 // amend (nil: as read), the episode's totals summed again over the
-// authorizations as patched.
-func decideGivenBack(f adjudication.VoucherFacts, episode int64, service string, patch func(f *adjudication.VoucherFacts)) adjudication.VoucherDecision {
+// authorizations as patched. It returns the facts decided too.
+func decideGivenBack(f adjudication.VoucherFacts, episode int64, service string, patch func(f *adjudication.VoucherFacts)) (
+	adjudication.VoucherDecision, adjudication.VoucherFacts) {
 	// All of them come back, however many a voucher may carry today: cut
 	// to the per-voucher maximum first, the caps judged fewer units than
 	// were given back (a black-box pass reactivated 90 units judged as 30,
@@ -456,7 +472,32 @@ func decideGivenBack(f adjudication.VoucherFacts, episode int64, service string,
 			f.EpisodeUnitsAuthorized, f.EpisodeDollarsAuthorized = ledger.EpisodeTotals(f.Authorizations, episode, service, f.Today)
 		}
 	}
-	return adjudication.DecideVoucher(&f)
+	return adjudication.DecideVoucher(&f), f
+}
+
+// overlappedBy names the other agencies' authorizations the duplicate
+// rule (DUPLICATE_SERVICE_OTHER_PROVIDER) fires on for the request of f,
+// agency provider's: each judged alone beside the agency's own. Its hit
+// names agencies, not authorizations, and an exception kept by agency
+// would lift one the agency is granted later over the same days, which no
+// reviewer saw.
+func overlappedBy(f adjudication.VoucherFacts, provider int64) []int64 {
+	var out []int64
+	for _, a := range f.Authorizations {
+		if a.ProviderID == provider || a.ServiceCode != f.Service.Code {
+			continue
+		}
+		g := f
+		g.Authorizations = slices.DeleteFunc(slices.Clone(f.Authorizations), func(o adjudication.Authorization) bool {
+			return o.ProviderID != provider && o.ID != a.ID
+		})
+		if slices.ContainsFunc(adjudication.DecideVoucher(&g).Hits, func(h adjudication.Hit) bool {
+			return h.Code == adjudication.CodeDuplicateOtherProvider
+		}) {
+			out = append(out, a.ID)
+		}
+	}
+	return out
 }
 
 // unusedUnitsFacts are the facts of a request for the unused units of cur
@@ -853,7 +894,8 @@ func (s *Service) ReleaseNotGivenBack(ctx context.Context, tx *sqlx.Tx, ended []
 // overlapExcepted reports whether the overlap with other agencies' days
 // that a request for cur's unused units meets (DUPLICATE_SERVICE_OTHER_PROVIDER)
 // is one a reviewer lifted, approving cur or another agency's authorization
-// over cur's days after it: re-running the rules never
+// over cur's days after it, or giving one of them back over the other
+// (ledger.ExceptOverlaps): re-running the rules never
 // overrides a reviewer's decision (SPEC §5), and a black-box pass found an
 // agency's reactivation ending an authorization approved with the
 // duplicate acknowledged. The exception covers the agencies it named, not
@@ -917,7 +959,17 @@ func (s *Service) overlapExcepted(ctx context.Context, tx *sqlx.Tx, cur *Authori
 			}
 		}
 	}
-	if len(named) == 0 && len(liftedFor) == 0 {
+	// And the overlaps a reviewer's give-back lifted, of cur over other
+	// agencies' authorizations or of theirs over cur (migration 00117):
+	// each with the authorizations it was judged beside, as the reviewer
+	// saw them. Unread, an agency's next reactivation held again the
+	// authorization given back, or the one it was given back beside (a
+	// black-box pass).
+	givenBack, err := ledger.OverlapsExcepted(ctx, tx, cur.ID)
+	if err != nil {
+		return false, err
+	}
+	if len(named) == 0 && len(liftedFor) == 0 && len(givenBack) == 0 {
 		return false, nil
 	}
 	d, _, _, err := s.judgeUnusedUnits(ctx, tx, cur, from, end, func(f *adjudication.VoucherFacts) {
@@ -928,7 +980,7 @@ func (s *Service) overlapExcepted(ctx context.Context, tx *sqlx.Tx, cur *Authori
 		// since, while cur's agency was out, was given back beside cur
 		// unreviewed (a re-check).
 		f.Authorizations = slices.DeleteFunc(f.Authorizations, func(a adjudication.Authorization) bool {
-			return (named[a.ProviderID] && a.ID < cur.ID) || liftedFor[a.ID]
+			return (named[a.ProviderID] && a.ID < cur.ID) || liftedFor[a.ID] || slices.Contains(givenBack, a.ID)
 		})
 	})
 	if err != nil {
