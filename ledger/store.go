@@ -1168,7 +1168,7 @@ func GiveBack(ctx context.Context, ext pg.Ext, id int64, reason string, on rss.D
 }
 
 // ExceptOverlaps keeps a reviewer's give-back of authorization id with
-// the duplicate-service rule acknowledged (migration 00117): the other
+// the duplicate-service rule acknowledged (migration 00116): the other
 // agencies' authorizations others it was given back over, an exception,
 // as an approval's is, that their agencies' next reactivations read
 // (OverlapsExcepted). A pair kept already stays as it was.

@@ -960,7 +960,7 @@ func (s *Service) overlapExcepted(ctx context.Context, tx *sqlx.Tx, cur *Authori
 		}
 	}
 	// And the overlaps a reviewer's give-back lifted, of cur over other
-	// agencies' authorizations or of theirs over cur (migration 00117):
+	// agencies' authorizations or of theirs over cur (migration 00116):
 	// each with the authorizations it was judged beside, as the reviewer
 	// saw them. Unread, an agency's next reactivation held again the
 	// authorization given back, or the one it was given back beside (a
