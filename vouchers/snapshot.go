@@ -530,7 +530,7 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		// raise recorded before own_after was kept counts while the
 		// episode's cap stands above the cap before it, and reads that cap
 		// (raised to what the agency holds, OwnDollarCap).
-		OwnCap []byte `db:"own_cap"`
+		OwnCap     []byte `db:"own_cap"`
 		PlanMode   string `db:"plan_cache_mode"`
 		IntakeLock string `db:"intake_lock"`
 		pg.StoredAnswer
