@@ -101,13 +101,8 @@ func TestReviewerEndsAHeldAuthorization(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	hra := e.demo.Providers["HRA"]
-	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
-		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	v := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, -6, 10)
-	require.Equal(t, "approved", v["decision"], "%v", v)
-	auth := itNum(t, v, "authorization_id")
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "mistaken", "effective_on": day(-4)})
+	auth := kimDayTreatmentAtHRA(t, e, 10)
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "mistaken", "effective_on": day(-4)})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	meanwhile := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 3, -4, -1)
 	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
@@ -175,13 +170,8 @@ func TestHeldCutToNothingIsNotReportedAuthorized(t *testing.T) {
 func heldOverSuspension(t *testing.T, e *env) (auth int64, overSuspension map[string]any, lift string) {
 	t.Helper()
 	hra := e.demo.Providers["HRA"]
-	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
-		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	v := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, -6, 10)
-	require.Equal(t, "approved", v["decision"], "%v", v)
-	auth = itNum(t, v, "authorization_id")
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "site audit", "effective_on": day(-4)})
+	auth = kimDayTreatmentAtHRA(t, e, 10)
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "site audit", "effective_on": day(-4)})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	overSuspension = itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 3, -4, -1)
 	require.Equal(t, "approved", overSuspension["decision"], "%v", overSuspension)
@@ -308,13 +298,8 @@ func TestHoldKeptAtALaterReactivationReadsItsFigures(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	hra := e.demo.Providers["HRA"]
-	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
-		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	v := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, -6, 27)
-	require.Equal(t, "approved", v["decision"], "%v", v)
-	auth := itNum(t, v, "authorization_id")
-	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "HOLD-TEXT-1", "client_id": e.demo.Clients["Kim/HRA"],
+	auth := kimDayTreatmentAtHRA(t, e, 27)
+	r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "HOLD-TEXT-1", "client_id": e.demo.Clients["Kim/HRA"],
 		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
 		"lines": []any{map[string]any{"service_code": "ATR-DT", "date_of_service": day(-5), "units": 1, "charge": "10.00"}}})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
@@ -364,4 +349,19 @@ func TestDischargeOfAHeldAuthorizationKeepsItsCut(t *testing.T) {
 		"lines": []any{map[string]any{"service_code": "ATR-DT", "date_of_service": day(-3), "units": 1, "charge": "10.00"}}})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, "denied", r.JSON(t)["status"], "no reviewer gave the day back: %s", r.Body)
+}
+
+// kimDayTreatmentAtHRA gives BCS's Kim an ATR care plan for ATR-DT from
+// day -10 and HRA's Kim an approved ATR-DT authorization of 4 units from
+// day -6 to day to: the person both agencies serve, HRA's authorization
+// the one its deactivation and reactivation act on. It returns the
+// authorization's id.
+func kimDayTreatmentAtHRA(t *testing.T, e *env, to int) int64 {
+	t.Helper()
+	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, -6, to)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	return itNum(t, v, "authorization_id")
 }

@@ -101,12 +101,7 @@ func TestDischargeReasonWritesRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	good := map[string]any{"code": "stepped_down", "name": "Stepped down", "outcome": "positive"}
-	cases := []struct {
-		name, key, method, path string
-		body                    map[string]any
-		status                  int
-		code, field             string
-	}{
+	cases := []refusal{
 		{"provider creates", keyHRA, http.MethodPost, "/v1/reference/discharge-reasons", good, 403, "forbidden", ""},
 		{"reviewer creates", keyReviewer, http.MethodPost, "/v1/reference/discharge-reasons", good, 403, "forbidden", ""},
 		{"finance creates", keyFinance, http.MethodPost, "/v1/reference/discharge-reasons", good, 403, "forbidden", ""},
@@ -133,16 +128,7 @@ func TestDischargeReasonWritesRefused(t *testing.T) {
 		// such discharge would be refused.
 		{"retire other", keyAdmin, http.MethodPatch, "/v1/reference/discharge-reasons/other", map[string]any{"active": false}, 409, "discharge_reason_required", ""},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			itNothingWritten(t, e, func() {
-				p := requireProblem(t, e.do(req{Method: c.method, Path: c.path, Key: c.key, Body: c.body}), c.status, c.code)
-				if c.field != "" {
-					assert.Contains(t, itFieldErrors(t, p), c.field)
-				}
-			})
-		})
-	}
+	itRefusals(t, e, cases)
 }
 
 // A GPRA instrument version is data the admin adds and dates through the
@@ -219,12 +205,7 @@ func TestGPRAInstrumentWritesRefused(t *testing.T) {
 	e := newEnv(t)
 	good := map[string]any{"code": "SUPRT-2026", "name": "SAMHSA SUPRT-C (2026)", "active_from": day(10)}
 	const path = "/v1/reference/gpra-instruments"
-	cases := []struct {
-		name, key, method, path string
-		body                    map[string]any
-		status                  int
-		code, field             string
-	}{
+	cases := []refusal{
 		{"provider creates", keyHRA, http.MethodPost, path, good, 403, "forbidden", ""},
 		{"reviewer creates", keyReviewer, http.MethodPost, path, good, 403, "forbidden", ""},
 		{"finance creates", keyFinance, http.MethodPost, path, good, 403, "forbidden", ""},
@@ -246,16 +227,7 @@ func TestGPRAInstrumentWritesRefused(t *testing.T) {
 		{"patch first day past an interview", keyAdmin, http.MethodPatch, path + "/SUPRT-2025", map[string]any{"active_from": day(0)}, 409, "instrument_in_use", ""},
 		{"patch first day null", keyAdmin, http.MethodPatch, path + "/SUPRT-2025", map[string]any{"active_from": nil}, 422, "validation_failed", "active_from"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			itNothingWritten(t, e, func() {
-				p := requireProblem(t, e.do(req{Method: c.method, Path: c.path, Key: c.key, Body: c.body}), c.status, c.code)
-				if c.field != "" {
-					assert.Contains(t, itFieldErrors(t, p), c.field)
-				}
-			})
-		})
-	}
+	itRefusals(t, e, cases)
 }
 
 // The discharge-reason and instrument writes hold to the document,
@@ -429,4 +401,29 @@ func TestReferenceCodesFitWhereTheyAreNamed(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	r = e.post(keyAdmin, "/v1/reference/services", newServiceBody(service[:40], "ATR"))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+}
+
+// refusal is a write refused: its answer's status and code, and the field
+// the code names, if any.
+type refusal struct {
+	name, key, method, path string
+	body                    map[string]any
+	status                  int
+	code, field             string
+}
+
+// itRefusals sends each refused write and checks its problem and that it
+// wrote nothing.
+func itRefusals(t *testing.T, e *env, cases []refusal) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.do(req{Method: c.method, Path: c.path, Key: c.key, Body: c.body}), c.status, c.code)
+				if c.field != "" {
+					assert.Contains(t, itFieldErrors(t, p), c.field)
+				}
+			})
+		})
+	}
 }
