@@ -40,7 +40,7 @@ func FuzzIdentityChecks(f *testing.F) {
 				t.Fatalf("validAmount(%q) but it does not go on the wire: %q %v", s, m.String(), err)
 			}
 		}
-		if phoneValid(s) && (!tenDigits.MatchString(s) || s[0] < '2' || strings.Count(s, s[:1]) == len(s)) {
+		if phoneValid(s) && (!tenDigits.MatchString(s) || s[0] < '2' || s[3] < '2' || strings.Count(s, s[:1]) == len(s)) {
 			t.Fatalf("phoneValid(%q)", s)
 		}
 		for _, re := range []*regexp.Regexp{providerCodeFormat, phoneFormat, emailFormat, programCodeFormat, serviceCodeFormat} {
