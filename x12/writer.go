@@ -506,7 +506,10 @@ func (w *Writer) writePart(c Claim, suffix, lo, hi int) {
 		refSeg{qual: "F8", value: c.OriginalRef}.render(e)
 	}
 	hiSeg{codes: c.Diagnoses}.render(e)
-	if c.RenderingNPI != "" {
+	// 2310B goes only where the rendering provider is not the billing
+	// provider (the guide's situational rule): a staff member keyed with
+	// the agency's own NPI was sent as rendering under it.
+	if c.RenderingNPI != "" && c.RenderingNPI != w.prov.NPI {
 		nm1Seg{entity: "82", person: true, last: c.RenderingLast, first: c.RenderingFirst, idQual: "XX", id: c.RenderingNPI}.render(e)
 	}
 	for i, ln := range c.Lines[lo:hi] {

@@ -501,3 +501,23 @@ func TestWriteClaimDoesNotAllocate(t *testing.T) {
 		t.Fatalf("WriteClaim allocates %.1f times per 50-line claim", allocs)
 	}
 }
+
+// TestRenderingSameAsBillingLeftOut: the guide sends 2310B only when the
+// rendering provider's NPI differs from the billing provider's (2010AA); a
+// staff member keyed with the agency's own NPI was named rendering
+// provider under it (a money black-box pass of the thirty-seventh stop).
+func TestRenderingSameAsBillingLeftOut(t *testing.T) {
+	p := testProvider(1)
+	same := testClaim("R1", 1)
+	same.RenderingNPI, same.RenderingLast, same.RenderingFirst = p.NPI, "RIVERA", "ALEX"
+	got, _ := render(t, testHeader(), DefaultOptions(), []provClaims{{p, []Claim{same, withRendering(testClaim("R2", 1))}}}, nil)
+	if n := bytes.Count(got, []byte("NM1*82*")); n != 1 {
+		t.Fatalf("NM1*82 written %d times, want once (R2's only):\n%s", n, got)
+	}
+	if bytes.Contains(got, []byte("NM1*82*1*RIVERA*ALEX****XX*"+p.NPI)) {
+		t.Fatalf("2310B names the billing provider's NPI:\n%s", got)
+	}
+	if _, err := Check(bytes.NewReader(got)); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+}
