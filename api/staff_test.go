@@ -712,7 +712,7 @@ func TestStaffAdminEntryAndSupervision(t *testing.T) {
 	hra := e.demo.Providers["HRA"]
 	lead := staffHire(t, e, keyAdmin, hra, map[string]any{"last_name": "Lead"})
 	mid := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Mid", "supervisor_id": lead})
-	junior := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Junior", "supervisor_id": mid, "npi": "1234567893"})
+	junior := staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Junior", "supervisor_id": mid, "npi": "1234567802"})
 
 	r := e.post(keyAdmin, itPath("/v1/staff/%d/credentials", lead), map[string]any{"type": "LPC", "issuer": "Board of Counselors",
 		"valid_from": day(-900), "document_reference": "licence copy DOC-77"})
@@ -887,6 +887,12 @@ func TestStaffBadInputWritesNothing(t *testing.T) {
 		{"blank name", http.MethodPost, staffPath, hire(map[string]any{"last_name": "  "}), 422, "last_name", "required"},
 		{"bad npi", http.MethodPost, staffPath, hire(map[string]any{"npi": "1234567890"}), 422, "npi", "invalid_npi"},
 		{"npi NPPES never issues", http.MethodPost, staffPath, hire(map[string]any{"npi": "9123456789"}), 422, "npi", "invalid_npi"},
+		// An agency's NPI is the billing provider's, not a person's (a
+		// money black-box pass): the 837P named it as rendering.
+		{"the agency's own npi", http.MethodPost, staffPath, hire(map[string]any{"npi": "1234567893"}), 422, "npi", "agency_npi"},
+		{"another agency's npi", http.MethodPost, staffPath, hire(map[string]any{"npi": "1456789019"}), 422, "npi", "agency_npi"},
+		{"patched to an agency's npi", http.MethodPatch, itPath("/v1/staff/%d", okafor), map[string]any{"npi": "1543210987"},
+			422, "npi", "agency_npi"},
 		{"supervisor of another agency", http.MethodPost, staffPath, hire(map[string]any{"supervisor_id": e.demo.Staff["Baptiste"]}),
 			422, "supervisor_id", "unknown_id"},
 		{"unknown field", http.MethodPost, staffPath, hire(map[string]any{"salary": 1}), 400, "", ""},
@@ -1531,4 +1537,33 @@ func TestStaffHireTwiceUnderAnotherSpelling(t *testing.T) {
 	})
 	// Other letters are another name.
 	staffHire(t, e, keyHRA, hra, map[string]any{"first_name": "Mary Anne", "last_name": "O'Brien", "date_of_birth": "1988-07-09"})
+}
+
+// TestStaffNPIIsOnePersonsAtTheAgency: an NPI is one person's; two staff
+// records of one agency holding it (a hire keyed twice under two spellings,
+// a colleague's NPI pasted) named one practitioner for two people's
+// services (a money black-box pass of the thirty-seventh stop). One person
+// may work at two agencies, each keeping its own record.
+func TestStaffNPIIsOnePersonsAtTheAgency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra, bcs := e.demo.Providers["HRA"], e.demo.Providers["BCS"]
+	first := staffHire(t, e, keyHRA, hra, map[string]any{"npi": "1987654328"})
+	itNothingWritten(t, e, func() {
+		r := e.post(keyHRA, itPath("/v1/providers/%d/staff", hra), map[string]any{"first_name": "Other", "last_name": "Person",
+			"role": "case_manager", "date_of_birth": "1985-05-05", "employment_start": day(-10), "npi": "1987654328"})
+		p := requireProblem(t, r, http.StatusConflict, "npi_on_file")
+		assert.Contains(t, p["detail"], fmt.Sprint(first))
+		r = e.patch(keyHRA, itPath("/v1/staff/%d", e.demo.Staff["Okafor"]), map[string]any{"npi": "1987654328"})
+		requireProblem(t, r, http.StatusConflict, "npi_on_file")
+	})
+	// Another agency's record of the same practitioner is its own.
+	staffHire(t, e, keyBCS, bcs, map[string]any{"npi": "1987654328"})
+	// A record that left frees its NPI for a rehire's new record.
+	r := e.patch(keyHRA, itPath("/v1/staff/%d", first), map[string]any{"employment_end": day(-1)})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Rehired", "employment_start": day(0), "npi": "1987654328"})
+	// Saving a record with its own NPI unchanged is no conflict.
+	r = e.patch(keyHRA, itPath("/v1/staff/%d", first), map[string]any{"npi": "1987654328"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 }

@@ -100,6 +100,9 @@ func (s *Service) Create(ctx context.Context, providerID int64, n NewStaff) (Sta
 		if err := checkNotOnFile(ctx, tx, &row); err != nil {
 			return err
 		}
+		if err := checkNPI(ctx, tx, &row); err != nil {
+			return err
+		}
 		err := tx.GetContext(ctx, &row.ID, `INSERT INTO staff (provider_id, first_name, last_name, role, date_of_birth, npi,
 				supervisor_id, employment_start, employment_end)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, row.ProviderID, row.FirstName, row.LastName, row.Role,
@@ -239,6 +242,11 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		// refused as a second hire is: a PATCH got around the check.
 		if p.FirstName.Set || p.LastName.Set || p.DateOfBirth.Set || p.EmploymentStart.Set || p.EmploymentEnd.Set {
 			if err := checkNotOnFile(ctx, tx, &row); err != nil {
+				return err
+			}
+		}
+		if p.NPI.Set || p.EmploymentStart.Set || p.EmploymentEnd.Set {
+			if err := checkNPI(ctx, tx, &row); err != nil {
 				return err
 			}
 		}
@@ -460,6 +468,39 @@ func checkNotOnFile(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
 		return err
 	}
 	return rss.OnFile("staff", id, "staff_exists", "staff %d of this agency has the same name and date of birth; change that record", id)
+}
+
+// checkNPI refuses an NPI that is not this one person's at the agency:
+// an agency's own (any provider's, the billing provider an 837P names in
+// 2010AA), or one another record of the agency holds over days this one is
+// employed. Keyed with the agency's NPI, a staff member was named rendering
+// provider under it; two records of one agency with one NPI named one
+// practitioner for two people's services (a money black-box pass of the
+// thirty-seventh stop). A practitioner working at two agencies is each
+// agency's own record. The agency's staff lock (lockAgency) keeps two
+// hires of one NPI from passing together.
+func checkNPI(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
+	if r.NPI == nil {
+		return nil
+	}
+	var agency bool
+	if err := tx.GetContext(ctx, &agency, `SELECT EXISTS (SELECT 1 FROM providers WHERE npi = $1)`, *r.NPI); err != nil {
+		return err
+	}
+	if agency {
+		return rss.Invalid("npi", "agency_npi", "npi is an agency's NPI (a billing provider's); a staff member's NPI is their own, or none")
+	}
+	var id int64
+	err := tx.GetContext(ctx, &id, `SELECT id FROM staff WHERE provider_id = $1 AND npi = $2 AND id <> $3
+			AND (employment_end IS NULL OR employment_end >= $4) AND ($5::date IS NULL OR employment_start <= $5)
+		ORDER BY id LIMIT 1`, r.ProviderID, *r.NPI, r.ID, r.EmploymentStart, nullDate(r.EmploymentEnd))
+	if errors.Is(err, pg.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return rss.OnFile("staff", id, "npi_on_file", "staff %d of this agency holds NPI %s over the same days; one NPI is one person's", id, *r.NPI)
 }
 
 // lockAgency serializes changes to one agency's staff, so the supervision
