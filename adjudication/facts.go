@@ -651,7 +651,9 @@ type Authorization struct {
 // KeptOwnCap is an agency's own dollar cap in an episode where a reviewer's
 // exception for its grant raised the episode's cap and still stands: what
 // its own authorizations held at the raise (episode_cap_raises.own_after,
-// past the cap before; lowered by its own void or discharge alone).
+// past its own cap before the raise, own_before, not the episode's, which
+// an earlier raise may have taken to other agencies' dollars; lowered by
+// its own void or discharge alone).
 type KeptOwnCap struct {
 	ProviderID int64           `json:"provider_id"`
 	Cap        decimal.Decimal `json:"cap"`

@@ -180,3 +180,72 @@ func TestOwnVoidLowersTheOwnCapToItsOwnBefore(t *testing.T) {
 	assert.Contains(t, fmt.Sprint(s["reasons"]), "312.00 asked, 300.00 left of 300.00 by this agency's authorizations alone")
 	assertSameAnswer(t, s, k)
 }
+
+// A raise for an agency whose own cap before is past the episode's cap
+// after it is none of its own: BCS joined, under a program cap of 500.00,
+// the episode HRA opened under 300.00, and a reviewer approves its 420.00
+// past the episode's total (420.00) though inside its own 500.00. Its own
+// cap before is kept no higher than the cap after (the schema keeps the
+// own cap within it), and BCS's own are still judged by its 500.00, as a
+// stranger's enrolled that day are.
+func TestAJoinersRaiseUnderItsOwnHigherCap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	itATRCapAt300(t, e)
+	atHRA := itRegisterBorn(t, e, keyHRA, "Vera", "Owncase", "1988-03-04")
+	itATRReady(t, e, keyHRA, atHRA, nil)
+	require.Equal(t, "approved", itVoucher(t, e, keyHRA, atHRA, "ATR-TR", 5, 60, 70)["decision"]) // 60.00
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"episode_dollar_cap": "500.00", "reason": "the state's cap raised"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	c := &ownCapCase{e: e, atHRA: atHRA}
+	c.known, c.stranger = itRegisterBorn(t, e, keyBCS, "Vera", "Owncase", "1988-03-04"), itRegisterBorn(t, e, keyBCS, "Nobody", "Itstranger", "1988-03-04")
+	itATRReady(t, e, keyBCS, c.known, nil)
+	itATRReady(t, e, keyBCS, c.stranger, nil)
+
+	require.Equal(t, "approved", itVoucher(t, e, keyBCS, c.stranger, "ATR-TR", 30, 0, 29)["decision"]) // 360.00
+	v := itVoucher(t, e, keyBCS, c.known, "ATR-TR", 30, 0, 29)                                         // 360.00, past the episode's 300.00
+	a := c.approveAcknowledging(t, v, "EPISODE_DOLLAR_CAP_EXCEEDED")
+	require.Equal(t, "420.00", c.episodeCap(t, a))
+	var raise struct {
+		Before string `db:"own_before"`
+		After  string `db:"own_after"`
+	}
+	require.NoError(t, e.db.GetContext(t.Context(), &raise, `SELECT own_before::text, own_after::text FROM episode_cap_raises
+		WHERE provider_id = $1`, e.demo.Providers["BCS"]))
+	assert.Equal(t, "420.00", raise.Before, "no higher than the cap after")
+	assert.Equal(t, raise.Before, raise.After, "no exception of its own")
+	// Past its own 500.00 by its own alone, both read it in clear.
+	s, k := itVoucher(t, e, keyBCS, c.stranger, "ATR-TR", 15, 30, 44), itVoucher(t, e, keyBCS, c.known, "ATR-TR", 15, 30, 44) // 180.00
+	require.Equal(t, "pended", s["decision"], "%v", s)
+	assert.Contains(t, fmt.Sprint(s["reasons"]), "180.00 asked, 140.00 left of 500.00 by this agency's authorizations alone")
+	assertSameAnswer(t, s, k)
+}
+
+// An own raise that no longer stands still keeps the agency's own cap its
+// own history. BCS's exception for 240.00 beside its 120.00 (own 360.00)
+// raised the episode to 420.00; a reviewer's exception for HRA's 300.00
+// raised it from there to 720.00. BCS's void of its 120.00 takes its own
+// cap back to 300.00, its own before the raise, as a stranger's episode
+// cap falls. Read from the cap before HRA's raise instead (420.00, HRA's
+// 60.00 in it, the case for an agency with no raise of its own), BCS's
+// 72.00 past its own 300.00 would read CONFLICT_ON_FILE where the
+// stranger's reads the cap in clear (42 CFR Part 2).
+func TestAnOwnRaiseNoLongerStandingKeepsTheOwnCap(t *testing.T) {
+	t.Parallel()
+	c := newOwnCapCase(t)
+	ask := func(client int64) map[string]any {
+		first := itVoucher(t, c.e, keyBCS, client, "ATR-TR", 10, 0, 9) // 120.00
+		require.Equal(t, "approved", first["decision"], "%v", first)
+		c.approveException(t, itVoucher(t, c.e, keyBCS, client, "ATR-TR", 20, 10, 29)) // 240.00, its own to 360.00
+		if client == c.known {
+			c.approveException(t, itVoucher(t, c.e, keyHRA, c.atHRA, "ATR-TR", 25, 71, 95)) // 300.00, HRA's own to 360.00
+		}
+		c.void(t, itFixtureID(t, c.e, `SELECT id FROM authorizations WHERE voucher_request_id = $1`, itNum(t, first, "id")))
+		return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 6, 30, 35) // 72.00
+	}
+	s, k := ask(c.stranger), ask(c.known)
+	require.Equal(t, "pended", s["decision"], "%v", s)
+	assert.Contains(t, fmt.Sprint(s["reasons"]), "72.00 asked, 60.00 left of 300.00 by this agency's authorizations alone")
+	assertSameAnswer(t, s, k)
+}

@@ -321,23 +321,24 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	// used, none yet: counted so, the cap rose by nothing, and the claims
 	// the reviewer approved it for, billed within the filing limit, were
 	// denied at the cap (a black-box pass).
-	var provider int64
+	var provider, enrollment int64
 	var rest decimal.Decimal
 	for i := range auths {
 		if a := &auths[i]; rows[i].ID == grant {
 			rest = adjudication.Amount(a.Rate, a.UnitsAuthorized-a.Holds(today.Time))
 			total = total.Add(rest)
-			provider = a.ProviderID
+			provider, enrollment = a.ProviderID, rows[i].EnrollmentID
 		}
 	}
 	// What the agency's own authorizations hold, the grant counted in
 	// full as in the total: its own cap (own_after, migration 00114), kept
-	// where the raise put it until its own void lowers it. A stranger's
-	// episode cap stays so; read from its holdings today instead, the own
-	// cap of an agency another agency's stay shares followed them down (a
-	// line paid under the fee) and its next request pended where a
-	// stranger's was approved (42 CFR Part 2). With no other agency in the
-	// episode it is the cap after (the tests hold it so).
+	// where the raise put it until its own void lowers it, never below its
+	// own cap before the raise (own_before, migration 00117, recordRaiseSQL).
+	// A stranger's episode cap stays so; read from its holdings today
+	// instead, the own cap of an agency another agency's stay shares
+	// followed them down (a line paid under the fee) and its next request
+	// pended where a stranger's was approved (42 CFR Part 2). With no other
+	// agency in the episode it is the cap after (the tests hold it so).
 	own := AgencyDollars(auths, episodeID, provider, today.Time).Add(rest)
 	// The room other standing exceptions keep stays beside the grant: a
 	// reviewer's exception for one agency raised the cap to what was held
@@ -360,11 +361,8 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	}
 	// Kept with the agency it was raised for (episode_cap_raises): a
 	// raise of another agency's is its record (RaisedByOthersSQL).
-	res, err := ext.ExecContext(ctx, `WITH before AS (SELECT dollar_cap FROM episodes WHERE id = $1),
-		raised AS (UPDATE episodes SET dollar_cap = $2 WHERE id = $1 AND dollar_cap IS NOT NULL AND dollar_cap < $2 RETURNING id)
-		INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after, own_after)
-		SELECT $1, $3, b.dollar_cap, $2, GREATEST(b.dollar_cap, $4::numeric) FROM before b, raised`,
-		episodeID, total.StringFixed(2), provider, own.StringFixed(2))
+	res, err := ext.ExecContext(ctx, recordRaiseSQL("$5::bigint"),
+		episodeID, total.StringFixed(2), provider, own.StringFixed(2), enrollment)
 	if err != nil {
 		return false, fmt.Errorf("raise episode cap: %w", err)
 	}
@@ -389,14 +387,67 @@ func RaisedByOthersSQL(episode, provider string) string {
 // KeptOwnCapsSQL is the rows (provider_id, cap) of the own caps kept in
 // the episode the expression episode names (adjudication.KeptOwnCap), of
 // every agency but the one the expression except names: the highest
-// own_after of each agency's raises that still stand (own_after past the
-// cap before; its own void or discharge lowers it, ReleaseEpisodeCap), in
-// provider order. One lookup of the raises by episode
-// (episode_cap_raises_episode_idx).
+// own_after of each agency's raises that still stand (own_after past its
+// own cap before the raise, OwnBeforeSQL; its own void or discharge lowers
+// it, ReleaseEpisodeCap), in provider order. One lookup of the raises by
+// episode (episode_cap_raises_episode_idx).
 func KeptOwnCapsSQL(episode, except string) string {
 	return `SELECT r.provider_id, max(r.own_after) AS cap FROM episode_cap_raises r
-		WHERE r.episode_id = ` + episode + ` AND r.provider_id <> ` + except + ` AND r.own_after > r.cap_before
+		WHERE r.episode_id = ` + episode + ` AND r.provider_id <> ` + except + ` AND r.own_after > ` + OwnBeforeSQL("r") + `
 		GROUP BY r.provider_id ORDER BY r.provider_id`
+}
+
+// OwnBeforeSQL is the own cap of the agency of the raise r (a table alias)
+// just before it (own_before, recordRaiseSQL): the floor of its own cap
+// after it, which the raise stands past. A raise recorded before migration
+// 00117 kept none and reads the episode's cap before it, as it was read.
+// Floored at the episode's cap before, which after an earlier raise holds
+// other agencies' dollars, an agency's second exception kept its own cap
+// there (420.00 where a stranger's episode cap was 408.05), and another
+// agency's later exception read as none of its own and kept no room (a
+// white-box review of the thirty-sixth stop; 42 CFR Part 2 and money).
+func OwnBeforeSQL(r string) string {
+	return `COALESCE(` + r + `.own_before, ` + r + `.cap_before)`
+}
+
+// recordRaiseSQL raises the episode $1's dollar cap to $2 where it stands
+// below it and records the raise for the agency $3, whose own
+// authorizations hold $4 with the grant, in its stay the expression
+// enrollment names: its own cap before the raise (ownCapBeforeSQL, never
+// past the cap after: a joiner whose program cap then was higher is not
+// past its own cap, and the raise is none of its own) and after it, what
+// its own hold, never below the one before. No row when the cap did not
+// rise.
+func recordRaiseSQL(enrollment string) string {
+	return `WITH before AS (SELECT dollar_cap FROM episodes WHERE id = $1),
+		raised AS (UPDATE episodes SET dollar_cap = $2 WHERE id = $1 AND dollar_cap IS NOT NULL AND dollar_cap < $2 RETURNING id),
+		own AS (SELECT LEAST(COALESCE(` + ownCapBeforeSQL("$1", "$3", enrollment) + `, b.dollar_cap), $2::numeric) AS before
+			FROM before b)
+		INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after, own_before, own_after)
+		SELECT $1, $3, b.dollar_cap, $2, o.before, GREATEST(o.before, $4::numeric) FROM before b, own o, raised`
+}
+
+// ownCapBeforeSQL is the own dollar cap of the agency provider in the
+// episode, in its stay the enrollment names, as the voucher rules judge
+// its own authorizations by it (vouchers' snapshot, adjudication.Program.
+// AgencyCap): the highest own_after of its raises in that stay that still
+// stand, else the cap its own episode would carry, the program's cap when
+// the stay was made (today's, for a stay made before it was recorded)
+// where another agency opened the episode or kept it open across the
+// agency's earlier stay, else the cap the episode opened with. NULL where
+// neither is known. Each is an expression.
+func ownCapBeforeSQL(episode, provider, enrollment string) string {
+	return `COALESCE(
+		(SELECT max(r.own_after) FROM episode_cap_raises r, enrollments s
+		 WHERE s.id = ` + enrollment + ` AND r.episode_id = ` + episode + ` AND r.provider_id = ` + provider + `
+		   AND r.raised_at >= s.created_at AND r.own_after > ` + OwnBeforeSQL("r") + `),
+		(SELECT CASE WHEN s.id <> f.id AND (f.provider_id <> s.provider_id OR EXISTS (SELECT 1 FROM enrollments o
+		                  WHERE o.episode_id = ` + episode + ` AND o.provider_id <> s.provider_id))
+		             THEN CASE WHEN s.cap_recorded THEN s.program_cap_then ELSE p.episode_dollar_cap END
+		             ELSE e.opening_cap END
+		 FROM enrollments s JOIN programs p ON p.code = s.program_code, episodes e,
+		      LATERAL (SELECT id, provider_id FROM enrollments WHERE episode_id = ` + episode + ` ORDER BY id LIMIT 1) f
+		 WHERE s.id = ` + enrollment + ` AND e.id = ` + episode + `))`
 }
 
 // keptOwnCaps reads every agency's own cap kept in the episode
@@ -463,8 +514,10 @@ func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Dat
 //
 // The own cap of the agency provider, whose authorizations were voided or
 // ended (own_after of its raises, RaiseEpisodeCap), falls alike: to what
-// its own authorizations hold now, never below the cap before its raise,
-// as a stranger's episode cap would, and the room it kept with it.
+// its own authorizations hold now, never below its own cap before the
+// raise (OwnBeforeSQL), as a stranger's episode cap would, and the room it
+// kept with it. Floored at the episode's cap before the raise, which an
+// earlier raise had taken to other agencies' dollars, it stayed there.
 // Another agency's stays as it was, and so does its room in the cap: a
 // stranger's cap moves with no other agency's void. Lowered to what was
 // held alone, another agency's void took the room of an exception whose
@@ -479,8 +532,8 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 		return false, fmt.Errorf("release episode cap: %w", err)
 	}
 	own := AgencyDollars(auths, episodeID, provider, today.Time)
-	if _, err := ext.ExecContext(ctx, `UPDATE episode_cap_raises SET own_after = GREATEST(cap_before, $3::numeric)
-		WHERE episode_id = $1 AND provider_id = $2 AND own_after > GREATEST(cap_before, $3::numeric)`,
+	if _, err := ext.ExecContext(ctx, `UPDATE episode_cap_raises r SET own_after = GREATEST(`+OwnBeforeSQL("r")+`, $3::numeric)
+		WHERE r.episode_id = $1 AND r.provider_id = $2 AND r.own_after > GREATEST(`+OwnBeforeSQL("r")+`, $3::numeric)`,
 		episodeID, provider, own.StringFixed(2)); err != nil {
 		return false, fmt.Errorf("release episode cap: %w", err)
 	}
@@ -757,10 +810,10 @@ func raiseToHoldings(ctx context.Context, ext pg.Ext, episodeID, by int64, today
 		// at the cap, as for any episode there).
 		return nil
 	}
-	if _, err := ext.ExecContext(ctx, `WITH before AS (SELECT dollar_cap FROM episodes WHERE id = $1),
-		raised AS (UPDATE episodes SET dollar_cap = $2 WHERE id = $1 AND dollar_cap IS NOT NULL AND dollar_cap < $2 RETURNING id)
-		INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after, own_after)
-		SELECT $1, $3, b.dollar_cap, $2, GREATEST(b.dollar_cap, $4::numeric) FROM before b, raised`,
+	// Its own cap before, in its stay a request would read (the open one,
+	// else the latest), as the voucher rules read it.
+	if _, err := ext.ExecContext(ctx, recordRaiseSQL(`(SELECT id FROM enrollments WHERE episode_id = $1 AND provider_id = $3
+			ORDER BY discharge_date IS NULL DESC, start_date DESC, id DESC LIMIT 1)`),
 		episodeID, total.StringFixed(2), by, own.StringFixed(2)); err != nil {
 		return fmt.Errorf("merge episodes (limits): %w", err)
 	}

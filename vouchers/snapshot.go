@@ -217,8 +217,13 @@ var lockStatement = `WITH intake AS (SELECT pg_advisory_xact_lock_shared(` + pg.
 	               'keeper', (array_agg(o.provider_id ORDER BY o.id) FILTER (WHERE o.provider_id <> $2))[1])
 	        FROM enrollments o WHERE o.episode_id = (SELECT episode_id FROM enr)) AS episode_opener,
 	       (SELECT json_build_object('cap', e.program_cap_then::text, 'recorded', e.cap_recorded) FROM enr e) AS joined_cap,
-	       (SELECT json_build_object('cap', coalesce(max(r.own_after), min(r.cap_before))::text,
-	                                 'raised', bool_or(r.own_after > r.cap_before OR (SELECT dollar_cap FROM locked) > r.cap_before))
+	       (SELECT json_build_object(
+	                 'cap', coalesce(max(r.own_after) FILTER (WHERE r.own_before IS NULL OR r.own_after > r.own_before),
+	                                 min(` + ledger.OwnBeforeSQL("r") + `))::text,
+	                 'raised', bool_or(CASE WHEN r.own_before IS NULL
+	                                        THEN r.own_after > r.cap_before OR (SELECT dollar_cap FROM locked) > r.cap_before
+	                                        ELSE r.own_after > r.own_before END),
+	                 'kept', bool_or(r.own_before IS NOT NULL))
 	        FROM episode_cap_raises r, enr e WHERE r.episode_id = e.episode_id AND r.provider_id = $2
 	               AND r.raised_at >= e.created_at
 	               AND (r.own_after IS NOT NULL OR (SELECT dollar_cap FROM locked) > r.cap_before)
@@ -521,15 +526,23 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		OthersCapBefore *rss.Money `db:"others_cap_before"`
 		OthersRaisedBy  *int64     `db:"others_raised_by"`
 		// OwnCap, when an exception of the agency's own raised the
-		// episode's cap during the request's stay: {"cap", "raised"},
-		// the agency's own cap, where its raises left it (own_after,
-		// migration 00114: what its own authorizations held at the
-		// raise, lowered by its own void alone, ledger.ReleaseEpisodeCap),
-		// and whether its exception still stands (its own cap past the
-		// cap before, or the episode's, as before own_after was kept). A
-		// raise recorded before own_after was kept counts while the
-		// episode's cap stands above the cap before it, and reads that cap
-		// (raised to what the agency holds, OwnDollarCap).
+		// episode's cap during the request's stay: {"cap", "raised",
+		// "kept"}, the agency's own cap, where its raises left it
+		// (own_after, migration 00114: what its own authorizations held
+		// at the raise, lowered by its own void alone, ledger.
+		// ReleaseEpisodeCap), whether its exception still stands, and
+		// whether its raises keep its own cap before them (own_before,
+		// migration 00117). Such a raise stands while its own_after is
+		// past its own_before; the cap is the highest own_after of those
+		// that stand, else the own cap before the first, the one its own
+		// episode opened with: a raise no longer standing keeps the own
+		// cap before it, which a later raise of its own may have passed
+		// and its own void taken back below. A raise recorded before
+		// own_before was kept stands as it did (its own cap past the cap
+		// before, or the episode's, as before own_after was kept), and one
+		// recorded before own_after was kept counts while the episode's
+		// cap stands above the cap before it, and reads that cap (raised
+		// to what the agency holds, OwnDollarCap).
 		OwnCap     []byte `db:"own_cap"`
 		PlanMode   string `db:"plan_cache_mode"`
 		IntakeLock string `db:"intake_lock"`
@@ -642,6 +655,7 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		var ownCap struct {
 			Cap    *rss.Money `json:"cap"`
 			Raised bool       `json:"raised"`
+			Kept   bool       `json:"kept"`
 		}
 		if len(lk.OwnCap) > 0 {
 			if err := json.Unmarshal(lk.OwnCap, &ownCap); err != nil {
@@ -686,7 +700,7 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 				own.Cap = ownCap.Cap.Decimal
 			}
 			f.Program.AgencyCap = &own
-		case ownCap.Cap != nil && ownCap.Raised && opener.Keeper != nil,
+		case ownCap.Cap != nil && (ownCap.Raised || ownCap.Kept) && opener.Keeper != nil,
 			ownCap.Cap != nil && opener.Keeper != nil && (lk.OthersCapBefore == nil || lk.OthersRaisedBy == nil):
 			// The agency's own exception raised the cap of an episode
 			// another agency's stay shares: the raise went to what every
@@ -708,7 +722,12 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 			// agency's own raise had taken to every agency's dollars, its
 			// own reason quoted the other agency's dollars in clear ("…
 			// left of 420.00" where a stranger's read 360.00: a white-box
-			// review of the thirty-sixth stop).
+			// review of the thirty-sixth stop). So does a raise of its own
+			// that keeps its own cap before it (kept, migration 00117)
+			// though it no longer stands: the own cap its raises read
+			// (back to the one its episode opened with) is its own
+			// history, where the cap before another agency's later raise
+			// holds the dollars its own raise took the episode to.
 			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: ownCap.Cap.Decimal}
 		case lk.OthersCapBefore != nil && lk.OthersRaisedBy != nil:
 			f.Program.AgencyCap = &adjudication.ProgramCap{Has: true, Cap: lk.OthersCapBefore.Decimal, By: *lk.OthersRaisedBy}
