@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.22"
+const VoucherRuleSetVersion = "voucher-2026.12.24"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -689,14 +689,18 @@ var voucherRules = []voucherRule{
 		facts:   []string{"episode_units_authorized", "service.per_episode_max", "request.units"},
 		applies: func(f *VoucherFacts) bool { return f.Service.PerEpisodeMax > 0 },
 		eval: func(f *VoucherFacts, g *grant) outcome {
-			if f.EpisodeUnitsAuthorized+g.units > f.Service.PerEpisodeMax {
+			// The agency's own earlier stays another agency keeps in the
+			// episode count as a stranger's closed episode would hold
+			// them: not at all (earlierStays).
+			earlier, _ := earlierStays(f, f.Service.Code)
+			if total := f.EpisodeUnitsAuthorized - earlier; total+g.units > f.Service.PerEpisodeMax {
 				// The agency's own authorizations alone fire it: the
 				// reason is its own records' (ownInEpisode).
 				if own, _ := ownInEpisode(f, f.Service.Code); own+g.units > f.Service.PerEpisodeMax {
 					return fire(count(g.units, "unit") + " asked, " + strconv.Itoa(max(f.Service.PerEpisodeMax-own, 0)) +
 						" left of " + strconv.Itoa(f.Service.PerEpisodeMax) + " by this agency's authorizations alone")
 				}
-				left := f.Service.PerEpisodeMax - f.EpisodeUnitsAuthorized
+				left := f.Service.PerEpisodeMax - total
 				source, sources := othersInEpisode(f, f.Service.Code)
 				return outcome{fired: true, source: source, sources: sources,
 					detail: count(g.units, "unit") + " asked, " + strconv.Itoa(max(left, 0)) + " left of " + strconv.Itoa(f.Service.PerEpisodeMax)}
@@ -724,7 +728,8 @@ var voucherRules = []voucherRule{
 			// the program's cap. The detail counts it as taken and never
 			// quotes it; its agencies are the reason's sources.
 			kept, keepers := othersRoom(f)
-			taken := f.EpisodeDollarsAuthorized.Add(kept)
+			_, earlier := earlierStays(f, "")
+			taken := f.EpisodeDollarsAuthorized.Sub(earlier).Add(kept)
 			allFires := f.Program.HasDollarCap && taken.Add(cost).GreaterThan(f.Program.EpisodeDollarCap)
 			allDetail := func() string {
 				left := f.Program.EpisodeDollarCap.Sub(taken)
@@ -964,11 +969,11 @@ func othersInEpisode(f *VoucherFacts, service string) (first int64, all []int64)
 		if a.EpisodeID != f.Enrollment.EpisodeID || (service != "" && a.ServiceCode != service) || a.Holds(f.Today) == 0 {
 			continue
 		}
+		// The agency's own count as its own (ownInEpisode), or not at all
+		// (earlierStays): no other agency's record.
 		by := a.ProviderID
 		if by == f.Request.ProviderID {
-			if by = keptBy(f, a); by == 0 {
-				continue
-			}
+			continue
 		}
 		if !slices.Contains(all, by) {
 			all = append(all, by)
@@ -1075,6 +1080,50 @@ func ownInEpisode(f *VoucherFacts, service string) (units int, dollars decimal.D
 		dollars = dollars.Add(a.HoldsDollars(f.Today))
 	}
 	return units, dollars
+}
+
+// earlierStays totals what the requesting agency's own authorizations of
+// an earlier stay hold in the request's episode (of service, when given),
+// those another agency's stay keeps there across the break between that
+// stay and the request's (keptBy). A stranger's readmission after a break
+// opens an episode of its own and leaves them in the one closed, so the
+// caps its request is judged by start afresh; counted in the totals, the
+// agency's next request past a cap with them pended CONFLICT_ON_FILE,
+// read as the other agency's record, where a stranger's was approved (42
+// CFR Part 2; an ended authorization holds its unused units until its
+// claims are due, so every readmission with units left on the earlier
+// stay met it). The totals the agency is judged by leave them out (V32,
+// V33); every other agency's count them, the other agency's record for
+// it. Its grant may then leave the episode holding more than its limits:
+// the grant raises what its claims are paid within, the unit maximum and
+// the dollar room beside the cap (vouchers' earlier-stay room), to what
+// the episode then holds, so both stays' claims are paid as a stranger's
+// are, while no other grant is judged past the limits.
+func earlierStays(f *VoucherFacts, service string) (units int, dollars decimal.Decimal) {
+	dollars = decimal.Zero
+	if f.Enrollment == nil {
+		return 0, dollars
+	}
+	for i := range f.Authorizations {
+		a := &f.Authorizations[i]
+		if a.ProviderID != f.Request.ProviderID || a.EpisodeID != f.Enrollment.EpisodeID || (service != "" && a.ServiceCode != service) ||
+			keptBy(f, a) == 0 {
+			continue
+		}
+		units += a.Holds(f.Today)
+		dollars = dollars.Add(a.HoldsDollars(f.Today))
+	}
+	return units, dollars
+}
+
+// EarlierStaysHeld reports whether the requesting agency's own
+// authorizations of an earlier stay hold anything in the request's
+// episode that its totals leave out (earlierStays): a grant on such facts
+// may leave the episode holding more than its limits, and raises what its
+// claims are paid within.
+func EarlierStaysHeld(f *VoucherFacts) bool {
+	units, dollars := earlierStays(f, "")
+	return units > 0 || dollars.IsPositive()
 }
 
 // keptBy is the other agency in whose record the requesting agency's own

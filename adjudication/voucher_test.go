@@ -992,27 +992,35 @@ func TestRuleV32EpisodeUnitsExceeded(t *testing.T) {
 			check: noSource},
 		// Our earlier stay's authorization, the episode kept open by
 		// another agency's: ours when that stay runs unbroken into this
-		// one (a stranger's episode goes on across it), the other
-		// agency's record after a break (a stranger's next stay opens an
-		// episode of its own).
+		// one (a stranger's episode goes on across it); after a break not
+		// counted at all, as a stranger's next stay, which opens an
+		// episode of its own, does not count it. Read as the other
+		// agency's record, it pended CONFLICT_ON_FILE where a stranger's
+		// was approved (42 CFR Part 2).
 		{name: "our earlier stay's units in our unbroken stay are ours", mutate: func(f *VoucherFacts) {
 			transport(178, 40)(f)
 			earlierStay(f, day(2025, time.December, 1))
 		}, result: ResultFired, decision: Pended, detail: "40 units asked, 30 left of 200 by this agency's authorizations alone",
 			check: noSource},
-		{name: "our earlier stay's units before a break are the other agency's record", mutate: func(f *VoucherFacts) {
+		{name: "our earlier stay's units before a break are not counted", mutate: func(f *VoucherFacts) {
 			transport(178, 40)(f)
 			earlierStay(f, time.Time{})
-		}, result: ResultFired, decision: Pended, detail: "40 units asked, 22 left of 200", check: sourced(thirdProvID)},
+		}, result: ResultPassed, decision: Approved},
 		// Held unbroken through a discharge dated back, but broken by its
 		// dates as the episode runs: a stranger's next stay began an
-		// episode afresh, so the earlier units are the other agency's
-		// record here (a re-check, Part 2).
-		{name: "our earlier stay's units before a break only of dates are the other agency's record", mutate: func(f *VoucherFacts) {
+		// episode afresh, so the earlier units are not counted here either
+		// (a re-check, Part 2).
+		{name: "our earlier stay's units before a break only of dates are not counted", mutate: func(f *VoucherFacts) {
 			transport(178, 40)(f)
 			earlierStay(f, time.Time{})
 			f.Enrollment.StayStart = day(2025, time.December, 1)
-		}, result: ResultFired, decision: Pended, detail: "40 units asked, 22 left of 200", check: sourced(thirdProvID)},
+		}, result: ResultPassed, decision: Approved},
+		// The other agency's units still count, and alone name it.
+		{name: "beside our earlier stay's units, the other agency's past the max", mutate: func(f *VoucherFacts) {
+			transport(335, 40)(f)
+			earlierStay(f, time.Time{})
+			f.Authorizations[2].UnitsAuthorized, f.Authorizations[2].UnitsUsed = 165, 165
+		}, result: ResultFired, decision: Pended, detail: "40 units asked, 35 left of 200", check: sourced(thirdProvID)},
 		{name: "over the max only with another agency's units", mutate: func(f *VoucherFacts) {
 			transport(178, 40)(f)
 			f.Authorizations[1].UnitsAuthorized = 150
@@ -1063,6 +1071,20 @@ func TestRuleV33EpisodeDollarsExceeded(t *testing.T) {
 		// Totals that count another agency's authorizations quote its records.
 		{name: "totals counting another agency's authorization", mutate: authorized("3400.01", 40),
 			result: ResultFired, decision: Pended, check: sourced(thirdProvID)},
+		// Our earlier stay's authorization (2040.00 of trips), the episode
+		// kept open by another agency's across the break: not counted, as
+		// a stranger's next stay, in an episode of its own, does not
+		// count it (read as the other agency's record, it pended
+		// CONFLICT_ON_FILE where a stranger's was approved); the other
+		// agency's still are.
+		{name: "our earlier stay's dollars before a break are not counted", mutate: func(f *VoucherFacts) {
+			authorized("3400.01", 40)(f)
+			earlierStay(f, time.Time{})
+		}, result: ResultPassed, decision: Approved},
+		{name: "beside our earlier stay's dollars, the other agency's past the cap", mutate: func(f *VoucherFacts) {
+			authorized("5440.01", 40)(f)
+			earlierStay(f, time.Time{})
+		}, result: ResultFired, decision: Pended, detail: "600.00 asked, 599.99 left of 4000.00", check: sourced(thirdProvID)},
 		// Two other agencies: the detail quotes both, so a provider sees it
 		// only under a consent naming each (Withhold).
 		{name: "totals counting two other agencies' authorizations", mutate: func(f *VoucherFacts) {
