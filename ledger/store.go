@@ -1003,13 +1003,15 @@ func CloseEpisode(ctx context.Context, ext pg.Ext, episodeID int64, on rss.Date)
 // originals it voids or replaces), and returns them as Held rows. Two
 // submissions touching the same client so run one after the other. Its
 // arguments are written into it (ids only), so that claims intake can send
-// it in one round trip with the statements around it.
+// it in one round trip with the statements around it. The cap a line is
+// paid within is the episode's with the room it keeps for an agency's
+// earlier stay beside it (migration 00118), as the schema's CHECK reads it.
 func LockForClaimsSQL(providerID int64, clients []int64) string {
 	ids := make([]string, len(clients))
 	for i, id := range clients {
 		ids[i] = strconv.FormatInt(id, 10)
 	}
-	return `SELECT ` + columns + `, e.dollar_cap, e.dollars_paid AS episode_dollars_paid
+	return `SELECT ` + columns + `, e.dollar_cap + e.readmission_room AS dollar_cap, e.dollars_paid AS episode_dollars_paid
 	FROM unnest('{` + strings.Join(ids, ",") + `}'::bigint[]) AS k(id)
 	JOIN authorizations a ON a.client_id = k.id AND a.provider_id = ` + strconv.FormatInt(providerID, 10) + `
 	JOIN episodes e ON e.id = a.episode_id

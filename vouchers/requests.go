@@ -360,6 +360,11 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 		if out, err = s.storeDecision(ctx, tx, a, &n, sn, d); err != nil {
 			return err
 		}
+		if out.AuthorizationID != nil && sn.enrollment != nil {
+			if err := s.raiseForEarlierStays(ctx, tx, sn.facts, sn.enrollment.EpisodeID, n.ServiceCode, *out.AuthorizationID); err != nil {
+				return err
+			}
+		}
 		quoted, err := reasonDisclosures(ctx, tx, a, &out)
 		if err != nil {
 			return err
@@ -1205,6 +1210,13 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			if err := s.raiseEpisodeUnits(ctx, tx, g.enr.EpisodeID, vr.ServiceCode, auth.ID); err != nil {
 				return err
 			}
+			// Judged without the agency's earlier stays another agency
+			// keeps in the episode, the grant's dollars may pass the cap.
+			if g.earlierStays {
+				if err := s.raiseReadmissionRoom(ctx, tx, g.enr.EpisodeID, auth.ID); err != nil {
+					return err
+				}
+			}
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "decide", EntityType: "voucher_request", EntityID: access.ID(id),
 			ClientID: vr.ClientID, Outcome: r.Action}); err != nil {
@@ -1227,6 +1239,10 @@ type grantDecision struct {
 	// cutBy are the reduce hits of the request as made, on the facts now,
 	// that the grant's own decision no longer shows.
 	cutBy []adjudication.Hit
+	// earlierStays: the facts held the agency's own earlier stays another
+	// agency keeps in the episode, which the rules left out
+	// (adjudication.EarlierStaysHeld).
+	earlierStays bool
 }
 
 // recheck runs the rules on the request as it stands now and returns what
@@ -1423,6 +1439,7 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 			g.cutBy = append(g.cutBy, h)
 		}
 	}
+	g.earlierStays = adjudication.EarlierStaysHeld(&granted)
 	g.decision = "approved"
 	if g.units < vr.UnitsRequested || g.start.After(vr.StartDate) || g.end.Before(vr.EndDate) {
 		g.decision = "partial"
