@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.24"
+const VoucherRuleSetVersion = "voucher-2026.12.23"
 
 // Decision is the outcome of a voucher request.
 type Decision string
