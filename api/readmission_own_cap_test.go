@@ -1,0 +1,115 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Where a reviewer's cap exception meets a readmission judged as a
+// stranger's (readmittedCase): the agency's own cap, and the cap the rules
+// read beside the room kept for its earlier stay.
+
+// except has a reviewer approve the pended request v past the episode's
+// dollar cap (EPISODE_DOLLAR_CAP_EXCEEDED acknowledged) and returns the
+// authorization granted.
+func (c *readmittedCase) except(t *testing.T, v map[string]any) int64 {
+	t.Helper()
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	r := c.e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve",
+		"note": "an exception", "acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	return itFixtureID(t, c.e, `SELECT id FROM authorizations WHERE voucher_request_id = $1`, itNum(t, v, "id"))
+}
+
+// money is the episode's dollar cap, what it paid and the room it keeps
+// for an agency's earlier stay.
+func (c *readmittedCase) money(t *testing.T, episode int64) (capped, paid, room string) {
+	t.Helper()
+	var m struct {
+		Cap  string `db:"dollar_cap"`
+		Paid string `db:"dollars_paid"`
+		Room string `db:"readmission_room"`
+	}
+	require.NoError(t, c.e.db.GetContext(t.Context(), &m, `SELECT dollar_cap::text, dollars_paid::text, readmission_room::text
+		FROM episodes WHERE id = $1`, episode))
+	return m.Cap, m.Paid, m.Room
+}
+
+// HRA's exception in its new stay, after a readmission into the episode
+// BCS keeps open, kept its own cap at what all its authorizations in the
+// episode held, the first stay's 240.00 among them (600.00), where a
+// stranger's new episode, holding the new stay alone, rose to 360.00: its
+// next 12.00 was approved where the stranger's read "0.00 left of 360.00"
+// (42 CFR Part 2; and past its own reviewed cap unreviewed).
+func TestAnExceptionAfterAReadmissionKeepsTheNewStaysOwnCap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	itATRCapAt300(t, e)
+	c := newReadmittedCase(t, e, 20) // the first stay's authorization holds 240.00
+	ask := func(client int64) map[string]any {
+		v := itVoucher(t, e, keyHRA, client, "ATR-TR", 30, 0, 29) // 360.00, past HRA's own 300.00 by its own alone
+		assert.Contains(t, fmt.Sprint(v["reasons"]), "360.00 asked, 300.00 left of 300.00 by this agency's authorizations alone")
+		a := c.except(t, v)
+		var own string
+		require.NoError(t, e.db.GetContext(t.Context(), &own, `SELECT r.own_after::text FROM episode_cap_raises r
+			JOIN authorizations a ON a.episode_id = r.episode_id AND a.provider_id = r.provider_id WHERE a.id = $1
+			ORDER BY r.id DESC LIMIT 1`, a))
+		assert.Equal(t, "360.00", own, "its own cap is what its new stay holds, as the stranger's new episode's cap is")
+		return itVoucher(t, e, keyHRA, client, "ATR-TR", 1, 30, 35) // 12.00
+	}
+	s, k := ask(c.stranger), ask(c.known)
+	require.Equal(t, "pended", s["decision"], "%v", s)
+	assert.Contains(t, fmt.Sprint(s["reasons"]), "12.00 asked, 0.00 left of 360.00 by this agency's authorizations alone")
+	assertSameAnswer(t, s, k)
+}
+
+// The room kept beside the cap for HRA's first stay (60.00: the first
+// stay's 240.00 and the new stay's 120.00 past 300.00) is no part of the
+// cap the rules read. A reviewer's exception for BCS's 120.00 raised the
+// cap to all the episode held (480.00), the room's 60.00 in it beside the
+// room itself, and BCS's void let it fall only to what was held and paid
+// (360.00, 60.00 of it paid in the room): the rules read a cap 60.00 past
+// the program's that no reviewer granted, which, once the first stay's
+// holdings fell (a late line under the fee, its unused trips no longer
+// held), BCS was granted into unreviewed. The cap holds what the room
+// does not: 420.00 after the exception, 300.00 (the program's) after the
+// void, the schema's CHECK kept.
+func TestTheReadmissionRoomIsNoPartOfTheCapTheRulesRead(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	itATRCapAt300(t, e)
+	c := newReadmittedCase(t, e, 20)
+	k := itVoucher(t, e, keyHRA, c.known, "ATR-TR", 10, 0, 20) // 120.00: 240.00 + 120.00 past 300.00
+	require.Equal(t, "approved", k["decision"], "%v", k)
+	ep := c.episodeOf(t, c.known)
+	capped, _, room := c.money(t, ep)
+	require.Equal(t, "300.00", capped)
+	require.Equal(t, "60.00", room)
+
+	// Both stays' trips paid, 60.00 of them in the room.
+	c.claim(t, c.known, "LATE", day(-8), 10, c.earlier[c.known])
+	c.claim(t, c.known, "NEW", day(0), 10, "")
+	_, paid, _ := c.money(t, ep)
+	require.Equal(t, "360.00", paid)
+
+	b := itVoucher(t, e, keyBCS, c.atBCS, "ATR-TR", 10, 21, 30) // 120.00
+	require.Contains(t, b["reason_codes"], "CONFLICT_ON_FILE") // HRA's dollars take it past the cap
+	a := c.except(t, b)
+	capped, _, room = c.money(t, ep)
+	assert.Equal(t, "420.00", capped, "what the episode holds (480.00) past the room kept beside the cap")
+	assert.Equal(t, "60.00", room)
+
+	// Voided, the cap falls past what was paid in the room, to the
+	// program's: floored at the dollars paid, it stayed at 360.00.
+	r := e.post(keyReviewer, itPath("/v1/authorizations/%d/void", a), map[string]any{"reason": "issued in error"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	capped, _, room = c.money(t, ep)
+	assert.Equal(t, "300.00", capped, "back to the program's cap: the room holds the first stay's dollars past it")
+	assert.Equal(t, "60.00", room)
+	o := itVoucher(t, e, keyBCS, c.atBCS, "ATR-TR", 1, 21, 30)
+	assert.Equal(t, "pended", o["decision"], "%v", o)
+}
