@@ -97,7 +97,7 @@ func TestTheReadmissionRoomIsNoPartOfTheCapTheRulesRead(t *testing.T) {
 	require.Equal(t, "360.00", paid)
 
 	b := itVoucher(t, e, keyBCS, c.atBCS, "ATR-TR", 10, 21, 30) // 120.00
-	require.Contains(t, b["reason_codes"], "CONFLICT_ON_FILE") // HRA's dollars take it past the cap
+	require.Contains(t, b["reason_codes"], "CONFLICT_ON_FILE")  // HRA's dollars take it past the cap
 	a := c.except(t, b)
 	capped, _, room = c.money(t, ep)
 	assert.Equal(t, "420.00", capped, "what the episode holds (480.00) past the room kept beside the cap")

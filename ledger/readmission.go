@@ -2,7 +2,11 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
 
 	"rss"
 	"rss/adjudication"
@@ -41,4 +45,82 @@ func RaiseReadmissionRoom(ctx context.Context, ext pg.Ext, episodeID, grant int6
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
+}
+
+// earlierStays is what the agency provider's own authorizations in the
+// episode hold of its dollar cap in its stay (the enrollment stay, or, 0,
+// the one a request would read: the open one, else the latest), leaving
+// out those of its earlier stays another agency keeps in the episode
+// across the break between them (earlierStaysSQL), as the voucher rules
+// leave them out of its own (adjudication's keptBy and earlierStays). A
+// stranger's readmission after a break opens an episode of its own that
+// holds the new stay alone: counted, an exception in the new stay kept
+// its own cap at what both stays held (600.00 where a stranger's rose to
+// 360.00), and its next request was granted past it unreviewed where a
+// stranger's pended (42 CFR Part 2). It also returns the stay's id (0:
+// the agency has none in the episode).
+func earlierStays(ctx context.Context, ext pg.Ext, auths []adjudication.Authorization, rows []Authorization, episodeID, provider,
+	stay int64, today rss.Date) (own decimal.Decimal, stayID int64, err error) {
+	var left []struct {
+		Stay int64         `db:"stay"`
+		Auth sql.NullInt64 `db:"auth"`
+	}
+	if err := sqlx.SelectContext(ctx, ext, &left, earlierStaysSQL, episodeID, provider, stay); err != nil {
+		return decimal.Zero, 0, fmt.Errorf("earlier stays: %w", err)
+	}
+	out := map[int64]bool{}
+	for _, l := range left {
+		stayID = l.Stay
+		if l.Auth.Valid {
+			out[l.Auth.Int64] = true
+		}
+	}
+	own = decimal.Zero
+	for i := range auths {
+		if a := &auths[i]; a.EpisodeID == episodeID && a.ProviderID == provider && !out[rows[i].ID] {
+			own = own.Add(a.HoldsDollars(today.Time))
+		}
+	}
+	return own, stayID, nil
+}
+
+// earlierStaysSQL selects the agency $2's stay in the episode $1 (the
+// enrollment $3, or, 0, the open one, else the latest) and, beside it, each
+// of its own authorizations there that adjudication's keptBy leaves out
+// of its own: of another enrollment, begun before the stay's unbroken
+// stay by the enrollments' dates alone (vouchers' capsStayStartSQL), with
+// another agency's enrollment in the episode. One row with auth NULL when
+// there is none; no row when the agency has no stay there.
+const earlierStaysSQL = `WITH s AS (
+		SELECT id, client_id, provider_id, program_code, start_date FROM enrollments
+		WHERE CASE WHEN $3::bigint = 0 THEN episode_id = $1 AND provider_id = $2 ELSE id = $3 END
+		ORDER BY discharge_date IS NULL DESC, start_date DESC, id DESC LIMIT 1),
+	began AS (
+		SELECT s.id, s.provider_id, LEAST(s.start_date, COALESCE((SELECT max(w.start_date) FROM (
+			SELECT o.start_date, lag(o.id) OVER x IS NULL
+			    OR o.start_date > max(o.discharge_date) OVER (x ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1 AS begins
+			FROM enrollments o
+			WHERE o.client_id = s.client_id AND o.provider_id = s.provider_id AND o.program_code = s.program_code
+			  AND o.start_date <= s.start_date
+			WINDOW x AS (ORDER BY o.start_date, o.id)) w WHERE w.begins), s.start_date)) AS day
+		FROM s)
+	SELECT b.id AS stay, a.id AS auth FROM began b
+	LEFT JOIN authorizations a ON a.episode_id = $1 AND a.provider_id = b.provider_id AND a.enrollment_id <> b.id AND a.start_date < b.day
+		AND EXISTS (SELECT 1 FROM enrollments o WHERE o.episode_id = $1 AND o.provider_id <> b.provider_id)`
+
+// pastReadmissionRoom is held, what the episode's cap is to hold, less
+// the room it keeps beside the cap for an agency's earlier stay
+// (readmission_room): that room holds those dollars already, and the
+// voucher rules never read it. Counted in the cap too, a reviewer's
+// exception raised it by the room again, and a void let it fall only to
+// all that was held: the cap the rules read stood past the program's by
+// up to the room, which no reviewer granted, for any agency's grant to
+// take once the earlier stay's holdings fell. The schema's CHECK reads
+// the two together (episodes_dollars_within_cap).
+func pastReadmissionRoom(ctx context.Context, ext pg.Ext, episodeID int64, held decimal.Decimal) (decimal.Decimal, error) {
+	var room decimal.Decimal
+	if err := sqlx.GetContext(ctx, ext, &room, `SELECT readmission_room FROM episodes WHERE id = $1`, episodeID); err != nil {
+		return held, err
+	}
+	return held.Sub(room), nil
 }

@@ -339,7 +339,13 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	// followed them down (a line paid under the fee) and its next request
 	// pended where a stranger's was approved (42 CFR Part 2). With no other
 	// agency in the episode it is the cap after (the tests hold it so).
-	own := AgencyDollars(auths, episodeID, provider, today.Time).Add(rest)
+	// Its stay's alone (earlierStays): an earlier stay another agency
+	// keeps in the episode is no part of a stranger's new one.
+	own, _, err := earlierStays(ctx, ext, auths, rows, episodeID, provider, enrollment, today)
+	if err != nil {
+		return false, fmt.Errorf("raise episode cap: %w", err)
+	}
+	own = own.Add(rest)
 	// The room other standing exceptions keep stays beside the grant: a
 	// reviewer's exception for one agency raised the cap to what was held
 	// alone, and its grant took the room of another's exception, whose
@@ -351,6 +357,11 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 		return false, fmt.Errorf("raise episode cap: %w", err)
 	}
 	total = total.Add(RoomKept(kept, auths, episodeID, today.Time, provider, rest))
+	// What the room kept beside the cap for an agency's earlier stay
+	// holds is no part of it (pastReadmissionRoom).
+	if total, err = pastReadmissionRoom(ctx, ext, episodeID, total); err != nil {
+		return false, fmt.Errorf("raise episode cap: %w", err)
+	}
 	// dollar_cap is NUMERIC(12,2): a total past it (a rate near the largest
 	// amount times a few units) is the reviewer's to cut down, not a failed
 	// statement.
@@ -505,17 +516,19 @@ func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Dat
 
 // ReleaseEpisodeCap lowers a cap an exception raised once the episode's
 // authorizations hold less (a void): to what they hold now and the room
-// the standing exceptions keep (RoomKept), never below the cap the episode
-// opened with nor what it has paid. An exception covers the grant it was
-// made for; the room a void freed under it stayed, and later grants,
-// another agency's among them, passed the program's cap with no reviewer
-// (a black-box pass). It reports whether the cap fell. The caller holds
-// the episode locked.
+// the standing exceptions keep (RoomKept), less the room kept beside it
+// for an agency's earlier stay (pastReadmissionRoom), never below the cap
+// the episode opened with nor what it has paid past that room. An
+// exception covers the grant it was made for; the room a void freed under
+// it stayed, and later grants, another agency's among them, passed the
+// program's cap with no reviewer (a black-box pass). It reports whether
+// the cap fell. The caller holds the episode locked.
 //
 // The own cap of the agency provider, whose authorizations were voided or
 // ended (own_after of its raises, RaiseEpisodeCap), falls alike: to what
 // its own authorizations hold now, never below its own cap before the
-// raise (OwnBeforeSQL), as a stranger's episode cap would, and the room it
+// raise (OwnBeforeSQL), as a stranger's episode cap would (its raises in
+// its stay to what that stay holds, earlierStays), and the room it
 // kept with it. Floored at the episode's cap before the raise, which an
 // earlier raise had taken to other agencies' dollars, it stayed there.
 // Another agency's stays as it was, and so does its room in the cap: a
@@ -527,14 +540,23 @@ func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Dat
 // it was took it unreviewed. The voucher rules keep it the excepted
 // agency's alone (V33).
 func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int64, today rss.Date) (bool, error) {
-	_, auths, held, err := episodeHeld(ctx, ext, episodeID, today)
+	// Its raises in its stay fall to what that stay holds (earlierStays),
+	// as a stranger's new episode's cap would; those of an earlier stay to
+	// what all its own hold, as before.
+	rows, auths, held, err := episodeHeld(ctx, ext, episodeID, today)
+	if err != nil {
+		return false, fmt.Errorf("release episode cap: %w", err)
+	}
+	inStay, stay, err := earlierStays(ctx, ext, auths, rows, episodeID, provider, 0, today)
 	if err != nil {
 		return false, fmt.Errorf("release episode cap: %w", err)
 	}
 	own := AgencyDollars(auths, episodeID, provider, today.Time)
-	if _, err := ext.ExecContext(ctx, `UPDATE episode_cap_raises r SET own_after = GREATEST(`+OwnBeforeSQL("r")+`, $3::numeric)
-		WHERE r.episode_id = $1 AND r.provider_id = $2 AND r.own_after > GREATEST(`+OwnBeforeSQL("r")+`, $3::numeric)`,
-		episodeID, provider, own.StringFixed(2)); err != nil {
+	if _, err := ext.ExecContext(ctx, `WITH o AS (SELECT r.id, GREATEST(`+OwnBeforeSQL("r")+`,
+			CASE WHEN r.raised_at >= (SELECT created_at FROM enrollments WHERE id = $5) THEN $4::numeric ELSE $3::numeric END) AS own
+			FROM episode_cap_raises r WHERE r.episode_id = $1 AND r.provider_id = $2)
+		UPDATE episode_cap_raises r SET own_after = o.own FROM o WHERE r.id = o.id AND r.own_after > o.own`,
+		episodeID, provider, own.StringFixed(2), inStay.StringFixed(2), stay); err != nil {
 		return false, fmt.Errorf("release episode cap: %w", err)
 	}
 	// Down to the cap it opened with at most (migration 00080), not the
@@ -554,9 +576,17 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 	if err != nil {
 		return false, fmt.Errorf("release episode cap: %w", err)
 	}
-	target := decimal.Max(held.Add(RoomKept(kept, auths, episodeID, today.Time, 0, decimal.Zero)), caps.Program.Decimal)
-	res, err := ext.ExecContext(ctx, `UPDATE episodes SET dollar_cap = GREATEST($2::numeric, dollars_paid)
-		WHERE id = $1 AND dollar_cap > GREATEST($2::numeric, dollars_paid)`, episodeID, target.StringFixed(2))
+	// The room kept beside the cap for an agency's earlier stay holds
+	// its part, and so do the dollars paid in it: floored at all that was
+	// paid, or raised to all that is held, the cap the rules read stayed
+	// past the program's by up to the room, which no reviewer granted.
+	target, err := pastReadmissionRoom(ctx, ext, episodeID, held.Add(RoomKept(kept, auths, episodeID, today.Time, 0, decimal.Zero)))
+	if err != nil {
+		return false, fmt.Errorf("release episode cap: %w", err)
+	}
+	target = decimal.Max(target, caps.Program.Decimal)
+	res, err := ext.ExecContext(ctx, `UPDATE episodes SET dollar_cap = GREATEST($2::numeric, dollars_paid - readmission_room)
+		WHERE id = $1 AND dollar_cap > GREATEST($2::numeric, dollars_paid - readmission_room)`, episodeID, target.StringFixed(2))
 	if err != nil {
 		return false, fmt.Errorf("release episode cap: %w", err)
 	}
@@ -805,6 +835,11 @@ func raiseToHoldings(ctx context.Context, ext pg.Ext, episodeID, by int64, today
 		return fmt.Errorf("merge episodes (limits): %w", err)
 	}
 	total = total.Add(RoomKept(kept, auths, episodeID, today.Time, 0, decimal.Zero))
+	// Less the room kept beside the cap for an agency's earlier stay, as
+	// an exception's raise (RaiseEpisodeCap).
+	if total, err = pastReadmissionRoom(ctx, ext, episodeID, total); err != nil {
+		return fmt.Errorf("merge episodes (limits): %w", err)
+	}
 	if total.GreaterThan(maxEpisodeCap.Decimal) {
 		// Past what the ledger records: left for the MSC (claims are cut
 		// at the cap, as for any episode there).
