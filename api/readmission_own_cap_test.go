@@ -113,3 +113,53 @@ func TestTheReadmissionRoomIsNoPartOfTheCapTheRulesRead(t *testing.T) {
 	o := itVoucher(t, e, keyBCS, c.atBCS, "ATR-TR", 1, 21, 30)
 	assert.Equal(t, "pended", o["decision"], "%v", o)
 }
+
+// The room HRA's exception in its new stay keeps (its own cap past what
+// its own authorizations hold) is its new stay's, as a stranger's new
+// episode's cap keeps it. Counted with the first stay's holdings beside
+// it (240.00, held in BCS's episode across the break), the room read as
+// none once a line of the new stay was paid under the fee (the new stay
+// holds 300.05 of its own 360.00; both stays 540.05), and BCS's next
+// 48.00, unreviewed, was approved into it (the cap 600.00; 42 CFR Part 2
+// and money), where without a readmission it pends CONFLICT_ON_FILE
+// (TestAnotherAgencyTakesNoRoomOfAnExceptionNotItsOwn). HRA's own next
+// request inside its own cap reads as the stranger's. The ledger keeps
+// the room alike: an exception for BCS raises the cap past it.
+func TestAnEarlierStayEatsNoRoomOfAnExceptionAfterAReadmission(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	itATRCapAt300(t, e)
+	c := newReadmittedCase(t, e, 20) // the first stay's authorization holds 240.00
+	except := func(client int64, n int) {
+		v := itVoucher(t, e, keyHRA, client, "ATR-TR", 30, 0, 29) // 360.00, past HRA's own 300.00 by its own alone
+		a := c.except(t, v)
+		var number string
+		require.NoError(t, e.db.GetContext(t.Context(), &number, `SELECT number FROM authorizations WHERE id = $1`, a))
+		// Five trips paid under the fee: the new stay holds 300.05 of its own cap's 360.00.
+		r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("UNDER-%d", n), "client_id": client,
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11", "lines": []map[string]any{{"service_code": "ATR-TR",
+				"date_of_service": day(0), "units": 5, "charge": "0.05", "authorization_number": number}}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+	}
+	except(c.stranger, 1)
+	except(c.known, 2)
+
+	b := itVoucher(t, e, keyBCS, c.atBCS, "ATR-TR", 4, 40, 50) // 48.00, inside the room HRA's exception keeps
+	assert.Equal(t, "pended", b["decision"], "BCS's unreviewed grant takes the room of HRA's exception: %v", b["reasons"])
+	assert.Contains(t, b["reason_codes"], "CONFLICT_ON_FILE")
+
+	// A reviewer's exception for BCS's 48.00 raises the cap past what is
+	// held (588.05) by the room HRA's exception keeps (59.95), as the room
+	// of an exception in a stranger's episode is kept: counted with the
+	// first stay's holdings, the room was none and the cap stayed at
+	// 600.00, 11.95 past what was held.
+	c.except(t, b)
+	capped, _, _ := c.money(t, c.episodeOf(t, c.known))
+	assert.Equal(t, "648.00", capped, "what is held and the room HRA's exception keeps")
+
+	s := itVoucher(t, e, keyHRA, c.stranger, "ATR-TR", 4, 30, 35) // 48.00, inside its own 360.00
+	k := itVoucher(t, e, keyHRA, c.known, "ATR-TR", 4, 30, 35)
+	require.Equal(t, "approved", s["decision"], "%v", s)
+	assertSameAnswer(t, s, k)
+}
