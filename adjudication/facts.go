@@ -654,9 +654,38 @@ type Authorization struct {
 // past its own cap before the raise, own_before, not the episode's, which
 // an earlier raise may have taken to other agencies' dollars; lowered by
 // its own void or discharge alone).
+//
+// Both are its stay's (Stay, StayBegan): after the agency's readmission
+// after a break into an episode another agency keeps open, read as a
+// stranger's (keptBy), the cap is of raises in its current stay alone,
+// and the authorizations of its earlier stays count for nothing in what
+// its own hold against it (Holds). Counted, the first stay's holdings ate
+// the room of an exception of the new stay, which a stranger's new
+// episode keeps, and another agency's unreviewed grant took it (42 CFR
+// Part 2 and money). Facts stored before voucher-2026.12.24 carry no stay
+// and count every authorization of the agency, as they were judged.
 type KeptOwnCap struct {
 	ProviderID int64           `json:"provider_id"`
 	Cap        decimal.Decimal `json:"cap"`
+	// Stay is the agency's enrollment its kept cap is read in (its open
+	// one in the episode, else its latest); StayBegan, where another
+	// agency is in the episode, the first day of that enrollment's
+	// unbroken stay by the enrollments' dates (as CapsStayBegan), before
+	// which the agency's authorizations of its other enrollments are an
+	// earlier stay's. Zero: none left out.
+	Stay      int64     `json:"stay,omitempty"`
+	StayBegan time.Time `json:"stay_began,omitzero"`
+}
+
+// Holds reports whether authorization a counts in what the agency's own
+// authorizations hold against its kept cap: the agency's, and none of an
+// earlier stay another agency keeps in the episode (the test keptBy reads
+// for the requester's own).
+func (c *KeptOwnCap) Holds(a *Authorization) bool {
+	if a.ProviderID != c.ProviderID {
+		return false
+	}
+	return c.Stay == 0 || c.StayBegan.IsZero() || a.EnrollmentID == 0 || a.EnrollmentID == c.Stay || !a.Start.Before(c.StayBegan)
 }
 
 // RoomKept is the room of the episode's dollar cap the agency's standing

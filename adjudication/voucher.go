@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.23"
+const VoucherRuleSetVersion = "voucher-2026.12.24"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -1005,7 +1005,8 @@ func addSource(source int64, sources []int64, p int64) (int64, []int64) {
 
 // othersRoom sums the room the other agencies' standing exceptions keep in
 // the request's episode (RoomKept: each one's own cap past what its own
-// authorizations in the episode hold, counted as the totals count them),
+// authorizations in the episode hold, counted as the totals count them,
+// its earlier stays' left out, KeptOwnCap.Holds),
 // and names each agency that keeps any. The requester's own room is its
 // own to use, so its own kept cap is never counted (the facts hold only
 // the others').
@@ -1021,7 +1022,7 @@ func othersRoom(f *VoucherFacts) (decimal.Decimal, []int64) {
 		}
 		held := decimal.Zero
 		for i := range f.Authorizations {
-			if a := &f.Authorizations[i]; a.EpisodeID == f.Enrollment.EpisodeID && a.ProviderID == c.ProviderID {
+			if a := &f.Authorizations[i]; a.EpisodeID == f.Enrollment.EpisodeID && c.Holds(a) {
 				held = held.Add(a.HoldsDollars(f.Today))
 			}
 		}

@@ -91,22 +91,9 @@ func earlierStays(ctx context.Context, ext pg.Ext, auths []adjudication.Authoriz
 // stay by the enrollments' dates alone (vouchers' capsStayStartSQL), with
 // another agency's enrollment in the episode. One row with auth NULL when
 // there is none; no row when the agency has no stay there.
-const earlierStaysSQL = `WITH s AS (
-		SELECT id, client_id, provider_id, program_code, start_date FROM enrollments
-		WHERE CASE WHEN $3::bigint = 0 THEN episode_id = $1 AND provider_id = $2 ELSE id = $3 END
-		ORDER BY discharge_date IS NULL DESC, start_date DESC, id DESC LIMIT 1),
-	began AS (
-		SELECT s.id, s.provider_id, LEAST(s.start_date, COALESCE((SELECT max(w.start_date) FROM (
-			SELECT o.start_date, lag(o.id) OVER x IS NULL
-			    OR o.start_date > max(o.discharge_date) OVER (x ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1 AS begins
-			FROM enrollments o
-			WHERE o.client_id = s.client_id AND o.provider_id = s.provider_id AND o.program_code = s.program_code
-			  AND o.start_date <= s.start_date
-			WINDOW x AS (ORDER BY o.start_date, o.id)) w WHERE w.begins), s.start_date)) AS day
-		FROM s)
-	SELECT b.id AS stay, a.id AS auth FROM began b
-	LEFT JOIN authorizations a ON a.episode_id = $1 AND a.provider_id = b.provider_id AND a.enrollment_id <> b.id AND a.start_date < b.day
-		AND EXISTS (SELECT 1 FROM enrollments o WHERE o.episode_id = $1 AND o.provider_id <> b.provider_id)`
+var earlierStaysSQL = `WITH b AS (` + stayBeganSQL("$1", "$2", "$3") + `)
+	SELECT b.id AS stay, a.id AS auth FROM b
+	LEFT JOIN authorizations a ON a.episode_id = $1 AND a.provider_id = b.provider_id AND a.enrollment_id <> b.id AND a.start_date < b.day`
 
 // pastReadmissionRoom is held, what the episode's cap is to hold, less
 // the room it keeps beside the cap for an agency's earlier stay

@@ -3,6 +3,7 @@ package ledger
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -395,17 +396,54 @@ func RaisedByOthersSQL(episode, provider string) string {
 		ORDER BY r.cap_before, r.id LIMIT 1`
 }
 
-// KeptOwnCapsSQL is the rows (provider_id, cap) of the own caps kept in
-// the episode the expression episode names (adjudication.KeptOwnCap), of
-// every agency but the one the expression except names: the highest
-// own_after of each agency's raises that still stand (own_after past its
-// own cap before the raise, OwnBeforeSQL; its own void or discharge lowers
-// it, ReleaseEpisodeCap), in provider order. One lookup of the raises by
-// episode (episode_cap_raises_episode_idx).
+// KeptOwnCapsSQL is the rows (provider_id, cap, stay, stay_began) of the
+// own caps kept in the episode the expression episode names
+// (adjudication.KeptOwnCap), of every agency but the one the expression
+// except names: the highest own_after of each agency's raises that still
+// stand (own_after past its own cap before the raise, OwnBeforeSQL; its
+// own void or discharge lowers it, ReleaseEpisodeCap) in its stay there
+// (its open enrollment, else its latest: raised since the enrollment was
+// made, as ownCapBeforeSQL reads the agency's own), with that stay and,
+// where another agency is in the episode, its unbroken stay's first day
+// by the enrollments' dates (stayBeganSQL): the agency's authorizations
+// of an earlier stay, begun before it, hold nothing against the cap
+// (adjudication.KeptOwnCap.Holds). Counted, after a readmission after a
+// break the earlier stay's holdings ate the room of an exception of the
+// new stay, and another agency's unreviewed grant took what a stranger's
+// episode keeps (42 CFR Part 2 and money). In provider order. One lookup
+// of the raises by episode (episode_cap_raises_episode_idx).
 func KeptOwnCapsSQL(episode, except string) string {
-	return `SELECT r.provider_id, max(r.own_after) AS cap FROM episode_cap_raises r
+	return `SELECT r.provider_id, max(r.own_after) AS cap, COALESCE(b.id, 0) AS stay, b.day AS stay_began
+		FROM episode_cap_raises r
+		LEFT JOIN LATERAL (` + stayBeganSQL(episode, "r.provider_id", "0") + `) b ON true
 		WHERE r.episode_id = ` + episode + ` AND r.provider_id <> ` + except + ` AND r.own_after > ` + OwnBeforeSQL("r") + `
-		GROUP BY r.provider_id ORDER BY r.provider_id`
+		  AND (b.id IS NULL OR r.raised_at >= b.created_at)
+		GROUP BY r.provider_id, b.id, b.day ORDER BY r.provider_id`
+}
+
+// stayBeganSQL selects (id, provider_id, created_at, day) the agency
+// provider's stay in the episode (the enrollment the expression stay
+// names, or, 0, its open one there, else its latest) and day, the first
+// day of that stay's unbroken stay by the enrollments' dates alone
+// (vouchers' capsStayStartSQL), NULL where no other agency is in the
+// episode (none of its authorizations there is then an earlier stay
+// another agency keeps: adjudication's keptBy). No row when the agency
+// has no stay there. Each is an expression.
+func stayBeganSQL(episode, provider, stay string) string {
+	return `WITH s AS (
+			SELECT id, client_id, provider_id, program_code, start_date, created_at FROM enrollments
+			WHERE CASE WHEN ` + stay + `::bigint = 0 THEN episode_id = ` + episode + ` AND provider_id = ` + provider + ` ELSE id = ` + stay + ` END
+			ORDER BY discharge_date IS NULL DESC, start_date DESC, id DESC LIMIT 1)
+		SELECT s.id, s.provider_id, s.created_at,
+			CASE WHEN EXISTS (SELECT 1 FROM enrollments o WHERE o.episode_id = ` + episode + ` AND o.provider_id <> s.provider_id)
+			THEN LEAST(s.start_date, COALESCE((SELECT max(w.start_date) FROM (
+				SELECT o.start_date, lag(o.id) OVER x IS NULL
+				    OR o.start_date > max(o.discharge_date) OVER (x ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1 AS begins
+				FROM enrollments o
+				WHERE o.client_id = s.client_id AND o.provider_id = s.provider_id AND o.program_code = s.program_code
+				  AND o.start_date <= s.start_date
+				WINDOW x AS (ORDER BY o.start_date, o.id)) w WHERE w.begins), s.start_date)) END AS day
+		FROM s`
 }
 
 // OwnBeforeSQL is the own cap of the agency of the raise r (a table alias)
@@ -467,13 +505,18 @@ func keptOwnCaps(ctx context.Context, ext pg.Ext, episodeID int64) ([]adjudicati
 	var rows []struct {
 		Provider int64           `db:"provider_id"`
 		Cap      decimal.Decimal `db:"cap"`
+		Stay     int64           `db:"stay"`
+		Began    sql.NullTime    `db:"stay_began"`
 	}
 	if err := sqlx.SelectContext(ctx, ext, &rows, KeptOwnCapsSQL("$1", "0"), episodeID); err != nil {
 		return nil, err
 	}
 	caps := make([]adjudication.KeptOwnCap, len(rows))
 	for i, r := range rows {
-		caps[i] = adjudication.KeptOwnCap{ProviderID: r.Provider, Cap: r.Cap}
+		caps[i] = adjudication.KeptOwnCap{ProviderID: r.Provider, Cap: r.Cap, Stay: r.Stay}
+		if r.Began.Valid {
+			caps[i].StayBegan = r.Began.Time
+		}
 	}
 	return caps, nil
 }
@@ -489,7 +532,12 @@ func RoomKept(caps []adjudication.KeptOwnCap, auths []adjudication.Authorization
 	grantee int64, extra decimal.Decimal) decimal.Decimal {
 	kept := decimal.Zero
 	for _, c := range caps {
-		held := AgencyDollars(auths, episodeID, c.ProviderID, today)
+		held := decimal.Zero
+		for i := range auths {
+			if a := &auths[i]; a.EpisodeID == episodeID && c.Holds(a) {
+				held = held.Add(a.HoldsDollars(today))
+			}
+		}
 		if c.ProviderID == grantee {
 			held = held.Add(extra)
 		}

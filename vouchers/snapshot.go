@@ -277,7 +277,8 @@ var factsStatement = `WITH me AS (
 		` + capsStayStartSQL + ` AS caps_stay_start,
 		COALESCE((SELECT json_agg(r) FROM (` + lentDesignationsSQL("x.id = $7 OR (x.episode_id = $5 AND x.provider_id <> $2 AND x.discharge_date IS NULL)") +
 	`) r), '[]') AS designations,
-		(SELECT json_agg(json_build_object('provider_id', x.provider_id, 'cap', x.cap::text) ORDER BY x.provider_id)
+		(SELECT json_agg(json_build_object('provider_id', x.provider_id, 'cap', x.cap::text, 'stay', x.stay, 'stay_began', x.stay_began)
+		        ORDER BY x.provider_id)
 		 FROM (` + ledger.KeptOwnCapsSQL("$5", "$2") + `) x) AS others_own_caps`
 
 // stayStartSQL is the first day of the agency's unbroken stay in the
@@ -846,8 +847,21 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		}
 	}
 	if len(q.OthersOwnCaps) > 0 {
-		if err := json.Unmarshal(q.OthersOwnCaps, &f.OthersOwnCaps); err != nil {
+		var kept []struct {
+			ProviderID int64           `json:"provider_id"`
+			Cap        decimal.Decimal `json:"cap"`
+			Stay       int64           `json:"stay"`
+			StayBegan  *rss.Date       `json:"stay_began"`
+		}
+		if err := json.Unmarshal(q.OthersOwnCaps, &kept); err != nil {
 			return nil, fmt.Errorf("decode others' own caps: %w", err)
+		}
+		for _, k := range kept {
+			c := adjudication.KeptOwnCap{ProviderID: k.ProviderID, Cap: k.Cap, Stay: k.Stay}
+			if k.StayBegan != nil {
+				c.StayBegan = k.StayBegan.Time
+			}
+			f.OthersOwnCaps = append(f.OthersOwnCaps, c)
 		}
 	}
 	sn.client = Client{ID: c.ID, PersonID: c.PersonID, ProviderID: providerID, DateOfBirth: c.DateOfBirth, MedicaidID: c.MedicaidID,
