@@ -101,3 +101,87 @@ func TestReconciliationRejectedAndCorrectedIsReplaced(t *testing.T) {
 	assert.Equal(t, "29.00", rec.Totals.Replaced.String())
 	assert.Equal(t, "0.00", rec.Totals.Unexplained.String())
 }
+
+// A replacement the payer turns away names the claim it would have
+// replaced by the payer's number as it stood when it went out. When the
+// payer has since re-adjudicated that claim (reversed it and paid it again
+// under a new claim control number, as an 835 may while the replacement is
+// in flight), the correction of the rejected replacement, a void of it,
+// and the resend of that void must name the claim as it stands now: each
+// named the number the payer had reversed, was turned away again, and
+// every further correction repeated it, so the claim could never be
+// corrected while rss counted the correction's lines (a white-box
+// review's payer model: the payer held the old payment, rss the new).
+func TestRejectedReplacementCorrectedAfterThePayerReadjudicatedTheOriginal(t *testing.T) {
+	for _, how := range []string{"correction", "void", "resend"} {
+		t.Run(how, func(t *testing.T) {
+			w := newWorld(t)
+			w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+			dubois := w.demo.Clients["Dubois"]
+			a := w.submitAs(w.ecra(), w.mhwClaim("RA-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+			sim := newPayerSim()
+			close := func() sent837 {
+				t.Helper()
+				b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+				require.NoError(t, err)
+				file := w.export(b.ID)
+				check(t, file)
+				return readSent(t, file)
+			}
+			sent1 := close()
+			orig := sent1.claim(t, "RA-A")
+			w.importFile(sim.file277(sent1, nil, func(string) string { return "PCN-A" }))
+			w.importFile(sim.file835(remit{NPI: orig.NPI, Trace: "RA-EFT1", Claims: []clp{{CLM: orig, Status: "1", CCN: "PCN-A"}}}))
+
+			// The replacement goes out naming PCN-A, and the payer turns it away.
+			r := w.mhwClaim("RA-A2", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 2, "14.50"))
+			r.Frequency, r.OriginalClaimID = billing.FreqReplacement, &a.ID
+			a2 := w.submitAs(w.ecra(), r)
+			sent2 := close()
+			require.Equal(t, "PCN-A", sent2.claim(t, "RA-A2").F8)
+			w.importFile(sim.file277(sent2, map[string]string{"RA-A2": "A7:21:85"}, func(string) string { return "" }))
+			require.Equal(t, billing.PayerRejected, w.payerOf(a2.ID).Status)
+
+			readjudicate := func() {
+				t.Helper()
+				// The payer re-adjudicates A: PCN-A reversed, A paid again as PCN-A2.
+				w.importFile(sim.file835(remit{NPI: orig.NPI, Trace: "RA-EFT2", Claims: []clp{
+					{CLM: orig, Status: "22", CCN: "PCN-A"}, {CLM: orig, Status: "1", CCN: "PCN-A2"}}}))
+				p := w.payerOf(a.ID)
+				require.Equal(t, billing.PayerPaid, p.Status)
+				require.Equal(t, "PCN-A2", *p.PayerCCN, "A stands at the payer as PCN-A2")
+			}
+			switch how {
+			case "correction":
+				readjudicate()
+				c := w.mhwClaim("RA-A3", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 3, "21.75"))
+				c.Frequency, c.OriginalClaimID = billing.FreqReplacement, &a2.ID
+				w.submitAs(w.ecra(), c)
+				got := close().claim(t, "RA-A3")
+				assert.Equal(t, billing.FreqReplacement, got.Freq)
+				assert.Equal(t, "PCN-A2", got.F8, "the correction replaces A as the payer holds it now")
+			case "void":
+				readjudicate()
+				w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "RA-A2-V", ClientID: dubois, Frequency: billing.FreqVoid, OriginalClaimID: &a2.ID})
+				got := close().claim(t, "RA-A2-V")
+				assert.Equal(t, billing.FreqVoid, got.Freq)
+				assert.Equal(t, "PCN-A2", got.F8, "the void voids A as the payer holds it now")
+			case "resend":
+				// The void goes out naming PCN-A; the payer re-adjudicates A
+				// meanwhile and turns the void away.
+				v := w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "RA-A2-V", ClientID: dubois, Frequency: billing.FreqVoid,
+					OriginalClaimID: &a2.ID})
+				sent3 := close()
+				require.Equal(t, "PCN-A", sent3.claim(t, "RA-A2-V").F8)
+				readjudicate()
+				w.importFile(sim.file277(sent3, map[string]string{"RA-A2-V": "A7:21:85"}, func(string) string { return "" }))
+				require.Equal(t, billing.PayerRejected, w.payerOf(v.ID).Status)
+				_, _, err := w.b.Submit(w.ecra(), billing.NewResend("RA-A2-S", dubois, v.ID))
+				require.NoError(t, err)
+				got := close().claim(t, "RA-A2-S")
+				assert.Equal(t, billing.FreqVoid, got.Freq)
+				assert.Equal(t, "PCN-A2", got.F8, "the resend voids A as the payer holds it now")
+			}
+		})
+	}
+}
