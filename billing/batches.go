@@ -521,6 +521,29 @@ const rootLineSQL = `WITH RECURSIVE up (line_id, claim_id, frequency, depth) AS 
 			WHERE up.frequency = '8')
 		SELECT line_id, claim_id FROM up ORDER BY depth DESC LIMIT 1`
 
+// originalRefNow is the REF*F8 a rejected replacement or void loop ox
+// carried (ox.original_ref), as the payer knows that claim now: when a
+// payment of the agency's carried that number and no payment carrying it
+// stands any more (the payer reversed it and paid the claim again under a
+// new number, a re-adjudication), the number of the loop's standing
+// payment that pays the lines that payment paid (any, where either paid
+// the loop whole); else the number as it went out. A rejected
+// replacement's correction, a void of it and the void's resend repeated
+// the reversed number: the payer turned each away, and every further
+// correction repeated it, so the claim could not be corrected while rss
+// counted the correction's lines (a white-box review's payer model).
+const originalRefNow = `COALESCE((SELECT cp.payer_ccn FROM payer_claim_payments q
+		JOIN claims qc ON qc.id = q.claim_id AND qc.provider_id = c.provider_id
+		JOIN payer_current_postings cp ON cp.batch_id = q.batch_id AND cp.claim_id = q.claim_id AND cp.part = q.part
+		WHERE q.payer_ccn = ox.original_ref AND NOT q.reversal AND q.unmatched_reason IS NULL AND cp.payer_ccn IS NOT NULL
+		  AND NOT EXISTS (SELECT 1 FROM payer_current_postings s JOIN claims sc ON sc.id = s.claim_id AND sc.provider_id = c.provider_id
+		                  WHERE s.payer_ccn = ox.original_ref)
+		  AND (NOT EXISTS (SELECT 1 FROM payer_line_payments ql WHERE ql.claim_payment_id = q.id AND ql.line_id IS NOT NULL)
+		       OR NOT EXISTS (SELECT 1 FROM payer_line_payments cl WHERE cl.claim_payment_id = cp.id AND cl.line_id IS NOT NULL)
+		       OR EXISTS (SELECT 1 FROM payer_line_payments ql JOIN payer_line_payments cl ON cl.line_id = ql.line_id
+		                  WHERE ql.claim_payment_id = q.id AND cl.claim_payment_id = cp.id))
+		ORDER BY cp.id DESC LIMIT 1), ox.original_ref)`
+
 // loopsQuery takes the billable lines of the other locked claims ($1), a
 // claim at a time, and for an 837P ($2 the route) assigns each line the
 // CLM loop that carries it ($3 lines at most to a loop):
@@ -583,8 +606,8 @@ const loopsQuery = `
 			SELECT l.id AS line_id, l.service_code, l.date_of_service, l.line_number, l.units_allowed, l.paid, l.charge,
 			       l.status = 'reversal' AS rev,
 			       ox.batch_id AS o_batch, ox.part AS o_part,
-			       CASE WHEN ox.rejected AND ox.frequency = '8' THEN COALESCE(rx.line_ccn, rx.ccn, ox.original_ref)
-			            WHEN ox.rejected AND ox.frequency <> '1' THEN ox.original_ref
+			       CASE WHEN ox.rejected AND ox.frequency = '8' THEN COALESCE(rx.line_ccn, rx.ccn, ` + originalRefNow + `)
+			            WHEN ox.rejected AND ox.frequency <> '1' THEN ` + originalRefNow + `
 			            ELSE COALESCE(ox.line_ccn, ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
 			       COALESCE(ox.rejected AND ox.frequency = '1', false) OR (c.frequency = '8' AND COALESCE(gx.taken_back, false)) AS o_unsent,
 			       c.frequency = '7' AND COALESCE(gx.taken_back, false) AS o_gone
