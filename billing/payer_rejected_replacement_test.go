@@ -190,55 +190,83 @@ func TestRejectedReplacementCorrectedAfterThePayerReadjudicatedTheOriginal(t *te
 // replaces the first (frequency 7) and voids the second (frequency 8). When
 // the payer turns that void loop away, the second payer claim stays paid
 // while rss has taken its service back. The replacement is no void and is
-// not resent (not_a_void, a known gap), and README's way out, "the MSC
-// voids and bills again", does not reach it: a void of the replacement
-// voids only the replacement's own loop, so the payer keeps the second
-// claim's payment for good (and, billed again, pays the service twice).
-// Failing: no action of rss sends the rejected void loop again.
+// not resent (not_a_void), and a void or a correction of it reversed only
+// its own lines: README's way out, "the MSC voids and bills again", left
+// the second claim's payment at the payer for good, and a correction billed
+// the service beside it. A void or replacement of the replacement takes
+// its rejected void loop again.
 func TestVoidOfAReplacementVoidsTheOriginalsPartItsRejectedVoidLoopLeft(t *testing.T) {
-	w := newWorld(t)
-	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
-	dubois := w.demo.Clients["Dubois"]
-	a := w.submitAs(w.ecra(), w.mhwClaim("RV2-A", "Dubois", "Kowalski", []string{"F33.1"},
-		line("MHW-RA", day(-10), 4, "29.00"), line("MHW-RA", day(-9), 2, "14.50")))
-	sim := newPayerSim()
-	close := func() sent837 {
-		t.Helper()
-		b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
-		require.NoError(t, err)
-		file := w.export(b.ID)
-		check(t, file)
-		return readSent(t, file)
-	}
-	whole := close().claim(t, "RV2-A")
-	// The payer splits A into two claims of its own, PCN-1 and PCN-2.
-	w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "RV2-EFT1", Claims: []clp{
-		{CLM: linePart(whole, 0), Status: "1", CCN: "PCN-1", MOA: "MA15"},
-		{CLM: linePart(whole, 1), Status: "1", CCN: "PCN-2", MOA: "MA15"}}}))
-	require.Equal(t, "43.50", w.payerOf(a.ID).Paid.String())
+	for _, how := range []string{"void", "correction"} {
+		t.Run(how, func(t *testing.T) {
+			w := newWorld(t)
+			w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+			dubois := w.demo.Clients["Dubois"]
+			a := w.submitAs(w.ecra(), w.mhwClaim("RV2-A", "Dubois", "Kowalski", []string{"F33.1"},
+				line("MHW-RA", day(-10), 4, "29.00"), line("MHW-RA", day(-9), 2, "14.50")))
+			auth := w.mhwAuthID("Dubois")
+			sim := newPayerSim()
+			close := func() sent837 {
+				t.Helper()
+				b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+				require.NoError(t, err)
+				file := w.export(b.ID)
+				check(t, file)
+				return readSent(t, file)
+			}
+			whole := close().claim(t, "RV2-A")
+			// The payer splits A into two claims of its own, PCN-1 and PCN-2.
+			w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "RV2-EFT1", Claims: []clp{
+				{CLM: linePart(whole, 0), Status: "1", CCN: "PCN-1", MOA: "MA15"},
+				{CLM: linePart(whole, 1), Status: "1", CCN: "PCN-2", MOA: "MA15"}}}))
+			require.Equal(t, "43.50", w.payerOf(a.ID).Paid.String())
 
-	r := w.mhwClaim("RV2-R", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 3, "21.75"))
-	r.Frequency, r.OriginalClaimID = billing.FreqReplacement, &a.ID
-	rc := w.submitAs(w.ecra(), r)
-	sent2 := close()
-	require.Equal(t, billing.FreqReplacement, sent2.claim(t, "RV2-R-1").Freq)
-	require.Equal(t, "PCN-1", sent2.claim(t, "RV2-R-1").F8)
-	require.Equal(t, billing.FreqVoid, sent2.claim(t, "RV2-R-2").Freq)
-	require.Equal(t, "PCN-2", sent2.claim(t, "RV2-R-2").F8)
-	// The payer takes the replacement and turns its void of PCN-2 away.
-	w.importFile(sim.file277(sent2, map[string]string{"RV2-R-2": "A7:21:85"}, func(s string) string { return "ACK-" + s }))
-	require.Equal(t, billing.PayerPartlyRejected, w.payerOf(rc.ID).Status)
-	_, _, err := w.b.Submit(w.ecra(), billing.NewResend("RV2-R-S", dubois, rc.ID))
-	requireCode(t, err, "not_a_void")
+			r := w.mhwClaim("RV2-R", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 3, "21.75"))
+			r.Frequency, r.OriginalClaimID = billing.FreqReplacement, &a.ID
+			rc := w.submitAs(w.ecra(), r)
+			sent2 := close()
+			require.Equal(t, billing.FreqReplacement, sent2.claim(t, "RV2-R-1").Freq)
+			require.Equal(t, "PCN-1", sent2.claim(t, "RV2-R-1").F8)
+			require.Equal(t, billing.FreqVoid, sent2.claim(t, "RV2-R-2").Freq)
+			require.Equal(t, "PCN-2", sent2.claim(t, "RV2-R-2").F8)
+			// The payer takes the replacement and turns its void of PCN-2 away.
+			w.importFile(sim.file277(sent2, map[string]string{"RV2-R-2": "A7:21:85"}, func(s string) string { return "ACK-" + s }))
+			require.Equal(t, billing.PayerPartlyRejected, w.payerOf(rc.ID).Status)
+			_, _, err := w.b.Submit(w.ecra(), billing.NewResend("RV2-R-S", dubois, rc.ID))
+			requireCode(t, err, "not_a_void")
+			require.Equal(t, 3, w.unitsUsed(auth))
 
-	// The MSC's way out: the replacement is voided.
-	w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "RV2-R-V", ClientID: dubois, Frequency: billing.FreqVoid, OriginalClaimID: &rc.ID})
-	sent3 := close()
-	var voided []string
-	for _, c := range sent3.Claims {
-		if c.Freq == billing.FreqVoid {
-			voided = append(voided, c.F8)
-		}
+			if how == "void" {
+				// The MSC's way out: the replacement is voided.
+				w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "RV2-R-V", ClientID: dubois, Frequency: billing.FreqVoid, OriginalClaimID: &rc.ID})
+				require.Equal(t, 0, w.unitsUsed(auth), "the void gives back the replacement's units, and no more")
+			} else {
+				c := w.mhwClaim("RV2-C", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 2, "14.50"))
+				c.Frequency, c.OriginalClaimID = billing.FreqReplacement, &rc.ID
+				w.submitAs(w.ecra(), c)
+				require.Equal(t, 2, w.unitsUsed(auth), "the correction's own units, and no more")
+			}
+			sent3 := close()
+			var voided, replaced []string
+			for _, c := range sent3.Claims {
+				switch c.Freq {
+				case billing.FreqVoid:
+					voided = append(voided, c.F8)
+				case billing.FreqReplacement:
+					replaced = append(replaced, c.F8)
+				}
+			}
+			assert.Contains(t, voided, "PCN-2", "PCN-2, still paid at the payer for a service rss took back, is voided: %+v", sent3.Claims)
+			if how == "void" {
+				assert.Contains(t, voided, "ACK-RV2-R-1", "and the replacement's own loop")
+			} else {
+				assert.Equal(t, []string{"ACK-RV2-R-1"}, replaced, "the correction replaces the replacement's own loop")
+			}
+			rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{From: day(-1), To: day(1)})
+			require.NoError(t, err)
+			for _, row := range rec.Rows {
+				requireIdentity(t, row)
+			}
+			assert.Equal(t, "0.00", rec.Totals.Rejected.String(), "the rejected void loop is taken again: nothing is left rejected")
+		})
 	}
-	assert.Contains(t, voided, "PCN-2", "PCN-2, still paid at the payer for a service rss took back, is voided: %+v", sent3.Claims)
 }
