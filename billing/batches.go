@@ -504,21 +504,21 @@ const takenBackY = `(EXISTS (SELECT 1 FROM payer_claim_payments q WHERE q.batch_
 		AND p.unmatched_reason IS NULL AND NOT p.reversal AND ` + standsP + `))`
 
 // rootLineSQL selects (line_id, claim_id) the line a reversal line l's
-// reversed line takes back at the payer: that line, or, where it is a
-// void's (a resend reverses the rejected void's lines), the line that
-// void reversed, and so on down the resends. A resend read only the void
-// it resends: it sent the REF*F8 that void carried though the payer had
-// since reversed the original and paid it again under a new number, and
-// a resend of a resend never saw the payer take the original back
-// itself, and voided it again (a payer re-check and a review).
-const rootLineSQL = `WITH RECURSIVE up (line_id, claim_id, frequency, depth) AS (
-			SELECT r.id, r.claim_id, rc.frequency, 0 FROM claim_lines r JOIN claims rc ON rc.id = r.claim_id WHERE r.id = l.reverses_line_id
+// reversed line takes back at the payer: that line, or, where it is
+// itself a reversal (a resend reverses the rejected void's lines, a void
+// of a replacement the lines of the replacement's void loops the payer
+// turned away), the line that one reversed, and so on down the resends.
+// A resend read only the void it resends: it sent the REF*F8 that void
+// carried though the payer had since reversed the original and paid it
+// again under a new number, and a resend of a resend never saw the payer
+// take the original back itself, and voided it again (a payer re-check
+// and a review).
+const rootLineSQL = `WITH RECURSIVE up (line_id, claim_id, depth) AS (
+			SELECT r.id, r.claim_id, 0 FROM claim_lines r WHERE r.id = l.reverses_line_id
 			UNION ALL
-			SELECT r.id, r.claim_id, rc.frequency, up.depth + 1 FROM up
+			SELECT r.id, r.claim_id, up.depth + 1 FROM up
 			JOIN claim_lines v ON v.id = up.line_id
-			JOIN claim_lines r ON r.id = v.reverses_line_id
-			JOIN claims rc ON rc.id = r.claim_id
-			WHERE up.frequency = '8')
+			JOIN claim_lines r ON r.id = v.reverses_line_id)
 		SELECT line_id, claim_id FROM up ORDER BY depth DESC LIMIT 1`
 
 // originalRefNow is the REF*F8 a rejected replacement or void loop ox

@@ -60,15 +60,22 @@ type numberedClaim struct {
 
 // reversals counts the reversal lines a claim voiding or replacing o will
 // carry: one for each counted line it undoes, billable when the payer was
-// already sent it (a batched line), else on the record only; a resend of a
-// void o, the lines it sends again. A replacement reversed only batched
-// lines, so one made before a batch took its original left the original
-// reading paid beside its own payment: the chain read paid twice what any
-// batch would pay (a black-box pass).
+// already sent it (a batched line), else on the record only, and, of a
+// replacement o, one for each line of its void loops the payer turned away
+// (voidLoopsTurnedAway); a resend of a void o, the lines it sends again. A
+// replacement reversed only batched lines, so one made before a batch took
+// its original left the original reading paid beside its own payment: the
+// chain read paid twice what any batch would pay (a black-box pass).
 func (o *original) reversals() int {
 	n := 0
 	for i := range o.lines {
-		if o.Frequency == FreqVoid && o.lines[i].Rejected || o.Frequency != FreqVoid && o.lines[i].Counted {
+		l := &o.lines[i]
+		switch {
+		case o.Frequency == FreqVoid:
+			if l.Rejected {
+				n++
+			}
+		case l.Counted, o.Frequency == FreqReplacement && l.Rejected && !l.TakenBack:
 			n++
 		}
 	}
@@ -127,11 +134,13 @@ func onFile(id int64, code, format string, args ...any) error {
 
 // mostLinesSQL is the most lines submitted claim s (its lines, the
 // original it voids or replaces) can have: its own and one reversal for
-// each counted line of the original (reversals: at most that), or, for a
-// resend of a void, one for each of the void's lines (at most what it
-// sends again).
+// each counted line of the original, and, of a replacement, for each of
+// its reversals (a void or replacement of it takes again those its void
+// loops the payer turned away) (reversals: at most that), or, for a
+// resend of a void, one
+// for each of the void's lines (at most what it sends again).
 var mostLinesSQL = `s.lines + (SELECT count(*) FROM claim_lines l WHERE l.claim_id = s.original
-	AND (l.counted OR (SELECT o.frequency FROM claims o WHERE o.id = s.original) = '8'))::int`
+	AND (l.counted OR l.reverses_line_id IS NOT NULL OR (SELECT o.frequency FROM claims o WHERE o.id = s.original) = '8'))::int`
 
 // partsLockSQL serialises the submissions of agency $1 whose claims a
 // claim numbered as another's part concerns: those with a claim of more

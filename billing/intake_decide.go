@@ -282,7 +282,10 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 	}
 
 	// Release the original first, so a replacement can use what it frees.
-	var reversals []originalLine
+	// A void or replacement of a replacement also takes again the
+	// replacement's void loops the payer turned away (voidsAgain): the
+	// original's parts they voided are still on the payer's books.
+	var reversals, voidsAgain []originalLine
 	if orig != nil {
 		status := "voided"
 		if n.Frequency == FreqReplacement || n.resend {
@@ -292,11 +295,12 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 			reversals = orig.rejectedLines()
 		} else {
 			reversals = d.release(book, c, orig)
+			voidsAgain = orig.voidLoopsTurnedAway()
 		}
 		d.superseded = append(d.superseded, superseded{original: orig.ID, by: c.ClaimNumber, status: status})
 	}
 	// Every line the claim will have, so the rows to write can point into it.
-	c.Lines = make([]Line, len(n.Lines), len(n.Lines)+len(reversals))
+	c.Lines = make([]Line, len(n.Lines), len(n.Lines)+len(reversals)+len(voidsAgain))
 
 	if n.Frequency == FreqVoid {
 		c.Lines = c.Lines[:0]
@@ -304,6 +308,7 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 			d.addResent(c, reversals)
 		} else {
 			d.addReversals(c, reversals)
+			d.addResent(c, voidsAgain)
 		}
 		c.Status = "void"
 		total, paid := decimal.Zero, decimal.Zero
@@ -409,9 +414,13 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 	// Stored in the order listed, as numbered.
 	d.lines = append(d.lines, rows...)
 	d.addReversals(c, reversals)
+	d.addResent(c, voidsAgain)
 	c.Status = ledger.RollUp(statuses)
 	for _, ol := range reversals {
 		paid = paid.Sub(ol.Paid.Decimal)
+	}
+	for _, ol := range voidsAgain {
+		paid = paid.Add(ol.Paid.Decimal) // a reversal's as it is
 	}
 	c.TotalCharge, c.TotalPaid = rss.NewMoney(total), rss.NewMoney(paid)
 	return c, nil
@@ -513,6 +522,31 @@ func (o *original) resendable() error {
 	}
 	return rss.Coded(rss.ErrConflict, "void_not_sent",
 		"void %d has not gone to the payer: the next batch sends it; only a void the payer rejected is sent again", o.ID)
+}
+
+// voidLoopsTurnedAway are the lines of replacement o that went out in
+// its void loops (the original's loops, or the payer's claims of them,
+// beyond the replacement's own) and that the payer turned away, unless it
+// has since taken the part they voided back itself: a void or a
+// replacement of o takes them again (addResent), the void voiding those
+// parts, the replacement replacing or voiding them by position as it does
+// an original's loops. The replacement is no void and is not resent
+// (not_a_void), and a void or replacement of it reversed only its own
+// lines, so such a part stayed paid at the payer for a service rss had
+// taken back, with no way to send its void again, and a correction billed
+// the service beside it (a white-box review; README's way out, "the MSC
+// voids and bills again", did not reach it).
+func (o *original) voidLoopsTurnedAway() []originalLine {
+	if o.Frequency != FreqReplacement {
+		return nil
+	}
+	var out []originalLine
+	for _, ol := range o.lines {
+		if ol.Rejected && !ol.TakenBack {
+			out = append(out, ol)
+		}
+	}
+	return out
 }
 
 // rejectedLines are the lines of void o that a resend sends again.

@@ -460,15 +460,17 @@ const (
 		WHERE l.claim_id = ANY($2) AND l.billable
 		  AND EXISTS (SELECT 1 FROM batch_claims b WHERE b.claim_id = l.claim_id AND b.lines > 0)`
 	// rejectedVoidLinesQuery: the lines of a void (only a resend names
-	// one) that its batch sent in a CLM loop the payer turned away, nothing
-	// posted to it since, each with whether the payer has since taken
-	// back the original's loop it voids itself (takenBackY), through any
-	// resends before it (rootLineSQL). Read after
-	// batchedQuery, under the same locks.
+	// one), or of a replacement's void loops (a void or replacement of it
+	// takes them again: voidLoopsTurnedAway), that its batch sent in a CLM
+	// loop the payer turned away, nothing posted to it since, each with
+	// whether the payer has since taken back the original's loop it voids
+	// itself (takenBackY), through any resends before it (rootLineSQL).
+	// Read after batchedQuery, under the same locks.
 	rejectedVoidLinesQuery = `SELECT l.id, COALESCE(g.taken_back, false) AS taken_back FROM claim_lines l
-		JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1 AND c.frequency = '8'
+		JOIN claims c ON c.id = l.claim_id AND c.provider_id = $1 AND c.frequency IN ('7', '8')
 		JOIN batch_claims b ON b.claim_id = l.claim_id AND b.lines > 0
 		JOIN batch_x12_claims x ON x.batch_id = b.batch_id AND x.claim_id = l.claim_id AND l.id = ANY (x.line_ids)
+			AND (c.frequency = '8' OR x.frequency = '8')
 		LEFT JOIN LATERAL (` + rootLineSQL + `) rt ON true
 		LEFT JOIN LATERAL (SELECT ` + takenBackY + ` AS taken_back FROM batch_claims yb
 			JOIN batch_x12_claims y ON y.batch_id = yb.batch_id AND y.claim_id = yb.claim_id
