@@ -51,12 +51,8 @@ func newOwnCapCaseOpened(t *testing.T, bcsOpens bool) *ownCapCase {
 // its own alone: the exception raises the cap. It returns the
 // authorization's id.
 func (c *ownCapCase) except(t *testing.T, client int64) int64 {
-	v := itVoucher(t, c.e, keyBCS, client, "ATR-TR", 30, 0, 29)
-	require.Equal(t, "pended", v["decision"], "%v", v)
-	r := c.e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve",
-		"note": "an exception", "acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	return itFixtureID(t, c.e, `SELECT id FROM authorizations WHERE voucher_request_id = $1`, itNum(t, v, "id"))
+	t.Helper()
+	return itCapException(t, c.e, itVoucher(t, c.e, keyBCS, client, "ATR-TR", 30, 0, 29))
 }
 
 // underFee pays one line of five units at 0.05 on the authorization: what

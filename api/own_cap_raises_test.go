@@ -17,11 +17,19 @@ import (
 // dollar cap and returns the authorization granted.
 func (c *ownCapCase) approveException(t *testing.T, v map[string]any) int64 {
 	t.Helper()
+	return itCapException(t, c.e, v)
+}
+
+// itCapException has a reviewer approve the pended request v past the
+// episode's dollar cap (EPISODE_DOLLAR_CAP_EXCEEDED acknowledged) and
+// returns the authorization granted.
+func itCapException(t *testing.T, e *env, v map[string]any) int64 {
+	t.Helper()
 	require.Equal(t, "pended", v["decision"], "%v", v)
-	r := c.e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve",
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve",
 		"note": "an exception", "acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	return itFixtureID(t, c.e, `SELECT id FROM authorizations WHERE voucher_request_id = $1`, itNum(t, v, "id"))
+	return itFixtureID(t, e, `SELECT id FROM authorizations WHERE voucher_request_id = $1`, itNum(t, v, "id"))
 }
 
 // The room other agencies' standing exceptions keep (others_own_caps) is

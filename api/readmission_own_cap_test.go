@@ -18,11 +18,7 @@ import (
 // authorization granted.
 func (c *readmittedCase) except(t *testing.T, v map[string]any) int64 {
 	t.Helper()
-	require.Equal(t, "pended", v["decision"], "%v", v)
-	r := c.e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve",
-		"note": "an exception", "acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	return itFixtureID(t, c.e, `SELECT id FROM authorizations WHERE voucher_request_id = $1`, itNum(t, v, "id"))
+	return itCapException(t, c.e, v)
 }
 
 // money is the episode's dollar cap, what it paid and the room it keeps

@@ -152,6 +152,15 @@ func (w *world) bothRoutes(prefix string) (medicaid, register billing.Batch) {
 	return w.batch(billing.RouteMedicaid837P, day(0)), w.batch(billing.RoutePaymentRegister, day(0))
 }
 
+// send837 closes a Medicaid 837P batch of what waits through today and
+// reads back the file it wrote, checked as the payer's front end would.
+func (w *world) send837() sent837 {
+	w.t.Helper()
+	file := w.export(w.batch(billing.RouteMedicaid837P, day(0)).ID)
+	check(w.t, file)
+	return readSent(w.t, file)
+}
+
 func (w *world) batch(route string, through rss.Date) billing.Batch {
 	w.t.Helper()
 	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: route, ThroughDate: through})

@@ -27,14 +27,7 @@ func TestRejectedReplacementLeavesItsOriginalOnThePayersBooks(t *testing.T) {
 			dubois := w.demo.Clients["Dubois"]
 			a := w.submitAs(w.ecra(), w.mhwClaim("RR-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
 			sim := newPayerSim()
-			close := func() sent837 {
-				t.Helper()
-				b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
-				require.NoError(t, err)
-				file := w.export(b.ID)
-				check(t, file)
-				return readSent(t, file)
-			}
+			close := w.send837
 			sent1 := close()
 			w.importFile(sim.file277(sent1, nil, func(string) string { return "ACK-A" }))
 			w.importFile(sim.file835(remit{NPI: sent1.Claims[0].NPI, Trace: "RR-EFT1", Claims: []clp{{CLM: sent1.claim(t, "RR-A"), Status: "1", CCN: "PCN-A"}}}))
@@ -120,14 +113,7 @@ func TestRejectedReplacementCorrectedAfterThePayerReadjudicatedTheOriginal(t *te
 			dubois := w.demo.Clients["Dubois"]
 			a := w.submitAs(w.ecra(), w.mhwClaim("RA-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
 			sim := newPayerSim()
-			close := func() sent837 {
-				t.Helper()
-				b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
-				require.NoError(t, err)
-				file := w.export(b.ID)
-				check(t, file)
-				return readSent(t, file)
-			}
+			close := w.send837
 			sent1 := close()
 			orig := sent1.claim(t, "RA-A")
 			w.importFile(sim.file277(sent1, nil, func(string) string { return "PCN-A" }))
@@ -205,14 +191,7 @@ func TestVoidOfAReplacementVoidsTheOriginalsPartItsRejectedVoidLoopLeft(t *testi
 				line("MHW-RA", day(-10), 4, "29.00"), line("MHW-RA", day(-9), 2, "14.50")))
 			auth := w.mhwAuthID("Dubois")
 			sim := newPayerSim()
-			close := func() sent837 {
-				t.Helper()
-				b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
-				require.NoError(t, err)
-				file := w.export(b.ID)
-				check(t, file)
-				return readSent(t, file)
-			}
+			close := w.send837
 			whole := close().claim(t, "RV2-A")
 			// The payer splits A into two claims of its own, PCN-1 and PCN-2.
 			w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "RV2-EFT1", Claims: []clp{

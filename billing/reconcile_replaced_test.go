@@ -87,12 +87,7 @@ func TestReconciliationListsPaymentsOnReplacedClaims(t *testing.T) {
 	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
 	a := w.submitAs(w.ecra(), w.mhwClaim("SP-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
 	sim := newPayerSim()
-	close := func() sent837 {
-		t.Helper()
-		b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
-		require.NoError(t, err)
-		return readSent(t, w.export(b.ID))
-	}
+	close := w.send837
 	superseded := func() []billing.SupersededPaid {
 		t.Helper()
 		rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{From: day(-1), To: day(1)})
@@ -141,12 +136,7 @@ func TestReconciliationFollowsTheReplacementChain(t *testing.T) {
 	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
 	a := w.submitAs(w.ecra(), w.mhwClaim("CH-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
 	sim := newPayerSim()
-	close := func() sent837 {
-		t.Helper()
-		b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
-		require.NoError(t, err)
-		return readSent(t, w.export(b.ID))
-	}
+	close := w.send837
 	sent1 := close()
 	npi := sent1.Claims[0].NPI
 	w.importFile(sim.file835(remit{NPI: npi, Trace: "CH-EFT1", Claims: []clp{{CLM: sent1.claim(t, "CH-A"), Status: "1", CCN: "PCN-A"}}}))
