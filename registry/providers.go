@@ -161,7 +161,7 @@ var (
 	}
 	phoneCheck = func(f, val string) fieldCheck {
 		return fieldCheck{field: f, value: val, ok: phoneValid, code: "invalid_format",
-			msg: "contact_phone must be a ten-digit North American number: an area code not starting with 0 or 1, not one digit repeated"}
+			msg: "contact_phone must be a ten-digit North American number whose area code and exchange start 2-9"}
 	}
 	// An address is at most 254 characters (RFC 5321's path less its
 	// brackets): a 3,006-character one passed the format (a black-box pass).
