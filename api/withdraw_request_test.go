@@ -220,3 +220,29 @@ func TestEnrollmentWithdrawalWithdrawsPendedRequests(t *testing.T) {
 	assert.Equal(t, "enrollment_withdrawal", w["cause"])
 	assert.Equal(t, itPath("enrollment %d withdrawn on %s", enr, day(0)), w["reason"])
 }
+
+// A stay entered ahead whose request was denied (any is, GPRA_INTAKE_MISSING,
+// before the stay begins and its intake can be recorded) is withdrawn as
+// one with none: a denial grants nothing, and kept against it, the stay
+// could be neither withdrawn (enrollment_in_use) nor discharged before it
+// began (an enrollment black-box pass of the thirty-seventh stop). The
+// denial stays as decided, naming no enrollment.
+func TestEnrollmentWithdrawalReleasesDeniedRequests(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	client := itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR",
+		"assigned_staff_id": e.demo.Staff["Okafor"], "primary_case_manager": true, "start_date": day(10)})
+	require.Equal(t, http.StatusCreated, r.Status, "enrollment: %s", r.Body)
+	enr := itID(t, r)
+	v := itVoucher(t, e, keyHRA, client, "ATR-CM", 4, 10, 29)
+	require.Equal(t, "denied", v["decision"], "%v", v)
+	require.Equal(t, enr, itNum(t, v, "enrollment_id"))
+
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/withdraw", enr), map[string]any{"reason": "entered ahead by mistake"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, 0, e.count(`SELECT count(*) FROM enrollments WHERE id = $1`, enr))
+	got := e.get(keyHRA, itPath("/v1/voucher-requests/%d", itNum(t, v, "id"))).JSON(t)
+	assert.Equal(t, "denied", got["decision"])
+	assert.Nil(t, got["enrollment_id"], "the enrollment is gone")
+}

@@ -685,7 +685,7 @@ func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string)
 // its start), so one entered a year ahead held the program against the
 // client's real enrollment until then (a black-box pass). Its pended
 // voucher requests are withdrawn with it (withdrawEnrollmentRequests).
-// Anything else recorded against it (a decided voucher request, a GPRA
+// Anything else recorded against it (a voucher request that granted, a GPRA
 // interview, program records, a reassignment, a primary designation or
 // transfer) keeps it: the schema's foreign keys refuse the delete, 409
 // enrollment_in_use.
@@ -710,17 +710,20 @@ func (s *Service) WithdrawEnrollment(ctx context.Context, id int64, reason strin
 		if !e.StartDate.After(today) {
 			return rss.Coded(rss.ErrConflict, "already_begun", "enrollment %d began on %s: discharge it instead", id, e.StartDate)
 		}
-		// Its pended requests are withdrawn as at a discharge, and they
-		// and any its agency withdrew before let go of it (their
-		// withdrawal's reason names it): they grant nothing, so they keep
-		// it no more than a request never made. A decided request still
-		// does.
+		// Its pended requests are withdrawn as at a discharge, and they,
+		// any its agency withdrew before (their withdrawal's reason names
+		// it) and any denied let go of it: they grant nothing, so they keep
+		// it no more than a request never made. Kept by a denial (any
+		// request is denied GPRA_INTAKE_MISSING before the stay begins and
+		// its intake can be recorded), a stay entered ahead could be
+		// neither withdrawn nor discharged (an enrollment black-box pass of
+		// the thirty-seventh stop). A request that granted still keeps it.
 		if err := s.withdrawEnrollmentRequests(ctx, tx, a, &e, WithdrawnByEnrollmentWithdrawal,
 			fmt.Sprintf("enrollment %d withdrawn on %s", id, today)); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE voucher_requests SET enrollment_id = NULL
-			WHERE enrollment_id = $1 AND decision = 'withdrawn'`, id); err != nil {
+			WHERE enrollment_id = $1 AND decision IN ('withdrawn', 'denied')`, id); err != nil {
 			return fmt.Errorf("release withdrawn requests: %w", err)
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM enrollments WHERE id = $1`, id)
