@@ -159,3 +159,67 @@ func TestAnEarlierStayEatsNoRoomOfAnExceptionAfterAReadmission(t *testing.T) {
 	require.Equal(t, "approved", s["decision"], "%v", s)
 	assertSameAnswer(t, s, k)
 }
+
+// The room BCS's standing exception keeps (59.95: its own 360.00 past
+// the 300.05 its own hold after a line paid under the fee) stays BCS's
+// through HRA's readmission after a break. HRA's grant of 240.00, judged
+// as a stranger's (its first stay's 240.00 left out, BCS's room kept),
+// leaves the episode holding 780.05 past its cap (600.00); the room
+// beside the cap rose to that alone (180.05), so the episode's payable
+// total left BCS's room unfunded, and BCS's next 48.00, inside its own
+// reviewed cap, pended where a stranger's was approved (42 CFR Part 2),
+// its claims met the cap (money). It reads as the stranger's, and its
+// line is paid.
+func TestAReadmissionsRoomKeepsAnotherAgencysExceptionRoom(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	itATRCapAt300(t, e)
+	c := newReadmittedCase(t, e, 20) // the first stay's authorization holds 240.00
+	alone := itRegisterBorn(t, e, keyBCS, "Nobody", "Roomstranger", "1979-05-06")
+	itATRReady(t, e, keyBCS, alone, nil)
+	// BCS's exception over days -5..-2 (360.00, past its own 300.00 by its
+	// own alone), five trips of it paid under the fee.
+	except := func(client int64, n int) {
+		a := c.except(t, itVoucher(t, e, keyBCS, client, "ATR-TR", 30, -5, -2))
+		var number string
+		require.NoError(t, e.db.GetContext(t.Context(), &number, `SELECT number FROM authorizations WHERE id = $1`, a))
+		r := e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("UNDER-%d", n), "client_id": client,
+			"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11", "lines": []map[string]any{{"service_code": "ATR-TR",
+				"date_of_service": day(-5), "units": 5, "charge": "0.05", "authorization_number": number}}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+	}
+	except(alone, 1)
+	except(c.atBCS, 2)
+
+	// HRA's readmission, judged as a stranger's, granted past the cap.
+	s := itVoucher(t, e, keyHRA, c.stranger, "ATR-TR", 20, 1, 20) // 240.00
+	k := itVoucher(t, e, keyHRA, c.known, "ATR-TR", 20, 1, 20)
+	require.Equal(t, "approved", s["decision"], "%v", s)
+	assertSameAnswer(t, s, k)
+	ep := c.episodeOf(t, c.known)
+	capped, _, room := c.money(t, ep)
+	assert.Equal(t, "600.00", capped, "the cap the rules read holds no part of the room")
+	assert.Equal(t, "240.00", room, "what is held (780.05) and the room BCS's exception keeps (59.95), past the cap")
+
+	// BCS's next 48.00, inside its own 360.00, reads as the stranger's.
+	bs := itVoucher(t, e, keyBCS, alone, "ATR-TR", 4, -1, 0)
+	bk := itVoucher(t, e, keyBCS, c.atBCS, "ATR-TR", 4, -1, 0)
+	require.Equal(t, "approved", bs["decision"], "%v", bs)
+	assertSameAnswer(t, bs, bk)
+	require.Equal(t, "approved", bk["decision"], "%v", bk)
+
+	// Its line is paid, and every claim of both HRA's stays.
+	for i, client := range []int64{alone, c.atBCS} {
+		r := e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("ROOM-%d", i), "client_id": client,
+			"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11", "lines": []map[string]any{{"service_code": "ATR-TR",
+				"date_of_service": day(0), "units": 4, "charge": "48.00"}}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		l := itLine(t, r)
+		assert.Equal(t, "paid", l["status"], "%v", l["adjustments"])
+		assert.Equal(t, "48.00", l["paid"])
+	}
+	c.claim(t, c.known, "LATE", day(-8), 10, c.earlier[c.known])
+	_, paid, _ := c.money(t, ep)
+	assert.Equal(t, "528.05", paid, "HRA's first stay's 240.00, BCS's 0.05 and 48.00")
+}
