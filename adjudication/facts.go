@@ -816,6 +816,13 @@ type VoucherFacts struct {
 	// episode's cap for the requester (V33). Each is that agency's record:
 	// the MSC's to read, never shown to a provider.
 	OthersOwnCaps []KeptOwnCap `json:"others_own_caps"`
+	// ReadmissionRoom is the room the episode keeps beside its dollar cap
+	// for an agency's earlier stay (vouchers' earlier-stay room): dollars
+	// held past the cap, and the room other agencies' standing exceptions
+	// keep, when a readmission's grant was judged without that stay
+	// (EarlierStaysHeld). The cap the rules read holds no part of it
+	// (V33, readmissionRoom). The MSC's to read, never a provider's.
+	ReadmissionRoom decimal.Decimal `json:"readmission_room,omitzero"`
 	// Caseload counts the assigned staff's other open enrollments in the program.
 	Caseload int `json:"caseload"`
 	// Clinical context: recorded so the trace shows the zero-reject rule was honoured.

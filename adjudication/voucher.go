@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.24"
+const VoucherRuleSetVersion = "voucher-2026.12.25"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -708,7 +708,8 @@ var voucherRules = []voucherRule{
 			return pass
 		}},
 	{id: "V33", code: CodeEpisodeDollarsExceeded, action: ActionPend,
-		facts:   []string{"episode_dollars_authorized", "others_own_caps", "program.episode_dollar_cap", "service.rate", "request.units"},
+		facts: []string{"episode_dollars_authorized", "others_own_caps", "readmission_room", "program.episode_dollar_cap", "service.rate",
+			"request.units"},
 		applies: func(f *VoucherFacts) bool { return f.Program.HasDollarCap || OwnDollarCap(f).Has },
 		eval: func(f *VoucherFacts, g *grant) outcome {
 			cost := Amount(f.Service.Rate, g.units)
@@ -728,7 +729,14 @@ var voucherRules = []voucherRule{
 			// the program's cap. The detail counts it as taken and never
 			// quotes it; its agencies are the reason's sources.
 			kept, keepers := othersRoom(f)
+			// The agency's own earlier stays another agency keeps in the
+			// episode are left out (earlierStays); another agency's, held
+			// beside the cap in the room a readmission's grant raised,
+			// are so too (readmissionRoom).
 			_, earlier := earlierStays(f, "")
+			if earlier.IsZero() {
+				earlier = readmissionRoom(f)
+			}
 			taken := f.EpisodeDollarsAuthorized.Sub(earlier).Add(kept)
 			allFires := f.Program.HasDollarCap && taken.Add(cost).GreaterThan(f.Program.EpisodeDollarCap)
 			allDetail := func() string {
@@ -1001,6 +1009,38 @@ func addSource(source int64, sources []int64, p int64) (int64, []int64) {
 		sources = append(sources, p)
 	}
 	return source, sources
+}
+
+// readmissionRoom is what the room the episode keeps beside its cap for
+// an agency's earlier stay (ReadmissionRoom) holds of other agencies'
+// dollars, for a request that holds no earlier stay of its own: the room,
+// never past what other agencies' authorizations of a stay no longer open
+// hold today. A readmission's grant, judged as a stranger's, leaves the
+// episode holding its earlier stay's dollars past the cap, and the room
+// holds them beside it with the room other agencies' standing exceptions
+// keep; read against the cap alone, every later grant of another agency,
+// one inside its own reviewed cap among them, pended where a stranger's
+// was approved (42 CFR Part 2). Bounded by what those stays hold, the
+// room outlasting them (a void, a line paid under the fee) gives no grant
+// the dollars they no longer hold.
+func readmissionRoom(f *VoucherFacts) decimal.Decimal {
+	if f.Enrollment == nil || !f.ReadmissionRoom.IsPositive() {
+		return decimal.Zero
+	}
+	open := map[int64]bool{}
+	for _, o := range f.OtherEnrollments {
+		if o.Discharge.IsZero() {
+			open[o.ID] = true
+		}
+	}
+	held := decimal.Zero
+	for i := range f.Authorizations {
+		a := &f.Authorizations[i]
+		if a.ProviderID != f.Request.ProviderID && a.EpisodeID == f.Enrollment.EpisodeID && a.EnrollmentID != 0 && !open[a.EnrollmentID] {
+			held = held.Add(a.HoldsDollars(f.Today))
+		}
+	}
+	return decimal.Min(f.ReadmissionRoom, held)
 }
 
 // othersRoom sums the room the other agencies' standing exceptions keep in

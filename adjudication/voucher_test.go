@@ -1252,6 +1252,42 @@ func TestRuleV33KeepsAnotherAgencysRoom(t *testing.T) {
 	})
 }
 
+// The room the episode keeps beside its cap for an agency's earlier stay
+// (ReadmissionRoom) holds another agency's dollars past the cap: a
+// request of an agency with no earlier stay of its own there reads the
+// totals less it, as they stood before the readmission's grant, never
+// less than what other agencies' stays no longer open hold today (the
+// room outlasting them gives no grant their dollars). The third agency's
+// authorization holds 200.00 (8 × 25.00).
+func TestRuleV33ReadsAReadmissionsRoom(t *testing.T) {
+	t.Parallel()
+	room := func(authorized, room string, enrollment int64) func(f *VoucherFacts) {
+		return func(f *VoucherFacts) {
+			f.EpisodeDollarsAuthorized = dec(authorized)
+			f.ReadmissionRoom = dec(room)
+			f.Authorizations[2].EnrollmentID = enrollment
+			f.OtherEnrollments = []Enrollment{
+				{ID: 9400, ProviderID: thirdProvID, ProgramCode: "ATR", EpisodeID: episodeID, Start: day(2025, time.November, 1),
+					Discharge: day(2025, time.December, 1)},
+				{ID: 9500, ProviderID: thirdProvID, ProgramCode: "ATR", EpisodeID: episodeID, Start: day(2026, time.January, 1)}}
+		}
+	}
+	runRule(t, "V33", CodeEpisodeDollarsExceeded, []ruleCase{
+		{name: "no room", mutate: room("3400.01", "0", 9400),
+			result: ResultFired, decision: Pended, detail: "600.00 asked, 599.99 left of 4000.00", check: sourced(thirdProvID)},
+		{name: "the room holds an earlier stay's dollars past the cap", mutate: room("3500.00", "100.00", 9400),
+			result: ResultPassed, decision: Approved},
+		{name: "past the cap by a cent beside the room", mutate: room("3500.01", "100.00", 9400),
+			result: ResultFired, decision: Pended, detail: "600.00 asked, 599.99 left of 4000.00", check: sourced(thirdProvID)},
+		{name: "a room past what the earlier stay holds counts what it holds", mutate: room("3600.00", "500.00", 9400),
+			result: ResultPassed, decision: Approved},
+		{name: "a room past what the earlier stay holds, by a cent", mutate: room("3600.01", "500.00", 9400),
+			result: ResultFired, decision: Pended, detail: "600.00 asked, 599.99 left of 4000.00"},
+		{name: "an open stay's dollars are no part of the room", mutate: room("3500.00", "100.00", 9500),
+			result: ResultFired, decision: Pended, detail: "600.00 asked, 500.00 left of 4000.00"},
+	})
+}
+
 func TestRuleV34DuplicateOtherProvider(t *testing.T) {
 	t.Parallel()
 	// other is another agency's live ATR-CM authorization over the span.

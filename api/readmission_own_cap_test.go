@@ -179,22 +179,28 @@ func TestAReadmissionsRoomKeepsAnotherAgencysExceptionRoom(t *testing.T) {
 	itATRReady(t, e, keyBCS, alone, nil)
 	// BCS's exception over days -5..-2 (360.00, past its own 300.00 by its
 	// own alone), five trips of it paid under the fee.
-	except := func(client int64, n int) {
+	bill := func(client int64, claim, on string, trips int, charge, number string) map[string]any {
+		line := map[string]any{"service_code": "ATR-TR", "date_of_service": on, "units": trips, "charge": charge}
+		if number != "" {
+			line["authorization_number"] = number
+		}
+		r := e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": claim, "client_id": client,
+			"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11", "lines": []any{line}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itLine(t, r)
+	}
+	numbers := map[int64]string{}
+	for n, client := range []int64{alone, c.atBCS} {
 		a := c.except(t, itVoucher(t, e, keyBCS, client, "ATR-TR", 30, -5, -2))
 		var number string
 		require.NoError(t, e.db.GetContext(t.Context(), &number, `SELECT number FROM authorizations WHERE id = $1`, a))
-		r := e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("UNDER-%d", n), "client_id": client,
-			"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11", "lines": []map[string]any{{"service_code": "ATR-TR",
-				"date_of_service": day(-5), "units": 5, "charge": "0.05", "authorization_number": number}}})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+		numbers[client] = number
+		require.Equal(t, "paid", bill(client, fmt.Sprintf("UNDER-%d", n), day(-5), 5, "0.05", number)["status"])
 	}
-	except(alone, 1)
-	except(c.atBCS, 2)
 
 	// HRA's readmission, judged as a stranger's, granted past the cap.
-	s := itVoucher(t, e, keyHRA, c.stranger, "ATR-TR", 20, 1, 20) // 240.00
-	k := itVoucher(t, e, keyHRA, c.known, "ATR-TR", 20, 1, 20)
+	s := itVoucher(t, e, keyHRA, c.stranger, "ATR-TR", 20, 0, 20) // 240.00
+	k := itVoucher(t, e, keyHRA, c.known, "ATR-TR", 20, 0, 20)
 	require.Equal(t, "approved", s["decision"], "%v", s)
 	assertSameAnswer(t, s, k)
 	ep := c.episodeOf(t, c.known)
@@ -203,23 +209,24 @@ func TestAReadmissionsRoomKeepsAnotherAgencysExceptionRoom(t *testing.T) {
 	assert.Equal(t, "240.00", room, "what is held (780.05) and the room BCS's exception keeps (59.95), past the cap")
 
 	// BCS's next 48.00, inside its own 360.00, reads as the stranger's.
-	bs := itVoucher(t, e, keyBCS, alone, "ATR-TR", 4, -1, 0)
-	bk := itVoucher(t, e, keyBCS, c.atBCS, "ATR-TR", 4, -1, 0)
+	bs := itVoucher(t, e, keyBCS, alone, "ATR-TR", 4, -1, -1)
+	bk := itVoucher(t, e, keyBCS, c.atBCS, "ATR-TR", 4, -1, -1)
 	require.Equal(t, "approved", bs["decision"], "%v", bs)
 	assertSameAnswer(t, bs, bk)
 	require.Equal(t, "approved", bk["decision"], "%v", bk)
 
-	// Its line is paid, and every claim of both HRA's stays.
-	for i, client := range []int64{alone, c.atBCS} {
-		r := e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("ROOM-%d", i), "client_id": client,
-			"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11", "lines": []map[string]any{{"service_code": "ATR-TR",
-				"date_of_service": day(0), "units": 4, "charge": "48.00"}}})
-		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-		l := itLine(t, r)
-		assert.Equal(t, "paid", l["status"], "%v", l["adjustments"])
-		assert.Equal(t, "48.00", l["paid"])
-	}
+	// Every trip the episode holds is paid, BCS's 48.00 last: HRA's two
+	// stays', and BCS's exception's 25 trips left.
+	c.claim(t, c.known, "NEW", day(0), 20, "")
 	c.claim(t, c.known, "LATE", day(-8), 10, c.earlier[c.known])
-	_, paid, _ := c.money(t, ep)
-	assert.Equal(t, "528.05", paid, "HRA's first stay's 240.00, BCS's 0.05 and 48.00")
+	for n, client := range []int64{alone, c.atBCS} {
+		l := bill(client, fmt.Sprintf("REST-%d", n), day(-4), 25, "300.00", numbers[client])
+		assert.Equal(t, "300.00", l["paid"], "%v", l["adjustments"])
+		l = bill(client, fmt.Sprintf("ROOM-%d", n), day(-1), 4, "48.00", "")
+		assert.Equal(t, "paid", l["status"], "%v", l["adjustments"])
+		assert.Equal(t, "48.00", l["paid"], "%v", l["adjustments"])
+	}
+	capped, paid, _ := c.money(t, ep)
+	assert.Equal(t, "600.00", capped)
+	assert.Equal(t, "828.05", paid, "all the episode held: the cap and the room beside it")
 }

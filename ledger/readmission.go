@@ -32,11 +32,25 @@ func RaiseReadmissionRoom(ctx context.Context, ext pg.Ext, episodeID, grant int6
 	if err != nil {
 		return false, fmt.Errorf("raise readmission room: %w", err)
 	}
+	var grantee int64
+	rest := decimal.Zero
 	for i := range auths {
 		if a := &auths[i]; rows[i].ID == grant { // in full, as RaiseEpisodeCap counts it
-			held = held.Add(adjudication.Amount(a.Rate, a.UnitsAuthorized-a.Holds(today.Time)))
+			rest = adjudication.Amount(a.Rate, a.UnitsAuthorized-a.Holds(today.Time))
+			held, grantee = held.Add(rest), a.ProviderID
 		}
 	}
+	// The room other agencies' standing exceptions keep stays beside what
+	// is held, as RaiseEpisodeCap keeps it (RoomKept): raised to what was
+	// held alone, the episode's payable total left it unfunded, and an
+	// excepted agency's next grant inside its own reviewed cap, or its
+	// claims, met the cap where a stranger's did not (42 CFR Part 2 and
+	// money).
+	kept, err := keptOwnCaps(ctx, ext, episodeID)
+	if err != nil {
+		return false, fmt.Errorf("raise readmission room: %w", err)
+	}
+	held = held.Add(RoomKept(kept, auths, episodeID, today.Time, grantee, rest))
 	res, err := ext.ExecContext(ctx, `UPDATE episodes SET readmission_room = $2::numeric - dollar_cap
 		WHERE id = $1 AND dollar_cap IS NOT NULL AND $2::numeric - dollar_cap > readmission_room AND $2::numeric <= $3::numeric`,
 		episodeID, held.StringFixed(2), maxEpisodeCap.Decimal.StringFixed(2))

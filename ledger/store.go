@@ -1147,7 +1147,7 @@ func ChangesArgs(c Changes) []any {
 // voucher decision (what LockEpisode does), returning its dollar_cap: a
 // statement a caller may run as a CTE of its own, beside its other reads.
 func LockEpisodeSQL(idExpr string) string {
-	return `SELECT dollar_cap FROM episodes WHERE id = ` + idExpr + ` FOR UPDATE`
+	return `SELECT dollar_cap, readmission_room FROM episodes WHERE id = ` + idExpr + ` FOR UPDATE`
 }
 
 // PersonAuthorizationsJSON is an expression: the JSON array of the

@@ -552,9 +552,11 @@ var (
 	// request's own designation is the person's too: whether its stay kept
 	// it reads the MSC's moves of the designation to other agencies. So
 	// are the own caps other agencies' exceptions keep in the episode
-	// (others_own_caps): each says another agency serves the person.
+	// (others_own_caps): each says another agency serves the person, and
+	// the room kept beside the cap for an agency's earlier stay
+	// (readmission_room).
 	personFacts = []string{"authorizations", "other_enrollments", "episode_units_authorized", "episode_dollars_authorized", "designated_as",
-		"others_own_caps"}
+		"others_own_caps", "readmission_room"}
 	// sourcedFacts are the requester's own or another agency's, as each
 	// says (gpraOwn): the GPRA interviews counted are the stay's own or a
 	// consenting agency's. A provider's copy keeps one only when it is

@@ -213,6 +213,7 @@ var lockStatement = `WITH intake AS (SELECT pg_advisory_xact_lock_shared(` + pg.
 	       EXISTS (SELECT 1 FROM clients WHERE id = $1 AND provider_id = $2) AS client_ok,
 	       (SELECT ` + enrollmentJSONColumns + ` FROM enr e) AS enrollment,
 	       (SELECT dollar_cap FROM locked) AS dollar_cap,
+	       COALESCE((SELECT readmission_room FROM locked), 0) AS readmission_room,
 	       (SELECT json_build_object('enrollment', min(o.id), 'provider', (array_agg(o.provider_id ORDER BY o.id))[1],
 	               'keeper', (array_agg(o.provider_id ORDER BY o.id) FILTER (WHERE o.provider_id <> $2))[1])
 	        FROM enrollments o WHERE o.episode_id = (SELECT episode_id FROM enr)) AS episode_opener,
@@ -514,6 +515,9 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		ClientOK   bool       `db:"client_ok"`
 		Enrollment []byte     `db:"enrollment"`
 		Cap        *rss.Money `db:"dollar_cap"`
+		// Room is the room the episode keeps beside its cap for an
+		// agency's earlier stay (migration 00118).
+		Room decimal.Decimal `db:"readmission_room"`
 		// Opener is the episode's first enrollment and its agency, and
 		// the first other agency enrolled in it (the one that kept it
 		// open across a stay of the requester's).
@@ -739,6 +743,7 @@ func (s *Service) snapshotAt(ctx context.Context, tx *sqlx.Tx, providerID int64,
 		f.Program.HasDollarCap = lk.Cap != nil
 		if lk.Cap != nil {
 			f.Program.EpisodeDollarCap = lk.Cap.Decimal
+			f.ReadmissionRoom = lk.Room
 		}
 	} else if n.EnrollmentID != nil {
 		return nil, rss.Invalid("enrollment_id", "unknown_id", "no enrollment %d of this client with this agency", *n.EnrollmentID)
