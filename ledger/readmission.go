@@ -16,15 +16,17 @@ import (
 // RaiseReadmissionRoom raises the room the episode keeps beside its dollar
 // cap for an agency's earlier stay (episodes.readmission_room, migration
 // 00118) to what its authorizations hold past the cap, the authorization
-// grant counted in full, after a grant judged without the grantee's
+// grant counted in full, and the room other agencies' standing exceptions
+// keep (RoomKept, as RaiseEpisodeCap counts it), after a grant judged without the grantee's
 // earlier stays another agency keeps in the episode
 // (adjudication.EarlierStaysHeld: a readmission after a break is judged
 // as a stranger's is, whose new stay opens an episode of its own). The
 // claims are paid within the cap and the room, as the schema's CHECK
 // holds them: left at the cap, the grant's lines, or the earlier stay's
 // late ones for days it covered, were cut 119 where a stranger's, in two
-// episodes, were paid. The voucher rules never read the room: every other
-// grant is judged by the cap. No further than the ledger's columns hold
+// episodes, were paid. The voucher rules read the room only as holding
+// another agency's earlier stay's dollars beside the cap (V33): every
+// other grant is judged by the cap. No further than the ledger's columns hold
 // (past it, claims are cut at the cap, as for any episode there). It
 // reports whether the room rose. The caller holds the episode locked.
 func RaiseReadmissionRoom(ctx context.Context, ext pg.Ext, episodeID, grant int64, today rss.Date) (bool, error) {
@@ -112,7 +114,7 @@ var earlierStaysSQL = `WITH b AS (` + stayBeganSQL("$1", "$2", "$3") + `)
 // pastReadmissionRoom is held, what the episode's cap is to hold, less
 // the room it keeps beside the cap for an agency's earlier stay
 // (readmission_room): that room holds those dollars already, and the
-// voucher rules never read it. Counted in the cap too, a reviewer's
+// voucher rules read it only as holding them (V33). Counted in the cap too, a reviewer's
 // exception raised it by the room again, and a void let it fall only to
 // all that was held: the cap the rules read stood past the program's by
 // up to the room, which no reviewer granted, for any agency's grant to

@@ -43,7 +43,8 @@ func (s *Service) raiseForEarlierStays(ctx context.Context, tx *sqlx.Tx, f *adju
 }
 
 // raiseReadmissionRoom raises the room beside the episode's dollar cap to
-// what its authorizations hold past the cap, the grant counted in full
+// what its authorizations hold past the cap, the grant counted in full, and
+// the room other agencies' standing exceptions keep
 // (ledger.RaiseReadmissionRoom), and audits it when it rose. Only a grant
 // judged without the agency's earlier stays leaves the episode holding
 // more than its cap unacknowledged (an acknowledged exception raises the
