@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -229,4 +230,115 @@ func TestAReadmissionsRoomKeepsAnotherAgencysExceptionRoom(t *testing.T) {
 	capped, paid, _ := c.money(t, ep)
 	assert.Equal(t, "600.00", capped)
 	assert.Equal(t, "828.05", paid, "all the episode held: the cap and the room beside it")
+}
+
+// The room kept beside the cap for HRA's earlier stay (100.00, its
+// authorization's 100.00 past the cap at the readmission's grant) outlasts
+// what it was kept for: a line of that stay paid under the fee leaves it
+// holding 40.00. HRA's new authorization voided, the cap fell from 460.00
+// past all that room (to 300.00, the program's: what is held, 360.00, and
+// the room BCS's standing exception keeps, 40.00, less 100.00), lower than
+// what is held past the room (BCS's 320.00 and the stay's 40.00), and
+// BCS's next 12.00, inside its own reviewed cap (360.00), pended
+// CONFLICT_ON_FILE where a stranger's, in an episode of BCS's alone, was
+// approved (42 CFR Part 2). The room falls first to what the earlier stay
+// still holds, and only that comes off what is held.
+func TestAReadmissionRoomFallsToWhatItIsStillKeptFor(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	itATRCapAt300(t, e)
+	ready := func(key string, client int64, from int) int64 {
+		t.Helper()
+		var stay int64
+		for _, b := range []struct {
+			path string
+			body map[string]any
+		}{
+			{"/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
+				"purposes": []string{"payment", "care_coordination"}, "information": "enrollment and services", "signed_on": day(-120),
+				"expires_on": day(300)}},
+			{"/v1/enrollments", map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(from)}},
+			{"/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
+				"interview_date": day(from)}},
+			{"/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(from),
+				"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-DT"}, {"service_code": "ATR-TR"}}}},
+		} {
+			r := e.post(key, b.path, b.body)
+			require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
+			if b.path == "/v1/enrollments" {
+				stay = itID(t, r)
+			}
+		}
+		return stay
+	}
+	bill := func(key string, client int64, staff any, lines ...map[string]any) {
+		t.Helper()
+		r := e.post(key, "/v1/claims", map[string]any{"claim_number": fmt.Sprintf("C-%d-%d", client, len(lines)), "client_id": client,
+			"rendering_staff_id": staff, "place_of_service": "11", "lines": lines})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		for _, l := range r.JSON(t)["lines"].([]any) {
+			require.Equal(t, "paid", l.(map[string]any)["status"], "%v", l)
+		}
+	}
+	line := func(service string, on, units int, charge string) map[string]any {
+		return map[string]any{"service_code": service, "date_of_service": day(on), "units": units, "charge": charge}
+	}
+	answers := map[string]map[string]any{}
+	for _, who := range []struct{ name, last string }{{"stranger", "Roomalone"}, {"known", "Roomshared"}} {
+		atBCS := itRegisterBorn(t, e, keyBCS, "Rea", who.last, "1971-04-09")
+		ready(keyBCS, atBCS, -60)
+		last := who.last
+		if who.name == "stranger" {
+			last = "Roomnobody"
+		}
+		atHRA := itRegisterBorn(t, e, keyHRA, "Rea", last, "1971-04-09")
+		stay := ready(keyHRA, atHRA, -50)
+
+		v := itVoucher(t, e, keyHRA, atHRA, "ATR-DT", 4, -14, -12) // the earlier stay's 100.00
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		v = itVoucher(t, e, keyBCS, atBCS, "ATR-TR", 10, -14, -10) // 120.00
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		itCapException(t, e, itVoucher(t, e, keyBCS, atBCS, "ATR-TR", 20, -9, 20)) // 240.00: BCS's own cap 360.00
+		// 80.00 of BCS's 120.00: its exception keeps 40.00 of room.
+		bill(keyBCS, atBCS, e.demo.Staff["Ibrahim"], line("ATR-TR", -14, 5, "40.00"), line("ATR-TR", -13, 5, "40.00"))
+
+		r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", stay), map[string]any{"discharge_date": day(-8),
+			"reason_code": "goals_met", "reason": "done"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": atHRA, "program_code": "ATR", "start_date": day(-5)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		r = e.post(keyHRA, "/v1/gpra-interviews", map[string]any{"client_id": atHRA, "kind": "intake", "instrument": "SUPRT-2025",
+			"status": "completed", "interview_date": day(-5)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		v = itVoucher(t, e, keyHRA, atHRA, "ATR-DT", 4, -5, -4) // the new stay's 100.00, judged as a stranger's
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		ep := itFixtureID(t, e, `SELECT episode_id FROM enrollments WHERE client_id = $1 AND discharge_date IS NULL`, atBCS)
+		if who.name == "known" {
+			var room string
+			require.NoError(t, e.db.GetContext(t.Context(), &room, `SELECT readmission_room::text FROM episodes WHERE id = $1`, ep))
+			require.Equal(t, "100.00", room)
+		}
+
+		// The earlier stay billed under the fee (40.00 of its 100.00), the new stay's authorization voided.
+		bill(keyHRA, atHRA, e.demo.Staff["Okafor"], line("ATR-DT", -13, 4, "40.00"))
+		r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", itNum(t, v, "authorization_id")), map[string]any{"reason": "voided on review"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+		answers[who.name] = itVoucher(t, e, keyBCS, atBCS, "ATR-TR", 1, -3, -3) // 12.00, inside BCS's own 360.00
+
+		var m struct {
+			Cap  decimal.Decimal `db:"dollar_cap"`
+			Paid decimal.Decimal `db:"dollars_paid"`
+			Room decimal.Decimal `db:"readmission_room"`
+		}
+		require.NoError(t, e.db.GetContext(t.Context(), &m, `SELECT dollar_cap, dollars_paid, readmission_room FROM episodes WHERE id = $1`, ep))
+		assert.True(t, m.Paid.LessThanOrEqual(m.Cap.Add(m.Room)), "%s: paid %s within cap %s and room %s", who.name, m.Paid, m.Cap, m.Room)
+		if who.name == "known" {
+			assert.Equal(t, "40.00", m.Room.StringFixed(2), "the room falls to what the earlier stay still holds")
+			assert.Equal(t, "360.00", m.Cap.StringFixed(2), "what is held (360.00) and BCS's room (40.00), less the room")
+		}
+	}
+	require.Equal(t, "approved", answers["stranger"]["decision"], "%v", answers["stranger"])
+	assertSameAnswer(t, answers["stranger"], answers["known"])
+	assert.NotContains(t, reasonCodes(answers["known"]), "CONFLICT_ON_FILE")
 }
