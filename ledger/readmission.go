@@ -77,19 +77,9 @@ func RaiseReadmissionRoom(ctx context.Context, ext pg.Ext, episodeID, grant int6
 // the agency has none in the episode).
 func earlierStays(ctx context.Context, ext pg.Ext, auths []adjudication.Authorization, rows []Authorization, episodeID, provider,
 	stay int64, today rss.Date) (own decimal.Decimal, stayID int64, err error) {
-	var left []struct {
-		Stay int64         `db:"stay"`
-		Auth sql.NullInt64 `db:"auth"`
-	}
-	if err := sqlx.SelectContext(ctx, ext, &left, earlierStaysSQL, episodeID, provider, stay); err != nil {
-		return decimal.Zero, 0, fmt.Errorf("earlier stays: %w", err)
-	}
-	out := map[int64]bool{}
-	for _, l := range left {
-		stayID = l.Stay
-		if l.Auth.Valid {
-			out[l.Auth.Int64] = true
-		}
+	out, stayID, err := leftOut(ctx, ext, episodeID, provider, stay)
+	if err != nil {
+		return decimal.Zero, 0, err
 	}
 	own = decimal.Zero
 	for i := range auths {
@@ -98,6 +88,67 @@ func earlierStays(ctx context.Context, ext pg.Ext, auths []adjudication.Authoriz
 		}
 	}
 	return own, stayID, nil
+}
+
+// leftOut is the ids of the agency provider's authorizations of earlier
+// stays another agency keeps in the episode, left out of its stay's own
+// (earlierStaysSQL), and that stay's id (0: none there).
+func leftOut(ctx context.Context, ext pg.Ext, episodeID, provider, stay int64) (out map[int64]bool, stayID int64, err error) {
+	var left []struct {
+		Stay int64         `db:"stay"`
+		Auth sql.NullInt64 `db:"auth"`
+	}
+	if err := sqlx.SelectContext(ctx, ext, &left, earlierStaysSQL, episodeID, provider, stay); err != nil {
+		return nil, 0, fmt.Errorf("earlier stays: %w", err)
+	}
+	out = map[int64]bool{}
+	for _, l := range left {
+		stayID = l.Stay
+		if l.Auth.Valid {
+			out[l.Auth.Int64] = true
+		}
+	}
+	return out, stayID, nil
+}
+
+// lowerReadmissionRoom lowers the room the episode keeps beside its cap
+// for agencies' earlier stays (readmission_room) to what it is still kept
+// for: what every agency's authorizations of earlier stays another agency
+// keeps in the episode hold today (leftOut, the authorizations
+// adjudication's earlierStays and readmissionRoom read), never below what
+// the episode has paid past its cap (episodes_dollars_within_cap). The
+// room never rises here (RaiseReadmissionRoom raises it). Left where a
+// readmission's grant put it once the earlier stay held less (a line paid
+// under the fee, a void), a void's fall took the whole room off what was
+// held, and the cap fell below what the episode held past what the room
+// still held: another agency's next grant inside its own reviewed cap
+// pended CONFLICT_ON_FILE where a stranger's was approved (42 CFR Part
+// 2). The caller holds the episode locked.
+func lowerReadmissionRoom(ctx context.Context, ext pg.Ext, auths []adjudication.Authorization, rows []Authorization,
+	episodeID int64, today rss.Date) error {
+	var providers []int64
+	if err := sqlx.SelectContext(ctx, ext, &providers, `SELECT DISTINCT provider_id FROM enrollments WHERE episode_id = $1
+		ORDER BY provider_id`, episodeID); err != nil {
+		return fmt.Errorf("lower readmission room: %w", err)
+	}
+	kept := decimal.Zero
+	for _, p := range providers {
+		out, _, err := leftOut(ctx, ext, episodeID, p, 0)
+		if err != nil {
+			return fmt.Errorf("lower readmission room: %w", err)
+		}
+		for i := range auths {
+			if a := &auths[i]; a.EpisodeID == episodeID && a.ProviderID == p && out[rows[i].ID] {
+				kept = kept.Add(a.HoldsDollars(today.Time))
+			}
+		}
+	}
+	if _, err := ext.ExecContext(ctx, `UPDATE episodes SET readmission_room = GREATEST(LEAST(readmission_room, $2::numeric), dollars_paid - dollar_cap, 0)
+		WHERE id = $1 AND dollar_cap IS NOT NULL AND readmission_room > GREATEST(LEAST(readmission_room, $2::numeric), dollars_paid - dollar_cap, 0)`,
+		episodeID, kept.StringFixed(2)); err != nil {
+		return fmt.Errorf("lower readmission room: %w", err)
+	}
+	return nil
 }
 
 // earlierStaysSQL selects the agency $2's stay in the episode $1 (the

@@ -565,7 +565,8 @@ func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Dat
 // ReleaseEpisodeCap lowers a cap an exception raised once the episode's
 // authorizations hold less (a void): to what they hold now and the room
 // the standing exceptions keep (RoomKept), less the room kept beside it
-// for an agency's earlier stay (pastReadmissionRoom), never below the cap
+// for an agency's earlier stay (pastReadmissionRoom), that room lowered
+// first to what those stays still hold (lowerReadmissionRoom), never below the cap
 // the episode opened with nor what it has paid past that room. An
 // exception covers the grant it was made for; the room a void freed under
 // it stayed, and later grants, another agency's among them, passed the
@@ -622,6 +623,11 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 	}
 	kept, err := keptOwnCaps(ctx, ext, episodeID)
 	if err != nil {
+		return false, fmt.Errorf("release episode cap: %w", err)
+	}
+	// The room falls first to what the earlier stays still hold
+	// (lowerReadmissionRoom), and only that comes off what is held.
+	if err := lowerReadmissionRoom(ctx, ext, auths, rows, episodeID, today); err != nil {
 		return false, fmt.Errorf("release episode cap: %w", err)
 	}
 	// The room kept beside the cap for an agency's earlier stay holds
