@@ -55,6 +55,22 @@ func (c *ownCapCase) except(t *testing.T, client int64) int64 {
 	return itCapException(t, c.e, itVoucher(t, c.e, keyBCS, client, "ATR-TR", 30, 0, 29))
 }
 
+// askAfterUnderFee asks BCS's next units of ATR-TR (12.00 each, days 30
+// to 40) for the stranger and then the known person, each after BCS's
+// exception and n lines paid under the fee (exceptedUnderFee); known runs
+// between the known person's exception and its ask (another agency's
+// void, an end) when not nil. The stranger's answer first.
+func (c *ownCapCase) askAfterUnderFee(t *testing.T, units int, known func(authorization int64)) (stranger, shared map[string]any) {
+	t.Helper()
+	c.exceptedUnderFee(t, c.stranger, 1)
+	stranger = itVoucher(t, c.e, keyBCS, c.stranger, "ATR-TR", units, 30, 40)
+	a := c.exceptedUnderFee(t, c.known, 2)
+	if known != nil {
+		known(a)
+	}
+	return stranger, itVoucher(t, c.e, keyBCS, c.known, "ATR-TR", units, 30, 40)
+}
+
 // underFee pays one line of five units at 0.05 on the authorization: what
 // it holds falls from 360.00 to 300.05.
 func (c *ownCapCase) underFee(t *testing.T, client, authorization int64, claim string) {
@@ -113,11 +129,7 @@ func assertSameAnswer(t *testing.T, stranger, known map[string]any) {
 func TestOwnCapStaysWhereItsExceptionRaisedIt(t *testing.T) {
 	t.Parallel()
 	c := newOwnCapCase(t)
-	ask := func(client int64, n int) map[string]any {
-		c.exceptedUnderFee(t, client, n)
-		return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 4, 30, 40) // 48.00
-	}
-	s, k := ask(c.stranger, 1), ask(c.known, 2)
+	s, k := c.askAfterUnderFee(t, 4, nil) // 48.00
 	assert.Equal(t, "approved", s["decision"], "%v", s)
 	assertSameAnswer(t, s, k)
 }
@@ -132,11 +144,7 @@ func TestOwnCapStaysWhereItsExceptionRaisedIt(t *testing.T) {
 func TestOwnCapOfAJoinerStaysWhereItsExceptionRaisedIt(t *testing.T) {
 	t.Parallel()
 	c := newOwnCapCaseOpened(t, false)
-	ask := func(client int64, n int) map[string]any {
-		c.exceptedUnderFee(t, client, n)
-		return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 4, 30, 40) // 48.00
-	}
-	s, k := ask(c.stranger, 1), ask(c.known, 2)
+	s, k := c.askAfterUnderFee(t, 4, nil) // 48.00
 	assert.Equal(t, "approved", s["decision"], "%v", s)
 	assertSameAnswer(t, s, k)
 	// Past its kept cap, both read it alike.
@@ -166,16 +174,11 @@ func TestOwnCapKeptAtTheRaise(t *testing.T) {
 func TestOwnCapStaysThroughAnotherAgencysVoid(t *testing.T) {
 	t.Parallel()
 	c := newOwnCapCase(t)
-	ask := func(client int64, n int) map[string]any {
-		a := c.exceptedUnderFee(t, client, n)
-		if client == c.known {
-			c.void(t, c.hraAuthorization)
-			own, _ := c.ownAfter(t, a)
-			assert.Equal(t, "360.00", own, "HRA's void leaves BCS's own cap")
-		}
-		return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 6, 30, 40) // 72.00, past 360.00 by its own alone
-	}
-	s, k := ask(c.stranger, 1), ask(c.known, 2)
+	s, k := c.askAfterUnderFee(t, 6, func(a int64) { // 72.00, past 360.00 by its own alone
+		c.void(t, c.hraAuthorization)
+		own, _ := c.ownAfter(t, a)
+		assert.Equal(t, "360.00", own, "HRA's void leaves BCS's own cap")
+	})
 	require.Equal(t, "pended", s["decision"], "%v", s)
 	assert.Contains(t, fmt.Sprint(s["reasons"]), "59.95 left of 360.00 by this agency's authorizations alone")
 	assertSameAnswer(t, s, k)

@@ -50,15 +50,10 @@ func TestAnotherAgencysEndLeavesTheExceptedAgencyItsRoom(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel()
 			c := newOwnCapCase(t)
-			ask := func(client int64, n int) map[string]any {
-				a := c.exceptedUnderFee(t, client, n)
-				if client == c.known {
-					c.endHRA(t, how)
-					assert.Equal(t, "360.00", c.episodeCap(t, a), "held 300.05 and BCS's room of 59.95")
-				}
-				return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 4, 30, 40) // 48.00
-			}
-			s, k := ask(c.stranger, 1), ask(c.known, 2)
+			s, k := c.askAfterUnderFee(t, 4, func(a int64) { // 48.00
+				c.endHRA(t, how)
+				assert.Equal(t, "360.00", c.episodeCap(t, a), "held 300.05 and BCS's room of 59.95")
+			})
 			assert.Equal(t, "approved", s["decision"], "%v", s)
 			assertSameAnswer(t, s, k)
 		})
@@ -94,20 +89,11 @@ func TestAnotherAgencyTakesNoRoomOfAStandingException(t *testing.T) {
 func TestAReviewersExceptionForAnotherAgencyKeepsTheRoom(t *testing.T) {
 	t.Parallel()
 	c := newOwnCapCase(t)
-	ask := func(client int64, n int) map[string]any {
-		a := c.exceptedUnderFee(t, client, n)
-		if client == c.known {
-			c.void(t, c.hraAuthorization)
-			h := itVoucher(t, c.e, keyHRA, c.atHRA, "ATR-TR", 4, 60, 70) // 48.00
-			require.Equal(t, "pended", h["decision"], "%v", h)
-			r := c.e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, h, "id")), map[string]any{"action": "approve",
-				"note": "an exception for HRA", "acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
-			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-			assert.Equal(t, "408.00", c.episodeCap(t, a), "held 348.05 and BCS's room of 59.95")
-		}
-		return itVoucher(t, c.e, keyBCS, client, "ATR-TR", 4, 30, 40) // 48.00
-	}
-	s, k := ask(c.stranger, 1), ask(c.known, 2)
+	s, k := c.askAfterUnderFee(t, 4, func(a int64) { // 48.00
+		c.void(t, c.hraAuthorization)
+		itCapException(t, c.e, itVoucher(t, c.e, keyHRA, c.atHRA, "ATR-TR", 4, 60, 70)) // HRA's 48.00, pended
+		assert.Equal(t, "408.00", c.episodeCap(t, a), "held 348.05 and BCS's room of 59.95")
+	})
 	assert.Equal(t, "approved", s["decision"], "%v", s)
 	assertSameAnswer(t, s, k)
 }
