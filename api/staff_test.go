@@ -1567,3 +1567,28 @@ func TestStaffNPIIsOnePersonsAtTheAgency(t *testing.T) {
 	r = e.patch(keyHRA, itPath("/v1/staff/%d", first), map[string]any{"npi": "1987654328"})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 }
+
+// An agency's NPI is the organization's and a staff member's their own:
+// the staff side refused an agency's NPI, and a provider registered or
+// patched with a practitioner's NPI was not refused (a money black-box
+// pass of the thirty-seventh stop), so the 837P would have named the
+// practitioner as billing provider. Another agency's practitioner's NPI
+// is refused alike; a patch that leaves the agency's own NPI as it was
+// is not.
+func TestAnAgencysNPIIsNoStaffMembers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	staffHire(t, e, keyHRA, e.demo.Providers["HRA"], map[string]any{"npi": goodNPI})
+	bcs := itPath("/v1/reference/providers/%d", e.demo.Providers["BCS"])
+	itNothingWritten(t, e, func() {
+		r := e.post(keyAdmin, "/v1/reference/providers", newProviderBody("NHRN", goodNPI))
+		requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "staff_npi", itFieldCode(r.JSON(t), "npi"), "%s", r.Body)
+		r = e.patch(keyAdmin, bcs, map[string]any{"npi": goodNPI, "reason": "typo"})
+		requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "staff_npi", itFieldCode(r.JSON(t), "npi"), "%s", r.Body)
+	})
+	r := e.patch(keyAdmin, bcs, map[string]any{"npi": "1456789019", "contact_name": "Avery Quinn", "reason": "new contact"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "1456789019", r.JSON(t)["npi"])
+}

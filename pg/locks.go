@@ -44,3 +44,19 @@ func LockIntakeAlone(ctx context.Context, ext Ext, provider int64) error {
 	}
 	return nil
 }
+
+// NPILockKey is the key of NPI $1's lock. A staff member's NPI is a
+// practitioner's own and an agency's is the organization's, so neither
+// may take the other's (staff.checkNPI, staff.NPIHeld); each write that
+// sets one takes this lock alone before it looks at the other table, so a
+// hire and an agency's NPI change naming the same NPI never pass each
+// other.
+const NPILockKey = `hashtext('rss npi ' || $1)`
+
+// LockNPI takes npi's lock alone in ext's transaction (NPILockKey).
+func LockNPI(ctx context.Context, ext Ext, npi string) error {
+	if _, err := ext.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+NPILockKey+`)`, npi); err != nil {
+		return fmt.Errorf("npi lock: %w", err)
+	}
+	return nil
+}

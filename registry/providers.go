@@ -16,6 +16,7 @@ import (
 	"rss/adjudication"
 	"rss/ledger"
 	"rss/pg"
+	"rss/staff"
 	"rss/vouchers"
 	"rss/x12"
 )
@@ -253,6 +254,9 @@ func (s *Service) CreateProvider(ctx context.Context, n NewProvider) (vouchers.P
 		if err := agencyNameFree(ctx, tx, 0, n.Code, strings.TrimSpace(n.Name)); err != nil {
 			return err
 		}
+		if err := agencyNPINotStaffs(ctx, tx, n.NPI); err != nil {
+			return err
+		}
 		var id int64
 		err := tx.GetContext(ctx, &id, `INSERT INTO providers (code, name, npi, tax_id, address_line1, address_line2, city, state, zip,
 				contact_name, contact_phone, contact_email)
@@ -363,6 +367,21 @@ func billableAddress(ctx context.Context, tx *sqlx.Tx, p *vouchers.Provider) err
 	return v.Err()
 }
 
+// agencyNPINotStaffs refuses as an agency's NPI one a staff member holds
+// (staff.NPIHeld): an agency's NPI is the organization's, a practitioner's
+// is their own, and the 837P names the one as billing provider and the
+// other as rendering provider.
+func agencyNPINotStaffs(ctx context.Context, tx *sqlx.Tx, npi string) error {
+	held, err := staff.NPIHeld(ctx, tx, npi)
+	if err != nil {
+		return err
+	}
+	if held {
+		return rss.Invalid("npi", "staff_npi", "npi is a staff member's own NPI (a practitioner's); an agency's NPI is the organization's")
+	}
+	return nil
+}
+
 // UpdateProvider applies an admin's patch to a provider.
 func (s *Service) UpdateProvider(ctx context.Context, id int64, p ProviderPatch) (vouchers.Provider, error) {
 	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
@@ -431,6 +450,11 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, p ProviderPatch)
 		}
 		if p.Name.Set && !p.Name.Null {
 			if err := agencyNameFree(ctx, tx, id, was.Code, strings.TrimSpace(p.Name.Value)); err != nil {
+				return err
+			}
+		}
+		if p.NPI.Set && !p.NPI.Null && strings.TrimSpace(p.NPI.Value) != was.NPI {
+			if err := agencyNPINotStaffs(ctx, tx, strings.TrimSpace(p.NPI.Value)); err != nil {
 				return err
 			}
 		}

@@ -478,10 +478,14 @@ func checkNotOnFile(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
 // practitioner for two people's services (a money black-box pass of the
 // thirty-seventh stop). A practitioner working at two agencies is each
 // agency's own record. The agency's staff lock (lockAgency) keeps two
-// hires of one NPI from passing together.
+// hires of one NPI from passing together, and the NPI's lock (pg.LockNPI)
+// a hire and an agency's NPI change (NPIHeld).
 func checkNPI(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
 	if r.NPI == nil {
 		return nil
+	}
+	if err := pg.LockNPI(ctx, tx, *r.NPI); err != nil {
+		return err
 	}
 	var agency bool
 	if err := tx.GetContext(ctx, &agency, `SELECT EXISTS (SELECT 1 FROM providers WHERE npi = $1)`, *r.NPI); err != nil {
@@ -501,6 +505,22 @@ func checkNPI(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
 		return err
 	}
 	return rss.OnFile("staff", id, "npi_on_file", "staff %d of this agency holds NPI %s over the same days; one NPI is one person's", id, *r.NPI)
+}
+
+// NPIHeld reports whether any staff record, of any agency and employed
+// or not, holds npi: a practitioner's own NPI, which an agency's (the
+// billing provider an 837P names) may not be. Named as the agency's, the
+// practitioner's services were billed under their own NPI as billing
+// provider (the staff side refused the converse since the thirty-seventh
+// stop; a provider's NPI change was not refused). It takes npi's lock
+// first (pg.LockNPI), so a hire naming it waits for the caller's write.
+func NPIHeld(ctx context.Context, tx *sqlx.Tx, npi string) (bool, error) {
+	if err := pg.LockNPI(ctx, tx, npi); err != nil {
+		return false, err
+	}
+	var held bool
+	err := tx.GetContext(ctx, &held, `SELECT EXISTS (SELECT 1 FROM staff WHERE npi = $1)`, npi)
+	return held, err
 }
 
 // lockAgency serializes changes to one agency's staff, so the supervision
