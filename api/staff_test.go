@@ -882,6 +882,12 @@ func TestStaffBadInputWritesNothing(t *testing.T) {
 			422, "date_of_birth", "out_of_range"},
 		{"hired before birth", http.MethodPost, staffPath, hire(map[string]any{"employment_start": "1950-01-01"}), 422, "employment_start", "out_of_range"},
 		{"hired years ahead", http.MethodPost, staffPath, hire(map[string]any{"employment_start": day(900)}), 422, "employment_start", "out_of_range"},
+		// A mistyped departure year left the member employed and
+		// qualified (a new-user black-box pass): bounded as an
+		// agreement's end is.
+		{"leaves in year 2999", http.MethodPost, staffPath, hire(map[string]any{"employment_end": "2999-12-31"}), 422, "employment_end", "out_of_range"},
+		{"patched to leave in 2262", http.MethodPatch, itPath("/v1/staff/%d", okafor), map[string]any{"employment_end": "2262-04-12"},
+			422, "employment_end", "out_of_range"},
 		{"leaves before hired", http.MethodPost, staffPath, hire(map[string]any{"employment_end": day(-10)}), 422, "employment_end", "before_start"},
 		{"year 1800", http.MethodPost, staffPath, hire(map[string]any{"date_of_birth": "1800-01-01"}), 422, "date_of_birth", ""},
 		{"blank name", http.MethodPost, staffPath, hire(map[string]any{"last_name": "  "}), 422, "last_name", "required"},

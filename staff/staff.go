@@ -56,6 +56,9 @@ type Patch struct {
 const (
 	minWorkingAge    = 14 // years at employment start
 	maxHireAheadDays = 366
+	// maxDepartureAheadYears bounds employment_end, as the agreement
+	// periods' ends are bounded.
+	maxDepartureAheadYears = 10
 )
 
 // staffRow is the writable state of one staff member.
@@ -392,8 +395,18 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 	case !r.DateOfBirth.IsZero() && r.EmploymentStart.Before(rss.NewDate(r.DateOfBirth.AddDate(minWorkingAge, 0, 0))):
 		v.Add("employment_start", "out_of_range", "employment_start is before the staff member was %d", minWorkingAge)
 	}
-	if !r.EmploymentEnd.IsZero() && !r.EmploymentStart.IsZero() && r.EmploymentEnd.Before(r.EmploymentStart) {
+	// A departure is recorded near its day; one dated years ahead is a
+	// mistyped year (2062 for 2026), which left the member employed and
+	// qualified with no word (a new-user black-box pass of the thirty-
+	// eighth stop). Bounded as an agreement period's end is.
+	lastEnd := rss.NewDate(today.AddDate(maxDepartureAheadYears, 0, 0))
+	switch {
+	case r.EmploymentEnd.IsZero():
+	case !r.EmploymentStart.IsZero() && r.EmploymentEnd.Before(r.EmploymentStart):
 		v.Add("employment_end", "before_start", "employment_end is before employment_start")
+	case r.EmploymentEnd.After(lastEnd):
+		v.Add("employment_end", "out_of_range", "employment_end is at most %d years after today (%s); null leaves the employment open",
+			maxDepartureAheadYears, lastEnd)
 	}
 	if r.SupervisorID != nil && r.ID != 0 && *r.SupervisorID == r.ID {
 		v.Add("supervisor_id", "self", "a staff member cannot supervise themselves")
