@@ -1248,3 +1248,26 @@ func undoDeactivation(t *testing.T, e *env, provider int64, on int, why, undo st
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Empty(t, r.JSON(t)["authorizations_ended"], "in_error %v: %s", inError, r.Body)
 }
+
+// Free text is stored trimmed wherever it is written: an agreement's note
+// (at registration, added, patched) and an API key's label kept their
+// blanks where every other field trimmed them (a new-user black-box pass).
+func TestAgreementNotesAndKeyLabelsAreTrimmed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := newProviderBody("NHRN", goodNPI)
+	body["agreement"] = map[string]any{"start_date": day(-10), "end_date": day(355), "note": "  signed at go-live  "}
+	r := e.post(keyAdmin, "/v1/reference/providers", body)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	agreements := itItems(t, e.get(keyAdmin, itPath("/v1/reference/providers/%d/agreements", itID(t, r))))
+	require.Len(t, agreements, 1)
+	assert.Equal(t, "signed at go-live", agreements[0]["note"])
+	path := itPath("/v1/reference/providers/%d/agreements/%d", itID(t, r), int64(agreements[0]["id"].(float64)))
+	r = e.patch(keyAdmin, path, map[string]any{"note": "  amended  "})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "amended", r.JSON(t)["note"])
+
+	r = e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "finance", "label": "  month-end  "})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "month-end", r.JSON(t)["label"])
+}

@@ -143,6 +143,9 @@ func checkFreeText(v *rss.ValidationError, field string, s *string) {
 		v.Add(field, "required", "%s shows nothing: write it, or leave it out", field)
 	default:
 		vouchers.CheckText(v, field, *s, maxFreeText)
+		// Stored trimmed, as every other free text is (an agreement's
+		// history showed its note padded: a new-user black-box pass).
+		*s = strings.TrimSpace(*s)
 	}
 }
 

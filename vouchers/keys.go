@@ -25,6 +25,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, role access.Role, providerID
 	if err := v.Err(); err != nil {
 		return access.NewKey{}, err
 	}
+	// Stored trimmed, as every other free text is (the key list showed
+	// a label padded: a new-user black-box pass).
+	label = strings.TrimSpace(label)
 	var out access.NewKey
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		var err error
