@@ -151,17 +151,24 @@ func (l *originalLine) entry(client int64) ledger.Entry {
 // (claims, then their lines, by id), the agency's claim
 // parts lock when a number of it concerns another claim's parts
 // (partsLockSQL), and then the clients' authorizations with the agency and
-// their episodes (by authorization id), and then reads every other fact in
-// one statement. That statement starts after the locks are held, so it
-// sees everything whoever held them committed: above all the counted lines
-// a new line would duplicate, and the claims a number would collide with.
+// their episodes (by authorization id), and then reads every other fact.
+// Those reads start after the locks are held, so they see everything
+// whoever held them committed: above all the counted lines a new line
+// would duplicate, and the claims a number would collide with.
 //
-// All of it travels in one round trip: the statements go as one simple
-// query, their arguments quoted as literals, and Postgres runs them in
-// order, each on a snapshot of its own taken when it starts. They are
-// planned every time, as on custom plans: a generic plan made while a table
-// was small keeps an index that only suits a small table (claims looked up
-// by provider rather than by number, say).
+// It takes four round trips. The first goes as one simple query, its
+// arguments quoted as literals, and Postgres runs its statements in order,
+// each on a snapshot of its own taken when it starts: the savepoint, the
+// stored answers, the intake lock, the originals, the parts lock, and the
+// settings the next two run with (genericPlans). The ledger's lock and the
+// facts (factsQuery) run prepared, on generic plans: planning the two as
+// custom plans every time took longer than running them (1.4 ms of a
+// single claim's 4-5, December 2026). The claims on file under the
+// submission's numbers (existingSQL, stemsSQL, partsSQL) are read last, as
+// a simple query planned every time: a generic plan made while the claims
+// table was small looks claims up by agency rather than by number (the
+// two indexes cost the same on a table the planner has not seen grow) and
+// keeps that as the table grows.
 func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*facts, error) {
 	provider := in.actor.ProviderID
 	f := &facts{existing: map[string]existingClaim{}, originals: map[int64]*original{}}
@@ -230,24 +237,9 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		q.WriteString(bind(partsLockSQL, prov, literal(bigLines, "int[]"), literal(bigOrigs, "bigint[]")))
 		q.WriteString(";\n")
 	}
-	q.WriteString(ledger.LockForClaimsSQL(provider, clientIDs))
-	q.WriteString(";\n")
-	q.WriteString(bind(factsQuery, prov, literal(numbers, "text[]"), literal(clients, "bigint[]"), literal(keys.clients, "bigint[]"),
-		literal(keys.services, "text[]"), literal(keys.dates, "date[]"), literal(keys.units, "int[]"), pq.QuoteLiteral(in.today.String())))
-	// The claims a number concerns as another's part, read only for a
-	// submission that has such a number (few do): planning the two lookups
-	// took three times as long as the rest of the statement.
-	stemsCol, partsCol := noClaims, noClaims
-	if len(stems.b) > 0 {
-		stemsCol = bind(stemsSQL, prov, literal(stems, "text[]"))
-	}
-	if len(big.b) > 0 {
-		partsCol = bind(partsSQL, prov, literal(big, "text[]"), literal(bigLines, "int[]"), literal(bigOrigs, "bigint[]"))
-	}
-	q.WriteString(",\n\t" + stemsCol + " AS stems,\n\t" + partsCol + " AS parts")
-	// The write that follows runs on a generic plan made with index probes
-	// only (see write); it sets both back itself.
-	q.WriteString(";\nSET LOCAL plan_cache_mode = force_generic_plan;\nSET LOCAL enable_seqscan = off")
+	// The plans the ledger's lock and the facts run on (and the write's):
+	// see factsQuery.
+	q.WriteString(genericPlans)
 
 	rows, err := tx.QueryContext(ctx, q.String())
 	if err != nil {
@@ -276,29 +268,56 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	if partsLock {
 		r.skip()
 	}
-	r.all(&f.held)
-	var fq []struct {
-		Version     int64  `db:"ref_version"`
-		Existing    []byte `db:"existing"`
-		Clients     []byte `db:"clients"`
-		Enrollments []byte `db:"enrollments"`
-		Counted     []byte `db:"counted"`
-		Stems       []byte `db:"stems"`
-		Parts       []byte `db:"parts"`
-		Holdings    []byte `db:"holdings"`
-	}
-	r.all(&fq)
 	if r.err == nil {
-		if err := rows.Close(); err != nil {
-			r.err = err
-		} else if len(fq) != 1 {
-			r.err = fmt.Errorf("%d rows of facts", len(fq))
-		}
+		r.err = rows.Close()
 	}
 	if r.err != nil {
 		return nil, ledgerError(fmt.Errorf("claim facts: %w", r.err))
 	}
-	if f.ref, err = s.ref.get(ctx, tx, fq[0].Version); err != nil {
+
+	// The ledger's locks, then the facts read after them.
+	lock, err := s.stmts.In(ctx, tx, ledger.LockForClaimsQuery)
+	if err != nil {
+		return nil, err
+	}
+	if err := lock.SelectContext(ctx, &f.held, provider, clients.String()); err != nil {
+		return nil, ledgerError(fmt.Errorf("claim facts: lock the ledger: %w", err))
+	}
+	read, err := s.stmts.In(ctx, tx, factsQuery)
+	if err != nil {
+		return nil, err
+	}
+	var fq struct {
+		Version     int64  `db:"ref_version"`
+		Clients     []byte `db:"clients"`
+		Enrollments []byte `db:"enrollments"`
+		Counted     []byte `db:"counted"`
+		Holdings    []byte `db:"holdings"`
+	}
+	if err := read.GetContext(ctx, &fq, provider, clients.String(), keys.clients.String(), keys.services.String(),
+		keys.dates.String(), keys.units.String(), in.today.String()); err != nil {
+		return nil, ledgerError(fmt.Errorf("claim facts: %w", err))
+	}
+	// The claims on file under the submission's numbers, on a plan of
+	// their own (onFileQuery), which also sets back what genericPlans set
+	// for the ledger's lock and the facts alone.
+	stemsCol, partsCol := noClaims, noClaims
+	if len(stems.b) > 0 {
+		stemsCol = bind(stemsSQL, prov, literal(stems, "text[]"))
+	}
+	if len(big.b) > 0 {
+		partsCol = bind(partsSQL, prov, literal(big, "text[]"), literal(bigLines, "int[]"), literal(bigOrigs, "bigint[]"))
+	}
+	var on struct {
+		Existing []byte `db:"existing"`
+		Stems    []byte `db:"stems"`
+		Parts    []byte `db:"parts"`
+	}
+	if err := tx.GetContext(ctx, &on, "SELECT "+bind(existingSQL, prov, literal(numbers, "text[]"))+" AS existing,\n\t"+
+		stemsCol+" AS stems,\n\t"+partsCol+" AS parts;\n"+afterFacts); err != nil {
+		return nil, ledgerError(fmt.Errorf("claim facts: claims on file: %w", err))
+	}
+	if f.ref, err = s.ref.get(ctx, tx, fq.Version); err != nil {
 		return nil, err
 	}
 	var ok bool
@@ -306,10 +325,10 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		return nil, fmt.Errorf("%w: provider %d", rss.ErrNotFound, provider)
 	}
 	f.address = f.ref.addresses[provider]
-	if err := f.decodeHoldings(fq[0].Holdings); err != nil {
+	if err := f.decodeHoldings(fq.Holdings); err != nil {
 		return nil, err
 	}
-	return f, f.decode(&fq[0].Existing, &fq[0].Clients, &fq[0].Enrollments, &fq[0].Counted, &fq[0].Stems, &fq[0].Parts)
+	return f, f.decode(&on.Existing, &fq.Clients, &fq.Enrollments, &fq.Counted, &on.Stems, &on.Parts)
 }
 
 // decodeHoldings reads what the episodes of the locked authorizations
@@ -596,49 +615,43 @@ func sortedKeys(m map[int64]bool) []int64 {
 }
 
 // factsQuery reads, after the locks, every fact a submission needs beyond
-// the ledger: the reference version, the claims already on file under its
-// numbers, the clients the agency serves with their enrollments, and the
+// the ledger and the claims on file (existingSQL): the reference version,
+// the clients the agency serves with their enrollments, and the
 // counted lines of each client's date its lines name: what they hold of a
 // service's day (a day holds its units once, however lines split them), of
 // the client's day across the services counted by time (24 hours), and
-// the lines they repeat (duplicates); snapshot adds the claims on file
-// that a number of it is a part of or that are numbered as its parts
-// (stemsSQL, partsSQL; partsFree). Each is looked up key by key, so its
-// cost follows the submission, not the size of a table or of a client's
-// history. Its plans stay custom: a generic plan made while a table was
-// small picks an index that only fits a small table (claims by provider,
-// say) and keeps it as the table grows (tried again in December 2026:
-// made on the empty tables of a new database, the generic plan found
-// claims by their agency and hashed every client of the agency).
+// the lines they repeat (duplicates), and what the locked authorizations'
+// episodes hold. Each is looked up key by key, so its cost follows the
+// submission, not the size of a table or of a client's history.
 //
-// A custom plan still trusts the table's statistics, and those lag a table
-// that grows by ten thousand lines a request: estimating a few hundred
-// counted lines for the agency, the planner joined the submission's keys
-// by hashing every counted line of the agency, a read that grew with the
-// table (130 ms a request at 100,000 lines). The claim lookup ends in
-// LIMIT 1 and the counted lines' in an aggregate, which keeps each a
-// subquery of its own, run key by key on its unique index
-// (claims_number_unique; claim_lines_no_duplicate's leading columns,
-// client, agency and date since migration 00111, a day's few lines). One
-// scan a client's day, not one for the duplicates and one for the day's
-// units: the two cost the bulk bench 40% more of PostgreSQL's time a
-// request; nor one a service counted by time for the day across services,
-// which cost it half as much again (December 2026). A line's key is its
-// service and units in one text (a service code holds no space:
-// services_code_format).
+// It runs prepared, on a generic plan made once per connection with
+// sequential scans, bitmap scans, hash and merge joins ruled out
+// (genericPlans): every row it reads it reads by an index probe from a
+// key of the submission, whatever the tables held when the plan was made.
+// Made with them allowed, on the empty tables of a new database, the
+// generic plan hashed every client of the agency (tried in December 2026);
+// a custom plan trusts the table's statistics, and those lag a table that
+// grows by ten thousand lines a request: estimating a few hundred counted
+// lines for the agency, the planner joined the submission's keys by
+// hashing every counted line of the agency, a read that grew with the
+// table (130 ms a request at 100,000 lines). The counted lines' lookup
+// ends in an aggregate, which keeps it a subquery of its own, run key by
+// key on claim_lines_no_duplicate's leading columns (client, agency and
+// date since migration 00111, a day's few lines). One scan a client's
+// day, not one for the duplicates and one for the day's units: the two
+// cost the bulk bench 40% more of PostgreSQL's time a request; nor one a
+// service counted by time for the day across services, which cost it half
+// as much again (December 2026). A line's key is its service and units in
+// one text (a service code holds no space: services_code_format).
 var factsQuery = `SELECT
 	(SELECT version FROM reference_version WHERE id = 1) AS ref_version,
-	COALESCE((SELECT json_agg(x.j) FROM unnest($2::text[]) AS n(number), LATERAL (
-	          SELECT json_build_object('number', c.claim_number, 'id', c.id, 'hash', encode(c.request_hash, 'hex'),
-	                 'client_id', c.client_id, 'frequency', c.frequency, 'original_claim_id', c.original_claim_id) AS j
-	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = n.number LIMIT 1) x), '[]') AS existing,
-	COALESCE((SELECT json_agg(x.j) FROM unnest($3::bigint[]) AS k(id), LATERAL (
+	COALESCE((SELECT json_agg(x.j) FROM unnest($2::bigint[]) AS k(id), LATERAL (
 	          SELECT json_build_object('id', c.id, 'date_of_birth', c.date_of_birth, 'medicaid_id', c.medicaid_id,
 	                 'catchment_area', c.catchment_area, 'substance_use_status', c.substance_use_status,
 	                 'address_line1', c.address_line1, 'city', c.city, 'state', c.state, 'zip', c.zip,
 	                 'eligibility', ` + vouchers.EligibilityJSON("c.id") + `) AS j
 	          FROM clients c WHERE c.id = k.id AND c.provider_id = $1) x), '[]') AS clients,
-	COALESCE((SELECT json_agg(x.j) FROM unnest($3::bigint[]) AS k(id), LATERAL (
+	COALESCE((SELECT json_agg(x.j) FROM unnest($2::bigint[]) AS k(id), LATERAL (
 	          SELECT json_build_object('id', e.id, 'client_id', e.client_id, 'provider_id', e.provider_id,
 	                 'program_code', e.program_code, 'episode_id', e.episode_id, 'start_date', e.start_date,
 	                 'planned_end_date', e.planned_end_date, 'discharge_date', e.discharge_date,
@@ -646,14 +659,40 @@ var factsQuery = `SELECT
 	          FROM enrollments e WHERE e.client_id = k.id AND e.provider_id = $1) x), '[]') AS enrollments,
 	COALESCE((SELECT json_agg(json_build_object('c', k.client, 'd', k.dos, 'l', x.l))
 	          FROM (SELECT client, dos, array_agg(service || ' ' || units) AS keys
-	                FROM unnest($4::bigint[], $5::text[], $6::date[], $7::int[]) AS u(client, service, dos, units) GROUP BY 1, 2) k,
+	                FROM unnest($3::bigint[], $4::text[], $5::date[], $6::int[]) AS u(client, service, dos, units) GROUP BY 1, 2) k,
 	          LATERAL (SELECT json_agg(json_build_object('s', g.s, 'n', g.n, 'u', g.dups)) AS l
 	           FROM (SELECT l.service_code AS s, sum(l.units) AS n,
 	                        array_agg(l.units) FILTER (WHERE l.service_code || ' ' || l.units = ANY (k.keys)) AS dups
 	                 FROM claim_lines l WHERE l.counted AND l.client_id = k.client AND l.provider_id = $1
 	                 AND l.date_of_service = k.dos GROUP BY 1) g) x
 	          WHERE x.l IS NOT NULL), '[]') AS counted,
-	` + ledger.EpisodeHoldingsSQL("$1", "$3::bigint[]", "$8::date") + ` AS holdings`
+	` + ledger.EpisodeHoldingsSQL("$1", "$2::bigint[]", "$7::date") + ` AS holdings`
+
+// existingSQL reads the claims on file of agency $1 under the submitted
+// numbers $2, each looked up on claims_number_unique (LIMIT 1 keeps it a
+// subquery of its own, run number by number).
+const existingSQL = `COALESCE((SELECT json_agg(x.j) FROM unnest($2::text[]) AS n(number), LATERAL (
+	          SELECT json_build_object('number', c.claim_number, 'id', c.id, 'hash', encode(c.request_hash, 'hex'),
+	                 'client_id', c.client_id, 'frequency', c.frequency, 'original_claim_id', c.original_claim_id) AS j
+	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = n.number LIMIT 1) x), '[]')`
+
+// genericPlans asks for generic plans made with index probes only for the
+// statements that follow it in the submission's transaction: the ledger's
+// lock (ledger.LockForClaimsQuery), factsQuery and the write (writeQuery,
+// which sets plan_cache_mode and enable_seqscan back itself); afterFacts
+// sets the rest back before the write. The statement-level settings are
+// LOCAL: a rollback to the savepoint undoes them with the rest.
+const genericPlans = `SET LOCAL plan_cache_mode = force_generic_plan;
+SET LOCAL enable_seqscan = off;
+SET LOCAL enable_bitmapscan = off;
+SET LOCAL enable_hashjoin = off;
+SET LOCAL enable_mergejoin = off`
+
+// afterFacts sets back what genericPlans set for the ledger's lock and the
+// facts alone, so the write's plan is made as it was.
+const afterFacts = `SET LOCAL enable_bitmapscan TO DEFAULT;
+SET LOCAL enable_hashjoin TO DEFAULT;
+SET LOCAL enable_mergejoin TO DEFAULT`
 
 // noClaims stands for the stems or parts of a submission that has none.
 const noClaims = "'[]'::json"

@@ -276,7 +276,7 @@ func LockEpisode(ctx context.Context, ext pg.Ext, id int64) (*rss.Money, error) 
 }
 
 // LockAll holds the authorizations ids and their episodes in the order
-// claims intake takes them (LockForClaimsSQL: by authorization id, each
+// claims intake takes them (LockForClaimsQuery: by authorization id, each
 // with its episode), for a writer that changes them (a reviewer's void or
 // reactivation, a provider's reactivation working through them one by
 // one): taken episode first, or one at a time, a claim holding some of
@@ -774,7 +774,7 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 // facts (the lock joins each authorization to its episode, and the merged
 // episode was gone) and its line was denied 197 (a races re-check). Then
 // the episodes and their authorizations, in claims intake's order
-// (LockForClaimsSQL). claim_lines has no index on episode_id (intake never
+// (LockForClaimsQuery). claim_lines has no index on episode_id (intake never
 // asks it): the move reads the table, once a merge, which only a
 // back-dated stay bridging two episodes makes.
 func mergeEpisodes(ctx context.Context, ext pg.Ext, into int64, merged []int64, on, today rss.Date, at time.Time) error {
@@ -1085,27 +1085,23 @@ func CloseEpisode(ctx context.Context, ext pg.Ext, episodeID int64, on rss.Date)
 	return nil
 }
 
-// LockForClaimsSQL is the statement that locks the authorizations of the
-// clients with the provider (void ones too: a line naming one is told so,
-// and a released line gives its units back to it), with their episodes, in
-// authorization id order (every claims submission takes them in that order, after the
-// originals it voids or replaces), and returns them as Held rows. Two
-// submissions touching the same client so run one after the other. Its
-// arguments are written into it (ids only), so that claims intake can send
-// it in one round trip with the statements around it. The cap a line is
-// paid within is the episode's with the room it keeps for an agency's
-// earlier stay beside it (migration 00118), as the schema's CHECK reads it.
-func LockForClaimsSQL(providerID int64, clients []int64) string {
-	ids := make([]string, len(clients))
-	for i, id := range clients {
-		ids[i] = strconv.FormatInt(id, 10)
-	}
-	return `SELECT ` + columns + `, e.dollar_cap + e.readmission_room AS dollar_cap, e.dollars_paid AS episode_dollars_paid
-	FROM unnest('{` + strings.Join(ids, ",") + `}'::bigint[]) AS k(id)
-	JOIN authorizations a ON a.client_id = k.id AND a.provider_id = ` + strconv.FormatInt(providerID, 10) + `
+// LockForClaimsQuery is the statement that locks the authorizations of
+// the clients $2 (bigint[]) with the provider $1 (void ones too: a line
+// naming one is told so, and a released line gives its units back to it),
+// with their episodes, in authorization id order (every claims submission
+// takes them in that order, after the originals it voids or replaces), and
+// returns them as Held rows. Two submissions touching the same client so
+// run one after the other. Claims intake runs it prepared, on a generic
+// plan of index probes (each client's authorizations on
+// authorizations_client_service_idx, each episode by id), whatever the
+// tables held when the plan was made. The cap a line is paid within is the
+// episode's with the room it keeps for an agency's earlier stay beside it
+// (migration 00118), as the schema's CHECK reads it.
+const LockForClaimsQuery = `SELECT ` + columns + `, e.dollar_cap + e.readmission_room AS dollar_cap, e.dollars_paid AS episode_dollars_paid
+	FROM unnest($2::bigint[]) AS k(id)
+	JOIN authorizations a ON a.client_id = k.id AND a.provider_id = $1
 	JOIN episodes e ON e.id = a.episode_id
 	ORDER BY a.id FOR UPDATE OF a, e`
-}
 
 // ChangesSQL is two data-modifying CTEs (ledger_units, ledger_dollars)
 // that move units_used and dollars_paid by a Changes, the authorizations'
@@ -1353,7 +1349,7 @@ type Discharged struct {
 // then are left as they are. It returns the authorizations it changed, in
 // id order, each with its event.
 func EndAtDischarge(ctx context.Context, ext pg.Ext, d Discharged, at time.Time, by By) ([]Authorization, error) {
-	// Locked as claims intake locks them (LockForClaimsSQL): the client's
+	// Locked as claims intake locks them (LockForClaimsQuery): the client's
 	// authorizations with the agency and their episodes, in authorization id
 	// order, so that neither waits for the other holding what it needs. The
 	// (client, agency) pair leads the lookup index.
