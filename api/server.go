@@ -322,7 +322,8 @@ func New(cfg Config) *Server {
 	postRoute("/api-keys/:key_id/revoke", s.revokeAPIKey)
 
 	if cfg.Console != nil {
-		cfg.Console.Register(e, console.Hooks{Reviewed: func(d string) { s.metrics.reviews.WithLabelValues(d).Inc() }, Gone: abandoned})
+		cfg.Console.Register(e, console.Hooks{Reviewed: func(d string) { s.metrics.reviews.WithLabelValues(d).Inc() }, Gone: abandoned,
+			Unhurried: unhurried()})
 	}
 
 	s.engine = e

@@ -88,6 +88,13 @@ type Hooks struct {
 	// cut off, as the API answers its own: a console page's was an ERROR
 	// and a 500 (an on-call re-check).
 	Gone func(c *gin.Context)
+	// Unhurried lifts the server's write deadline for a page whose work
+	// may take minutes (a payer file's import, a batch close or
+	// download, a reconciliation), as the API's routes of the same work
+	// have it lifted: under the server's 120 s a large 835 imported from
+	// the console committed and the browser read a dropped connection (a
+	// payer black-box pass of the thirty-eighth stop met it on the API).
+	Unhurried gin.HandlerFunc
 }
 
 // Cookie names. All are scoped to Path /console.
@@ -164,6 +171,10 @@ func New(cfg Config) *Console {
 // Register mounts the console on e at /console.
 func (k *Console) Register(e *gin.Engine, h Hooks) {
 	k.hooks = h
+	slow := h.Unhurried
+	if slow == nil {
+		slow = func(c *gin.Context) { c.Next() }
+	}
 	g := e.Group(basePath, headers(), k.wellFormedQuery(), k.sameOrigin())
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
@@ -185,7 +196,7 @@ func (k *Console) Register(e *gin.Engine, h Hooks) {
 
 	// The payer file upload is the one form larger than maxForm: its own
 	// cap, then the session and the CSRF token as every other form.
-	g.POST("/payer-files", k.refuseLarger(k.cfg.MaxUpload), limitBody(k.cfg.MaxUpload), k.session(), k.csrf(), k.only(access.RoleFinance), k.uploadPayerFile)
+	g.POST("/payer-files", slow, k.refuseLarger(k.cfg.MaxUpload), limitBody(k.cfg.MaxUpload), k.session(), k.csrf(), k.only(access.RoleFinance), k.uploadPayerFile)
 
 	in := g.Group("", k.session(), limitForm(), k.csrf(), k.knownQuery())
 	in.POST("/sign-out", k.signOut)
@@ -208,15 +219,15 @@ func (k *Console) Register(e *gin.Engine, h Hooks) {
 	in.GET("/remittance", k.remittance)
 
 	in.GET("/batches", k.batches)
-	in.GET("/batches/preview", k.previewBatch)
-	in.POST("/batches", k.only(access.RoleFinance), k.createBatch)
+	in.GET("/batches/preview", slow, k.previewBatch)
+	in.POST("/batches", slow, k.only(access.RoleFinance), k.createBatch)
 	in.GET("/batches/:id", k.batch)
-	in.GET("/batches/:id/file", k.batchFile)
-	in.GET("/batches/:id/remittance/:provider", k.batchAdvice)
+	in.GET("/batches/:id/file", slow, k.batchFile)
+	in.GET("/batches/:id/remittance/:provider", slow, k.batchAdvice)
 
 	in.GET("/payer-files", k.payerFiles)
 	in.GET("/payer-files/:id", k.payerFile)
-	in.GET("/reconciliation", k.reconciliation)
+	in.GET("/reconciliation", slow, k.reconciliation)
 
 	in.GET("/reference", k.reference)
 	in.GET("/reference/services/:code", k.service)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/shopspring/decimal"
@@ -572,4 +573,47 @@ func TestClaimPageShowsEachPartsAnswer(t *testing.T) {
 	loops = loops[:strings.Index(loops, "</table>")]
 	assert.Regexp(t, `<td>1</td><td>PARTS-1</td><td>paid</td><td class="num">[0-9.]+</td>`, loops)
 	assert.Regexp(t, `<td>2</td><td>PARTS-2</td><td>denied</td><td class="num">0.00</td>`, loops)
+}
+
+// The console's pages whose work may take minutes (a payer file's import,
+// a batch's file) answer past the server's write timeout, as the API's
+// routes of the same work do: an 835 import that ran past rss serve's
+// 120 s committed while its client read an empty reply (a payer black-box
+// pass of the thirty-eighth stop, on the API). Here the timeout is 300 ms
+// and a lock another transaction holds keeps the work waiting 900 ms; a
+// batch's own page, not marked so, is cut off.
+func TestLongPagesOutlastTheWriteTimeout(t *testing.T) {
+	w := newWorld(t)
+	r := w.medicaidBatch(t)
+	slow := httptest.NewUnstartedServer(w.rss)
+	slow.Config.WriteTimeout = 300 * time.Millisecond
+	slow.Start()
+	t.Cleanup(slow.Close)
+	w.srv = slow
+	f := w.user()
+	csrf := f.signIn(keyFinance).csrf(t)
+	hold := func(table string) {
+		tx, err := w.db.BeginTx(t.Context(), nil)
+		require.NoError(t, err)
+		_, err = tx.Exec(`LOCK TABLE ` + table + ` IN ACCESS EXCLUSIVE MODE`)
+		require.NoError(t, err)
+		time.AfterFunc(900*time.Millisecond, func() { _ = tx.Rollback() })
+	}
+
+	// A connection each: a request cut off on a reused one is sent again
+	// by the client, after the lock is gone.
+	f.c.Transport = &http.Transport{DisableKeepAlives: true}
+
+	hold("batches")
+	_, err := f.c.Get(slow.URL + "/console/batches/" + r.batch)
+	require.Error(t, err, "the write timeout cuts a page not marked unhurried off")
+	hold("batches")
+	file := f.get("/console/batches/" + r.batch + "/file")
+	assert.Equal(t, http.StatusOK, file.Status)
+	assert.Contains(t, file.Body, "ISA*")
+
+	hold("payer_files")
+	p := f.upload(csrf, r.answers.Remit835)
+	assert.Equal(t, http.StatusSeeOther, p.Status, "%s", p.Body)
+	assert.Equal(t, 1, w.count(t, "payer_files"))
 }
