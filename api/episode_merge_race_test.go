@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lib/pq"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -83,7 +82,7 @@ func TestClaimInFlightDuringAnEpisodeMergeKeepsItsAuthorization(t *testing.T) {
 		if _, out.err = claim.ExecContext(ctx, pg.IntakeLockSQL(provider)); out.err != nil {
 			return
 		}
-		rows, err := claim.QueryxContext(ctx, ledger.LockForClaimsQuery, provider, pq.Array([]int64{bcs}))
+		rows, err := claim.QueryxContext(ctx, ledger.LockForClaimsSQL(provider, []int64{bcs}))
 		if err != nil {
 			out.err = err
 			return

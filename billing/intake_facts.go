@@ -156,19 +156,20 @@ func (l *originalLine) entry(client int64) ledger.Entry {
 // whoever held them committed: above all the counted lines a new line
 // would duplicate, and the claims a number would collide with.
 //
-// It takes four round trips. The first goes as one simple query, its
+// It takes three round trips. The first goes as one simple query, its
 // arguments quoted as literals, and Postgres runs its statements in order,
 // each on a snapshot of its own taken when it starts: the savepoint, the
-// stored answers, the intake lock, the originals, the parts lock, and the
-// settings the next two run with (genericPlans). The ledger's lock and the
-// facts (factsQuery) run prepared, on generic plans: planning the two as
-// custom plans every time took longer than running them (1.4 ms of a
-// single claim's 4-5, December 2026). The claims on file under the
-// submission's numbers (existingSQL, stemsSQL, partsSQL) are read last, as
-// a simple query planned every time: a generic plan made while the claims
-// table was small looks claims up by agency rather than by number (the
-// two indexes cost the same on a table the planner has not seen grow) and
-// keeps that as the table grows.
+// stored answers, the intake lock, the originals, the parts lock, the
+// ledger's lock (planned every time: ledger.LockForClaimsSQL), and the
+// settings the facts run with (genericPlans). The facts (factsQuery) run
+// prepared, on a generic plan: planning them as a custom plan every time
+// took longer than running them (1.0-1.3 ms of a single claim's 4-5,
+// December 2026). The claims on file under the submission's numbers
+// (existingSQL, stemsSQL, partsSQL) are read last, as a simple query
+// planned every time: a generic plan made while the claims table was
+// small looks claims up by agency rather than by number (the two indexes
+// cost the same on a table the planner has not seen grow) and keeps that
+// as the table grows.
 func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*facts, error) {
 	provider := in.actor.ProviderID
 	f := &facts{existing: map[string]existingClaim{}, originals: map[int64]*original{}}
@@ -237,8 +238,9 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		q.WriteString(bind(partsLockSQL, prov, literal(bigLines, "int[]"), literal(bigOrigs, "bigint[]")))
 		q.WriteString(";\n")
 	}
-	// The plans the ledger's lock and the facts run on (and the write's):
-	// see factsQuery.
+	q.WriteString(ledger.LockForClaimsSQL(provider, clientIDs))
+	q.WriteString(";\n")
+	// The plans the facts run on (and the write's): see factsQuery.
 	q.WriteString(genericPlans)
 
 	rows, err := tx.QueryContext(ctx, q.String())
@@ -268,6 +270,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	if partsLock {
 		r.skip()
 	}
+	r.all(&f.held)
 	if r.err == nil {
 		r.err = rows.Close()
 	}
@@ -275,14 +278,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		return nil, ledgerError(fmt.Errorf("claim facts: %w", r.err))
 	}
 
-	// The ledger's locks, then the facts read after them.
-	lock, err := s.stmts.In(ctx, tx, ledger.LockForClaimsQuery)
-	if err != nil {
-		return nil, err
-	}
-	if err := lock.SelectContext(ctx, &f.held, provider, clients.String()); err != nil {
-		return nil, ledgerError(fmt.Errorf("claim facts: lock the ledger: %w", err))
-	}
+	// The facts, read after the locks.
 	read, err := s.stmts.In(ctx, tx, factsQuery)
 	if err != nil {
 		return nil, err
@@ -630,6 +626,13 @@ func sortedKeys(m map[int64]bool) []int64 {
 // key of the submission, whatever the tables held when the plan was made.
 // Made with them allowed, on the empty tables of a new database, the
 // generic plan hashed every client of the agency (tried in December 2026);
+// and the agency is checked, not looked up by (provider_id + 0, which no
+// index takes), where an index leads with it: made on the unanalyzed
+// tables of a new database, the plan read every client and every
+// enrollment of the agency by their agency indexes for each client (each
+// cost there the same as the client's own index; the agency's counted
+// lines have no index of their own, claim_lines_no_duplicate leads with
+// the client);
 // a custom plan trusts the table's statistics, and those lag a table that
 // grows by ten thousand lines a request: estimating a few hundred counted
 // lines for the agency, the planner joined the submission's keys by
@@ -650,13 +653,13 @@ var factsQuery = `SELECT
 	                 'catchment_area', c.catchment_area, 'substance_use_status', c.substance_use_status,
 	                 'address_line1', c.address_line1, 'city', c.city, 'state', c.state, 'zip', c.zip,
 	                 'eligibility', ` + vouchers.EligibilityJSON("c.id") + `) AS j
-	          FROM clients c WHERE c.id = k.id AND c.provider_id = $1) x), '[]') AS clients,
+	          FROM clients c WHERE c.id = k.id AND c.provider_id + 0 = $1 LIMIT 1) x), '[]') AS clients,
 	COALESCE((SELECT json_agg(x.j) FROM unnest($2::bigint[]) AS k(id), LATERAL (
 	          SELECT json_build_object('id', e.id, 'client_id', e.client_id, 'provider_id', e.provider_id,
 	                 'program_code', e.program_code, 'episode_id', e.episode_id, 'start_date', e.start_date,
 	                 'planned_end_date', e.planned_end_date, 'discharge_date', e.discharge_date,
 	                 'primary_case_manager', e.primary_case_manager, 'assigned_staff_id', e.assigned_staff_id) AS j
-	          FROM enrollments e WHERE e.client_id = k.id AND e.provider_id = $1) x), '[]') AS enrollments,
+	          FROM enrollments e WHERE e.client_id = k.id AND e.provider_id + 0 = $1 OFFSET 0) x), '[]') AS enrollments,
 	COALESCE((SELECT json_agg(json_build_object('c', k.client, 'd', k.dos, 'l', x.l))
 	          FROM (SELECT client, dos, array_agg(service || ' ' || units) AS keys
 	                FROM unnest($3::bigint[], $4::text[], $5::date[], $6::int[]) AS u(client, service, dos, units) GROUP BY 1, 2) k,
@@ -677,10 +680,9 @@ const existingSQL = `COALESCE((SELECT json_agg(x.j) FROM unnest($2::text[]) AS n
 	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = n.number LIMIT 1) x), '[]')`
 
 // genericPlans asks for generic plans made with index probes only for the
-// statements that follow it in the submission's transaction: the ledger's
-// lock (ledger.LockForClaimsQuery), factsQuery and the write (writeQuery,
-// which sets plan_cache_mode and enable_seqscan back itself); afterFacts
-// sets the rest back before the write. The statement-level settings are
+// statements that follow it in the submission's transaction: factsQuery
+// and the write (writeQuery, which sets plan_cache_mode and enable_seqscan
+// back itself); afterFacts sets the rest back before the write. The statement-level settings are
 // LOCAL: a rollback to the savepoint undoes them with the rest.
 const genericPlans = `SET LOCAL plan_cache_mode = force_generic_plan;
 SET LOCAL enable_seqscan = off;
@@ -688,8 +690,8 @@ SET LOCAL enable_bitmapscan = off;
 SET LOCAL enable_hashjoin = off;
 SET LOCAL enable_mergejoin = off`
 
-// afterFacts sets back what genericPlans set for the ledger's lock and the
-// facts alone, so the write's plan is made as it was.
+// afterFacts sets back what genericPlans set for the facts alone, so the
+// write's plan is made as it was.
 const afterFacts = `SET LOCAL enable_bitmapscan TO DEFAULT;
 SET LOCAL enable_hashjoin TO DEFAULT;
 SET LOCAL enable_mergejoin TO DEFAULT`

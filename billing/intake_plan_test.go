@@ -27,6 +27,12 @@ func TestIntakeLeavesThePlanModeAsItFoundIt(t *testing.T) {
 	require.NoError(t, tx.GetContext(t.Context(), &seqscan, `SHOW enable_seqscan`))
 	assert.Equal(t, "auto", mode)
 	assert.Equal(t, "on", seqscan)
+	// And what it ruled out for the ledger's lock and the facts alone.
+	for _, setting := range []string{"enable_bitmapscan", "enable_hashjoin", "enable_mergejoin"} {
+		var v string
+		require.NoError(t, tx.GetContext(t.Context(), &v, `SHOW `+setting))
+		assert.Equal(t, "on", v, setting)
+	}
 
 	// A submission that writes nothing sets them back too.
 	_, _, err = w.b.Submit(pg.WithTx(w.hra(), tx), w.claim("PLAN-2", "Nobody", "Okafor", line("ATR-CM", day(-2), 2, "30.00")))

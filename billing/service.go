@@ -8,7 +8,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"rss"
-	"rss/ledger"
 	"rss/pg"
 )
 
@@ -41,7 +40,7 @@ func New(db *sqlx.DB, now func() time.Time, loc *time.Location) *Service {
 	// are prepared per transaction instead, which is slower but correct.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.stmts.Warm(ctx, writeQuery, ledger.LockForClaimsQuery, factsQuery); err != nil {
+	if err := s.stmts.Warm(ctx, writeQuery, factsQuery); err != nil {
 		slog.Warn("billing statements not prepared up front", "error", err.Error())
 	}
 	return s

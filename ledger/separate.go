@@ -102,7 +102,7 @@ func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
 		return fmt.Errorf("separate: %w", err)
 	}
 	// The rows claims intake and a voucher decision lock, in their order
-	// (LockForClaimsQuery, then the episodes), then the record's stays.
+	// (LockForClaimsSQL, then the episodes), then the record's stays.
 	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM authorizations a JOIN episodes e ON e.id = a.episode_id
 		WHERE a.episode_id = ANY($1) ORDER BY a.id FOR UPDATE OF a, e`, pq.Array(episodes)); err != nil {
 		return fmt.Errorf("separate: %w", err)

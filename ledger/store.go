@@ -186,17 +186,25 @@ func OfPerson(ctx context.Context, ext pg.Ext, personID int64, program string) (
 // ({"e", "s", "held", "used", "max"}: Authorization.Holds summed, the units
 // used, and the maximum a reviewer's exception raised), every agency's,
 // for claims intake's facts, each authorization counted as HeldSQL
-// counts it.
+// counts it. Claims intake runs it on a generic plan (billing's
+// factsQuery), so every table is read key by key whatever the plan was
+// made on: the episodes from the clients' authorizations, each a subquery
+// of its own (OFFSET 0), then each episode's authorizations, and each
+// maximum by its key (a scalar subquery); the agency is checked, not
+// looked up by (+ 0: authorizations_provider_idx reads every row of the
+// agency). Made on the small tables of a new database as joins, the plan
+// read whole indexes with a filter.
 func EpisodeHoldingsSQL(provider, clients, today string) string {
 	return `COALESCE((SELECT json_agg(json_build_object('e', h.episode_id, 's', h.service_code, 'held', h.held, 'used', h.used,
-		                                          'max', m.max_units))
+		                                          'max', (SELECT m.max_units FROM episode_unit_maxima m
+		                                                  WHERE m.episode_id = h.episode_id AND m.service_code = h.service_code)))
 		FROM (SELECT a.episode_id, a.service_code, sum(a.units_used) AS used,
 		             sum(` + HeldSQL(today) + `) AS held
-		      FROM authorizations a
-		      WHERE a.episode_id IN (SELECT k.episode_id FROM authorizations k WHERE k.client_id = ANY (` + clients + `)
-		                             AND k.provider_id = ` + provider + `)
-		      GROUP BY 1, 2) h
-		LEFT JOIN episode_unit_maxima m ON m.episode_id = h.episode_id AND m.service_code = h.service_code), '[]')`
+		      FROM (SELECT DISTINCT k.episode_id FROM unnest(` + clients + `) AS c(id),
+		            LATERAL (SELECT k.episode_id FROM authorizations k WHERE k.client_id = c.id AND k.provider_id + 0 = ` + provider + `
+		                     OFFSET 0) k) ep,
+		           LATERAL (SELECT * FROM authorizations a WHERE a.episode_id = ep.episode_id OFFSET 0) a
+		      GROUP BY 1, 2) h), '[]')`
 }
 
 // RaiseEpisodeUnits records a reviewer's exception to the service's
@@ -276,7 +284,7 @@ func LockEpisode(ctx context.Context, ext pg.Ext, id int64) (*rss.Money, error) 
 }
 
 // LockAll holds the authorizations ids and their episodes in the order
-// claims intake takes them (LockForClaimsQuery: by authorization id, each
+// claims intake takes them (LockForClaimsSQL: by authorization id, each
 // with its episode), for a writer that changes them (a reviewer's void or
 // reactivation, a provider's reactivation working through them one by
 // one): taken episode first, or one at a time, a claim holding some of
@@ -774,7 +782,7 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 // facts (the lock joins each authorization to its episode, and the merged
 // episode was gone) and its line was denied 197 (a races re-check). Then
 // the episodes and their authorizations, in claims intake's order
-// (LockForClaimsQuery). claim_lines has no index on episode_id (intake never
+// (LockForClaimsSQL). claim_lines has no index on episode_id (intake never
 // asks it): the move reads the table, once a merge, which only a
 // back-dated stay bridging two episodes makes.
 func mergeEpisodes(ctx context.Context, ext pg.Ext, into int64, merged []int64, on, today rss.Date, at time.Time) error {
@@ -1085,23 +1093,30 @@ func CloseEpisode(ctx context.Context, ext pg.Ext, episodeID int64, on rss.Date)
 	return nil
 }
 
-// LockForClaimsQuery is the statement that locks the authorizations of
-// the clients $2 (bigint[]) with the provider $1 (void ones too: a line
-// naming one is told so, and a released line gives its units back to it),
-// with their episodes, in authorization id order (every claims submission
-// takes them in that order, after the originals it voids or replaces), and
-// returns them as Held rows. Two submissions touching the same client so
-// run one after the other. Claims intake runs it prepared, on a generic
-// plan of index probes (each client's authorizations on
-// authorizations_client_service_idx, each episode by id), whatever the
-// tables held when the plan was made. The cap a line is paid within is the
-// episode's with the room it keeps for an agency's earlier stay beside it
-// (migration 00118), as the schema's CHECK reads it.
-const LockForClaimsQuery = `SELECT ` + columns + `, e.dollar_cap + e.readmission_room AS dollar_cap, e.dollars_paid AS episode_dollars_paid
-	FROM unnest($2::bigint[]) AS k(id)
-	JOIN authorizations a ON a.client_id = k.id AND a.provider_id = $1
+// LockForClaimsSQL is the statement that locks the authorizations of the
+// clients with the provider (void ones too: a line naming one is told so,
+// and a released line gives its units back to it), with their episodes, in
+// authorization id order (every claims submission takes them in that order, after the
+// originals it voids or replaces), and returns them as Held rows. Two
+// submissions touching the same client so run one after the other. Its
+// arguments are written into it (ids only), so that claims intake can send
+// it in one round trip with the statements around it, planned every time:
+// a generic plan made on small analyzed tables read the whole of
+// authorizations_pkey in id order for every submission (the order the
+// locks are taken in), a read that grows with the table. The cap a line is
+// paid within is the episode's with the room it keeps for an agency's
+// earlier stay beside it (migration 00118), as the schema's CHECK reads it.
+func LockForClaimsSQL(providerID int64, clients []int64) string {
+	ids := make([]string, len(clients))
+	for i, id := range clients {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	return `SELECT ` + columns + `, e.dollar_cap + e.readmission_room AS dollar_cap, e.dollars_paid AS episode_dollars_paid
+	FROM unnest('{` + strings.Join(ids, ",") + `}'::bigint[]) AS k(id)
+	JOIN authorizations a ON a.client_id = k.id AND a.provider_id = ` + strconv.FormatInt(providerID, 10) + `
 	JOIN episodes e ON e.id = a.episode_id
 	ORDER BY a.id FOR UPDATE OF a, e`
+}
 
 // ChangesSQL is two data-modifying CTEs (ledger_units, ledger_dollars)
 // that move units_used and dollars_paid by a Changes, the authorizations'
@@ -1349,7 +1364,7 @@ type Discharged struct {
 // then are left as they are. It returns the authorizations it changed, in
 // id order, each with its event.
 func EndAtDischarge(ctx context.Context, ext pg.Ext, d Discharged, at time.Time, by By) ([]Authorization, error) {
-	// Locked as claims intake locks them (LockForClaimsQuery): the client's
+	// Locked as claims intake locks them (LockForClaimsSQL): the client's
 	// authorizations with the agency and their episodes, in authorization id
 	// order, so that neither waits for the other holding what it needs. The
 	// (client, agency) pair leads the lookup index.
