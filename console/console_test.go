@@ -562,6 +562,11 @@ func TestProviderSeesOnlyItsAgency(t *testing.T) {
 	r = hraUser.post("/console/clients/search", url.Values{"csrf": {home.csrf(t)}, "name": {"johnson"}})
 	require.Equal(t, http.StatusOK, r.Status)
 	assert.Contains(t, r.Body, "/console/clients/"+strconv.FormatInt(hra, 10))
+	// The results' address opened again leads back to the search form
+	// (it read "Not found." as a client whose id is "search").
+	r = hraUser.get("/console/clients/search")
+	assert.Equal(t, http.StatusSeeOther, r.Status)
+	assert.Equal(t, "/console/clients", r.Header.Get("Location"))
 }
 
 // Every screen of every role renders (no template error, no 500).
@@ -1500,4 +1505,25 @@ func TestConsoleRevocationKeepsItsReason(t *testing.T) {
 	var revoked bool
 	require.NoError(t, w.db.Get(&revoked, `SELECT revoked_at IS NOT NULL FROM api_keys WHERE id = $1`, kept))
 	assert.False(t, revoked, "a refused reason revokes nothing")
+}
+
+// A reviewer's start page with nothing pended says so, where it read "0
+// voucher request(s) wait for review; the oldest has waited 0 day(s)" (a
+// console black-box pass of the thirty-eighth stop).
+func TestReviewerStartPageWithNothingPended(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	status, q := w.api(http.MethodGet, keyReviewer, "/v1/review-queue", nil)
+	require.Equal(t, http.StatusOK, status, "%v", q)
+	for _, it := range q["items"].([]any) {
+		id := strconv.FormatInt(int64(it.(map[string]any)["id"].(float64)), 10)
+		status, v := w.api(http.MethodPost, keyReviewer, "/v1/voucher-requests/"+id+"/decision", map[string]any{"action": "deny", "note": "not needed"})
+		require.Equal(t, http.StatusOK, status, "%v", v)
+	}
+	home := w.user().signIn(keyReviewer)
+	assert.Contains(t, home.Body, "No voucher request waits for review.")
+	assert.NotContains(t, home.Body, "has waited 0 day")
+	w.pended()
+	home = w.user().signIn(keyReviewer)
+	assert.Contains(t, home.Body, "1 voucher request(s) wait for review")
 }
