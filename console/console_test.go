@@ -1173,6 +1173,14 @@ func TestCloseANegativePreview(t *testing.T) {
 		"frequency": "7", "original_claim_id": orig, "rendering_staff_id": w.demo.Staff["Okafor"], "place_of_service": "11",
 		"lines": []map[string]any{{"service_code": "ATR-CM", "date_of_service": day(-2), "units": 2, "charge": "30.00", "authorization_number": auth}}})
 	require.Equal(t, http.StatusCreated, status, "%v", v)
+	// The replacement's page bills its lines less the original's taken
+	// back and says why the claims list reads its own lines alone (12.00
+	// in the list beside -24.00 on the page: a console black-box pass).
+	h := w.user()
+	h.signIn(keyHRA)
+	page := h.get("/console/claims/" + strconv.FormatInt(int64(v["id"].(float64)), 10))
+	require.Equal(t, http.StatusOK, page.Status)
+	assert.Contains(t, page.Body, "-30.00 billed (its own lines 30.00, as the claims list shows it")
 
 	f := w.user()
 	f.signIn(keyFinance)
