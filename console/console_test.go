@@ -840,7 +840,11 @@ func TestProviderRemittanceAdvice(t *testing.T) {
 
 	b := w.user()
 	b.signIn(keyBCS)
-	assert.Contains(t, b.get("/console/remittance").Body, "#"+batch+"<", "BCS's denied claim is reported in it")
+	bl := b.get("/console/remittance").Body
+	assert.Contains(t, bl, "#"+batch+"<", "BCS's denied claim is reported in it")
+	// Its row says why it counts nothing, where it read 0 claims, 0.00
+	// billed beside an advice of a 12.00 denial (a console black-box pass).
+	assert.Contains(t, bl, "Denied claims reported only: nothing in the file")
 	assert.Contains(t, b.get("/console/batches/"+batch+"/remittance/"+bcs+"?format=csv").Body, "BCS-D1")
 	assert.NotContains(t, b.get("/console/batches/"+batch+"/remittance/"+bcs+"?format=csv").Body, "HRA-R1")
 	assert.Equal(t, http.StatusNotFound, b.get(advice).Status, "HRA's advice is HRA's")
