@@ -650,3 +650,20 @@ func TestRefusedFieldsAreTiedToTheirMessages(t *testing.T) {
 	assert.Contains(t, r.Body, `<li id="err-label">`)
 	assert.Regexp(t, `<input id="label" name="label" aria-describedby="err-label" aria-invalid="true"`, r.Body)
 }
+
+// A form posted with no token at all came from no console page: it was
+// told it came from an earlier session's (a console black-box pass of the
+// thirty-eighth stop). One with an earlier session's token still is.
+func TestFormWithoutTokenIsNoStaleForm(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	u.signIn(keyHRA)
+	r := u.post("/console/clients/search", url.Values{"name": {"Rivera"}})
+	assert.Equal(t, http.StatusForbidden, r.Status)
+	assert.Contains(t, r.Body, "did not come from the console")
+	assert.NotContains(t, r.Body, "earlier session")
+	r = u.post("/console/clients/search", url.Values{"csrf": {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, "name": {"Rivera"}})
+	assert.Equal(t, http.StatusForbidden, r.Status)
+	assert.Contains(t, r.Body, "earlier session")
+}

@@ -28,6 +28,13 @@ const staleWhy = "Nothing was recorded: this form came from a page of an earlier
 // origin checks (sameOrigin) and the SameSite cookie keep another site's
 // form from getting here; a form with nothing typed gets the bare 403.
 func (k *Console) staleForm(c *gin.Context) {
+	// Every console form carries a token: a post with none came from no
+	// page of any session, and was told it came from an earlier one (a
+	// console black-box pass of the thirty-eighth stop).
+	if _, ok := c.GetPostForm("csrf"); !ok {
+		k.page(c, http.StatusForbidden, "error", "Refused", errorView{Message: "Nothing was recorded: this form did not come from the console (it carries no token). Go back, reload the page and send it again."})
+		return
+	}
 	role := sessionOf(c).Actor.Role
 	switch c.FullPath() {
 	case basePath + "/requests/:id/decide":
