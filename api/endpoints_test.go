@@ -1367,6 +1367,25 @@ func TestMetricsCountReviewersDecisions(t *testing.T) {
 	assert.Contains(t, string(r.Body), `rss_voucher_decisions_total{decision="pended"} 1`)
 }
 
+// A void made through POST /v1/claims/{id}/void counts its reversal line
+// in the claim lines' metric, as the same void sent to POST /v1/claims
+// does: every such void was missing from it (a claims black-box pass of
+// the thirty-eighth stop). A replay counts nothing.
+func TestMetricsCountAVoidsReversalLines(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.authorizeRivera(40)
+	r := e.post(keyHRA, "/v1/claims", e.riveraClaim("MET-1", cmLine(day(-2), 2, "30.00")))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	void := req{Method: http.MethodPost, Path: itPath("/v1/claims/%d/void", itID(t, r)), Key: keyHRA,
+		Body: map[string]any{"claim_number": "MET-1-V"}, IdemKey: "void-once"}
+	require.Equal(t, http.StatusCreated, e.do(void).Status)
+	require.Equal(t, http.StatusCreated, e.do(void).Status) // a replay
+	m := string(e.get("", "/metrics").Body)
+	assert.Contains(t, m, `rss_claim_lines_total{status="paid"} 1`)
+	assert.Contains(t, m, `rss_claim_lines_total{status="reversal"} 1`)
+}
+
 // A voucher request's enrollment_id names the client's enrollment in the
 // request's program: the client's RCM enrollment named on an ATR request
 // was stored and denied for reasons that were not so, no enrollment in
