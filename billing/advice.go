@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
 	"rss"
@@ -117,6 +119,84 @@ type AdviceTotals struct {
 	// paid as a whole (no SVC) has no line's payer_paid, and the CSV
 	// showed Medicaid's payment nowhere (a payer black-box pass).
 	PayerPaid *rss.Money `json:"payer_paid,omitempty"`
+	// ProviderAdjustments sums the PLB amounts of the payments listed
+	// (positive withheld), absent when no payment is listed.
+	ProviderAdjustments *rss.Money `json:"provider_adjustments,omitempty"`
+}
+
+// AdvicePayment is one Medicaid payment (an 835's BPR and TRN) that paid
+// or took back claims the advice lists, with the provider-level
+// adjustments (PLB: a recoupment, interest) it charged the agency. A PLB
+// belongs to a payment, not to a claim nor a batch, so the advice carries
+// the payments that touched its claims whole: without them an agency
+// balancing its advice against its deposit could not see what was
+// withheld (a payer black-box pass; only finance's reconciliation showed
+// it).
+type AdvicePayment struct {
+	PaymentID   int64     `json:"payment_id" db:"payment_id"`
+	Trace       string    `json:"trace_number" db:"trace_number"`
+	PaymentDate *rss.Date `json:"payment_date" db:"payment_date"`
+	// ClaimsPaid sums the payment's CLP04 for the claims this advice
+	// lists (a reversal's negative).
+	ClaimsPaid rss.Money `json:"claims_paid" db:"claims_paid"`
+	// Amount (BPR02, a debit negative) is what the payment moved, and
+	// ClaimsPaidTotal its CLP04 for every claim it carries, this batch's
+	// and others': Amount = ClaimsPaidTotal − Σ PLB. Both are present only
+	// when the payment was made to this agency (its payee names it
+	// alone): a payee that names several agencies or none may carry
+	// other agencies' money, which one agency's advice never shows.
+	Amount          *rss.Money `json:"amount" db:"amount"`
+	ClaimsPaidTotal *rss.Money `json:"claims_paid_total" db:"claims_paid_total"`
+	// ProviderAdjustments are the payment's PLBs charged to this agency.
+	ProviderAdjustments []PayerProviderAdjustment `json:"provider_adjustments" db:"-"`
+}
+
+// advicePaymentsQuery reads the payments that posted to the claims of
+// batch $1 for provider $2, with what each paid them.
+var advicePaymentsQuery = `
+	WITH mine AS (
+		SELECT cp.payment_id, sum(cp.paid) AS claims_paid
+		FROM payer_claim_payments cp
+		JOIN batch_claims bc ON bc.batch_id = cp.batch_id AND bc.claim_id = cp.claim_id
+		WHERE cp.batch_id = $1 AND bc.provider_id = $2 AND cp.unmatched_reason IS NULL
+		GROUP BY cp.payment_id),
+	pays AS (
+		SELECT y.id, y.trace_number, y.payment_date, y.amount, m.claims_paid,
+		       ` + payeeProviderSQL("COALESCE(y.payee_npi, '')", "COALESCE(y.payee_tax_id, '')") + ` IS NOT DISTINCT FROM $2::bigint AS to_agency
+		FROM mine m JOIN payer_payments y ON y.id = m.payment_id)
+	SELECT p.id AS payment_id, p.trace_number, p.payment_date, p.claims_paid,
+	       CASE WHEN p.to_agency THEN p.amount END AS amount,
+	       CASE WHEN p.to_agency THEN (SELECT COALESCE(sum(a.paid), 0) FROM payer_claim_payments a WHERE a.payment_id = p.id) END
+	           AS claims_paid_total
+	FROM pays p ORDER BY p.id`
+
+// advicePayments reads the payments of an advice and their PLBs charged
+// to the provider.
+func advicePayments(ctx context.Context, tx pg.Ext, batchID, providerID int64) ([]AdvicePayment, error) {
+	var pays []AdvicePayment
+	if err := sqlx.SelectContext(ctx, tx, &pays, advicePaymentsQuery, batchID, providerID); err != nil {
+		return nil, fmt.Errorf("advice payments: %w", err)
+	}
+	if len(pays) == 0 {
+		return []AdvicePayment{}, nil
+	}
+	ids := make(pq.Int64Array, len(pays))
+	at := map[int64]*AdvicePayment{}
+	for i := range pays {
+		ids[i] = pays[i].PaymentID
+		pays[i].ProviderAdjustments = []PayerProviderAdjustment{}
+		at[pays[i].PaymentID] = &pays[i]
+	}
+	var plb []PayerProviderAdjustment
+	if err := sqlx.SelectContext(ctx, tx, &plb, `SELECT payment_id, provider_ref, provider_id, fiscal_date, reason, reference, amount
+		FROM payer_provider_adjustments WHERE payment_id = ANY ($1) AND provider_id = $2 ORDER BY payment_id, seq`, ids, providerID); err != nil {
+		return nil, fmt.Errorf("advice provider adjustments: %w", err)
+	}
+	for _, a := range plb {
+		p := at[a.PaymentID]
+		p.ProviderAdjustments = append(p.ProviderAdjustments, a)
+	}
+	return pays, nil
 }
 
 // AdviceInFile sums the lines of an advice its batch's file carried.
@@ -323,13 +403,29 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 	if err := flush(); err != nil {
 		return err
 	}
+	payments := []AdvicePayment{}
+	if b.PayerRoute == RouteMedicaid837P {
+		if payments, err = advicePayments(ctx, tx, batchID, providerID); err != nil {
+			return err
+		}
+	}
+	if len(payments) > 0 {
+		plb := decimal.Zero
+		for _, p := range payments {
+			for _, a := range p.ProviderAdjustments {
+				plb = plb.Add(a.Amount.Decimal)
+			}
+		}
+		m := rss.NewMoney(plb)
+		totals.ProviderAdjustments = &m
+	}
 	totals.Billed, totals.Paid, totals.Adjusted = rss.NewMoney(billed), rss.NewMoney(paid), rss.NewMoney(billed.Sub(paid))
 	totals.InFile.Billed, totals.InFile.Paid = rss.NewMoney(fileBilled), rss.NewMoney(filePaid)
 	if payerAnswered {
 		m := rss.NewMoney(medicaidPaid)
 		totals.PayerPaid = &m
 	}
-	if err := out.finish(totals); err != nil {
+	if err := out.finish(payments, totals); err != nil {
 		return err
 	}
 	_ = tx.Rollback() // read-only: released before the audit takes a connection
@@ -341,10 +437,10 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 
 type adviceWriter interface {
 	claim(c *AdviceClaim) error
-	finish(t AdviceTotals) error
+	finish(payments []AdvicePayment, t AdviceTotals) error
 }
 
-// jsonAdvice writes {"batch_id":..,"provider":..,"claims":[...],"totals":..}
+// jsonAdvice writes {"batch_id":..,"provider":..,"claims":[...],"payments":[...],"totals":..}
 // claim by claim, never holding the whole advice.
 type jsonAdvice struct {
 	w     *bufio.Writer
@@ -377,22 +473,27 @@ func (j *jsonAdvice) claim(c *AdviceClaim) error {
 	return j.err
 }
 
-func (j *jsonAdvice) finish(t AdviceTotals) error {
+func (j *jsonAdvice) finish(payments []AdvicePayment, t AdviceTotals) error {
 	if j.err != nil {
 		return j.err
+	}
+	p, err := json.Marshal(payments)
+	if err != nil {
+		return err
 	}
 	b, err := json.Marshal(t)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(j.w, "],\"totals\":%s}\n", b)
+	fmt.Fprintf(j.w, "],\"payments\":%s,\"totals\":%s}\n", p, b)
 	return j.w.Flush()
 }
 
 var adviceHeader = []string{"batch_id", "provider_id", "provider_npi", "claim_id", "claim_number", "frequency", "client_id",
 	"line_number", "service_code", "date_of_service", "units", "units_allowed", "billed", "allowed", "paid", "status",
 	"adjustments", "remarks", "reasons", "payer_status", "payer_paid", "payer_adjustments", "payer_remarks", "in_file",
-	"payer_claim_paid", "payer_claim_adjustments", "payer_claim_remarks", "billed_in_file"}
+	"payer_claim_paid", "payer_claim_adjustments", "payer_claim_remarks", "billed_in_file",
+	"payment_trace", "payment_date", "payment_amount", "payment_claims_paid_total", "plb_reason", "plb_reference", "plb_amount"}
 
 type csvAdvice struct {
 	w   *csv.Writer
@@ -439,7 +540,7 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 			strconv.Itoa(l.LineNumber), l.ServiceCode, l.DateOfService.String(), strconv.Itoa(l.Units), strconv.Itoa(l.UnitsAllowed),
 			l.Billed.String(), l.Allowed.String(), l.Paid.String(), l.Status, strings.Join(adj, "; "), strings.Join(remarks, "; "),
 			strings.Join(reasons, " | "), l.PayerStatus, moneyOrEmpty(l.PayerPaid), payerCAS(l.PayerAdjustments), strings.Join(l.PayerRemarks, "; "),
-			strconv.FormatBool(l.InFile), claimPaid, claimCAS, claimRemarks, moneyOrEmpty(l.BilledInFile))
+			strconv.FormatBool(l.InFile), claimPaid, claimCAS, claimRemarks, moneyOrEmpty(l.BilledInFile), "", "", "", "", "", "", "")
 		if c.err = c.w.Write(c.row); c.err != nil {
 			return c.err
 		}
@@ -447,19 +548,48 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 	return nil
 }
 
-func (c *csvAdvice) finish(t AdviceTotals) error {
+func (c *csvAdvice) finish(payments []AdvicePayment, t AdviceTotals) error {
 	if c.err != nil {
 		return c.err
+	}
+	// Each payment that touched the claims listed, on a row of its own
+	// (what it paid them in payer_claim_paid), then each PLB it charged
+	// the agency; the file's totals and the advice's after them.
+	head := func(kind string) []string {
+		return []string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", kind, "", "",
+			"", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""}
+	}
+	for _, p := range payments {
+		date := ""
+		if p.PaymentDate != nil {
+			date = p.PaymentDate.String()
+		}
+		row := head("PAYMENT")
+		row[24] = p.ClaimsPaid.String()
+		c.row = append(row, rss.CSVText(p.Trace), date, moneyOrEmpty(p.Amount), moneyOrEmpty(p.ClaimsPaidTotal), "", "", "")
+		if c.err = c.w.Write(c.row); c.err != nil {
+			return c.err
+		}
+		for _, a := range p.ProviderAdjustments {
+			ref := ""
+			if a.Reference != nil {
+				ref = rss.CSVText(*a.Reference)
+			}
+			c.row = append(head("PROVIDER ADJUSTMENT"), rss.CSVText(p.Trace), date, "", "", rss.CSVText(a.Reason), ref, a.Amount.String())
+			if c.err = c.w.Write(c.row); c.err != nil {
+				return c.err
+			}
+		}
 	}
 	// The lines the file carried first (the batch's own totals for the
 	// provider), then every line listed, last as it always was.
 	c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL IN FILE", "", "",
 		strconv.Itoa(t.InFile.Lines), "", "", "", "", t.InFile.Billed.String(), "", t.InFile.Paid.String(), "", "", "", "", "", "",
-		"", "", "true", "", "", "", t.InFile.Billed.String()})
+		"", "", "true", "", "", "", t.InFile.Billed.String(), "", "", "", "", "", "", ""})
 	if c.err == nil {
 		c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL", "", "",
 			strconv.Itoa(t.Lines), "", "", "", "", t.Billed.String(), "", t.Paid.String(), "", "adjusted " + t.Adjusted.String(), "", "", "", "",
-			"", "", "", moneyOrEmpty(t.PayerPaid), "", "", ""})
+			"", "", "", moneyOrEmpty(t.PayerPaid), "", "", "", "", "", "", "", "", "", moneyOrEmpty(t.ProviderAdjustments)})
 	}
 	c.w.Flush()
 	if c.err == nil {

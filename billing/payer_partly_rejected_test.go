@@ -96,9 +96,11 @@ func TestPayerPartlyRejectedClaim(t *testing.T) {
 	for _, row := range rows[2:] {
 		claimPaid = append(claimPaid, row[col])
 	}
-	want := make([]string, 55+2)
-	want[0], want[len(want)-1] = first.Charge, first.Charge
-	assert.Equal(t, want, claimPaid, "the claim's payment on its first row, the total on TOTAL")
+	want := make([]string, 55+1+2)
+	// The payment's own row (what it paid this advice's claims) after the
+	// lines, before the totals.
+	want[0], want[55], want[len(want)-1] = first.Charge, first.Charge, first.Charge
+	assert.Equal(t, want, claimPaid, "the claim's payment on its first row, the payment's row, the total on TOTAL")
 	var totals struct {
 		Totals struct {
 			Paid      string  `json:"paid"`
