@@ -72,13 +72,14 @@ func utf8Charset(params map[string]string) bool {
 // false when it wrote a problem itself (media type, size, an empty body,
 // data after the document, text PostgreSQL cannot keep).
 func decodeStrict(c *gin.Context, v any) (body []byte, ok bool, err error) {
-	return decodeScanned(c, v, scanText)
+	return decodeScanned(c, v, nil, scanText)
 }
 
 // decodeScanned is decodeStrict with the scan of a body that decodes
 // given: a bulk's answers a key given twice inside one claim as that
-// claim's own problem.
-func decodeScanned(c *gin.Context, v any, scan func([]byte) *textProblem) (body []byte, ok bool, err error) {
+// claim's own problem. bound, when given, may refuse the body by what it
+// holds before it is decoded.
+func decodeScanned(c *gin.Context, v any, bound func([]byte) *Problem, scan func([]byte) *textProblem) (body []byte, ok bool, err error) {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
@@ -101,6 +102,14 @@ func decodeScanned(c *gin.Context, v any, scan func([]byte) *textProblem) (body 
 	if len(bytes.TrimSpace(body)) == 0 {
 		problem(c, http.StatusBadRequest, "malformed_json", "Malformed JSON", "the request body is empty")
 		return nil, false, nil
+	}
+	// What the body holds is bounded before it is decoded, where that is
+	// what a body's size cannot bound (a bulk's claims).
+	if bound != nil {
+		if p := bound(body); p != nil {
+			writeProblem(c, *p)
+			return nil, false, nil
+		}
 	}
 	// A body that is null is no object: encoding/json reads it into a
 	// struct as {}, and a care plan closed on it (a hostile-input pass).

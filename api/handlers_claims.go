@@ -97,7 +97,7 @@ func decodeBulk(c *gin.Context) (claims []billing.NewClaim, undecoded map[int]*P
 	var body bulkBody
 	var dups map[int]string
 	var texts map[int]*textProblem
-	b, ok, err := decodeScanned(c, &body, func(b []byte) (bad *textProblem) {
+	b, ok, err := decodeScanned(c, &body, bulkBound, func(b []byte) (bad *textProblem) {
 		bad, dups, texts = scanBulk(b)
 		return bad
 	})
