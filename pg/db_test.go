@@ -5,6 +5,7 @@ import (
 
 	"github.com/lib/pq"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The database a DATABASE_URL names labels /metrics' pool gauges: every
@@ -61,6 +62,23 @@ func TestWithDatabase(t *testing.T) {
 	_, err := WithDatabase("host=h user=u password=S3CRET", "scratch_1")
 	assert.Error(t, err)
 	assert.NotContains(t, err.Error(), "S3CRET")
+	// A setting the driver refuses is named, with the value it read; it
+	// was "use a postgres:// URL" of a postgres:// URL (an on-call pass).
+	for url, want := range map[string]string{
+		"postgres://u:S3CRET@h/rss?sslmode=bogus":           `DATABASE_URL: wrong value for "sslmode": "bogus" is not supported`,
+		"postgres://u:S3CRET@h/rss?connect_timeout=abc":     `DATABASE_URL: wrong value for "connect_timeout"`,
+		"host=h password=S3CRET dbname=rss sslmode=bogus":   `DATABASE_URL: wrong value for "sslmode"`,
+		"host=h password=S3CRET dbname=rss sslmode=disable": "",
+	} {
+		_, err := WithDatabase(url, "scratch_1")
+		if want == "" {
+			assert.NoError(t, err, url)
+			continue
+		}
+		require.Error(t, err, url)
+		assert.Contains(t, err.Error(), want, url)
+		assert.NotContains(t, err.Error(), "S3CRET", url)
+	}
 }
 
 // The places a DATABASE_URL names its database in are counted, and one

@@ -127,6 +127,9 @@ func WithDatabase(rawURL, name string) (string, error) {
 		out = b.String() + "dbname=" + quoteSetting(name)
 	}
 	if cfg, err := pq.NewConfig(out); err != nil || cfg.Database != name {
+		if err := settingRefused(rawURL); err != nil {
+			return "", err
+		}
 		return "", errors.New("DATABASE_URL cannot be made to name another database as the driver reads it: use a postgres:// URL")
 	}
 	return out, nil
@@ -191,4 +194,22 @@ func conninfo(s string) ([]setting, error) {
 // quoteSetting quotes a value for key=value settings.
 func quoteSetting(v string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
+}
+
+// settingRefused is the driver's own word on a setting of rawURL it
+// refuses (an sslmode it does not know, a connect_timeout not a number),
+// which names the setting and the value: told "use a postgres:// URL"
+// about a postgres:// URL whose sslmode was wrong, an engineer rewrote
+// a good URL (an on-call black-box pass). Any other refusal is nil: its
+// text may quote the URL, password and all.
+func settingRefused(rawURL string) error {
+	_, err := pq.NewConfig(rawURL)
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, `pq: wrong value for "`) || strings.HasPrefix(msg, `pq: wrong value for "password"`) {
+		return nil
+	}
+	return errors.New("DATABASE_URL: " + strings.TrimPrefix(msg, "pq: "))
 }

@@ -36,9 +36,11 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	if len(args) == 0 {
 		return errors.New("usage: " + synopsis)
 	}
+	// An id as the API reads one: "01" and "+1" are not batch 1 there (an
+	// on-call pass found the CLI looser).
 	id, err := strconv.ParseInt(args[0], 10, 64)
-	if err != nil || id <= 0 {
-		return fmt.Errorf("batch id %q is not a positive number", args[0])
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != args[0] {
+		return fmt.Errorf("batch id %q is not a positive number written plainly (7, not 07 or +7)", args[0])
 	}
 	if err := parseFlags(fs, synopsis, args[1:], stdout, stderr); err != nil {
 		return err
@@ -87,11 +89,13 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	// world-readable, and replaced a link with a file).
 	mode := os.FileMode(0o600)
 	if *out != "-" {
-		if target, err := filepath.EvalSymlinks(*out); err == nil {
-			*out = target
-			if st, err := os.Stat(target); err == nil {
-				mode = st.Mode().Perm()
-			}
+		target, err := linkTarget(*out)
+		if err != nil {
+			return err
+		}
+		*out = target
+		if st, err := os.Stat(target); err == nil {
+			mode = st.Mode().Perm()
 		}
 		if f, err = os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*.part"); err != nil {
 			// Named as the user named it: the error quoted the hidden part
@@ -137,6 +141,29 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	fmt.Fprintf(stderr, "exported batch %d (%s, %d lines, sha256 %s) in %s\n", id, billing.FileKind(meta.PayerRoute), meta.LineCount,
 		digest, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// linkTarget follows the links p names, one at a time, to the file they
+// name, whether or not that file exists yet: EvalSymlinks fails on a
+// link to a file not yet written, and the rename then replaced the link
+// with a file of PHI where the operator's link pointed elsewhere (an
+// on-call black-box pass).
+func linkTarget(p string) (string, error) {
+	for range 40 {
+		st, err := os.Lstat(p)
+		if err != nil || st.Mode()&os.ModeSymlink == 0 {
+			return p, nil
+		}
+		t, err := os.Readlink(p)
+		if err != nil {
+			return "", fmt.Errorf("--out %s: %w", p, err)
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(p), t)
+		}
+		p = t
+	}
+	return "", fmt.Errorf("--out %s: too many levels of links", p)
 }
 
 // progressBar draws on stderr when stderr is a terminal, and does nothing otherwise.

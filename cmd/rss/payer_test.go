@@ -130,6 +130,44 @@ func TestExportNamesTheFileAskedFor(t *testing.T) {
 	assert.NotContains(t, err.Error(), ".part")
 }
 
+// `rss export --out` naming a link to a file not yet written writes that
+// file and keeps the link: the link was replaced by a file of PHI (an
+// on-call black-box pass). A batch id is read as the API reads one: 01
+// was batch 1.
+func TestExportFollowsALinkToANewFile(t *testing.T) {
+	_, _, bt := closedMedicaidBatch(t)
+	ctx := t.Context()
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "tgt"), 0o700))
+	link := filepath.Join(dir, "link")
+	require.NoError(t, os.Symlink(filepath.Join("tgt", "new.837"), link))
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(ctx, []string{"export", "batch", strconv.FormatInt(bt.ID, 10), "--out", link}, &out, &errOut))
+	st, err := os.Lstat(link)
+	require.NoError(t, err)
+	assert.Equal(t, os.ModeSymlink, st.Mode().Type(), "the link is kept")
+	body, err := os.ReadFile(filepath.Join(dir, "tgt", "new.837"))
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(body, []byte("ISA*")), "%.40s", body)
+	st, err = os.Stat(filepath.Join(dir, "tgt", "new.837"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+	// A link into a directory that does not exist is refused, the link kept.
+	dangling := filepath.Join(dir, "dangling")
+	require.NoError(t, os.Symlink(filepath.Join(dir, "nowhere", "x.837"), dangling))
+	err = run(ctx, []string{"export", "batch", strconv.FormatInt(bt.ID, 10), "--out", dangling}, &out, &errOut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cannot write --out "+filepath.Join(dir, "nowhere", "x.837"))
+	st, err = os.Lstat(dangling)
+	require.NoError(t, err)
+	assert.Equal(t, os.ModeSymlink, st.Mode().Type())
+	for _, id := range []string{"0" + strconv.FormatInt(bt.ID, 10), "+" + strconv.FormatInt(bt.ID, 10)} {
+		err = run(ctx, []string{"export", "batch", id, "--out", filepath.Join(dir, "x")}, &out, &errOut)
+		require.Error(t, err, id)
+		assert.Contains(t, err.Error(), "is not a positive number written plainly", id)
+	}
+}
+
 // `rss x12 check -` reads stdin, as `export batch --out -` writes stdout:
 // a file piped from another tool was refused as a file named "-" (an
 // on-call pass).
