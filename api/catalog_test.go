@@ -410,3 +410,57 @@ func TestRetiredServicePaysTheDaysBefore(t *testing.T) {
 	l := claim("RET-4", day(1))
 	assert.Equal(t, "paid", l["status"], "%v", l)
 }
+
+// Which rules apply to a program are data, switched either way (SPEC
+// §12): zero_reject, gpra_required and the rest were refused by a PATCH
+// as unknown fields, so a program created without one could never have
+// it (a reviewer black-box pass). Switched, a rule applies to the next
+// request; a GPRA program needs its windows; a zero-reject program is not
+// clinical; null is refused.
+func TestCatalogProgramRuleChoicesPatched(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ask := func(days int) map[string]any {
+		t.Helper()
+		r := e.post(keyBCS, "/v1/voucher-requests", map[string]any{"client_id": e.demo.Clients["Reyes"], "service_code": "RSVP-RC",
+			"units": 2, "start_date": day(days), "end_date": day(days)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return r.JSON(t)
+	}
+	first := ask(1)
+	require.NotEqual(t, "denied", first["decision"], "%v", first)
+	assert.NotContains(t, first["reason_codes"], "GPRA_INTAKE_MISSING")
+
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.patch(keyAdmin, "/v1/reference/programs/RSVP", map[string]any{"gpra_required": true}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "required", itFieldCode(p, "gpra_followup_open_days"))
+		p = requireProblem(t, e.patch(keyAdmin, "/v1/reference/programs/EMP", map[string]any{"clinical": true}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "conflict", itFieldCode(p, "zero_reject"))
+		p = requireProblem(t, e.patch(keyAdmin, "/v1/reference/programs/RSVP", map[string]any{"referral_source_required": nil}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "required", itFieldCode(p, "referral_source_required"))
+	})
+
+	r := e.patch(keyAdmin, "/v1/reference/programs/RSVP", map[string]any{"gpra_required": true, "gpra_followup_open_days": 150,
+		"gpra_followup_close_days": 240, "gpra_discharge_days": 30, "reason": "the state asks GPRA of RSVP"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, true, r.JSON(t)["gpra_required"])
+	denied := ask(2)
+	assert.Equal(t, "denied", denied["decision"], "%v", denied)
+	assert.Contains(t, denied["reason_codes"], "GPRA_INTAKE_MISSING")
+
+	r = e.patch(keyAdmin, "/v1/reference/programs/RSVP", map[string]any{"gpra_required": false})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	again := ask(3)
+	assert.NotContains(t, again["reason_codes"], "GPRA_INTAKE_MISSING", "%v", again)
+	assert.Equal(t, 2, itAudit(e, "update", "program", "RSVP"))
+
+	// The EMP protection can be switched off and on again.
+	for _, zero := range []bool{false, true} {
+		r = e.patch(keyAdmin, "/v1/reference/programs/EMP", map[string]any{"zero_reject": zero})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.Equal(t, zero, r.JSON(t)["zero_reject"])
+	}
+}

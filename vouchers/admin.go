@@ -188,19 +188,30 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 
 // ProgramPatch changes a program's limits and windows.
 type ProgramPatch struct {
-	Name                  rss.Optional[string]         `json:"name"`
-	VoucherValidityDays   rss.Optional[int]            `json:"voucher_validity_days"`
-	FilingLimitDays       rss.Optional[int]            `json:"filing_limit_days"`
-	EpisodeDollarCap      rss.Optional[rss.Money]      `json:"episode_dollar_cap"`
-	GPRAFollowupOpenDays  rss.Optional[int]            `json:"gpra_followup_open_days"`
-	GPRAFollowupCloseDays rss.Optional[int]            `json:"gpra_followup_close_days"`
-	GPRADischargeDays     rss.Optional[int]            `json:"gpra_discharge_days"`
-	LOSMaxDays            rss.Optional[int]            `json:"los_max_days"`
-	LOSReviewPastMax      rss.Optional[bool]           `json:"los_review_past_max"`
-	RetroLimitDays        rss.Optional[int]            `json:"retro_limit_days"`
-	CarePlanRequired      rss.Optional[bool]           `json:"care_plan_required"`
-	CaseloadCaps          rss.Optional[map[string]int] `json:"caseload_caps"`
-	InactivateAfterDays   rss.Optional[int]            `json:"inactivate_after_days"`
+	Name                  rss.Optional[string]    `json:"name"`
+	VoucherValidityDays   rss.Optional[int]       `json:"voucher_validity_days"`
+	FilingLimitDays       rss.Optional[int]       `json:"filing_limit_days"`
+	EpisodeDollarCap      rss.Optional[rss.Money] `json:"episode_dollar_cap"`
+	GPRAFollowupOpenDays  rss.Optional[int]       `json:"gpra_followup_open_days"`
+	GPRAFollowupCloseDays rss.Optional[int]       `json:"gpra_followup_close_days"`
+	GPRADischargeDays     rss.Optional[int]       `json:"gpra_discharge_days"`
+	LOSMaxDays            rss.Optional[int]       `json:"los_max_days"`
+	LOSReviewPastMax      rss.Optional[bool]      `json:"los_review_past_max"`
+	RetroLimitDays        rss.Optional[int]       `json:"retro_limit_days"`
+	CarePlanRequired      rss.Optional[bool]      `json:"care_plan_required"`
+	// Which rules apply to the program are data (SPEC §12), switched
+	// either way: they were fixed at creation, and disabled_rules only
+	// switches rules off (a reviewer black-box pass). They apply to
+	// requests and enrollments received after the change. The 837P's
+	// pair (requires_medicaid_id, diagnosis_required) goes with the payer
+	// route, which is not changed.
+	Clinical               rss.Optional[bool]           `json:"clinical"`
+	ZeroReject             rss.Optional[bool]           `json:"zero_reject"`
+	GPRARequired           rss.Optional[bool]           `json:"gpra_required"`
+	RequiresWaiverPlan     rss.Optional[bool]           `json:"requires_waiver_plan"`
+	ReferralSourceRequired rss.Optional[bool]           `json:"referral_source_required"`
+	CaseloadCaps           rss.Optional[map[string]int] `json:"caseload_caps"`
+	InactivateAfterDays    rss.Optional[int]            `json:"inactivate_after_days"`
 	// CatchmentAreas (the areas the program serves) and DisabledRules (the
 	// voucher rules it switches off) are whole sets.
 	CatchmentAreas rss.Optional[[]string] `json:"catchment_areas"`
@@ -283,6 +294,19 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		}
 		add("care_plan_required", p.CarePlanRequired.Value)
 	}
+	for _, f := range []struct {
+		field string
+		o     rss.Optional[bool]
+	}{{"clinical", p.Clinical}, {"zero_reject", p.ZeroReject}, {"gpra_required", p.GPRARequired},
+		{"requires_waiver_plan", p.RequiresWaiverPlan}, {"referral_source_required", p.ReferralSourceRequired}} {
+		if !f.o.Set {
+			continue
+		}
+		if f.o.Null {
+			v.Add(f.field, "required", "%s cannot be null", f.field)
+		}
+		add(f.field, f.o.Value)
+	}
 	if p.CaseloadCaps.Set && !p.CaseloadCaps.Null {
 		for role, c := range p.CaseloadCaps.Value {
 			if c <= 0 || c > maxColumnInt {
@@ -331,20 +355,39 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		}
 		// A GPRA program needs all three windows (the schema says so too);
 		// name the field rather than the constraint.
-		if cur.GPRARequired {
+		gpra := cur.GPRARequired
+		if p.GPRARequired.Set {
+			gpra = p.GPRARequired.Value
+		}
+		if gpra {
 			missing := &rss.ValidationError{}
 			for _, w := range []struct {
 				field string
 				patch rss.Optional[int]
-			}{{"gpra_followup_open_days", p.GPRAFollowupOpenDays}, {"gpra_followup_close_days", p.GPRAFollowupCloseDays},
-				{"gpra_discharge_days", p.GPRADischargeDays}} {
-				if w.patch.Set && w.patch.Null {
+				cur   *int
+			}{{"gpra_followup_open_days", p.GPRAFollowupOpenDays, cur.GPRAFollowupOpenDays},
+				{"gpra_followup_close_days", p.GPRAFollowupCloseDays, cur.GPRAFollowupCloseDays},
+				{"gpra_discharge_days", p.GPRADischargeDays, cur.GPRADischargeDays}} {
+				switch {
+				case w.patch.Set && w.patch.Null:
 					missing.Add(w.field, "required", "%s requires GPRA: %s cannot be null", code, w.field)
+				case !w.patch.Set && w.cur == nil:
+					missing.Add(w.field, "required", "a GPRA program needs %s: send it with gpra_required", w.field)
 				}
 			}
 			if err := missing.Err(); err != nil {
 				return err
 			}
+		}
+		clinical, zero := cur.Clinical, cur.ZeroReject
+		if p.Clinical.Set {
+			clinical = p.Clinical.Value
+		}
+		if p.ZeroReject.Set {
+			zero = p.ZeroReject.Value
+		}
+		if clinical && zero {
+			return rss.Invalid("zero_reject", "conflict", "a zero-reject program cannot be clinical")
 		}
 		// A window that opens after it closes is refused whether or not
 		// the program requires GPRA yet, as a new program's is (the
