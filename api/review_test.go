@@ -309,4 +309,10 @@ func TestReviewerCapExceptionCoversAnEndedGrant(t *testing.T) {
 	require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, c.Episode))
 	assert.Equal(t, "4800.00", cap)
 	assert.Equal(t, 1, itAudit(e, "cap_exception", "episode", itStr(c.Episode)))
+	// Audited under the client, with the cap it rose to: the client's audit
+	// trail did not show it, nor by how much (a reviewer black-box pass).
+	events := itItems(t, e.get(keyAdmin, itPath("/v1/audit-events?client_id=%d&action=cap_exception", c.Client)))
+	require.Len(t, events, 1, "the client's audit trail lists the exception")
+	assert.Equal(t, "dollar_cap 4800.00", events[0]["outcome"])
+	assert.Equal(t, float64(c.Client), events[0]["client_id"])
 }

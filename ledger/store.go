@@ -211,21 +211,22 @@ func EpisodeHoldingsSQL(provider, clients, today string) string {
 // episode unit maximum for the grant: the episode's maximum of the
 // service rises to what its authorizations now hold (the grant counted in
 // full), when that is past the service's maximum and any raised before.
-// The caller holds the episode locked. It reports whether it rose.
-func RaiseEpisodeUnits(ctx context.Context, ext pg.Ext, episodeID int64, service string, grant int64, today rss.Date, at time.Time) (bool, error) {
+// The caller holds the episode locked. It reports whether it rose, and
+// to what.
+func RaiseEpisodeUnits(ctx context.Context, ext pg.Ext, episodeID int64, service string, grant int64, today rss.Date, at time.Time) (int, bool, error) {
 	held, err := serviceUnitsHeld(ctx, ext, episodeID, service, grant, today)
 	if err != nil {
-		return false, fmt.Errorf("raise episode units: %w", err)
+		return 0, false, fmt.Errorf("raise episode units: %w", err)
 	}
 	res, err := ext.ExecContext(ctx, `INSERT INTO episode_unit_maxima AS m (episode_id, service_code, max_units, raised_at)
 		SELECT $1, $2, $3, $4 FROM services s WHERE s.code = $2 AND s.per_episode_max < $3
 		ON CONFLICT ON CONSTRAINT episode_unit_maxima_pkey DO UPDATE SET max_units = excluded.max_units, raised_at = excluded.raised_at
 		WHERE m.max_units < excluded.max_units`, episodeID, service, held, at)
 	if err != nil {
-		return false, fmt.Errorf("raise episode units: %w", err)
+		return 0, false, fmt.Errorf("raise episode units: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	return n > 0, nil
+	return held, n > 0, nil
 }
 
 // serviceUnitsHeld is what the episode's authorizations of the service
@@ -319,12 +320,12 @@ var maxEpisodeCap = rss.MustMoney("9999999999.99")
 // authorization grant: the episode's cap rises to the dollars its
 // authorizations now hold (EpisodeTotals), the grant counted in full, so
 // claims against it can be paid while the schema still refuses any payment
-// past the (raised) cap. It reports whether the cap rose. The caller holds
-// the episode locked (LockEpisode).
-func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, today rss.Date) (bool, error) {
+// past the (raised) cap. It reports whether the cap rose, and to
+// what. The caller holds the episode locked (LockEpisode).
+func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, today rss.Date) (rss.Money, bool, error) {
 	rows, auths, total, err := episodeHeld(ctx, ext, episodeID, today)
 	if err != nil {
-		return false, fmt.Errorf("raise episode cap: %w", err)
+		return rss.Money{}, false, fmt.Errorf("raise episode cap: %w", err)
 	}
 	// A grant whose span has ended (a retro one) holds only the units it
 	// used, none yet: counted so, the cap rose by nothing, and the claims
@@ -352,7 +353,7 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	// keeps in the episode is no part of a stranger's new one.
 	own, _, err := earlierStays(ctx, ext, auths, rows, episodeID, provider, enrollment, today)
 	if err != nil {
-		return false, fmt.Errorf("raise episode cap: %w", err)
+		return rss.Money{}, false, fmt.Errorf("raise episode cap: %w", err)
 	}
 	own = own.Add(rest)
 	// The room other standing exceptions keep stays beside the grant: a
@@ -363,19 +364,19 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	// none (its own cap is what its own hold, the grant in full).
 	kept, err := keptOwnCaps(ctx, ext, episodeID)
 	if err != nil {
-		return false, fmt.Errorf("raise episode cap: %w", err)
+		return rss.Money{}, false, fmt.Errorf("raise episode cap: %w", err)
 	}
 	total = total.Add(RoomKept(kept, auths, episodeID, today.Time, provider, rest))
 	// What the room kept beside the cap for an agency's earlier stay
 	// holds is no part of it (pastReadmissionRoom).
 	if total, err = pastReadmissionRoom(ctx, ext, episodeID, total); err != nil {
-		return false, fmt.Errorf("raise episode cap: %w", err)
+		return rss.Money{}, false, fmt.Errorf("raise episode cap: %w", err)
 	}
 	// dollar_cap is NUMERIC(12,2): a total past it (a rate near the largest
 	// amount times a few units) is the reviewer's to cut down, not a failed
 	// statement.
 	if total.GreaterThan(maxEpisodeCap.Decimal) {
-		return false, rss.Coded(rss.ErrConflict, "cap_out_of_range",
+		return rss.Money{}, false, rss.Coded(rss.ErrConflict, "cap_out_of_range",
 			"the episode's authorizations would hold %s, past the largest dollar cap the ledger records (%s); approve fewer units",
 			total.StringFixed(2), maxEpisodeCap)
 	}
@@ -384,10 +385,10 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	res, err := ext.ExecContext(ctx, recordRaiseSQL("$5::bigint"),
 		episodeID, total.StringFixed(2), provider, own.StringFixed(2), enrollment)
 	if err != nil {
-		return false, fmt.Errorf("raise episode cap: %w", err)
+		return rss.Money{}, false, fmt.Errorf("raise episode cap: %w", err)
 	}
 	n, err := res.RowsAffected()
-	return n > 0, err
+	return rss.NewMoney(total.Round(2)), n > 0, err
 }
 
 // RaisedByOthersSQL is a row of the lowest cap the episode the expression
@@ -878,7 +879,7 @@ func raiseToHoldings(ctx context.Context, ext pg.Ext, episodeID, by int64, today
 		return fmt.Errorf("merge episodes (limits): %w", err)
 	}
 	for _, s := range services {
-		if _, err := RaiseEpisodeUnits(ctx, ext, episodeID, s, 0, today, at); err != nil {
+		if _, _, err := RaiseEpisodeUnits(ctx, ext, episodeID, s, 0, today, at); err != nil {
 			return err
 		}
 	}

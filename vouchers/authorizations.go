@@ -283,11 +283,11 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 			if err := ledger.ExceptOverlaps(ctx, tx, id, excepted, s.now()); err != nil {
 				return out, err
 			}
-			if err := s.raiseEpisodeUnits(ctx, tx, cur.EpisodeID, cur.ServiceCode, id); err != nil {
+			if err := s.raiseEpisodeUnits(ctx, tx, cur.ClientID, cur.EpisodeID, cur.ServiceCode, id); err != nil {
 				return out, err
 			}
 			if raise {
-				return out, raiseEpisodeCap(ctx, tx, cur.EpisodeID, id, s.Today())
+				return out, raiseEpisodeCap(ctx, tx, cur.ClientID, cur.EpisodeID, id, s.Today())
 			}
 			// Given back on rules that leave out the agency's earlier stays
 			// another agency keeps in the episode, its dollars may pass the

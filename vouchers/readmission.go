@@ -29,7 +29,7 @@ func (s *Service) raiseForEarlierStays(ctx context.Context, tx *sqlx.Tx, f *adju
 	if !adjudication.EarlierStaysHeld(f) {
 		return nil
 	}
-	raised, err := ledger.RaiseEpisodeUnits(ctx, tx, episodeID, service, grant, s.Today(), s.now())
+	_, raised, err := ledger.RaiseEpisodeUnits(ctx, tx, episodeID, service, grant, s.Today(), s.now())
 	if err != nil {
 		return err
 	}

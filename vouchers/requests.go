@@ -1205,11 +1205,11 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			}
 			if contains(vr.ReasonCodes, adjudication.CodeEpisodeDollarsExceeded) ||
 				slices.Contains(r.Acknowledge, adjudication.CodeEpisodeDollarsExceeded) {
-				if err := raiseEpisodeCap(ctx, tx, g.enr.EpisodeID, auth.ID, s.Today()); err != nil {
+				if err := raiseEpisodeCap(ctx, tx, vr.ClientID, g.enr.EpisodeID, auth.ID, s.Today()); err != nil {
 					return err
 				}
 			}
-			if err := s.raiseEpisodeUnits(ctx, tx, g.enr.EpisodeID, vr.ServiceCode, auth.ID); err != nil {
+			if err := s.raiseEpisodeUnits(ctx, tx, vr.ClientID, g.enr.EpisodeID, vr.ServiceCode, auth.ID); err != nil {
 				return err
 			}
 			// Judged without the agency's earlier stays another agency
@@ -1623,23 +1623,27 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 // raiseEpisodeUnits records, when a reviewer's grant (or reactivation)
 // leaves the episode holding more of the service than its maximum (an
 // exception the reviewer acknowledged), the maximum as raised, so claims
-// against the grant are paid (ledger.RaiseEpisodeUnits), and audits it.
-func (s *Service) raiseEpisodeUnits(ctx context.Context, tx *sqlx.Tx, episodeID int64, service string, grant int64) error {
-	raised, err := ledger.RaiseEpisodeUnits(ctx, tx, episodeID, service, grant, s.Today(), s.now())
+// against the grant are paid (ledger.RaiseEpisodeUnits), and audits it
+// under the client, with the new maximum: audited without either, a
+// client's audit trail never showed its cap raised, nor by how much (a
+// reviewer black-box pass).
+func (s *Service) raiseEpisodeUnits(ctx context.Context, tx *sqlx.Tx, clientID, episodeID int64, service string, grant int64) error {
+	maxUnits, raised, err := ledger.RaiseEpisodeUnits(ctx, tx, episodeID, service, grant, s.Today(), s.now())
 	if err != nil || !raised {
 		return err
 	}
 	return access.Record(ctx, tx, access.Event{Action: "cap_exception", EntityType: "episode", EntityID: access.ID(episodeID),
-		Outcome: service})
+		ClientID: clientID, Outcome: fmt.Sprintf("%s max_units %d", service, maxUnits)})
 }
 
 // raiseEpisodeCap records a reviewer's dollar-cap exception on the ledger
-// for the authorization grant (ledger.RaiseEpisodeCap) and audits it when
-// the cap rose.
-func raiseEpisodeCap(ctx context.Context, tx *sqlx.Tx, episodeID, grant int64, today rss.Date) error {
-	raised, err := ledger.RaiseEpisodeCap(ctx, tx, episodeID, grant, today)
+// for the authorization grant (ledger.RaiseEpisodeCap) and audits it,
+// under the client and with the new cap, when the cap rose.
+func raiseEpisodeCap(ctx context.Context, tx *sqlx.Tx, clientID, episodeID, grant int64, today rss.Date) error {
+	raisedTo, raised, err := ledger.RaiseEpisodeCap(ctx, tx, episodeID, grant, today)
 	if err != nil || !raised {
 		return err
 	}
-	return access.Record(ctx, tx, access.Event{Action: "cap_exception", EntityType: "episode", EntityID: access.ID(episodeID)})
+	return access.Record(ctx, tx, access.Event{Action: "cap_exception", EntityType: "episode", EntityID: access.ID(episodeID),
+		ClientID: clientID, Outcome: "dollar_cap " + raisedTo.String()})
 }
