@@ -316,3 +316,39 @@ func TestReviewerCapExceptionCoversAnEndedGrant(t *testing.T) {
 	assert.Equal(t, "dollar_cap 4800.00", events[0]["outcome"])
 	assert.Equal(t, float64(c.Client), events[0]["client_id"])
 }
+
+// A limit lowered while a request waits applies to the reviewer's grant:
+// approve grants within the per-voucher maximum in force at the decision,
+// a partial naming the limit, and an approve_modified past it is a 422.
+// The documents said approve grants the ceiling read at submission (a
+// reviewer black-box pass found the grant cut below it, unsaid).
+func TestReviewerGrantsWithinALimitLoweredSince(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-40))
+	first := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 5, -20, -18)
+	second := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 5, -17, -15)
+	for _, v := range []map[string]any{first, second} {
+		require.Equal(t, "pended", v["decision"], "%v", v)
+		assert.Equal(t, float64(5), v["ceiling"].(map[string]any)["units"])
+	}
+	r := e.patch(keyAdmin, "/v1/reference/services/ATR-TR", map[string]any{"per_voucher_max": 3, "reason": "tightened"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	p := requireProblem(t, e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, second, "id")),
+		map[string]any{"action": "approve_modified", "units": 5, "start_date": day(-17), "end_date": day(-15), "note": "all five"}),
+		http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "out_of_range", itFieldCode(p, "units"))
+
+	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, first, "id")),
+		map[string]any{"action": "approve", "note": "trips to the clinic"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := r.JSON(t)
+	assert.Equal(t, "partial", got["decision"], "%v", got)
+	assert.Equal(t, float64(3), got["units_granted"])
+	var codes []any
+	for _, x := range got["review"].(map[string]any)["reasons"].([]any) {
+		codes = append(codes, x.(map[string]any)["code"])
+	}
+	assert.Contains(t, codes, "UNITS_OVER_VOUCHER_MAX")
+}
