@@ -1313,7 +1313,7 @@ func TestPendedRequestSaysWhoDecides(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	path := "/console/requests/" + strconv.FormatInt(w.pended(), 10)
-	for key, want := range map[string]string{keyReviewer: "checked when you decide", keyHRA: "checked when a reviewer decides"} {
+	for key, want := range map[string]string{keyReviewer: "applied when you decide", keyHRA: "applied when a reviewer decides"} {
 		u := w.user()
 		u.signIn(key)
 		p := u.get(path)
