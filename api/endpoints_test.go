@@ -771,6 +771,12 @@ func TestReferenceReads(t *testing.T) {
 	assert.NotEmpty(t, staff)
 	assert.Len(t, itItems(t, e.get(keyHRA, "/v1/reference/catchment-areas")), 12)
 	assert.NotEmpty(t, itItems(t, e.get(keyHRA, "/v1/reference/settings")))
+	// One setting read where it is patched (a 405: an on-call pass).
+	r = e.get(keyHRA, "/v1/reference/settings/minor_age_years")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "minor_age_years", r.JSON(t)["key"])
+	assert.Equal(t, float64(18), r.JSON(t)["value"])
+	requireProblem(t, e.get(keyHRA, "/v1/reference/settings/no_such_key"), http.StatusNotFound, "not_found")
 
 	requireProblem(t, e.get(keyHRA, "/v1/reference/programs/NOPE"), http.StatusNotFound, "not_found")
 	requireProblem(t, e.get(keyHRA, "/v1/reference/services/NOPE-1"), http.StatusNotFound, "not_found")

@@ -133,6 +133,14 @@ func (s *Server) listSettings(c *gin.Context) {
 	respond(c, http.StatusOK, items(out), err)
 }
 
+func (s *Server) getSetting(c *gin.Context) {
+	if !knownQuery(c) {
+		return
+	}
+	out, err := s.v.Setting(c.Request.Context(), c.Param("key"))
+	respond(c, http.StatusOK, out, err)
+}
+
 func (s *Server) patchSetting(c *gin.Context) {
 	var body struct {
 		Value  *int                 `json:"value"`

@@ -202,6 +202,7 @@ func New(cfg Config) *Server {
 	ref.GET("/discharge-reasons/:code/history", s.dischargeReasonHistory)
 	ref.GET("/staff-roles", s.listStaffRoles)
 	ref.GET("/credential-types", s.listCredentialTypes)
+	ref.GET("/settings/:key", s.getSetting)
 	ref.PATCH("/settings/:key", small, s.patchSetting)
 	ref.GET("/settings/:key/history", s.settingHistory)
 

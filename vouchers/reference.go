@@ -1006,6 +1006,21 @@ func (s *Service) Settings(ctx context.Context) ([]Setting, error) {
 	return out, nil
 }
 
+// Setting reads one system threshold where it is patched: only the whole
+// list had it, and GET at its own path was a 405 as an area's had been
+// (an on-call black-box pass).
+func (s *Service) Setting(ctx context.Context, key string) (Setting, error) {
+	var out Setting
+	if _, err := access.ActorFrom(ctx); err != nil {
+		return out, err
+	}
+	err := s.db.GetContext(ctx, &out, `SELECT key, value, description, updated_at FROM settings WHERE key = $1`, key)
+	if errors.Is(err, pg.ErrNoRows) {
+		return out, fmt.Errorf("%w: setting %q", rss.ErrNotFound, key)
+	}
+	return out, err
+}
+
 // Code is one entry of a small reference list: its code and its name.
 type Code struct {
 	Code string `json:"code" db:"code"`
