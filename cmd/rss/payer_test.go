@@ -172,6 +172,9 @@ func TestExportFollowsALinkToANewFile(t *testing.T) {
 // a file piped from another tool was refused as a file named "-" (an
 // on-call pass).
 func TestX12CheckReadsStdin(t *testing.T) {
+	// It reads no configuration: a malformed DATABASE_URL, never used,
+	// refused the check (an on-call pass).
+	t.Setenv("DATABASE_URL", "garbage://x")
 	withStdin(t, "hello world")
 	var out, errOut bytes.Buffer
 	err := run(t.Context(), []string{"x12", "check", "-"}, &out, &errOut)
