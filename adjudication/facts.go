@@ -69,14 +69,17 @@ type Program struct {
 
 // Service is one entry of the catalog.
 type Service struct {
-	Code                       string          `json:"code"`
-	ProgramCode                string          `json:"program_code"`
-	Rate                       decimal.Decimal `json:"rate"`
-	PerVoucherMax              int             `json:"per_voucher_max"`
-	PerEpisodeMax              int             `json:"per_episode_max,omitempty"`
-	Qualification              string          `json:"qualification"`
-	RequiresPrimaryCaseManager bool            `json:"requires_primary_case_manager"`
-	Active                     bool            `json:"active"`
+	Code          string          `json:"code"`
+	ProgramCode   string          `json:"program_code"`
+	Rate          decimal.Decimal `json:"rate"`
+	PerVoucherMax int             `json:"per_voucher_max"`
+	PerEpisodeMax int             `json:"per_episode_max,omitempty"`
+	Qualification string          `json:"qualification"`
+	// QualifyingCredentials are the credential types any one of which
+	// qualifies for a service of qualification QualCredential.
+	QualifyingCredentials      []string `json:"qualifying_credentials,omitempty"`
+	RequiresPrimaryCaseManager bool     `json:"requires_primary_case_manager"`
+	Active                     bool     `json:"active"`
 	// Unit is what one unit of the service is (day, hour, 15min, trip,
 	// test): a day holds one day's unit, 24 hours, 96 quarter hours.
 	// Empty in facts stored before it was kept.
@@ -131,6 +134,10 @@ const (
 	QualATRCaseManager    = "atr_case_manager"
 	QualRecoveryAssistant = "recovery_assistant"
 	QualRCMSpecialist     = "rcm_specialist"
+	// QualCredential is qualified for by any one of the service's
+	// QualifyingCredentials, verified and valid on the date: a new
+	// program's own certification, named as data.
+	QualCredential = "credential"
 )
 
 // Provider is an agency with its agreement and enrolments.

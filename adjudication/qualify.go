@@ -19,6 +19,7 @@ const (
 	PathExperience         = "experience_equivalent" // months delivering the service
 	PathRecoveryAssistant  = "recovery_assistant"
 	PathRCMRole            = "rcm_role"
+	PathCredential         = "credential" // one of the service's qualifying credentials
 )
 
 // credValid reports whether s holds a credential of one of the types valid on day d.
@@ -112,6 +113,11 @@ func Qualified(s *Staff, providerID int64, svc *Service, d time.Time, st *Settin
 			return true, PathRCMRole
 		}
 		return false, "role_not_recovery_specialist"
+	case QualCredential:
+		if len(svc.QualifyingCredentials) > 0 && credValid(s, d, svc.QualifyingCredentials...) {
+			return true, PathCredential
+		}
+		return false, s.unqualified("no_qualifying_credential; one of " + strings.Join(svc.QualifyingCredentials, ", ") + " is needed")
 	}
 	return false, "unknown_qualification"
 }
@@ -206,6 +212,7 @@ var qualificationWords = map[string]string{
 	"no_valid_ra_training":         "no valid DMHAS recovery assistant training",
 	"role_not_recovery_specialist": "the staff member's role is not a recovery specialist's",
 	"unknown_qualification":        "the service's qualification is not one the rules know",
+	"no_qualifying_credential":     "no valid credential of a type the service names",
 	"no_qualifying_path": "no qualifying path: no valid ISAS, CADC or CPS certification, no bachelor's degree or " +
 		"LPC/LCPC licence with the target-population months or a qualified supervisor, no pastoral licence with the core " +
 		"competencies, and not the service-delivery months",

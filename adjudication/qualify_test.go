@@ -269,6 +269,46 @@ func TestQualifiedOtherKinds(t *testing.T) {
 	}
 }
 
+// A service qualified for by credentials named as data (a new program's
+// own certification): any one of them, valid on the date, qualifies;
+// none, an expired one, or another type does not, and the reason names
+// what is needed. A service naming none qualifies nobody.
+func TestQualifiedByNamedCredentials(t *testing.T) {
+	t.Parallel()
+	st := stdSettings()
+	svc := Service{Code: "EMP-PEER", ProgramCode: "EMP", Qualification: QualCredential, QualifyingCredentials: []string{"CPRS", CredCPS}}
+	empty := svc
+	empty.QualifyingCredentials = nil
+	expired := staffWith([]Credential{cred("CPRS", day(2020, time.January, 1), day(2026, time.March, 31))}, nil, nil)
+	cases := []struct {
+		name  string
+		svc   Service
+		staff *Staff
+		ok    bool
+	}{
+		{"the new certification", svc, staffWith([]Credential{current("CPRS")}, nil, nil), true},
+		{"the other one named", svc, staffWith([]Credential{current(CredCPS)}, nil, nil), true},
+		{"expired the day before", svc, expired, false},
+		{"another type", svc, staffWith([]Credential{current(CredCADC)}, nil, nil), false},
+		{"none", svc, staffWith(nil, nil, nil), false},
+		{"no staff named", svc, nil, false},
+		{"a service naming none", empty, staffWith([]Credential{current("CPRS")}, nil, nil), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ok, why := Qualified(tc.staff, provID, &tc.svc, qd, &st)
+			assert.Equal(t, tc.ok, ok, why)
+			if ok {
+				assert.Equal(t, PathCredential, why)
+			} else if tc.staff != nil {
+				assert.True(t, strings.HasPrefix(why, "no_qualifying_credential"), why)
+				assert.Contains(t, QualificationText(why), "no valid credential of a type the service names")
+			}
+		})
+	}
+}
+
 func TestBackgroundCleared(t *testing.T) {
 	t.Parallel()
 	withChecks := func(cs ...BackgroundCheck) *Staff { return &Staff{ID: staffID, BackgroundChecks: cs} }

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"testing"
 	"time"
@@ -463,4 +464,92 @@ func TestCatalogProgramRuleChoicesPatched(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		assert.Equal(t, zero, r.JSON(t)["zero_reject"])
 	}
+}
+
+// A new program's service is qualified for by a certification the
+// department adds as data: a credential type and a staff role are POSTed
+// (a 405 before: a reviewer black-box pass found a new program could only
+// take qualification none, anyone delivering), the service names the type
+// with qualification credential, and the rules hold staff to it: the
+// voucher naming an uncredentialed staff member is denied
+// STAFF_NOT_QUALIFIED and a claim line she renders CARC 185; once her
+// certification is verified both go through.
+func TestCatalogServiceQualifiedByANewCredential(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.post(keyAdmin, "/v1/reference/credential-types", map[string]any{"code": "CPRS", "name": "Certified peer recovery specialist"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, map[string]any{"code": "CPRS", "name": "Certified peer recovery specialist"}, r.JSON(t))
+	assert.Equal(t, 1, itAudit(e, "create", "credential_type", "CPRS"))
+	r = e.post(keyAdmin, "/v1/reference/staff-roles", map[string]any{"code": "peer_specialist", "name": "Peer specialist"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.post(keyAdmin, "/v1/reference/credential-types", map[string]any{"code": "CPRS", "name": "Again"}),
+			http.StatusConflict, "credential_type_exists")
+		requireProblem(t, e.post(keyAdmin, "/v1/reference/staff-roles", map[string]any{"code": "peer_specialist", "name": "Again"}),
+			http.StatusConflict, "staff_role_exists")
+		p := requireProblem(t, e.post(keyAdmin, "/v1/reference/credential-types", map[string]any{"code": "cprs", "name": "Lower"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "invalid_format", itFieldCode(p, "code"))
+		requireProblem(t, e.post(keyHRA, "/v1/reference/credential-types", map[string]any{"code": "MINE", "name": "Mine"}),
+			http.StatusForbidden, "forbidden")
+	})
+	listed := false
+	for _, c := range itItems(t, e.get(keyHRA, "/v1/reference/credential-types")) {
+		listed = listed || c["code"] == "CPRS"
+	}
+	assert.True(t, listed)
+
+	svc := newServiceBody("EMP-PEER", "EMP")
+	svc["name"], svc["unit"], svc["rate"], svc["per_voucher_max"] = "Peer support", "15min", "12.00", 40
+	itNothingWritten(t, e, func() {
+		for _, tc := range []struct {
+			qual  string
+			creds any
+			code  string
+		}{{"credential", nil, "required"}, {"credential", []string{}, "required"}, {"credential", []string{"CPRS", "NOPE"}, "unknown_id"},
+			{"none", []string{"CPRS"}, "not_allowed"}} {
+			b := maps.Clone(svc)
+			b["qualification"], b["qualifying_credentials"] = tc.qual, tc.creds
+			p := requireProblem(t, e.post(keyAdmin, "/v1/reference/services", b), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, tc.code, itFieldCode(p, "qualifying_credentials"), "%v", tc)
+		}
+	})
+	svc["qualification"], svc["qualifying_credentials"] = "credential", []string{"CPRS", "CPS", "CPRS"}
+	r = e.post(keyAdmin, "/v1/reference/services", svc)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "credential", r.JSON(t)["qualification"])
+	assert.Equal(t, []any{"CPRS", "CPS"}, r.JSON(t)["qualifying_credentials"])
+
+	pwe := e.demo.Providers["PWE"]
+	r = e.patch(keyAdmin, itPath("/v1/reference/providers/%d", pwe), map[string]any{"services": []string{"EMP-IPS", "EMP-SED", "EMP-PEER"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyPWE, itPath("/v1/providers/%d/staff", pwe), map[string]any{"first_name": "Rae", "last_name": "Peer",
+		"role": "peer_specialist", "date_of_birth": "1988-03-04", "employment_start": day(-400)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	peer := itID(t, r)
+	client := e.programClient(keyPWE, "EMP", day(-10))
+	ask := func(days int) map[string]any {
+		t.Helper()
+		r := e.post(keyPWE, "/v1/voucher-requests", map[string]any{"client_id": client, "service_code": "EMP-PEER", "staff_id": peer,
+			"units": 4, "start_date": day(days), "end_date": day(days + 5)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return r.JSON(t)
+	}
+	v := ask(0)
+	assert.Equal(t, "denied", v["decision"], "%v", v)
+	assert.Contains(t, v["reason_codes"], "STAFF_NOT_QUALIFIED")
+
+	// Her certification, submitted by the agency, counts once verified.
+	r = e.post(keyPWE, itPath("/v1/staff/%d/credentials", peer), map[string]any{"type": "CPRS", "issuer": "CCB",
+		"number": "P-1", "valid_from": day(-300), "valid_to": day(600)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	cred := itID(t, r)
+	v = ask(0)
+	assert.Equal(t, "denied", v["decision"], "pending is not verified: %v", v)
+	r = e.post(keyAdmin, itPath("/v1/staff-records/credentials/%d/verify", cred), map[string]any{"document_reference": "CCB register"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	v = ask(0)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	e.claimAndBatch(keyPWE, "PEER-1", client, peer, "EMP-PEER", day(0), 2, "24.00", "24.00")
 }

@@ -213,6 +213,26 @@ func (s *Server) createDischargeReason(c *gin.Context) {
 	})
 }
 
+func (s *Server) createCredentialType(c *gin.Context) {
+	var n registry.NewCode
+	if !decode(c, &n) {
+		return
+	}
+	post(c, createdJSON[vouchers.Code], func(ctx context.Context) (vouchers.Code, error) {
+		return s.r.CreateCredentialType(ctx, n)
+	})
+}
+
+func (s *Server) createStaffRole(c *gin.Context) {
+	var n registry.NewCode
+	if !decode(c, &n) {
+		return
+	}
+	post(c, createdJSON[vouchers.Code], func(ctx context.Context) (vouchers.Code, error) {
+		return s.r.CreateStaffRole(ctx, n)
+	})
+}
+
 func (s *Server) patchDischargeReason(c *gin.Context) {
 	var p registry.DischargeReasonPatch
 	if !decode(c, &p) {

@@ -54,20 +54,24 @@ type NewProgram struct {
 
 // NewService is a catalog entry with its first rate.
 type NewService struct {
-	Code                       string    `json:"code"`
-	ProgramCode                string    `json:"program_code"`
-	Name                       string    `json:"name"`
-	Unit                       string    `json:"unit"`
-	Rate                       rss.Money `json:"rate"`
-	EffectiveFrom              rss.Date  `json:"effective_from"` // today when omitted
-	PerVoucherMax              int       `json:"per_voucher_max"`
-	PerEpisodeMax              *int      `json:"per_episode_max"`
-	ProcedureQualifier         *string   `json:"procedure_qualifier"`
-	ProcedureCode              *string   `json:"procedure_code"`
-	Modifiers                  []string  `json:"modifiers"`
-	Qualification              string    `json:"qualification"` // none when omitted
-	RequiresPrimaryCaseManager bool      `json:"requires_primary_case_manager"`
-	EmploymentStage            *int      `json:"employment_stage"`
+	Code               string    `json:"code"`
+	ProgramCode        string    `json:"program_code"`
+	Name               string    `json:"name"`
+	Unit               string    `json:"unit"`
+	Rate               rss.Money `json:"rate"`
+	EffectiveFrom      rss.Date  `json:"effective_from"` // today when omitted
+	PerVoucherMax      int       `json:"per_voucher_max"`
+	PerEpisodeMax      *int      `json:"per_episode_max"`
+	ProcedureQualifier *string   `json:"procedure_qualifier"`
+	ProcedureCode      *string   `json:"procedure_code"`
+	Modifiers          []string  `json:"modifiers"`
+	Qualification      string    `json:"qualification"` // none when omitted
+	// QualifyingCredentials are, for qualification "credential", the
+	// credential types (GET /v1/reference/credential-types) any one of
+	// which, verified and valid on the date, qualifies a staff member.
+	QualifyingCredentials      []string `json:"qualifying_credentials"`
+	RequiresPrimaryCaseManager bool     `json:"requires_primary_case_manager"`
+	EmploymentStage            *int     `json:"employment_stage"`
 }
 
 // NewRate is a rate change with the day it takes effect.
@@ -90,7 +94,8 @@ var (
 	fundings       = []string{"federal_grant", "state", "medicaid"}
 	payerRoutes    = []string{"payment_register", "medicaid_837p"}
 	units          = []string{"15min", "test", "trip", "day", "hour"}
-	qualifications = []string{adjudication.QualNone, adjudication.QualATRCaseManager, adjudication.QualRecoveryAssistant, adjudication.QualRCMSpecialist}
+	qualifications = []string{adjudication.QualNone, adjudication.QualATRCaseManager, adjudication.QualRecoveryAssistant, adjudication.QualRCMSpecialist,
+		adjudication.QualCredential}
 )
 
 func oneOf(v *rss.ValidationError, field, val string, allowed []string) {
@@ -311,6 +316,15 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 		n.Qualification = adjudication.QualNone
 	}
 	oneOf(v, "qualification", n.Qualification, qualifications)
+	switch {
+	case n.Qualification == adjudication.QualCredential && len(n.QualifyingCredentials) == 0:
+		v.Add("qualifying_credentials", "required", "a service of qualification credential names the credential types that qualify for it")
+	case n.Qualification != adjudication.QualCredential && len(n.QualifyingCredentials) > 0:
+		v.Add("qualifying_credentials", "not_allowed", "qualifying_credentials go with qualification credential")
+	case len(n.QualifyingCredentials) > maxQualifyingCredentials:
+		v.Add("qualifying_credentials", "too_many", "at most %d credential types", maxQualifyingCredentials)
+	}
+	n.QualifyingCredentials = append([]string{}, slices.Compact(slices.Sorted(slices.Values(n.QualifyingCredentials)))...)
 	if !n.EffectiveFrom.IsZero() {
 		// The first rate is held to the dates a later one is (a black-box
 		// pass priced a new service from 1990 and from 2040).
@@ -351,11 +365,16 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 			return rss.Invalid("procedure_code", "required",
 				"a service of %s is billed on the 837P and needs procedure_code and procedure_qualifier", n.ProgramCode)
 		}
+		if err := credentialTypesKnown(ctx, tx, n.QualifyingCredentials); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO services (code, program_code, name, unit, per_voucher_max, per_episode_max,
-				procedure_qualifier, procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+				procedure_qualifier, procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage,
+				qualifying_credentials)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			n.Code, n.ProgramCode, strings.TrimSpace(n.Name), n.Unit, n.PerVoucherMax, n.PerEpisodeMax, n.ProcedureQualifier,
-			n.ProcedureCode, pq.Array(n.Modifiers), n.Qualification, n.RequiresPrimaryCaseManager, n.EmploymentStage)
+			n.ProcedureCode, pq.Array(n.Modifiers), n.Qualification, n.RequiresPrimaryCaseManager, n.EmploymentStage,
+			pq.Array(n.QualifyingCredentials))
 		if pg.IsViolation(err, pg.CodeUniqueViolation, "services_pkey") {
 			return rss.Coded(rss.ErrConflict, "service_exists", "service %s exists", n.Code)
 		}

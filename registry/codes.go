@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"rss"
 	"rss/access"
@@ -515,4 +516,89 @@ func (s *Service) InstrumentHistory(ctx context.Context, code string) ([]access.
 		return err
 	})
 	return out, err
+}
+
+// Credential types and staff roles are reference data the department adds
+// to: a new program's service may be qualified for by a certification of
+// its own (qualification "credential"), and its staff may hold a role of
+// its own, with no code change (SPEC §12). Both were read-only (a POST
+// was a 405: a reviewer black-box pass). Neither is removed: credentials
+// and staff on file name them.
+var (
+	credentialTypeCodeFormat = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,39}$`)
+	staffRoleCodeFormat      = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
+)
+
+// maxQualifyingCredentials bounds the credential types one service names.
+const maxQualifyingCredentials = 20
+
+// NewCode is a credential type or staff role to add: its code and name.
+type NewCode struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// CreateCredentialType adds a credential type (admin): what a staff
+// member's credential may be of, and what a service may be qualified by.
+func (s *Service) CreateCredentialType(ctx context.Context, n NewCode) (vouchers.Code, error) {
+	return s.createCode(ctx, n, codeKind{table: "credential_types", entity: "credential_type", format: credentialTypeCodeFormat,
+		formatText: "code must be 2 to 40 capital letters, digits and underscores, a letter first (CPRS)", exists: "credential_type_exists"})
+}
+
+// CreateStaffRole adds a staff role (admin): what a hire's role may be,
+// and what a program's caseload caps may name.
+func (s *Service) CreateStaffRole(ctx context.Context, n NewCode) (vouchers.Code, error) {
+	return s.createCode(ctx, n, codeKind{table: "staff_roles", entity: "staff_role", format: staffRoleCodeFormat,
+		formatText: "code must be 2 to 40 lower-case letters, digits and underscores, a letter first (peer_specialist)", exists: "staff_role_exists"})
+}
+
+// codeKind is one small reference list createCode adds to.
+type codeKind struct {
+	table, entity, formatText, exists string
+	format                            *regexp.Regexp
+}
+
+func (s *Service) createCode(ctx context.Context, n NewCode, k codeKind) (vouchers.Code, error) {
+	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+		return vouchers.Code{}, err
+	}
+	v := &rss.ValidationError{}
+	if !k.format.MatchString(n.Code) {
+		v.Add("code", "invalid_format", "%s", k.formatText)
+	}
+	checkIdentity(v, []fieldCheck{oneLine("name", n.Name)})
+	if err := v.Err(); err != nil {
+		return vouchers.Code{}, err
+	}
+	out := vouchers.Code{Code: n.Code, Name: strings.TrimSpace(n.Name)}
+	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		// The table is one of two constants (codeKind), never input.
+		_, err := tx.ExecContext(ctx, `INSERT INTO `+k.table+` (code, name) VALUES ($1, $2)`, out.Code, out.Name)
+		switch {
+		case pg.IsViolation(err, pg.CodeUniqueViolation, k.table+"_pkey"):
+			return rss.Coded(rss.ErrConflict, k.exists, "%s %s exists", strings.ReplaceAll(k.entity, "_", " "), n.Code)
+		case err != nil:
+			return constraintError(err)
+		}
+		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: k.entity, EntityID: n.Code, Outcome: "reference_data"})
+	})
+	return out, err
+}
+
+// credentialTypesKnown refuses a credential type the registry does not
+// hold, by name (the schema refuses it too: services_credentials_known).
+func credentialTypesKnown(ctx context.Context, tx *sqlx.Tx, types []string) error {
+	if len(types) == 0 {
+		return nil
+	}
+	var unknown []string
+	if err := tx.SelectContext(ctx, &unknown, `SELECT c FROM unnest($1::text[]) c
+		WHERE NOT EXISTS (SELECT 1 FROM credential_types t WHERE t.code = c) ORDER BY c`, pq.Array(types)); err != nil {
+		return err
+	}
+	if len(unknown) > 0 {
+		return rss.Invalid("qualifying_credentials", "unknown_id", "no credential type %s (GET /v1/reference/credential-types; POST there adds one)",
+			strings.Join(unknown, ", "))
+	}
+	return nil
 }

@@ -64,14 +64,17 @@ type CatalogService struct {
 	Unit        string `json:"unit" db:"unit"`
 	// Rate is the rate in force on the day the entry was read (zero when
 	// none is yet); Rates is the history every request is priced from.
-	Rate                       rss.Money      `json:"rate" db:"-"`
-	Rates                      ServiceRates   `json:"rates" db:"rates"`
-	PerVoucherMax              int            `json:"per_voucher_max" db:"per_voucher_max"`
-	PerEpisodeMax              *int           `json:"per_episode_max" db:"per_episode_max"`
-	ProcedureQualifier         *string        `json:"procedure_qualifier" db:"procedure_qualifier"`
-	ProcedureCode              *string        `json:"procedure_code" db:"procedure_code"`
-	Modifiers                  pq.StringArray `json:"modifiers" db:"modifiers"`
-	Qualification              string         `json:"qualification" db:"qualification"`
+	Rate               rss.Money      `json:"rate" db:"-"`
+	Rates              ServiceRates   `json:"rates" db:"rates"`
+	PerVoucherMax      int            `json:"per_voucher_max" db:"per_voucher_max"`
+	PerEpisodeMax      *int           `json:"per_episode_max" db:"per_episode_max"`
+	ProcedureQualifier *string        `json:"procedure_qualifier" db:"procedure_qualifier"`
+	ProcedureCode      *string        `json:"procedure_code" db:"procedure_code"`
+	Modifiers          pq.StringArray `json:"modifiers" db:"modifiers"`
+	Qualification      string         `json:"qualification" db:"qualification"`
+	// QualifyingCredentials are, for qualification "credential", the
+	// credential types any one of which qualifies (empty otherwise).
+	QualifyingCredentials      pq.StringArray `json:"qualifying_credentials" db:"qualifying_credentials"`
 	RequiresPrimaryCaseManager bool           `json:"requires_primary_case_manager" db:"requires_primary_case_manager"`
 	EmploymentStage            *int           `json:"employment_stage" db:"employment_stage"`
 	Active                     bool           `json:"active" db:"active"`
@@ -316,7 +319,7 @@ func loadProgram(ctx context.Context, ext pg.Ext, code string) (Program, error) 
 }
 
 const serviceColumns = `code, program_code, name, unit, per_voucher_max, per_episode_max, procedure_qualifier,
-	procedure_code, modifiers, qualification, requires_primary_case_manager, employment_stage, active, retired_on, updated_at,
+	procedure_code, modifiers, qualification, qualifying_credentials, requires_primary_case_manager, employment_stage, active, retired_on, updated_at,
 	COALESCE((SELECT json_agg(` + rateJSON + ` ORDER BY r.effective_from)
 	          FROM service_rates r WHERE r.service_code = services.code
 	            AND NOT EXISTS (SELECT 1 FROM service_rates c WHERE c.corrects_id = r.id)), '[]') AS rates`
@@ -732,6 +735,9 @@ func RuleService(s *CatalogService) adjudication.Service {
 		Code: s.Code, ProgramCode: s.ProgramCode, Rate: s.Rate.Decimal, PerVoucherMax: s.PerVoucherMax, // Rate: see Reference.RuleService
 		Qualification: s.Qualification, RequiresPrimaryCaseManager: s.RequiresPrimaryCaseManager, Active: s.Active,
 		RetiredOn: date(s.RetiredOn), Unit: s.Unit,
+	}
+	if len(s.QualifyingCredentials) > 0 {
+		out.QualifyingCredentials = slices.Clone([]string(s.QualifyingCredentials))
 	}
 	if s.PerEpisodeMax != nil {
 		out.PerEpisodeMax = *s.PerEpisodeMax
