@@ -705,6 +705,10 @@ func TestQueueFiltersAndTakes(t *testing.T) {
 	assert.Contains(t, all.Body, link(second))
 	assert.Less(t, strings.Index(all.Body, link(first)), strings.Index(all.Body, link(second)), "oldest first")
 	assert.Contains(t, all.Body, "1 d (30 h)")
+	// Each row names its agency by code, as the filter does (a bare id: a
+	// reviewer black-box pass), and so does the request's page.
+	assert.Contains(t, all.Body, "<td>ATR</td><td>ATR-CM</td><td>HRA</td>")
+	assert.Contains(t, u.get("/console/requests/"+strconv.FormatInt(first, 10)).Body, "· provider HRA</dd>")
 
 	for q, want := range map[string][]int64{
 		"?program=RCM":                  {second},

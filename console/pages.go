@@ -279,6 +279,10 @@ type queueView struct {
 	MinAge                    string
 	Programs, Reasons         []string
 	Providers                 []providerOption
+	// Agencies names each row's agency by its code: the column read a
+	// bare id where the filter above named the agencies (a reviewer
+	// black-box pass).
+	Agencies map[int64]string
 	// Next links to the next page of the matches (the service applies
 	// the filters, so every page is a page of matches).
 	Next string
@@ -338,8 +342,10 @@ func (k *Console) queue(c *gin.Context) {
 	for _, p := range programs {
 		v.Programs = append(v.Programs, p.Code)
 	}
+	v.Agencies = map[int64]string{}
 	for _, p := range providers {
 		v.Providers = append(v.Providers, providerOption{ID: strconv.FormatInt(p.ID, 10), Label: p.Code + " " + p.Name})
+		v.Agencies[p.ID] = p.Code
 	}
 	for _, r := range adjudication.Catalogue() {
 		if r.Kind == "voucher" && (r.Action == adjudication.ActionPend || r.Action == adjudication.ActionReduce) &&
@@ -381,6 +387,8 @@ type requestView struct {
 	Steps                   []traceStep
 	TakenByMe, TakenByOther bool
 	Reviewer                bool
+	// Agency is the requesting agency's code (it read "provider 1").
+	Agency string
 }
 
 func (k *Console) request(c *gin.Context) {
@@ -406,6 +414,16 @@ func (k *Console) showRequest(c *gin.Context, id int64, status int, problem *err
 	}
 	s := sessionOf(c)
 	v := requestView{R: r, Steps: explain(r.Trace, facts), Reviewer: s.Actor.Role == access.RoleReviewer}
+	providers, err := k.cfg.Vouchers.Providers(c.Request.Context())
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	for _, p := range providers {
+		if p.ID == r.ProviderID {
+			v.Agency = p.Code
+		}
+	}
 	if r.TakenBy != nil && r.TakenAt != nil && k.cfg.Vouchers.Now().Before(r.TakenAt.Add(vouchers.TakeExpiry)) {
 		v.TakenByMe = *r.TakenBy == s.Actor.KeyID
 		v.TakenByOther = !v.TakenByMe
