@@ -334,6 +334,10 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	// A clean stop is said as such: the log ended on "shutting down", as a
+	// process killed in its drain would leave it (an on-call black-box
+	// pass).
+	slog.Info("stopped", "reason", "signal", "drained", true)
 	return nil
 }
 

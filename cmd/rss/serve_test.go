@@ -56,9 +56,9 @@ func TestServeSaysThePortItBound(t *testing.T) {
 	require.NoError(t, run(t.Context(), []string{"migrate"}, io.Discard, io.Discard))
 
 	ctx, cancel := context.WithCancel(t.Context())
-	var out lockedBuffer
+	var out, logged lockedBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, &out, io.Discard) }()
+	go func() { done <- run(ctx, []string{"serve"}, &out, &logged) }()
 	said := regexp.MustCompile(`rss listening on 127\.0\.0\.1:(\d+)\n`)
 	var port string
 	require.Eventually(t, func() bool {
@@ -89,6 +89,9 @@ func TestServeSaysThePortItBound(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+	// A clean stop is logged, after "shutting down": the log ended there,
+	// as a process killed in its drain leaves it (an on-call pass).
+	assert.Regexp(t, `(?s)"msg":"shutting down".*"msg":"stopped"`, logged.String())
 }
 
 // A shutdown that times out says how many requests it cut off: it ended on
