@@ -33,21 +33,16 @@ func (w *world) issuedOn(id int64, day rss.Date) {
 	require.NoError(w.t, err)
 }
 
-// lastServiceOn reads an authorization's last_service_on from the ledger.
-func (w *world) lastServiceOn(id int64) rss.Date {
-	w.t.Helper()
-	var d rss.Date
-	require.NoError(w.t, w.db.GetContext(w.t.Context(), &d, `SELECT last_service_on FROM authorizations WHERE id = $1`, id))
-	return d
-}
-
 // A claim's lines are judged in date-of-service order, whatever the order
 // they are listed in: with inactivity on, a line listed first but dated
 // after the authorization went idle was denied 197 while a line listed
 // after it, dated earlier, was paid and moved the window (a black-box
 // pass: the same line sent again alone was then paid). Units go in date
 // order too, as they would to the same lines sent as claims in date order.
-// The answer keeps the lines as listed, with their numbers.
+// The answer keeps the lines as listed, with their numbers. The
+// authorization has gone inactive by today, so the earlier line, paid,
+// moves no window (it stays inactive until a reviewer reactivates it: a
+// lifecycle black-box pass), and the later one is denied either way.
 func TestClaimLinesAreJudgedInDateOrder(t *testing.T) {
 	t.Parallel()
 	start := day(-10) // inactive from start+4 without a claim (3 days)
@@ -79,20 +74,20 @@ func TestClaimLinesAreJudgedInDateOrder(t *testing.T) {
 			for _, l := range c.Lines {
 				byDate[l.DateOfService] = l
 			}
-			// The earlier line takes its 4 units first and keeps the
-			// authorization in use; the later one is inside the window it
-			// moved and gets the 2 units left.
+			// The earlier line, dated while it was live, takes its 4 units;
+			// the later one, dated after it went idle, is denied 197.
 			early, late := byDate[start.AddDays(2)], byDate[start.AddDays(5)]
 			assert.Equal(t, "paid", early.Status, "%+v", early.Adjustments)
 			assert.Equal(t, 4, early.UnitsAllowed)
-			assert.Equal(t, "partial", late.Status, "%+v", late.Adjustments)
-			assert.Equal(t, 2, late.UnitsAllowed)
-			assert.Equal(t, []string{"198"}, carcs(late))
+			assert.Equal(t, "denied", late.Status, "%+v", late.Adjustments)
+			assert.Equal(t, []string{"197"}, carcs(late))
 			assert.Equal(t, "partial", c.Status)
-			assert.Equal(t, "90.00", c.TotalPaid.String())
-			assert.Equal(t, 6, w.unitsUsed(a.ID))
-			assert.Equal(t, "90.00", w.episodePaid(a.ID))
-			assert.Equal(t, start.AddDays(5), w.lastServiceOn(a.ID))
+			assert.Equal(t, "60.00", c.TotalPaid.String())
+			assert.Equal(t, 4, w.unitsUsed(a.ID))
+			assert.Equal(t, "60.00", w.episodePaid(a.ID))
+			var moved bool
+			require.NoError(t, w.db.GetContext(t.Context(), &moved, `SELECT last_service_on IS NOT NULL FROM authorizations WHERE id = $1`, a.ID))
+			assert.False(t, moved, "no window moved")
 
 			// Stored as answered: the lines in their numbers' order, each
 			// with the trace of its own judgement.
@@ -135,9 +130,12 @@ func TestBulkClaimsAreJudgedInTheOrderGiven(t *testing.T) {
 	assert.Equal(t, "denied", out[0].Claim.Status)
 	assert.Equal(t, []string{"197"}, carcs(out[0].Claim.Lines[0]))
 	assert.Equal(t, "paid", out[1].Claim.Status)
-	// Sent again, the first is now inside the window the second moved.
+	// Sent again, the first is still denied: the authorization, inactive
+	// today, moved no window for the second (a lifecycle black-box pass
+	// found a late line reviving one; it stays inactive until a reviewer
+	// reactivates it).
 	again := w.submit(w.claim("BULK-ORD-3", "Rivera", "Okafor", line("ATR-CM", start.AddDays(5), 2, "30.00")))
-	assert.Equal(t, "paid", again.Status)
+	assert.Equal(t, "denied", again.Status)
 }
 
 // Two voids of one claim sent as separate requests and judged together

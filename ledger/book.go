@@ -275,10 +275,20 @@ func (b *Book) Claim(client int64, f *adjudication.LineFacts, d *adjudication.Li
 	a.UnitsUsed += d.UnitsAllowed
 	b.units[a.ID] += d.UnitsAllowed
 	b.paid[a.ID] = b.paid[a.ID].Add(d.Paid)
-	if dos := f.Line.DateOfService; dos.After(b.served[a.ID]) {
-		b.served[a.ID] = dos // the authorization's last activity, for inactivity
+	// The line's date is the authorization's last activity, for
+	// inactivity, unless it has gone inactive: then it stays inactive until
+	// a reviewer reactivates it. A late line for a day it was live on pays
+	// (LiveOn) but moves no window: moved, one late line brought back an
+	// authorization whose reactivation a reviewer had just refused, with
+	// all its units, and its agency and the agency granted the client's
+	// case management meanwhile were both paid for the same day (a
+	// lifecycle black-box pass).
+	if !a.Inactive {
+		if dos := f.Line.DateOfService; dos.After(b.served[a.ID]) {
+			b.served[a.ID] = dos
+		}
+		a.Served(f.Line.DateOfService)
 	}
-	a.Served(f.Line.DateOfService)
 	if ep := b.episodes[a.EpisodeID]; ep != nil {
 		ep.paid = ep.paid.Add(d.Paid)
 		ep.change = ep.change.Add(d.Paid)

@@ -523,8 +523,11 @@ func TestBookDrawsNothingOnAVoidOrInactiveAuthorization(t *testing.T) {
 
 // Inactivity is judged on each line's date of service: a service delivered
 // while the authorization was active draws on it though the claim arrives
-// after it went inactive (two black-box passes found such lines denied),
-// and a counted line is activity the submission's later lines see.
+// after it went inactive (two black-box passes found such lines denied).
+// Gone inactive, it stays so until a reviewer reactivates it: the late
+// line moves no window, so a later date is still denied (the late line
+// revived an authorization whose reactivation a reviewer had refused, and
+// two agencies were paid for the same day: a lifecycle black-box pass).
 func TestBookJudgesInactivityOnTheDateOfService(t *testing.T) {
 	t.Parallel()
 	days := 10
@@ -545,13 +548,26 @@ func TestBookJudgesInactivityOnTheDateOfService(t *testing.T) {
 	require.Equal(t, adjudication.LinePaid, d.Status)
 	require.True(t, b.Claim(clientID, &within, &d))
 
-	// March 30th counted: the authorization is active through April 9th.
+	// March 30th counted, on an authorization inactive today: no window
+	// moved, April 3rd still denied.
 	again := lineFacts(april(3), 2, "30.00")
 	b.Draw(clientID, &again)
-	require.NotNil(t, again.Authorization, "the line before it is activity")
-	late := lineFacts(april(10), 2, "30.00")
-	b.Draw(clientID, &late)
-	assert.Nil(t, late.Authorization, "eleven idle days after March 30th")
+	assert.Nil(t, again.Authorization, "the late line revives nothing")
+	assert.True(t, b.Changes().Served[0].IsZero(), "its last date of service stays")
+
+	// Live today (last served April 5th, inactive from April 16th), a
+	// counted line is activity the submission's later lines see.
+	h.LastServiceOn = rss.NewDate(april(5))
+	b = book(nil, h)
+	first := lineFacts(april(8), 2, "30.00")
+	b.Draw(clientID, &first)
+	require.NotNil(t, first.Authorization)
+	d = adjudication.DecideLine(&first)
+	require.True(t, b.Claim(clientID, &first, &d))
+	next := lineFacts(april(17), 2, "30.00")
+	b.Draw(clientID, &next)
+	assert.NotNil(t, next.Authorization, "within ten days of April 8th")
+	assert.Equal(t, april(8), b.Changes().Served[0])
 }
 
 // A line billed on an authorization that no longer holds its unused units
