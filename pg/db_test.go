@@ -105,4 +105,13 @@ func TestDatabaseNamings(t *testing.T) {
 	assert.NoError(t, CheckNamesOneDatabase("postgres://u@h/rss?sslmode=disable"))
 	assert.Error(t, CheckNamesOneDatabase("host=h dbname=rss database=postgres"))
 	assert.Error(t, CheckNamesOneDatabase("host=h password='x'dbname=postgres dbname=rss"))
+	// Any setting given twice: the driver keeps a URL's first and psql the
+	// last, so rss ran unencrypted where psql required TLS (a black-box pass).
+	for _, url := range []string{"postgres://u:S3CRET@h/rss?sslmode=disable&sslmode=require", "host=h dbname=rss sslmode=disable sslmode=require"} {
+		err := CheckNamesOneDatabase(url)
+		require.Error(t, err, url)
+		assert.Contains(t, err.Error(), "gives the setting sslmode more than once")
+		assert.NotContains(t, err.Error(), "S3CRET")
+	}
+	assert.NoError(t, CheckNamesOneDatabase("postgres://u@h/rss?sslmode=disable&connect_timeout=5"))
 }

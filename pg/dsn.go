@@ -2,7 +2,9 @@ package pg
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -43,7 +45,51 @@ func CheckNamesOneDatabase(rawURL string) error {
 	if cfg, err := pq.NewConfig(rawURL); err == nil && cfg.Database != DatabaseName(rawURL) {
 		return errors.New("names its database in a way the driver reads otherwise: name it once, with dbname=")
 	}
+	// Any other setting given twice is refused too: the driver keeps the
+	// first of a URL's and libpq (psql) the last, so
+	// ?sslmode=disable&sslmode=require ran rss unencrypted where psql
+	// required TLS (a black-box pass). Named by its key, never its value.
+	if key := repeatedSetting(rawURL); key != "" {
+		if strings.Trim(key, "abcdefghijklmnopqrstuvwxyz_") != "" {
+			key = "(a key not a setting's name)"
+		}
+		return fmt.Errorf("gives the setting %s more than once: give each setting once", key)
+	}
 	return nil
+}
+
+// repeatedSetting is the first setting rawURL gives more than once (by
+// key, in key order), or "".
+func repeatedSetting(rawURL string) string {
+	seen := map[string]int{}
+	if isURL(rawURL) {
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return ""
+		}
+		for k, vs := range u.Query() {
+			seen[k] += len(vs)
+		}
+	} else {
+		settings, err := conninfo(rawURL)
+		if err != nil {
+			return ""
+		}
+		for _, st := range settings {
+			seen[st.key]++
+		}
+	}
+	var keys []string
+	for k, n := range seen {
+		if n > 1 && k != "dbname" && k != "database" { // counted as namings above
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return ""
+	}
+	slices.Sort(keys)
+	return keys[0]
 }
 
 // databaseNames lists the database names rawURL gives, in the order the
