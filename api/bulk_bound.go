@@ -10,15 +10,15 @@ import (
 )
 
 // bulkShape is what a bulk body holds, counted without decoding it: the
-// elements of the arrays the top-level object holds (the claims) and of
-// the arrays within them other than diagnoses (the lines).
+// elements of the top-level object's claims array and of the arrays within
+// them other than diagnoses (the lines).
 type bulkShape struct{ claims, lines int }
 
 // Container kinds on countBulk's stack.
 const (
 	shapeObject = 1 << iota
 	shapeArray
-	shapeClaims // an array the top-level object holds
+	shapeClaims // the claims array of the top-level object
 	shapeLines  // an array a claim holds, but its diagnoses
 )
 
@@ -59,7 +59,7 @@ func countBulk(b []byte) bulkShape {
 			if ch == '[' {
 				kind = shapeArray
 				switch {
-				case len(stack) == 1 && stack[0]&shapeObject != 0:
+				case len(stack) == 1 && stack[0]&shapeObject != 0 && mayBe(key, "claims"):
 					kind |= shapeClaims
 				case len(stack) == 3 && stack[1]&shapeClaims != 0 && stack[2]&shapeObject != 0 &&
 					!bytes.EqualFold(key, []byte("diagnoses")):
@@ -94,6 +94,23 @@ func (n *bulkShape) count(stack []uint8, expectValue bool) {
 	case top&shapeLines != 0:
 		n.lines++
 	}
+}
+
+// mayBe says a key as written (escapes unread) may be name as
+// encoding/json matches keys: equal with case folded, or holding an escape
+// or a byte past ASCII, which its folding may read as name (ſ as s). An
+// array under another key is no claims: it counted as them, and an
+// unknown field read as too many claims (a black-box re-check).
+func mayBe(key []byte, name string) bool {
+	if bytes.EqualFold(key, []byte(name)) {
+		return true
+	}
+	for _, c := range key {
+		if c == '\\' || c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // isKey says the string that ended before b[from] is an object's key:

@@ -29,8 +29,11 @@ func TestCountBulk(t *testing.T) {
 		{`{"claims":[{"LINES":[{},{}]},{"\u006cines":[{}]},{"DIAGNOSES":["x"]}]}`, 3, 3},
 		// Deeper arrays are neither.
 		{`{"claims":[{"lines":[{"units":[1,2,3]}]}],"x":{"claims":[1,2]}}`, 1, 1},
-		// Two top-level arrays both count as claims (the decoder refuses the body).
-		{`{"claims":[1,2],"other":[3]}`, 3, 0},
+		// An array under another key is no claims (the decoder refuses it as
+		// an unknown field); one under a key that may read as claims is.
+		{`{"claims":[1,2],"other":[3]}`, 2, 0},
+		{`{"x":[1,2,3],"claims":[]}`, 0, 0},
+		{`{"CLAIMS":[1],"\u0063laims":[2],"claimſ":[3]}`, 3, 0},
 		// Not a bulk, or not JSON: whatever it holds.
 		{`[1,2,3]`, 0, 0}, {`"`, 0, 0}, {`{"claims":[{"lines":[`, 1, 0}, {``, 0, 0}, {`]]]}}}`, 0, 0},
 	} {
