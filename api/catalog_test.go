@@ -488,6 +488,9 @@ func TestCatalogServiceQualifiedByANewCredential(t *testing.T) {
 			http.StatusConflict, "credential_type_exists")
 		requireProblem(t, e.post(keyAdmin, "/v1/reference/staff-roles", map[string]any{"code": "peer_specialist", "name": "Again"}),
 			http.StatusConflict, "staff_role_exists")
+		// A name that reads as another's: CADC's, case and spacing aside.
+		requireProblem(t, e.post(keyAdmin, "/v1/reference/credential-types", map[string]any{"code": "DUPNAME",
+			"name": "certified  alcohol and drug counselor"}), http.StatusConflict, "credential_type_name_taken")
 		p := requireProblem(t, e.post(keyAdmin, "/v1/reference/credential-types", map[string]any{"code": "cprs", "name": "Lower"}),
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "invalid_format", itFieldCode(p, "code"))

@@ -572,7 +572,23 @@ func (s *Service) createCode(ctx context.Context, n NewCode, k codeKind) (vouche
 	}
 	out := vouchers.Code{Code: n.Code, Name: strings.TrimSpace(n.Name)}
 	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		// The table is one of two constants (codeKind), never input.
+		// A name that reads as another's (case, spacing and punctuation
+		// aside) is refused: staff records are keyed by choosing a name, and
+		// a second "Certified Alcohol and Drug Counselor" beside CADC took
+		// credentials that qualified nobody (a black-box re-check). The
+		// table is one of two constants (codeKind), never input.
+		if err := lockNames(ctx, tx, k.table); err != nil {
+			return err
+		}
+		var names []vouchers.Code
+		if err := tx.SelectContext(ctx, &names, `SELECT code, name FROM `+k.table+` WHERE code <> $1`, out.Code); err != nil {
+			return err
+		}
+		for _, o := range names {
+			if labelKey(o.Name) == labelKey(out.Name) {
+				return rss.Coded(rss.ErrConflict, k.entity+"_name_taken", "%s %s has this name, as it reads", strings.ReplaceAll(k.entity, "_", " "), o.Code)
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO `+k.table+` (code, name) VALUES ($1, $2)`, out.Code, out.Name)
 		switch {
 		case pg.IsViolation(err, pg.CodeUniqueViolation, k.table+"_pkey"):
