@@ -843,6 +843,12 @@ func (p *remitParser) plb(s Segment, fail func(string, ...any) error) error {
 		}
 		adj := ProviderAdjustment{Provider: s.Element(1), FiscalEnd: fiscal, Reason: parts[0], Amount: decimalOf(amt)}
 		if len(parts) == 2 {
+			// C042-02, the reference identification, is AN 1-50: the
+			// composite's own 300 let a 297-character reference through to
+			// the agency's advice (a black-box re-check).
+			if n := len(parts[1]); n > 50 {
+				return fail("PLB%02d-2 (the reference) has length %d, want 1 to 50", 3+2*k, n)
+			}
 			adj.Reference = parts[1]
 		}
 		p.rem.Adjustments = append(p.rem.Adjustments, adj)

@@ -318,6 +318,7 @@ func TestRemittanceRefused(t *testing.T) {
 		{"payment date in year 1", full, "*98765*20240322~", "*98765*00010101~", 4, "BPR", "BPR16 is not a date from 1900 to 2999", "", ""},
 		{"payment date in year 9999", full, "*98765*20240322~", "*98765*99991231~", 4, "BPR", "BPR16 is not a date from 1900 to 2999", "", ""},
 		{"PLB fiscal date in year 0", mixed, "PLB*1234567893*20241231*", "PLB*1234567893*00000101*", 34, "PLB", "PLB02 is not a date", "", ""},
+		{"PLB reference past 50", mixed, "WO:PCN0000009*", "WO:" + strings.Repeat("R", 51) + "*", 34, "PLB", "PLB03-2 (the reference) has length 51, want 1 to 50", "", ""},
 		{"ISA date", full, "*240320*0900*^*", "*241340*0900*^*", 1, "ISA", "ISA09/ISA10", "", ""},
 		{"ISA time", full, "*240320*0900*^*", "*240320*9999*^*", 1, "ISA", "ISA09/ISA10", "", ""},
 		{"GS date in year 0", full, "*RSSMSO01*20240320*0900*", "*RSSMSO01*00000320*0900*", 2, "GS", "GS04", "", ""},
