@@ -338,6 +338,12 @@ func TestDischargeReasonCodes(t *testing.T) {
 			status: 422, code: "validation_failed", field: "reason_code"},
 		{name: "neither code nor note", key: keyHRA, enr: rivera, body: map[string]any{"discharge_date": day(0)},
 			status: 422, code: "validation_failed", field: "reason_code"},
+		// "Other (see the discharge note)" says why in the note (it was
+		// taken with none: a lifecycle black-box pass).
+		{name: "other with no note", key: keyHRA, enr: rivera, body: map[string]any{"discharge_date": day(0), "reason_code": "other"},
+			status: 422, code: "validation_failed", field: "reason"},
+		{name: "other with a blank note", key: keyHRA, enr: rivera, body: map[string]any{"discharge_date": day(0), "reason_code": "other",
+			"reason": "  "}, status: 422, code: "validation_failed", field: "reason"},
 		{name: "another agency's enrollment", key: keyHRA, enr: reyes, body: map[string]any{"discharge_date": day(0), "reason_code": "completed"},
 			status: 404, code: "not_found"},
 		{name: "code of the wrong type", key: keyHRA, enr: rivera, body: map[string]any{"discharge_date": day(0), "reason_code": 7},

@@ -1076,6 +1076,11 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 		v.Add("reason", "required", "a discharge needs a reason_code or, failing that, a reason (coded other)")
 	case code == "":
 		code = DischargeReasonOther
+	case code == DischargeReasonOther && rss.Blank(reason):
+		// "Other (see the discharge note)" with no note: the state extract
+		// carried other, neutral, with nothing to say what (a lifecycle
+		// black-box pass).
+		v.Add("reason", "required", "a discharge coded other says why in reason")
 	case len(code) > maxCodeLen:
 		v.Add("reason_code", "too_long", "reason_code must be at most %d characters", maxCodeLen)
 	}
