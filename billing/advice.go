@@ -137,7 +137,7 @@ type AdvicePayment struct {
 	Trace       string    `json:"trace_number" db:"trace_number"`
 	PaymentDate *rss.Date `json:"payment_date" db:"payment_date"`
 	// ClaimsPaid sums the payment's CLP04 for the claims this advice
-	// lists (a reversal's negative).
+	// lists (a reversal's negative), posted or kept aside.
 	ClaimsPaid rss.Money `json:"claims_paid" db:"claims_paid"`
 	// Amount (BPR02, a debit negative) is what the payment moved, and
 	// ClaimsPaidTotal its CLP04 for every claim it carries, this batch's
@@ -151,14 +151,18 @@ type AdvicePayment struct {
 	ProviderAdjustments []PayerProviderAdjustment `json:"provider_adjustments" db:"-"`
 }
 
-// advicePaymentsQuery reads the payments that posted to the claims of
-// batch $1 for provider $2, with what each paid them.
+// advicePaymentsQuery reads the payments that answered the claims of
+// batch $1 for provider $2 with money, with what each paid them: posted,
+// or matched to the claim's loop and kept aside (a payment on a void,
+// void_paid), whose money reached the agency all the same (a payment
+// that posted nothing was on no advice, its PLBs with it: a black-box
+// re-check).
 var advicePaymentsQuery = `
 	WITH mine AS (
 		SELECT cp.payment_id, sum(cp.paid) AS claims_paid
 		FROM payer_claim_payments cp
 		JOIN batch_claims bc ON bc.batch_id = cp.batch_id AND bc.claim_id = cp.claim_id
-		WHERE cp.batch_id = $1 AND bc.provider_id = $2 AND cp.unmatched_reason IS NULL
+		WHERE cp.batch_id = $1 AND bc.provider_id = $2
 		GROUP BY cp.payment_id),
 	pays AS (
 		SELECT y.id, y.trace_number, y.payment_date, y.amount, m.claims_paid,

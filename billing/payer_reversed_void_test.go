@@ -263,6 +263,15 @@ func TestVoidPaidInThe835ReadsOnTheVoidAndIsSentAgain(t *testing.T) {
 	if assert.NotNil(t, advice.Totals.PayerPaid) {
 		assert.Equal(t, "0.00", *advice.Totals.PayerPaid)
 	}
+	// The payment is listed all the same, its money having reached the
+	// agency (it was on no advice: a black-box re-check).
+	var withPayments struct {
+		Payments []billing.AdvicePayment `json:"payments"`
+	}
+	require.NoError(t, json.Unmarshal(w.advice(b2.ID, "ECRA", "json"), &withPayments))
+	require.Len(t, withPayments.Payments, 1)
+	assert.Equal(t, "VPS-EFT2", withPayments.Payments[0].Trace)
+	assert.Equal(t, "29.00", withPayments.Payments[0].ClaimsPaid.String())
 
 	// Finance: the payment is unmatched void_paid, none of it paid money;
 	// the void, answered, is turned away (rejected), not awaited.
