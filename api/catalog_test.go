@@ -491,6 +491,11 @@ func TestCatalogServiceQualifiedByANewCredential(t *testing.T) {
 		// A name that reads as another's: CADC's, case and spacing aside.
 		requireProblem(t, e.post(keyAdmin, "/v1/reference/credential-types", map[string]any{"code": "DUPNAME",
 			"name": "certified  alcohol and drug counselor"}), http.StatusConflict, "credential_type_name_taken")
+		// Spacing and punctuation aside too (a Part 2 pass took both).
+		requireProblem(t, e.post(keyAdmin, "/v1/reference/credential-types", map[string]any{"code": "GED2", "name": "G.E.D."}),
+			http.StatusConflict, "credential_type_name_taken")
+		requireProblem(t, e.post(keyAdmin, "/v1/reference/staff-roles", map[string]any{"code": "peer2", "name": "PeerSpecialist"}),
+			http.StatusConflict, "staff_role_name_taken")
 		p := requireProblem(t, e.post(keyAdmin, "/v1/reference/credential-types", map[string]any{"code": "cprs", "name": "Lower"}),
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "invalid_format", itFieldCode(p, "code"))

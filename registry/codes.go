@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"golang.org/x/text/unicode/norm"
 
 	"rss"
 	"rss/access"
@@ -585,7 +586,7 @@ func (s *Service) createCode(ctx context.Context, n NewCode, k codeKind) (vouche
 			return err
 		}
 		for _, o := range names {
-			if labelKey(o.Name) == labelKey(out.Name) {
+			if compactKey(o.Name) == compactKey(out.Name) {
 				return rss.Coded(rss.ErrConflict, k.entity+"_name_taken", "%s %s has this name, as it reads", strings.ReplaceAll(k.entity, "_", " "), o.Code)
 			}
 		}
@@ -599,6 +600,20 @@ func (s *Service) createCode(ctx context.Context, n NewCode, k codeKind) (vouche
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: k.entity, EntityID: n.Code, Outcome: "reference_data"})
 	})
 	return out, err
+}
+
+// compactKey is a name as it reads with case, spacing and punctuation
+// all aside: "G.E.D." is "GED", "Highschool diploma" "High school
+// diploma" (labelKey keeps word breaks, and both were taken beside the
+// other: a Part 2 black-box pass).
+func compactKey(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, norm.NFKC.String(name))
 }
 
 // credentialTypesKnown refuses a credential type the registry does not
