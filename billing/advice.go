@@ -191,9 +191,18 @@ func advicePayments(ctx context.Context, tx pg.Ext, batchID, providerID int64) (
 		pays[i].ProviderAdjustments = []PayerProviderAdjustment{}
 		at[pays[i].PaymentID] = &pays[i]
 	}
+	// A PLB is charged to the payee whatever its PLB01 names; one naming
+	// another provider (an identifier not the payee's) shows its reason
+	// and amount, not that provider's identifier nor the reference, which
+	// may be that agency's claim: an agency read another's NPI and
+	// reference on its advice (a Part 2 black-box pass).
 	var plb []PayerProviderAdjustment
-	if err := sqlx.SelectContext(ctx, tx, &plb, `SELECT payment_id, provider_ref, provider_id, fiscal_date, reason, reference, amount
-		FROM payer_provider_adjustments WHERE payment_id = ANY ($1) AND provider_id = $2 ORDER BY payment_id, seq`, ids, providerID); err != nil {
+	if err := sqlx.SelectContext(ctx, tx, &plb, `SELECT a.payment_id,
+			CASE WHEN a.provider_ref IN (COALESCE(y.payee_npi, ''), COALESCE(y.payee_tax_id, '')) THEN a.provider_ref ELSE '' END AS provider_ref,
+			a.provider_id, a.fiscal_date, a.reason,
+			CASE WHEN a.provider_ref IN (COALESCE(y.payee_npi, ''), COALESCE(y.payee_tax_id, '')) THEN a.reference END AS reference, a.amount
+		FROM payer_provider_adjustments a JOIN payer_payments y ON y.id = a.payment_id
+		WHERE a.payment_id = ANY ($1) AND a.provider_id = $2 ORDER BY a.payment_id, a.seq`, ids, providerID); err != nil {
 		return nil, fmt.Errorf("advice provider adjustments: %w", err)
 	}
 	for _, a := range plb {

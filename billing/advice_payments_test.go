@@ -149,4 +149,26 @@ func TestAdviceCarriesThePaymentsAndTheirPLB(t *testing.T) {
 	assert.Equal(t, "-29.00", again.Payments[1].Amount.String(), "a debit")
 	assert.Empty(t, again.Payments[1].ProviderAdjustments)
 	assert.Equal(t, "5.00", again.Totals.ProviderAdjustments.String())
+
+	// A PLB of ECRA's payment naming HVR's NPI is ECRA's money withheld,
+	// shown with its reason and amount but not HVR's NPI nor the reference
+	// (an agency read another's on its advice: a Part 2 black-box pass).
+	w.importFile(sim.file835(remit{NPI: ecraNPI, Trace: "EFT-D", Claims: []clp{{CLM: sent1.claim(t, "PA-2"), Status: "22", CCN: "ICN2"}},
+		PLB: []plb{{NPI: hvrNPI, Reason: "WO", Ref: "HVRSECRET", Amount: dec("2.00")}}}))
+	var later adviceWithPayments
+	raw := w.advice(b1.ID, "ECRA", "json")
+	require.NoError(t, json.Unmarshal(raw, &later))
+	require.Len(t, later.Payments, 3)
+	d := later.Payments[2]
+	assert.Equal(t, "EFT-D", d.Trace)
+	require.Len(t, d.ProviderAdjustments, 1)
+	assert.Equal(t, "2.00", d.ProviderAdjustments[0].Amount.String())
+	assert.Equal(t, "", d.ProviderAdjustments[0].ProviderRef)
+	assert.Nil(t, d.ProviderAdjustments[0].Reference)
+	assert.Equal(t, "7.00", later.Totals.ProviderAdjustments.String())
+	for _, format := range []string{"json", "csv"} {
+		body := string(w.advice(b1.ID, "ECRA", format))
+		assert.NotContains(t, body, "HVRSECRET", format)
+		assert.NotContains(t, body, hvrNPI, format)
+	}
 }
