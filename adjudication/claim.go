@@ -10,7 +10,7 @@ import (
 )
 
 // ClaimRuleSetVersion is stored with every adjudicated claim line.
-const ClaimRuleSetVersion = "claim-2026.12.12"
+const ClaimRuleSetVersion = "claim-2026.12.13"
 
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).
@@ -149,6 +149,14 @@ type LineFacts struct {
 	// all paid (a claims black-box pass).
 	DayMinutesCounted  int             `json:"day_minutes_counted"`
 	EpisodeDollarsPaid decimal.Decimal `json:"episode_dollars_paid"`
+	// EpisodeDollarsHeld, for a line on an authorization that no longer
+	// holds its unused units, is what the episode's authorizations hold
+	// of its dollar cap (Authorization.HoldsDollars, every agency's), the
+	// earlier lines of the submission and the authorization's own paid
+	// dollars included: such a line is paid only within what the cap
+	// leaves besides the others' reservations (C10), as its units are
+	// within the maximum's (C10U). Nil otherwise.
+	EpisodeDollarsHeld *decimal.Decimal `json:"episode_dollars_held,omitempty"`
 	// EpisodeUnitsHeld is what the episode's authorizations of the service
 	// hold (Authorization.Holds, every agency's) besides this one's unused
 	// units, its used ones included; set when the service has an episode
@@ -631,7 +639,11 @@ func DecideLine(f *LineFacts) LineDecision {
 	t = TraceEntry{Rule: "C10", Code: CodeClaimCapReached, Action: ActionDeny, Facts: c10Facts, Result: ResultNotApplicable}
 	if f.Program.HasDollarCap {
 		t.Result = ResultPassed
-		left := f.Program.EpisodeDollarCap.Sub(f.EpisodeDollarsPaid)
+		spent := f.EpisodeDollarsPaid
+		if f.EpisodeDollarsHeld != nil && f.EpisodeDollarsHeld.GreaterThan(spent) {
+			spent = *f.EpisodeDollarsHeld
+		}
+		left := f.Program.EpisodeDollarCap.Sub(spent)
 		if Payable(a.Rate, units, f.Line.Charge).GreaterThan(left) {
 			fit := 0
 			if left.IsPositive() {
@@ -718,7 +730,7 @@ func adjustment(code string, amount decimal.Decimal, units int) Adjustment {
 // rule index.
 const (
 	c09Facts  FactNames = "authorization.units_authorized,authorization.units_used,line.units"
-	c10Facts  FactNames = "episode_dollars_paid,program.episode_dollar_cap,authorization.rate"
+	c10Facts  FactNames = "episode_dollars_paid,episode_dollars_held,program.episode_dollar_cap,authorization.rate"
 	c10uFacts FactNames = "episode_units_held,service.per_episode_max,episode_unit_max,authorization.episode_max_then,authorization.units_used,line.units"
 	c11Facts  FactNames = "line.charge,authorization.rate,line.units"
 )

@@ -391,6 +391,51 @@ func TestLateClaimOnAnInactiveAuthorizationKeepsTheEpisodeMaximum(t *testing.T) 
 	assert.Equal(t, 40+39+38+37+5+35, used, "within the maximum of 200: 160 held by the live four, 5 by the void one, 35 late")
 }
 
+// A late line on an inactive authorization is paid only within what the
+// episode's dollar cap leaves besides the live authorizations'
+// reservations, as its units are within the unit maximum's: judged by the
+// dollars paid alone, it was paid out of a live voucher's reserved
+// dollars, whose own lines were then cut 119 (an inactivity black-box
+// pass, which also read another agency's first line denied so where a
+// stranger's was paid).
+func TestLateClaimOnAnInactiveAuthorizationKeepsTheDollarCap(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	for path, body := range map[string]map[string]any{
+		"/v1/reference/programs/ATR":    {"inactivate_after_days": 3, "episode_dollar_cap": "600.00"},
+		"/v1/reference/services/ATR-TR": {"per_voucher_max": 200},
+	} {
+		r := e.do(req{Method: http.MethodPatch, Path: path, Key: keyAdmin, Body: body})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	}
+	a := itATRClient(t, e, day(-30)) // its episode opens with the 600.00 cap
+	first := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, -10, 30)
+	require.Equal(t, "approved", first["decision"], "%v", first)
+	lapsed := itNum(t, first, "authorization_id")
+	ie.clock.Advance(4 * 24 * time.Hour)
+	require.Equal(t, "inactive", itAuth(t, e, keyHRA, lapsed)["status"])
+	live := itVoucher(t, e, keyHRA, a.Client, "ATR-TR", 40, 0, 30) // 480.00 of the 600.00
+	require.Equal(t, "approved", live["decision"], "the inactive one holds nothing unused: %v", live)
+	n := 0
+	bill := func(auth int64, dos, units int) map[string]any {
+		n++
+		return itTransportLine(t, e, a.Client, fmt.Sprintf("DC-%d", n), day(dos), units, auth)
+	}
+	// 132.00 billed on a day it was live: 120.00 is what the live voucher leaves.
+	l := bill(lapsed, -9, 11)
+	assert.Equal(t, "partial", l["status"], "%v", l)
+	assert.Equal(t, float64(10), l["units_allowed"], "%v", l)
+	assert.Contains(t, fmt.Sprint(l["adjustments"]), "119", "%v", l)
+	// The live voucher's lines are paid in full: its 480.00 stood.
+	l = bill(itNum(t, live, "authorization_id"), 0, 40)
+	assert.Equal(t, "paid", l["status"], "%v", l)
+	assert.Equal(t, "480.00", l["paid"])
+	var paid string
+	require.NoError(t, e.db.Get(&paid, `SELECT dollars_paid::text FROM episodes WHERE id = $1`, a.Episode))
+	assert.Equal(t, "600.00", paid, "the cap, reached and not passed")
+}
+
 // Late claims for the live days of an inactive authorization, whose room
 // was granted to other vouchers meanwhile, are paid, and revive it not: it
 // stays inactive until a reviewer reactivates it (revived, one came back

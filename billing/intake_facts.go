@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/jmoiron/sqlx/reflectx"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"rss"
 	"rss/access"
@@ -334,18 +335,19 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 // hold of each service (ledger.EpisodeHoldingsSQL).
 func (f *facts) decodeHoldings(raw []byte) error {
 	var hs []struct {
-		Episode int64  `json:"e"`
-		Service string `json:"s"`
-		Held    int    `json:"held"`
-		Used    int    `json:"used"`
-		Max     *int   `json:"max"`
+		Episode int64           `json:"e"`
+		Service string          `json:"s"`
+		Held    int             `json:"held"`
+		Used    int             `json:"used"`
+		Dollars decimal.Decimal `json:"dollars"`
+		Max     *int            `json:"max"`
 	}
 	if err := json.Unmarshal(raw, &hs); err != nil {
 		return fmt.Errorf("decode episode holdings: %w", err)
 	}
 	f.holdings = make(ledger.Holdings, len(hs))
 	for _, h := range hs {
-		x := ledger.Holding{Held: h.Held, Used: h.Used}
+		x := ledger.Holding{Held: h.Held, Used: h.Used, Dollars: h.Dollars}
 		if h.Max != nil {
 			x.Max = *h.Max
 		}

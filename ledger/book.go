@@ -90,6 +90,13 @@ type Book struct {
 	began     map[int64]int
 	beganUsed map[int64]int
 	unknown   map[int64]bool
+	// epDollars is what each episode's authorizations held of its dollar
+	// cap as the submission began (Holding.Dollars summed over its
+	// services), mineEp this book's authorizations by episode, and
+	// beganDollars what each of them held of it then.
+	epDollars    map[int64]decimal.Decimal
+	mineEp       map[int64][]*adjudication.Authorization
+	beganDollars map[int64]decimal.Decimal
 }
 
 // EpisodeService is one service in one episode: the episode unit maximum
@@ -105,6 +112,9 @@ type EpisodeService struct {
 // past the service's (zero otherwise).
 type Holding struct {
 	Held, Used, Max int
+	// Dollars is what they hold of the episode's dollar cap
+	// (Authorization.HoldsDollars summed).
+	Dollars decimal.Decimal
 }
 
 // Holdings are the episodes' holdings by service.
@@ -163,15 +173,43 @@ func (b *Book) WithDays(days map[Day]int) *Book {
 // the submission begins.
 func (b *Book) WithHoldings(h Holdings) *Book {
 	b.holdings = h
+	b.epDollars, b.mineEp, b.beganDollars = map[int64]decimal.Decimal{}, map[int64][]*adjudication.Authorization{}, map[int64]decimal.Decimal{}
+	for k, x := range h {
+		b.epDollars[k.Episode] = b.epDollars[k.Episode].Add(x.Dollars)
+	}
 	for client := range b.auths {
 		for i := range b.auths[client] {
 			a := &b.auths[client][i]
 			k := EpisodeService{a.EpisodeID, a.ServiceCode}
 			b.mine[k] = append(b.mine[k], a)
 			b.began[a.ID], b.beganUsed[a.ID] = a.Holds(b.today), a.UnitsUsed
+			b.mineEp[a.EpisodeID] = append(b.mineEp[a.EpisodeID], a)
+			b.beganDollars[a.ID] = a.HoldsDollars(b.today)
 		}
 	}
 	return b
+}
+
+// dollarsHeldBesides is, for an authorization that no longer holds its
+// unused units (inactive, or ended past its claims' due day), what the
+// episode's authorizations hold of its dollar cap, its own paid dollars
+// included: the others' reservations stand against its late lines, as
+// they do against its units (heldBesides). Judged by the dollars paid
+// alone, a late line was paid out of a live voucher's reserved dollars,
+// whose later lines were denied 119, and another agency's first line on
+// a voucher approved that day read 119 where a stranger's was paid (an
+// inactivity black-box pass; 42 CFR Part 2). Nil for one that holds its
+// units (its dollars were set aside when it was granted), and when the
+// book was not given the episode's holdings.
+func (b *Book) dollarsHeldBesides(a *adjudication.Authorization) *decimal.Decimal {
+	total, ok := b.epDollars[a.EpisodeID]
+	if !ok || a.Holds(b.today) >= a.UnitsAuthorized {
+		return nil
+	}
+	for _, m := range b.mineEp[a.EpisodeID] {
+		total = total.Sub(b.beganDollars[m.ID]).Add(m.HoldsDollars(b.today))
+	}
+	return &total
 }
 
 // Unknown lists, in id order, the episodes whose holdings a line needed
@@ -250,6 +288,9 @@ func (b *Book) Draw(client int64, f *adjudication.LineFacts) {
 	}
 	if ep := b.episodes[f.Authorization.EpisodeID]; ep != nil {
 		f.EpisodeDollarsPaid = ep.paid
+		if ep.cap != nil {
+			f.EpisodeDollarsHeld = b.dollarsHeldBesides(f.Authorization)
+		}
 		f.Program.HasDollarCap = ep.cap != nil
 		if ep.cap != nil {
 			f.Program.EpisodeDollarCap = *ep.cap
@@ -273,6 +314,9 @@ func (b *Book) Claim(client int64, f *adjudication.LineFacts, d *adjudication.Li
 	}
 	a := f.Authorization // Draw's pointer into b.auths: later lines see the units used
 	a.UnitsUsed += d.UnitsAllowed
+	if a.Paid.Valid {
+		a.Paid.Decimal = a.Paid.Decimal.Add(d.Paid) // and the dollars paid (HoldsDollars)
+	}
 	b.units[a.ID] += d.UnitsAllowed
 	b.paid[a.ID] = b.paid[a.ID].Add(d.Paid)
 	// The line's date is the authorization's last activity, for

@@ -183,8 +183,9 @@ func OfPerson(ctx context.Context, ext pg.Ext, personID int64, program string) (
 // EpisodeHoldingsSQL is an expression: the JSON array of what the
 // authorizations of the episodes of the clients' (an array expression)
 // authorizations with the provider hold of each service on today
-// ({"e", "s", "held", "used", "max"}: Authorization.Holds summed, the units
-// used, and the maximum a reviewer's exception raised), every agency's,
+// ({"e", "s", "held", "used", "dollars", "max"}: Authorization.Holds
+// summed, the units used, Authorization.HoldsDollars summed, and the
+// maximum a reviewer's exception raised), every agency's,
 // for claims intake's facts, each authorization counted as HeldSQL
 // counts it. Claims intake runs it on a generic plan (billing's
 // factsQuery), so every table is read key by key whatever the plan was
@@ -196,10 +197,12 @@ func OfPerson(ctx context.Context, ext pg.Ext, personID int64, program string) (
 // read whole indexes with a filter.
 func EpisodeHoldingsSQL(provider, clients, today string) string {
 	return `COALESCE((SELECT json_agg(json_build_object('e', h.episode_id, 's', h.service_code, 'held', h.held, 'used', h.used,
+		                                          'dollars', h.dollars::text,
 		                                          'max', (SELECT m.max_units FROM episode_unit_maxima m
 		                                                  WHERE m.episode_id = h.episode_id AND m.service_code = h.service_code)))
 		FROM (SELECT a.episode_id, a.service_code, sum(a.units_used) AS used,
-		             sum(` + HeldSQL(today) + `) AS held
+		             sum(` + HeldSQL(today) + `) AS held,
+		             sum(a.dollars_paid + round(a.rate * ((` + HeldSQL(today) + `) - a.units_used), 2)) AS dollars
 		      FROM (SELECT DISTINCT k.episode_id FROM unnest(` + clients + `) AS c(id),
 		            LATERAL (SELECT k.episode_id FROM authorizations k WHERE k.client_id = c.id AND k.provider_id + 0 = ` + provider + `
 		                     OFFSET 0) k) ep,
