@@ -167,14 +167,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// `rss x12 check` reads a file and nothing else: a DATABASE_URL it
 	// never uses, malformed, refused it (an on-call black-box pass).
-	if len(args) > 1 && args[0] == "x12" && args[1] == "check" {
-		if len(args) == 3 && isHelp(args[2]) {
-			_ = help(stdout, "usage: "+x12Commands["check"]+"\n") // flag.ErrHelp: help was asked for, and given
-			return nil
-		}
-		return x12Check(args[1:], stdout)
+	var cfg config
+	var err error
+	if !(len(args) > 1 && args[0] == "x12" && args[1] == "check") {
+		cfg, err = loadConfig()
 	}
-	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}
