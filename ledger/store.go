@@ -200,13 +200,15 @@ func EpisodeHoldingsSQL(provider, clients, today string) string {
 		                                          'dollars', h.dollars::text,
 		                                          'max', (SELECT m.max_units FROM episode_unit_maxima m
 		                                                  WHERE m.episode_id = h.episode_id AND m.service_code = h.service_code)))
-		FROM (SELECT a.episode_id, a.service_code, sum(a.units_used) AS used,
-		             sum(` + HeldSQL(today) + `) AS held,
-		             sum(a.dollars_paid + round(a.rate * ((` + HeldSQL(today) + `) - a.units_used), 2)) AS dollars
+		FROM (SELECT a.episode_id, a.service_code, sum(a.units_used) AS used, sum(a.held) AS held,
+		             sum(a.dollars_paid + round(a.rate * (a.held - a.units_used), 2)) AS dollars
 		      FROM (SELECT DISTINCT k.episode_id FROM unnest(` + clients + `) AS c(id),
 		            LATERAL (SELECT k.episode_id FROM authorizations k WHERE k.client_id = c.id AND k.provider_id + 0 = ` + provider + `
 		                     OFFSET 0) k) ep,
-		           LATERAL (SELECT * FROM authorizations a WHERE a.episode_id = ep.episode_id OFFSET 0) a
+		           -- Each authorization's holding judged once (HeldSQL reads its
+		           -- program and agency), for its units and its dollars alike.
+		           LATERAL (SELECT a.episode_id, a.service_code, a.units_used, a.dollars_paid, a.rate, ` + HeldSQL(today) + ` AS held
+		                    FROM authorizations a WHERE a.episode_id = ep.episode_id OFFSET 0) a
 		      GROUP BY 1, 2) h), '[]')`
 }
 
