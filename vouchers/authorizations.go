@@ -221,8 +221,9 @@ func (s *Service) releaseAfterEnd(ctx context.Context, tx *sqlx.Tx, ended []Auth
 }
 
 // ReactivateAuthorization reactivates an inactive authorization (reviewer):
-// it counts again and draws claims, and its days without a claim are
-// counted afresh from today. One its agency's reactivation held for review
+// it counts again and draws claims, its idle days among them, and its
+// days without a claim are counted afresh from today; what it gives back
+// is judged from its first idle day (limitsOnReactivation). One its agency's reactivation held for review
 // (pending_review, ReturnAuthorizations) is given back so: its span runs
 // to its end again, once a request for its unused units from the day the
 // hold judges from passes the rules on the facts of the day, as an
@@ -244,7 +245,15 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 			var err error
 			switch st := cur.StatusOn(s.Today()); st {
 			case AuthInactive:
-				raise, excepted, err = s.limitsOnReactivation(ctx, tx, cur, rss.Date{}, cur.EndDate, nil, acknowledge, "leave it inactive")
+				// Judged from its first idle day, not today: its lines
+				// for the idle days are paid once it is active again, and
+				// another agency may have been granted them meanwhile.
+				// Judged from today, a voucher over idle days wholly past
+				// was not seen, and both agencies were paid for one day
+				// (a black-box pass).
+				idle := *cur
+				idle.Derive(s.Today())
+				raise, excepted, err = s.limitsOnReactivation(ctx, tx, cur, idle.InactiveOn, cur.EndDate, nil, acknowledge, "leave it inactive")
 			case AuthPending:
 				// Judged over its own span, not the cut one it reads, and
 				// holding only its used units, as the reactivation judged

@@ -1,0 +1,53 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A reviewer's reactivation gives back the days the authorization was
+// idle as well as those ahead: its lines for them are paid once it is
+// active again. So the overlap with another agency is judged from its
+// first idle day, not from today: judged from today, another agency's
+// voucher over idle days wholly past was not seen, and both agencies were
+// paid for the same day (a black-box pass). Refused unless the reviewer
+// acknowledges the overlap, as an approval's would be.
+func TestReactivationJudgesTheIdleDaysItGivesBack(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 3}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	r = e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	first := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 20)
+	require.Equal(t, "approved", first["decision"], "%v", first)
+	auth := itNum(t, first, "authorization_id")
+	// Idle from day 4; BCS is granted days 4 to 6 while it is, and they
+	// are past when the reviewer comes to it on day 8.
+	ie.clock.Advance(8 * 24 * time.Hour)
+	got := itAuth(t, e, keyReviewer, auth)
+	require.Equal(t, "inactive", got["status"])
+	require.Equal(t, day(4), got["inactive_on"])
+	meanwhile := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 2, 4, 6)
+	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
+
+	path := itPath("/v1/authorizations/%d/reactivate", auth)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "client resumed"}), http.StatusConflict, "limits_exceeded")
+		assert.Equal(t, []any{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, p["reasons"], "%v", p)
+		assert.Contains(t, p["detail"], "from "+day(4), "names the first day given back")
+	})
+	assert.Equal(t, "inactive", itAuth(t, e, keyReviewer, auth)["status"])
+
+	r = e.post(keyReviewer, path, map[string]any{"reason": "client resumed; both served", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "active", r.JSON(t)["status"])
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM authorization_overlap_exceptions WHERE authorization_id = $1 AND other_id = $2`,
+		auth, itNum(t, meanwhile, "authorization_id")), "the overlap acknowledged is kept")
+}
