@@ -12,7 +12,7 @@ import (
 
 // VoucherRuleSetVersion is stored with every voucher decision. Bump it
 // whenever a rule's meaning changes, so old decisions stay explainable.
-const VoucherRuleSetVersion = "voucher-2026.12.25"
+const VoucherRuleSetVersion = "voucher-2026.12.26"
 
 // Decision is the outcome of a voucher request.
 type Decision string
@@ -795,7 +795,7 @@ var voucherRules = []voucherRule{
 			var o outcome
 			for i := range f.Authorizations {
 				a := &f.Authorizations[i]
-				if a.ProviderID == f.Request.ProviderID || a.ServiceCode != f.Service.Code || a.Void || a.UnitsUsed >= a.UnitsAuthorized {
+				if a.ProviderID == f.Request.ProviderID || a.ServiceCode != f.Service.Code {
 					continue
 				}
 				// The days the other agency can still bill on it: its span,
@@ -803,9 +803,20 @@ var voucherRules = []voucherRule{
 				// within the filing limit, and a retro request over them
 				// was granted, both agencies paid for one day: a black-box
 				// pass), an inactive one's up to the day it went inactive,
-				// but for the days of its agency's suspensions.
+				// but for the days of its agency's suspensions. One used
+				// up or void bills nothing more, but the days it billed
+				// stay paid: from its start to its last date of service.
+				// Left out, a retro request over the days of another
+				// agency's voucher used up was granted, and both agencies
+				// were paid for them (a black-box pass).
 				end := a.End
-				if a.Inactive && a.IdleDays > 0 {
+				switch {
+				case a.Void || a.UnitsUsed >= a.UnitsAuthorized:
+					if a.UnitsUsed <= 0 || a.LastServed.IsZero() {
+						continue
+					}
+					end = earlier(end, a.LastServed)
+				case a.Inactive && a.IdleDays > 0:
 					if last := a.LastActivity.AddDate(0, 0, a.IdleDays); last.Before(end) {
 						end = last
 					}

@@ -1310,6 +1310,23 @@ func TestRuleV34DuplicateOtherProvider(t *testing.T) {
 			result: ResultPassed, decision: Partial, check: grants(16, spanStart, spanEnd)},
 		{name: "void", mutate: other(func(a *Authorization) { a.Void = true }), result: ResultPassed, decision: Approved},
 		{name: "exhausted", mutate: other(func(a *Authorization) { a.UnitsUsed = a.UnitsAuthorized }), result: ResultPassed, decision: Approved},
+		// One used up or void bills nothing more, but the days it billed
+		// stay paid: through its last date of service they are duplicated
+		// (a black-box pass: a retro request over the days of another
+		// agency's voucher used up was granted, both agencies paid).
+		{name: "exhausted, billed into the span", mutate: other(func(a *Authorization) {
+			a.UnitsUsed, a.LastServed = a.UnitsAuthorized, spanStart
+		}), result: ResultFired, decision: Pended, detail: "ATR-2026-000021 of provider 202"},
+		{name: "exhausted, billed before the span", mutate: other(func(a *Authorization) {
+			a.UnitsUsed, a.LastServed = a.UnitsAuthorized, addDays(spanStart, -1)
+		}), result: ResultPassed, decision: Approved},
+		{name: "void, billed into the span", mutate: other(func(a *Authorization) { a.Void, a.LastServed = true, addDays(spanStart, 3) }),
+			result: ResultFired, decision: Pended},
+		{name: "void, nothing used", mutate: other(func(a *Authorization) { a.Void, a.UnitsUsed, a.LastServed = true, 0, addDays(spanStart, 3) }),
+			result: ResultPassed, decision: Approved},
+		{name: "void, billed past its end", mutate: other(func(a *Authorization) {
+			a.Void, a.Start, a.End, a.LastServed = true, addDays(spanStart, -30), addDays(spanStart, -1), addDays(spanStart, 3)
+		}), result: ResultPassed, decision: Approved},
 		{name: "one unit left", mutate: other(func(a *Authorization) { a.UnitsUsed = a.UnitsAuthorized - 1 }), result: ResultFired, decision: Pended},
 		{name: "another service", mutate: other(func(a *Authorization) { a.ServiceCode = "ATR-LS" }), result: ResultPassed, decision: Approved},
 		{name: "ends on the span's first day", mutate: other(func(a *Authorization) { a.End = spanStart }), result: ResultFired, decision: Pended},

@@ -1016,6 +1016,38 @@ func TestInErrorReactivationJudgesThePastDaysItGivesBack(t *testing.T) {
 	assert.Equal(t, day(-5), itAuth(t, e, keyReviewer, itNum(t, held, "authorization_id"))["end_date"], "kept cut the day before the deactivation")
 }
 
+// So are days another agency was granted and billed in full while the
+// agency was out: its authorization used up still holds the days it
+// billed (V34). Left out, an in_error reactivation gave the days back
+// unjudged and both agencies were paid for one day (a black-box pass).
+func TestInErrorReactivationJudgesDaysAnotherAgencyBilledInFull(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	held := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, -6, 10)
+	require.Equal(t, "approved", held["decision"], "%v", held)
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "mistaken", "effective_on": day(-4)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	meanwhile := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 1, -3, -3)
+	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
+	r = e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": "INERR-USED-1", "client_id": e.demo.Clients["Kim/BCS"],
+		"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-DT", "date_of_service": day(-3), "units": 1, "charge": "10.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+	require.Equal(t, "exhausted", itAuth(t, e, keyReviewer, itNum(t, meanwhile, "authorization_id"))["status"])
+
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "mistake", "in_error": true})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got, _ := r.JSON(t)["authorizations_held"].([]any)
+	require.Len(t, got, 1, "%s", r.Body)
+	assert.Equal(t, float64(itNum(t, held, "authorization_id")), got[0].(map[string]any)["id"])
+	assert.Contains(t, got[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+}
+
 // A reviewer's lifted overlap covers the authorizations the reviewer saw,
 // not one granted to the named agency while the excepted one's agency was
 // out: that one was given back beside it unreviewed (a re-check).

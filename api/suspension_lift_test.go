@@ -133,6 +133,40 @@ func TestSuspensionLiftRefusedOverAnotherAgencysDays(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
 
+// Another agency's authorization that billed days of the suspension holds
+// them though void: voided (the advice once said "void one of each
+// pair"), the lift went through and the agency was paid again for the
+// days the other had billed (a black-box pass). Voiding the agency's own
+// is the way on.
+func TestSuspensionLiftRefusedOverDaysAVoidAuthorizationBilled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bcs := e.demo.Providers["BCS"]
+	own := kimOnDTAtBCS(t, e, -5, 27)
+	sid := suspendBCS(t, e)
+	meanwhile := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 2, -2, -1)
+	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
+	r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "LIFT-BILLED-1", "client_id": e.demo.Clients["Kim/HRA"],
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-DT", "date_of_service": day(-2), "units": 1, "charge": "10.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+	r = e.post(keyAdmin, itPath("/v1/authorizations/%d/void", itNum(t, meanwhile, "authorization_id")), map[string]any{"reason": "no more days"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	lift := itPath("/v1/reference/providers/%d/suspensions/%d/lift", bcs, sid)
+	number := meanwhile["authorization_number"]
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, lift, map[string]any{"reason": "mistake"}), http.StatusConflict, "suspension_days_served")
+		assert.Contains(t, p["detail"], number)
+		assert.Contains(t, p["detail"], "still holds the days it billed")
+	})
+	r = e.post(keyAdmin, itPath("/v1/authorizations/%d/void", itNum(t, own, "authorization_id")), map[string]any{"reason": "HRA served those days"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyAdmin, lift, map[string]any{"reason": "mistake"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}
+
 // A lift and another agency's request over the suspension's days are
 // judged one after the other (a white-box review): the request, approved
 // by V34 for days the agency was out, was under way when the lift looked

@@ -190,7 +190,7 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 	r := adjudication.Authorization{ID: a.ID, Number: a.Number, ProviderID: a.ProviderID, ServiceCode: a.ServiceCode,
 		EpisodeID: a.EpisodeID, EnrollmentID: a.EnrollmentID, Start: a.StartDate.Time, End: a.EndDate.Time, UnitsAuthorized: a.UnitsAuthorized,
 		UnitsUsed: a.UnitsUsed, Rate: a.Rate.Decimal, Void: a.VoidedAt != nil, Inactive: a.idleOn(today),
-		LastActivity: a.LastActivity().Time}
+		LastActivity: a.LastActivity().Time, LastServed: a.LastServiceOn.Time}
 	if a.InactivateAfterDays != nil {
 		r.IdleDays, r.IdleSince = *a.InactivateAfterDays, a.InactivitySince.Time
 	}

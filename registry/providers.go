@@ -1114,8 +1114,9 @@ type LiftRequest struct {
 // given back that covers a day of the suspension another agency holds an
 // authorization of the same person and service over is refused
 // (suspension_days_served, as an in_error reactivation would have ended
-// it): the admin voids one of the two first. The period is kept, marked
-// lifted with the reason.
+// it): the admin voids one of the two first, and one of the other
+// agency's that billed those days holds them though void. The period is
+// kept, marked lifted with the reason.
 func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID int64, r LiftRequest) (vouchers.Provider, error) {
 	admin, err := access.Require(ctx, access.RoleAdmin)
 	if err != nil {
@@ -1169,16 +1170,25 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 			JOIN clients ac ON ac.id = a.client_id
 			JOIN clients oc ON oc.person_id = ac.person_id
 			JOIN authorizations o ON o.client_id = oc.id AND o.service_code = a.service_code AND o.provider_id <> a.provider_id
-			WHERE a.provider_id = $1 AND a.voided_at IS NULL AND o.voided_at IS NULL
+			WHERE a.provider_id = $1 AND a.voided_at IS NULL
+			  AND (o.voided_at IS NULL OR o.units_used > 0 AND o.last_service_on IS NOT NULL)
 			  AND a.start_date <= $3 AND LEAST(a.end_date, a.held_from - 1) >= $2
-			  AND o.start_date <= LEAST(a.end_date, a.held_from - 1, $3) AND o.end_date >= GREATEST(a.start_date, $2)
+			  AND o.start_date <= LEAST(a.end_date, a.held_from - 1, $3)
+			  AND CASE WHEN o.voided_at IS NULL THEN o.end_date ELSE LEAST(o.end_date, o.last_service_on) END >= GREATEST(a.start_date, $2)
 			ORDER BY 1`, providerID, sus.First, sus.Last); err != nil {
 			return fmt.Errorf("days served by others: %w", err)
 		}
+		// Another agency's void authorization still holds the days it
+		// billed, through its last date of service, as the duplicate rule
+		// reads it (V34): the days stay paid. Dropped at its void, the
+		// advice below led to both agencies paid for those days (a
+		// black-box pass voided the other agency's, lifted, and was paid
+		// again for the days it had billed).
 		if len(served) > 0 {
 			return rss.Coded(rss.ErrConflict, "suspension_days_served",
 				"another agency holds authorizations over days of the suspension for the same people and services (%s): "+
-					"void one of each pair first", strings.Join(served, ", "))
+					"void one of each pair first (this agency's, when the other has billed those days: a void "+
+					"authorization still holds the days it billed)", strings.Join(served, ", "))
 		}
 		reason := strings.TrimSpace(r.Reason)
 		// As the database keeps it and reads it back: the history's copy
