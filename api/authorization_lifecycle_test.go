@@ -581,8 +581,11 @@ func TestAuthorizationLifecycleBadInput(t *testing.T) {
 	})
 	t.Run("reactivate a void one", func(t *testing.T) {
 		itNothingWritten(t, e, func() {
-			requireProblem(t, e.post(keyReviewer, itPath("/v1/authorizations/%d/reactivate", kim), map[string]any{"reason": "x"}),
+			p := requireProblem(t, e.post(keyReviewer, itPath("/v1/authorizations/%d/reactivate", kim), map[string]any{"reason": "x"}),
 				http.StatusConflict, "not_inactive")
+			// It says what is reactivated and what to do instead.
+			assert.Contains(t, p["detail"], "pending_review")
+			assert.Contains(t, p["detail"], "a void is final")
 		})
 	})
 	// A retry of the void with its idempotency key gets the same answer, once.

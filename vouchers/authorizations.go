@@ -268,9 +268,18 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 							f.Authorizations[i].Inactive = true
 						}
 					}
-				}, acknowledge, "end it (POST /v1/authorizations/{id}/end)")
+				}, acknowledge, fmt.Sprintf("end it (POST /v1/authorizations/%d/end)", id))
 			default:
-				return Authorization{}, rss.Coded(rss.ErrConflict, "not_inactive", "authorization %d is %s, not inactive", id, st)
+				// Say what is reactivated, and what to do with this one
+				// instead (a black-box pass read only what it was not).
+				next := map[string]string{
+					AuthActive:    "it draws claims as it is",
+					AuthExhausted: "its units are used up: the agency requests a new voucher",
+					AuthExpired:   "its span has ended: the agency requests a new voucher",
+					AuthVoid:      "a void is final: the agency requests a new voucher",
+				}[st]
+				return Authorization{}, rss.Coded(rss.ErrConflict, "not_inactive",
+					"authorization %d is %s; only an inactive one, or one held for review (pending_review), is reactivated: %s", id, st, next)
 			}
 			if err != nil {
 				return Authorization{}, err
