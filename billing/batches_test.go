@@ -532,6 +532,19 @@ func TestReconcilePaymentRegisterBatchRefused(t *testing.T) {
 	assert.Equal(t, "14.50", rec.Rows[0].Billed.String())
 }
 
+// An agency that does not exist is not found, as in every report: the
+// reconciliation by an unknown provider read as one that billed nothing
+// (a black-box pass). An agency with nothing in the range reads zeros.
+func TestReconcileUnknownProviderNotFound(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	_, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{From: day(-30), To: day(0), ProviderID: 999999})
+	require.ErrorIs(t, err, rss.ErrNotFound)
+	rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{From: day(-30), To: day(0), ProviderID: w.demo.Providers["PWE"]})
+	require.NoError(t, err)
+	assert.Zero(t, rec.Totals.Claims)
+}
+
 // A claim number a spreadsheet would read as a formula ("-F-1" is =-F-1
 // there) is written as text in the remittance advice, an apostrophe before
 // it. The payment register and the 837P carry it as it is: their bytes are

@@ -297,6 +297,13 @@ func (s *Service) Reconcile(ctx context.Context, f ReconcileFilter) (Reconciliat
 	out := Reconciliation{Report: "reconciliation", Notice: Part2Notice, Filter: f, AsOf: s.today(), Rows: []ReconcileRow{},
 		ProviderAdjustments: []PayerProviderAdjustment{}, Unmatched: []UnmatchedItem{}, Unanswered: []UnansweredClaim{},
 		SupersededPaid: []SupersededPaid{}}
+	// An agency that does not exist is not found, as in every report: it
+	// read as one that billed nothing (a black-box pass).
+	if f.ProviderID != 0 {
+		if err := providerKnown(ctx, s.db, f.ProviderID); err != nil {
+			return out, err
+		}
+	}
 	if f.BatchID != 0 {
 		b, err := getBatch(ctx, s.db, f.BatchID)
 		if err != nil {

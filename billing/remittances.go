@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"rss"
 	"rss/access"
+	"rss/pg"
 )
 
 // ProviderBatch is a batch that reports claims of one provider, with that
@@ -37,12 +40,8 @@ func (s *Service) ProviderBatches(ctx context.Context, providerID int64) ([]Prov
 	}
 	// An agency that does not exist is not found for the MSC either: it
 	// read as one with no batch (a re-check).
-	var known bool
-	if err := s.db.GetContext(ctx, &known, `SELECT EXISTS (SELECT 1 FROM providers WHERE id = $1)`, providerID); err != nil {
-		return nil, fmt.Errorf("provider batches: %w", err)
-	}
-	if !known {
-		return nil, fmt.Errorf("%w: provider %d", rss.ErrNotFound, providerID)
+	if err := providerKnown(ctx, s.db, providerID); err != nil {
+		return nil, err
 	}
 	out := []ProviderBatch{}
 	// Batches are few and batch_claims is large: probe it per batch by its
@@ -57,4 +56,18 @@ func (s *Service) ProviderBatches(ctx context.Context, providerID int64) ([]Prov
 		return nil, fmt.Errorf("provider batches: %w", err)
 	}
 	return out, nil
+}
+
+// providerKnown is nil when the agency id names exists, else
+// rss.ErrNotFound: a filter by an agency that does not exist answers so,
+// not as one with nothing on file.
+func providerKnown(ctx context.Context, ext pg.Ext, id int64) error {
+	var known bool
+	if err := sqlx.GetContext(ctx, ext, &known, `SELECT EXISTS (SELECT 1 FROM providers WHERE id = $1)`, id); err != nil {
+		return fmt.Errorf("provider: %w", err)
+	}
+	if !known {
+		return fmt.Errorf("%w: provider %d", rss.ErrNotFound, id)
+	}
+	return nil
 }
