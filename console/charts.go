@@ -289,6 +289,23 @@ func (k *Console) charts(c *gin.Context) {
 			target = t * 100
 		}
 	}
+	// Agencies by code, as every other page names them (it read
+	// "Provider: 1": a black-box pass); a provider lists its own only.
+	providers, err := k.cfg.Vouchers.Providers(ctx)
+	if err != nil {
+		k.fail(c, err)
+		return
+	}
+	codes := make(map[int64]string, len(providers))
+	for _, p := range providers {
+		codes[p.ID] = p.Code
+	}
+	agency := func(id int64) string {
+		if code, ok := codes[id]; ok {
+			return code
+		}
+		return "provider " + strconv.FormatInt(id, 10)
+	}
 	pct := num(math.Round(target*10)/10) + "%"
 	ch = chart{ID: "gpra", Title: "GPRA follow-up rate against " + pct, Caption: "Share of closed follow-up windows with the interview done in the window, per provider; the dashed line is the " + pct + " target.",
 		Head: []string{"Provider", "Windows closed", "Done in window", "Rate", "Meets " + pct}, Empty: "No follow-up window has closed yet."}
@@ -306,9 +323,9 @@ func (k *Console) charts(c *gin.Context) {
 		if r.MeetsTarget {
 			meets = "yes"
 		}
-		labels = append(labels, "provider "+strconv.FormatInt(r.ProviderID, 10))
+		labels = append(labels, agency(r.ProviderID))
 		vals = append(vals, rate)
-		ch.Rows = append(ch.Rows, []string{strconv.FormatInt(r.ProviderID, 10), strconv.FormatInt(r.WindowsClosed, 10),
+		ch.Rows = append(ch.Rows, []string{agency(r.ProviderID), strconv.FormatInt(r.WindowsClosed, 10),
 			strconv.FormatInt(r.DoneInWindow, 10), shown, meets})
 	}
 	if len(rates) > 0 {

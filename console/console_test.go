@@ -1543,3 +1543,31 @@ func TestReviewerStartPageWithNothingPended(t *testing.T) {
 	home = w.user().signIn(keyReviewer)
 	assert.Contains(t, home.Body, "1 voucher request(s) wait for review")
 }
+
+// The GPRA chart names agencies by code, as every other page does (its
+// table read "1" for HRA: a black-box pass); a provider sees its own.
+func TestGPRAChartNamesAgenciesByCode(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for key, want := range map[string][]string{keyReviewer: {"HRA"}, keyHRA: {"HRA"}} {
+		u := w.user()
+		u.signIn(key)
+		r := u.get("/console/charts")
+		require.Equal(t, http.StatusOK, r.Status)
+		start := strings.Index(r.Body, `id="chart-gpra"`)
+		require.GreaterOrEqual(t, start, 0)
+		section := r.Body[start:]
+		section = section[:strings.Index(section, "</section>")]
+		var got []string
+		for _, m := range regexp.MustCompile(`<tr><td>([^<]*)</td>`).FindAllStringSubmatch(section, -1) {
+			got = append(got, m[1])
+		}
+		for _, code := range want {
+			assert.Contains(t, got, code, "%s: %s", key, section)
+		}
+		for _, g := range got {
+			_, err := strconv.Atoi(g)
+			assert.Error(t, err, "an agency named by id: %s", g)
+		}
+	}
+}
