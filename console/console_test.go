@@ -2,6 +2,8 @@ package console_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -815,6 +817,9 @@ func TestProviderRemittanceAdvice(t *testing.T) {
 	require.Equal(t, http.StatusOK, file.Status)
 	assert.Equal(t, `attachment; filename="batch-`+batch+`-payment_register.csv"`, file.Header.Get("Content-Disposition"))
 	assert.Contains(t, file.Body, "HRA-R1")
+	// With the digest the batch froze, as the API's download sends it.
+	sum := sha256.Sum256([]byte(file.Body))
+	assert.Equal(t, hex.EncodeToString(sum[:]), file.Header.Get("X-Content-SHA256"))
 	bcs := strconv.FormatInt(w.demo.Providers["BCS"], 10)
 	page := f.get("/console/batches/" + batch)
 	require.Equal(t, http.StatusOK, page.Status)

@@ -251,7 +251,7 @@ func (k *Console) batchFile(c *gin.Context) {
 	if file.Kind == billing.Kind837P {
 		ct, ext = "application/edi-x12", "x12"
 	}
-	k.download(c, path, ct, fmt.Sprintf("batch-%d-%s.%s", id, file.Kind, ext))
+	k.download(c, path, ct, fmt.Sprintf("batch-%d-%s.%s", id, file.Kind, ext), file.SHA256)
 }
 
 // batchAdvice downloads one provider's remittance advice of a batch (CSV
@@ -285,10 +285,10 @@ func (k *Console) batchAdvice(c *gin.Context) {
 	if format == "json" {
 		ct = "application/json"
 	}
-	k.download(c, f.Name(), ct, fmt.Sprintf("remittance-%d-%d.%s", id, provider, format))
+	k.download(c, f.Name(), ct, fmt.Sprintf("remittance-%d-%d.%s", id, provider, format), "")
 }
 
-func (k *Console) download(c *gin.Context, path, contentType, name string) {
+func (k *Console) download(c *gin.Context, path, contentType, name, sha string) {
 	f, err := os.Open(path)
 	if err != nil {
 		k.fail(c, err)
@@ -298,6 +298,12 @@ func (k *Console) download(c *gin.Context, path, contentType, name string) {
 	h := c.Writer.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	// The digest the batch froze, as the API's download sends it: a file
+	// saved from the console had nothing to check it against (a
+	// black-box pass).
+	if sha != "" {
+		h.Set("X-Content-SHA256", sha)
+	}
 	h.Set("X-Redisclosure-Notice", billing.Part2Notice)
 	c.Status(http.StatusOK)
 	_, _ = io.Copy(c.Writer, f)
