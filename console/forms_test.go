@@ -31,9 +31,16 @@ func TestRateFormTakesTheAPIsAmounts(t *testing.T) {
 		assert.Contains(t, r.Body, "the rate is dollars, a point and two decimals, with no leading zero, such as 15.00 or 0.50", bad)
 		assert.Contains(t, r.Body, `value="`+bad+`"`, "%s: the form keeps what was typed", bad)
 	}
+	// Written right but too large: the range is named, not the format (a
+	// black-box pass read the format message of 99999999999999.00).
+	r := u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "once": {"rate-form"},
+		"rate": {"99999999999999.00"}, "effective_from": {day(40)}, "reason": {"new contract"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+	assert.Contains(t, r.Body, "at most 9999999999.99")
+	assert.NotContains(t, r.Body, "a point and two decimals, with no leading zero")
 	// Every field's problem at once, a date out of range said so (a
 	// black-box pass met one at a time, and 9999-12-31 as a format error).
-	r := u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "once": {"rate-form"}, "rate": {""}, "effective_from": {""}, "reason": {""}})
+	r = u.post("/console/reference/services/ATR-TR/rates", url.Values{"csrf": {csrf}, "once": {"rate-form"}, "rate": {""}, "effective_from": {""}, "reason": {""}})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
 	for _, want := range []string{"the rate is dollars", "the first day the rate applies is required", "the reason for the rate is required"} {
 		assert.Contains(t, r.Body, want)

@@ -401,7 +401,13 @@ func (k *Console) addRate(c *gin.Context) {
 	// The API's rule for an amount: dollars, a point and two decimals, so
 	// "1250" typed for 12.50 (or 1e3, .5, 15.0000) is refused, not stored.
 	rate, err := rss.ParseAmount(c.PostForm("rate"))
-	if err != nil {
+	switch {
+	case err == nil:
+	case wellFormedAmount.MatchString(c.PostForm("rate")):
+		// Written right but too many dollars: the range is the problem,
+		// as the API's answer says (it read as a format error).
+		v.Add("rate", "out_of_range", "rate must be more than zero and at most 9999999999.99, written with two decimals")
+	default:
 		v.Add("rate", "invalid_value", "the rate is dollars, a point and two decimals, with no leading zero, such as 15.00 or 0.50")
 	}
 	// Every field's problem at once, a date out of range said so (it read
@@ -790,3 +796,7 @@ func (k *Console) revokeKey(c *gin.Context) {
 	k.cfg.Keys.ForgetID(id)
 	k.redirectDone(c, basePath+"/keys", "revoked")
 }
+
+// wellFormedAmount is an amount written as the API takes it, whatever its
+// size: dollars with no leading zero, a point and two decimals.
+var wellFormedAmount = regexp.MustCompile(`^(0|[1-9][0-9]*)\.[0-9]{2}$`)
