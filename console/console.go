@@ -811,8 +811,9 @@ var queryParams = map[string][]string{
 	basePath + "/batches/:id/remittance/:provider": {"format"},
 }
 
-// knownQuery refuses a page's query parameter the page does not read (a
-// 422 "This filter was refused" page naming it), as the API refuses one: a
+// knownQuery refuses a page's query parameter the page does not read, or
+// one given twice (a 422 "This filter was refused" page naming it), as the
+// API refuses them: a
 // filter under the API's name (?provider_id= on the queue, ?client_id= on
 // the authorizations) or misspelt showed the list unfiltered, and a
 // bookmark silently lost its filter (a console black-box pass).
@@ -840,6 +841,14 @@ func (k *Console) knownQuery() gin.HandlerFunc {
 					msg += "; it takes " + strings.Join(allowed, ", ")
 				}
 				k.badInput(c, field, msg)
+				c.Abort()
+				return
+			}
+			// Given twice, as the API refuses it (repeated): the page read
+			// the first and dropped the rest without a word, so a link
+			// filtered on other than what it said (a black-box pass).
+			if len(q[name]) > 1 {
+				k.badInput(c, name, "this filter is given more than once; give it once")
 				c.Abort()
 				return
 			}

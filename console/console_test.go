@@ -646,6 +646,18 @@ func TestEveryScreenRenders(t *testing.T) {
 		assert.Contains(t, r.Body, "<strong>"+strings.ReplaceAll(name, "_", " ")+"</strong>: this page takes no such parameter", p)
 	}
 	assert.Contains(t, u.get("/console/queue?provider_id=1").Body, "it takes program, reason, provider, min_age, cursor")
+	// One given twice is refused, as the API refuses it: the page read the
+	// first and dropped the rest (a black-box pass).
+	for p, name := range map[string]string{
+		"/console/claims?status=paid&status=denied":                                       "status",
+		"/console/reconciliation?batch=2&batch=1":                                         "batch",
+		"/console/queue?provider=1&provider=1":                                            "provider",
+		"/console/batches/preview?payer_route=payment_register&payer_route=medicaid_837p": "payer route",
+	} {
+		r := u.get(p)
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, p)
+		assert.Contains(t, r.Body, "<strong>"+name+"</strong>: this filter is given more than once", p)
+	}
 	for _, p := range []string{"/console/batches/preview?payer_route=payment_register&through_date=" + day(0), "/console/claims?status=paid",
 		"/console/reconciliation?format=html"} {
 		assert.Equal(t, http.StatusOK, u.get(p).Status, p)
