@@ -633,10 +633,10 @@ type Authorization struct {
 	// never. Not facts a voucher rule reads (Inactive is).
 	LastActivity time.Time `json:"-"`
 	IdleDays     int       `json:"-"`
-	// LastServed is the latest date of service counted on it (zero:
-	// none, or facts stored before it was read): the duplicate rule
-	// holds the days of one used up or void through it (V34).
-	LastServed time.Time `json:"last_served,omitzero"`
+	// VoidedOn is the day a void one was voided (zero: not void, or facts
+	// stored before it was read): the days it billed came before it, and
+	// the duplicate rule holds them (V34).
+	VoidedOn time.Time `json:"voided_on,omitzero"`
 	// IdleSince is the first day of its program's last stricter setting
 	// (zero: never): a date before it is covered, the setting of that day
 	// having left it live.

@@ -804,18 +804,21 @@ var voucherRules = []voucherRule{
 				// was granted, both agencies paid for one day: a black-box
 				// pass), an inactive one's up to the day it went inactive,
 				// but for the days of its agency's suspensions. One used
-				// up or void bills nothing more, but the days it billed
-				// stay paid: from its start to its last date of service.
-				// Left out, a retro request over the days of another
-				// agency's voucher used up was granted, and both agencies
-				// were paid for them (a black-box pass).
+				// up too: a void of one of its claims gives units back,
+				// and it bills again over its whole span. Left out, a
+				// retro request over the days it had billed was granted,
+				// and another over its days ahead, which it billed again
+				// once its agency voided a claim: both agencies paid for
+				// one day (black-box passes). A void one bills nothing
+				// more (a void is final), but the days it billed stay
+				// paid: those up to its void, none when it used nothing.
 				end := a.End
 				switch {
-				case a.Void || a.UnitsUsed >= a.UnitsAuthorized:
-					if a.UnitsUsed <= 0 || a.LastServed.IsZero() {
+				case a.Void:
+					if a.UnitsUsed <= 0 || a.VoidedOn.IsZero() {
 						continue
 					}
-					end = earlier(end, a.LastServed)
+					end = earlier(end, a.VoidedOn)
 				case a.Inactive && a.IdleDays > 0:
 					if last := a.LastActivity.AddDate(0, 0, a.IdleDays); last.Before(end) {
 						end = last
@@ -828,7 +831,7 @@ var voucherRules = []voucherRule{
 					o.detail += "; "
 				}
 				o.detail += "authorization " + a.Number + " of provider " + strconv.FormatInt(a.ProviderID, 10) +
-					" overlaps (" + formatDate(a.Start) + ".." + formatDate(a.End) + ")"
+					" overlaps (" + formatDate(a.Start) + ".." + formatDate(end) + ")" // the days it holds, as judged
 				switch {
 				case !o.fired:
 					o.fired, o.source = true, a.ProviderID

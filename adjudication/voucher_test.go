@@ -986,8 +986,11 @@ func TestRuleV32EpisodeUnitsExceeded(t *testing.T) {
 		{name: "our own authorizations alone over the max, another agency's too", mutate: func(f *VoucherFacts) {
 			transport(178, 40)(f)
 			f.Authorizations[1].UnitsAuthorized = 170
-			// theirs all used (so no duplicate): 8 held
+			// theirs all used and ended before the span (so no
+			// duplicate: one used up bills again once a void gives units
+			// back, V34): 8 held
 			f.Authorizations[2].ServiceCode, f.Authorizations[2].UnitsUsed = "ATR-TR", 8
+			f.Authorizations[2].End = addDays(spanStart, -1)
 		}, result: ResultFired, decision: Pended, detail: "40 units asked, 30 left of 200 by this agency's authorizations alone",
 			check: noSource},
 		// Our earlier stay's authorization, the episode kept open by
@@ -1025,6 +1028,7 @@ func TestRuleV32EpisodeUnitsExceeded(t *testing.T) {
 			transport(178, 40)(f)
 			f.Authorizations[1].UnitsAuthorized = 150
 			f.Authorizations[2].ServiceCode, f.Authorizations[2].UnitsAuthorized, f.Authorizations[2].UnitsUsed = "ATR-TR", 28, 28
+			f.Authorizations[2].End = addDays(spanStart, -1) // no duplicate (V34)
 		}, result: ResultFired, decision: Pended, detail: "40 units asked, 22 left of 200", check: sourced(thirdProvID)},
 	})
 }
@@ -1037,6 +1041,7 @@ func earlierStay(f *VoucherFacts, stayStart time.Time) {
 	a := &f.Authorizations[1]
 	a.EnrollmentID, a.Start, a.End, a.UnitsAuthorized, a.UnitsUsed = 8000, day(2025, time.December, 10), day(2025, time.December, 31), 170, 170
 	f.Authorizations[2].ServiceCode, f.Authorizations[2].UnitsUsed = "ATR-TR", 8
+	f.Authorizations[2].End = addDays(spanStart, -1) // used up and ended: no duplicate (V34)
 	f.OtherEnrollments = []Enrollment{{ID: 9500, ProviderID: thirdProvID, ProgramCode: "ATR", EpisodeID: episodeID, Start: day(2025, time.November, 1)}}
 	f.Enrollment.StayStart, f.Enrollment.CapsStayStart = stayStart, stayStart
 }
@@ -1308,25 +1313,22 @@ func TestRuleV34DuplicateOtherProvider(t *testing.T) {
 		// over the span's days beside the fixture's own (V38).
 		{name: "our own overlapping authorization", mutate: other(func(a *Authorization) { a.ProviderID = provID }),
 			result: ResultPassed, decision: Partial, check: grants(16, spanStart, spanEnd)},
-		{name: "void", mutate: other(func(a *Authorization) { a.Void = true }), result: ResultPassed, decision: Approved},
-		{name: "exhausted", mutate: other(func(a *Authorization) { a.UnitsUsed = a.UnitsAuthorized }), result: ResultPassed, decision: Approved},
-		// One used up or void bills nothing more, but the days it billed
-		// stay paid: through its last date of service they are duplicated
-		// (a black-box pass: a retro request over the days of another
-		// agency's voucher used up was granted, both agencies paid).
-		{name: "exhausted, billed into the span", mutate: other(func(a *Authorization) {
-			a.UnitsUsed, a.LastServed = a.UnitsAuthorized, spanStart
-		}), result: ResultFired, decision: Pended, detail: "ATR-2026-000021 of provider 202"},
-		{name: "exhausted, billed before the span", mutate: other(func(a *Authorization) {
-			a.UnitsUsed, a.LastServed = a.UnitsAuthorized, addDays(spanStart, -1)
-		}), result: ResultPassed, decision: Approved},
-		{name: "void, billed into the span", mutate: other(func(a *Authorization) { a.Void, a.LastServed = true, addDays(spanStart, 3) }),
-			result: ResultFired, decision: Pended},
-		{name: "void, nothing used", mutate: other(func(a *Authorization) { a.Void, a.UnitsUsed, a.LastServed = true, 0, addDays(spanStart, 3) }),
+		// One used up bills again over its whole span once a void of one
+		// of its claims gives units back (a black-box pass: both agencies
+		// were paid for one day); a void one holds the days it billed,
+		// up to its void, and nothing when it used nothing.
+		{name: "exhausted", mutate: other(func(a *Authorization) { a.UnitsUsed = a.UnitsAuthorized }),
+			result: ResultFired, decision: Pended, detail: "ATR-2026-000021 of provider 202 overlaps (2026-02-15..2026-05-15)"},
+		{name: "void, voided within the span", mutate: other(func(a *Authorization) { a.Void, a.VoidedOn = true, addDays(spanStart, 3) }),
+			result: ResultFired, decision: Pended, detail: "overlaps (2026-02-15.." + formatDate(addDays(spanStart, 3)) + ")"},
+		{name: "void, voided before the span", mutate: other(func(a *Authorization) { a.Void, a.VoidedOn = true, addDays(spanStart, -1) }),
 			result: ResultPassed, decision: Approved},
-		{name: "void, billed past its end", mutate: other(func(a *Authorization) {
-			a.Void, a.Start, a.End, a.LastServed = true, addDays(spanStart, -30), addDays(spanStart, -1), addDays(spanStart, 3)
+		{name: "void, nothing used", mutate: other(func(a *Authorization) { a.Void, a.UnitsUsed, a.VoidedOn = true, 0, addDays(spanStart, 3) }),
+			result: ResultPassed, decision: Approved},
+		{name: "void, its span ended before the span", mutate: other(func(a *Authorization) {
+			a.Void, a.Start, a.End, a.VoidedOn = true, addDays(spanStart, -30), addDays(spanStart, -1), addDays(spanStart, 3)
 		}), result: ResultPassed, decision: Approved},
+		{name: "void, read before its day was", mutate: other(func(a *Authorization) { a.Void = true }), result: ResultPassed, decision: Approved},
 		{name: "one unit left", mutate: other(func(a *Authorization) { a.UnitsUsed = a.UnitsAuthorized - 1 }), result: ResultFired, decision: Pended},
 		{name: "another service", mutate: other(func(a *Authorization) { a.ServiceCode = "ATR-LS" }), result: ResultPassed, decision: Approved},
 		{name: "ends on the span's first day", mutate: other(func(a *Authorization) { a.End = spanStart }), result: ResultFired, decision: Pended},

@@ -190,7 +190,13 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 	r := adjudication.Authorization{ID: a.ID, Number: a.Number, ProviderID: a.ProviderID, ServiceCode: a.ServiceCode,
 		EpisodeID: a.EpisodeID, EnrollmentID: a.EnrollmentID, Start: a.StartDate.Time, End: a.EndDate.Time, UnitsAuthorized: a.UnitsAuthorized,
 		UnitsUsed: a.UnitsUsed, Rate: a.Rate.Decimal, Void: a.VoidedAt != nil, Inactive: a.idleOn(today),
-		LastActivity: a.LastActivity().Time, LastServed: a.LastServiceOn.Time}
+		LastActivity: a.LastActivity().Time}
+	if a.VoidedAt != nil {
+		// Its UTC day, a day late for an evening's void in the service's
+		// zone: the duplicate rule reads it as the last day the void one
+		// may have billed, and a day more holds nothing it did not.
+		r.VoidedOn = time.Date(a.VoidedAt.Year(), a.VoidedAt.Month(), a.VoidedAt.Day(), 0, 0, 0, 0, time.UTC)
+	}
 	if a.InactivateAfterDays != nil {
 		r.IdleDays, r.IdleSince = *a.InactivateAfterDays, a.InactivitySince.Time
 	}

@@ -1171,16 +1171,17 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 			JOIN clients oc ON oc.person_id = ac.person_id
 			JOIN authorizations o ON o.client_id = oc.id AND o.service_code = a.service_code AND o.provider_id <> a.provider_id
 			WHERE a.provider_id = $1 AND a.voided_at IS NULL
-			  AND (o.voided_at IS NULL OR o.units_used > 0 AND o.last_service_on IS NOT NULL)
+			  AND (o.voided_at IS NULL OR o.units_used > 0)
 			  AND a.start_date <= $3 AND LEAST(a.end_date, a.held_from - 1) >= $2
 			  AND o.start_date <= LEAST(a.end_date, a.held_from - 1, $3)
-			  AND CASE WHEN o.voided_at IS NULL THEN o.end_date ELSE LEAST(o.end_date, o.last_service_on) END >= GREATEST(a.start_date, $2)
+			  AND CASE WHEN o.voided_at IS NULL THEN o.end_date
+			           ELSE LEAST(o.end_date, (o.voided_at AT TIME ZONE 'UTC')::date) END >= GREATEST(a.start_date, $2)
 			ORDER BY 1`, providerID, sus.First, sus.Last); err != nil {
 			return fmt.Errorf("days served by others: %w", err)
 		}
 		// Another agency's void authorization still holds the days it
-		// billed, through its last date of service, as the duplicate rule
-		// reads it (V34): the days stay paid. Dropped at its void, the
+		// billed, up to its void, as the duplicate rule reads it (V34):
+		// the days stay paid. Dropped at its void, the
 		// advice below led to both agencies paid for those days (a
 		// black-box pass voided the other agency's, lifted, and was paid
 		// again for the days it had billed).
