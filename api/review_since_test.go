@@ -264,6 +264,46 @@ func TestVoidReleasesACapException(t *testing.T) {
 	assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, over["reason_codes"], "judged against the program's cap")
 }
 
+// A claim's void lowers what a void authorization holds (its paid
+// dollars), and a cap an exception raised for it falls back as at the
+// authorization's own void: kept, the room the claim's void freed was
+// granted later, by the rules alone, past the program's cap (a black-box
+// pass: 4,400.00 held in an episode of 4,000.00 whose only exception held
+// nothing).
+func TestClaimVoidReleasesACapException(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	itApproved(t, e, c.Client, itGrant{"ATR-CM", 96, 30, 59}, itGrant{"ATR-CM", 96, 60, 89}, itGrant{"ATR-CM", 40, 90, 119}) // 3,480.00
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, 0, 29)                                                              // 1,440.00 more
+	require.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, v["reason_codes"])
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve", "note": "exception"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	excepted := itNum(t, r.JSON(t), "authorization_id")
+	capNow := func() string {
+		var cap string
+		require.NoError(t, e.db.Get(&cap, `SELECT dollar_cap::text FROM episodes WHERE id = $1`, c.Episode))
+		return cap
+	}
+	require.Equal(t, "4920.00", capNow())
+	r = e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "CAP-VOID-1", "client_id": c.Client,
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []map[string]any{{"service_code": "ATR-CM", "date_of_service": day(0), "units": 36, "charge": "540.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+	claim := itID(t, r)
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/void", excepted), map[string]any{"reason": "no longer needed"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	require.Equal(t, "4020.00", capNow(), "3,480.00 and the 540.00 paid")
+
+	r = e.post(keyHRA, itPath("/v1/claims/%d/void", claim), map[string]any{"claim_number": "CAP-VOID-1V"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "4000.00", capNow(), "3,480.00 held: the program's cap again")
+	assert.Equal(t, 2, itAudit(e, "cap_released", "episode", itStr(c.Episode)))
+	over := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 36, 120, 149) // 540.00: inside 4,020.00, past 4,000.00
+	assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, over["reason_codes"], "judged against the program's cap")
+}
+
 // A service's episode unit maximum raised by an exception falls back with
 // a void too, as the dollar cap does: to what the episode then holds, and
 // to the service's own maximum when that is enough.

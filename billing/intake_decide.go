@@ -27,7 +27,11 @@ type decided struct {
 	uncount    []int64 // original lines whose units and dollars come back
 	unbill     []int64 // original lines that become unbillable (released before batching)
 	superseded []superseded
-	changes    ledger.Changes
+	// freed are the episodes whose holdings a released line lowered
+	// (ledger.Book.ReleaseFrees), by agency and service: a raise of
+	// their cap or unit maximum falls back to what they hold.
+	freed   []freed
+	changes ledger.Changes
 	// unknown are the episodes whose holdings a line needed and the facts
 	// lacked (ledger.Book.Unknown): none, since the facts read every
 	// locked episode's; a submission with any is refused as an error.
@@ -50,6 +54,11 @@ type lineRow struct {
 	episodeID *int64
 	counted   bool
 	billable  bool
+}
+
+type freed struct {
+	episode, provider int64
+	service           string
 }
 
 type superseded struct {
@@ -457,6 +466,12 @@ func (d *decided) release(book *ledger.Book, c *Claim, orig *original) []origina
 		d.uncount = append(d.uncount, ol.ID)
 		e := ol.entry(c.ClientID)
 		book.Release(&e)
+		if ol.AuthID != nil && ol.EpisodeID != nil && book.ReleaseFrees(c.ClientID, *ol.AuthID) {
+			f := freed{episode: *ol.EpisodeID, provider: c.ProviderID, service: ol.ServiceCode}
+			if !slices.Contains(d.freed, f) {
+				d.freed = append(d.freed, f)
+			}
+		}
 		if !ol.Batched {
 			d.unbill = append(d.unbill, ol.ID)
 		}

@@ -189,6 +189,9 @@ func (s *Service) writeAll(ctx context.Context, tx *sqlx.Tx, a access.Actor, d *
 			return err
 		}
 	}
+	if err := releaseFreed(ctx, tx, d); err != nil {
+		return err
+	}
 	// The adjustments are shown with their text, which is not stored.
 	for _, r := range d.claims {
 		for j := range r.claim.Lines {
@@ -399,4 +402,46 @@ func parseIDs(b []byte) ([]int64, error) {
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// releaseFreed lets the raised caps and unit maxima of the episodes whose
+// holdings the submission's voids and replacements lowered (decided.freed)
+// fall back to what they hold, as an authorization's own void does
+// (ledger.ReleaseEpisodeCap, ReleaseEpisodeUnits; the snapshot holds the
+// episodes locked), each fall audited on the episode as there. A claim's
+// void on a voided exception authorization left the cap raised, and the
+// room it freed was granted later past the program's cap, unreviewed (a
+// black-box pass).
+func releaseFreed(ctx context.Context, tx *sqlx.Tx, d *decided) error {
+	type capKey struct{ episode, provider int64 }
+	type unitKey struct {
+		episode int64
+		service string
+	}
+	caps, units := map[capKey]bool{}, map[unitKey]bool{}
+	var events []access.Event
+	for _, f := range d.freed {
+		if k := (capKey{f.episode, f.provider}); !caps[k] {
+			caps[k] = true
+			fell, err := ledger.ReleaseEpisodeCap(ctx, tx, f.episode, f.provider, d.today)
+			if err != nil {
+				return err
+			}
+			if fell {
+				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(f.episode)})
+			}
+		}
+		if k := (unitKey{f.episode, f.service}); !units[k] {
+			units[k] = true
+			fell, err := ledger.ReleaseEpisodeUnits(ctx, tx, f.episode, f.service, d.today)
+			if err != nil {
+				return err
+			}
+			if fell {
+				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(f.episode),
+					Outcome: f.service})
+			}
+		}
+	}
+	return access.Record(ctx, tx, events...)
 }

@@ -371,6 +371,25 @@ func (b *Book) Release(e *Entry) {
 	delete(b.counted, e.Key)
 }
 
+// ReleaseFrees reports whether a released line of the client's
+// authorization id lowers what its episode holds: so when the
+// authorization holds no more than the units it used (void, its span
+// ended past its claims' due day, inactive). One holding all its units
+// holds as much after a void of its claim (the units come back to it).
+// A reviewer's raise of the episode's cap or unit maximum for it is then
+// to fall back (ReleaseEpisodeCap, ReleaseEpisodeUnits), as at its own
+// void: kept, the room the claim's void freed was granted later to any
+// agency with no review (a black-box pass). An authorization the book
+// does not hold is taken to free.
+func (b *Book) ReleaseFrees(client, id int64) bool {
+	for i := range b.auths[client] {
+		if a := &b.auths[client][i]; a.ID == id {
+			return a.Void || a.Holds(b.today) < a.UnitsAuthorized
+		}
+	}
+	return true
+}
+
 // Reversal is the entry that takes a released line back, as an 835
 // reverses a payment: units allowed, allowed and paid negated exactly.
 func Reversal(e Entry) Entry {
