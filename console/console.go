@@ -802,7 +802,7 @@ var queryParams = map[string][]string{
 	basePath + "/queue":                            {"program", "reason", "provider", "min_age", "cursor"},
 	basePath + "/clients":                          {"cursor"},
 	basePath + "/authorizations":                   {"status", "cursor"},
-	basePath + "/claims":                           {"status", "client_id", "cursor"},
+	basePath + "/claims":                           {"status", "client_id", "claim_number", "provider", "cursor"},
 	basePath + "/batches":                          {"cursor"},
 	basePath + "/batches/preview":                  {"payer_route", "through_date"},
 	basePath + "/payer-files":                      {"cursor"},

@@ -674,3 +674,44 @@ func TestFormWithoutTokenIsNoStaleForm(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, r.Status)
 	assert.Contains(t, r.Body, "earlier session")
 }
+
+// The claims list finds a claim by its agency's number, and the MSC's by
+// agency, as the API does: filtered by status alone, a finance officer
+// asked about one claim paged through all of them (a console black-box
+// pass). A provider has no agency menu and finds its own claims only.
+func TestClaimsFoundByNumberAndAgency(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	submit := func(key, number string, client, staff int64) {
+		status, v := w.api(http.MethodPost, key, "/v1/claims", map[string]any{"claim_number": number, "client_id": client,
+			"rendering_staff_id": staff, "place_of_service": "11",
+			"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1, "charge": "12.00"}}})
+		require.Equal(t, http.StatusCreated, status, "%v", v)
+	}
+	submit(keyHRA, "FIND-A", w.demo.Clients["Rivera"], w.demo.Staff["Okafor"])
+	submit(keyHRA, "FIND-B", w.demo.Clients["Rivera"], w.demo.Staff["Okafor"])
+	submit(keyBCS, "FIND-C", w.demo.Clients["Kim/BCS"], w.demo.Staff["Ibrahim"])
+	bcs := strconv.FormatInt(w.demo.Providers["BCS"], 10)
+
+	f := w.user()
+	f.signIn(keyFinance)
+	r := f.get("/console/claims?claim_number=FIND-A")
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	assert.Contains(t, r.Body, "FIND-A")
+	assert.NotContains(t, r.Body, "FIND-B")
+	assert.Contains(t, r.Body, `value="FIND-A"`, "the box keeps the number")
+	r = f.get("/console/claims?provider=" + bcs)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	assert.Contains(t, r.Body, "FIND-C")
+	assert.NotContains(t, r.Body, "FIND-A")
+	assert.Contains(t, r.Body, `<option value="`+bcs+`" selected>BCS `)
+	assert.Equal(t, http.StatusUnprocessableEntity, f.get("/console/claims?provider=x").Status)
+	assert.Equal(t, http.StatusUnprocessableEntity, f.get("/console/claims?claim_number=a%20b").Status)
+
+	h := w.user()
+	h.signIn(keyHRA)
+	r = h.get("/console/claims?claim_number=FIND-C")
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	assert.Contains(t, r.Body, `<td colspan="8">None.</td>`, "another agency's claim is not found")
+	assert.NotContains(t, r.Body, `id="provider"`, "no agency menu for a provider")
+}

@@ -708,20 +708,54 @@ func (k *Console) claims(c *gin.Context) {
 		}
 		client = id
 	}
-	list, err := k.cfg.Billing.Claims(c.Request.Context(), billing.ClaimFilter{Status: status, ClientID: client}, k.pageOf(c))
+	// A claim found by its agency's number, and (the MSC) the claims of
+	// one agency, as the API finds them: the list filtered by status
+	// alone, a finance officer asked about one claim paged through all
+	// of them (a console black-box pass).
+	number, ok := text(c.Query("claim_number"), 64, false)
+	if !ok {
+		k.badInput(c, "claim_number", "the claim number has characters no claim number holds")
+		return
+	}
+	var provider int64
+	if v := c.Query("provider"); v != "" {
+		id, ok := rss.ParseID(v)
+		if !ok {
+			k.badInput(c, "provider", "the provider is a positive whole number")
+			return
+		}
+		provider = id
+	}
+	ctx := c.Request.Context()
+	list, err := k.cfg.Billing.Claims(ctx, billing.ClaimFilter{Status: status, ClientID: client, ClaimNumber: number, ProviderID: provider},
+		k.pageOf(c))
 	if err != nil {
 		k.fail(c, err)
 		return
+	}
+	// The agency menu is the MSC's: a provider reads its own claims only.
+	var agencies []providerOption
+	if !sessionOf(c).Actor.IsProvider() {
+		providers, err := k.cfg.Vouchers.Providers(ctx)
+		if err != nil {
+			k.fail(c, err)
+			return
+		}
+		for _, p := range providers {
+			agencies = append(agencies, providerOption{ID: strconv.FormatInt(p.ID, 10), Label: p.Code + " " + p.Name})
+		}
 	}
 	title := "Claims"
 	if client != 0 {
 		title = "Claims of client " + strconv.FormatInt(client, 10)
 	}
 	k.page(c, http.StatusOK, "claims", title, struct {
-		Items        []billing.Claim
-		Status, Next string
-		ClientID     int64
-	}{list.Items, status, nextPage(c, list.NextCursor, "status", "client_id"), client})
+		Items                           []billing.Claim
+		Status, Next, ClaimNumber, Prov string
+		ClientID                        int64
+		Agencies                        []providerOption
+	}{list.Items, status, nextPage(c, list.NextCursor, "status", "client_id", "claim_number", "provider"), number,
+		c.Query("provider"), client, agencies})
 }
 
 func (k *Console) claim(c *gin.Context) {
