@@ -10,12 +10,14 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -75,6 +77,21 @@ type Console struct {
 	cfg   Config
 	pages map[string]*template.Template
 	hooks Hooks
+	// codes names agencies by code in every page (the template function
+	// agency), as the review queue did alone: the agency's own pages
+	// read "provider 1" (a console black-box pass). The directory of
+	// agencies is any role's to read (vouchers.Agencies); codes do not
+	// change, so it is read again only when a page meets an id it lacks,
+	// or a minute on.
+	codes agencyCodes
+}
+
+// agencyCodes is the console's copy of the agencies' codes by id.
+type agencyCodes struct {
+	mu   sync.RWMutex
+	byID map[int64]string
+	read time.Time
+	miss bool
 }
 
 // Hooks are what the server the console is mounted in does for its pages
@@ -153,7 +170,9 @@ func New(cfg Config) *Console {
 		cfg.PageSize = 500
 	}
 	k := &Console{cfg: cfg, pages: map[string]*template.Template{}}
-	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
+	fm := template.FuncMap{"agency": k.agency}
+	maps.Copy(fm, funcs)
+	base := template.Must(template.New("layout.html").Funcs(fm).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -691,6 +710,7 @@ func (k *Console) page(c *gin.Context, status int, name, title string, data any)
 	}
 	if s := sessionOf(c); s.ID != 0 {
 		v.Signed, v.Role, v.Provider, v.Nav, v.CSRF = true, s.Actor.Role, s.Actor.ProviderID, navFor(s.Actor.Role), s.CSRF
+		k.readCodes(c.Request.Context())
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(status)
@@ -1032,4 +1052,42 @@ var funcs = template.FuncMap{
 	"clpStatus":   clpStatusWords,
 	"svg":         func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // built by charts.go from numbers and escaped labels
 	"isRole":      func(r access.Role, want string) bool { return string(r) == want },
+}
+
+// readCodes reads the agencies' codes when the console has none, a page
+// met an id they lack, or they are a minute old. Unread (the database
+// away), pages name agencies by id, as before.
+func (k *Console) readCodes(ctx context.Context) {
+	k.codes.mu.RLock()
+	fresh := k.codes.byID != nil && !k.codes.miss && time.Since(k.codes.read) < time.Minute
+	k.codes.mu.RUnlock()
+	if fresh {
+		return
+	}
+	list, err := k.cfg.Vouchers.Agencies(ctx)
+	if err != nil {
+		return
+	}
+	byID := make(map[int64]string, len(list))
+	for _, a := range list {
+		byID[a.ID] = a.Code
+	}
+	k.codes.mu.Lock()
+	k.codes.byID, k.codes.read, k.codes.miss = byID, time.Now(), false
+	k.codes.mu.Unlock()
+}
+
+// agency names an agency by its code (the template function agency), by
+// its id when the code is not known yet.
+func (k *Console) agency(id int64) string {
+	k.codes.mu.RLock()
+	code, ok := k.codes.byID[id]
+	k.codes.mu.RUnlock()
+	if ok {
+		return code
+	}
+	k.codes.mu.Lock()
+	k.codes.miss = true
+	k.codes.mu.Unlock()
+	return "provider " + strconv.FormatInt(id, 10)
 }

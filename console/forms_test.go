@@ -714,4 +714,9 @@ func TestClaimsFoundByNumberAndAgency(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, r.Body)
 	assert.Contains(t, r.Body, `<td colspan="8">None.</td>`, "another agency's claim is not found")
 	assert.NotContains(t, r.Body, `id="provider"`, "no agency menu for a provider")
+	// The agency is named by its code on its own pages, as on the MSC's
+	// (they read "provider 1": a console black-box pass).
+	assert.Contains(t, r.Body, "Signed in as <strong>provider</strong> · HRA</span>")
+	r = h.get("/console/claims?claim_number=FIND-A")
+	assert.Contains(t, r.Body, "FIND-A</a></td><td>HRA</td>")
 }

@@ -256,18 +256,18 @@ func TestPayerFilesScreens(t *testing.T) {
 	assert.Regexp(t, `id="superseded">.*MCD-1</a>.*voided by.*14\.50`, strings.ReplaceAll(rec.Body, "\n", " "))
 	// The claims list bills the void as its page and the remittance do
 	// (negative; it read 14.50 there beside -14.50 on its page: a console
-	// black-box pass), and says whose claim each row is.
-	ecraID := strconv.FormatInt(w.demo.Providers["ECRA"], 10)
+	// black-box pass), and says whose claim each row is, by the agency's
+	// code (its id read as a bare number: a console black-box pass).
 	list = f.get("/console/claims?status=void")
 	require.Equal(t, http.StatusOK, list.Status, list.Body)
-	assert.Regexp(t, `MCD-1-V</a></td><td>`+ecraID+`</td>.*<td class="num">-14\.50</td><td class="num">-14\.50</td>`, list.Body)
+	assert.Regexp(t, `MCD-1-V</a></td><td>ECRA</td>.*<td class="num">-14\.50</td><td class="num">-14\.50</td>`, list.Body)
 
 	// By provider and dates: the same batch, ECRA's row.
 	ecra := strconv.FormatInt(w.demo.Providers["ECRA"], 10)
 	rec = f.get("/console/reconciliation?from=" + day(-1) + "&to=" + day(0) + "&provider=" + ecra)
 	require.Equal(t, http.StatusOK, rec.Status, rec.Body)
 	assert.Contains(t, rec.Body, `id="r-billed">43.50<`)
-	assert.Contains(t, rec.Body, `<td>`+ecra+`</td>`)
+	assert.Contains(t, rec.Body, `<td>ECRA</td>`)
 	assert.NotContains(t, f.get("/console/reconciliation").Body, `id="reconciliation"`, "no report before the form is sent")
 	for path, want := range map[string]int{
 		"/console/reconciliation?batch=abc":                            http.StatusUnprocessableEntity,
