@@ -82,6 +82,19 @@ func (s *Sessions) SignInToken(ctx context.Context) (string, error) {
 // ValidSignInToken reports whether token is one SignInToken made (in any
 // rss process of this database) no more than SignInTokenTTL ago.
 func (s *Sessions) ValidSignInToken(ctx context.Context, token string) (bool, error) {
+	return s.signInTokenWithin(ctx, token, SignInTokenTTL)
+}
+
+// ReusableSignInToken reports whether token is one SignInToken made no
+// more than half SignInTokenTTL ago: a sign-in form loaded again (another
+// tab) may carry it, with five minutes or more left, rather than a new one
+// that replaces it in the browser's cookie and leaves the forms already
+// open refused as expired (a console black-box pass).
+func (s *Sessions) ReusableSignInToken(ctx context.Context, token string) (bool, error) {
+	return s.signInTokenWithin(ctx, token, SignInTokenTTL/2)
+}
+
+func (s *Sessions) signInTokenWithin(ctx context.Context, token string, ttl time.Duration) (bool, error) {
 	i := strings.LastIndexByte(token, '.')
 	if i < 0 || len(token) > 200 {
 		return false, nil
@@ -95,7 +108,7 @@ func (s *Sessions) ValidSignInToken(ctx context.Context, token string) (bool, er
 	if err != nil {
 		return false, nil
 	}
-	if age := s.now().Sub(time.Unix(at, 0)); age < -time.Minute || age > SignInTokenTTL {
+	if age := s.now().Sub(time.Unix(at, 0)); age < -time.Minute || age > ttl {
 		return false, nil
 	}
 	key, err := s.secret.get(ctx, s.db)

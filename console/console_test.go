@@ -1588,3 +1588,29 @@ func TestGPRAChartNamesAgenciesByCode(t *testing.T) {
 		}
 	}
 }
+
+// A sign-in form loaded again in the same browser (another tab) carries
+// the browser's token while it has five minutes or more left, so the
+// form opened first still signs in: each load replaced the cookie, and
+// every other tab's form was refused as expired (a console black-box
+// pass). Past half its life a load makes a new one.
+func TestSignInFormsInTwoTabs(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.user()
+	first := u.get("/console/sign-in")
+	require.Equal(t, http.StatusOK, first.Status)
+	second := u.get("/console/sign-in")
+	require.Equal(t, http.StatusOK, second.Status)
+	assert.Equal(t, first.csrf(t), second.csrf(t), "one token for the browser's forms")
+	r := u.post("/console/sign-in", url.Values{"csrf": {first.csrf(t)}, "api_key": {keyHRA}})
+	require.Equal(t, http.StatusSeeOther, r.Status, "the first tab's form signs in: %s", r.Body)
+
+	v := w.user()
+	old := v.get("/console/sign-in")
+	w.clock.Advance(6 * time.Minute)
+	fresh := v.get("/console/sign-in")
+	assert.NotEqual(t, old.csrf(t), fresh.csrf(t), "past half its life a new token")
+	r = v.post("/console/sign-in", url.Values{"csrf": {fresh.csrf(t)}, "api_key": {keyHRA}})
+	assert.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+}

@@ -60,6 +60,19 @@ func (k *Console) signInForm(c *gin.Context) {
 // cookie and gives it for the form's field; it answers the request itself
 // when it cannot.
 func (k *Console) signInToken(c *gin.Context) (string, bool) {
+	// The browser's token while it has five minutes or more left: a new
+	// one replaced it in the cookie, and every sign-in form open in
+	// another tab was refused as expired (a console black-box pass).
+	if pre, _ := c.Cookie(preCookie); pre != "" {
+		reuse, err := k.cfg.Sessions.ReusableSignInToken(c.Request.Context(), pre)
+		if err != nil {
+			k.fail(c, err)
+			return "", false
+		}
+		if reuse {
+			return pre, true
+		}
+	}
 	pre, err := k.cfg.Sessions.SignInToken(c.Request.Context())
 	if err != nil {
 		k.fail(c, err)
