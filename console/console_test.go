@@ -722,7 +722,7 @@ func TestQueueFiltersAndTakes(t *testing.T) {
 	// Each row names its agency by code, as the filter does (a bare id: a
 	// reviewer black-box pass), and so does the request's page.
 	assert.Contains(t, all.Body, "<td>ATR</td><td>ATR-CM</td><td>HRA</td>")
-	assert.Contains(t, u.get("/console/requests/"+strconv.FormatInt(first, 10)).Body, "· provider HRA</dd>")
+	assert.Contains(t, u.get("/console/requests/"+strconv.FormatInt(first, 10)).Body, "</a> · HRA</dd>")
 
 	for q, want := range map[string][]int64{
 		"?program=RCM":                  {second},

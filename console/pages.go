@@ -400,8 +400,6 @@ type requestView struct {
 	Steps                   []traceStep
 	TakenByMe, TakenByOther bool
 	Reviewer                bool
-	// Agency is the requesting agency's code (it read "provider 1").
-	Agency string
 }
 
 func (k *Console) request(c *gin.Context) {
@@ -427,16 +425,6 @@ func (k *Console) showRequest(c *gin.Context, id int64, status int, problem *err
 	}
 	s := sessionOf(c)
 	v := requestView{R: r, Steps: explain(r.Trace, facts), Reviewer: s.Actor.Role == access.RoleReviewer}
-	providers, err := k.cfg.Vouchers.Providers(c.Request.Context())
-	if err != nil {
-		k.fail(c, err)
-		return
-	}
-	for _, p := range providers {
-		if p.ID == r.ProviderID {
-			v.Agency = p.Code
-		}
-	}
 	if r.TakenBy != nil && r.TakenAt != nil && k.cfg.Vouchers.Now().Before(r.TakenAt.Add(vouchers.TakeExpiry)) {
 		v.TakenByMe = *r.TakenBy == s.Actor.KeyID
 		v.TakenByOther = !v.TakenByMe
