@@ -2,9 +2,11 @@ package console
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -155,6 +157,18 @@ func (k *Console) reconciliation(c *gin.Context) {
 			k.page(c, http.StatusOK, "reconciliation", "Reconciliation", v)
 			return
 		}
+	}
+	// A batch or agency that does not exist is a refused filter, named,
+	// with the way back to the form, as every other refused filter of
+	// the page is (it was a bare "Not found." page: a re-check). The
+	// reconciliation is the MSC's: nothing is disclosed by saying so.
+	if errors.Is(err, rss.ErrNotFound) {
+		field, id := "batch", f.BatchID
+		if strings.Contains(err.Error(), "provider") {
+			field, id = "provider", f.ProviderID
+		}
+		k.badInput(c, field, fmt.Sprintf("there is no %s %d", field, id))
+		return
 	}
 	k.fail(c, err)
 }

@@ -281,6 +281,17 @@ func TestPayerFilesScreens(t *testing.T) {
 	} {
 		assert.Equal(t, want, f.get(path).Status, path)
 	}
+	// A batch or agency that does not exist is a refused filter, named
+	// (it was a bare "Not found." page: a re-check).
+	for path, want := range map[string]string{
+		"/console/reconciliation?batch=999999":                                           "there is no batch 999999",
+		"/console/reconciliation?from=" + day(-1) + "&to=" + day(0) + "&provider=999999": "there is no provider 999999",
+	} {
+		p := f.get(path)
+		assert.Equal(t, http.StatusUnprocessableEntity, p.Status, path)
+		assert.Contains(t, p.Body, "This filter was refused:", path)
+		assert.Contains(t, p.Body, want, path)
+	}
 
 	// The batch page points at its reconciliation (the placeholder is gone).
 	bp := f.get("/console/batches/" + r.batch)
