@@ -1048,6 +1048,55 @@ func TestInErrorReactivationJudgesDaysAnotherAgencyBilledInFull(t *testing.T) {
 	assert.Contains(t, got[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
 }
 
+// A used-up authorization comes back with its days, and with them those a
+// void of one of its claims lets it bill again: judged for the overlap
+// alone, held for review when another agency was granted days of them
+// while its agency was out. Given back unjudged (it has no unused units to
+// judge), its agency voided a claim and billed a day the other agency had
+// billed, both paid (a black-box pass). The reviewer gives it back only
+// acknowledging the overlap.
+func TestInErrorReactivationJudgesAUsedUpAuthorization(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bcs := e.demo.Providers["BCS"]
+	kimOnDTAtBCS(t, e, -5, 27) // 4 units
+	var used int64
+	require.NoError(t, e.db.Get(&used, `SELECT id FROM authorizations WHERE provider_id = $1 AND service_code = 'ATR-DT' ORDER BY id DESC LIMIT 1`, bcs))
+	var lines []any
+	for d := -5; d <= -2; d++ {
+		lines = append(lines, map[string]any{"service_code": "ATR-DT", "date_of_service": day(d), "units": 1, "charge": "10.00"})
+	}
+	r := e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": "USED-UP-1", "client_id": e.demo.Clients["Kim/BCS"],
+		"rendering_staff_id": e.demo.Staff["Ibrahim"], "place_of_service": "11", "lines": lines})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+	require.Equal(t, "exhausted", itAuth(t, e, keyReviewer, used)["status"])
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "audit hold", "effective_on": day(-1)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	meanwhile := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 1, 0, 0)
+	require.Equal(t, "approved", meanwhile["decision"], "BCS's days from day -1 are cut: %v", meanwhile)
+
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "hold in error", "in_error": true})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	held, _ := r.JSON(t)["authorizations_held"].([]any)
+	require.Len(t, held, 1, "%s", r.Body)
+	assert.Equal(t, float64(used), held[0].(map[string]any)["id"])
+	assert.Equal(t, []any{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, held[0].(map[string]any)["reason_codes"])
+	assert.Equal(t, "pending_review", itAuth(t, e, keyReviewer, used)["status"])
+
+	path := itPath("/v1/authorizations/%d/reactivate", used)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "give back"}), http.StatusConflict, "limits_exceeded")
+		assert.Equal(t, []any{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, p["reasons"], "%v", p)
+		assert.Contains(t, p["detail"], "used up")
+	})
+	r = e.post(keyReviewer, path, map[string]any{"reason": "both served", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "exhausted", r.JSON(t)["status"])
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM authorization_overlap_exceptions WHERE authorization_id = $1 AND other_id = $2`,
+		used, itNum(t, meanwhile, "authorization_id")), "the overlap acknowledged is kept")
+}
+
 // A reviewer's lifted overlap covers the authorizations the reviewer saw,
 // not one granted to the named agency while the excepted one's agency was
 // out: that one was given back beside it unreviewed (a re-check).

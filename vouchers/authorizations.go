@@ -357,8 +357,25 @@ func (s *Service) EndHeldAuthorization(ctx context.Context, id int64, reason str
 func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Authorization, from, end rss.Date,
 	patch func(f *adjudication.VoucherFacts), acknowledge []string, otherwise string) (raise bool, excepted []int64, err error) {
 	f, episode, left, start, err := s.unusedUnitsFacts(ctx, tx, cur, from, end)
-	if err != nil || left == 0 {
+	if err != nil {
 		return false, nil, err
+	}
+	if left == 0 {
+		// Used up, nothing comes back but its days, and with them those a
+		// void of one of its claims lets it bill again: another agency's
+		// authorization over them is the overlap alone (judgeUsedUp).
+		d, judged, start, ok, err := s.judgeUsedUp(ctx, tx, cur, from, end, patch)
+		switch {
+		case err != nil || !ok || len(d.Hits) == 0:
+			return false, nil, err
+		case slices.Contains(acknowledge, adjudication.CodeDuplicateOtherProvider):
+			return false, overlappedBy(judged, cur.ProviderID), nil
+		}
+		reason, _ := adjudication.Lookup(adjudication.CodeDuplicateOtherProvider)
+		return false, nil, &rss.CodedError{Kind: rss.ErrConflict, Code: "limits_exceeded", Reasons: []string{adjudication.CodeDuplicateOtherProvider},
+			Message: fmt.Sprintf("its units are used up, but it gives back its days from %s, which a void of one of its claims "+
+				"would let it bill again, and this rule fires on them: %s (%s %s); to give it back as an exception do it "+
+				"again with it in acknowledge, or %s", start, adjudication.CodeDuplicateOtherProvider, reason.Text, d.Hits[0].Detail, otherwise)}
 	}
 	d, judged := decideGivenBack(f, episode, cur.ServiceCode, patch)
 	// What a deny rule refuses a request for these units, it refuses their
@@ -545,6 +562,56 @@ func (s *Service) unusedUnitsFacts(ctx context.Context, tx *sqlx.Tx, cur *Author
 	if left <= 0 || end.Before(start) {
 		return f, 0, 0, start, nil
 	}
+	f, episode, err = s.givenBackFacts(ctx, tx, cur, start, end, left)
+	if err != nil {
+		return f, 0, 0, start, err
+	}
+	return f, episode, left, start, nil
+}
+
+// judgeUsedUp decides, for cur used up, whether another agency's
+// authorization overlaps the days given back from from (as
+// unusedUnitsFacts reads it) to end, on facts patch may amend: d holds the
+// duplicate rule's hit alone, judged on a request for one unit. Nothing
+// comes back with a used-up authorization but its span, and with it the
+// days a void of one of its claims lets it bill again: given back
+// unjudged at its agency's reactivation, another agency's grant over days
+// the agency was out stood beside it, and both were paid for one day once
+// the agency voided a claim (a black-box pass). judged is false, and d
+// empty, when it is not used up, no day is given back, or a request for
+// it could not be made as granted (it comes back as it did).
+func (s *Service) judgeUsedUp(ctx context.Context, tx *sqlx.Tx, cur *Authorization, from, end rss.Date,
+	patch func(f *adjudication.VoucherFacts)) (d adjudication.VoucherDecision, f adjudication.VoucherFacts, start rss.Date, judged bool, err error) {
+	start = s.Today()
+	if !from.IsZero() {
+		start = from
+	}
+	if cur.StartDate.After(start) {
+		start = cur.StartDate
+	}
+	if cur.UnitsUsed < cur.UnitsAuthorized || end.Before(start) {
+		return d, f, start, false, nil
+	}
+	f, _, err = s.givenBackFacts(ctx, tx, cur, start, end, 1)
+	var outdated *rss.CodedError
+	if errors.As(err, &outdated) && outdated.Code == "reactivation_outdated" {
+		return d, f, start, false, nil
+	}
+	if err != nil {
+		return d, f, start, false, err
+	}
+	if patch != nil {
+		patch(&f)
+	}
+	all := adjudication.DecideVoucher(&f)
+	d.Hits = slices.DeleteFunc(all.Hits, func(h adjudication.Hit) bool { return h.Code != adjudication.CodeDuplicateOtherProvider })
+	return d, f, start, true, nil
+}
+
+// givenBackFacts are the facts of a request for units of cur from start to
+// end (unusedUnitsFacts, judgeUsedUp).
+func (s *Service) givenBackFacts(ctx context.Context, tx *sqlx.Tx, cur *Authorization, start, end rss.Date, units int) (
+	f adjudication.VoucherFacts, episode int64, err error) {
 	enrollment := cur.EnrollmentID
 	// The request for its units names the staff member the granted request
 	// named, as the agency asking again would: judged by the enrollment's
@@ -554,18 +621,18 @@ func (s *Service) unusedUnitsFacts(ctx context.Context, tx *sqlx.Tx, cur *Author
 	// enrollment's, as it was granted.
 	var staff *int64
 	if err := tx.GetContext(ctx, &staff, `SELECT staff_id FROM voucher_requests WHERE id = $1`, cur.VoucherRequestID); err != nil {
-		return f, 0, 0, start, fmt.Errorf("the granted request's staff: %w", err)
+		return f, 0, fmt.Errorf("the granted request's staff: %w", err)
 	}
 	n := NewVoucherRequest{ClientID: cur.ClientID, ProgramCode: cur.ProgramCode, ServiceCode: cur.ServiceCode,
-		EnrollmentID: &enrollment, StaffID: staff, Units: &left, StartDate: start, EndDate: end}
+		EnrollmentID: &enrollment, StaffID: staff, Units: &units, StartDate: start, EndDate: end}
 	sn, err := s.takeSnapshot(ctx, tx, cur.ProviderID, &n)
 	var ve *rss.ValidationError
 	if errors.As(err, &ve) {
-		return f, 0, 0, start, rss.Coded(rss.ErrConflict, "reactivation_outdated",
+		return f, 0, rss.Coded(rss.ErrConflict, "reactivation_outdated",
 			"the authorization's units can no longer be given back as granted (%s); leave it inactive and request a voucher", ve.Error())
 	}
 	if err != nil {
-		return f, 0, 0, start, err
+		return f, 0, err
 	}
 	f = *sn.facts
 	f.Service.Rate = cur.Rate.Decimal // its units are worth what it was granted at
@@ -585,7 +652,7 @@ func (s *Service) unusedUnitsFacts(ctx context.Context, tx *sqlx.Tx, cur *Author
 	if sn.enrollment != nil {
 		episode = sn.enrollment.EpisodeID
 	}
-	return f, episode, left, start, nil
+	return f, episode, nil
 }
 
 // changeAuthorization runs a lifecycle change of one authorization under
@@ -786,6 +853,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 				}
 			}
 		}
+		usedUp := false
 		if !suspended {
 			// From the first day given back to service: an in_error
 			// reactivation gives back the days the agency was out, and
@@ -793,6 +861,10 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			// granted for days of them wholly past was never seen, and
 			// both were paid for the same day (a black-box pass).
 			d, left, judgedFrom, err = s.judgeUnusedUnits(ctx, tx, &cur, resumes, c.End, asStands)
+			if err == nil && left == 0 {
+				// Used up, it is judged for the overlap alone.
+				d, _, judgedFrom, usedUp, err = s.judgeUsedUp(ctx, tx, &cur, resumes, c.End, asStands)
+			}
 		}
 		codes := []string{} // an array in the answer, empty beside a note (openapi)
 		var note string
@@ -806,7 +878,7 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 			note = outdated.Message
 		case err != nil:
 			return nil, nil, err
-		case left == 0:
+		case left == 0 && !usedUp:
 			back[c.ID] = whole.Rule(today)
 			continue
 		default:
