@@ -91,7 +91,7 @@ var voucherReasons = []Reason{
 		Text:     "No current 42 CFR Part 2 consent lets this provider disclose to the MSC for payment.",
 		NextStep: "Obtain the client's signed consent naming the MSC and payment, record it, then resubmit."},
 	{Code: CodeGPRAIntakeMissing, Action: ActionDeny,
-		Text:     "ATR requires a completed intake GPRA interview before any voucher.",
+		Text:     "The program requires a completed intake GPRA interview before any voucher.",
 		NextStep: "Conduct and record the intake GPRA for this episode, then resubmit."},
 	{Code: CodeGPRAFollowupOverdue, Action: ActionPend,
 		Text:     "The follow-up GPRA window has closed and no follow-up interview is recorded.",

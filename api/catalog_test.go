@@ -561,3 +561,27 @@ func TestCatalogServiceQualifiedByANewCredential(t *testing.T) {
 	require.Equal(t, "approved", v["decision"], "%v", v)
 	e.claimAndBatch(keyPWE, "PEER-1", client, peer, "EMP-PEER", day(0), 2, "24.00", "24.00")
 }
+
+// A rule switched on applies to requests received after the switch, a
+// pended one's approval among the rest not: read from today's program,
+// switching the waiver-plan rule on refused the approval of a request
+// pended before it (denied_by_rules WAIVER_PLAN_NOT_ACTIVE), the
+// reviewer's only way on a denial (an operations black-box pass). The
+// request after the switch is denied by it.
+func TestRuleSwitchedOnSparesRequestsPendedBefore(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	pended := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 8, -20, 9) // retro: past the 14 days
+	require.Equal(t, []any{"RETRO_AUTHORIZATION"}, pended["reason_codes"], "%v", pended)
+	r := e.patch(keyAdmin, "/v1/reference/programs/ATR", map[string]any{"requires_waiver_plan": true, "reason": "the state asks waiver plans"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	after := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 8, 10, 20)
+	assert.Equal(t, "denied", after["decision"], "%v", after)
+	assert.Contains(t, after["reason_codes"], "WAIVER_PLAN_NOT_ACTIVE")
+
+	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, pended, "id")),
+		map[string]any{"action": "approve", "note": "late intake documented"})
+	require.Equal(t, http.StatusOK, r.Status, "received before the switch: %s", r.Body)
+	assert.Equal(t, "approved", r.JSON(t)["decision"])
+}

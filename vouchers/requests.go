@@ -1247,6 +1247,32 @@ type grantDecision struct {
 	earlierStays bool
 }
 
+// keepRuleChoices puts back into f, today's facts of a pended request, the
+// program's rule choices as they stood when it was received (its stored
+// facts): which rules apply to a program is data switched by PATCH, and
+// each switch applies to requests received after it (README). Read from
+// today's program, a rule switched on while the request waited
+// (requires_waiver_plan) refused its approval, denied_by_rules, the
+// reviewer's only way on a denial (an operations black-box pass). The
+// facts themselves (the client's plan, consents, staff) are today's.
+func keepRuleChoices(f *adjudication.VoucherFacts, stored []byte) error {
+	if len(stored) == 0 {
+		return nil
+	}
+	var then struct {
+		Program *adjudication.Program `json:"program"`
+	}
+	if err := json.Unmarshal(stored, &then); err != nil {
+		return fmt.Errorf("the request's stored facts: %w", err)
+	}
+	if p := then.Program; p != nil && p.Code == f.Program.Code {
+		f.Program.Clinical, f.Program.ZeroReject, f.Program.GPRARequired = p.Clinical, p.ZeroReject, p.GPRARequired
+		f.Program.RequiresWaiverPlan, f.Program.CarePlanRequired = p.RequiresWaiverPlan, p.CarePlanRequired
+		f.Program.DisabledRules = p.DisabledRules
+	}
+	return nil
+}
+
 // recheck runs the rules on the request as it stands now and returns what
 // an approval may grant: held to the ceiling the reduce rules set (now and
 // when the request was made), and refused outright when a deny rule fires
@@ -1275,6 +1301,9 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 			"the request can no longer be granted as made (%s); deny it", ve.Error())
 	}
 	if err != nil {
+		return adjudication.VoucherDecision{}, none, err
+	}
+	if err := keepRuleChoices(sn.facts, vr.FactsRaw); err != nil {
 		return adjudication.VoucherDecision{}, none, err
 	}
 	// The request as made, on today's facts, gives the ceiling.
