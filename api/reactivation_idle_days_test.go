@@ -51,3 +51,46 @@ func TestReactivationJudgesTheIdleDaysItGivesBack(t *testing.T) {
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM authorization_overlap_exceptions WHERE authorization_id = $1 AND other_id = $2`,
 		auth, itNum(t, meanwhile, "authorization_id")), "the overlap acknowledged is kept")
 }
+
+// A program's inactivity setting switched off (or lengthened) gives the
+// authorizations it had made inactive their idle days and unused units
+// back, each judged first as a reviewer's reactivation is: one whose days
+// another agency was granted meanwhile is held for review, the rest come
+// back. Given back unjudged, both agencies were paid for one night and an
+// episode passed its cap with no reviewer (a black-box pass).
+func TestInactivitySwitchedOffJudgesWhatItGivesBack(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 3}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	r = e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	kim := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 20)
+	require.Equal(t, "approved", kim["decision"], "%v", kim)
+	other := itATRClient(t, e, day(-30))
+	clear := itVoucher(t, e, keyHRA, other.Client, "ATR-TR", 10, 0, 20)
+	require.Equal(t, "approved", clear["decision"], "%v", clear)
+	ie.clock.Advance(8 * 24 * time.Hour)
+	for _, v := range []map[string]any{kim, clear} {
+		require.Equal(t, "inactive", itAuth(t, e, keyReviewer, itNum(t, v, "authorization_id"))["status"])
+	}
+	meanwhile := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 2, 4, 6)
+	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
+
+	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"inactivate_after_days": nil, "reason": "inactivity no longer used"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	held := itAuth(t, e, keyReviewer, itNum(t, kim, "authorization_id"))
+	assert.Equal(t, "pending_review", held["status"], "%v", held)
+	assert.Equal(t, []any{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, held["review_reasons"])
+	assert.Equal(t, day(3), held["end_date"], "cut the day before its first idle day")
+	assert.Equal(t, "active", itAuth(t, e, keyReviewer, itNum(t, clear, "authorization_id"))["status"], "nothing stands in its way")
+
+	path := itPath("/v1/authorizations/%d/reactivate", itNum(t, kim, "authorization_id"))
+	requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "give back"}), http.StatusConflict, "limits_exceeded")
+	r = e.post(keyReviewer, path, map[string]any{"reason": "both served", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Equal(t, "active", r.JSON(t)["status"])
+}

@@ -168,6 +168,21 @@ func List(ctx context.Context, ext pg.Ext, f Filter) ([]Authorization, error) {
 	return rows, nil
 }
 
+// InactiveOf reads the program's authorizations inactive on today, each
+// derived as of today (its InactiveOn the first day it is idle).
+func InactiveOf(ctx context.Context, ext pg.Ext, program string, today rss.Date) ([]Authorization, error) {
+	var rows []Authorization
+	if err := sqlx.SelectContext(ctx, ext, &rows, `SELECT `+columns+` FROM authorizations a
+		WHERE a.program_code = $1 AND a.voided_at IS NULL AND `+StatusSQL("$2::date")+` = 'inactive'
+		ORDER BY a.id`, program, today); err != nil {
+		return nil, fmt.Errorf("inactive authorizations: %w", err)
+	}
+	for i := range rows {
+		rows[i].Derive(today)
+	}
+	return rows, nil
+}
+
 // OfPerson reads the person's authorizations in a program, from every
 // agency: duplicates and the episode's totals are judged on the person,
 // whoever holds them.

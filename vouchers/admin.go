@@ -16,6 +16,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/adjudication"
+	"rss/ledger"
 	"rss/pg"
 )
 
@@ -222,7 +223,8 @@ type ProgramPatch struct {
 
 // UpdateProgram applies an admin's patch to a program.
 func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch) (Program, error) {
-	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+	admin, err := access.Require(ctx, access.RoleAdmin)
+	if err != nil {
 		return Program{}, err
 	}
 	v := &rss.ValidationError{}
@@ -336,7 +338,7 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		return Program{}, err
 	}
 	var out Program
-	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := access.ChangeReason(ctx, tx, reason); err != nil {
 			return err
 		}
@@ -405,12 +407,25 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 				"the follow-up window closes after it opens (gpra_followup_close_days more than gpra_followup_open_days): it would open on day %d and close on day %d",
 				*open, *closes)
 		}
+		// Lengthened or switched off, the setting gives the authorizations
+		// inactive by the old one their idle days and their unused units
+		// back: each is judged first, as a reviewer's reactivation is
+		// (holdRevived). Read as they stand before the change.
+		var idle []Authorization
+		if o := p.InactivateAfterDays; o.Set && cur.InactivateAfterDays != nil && (o.Null || o.Value > *cur.InactivateAfterDays) {
+			if idle, err = ledger.InactiveOf(ctx, tx, code, s.Today()); err != nil {
+				return err
+			}
+		}
 		// updated_at moves with every change, one of the caps or the areas
 		// alone too (a black-box pass read the seed's time after a cap
 		// was lowered).
 		if _, err := tx.ExecContext(ctx, `UPDATE programs SET `+strings.Join(append(sets, "updated_at = now()"), ", ")+` WHERE code = $1`,
 			args...); err != nil {
 			return referenceError(err)
+		}
+		if err := s.holdRevived(ctx, tx, idle, ledger.By{KeyID: admin.KeyID, Role: string(admin.Role)}); err != nil {
+			return err
 		}
 		if p.CatchmentAreas.Set {
 			var unknown []string

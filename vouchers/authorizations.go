@@ -314,6 +314,63 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 		})
 }
 
+// holdRevived judges the authorizations idle (read inactive before a
+// program's inactivity setting was lengthened or switched off) that the
+// new setting makes active again: each gives back its idle days and its
+// unused units, as a reviewer's reactivation does, and is judged as that
+// is, from its first idle day (limitsOnReactivation; no deny rule keeps
+// it, as at its agency's reactivation). One the rules refuse is held for
+// review (pending_review, cut the day before its first idle day), its
+// agency told in its history, for a reviewer to give back or end. Given
+// back unjudged, an authorization idle while another agency was granted
+// and paid its days came back over them, both paid for one night, and an
+// episode passed its cap unreviewed (a black-box pass). The caller holds
+// the program locked.
+func (s *Service) holdRevived(ctx context.Context, tx *sqlx.Tx, idle []Authorization, by ledger.By) error {
+	if len(idle) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(idle))
+	for i := range idle {
+		ids[i] = idle[i].ID
+	}
+	if err := ledger.LockAll(ctx, tx, ids); err != nil {
+		return err
+	}
+	heldBy := "the program's inactivity setting loosened on " + s.Today().String()
+	var events []access.Event
+	for _, was := range idle {
+		cur, err := ledger.Lock(ctx, tx, was.ID)
+		if err != nil {
+			return err
+		}
+		if cur.StatusOn(s.Today()) != AuthActive {
+			continue // idle still under the new setting, or changed meanwhile
+		}
+		from := was.InactiveOn
+		_, _, err = s.limitsOnReactivation(ctx, tx, &cur, from, cur.EndDate, func(f *adjudication.VoucherFacts) {
+			for i := range f.Authorizations {
+				if f.Authorizations[i].ID == cur.ID {
+					f.Authorizations[i].Inactive = true // its unused units are what is asked for
+				}
+			}
+		}, nil, "end it")
+		var refused *rss.CodedError
+		if !errors.As(err, &refused) || refused.Kind != rss.ErrConflict {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if err := ledger.Hold(ctx, tx, &cur, from, from, refused.Reasons, heldBy, s.now(), by); err != nil {
+			return err
+		}
+		events = append(events, access.Event{Action: ledger.EventHold, EntityType: "authorization", EntityID: access.ID(cur.ID),
+			ClientID: cur.ClientID})
+	}
+	return access.Record(ctx, tx, events...)
+}
+
 // EndHeldAuthorization ends an authorization its agency's reactivation
 // held for review (reviewer): the day before the deactivation took
 // effect, as a discharge ends one, voided when it would only have started
