@@ -700,14 +700,9 @@ func (k *Console) claims(c *gin.Context) {
 	}
 	// One client's claims: where a client's page, which shows the first
 	// page of them, sends for the rest (a black-box pass found no way).
-	var client int64
-	if v := c.Query("client_id"); v != "" {
-		id, ok := rss.ParseID(v)
-		if !ok {
-			k.badInput(c, "client_id", "the client is a positive whole number")
-			return
-		}
-		client = id
+	client, ok := k.queryID(c, "client_id", "client")
+	if !ok {
+		return
 	}
 	// A claim found by its agency's number, and (the MSC) the claims of
 	// one agency, as the API finds them: the list filtered by status
@@ -718,14 +713,9 @@ func (k *Console) claims(c *gin.Context) {
 		k.badInput(c, "claim_number", "the claim number has characters no claim number holds")
 		return
 	}
-	var provider int64
-	if v := c.Query("provider"); v != "" {
-		id, ok := rss.ParseID(v)
-		if !ok {
-			k.badInput(c, "provider", "the provider is a positive whole number")
-			return
-		}
-		provider = id
+	provider, ok := k.queryID(c, "provider", "provider")
+	if !ok {
+		return
 	}
 	ctx := c.Request.Context()
 	list, err := k.cfg.Billing.Claims(ctx, billing.ClaimFilter{Status: status, ClientID: client, ClaimNumber: number, ProviderID: provider},
@@ -757,6 +747,21 @@ func (k *Console) claims(c *gin.Context) {
 		Agencies                        []providerOption
 	}{list.Items, status, nextPage(c, list.NextCursor, "status", "client_id", "claim_number", "provider"), number,
 		c.Query("provider"), client, agencies})
+}
+
+// queryID reads the optional id filter name (0 when absent); one that is
+// not a positive whole number is refused, the what named, on the page's
+// filter refusal.
+func (k *Console) queryID(c *gin.Context, name, what string) (int64, bool) {
+	v := c.Query(name)
+	if v == "" {
+		return 0, true
+	}
+	id, ok := rss.ParseID(v)
+	if !ok {
+		k.badInput(c, name, "the "+what+" is a positive whole number")
+	}
+	return id, ok
 }
 
 func (k *Console) claim(c *gin.Context) {
