@@ -20,13 +20,7 @@ func TestReactivationJudgesTheIdleDaysItGivesBack(t *testing.T) {
 	t.Parallel()
 	ie := itNewEnv(t, itOpts{})
 	e := ie.env
-	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 3}})
-	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-	r = e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
-		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	first := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 20)
-	require.Equal(t, "approved", first["decision"], "%v", first)
+	first := kimDTGoingIdle(t, e)
 	auth := itNum(t, first, "authorization_id")
 	// Idle from day 4; BCS is granted days 4 to 6 while it is, and they
 	// are past when the reviewer comes to it on day 8.
@@ -45,7 +39,7 @@ func TestReactivationJudgesTheIdleDaysItGivesBack(t *testing.T) {
 	})
 	assert.Equal(t, "inactive", itAuth(t, e, keyReviewer, auth)["status"])
 
-	r = e.post(keyReviewer, path, map[string]any{"reason": "client resumed; both served", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+	r := e.post(keyReviewer, path, map[string]any{"reason": "client resumed; both served", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "active", r.JSON(t)["status"])
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM authorization_overlap_exceptions WHERE authorization_id = $1 AND other_id = $2`,
@@ -62,13 +56,7 @@ func TestInactivitySwitchedOffJudgesWhatItGivesBack(t *testing.T) {
 	t.Parallel()
 	ie := itNewEnv(t, itOpts{})
 	e := ie.env
-	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 3}})
-	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-	r = e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
-		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	kim := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 20)
-	require.Equal(t, "approved", kim["decision"], "%v", kim)
+	kim := kimDTGoingIdle(t, e)
 	other := itATRClient(t, e, day(-30))
 	clear := itVoucher(t, e, keyHRA, other.Client, "ATR-TR", 10, 0, 20)
 	require.Equal(t, "approved", clear["decision"], "%v", clear)
@@ -79,7 +67,7 @@ func TestInactivitySwitchedOffJudgesWhatItGivesBack(t *testing.T) {
 	meanwhile := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 2, 4, 6)
 	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
 
-	r = e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
 		Body: map[string]any{"inactivate_after_days": nil, "reason": "inactivity no longer used"}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	held := itAuth(t, e, keyReviewer, itNum(t, kim, "authorization_id"))
@@ -93,4 +81,20 @@ func TestInactivitySwitchedOffJudgesWhatItGivesBack(t *testing.T) {
 	r = e.post(keyReviewer, path, map[string]any{"reason": "both served", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "active", r.JSON(t)["status"])
+}
+
+// kimDTGoingIdle sets ATR's authorizations inactive after 3 idle days,
+// gives BCS's Kim a care plan for ATR-DT from day -10 and HRA's Kim an
+// approved voucher of 4 ATR-DT units from day 0 to day 20, idle from
+// day 4: the person both agencies serve.
+func kimDTGoingIdle(t *testing.T, e *env) map[string]any {
+	t.Helper()
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": 3}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	r = e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
+		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 20)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	return v
 }

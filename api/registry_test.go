@@ -1024,12 +1024,8 @@ func TestInErrorReactivationJudgesDaysAnotherAgencyBilledInFull(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	hra := e.demo.Providers["HRA"]
-	r := e.post(keyBCS, "/v1/care-plans", map[string]any{"client_id": e.demo.Clients["Kim/BCS"], "program_code": "ATR",
-		"kind": "rss_care_plan", "start_date": day(-10), "services": []map[string]any{{"service_code": "ATR-DT"}}})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	held := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, -6, 10)
-	require.Equal(t, "approved", held["decision"], "%v", held)
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "mistaken", "effective_on": day(-4)})
+	held := kimDayTreatmentAtHRA(t, e, 10)
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "mistaken", "effective_on": day(-4)})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	meanwhile := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 1, -3, -3)
 	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
@@ -1044,7 +1040,7 @@ func TestInErrorReactivationJudgesDaysAnotherAgencyBilledInFull(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	got, _ := r.JSON(t)["authorizations_held"].([]any)
 	require.Len(t, got, 1, "%s", r.Body)
-	assert.Equal(t, float64(itNum(t, held, "authorization_id")), got[0].(map[string]any)["id"])
+	assert.Equal(t, float64(held), got[0].(map[string]any)["id"])
 	assert.Contains(t, got[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
 }
 
