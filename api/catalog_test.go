@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -410,6 +411,49 @@ func TestRetiredServicePaysTheDaysBefore(t *testing.T) {
 	assert.Nil(t, s["retired_on"])
 	l := claim("RET-4", day(1))
 	assert.Equal(t, "paid", l["status"], "%v", l)
+}
+
+// A retired service is not added to an agency's offer: nothing could be
+// authorized or paid for it past its last day (an operations black-box
+// pass added one without a word). An agency offering it already keeps it
+// when its list is sent again, and restored, it may be added.
+func TestRetiredServiceIsNotAddedToAnAgency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bcs := itPath("/v1/reference/providers/%d", e.demo.Providers["BCS"])
+	hra := itPath("/v1/reference/providers/%d", e.demo.Providers["HRA"])
+	services := func(path string) []any {
+		r := e.get(keyAdmin, path)
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		return r.JSON(t)["services"].([]any)
+	}
+	retire := func(active bool) {
+		r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/ATR-TH", Key: keyAdmin, Body: map[string]any{"active": active}})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	}
+	retire(false)
+
+	was := services(bcs)
+	require.NotContains(t, was, "ATR-TH")
+	itNothingWritten(t, e, func() {
+		r := e.patch(keyAdmin, bcs, map[string]any{"services": append(slices.Clone(was), "ATR-TH")})
+		requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "inactive", itFieldCode(r.JSON(t), "services"), "body: %s", r.Body)
+		assert.Contains(t, string(r.Body), "ATR-TH")
+	})
+
+	// HRA offered it before the retirement: its list sent again keeps it.
+	offered := services(hra)
+	require.Contains(t, offered, "ATR-TH")
+	r := e.patch(keyAdmin, hra, map[string]any{"services": offered})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Contains(t, services(hra), "ATR-TH")
+
+	// Restored, it is added.
+	retire(true)
+	r = e.patch(keyAdmin, bcs, map[string]any{"services": append(slices.Clone(was), "ATR-TH")})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	assert.Contains(t, services(bcs), "ATR-TH")
 }
 
 // Which rules apply to a program are data, switched either way (SPEC

@@ -603,6 +603,9 @@ func setEnrollment(ctx context.Context, tx *sqlx.Tx, id int64, today rss.Date, p
 			return rss.Invalid(x.field, "unknown_id", "unknown %s: %s", x.field, strings.Join(unknown, ", "))
 		}
 		if x.table == "provider_services" {
+			if err := refuseRetired(ctx, tx, id, x.o.Value); err != nil {
+				return err
+			}
 			if err := setServices(ctx, tx, id, today, x.o.Value); err != nil {
 				return err
 			}
@@ -626,6 +629,29 @@ func setEnrollment(ctx context.Context, tx *sqlx.Tx, id int64, today rss.Date, p
 	if len(orphans) > 0 {
 		return rss.Invalid("services", "program_not_enrolled", "services %s belong to programs the provider is not enrolled in",
 			strings.Join(orphans, ", "))
+	}
+	return nil
+}
+
+// refuseRetired refuses to add a retired service (inactive, whatever its
+// last day offered) to the agency's offer: no request or claim for it
+// past that day would pass
+// (V01, CLAIM_SERVICE_NOT_COVERED), so the agency was told it offers what
+// no one may be authorized for (an operations black-box pass added one
+// without a word). One it offers already stays listed, its period kept
+// for the days before the retirement; restoring the service is the way
+// back.
+func refuseRetired(ctx context.Context, tx *sqlx.Tx, id int64, codes []string) error {
+	var retired []string
+	if err := tx.SelectContext(ctx, &retired, `SELECT s.code FROM services s
+		WHERE s.code = ANY($2) AND NOT s.active
+		  AND NOT EXISTS (SELECT 1 FROM provider_services x WHERE x.provider_id = $1 AND x.service_code = s.code AND x.offered_to IS NULL)
+		ORDER BY s.code`, id, pq.Array(codes)); err != nil {
+		return err
+	}
+	if len(retired) > 0 {
+		return rss.Invalid("services", "inactive", "services %s are retired and cannot be added to an agency's offer; "+
+			"restore a service first (PATCH /v1/reference/services/{code} with active true)", strings.Join(retired, ", "))
 	}
 	return nil
 }
