@@ -43,7 +43,6 @@ func TestCaseloadCapsListOnlyRolesThatMayDeliver(t *testing.T) {
 
 	// A service a program's caps keep some role from delivering is
 	// refused when added, as the caps would be after it.
-	withField := func(b map[string]any, k string, v any) map[string]any { b[k] = v; return b }
 	r = e.post(keyAdmin, "/v1/reference/programs", withField(newProgramBody("PEER"), "caseload_caps", map[string]int{"case_manager": 4}))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	itNothingWritten(t, e, func() {

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,13 +17,20 @@ import (
 // areas are added through the API, and a new program works end to end.
 
 func newProgramBody(code string) map[string]any {
-	return map[string]any{"code": code, "name": "Peer recovery support", "funding": "state", "payer_route": "payment_register",
+	return map[string]any{"code": code, "name": "Peer recovery support " + code, "funding": "state", "payer_route": "payment_register",
 		"voucher_validity_days": 90, "filing_limit_days": 120, "care_plan_required": false, "catchment_areas": []string{}}
 }
 
 func newServiceBody(code, program string) map[string]any {
-	return map[string]any{"code": code, "program_code": program, "name": "Work for a day", "unit": "day", "rate": "40.00",
+	return map[string]any{"code": code, "program_code": program, "name": "Work for a day " + code, "unit": "day", "rate": "40.00",
 		"effective_from": day(-60), "per_voucher_max": 20}
+}
+
+// withField is body b with field k set to v (b itself is left alone).
+func withField(b map[string]any, k string, v any) map[string]any {
+	c := maps.Clone(b)
+	c[k] = v
+	return c
 }
 
 // client enrolls a new client of the agency of key in program from start,
@@ -186,7 +194,6 @@ func TestCatalogRateEffectiveDates(t *testing.T) {
 func TestCatalogBadInputWritesNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	withField := func(b map[string]any, k string, v any) map[string]any { b[k] = v; return b }
 	cases := []struct {
 		name, method, path string
 		body               any
@@ -411,6 +418,42 @@ func TestRetiredServicePaysTheDaysBefore(t *testing.T) {
 	assert.Nil(t, s["retired_on"])
 	l := claim("RET-4", day(1))
 	assert.Equal(t, "paid", l["status"], "%v", l)
+}
+
+// Program names are one across the catalog, and service names one within
+// their program, as they read (case, spacing, punctuation and accents
+// aside): an agency and a reviewer choose them by name, and look-alikes
+// were taken (an operations black-box pass). A service of another program
+// may share a name; an entry renamed to its own name is no conflict.
+func TestCatalogNamesAreNotTakenTwice(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	atr := e.get(keyAdmin, "/v1/reference/programs/ATR").JSON(t)["name"].(string)
+	for _, c := range []struct {
+		name, method, path string
+		body               map[string]any
+		code               string
+	}{
+		{"new program as ATR reads", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("DUPP"), "name", " "+strings.ToUpper(atr)+"."), "program_name_taken"},
+		{"program renamed as ATR", http.MethodPatch, "/v1/reference/programs/RCM", map[string]any{"name": atr}, "program_name_taken"},
+		{"new ATR service as Transportation", http.MethodPost, "/v1/reference/services", withField(newServiceBody("ATR-TX", "ATR"), "name", "trans-portation"), "service_name_taken"},
+		{"ATR service renamed as Transportation", http.MethodPatch, "/v1/reference/services/ATR-DT", map[string]any{"name": "Transportátion"}, "service_name_taken"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				r := e.do(req{Method: c.method, Path: c.path, Key: keyAdmin, Body: c.body})
+				requireProblem(t, r, http.StatusConflict, c.code)
+			})
+		})
+	}
+	// Another program's service may be called Transportation; an entry
+	// keeps its own name.
+	r := e.post(keyAdmin, "/v1/reference/services", withField(newServiceBody("RSVP-TR", "RSVP"), "name", "Transportation"))
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	r = e.patch(keyAdmin, "/v1/reference/services/ATR-TR", map[string]any{"name": "TRANSPORTATION"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	r = e.patch(keyAdmin, "/v1/reference/programs/ATR", map[string]any{"name": atr})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 }
 
 // A retired service is not added to an agency's offer: nothing could be

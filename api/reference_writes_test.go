@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -350,11 +349,6 @@ func TestReferenceNamesAreLabels(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	long, most := strings.Repeat("n", 201), strings.Repeat("m", 200)
-	withField := func(b map[string]any, k string, v any) map[string]any {
-		c := maps.Clone(b)
-		c[k] = v
-		return c
-	}
 	creates := []struct {
 		path, code, table string
 		body              map[string]any

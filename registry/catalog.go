@@ -211,6 +211,9 @@ func (s *Service) CreateProgram(ctx context.Context, n NewProgram) (vouchers.Pro
 		if err != nil {
 			return err
 		}
+		if err := vouchers.ProgramNameFree(ctx, tx, n.Code, strings.TrimSpace(n.Name)); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO programs (code, name, funding, payer_route, clinical, zero_reject, voucher_validity_days,
 				filing_limit_days, episode_dollar_cap, gpra_required, gpra_followup_open_days, gpra_followup_close_days, gpra_discharge_days,
 				los_max_days, los_review_past_max, retro_limit_days, requires_medicaid_id, requires_waiver_plan, care_plan_required,
@@ -356,6 +359,9 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 		// program ZZZ there is none of).
 		if !strings.HasPrefix(n.Code, n.ProgramCode+"-") {
 			return rss.Invalid("code", "program_mismatch", "a service of program %s is coded %s-…", n.ProgramCode, n.ProgramCode)
+		}
+		if err := vouchers.ServiceNameFree(ctx, tx, n.ProgramCode, n.Code, strings.TrimSpace(n.Name)); err != nil {
+			return err
 		}
 		// A line of a Medicaid program is billed on the 837P, whose SV101
 		// is the procedure code: without one the service would be

@@ -96,10 +96,7 @@ func labelKey(name string) string {
 // the check after the lock reads what the first writer committed. Admin
 // writes are rare; they wait in turn.
 func lockNames(ctx context.Context, tx *sqlx.Tx, table string) error {
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('names:' || $1::text))`, table); err != nil {
-		return fmt.Errorf("name lock: %w", err)
-	}
-	return nil
+	return vouchers.LockNames(ctx, tx, table)
 }
 
 // dischargeNameFree refuses a name that reads (areaNameKey) as another

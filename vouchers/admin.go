@@ -159,6 +159,18 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 		if err := access.ChangeReason(ctx, tx, reason); err != nil {
 			return err
 		}
+		if p.Name.Set && !p.Name.Null {
+			var program string
+			err := tx.GetContext(ctx, &program, `SELECT program_code FROM services WHERE code = $1`, code)
+			if errors.Is(err, pg.ErrNoRows) {
+				return fmt.Errorf("%w: service %q", rss.ErrNotFound, code)
+			} else if err != nil {
+				return err
+			}
+			if err := ServiceNameFree(ctx, tx, program, code, strings.TrimSpace(p.Name.Value)); err != nil {
+				return err
+			}
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE services SET `+strings.Join(sets, ", ")+`, updated_at = now() WHERE code = $1`, args...)
 		if err != nil {
 			return referenceError(err)
@@ -354,6 +366,11 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		cur, err := loadProgram(ctx, tx, code)
 		if err != nil {
 			return err
+		}
+		if p.Name.Set && !p.Name.Null {
+			if err := ProgramNameFree(ctx, tx, code, strings.TrimSpace(p.Name.Value)); err != nil {
+				return err
+			}
 		}
 		// A GPRA program needs all three windows (the schema says so too);
 		// name the field rather than the constraint.
@@ -609,6 +626,61 @@ func checkCatalogName(v *rss.ValidationError, name string) {
 		return
 	}
 	CheckOneLine(v, "name", name, MaxLabelName)
+}
+
+// LockNames takes the lock one table's names are written under (the
+// transaction's), so two names that read alike written at once do not
+// both stand: each writer reads the others' under it.
+func LockNames(ctx context.Context, tx *sqlx.Tx, table string) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('names:' || $1::text))`, table); err != nil {
+		return fmt.Errorf("name lock: %w", err)
+	}
+	return nil
+}
+
+// ProgramNameFree refuses a program's name that reads as another
+// program's (case, spacing, punctuation and accents aside), and
+// ServiceNameFree a service's that reads as another's of its program: an
+// agency and a reviewer choose a program and a service by name, and
+// "Peer Recovery" beside "Peer recovery" or a second "Transportation" in
+// ATR were taken (an operations black-box pass). Services of different
+// programs may share a name. code is the entry's own (left out; new for
+// a create). Read under the names' lock.
+func ProgramNameFree(ctx context.Context, tx *sqlx.Tx, code, name string) error {
+	return catalogNameFree(ctx, tx, "programs", "program", "", code, name)
+}
+
+// ServiceNameFree: see ProgramNameFree.
+func ServiceNameFree(ctx context.Context, tx *sqlx.Tx, program, code, name string) error {
+	return catalogNameFree(ctx, tx, "services", "service", program, code, name)
+}
+
+// catalogNameFree is ProgramNameFree's and ServiceNameFree's check; table
+// is one of the two constants, never input.
+func catalogNameFree(ctx context.Context, tx *sqlx.Tx, table, entity, program, code, name string) error {
+	if err := LockNames(ctx, tx, table); err != nil {
+		return err
+	}
+	var others []Code
+	q := `SELECT code, name FROM ` + table + ` WHERE code <> $1`
+	args := []any{code}
+	if program != "" {
+		q += ` AND program_code = $2`
+		args = append(args, program)
+	}
+	if err := tx.SelectContext(ctx, &others, q, args...); err != nil {
+		return err
+	}
+	for _, o := range others {
+		if compact(o.Name) == compact(name) {
+			where := ""
+			if program != "" {
+				where = " of program " + program
+			}
+			return rss.Coded(rss.ErrConflict, entity+"_name_taken", "another %s%s (%s) has this name, as it reads", entity, where, o.Code)
+		}
+	}
+	return nil
 }
 
 // UpdateSetting changes one system threshold; reason (optional) is kept
