@@ -641,6 +641,10 @@ type Authorization struct {
 	// (zero: never): a date before it is covered, the setting of that day
 	// having left it live.
 	IdleSince time.Time `json:"-"`
+	// IdleFrom is the day it went inactive under a looser setting, kept
+	// when a stricter one came after (zero: none): no date from it on is
+	// covered, IdleSince notwithstanding.
+	IdleFrom time.Time `json:"-"`
 	// EpisodeMaxThen is its service's episode unit maximum the day it was
 	// granted (0 when it had none): its lines are paid within it though
 	// the maximum was lowered since (C10U). Not a voucher rule's fact.
@@ -754,6 +758,9 @@ func (a *Authorization) HoldsDollars(today time.Time) decimal.Decimal {
 // days before it.
 func (a *Authorization) LiveOn(dos time.Time) bool {
 	if a.Void {
+		return false
+	}
+	if a.IdleDays > 0 && !a.IdleFrom.IsZero() && !dos.Before(a.IdleFrom) {
 		return false
 	}
 	return a.IdleDays == 0 || !dos.After(a.LastActivity.AddDate(0, 0, a.IdleDays)) || dos.Before(a.IdleSince)

@@ -126,6 +126,18 @@ func TestPickAuthorization(t *testing.T) {
 		{name: "a date before its last activity (a reactivation): drawn", wantID: 1, auths: []Authorization{
 			edit(auth(1, "A-1", may, 0), func(a *Authorization) { a.IdleDays, a.LastActivity = 5, addDays(dos, 10) }),
 			auth(2, "A-2", july, 0)}},
+		// A stricter window's start (IdleSince) covers the days before it,
+		// but not those from the day an older one made it inactive.
+		{name: "before a stricter window's start: drawn", wantID: 1, auths: []Authorization{
+			edit(auth(1, "A-1", may, 0), func(a *Authorization) {
+				a.IdleDays, a.LastActivity, a.IdleSince = 5, addDays(dos, -20), addDays(dos, 1)
+			}),
+			auth(2, "A-2", july, 0)}},
+		{name: "from the day an older window made it inactive: skipped", wantID: 2, auths: []Authorization{
+			edit(auth(1, "A-1", may, 0), func(a *Authorization) {
+				a.IdleDays, a.LastActivity, a.IdleSince, a.IdleFrom = 5, addDays(dos, -20), addDays(dos, 1), addDays(dos, -3)
+			}),
+			auth(2, "A-2", july, 0)}},
 		{name: "only void and inactive ones cover it: none, the earliest-ending named", notLive: 3, auths: []Authorization{
 			edit(auth(1, "A-1", july, 0), idle),
 			edit(auth(3, "A-3", may, 0), func(a *Authorization) { a.Void = true }),

@@ -820,7 +820,11 @@ var voucherRules = []voucherRule{
 					}
 					end = earlier(end, a.VoidedOn)
 				case a.Inactive && a.IdleDays > 0:
-					if last := a.LastActivity.AddDate(0, 0, a.IdleDays); last.Before(end) {
+					last := a.LastActivity.AddDate(0, 0, a.IdleDays)
+					if !a.IdleFrom.IsZero() && a.IdleFrom.AddDate(0, 0, -1).Before(last) {
+						last = a.IdleFrom.AddDate(0, 0, -1)
+					}
+					if last.Before(end) {
 						end = last
 					}
 				}

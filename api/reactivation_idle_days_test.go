@@ -83,6 +83,78 @@ func TestInactivitySwitchedOffJudgesWhatItGivesBack(t *testing.T) {
 	assert.Equal(t, "active", r.JSON(t)["status"])
 }
 
+// A lengthening that leaves an authorization inactive from a later day
+// gives back the days between: they are judged as a reactivation's are.
+// Unjudged, HRA's idle days 4 and 5 came back beside BCS's voucher
+// granted for them meanwhile, and both agencies were paid for day 4 (a
+// black-box pass).
+func TestInactivityLengthenedJudgesTheDaysItGivesBack(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	kim := kimDTGoingIdle(t, e) // idle from day 4
+	auth := itNum(t, kim, "authorization_id")
+	ie.clock.Advance(8 * 24 * time.Hour)
+	meanwhile := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 2, 4, 6)
+	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
+
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin,
+		Body: map[string]any{"inactivate_after_days": 5, "reason": "a longer window"}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	held := itAuth(t, e, keyReviewer, auth)
+	assert.Equal(t, "pending_review", held["status"], "days 4 and 5 given back over BCS's: %v", held)
+	assert.Equal(t, []any{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, held["review_reasons"])
+	assert.Equal(t, day(3), held["end_date"], "cut the day before its first idle day")
+	itDeniedNoAuthorization(t, itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "LEN-1",
+		"client_id": e.demo.Clients["Kim/HRA"], "rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-DT", "date_of_service": day(4), "units": 1, "charge": "25.00"}}})))
+}
+
+// A shortening leaves an authorization already inactive so from the day
+// it went: the stricter setting applies from the day after the change,
+// and that floor, read under one idle for days, made it active again
+// with all its units, unjudged, and paid its idle days (a black-box pass
+// shortened 10 days to 2: an episode held 4,950.00 against its 4,000.00
+// cap). A reviewer's reactivation gives it back; switched off and on
+// again, the setting reaches back over nothing.
+func TestInactivityShortenedKeepsTheInactiveSo(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	patch := func(days any) {
+		t.Helper()
+		r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": days}})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	}
+	claim := func(number, dos string) map[string]any {
+		return itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": number, "client_id": e.demo.Clients["Kim/HRA"],
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []any{map[string]any{"service_code": "ATR-DT", "date_of_service": dos, "units": 1, "charge": "25.00"}}}))
+	}
+	auth := itNum(t, kimDTGoingIdle(t, e), "authorization_id")
+	patch(5) // idle from day 6
+	ie.clock.Advance(8 * 24 * time.Hour)
+	require.Equal(t, "inactive", itAuth(t, e, keyReviewer, auth)["status"])
+
+	patch(2)
+	a := itAuth(t, e, keyReviewer, auth)
+	assert.Equal(t, "inactive", a["status"], "not made active by the shorter window's start: %v", a)
+	assert.Equal(t, day(6), a["inactive_on"])
+	assert.Equal(t, day(6), a["inactive_from"])
+	itDeniedNoAuthorization(t, claim("SHO-1", day(7)))
+	assert.Equal(t, "paid", claim("SHO-2", day(5))["status"], "a day it was live is paid")
+
+	// Switched off, it is active again (judged: nothing stands in its
+	// way); switched on, the window starts tomorrow, not on day 6.
+	patch(nil)
+	assert.Equal(t, "active", itAuth(t, e, keyReviewer, auth)["status"])
+	patch(2)
+	a = itAuth(t, e, keyReviewer, auth)
+	assert.Equal(t, "active", a["status"], "%v", a)
+	assert.Nil(t, a["inactive_from"])
+	assert.Equal(t, day(9), a["inactive_on"])
+}
+
 // kimDTGoingIdle sets ATR's authorizations inactive after 3 idle days,
 // gives BCS's Kim a care plan for ATR-DT from day -10 and HRA's Kim an
 // approved voucher of 4 ATR-DT units from day 0 to day 20, idle from

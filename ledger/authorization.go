@@ -54,6 +54,14 @@ type Authorization struct {
 	// delivered under an active voucher was denied 197, and paid again
 	// once the setting was put back (an operations black-box pass).
 	InactivitySince rss.Date `json:"inactivity_since,omitzero" db:"inactivity_since"`
+	// InactiveFrom is the day it went inactive under a looser setting,
+	// kept when a stricter one came after (migration 00120; zero
+	// otherwise): it stays inactive from then, InactivitySince's floor
+	// notwithstanding, until a reviewer reactivates or gives it back or
+	// the setting is switched off. Floored, one idle for weeks came back
+	// active with all its units the day the setting was shortened, unjudged
+	// (a black-box pass).
+	InactiveFrom rss.Date `json:"inactive_from,omitzero" db:"inactive_from"`
 	// InactiveOn is the first day it is inactive unless claimed on or
 	// reactivated before (null when its program never inactivates).
 	InactiveOn rss.Date  `json:"inactive_on" db:"-"`
@@ -121,7 +129,10 @@ func (a *Authorization) inactiveOn() rss.Date {
 	}
 	on := a.LastActivity().AddDays(*a.InactivateAfterDays + 1)
 	if a.InactivitySince.After(on) {
-		return a.InactivitySince
+		on = a.InactivitySince
+	}
+	if !a.InactiveFrom.IsZero() && a.InactiveFrom.Before(on) {
+		return a.InactiveFrom
 	}
 	return on
 }
@@ -198,7 +209,7 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 		r.VoidedOn = time.Date(a.VoidedAt.Year(), a.VoidedAt.Month(), a.VoidedAt.Day(), 0, 0, 0, 0, time.UTC)
 	}
 	if a.InactivateAfterDays != nil {
-		r.IdleDays, r.IdleSince = *a.InactivateAfterDays, a.InactivitySince.Time
+		r.IdleDays, r.IdleSince, r.IdleFrom = *a.InactivateAfterDays, a.InactivitySince.Time, a.InactiveFrom.Time
 	}
 	if a.EpisodeMaxThen != nil {
 		r.EpisodeMaxThen = *a.EpisodeMaxThen

@@ -433,6 +433,22 @@ func TestStatusOn(t *testing.T) {
 		{name: "and N days after the reactivation it is inactive again", today: d(time.June, 1), want: ledger.StatusInactive,
 			edit:       func(a *ledger.Authorization) { a.InactivateAfterDays = days(30); a.ReactivatedOn = d(time.May, 1) },
 			inactiveOn: "2026-06-01"},
+		// A shorter window starts the day after its change, but one
+		// inactive under the longer one stays so from its day (a black-box
+		// pass saw it active again).
+		{name: "a stricter window starts late", today: d(time.April, 10), want: ledger.StatusActive,
+			edit: func(a *ledger.Authorization) {
+				a.InactivateAfterDays = days(5)
+				a.InactivitySince = d(time.April, 11)
+			}, inactiveOn: "2026-04-11"},
+		{name: "but one inactive before it stays so", today: d(time.April, 10), want: ledger.StatusInactive,
+			edit: func(a *ledger.Authorization) {
+				a.InactivateAfterDays = days(5)
+				a.InactivitySince = d(time.April, 11)
+				a.InactiveFrom = d(time.April, 1)
+			}, inactiveOn: "2026-04-01"},
+		{name: "the day kept goes with the setting", today: d(time.April, 10), want: ledger.StatusActive,
+			edit: func(a *ledger.Authorization) { a.InactiveFrom = d(time.April, 1) }},
 		// Neither goes inactive, so neither says a day it would (one ended
 		// at a discharge read a day after its end: a black-box pass).
 		{name: "exhausted is not inactive", today: d(time.June, 1), want: ledger.StatusExhausted,

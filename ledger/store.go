@@ -34,8 +34,9 @@ const inactivitySince = `(SELECT p.inactivity_since FROM programs p WHERE p.code
 // program's setting (Authorization.inactiveOn): NULL when the program
 // never inactivates.
 func inactiveSQL(today string) string {
-	return `(` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on, a.issued_on) + ` + inactivateAfter + `
-		AND ` + today + ` >= COALESCE(` + inactivitySince + `, ` + today + `))`
+	return `((` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on, a.issued_on) + ` + inactivateAfter + `
+		AND ` + today + ` >= COALESCE(` + inactivitySince + `, ` + today + `))
+		OR (` + inactivateAfter + ` IS NOT NULL AND COALESCE(` + today + ` >= a.inactive_from, false)))`
 }
 
 // effectiveEnd is authorization a's last day: its end date, or the day
@@ -57,7 +58,7 @@ const columns = `a.id, a.number, a.voucher_request_id, a.client_id, a.provider_i
 	a.episode_id, a.enrollment_id, a.units_authorized, a.units_used, a.rate, a.start_date, ` + effectiveEnd + ` AS end_date,
 	a.voided_at, a.void_reason,
 	a.last_service_on, a.reactivated_on, a.issued_on, ` + inactivateAfter + ` AS inactivate_after_days,
-	` + inactivitySince + ` AS inactivity_since, a.created_at,
+	` + inactivitySince + ` AS inactivity_since, a.inactive_from, a.created_at,
 	a.episode_max_then, ` + claimsDueBy + ` AS claims_due_by, a.dollars_paid, a.held_from, a.held_judged_from,
 	coalesce(a.held_reasons, '{}') AS held_reasons`
 
@@ -181,6 +182,41 @@ func InactiveOf(ctx context.Context, ext pg.Ext, program string, today rss.Date)
 		rows[i].Derive(today)
 	}
 	return rows, nil
+}
+
+// KeepInactive keeps the authorizations of idle (InactiveOf, read before
+// their program's inactivity setting is made stricter) inactive from the
+// day each went so (inactive_from; one kept before keeps its day): the
+// stricter setting applies from the day after the change, a floor that
+// read under one idle for weeks made it active again, unjudged (a
+// black-box pass).
+func KeepInactive(ctx context.Context, ext pg.Ext, idle []Authorization) error {
+	if len(idle) == 0 {
+		return nil
+	}
+	ids, days := make([]int64, len(idle)), make([]string, len(idle))
+	for i, a := range idle {
+		ids[i], days[i] = a.ID, a.InactiveOn.String()
+	}
+	if _, err := ext.ExecContext(ctx, `UPDATE authorizations a SET inactive_from = x.day
+		FROM unnest($1::bigint[], $2::date[]) AS x(id, day)
+		WHERE a.id = x.id AND a.inactive_from IS NULL`, pq.Array(ids), pq.Array(days)); err != nil {
+		return fmt.Errorf("keep inactive: %w", err)
+	}
+	return nil
+}
+
+// ForgetInactive clears the days an older setting made the program's
+// authorizations inactive (KeepInactive), when its inactivity is switched
+// off: they are active again (judged, vouchers.holdRevived), and kept, the
+// day would make them inactive from it, backwards, were the setting
+// switched on again.
+func ForgetInactive(ctx context.Context, ext pg.Ext, program string) error {
+	if _, err := ext.ExecContext(ctx, `UPDATE authorizations SET inactive_from = NULL
+		WHERE program_code = $1 AND inactive_from IS NOT NULL`, program); err != nil {
+		return fmt.Errorf("forget inactive: %w", err)
+	}
+	return nil
 }
 
 // OfPerson reads the person's authorizations in a program, from every
@@ -1199,7 +1235,7 @@ func PersonAuthorizationsJSON(personExpr, programExpr string) string {
 		'units_used', a.units_used, 'rate', a.rate::text, 'start_date', a.start_date, 'end_date', ` + effectiveEnd + `,
 		'voided_at', a.voided_at, 'void_reason', a.void_reason, 'last_service_on', a.last_service_on,
 		'reactivated_on', a.reactivated_on, 'issued_on', a.issued_on, 'inactivate_after_days', ` + inactivateAfter + `,
-		'inactivity_since', ` + inactivitySince + `,
+		'inactivity_since', ` + inactivitySince + `, 'inactive_from', a.inactive_from,
 		'created_at', a.created_at, 'claims_due_by', ` + claimsDueBy + `, 'dollars_paid', a.dollars_paid::text) ORDER BY a.id)
 		FROM authorizations a WHERE a.person_id = ` + personExpr + ` AND a.program_code = ` + programExpr + `), '[]')`
 }
@@ -1256,10 +1292,11 @@ func Void(ctx context.Context, ext pg.Ext, id int64, reason string, at time.Time
 }
 
 // Reactivate reactivates an authorization the caller holds locked and
-// found inactive on the day: its inactivity is counted again from that day.
+// found inactive on the day: its inactivity is counted again from that day
+// (the day an older setting made it inactive, inactive_from, goes).
 func Reactivate(ctx context.Context, ext pg.Ext, id int64, reason string, on rss.Date, at time.Time, by By) (Authorization, error) {
 	var a Authorization
-	if err := sqlx.GetContext(ctx, ext, &a, `UPDATE authorizations a SET reactivated_on = $2
+	if err := sqlx.GetContext(ctx, ext, &a, `UPDATE authorizations a SET reactivated_on = $2, inactive_from = NULL
 		WHERE a.id = $1 RETURNING `+columns, id, on); err != nil {
 		return a, fmt.Errorf("reactivate authorization: %w", err)
 	}
@@ -1336,7 +1373,7 @@ func HoldOverLifted(ctx context.Context, ext pg.Ext, provider int64, first, last
 func GiveBack(ctx context.Context, ext pg.Ext, id int64, reason string, on rss.Date, at time.Time, by By) (Authorization, error) {
 	var a Authorization
 	if err := sqlx.GetContext(ctx, ext, &a, `UPDATE authorizations a SET held_from = NULL, held_judged_from = NULL,
-			held_reasons = NULL, reactivated_on = CASE WHEN $2 > a.start_date THEN $2 ELSE a.reactivated_on END
+			held_reasons = NULL, reactivated_on = CASE WHEN $2 > a.start_date THEN $2 ELSE a.reactivated_on END, inactive_from = NULL
 		WHERE a.id = $1 AND a.held_from IS NOT NULL RETURNING `+columns, id, on); err != nil {
 		return a, fmt.Errorf("give back authorization %d: %w", id, err)
 	}

@@ -428,9 +428,23 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		// inactive by the old one their idle days and their unused units
 		// back: each is judged first, as a reviewer's reactivation is
 		// (holdRevived). Read as they stand before the change.
+		// Shortened, the authorizations already inactive stay so from the
+		// day each went (ledger.KeepInactive): the stricter setting's floor
+		// of tomorrow made them active again. Switched off, those days go
+		// with the setting.
 		var idle []Authorization
-		if o := p.InactivateAfterDays; o.Set && cur.InactivateAfterDays != nil && (o.Null || o.Value > *cur.InactivateAfterDays) {
+		if o := p.InactivateAfterDays; o.Set && cur.InactivateAfterDays != nil && o.Value != *cur.InactivateAfterDays {
 			if idle, err = ledger.InactiveOf(ctx, tx, code, s.Today()); err != nil {
+				return err
+			}
+			switch {
+			case o.Null:
+				err = ledger.ForgetInactive(ctx, tx, code)
+			case o.Value < *cur.InactivateAfterDays:
+				err = ledger.KeepInactive(ctx, tx, idle)
+				idle = nil // kept inactive: nothing is given back
+			}
+			if err != nil {
 				return err
 			}
 		}

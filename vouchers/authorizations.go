@@ -344,11 +344,22 @@ func (s *Service) holdRevived(ctx context.Context, tx *sqlx.Tx, idle []Authoriza
 		if err != nil {
 			return err
 		}
-		if cur.StatusOn(s.Today()) != AuthActive {
-			continue // idle still under the new setting, or changed meanwhile
+		// Given back are the days from its first idle one: all of them
+		// when it is active again, else those before its new first idle
+		// day. Judged only when it came back active, a lengthening that
+		// left it inactive from a later day gave the days between back
+		// unjudged, and another agency granted them meanwhile was paid
+		// for them beside it (a black-box pass).
+		cur.Derive(s.Today())
+		from, end := was.InactiveOn, cur.EndDate
+		switch st := cur.StatusOn(s.Today()); {
+		case st == AuthActive:
+		case st == AuthInactive && cur.InactiveOn.After(from):
+			end = cur.InactiveOn.AddDays(-1)
+		default:
+			continue // idle from the same day under the new setting, or changed meanwhile
 		}
-		from := was.InactiveOn
-		_, _, err = s.limitsOnReactivation(ctx, tx, &cur, from, cur.EndDate, func(f *adjudication.VoucherFacts) {
+		_, _, err = s.limitsOnReactivation(ctx, tx, &cur, from, end, func(f *adjudication.VoucherFacts) {
 			for i := range f.Authorizations {
 				if f.Authorizations[i].ID == cur.ID {
 					f.Authorizations[i].Inactive = true // its unused units are what is asked for
