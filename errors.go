@@ -132,6 +132,10 @@ type CodedError struct {
 	// reads it without parsing the message. Never another agency's record:
 	// naming one would say the person is known there.
 	Existing *Ref
+	// Overlaps name, by number, other agencies' authorizations a duplicate
+	// refusal met, for a reviewer to acknowledge by name (an MSC reader's
+	// answer only: they say the person is known elsewhere).
+	Overlaps []string
 }
 
 // Ref names one record: its kind (as an audit event's entity type) and id.

@@ -157,14 +157,15 @@ func (s *Server) reactivateAuthorization(c *gin.Context) {
 		return
 	}
 	var body struct {
-		Reason      string   `json:"reason"`
-		Acknowledge []string `json:"acknowledge"`
+		Reason              string   `json:"reason"`
+		Acknowledge         []string `json:"acknowledge"`
+		AcknowledgeOverlaps []string `json:"acknowledge_overlaps"`
 	}
 	if !decode(c, &body) {
 		return
 	}
 	post(c, okJSON[vouchers.Authorization], func(ctx context.Context) (vouchers.Authorization, error) {
-		return s.v.ReactivateAuthorization(ctx, id, body.Reason, body.Acknowledge)
+		return s.v.ReactivateAuthorization(ctx, id, body.Reason, vouchers.Acknowledgement{Codes: body.Acknowledge, Overlaps: body.AcknowledgeOverlaps})
 	})
 }
 

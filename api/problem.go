@@ -29,6 +29,9 @@ type Problem struct {
 	Reasons []string `json:"reasons,omitempty"`
 	// Existing is the caller's own record a conflict found on file.
 	Existing *rss.Ref `json:"existing,omitempty"`
+	// Overlaps are the other agencies' authorizations, by number, a
+	// reviewer's reactivation would be given back over (MSC keys only).
+	Overlaps []string `json:"overlaps,omitempty"`
 }
 
 const problemBase = "https://rss.invalid/problems/"
@@ -67,7 +70,7 @@ func problemFor(err error) Problem {
 		}
 		var ce *rss.CodedError
 		if errors.As(err, &ce) {
-			p.Code, p.Detail, p.Reasons, p.Existing = ce.Code, ce.Message, ce.Reasons, ce.Existing
+			p.Code, p.Detail, p.Reasons, p.Existing, p.Overlaps = ce.Code, ce.Message, ce.Reasons, ce.Existing, ce.Overlaps
 		}
 		return p
 	}

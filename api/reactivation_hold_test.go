@@ -266,9 +266,11 @@ func TestReactivationKeepsTheOverlapAReviewersGiveBackLifted(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	require.Len(t, r.JSON(t)["authorizations_held"], 1, "%s", r.Body)
 	give := itPath("/v1/authorizations/%d/reactivate", auth)
-	requireProblem(t, e.post(keyReviewer, give, map[string]any{"reason": "give back"}), http.StatusConflict, "limits_exceeded")
-	r = e.post(keyReviewer, give, map[string]any{"reason": "given back as an exception", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+	p := requireProblem(t, e.post(keyReviewer, give, map[string]any{"reason": "give back"}), http.StatusConflict, "limits_exceeded")
+	r = e.post(keyReviewer, give, map[string]any{"reason": "given back as an exception", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"},
+		"acknowledge_overlaps": p["overlaps"]})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, []any{itAuth(t, e, keyReviewer, meanwhile)["number"]}, r.JSON(t)["overlap_exceptions"], "%s", r.Body)
 	// Kept as the pair lifted, as written.
 	require.Equal(t, 1, e.count(`SELECT count(*) FROM authorization_overlap_exceptions WHERE authorization_id = $1 AND other_id = $2`,
 		auth, meanwhile))

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -32,18 +33,78 @@ func TestReactivationJudgesTheIdleDaysItGivesBack(t *testing.T) {
 	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
 
 	path := itPath("/v1/authorizations/%d/reactivate", auth)
+	one := itAuth(t, e, keyReviewer, itNum(t, meanwhile, "authorization_id"))["number"]
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "client resumed"}), http.StatusConflict, "limits_exceeded")
 		assert.Equal(t, []any{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, p["reasons"], "%v", p)
 		assert.Contains(t, p["detail"], "from "+day(4), "names the first day given back")
+		assert.Equal(t, []any{one}, p["overlaps"], "the reviewer reads which")
 	})
 	assert.Equal(t, "inactive", itAuth(t, e, keyReviewer, auth)["status"])
 
-	r := e.post(keyReviewer, path, map[string]any{"reason": "client resumed; both served", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+	// BCS is granted more of the days after the 409 the reviewer read: the
+	// acknowledgement covers what it names, and the new one is told, not
+	// lifted unseen (a black-box pass). The rule acknowledged by code alone
+	// names nothing, and is refused the same way.
+	later := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 2, 8, 10)
+	require.Equal(t, "approved", later["decision"], "%v", later)
+	two := itAuth(t, e, keyReviewer, itNum(t, later, "authorization_id"))["number"]
+	ack := []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "both served", "acknowledge": ack,
+			"acknowledge_overlaps": []any{one}}), http.StatusConflict, "limits_exceeded")
+		assert.Equal(t, []any{two}, p["overlaps"], "%v", p)
+		assert.Contains(t, p["detail"], two)
+		p = requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "both served", "acknowledge": ack}),
+			http.StatusConflict, "limits_exceeded")
+		assert.Equal(t, []any{one, two}, p["overlaps"], "%v", p)
+	})
+	r := e.post(keyReviewer, path, map[string]any{"reason": "client resumed; both served", "acknowledge": ack,
+		"acknowledge_overlaps": []any{one, two}})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "active", r.JSON(t)["status"])
-	assert.Equal(t, 1, e.count(`SELECT count(*) FROM authorization_overlap_exceptions WHERE authorization_id = $1 AND other_id = $2`,
-		auth, itNum(t, meanwhile, "authorization_id")), "the overlap acknowledged is kept")
+	assert.Equal(t, []any{one, two}, r.JSON(t)["overlap_exceptions"], "the 200 names what the exception keeps")
+	assert.Equal(t, []any{one, two}, itAuth(t, e, keyReviewer, auth)["overlap_exceptions"])
+	assert.NotContains(t, itAuth(t, e, keyHRA, auth), "overlap_exceptions", "not the agency's to read")
+	assert.Equal(t, 2, e.count(`SELECT count(*) FROM authorization_overlap_exceptions WHERE authorization_id = $1`, auth),
+		"the overlaps acknowledged are kept")
+}
+
+// acknowledge_overlaps names the authorizations an acknowledged duplicate
+// is lifted over: without the rule it lifts nothing, and a number is one
+// line of letters and digits. Each refusal writes nothing.
+func TestReactivationAcknowledgeOverlapsBadInput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	path := itPath("/v1/authorizations/%d/reactivate", approvedTransport(t, e))
+	many := make([]string, 51)
+	for i := range many {
+		many[i] = fmt.Sprintf("PA%08d", i)
+	}
+	for _, c := range []struct {
+		name  string
+		body  map[string]any
+		field string
+		code  string
+	}{
+		{"without the rule", map[string]any{"acknowledge": []string{"EPISODE_UNITS_EXCEEDED"}, "acknowledge_overlaps": []string{"PA00000001"}},
+			"acknowledge_overlaps", "not_allowed"},
+		{"blank", map[string]any{"acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, "acknowledge_overlaps": []string{" "}},
+			"acknowledge_overlaps[0]", "invalid_format"},
+		{"two lines", map[string]any{"acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, "acknowledge_overlaps": []string{"PA1\nPA2"}},
+			"acknowledge_overlaps[0]", "invalid_format"},
+		{"too many", map[string]any{"acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, "acknowledge_overlaps": many},
+			"acknowledge_overlaps", "too_many"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.body["reason"] = "given back"
+			itNothingWritten(t, e, func() {
+				r := e.post(keyReviewer, path, c.body)
+				requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+				assert.Equal(t, c.code, itFieldCode(r.JSON(t), c.field), "%s", r.Body)
+			})
+		})
+	}
 }
 
 // A program's inactivity setting switched off (or lengthened) gives the
@@ -77,8 +138,9 @@ func TestInactivitySwitchedOffJudgesWhatItGivesBack(t *testing.T) {
 	assert.Equal(t, "active", itAuth(t, e, keyReviewer, itNum(t, clear, "authorization_id"))["status"], "nothing stands in its way")
 
 	path := itPath("/v1/authorizations/%d/reactivate", itNum(t, kim, "authorization_id"))
-	requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "give back"}), http.StatusConflict, "limits_exceeded")
-	r = e.post(keyReviewer, path, map[string]any{"reason": "both served", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+	p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "give back"}), http.StatusConflict, "limits_exceeded")
+	r = e.post(keyReviewer, path, map[string]any{"reason": "both served", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"},
+		"acknowledge_overlaps": p["overlaps"]})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "active", r.JSON(t)["status"])
 }

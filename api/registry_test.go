@@ -1081,12 +1081,16 @@ func TestInErrorReactivationJudgesAUsedUpAuthorization(t *testing.T) {
 	assert.Equal(t, "pending_review", itAuth(t, e, keyReviewer, used)["status"])
 
 	path := itPath("/v1/authorizations/%d/reactivate", used)
+	var p map[string]any
+	number := itAuth(t, e, keyReviewer, itNum(t, meanwhile, "authorization_id"))["number"]
 	itNothingWritten(t, e, func() {
-		p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "give back"}), http.StatusConflict, "limits_exceeded")
+		p = requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": "give back"}), http.StatusConflict, "limits_exceeded")
 		assert.Equal(t, []any{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, p["reasons"], "%v", p)
 		assert.Contains(t, p["detail"], "used up")
+		assert.Equal(t, []any{number}, p["overlaps"])
 	})
-	r = e.post(keyReviewer, path, map[string]any{"reason": "both served", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}})
+	r = e.post(keyReviewer, path, map[string]any{"reason": "both served", "acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"},
+		"acknowledge_overlaps": p["overlaps"]})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Equal(t, "exhausted", r.JSON(t)["status"])
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM authorization_overlap_exceptions WHERE authorization_id = $1 AND other_id = $2`,

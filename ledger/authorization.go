@@ -82,6 +82,11 @@ type Authorization struct {
 	HeldFrom       rss.Date       `json:"-" db:"held_from"`
 	HeldJudgedFrom rss.Date       `json:"-" db:"held_judged_from"`
 	HeldReasons    pq.StringArray `json:"review_reasons,omitempty" db:"held_reasons"`
+	// OverlapExceptions are the other agencies' authorizations, by number,
+	// a reviewer's acknowledged give-back kept it over (ExceptOverlaps,
+	// either side): read with one authorization for the MSC, never shown to
+	// an agency (they say the person is known elsewhere).
+	OverlapExceptions []string `json:"overlap_exceptions,omitempty" db:"-"`
 	// Events are its lifecycle changes, oldest first (one authorization's
 	// read only).
 	// Present, [] when there are none, on that read (a black-box pass

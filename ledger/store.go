@@ -1408,6 +1408,18 @@ func OverlapsExcepted(ctx context.Context, ext pg.Ext, id int64) ([]int64, error
 	return out, nil
 }
 
+// ExceptedNumbers are OverlapsExcepted's authorizations by number.
+func ExceptedNumbers(ctx context.Context, ext pg.Ext, id int64) ([]string, error) {
+	var out []string
+	if err := sqlx.SelectContext(ctx, ext, &out, `SELECT a.number FROM authorizations a WHERE a.id IN (
+			SELECT other_id FROM authorization_overlap_exceptions WHERE authorization_id = $1
+			UNION SELECT authorization_id FROM authorization_overlap_exceptions WHERE other_id = $1)
+		ORDER BY a.id`, id); err != nil {
+		return nil, fmt.Errorf("overlaps excepted: %w", err)
+	}
+	return out, nil
+}
+
 // Discharged is an enrollment's discharge, as the ledger needs it.
 type Discharged struct {
 	EnrollmentID int64

@@ -39,7 +39,7 @@ func hideEpisode(x *Authorization, a access.Actor) {
 		x.EpisodeID = 0
 		// The rules a hold for review fired may be drawn from another
 		// agency's records (42 CFR Part 2): the agency reads its status.
-		x.HeldReasons = nil
+		x.HeldReasons, x.OverlapExceptions = nil, nil
 		for i := range x.Events {
 			x.Events[i].ActorKeyID = nil
 		}
@@ -80,6 +80,11 @@ func (s *Service) Authorization(ctx context.Context, id int64) (Authorization, e
 		}
 		if out.Events, err = ledger.Events(ctx, tx, id); err != nil {
 			return err
+		}
+		if !a.IsProvider() {
+			if out.OverlapExceptions, err = ledger.ExceptedNumbers(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		out.Derive(s.Today())
 		hideEpisode(&out, a)
@@ -230,12 +235,12 @@ func (s *Service) releaseAfterEnd(ctx context.Context, tx *sqlx.Tx, ended []Auth
 // inactive one's from today must (limitsOnReactivation), what fires
 // refusing it unless acknowledged. The reviewer ends it instead with
 // EndHeldAuthorization.
-func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason string, acknowledge []string) (Authorization, error) {
+func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason string, ack Acknowledgement) (Authorization, error) {
 	if _, err := access.Require(ctx, access.RoleReviewer); err != nil {
 		return Authorization{}, err
 	}
 	v := &rss.ValidationError{}
-	if addAcknowledgeErrors(v, acknowledge); v.Err() != nil {
+	if ack.check(v); v.Err() != nil {
 		return Authorization{}, v.Err()
 	}
 	return s.changeAuthorization(ctx, id, reason, []access.Role{access.RoleReviewer}, ledger.EventReactivate,
@@ -253,7 +258,7 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 				// (a black-box pass).
 				idle := *cur
 				idle.Derive(s.Today())
-				raise, excepted, err = s.limitsOnReactivation(ctx, tx, cur, idle.InactiveOn, cur.EndDate, nil, acknowledge, "leave it inactive")
+				raise, excepted, err = s.limitsOnReactivation(ctx, tx, cur, idle.InactiveOn, cur.EndDate, nil, ack, "leave it inactive")
 			case AuthPending:
 				// Judged over its own span, not the cut one it reads, and
 				// holding only its used units, as the reactivation judged
@@ -268,7 +273,7 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 							f.Authorizations[i].Inactive = true
 						}
 					}
-				}, acknowledge, fmt.Sprintf("end it (POST /v1/authorizations/%d/end)", id))
+				}, ack, fmt.Sprintf("end it (POST /v1/authorizations/%d/end)", id))
 			default:
 				// Say what is reactivated, and what to do with this one
 				// instead (a black-box pass read only what it was not).
@@ -365,7 +370,7 @@ func (s *Service) holdRevived(ctx context.Context, tx *sqlx.Tx, idle []Authoriza
 					f.Authorizations[i].Inactive = true // its unused units are what is asked for
 				}
 			}
-		}, nil, "end it")
+		}, Acknowledgement{}, "end it")
 		var refused *rss.CodedError
 		if !errors.As(err, &refused) || refused.Kind != rss.ErrConflict {
 			if err != nil {
@@ -423,7 +428,8 @@ func (s *Service) EndHeldAuthorization(ctx context.Context, id int64, reason str
 // units, and no deny rule refuses it: ReactivateAuthorization); otherwise
 // tells the reviewer what else to do. The caller holds the episode locked.
 func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Authorization, from, end rss.Date,
-	patch func(f *adjudication.VoucherFacts), acknowledge []string, otherwise string) (raise bool, excepted []int64, err error) {
+	patch func(f *adjudication.VoucherFacts), ack Acknowledgement, otherwise string) (raise bool, excepted []int64, err error) {
+	acknowledge := ack.Codes
 	f, episode, left, start, err := s.unusedUnitsFacts(ctx, tx, cur, from, end)
 	if err != nil {
 		return false, nil, err
@@ -437,10 +443,12 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 		case err != nil || !ok || len(d.Hits) == 0:
 			return false, nil, err
 		case slices.Contains(acknowledge, adjudication.CodeDuplicateOtherProvider):
-			return false, overlappedBy(judged, cur.ProviderID), nil
+			excepted = overlappedBy(judged, cur.ProviderID)
+			return false, excepted, ack.coversOverlaps(judged, excepted, otherwise)
 		}
 		reason, _ := adjudication.Lookup(adjudication.CodeDuplicateOtherProvider)
 		return false, nil, &rss.CodedError{Kind: rss.ErrConflict, Code: "limits_exceeded", Reasons: []string{adjudication.CodeDuplicateOtherProvider},
+			Overlaps: numbersOf(judged, overlappedBy(judged, cur.ProviderID)),
 			Message: fmt.Sprintf("its units are used up, but it gives back its days from %s, which a void of one of its claims "+
 				"would let it bill again, and this rule fires on them: %s (%s %s); to give it back as an exception do it "+
 				"again with it in acknowledge, or %s", start, adjudication.CodeDuplicateOtherProvider, reason.Text, d.Hits[0].Detail, otherwise)}
@@ -480,15 +488,90 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 		return h.Code == adjudication.CodeEpisodeDollarsExceeded && acknowledged(h.Code)
 	})
 	if len(over) > 0 {
-		return false, nil, &rss.CodedError{Kind: rss.ErrConflict, Code: "limits_exceeded", Reasons: over,
+		var overlaps []string
+		if slices.Contains(over, adjudication.CodeDuplicateOtherProvider) {
+			overlaps = numbersOf(judged, overlappedBy(judged, cur.ProviderID))
+		}
+		return false, nil, &rss.CodedError{Kind: rss.ErrConflict, Code: "limits_exceeded", Reasons: over, Overlaps: overlaps,
 			Message: fmt.Sprintf("reactivating gives back %d units from %s, and these rules fire on them: %s; "+
 				"to reactivate it as an exception do it again with them in acknowledge (an acknowledged %s raises the episode's cap), "+
 				"or %s", left, start, strings.Join(why, "; "), adjudication.CodeEpisodeDollarsExceeded, otherwise)}
 	}
 	if slices.ContainsFunc(d.Hits, func(h adjudication.Hit) bool { return h.Code == adjudication.CodeDuplicateOtherProvider }) {
 		excepted = overlappedBy(judged, cur.ProviderID)
+		if err := ack.coversOverlaps(judged, excepted, otherwise); err != nil {
+			return false, nil, err
+		}
 	}
 	return raise, excepted, nil
+}
+
+// Acknowledgement is what a reviewer's reactivation or give-back lifts:
+// the pend reasons (Codes, as an approval's acknowledge) and, with the
+// duplicate rule among them, the other agencies' authorizations it is
+// lifted over, by number (Overlaps, as the 409 listed them). By code
+// alone it covered an authorization granted between the 409 the reviewer
+// read and the retry, unseen (a black-box pass).
+type Acknowledgement struct {
+	Codes    []string
+	Overlaps []string
+}
+
+// maxAcknowledgeOverlaps bounds Acknowledgement.Overlaps: more than a
+// person's authorizations of one service at other agencies in any real
+// case.
+const maxAcknowledgeOverlaps = 50
+
+// check adds the acknowledgement's field errors to v; the overlaps'
+// numbers are read as rss issues them (capitals, unpadded).
+func (k *Acknowledgement) check(v *rss.ValidationError) {
+	addAcknowledgeErrors(v, k.Codes)
+	if len(k.Overlaps) > 0 && !slices.Contains(k.Codes, adjudication.CodeDuplicateOtherProvider) {
+		v.Add("acknowledge_overlaps", "not_allowed", "acknowledge_overlaps names the authorizations an acknowledged %s is lifted over: "+
+			"put %s in acknowledge too", adjudication.CodeDuplicateOtherProvider, adjudication.CodeDuplicateOtherProvider)
+	}
+	if len(k.Overlaps) > maxAcknowledgeOverlaps {
+		v.Add("acknowledge_overlaps", "too_many", "at most %d authorizations are named", maxAcknowledgeOverlaps)
+		return
+	}
+	for i, n := range k.Overlaps {
+		k.Overlaps[i] = strings.ToUpper(strings.TrimSpace(n))
+		if k.Overlaps[i] == "" || len(k.Overlaps[i]) > 30 || !alnum(k.Overlaps[i]) {
+			v.Add(fmt.Sprintf("acknowledge_overlaps[%d]", i), "invalid_format", "an authorization's number, as the 409's overlaps list it")
+		}
+	}
+}
+
+// coversOverlaps refuses an acknowledged duplicate whose other agencies'
+// authorizations (excepted, of the judged facts) are not each named in
+// Overlaps: the reviewer lifts the overlaps they read, and one granted
+// since the 409 they read is told, not lifted unseen.
+func (k Acknowledgement) coversOverlaps(judged adjudication.VoucherFacts, excepted []int64, otherwise string) error {
+	var unnamed []string
+	for _, n := range numbersOf(judged, excepted) {
+		if !slices.Contains(k.Overlaps, n) {
+			unnamed = append(unnamed, n)
+		}
+	}
+	if len(unnamed) == 0 {
+		return nil
+	}
+	return &rss.CodedError{Kind: rss.ErrConflict, Code: "limits_exceeded", Reasons: []string{adjudication.CodeDuplicateOtherProvider},
+		Overlaps: unnamed,
+		Message: fmt.Sprintf("%s is acknowledged, but it would be lifted over %s, not named in acknowledge_overlaps: "+
+			"name each other agency's authorization the acknowledgement covers, as this answer's overlaps list them, or %s",
+			adjudication.CodeDuplicateOtherProvider, strings.Join(unnamed, ", "), otherwise)}
+}
+
+// numbersOf are the numbers of the authorizations ids of f, in its order.
+func numbersOf(f adjudication.VoucherFacts, ids []int64) []string {
+	var out []string
+	for _, a := range f.Authorizations {
+		if slices.Contains(ids, a.ID) {
+			out = append(out, a.Number)
+		}
+	}
+	return out
 }
 
 // ownStacking names the limits the agency's own other authorizations of
@@ -764,6 +847,13 @@ func (s *Service) changeAuthorization(ctx context.Context, id int64, reason stri
 		}
 		if out.Events, err = ledger.Events(ctx, tx, id); err != nil {
 			return err
+		}
+		// The reviewer reads which other agencies' authorizations an
+		// acknowledged give-back kept it over (ExceptOverlaps).
+		if !a.IsProvider() {
+			if out.OverlapExceptions, err = ledger.ExceptedNumbers(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		out.Derive(s.Today())
 		did := action
