@@ -1436,11 +1436,24 @@ func (im *importer) splitPart(paymentID int64, cur *posting, l *sentLoop, c *x12
 			return false, err
 		}
 	}
-	// A part that itemizes nothing is one by its MA15 alone; one that
-	// itemizes lines is one only if no other part did: MA15 beside a line
-	// already paid was summed twice (a black-box pass).
+	// A part that itemizes nothing is one by its MA15, when it and the
+	// payment's parts standing charge no more than the loop billed: parts
+	// divide a claim, and a second CLP charging the claim whole again is
+	// a second payment (summed in, a 14.50 claim read paid 29.00, nothing
+	// unmatched: a payer black-box pass). One that itemizes lines is one
+	// only if no other part did: MA15 beside a line already paid was
+	// summed twice (a black-box pass).
 	if len(c.Lines) == 0 {
-		return slices.Contains(c.Remarks, "MA15"), nil
+		if !slices.Contains(c.Remarks, "MA15") {
+			return false, nil
+		}
+		var fits bool
+		err := im.tx.GetContext(im.ctx, &fits, `SELECT (SELECT COALESCE(sum(p.charge), 0) FROM payer_claim_payments p
+				WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
+				  AND NOT p.reversal AND `+standsP+`) + $6
+			<= (SELECT COALESCE(sum(l.charge), 0) FROM claim_lines l WHERE l.id = ANY ($5))`,
+			paymentID, cur.BatchID, cur.ClaimID, cur.Part, l.LineIDs, c.Charge)
+		return fits, err
 	}
 	ids, ok := loopLines(c, l)
 	if !ok {

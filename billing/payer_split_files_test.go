@@ -146,6 +146,57 @@ func TestPayerSplitPartRepeatingAnEarlierFilesPartIsKeptAside(t *testing.T) {
 	}
 }
 
+// Parts of a split claim divide it: their charges (CLP03) together are
+// what the loop billed. A second CLP of the same claim in one payment
+// charging it whole again, itemizing no line and saying MA15, is a second
+// payment, kept aside: it was summed in as a part, a 14.50 claim read paid
+// 29.00 with nothing unmatched (a payer black-box pass). Parts that itemize
+// no line but divide the charge are still one posting.
+func TestPayerWholeClaimPaidTwiceInOnePaymentIsNotASplit(t *testing.T) {
+	whole := func(w sentCLM) clp { return clp{CLM: w, Status: "1", CCN: "ICN-W2-A", NoLines: true, MOA: "MA15"} }
+	for _, tc := range []struct {
+		name   string
+		claims func(w sentCLM) []clp
+		aside  int
+		posted string
+	}{
+		{"two whole-claim CLPs saying MA15", func(w sentCLM) []clp {
+			again := whole(w)
+			again.CCN = "ICN-W2-B"
+			return []clp{whole(w), again}
+		}, 1, "43.50"},
+		{"the lines itemized, then the claim again saying MA15", func(w sentCLM) []clp {
+			again := whole(w)
+			again.CCN = "ICN-W2-B"
+			return []clp{{CLM: w, Status: "1", CCN: "ICN-W2-A"}, again}
+		}, 1, "43.50"},
+		{"two parts itemizing no line, dividing the charge", func(w sentCLM) []clp {
+			return []clp{{CLM: linePart(w, 0), Status: "1", CCN: "ICN-W2-A", NoLines: true, MOA: "MA15"},
+				{CLM: linePart(w, 1), Status: "1", CCN: "ICN-W2-B", NoLines: true, MOA: "MA15"}}
+		}, 0, "43.50"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, c, b, sent := twoLineClaimSent(t, "W2-1")
+			f := w.importFile(newPayerSim().file835(remit{NPI: sent.NPI, Trace: "W2-EFT1", Claims: tc.claims(sent)}))
+			assert.Equal(t, tc.aside, f.Summary.Unmatched)
+			assert.Equal(t, tc.posted, f.Summary.Posted.String())
+			if tc.aside > 0 {
+				d, err := w.b.PayerFile(w.finance(), f.ID)
+				require.NoError(t, err)
+				if assert.Len(t, d.Unmatched, 1) {
+					assert.Equal(t, billing.UnmatchedAlreadyPosted, d.Unmatched[0].Reason)
+				}
+			}
+			assert.Equal(t, "43.50", w.payerOf(c.ID).Paid.String(), "paid once")
+			rec, err := w.b.Reconcile(w.finance(), billing.ReconcileFilter{BatchID: b.ID})
+			require.NoError(t, err)
+			require.Len(t, rec.Rows, 1)
+			assert.Equal(t, "43.50", rec.Rows[0].Paid.String())
+			assert.Equal(t, "0.00", rec.Rows[0].Unexplained.String())
+		})
+	}
+}
+
 // A claim whose lines disagree with it (its SVCs' charges do not add up to
 // CLP03, so their payments less the claim-level CAS do not make CLP04) is
 // kept aside as lines_out_of_balance, listed for finance, while the rest
