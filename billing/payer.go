@@ -1215,6 +1215,9 @@ func (im *importer) postClaimPayments() error {
 // filePart is importer.splitPart's rule read on a file's CLPs before any
 // is posted: c is a further part of a split payment when it itemizes lines
 // (REF*6R) no part before did (seen), or, itemizing none, says so (MA15).
+// The loop's charge, which splitPart holds the parts to, is not read here:
+// one taken for a part that splitPart keeps aside only posts in the
+// order chosen.
 func filePart(seen map[string]bool, c *x12.ClaimPayment) bool {
 	if len(c.Lines) == 0 {
 		return slices.Contains(c.Remarks, "MA15")
