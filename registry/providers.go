@@ -1190,7 +1190,11 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 		}
 		// One held for review (migration 00113) covers no day from its
 		// hold: the reviewer judges those when giving it back, the days
-		// lifted among them (HoldOverLifted, below).
+		// lifted among them (HoldOverLifted, below). A pair a reviewer's
+		// give-back acknowledged (authorization_overlap_exceptions) stands
+		// together, as the reviewer judged: the lift was refused over it,
+		// its advice to void one of the two the reviewer kept (a black-box
+		// pass).
 		var served []string
 		if err := tx.SelectContext(ctx, &served, `SELECT DISTINCT o.number FROM authorizations a
 			JOIN clients ac ON ac.id = a.client_id
@@ -1202,6 +1206,8 @@ func (s *Service) LiftSuspension(ctx context.Context, providerID, suspensionID i
 			  AND o.start_date <= LEAST(a.end_date, a.held_from - 1, $3)
 			  AND CASE WHEN o.voided_at IS NULL THEN o.end_date
 			           ELSE LEAST(o.end_date, (o.voided_at AT TIME ZONE 'UTC')::date) END >= GREATEST(a.start_date, $2)
+			  AND NOT EXISTS (SELECT 1 FROM authorization_overlap_exceptions x
+			                  WHERE (x.authorization_id = a.id AND x.other_id = o.id) OR (x.authorization_id = o.id AND x.other_id = a.id))
 			ORDER BY 1`, providerID, sus.First, sus.Last); err != nil {
 			return fmt.Errorf("days served by others: %w", err)
 		}
