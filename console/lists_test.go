@@ -244,3 +244,30 @@ func TestQueueFilterReachesPastThePage(t *testing.T) {
 	assert.NotContains(t, all.Body, ">CONFLICT_ON_FILE<", "a provider's stand-in, stored with no request")
 	assert.Equal(t, http.StatusUnprocessableEntity, u.get("/console/queue?program=rcm").Status)
 }
+
+// The reviewer's list of authorizations held for review says which rules
+// held each (a black-box pass read a pending_review row with no reason);
+// the agency's list of the same row names none, as the API's view of it
+// does (the rules may be drawn from another agency's records).
+func TestHeldAuthorizationsListTheirReasonsToTheMSC(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	auth := w.authorizeRivera(t, 40)
+	// Held as an agency's reactivation holds one (vouchers' Hold), set
+	// here straight: the list is what is under test.
+	_, err := w.db.ExecContext(t.Context(), `UPDATE authorizations SET held_from = $2, held_judged_from = $2,
+		held_reasons = '{DUPLICATE_SERVICE_OTHER_PROVIDER}' WHERE number = $1`, auth, day(-1))
+	require.NoError(t, err)
+	rev := w.user()
+	rev.signIn(keyReviewer)
+	p := rev.get("/console/authorizations?status=pending_review")
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Contains(t, p.Body, auth)
+	assert.Contains(t, p.Body, "held for DUPLICATE_SERVICE_OTHER_PROVIDER")
+	hra := w.user()
+	hra.signIn(keyHRA)
+	p = hra.get("/console/authorizations?status=pending_review")
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Contains(t, p.Body, auth)
+	assert.NotContains(t, p.Body, "DUPLICATE_SERVICE_OTHER_PROVIDER")
+}
