@@ -307,6 +307,53 @@ func TestGPRAWindowsAreTheStaysWhenEnrolled(t *testing.T) {
 	assert.Equal(t, day(195), followUp(b)["window_opens"], "a stay enrolled after the change takes the new window")
 }
 
+// Whether a stay owes GPRA interviews is its program's setting when it was
+// enrolled: switched off, the program's stays enrolled under it keep their
+// schedule, and past months' report reads as it did; a stay enrolled while
+// it is off owes none, until it is switched on again, which reaches the
+// stays open then. Read from the program as it stood, the switch took
+// every stay out of GPRA, and back (an operations black-box pass).
+func TestGPRARequiredIsTheStaysWhenEnrolled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	a, aEn := gpraEnroll(t, e, day(-290))
+	gpraInterview(t, e, a, aEn, "intake", "completed", day(-290))
+	path := fmt.Sprintf("/v1/reports/gpra?provider_id=%d&program=ATR&from=%s&to=%s", hra, day(-60), day(-41))
+	report := func() map[string]any {
+		row := gpraRow(t, itGetReport(t, e, keyReviewer, path), hra)
+		require.NotNil(t, row)
+		return row
+	}
+	before := report()
+	schedule := func(client int64) []map[string]any {
+		r := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var sch struct {
+			Episodes []map[string]any `json:"episodes"`
+		}
+		r.Into(t, &sch)
+		return sch.Episodes
+	}
+	require.Len(t, schedule(a), 1)
+	gpra := func(on bool) {
+		t.Helper()
+		r := e.patch(keyAdmin, "/v1/reference/programs/ATR", map[string]any{"gpra_required": on})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	}
+
+	gpra(false)
+	assert.Equal(t, before, report(), "the past months read as they did")
+	assert.Len(t, schedule(a), 1, "A's follow-up is still owed")
+	b, _ := gpraEnroll(t, e, day(-5))
+	assert.Empty(t, schedule(b), "enrolled while ATR asks no GPRA")
+
+	gpra(true)
+	assert.Equal(t, before, report())
+	assert.Len(t, schedule(a), 1)
+	assert.Len(t, schedule(b), 1, "an open stay is reached by the switch on")
+}
+
 // The voucher rules judge a follow-up overdue (V30) by the intake's stay's
 // window too: Johnson's closed before the program's was widened, and his
 // request still pends, as his schedule reads it overdue.

@@ -144,10 +144,10 @@ SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assi
        coalesce(us.units, 0) AS units_used, coalesce(us.paid_cents, 0) * 0.01 AS amount_paid,
        -- A stay not begun by today owes no intake yet (the schedule's not_yet_due;
        -- it read missing: a reports black-box pass).
-       CASE WHEN p.gpra_required THEN coalesce(gp.i_status, CASE WHEN e.start_date > $3 THEN 'not_yet_due' ELSE 'missing' END) END AS gpra_intake,
+       CASE WHEN e.gpra_required THEN coalesce(gp.i_status, CASE WHEN e.start_date > $3 THEN 'not_yet_due' ELSE 'missing' END) END AS gpra_intake,
        -- Each window is the stay's, its program's when it was enrolled
        -- (migration 00083).
-       CASE WHEN NOT p.gpra_required THEN NULL
+       CASE WHEN NOT e.gpra_required THEN NULL
             WHEN gp.i_status IS DISTINCT FROM 'completed' THEN 'not_applicable'
             WHEN gp.f_status = 'not_conducted' THEN 'not_conducted'
             WHEN gp.f_status = 'completed' AND gp.f_date > gp.i_date + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) THEN 'completed_late'
@@ -155,7 +155,7 @@ SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assi
             WHEN $3 < gp.i_date + COALESCE(e.gpra_followup_open_days, p.gpra_followup_open_days) THEN 'not_yet_due'
             WHEN $3 > gp.i_date + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) THEN 'overdue'
             ELSE 'due' END AS gpra_follow_up,
-       CASE WHEN NOT p.gpra_required THEN NULL
+       CASE WHEN NOT e.gpra_required THEN NULL
             WHEN e.discharge_date IS NULL OR gp.i_status IS DISTINCT FROM 'completed' THEN 'not_applicable'
             WHEN gp.d_status = 'not_conducted' THEN 'not_conducted'
             WHEN gp.d_status = 'completed' AND gp.d_date > e.discharge_date + COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) THEN 'completed_late'

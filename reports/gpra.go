@@ -77,7 +77,8 @@ WITH parts AS (
            COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) AS fu_close,
            COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) AS dc_days
     FROM enrollments e JOIN programs p ON p.code = e.program_code
-    WHERE p.gpra_required
+    -- the stays enrolled while their program required GPRA (migration 00121)
+    WHERE e.gpra_required
       AND ($4::bigint IS NULL OR e.provider_id = $4) AND ($5::text IS NULL OR e.program_code = $5)
 ), w AS (
     SELECT x.provider_id, x.opened_on, i.status AS intake_status,
@@ -153,7 +154,11 @@ func (s *Service) GPRA(ctx context.Context, q url.Values) (*Report, error) {
 	// interviews it never owed (a black-box pass).
 	if f.Program != "" {
 		var required bool
-		if err := s.db.GetContext(ctx, &required, `SELECT gpra_required FROM programs WHERE code = $1`, f.Program); err != nil {
+		// One that requires it no longer still reports the stays enrolled
+		// while it did (migration 00121).
+		if err := s.db.GetContext(ctx, &required, `SELECT p.gpra_required
+				OR EXISTS (SELECT 1 FROM enrollments e WHERE e.program_code = p.code AND e.gpra_required)
+			FROM programs p WHERE p.code = $1`, f.Program); err != nil {
 			return nil, fmt.Errorf("gpra program: %w", err)
 		}
 		if !required {

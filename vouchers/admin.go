@@ -458,6 +458,21 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		if err := s.holdRevived(ctx, tx, idle, ledger.By{KeyID: admin.KeyID, Role: string(admin.Role)}); err != nil {
 			return err
 		}
+		// A stay owes GPRA interviews as its program required them when it
+		// was enrolled (enrollments.gpra_required, migration 00121), so a
+		// switch off leaves the stays enrolled under it owing theirs, their
+		// schedule and past reports as they were (read from the program,
+		// the switch took them all out of GPRA: an operations pass). A
+		// switch on reaches the stays open today too, as the voucher rules
+		// it brings reach their next requests, whose intakes they then
+		// record; closed ones stay as they were.
+		if p.GPRARequired.Set && p.GPRARequired.Value && !cur.GPRARequired {
+			if _, err := tx.ExecContext(ctx, `UPDATE enrollments SET gpra_required = true
+				WHERE program_code = $1 AND NOT gpra_required AND (discharge_date IS NULL OR discharge_date >= $2)`,
+				code, s.Today()); err != nil {
+				return err
+			}
+		}
 		if p.CatchmentAreas.Set {
 			var unknown []string
 			if err := tx.SelectContext(ctx, &unknown, `SELECT DISTINCT c FROM unnest($1::text[]) c

@@ -118,12 +118,14 @@ type stay struct {
 	DischargeDays     *int `db:"dc_days"`
 }
 
-// stays is the select list of stays over enrollments e in GPRA programs p.
+// stays is the select list of stays over enrollments e that owe GPRA
+// interviews (e.gpra_required: their program required them the day they
+// were enrolled, migration 00121) in programs p.
 const stays = `SELECT e.id AS enrollment_id, e.client_id, e.episode_id AS id, e.provider_id, e.program_code, e.start_date AS opened_on,
 		e.discharge_date AS closed_on, COALESCE(e.gpra_followup_open_days, p.gpra_followup_open_days) AS fu_open,
 		COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days) AS fu_close,
 		COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) AS dc_days
-	FROM enrollments e JOIN programs p ON p.code = e.program_code AND p.gpra_required `
+	FROM enrollments e JOIN programs p ON p.code = e.program_code AND e.gpra_required `
 
 // stayIntake is the completed intake the voucher rules count for the
 // agency's unbroken stay ep is part of (gpraSeen, stayStartSQL): its
