@@ -642,8 +642,8 @@ type Authorization struct {
 	// having left it live.
 	IdleSince time.Time `json:"-"`
 	// IdleFrom is the day it went inactive under a looser setting, kept
-	// when a stricter one came after (zero: none): no date from it on is
-	// covered, IdleSince notwithstanding.
+	// when a stricter one came after or a looser one held it for review
+	// (zero: none): no date from it on is covered, whatever the setting.
 	IdleFrom time.Time `json:"-"`
 	// EpisodeMaxThen is its service's episode unit maximum the day it was
 	// granted (0 when it had none): its lines are paid within it though
@@ -760,7 +760,7 @@ func (a *Authorization) LiveOn(dos time.Time) bool {
 	if a.Void {
 		return false
 	}
-	if a.IdleDays > 0 && !a.IdleFrom.IsZero() && !dos.Before(a.IdleFrom) {
+	if !a.IdleFrom.IsZero() && !dos.Before(a.IdleFrom) {
 		return false
 	}
 	return a.IdleDays == 0 || !dos.After(a.LastActivity.AddDate(0, 0, a.IdleDays)) || dos.Before(a.IdleSince)

@@ -819,10 +819,13 @@ var voucherRules = []voucherRule{
 						continue
 					}
 					end = earlier(end, a.VoidedOn)
-				case a.Inactive && a.IdleDays > 0:
-					last := a.LastActivity.AddDate(0, 0, a.IdleDays)
-					if !a.IdleFrom.IsZero() && a.IdleFrom.AddDate(0, 0, -1).Before(last) {
-						last = a.IdleFrom.AddDate(0, 0, -1)
+				case a.Inactive && (a.IdleDays > 0 || !a.IdleFrom.IsZero()):
+					var last time.Time // its last live day
+					if a.IdleDays > 0 {
+						last = a.LastActivity.AddDate(0, 0, a.IdleDays)
+					}
+					if kept := a.IdleFrom.AddDate(0, 0, -1); !a.IdleFrom.IsZero() && (last.IsZero() || kept.Before(last)) {
+						last = kept
 					}
 					if last.Before(end) {
 						end = last

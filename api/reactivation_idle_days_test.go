@@ -93,6 +93,8 @@ func TestReactivationAcknowledgeOverlapsBadInput(t *testing.T) {
 			"acknowledge_overlaps[0]", "invalid_format"},
 		{"two lines", map[string]any{"acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, "acknowledge_overlaps": []string{"PA1\nPA2"}},
 			"acknowledge_overlaps[0]", "invalid_format"},
+		{"twice", map[string]any{"acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, "acknowledge_overlaps": []string{"PA00000001", " pa00000001"}},
+			"acknowledge_overlaps[1]", "duplicate"},
 		{"too many", map[string]any{"acknowledge": []string{"DUPLICATE_SERVICE_OTHER_PROVIDER"}, "acknowledge_overlaps": many},
 			"acknowledge_overlaps", "too_many"},
 	} {
@@ -170,6 +172,34 @@ func TestInactivityLengthenedJudgesTheDaysItGivesBack(t *testing.T) {
 	itDeniedNoAuthorization(t, itLine(t, e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "LEN-1",
 		"client_id": e.demo.Clients["Kim/HRA"], "rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
 		"lines": []any{map[string]any{"service_code": "ATR-DT", "date_of_service": day(4), "units": 1, "charge": "25.00"}}})))
+}
+
+// One held when inactivity is switched off stays idle from its first idle
+// day as it was: its unused units stay off the episode's caps, held or
+// ended by the reviewer. Read held (its span cut), it held all its units
+// until its claims were due, and later requests pended, and the agency's
+// next reactivation held authorizations the rules had granted, for caps
+// filled by units it could never bill (a black-box re-check).
+func TestAuthorizationHeldAtALooseningHoldsItsUsedUnits(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	auth := itNum(t, kimDTGoingIdle(t, e), "authorization_id") // 4 units, idle from day 4
+	ie.clock.Advance(8 * 24 * time.Hour)
+	meanwhile := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 2, 4, 6)
+	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": nil}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	require.Equal(t, "pending_review", itAuth(t, e, keyReviewer, auth)["status"])
+	r = e.patch(keyAdmin, "/v1/reference/services/ATR-DT", map[string]any{"per_voucher_max": 4, "per_episode_max": 6})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+
+	next := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 2, 12, 14) // BCS's 2 and these: 4 of 6
+	assert.Equal(t, "approved", next["decision"], "%v", next)
+	r = e.post(keyReviewer, itPath("/v1/authorizations/%d/end", auth), map[string]any{"reason": "not resumed"})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	last := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 2, 16, 18) // 6 of 6
+	assert.Equal(t, "approved", last["decision"], "%v", last)
 }
 
 // A shortening leaves an authorization already inactive so from the day

@@ -55,10 +55,10 @@ type Authorization struct {
 	// once the setting was put back (an operations black-box pass).
 	InactivitySince rss.Date `json:"inactivity_since,omitzero" db:"inactivity_since"`
 	// InactiveFrom is the day it went inactive under a looser setting,
-	// kept when a stricter one came after (migration 00120; zero
-	// otherwise): it stays inactive from then, InactivitySince's floor
-	// notwithstanding, until a reviewer reactivates or gives it back or
-	// the setting is switched off. Floored, one idle for weeks came back
+	// kept when a stricter one came after, or when one loosened held it
+	// for review (migration 00120; zero otherwise): it stays inactive from
+	// then, InactivitySince's floor notwithstanding, until a reviewer
+	// reactivates or gives it back or the setting is switched off. Floored, one idle for weeks came back
 	// active with all its units the day the setting was shortened, unjudged
 	// (a black-box pass).
 	InactiveFrom rss.Date `json:"inactive_from,omitzero" db:"inactive_from"`
@@ -129,14 +129,17 @@ func (a *Authorization) LastActivity() rss.Date {
 // inactiveOn is the first day with InactivateAfterDays full days without
 // activity behind it, or the zero Date when the program never inactivates.
 func (a *Authorization) inactiveOn() rss.Date {
-	if a.InactivateAfterDays == nil {
-		return rss.Date{}
+	var on rss.Date
+	if a.InactivateAfterDays != nil {
+		on = a.LastActivity().AddDays(*a.InactivateAfterDays + 1)
+		if a.InactivitySince.After(on) {
+			on = a.InactivitySince
+		}
 	}
-	on := a.LastActivity().AddDays(*a.InactivateAfterDays + 1)
-	if a.InactivitySince.After(on) {
-		on = a.InactivitySince
-	}
-	if !a.InactiveFrom.IsZero() && a.InactiveFrom.Before(on) {
+	// The day kept stands whatever the setting: one held when the
+	// setting was switched off stays idle from its first idle day
+	// (vouchers.holdRevived; the switch clears every other).
+	if !a.InactiveFrom.IsZero() && (on.IsZero() || a.InactiveFrom.Before(on)) {
 		return a.InactiveFrom
 	}
 	return on
@@ -214,8 +217,9 @@ func (a *Authorization) Rule(today rss.Date) adjudication.Authorization {
 		r.VoidedOn = time.Date(a.VoidedAt.Year(), a.VoidedAt.Month(), a.VoidedAt.Day(), 0, 0, 0, 0, time.UTC)
 	}
 	if a.InactivateAfterDays != nil {
-		r.IdleDays, r.IdleSince, r.IdleFrom = *a.InactivateAfterDays, a.InactivitySince.Time, a.InactiveFrom.Time
+		r.IdleDays, r.IdleSince = *a.InactivateAfterDays, a.InactivitySince.Time
 	}
+	r.IdleFrom = a.InactiveFrom.Time
 	if a.EpisodeMaxThen != nil {
 		r.EpisodeMaxThen = *a.EpisodeMaxThen
 	}

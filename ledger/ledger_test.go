@@ -447,8 +447,10 @@ func TestStatusOn(t *testing.T) {
 				a.InactivitySince = d(time.April, 11)
 				a.InactiveFrom = d(time.April, 1)
 			}, inactiveOn: "2026-04-01"},
-		{name: "the day kept goes with the setting", today: d(time.April, 10), want: ledger.StatusActive,
-			edit: func(a *ledger.Authorization) { a.InactiveFrom = d(time.April, 1) }},
+		// Kept for one a loosening held for review, whatever the setting
+		// (switching it off clears every other).
+		{name: "the day kept stands with the setting off", today: d(time.April, 10), want: ledger.StatusInactive,
+			edit: func(a *ledger.Authorization) { a.InactiveFrom = d(time.April, 1) }, inactiveOn: "2026-04-01"},
 		// Neither goes inactive, so neither says a day it would (one ended
 		// at a discharge read a day after its end: a black-box pass).
 		{name: "exhausted is not inactive", today: d(time.June, 1), want: ledger.StatusExhausted,

@@ -31,12 +31,12 @@ const inactivateAfter = `(SELECT p.inactivate_after_days FROM programs p WHERE p
 const inactivitySince = `(SELECT p.inactivity_since FROM programs p WHERE p.code = a.program_code)`
 
 // inactiveSQL is whether authorization a is inactive on today by its
-// program's setting (Authorization.inactiveOn): NULL when the program
-// never inactivates.
+// program's setting or the day kept (Authorization.inactiveOn): NULL when
+// the program never inactivates and no day is kept.
 func inactiveSQL(today string) string {
 	return `((` + today + ` > GREATEST(a.start_date, a.last_service_on, a.reactivated_on, a.issued_on) + ` + inactivateAfter + `
 		AND ` + today + ` >= COALESCE(` + inactivitySince + `, ` + today + `))
-		OR (` + inactivateAfter + ` IS NOT NULL AND COALESCE(` + today + ` >= a.inactive_from, false)))`
+		OR COALESCE(` + today + ` >= a.inactive_from, false))`
 }
 
 // effectiveEnd is authorization a's last day: its end date, or the day
@@ -185,8 +185,9 @@ func InactiveOf(ctx context.Context, ext pg.Ext, program string, today rss.Date)
 }
 
 // KeepInactive keeps the authorizations of idle (InactiveOf, read before
-// their program's inactivity setting is made stricter) inactive from the
-// day each went so (inactive_from; one kept before keeps its day): the
+// their program's inactivity setting is made stricter, or before one
+// loosened gave back what a reviewer is to judge) inactive from the day
+// each went so (inactive_from; an earlier day kept before stays): the
 // stricter setting applies from the day after the change, a floor that
 // read under one idle for weeks made it active again, unjudged (a
 // black-box pass).
@@ -198,9 +199,9 @@ func KeepInactive(ctx context.Context, ext pg.Ext, idle []Authorization) error {
 	for i, a := range idle {
 		ids[i], days[i] = a.ID, a.InactiveOn.String()
 	}
-	if _, err := ext.ExecContext(ctx, `UPDATE authorizations a SET inactive_from = x.day
+	if _, err := ext.ExecContext(ctx, `UPDATE authorizations a SET inactive_from = LEAST(a.inactive_from, x.day)
 		FROM unnest($1::bigint[], $2::date[]) AS x(id, day)
-		WHERE a.id = x.id AND a.inactive_from IS NULL`, pq.Array(ids), pq.Array(days)); err != nil {
+		WHERE a.id = x.id`, pq.Array(ids), pq.Array(days)); err != nil {
 		return fmt.Errorf("keep inactive: %w", err)
 	}
 	return nil

@@ -381,6 +381,17 @@ func (s *Service) holdRevived(ctx context.Context, tx *sqlx.Tx, idle []Authoriza
 		if err := ledger.Hold(ctx, tx, &cur, from, from, refused.Reasons, heldBy, s.now(), by); err != nil {
 			return err
 		}
+		// Held, it is still idle from that day, as it was before the
+		// change: its unused units stay off the caps, its late lines for
+		// the live days before checked against them at intake, as an
+		// inactive one's are. Read held (its span cut), it held all its
+		// units until its claims were due, and the next change, its
+		// agency's reactivation, held authorizations the rules had granted
+		// for a cap it filled with units it could never bill (a black-box
+		// re-check). A reviewer's give-back clears the day.
+		if err := ledger.KeepInactive(ctx, tx, []Authorization{was}); err != nil {
+			return err
+		}
 		events = append(events, access.Event{Action: ledger.EventHold, EntityType: "authorization", EntityID: access.ID(cur.ID),
 			ClientID: cur.ClientID})
 	}
@@ -451,7 +462,7 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 			Overlaps: numbersOf(judged, overlappedBy(judged, cur.ProviderID)),
 			Message: fmt.Sprintf("its units are used up, but it gives back its days from %s, which a void of one of its claims "+
 				"would let it bill again, and this rule fires on them: %s (%s %s); to give it back as an exception do it "+
-				"again with it in acknowledge, or %s", start, adjudication.CodeDuplicateOtherProvider, reason.Text, d.Hits[0].Detail, otherwise)}
+				"again with it in acknowledge and the authorizations this answer's overlaps list in acknowledge_overlaps, or %s", start, adjudication.CodeDuplicateOtherProvider, reason.Text, d.Hits[0].Detail, otherwise)}
 	}
 	d, judged := decideGivenBack(f, episode, cur.ServiceCode, patch)
 	// What a deny rule refuses a request for these units, it refuses their
@@ -494,8 +505,9 @@ func (s *Service) limitsOnReactivation(ctx context.Context, tx *sqlx.Tx, cur *Au
 		}
 		return false, nil, &rss.CodedError{Kind: rss.ErrConflict, Code: "limits_exceeded", Reasons: over, Overlaps: overlaps,
 			Message: fmt.Sprintf("reactivating gives back %d units from %s, and these rules fire on them: %s; "+
-				"to reactivate it as an exception do it again with them in acknowledge (an acknowledged %s raises the episode's cap), "+
-				"or %s", left, start, strings.Join(why, "; "), adjudication.CodeEpisodeDollarsExceeded, otherwise)}
+				"to reactivate it as an exception do it again with them in acknowledge (an acknowledged %s raises the episode's cap; "+
+				"an acknowledged %s names the authorizations this answer's overlaps list in acknowledge_overlaps), "+
+				"or %s", left, start, strings.Join(why, "; "), adjudication.CodeEpisodeDollarsExceeded, adjudication.CodeDuplicateOtherProvider, otherwise)}
 	}
 	if slices.ContainsFunc(d.Hits, func(h adjudication.Hit) bool { return h.Code == adjudication.CodeDuplicateOtherProvider }) {
 		excepted = overlappedBy(judged, cur.ProviderID)
@@ -536,8 +548,12 @@ func (k *Acknowledgement) check(v *rss.ValidationError) {
 	}
 	for i, n := range k.Overlaps {
 		k.Overlaps[i] = strings.ToUpper(strings.TrimSpace(n))
-		if k.Overlaps[i] == "" || len(k.Overlaps[i]) > 30 || !alnum(k.Overlaps[i]) {
-			v.Add(fmt.Sprintf("acknowledge_overlaps[%d]", i), "invalid_format", "an authorization's number, as the 409's overlaps list it")
+		field := fmt.Sprintf("acknowledge_overlaps[%d]", i)
+		switch {
+		case k.Overlaps[i] == "" || len(k.Overlaps[i]) > 30 || !alnum(k.Overlaps[i]):
+			v.Add(field, "invalid_format", "an authorization's number, as the 409's overlaps list it")
+		case slices.Contains(k.Overlaps[:i], k.Overlaps[i]):
+			v.Add(field, "duplicate", "%s is listed twice", k.Overlaps[i])
 		}
 	}
 }
