@@ -591,10 +591,36 @@ const originalRefNow = `COALESCE((SELECT cp.payer_ccn FROM payer_claim_payments 
 // on a claim rss had voided, with nothing left to send, and a
 // replacement's lines of it were paid twice (a payer black-box pass).
 //
+// Parts the payer split without itemizing their lines (MA15, no SVC)
+// divide the lines no part itemized by their charges, in the order sent
+// (importer.splitPart holds each to ending on a line's end): a line goes
+// with the part whose charge covers its start (splitCCN). Named by the
+// latest part alone, a void took back one part and left the other paid
+// on a claim rss had voided, and a replacement's lines were paid beside
+// it (a payer black-box re-check).
+//
 // SV1 bills what was found payable, so a line's billed amount on the 837P
 // route is its paid amount; on the register it is the charge (reversals
 // negative). Each claim's lines are read and grouped inside the claim's
 // own lateral subquery: a million lines never meet in one sort.
+// splitCCN is, for the line l.reverses_line_id of loop x, the payer's
+// number of the part of x's current posting that itemizes nothing and
+// whose charge, counted on from the parts before it, covers where the
+// line starts among the lines no standing part itemized (their billed
+// amounts, claim_lines.paid, in the order x sent them); NULL where no
+// such part stands.
+const splitCCN = `(SELECT s.payer_ccn FROM (
+		SELECT cp.payer_ccn, sum(cp.charge) OVER (ORDER BY cp.id) AS upto
+		FROM payer_current_postings cp
+		WHERE cp.batch_id = x.batch_id AND cp.claim_id = x.claim_id AND cp.part = x.part AND cp.payer_ccn IS NOT NULL
+		  AND NOT EXISTS (SELECT 1 FROM payer_line_payments lp WHERE lp.claim_payment_id = cp.id)) s
+	WHERE s.upto > (
+		SELECT COALESCE(sum(fl.paid), 0) FROM unnest(x.line_ids) WITH ORDINALITY AS fo(id, n) JOIN claim_lines fl ON fl.id = fo.id
+		WHERE fo.n < array_position(x.line_ids, l.reverses_line_id)
+		  AND NOT EXISTS (SELECT 1 FROM payer_line_payments lp JOIN payer_current_postings cq ON cq.id = lp.claim_payment_id
+		                  WHERE lp.line_id = fl.id AND cq.batch_id = x.batch_id AND cq.claim_id = x.claim_id AND cq.part = x.part))
+	ORDER BY s.upto LIMIT 1)`
+
 const loopsQuery = `
 	INSERT INTO batch_loops (claim_id, provider_id, client_id, part, in_file, loop_freq, loops, o_ref, lines, line_ids, units, billed,
 		paid, services, first_service, o_batch, o_part)
@@ -608,7 +634,7 @@ const loopsQuery = `
 			       ox.batch_id AS o_batch, ox.part AS o_part,
 			       CASE WHEN ox.rejected AND ox.frequency = '8' THEN COALESCE(rx.line_ccn, rx.ccn, ` + originalRefNow + `)
 			            WHEN ox.rejected AND ox.frequency <> '1' THEN ` + originalRefNow + `
-			            ELSE COALESCE(ox.line_ccn, ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
+			            ELSE COALESCE(ox.line_ccn, ox.split_ccn, ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
 			       COALESCE(ox.rejected AND ox.frequency = '1', false) OR (c.frequency = '8' AND COALESCE(gx.taken_back, false)) AS o_unsent,
 			       c.frequency = '7' AND COALESCE(gx.taken_back, false) AS o_gone
 			FROM claim_lines l
@@ -626,7 +652,8 @@ const loopsQuery = `
 				              AND s.payer_ccn IS NOT NULL ORDER BY s.reported_at DESC, s.id DESC LIMIT 1)) AS ccn,
 				       (SELECT cp.payer_ccn FROM payer_line_payments lp JOIN payer_current_postings cp ON cp.id = lp.claim_payment_id
 				        WHERE lp.line_id = l.reverses_line_id AND cp.batch_id = x.batch_id AND cp.claim_id = x.claim_id
-				          AND cp.part = x.part AND cp.payer_ccn IS NOT NULL ORDER BY cp.id DESC LIMIT 1) AS line_ccn
+				          AND cp.part = x.part AND cp.payer_ccn IS NOT NULL ORDER BY cp.id DESC LIMIT 1) AS line_ccn,
+				       ` + splitCCN + ` AS split_ccn
 				FROM batch_claims ob
 				JOIN batch_x12_claims x ON x.batch_id = ob.batch_id AND x.claim_id = ob.claim_id
 				WHERE ob.claim_id = c.original_claim_id AND ob.lines > 0 AND l.reverses_line_id = ANY (x.line_ids)) ox

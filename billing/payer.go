@@ -1439,22 +1439,39 @@ func (im *importer) splitPart(paymentID int64, cur *posting, l *sentLoop, c *x12
 			return false, err
 		}
 	}
-	// A part that itemizes nothing is one by its MA15, when it and the
-	// payment's parts standing charge no more than the loop billed: parts
-	// divide a claim, and a second CLP charging the claim whole again is
-	// a second payment (summed in, a 14.50 claim read paid 29.00, nothing
-	// unmatched: a payer black-box pass). One that itemizes lines is one
+	// A part that itemizes nothing is one by its MA15 when, with the
+	// payment's parts before it that itemize nothing, it charges (CLP03)
+	// the lines no part itemized, whole, in the order the loop sent them:
+	// the parts before it ending on a line's end, and it on a later one's.
+	// Parts divide a claim, and a second CLP charging the claim whole
+	// again is a second payment (summed in, a 14.50 claim read paid 29.00,
+	// nothing unmatched: a payer black-box pass); and a void takes each
+	// part back under its own number by the lines its charge covers
+	// (billing's loopsQuery, splitCCN), which a part ending inside a line
+	// would leave with none (a re-check). One that itemizes lines is one
 	// only if no other part did: MA15 beside a line already paid was
 	// summed twice (a black-box pass).
 	if len(c.Lines) == 0 {
-		if !slices.Contains(c.Remarks, "MA15") {
+		if !slices.Contains(c.Remarks, "MA15") || !c.Charge.IsPositive() {
 			return false, nil
 		}
 		var fits bool
-		err := im.tx.GetContext(im.ctx, &fits, `SELECT (SELECT COALESCE(sum(p.charge), 0) FROM payer_claim_payments p
+		err := im.tx.GetContext(im.ctx, &fits, `WITH itemized AS (
+				SELECT lp.line_id FROM payer_claim_payments p JOIN payer_line_payments lp ON lp.claim_payment_id = p.id
 				WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
-				  AND NOT p.reversal AND `+standsP+`) + $6
-			<= (SELECT COALESCE(sum(l.charge), 0) FROM claim_lines l WHERE l.id = ANY ($5))`,
+				  AND NOT p.reversal AND lp.line_id IS NOT NULL AND `+standsP+`),
+			ends AS (
+				SELECT sum(l.paid) OVER (ORDER BY o.n) AS upto
+				FROM unnest($5::bigint[]) WITH ORDINALITY AS o(id, n) JOIN claim_lines l ON l.id = o.id
+				WHERE o.id NOT IN (SELECT line_id FROM itemized)),
+			before AS (
+				SELECT COALESCE(sum(p.charge), 0) AS charged FROM payer_claim_payments p
+				WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
+				  AND NOT p.reversal AND `+standsP+`
+				  AND NOT EXISTS (SELECT 1 FROM payer_line_payments lp WHERE lp.claim_payment_id = p.id))
+			SELECT (b.charged = 0 OR EXISTS (SELECT 1 FROM ends WHERE upto = b.charged))
+			   AND EXISTS (SELECT 1 FROM ends WHERE upto = b.charged + $6)
+			FROM before b`,
 			paymentID, cur.BatchID, cur.ClaimID, cur.Part, l.LineIDs, c.Charge)
 		return fits, err
 	}

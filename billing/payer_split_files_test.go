@@ -197,6 +197,35 @@ func TestPayerWholeClaimPaidTwiceInOnePaymentIsNotASplit(t *testing.T) {
 	}
 }
 
+// A claim the payer split without itemizing the parts' lines (MA15, no
+// SVC) is voided under each part's number, the lines divided by the parts'
+// charges in the order sent: one void loop under the latest part's number
+// took back that part alone, the other staying paid on a claim rss had
+// voided (a payer black-box re-check). A part ending inside a line could
+// not be given one, so it is not taken for a part: kept aside.
+func TestPayerSplitWithoutLinesIsVoidedUnderEachPart(t *testing.T) {
+	w, c, _, whole := twoLineClaimSent(t, "SNL-1")
+	sim := newPayerSim()
+	nl := func(part sentCLM, ccn string) clp {
+		return clp{CLM: part, Status: "1", CCN: ccn, NoLines: true, MOA: "MA15"}
+	}
+	off := linePart(whole, 0)
+	off.Charge = "10.00" // line 1 billed 29.00
+	f := w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "SNL-EFT1", Claims: []clp{
+		nl(linePart(whole, 0), "ICN-SNL-A"), nl(linePart(whole, 1), "ICN-SNL-B"), nl(off, "ICN-SNL-C")}}))
+	assert.Equal(t, 1, f.Summary.Unmatched, "the part ending inside a line is kept aside")
+	require.Equal(t, "43.50", w.payerOf(c.ID).Paid.String())
+
+	w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "SNL-V", ClientID: w.demo.Clients["Dubois"], Frequency: billing.FreqVoid, OriginalClaimID: &c.ID})
+	var voided []string
+	for _, l := range w.send837().Claims {
+		if l.Freq == billing.FreqVoid {
+			voided = append(voided, l.F8)
+		}
+	}
+	assert.ElementsMatch(t, []string{"ICN-SNL-A", "ICN-SNL-B"}, voided, "each part the payer holds is voided")
+}
+
 // A claim whose lines disagree with it (its SVCs' charges do not add up to
 // CLP03, so their payments less the claim-level CAS do not make CLP04) is
 // kept aside as lines_out_of_balance, listed for finance, while the rest
