@@ -268,6 +268,11 @@ func TestCatalogBadInputWritesNothing(t *testing.T) {
 		{"patch program name of two lines", http.MethodPatch, "/v1/reference/programs/ATR", map[string]any{"name": "Access\nto Recovery"}, 422, "validation_failed", "name"},
 		{"service name with a tab", http.MethodPost, "/v1/reference/services", withField(newServiceBody("EMP-WFD", "EMP"), "name", "Work\tforce"), 422, "validation_failed", "name"},
 		{"patch service name of two lines", http.MethodPatch, "/v1/reference/services/ATR-TR", map[string]any{"name": "Trans\nportation"}, 422, "validation_failed", "name"},
+		// Names are told apart with punctuation aside: one of punctuation
+		// alone reads as none (a black-box pass).
+		{"program name of punctuation", http.MethodPost, "/v1/reference/programs", withField(newProgramBody("PEER"), "name", "..."), 422, "validation_failed", "name"},
+		{"patch service name of punctuation", http.MethodPatch, "/v1/reference/services/ATR-TR", map[string]any{"name": "!!!"}, 422, "validation_failed", "name"},
+		{"area name of punctuation", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "danbury", "name": "—"}, 422, "validation_failed", "name"},
 		{"area bad code", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "Danbury", "name": "Danbury"}, 422, "validation_failed", "code"},
 		{"area exists", http.MethodPost, "/v1/reference/catchment-areas", map[string]any{"code": "hartford", "name": "Hartford again"}, 409, "catchment_area_exists", ""},
 		// Names are unique whatever their case, and a service's stage is a

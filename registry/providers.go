@@ -176,9 +176,11 @@ var (
 	anyText = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val} }
 	// oneLine is a reference row's name (a program's, service's, area's,
 	// discharge reason's, instrument's): a label on one line
-	// (vouchers.MaxLabelName).
+	// (vouchers.MaxLabelName) holding a letter or digit (names are told
+	// apart with punctuation aside, so "..." was taken, and then every other
+	// name of punctuation alone refused as it: a black-box pass).
 	oneLine = func(f, val string) fieldCheck {
-		return fieldCheck{field: f, value: val, line: true, max: vouchers.MaxLabelName}
+		return fieldCheck{field: f, value: val, line: true, max: vouchers.MaxLabelName, named: true}
 	}
 	// A person's name, as the contact is: the 4,000 characters of free
 	// text let a 3,999-character name in (a black-box pass).

@@ -654,6 +654,12 @@ func checkCatalogName(v *rss.ValidationError, name string) {
 		v.Add("name", "required", "name cannot be blank")
 		return
 	}
+	// Told apart with punctuation aside (catalogNameFree), a name of
+	// punctuation alone reads as none (a black-box pass).
+	if compact(name) == "" {
+		v.Add("name", "invalid_format", "name must hold a letter or digit")
+		return
+	}
 	CheckOneLine(v, "name", name, MaxLabelName)
 }
 
