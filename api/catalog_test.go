@@ -443,6 +443,7 @@ func TestCatalogNamesAreNotTakenTwice(t *testing.T) {
 		{"program renamed as ATR", http.MethodPatch, "/v1/reference/programs/RCM", map[string]any{"name": atr}, "program_name_taken"},
 		{"new ATR service as Transportation", http.MethodPost, "/v1/reference/services", withField(newServiceBody("ATR-TX", "ATR"), "name", "trans-portation"), "service_name_taken"},
 		{"ATR service renamed as Transportation", http.MethodPatch, "/v1/reference/services/ATR-DT", map[string]any{"name": "Transportátion"}, "service_name_taken"},
+		{"a stroke through a letter", http.MethodPatch, "/v1/reference/services/ATR-DT", map[string]any{"name": "Transportatiøn"}, "service_name_taken"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			itNothingWritten(t, e, func() {
@@ -459,6 +460,11 @@ func TestCatalogNamesAreNotTakenTwice(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	r = e.patch(keyAdmin, "/v1/reference/programs/ATR", map[string]any{"name": atr})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	// ß reads as the ss it is.
+	r = e.post(keyAdmin, "/v1/reference/services", withField(newServiceBody("ATR-GS", "ATR"), "name", "Grosse Strasse"))
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	requireProblem(t, e.post(keyAdmin, "/v1/reference/services", withField(newServiceBody("ATR-GT", "ATR"), "name", "Große Straße")),
+		http.StatusConflict, "service_name_taken")
 }
 
 // A retired service is not added to an agency's offer: nothing could be

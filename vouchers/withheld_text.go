@@ -1599,6 +1599,7 @@ func plain(s string, lower bool) string {
 // compact keeps the letters and digits of s, case folded: an NPI, tax id,
 // phone or authorization number however it was spaced or punctuated.
 func compact(s string) string {
+	s = sharpS.Replace(s)
 	return strings.Map(func(r rune) rune {
 		if r = latinLookalike(r); isWordRune(r) {
 			return unicode.ToLower(r)
@@ -1658,6 +1659,10 @@ func latinLookalike(r rune) rune {
 	return r
 }
 
+// sharpS writes ß (and its capital) as the ss it reads as: two letters,
+// which no one-letter lookalike can be.
+var sharpS = strings.NewReplacer("ß", "ss", "ẞ", "SS")
+
 var lookalikes = func() map[rune]rune {
 	m := map[rune]rune{}
 	for _, pair := range []string{
@@ -1670,6 +1675,11 @@ var lookalikes = func() map[rune]rune {
 		// Greek
 		"ΑA", "αa", "ΒB", "ΕE", "ΖZ", "ΗH", "ΙI", "ιi", "ΚK", "κk", "ΜM", "ΝN", "νv", "ΟO", "οo", "ΡP", "ρp", "ΤT", "τt",
 		"ΥY", "υu", "ΧX", "χx",
+		// Latin letters with a stroke or a hook, which no decomposition
+		// takes apart ("Transportatiøn" stood beside "Transportation": a
+		// black-box pass)
+		"ØO", "øo", "ŁL", "łl", "ĐD", "đd", "ƉD", "ɖd", "ĦH", "ħh", "ŦT", "ŧt", "ƀb", "ɓb", "ƇC", "ƈc", "ɗd", "ƑF", "ƒf",
+		"ƘK", "ƙk", "ƤP", "ƥp", "ƬT", "ƭt", "ƵZ", "ƶz", "ɨi", "ʂs",
 	} {
 		rs := []rune(pair)
 		m[rs[0]] = rs[1]
