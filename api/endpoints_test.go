@@ -337,7 +337,9 @@ func TestGPRAScheduleFollowUpAndRate(t *testing.T) {
 	e := newEnv(t)
 	hraRate := func() (closed, done int64) {
 		t.Helper()
-		for _, it := range itItems(t, e.get(keyHRA, "/v1/reports/gpra-follow-up")) {
+		r := e.get(keyHRA, "/v1/reports/gpra-follow-up")
+		require.Equal(t, rss.Part2Notice, r.Header.Get("X-Redisclosure-Notice"))
+		for _, it := range itItems(t, r) {
 			if int64(it["provider_id"].(float64)) == e.demo.Providers["HRA"] {
 				return itNum(t, it, "windows_closed"), itNum(t, it, "done_in_window")
 			}

@@ -283,6 +283,11 @@ func (s *Server) followupRates(c *gin.Context) {
 		return
 	}
 	out, err := s.rep.FollowupRates(c.Request.Context())
+	if err == nil {
+		// A report as the others are, its rows each agency's own: the
+		// notice goes with it (a reports pass found it the one without).
+		c.Header("X-Redisclosure-Notice", rss.Part2Notice)
+	}
 	respond(c, http.StatusOK, items(out), err)
 }
 

@@ -32,6 +32,7 @@ func itGetReport(t *testing.T, e *env, key, path string) itReport {
 	var out itReport
 	r.Into(t, &out)
 	require.Equal(t, rss.Part2Notice, out.Notice)
+	require.Equal(t, rss.Part2Notice, r.Header.Get("X-Redisclosure-Notice"))
 	return out
 }
 
