@@ -603,25 +603,27 @@ const originalRefNow = `COALESCE((SELECT cp.payer_ccn FROM payer_claim_payments 
 // route is its paid amount; on the register it is the charge (reversals
 // negative). Each claim's lines are read and grouped inside the claim's
 // own lateral subquery: a million lines never meet in one sort.
-// splitCCN is, for the line l.reverses_line_id of loop x, the payer's
-// number of the part of x's current posting that itemizes nothing and
-// whose charge, counted on from the parts before it, covers where the
-// line starts among the lines no standing part itemized (their billed
-// amounts, claim_lines.paid, in the order x sent them); NULL where no
-// such part stands.
-const splitCCN = `(SELECT s.payer_ccn FROM (
+// splitCCN is, for the line of loop x that line (an expression) names,
+// the payer's number of the part of x's current posting that itemizes
+// nothing and whose charge, counted on from the parts before it, covers
+// where the line starts among the lines no standing part itemized (their
+// billed amounts, claim_lines.paid, in the order x sent them); NULL where
+// no such part stands.
+func splitCCN(line string) string {
+	return `(SELECT s.payer_ccn FROM (
 		SELECT cp.payer_ccn, sum(cp.charge) OVER (ORDER BY cp.id) AS upto
 		FROM payer_current_postings cp
 		WHERE cp.batch_id = x.batch_id AND cp.claim_id = x.claim_id AND cp.part = x.part AND cp.payer_ccn IS NOT NULL
 		  AND NOT EXISTS (SELECT 1 FROM payer_line_payments lp WHERE lp.claim_payment_id = cp.id)) s
 	WHERE s.upto > (
 		SELECT COALESCE(sum(fl.paid), 0) FROM unnest(x.line_ids) WITH ORDINALITY AS fo(id, n) JOIN claim_lines fl ON fl.id = fo.id
-		WHERE fo.n < array_position(x.line_ids, l.reverses_line_id)
+		WHERE fo.n < array_position(x.line_ids, ` + line + `)
 		  AND NOT EXISTS (SELECT 1 FROM payer_line_payments lp JOIN payer_current_postings cq ON cq.id = lp.claim_payment_id
 		                  WHERE lp.line_id = fl.id AND cq.batch_id = x.batch_id AND cq.claim_id = x.claim_id AND cq.part = x.part))
 	ORDER BY s.upto LIMIT 1)`
+}
 
-const loopsQuery = `
+var loopsQuery = `
 	INSERT INTO batch_loops (claim_id, provider_id, client_id, part, in_file, loop_freq, loops, o_ref, lines, line_ids, units, billed,
 		paid, services, first_service, o_batch, o_part)
 	SELECT c.id, c.provider_id, c.client_id, g.*
@@ -632,7 +634,7 @@ const loopsQuery = `
 			SELECT l.id AS line_id, l.service_code, l.date_of_service, l.line_number, l.units_allowed, l.paid, l.charge,
 			       l.status = 'reversal' AS rev,
 			       ox.batch_id AS o_batch, ox.part AS o_part,
-			       CASE WHEN ox.rejected AND ox.frequency = '8' THEN COALESCE(rx.line_ccn, rx.ccn, ` + originalRefNow + `)
+			       CASE WHEN ox.rejected AND ox.frequency = '8' THEN COALESCE(rx.line_ccn, rx.split_ccn, rx.ccn, ` + originalRefNow + `)
 			            WHEN ox.rejected AND ox.frequency <> '1' THEN ` + originalRefNow + `
 			            ELSE COALESCE(ox.line_ccn, ox.split_ccn, ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
 			       COALESCE(ox.rejected AND ox.frequency = '1', false) OR (c.frequency = '8' AND COALESCE(gx.taken_back, false)) AS o_unsent,
@@ -653,7 +655,7 @@ const loopsQuery = `
 				       (SELECT cp.payer_ccn FROM payer_line_payments lp JOIN payer_current_postings cp ON cp.id = lp.claim_payment_id
 				        WHERE lp.line_id = l.reverses_line_id AND cp.batch_id = x.batch_id AND cp.claim_id = x.claim_id
 				          AND cp.part = x.part AND cp.payer_ccn IS NOT NULL ORDER BY cp.id DESC LIMIT 1) AS line_ccn,
-				       ` + splitCCN + ` AS split_ccn
+				       ` + splitCCN("l.reverses_line_id") + ` AS split_ccn
 				FROM batch_claims ob
 				JOIN batch_x12_claims x ON x.batch_id = ob.batch_id AND x.claim_id = ob.claim_id
 				WHERE ob.claim_id = c.original_claim_id AND ob.lines > 0 AND l.reverses_line_id = ANY (x.line_ids)) ox
@@ -675,7 +677,8 @@ const loopsQuery = `
 				        ORDER BY p.id DESC LIMIT 1) AS ccn,
 				       (SELECT cp.payer_ccn FROM payer_line_payments lp JOIN payer_current_postings cp ON cp.id = lp.claim_payment_id
 				        WHERE lp.line_id = rt.line_id AND cp.batch_id = x.batch_id AND cp.claim_id = x.claim_id
-				          AND cp.part = x.part AND cp.payer_ccn IS NOT NULL ORDER BY cp.id DESC LIMIT 1) AS line_ccn
+				          AND cp.part = x.part AND cp.payer_ccn IS NOT NULL ORDER BY cp.id DESC LIMIT 1) AS line_ccn,
+				       ` + splitCCN("rt.line_id") + ` AS split_ccn
 				FROM batch_claims ob
 				JOIN batch_x12_claims x ON x.batch_id = ob.batch_id AND x.claim_id = ob.claim_id
 				WHERE ob.claim_id = rt.claim_id AND ob.lines > 0 AND rt.line_id = ANY (x.line_ids)) rx

@@ -216,14 +216,32 @@ func TestPayerSplitWithoutLinesIsVoidedUnderEachPart(t *testing.T) {
 	assert.Equal(t, 1, f.Summary.Unmatched, "the part ending inside a line is kept aside")
 	require.Equal(t, "43.50", w.payerOf(c.ID).Paid.String())
 
-	w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "SNL-V", ClientID: w.demo.Clients["Dubois"], Frequency: billing.FreqVoid, OriginalClaimID: &c.ID})
+	dubois := w.demo.Clients["Dubois"]
+	v := w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "SNL-V", ClientID: dubois, Frequency: billing.FreqVoid, OriginalClaimID: &c.ID})
+	sent := w.send837()
 	var voided []string
-	for _, l := range w.send837().Claims {
+	rejected := ""
+	for _, l := range sent.Claims {
 		if l.Freq == billing.FreqVoid {
 			voided = append(voided, l.F8)
+			if l.F8 == "ICN-SNL-A" {
+				rejected = l.CLM01
+			}
 		}
 	}
 	assert.ElementsMatch(t, []string{"ICN-SNL-A", "ICN-SNL-B"}, voided, "each part the payer holds is voided")
+
+	// The payer turns away the void of the first part: sent again, it
+	// names that part, not the latest.
+	require.NotEmpty(t, rejected)
+	w.importFile(sim.file277(sent, map[string]string{rejected: "A7:21:85"}, func(s string) string { return "ACK-" + s }))
+	_, _, err := w.b.Submit(w.ecra(), billing.NewResend("SNL-V-S", dubois, v.ID))
+	require.NoError(t, err)
+	var again []string
+	for _, l := range w.send837().Claims {
+		again = append(again, l.Freq+" "+l.F8)
+	}
+	assert.Equal(t, []string{billing.FreqVoid + " ICN-SNL-A"}, again)
 }
 
 // A claim whose lines disagree with it (its SVCs' charges do not add up to
