@@ -139,26 +139,19 @@ func TestSuspensionLiftRefusedOverAnotherAgencysDays(t *testing.T) {
 func TestSuspensionLiftPassesAnOverlapAReviewerAcknowledged(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	bcs := e.demo.Providers["BCS"]
-	kimOnDTAtBCS(t, e, -5, 27)
-	var own int64
-	require.NoError(t, e.db.Get(&own, `SELECT id FROM authorizations WHERE provider_id = $1 AND service_code = 'ATR-DT' ORDER BY id DESC LIMIT 1`, bcs))
-	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "closing", "effective_on": day(-2)})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	own := kimOnDTAtBCS(t, e, -5, 27)
+	sid := suspendBCS(t, e)
 	meanwhile := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 2, -2, -1)
 	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
-	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "back"})
-	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	sid := itNum(t, r.JSON(t)["suspensions"].([]any)[0].(map[string]any), "id")
-	lift := itPath("/v1/reference/providers/%d/suspensions/%d/lift", bcs, sid)
+	lift := itPath("/v1/reference/providers/%d/suspensions/%d/lift", e.demo.Providers["BCS"], sid)
 	requireProblem(t, e.post(keyAdmin, lift, map[string]any{"reason": "mistake"}), http.StatusConflict, "suspension_days_served")
 
 	// As a reviewer's acknowledged give-back of BCS's over HRA's keeps it
 	// (ledger.ExceptOverlaps).
 	_, err := e.db.ExecContext(t.Context(), `INSERT INTO authorization_overlap_exceptions (authorization_id, other_id, created_at)
-		VALUES ($1, $2, now())`, own, itNum(t, meanwhile, "authorization_id"))
+		VALUES ($1, $2, now())`, itNum(t, own, "authorization_id"), itNum(t, meanwhile, "authorization_id"))
 	require.NoError(t, err)
-	r = e.post(keyAdmin, lift, map[string]any{"reason": "mistake"})
+	r := e.post(keyAdmin, lift, map[string]any{"reason": "mistake"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
 
