@@ -281,16 +281,9 @@ func TestGPRAWindowsAreTheStaysWhenEnrolled(t *testing.T) {
 	before := figures()
 	require.GreaterOrEqual(t, before["in_window"], float64(1), "A's follow-up, in its window (the demo's HRA stays besides)")
 	followUp := func(client int64) map[string]any {
-		r := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client))
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		var sch struct {
-			Episodes []struct {
-				Interviews []map[string]any `json:"interviews"`
-			} `json:"episodes"`
-		}
-		r.Into(t, &sch)
-		require.Len(t, sch.Episodes, 1)
-		return sch.Episodes[0].Interviews[1]
+		eps := gpraEpisodes(t, e, client)
+		require.Len(t, eps, 1)
+		return eps[0]["interviews"].([]any)[1].(map[string]any)
 	}
 	require.Equal(t, "completed", followUp(a)["status"])
 
@@ -326,15 +319,7 @@ func TestGPRARequiredIsTheStaysWhenEnrolled(t *testing.T) {
 		return row
 	}
 	before := report()
-	schedule := func(client int64) []map[string]any {
-		r := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client))
-		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		var sch struct {
-			Episodes []map[string]any `json:"episodes"`
-		}
-		r.Into(t, &sch)
-		return sch.Episodes
-	}
+	schedule := func(client int64) []map[string]any { return gpraEpisodes(t, e, client) }
 	require.Len(t, schedule(a), 1)
 	gpra := func(on bool) {
 		t.Helper()
@@ -475,4 +460,17 @@ func TestGPRAInterviewWithTwoOpenStaysNamesItsEnrollment(t *testing.T) {
 	intake["kind"], intake["status"], intake["not_conducted_reason"] = "intake", "not_conducted", "refused"
 	r = e.post(keyHRA, "/v1/gpra-interviews", intake)
 	require.Equal(t, http.StatusConflict, r.Status, "ATR's intake is recorded: %s", r.Body)
+}
+
+// gpraEpisodes is HRA's read of its client's GPRA schedule: the stays
+// that owe interviews, each with its interviews.
+func gpraEpisodes(t *testing.T, e *env, client int64) []map[string]any {
+	t.Helper()
+	r := e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", client))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var sch struct {
+		Episodes []map[string]any `json:"episodes"`
+	}
+	r.Into(t, &sch)
+	return sch.Episodes
 }
