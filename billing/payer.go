@@ -1479,15 +1479,30 @@ func (im *importer) splitPart(paymentID int64, cur *posting, l *sentLoop, c *x12
 	if !ok {
 		return false, nil
 	}
+	// Nor beside a part that itemizes nothing unless each such part says
+	// MA15 and, with c's lines out, they still end on line ends (as a
+	// part itemizing nothing is held to): a whole-claim payment before it
+	// makes it a second payment, but an MA15 part listed first made a
+	// genuine split's later parts kept aside, the claim read underpaid
+	// and its void took back the first part alone (a payer re-check).
 	var overlap bool
-	err := im.tx.GetContext(im.ctx, &overlap, `SELECT EXISTS (SELECT 1 FROM payer_claim_payments p
-			JOIN payer_line_payments l ON l.claim_payment_id = p.id
-			WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
-			  AND NOT p.reversal AND (l.line_id IS NULL OR l.line_id = ANY ($5)))
-		OR NOT EXISTS (SELECT 1 FROM payer_claim_payments p JOIN payer_line_payments l ON l.claim_payment_id = p.id
-			WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
-			  AND NOT p.reversal)`,
-		paymentID, cur.BatchID, cur.ClaimID, cur.Part, pq.Int64Array(ids))
+	err := im.tx.GetContext(im.ctx, &overlap, `WITH parts AS (
+				SELECT p.id, p.charge, p.remarks FROM payer_claim_payments p
+				WHERE p.payment_id = $1 AND p.batch_id = $2 AND p.claim_id = $3 AND p.part = $4 AND p.unmatched_reason IS NULL
+				  AND NOT p.reversal AND `+standsP+`),
+			bare AS (
+				SELECT x.* FROM parts x WHERE NOT EXISTS (SELECT 1 FROM payer_line_payments lp WHERE lp.claim_payment_id = x.id)),
+			ends AS (
+				SELECT sum(cl.paid) OVER (ORDER BY o.n) AS upto
+				FROM unnest($6::bigint[]) WITH ORDINALITY AS o(id, n) JOIN claim_lines cl ON cl.id = o.id
+				WHERE o.id <> ALL ($5) AND NOT EXISTS (SELECT 1 FROM parts x JOIN payer_line_payments lp ON lp.claim_payment_id = x.id
+				                                       WHERE lp.line_id = o.id))
+		SELECT EXISTS (SELECT 1 FROM parts x JOIN payer_line_payments lp ON lp.claim_payment_id = x.id
+				WHERE lp.line_id IS NULL OR lp.line_id = ANY ($5))
+			OR EXISTS (SELECT 1 FROM bare WHERE NOT 'MA15' = ANY (bare.remarks))
+			OR (EXISTS (SELECT 1 FROM bare)
+			    AND NOT EXISTS (SELECT 1 FROM ends WHERE upto = (SELECT sum(charge) FROM bare)))`,
+		paymentID, cur.BatchID, cur.ClaimID, cur.Part, pq.Int64Array(ids), l.LineIDs)
 	return !overlap, err
 }
 

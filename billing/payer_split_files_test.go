@@ -244,6 +244,42 @@ func TestPayerSplitWithoutLinesIsVoidedUnderEachPart(t *testing.T) {
 	assert.Equal(t, []string{billing.FreqVoid + " ICN-SNL-A"}, again)
 }
 
+// A split whose part itemizing nothing (MA15) comes before the part that
+// itemizes the other line is one posting, as the other order is: the
+// itemized part was kept aside as a second payment, the claim read
+// underpaid and its void took back the first part alone (a payer
+// re-check). A whole-claim payment before it still makes it a second one.
+func TestPayerSplitMA15PartBeforeAnItemizedPart(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		first         func(w sentCLM) clp
+		paid          string
+		aside         int
+		voidsExpected []string
+	}{
+		{"an MA15 part for the first line", func(w sentCLM) clp {
+			return clp{CLM: linePart(w, 0), Status: "1", CCN: "ICN-MI-A", NoLines: true, MOA: "MA15"}
+		}, "43.50", 0, []string{"ICN-MI-A", "ICN-MI-B"}},
+		{"the claim paid whole", func(w sentCLM) clp {
+			return clp{CLM: w, Status: "1", CCN: "ICN-MI-A", NoLines: true}
+		}, "43.50", 1, []string{"ICN-MI-A"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, c, _, whole := twoLineClaimSent(t, "MI-1")
+			f := w.importFile(newPayerSim().file835(remit{NPI: whole.NPI, Trace: "MI-EFT1", Claims: []clp{
+				tc.first(whole), {CLM: linePart(whole, 1), Status: "1", CCN: "ICN-MI-B"}}}))
+			assert.Equal(t, tc.aside, f.Summary.Unmatched)
+			assert.Equal(t, tc.paid, w.payerOf(c.ID).Paid.String())
+			w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "MI-V", ClientID: w.demo.Clients["Dubois"], Frequency: billing.FreqVoid, OriginalClaimID: &c.ID})
+			var voided []string
+			for _, l := range w.send837().Claims {
+				voided = append(voided, l.F8)
+			}
+			assert.ElementsMatch(t, tc.voidsExpected, voided)
+		})
+	}
+}
+
 // A claim whose lines disagree with it (its SVCs' charges do not add up to
 // CLP03, so their payments less the claim-level CAS do not make CLP04) is
 // kept aside as lines_out_of_balance, listed for finance, while the rest
