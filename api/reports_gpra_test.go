@@ -321,22 +321,40 @@ func TestGPRARequiredIsTheStaysWhenEnrolled(t *testing.T) {
 	before := report()
 	schedule := func(client int64) []map[string]any { return gpraEpisodes(t, e, client) }
 	require.Len(t, schedule(a), 1)
+	// Switched off, the program's windows are cleared too; switched on,
+	// they are given again.
 	gpra := func(on bool) {
 		t.Helper()
-		r := e.patch(keyAdmin, "/v1/reference/programs/ATR", map[string]any{"gpra_required": on})
+		body := map[string]any{"gpra_required": false, "gpra_followup_open_days": nil, "gpra_followup_close_days": nil, "gpra_discharge_days": nil}
+		if on {
+			body = map[string]any{"gpra_required": true, "gpra_followup_open_days": 150, "gpra_followup_close_days": 240, "gpra_discharge_days": 30}
+		}
+		r := e.patch(keyAdmin, "/v1/reference/programs/ATR", body)
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	}
+	opens := func(client int64) any {
+		return schedule(client)[0]["interviews"].([]any)[1].(map[string]any)["window_opens"]
+	}
+	aOpens := opens(a)
 
 	gpra(false)
 	assert.Equal(t, before, report(), "the past months read as they did")
-	assert.Len(t, schedule(a), 1, "A's follow-up is still owed")
+	require.Len(t, schedule(a), 1, "A's follow-up is still owed")
+	assert.Equal(t, aOpens, opens(a), "under A's own window")
 	b, _ := gpraEnroll(t, e, day(-5))
 	assert.Empty(t, schedule(b), "enrolled while ATR asks no GPRA")
 
+	// Reached by the switch on, B takes the windows the program requires
+	// GPRA with, and keeps them when they are cleared again (read from
+	// the program, its schedule was a 500 then: an operations pass).
 	gpra(true)
 	assert.Equal(t, before, report())
 	assert.Len(t, schedule(a), 1)
-	assert.Len(t, schedule(b), 1, "an open stay is reached by the switch on")
+	require.Len(t, schedule(b), 1, "an open stay is reached by the switch on")
+	gpra(false)
+	assert.Len(t, schedule(b), 1)
+	assert.Equal(t, aOpens, opens(a))
+	assert.Equal(t, before, report())
 }
 
 // The voucher rules judge a follow-up overdue (V30) by the intake's stay's

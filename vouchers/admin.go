@@ -466,9 +466,18 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		// switch on reaches the stays open today too, as the voucher rules
 		// it brings reach their next requests, whose intakes they then
 		// record; closed ones stay as they were.
+		// Reached so, a stay takes the windows the program requires GPRA
+		// with, as one enrolled then would (migration 00083): kept on the
+		// program alone, a later change of them rewrote its past, and
+		// cleared while GPRA was off they left it owing interviews under
+		// no window, its schedule a 500 (an operations pass).
 		if p.GPRARequired.Set && p.GPRARequired.Value && !cur.GPRARequired {
-			if _, err := tx.ExecContext(ctx, `UPDATE enrollments SET gpra_required = true
-				WHERE program_code = $1 AND NOT gpra_required AND (discharge_date IS NULL OR discharge_date >= $2)`,
+			if _, err := tx.ExecContext(ctx, `UPDATE enrollments e SET gpra_required = true,
+					gpra_followup_open_days = p.gpra_followup_open_days, gpra_followup_close_days = p.gpra_followup_close_days,
+					gpra_discharge_days = p.gpra_discharge_days
+				FROM programs p
+				WHERE p.code = e.program_code AND e.program_code = $1 AND NOT e.gpra_required
+				  AND (e.discharge_date IS NULL OR e.discharge_date >= $2)`,
 				code, s.Today()); err != nil {
 				return err
 			}
