@@ -188,10 +188,14 @@ func TestAuthorizationHeldAtALooseningHoldsItsUsedUnits(t *testing.T) {
 	ie.clock.Advance(8 * 24 * time.Hour)
 	meanwhile := itVoucher(t, e, keyBCS, e.demo.Clients["Kim/BCS"], "ATR-DT", 2, 4, 6)
 	require.Equal(t, "approved", meanwhile["decision"], "%v", meanwhile)
-	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": nil}})
-	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-	require.Equal(t, "pending_review", itAuth(t, e, keyReviewer, auth)["status"])
-	r = e.patch(keyAdmin, "/v1/reference/services/ATR-DT", map[string]any{"per_voucher_max": 4, "per_episode_max": 6})
+	// Held at a lengthening, and still idle once the setting is switched
+	// off after (the switch cleared the day it was held from).
+	for _, days := range []any{30, nil} {
+		r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/programs/ATR", Key: keyAdmin, Body: map[string]any{"inactivate_after_days": days}})
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+		require.Equal(t, "pending_review", itAuth(t, e, keyReviewer, auth)["status"])
+	}
+	r := e.patch(keyAdmin, "/v1/reference/services/ATR-DT", map[string]any{"per_voucher_max": 4, "per_episode_max": 6})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 
 	next := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 2, 12, 14) // BCS's 2 and these: 4 of 6

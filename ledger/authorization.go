@@ -58,9 +58,10 @@ type Authorization struct {
 	// kept when a stricter one came after, or when one loosened held it
 	// for review (migration 00120; zero otherwise): it stays inactive from
 	// then, InactivitySince's floor notwithstanding, until a reviewer
-	// reactivates or gives it back or the setting is switched off. Floored, one idle for weeks came back
-	// active with all its units the day the setting was shortened, unjudged
-	// (a black-box pass).
+	// reactivates or gives it back, or the setting is switched off (one
+	// held keeps it). Floored, one idle for weeks came back active with
+	// all its units the day the setting was shortened, unjudged (a
+	// black-box pass).
 	InactiveFrom rss.Date `json:"inactive_from,omitzero" db:"inactive_from"`
 	// InactiveOn is the first day it is inactive unless claimed on or
 	// reactivated before (null when its program never inactivates).

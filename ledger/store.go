@@ -211,10 +211,12 @@ func KeepInactive(ctx context.Context, ext pg.Ext, idle []Authorization) error {
 // authorizations inactive (KeepInactive), when its inactivity is switched
 // off: they are active again (judged, vouchers.holdRevived), and kept, the
 // day would make them inactive from it, backwards, were the setting
-// switched on again.
+// switched on again. One held for review keeps its day until a reviewer
+// gives it back (GiveBack clears it): cleared, its unused units came back
+// onto the caps while it could bill none of them.
 func ForgetInactive(ctx context.Context, ext pg.Ext, program string) error {
 	if _, err := ext.ExecContext(ctx, `UPDATE authorizations SET inactive_from = NULL
-		WHERE program_code = $1 AND inactive_from IS NOT NULL`, program); err != nil {
+		WHERE program_code = $1 AND inactive_from IS NOT NULL AND held_from IS NULL`, program); err != nil {
 		return fmt.Errorf("forget inactive: %w", err)
 	}
 	return nil
