@@ -466,6 +466,7 @@ func (s *Service) UpdateProgram(ctx context.Context, code string, p ProgramPatch
 		// switch on reaches the stays open today too, as the voucher rules
 		// it brings reach their next requests, whose intakes they then
 		// record; closed ones stay as they were.
+		//
 		// Reached so, a stay takes the windows the program requires GPRA
 		// with, as one enrolled then would (migration 00083): kept on the
 		// program alone, a later change of them rewrote its past, and
