@@ -809,8 +809,19 @@ const medicaidIDBilled = `(SELECT g.medicaid_id FROM client_eligibility g
 	ORDER BY g.start_date LIMIT 1)`
 
 // clm01SQL is the CLM01 of loop x (of batch_loops) of claim c: the claim
-// number, with the part for a claim sent in several loops.
-const clm01SQL = `CASE WHEN x.loops > 1 THEN c.claim_number || '-' || x.part ELSE c.claim_number END`
+// number, with the part for a claim sent in several loops: "-k", or ".k"
+// for each part where another claim of the agency is numbered as one of
+// them, X-k (a dot is in no claim number). Intake reserves the X-k of a claim of more than 50 lines, but
+// a void or replacement of a claim the payer split goes in as many loops
+// as the payer holds parts, known only then: a void numbered VZ, beside a
+// claim VZ-1 sent before, went out as VZ-1 and VZ-2, and every agency's
+// 837P close was refused until it could be voided, which a void cannot
+// be (a payer black-box re-check).
+const clm01SQL = `CASE WHEN x.loops > 1 THEN c.claim_number
+		|| CASE WHEN EXISTS (SELECT 1 FROM claims t WHERE t.provider_id = c.provider_id AND t.id <> c.id
+		                     AND t.claim_number IN (SELECT c.claim_number || '-' || k FROM generate_series(1, x.loops) k))
+		        THEN '.' ELSE '-' END || x.part
+	ELSE c.claim_number END`
 
 // insertLoops records the batch's CLM loops (insertLoopsQuery, args its
 // arguments). A loop whose CLM01 its agency already sent, or sends twice

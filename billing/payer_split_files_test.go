@@ -217,19 +217,25 @@ func TestPayerSplitWithoutLinesIsVoidedUnderEachPart(t *testing.T) {
 	require.Equal(t, "43.50", w.payerOf(c.ID).Paid.String())
 
 	dubois := w.demo.Clients["Dubois"]
+	// A claim of the agency is numbered as the void's first part would
+	// be: the void's parts go out as SNL-V.1 and SNL-V.2 (as SNL-V-1 the
+	// close was refused for every agency: a payer re-check).
+	w.submitAs(w.ecra(), w.mhwClaim("SNL-V-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-5), 1, "7.25")))
+	w.send837()
 	v := w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "SNL-V", ClientID: dubois, Frequency: billing.FreqVoid, OriginalClaimID: &c.ID})
 	sent := w.send837()
-	var voided []string
+	var voided, numbers []string
 	rejected := ""
 	for _, l := range sent.Claims {
 		if l.Freq == billing.FreqVoid {
-			voided = append(voided, l.F8)
+			voided, numbers = append(voided, l.F8), append(numbers, l.CLM01)
 			if l.F8 == "ICN-SNL-A" {
 				rejected = l.CLM01
 			}
 		}
 	}
 	assert.ElementsMatch(t, []string{"ICN-SNL-A", "ICN-SNL-B"}, voided, "each part the payer holds is voided")
+	assert.ElementsMatch(t, []string{"SNL-V.1", "SNL-V.2"}, numbers, "every part so, as one claim's")
 
 	// The payer turns away the void of the first part: sent again, it
 	// names that part, not the latest.
