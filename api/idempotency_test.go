@@ -302,7 +302,10 @@ func TestPanicInsideIdempotentPostIsAProblem(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.db.ExecContext(t.Context(), `UPDATE programs SET gpra_followup_open_days = NULL WHERE code = 'ATR'`)
 	require.NoError(t, err)
-	// and on the stays, which keep their program's windows (migration 00083)
+	// and on the stays, which keep their program's windows (migration 00083;
+	// the schema holds them too, migration 00121)
+	_, err = e.db.ExecContext(t.Context(), `ALTER TABLE enrollments DROP CONSTRAINT enrollments_gpra_windows`)
+	require.NoError(t, err)
 	_, err = e.db.ExecContext(t.Context(), `UPDATE enrollments SET gpra_followup_open_days = NULL WHERE program_code = 'ATR'`)
 	require.NoError(t, err)
 	body := map[string]any{"client_id": e.demo.Clients["Rivera"], "kind": "follow_up", "instrument": "SUPRT-2025",
