@@ -58,6 +58,16 @@ type numberedClaim struct {
 	Lines  int    `json:"lines"`
 }
 
+// loopSentAs is a CLM loop a batch sent under a submitted number as CLM01:
+// the claim it carried, that claim's number and the loop's part.
+type loopSentAs struct {
+	CLM01  string `json:"clm01"`
+	Claim  int64  `json:"claim"`
+	Number string `json:"number"`
+	Part   int    `json:"part"`
+	Batch  int64  `json:"batch"`
+}
+
 // reversals counts the reversal lines a claim voiding or replacing o will
 // carry: one for each counted line it undoes, billable when the payer was
 // already sent it (a batched line), else on the record only, and, of a
@@ -87,6 +97,17 @@ func (o *original) reversals() int {
 // earlier in the submission, or whose parts would be another's number.
 func (d *decided) partsFree(f *facts, number string, lines int) error {
 	if stem, k, ok := partOf(number); ok {
+		if l, ok := f.sent[number]; ok {
+			// A void or replacement of a claim the payer split goes out in
+			// the payer's parts whatever its lines; its CLM01s are the
+			// agency's for good. Taken, the claim's batch close was refused
+			// naming it, and the agency had to void it and renumber (a payer
+			// black-box re-check).
+			return onFile(l.Claim, "claim_number_conflict",
+				"claim_number %s is the CLM01 under which part %d of claim %d (%s) went to the payer in batch %d; "+
+					"the payer answers a claim by its CLM01, so it names that loop for good; use another number",
+				number, l.Part, l.Claim, l.Number, l.Batch)
+		}
 		if s, ok := f.stems[stem]; ok && k <= parts(s.Lines) {
 			return partTaken(number, k, fmt.Sprintf("claim %d (%s)", s.ID, s.Number), stem, s.Lines, s.ID)
 		}

@@ -75,6 +75,9 @@ type facts struct {
 	// submitted claim of more than 50 lines, id by number (partsFree).
 	stems map[string]numberedClaim
 	parts map[string]int64
+	// sent are the loops the agency's batches sent under a submitted
+	// number X-k as CLM01, with the claim each carried (partsFree).
+	sent map[string]loopSentAs
 }
 
 // servedClient is a client of the agency as the rules and the 837P see them.
@@ -180,7 +183,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	// The numbers X of submitted X-k, and the claims that may have more
 	// than 50 lines (more than 50 of their own, or reversals to come):
 	// each with its lines and its original.
-	stems, big, bigLines, bigOrigs := newColumn(0, 12), newColumn(0, 12), newColumn(0, 3), newColumn(0, 8)
+	stems, partNumbers, big, bigLines, bigOrigs := newColumn(0, 12), newColumn(0, 12), newColumn(0, 12), newColumn(0, 3), newColumn(0, 8)
 	for i := range in.claims {
 		if in.errs[i] != nil {
 			continue
@@ -189,6 +192,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 		numbers.text(n.ClaimNumber)
 		if stem, _, ok := partOf(n.ClaimNumber); ok {
 			stems.text(stem)
+			partNumbers.text(n.ClaimNumber)
 		}
 		if len(n.Lines) > maxLinesPerCLM || n.OriginalClaimID != nil {
 			big.text(n.ClaimNumber)
@@ -301,9 +305,10 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	// number concerns as another's part are read only for a submission
 	// that has such a number (few do): planning the two lookups took three
 	// times as long as the rest of the statement.
-	stemsCol, partsCol := noClaims, noClaims
+	stemsCol, sentCol, partsCol := noClaims, noClaims, noClaims
 	if len(stems.b) > 0 {
 		stemsCol = bind(stemsSQL, prov, literal(stems, "text[]"))
+		sentCol = bind(sentSQL, prov, literal(partNumbers, "text[]"))
 	}
 	if len(big.b) > 0 {
 		partsCol = bind(partsSQL, prov, literal(big, "text[]"), literal(bigLines, "int[]"), literal(bigOrigs, "bigint[]"))
@@ -311,10 +316,11 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	var on struct {
 		Existing []byte `db:"existing"`
 		Stems    []byte `db:"stems"`
+		Sent     []byte `db:"sent"`
 		Parts    []byte `db:"parts"`
 	}
 	if err := tx.GetContext(ctx, &on, "SELECT "+bind(existingSQL, prov, literal(numbers, "text[]"))+" AS existing,\n\t"+
-		stemsCol+" AS stems,\n\t"+partsCol+" AS parts;\n"+afterFacts); err != nil {
+		stemsCol+" AS stems,\n\t"+sentCol+" AS sent,\n\t"+partsCol+" AS parts;\n"+afterFacts); err != nil {
 		return nil, ledgerError(fmt.Errorf("claim facts: claims on file: %w", err))
 	}
 	if f.ref, err = s.ref.get(ctx, tx, fq.Version); err != nil {
@@ -328,7 +334,7 @@ func (s *Service) snapshot(ctx context.Context, tx *sqlx.Tx, in *submission) (*f
 	if err := f.decodeHoldings(fq.Holdings); err != nil {
 		return nil, err
 	}
-	return f, f.decode(&on.Existing, &fq.Clients, &fq.Enrollments, &fq.Counted, &on.Stems, &on.Parts)
+	return f, f.decode(&on.Existing, &fq.Clients, &fq.Enrollments, &fq.Counted, &on.Stems, &on.Sent, &on.Parts)
 }
 
 // decodeHoldings reads what the episodes of the locked authorizations
@@ -522,7 +528,7 @@ func intColumn(ids []int64) *column {
 // decode unpacks the facts statement's columns into the shared types and
 // converts them to the adjudicator's once, with the converters voucher
 // requests use (vouchers.RuleClient, vouchers.RuleEnrollment).
-func (f *facts) decode(existing, clients, enrollments, counted, stems, parts *[]byte) error {
+func (f *facts) decode(existing, clients, enrollments, counted, stems, sent, parts *[]byte) error {
 	var ex []struct {
 		Number string `json:"number"`
 		existingClaim
@@ -586,6 +592,14 @@ func (f *facts) decode(existing, clients, enrollments, counted, stems, parts *[]
 	}
 	for _, c := range ps {
 		f.parts[c.Number] = c.ID
+	}
+	var sl []loopSentAs
+	if err := json.Unmarshal(*sent, &sl); err != nil {
+		return fmt.Errorf("decode loops sent under the numbers: %w", err)
+	}
+	f.sent = make(map[string]loopSentAs, len(sl))
+	for _, l := range sl {
+		f.sent[l.CLM01] = l
 	}
 	return nil
 }
@@ -710,6 +724,17 @@ const stemsSQL = `COALESCE((SELECT json_agg(x.j) FROM (SELECT DISTINCT unnest($2
 	          SELECT json_build_object('number', c.claim_number, 'id', c.id,
 	                 'lines', (SELECT count(*) FROM claim_lines l WHERE l.claim_id = c.id)) AS j
 	          FROM claims c WHERE c.provider_id = $1 AND c.claim_number = s.number LIMIT 1) x), '[]')`
+
+// sentSQL reads a loop agency $1's batches sent under each submitted
+// number X-k ($2) as its CLM01, with the claim it carried and that
+// claim's number: a void or replacement of a claim the payer split goes
+// out in as many loops as the payer holds parts, X-1, X-2, however few
+// its lines, so only what was sent tells those numbers (one probe of
+// batch_x12_claims_clm01_idx a number).
+const sentSQL = `COALESCE((SELECT json_agg(x.j) FROM (SELECT DISTINCT unnest($2::text[])) AS s(number), LATERAL (
+	          SELECT json_build_object('clm01', b.clm01, 'claim', b.claim_id, 'number', c.claim_number, 'part', b.part, 'batch', b.batch_id) AS j
+	          FROM batch_x12_claims b JOIN claims c ON c.id = b.claim_id
+	          WHERE b.clm01 = s.number AND b.provider_id = $1 ORDER BY b.batch_id DESC LIMIT 1) x), '[]')`
 
 // partsSQL reads the claims on file of agency $1 numbered as the parts of
 // the submitted claims $2 that may have more than 50 lines (lines $3,

@@ -250,6 +250,31 @@ func TestPayerSplitWithoutLinesIsVoidedUnderEachPart(t *testing.T) {
 	assert.Equal(t, []string{billing.FreqVoid + " ICN-SNL-A"}, again)
 }
 
+// A void of a claim the payer split goes out in the payer's parts, X-1
+// and X-2, though it has two lines; those CLM01s are the agency's for
+// good, so a claim numbered as one is refused at intake, where it was
+// taken and its batch's close refused naming it (a payer black-box
+// re-check). A number no loop went out under is free.
+func TestClaimNumberedAsASentVoidPartIsRefused(t *testing.T) {
+	w, c, _, whole := twoLineClaimSent(t, "SVP-1")
+	w.importFile(newPayerSim().file835(remit{NPI: whole.NPI, Trace: "SVP-EFT1", Claims: []clp{
+		{CLM: linePart(whole, 0), Status: "1", CCN: "ICN-SVP-A", NoLines: true, MOA: "MA15"},
+		{CLM: linePart(whole, 1), Status: "1", CCN: "ICN-SVP-B", NoLines: true, MOA: "MA15"}}}))
+	w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "SVP-V", ClientID: w.demo.Clients["Dubois"], Frequency: billing.FreqVoid, OriginalClaimID: &c.ID})
+	require.ElementsMatch(t, []string{"SVP-V-1", "SVP-V-2"}, clm01s(w.send837()))
+
+	for _, number := range []string{"SVP-V-1", "SVP-V-2"} {
+		before := w.counts()
+		_, _, err := w.b.Submit(w.ecra(), w.mhwClaim(number, "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-5), 1, "7.25")))
+		ce := requireCode(t, err, "claim_number_conflict")
+		assert.Contains(t, ce.Message, "use another number")
+		assert.Contains(t, ce.Message, "SVP-V")
+		assert.Equal(t, before, w.counts(), "%s: nothing written", number)
+	}
+	w.submitAs(w.ecra(), w.mhwClaim("SVP-V-3", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-5), 1, "7.25")))
+	assert.Equal(t, []string{"SVP-V-3"}, clm01s(w.send837()))
+}
+
 // A split whose part itemizing nothing (MA15) comes before the part that
 // itemizes the other line is one posting, as the other order is: the
 // itemized part was kept aside as a second payment, the claim read
@@ -550,4 +575,13 @@ func TestPayerSplitClaimReadsEachRemarkOnce(t *testing.T) {
 	assert.Equal(t, []string{"MA15", "N130"}, p.Remarks)
 	assert.Equal(t, []string{"MA15"}, p.ClaimRemarks, "the advice CSV's claim remarks")
 	assert.Equal(t, []string{"N130"}, p.LineRemarks[c.Lines[0].ID], "each line its own")
+}
+
+// clm01s are the CLM01s of a sent 837P, in file order.
+func clm01s(s sent837) []string {
+	var n []string
+	for _, l := range s.Claims {
+		n = append(n, l.CLM01)
+	}
+	return n
 }
