@@ -260,6 +260,7 @@ func TestVoidReleasesACapException(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Equal(t, "4000.00", capNow(), "2,880.00 held: the program's cap again")
 	assert.Equal(t, 1, itAudit(e, "cap_released", "episode", itStr(c.Episode)))
+	assert.Equal(t, []string{"dollar_cap 4000.00"}, capsReleased(e, c.Client), "under the client, with the figure")
 	over := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 96, 90, 119) // 1,440.00: past 4,000.00 again
 	assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, over["reason_codes"], "judged against the program's cap")
 }
@@ -300,6 +301,8 @@ func TestClaimVoidReleasesACapException(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, "4000.00", capNow(), "3,480.00 held: the program's cap again")
 	assert.Equal(t, 2, itAudit(e, "cap_released", "episode", itStr(c.Episode)))
+	assert.Equal(t, []string{"dollar_cap 4020.00", "dollar_cap 4000.00"}, capsReleased(e, c.Client),
+		"the claim's void, as the authorization's, under the client with the figure")
 	over := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 36, 120, 149) // 540.00: inside 4,020.00, past 4,000.00
 	assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, over["reason_codes"], "judged against the program's cap")
 }
@@ -328,6 +331,7 @@ func TestVoidReleasesAUnitMaximumException(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.Zero(t, maxima(), "170 held: the service's 200 again")
 	assert.Equal(t, 1, itAudit(e, "cap_released", "episode", itStr(c.Episode)))
+	assert.Equal(t, []string{"ATR-TR max_units 200"}, capsReleased(e, c.Client))
 	again := itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 40, 0, 29)
 	assert.Equal(t, []any{"EPISODE_UNITS_EXCEEDED"}, again["reason_codes"], "judged against the service's 200")
 }
@@ -534,4 +538,13 @@ func interleavedAuthorizations(t *testing.T, e *env) interleavedPair {
 	require.Equal(t, p.epRCM, int64(e.count(`SELECT episode_id FROM authorizations WHERE id = $1`, p.bcsRCM)), "one RCM episode")
 	require.True(t, p.hraATR < p.bcsRCM && p.bcsRCM < p.hraRCM && p.hraRCM < p.bcsATR)
 	return p
+}
+
+// capsReleased are the figures the client's cap_released events name, in
+// the order recorded.
+func capsReleased(e *env, client int64) []string {
+	var out []string
+	require.NoError(e.t, e.db.Select(&out, `SELECT COALESCE(outcome, '') FROM audit_records
+		WHERE action = 'cap_released' AND client_id = $1 ORDER BY event_id`, client))
+	return out
 }

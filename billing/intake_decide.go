@@ -57,8 +57,8 @@ type lineRow struct {
 }
 
 type freed struct {
-	episode, provider int64
-	service           string
+	episode, provider, client int64
+	service                   string
 }
 
 type superseded struct {
@@ -467,7 +467,7 @@ func (d *decided) release(book *ledger.Book, c *Claim, orig *original) []origina
 		e := ol.entry(c.ClientID)
 		book.Release(&e)
 		if ol.AuthID != nil && ol.EpisodeID != nil && book.ReleaseFrees(c.ClientID, *ol.AuthID) {
-			f := freed{episode: *ol.EpisodeID, provider: c.ProviderID, service: ol.ServiceCode}
+			f := freed{episode: *ol.EpisodeID, provider: c.ProviderID, client: c.ClientID, service: ol.ServiceCode}
 			if !slices.Contains(d.freed, f) {
 				d.freed = append(d.freed, f)
 			}

@@ -16,6 +16,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/ledger"
+	"rss/vouchers"
 )
 
 // writeQuery stores a decided submission in one statement whatever the
@@ -423,23 +424,22 @@ func releaseFreed(ctx context.Context, tx *sqlx.Tx, d *decided) error {
 	for _, f := range d.freed {
 		if k := (capKey{f.episode, f.provider}); !caps[k] {
 			caps[k] = true
-			fell, err := ledger.ReleaseEpisodeCap(ctx, tx, f.episode, f.provider, d.today)
+			cap, fell, err := ledger.ReleaseEpisodeCap(ctx, tx, f.episode, f.provider, d.today)
 			if err != nil {
 				return err
 			}
 			if fell {
-				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(f.episode)})
+				events = append(events, vouchers.CapReleased(f.episode, f.client, "dollar_cap "+cap.String()))
 			}
 		}
 		if k := (unitKey{f.episode, f.service}); !units[k] {
 			units[k] = true
-			fell, err := ledger.ReleaseEpisodeUnits(ctx, tx, f.episode, f.service, d.today)
+			max, fell, err := ledger.ReleaseEpisodeUnits(ctx, tx, f.episode, f.service, d.today)
 			if err != nil {
 				return err
 			}
 			if fell {
-				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(f.episode),
-					Outcome: f.service})
+				events = append(events, vouchers.CapReleased(f.episode, f.client, fmt.Sprintf("%s max_units %d", f.service, max)))
 			}
 		}
 	}

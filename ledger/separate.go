@@ -243,7 +243,7 @@ func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
 			AND NOT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1 AND discharge_date IS NULL)`, ep); err != nil {
 			return fmt.Errorf("separate (close): %w", err)
 		}
-		if _, err := ReleaseEpisodeCap(ctx, ext, ep, s.ProviderID, s.Today); err != nil {
+		if _, _, err := ReleaseEpisodeCap(ctx, ext, ep, s.ProviderID, s.Today); err != nil {
 			return err
 		}
 		var services []string
@@ -252,7 +252,7 @@ func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
 			return fmt.Errorf("separate (unit maxima): %w", err)
 		}
 		for _, svc := range services {
-			if _, err := ReleaseEpisodeUnits(ctx, ext, ep, svc, s.Today); err != nil {
+			if _, _, err := ReleaseEpisodeUnits(ctx, ext, ep, svc, s.Today); err != nil {
 				return err
 			}
 		}

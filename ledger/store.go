@@ -311,24 +311,27 @@ func serviceUnitsHeld(ctx context.Context, ext pg.Ext, episodeID int64, service 
 // ReleaseEpisodeUnits lowers a service's raised episode unit maximum once
 // its authorizations hold fewer units (a void), as ReleaseEpisodeCap does
 // the dollars: to what they hold, and back to the service's own maximum
-// (the exception's row gone) when that is enough. It reports whether the
-// maximum fell. The caller holds the episode locked.
-func ReleaseEpisodeUnits(ctx context.Context, ext pg.Ext, episodeID int64, service string, today rss.Date) (bool, error) {
+// (the exception's row gone) when that is enough. It reports the maximum
+// it fell to, and whether it fell. The caller holds the episode locked.
+func ReleaseEpisodeUnits(ctx context.Context, ext pg.Ext, episodeID int64, service string, today rss.Date) (int, bool, error) {
 	held, err := serviceUnitsHeld(ctx, ext, episodeID, service, 0, today)
 	if err != nil {
-		return false, fmt.Errorf("release episode units: %w", err)
+		return 0, false, fmt.Errorf("release episode units: %w", err)
 	}
+	// What the maximum is now: the service's own where the exception's
+	// row is gone, else what is held; -1 where it did not fall.
 	var n int
 	err = sqlx.GetContext(ctx, ext, &n, `WITH s AS (SELECT per_episode_max FROM services WHERE code = $2),
 		gone AS (DELETE FROM episode_unit_maxima m WHERE m.episode_id = $1 AND m.service_code = $2
 			AND $3 <= (SELECT per_episode_max FROM s) RETURNING 1),
 		lowered AS (UPDATE episode_unit_maxima m SET max_units = $3 WHERE m.episode_id = $1 AND m.service_code = $2
 			AND $3 > (SELECT per_episode_max FROM s) AND m.max_units > $3 RETURNING 1)
-		SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM lowered)`, episodeID, service, held)
+		SELECT CASE WHEN EXISTS (SELECT 1 FROM gone) THEN (SELECT per_episode_max FROM s)
+		            WHEN EXISTS (SELECT 1 FROM lowered) THEN $3 ELSE -1 END`, episodeID, service, held)
 	if err != nil {
-		return false, fmt.Errorf("release episode units: %w", err)
+		return 0, false, fmt.Errorf("release episode units: %w", err)
 	}
-	return n > 0, nil
+	return n, n >= 0, nil
 }
 
 // LockEpisode locks an episode for a voucher decision, so two requests in
@@ -638,8 +641,8 @@ func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Dat
 // the episode opened with nor what it has paid past that room. An
 // exception covers the grant it was made for; the room a void freed under
 // it stayed, and later grants, another agency's among them, passed the
-// program's cap with no reviewer (a black-box pass). It reports whether
-// the cap fell. The caller holds the episode locked.
+// program's cap with no reviewer (a black-box pass). It reports the cap
+// it fell to, and whether it fell. The caller holds the episode locked.
 //
 // The own cap of the agency provider, whose authorizations were voided or
 // ended (own_after of its raises, RaiseEpisodeCap), falls alike: to what
@@ -656,17 +659,17 @@ func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Dat
 // CFR Part 2); kept as the cap's floor for anyone, the agency whose void
 // it was took it unreviewed. The voucher rules keep it the excepted
 // agency's alone (V33).
-func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int64, today rss.Date) (bool, error) {
+func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int64, today rss.Date) (rss.Money, bool, error) {
 	// Its raises in its stay fall to what that stay holds (earlierStays),
 	// as a stranger's new episode's cap would; those of an earlier stay to
 	// what all its own hold, as before.
 	rows, auths, held, err := episodeHeld(ctx, ext, episodeID, today)
 	if err != nil {
-		return false, fmt.Errorf("release episode cap: %w", err)
+		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
 	}
 	inStay, stay, err := earlierStays(ctx, ext, auths, rows, episodeID, provider, 0, today)
 	if err != nil {
-		return false, fmt.Errorf("release episode cap: %w", err)
+		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
 	}
 	own := AgencyDollars(auths, episodeID, provider, today.Time)
 	if _, err := ext.ExecContext(ctx, `WITH o AS (SELECT r.id, GREATEST(`+OwnBeforeSQL("r")+`,
@@ -674,7 +677,7 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 			FROM episode_cap_raises r WHERE r.episode_id = $1 AND r.provider_id = $2)
 		UPDATE episode_cap_raises r SET own_after = o.own FROM o WHERE r.id = o.id AND r.own_after > o.own`,
 		episodeID, provider, own.StringFixed(2), inStay.StringFixed(2), stay); err != nil {
-		return false, fmt.Errorf("release episode cap: %w", err)
+		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
 	}
 	// Down to the cap it opened with at most (migration 00080), not the
 	// program's today: that cut an episode opened under a higher program
@@ -684,19 +687,19 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 		Program decimal.NullDecimal `db:"opening_cap"`
 	}
 	if err := sqlx.GetContext(ctx, ext, &caps, `SELECT dollar_cap, opening_cap FROM episodes WHERE id = $1`, episodeID); err != nil {
-		return false, fmt.Errorf("release episode cap: %w", err)
+		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
 	}
 	if !caps.Episode.Valid || !caps.Program.Valid || !caps.Episode.Decimal.GreaterThan(caps.Program.Decimal) {
-		return false, nil
+		return rss.Money{}, false, nil
 	}
 	kept, err := keptOwnCaps(ctx, ext, episodeID)
 	if err != nil {
-		return false, fmt.Errorf("release episode cap: %w", err)
+		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
 	}
 	// The room falls first to what the earlier stays still hold
 	// (lowerReadmissionRoom), and only that comes off what is held.
 	if err := lowerReadmissionRoom(ctx, ext, auths, rows, episodeID, today); err != nil {
-		return false, fmt.Errorf("release episode cap: %w", err)
+		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
 	}
 	// The room kept beside the cap for an agency's earlier stay holds
 	// its part, and so do the dollars paid in it: floored at all that was
@@ -704,16 +707,19 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 	// past the program's by up to the room, which no reviewer granted.
 	target, err := pastReadmissionRoom(ctx, ext, episodeID, held.Add(RoomKept(kept, auths, episodeID, today.Time, 0, decimal.Zero)))
 	if err != nil {
-		return false, fmt.Errorf("release episode cap: %w", err)
+		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
 	}
 	target = decimal.Max(target, caps.Program.Decimal)
-	res, err := ext.ExecContext(ctx, `UPDATE episodes SET dollar_cap = GREATEST($2::numeric, dollars_paid - readmission_room)
-		WHERE id = $1 AND dollar_cap > GREATEST($2::numeric, dollars_paid - readmission_room)`, episodeID, target.StringFixed(2))
-	if err != nil {
-		return false, fmt.Errorf("release episode cap: %w", err)
+	var fell []rss.Money
+	if err := sqlx.SelectContext(ctx, ext, &fell, `UPDATE episodes SET dollar_cap = GREATEST($2::numeric, dollars_paid - readmission_room)
+		WHERE id = $1 AND dollar_cap > GREATEST($2::numeric, dollars_paid - readmission_room) RETURNING dollar_cap`,
+		episodeID, target.StringFixed(2)); err != nil {
+		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	if len(fell) == 0 {
+		return rss.Money{}, false, nil
+	}
+	return fell[0], true, nil
 }
 
 // episodeLifeKey is the advisory lock a person's episode in a program is

@@ -206,23 +206,31 @@ func (s *Service) releaseAfterEnd(ctx context.Context, tx *sqlx.Tx, ended []Auth
 	for _, x := range ended {
 		if ep := (held{episode: x.EpisodeID, provider: x.ProviderID}); !done[ep] {
 			done[ep] = true
-			if fell, err := ledger.ReleaseEpisodeCap(ctx, tx, x.EpisodeID, x.ProviderID, today); err != nil {
+			if cap, fell, err := ledger.ReleaseEpisodeCap(ctx, tx, x.EpisodeID, x.ProviderID, today); err != nil {
 				return err
 			} else if fell {
-				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(x.EpisodeID)})
+				events = append(events, CapReleased(x.EpisodeID, x.ClientID, "dollar_cap "+cap.String()))
 			}
 		}
 		if sv := (held{episode: x.EpisodeID, service: x.ServiceCode}); !done[sv] {
 			done[sv] = true
-			if fell, err := ledger.ReleaseEpisodeUnits(ctx, tx, x.EpisodeID, x.ServiceCode, today); err != nil {
+			if max, fell, err := ledger.ReleaseEpisodeUnits(ctx, tx, x.EpisodeID, x.ServiceCode, today); err != nil {
 				return err
 			} else if fell {
-				events = append(events, access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(x.EpisodeID),
-					Outcome: x.ServiceCode})
+				events = append(events, CapReleased(x.EpisodeID, x.ClientID, fmt.Sprintf("%s max_units %d", x.ServiceCode, max)))
 			}
 		}
 	}
 	return access.Record(ctx, tx, events...)
+}
+
+// CapReleased audits a raised cap falling back, under the client and with
+// the figure it fell to, as its raise (cap_exception) is: audited with
+// neither, a client's trail showed its cap raised and never lowered (a
+// black-box pass). Claims intake (a replacement's released lines) audits
+// with it too.
+func CapReleased(episodeID, clientID int64, figure string) access.Event {
+	return access.Event{Action: "cap_released", EntityType: "episode", EntityID: access.ID(episodeID), ClientID: clientID, Outcome: figure}
 }
 
 // ReactivateAuthorization reactivates an inactive authorization (reviewer):
