@@ -185,10 +185,52 @@ func TestDischargeUnderADeactivationEndsAuthorizations(t *testing.T) {
 
 	a := itAuth(t, e, keyReviewer, tr)
 	assert.Equal(t, day(0), a["end_date"])
-	require.Equal(t, []string{"end"}, itEvents(t, a))
-	ev := a["events"].([]any)[0].(map[string]any)
+	require.Equal(t, []string{"deactivation", "end"}, itEvents(t, a))
+	ev := a["events"].([]any)[1].(map[string]any)
 	assert.Equal(t, day(50), ev["end_before"], "its own end, not the deactivation's cut")
 	assert.Equal(t, day(0), ev["end_after"])
+}
+
+// An agency's deactivation cuts its authorizations when read, so each
+// says so in its history: its own end and the day before the deactivation
+// (one cut to nothing read an end before its start and expired, with no
+// event: a black-box pass). The reactivation that gives it back says that
+// too. A void authorization, or one ending before the day, is not cut.
+func TestDeactivationCutIsInTheAuthorizationsHistory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-20))
+	running := itNum(t, itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 10, -5, 20), "authorization_id")
+	later := itNum(t, itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 10, 25, 40), "authorization_id")
+	before := itNum(t, itVoucher(t, e, keyHRA, c.Client, "ATR-TR", 4, -10, -8), "authorization_id")
+	hra := e.demo.Providers["HRA"]
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", hra), map[string]any{"reason": "audit hold", "effective_on": day(1)})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+
+	for _, tc := range []struct {
+		id       int64
+		from, to string
+	}{{running, day(20), day(0)}, {later, day(40), day(0)}} {
+		a := itAuth(t, e, keyHRA, tc.id)
+		require.Equal(t, []string{"deactivation"}, itEvents(t, a), "authorization %d", tc.id)
+		ev := a["events"].([]any)[0].(map[string]any)
+		assert.Equal(t, tc.from, ev["end_before"], "its own end")
+		assert.Equal(t, tc.to, ev["end_after"], "the day before the deactivation, as it reads")
+		assert.Equal(t, a["end_date"], ev["end_after"])
+		assert.Contains(t, ev["reason"], "out of service from "+day(1))
+		assert.Equal(t, "admin", ev["actor_role"])
+	}
+	assert.Empty(t, itEvents(t, itAuth(t, e, keyHRA, before)), "ended before the day: not cut")
+
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "hold lifted", "in_error": true})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	for _, id := range []int64{running, later} {
+		a := itAuth(t, e, keyHRA, id)
+		assert.Equal(t, []string{"deactivation", "reactivate"}, itEvents(t, a), "authorization %d", id)
+		assert.Contains(t, a["events"].([]any)[1].(map[string]any)["reason"], "given back at its agency's reactivation on "+day(0))
+		assert.Equal(t, "active", a["status"])
+	}
+	assert.Empty(t, itEvents(t, itAuth(t, e, keyHRA, before)))
 }
 
 // An authorization that would only have started after the discharge date

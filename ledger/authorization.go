@@ -273,4 +273,7 @@ const (
 	EventEnd        = "end"
 	EventReactivate = "reactivate"
 	EventHold       = "hold"
+	// EventDeactivation is its agency's deactivation cutting it (the day
+	// before it took effect its end when read): DeactivationCut.
+	EventDeactivation = "deactivation"
 )

@@ -1374,6 +1374,43 @@ func HoldOverLifted(ctx context.Context, ext pg.Ext, provider int64, first, last
 	return held, nil
 }
 
+// DeactivationCut writes in the history of each authorization of provider
+// that its deactivation from on cuts (not void, ending on or after on,
+// not held for review, whose hold cuts it already) an event with its own
+// end and the end it now reads, the day before on (effectiveEnd). The cut
+// itself is read, not written, so a reactivation can give the span back;
+// with no event, an authorization read an end it never had, one cut to
+// nothing an end before its start, and nothing said why (a black-box
+// pass). The caller holds the provider locked.
+func DeactivationCut(ctx context.Context, ext pg.Ext, provider int64, on rss.Date, at time.Time, by By) error {
+	reason := fmt.Sprintf("its agency is out of service from %s: it reads ended the day before, and no claim draws on a day "+
+		"from then; the agency's reactivation gives its span back where a request for its unused units would be granted", on)
+	var key any
+	if by.KeyID != 0 {
+		key = by.KeyID
+	}
+	if _, err := ext.ExecContext(ctx, `INSERT INTO authorization_events (authorization_id, action, reason, end_before, end_after,
+			actor_key_id, actor_role, created_at)
+		SELECT a.id, $3, $4, a.end_date, $2::date - 1, $5, $6, $7 FROM authorizations a
+		WHERE a.provider_id = $1 AND a.voided_at IS NULL AND a.held_from IS NULL AND a.end_date >= $2 ORDER BY a.id`,
+		provider, on, EventDeactivation, reason, key, by.Role, at); err != nil {
+		return fmt.Errorf("deactivation events: %w", err)
+	}
+	return nil
+}
+
+// GivenBack writes in the history of each authorization ids its agency's
+// reactivation on gave its span back (DeactivationCut's counterpart).
+func GivenBack(ctx context.Context, ext pg.Ext, ids []int64, on rss.Date, at time.Time, by By) error {
+	for _, id := range ids {
+		if err := addEvent(ctx, ext, id, Event{Action: EventReactivate,
+			Reason: fmt.Sprintf("given back at its agency's reactivation on %s: its span runs to its own end again", on)}, at, by); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // GiveBack ends the hold of a locked authorization (Hold): its span runs
 // again to its end, and its inactivity counts afresh from on, the days
 // held having been no days its agency could bill (from its start, when

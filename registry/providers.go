@@ -914,7 +914,8 @@ func (s *Service) ProviderHistory(ctx context.Context, providerID int64) ([]acce
 // delivered before, within the filing limit, and reads its remittances;
 // revoking them is a separate, explicit act (POST /v1/api-keys/{id}/revoke).
 func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivation) (vouchers.Provider, error) {
-	if _, err := access.Require(ctx, access.RoleAdmin); err != nil {
+	admin, err := access.Require(ctx, access.RoleAdmin)
+	if err != nil {
 		return vouchers.Provider{}, err
 	}
 	v := &rss.ValidationError{}
@@ -929,7 +930,7 @@ func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivati
 		return vouchers.Provider{}, err
 	}
 	var out vouchers.Provider
-	err := write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := lockProvider(ctx, tx, providerID); err != nil {
 			return err
 		}
@@ -953,6 +954,11 @@ func (s *Service) Deactivate(ctx context.Context, providerID int64, d Deactivati
 		}
 		if err := access.Record(ctx, tx, access.Event{Action: "deactivate", EntityType: "provider", EntityID: access.ID(providerID),
 			Outcome: "reference_data"}); err != nil {
+			return err
+		}
+		// Each authorization it cuts says so in its history.
+		if err := ledger.DeactivationCut(ctx, tx, providerID, d.EffectiveOn, s.now(),
+			ledger.By{KeyID: admin.KeyID, Role: string(admin.Role)}); err != nil {
 			return err
 		}
 		out, err = vouchers.LoadProvider(ctx, tx, providerID)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -1145,6 +1146,11 @@ func (s *Service) ReturnAuthorizations(ctx context.Context, tx *sqlx.Tx, provide
 		ended = append(ended, AuthorizationEnded{ID: cur.ID, Number: cur.Number, ClientID: cur.ClientID, Status: status,
 			EndDate: cur.EndDate, UnitsUnused: cur.UnitsAuthorized - cur.UnitsUsed, ReasonCodes: codes, Note: note, auth: cur})
 		events = append(events, access.Event{Action: action, EntityType: "authorization", EntityID: access.ID(cur.ID), ClientID: cur.ClientID})
+	}
+	// Those given back say so in their history, after the deactivation's
+	// cut (ledger.DeactivationCut).
+	if err := ledger.GivenBack(ctx, tx, slices.Sorted(maps.Keys(back)), today, s.now(), by); err != nil {
+		return nil, nil, err
 	}
 	return ended, held, access.Record(ctx, tx, events...)
 }
