@@ -316,6 +316,10 @@ func itEndpoints() []itEndpoint {
 					{name: "empty substance use status", body: itWith(v, "substance_use_status", ""), status: 422, code: "validation_failed",
 						field: "substance_use_status"},
 					{name: "medicaid id format", body: itWith(v, "medicaid_id", "12-34"), status: 422, code: "validation_failed", field: "medicaid_id"},
+					// A placeholder would match two people born the same day into one
+					// person (42 CFR Part 2; a black-box pass).
+					{name: "medicaid id placeholder", body: itWith(v, "medicaid_id", "PENDING"), status: 422, code: "validation_failed", field: "medicaid_id"},
+					{name: "medicaid id of zeros", body: itWith(v, "medicaid_id", "000000"), status: 422, code: "validation_failed", field: "medicaid_id"},
 					{name: "state format", body: itWith(v, "state", "ct"), status: 422, code: "validation_failed", field: "state"},
 					{name: "unknown catchment area", body: itWith(v, "catchment_area", "atlantis"), status: 422, code: "validation_failed", field: "catchment_area"},
 					{name: "NUL in a name", body: strings.Replace(itMustJSON(v), `"first_name":"`, `"first_name":"Ann\u0000`, 1),

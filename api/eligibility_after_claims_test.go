@@ -131,6 +131,14 @@ func TestEligibilitySpanRefusesAnotherClientsMedicaidID(t *testing.T) {
 	}
 	r = span(other, "CT77700003", day(-200), day(-100))
 	assert.Equal(t, http.StatusCreated, r.Status, "an id of its own: %s", r.Body)
+	// A placeholder is no one's id: it would match people born the same
+	// day into one person (a black-box pass).
+	for _, id := range []string{"UNKNOWN", "999999"} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, span(other, id, day(-20), ""), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "invalid_format", itFieldCode(p, "medicaid_id"))
+		})
+	}
 }
 
 // A registration is refused a Medicaid ID another client of the agency

@@ -69,6 +69,27 @@ type NewClient struct {
 
 var medicaidRe = regexp.MustCompile(`^[A-Z0-9]{6,20}$`)
 
+// medicaidIDMessage is why id (upper case, trimmed) is no Medicaid ID, ""
+// when it may be one. A person is matched across agencies by Medicaid ID
+// and date of birth, so a placeholder keyed while Medicaid is applied for
+// (PENDING, UNKNOWN, 000000) tied two people born the same day into one:
+// shared caps, a duplicate check and a consent disclosing one human's
+// records against another's (42 CFR Part 2; a black-box pass). An id
+// Medicaid issues has a digit and is not one character repeated; the
+// state's own format is not assumed, so a placeholder of another shape
+// still passes (written down in README).
+func medicaidIDMessage(id string) string {
+	const format = "medicaid_id must be 6-20 letters or digits"
+	switch {
+	case !medicaidRe.MatchString(id):
+		return format
+	case !strings.ContainsAny(id, "0123456789"), strings.Count(id, id[:1]) == len(id):
+		return format + ", at least one a digit and not one character repeated: a placeholder (PENDING, UNKNOWN, 000000) " +
+			"would match people who are not the same person; leave it out until Medicaid issues one"
+	}
+	return ""
+}
+
 // A client's address goes on the 837P as the subscriber's N3/N4, held to
 // what the agency's own address is held to: a USPS state code and a real
 // ZIP (a black-box pass registered XX and 00000, which went to Medicaid).
@@ -99,8 +120,8 @@ func (n *NewClient) validate(today rss.Date) error {
 			// Sent empty, as every optional field is (a new-user pass read
 			// invalid_format here and required for the others).
 			v.Add("medicaid_id", "required", "medicaid_id may be left out but not sent empty")
-		} else if !medicaidRe.MatchString(*n.MedicaidID) {
-			v.Add("medicaid_id", "invalid_format", "medicaid_id must be 6-20 letters or digits")
+		} else if m := medicaidIDMessage(*n.MedicaidID); m != "" {
+			v.Add("medicaid_id", "invalid_format", m)
 		}
 	}
 	checkAreaCode(v, n.CatchmentArea)

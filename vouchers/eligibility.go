@@ -104,8 +104,8 @@ func (s *Service) AddEligibility(ctx context.Context, clientID int64, n NewEligi
 	n.MedicaidID = strings.ToUpper(strings.TrimSpace(n.MedicaidID))
 	if n.MedicaidID == "" {
 		v.Add("medicaid_id", "required", "medicaid_id is required")
-	} else if !medicaidRe.MatchString(n.MedicaidID) {
-		v.Add("medicaid_id", "invalid_format", "medicaid_id must be 6-20 letters or digits")
+	} else if m := medicaidIDMessage(n.MedicaidID); m != "" {
+		v.Add("medicaid_id", "invalid_format", m)
 	}
 	if n.StartDate.IsZero() {
 		v.Add("start_date", "required", "start_date is required")

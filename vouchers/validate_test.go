@@ -55,6 +55,11 @@ func TestNewClientValidate(t *testing.T) {
 		{name: "empty gender", edit: func(n *NewClient) { n.Gender = ptr("") }, field: "gender", code: "required"},
 		{name: "medicaid id lower case is upper-cased", edit: func(n *NewClient) { n.MedicaidID = ptr(" ct123456 ") }},
 		{name: "medicaid id too short", edit: func(n *NewClient) { n.MedicaidID = ptr("CT12") }, field: "medicaid_id", code: "invalid_format"},
+		// Placeholders would match two people born the same day into one.
+		{name: "medicaid id placeholder PENDING", edit: func(n *NewClient) { n.MedicaidID = ptr("pending") }, field: "medicaid_id", code: "invalid_format"},
+		{name: "medicaid id placeholder UNKNOWN", edit: func(n *NewClient) { n.MedicaidID = ptr("UNKNOWN") }, field: "medicaid_id", code: "invalid_format"},
+		{name: "medicaid id all zeros", edit: func(n *NewClient) { n.MedicaidID = ptr("000000") }, field: "medicaid_id", code: "invalid_format"},
+		{name: "medicaid id one digit repeated", edit: func(n *NewClient) { n.MedicaidID = ptr("999999999") }, field: "medicaid_id", code: "invalid_format"},
 		{name: "empty address line", edit: func(n *NewClient) { n.AddressLine1 = ptr(" ") }, field: "address_line1", code: "required"},
 		{name: "address past N301", edit: func(n *NewClient) { n.AddressLine1 = ptr(strings.Repeat("1", 56)) }, field: "address_line1", code: "too_long"},
 		{name: "one-letter city", edit: func(n *NewClient) { n.City = ptr("X") }, field: "city", code: "too_short"},
