@@ -577,6 +577,7 @@ func itEndpoints() []itEndpoint {
 						field: "lines[0].charge"},
 					{name: "date of service not ISO", body: itWith(v, "lines", line("date_of_service", "06/14/2026")), status: 400, code: "wrong_type",
 						field: "lines[0].date_of_service"},
+					{name: "claim number of dashes alone", body: itWith(v, "claim_number", "--"), status: 422, code: "validation_failed", field: "claim_number"},
 					{name: "unknown client", body: itWith(v, "client_id", 999999), status: 422, code: "validation_failed", field: "client_id"},
 				}
 			}},

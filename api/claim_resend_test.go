@@ -93,8 +93,9 @@ func TestResendRejectedVoidAPI(t *testing.T) {
 	w = check(oaCall{name: "resend on file", method: http.MethodPost, path: path, key: keyECRA,
 		body: map[string]any{"claim_number": "RS-1-V2"}, want: http.StatusOK})
 	assert.Equal(t, float64(resendID), w.JSON(t)["id"])
-	requireProblem(t, check(oaCall{name: "resend twice", method: http.MethodPost, path: path, key: keyECRA,
+	twice := requireProblem(t, check(oaCall{name: "resend twice", method: http.MethodPost, path: path, key: keyECRA,
 		body: map[string]any{"claim_number": "RS-1-V3"}, want: http.StatusConflict}), http.StatusConflict, "already_superseded")
+	assert.Equal(t, map[string]any{"type": "claim", "id": float64(resendID)}, twice["existing"], "the agency's own resend, named")
 	assert.Equal(t, used, e.count(`SELECT units_used FROM authorizations WHERE client_id = $1 AND service_code = 'MHW-RA'`, e.demo.Clients["Dubois"]),
 		"a resend releases nothing")
 	v := e.get(keyECRA, fmt.Sprintf("/v1/claims/%d", voidID)).JSON(t)

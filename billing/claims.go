@@ -98,9 +98,13 @@ var (
 // diagnosis dots). Lines of a void are not adjudicated and may be omitted.
 func (n *NewClaim) validate(today rss.Date) error {
 	v := &rss.ValidationError{}
-	if err := claimNumberElement.Check(n.ClaimNumber); err != nil || !claimNumberRe.MatchString(n.ClaimNumber) {
-		v.Add("claim_number", textCode(err, "invalid_format"), "claim_number is 1-%d letters, digits or dashes (the 837P's CLM01 holds %d, and a claim sent in parts adds -N)",
-			claimNumberElement.Max, x12.ClaimNumber.Max)
+	// Dashes alone number nothing an agency or the payer can tell apart
+	// ("-", "--" were taken: an intake pass); claims on file so numbered
+	// are still found by the list's filter.
+	if err := claimNumberElement.Check(n.ClaimNumber); err != nil || !claimNumberRe.MatchString(n.ClaimNumber) ||
+		strings.Trim(n.ClaimNumber, "-") == "" {
+		v.Add("claim_number", textCode(err, "invalid_format"), "claim_number is 1-%d letters, digits or dashes, at least one a letter or digit "+
+			"(the 837P's CLM01 holds %d, and a claim sent in parts adds -N)", claimNumberElement.Max, x12.ClaimNumber.Max)
 	}
 	v.RequireID("client_id", n.ClientID)
 	if n.Frequency == "" {

@@ -225,7 +225,10 @@ func (d *decided) claim(f *facts, book *ledger.Book, in *submission, n *NewClaim
 				orig.ID, orig.Frequency)
 		}
 		if orig.SupersededBy != nil {
-			return nil, rss.Coded(rss.ErrConflict, "already_superseded", "claim %d was already %s by claim %d", orig.ID, orig.Status, *orig.SupersededBy)
+			// Named in existing, as every 409 that meets the agency's own
+			// record on file is (the detail alone named it: an intake pass).
+			return nil, rss.OnFile("claim", *orig.SupersededBy, "already_superseded", "claim %d was already %s by claim %d",
+				orig.ID, orig.Status, *orig.SupersededBy)
 		}
 		// Superseded earlier in this submission: the snapshot does not know
 		// it, and releasing the original's lines a second time reached the
