@@ -150,6 +150,45 @@ func TestProgramRecordsWithdrawnAndRecordedAgain(t *testing.T) {
 	assert.Len(t, itItems(t, e.get(keyReviewer, itPath("/v1/enrollments/%d/withdrawn-records", reyes))), 1)
 }
 
+// A drug screen or a stage change stands for its agency once the month
+// after the one it is dated in has ended: the outcome reports count it in
+// its month, and an agency withdrew an October positive screen in December
+// and recorded a negative one, rewriting a rate the state had read (a
+// clinical black-box pass). Up to then it corrects its own; the MSC's
+// admin withdraws one keyed wrong whenever.
+func TestProgramRecordStandsOnceItsMonthIsClosed(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	reyes := enrollmentOf(e, e.demo.Clients["Reyes"], "RSVP") // BCS
+	screen := func(on, kind string) int64 {
+		r := e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", reyes), map[string]any{"date": on, "kind": kind, "result": "positive"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	june, early := screen(day(-5), "random"), screen(day(-4), "scheduled") // 2026-06-10, 06-11
+	ramos := enrollmentOf(e, e.demo.Clients["Ramos"], "EMP")               // HRA
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/employment-stages", ramos), map[string]any{"stage": "work_for_a_day", "effective_date": day(-2)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	stage := itID(t, r)
+	wd := func(key, kind string, id int64) resp {
+		return e.post(key, itPath("/v1/%s/%d/withdraw", kind, id), map[string]any{"reason": "keyed wrong"})
+	}
+
+	ie.clock.Advance(46 * 24 * time.Hour) // 2026-07-31: June is last month, still the agency's
+	require.Equal(t, http.StatusOK, wd(keyBCS, "drug-screens", early).Status)
+	ie.clock.Advance(24 * time.Hour) // 2026-08-01: June is closed
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, wd(keyBCS, "drug-screens", june), http.StatusConflict, "period_closed")
+		assert.Contains(t, p["detail"], day(-5))
+		requireProblem(t, wd(keyHRA, "employment-stage-changes", stage), http.StatusConflict, "period_closed")
+	})
+	// Another agency's record is unknown to it, closed or not.
+	requireProblem(t, wd(keyHRA, "drug-screens", june), http.StatusNotFound, "not_found")
+	assert.Equal(t, http.StatusOK, wd(keyAdmin, "drug-screens", june).Status, "the MSC withdraws one keyed wrong")
+	assert.Equal(t, http.StatusOK, wd(keyAdmin, "employment-stage-changes", stage).Status)
+}
+
 // An interview whose window has closed stands as recorded for its agency:
 // an intake withdrawn and recorded again later opened a new follow-up
 // window, so a voucher the overdue follow-up pended for a reviewer was

@@ -52,7 +52,25 @@ type withdrawal struct {
 	// (a screen's withdrawal read drug_screen beside its rsvp_drug_screen
 	// creation, half its history under each: a re-check).
 	kind, entity, table, program, columns string
-	check                                 func(ctx context.Context, tx *sqlx.Tx, id, enrollment int64) error
+	// dated is the column holding the day the record counts on in the
+	// reports (closedBefore).
+	dated string
+	check func(ctx context.Context, tx *sqlx.Tx, id, enrollment int64) error
+}
+
+// closedBefore is the first day an agency may still withdraw a record
+// dated on, today: the first of last month. The outcome reports count a
+// screen or a stage change in the month it is dated, and a month is
+// reported once it ends; the agency has the month after to correct what
+// it keyed, then the record stands for it, as a GPRA interview does once
+// its window closes and an RCM month once recorded (409 period_closed);
+// the MSC's admin still withdraws one keyed wrong. Without it an agency
+// withdrew an October positive screen in December and recorded a negative
+// one, and October's negative rate went from 0.667 to 1 in a report the
+// state had read (a clinical black-box pass).
+func closedBefore(today rss.Date) rss.Date {
+	first := rss.NewDate(time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC))
+	return rss.NewDate(first.AddDate(0, -1, 0))
 }
 
 // WithdrawDrugScreen withdraws an RSVP drug screen keyed wrong, so the
@@ -61,7 +79,7 @@ type withdrawal struct {
 // rate kept the wrong one (a GPRA and outcomes black-box pass).
 func (s *Service) WithdrawDrugScreen(ctx context.Context, id int64, reason string) (ArchivedRecord, error) {
 	return s.withdraw(ctx, id, reason, withdrawal{kind: KindDrugScreen, entity: "rsvp_drug_screen", table: "rsvp_drug_screens", program: ProgramRSVP,
-		columns: `'date', screen_date, 'kind', kind, 'result', result`})
+		columns: `'date', screen_date, 'kind', kind, 'result', result`, dated: "screen_date"})
 }
 
 // WithdrawStageChange withdraws an EMP employment stage change keyed
@@ -71,7 +89,7 @@ func (s *Service) WithdrawDrugScreen(ctx context.Context, id int64, reason strin
 // the later is withdrawn first.
 func (s *Service) WithdrawStageChange(ctx context.Context, id int64, reason string) (ArchivedRecord, error) {
 	return s.withdraw(ctx, id, reason, withdrawal{kind: KindStageChange, entity: "employment_stage_change", table: "employment_stage_changes", program: ProgramEMP,
-		columns: `'stage', stage, 'effective_date', effective_date`,
+		columns: `'stage', stage, 'effective_date', effective_date`, dated: "effective_date",
 		check: func(ctx context.Context, tx *sqlx.Tx, id, enrollment int64) error {
 			var around struct {
 				Before *string `db:"before"`
@@ -131,20 +149,29 @@ func (s *Service) withdraw(ctx context.Context, id int64, reason string, w withd
 	notFound := fmt.Errorf("%w: %s %d", rss.ErrNotFound, w.kind, id)
 	var out ArchivedRecord
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		var enrollmentID int64
-		err := tx.GetContext(ctx, &enrollmentID, `SELECT enrollment_id FROM `+w.table+` WHERE id = $1`, id)
+		var rec struct {
+			Enrollment int64    `db:"enrollment_id"`
+			Dated      rss.Date `db:"dated"`
+		}
+		err := tx.GetContext(ctx, &rec, `SELECT enrollment_id, `+w.dated+` AS dated FROM `+w.table+` WHERE id = $1`, id)
 		if errors.Is(err, pg.ErrNoRows) {
 			return notFound
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", w.kind, err)
 		}
-		e, err := enrollmentFor(ctx, tx, a, enrollmentID, w.program, writeLock)
+		e, err := enrollmentFor(ctx, tx, a, rec.Enrollment, w.program, writeLock)
 		if errors.Is(err, rss.ErrNotFound) {
 			return notFound
 		}
 		if err != nil {
 			return err
+		}
+		// Told only once the record is known to be the agency's own.
+		if open := closedBefore(s.today()); a.IsProvider() && rec.Dated.Before(open) {
+			return rss.Coded(rss.ErrConflict, "period_closed",
+				"the record is dated %s, in a month the outcome reports have closed (an agency corrects its records up to the end "+
+					"of the month after): it stands as recorded; ask the MSC to withdraw it if it was keyed wrong", rec.Dated)
 		}
 		if w.check != nil {
 			if err := w.check(ctx, tx, id, e.ID); err != nil {
