@@ -685,6 +685,32 @@ func TestOneScreenOfAKindADayAcrossASameDayReadmission(t *testing.T) {
 	assert.Equal(t, 1, created, "statuses %v", statuses)
 }
 
+// One stage change a day for the person at the agency, as one screen of a
+// kind: after a discharge and a readmission the same day, a change on that
+// day to each enrollment left the person at two stages on one day (a
+// clinical black-box pass). The next day takes one as before.
+func TestOneStageChangeADayAcrossASameDayReadmission(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ramos := enrollmentOf(e, e.demo.Clients["Ramos"], "EMP") // HRA, started day(-3)
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", ramos), map[string]any{"discharge_date": day(-1), "reason": "moved"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": e.demo.Clients["Ramos"], "program_code": "EMP", "start_date": day(-1),
+		"assigned_staff_id": e.count(`SELECT assigned_staff_id FROM enrollments WHERE id = $1`, ramos)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	again := itID(t, r)
+	stage := func(enr int64, s, on string) resp {
+		return e.post(keyHRA, itPath("/v1/enrollments/%d/employment-stages", enr), map[string]any{"stage": s, "effective_date": on})
+	}
+	require.Equal(t, http.StatusCreated, stage(ramos, "work_for_a_day", day(-1)).Status)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, stage(again, "on_the_job_training", day(-1)), http.StatusConflict, "stage_change_exists")
+		assert.Contains(t, p["detail"], itStr(ramos))
+	})
+	r = stage(again, "on_the_job_training", day(0))
+	assert.Equal(t, http.StatusCreated, r.Status, "the next day: %s", r.Body)
+}
+
 // reyesReadmittedYesterday discharges Reyes's RSVP stay at BCS (begun day
 // -14) yesterday and enrolls them again the same day: two enrollments of
 // the agency cover yesterday.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"rss"
 	"rss/access"
@@ -86,15 +87,38 @@ func (s *Service) RecordStage(ctx context.Context, id int64, n NewStageChange) (
 	}
 	var out StageChange
 	err = write(ctx, s, &out, func(ctx context.Context, tx *sqlx.Tx) error {
-		// Held against other stage changes: "unchanged" is judged on
-		// the changes before and after this one, which a change made
-		// at the same time on the next day would not be among.
-		e, err := enrollmentFor(ctx, tx, a, id, ProgramEMP, writeLock)
+		// Held against other stage changes (lockAgencyStays, below):
+		// "unchanged" is judged on the changes before and after this one,
+		// which a change made at the same time on the next day would not
+		// be among.
+		e, err := enrollmentFor(ctx, tx, a, id, ProgramEMP, readOnly)
 		if err != nil {
 			return err
 		}
+		stays, err := lockAgencyStays(ctx, tx, e)
+		if err != nil {
+			return err
+		}
+		if e, err = enrollmentFor(ctx, tx, a, id, ProgramEMP, readOnly); err != nil {
+			return err // read again under the lock: discharged meanwhile
+		}
 		if err := e.checkDay("effective_date", n.EffectiveDate); err != nil {
 			return err
+		}
+		// One stage change a day for the person at the agency, as one
+		// screen of a kind a day (RecordScreen): a discharge and a
+		// readmission the same day give two enrollments that both cover
+		// it, and the person stood at two stages on one day (a clinical
+		// black-box pass).
+		var other []int64
+		if err := tx.SelectContext(ctx, &other, `SELECT enrollment_id FROM employment_stage_changes
+			WHERE enrollment_id = ANY($1) AND enrollment_id <> $3 AND effective_date = $2 ORDER BY enrollment_id`,
+			pq.Array(stays), n.EffectiveDate, id); err != nil {
+			return fmt.Errorf("stage changes of the day: %w", err)
+		}
+		if len(other) > 0 {
+			return rss.Coded(rss.ErrConflict, "stage_change_exists", "the client's enrollment %d with the agency already has a stage change effective %s",
+				other[0], n.EffectiveDate)
 		}
 		var st []EmploymentStage
 		if err := tx.SelectContext(ctx, &st, `SELECT code, name, rank, active FROM employment_stages WHERE code = $1`, n.Stage); err != nil {

@@ -80,10 +80,10 @@ func (s *Service) RecordDrugScreen(ctx context.Context, id int64, n NewDrugScree
 		// two screens sent at once to the two enrollments of a same-day
 		// readmission each held its own and waited for the other's, and
 		// one was answered concurrent_change (a re-check).
-		var stays, other []int64
-		if err := tx.SelectContext(ctx, &stays, `SELECT id FROM enrollments WHERE client_id = $1 AND provider_id = $2
-			AND program_code = $3 ORDER BY id FOR NO KEY UPDATE`, e.ClientID, e.ProviderID, e.ProgramCode); err != nil {
-			return fmt.Errorf("the agency's stays: %w", err)
+		var other []int64
+		stays, err := lockAgencyStays(ctx, tx, e)
+		if err != nil {
+			return err
 		}
 		if e, err = enrollmentFor(ctx, tx, a, id, ProgramRSVP, readOnly); err != nil {
 			return err // read again under the lock: discharged meanwhile

@@ -99,6 +99,23 @@ const (
 // and RSVP alike.
 const anyProgram = ""
 
+// lockAgencyStays locks the agency's enrollments of e's client in e's
+// program in id order (FOR NO KEY UPDATE: a discharge waits) and returns
+// their ids: the records one person may have only one of a day at the
+// agency (a screen of a kind, a stage change) are checked across them, as
+// a same-day readmission gives two enrollments covering that day. Taken
+// in id order, before anything is read of them, two records sent at once
+// to the two enrollments wait one for the other (one was answered
+// concurrent_change, each holding its own: a re-check).
+func lockAgencyStays(ctx context.Context, tx *sqlx.Tx, e enrollment) ([]int64, error) {
+	var stays []int64
+	if err := tx.SelectContext(ctx, &stays, `SELECT id FROM enrollments WHERE client_id = $1 AND provider_id = $2
+		AND program_code = $3 ORDER BY id FOR NO KEY UPDATE`, e.ClientID, e.ProviderID, e.ProgramCode); err != nil {
+		return nil, fmt.Errorf("the agency's stays: %w", err)
+	}
+	return stays, nil
+}
+
 // enrollmentFor reads enrollment id for the actor: not found when it does
 // not exist or belongs to another agency than a provider's own, a conflict
 // when it is not an enrollment in program (anyProgram takes any). lock
