@@ -748,6 +748,44 @@ func moveRow(t *testing.T, rep itReport, period string, provider int64) map[stri
 	return nil
 }
 
+// Employment movement counts a person's unbroken stay at the agency once:
+// a discharge and a readmission the same day split a move up the ladder
+// into a stalled stay and an unscored entered one, and the agency's score
+// fell from null (nothing stalled) to 0 (a clinical black-box pass). E is
+// at on-the-job training (rank 5) from 02-20, discharged 03-01 and
+// readmitted that day, and reaches apprenticeship (6) on 03-10: March is
+// one stay, progressed.
+func TestReportEmploymentMovementCountsAStayOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := e.demo.Providers["HRA"]
+	c := itNewClient(t, e, keyHRA, "hartford")
+	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": "2026-02-01"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	first := itID(t, r)
+	stage := func(id int64, stage, on string) {
+		r := e.post(keyHRA, itPath("/v1/enrollments/%d/employment-stages", id), map[string]any{"stage": stage, "effective_date": on})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	}
+	stage(first, "work_for_a_day", "2026-02-01")
+	stage(first, "on_the_job_training", "2026-02-20")
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", first), map[string]any{"discharge_date": "2026-03-01", "reason": "moved"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": "2026-03-01"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	stage(itID(t, r), "apprenticeship", "2026-03-10")
+
+	rep := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/employment-movement?provider_id=%d&from=2026-03-01&to=2026-04-30", hra))
+	march, april := moveRow(t, rep, "2026-03-01", hra), moveRow(t, rep, "2026-04-01", hra)
+	require.NotNil(t, march, "%v", rep.Rows)
+	assert.Equal(t, []float64{1, 1, 0, 0}, []float64{march["enrollments"].(float64), march["progressed"].(float64),
+		march["stalled"].(float64), march["entered"].(float64)}, "one stay, progressed: %v", march)
+	assert.Nil(t, march["score"])
+	assert.Equal(t, "none_stalled_or_stepped_back", march["score_note"])
+	require.NotNil(t, april, "%v", rep.Rows)
+	assert.Equal(t, float64(1), april["stalled"], "April: the stay at apprenticeship, from the readmission's own change")
+}
+
 // Employment movement, by hand: at HRA, A (from 03-01) reaches work for a
 // day on 03-01 and transitional employment (rank 3) on 03-31, the last day
 // of March, is unchanged in April, then goes to on-the-job training (5) on

@@ -22,9 +22,10 @@ const (
 )
 
 // EmploymentMovementRow is one period's movement at one provider (or, with
-// no provider, over all of them): each EMP enrollment open in the period
-// classified by its stage at the period's end against its stage the day
-// before the period began.
+// no provider, over all of them): each unbroken EMP stay open in the
+// period (Enrollments counts them; a same-day readmission's two
+// enrollments are one) classified by its stage at the period's end
+// against its stage the day before the period began.
 type EmploymentMovementRow struct {
 	Period      rss.Date `json:"period" db:"period"`
 	PeriodEnd   rss.Date `json:"period_end" db:"period_end"`
@@ -40,7 +41,8 @@ type EmploymentMovementRow struct {
 }
 
 // EmploymentMovementTotals are the range's figures over every provider in
-// the filter: each enrollment counted once per period.
+// the filter: each unbroken stay counted once per period (enrollments:
+// the stays, as in the rows).
 type EmploymentMovementTotals struct {
 	Enrollments int64    `json:"enrollments" db:"enrollments"`
 	NoStage     int64    `json:"no_stage" db:"no_stage"`
@@ -53,49 +55,71 @@ type EmploymentMovementTotals struct {
 }
 
 // Periods are calendar months or quarters ($3 the date_trunc unit, $4 its
-// length), the first and last clipped to [$1, $2]. An EMP enrollment counts
-// in a period it was open on any day of. Its stage at the end of the period
-// is the latest change effective on or before the period's last day (a
-// change on that day counts); its stage before is the latest effective
-// before the period's first day. No stage at the end: no_stage; none
-// before: entered (the first rung reached, nothing to compare it with);
-// else the ranks (employment_stages.rank, competitive employment the top)
-// say progressed, stalled (the same stage, changed or not in between) or
-// stepped back.
+// length), the first and last clipped to [$1, $2]. A person's unbroken
+// stay in EMP at an agency (its enrollments of them, each begun by the day
+// after the one before was last held: stay_start, as the length-of-service
+// report and the voucher rules read a stay) counts in a period one of its
+// enrollments was open on any day of, once. Its stage at the end of the
+// period is the latest change of the stay effective on or before the
+// period's last day (a change on that day counts); its stage before is
+// the latest effective before the period's first day. No stage at the end:
+// no_stage; none before: entered (the first rung reached, nothing to
+// compare it with); else the ranks (employment_stages.rank, competitive
+// employment the top) say progressed, stalled (the same stage, changed or
+// not in between) or stepped back. Counted by enrollment, a discharge and
+// a readmission the same day split a person's move up the ladder into a
+// stalled stay and an unscored entered one, lowering the agency's score (a
+// clinical black-box pass).
 //
 // Set-based, for speed at size: each change is in force from its date to
-// the next one's, and the stage on each day asked (the periods' last days
-// and the days before their first) is the change in force then, joined by
-// enrollment and day. (One index probe per enrollment, period and side
-// took 7 s over 20,000 enrollments and a year.) The periods are
-// periodsCTE's: with a series of dates (1,000 rows to the planner), so
-// many pairs of period and enrollment were worth sorting for merge joins.
+// the next one's in its stay, and the stage on each day asked (the
+// periods' last days and the days before their first) is the change in
+// force then, joined by stay and day. (One index probe per enrollment,
+// period and side took 7 s over 20,000 enrollments and a year.) The
+// periods are periodsCTE's: with a series of dates (1,000 rows to the
+// planner), so many pairs of period and enrollment were worth sorting for
+// merge joins.
 const movementBase = `
 WITH ` + periodsCTE + `, asked AS (
     SELECT period_end AS day FROM periods UNION SELECT period - 1 FROM periods
+), marks AS (
+    SELECT o.id, o.client_id, o.provider_id, o.start_date, o.discharge_date,
+           CASE WHEN lag(o.id) OVER w IS NULL
+                OR o.start_date > max(o.held_through) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
+           THEN o.start_date END AS begin_mark
+    FROM enrollments o
+    WHERE o.program_code = 'EMP' AND o.start_date <= $2 AND ($5::bigint IS NULL OR o.provider_id = $5)
+    WINDOW w AS (PARTITION BY o.client_id, o.provider_id ORDER BY o.start_date, o.id)
+), stays AS (
+    SELECT id, client_id, provider_id, start_date, discharge_date,
+           max(begin_mark) OVER (PARTITION BY client_id, provider_id ORDER BY start_date, id) AS stay_start
+    FROM marks
 ), changes AS (
-    SELECT c.enrollment_id, s.rank, c.effective_date AS valid_from,
-           lead(c.effective_date) OVER (PARTITION BY c.enrollment_id ORDER BY c.effective_date) AS valid_to
+    SELECT st.client_id, st.provider_id, st.stay_start, s.rank, c.effective_date AS valid_from,
+           lead(c.effective_date) OVER (PARTITION BY st.client_id, st.provider_id, st.stay_start ORDER BY c.effective_date, c.id) AS valid_to
     FROM employment_stage_changes c
     JOIN employment_stages s ON s.code = c.stage
-    JOIN enrollments e ON e.id = c.enrollment_id
-    WHERE e.program_code = 'EMP' AND c.effective_date <= $2 AND ($5::bigint IS NULL OR e.provider_id = $5)
+    JOIN stays st ON st.id = c.enrollment_id
+    WHERE c.effective_date <= $2
 ), stage_on AS MATERIALIZED (
-    SELECT ch.enrollment_id, a.day, ch.rank
+    SELECT ch.client_id, ch.provider_id, ch.stay_start, a.day, ch.rank
     FROM changes ch JOIN asked a ON a.day >= ch.valid_from AND (ch.valid_to IS NULL OR a.day < ch.valid_to)
+), open_stays AS (
+    SELECT DISTINCT p.period, p.period_end, st.client_id, st.provider_id, st.stay_start
+    FROM periods p
+    JOIN stays st ON st.start_date <= p.period_end AND (st.discharge_date IS NULL OR st.discharge_date >= p.period)
 ), k AS (
-    SELECT p.period, p.period_end, e.provider_id,
+    SELECT o.period, o.period_end, o.provider_id,
            CASE WHEN cur.rank IS NULL THEN 'no_stage'
                 WHEN prev.rank IS NULL THEN 'entered'
                 WHEN cur.rank > prev.rank THEN 'progressed'
                 WHEN cur.rank = prev.rank THEN 'stalled'
                 ELSE 'stepped_back' END AS movement
-    FROM periods p
-    JOIN enrollments e ON e.program_code = 'EMP' AND e.start_date <= p.period_end
-         AND (e.discharge_date IS NULL OR e.discharge_date >= p.period)
-         AND ($5::bigint IS NULL OR e.provider_id = $5)
-    LEFT JOIN stage_on cur ON cur.enrollment_id = e.id AND cur.day = p.period_end
-    LEFT JOIN stage_on prev ON prev.enrollment_id = e.id AND prev.day = p.period - 1
+    FROM open_stays o
+    LEFT JOIN stage_on cur ON cur.client_id = o.client_id AND cur.provider_id = o.provider_id AND cur.stay_start = o.stay_start
+         AND cur.day = o.period_end
+    LEFT JOIN stage_on prev ON prev.client_id = o.client_id AND prev.provider_id = o.provider_id AND prev.stay_start = o.stay_start
+         AND prev.day = o.period - 1
 )`
 
 // periodsCTE is the periods of a report by month or quarter over [$1, $2]
