@@ -571,11 +571,17 @@ const originalRefNow = `COALESCE((SELECT cp.payer_ccn FROM payer_claim_payments 
 //     whose lines reverse the void's, voids the loop the void would
 //     have, REF*F8 the same reference.
 //   - a loop the payer took back itself (paid, every posting reversed
-//     and none corrected: takenBackY) is not on the payer's books either:
+//     and none corrected: takenBackY), or the line of a loop the payer
+//     split whose part it took back (a payment of the loop itemized it,
+//     and no standing posting holds it: none itemizes it, no part
+//     without lines covers it), is not on the payer's books either:
 //     a void's reversals of it, or a resend's of the rejected void of
 //     it, are closed but not sent (a black-box re-check found a void
 //     of a claim the payer had reversed sent, asking the payer to take
-//     back what it already had). A replacement of it still goes as a
+//     back what it already had; a void of a split claim one of whose
+//     parts the payer had reversed sent that part's line under the other
+//     part's number, asking for twice what that claim held, and its
+//     resend the same: a payer black-box pass). A replacement of it still goes as a
 //     replacement; one the replacement has no loop for (beyond its
 //     own) is closed unsent, as a void's is, not voided.
 //
@@ -603,23 +609,24 @@ const originalRefNow = `COALESCE((SELECT cp.payer_ccn FROM payer_claim_payments 
 // route is its paid amount; on the register it is the charge (reversals
 // negative). Each claim's lines are read and grouped inside the claim's
 // own lateral subquery: a million lines never meet in one sort.
-// splitCCN is, for the line of loop x that line (an expression) names,
+// splitCCN is, for the line of loop x (the alias of its batch_x12_claims
+// row) that line (an expression) names,
 // the payer's number of the part of x's current posting that itemizes
 // nothing and whose charge, counted on from the parts before it, covers
 // where the line starts among the lines no standing part itemized (their
 // billed amounts, claim_lines.paid, in the order x sent them); NULL where
 // no such part stands.
-func splitCCN(line string) string {
+func splitCCN(x, line string) string {
 	return `(SELECT s.payer_ccn FROM (
 		SELECT cp.payer_ccn, sum(cp.charge) OVER (ORDER BY cp.id) AS upto
 		FROM payer_current_postings cp
-		WHERE cp.batch_id = x.batch_id AND cp.claim_id = x.claim_id AND cp.part = x.part AND cp.payer_ccn IS NOT NULL
+		WHERE cp.batch_id = ` + x + `.batch_id AND cp.claim_id = ` + x + `.claim_id AND cp.part = ` + x + `.part AND cp.payer_ccn IS NOT NULL
 		  AND NOT EXISTS (SELECT 1 FROM payer_line_payments lp WHERE lp.claim_payment_id = cp.id)) s
 	WHERE s.upto > (
-		SELECT COALESCE(sum(fl.paid), 0) FROM unnest(x.line_ids) WITH ORDINALITY AS fo(id, n) JOIN claim_lines fl ON fl.id = fo.id
-		WHERE fo.n < array_position(x.line_ids, ` + line + `)
+		SELECT COALESCE(sum(fl.paid), 0) FROM unnest(` + x + `.line_ids) WITH ORDINALITY AS fo(id, n) JOIN claim_lines fl ON fl.id = fo.id
+		WHERE fo.n < array_position(` + x + `.line_ids, ` + line + `)
 		  AND NOT EXISTS (SELECT 1 FROM payer_line_payments lp JOIN payer_current_postings cq ON cq.id = lp.claim_payment_id
-		                  WHERE lp.line_id = fl.id AND cq.batch_id = x.batch_id AND cq.claim_id = x.claim_id AND cq.part = x.part))
+		                  WHERE lp.line_id = fl.id AND cq.batch_id = ` + x + `.batch_id AND cq.claim_id = ` + x + `.claim_id AND cq.part = ` + x + `.part))
 	ORDER BY s.upto LIMIT 1)`
 }
 
@@ -637,7 +644,8 @@ var loopsQuery = `
 			       CASE WHEN ox.rejected AND ox.frequency = '8' THEN COALESCE(rx.line_ccn, rx.split_ccn, rx.ccn, ` + originalRefNow + `)
 			            WHEN ox.rejected AND ox.frequency <> '1' THEN ` + originalRefNow + `
 			            ELSE COALESCE(ox.line_ccn, ox.split_ccn, ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
-			       COALESCE(ox.rejected AND ox.frequency = '1', false) OR (c.frequency = '8' AND COALESCE(gx.taken_back, false)) AS o_unsent,
+			       COALESCE(ox.rejected AND ox.frequency = '1', false)
+			       OR (c.frequency = '8' AND COALESCE(gx.taken_back OR gx.line_taken_back, false)) AS o_unsent,
 			       c.frequency = '7' AND COALESCE(gx.taken_back, false) AS o_gone
 			FROM claim_lines l
 			LEFT JOIN claims o ON o.id = c.original_claim_id
@@ -655,7 +663,7 @@ var loopsQuery = `
 				       (SELECT cp.payer_ccn FROM payer_line_payments lp JOIN payer_current_postings cp ON cp.id = lp.claim_payment_id
 				        WHERE lp.line_id = l.reverses_line_id AND cp.batch_id = x.batch_id AND cp.claim_id = x.claim_id
 				          AND cp.part = x.part AND cp.payer_ccn IS NOT NULL ORDER BY cp.id DESC LIMIT 1) AS line_ccn,
-				       ` + splitCCN("l.reverses_line_id") + ` AS split_ccn
+				       ` + splitCCN("x", "l.reverses_line_id") + ` AS split_ccn
 				FROM batch_claims ob
 				JOIN batch_x12_claims x ON x.batch_id = ob.batch_id AND x.claim_id = ob.claim_id
 				WHERE ob.claim_id = c.original_claim_id AND ob.lines > 0 AND l.reverses_line_id = ANY (x.line_ids)) ox
@@ -678,7 +686,7 @@ var loopsQuery = `
 				       (SELECT cp.payer_ccn FROM payer_line_payments lp JOIN payer_current_postings cp ON cp.id = lp.claim_payment_id
 				        WHERE lp.line_id = rt.line_id AND cp.batch_id = x.batch_id AND cp.claim_id = x.claim_id
 				          AND cp.part = x.part AND cp.payer_ccn IS NOT NULL ORDER BY cp.id DESC LIMIT 1) AS line_ccn,
-				       ` + splitCCN("rt.line_id") + ` AS split_ccn
+				       ` + splitCCN("x", "rt.line_id") + ` AS split_ccn
 				FROM batch_claims ob
 				JOIN batch_x12_claims x ON x.batch_id = ob.batch_id AND x.claim_id = ob.claim_id
 				WHERE ob.claim_id = rt.claim_id AND ob.lines > 0 AND rt.line_id = ANY (x.line_ids)) rx
@@ -686,7 +694,13 @@ var loopsQuery = `
 			-- The loop a void's line takes back at the payer: the
 			-- original's, through any resends (rootLineSQL).
 			LEFT JOIN LATERAL (
-				SELECT ` + takenBackY + ` AS taken_back
+				SELECT ` + takenBackY + ` AS taken_back,
+				       EXISTS (SELECT 1 FROM payer_claim_payments q JOIN payer_line_payments ql ON ql.claim_payment_id = q.id
+				               WHERE q.batch_id = y.batch_id AND q.claim_id = y.claim_id AND q.part = y.part
+				                 AND q.unmatched_reason IS NULL AND NOT q.reversal AND ql.line_id = rt.line_id)
+				       AND NOT EXISTS (SELECT 1 FROM payer_line_payments lp JOIN payer_current_postings cp ON cp.id = lp.claim_payment_id
+				                       WHERE lp.line_id = rt.line_id AND cp.batch_id = y.batch_id AND cp.claim_id = y.claim_id AND cp.part = y.part)
+				       AND ` + splitCCN("y", "rt.line_id") + ` IS NULL AS line_taken_back
 				FROM batch_claims yb
 				JOIN batch_x12_claims y ON y.batch_id = yb.batch_id AND y.claim_id = yb.claim_id
 				WHERE yb.claim_id = rt.claim_id AND yb.lines > 0 AND rt.line_id = ANY (y.line_ids)) gx

@@ -524,10 +524,13 @@ func (o *original) resendable() error {
 	}
 	for i := range o.lines {
 		if o.lines[i].Batched {
+			// A batch closes a void of what was never on the payer's books
+			// (its original rejected) unsent: "went to the payer" was untrue
+			// of it (a payer black-box pass).
 			return rss.Coded(rss.ErrConflict, "void_not_rejected",
-				"void %d went to the payer and was not turned away (no 999 or 277CA rejection of its loop, nor an 835 denying it or "+
-					"paying it instead of reversing the original, or a payment posted since): "+
-					"only a void the payer rejected is sent again", o.ID)
+				"void %d was taken by a batch and the payer has not turned it away (it went out and no 999 or 277CA rejected its "+
+					"loop, nor did an 835 deny it or pay it instead of reversing the original, or a payment was posted since; or it "+
+					"closed unsent, nothing of its original being on the payer's books): only a void the payer rejected is sent again", o.ID)
 		}
 	}
 	// A void of lines no batch took reverses them on the record only: no

@@ -250,6 +250,42 @@ func TestPayerSplitWithoutLinesIsVoidedUnderEachPart(t *testing.T) {
 	assert.Equal(t, []string{billing.FreqVoid + " ICN-SNL-A"}, again)
 }
 
+// A void of a claim the payer split line by line, after the payer took
+// one part back itself, voids the part it still holds, under that part's
+// number, with that part's line alone: the taken-back line's reversal
+// closes unsent, as a void of a loop the payer took back whole does. It
+// went out with both lines under the standing part's number, asking the
+// payer to take back 116.00 from a claim holding 58.00, and its resend
+// repeated it (a payer black-box pass). Rejected, its resend sends the
+// same one line.
+func TestVoidOfASplitClaimLeavesAPartThePayerTookBack(t *testing.T) {
+	w, c, _, whole := twoLineClaimSent(t, "TBK-1")
+	sim := newPayerSim()
+	partA, partB := linePart(whole, 0), linePart(whole, 1)
+	w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "TBK-EFT1", Claims: []clp{
+		{CLM: partA, Status: "1", CCN: "ICN-TBK-A", MOA: "MA15"}, {CLM: partB, Status: "1", CCN: "ICN-TBK-B", MOA: "MA15"}}}))
+	w.importFile(sim.file835(remit{NPI: whole.NPI, Trace: "TBK-EFT2", Claims: []clp{{CLM: partA, Status: "22", CCN: "ICN-TBK-A"}}}))
+	require.Equal(t, "14.50", w.payerOf(c.ID).Paid.String(), "part B stands")
+
+	v := w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "TBK-V", ClientID: w.demo.Clients["Dubois"], Frequency: billing.FreqVoid, OriginalClaimID: &c.ID})
+	sent := w.send837()
+	require.Len(t, sent.Claims, 1, "one void loop: %+v", sent.Claims)
+	void := sent.Claims[0]
+	assert.Equal(t, billing.FreqVoid, void.Freq)
+	assert.Equal(t, "ICN-TBK-B", void.F8)
+	require.Len(t, void.Lines, 1, "part B's line alone")
+	assert.Equal(t, "14.50", void.Charge, "what the payer holds under ICN-TBK-B")
+
+	// Turned away, the void is sent again as it was: one line, part B.
+	w.importFile(sim.file277(sent, map[string]string{void.CLM01: "A7:21:85"}, func(s string) string { return "ACK-" + s }))
+	_, _, err := w.b.Submit(w.ecra(), billing.NewResend("TBK-V-S", w.demo.Clients["Dubois"], v.ID))
+	require.NoError(t, err)
+	again := w.send837()
+	require.Len(t, again.Claims, 1, "%+v", again.Claims)
+	assert.Equal(t, "ICN-TBK-B", again.Claims[0].F8)
+	assert.Len(t, again.Claims[0].Lines, 1)
+}
+
 // A void of a claim the payer split goes out in the payer's parts, X-1
 // and X-2, though it has two lines; those CLM01s are the agency's for
 // good, so a claim numbered as one is refused at intake, where it was
