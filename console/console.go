@@ -558,8 +558,45 @@ func (k *Console) only(roles ...access.Role) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
+		if k.repeatedField(c) {
+			c.Abort()
+			return
+		}
 		c.Next()
 	}
+}
+
+// repeatedField refuses (422 naming it, nothing done) a posted form that
+// gives a field more than once, as a page refuses a filter given twice
+// (knownQuery): the form read the first value and dropped the rest, and
+// a decision posted with action=approve and action=deny granted the units
+// (a console black-box pass). A browser's form sends each of rss's fields
+// once. It reports whether it answered.
+func (k *Console) repeatedField(c *gin.Context) bool {
+	r := c.Request
+	var names []string
+	for name, vs := range r.PostForm {
+		if len(vs) > 1 {
+			names = append(names, name)
+		}
+	}
+	if r.MultipartForm != nil {
+		for name, fs := range r.MultipartForm.File {
+			if len(fs) > 1 {
+				names = append(names, name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return false
+	}
+	sort.Strings(names)
+	field := names[0]
+	if len(field) > 40 || !utf8.ValidString(field) {
+		field = "form" // not quoted back whole
+	}
+	k.badInput(c, field, "this field is given more than once; the console's form sends it once, so nothing was recorded")
+	return true
 }
 
 func sameToken(got, want string) bool {

@@ -259,6 +259,34 @@ func TestConfirmationsAreNotInTheURL(t *testing.T) {
 	assert.NotContains(t, u.get(r.Header.Get("Location")).Body, "You hold this request for 30 minutes", "once")
 }
 
+// A form that gives a field twice is refused, naming it, and does nothing:
+// the console read the first value, so a decision posted with
+// action=approve and action=deny approved the request (a console
+// black-box pass); two keys signed in as the first. A form a role may not
+// send is still a 403 first.
+func TestFormFieldGivenTwiceIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	id := strconv.FormatInt(w.pended(), 10)
+	u := w.user()
+	csrf := u.signIn(keyReviewer).csrf(t)
+	decide := url.Values{"csrf": {csrf}, "action": {"approve", "deny"}, "note": {"either"}}
+	p := u.post("/console/requests/"+id+"/decide", decide)
+	require.Equal(t, http.StatusUnprocessableEntity, p.Status, p.Body)
+	assert.Contains(t, p.Body, "action")
+	assert.Contains(t, p.Body, "given more than once")
+	var decided int
+	require.NoError(t, w.db.Get(&decided, `SELECT count(*) FROM reviewer_decisions`))
+	assert.Zero(t, decided, "nothing recorded")
+	p = u.post("/console/clients/search", url.Values{"csrf": {csrf}, "name": {"Kim", "Moreau"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+
+	prov := w.user()
+	pc := prov.signIn(keyHRA).csrf(t)
+	p = prov.post("/console/requests/"+id+"/decide", url.Values{"csrf": {pc}, "action": {"approve", "deny"}, "note": {"x"}})
+	assert.Equal(t, http.StatusForbidden, p.Status, "the role first")
+}
+
 // A confirmation shows on the page its redirect leads to and on no other:
 // a decision whose redirect the browser did not follow (a double click
 // drops the first answer) showed "Decision recorded." on the next page

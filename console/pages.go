@@ -153,6 +153,11 @@ func (k *Console) signIn(c *gin.Context) {
 		k.page(c, http.StatusForbidden, "error", "Refused", errorView{Message: "The sign-in form expired or did not come from the console. Reload it and sign in again."})
 		return
 	}
+	// Two keys in one form signed in as the first (a console black-box
+	// pass): which was meant is not the console's to guess.
+	if k.repeatedField(c) {
+		return
+	}
 	key, ok := text(c.PostForm("api_key"), 256, false)
 	switch {
 	case strings.TrimSpace(c.PostForm("api_key")) == "":
@@ -598,6 +603,9 @@ func (k *Console) clients(c *gin.Context) {
 // the actor may see. It is a POST so a name never appears in a URL
 // (history, logs, proxies).
 func (k *Console) searchClients(c *gin.Context) {
+	if k.repeatedField(c) {
+		return
+	}
 	q, err := typed("name", "name", c.PostForm("name"), maxSearch, false)
 	var ve *rss.ValidationError
 	if errors.As(err, &ve) {
