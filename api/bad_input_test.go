@@ -748,6 +748,9 @@ func TestBadQueryParameters(t *testing.T) {
 		{name: "client id filter", key: keyHRA, path: "/v1/voucher-requests?client_id=x", field: "client_id"},
 		{name: "authorization status", key: keyHRA, path: "/v1/authorizations?status=spent", field: "status"},
 		{name: "queue limit", key: keyReviewer, path: "/v1/review-queue?limit=zero", field: "limit"},
+		// An agency that does not exist is a mistake, not an empty queue (a
+		// console black-box pass), as an unknown program is.
+		{name: "queue provider unknown", key: keyReviewer, path: "/v1/review-queue?provider_id=999999", field: "provider_id", code: "unknown_id"},
 		{name: "claims date", key: keyHRA, path: "/v1/claims?service_from=yesterday", field: "service_from"},
 	}
 	for _, tc := range cases {

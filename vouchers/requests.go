@@ -967,9 +967,26 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter, p Page) (List[QueueI
 	}
 	// A program that does not exist is a mistake, not an empty queue: a
 	// reviewer who typed BOGUS read "nothing pended" (a black-box pass).
-	if f.ProgramCode != "" {
+	// So is an agency that does not exist: provider=999 read an empty
+	// queue beside an unknown program's 422 (a console black-box pass).
+	if f.ProgramCode != "" || f.ProviderID != 0 {
 		if err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-			return knownCode(ctx, tx, "programs", "program", "program", f.ProgramCode)
+			if f.ProgramCode != "" {
+				if err := knownCode(ctx, tx, "programs", "program", "program", f.ProgramCode); err != nil {
+					return err
+				}
+			}
+			if f.ProviderID == 0 {
+				return nil
+			}
+			var ok bool
+			if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM providers WHERE id = $1)`, f.ProviderID); err != nil {
+				return err
+			}
+			if !ok {
+				return rss.Invalid("provider_id", "unknown_id", "no provider %d", f.ProviderID)
+			}
+			return nil
 		}); err != nil {
 			return List[QueueItem]{}, err
 		}
