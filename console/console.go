@@ -380,6 +380,15 @@ func (k *Console) session() gin.HandlerFunc {
 			// form posted after the session ended the page it came from,
 			// saying nothing was recorded (a black-box pass lost a
 			// decision's note to a silent redirect to the start page).
+			// A sign-out sent again (a double click) finds its session gone
+			// by the first: it is done, and says so, where it read that
+			// nothing was recorded and what was typed was kept (a console
+			// black-box pass).
+			if c.Request.Method == http.MethodPost && c.Request.URL.Path == basePath+"/sign-out" && !revoked {
+				k.redirectDone(c, basePath+"/sign-in", "signed_out")
+				c.Abort()
+				return
+			}
 			if c.Request.Method == http.MethodPost {
 				pre, ok := k.signInToken(c)
 				if !ok {

@@ -168,6 +168,13 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	assert.Zero(t, n, "sign-out deletes the row")
 	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM audit_events WHERE action = 'sign_out'`))
 	assert.Equal(t, 1, n)
+
+	// Sent again (a double click), it is done: it read that nothing was
+	// recorded and what was typed was kept (a console black-box pass).
+	r = u.post("/console/sign-out", url.Values{"csrf": {home.csrf(t)}})
+	require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+	assert.Equal(t, "/console/sign-in", r.Header.Get("Location"))
+	assert.Contains(t, u.get("/console/sign-in").Body, "You are signed out.")
 }
 
 // Signing in again in a browser already signed in ends the session it
