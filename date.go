@@ -31,6 +31,20 @@ var ErrDateRange = fmt.Errorf("%w: date out of range", ErrInvalid)
 // names no day of the calendar (2026-02-30).
 var ErrNotCalendarDay = errors.New("not a day of the calendar")
 
+// ErrNotDateShape is the ErrInvalid of a text that is not YYYY-MM-DD.
+var ErrNotDateShape = errors.New("not YYYY-MM-DD")
+
+// notDateShape is ErrNotDateShape, and ErrInvalid, for one text.
+type notDateShape string
+
+func (d notDateShape) Error() string {
+	return fmt.Sprintf("%v: date %q is not YYYY-MM-DD", ErrInvalid, string(d))
+}
+
+func (d notDateShape) Is(target error) bool {
+	return target == ErrInvalid || target == ErrNotDateShape
+}
+
 // notCalendarDay is ErrNotCalendarDay, and ErrInvalid, for one date.
 type notCalendarDay string
 
@@ -83,7 +97,7 @@ func parseDate(s string) (Date, error) {
 		if len(s) == len(dateLayout) && dateShape.MatchString(s) {
 			return Date{}, notCalendarDay(s)
 		}
-		return Date{}, fmt.Errorf("%w: date %q is not YYYY-MM-DD", ErrInvalid, s)
+		return Date{}, notDateShape(s)
 	}
 	return Date{t}, nil
 }

@@ -660,6 +660,24 @@ func itEndpoints() []itEndpoint {
 	}
 }
 
+// A date refused in a body is named, not quoted back: a date of birth is
+// PHI, and the problem's text repeated it into the caller's logs (black-box
+// passes of the forty-second stop).
+func TestRefusedDateIsNotQuotedBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, dob := range []string{"1990-02-30", "1899-12-31", "12/04/1990", "3000-06-01"} {
+		itNothingWritten(t, e, func() {
+			r := e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Ann", "last_name": "Ruiz", "date_of_birth": dob,
+				"catchment_area": "hartford"})
+			require.Contains(t, []int{http.StatusBadRequest, http.StatusUnprocessableEntity}, r.Status, "%s", r.Body)
+			assert.NotContains(t, string(r.Body), dob, "not quoted back")
+			p := r.JSON(t)
+			assert.Contains(t, itFieldErrors(t, p), "date_of_birth", "%v", p)
+		})
+	}
+}
+
 // TestBadInput sends every kind of bad input to every endpoint that takes
 // a body: each gets its 4xx problem+json with a stable code (and the field,
 // where one is at fault), and no table changes.

@@ -227,12 +227,14 @@ func decodeError(err error, body []byte, v any) Problem {
 		return p(http.StatusBadRequest, "unknown_field", "Unknown field", "the body has a field this endpoint does not accept",
 			rss.FieldError{Field: unknownFieldPath(body, reflect.TypeOf(v), name), Code: "unknown_field", Message: "unknown field " + name})
 	case errors.Is(err, rss.ErrDateRange):
+		// The date is not quoted back: a date of birth is PHI, and the
+		// problem went into the caller's logs with it (a black-box pass).
 		field := badValuePath(body, reflect.TypeOf(v))
 		if field == "" {
 			field = "body"
 		}
 		return p(http.StatusUnprocessableEntity, "validation_failed", "The request is not valid", "one or more fields are invalid",
-			rss.FieldError{Field: field, Code: "out_of_range", Message: err.Error()})
+			rss.FieldError{Field: field, Code: "out_of_range", Message: fmt.Sprintf("%s must be between %s and %s", lastName(field), rss.MinDate, rss.MaxDate)})
 	case errors.Is(err, rss.ErrInvalid):
 		// A typed value (date, money) refused its own text. encoding/json
 		// does not say which field held it, so find it. One sent as null
@@ -245,8 +247,15 @@ func decodeError(err error, body []byte, v any) Problem {
 		if field == "" {
 			field = "body"
 		}
-		return p(http.StatusBadRequest, "wrong_type", "Wrong type", err.Error(),
-			rss.FieldError{Field: field, Code: "wrong_type", Message: err.Error()})
+		msg := err.Error()
+		switch {
+		case errors.Is(err, rss.ErrNotCalendarDay):
+			msg = lastName(field) + " is not a day of the calendar" // not quoted back, as above
+		case errors.Is(err, rss.ErrNotDateShape):
+			msg = lastName(field) + " must be a date, YYYY-MM-DD"
+		}
+		return p(http.StatusBadRequest, "wrong_type", "Wrong type", msg,
+			rss.FieldError{Field: field, Code: "wrong_type", Message: msg})
 	default:
 		return p(http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body could not be decoded")
 	}
