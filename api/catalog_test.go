@@ -594,6 +594,11 @@ func TestCatalogServiceQualifiedByANewCredential(t *testing.T) {
 			http.StatusConflict, "credential_type_name_taken")
 		requireProblem(t, e.post(keyAdmin, "/v1/reference/staff-roles", map[string]any{"code": "peer2", "name": "PeerSpecialist"}),
 			http.StatusConflict, "staff_role_name_taken")
+		// Accents aside, as a program's or service's (a staff pass took both).
+		requireProblem(t, e.post(keyAdmin, "/v1/reference/credential-types", map[string]any{"code": "GED3", "name": "GÉD"}),
+			http.StatusConflict, "credential_type_name_taken")
+		requireProblem(t, e.post(keyAdmin, "/v1/reference/staff-roles", map[string]any{"code": "peer3", "name": "Péer specialist"}),
+			http.StatusConflict, "staff_role_name_taken")
 		p := requireProblem(t, e.post(keyAdmin, "/v1/reference/credential-types", map[string]any{"code": "cprs", "name": "Lower"}),
 			http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, "invalid_format", itFieldCode(p, "code"))

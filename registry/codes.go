@@ -10,7 +10,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-	"golang.org/x/text/unicode/norm"
 
 	"rss"
 	"rss/access"
@@ -599,19 +598,13 @@ func (s *Service) createCode(ctx context.Context, n NewCode, k codeKind) (vouche
 	return out, err
 }
 
-// compactKey is a name as it reads with case, spacing and punctuation
-// all aside: "G.E.D." is "GED", "Highschool diploma" "High school
-// diploma" (labelKey keeps word breaks, and both were taken beside the
-// other: a Part 2 black-box pass).
-func compactKey(name string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			return unicode.ToLower(r)
-		}
-		return -1
-	}, norm.NFKC.String(name))
-}
+// compactKey is a name as it reads with case, spacing, punctuation and
+// accents all aside, as a program's or service's is (vouchers.NameKey):
+// "G.E.D." is "GED", "Highschool diploma" "High school diploma" (labelKey
+// keeps word breaks, and both were taken beside the other: a Part 2
+// black-box pass), and "GÉD" "GED" (taken as new: a staff black-box
+// pass).
+func compactKey(name string) string { return vouchers.NameKey(name) }
 
 // credentialTypesKnown refuses a credential type the registry does not
 // hold, by name (the schema refuses it too: services_credentials_known).

@@ -683,6 +683,12 @@ func LockNames(ctx context.Context, tx *sqlx.Tx, table string) error {
 	return nil
 }
 
+// NameKey is a name as it reads with case, spacing, punctuation and
+// accents aside, look-alike letters read as the Latin ones (compact): the
+// key program, service, staff role and credential type names are told
+// apart by.
+func NameKey(name string) string { return compact(name) }
+
 // ProgramNameFree refuses a program's name that reads as another
 // program's (case, spacing, punctuation and accents aside), and
 // ServiceNameFree a service's that reads as another's of its program: an
