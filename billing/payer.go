@@ -1396,16 +1396,23 @@ func (im *importer) ccnSeen(ccn string, who payee, paymentID int64) (ccnOnFile, 
 	// pass).
 	own := `(($4 = '' AND $5 = '') OR ` + payeeLoop("p", "$4", "$5") + ` OR EXISTS (SELECT 1 FROM payer_payments pp
 		WHERE pp.id = p.payment_id AND (($4 <> '' AND pp.payee_npi = $4) OR ($5 <> '' AND pp.payee_tax_id = $5))))`
+	// Money kept aside is a second payment (already_posted) or a payment
+	// of a void's loop (void_paid): the payer taking either back nets it
+	// out, reverses_kept_aside. A void_paid taken back read
+	// nothing_to_reverse, and finance, reading a takeback that found
+	// nothing beside a void payment still owed back, could return the money
+	// twice (a payer black-box pass).
+	keptAside := []string{UnmatchedAlreadyPosted, UnmatchedVoidPaid}
 	// A reversal repeated in another payment is the payer's repeat: in
 	// the payment itself, the parts of a split claim may each be taken
 	// back under one number.
 	err := im.tx.GetContext(im.ctx, &r, `SELECT
 		EXISTS (SELECT 1 FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND NOT p.reversal AND `+own+`) AS known,
-		(SELECT count(*) FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND NOT p.reversal AND p.unmatched_reason = $2 AND `+own+`) >
+		(SELECT count(*) FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND NOT p.reversal AND p.unmatched_reason = ANY ($2) AND `+own+`) >
 		(SELECT count(*) FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND p.reversal AND p.unmatched_reason = $3 AND `+own+`) AS aside,
 		EXISTS (SELECT 1 FROM payer_claim_payments p WHERE p.payer_ccn = $1 AND p.reversal AND p.unmatched_reason IS NULL
 			AND p.payment_id <> $6 AND `+own+`) AS reversal`,
-		ccn, UnmatchedAlreadyPosted, UnmatchedKeptAside, who.npi, who.tin, paymentID)
+		ccn, pq.Array(keptAside), UnmatchedKeptAside, who.npi, who.tin, paymentID)
 	return ccnOnFile{known: r.Known, aside: r.Aside, reversal: r.Reversal}, err
 }
 

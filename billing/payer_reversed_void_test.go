@@ -313,6 +313,17 @@ func TestVoidPaidInThe835ReadsOnTheVoidAndIsSentAgain(t *testing.T) {
 		[]string{rec.Totals.Rejected.String(), rec.Totals.Open.String(), rec.Totals.Replaced.String()},
 		"the paid void is replaced by its resend")
 	require.Len(t, rec.Unmatched, 1, "the payment of the void stays listed for finance")
+
+	// The payer takes its payment of the void back: the pair nets to
+	// nothing, reverses_kept_aside, as a second payment's takeback does. It
+	// read nothing_to_reverse, a takeback that found nothing beside a void
+	// payment still owed back (a payer black-box pass).
+	back := w.importFile(sim.file835(remit{NPI: void.NPI, Trace: "VPS-EFT3", Claims: []clp{{CLM: void, Status: "22", CCN: "PCN-VP"}}}))
+	d, err = w.b.PayerFile(w.finance(), back.ID)
+	require.NoError(t, err)
+	require.Len(t, d.Unmatched, 1)
+	assert.Equal(t, billing.UnmatchedKeptAside, d.Unmatched[0].Reason)
+	assert.Equal(t, "29.00", w.payerOf(rw.a.ID).Paid.String(), "A untouched")
 }
 
 // A replacement with fewer loops than its original voids the original's
