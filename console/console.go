@@ -590,8 +590,10 @@ func (k *Console) repeatedField(c *gin.Context) bool {
 		}
 	}
 	if r.MultipartForm != nil {
+		// A file counts as a value of its field: a key given as text and
+		// as a file signed in as the text's (a re-check).
 		for name, fs := range r.MultipartForm.File {
-			if len(fs) > 1 {
+			if len(fs)+len(r.PostForm[name]) > 1 {
 				names = append(names, name)
 			}
 		}

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -292,6 +294,26 @@ func TestFormFieldGivenTwiceIsRefused(t *testing.T) {
 	pc := prov.signIn(keyHRA).csrf(t)
 	p = prov.post("/console/requests/"+id+"/decide", url.Values{"csrf": {pc}, "action": {"approve", "deny"}, "note": {"x"}})
 	assert.Equal(t, http.StatusForbidden, p.Status, "the role first")
+
+	// A file counts as a value of its field: given also as text, the
+	// upload is refused, nothing imported (a re-check).
+	fin := w.user()
+	fc := fin.signIn(keyFinance).csrf(t)
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	require.NoError(t, mw.WriteField("csrf", fc))
+	require.NoError(t, mw.WriteField("file", "ISA*00*"))
+	fw, err := mw.CreateFormFile("file", "answer.x12")
+	require.NoError(t, err)
+	_, err = fw.Write([]byte("ISA*00*"))
+	require.NoError(t, err)
+	require.NoError(t, mw.Close())
+	r, err := fin.c.Post(w.srv.URL+"/console/payer-files", mw.FormDataContentType(), &b)
+	require.NoError(t, err)
+	p = read(t, r)
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status, p.Body)
+	assert.Contains(t, p.Body, "given more than once")
+	assert.Zero(t, w.count(t, "payer_files"))
 }
 
 // A confirmation shows on the page its redirect leads to and on no other:
