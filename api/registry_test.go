@@ -952,6 +952,33 @@ func TestReactivationKeepsTheOverlapAReviewerLiftedOverIt(t *testing.T) {
 	}
 }
 
+// A reviewer's modified grant lifts only what its own days met: BCS holds
+// Kim's drug tests, cut by its deactivation from day 3; HRA's request for
+// the month pends for BCS's first days, and the reviewer grants HRA from
+// day 3, past them. BCS's reactivation then finds HRA over its days 3-27,
+// which no reviewer saw together: it is held for review, where it was
+// given back, both agencies holding the days (a re-check).
+func TestReactivationHoldsWhatAModifiedGrantLeftOut(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bcs := e.demo.Providers["BCS"]
+	held := itNum(t, kimOnDTAtBCS(t, e, 0, 27), "authorization_id")
+	r := e.post(keyAdmin, itPath("/v1/reference/providers/%d/deactivate", bcs), map[string]any{"reason": "contract paused", "effective_on": day(3)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	v := itVoucher(t, e, keyHRA, e.demo.Clients["Kim/HRA"], "ATR-DT", 4, 0, 27)
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	r = e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")), map[string]any{"action": "approve_modified",
+		"units": 4, "start_date": day(3), "end_date": day(27), "note": "granted from day three"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+
+	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", bcs), map[string]any{"reason": "contract restored", "in_error": false})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got, _ := r.JSON(t)["authorizations_held"].([]any)
+	require.Len(t, got, 1, "%s", r.Body)
+	assert.Equal(t, float64(held), got[0].(map[string]any)["id"])
+	assert.Contains(t, got[0].(map[string]any)["reason_codes"], "DUPLICATE_SERVICE_OTHER_PROVIDER")
+}
+
 // kimOnDTAtBCS gives BCS's Kim a care plan listing ATR-DT from day -5 and a
 // voucher of 4 units from day from to day to, approved.
 func kimOnDTAtBCS(t *testing.T, e *env, from, to int) map[string]any {

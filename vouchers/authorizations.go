@@ -1205,10 +1205,11 @@ func (s *Service) overlapExcepted(ctx context.Context, tx *sqlx.Tx, cur *Authori
 	var approvals []struct {
 		ID         int64  `db:"id"`
 		ProviderID int64  `db:"provider_id"`
+		Action     string `db:"action"`
 		Hits       []byte `db:"hits"`
 		Recheck    []byte `db:"recheck_hits"`
 	}
-	err := tx.SelectContext(ctx, &approvals, `SELECT a.id, a.provider_id, v.hits, d.recheck_hits
+	err := tx.SelectContext(ctx, &approvals, `SELECT a.id, a.provider_id, d.action, v.hits, d.recheck_hits
 		FROM authorizations a
 		JOIN voucher_requests v ON v.id = a.voucher_request_id
 		JOIN reviewer_decisions d ON d.voucher_request_id = v.id
@@ -1222,7 +1223,17 @@ func (s *Service) overlapExcepted(ctx context.Context, tx *sqlx.Tx, cur *Authori
 	named := map[int64]bool{}     // agencies cur's own approval lifted the overlap with
 	liftedFor := map[int64]bool{} // later authorizations whose approval lifted it with cur's agency
 	for _, ap := range approvals {
-		for _, raw := range [][]byte{ap.Hits, ap.Recheck} {
+		// A modified grant lifted what its own days met (the re-check
+		// judges the grant): a reviewer who moved the start past the
+		// other agency's days granted none of them, and read as lifting
+		// the overlap the request met, the other agency's authorization
+		// was given back over the grant's days at its reactivation, both
+		// agencies holding them with no reviewer's word (a re-check).
+		raws := [][]byte{ap.Hits, ap.Recheck}
+		if ap.Action == ReviewApproveModified {
+			raws = raws[1:]
+		}
+		for _, raw := range raws {
 			var hits []adjudication.Hit
 			if err := json.Unmarshal(raw, &hits); err != nil {
 				return false, fmt.Errorf("decode reviewed hits: %w", err)
