@@ -62,6 +62,29 @@ func TestRegistrationReadsAlikeKnownOrNot(t *testing.T) {
 	}
 }
 
+// A Medicaid ID and a date of birth join two agencies' records into one
+// person only beside a name: a placeholder keyed as an ID, shared by two
+// people born the same day with nothing of their names alike, made them
+// one person, and the second agency's request pended CONFLICT_ON_FILE
+// where a stranger's was approved (42 CFR Part 2; a re-check). One name
+// may differ (a nickname, a married name).
+func TestMedicaidIDJoinsAPersonOnlyBesideAName(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	register := func(key, first, last, medicaid string) int64 {
+		t.Helper()
+		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1970-01-01",
+			"catchment_area": "hartford", "medicaid_id": medicaid})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return int64(e.count(`SELECT person_id FROM clients WHERE id = $1`, itID(t, r)))
+	}
+	one := register(keyHRA, "Pat", "One", "CT24680135")
+	assert.NotEqual(t, one, register(keyBCS, "Lee", "Two", "CT24680135"), "no name alike: two people")
+	kim := register(keyHRA, "Kim", "Marlowe", "CT13572468")
+	assert.Equal(t, kim, register(keyBCS, "Kimberly", "Marlowe", "CT13572468"), "the last name agrees: one person")
+	assert.Equal(t, kim, register(keyECRA, "Kim", "Marlowe-Hale", "CT13572468"), "the first name agrees: one person")
+}
+
 // A person is matched by the letters and digits of the name, case folded:
 // each agency writes an apostrophe, a hyphen or a space its own way, and
 // "O'Brien" and "OBrien", "Garcia-Lopez" and "Garcia Lopez", "Mary Ann"

@@ -69,6 +69,20 @@ type NewClient struct {
 
 var medicaidRe = regexp.MustCompile(`^[A-Z0-9]{6,20}$`)
 
+// digitRun reports whether id is digits counting up or down by one
+// (123456, 987654): keyed as placeholders as one digit repeated is.
+func digitRun(id string) bool {
+	up, down := true, true
+	for i := 1; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' || id[i-1] < '0' || id[i-1] > '9' {
+			return false
+		}
+		up = up && id[i] == id[i-1]+1
+		down = down && id[i] == id[i-1]-1
+	}
+	return up || down
+}
+
 // medicaidIDMessage is why id (upper case, trimmed) is no Medicaid ID, ""
 // when it may be one. A person is matched across agencies by Medicaid ID
 // and date of birth, so a placeholder keyed while Medicaid is applied for
@@ -83,8 +97,8 @@ func medicaidIDMessage(id string) string {
 	switch {
 	case !medicaidRe.MatchString(id):
 		return format
-	case !strings.ContainsAny(id, "0123456789"), strings.Count(id, id[:1]) == len(id):
-		return format + ", at least one a digit and not one character repeated: a placeholder (PENDING, UNKNOWN, 000000) " +
+	case !strings.ContainsAny(id, "0123456789"), strings.Count(id, id[:1]) == len(id), digitRun(id):
+		return format + ", at least one a digit, not one character repeated nor a run of digits: a placeholder (PENDING, 000000, 123456) " +
 			"would match people who are not the same person; leave it out until Medicaid issues one"
 	}
 	return ""
@@ -413,9 +427,10 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int6
 	// span, the name's key), then joined: one OR over clients scanned the
 	// identity index by birth date (a review).
 	err := tx.SelectContext(ctx, &ids, `WITH cand (id) AS (
-			SELECT c.id FROM clients c WHERE $1::text IS NOT NULL AND c.medicaid_id = $1
+			SELECT c.id FROM clients c WHERE $1::text IS NOT NULL AND c.medicaid_id = $1 AND `+aNameAgrees+`
 			UNION
-			SELECT g.client_id FROM client_eligibility g WHERE $1::text IS NOT NULL AND g.medicaid_id = $1 AND NOT `+separatedSpan+`
+			SELECT g.client_id FROM client_eligibility g JOIN clients c ON c.id = g.client_id
+			WHERE $1::text IS NOT NULL AND g.medicaid_id = $1 AND NOT `+separatedSpan+` AND `+aNameAgrees+`
 			UNION
 			SELECT c.id FROM clients c
 			WHERE person_name_key(c.last_name) = person_name_key($2) AND person_name_key(c.first_name) = person_name_key($3)
@@ -436,6 +451,22 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int6
 		return 0, nil
 	}
 	return ids[0], nil
+}
+
+// aNameAgrees is whether client c's first or last name reads as the one
+// registered ($3, $2; personNameKey): a Medicaid ID and a date of birth
+// join a record to a person only beside a name. A placeholder keyed as an
+// ID (123456, NONE00) shared by two people born the same day, whose names
+// had nothing in common, made them one person: shared caps, a duplicate
+// check, one's consent showing the other's enrollments (42 CFR Part 2; a
+// re-check of the forty-second stop). A name agrees when one's key holds
+// the other's (Mina in Wilhelmina, Tester in Tester-Ray): a nickname or a
+// married name keeps the person, names with nothing in common do not.
+var aNameAgrees = `(` + nameHolds("c.last_name", "$2") + ` OR ` + nameHolds("c.first_name", "$3") + `)`
+
+// nameHolds is whether name a's key holds b's or b's a's (personNameKey).
+func nameHolds(a, b string) string {
+	return `(strpos(person_name_key(` + a + `), person_name_key(` + b + `)) > 0 OR strpos(person_name_key(` + b + `), person_name_key(` + a + `)) > 0)`
 }
 
 // separatedSpan is whether eligibility span g holds an ID its record was
