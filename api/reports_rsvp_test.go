@@ -9,6 +9,36 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// A discharge followed by a readmission the same day ends no stay: its
+// family outcome is not counted, where an administrative discharge and
+// readmission counted a family reunified (a clinical black-box pass). The
+// stay's last discharge is.
+func TestReportRSVPOutcomesCountTheStaysDischarge(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bcs := e.demo.Providers["BCS"]
+	c := itNewClient(t, e, keyBCS, "bridgeport")
+	enroll := func(start string) int64 {
+		r := e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "RSVP", "start_date": start})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	discharge := func(id int64, on, reason string) {
+		r := e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", id), map[string]any{"discharge_date": on, "reason_code": reason})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	}
+	discharge(enroll("2026-03-01"), "2026-03-20", "rsvp_reunified")
+	discharge(enroll("2026-03-20"), "2026-04-10", "rsvp_custody_retained")
+	rep := itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/rsvp-outcomes?provider_id=%d&from=2026-03-01&to=2026-04-30", bcs))
+	march, april := moveRow(t, rep, "2026-03-01", bcs), moveRow(t, rep, "2026-04-01", bcs)
+	require.NotNil(t, march, "%v", rep.Rows)
+	require.NotNil(t, april, "%v", rep.Rows)
+	assert.Equal(t, []float64{0, 0, 0}, []float64{march["discharges"].(float64), march["family_outcomes"].(float64), march["reunified"].(float64)},
+		"March: the stay went on: %v", march)
+	assert.Equal(t, []float64{1, 1, 1}, []float64{april["discharges"].(float64), april["family_outcomes"].(float64),
+		april["custody_retained"].(float64)}, "April: the stay's discharge: %v", april)
+}
+
 // RSVP outcomes, by hand, at BCS (the demo's one RSVP agency; Reyes starts
 // in November, outside the range):
 //

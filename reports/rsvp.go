@@ -57,7 +57,11 @@ type rsvpFigures struct {
 
 // Periods as employment movement's ($1..$4; $5 the provider or null). An
 // enrollment counts in a period it was open on any day of; a discharge in
-// the period of its date, with a family outcome when its reason is one of
+// the period of its date, unless the agency's next enrollment of the person
+// in RSVP began by the day after (held_through + 1, as a stay is read:
+// stay_start), so the stay went on and nothing ended (an administrative
+// discharge and readmission the same day counted a family reunified: a
+// clinical black-box pass), with a family outcome when its reason is one of
 // RSVP's own (reunified, custody retained, placement continued, parental
 // rights terminated and any the MSC adds), positive as the reason says
 // (discharge_reasons.outcome); a screen in the period its date falls in
@@ -96,6 +100,9 @@ WITH ` + periodsCTE + `, sc AS (
          AND (e.discharge_date IS NULL OR e.discharge_date >= p.period)
          AND ($5::bigint IS NULL OR e.provider_id = $5)
     LEFT JOIN discharge_reasons d ON d.code = e.discharge_reason_code AND e.discharge_date <= p.period_end
+         AND NOT EXISTS (SELECT 1 FROM enrollments n WHERE n.client_id = e.client_id AND n.provider_id = e.provider_id
+                         AND n.program_code = 'RSVP' AND n.id <> e.id AND n.start_date >= e.start_date
+                         AND n.start_date <= e.held_through + 1)
     GROUP BY 1, 2
 ), k AS (
     SELECT coalesce(en.period, sc.period) AS period, coalesce(en.provider_id, sc.provider_id) AS provider_id,
