@@ -124,6 +124,9 @@ func TestOwnVouchersHeldToWhatTheDaysHold(t *testing.T) {
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, decide(p2), http.StatusConflict, "nothing_to_grant")
 		assert.Equal(t, []any{"UNITS_OVER_SPAN_DAYS"}, p["reasons"])
+		// Other days may still have room: the reviewer is pointed there, not
+		// only to a denial (a voucher black-box pass).
+		assert.Contains(t, p["detail"], "approve modified over days they leave free")
 	})
 }
 

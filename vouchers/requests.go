@@ -1383,7 +1383,11 @@ func (s *Service) recheck(ctx context.Context, tx *sqlx.Tx, vr *VoucherRequest, 
 			cut = " (" + strings.Join(why, "; ") + ")"
 		}
 		return asMade, none, &rss.CodedError{Kind: rss.ErrConflict, Code: "nothing_to_grant", Reasons: codes,
-			Message: "the limits of the rules leave nothing to grant" + cut + "; deny the request"}
+			// Over the days named: other days of the request may still
+			// have room (approve_modified), which "deny the request" told a
+			// reviewer away from (a voucher black-box pass).
+			Message: "the limits of the rules leave nothing to grant over these days" + cut +
+				"; approve modified over days they leave free, if any, or deny the request"}
 	}
 	g := grantDecision{units: ceiling.Units, start: ceiling.StartDate, end: ceiling.EndDate, enr: sn.enrollment}
 	if r.Action == ReviewApproveModified {
