@@ -660,6 +660,29 @@ func itEndpoints() []itEndpoint {
 	}
 }
 
+// A body that may be left out, sent chunked (no length), is read as sent:
+// taken for none, a key's revocation dropped its reason and garbage was
+// accepted where an empty object is, while the idempotency key hashed the
+// bytes (a hostile-input pass).
+func TestOptionalBodySentChunkedIsRead(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	chunked := func(s string) io.Reader { return io.MultiReader(strings.NewReader(s)) }
+	r := e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "finance", "label": "to revoke"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	revoke := itPath("/v1/api-keys/%d/revoke", itID(t, r))
+	itNothingWritten(t, e, func() {
+		requireProblem(t, e.do(req{Method: http.MethodPost, Path: revoke, Key: keyAdmin, Body: chunked("garbage")}),
+			http.StatusBadRequest, "malformed_json")
+	})
+	r = e.do(req{Method: http.MethodPost, Path: revoke, Key: keyAdmin, Body: chunked(`{"reason":"staff member left"}`)})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_records WHERE action = 'revoke' AND outcome = 'staff member left'`),
+		"the reason is kept")
+	r = e.do(req{Method: http.MethodPost, Path: itPath("/v1/voucher-requests/%d/take", int64(1)), Key: keyReviewer, Body: chunked("")})
+	assert.NotEqual(t, http.StatusBadRequest, r.Status, "an empty chunked body is no body: %s", r.Body)
+}
+
 // A date refused in a body is named, not quoted back: a date of birth is
 // PHI, and the problem's text repeated it into the caller's logs (black-box
 // passes of the forty-second stop).

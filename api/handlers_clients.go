@@ -316,7 +316,9 @@ func (s *Server) closeCarePlan(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if c.Request.ContentLength > 0 {
+	if sent, ok := optionalBody(c); !ok {
+		return
+	} else if sent {
 		var body struct{}
 		if !decode(c, &body) {
 			return

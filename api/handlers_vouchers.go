@@ -84,7 +84,9 @@ func (s *Server) takeVoucher(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if c.Request.ContentLength > 0 {
+	if sent, ok := optionalBody(c); !ok {
+		return
+	} else if sent {
 		var body struct{}
 		if !decode(c, &body) {
 			return
@@ -225,7 +227,7 @@ func (s *Server) revokeAPIKey(c *gin.Context) {
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	if c.Request.ContentLength > 0 && !decode(c, &body) {
+	if sent, ok := optionalBody(c); !ok || (sent && !decode(c, &body)) {
 		return
 	}
 	post(c, okJSON[vouchers.RevokedKey], func(ctx context.Context) (vouchers.RevokedKey, error) {

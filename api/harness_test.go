@@ -103,6 +103,8 @@ func (e *env) do(r req) resp {
 		body = bytes.NewBufferString(b)
 	case []byte:
 		body = bytes.NewReader(b)
+	case io.Reader: // of no length, as a chunked body arrives
+		body = b
 	default:
 		raw, err := json.Marshal(b)
 		require.NoError(e.t, err)
