@@ -62,12 +62,14 @@ func TestRegistrationReadsAlikeKnownOrNot(t *testing.T) {
 	}
 }
 
-// A Medicaid ID and a date of birth join two agencies' records into one
-// person only beside a name: a placeholder keyed as an ID, shared by two
-// people born the same day with nothing of their names alike, made them
-// one person, and the second agency's request pended CONFLICT_ON_FILE
-// where a stranger's was approved (42 CFR Part 2; a re-check). One name
-// may differ (a nickname, a married name).
+// A Medicaid ID of few digits, as the placeholders agencies key (TBD777,
+// PENDING1), joins two agencies' records into one person only beside a
+// first or last name that agrees: shared by two people born the same day
+// whose names differ, it made them one person, and the second agency's
+// request pended CONFLICT_ON_FILE where a stranger's was approved (42 CFR
+// Part 2; re-checks); a name held inside another (Al in Walter) joined
+// strangers too. An ID of Medicaid's own length joins on its own: a
+// nickname and a married name at two agencies are one person, caps shared.
 func TestMedicaidIDJoinsAPersonOnlyBesideAName(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -78,11 +80,14 @@ func TestMedicaidIDJoinsAPersonOnlyBesideAName(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 		return int64(e.count(`SELECT person_id FROM clients WHERE id = $1`, itID(t, r)))
 	}
-	one := register(keyHRA, "Pat", "One", "CT24680135")
-	assert.NotEqual(t, one, register(keyBCS, "Lee", "Two", "CT24680135"), "no name alike: two people")
-	kim := register(keyHRA, "Kim", "Marlowe", "CT13572468")
-	assert.Equal(t, kim, register(keyBCS, "Kimberly", "Marlowe", "CT13572468"), "the last name agrees: one person")
-	assert.Equal(t, kim, register(keyECRA, "Kim", "Marlowe-Hale", "CT13572468"), "the first name agrees: one person")
+	one := register(keyHRA, "Pat", "One", "TBD777")
+	assert.NotEqual(t, one, register(keyBCS, "Lee", "Two", "TBD777"), "no name alike: two people")
+	al := register(keyHRA, "Al", "Smith", "PENDING1")
+	assert.NotEqual(t, al, register(keyBCS, "Walter", "Jones", "PENDING1"), "a name inside another is no agreement")
+	kim := register(keyHRA, "Kim", "Marlowe", "CT1379")
+	assert.Equal(t, kim, register(keyBCS, "Kimberly", "Marlowe", "CT1379"), "the last name agrees: one person")
+	kate := register(keyHRA, "Katherine", "Hale", "CT13572468")
+	assert.Equal(t, kate, register(keyBCS, "Kate", "Moss", "CT13572468"), "a full Medicaid ID joins on its own")
 }
 
 // A person is matched by the letters and digits of the name, case folded:
@@ -247,8 +252,8 @@ func TestSeparateARecordJoinedByAMistypedMedicaidID(t *testing.T) {
 		return itID(t, r)
 	}
 	person := func(id int64) int { return e.count(`SELECT person_id FROM clients WHERE id = $1`, id) }
-	ann := register(keyHRA, "Ann", "Alpha", "ALPHA0001")
-	bob := register(keyBCS, "Bob", "Beta", "ALPHA0001")
+	ann := register(keyHRA, "Ann", "Alpha", "AL12340001")
+	bob := register(keyBCS, "Bob", "Beta", "AL12340001")
 	require.Equal(t, person(ann), person(bob), "joined by the mistyped ID")
 
 	annStay := itATRAt(t, e, keyHRA, ann, e.demo.Staff["Okafor"], day(-30), true)
@@ -334,7 +339,7 @@ func TestSeparateARecordJoinedByAMistypedMedicaidID(t *testing.T) {
 	assert.Equal(t, bcsBefore, bcsReads(), "BCS reads its record as before")
 	assert.Equal(t, 1, itAudit(e, "separate", "client", itStr(bob)))
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM client_separations WHERE client_id = $1 AND reason LIKE 'Bob Beta is not%'
-		AND medicaid_ids = '{ALPHA0001}'`, bob))
+		AND medicaid_ids = '{AL12340001}'`, bob))
 	assert.Equal(t, disclosures, e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose'`), "nothing told to any agency")
 
 	// Bob's requests are a stranger's now.
@@ -358,7 +363,7 @@ func TestSeparateARecordJoinedByAMistypedMedicaidID(t *testing.T) {
 	assert.Equal(t, person(bob), person(register(keyPWE, "Bob", "Beta", "BETA00002")))
 	ecraAnn := register(keyECRA, "Ann", "Alpha", "")
 	require.Equal(t, person(ann), person(ecraAnn))
-	other := register(keyECRA, "Bobby", "Betamax", "ALPHA0001")
+	other := register(keyECRA, "Bobby", "Betamax", "AL12340001")
 	assert.NotEqual(t, person(bob), person(other), "the mistyped ID is no longer Bob's")
 }
 

@@ -575,6 +575,10 @@ func (k *Console) only(roles ...access.Role) gin.HandlerFunc {
 	}
 }
 
+// multiValued are the fields a console form sends once per value: the
+// decision form's rules acknowledged, one checkbox each.
+var multiValued = map[string]bool{"acknowledge": true}
+
 // repeatedField refuses (422 naming it, nothing done) a posted form that
 // gives a field more than once, as a page refuses a filter given twice
 // (knownQuery): the form read the first value and dropped the rest, and
@@ -585,7 +589,7 @@ func (k *Console) repeatedField(c *gin.Context) bool {
 	r := c.Request
 	var names []string
 	for name, vs := range r.PostForm {
-		if len(vs) > 1 {
+		if len(vs) > 1 && !multiValued[name] {
 			names = append(names, name)
 		}
 	}

@@ -171,6 +171,12 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	require.NoError(t, w.db.Get(&n, `SELECT count(*) FROM audit_events WHERE action = 'sign_out'`))
 	assert.Equal(t, 1, n)
 
+	// Its token given twice is refused, as every form's field (a re-check).
+	other := w.user()
+	oc := other.signIn(keyFinance).csrf(t)
+	r = other.post("/console/sign-out", url.Values{"csrf": {oc, "bogus"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, r.Body)
+
 	// Sent again (a double click), it is done: it read that nothing was
 	// recorded and what was typed was kept (a console black-box pass).
 	r = u.post("/console/sign-out", url.Values{"csrf": {home.csrf(t)}})
@@ -787,7 +793,6 @@ func TestQueueFiltersAndTakes(t *testing.T) {
 		"?min_age=1":                    {first},
 		"?reason=GPRA_FOLLOWUP_OVERDUE": {first},
 		"?provider=" + strconv.FormatInt(w.demo.Providers["HRA"], 10): {first, second},
-		"?provider=999": {},
 	} {
 		r := u.get("/console/queue" + q)
 		require.Equal(t, http.StatusOK, r.Status, q)
@@ -800,6 +805,9 @@ func TestQueueFiltersAndTakes(t *testing.T) {
 		}
 	}
 	assert.Equal(t, http.StatusUnprocessableEntity, u.get("/console/queue?min_age=old").Status)
+	// An agency that does not exist is a mistake, not an empty queue (a
+	// console black-box pass), as an unknown program is.
+	assert.Equal(t, http.StatusUnprocessableEntity, u.get("/console/queue?provider=999").Status)
 
 	r := u.post("/console/requests/"+strconv.FormatInt(first, 10)+"/take", url.Values{"csrf": {home.csrf(t)}})
 	require.Equal(t, http.StatusSeeOther, r.Status, "body: %s", r.Body)

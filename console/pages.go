@@ -226,6 +226,11 @@ func (k *Console) signInFailed(c *gin.Context, status int, msg string) {
 }
 
 func (k *Console) signOut(c *gin.Context) {
+	// Its token given twice (one of them the session's) is refused as
+	// every other form's field is (a re-check).
+	if k.repeatedField(c) {
+		return
+	}
 	if err := k.cfg.Sessions.Delete(c.Request.Context(), sessionOf(c).ID); err != nil {
 		k.fail(c, err)
 		return

@@ -70,15 +70,17 @@ type NewClient struct {
 var medicaidRe = regexp.MustCompile(`^[A-Z0-9]{6,20}$`)
 
 // digitRun reports whether id is digits counting up or down by one
-// (123456, 987654): keyed as placeholders as one digit repeated is.
+// (123456, 987654, 890123: 9 runs on to 0): keyed as placeholders as one
+// digit repeated is.
 func digitRun(id string) bool {
 	up, down := true, true
 	for i := 1; i < len(id); i++ {
 		if id[i] < '0' || id[i] > '9' || id[i-1] < '0' || id[i-1] > '9' {
 			return false
 		}
-		up = up && id[i] == id[i-1]+1
-		down = down && id[i] == id[i-1]-1
+		step := (int(id[i]) - int(id[i-1]) + 10) % 10 // 9 to 0 runs on, as 0 to 9
+		up = up && step == 1
+		down = down && step == 9
 	}
 	return up || down
 }
@@ -427,10 +429,10 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int6
 	// span, the name's key), then joined: one OR over clients scanned the
 	// identity index by birth date (a review).
 	err := tx.SelectContext(ctx, &ids, `WITH cand (id) AS (
-			SELECT c.id FROM clients c WHERE $1::text IS NOT NULL AND c.medicaid_id = $1 AND `+aNameAgrees+`
+			SELECT c.id FROM clients c WHERE $1::text IS NOT NULL AND c.medicaid_id = $1 AND ($6 OR `+aNameAgrees+`)
 			UNION
 			SELECT g.client_id FROM client_eligibility g JOIN clients c ON c.id = g.client_id
-			WHERE $1::text IS NOT NULL AND g.medicaid_id = $1 AND NOT `+separatedSpan+` AND `+aNameAgrees+`
+			WHERE $1::text IS NOT NULL AND g.medicaid_id = $1 AND NOT `+separatedSpan+` AND ($6 OR `+aNameAgrees+`)
 			UNION
 			SELECT c.id FROM clients c
 			WHERE person_name_key(c.last_name) = person_name_key($2) AND person_name_key(c.first_name) = person_name_key($3)
@@ -443,7 +445,7 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int6
 		WHERE c.date_of_birth = $4
 		  AND NOT EXISTS (SELECT 1 FROM clients h WHERE h.person_id = c.person_id AND h.provider_id = $5)
 		ORDER BY (c.medicaid_id = $1) DESC NULLS LAST, c.person_id LIMIT 1`,
-		n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth, providerID)
+		n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth, providerID, strongMedicaidID(n.MedicaidID))
 	if err != nil {
 		return 0, fmt.Errorf("match person: %w", err)
 	}
@@ -454,19 +456,35 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int6
 }
 
 // aNameAgrees is whether client c's first or last name reads as the one
-// registered ($3, $2; personNameKey): a Medicaid ID and a date of birth
-// join a record to a person only beside a name. A placeholder keyed as an
-// ID (123456, NONE00) shared by two people born the same day, whose names
-// had nothing in common, made them one person: shared caps, a duplicate
-// check, one's consent showing the other's enrollments (42 CFR Part 2; a
-// re-check of the forty-second stop). A name agrees when one's key holds
-// the other's (Mina in Wilhelmina, Tester in Tester-Ray): a nickname or a
-// married name keeps the person, names with nothing in common do not.
-var aNameAgrees = `(` + nameHolds("c.last_name", "$2") + ` OR ` + nameHolds("c.first_name", "$3") + `)`
+// registered ($3, $2; personNameKey). A Medicaid ID of fewer than
+// strongDigits digits joins a record to another agency's person only
+// beside it ($6 false): a placeholder keyed as an ID (TBD777, PENDING1)
+// shared by two people born the same day made them one person, with
+// shared caps, a duplicate check, one's consent showing the other's
+// enrollments (42 CFR Part 2; re-checks of the forty-second stop), and a
+// name held inside another (Al in Walter) joined strangers too. An ID of
+// Medicaid's own length joins on its own, so a person registered under a
+// nickname and a married name at two agencies stays one person, caps
+// shared (read as two, both agencies were granted the same days).
+const aNameAgrees = `(person_name_key(c.last_name) = person_name_key($2) OR person_name_key(c.first_name) = person_name_key($3))`
 
-// nameHolds is whether name a's key holds b's or b's a's (personNameKey).
-func nameHolds(a, b string) string {
-	return `(strpos(person_name_key(` + a + `), person_name_key(` + b + `)) > 0 OR strpos(person_name_key(` + b + `), person_name_key(` + a + `)) > 0)`
+// strongDigits is how many digits a Medicaid ID holds for it to join a
+// person on its own (aNameAgrees): Connecticut's run to nine, and the
+// placeholders agencies key (TBD777, NONE00, PENDING1) to few.
+const strongDigits = 6
+
+// strongMedicaidID reports whether id holds strongDigits digits or more.
+func strongMedicaidID(id *string) bool {
+	if id == nil {
+		return false
+	}
+	n := 0
+	for _, r := range *id {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n >= strongDigits
 }
 
 // separatedSpan is whether eligibility span g holds an ID its record was

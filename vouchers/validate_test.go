@@ -62,6 +62,8 @@ func TestNewClientValidate(t *testing.T) {
 		{name: "medicaid id one digit repeated", edit: func(n *NewClient) { n.MedicaidID = ptr("999999999") }, field: "medicaid_id", code: "invalid_format"},
 		{name: "medicaid id a run up", edit: func(n *NewClient) { n.MedicaidID = ptr("123456789") }, field: "medicaid_id", code: "invalid_format"},
 		{name: "medicaid id a run down", edit: func(n *NewClient) { n.MedicaidID = ptr("987654") }, field: "medicaid_id", code: "invalid_format"},
+		{name: "medicaid id a run through 0", edit: func(n *NewClient) { n.MedicaidID = ptr("1234567890") }, field: "medicaid_id", code: "invalid_format"},
+		{name: "medicaid id a run from 8", edit: func(n *NewClient) { n.MedicaidID = ptr("890123") }, field: "medicaid_id", code: "invalid_format"},
 		{name: "empty address line", edit: func(n *NewClient) { n.AddressLine1 = ptr(" ") }, field: "address_line1", code: "required"},
 		{name: "address past N301", edit: func(n *NewClient) { n.AddressLine1 = ptr(strings.Repeat("1", 56)) }, field: "address_line1", code: "too_long"},
 		{name: "one-letter city", edit: func(n *NewClient) { n.City = ptr("X") }, field: "city", code: "too_short"},
