@@ -79,21 +79,10 @@ type EmploymentMovementTotals struct {
 // periods are periodsCTE's: with a series of dates (1,000 rows to the
 // planner), so many pairs of period and enrollment were worth sorting for
 // merge joins.
-const movementBase = `
+var movementBase = `
 WITH ` + periodsCTE + `, asked AS (
     SELECT period_end AS day FROM periods UNION SELECT period - 1 FROM periods
-), marks AS (
-    SELECT o.id, o.client_id, o.provider_id, o.start_date, o.discharge_date,
-           CASE WHEN lag(o.id) OVER w IS NULL
-                OR o.start_date > max(o.held_through) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
-           THEN o.start_date END AS begin_mark
-    FROM enrollments o
-    WHERE o.program_code = 'EMP' AND o.start_date <= $2 AND ($5::bigint IS NULL OR o.provider_id = $5)
-    WINDOW w AS (PARTITION BY o.client_id, o.provider_id ORDER BY o.start_date, o.id)
-), stays AS (
-    SELECT id, client_id, provider_id, start_date, discharge_date,
-           max(begin_mark) OVER (PARTITION BY client_id, provider_id ORDER BY start_date, id) AS stay_start
-    FROM marks
+), stays AS (` + staysSQL(`o.program_code = 'EMP' AND o.start_date <= $2 AND ($5::bigint IS NULL OR o.provider_id = $5)`) + `
 ), changes AS (
     SELECT st.client_id, st.provider_id, st.stay_start, s.rank, c.effective_date AS valid_from,
            lead(c.effective_date) OVER (PARTITION BY st.client_id, st.provider_id, st.stay_start ORDER BY c.effective_date, c.id) AS valid_to
@@ -176,7 +165,7 @@ const movementFigures = `count(*) AS enrollments,
             WHEN count(*) FILTER (WHERE movement = 'progressed') > 0 THEN '` + ScoreNoneStalled + `'
             ELSE '` + ScoreNoneCompared + `' END AS score_note`
 
-const movementQuery = movementBase + `
+var movementQuery = movementBase + `
 SELECT period, period_end, provider_id, ` + movementFigures + `
 FROM k GROUP BY GROUPING SETS ((period, period_end, provider_id), (period, period_end))
 ORDER BY period, provider_id NULLS LAST`

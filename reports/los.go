@@ -18,6 +18,26 @@ type LengthOfServiceTotals struct {
 	MeanDays    *float64 `json:"mean_days" db:"mean_days"`
 }
 
+// staysSQL selects the enrollments where (a condition on o) with the first
+// day of the agency's unbroken stay in the program each belongs to
+// (stay_start): its enrollments of the client, each begun by the day after
+// the one before ended, or was last held in rss's books (held_through,
+// migration 00102). The one reading of a stay the reports share (length of
+// service, employment movement), as the voucher rules' stayStartSQL is
+// theirs; the enrollments before one in the same stay must pass where.
+func staysSQL(where string) string {
+	return `
+    SELECT id, client_id, provider_id, program_code, start_date, discharge_date,
+           max(begin_mark) OVER (PARTITION BY client_id, provider_id, program_code ORDER BY start_date, id) AS stay_start
+    FROM (SELECT o.id, o.client_id, o.provider_id, o.program_code, o.start_date, o.discharge_date,
+                 CASE WHEN lag(o.id) OVER w IS NULL
+                      OR o.start_date > max(o.held_through) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
+                 THEN o.start_date END AS begin_mark
+          FROM enrollments o
+          WHERE ` + where + `
+          WINDOW w AS (PARTITION BY o.client_id, o.provider_id, o.program_code ORDER BY o.start_date, o.id)) marks`
+}
+
 // Enrollments intersecting [$1, $2] that had started by as_of ($3); a
 // discharge after as_of is not yet one. Days count from the first day of
 // the agency's unbroken stay in the program (stay_start: its own
@@ -36,7 +56,7 @@ type LengthOfServiceTotals struct {
 // closed quarter's past-maximum count (a known gap until the nineteenth
 // stop). A program's rows are few: its maximum is found once, not per
 // enrollment.
-const losBase = `
+var losBase = `
 WITH maxima AS (
     SELECT p.code, CASE WHEN h.found THEN h.max_days ELSE p.los_max_days END AS max_days
     FROM programs p
@@ -44,18 +64,8 @@ WITH maxima AS (
                        WHERE rc.table_name = 'programs' AND rc.row_key = p.code AND rc.before ? 'los_max_days'
                          AND rc.changed_at >= $6::timestamptz
                        ORDER BY rc.id LIMIT 1) h ON true
-), begins AS (
-    SELECT o.id, o.client_id, o.provider_id, o.program_code, o.start_date,
-           CASE WHEN lag(o.id) OVER w IS NULL
-                OR o.start_date > max(o.held_through) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
-           THEN o.start_date END AS begin_mark
-    FROM enrollments o
-    WHERE o.start_date <= $2 AND o.start_date <= $3
-      AND ($4::bigint IS NULL OR o.provider_id = $4) AND ($5::text IS NULL OR o.program_code = $5)
-    WINDOW w AS (PARTITION BY o.client_id, o.provider_id, o.program_code ORDER BY o.start_date, o.id)
-), stays AS (
-    SELECT id, max(begin_mark) OVER (PARTITION BY client_id, provider_id, program_code ORDER BY start_date, id) AS stay_start
-    FROM begins
+), stays AS (` + staysSQL(`o.start_date <= $2 AND o.start_date <= $3
+      AND ($4::bigint IS NULL OR o.provider_id = $4) AND ($5::text IS NULL OR o.program_code = $5)`) + `
 ), e AS (
     SELECT e.id AS enrollment_id, e.provider_id, e.program_code, e.start_date, st.stay_start,
            CASE WHEN e.discharge_date <= $3 THEN e.discharge_date END AS discharge_date,
@@ -69,7 +79,7 @@ WITH maxima AS (
     FROM e
 )`
 
-const losQuery = losBase + `
+var losQuery = losBase + `
 SELECT $3::date::text AS as_of, enrollment_id, provider_id, program_code, start_date::text, stay_start::text, discharge_date::text, status,
        days, max_days, coalesce(days > max_days, false) AS past_max, greatest(days - coalesce(max_days, days), 0) AS days_past_max
 FROM rows ORDER BY provider_id, program_code, enrollment_id`
@@ -79,7 +89,7 @@ FROM rows ORDER BY provider_id, program_code, enrollment_id`
 // discharge), which GET /v1/enrollments/{id} audits as a read of the
 // client's record, and the report read every enrollment of the state with
 // nothing recorded (a white-box review).
-const losReads = losBase + `
+var losReads = losBase + `
 SELECT r.enrollment_id AS entity_id, x.client_id FROM rows r JOIN enrollments x ON x.id = r.enrollment_id`
 
 // losColumns are a row's: an enrollment's length of service as of a date
