@@ -424,22 +424,22 @@ func releaseFreed(ctx context.Context, tx *sqlx.Tx, d *decided) error {
 	for _, f := range d.freed {
 		if k := (capKey{f.episode, f.provider}); !caps[k] {
 			caps[k] = true
-			cap, fell, err := ledger.ReleaseEpisodeCap(ctx, tx, f.episode, f.provider, d.today)
+			fellTo, fell, err := ledger.ReleaseEpisodeCap(ctx, tx, f.episode, f.provider, d.today)
 			if err != nil {
 				return err
 			}
 			if fell {
-				events = append(events, vouchers.CapReleased(f.episode, f.client, "dollar_cap "+cap.String()))
+				events = append(events, vouchers.CapReleased(f.episode, f.client, "dollar_cap "+fellTo.String()))
 			}
 		}
 		if k := (unitKey{f.episode, f.service}); !units[k] {
 			units[k] = true
-			max, fell, err := ledger.ReleaseEpisodeUnits(ctx, tx, f.episode, f.service, d.today)
+			maxUnits, fell, err := ledger.ReleaseEpisodeUnits(ctx, tx, f.episode, f.service, d.today)
 			if err != nil {
 				return err
 			}
 			if fell {
-				events = append(events, vouchers.CapReleased(f.episode, f.client, fmt.Sprintf("%s max_units %d", f.service, max)))
+				events = append(events, vouchers.CapReleased(f.episode, f.client, fmt.Sprintf("%s max_units %d", f.service, maxUnits)))
 			}
 		}
 	}

@@ -207,18 +207,18 @@ func (s *Service) releaseAfterEnd(ctx context.Context, tx *sqlx.Tx, ended []Auth
 	for _, x := range ended {
 		if ep := (held{episode: x.EpisodeID, provider: x.ProviderID}); !done[ep] {
 			done[ep] = true
-			if cap, fell, err := ledger.ReleaseEpisodeCap(ctx, tx, x.EpisodeID, x.ProviderID, today); err != nil {
+			if fellTo, fell, err := ledger.ReleaseEpisodeCap(ctx, tx, x.EpisodeID, x.ProviderID, today); err != nil {
 				return err
 			} else if fell {
-				events = append(events, CapReleased(x.EpisodeID, x.ClientID, "dollar_cap "+cap.String()))
+				events = append(events, CapReleased(x.EpisodeID, x.ClientID, "dollar_cap "+fellTo.String()))
 			}
 		}
 		if sv := (held{episode: x.EpisodeID, service: x.ServiceCode}); !done[sv] {
 			done[sv] = true
-			if max, fell, err := ledger.ReleaseEpisodeUnits(ctx, tx, x.EpisodeID, x.ServiceCode, today); err != nil {
+			if maxUnits, fell, err := ledger.ReleaseEpisodeUnits(ctx, tx, x.EpisodeID, x.ServiceCode, today); err != nil {
 				return err
 			} else if fell {
-				events = append(events, CapReleased(x.EpisodeID, x.ClientID, fmt.Sprintf("%s max_units %d", x.ServiceCode, max)))
+				events = append(events, CapReleased(x.EpisodeID, x.ClientID, fmt.Sprintf("%s max_units %d", x.ServiceCode, maxUnits)))
 			}
 		}
 	}
