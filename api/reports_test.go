@@ -412,6 +412,29 @@ func TestReportLengthOfServiceCountsTheUnbrokenStay(t *testing.T) {
 	rep = itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/length-of-service?program=RCM&from=%s&to=%s", day(-300), day(0)))
 	assert.Equal(t, float64(201), losRow(t, rep, s1)["days"])
 	assert.Equal(t, day(-290), losRow(t, rep, b1)["stay_start"])
+
+	// The totals count an unbroken stay once: its days are its last
+	// row's, and s1's and n1's days are inside s2's and n2's. Over every
+	// row, mean_days counted a readmitted stay's days twice (a reports
+	// pass of the forty-second stop). The demo's own enrollments are
+	// each a stay of their own.
+	var sum float64
+	for _, m := range rep.Rows {
+		if id := itNum(t, m, "enrollment_id"); id != s1 && id != n1 {
+			sum += m["days"].(float64)
+		}
+	}
+	stays := float64(len(rep.Rows) - 2)
+	assert.Equal(t, float64(len(rep.Rows)), rep.Totals["enrollments"])
+	assert.Equal(t, stays, rep.Totals["stays"])
+	assert.InDelta(t, sum/stays, rep.Totals["mean_days"], 0.05)
+	// The stays' mark is the tally's alone: neither answer carries it.
+	for _, m := range rep.Rows {
+		assert.NotContains(t, m, "stay_last")
+	}
+	rows := itCSV(t, e.get(keyReviewer, fmt.Sprintf("/v1/reports/length-of-service?program=RCM&from=%s&to=%s&format=csv", day(-300), day(0))))
+	assert.NotContains(t, rows[1], "stay_last")
+	assert.Len(t, rows[2], len(rows[1]))
 }
 
 // Length of service in RCM (at most 270 days, start day counted as day 1):

@@ -38,14 +38,25 @@ const (
 	kJSON              // JSON from the query (compacted in both answers)
 )
 
+// shownIn is the answers a column is written in.
+type shownIn uint8
+
+const (
+	inBoth shownIn = iota
+	// inCSV is a column written in the CSV only (length of service's
+	// as_of: the JSON carries it once, in its filter).
+	inCSV
+	// inNeither is a column only the report's tally reads (length of
+	// service's mark of the last row of a stay).
+	inNeither
+)
+
 // column is one column of a report's rows, in the order the query returns
 // them. A NULL is JSON null and an empty CSV field.
 type column struct {
 	name string
 	kind kind
-	// csvOnly columns are written in the CSV only (length of service's
-	// as_of: the JSON carries it once, in its filter).
-	csvOnly bool
+	in   shownIn
 }
 
 // values is a row's raw values, valid until the next row is read.
@@ -139,9 +150,11 @@ func newRowWriter(cols []column) *rowWriter {
 
 // header is the CSV's header line.
 func header(cols []column) []string {
-	h := make([]string, len(cols))
-	for i, c := range cols {
-		h[i] = c.name
+	h := make([]string, 0, len(cols))
+	for _, c := range cols {
+		if c.in != inNeither {
+			h = append(h, c.name)
+		}
 	}
 	return h
 }
@@ -161,6 +174,8 @@ func (rw *rowWriter) writeCSV(cw *csv.Writer) error {
 	for i, c := range rw.cols {
 		v := rw.vals[i]
 		switch {
+		case c.in == inNeither:
+			continue
 		case v == nil:
 			rw.rec = append(rw.rec, "")
 		case c.kind == kMoney:
@@ -193,7 +208,7 @@ func (rw *rowWriter) writeJSON(w io.Writer) error {
 	b = append(b, '{')
 	first := true
 	for i, c := range rw.cols {
-		if c.csvOnly {
+		if c.in != inBoth {
 			continue
 		}
 		if !first {

@@ -40,8 +40,8 @@ func TestMoneySum(t *testing.T) {
 // kind, NULL as null and as an empty field, strings escaped, a CSV-only
 // column left out of the JSON.
 func TestRowWriter(t *testing.T) {
-	cols := []column{{"as_of", kDate, true}, {"id", kInt, false}, {"name", kText, false}, {"day", kDate, false},
-		{"paid", kMoney, false}, {"late", kBool, false}, {"goals", kJSON, false}, {"staff_id", kInt, false}}
+	cols := []column{{"as_of", kDate, inCSV}, {"id", kInt, inBoth}, {"name", kText, inBoth}, {"day", kDate, inBoth},
+		{"paid", kMoney, inBoth}, {"late", kBool, inBoth}, {"goals", kJSON, inBoth}, {"staff_id", kInt, inBoth}}
 	rw := newRowWriter(cols)
 	set := func(vs ...string) {
 		for i, v := range vs {

@@ -188,13 +188,13 @@ SELECT e.id AS entity_id, e.client_id FROM e WHERE $3::date IS NOT NULL`
 // extractColumns are a row's: one client-enrollment for the state's
 // system: who, where, when, how it ended, what was authorized, used and
 // paid in the range, and where the program's own records stand now.
-var extractColumns = []column{{"client_id", kInt, false}, {"enrollment_id", kInt, false}, {"program", kText, false},
-	{"provider_id", kInt, false}, {"staff_id", kInt, false}, {"catchment_area", kText, false},
-	{"referral_source", kText, false}, {"start_date", kDate, false}, {"planned_end_date", kDate, false},
-	{"discharge_date", kDate, false}, {"discharge_reason", kText, false}, {"discharge_outcome", kText, false},
-	{"units_authorized", kInt, false}, {"units_used", kInt, false}, {"amount_paid", kMoney, false},
-	{"gpra_intake", kText, false}, {"gpra_follow_up", kText, false}, {"gpra_discharge", kText, false},
-	{"employment_stage", kText, false}, {"treatment_status", kText, false}, {"treatment_status_month", kText, false}}
+var extractColumns = []column{{"client_id", kInt, inBoth}, {"enrollment_id", kInt, inBoth}, {"program", kText, inBoth},
+	{"provider_id", kInt, inBoth}, {"staff_id", kInt, inBoth}, {"catchment_area", kText, inBoth},
+	{"referral_source", kText, inBoth}, {"start_date", kDate, inBoth}, {"planned_end_date", kDate, inBoth},
+	{"discharge_date", kDate, inBoth}, {"discharge_reason", kText, inBoth}, {"discharge_outcome", kText, inBoth},
+	{"units_authorized", kInt, inBoth}, {"units_used", kInt, inBoth}, {"amount_paid", kMoney, inBoth},
+	{"gpra_intake", kText, inBoth}, {"gpra_follow_up", kText, inBoth}, {"gpra_discharge", kText, inBoth},
+	{"employment_stage", kText, inBoth}, {"treatment_status", kText, inBoth}, {"treatment_status_month", kText, inBoth}}
 
 // Extract checks q and returns the client-level extract for the state's
 // system: one row per client-enrollment open at some time in [from, to].

@@ -10,11 +10,12 @@ import (
 )
 
 // LengthOfServiceTotals count the enrollments, the open ones, those past
-// their maximum, and the mean days.
+// their maximum, the unbroken stays they make, and the stays' mean days.
 type LengthOfServiceTotals struct {
 	Enrollments int64    `json:"enrollments" db:"enrollments"`
 	Open        int64    `json:"open" db:"open"`
 	PastMax     int64    `json:"past_max" db:"past_max"`
+	Stays       int64    `json:"stays" db:"stays"`
 	MeanDays    *float64 `json:"mean_days" db:"mean_days"`
 }
 
@@ -67,7 +68,7 @@ WITH maxima AS (
 ), stays AS (` + staysSQL(`o.start_date <= $2 AND o.start_date <= $3
       AND ($4::bigint IS NULL OR o.provider_id = $4) AND ($5::text IS NULL OR o.program_code = $5)`) + `
 ), e AS (
-    SELECT e.id AS enrollment_id, e.provider_id, e.program_code, e.start_date, st.stay_start,
+    SELECT e.id AS enrollment_id, e.client_id, e.provider_id, e.program_code, e.start_date, st.stay_start,
            CASE WHEN e.discharge_date <= $3 THEN e.discharge_date END AS discharge_date,
            p.max_days
     FROM enrollments e JOIN maxima p ON p.code = e.program_code JOIN stays st ON st.id = e.id
@@ -75,13 +76,16 @@ WITH maxima AS (
       AND ($4::bigint IS NULL OR e.provider_id = $4) AND ($5::text IS NULL OR e.program_code = $5)
 ), rows AS (
     SELECT e.*, CASE WHEN discharge_date IS NULL THEN 'open' ELSE 'discharged' END AS status,
-           (coalesce(discharge_date, $3::date) - stay_start + 1)::bigint AS days
+           (coalesce(discharge_date, $3::date) - stay_start + 1)::bigint AS days,
+           lead(enrollment_id) OVER (PARTITION BY client_id, provider_id, program_code, stay_start
+                                     ORDER BY start_date, enrollment_id) IS NULL AS stay_last
     FROM e
 )`
 
 var losQuery = losBase + `
 SELECT $3::date::text AS as_of, enrollment_id, provider_id, program_code, start_date::text, stay_start::text, discharge_date::text, status,
-       days, max_days, coalesce(days > max_days, false) AS past_max, greatest(days - coalesce(max_days, days), 0) AS days_past_max
+       days, max_days, coalesce(days > max_days, false) AS past_max, greatest(days - coalesce(max_days, days), 0) AS days_past_max,
+       stay_last
 FROM rows ORDER BY provider_id, program_code, enrollment_id`
 
 // losReads lists the enrollments the report shows, each with its client:
@@ -94,9 +98,10 @@ SELECT r.enrollment_id AS entity_id, x.client_id FROM rows r JOIN enrollments x 
 
 // losColumns are a row's: an enrollment's length of service as of a date
 // against its program's maximum (max_days null for a program without one).
-var losColumns = []column{{"as_of", kDate, true}, {"enrollment_id", kInt, false}, {"provider_id", kInt, false},
-	{"program", kText, false}, {"start_date", kDate, false}, {"stay_start", kDate, false}, {"discharge_date", kDate, false}, {"status", kText, false},
-	{"days", kInt, false}, {"max_days", kInt, false}, {"past_max", kBool, false}, {"days_past_max", kInt, false}}
+var losColumns = []column{{"as_of", kDate, inCSV}, {"enrollment_id", kInt, inBoth}, {"provider_id", kInt, inBoth},
+	{"program", kText, inBoth}, {"start_date", kDate, inBoth}, {"stay_start", kDate, inBoth}, {"discharge_date", kDate, inBoth}, {"status", kText, inBoth},
+	{"days", kInt, inBoth}, {"max_days", kInt, inBoth}, {"past_max", kBool, inBoth}, {"days_past_max", kInt, inBoth},
+	{"stay_last", kBool, inNeither}}
 
 // LengthOfService checks q and returns the length-of-service report: each
 // enrollment that was open at some time in [from, to] and had started by
@@ -131,8 +136,12 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 	// caseload report reads its caps).
 	maxSince := s.historySince(asOf)
 	args := []any{*f.From, *f.To, asOf, f.provider(), nullText(f.Program), maxSince}
-	// The totals are counted as the rows stream by; the mean is
-	// round(avg(days), 1), half away from zero, in integers.
+	// The totals are counted as the rows stream by. The mean is a stay's:
+	// round(avg(days), 1), half away from zero, in integers, over the
+	// last row of each unbroken stay the report shows (stay_last), whose
+	// days are the stay's. Over every row, a same-day readmission counted
+	// the stay's days twice, once to the discharge and again to as_of (a
+	// reports pass of the forty-second stop).
 	var t LengthOfServiceTotals
 	var days int64
 	return &Report{
@@ -141,7 +150,10 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 		reads: &reads{entity: access.ReportLengthOfService, query: losReads},
 		tally: func(v values) error {
 			t.Enrollments++
-			days += v.int(8)
+			if v.bool(12) {
+				t.Stays++
+				days += v.int(8)
+			}
 			if string(v[7]) == "open" {
 				t.Open++
 			}
@@ -151,8 +163,8 @@ func (s *Service) LengthOfService(ctx context.Context, q url.Values) (*Report, e
 			return nil
 		},
 		totals: func(context.Context, *sqlx.Tx) (any, error) {
-			if t.Enrollments > 0 {
-				m := float64(roundDiv(days*10, t.Enrollments)) / 10
+			if t.Stays > 0 {
+				m := float64(roundDiv(days*10, t.Stays)) / 10
 				t.MeanDays = &m
 			}
 			return t, nil

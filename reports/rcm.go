@@ -151,12 +151,12 @@ SELECT enrollment_id AS entity_id, client_id FROM en`
 // and the units used and dollars paid. A month with no record has
 // recorded false, zero contacts, a null treatment status and no goals: DCF
 // sees what is missing.
-var rcmColumns = []column{{"month", kText, false}, {"enrollment_id", kInt, false}, {"client_id", kInt, false},
-	{"provider_id", kInt, false}, {"staff_id", kInt, false}, {"start_date", kDate, false}, {"discharge_date", kDate, false},
-	{"recorded", kBool, false}, {"face_to_face", kInt, false}, {"home_visit", kInt, false}, {"telephone", kInt, false},
-	{"video", kInt, false}, {"collateral", kInt, false}, {"attempted", kInt, false}, {"total_contacts", kInt, false},
-	{"treatment_status", kText, false}, {"goals", kJSON, false}, {"goals_achieved", kInt, false},
-	{"units_used", kInt, false}, {"amount_paid", kMoney, false}}
+var rcmColumns = []column{{"month", kText, inBoth}, {"enrollment_id", kInt, inBoth}, {"client_id", kInt, inBoth},
+	{"provider_id", kInt, inBoth}, {"staff_id", kInt, inBoth}, {"start_date", kDate, inBoth}, {"discharge_date", kDate, inBoth},
+	{"recorded", kBool, inBoth}, {"face_to_face", kInt, inBoth}, {"home_visit", kInt, inBoth}, {"telephone", kInt, inBoth},
+	{"video", kInt, inBoth}, {"collateral", kInt, inBoth}, {"attempted", kInt, inBoth}, {"total_contacts", kInt, inBoth},
+	{"treatment_status", kText, inBoth}, {"goals", kJSON, inBoth}, {"goals_achieved", kInt, inBoth},
+	{"units_used", kInt, inBoth}, {"amount_paid", kMoney, inBoth}}
 
 // RCMMonthly checks q and returns the RCM monthly client-level report for
 // DCF over the calendar months meeting [from, to]: a row per RCM
