@@ -20,7 +20,7 @@ func TestRegistrationsPassingEachOtherAnswerAlike(t *testing.T) {
 	e := newEnv(t)
 	for round := range 12 {
 		first, last := itPerson("Race")
-		mid := fmt.Sprintf("RACE%06d", round)
+		mid := fmt.Sprintf("RACE%06d", 100+round)
 		r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1980-01-15",
 			"medicaid_id": mid, "catchment_area": "bridgeport"})
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)

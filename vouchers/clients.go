@@ -93,14 +93,24 @@ func digitRun(id string) bool {
 // records against another's (42 CFR Part 2; a black-box pass). An id
 // Medicaid issues has a digit and is not one character repeated; the
 // state's own format is not assumed, so a placeholder of another shape
-// still passes (written down in README).
+// still passes (written down in README). The digits of an id with
+// letters are held to the same: PENDING000000, TBD123456 and X111111
+// joined strangers as the bare placeholders did (a re-check of the
+// forty-second stop).
 func medicaidIDMessage(id string) string {
 	const format = "medicaid_id must be 6-20 letters or digits"
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, id)
 	switch {
 	case !medicaidRe.MatchString(id):
 		return format
-	case !strings.ContainsAny(id, "0123456789"), strings.Count(id, id[:1]) == len(id), digitRun(id):
-		return format + ", at least one a digit, not one character repeated nor a run of digits: a placeholder (PENDING, 000000, 123456) " +
+	case digits == "", strings.Count(id, id[:1]) == len(id), digitRun(id),
+		strings.Count(digits, digits[:1]) == len(digits), digitRun(digits):
+		return format + ", at least one a digit, not one character repeated nor its digits one repeated or a run: a placeholder (PENDING, 000000, TBD123456) " +
 			"would match people who are not the same person; leave it out until Medicaid issues one"
 	}
 	return ""

@@ -53,7 +53,7 @@ func TestNewClientValidate(t *testing.T) {
 		{name: "born before 1901", edit: func(n *NewClient) { n.DateOfBirth = rss.MustDate("1900-12-31") }, field: "date_of_birth", code: "out_of_range"},
 		{name: "gender", edit: func(n *NewClient) { n.Gender = ptr("X") }, field: "gender", code: "invalid_value"},
 		{name: "empty gender", edit: func(n *NewClient) { n.Gender = ptr("") }, field: "gender", code: "required"},
-		{name: "medicaid id lower case is upper-cased", edit: func(n *NewClient) { n.MedicaidID = ptr(" ct123456 ") }},
+		{name: "medicaid id lower case is upper-cased", edit: func(n *NewClient) { n.MedicaidID = ptr(" ct135792 ") }},
 		{name: "medicaid id too short", edit: func(n *NewClient) { n.MedicaidID = ptr("CT12") }, field: "medicaid_id", code: "invalid_format"},
 		// Placeholders would match two people born the same day into one.
 		{name: "medicaid id placeholder PENDING", edit: func(n *NewClient) { n.MedicaidID = ptr("pending") }, field: "medicaid_id", code: "invalid_format"},
@@ -64,6 +64,12 @@ func TestNewClientValidate(t *testing.T) {
 		{name: "medicaid id a run down", edit: func(n *NewClient) { n.MedicaidID = ptr("987654") }, field: "medicaid_id", code: "invalid_format"},
 		{name: "medicaid id a run through 0", edit: func(n *NewClient) { n.MedicaidID = ptr("1234567890") }, field: "medicaid_id", code: "invalid_format"},
 		{name: "medicaid id a run from 8", edit: func(n *NewClient) { n.MedicaidID = ptr("890123") }, field: "medicaid_id", code: "invalid_format"},
+		// Letters before a placeholder's digits leave it a placeholder.
+		{name: "medicaid id letters and zeros", edit: func(n *NewClient) { n.MedicaidID = ptr("PENDING000000") }, field: "medicaid_id", code: "invalid_format"},
+		{name: "medicaid id letters and a run", edit: func(n *NewClient) { n.MedicaidID = ptr("TBD123456") }, field: "medicaid_id", code: "invalid_format"},
+		{name: "medicaid id a letter and a digit repeated", edit: func(n *NewClient) { n.MedicaidID = ptr("X111111") }, field: "medicaid_id", code: "invalid_format"},
+		{name: "medicaid id letters and one digit", edit: func(n *NewClient) { n.MedicaidID = ptr("PENDING1") }, field: "medicaid_id", code: "invalid_format"},
+		{name: "medicaid id letters and digits", edit: func(n *NewClient) { n.MedicaidID = ptr("CT0000001") }},
 		{name: "empty address line", edit: func(n *NewClient) { n.AddressLine1 = ptr(" ") }, field: "address_line1", code: "required"},
 		{name: "address past N301", edit: func(n *NewClient) { n.AddressLine1 = ptr(strings.Repeat("1", 56)) }, field: "address_line1", code: "too_long"},
 		{name: "one-letter city", edit: func(n *NewClient) { n.City = ptr("X") }, field: "city", code: "too_short"},
@@ -88,7 +94,7 @@ func TestNewClientValidate(t *testing.T) {
 				assert.Equal(t, "U", *n.Gender)
 				assert.Equal(t, "unknown", *n.SubstanceUseStatus)
 				if n.MedicaidID != nil {
-					assert.Equal(t, "CT123456", *n.MedicaidID)
+					assert.Contains(t, []string{"CT135792", "CT0000001"}, *n.MedicaidID, "trimmed and upper-cased")
 				}
 				return
 			}
