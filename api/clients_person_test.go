@@ -62,8 +62,8 @@ func TestRegistrationReadsAlikeKnownOrNot(t *testing.T) {
 	}
 }
 
-// A Medicaid ID of few digits, as the placeholders agencies key (TBD777,
-// PENDING1), joins two agencies' records into one person only beside a
+// A Medicaid ID of few digits, as the placeholders agencies key (TBD774,
+// PENDING17), joins two agencies' records into one person only beside a
 // first or last name that agrees: shared by two people born the same day
 // whose names differ, it made them one person, and the second agency's
 // request pended CONFLICT_ON_FILE where a stranger's was approved (42 CFR
@@ -80,10 +80,10 @@ func TestMedicaidIDJoinsAPersonOnlyBesideAName(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 		return int64(e.count(`SELECT person_id FROM clients WHERE id = $1`, itID(t, r)))
 	}
-	one := register(keyHRA, "Pat", "One", "TBD777")
-	assert.NotEqual(t, one, register(keyBCS, "Lee", "Two", "TBD777"), "no name alike: two people")
-	al := register(keyHRA, "Al", "Smith", "PENDING1")
-	assert.NotEqual(t, al, register(keyBCS, "Walter", "Jones", "PENDING1"), "a name inside another is no agreement")
+	one := register(keyHRA, "Pat", "One", "TBD774")
+	assert.NotEqual(t, one, register(keyBCS, "Lee", "Two", "TBD774"), "no name alike: two people")
+	al := register(keyHRA, "Al", "Smith", "PENDING17")
+	assert.NotEqual(t, al, register(keyBCS, "Walter", "Jones", "PENDING17"), "a name inside another is no agreement")
 	kim := register(keyHRA, "Kim", "Marlowe", "CT1379")
 	assert.Equal(t, kim, register(keyBCS, "Kimberly", "Marlowe", "CT1379"), "the last name agrees: one person")
 	kate := register(keyHRA, "Katherine", "Hale", "CT13572468")
@@ -557,4 +557,47 @@ func TestSeparateMovesAnEpisodeOfItsOwnWhole(t *testing.T) {
 	assert.Equal(t, lines, e.count(`SELECT count(*) FROM claim_lines WHERE client_id = $1 AND episode_id = $2`, rivera, episode))
 	assert.Equal(t, 0, e.count(`SELECT count(*) FROM authorizations WHERE client_id = $1 AND (person_id <> $2 OR episode_id <> $3)`,
 		rivera, person, episode))
+}
+
+// A record registered without a Medicaid ID and given one afterwards on
+// an eligibility span, as the API tells an agency to, joins the person
+// another agency's record holds under it and the birth date, as a
+// registration giving the ID would have: it stayed a person of its own,
+// and both agencies were granted and paid the same days of one
+// beneficiary's service (a GPRA and eligibility black-box pass). The
+// span's answer reads the same joined or not.
+func TestEligibilitySpanJoinsThePersonItsIDNames(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	register := func(key, first, last, medicaid string) int64 {
+		t.Helper()
+		body := map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1975-05-05", "catchment_area": "hartford"}
+		if medicaid != "" {
+			body["medicaid_id"] = medicaid
+		}
+		r := e.post(key, "/v1/clients", body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	person := func(id int64) int64 { return int64(e.count(`SELECT person_id FROM clients WHERE id = $1`, id)) }
+	span := func(id int64, medicaid string) map[string]any {
+		t.Helper()
+		r := e.post(keyHRA, itPath("/v1/clients/%d/eligibility", id), map[string]any{"medicaid_id": medicaid, "start_date": day(-30)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		m := r.JSON(t)
+		delete(m, "id")
+		delete(m, "medicaid_id")
+		delete(m, "client_id")
+		delete(m, "created_at")
+		return m
+	}
+	atBCS := register(keyBCS, "Nora", "Stranger", "CT24681357")
+	atHRA := register(keyHRA, "Zoe", "Probe", "")
+	require.NotEqual(t, person(atBCS), person(atHRA))
+	joined := span(atHRA, "CT24681357")
+	assert.Equal(t, person(atBCS), person(atHRA), "the ID and birth date name one person")
+
+	alone := register(keyHRA, "Ida", "Alone", "")
+	assert.Equal(t, span(alone, "CT97531864"), joined, "joined or not, the same answer")
+	assert.NotEqual(t, person(atBCS), person(alone))
 }

@@ -195,6 +195,9 @@ func (s *Service) AddEligibility(ctx context.Context, clientID int64, n NewEligi
 			clientID, n.MedicaidID, n.StartDate); err != nil {
 			return clientError(err)
 		}
+		if err := joinByNewID(ctx, tx, clientID, n.MedicaidID); err != nil {
+			return err
+		}
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "client_eligibility", EntityID: access.ID(out.ID), ClientID: clientID})
 	})
 	return out, err
@@ -264,6 +267,54 @@ func openRegistrationSpan(ctx context.Context, tx *sqlx.Tx, clientID int64, medi
 		clientID, medicaidID, rss.NewDate(start))
 	if err != nil {
 		return fmt.Errorf("open eligibility: %w", err)
+	}
+	return nil
+}
+
+// joinByNewID joins client record id, registered without the Medicaid ID
+// it now records on a span, to the person another agency's record holds
+// under that ID, as a registration giving it would have (matchPerson):
+// registered first and given the ID afterwards, as the API tells an
+// agency to, the record stayed a person of its own, and two agencies were
+// each granted and paid the same beneficiary's same days of the same
+// service (a GPRA and eligibility black-box pass). No answer tells the
+// agency: the span's answer reads the same joined or not.
+//
+// Only a record that is its person's alone, with no stay yet and never
+// separated by the MSC, joins: its person holds nothing but the record,
+// so nothing but the record moves. A record with stays has episodes,
+// caps and authorizations of its own that a join would have to merge
+// into the other person's; it stays apart (written down in README).
+func joinByNewID(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID string) error {
+	var c struct {
+		Person    int64    `db:"person_id"`
+		Provider  int64    `db:"provider_id"`
+		First     string   `db:"first_name"`
+		Last      string   `db:"last_name"`
+		Born      rss.Date `db:"date_of_birth"`
+		Movable   bool     `db:"movable"`
+		OnFileNow bool     `db:"on_file"`
+	}
+	// FOR UPDATE: a stay made meanwhile names the record's person (its
+	// foreign key takes the row KEY SHARE), and waits to read the new one.
+	if err := tx.GetContext(ctx, &c, `SELECT c.person_id, c.provider_id, c.first_name, c.last_name, c.date_of_birth,
+			c.medicaid_id IS NOT DISTINCT FROM $2 AS on_file,
+			NOT EXISTS (SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.id <> c.id)
+			  AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.client_id = c.id)
+			  AND NOT EXISTS (SELECT 1 FROM client_separations x WHERE x.client_id = c.id) AS movable
+		FROM clients c WHERE c.id = $1 FOR UPDATE`, clientID, medicaidID); err != nil {
+		return fmt.Errorf("join by medicaid id: %w", err)
+	}
+	if !c.Movable || !c.OnFileNow {
+		return nil
+	}
+	person, err := matchPerson(ctx, tx, &NewClient{FirstName: c.First, LastName: c.Last, DateOfBirth: c.Born, MedicaidID: &medicaidID},
+		c.Provider)
+	if err != nil || person == 0 || person == c.Person {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE clients SET person_id = $2 WHERE id = $1`, clientID, person); err != nil {
+		return fmt.Errorf("join by medicaid id: %w", err)
 	}
 	return nil
 }
