@@ -235,3 +235,44 @@ func TestVoidBillsTheProcedureCodeItsOriginalWentOutWith(t *testing.T) {
 	r = e.get(keyFinance, itPath("/v1/batches/%d", second))
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
+
+// The held list tells finance what a hold keeps back: a replacement of a
+// claim never sent waits with its own lines' money (amount_waiting), not
+// its net of the original it reverses (total_paid), which the payer is
+// never sent. The list read 7.25 where 14.50 waited (a finance black-box
+// pass). A preview counts the route's held claims, and a close that finds
+// nothing else says they wait, where it said nothing was waiting.
+func TestHeldClaimsReadWhatWaits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cohen := e.mhwClaim("Cohen", "PC-WAIT-1") // never signed a consent naming the payer
+	r := e.post(keyECRA, "/v1/claims", map[string]any{"claim_number": "PC-WAIT-1R", "client_id": e.demo.Clients["Cohen"],
+		"frequency": "7", "original_claim_id": itNum(t, cohen, "id"),
+		"rendering_staff_id": e.demo.Staff["Kowalski"], "place_of_service": "12", "diagnoses": []string{"F33.1"},
+		"lines": []any{raLine(day(-5), 4, "29.00"), raLine(day(-4), 4, "29.00")}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	repl := r.JSON(t)
+	require.Equal(t, "paid", repl["status"], "%s", r.Body)
+
+	held := itItems(t, e.get(keyFinance, itPath("/v1/batch-holds?claim_id=%d", itNum(t, repl, "id"))))
+	require.Len(t, held, 1)
+	assert.Equal(t, "payer_consent_missing", held[0]["hold"].(map[string]any)["code"])
+	assert.Equal(t, repl["total_paid"], held[0]["total_paid"], "the claim's net")
+	assert.Equal(t, "29.00", repl["total_paid"], "two lines paid, the original's reversed")
+	assert.Equal(t, "58.00", held[0]["amount_waiting"], "both its lines wait; the original's reversal is never sent")
+	assert.Equal(t, float64(2), held[0]["lines_waiting"])
+
+	p := e.get(keyFinance, "/v1/batches/preview?payer_route=medicaid_837p&through_date="+day(0))
+	require.Equal(t, http.StatusOK, p.Status, "%s", p.Body)
+	assert.Equal(t, float64(0), p.JSON(t)["claim_count"])
+	assert.Equal(t, float64(1), p.JSON(t)["held_claims"])
+	itNothingWritten(t, e, func() {
+		prob := requireProblem(t, e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)}),
+			http.StatusConflict, "nothing_to_batch")
+		assert.Contains(t, prob["detail"], "1 claim(s) of the route are held")
+		assert.Contains(t, prob["detail"], "/v1/batch-holds?payer_route=medicaid_837p")
+	})
+	p = e.get(keyFinance, "/v1/batches/preview?payer_route=payment_register&through_date="+day(0))
+	require.Equal(t, http.StatusOK, p.Status, "%s", p.Body)
+	assert.Equal(t, float64(0), p.JSON(t)["held_claims"], "another route's holds are not its")
+}

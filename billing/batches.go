@@ -247,9 +247,20 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 		if err := tx.GetContext(ctx, &claims, lockClaimsQuery, n.PayerRoute, n.ThroughDate, s.today()); err != nil {
 			return fmt.Errorf("lock batch claims: %w", err)
 		}
-		nothing := rss.Coded(rss.ErrConflict, "nothing_to_batch", "no payable %s lines through %s are waiting for a batch", n.PayerRoute, n.ThroughDate)
+		nothing := func() error {
+			held, err := s.heldCount(ctx, tx, n.PayerRoute)
+			if err != nil {
+				return err
+			}
+			msg := fmt.Sprintf("no payable %s lines through %s are waiting for a batch", n.PayerRoute, n.ThroughDate)
+			if held > 0 {
+				msg += fmt.Sprintf("; %d claim(s) of the route are held out of batches until their hold lifts (GET /v1/batch-holds?payer_route=%s)",
+					held, n.PayerRoute)
+			}
+			return rss.Coded(rss.ErrConflict, "nothing_to_batch", "%s", msg)
+		}
 		if len(claims) == 0 {
-			return nothing
+			return nothing()
 		}
 		// A statement of its own, after the locks: its snapshot sees every
 		// void or replacement that committed while the locks were awaited.
@@ -275,7 +286,7 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 			return err
 		}
 		if loops == 0 || (!inFile && n.PayerRoute == RouteMedicaid837P) {
-			return nothing
+			return nothing()
 		}
 		if n.Expect != nil {
 			var now BatchTotals

@@ -22,6 +22,9 @@ type BatchPreview struct {
 	Billed      rss.Money       `json:"billed"`
 	Paid        rss.Money       `json:"paid"`
 	Providers   []BatchProvider `json:"providers"`
+	// HeldClaims counts the route's claims held out of batches today
+	// (GET /v1/batch-holds), which the close leaves waiting.
+	HeldClaims int `json:"held_claims"`
 }
 
 // previewTotals are the batch's totals per provider, from the loops
@@ -47,6 +50,11 @@ func (s *Service) PreviewBatch(ctx context.Context, n NewBatch) (BatchPreview, e
 	}
 	out := BatchPreview{PayerRoute: n.PayerRoute, ThroughDate: n.ThroughDate, Providers: []BatchProvider{}}
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		held, err := s.heldCount(ctx, tx, n.PayerRoute)
+		if err != nil {
+			return err
+		}
+		out.HeldClaims = held
 		var claims pq.Int64Array
 		if err := tx.GetContext(ctx, &claims, waitingClaims+` SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM waiting`,
 			n.PayerRoute, n.ThroughDate, s.today()); err != nil {
