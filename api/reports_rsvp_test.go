@@ -64,8 +64,9 @@ func TestReportRSVPOutcomes(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 		return itID(t, r)
 	}
+	// Months closed to the agency (period_closed): the MSC records them.
 	screen := func(id int64, on, kind, result string) {
-		r := e.post(keyBCS, itPath("/v1/enrollments/%d/drug-screens", id), map[string]any{"date": on, "kind": kind, "result": result})
+		r := e.post(keyAdmin, itPath("/v1/enrollments/%d/drug-screens", id), map[string]any{"date": on, "kind": kind, "result": result})
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	}
 	discharge := func(id int64, on, reason string) {

@@ -786,8 +786,9 @@ func TestReportEmploymentMovementCountsAStayOnce(t *testing.T) {
 	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": "2026-02-01"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	first := itID(t, r)
+	// Months closed to the agency (period_closed): the MSC records them.
 	stage := func(id int64, stage, on string) {
-		r := e.post(keyHRA, itPath("/v1/enrollments/%d/employment-stages", id), map[string]any{"stage": stage, "effective_date": on})
+		r := e.post(keyAdmin, itPath("/v1/enrollments/%d/employment-stages", id), map[string]any{"stage": stage, "effective_date": on})
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	}
 	stage(first, "work_for_a_day", "2026-02-01")
@@ -830,21 +831,22 @@ func TestReportEmploymentMovement(t *testing.T) {
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 		return itID(t, r)
 	}
-	stage := func(key string, id int64, stage, on string) {
-		r := e.post(key, itPath("/v1/enrollments/%d/employment-stages", id), map[string]any{"stage": stage, "effective_date": on})
+	// Months closed to the agency (period_closed): the MSC records them.
+	stage := func(id int64, stage, on string) {
+		r := e.post(keyAdmin, itPath("/v1/enrollments/%d/employment-stages", id), map[string]any{"stage": stage, "effective_date": on})
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	}
 	a, b, c := enroll(keyHRA, "2026-03-01"), enroll(keyHRA, "2026-02-01"), enroll(keyHRA, "2026-03-15")
 	d := enroll(keyPWE, "2026-02-01")
 	_ = c
-	stage(keyHRA, a, "work_for_a_day", "2026-03-01")
-	stage(keyHRA, a, "transitional_employment", "2026-03-31")
-	stage(keyHRA, a, "on_the_job_training", "2026-05-10")
-	stage(keyHRA, a, "seasonal_temporary", "2026-05-20")
-	stage(keyHRA, b, "work_for_a_day", "2026-02-10")
-	stage(keyHRA, b, "apprenticeship", "2026-04-30")
-	stage(keyPWE, d, "work_for_a_day", "2026-02-01")
-	stage(keyPWE, d, "competitive_employment", "2026-04-01")
+	stage(a, "work_for_a_day", "2026-03-01")
+	stage(a, "transitional_employment", "2026-03-31")
+	stage(a, "on_the_job_training", "2026-05-10")
+	stage(a, "seasonal_temporary", "2026-05-20")
+	stage(b, "work_for_a_day", "2026-02-10")
+	stage(b, "apprenticeship", "2026-04-30")
+	stage(d, "work_for_a_day", "2026-02-01")
+	stage(d, "competitive_employment", "2026-04-01")
 
 	type fig struct {
 		enr, none, entered, prog, stalled, back int64
@@ -965,7 +967,8 @@ func TestReportEmploymentMovementDischarged(t *testing.T) {
 	r := e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP", "start_date": "2026-02-01"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	id := itID(t, r)
-	r = e.post(keyHRA, itPath("/v1/enrollments/%d/employment-stages", id), map[string]any{"stage": "work_study", "effective_date": "2026-02-01"})
+	// A month closed to the agency (period_closed): the MSC records it.
+	r = e.post(keyAdmin, itPath("/v1/enrollments/%d/employment-stages", id), map[string]any{"stage": "work_study", "effective_date": "2026-02-01"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", id), map[string]any{"discharge_date": "2026-03-31", "reason": "completed"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)

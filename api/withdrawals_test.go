@@ -187,6 +187,27 @@ func TestProgramRecordStandsOnceItsMonthIsClosed(t *testing.T) {
 	requireProblem(t, wd(keyHRA, "drug-screens", june), http.StatusNotFound, "not_found")
 	assert.Equal(t, http.StatusOK, wd(keyAdmin, "drug-screens", june).Status, "the MSC withdraws one keyed wrong")
 	assert.Equal(t, http.StatusOK, wd(keyAdmin, "employment-stage-changes", stage).Status)
+
+	// Nor does the agency add to a closed month: two June negatives
+	// recorded in August rewrote June's negative rate as a withdrawal
+	// did, and a stage change dated before a closed one turned its
+	// movement (a re-check of the forty-second stop). July is still its
+	// own; the MSC records what the agency shows it missed.
+	record := func(key string, on string) resp {
+		return e.post(key, itPath("/v1/enrollments/%d/drug-screens", reyes), map[string]any{"date": on, "kind": "random", "result": "negative"})
+	}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, record(keyBCS, "2026-06-30"), http.StatusConflict, "period_closed")
+		assert.Contains(t, p["detail"], "2026-06-30")
+		requireProblem(t, e.post(keyHRA, itPath("/v1/enrollments/%d/employment-stages", ramos),
+			map[string]any{"stage": "apprenticeship", "effective_date": "2026-06-20"}), http.StatusConflict, "period_closed")
+	})
+	// Another agency's enrollment is unknown to it, closed or not.
+	requireProblem(t, record(keyHRA, "2026-06-30"), http.StatusNotFound, "not_found")
+	assert.Equal(t, http.StatusCreated, record(keyBCS, "2026-07-01").Status, "last month is still the agency's")
+	assert.Equal(t, http.StatusCreated, record(keyAdmin, "2026-06-30").Status, "the MSC records a closed month")
+	r = e.post(keyAdmin, itPath("/v1/enrollments/%d/employment-stages", ramos), map[string]any{"stage": "apprenticeship", "effective_date": "2026-06-20"})
+	assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 }
 
 // An interview whose window has closed stands as recorded for its agency:

@@ -105,6 +105,9 @@ func (s *Service) RecordStage(ctx context.Context, id int64, n NewStageChange) (
 		if err := e.checkDay("effective_date", n.EffectiveDate); err != nil {
 			return err
 		}
+		if err := recordClosed(a, "effective_date", n.EffectiveDate, s.today()); err != nil {
+			return err
+		}
 		// One stage change a day for the person at the agency, as one
 		// screen of a kind a day (RecordScreen): a discharge and a
 		// readmission the same day give two enrollments that both cover

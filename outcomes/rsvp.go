@@ -91,6 +91,9 @@ func (s *Service) RecordDrugScreen(ctx context.Context, id int64, n NewDrugScree
 		if err := e.checkDay("date", n.Date); err != nil {
 			return err
 		}
+		if err := recordClosed(a, "date", n.Date, s.today()); err != nil {
+			return err
+		}
 		// One screen of a kind a day for the person at the agency, not
 		// for each enrollment: a discharge and a readmission the same day
 		// give two enrollments that both cover it, and two random screens

@@ -73,6 +73,23 @@ func closedBefore(today rss.Date) rss.Date {
 	return rss.NewDate(first.AddDate(0, -1, 0))
 }
 
+// recordClosed is 409 period_closed for an agency recording a screen or a
+// stage change dated in a month the outcome reports have closed
+// (closedBefore), nil for the MSC's admin or an open month. Closed to
+// withdrawals alone, the month still moved: two October negatives recorded
+// in December took October's negative rate from 0 to 0.667, and a stage
+// change dated before a closed one turned its movement from first to
+// stepped back (a re-check of the forty-second stop). The MSC records
+// what an agency shows it missed.
+func recordClosed(a access.Actor, field string, dated, today rss.Date) error {
+	if open := closedBefore(today); a.IsProvider() && dated.Before(open) {
+		return rss.Coded(rss.ErrConflict, "period_closed",
+			"%s %s is in a month the outcome reports have closed (an agency records up to the end of the month after): "+
+				"ask the MSC to record it", field, dated)
+	}
+	return nil
+}
+
 // WithdrawDrugScreen withdraws an RSVP drug screen keyed wrong, so the
 // agency can record it again as it should be: a screen was write-once,
 // the right result refused as screen_exists, and the report's negative
