@@ -316,6 +316,25 @@ func RevokeKey(ctx context.Context, ext pg.Ext, id int64, at time.Time) error {
 	return nil
 }
 
+// HoldKey holds the actor's API key for the rest of the transaction (FOR
+// SHARE), refusing with 403 key_revoked, nothing written, once it is
+// revoked: a revocation (RevokeKey's UPDATE) waits for the transaction,
+// or the transaction reads it. A bulk claim upload in flight when its key
+// was revoked as compromised committed its 1,000 claims after the
+// revocation had answered, each dated before it (an operations black-box
+// pass). ext must be a transaction.
+func HoldKey(ctx context.Context, ext pg.Ext, a Actor) error {
+	var held []bool
+	if err := sqlx.SelectContext(ctx, ext, &held, `SELECT true FROM api_keys WHERE id = $1 AND revoked_at IS NULL FOR SHARE`,
+		a.KeyID); err != nil {
+		return fmt.Errorf("hold api key: %w", err)
+	}
+	if len(held) == 0 {
+		return rss.Coded(rss.ErrForbidden, "key_revoked", "the API key was revoked while the request was sent; nothing was written")
+	}
+	return nil
+}
+
 // Listen keeps a connection of its own LISTENing on NotifyChannel until ctx
 // ends, and drops each key the database announces from the cache. It
 // returns once the LISTEN is in place (nil), or with ctx's error when ctx

@@ -66,7 +66,15 @@ func (s *Service) SubmitBulk(ctx context.Context, claims []NewClaim) ([]Outcome,
 	// together; the key's stored answer is read by the snapshot's round
 	// trip (pg.DoFolded).
 	var out []Outcome
-	err = pg.DoIntoFolded(ctx, s.db, s.ids, &out, func(ctx context.Context, _ *sqlx.Tx) error {
+	err = pg.DoIntoFolded(ctx, s.db, s.ids, &out, func(ctx context.Context, tx *sqlx.Tx) error {
+		// A bulk runs for seconds: its key is held until it commits, so a
+		// revocation meanwhile either waits for it or stops it. One claim
+		// is over in milliseconds and skips the round trip.
+		if len(claims) > 1 {
+			if err := access.HoldKey(ctx, tx, a); err != nil {
+				return err
+			}
+		}
 		var keys []string
 		scope, key, folded := pg.FoldedRequest(ctx)
 		if folded {
