@@ -573,3 +573,48 @@ func TestProgramRecordWithdrawalReasonIsReadAsTheMSCsOtherTexts(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Contains(t, string(r.Body), ecraName, "the MSC reads it as written")
 }
+
+// A completed interview replacing one recorded not conducted follows the
+// attempt: dated before it, or sent once the attempt's window has closed,
+// it moved the interview into its window after the period was reported (a
+// follow-up attempted after its window closed completed dated inside it,
+// and a closed month's intake rate went from 0.5 to 1: a GPRA black-box
+// pass of the forty-third stop). While the window is open the client who
+// refused sits for it later, as before; the MSC withdraws an attempt keyed
+// wrong, and the agency then records it as it was.
+func TestCompletedInterviewFollowsItsAttempt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	record := func(client, stay int64, kind, status, on string) resp {
+		body := map[string]any{"client_id": client, "enrollment_id": stay, "kind": kind, "instrument": "SUPRT-2025",
+			"status": status, "interview_date": on}
+		if status == "not_conducted" {
+			body["not_conducted_reason"] = "unable_to_locate"
+		}
+		return e.post(keyHRA, "/v1/gpra-interviews", body)
+	}
+	// A follow-up window (intake + 150..240) that closed on day -59,
+	// attempted on day -20, after it closed.
+	fc, fstay := gpraEnroll(t, e, day(-300))
+	gpraInterview(t, e, fc, fstay, "intake", "completed", day(-299))
+	require.Equal(t, http.StatusCreated, record(fc, fstay, "follow_up", "not_conducted", day(-20)).Status)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, record(fc, fstay, "follow_up", "completed", day(-100)), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "before_attempt", itFieldCode(p, "interview_date"))
+		p = requireProblem(t, record(fc, fstay, "follow_up", "completed", day(-10)), http.StatusConflict, "window_closed")
+		assert.Contains(t, p["detail"], "follow-up window closed on "+day(-59))
+	})
+	fu := int64(e.count(`SELECT id FROM gpra_interviews WHERE enrollment_id = $1 AND kind = 'follow_up'`, fstay))
+	r := e.post(keyAdmin, itPath("/v1/gpra-interviews/%d/withdraw", fu), map[string]any{"reason": "the client sat for it on day -100"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, http.StatusCreated, record(fc, fstay, "follow_up", "completed", day(-100)).Status, "recorded as it was, once the MSC withdrew the attempt")
+
+	// An intake refused on day -5 of an open stay, sat for two days later.
+	ic, istay := gpraEnroll(t, e, day(-10))
+	require.Equal(t, http.StatusCreated, record(ic, istay, "intake", "not_conducted", day(-5)).Status)
+	p := requireProblem(t, record(ic, istay, "intake", "completed", day(-8)), http.StatusUnprocessableEntity, "validation_failed")
+	assert.Equal(t, "before_attempt", itFieldCode(p, "interview_date"))
+	r = record(ic, istay, "intake", "completed", day(-3))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, "completed", r.JSON(t)["status"])
+}

@@ -374,6 +374,40 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		// The completed record is recorded now (created_at): it kept the
 		// attempt's time, which the archive keeps as the attempt's (a
 		// re-check).
+		//
+		// The completed interview follows the attempt: dated before it, or
+		// sent once the attempt's window has closed, it moved the interview
+		// into its window after the period was reported, a follow-up
+		// attempted after its window closed completing dated inside it and
+		// a closed month's intake rate going from 0.5 to 1 (a GPRA black-box
+		// pass of the forty-third stop), where a withdrawal and a new record
+		// were refused window_closed. The MSC's admin withdraws an attempt
+		// keyed wrong.
+		if n.Status == "completed" {
+			var attempt []struct {
+				ID   int64    `db:"id"`
+				Date rss.Date `db:"interview_date"`
+			}
+			if err := tx.SelectContext(ctx, &attempt, `SELECT id, interview_date FROM gpra_interviews
+				WHERE enrollment_id = $1 AND kind = $2 AND status = 'not_conducted'`, ep.EnrollmentID, n.Kind); err != nil {
+				return fmt.Errorf("attempt: %w", err)
+			}
+			if len(attempt) == 1 {
+				if n.InterviewDate.Before(attempt[0].Date) {
+					return rss.Invalid("interview_date", "before_attempt",
+						"the interview was recorded not conducted on %s: the completed one follows that attempt, dated on or after it", attempt[0].Date)
+				}
+				iv, err := interviewWindow(ctx, tx, attempt[0].ID, ep.EnrollmentID)
+				if err != nil && !errors.Is(err, pg.ErrNoRows) {
+					return err
+				}
+				if closes, closed := iv.closed(s.Today()); err == nil && closed {
+					return rss.Coded(rss.ErrConflict, "window_closed",
+						"the %s closed on %s: the interview recorded not conducted stands; ask the MSC to withdraw it if the client sat for it",
+						iv.which(), closes)
+				}
+			}
+		}
 		var got struct {
 			Interview
 			Completed bool `db:"completed"`
@@ -383,7 +417,7 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (enrollment_id, kind) DO UPDATE SET instrument = EXCLUDED.instrument, status = 'completed',
 				interview_date = EXCLUDED.interview_date, not_conducted_reason = NULL, created_at = EXCLUDED.created_at
-			WHERE g.status = 'not_conducted' AND EXCLUDED.status = 'completed'
+			WHERE g.status = 'not_conducted' AND EXCLUDED.status = 'completed' AND EXCLUDED.interview_date >= g.interview_date
 			RETURNING `+interviewColumns+`, g.xmax <> 0 AS completed`,
 			ep.ID, ep.EnrollmentID, n.ClientID, a.ProviderID, n.Kind, n.Instrument, n.Status, n.InterviewDate, n.NotConductedReason)
 		if errors.Is(err, pg.ErrNoRows) {

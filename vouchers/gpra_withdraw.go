@@ -89,45 +89,12 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM enrollments WHERE id = $1 FOR NO KEY UPDATE`, enrollment); err != nil {
 			return fmt.Errorf("lock stay: %w", err)
 		}
-		var iv struct {
-			Kind      string    `db:"kind"`
-			Status    string    `db:"status"`
-			Followers int       `db:"followers"`
-			Closes    *rss.Date `db:"window_closes"`
-			// The stay's discharge: its intake stands once the stay has
-			// ended, the day of the discharge included (withdrawn the day
-			// of a discharge, an intake took the stay's follow-up and
-			// discharge interview out of what it owed: a re-check).
-			Discharged *rss.Date `db:"discharge_date"`
-			Client     int64     `db:"client_id"`
-			Provider   int64     `db:"provider_id"`
-		}
-		// The window the interview counts in for the rate: an intake's is
-		// the stay, closed at its discharge, or for a completed one the
-		// days before the follow-up window it opened opens, whichever
-		// closes first (an intake of a stay discharged in a closed range,
-		// withdrawn, took its discharge interview's window out of that
-		// range's figures: a re-check; one withdrawn while its follow-up
-		// was due, and left unrecorded, owed the follow-up nowhere, the
-		// rate's denominator, the schedule and the overdue pend all
-		// dropping it: a review); a follow-up's closes with its intake's
-		// close days, a discharge interview's with the discharge.
-		err = tx.GetContext(ctx, &iv, `SELECT g.kind, g.status, (SELECT count(*) FROM gpra_interviews f
-				WHERE f.enrollment_id = g.enrollment_id AND f.kind <> 'intake') AS followers,
-				CASE g.kind
-				  WHEN 'intake' THEN LEAST(e.discharge_date, CASE WHEN g.status = 'completed'
-				    THEN g.interview_date + COALESCE(e.gpra_followup_open_days, p.gpra_followup_open_days) - 1 END)
-				  WHEN 'follow_up' THEN (SELECT i.interview_date FROM gpra_interviews i
-				    WHERE i.enrollment_id = g.enrollment_id AND i.kind = 'intake') + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days)
-				  ELSE e.discharge_date + COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) END AS window_closes,
-				e.discharge_date, g.client_id, g.provider_id
-			FROM gpra_interviews g JOIN enrollments e ON e.id = g.enrollment_id JOIN programs p ON p.code = e.program_code
-			WHERE g.id = $1 AND g.enrollment_id = $2 FOR UPDATE OF g`, id, enrollment)
+		iv, err := interviewWindow(ctx, tx, id, enrollment)
 		if errors.Is(err, pg.ErrNoRows) {
 			return notFound // withdrawn, or moved, while the stay was awaited
 		}
 		if err != nil {
-			return fmt.Errorf("GPRA interview: %w", err)
+			return err
 		}
 		if iv.Kind == "intake" && iv.Followers > 0 {
 			return rss.Coded(rss.ErrConflict, "interview_follows",
@@ -141,16 +108,9 @@ func (s *Service) WithdrawInterview(ctx context.Context, id int64, reason string
 		// black-box pass); a follow-up recorded late, withdrawn and
 		// recorded again dated in its window, did the same (its re-check).
 		// The MSC's admin still withdraws one keyed wrong.
-		today := s.Today()
-		closed := iv.Closes != nil && iv.Closes.Before(today)
-		if !closed && iv.Kind == "intake" && iv.Discharged != nil && !iv.Discharged.After(today) {
-			closed, iv.Closes = true, iv.Discharged
-		}
-		if a.IsProvider() && closed {
-			which := map[string]string{"intake": "window this intake counts in (its stay, or the days before the follow-up window it opened opens)",
-				"follow_up": "follow-up window", "discharge": "discharge interview's window"}[iv.Kind]
+		if closes, closed := iv.closed(s.Today()); a.IsProvider() && closed {
 			return rss.Coded(rss.ErrConflict, "window_closed",
-				"the %s closed on %s: the interview stands as recorded; ask the MSC to withdraw it if it was keyed wrong", which, *iv.Closes)
+				"the %s closed on %s: the interview stands as recorded; ask the MSC to withdraw it if it was keyed wrong", iv.which(), closes)
 		}
 		// The admin's reason is MSC text the agency reads word for word in
 		// its withdrawn interviews, checked as a reviewer's note is (a
@@ -270,4 +230,74 @@ func (s *Service) ArchivedInterviews(ctx context.Context, clientID int64) ([]Arc
 			EntityID: access.ID(clientID), ClientID: clientID})...)
 	})
 	return out, err
+}
+
+// windowOf is an interview and the window it counts in for the rate
+// (interviewWindow).
+type windowOf struct {
+	Kind      string    `db:"kind"`
+	Status    string    `db:"status"`
+	Followers int       `db:"followers"`
+	Closes    *rss.Date `db:"window_closes"`
+	// The stay's discharge: its intake stands once the stay has
+	// ended, the day of the discharge included (withdrawn the day
+	// of a discharge, an intake took the stay's follow-up and
+	// discharge interview out of what it owed: a re-check).
+	Discharged *rss.Date `db:"discharge_date"`
+	Client     int64     `db:"client_id"`
+	Provider   int64     `db:"provider_id"`
+}
+
+// interviewWindow reads interview id of the stay enrollment, locked (FOR
+// UPDATE), with the window it counts in for the rate: an intake's is
+// the stay, closed at its discharge, or for a completed one the days
+// before the follow-up window it opened opens, whichever closes first (an
+// intake of a stay discharged in a closed range, withdrawn, took its
+// discharge interview's window out of that range's figures: a re-check;
+// one withdrawn while its follow-up was due, and left unrecorded, owed the
+// follow-up nowhere, the rate's denominator, the schedule and the overdue
+// pend all dropping it: a review); a follow-up's closes with its intake's
+// close days, a discharge interview's with the discharge. pg.ErrNoRows
+// when there is none.
+func interviewWindow(ctx context.Context, tx *sqlx.Tx, id, enrollment int64) (windowOf, error) {
+	var iv windowOf
+	err := tx.GetContext(ctx, &iv, `SELECT g.kind, g.status, (SELECT count(*) FROM gpra_interviews f
+			WHERE f.enrollment_id = g.enrollment_id AND f.kind <> 'intake') AS followers,
+			CASE g.kind
+			  WHEN 'intake' THEN LEAST(e.discharge_date, CASE WHEN g.status = 'completed'
+			    THEN g.interview_date + COALESCE(e.gpra_followup_open_days, p.gpra_followup_open_days) - 1 END)
+			  WHEN 'follow_up' THEN (SELECT i.interview_date FROM gpra_interviews i
+			    WHERE i.enrollment_id = g.enrollment_id AND i.kind = 'intake') + COALESCE(e.gpra_followup_close_days, p.gpra_followup_close_days)
+			  ELSE e.discharge_date + COALESCE(e.gpra_discharge_days, p.gpra_discharge_days) END AS window_closes,
+			e.discharge_date, g.client_id, g.provider_id
+		FROM gpra_interviews g JOIN enrollments e ON e.id = g.enrollment_id JOIN programs p ON p.code = e.program_code
+		WHERE g.id = $1 AND g.enrollment_id = $2 FOR UPDATE OF g`, id, enrollment)
+	if err != nil && !errors.Is(err, pg.ErrNoRows) {
+		return iv, fmt.Errorf("GPRA interview: %w", err)
+	}
+	return iv, err
+}
+
+// closed is the day the interview's window closed and whether it has by
+// today. Once it has, the interview is part of the record for its agency:
+// a completed intake withdrawn and recorded again later opened a new
+// follow-up window, so a voucher the overdue follow-up pended for a
+// reviewer was approved by the rules, and a closed period's follow-up rate
+// changed (a GPRA black-box pass); a follow-up recorded late, withdrawn and
+// recorded again dated in its window, did the same (its re-check). The
+// MSC's admin still withdraws one keyed wrong.
+func (iv windowOf) closed(today rss.Date) (rss.Date, bool) {
+	switch {
+	case iv.Closes != nil && iv.Closes.Before(today):
+		return *iv.Closes, true
+	case iv.Kind == "intake" && iv.Discharged != nil && !iv.Discharged.After(today):
+		return *iv.Discharged, true
+	}
+	return rss.Date{}, false
+}
+
+// which names the window for an answer.
+func (iv windowOf) which() string {
+	return map[string]string{"intake": "window this intake counts in (its stay, or the days before the follow-up window it opened opens)",
+		"follow_up": "follow-up window", "discharge": "discharge interview's window"}[iv.Kind]
 }
