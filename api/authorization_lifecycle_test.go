@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,7 +96,11 @@ func TestVoidAuthorization(t *testing.T) {
 	require.Len(t, itItems(t, e.get(keyHRA, itPath("/v1/authorizations?service_code=ATR-CM&client_id=%d", e.demo.Clients["Rivera"]))), 1)
 	// A service code in lower case or unknown is refused, not an empty
 	// list (a black-box pass read "no authorizations" for atr-tr).
-	for q, code := range map[string]string{"atr-cm": "invalid_value", "BOGUS": "unknown_service"} {
+	// A code of the catalog's full length (40) is a code: 32 refused one
+	// the catalog had taken (an operations black-box pass).
+	long := "ATR-" + strings.Repeat("X", 36)
+	for q, code := range map[string]string{"atr-cm": "invalid_value", "BOGUS": "unknown_service", long: "unknown_service",
+		long + "X": "invalid_value"} {
 		p := requireProblem(t, e.get(keyHRA, "/v1/authorizations?service_code="+q), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Equal(t, code, itFieldCode(p, "service_code"), q)
 	}

@@ -1379,3 +1379,18 @@ func TestAgreementNotesAndKeyLabelsAreTrimmed(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, "month-end", r.JSON(t)["label"])
 }
+
+// A service's modifiers go on each of its 837P lines (SV101): one given
+// twice is refused, nothing written, where U8 four times was taken (an
+// operations black-box pass).
+func TestServiceModifierGivenTwiceRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/MHW-RA", Key: keyAdmin,
+			Body: map[string]any{"modifiers": []string{"U8", "HQ", "U8"}}}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "repeated", itFieldCode(p, "modifiers"))
+	})
+	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/MHW-RA", Key: keyAdmin, Body: map[string]any{"modifiers": []string{"U8", "HQ"}}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}

@@ -307,14 +307,7 @@ func (s *Service) CreateService(ctx context.Context, n NewService) (vouchers.Cat
 	if n.ProcedureCode != nil && !procedureFormat.MatchString(*n.ProcedureCode) {
 		v.Add("procedure_code", "invalid_format", "procedure_code must be 5 letters or digits")
 	}
-	if len(n.Modifiers) > 4 {
-		v.Add("modifiers", "too_many", "at most 4 modifiers")
-	}
-	for _, m := range n.Modifiers {
-		if !modifierFormat.MatchString(m) {
-			v.Add("modifiers", "invalid_format", "modifier %q must be 2 letters or digits", m)
-		}
-	}
+	vouchers.CheckModifiers(v, n.Modifiers)
 	if n.Qualification == "" {
 		n.Qualification = adjudication.QualNone
 	}

@@ -23,7 +23,6 @@ var (
 	serviceCodeFormat  = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[A-Z0-9]+$`)
 	areaCodeFormat     = regexp.MustCompile(`^[a-z][a-z_]*$`)
 	procedureFormat    = regexp.MustCompile(`^[A-Z0-9]{5}$`)
-	modifierFormat     = regexp.MustCompile(`^[A-Z0-9]{2}$`)
 )
 
 // maxNamedCode bounds a service's and a catchment area's code to what every

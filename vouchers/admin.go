@@ -118,14 +118,7 @@ func (s *Service) UpdateService(ctx context.Context, code string, p ServicePatch
 		add("procedure_code", p.ProcedureCode.Ptr())
 	}
 	if notNull("modifiers", p.Modifiers.Set, p.Modifiers.Null) {
-		if len(p.Modifiers.Value) > 4 {
-			v.Add("modifiers", "too_many", "at most 4 modifiers")
-		}
-		for _, m := range p.Modifiers.Value {
-			if len(m) != 2 || !alnum(m) {
-				v.Add("modifiers", "invalid_format", "modifier %q must be 2 letters or digits", m)
-			}
-		}
+		CheckModifiers(v, p.Modifiers.Value)
 		add("modifiers", pq.Array(p.Modifiers.Value))
 	}
 	if notNull("active", p.Active.Set, p.Active.Null) {
@@ -808,6 +801,24 @@ func referenceError(err error) error {
 		return rss.Invalid(pe.Constraint, "constraint_violation", "the change breaks rule %s", pe.Constraint)
 	}
 	return err
+}
+
+// CheckModifiers checks a service's procedure modifiers, as a new
+// service's and a change's: at most four, each two capitals or digits,
+// none twice. Each 837P line of the service carries them in SV101: U8
+// four times was taken (an operations black-box pass).
+func CheckModifiers(v *rss.ValidationError, mods []string) {
+	if len(mods) > 4 {
+		v.Add("modifiers", "too_many", "at most 4 modifiers")
+	}
+	for i, m := range mods {
+		switch {
+		case len(m) != 2 || !alnum(m):
+			v.Add("modifiers", "invalid_format", "modifier %q must be 2 letters or digits", m)
+		case slices.Contains(mods[:i], m):
+			v.Add("modifiers", "repeated", "modifier %s is given twice", m)
+		}
+	}
 }
 
 func alnum(s string) bool {
