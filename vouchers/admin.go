@@ -679,8 +679,10 @@ func LockNames(ctx context.Context, tx *sqlx.Tx, table string) error {
 // NameKey is a name as it reads with case, spacing, punctuation and
 // accents aside, look-alike letters read as the Latin ones (compact): the
 // key program, service, staff role and credential type names are told
-// apart by.
-func NameKey(name string) string { return compact(name) }
+// apart by. An ampersand reads as "and": "Certified Alcohol & Drug
+// Counselor" was taken beside "Certified Alcohol and Drug Counselor" (an
+// operations black-box pass).
+func NameKey(name string) string { return compact(strings.ReplaceAll(name, "&", " and ")) }
 
 // ProgramNameFree refuses a program's name that reads as another
 // program's (case, spacing, punctuation and accents aside), and
@@ -716,7 +718,7 @@ func catalogNameFree(ctx context.Context, tx *sqlx.Tx, table, entity, program, c
 		return err
 	}
 	for _, o := range others {
-		if compact(o.Name) == compact(name) {
+		if NameKey(o.Name) == NameKey(name) {
 			where := ""
 			if program != "" {
 				where = " of program " + program

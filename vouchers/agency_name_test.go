@@ -37,3 +37,14 @@ func TestAgencyNameKeyReadsLookAlikesAlike(t *testing.T) {
 	assert.False(t, NamesAgency("-", "--", "Dashes"), "no letter or digit names no one")
 	assert.Contains(t, CodeReadings("HRAINC"), "hra")
 }
+
+// A reference name's key reads an ampersand as "and", and keeps a word
+// apart from its absence: "Certified Alcohol & Drug Counselor" was taken
+// beside "Certified Alcohol and Drug Counselor" (an operations black-box
+// pass).
+func TestNameKeyReadsAnAmpersandAsAnd(t *testing.T) {
+	assert.Equal(t, NameKey("Certified Alcohol and Drug Counselor"), NameKey("Certified Alcohol & Drug Counselor"))
+	assert.Equal(t, NameKey("Peer and Recovery"), NameKey("Peer&Recovery"))
+	assert.NotEqual(t, NameKey("Peer Recovery"), NameKey("Peer & Recovery"))
+	assert.Equal(t, NameKey("Pe\u00e9r Recovery"), NameKey("PEER recovery"), "accents and case aside, as before")
+}
