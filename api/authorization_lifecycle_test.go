@@ -229,10 +229,16 @@ func TestDeactivationCutIsInTheAuthorizationsHistory(t *testing.T) {
 
 	r = e.post(keyAdmin, itPath("/v1/reference/providers/%d/reactivate", hra), map[string]any{"reason": "hold lifted", "in_error": true})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
-	for _, id := range []int64{running, later} {
+	// The give-back names the span it restores: from the cut to its own
+	// end (it carried no dates: a re-check of the forty-third stop).
+	for id, end := range map[int64]string{running: day(20), later: day(40)} {
 		a := itAuth(t, e, keyHRA, id)
 		assert.Equal(t, []string{"deactivation", "reactivate"}, itEvents(t, a), "authorization %d", id)
-		assert.Contains(t, a["events"].([]any)[1].(map[string]any)["reason"], "given back at its agency's reactivation on "+day(0))
+		ev := a["events"].([]any)[1].(map[string]any)
+		assert.Contains(t, ev["reason"], "given back at its agency's reactivation on "+day(0))
+		assert.Equal(t, day(0), ev["end_before"], "the cut it read")
+		assert.Equal(t, end, ev["end_after"], "its own end again")
+		assert.Equal(t, end, a["end_date"])
 		assert.Equal(t, "active", a["status"])
 	}
 	assert.Empty(t, itEvents(t, itAuth(t, e, keyHRA, before)))

@@ -1400,13 +1400,26 @@ func DeactivationCut(ctx context.Context, ext pg.Ext, provider int64, on rss.Dat
 }
 
 // GivenBack writes in the history of each authorization ids its agency's
-// reactivation on gave its span back (DeactivationCut's counterpart).
+// reactivation on gave its span back (DeactivationCut's counterpart),
+// with the end its last deactivation event cut it to (end_before) and its
+// own (end_after): with no dates, the history alone did not say what span
+// was restored (a re-check of the forty-third stop; migration 00123). One
+// cut before that event was written (migration 00122) carries none.
 func GivenBack(ctx context.Context, ext pg.Ext, ids []int64, on rss.Date, at time.Time, by By) error {
-	for _, id := range ids {
-		if err := addEvent(ctx, ext, id, Event{Action: EventReactivate,
-			Reason: fmt.Sprintf("given back at its agency's reactivation on %s: its span runs to its own end again", on)}, at, by); err != nil {
-			return err
-		}
+	var key any
+	if by.KeyID != 0 {
+		key = by.KeyID
+	}
+	reason := fmt.Sprintf("given back at its agency's reactivation on %s: its span runs to its own end again", on)
+	if _, err := ext.ExecContext(ctx, `INSERT INTO authorization_events (authorization_id, action, reason, end_before, end_after,
+			actor_key_id, actor_role, created_at)
+		SELECT a.id, $2, $3, c.cut, CASE WHEN c.cut IS NOT NULL THEN a.end_date END, $4, $5, $6
+		FROM authorizations a
+		LEFT JOIN LATERAL (SELECT e.end_after AS cut FROM authorization_events e
+		                   WHERE e.authorization_id = a.id AND e.action = 'deactivation' AND e.end_after < a.end_date
+		                   ORDER BY e.id DESC LIMIT 1) c ON true
+		WHERE a.id = ANY($1) ORDER BY a.id`, pq.Array(ids), EventReactivate, reason, key, by.Role, at); err != nil {
+		return fmt.Errorf("reactivation events: %w", err)
 	}
 	return nil
 }
