@@ -584,9 +584,17 @@ var multiValued = map[string]bool{"acknowledge": true}
 // (knownQuery): the form read the first value and dropped the rest, and
 // a decision posted with action=approve and action=deny granted the units
 // (a console black-box pass). A browser's form sends each of rss's fields
-// once. It reports whether it answered.
+// once. A post carrying a query string is refused alike, as the API
+// refuses one on a write: the query's copy of a field was dropped
+// unread, so decide?action=approve with action=deny in the body recorded
+// a denial (a re-check of the forty-second stop); no console form posts
+// one. It reports whether it answered.
 func (k *Console) repeatedField(c *gin.Context) bool {
 	r := c.Request
+	if r.URL.RawQuery != "" {
+		k.badInput(c, "query", "a form's fields are posted in its body; this post carried a query string too, so nothing was recorded")
+		return true
+	}
 	var names []string
 	for name, vs := range r.PostForm {
 		if len(vs) > 1 && !multiValued[name] {

@@ -295,6 +295,13 @@ func TestFormFieldGivenTwiceIsRefused(t *testing.T) {
 	assert.Zero(t, decided, "nothing recorded")
 	p = u.post("/console/clients/search", url.Values{"csrf": {csrf}, "name": {"Kim", "Moreau"}})
 	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	// Given in the query as well as the body, the query's was dropped and
+	// the body's recorded (a re-check): a post carries no query.
+	p = u.post("/console/requests/"+id+"/decide?action=approve", url.Values{"csrf": {csrf}, "action": {"deny"}, "note": {"no"}})
+	require.Equal(t, http.StatusUnprocessableEntity, p.Status, p.Body)
+	assert.Contains(t, p.Body, "query string")
+	require.NoError(t, w.db.Get(&decided, `SELECT count(*) FROM reviewer_decisions`))
+	assert.Zero(t, decided, "nothing recorded")
 
 	prov := w.user()
 	pc := prov.signIn(keyHRA).csrf(t)
