@@ -20,8 +20,13 @@ type Reason struct {
 	Action   Action `json:"action"`
 	Text     string `json:"text"`
 	NextStep string `json:"next_step"`
-	CARC     string `json:"carc,omitempty"`
-	RARC     string `json:"rarc,omitempty"`
+	// NextStepOthers, when set, is the next step where the hit reads
+	// another agency's records (Hit.Source, shown under a consent):
+	// GPRA_FOLLOWUP_OVERDUE told an agency to record a follow-up that
+	// was the other agency's, which it cannot (a GPRA black-box pass).
+	NextStepOthers string `json:"-"`
+	CARC           string `json:"carc,omitempty"`
+	RARC           string `json:"rarc,omitempty"`
 }
 
 // Voucher reason codes. They are stable: stored with decisions, shown to
@@ -94,8 +99,9 @@ var voucherReasons = []Reason{
 		Text:     "The program requires a completed intake GPRA interview before any voucher.",
 		NextStep: "Conduct and record the intake GPRA for this episode, then resubmit."},
 	{Code: CodeGPRAFollowupOverdue, Action: ActionPend,
-		Text:     "The follow-up GPRA window has closed and no follow-up interview is recorded.",
-		NextStep: "Record the follow-up GPRA (completed or not conducted, with the reason); a reviewer will decide the request."},
+		Text:           "The follow-up GPRA window has closed and no follow-up interview is recorded.",
+		NextStep:       "Record the follow-up GPRA (completed or not conducted, with the reason); a reviewer will decide the request.",
+		NextStepOthers: "The overdue follow-up is of the other agency's stay (source_provider_id), which records it; a reviewer will decide the request."},
 	{Code: CodeUnitsOverVoucherMax, Action: ActionReduce,
 		Text:     "More units were asked for than one voucher may carry; the units were reduced to the per-voucher maximum.",
 		NextStep: "Use the units granted; request more in a later voucher if the care plan needs them."},

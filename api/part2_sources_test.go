@@ -76,6 +76,10 @@ func TestGPRAReasonFromAnotherAgencysIntakeIsItsRecord(t *testing.T) {
 	require.NotNil(t, r, "HRA's intake counted; its window closed: %v", v["reasons"])
 	assert.Equal(t, "follow-up window closed "+closed, r["detail"])
 	assert.Equal(t, float64(hra), r["source_provider_id"], "the window is HRA's intake's")
+	// The follow-up is HRA's to record, which BCS cannot: it was told to
+	// record it (a GPRA black-box pass of the forty-third stop).
+	assert.Contains(t, r["next_step"], "the other agency's stay")
+	assert.NotContains(t, r["next_step"], "Record the follow-up")
 	assert.Equal(t, 1, disclosed(), "the answer showed it: a disclosure of HRA's record")
 
 	got := e.get(keyBCS, path)

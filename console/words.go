@@ -145,6 +145,9 @@ func explain(trace, facts []byte) []traceStep {
 		st.Against = st.Fired && e.Action != adjudication.ActionGrant
 		if r, ok := adjudication.Lookup(e.Code); ok {
 			st.Text, st.NextStep = r.Text, r.NextStep
+			if e.Source != 0 && r.NextStepOthers != "" {
+				st.NextStep = r.NextStepOthers // as the API's reason reads
+			}
 		}
 		if e.Facts != "" {
 			for _, name := range strings.Split(string(e.Facts), ",") {

@@ -333,7 +333,11 @@ func (v *VoucherRequest) setDecoded(hits []adjudication.Hit) {
 
 func reasonView(h adjudication.Hit) ReasonView {
 	r, _ := adjudication.Lookup(h.Code)
-	return ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: r.NextStep, Detail: h.Detail, Source: h.Source, Sources: h.Sources}
+	next := r.NextStep
+	if h.Source != 0 && r.NextStepOthers != "" {
+		next = r.NextStepOthers
+	}
+	return ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: next, Detail: h.Detail, Source: h.Source, Sources: h.Sources}
 }
 
 // Submit adjudicates a provider's voucher request and stores the decision,
