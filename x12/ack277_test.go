@@ -159,6 +159,10 @@ func TestClaimAckRefused(t *testing.T) {
 		{"provider STC without action", "STC*A1:19:PR**WQ*375.00~", "STC*A1:19:PR***375.00~", 21, "STC", "STC03 is required in loop 2200C"},
 		{"line STC without date", "STC*A2:20*20240306*U~\nREF*FJ*L2002-1~", "STC*A2:20**U~\nREF*FJ*L2002-1~", 40, "STC", "STC02 is required in loop 2220D"},
 		{"source HL without HL04", "HL*1**20*1~", "HL*1**20~", 5, "HL", "HL04 is required in loop 2000A"},
+		// The payer's number goes back as REF*F8 in a void: taken with the
+		// repetition separator in it, the void could not be written and
+		// every Medicaid close failed (a payer black-box pass).
+		{"payer claim number with a separator", "REF*1K*PCN0000011~", "REF*1K*PCN^0000011~", 30, "REF", "cannot be sent back as REF*F8"},
 		{"provider HL without HL04", "HL*3*2*19*1~", "HL*3*2*19~", 18, "HL", "HL04 is required in loop 2000C"},
 		{"source without received date", "DTP*050*D8*20240305~\n", "", 5, "HL", "loop 2000A information source has no DTP*050"},
 		{"source without process date", "DTP*009*D8*20240306~\n", "", 5, "HL", "loop 2000A information source has no DTP*009"},

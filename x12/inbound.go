@@ -184,6 +184,23 @@ func (in *inbound) read() (Segment, error) {
 	return s, nil
 }
 
+// payerControlMessage is why v, a payer's claim control number (CLP07,
+// REF*1K), is refused, "" when it is not: rss sends it back as REF*F8 in a
+// void or a replacement, so it holds only the text an 837P writes, no
+// delimiter of any file. Taken with the file's repetition separator ^ in
+// it (a simple element's, a syntax error there), the void it named could
+// not be written, and every Medicaid close failed, every agency's claims
+// with it (a payer round-trip black-box pass).
+func payerControlMessage(v string) string {
+	if v == "" {
+		return ""
+	}
+	if err := ReferenceID.Check(v); err != nil {
+		return fmt.Sprintf("the payer's claim control number cannot be sent back as REF*F8 in a void or replacement: %v", err)
+	}
+	return ""
+}
+
 // checkChars refuses bytes outside the extended character set; the
 // component and repetition separators are structure, not data.
 func checkChars(s Segment, d Delimiters) string {

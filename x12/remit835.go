@@ -624,6 +624,9 @@ func (p *remitParser) clp(s Segment, at int, fail func(string, ...any) error) er
 	case status == ClaimDenied && !paid.IsZero():
 		return fail("CLP02 4 is a denial: CLP04 must be zero")
 	}
+	if m := payerControlMessage(s.Element(7)); m != "" {
+		return fail("CLP07: %s", m)
+	}
 	p.rem.Claims = append(p.rem.Claims, ClaimPayment{
 		ClaimID: s.Element(1), Status: status,
 		Charge: charge, Paid: paid, PatientResp: decimalOf(s.Element(5)),

@@ -288,6 +288,7 @@ func TestRemittanceRefused(t *testing.T) {
 		{"reversal with a positive payment", reversal, "CLP*RSS-1001*22*-160.00*-160.00", "CLP*RSS-1001*22*-160.00*10.00", 12, "CLP", "CLP02 22 is a reversal: CLP03 and CLP04", "", ""},
 		{"payment with negative amounts", full, "CLP*RSS-1001*1*160.00*160.00", "CLP*RSS-1001*1*-160.00*-160.00", 14, "CLP", "CLP02 1 is not a reversal", "", ""},
 		{"secondary with a negative payment", reversal, "CLP*RSS-3001*2*100.00*100.00", "CLP*RSS-3001*2*100.00*-100.00", 31, "CLP", "CLP02 2 is not a reversal", "", ""},
+		{"payer claim number with a separator", full, "CLP*RSS-1001*1*160.00*160.00**MC*PCN0000001*", "CLP*RSS-1001*1*160.00*160.00**MC*PCN^0000001*", 14, "CLP", "CLP07: the payer's claim control number cannot be sent back as REF*F8", "", ""},
 		{"denial paying", mixed, "CLP*RSS-2003*4*75.00*0*", "CLP*RSS-2003*4*75.00*10.00*", 30, "CLP", "CLP02 4 is a denial: CLP04 must be zero", "", ""},
 		// And a line's take its claim's (a re-check: a payment's line of
 		// −29.00 and a denial's line paying showed on the advice).
