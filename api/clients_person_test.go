@@ -601,3 +601,60 @@ func TestEligibilitySpanJoinsThePersonItsIDNames(t *testing.T) {
 	assert.Equal(t, span(alone, "CT97531864"), joined, "joined or not, the same answer")
 	assert.NotEqual(t, person(atBCS), person(alone))
 }
+
+// A record already enrolled, and granted, joins the person its new
+// Medicaid ID names too, its stays, authorizations and episode with it:
+// left apart, HRA and BCS were both granted the same beneficiary's same
+// transport days, each with caps of its own, and both billed them (a
+// vouchers black-box pass of the forty-third stop). Joined, the two ATR
+// episodes are one, holding both agencies' grants, and HRA's next request
+// for those days is no longer granted as a stranger's would be.
+func TestEligibilitySpanJoinsAnEnrolledRecordWithItsEpisode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := itATRClient(t, e, day(-30)) // registered without a Medicaid ID, born 1990-04-12
+	first := itVoucher(t, e, keyHRA, hra.Client, "ATR-TR", 4, 1, 14)
+	require.Equal(t, "approved", first["decision"], "%v", first)
+
+	r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": "Nadia", "last_name": "Quarrel", "date_of_birth": "1990-04-12",
+		"catchment_area": "bridgeport", "medicaid_id": "CT31415926"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	bcs := itID(t, r)
+	staff := itFixtureID(t, e, `SELECT min(id) FROM staff WHERE provider_id = $1 AND role = 'case_manager'`, e.demo.Providers["BCS"])
+	r = e.post(keyBCS, "/v1/enrollments", map[string]any{"client_id": bcs, "program_code": "ATR", "start_date": day(-20), "assigned_staff_id": staff})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	bcsEnr := itID(t, r)
+	for _, b := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/v1/gpra-interviews", map[string]any{"client_id": bcs, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed", "interview_date": day(-20)}},
+		{"/v1/consents", map[string]any{"client_id": bcs, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
+			"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-20), "expires_on": day(365)}},
+		{"/v1/care-plans", map[string]any{"client_id": bcs, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-20),
+			"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}}},
+	} {
+		r := e.post(keyBCS, b.path, b.body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s: %s", b.path, r.Body)
+	}
+	other := itVoucher(t, e, keyBCS, bcs, "ATR-TR", 4, 1, 14)
+	require.Equal(t, "approved", other["decision"], "two persons so far: %v", other)
+	person := func(id int64) int64 { return int64(e.count(`SELECT person_id FROM clients WHERE id = $1`, id)) }
+	episode := func(enr int64) int64 { return int64(e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, enr)) }
+	require.NotEqual(t, episode(hra.Enrollment), episode(bcsEnr))
+
+	r = e.post(keyHRA, itPath("/v1/clients/%d/eligibility", hra.Client), map[string]any{"medicaid_id": "CT31415926", "start_date": day(-30)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, person(bcs), person(hra.Client), "one person")
+	assert.Equal(t, episode(bcsEnr), episode(hra.Enrollment), "one ATR episode, holding both stays")
+	assert.Zero(t, e.count(`SELECT count(*) FROM authorizations a JOIN enrollments s ON s.id = a.enrollment_id
+		WHERE a.client_id = $1 AND (a.person_id <> s.person_id OR a.episode_id <> s.episode_id)`, hra.Client), "its grants moved with it")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE person_id = $1 AND program_code = 'ATR'`, person(bcs)))
+
+	again := itVoucher(t, e, keyHRA, hra.Client, "ATR-TR", 4, 5, 10)
+	assert.NotEqual(t, "approved", again["decision"], "BCS holds those days for the same person: %v", again)
+	// The agency's own record reads as before.
+	r = e.get(keyHRA, itPath("/v1/clients/%d", hra.Client))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.NotContains(t, string(r.Body), "Quarrel")
+}

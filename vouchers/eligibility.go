@@ -12,6 +12,7 @@ import (
 	"rss"
 	"rss/access"
 	"rss/adjudication"
+	"rss/ledger"
 	"rss/pg"
 )
 
@@ -195,7 +196,7 @@ func (s *Service) AddEligibility(ctx context.Context, clientID int64, n NewEligi
 			clientID, n.MedicaidID, n.StartDate); err != nil {
 			return clientError(err)
 		}
-		if err := joinByNewID(ctx, tx, clientID, n.MedicaidID); err != nil {
+		if err := joinByNewID(ctx, tx, clientID, n.MedicaidID, today, s.now()); err != nil {
 			return err
 		}
 		return access.Record(ctx, tx, access.Event{Action: "create", EntityType: "client_eligibility", EntityID: access.ID(out.ID), ClientID: clientID})
@@ -277,35 +278,36 @@ func openRegistrationSpan(ctx context.Context, tx *sqlx.Tx, clientID int64, medi
 // registered first and given the ID afterwards, as the API tells an
 // agency to, the record stayed a person of its own, and two agencies were
 // each granted and paid the same beneficiary's same days of the same
-// service (a GPRA and eligibility black-box pass). No answer tells the
+// service, each with caps of its own (a GPRA and eligibility black-box
+// pass, and a vouchers one for a record with stays). No answer tells the
 // agency: the span's answer reads the same joined or not.
 //
-// Only a record that is its person's alone, with no stay yet and never
-// separated by the MSC, joins: its person holds nothing but the record,
-// so nothing but the record moves. A record with stays has episodes,
-// caps and authorizations of its own that a join would have to merge
-// into the other person's; it stays apart (written down in README).
-func joinByNewID(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID string) error {
+// Only a record that is its person's alone and never separated by the MSC
+// joins, its stays, authorizations and episodes with it (ledger.Join:
+// episodes that meet become one, their caps going on together). Left
+// apart: a record whose person holds another record (joined already by
+// name) and one the MSC separated. The record's row is locked after the
+// join's locks, in the order a separation takes them.
+func joinByNewID(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID string, today rss.Date, now time.Time) error {
 	var c struct {
-		Person    int64    `db:"person_id"`
-		Provider  int64    `db:"provider_id"`
-		First     string   `db:"first_name"`
-		Last      string   `db:"last_name"`
-		Born      rss.Date `db:"date_of_birth"`
-		Movable   bool     `db:"movable"`
-		OnFileNow bool     `db:"on_file"`
+		Person   int64    `db:"person_id"`
+		Provider int64    `db:"provider_id"`
+		First    string   `db:"first_name"`
+		Last     string   `db:"last_name"`
+		Born     rss.Date `db:"date_of_birth"`
+		Movable  bool     `db:"movable"`
 	}
-	// FOR UPDATE: a stay made meanwhile names the record's person (its
-	// foreign key takes the row KEY SHARE), and waits to read the new one.
-	if err := tx.GetContext(ctx, &c, `SELECT c.person_id, c.provider_id, c.first_name, c.last_name, c.date_of_birth,
-			c.medicaid_id IS NOT DISTINCT FROM $2 AS on_file,
-			NOT EXISTS (SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.id <> c.id)
-			  AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.client_id = c.id)
-			  AND NOT EXISTS (SELECT 1 FROM client_separations x WHERE x.client_id = c.id) AS movable
-		FROM clients c WHERE c.id = $1 FOR UPDATE`, clientID, medicaidID); err != nil {
+	read := func() error {
+		return tx.GetContext(ctx, &c, `SELECT c.person_id, c.provider_id, c.first_name, c.last_name, c.date_of_birth,
+				c.medicaid_id IS NOT DISTINCT FROM $2
+				  AND NOT EXISTS (SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.id <> c.id)
+				  AND NOT EXISTS (SELECT 1 FROM client_separations x WHERE x.client_id = c.id) AS movable
+			FROM clients c WHERE c.id = $1`, clientID, medicaidID)
+	}
+	if err := read(); err != nil {
 		return fmt.Errorf("join by medicaid id: %w", err)
 	}
-	if !c.Movable || !c.OnFileNow {
+	if !c.Movable {
 		return nil
 	}
 	person, err := matchPerson(ctx, tx, &NewClient{FirstName: c.First, LastName: c.Last, DateOfBirth: c.Born, MedicaidID: &medicaidID},
@@ -313,8 +315,20 @@ func joinByNewID(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID st
 	if err != nil || person == 0 || person == c.Person {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE clients SET person_id = $2 WHERE id = $1`, clientID, person); err != nil {
+	j := ledger.Joining{ClientID: clientID, From: c.Person, To: person, Today: today, At: now}
+	if err := ledger.LockJoin(ctx, tx, j); err != nil {
+		return err
+	}
+	// Read again under the locks: a stay made meanwhile is among what
+	// moves, and a record joined meanwhile is not moved again.
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM clients WHERE id = $1 FOR UPDATE`, clientID); err != nil {
 		return fmt.Errorf("join by medicaid id: %w", err)
 	}
-	return nil
+	if err := read(); err != nil {
+		return fmt.Errorf("join by medicaid id: %w", err)
+	}
+	if !c.Movable || c.Person != j.From {
+		return nil
+	}
+	return ledger.Join(ctx, tx, j)
 }
