@@ -139,6 +139,12 @@ type AdvicePayment struct {
 	// ClaimsPaid sums the payment's CLP04 for the claims this advice
 	// lists (a reversal's negative), posted or kept aside.
 	ClaimsPaid rss.Money `json:"claims_paid" db:"claims_paid"`
+	// ClaimsKeptAside is the part of ClaimsPaid rss posted to no claim
+	// (a second payment of a claim paid already, a payment on a void):
+	// money the payer is expected to take back. The advice's payments
+	// summed past payer_paid with nothing saying which were duplicates (a
+	// payer black-box pass of the forty-third stop).
+	ClaimsKeptAside rss.Money `json:"claims_kept_aside" db:"claims_kept_aside"`
 	// Amount (BPR02, a debit negative) is what the payment moved, and
 	// ClaimsPaidTotal its CLP04 for every claim it carries, this batch's
 	// and others': Amount = ClaimsPaidTotal − Σ PLB. Both are present only
@@ -159,16 +165,17 @@ type AdvicePayment struct {
 // re-check).
 var advicePaymentsQuery = `
 	WITH mine AS (
-		SELECT cp.payment_id, sum(cp.paid) AS claims_paid
+		SELECT cp.payment_id, sum(cp.paid) AS claims_paid,
+		       COALESCE(sum(cp.paid) FILTER (WHERE cp.unmatched_reason IS NOT NULL), 0) AS claims_kept_aside
 		FROM payer_claim_payments cp
 		JOIN batch_claims bc ON bc.batch_id = cp.batch_id AND bc.claim_id = cp.claim_id
 		WHERE cp.batch_id = $1 AND bc.provider_id = $2
 		GROUP BY cp.payment_id),
 	pays AS (
-		SELECT y.id, y.trace_number, y.payment_date, y.amount, m.claims_paid,
+		SELECT y.id, y.trace_number, y.payment_date, y.amount, m.claims_paid, m.claims_kept_aside,
 		       ` + payeeProviderSQL("COALESCE(y.payee_npi, '')", "COALESCE(y.payee_tax_id, '')") + ` IS NOT DISTINCT FROM $2::bigint AS to_agency
 		FROM mine m JOIN payer_payments y ON y.id = m.payment_id)
-	SELECT p.id AS payment_id, p.trace_number, p.payment_date, p.claims_paid,
+	SELECT p.id AS payment_id, p.trace_number, p.payment_date, p.claims_paid, p.claims_kept_aside,
 	       CASE WHEN p.to_agency THEN p.amount END AS amount,
 	       CASE WHEN p.to_agency THEN (SELECT COALESCE(sum(a.paid), 0) FROM payer_claim_payments a WHERE a.payment_id = p.id) END
 	           AS claims_paid_total

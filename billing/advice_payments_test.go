@@ -172,3 +172,32 @@ func TestAdviceCarriesThePaymentsAndTheirPLB(t *testing.T) {
 		assert.NotContains(t, body, hvrNPI, format)
 	}
 }
+
+// A payment rss kept aside (a second payment of a claim paid already)
+// shows on the advice with its money kept aside: the advice's payments
+// summed past payer_paid with nothing saying which were duplicates the
+// payer will take back (a payer black-box pass of the forty-third stop).
+func TestAdviceSaysWhatAPaymentKeptAside(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	w.submitAs(w.ecra(), w.mhwClaim("KA-1", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+	require.NoError(t, err)
+	sent := readSent(t, w.export(b.ID))
+	npi := sent.claim(t, "KA-1").NPI
+	sim := newPayerSim()
+	for _, trace := range []string{"EFT-1", "EFT-2"} {
+		w.importFile(sim.file835(remit{NPI: npi, Trace: trace, Claims: []clp{{CLM: sent.claim(t, "KA-1"), Status: "1", CCN: "ICN-KA"}}}))
+	}
+	var a adviceWithPayments
+	require.NoError(t, json.Unmarshal(w.advice(b.ID, "ECRA", "json"), &a))
+	require.Len(t, a.Payments, 2)
+	kept := map[string]string{}
+	for _, p := range a.Payments {
+		assert.Equal(t, "29.00", p.ClaimsPaid.String(), p.Trace)
+		kept[p.Trace] = p.ClaimsKeptAside.String()
+	}
+	assert.Equal(t, map[string]string{"EFT-1": "0.00", "EFT-2": "29.00"}, kept, "the second is the duplicate")
+	require.NotNil(t, a.Totals.PayerPaid)
+	assert.Equal(t, "29.00", a.Totals.PayerPaid.String())
+}
