@@ -269,9 +269,12 @@ func TestHeldClaimsReadWhatWaits(t *testing.T) {
 	itNothingWritten(t, e, func() {
 		prob := requireProblem(t, e.post(keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)}),
 			http.StatusConflict, "nothing_to_batch")
-		assert.Contains(t, prob["detail"], "1 claim(s) of the route are held")
+		assert.Contains(t, prob["detail"], "1 claim(s) of the route through that day are held")
 		assert.Contains(t, prob["detail"], "/v1/batch-holds?payer_route=medicaid_837p")
 	})
+	p = e.get(keyFinance, "/v1/batches/preview?payer_route=medicaid_837p&through_date="+day(-5))
+	require.Equal(t, http.StatusOK, p.Status, "%s", p.Body)
+	assert.Equal(t, float64(0), p.JSON(t)["held_claims"], "a line after the through-date: no close through it would take the claim")
 	p = e.get(keyFinance, "/v1/batches/preview?payer_route=payment_register&through_date="+day(0))
 	require.Equal(t, http.StatusOK, p.Status, "%s", p.Body)
 	assert.Equal(t, float64(0), p.JSON(t)["held_claims"], "another route's holds are not its")

@@ -248,13 +248,13 @@ func (s *Service) CreateBatch(ctx context.Context, n NewBatch) (Batch, error) {
 			return fmt.Errorf("lock batch claims: %w", err)
 		}
 		nothing := func() error {
-			held, err := s.heldCount(ctx, tx, n.PayerRoute)
+			held, err := s.heldCount(ctx, tx, n.PayerRoute, n.ThroughDate)
 			if err != nil {
 				return err
 			}
 			msg := fmt.Sprintf("no payable %s lines through %s are waiting for a batch", n.PayerRoute, n.ThroughDate)
 			if held > 0 {
-				msg += fmt.Sprintf("; %d claim(s) of the route are held out of batches until their hold lifts (GET /v1/batch-holds?payer_route=%s)",
+				msg += fmt.Sprintf("; %d claim(s) of the route through that day are held out of batches until their hold lifts (GET /v1/batch-holds?payer_route=%s)",
 					held, n.PayerRoute)
 			}
 			return rss.Coded(rss.ErrConflict, "nothing_to_batch", "%s", msg)

@@ -370,13 +370,15 @@ func (s *Service) Holds(ctx context.Context, claimID int64, route string, p vouc
 	return vouchers.Paginate(out, limit, func(h HeldClaim) int64 { return h.ClaimID }), nil
 }
 
-// heldCount counts the claims of route held out of batches today, for a
-// preview and a refused close to say so: "no payable lines are waiting"
-// read as nothing owed while a paid claim waited for a payer consent (a
-// finance black-box pass).
-func (s *Service) heldCount(ctx context.Context, tx *sqlx.Tx, route string) (int, error) {
+// heldCount counts the claims of route held out of batches today whose
+// lines all fall on or before through, those a close through that day
+// would take but for the hold, for a preview and a refused close to say
+// so: "no payable lines are waiting" read as nothing owed while a paid
+// claim waited for a payer consent (a finance black-box pass).
+func (s *Service) heldCount(ctx context.Context, tx *sqlx.Tx, route string, through rss.Date) (int, error) {
 	var n int
-	err := tx.GetContext(ctx, &n, `SELECT count(DISTINCT id) FROM (`+heldQuery+`) h`, s.today(), 0, 0, math.MaxInt32, 0, route)
+	err := tx.GetContext(ctx, &n, `SELECT count(DISTINCT id) FROM (`+heldQuery+`) h WHERE h.last_service_date <= $7`,
+		s.today(), 0, 0, math.MaxInt32, 0, route, through)
 	if err != nil {
 		return 0, fmt.Errorf("held claims: %w", err)
 	}

@@ -23,7 +23,8 @@ type BatchPreview struct {
 	Paid        rss.Money       `json:"paid"`
 	Providers   []BatchProvider `json:"providers"`
 	// HeldClaims counts the route's claims held out of batches today
-	// (GET /v1/batch-holds), which the close leaves waiting.
+	// (GET /v1/batch-holds) whose lines fall on or before the
+	// through-date: the close leaves them waiting.
 	HeldClaims int `json:"held_claims"`
 }
 
@@ -50,7 +51,7 @@ func (s *Service) PreviewBatch(ctx context.Context, n NewBatch) (BatchPreview, e
 	}
 	out := BatchPreview{PayerRoute: n.PayerRoute, ThroughDate: n.ThroughDate, Providers: []BatchProvider{}}
 	err := s.transact(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		held, err := s.heldCount(ctx, tx, n.PayerRoute)
+		held, err := s.heldCount(ctx, tx, n.PayerRoute, n.ThroughDate)
 		if err != nil {
 			return err
 		}
