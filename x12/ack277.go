@@ -435,10 +435,11 @@ func (p *claimAckParser) levelSeg(s Segment, fail func(string, ...any) error) er
 		}
 		c := &p.ack.Claims[p.claim]
 		if s.Element(1) == "1K" {
-			if m := payerControlMessage(s.Element(2)); m != "" {
+			ccn := payerControl(s.Element(2))
+			if m := payerControlMessage(ccn); m != "" {
 				return fail("REF*1K: %s", m)
 			}
-			c.PayerControl = s.Element(2)
+			c.PayerControl = ccn
 		} else {
 			c.Refs = append(c.Refs, Ref{s.Element(1), s.Element(2)})
 		}

@@ -184,6 +184,12 @@ func (in *inbound) read() (Segment, error) {
 	return s, nil
 }
 
+// payerControl is a payer's claim control number as rss keeps it: the
+// spaces around it are padding, not data (an X12 AN element's are not
+// significant), and one of spaces alone is none. Kept, a CLP07 of one
+// space went back as a blank REF*F8 (a re-check of the forty-third stop).
+func payerControl(v string) string { return strings.Trim(v, " ") }
+
 // payerControlMessage is why v, a payer's claim control number (CLP07,
 // REF*1K), is refused, "" when it is not: rss sends it back as REF*F8 in a
 // void or a replacement, so it holds only the text an 837P writes, no

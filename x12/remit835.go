@@ -624,13 +624,14 @@ func (p *remitParser) clp(s Segment, at int, fail func(string, ...any) error) er
 	case status == ClaimDenied && !paid.IsZero():
 		return fail("CLP02 4 is a denial: CLP04 must be zero")
 	}
-	if m := payerControlMessage(s.Element(7)); m != "" {
+	ccn := payerControl(s.Element(7))
+	if m := payerControlMessage(ccn); m != "" {
 		return fail("CLP07: %s", m)
 	}
 	p.rem.Claims = append(p.rem.Claims, ClaimPayment{
 		ClaimID: s.Element(1), Status: status,
 		Charge: charge, Paid: paid, PatientResp: decimalOf(s.Element(5)),
-		FilingCode: s.Element(6), PayerControl: s.Element(7), FacilityType: s.Element(8), Frequency: s.Element(9),
+		FilingCode: s.Element(6), PayerControl: ccn, FacilityType: s.Element(8), Frequency: s.Element(9),
 		Position: at,
 	})
 	p.claim, p.line = &p.rem.Claims[len(p.rem.Claims)-1], nil

@@ -486,3 +486,15 @@ func TestRemittanceControlCharacterSeparators(t *testing.T) {
 	_, err = readAllRemits(t, edit(t, full, "*0900*^*", "*0900*\x1e*"))
 	require.NoError(t, err)
 }
+
+// A payer claim control number's surrounding spaces are padding, and one
+// of spaces alone is none: kept, a CLP07 of one space went back as a
+// blank REF*F8 in a void (a re-check of the forty-third stop).
+func TestRemittancePayerControlTrimmed(t *testing.T) {
+	full := readTestdata(t, "835_paid_full.x12")
+	for clp07, want := range map[string]string{" PCN0000001 ": "PCN0000001", " ": ""} {
+		rems, err := readAllRemits(t, strings.Replace(full, "**MC*PCN0000001*", "**MC*"+clp07+"*", 1))
+		require.NoError(t, err, "%q", clp07)
+		assert.Equal(t, want, rems[0].Claims[0].PayerControl, "%q", clp07)
+	}
+}
