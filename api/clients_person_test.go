@@ -88,6 +88,12 @@ func TestMedicaidIDJoinsAPersonOnlyBesideAName(t *testing.T) {
 	assert.Equal(t, kim, register(keyBCS, "Kimberly", "Marlowe", "CT1379"), "the last name agrees: one person")
 	kate := register(keyHRA, "Katherine", "Hale", "CT13572468")
 	assert.Equal(t, kate, register(keyBCS, "Kate", "Moss", "CT13572468"), "a full Medicaid ID joins on its own")
+	// Padded with zeros or one digit, a placeholder of Medicaid's length
+	// joins only beside a name too (a re-check of the forty-third stop).
+	pat := register(keyHRA, "Pat", "Three", "TBD0000001")
+	assert.NotEqual(t, pat, register(keyBCS, "Lee", "Four", "TBD0000001"), "a zero-padded placeholder: two people")
+	pend := register(keyHRA, "Ann", "Five", "PEND1111112")
+	assert.Equal(t, pend, register(keyBCS, "Ann", "Sixth", "PEND1111112"), "beside a first name that agrees, one person")
 }
 
 // A person is matched by the letters and digits of the name, case folded:

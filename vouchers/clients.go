@@ -483,18 +483,29 @@ const aNameAgrees = `(person_name_key(c.last_name) = person_name_key($2) OR pers
 // placeholders agencies key (TBD777, NONE00, PENDING1) to few.
 const strongDigits = 6
 
-// strongMedicaidID reports whether id holds strongDigits digits or more.
+// strongMedicaidID reports whether id holds strongDigits digits or more,
+// of three different digits at least: a placeholder padded with zeros or
+// one digit (TBD0000001, PEND1111112) passes the format's check, and
+// joined two strangers born the same day on its own (a re-check of the
+// forty-third stop). Such an ID joins only beside a name, as a short one
+// does; an ID Medicaid issued seldom has so few.
 func strongMedicaidID(id *string) bool {
 	if id == nil {
 		return false
 	}
 	n := 0
+	var seen [10]bool
+	kinds := 0
 	for _, r := range *id {
 		if r >= '0' && r <= '9' {
 			n++
+			if !seen[r-'0'] {
+				seen[r-'0'] = true
+				kinds++
+			}
 		}
 	}
-	return n >= strongDigits
+	return n >= strongDigits && kinds >= 3
 }
 
 // separatedSpan is whether eligibility span g holds an ID its record was
