@@ -139,6 +139,18 @@ func (s *Service) AddEligibility(ctx context.Context, clientID int64, n NewEligi
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "medicaid:"+n.MedicaidID); err != nil {
 			return err
 		}
+		// The locks of the join the span may make (joinByNewID) come
+		// before the record's row, in the order a separation takes them:
+		// taken after it, a voucher request holding them and waiting on
+		// the row deadlocked with the join, PostgreSQL ending one to be
+		// sent again (a re-check of the forty-third stop).
+		if j, err := joinPlan(ctx, tx, clientID, n.MedicaidID, false, today, s.now()); err != nil {
+			return err
+		} else if j != nil {
+			if err := ledger.LockJoin(ctx, tx, *j); err != nil {
+				return err
+			}
+		}
 		// One writer per client record at a time: the newest span decides
 		// the id on file.
 		var born rss.Date
@@ -289,6 +301,30 @@ func openRegistrationSpan(ctx context.Context, tx *sqlx.Tx, clientID int64, medi
 // name) and one the MSC separated. The record's row is locked after the
 // join's locks, in the order a separation takes them.
 func joinByNewID(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID string, today rss.Date, now time.Time) error {
+	j, err := joinPlan(ctx, tx, clientID, medicaidID, true, today, now)
+	if err != nil || j == nil {
+		return err
+	}
+	if err := ledger.LockJoin(ctx, tx, *j); err != nil {
+		return err // held already when planned before the record's row (AddEligibility)
+	}
+	// Read again under the locks: a stay made meanwhile is among what
+	// moves, and a record joined meanwhile is not moved again.
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM clients WHERE id = $1 FOR UPDATE`, clientID); err != nil {
+		return fmt.Errorf("join by medicaid id: %w", err)
+	}
+	again, err := joinPlan(ctx, tx, clientID, medicaidID, true, today, now)
+	if err != nil || again == nil || *again != *j {
+		return err
+	}
+	return ledger.Join(ctx, tx, *j)
+}
+
+// joinPlan is the join a span of medicaidID would make of client record
+// id (joinByNewID), nil for none: the record is its person's only one,
+// never separated, and (onFile) holds the ID on file; another agency's
+// person matches it as a registration would (matchPerson).
+func joinPlan(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID string, onFile bool, today rss.Date, now time.Time) (*ledger.Joining, error) {
 	var c struct {
 		Person   int64    `db:"person_id"`
 		Provider int64    `db:"provider_id"`
@@ -297,38 +333,20 @@ func joinByNewID(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID st
 		Born     rss.Date `db:"date_of_birth"`
 		Movable  bool     `db:"movable"`
 	}
-	read := func() error {
-		return tx.GetContext(ctx, &c, `SELECT c.person_id, c.provider_id, c.first_name, c.last_name, c.date_of_birth,
-				c.medicaid_id IS NOT DISTINCT FROM $2
-				  AND NOT EXISTS (SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.id <> c.id)
-				  AND NOT EXISTS (SELECT 1 FROM client_separations x WHERE x.client_id = c.id) AS movable
-			FROM clients c WHERE c.id = $1`, clientID, medicaidID)
-	}
-	if err := read(); err != nil {
-		return fmt.Errorf("join by medicaid id: %w", err)
+	if err := tx.GetContext(ctx, &c, `SELECT c.person_id, c.provider_id, c.first_name, c.last_name, c.date_of_birth,
+			(NOT $3 OR c.medicaid_id IS NOT DISTINCT FROM $2)
+			  AND NOT EXISTS (SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.id <> c.id)
+			  AND NOT EXISTS (SELECT 1 FROM client_separations x WHERE x.client_id = c.id) AS movable
+		FROM clients c WHERE c.id = $1`, clientID, medicaidID, onFile); err != nil {
+		return nil, fmt.Errorf("join by medicaid id: %w", err)
 	}
 	if !c.Movable {
-		return nil
+		return nil, nil
 	}
 	person, err := matchPerson(ctx, tx, &NewClient{FirstName: c.First, LastName: c.Last, DateOfBirth: c.Born, MedicaidID: &medicaidID},
 		c.Provider)
 	if err != nil || person == 0 || person == c.Person {
-		return err
+		return nil, err
 	}
-	j := ledger.Joining{ClientID: clientID, From: c.Person, To: person, Today: today, At: now}
-	if err := ledger.LockJoin(ctx, tx, j); err != nil {
-		return err
-	}
-	// Read again under the locks: a stay made meanwhile is among what
-	// moves, and a record joined meanwhile is not moved again.
-	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM clients WHERE id = $1 FOR UPDATE`, clientID); err != nil {
-		return fmt.Errorf("join by medicaid id: %w", err)
-	}
-	if err := read(); err != nil {
-		return fmt.Errorf("join by medicaid id: %w", err)
-	}
-	if !c.Movable || c.Person != j.From {
-		return nil
-	}
-	return ledger.Join(ctx, tx, j)
+	return &ledger.Joining{ClientID: clientID, From: c.Person, To: person, Today: today, At: now}, nil
 }
