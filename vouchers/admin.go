@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
+	"golang.org/x/text/unicode/norm"
 
 	"rss"
 	"rss/access"
@@ -682,7 +683,11 @@ func LockNames(ctx context.Context, tx *sqlx.Tx, table string) error {
 // apart by. An ampersand reads as "and": "Certified Alcohol & Drug
 // Counselor" was taken beside "Certified Alcohol and Drug Counselor" (an
 // operations black-box pass).
-func NameKey(name string) string { return compact(strings.ReplaceAll(name, "&", " and ")) }
+func NameKey(name string) string {
+	// Compatibility forms first: a full-width ＆ is an ampersand too (a
+	// re-check of the forty-third stop).
+	return compact(strings.ReplaceAll(norm.NFKC.String(name), "&", " and "))
+}
 
 // ProgramNameFree refuses a program's name that reads as another
 // program's (case, spacing, punctuation and accents aside), and
@@ -816,7 +821,7 @@ func CheckModifiers(v *rss.ValidationError, mods []string) {
 	for i, m := range mods {
 		switch {
 		case len(m) != 2 || !alnum(m):
-			v.Add("modifiers", "invalid_format", "modifier %q must be 2 letters or digits", m)
+			v.Add("modifiers", "invalid_format", "modifier %q must be 2 capital letters or digits", m)
 		case slices.Contains(mods[:i], m):
 			v.Add("modifiers", "repeated", "modifier %s is given twice", m)
 		}

@@ -45,6 +45,7 @@ func TestAgencyNameKeyReadsLookAlikesAlike(t *testing.T) {
 func TestNameKeyReadsAnAmpersandAsAnd(t *testing.T) {
 	assert.Equal(t, NameKey("Certified Alcohol and Drug Counselor"), NameKey("Certified Alcohol & Drug Counselor"))
 	assert.Equal(t, NameKey("Peer and Recovery"), NameKey("Peer&Recovery"))
+	assert.Equal(t, NameKey("Rest & Care"), NameKey("Rest \uff06 Care"), "a full-width ampersand")
 	assert.NotEqual(t, NameKey("Peer Recovery"), NameKey("Peer & Recovery"))
 	assert.Equal(t, NameKey("Pe\u00e9r Recovery"), NameKey("PEER recovery"), "accents and case aside, as before")
 }
