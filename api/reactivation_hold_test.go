@@ -89,6 +89,15 @@ func TestReactivationHoldsForReviewWhatAnotherAgencysRecordsBlock(t *testing.T) 
 	assert.Equal(t, day(27), got["end_date"], "%v", got)
 	assert.Equal(t, float64(4), got["units_remaining"], "%v", got)
 	assert.Equal(t, 1, itAudit(e, "reactivate", "authorization", strconv.FormatInt(sharedAuth, 10)))
+	// The give-back's event names the span it restores, as an agency's
+	// reactivation's does (it carried no dates: a re-check of the
+	// forty-third stop).
+	evs := got["events"].([]any)
+	last := evs[len(evs)-1].(map[string]any)
+	assert.Equal(t, "reactivate", last["action"])
+	assert.Equal(t, day(27), last["end_after"], "%v", last)
+	assert.NotNil(t, last["end_before"], "%v", last)
+	assert.Less(t, last["end_before"].(string), day(27))
 	r = e.get(keyReviewer, "/v1/authorizations?status=pending_review")
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Empty(t, itItems(t, r), "the hold is decided")

@@ -1429,14 +1429,32 @@ func GivenBack(ctx context.Context, ext pg.Ext, ids []int64, on rss.Date, at tim
 // held having been no days its agency could bill (from its start, when
 // it begins today or later: authorizations_reactivated_after_start). The
 // caller has judged it.
+//
+// Its event names the end the hold cut it to (the day before held_from)
+// and its own end again, as an agency's reactivation's give-back does
+// (GivenBack): a reviewer's carried no dates (a re-check of the
+// forty-third stop). A hold from after its end cut nothing, and the event
+// carries none.
 func GiveBack(ctx context.Context, ext pg.Ext, id int64, reason string, on rss.Date, at time.Time, by By) (Authorization, error) {
+	var held struct {
+		From rss.Date `db:"held_from"`
+		End  rss.Date `db:"end_date"`
+	}
+	if err := sqlx.GetContext(ctx, ext, &held, `SELECT held_from, end_date FROM authorizations WHERE id = $1 AND held_from IS NOT NULL`,
+		id); err != nil {
+		return Authorization{}, fmt.Errorf("give back authorization %d: %w", id, err)
+	}
 	var a Authorization
 	if err := sqlx.GetContext(ctx, ext, &a, `UPDATE authorizations a SET held_from = NULL, held_judged_from = NULL,
 			held_reasons = NULL, reactivated_on = CASE WHEN $2 > a.start_date THEN $2 ELSE a.reactivated_on END, inactive_from = NULL
 		WHERE a.id = $1 AND a.held_from IS NOT NULL RETURNING `+columns, id, on); err != nil {
 		return a, fmt.Errorf("give back authorization %d: %w", id, err)
 	}
-	return a, addEvent(ctx, ext, id, Event{Action: EventReactivate, Reason: reason}, at, by)
+	e := Event{Action: EventReactivate, Reason: reason}
+	if !held.From.After(held.End) {
+		e.EndBefore, e.EndAfter = held.From.AddDays(-1), held.End
+	}
+	return a, addEvent(ctx, ext, id, e, at, by)
 }
 
 // ExceptOverlaps keeps a reviewer's give-back of authorization id with
