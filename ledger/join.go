@@ -49,19 +49,12 @@ func LockJoin(ctx context.Context, ext pg.Ext, j Joining) error {
 			}
 		}
 	}
-	var agencies []int64
-	if err := sqlx.SelectContext(ctx, ext, &agencies, `WITH ep AS (SELECT id FROM episodes WHERE person_id = ANY($1) AND program_code = ANY($2))
-		SELECT provider_id FROM enrollments WHERE episode_id IN (SELECT id FROM ep)
-		UNION SELECT provider_id FROM authorizations WHERE episode_id IN (SELECT id FROM ep)
-		UNION SELECT provider_id FROM clients WHERE id = $3 ORDER BY 1`, pq.Array(people), pq.Array(programs), j.ClientID); err != nil {
+	var episodes []int64
+	if err := sqlx.SelectContext(ctx, ext, &episodes, `SELECT id FROM episodes WHERE person_id = ANY($1) AND program_code = ANY($2)`,
+		pq.Array(people), pq.Array(programs)); err != nil {
 		return fmt.Errorf("join locks: %w", err)
 	}
-	for _, p := range agencies {
-		if err := pg.LockIntakeAlone(ctx, ext, p); err != nil {
-			return err
-		}
-	}
-	return nil
+	return lockEpisodesIntake(ctx, ext, episodes, j.ClientID)
 }
 
 // Join moves the record, its stays and its authorizations to the person
@@ -92,14 +85,8 @@ func Join(ctx context.Context, ext pg.Ext, j Joining) error {
 	for i, e := range eps {
 		ids[i] = e.ID
 	}
-	// The rows claims intake and a voucher decision lock, in their order
-	// (LockForClaimsSQL, then the episodes).
-	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM authorizations a JOIN episodes e ON e.id = a.episode_id
-		WHERE a.episode_id = ANY($1) ORDER BY a.id FOR UPDATE OF a, e`, pq.Array(ids)); err != nil {
-		return fmt.Errorf("join: %w", err)
-	}
-	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM episodes WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pq.Array(ids)); err != nil {
-		return fmt.Errorf("join: %w", err)
+	if err := lockEpisodeRows(ctx, ext, ids); err != nil {
+		return err
 	}
 	// Each program's episodes of the two, by opening, in runs whose spans
 	// meet: a run of more than one becomes one episode, its first.

@@ -46,17 +46,43 @@ func LockSeparation(ctx context.Context, ext pg.Ext, clientID int64) error {
 			return fmt.Errorf("separation locks: %w", err)
 		}
 	}
-	var agencies []int64
-	if err := sqlx.SelectContext(ctx, ext, &agencies, `WITH ep AS (SELECT DISTINCT episode_id FROM enrollments WHERE client_id = $1)
-		SELECT provider_id FROM enrollments WHERE episode_id IN (SELECT episode_id FROM ep)
-		UNION SELECT provider_id FROM authorizations WHERE episode_id IN (SELECT episode_id FROM ep)
-		UNION SELECT provider_id FROM clients WHERE id = $1 ORDER BY 1`, clientID); err != nil {
+	var episodes []int64
+	if err := sqlx.SelectContext(ctx, ext, &episodes, `SELECT DISTINCT episode_id FROM enrollments WHERE client_id = $1`, clientID); err != nil {
 		return fmt.Errorf("separation locks: %w", err)
+	}
+	return lockEpisodesIntake(ctx, ext, episodes, clientID)
+}
+
+// lockEpisodesIntake takes alone, in provider order, the intake lock of
+// every agency with a stay or an authorization in the episodes and of
+// client record clientID's agency: a claim or a voucher request of theirs
+// in flight is waited for whole, and one that comes after reads what the
+// caller changes (a separation, a join).
+func lockEpisodesIntake(ctx context.Context, ext pg.Ext, episodes []int64, clientID int64) error {
+	var agencies []int64
+	if err := sqlx.SelectContext(ctx, ext, &agencies, `SELECT provider_id FROM enrollments WHERE episode_id = ANY($1)
+		UNION SELECT provider_id FROM authorizations WHERE episode_id = ANY($1)
+		UNION SELECT provider_id FROM clients WHERE id = $2 ORDER BY 1`, pq.Array(episodes), clientID); err != nil {
+		return fmt.Errorf("intake locks: %w", err)
 	}
 	for _, p := range agencies {
 		if err := pg.LockIntakeAlone(ctx, ext, p); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// lockEpisodeRows locks the rows claims intake and a voucher decision
+// lock, in their order (LockForClaimsSQL, then the episodes): the
+// episodes' authorizations with their episodes, then the episodes.
+func lockEpisodeRows(ctx context.Context, ext pg.Ext, episodes []int64) error {
+	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM authorizations a JOIN episodes e ON e.id = a.episode_id
+		WHERE a.episode_id = ANY($1) ORDER BY a.id FOR UPDATE OF a, e`, pq.Array(episodes)); err != nil {
+		return fmt.Errorf("episode locks: %w", err)
+	}
+	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM episodes WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pq.Array(episodes)); err != nil {
+		return fmt.Errorf("episode locks: %w", err)
 	}
 	return nil
 }
@@ -101,14 +127,10 @@ func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
 		s.ClientID); err != nil {
 		return fmt.Errorf("separate: %w", err)
 	}
-	// The rows claims intake and a voucher decision lock, in their order
-	// (LockForClaimsSQL, then the episodes), then the record's stays.
-	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM authorizations a JOIN episodes e ON e.id = a.episode_id
-		WHERE a.episode_id = ANY($1) ORDER BY a.id FOR UPDATE OF a, e`, pq.Array(episodes)); err != nil {
-		return fmt.Errorf("separate: %w", err)
-	}
-	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM episodes WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pq.Array(episodes)); err != nil {
-		return fmt.Errorf("separate: %w", err)
+	// The rows claims intake and a voucher decision lock, then the
+	// record's stays.
+	if err := lockEpisodeRows(ctx, ext, episodes); err != nil {
+		return err
 	}
 	var stays []struct {
 		ID        int64      `db:"id"`

@@ -853,22 +853,11 @@ func OpenEpisode(ctx context.Context, ext pg.Ext, personID int64, program string
 // back-dated stay bridging two episodes makes.
 func mergeEpisodes(ctx context.Context, ext pg.Ext, into int64, merged []int64, on, today rss.Date, at time.Time) error {
 	all := append([]int64{into}, merged...)
-	var agencies []int64
-	if err := sqlx.SelectContext(ctx, ext, &agencies, `SELECT provider_id FROM enrollments WHERE episode_id = ANY($1)
-		UNION SELECT provider_id FROM authorizations WHERE episode_id = ANY($1) ORDER BY 1`, pq.Array(all)); err != nil {
-		return fmt.Errorf("merge episodes: %w", err)
+	if err := lockEpisodesIntake(ctx, ext, all, 0); err != nil { // no record's agency besides
+		return err
 	}
-	for _, p := range agencies {
-		if err := pg.LockIntakeAlone(ctx, ext, p); err != nil {
-			return err
-		}
-	}
-	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM authorizations a JOIN episodes e ON e.id = a.episode_id
-		WHERE a.episode_id = ANY($1) ORDER BY a.id FOR UPDATE OF a, e`, pq.Array(all)); err != nil {
-		return fmt.Errorf("merge episodes: %w", err)
-	}
-	if _, err := ext.ExecContext(ctx, `SELECT 1 FROM episodes WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pq.Array(all)); err != nil {
-		return fmt.Errorf("merge episodes: %w", err)
+	if err := lockEpisodeRows(ctx, ext, all); err != nil {
+		return err
 	}
 	// The agency whose authorizations in the merged episodes hold the most
 	// dollars, read before they move: a dollar cap the merge raises is
