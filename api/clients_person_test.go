@@ -94,6 +94,18 @@ func TestMedicaidIDJoinsAPersonOnlyBesideAName(t *testing.T) {
 	assert.NotEqual(t, pat, register(keyBCS, "Lee", "Four", "TBD0000001"), "a zero-padded placeholder: two people")
 	pend := register(keyHRA, "Ann", "Five", "PEND1111112")
 	assert.Equal(t, pend, register(keyBCS, "Ann", "Sixth", "PEND1111112"), "beside a first name that agrees, one person")
+	padded := register(keyHRA, "Bob", "Seven", "TBD0000012")
+	assert.NotEqual(t, padded, register(keyBCS, "Cy", "Eight", "TBD0000012"), "the zeros before its digits are padding")
+	// At the agency itself, a weak ID under another name is another
+	// person's: it read as the first one's record (a 200), whatever the
+	// name (a re-check of the forty-third stop).
+	r := e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Dee", "last_name": "Nine", "date_of_birth": "1970-01-01",
+		"catchment_area": "hartford", "medicaid_id": "TBD0000012"})
+	p := requireProblem(t, r, http.StatusConflict, "medicaid_id_in_use")
+	assert.Contains(t, p["detail"], "under another name")
+	r = e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Bob", "last_name": "Seven", "date_of_birth": "1970-01-01",
+		"catchment_area": "hartford", "medicaid_id": "TBD0000012"})
+	assert.Equal(t, http.StatusOK, r.Status, "the same person again is the record on file: %s", r.Body)
 }
 
 // A person is matched by the letters and digits of the name, case folded:

@@ -288,6 +288,17 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 				return rss.OnFile("client", out.ID, "medicaid_id_in_use",
 					"client %d of this agency already has this Medicaid ID with another date of birth", out.ID)
 			}
+			// An ID too weak to name a person on its own (strongMedicaidID)
+			// names the agency's record only beside a first or last name
+			// that agrees, as it joins another agency's: a second person
+			// registered under the same placeholder and birth date was
+			// answered with the first one's record, whatever the name (a
+			// re-check of the forty-third stop).
+			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID == *n.MedicaidID && !strongMedicaidID(n.MedicaidID) &&
+				personNameKey(out.LastName) != personNameKey(n.LastName) && personNameKey(out.FirstName) != personNameKey(n.FirstName) {
+				return rss.OnFile("client", out.ID, "medicaid_id_in_use",
+					"client %d of this agency already has this Medicaid ID under another name; a placeholder is left out until Medicaid issues an ID", out.ID)
+			}
 			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID != *n.MedicaidID {
 				// An ID the record held on an earlier span is the record's
 				// own: the agency's roster sent from before the ID moved on
@@ -483,10 +494,11 @@ const aNameAgrees = `(person_name_key(c.last_name) = person_name_key($2) OR pers
 // placeholders agencies key (TBD777, NONE00, PENDING1) to few.
 const strongDigits = 6
 
-// strongMedicaidID reports whether id holds strongDigits digits or more,
-// of three different digits at least: a placeholder padded with zeros or
-// one digit (TBD0000001, PEND1111112) passes the format's check, and
-// joined two strangers born the same day on its own (a re-check of the
+// strongMedicaidID reports whether id's digits, the zeros before the
+// first other digit left out, are strongDigits or more of three different
+// digits at least: a placeholder padded with zeros or one digit
+// (TBD0000001, TBD0000012, PEND1111112) passes the format's check, and
+// joined two strangers born the same day on its own (re-checks of the
 // forty-third stop). Such an ID joins only beside a name, as a short one
 // does; an ID Medicaid issued seldom has so few.
 func strongMedicaidID(id *string) bool {
@@ -497,12 +509,13 @@ func strongMedicaidID(id *string) bool {
 	var seen [10]bool
 	kinds := 0
 	for _, r := range *id {
-		if r >= '0' && r <= '9' {
-			n++
-			if !seen[r-'0'] {
-				seen[r-'0'] = true
-				kinds++
-			}
+		if r < '0' || r > '9' || (n == 0 && r == '0') {
+			continue
+		}
+		n++
+		if !seen[r-'0'] {
+			seen[r-'0'] = true
+			kinds++
 		}
 	}
 	return n >= strongDigits && kinds >= 3
