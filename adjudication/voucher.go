@@ -83,6 +83,22 @@ type Hit struct {
 	Source int64  `json:"source_provider_id,omitempty"` // as in TraceEntry
 	// Sources: as in TraceEntry.
 	Sources []int64 `json:"source_provider_ids,omitempty"`
+	// Episode is set on a cap reason the agency's own authorizations fire
+	// alone (V32, V33), where the episode, with every agency's counted,
+	// has less left than the agency's own figure says: the detail the
+	// agency reads is a stranger's (its own records' reason), and a
+	// reviewer lifting the pend read only it, granting "what is left"
+	// past the episode's cap unawares (a black-box pass). It is the
+	// MSC's to read: a provider's copy goes without it whatever its
+	// consents (vouchers), as the person-wide facts do.
+	Episode *EpisodeFigure `json:"episode,omitempty"`
+}
+
+// EpisodeFigure is an episode's cap figure with every agency's
+// authorizations counted, and the other agencies they draw on.
+type EpisodeFigure struct {
+	Detail  string  `json:"detail"`
+	Sources []int64 `json:"source_provider_ids"`
 }
 
 // VoucherDecision is what DecideVoucher returns.
@@ -140,6 +156,7 @@ type outcome struct {
 	// sources: every other agency whose records the detail draws on, when
 	// more than one (source is the first).
 	sources []int64
+	episode *EpisodeFigure // Hit.Episode
 }
 
 var pass = outcome{}
@@ -696,14 +713,18 @@ var voucherRules = []voucherRule{
 			if total := f.EpisodeUnitsAuthorized - earlier; total+g.units > f.Service.PerEpisodeMax {
 				// The agency's own authorizations alone fire it: the
 				// reason is its own records' (ownInEpisode).
-				if own, _ := ownInEpisode(f, f.Service.Code); own+g.units > f.Service.PerEpisodeMax {
-					return fire(count(g.units, "unit") + " asked, " + strconv.Itoa(max(f.Service.PerEpisodeMax-own, 0)) +
-						" left of " + strconv.Itoa(f.Service.PerEpisodeMax) + " by this agency's authorizations alone")
-				}
 				left := f.Service.PerEpisodeMax - total
 				source, sources := othersInEpisode(f, f.Service.Code)
-				return outcome{fired: true, source: source, sources: sources,
-					detail: count(g.units, "unit") + " asked, " + strconv.Itoa(max(left, 0)) + " left of " + strconv.Itoa(f.Service.PerEpisodeMax)}
+				detail := count(g.units, "unit") + " asked, " + strconv.Itoa(max(left, 0)) + " left of " + strconv.Itoa(f.Service.PerEpisodeMax)
+				if own, _ := ownInEpisode(f, f.Service.Code); own+g.units > f.Service.PerEpisodeMax {
+					o := fire(count(g.units, "unit") + " asked, " + strconv.Itoa(max(f.Service.PerEpisodeMax-own, 0)) +
+						" left of " + strconv.Itoa(f.Service.PerEpisodeMax) + " by this agency's authorizations alone")
+					if source != 0 && left < f.Service.PerEpisodeMax-own {
+						o.episode = episodeFigure(detail, source, sources)
+					}
+					return o
+				}
+				return outcome{fired: true, source: source, sources: sources, detail: detail}
 			}
 			return pass
 		}},
@@ -760,8 +781,22 @@ var voucherRules = []voucherRule{
 			// serves read CONFLICT_ON_FILE where a stranger read the cap
 			// (black-box passes of the thirty-fourth stop, for its own
 			// exception, and of the thirty-sixth, for another agency's).
+			// The cap is another agency's record where it is not the one
+			// the agency's own episode would carry (below).
+			otherCap := f.Program.AgencyCap != nil && f.Program.AgencyCap.By != 0 &&
+				(c.Has != f.Program.HasDollarCap || !c.Cap.Equal(f.Program.EpisodeDollarCap))
 			if ownFires {
-				return fire(ownDetail())
+				o := fire(ownDetail())
+				if allFires && f.Program.EpisodeDollarCap.Sub(taken).LessThan(c.Cap.Sub(own)) {
+					source, sources := totalsSources()
+					if otherCap {
+						source, sources = addSource(source, sources, f.Program.AgencyCap.By)
+					}
+					if source != 0 {
+						o.episode = episodeFigure(allDetail(), source, sources)
+					}
+				}
+				return o
 			}
 			// Past the episode's total alone: where the episode's cap is
 			// not the one the agency's own episode would carry (another
@@ -774,10 +809,9 @@ var voucherRules = []voucherRule{
 			// exception, read 480.00: a re-check of a Part 2 black-box
 			// pass). A cap with no By is the agency's own history raised
 			// by others' dollars: only the totals are another's record.
-			if o := f.Program.AgencyCap; allFires && o != nil && o.By != 0 &&
-				(c.Has != f.Program.HasDollarCap || !c.Cap.Equal(f.Program.EpisodeDollarCap)) {
+			if allFires && otherCap {
 				source, sources := totalsSources()
-				source, sources = addSource(source, sources, o.By)
+				source, sources = addSource(source, sources, f.Program.AgencyCap.By)
 				return outcome{fired: true, source: source, sources: sources, detail: allDetail()}
 			}
 			if allFires {
@@ -1120,6 +1154,15 @@ func OwnDollarCap(f *VoucherFacts) ProgramCap {
 	return ProgramCap{Has: f.Program.HasDollarCap, Cap: f.Program.EpisodeDollarCap}
 }
 
+// episodeFigure is Hit.Episode for a reason whose episode-wide detail
+// draws on the agencies source and sources (othersInEpisode's form).
+func episodeFigure(detail string, source int64, sources []int64) *EpisodeFigure {
+	if sources == nil {
+		sources = []int64{source}
+	}
+	return &EpisodeFigure{Detail: detail, Sources: sources}
+}
+
 // ownInEpisode totals what the requesting agency's own authorizations in
 // the request's episode (of service, when given) hold of the episode's
 // caps, as the totals count them (Holds). When they alone take the request
@@ -1364,7 +1407,7 @@ func DecideVoucher(f *VoucherFacts) VoucherDecision {
 			granted = true
 			continue // the granting rule is not a reason
 		}
-		d.Hits = append(d.Hits, Hit{Code: code, Action: action, Detail: o.detail, Source: o.source, Sources: o.sources})
+		d.Hits = append(d.Hits, Hit{Code: code, Action: action, Detail: o.detail, Source: o.source, Sources: o.sources, Episode: o.episode})
 	}
 	d.Ceiling = Ceiling{Units: g.units, Start: g.start, End: g.end}
 	switch {

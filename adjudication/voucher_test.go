@@ -992,7 +992,14 @@ func TestRuleV32EpisodeUnitsExceeded(t *testing.T) {
 			f.Authorizations[2].ServiceCode, f.Authorizations[2].UnitsUsed = "ATR-TR", 8
 			f.Authorizations[2].End = addDays(spanStart, -1)
 		}, result: ResultFired, decision: Pended, detail: "40 units asked, 30 left of 200 by this agency's authorizations alone",
-			check: noSource},
+			check: func(t *testing.T, f *VoucherFacts, d VoucherDecision) {
+				noSource(t, f, d)
+				// The MSC's read of the episode beside it, the other
+				// agency's 8 units counted: a reviewer granting "what
+				// is left" by the agency's figure passed the cap.
+				require.Len(t, d.Hits, 1)
+				assert.Equal(t, &EpisodeFigure{Detail: "40 units asked, 22 left of 200", Sources: []int64{thirdProvID}}, d.Hits[0].Episode)
+			}},
 		// Our earlier stay's authorization, the episode kept open by
 		// another agency's: ours when that stay runs unbroken into this
 		// one (a stranger's episode goes on across it); after a break not

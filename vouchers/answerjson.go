@@ -247,6 +247,13 @@ func (v VoucherRequest) AppendJSON(b []byte) ([]byte, error) {
 				b = append(b, `,"source_provider_ids":`...)
 				b = appendInts(b, r.Sources)
 			}
+			if r.Episode != nil {
+				b = append(b, `,"episode":{"detail":`...)
+				b = appendString(b, r.Episode.Detail, false)
+				b = append(b, `,"source_provider_ids":`...)
+				b = appendInts(b, r.Episode.Sources)
+				b = append(b, '}')
+			}
 			b = append(b, '}')
 		}
 		b = append(b, ']')

@@ -149,6 +149,9 @@ func randRequest(r *rand.Rand) VoucherRequest {
 					rv.Sources = []int64{rv.Source, r.Int64N(100)}
 				}
 			}
+			if r.IntN(3) == 0 {
+				rv.Episode = &adjudication.EpisodeFigure{Detail: randText(r, true), Sources: []int64{r.Int64N(100)}}
+			}
 			v.Reasons = append(v.Reasons, rv)
 		}
 	}

@@ -210,6 +210,9 @@ type ReasonView struct {
 	// (an episode's totals); a provider sees it only under a consent
 	// naming each.
 	Sources []int64 `json:"source_provider_ids,omitempty"`
+	// Episode is the MSC's alone (adjudication.Hit.Episode): redact drops
+	// it from every provider's copy.
+	Episode *adjudication.EpisodeFigure `json:"episode,omitempty"`
 }
 
 // ReviewerDecision is a reviewer's decision on a pended request.
@@ -337,7 +340,8 @@ func reasonView(h adjudication.Hit) ReasonView {
 	if h.Source != 0 && r.NextStepOthers != "" {
 		next = r.NextStepOthers
 	}
-	return ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: next, Detail: h.Detail, Source: h.Source, Sources: h.Sources}
+	return ReasonView{Code: h.Code, Action: h.Action, Text: r.Text, NextStep: next, Detail: h.Detail, Source: h.Source, Sources: h.Sources,
+		Episode: h.Episode}
 }
 
 // Submit adjudicates a provider's voucher request and stores the decision,
@@ -529,6 +533,9 @@ func (v *VoucherRequest) shownTo(ctx context.Context, ext pg.Ext, a access.Actor
 	if v.Review != nil {
 		v.Review.ReviewerKeyID = 0
 		v.Review.Reasons = v.Review.Reasons[:v.Review.agencyReasons]
+		for i := range v.Review.Reasons {
+			v.Review.Reasons[i].Episode = nil
+		}
 		v.noteShown, err = showTexts(ctx, ext, a, v.ClientID, today, "voucher_request", access.ID(v.ID), &v.Review.Note)
 	}
 	return err
@@ -688,6 +695,12 @@ var withheldFactJSON, _ = json.Marshal(WithheldFact)
 // nothing was withheld, its presence would tell a person another agency
 // serves from a stranger. The reasons say why it was denied.
 func (v *VoucherRequest) redact(seen func(int64, string) bool) (changed bool) {
+	// An episode's figure beside the agency's own is the MSC's, whatever
+	// the consents: dropped before anything else, it never tells the
+	// agency's copy from a stranger's.
+	for i := range v.Reasons {
+		v.Reasons[i].Episode = nil
+	}
 	hits := make([]adjudication.Hit, len(v.Reasons))
 	for i, r := range v.Reasons {
 		hits[i] = adjudication.Hit{Code: r.Code, Action: r.Action, Detail: r.Detail, Source: r.Source, Sources: r.Sources}
