@@ -289,13 +289,15 @@ func (s *Service) Register(ctx context.Context, n NewClient) (Registration, erro
 					"client %d of this agency already has this Medicaid ID with another date of birth", out.ID)
 			}
 			// An ID too weak to name a person on its own (strongMedicaidID)
-			// names the agency's record only beside a first or last name
-			// that agrees, as it joins another agency's: a second person
-			// registered under the same placeholder and birth date was
-			// answered with the first one's record, whatever the name (a
-			// re-check of the forty-third stop).
+			// names the agency's record only beside a first name that
+			// agrees, as it joins another agency's (firstNameAgrees): a
+			// second person registered under the same placeholder and
+			// birth date was answered with the first one's record,
+			// whatever the name (a re-check of the forty-third stop), and
+			// a twin, the last name agreeing, still was (a black-box pass
+			// of the forty-fourth).
 			if n.MedicaidID != nil && out.MedicaidID != nil && *out.MedicaidID == *n.MedicaidID && !strongMedicaidID(n.MedicaidID) &&
-				personNameKey(out.LastName) != personNameKey(n.LastName) && personNameKey(out.FirstName) != personNameKey(n.FirstName) {
+				personNameKey(out.FirstName) != personNameKey(n.FirstName) {
 				return rss.OnFile("client", out.ID, "medicaid_id_in_use",
 					"client %d of this agency already has this Medicaid ID under another name; a placeholder is left out until Medicaid issues an ID", out.ID)
 			}
@@ -450,10 +452,10 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int6
 	// span, the name's key), then joined: one OR over clients scanned the
 	// identity index by birth date (a review).
 	err := tx.SelectContext(ctx, &ids, `WITH cand (id) AS (
-			SELECT c.id FROM clients c WHERE $1::text IS NOT NULL AND c.medicaid_id = $1 AND ($6 OR `+aNameAgrees+`)
+			SELECT c.id FROM clients c WHERE $1::text IS NOT NULL AND c.medicaid_id = $1 AND ($6 OR `+firstNameAgrees+`)
 			UNION
 			SELECT g.client_id FROM client_eligibility g JOIN clients c ON c.id = g.client_id
-			WHERE $1::text IS NOT NULL AND g.medicaid_id = $1 AND NOT `+separatedSpan+` AND ($6 OR `+aNameAgrees+`)
+			WHERE $1::text IS NOT NULL AND g.medicaid_id = $1 AND NOT `+separatedSpan+` AND ($6 OR `+firstNameAgrees+`)
 			UNION
 			SELECT c.id FROM clients c
 			WHERE person_name_key(c.last_name) = person_name_key($2) AND person_name_key(c.first_name) = person_name_key($3)
@@ -476,21 +478,26 @@ func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int6
 	return ids[0], nil
 }
 
-// aNameAgrees is whether client c's first or last name reads as the one
-// registered ($3, $2; personNameKey). A Medicaid ID of fewer than
+// firstNameAgrees is whether client c's first name reads as the one
+// registered ($3; personNameKey). A Medicaid ID of fewer than
 // strongDigits digits joins a record to another agency's person only
 // beside it ($6 false): a placeholder keyed as an ID (TBD777, PENDING1)
 // shared by two people born the same day made them one person, with
 // shared caps, a duplicate check, one's consent showing the other's
 // enrollments (42 CFR Part 2; re-checks of the forty-second stop), and a
-// name held inside another (Al in Walter) joined strangers too. An ID of
-// Medicaid's own length joins on its own, so a person registered under a
-// nickname and a married name at two agencies stays one person, caps
-// shared (read as two, both agencies were granted the same days).
-const aNameAgrees = `(person_name_key(c.last_name) = person_name_key($2) OR person_name_key(c.first_name) = person_name_key($3))`
+// name held inside another (Al in Walter) joined strangers too. A last
+// name agreeing alone joined twins keyed under one placeholder, whom the
+// MSC could not part while they shared it (a black-box pass of the
+// forty-fourth stop): a family's name is not a person's. A married name
+// still joins, the first name agreeing; a nickname waits for the ID
+// Medicaid issues, which joins the record when recorded (joinByNewID).
+// An ID of Medicaid's own length joins on its own, so a person registered
+// under a nickname and a married name at two agencies stays one person,
+// caps shared (read as two, both agencies were granted the same days).
+const firstNameAgrees = `(person_name_key(c.first_name) = person_name_key($3))`
 
 // strongDigits is how many digits a Medicaid ID holds for it to join a
-// person on its own (aNameAgrees): Connecticut's run to nine, and the
+// person on its own (firstNameAgrees): Connecticut's run to nine, and the
 // placeholders agencies key (TBD777, NONE00, PENDING1) to few.
 const strongDigits = 6
 
