@@ -684,3 +684,94 @@ func TestEligibilitySpanJoinsAnEnrolledRecordWithItsEpisode(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.NotContains(t, string(r.Body), "Quarrel")
 }
+
+// A record registered without a Medicaid ID joins by its name and birth
+// date the person another agency's record names; given later an ID of its
+// own that differs from the one that record holds, it stayed joined,
+// where a registration giving that ID made a person of its own: two
+// beneficiaries shared caps and the duplicate check, and the second
+// agency's request pended CONFLICT_ON_FILE where a stranger's was approved
+// (a black-box pass of the forty-fourth stop). The span parts the record,
+// its stay and grants with it, and joins it to the person the ID names
+// where another agency's record does; the agency reads the same answer.
+func TestEligibilitySpanPartsARecordJoinedByName(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	person := func(id int64) int64 { return int64(e.count(`SELECT person_id FROM clients WHERE id = $1`, id)) }
+	hra := itATRClient(t, e, day(-30)) // registered without a Medicaid ID
+	who := identityOf(t, e, hra.Client)
+	bcs := itRegisterBorn(t, e, keyBCS, who.First, who.Last, who.DOB.String())
+	r := e.post(keyBCS, itPath("/v1/clients/%d/eligibility", bcs), map[string]any{"medicaid_id": "CT31415926", "start_date": day(-30)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	require.Equal(t, person(hra.Client), person(bcs), "joined by name and birth date")
+	itATRReady(t, e, keyBCS, bcs, nil)
+	held := itVoucher(t, e, keyBCS, bcs, "ATR-TR", 4, 1, 14)
+	require.Equal(t, "approved", held["decision"], "%v", held)
+	pended := itVoucher(t, e, keyHRA, hra.Client, "ATR-TR", 4, 1, 14)
+	require.Equal(t, []any{"CONFLICT_ON_FILE"}, pended["reason_codes"], "one person so far: %v", pended)
+
+	span := func(key string, id int64, medicaid string) map[string]any {
+		t.Helper()
+		r := e.post(key, itPath("/v1/clients/%d/eligibility", id), map[string]any{"medicaid_id": medicaid, "start_date": day(-30)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		m := r.JSON(t)
+		for _, k := range []string{"id", "medicaid_id", "client_id", "created_at"} {
+			delete(m, k)
+		}
+		return m
+	}
+	parted := span(keyHRA, hra.Client, "CT27182818")
+	assert.NotEqual(t, person(bcs), person(hra.Client), "two beneficiaries")
+	assert.NotEqual(t, int64(e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, hra.Enrollment)),
+		int64(e.count(`SELECT min(episode_id) FROM enrollments WHERE client_id = $1`, bcs)), "episodes of their own")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM client_separations WHERE client_id = $1`, hra.Client), "kept as a separation")
+	again := itVoucher(t, e, keyHRA, hra.Client, "ATR-TR", 4, 1, 14)
+	assert.Equal(t, "approved", again["decision"], "as a stranger's: %v", again)
+	stranger := itRegisterBorn(t, e, keyHRA, "Nobody", "Partedstranger", "1990-04-12")
+	assert.Equal(t, span(keyHRA, stranger, "CT16180339"), parted, "parted or not, the same answer")
+
+	// Where another agency's record holds the new ID, the record joins
+	// that person, as a registration giving it would have.
+	ecra := itRegisterBorn(t, e, keyECRA, "Lu", "Pairing", "1985-01-01")
+	r = e.post(keyECRA, itPath("/v1/clients/%d/eligibility", ecra), map[string]any{"medicaid_id": "CT11235813", "start_date": day(-30)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	pwe := itRegisterBorn(t, e, keyPWE, "Lu", "Pairing", "1985-01-01")
+	require.Equal(t, person(ecra), person(pwe))
+	r = e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Lucia", "last_name": "Pairing", "date_of_birth": "1985-01-01",
+		"catchment_area": "hartford", "medicaid_id": "CT14142135"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	q := itID(t, r)
+	span(keyPWE, pwe, "CT14142135")
+	assert.Equal(t, person(q), person(pwe), "the person the ID names")
+	assert.NotEqual(t, person(ecra), person(pwe))
+}
+
+// A record with claims paid in an episode it shares is not parted by a
+// new ID (a separation refuses it: claims_on_record): the span is
+// recorded, the answer the same, and the record stays joined for the MSC
+// to part once the claims are dealt with.
+func TestEligibilitySpanLeavesJoinedARecordWithSharedClaims(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	person := func(id int64) int64 { return int64(e.count(`SELECT person_id FROM clients WHERE id = $1`, id)) }
+	hra := itATRClient(t, e, day(-30))
+	v := itVoucher(t, e, keyHRA, hra.Client, "ATR-TR", 4, -5, 10)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "PART-SHARED", "client_id": hra.Client,
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-2), "units": 1, "charge": "12.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	who := identityOf(t, e, hra.Client)
+	bcs := itRegisterBorn(t, e, keyBCS, who.First, who.Last, who.DOB.String())
+	r = e.post(keyBCS, itPath("/v1/clients/%d/eligibility", bcs), map[string]any{"medicaid_id": "CT31415926", "start_date": day(-30)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	itATRReady(t, e, keyBCS, bcs, nil)
+	require.Equal(t, person(hra.Client), person(bcs))
+	require.Positive(t, e.count(`SELECT count(*) FROM claim_lines WHERE client_id = $1 AND episode_id IS NOT NULL`, hra.Client))
+
+	r = e.post(keyHRA, itPath("/v1/clients/%d/eligibility", hra.Client), map[string]any{"medicaid_id": "CT27182818", "start_date": day(-30)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, person(bcs), person(hra.Client), "left joined")
+	assert.Zero(t, e.count(`SELECT count(*) FROM client_separations WHERE client_id = $1`, hra.Client))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM client_eligibility WHERE client_id = $1 AND medicaid_id = 'CT27182818'`, hra.Client))
+}

@@ -151,6 +151,17 @@ func (s *Service) AddEligibility(ctx context.Context, clientID int64, n NewEligi
 				return err
 			}
 		}
+		// And a parting's (partPlan), where the record was joined by name
+		// to a person whose other record holds another ID.
+		parts, err := partPlan(ctx, tx, clientID, n.MedicaidID)
+		if err != nil {
+			return err
+		}
+		if parts != nil {
+			if err := lockParting(ctx, tx, clientID, parts); err != nil {
+				return err
+			}
+		}
 		// One writer per client record at a time: the newest span decides
 		// the id on file.
 		var born rss.Date
@@ -167,7 +178,7 @@ func (s *Service) AddEligibility(ctx context.Context, clientID int64, n NewEligi
 		// The span it overlaps, named so the agency knows which to end (the
 		// exclusion constraint below still decides a race, unnamed).
 		var other int64
-		err := tx.GetContext(ctx, &other, `SELECT id FROM client_eligibility WHERE client_id = $1
+		err = tx.GetContext(ctx, &other, `SELECT id FROM client_eligibility WHERE client_id = $1
 			AND daterange(start_date, end_date, '[]') && daterange($2, $3, '[]') ORDER BY start_date LIMIT 1`, clientID, n.StartDate, end)
 		if err == nil {
 			return rss.Coded(rss.ErrConflict, "eligibility_overlap",
@@ -207,6 +218,19 @@ func (s *Service) AddEligibility(ctx context.Context, clientID int64, n NewEligi
 			AND NOT EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = $1 AND g.start_date > $3)`,
 			clientID, n.MedicaidID, n.StartDate); err != nil {
 			return clientError(err)
+		}
+		// Planned again under the locks: a record joined or parted
+		// meanwhile is left as it is.
+		if parts != nil {
+			again, err := partPlan(ctx, tx, clientID, n.MedicaidID)
+			if err != nil {
+				return err
+			}
+			if again != nil && *again == *parts {
+				if err := part(ctx, tx, a, clientID, parts, today, s.now()); err != nil {
+					return err
+				}
+			}
 		}
 		if err := joinByNewID(ctx, tx, clientID, n.MedicaidID, today, s.now()); err != nil {
 			return err
