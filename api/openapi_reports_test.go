@@ -18,7 +18,7 @@ func TestOpenAPIReportsGPRARCMExtract(t *testing.T) {
 	require.NoError(t, err)
 	e := newEnv(t)
 	// A recorded month and a missing one, so goals and nulls both show.
-	r := e.post(keyHRA, itPath("/v1/enrollments/%d/monthly-progress", rcmEnrollment(t, e, "Murphy")), map[string]any{"month": testMonth(-3),
+	r := e.post(keyAdmin, itPath("/v1/enrollments/%d/monthly-progress", rcmEnrollment(t, e, "Murphy")), map[string]any{"month": testMonth(-3),
 		"contacts": []map[string]any{{"kind": "telephone", "count": 2}}, "treatment_status": "referred",
 		"goals": []map[string]any{{"goal": "Enter treatment", "status": "in_progress"}}})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)

@@ -186,7 +186,11 @@ func TestRCMMonthlyProgress(t *testing.T) {
 	body := map[string]any{"month": month, "treatment_status": "engaged",
 		"contacts": []map[string]any{{"kind": "telephone", "count": 1}, {"kind": "face_to_face", "count": 2}},
 		"goals":    []map[string]any{{"goal": "Attend IOP three times a week", "status": "in_progress"}, {"goal": "Obtain a photo ID", "status": "achieved"}}}
-	r := e.post(keyHRA, path, body)
+	// A month the reports have closed (before last month) is the admin's
+	// to record: September's, sent in December, rewrote the DCF report
+	// for it (a black-box pass of the forty-fourth stop).
+	itNothingWritten(t, e, func() { requireProblem(t, e.post(keyHRA, path, body), http.StatusConflict, "period_closed") })
+	r := e.post(keyAdmin, path, body)
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	out := r.JSON(t)
 	id := itID(t, r)
@@ -245,7 +249,8 @@ func TestRCMMonthlyProgress(t *testing.T) {
 		return b
 	}
 	refuseAll(t, e, []badRecord{
-		{name: "the month again", key: keyHRA, path: path, body: body, status: 409, code: "month_recorded"},
+		{name: "the month again", key: keyAdmin, path: path, body: body, status: 409, code: "month_recorded"},
+		{name: "last month again, by the agency", key: keyHRA, path: path, body: ok(nil), status: 409, code: "month_recorded"},
 		{name: "the month again, changed", key: keyAdmin, path: path, body: ok(map[string]any{"month": month, "treatment_status": "completed"}),
 			status: 409, code: "month_recorded"},
 		{name: "a month before the start", key: keyHRA, path: torresPath, body: ok(nil), status: 422, code: "validation_failed", field: "month",
@@ -403,10 +408,10 @@ func TestProgramRecordsMatchOpenAPI(t *testing.T) {
 		want: http.StatusOK})
 	check(oaCall{name: "stage wrong program", method: http.MethodGet, path: itPath("/v1/enrollments/%d/employment-stages", murphy), key: keyHRA,
 		want: http.StatusConflict})
-	check(oaCall{name: "record month", method: http.MethodPost, path: itPath("/v1/enrollments/%d/monthly-progress", murphy), key: keyHRA,
+	check(oaCall{name: "record month", method: http.MethodPost, path: itPath("/v1/enrollments/%d/monthly-progress", murphy), key: keyAdmin,
 		body: map[string]any{"month": testMonth(-3), "treatment_status": "engaged", "contacts": []map[string]any{{"kind": "video", "count": 2}},
 			"goals": []map[string]any{{"goal": "Housing", "status": "revised"}}}, want: http.StatusCreated})
-	check(oaCall{name: "month again", method: http.MethodPost, path: itPath("/v1/enrollments/%d/monthly-progress", murphy), key: keyHRA,
+	check(oaCall{name: "month again", method: http.MethodPost, path: itPath("/v1/enrollments/%d/monthly-progress", murphy), key: keyAdmin,
 		body: map[string]any{"month": testMonth(-3), "treatment_status": "engaged"}, want: http.StatusConflict})
 	check(oaCall{name: "months", method: http.MethodGet, path: itPath("/v1/enrollments/%d/monthly-progress", murphy), key: keyReviewer,
 		want: http.StatusOK})

@@ -63,7 +63,7 @@ func TestReportRCMMonthly(t *testing.T) {
 
 	progress := func(month string, contacts []map[string]any, status string, goals []map[string]any) {
 		t.Helper()
-		r := e.post(keyHRA, itPath("/v1/enrollments/%d/monthly-progress", aEn), map[string]any{"month": month,
+		r := e.post(keyAdmin, itPath("/v1/enrollments/%d/monthly-progress", aEn), map[string]any{"month": month,
 			"contacts": contacts, "treatment_status": status, "goals": goals})
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	}

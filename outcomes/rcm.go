@@ -163,6 +163,13 @@ func (s *Service) RecordMonthlyProgress(ctx context.Context, id int64, n NewMont
 		if month.Before(monthOf(e.StartDate)) {
 			return rss.Invalid("month", "before_start", "month is before the enrollment's start (%s)", e.StartDate)
 		}
+		// A month the reports have closed is the admin's to record, as a
+		// screen or a stage change dated in it is: September's record,
+		// sent in December, rewrote the DCF report for a month the state
+		// had read (a black-box pass of the forty-fourth stop).
+		if err := recordClosed(a, "month", month, s.today()); err != nil {
+			return err
+		}
 		// The month's record tells of the stay in it: none while the stay
 		// has not begun (a December record went in on the 4th for a stay
 		// starting the 21st, and DCF's report read December recorded: a
