@@ -420,11 +420,11 @@ func TestMSCTextNamingAnAgencyIsWithheldOnceItsConsentIsRevoked(t *testing.T) {
 		assert.NotContains(t, string(body.Body), hraName, path)
 	}
 	got = e.get(keyBCS, reqPath).JSON(t)
-	assert.Equal(t, "withheld: the MSC reviews this", got["review"].(map[string]any)["note"])
+	assert.Equal(t, "withheld: ask the MSC about this", got["review"].(map[string]any)["note"])
 	a = e.get(keyBCS, authPath).JSON(t)
-	assert.Equal(t, "withheld: the MSC reviews this", a["void_reason"])
+	assert.Equal(t, "withheld: ask the MSC about this", a["void_reason"])
 	for _, ev := range a["events"].([]any) {
-		assert.Equal(t, "withheld: the MSC reviews this", ev.(map[string]any)["reason"])
+		assert.Equal(t, "withheld: ask the MSC about this", ev.(map[string]any)["reason"])
 	}
 	assert.Equal(t, shown+1, accounting("voucher_request"), "nothing more was disclosed")
 	assert.Equal(t, 1, accounting("authorization"))
@@ -488,9 +488,9 @@ func TestAdminEnrollmentReasonsAreWithheldOnceTheirConsentIsRevoked(t *testing.T
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 
 	d, h = reasons(keyBCS)
-	assert.Equal(t, "withheld: the MSC reviews this", d)
-	assert.Equal(t, []string{"withheld: the MSC reviews this", ownReassign}, h, "the agency's own words stay")
-	assert.Equal(t, "withheld: the MSC reviews this", listed(keyBCS))
+	assert.Equal(t, "withheld: ask the MSC about this", d)
+	assert.Equal(t, []string{"withheld: ask the MSC about this", ownReassign}, h, "the agency's own words stay")
+	assert.Equal(t, "withheld: ask the MSC about this", listed(keyBCS))
 	d, h = reasons(keyAdmin)
 	assert.Equal(t, discharge, d, "the MSC reads what it wrote")
 	assert.Equal(t, []string{adminReassign, ownReassign}, h)
@@ -798,7 +798,7 @@ func TestMSCTextStaysAsWrittenWhenTheAgencyItNamesRegistersThePersonLater(t *tes
 	a := e.get(keyHRA, authPath).JSON(t)
 	assert.Equal(t, reason, a["void_reason"], "as the agency read it before")
 	for _, ev := range a["events"].([]any) {
-		assert.NotEqual(t, "withheld: the MSC reviews this", ev.(map[string]any)["reason"])
+		assert.NotEqual(t, "withheld: ask the MSC about this", ev.(map[string]any)["reason"])
 	}
 }
 
@@ -898,7 +898,7 @@ func TestMSCTextOnAnotherAgencysRecordNamingAThirdIsWithheld(t *testing.T) {
 
 	history := func(key string) []string { return historyReasons(t, e, key, path) }
 	assert.Equal(t, []string{reason}, history(keyBCS))
-	assert.Equal(t, []string{"withheld: the MSC reviews this"}, history(keyECRA), "HRA never consented to ECRA")
+	assert.Equal(t, []string{"withheld: ask the MSC about this"}, history(keyECRA), "HRA never consented to ECRA")
 	assert.Zero(t, e.count(`SELECT count(*) FROM audit_events WHERE action = 'disclose' AND client_id = $1
 		AND recipient LIKE 'provider:' || $2`, kimHRA, e.demo.Providers["ECRA"]), "nothing of HRA's shown to ECRA")
 	assert.Equal(t, []string{reason}, history(keyAdmin))
@@ -911,7 +911,7 @@ func TestMSCTextOnAnotherAgencysRecordNamingAThirdIsWithheld(t *testing.T) {
 	second := "Back to Ibrahim: " + agencyName(t, e, "PWE") + " will call."
 	r = e.post(keyAdmin, path+"/reassign", map[string]any{"staff_id": e.demo.Staff["Ibrahim"], "reason": second})
 	require.Equal(t, http.StatusOK, r.Status, "PWE keeps no record of her: %s", r.Body)
-	withheld := []string{"withheld: the MSC reviews this", "withheld: the MSC reviews this"}
+	withheld := []string{"withheld: ask the MSC about this", "withheld: ask the MSC about this"}
 	assert.Equal(t, withheld, history(keyECRA))
 	// A program only PWE delivers, said in a text before PWE enrolls her,
 	// reads the same after: what comes of PWE's records of her is no mark
@@ -1003,7 +1003,7 @@ func TestRevocationReasonNamingAThirdAgencyIsWithheldFromTheRecipient(t *testing
 	require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
 	for _, c := range itItems(t, got) {
 		if int64(c["id"].(float64)) == payer {
-			assert.Equal(t, "withheld: the MSC reviews this", c["revocation_reason"], "ECRA never consented to BCS")
+			assert.Equal(t, "withheld: ask the MSC about this", c["revocation_reason"], "ECRA never consented to BCS")
 			mine := e.get(keyHRA, itPath("/v1/clients/%d/consents", kimHRA))
 			assert.Contains(t, string(mine.Body), reason, "HRA reads it: ECRA's consent names HRA")
 			return
@@ -1128,7 +1128,7 @@ func TestThirdAgencyOnAnotherAgencysRecordIsReadByItsStableMarks(t *testing.T) {
 	got := e.get(keyECRA, path)
 	require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
 	for i, ev := range got.JSON(t)["history"].([]any) {
-		assert.Equal(t, "withheld: the MSC reviews this", ev.(map[string]any)["reason"], "ECRA reads HRA in %q", reasons[i])
+		assert.Equal(t, "withheld: ask the MSC about this", ev.(map[string]any)["reason"], "ECRA reads HRA in %q", reasons[i])
 	}
 }
 

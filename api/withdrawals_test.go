@@ -531,7 +531,7 @@ func TestGPRAWithdrawalReasonIsReadAsTheMSCsOtherTexts(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	body := withdrawn()
 	assert.NotContains(t, body, bcsName, "the consent revoked, the reason naming BCS is withheld")
-	assert.Contains(t, body, "withheld: the MSC reviews this")
+	assert.Contains(t, body, "withheld: ask the MSC about this")
 }
 
 // So is an admin's reason for withdrawing a drug screen or a stage change,
@@ -568,7 +568,7 @@ func TestProgramRecordWithdrawalReasonIsReadAsTheMSCsOtherTexts(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	body := withdrawn()
 	assert.NotContains(t, body, ecraName, "the consent revoked, the reason naming ECRA is withheld")
-	assert.Contains(t, body, "withheld: the MSC reviews this")
+	assert.Contains(t, body, "withheld: ask the MSC about this")
 	r = e.get(keyReviewer, itPath("/v1/enrollments/%d/withdrawn-records", rsvp))
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	assert.Contains(t, string(r.Body), ecraName, "the MSC reads it as written")

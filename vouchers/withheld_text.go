@@ -204,8 +204,11 @@ var otherWords = map[string]bool{"another": true, "other": true, "others": true,
 
 // withheldText stands, in what a provider reads, for MSC-written text that
 // names another agency whose consent naming the provider is no longer in
-// force.
-const withheldText = "withheld: the MSC reviews this"
+// force. Every such text is of something decided (a reviewer's note, a
+// void's or a reactivation's reason, an admin's withdrawal): read "the
+// MSC reviews this", a denied request's note told the agency a review was
+// still to come (a black-box pass of the forty-fourth stop).
+const withheldText = "withheld: ask the MSC about this"
 
 // showTexts prepares MSC-written texts about the person behind clientID
 // (a reviewer's note, an authorization's void or reactivation reasons) for
