@@ -62,9 +62,9 @@ func TestMSCTextQuotingAnAuthorizationNeedsAuthorizationsDisclosed(t *testing.T)
 
 	r = e.post(keyHRA, itPath("/v1/consents/%d/revoke", wide), map[string]any{"reason": "enrollments only"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-	assert.Equal(t, "withheld: the MSC reviews this", e.get(keyBCS, reqPath).JSON(t)["review"].(map[string]any)["note"])
+	assert.Equal(t, "withheld: ask the MSC about this", e.get(keyBCS, reqPath).JSON(t)["review"].(map[string]any)["note"])
 	a := e.get(keyBCS, authPath).JSON(t)
-	assert.Equal(t, "withheld: the MSC reviews this", a["void_reason"])
+	assert.Equal(t, "withheld: ask the MSC about this", a["void_reason"])
 	for _, path := range []string{reqPath, authPath, itPath("/v1/voucher-requests?client_id=%d", kimBCS),
 		itPath("/v1/authorizations?client_id=%d", kimBCS)} {
 		got := e.get(keyBCS, path)
