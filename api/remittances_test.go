@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -48,6 +49,15 @@ func TestAnAgencyListsTheBatchesThatReportItsClaims(t *testing.T) {
 	adv := e.get(keyBCS, itPath("/v1/batches/%d/remittance/%d?format=json", batch, bcs))
 	require.Equal(t, http.StatusOK, adv.Status, "%s", adv.Body)
 	assert.Contains(t, string(adv.Body), "RL-DENIED")
+
+	// A batch holding none of an agency's claims reads to it as one that
+	// does not exist: "batch N" beside "remittance advice of batch N"
+	// told it which batches others' claims went out in (a payer black-box
+	// pass of the forty-fourth stop).
+	ecra := e.demo.Providers["ECRA"]
+	none := requireProblem(t, e.get(keyECRA, itPath("/v1/batches/%d/remittance/%d", batch, ecra)), http.StatusNotFound, "not_found")
+	unknown := requireProblem(t, e.get(keyECRA, itPath("/v1/batches/%d/remittance/%d", batch+1000, ecra)), http.StatusNotFound, "not_found")
+	assert.Equal(t, none["detail"], strings.ReplaceAll(unknown["detail"].(string), itStr(batch+1000), itStr(batch)))
 
 	// Another agency's list reads as an unknown agency's; finance reads any.
 	requireProblem(t, e.get(keyHRA, path), http.StatusNotFound, "not_found")

@@ -252,7 +252,14 @@ func (s *Service) Advice(ctx context.Context, batchID, providerID int64, format 
 	if !a.SeesProvider(providerID) {
 		return fmt.Errorf("%w: remittance advice of batch %d for provider %d", rss.ErrNotFound, batchID, providerID)
 	}
+	// A batch that does not exist reads as one holding none of the
+	// provider's claims: "batch 77" beside "remittance advice of batch 4"
+	// told an agency which batches others' claims went out in, and when
+	// (a payer black-box pass of the forty-fourth stop).
 	b, err := getBatch(ctx, s.db, batchID)
+	if errors.Is(err, rss.ErrNotFound) {
+		return fmt.Errorf("%w: remittance advice of batch %d for provider %d", rss.ErrNotFound, batchID, providerID)
+	}
 	if err != nil {
 		return err
 	}
@@ -513,7 +520,8 @@ var adviceHeader = []string{"batch_id", "provider_id", "provider_npi", "claim_id
 	"line_number", "service_code", "date_of_service", "units", "units_allowed", "billed", "allowed", "paid", "status",
 	"adjustments", "remarks", "reasons", "payer_status", "payer_paid", "payer_adjustments", "payer_remarks", "in_file",
 	"payer_claim_paid", "payer_claim_adjustments", "payer_claim_remarks", "billed_in_file",
-	"payment_trace", "payment_date", "payment_amount", "payment_claims_paid_total", "plb_reason", "plb_reference", "plb_amount"}
+	"payment_trace", "payment_date", "payment_amount", "payment_claims_paid_total", "plb_reason", "plb_reference", "plb_amount",
+	"payer_claim_status_codes", "payment_claims_kept_aside"}
 
 type csvAdvice struct {
 	w   *csv.Writer
@@ -540,10 +548,14 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 		// level, on its first row: a claim paid or denied as a whole has
 		// no line's payer_paid nor CAS (payer black-box passes). Appended
 		// after the columns programs already read.
-		claimPaid, claimCAS, claimRemarks := "", "", ""
+		// The payer's status codes (277CA STC, 999 IK5) say why a claim was
+		// rejected: the CSV read only "rejected" where the JSON gave
+		// A7:562 (a payer black-box pass of the forty-fourth stop).
+		claimPaid, claimCAS, claimRemarks, claimStatus := "", "", "", ""
 		if i == 0 && cl.Payer != nil {
 			claimPaid = cl.Payer.Paid.String()
 			claimCAS, claimRemarks = payerCAS(cl.Payer.ClaimAdjustments), strings.Join(cl.Payer.ClaimRemarks, "; ")
+			claimStatus = rss.CSVText(strings.Join(cl.Payer.StatusCodes, "; "))
 		}
 		// The line's own loop's state: a claim partly rejected has lines
 		// of each kind.
@@ -560,7 +572,8 @@ func (c *csvAdvice) claim(cl *AdviceClaim) error {
 			strconv.Itoa(l.LineNumber), l.ServiceCode, l.DateOfService.String(), strconv.Itoa(l.Units), strconv.Itoa(l.UnitsAllowed),
 			l.Billed.String(), l.Allowed.String(), l.Paid.String(), l.Status, strings.Join(adj, "; "), strings.Join(remarks, "; "),
 			strings.Join(reasons, " | "), l.PayerStatus, moneyOrEmpty(l.PayerPaid), payerCAS(l.PayerAdjustments), strings.Join(l.PayerRemarks, "; "),
-			strconv.FormatBool(l.InFile), claimPaid, claimCAS, claimRemarks, moneyOrEmpty(l.BilledInFile), "", "", "", "", "", "", "")
+			strconv.FormatBool(l.InFile), claimPaid, claimCAS, claimRemarks, moneyOrEmpty(l.BilledInFile), "", "", "", "", "", "", "",
+			claimStatus, "")
 		if c.err = c.w.Write(c.row); c.err != nil {
 			return c.err
 		}
@@ -586,7 +599,8 @@ func (c *csvAdvice) finish(payments []AdvicePayment, t AdviceTotals) error {
 		}
 		row := head("PAYMENT")
 		row[24] = p.ClaimsPaid.String()
-		c.row = append(row, rss.CSVText(p.Trace), date, moneyOrEmpty(p.Amount), moneyOrEmpty(p.ClaimsPaidTotal), "", "", "")
+		c.row = append(row, rss.CSVText(p.Trace), date, moneyOrEmpty(p.Amount), moneyOrEmpty(p.ClaimsPaidTotal), "", "", "", "",
+			p.ClaimsKeptAside.String())
 		if c.err = c.w.Write(c.row); c.err != nil {
 			return c.err
 		}
@@ -595,7 +609,7 @@ func (c *csvAdvice) finish(payments []AdvicePayment, t AdviceTotals) error {
 			if a.Reference != nil {
 				ref = rss.CSVText(*a.Reference)
 			}
-			c.row = append(head("PROVIDER ADJUSTMENT"), rss.CSVText(p.Trace), date, "", "", rss.CSVText(a.Reason), ref, a.Amount.String())
+			c.row = append(head("PROVIDER ADJUSTMENT"), rss.CSVText(p.Trace), date, "", "", rss.CSVText(a.Reason), ref, a.Amount.String(), "", "")
 			if c.err = c.w.Write(c.row); c.err != nil {
 				return c.err
 			}
@@ -605,11 +619,11 @@ func (c *csvAdvice) finish(payments []AdvicePayment, t AdviceTotals) error {
 	// provider), then every line listed, last as it always was.
 	c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL IN FILE", "", "",
 		strconv.Itoa(t.InFile.Lines), "", "", "", "", t.InFile.Billed.String(), "", t.InFile.Paid.String(), "", "", "", "", "", "",
-		"", "", "true", "", "", "", t.InFile.Billed.String(), "", "", "", "", "", "", ""})
+		"", "", "true", "", "", "", t.InFile.Billed.String(), "", "", "", "", "", "", "", "", ""})
 	if c.err == nil {
 		c.err = c.w.Write([]string{strconv.FormatInt(c.b.ID, 10), strconv.FormatInt(c.p.ID, 10), c.p.NPI, "", "TOTAL", "", "",
 			strconv.Itoa(t.Lines), "", "", "", "", t.Billed.String(), "", t.Paid.String(), "", "adjusted " + t.Adjusted.String(), "", "", "", "",
-			"", "", "", moneyOrEmpty(t.PayerPaid), "", "", "", "", "", "", "", "", "", moneyOrEmpty(t.ProviderAdjustments)})
+			"", "", "", moneyOrEmpty(t.PayerPaid), "", "", "", "", "", "", "", "", "", moneyOrEmpty(t.ProviderAdjustments), "", ""})
 	}
 	c.w.Flush()
 	if c.err == nil {

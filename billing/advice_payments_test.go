@@ -198,6 +198,35 @@ func TestAdviceSaysWhatAPaymentKeptAside(t *testing.T) {
 		kept[p.Trace] = p.ClaimsKeptAside.String()
 	}
 	assert.Equal(t, map[string]string{"EFT-1": "0.00", "EFT-2": "29.00"}, kept, "the second is the duplicate")
+	// And so does the CSV's PAYMENT row (it did not: the forty-fourth stop).
+	csvKept := map[string]string{}
+	for _, row := range adviceRows(t, w.advice(b.ID, "ECRA", "csv")) {
+		if row["claim_number"] == "PAYMENT" {
+			csvKept[row["payment_trace"]] = row["payment_claims_kept_aside"]
+		}
+	}
+	assert.Equal(t, kept, csvKept)
 	require.NotNil(t, a.Totals.PayerPaid)
 	assert.Equal(t, "29.00", a.Totals.PayerPaid.String())
+}
+
+// adviceRows reads a CSV advice's rows after its notice and header, each
+// by column name; every row has the header's columns.
+func adviceRows(t *testing.T, body []byte) []map[string]string {
+	t.Helper()
+	r := csv.NewReader(bytes.NewReader(body))
+	r.FieldsPerRecord = -1 // the Part 2 notice is a row of one field
+	all, err := r.ReadAll()
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(all), 2)
+	out := make([]map[string]string, 0, len(all)-2)
+	for _, row := range all[2:] {
+		require.Len(t, row, len(all[1]))
+		m := map[string]string{}
+		for i, h := range all[1] {
+			m[h] = row[i]
+		}
+		out = append(out, m)
+	}
+	return out
 }

@@ -360,7 +360,7 @@ func TestPayer999GroupVerdictAnswersTheSetsNoAK2Names(t *testing.T) {
 // AK2 names keeps its IK5.
 func TestPayer999SetNoAK2NamesShowsTheGroupsCode(t *testing.T) {
 	t.Run("group rejected whole", func(t *testing.T) {
-		w, _, sent := oneClaimSent(t, "AK9-1")
+		w, b, sent := oneClaimSent(t, "AK9-1")
 		f, err := w.b.ImportPayerFile(w.finance(), newPayerSim().wrap("FA", "999", "005010X231A1", []string{
 			"AK1*HC*" + sent.GS + "*005010X222A1", "AK9*R*1*1*0"}))
 		require.NoError(t, err)
@@ -368,6 +368,11 @@ func TestPayer999SetNoAK2NamesShowsTheGroupsCode(t *testing.T) {
 		require.NotNil(t, p)
 		assert.Equal(t, billing.PayerRejected, p.Status)
 		assert.Equal(t, []string{"AK9:R"}, p.StatusCodes)
+		// The CSV advice says why too, on the claim's first row: it read
+		// only "rejected" (a payer black-box pass of the forty-fourth stop).
+		rows := adviceRows(t, w.advice(b.ID, "ECRA", "csv"))
+		assert.Equal(t, "AK9:R", rows[0]["payer_claim_status_codes"])
+		assert.Equal(t, "rejected", rows[0]["payer_status"])
 		d, err := w.b.PayerFile(w.finance(), f.ID)
 		require.NoError(t, err)
 		require.Len(t, d.SetAcks, 1)
