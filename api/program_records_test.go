@@ -189,7 +189,10 @@ func TestRCMMonthlyProgress(t *testing.T) {
 	// A month the reports have closed (before last month) is the admin's
 	// to record: September's, sent in December, rewrote the DCF report
 	// for it (a black-box pass of the forty-fourth stop).
-	itNothingWritten(t, e, func() { requireProblem(t, e.post(keyHRA, path, body), http.StatusConflict, "period_closed") })
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyHRA, path, body), http.StatusConflict, "period_closed")
+		assert.Contains(t, p["detail"], "month "+month+" is in a month", "the month as sent")
+	})
 	r := e.post(keyAdmin, path, body)
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	out := r.JSON(t)

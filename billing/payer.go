@@ -33,17 +33,19 @@ import (
 // Imports run one at a time (an advisory lock): the posting rules below
 // read what earlier imports posted, and files arrive a few a day.
 
-// Kinds of payer file, detected from ST01.
+// Kinds of payer file, detected from ST01; a file of TA1 segments and
+// no transaction set is a TA1 (the interchange acknowledgment).
 const (
 	PayerFile999   = "999"
 	PayerFile277CA = "277CA"
 	PayerFile835   = "835"
+	PayerFileTA1   = "TA1"
 )
 
 // Reasons an item of a payer file matched nothing of ours, or was kept
 // without posting.
 const (
-	UnmatchedBatch            = "unknown_batch"            // 999: no batch sent that group and set; 277CA: a rejection above the claims whose 2200B TRN02 names no batch
+	UnmatchedBatch            = "unknown_batch"            // 999: no batch sent that group and set; 277CA: a rejection above the claims whose 2200B TRN02 names no batch; TA1: no batch sent that interchange
 	UnmatchedClaim            = "unknown_claim"            // 277CA/835: no CLM loop sent with that CLM01
 	UnmatchedLine             = "unknown_line"             // 835: REF*6R names no line of the matched loop
 	UnmatchedClaimLine        = "claim_unmatched"          // 835: the line's claim did not match
@@ -95,7 +97,7 @@ type PayerFileSummary struct {
 	ProviderAdjustments rss.Money `json:"provider_adjustments" db:"provider_adjustments"`
 }
 
-// ImportPayerFile reads a 999, 277CA or 835 (its kind from ST01) and
+// ImportPayerFile reads a 999, 277CA, 835 or TA1 (its kind from ST01) and
 // records what it says, in one transaction (finance only). The same bytes
 // imported again record nothing and answer with the earlier import
 // (AlreadyImported). A file the readers refuse is an rss.ErrInvalid naming
@@ -145,6 +147,9 @@ func (s *Service) ImportPayerFile(ctx context.Context, body []byte) (PayerFile, 
 			err = readSets(im, x12.NewFunctionalAckReader(bytes.NewReader(body)).Next, func(f x12.FunctionalAck) x12.Envelope { return f.Envelope }, im.post999)
 		case PayerFile277CA:
 			err = readSets(im, x12.NewClaimAckReader(bytes.NewReader(body)).Next, func(c x12.ClaimAck) x12.Envelope { return c.Envelope }, im.post277)
+		case PayerFileTA1:
+			err = readSets(im, x12.NewInterchangeAckReader(bytes.NewReader(body)).Next, func(a x12.InterchangeAck) x12.Envelope { return a.Envelope },
+				im.postTA1)
 		default:
 			err = readSets(im, x12.NewRemittanceReader(bytes.NewReader(body)).Next, func(r x12.Remittance) x12.Envelope { return r.Envelope }, im.post835)
 			if err == nil {
@@ -173,21 +178,28 @@ func (s *Service) ImportPayerFile(ctx context.Context, body []byte) (PayerFile, 
 // detectPayerFile finds the kind of a payer file from its first ST01.
 func detectPayerFile(body []byte) (string, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return "", rss.Invalid("body", "required", "the file is empty: send the payer's X12 file (999, 277CA or 835)")
+		return "", rss.Invalid("body", "required", "the file is empty: send the payer's X12 file (999, 277CA, 835 or TA1)")
 	}
 	rd := x12.NewReader(bytes.NewReader(body))
+	ta1 := false
 	for {
 		seg, err := rd.Next()
 		if errors.Is(err, io.EOF) && rd.Index() == 0 {
 			// No segment at all (a byte-order mark alone, say): "segment
 			// 0" read as a position (a re-check).
-			return "", rss.Invalid("body", "invalid_x12", "the file holds no X12 segment: send the payer's X12 file (999, 277CA or 835)")
+			return "", rss.Invalid("body", "invalid_x12", "the file holds no X12 segment: send the payer's X12 file (999, 277CA, 835 or TA1)")
+		}
+		if errors.Is(err, io.EOF) && ta1 {
+			return PayerFileTA1, nil
 		}
 		if errors.Is(err, io.EOF) {
-			return "", envelopeError(rd.Index()+1, "", "the file ends before any transaction set (ST)")
+			return "", envelopeError(rd.Index()+1, "", "the file ends before any transaction set (ST) or TA1")
 		}
 		if err != nil {
 			return "", readError(err, rd.Index())
+		}
+		if seg.ID == "TA1" {
+			ta1 = true
 		}
 		if seg.ID != "ST" {
 			continue
@@ -302,7 +314,8 @@ func usedParties(ctx context.Context, tx *sqlx.Tx, today Parties) ([]addressee, 
 // other way round, of its usage (any, for an unknown usage).
 func (p addressee) mirrors(env x12.Envelope) bool {
 	return env.ReceiverQual == p.SenderQual && env.ReceiverID == p.SenderID && env.SenderQual == p.ReceiverQual &&
-		env.SenderID == p.ReceiverID && env.AppSender == p.AppReceiver && env.AppReceiver == p.AppSender && p.sameUsage(env)
+		env.SenderID == p.ReceiverID && (env.SetID == x12.SetTA1 || env.AppSender == p.AppReceiver && env.AppReceiver == p.AppSender) &&
+		p.sameUsage(env)
 }
 
 func (p addressee) sameUsage(env x12.Envelope) bool { return p.Usage == "" || env.Usage == p.Usage }
@@ -356,7 +369,10 @@ func (im *importer) addressed(env x12.Envelope) error {
 			env.SenderQual, env.SenderID, list(func(p addressee) string { return p.ReceiverQual + ":" + p.ReceiverID }))
 	}
 	known = k
-	k = keep(func(p addressee) bool { return env.AppSender == p.AppReceiver && env.AppReceiver == p.AppSender })
+	// A TA1's interchange carries no functional group.
+	k = keep(func(p addressee) bool {
+		return env.SetID == x12.SetTA1 || (env.AppSender == p.AppReceiver && env.AppReceiver == p.AppSender)
+	})
 	if len(k) == 0 {
 		return envelopeError(env.GSPosition, "GS", "the file's functional group is from %s to %s (GS02, GS03), not %s as rss exchanges them",
 			env.AppSender, env.AppReceiver, list(func(p addressee) string { return "from " + p.AppReceiver + " to " + p.AppSender }))
@@ -389,6 +405,7 @@ func (im *importer) answersAsSent() error {
 	}
 	if err := im.tx.SelectContext(im.ctx, &answered, `SELECT b.id, `+addresseeSQL+` FROM batches b WHERE b.id IN (
 			SELECT batch_id FROM payer_set_acks WHERE file_id = $1
+			UNION SELECT batch_id FROM payer_interchange_acks WHERE file_id = $1
 			UNION SELECT batch_id FROM payer_claim_statuses WHERE file_id = $1
 			UNION SELECT c.batch_id FROM payer_payments p JOIN payer_claim_payments c ON c.payment_id = p.id WHERE p.file_id = $1)
 		ORDER BY b.id`, im.fileID); err != nil {
@@ -660,6 +677,54 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 	if posted {
 		im.events = append(im.events, access.Event{Action: "post", EntityType: "batch", EntityID: access.ID(batchID)})
 	}
+	return nil
+}
+
+// postTA1 records a TA1, matched to the 837P batch that sent the
+// interchange its TA101 names (the newest, as ISA13 cycles). A rejection
+// (TA104 R) answers each of the batch's sets too, as a 999 rejecting them
+// would (code TA1:R, the note code TA1:nnn among its errors): none of its
+// claims reached the payer, and they read rejected, to be corrected and
+// sent again. An acceptance (A, or E with errors noted) says only that the
+// interchange arrived: its sets wait for their 999.
+func (im *importer) postTA1(a x12.InterchangeAck) error {
+	reported := a.Date
+	if reported.IsZero() || reported.After(im.now) {
+		reported = im.now
+	}
+	var b struct {
+		ID       int64         `db:"id"`
+		GS       int64         `db:"gs_control"`
+		Controls pq.Int64Array `db:"st_controls"`
+	}
+	var batch, reason any = nil, UnmatchedBatch
+	err := im.tx.GetContext(im.ctx, &b, `SELECT id, gs_control, st_controls FROM batches
+		WHERE payer_route = '`+RouteMedicaid837P+`' AND isa_control = $1 ORDER BY id DESC LIMIT 1`, a.Control)
+	switch {
+	case err == nil:
+		batch, reason = b.ID, nil
+	case !errors.Is(err, pg.ErrNoRows):
+		return err
+	}
+	if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_interchange_acks (file_id, seq, isa_control, batch_id, code, note,
+			unmatched_reason, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		im.fileID, im.next(), a.Control, batch, a.Code, a.Note, reason, reported); err != nil {
+		return fmt.Errorf("record TA1: %w", err)
+	}
+	if batch == nil {
+		return nil
+	}
+	if !a.Accepted() {
+		for _, st := range b.Controls {
+			if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO payer_set_acks (file_id, seq, group_control, set_control, st_control,
+					batch_id, code, accepted, errors, claim_errors, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, false, $8, '{}', $9)`,
+				im.fileID, im.next(), b.GS, fmt.Sprintf("%04d", st), st, b.ID, "TA1:"+a.Code, pq.StringArray{"TA1:" + a.Note},
+				reported); err != nil {
+				return fmt.Errorf("record TA1 sets: %w", err)
+			}
+		}
+	}
+	im.events = append(im.events, access.Event{Action: "post", EntityType: "batch", EntityID: access.ID(b.ID)})
 	return nil
 }
 

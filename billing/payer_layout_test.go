@@ -68,9 +68,9 @@ func TestPayerFileOfNoSegmentIsRefusedAsAWhole(t *testing.T) {
 	w := newWorld(t)
 	rows := w.payerRows()
 	for body, want := range map[string]string{
-		"\uFEFF":     "the file holds no X12 segment: send the payer's X12 file (999, 277CA or 835)",
-		" \r\n\t\n":  "the file is empty: send the payer's X12 file (999, 277CA or 835)",
-		"\uFEFF\r\n": "the file holds no X12 segment: send the payer's X12 file (999, 277CA or 835)",
+		"\uFEFF":     "the file holds no X12 segment: send the payer's X12 file (999, 277CA, 835 or TA1)",
+		" \r\n\t\n":  "the file is empty: send the payer's X12 file (999, 277CA, 835 or TA1)",
+		"\uFEFF\r\n": "the file holds no X12 segment: send the payer's X12 file (999, 277CA, 835 or TA1)",
 	} {
 		_, err := w.b.ImportPayerFile(w.finance(), []byte(body))
 		var ve *rss.ValidationError

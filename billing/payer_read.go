@@ -22,12 +22,14 @@ import (
 const payerFileColumns = `f.id, f.kind, f.sha256, f.bytes, f.sender_id, f.receiver_id, f.isa_control, f.gs_control, f.imported_by, f.imported_at`
 
 // payerFileSummaryQuery counts a file's items by kind; only one of the
-// three parts has rows for a given file. Accepted and rejected count what
+// three parts has rows for a given file. A TA1's items are its
+// interchanges (the sets its rejection answers are not counted again). Accepted and rejected count what
 // matched ours (a set we sent, a claim we sent): the payer's answer about
 // a set or claim rss never sent accepts nothing of ours, and counting it
 // read as one more of ours accepted (a black-box pass).
 const payerFileSummaryQuery = `
-	WITH acks AS (SELECT * FROM payer_set_acks WHERE file_id = $1),
+	WITH acks AS (SELECT batch_id, accepted FROM payer_set_acks WHERE file_id = $1 AND code NOT LIKE 'TA1:%'
+	              UNION ALL SELECT batch_id, code <> 'R' FROM payer_interchange_acks WHERE file_id = $1),
 	     sts AS (SELECT * FROM payer_claim_statuses WHERE file_id = $1),
 	     pays AS (SELECT * FROM payer_payments WHERE file_id = $1),
 	     cps AS (SELECT cp.* FROM payer_claim_payments cp JOIN pays ON pays.id = cp.payment_id)
@@ -66,9 +68,9 @@ func (s *Service) PayerFiles(ctx context.Context, kind string, p vouchers.Page) 
 		return vouchers.List[PayerFile]{}, err
 	}
 	switch kind {
-	case "", PayerFile999, PayerFile277CA, PayerFile835:
+	case "", PayerFile999, PayerFile277CA, PayerFile835, PayerFileTA1:
 	default:
-		return vouchers.List[PayerFile]{}, rss.Invalid("kind", "invalid_value", "kind must be 999, 277CA or 835")
+		return vouchers.List[PayerFile]{}, rss.Invalid("kind", "invalid_value", "kind must be 999, 277CA, 835 or TA1")
 	}
 	after, limit, err := p.After()
 	if err != nil {
@@ -90,13 +92,28 @@ func (s *Service) PayerFiles(ctx context.Context, kind string, p vouchers.Page) 
 // PayerFileDetail is one imported file with every item it recorded.
 type PayerFileDetail struct {
 	PayerFile
-	SetAcks       []PayerSetAck      `json:"set_acks,omitempty"`
-	ClaimStatuses []PayerClaimStatus `json:"claim_statuses,omitempty"`
-	Payments      []PayerPayment     `json:"payments,omitempty"`
-	Unmatched     []UnmatchedItem    `json:"unmatched"`
+	SetAcks []PayerSetAck `json:"set_acks,omitempty"`
+	// InterchangeAcks are a TA1 file's answers, one per interchange.
+	InterchangeAcks []PayerInterchangeAck `json:"interchange_acks,omitempty"`
+	ClaimStatuses   []PayerClaimStatus    `json:"claim_statuses,omitempty"`
+	Payments        []PayerPayment        `json:"payments,omitempty"`
+	Unmatched       []UnmatchedItem       `json:"unmatched"`
 }
 
-// PayerSetAck is a 999's answer about one transaction set.
+// PayerInterchangeAck is a TA1's answer about one interchange rss sent.
+type PayerInterchangeAck struct {
+	ISAControl int64  `json:"isa_control" db:"isa_control"`
+	BatchID    *int64 `json:"batch_id" db:"batch_id"`
+	Code       string `json:"code" db:"code"` // A, E or R
+	Accepted   bool   `json:"accepted" db:"accepted"`
+	Note       string `json:"note" db:"note"`
+	// NoteText is what the note code says (x12.TA1Note).
+	NoteText        string  `json:"note_text" db:"-"`
+	UnmatchedReason *string `json:"unmatched_reason,omitempty" db:"unmatched_reason"`
+}
+
+// PayerSetAck is a 999's answer about one transaction set (and a TA1's
+// rejection's, for each set of the interchange it rejected).
 type PayerSetAck struct {
 	SetControl string         `json:"set_control" db:"set_control"`
 	BatchID    *int64         `json:"batch_id" db:"batch_id"`
@@ -241,6 +258,9 @@ const unmatchedQuery = `
 	       false AS within_posted
 	FROM payer_set_acks WHERE file_id = ANY ($1) AND unmatched_reason IS NOT NULL
 	UNION ALL
+	SELECT file_id, 'interchange_ack', lpad(isa_control::text, 9, '0'), unmatched_reason, NULL::numeric, false
+	FROM payer_interchange_acks WHERE file_id = ANY ($1) AND unmatched_reason IS NOT NULL
+	UNION ALL
 	SELECT file_id, 'claim_status', clm01, unmatched_reason, charge, false
 	FROM payer_claim_statuses WHERE file_id = ANY ($1) AND unmatched_reason IS NOT NULL
 	UNION ALL
@@ -271,6 +291,13 @@ func (s *Service) PayerFile(ctx context.Context, id int64) (PayerFileDetail, err
 				NULLIF(claim_errors, '{}') AS claim_errors, unmatched_reason
 			FROM payer_set_acks WHERE file_id = $1 ORDER BY seq`, id); err != nil {
 			return err
+		}
+		if err := tx.SelectContext(ctx, &d.InterchangeAcks, `SELECT isa_control, batch_id, code, code <> 'R' AS accepted, note,
+				unmatched_reason FROM payer_interchange_acks WHERE file_id = $1 ORDER BY seq`, id); err != nil {
+			return err
+		}
+		for i := range d.InterchangeAcks {
+			d.InterchangeAcks[i].NoteText = x12.TA1Note(d.InterchangeAcks[i].Note)
 		}
 		if err := tx.SelectContext(ctx, &d.ClaimStatuses, `SELECT clm01, batch_id, claim_id, part, accepted, statuses, payer_ccn, charge,
 				unmatched_reason FROM payer_claim_statuses WHERE file_id = $1 ORDER BY seq`, id); err != nil {
@@ -545,8 +572,9 @@ const payerLoopQuery = `
 	       -- told apart by its number, and finance reads them on the file
 	       -- (a payer black-box re-check found another agency's claim
 	       -- numbered alike read them).
-	       -- A set no AK2 named holds AK9's code whole (AK9:R).
-	       (SELECT ARRAY[CASE WHEN a.code LIKE 'AK9:%' THEN a.code ELSE 'IK5:' || a.code END] || a.errors || CASE WHEN a.claim_errors ? x.clm01
+	       -- A set no AK2 named holds AK9's code whole (AK9:R), and a set
+	       -- of an interchange a TA1 rejected the TA1's (TA1:R).
+	       (SELECT ARRAY[CASE WHEN a.code LIKE 'AK9:%' OR a.code LIKE 'TA1:%' THEN a.code ELSE 'IK5:' || a.code END] || a.errors || CASE WHEN a.claim_errors ? x.clm01
 	                   AND NOT EXISTS (SELECT 1 FROM batch_x12_claims y WHERE y.batch_id = x.batch_id AND y.clm01 = x.clm01
 	                                   AND (y.claim_id, y.part) <> (x.claim_id, x.part)
 	                                   AND payer_loop_set(y.batch_id, y.claim_id, y.part) = a.st_control)

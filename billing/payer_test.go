@@ -202,11 +202,13 @@ func TestPayerRoundTrip(t *testing.T) {
 	// CSV carried only its status and amount; a black-box pass).
 	// Then what Medicaid paid the claim, on its first row only, and its
 	// claim-level CAS and remarks (a denial's CO-96; a black-box pass).
-	// (Then billed_in_file, what the file billed the line, and the seven
-	// columns of payments and PLB rows, empty on a line's row.)
-	assert.Contains(t, csvAdvice, ",paid,50.00,CO-45 8.00,,true,74.50,,,58.00,,,,,,,\n")
-	assert.Contains(t, csvAdvice, ",paid,24.50,PR-2 4.50,N130,true,,,,29.00,,,,,,,\n")
-	assert.Contains(t, csvAdvice, ",denied,,,,true,0.00,CO-96 14.50,,14.50,,,,,,,\n")
+	// (Then billed_in_file, what the file billed the line, the seven
+	// columns of payments and PLB rows, empty on a line's row, and the
+	// claim's status codes and a payment's money kept aside.)
+	assert.Contains(t, csvAdvice, ",paid,50.00,CO-45 8.00,,true,74.50,,,58.00,,,,,,,,,\n")
+	assert.Contains(t, csvAdvice, ",paid,24.50,PR-2 4.50,N130,true,,,,29.00,,,,,,,,,\n")
+	assert.Contains(t, csvAdvice, ",denied,,,,true,0.00,CO-96 14.50,,14.50,,,,,,,,,\n")
+	assert.Contains(t, csvAdvice, ",rejected,,,,true,0.00,,,29.00,,,,,,,,A7:21:85,\n", "the 277CA's reason for the rejection")
 	require.Len(t, byNumber["RT-PART"].Lines[1].PayerAdjustments, 1)
 	assert.Equal(t, "PR", byNumber["RT-PART"].Lines[1].PayerAdjustments[0].Group)
 	assert.Equal(t, []string{"N130"}, byNumber["RT-PART"].Lines[1].PayerRemarks)

@@ -35,6 +35,7 @@ type sentSV1 struct {
 
 // sent837 is an 837P interchange as the payer reads it.
 type sent837 struct {
+	ISA    string // ISA13, as sent (nine digits)
 	GS     string
 	BHT    string // BHT03 of the first set: the batch's reference, "RSS" + its id
 	STs    []string
@@ -67,6 +68,8 @@ func readSent(t *testing.T, file []byte) sent837 {
 		require.NoError(t, err)
 		comp := string(rd.Delimiters().Component)
 		switch s.ID {
+		case "ISA":
+			out.ISA = s.Element(13)
 		case "GS":
 			out.GS = s.Element(6)
 		case "ST":
@@ -138,6 +141,17 @@ func (p *payerSim) wrap(gs01, st01, version string, sets ...[]string) []byte {
 		fmt.Fprintf(&b, "SE*%d*%s~\n", len(body)+2, st)
 	}
 	fmt.Fprintf(&b, "GE*%d*%d~\nIEA*1*%09d~\n", len(sets), p.control, p.control)
+	return []byte(b.String())
+}
+
+// ta1 answers the interchange isa (ISA13 as sent) with a TA1 of code
+// (A, E, R) and note, in an interchange of its own with no group.
+func (p *payerSim) ta1(isa, code, note string) []byte {
+	p.control++
+	var b strings.Builder
+	fmt.Fprintf(&b, "ISA*00*          *00*          *ZZ*%-15s*ZZ*%-15s*%s*1200*^*00501*%09d*0*T*:~\n",
+		"CTMEDICAID", "RSSMSC", p.date[2:], p.control)
+	fmt.Fprintf(&b, "TA1*%s*%s*1200*%s*%s~\nIEA*0*%09d~\n", isa, p.date[2:], code, note, p.control)
 	return []byte(b.String())
 }
 

@@ -41,7 +41,7 @@ func routeWords(route string) string {
 func unmatchedWords(reason string) string {
 	switch reason {
 	case billing.UnmatchedBatch:
-		return "no batch rss sent carries that group and transaction set"
+		return "no batch rss sent carries that group and transaction set (or, for a TA1, that interchange)"
 	case billing.UnmatchedClaim:
 		return "no claim rss sent has that claim number (CLM01)"
 	case billing.UnmatchedLine:

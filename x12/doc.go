@@ -7,7 +7,9 @@
 // implementation acknowledgment (FunctionalAckReader), the 277CA claim
 // acknowledgment (ClaimAckReader) and the 835 payment/advice
 // (RemittanceReader), each a pull iterator over whole, checked and (for
-// the 835) balanced transaction sets; inbound.go says why. x12/x12test is
+// the 835) balanced transaction sets; inbound.go says why. A TA1
+// interchange acknowledgment (InterchangeAckReader) is read the same way,
+// one TA1 at a time. x12/x12test is
 // a simulated payer producing those answers for tests.
 //
 // It owns the wire format only: envelopes, control numbers, segment

@@ -145,6 +145,7 @@ type inbound struct {
 	gsSets     int
 	stSegs     int
 	interchges int
+	ta1        Segment // the TA1 begin stopped at (SetTA1)
 }
 
 func newInbound(r io.Reader, functional, set, version string) *inbound {
@@ -257,9 +258,30 @@ func (in *inbound) begin() (Envelope, error) {
 				return Envelope{}, err
 			}
 		case "GS":
+			if in.set == SetTA1 {
+				return Envelope{}, in.fail(at, s.ID, "a TA1 file is an interchange of TA1 segments alone, with no functional group")
+			}
 			if err := in.gs(s, at); err != nil {
 				return Envelope{}, err
 			}
+		case "TA1":
+			// An interchange acknowledgment comes after the ISA and before
+			// any group. Beside groups (a 999 with it) it is refused by
+			// name: read past, a TA1 rejecting an interchange would be
+			// dropped unsaid.
+			if !in.inISA || in.inGS {
+				return Envelope{}, in.fail(at, s.ID, "TA1 outside an interchange, or inside a functional group")
+			}
+			if in.set != SetTA1 {
+				return Envelope{}, in.fail(at, s.ID, "the interchange carries a TA1 (an interchange acknowledgment) beside its %s; "+
+					"rss reads a TA1 in an interchange of its own: ask the payer to send it so", in.set)
+			}
+			if err := in.checkSeg(s, at, specTA1); err != nil {
+				return Envelope{}, err
+			}
+			in.env.SetID, in.env.STControl, in.env.Position = SetTA1, s.Element(1), at
+			in.ta1 = s
+			return in.env, nil
 		case "ST":
 			if !in.inGS {
 				return Envelope{}, in.fail(at, s.ID, "ST outside a functional group")
@@ -455,6 +477,7 @@ var (
 	specSE  = spec("N1-10 AN4-9")
 	specGE  = spec("N1-6 N1-9")
 	specIEA = spec("N1-5 N9-9")
+	specTA1 = spec("N9-9 ID6-6 ID4-4 ID1-1 ID3-3")
 )
 
 // checkSeg validates the elements of s against sp.

@@ -39,7 +39,7 @@ commands:
   apikey create     mint an API key: -role provider|reviewer|finance|admin [-provider ID] -label TEXT
   export batch ID --out FILE   write a batch's 837P or payment register (progress bar on a terminal)
   x12 check FILE    validate an 837P (- reads stdin): envelope, counts, HL links, claim totals, NPIs, required segments, characters, CLM01 once
-  x12 import FILE   import the payer's 999, 277CA or 835 (- reads stdin) and post it (as POST /v1/payer-files does)
+  x12 import FILE   import the payer's 999, 277CA, 835 or TA1 (- reads stdin) and post it (as POST /v1/payer-files does)
   bench             load-test a server of its own on a scratch database (-duration, -cpuprofile; -clients: client records seeded)
   bench export      time rss export batch of a generated batch on each payer route beside COPY (-lines)
   bench reports     time every report on a generated history of 10,000,000 claim lines (-lines, -runs, -reports)
@@ -58,7 +58,7 @@ var about = map[string]string{
 // x12Commands are the x12 subcommands, each with what it does.
 var x12Commands = map[string]string{
 	"check":  "rss x12 check FILE    validate an 837P (- reads stdin): envelope, counts, HL links, claim totals, NPIs, required segments, characters and element lengths, each CLM01 once per billing provider",
-	"import": "rss x12 import FILE   import the payer's 999, 277CA or 835 (- reads stdin) and post it (as POST /v1/payer-files does)",
+	"import": "rss x12 import FILE   import the payer's 999, 277CA, 835 or TA1 (- reads stdin) and post it (as POST /v1/payer-files does)",
 }
 
 var x12Usage = "usage: " + x12Commands["check"] + "\n       " + x12Commands["import"] + "\n"

@@ -69,7 +69,7 @@ func readPayerFile(path string, limit int64) ([]byte, error) {
 	case len(bytes.TrimSpace(body)) == 0:
 		// The API's words ("the body is ...") were the CLI's too (an
 		// on-call pass).
-		err = fmt.Errorf("%s is empty: rss x12 import takes the payer's X12 file (999, 277CA or 835); nothing was written", path)
+		err = fmt.Errorf("%s is empty: rss x12 import takes the payer's X12 file (999, 277CA, 835 or TA1); nothing was written", path)
 	}
 	return body, err
 }
