@@ -112,6 +112,17 @@ func (d Date) String() string {
 // AddDays returns the date n days later (earlier when n < 0).
 func (d Date) AddDays(n int) Date { return Date{d.Time.AddDate(0, 0, n)} }
 
+// ReportsOpenFrom is the first day an agency may still record or change
+// what the outcome reports count, today being d: the first of last month.
+// A month is reported once it ends, and the agency has the month after to
+// correct what it keyed; then the record stands for it, and the MSC's
+// admin changes it (409 period_closed: outcomes, and GPRA interviews
+// completing an attempt).
+func (d Date) ReportsOpenFrom() Date {
+	first := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return Date{first.AddDate(0, -1, 0)}
+}
+
 // DaysUntil counts the days from d to e (negative when e is earlier). It
 // counts in seconds since the epoch: time.Time.Sub saturates past 292 years.
 func (d Date) DaysUntil(e Date) int { return int((e.Unix() - d.Unix()) / 86400) }

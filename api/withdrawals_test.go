@@ -23,7 +23,8 @@ import (
 // and reason in no answer: the same pass).
 func TestGPRAInterviewWithdrawnAndRecordedAgain(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	ie := itNewEnv(t, itOpts{}) // the clock moves between the attempt and the interview
+	e := ie.env
 	client, stay := gpraEnroll(t, e, day(-200))
 	record := func(body map[string]any) int64 {
 		t.Helper()
@@ -39,6 +40,7 @@ func TestGPRAInterviewWithdrawnAndRecordedAgain(t *testing.T) {
 		return b
 	}
 	intake := record(iv("intake", "not_conducted", day(-199)))
+	ie.clock.Advance(time.Minute)
 	assert.Equal(t, intake, record(iv("intake", "completed", day(-197))), "the completed intake replaces the attempt")
 	late := record(iv("follow_up", "completed", day(-10))) // keyed wrong; the paper says day -40
 
@@ -617,4 +619,36 @@ func TestCompletedInterviewFollowsItsAttempt(t *testing.T) {
 	r = record(ic, istay, "intake", "completed", day(-3))
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, "completed", r.JSON(t)["status"])
+}
+
+// An intake attempt on a stay still open, counted in a month the reports
+// have since closed, stands for the agency: its window is the whole stay,
+// and completed months later dated back it moved a closed month's intake
+// rate (a GPRA black-box pass of the forty-third stop). Within the month
+// after, it is completed as before.
+func TestAnAttemptInAClosedMonthStands(t *testing.T) {
+	t.Parallel()
+	ie := itNewEnv(t, itOpts{})
+	e := ie.env
+	record := func(client, stay int64, status, on string) resp {
+		body := map[string]any{"client_id": client, "enrollment_id": stay, "kind": "intake", "instrument": "SUPRT-2025",
+			"status": status, "interview_date": on}
+		if status == "not_conducted" {
+			body["not_conducted_reason"] = "unable_to_locate"
+		}
+		return e.post(keyHRA, "/v1/gpra-interviews", body)
+	}
+	late, lateStay := gpraEnroll(t, e, day(-10))
+	soon, soonStay := gpraEnroll(t, e, day(-10))
+	for _, c := range [][2]int64{{late, lateStay}, {soon, soonStay}} {
+		require.Equal(t, http.StatusCreated, record(c[0], c[1], "not_conducted", day(-5)).Status)
+	}
+	ie.clock.Advance(20 * 24 * time.Hour) // next month: the attempt's month is open still
+	r := record(soon, soonStay, "completed", day(-4))
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	ie.clock.Advance(50 * 24 * time.Hour) // two months on: closed
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, record(late, lateStay, "completed", day(-4)), http.StatusConflict, "period_closed")
+		assert.Contains(t, p["detail"], "ask the MSC to withdraw it")
+	})
 }

@@ -68,10 +68,7 @@ type withdrawal struct {
 // withdrew an October positive screen in December and recorded a negative
 // one, and October's negative rate went from 0.667 to 1 in a report the
 // state had read (a clinical black-box pass).
-func closedBefore(today rss.Date) rss.Date {
-	first := rss.NewDate(time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC))
-	return rss.NewDate(first.AddDate(0, -1, 0))
-}
+func closedBefore(today rss.Date) rss.Date { return today.ReportsOpenFrom() }
 
 // recordClosed is 409 period_closed for an agency recording a screen or a
 // stage change dated in a month the outcome reports have closed

@@ -385,10 +385,11 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 		// keyed wrong.
 		if n.Status == "completed" {
 			var attempt []struct {
-				ID   int64    `db:"id"`
-				Date rss.Date `db:"interview_date"`
+				ID       int64     `db:"id"`
+				Date     rss.Date  `db:"interview_date"`
+				Recorded time.Time `db:"created_at"`
 			}
-			if err := tx.SelectContext(ctx, &attempt, `SELECT id, interview_date FROM gpra_interviews
+			if err := tx.SelectContext(ctx, &attempt, `SELECT id, interview_date, created_at FROM gpra_interviews
 				WHERE enrollment_id = $1 AND kind = $2 AND status = 'not_conducted'`, ep.EnrollmentID, n.Kind); err != nil {
 				return fmt.Errorf("attempt: %w", err)
 			}
@@ -406,20 +407,35 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 						"the %s closed on %s: the interview recorded not conducted stands; ask the MSC to withdraw it if the client sat for it",
 						iv.which(), closes)
 				}
+				// An attempt the reports have counted in a month they have
+				// closed stands too: an intake's window is its whole stay,
+				// and one recorded not conducted on a stay still open was
+				// completed months later, dated back, moving a closed
+				// month's intake rate (a GPRA black-box pass of the
+				// forty-third stop). One dated or recorded since the first
+				// of last month is completed as before (a stay's history
+				// keyed at once, the attempt and then the interview).
+				if open := s.Today().ReportsOpenFrom(); attempt[0].Date.Before(open) && attempt[0].Recorded.Before(open.Time) {
+					return rss.Coded(rss.ErrConflict, "period_closed",
+						"the interview was recorded not conducted on %s, in a month the reports have closed (an agency completes an attempt up "+
+							"to the end of the month after): it stands; ask the MSC to withdraw it if the client sat for it", attempt[0].Date)
+				}
 			}
 		}
 		var got struct {
 			Interview
 			Completed bool `db:"completed"`
 		}
+		// Recorded at the service's time (created_at), which the closed
+		// months above are read by.
 		err = tx.GetContext(ctx, &got, `INSERT INTO gpra_interviews AS g (episode_id, enrollment_id, client_id, provider_id, kind, instrument,
-				status, interview_date, not_conducted_reason)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+				status, interview_date, not_conducted_reason, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (enrollment_id, kind) DO UPDATE SET instrument = EXCLUDED.instrument, status = 'completed',
 				interview_date = EXCLUDED.interview_date, not_conducted_reason = NULL, created_at = EXCLUDED.created_at
 			WHERE g.status = 'not_conducted' AND EXCLUDED.status = 'completed' AND EXCLUDED.interview_date >= g.interview_date
 			RETURNING `+interviewColumns+`, g.xmax <> 0 AS completed`,
-			ep.ID, ep.EnrollmentID, n.ClientID, a.ProviderID, n.Kind, n.Instrument, n.Status, n.InterviewDate, n.NotConductedReason)
+			ep.ID, ep.EnrollmentID, n.ClientID, a.ProviderID, n.Kind, n.Instrument, n.Status, n.InterviewDate, n.NotConductedReason, s.now())
 		if errors.Is(err, pg.ErrNoRows) {
 			return rss.Coded(rss.ErrConflict, "interview_exists", "this agency already recorded %s interview for this enrollment",
 				map[string]string{"intake": "an intake", "follow_up": "a follow-up", "discharge": "a discharge"}[n.Kind])
