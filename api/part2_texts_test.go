@@ -141,3 +141,35 @@ func TestMSCTextSpeakingOfAnotherAgencyIsRefused(t *testing.T) {
 	r := e.post(keyReviewer, reqPath+"/decision", map[string]any{"action": "deny", "note": "Transport for these dates is covered; no new voucher."})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
+
+// Another agency's record of the person is its own name for them too: a
+// reviewer's void reason quoting it ("Kaito Mergeson holds it", where the
+// reader's record reads Kai Merge) told the reader a second identity of
+// its client, which only the other agency's record holds (a black-box
+// pass of the forty-fourth stop). The reader's own name for the person
+// is its own.
+func TestMSCTextQuotingAnotherAgencysNameForThePersonIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	register := func(key, first, last string) int64 {
+		t.Helper()
+		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1984-02-02",
+			"catchment_area": "bridgeport", "medicaid_id": "CT52718304"})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		return itID(t, r)
+	}
+	hra, bcs := register(keyHRA, "Kai", "Merge"), register(keyBCS, "Kaito", "Mergeson")
+	require.Equal(t, e.count(`SELECT person_id FROM clients WHERE id = $1`, hra), e.count(`SELECT person_id FROM clients WHERE id = $1`, bcs))
+	itATRReady(t, e, keyHRA, hra, e.demo.Staff["Okafor"])
+	v := itVoucher(t, e, keyHRA, hra, "ATR-TR", 4, 0, 29)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	void := itPath("/v1/authorizations/%d/void", itNum(t, v, "authorization_id"))
+	for _, reason := range []string{"Kaito Mergeson holds it", "Mergeson holds these days", "Per Mergeson, Kaito: duplicate"} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyReviewer, void, map[string]any{"reason": reason}), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Equal(t, "names_another_agency", itFieldCode(p, "reason"), "%s: %v", reason, p)
+		})
+	}
+	r := e.post(keyReviewer, void, map[string]any{"reason": "Kai Merge moved out of state"})
+	require.Equal(t, http.StatusOK, r.Status, "the reader's own name for the person: %s", r.Body)
+}

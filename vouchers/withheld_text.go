@@ -405,11 +405,24 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int6
 			ARRAY(SELECT st.first_name || ' ' || st.last_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) ||
 			-- and "Last, First", the order lists and signatures use (it got
 			-- through, a black-box pass; punctuation folds to a space)
-			ARRAY(SELECT st.last_name || ' ' || st.first_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS words,
+			ARRAY(SELECT st.last_name || ' ' || st.first_name FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) ||
+			-- and its record's name for the person, either way round: a
+			-- reviewer's void reason quoting it ("Kaito Mergeson holds
+			-- it", where the reader's record reads Kai Merge) told the
+			-- reader a second identity of its client (a black-box pass of
+			-- the forty-fourth stop); a name the reader's record shares is
+			-- among own below, and names no one else.
+			ARRAY(SELECT c.first_name || ' ' || c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id ORDER BY c.id) ||
+			ARRAY(SELECT c.last_name || ' ' || c.first_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id ORDER BY c.id) AS words,
 			-- its ZIP+4 too (06604-1712 got through a black-box pass); a
-			-- five-digit ZIP is the reader's neighbours' as well.
+			-- five-digit ZIP is the reader's neighbours' as well. And the
+			-- Medicaid IDs its record holds that the reader's does not.
 			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, ''), CASE WHEN length(p.zip) = 9 THEN p.zip ELSE '' END] ||
-			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS numbers,
+			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) ||
+			ARRAY(SELECT DISTINCT g.medicaid_id FROM client_eligibility g JOIN clients c ON c.id = g.client_id
+			      WHERE c.person_id = $1 AND c.provider_id = p.id
+			        AND g.medicaid_id NOT IN (SELECT r.medicaid_id FROM client_eligibility r JOIN clients rc ON rc.id = r.client_id
+			                                  WHERE rc.person_id = $1 AND rc.provider_id = $2)) AS numbers,
 			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS auth_numbers,
 			ARRAY(SELECT st.last_name FROM staff st WHERE st.provider_id = p.id
 			      -- its contact's: the last word, or before a comma when
@@ -418,6 +431,7 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int6
 			      UNION SELECT y.x FROM (SELECT CASE WHEN p.contact_name LIKE '%,%' THEN btrim(split_part(p.contact_name, ',', 1))
 			                                       ELSE substring(p.contact_name FROM '(\S+)\s*$') END AS x) y
 			            WHERE y.x IS NOT NULL AND y.x <> ''
+			      UNION SELECT c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id
 			      ORDER BY 1) AS surnames,
 			ARRAY(SELECT st.first_name || ' ' || left(st.last_name, 1) FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS given_names,
 			ARRAY(SELECT st.id FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS given_ids,
