@@ -191,7 +191,7 @@ func TestRCMMonthlyProgress(t *testing.T) {
 	// for it (a black-box pass of the forty-fourth stop).
 	itNothingWritten(t, e, func() {
 		p := requireProblem(t, e.post(keyHRA, path, body), http.StatusConflict, "period_closed")
-		assert.Contains(t, p["detail"], "month "+month+" is in a month", "the month as sent")
+		assert.Contains(t, p["detail"], "month "+month+" is a month the outcome reports have closed", "the month as sent")
 	})
 	r := e.post(keyAdmin, path, body)
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)

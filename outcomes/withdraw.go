@@ -82,13 +82,12 @@ func recordClosed(a access.Actor, field string, dated, today rss.Date) error {
 	if open := closedBefore(today); a.IsProvider() && dated.Before(open) {
 		// A month is named as sent: "month 2026-10-01" read as a day (a
 		// re-check of the forty-fourth stop).
-		shown := dated.String()
+		what := fmt.Sprintf("%s %s is in a month", field, dated)
 		if field == "month" {
-			shown = dated.Time.Format("2006-01")
+			what = fmt.Sprintf("month %s is a month", dated.Time.Format("2006-01"))
 		}
 		return rss.Coded(rss.ErrConflict, "period_closed",
-			"%s %s is in a month the outcome reports have closed (an agency records up to the end of the month after): "+
-				"ask the MSC to record it", field, shown)
+			"%s the outcome reports have closed (an agency records up to the end of the month after): ask the MSC to record it", what)
 	}
 	return nil
 }
