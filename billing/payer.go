@@ -469,6 +469,9 @@ func readSets[S any](im *importer, next func() (S, error), envelope func(S) x12.
 		// repeated in one group was recorded twice (a black-box pass).
 		for _, prev := range sets {
 			if p, env := envelope(prev), envelope(set); p.Group == env.Group && p.STControl == env.STControl {
+				if env.SetID == x12.SetTA1 {
+					return envelopeError(env.Position, "TA1", "the interchange answers interchange %s twice", env.STControl)
+				}
 				return envelopeError(env.Position, "ST", "the group repeats transaction set %s; a set's ST02 is unique in its group",
 					env.STControl)
 			}
@@ -688,7 +691,10 @@ func (im *importer) post999(ack x12.FunctionalAck) error {
 // sent again. An acceptance (A, or E with errors noted) says only that the
 // interchange arrived: its sets wait for their 999.
 func (im *importer) postTA1(a x12.InterchangeAck) error {
-	reported := a.Date
+	// Reported when the payer made the TA1 (its interchange's ISA09 and
+	// ISA10), as a 999 is by its GS04 and GS05: TA102 and TA103 are the
+	// time of the interchange it answers.
+	reported := a.Created
 	if reported.IsZero() || reported.After(im.now) {
 		reported = im.now
 	}

@@ -23,10 +23,11 @@ const payerFileColumns = `f.id, f.kind, f.sha256, f.bytes, f.sender_id, f.receiv
 
 // payerFileSummaryQuery counts a file's items by kind; only one of the
 // three parts has rows for a given file. A TA1's items are its
-// interchanges (the sets its rejection answers are not counted again). Accepted and rejected count what
-// matched ours (a set we sent, a claim we sent): the payer's answer about
-// a set or claim rss never sent accepts nothing of ours, and counting it
-// read as one more of ours accepted (a black-box pass).
+// interchanges (the sets its rejection answers are not counted again).
+// Accepted and rejected count what matched ours (a set we sent, a claim
+// we sent): the payer's answer about a set or claim rss never sent
+// accepts nothing of ours, and counting it read as one more of ours
+// accepted (a black-box pass).
 const payerFileSummaryQuery = `
 	WITH acks AS (SELECT batch_id, accepted FROM payer_set_acks WHERE file_id = $1 AND code NOT LIKE 'TA1:%'
 	              UNION ALL SELECT batch_id, code <> 'R' FROM payer_interchange_acks WHERE file_id = $1),

@@ -39,6 +39,22 @@ func TestPayerTA1RejectingAnInterchangeRejectsItsClaims(t *testing.T) {
 	rows := adviceRows(t, w.advice(b.ID, "ECRA", "csv"))
 	assert.Equal(t, "TA1:R; TA1:024", rows[0]["payer_claim_status_codes"])
 
+	// A TA1 is the payer's word of when it made it (its ISA09, ISA10), not
+	// of the interchange it answers (TA102, TA103): dated so, a rejection
+	// the payer made after accepting the sets in a 999 was lost unsaid (a
+	// payer black-box pass of the forty-fourth stop).
+	w2, _, sent2 := oneClaimSent(t, "TA-1B")
+	sim := newPayerSim()
+	w2.importFile(sim.file999(sent2, nil))
+	if p := w2.payerOf(w2.claimID("TA-1B")); p != nil {
+		require.NotEqual(t, billing.PayerRejected, p.Status)
+	}
+	sim.date = "20260603"
+	w2.importFile([]byte(strings.Replace(string(sim.ta1(sent2.ISA, "R", "022")), "*260603*1200*R", "*260101*0900*R", 1)))
+	p2 := w2.payerOf(w2.claimID("TA-1B"))
+	require.NotNil(t, p2)
+	assert.Equal(t, billing.PayerRejected, p2.Status, "the TA1 made after the 999")
+
 	// The same bytes again are the earlier import; the interchange again
 	// with other bytes is refused, as for any kind.
 	again, err := w.b.ImportPayerFile(w.finance(), newPayerSim().ta1(sent.ISA, "R", "024"))
@@ -88,6 +104,8 @@ func TestPayerTA1Refused(t *testing.T) {
 		"note of letters": strings.Replace(string(sim.ta1(sent.ISA, "R", "024")), "*R*024", "*R*ABC", 1),
 		"not a date":      strings.Replace(string(sim.ta1(sent.ISA, "R", "024")), "*260602*1200*", "*261302*1200*", 1),
 		"short control":   strings.Replace(string(sim.ta1(sent.ISA, "R", "024")), "TA1*"+sent.ISA, "TA1*123", 1),
+		"zero control":    strings.Replace(string(sim.ta1(sent.ISA, "R", "024")), "TA1*"+sent.ISA, "TA1*000000000", 1),
+		"twice":           strings.Replace(string(sim.ta1(sent.ISA, "R", "024")), "IEA*", "TA1*"+sent.ISA+"*260602*1200*R*024~\nIEA*", 1),
 	} {
 		_, err := w.b.ImportPayerFile(w.finance(), []byte(body))
 		assert.ErrorIs(t, err, rss.ErrInvalid, name)

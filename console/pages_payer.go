@@ -15,7 +15,7 @@ import (
 	"rss/billing"
 )
 
-// Finance: the payer's answers (999, 277CA, 835), through the billing
+// Finance: the payer's answers (TA1, 999, 277CA, 835), through the billing
 // service methods POST/GET /v1/payer-files and GET /v1/reconciliation call.
 
 type payerFilesView struct {
@@ -65,7 +65,7 @@ func (k *Console) uploadPayerFile(c *gin.Context) {
 			k.showPayerFiles(c, http.StatusRequestEntityTooLarge, &errorView{Message: "The file is larger than rss accepts."})
 			return
 		}
-		k.showPayerFiles(c, http.StatusUnprocessableEntity, &errorView{Message: "Choose the payer's 999, 277CA or 835 file to import."})
+		k.showPayerFiles(c, http.StatusUnprocessableEntity, &errorView{Message: "Choose the payer's TA1, 999, 277CA or 835 file to import."})
 		return
 	}
 	f, err := fh.Open()
@@ -89,7 +89,7 @@ func (k *Console) uploadPayerFile(c *gin.Context) {
 				if f.Field == "body" {
 					f.Field = "file"
 					if f.Code == "required" {
-						f.Message = "the file is empty: choose the payer's 999, 277CA or 835 file"
+						f.Message = "the file is empty: choose the payer's TA1, 999, 277CA or 835 file"
 					}
 				}
 				fields[i] = f

@@ -19,7 +19,7 @@ type InterchangeAck struct {
 	// STControl TA101 as sent and Position the TA1's segment.
 	Envelope
 	Control int64     // TA101: the control number (ISA13) of the interchange answered
-	Date    time.Time // TA102 and TA103, UTC
+	Date    time.Time // TA102 and TA103, UTC: when the interchange answered was made (the TA1's own is Envelope.Created)
 	Code    string    // TA104: A accepted, E accepted with errors noted, R rejected
 	Note    string    // TA105: the note code, 000 for none
 }
@@ -50,6 +50,9 @@ func (r *InterchangeAckReader) Next() (InterchangeAck, error) {
 	}
 	s, at := r.in.ta1, env.Position
 	control, _ := ControlNumber(s.Element(1)) // nine digits: specTA1
+	if control == 0 {
+		return InterchangeAck{}, r.in.fail(at, s.ID, "TA101 000000000 names no interchange")
+	}
 	d, t := s.Element(2), s.Element(3)
 	if !allDigits(d) || !allDigits(t) {
 		return InterchangeAck{}, r.in.fail(at, s.ID, "TA102 and TA103 are a date and a time (YYMMDD, HHMM)")

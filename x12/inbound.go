@@ -48,7 +48,7 @@ type Envelope struct {
 	Usage                    string    // ISA15: P production, T test
 	FunctionalID             string    // GS01: FA (999), HN (277CA), HP (835)
 	AppSender, AppReceiver   string    // GS02, GS03
-	Created                  time.Time // GS04 and GS05, UTC
+	Created                  time.Time // GS04 and GS05, UTC (ISA09 and ISA10 for a TA1's, which has no group)
 	GSControl                int64     // GS06 = GE02
 	Version                  string    // GS08 = ST03
 	SetID                    string    // ST01: 999, 277 or 835
@@ -367,14 +367,19 @@ func (in *inbound) isa(s Segment, at int) error {
 		return in.fail(at, s.ID, "ISA15 is %q, want P or T", u)
 	}
 	// ISA09 is YYMMDD and ISA10 HHMM; the century is the GS04's to give.
-	if _, err := dateTime("20"+s.Element(9), s.Element(10)); err != nil || len(s.Element(9)) != 6 || len(s.Element(10)) != 4 {
+	// Until a GS gives it, the interchange's time is the set's (a TA1's
+	// interchange has no group, and a TA1 dated by its TA102, the time of
+	// the interchange it answers, lost to a 999 made before it: a payer
+	// black-box pass of the forty-fourth stop).
+	created, err := dateTime("20"+s.Element(9), s.Element(10))
+	if err != nil || len(s.Element(9)) != 6 || len(s.Element(10)) != 4 {
 		return in.fail(at, s.ID, "ISA09/ISA10 %q %q is not a date (YYMMDD) and time (HHMM)", s.Element(9), s.Element(10))
 	}
 	n, _ := strconv.ParseInt(ctl, 10, 64)
 	in.env = Envelope{
 		SenderQual: s.Element(5), SenderID: strings.TrimRight(s.Element(6), " "),
 		ReceiverQual: s.Element(7), ReceiverID: strings.TrimRight(s.Element(8), " "),
-		ISAControl: n, Usage: s.Element(15), ISAPosition: at,
+		ISAControl: n, Usage: s.Element(15), ISAPosition: at, Created: created,
 	}
 	in.inISA, in.isaGroups = true, 0
 	in.interchges++
