@@ -1109,6 +1109,7 @@ var funcs = template.FuncMap{
 	"fieldErrID":  fieldErrID,
 	"resultWords": resultWords,
 	"unmatched":   unmatchedWords,
+	"ta1":         ta1Words,
 	"clpStatus":   clpStatusWords,
 	"svg":         func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // built by charts.go from numbers and escaped labels
 	"isRole":      func(r access.Role, want string) bool { return string(r) == want },

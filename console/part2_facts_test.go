@@ -66,3 +66,68 @@ func TestProviderPageLeavesOutAnotherAgencysGPRAFacts(t *testing.T) {
 	require.Equal(t, http.StatusOK, p.Status)
 	assert.False(t, strings.Contains(html.UnescapeString(p.Body), intake), "HRA's intake date, after the revocation")
 }
+
+// A reviewer's page of a request its agency's own authorizations alone
+// took past the episode's dollar cap shows the episode's figure beside the
+// agency's own, with the agency it draws on by code; the agency's page of
+// the same request shows neither (the MSC's alone: a black-box pass of the
+// forty-fourth stop, and its re-check, which read "provider 1").
+func TestReviewerPageShowsTheEpisodesFigureAndTheAgencysDoesNot(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	status, body := w.api(http.MethodPatch, keyAdmin, "/v1/reference/programs/ATR", map[string]any{"episode_dollar_cap": "300.00",
+		"reason": "the state's new cap"})
+	require.Equal(t, http.StatusOK, status, "%v", body)
+	ready := func(key, first string, staff any) int64 {
+		status, c := w.api(http.MethodPost, key, "/v1/clients", map[string]any{"first_name": first, "last_name": "Figurepage",
+			"date_of_birth": "1986-07-08", "catchment_area": "bridgeport"})
+		require.Equal(t, http.StatusCreated, status, "%v", c)
+		client := int64(c["id"].(float64))
+		enroll := map[string]any{"client_id": client, "program_code": "ATR", "start_date": day(-10)}
+		if staff != nil {
+			enroll["assigned_staff_id"], enroll["primary_case_manager"] = staff, true
+		}
+		for _, b := range []struct {
+			path string
+			body map[string]any
+		}{
+			{"/v1/enrollments", enroll},
+			{"/v1/gpra-interviews", map[string]any{"client_id": client, "kind": "intake", "instrument": "SUPRT-2025", "status": "completed",
+				"interview_date": day(-10)}},
+			{"/v1/consents", map[string]any{"client_id": client, "recipient_type": "msc", "recipient_name": "Management Services Contractor",
+				"purposes": []string{"payment"}, "information": "enrollment and services", "signed_on": day(-10), "expires_on": day(365)}},
+			{"/v1/care-plans", map[string]any{"client_id": client, "program_code": "ATR", "kind": "rss_care_plan", "start_date": day(-10),
+				"end_date": day(300), "services": []map[string]any{{"service_code": "ATR-TR"}}}},
+		} {
+			status, m := w.api(http.MethodPost, key, b.path, b.body)
+			require.Equal(t, http.StatusCreated, status, "%s: %v", b.path, m)
+		}
+		return client
+	}
+	voucher := func(key string, client int64, units, from, to int) map[string]any {
+		status, v := w.api(http.MethodPost, key, "/v1/voucher-requests", map[string]any{"client_id": client, "service_code": "ATR-TR",
+			"units": units, "start_date": day(from), "end_date": day(to)})
+		require.Equal(t, http.StatusCreated, status, "%v", v)
+		return v
+	}
+	hra := ready(keyHRA, "Wren", w.demo.Staff["Okafor"])
+	require.Equal(t, "approved", voucher(keyHRA, hra, 10, 0, 29)["decision"]) // 120.00 of the 300.00
+	bcs := ready(keyBCS, "Wren", nil)                                         // the same person
+	v := voucher(keyBCS, bcs, 26, 30, 59)                                     // 312.00, past 300.00 alone
+	require.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, v["reason_codes"], "%v", v)
+	page := "/console/requests/" + strconv.FormatInt(int64(v["id"].(float64)), 10)
+
+	reviewer := w.user()
+	reviewer.signIn(keyReviewer)
+	rev := reviewer.get(page)
+	require.Equal(t, http.StatusOK, rev.Status)
+	assert.Contains(t, rev.Body, "by this agency&#39;s authorizations alone")
+	assert.Contains(t, rev.Body, "every agency's authorizations counted: 312.00 asked, 180.00 left of 300.00 (drawing on HRA)")
+	agency := w.user()
+	agency.signIn(keyBCS)
+	own := agency.get(page)
+	require.Equal(t, http.StatusOK, own.Status)
+	assert.Contains(t, own.Body, "by this agency&#39;s authorizations alone")
+	assert.NotContains(t, own.Body, "180.00")
+	assert.NotContains(t, own.Body, "every agency")
+}

@@ -9,6 +9,7 @@ import (
 	"rss/adjudication"
 	"rss/billing"
 	"rss/vouchers"
+	"rss/x12"
 )
 
 // reasonText is a reason code (voucher rule or claim adjustment) in plain
@@ -253,4 +254,28 @@ func plainTime(v string) string {
 		return t.Format(time.DateOnly)
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// ta1Words says in words what a TA1's codes among a claim's status codes
+// mean, "" when there are none: the agency's claim page read only
+// "TA1:R TA1:024", the note's meaning on the file's page, which finance
+// alone opens (a console black-box pass of the forty-fourth stop).
+func ta1Words(codes []string) string {
+	rejected, note := false, ""
+	for _, c := range codes {
+		switch {
+		case c == "TA1:R":
+			rejected = true
+		case strings.HasPrefix(c, "TA1:"):
+			note = x12.TA1Note(strings.TrimPrefix(c, "TA1:"))
+		}
+	}
+	if !rejected {
+		return ""
+	}
+	out := "Medicaid refused the whole file the claim went out in (a TA1), before reading any claim in it"
+	if note != "" {
+		out += ": " + note
+	}
+	return out + ". Correct the claim and send it again as a replacement (frequency 7)."
 }

@@ -83,3 +83,13 @@ func TestRouteWords(t *testing.T) {
 	assert.Equal(t, "Payment register", routeWords(billing.RoutePaymentRegister))
 	assert.Equal(t, "some route", routeWords("some_route"))
 }
+
+// A TA1's codes on a claim read in words, with what to do.
+func TestTA1Words(t *testing.T) {
+	t.Parallel()
+	assert.Empty(t, ta1Words([]string{"IK5:R", "AK9:R"}))
+	assert.Empty(t, ta1Words(nil))
+	got := ta1Words([]string{"TA1:R", "TA1:024"})
+	assert.Contains(t, got, "invalid interchange content")
+	assert.Contains(t, got, "replacement (frequency 7)")
+}
