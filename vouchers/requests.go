@@ -711,6 +711,12 @@ func (v *VoucherRequest) redact(seen func(int64, string) bool) (changed bool) {
 	}
 	v.Reasons, v.ReasonCodes, v.Trace = make([]ReasonView, len(hits)), make(pq.StringArray, len(hits)), nil
 	for i, h := range hits {
+		// Once decided or withdrawn, no review is to come: "the MSC
+		// reviews this" read on an approved request as if it still
+		// waited (a console black-box pass of the forty-fourth stop).
+		if h.Code == adjudication.CodeConflictOnFile && h.Detail == adjudication.WithheldDetail && v.Decision != string(adjudication.Pended) {
+			h.Detail = adjudication.WithheldDeniedDetail
+		}
 		v.Reasons[i], v.ReasonCodes[i] = reasonView(h), h.Code
 	}
 	return true
