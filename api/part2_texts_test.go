@@ -151,25 +151,52 @@ func TestMSCTextSpeakingOfAnotherAgencyIsRefused(t *testing.T) {
 func TestMSCTextQuotingAnotherAgencysNameForThePersonIsRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	register := func(key, first, last string) int64 {
+	register := func(key, first, last, born, medicaid string) int64 {
 		t.Helper()
-		r := e.post(key, "/v1/clients", map[string]any{"first_name": first, "last_name": last, "date_of_birth": "1984-02-02",
-			"catchment_area": "bridgeport", "medicaid_id": "CT52718304"})
+		b := map[string]any{"first_name": first, "last_name": last, "date_of_birth": born, "catchment_area": "bridgeport"}
+		if medicaid != "" {
+			b["medicaid_id"] = medicaid
+		}
+		r := e.post(key, "/v1/clients", b)
 		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 		return itID(t, r)
 	}
-	hra, bcs := register(keyHRA, "Kai", "Merge"), register(keyBCS, "Kaito", "Mergeson")
-	require.Equal(t, e.count(`SELECT person_id FROM clients WHERE id = $1`, hra), e.count(`SELECT person_id FROM clients WHERE id = $1`, bcs))
-	itATRReady(t, e, keyHRA, hra, e.demo.Staff["Okafor"])
-	v := itVoucher(t, e, keyHRA, hra, "ATR-TR", 4, 0, 29)
-	require.Equal(t, "approved", v["decision"], "%v", v)
-	void := itPath("/v1/authorizations/%d/void", itNum(t, v, "authorization_id"))
-	for _, reason := range []string{"Kaito Mergeson holds it", "Mergeson holds these days", "Per Mergeson, Kaito: duplicate"} {
+	person := func(id int64) int { return e.count(`SELECT person_id FROM clients WHERE id = $1`, id) }
+	// voidPath grants HRA's record a voucher and returns its void's path.
+	voidPath := func(client int64) string {
+		t.Helper()
+		itATRReady(t, e, keyHRA, client, e.demo.Staff["Okafor"])
+		v := itVoucher(t, e, keyHRA, client, "ATR-TR", 4, 0, 29)
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		return itPath("/v1/authorizations/%d/void", itNum(t, v, "authorization_id"))
+	}
+	refused := func(path, reason string) {
+		t.Helper()
 		itNothingWritten(t, e, func() {
-			p := requireProblem(t, e.post(keyReviewer, void, map[string]any{"reason": reason}), http.StatusUnprocessableEntity, "validation_failed")
+			p := requireProblem(t, e.post(keyReviewer, path, map[string]any{"reason": reason}), http.StatusUnprocessableEntity, "validation_failed")
 			assert.Equal(t, "names_another_agency", itFieldCode(p, "reason"), "%s: %v", reason, p)
 		})
 	}
+
+	hra, bcs := register(keyHRA, "Kai", "Merge", "1984-02-02", "CT52718304"), register(keyBCS, "Kaito", "Mergeson", "1984-02-02", "CT52718304")
+	require.Equal(t, person(hra), person(bcs))
+	void := voidPath(hra)
+	for _, reason := range []string{"Kaito Mergeson holds it", "Mergeson holds these days", "Per Mergeson, Kaito: duplicate"} {
+		refused(void, reason)
+	}
 	r := e.post(keyReviewer, void, map[string]any{"reason": "Kai Merge moved out of state"})
 	require.Equal(t, http.StatusOK, r.Status, "the reader's own name for the person: %s", r.Body)
+
+	// A name both records carry is the reader's own: refused, no text
+	// could name the person (a re-check of the forty-fourth stop). A
+	// Medicaid ID only the other record holds is refused by its digits
+	// alone too (the same re-check read "33123451" for CT33123451).
+	ida := register(keyHRA, "Ida", "Digit", "1979-09-09", "")
+	other := register(keyBCS, "Ida", "Digit", "1979-09-09", "CT77123456")
+	require.Equal(t, person(ida), person(other), "joined by name and birth date")
+	void = voidPath(ida)
+	refused(void, "see 77123456")
+	refused(void, "see ct77123456")
+	r = e.post(keyReviewer, void, map[string]any{"reason": "Ida Digit called: moved out of state"})
+	require.Equal(t, http.StatusOK, r.Status, "the name both records carry: %s", r.Body)
 }

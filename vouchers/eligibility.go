@@ -350,12 +350,8 @@ func joinByNewID(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID st
 // person matches it as a registration would (matchPerson).
 func joinPlan(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID string, onFile bool, today rss.Date, now time.Time) (*ledger.Joining, error) {
 	var c struct {
-		Person   int64    `db:"person_id"`
-		Provider int64    `db:"provider_id"`
-		First    string   `db:"first_name"`
-		Last     string   `db:"last_name"`
-		Born     rss.Date `db:"date_of_birth"`
-		Movable  bool     `db:"movable"`
+		recordWho
+		Movable bool `db:"movable"`
 	}
 	if err := tx.GetContext(ctx, &c, `SELECT c.person_id, c.provider_id, c.first_name, c.last_name, c.date_of_birth,
 			(NOT $3 OR c.medicaid_id IS NOT DISTINCT FROM $2)
@@ -367,10 +363,24 @@ func joinPlan(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID strin
 	if !c.Movable {
 		return nil, nil
 	}
-	person, err := matchPerson(ctx, tx, &NewClient{FirstName: c.First, LastName: c.Last, DateOfBirth: c.Born, MedicaidID: &medicaidID},
-		c.Provider)
+	person, err := matchPerson(ctx, tx, c.asNew(medicaidID), c.Provider)
 	if err != nil || person == 0 || person == c.Person {
 		return nil, err
 	}
 	return &ledger.Joining{ClientID: clientID, From: c.Person, To: person, Today: today, At: now}, nil
+}
+
+// recordWho is what a client record's person is matched by, with its
+// person and agency: a join and a parting (partPlan) read it the same.
+type recordWho struct {
+	Person   int64    `db:"person_id"`
+	Provider int64    `db:"provider_id"`
+	First    string   `db:"first_name"`
+	Last     string   `db:"last_name"`
+	Born     rss.Date `db:"date_of_birth"`
+}
+
+// asNew is the record as a registration giving medicaidID would send it.
+func (r recordWho) asNew(medicaidID string) *NewClient {
+	return &NewClient{FirstName: r.First, LastName: r.Last, DateOfBirth: r.Born, MedicaidID: &medicaidID}
 }

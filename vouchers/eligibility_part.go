@@ -43,11 +43,7 @@ func partPlan(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID strin
 		return nil, nil
 	}
 	var c struct {
-		Person     int64          `db:"person_id"`
-		Provider   int64          `db:"provider_id"`
-		First      string         `db:"first_name"`
-		Last       string         `db:"last_name"`
-		Born       rss.Date       `db:"date_of_birth"`
+		recordWho
 		OthersIDs  pq.StringArray `db:"others_ids"`
 		OthersHold bool           `db:"others_hold"`
 		Shared     bool           `db:"shared"`
@@ -74,7 +70,7 @@ func partPlan(ctx context.Context, tx *sqlx.Tx, clientID int64, medicaidID strin
 	if !strong {
 		return nil, nil
 	}
-	to, err := matchPerson(ctx, tx, &NewClient{FirstName: c.First, LastName: c.Last, DateOfBirth: c.Born, MedicaidID: &medicaidID}, c.Provider)
+	to, err := matchPerson(ctx, tx, c.asNew(medicaidID), c.Provider)
 	if err != nil {
 		return nil, err
 	}

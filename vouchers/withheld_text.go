@@ -412,15 +412,21 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int6
 			-- reader a second identity of its client (a black-box pass of
 			-- the forty-fourth stop); a name the reader's record shares is
 			-- among own below, and names no one else.
-			ARRAY(SELECT c.first_name || ' ' || c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id ORDER BY c.id) ||
-			ARRAY(SELECT c.last_name || ' ' || c.first_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id ORDER BY c.id) AS words,
+			ARRAY(SELECT c.first_name || ' ' || c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id
+			        AND NOT EXISTS (`+readerNamesAlike+`) ORDER BY c.id) ||
+			ARRAY(SELECT c.last_name || ' ' || c.first_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id
+			        AND NOT EXISTS (`+readerNamesAlike+`) ORDER BY c.id) AS words,
 			-- its ZIP+4 too (06604-1712 got through a black-box pass); a
 			-- five-digit ZIP is the reader's neighbours' as well. And the
 			-- Medicaid IDs its record holds that the reader's does not.
 			ARRAY[p.npi, p.tax_id, COALESCE(p.contact_phone, ''), CASE WHEN length(p.zip) = 9 THEN p.zip ELSE '' END] ||
 			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) ||
-			ARRAY(SELECT DISTINCT g.medicaid_id FROM client_eligibility g JOIN clients c ON c.id = g.client_id
-			      WHERE c.person_id = $1 AND c.provider_id = p.id
+			ARRAY(SELECT DISTINCT x FROM client_eligibility g JOIN clients c ON c.id = g.client_id,
+			             -- and its digits alone, six or more ("33123451" for
+			             -- CT33123451 got through: a re-check)
+			             unnest(ARRAY[g.medicaid_id, CASE WHEN length(regexp_replace(g.medicaid_id, '[^0-9]', '', 'g')) >= 6
+			                                             THEN regexp_replace(g.medicaid_id, '[^0-9]', '', 'g') END]) AS x
+			      WHERE c.person_id = $1 AND c.provider_id = p.id AND x IS NOT NULL
 			        AND g.medicaid_id NOT IN (SELECT r.medicaid_id FROM client_eligibility r JOIN clients rc ON rc.id = r.client_id
 			                                  WHERE rc.person_id = $1 AND rc.provider_id = $2)) AS numbers,
 			ARRAY(SELECT a.number FROM authorizations a WHERE a.person_id = $1 AND a.provider_id = p.id ORDER BY a.id) AS auth_numbers,
@@ -432,6 +438,8 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int6
 			                                       ELSE substring(p.contact_name FROM '(\S+)\s*$') END AS x) y
 			            WHERE y.x IS NOT NULL AND y.x <> ''
 			      UNION SELECT c.last_name FROM clients c WHERE c.person_id = $1 AND c.provider_id = p.id
+			        AND NOT EXISTS (SELECT 1 FROM clients r WHERE r.person_id = $1 AND r.provider_id IN ($2, $3)
+			                        AND person_name_key(r.last_name) = person_name_key(c.last_name))
 			      ORDER BY 1) AS surnames,
 			ARRAY(SELECT st.first_name || ' ' || left(st.last_name, 1) FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS given_names,
 			ARRAY(SELECT st.id FROM staff st WHERE st.provider_id = p.id ORDER BY st.id) AS given_ids,
@@ -477,6 +485,15 @@ func otherAgencies(ctx context.Context, ext pg.Ext, personID, reader, owner int6
 	}
 	return others, nil
 }
+
+// readerNamesAlike is whether the reader's or the owner's record of the
+// person ($2, $3) names the person as record c does, first and last name
+// alike (personNameKey): a name both records carry is the reader's own,
+// and naming the person by it names no other agency ("Omar Feldspar
+// called" was refused where both records read so: a re-check of the
+// forty-fourth stop).
+const readerNamesAlike = `SELECT 1 FROM clients r WHERE r.person_id = $1 AND r.provider_id IN ($2, $3)
+	AND person_name_key(r.first_name) = person_name_key(c.first_name) AND person_name_key(r.last_name) = person_name_key(c.last_name)`
 
 // agencyMarks reads every agency but reader and owner with what names it
 // whatever the person's records come to hold: its code and id, name,
