@@ -725,6 +725,8 @@ func TestEligibilitySpanPartsARecordJoinedByName(t *testing.T) {
 	assert.NotEqual(t, int64(e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, hra.Enrollment)),
 		int64(e.count(`SELECT min(episode_id) FROM enrollments WHERE client_id = $1`, bcs)), "episodes of their own")
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM client_separations WHERE client_id = $1`, hra.Client), "kept as a separation")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'separate' AND entity_id = $1 AND outcome = 'eligibility_span'`,
+		itStr(hra.Client)), "and audited")
 	again := itVoucher(t, e, keyHRA, hra.Client, "ATR-TR", 4, 1, 14)
 	assert.Equal(t, "approved", again["decision"], "as a stranger's: %v", again)
 	stranger := itRegisterBorn(t, e, keyHRA, "Nobody", "Partedstranger", "1990-04-12")
@@ -774,4 +776,7 @@ func TestEligibilitySpanLeavesJoinedARecordWithSharedClaims(t *testing.T) {
 	assert.Equal(t, person(bcs), person(hra.Client), "left joined")
 	assert.Zero(t, e.count(`SELECT count(*) FROM client_separations WHERE client_id = $1`, hra.Client))
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM client_eligibility WHERE client_id = $1 AND medicaid_id = 'CT27182818'`, hra.Client))
+	// The MSC finds it in the audit log (it was recorded nowhere).
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'separate_refused' AND entity_type = 'client'
+		AND entity_id = $1 AND outcome = 'claims_on_record'`, itStr(hra.Client)))
 }

@@ -119,16 +119,24 @@ func part(ctx context.Context, tx *sqlx.Tx, a access.Actor, clientID int64, p *p
 			clientID, p.from, person, partReason, a.KeyID, now); err != nil {
 			return fmt.Errorf("record separation: %w", err)
 		}
-		if p.to == 0 {
-			return nil
+		if p.to != 0 {
+			if err := ledger.Join(ctx, tx, ledger.Joining{ClientID: clientID, From: person, To: p.to, Today: today, At: now}); err != nil {
+				return err
+			}
 		}
-		return ledger.Join(ctx, tx, ledger.Joining{ClientID: clientID, From: person, To: p.to, Today: today, At: now})
+		return access.Record(ctx, tx, access.Event{Action: "separate", EntityType: "client", EntityID: access.ID(clientID),
+			ClientID: clientID, Outcome: "eligibility_span"})
 	}()
-	if errors.Is(err, rss.ErrConflict) {
+	// Refused, the parting is in the audit log for the MSC to find (GET
+	// /v1/audit-events?action=separate_refused), with the refusal's code:
+	// it was recorded nowhere (a black-box pass of the forty-fourth stop).
+	var refused *rss.CodedError
+	if errors.Is(err, rss.ErrConflict) && errors.As(err, &refused) {
 		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT parting`); rerr != nil {
 			return fmt.Errorf("part: %w", rerr)
 		}
-		return nil
+		return access.Record(ctx, tx, access.Event{Action: "separate_refused", EntityType: "client", EntityID: access.ID(clientID),
+			ClientID: clientID, Outcome: refused.Code})
 	}
 	return err
 }
