@@ -128,12 +128,18 @@ func TestReportRCMMonthly(t *testing.T) {
 	// Every row is an RCM enrollment's month in the range; the totals add
 	// the rows up.
 	enrollments := map[int64]bool{}
-	var recorded, contacts, units int64
+	var recorded, underWay, contacts, units int64
 	for _, m := range rep.Rows {
 		enrollments[itNum(t, m, "enrollment_id")] = true
 		assert.Contains(t, []string{"2026-03", "2026-04", "2026-05", "2026-06"}, m["month"])
-		if m["recorded"] == true {
+		switch {
+		case m["recorded"] == true:
 			recorded++
+		case m["month"] == "2026-06" && m["discharge_date"] == nil:
+			// June, today's month, for a stay still open: recorded once it
+			// ends, so not missing (a reports black-box pass of the
+			// forty-fourth stop counted every open stay's as a gap).
+			underWay++
 		}
 		contacts += itNum(t, m, "total_contacts")
 		units += itNum(t, m, "units_used")
@@ -141,7 +147,9 @@ func TestReportRCMMonthly(t *testing.T) {
 	assert.Equal(t, int64(len(enrollments)), itNum(t, rep.Totals, "enrollments"))
 	assert.Equal(t, int64(len(rep.Rows)), itNum(t, rep.Totals, "months"))
 	assert.Equal(t, recorded, itNum(t, rep.Totals, "months_recorded"))
-	assert.Equal(t, int64(len(rep.Rows))-recorded, itNum(t, rep.Totals, "months_missing"))
+	assert.Positive(t, underWay)
+	assert.Equal(t, underWay, itNum(t, rep.Totals, "months_under_way"))
+	assert.Equal(t, int64(len(rep.Rows))-recorded-underWay, itNum(t, rep.Totals, "months_missing"))
 	assert.Equal(t, contacts, itNum(t, rep.Totals, "total_contacts"))
 	assert.Equal(t, units, itNum(t, rep.Totals, "units_used"))
 	// Murphy's demo months (April, May) are recorded too: A's 2 + Murphy's 2.

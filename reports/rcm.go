@@ -16,6 +16,13 @@ type RCMMonthTotals struct {
 	Months         int64     `json:"months" db:"months"`
 	MonthsRecorded int64     `json:"months_recorded" db:"months_recorded"`
 	MonthsMissing  int64     `json:"months_missing" db:"months_missing"`
+	// MonthsUnderWay are the rows of today's month for a stay still open
+	// (recorded false): the agency records such a month once it ends (422
+	// month_not_ended before), so it is not missing. Counted missing, DCF
+	// read a gap for every open enrollment the agency could not fill (a
+	// reports black-box pass of the forty-fourth stop). Months is the
+	// sum of the three.
+	MonthsUnderWay int64 `json:"months_under_way" db:"months_under_way"`
 	TotalContacts  int64     `json:"total_contacts" db:"total_contacts"`
 	UnitsUsed      int64     `json:"units_used" db:"units_used"`
 	AmountPaid     rss.Money `json:"amount_paid" db:"amount_paid"`
@@ -176,7 +183,9 @@ func (s *Service) RCMMonthly(ctx context.Context, q url.Values) (*Report, error)
 		return nil, rss.Invalid("program", "not_rcm", "the monthly report to DCF is a report on program RCM only")
 	}
 	f.Program = "RCM"
-	args := []any{*f.From, *f.To, s.today(), f.provider(), s.loc.String()}
+	today := s.today()
+	args := []any{*f.From, *f.To, today, f.provider(), s.loc.String()}
+	thisMonth, todayText := today.Time.Format("2006-01"), today.String()
 	var t RCMMonthTotals
 	var paid moneySum
 	return &Report{
@@ -185,9 +194,13 @@ func (s *Service) RCMMonthly(ctx context.Context, q url.Values) (*Report, error)
 		reads: &reads{entity: access.ReportRCMMonthly, query: rcmReads},
 		tally: func(v values) error {
 			t.Months++
-			if v.bool(7) {
+			// Columns: 0 month (YYYY-MM), 6 discharge date, 7 recorded.
+			switch {
+			case v.bool(7):
 				t.MonthsRecorded++
-			} else {
+			case string(v[0]) == thisMonth && (v.null(6) || string(v[6]) > todayText):
+				t.MonthsUnderWay++
+			default:
 				t.MonthsMissing++
 			}
 			t.TotalContacts += v.int(14)
