@@ -12,17 +12,17 @@ import (
 
 // RCMMonthTotals are the range's figures: enrollments counted once.
 type RCMMonthTotals struct {
-	Enrollments    int64     `json:"enrollments" db:"enrollments"`
-	Months         int64     `json:"months" db:"months"`
-	MonthsRecorded int64     `json:"months_recorded" db:"months_recorded"`
-	MonthsMissing  int64     `json:"months_missing" db:"months_missing"`
+	Enrollments    int64 `json:"enrollments" db:"enrollments"`
+	Months         int64 `json:"months" db:"months"`
+	MonthsRecorded int64 `json:"months_recorded" db:"months_recorded"`
+	MonthsMissing  int64 `json:"months_missing" db:"months_missing"`
 	// MonthsUnderWay are the rows of today's month for a stay still open
 	// (recorded false): the agency records such a month once it ends (422
 	// month_not_ended before), so it is not missing. Counted missing, DCF
 	// read a gap for every open enrollment the agency could not fill (a
 	// reports black-box pass of the forty-fourth stop). Months is the
 	// sum of the three.
-	MonthsUnderWay int64 `json:"months_under_way" db:"months_under_way"`
+	MonthsUnderWay int64     `json:"months_under_way" db:"months_under_way"`
 	TotalContacts  int64     `json:"total_contacts" db:"total_contacts"`
 	UnitsUsed      int64     `json:"units_used" db:"units_used"`
 	AmountPaid     rss.Money `json:"amount_paid" db:"amount_paid"`
