@@ -553,6 +553,9 @@ func TestReportBadFilters(t *testing.T) {
 		{u + "from=2026-06-01&to=2026-06-30&from=2026-06-02", "from", "repeated"},
 		{u + "from=2026-06-01&to=2026-06-30&format=xml", "format", "invalid_value"},
 		{"/v1/reports/caseload?from=2026-06-01", "from", "unknown_parameter"},
+		// A service caseload does not take is unknown, and read no further
+		// (it was also not_in_program: a reports black-box pass).
+		{"/v1/reports/caseload?program=RCM&service=ATR-CM", "service", "unknown_parameter"},
 		{"/v1/reports/caseload?as_of=3000-01-01", "as_of", "out_of_range"},
 		{"/v1/reports/caseload?as_of=yesterday", "as_of", "invalid_value"},
 		{"/v1/reports/length-of-service?from=2026-06-01&to=2026-06-30&service=ATR-CM", "service", "unknown_parameter"},
@@ -566,6 +569,9 @@ func TestReportBadFilters(t *testing.T) {
 		itNothingWritten(t, e, func() {
 			p := requireProblem(t, e.get(keyReviewer, c.path), http.StatusUnprocessableEntity, "validation_failed")
 			assert.Equal(t, c.code, itFieldCode(p, c.field), "%s: %v", c.path, p)
+			if c.code == "unknown_parameter" {
+				assert.NotContains(t, fmt.Sprint(p["errors"]), "not_in_program", c.path)
+			}
 		})
 	}
 	// A long value is quoted in part (a black-box pass read a 900 KB program code back whole).

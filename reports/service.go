@@ -170,11 +170,17 @@ func (s *Service) parseFilter(ctx context.Context, a access.Actor, q url.Values,
 			f.ProviderID = &id
 		}
 	}
-	f.Program, f.Service = q.Get("program"), q.Get("service")
+	f.Program = q.Get("program")
+	// A report that takes no service refuses it as unknown and reads it
+	// no further: caseload also said it was not in the program named (a
+	// reports black-box pass of the forty-fourth stop).
+	if p.service {
+		f.Service = q.Get("service")
+	}
 	if q.Has("program") && f.Program == "" {
 		v.Add("program", "invalid_value", "program must not be empty")
 	}
-	if q.Has("service") && f.Service == "" {
+	if p.service && q.Has("service") && f.Service == "" {
 		v.Add("service", "invalid_value", "service must not be empty")
 	}
 	if p.rng {
