@@ -60,6 +60,24 @@ func TestReportStateExtract(t *testing.T) {
 	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", b.Enrollment), map[string]any{"discharge_date": day(-5), "reason_code": "moved"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 
+	// An EMP stay discharged and readmitted the next day is one stay: the
+	// readmitted enrollment's row reads the stage recorded before (it read
+	// none, where the movement report carried the stay's stage on: a
+	// reports black-box pass of the forty-fourth stop).
+	c := itNewClient(t, e, keyHRA, "hartford")
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP",
+		"assigned_staff_id": e.demo.Staff["Adeyemi"], "start_date": day(-20)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	first := itID(t, r)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/employment-stages", first), map[string]any{"stage": "work_for_a_day", "effective_date": day(-15)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", first), map[string]any{"discharge_date": day(-10), "reason_code": "completed"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "EMP",
+		"assigned_staff_id": e.demo.Staff["Adeyemi"], "start_date": day(-9)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	again := itID(t, r)
+
 	before := itAudit(e, "read", "state_extract", "")
 	path := fmt.Sprintf("/v1/reports/state-extract?from=%s&to=%s", day(-30), day(0))
 	rep := itGetReport(t, e, keyReviewer, path)
@@ -78,6 +96,8 @@ func TestReportStateExtract(t *testing.T) {
 	require.NotNil(t, row)
 	assert.Equal(t, "EMP", row["program"])
 	assert.Equal(t, "competitive_employment", row["employment_stage"], "the latest stage in force")
+	assert.Equal(t, "work_for_a_day", extractRow(t, rep, again)["employment_stage"], "the stay's stage, recorded before the readmission")
+	assert.Equal(t, "work_for_a_day", extractRow(t, rep, first)["employment_stage"])
 	assert.Nil(t, row["gpra_intake"], "EMP has no GPRA")
 	assert.Nil(t, row["gpra_follow_up"])
 	assert.Equal(t, float64(0), row["units_used"])

@@ -116,7 +116,9 @@ const (
 // were three), the latest employment stage in force and the latest RCM
 // monthly progress record (an index-only scan of
 // rcm_monthly_progress_latest_idx, in order: no sort of every record).
-const extractRecord = `, gp AS (
+// The stage is the unbroken EMP stay's (staysSQL), as the movement
+// report reads it.
+var extractRecord = `, gp AS (
     SELECT g.enrollment_id,
            max(g.status) FILTER (WHERE g.kind = 'intake') AS i_status,
            max(g.interview_date) FILTER (WHERE g.kind = 'intake') AS i_date,
@@ -127,16 +129,26 @@ const extractRecord = `, gp AS (
     FROM gpra_interviews g
     WHERE ($4::bigint IS NULL OR g.provider_id = $4)
     GROUP BY 1
+), emp AS MATERIALIZED (` + staysSQL(`o.program_code = 'EMP' AND ($4::bigint IS NULL OR o.provider_id = $4)`) + `
 ), stage AS (
-    SELECT DISTINCT ON (s.enrollment_id) s.enrollment_id, s.stage FROM employment_stage_changes s
-    WHERE s.effective_date <= $3 ORDER BY s.enrollment_id, s.effective_date DESC
+    -- The stage in force is its unbroken stay's, from its enrollments up
+    -- to this one: a discharge and a readmission the next day read no
+    -- stage on the readmitted enrollment, where the movement report
+    -- carries the stay's on (a reports black-box pass of the forty-fourth
+    -- stop).
+    SELECT DISTINCT ON (x.id) x.id AS enrollment_id, s.stage
+    FROM emp x
+    JOIN emp y ON y.client_id = x.client_id AND y.provider_id = x.provider_id AND y.stay_start = x.stay_start
+              AND (y.start_date, y.id) <= (x.start_date, x.id)
+    JOIN employment_stage_changes s ON s.enrollment_id = y.id AND s.effective_date <= $3
+    ORDER BY x.id, s.effective_date DESC, y.start_date DESC, s.id DESC
 ), progress AS (
     SELECT DISTINCT ON (r.enrollment_id) r.enrollment_id, r.treatment_status, r.month FROM rcm_monthly_progress r
     ORDER BY r.enrollment_id, r.month DESC
 )`
 
 // By client, then enrollment.
-const extractRowsQuery = extractBase + extractFigures + extractRecord + `
+var extractRowsQuery = extractBase + extractFigures + extractRecord + `
 SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assigned_staff_id AS staff_id,
        c.catchment_area, e.referral_source, e.start_date::text, e.planned_end_date::text, e.discharge_date::text,
        e.discharge_reason_code AS discharge_reason, dr.outcome AS discharge_outcome,
