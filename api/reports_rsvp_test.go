@@ -37,6 +37,11 @@ func TestReportRSVPOutcomesCountTheStaysDischarge(t *testing.T) {
 		"March: the stay went on: %v", march)
 	assert.Equal(t, []float64{1, 1, 1}, []float64{april["discharges"].(float64), april["family_outcomes"].(float64),
 		april["custody_retained"].(float64)}, "April: the stay's discharge: %v", april)
+	// And the stay is one in March's enrollments, its two enrollments both
+	// open in it (counted twice: a reports black-box pass of the
+	// forty-fourth stop).
+	assert.Equal(t, float64(1), march["enrollments"], "%v", march)
+	assert.Equal(t, float64(1), april["enrollments"], "%v", april)
 }
 
 // RSVP outcomes, by hand, at BCS (the demo's one RSVP agency; Reyes starts

@@ -19,7 +19,7 @@ const (
 )
 
 // RSVPOutcomesRow is one period's RSVP figures at one provider (or, with no
-// provider, over all of them): the enrollments open in the period, the
+// provider, over all of them): the unbroken stays open in the period (each once), the
 // drug screens dated in it by kind and result, and the discharges in it by
 // family outcome.
 type RSVPOutcomesRow struct {
@@ -89,7 +89,16 @@ WITH ` + periodsCTE + `, sc AS (
     WHERE s.screen_date BETWEEN $1 AND $2 AND $1::date <= $2::date
     GROUP BY 1, 2
 ), en AS (
-    SELECT p.period, e.provider_id, count(*) AS enrollments,
+    SELECT p.period, e.provider_id,
+           -- Each unbroken stay once: an enrollment its stay's earlier one,
+           -- open in the period too, goes before is that stay's (a
+           -- discharge and a readmission the next day counted the person
+           -- twice, where the movement report counts the stay once: a
+           -- reports black-box pass of the forty-fourth stop).
+           count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM enrollments b WHERE b.client_id = e.client_id
+                             AND b.provider_id = e.provider_id AND b.program_code = 'RSVP' AND b.id <> e.id
+                             AND (b.start_date, b.id) < (e.start_date, e.id) AND e.start_date <= b.held_through + 1
+                             AND (b.discharge_date IS NULL OR b.discharge_date >= p.period))) AS enrollments,
            count(d.code) AS discharges,
            count(*) FILTER (WHERE d.program_code = 'RSVP') AS family_outcomes,
            count(*) FILTER (WHERE d.code = '` + ReasonReunified + `') AS reunified,
