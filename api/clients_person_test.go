@@ -394,13 +394,12 @@ func TestSeparateARecordJoinedByAMistypedMedicaidID(t *testing.T) {
 }
 
 // A separation is refused, writing nothing, where what the record shares
-// cannot be divided: its claim lines in a shared episode (they never
-// change episode but in a merge), a reviewer's exception raised in the
-// shared episode for its agency or in a service it holds there. A claim
-// with no line in a shared episode, and a primary case manager
-// designation transferred between it and another record of the person,
-// hold nothing back (refused, a denied claim or a transfer back kept the
-// two joined for good: a re-check).
+// cannot be divided: a reviewer's exception raised in the shared episode
+// for its agency or in a service it holds there. A claim with no line in
+// a shared episode, and a primary case manager designation transferred
+// between it and another record of the person, hold nothing back
+// (refused, a denied claim or a transfer back kept the two joined for
+// good: a re-check).
 func TestSeparateRefusesWhatCannotBeDivided(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -411,20 +410,6 @@ func TestSeparateRefusesWhatCannotBeDivided(t *testing.T) {
 				http.StatusConflict, code)
 		})
 	}
-
-	// Rivera's HRA record, billed, joined by BCS's registration by name.
-	rivera := e.demo.Clients["Rivera"]
-	c := e.get(keyAdmin, itPath("/v1/clients/%d", rivera)).JSON(t)
-	r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": c["first_name"], "last_name": c["last_name"],
-		"date_of_birth": c["date_of_birth"], "catchment_area": c["catchment_area"]})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	bcsRivera := itID(t, r)
-	require.Equal(t, c["person_id"], e.get(keyAdmin, itPath("/v1/clients/%d", bcsRivera)).JSON(t)["person_id"])
-	itATRAt(t, e, keyBCS, bcsRivera, e.demo.Staff["Ibrahim"], day(-3), false) // the episode is shared
-	e.authorizeRivera(40)
-	r = e.post(keyHRA, "/v1/claims", e.riveraClaim("SEP-1", cmLine(day(-2), 2, "30.00")))
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	separate(rivera, "claims_on_record")
 
 	// Kim: HRA's and BCS's stays share episode.
 	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
@@ -444,7 +429,7 @@ func TestSeparateRefusesWhatCannotBeDivided(t *testing.T) {
 	// Moreau: HRA's designation transferred to BCS's stay, and a claim of
 	// BCS's denied with no authorization: neither holds the record back.
 	moreauHRA, moreauBCS := e.demo.Clients["Moreau/HRA"], e.demo.Clients["Moreau/BCS"]
-	r = e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", enrollmentOf(e, moreauHRA, "ATR")),
+	r := e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", enrollmentOf(e, moreauHRA, "ATR")),
 		map[string]any{"to_enrollment_id": enrollmentOf(e, moreauBCS, "ATR"), "reason": "the client moved to Bridgeport"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	r = e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": "SEP-DENIED", "client_id": moreauBCS,
@@ -458,6 +443,96 @@ func TestSeparateRefusesWhatCannotBeDivided(t *testing.T) {
 		e.count(`SELECT person_id FROM clients WHERE id = $1`, moreauBCS))
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM enrollments WHERE client_id = $1 AND primary_case_manager`, moreauBCS),
 		"the designation stays where the transfer put it")
+}
+
+// A record with claim lines in an episode it shares was refused a
+// separation (claim lines never changed episode but in a merge), even once
+// its claims were voided: two people known to differ kept sharing caps and
+// the duplicate check (a registration black-box pass of the forty-fourth
+// stop). Its lines go with its authorizations now, the dollars they paid
+// with them, and only its own: the split is kept (episode_splits), and the
+// schema lets no other line follow. Each episode's money is what its
+// authorizations paid, and claims on either side go on as before.
+func TestSeparateTakesClaimLinesWithIt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rivera := e.demo.Clients["Rivera"]
+	c := e.get(keyAdmin, itPath("/v1/clients/%d", rivera)).JSON(t)
+	r := e.post(keyBCS, "/v1/clients", map[string]any{"first_name": c["first_name"], "last_name": c["last_name"],
+		"date_of_birth": c["date_of_birth"], "catchment_area": "bridgeport"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	bcsRivera := itID(t, r)
+	require.Equal(t, c["person_id"], e.get(keyAdmin, itPath("/v1/clients/%d", bcsRivera)).JSON(t)["person_id"])
+	itATRAt(t, e, keyBCS, bcsRivera, e.demo.Staff["Ibrahim"], day(-3), false)
+	shared := e.count(`SELECT episode_id FROM enrollments WHERE client_id = $1`, bcsRivera)
+	require.Equal(t, shared, e.count(`SELECT min(episode_id) FROM enrollments WHERE client_id = $1 AND program_code = 'ATR'`, rivera),
+		"one episode")
+
+	// Each agency billed in it: HRA twice (one claim voided), BCS once.
+	e.authorizeRivera(40)
+	bill := func(key string, body map[string]any) int64 {
+		t.Helper()
+		r := e.post(key, "/v1/claims", body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		require.Equal(t, "paid", r.JSON(t)["status"], "%s", r.Body)
+		return itID(t, r)
+	}
+	bill(keyHRA, e.riveraClaim("SPLIT-1", cmLine(day(-2), 2, "30.00")))
+	voided := bill(keyHRA, e.riveraClaim("SPLIT-2", cmLine(day(-1), 1, "15.00")))
+	r = e.post(keyHRA, itPath("/v1/claims/%d/void", voided), map[string]any{"claim_number": "SPLIT-2-V"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	v := itVoucher(t, e, keyBCS, bcsRivera, "ATR-TR", 4, -3, 10)
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	bill(keyBCS, map[string]any{"claim_number": "SPLIT-B", "client_id": bcsRivera, "rendering_staff_id": e.demo.Staff["Ibrahim"],
+		"place_of_service": "11", "lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 1,
+			"charge": "12.00"}}})
+	paid := func(client int64) string {
+		var s string
+		require.NoError(t, e.db.Get(&s, `SELECT COALESCE(sum(paid), 0)::text FROM claim_lines WHERE client_id = $1`, client))
+		return s
+	}
+	hraPaid, bcsPaid := paid(rivera), paid(bcsRivera)
+	require.NotEqual(t, "0", hraPaid)
+	totalBefore := e.count(`SELECT sum(dollars_paid * 100)::int FROM episodes`)
+
+	r = e.post(keyAdmin, itPath("/v1/clients/%d/separate", rivera), map[string]any{"reason": "two people: BCS's client was born elsewhere"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	mine := e.count(`SELECT min(episode_id) FROM enrollments WHERE client_id = $1 AND program_code = 'ATR'`, rivera)
+	require.NotEqual(t, shared, mine, "HRA's stay left the shared episode")
+	assert.Zero(t, e.count(`SELECT count(*) FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id
+		WHERE l.episode_id <> a.episode_id`), "every line is in its authorization's episode")
+	assert.Zero(t, e.count(`SELECT count(*) FROM claim_lines WHERE client_id = $1 AND episode_id = $2`, rivera, shared),
+		"none of HRA's lines is left behind")
+	assert.Positive(t, e.count(`SELECT count(*) FROM claim_lines WHERE client_id = $1 AND episode_id = $2`, rivera, mine))
+	assert.Positive(t, e.count(`SELECT count(*) FROM claim_lines WHERE client_id = $1 AND episode_id = $2`, bcsRivera, shared),
+		"BCS's lines stay")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episode_splits WHERE from_id = $1 AND into_id = $2 AND client_id = $3`,
+		shared, mine, rivera))
+	assert.Zero(t, e.count(`SELECT count(*) FROM episodes e WHERE e.dollars_paid <>
+		(SELECT COALESCE(sum(a.dollars_paid), 0) FROM authorizations a WHERE a.episode_id = e.id)`), "each episode's money is its grants'")
+	assert.Equal(t, totalBefore, e.count(`SELECT sum(dollars_paid * 100)::int FROM episodes`), "no dollar lost or counted twice")
+	assert.Equal(t, hraPaid, paid(rivera))
+	assert.Equal(t, bcsPaid, paid(bcsRivera))
+
+	// The schema lets only the separated record's rows follow its split.
+	_, err := e.db.Exec(`UPDATE claim_lines SET episode_id = $1 WHERE client_id = $2`, mine, bcsRivera)
+	require.Error(t, err, "BCS's lines stay in the episode they were counted in")
+	assert.Contains(t, err.Error(), "claim lines name these rows")
+	_, err = e.db.Exec(`UPDATE claim_lines SET episode_id = $1 WHERE client_id = $2`, shared, rivera)
+	require.Error(t, err, "and HRA's do not go back")
+
+	// Claims go on: HRA's next is paid and voided in its own episode, BCS's
+	// in the shared one.
+	next := bill(keyHRA, e.riveraClaim("SPLIT-3", cmLine(day(0), 1, "15.00")))
+	r = e.post(keyHRA, itPath("/v1/claims/%d/void", next), map[string]any{"claim_number": "SPLIT-3-V"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	bill(keyBCS, map[string]any{"claim_number": "SPLIT-B2", "client_id": bcsRivera, "rendering_staff_id": e.demo.Staff["Ibrahim"],
+		"place_of_service": "11", "lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(0), "units": 1,
+			"charge": "12.00"}}})
+	assert.Zero(t, e.count(`SELECT count(*) FROM episodes e WHERE e.dollars_paid <>
+		(SELECT COALESCE(sum(a.dollars_paid), 0) FROM authorizations a WHERE a.episode_id = e.id)`))
+	assert.Zero(t, e.count(`SELECT count(*) FROM claim_lines l JOIN authorizations a ON a.id = l.authorization_id
+		WHERE l.episode_id <> a.episode_id`))
 }
 
 // twinsJoined registers Ann at HRA and Bob at BCS, born the same day, Bob
@@ -748,35 +823,60 @@ func TestEligibilitySpanPartsARecordJoinedByName(t *testing.T) {
 	assert.NotEqual(t, person(ecra), person(pwe))
 }
 
-// A record with claims paid in an episode it shares is not parted by a
-// new ID (a separation refuses it: claims_on_record): the span is
-// recorded, the answer the same, and the record stays joined for the MSC
-// to part once the claims are dealt with.
-func TestEligibilitySpanLeavesJoinedARecordWithSharedClaims(t *testing.T) {
+// A record with claims paid in an episode it shares is parted by a new ID
+// as one without: its lines go with its grants (a separation refused it
+// before the forty-fifth stop, and the record stayed joined). What a
+// separation still refuses, an exception raised in the shared episode for
+// the record's agency, leaves it joined: the span is recorded, the answer
+// the same, and the MSC finds the refusal in the audit log.
+func TestEligibilitySpanPartsARecordWithSharedClaims(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	person := func(id int64) int64 { return int64(e.count(`SELECT person_id FROM clients WHERE id = $1`, id)) }
-	hra := itATRClient(t, e, day(-30))
-	v := itVoucher(t, e, keyHRA, hra.Client, "ATR-TR", 4, -5, 10)
-	require.Equal(t, "approved", v["decision"], "%v", v)
-	r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "PART-SHARED", "client_id": hra.Client,
-		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
-		"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-2), "units": 1, "charge": "12.00"}}})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	who := identityOf(t, e, hra.Client)
-	bcs := itRegisterBorn(t, e, keyBCS, who.First, who.Last, who.DOB.String())
-	r = e.post(keyBCS, itPath("/v1/clients/%d/eligibility", bcs), map[string]any{"medicaid_id": "CT31415926", "start_date": day(-30)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	itATRReady(t, e, keyBCS, bcs, nil)
-	require.Equal(t, person(hra.Client), person(bcs))
-	require.Positive(t, e.count(`SELECT count(*) FROM claim_lines WHERE client_id = $1 AND episode_id IS NOT NULL`, hra.Client))
+	joined := func(claim, bcsID string) (hra itATR, bcs int64) {
+		t.Helper()
+		hra = itATRClient(t, e, day(-30))
+		v := itVoucher(t, e, keyHRA, hra.Client, "ATR-TR", 4, -5, 10)
+		require.Equal(t, "approved", v["decision"], "%v", v)
+		r := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": claim, "client_id": hra.Client,
+			"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+			"lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-2), "units": 1, "charge": "12.00"}}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		who := identityOf(t, e, hra.Client)
+		bcs = itRegisterBorn(t, e, keyBCS, who.First, who.Last, who.DOB.String())
+		r = e.post(keyBCS, itPath("/v1/clients/%d/eligibility", bcs), map[string]any{"medicaid_id": bcsID, "start_date": day(-30)})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		itATRReady(t, e, keyBCS, bcs, nil)
+		require.Equal(t, person(hra.Client), person(bcs))
+		require.Positive(t, e.count(`SELECT count(*) FROM claim_lines WHERE client_id = $1 AND episode_id IS NOT NULL`, hra.Client))
+		return hra, bcs
+	}
 
-	r = e.post(keyHRA, itPath("/v1/clients/%d/eligibility", hra.Client), map[string]any{"medicaid_id": "CT27182818", "start_date": day(-30)})
+	hra, bcs := joined("PART-SHARED", "CT31415926")
+	shared := e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, hra.Enrollment)
+	r := e.post(keyHRA, itPath("/v1/clients/%d/eligibility", hra.Client), map[string]any{"medicaid_id": "CT27182818", "start_date": day(-30)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.NotEqual(t, person(bcs), person(hra.Client), "parted, its claims with it")
+	mine := e.count(`SELECT episode_id FROM enrollments WHERE id = $1`, hra.Enrollment)
+	assert.NotEqual(t, shared, mine)
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM claim_lines WHERE client_id = $1 AND episode_id = $2`, hra.Client, mine))
+	assert.Zero(t, e.count(`SELECT count(*) FROM episodes e WHERE e.id IN ($1, $2) AND e.dollars_paid <>
+		(SELECT COALESCE(sum(a.dollars_paid), 0) FROM authorizations a WHERE a.episode_id = e.id)`, shared, mine))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'separate' AND entity_id = $1 AND outcome = 'eligibility_span'`,
+		itStr(hra.Client)))
+
+	// An exception raised for HRA in the shared episode cannot be divided.
+	hra, bcs = joined("PART-RAISED", "CT14142135")
+	_, err := e.db.Exec(`INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after)
+		SELECT id, $2, dollar_cap, dollar_cap + 1 FROM episodes WHERE id = (SELECT episode_id FROM enrollments WHERE id = $1)`,
+		hra.Enrollment, e.demo.Providers["HRA"])
+	require.NoError(t, err)
+	r = e.post(keyHRA, itPath("/v1/clients/%d/eligibility", hra.Client), map[string]any{"medicaid_id": "CT16180339", "start_date": day(-30)})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Equal(t, person(bcs), person(hra.Client), "left joined")
 	assert.Zero(t, e.count(`SELECT count(*) FROM client_separations WHERE client_id = $1`, hra.Client))
-	assert.Equal(t, 1, e.count(`SELECT count(*) FROM client_eligibility WHERE client_id = $1 AND medicaid_id = 'CT27182818'`, hra.Client))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM client_eligibility WHERE client_id = $1 AND medicaid_id = 'CT16180339'`, hra.Client))
 	// The MSC finds it in the audit log (it was recorded nowhere).
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'separate_refused' AND entity_type = 'client'
-		AND entity_id = $1 AND outcome = 'claims_on_record'`, itStr(hra.Client)))
+		AND entity_id = $1 AND outcome = 'raised_for_record'`, itStr(hra.Client)))
 }

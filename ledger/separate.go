@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"rss"
 	"rss/pg"
@@ -108,10 +109,15 @@ func lockEpisodeRows(ctx context.Context, ext pg.Ext, episodes []int64) error {
 //     took is no exception's to keep. The new episode's limits rise to what
 //     the record's authorizations hold (raiseToHoldings), as a merge's do:
 //     each was granted within the shared episode's.
+//   - The record's claim lines go with their authorizations, and the
+//     dollars they paid with them (episodes.dollars_paid): each split is
+//     kept (episode_splits, migration 00125), the one thing that lets the
+//     schema move a claimed row of the record, and only of the record, out
+//     of the episode it was counted in. Refused, a record with a claim in a
+//     shared episode stayed joined for good, voided or not: two people known
+//     to differ shared caps and the duplicate check (a registration pass).
 //
-// Refused (409, nothing written): a claim line of the record in an
-// episode it shares (claim lines never change episode but in a merge,
-// migration 00092; claims_on_record); a
+// Refused (409, nothing written): a
 // dollar-cap exception of a shared episode raised for the record's agency,
 // or a raised unit maximum of a shared episode in a service the record
 // holds authorizations of there (the exception was a reviewer's decision on
@@ -155,21 +161,6 @@ func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
 		} else if !st.Shared && !slices.Contains(whole, st.Episode) {
 			whole = append(whole, st.Episode)
 		}
-	}
-	// Claim lines never change episode but in a merge (migration 00092):
-	// only the record's lines in an episode it shares hold it back. A
-	// claim denied with no authorization names none, and an episode that
-	// moves whole keeps its lines: any claim of the record refused it, a
-	// denied claim keyed by mistake for good (a re-check).
-	var claimed *int64
-	if err := sqlx.GetContext(ctx, ext, &claimed, `SELECT min(l.claim_id) FROM claim_lines l
-		WHERE l.client_id = $1 AND l.episode_id = ANY($2)`, s.ClientID, pq.Array(shared)); err != nil {
-		return fmt.Errorf("separate: %w", err)
-	}
-	if claimed != nil {
-		return rss.Coded(rss.ErrConflict, "claims_on_record",
-			"claim %d of client %d has lines in an episode the record shares with another: they stay in the episode they were "+
-				"counted in, so the record cannot be separated", *claimed, s.ClientID)
 	}
 	var raised string
 	if err := sqlx.GetContext(ctx, ext, &raised, `SELECT COALESCE((SELECT 'the dollar cap of episode ' || r.episode_id
@@ -242,16 +233,47 @@ func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
 			to = append(to, st.Episode)
 		}
 	}
+	// Recorded first, as a merge is: the schema lets the record's claimed
+	// rows move because of it. Then the dollars its authorizations paid in
+	// each shared episode, read before they move.
+	if _, err := ext.ExecContext(ctx, `INSERT INTO episode_splits (from_id, into_id, client_id, split_on, split_at)
+		SELECT DISTINCT e.episode_id, m.episode, $1::bigint, $4::date, $5::timestamptz
+		FROM unnest($2::bigint[], $3::bigint[]) AS m (stay, episode) JOIN enrollments e ON e.id = m.stay
+		WHERE e.episode_id <> m.episode ORDER BY 1, 2`,
+		s.ClientID, pq.Array(ids), pq.Array(to), s.Today, s.At); err != nil {
+		return fmt.Errorf("separate (record): %w", err)
+	}
+	var paid []struct {
+		From int64           `db:"from_id"`
+		Into int64           `db:"into_id"`
+		Paid decimal.Decimal `db:"paid"`
+	}
+	if err := sqlx.SelectContext(ctx, ext, &paid, `SELECT a.episode_id AS from_id, m.episode AS into_id, sum(a.dollars_paid) AS paid
+		FROM unnest($1::bigint[], $2::bigint[]) AS m (stay, episode) JOIN authorizations a ON a.enrollment_id = m.stay
+		WHERE a.episode_id <> m.episode GROUP BY 1, 2 HAVING sum(a.dollars_paid) > 0 ORDER BY 1, 2`,
+		pq.Array(ids), pq.Array(to)); err != nil {
+		return fmt.Errorf("separate (money): %w", err)
+	}
 	if _, err := ext.ExecContext(ctx, `WITH m (stay, episode) AS (SELECT * FROM unnest($2::bigint[], $3::bigint[])),
 		record AS (UPDATE clients SET person_id = $4 WHERE id = $1 RETURNING id),
 		whole AS (UPDATE episodes SET person_id = $4 WHERE id = ANY($5) RETURNING id),
 		merges AS (UPDATE episode_merges SET person_id = $4 WHERE into_id = ANY($5) RETURNING id),
 		stays AS (UPDATE enrollments e SET person_id = $4, episode_id = m.episode FROM m WHERE e.id = m.stay RETURNING e.id),
 		interviews AS (UPDATE gpra_interviews g SET episode_id = m.episode FROM m WHERE g.enrollment_id = m.stay AND g.episode_id <> m.episode
-			RETURNING g.id)
+			RETURNING g.id),
+		lines AS (UPDATE claim_lines l SET episode_id = m.episode FROM authorizations a JOIN m ON m.stay = a.enrollment_id
+			WHERE l.authorization_id = a.id AND l.episode_id <> m.episode RETURNING l.id)
 		UPDATE authorizations a SET person_id = $4, episode_id = m.episode FROM m WHERE a.enrollment_id = m.stay`,
 		s.ClientID, pq.Array(ids), pq.Array(to), s.To, pq.Array(whole)); err != nil {
 		return fmt.Errorf("separate (move): %w", err)
+	}
+	// The dollars the record's lines paid leave the shared episodes before
+	// their caps fall (ReleaseEpisodeCap floors a cap at what is paid).
+	for _, p := range paid {
+		if _, err := ext.ExecContext(ctx, `UPDATE episodes SET dollars_paid = dollars_paid - $2::numeric WHERE id = $1`,
+			p.From, p.Paid.StringFixed(2)); err != nil {
+			return fmt.Errorf("separate (money): %w", err)
+		}
 	}
 	// What the shared episodes keep: the other records' stays, from the
 	// first of them, closed on the last discharge when none is open, and
@@ -283,6 +305,16 @@ func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
 	for _, ep := range opened {
 		if err := raiseToHoldings(ctx, ext, ep, s.ProviderID, s.Today, s.At); err != nil {
 			return err
+		}
+	}
+	// Then they come into the new episodes, whose caps rose to what the
+	// record's authorizations hold (paid counted): past what the ledger
+	// records, the cap rises to what was paid, as a merge's does.
+	for _, p := range paid {
+		if _, err := ext.ExecContext(ctx, `UPDATE episodes SET dollars_paid = dollars_paid + $2::numeric,
+				dollar_cap = CASE WHEN dollar_cap IS NULL THEN NULL ELSE GREATEST(dollar_cap, dollars_paid + $2::numeric) END
+			WHERE id = $1`, p.Into, p.Paid.StringFixed(2)); err != nil {
+			return fmt.Errorf("separate (money): %w", err)
 		}
 	}
 	return nil

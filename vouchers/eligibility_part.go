@@ -92,9 +92,9 @@ func lockParting(ctx context.Context, tx *sqlx.Tx, clientID int64, p *parting) e
 
 // part separates client record id from its person (ledger.Separate) into
 // a new person, kept as a separation with its reason, and joins that to
-// the person the ID names (ledger.Join). What a separation refuses (a
-// claim line of the record in a shared episode, an exception raised for
-// it: claims_on_record, raised_for_record) leaves the record joined, the
+// the person the ID names (ledger.Join). What a separation refuses (an
+// exception raised in a shared episode for it: raised_for_record) leaves
+// the record joined, the
 // span recorded: the agency is told nothing either way, and the MSC parts
 // them with POST /v1/clients/{id}/separate once those are dealt with.
 func part(ctx context.Context, tx *sqlx.Tx, a access.Actor, clientID int64, p *parting, today rss.Date, now time.Time) error {
