@@ -652,7 +652,8 @@ var loopsQuery = `
 			SELECT l.id AS line_id, l.service_code, l.date_of_service, l.line_number, l.units_allowed, l.paid, l.charge,
 			       l.status = 'reversal' AS rev,
 			       ox.batch_id AS o_batch, ox.part AS o_part,
-			       CASE WHEN ox.rejected AND ox.frequency = '8' THEN COALESCE(rx.line_ccn, rx.split_ccn, rx.ccn, ` + originalRefNow + `)
+			       CASE WHEN ox.rejected AND ox.frequency = '8' THEN COALESCE(rx.line_ccn, rx.split_ccn, rx.ccn, rx.accepted_ccn,
+			                                                                   ` + originalRefNow + `)
 			            WHEN ox.rejected AND ox.frequency <> '1' THEN ` + originalRefNow + `
 			            ELSE COALESCE(ox.line_ccn, ox.split_ccn, ox.ccn, ox.clm01, o.claim_number) END AS o_ref,
 			       COALESCE(ox.rejected AND ox.frequency = '1', false)
@@ -685,7 +686,11 @@ var loopsQuery = `
 			-- whole (no SVC), its latest payment's; else what the rejected
 			-- void carried. Not the latest payment of a loop answered line
 			-- by line: a loop the payer split named the other part's
-			-- number for lines it never held (a review).
+			-- number for lines it never held (a review). Unpaid, its 277CA
+			-- acceptance's number (REF*1K), as a first void's: a void sent
+			-- before the payer answered the original named its CLM01, and
+			-- its resend named it again after the payer had given its own
+			-- number (a finance black-box pass).
 			LEFT JOIN LATERAL (
 				SELECT (SELECT p.payer_ccn FROM payer_claim_payments p
 				        WHERE p.batch_id = x.batch_id AND p.claim_id = x.claim_id AND p.part = x.part AND NOT p.reversal
@@ -694,6 +699,9 @@ var loopsQuery = `
 				                          WHERE w.batch_id = x.batch_id AND w.claim_id = x.claim_id AND w.part = x.part
 				                            AND NOT w.reversal AND w.unmatched_reason IS NULL)
 				        ORDER BY p.id DESC LIMIT 1) AS ccn,
+				       (SELECT s.payer_ccn FROM payer_claim_statuses s
+				        WHERE s.batch_id = x.batch_id AND s.claim_id = x.claim_id AND s.part = x.part AND s.accepted
+				          AND s.payer_ccn IS NOT NULL ORDER BY s.reported_at DESC, s.id DESC LIMIT 1) AS accepted_ccn,
 				       (SELECT cp.payer_ccn FROM payer_line_payments lp JOIN payer_current_postings cp ON cp.id = lp.claim_payment_id
 				        WHERE lp.line_id = rt.line_id AND cp.batch_id = x.batch_id AND cp.claim_id = x.claim_id
 				          AND cp.part = x.part AND cp.payer_ccn IS NOT NULL ORDER BY cp.id DESC LIMIT 1) AS line_ccn,

@@ -206,6 +206,54 @@ func TestRejectedVoidIsSentAgain(t *testing.T) {
 	requireIdentity(t, rec.Totals)
 }
 
+// A void sent before the payer answered its original named the original
+// by its CLM01 (REF*F8), as it had to. The payer then accepted the
+// original under a number of its own (277CA REF*1K) and turned the void
+// away: the resend named the CLM01 again, where a first void would have
+// named the payer's number, and the payer could not match it to the claim
+// on its books (a finance black-box pass of the forty-fifth stop).
+func TestResendNamesTheNumberThePayerGaveSinceTheVoid(t *testing.T) {
+	w := newWorld(t)
+	w.mhwAuthorize(w.ecra(), "Dubois", 200, day(-30), day(30))
+	dubois := w.demo.Clients["Dubois"]
+	a := w.submitAs(w.ecra(), w.mhwClaim("RN-A", "Dubois", "Kowalski", []string{"F33.1"}, line("MHW-RA", day(-10), 4, "29.00")))
+	close := func() []byte {
+		t.Helper()
+		b, err := w.b.CreateBatch(w.finance(), billing.NewBatch{PayerRoute: billing.RouteMedicaid837P, ThroughDate: day(0)})
+		require.NoError(t, err)
+		file := w.export(b.ID)
+		check(t, file)
+		return file
+	}
+	file1 := close()
+	v := w.submitAs(w.ecra(), billing.NewClaim{ClaimNumber: "RN-A-V", ClientID: dubois, Frequency: billing.FreqVoid, OriginalClaimID: &a.ID})
+	file2 := close()
+	require.Equal(t, "RN-A", readSent(t, file2).claim(t, "RN-A-V").F8, "no number from the payer yet: the CLM01")
+
+	// The payer accepts A under its number, no payment yet, and turns the
+	// void away.
+	ans1, err := x12test.Answer(file1, x12test.Scenario{Control: 980, FirstPayerControl: 500,
+		Outcomes: map[string]x12test.Outcome{"RN-A": {Pending: true}}})
+	require.NoError(t, err)
+	w.importFile(ans1.Ack999)
+	w.importFile(ans1.Ack277CA)
+	pcnA := ans1.PayerControls["RN-A"]
+	require.NotEmpty(t, pcnA)
+	ans2, err := x12test.Answer(file2, x12test.Scenario{Control: 990, FirstPayerControl: 600,
+		Outcomes: map[string]x12test.Outcome{"RN-A-V": {Reject: "A7:164:IL"}}})
+	require.NoError(t, err)
+	w.importFile(ans2.Ack999)
+	w.importFile(ans2.Ack277CA)
+	require.Equal(t, billing.PayerRejected, w.payerOf(v.ID).Status)
+
+	_, created, err := w.b.Submit(w.ecra(), billing.NewResend("RN-A-V2", dubois, v.ID))
+	require.NoError(t, err)
+	require.True(t, created)
+	resent := readSent(t, close()).claim(t, "RN-A-V2")
+	assert.Equal(t, billing.FreqVoid, resent.Freq)
+	assert.Equal(t, pcnA, resent.F8, "REF*F8: A as the payer knows it now")
+}
+
 // A resend is of a void the payer rejected, and only that: not of a claim
 // that is not a void, nor of a void no batch has sent, nor of one the
 // payer accepted; nor of another agency's claim.
