@@ -10,7 +10,7 @@ import (
 )
 
 // ClaimRuleSetVersion is stored with every adjudicated claim line.
-const ClaimRuleSetVersion = "claim-2026.12.13"
+const ClaimRuleSetVersion = "claim-2026.12.14"
 
 // Claim line reason codes, each tied to its CARC (and RARC where the
 // remark is required).
@@ -368,6 +368,24 @@ var lineDenials = []lineRule{
 			}
 			return "", ""
 		}},
+	{id: "C05", code: CodeClaimProviderIneligible, facts: []string{"provider.agreement_start", "provider.agreement_end",
+		"provider.agreements", "provider.deactivated_on", "provider.suspensions", "provider.services", "provider.service_periods"},
+		eval: func(f *LineFacts) (string, string) {
+			p := &f.Provider
+			if !p.DeactivatedOn.IsZero() && !f.Line.DateOfService.Before(p.DeactivatedOn) {
+				return CodeClaimProviderIneligible, "provider deactivated on " + formatDate(p.DeactivatedOn)
+			}
+			if x, ok := p.Suspended(f.Line.DateOfService, f.Line.DateOfService); ok {
+				return CodeClaimProviderIneligible, "provider deactivated from " + formatDate(x.Start) + " to " + formatDate(x.End)
+			}
+			if !p.AgreementCovers(f.Line.DateOfService, f.Line.DateOfService) {
+				return CodeClaimProviderIneligible, "no agreement in force on " + formatDate(f.Line.DateOfService)
+			}
+			if !p.OffersService(f.Program.Code, f.Service.Code, f.Line.DateOfService, f.Line.DateOfService) {
+				return CodeClaimProviderIneligible, "provider not enrolled for " + f.Service.Code + " on " + formatDate(f.Line.DateOfService)
+			}
+			return "", ""
+		}},
 	{id: "C02", code: CodeClaimInfoMissing, facts: []string{"program.diagnosis_required", "diagnoses"},
 		eval: func(f *LineFacts) (string, string) {
 			if f.Program.DiagnosisRequired && f.Diagnoses == 0 {
@@ -441,24 +459,6 @@ var lineDenials = []lineRule{
 				return CodeClaimAfterCoverage, "enrollment ended before " + formatDate(dos)
 			}
 			return CodeClaimBeforeCoverage, "no enrollment in force on " + formatDate(dos)
-		}},
-	{id: "C05", code: CodeClaimProviderIneligible, facts: []string{"provider.agreement_start", "provider.agreement_end",
-		"provider.agreements", "provider.deactivated_on", "provider.suspensions", "provider.services", "provider.service_periods"},
-		eval: func(f *LineFacts) (string, string) {
-			p := &f.Provider
-			if !p.DeactivatedOn.IsZero() && !f.Line.DateOfService.Before(p.DeactivatedOn) {
-				return CodeClaimProviderIneligible, "provider deactivated on " + formatDate(p.DeactivatedOn)
-			}
-			if x, ok := p.Suspended(f.Line.DateOfService, f.Line.DateOfService); ok {
-				return CodeClaimProviderIneligible, "provider deactivated from " + formatDate(x.Start) + " to " + formatDate(x.End)
-			}
-			if !p.AgreementCovers(f.Line.DateOfService, f.Line.DateOfService) {
-				return CodeClaimProviderIneligible, "no agreement in force on " + formatDate(f.Line.DateOfService)
-			}
-			if !p.OffersService(f.Program.Code, f.Service.Code, f.Line.DateOfService, f.Line.DateOfService) {
-				return CodeClaimProviderIneligible, "provider not enrolled for " + f.Service.Code + " on " + formatDate(f.Line.DateOfService)
-			}
-			return "", ""
 		}},
 	{id: "C06", code: CodeClaimStaffNotQualified, facts: []string{"staff", "service.qualification", "client.date_of_birth", "line.date_of_service"},
 		eval: func(f *LineFacts) (string, string) {

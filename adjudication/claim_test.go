@@ -69,7 +69,7 @@ func runLineCases(t *testing.T, cases []lineCase) {
 			for _, h := range d.Hits {
 				assert.NotEmpty(t, h.Detail, "hit %s says what it saw", h.Code)
 			}
-			wantRules := []string{"C00", "C01", "C02", "C12", "C13", "C03", "C04", "C05", "C06", "C07", "C08"}
+			wantRules := []string{"C00", "C01", "C05", "C02", "C12", "C13", "C03", "C04", "C06", "C07", "C08"}
 			if tc.fullRule {
 				wantRules = append(wantRules, "C09", "C10", "C11")
 			}
@@ -187,6 +187,16 @@ func TestDecideLineDenials(t *testing.T) {
 			status: LineDenied, paid: "0", adjs: denied(CodeClaimProviderIneligible, "B7", ""), detail: "not enrolled for ATR-CM"},
 		{name: "B7 not enrolled in the program", mutate: func(f *LineFacts) { f.Provider.Programs = []string{"RCM"} },
 			status: LineDenied, paid: "0", adjs: denied(CodeClaimProviderIneligible, "B7", "")},
+		// An agency billing a waiver service it does not deliver, for a
+		// client it never enrolled, with no diagnosis: the agency is told
+		// the service is not its own, not to add a diagnosis (a claims
+		// black-box pass of the forty-fifth stop: 16/M76 alone, and the
+		// corrected claim was denied again).
+		{name: "B7 before 16 and 26: a waiver service the agency does not deliver", base: paidMHWLine, mutate: func(f *LineFacts) {
+			f.Provider.Programs, f.Provider.Services = []string{"ATR"}, []string{"ATR-CM"}
+			f.Diagnoses, f.Enrollments = 0, nil
+		}, status: LineDenied, paid: "0", adjs: []adj{{CodeClaimProviderIneligible, "B7", "", "21.75", 3}},
+			hits: []string{CodeClaimProviderIneligible, CodeClaimInfoMissing, CodeClaimBeforeCoverage}, detail: "not enrolled for MHW-RA"},
 		{name: "agreement ends on the date of service", mutate: func(f *LineFacts) { f.Provider.AgreementEnd = f.Line.DateOfService },
 			status: LinePaid, units: 4, paid: "60.00", fullRule: true},
 
