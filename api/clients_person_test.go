@@ -393,43 +393,78 @@ func TestSeparateARecordJoinedByAMistypedMedicaidID(t *testing.T) {
 	assert.NotEqual(t, person(bob), person(other), "the mistyped ID is no longer Bob's")
 }
 
-// A separation is refused, writing nothing, where what the record shares
-// cannot be divided: a reviewer's exception raised in the shared episode
-// for its agency or in a service it holds there. A claim with no line in
-// a shared episode, and a primary case manager designation transferred
-// between it and another record of the person, hold nothing back
-// (refused, a denied claim or a transfer back kept the two joined for
-// good: a re-check).
-func TestSeparateRefusesWhatCannotBeDivided(t *testing.T) {
+// A reviewer's exception in a shared episode was refused a separation for
+// good (raised_for_record): the raise stayed on file once the record's
+// authorizations were voided, and its claims too, and the two people kept
+// sharing caps (a separation black-box pass of the forty-fifth stop). It
+// is divided as the limits are: the shared episode's cap falls to what the
+// other record's grants hold, the record's agency's raise no longer
+// standing there, and the new episode holds the record's grants; a raised
+// unit maximum falls likewise. A claim with no line in a shared episode,
+// and a primary case manager designation transferred between it and
+// another record of the person, hold nothing back (refused, a denied claim
+// or a transfer back kept the two joined for good: a re-check).
+func TestSeparateDividesWhatTheRecordShares(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	separate := func(client int64, code string) {
-		t.Helper()
-		itNothingWritten(t, e, func() {
-			requireProblem(t, e.post(keyAdmin, itPath("/v1/clients/%d/separate", client), map[string]any{"reason": "two people"}),
-				http.StatusConflict, code)
-		})
-	}
+	itATRCapAt300(t, e)
+	hra := itNewClient(t, e, keyHRA, "hartford")
+	itATRReadyFor(t, e, keyHRA, hra, e.demo.Staff["Okafor"], "ATR-TR")
+	who := identityOf(t, e, hra)
+	bcs := itRegisterBorn(t, e, keyBCS, who.First, who.Last, who.DOB.String())
+	itATRReady(t, e, keyBCS, bcs, nil)
+	shared := e.count(`SELECT episode_id FROM enrollments WHERE client_id = $1`, hra)
+	require.Equal(t, shared, e.count(`SELECT episode_id FROM enrollments WHERE client_id = $1`, bcs), "one episode")
+	v := itVoucher(t, e, keyHRA, hra, "ATR-TR", 20, -5, 20) // 240.00 of 300.00
+	require.Equal(t, "approved", v["decision"], "%v", v)
+	v = itVoucher(t, e, keyBCS, bcs, "ATR-TR", 10, -5, 20) // 120.00 more: past the cap together
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	r := e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", itNum(t, v, "id")),
+		map[string]any{"action": "approve", "note": "exception", "acknowledge": []string{"EPISODE_DOLLAR_CAP_EXCEEDED"}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM episode_cap_raises WHERE episode_id = $1 AND provider_id = $2`,
+		shared, e.demo.Providers["BCS"]), "the exception raised the cap for BCS")
+	r = e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": "DIV-B", "client_id": bcs, "rendering_staff_id": e.demo.Staff["Ibrahim"],
+		"place_of_service": "11", "lines": []map[string]any{{"service_code": "ATR-TR", "date_of_service": day(-1), "units": 3, "charge": "36.00"}}})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 
-	// Kim: HRA's and BCS's stays share episode.
+	r = e.post(keyAdmin, itPath("/v1/clients/%d/separate", bcs), map[string]any{"reason": "two people of one name and birth date"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	mine := e.count(`SELECT episode_id FROM enrollments WHERE client_id = $1`, bcs)
+	require.NotEqual(t, shared, mine)
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND dollar_cap = 300`, shared),
+		"the shared episode's cap falls back: HRA's grants fit it")
+	assert.Zero(t, e.count(`SELECT count(*) FROM episode_cap_raises r WHERE r.episode_id = $1 AND r.provider_id = $2
+		AND r.own_after > COALESCE(r.own_before, r.cap_before)`, shared, e.demo.Providers["BCS"]), "BCS's raise stands there no more")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM episodes WHERE id = $1 AND dollar_cap = 300 AND dollars_paid = 36`, mine),
+		"BCS's episode holds its grant and its claim")
+	assert.Zero(t, e.count(`SELECT count(*) FROM episodes x WHERE x.dollars_paid <>
+		(SELECT COALESCE(sum(a.dollars_paid), 0) FROM authorizations a WHERE a.episode_id = x.id)`))
+	// Each is a stranger's episode now: HRA has 60.00 left, BCS 180.00.
+	v = itVoucher(t, e, keyHRA, hra, "ATR-TR", 5, -5, 20)
+	assert.Equal(t, "approved", v["decision"], "%v", v)
+	v = itVoucher(t, e, keyHRA, hra, "ATR-TR", 1, -5, 20)
+	assert.Equal(t, []any{"EPISODE_DOLLAR_CAP_EXCEEDED"}, v["reason_codes"], "no room left from BCS's exception: %v", v)
+	v = itVoucher(t, e, keyBCS, bcs, "ATR-TR", 15, -5, 20)
+	assert.Equal(t, "approved", v["decision"], "%v", v)
+
+	// Kim: HRA's and BCS's stays share an episode, a unit maximum raised
+	// in a service HRA holds there.
 	kimHRA, kimBCS := e.demo.Clients["Kim/HRA"], e.demo.Clients["Kim/BCS"]
 	episode := e.count(`SELECT episode_id FROM enrollments WHERE client_id = $1`, kimBCS)
 	require.Equal(t, episode, e.count(`SELECT episode_id FROM enrollments WHERE client_id = $1`, kimHRA))
-	_, err := e.db.Exec(`INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after)
-		SELECT id, $2, dollar_cap, dollar_cap + 1 FROM episodes WHERE id = $1`, episode, e.demo.Providers["BCS"])
-	require.NoError(t, err)
-	separate(kimBCS, "raised_for_record")
-	_, err = e.db.Exec(`DELETE FROM episode_cap_raises WHERE episode_id = $1`, episode)
-	require.NoError(t, err)
-	_, err = e.db.Exec(`INSERT INTO episode_unit_maxima (episode_id, service_code, max_units, raised_at)
+	_, err := e.db.Exec(`INSERT INTO episode_unit_maxima (episode_id, service_code, max_units, raised_at)
 		SELECT episode_id, service_code, 9999, now() FROM authorizations WHERE client_id = $1 LIMIT 1`, kimHRA)
 	require.NoError(t, err)
-	separate(kimHRA, "raised_for_record")
+	r = e.post(keyAdmin, itPath("/v1/clients/%d/separate", kimHRA), map[string]any{"reason": "two people"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Zero(t, e.count(`SELECT count(*) FROM episode_unit_maxima WHERE max_units = 9999`),
+		"the raised maximum falls to what each episode's grants hold")
 
 	// Moreau: HRA's designation transferred to BCS's stay, and a claim of
 	// BCS's denied with no authorization: neither holds the record back.
 	moreauHRA, moreauBCS := e.demo.Clients["Moreau/HRA"], e.demo.Clients["Moreau/BCS"]
-	r := e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", enrollmentOf(e, moreauHRA, "ATR")),
+	r = e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", enrollmentOf(e, moreauHRA, "ATR")),
 		map[string]any{"to_enrollment_id": enrollmentOf(e, moreauBCS, "ATR"), "reason": "the client moved to Bridgeport"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	r = e.post(keyBCS, "/v1/claims", map[string]any{"claim_number": "SEP-DENIED", "client_id": moreauBCS,
@@ -825,15 +860,12 @@ func TestEligibilitySpanPartsARecordJoinedByName(t *testing.T) {
 
 // A record with claims paid in an episode it shares is parted by a new ID
 // as one without: its lines go with its grants (a separation refused it
-// before the forty-fifth stop, and the record stayed joined). What a
-// separation still refuses, an exception raised in the shared episode for
-// the record's agency, leaves it joined: the span is recorded, the answer
-// the same, and the MSC finds the refusal in the audit log.
+// before the forty-fifth stop, and the record stayed joined).
 func TestEligibilitySpanPartsARecordWithSharedClaims(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	person := func(id int64) int64 { return int64(e.count(`SELECT person_id FROM clients WHERE id = $1`, id)) }
-	joined := func(claim, bcsID string) (hra itATR, bcs int64) {
+	joined := func(claim, bcsID string) (hra itATR, bcs int64) { // one call; a helper for the set-up's length
 		t.Helper()
 		hra = itATRClient(t, e, day(-30))
 		v := itVoucher(t, e, keyHRA, hra.Client, "ATR-TR", 4, -5, 10)
@@ -864,19 +896,4 @@ func TestEligibilitySpanPartsARecordWithSharedClaims(t *testing.T) {
 		(SELECT COALESCE(sum(a.dollars_paid), 0) FROM authorizations a WHERE a.episode_id = e.id)`, shared, mine))
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'separate' AND entity_id = $1 AND outcome = 'eligibility_span'`,
 		itStr(hra.Client)))
-
-	// An exception raised for HRA in the shared episode cannot be divided.
-	hra, bcs = joined("PART-RAISED", "CT14142135")
-	_, err := e.db.Exec(`INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after)
-		SELECT id, $2, dollar_cap, dollar_cap + 1 FROM episodes WHERE id = (SELECT episode_id FROM enrollments WHERE id = $1)`,
-		hra.Enrollment, e.demo.Providers["HRA"])
-	require.NoError(t, err)
-	r = e.post(keyHRA, itPath("/v1/clients/%d/eligibility", hra.Client), map[string]any{"medicaid_id": "CT16180339", "start_date": day(-30)})
-	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
-	assert.Equal(t, person(bcs), person(hra.Client), "left joined")
-	assert.Zero(t, e.count(`SELECT count(*) FROM client_separations WHERE client_id = $1`, hra.Client))
-	assert.Equal(t, 1, e.count(`SELECT count(*) FROM client_eligibility WHERE client_id = $1 AND medicaid_id = 'CT16180339'`, hra.Client))
-	// The MSC finds it in the audit log (it was recorded nowhere).
-	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'separate_refused' AND entity_type = 'client'
-		AND entity_id = $1 AND outcome = 'raised_for_record'`, itStr(hra.Client)))
 }

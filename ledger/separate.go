@@ -116,13 +116,15 @@ func lockEpisodeRows(ctx context.Context, ext pg.Ext, episodes []int64) error {
 //     of the episode it was counted in. Refused, a record with a claim in a
 //     shared episode stayed joined for good, voided or not: two people known
 //     to differ shared caps and the duplicate check (a registration pass).
-//
-// Refused (409, nothing written): a
-// dollar-cap exception of a shared episode raised for the record's agency,
-// or a raised unit maximum of a shared episode in a service the record
-// holds authorizations of there (the exception was a reviewer's decision on
-// the two people's figures together and cannot be divided:
-// raised_for_record).
+//   - A reviewer's exception in a shared episode (a dollar-cap raise for
+//     the record's agency, a raised unit maximum) is divided as the limits
+//     are: the shared episode's falls to what the other records' grants
+//     hold (ReleaseEpisodeCap with the record's agency holding nothing
+//     there, its raise no longer standing), and the new episode's rises to
+//     what the record's hold. The exception was made on the two people's
+//     figures together, which no longer meet. Refused (raised_for_record),
+//     the record could never be separated: the raise was kept for good,
+//     voided or not (a separation black-box pass of the forty-fifth stop).
 //
 // The record, its stays, their interviews and its authorizations name the
 // person together (composite keys), so they move in one statement, the
@@ -162,21 +164,6 @@ func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
 			whole = append(whole, st.Episode)
 		}
 	}
-	var raised string
-	if err := sqlx.GetContext(ctx, ext, &raised, `SELECT COALESCE((SELECT 'the dollar cap of episode ' || r.episode_id
-			FROM episode_cap_raises r WHERE r.episode_id = ANY($1) AND r.provider_id = $2 ORDER BY r.id LIMIT 1),
-		(SELECT 'the ' || m.service_code || ' unit maximum of episode ' || m.episode_id FROM episode_unit_maxima m
-			WHERE m.episode_id = ANY($1) AND EXISTS (SELECT 1 FROM authorizations a
-				WHERE a.episode_id = m.episode_id AND a.client_id = $3 AND a.service_code = m.service_code)
-			ORDER BY m.episode_id, m.service_code LIMIT 1), '')`, pq.Array(shared), s.ProviderID, s.ClientID); err != nil {
-		return fmt.Errorf("separate: %w", err)
-	}
-	if raised != "" {
-		return rss.Coded(rss.ErrConflict, "raised_for_record",
-			"a reviewer's exception raised %s, which the record shares with another, for grants that may be the record's: "+
-				"it cannot be divided; void the record's authorizations there first", raised)
-	}
-
 	// Each run of the record's stays in shared episodes opens one new
 	// episode, as the stays would have opened and reopened it alone.
 	moveTo := map[int64]int64{} // stay -> its new episode

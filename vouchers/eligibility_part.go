@@ -2,7 +2,6 @@ package vouchers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -92,53 +91,33 @@ func lockParting(ctx context.Context, tx *sqlx.Tx, clientID int64, p *parting) e
 
 // part separates client record id from its person (ledger.Separate) into
 // a new person, kept as a separation with its reason, and joins that to
-// the person the ID names (ledger.Join). What a separation refuses (an
-// exception raised in a shared episode for it: raised_for_record) leaves
-// the record joined, the
-// span recorded: the agency is told nothing either way, and the MSC parts
-// them with POST /v1/clients/{id}/separate once those are dealt with.
+// the person the ID names (ledger.Join). The agency is told nothing
+// either way: the span's answer reads the same.
 func part(ctx context.Context, tx *sqlx.Tx, a access.Actor, clientID int64, p *parting, today rss.Date, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT parting`); err != nil {
+	var provider int64
+	if err := tx.GetContext(ctx, &provider, `SELECT provider_id FROM clients WHERE id = $1`, clientID); err != nil {
 		return fmt.Errorf("part: %w", err)
 	}
-	err := func() error {
-		var provider int64
-		if err := tx.GetContext(ctx, &provider, `SELECT provider_id FROM clients WHERE id = $1`, clientID); err != nil {
-			return fmt.Errorf("part: %w", err)
-		}
-		var person int64
-		if err := tx.GetContext(ctx, &person, `INSERT INTO persons DEFAULT VALUES RETURNING id`); err != nil {
-			return fmt.Errorf("new person: %w", err)
-		}
-		if err := ledger.Separate(ctx, tx, ledger.Separation{ClientID: clientID, ProviderID: provider, From: p.from, To: person,
-			Today: today, At: now}); err != nil {
+	var person int64
+	if err := tx.GetContext(ctx, &person, `INSERT INTO persons DEFAULT VALUES RETURNING id`); err != nil {
+		return fmt.Errorf("new person: %w", err)
+	}
+	if err := ledger.Separate(ctx, tx, ledger.Separation{ClientID: clientID, ProviderID: provider, From: p.from, To: person,
+		Today: today, At: now}); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO client_separations (client_id, from_person_id, to_person_id, reason,
+			actor_key_id, separated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		clientID, p.from, person, partReason, a.KeyID, now); err != nil {
+		return fmt.Errorf("record separation: %w", err)
+	}
+	if p.to != 0 {
+		if err := ledger.Join(ctx, tx, ledger.Joining{ClientID: clientID, From: person, To: p.to, Today: today, At: now}); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO client_separations (client_id, from_person_id, to_person_id, reason,
-				actor_key_id, separated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			clientID, p.from, person, partReason, a.KeyID, now); err != nil {
-			return fmt.Errorf("record separation: %w", err)
-		}
-		if p.to != 0 {
-			if err := ledger.Join(ctx, tx, ledger.Joining{ClientID: clientID, From: person, To: p.to, Today: today, At: now}); err != nil {
-				return err
-			}
-		}
-		return access.Record(ctx, tx, access.Event{Action: "separate", EntityType: "client", EntityID: access.ID(clientID),
-			ClientID: clientID, Outcome: "eligibility_span"})
-	}()
-	// Refused, the parting is in the audit log for the MSC to find (GET
-	// /v1/audit-events?action=separate_refused), with the refusal's code:
-	// it was recorded nowhere (a black-box pass of the forty-fourth stop).
-	var refused *rss.CodedError
-	if errors.Is(err, rss.ErrConflict) && errors.As(err, &refused) {
-		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT parting`); rerr != nil {
-			return fmt.Errorf("part: %w", rerr)
-		}
-		return access.Record(ctx, tx, access.Event{Action: "separate_refused", EntityType: "client", EntityID: access.ID(clientID),
-			ClientID: clientID, Outcome: refused.Code})
 	}
-	return err
+	return access.Record(ctx, tx, access.Event{Action: "separate", EntityType: "client", EntityID: access.ID(clientID),
+		ClientID: clientID, Outcome: "eligibility_span"})
 }
 
 // partReason is the reason a parting's separation is kept with.

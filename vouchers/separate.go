@@ -31,8 +31,8 @@ import (
 // (nothing_to_separate); a record whose Medicaid ID on file another record
 // of the person holds on file (medicaid_id_shared: the registration would
 // join them again; correct it first, ending its span and recording the
-// right one); and what ledger.Separate refuses (raised_for_record). Its
-// claim lines go with it (episode_splits).
+// right one). Its claim lines go with it (episode_splits), and a
+// reviewer's exception in a shared episode is divided as its limits are.
 func (s *Service) Separate(ctx context.Context, id int64, reason string) (Client, error) {
 	a, err := access.Require(ctx, access.RoleAdmin)
 	if err != nil {
