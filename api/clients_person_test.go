@@ -897,3 +897,33 @@ func TestEligibilitySpanPartsARecordWithSharedClaims(t *testing.T) {
 	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'separate' AND entity_id = $1 AND outcome = 'eligibility_span'`,
 		itStr(hra.Client)))
 }
+
+// After the MSC separated a record joined by name and birth date, that
+// name and birth date name two persons: a third agency's registration of
+// them was joined to the first person (the lower id), likely the join the
+// MSC had just undone (a separation black-box pass of the forty-fifth
+// stop). It names neither now, as a stranger's registration would; a
+// registration with a Medicaid ID one of them holds still joins that one.
+func TestRegistrationByANameTwoPersonsShareJoinsNeither(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	person := func(id int64) int64 { return int64(e.count(`SELECT person_id FROM clients WHERE id = $1`, id)) }
+	hra := itNewClient(t, e, keyHRA, "hartford")
+	who := identityOf(t, e, hra)
+	bcs := itRegisterBorn(t, e, keyBCS, who.First, who.Last, who.DOB.String())
+	require.Equal(t, person(hra), person(bcs), "joined by name and birth date")
+	r := e.post(keyAdmin, itPath("/v1/clients/%d/separate", bcs), map[string]any{"reason": "two people of one name"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.NotEqual(t, person(hra), person(bcs))
+
+	third := itRegisterBorn(t, e, keyECRA, who.First, who.Last, who.DOB.String())
+	assert.NotEqual(t, person(hra), person(third), "neither person")
+	assert.NotEqual(t, person(bcs), person(third))
+
+	r = e.post(keyBCS, itPath("/v1/clients/%d/eligibility", bcs), map[string]any{"medicaid_id": "CT57721566", "start_date": day(-30)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyPWE, "/v1/clients", map[string]any{"first_name": who.First, "last_name": who.Last, "date_of_birth": who.DOB.String(),
+		"catchment_area": "bridgeport", "medicaid_id": "CT57721566"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Equal(t, person(bcs), person(itID(t, r)), "the ID names one of them")
+}

@@ -445,37 +445,49 @@ func personNameKey(name string) string {
 // A span's ID that joined a record to the person the MSC separated it from
 // (client_separations.medicaid_ids) is not read as the record's: kept, a
 // later registration giving the mistyped ID could join the separated
-// record's person again.
+// record's person again. A name and birth date that two persons share,
+// with no Medicaid ID joining either, names neither: someone new.
 func matchPerson(ctx context.Context, tx *sqlx.Tx, n *NewClient, providerID int64) (int64, error) {
-	var ids []int64
+	var found []struct {
+		Person int64 `db:"person_id"`
+		ByID   bool  `db:"by_id"`
+	}
 	// The candidates are read by index each (the Medicaid ID on file, on a
 	// span, the name's key), then joined: one OR over clients scanned the
 	// identity index by birth date (a review).
-	err := tx.SelectContext(ctx, &ids, `WITH cand (id) AS (
-			SELECT c.id FROM clients c WHERE $1::text IS NOT NULL AND c.medicaid_id = $1 AND ($6 OR `+firstNameAgrees+`)
+	err := tx.SelectContext(ctx, &found, `WITH cand (id, by_id) AS (
+			SELECT c.id, true FROM clients c WHERE $1::text IS NOT NULL AND c.medicaid_id = $1 AND ($6 OR `+firstNameAgrees+`)
 			UNION
-			SELECT g.client_id FROM client_eligibility g JOIN clients c ON c.id = g.client_id
+			SELECT g.client_id, true FROM client_eligibility g JOIN clients c ON c.id = g.client_id
 			WHERE $1::text IS NOT NULL AND g.medicaid_id = $1 AND NOT `+separatedSpan+` AND ($6 OR `+firstNameAgrees+`)
 			UNION
-			SELECT c.id FROM clients c
+			SELECT c.id, false FROM clients c
 			WHERE person_name_key(c.last_name) = person_name_key($2) AND person_name_key(c.first_name) = person_name_key($3)
 			  AND c.date_of_birth = $4
 			  AND ($1::text IS NULL OR NOT EXISTS (
 			      SELECT 1 FROM clients o WHERE o.person_id = c.person_id AND o.medicaid_id <> $1
 			        AND NOT EXISTS (SELECT 1 FROM client_eligibility g WHERE g.client_id = o.id AND g.medicaid_id = $1
 			                        AND NOT `+separatedSpan+`))))
-		SELECT c.person_id FROM cand JOIN clients c ON c.id = cand.id
+		SELECT c.person_id, bool_or(cand.by_id) AS by_id FROM cand JOIN clients c ON c.id = cand.id
 		WHERE c.date_of_birth = $4
 		  AND NOT EXISTS (SELECT 1 FROM clients h WHERE h.person_id = c.person_id AND h.provider_id = $5)
-		ORDER BY (c.medicaid_id = $1) DESC NULLS LAST, c.person_id LIMIT 1`,
+		GROUP BY c.person_id
+		ORDER BY bool_or(cand.by_id) DESC, bool_or(c.medicaid_id = $1) DESC NULLS LAST, c.person_id`,
 		n.MedicaidID, n.LastName, n.FirstName, n.DateOfBirth, providerID, strongMedicaidID(n.MedicaidID))
 	if err != nil {
 		return 0, fmt.Errorf("match person: %w", err)
 	}
-	if len(ids) == 0 {
+	switch {
+	case len(found) == 0:
 		return 0, nil
+	case found[0].ByID, len(found) == 1:
+		return found[0].Person, nil
 	}
-	return ids[0], nil
+	// A name and birth date two persons share names neither: after the
+	// MSC separated a record joined by them, a third agency's
+	// registration of that name was joined to the first person again,
+	// the lower id (a separation black-box pass of the forty-fifth stop).
+	return 0, nil
 }
 
 // firstNameAgrees is whether client c's first name reads as the one
