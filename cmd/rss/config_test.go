@@ -37,6 +37,25 @@ func TestConfigRefusesWhatWouldFailLater(t *testing.T) {
 	assert.NoError(t, err, "the defaults hold")
 }
 
+// RSS_LOG_LEVEL takes the four levels the README names, in any case, and
+// nothing else: "ERROR+100", slog's offset, was taken and silenced every
+// line, and a refusal named the logging library (a black-box pass).
+func TestConfigLogLevels(t *testing.T) {
+	for value, want := range map[string]string{"debug": "DEBUG", "INFO": "INFO", "Warn": "WARN", "error": "ERROR"} {
+		t.Setenv("RSS_LOG_LEVEL", value)
+		c, err := loadConfig()
+		require.NoError(t, err, value)
+		assert.Equal(t, want, c.LogLevel.String(), value)
+	}
+	for _, value := range []string{"ERROR+100", "info-4", "verbose", "0"} {
+		t.Setenv("RSS_LOG_LEVEL", value)
+		_, err := loadConfig()
+		require.Error(t, err, value)
+		assert.Contains(t, err.Error(), "is not debug, info, warn or error", value)
+		assert.NotContains(t, err.Error(), "slog", value)
+	}
+}
+
 // A key cache of a century was taken (an on-call pass): a key revoked in
 // another process while this one's listener was down stayed usable here
 // for as long. The TTL is bounded at an hour, the bound itself taken.

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"rss"
 	"rss/access"
 	"rss/billing"
 	"rss/x12"
@@ -39,6 +40,11 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	// An id as the API reads one: "01" and "+1" are not batch 1 there (an
 	// on-call pass found the CLI looser).
 	id, err := strconv.ParseInt(args[0], 10, 64)
+	if errors.Is(err, strconv.ErrRange) && args[0][0] != '-' && args[0][0] != '+' && args[0][0] != '0' {
+		// Plainly written, past any id: no such batch, as the API answers
+		// (it read "not a positive number": a black-box pass).
+		return fmt.Errorf("%w: batch %s", rss.ErrNotFound, args[0])
+	}
 	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != args[0] {
 		return fmt.Errorf("batch id %q is not a positive number written plainly (7, not 07 or +7)", args[0])
 	}

@@ -324,8 +324,20 @@ func loadConfig() (config, error) {
 		return c, fmt.Errorf("RSS_TIMEZONE: %w", err)
 	}
 	c.Location = loc
-	if err := c.LogLevel.UnmarshalText([]byte(env("RSS_LOG_LEVEL", "info"))); err != nil {
-		return c, fmt.Errorf("RSS_LOG_LEVEL: %w", err)
+	// The four levels the README names, not slog's offsets: "ERROR+100"
+	// was taken and silenced every line, ERRORs too, and a refusal named
+	// the logging library (a black-box pass).
+	switch lv := env("RSS_LOG_LEVEL", "info"); strings.ToLower(lv) {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		return c, fmt.Errorf("RSS_LOG_LEVEL: %q is not debug, info, warn or error", lv)
 	}
 	ints := []struct {
 		name string

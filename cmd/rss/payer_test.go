@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"rss"
 	"rss/access"
 	"rss/billing"
 	"rss/fixtures"
@@ -166,6 +167,10 @@ func TestExportFollowsALinkToANewFile(t *testing.T) {
 		require.Error(t, err, id)
 		assert.Contains(t, err.Error(), "is not a positive number written plainly", id)
 	}
+	// Past any id, plainly written: no such batch, as the API answers.
+	err = run(ctx, []string{"export", "batch", "99999999999999999999", "--out", filepath.Join(dir, "x")}, &out, &errOut)
+	require.ErrorIs(t, err, rss.ErrNotFound)
+	assert.Contains(t, err.Error(), "batch 99999999999999999999")
 }
 
 // `rss x12 check -` reads stdin, as `export batch --out -` writes stdout:
