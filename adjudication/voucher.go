@@ -263,7 +263,14 @@ var voucherRules = []voucherRule{
 				return fire("no enrollment with this provider in " + f.Request.ProgramCode)
 			}
 			if !e.Covers(f.Request.Start, f.Request.End) {
-				return fire("enrollment " + formatDate(e.Start) + ".." + formatDate(e.Discharge) + " does not cover the span")
+				// In words a provider reads: "2026-11-17..none" was the
+				// rules' shorthand (a README black-box pass).
+				stay := "from " + formatDate(e.Start) + ", not discharged"
+				if !e.Discharge.IsZero() {
+					stay = formatDate(e.Start) + " to " + formatDate(e.Discharge)
+				}
+				return fire("the span " + formatDate(f.Request.Start) + " to " + formatDate(f.Request.End) +
+					" is not within the enrollment (" + stay + ")")
 			}
 			return pass
 		}},
@@ -909,7 +916,7 @@ var voucherRules = []voucherRule{
 			if _, ok := planListingThrough(f, kind, f.Service.Code, f.Request.Start); ok {
 				return pass
 			}
-			return fire(f.Service.Code + " not in an active " + kind)
+			return fire(f.Service.Code + " not in an active " + planWords(kind))
 		}},
 	{id: "V37", code: CodeRetroAuthorization, action: ActionPend,
 		facts: []string{"request.start", "today", "program.retro_limit_days"},
@@ -1316,6 +1323,15 @@ func carePlanKind(f *VoucherFacts) string {
 		return PlanWaiverRecovery
 	}
 	return PlanRSSCare
+}
+
+// planWords is a plan kind as a provider reads it (the kind's code read
+// "rss_care_plan" in a reason: a README black-box pass).
+func planWords(kind string) string {
+	if kind == PlanRSSCare {
+		return "RSS care plan"
+	}
+	return strings.ReplaceAll(kind, "_", " ")
 }
 
 // activePlan finds the program's active plan of the kind on the request's start date.

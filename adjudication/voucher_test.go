@@ -186,7 +186,7 @@ func TestRuleV04EnrollmentNotActive(t *testing.T) {
 		{name: "enrollment in another program", mutate: func(f *VoucherFacts) { f.Enrollment.ProgramCode = "RCM" },
 			result: ResultFired, decision: Denied},
 		{name: "enrollment starts the day after the span starts", mutate: func(f *VoucherFacts) { f.Enrollment.Start = addDays(spanStart, 1) },
-			result: ResultFired, decision: Denied, detail: "does not cover"},
+			result: ResultFired, decision: Denied, detail: "is not within the enrollment (from 2026-03-03, not discharged)"},
 		{name: "discharged the day before the span ends", mutate: func(f *VoucherFacts) { f.Enrollment.Discharge = addDays(spanEnd, -1) },
 			result: ResultFired, decision: Denied},
 		{name: "discharged on the span's last day", mutate: func(f *VoucherFacts) { f.Enrollment.Discharge = spanEnd },
@@ -1425,7 +1425,7 @@ func TestRuleV36NotInCarePlan(t *testing.T) {
 	}
 	runRule(t, "V36", CodeNotInCarePlan, []ruleCase{
 		{name: "no care plan", mutate: func(f *VoucherFacts) { f.CarePlans = nil },
-			result: ResultFired, decision: Pended, detail: "ATR-CM not in an active rss_care_plan"},
+			result: ResultFired, decision: Pended, detail: "ATR-CM not in an active RSS care plan"},
 		{name: "plan without the service", mutate: plan(func(p *CarePlan) { p.Services = []string{"ATR-TR"} }),
 			result: ResultFired, decision: Pended},
 		{name: "plan closed", mutate: plan(func(p *CarePlan) { p.Closed = true }), result: ResultFired, decision: Pended},
@@ -1441,7 +1441,7 @@ func TestRuleV36NotInCarePlan(t *testing.T) {
 			f.CarePlans = append(f.CarePlans, carePlan(PlanRSSCare, "ATR", "ATR-CM"))
 		}, result: ResultPassed, decision: Approved},
 		{name: "MHW waiver plan without the service", base: approvedMHW, mutate: plan(func(p *CarePlan) { p.Services = []string{"MHW-XX"} }),
-			result: ResultFired, decision: Pended, detail: "waiver_recovery_plan"},
+			result: ResultFired, decision: Pended, detail: "not in an active waiver recovery plan"},
 		{name: "RSVP needs no care plan", base: approvedRSVP, result: ResultNotApplicable, decision: Approved},
 		{name: "EMP zero reject waives it", base: approvedEMP, mutate: func(f *VoucherFacts) { f.Program.CarePlanRequired = true },
 			result: ResultWaived, decision: Approved},

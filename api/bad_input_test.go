@@ -805,6 +805,14 @@ func TestBadQueryParameters(t *testing.T) {
 			})
 		})
 	}
+	// 0, -1 and 501 read one message naming the range (0 read "a positive
+	// whole number", 501 "between 1 and 500": a README black-box pass).
+	for _, path := range []string{"/v1/clients?limit=0", "/v1/claims?limit=-1", "/v1/claims?limit=501"} {
+		p := requireProblem(t, e.get(keyHRA, path), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "one or more fields are invalid", p["detail"], path)
+		assert.Equal(t, []any{map[string]any{"field": "limit", "code": "out_of_range", "message": "limit must be between 1 and 500"}},
+			p["errors"], path)
+	}
 	// No write takes a query parameter: POST /v1/batches?dry_run=true
 	// closed a batch for good (a black-box pass).
 	t.Run("write with a query parameter", func(t *testing.T) {
@@ -976,4 +984,32 @@ func TestBodyNestedTooDeep(t *testing.T) {
 		p := requireProblem(t, e.post(keyHRA, "/v1/clients", body), http.StatusBadRequest, "malformed_json")
 		assert.Contains(t, p["detail"], "deeper than 10,000 levels")
 	})
+}
+
+// An unknown GPRA instrument reads "no instrument", where the codes are;
+// one out of use on the interview's date reads so (an unknown code read
+// "not in use on" a date, as if it had been: a README black-box pass).
+// Nothing is written.
+func TestUnknownInstrumentSaysWhereTheCodesAre(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hra := itATRClient(t, e, day(-30))
+	message := func(instrument, date string) string {
+		t.Helper()
+		var msg string
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyHRA, "/v1/gpra-interviews", map[string]any{"client_id": hra.Client, "kind": "intake",
+				"instrument": instrument, "status": "completed", "interview_date": date}), http.StatusUnprocessableEntity, "validation_failed")
+			require.Equal(t, "unknown_id", itFieldCode(p, "instrument"), "%v", p)
+			for _, x := range p["errors"].([]any) {
+				msg = x.(map[string]any)["message"].(string)
+			}
+		})
+		return msg
+	}
+	assert.Equal(t, `no instrument "SUPRT-1999": the codes are in GET /v1/reference/gpra-instruments`, message("SUPRT-1999", day(-1)))
+	r := e.post(keyAdmin, "/v1/reference/gpra-instruments", map[string]any{"code": "SUPRT-2030", "name": "SAMHSA SUPRT-C (2030)",
+		"active_from": day(30)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	assert.Contains(t, message("SUPRT-2030", day(-1)), `instrument "SUPRT-2030" is not in use on `+day(-1))
 }

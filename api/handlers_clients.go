@@ -26,8 +26,14 @@ func page(c *gin.Context, filters ...string) (vouchers.Page, bool) {
 	}
 	// A whole number too large for an int64 is out of range as 501 is, not
 	// invalid_value as an id that large is: the domain says so.
-	if _, err := strconv.ParseInt(c.Query("limit"), 10, 64); errors.Is(err, strconv.ErrRange) {
+	// 0 and below are out of range as 501 is, in the domain's one message
+	// naming the range ("a positive whole number" for 0, "between 1 and
+	// 500" for 501: a README black-box pass).
+	switch v, err := strconv.ParseInt(c.Query("limit"), 10, 64); {
+	case errors.Is(err, strconv.ErrRange):
 		return vouchers.Page{Limit: math.MaxInt, Cursor: c.Query("cursor")}, true
+	case err == nil && v <= 0 && strconv.FormatInt(v, 10) == c.Query("limit"):
+		return vouchers.Page{Limit: -1, Cursor: c.Query("cursor")}, true
 	}
 	limit, ok := queryInt(c, "limit")
 	if !ok {

@@ -234,7 +234,18 @@ func (s *Service) RecordInterview(ctx context.Context, n NewInterview) (Intervie
 			return err
 		}
 		if len(inst) == 0 {
-			return rss.Invalid("instrument", "unknown_id", "instrument %q is not in use on %s", n.Instrument, n.InterviewDate)
+			// Unknown or out of use, it says where the codes are, as a
+			// discharge reason's refusal does (an unknown code read "not in
+			// use on" a date, as if it had been: a README black-box pass).
+			var known bool
+			if err := tx.GetContext(ctx, &known, `SELECT EXISTS (SELECT 1 FROM gpra_instruments WHERE code = $1)`, n.Instrument); err != nil {
+				return err
+			}
+			if !known {
+				return rss.Invalid("instrument", "unknown_id", "no instrument %q: the codes are in GET /v1/reference/gpra-instruments", n.Instrument)
+			}
+			return rss.Invalid("instrument", "unknown_id", "instrument %q is not in use on %s: the codes in use are in GET /v1/reference/gpra-instruments",
+				n.Instrument, n.InterviewDate)
 		}
 		// The stay's intake: a follow-up and a discharge interview follow
 		// a completed one. One recorded not conducted was answered
