@@ -916,7 +916,7 @@ var voucherRules = []voucherRule{
 			if _, ok := planListingThrough(f, kind, f.Service.Code, f.Request.Start); ok {
 				return pass
 			}
-			return fire(f.Service.Code + " not in an active " + planWords(kind))
+			return fire(f.Service.Code + " is in no " + planWords(kind) + " active on " + formatDate(f.Request.Start))
 		}},
 	{id: "V37", code: CodeRetroAuthorization, action: ActionPend,
 		facts: []string{"request.start", "today", "program.retro_limit_days"},

@@ -1425,7 +1425,7 @@ func TestRuleV36NotInCarePlan(t *testing.T) {
 	}
 	runRule(t, "V36", CodeNotInCarePlan, []ruleCase{
 		{name: "no care plan", mutate: func(f *VoucherFacts) { f.CarePlans = nil },
-			result: ResultFired, decision: Pended, detail: "ATR-CM not in an active RSS care plan"},
+			result: ResultFired, decision: Pended, detail: "ATR-CM is in no RSS care plan active on"},
 		{name: "plan without the service", mutate: plan(func(p *CarePlan) { p.Services = []string{"ATR-TR"} }),
 			result: ResultFired, decision: Pended},
 		{name: "plan closed", mutate: plan(func(p *CarePlan) { p.Closed = true }), result: ResultFired, decision: Pended},
@@ -1441,7 +1441,7 @@ func TestRuleV36NotInCarePlan(t *testing.T) {
 			f.CarePlans = append(f.CarePlans, carePlan(PlanRSSCare, "ATR", "ATR-CM"))
 		}, result: ResultPassed, decision: Approved},
 		{name: "MHW waiver plan without the service", base: approvedMHW, mutate: plan(func(p *CarePlan) { p.Services = []string{"MHW-XX"} }),
-			result: ResultFired, decision: Pended, detail: "not in an active waiver recovery plan"},
+			result: ResultFired, decision: Pended, detail: "is in no waiver recovery plan active on"},
 		{name: "RSVP needs no care plan", base: approvedRSVP, result: ResultNotApplicable, decision: Approved},
 		{name: "EMP zero reject waives it", base: approvedEMP, mutate: func(f *VoucherFacts) { f.Program.CarePlanRequired = true },
 			result: ResultWaived, decision: Approved},
