@@ -134,6 +134,10 @@ const (
 // agency's own), no disclosure.
 const ReportLengthOfService = "length_of_service_report"
 
+// ReportDaysPast24Hours is the days-past-24-hours report's read of the
+// client records it lists: within the MSC, no disclosure.
+const ReportDaysPast24Hours = "days_past_24_hours_report"
+
 var reportRecipients = map[string]string{ReportRCMMonthly: "dcf", ReportStateExtract: "state"}
 
 // Disclosures reads the disclosures recorded for any of the client

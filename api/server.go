@@ -275,6 +275,7 @@ func New(cfg Config) *Server {
 	v1.GET("/reports/gpra", unhurried(), s.report((*reports.Service).GPRA))
 	v1.GET("/reports/rcm-monthly", unhurried(), s.report((*reports.Service).RCMMonthly))
 	v1.GET("/reports/state-extract", unhurried(), s.report((*reports.Service).Extract))
+	v1.GET("/reports/days-past-24-hours", unhurried(), s.report((*reports.Service).DaysPast24Hours))
 
 	postRoute("/care-plans", s.createCarePlan)
 	v1.GET("/care-plans/:care_plan_id", s.getCarePlan)

@@ -289,6 +289,7 @@ func (b *reportsBench) timeReports(ctx context.Context, size benchSize) error {
 		// audit events too, as the API would.
 		{"rcm monthly", (*reports.Service).RCMMonthly, with()},
 		{"state extract", (*reports.Service).Extract, with()},
+		{"days past 24 hours", (*reports.Service).DaysPast24Hours, with()},
 	}
 	// CPU is measured on a connection of its own with parallel query off,
 	// so one backend process does all the database's work and its CPU time
