@@ -1805,6 +1805,13 @@ func (im *importer) postClaim(paymentID int64, seq int, who payee, c *x12.ClaimP
 		// file posts (a payer pass posted both as sent, the claim paid
 		// one amount and its lines another). Nothing is undone by it.
 		reason = UnmatchedUnbalanced
+	case reversal && unmatched == UnmatchedPayee:
+		// The CLP01 names loops of several agencies the payee may be
+		// (the plan's own number, a shared tax id): no agency's, as a
+		// payment's is. Found by its CLP07 across them, one undid an
+		// agency's payment with nothing for finance to review (a payer
+		// black-box pass).
+		reason = UnmatchedPayee
 	case reversal:
 		target, by, why, waitOn, err := im.reversalTarget(paymentID, who, c, l, mayDefer)
 		if err != nil {

@@ -173,15 +173,32 @@ func TestPayerPayeeByTaxID(t *testing.T) {
 	assert.Equal(t, 1, f.Summary.Matched, "%+v", f.Summary)
 	assert.Equal(t, billing.PayerReversed, status(h1.ID))
 
-	// Named by the plan's own number: both agencies sent 2001, so neither
-	// is paid.
-	f = w.importFile(named(sim.file835(remit{NPI: hvr.NPI, Trace: "EFT-XV", Claims: []clp{{CLM: hvr, Status: "1", CCN: "PCN-Z2"}}}), "XV", "PLAN77"))
+	// Paid again, then taken back under the plan's own number: both
+	// agencies sent 2001, so the reversal names neither, though its CLP07
+	// is HVR's payment's. It undid HVR's payment and finance had nothing
+	// to review (a payer black-box pass of the forty-fifth stop); it is
+	// kept aside as ambiguous_payee, as a payment is.
+	f = w.importFile(named(sim.file835(remit{NPI: hvr.NPI, Trace: "EFT-FI-2", Claims: []clp{{CLM: hvr, Status: "1", CCN: "PCN-Z3"}}}), "FI", tin))
+	require.Equal(t, 1, f.Summary.Matched, "%+v", f.Summary)
+	require.Equal(t, billing.PayerPaid, status(h1.ID))
+	f = w.importFile(named(sim.file835(remit{NPI: hvr.NPI, Trace: "EFT-XV-R", Claims: []clp{{CLM: hvr, Status: "22", CCN: "PCN-Z3"}}}), "XV", "PLAN77"))
 	assert.Equal(t, 0, f.Summary.Matched, "%+v", f.Summary)
 	d, err := w.b.PayerFile(w.finance(), f.ID)
 	require.NoError(t, err)
 	require.Len(t, d.Unmatched, 1)
 	assert.Equal(t, billing.UnmatchedPayee, d.Unmatched[0].Reason)
-	assert.Equal(t, billing.PayerReversed, status(h1.ID), "HVR's claim is not paid again")
+	assert.Equal(t, billing.PayerPaid, status(h1.ID), "HVR's payment stands")
+	assert.Equal(t, "29.00", w.payerOf(h1.ID).Paid.String())
+
+	// Named by the plan's own number: both agencies sent 2001, so neither
+	// is paid.
+	f = w.importFile(named(sim.file835(remit{NPI: hvr.NPI, Trace: "EFT-XV", Claims: []clp{{CLM: hvr, Status: "1", CCN: "PCN-Z2"}}}), "XV", "PLAN77"))
+	assert.Equal(t, 0, f.Summary.Matched, "%+v", f.Summary)
+	d, err = w.b.PayerFile(w.finance(), f.ID)
+	require.NoError(t, err)
+	require.Len(t, d.Unmatched, 1)
+	assert.Equal(t, billing.UnmatchedPayee, d.Unmatched[0].Reason)
+	assert.Equal(t, "29.00", w.payerOf(h1.ID).Paid.String(), "HVR's claim is not paid twice")
 	assert.NotEqual(t, billing.PayerPaid, status(e1.ID))
 }
 
