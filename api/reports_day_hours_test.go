@@ -84,6 +84,11 @@ func TestReportDaysPast24Hours(t *testing.T) {
 	assert.Equal(t, map[string]any{"days": float64(1), "persons": float64(1), "paid": "500.00"}, rep.Totals)
 	// Read within the MSC: each record shown once.
 	assert.Equal(t, 2, e.count(`SELECT count(*) FROM audit_records WHERE action = 'read' AND entity_type = 'days_past_24_hours_report'`))
+	// The MSC finds who ran it in the audit log (the entity type's digits
+	// were refused by its filter: a re-check).
+	r := e.get(keyAdmin, "/v1/audit-events?entity_type=days_past_24_hours_report")
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Len(t, r.JSON(t)["items"], 1)
 
 	// The filters keep the days an agency or a program has a line on.
 	assert.Len(t, itGetReport(t, e, keyFinance, path+fmt.Sprintf("&provider_id=%d", e.demo.Providers["BCS"])).Rows, 2)
@@ -97,7 +102,7 @@ func TestReportDaysPast24Hours(t *testing.T) {
 		"minutes", "paid", "claim_ids"}, csv[1])
 
 	// Voided, the day is 20 hours.
-	r := e.post(keyHRA, itPath("/v1/claims/%d/void", hraClaim), map[string]any{"claim_number": "DH-1-V"})
+	r = e.post(keyHRA, itPath("/v1/claims/%d/void", hraClaim), map[string]any{"claim_number": "DH-1-V"})
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Empty(t, itGetReport(t, e, keyReviewer, path).Rows)
 
