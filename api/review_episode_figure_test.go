@@ -46,6 +46,22 @@ func TestReviewerReadsTheEpisodesFigureBesideTheAgencysOwn(t *testing.T) {
 		assert.Equal(t, get(keyBCS, s)[f], get(keyBCS, k)[f], f)
 	}
 
+	// The replay of the request is the provider's copy too: it carried the
+	// episode's figure, naming HRA (a reviews black-box pass of the
+	// forty-fifth stop).
+	replay := func(key string, v map[string]any) map[string]any {
+		r := e.get(key, itPath("/v1/voucher-requests/%d/replay", itNum(t, v, "id")))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		m := r.JSON(t)
+		delete(m, "voucher_request_id")
+		return m
+	}
+	assert.Equal(t, replay(keyBCS, s), replay(keyBCS, k), "the replay reads as the stranger's")
+	for _, h := range replay(keyBCS, k)["replayed"].(map[string]any)["hits"].([]any) {
+		assert.NotContains(t, h, "episode")
+	}
+	assert.Contains(t, fmt.Sprint(replay(keyReviewer, k)), "180.00 left of 300.00", "the reviewer's replay carries it")
+
 	reason := get(keyReviewer, k)["reasons"].([]any)[0].(map[string]any)
 	assert.Equal(t, "312.00 asked, 300.00 left of 300.00 by this agency's authorizations alone", reason["detail"])
 	assert.Equal(t, map[string]any{"detail": "312.00 asked, 180.00 left of 300.00",

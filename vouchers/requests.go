@@ -1685,11 +1685,25 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 	if err != nil {
 		return Replay{}, err
 	}
-	// As in redact: the trace goes with any reason withheld, and from a
-	// provider's copy of a request its own records deny.
+	// As in redact: an episode's figure beside the agency's own is the
+	// MSC's, whatever the consents (a provider's replay carried it, naming
+	// the other agency and its dollars: a reviews black-box pass of the
+	// forty-fifth stop); the trace goes with any reason withheld, and from
+	// a provider's copy of a request its own records deny; and a withheld
+	// reason of a request decided or withdrawn waits for no review.
+	if a.IsProvider() {
+		for i := range d.Hits {
+			d.Hits[i].Episode = nil
+		}
+	}
 	var withheld bool
 	if d.Hits, withheld = adjudication.Withhold(d.Hits, seen); withheld || (a.IsProvider() && adjudication.Denies(d.Hits)) {
 		d.Trace = nil
+	}
+	for i, h := range d.Hits {
+		if h.Code == adjudication.CodeConflictOnFile && h.Detail == adjudication.WithheldDetail && vr.Decision != string(adjudication.Pended) {
+			d.Hits[i].Detail = adjudication.WithheldDeniedDetail
+		}
 	}
 	return Replay{VoucherRequestID: id, StoredDecision: vr.Decision, StoredRuleSet: vr.RuleSetVersion,
 		ReplayedDecision: replayed(d), RulesDecisionSame: string(d.Decision) == vr.RulesDecision}, nil
