@@ -1278,6 +1278,16 @@ func TestCloseANegativePreview(t *testing.T) {
 	page := h.get("/console/claims/" + strconv.FormatInt(int64(v["id"].(float64)), 10))
 	require.Equal(t, http.StatusOK, page.Status)
 	assert.Contains(t, page.Body, "-30.00 billed (its own lines 30.00, as the claims list shows it")
+	// The pages link the pair, and the original its batch's advice (a
+	// voided or replaced claim named neither: a console black-box pass of
+	// the forty-fifth stop).
+	origID := strconv.FormatInt(orig, 10)
+	assert.Contains(t, page.Body, `<dt>Replaces</dt><dd id="c-original"><a href="/console/claims/`+origID+`">claim #`+origID+`</a>`)
+	op := h.get("/console/claims/" + origID)
+	require.Equal(t, http.StatusOK, op.Status)
+	replID := strconv.FormatInt(int64(v["id"].(float64)), 10)
+	assert.Contains(t, op.Body, `<dt>Superseded by</dt><dd id="c-superseded"><a href="/console/claims/`+replID+`">claim #`+replID+`</a>`)
+	assert.Regexp(t, `<dd id="c-batch"><a href="/console/batches/\d+/remittance/\d+">#\d+, its remittance advice</a>`, op.Body)
 
 	f := w.user()
 	f.signIn(keyFinance)

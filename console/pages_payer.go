@@ -114,8 +114,12 @@ func (k *Console) uploadPayerFile(c *gin.Context) {
 
 type reconciliationView struct {
 	Batch, Provider, From, To string
-	Report                    *billing.Reconciliation
-	CSV                       string
+	// Providers is the agency menu, by code and name as every page names
+	// them: the form asked for rss's numeric id, and a finance officer
+	// typing ECRA was refused (a console black-box pass).
+	Providers []providerOption
+	Report    *billing.Reconciliation
+	CSV       string
 }
 
 // reconciliation shows the form and, once it names a batch or a date
@@ -136,6 +140,18 @@ func (k *Console) reconciliation(c *gin.Context) {
 			k.fail(c, rss.ErrForbidden)
 			return
 		}
+	}
+	if format == "html" {
+		providers, err := k.cfg.Vouchers.Providers(c.Request.Context())
+		if err != nil {
+			k.fail(c, err)
+			return
+		}
+		for _, p := range providers {
+			v.Providers = append(v.Providers, providerOption{ID: strconv.FormatInt(p.ID, 10), Label: p.Code + " " + p.Name})
+		}
+	}
+	if v.Batch == "" && v.Provider == "" && v.From == "" && v.To == "" {
 		k.page(c, http.StatusOK, "reconciliation", "Reconciliation", v)
 		return
 	}

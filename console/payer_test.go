@@ -225,6 +225,13 @@ func TestPayerFilesScreens(t *testing.T) {
 		assert.Contains(t, rec.Body, `id="`+id+`">`+want+`<`, id)
 	}
 	assert.Contains(t, rec.Body, `<span class="code">CO-96</span> 29.00`)
+	// The agency is chosen by code and name, as every page names it (the
+	// form asked for rss's id: a console black-box pass).
+	ecra := strconv.FormatInt(w.demo.Providers["ECRA"], 10)
+	assert.Contains(t, rec.Body, `<option value="`+ecra+`" >ECRA Eastern CT Recovery Assistants</option>`)
+	byAgency := f.get("/console/reconciliation?batch=" + r.batch + "&provider=" + ecra)
+	require.Equal(t, http.StatusOK, byAgency.Status, byAgency.Body)
+	assert.Contains(t, byAgency.Body, `<option value="`+ecra+`" selected>ECRA Eastern CT Recovery Assistants</option>`)
 	csvLink := "/console/reconciliation?batch=" + r.batch + "&amp;format=csv"
 	assert.Contains(t, rec.Body, `href="`+csvLink+`"`)
 	dl := f.get("/console/reconciliation?batch=" + r.batch + "&format=csv")
@@ -263,7 +270,6 @@ func TestPayerFilesScreens(t *testing.T) {
 	assert.Regexp(t, `MCD-1-V</a></td><td>ECRA</td>.*<td class="num">-14\.50</td><td class="num">-14\.50</td>`, list.Body)
 
 	// By provider and dates: the same batch, ECRA's row.
-	ecra := strconv.FormatInt(w.demo.Providers["ECRA"], 10)
 	rec = f.get("/console/reconciliation?from=" + day(-1) + "&to=" + day(0) + "&provider=" + ecra)
 	require.Equal(t, http.StatusOK, rec.Status, rec.Body)
 	assert.Contains(t, rec.Body, `id="r-billed">43.50<`)
