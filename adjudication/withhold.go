@@ -7,6 +7,9 @@ package adjudication
 const (
 	WithheldDetail       = "withheld: the MSC reviews this"
 	WithheldDeniedDetail = "withheld: ask the MSC about this request"
+	// DecidedConflictNextStep is CONFLICT_ON_FILE's next step on a
+	// request decided or withdrawn: no reviewer is to come.
+	DecidedConflictNextStep = "Contact the MSC about this request."
 )
 
 // The kinds of another agency's records a hit's detail may quote. A consent

@@ -714,10 +714,16 @@ func (v *VoucherRequest) redact(seen func(int64, string) bool) (changed bool) {
 		// Once decided or withdrawn, no review is to come: "the MSC
 		// reviews this" read on an approved request as if it still
 		// waited (a console black-box pass of the forty-fourth stop).
-		if h.Code == adjudication.CodeConflictOnFile && h.Detail == adjudication.WithheldDetail && v.Decision != string(adjudication.Pended) {
+		decided := h.Code == adjudication.CodeConflictOnFile && v.Decision != string(adjudication.Pended)
+		if decided && h.Detail == adjudication.WithheldDetail {
 			h.Detail = adjudication.WithheldDeniedDetail
 		}
 		v.Reasons[i], v.ReasonCodes[i] = reasonView(h), h.Code
+		// Nor does its next step promise a reviewer (a denial read "a
+		// reviewer decides it if it is pended": a Part 2 sweep).
+		if decided {
+			v.Reasons[i].NextStep = adjudication.DecidedConflictNextStep
+		}
 	}
 	return true
 }
