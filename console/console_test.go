@@ -1294,6 +1294,7 @@ func TestCloseANegativePreview(t *testing.T) {
 	preview := f.get("/console/batches/preview?payer_route=payment_register&through_date=" + day(0))
 	require.Equal(t, http.StatusOK, preview.Status)
 	require.Equal(t, "-2", preview.hidden().Get("expect_units"), "%s", preview.Body)
+	assert.NotContains(t, preview.Body, `id="loops-note"`, "a register counts claims, not loops")
 	// A total edited by hand is said to be changed, not missing (a
 	// console black-box pass); nothing is closed.
 	edited := preview.hidden()

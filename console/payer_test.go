@@ -61,6 +61,13 @@ func (w *world) medicaidBatch(t *testing.T) medicaidRound {
 	}
 	r := medicaidRound{paidN: "MCD-1", deniedN: "MCD-2"}
 	r.paid, r.denied = claim(r.paidN, 2, "14.50"), claim(r.deniedN, 4, "29.00")
+	// The 837P's preview says how it counts claims (loops); a payment
+	// register's does not (it said so there too: a console black-box pass).
+	fin := w.user()
+	fin.signIn(keyFinance)
+	pv := fin.get("/console/batches/preview?payer_route=medicaid_837p&through_date=" + day(0))
+	require.Equal(t, http.StatusOK, pv.Status, pv.Body)
+	require.Contains(t, pv.Body, `id="loops-note"`)
 	status, v = w.api(http.MethodPost, keyFinance, "/v1/batches", map[string]any{"payer_route": "medicaid_837p", "through_date": day(0)})
 	require.Equal(t, http.StatusCreated, status, "%v", v)
 	r.batch = strconv.FormatInt(int64(v["id"].(float64)), 10)
