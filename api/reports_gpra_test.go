@@ -257,6 +257,32 @@ func TestGPRAStayNotBegunOwesNoIntakeYet(t *testing.T) {
 	assert.Equal(t, "intake", intake["kind"])
 	assert.Equal(t, "not_yet_due", intake["status"])
 	assert.Equal(t, "not_yet_open", intake["window"], "%v", intake)
+
+	// Begun, the stay owes its intake, its window open: due, as the
+	// schedule says (it read missing, as a lapsed one does: a GPRA pass of
+	// the forty-fifth stop); discharged without one, missing.
+	begun := itATRClient(t, e, day(-3))
+	lapsed := itATRClient(t, e, day(-20))
+	// itATRClient records their intakes: taken out, as never recorded.
+	_, err := e.db.Exec(`DELETE FROM gpra_interviews WHERE client_id = $1`, begun.Client)
+	require.NoError(t, err)
+	_, err = e.db.Exec(`DELETE FROM gpra_interviews WHERE client_id = $1`, lapsed.Client)
+	require.NoError(t, err)
+	r = e.post(keyHRA, itPath("/v1/enrollments/%d/discharge", lapsed.Enrollment), map[string]any{"discharge_date": day(-1),
+		"reason_code": "other", "reason": "moved away"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	ex = itGetReport(t, e, keyReviewer, fmt.Sprintf("/v1/reports/state-extract?provider_id=%d&program=ATR&from=%s&to=%s", hra, day(-30), day(0)))
+	want := map[int64]string{begun.Enrollment: "due", lapsed.Enrollment: "missing"}
+	for _, row := range ex.Rows {
+		if w, ok := want[int64(row["enrollment_id"].(float64))]; ok {
+			assert.Equal(t, w, row["gpra_intake"], "%v", row)
+			delete(want, int64(row["enrollment_id"].(float64)))
+		}
+	}
+	assert.Empty(t, want, "both enrollments are in the extract")
+	sched = e.get(keyHRA, itPath("/v1/clients/%d/gpra-schedule", begun.Client)).JSON(t)
+	intake = sched["episodes"].([]any)[0].(map[string]any)["interviews"].([]any)[0].(map[string]any)
+	assert.Equal(t, "due", intake["status"], "%v", intake)
 }
 
 // A stay's GPRA windows are its program's on the day it was enrolled: a

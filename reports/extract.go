@@ -155,8 +155,13 @@ SELECT e.client_id, e.id AS enrollment_id, e.program_code, e.provider_id, e.assi
        coalesce(us.units_authorized, 0) AS units_authorized,
        coalesce(us.units, 0) AS units_used, coalesce(us.paid_cents, 0) * 0.01 AS amount_paid,
        -- A stay not begun by today owes no intake yet (the schedule's not_yet_due;
-       -- it read missing: a reports black-box pass).
-       CASE WHEN e.gpra_required THEN coalesce(gp.i_status, CASE WHEN e.start_date > $3 THEN 'not_yet_due' ELSE 'missing' END) END AS gpra_intake,
+       -- it read missing: a reports black-box pass). One under way owes it
+       -- still, its window open (the schedule's due): it read missing, as
+       -- a discharged stay's lapsed one does, and the state could not tell
+       -- an agency within its window from one that let it close (a GPRA
+       -- black-box pass of the forty-fifth stop).
+       CASE WHEN e.gpra_required THEN coalesce(gp.i_status, CASE WHEN e.start_date > $3 THEN 'not_yet_due'
+            WHEN e.discharge_date IS NULL THEN 'due' ELSE 'missing' END) END AS gpra_intake,
        -- Each window is the stay's, its program's when it was enrolled
        -- (migration 00083).
        CASE WHEN NOT e.gpra_required THEN NULL
