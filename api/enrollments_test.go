@@ -1745,5 +1745,11 @@ func TestReferralChannelsAreListedWhole(t *testing.T) {
 			"start_date": day(0), "referral_source": "self"}), http.StatusUnprocessableEntity, "validation_failed")
 		assert.Contains(t, fmt.Sprint(p["errors"]), "regional_clinical_program_director")
 		assert.NotContains(t, fmt.Sprint(p["errors"]), "…")
+		// A value no program takes is refused with the whole list too (it
+		// was cut: a GPRA black-box pass of the forty-fifth stop).
+		p = requireProblem(t, e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": c, "program_code": "RCM",
+			"start_date": day(0), "referral_source": "carrier_pigeon"}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Contains(t, fmt.Sprint(p["errors"]), "regional_clinical_program_director")
+		assert.NotContains(t, fmt.Sprint(p["errors"]), "…")
 	})
 }

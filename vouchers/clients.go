@@ -976,7 +976,10 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		v.Add("planned_end_date", "out_of_range", "planned_end_date is at most %d days after start_date (%s)", maxEligibilityEndDays, latest)
 	}
 	if n.ReferralSource != nil && !contains(referralSources, *n.ReferralSource) {
-		v.Add("referral_source", "invalid_value", "referral_source must be one of %s", strings.Join(referralSources, ", "))
+		// Written into the message, not quoted, as the channels below are:
+		// a quoted argument is cut at 100 bytes, and the list read
+		// "regional_clinical_program_direc…" (a GPRA black-box pass).
+		v.Add("referral_source", "invalid_value", "referral_source must be one of "+strings.Join(referralSources, ", "))
 	}
 	if err := v.Err(); err != nil {
 		return Enrollment{}, err
