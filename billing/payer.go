@@ -889,14 +889,38 @@ func (im *importer) post277(ack x12.ClaimAck) error {
 	if reported.IsZero() || reported.After(im.now) {
 		reported = im.now
 	}
+	// An information receiver's TRN02 echoes our 837's BHT03, RSS and the
+	// batch id: one naming no 837P batch answers a file rss has not sent,
+	// and its claims are kept as unknown_batch, not matched by CLM01 to
+	// loops of other batches nor read as claims rss never sent
+	// (unknown_claim pointed finance at the claims: a payer black-box pass).
+	unsent := make([]bool, len(ack.Receivers))
+	for i, r := range ack.Receivers {
+		digits := strings.TrimPrefix(r.Trace, "RSS")
+		id, err := strconv.ParseInt(digits, 10, 64)
+		if err != nil || digits == r.Trace || strconv.FormatInt(id, 10) != digits {
+			continue
+		}
+		if err := im.tx.GetContext(im.ctx, &unsent[i], `SELECT NOT EXISTS (SELECT 1 FROM batches WHERE id = $1
+			AND payer_route = '`+RouteMedicaid837P+`')`, id); err != nil {
+			return fmt.Errorf("277CA batch: %w", err)
+		}
+	}
 	for _, c := range ack.Claims {
 		var who payee
+		var ofUnsent bool
 		if c.Provider >= 0 && c.Provider < len(ack.Providers) {
 			who = payeeOf(ack.Providers[c.Provider].Party)
+			r := ack.Providers[c.Provider].Receiver
+			ofUnsent = r >= 0 && r < len(unsent) && unsent[r]
 		}
-		l, unmatched, err := im.findLoop(c.ClaimID, who)
-		if err != nil {
-			return err
+		var l *sentLoop
+		unmatched := UnmatchedBatch
+		if !ofUnsent {
+			var err error
+			if l, unmatched, err = im.findLoop(c.ClaimID, who); err != nil {
+				return err
+			}
 		}
 		codes := make([]string, 0, len(c.Statuses))
 		for _, st := range c.Statuses {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -865,4 +866,25 @@ func TestFunctionalAckErrorsGoToTheClaimTheirContextNames(t *testing.T) {
 	for _, s := range d.SetAcks[0].ClaimErrors["CTX-E"] {
 		assert.NotContains(t, s, "Dubois", "IK404's copy of the bad value is kept nowhere")
 	}
+}
+
+// A 277CA whose information receiver's TRN02 names an 837P batch rss has
+// not sent (RSS and an id no batch has) answers a file rss never sent:
+// its claims were read unknown_claim, pointing finance at the claims,
+// or could have been matched by CLM01 to another batch's loops (a payer
+// black-box pass of the forty-fifth stop). They are kept unknown_batch,
+// and the claim reads no answer.
+func TestA277CAForABatchNotSentKeepsItsClaimsUnknownBatch(t *testing.T) {
+	w, b, sent := oneClaimSent(t, "EARLY-1")
+	sim := newPayerSim()
+	ahead := strconv.FormatInt(b.ID+1000, 10)
+	early := []byte(strings.ReplaceAll(string(sim.file277(sent, nil, func(string) string { return "PCN-EARLY" })),
+		"TRN*2*"+sent.BHT, "TRN*2*RSS"+ahead))
+	require.Contains(t, string(early), "TRN*2*RSS"+ahead)
+	f := w.importFile(early)
+	assert.Zero(t, f.Summary.Matched, "%+v", f.Summary)
+	assert.Equal(t, []string{"claim_status EARLY-1 " + billing.UnmatchedBatch}, w.reasons(f.ID))
+	assert.Nil(t, w.payerOf(w.claimID("EARLY-1")), "EARLY-1 has no answer")
+	f = w.importFile(sim.file277(sent, nil, func(string) string { return "PCN-EARLY" }))
+	assert.Equal(t, 1, f.Summary.Matched, "%+v", f.Summary)
 }
