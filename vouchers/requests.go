@@ -695,37 +695,60 @@ var withheldFactJSON, _ = json.Marshal(WithheldFact)
 // nothing was withheld, its presence would tell a person another agency
 // serves from a stranger. The reasons say why it was denied.
 func (v *VoucherRequest) redact(seen func(int64, string) bool) (changed bool) {
-	// An episode's figure beside the agency's own is the MSC's, whatever
-	// the consents: dropped before anything else, it never tells the
-	// agency's copy from a stranger's.
-	for i := range v.Reasons {
-		v.Reasons[i].Episode = nil
-	}
 	hits := make([]adjudication.Hit, len(v.Reasons))
 	for i, r := range v.Reasons {
-		hits[i] = adjudication.Hit{Code: r.Code, Action: r.Action, Detail: r.Detail, Source: r.Source, Sources: r.Sources}
+		hits[i] = adjudication.Hit{Code: r.Code, Action: r.Action, Detail: r.Detail, Source: r.Source, Sources: r.Sources, Episode: r.Episode}
 	}
-	hits, withheld := adjudication.Withhold(hits, seen)
+	hits, withheld := providerHits(hits, seen, v.Decision)
 	if !withheld && !adjudication.Denies(hits) {
+		// Nothing withheld: the reasons stand as they were, less the
+		// episode's figure providerHits drops.
+		for i := range v.Reasons {
+			v.Reasons[i].Episode = nil
+		}
 		return false
 	}
 	v.Reasons, v.ReasonCodes, v.Trace = make([]ReasonView, len(hits)), make(pq.StringArray, len(hits)), nil
 	for i, h := range hits {
-		// Once decided or withdrawn, no review is to come: "the MSC
-		// reviews this" read on an approved request as if it still
-		// waited (a console black-box pass of the forty-fourth stop).
-		decided := h.Code == adjudication.CodeConflictOnFile && v.Decision != string(adjudication.Pended)
-		if decided && h.Detail == adjudication.WithheldDetail {
-			h.Detail = adjudication.WithheldDeniedDetail
-		}
 		v.Reasons[i], v.ReasonCodes[i] = reasonView(h), h.Code
-		// Nor does its next step promise a reviewer (a denial read "a
-		// reviewer decides it if it is pended": a Part 2 sweep).
-		if decided {
+		// Nor does a decided request's withheld reason promise a reviewer
+		// in its next step (a denial read "a reviewer decides it if it is
+		// pended": a Part 2 sweep).
+		if h.Code == adjudication.CodeConflictOnFile && v.Decision != string(adjudication.Pended) {
 			v.Reasons[i].NextStep = adjudication.DecidedConflictNextStep
 		}
 	}
 	return true
+}
+
+// providerHits is a provider's copy of a request's hits, shared by every
+// answer that carries them (a request's reasons in redact, a replay's hits
+// in Replay), so that no copy says more than another: written twice, the
+// replay kept the episode's figure the reasons had lost (a reviews
+// black-box pass of the forty-fifth stop).
+//   - An episode's figure beside the agency's own is the MSC's whatever
+//     the consents: dropped first, it never tells the agency's copy from a
+//     stranger's.
+//   - Reasons drawn from records seen refuses become CONFLICT_ON_FILE
+//     (adjudication.Withhold).
+//   - Once decided or withdrawn no review is to come, so the withheld
+//     reason does not say the MSC reviews it (a console black-box pass of
+//     the forty-fourth stop).
+func providerHits(hits []adjudication.Hit, seen func(int64, string) bool, decision string) ([]adjudication.Hit, bool) {
+	out := make([]adjudication.Hit, len(hits))
+	for i, h := range hits {
+		h.Episode = nil
+		out[i] = h
+	}
+	out, withheld := adjudication.Withhold(out, seen)
+	if decision != string(adjudication.Pended) {
+		for i, h := range out {
+			if h.Code == adjudication.CodeConflictOnFile && h.Detail == adjudication.WithheldDetail {
+				out[i].Detail = adjudication.WithheldDeniedDetail
+			}
+		}
+	}
+	return out, withheld
 }
 
 // reasonDisclosures are the disclosures a provider's reading of v makes:
@@ -1691,24 +1714,13 @@ func (s *Service) Replay(ctx context.Context, id int64) (Replay, error) {
 	if err != nil {
 		return Replay{}, err
 	}
-	// As in redact: an episode's figure beside the agency's own is the
-	// MSC's, whatever the consents (a provider's replay carried it, naming
-	// the other agency and its dollars: a reviews black-box pass of the
-	// forty-fifth stop); the trace goes with any reason withheld, and from
-	// a provider's copy of a request its own records deny; and a withheld
-	// reason of a request decided or withdrawn waits for no review.
+	// A provider's replay is its copy of the hits (providerHits, as a
+	// request's reasons are), and its trace goes with any reason withheld
+	// or when its own records deny, as redact drops a request's.
 	if a.IsProvider() {
-		for i := range d.Hits {
-			d.Hits[i].Episode = nil
-		}
-	}
-	var withheld bool
-	if d.Hits, withheld = adjudication.Withhold(d.Hits, seen); withheld || (a.IsProvider() && adjudication.Denies(d.Hits)) {
-		d.Trace = nil
-	}
-	for i, h := range d.Hits {
-		if h.Code == adjudication.CodeConflictOnFile && h.Detail == adjudication.WithheldDetail && vr.Decision != string(adjudication.Pended) {
-			d.Hits[i].Detail = adjudication.WithheldDeniedDetail
+		var withheld bool
+		if d.Hits, withheld = providerHits(d.Hits, seen, vr.Decision); withheld || adjudication.Denies(d.Hits) {
+			d.Trace = nil
 		}
 	}
 	return Replay{VoucherRequestID: id, StoredDecision: vr.Decision, StoredRuleSet: vr.RuleSetVersion,
