@@ -91,7 +91,7 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 		// as malformed, a payer black-box pass). Only the form is read
 		// here, so the value's overflow past sixteen digits is no matter.
 		if _, ok := parseCents(b[1:len(b)-1], len(b)); ok {
-			return errMoneyTooLarge
+			return ErrAmountRange
 		}
 		return errMoneyText
 	}
@@ -143,7 +143,11 @@ func ParseAmount(s string) (Money, error) {
 	return Money{decimal.New(cents, -2)}, nil
 }
 
-var errMoneyTooLarge = fmt.Errorf("%w: amount must be at most 999999999999.99", ErrInvalid)
+// ErrAmountRange is a well-formed amount past what any amount rss holds
+// can be (twelve dollar digits): the API answers it as a field out of
+// range, 422, as a date past the calendar rss holds, not as a value of the
+// wrong type; the field's own limit, lower, is the service's to name.
+var ErrAmountRange = fmt.Errorf("%w: amount must be at most 999999999999.99", ErrInvalid)
 
 var errMoneyText = fmt.Errorf("%w: amount must be a string of dollars, a point and two decimals, with no leading zero, like \"40.00\" or \"0.50\"", ErrInvalid)
 

@@ -1013,3 +1013,39 @@ func TestUnknownInstrumentSaysWhereTheCodesAre(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Contains(t, message("SUPRT-2030", day(-1)), `instrument "SUPRT-2030" is not in use on `+day(-1))
 }
+
+// A value out of range says which way and by the field's own bound where
+// the field has one: a claim's charge past twelve digits read "at most
+// 999999999999.99" (400 wrong_type) where one a little smaller read "at
+// most 99999999.99"; units of 2^63 read "is out of range" alone; a date of
+// service in 1899 read "must be between 1900-01-01 and 2999-12-31", and
+// one in 1999 "not plausible" (a claims black-box pass of the forty-sixth
+// stop). Nothing is written.
+func TestOutOfRangeSaysWhichWay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	claim := func(line string) string {
+		return fmt.Sprintf(`{"claim_number":"OOR-1","client_id":%d,"rendering_staff_id":%d,"place_of_service":"11","lines":[%s]}`,
+			e.demo.Clients["Rivera"], e.demo.Staff["Okafor"], line)
+	}
+	for _, c := range []struct{ name, line, field, message string }{
+		{"charge past any amount", `{"service_code":"ATR-CM","date_of_service":"` + day(-1) + `","units":1,"charge":"1000000000000.00"}`,
+			"lines[0].charge", "charge is too large"},
+		{"units past int64", `{"service_code":"ATR-CM","date_of_service":"` + day(-1) + `","units":9223372036854775808,"charge":"15.00"}`,
+			"lines[0].units", "units is too large"},
+		{"units below int64", `{"service_code":"ATR-CM","date_of_service":"` + day(-1) + `","units":-9223372036854775809,"charge":"15.00"}`,
+			"lines[0].units", "units is too small"},
+		{"date before any rss holds", `{"service_code":"ATR-CM","date_of_service":"1899-12-31","units":1,"charge":"15.00"}`,
+			"lines[0].date_of_service", "date_of_service is outside the dates rss holds, 1900-01-01 to 2999-12-31"},
+		{"date before the claims' first", `{"service_code":"ATR-CM","date_of_service":"1999-12-31","units":1,"charge":"15.00"}`,
+			"lines[0].date_of_service", "date_of_service must be on or after 2000-01-01"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			itNothingWritten(t, e, func() {
+				p := requireProblem(t, e.post(keyHRA, "/v1/claims", claim(c.line)), http.StatusUnprocessableEntity, "validation_failed")
+				assert.Equal(t, "out_of_range", itFieldCode(p, c.field), "%v", p)
+				assert.Contains(t, fmt.Sprint(p["errors"]), c.message)
+			})
+		})
+	}
+}

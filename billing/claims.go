@@ -195,7 +195,7 @@ func (n *NewClaim) validate(today rss.Date) error {
 		case l.DateOfService.After(today):
 			v.Add(f+".date_of_service", "in_future", "a service cannot be billed before it is delivered")
 		case l.DateOfService.Before(earliest):
-			v.Add(f+".date_of_service", "out_of_range", "date_of_service is not plausible")
+			v.Add(f+".date_of_service", "out_of_range", "date_of_service must be on or after %s", earliest)
 		}
 		switch {
 		case l.Units == 0:
