@@ -330,8 +330,31 @@ func (v *VoucherRequest) setDecoded(hits []adjudication.Hit) {
 	}
 	v.Reasons = make([]ReasonView, len(hits))
 	for i, h := range hits {
-		v.Reasons[i] = reasonView(h)
+		v.Reasons[i] = v.reasonView(h)
 	}
+}
+
+// reasonView is h as a reason of v: a reason that pended v waits for no
+// reviewer once v is decided or withdrawn, so its next step says so (an
+// approved request's RETRO_AUTHORIZATION still read "A reviewer will
+// decide; note why the request is late": a reviews black-box pass of the
+// forty-sixth stop), and a withheld reason of a decided request points at
+// the MSC, not at a review (adjudication.DecidedConflictNextStep).
+func (v *VoucherRequest) reasonView(h adjudication.Hit) ReasonView {
+	r := reasonView(h)
+	if v.Decision == string(adjudication.Pended) {
+		return r
+	}
+	switch {
+	case h.Code == adjudication.CodeConflictOnFile:
+		r.NextStep = adjudication.DecidedConflictNextStep
+	case h.Action != adjudication.ActionPend:
+	case v.Decision == "withdrawn":
+		r.NextStep = "None: the request was withdrawn before a reviewer decided it."
+	default:
+		r.NextStep = "None: a reviewer has decided the request (see its review)."
+	}
+	return r
 }
 
 func reasonView(h adjudication.Hit) ReasonView {
@@ -710,13 +733,10 @@ func (v *VoucherRequest) redact(seen func(int64, string) bool) (changed bool) {
 	}
 	v.Reasons, v.ReasonCodes, v.Trace = make([]ReasonView, len(hits)), make(pq.StringArray, len(hits)), nil
 	for i, h := range hits {
-		v.Reasons[i], v.ReasonCodes[i] = reasonView(h), h.Code
 		// Nor does a decided request's withheld reason promise a reviewer
 		// in its next step (a denial read "a reviewer decides it if it is
-		// pended": a Part 2 sweep).
-		if h.Code == adjudication.CodeConflictOnFile && v.Decision != string(adjudication.Pended) {
-			v.Reasons[i].NextStep = adjudication.DecidedConflictNextStep
-		}
+		// pended": a Part 2 sweep); v.reasonView says so.
+		v.Reasons[i], v.ReasonCodes[i] = v.reasonView(h), h.Code
 	}
 	return true
 }
