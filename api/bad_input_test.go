@@ -1049,3 +1049,44 @@ func TestOutOfRangeSaysWhichWay(t *testing.T) {
 		})
 	}
 }
+
+// A body beginning with a byte-order mark says so, on a single POST and a
+// bulk alike: it read "the body is not valid JSON" and nothing more (a
+// consents black-box pass of the forty-sixth stop). Nothing is written.
+func TestByteOrderMarkSaysSo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bom := "\xef\xbb\xbf"
+	for _, c := range []struct{ path, body string }{
+		{"/v1/clients", bom + `{"first_name":"Ann","last_name":"Lee","date_of_birth":"1990-04-12","catchment_area":"hartford"}`},
+		{"/v1/claims/bulk", bom + `{"claims":[]}`},
+		{"/v1/claims", bom + `{"claim_number":"BOM-1"}`},
+	} {
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyHRA, c.path, c.body), http.StatusBadRequest, "malformed_json")
+			assert.Contains(t, p["detail"], "byte-order mark", c.path)
+		})
+	}
+	// Not a mark at the start: the plain answer.
+	p := requireProblem(t, e.post(keyHRA, "/v1/clients", `{"first_name":`+bom+`}`), http.StatusBadRequest, "malformed_json")
+	assert.Equal(t, "the body is not valid JSON", p["detail"])
+}
+
+// A referral source no program takes is refused with every source and, in
+// the same words, the few a program recording its referral source takes:
+// one of the first list was refused again for RCM (a consents black-box
+// pass of the forty-sixth stop). Nothing is written.
+func TestUnknownReferralSourceNamesEveryList(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyHRA, "/v1/enrollments", map[string]any{"client_id": e.demo.Clients["Rivera"], "program_code": "RCM",
+			"start_date": day(-1), "referral_source": "DCF"}), http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "invalid_value", itFieldCode(p, "referral_source"))
+		msg := fmt.Sprint(p["errors"])
+		assert.Contains(t, msg, "must be one of samss_meeting, dcf_substance_abuse_specialist, area_office_director, "+
+			"regional_clinical_program_director, self, treatment_provider, other")
+		assert.Contains(t, msg, "takes only samss_meeting, dcf_substance_abuse_specialist, area_office_director, "+
+			"regional_clinical_program_director")
+	})
+}

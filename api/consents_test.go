@@ -609,3 +609,29 @@ func TestMSCConsentNamingAnAgencyIsRefused(t *testing.T) {
 		assert.Equal(t, http.StatusCreated, r.Status, "%s: %s", name, r.Body)
 	}
 }
+
+// The same form keyed again once it has expired is still on file, and the
+// 409 says it expired: "already recorded and not revoked" read as if it
+// were in force (a consents black-box pass of the forty-sixth stop).
+func TestExpiredFormKeyedAgainSaysItExpired(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	form := map[string]any{"client_id": e.demo.Clients["Rivera"], "recipient_type": "provider", "recipient_provider_id": e.demo.Providers["BCS"],
+		"recipient_name": "BCS", "purposes": []string{"treatment"}, "information": "enrollment", "signed_on": day(-10),
+		"expiry_event": "discharge"}
+	r := e.post(keyHRA, "/v1/consents", form)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	id := itID(t, r)
+	p := requireProblem(t, e.post(keyHRA, "/v1/consents", form), http.StatusConflict, "consent_exists")
+	assert.Contains(t, p["detail"], "not revoked", "in force: as before")
+
+	r = e.post(keyHRA, itPath("/v1/consents/%d/expire", id), map[string]any{"expired_on": day(-2), "reason": "discharged"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, "expired", r.JSON(t)["status"])
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyHRA, "/v1/consents", form), http.StatusConflict, "consent_exists")
+		assert.Equal(t, map[string]any{"type": "consent", "id": float64(id)}, p["existing"])
+		assert.Contains(t, p["detail"], fmt.Sprintf("consent %d, expired after", id))
+		assert.NotContains(t, p["detail"], "not revoked")
+	})
+}

@@ -220,6 +220,12 @@ func decodeError(err error, body []byte, v any) Problem {
 		// Valid JSON nested deeper than the decoder reads: saying it was
 		// not valid JSON misled (a black-box pass).
 		return p(http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body nests arrays or objects deeper than 10,000 levels")
+	case (errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF)) && bytes.HasPrefix(body, utf8BOM):
+		// JSON is sent without a byte-order mark (RFC 8259 §8.1); one
+		// a text editor saved read "not valid JSON" and nothing more (a
+		// consents black-box pass of the forty-sixth stop).
+		return p(http.StatusBadRequest, "malformed_json", "Malformed JSON",
+			"the body begins with a UTF-8 byte-order mark (EF BB BF); send the JSON without it")
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
 		return p(http.StatusBadRequest, "malformed_json", "Malformed JSON", "the body is not valid JSON")
 	case errors.As(err, &typ):
@@ -315,6 +321,8 @@ func wrongTypePath(body []byte, t reflect.Type, field string) string {
 var indexRe = regexp.MustCompile(`\[[0-9]+\]`)
 
 // wholeNumber is an UnmarshalTypeError's value when it was a JSON integer.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 var wholeNumber = regexp.MustCompile(`^number -?[0-9]+$`)
 
 // tooWhat says which way a whole number missed its field's type: "is out

@@ -979,7 +979,12 @@ func (s *Service) CreateEnrollment(ctx context.Context, n NewEnrollment) (Enroll
 		// Written into the message, not quoted, as the channels below are:
 		// a quoted argument is cut at 100 bytes, and the list read
 		// "regional_clinical_program_direc…" (a GPRA black-box pass).
-		v.Add("referral_source", "invalid_value", "referral_source must be one of "+strings.Join(referralSources, ", "))
+		// A program that records the referral source takes its channels
+		// alone: listed here too, or the caller sent one of the first list
+		// and was refused again (a consents black-box pass of the
+		// forty-sixth stop).
+		v.Add("referral_source", "invalid_value", "referral_source must be one of "+strings.Join(referralSources, ", ")+
+			"; a program that records the referral source (GET /v1/reference/programs: referral_source_required) takes only "+strings.Join(referralChannels, ", "))
 	}
 	if err := v.Err(); err != nil {
 		return Enrollment{}, err

@@ -286,12 +286,13 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 		// text is compared as folded (consentFormKey), rows recorded before
 		// form_key was kept (migration 00109) as well.
 		var alike []struct {
-			ID            int64   `db:"id"`
-			RecipientName string  `db:"recipient_name"`
-			Information   string  `db:"information"`
-			ExpiryEvent   *string `db:"expiry_event"`
+			ID            int64    `db:"id"`
+			RecipientName string   `db:"recipient_name"`
+			Information   string   `db:"information"`
+			ExpiryEvent   *string  `db:"expiry_event"`
+			Through       rss.Date `db:"in_force_through"`
 		}
-		if err := tx.SelectContext(ctx, &alike, `SELECT id, recipient_name, information, expiry_event FROM consents
+		if err := tx.SelectContext(ctx, &alike, `SELECT id, recipient_name, information, expiry_event, in_force_through FROM consents
 			WHERE revoked_at IS NULL AND client_id = $1 AND disclosing_provider_id = $2 AND recipient_type = $3
 			AND recipient_provider_id IS NOT DISTINCT FROM $4 AND purposes = $5 AND expires_on IS NOT DISTINCT FROM $6
 			AND signed_on = $7 AND records IS NOT DISTINCT FROM $8 AND payer_route IS NOT DISTINCT FROM $9
@@ -302,6 +303,15 @@ func (s *Service) CreateConsent(ctx context.Context, n NewConsent) (Consent, err
 		}
 		for _, c := range alike {
 			if consentFormKey(n.RecipientType, c.RecipientName, c.Information, c.ExpiryEvent) == key {
+				// An expired copy is said to be one: "not revoked" alone
+				// read as if the form were still in force (a consents
+				// black-box pass of the forty-sixth stop). The same form
+				// would expire as it did; the person signs a new one.
+				if c.Through.Before(today) {
+					return rss.OnFile("consent", c.ID, "consent_exists", "client %d's consent with these recipient, purposes, information, "+
+						"records, expiry and signature date is already recorded: consent %d, expired after %s; a new consent is a form "+
+						"signed anew", n.ClientID, c.ID, c.Through)
+				}
 				return rss.OnFile("consent", c.ID, "consent_exists", "client %d's consent with these recipient, purposes, information, "+
 					"records, expiry and signature date is already recorded and not revoked: consent %d", n.ClientID, c.ID)
 			}
