@@ -124,6 +124,12 @@ func Check(r io.Reader) (Report, error) {
 			}
 			continue
 		}
+		if rd.bom && rd.Index() == 1 {
+			// Skipped to read the rest; a payer's translator may refuse the
+			// interchange for it (a CLI black-box pass of the forty-sixth
+			// stop found it passed).
+			c.problem(0, "", CodeSyntax, "the file begins with a UTF-8 byte-order mark (EF BB BF); an interchange starts with ISA")
+		}
 		c.comp, c.repSep = rd.d.Component, rd.d.Repetition
 		c.segment(s, rd.Index(), rd.rawLen)
 	}
@@ -349,6 +355,18 @@ func (c *checker) isa(s Segment, at, rawLen int) {
 	if !allDigits(c.isaCtl) || len(c.isaCtl) != 9 {
 		c.problem(at, s.ID, CodeBadElement, "ISA13 %q is not nine digits", c.isaCtl)
 	}
+	if v := s.Element(9); len(v) != 6 || !calendarDate("20"+v) {
+		c.problem(at, s.ID, CodeBadElement, "ISA09 %q is not a date, YYMMDD", v)
+	}
+	if v := s.Element(10); len(v) != 4 || !clockTime(v) {
+		c.problem(at, s.ID, CodeBadElement, "ISA10 %q is not a time, HHMM", v)
+	}
+	if v := s.Element(14); v != "0" && v != "1" {
+		c.problem(at, s.ID, CodeBadElement, "ISA14 %q is not 0 or 1 (acknowledgment requested)", v)
+	}
+	if v := s.Element(15); v != "P" && v != "T" {
+		c.problem(at, s.ID, CodeBadElement, "ISA15 %q is not P (production) or T (test)", v)
+	}
 	c.inISA, c.isaGroups = true, 0
 	c.rep.Interchanges++
 }
@@ -364,6 +382,12 @@ func (c *checker) gs(s Segment, at int) {
 	c.gsCtl = s.Element(6)
 	if !allDigits(c.gsCtl) || len(c.gsCtl) > 9 {
 		c.problem(at, s.ID, CodeBadElement, "GS06 %q is not 1-9 digits", c.gsCtl)
+	}
+	if v := s.Element(4); !calendarDate(v) {
+		c.problem(at, s.ID, CodeBadElement, "GS04 %q is not a date, CCYYMMDD", v)
+	}
+	if v := s.Element(5); !clockTime(v) {
+		c.problem(at, s.ID, CodeBadElement, "GS05 %q is not a time, HHMM, HHMMSS or HHMMSSD..", v)
 	}
 	c.inGS, c.gsSets = true, 0
 	c.isaGroups++
@@ -398,7 +422,7 @@ func (c *checker) se(s Segment, at int) {
 	c.stSegs++
 	c.endSet()
 	if n, err := strconv.Atoi(s.Element(1)); err != nil || n != c.stSegs {
-		c.problem(at, s.ID, CodeSECount, "SE01 is %q, the set has %d segments", s.Element(1), c.stSegs)
+		c.problem(at, s.ID, CodeSECount, "SE01 is %q, the set has %s", s.Element(1), counted(c.stSegs, "segment"))
 	}
 	if s.Element(2) != c.stCtl {
 		c.problem(at, s.ID, CodeSTSEControl, "SE02 %q does not match ST02 %q", s.Element(2), c.stCtl)
@@ -413,7 +437,7 @@ func (c *checker) ge(s Segment, at int) {
 		return
 	}
 	if n, err := strconv.Atoi(s.Element(1)); err != nil || n != c.gsSets {
-		c.problem(at, s.ID, CodeGECount, "GE01 is %q, the group has %d transaction sets", s.Element(1), c.gsSets)
+		c.problem(at, s.ID, CodeGECount, "GE01 is %q, the group has %s", s.Element(1), counted(c.gsSets, "transaction set"))
 	}
 	if c.gsSets == 0 {
 		c.problem(at, s.ID, CodeMissingSegment, "functional group %s has no transaction set (ST)", c.gsCtl)
@@ -431,7 +455,7 @@ func (c *checker) iea(s Segment, at int) {
 		return
 	}
 	if n, err := strconv.Atoi(s.Element(1)); err != nil || n != c.isaGroups {
-		c.problem(at, s.ID, CodeIEACount, "IEA01 is %q, the interchange has %d groups", s.Element(1), c.isaGroups)
+		c.problem(at, s.ID, CodeIEACount, "IEA01 is %q, the interchange has %s", s.Element(1), counted(c.isaGroups, "group"))
 	}
 	if c.isaGroups == 0 {
 		c.problem(at, s.ID, CodeMissingSegment, "interchange %s has no functional group (GS)", c.isaCtl)
@@ -477,6 +501,17 @@ func (c *checker) body(s Segment, at int) {
 		if c.loop == loopHeader {
 			c.hdr.bht = true
 		}
+		if !calendarDate(s.Element(4)) {
+			c.problem(at, s.ID, CodeBadElement, "BHT04 is not a date, CCYYMMDD")
+		}
+		if !clockTime(s.Element(5)) {
+			c.problem(at, s.ID, CodeBadElement, "BHT05 is not a time, HHMM, HHMMSS or HHMMSSD..")
+		}
+	case "DMG":
+		// A date of birth: PHI, so never quoted.
+		if s.Element(1) == "D8" && !calendarDate(s.Element(2)) {
+			c.problem(at, s.ID, CodeBadElement, "DMG02 is not a date, CCYYMMDD")
+		}
 	case "NM1":
 		c.nm1(s, at)
 	case "PER":
@@ -521,6 +556,7 @@ func (c *checker) body(s Segment, at int) {
 		if c.loop == loop2300 {
 			c.clm.hi = true
 		}
+		c.diagnoses(s, at)
 	case "LX":
 		c.lx(s, at)
 	case "SV1":
@@ -529,11 +565,61 @@ func (c *checker) body(s Segment, at int) {
 			if err := c.clm.sum.add(s.Element(2)); err != nil {
 				c.problem(at, s.ID, CodeBadElement, "SV102 %q is not an amount", s.Element(2))
 				c.clm.sumOK = false
+			} else if why := chargeProblem(s.Element(2)); why != "" {
+				c.problem(at, s.ID, CodeBadElement, "SV102 %s", why)
+			}
+			if u := s.Element(3); u != "UN" && u != "MJ" {
+				c.problem(at, s.ID, CodeBadElement, "SV103 %q is not UN (units) or MJ (minutes)", u)
+			}
+			if !positiveQuantity(s.Element(4)) {
+				c.problem(at, s.ID, CodeBadElement, "SV104 %q is not a quantity greater than zero", s.Element(4))
 			}
 		}
 	case "DTP":
 		if c.loop == loop2400 && s.Element(1) == "472" {
 			c.line.dtp = true
+		}
+		c.dtp(s, at)
+	}
+}
+
+// dtp checks a DTP's date by its format qualifier (DTP02): D8 a date,
+// RD8 two, the first not after the second. Dates are not quoted: a
+// service date beside a claim is PHI.
+func (c *checker) dtp(s Segment, at int) {
+	switch v := s.Element(3); s.Element(2) {
+	case "D8":
+		if !calendarDate(v) {
+			c.problem(at, s.ID, CodeBadElement, "DTP*%s DTP03 is not a date, CCYYMMDD", s.Element(1))
+		}
+	case "RD8":
+		from, to, ok := cut(v, '-')
+		switch {
+		case !ok || !calendarDate(from) || !calendarDate(to):
+			c.problem(at, s.ID, CodeBadElement, "DTP*%s DTP03 is not a range of dates, CCYYMMDD-CCYYMMDD", s.Element(1))
+		case from > to:
+			c.problem(at, s.ID, CodeBadElement, "DTP*%s DTP03's range ends before it begins", s.Element(1))
+		}
+	}
+}
+
+// diagnoses checks each HI composite's code (its second component) under
+// an ICD-10-CM qualifier: a code as the guide sends it, a letter then two to six letters
+// or digits, with no decimal point. Codes are not quoted (PHI).
+func (c *checker) diagnoses(s Segment, at int) {
+	for i, el := range s.Elements {
+		if el == "" {
+			continue
+		}
+		// ICD-10-CM's qualifiers alone: a condition code (BG) is two
+		// characters of another list.
+		switch component(el, c.comp, 1) {
+		case "ABK", "ABF", "ABJ", "ABN":
+		default:
+			continue
+		}
+		if code := component(el, c.comp, 2); !icd10Code(code) {
+			c.problem(at, s.ID, CodeBadElement, "HI%02d's code is not an ICD-10-CM code (a letter, then 2 to 6 letters or digits, no point)", i+1)
 		}
 	}
 }
@@ -714,6 +800,8 @@ func (c *checker) claim(s Segment, at int) {
 	err := total.add(s.Element(2))
 	if err != nil {
 		c.problem(at, s.ID, CodeBadElement, "CLM02 %q is not an amount", s.Element(2))
+	} else if why := chargeProblem(s.Element(2)); why != "" {
+		c.problem(at, s.ID, CodeBadElement, "CLM02 %s", why)
 	}
 	c.repeatedCLM01(s.Element(1), at)
 	c.clm.active, c.clm.at, c.clm.lines = true, at, 0
@@ -769,7 +857,7 @@ func (c *checker) closeClaim() {
 	if c.clm.totalOK {
 		c.total.addAmount(c.clm.total)
 		if c.clm.sumOK && c.clm.lines > 0 && !c.clm.total.equal(c.clm.sum) {
-			c.problem(at, "CLM", CodeClaimTotal, "CLM02 %s differs from the sum of SV102, %s", c.clm.total.value(), c.clm.sum.value())
+			c.problem(at, "CLM", CodeClaimTotal, "CLM02 %s differs from the sum of SV102, %s", c.clm.total.value().StringFixed(2), c.clm.sum.value().StringFixed(2))
 		}
 	}
 }
@@ -803,6 +891,84 @@ func (c *checker) closeLine() {
 	if !c.line.dtp {
 		c.missing(c.line.at, "LX", "2400", "DTP*472 (service date)")
 	}
+}
+
+// chargeProblem says what is wrong with a charge that reads as an amount:
+// the guide takes none below zero, and dollars and cents (a third decimal
+// passed the check and no payer pays it: a CLI black-box pass of the
+// forty-sixth stop). "" when nothing is.
+func chargeProblem(v string) string {
+	if v != "" && v[0] == '-' {
+		return "is negative: a charge is zero or more"
+	}
+	if _, frac, ok := cut(v, '.'); ok && len(frac) > 2 {
+		return "has more than two decimals"
+	}
+	return ""
+}
+
+// positiveQuantity reports whether v is an X12 R quantity above zero.
+func positiveQuantity(v string) bool {
+	// Cents first, as the amounts are summed: a decimal allocates, and a
+	// batch's check reads a million lines.
+	if c, ok := fastCents(v); ok {
+		return c > 0
+	}
+	d, err := parseAmount(v)
+	return err == nil && d.IsPositive()
+}
+
+// calendarDate reports whether v is CCYYMMDD naming a day of the calendar.
+func calendarDate(v string) bool {
+	if len(v) != 8 || !allDigits(v) {
+		return false
+	}
+	year := int(v[0]-'0')*1000 + int(v[1]-'0')*100 + int(v[2]-'0')*10 + int(v[3]-'0')
+	month := int(v[4]-'0')*10 + int(v[5]-'0')
+	day := int(v[6]-'0')*10 + int(v[7]-'0')
+	if month < 1 || month > 12 || day < 1 {
+		return false
+	}
+	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	return day <= days
+}
+
+// clockTime reports whether v is HHMM, HHMMSS or HHMMSS and decimal
+// seconds (one or two digits), a time of the day.
+func clockTime(v string) bool {
+	if len(v) != 4 && (len(v) < 6 || len(v) > 8) || !allDigits(v) {
+		return false
+	}
+	if h, m := int(v[0]-'0')*10+int(v[1]-'0'), int(v[2]-'0')*10+int(v[3]-'0'); h > 23 || m > 59 {
+		return false
+	}
+	return len(v) == 4 || int(v[4]-'0')*10+int(v[5]-'0') <= 59
+}
+
+// icd10Code reports whether v has the form of an ICD-10-CM code as X12
+// sends it: 3 to 7 letters and digits, the first a letter, no point.
+func icd10Code(v string) bool {
+	if len(v) < 3 || len(v) > 7 || v[0] < 'A' || v[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(v); i++ {
+		if c := v[i]; (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// counted is n and what it counts, in the singular for one ("the group
+// has 1 transaction sets" read a CLI black-box pass).
+func counted(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }
 
 func allDigits(s string) bool {

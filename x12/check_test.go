@@ -7,10 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // x12file is a parsed interchange that tests can edit and re-serialise.
@@ -551,4 +554,100 @@ func TestIssuedNPI(t *testing.T) {
 			t.Errorf("%s: ValidNPI(%q) = %v", c.name, c.npi, got)
 		}
 	}
+}
+
+// The check reads the data its elements carry, not only the layout: a
+// service date of 2026XX28, a birth date in month 13, units of zero, a
+// charge with three decimals or below zero, a diagnosis of "!!!!", an
+// interchange dated in month 13 or neither production nor test, each
+// passed as "no problems found" (a CLI black-box pass of the forty-sixth
+// stop). Each is one BAD_ELEMENT naming the element, and never its value
+// where that is a patient's (dates, diagnoses).
+func TestCheckReadsElementData(t *testing.T) {
+	dtp := func(v string) func(t *testing.T, f *x12file) {
+		return func(t *testing.T, f *x12file) { f.set(t, "DTP", "472", 0, 3, v) }
+	}
+	sv1 := func(el int, v string) func(t *testing.T, f *x12file) {
+		return func(t *testing.T, f *x12file) { f.set(t, "SV1", "", 0, el, v) }
+	}
+	isa := func(el int, v string) func(t *testing.T, f *x12file) {
+		return func(t *testing.T, f *x12file) { f.segs[0].Elements[el-1] = v }
+	}
+	for _, tt := range []struct {
+		name, msg string
+		also      []string
+		mutate    func(t *testing.T, f *x12file)
+		phi       string // a value the message must not quote
+	}{
+		{name: "service date not a date", msg: "DTP*472 DTP03 is not a date", mutate: dtp("2026XX28"), phi: "2026XX28"},
+		{name: "service date of six digits", msg: "DTP*472 DTP03 is not a date", mutate: dtp("202611"), phi: "202611"},
+		{name: "service date February 30", msg: "DTP*472 DTP03 is not a date", mutate: dtp("20260230"), phi: "20260230"},
+		{name: "service range reversed", msg: "range ends before it begins", mutate: func(t *testing.T, f *x12file) {
+			i := f.find(t, "DTP", "472", 0)
+			f.segs[i].Elements[1], f.segs[i].Elements[2] = "RD8", "20260602-20260601"
+		}},
+		{name: "service range malformed", msg: "is not a range of dates", mutate: func(t *testing.T, f *x12file) {
+			i := f.find(t, "DTP", "472", 0)
+			f.segs[i].Elements[1], f.segs[i].Elements[2] = "RD8", "20260601"
+		}},
+		{name: "birth date in month 13", msg: "DMG02 is not a date", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "DMG", "D8", 0, 2, "19801301")
+		}, phi: "19801301"},
+		{name: "units zero", msg: "SV104 \"0\" is not a quantity greater than zero", mutate: sv1(4, "0")},
+		{name: "units not a number", msg: "SV104 \"X\" is not a quantity greater than zero", mutate: sv1(4, "X")},
+		{name: "unit basis unknown", msg: "SV103 \"XX\" is not UN", mutate: sv1(3, "XX")},
+		{name: "line charge of three decimals", msg: "SV102 has more than two decimals", also: []string{CodeClaimTotal}, mutate: sv1(2, "21.755")},
+		{name: "line charge negative", msg: "SV102 is negative", also: []string{CodeClaimTotal}, mutate: sv1(2, "-21.75")},
+		{name: "claim charge negative", msg: "CLM02 is negative", also: []string{CodeClaimTotal}, mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "CLM", "", 0, 2, "-1")
+		}},
+		{name: "diagnosis not a code", msg: "HI01's code is not an ICD-10-CM code", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "HI", "", 0, 1, "ABK:!!!!")
+		}, phi: "!!!!"},
+		{name: "interchange date month 13", msg: "ISA09 \"261399\" is not a date", mutate: isa(9, "261399")},
+		{name: "interchange time 21:99", msg: "ISA10 \"2199\" is not a time", mutate: isa(10, "2199")},
+		{name: "interchange usage X", msg: "ISA15 \"X\" is not P", mutate: isa(15, "X")},
+		{name: "group date", msg: "GS04 \"20261301\" is not a date", mutate: func(t *testing.T, f *x12file) { f.set(t, "GS", "", 0, 4, "20261301") }},
+		{name: "group time", msg: "GS05 \"2460\" is not a time", mutate: func(t *testing.T, f *x12file) { f.set(t, "GS", "", 0, 5, "2460") }},
+		{name: "BHT date", msg: "BHT04 is not a date", mutate: func(t *testing.T, f *x12file) { f.set(t, "BHT", "", 0, 4, "20260000") }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := parseAll(t, baseFile(t))
+			tt.mutate(t, &f)
+			rep, err := Check(bytes.NewReader(f.bytes()))
+			require.NoError(t, err)
+			var found int
+			for _, p := range rep.Problems {
+				switch {
+				case p.Code == CodeBadElement:
+					found++
+					assert.Contains(t, p.Message, tt.msg)
+					if tt.phi != "" {
+						assert.NotContains(t, p.Message, tt.phi, "a patient's value is not quoted")
+					}
+				case !slices.Contains(tt.also, p.Code):
+					t.Errorf("unrelated problem: %v", p)
+				}
+			}
+			assert.Equal(t, 1, found, "%v", rep.Problems)
+		})
+	}
+	// Good data of each kind passes: a leap day, a range of one day, a
+	// time with seconds, a charge of no cents, a condition code.
+	f := parseAll(t, baseFile(t))
+	f.set(t, "DTP", "472", 0, 3, "20280229")
+	i := f.find(t, "DTP", "472", 1)
+	f.segs[i].Elements[1], f.segs[i].Elements[2] = "RD8", "20260601-20260601"
+	f.set(t, "GS", "", 0, 5, "23595999")
+	mustCheck(t, f.bytes())
+}
+
+// A byte-order mark before the ISA is named: the check read past it and
+// found nothing, and a payer's translator may refuse the file for it.
+func TestCheckNamesAByteOrderMark(t *testing.T) {
+	rep, err := Check(bytes.NewReader(append([]byte("\xef\xbb\xbf"), baseFile(t)...)))
+	require.NoError(t, err)
+	require.Len(t, rep.Problems, 1, "%v", rep.Problems)
+	assert.Equal(t, CodeSyntax, rep.Problems[0].Code)
+	assert.Contains(t, rep.Problems[0].Message, "byte-order mark")
 }

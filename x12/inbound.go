@@ -309,7 +309,7 @@ func (in *inbound) begin() (Envelope, error) {
 				return Envelope{}, err
 			}
 			if n, _ := strconv.Atoi(s.Element(1)); n != in.gsSets {
-				return Envelope{}, in.fail(at, s.ID, "GE01 is %s, the group has %d transaction sets", s.Element(1), in.gsSets)
+				return Envelope{}, in.fail(at, s.ID, "GE01 is %s, the group has %s", s.Element(1), counted(in.gsSets, "transaction set"))
 			}
 			if n, _ := strconv.ParseInt(s.Element(2), 10, 64); n != in.env.GSControl {
 				return Envelope{}, in.fail(at, s.ID, "GE02 %s does not match GS06 %d", s.Element(2), in.env.GSControl)
@@ -323,7 +323,7 @@ func (in *inbound) begin() (Envelope, error) {
 				return Envelope{}, err
 			}
 			if n, _ := strconv.Atoi(s.Element(1)); n != in.isaGroups {
-				return Envelope{}, in.fail(at, s.ID, "IEA01 is %s, the interchange has %d functional groups", s.Element(1), in.isaGroups)
+				return Envelope{}, in.fail(at, s.ID, "IEA01 is %s, the interchange has %s", s.Element(1), counted(in.isaGroups, "functional group"))
 			}
 			if n, _ := strconv.ParseInt(s.Element(2), 10, 64); n != in.env.ISAControl {
 				return Envelope{}, in.fail(at, s.ID, "IEA02 %s does not match ISA13 %09d", s.Element(2), in.env.ISAControl)
@@ -433,7 +433,7 @@ func (in *inbound) body() (s Segment, at int, ok bool, err error) {
 			return s, at, false, err
 		}
 		if n, _ := strconv.Atoi(s.Element(1)); n != in.stSegs {
-			return s, at, false, in.fail(at, s.ID, "SE01 is %s, the transaction set has %d segments", s.Element(1), in.stSegs)
+			return s, at, false, in.fail(at, s.ID, "SE01 is %s, the transaction set has %s", s.Element(1), counted(in.stSegs, "segment"))
 		}
 		if s.Element(2) != in.env.STControl {
 			return s, at, false, in.fail(at, s.ID, "SE02 %s does not match ST02 %s", s.Element(2), in.env.STControl)

@@ -50,6 +50,9 @@ type Reader struct {
 	offset   int64
 	started  bool
 	afterIEA bool
+	// bom is set when the input began with a byte order mark, skipped:
+	// Check reports it, since a file rss sends carries none.
+	bom bool
 }
 
 // NewReader reads from r.
@@ -94,6 +97,7 @@ func (r *Reader) next() (Segment, error) {
 		if head, _ := r.br.Peek(len(byteOrderMark)); string(head) == byteOrderMark {
 			r.br.Discard(len(byteOrderMark)) //nolint:errcheck // the bytes were just peeked
 			r.offset += int64(len(byteOrderMark))
+			r.bom = true
 		}
 	}
 	// Line breaks and blanks between segments are layout, not data (a

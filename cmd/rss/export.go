@@ -144,7 +144,11 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "exported batch %d (%s, %d lines, sha256 %s) in %s\n", id, billing.FileKind(meta.PayerRoute), meta.LineCount,
+	lines := "lines"
+	if meta.LineCount == 1 {
+		lines = "line"
+	}
+	fmt.Fprintf(stderr, "exported batch %d (%s, %d %s, sha256 %s) in %s\n", id, billing.FileKind(meta.PayerRoute), meta.LineCount, lines,
 		digest, time.Since(start).Round(time.Millisecond))
 	return nil
 }
