@@ -80,6 +80,12 @@ func insertKey(ctx context.Context, ext pg.Ext, role Role, providerID int64, lab
 	if !role.Valid() {
 		return NewKey{}, rss.Invalid("role", "invalid_role", "role must be provider, reviewer, finance or admin")
 	}
+	// A negative id is out of range, as in the query filters (openapi's
+	// minimum), not an agency that does not exist (an admin black-box
+	// pass of the forty-sixth stop).
+	if providerID < 0 {
+		return NewKey{}, rss.Invalid("provider_id", "out_of_range", "provider_id is a positive agency id")
+	}
 	if (role == RoleProvider) != (providerID != 0) {
 		return NewKey{}, rss.Invalid("provider_id", "provider_scope", "provider keys need a provider id; other roles must not have one")
 	}

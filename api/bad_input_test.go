@@ -1090,3 +1090,19 @@ func TestUnknownReferralSourceNamesEveryList(t *testing.T) {
 			"regional_clinical_program_director")
 	})
 }
+
+// A key's negative agency id is out of range, as in the query filters,
+// not an agency that does not exist (an admin black-box pass of the
+// forty-sixth stop). Nothing is written.
+func TestKeyNegativeProviderIsOutOfRange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "provider", "provider_id": -1, "label": "x"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "out_of_range", itFieldCode(p, "provider_id"), "%v", p)
+		p = requireProblem(t, e.post(keyAdmin, "/v1/api-keys", map[string]any{"role": "provider", "provider_id": 999999, "label": "x"}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		assert.Equal(t, "unknown_provider", itFieldCode(p, "provider_id"), "%v", p)
+	})
+}

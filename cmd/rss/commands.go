@@ -197,8 +197,15 @@ func apikey(ctx context.Context, cfg config, args []string, out, errOut io.Write
 	if len(args) == 1 && isHelp(args[0]) { // rss apikey -h: its one subcommand's
 		args = []string{"create", args[0]}
 	}
-	if len(args) == 0 || args[0] != "create" {
+	switch {
+	case len(args) == 0:
 		return errors.New("usage: " + synopsis)
+	case args[0] != "create":
+		// Said to be unknown: the usage alone left `apikey list` to guess
+		// (an admin black-box pass of the forty-sixth stop). Keys are
+		// listed and revoked through the API and the console.
+		return fmt.Errorf("unknown apikey command %q: the command line only creates keys (usage: %s); list and revoke them "+
+			"with GET /v1/api-keys and POST /v1/api-keys/{id}/revoke, or on the console's Keys page", args[0], synopsis)
 	}
 	if err := parseFlags(fs, synopsis, args[1:], out, errOut); err != nil {
 		return err

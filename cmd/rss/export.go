@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"rss"
@@ -44,6 +45,12 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 		// Plainly written, past any id: no such batch, as the API answers
 		// (it read "not a positive number": a black-box pass).
 		return fmt.Errorf("%w: batch %s", rss.ErrNotFound, args[0])
+	}
+	if err != nil && strings.HasPrefix(args[0], "-") {
+		// A flag where the id goes: "--out" is not a batch id said
+		// nothing of the order (a CLI black-box pass of the forty-sixth
+		// stop).
+		return fmt.Errorf("the batch id comes before the flags: %s", synopsis)
 	}
 	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != args[0] {
 		return fmt.Errorf("batch id %q is not a positive number written plainly (7, not 07 or +7)", args[0])

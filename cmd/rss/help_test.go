@@ -63,6 +63,14 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 			require.Error(t, run(t.Context(), args, &out, &errOut))
 		})
 	}
+	// An apikey command the line does not have is said to be unknown,
+	// with where keys are listed (an admin black-box pass of the
+	// forty-sixth stop read the create usage alone).
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), []string{"apikey", "list"}, &out, &errOut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `unknown apikey command "list"`)
+	assert.Contains(t, err.Error(), "GET /v1/api-keys")
 	// A bench's stray argument is refused before anything is made:
 	// "rss bench reports utilization", meant as -reports, generated the
 	// whole history (an on-call pass).
@@ -87,4 +95,20 @@ func TestVersionSaysTheBuildSchemaAndRuleSets(t *testing.T) {
 	assert.Equal(t, fmt.Sprintf("schema version %d", pg.SchemaVersion()), lines[1])
 	assert.Equal(t, "rule sets "+adjudication.VoucherRuleSetVersion+", "+adjudication.ClaimRuleSetVersion, lines[2])
 	assert.Greater(t, pg.SchemaVersion(), int64(95), "the newest embedded migration")
+}
+
+// A refused flag is said once, above its usage, not again below it; and a
+// flag where the batch id goes says the id comes first (a CLI black-box
+// pass of the forty-sixth stop printed the refusal twice and read
+// "--out" is not a batch id).
+func TestFlagRefusalsSaidOnce(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), []string{"apikey", "create", "-provider", "abc", "-role", "provider", "-label", "x"}, &out, &errOut)
+	require.ErrorIs(t, err, errUsage)
+	assert.Equal(t, 1, strings.Count(errOut.String(), `invalid value "abc" for flag -provider`), errOut.String())
+	assert.NotContains(t, err.Error(), "abc")
+
+	err = run(t.Context(), []string{"export", "batch", "--out", "x", "1"}, &out, &errOut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the batch id comes before the flags: rss export batch ID --out FILE")
 }

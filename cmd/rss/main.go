@@ -122,6 +122,12 @@ func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout, stderr
 	}
 	_, _ = buf.WriteTo(w)
 	fs.SetOutput(stderr)
+	// The flag package has printed the refusal above its usage; returned
+	// as it is, main printed it again below (an admin black-box pass of
+	// the forty-sixth stop).
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return errUsage
+	}
 	return err
 }
 
