@@ -144,6 +144,15 @@ func TestReviewerApprovalMeetsDuplicateSincePending(t *testing.T) {
 	}
 	after := answers["get"].JSON(t)
 	assert.Equal(t, "approved", after["decision"])
+	// Only the next step moves: decided, the reason waits for no reviewer
+	// (the forty-sixth stop), as a stranger's does.
+	for _, r := range after["reasons"].([]any) {
+		assert.Equal(t, "None: a reviewer has decided the request (see its review).", r.(map[string]any)["next_step"])
+		delete(r.(map[string]any), "next_step")
+	}
+	for _, r := range before["reasons"].([]any) {
+		delete(r.(map[string]any), "next_step")
+	}
 	for _, k := range []string{"reason_codes", "reasons", "trace"} {
 		assert.Equal(t, before[k], after[k], "the decision adds nothing to what BCS reads of %s", k)
 	}
