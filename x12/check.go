@@ -267,6 +267,15 @@ func (c *checker) text(s Segment, at int) {
 	for i, el := range s.Elements {
 		for j := 0; j < len(el); j++ {
 			if b := el[j]; !textChars[b] && b != c.comp && b != c.repSep {
+				// One of the usual delimiters in a value is most likely a
+				// separator ISA16 or ISA11 does not declare: "outside the
+				// character set" sent the reader after the data (a CLI
+				// black-box pass of the forty-sixth stop).
+				if b == ':' || b == '^' || b == '*' || b == '~' {
+					c.problem(at, s.ID, CodeBadCharacter, "%s%02d holds %q at position %d, a delimiter, not data: is it the component "+
+						"(ISA16 %q) or repetition (ISA11 %q) separator the file uses?", s.ID, i+1, b, j+1, c.comp, c.repSep)
+					break
+				}
 				c.problem(at, s.ID, CodeBadCharacter, "%s%02d has a character outside the X12 extended character set at position %d", s.ID, i+1, j+1)
 				break
 			}

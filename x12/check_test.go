@@ -651,3 +651,19 @@ func TestCheckNamesAByteOrderMark(t *testing.T) {
 	assert.Equal(t, CodeSyntax, rep.Problems[0].Code)
 	assert.Contains(t, rep.Problems[0].Message, "byte-order mark")
 }
+
+// A component separator ISA16 does not declare is named as a delimiter,
+// with the declared one: it read as a character outside the set (a CLI
+// black-box pass of the forty-sixth stop).
+func TestCheckNamesAnUndeclaredSeparator(t *testing.T) {
+	f := parseAll(t, baseFile(t))
+	f.segs[0].Elements[15] = ">"
+	rep, err := Check(bytes.NewReader(f.bytes()))
+	require.NoError(t, err)
+	require.NotEmpty(t, rep.Problems)
+	for _, p := range rep.Problems {
+		assert.Equal(t, CodeBadCharacter, p.Code)
+		assert.Contains(t, p.Message, `holds ':'`)
+		assert.Contains(t, p.Message, `ISA16 '>'`)
+	}
+}
