@@ -127,6 +127,11 @@ func TestReadmissionAfterABreakReadsAsAStrangersUnitMaximum(t *testing.T) {
 	assert.Equal(t, 70, e.count(`SELECT sum(units_used)::int FROM authorizations WHERE episode_id = $1 AND service_code = 'ATR-TR'`, ep))
 	assert.Equal(t, 70, e.count(`SELECT max_units FROM episode_unit_maxima WHERE episode_id = $1 AND service_code = 'ATR-TR'`, ep),
 		"the maximum rose to what the two stays hold, recorded")
+	// Audited under the client, with the figure, as a cap exception is
+	// (it named neither: an episode-caps black-box pass of the forty-sixth
+	// stop).
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'readmission_room' AND client_id = $1
+		AND outcome = 'ATR-TR max_units 70'`, c.known))
 
 	// The maximum still holds every other grant: HRA's own alone past it
 	// reads as the stranger's, and BCS's request in the episode pends.
@@ -175,6 +180,8 @@ func TestReadmissionAfterABreakReadsAsAStrangersDollarCap(t *testing.T) {
 	assert.Equal(t, "300.00", money.Cap, "the cap the rules judge by stays")
 	assert.Equal(t, "360.00", money.Paid)
 	assert.Equal(t, "60.00", money.Room, "the room beside it: what the first stay held past the cap at the grant")
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM audit_events WHERE action = 'readmission_room' AND client_id = $1
+		AND outcome = 'dollars 60.00'`, c.known), "audited under the client, with the figure")
 
 	// The cap still holds every other grant: HRA's own alone past it reads
 	// as the stranger's, and BCS's request in the episode pends.

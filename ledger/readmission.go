@@ -28,11 +28,12 @@ import (
 // another agency's earlier stay's dollars beside the cap (V33): every
 // other grant is judged by the cap. No further than the ledger's columns hold
 // (past it, claims are cut at the cap, as for any episode there). It
-// reports whether the room rose. The caller holds the episode locked.
-func RaiseReadmissionRoom(ctx context.Context, ext pg.Ext, episodeID, grant int64, today rss.Date) (bool, error) {
+// reports whether the room rose, and to what. The caller holds the episode
+// locked.
+func RaiseReadmissionRoom(ctx context.Context, ext pg.Ext, episodeID, grant int64, today rss.Date) (rss.Money, bool, error) {
 	rows, auths, held, err := episodeHeld(ctx, ext, episodeID, today)
 	if err != nil {
-		return false, fmt.Errorf("raise readmission room: %w", err)
+		return rss.Money{}, false, fmt.Errorf("raise readmission room: %w", err)
 	}
 	var grantee int64
 	rest := decimal.Zero
@@ -50,17 +51,20 @@ func RaiseReadmissionRoom(ctx context.Context, ext pg.Ext, episodeID, grant int6
 	// money).
 	kept, err := keptOwnCaps(ctx, ext, episodeID)
 	if err != nil {
-		return false, fmt.Errorf("raise readmission room: %w", err)
+		return rss.Money{}, false, fmt.Errorf("raise readmission room: %w", err)
 	}
 	held = held.Add(RoomKept(kept, auths, episodeID, today.Time, grantee, rest))
-	res, err := ext.ExecContext(ctx, `UPDATE episodes SET readmission_room = $2::numeric - dollar_cap
-		WHERE id = $1 AND dollar_cap IS NOT NULL AND $2::numeric - dollar_cap > readmission_room AND $2::numeric <= $3::numeric`,
-		episodeID, held.StringFixed(2), maxEpisodeCap.Decimal.StringFixed(2))
-	if err != nil {
-		return false, fmt.Errorf("raise readmission room: %w", err)
+	var room []rss.Money
+	if err := sqlx.SelectContext(ctx, ext, &room, `UPDATE episodes SET readmission_room = $2::numeric - dollar_cap
+		WHERE id = $1 AND dollar_cap IS NOT NULL AND $2::numeric - dollar_cap > readmission_room AND $2::numeric <= $3::numeric
+		RETURNING readmission_room`,
+		episodeID, held.StringFixed(2), maxEpisodeCap.Decimal.StringFixed(2)); err != nil {
+		return rss.Money{}, false, fmt.Errorf("raise readmission room: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	if len(room) == 0 {
+		return rss.Money{}, false, nil
+	}
+	return room[0], true, nil
 }
 
 // earlierStays is what the agency provider's own authorizations in the

@@ -382,12 +382,13 @@ var maxEpisodeCap = rss.MustMoney("9999999999.99")
 // authorization grant: the episode's cap rises to the dollars its
 // authorizations now hold (EpisodeTotals), the grant counted in full, so
 // claims against it can be paid while the schema still refuses any payment
-// past the (raised) cap. It reports whether the cap rose, and to
-// what. The caller holds the episode locked (LockEpisode).
-func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, today rss.Date) (rss.Money, bool, error) {
+// past the (raised) cap, and the agency's own cap to what its own hold. It
+// reports what rose, and to what (CapRaise). The caller holds the episode
+// locked (LockEpisode).
+func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, today rss.Date) (CapRaise, error) {
 	rows, auths, total, err := episodeHeld(ctx, ext, episodeID, today)
 	if err != nil {
-		return rss.Money{}, false, fmt.Errorf("raise episode cap: %w", err)
+		return CapRaise{}, fmt.Errorf("raise episode cap: %w", err)
 	}
 	// A grant whose span has ended (a retro one) holds only the units it
 	// used, none yet: counted so, the cap rose by nothing, and the claims
@@ -415,7 +416,7 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	// keeps in the episode is no part of a stranger's new one.
 	own, _, err := earlierStays(ctx, ext, auths, rows, episodeID, provider, enrollment, today)
 	if err != nil {
-		return rss.Money{}, false, fmt.Errorf("raise episode cap: %w", err)
+		return CapRaise{}, fmt.Errorf("raise episode cap: %w", err)
 	}
 	own = own.Add(rest)
 	// The room other standing exceptions keep stays beside the grant: a
@@ -426,32 +427,52 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	// none (its own cap is what its own hold, the grant in full).
 	kept, err := keptOwnCaps(ctx, ext, episodeID)
 	if err != nil {
-		return rss.Money{}, false, fmt.Errorf("raise episode cap: %w", err)
+		return CapRaise{}, fmt.Errorf("raise episode cap: %w", err)
 	}
 	total = total.Add(RoomKept(kept, auths, episodeID, today.Time, provider, rest))
 	// What the room kept beside the cap for an agency's earlier stay
 	// holds is no part of it (pastReadmissionRoom).
 	if total, err = pastReadmissionRoom(ctx, ext, episodeID, total); err != nil {
-		return rss.Money{}, false, fmt.Errorf("raise episode cap: %w", err)
+		return CapRaise{}, fmt.Errorf("raise episode cap: %w", err)
 	}
 	// dollar_cap is NUMERIC(12,2): a total past it (a rate near the largest
 	// amount times a few units) is the reviewer's to cut down, not a failed
 	// statement.
 	if total.GreaterThan(maxEpisodeCap.Decimal) {
-		return rss.Money{}, false, rss.Coded(rss.ErrConflict, "cap_out_of_range",
+		return CapRaise{}, rss.Coded(rss.ErrConflict, "cap_out_of_range",
 			"the episode's authorizations would hold %s, past the largest dollar cap the ledger records (%s); approve fewer units",
 			total.StringFixed(2), maxEpisodeCap)
 	}
 	// Kept with the agency it was raised for (episode_cap_raises): a
 	// raise of another agency's is its record (RaisedByOthersSQL).
-	res, err := ext.ExecContext(ctx, recordRaiseSQL("$5::bigint"),
-		episodeID, total.StringFixed(2), provider, own.StringFixed(2), enrollment)
-	if err != nil {
-		return rss.Money{}, false, fmt.Errorf("raise episode cap: %w", err)
+	var rows2 []struct {
+		EpisodeRose bool      `db:"episode_rose"`
+		OwnAfter    rss.Money `db:"own_after"`
 	}
-	n, err := res.RowsAffected()
-	return rss.NewMoney(total.Round(2)), n > 0, err
+	if err := sqlx.SelectContext(ctx, ext, &rows2, recordRaiseSQL("$5::bigint"),
+		episodeID, total.StringFixed(2), provider, own.StringFixed(2), enrollment); err != nil {
+		return CapRaise{}, fmt.Errorf("raise episode cap: %w", err)
+	}
+	if len(rows2) == 0 {
+		return CapRaise{}, nil
+	}
+	r := CapRaise{Own: rows2[0].OwnAfter}
+	if rows2[0].EpisodeRose {
+		r.Episode = rss.NewMoney(total.Round(2))
+	}
+	return r, nil
 }
+
+// CapRaise is what a reviewer's dollar-cap exception raised: the
+// episode's cap (zero where it needed no raise) and the agency's own cap
+// after it; both zero when nothing rose.
+type CapRaise struct {
+	Episode rss.Money
+	Own     rss.Money
+}
+
+// Raised reports whether anything rose.
+func (r CapRaise) Raised() bool { return !r.Episode.IsZero() || !r.Own.IsZero() }
 
 // RaisedByOthersSQL is a row of the lowest cap the episode the expression
 // episode names stood at before an exception raised it for an agency other
@@ -464,6 +485,7 @@ func RaisedByOthersSQL(episode, provider string) string {
 	return `SELECT r.cap_before AS others_cap_before, r.provider_id AS others_raised_by
 		FROM episode_cap_raises r JOIN episodes e ON e.id = r.episode_id
 		WHERE r.episode_id = ` + episode + ` AND r.provider_id <> ` + provider + ` AND e.dollar_cap > r.cap_before
+		  AND r.cap_after > r.cap_before -- a raise of an agency's own cap alone (migration 00126) raised no one's
 		ORDER BY r.cap_before, r.id LIMIT 1`
 }
 
@@ -536,15 +558,25 @@ func OwnBeforeSQL(r string) string {
 // enrollment names: its own cap before the raise (ownCapBeforeSQL, never
 // past the cap after: a joiner whose program cap then was higher is not
 // past its own cap, and the raise is none of its own) and after it, what
-// its own hold, never below the one before. No row when the cap did not
-// rise.
+// its own hold, never below the one before. Where the episode's cap needs
+// no raise but the agency's own hold pass its own cap (a joiner held to a
+// lower program cap than the one the episode opened with), the raise is
+// its own cap's alone, recorded with the episode's cap unchanged
+// (migration 00126): left unrecorded, its next request read its own cap
+// where a stranger's read its raised episode cap (42 CFR Part 2). No row
+// when neither rose. It returns whether the episode's cap rose and the
+// own cap after.
 func recordRaiseSQL(enrollment string) string {
 	return `WITH before AS (SELECT dollar_cap FROM episodes WHERE id = $1),
 		raised AS (UPDATE episodes SET dollar_cap = $2 WHERE id = $1 AND dollar_cap IS NOT NULL AND dollar_cap < $2 RETURNING id),
-		own AS (SELECT LEAST(COALESCE(` + ownCapBeforeSQL("$1", "$3", enrollment) + `, b.dollar_cap), $2::numeric) AS before
+		own AS (SELECT LEAST(COALESCE(` + ownCapBeforeSQL("$1", "$3", enrollment) + `, b.dollar_cap), GREATEST(b.dollar_cap, $2::numeric)) AS before
 			FROM before b)
 		INSERT INTO episode_cap_raises (episode_id, provider_id, cap_before, cap_after, own_before, own_after)
-		SELECT $1, $3, b.dollar_cap, $2, o.before, GREATEST(o.before, $4::numeric) FROM before b, own o, raised`
+		SELECT $1, $3, b.dollar_cap, GREATEST(b.dollar_cap, $2::numeric), o.before,
+			LEAST(GREATEST(o.before, $4::numeric), GREATEST(b.dollar_cap, $2::numeric))
+		FROM before b, own o
+		WHERE b.dollar_cap IS NOT NULL AND (EXISTS (SELECT 1 FROM raised) OR $4::numeric > o.before)
+		RETURNING cap_after > cap_before AS episode_rose, own_after`
 }
 
 // ownCapBeforeSQL is the own dollar cap of the agency provider in the

@@ -324,7 +324,7 @@ func (s *Service) ReactivateAuthorization(ctx context.Context, id int64, reason 
 			// Given back on rules that leave out the agency's earlier stays
 			// another agency keeps in the episode, its dollars may pass the
 			// cap unacknowledged (nothing else does).
-			return out, s.raiseReadmissionRoom(ctx, tx, cur.EpisodeID, id)
+			return out, s.raiseReadmissionRoom(ctx, tx, cur.ClientID, cur.EpisodeID, id)
 		})
 }
 

@@ -2,6 +2,7 @@ package vouchers
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
@@ -24,22 +25,25 @@ import (
 // left out (the service's unit maximum, ledger.RaiseEpisodeUnits, and the
 // room beside the dollar cap, raiseReadmissionRoom), each to what the
 // episode then holds past it, and audits what rose.
-func (s *Service) raiseForEarlierStays(ctx context.Context, tx *sqlx.Tx, f *adjudication.VoucherFacts, episodeID int64, service string,
-	grant int64) error {
+func (s *Service) raiseForEarlierStays(ctx context.Context, tx *sqlx.Tx, f *adjudication.VoucherFacts, clientID, episodeID int64,
+	service string, grant int64) error {
 	if !adjudication.EarlierStaysHeld(f) {
 		return nil
 	}
-	_, raised, err := ledger.RaiseEpisodeUnits(ctx, tx, episodeID, service, grant, s.Today(), s.now())
+	maxUnits, raised, err := ledger.RaiseEpisodeUnits(ctx, tx, episodeID, service, grant, s.Today(), s.now())
 	if err != nil {
 		return err
 	}
+	// Under the client and with the figure, as a cap exception is: an
+	// admin reading a person's audit never saw the raise, nor by how much
+	// (an episode-caps black-box pass of the forty-sixth stop).
 	if raised {
 		if err := access.Record(ctx, tx, access.Event{Action: "readmission_room", EntityType: "episode", EntityID: access.ID(episodeID),
-			Outcome: service}); err != nil {
+			ClientID: clientID, Outcome: fmt.Sprintf("%s max_units %d", service, maxUnits)}); err != nil {
 			return err
 		}
 	}
-	return s.raiseReadmissionRoom(ctx, tx, episodeID, grant)
+	return s.raiseReadmissionRoom(ctx, tx, clientID, episodeID, grant)
 }
 
 // raiseReadmissionRoom raises the room beside the episode's dollar cap to
@@ -49,11 +53,11 @@ func (s *Service) raiseForEarlierStays(ctx context.Context, tx *sqlx.Tx, f *adju
 // judged without the agency's earlier stays leaves the episode holding
 // more than its cap unacknowledged (an acknowledged exception raises the
 // cap itself), so it is nothing to any other.
-func (s *Service) raiseReadmissionRoom(ctx context.Context, tx *sqlx.Tx, episodeID, grant int64) error {
-	raised, err := ledger.RaiseReadmissionRoom(ctx, tx, episodeID, grant, s.Today())
+func (s *Service) raiseReadmissionRoom(ctx context.Context, tx *sqlx.Tx, clientID, episodeID, grant int64) error {
+	room, raised, err := ledger.RaiseReadmissionRoom(ctx, tx, episodeID, grant, s.Today())
 	if err != nil || !raised {
 		return err
 	}
 	return access.Record(ctx, tx, access.Event{Action: "readmission_room", EntityType: "episode", EntityID: access.ID(episodeID),
-		Outcome: "dollars"})
+		ClientID: clientID, Outcome: "dollars " + room.String()})
 }

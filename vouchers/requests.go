@@ -392,7 +392,7 @@ func (s *Service) Submit(ctx context.Context, n NewVoucherRequest) (VoucherReque
 			return err
 		}
 		if out.AuthorizationID != nil && sn.enrollment != nil {
-			if err := s.raiseForEarlierStays(ctx, tx, sn.facts, sn.enrollment.EpisodeID, n.ServiceCode, *out.AuthorizationID); err != nil {
+			if err := s.raiseForEarlierStays(ctx, tx, sn.facts, n.ClientID, sn.enrollment.EpisodeID, n.ServiceCode, *out.AuthorizationID); err != nil {
 				return err
 			}
 		}
@@ -1306,7 +1306,7 @@ func (s *Service) Decide(ctx context.Context, id int64, r Review) (VoucherReques
 			// Judged without the agency's earlier stays another agency
 			// keeps in the episode, the grant's dollars may pass the cap.
 			if g.earlierStays {
-				if err := s.raiseReadmissionRoom(ctx, tx, g.enr.EpisodeID, auth.ID); err != nil {
+				if err := s.raiseReadmissionRoom(ctx, tx, vr.ClientID, g.enr.EpisodeID, auth.ID); err != nil {
 					return err
 				}
 			}
@@ -1765,12 +1765,17 @@ func (s *Service) raiseEpisodeUnits(ctx context.Context, tx *sqlx.Tx, clientID, 
 
 // raiseEpisodeCap records a reviewer's dollar-cap exception on the ledger
 // for the authorization grant (ledger.RaiseEpisodeCap) and audits it,
-// under the client and with the new cap, when the cap rose.
+// under the client and with the new cap, when the cap rose: the episode's,
+// or, where the episode's needed no raise, the agency's own cap alone.
 func raiseEpisodeCap(ctx context.Context, tx *sqlx.Tx, clientID, episodeID, grant int64, today rss.Date) error {
-	raisedTo, raised, err := ledger.RaiseEpisodeCap(ctx, tx, episodeID, grant, today)
-	if err != nil || !raised {
+	r, err := ledger.RaiseEpisodeCap(ctx, tx, episodeID, grant, today)
+	if err != nil || !r.Raised() {
 		return err
 	}
+	outcome := "dollar_cap " + r.Episode.String()
+	if r.Episode.IsZero() {
+		outcome = "own dollar_cap " + r.Own.String()
+	}
 	return access.Record(ctx, tx, access.Event{Action: "cap_exception", EntityType: "episode", EntityID: access.ID(episodeID),
-		ClientID: clientID, Outcome: "dollar_cap " + raisedTo.String()})
+		ClientID: clientID, Outcome: outcome})
 }

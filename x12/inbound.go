@@ -227,6 +227,10 @@ func checkChars(s Segment, d Delimiters) string {
 		}
 		for j := 0; j < len(el); j++ {
 			if b := el[j]; !textChars[b] && b != d.Component && b != d.Repetition {
+				if b == ':' || b == '^' || b == '*' || b == '~' { // as the 837P check says it
+					return fmt.Sprintf("%s%02d holds %q at position %d, a delimiter, not data: is it the component (ISA16 %q) or "+
+						"repetition (ISA11 %q) separator the file uses?", s.ID, i+1, b, j+1, d.Component, d.Repetition)
+				}
 				return fmt.Sprintf("%s%02d has a character outside the X12 extended character set at position %d", s.ID, i+1, j+1)
 			}
 		}
