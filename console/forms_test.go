@@ -725,3 +725,31 @@ func TestClaimsFoundByNumberAndAgency(t *testing.T) {
 	r = h.get("/console/claims?claim_number=FIND-A")
 	assert.Contains(t, r.Body, "FIND-A</a></td><td>HRA</td>")
 }
+
+// The footer lists a role's own access keys: every role's were listed to
+// every role, a provider offered batches, payer files and keys that
+// answer it 403 (a new-user pass of the forty-sixth stop).
+func TestFooterListsTheRolesOwnKeys(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for _, c := range []struct {
+		key       string
+		has, lacks []string
+	}{
+		{keyHRA, []string{"<kbd>l</kbd> Claims", "<kbd>m</kbd> Remittance advice"}, []string{"Batches", "Payer files", "API keys", "takes it"}},
+		{keyFinance, []string{"<kbd>b</kbd> Batches", "<kbd>p</kbd> Payer files"}, []string{"Remittance advice", "API keys", "takes it"}},
+		{keyReviewer, []string{"<kbd>q</kbd> Review queue", "<kbd>t</kbd> takes it"}, []string{"Batches", "API keys"}},
+	} {
+		u := w.user()
+		u.signIn(c.key)
+		r := u.get("/console/")
+		require.Equal(t, http.StatusOK, r.Status)
+		foot := r.Body[strings.Index(r.Body, `<footer`):]
+		for _, s := range c.has {
+			assert.Contains(t, foot, s, c.key)
+		}
+		for _, s := range c.lacks {
+			assert.NotContains(t, foot, s, c.key)
+		}
+	}
+}

@@ -175,7 +175,8 @@ First request: Hartford Recovery Alliance asks for 40 units of ATR case manageme
 for demo client Rivera (id %[3]d) from today for 60 days. On the demo data as loaded
 it comes back approved. Each send is a new request (a new Idempotency-Key), and the
 units granted stay granted, in this database and on a later make run that reuses it:
-the second is approved too (80 of the 96 one voucher may hold), the third partial (16
+the second is approved too (80 units over those days, of the 96 the agency's vouchers
+of a service over the same days may hold together), the third partial (16
 units, OWN_AUTHORIZATION_OVERLAP), the fourth denied (OWN_AUTHORIZATION_AT_VOUCHER_MAX).
 A new database (DATABASE_URL) starts afresh.
 
@@ -312,7 +313,9 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	if demo, err := fixtures.DemoIDs(ctx, db); err == nil && demo.Providers["HRA"] == 0 {
 		hint = "`rss apikey create` mints one; a new database takes its reference data from `rss seed` (and demo data from `rss seed -demo`)"
 	}
-	slog.Info("serving", "addr", addr, "commit", buildLabel(), "schema_version", pg.SchemaVersion())
+	// The time zone too: it decides what today is to every rule and
+	// report (a new-user pass of the forty-sixth stop).
+	slog.Info("serving", "addr", addr, "commit", buildLabel(), "schema_version", pg.SchemaVersion(), "timezone", cfg.Location.String())
 	fmt.Fprintf(out, "rss listening on %s\nconsole: %s (sign in with an API key: %s)\n", addr, consoleURL(addr), hint)
 	select {
 	case err := <-errc:

@@ -187,7 +187,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if path := os.Getenv("RSS_CPU_PROFILE"); path != "" {
 		f, err := os.Create(path)
 		if err != nil {
-			return err
+			// Named, as every other setting's refusal is (a new-user
+			// pass of the forty-sixth stop read the bare open error).
+			return fmt.Errorf("RSS_CPU_PROFILE: %w", err)
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
