@@ -733,7 +733,7 @@ func TestFooterListsTheRolesOwnKeys(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	for _, c := range []struct {
-		key       string
+		key        string
 		has, lacks []string
 	}{
 		{keyHRA, []string{"<kbd>l</kbd> Claims", "<kbd>m</kbd> Remittance advice"}, []string{"Batches", "Payer files", "API keys", "takes it"}},
