@@ -46,3 +46,25 @@ func TestDecidedRequestsPendReasonWaitsForNoOne(t *testing.T) {
 		assert.Equal(t, "None: the request was withdrawn before a reviewer decided it.", nextStep(key, withdrawn), key)
 	}
 }
+
+// A reason that would have pended a request the rules denied on another
+// reason waits for no one either, and says no reviewer decided it (it read
+// "a reviewer has decided the request", where none had: an episode-caps
+// re-check of the forty-sixth stop).
+func TestRulesDeniedRequestsPendReasonSaysSo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itRegisterBorn(t, e, keyBCS, "Dena", "Ruledout", "1990-01-02")
+	itATRReady(t, e, keyBCS, c, nil)
+	v := itVoucher(t, e, keyBCS, c, "ATR-CC", 2, -20, -16) // BCS does not offer ATR-CC, and the span is retro
+	require.Equal(t, "denied", v["decision"], "%v", v)
+	var saw bool
+	for _, r := range v["reasons"].([]any) {
+		r := r.(map[string]any)
+		if r["code"] == "RETRO_AUTHORIZATION" {
+			saw = true
+			assert.Equal(t, "None while the request stands denied for another reason; a new request is judged afresh.", r["next_step"])
+		}
+	}
+	require.True(t, saw, "%v", v["reasons"])
+}

@@ -424,12 +424,12 @@ func releaseFreed(ctx context.Context, tx *sqlx.Tx, d *decided) error {
 	for _, f := range d.freed {
 		if k := (capKey{f.episode, f.provider}); !caps[k] {
 			caps[k] = true
-			fellTo, fell, err := ledger.ReleaseEpisodeCap(ctx, tx, f.episode, f.provider, d.today)
+			fell, err := ledger.ReleaseEpisodeCap(ctx, tx, f.episode, f.provider, d.today)
 			if err != nil {
 				return err
 			}
-			if fell {
-				events = append(events, vouchers.CapReleased(f.episode, f.client, "dollar_cap "+fellTo.String()))
+			if fell.Raised() {
+				events = append(events, vouchers.CapReleased(f.episode, f.client, fell.Outcome()))
 			}
 		}
 		if k := (unitKey{f.episode, f.service}); !units[k] {

@@ -274,7 +274,7 @@ func Separate(ctx context.Context, ext pg.Ext, s Separation) error {
 			AND NOT EXISTS (SELECT 1 FROM enrollments WHERE episode_id = $1 AND discharge_date IS NULL)`, ep); err != nil {
 			return fmt.Errorf("separate (close): %w", err)
 		}
-		if _, _, err := ReleaseEpisodeCap(ctx, ext, ep, s.ProviderID, s.Today); err != nil {
+		if _, err := ReleaseEpisodeCap(ctx, ext, ep, s.ProviderID, s.Today); err != nil {
 			return err
 		}
 		var services []string

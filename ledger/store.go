@@ -463,16 +463,26 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	return r, nil
 }
 
-// CapRaise is what a reviewer's dollar-cap exception raised: the
-// episode's cap (zero where it needed no raise) and the agency's own cap
-// after it; both zero when nothing rose.
+// CapRaise is what a reviewer's dollar-cap exception raised, or a release
+// let fall (ReleaseEpisodeCap): the episode's cap (zero where it did not
+// move) and the agency's own cap after it (zero likewise); both zero when
+// nothing moved. A cap is never zero where it moved.
 type CapRaise struct {
 	Episode rss.Money
 	Own     rss.Money
 }
 
-// Raised reports whether anything rose.
+// Raised reports whether anything moved.
 func (r CapRaise) Raised() bool { return !r.Episode.IsZero() || !r.Own.IsZero() }
+
+// Outcome is the audit's figure for the move: the episode's cap where it
+// moved, as it always read, else the agency's own cap alone.
+func (r CapRaise) Outcome() string {
+	if r.Episode.IsZero() {
+		return "own dollar_cap " + r.Own.String()
+	}
+	return "dollar_cap " + r.Episode.String()
+}
 
 // RaisedByOthersSQL is a row of the lowest cap the episode the expression
 // episode names stood at before an exception raised it for an agency other
@@ -691,25 +701,37 @@ func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Dat
 // CFR Part 2); kept as the cap's floor for anyone, the agency whose void
 // it was took it unreviewed. The voucher rules keep it the excepted
 // agency's alone (V33).
-func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int64, today rss.Date) (rss.Money, bool, error) {
+func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int64, today rss.Date) (CapRaise, error) {
 	// Its raises in its stay fall to what that stay holds (earlierStays),
 	// as a stranger's new episode's cap would; those of an earlier stay to
 	// what all its own hold, as before.
 	rows, auths, held, err := episodeHeld(ctx, ext, episodeID, today)
 	if err != nil {
-		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
+		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	inStay, stay, err := earlierStays(ctx, ext, auths, rows, episodeID, provider, 0, today)
 	if err != nil {
-		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
+		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	own := AgencyDollars(auths, episodeID, provider, today.Time)
-	if _, err := ext.ExecContext(ctx, `WITH o AS (SELECT r.id, GREATEST(`+OwnBeforeSQL("r")+`,
+	// What its own cap fell to is reported for the audit: a raise of its
+	// own cap alone (migration 00126) falls with no fall of the episode's,
+	// and was audited nowhere (an episode-caps re-check of the forty-sixth
+	// stop).
+	var ownFell []rss.Money
+	if err := sqlx.SelectContext(ctx, ext, &ownFell, `WITH o AS (SELECT r.id, GREATEST(`+OwnBeforeSQL("r")+`,
 			CASE WHEN r.raised_at >= (SELECT created_at FROM enrollments WHERE id = $5) THEN $4::numeric ELSE $3::numeric END) AS own
 			FROM episode_cap_raises r WHERE r.episode_id = $1 AND r.provider_id = $2)
-		UPDATE episode_cap_raises r SET own_after = o.own FROM o WHERE r.id = o.id AND r.own_after > o.own`,
+		UPDATE episode_cap_raises r SET own_after = o.own FROM o WHERE r.id = o.id AND r.own_after > o.own
+		RETURNING r.own_after`,
 		episodeID, provider, own.StringFixed(2), inStay.StringFixed(2), stay); err != nil {
-		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
+		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
+	}
+	var out CapRaise
+	for _, m := range ownFell {
+		if m.GreaterThan(out.Own.Decimal) {
+			out.Own = m
+		}
 	}
 	// Down to the cap it opened with at most (migration 00080), not the
 	// program's today: that cut an episode opened under a higher program
@@ -719,19 +741,19 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 		Program decimal.NullDecimal `db:"opening_cap"`
 	}
 	if err := sqlx.GetContext(ctx, ext, &caps, `SELECT dollar_cap, opening_cap FROM episodes WHERE id = $1`, episodeID); err != nil {
-		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
+		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	if !caps.Episode.Valid || !caps.Program.Valid || !caps.Episode.Decimal.GreaterThan(caps.Program.Decimal) {
-		return rss.Money{}, false, nil
+		return out, nil
 	}
 	kept, err := keptOwnCaps(ctx, ext, episodeID)
 	if err != nil {
-		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
+		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	// The room falls first to what the earlier stays still hold
 	// (lowerReadmissionRoom), and only that comes off what is held.
 	if err := lowerReadmissionRoom(ctx, ext, auths, rows, episodeID, today); err != nil {
-		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
+		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	// The room kept beside the cap for an agency's earlier stay holds
 	// its part, and so do the dollars paid in it: floored at all that was
@@ -739,19 +761,19 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 	// past the program's by up to the room, which no reviewer granted.
 	target, err := pastReadmissionRoom(ctx, ext, episodeID, held.Add(RoomKept(kept, auths, episodeID, today.Time, 0, decimal.Zero)))
 	if err != nil {
-		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
+		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	target = decimal.Max(target, caps.Program.Decimal)
 	var fell []rss.Money
 	if err := sqlx.SelectContext(ctx, ext, &fell, `UPDATE episodes SET dollar_cap = GREATEST($2::numeric, dollars_paid - readmission_room)
 		WHERE id = $1 AND dollar_cap > GREATEST($2::numeric, dollars_paid - readmission_room) RETURNING dollar_cap`,
 		episodeID, target.StringFixed(2)); err != nil {
-		return rss.Money{}, false, fmt.Errorf("release episode cap: %w", err)
+		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
 	}
-	if len(fell) == 0 {
-		return rss.Money{}, false, nil
+	if len(fell) > 0 {
+		out.Episode = fell[0]
 	}
-	return fell[0], true, nil
+	return out, nil
 }
 
 // episodeLifeKey is the advisory lock a person's episode in a program is

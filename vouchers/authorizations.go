@@ -207,10 +207,10 @@ func (s *Service) releaseAfterEnd(ctx context.Context, tx *sqlx.Tx, ended []Auth
 	for _, x := range ended {
 		if ep := (held{episode: x.EpisodeID, provider: x.ProviderID}); !done[ep] {
 			done[ep] = true
-			if fellTo, fell, err := ledger.ReleaseEpisodeCap(ctx, tx, x.EpisodeID, x.ProviderID, today); err != nil {
+			if fell, err := ledger.ReleaseEpisodeCap(ctx, tx, x.EpisodeID, x.ProviderID, today); err != nil {
 				return err
-			} else if fell {
-				events = append(events, CapReleased(x.EpisodeID, x.ClientID, "dollar_cap "+fellTo.String()))
+			} else if fell.Raised() {
+				events = append(events, CapReleased(x.EpisodeID, x.ClientID, fell.Outcome()))
 			}
 		}
 		if sv := (held{episode: x.EpisodeID, service: x.ServiceCode}); !done[sv] {

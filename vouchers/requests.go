@@ -349,6 +349,10 @@ func (v *VoucherRequest) reasonView(h adjudication.Hit) ReasonView {
 	case h.Code == adjudication.CodeConflictOnFile:
 		r.NextStep = adjudication.DecidedConflictNextStep
 	case h.Action != adjudication.ActionPend:
+	case v.RulesDecision == string(adjudication.Denied):
+		// The rules denied it on another reason: no reviewer saw it (it
+		// read "a reviewer has decided": an episode-caps re-check).
+		r.NextStep = "None while the request stands denied for another reason; a new request is judged afresh."
 	case v.Decision == "withdrawn":
 		r.NextStep = "None: the request was withdrawn before a reviewer decided it."
 	default:
@@ -1772,10 +1776,6 @@ func raiseEpisodeCap(ctx context.Context, tx *sqlx.Tx, clientID, episodeID, gran
 	if err != nil || !r.Raised() {
 		return err
 	}
-	outcome := "dollar_cap " + r.Episode.String()
-	if r.Episode.IsZero() {
-		outcome = "own dollar_cap " + r.Own.String()
-	}
 	return access.Record(ctx, tx, access.Event{Action: "cap_exception", EntityType: "episode", EntityID: access.ID(episodeID),
-		ClientID: clientID, Outcome: outcome})
+		ClientID: clientID, Outcome: r.Outcome()})
 }
