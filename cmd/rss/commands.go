@@ -221,7 +221,7 @@ func apikey(ctx context.Context, cfg config, args []string, out, errOut io.Write
 	// provider_id, a field the command line does not have (a new-user
 	// pass).
 	if (*role == string(access.RoleProvider)) != (*provider != 0) {
-		return errors.New("-provider ID is required for a provider key, and only for one (the agency the key opens)")
+		return errors.New("-provider ID, a positive agency id, is required for a provider key, and only for one (the agency the key opens)")
 	}
 	db, err := openMigrated(ctx, cfg)
 	if err != nil {

@@ -151,11 +151,7 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 			return err
 		}
 	}
-	lines := "lines"
-	if meta.LineCount == 1 {
-		lines = "line"
-	}
-	fmt.Fprintf(stderr, "exported batch %d (%s, %d %s, sha256 %s) in %s\n", id, billing.FileKind(meta.PayerRoute), meta.LineCount, lines,
+	fmt.Fprintf(stderr, "exported batch %d (%s, %s, sha256 %s) in %s\n", id, billing.FileKind(meta.PayerRoute), counted(meta.LineCount, "line"),
 		digest, time.Since(start).Round(time.Millisecond))
 	return nil
 }
@@ -231,14 +227,24 @@ func x12Check(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d segments, %d interchange(s), %d group(s), %d transaction set(s), %d claims, %d lines, total charge %s\n",
-		args[1], rep.Segments, rep.Interchanges, rep.Groups, rep.TransactionSets, rep.Claims, rep.Lines, rep.TotalCharge.StringFixed(2))
+	fmt.Fprintf(stdout, "%s: %s, %s, %s, %s, %s, %s, total charge %s\n", args[1], counted(rep.Segments, "segment"),
+		counted(rep.Interchanges, "interchange"), counted(rep.Groups, "group"), counted(rep.TransactionSets, "transaction set"),
+		counted(rep.Claims, "claim"), counted(rep.Lines, "line"), rep.TotalCharge.StringFixed(2))
 	for _, p := range rep.Problems {
 		fmt.Fprintln(stdout, p.String())
 	}
 	if !rep.OK() {
-		return fmt.Errorf("%d problem(s) found", rep.ProblemCount)
+		return fmt.Errorf("%s found", counted(rep.ProblemCount, "problem"))
 	}
 	fmt.Fprintln(stdout, "ok: no problems found")
 	return nil
+}
+
+// counted is n and what it counts, in the singular for one ("1 claims"
+// and "1 problem(s)" read a CLI black-box pass of the forty-sixth stop).
+func counted[N int | int64](n N, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -114,11 +114,11 @@ func x12Import(ctx context.Context, cfg config, args []string, stdout io.Writer)
 		verb = "already imported; nothing posted again"
 	}
 	sum := f.Summary
-	fmt.Fprintf(stdout, "%s: %s %s as payer file %d: %d item(s), %d matched, %d unmatched", args[1], f.Kind, verb, f.ID,
-		sum.Items, sum.Matched, sum.Unmatched)
+	fmt.Fprintf(stdout, "%s: %s %s as payer file %d: %s, %d matched, %d unmatched", args[1], f.Kind, verb, f.ID,
+		counted(sum.Items, "item"), sum.Matched, sum.Unmatched)
 	switch f.Kind {
 	case billing.PayerFile835:
-		fmt.Fprintf(stdout, ", %d payment(s) totalling %s, %s posted, provider adjustments %s\n", sum.Payments, sum.Total.String(), sum.Posted.String(),
+		fmt.Fprintf(stdout, ", %s totalling %s, %s posted, provider adjustments %s\n", counted(sum.Payments, "payment"), sum.Total.String(), sum.Posted.String(),
 			sum.ProviderAdjustments.String())
 	default:
 		fmt.Fprintf(stdout, ", %d accepted, %d rejected\n", sum.Accepted, sum.Rejected)

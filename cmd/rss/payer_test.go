@@ -184,7 +184,7 @@ func TestX12CheckReadsStdin(t *testing.T) {
 	var out, errOut bytes.Buffer
 	err := run(t.Context(), []string{"x12", "check", "-"}, &out, &errOut)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "1 problem(s) found")
+	assert.Contains(t, err.Error(), "1 problem found")
 	assert.Contains(t, out.String(), "segment 1: SYNTAX: input does not start with an ISA segment")
 }
 
@@ -250,4 +250,13 @@ func TestX12ImportTakesTheConfiguredParties(t *testing.T) {
 		require.NoError(t, run(ctx, []string{"x12", "import", path}, &out, &errOut), "%s: %s %s", path, out.String(), errOut.String())
 		assert.Contains(t, out.String(), want, path)
 	}
+}
+
+// The check's counts read in the singular for one ("1 claims" and
+// "1 interchange(s)": a CLI black-box pass of the forty-sixth stop).
+func TestX12CheckCountsInWords(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(t.Context(), []string{"x12", "check", "../../x12/testdata/one_provider_one_claim.golden"}, &out, &errOut))
+	assert.Contains(t, out.String(), ", 1 interchange, 1 group, 1 transaction set, 1 claim, ")
+	assert.Contains(t, out.String(), "ok: no problems found")
 }
