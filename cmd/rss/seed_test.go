@@ -101,7 +101,7 @@ func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
 	for _, c := range [][]string{{"-role", "provider", "-label", "x"}, {"-role", "admin", "-provider", "1", "-label", "x"}} {
 		err := cmd(append([]string{"apikey", "create"}, c...)...)
 		require.Error(t, err, "%v", c)
-		assert.Contains(t, err.Error(), "-provider ID is required for a provider key, and only for one", "%v", c)
+		assert.Contains(t, err.Error(), "-provider ID, a positive agency id, is required for a provider key, and only for one", "%v", c)
 	}
 	assert.Zero(t, count("api_keys"))
 	require.NoError(t, cmd("apikey", "create", "-role", "admin", "-label", "first admin"))
