@@ -265,8 +265,23 @@ func (c *checker) segment(s Segment, at, rawLen int) {
 // they are names and identifiers of patients.
 func (c *checker) text(s Segment, at int) {
 	for i, el := range s.Elements {
+		comp, rep := composite(s.ID, i+1)
 		for j := 0; j < len(el); j++ {
-			if b := el[j]; !textChars[b] && b != c.comp && b != c.repSep {
+			b := el[j]
+			// The separators are structure only where the guide has a
+			// composite or a repeated element; in any other they split a
+			// value the payer reads whole ("Dub:ois" passed: a CLI
+			// re-check of the forty-sixth stop).
+			if b == c.comp && !comp || b == c.repSep && !rep {
+				what := "component (ISA16)"
+				if b == c.repSep {
+					what = "repetition (ISA11)"
+				}
+				c.problem(at, s.ID, CodeBadCharacter, "%s%02d holds the %s separator %q at position %d: the element takes one value",
+					s.ID, i+1, what, b, j+1)
+				break
+			}
+			if !textChars[b] && b != c.comp && b != c.repSep {
 				// One of the usual delimiters in a value is most likely a
 				// separator ISA16 or ISA11 does not declare: "outside the
 				// character set" sent the reader after the data (a CLI
@@ -284,6 +299,22 @@ func (c *checker) text(s Segment, at int) {
 			c.problem(at, s.ID, CodeElementLength, "%s%02d (%s) has %d characters, at most %d are allowed", s.ID, i+1, e.Name, len(el), e.Max)
 		}
 	}
+}
+
+// composite reports whether element n of a segment of the 837P is a
+// composite (its components split by ISA16) and whether it repeats (split
+// by ISA11), by the implementation guide: CLM05 and CLM11, SV101 and
+// SV107, SVD03, HI01 to HI12, REF04, CTP05, K303 and DMG05, which alone
+// repeats.
+func composite(id string, n int) (comp, rep bool) {
+	switch {
+	case id == "CLM" && (n == 5 || n == 11), id == "SV1" && (n == 1 || n == 7), id == "SVD" && n == 3, id == "HI",
+		id == "REF" && n == 4, id == "CTP" && n == 5, id == "K3" && n == 3:
+		return true, false
+	case id == "DMG" && n == 5:
+		return true, true
+	}
+	return false, false
 }
 
 // textElement is the text element at position n of a segment this package

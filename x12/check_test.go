@@ -667,3 +667,30 @@ func TestCheckNamesAnUndeclaredSeparator(t *testing.T) {
 		assert.Contains(t, p.Message, `ISA16 '>'`)
 	}
 }
+
+// A declared separator inside an element that takes one value is named:
+// "Dub:ois" in a last name, or a repetition separator in an address,
+// passed as "no problems found" (a CLI re-check of the forty-sixth stop).
+// Composites keep their components.
+func TestCheckNamesASeparatorInsideAValue(t *testing.T) {
+	for _, tt := range []struct {
+		name, id, q string
+		el          int
+		v, want     string
+	}{
+		{"component separator in a last name", "NM1", "IL", 3, "DUB:OIS", "NM103 holds the component (ISA16) separator ':' at position 4"},
+		{"repetition separator in an address", "N3", "", 1, "100 MAIN ^STREET", "N301 holds the repetition (ISA11) separator '^' at position 10"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := parseAll(t, baseFile(t))
+			f.set(t, tt.id, tt.q, 0, tt.el, tt.v)
+			rep, err := Check(bytes.NewReader(f.bytes()))
+			require.NoError(t, err)
+			require.Len(t, rep.Problems, 1, "%v", rep.Problems)
+			assert.Equal(t, CodeBadCharacter, rep.Problems[0].Code)
+			assert.Contains(t, rep.Problems[0].Message, tt.want)
+			assert.NotContains(t, rep.Problems[0].Message, "DUB", "a patient's value is not quoted")
+		})
+	}
+	mustCheck(t, baseFile(t)) // CLM05, SV101 and HI carry their components
+}
