@@ -265,23 +265,26 @@ func (c *checker) segment(s Segment, at, rawLen int) {
 // they are names and identifiers of patients.
 func (c *checker) text(s Segment, at int) {
 	for i, el := range s.Elements {
-		comp, rep := composite(s.ID, i+1)
 		for j := 0; j < len(el); j++ {
 			b := el[j]
 			// The separators are structure only where the guide has a
 			// composite or a repeated element; in any other they split a
 			// value the payer reads whole ("Dub:ois" passed: a CLI
-			// re-check of the forty-sixth stop).
-			if b == c.comp && !comp || b == c.repSep && !rep {
-				what := "component (ISA16)"
-				if b == c.repSep {
-					what = "repetition (ISA11)"
+			// re-check of the forty-sixth stop). Looked up only at a
+			// separator: a batch's check reads a million lines.
+			if b == c.comp || b == c.repSep {
+				if comp, rep := composite(s.ID, i+1); b == c.comp && !comp || b == c.repSep && !rep {
+					what := "component (ISA16)"
+					if b == c.repSep {
+						what = "repetition (ISA11)"
+					}
+					c.problem(at, s.ID, CodeBadCharacter, "%s%02d holds the %s separator %q at position %d: the element takes one value",
+						s.ID, i+1, what, b, j+1)
+					break
 				}
-				c.problem(at, s.ID, CodeBadCharacter, "%s%02d holds the %s separator %q at position %d: the element takes one value",
-					s.ID, i+1, what, b, j+1)
-				break
+				continue
 			}
-			if !textChars[b] && b != c.comp && b != c.repSep {
+			if !textChars[b] {
 				// One of the usual delimiters in a value is most likely a
 				// separator ISA16 or ISA11 does not declare: "outside the
 				// character set" sent the reader after the data (a CLI
