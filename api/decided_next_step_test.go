@@ -68,3 +68,25 @@ func TestRulesDeniedRequestsPendReasonSaysSo(t *testing.T) {
 	}
 	require.True(t, saw, "%v", v["reasons"])
 }
+
+// A reason that cut the units of a request withdrawn or denied says
+// nothing was granted: "Use the units granted" read where none were (a
+// Part 2 re-sweep of the forty-sixth stop).
+func TestNothingGrantedReadsSo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := itATRClient(t, e, day(-30))
+	v := itVoucher(t, e, keyHRA, c.Client, "ATR-CM", 200, -20, 5) // past the voucher maximum, and retro: it pends
+	require.Equal(t, "pended", v["decision"], "%v", v)
+	require.Contains(t, v["reason_codes"], "UNITS_OVER_VOUCHER_MAX")
+	r := e.post(keyHRA, itPath("/v1/voucher-requests/%d/withdraw", itNum(t, v, "id")), map[string]any{"reason": "asked for too much"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var saw bool
+	for _, x := range r.JSON(t)["reasons"].([]any) {
+		if x := x.(map[string]any); x["code"] == "UNITS_OVER_VOUCHER_MAX" {
+			saw = true
+			assert.Equal(t, "None: the request was withdrawn, and nothing was granted; a new request is judged afresh.", x["next_step"])
+		}
+	}
+	require.True(t, saw, "%s", r.Body)
+}

@@ -348,6 +348,11 @@ func (v *VoucherRequest) reasonView(h adjudication.Hit) ReasonView {
 	switch {
 	case h.Code == adjudication.CodeConflictOnFile:
 		r.NextStep = adjudication.DecidedConflictNextStep
+	case h.Action == adjudication.ActionReduce && (v.Decision == "withdrawn" || v.Decision == string(adjudication.Denied)):
+		// Nothing was granted to use ("Use the units granted" on a
+		// withdrawn or denied request: a Part 2 re-sweep of the
+		// forty-sixth stop).
+		r.NextStep = "None: the request was " + v.Decision + ", and nothing was granted; a new request is judged afresh."
 	case h.Action != adjudication.ActionPend:
 	case v.RulesDecision == string(adjudication.Denied):
 		// The rules denied it on another reason: no reviewer saw it (it
