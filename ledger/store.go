@@ -445,19 +445,19 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	}
 	// Kept with the agency it was raised for (episode_cap_raises): a
 	// raise of another agency's is its record (RaisedByOthersSQL).
-	var rows2 []struct {
+	var recorded []struct {
 		EpisodeRose bool      `db:"episode_rose"`
 		OwnAfter    rss.Money `db:"own_after"`
 	}
-	if err := sqlx.SelectContext(ctx, ext, &rows2, recordRaiseSQL("$5::bigint"),
+	if err := sqlx.SelectContext(ctx, ext, &recorded, recordRaiseSQL("$5::bigint"),
 		episodeID, total.StringFixed(2), provider, own.StringFixed(2), enrollment); err != nil {
 		return CapRaise{}, fmt.Errorf("raise episode cap: %w", err)
 	}
-	if len(rows2) == 0 {
+	if len(recorded) == 0 {
 		return CapRaise{}, nil
 	}
-	r := CapRaise{Own: rows2[0].OwnAfter}
-	if rows2[0].EpisodeRose {
+	r := CapRaise{Own: recorded[0].OwnAfter}
+	if recorded[0].EpisodeRose {
 		r.Episode = rss.NewMoney(total.Round(2))
 	}
 	return r, nil
