@@ -334,12 +334,14 @@ func (v *VoucherRequest) setDecoded(hits []adjudication.Hit) {
 	}
 }
 
-// reasonView is h as a reason of v: a reason that pended v waits for no
-// reviewer once v is decided or withdrawn, so its next step says so (an
-// approved request's RETRO_AUTHORIZATION still read "A reviewer will
+// reasonView is h as a reason of v, its next step what is left to do once
+// v is no longer pended: a reason that pended v waits for no reviewer
+// (an approved request's RETRO_AUTHORIZATION still read "A reviewer will
 // decide; note why the request is late": a reviews black-box pass of the
-// forty-sixth stop), and a withheld reason of a decided request points at
-// the MSC, not at a review (adjudication.DecidedConflictNextStep).
+// forty-sixth stop), nor does one the rules' denial made moot; a reason
+// that cut the units of a request withdrawn or denied has nothing granted
+// to use; and a withheld reason of a decided request points at the MSC,
+// not at a review (adjudication.DecidedConflictNextStep).
 func (v *VoucherRequest) reasonView(h adjudication.Hit) ReasonView {
 	r := reasonView(h)
 	if v.Decision == string(adjudication.Pended) {
