@@ -320,9 +320,10 @@ func wrongTypePath(body []byte, t reflect.Type, field string) string {
 
 var indexRe = regexp.MustCompile(`\[[0-9]+\]`)
 
-// wholeNumber is an UnmarshalTypeError's value when it was a JSON integer.
+// utf8BOM is the byte-order mark a text editor may save before JSON.
 var utf8BOM = []byte("\xef\xbb\xbf")
 
+// wholeNumber is an UnmarshalTypeError's value when it was a JSON integer.
 var wholeNumber = regexp.MustCompile(`^number -?[0-9]+$`)
 
 // tooWhat says which way a whole number missed its field's type: "is out
