@@ -428,7 +428,7 @@ func releaseFreed(ctx context.Context, tx *sqlx.Tx, d *decided) error {
 			if err != nil {
 				return err
 			}
-			if fell.Raised() {
+			if fell.Moved() {
 				events = append(events, vouchers.CapReleased(f.episode, f.client, fell.Outcome()))
 			}
 		}

@@ -383,12 +383,12 @@ var maxEpisodeCap = rss.MustMoney("9999999999.99")
 // authorizations now hold (EpisodeTotals), the grant counted in full, so
 // claims against it can be paid while the schema still refuses any payment
 // past the (raised) cap, and the agency's own cap to what its own hold. It
-// reports what rose, and to what (CapRaise). The caller holds the episode
+// reports what rose, and to what (CapChange). The caller holds the episode
 // locked (LockEpisode).
-func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, today rss.Date) (CapRaise, error) {
+func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, today rss.Date) (CapChange, error) {
 	rows, auths, total, err := episodeHeld(ctx, ext, episodeID, today)
 	if err != nil {
-		return CapRaise{}, fmt.Errorf("raise episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("raise episode cap: %w", err)
 	}
 	// A grant whose span has ended (a retro one) holds only the units it
 	// used, none yet: counted so, the cap rose by nothing, and the claims
@@ -416,7 +416,7 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	// keeps in the episode is no part of a stranger's new one.
 	own, _, err := earlierStays(ctx, ext, auths, rows, episodeID, provider, enrollment, today)
 	if err != nil {
-		return CapRaise{}, fmt.Errorf("raise episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("raise episode cap: %w", err)
 	}
 	own = own.Add(rest)
 	// The room other standing exceptions keep stays beside the grant: a
@@ -427,19 +427,19 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	// none (its own cap is what its own hold, the grant in full).
 	kept, err := keptOwnCaps(ctx, ext, episodeID)
 	if err != nil {
-		return CapRaise{}, fmt.Errorf("raise episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("raise episode cap: %w", err)
 	}
 	total = total.Add(RoomKept(kept, auths, episodeID, today.Time, provider, rest))
 	// What the room kept beside the cap for an agency's earlier stay
 	// holds is no part of it (pastReadmissionRoom).
 	if total, err = pastReadmissionRoom(ctx, ext, episodeID, total); err != nil {
-		return CapRaise{}, fmt.Errorf("raise episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("raise episode cap: %w", err)
 	}
 	// dollar_cap is NUMERIC(12,2): a total past it (a rate near the largest
 	// amount times a few units) is the reviewer's to cut down, not a failed
 	// statement.
 	if total.GreaterThan(maxEpisodeCap.Decimal) {
-		return CapRaise{}, rss.Coded(rss.ErrConflict, "cap_out_of_range",
+		return CapChange{}, rss.Coded(rss.ErrConflict, "cap_out_of_range",
 			"the episode's authorizations would hold %s, past the largest dollar cap the ledger records (%s); approve fewer units",
 			total.StringFixed(2), maxEpisodeCap)
 	}
@@ -451,33 +451,33 @@ func RaiseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, grant int64, to
 	}
 	if err := sqlx.SelectContext(ctx, ext, &recorded, recordRaiseSQL("$5::bigint"),
 		episodeID, total.StringFixed(2), provider, own.StringFixed(2), enrollment); err != nil {
-		return CapRaise{}, fmt.Errorf("raise episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("raise episode cap: %w", err)
 	}
 	if len(recorded) == 0 {
-		return CapRaise{}, nil
+		return CapChange{}, nil
 	}
-	r := CapRaise{Own: recorded[0].OwnAfter}
+	r := CapChange{Own: recorded[0].OwnAfter}
 	if recorded[0].EpisodeRose {
 		r.Episode = rss.NewMoney(total.Round(2))
 	}
 	return r, nil
 }
 
-// CapRaise is what a reviewer's dollar-cap exception raised, or a release
+// CapChange is what a reviewer's dollar-cap exception raised, or a release
 // let fall (ReleaseEpisodeCap): the episode's cap (zero where it did not
 // move) and the agency's own cap after it (zero likewise); both zero when
 // nothing moved. A cap is never zero where it moved.
-type CapRaise struct {
+type CapChange struct {
 	Episode rss.Money
 	Own     rss.Money
 }
 
-// Raised reports whether anything moved.
-func (r CapRaise) Raised() bool { return !r.Episode.IsZero() || !r.Own.IsZero() }
+// Moved reports whether anything moved.
+func (r CapChange) Moved() bool { return !r.Episode.IsZero() || !r.Own.IsZero() }
 
 // Outcome is the audit's figure for the move: the episode's cap where it
 // moved, as it always read, else the agency's own cap alone.
-func (r CapRaise) Outcome() string {
+func (r CapChange) Outcome() string {
 	if r.Episode.IsZero() {
 		return "own dollar_cap " + r.Own.String()
 	}
@@ -701,17 +701,17 @@ func episodeHeld(ctx context.Context, ext pg.Ext, episodeID int64, today rss.Dat
 // CFR Part 2); kept as the cap's floor for anyone, the agency whose void
 // it was took it unreviewed. The voucher rules keep it the excepted
 // agency's alone (V33).
-func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int64, today rss.Date) (CapRaise, error) {
+func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int64, today rss.Date) (CapChange, error) {
 	// Its raises in its stay fall to what that stay holds (earlierStays),
 	// as a stranger's new episode's cap would; those of an earlier stay to
 	// what all its own hold, as before.
 	rows, auths, held, err := episodeHeld(ctx, ext, episodeID, today)
 	if err != nil {
-		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	inStay, stay, err := earlierStays(ctx, ext, auths, rows, episodeID, provider, 0, today)
 	if err != nil {
-		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	own := AgencyDollars(auths, episodeID, provider, today.Time)
 	// What its own cap fell to is reported for the audit: a raise of its
@@ -725,9 +725,9 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 		UPDATE episode_cap_raises r SET own_after = o.own FROM o WHERE r.id = o.id AND r.own_after > o.own
 		RETURNING r.own_after`,
 		episodeID, provider, own.StringFixed(2), inStay.StringFixed(2), stay); err != nil {
-		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("release episode cap: %w", err)
 	}
-	var out CapRaise
+	var out CapChange
 	for _, m := range ownFell {
 		if m.GreaterThan(out.Own.Decimal) {
 			out.Own = m
@@ -741,19 +741,19 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 		Program decimal.NullDecimal `db:"opening_cap"`
 	}
 	if err := sqlx.GetContext(ctx, ext, &caps, `SELECT dollar_cap, opening_cap FROM episodes WHERE id = $1`, episodeID); err != nil {
-		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	if !caps.Episode.Valid || !caps.Program.Valid || !caps.Episode.Decimal.GreaterThan(caps.Program.Decimal) {
 		return out, nil
 	}
 	kept, err := keptOwnCaps(ctx, ext, episodeID)
 	if err != nil {
-		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	// The room falls first to what the earlier stays still hold
 	// (lowerReadmissionRoom), and only that comes off what is held.
 	if err := lowerReadmissionRoom(ctx, ext, auths, rows, episodeID, today); err != nil {
-		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	// The room kept beside the cap for an agency's earlier stay holds
 	// its part, and so do the dollars paid in it: floored at all that was
@@ -761,14 +761,14 @@ func ReleaseEpisodeCap(ctx context.Context, ext pg.Ext, episodeID, provider int6
 	// past the program's by up to the room, which no reviewer granted.
 	target, err := pastReadmissionRoom(ctx, ext, episodeID, held.Add(RoomKept(kept, auths, episodeID, today.Time, 0, decimal.Zero)))
 	if err != nil {
-		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	target = decimal.Max(target, caps.Program.Decimal)
 	var fell []rss.Money
 	if err := sqlx.SelectContext(ctx, ext, &fell, `UPDATE episodes SET dollar_cap = GREATEST($2::numeric, dollars_paid - readmission_room)
 		WHERE id = $1 AND dollar_cap > GREATEST($2::numeric, dollars_paid - readmission_room) RETURNING dollar_cap`,
 		episodeID, target.StringFixed(2)); err != nil {
-		return CapRaise{}, fmt.Errorf("release episode cap: %w", err)
+		return CapChange{}, fmt.Errorf("release episode cap: %w", err)
 	}
 	if len(fell) > 0 {
 		out.Episode = fell[0]

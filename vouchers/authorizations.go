@@ -209,7 +209,7 @@ func (s *Service) releaseAfterEnd(ctx context.Context, tx *sqlx.Tx, ended []Auth
 			done[ep] = true
 			if fell, err := ledger.ReleaseEpisodeCap(ctx, tx, x.EpisodeID, x.ProviderID, today); err != nil {
 				return err
-			} else if fell.Raised() {
+			} else if fell.Moved() {
 				events = append(events, CapReleased(x.EpisodeID, x.ClientID, fell.Outcome()))
 			}
 		}

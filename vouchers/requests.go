@@ -1780,7 +1780,7 @@ func (s *Service) raiseEpisodeUnits(ctx context.Context, tx *sqlx.Tx, clientID, 
 // or, where the episode's needed no raise, the agency's own cap alone.
 func raiseEpisodeCap(ctx context.Context, tx *sqlx.Tx, clientID, episodeID, grant int64, today rss.Date) error {
 	r, err := ledger.RaiseEpisodeCap(ctx, tx, episodeID, grant, today)
-	if err != nil || !r.Raised() {
+	if err != nil || !r.Moved() {
 		return err
 	}
 	return access.Record(ctx, tx, access.Event{Action: "cap_exception", EntityType: "episode", EntityID: access.ID(episodeID),
