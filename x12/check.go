@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -165,6 +166,11 @@ type checker struct {
 	repSep byte
 	total  amount // of CLM02, copied into the report at the end
 
+	// badChars is set when the segment's text check named a character:
+	// its composites may not split as written, so their codes are not
+	// judged again.
+	badChars bool
+
 	inISA     bool
 	isaCtl    string
 	isaGroups int
@@ -264,6 +270,7 @@ func (c *checker) segment(s Segment, at, rawLen int) {
 // text elements longer than the guide allows. Values are never quoted:
 // they are names and identifiers of patients.
 func (c *checker) text(s Segment, at int) {
+	c.badChars = false
 	for i, el := range s.Elements {
 		for j := 0; j < len(el); j++ {
 			b := el[j]
@@ -278,6 +285,7 @@ func (c *checker) text(s Segment, at int) {
 					if b == c.repSep {
 						what = "repetition (ISA11)"
 					}
+					c.badChars = true
 					c.problem(at, s.ID, CodeBadCharacter, "%s%02d holds the %s separator %q at position %d: the element takes one value",
 						s.ID, i+1, what, b, j+1)
 					break
@@ -290,10 +298,12 @@ func (c *checker) text(s Segment, at int) {
 				// character set" sent the reader after the data (a CLI
 				// black-box pass of the forty-sixth stop).
 				if b == ':' || b == '^' || b == '*' || b == '~' {
+					c.badChars = true
 					c.problem(at, s.ID, CodeBadCharacter, "%s%02d holds %q at position %d, a delimiter, not data: is it the component "+
 						"(ISA16 %q) or repetition (ISA11 %q) separator the file uses?", s.ID, i+1, b, j+1, c.comp, c.repSep)
 					break
 				}
+				c.badChars = true
 				c.problem(at, s.ID, CodeBadCharacter, "%s%02d has a character outside the X12 extended character set at position %d", s.ID, i+1, j+1)
 				break
 			}
@@ -611,6 +621,11 @@ func (c *checker) body(s Segment, at int) {
 			} else if why := chargeProblem(s.Element(2)); why != "" {
 				c.problem(at, s.ID, CodeBadElement, "SV102 %s", why)
 			}
+			// A composite that may not split as written (a separator
+			// ISA16 does not declare) was named already: one problem.
+			if q := component(s.Element(1), c.comp, 1); !c.badChars && q != "HC" && q != "ER" && q != "IV" && q != "WK" {
+				c.problem(at, s.ID, CodeBadElement, "SV101-1 %q is not a procedure code qualifier (HC for HCPCS)", q)
+			}
 			if u := s.Element(3); u != "UN" && u != "MJ" {
 				c.problem(at, s.ID, CodeBadElement, "SV103 %q is not UN (units) or MJ (minutes)", u)
 			}
@@ -626,11 +641,51 @@ func (c *checker) body(s Segment, at int) {
 	}
 }
 
+// dtpQualifiers are the 837P guide's date qualifiers (DTP01) in the
+// loops that carry a DTP, each taking D8 (a date) and, where true, RD8 (a
+// range) too (DTP02). A qualifier outside its loop's list passed (DTP*XX,
+// a CLI black-box pass of the forty-sixth stop); a payer rejects it.
+var dtpQualifiers = map[loopID]map[string]bool{
+	loop2300: {
+		"431": false, "454": false, "304": false, "453": false, "439": false, "484": false,
+		"455": false, "471": false, "314": true, "360": true, "361": true, "297": false,
+		"296": false, "435": false, "096": false, "090": false, "091": false, "444": false,
+		"050": false,
+	},
+	loop2320: {"573": false}, // 2330B's claim check or remittance date
+	loop2400: {
+		"472": true, "471": false, "607": false, "463": false, "461": false, "304": false,
+		"738": false, "739": false, "011": false, "455": false, "454": false,
+	},
+	loop2420: {"573": false}, // 2430's line check or remittance date
+}
+
+// loopName is a claim's loop as the guide names it, for a message.
+var loopName = map[loopID]string{
+	loop2300: "2300", loop2310: "2310", loop2320: "2320/2330", loop2400: "2400", loop2420: "2410-2440",
+}
+
 // dtp checks a DTP's date by its format qualifier (DTP02): D8 a date,
 // RD8 two, the first not after the second. Dates are not quoted: a
 // service date beside a claim is PHI.
 func (c *checker) dtp(s Segment, at int) {
-	switch v := s.Element(3); s.Element(2) {
+	q, format := s.Element(1), s.Element(2)
+	rd8, ok := dtpQualifiers[c.loop][q]
+	switch {
+	case !ok && loopName[c.loop] == "":
+		c.problem(at, s.ID, CodeUnexpected, "DTP outside a claim's loops (2300, 2330B, 2400, 2430)")
+		return
+	case !ok:
+		c.problem(at, s.ID, CodeBadElement, "DTP01 %q is not a date qualifier the 837P takes in loop %s", q, loopName[c.loop])
+		return
+	case rd8 && format != "D8" && format != "RD8":
+		c.problem(at, s.ID, CodeBadElement, "DTP*%s DTP02 %q is not D8 (a date) or RD8 (a range)", q, format)
+		return
+	case !rd8 && format != "D8":
+		c.problem(at, s.ID, CodeBadElement, "DTP*%s DTP02 %q is not D8 (a date)", q, format)
+		return
+	}
+	switch v := s.Element(3); format {
 	case "D8":
 		if !calendarDate(v) {
 			c.problem(at, s.ID, CodeBadElement, "DTP*%s DTP03 is not a date, CCYYMMDD", s.Element(1))
@@ -846,6 +901,7 @@ func (c *checker) claim(s Segment, at int) {
 	} else if why := chargeProblem(s.Element(2)); why != "" {
 		c.problem(at, s.ID, CodeBadElement, "CLM02 %s", why)
 	}
+	c.claimCodes(s, at)
 	c.repeatedCLM01(s.Element(1), at)
 	c.clm.active, c.clm.at, c.clm.lines = true, at, 0
 	c.clm.total, c.clm.totalOK = total, err == nil
@@ -853,6 +909,43 @@ func (c *checker) claim(s Segment, at int) {
 	c.clm.freq = component(s.Element(5), c.comp, 3)
 	c.clm.f8, c.clm.hi = false, false
 	c.loop = loop2300
+}
+
+// claimCodes checks CLM05-CLM09 against the guide's code lists: a place
+// of service, a facility qualifier, a claim frequency and the four
+// indicators a payer reads before the claim. A frequency 9 passed (a CLI
+// black-box pass of the forty-sixth stop); a professional claim is an
+// original (1), a corrected (6), a replacement (7) or a void (8).
+func (c *checker) claimCodes(s Segment, at int) {
+	if c.badChars {
+		return // its composite may not split as written: one problem is enough
+	}
+	el := s.Element(5)
+	if pos := component(el, c.comp, 1); len(pos) != 2 || !allDigits(pos) {
+		c.problem(at, s.ID, CodeBadElement, "CLM05-1 %q is not a two-digit place of service code", pos)
+	}
+	if q := component(el, c.comp, 2); q != "B" {
+		c.problem(at, s.ID, CodeBadElement, "CLM05-2 %q is not B (a place of service code)", q)
+	}
+	switch f := component(el, c.comp, 3); f {
+	case "1", "6", "7", "8":
+	default:
+		c.problem(at, s.ID, CodeBadElement, "CLM05-3 %q is not a professional claim's frequency: 1 (original), 6 (corrected), 7 (replacement) or 8 (void)", f)
+	}
+	for _, e := range [...]struct {
+		n     int
+		codes string
+		what  string
+	}{
+		{6, "NY", "CLM06 %q is not Y or N (provider signature on file)"},
+		{7, "ABC", "CLM07 %q is not A, B or C (assignment)"},
+		{8, "NWY", "CLM08 %q is not Y, N or W (benefits assigned)"},
+		{9, "IY", "CLM09 %q is not Y or I (release of information)"},
+	} {
+		if v := s.Element(e.n); len(v) != 1 || strings.IndexByte(e.codes, v[0]) < 0 {
+			c.problem(at, s.ID, CodeBadElement, e.what, v)
+		}
+	}
 }
 
 // clm01Key is a billing provider and a CLM01, hashed.

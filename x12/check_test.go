@@ -610,6 +610,31 @@ func TestCheckReadsElementData(t *testing.T) {
 		{name: "group date", msg: "GS04 \"20261301\" is not a date", mutate: func(t *testing.T, f *x12file) { f.set(t, "GS", "", 0, 4, "20261301") }},
 		{name: "group time", msg: "GS05 \"2460\" is not a time", mutate: func(t *testing.T, f *x12file) { f.set(t, "GS", "", 0, 5, "2460") }},
 		{name: "BHT date", msg: "BHT04 is not a date", mutate: func(t *testing.T, f *x12file) { f.set(t, "BHT", "", 0, 4, "20260000") }},
+		// Codes outside the guide's lists (a CLI black-box pass of the
+		// forty-sixth stop passed DTP*XX and a frequency 9).
+		{name: "date qualifier unknown", msg: "DTP01 \"XX\" is not a date qualifier the 837P takes in loop 2400", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "DTP", "472", 0, 1, "XX")
+		}, also: []string{CodeMissingSegment}},
+		{name: "date format unknown", msg: "DTP*472 DTP02 \"DT\" is not D8 (a date) or RD8", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "DTP", "472", 0, 2, "DT")
+		}},
+		{name: "claim frequency 9", msg: "CLM05-3 \"9\" is not a professional claim's frequency", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "CLM", "", 0, 5, "12:B:9")
+		}},
+		{name: "facility qualifier A", msg: "CLM05-2 \"A\" is not B", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "CLM", "", 0, 5, "12:A:1")
+		}},
+		{name: "place of service of one digit", msg: "CLM05-1 \"2\" is not a two-digit place of service code", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "CLM", "", 0, 5, "2:B:1")
+		}},
+		{name: "signature indicator X", msg: "CLM06 \"X\" is not Y or N", mutate: func(t *testing.T, f *x12file) { f.set(t, "CLM", "", 0, 6, "X") }},
+		{name: "assignment empty", msg: "CLM07 \"\" is not A, B or C", mutate: func(t *testing.T, f *x12file) { f.set(t, "CLM", "", 0, 7, "") }},
+		{name: "benefits assigned YY", msg: "CLM08 \"YY\" is not Y, N or W", mutate: func(t *testing.T, f *x12file) { f.set(t, "CLM", "", 0, 8, "YY") }},
+		{name: "release of information N", msg: "CLM09 \"N\" is not Y or I", mutate: func(t *testing.T, f *x12file) { f.set(t, "CLM", "", 0, 9, "N") }},
+		{name: "procedure qualifier ZZ", msg: "SV101-1 \"ZZ\" is not a procedure code qualifier", mutate: func(t *testing.T, f *x12file) {
+			i := f.find(t, "SV1", "", 0)
+			f.segs[i].Elements[0] = "ZZ" + f.segs[i].Elements[0][2:]
+		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := parseAll(t, baseFile(t))
@@ -639,6 +664,10 @@ func TestCheckReadsElementData(t *testing.T) {
 	i := f.find(t, "DTP", "472", 1)
 	f.segs[i].Elements[1], f.segs[i].Elements[2] = "RD8", "20260601-20260601"
 	f.set(t, "GS", "", 0, 5, "23595999")
+	// A corrected claim (frequency 6), a CLM07 of B and a CLM08 of W.
+	f.set(t, "CLM", "", 1, 5, "12:B:6")
+	f.set(t, "CLM", "", 1, 7, "B")
+	f.set(t, "CLM", "", 1, 8, "W")
 	mustCheck(t, f.bytes())
 }
 
