@@ -107,8 +107,17 @@ func TestFlagRefusalsSaidOnce(t *testing.T) {
 	require.ErrorIs(t, err, errUsage)
 	assert.Equal(t, 1, strings.Count(errOut.String(), `invalid value "abc" for flag -provider`), errOut.String())
 	assert.NotContains(t, err.Error(), "abc")
+	// In the flag's words, not the flag package's "parse error".
+	assert.Contains(t, errOut.String(), "an agency id is a whole number", errOut.String())
+	assert.NotContains(t, errOut.String(), "parse error")
 
 	err = run(t.Context(), []string{"export", "batch", "--out", "x", "1"}, &out, &errOut)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the batch id comes before the flags: rss export batch ID --out FILE")
+
+	// A second id names itself alone: the flags after it, unread, were
+	// listed as stray too.
+	err = run(t.Context(), []string{"export", "batch", "1", "1", "--out", "x"}, &out, &errOut)
+	require.Error(t, err)
+	assert.Equal(t, `export batch takes one batch id: "1" follows 1, and nothing after it was read (rss export batch ID --out FILE)`, err.Error())
 }
