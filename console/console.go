@@ -13,6 +13,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -170,7 +171,7 @@ func New(cfg Config) *Console {
 		cfg.PageSize = 500
 	}
 	k := &Console{cfg: cfg, pages: map[string]*template.Template{}}
-	fm := template.FuncMap{"agency": k.agency}
+	fm := template.FuncMap{"agency": k.agency, "agencies": k.agencies}
 	maps.Copy(fm, funcs)
 	base := template.Must(template.New("layout.html").Funcs(fm).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -1142,6 +1143,23 @@ func (k *Console) readCodes(ctx context.Context) {
 	k.codes.mu.Lock()
 	k.codes.byID, k.codes.read, k.codes.miss = byID, time.Now(), false
 	k.codes.mu.Unlock()
+}
+
+// providerRef is an agency as the rules' details name it.
+var providerRef = regexp.MustCompile(`\bprovider ([1-9][0-9]{0,18})\b`)
+
+// agencies names by code the agencies a rule's detail names by id
+// ("authorization A-1 of provider 1 overlaps"), as every page names them
+// (the reviewer's page read "of provider 1": a console pass of the
+// forty-fifth stop). The detail stays the rules' record in the API.
+func (k *Console) agencies(text string) string {
+	return providerRef.ReplaceAllStringFunc(text, func(m string) string {
+		id, err := strconv.ParseInt(m[len("provider "):], 10, 64)
+		if err != nil {
+			return m
+		}
+		return k.agency(id)
+	})
 }
 
 // agency names an agency by its code (the template function agency), by

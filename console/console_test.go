@@ -1059,6 +1059,10 @@ func TestProviderPagesWithholdAnotherAgency(t *testing.T) {
 	require.Equal(t, http.StatusOK, p.Status)
 	assert.Contains(t, p.Body, "DUPLICATE_SERVICE_OTHER_PROVIDER")
 	assert.Contains(t, p.Body, number)
+	// The rule's detail names the agency by its code, as the page does
+	// elsewhere; it read "of provider 1", the rules' words.
+	assert.Contains(t, p.Body, "authorization "+number+" of HRA overlaps")
+	assert.NotContains(t, p.Body, "of provider ")
 }
 
 // "01" and "+1" were read as 1 in a console path too: one record, several
