@@ -645,14 +645,17 @@ type keysView struct {
 	Agencies []vouchers.Provider
 }
 
-// AgencyName is the name of agency id, or "" when none is known.
+// AgencyName is agency id by its code and name ("HRA Hartford Recovery
+// Alliance"), as the other pages name agencies, or "" when none is known.
+// The list read "Hartford Recovery Alliance 1", name and id run together
+// (a console black-box pass of the forty-seventh stop).
 func (v keysView) AgencyName(id *int64) string {
 	if id == nil {
 		return ""
 	}
 	for _, p := range v.Agencies {
 		if p.ID == *id {
-			return p.Name
+			return p.Code + " " + p.Name
 		}
 	}
 	return ""
