@@ -80,6 +80,20 @@ func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
 	require.NoError(t, cmd("seed"))
 	assert.Positive(t, count("programs"))
 	assert.Zero(t, count("api_keys"), "no demo key")
+	// Seeded again, it keeps the MSC's edits to a program's areas and
+	// caseload caps: it put back every area an admin had taken off, so the
+	// catchment rule stopped denying (a go-live black-box pass of the
+	// forty-seventh stop). As the admin's PATCH leaves them:
+	areas, caps := count("program_catchment_areas"), count("program_caseload_caps")
+	require.Positive(t, areas)
+	require.Positive(t, caps)
+	_, err = db.Exec(`DELETE FROM program_catchment_areas WHERE program_code = 'ATR' AND area_code = 'stamford'`)
+	require.NoError(t, err)
+	_, err = db.Exec(`DELETE FROM program_caseload_caps WHERE program_code = 'RCM' AND staff_role = 'recovery_specialist'`)
+	require.NoError(t, err)
+	require.NoError(t, cmd("seed"))
+	assert.Equal(t, areas-1, count("program_catchment_areas"), "the area taken off stays off")
+	assert.Equal(t, caps-1, count("program_caseload_caps"), "the cap taken off stays off")
 	assert.Zero(t, count("providers"), "no demo agency")
 	require.Error(t, cmd("demo-keys"), "no demo data to print keys for")
 	for _, c := range []string{"migrate", "serve", "demo-keys"} {
