@@ -652,3 +652,41 @@ func TestAnAttemptInAClosedMonthStands(t *testing.T) {
 		assert.Contains(t, p["detail"], "ask the MSC to withdraw it")
 	})
 }
+
+// Two withdrawals of one stage change sent at once: one withdraws it, the
+// other finds it gone, 404 as a later one does. Both read the record
+// before the enrollment is held, and the stage change's check of its
+// neighbours then read no row: the second was a 500 (an idempotency
+// black-box pass of the forty-seventh stop).
+func TestStageChangeWithdrawnTwiceAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ramos := enrollmentOf(e, e.demo.Clients["Ramos"], "EMP") // HRA
+	r := e.post(keyHRA, itPath("/v1/enrollments/%d/employment-stages", ramos), map[string]any{"stage": "work_for_a_day", "effective_date": day(-1)})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	change := itID(t, r)
+	// Hold the enrollment so both withdrawals have read the record and
+	// wait for it together, then let them go.
+	hold, err := e.db.BeginTxx(t.Context(), nil)
+	require.NoError(t, err)
+	defer hold.Rollback() //nolint:errcheck
+	_, err = hold.ExecContext(t.Context(), `SELECT 1 FROM enrollments WHERE id = $1 FOR UPDATE`, ramos)
+	require.NoError(t, err)
+	statuses := make([]int, 2)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Go(func() {
+			statuses[i] = e.post(keyHRA, itPath("/v1/employment-stage-changes/%d/withdraw", change), map[string]any{"reason": "keyed twice"}).Status
+		})
+	}
+	for tries, waiting := 0, 0; waiting < len(statuses); tries++ {
+		require.Less(t, tries, 6000, "the withdrawals never queued on the enrollment (%d waiting)", waiting)
+		waiting = e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.NoError(t, hold.Commit())
+	wg.Wait()
+	assert.ElementsMatch(t, []int{http.StatusOK, http.StatusNotFound}, statuses)
+	assert.Equal(t, 1, itAudit(e, "withdraw", "employment_stage_change", itStr(change)))
+	assert.Equal(t, 1, e.count(`SELECT count(*) FROM outcome_record_archive WHERE record_kind = 'employment_stage_change' AND record_id = $1`, change))
+}

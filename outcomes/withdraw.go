@@ -193,7 +193,16 @@ func (s *Service) withdraw(ctx context.Context, id int64, reason string, w withd
 					"of the month after): it stands as recorded; ask the MSC to withdraw it if it was keyed wrong", rec.Dated)
 		}
 		if w.check != nil {
-			if err := w.check(ctx, tx, id, e.ID); err != nil {
+			// The record was read before the enrollment was held: one
+			// withdrawn meanwhile is unknown, as the delete below finds it
+			// (a stage change's check read no row and answered the second
+			// of two withdrawals sent at once 500: an idempotency
+			// black-box pass of the forty-seventh stop).
+			err := w.check(ctx, tx, id, e.ID)
+			if errors.Is(err, pg.ErrNoRows) {
+				return notFound
+			}
+			if err != nil {
 				return err
 			}
 		}
