@@ -501,8 +501,10 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	rivClaim := jsonOf(w)["id"].(float64)
 	newBatch := map[string]any{"payer_route": "payment_register", "through_date": day(0)}
 	check(oaCall{name: "batch by a provider", method: http.MethodPost, path: "/v1/batches", key: keyHRA, body: newBatch, want: http.StatusForbidden})
-	check(oaCall{name: "batch through tomorrow", method: http.MethodPost, path: "/v1/batches", key: keyFinance,
+	w = check(oaCall{name: "batch through tomorrow", method: http.MethodPost, path: "/v1/batches", key: keyFinance,
 		body: map[string]any{"payer_route": "payment_register", "through_date": day(1)}, want: http.StatusUnprocessableEntity})
+	// Today named in the MSC's zone (a UTC host's evening is a day ahead).
+	assert.Contains(t, w.Body.String(), "through_date cannot be in the future: today is "+day(0)+" in the MSC's time zone")
 	w = check(oaCall{name: "batch", method: http.MethodPost, path: "/v1/batches", key: keyFinance, body: newBatch, idemKey: "oa-batch",
 		want: http.StatusCreated})
 	b := jsonOf(w)

@@ -98,6 +98,10 @@ func TestClaimRefusalsNameTheRule(t *testing.T) {
 			c.PlaceOfService = ""
 			return c
 		}(), "place_of_service", "required", "place_of_service is required"},
+		// Today named in the MSC's zone: a host whose clock reads UTC is
+		// a day ahead in the evening, and the refusal read as wrong.
+		{"dated tomorrow", w.claim("R-4", "Rivera", "Okafor", line("ATR-CM", day(1), 1, "15.00")),
+			"lines[0].date_of_service", "in_future", "today is " + day(0).String() + " in the MSC's time zone"},
 	}
 	for _, tc := range tests {
 		_, _, err := w.b.Submit(w.hra(), tc.claim)

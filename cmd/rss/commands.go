@@ -171,6 +171,10 @@ func demoKeys(ctx context.Context, cfg config, out io.Writer) error {
 	if _, p, err := net.SplitHostPort(cfg.Addr); err == nil {
 		port = ":" + p
 	}
+	// The curl dates its request in rss's today, RSS_TIMEZONE's (always an
+	// IANA name, as TZ takes it): a plain `date` on a host whose clock
+	// reads UTC is tomorrow in New York from 19:00 there (a black-box
+	// pass of the forty-seventh stop).
 	fmt.Fprintf(out, `
 First request: Hartford Recovery Alliance asks for 40 units of ATR case management
 for demo client Rivera (id %[3]d) from today for 60 days. On the demo data as loaded
@@ -184,9 +188,9 @@ A new database (DATABASE_URL) starts afresh.
   curl -s -X POST http://localhost%[2]s/v1/voucher-requests \
     -H 'Authorization: Bearer %[1]s' \
     -H 'Content-Type: application/json' -H "Idempotency-Key: $(date +%%s%%N)" \
-    -d '{"client_id":%[3]d,"service_code":"ATR-CM","units":40,"start_date":"'$(date +%%F)'","end_date":"'$(date -d '+59 days' +%%F)'"}'
+    -d '{"client_id":%[3]d,"service_code":"ATR-CM","units":40,"start_date":"'$(TZ=%[4]s date +%%F)'","end_date":"'$(TZ=%[4]s date -d '+59 days' +%%F)'"}'
 
-`, fixtures.Key(access.RoleProvider, "HRA"), port, demo.Clients["Rivera"])
+`, fixtures.Key(access.RoleProvider, "HRA"), port, demo.Clients["Rivera"], cfg.Location.String())
 	return nil
 }
 

@@ -130,6 +130,9 @@ func TestSeedLoadsDemoDataOnlyWhenAsked(t *testing.T) {
 	assert.Contains(t, said, "On the demo data as loaded it comes back approved")
 	assert.Contains(t, said, "the fourth denied (OWN_AUTHORIZATION_AT_VOUCHER_MAX)")
 	assert.NotContains(t, said, "REVOKED")
+	// Dated in rss's today, RSS_TIMEZONE's: the host's plain date is
+	// tomorrow there in a UTC evening.
+	assert.Contains(t, said, `"start_date":"'$(TZ=America/New_York date +%F)'"`)
 	// A revoked demo key is said to be revoked: printed as if it worked,
 	// it read 401 everywhere with nothing said (an on-call pass).
 	_, err = db.Exec(`UPDATE api_keys SET revoked_at = now() WHERE prefix = 'demoadm01'`)
