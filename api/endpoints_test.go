@@ -465,11 +465,31 @@ func TestCarePlansCreateGetListClose(t *testing.T) {
 	assert.Equal(t, float64(a.CarePlan), items[0]["id"])
 	assert.Equal(t, float64(id), items[1]["id"])
 
+	// The same plan again under a fresh key is one plan sent twice, as
+	// every other record an agency files once: ten sent at once made ten
+	// (an idempotency black-box pass of the forty-seventh stop). One that
+	// differs in anything, its units here, is a plan of its own.
+	plan := func(units int) map[string]any {
+		return map[string]any{"client_id": a.Client, "program_code": "ATR", "kind": "rss_care_plan",
+			"start_date": day(0), "end_date": day(90), "services": []map[string]any{{"service_code": "ATR-LS", "units_planned": units}}}
+	}
+	itNothingWritten(t, e, func() {
+		p := requireProblem(t, e.post(keyHRA, "/v1/care-plans", plan(10)), http.StatusConflict, "care_plan_exists")
+		assert.Contains(t, p["detail"], fmt.Sprintf("care plan %d, open,", id))
+	})
+	r = e.post(keyHRA, "/v1/care-plans", plan(12))
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Body)
+	other := itID(t, r)
+
 	r = e.post(keyHRA, itPath("/v1/care-plans/%d/close", id), nil)
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
 	assert.NotNil(t, r.JSON(t)["closed_at"])
 	assert.Equal(t, 1, itAudit(e, "close", "care_plan", itStr(id)))
 	requireProblem(t, e.post(keyHRA, itPath("/v1/care-plans/%d/close", id), nil), http.StatusConflict, "already_closed")
+	// A closed plan is no copy's: the same plan is written again.
+	require.Equal(t, http.StatusCreated, e.post(keyHRA, "/v1/care-plans", plan(10)).Status)
+	requireProblem(t, e.post(keyHRA, "/v1/care-plans", plan(12)), http.StatusConflict, "care_plan_exists")
+	require.Equal(t, http.StatusOK, e.post(keyHRA, itPath("/v1/care-plans/%d/close", other), nil).Status)
 
 	// Held as an enrollment is (a black-box pass took a plan in a program
 	// the agency does not deliver, and one from 1901): nothing written.

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"rss"
 	"rss/access"
@@ -146,6 +149,36 @@ func (s *Service) CreateCarePlan(ctx context.Context, n NewCarePlan) (CarePlan, 
 			if prog != n.ProgramCode {
 				return rss.Invalid(fmt.Sprintf("services[%d].service_code", i), "wrong_program", "service %s belongs to %s", ps.ServiceCode, prog)
 			}
+		}
+		// A copy of an open plan of the agency's (the same kind, dates,
+		// services and units) is one plan sent twice: every other record
+		// an agency files once refuses its copy, and ten plans sent at
+		// once under ten keys made ten (an idempotency black-box pass of
+		// the forty-seventh stop). The client's row, held above, orders
+		// copies sent at once. A plan that differs in anything is kept:
+		// plans may overlap.
+		planned := make([]string, len(n.Services))
+		for i, ps := range n.Services {
+			planned[i] = ps.ServiceCode + ":"
+			if ps.UnitsPlanned != nil {
+				planned[i] += strconv.Itoa(*ps.UnitsPlanned)
+			}
+		}
+		slices.Sort(planned)
+		var copyOf int64
+		err = tx.GetContext(ctx, &copyOf, `SELECT cp.id FROM care_plans cp
+			WHERE cp.client_id = $1 AND cp.provider_id = $2 AND cp.program_code = $3 AND cp.kind = $4
+			  AND cp.start_date = $5 AND cp.end_date IS NOT DISTINCT FROM $6 AND cp.closed_at IS NULL
+			  AND (SELECT array_agg(p.planned ORDER BY p.planned COLLATE "C") FROM (
+			         SELECT s.service_code || ':' || COALESCE(s.units_planned::text, '') AS planned
+			         FROM care_plan_services s WHERE s.care_plan_id = cp.id) p) = $7::text[]
+			ORDER BY cp.id LIMIT 1`, n.ClientID, a.ProviderID, n.ProgramCode, n.Kind, n.StartDate, n.EndDate, pq.Array(planned))
+		switch {
+		case err == nil:
+			return rss.Coded(rss.ErrConflict, "care_plan_exists",
+				"care plan %d, open, has this kind, these dates and these services: a plan is recorded once (one that differs in anything is a new plan)", copyOf)
+		case !errors.Is(err, pg.ErrNoRows):
+			return fmt.Errorf("care plan on file: %w", err)
 		}
 		var id int64
 		if err := tx.GetContext(ctx, &id, `INSERT INTO care_plans (client_id, provider_id, program_code, kind, start_date, end_date)
