@@ -256,6 +256,7 @@ func (c *checker) segment(s Segment, at, rawLen int) {
 		c.iea(s, at)
 	default:
 		c.text(s, at)
+		c.shape(s, at)
 		if !c.inST {
 			c.problem(at, s.ID, CodeUnexpected, "%s is outside a transaction set", s.ID)
 			return
@@ -312,6 +313,93 @@ func (c *checker) text(s Segment, at int) {
 			c.problem(at, s.ID, CodeElementLength, "%s%02d (%s) has %d characters, at most %d are allowed", s.ID, i+1, e.Name, len(el), e.Max)
 		}
 	}
+}
+
+// shape reports a segment with more elements than X12 5010 gives it, a
+// composite with more components, and an element the guide requires left
+// empty where the check reads nothing else of it: a DTP04, a CLM05-4, an
+// SV1 with no procedure code and a REF*F8 with no number passed (a
+// re-check of the forty-seventh stop), and a payer's translator rejects
+// each. Segments the check does not know are left to the payer.
+func (c *checker) shape(s Segment, at int) {
+	if most := maxElements(s.ID); most > 0 && len(s.Elements) > most {
+		c.problem(at, s.ID, CodeBadElement, "%s has %d elements; the segment takes at most %d (a trailing separator counts as one)", s.ID, len(s.Elements), most)
+	}
+	if c.badChars {
+		return // its composites may not split as written: one problem is enough
+	}
+	for i, el := range s.Elements {
+		if most := maxComponents(s.ID, i+1); most > 0 && strings.Count(el, string(c.comp)) >= most {
+			c.problem(at, s.ID, CodeBadElement, "%s%02d has %d components; it takes at most %d", s.ID, i+1, strings.Count(el, string(c.comp))+1, most)
+		}
+	}
+	switch {
+	case s.ID == "SV1" && component(s.Element(1), c.comp, 2) == "":
+		c.problem(at, s.ID, CodeBadElement, "SV101-2 (the procedure code) is empty")
+	case s.ID == "REF" && s.Element(2) == "" && s.Element(1) != "":
+		c.problem(at, s.ID, CodeBadElement, "REF*%s REF02 (the identifier) is empty", shown(s.Element(1)))
+	case s.ID == "NM1" && s.Element(8) != "" && s.Element(9) == "":
+		c.problem(at, s.ID, CodeBadElement, "NM1*%s NM109 is empty though NM108 names its qualifier", shown(s.Element(1)))
+	}
+}
+
+// maxElements is the most elements X12 5010 gives a segment of the 837P,
+// or 0 for one the check does not know.
+func maxElements(id string) int {
+	switch id {
+	case "LX":
+		return 1
+	case "N3", "NTE", "LQ":
+		return 2
+	case "ST", "DTP", "AMT", "K3", "PS1":
+		return 3
+	case "HL", "REF", "QTY":
+		return 4
+	case "CR3", "FRM":
+		return 5
+	case "BHT", "PRV", "CN1", "SVD", "OI":
+		return 6
+	case "N4", "SV5", "CRC":
+		return 7
+	case "SBR", "PAT", "PER", "PWK", "MOA":
+		return 9
+	case "CR1":
+		return 10
+	case "DMG", "CTP":
+		return 11
+	case "NM1", "HI", "CR2", "MEA":
+		return 12
+	case "HCP":
+		return 15
+	case "CAS":
+		return 19
+	case "CLM":
+		return 20
+	case "SV1", "CUR":
+		return 21
+	case "LIN":
+		return 31
+	}
+	return 0
+}
+
+// maxComponents is the most components a composite of the 837P takes
+// (CLM05 C023, CLM11 C024, SV101 and SVD03 C003, SV107 C004, HI C022),
+// or 0 for an element the check does not count.
+func maxComponents(id string, n int) int {
+	switch {
+	case id == "CLM" && n == 5, id == "DMG" && n == 5:
+		return 3
+	case id == "CLM" && n == 11:
+		return 5
+	case id == "SV1" && n == 1, id == "SVD" && n == 3:
+		return 8
+	case id == "SV1" && n == 7:
+		return 4
+	case id == "HI":
+		return 9
+	}
+	return 0
 }
 
 // composite reports whether element n of a segment of the 837P is a
@@ -616,7 +704,7 @@ func (c *checker) body(s Segment, at int) {
 		if c.loop == loop2400 {
 			c.line.sv1 = true
 			if err := c.clm.sum.add(s.Element(2)); err != nil {
-				c.problem(at, s.ID, CodeBadElement, "SV102 %q is not an amount", s.Element(2))
+				c.problem(at, s.ID, CodeBadElement, "SV102 %s is not an amount", shown(s.Element(2)))
 				c.clm.sumOK = false
 			} else if why := chargeProblem(s.Element(2)); why != "" {
 				c.problem(at, s.ID, CodeBadElement, "SV102 %s", why)
@@ -624,14 +712,22 @@ func (c *checker) body(s Segment, at int) {
 			// A composite that may not split as written (a separator
 			// ISA16 does not declare) was named already: one problem.
 			if q := component(s.Element(1), c.comp, 1); !c.badChars && q != "HC" && q != "ER" && q != "IV" && q != "WK" {
-				c.problem(at, s.ID, CodeBadElement, "SV101-1 %q is not a procedure code qualifier (HC for HCPCS)", q)
+				c.problem(at, s.ID, CodeBadElement, "SV101-1 %s is not a procedure code qualifier (HC for HCPCS)", shown(q))
 			}
 			if u := s.Element(3); u != "UN" && u != "MJ" {
-				c.problem(at, s.ID, CodeBadElement, "SV103 %q is not UN (units) or MJ (minutes)", u)
+				c.problem(at, s.ID, CodeBadElement, "SV103 %s is not UN (units) or MJ (minutes)", shown(u))
 			}
 			if !positiveQuantity(s.Element(4)) {
-				c.problem(at, s.ID, CodeBadElement, "SV104 %q is not a quantity greater than zero", s.Element(4))
+				c.problem(at, s.ID, CodeBadElement, "SV104 %s is not a quantity greater than zero", shown(s.Element(4)))
 			}
+		}
+	case "SVD", "LIN", "LQ":
+		// 2430 (line adjudication), 2410 (drug identification) and 2440
+		// (form identification) open below the line: a 2430's DTP*573
+		// was judged by 2400's list (a re-check of the forty-seventh
+		// stop).
+		if c.line.active {
+			c.loop = loop2420
 		}
 	case "DTP":
 		if c.loop == loop2400 && s.Element(1) == "472" {
@@ -642,22 +738,44 @@ func (c *checker) body(s Segment, at int) {
 }
 
 // dtpQualifiers are the 837P guide's date qualifiers (DTP01) in the
-// loops that carry a DTP, each taking D8 (a date) and, where true, RD8 (a
-// range) too (DTP02). A qualifier outside its loop's list passed (DTP*XX,
-// a CLI black-box pass of the forty-sixth stop); a payer rejects it.
-var dtpQualifiers = map[loopID]map[string]bool{
+// loops that carry a DTP, each with the formats it takes (DTP02): a date
+// (D8), a range (RD8), or either. A qualifier outside its loop's list
+// passed (DTP*XX, a CLI black-box pass of the forty-sixth stop); a payer
+// rejects it.
+var dtpQualifiers = map[loopID]map[string]dtpFormat{
 	loop2300: {
-		"431": false, "454": false, "304": false, "453": false, "439": false, "484": false,
-		"455": false, "471": false, "314": true, "360": true, "361": true, "297": false,
-		"296": false, "435": false, "096": false, "090": false, "091": false, "444": false,
-		"050": false,
+		"431": d8, "454": d8, "304": d8, "453": d8, "439": d8, "484": d8, "455": d8, "471": d8,
+		"314": rd8, "360": d8, "361": d8, "297": d8, "296": d8, "435": d8, "096": d8, "090": d8,
+		"091": d8, "444": d8, "050": d8,
 	},
-	loop2320: {"573": false}, // 2330B's claim check or remittance date
+	loop2320: {"573": d8}, // 2330B's claim check or remittance date
 	loop2400: {
-		"472": true, "471": false, "607": false, "463": false, "461": false, "304": false,
-		"738": false, "739": false, "011": false, "455": false, "454": false,
+		"472": d8 | rd8, "471": d8, "607": d8, "463": d8, "461": d8, "304": d8,
+		"738": d8, "739": d8, "011": d8, "455": d8, "454": d8,
 	},
-	loop2420: {"573": false}, // 2430's line check or remittance date
+	loop2420: {"573": d8}, // 2430's line check or remittance date
+}
+
+// dtpFormat is the set of DTP02 formats a qualifier takes.
+type dtpFormat uint8
+
+const (
+	d8 dtpFormat = 1 << iota
+	rd8
+)
+
+func (f dtpFormat) takes(format string) bool {
+	return format == "D8" && f&d8 != 0 || format == "RD8" && f&rd8 != 0
+}
+
+func (f dtpFormat) String() string {
+	switch f {
+	case d8:
+		return "D8 (a date)"
+	case rd8:
+		return "RD8 (a range of dates)"
+	}
+	return "D8 (a date) or RD8 (a range)"
 }
 
 // loopName is a claim's loop as the guide names it, for a message.
@@ -670,19 +788,16 @@ var loopName = map[loopID]string{
 // service date beside a claim is PHI.
 func (c *checker) dtp(s Segment, at int) {
 	q, format := s.Element(1), s.Element(2)
-	rd8, ok := dtpQualifiers[c.loop][q]
+	formats, ok := dtpQualifiers[c.loop][q]
 	switch {
 	case !ok && loopName[c.loop] == "":
 		c.problem(at, s.ID, CodeUnexpected, "DTP outside a claim's loops (2300, 2330B, 2400, 2430)")
 		return
 	case !ok:
-		c.problem(at, s.ID, CodeBadElement, "DTP01 %q is not a date qualifier the 837P takes in loop %s", q, loopName[c.loop])
+		c.problem(at, s.ID, CodeBadElement, "DTP01 %s is not a date qualifier the 837P takes in loop %s", shown(q), loopName[c.loop])
 		return
-	case rd8 && format != "D8" && format != "RD8":
-		c.problem(at, s.ID, CodeBadElement, "DTP*%s DTP02 %q is not D8 (a date) or RD8 (a range)", q, format)
-		return
-	case !rd8 && format != "D8":
-		c.problem(at, s.ID, CodeBadElement, "DTP*%s DTP02 %q is not D8 (a date)", q, format)
+	case !formats.takes(format):
+		c.problem(at, s.ID, CodeBadElement, "DTP*%s DTP02 %s is not %s", q, shown(format), formats)
 		return
 	}
 	switch v := s.Element(3); format {
@@ -711,8 +826,14 @@ func (c *checker) diagnoses(s Segment, at int) {
 		}
 		// ICD-10-CM's qualifiers alone: a condition code (BG) is two
 		// characters of another list.
-		switch component(el, c.comp, 1) {
+		switch q := component(el, c.comp, 1); q {
 		case "ABK", "ABF", "ABJ", "ABN":
+		case "BK", "BF", "BJ", "BN":
+			// ICD-9-CM's: retired for services since 2015-10-01, and
+			// their codes went unread (a re-check of the forty-seventh
+			// stop).
+			c.problem(at, s.ID, CodeBadElement, "HI%02d's qualifier %s is ICD-9-CM's, retired for services since 2015-10-01: use A%s (ICD-10-CM)", i+1, q, q)
+			continue
 		default:
 			continue
 		}
@@ -768,7 +889,7 @@ func (c *checker) hl(s Segment, at int) {
 	c.checkHeader()
 	id, err := strconv.Atoi(s.Element(1))
 	if err != nil || id != c.hlNext {
-		c.problem(at, s.ID, CodeHLSequence, "HL01 is %q, expected %d", s.Element(1), c.hlNext)
+		c.problem(at, s.ID, CodeHLSequence, "HL01 is %s, expected %d", shown(s.Element(1)), c.hlNext)
 	}
 	if err == nil {
 		c.hlNext = id + 1
@@ -780,7 +901,7 @@ func (c *checker) hl(s Segment, at int) {
 	case "20":
 		c.closeProv()
 		if parent != "" {
-			c.problem(at, s.ID, CodeHLParent, "billing provider HL %s names parent %q; it has none", s.Element(1), parent)
+			c.problem(at, s.ID, CodeHLParent, "billing provider HL %s names parent %s; it has none", shown(s.Element(1)), shown(parent))
 		}
 		c.prov.active, c.prov.checked, c.prov.at, c.prov.id, c.prov.children = true, false, at, id, 0
 		c.prov.nm85, c.prov.n3, c.prov.n4, c.prov.taxRef, c.prov.npi = false, false, false, false, ""
@@ -793,7 +914,7 @@ func (c *checker) hl(s Segment, at int) {
 			c.checkProv()
 			c.prov.children++
 			if p, err := strconv.Atoi(parent); err != nil || p != c.prov.id {
-				c.problem(at, s.ID, CodeHLParent, "subscriber HL %s names parent %q, but its billing provider HL is %d", s.Element(1), parent, c.prov.id)
+				c.problem(at, s.ID, CodeHLParent, "subscriber HL %s names parent %s, but its billing provider HL is %d", shown(s.Element(1)), shown(parent), c.prov.id)
 			}
 		}
 		c.sub.active, c.sub.checked, c.sub.at, c.sub.id, c.sub.claims = true, false, at, id, 0
@@ -806,13 +927,13 @@ func (c *checker) hl(s Segment, at int) {
 		} else {
 			c.checkSub()
 			if p, err := strconv.Atoi(parent); err != nil || p != c.sub.id {
-				c.problem(at, s.ID, CodeHLParent, "patient HL %s names parent %q, but its subscriber HL is %d", s.Element(1), parent, c.sub.id)
+				c.problem(at, s.ID, CodeHLParent, "patient HL %s names parent %s, but its subscriber HL is %d", shown(s.Element(1)), shown(parent), c.sub.id)
 			}
 		}
 		c.pat.active, c.pat.id = true, id
 		c.loop = loop2000C
 	default:
-		c.problem(at, s.ID, CodeBadElement, "HL03 level %q is not 20, 22 or 23", lvl)
+		c.problem(at, s.ID, CodeBadElement, "HL03 level %s is not 20, 22 or 23", shown(lvl))
 		c.loop = loopNone
 	}
 }
@@ -897,7 +1018,7 @@ func (c *checker) claim(s Segment, at int) {
 	var total amount
 	err := total.add(s.Element(2))
 	if err != nil {
-		c.problem(at, s.ID, CodeBadElement, "CLM02 %q is not an amount", s.Element(2))
+		c.problem(at, s.ID, CodeBadElement, "CLM02 %s is not an amount", shown(s.Element(2)))
 	} else if why := chargeProblem(s.Element(2)); why != "" {
 		c.problem(at, s.ID, CodeBadElement, "CLM02 %s", why)
 	}
@@ -922,28 +1043,28 @@ func (c *checker) claimCodes(s Segment, at int) {
 	}
 	el := s.Element(5)
 	if pos := component(el, c.comp, 1); len(pos) != 2 || !allDigits(pos) {
-		c.problem(at, s.ID, CodeBadElement, "CLM05-1 %q is not a two-digit place of service code", pos)
+		c.problem(at, s.ID, CodeBadElement, "CLM05-1 %s is not a two-digit place of service code", shown(pos))
 	}
 	if q := component(el, c.comp, 2); q != "B" {
-		c.problem(at, s.ID, CodeBadElement, "CLM05-2 %q is not B (a place of service code)", q)
+		c.problem(at, s.ID, CodeBadElement, "CLM05-2 %s is not B (a place of service code)", shown(q))
 	}
 	switch f := component(el, c.comp, 3); f {
 	case "1", "6", "7", "8":
 	default:
-		c.problem(at, s.ID, CodeBadElement, "CLM05-3 %q is not a professional claim's frequency: 1 (original), 6 (corrected), 7 (replacement) or 8 (void)", f)
+		c.problem(at, s.ID, CodeBadElement, "CLM05-3 %s is not a professional claim's frequency: 1 (original), 6 (corrected), 7 (replacement) or 8 (void)", shown(f))
 	}
 	for _, e := range [...]struct {
 		n     int
 		codes string
 		what  string
 	}{
-		{6, "NY", "CLM06 %q is not Y or N (provider signature on file)"},
-		{7, "ABC", "CLM07 %q is not A, B or C (assignment)"},
-		{8, "NWY", "CLM08 %q is not Y, N or W (benefits assigned)"},
-		{9, "IY", "CLM09 %q is not Y or I (release of information)"},
+		{6, "NY", "CLM06 %s is not Y or N (provider signature on file)"},
+		{7, "ABC", "CLM07 %s is not A, B or C (assignment)"},
+		{8, "NWY", "CLM08 %s is not Y, N or W (benefits assigned)"},
+		{9, "IY", "CLM09 %s is not Y or I (release of information)"},
 	} {
 		if v := s.Element(e.n); len(v) != 1 || strings.IndexByte(e.codes, v[0]) < 0 {
-			c.problem(at, s.ID, CodeBadElement, e.what, v)
+			c.problem(at, s.ID, CodeBadElement, e.what, shown(v))
 		}
 	}
 }
@@ -1010,7 +1131,7 @@ func (c *checker) lx(s Segment, at int) {
 		c.problem(at, s.ID, CodeTooManyLines, "claim at segment %d has more than %d service lines", c.clm.at, maxClaimLine)
 	}
 	if n, err := strconv.Atoi(s.Element(1)); err != nil || n != c.clm.lines {
-		c.problem(at, s.ID, CodeLXSequence, "LX01 is %q, expected %d", s.Element(1), c.clm.lines)
+		c.problem(at, s.ID, CodeLXSequence, "LX01 is %s, expected %d", shown(s.Element(1)), c.clm.lines)
 	}
 	c.line.active, c.line.at, c.line.sv1, c.line.dtp = true, at, false, false
 	c.loop = loop2400
@@ -1100,6 +1221,19 @@ func icd10Code(v string) bool {
 
 // counted is n and what it counts, in the singular for one ("the group
 // has 1 transaction sets" read a CLI black-box pass).
+// shown is an element's value as a problem quotes it: only what can be
+// nothing but a code (three characters at most) or an amount. A value in
+// the wrong place may be a patient's (a name or a date shifted into a
+// code's element read "CLM05-1 \"Dubois Noor\"", a 5,000-character value
+// whole: a re-check of the forty-seventh stop), so any other is counted,
+// not quoted.
+func shown(v string) string {
+	if len(v) <= 3 || len(v) <= 16 && strings.IndexByte(v, '.') >= 0 && strings.Trim(v, "-.0123456789") == "" {
+		return strconv.Quote(v)
+	}
+	return fmt.Sprintf("(%s, not shown: a value out of place may be a patient's)", counted(len(v), "character"))
+}
+
 func counted(n int, what string) string {
 	if n == 1 {
 		return "1 " + what

@@ -75,6 +75,13 @@ func (f *x12file) set(t testing.TB, id, q string, n, el int, v string) {
 	f.segs[i].Elements[el-1] = v
 }
 
+// insert puts segs after the n-th segment with the id and mends SE01.
+func (f *x12file) insert(t testing.TB, id string, n int, segs ...Segment) {
+	i := f.find(t, id, "", n) + 1
+	f.segs = append(f.segs[:i], append(segs, f.segs[i:]...)...)
+	f.fixSE()
+}
+
 func (f *x12file) remove(t testing.TB, id, q string, n int) {
 	i := f.find(t, id, q, n)
 	f.segs = append(f.segs[:i], f.segs[i+1:]...)
@@ -635,6 +642,42 @@ func TestCheckReadsElementData(t *testing.T) {
 			i := f.find(t, "SV1", "", 0)
 			f.segs[i].Elements[0] = "ZZ" + f.segs[i].Elements[0][2:]
 		}},
+		// A re-check of the forty-seventh stop: a qualifier's own formats,
+		// the loops below the line, ICD-9's qualifiers, extra elements and
+		// components, required elements left empty, and a value out of
+		// place counted, not quoted.
+		{name: "disability dates as one date", msg: "DTP*314 DTP02 \"D8\" is not RD8 (a range of dates)", mutate: func(t *testing.T, f *x12file) {
+			f.insert(t, "CLM", 0, Segment{ID: "DTP", Elements: []string{"314", "D8", "20260601"}})
+		}},
+		{name: "service date in 2430", msg: "DTP01 \"472\" is not a date qualifier the 837P takes in loop 2410-2440", mutate: func(t *testing.T, f *x12file) {
+			f.insert(t, "DTP", 0, Segment{ID: "SVD", Elements: []string{"PAYER1", "10", "HC:S5125", "", "1"}},
+				Segment{ID: "DTP", Elements: []string{"472", "D8", "20260601"}})
+		}},
+		{name: "ICD-9 qualifier", msg: "HI01's qualifier BK is ICD-9-CM's", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "HI", "", 0, 1, "BK:29620")
+		}},
+		{name: "a DTP04", msg: "DTP has 4 elements; the segment takes at most 3", mutate: func(t *testing.T, f *x12file) {
+			i := f.find(t, "DTP", "472", 0)
+			f.segs[i].Elements = append(f.segs[i].Elements, "X")
+		}},
+		{name: "a CLM05-4", msg: "CLM05 has 4 components; it takes at most 3", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "CLM", "", 0, 5, "12:B:1:X")
+		}},
+		{name: "SV101 of nine components", msg: "SV101 has 9 components; it takes at most 8", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "SV1", "", 0, 1, "HC:S5125:U1:::::X:Y")
+		}},
+		{name: "no procedure code", msg: "SV101-2 (the procedure code) is empty", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "SV1", "", 0, 1, "HC::U1")
+		}},
+		{name: "original claim number empty", msg: "REF*\"F8\" REF02 (the identifier) is empty", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "REF", "F8", 0, 2, "")
+		}},
+		{name: "identifier empty", msg: "NM109 is empty though NM108 names its qualifier", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "NM1", "IL", 0, 9, "")
+		}},
+		{name: "a name in a code's place", msg: "CLM05-1 (11 characters, not shown", mutate: func(t *testing.T, f *x12file) {
+			f.set(t, "CLM", "", 0, 5, "Dubois Noor:B:1")
+		}, phi: "Dubois"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := parseAll(t, baseFile(t))
@@ -664,6 +707,12 @@ func TestCheckReadsElementData(t *testing.T) {
 	i := f.find(t, "DTP", "472", 1)
 	f.segs[i].Elements[1], f.segs[i].Elements[2] = "RD8", "20260601-20260601"
 	f.set(t, "GS", "", 0, 5, "23595999")
+	// A line adjudicated by another payer (2430, its DTP*573), disability
+	// dates as a range in 2300 and an initial treatment date in 2400.
+	f.insert(t, "DTP", 0, Segment{ID: "SVD", Elements: []string{"PAYER1", "10", "HC:S5125", "", "1"}},
+		Segment{ID: "DTP", Elements: []string{"573", "D8", "20260601"}})
+	f.insert(t, "CLM", 0, Segment{ID: "DTP", Elements: []string{"314", "RD8", "20260101-20260301"}})
+	f.insert(t, "SV1", 0, Segment{ID: "DTP", Elements: []string{"454", "D8", "20260101"}})
 	// A corrected claim (frequency 6), a CLM07 of B and a CLM08 of W.
 	f.set(t, "CLM", "", 1, 5, "12:B:6")
 	f.set(t, "CLM", "", 1, 7, "B")
