@@ -186,3 +186,11 @@ func (d Date) Value() (driver.Value, error) {
 	}
 	return d.Format(dateLayout), nil
 }
+
+// TodayIs says what today is where a date was refused as in the future:
+// rss's today is the MSC's time zone's (RSS_TIMEZONE), and a caller whose
+// clock reads UTC is a day ahead of New York in the evening, so the
+// refusal read as wrong (a black-box pass of the forty-seventh stop).
+func TodayIs(today Date) string {
+	return "today is " + today.String() + " in the MSC's time zone"
+}

@@ -178,6 +178,18 @@ func itFieldCode(p map[string]any, field string) string {
 	return ""
 }
 
+// itFieldMessage is the message of field's error in problem p.
+func itFieldMessage(p map[string]any, field string) string {
+	raw, _ := p["errors"].([]any)
+	for _, x := range raw {
+		if f, ok := x.(map[string]any); ok && f["field"] == field {
+			s, _ := f["message"].(string)
+			return s
+		}
+	}
+	return ""
+}
+
 func itPath(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 func itStr(id int64) string { return strconv.FormatInt(id, 10) }

@@ -397,7 +397,7 @@ func (s *Service) checkNewBatch(n NewBatch) error {
 		// Today named: a host whose clock reads UTC is a day ahead of
 		// the MSC's in the evening (a black-box pass of the forty-seventh
 		// stop).
-		v.Add("through_date", "in_future", "through_date cannot be in the future: today is %s in the MSC's time zone", today)
+		v.Add("through_date", "in_future", "through_date cannot be in the future: %s", rss.TodayIs(today))
 	}
 	if n.ExpectNull {
 		v.Add("expect", "required", "expect cannot be null: give every total the preview showed, or leave expect out to close "+

@@ -194,7 +194,7 @@ func (n *NewClaim) validate(today rss.Date) error {
 			v.Add(f+".date_of_service", "required", "date_of_service is required")
 		case l.DateOfService.After(today):
 			// Today named, as a batch's through_date names it.
-			v.Add(f+".date_of_service", "in_future", "a service cannot be billed before it is delivered: today is %s in the MSC's time zone", today)
+			v.Add(f+".date_of_service", "in_future", "a service cannot be billed before it is delivered: %s", rss.TodayIs(today))
 		case l.DateOfService.Before(earliest):
 			v.Add(f+".date_of_service", "out_of_range", "date_of_service must be on or after %s", earliest)
 		}

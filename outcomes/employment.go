@@ -80,7 +80,7 @@ func (s *Service) RecordStage(ctx context.Context, id int64, n NewStageChange) (
 	if n.EffectiveDate.IsZero() {
 		v.Add("effective_date", "required", "effective_date is required")
 	} else if n.EffectiveDate.After(s.today()) {
-		v.Add("effective_date", "in_future", "effective_date cannot be in the future")
+		v.Add("effective_date", "in_future", "effective_date cannot be in the future: %s", rss.TodayIs(s.today()))
 	}
 	if err := v.Err(); err != nil {
 		return StageChange{}, err

@@ -92,7 +92,7 @@ func (n *NewMonthlyProgress) validate(today rss.Date) (rss.Date, error) {
 	case !ok:
 		v.Add("month", "invalid_format", "month must be YYYY-MM, a year from 1900 and a month from 01 to 12")
 	case month.After(monthOf(today)):
-		v.Add("month", "in_future", "month cannot be in the future")
+		v.Add("month", "in_future", "month cannot be in the future: %s", rss.TodayIs(today))
 	}
 	switch {
 	case n.TreatmentStatus == "":

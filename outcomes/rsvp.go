@@ -49,7 +49,7 @@ func (s *Service) RecordDrugScreen(ctx context.Context, id int64, n NewDrugScree
 	if n.Date.IsZero() {
 		v.Add("date", "required", "date is required")
 	} else if n.Date.After(s.today()) {
-		v.Add("date", "in_future", "date cannot be in the future")
+		v.Add("date", "in_future", "date cannot be in the future: %s", rss.TodayIs(s.today()))
 	}
 	// Left out reads required, as every other field does (it read "must be
 	// one of": a black-box pass).

@@ -161,7 +161,7 @@ func (s *Service) AddBackgroundCheck(ctx context.Context, staffID int64, n NewBa
 	case n.CheckedOn.IsZero():
 		v.Add("checked_on", "required", "checked_on is required")
 	case n.CheckedOn.After(s.today()):
-		v.Add("checked_on", "in_future", "checked_on is after today")
+		v.Add("checked_on", "in_future", "checked_on is after today: %s", rss.TodayIs(s.today()))
 	}
 	if n.Result != "passed" && n.Result != "failed" {
 		v.Add("result", "invalid_value", "result must be passed or failed")
@@ -206,14 +206,14 @@ func (s *Service) AddExperience(ctx context.Context, staffID int64, n NewExperie
 	case n.StartedOn.IsZero():
 		v.Add("started_on", "required", "started_on is required")
 	case n.StartedOn.After(today):
-		v.Add("started_on", "in_future", "started_on is after today: experience is recorded once it is had")
+		v.Add("started_on", "in_future", "started_on is after today (%s): experience is recorded once it is had", rss.TodayIs(today))
 	}
 	if !n.EndedOn.IsZero() {
 		switch {
 		case !n.StartedOn.IsZero() && n.EndedOn.Before(n.StartedOn):
 			v.Add("ended_on", "before_start", "ended_on is before started_on")
 		case n.EndedOn.After(today):
-			v.Add("ended_on", "in_future", "ended_on is after today; leave it null while the work continues")
+			v.Add("ended_on", "in_future", "ended_on is after today (%s); leave it null while the work continues", rss.TodayIs(today))
 		}
 	}
 	var out vouchers.Experience

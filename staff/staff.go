@@ -228,7 +228,7 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 		if p.SupervisorSince.Set && !row.SupervisorSince.IsZero() {
 			switch {
 			case row.SupervisorSince.After(s.today()):
-				v.Add("supervisor_since", "in_future", "supervisor_since is after today: record a change of supervisor on the day it takes effect")
+				v.Add("supervisor_since", "in_future", "supervisor_since is after today (%s): record a change of supervisor on the day it takes effect", rss.TodayIs(s.today()))
 			case row.SupervisorSince.Before(row.EmploymentStart):
 				v.Add("supervisor_since", "out_of_range",
 					"supervisor_since is before employment_start %s: send null to set the supervisor for the whole record", row.EmploymentStart)

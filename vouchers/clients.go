@@ -133,7 +133,7 @@ func (n *NewClient) validate(today rss.Date) error {
 	case n.DateOfBirth.IsZero():
 		v.Add("date_of_birth", "required", "date_of_birth is required")
 	case n.DateOfBirth.After(today):
-		v.Add("date_of_birth", "in_future", "date_of_birth is in the future")
+		v.Add("date_of_birth", "in_future", "date_of_birth is in the future: %s", rss.TodayIs(today))
 	case n.DateOfBirth.Year() < 1901:
 		v.Add("date_of_birth", "out_of_range", "date_of_birth is not plausible")
 	}
@@ -1198,7 +1198,7 @@ func (s *Service) Discharge(ctx context.Context, id int64, on rss.Date, code, re
 	if on.IsZero() {
 		v.Add("discharge_date", "required", "discharge_date is required")
 	} else if on.After(s.Today()) {
-		v.Add("discharge_date", "in_future", "discharge_date cannot be in the future")
+		v.Add("discharge_date", "in_future", "discharge_date cannot be in the future: %s", rss.TodayIs(s.Today()))
 	}
 	code = strings.TrimSpace(code)
 	switch {

@@ -162,7 +162,7 @@ func (n *NewConsent) validate(today rss.Date) error {
 	if n.SignedOn.IsZero() {
 		v.Add("signed_on", "required", "signed_on is required")
 	} else if n.SignedOn.After(today) {
-		v.Add("signed_on", "in_future", "signed_on cannot be in the future")
+		v.Add("signed_on", "in_future", "signed_on cannot be in the future: %s", rss.TodayIs(today))
 	}
 	if n.ExpiresOn.IsZero() && n.ExpiryEvent == nil {
 		v.Add("expires_on", "required", "a consent needs an expiry date or an expiry event")
@@ -605,7 +605,7 @@ func (s *Service) ExpireConsent(ctx context.Context, id int64, e ConsentExpiry) 
 	if e.ExpiredOn.IsZero() {
 		v.Add("expired_on", "required", "expired_on (the day the expiry event happened) is required")
 	} else if e.ExpiredOn.After(today) {
-		v.Add("expired_on", "in_future", "expired_on cannot be in the future: an event is recorded once it has happened")
+		v.Add("expired_on", "in_future", "expired_on cannot be in the future: an event is recorded once it has happened (%s)", rss.TodayIs(today))
 	}
 	requireReason(v, e.Reason, "reason is required: what happened")
 	if err := v.Err(); err != nil {

@@ -89,7 +89,7 @@ func (n *NewInterview) validate(today rss.Date) error {
 	if n.InterviewDate.IsZero() {
 		v.Add("interview_date", "required", "interview_date is required")
 	} else if n.InterviewDate.After(today) {
-		v.Add("interview_date", "in_future", "interview_date cannot be in the future")
+		v.Add("interview_date", "in_future", "interview_date cannot be in the future: %s", rss.TodayIs(today))
 	}
 	return v.Err()
 }
