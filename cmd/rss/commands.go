@@ -201,10 +201,15 @@ type agencyID int64
 
 func (a *agencyID) String() string { return strconv.FormatInt(int64(*a), 10) }
 
+// Set reads an id as the API and `export batch` read one: "+3" and "03"
+// are not agency 3 (a re-check of the forty-seventh stop).
 func (a *agencyID) Set(s string) error {
 	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return errors.New("an agency id is a whole number, such as 3 (GET /v1/providers lists them)")
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return errors.New("no agency has an id this large (GET /v1/reference/providers lists them)")
+	case err != nil || strconv.FormatInt(v, 10) != s:
+		return errors.New("an agency id is a whole number written plainly, such as 3 (GET /v1/reference/providers lists them)")
 	}
 	*a = agencyID(v)
 	return nil

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,7 +50,11 @@ func exportBatch(ctx context.Context, cfg config, args []string, stdout, stderr 
 	if err != nil && strings.HasPrefix(args[0], "-") {
 		// A flag where the id goes: "--out" is not a batch id said
 		// nothing of the order (a CLI black-box pass of the forty-sixth
-		// stop).
+		// stop). With no id after the flags either, the id is missing (a
+		// re-check of the forty-seventh stop).
+		if !slices.ContainsFunc(args[1:], func(a string) bool { return a != "" && strings.Trim(a, "0123456789") == "" }) {
+			return fmt.Errorf("the batch id is missing: %s", synopsis)
+		}
 		return fmt.Errorf("the batch id comes before the flags: %s", synopsis)
 	}
 	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != args[0] {

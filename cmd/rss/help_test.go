@@ -115,6 +115,18 @@ func TestFlagRefusalsSaidOnce(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the batch id comes before the flags: rss export batch ID --out FILE")
 
+	// With no id at all, the id is missing.
+	err = run(t.Context(), []string{"export", "batch", "--out", "x"}, &out, &errOut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the batch id is missing: rss export batch ID --out FILE")
+	// An agency id as the API reads one, and the list where it is.
+	for _, bad := range []string{"+3", "03", "99999999999999999999"} {
+		errOut.Reset()
+		err = run(t.Context(), []string{"apikey", "create", "-provider", bad, "-role", "provider", "-label", "x"}, &out, &errOut)
+		require.ErrorIs(t, err, errUsage, bad)
+		assert.Contains(t, errOut.String(), "GET /v1/reference/providers lists them", bad)
+	}
+
 	// A second id names itself alone: the flags after it, unread, were
 	// listed as stray too.
 	err = run(t.Context(), []string{"export", "batch", "1", "1", "--out", "x"}, &out, &errOut)
