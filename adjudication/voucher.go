@@ -919,10 +919,23 @@ var voucherRules = []voucherRule{
 			return fire(f.Service.Code + " is in no " + planWords(kind) + " active on " + formatDate(f.Request.Start))
 		}},
 	{id: "V37", code: CodeRetroAuthorization, action: ActionPend,
-		facts: []string{"request.start", "today", "program.retro_limit_days"},
+		facts: []string{"request.start", "today", "program.retro_limit_days", "program.filing_limit_days"},
 		eval: func(f *VoucherFacts, _ *grant) outcome {
 			if earliest := addDays(f.Today, -f.Program.RetroLimitDays); f.Request.Start.Before(earliest) {
-				return fire("starts " + count(daysInclusive(f.Request.Start, f.Today)-1, "day") + " ago; limit " + strconv.Itoa(f.Program.RetroLimitDays))
+				detail := "starts " + count(daysInclusive(f.Request.Start, f.Today)-1, "day") + " ago; limit " + strconv.Itoa(f.Program.RetroLimitDays)
+				// The days its claims are already too late for (a span
+				// wholly past the filing limit is V14's): a grant of them
+				// holds units no claim can be paid for, and the reviewer
+				// was not told (a black-box pass of the forty-seventh
+				// stop). The reviewer may grant from the first day still
+				// billable.
+				if n := f.Program.FilingLimitDays; n > 0 {
+					if first := addDays(f.Today, -n); f.Request.Start.Before(first) {
+						detail += "; its days before " + formatDate(first) + " are past the filing limit (" + count(n, "day") +
+							"): claims for them would be denied"
+					}
+				}
+				return fire(detail)
 			}
 			return pass
 		}},

@@ -1490,6 +1490,18 @@ func TestRuleV37RetroAuthorization(t *testing.T) {
 			result: ResultFired, decision: Pended, detail: "starts 15 days ago; limit 14"},
 		{name: "starts in the future", mutate: startsDaysAgo(-20), result: ResultPassed, decision: Approved},
 		{name: "MHW 15 days ago", base: approvedMHW, mutate: startsDaysAgo(15), result: ResultFired, decision: Pended},
+		// Partly past the filing limit: the reviewer is told which days no
+		// claim can be paid for (a black-box pass of the forty-seventh
+		// stop); wholly past it is V14's denial.
+		{name: "starts 95 days ago, past the filing limit", mutate: func(f *VoucherFacts) {
+			startsDaysAgo(95)(f)
+			f.Enrollment.Start = day(2025, time.June, 1)
+		}, result: ResultFired, decision: Pended, detail: "starts 95 days ago; limit 14; its days before " + formatDate(addDays(today, -90)) +
+			" are past the filing limit (90 days): claims for them would be denied"},
+		{name: "starts exactly 90 days ago, the filing limit's first day", mutate: func(f *VoucherFacts) {
+			startsDaysAgo(90)(f)
+			f.Enrollment.Start = day(2025, time.June, 1)
+		}, result: ResultFired, decision: Pended, detail: "starts 90 days ago; limit 14"},
 	})
 }
 
