@@ -168,26 +168,25 @@ func itFieldErrors(t *testing.T, p map[string]any) []string {
 
 // itFieldCode returns the code of the field error on field ("" when absent).
 func itFieldCode(p map[string]any, field string) string {
-	raw, _ := p["errors"].([]any)
-	for _, x := range raw {
-		if f, ok := x.(map[string]any); ok && f["field"] == field {
-			s, _ := f["code"].(string)
-			return s
-		}
-	}
-	return ""
+	s, _ := itFieldError(p, field)["code"].(string)
+	return s
 }
 
 // itFieldMessage is the message of field's error in problem p.
 func itFieldMessage(p map[string]any, field string) string {
+	s, _ := itFieldError(p, field)["message"].(string)
+	return s
+}
+
+// itFieldError is field's entry in problem p's errors, nil when none.
+func itFieldError(p map[string]any, field string) map[string]any {
 	raw, _ := p["errors"].([]any)
 	for _, x := range raw {
 		if f, ok := x.(map[string]any); ok && f["field"] == field {
-			s, _ := f["message"].(string)
-			return s
+			return f
 		}
 	}
-	return ""
+	return nil
 }
 
 func itPath(format string, args ...any) string { return fmt.Sprintf(format, args...) }
