@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -1568,6 +1569,18 @@ func TestStaffNPIIsOnePersonsAtTheAgency(t *testing.T) {
 	// A record that left frees its NPI for a rehire's new record.
 	r := e.patch(keyHRA, itPath("/v1/staff/%d", first), map[string]any{"employment_end": day(-1)})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Body)
+	// Another person is not (another birth date, or another first and
+	// last name both), though the first record left: a staff black-box
+	// pass of the forty-seventh stop hired one under the NPI.
+	for _, who := range []map[string]any{{"date_of_birth": "1970-01-01"}, {"first_name": "Quentin", "last_name": "Vale"}} {
+		body := map[string]any{"first_name": "Noor", "last_name": "Hire", "role": "case_manager", "date_of_birth": "1990-02-03",
+			"employment_start": day(0), "npi": "1987654328"} // the first record's person, but for who
+		maps.Copy(body, who)
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyHRA, itPath("/v1/providers/%d/staff", hra), body), http.StatusConflict, "npi_on_file")
+			assert.Contains(t, p["detail"], "another person (the name or date of birth differ)", "%v", who)
+		})
+	}
 	staffHire(t, e, keyHRA, hra, map[string]any{"last_name": "Rehired", "employment_start": day(0), "npi": "1987654328"})
 	// Saving a record with its own NPI unchanged is no conflict.
 	r = e.patch(keyHRA, itPath("/v1/staff/%d", first), map[string]any{"npi": "1987654328"})

@@ -507,17 +507,33 @@ func checkNPI(ctx context.Context, tx *sqlx.Tx, r *staffRow) error {
 	if agency {
 		return rss.Invalid("npi", "agency_npi", "npi is an agency's NPI (a billing provider's); a staff member's NPI is their own, or none")
 	}
-	var id int64
-	err := tx.GetContext(ctx, &id, `SELECT id FROM staff WHERE provider_id = $1 AND npi = $2 AND id <> $3
-			AND (employment_end IS NULL OR employment_end >= $4) AND ($5::date IS NULL OR employment_start <= $5)
-		ORDER BY id LIMIT 1`, r.ProviderID, *r.NPI, r.ID, r.EmploymentStart, nullDate(r.EmploymentEnd))
-	if errors.Is(err, pg.ErrNoRows) {
+	// Over other days, the same person's (a rehire) alone: another
+	// person's record of an earlier employment under the NPI was let
+	// through, two people's services under one practitioner's NPI (a
+	// staff black-box pass of the forty-seventh stop). Another person is
+	// another birth date, or another first and last name both: a rehire
+	// may come back under a new last name.
+	var other struct {
+		ID      int64 `db:"id"`
+		Overlap bool  `db:"overlap"`
+	}
+	err := tx.GetContext(ctx, &other, `SELECT id,
+			(employment_end IS NULL OR employment_end >= $4) AND ($5::date IS NULL OR employment_start <= $5) AS overlap
+		FROM staff WHERE provider_id = $1 AND npi = $2 AND id <> $3
+			AND ((employment_end IS NULL OR employment_end >= $4) AND ($5::date IS NULL OR employment_start <= $5)
+			  OR date_of_birth <> $8
+			  OR person_name_key(first_name) <> person_name_key($6) AND person_name_key(last_name) <> person_name_key($7))
+		ORDER BY id LIMIT 1`, r.ProviderID, *r.NPI, r.ID, r.EmploymentStart, nullDate(r.EmploymentEnd), r.FirstName, r.LastName, r.DateOfBirth)
+	switch {
+	case errors.Is(err, pg.ErrNoRows):
 		return nil
-	}
-	if err != nil {
+	case err != nil:
 		return err
+	case !other.Overlap:
+		return rss.OnFile("staff", other.ID, "npi_on_file", "staff %d of this agency, another person (the name or date of birth differ), held NPI %s; "+
+			"one NPI is one person's: check the NPI, or correct that record if it is this person's", other.ID, *r.NPI)
 	}
-	return rss.OnFile("staff", id, "npi_on_file", "staff %d of this agency holds NPI %s over the same days; one NPI is one person's", id, *r.NPI)
+	return rss.OnFile("staff", other.ID, "npi_on_file", "staff %d of this agency holds NPI %s over the same days; one NPI is one person's", other.ID, *r.NPI)
 }
 
 // NPIHeld reports whether any staff record, of any agency and employed
