@@ -1753,3 +1753,36 @@ func TestReferralChannelsAreListedWhole(t *testing.T) {
 		assert.NotContains(t, fmt.Sprint(p["errors"]), "…")
 	})
 }
+
+// A designation moved out of an enrollment enrolled primary and back
+// leaves it as a stranger's enrolled primary reads: primary, no history.
+// It read a designation in its history, which a stranger's never shows,
+// so the agency learned another agency had held it (an enrollments
+// black-box pass of the forty-seventh stop). The other agency reads its
+// own first designation; the MSC reads every transfer.
+func TestPrimaryMovedAwayAndBackLeavesNoTrace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hraEnr := enrollmentOf(e, e.demo.Clients["Moreau/HRA"], "ATR") // enrolled primary
+	bcsEnr := enrollmentOf(e, e.demo.Clients["Moreau/BCS"], "ATR")
+	history := func(key string, enr int64) []any {
+		r := e.get(key, itPath("/v1/enrollments/%d", enr))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		h, _ := r.JSON(t)["history"].([]any)
+		return h
+	}
+	require.Empty(t, history(keyHRA, hraEnr))
+	r := e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hraEnr), map[string]any{"to_enrollment_id": bcsEnr, "reason": "client asked"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", bcsEnr), map[string]any{"to_enrollment_id": hraEnr, "reason": "client asked again"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+
+	r = e.get(keyHRA, itPath("/v1/enrollments/%d", hraEnr))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, true, r.JSON(t)["primary_case_manager"])
+	assert.Empty(t, history(keyHRA, hraEnr), "as a stranger's enrolled primary")
+	bcs := history(keyBCS, bcsEnr)
+	require.Len(t, bcs, 1)
+	assert.Equal(t, "primary_designated", bcs[0].(map[string]any)["kind"])
+	assert.Len(t, history(keyReviewer, hraEnr), 2, "the MSC reads both transfers")
+}

@@ -876,7 +876,12 @@ type EnrollmentEvent struct {
 // transfer to an enrollment that read primary already (its agency enrolled
 // with primary_case_manager while another's designation came first) is not
 // shown to the agency: nothing it reads changed, and the designation said
-// another agency had held one (a Part 2 black-box pass).
+// another agency had held one (a Part 2 black-box pass). Nor is one after
+// the enrollment's first transfer (the designation moved away and back):
+// an enrollment enrolled primary, moved out and back, read primary as
+// enrolled with a designation in its history, which a stranger's never
+// shows (an enrollments black-box pass of the forty-seventh stop). A
+// designation without a sender is the MSC's alone, and shown.
 func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64) ([]EnrollmentEvent, error) {
 	out := []EnrollmentEvent{}
 	err := sqlx.SelectContext(ctx, ext, &out, `
@@ -893,8 +898,10 @@ func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64
 		            WHEN from_enrollment_id = $1 THEN 'primary_transferred_out' ELSE 'primary_transferred_in' END, transferred_at,
 		       reason, NULL, NULL, NULL, NULL,
 		       CASE WHEN NOT $2 THEN NULL WHEN from_enrollment_id = $1 THEN to_enrollment_id ELSE from_enrollment_id END, NULL, NULL, true
-		FROM primary_case_manager_transfers WHERE (from_enrollment_id = $1 OR to_enrollment_id = $1)
-		  AND ($2 OR (to_enrollment_id = $1 AND NOT to_was_primary))
+		FROM primary_case_manager_transfers t WHERE (from_enrollment_id = $1 OR to_enrollment_id = $1)
+		  AND ($2 OR (to_enrollment_id = $1 AND NOT to_was_primary
+		       AND (from_enrollment_id IS NULL OR NOT EXISTS (SELECT 1 FROM primary_case_manager_transfers p
+		            WHERE (p.from_enrollment_id = $1 OR p.to_enrollment_id = $1) AND p.id < t.id))))
 		ORDER BY at, kind`, id, !a.IsProvider())
 	if err != nil {
 		return nil, fmt.Errorf("enrollment history: %w", err)
