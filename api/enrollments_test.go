@@ -1786,3 +1786,36 @@ func TestPrimaryMovedAwayAndBackLeavesNoTrace(t *testing.T) {
 	assert.Equal(t, "primary_designated", bcs[0].(map[string]any)["kind"])
 	assert.Len(t, history(keyReviewer, hraEnr), 2, "the MSC reads both transfers")
 }
+
+// A transfer's time is when it took effect, once the enrollments are
+// held, not when its transaction began: six transfers sent at once read
+// in the history out of the order they took effect in (an enrollments
+// black-box pass of the forty-seventh stop).
+func TestTransferTimedWhenItTakesEffect(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hraEnr := enrollmentOf(e, e.demo.Clients["Moreau/HRA"], "ATR")
+	bcsEnr := enrollmentOf(e, e.demo.Clients["Moreau/BCS"], "ATR")
+	hold, err := e.db.BeginTxx(t.Context(), nil)
+	require.NoError(t, err)
+	defer hold.Rollback() //nolint:errcheck
+	_, err = hold.ExecContext(t.Context(), `SELECT 1 FROM enrollments WHERE id IN ($1, $2) FOR UPDATE`, hraEnr, bcsEnr)
+	require.NoError(t, err)
+	done := make(chan resp, 1)
+	go func() {
+		done <- e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hraEnr), map[string]any{"to_enrollment_id": bcsEnr, "reason": "client asked"})
+	}()
+	for tries, waiting := 0, 0; waiting < 1; tries++ {
+		require.Less(t, tries, 6000, "the transfer never queued on the enrollments")
+		waiting = e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+		time.Sleep(10 * time.Millisecond)
+	}
+	var released time.Time
+	require.NoError(t, hold.GetContext(t.Context(), &released, `SELECT clock_timestamp()`))
+	require.NoError(t, hold.Commit())
+	r := <-done
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	var at time.Time
+	require.NoError(t, e.db.Get(&at, `SELECT transferred_at FROM primary_case_manager_transfers WHERE id = $1`, itID(t, r)))
+	assert.False(t, at.Before(released), "transferred at %s, before the enrollments were free at %s", at, released)
+}

@@ -416,10 +416,15 @@ func (s *Service) TransferPrimary(ctx context.Context, id int64, t PrimaryTransf
 		}
 		out.Reason = t.Reason
 		// Whether the receiving enrollment read primary already: its
-		// agency is shown no designation then (enrollmentHistory).
+		// agency is shown no designation then (enrollmentHistory). Its
+		// time is the clock's once the enrollments are held, the order
+		// transfers took effect in: the transaction's start, now(), put
+		// six transfers sent at once in the history out of that order (in,
+		// in, out, out: an enrollments black-box pass of the forty-seventh
+		// stop).
 		if err := tx.QueryRowxContext(ctx, `INSERT INTO primary_case_manager_transfers (from_enrollment_id, to_enrollment_id, reason, actor_key_id,
-				to_was_primary)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id, transferred_at`, src.ID, dst.ID, t.Reason, a.KeyID, wasPrimary).Scan(&out.ID, &out.TransferredAt); err != nil {
+				to_was_primary, transferred_at)
+			VALUES ($1, $2, $3, $4, $5, clock_timestamp()) RETURNING id, transferred_at`, src.ID, dst.ID, t.Reason, a.KeyID, wasPrimary).Scan(&out.ID, &out.TransferredAt); err != nil {
 			return fmt.Errorf("record transfer: %w", err)
 		}
 		events = append(events, access.Event{Action: "create", EntityType: "primary_case_manager_transfer", EntityID: access.ID(out.ID)})
@@ -667,8 +672,9 @@ func (s *Service) DesignatePrimary(ctx context.Context, id int64, reason string)
 			return fmt.Errorf("designate primary: %w", err)
 		}
 		var record int64
-		if err := tx.GetContext(ctx, &record, `INSERT INTO primary_case_manager_transfers (from_enrollment_id, to_enrollment_id, reason, actor_key_id)
-			VALUES (NULL, $1, $2, $3) RETURNING id`, id, reason, a.KeyID); err != nil {
+		if err := tx.GetContext(ctx, &record, `INSERT INTO primary_case_manager_transfers (from_enrollment_id, to_enrollment_id, reason, actor_key_id,
+				transferred_at)
+			VALUES (NULL, $1, $2, $3, clock_timestamp()) RETURNING id`, id, reason, a.KeyID); err != nil { // as a transfer's time
 			return fmt.Errorf("record designation: %w", err)
 		}
 		return access.Record(ctx, tx,
