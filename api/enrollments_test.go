@@ -789,8 +789,13 @@ func TestRoleChangeWithinCaseloadCap(t *testing.T) {
 		map[string]any{"staff_id": castillo, "reason": "caseload balancing"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	itNothingWritten(t, e, func() {
-		requireProblem(t, e.patch(keyHRA, staff, map[string]any{"role": "lead_recovery_specialist"}), http.StatusConflict, "caseload_full")
-		requireProblem(t, e.patch(keyHRA, staff, map[string]any{"role": "case_manager"}), http.StatusConflict, "caseload_full")
+		// Each names the count, the cap or that the role may carry none,
+		// and the program, as a reassignment's refusal does (a staff
+		// black-box pass of the forty-seventh stop: they named none).
+		p := requireProblem(t, e.patch(keyHRA, staff, map[string]any{"role": "lead_recovery_specialist"}), http.StatusConflict, "caseload_full")
+		assert.Equal(t, fmt.Sprintf("staff %d carries 11 open RCM enrollments, the cap for a lead_recovery_specialist is 10; reassign 1 first", castillo), p["detail"])
+		p = requireProblem(t, e.patch(keyHRA, staff, map[string]any{"role": "case_manager"}), http.StatusConflict, "caseload_full")
+		assert.Contains(t, p["detail"], "carries 11 open RCM enrollments, and a case_manager may carry none in RCM")
 	})
 	assert.Equal(t, "recovery_specialist", e.get(keyHRA, staff).JSON(t)["role"])
 	r = e.patch(keyHRA, staff, map[string]any{"first_name": "Luis"})

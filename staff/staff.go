@@ -273,6 +273,11 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Staff, error) 
 				return err
 			}
 		}
+		if p.Role.Set {
+			if err := caseloadFits(ctx, tx, id, row.Role); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE staff SET first_name = $2, last_name = $3, role = $4, date_of_birth = $5, npi = $6,
 				supervisor_id = $7, supervisor_since = $10, employment_start = $8, employment_end = $9, updated_at = now() WHERE id = $1`,
 			id, row.FirstName, row.LastName, row.Role, row.DateOfBirth, row.NPI, row.SupervisorID, row.EmploymentStart,
@@ -616,6 +621,42 @@ func checkRefs(ctx context.Context, tx *sqlx.Tx, r *staffRow, today rss.Date, su
 		return rss.Invalid("supervisor_id", "not_employed", "staff %d left the agency on %s", *r.SupervisorID, sup.Left)
 	}
 	return nil
+}
+
+// caseloadFits names, before a role change, the program whose caseload
+// caps the member's open enrollments would pass under the new role: the
+// count and the cap, or that the role may carry none there. The schema's
+// trigger (staff_caseload_within_cap, which locks the programs first)
+// stays the guard; its refusal named neither count, cap nor program,
+// where a reassignment's names all three (a staff black-box pass of the
+// forty-seventh stop).
+func caseloadFits(ctx context.Context, tx *sqlx.Tx, id int64, role string) error {
+	var over []struct {
+		Program string `db:"program_code"`
+		Open    int    `db:"open"`
+		Cap     *int   `db:"cap"`
+	}
+	if err := tx.SelectContext(ctx, &over, `SELECT e.program_code, count(*) AS open,
+			(SELECT c.cap FROM program_caseload_caps c WHERE c.program_code = e.program_code AND c.staff_role = $2) AS cap
+		FROM enrollments e
+		WHERE e.assigned_staff_id = $1 AND e.discharge_date IS NULL
+		  AND EXISTS (SELECT 1 FROM program_caseload_caps c WHERE c.program_code = e.program_code)
+		GROUP BY e.program_code
+		HAVING count(*) > COALESCE((SELECT c.cap FROM program_caseload_caps c WHERE c.program_code = e.program_code AND c.staff_role = $2), 0)
+		ORDER BY e.program_code LIMIT 1`, id, role); err != nil {
+		return fmt.Errorf("caseload under the new role: %w", err)
+	}
+	if len(over) == 0 {
+		return nil
+	}
+	o := over[0]
+	if o.Cap == nil {
+		return rss.Coded(rss.ErrConflict, "caseload_full",
+			"staff %d carries %d open %s enrollments, and a %s may carry none in %s (its caseload caps name other roles); reassign them first",
+			id, o.Open, o.Program, role, o.Program)
+	}
+	return rss.Coded(rss.ErrConflict, "caseload_full", "staff %d carries %d open %s enrollments, the cap for a %s is %d; reassign %d first",
+		id, o.Open, o.Program, role, *o.Cap, o.Open-*o.Cap)
 }
 
 // constraintError turns a check the schema made into a 422 naming the rule.
