@@ -1394,3 +1394,19 @@ func TestServiceModifierGivenTwiceRefused(t *testing.T) {
 	r := e.do(req{Method: http.MethodPatch, Path: "/v1/reference/services/MHW-RA", Key: keyAdmin, Body: map[string]any{"modifiers": []string{"U8", "HQ"}}})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 }
+
+// An agency's second address line is N302 of the 837P, and its refusal
+// says so: it named N301 (a finance black-box pass of the forty-seventh
+// stop).
+func TestAgencyAddressLinesNamedByTheirElements(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for field, element := range map[string]string{"address_line1": "N301", "address_line2": "N302"} {
+		body := newProviderBody("ADDR", goodNPI)
+		body[field] = strings.Repeat("E", 56)
+		itNothingWritten(t, e, func() {
+			p := requireProblem(t, e.post(keyAdmin, "/v1/reference/providers", body), http.StatusUnprocessableEntity, "validation_failed")
+			assert.Contains(t, itFieldMessage(p, field), element, "%v", p)
+		})
+	}
+}

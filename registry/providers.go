@@ -188,8 +188,13 @@ var (
 	orgName    = func(f, val string) fieldCheck {
 		return fieldCheck{field: f, value: val, el: &x12.OrganizationName, named: true}
 	}
-	addressLine = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.AddressLine} }
-	cityName    = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.City} }
+	addressLine = func(f, val string) fieldCheck {
+		if f == "address_line2" {
+			return fieldCheck{field: f, value: val, el: &x12.AddressLine2}
+		}
+		return fieldCheck{field: f, value: val, el: &x12.AddressLine}
+	}
+	cityName = func(f, val string) fieldCheck { return fieldCheck{field: f, value: val, el: &x12.City} }
 )
 
 // checkAgreement checks an agreement sent as the object prefix names ("":

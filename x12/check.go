@@ -431,8 +431,10 @@ func textElement(id string, n int, person bool) (Element, bool) {
 		return PersonFirstName, true
 	case id == "NM1" && n == 9:
 		return partyID, true
-	case id == "N3" && (n == 1 || n == 2):
+	case id == "N3" && n == 1:
 		return AddressLine, true
+	case id == "N3" && n == 2:
+		return AddressLine2, true
 	case id == "N4" && n == 1:
 		return City, true
 	case id == "CLM" && n == 1:

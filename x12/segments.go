@@ -302,7 +302,7 @@ func (s n3Seg) validate(d delims) error {
 	if err := d.text(AddressLine, s.line1); err != nil {
 		return err
 	}
-	if err := d.optText(addressLine2, s.line2); err != nil {
+	if err := d.optText(AddressLine2, s.line2); err != nil {
 		return err
 	}
 	if s.street && (Mailbox(s.line1) || Mailbox(s.line2)) {

@@ -46,8 +46,12 @@ var (
 	// OrganizationName is an organisation's name (NM103 of the billing
 	// provider, submitter, receiver or payer).
 	OrganizationName = Element{ID: "NM103", Name: "organization name", Min: 1, Max: 60}
-	// AddressLine is one street address line (N301 or N302).
+	// AddressLine is a street address's first line (N301).
 	AddressLine = Element{ID: "N301", Name: "address line", Min: 1, Max: 55}
+	// AddressLine2 is its second (N302): a refusal of an agency's second
+	// line named N301 (a finance black-box pass of the forty-seventh
+	// stop).
+	AddressLine2 = Element{ID: "N302", Name: "address line 2", Min: 1, Max: 55}
 	// City is a city name (N401).
 	City = Element{ID: "N401", Name: "city", Min: 2, Max: 30}
 	// State is a US state or territory code (N402).

@@ -49,7 +49,6 @@ var (
 	gsReceiver    = Element{ID: "GS03", Name: "application receiver code", Min: 2, Max: 15}
 	bhtReference  = Element{ID: "BHT03", Name: "originator reference", Min: 1, Max: 50}
 	partyID       = Element{ID: "NM109", Name: "identification code", Min: 2, Max: 80}
-	addressLine2  = Element{ID: "N302", Name: "address line 2", Min: 1, Max: 55}
 )
 
 // code checks an identifier made of upper-case letters and digits.
