@@ -94,7 +94,7 @@ func (s *Service) AddCredential(ctx context.Context, staffID int64, n NewCredent
 	case n.ValidFrom.IsZero():
 		v.Add("valid_from", "required", "valid_from is required")
 	case n.ValidFrom.After(today.AddDays(maxAheadDays)):
-		v.Add("valid_from", "out_of_range", "valid_from is more than a year ahead")
+		v.Add("valid_from", "out_of_range", "valid_from is more than a year ahead (%s)", rss.TodayIs(today))
 	}
 	if !n.ValidTo.IsZero() && !n.ValidFrom.IsZero() {
 		switch {

@@ -387,7 +387,7 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 	case r.DateOfBirth.After(rss.NewDate(later(today, r.EmploymentStart).AddDate(-minWorkingAge, 0, 0))):
 		// By the later of today and the start: someone fourteen by a
 		// start ahead is hired ahead (a re-check).
-		v.Add("date_of_birth", "out_of_range", "date_of_birth must be at least %d years before today or employment_start", minWorkingAge)
+		v.Add("date_of_birth", "out_of_range", "date_of_birth must be at least %d years before today or employment_start (%s)", minWorkingAge, rss.TodayIs(today))
 	}
 	if r.NPI != nil && !x12.IssuedNPI(*r.NPI) {
 		v.Add("npi", "invalid_npi", "npi must be 10 digits beginning with 1 or 2, with a valid check digit")
@@ -396,7 +396,7 @@ func (s *Service) validate(r *staffRow) *rss.ValidationError {
 	case r.EmploymentStart.IsZero():
 		v.Add("employment_start", "required", "employment_start is required")
 	case r.EmploymentStart.After(today.AddDays(maxHireAheadDays)):
-		v.Add("employment_start", "out_of_range", "employment_start is more than a year ahead")
+		v.Add("employment_start", "out_of_range", "employment_start is more than a year ahead (%s)", rss.TodayIs(today))
 	case !r.DateOfBirth.IsZero() && r.EmploymentStart.Before(rss.NewDate(r.DateOfBirth.AddDate(minWorkingAge, 0, 0))):
 		v.Add("employment_start", "out_of_range", "employment_start is before the staff member was %d", minWorkingAge)
 	}
