@@ -166,6 +166,9 @@ type checker struct {
 	repSep byte
 	total  amount // of CLM02, copied into the report at the end
 
+	// n3At is an N3's segment awaiting its N4 (0 for none).
+	n3At int
+
 	// badChars is set when the segment's text check named a character:
 	// its composites may not split as written, so their codes are not
 	// judged again.
@@ -639,6 +642,13 @@ func (c *checker) checkHeader() {
 }
 
 func (c *checker) body(s Segment, at int) {
+	// Every N3 of the 837P is followed by its N4: the subscriber's N3
+	// alone passed (a re-check of the forty-seventh stop). The billing
+	// provider's N4 is checked with its loop (checkProv).
+	if c.n3At != 0 && s.ID != "N4" {
+		c.problem(c.n3At, "N3", CodeMissingSegment, "N3 is not followed by its N4 (city, state, ZIP)")
+	}
+	c.n3At = 0
 	switch s.ID {
 	case "BHT":
 		if c.loop == loopHeader {
@@ -664,6 +674,9 @@ func (c *checker) body(s Segment, at int) {
 	case "HL":
 		c.hl(s, at)
 	case "N3":
+		if c.loop != loop2010AA {
+			c.n3At = at
+		}
 		if c.loop == loop2010AA {
 			c.prov.n3 = true
 			if Mailbox(s.Element(1)) || Mailbox(s.Element(2)) {

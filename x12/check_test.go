@@ -772,3 +772,25 @@ func TestCheckNamesASeparatorInsideAValue(t *testing.T) {
 	}
 	mustCheck(t, baseFile(t)) // CLM05, SV101 and HI carry their components
 }
+
+// Every N3 is followed by its N4: a subscriber's N3 alone passed (a
+// re-check of the forty-seventh stop). One MISSING_SEGMENT, at the N3.
+func TestCheckN3WithoutN4(t *testing.T) {
+	f := parseAll(t, baseFile(t))
+	i := f.find(t, "NM1", "IL", 0) + 1
+	if f.segs[i].ID != "N3" {
+		f.segs = append(f.segs[:i], append([]Segment{{ID: "N3", Elements: []string{"1 MAIN ST"}}, {ID: "N4", Elements: []string{"HARTFORD", "CT", "06103"}}}, f.segs[i:]...)...)
+		f.fixSE()
+		mustCheck(t, f.bytes())
+	}
+	require.Equal(t, "N4", f.segs[i+1].ID)
+	f.segs = append(f.segs[:i+1], f.segs[i+2:]...)
+	f.fixSE()
+	rep, err := Check(bytes.NewReader(f.bytes()))
+	require.NoError(t, err)
+	require.Len(t, rep.Problems, 1, "%v", rep.Problems)
+	assert.Equal(t, CodeMissingSegment, rep.Problems[0].Code)
+	assert.Equal(t, "N3", rep.Problems[0].SegmentID)
+	assert.Equal(t, i+1, rep.Problems[0].Segment, "named at the N3")
+	assert.Contains(t, rep.Problems[0].Message, "N3 is not followed by its N4")
+}
