@@ -175,6 +175,15 @@ func TestPayerFileOfTwoInterchangesIsRefused(t *testing.T) {
 	require.ErrorIs(t, err, rss.ErrInvalid)
 	assert.Contains(t, err.Error(), "x12: invalid input: segment 10 (GS): the file holds a second functional group", "named at its GS")
 	assert.Zero(t, w.payerRows(), "nothing recorded")
+	// A second interchange of another kind (a 277CA after the 999) is
+	// told so, at its ISA: it read "GS01 is \"HN\", want FA" (a payer
+	// black-box pass of the forty-seventh stop).
+	other := regexp.MustCompile(`(ISA\*(?:[^*]*\*){12})[0-9]{9}`).ReplaceAllString(string(newPayerSim().file277(sent, nil, func(string) string { return "ACK-2" })), "${1}000000998")
+	other = regexp.MustCompile(`(IEA\*[0-9]+\*)[0-9]{9}`).ReplaceAllString(other, "${1}000000998")
+	_, err = w.b.ImportPayerFile(w.finance(), []byte(file+other))
+	require.ErrorIs(t, err, rss.ErrInvalid)
+	assert.Contains(t, err.Error(), "segment 11 (ISA): the file holds a second interchange (ISA13 000000998), of another kind (GS01 \"HN\")")
+	assert.Zero(t, w.payerRows(), "nothing recorded")
 	w.importFile([]byte(second))
 }
 

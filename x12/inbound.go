@@ -399,6 +399,14 @@ func (in *inbound) gs(s Segment, at int) error {
 		return err
 	}
 	if s.Element(1) != in.functional {
+		// A second interchange of another kind (an 835 then a 999) is a
+		// file of its own, as a second of the same kind is told: "GS01
+		// is FA, want HP" sent finance to mend the group (a payer
+		// black-box pass of the forty-seventh stop).
+		if in.interchges > 1 {
+			return in.fail(in.env.ISAPosition, "ISA", "the file holds a second interchange (ISA13 %09d), of another kind (GS01 %q): "+
+				"import each interchange as a file of its own", in.env.ISAControl, s.Element(1))
+		}
 		return in.fail(at, s.ID, "GS01 is %q, want %s", s.Element(1), in.functional)
 	}
 	if s.Element(8) != in.version {
