@@ -300,8 +300,15 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	if err := pg.Migrate(ctx, db); err != nil {
+	m, err := pg.MigrateReport(ctx, db)
+	if err != nil {
 		return err
+	}
+	// What serve applied is logged, as `rss migrate` prints it: a fresh
+	// database went from schema 0 to the newest with nothing said (an
+	// on-call black-box pass of the forty-seventh stop).
+	if m.Applied > 0 {
+		slog.Info("migrated", "applied", m.Applied, "from_version", m.From, "to_version", m.To)
 	}
 	if warn := poolBeyondServer(ctx, db, cfg.DBMaxConns); warn != "" {
 		slog.Warn(warn)

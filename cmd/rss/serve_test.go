@@ -250,3 +250,36 @@ func TestServeSaysAPoolBeyondTheServer(t *testing.T) {
 	assert.Contains(t, warn, "RSS_DB_MAX_CONNS=100000")
 	assert.Contains(t, warn, fmt.Sprintf("max_connections (%d)", most))
 }
+
+// `rss serve` on a new database logs what it migrated, as `rss migrate`
+// prints it: it went from schema 0 to the newest with nothing said (an
+// on-call black-box pass of the forty-seventh stop). On a database already
+// at the newest it says nothing of it.
+func TestServeLogsWhatItMigrated(t *testing.T) {
+	name := fmt.Sprintf("rss_serve_test_%d", time.Now().UnixNano())
+	url := pgtest.WithDatabase(pgtest.ServerURL(), name)
+	t.Cleanup(func() { _ = pgtest.Drop(name) })
+	t.Setenv("DATABASE_URL", url)
+	t.Setenv("RSS_ADDR", "127.0.0.1:0")
+	for _, fresh := range []bool{true, false} {
+		ctx, cancel := context.WithCancel(t.Context())
+		var out, logged lockedBuffer
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, []string{"serve"}, &out, &logged) }()
+		require.Eventually(t, func() bool { return regexp.MustCompile(`rss listening on `).MatchString(out.String()) },
+			60*time.Second, 20*time.Millisecond, "serve never listened: %q %q", out.String(), logged.String())
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+		migrated := regexp.MustCompile(`"msg":"migrated","applied":\d+,"from_version":0,"to_version":` + fmt.Sprint(pg.SchemaVersion()))
+		if fresh {
+			assert.Regexp(t, migrated, logged.String())
+		} else {
+			assert.NotContains(t, logged.String(), `"msg":"migrated"`)
+		}
+	}
+}
