@@ -181,3 +181,28 @@ func TestShutdownCutOffIsTheServers(t *testing.T) {
 	assert.Contains(t, out, "request cut off by the shutdown")
 	assert.NotContains(t, out, "request abandoned by the client")
 }
+
+// A refused request's log line names the problem's code, never its detail
+// (which may quote input): it read a 422 with nothing of why, where the
+// README promises ids and codes (an on-call black-box pass of the
+// forty-seventh stop).
+func TestRequestLogNamesTheProblemCode(t *testing.T) {
+	t.Parallel()
+	log := &itSyncWriter{w: &bytes.Buffer{}}
+	e := itNewEnv(t, itOpts{log: log})
+	r := e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Quillon", "last_name": "Marchbanks", "date_of_birth": day(1),
+		"catchment_area": "hartford"})
+	requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+	id := r.Header.Get("X-Request-Id")
+	var line string
+	for _, l := range strings.Split(log.String(), "\n") {
+		if strings.Contains(l, `"msg":"request"`) && strings.Contains(l, id) {
+			line = l
+		}
+	}
+	require.NotEmpty(t, line, "the request's line: %s", log.String())
+	assert.Contains(t, line, `"code":"validation_failed"`)
+	for _, phi := range []string{"Quillon", "Marchbanks", day(1)} {
+		assert.NotContains(t, line, phi)
+	}
+}

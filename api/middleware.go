@@ -30,6 +30,7 @@ const (
 	ctxLogger    = "rss.logger"
 	ctxIdem      = "rss.idempotency"
 	ctxCutting   = "rss.cutting"
+	ctxProblem   = "rss.problem"
 )
 
 // logger is the server's configured logger (slog's default before observe runs).
@@ -160,6 +161,13 @@ func (m *metrics) finish(c *gin.Context, log *slog.Logger, start time.Time, cut 
 		}
 		if c.GetHeader("Idempotent-Replayed") != "" || c.Writer.Header().Get("Idempotent-Replayed") != "" {
 			attrs = append(attrs, "replayed", true)
+		}
+		// The problem's code, a fixed identifier (never its detail, which
+		// may quote input): the line read a 422 with nothing of why, where
+		// the README promises ids and codes (an on-call black-box pass of
+		// the forty-seventh stop).
+		if code := c.GetString(ctxProblem); code != "" {
+			attrs = append(attrs, "code", code)
 		}
 		if cut {
 			attrs = append(attrs, "cut_short", true)

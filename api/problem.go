@@ -136,6 +136,7 @@ func writeProblem(c *gin.Context, p Problem) {
 	// URL that answers 200 (a new-user pass).
 	p.Instance = c.Request.URL.EscapedPath()
 	p.RequestID = requestID(c)
+	c.Set(ctxProblem, p.Code) // for the request's log line
 	c.Header("Content-Type", "application/problem+json")
 	c.AbortWithStatusJSON(p.Status, p)
 }
