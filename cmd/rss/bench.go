@@ -91,7 +91,11 @@ func runBench(ctx context.Context, cfg config, args []string, out, errOut io.Wri
 	fs.BoolVar(&b.keep, "keep", false, "keep the scratch database afterwards")
 	fs.StringVar(&b.only, "phases", "bulk,single1,single8,single32,vouchers,pgbench,close", "which phases to run, comma-separated")
 	fs.IntVar(&b.closeLines, "close-lines", 1000000, "lines in the batch the close phase closes")
-	if err := parseFlags(fs, "rss bench [flags]   (and rss bench export -h, rss bench reports -h)", args, out, errOut); err != nil {
+	// Where its databases go, said before it is run: an on-call pass
+	// would not run it without knowing (the forty-seventh stop).
+	if err := parseFlags(fs, "rss bench [flags]   (and rss bench export -h, rss bench reports -h)\n\n"+
+		"It creates scratch databases named rss_bench_* on the PostgreSQL server DATABASE_URL names (that database itself is\n"+
+		"not touched), starts `rss serve` on a free loopback port against them, and drops them at the end (-keep keeps them).\n", args, out, errOut); err != nil {
 		return err
 	}
 	if b.phase <= 0 || b.phase > 10*time.Minute {
