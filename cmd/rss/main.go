@@ -388,20 +388,32 @@ func loadConfig() (config, error) {
 		return c, fmt.Errorf("RSS_SECURE_COOKIES: %q is not true or false in any case, t, f, 1 or 0", env("RSS_SECURE_COOKIES", ""))
 	}
 	p := billing.DefaultParties()
-	for name, dst := range map[string]*string{
-		"RSS_X12_SENDER_QUAL": &p.SenderQual, "RSS_X12_SENDER_ID": &p.SenderID, "RSS_X12_RECEIVER_QUAL": &p.ReceiverQual,
-		"RSS_X12_RECEIVER_ID": &p.ReceiverID, "RSS_X12_APP_SENDER": &p.AppSender, "RSS_X12_APP_RECEIVER": &p.AppReceiver,
-		"RSS_X12_SUBMITTER_NAME": &p.SubmitterName, "RSS_X12_SUBMITTER_ETIN": &p.SubmitterETIN,
-		"RSS_X12_CONTACT_NAME": &p.ContactName, "RSS_X12_CONTACT_PHONE": &p.ContactPhone, "RSS_X12_RECEIVER_NAME": &p.ReceiverName,
-		"RSS_X12_RECEIVER_ETIN": &p.ReceiverETIN, "RSS_X12_PAYER_NAME": &p.PayerName, "RSS_X12_PAYER_ID": &p.PayerID,
-		"RSS_X12_USAGE": &p.Usage,
-	} {
+	parties := func(p *billing.Parties) map[string]*string {
+		return map[string]*string{
+			"RSS_X12_SENDER_QUAL": &p.SenderQual, "RSS_X12_SENDER_ID": &p.SenderID, "RSS_X12_RECEIVER_QUAL": &p.ReceiverQual,
+			"RSS_X12_RECEIVER_ID": &p.ReceiverID, "RSS_X12_APP_SENDER": &p.AppSender, "RSS_X12_APP_RECEIVER": &p.AppReceiver,
+			"RSS_X12_SUBMITTER_NAME": &p.SubmitterName, "RSS_X12_SUBMITTER_ETIN": &p.SubmitterETIN,
+			"RSS_X12_CONTACT_NAME": &p.ContactName, "RSS_X12_CONTACT_PHONE": &p.ContactPhone, "RSS_X12_RECEIVER_NAME": &p.ReceiverName,
+			"RSS_X12_RECEIVER_ETIN": &p.ReceiverETIN, "RSS_X12_PAYER_NAME": &p.PayerName, "RSS_X12_PAYER_ID": &p.PayerID,
+			"RSS_X12_USAGE": &p.Usage,
+		}
+	}
+	for name, dst := range parties(&p) {
 		*dst = env(name, *dst)
 		// A party of blanks only is none: ISA08 went out as fifteen
 		// spaces, and the checker, which reads ISA ids padded, took it
 		// (a black-box pass).
 		if strings.TrimSpace(*dst) == "" {
 			return c, fmt.Errorf("%s is blank: the 837P needs every party", name)
+		}
+		// Each judged beside the defaults, so the refusal names the
+		// variable to mend, not the X12 element ("ISA06 has 21
+		// characters": an on-call black-box pass of the forty-seventh
+		// stop).
+		one := billing.DefaultParties()
+		*parties(&one)[name] = *dst
+		if err := one.Check(); err != nil && name != "RSS_X12_USAGE" {
+			return c, fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	if p.Usage != "P" && p.Usage != "T" {
