@@ -59,6 +59,7 @@ const (
 	UnmatchedVoidPaid         = "void_paid"                // 835: money paid on a void's loop (frequency 8), which a payer answers by reversing the original: the void turned away (loopRejectedX)
 	UnmatchedVoidDenied       = "void_denied"              // 835: a claim of a void's own paying nothing: the payer turned the void away (payer_loop_rejected)
 	UnmatchedReversalMismatch = "reversal_amount_mismatch" // 835: a reversal whose CLP03/CLP04 do not mirror (negated) the posting it would undo
+	UnmatchedAnsweredTwice    = "answered_twice"           // 277CA: a second verdict on a claim the same file answered already; the first stands
 )
 
 // PayerFile is one imported payer file and what it posted.
@@ -906,6 +907,13 @@ func (im *importer) post277(ack x12.ClaimAck) error {
 			return fmt.Errorf("277CA batch: %w", err)
 		}
 	}
+	// A claim answered twice in one file (an acceptance the payer
+	// numbered, then a rejection in a second 2200D) read as the last
+	// verdict, silently: the agency's correction would have gone out as a
+	// new claim beside the one the payer holds (a payer black-box pass of
+	// the forty-seventh stop). The first stands; a second is kept aside
+	// for finance to take up with the payer.
+	answered := map[[3]int64]bool{} // batch, claim and part: a loop sent
 	for _, c := range ack.Claims {
 		var who payee
 		var ofUnsent bool
@@ -931,6 +939,13 @@ func (im *importer) post277(ack x12.ClaimAck) error {
 		charge, err := cents(c.TotalCharge, "STC04")
 		if err != nil {
 			return err
+		}
+		if l != nil {
+			k := [3]int64{l.BatchID, l.ClaimID, int64(l.Part)}
+			if answered[k] {
+				l, unmatched = nil, UnmatchedAnsweredTwice
+			}
+			answered[k] = true
 		}
 		var batch, claim, part, reason any = nil, nil, nil, unmatched
 		if l != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -896,4 +897,33 @@ func TestA277CAForABatchNotSentKeepsItsClaimsUnknownBatch(t *testing.T) {
 	assert.Nil(t, w.payerOf(w.claimID("EARLY-1")), "EARLY-1 has no answer")
 	f = w.importFile(sim.file277(sent, nil, func(string) string { return "PCN-EARLY" }))
 	assert.Equal(t, 1, f.Summary.Matched, "%+v", f.Summary)
+}
+
+// A 277CA answering one claim twice, accepted (numbered by the payer) and
+// then rejected in a second 2200D, read as the last verdict, silently: the
+// agency's correction would have gone out as a new claim beside the one
+// the payer holds (a payer black-box pass of the forty-seventh stop). The
+// first verdict stands; the second is kept aside as answered_twice.
+func TestClaimAnsweredTwiceInOne277CA(t *testing.T) {
+	w, _, sent := oneClaimSent(t, "TWICE-277")
+	twice := sent
+	twice.Claims = append(slices.Clone(sent.Claims), sent.Claims[0])
+	file := string(newPayerSim().file277(twice, nil, func(string) string { return "ICN-TWICE" }))
+	at := strings.LastIndex(file, "STC*A2:20:PR*")
+	require.Positive(t, at)
+	stc := file[at:]
+	stc = stc[:strings.IndexByte(stc, '~')]
+	file = file[:at] + strings.Replace(strings.Replace(stc, "A2:20:PR", "A3:21:85", 1), "*WQ*", "*U*", 1) + file[at+len(stc):]
+	f := w.importFile([]byte(file))
+	assert.Equal(t, 2, f.Summary.Items)
+	assert.Equal(t, 1, f.Summary.Unmatched)
+	var claim int64
+	require.NoError(t, w.db.Get(&claim, `SELECT id FROM claims WHERE claim_number = 'TWICE-277'`))
+	p := w.payerOf(claim)
+	assert.Equal(t, "accepted", p.Status, "the first verdict stands")
+	require.NotNil(t, p.PayerCCN)
+	assert.Equal(t, "ICN-TWICE", *p.PayerCCN)
+	var reason string
+	require.NoError(t, w.db.Get(&reason, `SELECT unmatched_reason FROM payer_claim_statuses WHERE file_id = $1 AND unmatched_reason IS NOT NULL`, f.ID))
+	assert.Equal(t, billing.UnmatchedAnsweredTwice, reason)
 }

@@ -70,6 +70,8 @@ func unmatchedWords(reason string) string {
 		return "money paid on a void, which the payer answers by reversing the original: kept aside to chase"
 	case billing.UnmatchedReversalMismatch:
 		return "a reversal whose amounts are not those of the payment it would take back, negated: kept aside for the payer to explain"
+	case billing.UnmatchedAnsweredTwice:
+		return "a second verdict on a claim this file answered already: the first stands; ask the payer which holds"
 	case billing.UnmatchedVoidDenied:
 		return "the payer denied a void (a claim of its own paying nothing), so the original's payment stands: the void reads turned away and its agency may send it again"
 	}
