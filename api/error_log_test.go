@@ -190,19 +190,25 @@ func TestRequestLogNamesTheProblemCode(t *testing.T) {
 	t.Parallel()
 	log := &itSyncWriter{w: &bytes.Buffer{}}
 	e := itNewEnv(t, itOpts{log: log})
-	r := e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Quillon", "last_name": "Marchbanks", "date_of_birth": day(1),
+	client := e.post(keyHRA, "/v1/clients", map[string]any{"first_name": "Quillon", "last_name": "Marchbanks", "date_of_birth": day(1),
 		"catchment_area": "hartford"})
-	requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
-	id := r.Header.Get("X-Request-Id")
-	var line string
-	for _, l := range strings.Split(log.String(), "\n") {
-		if strings.Contains(l, `"msg":"request"`) && strings.Contains(l, id) {
-			line = l
+	// And an answer made in the domain's transaction, a claim's.
+	claim := e.post(keyHRA, "/v1/claims", map[string]any{"claim_number": "LOG-1", "client_id": e.demo.Clients["Rivera"],
+		"rendering_staff_id": e.demo.Staff["Okafor"], "place_of_service": "11",
+		"lines": []any{map[string]any{"service_code": "ATR-CM", "date_of_service": day(1), "units": 4, "charge": "60.00"}}})
+	for _, r := range []resp{client, claim} {
+		requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+		id := r.Header.Get("X-Request-Id")
+		var line string
+		for _, l := range strings.Split(log.String(), "\n") {
+			if strings.Contains(l, `"msg":"request"`) && strings.Contains(l, id) {
+				line = l
+			}
 		}
-	}
-	require.NotEmpty(t, line, "the request's line: %s", log.String())
-	assert.Contains(t, line, `"code":"validation_failed"`)
-	for _, phi := range []string{"Quillon", "Marchbanks", day(1)} {
-		assert.NotContains(t, line, phi)
+		require.NotEmpty(t, line, "the request's line: %s", log.String())
+		assert.Contains(t, line, `"code":"validation_failed"`)
+		for _, phi := range []string{"Quillon", "Marchbanks", day(1)} {
+			assert.NotContains(t, line, phi)
+		}
 	}
 }
