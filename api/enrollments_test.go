@@ -171,11 +171,7 @@ func TestReassignAtTheCapConcurrently(t *testing.T) {
 			statuses[i] = e.post(keyHRA, itPath("/v1/enrollments/%d/reassign", id), map[string]any{"staff_id": petrov, "reason": "new intake"}).Status
 		}()
 	}
-	for tries, waiting := 0, 0; waiting < len(enrollments); tries++ {
-		require.Less(t, tries, 6000, "the reassignments never queued on the staff row (%d waiting)", waiting)
-		waiting = e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
-		time.Sleep(10 * time.Millisecond)
-	}
+	itAwaitLockWaiters(t, e, len(enrollments), "the reassignments")
 	require.NoError(t, hold.Commit())
 	wg.Wait()
 	ok, full := 0, 0
@@ -1118,11 +1114,7 @@ func TestDecisionWaitsForADischargeUnderWay(t *testing.T) {
 	go func() {
 		decided <- e.post(keyReviewer, itPath("/v1/voucher-requests/%d/decision", id), map[string]any{"action": "approve", "note": "ok"})
 	}()
-	for tries, waiting := 0, 0; waiting < 1; tries++ {
-		require.Less(t, tries, 6000, "the decision never waited")
-		waiting = e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
-		time.Sleep(10 * time.Millisecond)
-	}
+	itAwaitLockWaiters(t, e, 1, "the decision")
 	_, err = hold.ExecContext(t.Context(), `SELECT 1 FROM voucher_requests WHERE id = $1 FOR UPDATE`, id)
 	require.NoError(t, err, "the discharge reaches the request: the decision does not hold it")
 	require.NoError(t, hold.Commit())
@@ -1810,11 +1802,7 @@ func TestTransferTimedWhenItTakesEffect(t *testing.T) {
 	go func() {
 		done <- e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hraEnr), map[string]any{"to_enrollment_id": bcsEnr, "reason": "client asked"})
 	}()
-	for tries, waiting := 0, 0; waiting < 1; tries++ {
-		require.Less(t, tries, 6000, "the transfer never queued on the enrollments")
-		waiting = e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
-		time.Sleep(10 * time.Millisecond)
-	}
+	itAwaitLockWaiters(t, e, 1, "the transfer")
 	var released time.Time
 	require.NoError(t, hold.GetContext(t.Context(), &released, `SELECT clock_timestamp()`))
 	require.NoError(t, hold.Commit())

@@ -270,3 +270,14 @@ func itAudit(e *env, action, entityType, entityID string) int {
 	return e.count(`SELECT count(*) FROM audit_records WHERE ($1 = '' OR action = $1) AND ($2 = '' OR entity_type = $2)
 		AND ($3 = '' OR entity_id = $3)`, action, entityType, entityID)
 }
+
+// itAwaitLockWaiters waits, bounded, until n sessions of e's database
+// wait on a lock: the requests a test holds back have queued behind it.
+func itAwaitLockWaiters(t *testing.T, e *env, n int, what string) {
+	t.Helper()
+	for tries, waiting := 0, 0; waiting < n; tries++ {
+		require.Less(t, tries, 6000, "%s never queued (%d of %d waiting)", what, waiting, n)
+		waiting = e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -679,11 +679,7 @@ func TestStageChangeWithdrawnTwiceAtOnce(t *testing.T) {
 			statuses[i] = e.post(keyHRA, itPath("/v1/employment-stage-changes/%d/withdraw", change), map[string]any{"reason": "keyed twice"}).Status
 		})
 	}
-	for tries, waiting := 0, 0; waiting < len(statuses); tries++ {
-		require.Less(t, tries, 6000, "the withdrawals never queued on the enrollment (%d waiting)", waiting)
-		waiting = e.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
-		time.Sleep(10 * time.Millisecond)
-	}
+	itAwaitLockWaiters(t, e, len(statuses), "the withdrawals")
 	require.NoError(t, hold.Commit())
 	wg.Wait()
 	assert.ElementsMatch(t, []int{http.StatusOK, http.StatusNotFound}, statuses)
