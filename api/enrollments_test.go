@@ -1782,6 +1782,18 @@ func TestPrimaryMovedAwayAndBackLeavesNoTrace(t *testing.T) {
 	require.Len(t, bcs, 1)
 	assert.Equal(t, "primary_designated", bcs[0].(map[string]any)["kind"])
 	assert.Len(t, history(keyReviewer, hraEnr), 2, "the MSC reads both transfers")
+
+	// Nor the MSC's designation after another agency held it: out to BCS
+	// again, BCS discharges, the MSC designates HRA's enrollment.
+	r = e.post(keyReviewer, itPath("/v1/enrollments/%d/transfer-primary", hraEnr), map[string]any{"to_enrollment_id": bcsEnr, "reason": "client asked"})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	r = e.post(keyBCS, itPath("/v1/enrollments/%d/discharge", bcsEnr), map[string]any{"discharge_date": day(0), "reason_code": "moved"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r = e.post(keyReviewer, itPath("/v1/enrollments/%d/designate-primary", hraEnr), map[string]any{"reason": "HRA leads her case management"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, true, r.JSON(t)["primary_case_manager"])
+	assert.Empty(t, history(keyHRA, hraEnr), "as a stranger's enrolled primary, which never loses it")
+	assert.Len(t, history(keyReviewer, hraEnr), 4, "the MSC reads every change")
 }
 
 // A transfer's time is when it took effect, once the enrollments are

@@ -880,8 +880,10 @@ type EnrollmentEvent struct {
 // the enrollment's first transfer (the designation moved away and back):
 // an enrollment enrolled primary, moved out and back, read primary as
 // enrolled with a designation in its history, which a stranger's never
-// shows (an enrollments black-box pass of the forty-seventh stop). A
-// designation without a sender is the MSC's alone, and shown.
+// shows (an enrollments black-box pass of the forty-seventh stop); nor is
+// the MSC's designation of it after another agency held it, which a
+// stranger's, never losing the designation, cannot have. An agency reads
+// at most the one designation that first made its enrollment primary.
 func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64) ([]EnrollmentEvent, error) {
 	out := []EnrollmentEvent{}
 	err := sqlx.SelectContext(ctx, ext, &out, `
@@ -900,8 +902,8 @@ func enrollmentHistory(ctx context.Context, ext pg.Ext, a access.Actor, id int64
 		       CASE WHEN NOT $2 THEN NULL WHEN from_enrollment_id = $1 THEN to_enrollment_id ELSE from_enrollment_id END, NULL, NULL, true
 		FROM primary_case_manager_transfers t WHERE (from_enrollment_id = $1 OR to_enrollment_id = $1)
 		  AND ($2 OR (to_enrollment_id = $1 AND NOT to_was_primary
-		       AND (from_enrollment_id IS NULL OR NOT EXISTS (SELECT 1 FROM primary_case_manager_transfers p
-		            WHERE (p.from_enrollment_id = $1 OR p.to_enrollment_id = $1) AND p.id < t.id))))
+		       AND NOT EXISTS (SELECT 1 FROM primary_case_manager_transfers p
+		            WHERE (p.from_enrollment_id = $1 OR p.to_enrollment_id = $1) AND p.id < t.id)))
 		ORDER BY at, kind`, id, !a.IsProvider())
 	if err != nil {
 		return nil, fmt.Errorf("enrollment history: %w", err)
